@@ -1,0 +1,78 @@
+"""The registry of event types: names, subjects, decoding and upcasting.
+
+A stored or published event is the JSON of its model; its catalog name travels beside
+it (the store's topic, the broker's subject). Old payloads are brought up to the current
+schema by upcasters registered here, so stored history never has to be rewritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+from uuid import UUID
+
+from pydantic_core import from_json
+
+from carecoord.events.envelope import CareEvent, type_name
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+_TYPES: dict[str, type[CareEvent]] = {}
+_UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+
+class UnknownEventType(LookupError):
+    """A stored or received payload names a type this catalog does not hold."""
+
+
+def register(*classes: type[CareEvent]) -> None:
+    for cls in classes:
+        name = type_name(cls)
+        existing = _TYPES.get(name)
+        if existing is not None and existing is not cls:
+            raise ValueError(f"event type {name} is registered twice")
+        _TYPES[name] = cls
+
+
+def upcaster(name: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+    """Register a function that lifts a payload of ``name`` from ``from_version`` by one."""
+
+    def decorate(func: Upcaster) -> Upcaster:
+        _UPCASTERS[(name, from_version)] = func
+        return func
+
+    return decorate
+
+
+def event_types() -> Iterable[type[CareEvent]]:
+    return _TYPES.values()
+
+
+def event_class(name: str) -> type[CareEvent]:
+    try:
+        return _TYPES[name]
+    except KeyError:
+        raise UnknownEventType(f"no event type {name!r} in the catalog") from None
+
+
+def encode(event: CareEvent) -> bytes:
+    return event.model_dump_json().encode()
+
+
+def decode(name: str, payload: bytes) -> CareEvent:
+    cls = event_class(name)
+    data: dict[str, Any] = from_json(payload)
+    version = int(data.get("schema_version", 1))
+    while version < cls.version:
+        data = _UPCASTERS[(name, version)](data)
+        version += 1
+    return cls.model_validate(data)
+
+
+def subject(root: str, event: CareEvent) -> str:
+    """``<root>.<context>.<EventType>.<client-id>``: subscribers filter on any part."""
+    return subject_for(root, type_name(type(event)), event.client_id)
+
+
+def subject_for(root: str, name: str, client_id: UUID) -> str:
+    return f"{root}.{name}.{client_id}"

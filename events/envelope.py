@@ -1,0 +1,104 @@
+"""What every carecoord event says besides its facts: who, when, why, in reply to what.
+
+Subscribers outside this codebase rely on these fields, so they are part of the public
+contract: add fields with defaults, never rename or remove; a breaking change is a new
+``schema_version`` with an upcaster (see ``catalog.py``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, ClassVar
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
+
+
+class Role(StrEnum):
+    """The roles a member of a program can act in."""
+
+    PRESCRIBER = "prescriber"
+    NURSE = "nurse"
+    THERAPIST = "therapist"
+    PEER_SUPPORTER = "peer_supporter"
+    PROGRAM_ADMIN = "program_admin"
+    AUDITOR = "auditor"
+    CLIENT = "client"
+    SYSTEM = "system"
+
+
+class Kind(StrEnum):
+    """The kind of data an event carries: what the timeline filters on and access rules name."""
+
+    CARE = "care"
+    MEDICATION = "medication"
+    DOSING = "dosing"
+    THERAPY = "therapy"
+    COUNSELING_NOTE = "counseling_note"
+    CHECK_IN = "check_in"
+    ALERT = "alert"
+    CONSENT = "consent"
+
+
+class Actor(BaseModel):
+    """Who recorded a fact, and in which role."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1, max_length=200)
+    role: Role
+
+
+class CareEvent(BaseModel):
+    """Base of every event in the catalog: immutable, versioned, self-describing."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    context: ClassVar[str]
+    kind: ClassVar[Kind]
+    version: ClassVar[int] = 1
+    summary_template: ClassVar[str] = ""
+
+    event_id: UUID
+    client_id: UUID
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+    actor: Actor
+    correlation_id: UUID
+    causation_id: UUID | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def type(self) -> str:
+        """The catalog name of this event, e.g. ``medication.DoseAdministered``."""
+        return type_name(type(self))
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def schema_version(self) -> int:
+        return type(self).version
+
+    def summary(self) -> str:
+        """One line for a person reading the timeline; never more than the kind allows."""
+        return type(self).summary_template.format(**self.facts())
+
+    def facts(self) -> dict[str, Any]:
+        """The event's own fields, without the envelope."""
+        return self.model_dump(mode="json", exclude=_ENVELOPE)
+
+
+_ENVELOPE = {
+    "event_id",
+    "client_id",
+    "occurred_at",
+    "recorded_at",
+    "actor",
+    "correlation_id",
+    "causation_id",
+    "type",
+    "schema_version",
+}
+
+
+def type_name(cls: type[CareEvent]) -> str:
+    return f"{cls.context}.{cls.__name__}"

@@ -1,0 +1,51 @@
+"""Enrollment through the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from carecoord.graphql.context import RequestContext
+from carecoord.services.care.commands import enroll_client
+
+
+@strawberry.input(description="A client to admit to a program.")
+class EnrollClientInput:
+    display_name: str
+    program: str
+    client_id: UUID | None = strawberry.field(
+        default=None, description="Optional id from an upstream system; generated if omitted."
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When the client was admitted; now if omitted."
+    )
+
+
+@strawberry.type(description="What was recorded, and where to wait for it in the read models.")
+class Recorded:
+    id: UUID
+    position: int = strawberry.field(
+        description="Pass as `atLeast` to a query to read your own write."
+    )
+
+
+@strawberry.type
+class CareMutation:
+    @strawberry.mutation(description="Enroll a client in a program.")
+    async def enroll_client(
+        self, info: Info[RequestContext, None], input: EnrollClientInput
+    ) -> Recorded:
+        ctx = info.context
+        outcome = await ctx.platform.bus.execute(
+            enroll_client(
+                ctx.stamp("enroll_client"),
+                display_name=input.display_name,
+                program=input.program,
+                client_id=input.client_id,
+                occurred_at=input.occurred_at,
+            )
+        )
+        return Recorded(id=outcome.result, position=outcome.position)

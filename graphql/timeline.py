@@ -1,0 +1,201 @@
+"""The client timeline: a Relay connection over the timeline read model, and its live feed."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any
+from uuid import UUID
+
+import strawberry
+from psycopg import sql
+from psycopg.rows import dict_row
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from carecoord.events import Kind as EventKind
+from carecoord.graphql.context import RequestContext
+from carecoord.services.access import MAY_READ_TIMELINE
+from carecoord.services.errors import Forbidden, InvalidInput, RuleViolation
+
+MAX_PAGE = 500
+
+KindFilter = strawberry.enum(Enum("TimelineKind", {k.name: k.value for k in EventKind}))
+
+
+@strawberry.type
+class RecordedBy:
+    id: str
+    role: str
+
+
+@strawberry.type(description="One recorded fact about a client.")
+class TimelineEntry:
+    position: int = strawberry.field(description="Global position in the event log.")
+    event_id: UUID
+    type: str
+    kind: str
+    summary: str
+    occurred_at: datetime = strawberry.field(description="When it happened (clinical time).")
+    recorded_at: datetime = strawberry.field(description="When it was recorded.")
+    recorded_by: RecordedBy
+    facts: JSON
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> TimelineEntry:
+        return cls(
+            position=row["position"],
+            event_id=row["event_id"],
+            type=row["type"],
+            kind=row["kind"],
+            summary=row["summary"],
+            occurred_at=row["occurred_at"],
+            recorded_at=row["recorded_at"],
+            recorded_by=RecordedBy(id=row["actor_id"], role=row["actor_role"]),
+            facts=row["facts"],
+        )
+
+
+@strawberry.type
+class TimelineEdge:
+    cursor: str
+    node: TimelineEntry
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class TimelineConnection:
+    edges: list[TimelineEdge]
+    page_info: PageInfo
+    projected_position: int = strawberry.field(
+        description="The read model's position when this page was read."
+    )
+
+    @strawberry.field(description="The entries of `edges`, without cursors.")
+    def nodes(self) -> list[TimelineEntry]:
+        return [edge.node for edge in self.edges]
+
+
+def cursor_of(row: dict[str, Any]) -> str:
+    raw = f"{row['occurred_at'].isoformat()}|{row['position']}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def parse_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        occurred, position = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(occurred), int(position)
+    except ValueError:
+        raise InvalidInput("after", "cursor", "not a cursor returned by this API") from None
+
+
+def may_read(ctx: RequestContext) -> None:
+    reader = ctx.reader()
+    if reader.role not in MAY_READ_TIMELINE:
+        raise Forbidden("clientId", "role-may-read", f"role {reader.role.value} may not read timelines")
+
+
+async def read_your_write(ctx: RequestContext, at_least: int | None) -> None:
+    if at_least is None:
+        return
+    timeout = ctx.platform.settings.read_your_writes_timeout
+    if not await ctx.platform.progress.reach(at_least, timeout):
+        raise RuleViolation(
+            "atLeast", "not-yet-visible",
+            f"the timeline is at {ctx.platform.progress.position}, not yet at {at_least}; retry",
+        )
+
+
+@strawberry.type
+class TimelineQuery:
+    @strawberry.field(description="A client's recorded facts in clinical order.")
+    async def client_timeline(
+        self,
+        info: Info[RequestContext, None],
+        client_id: UUID,
+        first: int = 50,
+        after: str | None = None,
+        kinds: list[KindFilter] | None = None,  # type: ignore[valid-type]
+        occurred_from: datetime | None = None,
+        occurred_to: datetime | None = None,
+        as_of: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only what had been recorded by this time."),
+        ] = None,
+        at_least: Annotated[
+            int | None,
+            strawberry.argument(description="Wait briefly until the read model has this position."),
+        ] = None,
+    ) -> TimelineConnection:
+        ctx = info.context
+        may_read(ctx)
+        if not 1 <= first <= MAX_PAGE:
+            raise InvalidInput("first", "page-size", f"first must be between 1 and {MAX_PAGE}")
+        await read_your_write(ctx, at_least)
+        projected = ctx.platform.progress.position
+        where = [sql.SQL("client_id = %s")]
+        params: list[Any] = [client_id]
+        if kinds:
+            where.append(sql.SQL("kind = ANY(%s)"))
+            params.append([k.value for k in kinds])
+        if occurred_from is not None:
+            where.append(sql.SQL("occurred_at >= %s"))
+            params.append(occurred_from)
+        if occurred_to is not None:
+            where.append(sql.SQL("occurred_at < %s"))
+            params.append(occurred_to)
+        if as_of is not None:
+            where.append(sql.SQL("recorded_at <= %s"))
+            params.append(as_of)
+        if after is not None:
+            where.append(sql.SQL("(occurred_at, position) > (%s, %s)"))
+            params.extend(parse_cursor(after))
+        query = sql.SQL(
+            "SELECT * FROM timeline WHERE {} ORDER BY occurred_at, position LIMIT %s"
+        ).format(sql.SQL(" AND ").join(where))
+        params.append(first + 1)
+        async with ctx.platform.pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(query, params)
+            rows = await cur.fetchall()
+        page = rows[:first]
+        return TimelineConnection(
+            edges=[TimelineEdge(cursor=cursor_of(r), node=TimelineEntry.of(r)) for r in page],
+            page_info=PageInfo(
+                has_next_page=len(rows) > first,
+                end_cursor=cursor_of(page[-1]) if page else None,
+            ),
+            projected_position=projected,
+        )
+
+
+@strawberry.type
+class TimelineSubscription:
+    @strawberry.subscription(description="New timeline entries for a client, once each, in order.")
+    async def timeline(
+        self, info: Info[RequestContext, None], client_id: UUID
+    ) -> AsyncGenerator[TimelineEntry, None]:
+        ctx = info.context
+        may_read(ctx)
+        progress = ctx.platform.progress
+        seen = progress.position
+        while True:
+            reached = await progress.passed(seen)
+            async with ctx.platform.pool.connection() as conn:
+                cur = conn.cursor(row_factory=dict_row)
+                await cur.execute(
+                    "SELECT * FROM timeline WHERE client_id = %s AND position > %s "
+                    "AND position <= %s ORDER BY position",
+                    (client_id, seen, reached),
+                )
+                rows = await cur.fetchall()
+            for row in rows:
+                yield TimelineEntry.of(row)
+            seen = reached

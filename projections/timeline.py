@@ -1,0 +1,75 @@
+"""The client timeline: one row per recorded fact, in clinical order.
+
+Plain code from event to row. The live projector inserts rows a batch at a time and a
+rebuild copies them in bulk; both call ``row`` so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from psycopg import AsyncConnection, sql
+
+from carecoord.events.envelope import type_name
+from carecoord.services.store import Positioned
+
+NAME = "timeline"
+COLUMNS = (
+    "position", "client_id", "event_id", "type", "kind", "occurred_at", "recorded_at",
+    "actor_id", "actor_role", "summary", "facts",
+)
+
+
+def table(generation: int) -> sql.Identifier:
+    return sql.Identifier(f"{NAME}_g{generation}")
+
+
+def ddl(generation: int) -> list[sql.Composable]:
+    t = table(generation)
+    return [
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} ("
+            " position bigint PRIMARY KEY,"
+            " client_id uuid NOT NULL,"
+            " event_id uuid NOT NULL,"
+            " type text NOT NULL,"
+            " kind text NOT NULL,"
+            " occurred_at timestamptz NOT NULL,"
+            " recorded_at timestamptz NOT NULL,"
+            " actor_id text NOT NULL,"
+            " actor_role text NOT NULL,"
+            " summary text NOT NULL,"
+            " facts jsonb NOT NULL)"
+        ).format(t),
+        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id, occurred_at, position)").format(
+            sql.Identifier(f"{NAME}_g{generation}_clinical"), t
+        ),
+    ]
+
+
+def row(item: Positioned) -> tuple[Any, ...]:
+    event = item.event
+    return (
+        item.position,
+        event.client_id,
+        event.event_id,
+        type_name(type(event)),
+        event.kind.value,
+        event.occurred_at,
+        event.recorded_at,
+        event.actor.id,
+        event.actor.role.value,
+        event.summary(),
+        event.model_dump_json(exclude={"type", "schema_version"}),
+    )
+
+
+async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
+    statement = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (position) DO NOTHING").format(
+        table(generation),
+        sql.SQL(", ").join(map(sql.Identifier, COLUMNS)),
+        sql.SQL(", ").join(sql.Placeholder() * len(COLUMNS)),
+    )
+    async with conn.cursor() as cur:
+        await cur.executemany(statement, [row(item) for item in batch])

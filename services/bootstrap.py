@@ -1,0 +1,118 @@
+"""The composition root: every component is built here, from settings, and nowhere else.
+
+``running`` starts what a process needs (the API, the relay, the projector, or all three
+in one process) and tears it down in reverse order. Tests and the CLI build the same
+graph with different settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from faststream.nats import NatsBroker
+from psycopg_pool import AsyncConnectionPool
+
+from carecoord.projections import timeline
+from carecoord.projections.consumer import subscribe
+from carecoord.projections.progress import Progress
+from carecoord.projections.projector import Projector
+from carecoord.services import embedded, positions
+from carecoord.services.broker import ensure_stream
+from carecoord.services.commands import CommandBus
+from carecoord.services.identity import signing_key
+from carecoord.services.relay import Relay
+from carecoord.services.settings import Settings
+from carecoord.services.store import EventStore, store_env
+
+log = logging.getLogger("carecoord")
+
+
+@dataclass
+class Servers:
+    database_url: str
+    nats_url: str
+    nats: embedded.NatsServer | None = None
+
+    def stop(self) -> None:
+        if self.nats is not None:
+            self.nats.stop()
+
+
+def resolve_servers(settings: Settings) -> Servers:
+    """The configured servers, or embedded ones started under the data directory."""
+    database_url = settings.database_url or embedded.start_postgres(settings.data_dir)
+    if settings.nats_url:
+        return Servers(database_url, settings.nats_url)
+    nats = embedded.start_nats(settings.data_dir)
+    return Servers(database_url, nats.url, nats)
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    database_url: str
+    store: EventStore
+    bus: CommandBus
+    pool: AsyncConnectionPool
+    broker: NatsBroker
+    progress: Progress
+    jwt_key: str
+    relay: Relay | None = None
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    settings: Settings,
+    servers: Servers,
+    *,
+    relay: bool = True,
+    project: bool = True,
+) -> AsyncIterator[Platform]:
+    store = EventStore(env=store_env(settings.model_copy(update={"database_url": servers.database_url})))
+    pool = AsyncConnectionPool(
+        servers.database_url, min_size=2, max_size=settings.db_pool_size, open=False
+    )
+    await pool.open(wait=True)
+    await positions.ensure_table(pool)
+    progress = Progress(servers.database_url, timeline.NAME)
+    broker = NatsBroker(servers.nats_url, logger=None)
+    await broker.connect()
+    await ensure_stream(broker, settings)
+    if project:
+        projector = Projector(pool, timeline, on_projected=progress.advance)
+        await projector.setup()
+        subscribe(broker, projector, settings)
+    await broker.start()
+    await progress.start()
+    the_relay = (
+        Relay(store, broker, pool, settings, servers.database_url) if relay else None
+    )
+    bus = CommandBus(
+        store,
+        batch_max=settings.command_batch_max,
+        on_commit=the_relay.notify_commit if the_relay else None,
+    )
+    platform = Platform(
+        settings, servers.database_url, store, bus, pool, broker, progress,
+        signing_key(settings), the_relay,
+    )
+    if the_relay is not None:
+        platform.tasks.append(asyncio.create_task(the_relay.run(), name="relay"))
+    try:
+        yield platform
+    finally:
+        for task in platform.tasks:
+            task.cancel()
+        for task in platform.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await progress.stop()
+        await broker.stop()
+        bus.close()
+        await pool.close()
+        store.close()

@@ -1,0 +1,1 @@
+"""A client's place in the program: enrollment (and, later, level of care and care team)."""

@@ -1,0 +1,120 @@
+"""The ``carecoord`` command: run the platform (whole or by part), tail events, issue tokens."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+from faststream.nats import NatsBroker
+from nats.js.api import DeliverPolicy
+
+from carecoord.events import Role
+from carecoord.services import demo, logs
+from carecoord.services.bootstrap import Servers, resolve_servers, running
+from carecoord.services.identity import issue_token
+from carecoord.services.relay import POSITION_HEADER
+from carecoord.services.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="carecoord", description=__doc__)
+    parser.add_argument("--log-level", default="INFO")
+    commands = parser.add_subparsers(dest="command")
+    up = commands.add_parser("up", help="API, relay and projector in one process (default)")
+    up.add_argument("--demo", action="store_true", help="load example clients")
+    commands.add_parser("api", help="the GraphQL API only")
+    commands.add_parser("relay", help="the outbox relay only")
+    commands.add_parser("project", help="the projector only")
+    tail = commands.add_parser("tail", help="print events from the broker as they arrive")
+    tail.add_argument("--subject", default=None, help="subject filter (default: all care events)")
+    tail.add_argument("--new", action="store_true", help="only events published from now on")
+    token = commands.add_parser("token", help="issue a development token")
+    token.add_argument("--user", required=True)
+    token.add_argument("--role", required=True, choices=[r.value for r in Role])
+    args = parser.parse_args(argv)
+    logs.configure(args.log_level)
+    settings = Settings()
+    command = args.command or "up"
+    if command == "token":
+        print(issue_token(settings, args.user, Role(args.role)))
+        return
+    servers = resolve_servers(settings)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            if command == "tail":
+                asyncio.run(tail_events(settings, servers, args.subject, new_only=args.new))
+            else:
+                demo_wanted = command == "up" and args.demo
+                asyncio.run(serve(settings, servers, command, demo_wanted=demo_wanted))
+    finally:
+        servers.stop()
+
+
+async def serve(settings: Settings, servers: Servers, part: str, *, demo_wanted: bool) -> None:
+    from carecoord.graphql.app import create_app  # noqa: PLC0415  (API-only dependency)
+
+    api = part in ("up", "api")
+    async with running(
+        settings, servers, relay=part in ("up", "relay"), project=part in ("up", "project")
+    ) as platform:
+        if demo_wanted:
+            await asyncio.to_thread(demo.load, platform.bus)
+            print_demo_tokens(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        if not api:
+            await stop.wait()
+            return
+        config = uvicorn.Config(
+            create_app(platform), host=settings.host, port=settings.port,
+            log_config=None, ws="websockets-sansio", lifespan="off",
+        )
+        server = uvicorn.Server(config)
+        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        serving = asyncio.create_task(server.serve())
+        print(f"carecoord GraphQL: http://{settings.host}:{settings.port}/graphql", flush=True)
+        await stop.wait()
+        server.should_exit = True
+        await serving
+
+
+def print_demo_tokens(settings: Settings) -> None:
+    print("Demo tokens (GraphiQL headers: {\"Authorization\": \"Bearer <token>\"}):")
+    for actor in (demo.PRESCRIBER, demo.NURSE, demo.ADMIN):
+        print(f"  {actor.role.value:15} {issue_token(settings, actor.id, actor.role)}")
+    print("Demo clients:", ", ".join(str(demo.demo_client_id(c[0])) for c in demo.CLIENTS))
+
+
+async def tail_events(
+    settings: Settings, servers: Servers, subject: str | None, *, new_only: bool
+) -> None:
+    """An ephemeral consumer on the care stream: each event, once, as one JSON line."""
+    broker = NatsBroker(servers.nats_url, logger=None)
+    await broker.connect()
+    js = broker.connection.jetstream()
+    sub = await js.subscribe(
+        subject or f"{settings.subject_root}.>",
+        stream=settings.stream_name,
+        ordered_consumer=True,
+        deliver_policy=DeliverPolicy.NEW if new_only else DeliverPolicy.ALL,
+    )
+    try:
+        async for msg in sub.messages:
+            body = json.loads(msg.data)
+            position = (msg.headers or {}).get(POSITION_HEADER)
+            print(json.dumps({"subject": msg.subject, "position": position, **body}), flush=True)
+    finally:
+        await sub.unsubscribe()
+        await broker.stop()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,1 @@
+"""Prescribing and dispensing: who may say what about a client's medications, and when."""

@@ -1,0 +1,51 @@
+"""One settings object, read once at start from the environment (or a .env file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CARECOORD_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CARECOORD_DATABASE_URL", "DATABASE_URL"),
+        description="PostgreSQL URL; unset means an embedded server under data_dir.",
+    )
+    nats_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CARECOORD_NATS_URL", "NATS_URL"),
+        description="NATS URL; unset means an embedded nats-server under data_dir.",
+    )
+    data_dir: Path = Path(".carecoord")
+    environment: Literal["development", "production"] = "development"
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    subject_root: str = Field(default="care", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+    stream_name: str = Field(default="CARE", pattern=r"^[A-Za-z0-9_-]+$")
+    duplicate_window_seconds: float = 3600.0
+
+    jwt_secret: str | None = Field(
+        default=None, description="HS256 key; unset in development means a key under data_dir."
+    )
+    jwt_issuer: str = "carecoord"
+    jwt_audience: str = "carecoord-api"
+
+    cipher_key: str | None = Field(
+        default=None, description="AES key (base64) that encrypts event bodies at rest."
+    )
+
+    command_batch_max: int = Field(default=200, ge=1)
+    aggregate_cache_size: int = Field(default=20_000, ge=0)
+    relay_page_size: int = Field(default=500, ge=1)
+    projection_batch_size: int = Field(default=500, ge=1)
+    projection_batch_wait: float = Field(default=0.005, gt=0)
+    read_your_writes_timeout: float = Field(default=2.0, gt=0)
+    db_pool_size: int = Field(default=8, ge=1)
