@@ -180,12 +180,18 @@ class TimelineQuery:
 class TimelineSubscription:
     @strawberry.subscription(description="New timeline entries for a client, once each, in order.")
     async def timeline(
-        self, info: Info[RequestContext, None], client_id: UUID
+        self,
+        info: Info[RequestContext, None],
+        client_id: UUID,
+        after: Annotated[
+            int | None,
+            strawberry.argument(description="Resume after this position (default: from now)."),
+        ] = None,
     ) -> AsyncGenerator[TimelineEntry, None]:
         ctx = info.context
         may_read(ctx)
         progress = ctx.platform.progress
-        seen = progress.position
+        seen = progress.position if after is None else after
         while True:
             reached = await progress.passed(seen)
             async with ctx.platform.pool.connection() as conn:

@@ -1,0 +1,45 @@
+"""Test helpers: a GraphQL client that acts as a given role against a running API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from carecoord.events import Role
+from carecoord.services.bootstrap import Platform
+from carecoord.services.identity import issue_token
+
+
+class Api:
+    """A running API server and a client that speaks GraphQL to it as a given role."""
+
+    def __init__(self, platform: Platform, base_url: str) -> None:
+        self.platform = platform
+        self.base_url = base_url
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=10)
+
+    def token(self, role: Role, user: str | None = None) -> str:
+        return issue_token(self.platform.settings, user or f"{role.value}-1", role)
+
+    async def gql(
+        self, query: str, variables: dict[str, Any] | None = None, *, role: Role | None = None,
+        token: str | None = None, user: str | None = None,
+    ) -> dict[str, Any]:
+        headers = {}
+        if role is not None or token is not None:
+            headers["Authorization"] = f"Bearer {token or self.token(role, user)}"  # type: ignore[arg-type]
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def ok(self, query: str, variables: dict[str, Any] | None = None, **kw: Any) -> Any:
+        body = await self.gql(query, variables, **kw)
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
+
+    @property
+    def ws_url(self) -> str:
+        return self.base_url.replace("http://", "ws://") + "/graphql"
