@@ -54,7 +54,9 @@ def create_app(platform: Platform) -> Starlette:
             {
                 "status": "ok",
                 "storePosition": status.store_position,
-                "followers": {f.name: {"position": f.position, "lag": f.lag} for f in status.followers},
+                "followers": {
+                    f.name: {"position": f.position, "lag": f.lag} for f in status.followers
+                },
             }
         )
 
@@ -65,4 +67,3 @@ def create_app(platform: Platform) -> Starlette:
             Route("/health", health),
         ]
     )
-

@@ -11,10 +11,10 @@ import logging
 import uuid
 from collections.abc import Iterator
 
-from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from carecoord.services.errors import DomainError
+from graphql import GraphQLError
 
 log = logging.getLogger("carecoord.api")
 
@@ -32,12 +32,16 @@ def shaped(error: GraphQLError, *, mask: bool) -> GraphQLError:
     if original is None:
         extensions = dict(error.extensions or {})
         extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
-        return GraphQLError(error.message, nodes=error.nodes, path=error.path, extensions=extensions)
+        return GraphQLError(
+            error.message, nodes=error.nodes, path=error.path, extensions=extensions
+        )
     reference = uuid.uuid4().hex[:12]
     log.error("internal error", extra={"reference": reference}, exc_info=original)
     message = f"internal error (reference {reference})" if mask else error.message
     return GraphQLError(
-        message, nodes=error.nodes, path=error.path,
+        message,
+        nodes=error.nodes,
+        path=error.path,
         extensions={"code": "INTERNAL_SERVER_ERROR", "reference": reference},
     )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -17,12 +16,13 @@ from strawberry.types import Info
 
 from carecoord.events import Kind as EventKind
 from carecoord.graphql.context import RequestContext
+from carecoord.projections import timeline
 from carecoord.services.access import MAY_READ_TIMELINE
 from carecoord.services.errors import Forbidden, InvalidInput, RuleViolation
 
 MAX_PAGE = 500
 
-KindFilter = strawberry.enum(Enum("TimelineKind", {k.name: k.value for k in EventKind}))
+strawberry.enum(EventKind, name="Kind", description="The kind of data an entry carries.")
 
 
 @strawberry.type
@@ -99,17 +99,21 @@ def parse_cursor(cursor: str) -> tuple[datetime, int]:
 def may_read(ctx: RequestContext) -> None:
     reader = ctx.reader()
     if reader.role not in MAY_READ_TIMELINE:
-        raise Forbidden("clientId", "role-may-read", f"role {reader.role.value} may not read timelines")
+        raise Forbidden(
+            "clientId", "role-may-read", f"role {reader.role.value} may not read timelines"
+        )
 
 
 async def read_your_write(ctx: RequestContext, at_least: int | None) -> None:
     if at_least is None:
         return
     timeout = ctx.platform.settings.read_your_writes_timeout
-    if not await ctx.platform.progress.reach(at_least, timeout):
+    progress = ctx.platform.progress
+    if not await progress.reach(timeline.NAME, at_least, timeout):
         raise RuleViolation(
-            "atLeast", "not-yet-visible",
-            f"the timeline is at {ctx.platform.progress.position}, not yet at {at_least}; retry",
+            "atLeast",
+            "not-yet-visible",
+            f"the timeline is at {progress.position(timeline.NAME)}, not yet at {at_least}; retry",
         )
 
 
@@ -122,7 +126,7 @@ class TimelineQuery:
         client_id: UUID,
         first: int = 50,
         after: str | None = None,
-        kinds: list[KindFilter] | None = None,  # type: ignore[valid-type]
+        kinds: list[EventKind] | None = None,
         occurred_from: datetime | None = None,
         occurred_to: datetime | None = None,
         as_of: Annotated[
@@ -139,7 +143,7 @@ class TimelineQuery:
         if not 1 <= first <= MAX_PAGE:
             raise InvalidInput("first", "page-size", f"first must be between 1 and {MAX_PAGE}")
         await read_your_write(ctx, at_least)
-        projected = ctx.platform.progress.position
+        projected = ctx.platform.progress.position(timeline.NAME)
         where = [sql.SQL("client_id = %s")]
         params: list[Any] = [client_id]
         if kinds:
@@ -191,9 +195,9 @@ class TimelineSubscription:
         ctx = info.context
         may_read(ctx)
         progress = ctx.platform.progress
-        seen = progress.position if after is None else after
+        seen = progress.position(timeline.NAME) if after is None else after
         while True:
-            reached = await progress.passed(seen)
+            reached = await progress.passed(timeline.NAME, seen)
             async with ctx.platform.pool.connection() as conn:
                 cur = conn.cursor(row_factory=dict_row)
                 await cur.execute(

@@ -22,16 +22,16 @@ RECONNECT_SECONDS = 1.0
 
 
 class Progress:
-    def __init__(self, database_url: str, name: str) -> None:
+    def __init__(self, database_url: str, names: list[str]) -> None:
         self._database_url = database_url
-        self._name = name
-        self.position = 0
-        self._changed = asyncio.Event()
+        self._positions = dict.fromkeys(names, 0)
+        self._changed = {name: asyncio.Event() for name in names}
         self._listener: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         async with await psycopg.AsyncConnection.connect(self._database_url) as conn:
-            self.advance(await positions.read(conn, self._name))
+            for name in self._positions:
+                self.advance(name, await positions.read(conn, name))
         self._listener = asyncio.create_task(self._listen())
 
     async def stop(self) -> None:
@@ -40,37 +40,41 @@ class Progress:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
 
-    def advance(self, position: int) -> None:
-        if position > self.position:
-            self.position = position
-            changed, self._changed = self._changed, asyncio.Event()
+    def position(self, name: str) -> int:
+        return self._positions[name]
+
+    def advance(self, name: str, position: int) -> None:
+        if name in self._positions and position > self._positions[name]:
+            self._positions[name] = position
+            changed, self._changed[name] = self._changed[name], asyncio.Event()
             changed.set()
 
-    async def passed(self, after: int) -> int:
-        """Wait until the read model is past ``after``; return where it is."""
-        while self.position <= after:
-            await self._changed.wait()
-        return self.position
+    async def passed(self, name: str, after: int) -> int:
+        """Wait until read model ``name`` is past ``after``; return where it is."""
+        while self._positions[name] <= after:
+            await self._changed[name].wait()
+        return self._positions[name]
 
-    async def reach(self, position: int, timeout: float) -> bool:
-        """Wait (at most ``timeout`` seconds) until the read model has ``position``."""
-        if self.position >= position:
+    async def reach(self, name: str, position: int, timeout: float) -> bool:
+        """Wait (at most ``timeout`` seconds) until read model ``name`` has ``position``."""
+        if self._positions[name] >= position:
             return True
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.passed(position - 1), timeout)
-        return self.position >= position
+            await asyncio.wait_for(self.passed(name, position - 1), timeout)
+        return self._positions[name] >= position
 
     async def _listen(self) -> None:
-        prefix = f"{self._name}:"
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(
                     self._database_url, autocommit=True
                 ) as conn:
-                    await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(PROJECTED_CHANNEL)))
+                    await conn.execute(
+                        sql.SQL("LISTEN {}").format(sql.Identifier(PROJECTED_CHANNEL))
+                    )
                     async for note in conn.notifies():
-                        if note.payload.startswith(prefix):
-                            self.advance(int(note.payload[len(prefix):]))
+                        name, _, position = note.payload.rpartition(":")
+                        self.advance(name, int(position))
             except psycopg.Error as failure:
                 log.warning("progress listener reconnecting", extra={"error": repr(failure)})
                 await asyncio.sleep(RECONNECT_SECONDS)

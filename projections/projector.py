@@ -36,7 +36,7 @@ class ReadModel(Protocol):
 
     NAME: str
 
-    def ddl(self, generation: int) -> list[sql.Composable]: ...
+    def ddl(self, generation: int) -> list[sql.Composed]: ...
 
     def table(self, generation: int) -> sql.Identifier: ...
 
@@ -49,7 +49,7 @@ class ReadModel(Protocol):
 class Projector:
     pool: AsyncConnectionPool
     model: ReadModel
-    on_projected: Callable[[int], None] | None = None
+    on_projected: Callable[[str, int], None] | None = None
 
     @property
     def name(self) -> str:
@@ -84,7 +84,7 @@ class Projector:
                 "SELECT pg_notify(%s, %s)", (PROJECTED_CHANNEL, f"{self.name}:{reached}")
             )
         if self.on_projected is not None:
-            self.on_projected(reached)
+            self.on_projected(self.name, reached)
         return reached
 
 

@@ -16,8 +16,17 @@ from carecoord.services.store import Positioned
 
 NAME = "timeline"
 COLUMNS = (
-    "position", "client_id", "event_id", "type", "kind", "occurred_at", "recorded_at",
-    "actor_id", "actor_role", "summary", "facts",
+    "position",
+    "client_id",
+    "event_id",
+    "type",
+    "kind",
+    "occurred_at",
+    "recorded_at",
+    "actor_id",
+    "actor_role",
+    "summary",
+    "facts",
 )
 
 
@@ -25,7 +34,7 @@ def table(generation: int) -> sql.Identifier:
     return sql.Identifier(f"{NAME}_g{generation}")
 
 
-def ddl(generation: int) -> list[sql.Composable]:
+def ddl(generation: int) -> list[sql.Composed]:
     t = table(generation)
     return [
         sql.SQL(

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from faststream.nats import NatsBroker
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.projections import timeline
 from carecoord.projections.consumer import subscribe
+from carecoord.projections.models import READ_MODELS, names
 from carecoord.projections.progress import Progress
 from carecoord.projections.projector import Projector
 from carecoord.services import embedded, positions
@@ -73,33 +73,40 @@ async def running(
     relay: bool = True,
     project: bool = True,
 ) -> AsyncIterator[Platform]:
-    store = EventStore(env=store_env(settings.model_copy(update={"database_url": servers.database_url})))
+    store = EventStore(
+        env=store_env(settings.model_copy(update={"database_url": servers.database_url}))
+    )
     pool = AsyncConnectionPool(
         servers.database_url, min_size=2, max_size=settings.db_pool_size, open=False
     )
     await pool.open(wait=True)
     await positions.ensure_table(pool)
-    progress = Progress(servers.database_url, timeline.NAME)
+    progress = Progress(servers.database_url, names())
     broker = NatsBroker(servers.nats_url, logger=None)
     await broker.connect()
     await ensure_stream(broker, settings)
-    if project:
-        projector = Projector(pool, timeline, on_projected=progress.advance)
+    for model in READ_MODELS if project else ():
+        projector = Projector(pool, model, on_projected=progress.advance)
         await projector.setup()
         subscribe(broker, projector, settings)
     await broker.start()
     await progress.start()
-    the_relay = (
-        Relay(store, broker, pool, settings, servers.database_url) if relay else None
-    )
+    the_relay = Relay(store, broker, pool, settings, servers.database_url) if relay else None
     bus = CommandBus(
         store,
         batch_max=settings.command_batch_max,
         on_commit=the_relay.notify_commit if the_relay else None,
     )
     platform = Platform(
-        settings, servers.database_url, store, bus, pool, broker, progress,
-        signing_key(settings), the_relay,
+        settings,
+        servers.database_url,
+        store,
+        bus,
+        pool,
+        broker,
+        progress,
+        signing_key(settings),
+        the_relay,
     )
     if the_relay is not None:
         platform.tasks.append(asyncio.create_task(the_relay.run(), name="relay"))

@@ -66,28 +66,27 @@ async def serve(settings: Settings, servers: Servers, part: str, *, demo_wanted:
         if demo_wanted:
             await asyncio.to_thread(demo.load, platform.bus)
             print_demo_tokens(settings)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         if not api:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
             await stop.wait()
             return
         config = uvicorn.Config(
-            create_app(platform), host=settings.host, port=settings.port,
-            log_config=None, ws="websockets-sansio", lifespan="off",
+            create_app(platform),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            ws="websockets-sansio",
+            lifespan="off",
         )
-        server = uvicorn.Server(config)
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        serving = asyncio.create_task(server.serve())
         print(f"carecoord GraphQL: http://{settings.host}:{settings.port}/graphql", flush=True)
-        await stop.wait()
-        server.should_exit = True
-        await serving
+        await uvicorn.Server(config).serve()  # returns on SIGINT/SIGTERM
 
 
 def print_demo_tokens(settings: Settings) -> None:
-    print("Demo tokens (GraphiQL headers: {\"Authorization\": \"Bearer <token>\"}):")
+    print('Demo tokens (GraphiQL headers: {"Authorization": "Bearer <token>"}):')
     for actor in (demo.PRESCRIBER, demo.NURSE, demo.ADMIN):
         print(f"  {actor.role.value:15} {issue_token(settings, actor.id, actor.role)}")
     print("Demo clients:", ", ".join(str(demo.demo_client_id(c[0])) for c in demo.CLIENTS))

@@ -10,7 +10,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from carecoord.events import Actor, Role, Schedule
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.care.record import ClientRecord
-from carecoord.services.commands import CommandBus
+from carecoord.services.commands import Command, CommandBus, UnitOfWork
 from carecoord.services.medication.commands import administer_dose, prescribe
 from carecoord.services.stamp import Stamp
 
@@ -31,6 +31,13 @@ def demo_client_id(name: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"https://carecoord.dev/demo/{name}")
 
 
+def is_enrolled(client_id: UUID) -> Command[bool]:
+    def run(uow: UnitOfWork) -> bool:
+        return uow.get(ClientRecord, client_id).exists
+
+    return run
+
+
 def load(bus: CommandBus) -> list[UUID]:
     """Enroll the demo clients with an order and a few days of doses; idempotent."""
     start = date.today() - timedelta(days=3)
@@ -38,28 +45,42 @@ def load(bus: CommandBus) -> list[UUID]:
     for name, medication, dose, route, form in CLIENTS:
         client_id = demo_client_id(name)
         ids.append(client_id)
-        if bus.execute_sync(lambda uow, c=client_id: uow.get(ClientRecord, c).exists).result:
+        if bus.execute_sync(is_enrolled(client_id)).result:
             continue
         admitted = datetime.combine(start, datetime.min.time(), UTC) + timedelta(hours=8)
         bus.execute_sync(
             enroll_client(
-                Stamp(ADMIN), display_name=name, program="Demo OTP", client_id=client_id,
+                Stamp(ADMIN),
+                display_name=name,
+                program="Demo OTP",
+                client_id=client_id,
                 occurred_at=admitted,
             )
         )
         order = bus.execute_sync(
             prescribe(
-                Stamp(PRESCRIBER), client_id=client_id, medication=medication, dose=dose,
-                unit="mg", route=route, schedule=Schedule(), start=start,
-                indication="opioid use disorder", occurred_at=admitted + timedelta(minutes=30),
+                Stamp(PRESCRIBER),
+                client_id=client_id,
+                medication=medication,
+                dose=dose,
+                unit="mg",
+                route=route,
+                schedule=Schedule(),
+                start=start,
+                indication="opioid use disorder",
+                occurred_at=admitted + timedelta(minutes=30),
             )
         ).result
         for day in range(3):
             given_at = datetime.combine(start + timedelta(days=day), datetime.min.time(), UTC)
             bus.execute_sync(
                 administer_dose(
-                    Stamp(NURSE), client_id=client_id, order_id=order, amount=dose,
-                    dosage_form=form, given_at=given_at + timedelta(hours=9),
+                    Stamp(NURSE),
+                    client_id=client_id,
+                    order_id=order,
+                    amount=dose,
+                    dosage_form=form,
+                    given_at=given_at + timedelta(hours=9),
                 )
             )
         log.info("demo client loaded", extra={"client_id": str(client_id)})

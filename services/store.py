@@ -28,7 +28,7 @@ A = TypeVar("A", bound=Aggregate)
 
 class CatalogMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
-        recorded = cast(Recorded, domain_event)
+        recorded = cast("Recorded", domain_event)
         return StoredEvent(
             originator_id=recorded.originator_id,
             originator_version=recorded.originator_version,
@@ -38,7 +38,7 @@ class CatalogMapper(Mapper[UUID]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         return Recorded(
-            originator_id=cast(UUID, stored_event.originator_id),
+            originator_id=cast("UUID", stored_event.originator_id),
             originator_version=stored_event.originator_version,
             event=self.open(stored_event.topic, stored_event.state),
         )
@@ -99,12 +99,12 @@ class EventStore(Application[UUID]):
 
     @property
     def catalog_mapper(self) -> CatalogMapper:
-        return cast(CatalogMapper, self.mapper)
+        return cast("CatalogMapper", self.mapper)
 
     def load(self, cls: type[A], client_id: UUID) -> A:
         """The aggregate for this client in this context; a new, empty one if none yet."""
         try:
-            return self.repository.get(  # type: ignore[no-any-return]
+            return self.repository.get(
                 aggregate_id(cls.context, client_id),
                 projector_func=cls.replay,
                 deepcopy_from_cache=False,
@@ -120,7 +120,7 @@ class EventStore(Application[UUID]):
                     cache.get(aid, evict=True)
 
     def record(self, *aggregates: Aggregate) -> Sequence[Recording[UUID]]:
-        return self.save(*aggregates)  # type: ignore[arg-type]
+        return self.save(*aggregates)
 
     def read(self, after: int, limit: int) -> list[Positioned]:
         """Events after a global position, in order (the relay's and rebuilds' input)."""

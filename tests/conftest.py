@@ -103,13 +103,19 @@ async def api(platform: Platform) -> AsyncIterator[Api]:
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(platform), host="127.0.0.1", port=port, log_config=None,
-            ws="websockets-sansio", lifespan="off",
+            create_app(platform),
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            ws="websockets-sansio",
+            lifespan="off",
         )
     )
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    for _ in range(500):
+        if server.started:
+            break
         await asyncio.sleep(0.01)
     client = Api(platform, f"http://127.0.0.1:{port}")
     yield client

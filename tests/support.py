@@ -23,8 +23,13 @@ class Api:
         return issue_token(self.platform.settings, user or f"{role.value}-1", role)
 
     async def gql(
-        self, query: str, variables: dict[str, Any] | None = None, *, role: Role | None = None,
-        token: str | None = None, user: str | None = None,
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        role: Role | None = None,
+        token: str | None = None,
+        user: str | None = None,
     ) -> dict[str, Any]:
         headers = {}
         if role is not None or token is not None:

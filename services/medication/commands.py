@@ -32,8 +32,16 @@ def prescribe(
     def run(uow: UnitOfWork) -> UUID:
         uow.get(ClientRecord, client_id).require_enrolled()
         uow.get(MedicationRecord, client_id).prescribe(
-            stamp, order_id=order_id, medication=medication, dose=dose, unit=unit,
-            route=route, schedule=schedule, start=start, end=end, indication=indication,
+            stamp,
+            order_id=order_id,
+            medication=medication,
+            dose=dose,
+            unit=unit,
+            route=route,
+            schedule=schedule,
+            start=start,
+            end=end,
+            indication=indication,
             occurred_at=occurred_at,
         )
         return order_id
@@ -56,8 +64,13 @@ def administer_dose(
     def run(uow: UnitOfWork) -> UUID:
         uow.get(ClientRecord, client_id).require_enrolled()
         uow.get(MedicationRecord, client_id).administer(
-            stamp, dose_id=dose_id, order_id=order_id, amount=amount,
-            dosage_form=dosage_form, slot=slot, given_at=given_at or stamp.clock(),
+            stamp,
+            dose_id=dose_id,
+            order_id=order_id,
+            amount=amount,
+            dosage_form=dosage_form,
+            slot=slot,
+            given_at=given_at or stamp.clock(),
         )
         return dose_id
 

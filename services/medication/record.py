@@ -45,8 +45,13 @@ class MedicationRecord(Aggregate):
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, MedicationPrescribed):
             self.orders[event.order_id] = Order(
-                event.order_id, event.medication, event.dose, event.unit,
-                event.schedule, event.start, event.end,
+                event.order_id,
+                event.medication,
+                event.dose,
+                event.unit,
+                event.schedule,
+                event.start,
+                event.end,
             )
         elif isinstance(event, DoseAdministered):
             self.orders[event.order_id].given[(event.day, event.slot)] = event.dose_id
@@ -79,9 +84,18 @@ class MedicationRecord(Aggregate):
             raise InvalidInput("end", "end-after-start", f"end {end} is before start {start}")
         self.record(
             stamp.event(
-                MedicationPrescribed, self.client_id, occurred_at,
-                order_id=order_id, medication=drug.code, dose=dose, unit=unit, route=route,
-                schedule=schedule, start=start, end=end, indication=indication,
+                MedicationPrescribed,
+                self.client_id,
+                occurred_at,
+                order_id=order_id,
+                medication=drug.code,
+                dose=dose,
+                unit=unit,
+                route=route,
+                schedule=schedule,
+                start=start,
+                end=end,
+                indication=indication,
             )
         )
 
@@ -105,24 +119,29 @@ class MedicationRecord(Aggregate):
             raise InvalidInput("amount", "positive-dose", f"amount must be above 0, got {amount}")
         if not order.active_on(day):
             raise RuleViolation(
-                "orderId", "order-active",
+                "orderId",
+                "order-active",
                 f"order {order_id} is active from {order.start}"
-                + (f" to {order.end}" if order.end else "") + f", not on {day}",
+                + (f" to {order.end}" if order.end else "")
+                + f", not on {day}",
             )
         per_slot = order.dose / order.schedule.times_per_day
         if amount > per_slot:
             raise RuleViolation(
-                "amount", "prescribed-amount",
+                "amount",
+                "prescribed-amount",
                 f"at most {per_slot} {order.unit} per dose is prescribed, got {amount}",
             )
         if not 1 <= slot <= order.schedule.times_per_day:
             raise InvalidInput(
-                "slot", "scheduled-slot",
+                "slot",
+                "scheduled-slot",
                 f"slot must be between 1 and {order.schedule.times_per_day}, got {slot}",
             )
         if (day, slot) in order.given:
             raise RuleViolation(
-                "slot", "one-dose-per-slot",
+                "slot",
+                "one-dose-per-slot",
                 f"slot {slot} on {day} was already given (dose {order.given[(day, slot)]})",
             )
         if dosage_form not in drug.forms:
@@ -131,8 +150,16 @@ class MedicationRecord(Aggregate):
             )
         self.record(
             stamp.event(
-                DoseAdministered, self.client_id, given_at,
-                dose_id=dose_id, order_id=order_id, medication=order.medication,
-                amount=amount, unit=order.unit, dosage_form=dosage_form, slot=slot, day=day,
+                DoseAdministered,
+                self.client_id,
+                given_at,
+                dose_id=dose_id,
+                order_id=order_id,
+                medication=order.medication,
+                amount=amount,
+                unit=order.unit,
+                dosage_form=dosage_form,
+                slot=slot,
+                day=day,
             )
         )

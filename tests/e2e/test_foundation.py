@@ -12,28 +12,71 @@ from carecoord.events import Role
 from support import Api
 
 ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) { id position } }"""
-PRESCRIBE = """mutation($input: PrescribeInput!) { prescribeMedication(input: $input) { id position } }"""
-DOSE = """mutation($input: AdministerDoseInput!) { administerDose(input: $input) { id position } }"""
+PRESCRIBE = (
+    """mutation($input: PrescribeInput!) { prescribeMedication(input: $input) { id position } }"""
+)
+DOSE = (
+    """mutation($input: AdministerDoseInput!) { administerDose(input: $input) { id position } }"""
+)
 TIMELINE = """query($id: UUID!, $atLeast: Int, $first: Int! = 50, $after: String) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: $first, after: $after) {
-    edges { cursor node { position type summary occurredAt recordedAt recordedBy { id role } facts } }
+    edges {
+      cursor
+      node { position type summary occurredAt recordedAt recordedBy { id role } facts }
+    }
     pageInfo { hasNextPage endCursor }
   }
 }"""
 
 
 async def enroll_prescribe_dose(api: Api) -> tuple[str, str, int]:
-    client = (await api.ok(ENROLL, {"input": {"displayName": "Alex R.", "program": "OTP",
-                                     "occurredAt": "2025-12-31T10:00:00Z"}},
-                           role=Role.PROGRAM_ADMIN))["enrollClient"]
-    order = (await api.ok(PRESCRIBE, {"input": {
-        "clientId": client["id"], "medication": "methadone", "dose": "60", "unit": "mg",
-        "route": "oral", "start": "2026-01-01", "occurredAt": "2026-01-01T08:00:00Z",
-    }}, role=Role.PRESCRIBER, user="dr-lee"))["prescribeMedication"]
-    dose = (await api.ok(DOSE, {"input": {
-        "clientId": client["id"], "orderId": order["id"], "amount": "60",
-        "dosageForm": "oral solution", "givenAt": "2026-01-02T09:00:00Z",
-    }}, role=Role.NURSE, user="nurse-kim"))["administerDose"]
+    client = (
+        await api.ok(
+            ENROLL,
+            {
+                "input": {
+                    "displayName": "Alex R.",
+                    "program": "OTP",
+                    "occurredAt": "2025-12-31T10:00:00Z",
+                }
+            },
+            role=Role.PROGRAM_ADMIN,
+        )
+    )["enrollClient"]
+    order = (
+        await api.ok(
+            PRESCRIBE,
+            {
+                "input": {
+                    "clientId": client["id"],
+                    "medication": "methadone",
+                    "dose": "60",
+                    "unit": "mg",
+                    "route": "oral",
+                    "start": "2026-01-01",
+                    "occurredAt": "2026-01-01T08:00:00Z",
+                }
+            },
+            role=Role.PRESCRIBER,
+            user="dr-lee",
+        )
+    )["prescribeMedication"]
+    dose = (
+        await api.ok(
+            DOSE,
+            {
+                "input": {
+                    "clientId": client["id"],
+                    "orderId": order["id"],
+                    "amount": "60",
+                    "dosageForm": "oral solution",
+                    "givenAt": "2026-01-02T09:00:00Z",
+                }
+            },
+            role=Role.NURSE,
+            user="nurse-kim",
+        )
+    )["administerDose"]
     return client["id"], order["id"], dose["position"]
 
 
@@ -44,7 +87,9 @@ async def test_three_actions_show_in_the_timeline_in_order(api: Api) -> None:
 
     nodes = [e["node"] for e in data["clientTimeline"]["edges"]]
     assert [n["type"] for n in nodes] == [
-        "care.ClientEnrolled", "medication.MedicationPrescribed", "medication.DoseAdministered",
+        "care.ClientEnrolled",
+        "medication.MedicationPrescribed",
+        "medication.DoseAdministered",
     ]
     assert nodes[1]["recordedBy"] == {"id": "dr-lee", "role": "prescriber"}
     assert nodes[2]["recordedBy"] == {"id": "nurse-kim", "role": "nurse"}
@@ -57,11 +102,16 @@ async def test_three_actions_show_in_the_timeline_in_order(api: Api) -> None:
 async def test_timeline_pages_with_cursors(api: Api) -> None:
     client_id, _, position = await enroll_prescribe_dose(api)
 
-    first = (await api.ok(TIMELINE, {"id": client_id, "atLeast": position, "first": 2},
-                          role=Role.NURSE))["clientTimeline"]
-    rest = (await api.ok(TIMELINE, {"id": client_id, "first": 2,
-                                    "after": first["pageInfo"]["endCursor"]},
-                         role=Role.NURSE))["clientTimeline"]
+    first = (
+        await api.ok(TIMELINE, {"id": client_id, "atLeast": position, "first": 2}, role=Role.NURSE)
+    )["clientTimeline"]
+    rest = (
+        await api.ok(
+            TIMELINE,
+            {"id": client_id, "first": 2, "after": first["pageInfo"]["endCursor"]},
+            role=Role.NURSE,
+        )
+    )["clientTimeline"]
 
     assert first["pageInfo"]["hasNextPage"] is True
     assert len(first["edges"]) == 2
@@ -73,8 +123,9 @@ async def test_broker_subscriber_sees_each_event_once(api: Api) -> None:
     await enroll_prescribe_dose(api)
     settings = api.platform.settings
     js = api.platform.broker.connection.jetstream()
-    sub = await js.subscribe(f"{settings.subject_root}.>", stream=settings.stream_name,
-                             ordered_consumer=True)
+    sub = await js.subscribe(
+        f"{settings.subject_root}.>", stream=settings.stream_name, ordered_consumer=True
+    )
     seen: list[dict[str, Any]] = []
     try:
         while len(seen) < 3:
@@ -86,7 +137,9 @@ async def test_broker_subscriber_sees_each_event_once(api: Api) -> None:
         await sub.unsubscribe()
 
     assert [s["type"] for s in seen] == [
-        "care.ClientEnrolled", "medication.MedicationPrescribed", "medication.DoseAdministered",
+        "care.ClientEnrolled",
+        "medication.MedicationPrescribed",
+        "medication.DoseAdministered",
     ]
     assert len({s["event_id"] for s in seen}) == 3
     client_id = seen[0]["client_id"]
@@ -94,20 +147,47 @@ async def test_broker_subscriber_sees_each_event_once(api: Api) -> None:
 
 
 async def test_subscription_pushes_entries_recorded_by_another_client(api: Api) -> None:
-    client = (await api.ok(ENROLL, {"input": {"displayName": "Sam", "program": "OTP"}},
-                           role=Role.PROGRAM_ADMIN))["enrollClient"]
+    client = (
+        await api.ok(
+            ENROLL, {"input": {"displayName": "Sam", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
+        )
+    )["enrollClient"]
     await api.ok(TIMELINE, {"id": client["id"], "atLeast": client["position"]}, role=Role.NURSE)
     query = "subscription($id: UUID!) { timeline(clientId: $id) { position type } }"
     async with websockets.connect(api.ws_url, subprotocols=["graphql-transport-ws"]) as ws:
-        await ws.send(json.dumps({"type": "connection_init",
-                                  "payload": {"Authorization": f"Bearer {api.token(Role.NURSE)}"}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "type": "connection_init",
+                    "payload": {"Authorization": f"Bearer {api.token(Role.NURSE)}"},
+                }
+            )
+        )
         assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                  "payload": {"query": query, "variables": {"id": client["id"]}}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": query, "variables": {"id": client["id"]}},
+                }
+            )
+        )
         await asyncio.sleep(0.2)
-        await api.ok(PRESCRIBE, {"input": {
-            "clientId": client["id"], "medication": "buprenorphine", "dose": "16", "unit": "mg",
-            "route": "sublingual", "start": "2026-01-01"}}, role=Role.PRESCRIBER)
+        await api.ok(
+            PRESCRIBE,
+            {
+                "input": {
+                    "clientId": client["id"],
+                    "medication": "buprenorphine",
+                    "dose": "16",
+                    "unit": "mg",
+                    "route": "sublingual",
+                    "start": "2026-01-01",
+                }
+            },
+            role=Role.PRESCRIBER,
+        )
         message = json.loads(await asyncio.wait_for(ws.recv(), 5))
 
     assert message["type"] == "next"

@@ -1,0 +1,46 @@
+"""The engineering bar as tests: ruff clean, mypy strict clean, graphql-core never shadowed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PACKAGES = ["events", "services", "projections", "graphql"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=False)
+
+
+def test_ruff_finds_nothing() -> None:
+    result = run(str(BIN / "ruff"), "check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_finds_nothing() -> None:
+    targets = [arg for pkg in PACKAGES for arg in ("-p", f"carecoord.{pkg}")]
+    result = run(str(BIN / "mypy"), *targets)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_import_graphql_from_the_repo_root_is_graphql_core() -> None:
+    for command in (
+        [sys.executable, "-c", "import graphql, strawberry; print(graphql.__file__)"],
+        [sys.executable, "-m", "carecoord.services.cli", "--help"],
+    ):
+        result = run(*command)
+        assert result.returncode == 0, result.stderr
+    printed = run(sys.executable, "-c", "import graphql; print(graphql.__file__)").stdout
+    assert "site-packages" in printed
+    assert not (ROOT / "graphql" / "__init__.py").exists()
+
+
+def test_our_graphql_package_is_the_mapped_folder() -> None:
+    import carecoord.graphql.schema as ours
+    import graphql
+
+    assert Path(ours.__file__).resolve().parent == (ROOT / "graphql").resolve()
+    assert hasattr(graphql, "GraphQLSchema")
