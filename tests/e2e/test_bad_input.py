@@ -1,0 +1,116 @@
+"""Bad input gets an error that names the field and the reason, and records nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+
+from carecoord.events import Role
+from support import Api
+
+PRESCRIBE = (
+    """mutation($input: PrescribeInput!) { prescribeMedication(input: $input) { id position } }"""
+)
+ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) { id position } }"""
+
+
+async def enrolled(api: Api) -> str:
+    data = await api.ok(
+        ENROLL, {"input": {"displayName": "Alex", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
+    )
+    return str(data["enrollClient"]["id"])
+
+
+def order(client_id: str, **changes: Any) -> dict[str, Any]:
+    given = {
+        "clientId": client_id,
+        "medication": "methadone",
+        "dose": "60",
+        "unit": "mg",
+        "route": "oral",
+        "start": "2026-01-01",
+    }
+    given.update(changes)
+    return {k: v for k, v in given.items() if v is not None}
+
+
+async def refused(
+    api: Api, query: str, variables: dict[str, Any], role: Role | None
+) -> dict[str, Any]:
+    head = await asyncio.to_thread(api.platform.store.last_position)
+    body = await api.gql(query, variables, role=role)
+    assert body.get("data") is None or all(v is None for v in body["data"].values())
+    assert len(body["errors"]) == 1
+    assert await asyncio.to_thread(api.platform.store.last_position) == head, "nothing recorded"
+    error: dict[str, Any] = body["errors"][0]
+    return error
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "code"),
+    [
+        ({"dose": "-5"}, "dose", "BAD_USER_INPUT"),
+        ({"dose": "0"}, "dose", "BAD_USER_INPUT"),
+        ({"medication": "unobtainium"}, "medication", "BAD_USER_INPUT"),
+        ({"route": "intravenous"}, "route", "BAD_USER_INPUT"),
+        ({"end": "2025-12-01"}, "end", "BAD_USER_INPUT"),
+        ({"schedule": {"timesPerDay": 0}}, "schedule.timesPerDay", "BAD_USER_INPUT"),
+    ],
+)
+async def test_invalid_values_are_refused_naming_the_field(
+    api: Api, changes: dict[str, Any], field: str, code: str
+) -> None:
+    client_id = await enrolled(api)
+    error = await refused(api, PRESCRIBE, {"input": order(client_id, **changes)}, Role.PRESCRIBER)
+    assert error["extensions"]["code"] == code
+    assert error["extensions"]["field"] == field
+    assert error["message"]
+
+
+async def test_unknown_client_is_refused(api: Api) -> None:
+    error = await refused(api, PRESCRIBE, {"input": order(str(uuid.uuid4()))}, Role.PRESCRIBER)
+    assert error["extensions"] == {
+        "code": "NOT_FOUND",
+        "field": "clientId",
+        "rule": "unknown-client",
+    }
+    assert "enroll the client first" in error["message"]
+
+
+async def test_missing_field_is_refused_by_the_schema(api: Api) -> None:
+    client_id = await enrolled(api)
+    error = await refused(api, PRESCRIBE, {"input": order(client_id, dose=None)}, Role.PRESCRIBER)
+    assert "dose" in error["message"]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_malformed_id_is_refused_by_the_schema(api: Api) -> None:
+    error = await refused(api, PRESCRIBE, {"input": order("not-a-uuid")}, Role.PRESCRIBER)
+    assert "clientId" in error["message"]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_no_token_records_nothing(api: Api) -> None:
+    error = await refused(api, ENROLL, {"input": {"displayName": "A", "program": "P"}}, None)
+    assert error["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_wrong_role_records_nothing(api: Api) -> None:
+    client_id = await enrolled(api)
+    error = await refused(api, PRESCRIBE, {"input": order(client_id)}, Role.NURSE)
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert "prescriber" in error["message"]
+
+
+async def test_a_forged_token_records_nothing(api: Api) -> None:
+    head = await asyncio.to_thread(api.platform.store.last_position)
+    body = await api.gql(
+        ENROLL,
+        {"input": {"displayName": "A", "program": "P"}},
+        token=api.token(Role.PROGRAM_ADMIN) + "x",
+    )
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert await asyncio.to_thread(api.platform.store.last_position) == head
