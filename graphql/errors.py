@@ -29,7 +29,8 @@ def shaped(error: GraphQLError, *, mask: bool) -> GraphQLError:
             original_error=original,
             extensions={"code": original.code, "field": original.field, "rule": original.rule},
         )
-    if original is None:
+    if original is None or error.path is None or isinstance(original, GraphQLError):
+        # Parse, validation and variable-coercion errors: the message names the field.
         extensions = dict(error.extensions or {})
         extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
         return GraphQLError(
