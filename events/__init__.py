@@ -1,11 +1,32 @@
 """The event catalog: the public contract of what carecoord records and publishes."""
 
 from carecoord.events import catalog
-from carecoord.events.care import ClientEnrolled
+from carecoord.events.access import BreakGlassUsed, ClientRecordRead, DisclosureRecorded
+from carecoord.events.alerts import ALERT_EVENTS
+from carecoord.events.care import (
+    ClientEnrolled,
+    GoalProgressRecorded,
+    LevelOfCareChanged,
+    TreatmentGoalSet,
+)
+from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
+from carecoord.events.checkins import CHECKIN_EVENTS
+from carecoord.events.consent import ConsentRecorded, ConsentRevoked
 from carecoord.events.envelope import Actor, CareEvent, Kind, Role
-from carecoord.events.medication import DoseAdministered, MedicationPrescribed, Schedule
+from carecoord.events.medication import (
+    MEDICATION_EVENTS,
+    DoseAdministered,
+    MedicationPrescribed,
+    Schedule,
+)
+from carecoord.events.therapy import THERAPY_EVENTS
 
 catalog.register(ClientEnrolled, MedicationPrescribed, DoseAdministered)
+catalog.register(*MEDICATION_EVENTS)
+catalog.register(CareTeamMemberAssigned, CareTeamMemberEnded, ConsentRecorded, ConsentRevoked)
+catalog.register(BreakGlassUsed, DisclosureRecorded, ClientRecordRead)
+catalog.register(LevelOfCareChanged, TreatmentGoalSet, GoalProgressRecorded)
+catalog.register(*THERAPY_EVENTS, *CHECKIN_EVENTS, *ALERT_EVENTS)
 
 __all__ = [
     "Actor",

@@ -1,8 +1,11 @@
-"""Facts about a client's place in a program: enrollment, level of care, care team."""
+"""Facts about a client's place in a program: enrollment, level of care, treatment plan goals."""
 
 from __future__ import annotations
 
+from datetime import date
+from enum import StrEnum
 from typing import ClassVar
+from uuid import UUID
 
 from pydantic import Field
 
@@ -18,3 +21,74 @@ class ClientEnrolled(CareEvent):
 
     display_name: str = Field(min_length=1, max_length=200)
     program: str = Field(min_length=1, max_length=200)
+
+
+class LevelOfCare(StrEnum):
+    """Where the client is treated (FHIR EpisodeOfCare.type), in the issue's terms.
+
+    The ASAM level (e.g. ``3.7``, ``2.1``) travels beside it as free text because the 4th
+    edition renumbered some levels (domain.md section 3, "Levels of care").
+    """
+
+    WITHDRAWAL_MANAGEMENT = "withdrawal_management"
+    RESIDENTIAL = "residential"
+    PARTIAL_HOSPITALIZATION = "partial_hospitalization"
+    INTENSIVE_OUTPATIENT = "intensive_outpatient"
+    OUTPATIENT = "outpatient"
+    AFTERCARE = "aftercare"
+
+
+class LevelOfCareChanged(CareEvent):
+    """The client moved to a level of care from ``occurred_at`` on; the previous stint ends."""
+
+    context: ClassVar[str] = "care"
+    kind: ClassVar[Kind] = Kind.CARE
+    summary_template: ClassVar[str] = "Level of care: {level}"
+
+    level: LevelOfCare
+    previous_level: LevelOfCare | None = None
+    asam_level: str = Field(default="", max_length=20)
+    reason: str = Field(default="", max_length=500)
+
+
+class GoalAchievement(StrEnum):
+    """FHIR Goal.achievementStatus."""
+
+    IN_PROGRESS = "in-progress"
+    IMPROVING = "improving"
+    WORSENING = "worsening"
+    NO_CHANGE = "no-change"
+    ACHIEVED = "achieved"
+    SUSTAINING = "sustaining"
+    NOT_ACHIEVED = "not-achieved"
+    NO_PROGRESS = "no-progress"
+    NOT_ATTAINABLE = "not-attainable"
+
+
+class TreatmentGoalSet(CareEvent):
+    """A goal was added to the client's treatment plan (FHIR CarePlan.goal / Goal).
+
+    Goals are clinical content, so they are THERAPY kind: the care team's clinicians see
+    them, program admins and peer supporters do not.
+    """
+
+    context: ClassVar[str] = "care"
+    kind: ClassVar[Kind] = Kind.THERAPY
+    summary_template: ClassVar[str] = "Treatment goal set: {description}"
+
+    goal_id: UUID
+    description: str = Field(min_length=1, max_length=500)
+    target_date: date | None = None
+
+
+class GoalProgressRecorded(CareEvent):
+    """How a treatment-plan goal stands now; ``achieved`` and ``not-attainable`` close it."""
+
+    context: ClassVar[str] = "care"
+    kind: ClassVar[Kind] = Kind.THERAPY
+    summary_template: ClassVar[str] = "Goal progress: {description} ({achievement})"
+
+    goal_id: UUID
+    description: str = Field(min_length=1, max_length=500)
+    achievement: GoalAchievement
+    note: str = Field(default="", max_length=2000)

@@ -1,9 +1,18 @@
-"""Facts about a client's medications: orders and what was given at the window."""
+"""Facts about a client's medications: orders, what the client takes from elsewhere,
+interaction findings, and what was given or handed over at the window.
+
+FHIR mapping: orders are MedicationRequest (a dose change or taper is a new order whose
+``prior_order_id`` is FHIR ``priorPrescription``), statements are MedicationStatement,
+findings are DetectedIssue, observed doses are MedicationAdministration and take-homes
+are MedicationDispense. Dispensing events carry every field of the DEA dispensing log
+(21 CFR 1304.24), so that log is a projection.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
@@ -12,21 +21,39 @@ from pydantic import BaseModel, ConfigDict, Field
 from carecoord.events.envelope import CareEvent, Kind
 
 
-class Schedule(BaseModel):
-    """How often a dose is due: ``times_per_day`` doses every ``every_days`` days."""
-
+class _Value(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Schedule(_Value):
+    """How often a dose is due: ``times_per_day`` doses every ``every_days`` days.
+
+    A split dose is ``times_per_day=2``; interval dosing (XR-naltrexone) is ``every_days=28``.
+    """
 
     times_per_day: int = Field(default=1, ge=1, le=6)
     every_days: int = Field(default=1, ge=1, le=90)
 
 
-class MedicationPrescribed(CareEvent):
-    """A prescriber ordered a medication (FHIR MedicationRequest, intent=order)."""
+class TaperStep(_Value):
+    """From ``start`` on, the daily dose is ``dose`` (FHIR Dosage with a boundsPeriod)."""
+
+    start: date
+    dose: Decimal = Field(gt=0)
+
+
+class Dispensing(StrEnum):
+    """Where the doses of an order come from: the program's window, or a pharmacy."""
+
+    CLINIC = "clinic"
+    PHARMACY = "pharmacy"
+
+
+class _Order(CareEvent):
+    """The facts every new order carries (FHIR MedicationRequest, intent=order)."""
 
     context: ClassVar[str] = "medication"
     kind: ClassVar[Kind] = Kind.MEDICATION
-    summary_template: ClassVar[str] = "Prescribed {medication} {dose} {unit} {route}"
 
     order_id: UUID
     medication: str
@@ -37,20 +64,341 @@ class MedicationPrescribed(CareEvent):
     start: date
     end: date | None = None
     indication: str = ""
+    dispensing: Dispensing = Dispensing.CLINIC
 
 
-class DoseAdministered(CareEvent):
-    """An observed dose was given at the window; carries the 21 CFR 1304.24 fields."""
+class MedicationPrescribed(_Order):
+    """A prescriber ordered a medication."""
+
+    summary_template: ClassVar[str] = "Prescribed {medication} {dose} {unit} {route}"
+
+
+class DoseChanged(_Order):
+    """A new order replaces ``prior_order_id`` from ``start`` on, at a new dose."""
+
+    summary_template: ClassVar[str] = (
+        "Dose changed: {medication} {prior_dose} {unit} → {dose} {unit} from {start}"
+    )
+
+    prior_order_id: UUID
+    prior_dose: Decimal
+    reason: str = ""
+
+
+class TaperOrdered(_Order):
+    """A stepwise schedule replaces ``prior_order_id``; ``blind`` hides doses from the client."""
+
+    summary_template: ClassVar[str] = (
+        "Taper ordered: {medication} {dose} {unit} in {step_count} steps to {final_dose} {unit}"
+    )
+
+    prior_order_id: UUID
+    steps: tuple[TaperStep, ...] = Field(min_length=1)
+    blind: bool = False
+    reason: str = ""
+
+    @property
+    def step_count(self) -> int:
+        return len(self.steps)
+
+    def summary(self) -> str:
+        facts = self.facts() | {"step_count": self.step_count, "final_dose": self.steps[-1].dose}
+        return self.summary_template.format(**facts)
+
+
+class OrderHeld(CareEvent):
+    """Doses against an order stop until a prescriber resumes it (FHIR status on-hold).
+
+    A hold placed by a rule (consecutive missed doses) names the rule and its version.
+    """
+
+    context: ClassVar[str] = "medication"
+    kind: ClassVar[Kind] = Kind.MEDICATION
+    summary_template: ClassVar[str] = "Order on hold: {medication} ({reason})"
+
+    order_id: UUID
+    medication: str
+    reason: str = Field(min_length=1, max_length=500)
+    rule_id: str = ""
+    rule_version: str = ""
+
+
+class OrderResumed(CareEvent):
+    context: ClassVar[str] = "medication"
+    kind: ClassVar[Kind] = Kind.MEDICATION
+    summary_template: ClassVar[str] = "Order resumed: {medication}"
+
+    order_id: UUID
+    medication: str
+    reason: str = Field(default="", max_length=500)
+
+
+class OrderDiscontinued(CareEvent):
+    context: ClassVar[str] = "medication"
+    kind: ClassVar[Kind] = Kind.MEDICATION
+    summary_template: ClassVar[str] = "Discontinued: {medication} ({reason})"
+
+    order_id: UUID
+    medication: str
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class OrderEnteredInError(CareEvent):
+    """The order should never have existed; it leaves the picture, its history stays."""
+
+    context: ClassVar[str] = "medication"
+    kind: ClassVar[Kind] = Kind.MEDICATION
+    summary_template: ClassVar[str] = "Order entered in error: {medication}"
+
+    order_id: UUID
+    medication: str
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class StatementSource(StrEnum):
+    """Who told us (FHIR MedicationStatement.informationSource)."""
+
+    CLIENT = "client"
+    OTHER_PRESCRIBER = "other_prescriber"
+    OVER_THE_COUNTER = "over_the_counter"
+    SUPPLEMENT = "supplement"
+    PDMP = "pdmp"
+
+
+class MedicationStatementRecorded(CareEvent):
+    """The client takes a medication the program does not prescribe."""
+
+    context: ClassVar[str] = "medication"
+    kind: ClassVar[Kind] = Kind.MEDICATION
+    summary_template: ClassVar[str] = "Also taking: {medication} (source: {source})"
+
+    statement_id: UUID
+    medication: str
+    dose: Decimal | None = Field(default=None, gt=0)
+    unit: str = ""
+    source: StatementSource
+    source_detail: str = Field(default="", max_length=500)
+    since: date | None = None
+
+
+class MedicationStatementEnded(CareEvent):
+    context: ClassVar[str] = "medication"
+    kind: ClassVar[Kind] = Kind.MEDICATION
+    summary_template: ClassVar[str] = "No longer taking: {medication}"
+
+    statement_id: UUID
+    medication: str
+    reason: str = Field(default="", max_length=500)
+
+
+class Severity(StrEnum):
+    """FHIR DetectedIssue severity: high = may be life-threatening or cause permanent injury."""
+
+    HIGH = "high"
+    MODERATE = "moderate"
+    LOW = "low"
+
+
+class Implicated(_Value):
+    """An order or statement a finding is about (FHIR DetectedIssue.implicated)."""
+
+    id: UUID
+    medication: str
+    is_statement: bool = False
+
+
+class InteractionFound(CareEvent):
+    """An interaction or contraindication rule matched the client's medication picture."""
+
+    context: ClassVar[str] = "medication"
+    kind: ClassVar[Kind] = Kind.MEDICATION
+    summary_template: ClassVar[str] = "Interaction alert ({severity}): {title}"
+
+    finding_id: UUID
+    rule_id: str
+    rule_version: str
+    severity: Severity
+    title: str
+    source: str
+    implicated: tuple[Implicated, ...] = Field(min_length=2)
+    acknowledged_reason: str = ""
+
+
+class TakeHomeCriterion(_Value):
+    """One criterion of 42 CFR 8.12(i) as the medical director assessed it."""
+
+    criterion: str
+    met: bool
+
+
+class TakeHomeEligibilityDetermined(CareEvent):
+    """How many days of take-home doses the client may hold, and on what basis."""
+
+    context: ClassVar[str] = "medication"
+    kind: ClassVar[Kind] = Kind.MEDICATION
+    summary_template: ClassVar[str] = "Take-home eligibility: up to {max_days} days"
+
+    max_days: int = Field(ge=0, le=28)
+    criteria: tuple[TakeHomeCriterion, ...]
+    basis: str = Field(default="", max_length=1000)
+
+
+class GuestDosingArranged(CareEvent):
+    """The client doses at another program for a period; no dose is given here meanwhile."""
 
     context: ClassVar[str] = "medication"
     kind: ClassVar[Kind] = Kind.DOSING
+    summary_template: ClassVar[str] = "Guest dosing at {site} from {start} to {end}"
+
+    guest_dosing_id: UUID
+    site: str = Field(min_length=1, max_length=200)
+    start: date
+    end: date
+
+
+class GuestDosingEnded(CareEvent):
+    """The client is back before the planned end; dosing here resumes from ``ended_on``."""
+
+    context: ClassVar[str] = "medication"
+    kind: ClassVar[Kind] = Kind.DOSING
+    summary_template: ClassVar[str] = "Guest dosing at {site} ended on {ended_on}"
+
+    guest_dosing_id: UUID
+    site: str
+    ended_on: date
+    reason: str = Field(default="", max_length=500)
+
+
+class _Dispensed(CareEvent):
+    """What a dispensing event says for the DEA log: substance, strength, form, dispenser."""
+
+    context: ClassVar[str] = "medication"
+    kind: ClassVar[Kind] = Kind.DOSING
+
+    order_id: UUID
+    medication: str
+    unit: str
+    dosage_form: str
+    strength: str = ""
+    dea_schedule: str = ""
+
+
+class DoseAdministered(_Dispensed):
+    """An observed dose was given at the window (or replaces one that was lost)."""
+
     summary_template: ClassVar[str] = "Dose given: {medication} {amount} {unit}"
 
     dose_id: UUID
-    order_id: UUID
-    medication: str
     amount: Decimal = Field(gt=0)
-    unit: str
-    dosage_form: str
     slot: int = Field(ge=1)
     day: date
+    lot: str = ""
+    bottle: str = ""
+    replaces_dose_id: UUID | None = None
+    replacement_reason: str = ""
+
+    def summary(self) -> str:
+        if self.replaces_dose_id is None:
+            return super().summary()
+        return (
+            f"Replacement dose given: {self.medication} {self.amount} {self.unit}"
+            f" ({self.replacement_reason})"
+        )
+
+
+class NotGivenReason(StrEnum):
+    """Why a due dose was not given (FHIR MedicationAdministration.statusReason)."""
+
+    DECLINED = "declined"
+    INTOXICATED = "intoxicated"
+    CLINICAL_HOLD = "clinical_hold"
+    OTHER = "other"
+
+
+class DoseNotGiven(CareEvent):
+    """The client came to the window but no dose was given (status not-done)."""
+
+    context: ClassVar[str] = "medication"
+    kind: ClassVar[Kind] = Kind.DOSING
+    summary_template: ClassVar[str] = "Dose not given: {medication} ({reason})"
+
+    order_id: UUID
+    medication: str
+    day: date
+    slot: int = Field(ge=1)
+    reason: NotGivenReason
+    note: str = Field(default="", max_length=500)
+
+
+class TakeHomeBottle(_Value):
+    """One take-home bottle: the dose it holds and where it came from."""
+
+    day: date
+    slot: int = Field(ge=1)
+    amount: Decimal = Field(gt=0)
+    bottle: str = Field(min_length=1, max_length=100)
+    lot: str = Field(min_length=1, max_length=100)
+
+
+class TakeHomeDispensed(_Dispensed):
+    """Take-home doses handed over, one bottle per dose, within the cap and eligibility."""
+
+    summary_template: ClassVar[str] = (
+        "Take-home handed over: {medication} {total_amount} {unit} in {dose_count} bottles"
+        " for {days_covered} days"
+    )
+
+    dispense_id: UUID
+    bottles: tuple[TakeHomeBottle, ...] = Field(min_length=1)
+    days_covered: int = Field(ge=1)
+    day_in_treatment: int = Field(ge=1)
+    cap_days: int = Field(ge=0)
+    cap_rule: str
+    cap_rule_version: str
+
+    @property
+    def dose_count(self) -> int:
+        return len(self.bottles)
+
+    @property
+    def total_amount(self) -> Decimal:
+        return sum((bottle.amount for bottle in self.bottles), Decimal(0))
+
+    def summary(self) -> str:
+        extra = {"dose_count": self.dose_count, "total_amount": self.total_amount}
+        return self.summary_template.format(**self.facts(), **extra)
+
+
+class DoseMissed(CareEvent):
+    """A scheduled dosing day passed with no dose given or held at home (found by a rule)."""
+
+    context: ClassVar[str] = "medication"
+    kind: ClassVar[Kind] = Kind.DOSING
+    summary_template: ClassVar[str] = "Dose missed: {medication} on {day}"
+
+    order_id: UUID
+    medication: str
+    day: date
+    consecutive_days: int = Field(ge=1)
+    rule_id: str
+    rule_version: str
+
+
+ORDER_EVENTS = (MedicationPrescribed, DoseChanged, TaperOrdered)
+MEDICATION_EVENTS: tuple[type[CareEvent], ...] = (
+    *ORDER_EVENTS,
+    OrderHeld,
+    OrderResumed,
+    OrderDiscontinued,
+    OrderEnteredInError,
+    MedicationStatementRecorded,
+    MedicationStatementEnded,
+    InteractionFound,
+    TakeHomeEligibilityDetermined,
+    GuestDosingArranged,
+    GuestDosingEnded,
+    DoseAdministered,
+    DoseNotGiven,
+    TakeHomeDispensed,
+    DoseMissed,
+)

@@ -1,26 +1,59 @@
-"""Prescribing and dosing through the API: parse, call a command, shape the answer."""
+"""Prescribing and dispensing through the API: parse, call a command, shape the answer.
+
+Every mutation returns what it recorded and the position to wait for (`atLeast`);
+prescribing steps also return the interaction findings recorded with the order.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeVar
 from uuid import UUID
 
 import strawberry
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from strawberry.types import Info
 
-from carecoord.events import Schedule
+from carecoord.events.medication import (
+    Dispensing,
+    InteractionFound,
+    NotGivenReason,
+    Schedule,
+    Severity,
+    StatementSource,
+    TakeHomeCriterion,
+    TaperStep,
+)
 from carecoord.graphql.care import Recorded
 from carecoord.graphql.context import RequestContext
-from carecoord.services.medication.commands import administer_dose, prescribe
+from carecoord.services.commands import Command
+from carecoord.services.errors import InvalidInput
+from carecoord.services.medication import commands
+from carecoord.services.medication.commands import Written
+from carecoord.services.medication.dispensing import Bottle
+from carecoord.services.medication.rules import MedicationRules, rules_from
 from carecoord.services.stamp import invalid_input
+
+strawberry.enum(Dispensing, description="Where an order's doses come from.")
+strawberry.enum(StatementSource, description="Who reported a medication taken elsewhere.")
+strawberry.enum(NotGivenReason, description="Why a due dose was not given.")
+strawberry.enum(Severity, description="FHIR DetectedIssue severity.")
+
+V = TypeVar("V", bound=BaseModel)
 
 
 @strawberry.input(description="How often a dose is due.")
 class ScheduleInput:
-    times_per_day: int = 1
-    every_days: int = 1
+    times_per_day: int = strawberry.field(default=1, description="2 for a split dose.")
+    every_days: int = strawberry.field(default=1, description="28 for monthly XR-naltrexone.")
+
+
+@strawberry.input(description="A high-severity interaction the prescriber accepts, and why.")
+class AcknowledgementInput:
+    rule: str = strawberry.field(description="The rule id named in the refusal.")
+    reason: str
 
 
 @strawberry.input(description="A new medication order.")
@@ -34,9 +67,77 @@ class PrescribeInput:
     schedule: ScheduleInput = strawberry.field(default_factory=ScheduleInput)
     end: date | None = None
     indication: str = ""
+    dispensing: Dispensing | None = strawberry.field(
+        default=None, description="Default: the formulary's (clinic for OTP medications)."
+    )
+    acknowledgements: list[AcknowledgementInput] = strawberry.field(default_factory=list)
     occurred_at: datetime | None = strawberry.field(
         default=None, description="When the order was written; now if omitted."
     )
+
+
+@strawberry.input(description="A new dose replacing an order from `start` on.")
+class ChangeDoseInput:
+    client_id: UUID
+    order_id: UUID
+    dose: Decimal
+    start: date
+    schedule: ScheduleInput | None = None
+    reason: str = ""
+    acknowledgements: list[AcknowledgementInput] = strawberry.field(default_factory=list)
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When it was decided (clinical time); now if omitted."
+    )
+
+
+@strawberry.input
+class TaperStepInput:
+    start: date
+    dose: Decimal
+
+
+@strawberry.input(
+    description="A stepwise taper replacing an order; `blind` hides doses from the client."
+)
+class TaperInput:
+    client_id: UUID
+    order_id: UUID
+    steps: list[TaperStepInput]
+    end: date | None = None
+    blind: bool = False
+    reason: str = ""
+    acknowledgements: list[AcknowledgementInput] = strawberry.field(default_factory=list)
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When it was decided (clinical time); now if omitted."
+    )
+
+
+@strawberry.input(description="Hold, resume, discontinue or mark an order in error.")
+class OrderActionInput:
+    client_id: UUID
+    order_id: UUID
+    reason: str
+
+
+@strawberry.input(description="A medication the client takes from elsewhere.")
+class MedicationStatementInput:
+    client_id: UUID
+    medication: str
+    source: StatementSource
+    dose: Decimal | None = None
+    unit: str = ""
+    source_detail: str = ""
+    since: date | None = None
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When it was decided (clinical time); now if omitted."
+    )
+
+
+@strawberry.input
+class EndMedicationStatementInput:
+    client_id: UUID
+    statement_id: UUID
+    reason: str = ""
 
 
 @strawberry.input(description="An observed dose given at the window.")
@@ -47,13 +148,175 @@ class AdministerDoseInput:
     dosage_form: str
     slot: int = 1
     given_at: datetime | None = None
+    lot: str = ""
+    bottle: str = ""
+
+
+@strawberry.input(description="A dose replacing one spilled or vomited, on the same day.")
+class ReplaceDoseInput:
+    client_id: UUID
+    order_id: UUID
+    replaces_dose_id: UUID
+    amount: Decimal
+    dosage_form: str
+    reason: str
+    given_at: datetime | None = None
+    lot: str = ""
+    bottle: str = ""
+
+
+@strawberry.input(description="A due dose that was not given, and why.")
+class DoseNotGivenInput:
+    client_id: UUID
+    order_id: UUID
+    reason: NotGivenReason
+    slot: int = 1
+    note: str = ""
+    occurred_at: datetime | None = None
+
+
+@strawberry.input
+class BottleInput:
+    bottle: str
+    lot: str
+
+
+@strawberry.input(description="Take-home doses handed over: one bottle per dose, in order.")
+class TakeHomeInput:
+    client_id: UUID
+    order_id: UUID
+    first_day: date
+    days: int
+    dosage_form: str
+    bottles: list[BottleInput]
+    handed_over_at: datetime | None = None
+
+
+@strawberry.input
+class CriterionInput:
+    criterion: str = strawberry.field(description="A 42 CFR 8.12(i) criterion code.")
+    met: bool
+
+
+@strawberry.input(description="The medical director's take-home eligibility decision.")
+class TakeHomeEligibilityInput:
+    client_id: UUID
+    max_days: int
+    criteria: list[CriterionInput]
+    basis: str = ""
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When it was decided (clinical time); now if omitted."
+    )
+
+
+@strawberry.input
+class GuestDosingInput:
+    client_id: UUID
+    site: str
+    start: date
+    end: date
+
+
+@strawberry.input
+class EndGuestDosingInput:
+    client_id: UUID
+    guest_dosing_id: UUID
+    ended_on: date
+    reason: str = ""
+
+
+@strawberry.type(description="An interaction or contraindication rule that matched.")
+class Finding:
+    id: UUID
+    rule: str
+    rule_version: str
+    severity: Severity
+    title: str
+    source: str
+    implicated: list[UUID]
+    acknowledged_reason: str
+
+    @classmethod
+    def of(cls, event: InteractionFound) -> Finding:
+        return cls(
+            id=event.finding_id,
+            rule=event.rule_id,
+            rule_version=event.rule_version,
+            severity=event.severity,
+            title=event.title,
+            source=event.source,
+            implicated=[i.id for i in event.implicated],
+            acknowledged_reason=event.acknowledged_reason,
+        )
+
+
+@strawberry.type(description="A new order or statement, and the findings recorded with it.")
+class OrderRecorded:
+    id: UUID
+    position: int
+    findings: list[Finding]
+
+
+def parsed(cls: type[V], field: str, **values: object) -> V:
+    """A pydantic value from input, with a refusal naming the API field."""
+    try:
+        return cls.model_validate(values)
+    except ValidationError as invalid:
+        raise invalid_input(invalid, prefix=field) from None
 
 
 def schedule_of(given: ScheduleInput) -> Schedule:
-    try:
-        return Schedule(times_per_day=given.times_per_day, every_days=given.every_days)
-    except ValidationError as invalid:
-        raise invalid_input(invalid, prefix="schedule") from None
+    return parsed(
+        Schedule, "schedule", times_per_day=given.times_per_day, every_days=given.every_days
+    )
+
+
+def acknowledged(given: list[AcknowledgementInput]) -> Mapping[str, str]:
+    for ack in given:
+        if not ack.reason.strip():
+            raise InvalidInput(
+                "acknowledgements.reason", "reason-required", f"give a reason for {ack.rule!r}"
+            )
+    return {ack.rule: ack.reason for ack in given}
+
+
+def rules(ctx: RequestContext) -> MedicationRules:
+    return rules_from(ctx.platform.settings)
+
+
+async def recorded(ctx: RequestContext, command: Command[UUID]) -> Recorded:
+    outcome = await ctx.platform.bus.execute(command)
+    return Recorded(id=outcome.result, position=outcome.position)
+
+
+async def written(ctx: RequestContext, command: Command[Written]) -> OrderRecorded:
+    outcome = await ctx.platform.bus.execute(command)
+    return OrderRecorded(
+        id=outcome.result.id,
+        position=outcome.position,
+        findings=[Finding.of(f) for f in outcome.result.findings],
+    )
+
+
+def order_action(
+    action: str, build: Callable[..., Command[UUID]], **extra: object
+) -> Callable[[RequestContext, OrderActionInput], Command[UUID]]:
+    def command(ctx: RequestContext, given: OrderActionInput) -> Command[UUID]:
+        return build(
+            ctx.stamp(action),
+            client_id=given.client_id,
+            order_id=given.order_id,
+            reason=given.reason,
+            **extra,
+        )
+
+    return command
+
+
+HOLD = order_action("hold_order", commands.hold_order)
+RESUME = order_action("resume_order", commands.resume_order)
+DISCONTINUE = order_action("discontinue_order", commands.discontinue_order)
+IN_ERROR = order_action("enter_order_in_error", commands.discontinue_order, in_error=True)
 
 
 @strawberry.type
@@ -61,10 +324,11 @@ class MedicationMutation:
     @strawberry.mutation(description="Order a medication (prescribers only).")
     async def prescribe_medication(
         self, info: Info[RequestContext, None], input: PrescribeInput
-    ) -> Recorded:
+    ) -> OrderRecorded:
         ctx = info.context
-        outcome = await ctx.platform.bus.execute(
-            prescribe(
+        return await written(
+            ctx,
+            commands.prescribe(
                 ctx.stamp("prescribe"),
                 client_id=input.client_id,
                 medication=input.medication,
@@ -75,18 +339,148 @@ class MedicationMutation:
                 start=input.start,
                 end=input.end,
                 indication=input.indication,
+                dispensing=input.dispensing,
+                acknowledgements=acknowledged(input.acknowledgements),
                 occurred_at=input.occurred_at,
-            )
+                rules=rules(ctx),
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)
+
+    @strawberry.mutation(description="Change the dose: a new order linked to the old one.")
+    async def change_dose(
+        self, info: Info[RequestContext, None], input: ChangeDoseInput
+    ) -> OrderRecorded:
+        ctx = info.context
+        return await written(
+            ctx,
+            commands.change_dose(
+                ctx.stamp("change_dose"),
+                client_id=input.client_id,
+                order_id=input.order_id,
+                dose=input.dose,
+                start=input.start,
+                schedule=schedule_of(input.schedule) if input.schedule else None,
+                reason=input.reason,
+                acknowledgements=acknowledged(input.acknowledgements),
+                occurred_at=input.occurred_at,
+                rules=rules(ctx),
+            ),
+        )
+
+    @strawberry.mutation(description="Taper an order stepwise (optionally blind).")
+    async def taper_order(
+        self, info: Info[RequestContext, None], input: TaperInput
+    ) -> OrderRecorded:
+        ctx = info.context
+        steps = tuple(
+            parsed(TaperStep, f"steps.{n}", start=s.start, dose=s.dose)
+            for n, s in enumerate(input.steps)
+        )
+        return await written(
+            ctx,
+            commands.taper_order(
+                ctx.stamp("taper_order"),
+                client_id=input.client_id,
+                order_id=input.order_id,
+                steps=steps,
+                end=input.end,
+                blind=input.blind,
+                reason=input.reason,
+                acknowledgements=acknowledged(input.acknowledgements),
+                occurred_at=input.occurred_at,
+                rules=rules(ctx),
+            ),
+        )
+
+    @strawberry.mutation(description="Put an order on hold: no doses until a prescriber resumes.")
+    async def hold_order(
+        self, info: Info[RequestContext, None], input: OrderActionInput
+    ) -> Recorded:
+        return await recorded(info.context, HOLD(info.context, input))
+
+    @strawberry.mutation(description="Lift a hold (prescribers only, also for rule-placed holds).")
+    async def resume_order(
+        self, info: Info[RequestContext, None], input: OrderActionInput
+    ) -> Recorded:
+        return await recorded(info.context, RESUME(info.context, input))
+
+    @strawberry.mutation(description="Stop an order, with the reason.")
+    async def discontinue_order(
+        self, info: Info[RequestContext, None], input: OrderActionInput
+    ) -> Recorded:
+        return await recorded(info.context, DISCONTINUE(info.context, input))
+
+    @strawberry.mutation(description="Mark an order entered in error; its history stays.")
+    async def mark_order_entered_in_error(
+        self, info: Info[RequestContext, None], input: OrderActionInput
+    ) -> Recorded:
+        return await recorded(info.context, IN_ERROR(info.context, input))
+
+    @strawberry.mutation(description="Record a medication the client takes from elsewhere.")
+    async def record_medication_statement(
+        self, info: Info[RequestContext, None], input: MedicationStatementInput
+    ) -> OrderRecorded:
+        ctx = info.context
+        return await written(
+            ctx,
+            commands.record_statement(
+                ctx.stamp("record_medication_statement"),
+                client_id=input.client_id,
+                medication=input.medication,
+                source=input.source,
+                dose=input.dose,
+                unit=input.unit,
+                source_detail=input.source_detail,
+                since=input.since,
+                occurred_at=input.occurred_at,
+                rules=rules(ctx),
+            ),
+        )
+
+    @strawberry.mutation(description="The client no longer takes a reported medication.")
+    async def end_medication_statement(
+        self, info: Info[RequestContext, None], input: EndMedicationStatementInput
+    ) -> Recorded:
+        ctx = info.context
+        return await recorded(
+            ctx,
+            commands.end_statement(
+                ctx.stamp("end_medication_statement"),
+                client_id=input.client_id,
+                statement_id=input.statement_id,
+                reason=input.reason,
+            ),
+        )
+
+    @strawberry.mutation(description="Record the take-home eligibility decision.")
+    async def determine_take_home_eligibility(
+        self, info: Info[RequestContext, None], input: TakeHomeEligibilityInput
+    ) -> Recorded:
+        ctx = info.context
+        criteria = tuple(
+            parsed(TakeHomeCriterion, f"criteria.{n}", criterion=c.criterion, met=c.met)
+            for n, c in enumerate(input.criteria)
+        )
+        return await recorded(
+            ctx,
+            commands.determine_take_home_eligibility(
+                ctx.stamp("determine_take_home_eligibility"),
+                client_id=input.client_id,
+                max_days=input.max_days,
+                criteria=criteria,
+                basis=input.basis,
+                occurred_at=input.occurred_at,
+            ),
+        )
 
     @strawberry.mutation(description="Record an observed dose given at the window.")
     async def administer_dose(
         self, info: Info[RequestContext, None], input: AdministerDoseInput
     ) -> Recorded:
         ctx = info.context
-        outcome = await ctx.platform.bus.execute(
-            administer_dose(
+        return await recorded(
+            ctx,
+            commands.administer_dose(
                 ctx.stamp("administer_dose"),
                 client_id=input.client_id,
                 order_id=input.order_id,
@@ -94,6 +488,100 @@ class MedicationMutation:
                 dosage_form=input.dosage_form,
                 slot=input.slot,
                 given_at=input.given_at,
-            )
+                lot=input.lot,
+                bottle=input.bottle,
+                rules=rules(ctx),
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)
+
+    @strawberry.mutation(description="Replace a spilled or vomited dose, linked to it.")
+    async def replace_dose(
+        self, info: Info[RequestContext, None], input: ReplaceDoseInput
+    ) -> Recorded:
+        ctx = info.context
+        return await recorded(
+            ctx,
+            commands.replace_dose(
+                ctx.stamp("replace_dose"),
+                client_id=input.client_id,
+                order_id=input.order_id,
+                replaces_dose_id=input.replaces_dose_id,
+                amount=input.amount,
+                dosage_form=input.dosage_form,
+                reason=input.reason,
+                given_at=input.given_at,
+                lot=input.lot,
+                bottle=input.bottle,
+                rules=rules(ctx),
+            ),
+        )
+
+    @strawberry.mutation(description="Record a due dose that was not given, with the reason.")
+    async def record_dose_not_given(
+        self, info: Info[RequestContext, None], input: DoseNotGivenInput
+    ) -> Recorded:
+        ctx = info.context
+        return await recorded(
+            ctx,
+            commands.record_dose_not_given(
+                ctx.stamp("record_dose_not_given"),
+                client_id=input.client_id,
+                order_id=input.order_id,
+                reason=input.reason,
+                slot=input.slot,
+                note=input.note,
+                occurred_at=input.occurred_at,
+            ),
+        )
+
+    @strawberry.mutation(description="Hand over take-home doses within eligibility and caps.")
+    async def dispense_take_home(
+        self, info: Info[RequestContext, None], input: TakeHomeInput
+    ) -> Recorded:
+        ctx = info.context
+        return await recorded(
+            ctx,
+            commands.dispense_take_home(
+                ctx.stamp("dispense_take_home"),
+                client_id=input.client_id,
+                order_id=input.order_id,
+                first_day=input.first_day,
+                days=input.days,
+                dosage_form=input.dosage_form,
+                bottles=tuple(Bottle(b.bottle, b.lot) for b in input.bottles),
+                handed_over_at=input.handed_over_at,
+                rules=rules(ctx),
+            ),
+        )
+
+    @strawberry.mutation(description="Arrange for the client to dose at another program.")
+    async def arrange_guest_dosing(
+        self, info: Info[RequestContext, None], input: GuestDosingInput
+    ) -> Recorded:
+        ctx = info.context
+        return await recorded(
+            ctx,
+            commands.arrange_guest_dosing(
+                ctx.stamp("arrange_guest_dosing"),
+                client_id=input.client_id,
+                site=input.site,
+                start=input.start,
+                end=input.end,
+            ),
+        )
+
+    @strawberry.mutation(description="End guest dosing early: the client doses here again.")
+    async def end_guest_dosing(
+        self, info: Info[RequestContext, None], input: EndGuestDosingInput
+    ) -> Recorded:
+        ctx = info.context
+        return await recorded(
+            ctx,
+            commands.end_guest_dosing(
+                ctx.stamp("end_guest_dosing"),
+                client_id=input.client_id,
+                guest_dosing_id=input.guest_dosing_id,
+                ended_on=input.ended_on,
+                reason=input.reason,
+            ),
+        )

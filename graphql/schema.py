@@ -3,17 +3,41 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.tools import merge_types
 
+from carecoord.graphql.access import AccessMutation, AccessQuery
+from carecoord.graphql.alerts import AlertMutation, AlertQuery
 from carecoord.graphql.care import CareMutation
+from carecoord.graphql.checkins import CheckInMutation, CheckInQuery
 from carecoord.graphql.errors import ShapeAndMaskErrors, ShapeErrors
 from carecoord.graphql.medication import MedicationMutation
+from carecoord.graphql.medication_views import MedicationQuery
 from carecoord.graphql.status import StatusQuery
+from carecoord.graphql.therapy import TherapyMutation
 from carecoord.graphql.timeline import TimelineQuery, TimelineSubscription
 
-Query = merge_types("Query", (TimelineQuery, StatusQuery))
-Mutation = merge_types("Mutation", (CareMutation, MedicationMutation))
+Query = merge_types(
+    "Query",
+    (TimelineQuery, StatusQuery, AccessQuery, MedicationQuery, CheckInQuery, AlertQuery),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        CareMutation,
+        MedicationMutation,
+        AccessMutation,
+        TherapyMutation,
+        CheckInMutation,
+        AlertMutation,
+    ),
+)
 Subscription = merge_types("Subscription", (TimelineSubscription,))
 
 
@@ -27,5 +51,8 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=10),
             lambda: MaxAliasesLimiter(max_alias_count=30),
             lambda: MaxTokensLimiter(max_token_count=2000),
+            # Care-team clients send the same few documents all day: parse and validate once.
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
         ],
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncGenerator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -17,8 +18,9 @@ from strawberry.types import Info
 from carecoord.events import Kind as EventKind
 from carecoord.graphql.context import RequestContext
 from carecoord.projections import timeline
-from carecoord.services.access import MAY_READ_TIMELINE
-from carecoord.services.errors import Forbidden, InvalidInput, RuleViolation
+from carecoord.services.errors import InvalidInput, RuleViolation
+from carecoord.services.grants import visible
+from carecoord.services.policy import Grant
 
 MAX_PAGE = 500
 
@@ -96,12 +98,23 @@ def parse_cursor(cursor: str) -> tuple[datetime, int]:
         raise InvalidInput("after", "cursor", "not a cursor returned by this API") from None
 
 
-def may_read(ctx: RequestContext) -> None:
-    reader = ctx.reader()
-    if reader.role not in MAY_READ_TIMELINE:
-        raise Forbidden(
-            "clientId", "role-may-read", f"role {reader.role.value} may not read timelines"
-        )
+async def may_read(
+    ctx: RequestContext, client_id: UUID, operation: str, at_least: int | None = None
+) -> Grant:
+    """The reader's grant on this client (services/policy.py); a refusal is logged and raised."""
+    return await ctx.readable(client_id, operation=operation, at_least=at_least)
+
+
+def shown(grant: Grant, ctx: RequestContext, row: dict[str, Any]) -> bool:
+    authored = row["actor_id"] == ctx.reader().id
+    return grant.shows(EventKind(row["kind"]), authored_by_reader=authored)
+
+
+def seconds_left(grant: Grant) -> float | None:
+    """How long a grant with an end (consent expiry, break-glass window) still holds."""
+    if grant.valid_until is None:
+        return None
+    return max(0.0, (grant.valid_until - datetime.now(UTC)).total_seconds())
 
 
 async def read_your_write(ctx: RequestContext, at_least: int | None) -> None:
@@ -139,13 +152,14 @@ class TimelineQuery:
         ] = None,
     ) -> TimelineConnection:
         ctx = info.context
-        may_read(ctx)
+        grant = await may_read(ctx, client_id, "clientTimeline", at_least)
         if not 1 <= first <= MAX_PAGE:
             raise InvalidInput("first", "page-size", f"first must be between 1 and {MAX_PAGE}")
         await read_your_write(ctx, at_least)
         projected = ctx.platform.progress.position(timeline.NAME)
-        where = [sql.SQL("client_id = %s")]
-        params: list[Any] = [client_id]
+        readable, readable_params = visible(grant, ctx.reader())
+        where = [sql.SQL("client_id = %s"), readable]
+        params: list[Any] = [client_id, *readable_params]
         if kinds:
             where.append(sql.SQL("kind = ANY(%s)"))
             params.append([k.value for k in kinds])
@@ -170,6 +184,13 @@ class TimelineQuery:
             await cur.execute(query, params)
             rows = await cur.fetchall()
         page = rows[:first]
+        await ctx.record_read(
+            client_id,
+            grant,
+            operation="clientTimeline",
+            kinds=(r["kind"] for r in page),
+            count=len(page),
+        )
         return TimelineConnection(
             edges=[TimelineEdge(cursor=cursor_of(r), node=TimelineEntry.of(r)) for r in page],
             page_info=PageInfo(
@@ -193,11 +214,17 @@ class TimelineSubscription:
         ] = None,
     ) -> AsyncGenerator[TimelineEntry, None]:
         ctx = info.context
-        may_read(ctx)
+        grant = await may_read(ctx, client_id, "timeline")
         progress = ctx.platform.progress
         seen = progress.position(timeline.NAME) if after is None else after
         while True:
-            reached = await progress.passed(timeline.NAME, seen)
+            try:
+                reached = await asyncio.wait_for(
+                    progress.passed(timeline.NAME, seen), seconds_left(grant)
+                )
+            except TimeoutError:
+                grant = await may_read(ctx, client_id, "timeline")
+                continue
             async with ctx.platform.pool.connection() as conn:
                 cur = conn.cursor(row_factory=dict_row)
                 await cur.execute(
@@ -206,6 +233,15 @@ class TimelineSubscription:
                     (client_id, seen, reached),
                 )
                 rows = await cur.fetchall()
+            if rows:
+                # Decide on access state at least as new as the rows: a revocation or the
+                # end of a membership is itself a row here, so it ends the feed at once.
+                await ctx.access_models_reach(reached)
+                grant = await may_read(ctx, client_id, "timeline")
             for row in rows:
-                yield TimelineEntry.of(row)
+                if shown(grant, ctx, row):
+                    await ctx.record_read(
+                        client_id, grant, operation="timeline", kinds=[row["kind"]], count=1
+                    )
+                    yield TimelineEntry.of(row)
             seen = reached

@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
-from carecoord.projections import timeline
+from carecoord.projections import (
+    alerts,
+    break_glass,
+    careteam,
+    checkins,
+    consents,
+    dispensing_log,
+    dosing,
+    inventory,
+    medications,
+    restrictions,
+    timeline,
+)
 from carecoord.projections.projector import ReadModel
 
-READ_MODELS: tuple[ReadModel, ...] = (timeline,)
+READ_MODELS: tuple[ReadModel, ...] = (
+    timeline,
+    careteam,
+    consents,
+    break_glass,
+    restrictions,
+    medications,
+    dosing,
+    dispensing_log,
+    inventory,
+    checkins,
+    alerts,
+)
 
 
 def names() -> list[str]:

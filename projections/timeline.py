@@ -75,10 +75,10 @@ def row(item: Positioned) -> tuple[Any, ...]:
 
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
-    statement = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (position) DO NOTHING").format(
-        table(generation),
-        sql.SQL(", ").join(map(sql.Identifier, COLUMNS)),
-        sql.SQL(", ").join(sql.Placeholder() * len(COLUMNS)),
+    """Append rows with COPY: the projector only hands over positions not yet applied."""
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        table(generation), sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
     )
-    async with conn.cursor() as cur:
-        await cur.executemany(statement, [row(item) for item in batch])
+    async with conn.cursor() as cur, cur.copy(statement) as copy:
+        for item in batch:
+            await copy.write_row(row(item))

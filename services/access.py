@@ -1,4 +1,7 @@
-"""Who may record what: the command side of the access policy, as data."""
+"""Who may record what: the command side of the access policy, as data.
+
+The read side (who may see which kinds of whose record) is ``services/policy.py``.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,51 @@ MAY_RECORD: dict[str, frozenset[Role]] = {
     "enroll_client": frozenset({Role.PROGRAM_ADMIN, Role.PRESCRIBER, Role.NURSE}),
     "prescribe": frozenset({Role.PRESCRIBER}),
     "administer_dose": frozenset({Role.NURSE, Role.PRESCRIBER}),
+    # Medication (issue 4): prescribers order and change; nurses and prescribers dispense.
+    "change_dose": frozenset({Role.PRESCRIBER}),
+    "taper_order": frozenset({Role.PRESCRIBER}),
+    "hold_order": frozenset({Role.PRESCRIBER}),
+    "resume_order": frozenset({Role.PRESCRIBER}),
+    "discontinue_order": frozenset({Role.PRESCRIBER}),
+    "enter_order_in_error": frozenset({Role.PRESCRIBER}),
+    "determine_take_home_eligibility": frozenset({Role.PRESCRIBER}),
+    "record_medication_statement": frozenset({Role.PRESCRIBER, Role.NURSE}),
+    "end_medication_statement": frozenset({Role.PRESCRIBER, Role.NURSE}),
+    "replace_dose": frozenset({Role.NURSE, Role.PRESCRIBER}),
+    "record_dose_not_given": frozenset({Role.NURSE, Role.PRESCRIBER}),
+    "dispense_take_home": frozenset({Role.NURSE, Role.PRESCRIBER}),
+    "arrange_guest_dosing": frozenset({Role.NURSE, Role.PRESCRIBER}),
+    "end_guest_dosing": frozenset({Role.NURSE, Role.PRESCRIBER}),
+    "assign_care_team_member": frozenset({Role.PROGRAM_ADMIN}),
+    "end_care_team_membership": frozenset({Role.PROGRAM_ADMIN}),
+    "record_consent": frozenset({Role.PROGRAM_ADMIN, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    "revoke_consent": frozenset(
+        {Role.PROGRAM_ADMIN, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST, Role.CLIENT}
+    ),
+    "break_glass": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    "record_disclosure": frozenset(
+        {Role.PROGRAM_ADMIN, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST, Role.SYSTEM}
+    ),
+    # Therapy, treatment plan, check-ins and alerts (issue 5). A client records check-ins
+    # and self-report instruments about themself only (checked by the check-in record).
+    "change_level_of_care": frozenset({Role.PRESCRIBER, Role.THERAPIST}),
+    "set_treatment_goal": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    "record_goal_progress": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    "schedule_session": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    "record_attendance": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    "record_session_note": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    "record_counseling_note": frozenset({Role.PRESCRIBER, Role.THERAPIST}),
+    "record_check_in": frozenset(
+        {Role.CLIENT, Role.PEER_SUPPORTER, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}
+    ),
+    "score_instrument": frozenset(
+        {Role.CLIENT, Role.PEER_SUPPORTER, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}
+    ),
+    "record_drug_screen": frozenset({Role.PRESCRIBER, Role.NURSE}),
+    "record_vital_signs": frozenset({Role.PRESCRIBER, Role.NURSE}),
+    "acknowledge_alert": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    "resolve_alert": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
 }
-
-MAY_READ_TIMELINE = frozenset(
-    {Role.PRESCRIBER, Role.NURSE, Role.THERAPIST, Role.PEER_SUPPORTER, Role.AUDITOR}
-)
 
 
 def require_actor(actor: Actor | None) -> Actor:

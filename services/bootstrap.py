@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from faststream.nats import NatsBroker
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.projections.consumer import subscribe
+from carecoord.projections.consumer import follow
 from carecoord.projections.models import READ_MODELS, names
 from carecoord.projections.progress import Progress
 from carecoord.projections.projector import Projector
@@ -24,6 +24,7 @@ from carecoord.services import embedded, positions
 from carecoord.services.broker import ensure_stream
 from carecoord.services.commands import CommandBus
 from carecoord.services.identity import signing_key
+from carecoord.services.medication import missed_sweep
 from carecoord.services.relay import Relay
 from carecoord.services.settings import Settings
 from carecoord.services.store import EventStore, store_env
@@ -85,10 +86,9 @@ async def running(
     broker = NatsBroker(servers.nats_url, logger=None)
     await broker.connect()
     await ensure_stream(broker, settings)
-    for model in READ_MODELS if project else ():
-        projector = Projector(pool, model, on_projected=progress.advance)
+    projectors = [Projector(pool, model, on_projected=progress.advance) for model in READ_MODELS]
+    for projector in projectors if project else ():
         await projector.setup()
-        subscribe(broker, projector, settings)
     await broker.start()
     await progress.start()
     the_relay = Relay(store, broker, pool, settings, servers.database_url) if relay else None
@@ -110,6 +110,14 @@ async def running(
     )
     if the_relay is not None:
         platform.tasks.append(asyncio.create_task(the_relay.run(), name="relay"))
+    for projector in projectors if project else ():
+        platform.tasks.append(
+            asyncio.create_task(follow(broker, projector, settings), name=projector.name)
+        )
+    if project:  # medication: the missed-dose sweep reads a read model this process keeps
+        platform.tasks.append(
+            asyncio.create_task(missed_sweep.run(bus, pool, settings), name="missed-dose-sweep")
+        )
     try:
         yield platform
     finally:

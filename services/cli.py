@@ -9,12 +9,15 @@ import json
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 
 import uvicorn
 from faststream.nats import NatsBroker
 from nats.js.api import DeliverPolicy
 
 from carecoord.events import Role
+from carecoord.projections.models import READ_MODELS
+from carecoord.projections.rebuild import rebuild
 from carecoord.services import demo, logs
 from carecoord.services.bootstrap import Servers, resolve_servers, running
 from carecoord.services.identity import issue_token
@@ -34,21 +37,34 @@ def main(argv: Sequence[str] | None = None) -> None:
     tail = commands.add_parser("tail", help="print events from the broker as they arrive")
     tail.add_argument("--subject", default=None, help="subject filter (default: all care events)")
     tail.add_argument("--new", action="store_true", help="only events published from now on")
+    rebuild_cmd = commands.add_parser("rebuild", help="rebuild a read model from the store")
+    rebuild_cmd.add_argument("model", choices=[m.NAME for m in READ_MODELS])
     token = commands.add_parser("token", help="issue a development token")
     token.add_argument("--user", required=True)
-    token.add_argument("--role", required=True, choices=[r.value for r in Role])
+    token.add_argument(
+        "--role",
+        required=True,
+        action="append",
+        choices=[r.value for r in Role],
+        help="repeat for a user who holds several roles; a client's --user is their client id",
+    )
+    token.add_argument("--hours", type=float, default=12.0, help="lifetime (default 12)")
     args = parser.parse_args(argv)
     logs.configure(args.log_level)
     settings = Settings()
     command = args.command or "up"
     if command == "token":
-        print(issue_token(settings, args.user, Role(args.role)))
+        roles = [Role(r) for r in args.role]
+        lifetime = timedelta(hours=args.hours)
+        print(issue_token(settings, args.user, *roles, lifetime=lifetime))
         return
     servers = resolve_servers(settings)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             if command == "tail":
                 asyncio.run(tail_events(settings, servers, args.subject, new_only=args.new))
+            elif command == "rebuild":
+                asyncio.run(rebuild_model(settings, servers, args.model))
             else:
                 demo_wanted = command == "up" and args.demo
                 asyncio.run(serve(settings, servers, command, demo_wanted=demo_wanted))
@@ -83,6 +99,24 @@ async def serve(settings: Settings, servers: Servers, part: str, *, demo_wanted:
         )
         print(f"carecoord GraphQL: http://{settings.host}:{settings.port}/graphql", flush=True)
         await uvicorn.Server(config).serve()  # returns on SIGINT/SIGTERM
+
+
+async def rebuild_model(settings: Settings, servers: Servers, name: str) -> None:
+    model = next(m for m in READ_MODELS if name == m.NAME)
+    shown = [-1]
+
+    def show(at: int, of: int) -> None:
+        percent = 100 * at // max(of, 1)
+        if percent != shown[0]:
+            shown[0] = percent
+            print(f"\rrebuilding {name}: {percent:3d}% ({at}/{of})", end="", file=sys.stderr)
+
+    async with running(settings, servers, relay=False, project=False) as platform:
+        done = await rebuild(platform.store, platform.pool, model, on_progress=show)
+    print(
+        f"\n{name}: generation {done.generation}, {done.events} events in "
+        f"{done.seconds:.1f} s ({done.rate:,.0f}/s)"
+    )
 
 
 def print_demo_tokens(settings: Settings) -> None:

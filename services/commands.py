@@ -22,7 +22,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from carecoord.services.aggregate import Aggregate, aggregate_id
+from carecoord.services.aggregate import Aggregate, Recorded, aggregate_id
 from carecoord.services.errors import DomainError
 from carecoord.services.store import EventStore
 
@@ -51,11 +51,12 @@ class UnitOfWork:
         self._before.setdefault(aid, len(aggregate.pending))
         return aggregate  # type: ignore[return-value]
 
-    def recorded_event_ids(self) -> list[UUID]:
-        ids: list[UUID] = []
+    def recorded(self) -> list[Recorded]:
+        """What this command recorded, so a batch is stored in the order it was decided."""
+        new: list[Recorded] = []
         for aid, start in self._before.items():
-            ids.extend(r.event.event_id for r in self._touched[aid].pending[start:])
-        return ids
+            new.extend(self._touched[aid].pending[start:])
+        return new
 
 
 Command = Callable[[UnitOfWork], T]
@@ -127,6 +128,7 @@ class CommandBus:
     def _commit(self, batch: list[_Pending]) -> None:
         touched: dict[UUID, Aggregate] = {}
         decided: list[tuple[_Pending, Any, list[UUID]]] = []
+        in_order: list[Recorded] = []
         try:
             for item in batch:
                 uow = UnitOfWork(self._store, touched)
@@ -135,8 +137,10 @@ class CommandBus:
                 except DomainError as refusal:
                     item.future.set_exception(refusal)
                     continue
-                decided.append((item, result, uow.recorded_event_ids()))
-            recordings = self._store.record(*touched.values())
+                new = uow.recorded()
+                in_order.extend(new)
+                decided.append((item, result, [r.event.event_id for r in new]))
+            recordings = self._store.record(in_order, list(touched.values()))
         except Exception as failure:
             self._store.evict(*touched)
             if len(batch) > 1:

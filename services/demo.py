@@ -70,7 +70,7 @@ def load(bus: CommandBus) -> list[UUID]:
                 indication="opioid use disorder",
                 occurred_at=admitted + timedelta(minutes=30),
             )
-        ).result
+        ).result.id
         for day in range(3):
             given_at = datetime.combine(start + timedelta(days=day), datetime.min.time(), UTC)
             bus.execute_sync(

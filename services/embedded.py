@@ -73,7 +73,7 @@ def start_nats(data_dir: Path) -> NatsServer:
     store = data_dir.resolve() / "nats"
     store.mkdir(parents=True, exist_ok=True)
     name = f"carecoord-{uuid.uuid4().hex[:12]}"
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(  # noqa: S603
         [nats_binary(), "-js", "-sd", str(store), "-a", "127.0.0.1", "-p", str(port), "-n", name],
         stdout=subprocess.DEVNULL,
@@ -92,7 +92,7 @@ def start_nats(data_dir: Path) -> NatsServer:
     raise RuntimeError(f"nats-server did not become ready; see {store / 'server.log'}")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     aggregate_cache_size: int = Field(default=20_000, ge=0)
     relay_page_size: int = Field(default=500, ge=1)
     projection_batch_size: int = Field(default=500, ge=1)
-    projection_batch_wait: float = Field(default=0.005, gt=0)
     read_your_writes_timeout: float = Field(default=2.0, gt=0)
     db_pool_size: int = Field(default=8, ge=1)
+
+    # Medication: the missed-dose sweep (services/medication/missed_sweep.py).
+    missed_dose_interval_seconds: float = Field(
+        default=3600.0, gt=0, description="How often passed dosing days are checked."
+    )
+    missed_dose_hold_after: int = Field(
+        default=3, ge=1, description="Consecutive missed dosing days that place a dose hold."
+    )

@@ -86,7 +86,7 @@ def store_env(settings: Settings) -> dict[str, str]:
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
     }
     if settings.cipher_key:
-        env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
+        env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
         env["CIPHER_KEY"] = settings.cipher_key
     return env
 
@@ -119,8 +119,13 @@ class EventStore(Application[UUID]):
                 with suppress(KeyError):
                     cache.get(aid, evict=True)
 
-    def record(self, *aggregates: Aggregate) -> Sequence[Recording[UUID]]:
-        return self.save(*aggregates)
+    def record(
+        self, events: Sequence[Recorded], aggregates: Sequence[Aggregate]
+    ) -> Sequence[Recording[UUID]]:
+        """Store ``events`` in this order in one transaction; cache the aggregates they changed."""
+        for aggregate in aggregates:
+            aggregate.collect_events()
+        return self.save(*events, *aggregates)
 
     def read(self, after: int, limit: int) -> list[Positioned]:
         """Events after a global position, in order (the relay's and rebuilds' input)."""

@@ -10,6 +10,9 @@ from carecoord.events import Role
 from carecoord.services.bootstrap import Platform
 from carecoord.services.identity import issue_token
 
+ASSIGN_CARE_TEAM_MEMBER = """mutation($input: AssignCareTeamMemberInput!) {
+  assignCareTeamMember(input: $input) { id position } }"""
+
 
 class Api:
     """A running API server and a client that speaks GraphQL to it as a given role."""
@@ -44,6 +47,22 @@ class Api:
         body = await self.gql(query, variables, **kw)
         assert not body.get("errors"), body["errors"]
         return body["data"]
+
+    async def join_care_team(self, client_id: str, role: Role, user: str | None = None) -> int:
+        """Put ``user`` (default: the default token subject for ``role``) on the client's care
+        team, as a program admin; returns the position to pass as ``atLeast``."""
+        data = await self.ok(
+            ASSIGN_CARE_TEAM_MEMBER,
+            {
+                "input": {
+                    "clientId": client_id,
+                    "memberId": user or f"{role.value}-1",
+                    "role": role.name,
+                }
+            },
+            role=Role.PROGRAM_ADMIN,
+        )
+        return int(data["assignCareTeamMember"]["position"])
 
     @property
     def ws_url(self) -> str:

@@ -1,1 +1,2 @@
-"""A client's place in the program: enrollment (and, later, level of care and care team)."""
+"""A client's place in the program: enrollment, level of care over time and treatment plan
+goals. Care team membership is ``services/careteam``."""

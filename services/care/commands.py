@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID, uuid4
 
+from carecoord.events.care import GoalAchievement, LevelOfCare
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.commands import Command, UnitOfWork
 from carecoord.services.stamp import Stamp
@@ -25,5 +26,60 @@ def enroll_client(
             stamp, display_name=display_name, program=program, occurred_at=occurred_at
         )
         return new_id
+
+    return run
+
+
+def change_level_of_care(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    level: LevelOfCare,
+    asam_level: str = "",
+    reason: str = "",
+    occurred_at: datetime | None = None,
+) -> Command[UUID]:
+    def run(uow: UnitOfWork) -> UUID:
+        uow.get(ClientRecord, client_id).change_level_of_care(
+            stamp, level, asam_level=asam_level, reason=reason, occurred_at=occurred_at
+        )
+        return client_id
+
+    return run
+
+
+def set_treatment_goal(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    description: str,
+    target_date: date | None = None,
+    occurred_at: datetime | None = None,
+) -> Command[UUID]:
+    goal_id = uuid4()
+
+    def run(uow: UnitOfWork) -> UUID:
+        uow.get(ClientRecord, client_id).set_goal(
+            stamp, goal_id, description, target_date, occurred_at
+        )
+        return goal_id
+
+    return run
+
+
+def record_goal_progress(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    goal_id: UUID,
+    achievement: GoalAchievement,
+    note: str = "",
+    occurred_at: datetime | None = None,
+) -> Command[UUID]:
+    def run(uow: UnitOfWork) -> UUID:
+        uow.get(ClientRecord, client_id).record_goal_progress(
+            stamp, goal_id, achievement, note, occurred_at
+        )
+        return goal_id
 
     return run

@@ -1,15 +1,37 @@
-"""The client record aggregate: whether and where a client is enrolled."""
+"""The client record aggregate: whether and where a client is enrolled, their level of care
+over time and their treatment plan goals."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import ClassVar
 from uuid import UUID
 
 from carecoord.events import CareEvent, ClientEnrolled
+from carecoord.events.care import (
+    GoalAchievement,
+    GoalProgressRecorded,
+    LevelOfCare,
+    LevelOfCareChanged,
+    TreatmentGoalSet,
+)
 from carecoord.services.aggregate import Aggregate
-from carecoord.services.errors import NotFound, RuleViolation
+from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.stamp import Stamp
+
+# FHIR Goal.achievementStatus values that close a goal: no further progress is recorded.
+CLOSING = frozenset({GoalAchievement.ACHIEVED, GoalAchievement.NOT_ATTAINABLE})
+
+
+@dataclass(slots=True)
+class Goal:
+    description: str
+    achievement: GoalAchievement = GoalAchievement.IN_PROGRESS
+
+    @property
+    def closed(self) -> bool:
+        return self.achievement in CLOSING
 
 
 class ClientRecord(Aggregate):
@@ -19,11 +41,19 @@ class ClientRecord(Aggregate):
         super().__init__(client_id)
         self.display_name = ""
         self.program = ""
+        self.level_of_care: LevelOfCare | None = None
+        self.goals: dict[UUID, Goal] = {}
 
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, ClientEnrolled):
             self.display_name = event.display_name
             self.program = event.program
+        elif isinstance(event, LevelOfCareChanged):
+            self.level_of_care = event.level
+        elif isinstance(event, TreatmentGoalSet):
+            self.goals[event.goal_id] = Goal(event.description)
+        elif isinstance(event, GoalProgressRecorded):
+            self.goals[event.goal_id].achievement = event.achievement
 
     def enroll(
         self, stamp: Stamp, *, display_name: str, program: str, occurred_at: datetime | None
@@ -49,3 +79,80 @@ class ClientRecord(Aggregate):
                 "unknown-client",
                 f"no client {self.client_id} is enrolled; enroll the client first",
             )
+
+    def change_level_of_care(
+        self,
+        stamp: Stamp,
+        level: LevelOfCare,
+        *,
+        asam_level: str,
+        reason: str,
+        occurred_at: datetime | None,
+    ) -> None:
+        self.require_enrolled()
+        if level is self.level_of_care:
+            raise RuleViolation(
+                "level", "same-level", f"the client is already at {level.value}; nothing changes"
+            )
+        self.record(
+            stamp.event(
+                LevelOfCareChanged,
+                self.client_id,
+                occurred_at,
+                level=level,
+                previous_level=self.level_of_care,
+                asam_level=asam_level.strip(),
+                reason=reason.strip(),
+            )
+        )
+
+    def set_goal(
+        self,
+        stamp: Stamp,
+        goal_id: UUID,
+        description: str,
+        target_date: date | None,
+        occurred_at: datetime | None,
+    ) -> None:
+        self.require_enrolled()
+        if not description.strip():
+            raise InvalidInput("description", "goal-description", "describe the goal")
+        self.record(
+            stamp.event(
+                TreatmentGoalSet,
+                self.client_id,
+                occurred_at,
+                goal_id=goal_id,
+                description=description.strip(),
+                target_date=target_date,
+            )
+        )
+
+    def record_goal_progress(
+        self,
+        stamp: Stamp,
+        goal_id: UUID,
+        achievement: GoalAchievement,
+        note: str,
+        occurred_at: datetime | None,
+    ) -> None:
+        goal = self.goals.get(goal_id)
+        if goal is None:
+            raise NotFound("goalId", "unknown-goal", f"the client has no goal {goal_id}")
+        if goal.closed:
+            raise RuleViolation(
+                "goalId",
+                "goal-closed",
+                f"the goal is closed as {goal.achievement.value}; set a new goal instead",
+            )
+        self.record(
+            stamp.event(
+                GoalProgressRecorded,
+                self.client_id,
+                occurred_at,
+                goal_id=goal_id,
+                description=goal.description,
+                achievement=achievement,
+                note=note.strip(),
+            )
+        )

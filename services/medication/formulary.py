@@ -1,14 +1,18 @@
-"""The medications a program prescribes, with their codes, units, routes and forms.
+"""The medications a program prescribes or hears about, with codes, units, routes and forms.
 
-Codes: RxNorm ingredient RXCUI and WHO ATC, as listed in the domain reference (sources:
-the smart-on-fhir cumulus-library-opioid value sets, rxreasoner ATC pages, openFDA).
-A program extends the table through configuration; ``None`` marks a code not yet verified.
+Codes: RxNorm ingredient RXCUI and WHO ATC. The MAT drugs are from the domain reference
+(section 5.1: smart-on-fhir cumulus-library-opioid value sets, rxreasoner ATC pages,
+openFDA); the others are RxNorm/ATC ingredient codes to verify in RxNav before release.
+``None`` marks a code not yet verified. ``classes`` are what the interaction rules match
+on (see ``interactions.py``). A program extends the table with ``Formulary.extended``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
+from carecoord.events.medication import Dispensing
 from carecoord.services.errors import InvalidInput
 
 
@@ -20,186 +24,141 @@ class Medication:
     atc: str | None
     unit: str
     routes: tuple[str, ...]
-    forms: tuple[str, ...]
+    forms: dict[str, str]
+    """Dosage form -> strength as the DEA log prints it (``oral solution`` -> ``10 mg/mL``)."""
     classes: frozenset[str]
+    dispensing: Dispensing = Dispensing.PHARMACY
+    dea_schedule: str = ""
 
 
-def _med(
-    code: str,
-    name: str,
-    rxnorm: str | None,
-    atc: str | None,
-    unit: str,
-    routes: tuple[str, ...],
-    forms: tuple[str, ...],
-    *classes: str,
-) -> Medication:
-    return Medication(code, name, rxnorm, atc, unit, routes, forms, frozenset(classes))
+def _otp(code: str, name: str, rxnorm: str | None, atc: str, forms: dict[str, str], route: str,
+         schedule: str, *classes: str) -> Medication:  # fmt: skip
+    return Medication(code, name, rxnorm, atc, "mg", (route,), forms, frozenset(classes),
+                      Dispensing.CLINIC, schedule)  # fmt: skip
 
 
-FORMULARY: dict[str, Medication] = {
-    m.code: m
-    for m in (
-        _med(
-            "methadone",
-            "Methadone",
-            "6813",
-            "N07BC02",
-            "mg",
-            ("oral",),
-            ("oral solution", "tablet"),
-            "opioid_agonist",
-            "qt_prolonging",
-            "serotonergic_opioid",
-        ),
-        _med(
-            "buprenorphine",
-            "Buprenorphine",
-            "1819",
-            "N07BC01",
-            "mg",
-            ("sublingual",),
-            ("sublingual tablet", "sublingual film"),
-            "opioid_agonist",
-            "partial_agonist",
-        ),
-        _med(
-            "buprenorphine-naloxone",
-            "Buprenorphine/naloxone",
-            "352364",
-            "N07BC51",
-            "mg",
-            ("sublingual",),
-            ("sublingual film", "sublingual tablet"),
-            "opioid_agonist",
-            "partial_agonist",
-        ),
-        _med(
-            "buprenorphine-xr",
-            "Buprenorphine extended-release injection",
-            "1819",
-            "N07BC01",
-            "mg",
-            ("subcutaneous",),
-            ("injection",),
-            "opioid_agonist",
-            "partial_agonist",
-        ),
-        _med(
-            "naltrexone",
-            "Naltrexone",
-            "7243",
-            "N07BB04",
-            "mg",
-            ("oral",),
-            ("tablet",),
-            "opioid_antagonist",
-        ),
-        _med(
-            "naltrexone-xr",
-            "Naltrexone extended-release injectable",
-            "7243",
-            "N07BB04",
-            "mg",
-            ("intramuscular",),
-            ("injection",),
-            "opioid_antagonist",
-        ),
-        _med(
-            "disulfiram",
-            "Disulfiram",
-            "3554",
-            "N07BB01",
-            "mg",
-            ("oral",),
-            ("tablet",),
-            "disulfiram",
-        ),
-        _med(
-            "acamprosate",
-            "Acamprosate",
-            None,
-            "N07BB03",
-            "mg",
-            ("oral",),
-            ("delayed-release tablet",),
-            "acamprosate",
-        ),
-        _med(
-            "sertraline",
-            "Sertraline",
-            "36437",
-            "N06AB06",
-            "mg",
-            ("oral",),
-            ("tablet",),
-            "ssri",
-            "serotonergic",
-        ),
-        _med(
-            "escitalopram",
-            "Escitalopram",
-            "321988",
-            "N06AB10",
-            "mg",
-            ("oral",),
-            ("tablet",),
-            "ssri",
-            "serotonergic",
-            "qt_prolonging",
-        ),
-        _med(
-            "bupropion",
-            "Bupropion",
-            "42347",
-            "N06AX12",
-            "mg",
-            ("oral",),
-            ("tablet",),
-            "antidepressant",
-        ),
-        _med(
-            "lorazepam",
-            "Lorazepam",
-            "6470",
-            "N05BA06",
-            "mg",
-            ("oral",),
-            ("tablet",),
-            "benzodiazepine",
-            "cns_depressant",
-        ),
-        _med(
-            "lithium",
-            "Lithium carbonate",
-            "6448",
-            "N05AN01",
-            "mg",
-            ("oral",),
-            ("capsule",),
-            "mood_stabilizer",
-        ),
-        _med(
-            "trazodone",
-            "Trazodone",
-            "10737",
-            "N06AX05",
-            "mg",
-            ("oral",),
-            ("tablet",),
-            "serotonergic",
-            "sleep_aid",
-            "cns_depressant",
-        ),
+def _rx(code: str, name: str, rxnorm: str | None, atc: str | None, *classes: str,
+        route: str = "oral", form: str = "tablet") -> Medication:  # fmt: skip
+    return Medication(code, name, rxnorm, atc, "mg", (route,), {form: ""}, frozenset(classes))
+
+
+OPIOID = ("opioid",)
+SEROTONERGIC_OPIOID = ("opioid", "serotonergic_opioid", "serotonergic")
+
+DEFAULT_MEDICATIONS: tuple[Medication, ...] = (
+    # Medications for addiction, given or handed over at the window.
+    _otp("methadone", "Methadone", "6813", "N07BC02",
+         {"oral solution": "10 mg/mL", "oral concentrate": "10 mg/mL", "tablet": "10 mg"},
+         "oral", "CII", *SEROTONERGIC_OPIOID, "methadone", "qt_prolonging"),
+    _otp("buprenorphine", "Buprenorphine", "1819", "N07BC01",
+         {"sublingual tablet": "8 mg", "sublingual film": "8 mg"},
+         "sublingual", "CIII", *OPIOID, "buprenorphine"),
+    _otp("buprenorphine-naloxone", "Buprenorphine/naloxone", "352364", "N07BC51",
+         {"sublingual film": "8 mg/2 mg", "sublingual tablet": "8 mg/2 mg"},
+         "sublingual", "CIII", *OPIOID, "buprenorphine"),
+    _otp("buprenorphine-xr", "Buprenorphine extended-release injection", "1819", "N07BC01",
+         {"injection": "100 mg/0.5 mL"}, "subcutaneous", "CIII", *OPIOID, "buprenorphine"),
+    _otp("naltrexone-xr", "Naltrexone extended-release injectable", "7243", "N07BB04",
+         {"injection": "380 mg"}, "intramuscular", "", "opioid_antagonist"),
+    _otp("naltrexone", "Naltrexone", "7243", "N07BB04", {"tablet": "50 mg"}, "oral", "",
+         "opioid_antagonist"),
+    _rx("disulfiram", "Disulfiram", "3554", "N07BB01", "disulfiram"),
+    _rx("acamprosate", "Acamprosate", None, "N07BB03", "acamprosate",
+        form="delayed-release tablet"),
+    _rx("naloxone", "Naloxone", "7242", "V03AB15", "opioid_reversal", route="intranasal",
+        form="nasal spray"),
+    _rx("lofexidine", "Lofexidine", None, "N07BC04", "qt_prolonging"),
+    # Antidepressants.
+    _rx("sertraline", "Sertraline", "36437", "N06AB06", "ssri", "serotonergic"),
+    _rx("escitalopram", "Escitalopram", "321988", "N06AB10", "ssri", "serotonergic",
+        "qt_prolonging"),
+    _rx("citalopram", "Citalopram", "2556", "N06AB04", "ssri", "serotonergic", "qt_prolonging"),
+    _rx("fluoxetine", "Fluoxetine", "4493", "N06AB03", "ssri", "serotonergic"),
+    _rx("paroxetine", "Paroxetine", "32937", "N06AB05", "ssri", "serotonergic"),
+    _rx("fluvoxamine", "Fluvoxamine", "42355", "N06AB08", "ssri", "serotonergic",
+        "cyp3a4_inhibitor", "cyp1a2_strong_inhibitor"),
+    _rx("venlafaxine", "Venlafaxine", "39786", "N06AX16", "snri", "serotonergic"),
+    _rx("duloxetine", "Duloxetine", "72625", "N06AX21", "snri", "serotonergic"),
+    _rx("amitriptyline", "Amitriptyline", "704", "N06AA09", "tca", "serotonergic",
+        "qt_prolonging", "cns_depressant"),
+    _rx("mirtazapine", "Mirtazapine", "15996", "N06AX11", "serotonergic", "cns_depressant"),
+    _rx("bupropion", "Bupropion", "42347", "N06AX12", "antidepressant"),
+    _rx("phenelzine", "Phenelzine", "8123", "N06AF03", "maoi", "serotonergic"),
+    _rx("tranylcypromine", "Tranylcypromine", "10734", "N06AF04", "maoi", "serotonergic"),
+    # Anti-anxiety medications and sleep aids.
+    _rx("lorazepam", "Lorazepam", "6470", "N05BA06", "benzodiazepine", "cns_depressant"),
+    _rx("alprazolam", "Alprazolam", "596", "N05BA12", "benzodiazepine", "cns_depressant"),
+    _rx("clonazepam", "Clonazepam", "2598", "N03AE01", "benzodiazepine", "cns_depressant"),
+    _rx("diazepam", "Diazepam", "3322", "N05BA01", "benzodiazepine", "cns_depressant"),
+    _rx("buspirone", "Buspirone", "1827", "N05BE01", "anxiolytic"),
+    _rx("hydroxyzine", "Hydroxyzine", "5553", "N05BB01", "cns_depressant", "qt_prolonging"),
+    _rx("zolpidem", "Zolpidem", "39993", "N05CF02", "cns_depressant", "sleep_aid"),
+    _rx("trazodone", "Trazodone", "10737", "N06AX05", "serotonergic", "cns_depressant",
+        "sleep_aid"),
+    _rx("ramelteon", "Ramelteon", "596205", "N05CH02", "ramelteon", "sleep_aid"),
+    _rx("diphenhydramine", "Diphenhydramine", "3498", "R06AA02", "cns_depressant", "sleep_aid"),
+    # Mood stabilizers, antipsychotics, anticonvulsants.
+    _rx("lithium", "Lithium carbonate", "6448", "N05AN01", "mood_stabilizer", form="capsule"),
+    _rx("lamotrigine", "Lamotrigine", "28439", "N03AX09", "mood_stabilizer"),
+    _rx("valproate", "Valproate", "11118", "N03AG01", "mood_stabilizer"),
+    _rx("carbamazepine", "Carbamazepine", "2002", "N03AF01", "mood_stabilizer",
+        "cyp3a4_inducer"),
+    _rx("phenytoin", "Phenytoin", "8183", "N03AB02", "cyp3a4_inducer", "phenytoin"),
+    _rx("quetiapine", "Quetiapine", "51272", "N05AH04", "antipsychotic", "cns_depressant",
+        "qt_prolonging"),
+    _rx("gabapentin", "Gabapentin", "25480", "N03AX12", "gabapentinoid", form="capsule"),
+    _rx("pregabalin", "Pregabalin", "187832", "N03AX16", "gabapentinoid", form="capsule"),
+    # Other drugs the interaction table names.
+    _rx("tramadol", "Tramadol", "10689", "N02AX02", *SEROTONERGIC_OPIOID, "tramadol"),
+    _rx("oxycodone", "Oxycodone", "7804", "N02AA05", *OPIOID),
+    _rx("fentanyl", "Fentanyl", "4337", "N02AB03", *SEROTONERGIC_OPIOID,
+        route="transdermal", form="patch"),
+    _rx("amphetamine", "Amphetamine", "725", "N06BA01", "stimulant"),
+    _rx("methylphenidate", "Methylphenidate", "6901", "N06BA04", "stimulant"),
+    _rx("sumatriptan", "Sumatriptan", "37418", "N02CC01", "triptan", "serotonergic"),
+    _rx("ondansetron", "Ondansetron", "26225", "A04AA01", "serotonergic", "qt_prolonging"),
+    _rx("azithromycin", "Azithromycin", "18631", "J01FA10", "qt_prolonging"),
+    _rx("clarithromycin", "Clarithromycin", "21212", "J01FA09", "qt_prolonging",
+        "cyp3a4_inhibitor"),
+    _rx("ciprofloxacin", "Ciprofloxacin", "2551", "J01MA02", "qt_prolonging",
+        "cyp1a2_strong_inhibitor"),
+    _rx("levofloxacin", "Levofloxacin", "82122", "J01MA12", "qt_prolonging"),
+    _rx("amiodarone", "Amiodarone", "703", "C01BD01", "qt_prolonging", "qt_high_risk"),
+    _rx("sotalol", "Sotalol", "9947", "C07AA07", "qt_prolonging", "qt_high_risk"),
+    _rx("fluconazole", "Fluconazole", "4450", "J02AC01", "cyp3a4_inhibitor", "qt_prolonging"),
+    _rx("ketoconazole", "Ketoconazole", "6135", "J02AB02", "cyp3a4_inhibitor"),
+    _rx("ritonavir", "Ritonavir", "85762", "J05AE03", "cyp3a4_inhibitor"),
+    _rx("rifampin", "Rifampin", "9384", "J04AB02", "cyp3a4_inducer", form="capsule"),
+    _rx("efavirenz", "Efavirenz", "195085", "J05AG03", "cyp3a4_inducer"),
+    _rx("st-johns-wort", "St John's wort", None, "N06AX25", "cyp3a4_inducer", "serotonergic",
+        form="capsule"),
+    _rx("linezolid", "Linezolid", "190376", "J01XX08", "serotonergic", "maoi"),
+    _rx("metronidazole", "Metronidazole", "6922", "J01XD01", "metronidazole"),
+    _rx("warfarin", "Warfarin", "11289", "B01AA03", "warfarin"),
+    _rx("alcohol-containing-product", "Alcohol-containing product (cough syrup, mouthwash)",
+        None, None, "alcohol_containing", "cns_depressant", form="liquid"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Formulary:
+    """A program's formulary: the defaults plus what the program adds or overrides."""
+
+    medications: dict[str, Medication] = field(
+        default_factory=lambda: {m.code: m for m in DEFAULT_MEDICATIONS}
     )
-}
+
+    def extended(self, extra: Iterable[Medication]) -> Formulary:
+        return Formulary(self.medications | {m.code: m for m in extra})
+
+    def lookup(self, code: str, field: str = "medication") -> Medication:
+        try:
+            return self.medications[code]
+        except KeyError:
+            known = ", ".join(sorted(self.medications))
+            raise InvalidInput(
+                field, "not-in-formulary", f"{code!r} is not in the formulary; known: {known}"
+            ) from None
 
 
-def lookup(code: str, field: str = "medication") -> Medication:
-    try:
-        return FORMULARY[code]
-    except KeyError:
-        known = ", ".join(sorted(FORMULARY))
-        raise InvalidInput(
-            field, "not-in-formulary", f"{code!r} is not in the formulary; known: {known}"
-        ) from None
+FORMULARY = Formulary()

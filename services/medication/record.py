@@ -1,38 +1,65 @@
-"""The medication record aggregate: one client's orders and the doses given against them.
+"""The medication record aggregate: one client's orders, statements, findings and doses.
 
 Orders and dosing live in one aggregate so the safety invariants that span them (no
-dose against an order that is not active, no second dose for a slot) hold under
-concurrency through a single optimistic-concurrency check.
+dose against an order that is not active, no second dose for a slot, take-home supply
+within the caps) hold under concurrency through a single optimistic-concurrency check.
+This module folds events into state; the decisions are in ``prescribing.py`` and
+``dispensing.py``, which validate everything first and then ``record``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import ClassVar
 from uuid import UUID
 
-from carecoord.events import CareEvent, DoseAdministered, MedicationPrescribed, Schedule
+from carecoord.events import CareEvent
+from carecoord.events.medication import (
+    DoseAdministered,
+    DoseChanged,
+    DoseMissed,
+    GuestDosingArranged,
+    GuestDosingEnded,
+    InteractionFound,
+    MedicationPrescribed,
+    MedicationStatementEnded,
+    MedicationStatementRecorded,
+    OrderDiscontinued,
+    OrderEnteredInError,
+    OrderHeld,
+    OrderResumed,
+    TakeHomeDispensed,
+    TakeHomeEligibilityDetermined,
+    TaperOrdered,
+)
 from carecoord.services.aggregate import Aggregate
-from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
-from carecoord.services.medication.formulary import lookup
-from carecoord.services.stamp import Stamp
+from carecoord.services.errors import NotFound
+from carecoord.services.medication.orders import Hold, Order, Status
 
 
 @dataclass(slots=True)
-class Order:
-    order_id: UUID
+class Statement:
+    statement_id: UUID
     medication: str
-    dose: Decimal
-    unit: str
-    schedule: Schedule
-    start: date
-    end: date | None
-    given: dict[tuple[date, int], UUID] = field(default_factory=dict)
+    active: bool = True
 
-    def active_on(self, day: date) -> bool:
-        return self.start <= day and (self.end is None or day <= self.end)
+
+@dataclass(slots=True)
+class GuestDosing:
+    site: str
+    start: date
+    end: date
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    max_days: int
+    determined_at: datetime
+    by: str
 
 
 class MedicationRecord(Aggregate):
@@ -41,125 +68,97 @@ class MedicationRecord(Aggregate):
     def __init__(self, client_id: UUID) -> None:
         super().__init__(client_id)
         self.orders: dict[UUID, Order] = {}
+        self.statements: dict[UUID, Statement] = {}
+        self.findings: set[tuple[str, frozenset[UUID]]] = set()
+        self.guest_dosing: dict[UUID, GuestDosing] = {}
+        self.eligibility: Eligibility | None = None
+        self.first_dose_day: date | None = None
 
-    def apply(self, event: CareEvent) -> None:
-        if isinstance(event, MedicationPrescribed):
-            self.orders[event.order_id] = Order(
-                event.order_id,
-                event.medication,
-                event.dose,
-                event.unit,
-                event.schedule,
-                event.start,
-                event.end,
+    def order(self, order_id: UUID, field: str = "orderId") -> Order:
+        found = self.orders.get(order_id)
+        if found is None:
+            raise NotFound(field, "unknown-order", f"the client has no order {order_id}")
+        return found
+
+    def away_on(self, day: date) -> GuestDosing | None:
+        """The guest-dosing arrangement that has the client dosing elsewhere on ``day``."""
+        return next((g for g in self.guest_dosing.values() if g.covers(day)), None)
+
+    def take_home_days(self) -> set[date]:
+        return {day for order in self.orders.values() for day, _ in order.take_home}
+
+    def apply(self, event: CareEvent) -> None:  # noqa: PLR0912  (one branch per event type)
+        if isinstance(event, MedicationPrescribed | DoseChanged | TaperOrdered):
+            self._apply_order(event)
+        elif isinstance(event, OrderHeld):
+            order = self.orders[event.order_id]
+            order.status = Status.ON_HOLD
+            order.hold = Hold(event.occurred_at, event.actor.id, event.reason, event.rule_id)
+            order.held_days.append((event.occurred_at.date(), None))
+        elif isinstance(event, OrderResumed):
+            order = self.orders[event.order_id]
+            order.status, order.hold = Status.ACTIVE, None
+            start, _ = order.held_days[-1]
+            order.held_days[-1] = (start, event.occurred_at.date())
+        elif isinstance(event, OrderDiscontinued | OrderEnteredInError):
+            order = self.orders[event.order_id]
+            order.status = (
+                Status.STOPPED if isinstance(event, OrderDiscontinued) else Status.ENTERED_IN_ERROR
             )
+            order.stopped_reason = (
+                f"on {event.occurred_at.date()} by {event.actor.id}: {event.reason}"
+            )
+        elif isinstance(event, MedicationStatementRecorded):
+            self.statements[event.statement_id] = Statement(event.statement_id, event.medication)
+        elif isinstance(event, MedicationStatementEnded):
+            self.statements[event.statement_id].active = False
+        elif isinstance(event, InteractionFound):
+            self.findings.add((event.rule_id, frozenset(i.id for i in event.implicated)))
+        elif isinstance(event, TakeHomeEligibilityDetermined):
+            self.eligibility = Eligibility(event.max_days, event.occurred_at, event.actor.id)
+        elif isinstance(event, GuestDosingArranged):
+            self.guest_dosing[event.guest_dosing_id] = GuestDosing(
+                event.site, event.start, event.end
+            )
+        elif isinstance(event, GuestDosingEnded):
+            self.guest_dosing[event.guest_dosing_id].end = event.ended_on - timedelta(days=1)
         elif isinstance(event, DoseAdministered):
-            self.orders[event.order_id].given[(event.day, event.slot)] = event.dose_id
+            self._apply_dose(event)
+        elif isinstance(event, TakeHomeDispensed):
+            order = self.orders[event.order_id]
+            for bottle in event.bottles:
+                order.take_home[(bottle.day, bottle.slot)] = event.dispense_id
+        elif isinstance(event, DoseMissed):
+            self.orders[event.order_id].missed.add(event.day)
 
-    def prescribe(
-        self,
-        stamp: Stamp,
-        *,
-        order_id: UUID,
-        medication: str,
-        dose: Decimal,
-        unit: str,
-        route: str,
-        schedule: Schedule,
-        start: date,
-        end: date | None,
-        indication: str,
-        occurred_at: datetime | None,
-    ) -> None:
-        drug = lookup(medication)
-        if dose <= 0:
-            raise InvalidInput("dose", "positive-dose", f"dose must be above 0, got {dose}")
-        if unit != drug.unit:
-            raise InvalidInput("unit", "formulary-unit", f"{drug.name} is dosed in {drug.unit}")
-        if route not in drug.routes:
-            raise InvalidInput(
-                "route", "formulary-route", f"{drug.name} routes: {', '.join(drug.routes)}"
-            )
-        if end is not None and end < start:
-            raise InvalidInput("end", "end-after-start", f"end {end} is before start {start}")
-        self.record(
-            stamp.event(
-                MedicationPrescribed,
-                self.client_id,
-                occurred_at,
-                order_id=order_id,
-                medication=drug.code,
-                dose=dose,
-                unit=unit,
-                route=route,
-                schedule=schedule,
-                start=start,
-                end=end,
-                indication=indication,
-            )
+    def _apply_order(self, event: MedicationPrescribed | DoseChanged | TaperOrdered) -> None:
+        order = Order(
+            event.order_id,
+            event.medication,
+            event.dose,
+            event.unit,
+            event.route,
+            event.schedule,
+            event.start,
+            event.end,
+            event.dispensing,
         )
+        if isinstance(event, DoseChanged | TaperOrdered):
+            prior = self.orders[event.prior_order_id]
+            prior.replaced_by = event.order_id
+            last = event.start - timedelta(days=1)
+            prior.end = last if prior.end is None else min(prior.end, last)
+            order.prior_order_id = event.prior_order_id
+        if isinstance(event, TaperOrdered):
+            order.steps = event.steps
+        self.orders[event.order_id] = order
 
-    def administer(
-        self,
-        stamp: Stamp,
-        *,
-        dose_id: UUID,
-        order_id: UUID,
-        amount: Decimal,
-        dosage_form: str,
-        slot: int,
-        given_at: datetime,
-    ) -> None:
-        order = self.orders.get(order_id)
-        if order is None:
-            raise NotFound("orderId", "unknown-order", f"client has no order {order_id}")
-        drug = lookup(order.medication)
-        day = given_at.date()
-        if amount <= 0:
-            raise InvalidInput("amount", "positive-dose", f"amount must be above 0, got {amount}")
-        if not order.active_on(day):
-            raise RuleViolation(
-                "orderId",
-                "order-active",
-                f"order {order_id} is active from {order.start}"
-                + (f" to {order.end}" if order.end else "")
-                + f", not on {day}",
-            )
-        per_slot = order.dose / order.schedule.times_per_day
-        if amount > per_slot:
-            raise RuleViolation(
-                "amount",
-                "prescribed-amount",
-                f"at most {per_slot} {order.unit} per dose is prescribed, got {amount}",
-            )
-        if not 1 <= slot <= order.schedule.times_per_day:
-            raise InvalidInput(
-                "slot",
-                "scheduled-slot",
-                f"slot must be between 1 and {order.schedule.times_per_day}, got {slot}",
-            )
-        if (day, slot) in order.given:
-            raise RuleViolation(
-                "slot",
-                "one-dose-per-slot",
-                f"slot {slot} on {day} was already given (dose {order.given[(day, slot)]})",
-            )
-        if dosage_form not in drug.forms:
-            raise InvalidInput(
-                "dosageForm", "formulary-form", f"{drug.name} forms: {', '.join(drug.forms)}"
-            )
-        self.record(
-            stamp.event(
-                DoseAdministered,
-                self.client_id,
-                given_at,
-                dose_id=dose_id,
-                order_id=order_id,
-                medication=order.medication,
-                amount=amount,
-                unit=order.unit,
-                dosage_form=dosage_form,
-                slot=slot,
-                day=day,
-            )
-        )
+    def _apply_dose(self, event: DoseAdministered) -> None:
+        order = self.orders[event.order_id]
+        order.amounts[event.dose_id] = (event.day, event.amount)
+        if event.replaces_dose_id is not None:
+            order.replaced[event.replaces_dose_id] = event.dose_id
+        else:
+            order.given[(event.day, event.slot)] = event.dose_id
+        if self.first_dose_day is None or event.day < self.first_dose_day:
+            self.first_dose_day = event.day

@@ -81,7 +81,8 @@ async def enroll_prescribe_dose(api: Api) -> tuple[str, str, int]:
 
 
 async def test_three_actions_show_in_the_timeline_in_order(api: Api) -> None:
-    client_id, _, position = await enroll_prescribe_dose(api)
+    client_id, _, _ = await enroll_prescribe_dose(api)
+    position = await api.join_care_team(client_id, Role.PRESCRIBER)
 
     data = await api.ok(TIMELINE, {"id": client_id, "atLeast": position}, role=Role.PRESCRIBER)
 
@@ -90,6 +91,7 @@ async def test_three_actions_show_in_the_timeline_in_order(api: Api) -> None:
         "care.ClientEnrolled",
         "medication.MedicationPrescribed",
         "medication.DoseAdministered",
+        "careteam.CareTeamMemberAssigned",
     ]
     assert nodes[1]["recordedBy"] == {"id": "dr-lee", "role": "prescriber"}
     assert nodes[2]["recordedBy"] == {"id": "nurse-kim", "role": "nurse"}
@@ -100,7 +102,8 @@ async def test_three_actions_show_in_the_timeline_in_order(api: Api) -> None:
 
 
 async def test_timeline_pages_with_cursors(api: Api) -> None:
-    client_id, _, position = await enroll_prescribe_dose(api)
+    client_id, _, _ = await enroll_prescribe_dose(api)
+    position = await api.join_care_team(client_id, Role.NURSE)
 
     first = (
         await api.ok(TIMELINE, {"id": client_id, "atLeast": position, "first": 2}, role=Role.NURSE)
@@ -115,7 +118,10 @@ async def test_timeline_pages_with_cursors(api: Api) -> None:
 
     assert first["pageInfo"]["hasNextPage"] is True
     assert len(first["edges"]) == 2
-    assert [e["node"]["type"] for e in rest["edges"]] == ["medication.DoseAdministered"]
+    assert [e["node"]["type"] for e in rest["edges"]] == [
+        "medication.DoseAdministered",
+        "careteam.CareTeamMemberAssigned",
+    ]
     assert rest["pageInfo"]["hasNextPage"] is False
 
 
@@ -152,7 +158,8 @@ async def test_subscription_pushes_entries_recorded_by_another_client(api: Api) 
             ENROLL, {"input": {"displayName": "Sam", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
         )
     )["enrollClient"]
-    await api.ok(TIMELINE, {"id": client["id"], "atLeast": client["position"]}, role=Role.NURSE)
+    joined = await api.join_care_team(client["id"], Role.NURSE)
+    await api.ok(TIMELINE, {"id": client["id"], "atLeast": joined}, role=Role.NURSE)
     query = "subscription($id: UUID!) { timeline(clientId: $id) { position type } }"
     async with websockets.connect(api.ws_url, subprotocols=["graphql-transport-ws"]) as ws:
         await ws.send(

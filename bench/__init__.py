@@ -1,0 +1,1 @@
+"""Benchmarks: carecoord against the bare eventsourcing library and raw PostgreSQL."""

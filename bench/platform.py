@@ -1,0 +1,112 @@
+"""Runs carecoord as a deployment would (API, relay and projector as separate processes)
+on a fresh database, and speaks to it as the care team would."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from carecoord.events import Role
+from carecoord.services.embedded import free_port
+from carecoord.services.identity import issue_token
+from carecoord.services.settings import Settings
+
+SECRET = "bench-secret-bench-secret-bench-secret"
+
+
+@contextlib.contextmanager
+def fresh_database(base: str) -> Iterator[str]:
+    name = f"cc_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    info = conninfo_to_dict(base)
+    info["dbname"] = name
+    try:
+        yield make_conninfo("", **{k: v for k, v in info.items() if v is not None})
+    finally:
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Deployment:
+    url: str
+    settings: Settings
+    database_url: str
+
+    def token(self, role: Role, user: str) -> str:
+        return issue_token(self.settings, user, role)
+
+
+@contextlib.asynccontextmanager
+async def deployed(database_url: str, nats_url: str, data_dir: Path) -> AsyncIterator[Deployment]:
+    tag = uuid.uuid4().hex[:8]
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        NATS_URL=nats_url,
+        CARECOORD_SUBJECT_ROOT=f"bench{tag}",
+        CARECOORD_STREAM_NAME=f"BENCH{tag}",
+        CARECOORD_JWT_SECRET=SECRET,
+        CARECOORD_PORT=str(port),
+        CARECOORD_DATA_DIR=str(data_dir),
+    )
+    settings = Settings(
+        database_url=database_url,
+        nats_url=nats_url,
+        subject_root=f"bench{tag}",
+        stream_name=f"BENCH{tag}",
+        jwt_secret=SECRET,
+        port=port,
+        data_dir=data_dir,
+    )
+    processes = []
+    try:
+        for part in ("project", "relay", "api"):
+            processes.append(
+                subprocess.Popen(  # noqa: ASYNC220  (starting, not waiting)
+                    [
+                        sys.executable,
+                        "-m",
+                        "carecoord.services.cli",
+                        "--log-level",
+                        "WARNING",
+                        part,
+                    ],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                )
+            )
+            await asyncio.sleep(0.3 if part != "api" else 0)
+        url = f"http://127.0.0.1:{port}"
+        await wait_healthy(url)
+        yield Deployment(url, settings, database_url)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(10)
+
+
+async def wait_healthy(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get(f"{url}/health")).status_code == 200:
+                    return
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"the API at {url} did not become healthy")

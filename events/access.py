@@ -1,0 +1,104 @@
+"""Access itself as events: emergency access, disclosures, and the log of every read.
+
+``BreakGlassUsed`` and ``DisclosureRecorded`` are facts about a client's record and go in the
+clinical store (program admins and auditors see them). ``ClientRecordRead`` is one entry of
+the access log: it lives in its own append-only table and never in the clinical store or on
+the ``care.>`` subjects (see docs/access.md).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field
+
+from carecoord.events.consent import Recipient
+from carecoord.events.envelope import CareEvent, Kind, Role
+
+
+class Basis(StrEnum):
+    """Why a reader may see a client's record (FHIR AuditEvent purposeOfUse, roughly)."""
+
+    CARE_TEAM = "care_team"
+    CONSENT = "consent"
+    SELF = "self"
+    BREAK_GLASS = "break_glass"
+    PROGRAM = "program"
+    AUDIT = "audit"
+    NONE = "none"
+
+
+class BreakGlassUsed(CareEvent):
+    """A clinician outside the care team opened the record in an emergency (42 CFR 2.51).
+
+    It is the alert to the program: program admins query these and see them on the timeline.
+    The reason stays out of the summary; it may describe the emergency.
+    """
+
+    context: ClassVar[str] = "access"
+    kind: ClassVar[Kind] = Kind.CONSENT
+    summary_template: ClassVar[str] = "Emergency access by {member_id} ({role})"
+
+    access_id: UUID
+    member_id: str = Field(min_length=1, max_length=200)
+    role: Role
+    reason: str = Field(min_length=10, max_length=1000)
+    expires_at: AwareDatetime
+    policy_version: str
+
+
+class DisclosureRecorded(CareEvent):
+    """Records left the program for an outside recipient under a consent (or an emergency).
+
+    Feeds the accounting of disclosures (45 CFR 164.528, 42 CFR 2.24); ``notice`` is the
+    42 CFR 2.32 redisclosure notice that went with the data.
+    """
+
+    context: ClassVar[str] = "access"
+    kind: ClassVar[Kind] = Kind.CONSENT
+    summary_template: ClassVar[str] = "Disclosed to {recipient_name} for {purpose}"
+
+    disclosure_id: UUID
+    recipient: Recipient
+    purpose: str = Field(min_length=1, max_length=500)
+    data_kinds: tuple[Kind, ...] = Field(min_length=1)
+    description: str = Field(min_length=1, max_length=1000)
+    consent_id: UUID | None = None
+    break_glass_id: UUID | None = None
+    notice: str = Field(min_length=1)
+
+    @property
+    def recipient_name(self) -> str:
+        return self.recipient.name or self.recipient.id
+
+    def summary(self) -> str:
+        return self.summary_template.format(**self.facts(), recipient_name=self.recipient_name)
+
+
+class ReadOutcome(StrEnum):
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
+class ClientRecordRead(CareEvent):
+    """One read of a client's record: one query resolution or one subscription delivery.
+
+    Envelope: ``actor`` is the reader, ``occurred_at`` the time of the read. Auditors only.
+    """
+
+    context: ClassVar[str] = "audit"
+    kind: ClassVar[Kind] = Kind.CONSENT
+    summary_template: ClassVar[str] = "{operation} by {basis}"
+
+    operation: str = Field(min_length=1, max_length=200)
+    outcome: ReadOutcome
+    basis: Basis
+    kinds_granted: tuple[Kind, ...] = ()
+    kinds_returned: tuple[Kind, ...] = ()
+    entries_returned: int = Field(ge=0)
+    consent_ids: tuple[UUID, ...] = ()
+    break_glass_id: UUID | None = None
+    policy_version: str
+    refusal: str = ""

@@ -1,0 +1,166 @@
+"""Facts about how a client is doing between visits: check-ins, scored instruments, urine
+drug screens and vital signs.
+
+FHIR mapping: a check-in and an instrument are a QuestionnaireResponse (item-level answers,
+``source`` = who reported) with Observations for the scores; a drug screen is a laboratory
+Observation per analyte (``method`` presumptive or definitive); vital signs are vital-sign
+Observations. Scores are computed by the platform from the answers and recorded with the
+scoring version, never taken from the caller.
+
+Drug screens and vital signs are MEDICATION kind: they monitor medication treatment and are
+seen by those who see orders, not by everyone who sees check-ins.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from carecoord.events.envelope import CareEvent, Kind
+
+
+class ReportSource(StrEnum):
+    """Who gave the answers (FHIR QuestionnaireResponse.source)."""
+
+    SELF_REPORT = "self_report"
+    PEER_SUPPORTER = "peer_supporter"
+    CLINICIAN = "clinician"
+
+
+class CheckInRecorded(CareEvent):
+    """A between-visit check-in. Every measure is optional; at least one is given."""
+
+    context: ClassVar[str] = "checkins"
+    kind: ClassVar[Kind] = Kind.CHECK_IN
+    summary_template: ClassVar[str] = "Check-in ({source})"
+
+    checkin_id: UUID
+    source: ReportSource
+    craving: int | None = Field(default=None, ge=0, le=100)
+    """Craving visual analogue scale, mm on a 100 mm line (NIDA CTN)."""
+    mood: int | None = Field(default=None, ge=0, le=10)
+    """0 worst to 10 best."""
+    sleep_hours: Decimal | None = Field(default=None, ge=0, le=24)
+    sleep_quality: int | None = Field(default=None, ge=0, le=10)
+    side_effects: tuple[str, ...] = ()
+    substance_use: bool | None = None
+    """Any use since the last check-in; None when not asked."""
+    substances: tuple[str, ...] = ()
+    note: str = Field(default="", max_length=5000)
+
+    def summary(self) -> str:
+        parts = [f"Check-in ({self.source.value})"]
+        if self.craving is not None:
+            parts.append(f"craving {self.craving}/100")
+        if self.mood is not None:
+            parts.append(f"mood {self.mood}/10")
+        if self.substance_use:
+            parts.append("substance use reported")
+        return ", ".join(parts)
+
+
+class Instrument(StrEnum):
+    PHQ9 = "PHQ-9"
+    GAD7 = "GAD-7"
+    COWS = "COWS"
+    CIWA_AR = "CIWA-Ar"
+    BAM = "BAM"
+
+
+class InstrumentScored(CareEvent):
+    """A standard instrument's item-level answers and the scores computed from them."""
+
+    context: ClassVar[str] = "checkins"
+    kind: ClassVar[Kind] = Kind.CHECK_IN
+
+    assessment_id: UUID
+    instrument: Instrument
+    source: ReportSource
+    answers: dict[str, int]
+    total: int | None
+    """None for instruments without a validated total (BAM)."""
+    band: str
+    banded_on: str = "total"
+    """The score ``band`` reads: ``total`` or a subscale name (BAM bands on ``use``)."""
+    subscales: dict[str, int] = Field(default_factory=dict)
+    scoring_version: str
+
+    def summary(self) -> str:
+        scores = [] if self.total is None else [str(self.total)]
+        scores += [f"{name} {value}" for name, value in self.subscales.items()]
+        return f"{self.instrument.value}: {', '.join(scores)} ({self.band})"
+
+
+class ScreenMethod(StrEnum):
+    PRESUMPTIVE = "presumptive"
+    DEFINITIVE = "definitive"
+
+
+class AnalyteResult(StrEnum):
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+    INCONCLUSIVE = "inconclusive"
+
+
+class AnalyteFinding(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    analyte: str = Field(min_length=1, max_length=60)
+    result: AnalyteResult
+    cutoff_ng_ml: Decimal | None = Field(default=None, ge=0)
+
+
+class DrugScreenResulted(CareEvent):
+    """A urine drug screen's results; ``occurred_at`` is when the specimen was collected."""
+
+    context: ClassVar[str] = "checkins"
+    kind: ClassVar[Kind] = Kind.MEDICATION
+
+    screen_id: UUID
+    method: ScreenMethod
+    specimen: str = "urine"
+    results: tuple[AnalyteFinding, ...] = Field(min_length=1)
+
+    def summary(self) -> str:
+        positive = [f.analyte for f in self.results if f.result is AnalyteResult.POSITIVE]
+        found = ", ".join(positive) if positive else "none"
+        return f"Drug screen ({self.method.value}): positive for {found}"
+
+
+class VitalSignsRecorded(CareEvent):
+    """Vital signs and ECG intervals; at least one is given."""
+
+    context: ClassVar[str] = "checkins"
+    kind: ClassVar[Kind] = Kind.MEDICATION
+
+    vitals_id: UUID
+    qtc_ms: int | None = Field(default=None, ge=250, le=800)
+    pulse_bpm: int | None = Field(default=None, ge=20, le=250)
+    systolic_mmhg: int | None = Field(default=None, ge=50, le=300)
+    diastolic_mmhg: int | None = Field(default=None, ge=20, le=200)
+    respiratory_rate: int | None = Field(default=None, ge=2, le=80)
+    spo2_percent: int | None = Field(default=None, ge=50, le=100)
+
+    def summary(self) -> str:
+        shown = {
+            "QTc": (self.qtc_ms, "ms"),
+            "pulse": (self.pulse_bpm, "bpm"),
+            "resp": (self.respiratory_rate, "/min"),
+            "SpO2": (self.spo2_percent, "%"),
+        }
+        parts = [f"{name} {value} {unit}" for name, (value, unit) in shown.items() if value]
+        if self.systolic_mmhg and self.diastolic_mmhg:
+            parts.append(f"BP {self.systolic_mmhg}/{self.diastolic_mmhg}")
+        return "Vital signs: " + ", ".join(parts)
+
+
+CHECKIN_EVENTS: tuple[type[CareEvent], ...] = (
+    CheckInRecorded,
+    InstrumentScored,
+    DrugScreenResulted,
+    VitalSignsRecorded,
+)

@@ -1,0 +1,68 @@
+"""42 CFR Part 2 consents: who may receive which of a client's records, for what, until when.
+
+The elements follow 42 CFR 2.31 (recipients, purpose, a description of the information as
+data kinds, expiry, the right to revoke in writing, signature and date). SUD counseling
+notes need a consent of their own (2024 final rule, 89 FR 12472), so a consent naming
+them names nothing else. Revocation is prospective: it blocks later reads and
+disclosures and rewrites nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from carecoord.events.envelope import CareEvent, Kind
+
+
+class RecipientType(StrEnum):
+    """A named person who signs in here, or an outside organization data is disclosed to."""
+
+    MEMBER = "member"
+    ORGANIZATION = "organization"
+
+
+class Recipient(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: RecipientType
+    id: str = Field(
+        min_length=1,
+        max_length=200,
+        description="A member's user id (the token subject) or an organization's identifier.",
+    )
+    name: str = Field(default="", max_length=200)
+
+
+class ConsentRecorded(CareEvent):
+    """The client signed a Part 2 consent (FHIR Consent, category 42-CFR-2)."""
+
+    context: ClassVar[str] = "consent"
+    kind: ClassVar[Kind] = Kind.CONSENT
+    summary_template: ClassVar[str] = "Consent recorded for {purpose}"
+
+    consent_id: UUID
+    recipients: tuple[Recipient, ...] = Field(min_length=1)
+    purpose: str = Field(min_length=1, max_length=500)
+    data_kinds: tuple[Kind, ...] = Field(min_length=1)
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="None: until revoked or the expiry event."
+    )
+    expiry_event: str = Field(default="", max_length=200, description='e.g. "end of treatment"')
+    signed_on: date
+    signed_by: str = Field(min_length=1, max_length=200)
+
+
+class ConsentRevoked(CareEvent):
+    """The client revoked a consent in writing; it stops every read and disclosure from now on."""
+
+    context: ClassVar[str] = "consent"
+    kind: ClassVar[Kind] = Kind.CONSENT
+    summary_template: ClassVar[str] = "Consent revoked"
+
+    consent_id: UUID
+    reason: str = Field(default="", max_length=500)

@@ -1,0 +1,107 @@
+"""Facts about therapy: sessions scheduled and how they went, session notes, and SUD
+counseling notes.
+
+FHIR mapping: a session is an Encounter (``type`` = modality, ``class`` AMB); a group
+session is one Encounter per member with the same ``session_id``, so each client's record
+holds only their own attendance. SUD counseling notes (42 CFR Part 2, 2024 rule) are their
+own kind, ``COUNSELING_NOTE``: access rules single them out, and their summary never
+carries the note text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import Field
+
+from carecoord.events.envelope import CareEvent, Kind
+
+
+class Modality(StrEnum):
+    CBT = "cbt"
+    DBT = "dbt"
+    REBT = "rebt"
+    MOTIVATIONAL_INTERVIEWING = "motivational_interviewing"
+    GROUP = "group"
+    FAMILY = "family"
+    OTHER = "other"
+
+
+class SessionFormat(StrEnum):
+    INDIVIDUAL = "individual"
+    GROUP = "group"
+
+
+class _Session(CareEvent):
+    context: ClassVar[str] = "therapy"
+    kind: ClassVar[Kind] = Kind.THERAPY
+
+    session_id: UUID
+
+
+class SessionScheduled(_Session):
+    """A session was booked for the client; ``occurred_at`` is when it was booked."""
+
+    summary_template: ClassVar[str] = (
+        "{format} {modality} session scheduled for {scheduled_for} with {clinician_id}"
+    )
+
+    modality: Modality
+    format: SessionFormat
+    clinician_id: str = Field(min_length=1, max_length=200)
+    scheduled_for: datetime
+    planned_minutes: int = Field(ge=5, le=480)
+    group_size: int = Field(default=1, ge=1, le=100)
+
+
+class SessionAttended(_Session):
+    summary_template: ClassVar[str] = "Attended {modality} session ({duration_minutes} min)"
+
+    modality: Modality
+    duration_minutes: int = Field(ge=1, le=480)
+
+
+class SessionLateCancelled(_Session):
+    """Cancelled too late to give the slot to someone else (counts like a no-show for the
+    schedule, not for the no-show alert)."""
+
+    summary_template: ClassVar[str] = "Late-cancelled {modality} session"
+
+    modality: Modality
+    reason: str = Field(default="", max_length=500)
+
+
+class SessionNoShow(_Session):
+    summary_template: ClassVar[str] = "No-show for {modality} session"
+
+    modality: Modality
+
+
+class SessionNoteRecorded(_Session):
+    """A progress note on a session (THERAPY kind: the clinical team reads it)."""
+
+    summary_template: ClassVar[str] = "Session note recorded"
+
+    note: str = Field(min_length=1, max_length=20000)
+
+
+class CounselingNoteRecorded(_Session):
+    """A SUD counseling note: kept apart from the record, its text never in the summary."""
+
+    kind: ClassVar[Kind] = Kind.COUNSELING_NOTE
+    summary_template: ClassVar[str] = "SUD counseling note recorded"
+
+    note: str = Field(min_length=1, max_length=20000)
+
+
+THERAPY_EVENTS: tuple[type[CareEvent], ...] = (
+    SessionScheduled,
+    SessionAttended,
+    SessionLateCancelled,
+    SessionNoShow,
+    SessionNoteRecorded,
+    CounselingNoteRecorded,
+)

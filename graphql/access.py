@@ -1,0 +1,427 @@
+"""Care teams, consents, emergency access, disclosures and the access log, through the API.
+
+Mutations go through commands (``services/careteam``, ``services/consent``) with the roles of
+``services/access.py``; queries read the access read models and the access log, and each one
+that touches a client's record is itself logged.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from psycopg import sql
+from psycopg.rows import dict_row
+from strawberry.types import Info
+
+from carecoord.events import Kind, Role
+from carecoord.events.access import Basis, ReadOutcome
+from carecoord.events.consent import Recipient, RecipientType
+from carecoord.graphql import timeline  # registers the GraphQL `Kind` enum used here
+from carecoord.graphql.care import Recorded
+from carecoord.graphql.context import RequestContext
+from carecoord.projections import break_glass as break_glass_view
+from carecoord.projections import careteam, consents
+from carecoord.services import access_log
+from carecoord.services.careteam.commands import assign_member, end_membership
+from carecoord.services.consent.commands import (
+    break_glass,
+    record_consent,
+    record_disclosure,
+    revoke_consent,
+)
+from carecoord.services.errors import Forbidden, InvalidInput
+from carecoord.services.policy import PROGRAM_WIDE
+
+MAX_PAGE = timeline.MAX_PAGE
+
+strawberry.enum(Role, name="Role", description="The role a member acts in.")
+strawberry.enum(RecipientType, name="RecipientType")
+strawberry.enum(Basis, name="AccessBasis", description="Why a reader could see a record.")
+strawberry.enum(ReadOutcome, name="ReadOutcome")
+
+
+@strawberry.input(description="Put a clinician on a client's care team (program admins).")
+class AssignCareTeamMemberInput:
+    client_id: UUID
+    member_id: str = strawberry.field(description="The member's user id (their token subject).")
+    role: Role
+    occurred_at: datetime | None = None
+
+
+@strawberry.input(description="End a clinician's membership; their access ends with it.")
+class EndCareTeamMembershipInput:
+    client_id: UUID
+    member_id: str
+    reason: str
+    occurred_at: datetime | None = None
+
+
+@strawberry.input
+class RecipientInput:
+    type: RecipientType
+    id: str
+    name: str = ""
+
+    def parsed(self) -> Recipient:
+        return Recipient(type=self.type, id=self.id, name=self.name)
+
+
+@strawberry.input(description="A signed 42 CFR Part 2 consent (elements of 42 CFR 2.31).")
+class RecordConsentInput:
+    client_id: UUID
+    recipients: list[RecipientInput]
+    purpose: str
+    data_kinds: list[Kind]
+    signed_on: date
+    signed_by: str
+    expires_at: datetime | None = None
+    expiry_event: str = ""
+
+
+@strawberry.input(description="The client's written revocation of a consent.")
+class RevokeConsentInput:
+    client_id: UUID
+    consent_id: UUID
+    reason: str = ""
+
+
+@strawberry.input(description="Emergency access to a client outside your care team.")
+class BreakGlassInput:
+    client_id: UUID
+    reason: str = strawberry.field(description="The emergency; at least 10 characters.")
+
+
+@strawberry.input(description="Records that left the program, and under which authority.")
+class RecordDisclosureInput:
+    client_id: UUID
+    recipient: RecipientInput
+    purpose: str
+    data_kinds: list[Kind]
+    description: str
+    consent_id: UUID | None = None
+    break_glass_id: UUID | None = None
+
+
+@strawberry.type
+class AccessMutation:
+    @strawberry.mutation(description="Put a clinician on a client's care team.")
+    async def assign_care_team_member(
+        self, info: Info[RequestContext, None], input: AssignCareTeamMemberInput
+    ) -> Recorded:
+        ctx = info.context
+        outcome = await ctx.platform.bus.execute(
+            assign_member(
+                ctx.stamp("assign_care_team_member"),
+                client_id=input.client_id,
+                member_id=input.member_id,
+                role=input.role,
+                occurred_at=input.occurred_at,
+            )
+        )
+        return Recorded(id=outcome.result, position=outcome.position)
+
+    @strawberry.mutation(description="End a clinician's care team membership.")
+    async def end_care_team_membership(
+        self, info: Info[RequestContext, None], input: EndCareTeamMembershipInput
+    ) -> Recorded:
+        ctx = info.context
+        outcome = await ctx.platform.bus.execute(
+            end_membership(
+                ctx.stamp("end_care_team_membership"),
+                client_id=input.client_id,
+                member_id=input.member_id,
+                reason=input.reason,
+                occurred_at=input.occurred_at,
+            )
+        )
+        return Recorded(id=outcome.result, position=outcome.position)
+
+    @strawberry.mutation(description="Record a client's Part 2 consent; returns its id.")
+    async def record_consent(
+        self, info: Info[RequestContext, None], input: RecordConsentInput
+    ) -> Recorded:
+        ctx = info.context
+        if not input.recipients:
+            raise InvalidInput("recipients", "a-recipient", "name at least one recipient")
+        outcome = await ctx.platform.bus.execute(
+            record_consent(
+                ctx.stamp("record_consent"),
+                client_id=input.client_id,
+                recipients=tuple(r.parsed() for r in input.recipients),
+                purpose=input.purpose,
+                data_kinds=tuple(input.data_kinds),
+                signed_on=input.signed_on,
+                signed_by=input.signed_by,
+                expires_at=input.expires_at,
+                expiry_event=input.expiry_event,
+            )
+        )
+        return Recorded(id=outcome.result, position=outcome.position)
+
+    @strawberry.mutation(description="Revoke a consent: reads and disclosures under it stop now.")
+    async def revoke_consent(
+        self, info: Info[RequestContext, None], input: RevokeConsentInput
+    ) -> Recorded:
+        ctx = info.context
+        outcome = await ctx.platform.bus.execute(
+            revoke_consent(
+                ctx.stamp("revoke_consent"),
+                client_id=input.client_id,
+                consent_id=input.consent_id,
+                reason=input.reason,
+            )
+        )
+        return Recorded(id=outcome.result, position=outcome.position)
+
+    @strawberry.mutation(
+        description="Emergency access for an hour; recorded, and an alert to the program."
+    )
+    async def break_glass(
+        self, info: Info[RequestContext, None], input: BreakGlassInput
+    ) -> Recorded:
+        ctx = info.context
+        outcome = await ctx.platform.bus.execute(
+            break_glass(ctx.stamp("break_glass"), client_id=input.client_id, reason=input.reason)
+        )
+        return Recorded(id=outcome.result, position=outcome.position)
+
+    @strawberry.mutation(description="Record a disclosure to an outside recipient.")
+    async def record_disclosure(
+        self, info: Info[RequestContext, None], input: RecordDisclosureInput
+    ) -> Recorded:
+        ctx = info.context
+        outcome = await ctx.platform.bus.execute(
+            record_disclosure(
+                ctx.stamp("record_disclosure"),
+                client_id=input.client_id,
+                recipient=input.recipient.parsed(),
+                purpose=input.purpose,
+                data_kinds=tuple(input.data_kinds),
+                description=input.description,
+                consent_id=input.consent_id,
+                break_glass_id=input.break_glass_id,
+            )
+        )
+        return Recorded(id=outcome.result, position=outcome.position)
+
+
+@strawberry.type
+class CareTeamMember:
+    member_id: str
+    role: str
+    started_at: datetime
+    ended_at: datetime | None
+    ended_reason: str | None
+
+
+@strawberry.type
+class ConsentView:
+    consent_id: UUID
+    member_ids: list[str]
+    organization_ids: list[str]
+    purpose: str
+    data_kinds: list[str]
+    expires_at: datetime | None
+    expiry_event: str
+    signed_on: date
+    recorded_at: datetime
+    revoked_at: datetime | None
+
+
+@strawberry.type(description="An emergency access: the program's alert.")
+class BreakGlassUse:
+    access_id: UUID
+    client_id: UUID
+    member_id: str
+    role: str
+    reason: str
+    used_at: datetime
+    expires_at: datetime
+
+
+@strawberry.type(description="One read of a client's record.")
+class AccessLogEntry:
+    seq: int
+    event_id: UUID
+    client_id: UUID
+    occurred_at: datetime
+    reader_id: str
+    reader_role: str
+    operation: str
+    outcome: ReadOutcome
+    basis: Basis
+    kinds_granted: list[str]
+    kinds_returned: list[str]
+    entries_returned: int
+    consent_ids: list[UUID]
+    break_glass_id: UUID | None
+    policy_version: str
+    refusal: str
+
+    @classmethod
+    def of(cls, logged: access_log.LoggedRead) -> AccessLogEntry:
+        e = logged.entry
+        return cls(
+            seq=logged.seq,
+            event_id=e.event_id,
+            client_id=e.client_id,
+            occurred_at=e.occurred_at,
+            reader_id=e.actor.id,
+            reader_role=e.actor.role.value,
+            operation=e.operation,
+            outcome=e.outcome,
+            basis=e.basis,
+            kinds_granted=[k.value for k in e.kinds_granted],
+            kinds_returned=[k.value for k in e.kinds_returned],
+            entries_returned=e.entries_returned,
+            consent_ids=list(e.consent_ids),
+            break_glass_id=e.break_glass_id,
+            policy_version=e.policy_version,
+            refusal=e.refusal,
+        )
+
+
+def require_role(ctx: RequestContext, roles: frozenset[Role], what: str) -> None:
+    reader = ctx.reader()
+    if reader.role not in roles:
+        names = ", ".join(sorted(r.value for r in roles))
+        raise Forbidden("role", "role-may-read", f"{what} is for: {names}")
+
+
+def page_size(first: int) -> None:
+    if not 1 <= first <= MAX_PAGE:
+        raise InvalidInput("first", "page-size", f"first must be between 1 and {MAX_PAGE}")
+
+
+async def rows_of(ctx: RequestContext, view: str, client_id: UUID, order: str) -> list[Any]:
+    async with ctx.platform.pool.connection() as conn:
+        cur = conn.cursor(row_factory=dict_row)
+        await cur.execute(
+            sql.SQL("SELECT * FROM {} WHERE client_id = %s ORDER BY {}").format(
+                sql.Identifier(view), sql.Identifier(order)
+            ),
+            (client_id,),
+        )
+        return await cur.fetchall()
+
+
+async def client_view(
+    ctx: RequestContext, client_id: UUID, kind: Kind, view: str, operation: str, order: str
+) -> list[Any]:
+    """Rows of one access view about a client, if the reader's grant shows ``kind``."""
+    grant = await ctx.readable(client_id, operation=operation)
+    if kind not in grant.kinds:
+        await ctx.record_read(client_id, grant, operation=operation, kinds=(), count=0)
+        return []
+    rows = await rows_of(ctx, view, client_id, order)
+    await ctx.record_read(client_id, grant, operation=operation, kinds=[kind], count=len(rows))
+    return rows
+
+
+async def log_each_client(ctx: RequestContext, clients: list[UUID], operation: str) -> None:
+    """One access-log entry per client whose data a program-wide listing returned."""
+    for client_id in dict.fromkeys(clients):
+        grant = await ctx.readable(client_id, operation=operation)
+        await ctx.record_read(client_id, grant, operation=operation, kinds=[Kind.CONSENT], count=1)
+
+
+@strawberry.type
+class AccessQuery:
+    @strawberry.field(description="Who is and was on a client's care team.")
+    async def care_team(
+        self, info: Info[RequestContext, None], client_id: UUID
+    ) -> list[CareTeamMember]:
+        rows = await client_view(
+            info.context, client_id, Kind.CARE, careteam.NAME, "careTeam", "position"
+        )
+        return [
+            CareTeamMember(
+                member_id=r["member_id"],
+                role=r["role"],
+                started_at=r["started_at"],
+                ended_at=r["ended_at"],
+                ended_reason=r["ended_reason"],
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(description="A client's Part 2 consents, revoked ones included.")
+    async def consents(
+        self, info: Info[RequestContext, None], client_id: UUID
+    ) -> list[ConsentView]:
+        rows = await client_view(
+            info.context, client_id, Kind.CONSENT, consents.NAME, "consents", "position"
+        )
+        return [
+            ConsentView(
+                consent_id=r["consent_id"],
+                member_ids=r["member_ids"],
+                organization_ids=r["organization_ids"],
+                purpose=r["purpose"],
+                data_kinds=r["data_kinds"],
+                expires_at=r["expires_at"],
+                expiry_event=r["expiry_event"],
+                signed_on=r["signed_on"],
+                recorded_at=r["recorded_at"],
+                revoked_at=r["revoked_at"],
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(description="Emergency accesses, newest first (program admins, auditors).")
+    async def break_glass_uses(
+        self, info: Info[RequestContext, None], since: datetime | None = None, first: int = 100
+    ) -> list[BreakGlassUse]:
+        ctx = info.context
+        require_role(ctx, frozenset(PROGRAM_WIDE), "the break-glass list")
+        page_size(first)
+        async with ctx.platform.pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                sql.SQL(
+                    "SELECT * FROM {} WHERE (%s::timestamptz IS NULL OR used_at >= %s)"
+                    " ORDER BY used_at DESC LIMIT %s"
+                ).format(sql.Identifier(break_glass_view.NAME)),
+                (since, since, first),
+            )
+            rows = await cur.fetchall()
+        await log_each_client(ctx, [r["client_id"] for r in rows], "breakGlassUses")
+        return [
+            BreakGlassUse(
+                access_id=r["access_id"],
+                client_id=r["client_id"],
+                member_id=r["member_id"],
+                role=r["role"],
+                reason=r["reason"],
+                used_at=r["used_at"],
+                expires_at=r["expires_at"],
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(description="The access log, in order (auditors only).")
+    async def access_log(
+        self,
+        info: Info[RequestContext, None],
+        client_id: UUID | None = None,
+        reader_id: str | None = None,
+        since: datetime | None = None,
+        after: int = 0,
+        first: int = 100,
+    ) -> list[AccessLogEntry]:
+        ctx = info.context
+        require_role(ctx, frozenset({Role.AUDITOR}), "the access log")
+        page_size(first)
+        found = await access_log.entries(
+            ctx.platform.pool,
+            client_id=client_id,
+            actor_id=reader_id,
+            after=after,
+            limit=first,
+            since=since,
+        )
+        await log_each_client(ctx, [f.entry.client_id for f in found], "accessLog")
+        return [AccessLogEntry.of(f) for f in found]

@@ -1,0 +1,472 @@
+"""The medication views through the API: a client's medications and dosing, and the
+program's DEA dispensing log and lot ledger (JSON rows, or CSV for export).
+
+Client views go through the access policy (``RequestContext.readable``) and are logged.
+A client reading their own record never sees the doses of a blind taper.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from psycopg import sql
+from psycopg.rows import dict_row
+from strawberry.types import Info
+
+from carecoord.events import Kind, Role
+from carecoord.events.medication import Dispensing, Severity
+from carecoord.graphql.context import RequestContext
+from carecoord.projections import dispensing_log, dosing, inventory, medications
+from carecoord.services.errors import Forbidden, RuleViolation
+from carecoord.services.medication.exports import require_exporter, to_csv
+from carecoord.services.policy import Grant
+
+
+@strawberry.type
+class HistoryEntry:
+    position: int
+    type: str
+    occurred_at: datetime
+    recorded_by: str
+    summary: str
+
+
+@strawberry.type
+class Hold:
+    since: datetime
+    by: str
+    reason: str
+    rule: str
+
+
+@strawberry.type
+class DoseStep:
+    start: date
+    dose: Decimal | None
+
+
+@strawberry.type(description="A medication order (FHIR MedicationRequest).")
+class MedicationOrder:
+    id: UUID
+    medication: str
+    status: str = strawberry.field(
+        description="active, on-hold, replaced, stopped or entered-in-error."
+    )
+    dose: Decimal | None = strawberry.field(description="Null for the client on a blind taper.")
+    unit: str
+    route: str
+    times_per_day: int
+    every_days: int
+    start: date
+    end: date | None
+    dispensing: Dispensing
+    indication: str
+    prior_order_id: UUID | None
+    replaced_by: UUID | None
+    blind: bool
+    steps: list[DoseStep]
+    hold: Hold | None
+    stopped_reason: str | None
+    history: list[HistoryEntry]
+
+
+@strawberry.type(description="A medication taken from elsewhere (FHIR MedicationStatement).")
+class MedicationStatement:
+    id: UUID
+    medication: str
+    status: str
+    dose: Decimal | None
+    unit: str
+    source: str
+    source_detail: str
+    since: date | None
+    history: list[HistoryEntry]
+
+
+@strawberry.type(description="An interaction finding (FHIR DetectedIssue).")
+class InteractionFinding:
+    id: UUID
+    rule: str
+    rule_version: str
+    severity: Severity
+    status: str = strawberry.field(description="open, or resolved once a medication stopped.")
+    title: str
+    source: str
+    implicated: list[UUID]
+    acknowledged_reason: str
+    recorded_at: datetime
+
+
+@strawberry.type
+class MedicationView:
+    orders: list[MedicationOrder]
+    statements: list[MedicationStatement]
+    findings: list[InteractionFinding]
+
+
+@strawberry.type
+class DosingEntry:
+    day: date
+    slot: int
+    status: str = strawberry.field(
+        description="given, replacement, take-home, not-given, missed, hold-placed, hold-lifted."
+    )
+    medication: str
+    order_id: UUID
+    amount: Decimal | None
+    unit: str
+    detail: str
+    occurred_at: datetime
+    recorded_by: str
+
+
+@strawberry.type
+class DosingView:
+    on: date
+    first_dose_day: date | None
+    days_in_treatment: int = strawberry.field(description="Day 1 is the first observed dose.")
+    take_home_supply_days: int = strawberry.field(description="Days covered from `on` onward.")
+    given: int
+    missed: int
+    not_given: int
+    take_home_doses: int
+    entries: list[DosingEntry]
+
+
+@strawberry.type(description="One line of the DEA dispensing log (21 CFR 1304.24).")
+class DispensingLogRow:
+    dispensed_on: date
+    client_id: UUID
+    substance: str
+    strength: str
+    dosage_form: str
+    dea_schedule: str
+    amount_consumed: Decimal | None
+    amount_taken_home: Decimal | None
+    take_home_form: str | None
+    unit: str
+    dispenser: str
+    lots: str
+    note: str
+
+
+@strawberry.type
+class DispensingLog:
+    rows: list[DispensingLogRow]
+    csv: str
+
+
+@strawberry.type
+class LotEntry:
+    bottle: str
+    kind: str
+    amount: Decimal
+    unit: str
+    client_id: UUID
+    day: date
+    recorded_by: str
+
+
+@strawberry.type(description="What left stock from one lot.")
+class Lot:
+    lot: str
+    medication: str
+    strength: str
+    dispensed: Decimal
+    unit: str
+    entries: list[LotEntry]
+
+
+@strawberry.type
+class InventoryLedger:
+    lots: list[Lot]
+    csv: str
+
+
+async def caught_up(ctx: RequestContext, name: str, at_least: int | None) -> None:
+    if at_least is None:
+        return
+    progress = ctx.platform.progress
+    if not await progress.reach(name, at_least, ctx.platform.settings.read_your_writes_timeout):
+        raise RuleViolation(
+            "atLeast",
+            "not-yet-visible",
+            f"the {name} view is at {progress.position(name)}, not yet at {at_least}; retry",
+        )
+
+
+async def granted(
+    ctx: RequestContext, client_id: UUID, kind: Kind, operation: str, at_least: int | None
+) -> Grant:
+    grant = await ctx.readable(client_id, operation=operation, at_least=at_least)
+    if not grant.shows(kind, authored_by_reader=False):
+        raise Forbidden("clientId", "kind-may-read", f"your access does not include {kind.value}")
+    return grant
+
+
+async def rows(
+    ctx: RequestContext, query: sql.SQL | sql.Composed, params: list[Any]
+) -> list[dict[str, Any]]:
+    async with ctx.platform.pool.connection() as conn:
+        cur = conn.cursor(row_factory=dict_row)
+        await cur.execute(query, params)
+        return await cur.fetchall()
+
+
+def history(row: dict[str, Any]) -> list[HistoryEntry]:
+    return [
+        HistoryEntry(
+            position=h["position"],
+            type=h["type"],
+            occurred_at=datetime.fromisoformat(h["occurredAt"]),
+            recorded_by=h["recordedBy"],
+            summary=h["summary"],
+        )
+        for h in row["history"]
+    ]
+
+
+def order_of(row: dict[str, Any], *, hide_doses: bool) -> MedicationOrder:
+    d = row["details"]
+    hidden = hide_doses and bool(d.get("blind"))
+    hold = d.get("hold")
+    return MedicationOrder(
+        id=row["id"],
+        medication=row["medication"],
+        status=row["status"],
+        dose=None if hidden else Decimal(d["dose"]),
+        unit=d["unit"],
+        route=d["route"],
+        times_per_day=d["schedule"]["times_per_day"],
+        every_days=d["schedule"]["every_days"],
+        start=date.fromisoformat(d["start"]),
+        end=date.fromisoformat(d["end"]) if d.get("end") else None,
+        dispensing=Dispensing(d["dispensing"]),
+        indication=d.get("indication", ""),
+        prior_order_id=d.get("prior_order_id"),
+        replaced_by=d.get("replaced_by"),
+        blind=bool(d.get("blind")),
+        steps=[
+            DoseStep(
+                start=date.fromisoformat(s["start"]), dose=None if hidden else Decimal(s["dose"])
+            )
+            for s in d.get("steps", [])
+        ],
+        hold=Hold(
+            since=datetime.fromisoformat(hold["since"]),
+            by=hold["by"],
+            reason=hold["reason"],
+            rule=hold["rule_id"],
+        )
+        if hold
+        else None,
+        stopped_reason=d.get("stopped_reason"),
+        history=history(row),
+    )
+
+
+def statement_of(row: dict[str, Any]) -> MedicationStatement:
+    d = row["details"]
+    return MedicationStatement(
+        id=row["id"],
+        medication=row["medication"],
+        status=row["status"],
+        dose=Decimal(d["dose"]) if d.get("dose") else None,
+        unit=d["unit"],
+        source=d["source"],
+        source_detail=d["source_detail"],
+        since=date.fromisoformat(d["since"]) if d.get("since") else None,
+        history=history(row),
+    )
+
+
+def finding_of(row: dict[str, Any]) -> InteractionFinding:
+    d = row["details"]
+    return InteractionFinding(
+        id=row["id"],
+        rule=d["rule_id"],
+        rule_version=d["rule_version"],
+        severity=Severity(d["severity"]),
+        status=row["status"],
+        title=d["title"],
+        source=d["source"],
+        implicated=[UUID(i["id"]) for i in d["implicated"]],
+        acknowledged_reason=d["acknowledged_reason"],
+        recorded_at=datetime.fromisoformat(row["history"][0]["occurredAt"]),
+    )
+
+
+CURRENT = ("active", "on-hold", "open")
+
+
+@strawberry.type
+class MedicationQuery:
+    @strawberry.field(description="A client's medication list, statements and open findings.")
+    async def client_medications(
+        self,
+        info: Info[RequestContext, None],
+        client_id: UUID,
+        include_history: bool = False,
+        at_least: int | None = None,
+    ) -> MedicationView:
+        ctx = info.context
+        grant = await granted(ctx, client_id, Kind.MEDICATION, "clientMedications", at_least)
+        await caught_up(ctx, medications.NAME, at_least)
+        found = await rows(
+            ctx,
+            sql.SQL(
+                "SELECT * FROM medications WHERE client_id = %s AND (%s OR status = ANY(%s))"
+                " ORDER BY created_position"
+            ),
+            [client_id, include_history, list(CURRENT)],
+        )
+        await ctx.record_read(
+            client_id,
+            grant,
+            operation="clientMedications",
+            kinds=[Kind.MEDICATION],
+            count=len(found),
+        )
+        hide = ctx.reader().role is Role.CLIENT
+        return MedicationView(
+            orders=[order_of(r, hide_doses=hide) for r in found if r["entry"] == "order"],
+            statements=[statement_of(r) for r in found if r["entry"] == "statement"],
+            findings=[finding_of(r) for r in found if r["entry"] == "finding"],
+        )
+
+    @strawberry.field(description="A client's doses given, missed, held and taken home.")
+    async def client_dosing(
+        self,
+        info: Info[RequestContext, None],
+        client_id: UUID,
+        on: date | None = None,
+        from_day: date | None = None,
+        to_day: date | None = None,
+        at_least: int | None = None,
+    ) -> DosingView:
+        ctx = info.context
+        grant = await granted(ctx, client_id, Kind.DOSING, "clientDosing", at_least)
+        await caught_up(ctx, dosing.NAME, at_least)
+        today = on or datetime.now(UTC).date()
+        found = await rows(
+            ctx,
+            sql.SQL(
+                "SELECT * FROM dosing WHERE client_id = %s"
+                " AND (%s::date IS NULL OR day >= %s) AND (%s::date IS NULL OR day <= %s)"
+                " ORDER BY day, position, seq"
+            ),
+            [client_id, from_day, from_day, to_day, to_day],
+        )
+        [summary] = await rows(
+            ctx,
+            sql.SQL(
+                "SELECT min(day) FILTER (WHERE status = 'given') AS first_dose,"
+                " count(DISTINCT day) FILTER (WHERE status = 'take-home' AND day >= %s) AS supply"
+                " FROM dosing WHERE client_id = %s"
+            ),
+            [today, client_id],
+        )
+        await ctx.record_read(
+            client_id, grant, operation="clientDosing", kinds=[Kind.DOSING], count=len(found)
+        )
+        blind = await blind_orders(ctx, client_id) if ctx.reader().role is Role.CLIENT else set()
+        first = summary["first_dose"]
+        statuses = [r["status"] for r in found]
+        return DosingView(
+            on=today,
+            first_dose_day=first,
+            days_in_treatment=(today - first).days + 1 if first else 0,
+            take_home_supply_days=summary["supply"],
+            given=statuses.count("given"),
+            missed=statuses.count("missed"),
+            not_given=statuses.count("not-given"),
+            take_home_doses=statuses.count("take-home"),
+            entries=[
+                DosingEntry(
+                    day=r["day"],
+                    slot=r["slot"],
+                    status=r["status"],
+                    medication=r["medication"],
+                    order_id=r["order_id"],
+                    amount=None if r["order_id"] in blind else r["amount"],
+                    unit=r["unit"],
+                    detail=r["detail"],
+                    occurred_at=r["occurred_at"],
+                    recorded_by=r["actor_id"],
+                )
+                for r in found
+            ],
+        )
+
+    @strawberry.field(description="The DEA dispensing log (21 CFR 1304.24) for a date range.")
+    async def dispensing_log(
+        self,
+        info: Info[RequestContext, None],
+        from_day: date,
+        to_day: date,
+        controlled_only: bool = True,
+        at_least: int | None = None,
+    ) -> DispensingLog:
+        ctx = info.context
+        require_exporter(ctx.reader(), "DEA dispensing log")
+        await caught_up(ctx, dispensing_log.NAME, at_least)
+        found = await rows(
+            ctx,
+            sql.SQL(
+                "SELECT * FROM dispensing_log WHERE dispensed_on BETWEEN %s AND %s"
+                " AND (NOT %s OR dea_schedule <> '') ORDER BY dispensed_on, position, seq"
+            ),
+            [from_day, to_day, controlled_only],
+        )
+        fields = [f for f in dispensing_log.COLUMNS if f not in ("dispensed_at", "ref_id")]
+        return DispensingLog(
+            rows=[DispensingLogRow(**{f: r[f] for f in fields}) for r in found],
+            csv=to_csv(fields, ([r[f] for f in fields] for r in found)),
+        )
+
+    @strawberry.field(description="The per-lot ledger of what was dispensed.")
+    async def inventory_ledger(
+        self, info: Info[RequestContext, None], lot: str | None = None, at_least: int | None = None
+    ) -> InventoryLedger:
+        ctx = info.context
+        require_exporter(ctx.reader(), "lot ledger")
+        await caught_up(ctx, inventory.NAME, at_least)
+        found = await rows(
+            ctx,
+            sql.SQL(
+                "SELECT * FROM inventory WHERE (%s::text IS NULL OR lot = %s)"
+                " ORDER BY lot, position, seq"
+            ),
+            [lot, lot],
+        )
+        lots: dict[str, Lot] = {}
+        for r in found:
+            entry = lots.setdefault(
+                r["lot"], Lot(lot=r["lot"], medication=r["medication"], strength=r["strength"],
+                              dispensed=Decimal(0), unit=r["unit"], entries=[])
+            )  # fmt: skip
+            entry.dispensed += r["amount"]
+            entry.entries.append(
+                LotEntry(bottle=r["bottle"], kind=r["kind"], amount=r["amount"], unit=r["unit"],
+                         client_id=r["client_id"], day=r["day"], recorded_by=r["actor_id"])
+            )  # fmt: skip
+        columns = [c for c in inventory.COLUMNS if c != "occurred_at"]
+        return InventoryLedger(
+            lots=list(lots.values()), csv=to_csv(columns, ([r[c] for c in columns] for r in found))
+        )
+
+
+async def blind_orders(ctx: RequestContext, client_id: UUID) -> set[UUID]:
+    found = await rows(
+        ctx,
+        sql.SQL(
+            "SELECT id FROM medications WHERE client_id = %s AND entry = 'order'"
+            " AND (details->>'blind')::boolean"
+        ),
+        [client_id],
+    )
+    return {r["id"] for r in found}

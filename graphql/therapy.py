@@ -1,0 +1,207 @@
+"""Therapy sessions, notes, level of care and treatment-plan goals through the API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from carecoord.events.care import GoalAchievement, LevelOfCare
+from carecoord.events.therapy import Modality, SessionFormat
+from carecoord.graphql.care import Recorded
+from carecoord.graphql.context import RequestContext
+from carecoord.services.care import commands as care
+from carecoord.services.therapy import commands as therapy
+from carecoord.services.therapy.record import Outcome
+
+strawberry.enum(Modality, description="Therapy modality.")
+strawberry.enum(SessionFormat, description="Individual or group.")
+strawberry.enum(Outcome, name="SessionOutcome", description="How a session went for a client.")
+strawberry.enum(LevelOfCare, description="Where the client is treated (FHIR EpisodeOfCare).")
+strawberry.enum(GoalAchievement, description="FHIR Goal.achievementStatus.")
+
+
+@strawberry.input(description="Book a session: one client, or every member of a group.")
+class ScheduleSessionInput:
+    client_ids: list[UUID]
+    modality: Modality
+    format: SessionFormat
+    scheduled_for: datetime
+    planned_minutes: int
+    clinician_id: str | None = strawberry.field(
+        default=None, description="The clinician leading it; you if omitted."
+    )
+    occurred_at: datetime | None = None
+
+
+@strawberry.input
+class AttendanceInput:
+    client_id: UUID
+    outcome: Outcome
+
+
+@strawberry.input(description="How a session went, for each client booked on it.")
+class RecordAttendanceInput:
+    session_id: UUID
+    attendance: list[AttendanceInput]
+    duration_minutes: int | None = strawberry.field(
+        default=None, description="Length of the session; required if anyone attended."
+    )
+    reason: str = strawberry.field(default="", description="For a late cancellation.")
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When it happened; the scheduled time if omitted."
+    )
+
+
+@strawberry.input(description="A note on a session.")
+class SessionNoteInput:
+    client_id: UUID
+    session_id: UUID
+    note: str
+    occurred_at: datetime | None = None
+
+
+@strawberry.input
+class ChangeLevelOfCareInput:
+    client_id: UUID
+    level: LevelOfCare
+    asam_level: str = ""
+    reason: str = ""
+    occurred_at: datetime | None = None
+
+
+@strawberry.input
+class SetTreatmentGoalInput:
+    client_id: UUID
+    description: str
+    target_date: date | None = None
+    occurred_at: datetime | None = None
+
+
+@strawberry.input
+class RecordGoalProgressInput:
+    client_id: UUID
+    goal_id: UUID
+    achievement: GoalAchievement
+    note: str = ""
+    occurred_at: datetime | None = None
+
+
+@strawberry.type
+class TherapyMutation:
+    @strawberry.mutation(description="Book a therapy session; returns the session id.")
+    async def schedule_session(
+        self, info: Info[RequestContext, None], input: ScheduleSessionInput
+    ) -> Recorded:
+        ctx = info.context
+        outcome = await ctx.platform.bus.execute(
+            therapy.schedule_session(
+                ctx.stamp("schedule_session"),
+                client_ids=input.client_ids,
+                modality=input.modality,
+                format=input.format,
+                scheduled_for=input.scheduled_for,
+                planned_minutes=input.planned_minutes,
+                clinician_id=input.clinician_id,
+                occurred_at=input.occurred_at,
+            )
+        )
+        return Recorded(id=outcome.result, position=outcome.position)
+
+    @strawberry.mutation(description="Record attended, late-cancelled or no-show per client.")
+    async def record_attendance(
+        self, info: Info[RequestContext, None], input: RecordAttendanceInput
+    ) -> Recorded:
+        ctx = info.context
+        outcome = await ctx.platform.bus.execute(
+            therapy.record_attendance(
+                ctx.stamp("record_attendance"),
+                session_id=input.session_id,
+                attendance=[(a.client_id, a.outcome) for a in input.attendance],
+                duration_minutes=input.duration_minutes,
+                reason=input.reason,
+                occurred_at=input.occurred_at,
+            )
+        )
+        return Recorded(id=outcome.result, position=outcome.position)
+
+    @strawberry.mutation(description="A progress note on a session.")
+    async def record_session_note(
+        self, info: Info[RequestContext, None], input: SessionNoteInput
+    ) -> Recorded:
+        return await _note(info.context, input, counseling=False)
+
+    @strawberry.mutation(
+        description="A SUD counseling note (42 CFR Part 2): restricted, kept apart from the record."
+    )
+    async def record_counseling_note(
+        self, info: Info[RequestContext, None], input: SessionNoteInput
+    ) -> Recorded:
+        return await _note(info.context, input, counseling=True)
+
+    @strawberry.mutation(description="Move the client to a level of care.")
+    async def change_level_of_care(
+        self, info: Info[RequestContext, None], input: ChangeLevelOfCareInput
+    ) -> Recorded:
+        ctx = info.context
+        outcome = await ctx.platform.bus.execute(
+            care.change_level_of_care(
+                ctx.stamp("change_level_of_care"),
+                client_id=input.client_id,
+                level=input.level,
+                asam_level=input.asam_level,
+                reason=input.reason,
+                occurred_at=input.occurred_at,
+            )
+        )
+        return Recorded(id=outcome.result, position=outcome.position)
+
+    @strawberry.mutation(description="Add a goal to the treatment plan; returns the goal id.")
+    async def set_treatment_goal(
+        self, info: Info[RequestContext, None], input: SetTreatmentGoalInput
+    ) -> Recorded:
+        ctx = info.context
+        outcome = await ctx.platform.bus.execute(
+            care.set_treatment_goal(
+                ctx.stamp("set_treatment_goal"),
+                client_id=input.client_id,
+                description=input.description,
+                target_date=input.target_date,
+                occurred_at=input.occurred_at,
+            )
+        )
+        return Recorded(id=outcome.result, position=outcome.position)
+
+    @strawberry.mutation(description="Record how a treatment-plan goal stands.")
+    async def record_goal_progress(
+        self, info: Info[RequestContext, None], input: RecordGoalProgressInput
+    ) -> Recorded:
+        ctx = info.context
+        outcome = await ctx.platform.bus.execute(
+            care.record_goal_progress(
+                ctx.stamp("record_goal_progress"),
+                client_id=input.client_id,
+                goal_id=input.goal_id,
+                achievement=input.achievement,
+                note=input.note,
+                occurred_at=input.occurred_at,
+            )
+        )
+        return Recorded(id=outcome.result, position=outcome.position)
+
+
+async def _note(ctx: RequestContext, input: SessionNoteInput, *, counseling: bool) -> Recorded:
+    action = "record_counseling_note" if counseling else "record_session_note"
+    outcome = await ctx.platform.bus.execute(
+        therapy.record_session_note(
+            ctx.stamp(action),
+            client_id=input.client_id,
+            session_id=input.session_id,
+            note=input.note,
+            counseling=counseling,
+            occurred_at=input.occurred_at,
+        )
+    )
+    return Recorded(id=outcome.result, position=outcome.position)

@@ -1,0 +1,33 @@
+"""Read models that only append rows (logs and ledgers): each event becomes zero or more
+rows keyed by (position, seq), so a replayed batch inserts nothing twice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from psycopg import AsyncConnection, sql
+
+from carecoord.services.store import Positioned
+
+Row = tuple[Any, ...]
+
+
+async def append(
+    conn: AsyncConnection,
+    table: sql.Identifier,
+    columns: Sequence[str],
+    batch: Sequence[Positioned],
+    rows: Callable[[Positioned], Iterable[Row]],
+) -> None:
+    """Insert ``(position, seq, *row)`` for every row ``rows`` makes of each event."""
+    names = ("position", "seq", *columns)
+    statement = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING").format(
+        table,
+        sql.SQL(", ").join(map(sql.Identifier, names)),
+        sql.SQL(", ").join(sql.Placeholder() * len(names)),
+    )
+    values = [(item.position, seq, *row) for item in batch for seq, row in enumerate(rows(item))]
+    if values:
+        async with conn.cursor() as cur:
+            await cur.executemany(statement, values)

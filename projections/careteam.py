@@ -1,0 +1,70 @@
+"""Care team membership over time: one row per membership, open until it is ended.
+
+Read access is decided against this view at query time ("on the team now"), and alerts are
+routed to members by joining it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from psycopg import AsyncConnection, sql
+
+from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
+from carecoord.services.store import Positioned
+
+NAME = "care_team"
+
+
+def table(generation: int) -> sql.Identifier:
+    return sql.Identifier(f"{NAME}_g{generation}")
+
+
+def ddl(generation: int) -> list[sql.Composed]:
+    t = table(generation)
+    return [
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} ("
+            " position bigint PRIMARY KEY,"
+            " client_id uuid NOT NULL,"
+            " member_id text NOT NULL,"
+            " role text NOT NULL,"
+            " started_at timestamptz NOT NULL,"
+            " ended_at timestamptz,"
+            " ended_reason text)"
+        ).format(t),
+        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (member_id, client_id)").format(
+            sql.Identifier(f"{NAME}_g{generation}_member"), t
+        ),
+        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id)").format(
+            sql.Identifier(f"{NAME}_g{generation}_client"), t
+        ),
+    ]
+
+
+async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
+    t = table(generation)
+    for item in batch:
+        event = item.event
+        if isinstance(event, CareTeamMemberAssigned):
+            await conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (position, client_id, member_id, role, started_at)"
+                    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (position) DO NOTHING"
+                ).format(t),
+                (
+                    item.position,
+                    event.client_id,
+                    event.member_id,
+                    event.role.value,
+                    event.occurred_at,
+                ),
+            )
+        elif isinstance(event, CareTeamMemberEnded):
+            await conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET ended_at = %s, ended_reason = %s"
+                    " WHERE client_id = %s AND member_id = %s AND ended_at IS NULL"
+                ).format(t),
+                (event.occurred_at, event.reason, event.client_id, event.member_id),
+            )

@@ -1,0 +1,91 @@
+"""Check-in series: one row per measure per report, for trends per instrument and craving.
+
+Rows carry the event's kind so a query filters them with the reader's grant exactly as the
+timeline does. An instrument gives a row for its total and one per subscale; the band sits
+on the score it reads (the total, or BAM's use subscale).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+
+from psycopg import AsyncConnection, sql
+
+from carecoord.events.checkins import CheckInRecorded, InstrumentScored
+from carecoord.services.store import Positioned
+
+NAME = "checkin_series"
+
+Point = tuple[str, Decimal, str]
+
+
+def table(generation: int) -> sql.Identifier:
+    return sql.Identifier(f"{NAME}_g{generation}")
+
+
+def ddl(generation: int) -> list[sql.Composed]:
+    t = table(generation)
+    return [
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} ("
+            " position bigint NOT NULL,"
+            " measure text NOT NULL,"
+            " client_id uuid NOT NULL,"
+            " event_id uuid NOT NULL,"
+            " kind text NOT NULL,"
+            " actor_id text NOT NULL,"
+            " source text NOT NULL,"
+            " value numeric NOT NULL,"
+            " band text NOT NULL,"
+            " occurred_at timestamptz NOT NULL,"
+            " PRIMARY KEY (position, measure))"
+        ).format(t),
+        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id, measure, occurred_at)").format(
+            sql.Identifier(f"{NAME}_g{generation}_client"), t
+        ),
+    ]
+
+
+def points(event: CheckInRecorded | InstrumentScored) -> Iterator[Point]:
+    if isinstance(event, CheckInRecorded):
+        for measure, value in (
+            ("craving", event.craving),
+            ("mood", event.mood),
+            ("sleep_hours", event.sleep_hours),
+            ("sleep_quality", event.sleep_quality),
+        ):
+            if value is not None:
+                yield measure, Decimal(value), ""
+        return
+    name = event.instrument.value
+    if event.total is not None:
+        yield name, Decimal(event.total), event.band if event.banded_on == "total" else ""
+    for sub, value in event.subscales.items():
+        yield f"{name} {sub}", Decimal(value), event.band if event.banded_on == sub else ""
+
+
+async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
+    rows = []
+    for item in batch:
+        event = item.event
+        if isinstance(event, CheckInRecorded | InstrumentScored):
+            for measure, value, band in points(event):
+                rows.append(
+                    (
+                        item.position, measure, event.client_id, event.event_id,
+                        event.kind.value, event.actor.id, event.source.value, value, band,
+                        event.occurred_at,
+                    )
+                )  # fmt: skip
+    if rows:
+        async with conn.cursor() as cur:
+            await cur.executemany(
+                sql.SQL(
+                    "INSERT INTO {} (position, measure, client_id, event_id, kind, actor_id,"
+                    " source, value, band, occurred_at)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                    " ON CONFLICT (position, measure) DO NOTHING"
+                ).format(table(generation)),
+                rows,
+            )

@@ -1,0 +1,86 @@
+"""Part 2 consents per client: whom they name, for which kinds, until when, revoked or not.
+
+The read policy asks this view which consents name a reader right now; expiry is compared
+at query time, revocation is a column set when the revocation is projected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from psycopg import AsyncConnection, sql
+
+from carecoord.events.consent import ConsentRecorded, ConsentRevoked, RecipientType
+from carecoord.services.store import Positioned
+
+NAME = "consents"
+
+
+def table(generation: int) -> sql.Identifier:
+    return sql.Identifier(f"{NAME}_g{generation}")
+
+
+def ddl(generation: int) -> list[sql.Composed]:
+    t = table(generation)
+    return [
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} ("
+            " consent_id uuid PRIMARY KEY,"
+            " position bigint NOT NULL,"
+            " client_id uuid NOT NULL,"
+            " member_ids text[] NOT NULL,"
+            " organization_ids text[] NOT NULL,"
+            " purpose text NOT NULL,"
+            " data_kinds text[] NOT NULL,"
+            " expires_at timestamptz,"
+            " expiry_event text NOT NULL,"
+            " signed_on date NOT NULL,"
+            " recorded_at timestamptz NOT NULL,"
+            " recorded_by text NOT NULL,"
+            " revoked_at timestamptz,"
+            " revoked_by text)"
+        ).format(t),
+        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id)").format(
+            sql.Identifier(f"{NAME}_g{generation}_client"), t
+        ),
+    ]
+
+
+async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
+    t = table(generation)
+    for item in batch:
+        event = item.event
+        if isinstance(event, ConsentRecorded):
+            members = [r.id for r in event.recipients if r.type is RecipientType.MEMBER]
+            organizations = [r.id for r in event.recipients if r.type is RecipientType.ORGANIZATION]
+            await conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (consent_id, position, client_id, member_ids,"
+                    " organization_ids, purpose, data_kinds, expires_at, expiry_event,"
+                    " signed_on, recorded_at, recorded_by)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                    " ON CONFLICT (consent_id) DO NOTHING"
+                ).format(t),
+                (
+                    event.consent_id,
+                    item.position,
+                    event.client_id,
+                    members,
+                    organizations,
+                    event.purpose,
+                    [k.value for k in event.data_kinds],
+                    event.expires_at,
+                    event.expiry_event,
+                    event.signed_on,
+                    event.recorded_at,
+                    event.actor.id,
+                ),
+            )
+        elif isinstance(event, ConsentRevoked):
+            await conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET revoked_at = %s, revoked_by = %s"
+                    " WHERE consent_id = %s AND revoked_at IS NULL"
+                ).format(t),
+                (event.occurred_at, event.actor.id, event.consent_id),
+            )

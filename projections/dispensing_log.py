@@ -1,0 +1,81 @@
+"""The DEA dispensing log of a narcotic treatment program (21 CFR 1304.24).
+
+For each dispensing: name of substance, strength, dosage form, date dispensed, the
+client (by id: identity stays behind 42 CFR Part 2), amount consumed, amount and dosage
+form taken home, and the dispenser. Append-only, one row per dispensing event; exported
+as CSV or JSON through the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from psycopg import AsyncConnection, sql
+
+from carecoord.events.medication import DoseAdministered, TakeHomeDispensed
+from carecoord.projections.appended import Row, append
+from carecoord.services.store import Positioned
+
+NAME = "dispensing_log"
+COLUMNS = (
+    "client_id",
+    "dispensed_on",
+    "dispensed_at",
+    "substance",
+    "strength",
+    "dosage_form",
+    "dea_schedule",
+    "amount_consumed",
+    "amount_taken_home",
+    "take_home_form",
+    "unit",
+    "dispenser",
+    "lots",
+    "ref_id",
+    "note",
+)
+
+
+def table(generation: int) -> sql.Identifier:
+    return sql.Identifier(f"{NAME}_g{generation}")
+
+
+def ddl(generation: int) -> list[sql.Composed]:
+    t = table(generation)
+    return [
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} ("
+            " position bigint NOT NULL, seq integer NOT NULL,"
+            " client_id uuid NOT NULL, dispensed_on date NOT NULL,"
+            " dispensed_at timestamptz NOT NULL, substance text NOT NULL,"
+            " strength text NOT NULL, dosage_form text NOT NULL, dea_schedule text NOT NULL,"
+            " amount_consumed numeric, amount_taken_home numeric, take_home_form text,"
+            " unit text NOT NULL, dispenser text NOT NULL, lots text NOT NULL,"
+            " ref_id uuid NOT NULL, note text NOT NULL,"
+            " PRIMARY KEY (position, seq))"
+        ).format(t),
+        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (dispensed_on, position)").format(
+            sql.Identifier(f"{NAME}_g{generation}_day"), t
+        ),
+    ]
+
+
+def rows(item: Positioned) -> Iterator[Row]:
+    e = item.event
+    if isinstance(e, DoseAdministered):
+        note = (
+            f"replaces {e.replaces_dose_id}: {e.replacement_reason}" if e.replaces_dose_id else ""
+        )
+        yield (e.client_id, e.day, e.occurred_at, e.medication, e.strength, e.dosage_form,
+               e.dea_schedule, e.amount, None, None, e.unit, e.actor.id, e.lot, e.dose_id,
+               note)  # fmt: skip
+    elif isinstance(e, TakeHomeDispensed):
+        lots = ", ".join(sorted({b.lot for b in e.bottles}))
+        note = f"{e.dose_count} bottles for {e.days_covered} days"
+        yield (e.client_id, e.occurred_at.date(), e.occurred_at, e.medication, e.strength,
+               e.dosage_form, e.dea_schedule, None, e.total_amount, e.dosage_form, e.unit,
+               e.actor.id, lots, e.dispense_id, note)  # fmt: skip
+
+
+async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
+    await append(conn, table(generation), COLUMNS, batch, rows)

@@ -1,0 +1,90 @@
+"""The dosing view: per client and order, what happened on each dosing day.
+
+One row per fact about a slot or an order's availability: a dose given, a replacement,
+a dose not given, each take-home bottle (on the day it covers), a missed day, a hold
+placed or lifted. Days in treatment and take-home supply are read from these rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from psycopg import AsyncConnection, sql
+
+from carecoord.events.medication import (
+    DoseAdministered,
+    DoseMissed,
+    DoseNotGiven,
+    OrderHeld,
+    OrderResumed,
+    TakeHomeDispensed,
+)
+from carecoord.projections.appended import Row, append
+from carecoord.services.store import Positioned
+
+NAME = "dosing"
+COLUMNS = (
+    "client_id",
+    "order_id",
+    "medication",
+    "day",
+    "slot",
+    "status",
+    "amount",
+    "unit",
+    "detail",
+    "ref_id",
+    "occurred_at",
+    "actor_id",
+)
+
+
+def table(generation: int) -> sql.Identifier:
+    return sql.Identifier(f"{NAME}_g{generation}")
+
+
+def ddl(generation: int) -> list[sql.Composed]:
+    t = table(generation)
+    return [
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} ("
+            " position bigint NOT NULL, seq integer NOT NULL,"
+            " client_id uuid NOT NULL, order_id uuid NOT NULL, medication text NOT NULL,"
+            " day date NOT NULL, slot integer NOT NULL, status text NOT NULL,"
+            " amount numeric, unit text NOT NULL, detail text NOT NULL, ref_id uuid,"
+            " occurred_at timestamptz NOT NULL, actor_id text NOT NULL,"
+            " PRIMARY KEY (position, seq))"
+        ).format(t),
+        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id, day, slot)").format(
+            sql.Identifier(f"{NAME}_g{generation}_client_day"), t
+        ),
+    ]
+
+
+def rows(item: Positioned) -> Iterator[Row]:
+    e = item.event
+    common = (e.occurred_at, e.actor.id)
+    if isinstance(e, DoseAdministered):
+        status = "given" if e.replaces_dose_id is None else "replacement"
+        detail = e.replacement_reason
+        yield (e.client_id, e.order_id, e.medication, e.day, e.slot, status, e.amount, e.unit,
+               detail, e.dose_id, *common)  # fmt: skip
+    elif isinstance(e, TakeHomeDispensed):
+        for b in e.bottles:
+            yield (e.client_id, e.order_id, e.medication, b.day, b.slot, "take-home", b.amount,
+                   e.unit, f"bottle {b.bottle}, lot {b.lot}", e.dispense_id, *common)  # fmt: skip
+    elif isinstance(e, DoseNotGiven):
+        yield (e.client_id, e.order_id, e.medication, e.day, e.slot, "not-given", None, "",
+               e.reason.value, None, *common)  # fmt: skip
+    elif isinstance(e, DoseMissed):
+        yield (e.client_id, e.order_id, e.medication, e.day, 0, "missed", None, "",
+               f"{e.consecutive_days} in a row ({e.rule_id} v{e.rule_version})", None,
+               *common)  # fmt: skip
+    elif isinstance(e, OrderHeld | OrderResumed):
+        status = "hold-placed" if isinstance(e, OrderHeld) else "hold-lifted"
+        yield (e.client_id, e.order_id, e.medication, e.occurred_at.date(), 0, status, None, "",
+               e.reason, None, *common)  # fmt: skip
+
+
+async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
+    await append(conn, table(generation), COLUMNS, batch, rows)

@@ -1,0 +1,70 @@
+"""The per-lot inventory ledger: every amount that left stock, by lot and bottle.
+
+Observed doses draw from the lot of the bulk bottle at the window; each take-home bottle
+is its own entry. Receipts, counts and waste are not recorded yet, so the ledger shows
+what was dispensed per lot; reconciliation against counts is a later step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from psycopg import AsyncConnection, sql
+
+from carecoord.events.medication import DoseAdministered, TakeHomeDispensed
+from carecoord.projections.appended import Row, append
+from carecoord.services.store import Positioned
+
+NAME = "inventory"
+COLUMNS = (
+    "lot",
+    "bottle",
+    "medication",
+    "strength",
+    "dosage_form",
+    "kind",
+    "amount",
+    "unit",
+    "client_id",
+    "day",
+    "occurred_at",
+    "actor_id",
+)
+
+
+def table(generation: int) -> sql.Identifier:
+    return sql.Identifier(f"{NAME}_g{generation}")
+
+
+def ddl(generation: int) -> list[sql.Composed]:
+    t = table(generation)
+    return [
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} ("
+            " position bigint NOT NULL, seq integer NOT NULL,"
+            " lot text NOT NULL, bottle text NOT NULL, medication text NOT NULL,"
+            " strength text NOT NULL, dosage_form text NOT NULL, kind text NOT NULL,"
+            " amount numeric NOT NULL, unit text NOT NULL, client_id uuid NOT NULL,"
+            " day date NOT NULL, occurred_at timestamptz NOT NULL, actor_id text NOT NULL,"
+            " PRIMARY KEY (position, seq))"
+        ).format(t),
+        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (lot, position)").format(
+            sql.Identifier(f"{NAME}_g{generation}_lot"), t
+        ),
+    ]
+
+
+def rows(item: Positioned) -> Iterator[Row]:
+    e = item.event
+    if isinstance(e, DoseAdministered) and e.lot:
+        kind = "observed" if e.replaces_dose_id is None else "replacement"
+        yield (e.lot, e.bottle, e.medication, e.strength, e.dosage_form, kind, e.amount, e.unit,
+               e.client_id, e.day, e.occurred_at, e.actor.id)  # fmt: skip
+    elif isinstance(e, TakeHomeDispensed):
+        for b in e.bottles:
+            yield (b.lot, b.bottle, e.medication, e.strength, e.dosage_form, "take-home",
+                   b.amount, e.unit, e.client_id, b.day, e.occurred_at, e.actor.id)  # fmt: skip
+
+
+async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
+    await append(conn, table(generation), COLUMNS, batch, rows)

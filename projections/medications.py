@@ -1,0 +1,150 @@
+"""The medication view: each client's orders, statements and interaction findings.
+
+One row per order, statement or finding, with its current status and details and the
+history of every event about it. The current list is the rows still in the picture
+(active or on hold); a finding stays open while every medication it implicates does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from psycopg import AsyncConnection, sql
+
+from carecoord.events import CareEvent
+from carecoord.events.medication import (
+    DoseChanged,
+    InteractionFound,
+    MedicationPrescribed,
+    MedicationStatementEnded,
+    MedicationStatementRecorded,
+    OrderDiscontinued,
+    OrderEnteredInError,
+    OrderHeld,
+    OrderResumed,
+    TaperOrdered,
+)
+from carecoord.services.store import Positioned
+
+NAME = "medications"
+
+
+def table(generation: int) -> sql.Identifier:
+    return sql.Identifier(f"{NAME}_g{generation}")
+
+
+def ddl(generation: int) -> list[sql.Composed]:
+    t = table(generation)
+    return [
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} ("
+            " id uuid PRIMARY KEY, client_id uuid NOT NULL, entry text NOT NULL,"
+            " medication text NOT NULL, status text NOT NULL, details jsonb NOT NULL,"
+            " history jsonb NOT NULL, created_position bigint NOT NULL,"
+            " updated_position bigint NOT NULL)"
+        ).format(t),
+        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id, entry, status)").format(
+            sql.Identifier(f"{NAME}_g{generation}_client"), t
+        ),
+    ]
+
+
+def moment(item: Positioned) -> dict[str, Any]:
+    e = item.event
+    return {
+        "position": item.position,
+        "type": e.type,
+        "occurredAt": e.occurred_at.isoformat(),
+        "recordedBy": e.actor.id,
+        "summary": e.summary(),
+    }
+
+
+def order_details(e: MedicationPrescribed | DoseChanged | TaperOrdered) -> dict[str, Any]:
+    facts = e.model_dump(
+        mode="json", include=set(type(e).model_fields) - set(CareEvent.model_fields)
+    )
+    facts.pop("order_id")
+    return facts
+
+
+class _Writer:
+    def __init__(self, conn: AsyncConnection, generation: int) -> None:
+        self.conn = conn
+        self.t = table(generation)
+
+    async def insert(
+        self, item: Positioned, id: UUID, entry: str, medication: str, details: dict[str, Any]
+    ) -> None:
+        status = "open" if entry == "finding" else "active"
+        await self.conn.execute(
+            sql.SQL(
+                "INSERT INTO {} (id, client_id, entry, medication, status, details, history,"
+                " created_position, updated_position)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING"
+            ).format(self.t),
+            (id, item.event.client_id, entry, medication, status, json.dumps(details),
+             json.dumps([moment(item)]), item.position, item.position),
+        )  # fmt: skip
+
+    async def update(
+        self, item: Positioned, id: UUID, status: str | None, details: dict[str, Any]
+    ) -> None:
+        await self.conn.execute(
+            sql.SQL(
+                "UPDATE {} SET status = COALESCE(%s, status), details = details || %s::jsonb,"
+                " history = history || %s::jsonb, updated_position = %s"
+                " WHERE id = %s AND updated_position < %s"
+            ).format(self.t),
+            (status, json.dumps(details), json.dumps([moment(item)]), item.position, id,
+             item.position),
+        )  # fmt: skip
+
+    async def left_picture(self, item: Positioned, id: UUID) -> None:
+        """Findings that implicate ``id`` are resolved once it is no longer taken."""
+        await self.conn.execute(
+            sql.SQL(
+                "UPDATE {} SET status = 'resolved', history = history || %s::jsonb,"
+                " updated_position = %s WHERE client_id = %s AND entry = 'finding'"
+                " AND status = 'open' AND details->'implicated' @> %s::jsonb"
+            ).format(self.t),
+            (json.dumps([moment(item)]), item.position, item.event.client_id,
+             json.dumps([{"id": str(id)}])),
+        )  # fmt: skip
+
+
+async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
+    w = _Writer(conn, generation)
+    for item in batch:
+        e = item.event
+        if isinstance(e, MedicationPrescribed | DoseChanged | TaperOrdered):
+            await w.insert(item, e.order_id, "order", e.medication, order_details(e))
+            if isinstance(e, DoseChanged | TaperOrdered):
+                await w.update(item, e.prior_order_id, "replaced", {"replaced_by": str(e.order_id)})
+                await w.left_picture(item, e.prior_order_id)
+        elif isinstance(e, OrderHeld):
+            hold = {"since": e.occurred_at.isoformat(), "by": e.actor.id, "reason": e.reason,
+                    "rule_id": e.rule_id}  # fmt: skip
+            await w.update(item, e.order_id, "on-hold", {"hold": hold})
+        elif isinstance(e, OrderResumed):
+            await w.update(item, e.order_id, "active", {"hold": None})
+        elif isinstance(e, OrderDiscontinued | OrderEnteredInError):
+            status = "stopped" if isinstance(e, OrderDiscontinued) else "entered-in-error"
+            await w.update(item, e.order_id, status, {"stopped_reason": e.reason})
+            await w.left_picture(item, e.order_id)
+        elif isinstance(e, MedicationStatementRecorded):
+            details = e.model_dump(
+                mode="json", include={"dose", "unit", "source", "source_detail", "since"}
+            )
+            await w.insert(item, e.statement_id, "statement", e.medication, details)
+        elif isinstance(e, MedicationStatementEnded):
+            await w.update(item, e.statement_id, "stopped", {"stopped_reason": e.reason})
+            await w.left_picture(item, e.statement_id)
+        elif isinstance(e, InteractionFound):
+            details = e.model_dump(
+                mode="json", exclude=set(CareEvent.model_fields) | {"finding_id"}
+            )
+            await w.insert(item, e.finding_id, "finding", e.rule_id, details)

@@ -1,0 +1,62 @@
+"""Restrictions on what a client sees of their own record, e.g. while on a blind taper.
+
+The hook between the medication record and the read policy: a blind ``TaperOrdered`` opens
+``Restriction.BLIND_TAPER`` for the client until that order is replaced, discontinued,
+entered in error or past its end date; ``services/policy.py`` says what a restriction hides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from psycopg import AsyncConnection, sql
+
+from carecoord.events.medication import (
+    DoseChanged,
+    OrderDiscontinued,
+    OrderEnteredInError,
+    TaperOrdered,
+)
+from carecoord.services.policy import Restriction
+from carecoord.services.store import Positioned
+
+NAME = "client_restrictions"
+
+
+def table(generation: int) -> sql.Identifier:
+    return sql.Identifier(f"{NAME}_g{generation}")
+
+
+def ddl(generation: int) -> list[sql.Composed]:
+    t = table(generation)
+    return [
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} ("
+            " order_id uuid PRIMARY KEY,"
+            " client_id uuid NOT NULL,"
+            " restriction text NOT NULL,"
+            " until date)"
+        ).format(t),
+        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id)").format(
+            sql.Identifier(f"{NAME}_g{generation}_client"), t
+        ),
+    ]
+
+
+async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
+    t = table(generation)
+    lift = sql.SQL("DELETE FROM {} WHERE order_id = %s").format(t)
+    for item in batch:
+        event = item.event
+        if isinstance(event, DoseChanged | TaperOrdered):
+            await conn.execute(lift, (event.prior_order_id,))
+        if isinstance(event, OrderDiscontinued | OrderEnteredInError):
+            await conn.execute(lift, (event.order_id,))
+        if isinstance(event, TaperOrdered) and event.blind:
+            await conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (order_id, client_id, restriction, until)"
+                    " VALUES (%s, %s, %s, %s) ON CONFLICT (order_id) DO NOTHING"
+                ).format(t),
+                (event.order_id, event.client_id, Restriction.BLIND_TAPER.value, event.end),
+            )

@@ -1,0 +1,222 @@
+"""Alert evaluation: a pure function of the rule table, the client's history and one new event.
+
+``evaluate`` returns complete ``AlertRaised`` events whose ids, times and envelope are all
+derived from the triggering event, so evaluating the same history again (an audit replay,
+see ``replay.py``) yields equal events, not just similar ones. ``History`` is what the rules
+read of the client's record before the new event, built from the aggregates by
+``history_of``; commands and the replay build it the same way.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from carecoord.events import Actor, CareEvent, Role
+from carecoord.events.alerts import AlertRaised
+from carecoord.events.checkins import (
+    AnalyteResult,
+    CheckInRecorded,
+    DrugScreenResulted,
+    InstrumentScored,
+    VitalSignsRecorded,
+)
+from carecoord.events.therapy import SessionNoShow
+from carecoord.services.alerts.record import AlertRecord
+from carecoord.services.alerts.rules import AGONIST_ANALYTES, AlertRule, AlertRules, Test
+from carecoord.services.checkins.record import CheckInRecord, Reading
+from carecoord.services.medication.formulary import FORMULARY, Formulary
+from carecoord.services.medication.record import MedicationRecord
+from carecoord.services.therapy.record import TherapyRecord
+
+RULES_ACTOR = Actor(id="alert-rules", role=Role.SYSTEM)
+_ALERT_IDS = uuid5(NAMESPACE_URL, "https://carecoord.dev/alerts")
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """What the rules read of a client's record as it stood before the new event."""
+
+    cravings: tuple[Reading, ...] = ()
+    no_show_run: tuple[UUID, ...] = ()
+    medication_classes: frozenset[str] = frozenset()
+    """Formulary classes of the client's current orders (active or on hold)."""
+    first_dose_day: date | None = None
+    open_rules: frozenset[str] = frozenset()
+
+    @property
+    def agonists(self) -> frozenset[str]:
+        return self.medication_classes & AGONIST_ANALYTES.keys()
+
+    def in_maintenance(self, day: date, after_days: int) -> bool:
+        return (
+            bool(self.agonists)
+            and self.first_dose_day is not None
+            and (day - self.first_dose_day).days >= after_days
+        )
+
+
+def history_of(
+    checkins: CheckInRecord,
+    therapy: TherapyRecord,
+    medication: MedicationRecord,
+    alerts: AlertRecord,
+    formulary: Formulary = FORMULARY,
+) -> History:
+    classes: set[str] = set()
+    for order in medication.orders.values():
+        known = formulary.medications.get(order.medication)
+        if order.current and known is not None:
+            classes |= known.classes
+    return History(
+        cravings=tuple(checkins.cravings),
+        no_show_run=tuple(therapy.no_show_run),
+        medication_classes=frozenset(classes),
+        first_dose_day=medication.first_dose_day,
+        open_rules=alerts.open_rules,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    detail: str
+    evidence: tuple[UUID, ...]
+
+
+Check = Callable[[AlertRule, History, CareEvent], Finding | None]
+
+
+def evaluate(rules: AlertRules, history: History, event: CareEvent) -> list[AlertRaised]:
+    """The alerts ``event`` raises, given the client's ``history`` before it."""
+    raised = []
+    for rule in rules.rules:
+        if rule.while_open_once and rule.id in history.open_rules:
+            continue
+        found = CHECKS[rule.test](rule, history, event)
+        if found is not None:
+            raised.append(_alert(rule, event, found))
+    return raised
+
+
+def _alert(rule: AlertRule, trigger: CareEvent, found: Finding) -> AlertRaised:
+    alert_id = uuid5(_ALERT_IDS, f"{trigger.event_id}/{rule.id}")
+    return AlertRaised(
+        event_id=alert_id,
+        client_id=trigger.client_id,
+        occurred_at=trigger.occurred_at,
+        recorded_at=trigger.recorded_at,
+        actor=RULES_ACTOR,
+        correlation_id=trigger.correlation_id,
+        causation_id=trigger.event_id,
+        alert_id=alert_id,
+        rule_id=rule.id,
+        rule_version=rule.version,
+        severity=rule.severity,
+        title=rule.title,
+        detail=found.detail[:500],
+        action=rule.action,
+        evidence=found.evidence,
+    )
+
+
+def _instrument_score(rule: AlertRule, history: History, event: CareEvent) -> Finding | None:
+    if not isinstance(event, InstrumentScored) or event.instrument is not rule.instrument:
+        return None
+    what, _, name = rule.score.partition(":")
+    value = {
+        "total": event.total,
+        "item": event.answers.get(name),
+        "subscale": event.subscales.get(name),
+    }[what]
+    if value is None or not rule.in_range(value):
+        return None
+    if rule.maintenance_days is not None and not history.in_maintenance(
+        event.occurred_at.date(), rule.maintenance_days
+    ):
+        return None
+    label = what if not name else f"{what} {name}"
+    return Finding(f"{event.instrument.value} {label} {value} ({event.band})", (event.event_id,))
+
+
+def _substance_use(_: AlertRule, __: History, event: CareEvent) -> Finding | None:
+    if not isinstance(event, CheckInRecorded) or not event.substance_use:
+        return None
+    named = ", ".join(event.substances) or "substance not named"
+    return Finding(f"use since last check-in: {named}", (event.event_id,))
+
+
+def _craving_rise(rule: AlertRule, history: History, event: CareEvent) -> Finding | None:
+    if not isinstance(event, CheckInRecorded) or event.craving is None:
+        return None
+    readings = [*history.cravings, Reading(event.event_id, event.craving)]
+    window, before = readings[-rule.window :], readings[: -rule.window]
+    base = before[-rule.baseline :]
+    if len(window) < rule.window or len(base) < rule.baseline_min:
+        return None
+    baseline = statistics.median(r.value for r in base)
+    if any(r.value < baseline + rule.threshold for r in window):
+        return None
+    shown = ", ".join(str(r.value) for r in window)
+    return Finding(
+        f"craving {shown} against a baseline of {baseline:g} (last {len(base)} readings)",
+        tuple(r.event_id for r in window),
+    )
+
+
+def _qtc(rule: AlertRule, history: History, event: CareEvent) -> Finding | None:
+    if not isinstance(event, VitalSignsRecorded) or event.qtc_ms is None:
+        return None
+    if rule.medication_class not in history.medication_classes or not rule.in_range(event.qtc_ms):
+        return None
+    return Finding(f"QTc {event.qtc_ms} ms on {rule.medication_class}", (event.event_id,))
+
+
+def _screen_positive(rule: AlertRule, history: History, event: CareEvent) -> Finding | None:
+    if not isinstance(event, DrugScreenResulted) or not history.agonists:
+        return None
+    positive = sorted(
+        f.analyte
+        for f in event.results
+        if f.analyte in rule.analytes and f.result is AnalyteResult.POSITIVE
+    )
+    if not positive:
+        return None
+    on = ", ".join(sorted(history.agonists))
+    return Finding(f"positive for {', '.join(positive)} while on {on}", (event.event_id,))
+
+
+def _screen_negative(_: AlertRule, history: History, event: CareEvent) -> Finding | None:
+    if not isinstance(event, DrugScreenResulted):
+        return None
+    results = {f.analyte: f.result for f in event.results}
+    missing = []
+    for agonist in sorted(history.agonists):
+        tested = [results[a] for a in AGONIST_ANALYTES[agonist] if a in results]
+        if tested and all(r is AnalyteResult.NEGATIVE for r in tested):
+            missing.append(agonist)
+    if not missing:
+        return None
+    return Finding(f"negative for prescribed {', '.join(missing)}", (event.event_id,))
+
+
+def _no_shows(rule: AlertRule, history: History, event: CareEvent) -> Finding | None:
+    if not isinstance(event, SessionNoShow):
+        return None
+    run = (*history.no_show_run, event.event_id)
+    if len(run) < rule.threshold:
+        return None
+    return Finding(f"{len(run)} consecutive no-shows", run)
+
+
+CHECKS: dict[Test, Check] = {
+    Test.INSTRUMENT_SCORE: _instrument_score,
+    Test.SUBSTANCE_USE: _substance_use,
+    Test.CRAVING_RISE: _craving_rise,
+    Test.QTC_ON_MEDICATION: _qtc,
+    Test.SCREEN_POSITIVE_ON_AGONIST: _screen_positive,
+    Test.SCREEN_NEGATIVE_FOR_AGONIST: _screen_negative,
+    Test.CONSECUTIVE_NO_SHOWS: _no_shows,
+}

@@ -1,0 +1,107 @@
+"""The alert record aggregate: one client's alerts, open or resolved, with their history.
+
+Alerts are raised by the rules (``evaluation.py``) inside the command that recorded the
+triggering event; the care team acknowledges and resolves them here. Acknowledging means
+"seen, acting on it": the alert stays open until it is resolved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID
+
+from carecoord.events import CareEvent
+from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
+from carecoord.services.aggregate import Aggregate
+from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.stamp import Stamp
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+@dataclass(slots=True)
+class Alert:
+    rule_id: str
+    status: Status = Status.OPEN
+
+
+class AlertRecord(Aggregate):
+    context: ClassVar[str] = "alerts"
+
+    def __init__(self, client_id: UUID) -> None:
+        super().__init__(client_id)
+        self.alerts: dict[UUID, Alert] = {}
+
+    @property
+    def open_rules(self) -> frozenset[str]:
+        return frozenset(a.rule_id for a in self.alerts.values() if a.status is not Status.RESOLVED)
+
+    def apply(self, event: CareEvent) -> None:
+        if isinstance(event, AlertRaised):
+            self.alerts[event.alert_id] = Alert(event.rule_id)
+        elif isinstance(event, AlertAcknowledged):
+            self.alerts[event.alert_id].status = Status.ACKNOWLEDGED
+        elif isinstance(event, AlertResolved):
+            self.alerts[event.alert_id].status = Status.RESOLVED
+
+    def raise_alert(self, event: AlertRaised) -> None:
+        """Record an alert the rules produced (complete and deterministic, see evaluation)."""
+        assert event.client_id == self.client_id
+        self.record(event)
+
+    def acknowledge(
+        self, stamp: Stamp, alert_id: UUID, note: str, occurred_at: datetime | None
+    ) -> None:
+        alert = self._alert(alert_id)
+        if alert.status is not Status.OPEN:
+            raise RuleViolation(
+                "alertId",
+                "alert-not-open",
+                f"alert {alert_id} is {alert.status.value}; only an open alert is acknowledged",
+            )
+        self._close_step(AlertAcknowledged, stamp, alert_id, alert, note, occurred_at)
+
+    def resolve(
+        self, stamp: Stamp, alert_id: UUID, note: str, occurred_at: datetime | None
+    ) -> None:
+        alert = self._alert(alert_id)
+        if alert.status is Status.RESOLVED:
+            raise RuleViolation(
+                "alertId", "alert-resolved", f"alert {alert_id} is already resolved"
+            )
+        self._close_step(AlertResolved, stamp, alert_id, alert, note, occurred_at)
+
+    def _close_step(
+        self,
+        cls: type[AlertAcknowledged | AlertResolved],
+        stamp: Stamp,
+        alert_id: UUID,
+        alert: Alert,
+        note: str,
+        occurred_at: datetime | None,
+    ) -> None:
+        if not note.strip():
+            raise InvalidInput("note", "note-required", "say what was done (a note is required)")
+        self.record(
+            stamp.event(
+                cls,
+                self.client_id,
+                occurred_at,
+                alert_id=alert_id,
+                rule_id=alert.rule_id,
+                note=note.strip(),
+            )
+        )
+
+    def _alert(self, alert_id: UUID) -> Alert:
+        found = self.alerts.get(alert_id)
+        if found is None:
+            raise NotFound("alertId", "unknown-alert", f"the client has no alert {alert_id}")
+        return found

@@ -1,0 +1,73 @@
+"""Replaying recorded history through the alert rules, for audits and for the proof that
+evaluation is deterministic over events.
+
+The replay folds each client's events into the same aggregates the commands read, in the
+order the decisions were made, and at each event asks ``evaluate`` what it raises. Raised
+alerts are folded in at once (as the command did), the recorded ones are skipped, and the
+care team's acknowledgements and resolutions are folded in as recorded. With the rule table
+of the time, the result equals the ``AlertRaised`` events in the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from carecoord.events import CareEvent
+from carecoord.events.alerts import AlertRaised
+from carecoord.services.alerts.evaluation import History, evaluate, history_of
+from carecoord.services.alerts.record import AlertRecord
+from carecoord.services.alerts.rules import AlertRules
+from carecoord.services.checkins.record import CheckInRecord
+from carecoord.services.medication.record import MedicationRecord
+from carecoord.services.store import Positioned
+from carecoord.services.therapy.record import TherapyRecord
+
+
+@dataclass
+class _Client:
+    client_id: UUID
+    checkins: CheckInRecord = field(init=False)
+    therapy: TherapyRecord = field(init=False)
+    medication: MedicationRecord = field(init=False)
+    alerts: AlertRecord = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.checkins = CheckInRecord(self.client_id)
+        self.therapy = TherapyRecord(self.client_id)
+        self.medication = MedicationRecord(self.client_id)
+        self.alerts = AlertRecord(self.client_id)
+
+    def history(self) -> History:
+        return history_of(self.checkins, self.therapy, self.medication, self.alerts)
+
+    def apply(self, event: CareEvent) -> None:
+        for record in (self.checkins, self.therapy, self.medication, self.alerts):
+            if record.context == type(event).context:
+                record.apply(event)
+
+
+def decision_order(history: Iterable[Positioned]) -> list[CareEvent]:
+    """Events in the order they were decided: the command bus stores each batch in the
+    order its commands ran, so that is the order of positions."""
+    ordered = sorted(history, key=lambda p: p.position)
+    return [p.event for p in ordered]
+
+
+def replay(rules: AlertRules, events: Iterable[CareEvent]) -> list[AlertRaised]:
+    """The alerts ``rules`` raise over ``events`` (in decision order), in the order raised."""
+    clients: dict[UUID, _Client] = {}
+    raised: list[AlertRaised] = []
+    for event in events:
+        if isinstance(event, AlertRaised):
+            continue
+        client = clients.get(event.client_id) or clients.setdefault(
+            event.client_id, _Client(event.client_id)
+        )
+        found = evaluate(rules, client.history(), event)
+        client.apply(event)
+        for alert in found:
+            client.apply(alert)
+        raised.extend(found)
+    return raised

@@ -1,0 +1,143 @@
+"""The alert rules as data: what each watches, its threshold, severity, action and source.
+
+The thresholds are shared/design/domain.md section 2.1; a program's medical director signs
+off on them and may change any row (a new ``version``, recorded in every alert the row
+raises). Each row names one ``Test``, the logic in ``evaluation.py`` that reads its numbers,
+so a program can add a row (say PHQ-9 >= 20, high) without code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from carecoord.events.checkins import Instrument
+from carecoord.events.medication import Severity
+
+
+class Test(StrEnum):
+    INSTRUMENT_SCORE = "instrument_score"
+    """An instrument's ``score`` (``total``, ``item:<id>`` or ``subscale:<name>``) in range."""
+    SUBSTANCE_USE = "substance_use"
+    """A check-in reports substance use."""
+    CRAVING_RISE = "craving_rise"
+    """The last ``window`` cravings all at least ``threshold`` above the client's baseline
+    (median of up to ``baseline`` readings before them, at least ``baseline_min``)."""
+    QTC_ON_MEDICATION = "qtc_on_medication"
+    """QTc in range while on a medication of ``medication_class``."""
+    SCREEN_POSITIVE_ON_AGONIST = "screen_positive_on_agonist"
+    """A drug screen positive for any of ``analytes`` while on an opioid agonist."""
+    SCREEN_NEGATIVE_FOR_AGONIST = "screen_negative_for_agonist"
+    """A drug screen tested for the prescribed agonist and found none of it."""
+    CONSECUTIVE_NO_SHOWS = "consecutive_no_shows"
+    """``threshold`` or more therapy no-shows in a row."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRule:
+    id: str
+    version: str
+    test: Test
+    title: str
+    severity: Severity
+    action: str
+    source: str
+    threshold: int = 1
+    below: int | None = None
+    """Upper bound (exclusive), so that a milder and a severe row never both fire."""
+    instrument: Instrument | None = None
+    score: str = "total"
+    maintenance_days: int | None = None
+    """For withdrawal scores: only on an agonist whose first dose is this many days past."""
+    medication_class: str = ""
+    analytes: frozenset[str] = frozenset()
+    window: int = 0
+    baseline: int = 0
+    baseline_min: int = 0
+    while_open_once: bool = False
+    """A state-based rule fires once and not again while its alert is open."""
+
+    def in_range(self, value: int) -> bool:
+        return value >= self.threshold and (self.below is None or value < self.below)
+
+
+# Opioid agonists for OUD (formulary classes) and the analytes that show each was taken.
+AGONIST_ANALYTES: dict[str, frozenset[str]] = {
+    "methadone": frozenset({"methadone", "eddp"}),
+    "buprenorphine": frozenset({"buprenorphine", "norbuprenorphine"}),
+}
+
+PHQ = "https://www.calcipedia.org/calculators/phq-9-calculator"
+GAD = "https://www.mrcpsych.uk/search/label/GAD-7"
+COWS = "https://www.mdapp.co/clinical-opiate-withdrawal-scale-cows-calculator-189/"
+CIWA = "https://eguideline.guidelinecentral.com/i/1254278/2"
+BAM = "https://pmc.ncbi.nlm.nih.gov/articles/PMC3602977"
+CRAVING = "https://datashare.nida.nih.gov/instrument/visual-analog-scales"
+KRANTZ = "Krantz et al. 2009, https://pubmed.ncbi.nlm.nih.gov/19153406/"
+FDA_2017 = (
+    "https://www.fda.gov/drugs/drug-safety-and-availability/fda-drug-safety-communication-"
+    "fda-urges-caution-about-withholding-opioid-addiction-medications"
+)
+PROGRAM = "program policy (no published threshold; set by the medical director)"
+
+DEFAULT_RULES: tuple[AlertRule, ...] = (
+    AlertRule("phq9-item9", "1", Test.INSTRUMENT_SCORE, "PHQ-9 item 9: thoughts of self-harm",
+              Severity.HIGH, "Same-day suicide-risk assessment (e.g. C-SSRS); notify prescriber "
+              "and therapist", PHQ, instrument=Instrument.PHQ9, score="item:9"),
+    AlertRule("phq9-positive", "1", Test.INSTRUMENT_SCORE, "PHQ-9 positive depression screen",
+              Severity.MODERATE, "Depression treatment review; co-occurring-disorder pathway",
+              PHQ, threshold=10, instrument=Instrument.PHQ9),
+    AlertRule("gad7-positive", "1", Test.INSTRUMENT_SCORE, "GAD-7 positive anxiety screen",
+              Severity.MODERATE, "Further evaluation; check benzodiazepine exposure", GAD,
+              threshold=10, instrument=Instrument.GAD7),
+    AlertRule("cows-maintenance", "1", Test.INSTRUMENT_SCORE,
+              "Moderate opioid withdrawal during maintenance", Severity.MODERATE,
+              "Dose-adequacy review (under-dosing)", COWS, threshold=13,
+              instrument=Instrument.COWS, maintenance_days=7),
+    AlertRule("ciwa-above-threshold", "1", Test.INSTRUMENT_SCORE,
+              "Alcohol withdrawal above program threshold", Severity.MODERATE,
+              "Medication per protocol", CIWA, threshold=10, below=19,
+              instrument=Instrument.CIWA_AR),
+    AlertRule("ciwa-severe", "1", Test.INSTRUMENT_SCORE, "Severe alcohol withdrawal",
+              Severity.HIGH, "Medication per protocol; consider a higher level of care", CIWA,
+              threshold=19, instrument=Instrument.CIWA_AR),
+    AlertRule("substance-use-reported", "1", Test.SUBSTANCE_USE, "Substance use reported",
+              Severity.MODERATE, "Relapse-prevention review", BAM),
+    AlertRule("bam-use-reported", "1", Test.INSTRUMENT_SCORE, "BAM: substance use reported",
+              Severity.MODERATE, "Relapse-prevention review", BAM, instrument=Instrument.BAM,
+              score="subscale:use"),
+    AlertRule("craving-rise", "1", Test.CRAVING_RISE, "Sustained craving rise over baseline",
+              Severity.MODERATE, "Counselor outreach", CRAVING, threshold=20, window=3,
+              baseline=10, baseline_min=3, while_open_once=True),
+    AlertRule("qtc-methadone-prolonged", "1", Test.QTC_ON_MEDICATION,
+              "QTc 451-499 ms on methadone", Severity.MODERATE,
+              "Discuss risk and benefit; monitor ECG more often", KRANTZ, threshold=451,
+              below=500, medication_class="methadone"),
+    AlertRule("qtc-methadone-critical", "1", Test.QTC_ON_MEDICATION, "QTc >= 500 ms on methadone",
+              Severity.HIGH, "Consider reducing or stopping methadone; remove contributing drugs",
+              KRANTZ, threshold=500, medication_class="methadone"),
+    AlertRule("screen-depressant-on-agonist", "1", Test.SCREEN_POSITIVE_ON_AGONIST,
+              "Benzodiazepines or alcohol while on an opioid agonist", Severity.HIGH,
+              "Overdose-risk review: naloxone, PDMP check, take-home review; do not withhold MAT",
+              FDA_2017, analytes=frozenset({"benzodiazepines", "alcohol", "etg", "ets"})),
+    AlertRule("screen-negative-for-agonist", "1", Test.SCREEN_NEGATIVE_FOR_AGONIST,
+              "Drug screen negative for the prescribed agonist", Severity.MODERATE,
+              "Adherence and possible-diversion review; take-home review", FDA_2017),
+    AlertRule("repeated-no-shows", "1", Test.CONSECUTIVE_NO_SHOWS, "Repeated therapy no-shows",
+              Severity.MODERATE, "Outreach by the therapist or peer supporter", PROGRAM,
+              threshold=2, while_open_once=True),
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRules:
+    """A program's rule table: the defaults, with rows replaced or added by id."""
+
+    rules: tuple[AlertRule, ...] = DEFAULT_RULES
+
+    def with_rules(self, *changed: AlertRule) -> AlertRules:
+        by_id = {r.id: r for r in self.rules} | {r.id: r for r in changed}
+        return AlertRules(tuple(by_id.values()))
+
+
+DEFAULT_ALERT_RULES = AlertRules()

@@ -1,0 +1,47 @@
+"""Commands on care teams (program admins only; see services/access.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from carecoord.events import Role
+from carecoord.services.care.record import ClientRecord
+from carecoord.services.careteam.team import CareTeam
+from carecoord.services.commands import Command, UnitOfWork
+from carecoord.services.stamp import Stamp
+
+
+def assign_member(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    member_id: str,
+    role: Role,
+    occurred_at: datetime | None = None,
+) -> Command[UUID]:
+    def run(uow: UnitOfWork) -> UUID:
+        uow.get(ClientRecord, client_id).require_enrolled()
+        uow.get(CareTeam, client_id).assign(
+            stamp, member_id=member_id, role=role, occurred_at=occurred_at
+        )
+        return client_id
+
+    return run
+
+
+def end_membership(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    member_id: str,
+    reason: str,
+    occurred_at: datetime | None = None,
+) -> Command[UUID]:
+    def run(uow: UnitOfWork) -> UUID:
+        uow.get(CareTeam, client_id).end(
+            stamp, member_id=member_id, reason=reason, occurred_at=occurred_at
+        )
+        return client_id
+
+    return run

@@ -1,0 +1,83 @@
+"""The care team aggregate: one client's memberships, so a member is never on it twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+from uuid import UUID
+
+from carecoord.events import CareEvent, Role
+from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
+from carecoord.services.aggregate import Aggregate
+from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.policy import ON_CARE_TEAM
+from carecoord.services.stamp import Stamp
+
+TEAM_ROLES = frozenset(ON_CARE_TEAM)
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    role: Role
+    since: datetime
+
+
+class CareTeam(Aggregate):
+    context: ClassVar[str] = "careteam"
+
+    def __init__(self, client_id: UUID) -> None:
+        super().__init__(client_id)
+        self.members: dict[str, Membership] = {}
+
+    def apply(self, event: CareEvent) -> None:
+        if isinstance(event, CareTeamMemberAssigned):
+            self.members[event.member_id] = Membership(event.role, event.occurred_at)
+        elif isinstance(event, CareTeamMemberEnded):
+            self.members.pop(event.member_id, None)
+
+    def assign(
+        self, stamp: Stamp, *, member_id: str, role: Role, occurred_at: datetime | None
+    ) -> None:
+        member_id = member_id.strip()
+        if role not in TEAM_ROLES:
+            roles = ", ".join(sorted(r.value for r in TEAM_ROLES))
+            raise InvalidInput("role", "care-team-role", f"a care team member is one of: {roles}")
+        current = self.members.get(member_id)
+        if current is not None:
+            raise RuleViolation(
+                "memberId",
+                "one-membership",
+                f"{member_id} is already on this care team as {current.role.value} since "
+                f"{current.since.isoformat()}; end that membership first",
+            )
+        self.record(
+            stamp.event(
+                CareTeamMemberAssigned, self.client_id, occurred_at, member_id=member_id, role=role
+            )
+        )
+
+    def end(
+        self, stamp: Stamp, *, member_id: str, reason: str, occurred_at: datetime | None
+    ) -> None:
+        current = self.members.get(member_id.strip())
+        if current is None:
+            raise NotFound(
+                "memberId", "current-member", f"{member_id} is not on this client's care team"
+            )
+        if occurred_at is not None and occurred_at < current.since:
+            raise InvalidInput(
+                "occurredAt",
+                "end-after-start",
+                f"the membership started {current.since.isoformat()}; it cannot end before",
+            )
+        self.record(
+            stamp.event(
+                CareTeamMemberEnded,
+                self.client_id,
+                occurred_at,
+                member_id=member_id.strip(),
+                role=current.role,
+                reason=reason.strip(),
+            )
+        )

@@ -1,0 +1,103 @@
+"""Commands that record how a client is doing, each with the alerts it raises.
+
+Ids are drawn when the command is built, so a retry after a conflict records the same ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TypeVar
+from uuid import UUID, uuid4
+
+from carecoord.events import CareEvent
+from carecoord.events.checkins import AnalyteFinding, Instrument, ScreenMethod
+from carecoord.services.alerts.raising import with_alerts
+from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
+from carecoord.services.care.record import ClientRecord
+from carecoord.services.checkins.instruments import INSTRUMENTS
+from carecoord.services.checkins.record import CheckIn, CheckInRecord, Vitals
+from carecoord.services.commands import Command, UnitOfWork
+from carecoord.services.stamp import Stamp
+
+E = TypeVar("E", bound=CareEvent)
+
+
+def _on_record(
+    client_id: UUID, rules: AlertRules, decide: Callable[[CheckInRecord], E]
+) -> Command[UUID]:
+    """A command on an enrolled client's check-in record; returns the new event's id."""
+
+    def run(uow: UnitOfWork) -> UUID:
+        uow.get(ClientRecord, client_id).require_enrolled()
+        record = uow.get(CheckInRecord, client_id)
+        return with_alerts(uow, client_id, rules, lambda: decide(record)).event_id
+
+    return run
+
+
+def record_check_in(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    check_in: CheckIn,
+    occurred_at: datetime | None = None,
+    rules: AlertRules = DEFAULT_ALERT_RULES,
+) -> Command[UUID]:
+    checkin_id = uuid4()
+    return _on_record(
+        client_id,
+        rules,
+        lambda record: record.record_check_in(stamp, checkin_id, check_in, occurred_at),
+    )
+
+
+def score_instrument(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    instrument: Instrument,
+    answers: Mapping[str, int],
+    occurred_at: datetime | None = None,
+    rules: AlertRules = DEFAULT_ALERT_RULES,
+) -> Command[UUID]:
+    assessment_id = uuid4()
+    spec = INSTRUMENTS[instrument]
+    return _on_record(
+        client_id,
+        rules,
+        lambda record: record.score_instrument(stamp, assessment_id, spec, answers, occurred_at),
+    )
+
+
+def record_drug_screen(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    method: ScreenMethod,
+    results: Mapping[str, AnalyteFinding],
+    occurred_at: datetime | None = None,
+    rules: AlertRules = DEFAULT_ALERT_RULES,
+) -> Command[UUID]:
+    screen_id = uuid4()
+    return _on_record(
+        client_id,
+        rules,
+        lambda record: record.record_drug_screen(stamp, screen_id, method, results, occurred_at),
+    )
+
+
+def record_vital_signs(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    vitals: Vitals,
+    occurred_at: datetime | None = None,
+    rules: AlertRules = DEFAULT_ALERT_RULES,
+) -> Command[UUID]:
+    vitals_id = uuid4()
+    return _on_record(
+        client_id,
+        rules,
+        lambda record: record.record_vital_signs(stamp, vitals_id, vitals, occurred_at),
+    )

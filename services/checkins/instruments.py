@@ -1,0 +1,271 @@
+"""The standard instruments as data: items, allowed answers, subscales, bands and sources.
+
+Scores are computed here from item-level answers, never taken from the caller. Bands are
+those of shared/design/domain.md section 2; where sources disagree (CIWA-Ar) the table
+names the one it uses. A program changing a band or an item list bumps ``version``, which
+every ``InstrumentScored`` records as ``scoring_version``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from carecoord.events.checkins import Instrument
+from carecoord.services.errors import InvalidInput
+
+PHQ9_SOURCE = "Kroenke 2001; https://www.calcipedia.org/calculators/phq-9-calculator"
+GAD7_SOURCE = "Spitzer 2006, Arch Intern Med 166:1092-7; https://www.mrcpsych.uk/search/label/GAD-7"
+COWS_SOURCE = (
+    "Wesson & Ling 2003, J Psychoactive Drugs 35(2):253-9; "
+    "https://www.mdapp.co/clinical-opiate-withdrawal-scale-cows-calculator-189/"
+)
+CIWA_SOURCE = (
+    "ASAM 2020 guideline example bands; https://eguideline.guidelinecentral.com/i/1254278/2"
+)
+BAM_SOURCE = (
+    "Cacciola et al. 2013, JSAT 44(3):256-63; https://pmc.ncbi.nlm.nih.gov/articles/PMC3602977"
+)
+
+LIKERT_0_3 = frozenset(range(4))
+DAYS_0_30 = frozenset(range(31))
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: str
+    label: str
+    allowed: frozenset[int]
+    scored: bool = True
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """Scores from ``low`` to ``high`` inclusive read as ``label``."""
+
+    low: int
+    high: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentSpec:
+    instrument: Instrument
+    version: str
+    source: str
+    items: tuple[Item, ...]
+    bands: tuple[Band, ...]
+    clinician_rated: bool = False
+    has_total: bool = True
+    subscales: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    banded_on: str = "total"
+    """``total`` or the subscale name the bands read (BAM has no validated total)."""
+
+    def item(self, item_id: str) -> Item | None:
+        return next((i for i in self.items if i.id == item_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    answers: dict[str, int]
+    total: int | None
+    band: str
+    subscales: dict[str, int]
+
+
+def _numbered(labels: tuple[str, ...], allowed: frozenset[int]) -> tuple[Item, ...]:
+    return tuple(Item(str(n), label, allowed) for n, label in enumerate(labels, start=1))
+
+
+def _graded(item_id: str, label: str, *values: int) -> Item:
+    return Item(item_id, label, frozenset(values))
+
+
+PHQ9 = InstrumentSpec(
+    Instrument.PHQ9,
+    "phq9-2001.1",
+    PHQ9_SOURCE,
+    (
+        *_numbered(
+            (
+                "Little interest or pleasure in doing things",
+                "Feeling down, depressed, or hopeless",
+                "Trouble falling or staying asleep, or sleeping too much",
+                "Feeling tired or having little energy",
+                "Poor appetite or overeating",
+                "Feeling bad about yourself",
+                "Trouble concentrating on things",
+                "Moving or speaking slowly, or being fidgety or restless",
+                "Thoughts that you would be better off dead or of hurting yourself",
+            ),
+            LIKERT_0_3,
+        ),
+        Item("10", "How difficult have these problems made things", LIKERT_0_3, False, False),
+    ),
+    (
+        Band(0, 4, "minimal"),
+        Band(5, 9, "mild"),
+        Band(10, 14, "moderate"),
+        Band(15, 19, "moderately severe"),
+        Band(20, 27, "severe"),
+    ),
+)
+
+GAD7 = InstrumentSpec(
+    Instrument.GAD7,
+    "gad7-2006.1",
+    GAD7_SOURCE,
+    _numbered(
+        (
+            "Feeling nervous, anxious, or on edge",
+            "Not being able to stop or control worrying",
+            "Worrying too much about different things",
+            "Trouble relaxing",
+            "Being so restless that it is hard to sit still",
+            "Becoming easily annoyed or irritable",
+            "Feeling afraid, as if something awful might happen",
+        ),
+        LIKERT_0_3,
+    ),
+    (Band(0, 4, "minimal"), Band(5, 9, "mild"), Band(10, 14, "moderate"), Band(15, 21, "severe")),
+)
+
+COWS = InstrumentSpec(
+    Instrument.COWS,
+    "cows-2003.1",
+    COWS_SOURCE,
+    (
+        _graded(
+            "resting_pulse", "Resting pulse (<=80: 0, 81-100: 1, 101-120: 2, >120: 4)", 0, 1, 2, 4
+        ),
+        _graded("sweating", "Sweating", 0, 1, 2, 3, 4),
+        _graded("restlessness", "Restlessness", 0, 1, 3, 5),
+        _graded("pupil_size", "Pupil size", 0, 1, 2, 5),
+        _graded("bone_joint_aches", "Bone or joint aches", 0, 1, 2, 4),
+        _graded("runny_nose_tearing", "Runny nose or tearing", 0, 1, 2, 4),
+        _graded("gi_upset", "GI upset", 0, 1, 2, 3, 5),
+        _graded("tremor", "Tremor", 0, 1, 2, 4),
+        _graded("yawning", "Yawning", 0, 1, 2, 4),
+        _graded("anxiety_irritability", "Anxiety or irritability", 0, 1, 2, 4),
+        _graded("gooseflesh", "Gooseflesh skin", 0, 3, 5),
+    ),
+    (
+        Band(0, 4, "no clinically relevant withdrawal"),
+        Band(5, 12, "mild"),
+        Band(13, 24, "moderate"),
+        Band(25, 36, "moderately severe"),
+        Band(37, 48, "severe"),
+    ),
+    clinician_rated=True,
+)
+
+_CIWA_0_7 = frozenset(range(8))
+CIWA_AR = InstrumentSpec(
+    Instrument.CIWA_AR,
+    "ciwa-ar-asam2020.1",
+    CIWA_SOURCE,
+    (
+        Item("nausea_vomiting", "Nausea and vomiting", _CIWA_0_7),
+        Item("tremor", "Tremor", _CIWA_0_7),
+        Item("paroxysmal_sweats", "Paroxysmal sweats", _CIWA_0_7),
+        Item("anxiety", "Anxiety", _CIWA_0_7),
+        Item("agitation", "Agitation", _CIWA_0_7),
+        Item("tactile_disturbances", "Tactile disturbances", _CIWA_0_7),
+        Item("auditory_disturbances", "Auditory disturbances", _CIWA_0_7),
+        Item("visual_disturbances", "Visual disturbances", _CIWA_0_7),
+        Item("headache", "Headache, fullness in head", _CIWA_0_7),
+        Item("orientation", "Orientation and clouding of sensorium", frozenset(range(5))),
+    ),
+    (Band(0, 9, "mild"), Band(10, 18, "moderate"), Band(19, 67, "severe")),
+    clinician_rated=True,
+)
+
+# Continuous BAM: every scored item is a count of days in the past 30. Item 7 (7A-G, the
+# substances) elaborates item 6 and is not scored; item 17 (satisfaction) is not scored.
+BAM = InstrumentSpec(
+    Instrument.BAM,
+    "bam-2013.1",
+    BAM_SOURCE,
+    (
+        *(
+            Item(str(n), label, DAYS_0_30)
+            for n, label in (
+                (1, "Physical health problems"),
+                (2, "Trouble falling or staying asleep"),
+                (3, "Felt depressed, anxious, angry or very upset"),
+                (4, "Drank alcohol"),
+                (5, "Had 5 or more drinks (4 for women)"),
+                (6, "Used illegal or non-prescribed drugs"),
+                (8, "Strong desire or urges to use"),
+                (9, "Confidence in not using (days confident)"),
+                (10, "Attended self-help meetings"),
+                (11, "Risky situations"),
+                (12, "Religion or spirituality helped recovery"),
+                (13, "Worked, went to school or volunteered"),
+                (14, "Enough income for necessities"),
+                (15, "Serious conflict with family or friends"),
+                (16, "Supportive family or friends"),
+            )
+        ),
+        Item(
+            "17",
+            "Satisfaction with progress toward recovery (0-4)",
+            frozenset(range(5)),
+            scored=False,
+            required=False,
+        ),
+    ),
+    (Band(0, 0, "no use reported"), Band(1, 90, "use reported")),
+    has_total=False,
+    subscales={
+        "use": ("4", "5", "6"),
+        "risk": ("1", "2", "3", "8", "11", "15"),
+        "protective": ("9", "10", "12", "13", "14", "16"),
+    },
+    banded_on="use",
+)
+
+INSTRUMENTS: dict[Instrument, InstrumentSpec] = {
+    spec.instrument: spec for spec in (PHQ9, GAD7, COWS, CIWA_AR, BAM)
+}
+
+
+def score(spec: InstrumentSpec, answers: Mapping[str, int]) -> Scored:
+    """Validate every answer against the item table, then compute total, subscales and band.
+
+    A refusal names the item (``answers.<item>``) and what it accepts.
+    """
+    name = spec.instrument.value
+    for item_id, value in answers.items():
+        item = spec.item(item_id)
+        if item is None:
+            known = ", ".join(i.id for i in spec.items)
+            raise InvalidInput(
+                f"answers.{item_id}",
+                "unknown-item",
+                f"{name} has no item {item_id!r}; items: {known}",
+            )
+        if value not in item.allowed:
+            accepted = ", ".join(map(str, sorted(item.allowed)))
+            raise InvalidInput(
+                f"answers.{item_id}",
+                "answer-out-of-range",
+                f"{name} item {item_id} ({item.label}) accepts {accepted}, not {value}",
+            )
+    missing = [i for i in spec.items if i.required and i.id not in answers]
+    if missing:
+        raise InvalidInput(
+            f"answers.{missing[0].id}",
+            "instrument-incomplete",
+            f"{name} is incomplete: answer item(s) {', '.join(i.id for i in missing)}",
+        )
+    scored = {i.id for i in spec.items if i.scored}
+    total = sum(v for k, v in answers.items() if k in scored) if spec.has_total else None
+    subscales = {
+        sub: sum(answers[item] for item in members) for sub, members in spec.subscales.items()
+    }
+    banded = total if spec.banded_on == "total" else subscales[spec.banded_on]
+    assert banded is not None, "an instrument without a total bands on a subscale"
+    band = next(b.label for b in spec.bands if b.low <= banded <= b.high)
+    return Scored(dict(answers), total, band, subscales)

@@ -1,0 +1,221 @@
+"""The check-in record aggregate: one client's check-ins, instruments, screens and vitals.
+
+State keeps only what later decisions read: the craving series, which the craving-rise
+alert compares against the client's own baseline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import ClassVar
+from uuid import UUID
+
+from carecoord.events import CareEvent, Role
+from carecoord.events.checkins import (
+    AnalyteFinding,
+    CheckInRecorded,
+    DrugScreenResulted,
+    InstrumentScored,
+    ReportSource,
+    ScreenMethod,
+    VitalSignsRecorded,
+)
+from carecoord.services.aggregate import Aggregate
+from carecoord.services.checkins.analytes import analyte
+from carecoord.services.checkins.instruments import InstrumentSpec, score
+from carecoord.services.errors import Forbidden, InvalidInput
+from carecoord.services.stamp import Stamp
+
+SOURCE_BY_ROLE: dict[Role, ReportSource] = {
+    Role.CLIENT: ReportSource.SELF_REPORT,
+    Role.PEER_SUPPORTER: ReportSource.PEER_SUPPORTER,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    event_id: UUID
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIn:
+    """What a check-in reports; every field optional, at least one given."""
+
+    craving: int | None = None
+    mood: int | None = None
+    sleep_hours: Decimal | None = None
+    sleep_quality: int | None = None
+    side_effects: tuple[str, ...] = ()
+    substance_use: bool | None = None
+    substances: tuple[str, ...] = ()
+    note: str = ""
+
+    def empty(self) -> bool:
+        measures = (self.craving, self.mood, self.sleep_hours, self.sleep_quality)
+        return (
+            all(m is None for m in measures)
+            and self.substance_use is None
+            and not self.side_effects
+            and not self.note.strip()
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Vitals:
+    qtc_ms: int | None = None
+    pulse_bpm: int | None = None
+    systolic_mmhg: int | None = None
+    diastolic_mmhg: int | None = None
+    respiratory_rate: int | None = None
+    spo2_percent: int | None = None
+
+
+class CheckInRecord(Aggregate):
+    context: ClassVar[str] = "checkins"
+
+    def __init__(self, client_id: UUID) -> None:
+        super().__init__(client_id)
+        self.cravings: list[Reading] = []
+
+    def apply(self, event: CareEvent) -> None:
+        if isinstance(event, CheckInRecorded) and event.craving is not None:
+            self.cravings.append(Reading(event.event_id, event.craving))
+
+    def record_check_in(
+        self, stamp: Stamp, checkin_id: UUID, given: CheckIn, occurred_at: datetime | None
+    ) -> CheckInRecorded:
+        self._require_reporter(stamp)
+        if given.empty():
+            raise InvalidInput(
+                "input",
+                "empty-check-in",
+                "a check-in needs at least one of craving, mood, sleep, side effects,"
+                " substance use or a note",
+            )
+        if given.substances and not given.substance_use:
+            raise InvalidInput(
+                "substances",
+                "substances-without-use",
+                "substances are named only when use is reported",
+            )
+        event = stamp.event(
+            CheckInRecorded,
+            self.client_id,
+            occurred_at,
+            checkin_id=checkin_id,
+            source=source_of(stamp),
+            craving=given.craving,
+            mood=given.mood,
+            sleep_hours=given.sleep_hours,
+            sleep_quality=given.sleep_quality,
+            side_effects=_cleaned(given.side_effects),
+            substance_use=given.substance_use,
+            substances=_cleaned(given.substances),
+            note=given.note.strip(),
+        )
+        self.record(event)
+        return event
+
+    def score_instrument(
+        self,
+        stamp: Stamp,
+        assessment_id: UUID,
+        spec: InstrumentSpec,
+        answers: Mapping[str, int],
+        occurred_at: datetime | None,
+    ) -> InstrumentScored:
+        self._require_reporter(stamp)
+        if spec.clinician_rated and stamp.actor.role in SOURCE_BY_ROLE:
+            raise Forbidden(
+                "instrument",
+                "clinician-rated",
+                f"{spec.instrument.value} is clinician-rated: a nurse, prescriber or therapist"
+                " records it",
+            )
+        scored = score(spec, answers)
+        event = stamp.event(
+            InstrumentScored,
+            self.client_id,
+            occurred_at,
+            assessment_id=assessment_id,
+            instrument=spec.instrument,
+            source=source_of(stamp),
+            answers=scored.answers,
+            total=scored.total,
+            band=scored.band,
+            banded_on=spec.banded_on,
+            subscales=scored.subscales,
+            scoring_version=spec.version,
+        )
+        self.record(event)
+        return event
+
+    def record_drug_screen(
+        self,
+        stamp: Stamp,
+        screen_id: UUID,
+        method: ScreenMethod,
+        results: Mapping[str, AnalyteFinding],
+        occurred_at: datetime | None,
+    ) -> DrugScreenResulted:
+        """``results`` is keyed by the analyte name as given, for errors that name it."""
+        if not results:
+            raise InvalidInput(
+                "results", "no-results", "a drug screen reports at least one analyte"
+            )
+        findings: dict[str, AnalyteFinding] = {}
+        for n, (given, finding) in enumerate(results.items()):
+            name = analyte(given, f"results.{n}.analyte")
+            if name in findings:
+                raise InvalidInput(
+                    f"results.{n}.analyte", "duplicate-analyte", f"{name} is reported twice"
+                )
+            findings[name] = finding.model_copy(update={"analyte": name})
+        event = stamp.event(
+            DrugScreenResulted,
+            self.client_id,
+            occurred_at,
+            screen_id=screen_id,
+            method=method,
+            results=tuple(findings.values()),
+        )
+        self.record(event)
+        return event
+
+    def record_vital_signs(
+        self, stamp: Stamp, vitals_id: UUID, vitals: Vitals, occurred_at: datetime | None
+    ) -> VitalSignsRecorded:
+        measures = {k: getattr(vitals, k) for k in Vitals.__slots__}
+        if all(v is None for v in measures.values()):
+            raise InvalidInput("input", "no-vital-signs", "give at least one vital sign or QTc")
+        if (vitals.systolic_mmhg is None) != (vitals.diastolic_mmhg is None):
+            raise InvalidInput(
+                "diastolicMmhg",
+                "blood-pressure-pair",
+                "blood pressure needs both systolic and diastolic",
+            )
+        event = stamp.event(
+            VitalSignsRecorded, self.client_id, occurred_at, vitals_id=vitals_id, **measures
+        )
+        self.record(event)
+        return event
+
+    def _require_reporter(self, stamp: Stamp) -> None:
+        """A client reports only about themself."""
+        actor = stamp.actor
+        if actor.role is Role.CLIENT and actor.id != str(self.client_id):
+            raise Forbidden(
+                "clientId", "own-record-only", "a client records check-ins only about themself"
+            )
+
+
+def source_of(stamp: Stamp) -> ReportSource:
+    return SOURCE_BY_ROLE.get(stamp.actor.role, ReportSource.CLINICIAN)
+
+
+def _cleaned(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))

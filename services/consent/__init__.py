@@ -1,0 +1,1 @@
+"""A client's Part 2 disclosure record: consents, emergency access and disclosures."""

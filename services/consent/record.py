@@ -1,0 +1,191 @@
+"""The consent record aggregate: one client's consents, emergency accesses and disclosures.
+
+A disclosure is checked against the consents in force when it is recorded, so the two live
+in one aggregate: a revocation and a disclosure racing each other cannot both succeed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import ClassVar
+from uuid import UUID
+
+from carecoord.events import CareEvent, Kind, Role
+from carecoord.events.access import BreakGlassUsed, DisclosureRecorded
+from carecoord.events.consent import ConsentRecorded, ConsentRevoked, Recipient
+from carecoord.services.aggregate import Aggregate
+from carecoord.services.consent.notice import REDISCLOSURE_NOTICE
+from carecoord.services.errors import Forbidden, InvalidInput, NotFound, RuleViolation
+from carecoord.services.policy import BREAK_GLASS_WINDOW, MAY_BREAK_GLASS, POLICY_VERSION
+from carecoord.services.stamp import Stamp
+
+
+@dataclass(slots=True)
+class Consent:
+    recipients: tuple[Recipient, ...]
+    kinds: frozenset[Kind]
+    expires_at: datetime | None
+    revoked: bool = False
+
+    def in_force(self, now: datetime) -> bool:
+        return not self.revoked and (self.expires_at is None or now < self.expires_at)
+
+    def names(self, recipient: Recipient) -> bool:
+        return any(r.type == recipient.type and r.id == recipient.id for r in self.recipients)
+
+
+class ConsentRecord(Aggregate):
+    context: ClassVar[str] = "consent"
+
+    def __init__(self, client_id: UUID) -> None:
+        super().__init__(client_id)
+        self.consents: dict[UUID, Consent] = {}
+        self.emergencies: dict[UUID, datetime] = {}
+
+    def apply(self, event: CareEvent) -> None:
+        if isinstance(event, ConsentRecorded):
+            self.consents[event.consent_id] = Consent(
+                event.recipients, frozenset(event.data_kinds), event.expires_at
+            )
+        elif isinstance(event, ConsentRevoked):
+            self.consents[event.consent_id].revoked = True
+        elif isinstance(event, BreakGlassUsed):
+            self.emergencies[event.access_id] = event.expires_at
+
+    def record_consent(
+        self,
+        stamp: Stamp,
+        *,
+        consent_id: UUID,
+        recipients: tuple[Recipient, ...],
+        purpose: str,
+        data_kinds: tuple[Kind, ...],
+        expires_at: datetime | None,
+        expiry_event: str,
+        signed_on: date,
+        signed_by: str,
+    ) -> None:
+        kinds = tuple(dict.fromkeys(data_kinds))
+        if Kind.COUNSELING_NOTE in kinds and len(kinds) > 1:
+            raise InvalidInput(
+                "dataKinds",
+                "separate-note-consent",
+                "SUD counseling notes need a consent of their own (42 CFR 2.31(b)); "
+                "record one consent for counseling_note and another for the other kinds",
+            )
+        now = stamp.clock()
+        if expires_at is not None and expires_at <= now:
+            raise InvalidInput("expiresAt", "future-expiry", "expiresAt must be in the future")
+        if signed_on > now.date():
+            raise InvalidInput("signedOn", "signed-not-future", "signedOn cannot be in the future")
+        if consent_id in self.consents:
+            raise RuleViolation("consentId", "new-consent", f"consent {consent_id} exists")
+        self.record(
+            stamp.event(
+                ConsentRecorded,
+                self.client_id,
+                None,
+                consent_id=consent_id,
+                recipients=recipients,
+                purpose=purpose.strip(),
+                data_kinds=kinds,
+                expires_at=expires_at,
+                expiry_event=expiry_event.strip(),
+                signed_on=signed_on,
+                signed_by=signed_by.strip(),
+            )
+        )
+
+    def revoke(self, stamp: Stamp, *, consent_id: UUID, reason: str) -> None:
+        actor = stamp.actor
+        if actor.role is Role.CLIENT and actor.id != str(self.client_id):
+            raise Forbidden("consentId", "own-consent", "a client may revoke only their consents")
+        consent = self.consents.get(consent_id)
+        if consent is None:
+            raise NotFound("consentId", "known-consent", f"this client has no consent {consent_id}")
+        if consent.revoked:
+            raise RuleViolation("consentId", "revoke-once", f"consent {consent_id} is revoked")
+        self.record(
+            stamp.event(
+                ConsentRevoked, self.client_id, None, consent_id=consent_id, reason=reason.strip()
+            )
+        )
+
+    def break_glass(
+        self, stamp: Stamp, *, access_id: UUID, reason: str, on_care_team: bool
+    ) -> None:
+        actor = stamp.actor
+        if actor.role not in MAY_BREAK_GLASS:
+            raise Forbidden("role", "may-break-glass", f"{actor.role.value} may not break glass")
+        if on_care_team:
+            raise RuleViolation(
+                "clientId", "outside-care-team", "you are on this care team; read the record"
+            )
+        expires_at = stamp.clock() + BREAK_GLASS_WINDOW
+        self.record(
+            stamp.event(
+                BreakGlassUsed,
+                self.client_id,
+                None,
+                access_id=access_id,
+                member_id=actor.id,
+                role=actor.role,
+                reason=reason.strip(),
+                expires_at=expires_at,
+                policy_version=POLICY_VERSION,
+            )
+        )
+
+    def record_disclosure(
+        self,
+        stamp: Stamp,
+        *,
+        disclosure_id: UUID,
+        recipient: Recipient,
+        purpose: str,
+        data_kinds: tuple[Kind, ...],
+        description: str,
+        consent_id: UUID | None,
+        break_glass_id: UUID | None,
+    ) -> None:
+        now = stamp.clock()
+        kinds = frozenset(data_kinds)
+        if (consent_id is None) == (break_glass_id is None):
+            raise InvalidInput(
+                "consentId", "one-authority", "name either the consentId or the breakGlassId"
+            )
+        if consent_id is not None:
+            consent = self.consents.get(consent_id)
+            if consent is None or not consent.in_force(now):
+                raise RuleViolation(
+                    "consentId", "consent-in-force", f"consent {consent_id} is not in force"
+                )
+            if not consent.names(recipient):
+                raise RuleViolation(
+                    "recipient", "consent-names-recipient", "the consent does not name them"
+                )
+            if not kinds <= consent.kinds:
+                extra = ", ".join(sorted(k.value for k in kinds - consent.kinds))
+                raise RuleViolation(
+                    "dataKinds", "consent-covers-kinds", f"the consent does not cover: {extra}"
+                )
+        elif break_glass_id is not None and not now < self.emergencies.get(break_glass_id, now):
+            raise RuleViolation(
+                "breakGlassId", "emergency-in-force", f"no emergency access {break_glass_id} now"
+            )
+        self.record(
+            stamp.event(
+                DisclosureRecorded,
+                self.client_id,
+                None,
+                disclosure_id=disclosure_id,
+                recipient=recipient,
+                purpose=purpose.strip(),
+                data_kinds=tuple(sorted(kinds)),
+                description=description.strip(),
+                consent_id=consent_id,
+                break_glass_id=break_glass_id,
+                notice=REDISCLOSURE_NOTICE,
+            )
+        )

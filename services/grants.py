@@ -1,0 +1,105 @@
+"""A reader's standing with a client, loaded from the access read models, and its row filter.
+
+One round trip reads what ``policy.decide`` needs: care-team membership now, consents that
+name the reader and are in force, an open emergency access, the client's program and any
+restrictions on their own view. Times are compared with the database clock, as the
+projections record them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import dict_row
+
+from carecoord.events import Actor, Kind, Role
+from carecoord.projections import break_glass, careteam, consents, restrictions, timeline
+from carecoord.services.policy import (
+    PROGRAM_WIDE,
+    ActiveConsent,
+    Emergency,
+    Grant,
+    Restriction,
+    Standing,
+    decide,
+    program_policy,
+)
+
+# The read models a grant is decided from: a reader waits for them like for the timeline.
+ACCESS_MODELS = (careteam.NAME, consents.NAME, break_glass.NAME, restrictions.NAME)
+
+_STANDING = sql.SQL(
+    """SELECT
+    EXISTS (SELECT 1 FROM {care_team} WHERE client_id = %(client)s AND member_id = %(member)s
+            AND role = %(role)s AND started_at <= now()
+            AND (ended_at IS NULL OR ended_at > now())) AS on_care_team,
+    (SELECT facts->>'program' FROM {timeline} WHERE client_id = %(client)s
+            AND type = 'care.ClientEnrolled' LIMIT 1) AS program,
+    ARRAY(SELECT json_build_object('id', consent_id, 'kinds', data_kinds,
+                                   'expires_at', expires_at)
+          FROM {consents} WHERE client_id = %(client)s AND %(member)s = ANY(member_ids)
+          AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+          ORDER BY position) AS consents,
+    (SELECT json_build_object('id', access_id, 'expires_at', expires_at)
+          FROM {break_glass} WHERE client_id = %(client)s AND member_id = %(member)s
+          AND role = %(role)s AND expires_at > now()
+          ORDER BY expires_at DESC LIMIT 1) AS emergency,
+    ARRAY(SELECT DISTINCT restriction FROM {restrictions} WHERE client_id = %(client)s
+          AND (until IS NULL OR until >= current_date)) AS restrictions"""
+).format(
+    care_team=sql.Identifier(careteam.NAME),
+    timeline=sql.Identifier(timeline.NAME),
+    consents=sql.Identifier(consents.NAME),
+    break_glass=sql.Identifier(break_glass.NAME),
+    restrictions=sql.Identifier(restrictions.NAME),
+)
+
+
+async def standing(conn: AsyncConnection, reader: Actor, client_id: UUID) -> Standing:
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(
+        _STANDING, {"client": client_id, "member": reader.id, "role": reader.role.value}
+    )
+    found = await cur.fetchone()
+    assert found is not None
+    return Standing(
+        on_care_team=found["on_care_team"],
+        is_self=reader.role is Role.CLIENT and reader.id == str(client_id),
+        consents=tuple(_consent(c) for c in found["consents"]),
+        emergency=_emergency(found["emergency"]),
+        program=program_policy(found["program"]),
+        restrictions=frozenset(Restriction(r) for r in found["restrictions"]),
+    )
+
+
+async def grant_for(conn: AsyncConnection, reader: Actor, client_id: UUID) -> Grant:
+    """What ``reader`` may see of ``client_id`` now; Forbidden says what would allow it."""
+    if reader.role in PROGRAM_WIDE:
+        return decide(reader.role, Standing())
+    return decide(reader.role, await standing(conn, reader, client_id))
+
+
+def visible(grant: Grant, reader: Actor) -> tuple[sql.Composable, list[Any]]:
+    """A WHERE clause over timeline rows that keeps what ``grant`` shows ``reader``."""
+    return (
+        sql.SQL("(kind = ANY(%s) OR (kind = ANY(%s) AND actor_id = %s))"),
+        [sorted(grant.kinds), sorted(grant.authored), reader.id],
+    )
+
+
+def _consent(raw: dict[str, Any]) -> ActiveConsent:
+    expires = raw["expires_at"]
+    return ActiveConsent(
+        UUID(raw["id"]),
+        frozenset(Kind(k) for k in raw["kinds"]),
+        datetime.fromisoformat(expires) if expires else None,
+    )
+
+
+def _emergency(raw: dict[str, Any] | None) -> Emergency | None:
+    if raw is None:
+        return None
+    return Emergency(UUID(raw["id"]), datetime.fromisoformat(raw["expires_at"]))

@@ -1,0 +1,470 @@
+"""Dispensing decisions: observed doses, doses not given, replacements, take-homes, guest
+dosing, and the missed-dose rule's events.
+
+The invariants, checked against the record in the same transaction that records: no
+dose against an order that is not active on that day (held, discontinued, replaced, not
+yet started, ended, or the client guest dosing elsewhere); no more than the prescribed
+amount per slot and per day; one dose per slot (an observed dose or a take-home bottle);
+take-home supply within the client's eligibility and the program's cap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+from carecoord.events.medication import (
+    Dispensing,
+    DoseAdministered,
+    DoseMissed,
+    DoseNotGiven,
+    GuestDosingArranged,
+    GuestDosingEnded,
+    NotGivenReason,
+    OrderHeld,
+    TakeHomeBottle,
+    TakeHomeDispensed,
+)
+from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.medication.formulary import Medication
+from carecoord.services.medication.missed import missed_days
+from carecoord.services.medication.orders import Order, Status
+from carecoord.services.medication.record import MedicationRecord
+from carecoord.services.medication.rules import MedicationRules
+from carecoord.services.medication.take_homes import day_in_treatment, supply_days
+from carecoord.services.stamp import Stamp
+
+
+@dataclass(frozen=True, slots=True)
+class Bottle:
+    bottle: str
+    lot: str
+
+
+def administer(
+    record: MedicationRecord,
+    stamp: Stamp,
+    rules: MedicationRules,
+    *,
+    dose_id: UUID,
+    order_id: UUID,
+    amount: Decimal,
+    dosage_form: str,
+    slot: int,
+    given_at: datetime,
+    lot: str = "",
+    bottle: str = "",
+) -> None:
+    order = record.order(order_id)
+    drug = rules.formulary.lookup(order.medication)
+    day = given_at.date()
+    if amount <= 0:
+        raise InvalidInput("amount", "positive-dose", f"amount must be above 0, got {amount}")
+    _check_slot(order, slot)
+    _check_form(drug, dosage_form)
+    _check_active(record, order, day)
+    _check_free(order, day, slot)
+    per_slot = order.per_slot(day)
+    if amount > per_slot:
+        raise RuleViolation(
+            "amount",
+            "prescribed-amount",
+            f"at most {per_slot} {order.unit} per dose is prescribed on {day}, got {amount}",
+        )
+    given = order.given_amount(day)
+    if given + amount > order.dose_on(day):
+        raise RuleViolation(
+            "amount",
+            "daily-amount",
+            f"{given} of {order.dose_on(day)} {order.unit} prescribed for {day} were already"
+            f" given; at most {order.dose_on(day) - given} {order.unit} more",
+        )
+    record.record(
+        stamp.event(
+            DoseAdministered,
+            record.client_id,
+            given_at,
+            **_dispensed(order, drug, dosage_form),
+            dose_id=dose_id,
+            amount=amount,
+            slot=slot,
+            day=day,
+            lot=lot,
+            bottle=bottle,
+        )
+    )
+
+
+def replace_dose(
+    record: MedicationRecord,
+    stamp: Stamp,
+    rules: MedicationRules,
+    *,
+    dose_id: UUID,
+    order_id: UUID,
+    replaces_dose_id: UUID,
+    amount: Decimal,
+    dosage_form: str,
+    reason: str,
+    given_at: datetime,
+    lot: str = "",
+    bottle: str = "",
+) -> None:
+    """A dose spilled or vomited is replaced, linked to the original, on the same day."""
+    order = record.order(order_id)
+    drug = rules.formulary.lookup(order.medication)
+    if not reason.strip():
+        raise InvalidInput(
+            "reason", "replacement-reason", "say why the dose is replaced (spilled, vomited, ...)"
+        )
+    _check_form(drug, dosage_form)
+    original = order.amounts.get(replaces_dose_id)
+    if original is None or replaces_dose_id in order.replaced.values():
+        raise NotFound(
+            "replacesDoseId",
+            "unknown-dose",
+            f"order {order_id} has no original dose {replaces_dose_id}",
+        )
+    if replaces_dose_id in order.replaced:
+        raise RuleViolation(
+            "replacesDoseId",
+            "one-replacement",
+            f"dose {replaces_dose_id} was already replaced by {order.replaced[replaces_dose_id]}",
+        )
+    day, original_amount = original
+    if given_at.date() != day:
+        raise RuleViolation(
+            "givenAt",
+            "replace-same-day",
+            f"a replacement is given on the day of the original ({day})",
+        )
+    if amount <= 0 or amount > original_amount:
+        raise InvalidInput(
+            "amount",
+            "replacement-amount",
+            f"a replacement is above 0 and at most {original_amount}",
+        )
+    _check_active(record, order, day)
+    slot = next(s for (d, s), d_id in order.given.items() if d_id == replaces_dose_id and d == day)
+    record.record(
+        stamp.event(
+            DoseAdministered,
+            record.client_id,
+            given_at,
+            **_dispensed(order, drug, dosage_form),
+            dose_id=dose_id,
+            amount=amount,
+            slot=slot,
+            day=day,
+            lot=lot,
+            bottle=bottle,
+            replaces_dose_id=replaces_dose_id,
+            replacement_reason=reason.strip(),
+        )
+    )
+
+
+def not_given(
+    record: MedicationRecord,
+    stamp: Stamp,
+    *,
+    order_id: UUID,
+    slot: int,
+    reason: NotGivenReason,
+    note: str,
+    occurred_at: datetime,
+) -> None:
+    order = record.order(order_id)
+    _check_slot(order, slot)
+    day = occurred_at.date()
+    _check_free(order, day, slot)
+    record.record(
+        stamp.event(
+            DoseNotGiven,
+            record.client_id,
+            occurred_at,
+            order_id=order_id,
+            medication=order.medication,
+            day=day,
+            slot=slot,
+            reason=reason,
+            note=note,
+        )
+    )
+
+
+def dispense_take_home(
+    record: MedicationRecord,
+    stamp: Stamp,
+    rules: MedicationRules,
+    *,
+    program: str,
+    dispense_id: UUID,
+    order_id: UUID,
+    first_day: date,
+    days: int,
+    dosage_form: str,
+    bottles: tuple[Bottle, ...],
+    handed_over_at: datetime,
+) -> None:
+    order = record.order(order_id)
+    drug = rules.formulary.lookup(order.medication)
+    today = handed_over_at.date()
+    if days < 1:
+        raise InvalidInput("days", "positive-days", f"days must be at least 1, got {days}")
+    if first_day < today:
+        raise InvalidInput(
+            "firstDay", "take-home-future", f"take-homes cover {today} or later, not {first_day}"
+        )
+    _check_form(drug, dosage_form)
+    covered = [first_day + timedelta(days=n) for n in range(days)]
+    doses = [(day, slot) for day in covered if order.due_on(day) for slot in order.slots()]
+    if len(bottles) != len(doses):
+        raise InvalidInput(
+            "bottles",
+            "one-bottle-per-dose",
+            f"{len(doses)} doses fall between {covered[0]} and {covered[-1]}:"
+            f" give {len(doses)} bottles",
+        )
+    for day, slot in doses:
+        _check_active(record, order, day)
+        _check_free(order, day, slot)
+    if record.first_dose_day is None:
+        raise RuleViolation(
+            "orderId",
+            "treatment-started",
+            "take-homes start after the first observed dose; none is recorded yet",
+        )
+    after = supply_days(record.take_home_days() | {day for day, _ in doses}, today)
+    eligible = record.eligibility.max_days if record.eligibility else 0
+    if after > eligible:
+        basis = (
+            f"determined {record.eligibility.determined_at:%Y-%m-%d} by {record.eligibility.by}"
+            if record.eligibility
+            else "no eligibility has been determined"
+        )
+        raise RuleViolation(
+            "days",
+            "take-home-eligibility",
+            f"the client may hold up to {eligible} days of take-homes ({basis});"
+            f" this would make {after}",
+        )
+    schedule = rules.take_homes.schedule_for(program)
+    treatment_day = day_in_treatment(record.first_dose_day, today)
+    cap = schedule.cap(treatment_day)
+    if after > cap:
+        raise RuleViolation(
+            "days",
+            "take-home-cap",
+            f"on day {treatment_day} of treatment the cap ({schedule.id},"
+            f" version {schedule.version})"
+            f" allows up to {cap} days of take-home supply; this would make {after}",
+        )
+    record.record(
+        stamp.event(
+            TakeHomeDispensed,
+            record.client_id,
+            handed_over_at,
+            **_dispensed(order, drug, dosage_form),
+            dispense_id=dispense_id,
+            bottles=tuple(
+                TakeHomeBottle(
+                    day=day, slot=slot, amount=order.per_slot(day), bottle=b.bottle, lot=b.lot
+                )
+                for (day, slot), b in zip(doses, bottles, strict=True)
+            ),
+            days_covered=days,
+            day_in_treatment=treatment_day,
+            cap_days=cap,
+            cap_rule=schedule.id,
+            cap_rule_version=schedule.version,
+        )
+    )
+
+
+def arrange_guest_dosing(
+    record: MedicationRecord,
+    stamp: Stamp,
+    *,
+    guest_dosing_id: UUID,
+    site: str,
+    start: date,
+    end: date,
+    occurred_at: datetime | None = None,
+) -> None:
+    if end < start:
+        raise InvalidInput("end", "end-after-start", f"end {end} is before start {start}")
+    for other in record.guest_dosing.values():
+        if other.start <= end and start <= other.end:
+            raise RuleViolation(
+                "start",
+                "one-guest-site",
+                f"the client already guest doses at {other.site} from {other.start} to {other.end}",
+            )
+    record.record(
+        stamp.event(
+            GuestDosingArranged,
+            record.client_id,
+            occurred_at,
+            guest_dosing_id=guest_dosing_id,
+            site=site,
+            start=start,
+            end=end,
+        )
+    )
+
+
+def end_guest_dosing(
+    record: MedicationRecord,
+    stamp: Stamp,
+    *,
+    guest_dosing_id: UUID,
+    ended_on: date,
+    reason: str,
+    occurred_at: datetime | None = None,
+) -> None:
+    guest = record.guest_dosing.get(guest_dosing_id)
+    if guest is None:
+        raise NotFound(
+            "guestDosingId", "unknown-guest-dosing", f"no guest dosing {guest_dosing_id}"
+        )
+    if not guest.start <= ended_on <= guest.end:
+        raise RuleViolation(
+            "endedOn",
+            "within-guest-period",
+            f"guest dosing runs from {guest.start} to {guest.end}; end it within that",
+        )
+    record.record(
+        stamp.event(
+            GuestDosingEnded,
+            record.client_id,
+            occurred_at,
+            guest_dosing_id=guest_dosing_id,
+            site=guest.site,
+            ended_on=ended_on,
+            reason=reason,
+        )
+    )
+
+
+def record_missed(
+    record: MedicationRecord, stamp: Stamp, rules: MedicationRules, today: date
+) -> int:
+    """Record every new missed dosing day before ``today``; hold where the rule says so."""
+    recorded = 0
+    for order in list(record.orders.values()):
+        if order.status not in (Status.ACTIVE, Status.ON_HOLD):
+            continue
+        away = lambda day: record.away_on(day) is not None  # noqa: E731
+        for missed in missed_days(order, today, away=away, rule=rules.missed):
+            facts = {"order_id": order.order_id, "medication": order.medication}
+            record.record(
+                stamp.event(
+                    DoseMissed,
+                    record.client_id,
+                    None,
+                    **facts,
+                    day=missed.day,
+                    consecutive_days=missed.consecutive_days,
+                    rule_id=rules.missed.id,
+                    rule_version=rules.missed.version,
+                )
+            )
+            recorded += 1
+            if missed.hold:
+                record.record(
+                    stamp.event(
+                        OrderHeld,
+                        record.client_id,
+                        None,
+                        **facts,
+                        reason=f"{missed.consecutive_days} consecutive dosing days missed;"
+                        " a prescriber must assess",
+                        rule_id=rules.missed.id,
+                        rule_version=rules.missed.version,
+                    )
+                )
+    return recorded
+
+
+def _check_slot(order: Order, slot: int) -> None:
+    if slot not in order.slots():
+        raise InvalidInput(
+            "slot",
+            "scheduled-slot",
+            f"slot must be between 1 and {order.schedule.times_per_day}, got {slot}",
+        )
+
+
+def _check_form(drug: Medication, dosage_form: str) -> None:
+    if dosage_form not in drug.forms:
+        raise InvalidInput(
+            "dosageForm", "formulary-form", f"{drug.name} forms: {', '.join(drug.forms)}"
+        )
+
+
+def _check_active(record: MedicationRecord, order: Order, day: date) -> None:
+    """Refuse unless the order may be dispensed at this window on ``day``, saying why not."""
+    if order.dispensing is not Dispensing.CLINIC:
+        raise RuleViolation(
+            "orderId",
+            "clinic-dispensed",
+            f"{order.medication} is filled by a pharmacy, not dispensed here",
+        )
+    if order.status in (Status.STOPPED, Status.ENTERED_IN_ERROR):
+        raise RuleViolation(
+            "orderId", "order-active", f"order is {order.status.value} {order.stopped_reason}"
+        )
+    if order.hold is not None:
+        hold = order.hold
+        raise RuleViolation(
+            "orderId",
+            "order-active",
+            f"order is on hold since {hold.since:%Y-%m-%d %H:%M}, placed by {hold.by}"
+            f" ({hold.reason});"
+            " a prescriber must resume it",
+        )
+    if not order.in_period(day):
+        until = f" to {order.end}" if order.end else ""
+        replaced = f" (replaced by order {order.replaced_by})" if order.replaced_by else ""
+        raise RuleViolation(
+            "orderId",
+            "order-active",
+            f"order is active from {order.start}{until}{replaced}, not on {day}",
+        )
+    if not order.due_on(day):
+        raise RuleViolation(
+            "orderId",
+            "dosing-day",
+            f"order is dosed every {order.schedule.every_days} days from {order.start};"
+            f" {day} is not a dosing day",
+        )
+    away = record.away_on(day)
+    if away is not None:
+        raise RuleViolation(
+            "orderId",
+            "guest-dosing",
+            f"the client doses at {away.site} from {away.start} to {away.end}, not here on {day}",
+        )
+
+
+def _check_free(order: Order, day: date, slot: int) -> None:
+    taken = order.filled(day, slot)
+    if taken is not None:
+        raise RuleViolation(
+            "slot", "one-dose-per-slot", f"slot {slot} on {day} is already covered (by {taken})"
+        )
+
+
+def _dispensed(order: Order, drug: Medication, dosage_form: str) -> dict[str, object]:
+    """The DEA log fields every dispensing event carries (21 CFR 1304.24)."""
+    return {
+        "order_id": order.order_id,
+        "medication": order.medication,
+        "unit": order.unit,
+        "dosage_form": dosage_form,
+        "strength": drug.forms[dosage_form],
+        "dea_schedule": drug.dea_schedule,
+    }

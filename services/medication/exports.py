@@ -1,0 +1,29 @@
+"""Program-wide medication exports (DEA dispensing log, lot ledger): who may take them and
+how they are rendered. They name clients by id only; identity stays behind 42 CFR Part 2."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from carecoord.events import Actor, Role
+from carecoord.services.errors import Forbidden
+
+MAY_EXPORT = frozenset({Role.AUDITOR, Role.PRESCRIBER, Role.NURSE})
+"""DEA inspectors (auditor role), the medical director and the dispensing staff."""
+
+
+def require_exporter(actor: Actor, what: str) -> None:
+    if actor.role not in MAY_EXPORT:
+        roles = ", ".join(sorted(r.value for r in MAY_EXPORT))
+        raise Forbidden("role", "role-may-export", f"the {what} is for: {roles}")
+
+
+def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(["" if value is None else str(value) for value in row] for row in rows)
+    return out.getvalue()

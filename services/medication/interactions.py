@@ -1,0 +1,162 @@
+"""The interaction and contraindication rule table, and the check over a medication picture.
+
+Rules match drug classes (``formulary.py``), not single drugs, so a program that adds a
+medication with the right classes gets the checks for free. Each rule carries its source
+(from the domain reference, section 5) and a version that every finding records, so a
+replay shows which rule fired and why. A program extends or overrides rules by id.
+
+FDA expects the opioid + benzodiazepine pair to be managed, not blocked (2017 safety
+communication): it is high severity, needs an acknowledgement, and is never a hard stop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from uuid import UUID
+
+from carecoord.events.medication import Severity
+
+FDA_OPIOID_BENZO = (
+    "https://www.fda.gov/drugs/drug-safety-and-availability/fda-drug-safety-communication-fda-"
+    "urges-caution-about-withholding-opioid-addiction-medications"
+)
+FDA_GABAPENTINOIDS = (
+    "https://fda.gov/drugs/drug-safety-and-availability/fda-warns-about-serious-breathing-"
+    "problems-seizure-and-nerve-pain-medicines-gabapentin-neurontin"
+)
+FDA_SEROTONIN = (
+    "https://www.fda.gov/drugs/drug-safety-and-availability/fda-drug-safety-communication-fda-"
+    "warns-about-several-safety-issues-opioid-pain-medicines-requires"
+)
+VIVITROL_LABEL = "https://globalrph.com/rx-list/vivitrol-drug"
+METHADONE_LABEL = "https://www.pdr.net/drug-summary/Diskets-methadone-hydrochloride-3463"
+KRANTZ_2009 = "https://pubmed.ncbi.nlm.nih.gov/19153406/"
+ONC_LIST = "https://pmc.ncbi.nlm.nih.gov/articles/PMC9218784/table/T4 (Phansalkar 2012)"
+LEAVITT = "https://docslib.org/doc/4880433/methadone-drug-interactions-page-2"
+BUPRENORPHINE_LABEL = "https://www.pdr.net/drug-summary/Suboxone-buprenorphine-naloxone-1292"
+DISULFIRAM_LABEL = "https://globalrph.com/rx-list/antabuse-drug"
+DISULFIRAM_METRONIDAZOLE = "https://www.glowm.com/resources/glowm/cd/pages/drugs/d053.html"
+DISULFIRAM_WARFARIN = "https://medicaldictionary.top/?p=11962"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A pair of drug classes that must not meet silently."""
+
+    id: str
+    version: str
+    severity: Severity
+    classes_a: frozenset[str]
+    classes_b: frozenset[str]
+    risk: str
+    source: str
+    hard_stop: bool = False
+
+    def matches(self, first: frozenset[str], second: frozenset[str]) -> bool:
+        return bool(
+            (self.classes_a & first and self.classes_b & second)
+            or (self.classes_a & second and self.classes_b & first)
+        )
+
+
+def _rule(id: str, severity: Severity, a: str, b: str, risk: str, source: str,
+          *, hard_stop: bool = False, version: str = "1") -> Rule:  # fmt: skip
+    return Rule(id, version, severity, frozenset(a.split()), frozenset(b.split()), risk, source,
+                hard_stop)  # fmt: skip
+
+
+HIGH, MODERATE = Severity.HIGH, Severity.MODERATE
+
+DEFAULT_RULES: tuple[Rule, ...] = (
+    _rule("opioid-cns-depressant", HIGH, "opioid", "benzodiazepine cns_depressant",
+          "profound sedation, respiratory depression, coma, death; manage, do not withhold MAT",
+          FDA_OPIOID_BENZO),
+    _rule("opioid-gabapentinoid", MODERATE, "opioid", "gabapentinoid",
+          "serious breathing difficulties, worse with other CNS depressants",
+          FDA_GABAPENTINOIDS),
+    _rule("naltrexone-opioid-agonist", HIGH, "opioid_antagonist", "opioid",
+          "precipitated withdrawal; opioid-free interval of 7-14 days needed; discontinue the"
+          " opioid first", VIVITROL_LABEL, hard_stop=True),
+    _rule("methadone-qt-prolonging", HIGH, "methadone", "qt_prolonging",
+          "additive QTc prolongation, torsades de pointes; check the latest QTc",
+          f"{METHADONE_LABEL} ; {KRANTZ_2009}"),
+    _rule("high-risk-qt-pair", HIGH, "qt_high_risk", "qt_prolonging",
+          "additive QTc prolongation with a high-risk QT-prolonging agent", ONC_LIST),
+    _rule("methadone-cyp3a4-inhibitor", HIGH, "methadone", "cyp3a4_inhibitor",
+          "higher methadone levels: sedation, respiratory depression, QT prolongation", LEAVITT),
+    _rule("methadone-cyp3a4-inducer", MODERATE, "methadone", "cyp3a4_inducer",
+          "lower methadone levels: withdrawal; stopping the inducer later risks overdose",
+          LEAVITT),
+    _rule("buprenorphine-cyp3a4", MODERATE, "buprenorphine", "cyp3a4_inhibitor cyp3a4_inducer",
+          "higher (sedation) or lower (withdrawal) buprenorphine levels", BUPRENORPHINE_LABEL),
+    _rule("opioid-serotonergic", MODERATE, "opioid", "serotonergic",
+          "serotonin syndrome", FDA_SEROTONIN),
+    _rule("opioid-maoi", HIGH, "opioid", "maoi",
+          "serotonin syndrome, opioid toxicity; contraindicated", f"{ONC_LIST} ; {FDA_SEROTONIN}"),
+    _rule("tramadol-ssri-snri", MODERATE, "tramadol", "ssri snri",
+          "serotonin syndrome and a lower seizure threshold", FDA_SEROTONIN),
+    _rule("ssri-maoi", HIGH, "ssri snri", "maoi",
+          "serotonin syndrome; contraindicated, needs a 14-day washout (5 weeks after"
+          " fluoxetine)", ONC_LIST, hard_stop=True),
+    _rule("tca-maoi", HIGH, "tca", "maoi", "serotonin syndrome, hypertensive reactions", ONC_LIST),
+    _rule("stimulant-maoi", HIGH, "stimulant", "maoi", "hypertensive crisis", ONC_LIST),
+    _rule("triptan-maoi", HIGH, "triptan", "maoi", "serotonin syndrome", ONC_LIST),
+    _rule("ramelteon-cyp1a2-inhibitor", HIGH, "ramelteon", "cyp1a2_strong_inhibitor",
+          "large rise in ramelteon exposure, oversedation; contraindicated", ONC_LIST),
+    _rule("disulfiram-alcohol-product", HIGH, "disulfiram", "alcohol_containing",
+          "disulfiram-ethanol reaction: flushing, vomiting, hypotension, arrhythmia",
+          DISULFIRAM_LABEL),
+    _rule("disulfiram-metronidazole", HIGH, "disulfiram", "metronidazole",
+          "acute psychotic or confusional reactions; contraindicated", DISULFIRAM_METRONIDAZOLE,
+          hard_stop=True),
+    _rule("disulfiram-warfarin-phenytoin", MODERATE, "disulfiram", "warfarin phenytoin",
+          "higher warfarin or phenytoin levels: bleeding, phenytoin toxicity",
+          DISULFIRAM_WARFARIN),
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One medication in the client's picture: an order or a statement."""
+
+    id: UUID
+    medication: str
+    classes: frozenset[str]
+    is_statement: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    rule: Rule
+    new: Entry
+    other: Entry
+
+    @property
+    def key(self) -> tuple[str, frozenset[UUID]]:
+        """Identifies a finding: the same rule on the same two entries is found once."""
+        return self.rule.id, frozenset({self.new.id, self.other.id})
+
+    @property
+    def title(self) -> str:
+        return f"{self.new.medication} + {self.other.medication}: {self.rule.risk}"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTable:
+    rules: tuple[Rule, ...] = DEFAULT_RULES
+
+    def extended(self, extra: Iterable[Rule]) -> RuleTable:
+        """The table with ``extra`` rules added; a rule with an existing id replaces it."""
+        by_id = {rule.id: rule for rule in self.rules} | {rule.id: rule for rule in extra}
+        return RuleTable(tuple(by_id.values()))
+
+    def check(self, new: Entry, picture: Iterable[Entry]) -> list[Match]:
+        """Every rule that the new entry meets against each other entry of the picture."""
+        return [
+            Match(rule, new, other)
+            for other in picture
+            if other.id != new.id
+            for rule in self.rules
+            if rule.matches(new.classes, other.classes)
+        ]

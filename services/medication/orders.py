@@ -1,0 +1,106 @@
+"""One order's state as the medication record folds it: schedule, status, what was given.
+
+The schedule arithmetic (is a dose due on a day, how much, which slots) lives here so
+that dispensing, take-homes and missed-dose detection all read it the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from uuid import UUID
+
+from carecoord.events.medication import Dispensing, Schedule, TaperStep
+
+
+class Status(StrEnum):
+    """FHIR MedicationRequest status, as far as the record needs it."""
+
+    ACTIVE = "active"
+    ON_HOLD = "on-hold"
+    STOPPED = "stopped"
+    ENTERED_IN_ERROR = "entered-in-error"
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    since: datetime
+    by: str
+    reason: str
+    rule_id: str
+
+
+@dataclass(slots=True)
+class Order:
+    order_id: UUID
+    medication: str
+    dose: Decimal
+    unit: str
+    route: str
+    schedule: Schedule
+    start: date
+    end: date | None
+    dispensing: Dispensing
+    steps: tuple[TaperStep, ...] = ()
+    prior_order_id: UUID | None = None
+    status: Status = Status.ACTIVE
+    hold: Hold | None = None
+    replaced_by: UUID | None = None
+    stopped_reason: str = ""
+    held_days: list[tuple[date, date | None]] = field(default_factory=list)
+    """Hold periods, [from, to) by day; ``to`` is None while the hold lasts."""
+    given: dict[tuple[date, int], UUID] = field(default_factory=dict)
+    """Observed doses by (day, slot); a replacement does not take a new slot."""
+    amounts: dict[UUID, tuple[date, Decimal]] = field(default_factory=dict)
+    replaced: dict[UUID, UUID] = field(default_factory=dict)
+    take_home: dict[tuple[date, int], UUID] = field(default_factory=dict)
+    missed: set[date] = field(default_factory=set)
+
+    @property
+    def current(self) -> bool:
+        """Part of the medication picture: not stopped, in error or replaced by a new order."""
+        return self.status in (Status.ACTIVE, Status.ON_HOLD) and self.replaced_by is None
+
+    def in_period(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+    def due_on(self, day: date) -> bool:
+        """A dosing day: inside the order's period, on its interval (every N days)."""
+        return self.in_period(day) and (day - self.start).days % self.schedule.every_days == 0
+
+    def held_on(self, day: date) -> bool:
+        return any(start <= day and (end is None or day < end) for start, end in self.held_days)
+
+    def dose_on(self, day: date) -> Decimal:
+        """The daily dose on ``day``: the last taper step begun by then, else the order's dose."""
+        dose = self.dose
+        for step in self.steps:
+            if step.start <= day:
+                dose = step.dose
+        return dose
+
+    def per_slot(self, day: date) -> Decimal:
+        return self.dose_on(day) / self.schedule.times_per_day
+
+    def slots(self) -> range:
+        return range(1, self.schedule.times_per_day + 1)
+
+    def filled(self, day: date, slot: int) -> UUID | None:
+        """The dose or take-home dispense that covers this slot, if any."""
+        return self.given.get((day, slot)) or self.take_home.get((day, slot))
+
+    def dosed_on(self, day: date) -> bool:
+        return any(self.filled(day, slot) for slot in self.slots())
+
+    def given_amount(self, day: date) -> Decimal:
+        """What was consumed at the window on ``day`` (replacements stand in for lost doses)."""
+        total = Decimal(0)
+        for dose_id, (given_day, amount) in self.amounts.items():
+            if given_day == day and dose_id not in self.replaced:
+                total += amount
+        return total
+
+    def previous_due_day(self, day: date) -> date:
+        return day - timedelta(days=self.schedule.every_days)

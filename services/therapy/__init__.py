@@ -1,0 +1,1 @@
+"""Therapy sessions (individual and group), their outcomes and notes."""

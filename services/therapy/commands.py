@@ -1,0 +1,131 @@
+"""Commands on therapy sessions. A group session touches every member's record in one
+transaction: either every member is booked (or has their attendance recorded), or none."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import partial
+from typing import TypeVar
+from uuid import UUID, uuid4
+
+from carecoord.events import CareEvent
+from carecoord.events.therapy import Modality, SessionFormat
+from carecoord.services.alerts.raising import with_alerts
+from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
+from carecoord.services.care.record import ClientRecord
+from carecoord.services.commands import Command, UnitOfWork
+from carecoord.services.errors import InvalidInput
+from carecoord.services.stamp import Stamp
+from carecoord.services.therapy.record import Booking, Outcome, TherapyRecord
+
+MAX_GROUP = 100
+E = TypeVar("E", bound=CareEvent)
+
+
+def _distinct(client_ids: Sequence[UUID], field: str) -> None:
+    if not client_ids:
+        raise InvalidInput(field, "no-clients", "name at least one client")
+    if len(set(client_ids)) != len(client_ids):
+        raise InvalidInput(field, "duplicate-client", "each client appears once")
+    if len(client_ids) > MAX_GROUP:
+        raise InvalidInput(field, "group-too-large", f"at most {MAX_GROUP} clients per session")
+
+
+def _record(uow: UnitOfWork, client_id: UUID) -> TherapyRecord:
+    uow.get(ClientRecord, client_id).require_enrolled()
+    return uow.get(TherapyRecord, client_id)
+
+
+def schedule_session(
+    stamp: Stamp,
+    *,
+    client_ids: Sequence[UUID],
+    modality: Modality,
+    format: SessionFormat,
+    scheduled_for: datetime,
+    planned_minutes: int,
+    clinician_id: str | None = None,
+    occurred_at: datetime | None = None,
+) -> Command[UUID]:
+    session_id = uuid4()
+    _distinct(client_ids, "clientIds")
+    if format is SessionFormat.INDIVIDUAL and len(client_ids) > 1:
+        raise InvalidInput(
+            "clientIds", "individual-session", "an individual session has one client"
+        )
+    booking = Booking(
+        session_id,
+        modality,
+        format,
+        clinician_id or stamp.actor.id,
+        scheduled_for,
+        planned_minutes,
+        len(client_ids),
+    )
+
+    def run(uow: UnitOfWork) -> UUID:
+        records = [_record(uow, client_id) for client_id in client_ids]
+        for record in records:
+            record.schedule(stamp, booking, occurred_at)
+        return session_id
+
+    return run
+
+
+def record_attendance(
+    stamp: Stamp,
+    *,
+    session_id: UUID,
+    attendance: Sequence[tuple[UUID, Outcome]],
+    duration_minutes: int | None = None,
+    reason: str = "",
+    occurred_at: datetime | None = None,
+    rules: AlertRules = DEFAULT_ALERT_RULES,
+) -> Command[UUID]:
+    """How the session went for each client; attended clients share ``duration_minutes``."""
+    _distinct([client_id for client_id, _ in attendance], "attendance")
+
+    def run(uow: UnitOfWork) -> UUID:
+        decided = [
+            (
+                record,
+                record.outcome(
+                    stamp,
+                    session_id,
+                    outcome,
+                    duration_minutes=duration_minutes if outcome is Outcome.ATTENDED else None,
+                    reason=reason,
+                    occurred_at=occurred_at,
+                ),
+            )
+            for record, outcome in ((_record(uow, c), o) for c, o in attendance)
+        ]
+        for record, event in decided:
+            with_alerts(uow, record.client_id, rules, partial(_kept, record, event))
+        return session_id
+
+    return run
+
+
+def _kept(record: TherapyRecord, event: E) -> E:
+    record.record(event)
+    return event
+
+
+def record_session_note(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    session_id: UUID,
+    note: str,
+    counseling: bool = False,
+    occurred_at: datetime | None = None,
+) -> Command[UUID]:
+    def run(uow: UnitOfWork) -> UUID:
+        _record(uow, client_id).record_note(
+            stamp, session_id, note, counseling=counseling, occurred_at=occurred_at
+        )
+        return session_id
+
+    return run

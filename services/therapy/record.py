@@ -1,0 +1,173 @@
+"""The therapy record aggregate: one client's sessions, their outcomes and notes.
+
+A group session is one session per member with the same id, so each client's record
+decides only about their own attendance. State keeps the run of consecutive no-shows, which
+the repeated-no-show alert reads; an attended session ends the run, a late cancellation
+leaves it as it was (the client did call).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID
+
+from carecoord.events import CareEvent
+from carecoord.events.therapy import (
+    CounselingNoteRecorded,
+    Modality,
+    SessionAttended,
+    SessionFormat,
+    SessionLateCancelled,
+    SessionNoShow,
+    SessionNoteRecorded,
+    SessionScheduled,
+)
+from carecoord.services.aggregate import Aggregate
+from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.stamp import Stamp
+
+
+class Outcome(StrEnum):
+    SCHEDULED = "scheduled"
+    ATTENDED = "attended"
+    LATE_CANCELLED = "late_cancelled"
+    NO_SHOW = "no_show"
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """What scheduling a session needs, shared by every member of a group."""
+
+    session_id: UUID
+    modality: Modality
+    format: SessionFormat
+    clinician_id: str
+    scheduled_for: datetime
+    planned_minutes: int
+    group_size: int = 1
+
+
+@dataclass(slots=True)
+class Session:
+    modality: Modality
+    format: SessionFormat
+    scheduled_for: datetime
+    outcome: Outcome = Outcome.SCHEDULED
+
+
+OUTCOME_EVENTS: dict[Outcome, type[SessionAttended | SessionLateCancelled | SessionNoShow]] = {
+    Outcome.ATTENDED: SessionAttended,
+    Outcome.LATE_CANCELLED: SessionLateCancelled,
+    Outcome.NO_SHOW: SessionNoShow,
+}
+
+
+class TherapyRecord(Aggregate):
+    context: ClassVar[str] = "therapy"
+
+    def __init__(self, client_id: UUID) -> None:
+        super().__init__(client_id)
+        self.sessions: dict[UUID, Session] = {}
+        self.no_show_run: list[UUID] = []
+        """Event ids of the consecutive no-shows since the last attended session."""
+
+    def apply(self, event: CareEvent) -> None:
+        if isinstance(event, SessionScheduled):
+            self.sessions[event.session_id] = Session(
+                event.modality, event.format, event.scheduled_for
+            )
+        elif isinstance(event, SessionAttended):
+            self.sessions[event.session_id].outcome = Outcome.ATTENDED
+            self.no_show_run = []
+        elif isinstance(event, SessionLateCancelled):
+            self.sessions[event.session_id].outcome = Outcome.LATE_CANCELLED
+        elif isinstance(event, SessionNoShow):
+            self.sessions[event.session_id].outcome = Outcome.NO_SHOW
+            self.no_show_run.append(event.event_id)
+
+    def schedule(self, stamp: Stamp, booking: Booking, occurred_at: datetime | None) -> None:
+        if booking.session_id in self.sessions:
+            raise RuleViolation(
+                "sessionId", "session-exists", f"session {booking.session_id} is already booked"
+            )
+        self.record(
+            stamp.event(
+                SessionScheduled,
+                self.client_id,
+                occurred_at,
+                session_id=booking.session_id,
+                modality=booking.modality,
+                format=booking.format,
+                clinician_id=booking.clinician_id.strip(),
+                scheduled_for=booking.scheduled_for,
+                planned_minutes=booking.planned_minutes,
+                group_size=booking.group_size,
+            )
+        )
+
+    def outcome(
+        self,
+        stamp: Stamp,
+        session_id: UUID,
+        outcome: Outcome,
+        *,
+        duration_minutes: int | None,
+        reason: str,
+        occurred_at: datetime | None,
+    ) -> SessionAttended | SessionLateCancelled | SessionNoShow:
+        """The event recording how the session went, validated but not yet recorded: a group
+        command checks every member before recording any (``record`` it to keep it)."""
+        session = self.session(session_id)
+        if outcome is Outcome.SCHEDULED:
+            raise InvalidInput(
+                "outcome", "outcome-required", "record attended, late_cancelled or no_show"
+            )
+        if session.outcome is not Outcome.SCHEDULED:
+            raise RuleViolation(
+                "sessionId",
+                "outcome-recorded",
+                f"session {session_id} is already recorded as {session.outcome.value}",
+            )
+        facts: dict[str, object] = {"session_id": session_id, "modality": session.modality}
+        if outcome is Outcome.ATTENDED:
+            if duration_minutes is None:
+                raise InvalidInput(
+                    "durationMinutes", "duration-required", "an attended session needs its length"
+                )
+            facts["duration_minutes"] = duration_minutes
+        elif duration_minutes is not None:
+            raise InvalidInput(
+                "durationMinutes", "duration-unexpected", "only an attended session has a length"
+            )
+        if outcome is Outcome.LATE_CANCELLED:
+            facts["reason"] = reason.strip()
+        return stamp.event(
+            OUTCOME_EVENTS[outcome], self.client_id, occurred_at or session.scheduled_for, **facts
+        )
+
+    def record_note(
+        self,
+        stamp: Stamp,
+        session_id: UUID,
+        note: str,
+        *,
+        counseling: bool,
+        occurred_at: datetime | None,
+    ) -> None:
+        """A session note, or with ``counseling`` a SUD counseling note (restricted kind)."""
+        self.session(session_id)
+        cls = CounselingNoteRecorded if counseling else SessionNoteRecorded
+        self.record(
+            stamp.event(cls, self.client_id, occurred_at, session_id=session_id, note=note.strip())
+        )
+
+    def session(self, session_id: UUID) -> Session:
+        found = self.sessions.get(session_id)
+        if found is None:
+            raise NotFound(
+                "sessionId", "unknown-session", f"the client has no session {session_id}"
+            )
+        return found

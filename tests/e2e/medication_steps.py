@@ -1,0 +1,141 @@
+"""The care team's medication steps through the GraphQL API, for end-to-end tests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from carecoord.events import Role
+from support import Api
+
+RECORDED = "{ id position }"
+ORDERED = (
+    "{ id position findings { rule ruleVersion severity title implicated acknowledgedReason } }"
+)
+
+
+def mutation(input_type: str, name: str, fields: str = RECORDED) -> str:
+    return f"mutation($i: {input_type}!) {{ {name}(input: $i) {fields} }}"
+
+
+ENROLL = mutation("EnrollClientInput", "enrollClient")
+PRESCRIBE = mutation("PrescribeInput", "prescribeMedication", ORDERED)
+CHANGE = mutation("ChangeDoseInput", "changeDose", ORDERED)
+TAPER = mutation("TaperInput", "taperOrder", ORDERED)
+STATEMENT = mutation("MedicationStatementInput", "recordMedicationStatement", ORDERED)
+DOSE = mutation("AdministerDoseInput", "administerDose")
+REPLACE = mutation("ReplaceDoseInput", "replaceDose")
+NOT_GIVEN = mutation("DoseNotGivenInput", "recordDoseNotGiven")
+TAKE_HOME = mutation("TakeHomeInput", "dispenseTakeHome")
+ELIGIBILITY = mutation("TakeHomeEligibilityInput", "determineTakeHomeEligibility")
+HOLD = mutation("OrderActionInput", "holdOrder")
+RESUME = mutation("OrderActionInput", "resumeOrder")
+DISCONTINUE = mutation("OrderActionInput", "discontinueOrder")
+MEDICATIONS = """query($id: UUID!, $atLeast: Int, $history: Boolean! = false) {
+  clientMedications(clientId: $id, atLeast: $atLeast, includeHistory: $history) {
+    orders { id medication status dose timesPerDay start end priorOrderId replacedBy blind
+             steps { start dose } hold { by reason rule } stoppedReason
+             history { type summary recordedBy } }
+    statements { id medication status source }
+    findings { rule ruleVersion severity status title implicated acknowledgedReason }
+  }
+}"""
+DOSING = """query($id: UUID!, $atLeast: Int, $on: Date) {
+  clientDosing(clientId: $id, atLeast: $atLeast, on: $on) {
+    firstDoseDay daysInTreatment takeHomeSupplyDays given missed notGiven takeHomeDoses
+    entries { day slot status medication amount detail recordedBy }
+  }
+}"""
+TIMELINE = """query($id: UUID!, $atLeast: Int) {
+  clientTimeline(clientId: $id, atLeast: $atLeast, first: 500) { nodes { type summary } }
+}"""
+CRITERIA = [
+    "no-active-sud-or-risk-condition",
+    "regular-attendance",
+    "no-serious-behavioral-problems",
+    "no-recent-diversion",
+    "safe-transport-and-storage",
+    "benefit-outweighs-risk",
+]
+DOCTOR, NURSE = "dr-lee", "nurse-kim"
+
+
+def at(day: date, hour: int = 9) -> str:
+    return datetime.combine(day, time(hour)).isoformat() + "Z"
+
+
+class Clinic:
+    """One enrolled client, with a prescriber and a nurse on the care team."""
+
+    def __init__(self, api: Api, client_id: str) -> None:
+        self.api = api
+        self.client_id = client_id
+        self.position = 0
+
+    @classmethod
+    async def enroll(cls, api: Api, name: str, program: str = "OTP") -> Clinic:
+        data = await api.ok(
+            ENROLL, {"i": {"displayName": name, "program": program}}, role=Role.PROGRAM_ADMIN
+        )
+        clinic = cls(api, data["enrollClient"]["id"])
+        await api.join_care_team(clinic.client_id, Role.PRESCRIBER, DOCTOR)
+        clinic.position = await api.join_care_team(clinic.client_id, Role.NURSE, NURSE)
+        return clinic
+
+    async def doctor(self, query: str, **given: Any) -> Any:
+        return await self._do(query, given, Role.PRESCRIBER, DOCTOR)
+
+    async def nurse(self, query: str, **given: Any) -> Any:
+        return await self._do(query, given, Role.NURSE, NURSE)
+
+    async def _do(self, query: str, given: dict[str, Any], role: Role, user: str) -> Any:
+        data = await self.api.ok(
+            query, {"i": {"clientId": self.client_id, **given}}, role=role, user=user
+        )
+        [result] = data.values()
+        self.position = max(self.position, result["position"])
+        return result
+
+    async def refused(self, query: str, role: Role = Role.NURSE, **given: Any) -> dict[str, Any]:
+        user = NURSE if role is Role.NURSE else DOCTOR
+        body = await self.api.gql(
+            query, {"i": {"clientId": self.client_id, **given}}, role=role, user=user
+        )
+        [error] = body["errors"]
+        extensions: dict[str, Any] = error["extensions"]
+        return {"message": error["message"], **extensions}
+
+    async def dose(
+        self, order: str, day: date, amount: str, form: str = "oral solution", **more: Any
+    ) -> str:
+        result = await self.nurse(
+            DOSE,
+            orderId=order,
+            amount=amount,
+            dosageForm=form,
+            givenAt=at(day),
+            lot="LOT-A",
+            **more,
+        )
+        return str(result["id"])
+
+    async def doses(self, order: str, first: date, days: int, amount: str, **more: Any) -> None:
+        for n in range(days):
+            await self.dose(order, first + timedelta(days=n), amount, **more)
+
+    async def read(self, query: str, **variables: Any) -> Any:
+        data = await self.api.ok(
+            query,
+            {"id": self.client_id, "atLeast": self.position, **variables},
+            role=Role.PRESCRIBER,
+            user=DOCTOR,
+        )
+        [result] = data.values()
+        return result
+
+    async def eligible(self, max_days: int, on: date | None = None) -> None:
+        criteria = [{"criterion": c, "met": True} for c in CRITERIA]
+        when = {"occurredAt": at(on, 8)} if on else {}
+        await self.doctor(
+            ELIGIBILITY, maxDays=max_days, criteria=criteria, basis="stable, 2 clean UDS", **when
+        )

@@ -1,0 +1,131 @@
+"""The deployment's access to the broker: compose health checks, and NATS users limited to
+their subjects, checked statically and against a real nats-server running deploy/nats.conf."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import nats
+import pytest
+import yaml
+from nats.js.api import ConsumerConfig, StreamConfig
+
+from carecoord.services.embedded import nats_binary
+
+ROOT = Path(__file__).resolve().parents[2]
+CONF = ROOT / "deploy" / "nats.conf"
+SERVICES = {"postgres", "nats", "api", "relay", "projector"}
+
+
+def test_compose_runs_every_service_with_a_health_check_and_no_secrets() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+
+    assert set(services) >= SERVICES
+    for name in SERVICES:
+        assert services[name].get("healthcheck", {}).get("test"), name
+    for name in ("api", "relay", "projector"):
+        needs = services[name]["depends_on"]
+        assert needs["postgres"]["condition"] == "service_healthy"
+        assert needs["nats"]["condition"] == "service_healthy"
+        env = services[name]["environment"]
+        for secret in ("CARECOORD_JWT_SECRET", "CARECOORD_CIPHER_KEY"):
+            assert env[secret].startswith("${"), f"{name} {secret} must come from the env"
+    assert "./deploy/nats.conf:/etc/nats/nats.conf:ro" in services["nats"]["volumes"]
+
+
+def test_the_subscriber_user_is_limited_in_the_conf() -> None:
+    text = CONF.read_text()
+    subscriber = text[text.index("user: subscriber") :]
+    assert "care.>" not in subscriber.replace("care.checkins.>", "").replace("care.alerts.>", "")
+    assert '"_INBOX.>"' not in subscriber
+    assert "$JS.API.CONSUMER.CREATE.CARE.>" not in subscriber
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[str]:
+    """deploy/nats.conf on free ports (command-line flags override its listen and store)."""
+    port = free_port()
+    env = dict(os.environ, NATS_PASSWORD="carecoord-pw", NATS_SUBSCRIBER_PASSWORD="sub-pw")
+    command = [nats_binary(), "-c", str(CONF), "-a", "127.0.0.1", "-p", str(port)]
+    command += ["-m", "0", "-sd", str(tmp_path)]
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(200):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                break
+            if process.poll() is not None:
+                pytest.fail("nats-server refused deploy/nats.conf")
+            time.sleep(0.02)
+        yield f"nats://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(5)
+
+
+async def test_the_subscriber_reads_its_subjects_and_nothing_else(nats_server: str) -> None:
+    violations: list[str] = []
+
+    async def on_error(error: Exception) -> None:
+        violations.append(str(error))
+
+    own = await nats.connect(nats_server, user="carecoord", password="carecoord-pw")
+    outside = await nats.connect(
+        nats_server,
+        user="subscriber",
+        password="sub-pw",
+        inbox_prefix=b"_INBOX_subscriber",
+        error_cb=on_error,
+    )
+    try:
+        js = own.jetstream()
+        await js.add_stream(StreamConfig(name="CARE", subjects=["care.>"]))
+        await js.publish("care.checkins.CheckInRecorded.c1", b'{"craving": 3}')
+        await js.publish("care.medication.DoseAdministered.c1", b'{"amount": "60"}')
+
+        theirs = outside.jetstream(timeout=1)
+        allowed = await theirs.pull_subscribe(
+            "care.checkins.>", durable="subscriber_checkins", stream="CARE"
+        )
+        received = await allowed.fetch(10, timeout=2)
+        with pytest.raises(TimeoutError):
+            await theirs.add_consumer(
+                "CARE", ConsumerConfig(durable_name="subscriber_checkins", filter_subject="care.>")
+            )
+        with pytest.raises(TimeoutError):
+            await theirs.pull_subscribe("care.>", durable="mine", stream="CARE")
+        await outside.subscribe("care.>")
+        await outside.flush()
+        await asyncio.sleep(0.2)
+        await outside.publish("care.medication.DoseAdministered.c1", b"forged")
+        await outside.flush()
+        await asyncio.sleep(0.2)
+        stored = (await js.stream_info("CARE")).state.messages
+    finally:
+        await outside.close()
+        await own.close()
+
+    assert [m.subject for m in received] == ["care.checkins.CheckInRecorded.c1"]
+    refused = [v.lower() for v in violations]
+    assert any("consumer.durable.create.care.subscriber_checkins" in v for v in refused)
+    assert any('subscription to "care.>"' in v for v in refused)
+    assert any('publish to "care.medication' in v for v in refused)
+    assert stored == 2

@@ -1,0 +1,54 @@
+"""A rebuild fills a new generation from the store and switches to it while writes go on."""
+
+from __future__ import annotations
+
+import asyncio
+
+from carecoord.events import Actor, Role
+from carecoord.projections import timeline
+from carecoord.projections.rebuild import rebuild
+from carecoord.services.bootstrap import Platform
+from carecoord.services.care.commands import enroll_client
+from carecoord.services.stamp import Stamp
+
+ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
+
+
+async def enroll(platform: Platform, count: int) -> int:
+    outcomes = await asyncio.gather(
+        *(
+            platform.bus.execute(enroll_client(ADMIN, display_name=f"c{i}", program="OTP"))
+            for i in range(count)
+        )
+    )
+    return max(o.position for o in outcomes)
+
+
+async def test_rebuild_under_live_writes_keeps_every_entry_once(platform: Platform) -> None:
+    await enroll(platform, 3000)
+    progress: list[tuple[int, int]] = []
+
+    writing = asyncio.create_task(enroll(platform, 500))
+    done = await rebuild(
+        platform.store,
+        platform.pool,
+        timeline,
+        on_progress=lambda at, of: progress.append((at, of)),
+    )
+    last = await writing
+    assert await platform.progress.reach(timeline.NAME, last, 10)
+
+    async with platform.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT count(*), count(DISTINCT position), max(position) FROM timeline"
+        )
+        rows, distinct, top = await cur.fetchone()  # type: ignore[misc]
+        cur = await conn.execute("SELECT to_regclass('timeline_g1')")
+        old_table = (await cur.fetchone())[0]  # type: ignore[index]
+    assert done.generation == 2
+    assert done.events >= 3000
+    assert rows == distinct == 3500
+    assert top == last
+    assert old_table is None
+    assert progress
+    assert progress[-1][0] <= progress[-1][1]

@@ -1,0 +1,200 @@
+"""One client's record driven through the real commands, in memory, at a chosen clinical time.
+
+The commands run against a unit of work whose aggregates start empty and are kept between
+commands (what the store would load); every event recorded is kept in order, so a test can
+replay them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
+from uuid import UUID
+
+from carecoord.events import Actor, CareEvent, Role, Schedule
+from carecoord.events.alerts import AlertRaised
+from carecoord.events.checkins import AnalyteFinding, AnalyteResult, Instrument, ScreenMethod
+from carecoord.events.therapy import Modality, SessionFormat
+from carecoord.services.aggregate import Aggregate, aggregate_id
+from carecoord.services.alerts import commands as alert_commands
+from carecoord.services.alerts.record import AlertRecord
+from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
+from carecoord.services.care.commands import enroll_client
+from carecoord.services.checkins import commands as checkins
+from carecoord.services.checkins.instruments import INSTRUMENTS
+from carecoord.services.checkins.record import CheckIn, Vitals
+from carecoord.services.commands import Command, UnitOfWork
+from carecoord.services.medication import commands as medication
+from carecoord.services.stamp import Stamp
+from carecoord.services.therapy import commands as therapy
+from carecoord.services.therapy.record import Outcome
+
+T = TypeVar("T")
+
+DOCTOR = Actor(id="dr-lee", role=Role.PRESCRIBER)
+NURSE = Actor(id="nurse-kim", role=Role.NURSE)
+THERAPIST = Actor(id="ther-ana", role=Role.THERAPIST)
+PEER = Actor(id="peer-jo", role=Role.PEER_SUPPORTER)
+START = datetime(2026, 1, 5, 9, tzinfo=UTC)
+
+
+class Memory:
+    """Loads an empty aggregate for anything not yet touched (a client with no history)."""
+
+    def load(self, cls: type[Aggregate], client_id: UUID) -> Aggregate:
+        return cls(client_id)
+
+
+def answers_totalling(instrument: Instrument, total: int) -> dict[str, int]:
+    """Answers to every required item that add up to ``total`` (scored items only)."""
+    spec = INSTRUMENTS[instrument]
+    items = [i for i in spec.items if i.required]
+
+    def fill(k: int, left: int) -> list[int] | None:
+        if k == len(items):
+            return [] if left == 0 else None
+        options = sorted(items[k].allowed, reverse=True) if items[k].scored else [0]
+        for value in options:
+            if value <= left:
+                rest = fill(k + 1, left - value)
+                if rest is not None:
+                    return [value, *rest]
+        return None
+
+    values = fill(0, total)
+    assert values is not None, f"{instrument} cannot total {total}"
+    return {item.id: value for item, value in zip(items, values, strict=True)}
+
+
+class Story:
+    def __init__(self, rules: AlertRules = DEFAULT_ALERT_RULES) -> None:
+        self.rules = rules
+        self.memory = Memory()
+        self.touched: dict[UUID, Aggregate] = {}
+        self.now = START
+        self.client_id = self.run(
+            enroll_client(self.stamp(NURSE), display_name="Sam", program="OTP")
+        )
+
+    def stamp(self, actor: Actor) -> Stamp:
+        return Stamp(actor, clock=lambda: self.now)
+
+    def run(self, command: Command[T]) -> T:
+        return command(UnitOfWork(self.memory, self.touched))  # type: ignore[arg-type]
+
+    def later(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+    def events(self) -> list[CareEvent]:
+        """Everything recorded, in the order it was recorded."""
+        pending = [r for a in self.touched.values() for r in a.pending]
+        return [r.event for r in sorted(pending, key=lambda r: (r.event.recorded_at, id(r)))]
+
+    def alerts(self) -> list[AlertRaised]:
+        record = self.touched.get(aggregate_id(AlertRecord.context, self.client_id))
+        pending = [] if record is None else record.pending
+        return [r.event for r in pending if isinstance(r.event, AlertRaised)]
+
+    def fired(self) -> list[str]:
+        return [a.rule_id for a in self.alerts()]
+
+    # Steps of the story.
+
+    def check_in(self, actor: Actor = PEER, **given: Any) -> UUID:
+        self.later(days=1)
+        return self.run(
+            checkins.record_check_in(
+                self.stamp(actor), client_id=self.client_id, check_in=CheckIn(**given),
+                rules=self.rules,
+            )
+        )  # fmt: skip
+
+    def instrument(
+        self, instrument: Instrument, answers: Mapping[str, int], actor: Actor = NURSE
+    ) -> UUID:
+        self.later(days=1)
+        return self.run(
+            checkins.score_instrument(
+                self.stamp(actor), client_id=self.client_id, instrument=instrument,
+                answers=answers, rules=self.rules,
+            )
+        )  # fmt: skip
+
+    def screen(self, **results: str) -> UUID:
+        self.later(days=1)
+        findings = {
+            a: AnalyteFinding(analyte=a, result=AnalyteResult(r)) for a, r in results.items()
+        }
+        return self.run(
+            checkins.record_drug_screen(
+                self.stamp(NURSE), client_id=self.client_id, method=ScreenMethod.PRESUMPTIVE,
+                results=findings, rules=self.rules,
+            )
+        )  # fmt: skip
+
+    def vitals(self, **measures: int) -> UUID:
+        self.later(days=1)
+        return self.run(
+            checkins.record_vital_signs(
+                self.stamp(NURSE), client_id=self.client_id, vitals=Vitals(**measures),
+                rules=self.rules,
+            )
+        )  # fmt: skip
+
+    def prescribe(self, medication_code: str = "methadone", start: date | None = None) -> UUID:
+        written = self.run(
+            medication.prescribe(
+                self.stamp(DOCTOR), client_id=self.client_id, medication=medication_code,
+                dose=Decimal(60), unit="mg", route="oral" if medication_code == "methadone"
+                else "sublingual", schedule=Schedule(), start=start or self.now.date(),
+            )
+        )  # fmt: skip
+        order_id: UUID = written.id
+        return order_id
+
+    def dose(self, order_id: UUID, form: str = "oral solution") -> None:
+        self.run(
+            medication.administer_dose(
+                self.stamp(NURSE), client_id=self.client_id, order_id=order_id,
+                amount=Decimal(60), dosage_form=form, given_at=self.now,
+            )
+        )  # fmt: skip
+
+    def session(self, outcome: Outcome, minutes: int | None = 50) -> UUID:
+        self.later(days=1)
+        session_id = self.run(
+            therapy.schedule_session(
+                self.stamp(THERAPIST), client_ids=[self.client_id], modality=Modality.CBT,
+                format=SessionFormat.INDIVIDUAL, scheduled_for=self.now + timedelta(hours=2),
+                planned_minutes=50,
+            )
+        )  # fmt: skip
+        self.later(hours=3)
+        self.run(
+            therapy.record_attendance(
+                self.stamp(THERAPIST), session_id=session_id,
+                attendance=[(self.client_id, outcome)],
+                duration_minutes=minutes if outcome is Outcome.ATTENDED else None,
+                rules=self.rules,
+            )
+        )  # fmt: skip
+        return session_id
+
+    def acknowledge(self, alert_id: UUID, note: str = "called the client") -> None:
+        self.later(hours=1)
+        self.run(
+            alert_commands.acknowledge_alert(
+                self.stamp(THERAPIST), client_id=self.client_id, alert_id=alert_id, note=note
+            )
+        )
+
+    def resolve(self, alert_id: UUID, note: str = "seen; plan updated") -> None:
+        self.later(hours=1)
+        self.run(
+            alert_commands.resolve_alert(
+                self.stamp(DOCTOR), client_id=self.client_id, alert_id=alert_id, note=note
+            )
+        )

@@ -1,0 +1,87 @@
+"""A client's medication record driven directly, at a fixed clinical time, for unit tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+from carecoord.events import Actor, Role, Schedule
+from carecoord.events.medication import TaperStep
+from carecoord.services.medication import dispensing, prescribing
+from carecoord.services.medication.prescribing import NewOrder
+from carecoord.services.medication.record import MedicationRecord
+from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
+from carecoord.services.stamp import Stamp
+
+DOCTOR = Actor(id="dr-lee", role=Role.PRESCRIBER)
+NURSE = Actor(id="nurse-kim", role=Role.NURSE)
+
+
+def at(day: date, hour: int = 9) -> datetime:
+    return datetime.combine(day, time(hour), UTC)
+
+
+class Story:
+    """One client's record, and the prescriber's and nurse's steps on it."""
+
+    def __init__(self, rules: MedicationRules = DEFAULT_RULES) -> None:
+        self.record = MedicationRecord(uuid4())
+        self.rules = rules
+        self.now = at(date(2026, 1, 1), 8)
+
+    def stamp(self, actor: Actor = DOCTOR) -> Stamp:
+        return Stamp(actor, clock=lambda: self.now)
+
+    def prescribe(
+        self,
+        medication: str = "methadone",
+        dose: str = "60",
+        *,
+        route: str = "oral",
+        start: date = date(2026, 1, 1),
+        schedule: Schedule | None = None,
+        ack: dict[str, str] | None = None,
+    ) -> UUID:
+        order_id = uuid4()
+        new = NewOrder(medication, Decimal(dose), "mg", route, schedule or Schedule(), start)
+        prescribing.prescribe(self.record, self.stamp(), self.rules, order_id, new, ack or {})
+        return order_id
+
+    def change(
+        self, order_id: UUID, dose: str, start: date, ack: dict[str, str] | None = None
+    ) -> UUID:
+        new_id = uuid4()
+        prescribing.change_dose(
+            self.record, self.stamp(), self.rules, new_id, order_id,
+            dose=Decimal(dose), start=start, schedule=None, reason="titration",
+            acknowledgements=ack or {},
+        )  # fmt: skip
+        return new_id
+
+    def taper(self, order_id: UUID, steps: list[tuple[date, str]], *, blind: bool = False) -> UUID:
+        new_id = uuid4()
+        prescribing.taper(
+            self.record, self.stamp(), self.rules, new_id, order_id,
+            steps=tuple(TaperStep(start=d, dose=Decimal(x)) for d, x in steps),
+            end=None, blind=blind, reason="client request", acknowledgements={},
+        )  # fmt: skip
+        return new_id
+
+    def dose(
+        self,
+        order_id: UUID,
+        day: date,
+        amount: str = "60",
+        slot: int = 1,
+        form: str = "oral solution",
+    ) -> UUID:
+        dose_id = uuid4()
+        dispensing.administer(
+            self.record, self.stamp(NURSE), self.rules, dose_id=dose_id, order_id=order_id,
+            amount=Decimal(amount), dosage_form=form, slot=slot, given_at=at(day), lot="L1",
+        )  # fmt: skip
+        return dose_id
+
+    def types(self) -> list[str]:
+        return [type(r.event).__name__ for r in self.record.pending]

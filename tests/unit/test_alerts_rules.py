@@ -1,0 +1,201 @@
+"""Each alert rule fires at its threshold and not below it, through the real commands."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from alert_story import NURSE, Story, answers_totalling
+
+from carecoord.events.checkins import Instrument
+from carecoord.events.medication import Severity
+from carecoord.services.therapy.record import Outcome
+
+
+def phq9(total: int, item9: int = 0) -> dict[str, int]:
+    answers = answers_totalling(Instrument.PHQ9, total - item9)
+    answers["9"] = item9
+    return answers
+
+
+@pytest.mark.parametrize(
+    ("instrument", "total", "fired"),
+    [
+        (Instrument.PHQ9, 9, []),
+        (Instrument.PHQ9, 10, ["phq9-positive"]),
+        (Instrument.GAD7, 9, []),
+        (Instrument.GAD7, 10, ["gad7-positive"]),
+        (Instrument.CIWA_AR, 9, []),
+        (Instrument.CIWA_AR, 10, ["ciwa-above-threshold"]),
+        (Instrument.CIWA_AR, 18, ["ciwa-above-threshold"]),
+        (Instrument.CIWA_AR, 19, ["ciwa-severe"]),
+    ],
+)
+def test_score_thresholds(instrument: Instrument, total: int, fired: list[str]) -> None:
+    story = Story()
+    story.instrument(instrument, answers_totalling(instrument, total))
+    assert story.fired() == fired
+
+
+def test_phq9_item9_fires_whatever_the_total() -> None:
+    story = Story()
+    story.instrument(Instrument.PHQ9, phq9(1, item9=1), actor=NURSE)
+    [alert] = story.alerts()
+    assert (alert.rule_id, alert.severity) == ("phq9-item9", Severity.HIGH)
+    assert alert.detail == "PHQ-9 item 9 1 (minimal)"
+    story.instrument(Instrument.PHQ9, phq9(3, item9=0))
+    assert story.fired() == ["phq9-item9"]
+
+
+def test_an_alert_names_its_rule_version_evidence_and_cause() -> None:
+    story = Story()
+    trigger = story.instrument(Instrument.GAD7, answers_totalling(Instrument.GAD7, 15))
+    [alert] = story.alerts()
+    assert alert.rule_version == "1"
+    assert alert.evidence == (trigger,)
+    assert alert.causation_id == trigger
+    assert alert.occurred_at == story.now
+    assert "GAD-7 total 15 (severe)" in alert.summary()
+
+
+def test_cows_fires_during_maintenance_only() -> None:
+    story = Story()
+    order = story.prescribe("methadone")
+    story.dose(order)
+    story.instrument(Instrument.COWS, answers_totalling(Instrument.COWS, 20))
+    assert story.fired() == [], "induction: withdrawal is expected"
+    story.later(days=7)
+    story.instrument(Instrument.COWS, answers_totalling(Instrument.COWS, 12))
+    assert story.fired() == []
+    story.instrument(Instrument.COWS, answers_totalling(Instrument.COWS, 13))
+    assert story.fired() == ["cows-maintenance"]
+
+
+def test_cows_without_an_agonist_raises_nothing() -> None:
+    story = Story()
+    story.later(days=30)
+    story.instrument(Instrument.COWS, answers_totalling(Instrument.COWS, 30))
+    assert story.fired() == []
+
+
+def test_substance_use_reported_in_a_check_in_or_bam() -> None:
+    story = Story()
+    story.check_in(craving=30, substance_use=False)
+    assert story.fired() == []
+    story.check_in(substance_use=True, substances=("alcohol",))
+    assert story.fired() == ["substance-use-reported"]
+    assert story.alerts()[0].detail == "use since last check-in: alcohol"
+    bam = answers_totalling(Instrument.BAM, 0) | {"6": 2}
+    story.instrument(Instrument.BAM, bam)
+    assert story.fired()[-1] == "bam-use-reported"
+
+
+def test_craving_rise_against_the_clients_own_baseline() -> None:
+    story = Story()
+    for value in (40, 35, 45, 38, 42):  # baseline 40
+        story.check_in(craving=value)
+    for value in (62, 58, 65):
+        story.check_in(craving=value)
+    assert story.fired() == [], "58 is below baseline + 20"
+    story.check_in(craving=70)
+    assert story.fired() == [], "the window is 58, 65, 70"
+    story.check_in(craving=75)
+    [alert] = story.alerts()
+    assert alert.rule_id == "craving-rise"
+    assert len(alert.evidence) == 3
+    story.check_in(craving=90)
+    assert story.fired() == ["craving-rise"], "once while the alert is open"
+    story.resolve(alert.alert_id)
+    story.check_in(craving=91)
+    assert story.fired() == ["craving-rise", "craving-rise"]
+
+
+def test_a_high_craving_without_a_baseline_is_not_a_rise() -> None:
+    story = Story()
+    for value in (90, 95, 92, 99):
+        story.check_in(craving=value)
+    assert story.fired() == []
+
+
+@pytest.mark.parametrize(
+    ("qtc", "fired"),
+    [
+        (450, []),
+        (451, ["qtc-methadone-prolonged"]),
+        (499, ["qtc-methadone-prolonged"]),
+        (500, ["qtc-methadone-critical"]),
+    ],
+)
+def test_qtc_on_methadone(qtc: int, fired: list[str]) -> None:
+    story = Story()
+    story.prescribe("methadone")
+    story.vitals(qtc_ms=qtc)
+    assert story.fired() == fired
+
+
+def test_qtc_without_methadone_raises_nothing() -> None:
+    story = Story()
+    story.prescribe("buprenorphine")
+    story.vitals(qtc_ms=520)
+    assert story.fired() == []
+
+
+def test_screen_positive_for_benzodiazepines_or_alcohol_on_an_agonist() -> None:
+    story = Story()
+    story.screen(benzodiazepines="positive")
+    assert story.fired() == [], "not on an agonist"
+    story.prescribe("buprenorphine")
+    story.screen(benzodiazepines="negative", alcohol="negative", buprenorphine="positive")
+    assert story.fired() == []
+    story.screen(benzodiazepines="positive", alcohol="positive", buprenorphine="positive")
+    [alert] = story.alerts()
+    assert alert.rule_id == "screen-depressant-on-agonist"
+    assert alert.detail == "positive for alcohol, benzodiazepines while on buprenorphine"
+
+
+def test_screen_negative_for_the_prescribed_agonist() -> None:
+    story = Story()
+    story.prescribe("methadone")
+    story.screen(cocaine="negative")
+    assert story.fired() == [], "methadone was not tested"
+    story.screen(methadone="negative", eddp="positive")
+    assert story.fired() == [], "the metabolite shows it was taken"
+    story.screen(methadone="negative", eddp="negative")
+    assert story.fired() == ["screen-negative-for-agonist"]
+
+
+def test_repeated_no_shows_fire_once_until_resolved_and_attendance_resets() -> None:
+    story = Story()
+    story.session(Outcome.NO_SHOW)
+    story.session(Outcome.LATE_CANCELLED)
+    assert story.fired() == []
+    story.session(Outcome.NO_SHOW)
+    [alert] = story.alerts()
+    assert (alert.rule_id, alert.detail, len(alert.evidence)) == (
+        "repeated-no-shows",
+        "2 consecutive no-shows",
+        2,
+    )
+    story.session(Outcome.NO_SHOW)
+    assert len(story.alerts()) == 1
+    story.acknowledge(alert.alert_id)
+    story.resolve(alert.alert_id)
+    story.session(Outcome.ATTENDED)
+    story.session(Outcome.NO_SHOW)
+    assert len(story.alerts()) == 1, "attendance started a new run"
+    story.session(Outcome.NO_SHOW)
+    assert story.fired() == ["repeated-no-shows", "repeated-no-shows"]
+
+
+def test_a_program_can_change_a_threshold_and_its_version_travels() -> None:
+    from dataclasses import replace
+
+    from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES
+
+    [ciwa] = [r for r in DEFAULT_ALERT_RULES.rules if r.id == "ciwa-above-threshold"]
+    rules = DEFAULT_ALERT_RULES.with_rules(replace(ciwa, threshold=8, version="2-program"))
+    story = Story(rules)
+    story.instrument(Instrument.CIWA_AR, answers_totalling(Instrument.CIWA_AR, 8))
+    [alert] = story.alerts()
+    assert (alert.rule_id, alert.rule_version) == ("ciwa-above-threshold", "2-program")
+    assert story.now - alert.occurred_at < timedelta(seconds=1)

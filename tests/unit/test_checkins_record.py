@@ -1,0 +1,65 @@
+"""Check-ins, screens and vitals: who may report what, and what a report must hold."""
+
+from __future__ import annotations
+
+import pytest
+from alert_story import PEER, Story, answers_totalling
+
+from carecoord.events import Actor, Role
+from carecoord.events.checkins import CheckInRecorded, DrugScreenResulted, Instrument, ReportSource
+from carecoord.services.errors import Forbidden, InvalidInput, NotFound
+
+
+def test_the_client_reports_about_themself_only() -> None:
+    story = Story()
+    me = Actor(id=str(story.client_id), role=Role.CLIENT)
+    story.check_in(me, craving=20, mood=6)
+    [checkin] = [e for e in story.events() if isinstance(e, CheckInRecorded)]
+    assert checkin.source is ReportSource.SELF_REPORT
+    with pytest.raises(Forbidden) as refused:
+        story.check_in(Actor(id="someone-else", role=Role.CLIENT), craving=10)
+    assert refused.value.rule == "own-record-only"
+
+
+def test_clinician_rated_instruments_are_refused_to_clients_and_peers() -> None:
+    story = Story()
+    with pytest.raises(Forbidden) as refused:
+        story.instrument(Instrument.COWS, answers_totalling(Instrument.COWS, 3), actor=PEER)
+    assert refused.value.rule == "clinician-rated"
+    story.instrument(Instrument.PHQ9, answers_totalling(Instrument.PHQ9, 3), actor=PEER)
+
+
+def test_an_empty_check_in_is_refused() -> None:
+    story = Story()
+    with pytest.raises(InvalidInput) as refused:
+        story.check_in()
+    assert refused.value.rule == "empty-check-in"
+    with pytest.raises(InvalidInput) as range_refused:
+        story.check_in(craving=101)
+    assert range_refused.value.field == "craving"
+
+
+def test_screen_analytes_are_named_from_the_panel() -> None:
+    story = Story()
+    story.screen(Benzodiazepines="positive")
+    [screen] = [e for e in story.events() if isinstance(e, DrugScreenResulted)]
+    assert screen.results[0].analyte == "benzodiazepines"
+    with pytest.raises(InvalidInput) as refused:
+        story.screen(benzos="positive")
+    assert (refused.value.field, refused.value.rule) == ("results.0.analyte", "unknown-analyte")
+
+
+def test_vitals_need_a_measure_and_both_blood_pressures() -> None:
+    story = Story()
+    with pytest.raises(InvalidInput):
+        story.vitals()
+    with pytest.raises(InvalidInput) as refused:
+        story.vitals(systolic_mmhg=120)
+    assert refused.value.rule == "blood-pressure-pair"
+
+
+def test_recording_for_a_client_not_enrolled_is_not_found() -> None:
+    story = Story()
+    story.client_id = story.client_id.__class__(int=story.client_id.int ^ 1)
+    with pytest.raises(NotFound):
+        story.check_in(craving=10)

@@ -1,0 +1,284 @@
+"""Dispensing invariants on one client's record, each refusal naming its rule."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+import pytest
+from medication_story import NURSE, Story, at
+
+from carecoord.events import Schedule
+from carecoord.events.medication import NotGivenReason, TakeHomeCriterion, TakeHomeDispensed
+from carecoord.services.errors import InvalidInput, RuleViolation
+from carecoord.services.medication import dispensing, prescribing
+from carecoord.services.medication.dispensing import Bottle
+from carecoord.services.medication.rules import MedicationRules
+from carecoord.services.medication.take_homes import CRITERIA, CapSchedule, TakeHomePolicy
+
+JAN = date(2026, 1, 1)
+
+
+def day(n: int) -> date:
+    """Day ``n`` of treatment when the first dose is on 1 January."""
+    return JAN + timedelta(days=n - 1)
+
+
+def take_home(
+    story: Story, order: UUID, handed: date, first: date, days: int, program: str = "OTP"
+) -> None:
+    doses = days * story.record.orders[order].schedule.times_per_day
+    dispensing.dispense_take_home(
+        story.record, story.stamp(NURSE), story.rules, program=program, dispense_id=uuid4(),
+        order_id=order, first_day=first, days=days, dosage_form="oral solution",
+        bottles=tuple(Bottle(f"B{n}", "LOT-7") for n in range(doses)),
+        handed_over_at=at(handed, 10),
+    )  # fmt: skip
+
+
+def eligible(story: Story, max_days: int) -> None:
+    prescribing.determine_eligibility(
+        story.record, story.stamp(), max_days=max_days,
+        criteria=tuple(TakeHomeCriterion(criterion=c, met=True) for c in CRITERIA), basis="",
+    )  # fmt: skip
+
+
+def test_one_dose_per_slot() -> None:
+    story = Story()
+    order = story.prescribe()
+    first = story.dose(order, day(1))
+    with pytest.raises(RuleViolation) as refused:
+        story.dose(order, day(1))
+    assert refused.value.rule == "one-dose-per-slot"
+    assert str(first) in refused.value.message
+
+
+def test_no_dose_before_start_or_after_end() -> None:
+    story = Story()
+    order = story.prescribe(start=day(5))
+    with pytest.raises(RuleViolation) as refused:
+        story.dose(order, day(4))
+    assert refused.value.rule == "order-active"
+    assert "active from 2026-01-05, not on 2026-01-04" in refused.value.message
+
+
+def test_no_dose_against_a_held_order_names_who_and_since() -> None:
+    story = Story()
+    order = story.prescribe()
+    prescribing.hold(story.record, story.stamp(), order, "intoxicated at intake")
+    with pytest.raises(RuleViolation) as refused:
+        story.dose(order, day(1))
+    assert refused.value.rule == "order-active"
+    assert "on hold since 2026-01-01 08:00, placed by dr-lee (intoxicated at intake)" in (
+        refused.value.message
+    )
+
+
+def test_no_dose_against_a_discontinued_or_replaced_order() -> None:
+    story = Story()
+    order = story.prescribe()
+    new = story.change(order, "80", day(3))
+    with pytest.raises(RuleViolation, match=f"replaced by order {new}"):
+        story.dose(order, day(3), "60")
+    story.dose(new, day(3), "80")
+    prescribing.discontinue(story.record, story.stamp(), new, "transferred")
+    with pytest.raises(RuleViolation, match="stopped on 2026-01-01 by dr-lee: transferred"):
+        story.dose(new, day(4), "80")
+
+
+def test_no_more_than_prescribed_per_slot_and_per_day() -> None:
+    story = Story()
+    order = story.prescribe(dose="80", schedule=Schedule(times_per_day=2))
+    with pytest.raises(RuleViolation) as too_much:
+        story.dose(order, day(1), "60", slot=1)
+    assert too_much.value.rule == "prescribed-amount"
+    story.dose(order, day(1), "40", slot=1)
+    story.dose(order, day(1), "40", slot=2)
+    with pytest.raises(InvalidInput) as no_slot:
+        story.dose(order, day(1), "40", slot=3)
+    assert no_slot.value.rule == "scheduled-slot"
+
+
+def test_the_daily_amount_holds_with_partial_split_doses() -> None:
+    story = Story()
+    order = story.prescribe(dose="80", schedule=Schedule(times_per_day=2))
+    story.dose(order, day(1), "40", slot=1)
+    dose_id = uuid4()
+    dispensing.replace_dose(
+        story.record, story.stamp(NURSE), story.rules, dose_id=dose_id, order_id=order,
+        replaces_dose_id=story.record.orders[order].given[(day(1), 1)], amount=Decimal(40),
+        dosage_form="oral solution", reason="vomited within 15 minutes", given_at=at(day(1), 10),
+    )  # fmt: skip
+    assert story.record.orders[order].given_amount(day(1)) == 40
+    story.dose(order, day(1), "40", slot=2)
+    assert story.record.orders[order].given_amount(day(1)) == 80
+
+
+def test_a_replacement_is_linked_once_and_only_on_the_same_day() -> None:
+    story = Story()
+    order = story.prescribe()
+    original = story.dose(order, day(1))
+
+    def replace(when: date, amount: str = "60") -> None:
+        dispensing.replace_dose(
+            story.record, story.stamp(NURSE), story.rules, dose_id=uuid4(), order_id=order,
+            replaces_dose_id=original, amount=Decimal(amount), dosage_form="oral solution",
+            reason="spilled", given_at=at(when, 11),
+        )  # fmt: skip
+
+    with pytest.raises(RuleViolation) as other_day:
+        replace(day(2))
+    assert other_day.value.rule == "replace-same-day"
+    with pytest.raises(InvalidInput, match="at most 60"):
+        replace(day(1), "70")
+    replace(day(1))
+    assert (
+        story.record.pending[-1].event.summary()
+        == "Replacement dose given: methadone 60 mg (spilled)"
+    )
+    with pytest.raises(RuleViolation) as twice:
+        replace(day(1))
+    assert twice.value.rule == "one-replacement"
+
+
+def test_interval_dosing_only_on_dosing_days() -> None:
+    story = Story()
+    order = story.prescribe(
+        "naltrexone-xr", "380", route="intramuscular", schedule=Schedule(every_days=28)
+    )
+    story.dose(order, day(1), "380", form="injection")
+    with pytest.raises(RuleViolation) as refused:
+        story.dose(order, day(15), "380", form="injection")
+    assert refused.value.rule == "dosing-day"
+    story.dose(order, day(29), "380", form="injection")
+
+
+def test_a_pharmacy_order_is_not_dispensed_at_the_window() -> None:
+    story = Story()
+    order = story.prescribe("sertraline", "50")
+    with pytest.raises(RuleViolation) as refused:
+        story.dose(order, day(1), "50", form="tablet")
+    assert refused.value.rule == "clinic-dispensed"
+
+
+def test_dose_not_given_leaves_the_slot_open() -> None:
+    story = Story()
+    order = story.prescribe()
+    dispensing.not_given(
+        story.record, story.stamp(NURSE), order_id=order, slot=1,
+        reason=NotGivenReason.INTOXICATED, note="", occurred_at=at(day(1), 8),
+    )  # fmt: skip
+    assert story.record.pending[-1].event.summary() == "Dose not given: methadone (intoxicated)"
+    story.dose(order, day(1))
+
+
+def test_guest_dosing_elsewhere_blocks_dosing_here_until_it_ends() -> None:
+    story = Story()
+    order = story.prescribe()
+    guest = uuid4()
+    dispensing.arrange_guest_dosing(
+        story.record, story.stamp(NURSE), guest_dosing_id=guest, site="Riverside OTP",
+        start=day(3), end=day(9),
+    )  # fmt: skip
+    with pytest.raises(RuleViolation) as refused:
+        story.dose(order, day(4))
+    assert refused.value.rule == "guest-dosing"
+    assert "Riverside OTP from 2026-01-03 to 2026-01-09" in refused.value.message
+    dispensing.end_guest_dosing(
+        story.record,
+        story.stamp(NURSE),
+        guest_dosing_id=guest,
+        ended_on=day(5),
+        reason="back early",
+    )
+    story.dose(order, day(5))
+
+
+def test_take_homes_need_a_first_dose_and_eligibility() -> None:
+    story = Story()
+    order = story.prescribe()
+    with pytest.raises(RuleViolation) as no_dose:
+        take_home(story, order, day(1), day(2), 1)
+    assert no_dose.value.rule == "treatment-started"
+    story.dose(order, day(1))
+    with pytest.raises(RuleViolation) as not_eligible:
+        take_home(story, order, day(1), day(2), 1)
+    assert not_eligible.value.rule == "take-home-eligibility"
+    assert "no eligibility has been determined" in not_eligible.value.message
+
+
+@pytest.mark.parametrize(
+    ("treatment_day", "allowed"), [(1, 7), (14, 7), (15, 14), (30, 14), (31, 28)]
+)
+def test_federal_caps_by_day_in_treatment(treatment_day: int, allowed: int) -> None:
+    story = Story()
+    order = story.prescribe()
+    story.dose(order, day(1))
+    eligible(story, 28)
+    handed = day(treatment_day)
+    if allowed < 28:  # 28 days is also the most eligibility can grant
+        with pytest.raises(RuleViolation) as refused:
+            take_home(story, order, handed, handed + timedelta(days=1), allowed + 1)
+        assert refused.value.rule == "take-home-cap"
+        assert f"on day {treatment_day} of treatment" in refused.value.message
+    take_home(story, order, handed, handed + timedelta(days=1), allowed)
+    event = story.record.pending[-1].event
+    assert isinstance(event, TakeHomeDispensed)
+    assert (event.cap_days, event.cap_rule, event.day_in_treatment) == (
+        allowed,
+        "42-cfr-8.12i",
+        treatment_day,
+    )
+
+
+def test_supply_already_held_counts_against_the_cap() -> None:
+    story = Story()
+    order = story.prescribe()
+    story.dose(order, day(1))
+    eligible(story, 28)
+    take_home(story, order, day(1), day(2), 4)
+    with pytest.raises(RuleViolation, match="this would make 8"):
+        take_home(story, order, day(1), day(6), 4)
+    take_home(story, order, day(1), day(6), 3)
+
+
+def test_a_take_home_fills_its_slots() -> None:
+    story = Story()
+    order = story.prescribe()
+    story.dose(order, day(1))
+    eligible(story, 7)
+    take_home(story, order, day(1), day(2), 2)
+    with pytest.raises(RuleViolation) as refused:
+        story.dose(order, day(2))
+    assert refused.value.rule == "one-dose-per-slot"
+
+
+def test_one_bottle_per_dose_for_split_doses() -> None:
+    story = Story()
+    order = story.prescribe(dose="80", schedule=Schedule(times_per_day=2))
+    story.dose(order, day(1), "40")
+    eligible(story, 7)
+    with pytest.raises(InvalidInput) as refused:
+        dispensing.dispense_take_home(
+            story.record, story.stamp(NURSE), story.rules, program="OTP", dispense_id=uuid4(),
+            order_id=order, first_day=day(2), days=2, dosage_form="oral solution",
+            bottles=(Bottle("B1", "L"),), handed_over_at=at(day(1), 10),
+        )  # fmt: skip
+    assert refused.value.rule == "one-bottle-per-dose"
+    take_home(story, order, day(1), day(2), 2)
+    event = story.record.pending[-1].event
+    assert isinstance(event, TakeHomeDispensed)
+    assert [b.amount for b in event.bottles] == [40, 40, 40, 40]
+    assert event.summary() == "Take-home handed over: methadone 160 mg in 4 bottles for 2 days"
+
+
+def test_a_program_can_have_a_stricter_schedule() -> None:
+    strict = CapSchedule("state-x", "2025-01", "state rule", ((1, 0), (91, 6)))
+    story = Story(MedicationRules(take_homes=TakeHomePolicy(by_program={"Strict": strict})))
+    order = story.prescribe()
+    story.dose(order, day(1))
+    eligible(story, 28)
+    with pytest.raises(RuleViolation, match=r"cap \(state-x, version 2025-01\) allows up to 0"):
+        take_home(story, order, day(20), day(21), 1, program="Strict")
+    take_home(story, order, day(20), day(21), 1, program="OTP")

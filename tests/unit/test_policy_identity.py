@@ -1,0 +1,176 @@
+"""Bearer tokens: HS256 for development, RS256/ES256 from a JWKS file or URL, clear refusals."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from carecoord.events import Actor, Role
+from carecoord.services.errors import DomainError, Forbidden, Unauthenticated
+from carecoord.services.identity import KeySource, TokenVerifier, issue_token
+from carecoord.services.settings import Settings
+
+SECRET = "test-secret-" * 6
+SETTINGS = Settings(jwt_secret=SECRET)
+CLIENT_ID = "0b3c7a52-4f0e-4c51-9d1a-6d3a0f6b8e11"
+
+
+def claims(**overrides: Any) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    values: dict[str, Any] = {
+        "sub": "dr-lee",
+        "roles": ["prescriber"],
+        "iss": SETTINGS.jwt_issuer,
+        "aud": SETTINGS.jwt_audience,
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+    }
+    values.update(overrides)
+    return values
+
+
+def hs256() -> TokenVerifier:
+    return TokenVerifier(SETTINGS, KeySource(), SECRET)
+
+
+def refusal_rule(verifier: TokenVerifier, token: str) -> str:
+    with pytest.raises(Unauthenticated) as refused:
+        verifier.verify(token)
+    return refused.value.rule
+
+
+def test_a_development_token_round_trips() -> None:
+    identity = hs256().verify(issue_token(SETTINGS, "nurse-kim", Role.NURSE))
+    assert identity.acting(None) == Actor(id="nurse-kim", role=Role.NURSE)
+
+
+@pytest.mark.parametrize(
+    ("token", "rule"),
+    [
+        (jwt.encode(claims(exp=datetime.now(UTC) - timedelta(hours=1)), SECRET), "token-expired"),
+        (jwt.encode(claims(), "another-secret-another-secret-32!"), "token-invalid"),
+        (jwt.encode(claims(iss="someone-else"), SECRET), "token-invalid"),
+        (jwt.encode(claims(aud="another-api"), SECRET), "token-invalid"),
+        (jwt.encode({k: v for k, v in claims().items() if k != "exp"}, SECRET), "token-invalid"),
+        (jwt.encode(claims(roles=["surgeon"]), SECRET), "token-role"),
+        (jwt.encode(claims(roles=[]), SECRET), "token-role"),
+        (jwt.encode(claims(roles=["client"]), SECRET), "token-subject"),
+        (jwt.encode(claims(), SECRET, algorithm="HS512"), "token-algorithm"),
+        ("not.a.token", "token-invalid"),
+        ("garbage", "token-invalid"),
+    ],
+    ids=[
+        "expired",
+        "wrong-signature",
+        "wrong-issuer",
+        "wrong-audience",
+        "no-expiry",
+        "unknown-role",
+        "no-role",
+        "client-without-client-id",
+        "other-algorithm",
+        "malformed",
+        "not-a-jwt",
+    ],
+)
+def test_bad_tokens_are_refused_saying_why(token: str, rule: str) -> None:
+    assert refusal_rule(hs256(), token) == rule
+
+
+def test_a_user_with_several_roles_names_the_one_they_act_in() -> None:
+    identity = hs256().verify(issue_token(SETTINGS, "dr-ames", Role.PRESCRIBER, Role.AUDITOR))
+    with pytest.raises(Forbidden) as unnamed:
+        identity.acting(None)
+    assert unnamed.value.rule == "choose-role"
+    assert identity.acting("auditor") == Actor(id="dr-ames", role=Role.AUDITOR)
+    with pytest.raises(DomainError):
+        identity.acting("nurse")
+
+
+def test_a_client_token_carries_the_client_id() -> None:
+    identity = hs256().verify(jwt.encode(claims(sub=CLIENT_ID, roles=["client"]), SECRET))
+    assert identity.acting(None) == Actor(id=CLIENT_ID, role=Role.CLIENT)
+
+
+def jwks(*keys: tuple[str, Any, str]) -> str:
+    """A JWKS document of the public halves of ``(kid, private key, algorithm)``."""
+    found = []
+    for kid, key, algorithm in keys:
+        public = json.loads(jwt.get_algorithm_by_name(algorithm).to_jwk(key.public_key()))
+        found.append(public | {"kid": kid, "alg": algorithm, "use": "sig"})
+    return json.dumps({"keys": found})
+
+
+RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+EC_KEY = ec.generate_private_key(ec.SECP256R1())
+KEYS = (("rsa-1", RSA_KEY, "RS256"), ("ec-1", EC_KEY, "ES256"))
+
+
+def test_rs256_and_es256_tokens_verify_against_a_jwks_file(tmp_path: Path) -> None:
+    path = tmp_path / "jwks.json"
+    path.write_text(jwks(*KEYS))
+    verifier = TokenVerifier(
+        SETTINGS, KeySource(algorithms=("RS256", "ES256"), jwks_file=path), None
+    )
+
+    for kid, key, algorithm in KEYS:
+        token = jwt.encode(claims(), key, algorithm=algorithm, headers={"kid": kid})
+        assert verifier.verify(token).user_id == "dr-lee"
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = jwt.encode(claims(), other, algorithm="RS256", headers={"kid": "rsa-1"})
+    assert refusal_rule(verifier, forged) == "token-invalid"
+    unknown = jwt.encode(claims(), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-9"})
+    assert refusal_rule(verifier, unknown) == "token-kid"
+    # With a key set, an HMAC token is refused: a public key is never used as a secret.
+    assert refusal_rule(verifier, issue_token(SETTINGS, "x", Role.NURSE)) == "token-algorithm"
+
+
+def test_a_jwks_configuration_never_accepts_hs256(tmp_path: Path) -> None:
+    path = tmp_path / "jwks.json"
+    path.write_text(jwks(*KEYS))
+    with pytest.raises(ValueError, match="asymmetric"):
+        TokenVerifier(SETTINGS, KeySource(algorithms=("HS256", "RS256"), jwks_file=path), SECRET)
+
+
+@pytest.fixture
+def jwks_url() -> Iterator[str]:
+    body = jwks(*KEYS).encode()
+
+    class Keys(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: Any) -> None:
+            return
+
+    server = HTTPServer(("127.0.0.1", 0), Keys)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json"
+    server.shutdown()
+
+
+def test_es256_tokens_verify_against_a_jwks_url(jwks_url: str) -> None:
+    verifier = TokenVerifier(SETTINGS, KeySource(algorithms=("ES256",), jwks_url=jwks_url), None)
+    token = jwt.encode(claims(), EC_KEY, algorithm="ES256", headers={"kid": "ec-1"})
+    assert verifier.verify(token).acting(None) == Actor(id="dr-lee", role=Role.PRESCRIBER)
+
+
+def test_an_unreachable_jwks_url_is_a_clear_refusal() -> None:
+    verifier = TokenVerifier(
+        SETTINGS, KeySource(algorithms=("ES256",), jwks_url="http://127.0.0.1:9/jwks"), None
+    )
+    token = jwt.encode(claims(), EC_KEY, algorithm="ES256", headers={"kid": "ec-1"})
+    assert refusal_rule(verifier, token) == "token-keys"
