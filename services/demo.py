@@ -10,6 +10,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from carecoord.events import Actor, Role, Schedule
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.care.record import ClientRecord
+from carecoord.services.careteam.commands import assign_member
 from carecoord.services.commands import Command, CommandBus, UnitOfWork
 from carecoord.services.medication.commands import administer_dose, prescribe
 from carecoord.services.stamp import Stamp
@@ -57,6 +58,16 @@ def load(bus: CommandBus) -> list[UUID]:
                 occurred_at=admitted,
             )
         )
+        for member in (PRESCRIBER, NURSE):
+            bus.execute_sync(
+                assign_member(
+                    Stamp(ADMIN),
+                    client_id=client_id,
+                    member_id=member.id,
+                    role=member.role,
+                    occurred_at=admitted,
+                )
+            )
         order = bus.execute_sync(
             prescribe(
                 Stamp(PRESCRIBER),
