@@ -17,12 +17,15 @@ from carecoord.bench.load import Connection, Latencies, Pool, closed_loop, open_
 from carecoord.bench.platform import Deployment
 from carecoord.events import Actor, Role, Schedule
 from carecoord.services.care.commands import enroll_client
+from carecoord.services.careteam.commands import assign_member
 from carecoord.services.commands import CommandBus
 from carecoord.services.medication.commands import administer_dose, prescribe
 from carecoord.services.stamp import Stamp
 from carecoord.services.store import EventStore, store_env
 
 ENROLL = "mutation($i: EnrollClientInput!) { enrollClient(input: $i) { id position } }"
+JOIN = """mutation($i: AssignCareTeamMemberInput!) {
+  assignCareTeamMember(input: $i) { id position } }"""
 PRESCRIBE = "mutation($i: PrescribeInput!) { prescribeMedication(input: $i) { id position } }"
 DOSE = "mutation($i: AdministerDoseInput!) { administerDose(input: $i) { id position } }"
 TIMELINE = """query($id: UUID!, $after: String) {
@@ -77,6 +80,13 @@ class Clients:
                 conn, self.admin, ENROLL, {"i": {"displayName": f"bench {i}", "program": "bench"}}
             )
             cid = client["enrollClient"]["id"]
+            for member, role in (("dr-bench", "PRESCRIBER"), ("nurse-bench", "NURSE")):
+                await gql(
+                    conn,
+                    self.admin,
+                    JOIN,
+                    {"i": {"clientId": cid, "memberId": member, "role": role}},
+                )
             order = await gql(
                 conn,
                 self.prescriber,
@@ -190,6 +200,9 @@ def seed_history(database_url: str, events: int) -> UUID:
     client = bus.execute_sync(
         enroll_client(admin, display_name="long history", program="bench")
     ).result
+    bus.execute_sync(
+        assign_member(admin, client_id=client, member_id="dr-bench", role=Role.PRESCRIBER)
+    )
     order = bus.execute_sync(
         prescribe(
             doctor,
@@ -201,9 +214,9 @@ def seed_history(database_url: str, events: int) -> UUID:
             schedule=Schedule(times_per_day=PER_DAY),
             start=START,
         )
-    ).result
+    ).result.id
     futures = []
-    for n in range(events - 2):
+    for n in range(events - 4):
         day, slot = divmod(n, PER_DAY)
         given = datetime.combine(START + timedelta(days=day), datetime.min.time(), UTC)
         futures.append(
