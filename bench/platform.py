@@ -98,7 +98,10 @@ async def deployed(database_url: str, nats_url: str, data_dir: Path) -> AsyncIte
         for process in processes:
             process.terminate()
         for process in processes:
-            process.wait(10)
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 async def wait_healthy(url: str, timeout: float = 30) -> None:
