@@ -91,7 +91,7 @@ class Story:
     def events(self) -> list[CareEvent]:
         """Everything recorded, in the order it was recorded."""
         pending = [r for a in self.touched.values() for r in a.pending]
-        return [r.event for r in sorted(pending, key=lambda r: (r.event.recorded_at, id(r)))]
+        return [r.event for r in sorted(pending, key=lambda r: r.event.recorded_at)]  # stable
 
     def alerts(self) -> list[AlertRaised]:
         record = self.touched.get(aggregate_id(AlertRecord.context, self.client_id))
