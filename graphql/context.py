@@ -24,7 +24,6 @@ from carecoord.events.access import Basis, ClientRecordRead, ReadOutcome
 from carecoord.services.access import authorize, require_actor
 from carecoord.services.bootstrap import Platform
 from carecoord.services.errors import Forbidden, InvalidInput, RuleViolation
-from carecoord.services.gatekeeper import gatekeeper
 from carecoord.services.grants import ACCESS_MODELS, grant_for
 from carecoord.services.identity import ROLE_HEADER, bearer
 from carecoord.services.policy import POLICY_VERSION, Grant
@@ -48,7 +47,7 @@ class RequestContext:
         if not self._checked:
             token = bearer(self._given("authorization"))
             if token is not None:
-                identity = gatekeeper(self.platform).verifier.verify(token)
+                identity = self.platform.verifier.verify(token)
                 self._actor = identity.acting(self._given(ROLE_HEADER))
             self._checked = True
         return self._actor
@@ -148,4 +147,4 @@ class RequestContext:
             policy_version=POLICY_VERSION if grant is None else grant.policy_version,
             refusal="" if refusal is None else refusal.rule,
         )
-        await gatekeeper(self.platform).access_log.append(entry)
+        await self.platform.access_log.append(entry)

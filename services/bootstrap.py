@@ -21,9 +21,10 @@ from carecoord.projections.models import READ_MODELS, names
 from carecoord.projections.progress import Progress
 from carecoord.projections.projector import Projector
 from carecoord.services import embedded, positions
+from carecoord.services.access_log import AccessLog
 from carecoord.services.broker import ensure_stream
 from carecoord.services.commands import CommandBus
-from carecoord.services.identity import signing_key
+from carecoord.services.identity import KeySource, TokenVerifier, signing_key
 from carecoord.services.medication import missed_sweep
 from carecoord.services.relay import Relay
 from carecoord.services.settings import Settings
@@ -61,9 +62,17 @@ class Platform:
     pool: AsyncConnectionPool
     broker: NatsBroker
     progress: Progress
-    jwt_key: str
+    verifier: TokenVerifier
+    access_log: AccessLog
     relay: Relay | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+def token_verifier(settings: Settings) -> TokenVerifier:
+    """Keys from a JWKS when one is configured; otherwise the shared HS256 secret."""
+    keys = KeySource()
+    secret = None if keys.jwks_file or keys.jwks_url else signing_key(settings)
+    return TokenVerifier(settings, keys, secret)
 
 
 @contextlib.asynccontextmanager
@@ -105,9 +114,11 @@ async def running(
         pool,
         broker,
         progress,
-        signing_key(settings),
+        token_verifier(settings),
+        AccessLog(pool),
         the_relay,
     )
+    platform.tasks.append(asyncio.create_task(platform.access_log.run(), name="access-log"))
     if the_relay is not None:
         platform.tasks.append(asyncio.create_task(the_relay.run(), name="relay"))
     for projector in projectors if project else ():
