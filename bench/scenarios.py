@@ -20,6 +20,8 @@ from carecoord.services.care.commands import enroll_client
 from carecoord.services.careteam.commands import assign_member
 from carecoord.services.commands import CommandBus
 from carecoord.services.medication.commands import administer_dose, prescribe
+from carecoord.services.medication.dispensing import GivenDose
+from carecoord.services.medication.prescribing import NewOrder
 from carecoord.services.stamp import Stamp
 from carecoord.services.store import EventStore, store_env
 
@@ -207,12 +209,14 @@ def seed_history(database_url: str, events: int) -> UUID:
         prescribe(
             doctor,
             client_id=client,
-            medication="methadone",
-            dose=Decimal(25 * PER_DAY),
-            unit="mg",
-            route="oral",
-            schedule=Schedule(times_per_day=PER_DAY),
-            start=START,
+            order=NewOrder(
+                "methadone",
+                Decimal(25 * PER_DAY),
+                "mg",
+                "oral",
+                Schedule(times_per_day=PER_DAY),
+                START,
+            ),
         )
     ).result.id
     futures = []
@@ -224,11 +228,9 @@ def seed_history(database_url: str, events: int) -> UUID:
                 administer_dose(
                     nurse,
                     client_id=client,
-                    order_id=order,
-                    amount=Decimal(25),
-                    dosage_form="oral solution",
-                    slot=slot + 1,
-                    given_at=given + timedelta(hours=8),
+                    dose=GivenDose(
+                        order, Decimal(25), "oral solution", slot + 1, given + timedelta(hours=8)
+                    ),
                 )
             )
         )

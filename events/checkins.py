@@ -87,12 +87,16 @@ class InstrumentScored(CareEvent):
     banded_on: str = "total"
     """The score ``band`` reads: ``total`` or a subscale name (BAM bands on ``use``)."""
     subscales: dict[str, int] = Field(default_factory=dict)
+    signs: tuple[str, ...] = ()
+    """Complicating signs the answers show whatever the total (CIWA-Ar: seizure,
+    hallucinations, disorientation); none on events scored before signs existed."""
     scoring_version: str
 
     def summary(self) -> str:
         scores = [] if self.total is None else [str(self.total)]
         scores += [f"{name} {value}" for name, value in self.subscales.items()]
-        return f"{self.instrument.value}: {', '.join(scores)} ({self.band})"
+        shown = "; ".join((self.band, *self.signs))
+        return f"{self.instrument.value}: {', '.join(scores)} ({shown})"
 
 
 class ScreenMethod(StrEnum):

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from carecoord.events.envelope import CareEvent, Kind
 
@@ -207,8 +207,20 @@ class Implicated(_Value):
     is_statement: bool = False
 
 
+class QtcEvidence(_Value):
+    """The client's latest QTc when a QT rule was checked (a check-ins VitalSignsRecorded)."""
+
+    vitals_id: UUID
+    qtc_ms: int = Field(ge=250, le=800)
+    measured_at: AwareDatetime
+
+
 class InteractionFound(CareEvent):
-    """An interaction or contraindication rule matched the client's medication picture."""
+    """An interaction or contraindication rule matched the client's medication picture.
+
+    A rule whose severity depends on the QTc (methadone + QT-prolonging drug) records the
+    QTc it was decided on in ``qtc``; None there means no QTc was on record.
+    """
 
     context: ClassVar[str] = "medication"
     kind: ClassVar[Kind] = Kind.MEDICATION
@@ -222,6 +234,7 @@ class InteractionFound(CareEvent):
     source: str
     implicated: tuple[Implicated, ...] = Field(min_length=2)
     acknowledged_reason: str = ""
+    qtc: QtcEvidence | None = None
 
 
 class TakeHomeCriterion(_Value):

@@ -114,7 +114,7 @@ class AccessMutation:
         ctx = info.context
         outcome = await ctx.platform.bus.execute(
             assign_member(
-                ctx.stamp("assign_care_team_member"),
+                await ctx.stamp("assign_care_team_member", input.client_id),
                 client_id=input.client_id,
                 member_id=input.member_id,
                 role=input.role,
@@ -130,7 +130,7 @@ class AccessMutation:
         ctx = info.context
         outcome = await ctx.platform.bus.execute(
             end_membership(
-                ctx.stamp("end_care_team_membership"),
+                await ctx.stamp("end_care_team_membership", input.client_id),
                 client_id=input.client_id,
                 member_id=input.member_id,
                 reason=input.reason,
@@ -148,7 +148,7 @@ class AccessMutation:
             raise InvalidInput("recipients", "a-recipient", "name at least one recipient")
         outcome = await ctx.platform.bus.execute(
             record_consent(
-                ctx.stamp("record_consent"),
+                await ctx.stamp("record_consent", input.client_id),
                 client_id=input.client_id,
                 recipients=tuple(r.parsed() for r in input.recipients),
                 purpose=input.purpose,
@@ -168,7 +168,7 @@ class AccessMutation:
         ctx = info.context
         outcome = await ctx.platform.bus.execute(
             revoke_consent(
-                ctx.stamp("revoke_consent"),
+                await ctx.stamp("revoke_consent", input.client_id),
                 client_id=input.client_id,
                 consent_id=input.consent_id,
                 reason=input.reason,
@@ -184,7 +184,11 @@ class AccessMutation:
     ) -> Recorded:
         ctx = info.context
         outcome = await ctx.platform.bus.execute(
-            break_glass(ctx.stamp("break_glass"), client_id=input.client_id, reason=input.reason)
+            break_glass(
+                await ctx.stamp("break_glass", input.client_id),
+                client_id=input.client_id,
+                reason=input.reason,
+            )
         )
         return Recorded(id=outcome.result, position=outcome.position)
 
@@ -195,7 +199,7 @@ class AccessMutation:
         ctx = info.context
         outcome = await ctx.platform.bus.execute(
             record_disclosure(
-                ctx.stamp("record_disclosure"),
+                await ctx.stamp("record_disclosure", input.client_id),
                 client_id=input.client_id,
                 recipient=input.recipient.parsed(),
                 purpose=input.purpose,

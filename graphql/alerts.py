@@ -165,7 +165,7 @@ class AlertMutation:
         ctx = info.context
         outcome = await ctx.platform.bus.execute(
             commands.acknowledge_alert(
-                ctx.stamp("acknowledge_alert"),
+                await ctx.stamp("acknowledge_alert", input.client_id),
                 client_id=input.client_id,
                 alert_id=input.alert_id,
                 note=input.note,
@@ -181,7 +181,7 @@ class AlertMutation:
         ctx = info.context
         outcome = await ctx.platform.bus.execute(
             commands.resolve_alert(
-                ctx.stamp("resolve_alert"),
+                await ctx.stamp("resolve_alert", input.client_id),
                 client_id=input.client_id,
                 alert_id=input.alert_id,
                 note=input.note,

@@ -41,7 +41,7 @@ class CareMutation:
         ctx = info.context
         outcome = await ctx.platform.bus.execute(
             enroll_client(
-                ctx.stamp("enroll_client"),
+                await ctx.stamp("enroll_client"),
                 display_name=input.display_name,
                 program=input.program,
                 client_id=input.client_id,

@@ -182,10 +182,11 @@ class CheckInMutation:
         )
         outcome = await ctx.platform.bus.execute(
             commands.record_check_in(
-                ctx.stamp("record_check_in"),
+                await ctx.stamp("record_check_in", input.client_id),
                 client_id=input.client_id,
                 check_in=given,
                 occurred_at=input.occurred_at,
+                rules=ctx.platform.alert_rules,
             )
         )
         return Recorded(id=outcome.result, position=outcome.position)
@@ -197,11 +198,12 @@ class CheckInMutation:
         ctx = info.context
         outcome = await ctx.platform.bus.execute(
             commands.score_instrument(
-                ctx.stamp("score_instrument"),
+                await ctx.stamp("score_instrument", input.client_id),
                 client_id=input.client_id,
                 instrument=input.instrument,
                 answers=answers_of(input.answers),
                 occurred_at=input.occurred_at,
+                rules=ctx.platform.alert_rules,
             )
         )
         return Recorded(id=outcome.result, position=outcome.position)
@@ -214,11 +216,12 @@ class CheckInMutation:
         results = findings_of(input.results)
         outcome = await ctx.platform.bus.execute(
             commands.record_drug_screen(
-                ctx.stamp("record_drug_screen"),
+                await ctx.stamp("record_drug_screen", input.client_id),
                 client_id=input.client_id,
                 method=input.method,
                 results=results,
                 occurred_at=input.collected_at,
+                rules=ctx.platform.alert_rules,
             )
         )
         return Recorded(id=outcome.result, position=outcome.position)
@@ -238,10 +241,11 @@ class CheckInMutation:
         )
         outcome = await ctx.platform.bus.execute(
             commands.record_vital_signs(
-                ctx.stamp("record_vital_signs"),
+                await ctx.stamp("record_vital_signs", input.client_id),
                 client_id=input.client_id,
                 vitals=vitals,
                 occurred_at=input.occurred_at,
+                rules=ctx.platform.alert_rules,
             )
         )
         return Recorded(id=outcome.result, position=outcome.position)

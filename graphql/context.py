@@ -21,10 +21,17 @@ from starlette.websockets import WebSocket
 
 from carecoord.events import Actor, Kind
 from carecoord.events.access import Basis, ClientRecordRead, ReadOutcome
-from carecoord.services.access import authorize, require_actor
+from carecoord.projections import careteam
+from carecoord.services.access import (
+    Relationship,
+    admit,
+    authorize,
+    relationship_needed,
+    require_actor,
+)
 from carecoord.services.bootstrap import Platform
 from carecoord.services.errors import Forbidden, InvalidInput, RuleViolation
-from carecoord.services.grants import ACCESS_MODELS, grant_for
+from carecoord.services.grants import ACCESS_MODELS, grant_for, on_care_team
 from carecoord.services.identity import ROLE_HEADER, bearer
 from carecoord.services.policy import POLICY_VERSION, Grant
 from carecoord.services.stamp import Stamp
@@ -55,10 +62,25 @@ class RequestContext:
     def reader(self) -> Actor:
         return require_actor(self.actor())
 
-    def stamp(self, action: str) -> Stamp:
-        """The envelope for an ``action``, once the actor is known and allowed to record it."""
+    async def stamp(self, action: str, *clients: UUID) -> Stamp:
+        """The envelope for ``action`` about ``clients``: the one gate every mutation passes.
+
+        The actor's role must allow the action (``MAY_RECORD``) and they must stand in the
+        needed relationship to each client (``services/access.admit``); the stamp then signs
+        events about those clients only.
+        """
         actor = authorize(self.actor(), action)
-        return Stamp(actor, correlation_id=self.correlation_id())
+        named = frozenset(clients)
+        needed = relationship_needed(actor, action)
+        on_team: frozenset[UUID] = frozenset()
+        if needed is Relationship.CARE_TEAM:
+            on_team = await self._on_care_team(actor, named)
+        admit(actor, action, named, on_team)
+        return Stamp(
+            actor,
+            correlation_id=self.correlation_id(),
+            clients=None if needed is Relationship.NONE else named,
+        )
 
     async def readable(
         self, client_id: UUID, *, operation: str, at_least: int | None = None
@@ -109,6 +131,19 @@ class RequestContext:
             if key.lower() == name and value:
                 return str(value)
         return self.request.headers.get(name)
+
+    async def _on_care_team(self, actor: Actor, clients: frozenset[UUID]) -> frozenset[UUID]:
+        """Membership from the care-team read model; before refusing, it is brought up to
+        the store's head, so a membership recorded just before this request counts."""
+        async with self.platform.pool.connection() as conn:
+            found = await on_care_team(conn, actor, clients)
+        if found == clients:
+            return found
+        head = await asyncio.to_thread(self.platform.store.last_position)
+        timeout = self.platform.settings.read_your_writes_timeout
+        await self.platform.progress.reach(careteam.NAME, head, timeout)
+        async with self.platform.pool.connection() as conn:
+            return await on_care_team(conn, actor, clients)
 
     async def _access_models_at(self, position: int) -> None:
         progress = self.platform.progress

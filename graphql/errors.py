@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from carecoord.services.errors import DomainError
 from graphql import GraphQLError
@@ -55,6 +56,13 @@ class ShapeErrors(SchemaExtension):
         result = self.execution_context.result
         if result is not None and result.errors:
             result.errors = [shaped(e, mask=self.mask) for e in result.errors]
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        """Each result a websocket sends (a subscription's refusal too) is shaped the same:
+        ``on_operation`` only sees the last one, after it was sent."""
+        if isinstance(result, ExecutionResult) and result.errors:
+            result.errors = [shaped(e, mask=self.mask) for e in result.errors]
+        yield
 
 
 class ShapeAndMaskErrors(ShapeErrors):

@@ -6,7 +6,8 @@ prescribing steps also return the interaction findings recorded with the order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TypeVar
@@ -32,8 +33,20 @@ from carecoord.services.commands import Command
 from carecoord.services.errors import InvalidInput
 from carecoord.services.medication import commands
 from carecoord.services.medication.commands import Written
-from carecoord.services.medication.dispensing import Bottle
-from carecoord.services.medication.rules import MedicationRules, rules_from
+from carecoord.services.medication.dispensing import (
+    Bottle,
+    GivenDose,
+    NotGiven,
+    Replacement,
+    TakeHome,
+)
+from carecoord.services.medication.prescribing import (
+    DoseChange,
+    EligibilityDecision,
+    NewOrder,
+    Statement,
+    Taper,
+)
 from carecoord.services.stamp import invalid_input
 
 strawberry.enum(Dispensing, description="Where an order's doses come from.")
@@ -42,6 +55,7 @@ strawberry.enum(NotGivenReason, description="Why a due dose was not given.")
 strawberry.enum(Severity, description="FHIR DetectedIssue severity.")
 
 V = TypeVar("V", bound=BaseModel)
+D = TypeVar("D")
 
 
 @strawberry.input(description="How often a dose is due.")
@@ -235,6 +249,10 @@ class Finding:
     source: str
     implicated: list[UUID]
     acknowledged_reason: str
+    qtc_ms: int | None = strawberry.field(
+        default=None, description="The latest QTc a QT rule was judged on; null: none on record."
+    )
+    qtc_measured_at: datetime | None = None
 
     @classmethod
     def of(cls, event: InteractionFound) -> Finding:
@@ -247,6 +265,8 @@ class Finding:
             source=event.source,
             implicated=[i.id for i in event.implicated],
             acknowledged_reason=event.acknowledged_reason,
+            qtc_ms=event.qtc.qtc_ms if event.qtc else None,
+            qtc_measured_at=event.qtc.measured_at if event.qtc else None,
         )
 
 
@@ -265,6 +285,14 @@ def parsed(cls: type[V], field: str, **values: object) -> V:
         raise invalid_input(invalid, prefix=field) from None
 
 
+def into(cls: type[D], given: object, **converted: object) -> D:
+    """A command's input type from an API input of the same field names; ``converted``
+    gives the fields whose API shape differs (schedules, acknowledgements, bottles)."""
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    values = {name: getattr(given, name) for name in names if hasattr(given, name)}
+    return cls(**(values | converted))
+
+
 def schedule_of(given: ScheduleInput) -> Schedule:
     return parsed(
         Schedule, "schedule", times_per_day=given.times_per_day, every_days=given.every_days
@@ -278,10 +306,6 @@ def acknowledged(given: list[AcknowledgementInput]) -> Mapping[str, str]:
                 "acknowledgements.reason", "reason-required", f"give a reason for {ack.rule!r}"
             )
     return {ack.rule: ack.reason for ack in given}
-
-
-def rules(ctx: RequestContext) -> MedicationRules:
-    return rules_from(ctx.platform.settings)
 
 
 async def recorded(ctx: RequestContext, command: Command[UUID]) -> Recorded:
@@ -300,10 +324,10 @@ async def written(ctx: RequestContext, command: Command[Written]) -> OrderRecord
 
 def order_action(
     action: str, build: Callable[..., Command[UUID]], **extra: object
-) -> Callable[[RequestContext, OrderActionInput], Command[UUID]]:
-    def command(ctx: RequestContext, given: OrderActionInput) -> Command[UUID]:
+) -> Callable[[RequestContext, OrderActionInput], Awaitable[Command[UUID]]]:
+    async def command(ctx: RequestContext, given: OrderActionInput) -> Command[UUID]:
         return build(
-            ctx.stamp(action),
+            await ctx.stamp(action, given.client_id),
             client_id=given.client_id,
             order_id=given.order_id,
             reason=given.reason,
@@ -326,23 +350,19 @@ class MedicationMutation:
         self, info: Info[RequestContext, None], input: PrescribeInput
     ) -> OrderRecorded:
         ctx = info.context
+        order = into(
+            NewOrder,
+            input,
+            schedule=schedule_of(input.schedule),
+            acknowledgements=acknowledged(input.acknowledgements),
+        )
         return await written(
             ctx,
             commands.prescribe(
-                ctx.stamp("prescribe"),
+                await ctx.stamp("prescribe", input.client_id),
                 client_id=input.client_id,
-                medication=input.medication,
-                dose=input.dose,
-                unit=input.unit,
-                route=input.route,
-                schedule=schedule_of(input.schedule),
-                start=input.start,
-                end=input.end,
-                indication=input.indication,
-                dispensing=input.dispensing,
-                acknowledgements=acknowledged(input.acknowledgements),
-                occurred_at=input.occurred_at,
-                rules=rules(ctx),
+                order=order,
+                rules=ctx.platform.medication,
             ),
         )
 
@@ -351,19 +371,19 @@ class MedicationMutation:
         self, info: Info[RequestContext, None], input: ChangeDoseInput
     ) -> OrderRecorded:
         ctx = info.context
+        change = into(
+            DoseChange,
+            input,
+            schedule=schedule_of(input.schedule) if input.schedule else None,
+            acknowledgements=acknowledged(input.acknowledgements),
+        )
         return await written(
             ctx,
             commands.change_dose(
-                ctx.stamp("change_dose"),
+                await ctx.stamp("change_dose", input.client_id),
                 client_id=input.client_id,
-                order_id=input.order_id,
-                dose=input.dose,
-                start=input.start,
-                schedule=schedule_of(input.schedule) if input.schedule else None,
-                reason=input.reason,
-                acknowledgements=acknowledged(input.acknowledgements),
-                occurred_at=input.occurred_at,
-                rules=rules(ctx),
+                change=change,
+                rules=ctx.platform.medication,
             ),
         )
 
@@ -376,19 +396,16 @@ class MedicationMutation:
             parsed(TaperStep, f"steps.{n}", start=s.start, dose=s.dose)
             for n, s in enumerate(input.steps)
         )
+        taper = into(
+            Taper, input, steps=steps, acknowledgements=acknowledged(input.acknowledgements)
+        )
         return await written(
             ctx,
             commands.taper_order(
-                ctx.stamp("taper_order"),
+                await ctx.stamp("taper_order", input.client_id),
                 client_id=input.client_id,
-                order_id=input.order_id,
-                steps=steps,
-                end=input.end,
-                blind=input.blind,
-                reason=input.reason,
-                acknowledgements=acknowledged(input.acknowledgements),
-                occurred_at=input.occurred_at,
-                rules=rules(ctx),
+                taper=taper,
+                rules=ctx.platform.medication,
             ),
         )
 
@@ -396,25 +413,25 @@ class MedicationMutation:
     async def hold_order(
         self, info: Info[RequestContext, None], input: OrderActionInput
     ) -> Recorded:
-        return await recorded(info.context, HOLD(info.context, input))
+        return await recorded(info.context, await HOLD(info.context, input))
 
     @strawberry.mutation(description="Lift a hold (prescribers only, also for rule-placed holds).")
     async def resume_order(
         self, info: Info[RequestContext, None], input: OrderActionInput
     ) -> Recorded:
-        return await recorded(info.context, RESUME(info.context, input))
+        return await recorded(info.context, await RESUME(info.context, input))
 
     @strawberry.mutation(description="Stop an order, with the reason.")
     async def discontinue_order(
         self, info: Info[RequestContext, None], input: OrderActionInput
     ) -> Recorded:
-        return await recorded(info.context, DISCONTINUE(info.context, input))
+        return await recorded(info.context, await DISCONTINUE(info.context, input))
 
     @strawberry.mutation(description="Mark an order entered in error; its history stays.")
     async def mark_order_entered_in_error(
         self, info: Info[RequestContext, None], input: OrderActionInput
     ) -> Recorded:
-        return await recorded(info.context, IN_ERROR(info.context, input))
+        return await recorded(info.context, await IN_ERROR(info.context, input))
 
     @strawberry.mutation(description="Record a medication the client takes from elsewhere.")
     async def record_medication_statement(
@@ -424,16 +441,10 @@ class MedicationMutation:
         return await written(
             ctx,
             commands.record_statement(
-                ctx.stamp("record_medication_statement"),
+                await ctx.stamp("record_medication_statement", input.client_id),
                 client_id=input.client_id,
-                medication=input.medication,
-                source=input.source,
-                dose=input.dose,
-                unit=input.unit,
-                source_detail=input.source_detail,
-                since=input.since,
-                occurred_at=input.occurred_at,
-                rules=rules(ctx),
+                statement=into(Statement, input),
+                rules=ctx.platform.medication,
             ),
         )
 
@@ -445,7 +456,7 @@ class MedicationMutation:
         return await recorded(
             ctx,
             commands.end_statement(
-                ctx.stamp("end_medication_statement"),
+                await ctx.stamp("end_medication_statement", input.client_id),
                 client_id=input.client_id,
                 statement_id=input.statement_id,
                 reason=input.reason,
@@ -464,12 +475,9 @@ class MedicationMutation:
         return await recorded(
             ctx,
             commands.determine_take_home_eligibility(
-                ctx.stamp("determine_take_home_eligibility"),
+                await ctx.stamp("determine_take_home_eligibility", input.client_id),
                 client_id=input.client_id,
-                max_days=input.max_days,
-                criteria=criteria,
-                basis=input.basis,
-                occurred_at=input.occurred_at,
+                decision=into(EligibilityDecision, input, criteria=criteria),
             ),
         )
 
@@ -481,16 +489,10 @@ class MedicationMutation:
         return await recorded(
             ctx,
             commands.administer_dose(
-                ctx.stamp("administer_dose"),
+                await ctx.stamp("administer_dose", input.client_id),
                 client_id=input.client_id,
-                order_id=input.order_id,
-                amount=input.amount,
-                dosage_form=input.dosage_form,
-                slot=input.slot,
-                given_at=input.given_at,
-                lot=input.lot,
-                bottle=input.bottle,
-                rules=rules(ctx),
+                dose=into(GivenDose, input),
+                rules=ctx.platform.medication,
             ),
         )
 
@@ -502,17 +504,10 @@ class MedicationMutation:
         return await recorded(
             ctx,
             commands.replace_dose(
-                ctx.stamp("replace_dose"),
+                await ctx.stamp("replace_dose", input.client_id),
                 client_id=input.client_id,
-                order_id=input.order_id,
-                replaces_dose_id=input.replaces_dose_id,
-                amount=input.amount,
-                dosage_form=input.dosage_form,
-                reason=input.reason,
-                given_at=input.given_at,
-                lot=input.lot,
-                bottle=input.bottle,
-                rules=rules(ctx),
+                replacement=into(Replacement, input),
+                rules=ctx.platform.medication,
             ),
         )
 
@@ -524,13 +519,10 @@ class MedicationMutation:
         return await recorded(
             ctx,
             commands.record_dose_not_given(
-                ctx.stamp("record_dose_not_given"),
+                await ctx.stamp("record_dose_not_given", input.client_id),
                 client_id=input.client_id,
-                order_id=input.order_id,
-                reason=input.reason,
-                slot=input.slot,
-                note=input.note,
-                occurred_at=input.occurred_at,
+                not_given=into(NotGiven, input),
+                rules=ctx.platform.medication,
             ),
         )
 
@@ -539,22 +531,21 @@ class MedicationMutation:
         self, info: Info[RequestContext, None], input: TakeHomeInput
     ) -> Recorded:
         ctx = info.context
+        bottles = tuple(Bottle(b.bottle, b.lot) for b in input.bottles)
         return await recorded(
             ctx,
             commands.dispense_take_home(
-                ctx.stamp("dispense_take_home"),
+                await ctx.stamp("dispense_take_home", input.client_id),
                 client_id=input.client_id,
-                order_id=input.order_id,
-                first_day=input.first_day,
-                days=input.days,
-                dosage_form=input.dosage_form,
-                bottles=tuple(Bottle(b.bottle, b.lot) for b in input.bottles),
-                handed_over_at=input.handed_over_at,
-                rules=rules(ctx),
+                take_home=into(TakeHome, input, bottles=bottles),
+                rules=ctx.platform.medication,
             ),
         )
 
-    @strawberry.mutation(description="Arrange for the client to dose at another program.")
+    @strawberry.mutation(
+        description="Arrange for the client to dose at another program; records the"
+        " disclosure to that site under the client's consent naming it."
+    )
     async def arrange_guest_dosing(
         self, info: Info[RequestContext, None], input: GuestDosingInput
     ) -> Recorded:
@@ -562,7 +553,7 @@ class MedicationMutation:
         return await recorded(
             ctx,
             commands.arrange_guest_dosing(
-                ctx.stamp("arrange_guest_dosing"),
+                await ctx.stamp("arrange_guest_dosing", input.client_id),
                 client_id=input.client_id,
                 site=input.site,
                 start=input.start,
@@ -578,7 +569,7 @@ class MedicationMutation:
         return await recorded(
             ctx,
             commands.end_guest_dosing(
-                ctx.stamp("end_guest_dosing"),
+                await ctx.stamp("end_guest_dosing", input.client_id),
                 client_id=input.client_id,
                 guest_dosing_id=input.guest_dosing_id,
                 ended_on=input.ended_on,

@@ -7,7 +7,7 @@ A client reading their own record never sees the doses of a blind taper.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -351,7 +351,7 @@ class MedicationQuery:
         ctx = info.context
         grant = await granted(ctx, client_id, Kind.DOSING, "clientDosing", at_least)
         await caught_up(ctx, dosing.NAME, at_least)
-        today = on or datetime.now(UTC).date()
+        today = on or datetime.now(ctx.platform.medication.zone).date()
         found = await rows(
             ctx,
             sql.SQL(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -14,18 +15,32 @@ from strawberry.tools import merge_types
 
 from carecoord.graphql.access import AccessMutation, AccessQuery
 from carecoord.graphql.alerts import AlertMutation, AlertQuery
+from carecoord.graphql.audit import AuditQuery
 from carecoord.graphql.care import CareMutation
+from carecoord.graphql.care_history import CareHistoryQuery
+from carecoord.graphql.caseload import CaseloadQuery, CaseloadSubscription
 from carecoord.graphql.checkins import CheckInMutation, CheckInQuery
 from carecoord.graphql.errors import ShapeAndMaskErrors, ShapeErrors
 from carecoord.graphql.medication import MedicationMutation
 from carecoord.graphql.medication_views import MedicationQuery
 from carecoord.graphql.status import StatusQuery
-from carecoord.graphql.therapy import TherapyMutation
+from carecoord.graphql.therapy import TherapyMutation, TherapyQuery
 from carecoord.graphql.timeline import TimelineQuery, TimelineSubscription
 
 Query = merge_types(
     "Query",
-    (TimelineQuery, StatusQuery, AccessQuery, MedicationQuery, CheckInQuery, AlertQuery),
+    (
+        TimelineQuery,
+        StatusQuery,
+        AccessQuery,
+        AuditQuery,
+        MedicationQuery,
+        CheckInQuery,
+        AlertQuery,
+        CaseloadQuery,
+        CareHistoryQuery,
+        TherapyQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -38,7 +53,15 @@ Mutation = merge_types(
         AlertMutation,
     ),
 )
-Subscription = merge_types("Subscription", (TimelineSubscription,))
+Subscription = merge_types("Subscription", (TimelineSubscription, CaseloadSubscription))
+
+
+# The limiters' rule classes, made once: a limiter built per request makes new rule classes
+# each time, and the validation cache (keyed by the rules) would never hit.
+LIMITS = (
+    *QueryDepthLimiter(max_depth=10).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=30).validation_rules,
+)
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
@@ -48,8 +71,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         subscription=Subscription,
         extensions=[
             ShapeAndMaskErrors if production else ShapeErrors,
-            lambda: QueryDepthLimiter(max_depth=10),
-            lambda: MaxAliasesLimiter(max_alias_count=30),
+            lambda: AddValidationRules(list(LIMITS)),
             lambda: MaxTokensLimiter(max_token_count=2000),
             # Care-team clients send the same few documents all day: parse and validate once.
             lambda: ParserCache(maxsize=512),

@@ -1,18 +1,26 @@
-"""Therapy sessions, notes, level of care and treatment-plan goals through the API."""
+"""Therapy sessions, notes, level of care and treatment-plan goals through the API, and the
+goals view (each goal with its progress history)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
+from psycopg import sql
+from psycopg.rows import dict_row
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from carecoord.events.care import GoalAchievement, LevelOfCare
 from carecoord.events.therapy import Modality, SessionFormat
 from carecoord.graphql.care import Recorded
+from carecoord.graphql.checkins import projected
 from carecoord.graphql.context import RequestContext
+from carecoord.projections import goals
 from carecoord.services.care import commands as care
+from carecoord.services.grants import visible
 from carecoord.services.therapy import commands as therapy
 from carecoord.services.therapy.record import Outcome
 
@@ -51,7 +59,8 @@ class RecordAttendanceInput:
     )
     reason: str = strawberry.field(default="", description="For a late cancellation.")
     occurred_at: datetime | None = strawberry.field(
-        default=None, description="When it happened; the scheduled time if omitted."
+        default=None,
+        description="When it happened; if omitted, the scheduled time (a late cancellation: now).",
     )
 
 
@@ -98,7 +107,7 @@ class TherapyMutation:
         ctx = info.context
         outcome = await ctx.platform.bus.execute(
             therapy.schedule_session(
-                ctx.stamp("schedule_session"),
+                await ctx.stamp("schedule_session", *input.client_ids),
                 client_ids=input.client_ids,
                 modality=input.modality,
                 format=input.format,
@@ -117,12 +126,13 @@ class TherapyMutation:
         ctx = info.context
         outcome = await ctx.platform.bus.execute(
             therapy.record_attendance(
-                ctx.stamp("record_attendance"),
+                await ctx.stamp("record_attendance", *(a.client_id for a in input.attendance)),
                 session_id=input.session_id,
                 attendance=[(a.client_id, a.outcome) for a in input.attendance],
                 duration_minutes=input.duration_minutes,
                 reason=input.reason,
                 occurred_at=input.occurred_at,
+                rules=ctx.platform.alert_rules,
             )
         )
         return Recorded(id=outcome.result, position=outcome.position)
@@ -148,7 +158,7 @@ class TherapyMutation:
         ctx = info.context
         outcome = await ctx.platform.bus.execute(
             care.change_level_of_care(
-                ctx.stamp("change_level_of_care"),
+                await ctx.stamp("change_level_of_care", input.client_id),
                 client_id=input.client_id,
                 level=input.level,
                 asam_level=input.asam_level,
@@ -165,7 +175,7 @@ class TherapyMutation:
         ctx = info.context
         outcome = await ctx.platform.bus.execute(
             care.set_treatment_goal(
-                ctx.stamp("set_treatment_goal"),
+                await ctx.stamp("set_treatment_goal", input.client_id),
                 client_id=input.client_id,
                 description=input.description,
                 target_date=input.target_date,
@@ -181,7 +191,7 @@ class TherapyMutation:
         ctx = info.context
         outcome = await ctx.platform.bus.execute(
             care.record_goal_progress(
-                ctx.stamp("record_goal_progress"),
+                await ctx.stamp("record_goal_progress", input.client_id),
                 client_id=input.client_id,
                 goal_id=input.goal_id,
                 achievement=input.achievement,
@@ -196,7 +206,7 @@ async def _note(ctx: RequestContext, input: SessionNoteInput, *, counseling: boo
     action = "record_counseling_note" if counseling else "record_session_note"
     outcome = await ctx.platform.bus.execute(
         therapy.record_session_note(
-            ctx.stamp(action),
+            await ctx.stamp(action, input.client_id),
             client_id=input.client_id,
             session_id=input.session_id,
             note=input.note,
@@ -205,3 +215,61 @@ async def _note(ctx: RequestContext, input: SessionNoteInput, *, counseling: boo
         )
     )
     return Recorded(id=outcome.result, position=outcome.position)
+
+
+@strawberry.type(description="A treatment-plan goal (FHIR Goal) and how it has gone.")
+class TreatmentGoal:
+    goal_id: UUID
+    description: str
+    target_date: date | None
+    achievement: GoalAchievement = strawberry.field(description="Where it stands now.")
+    set_at: datetime
+    set_by: str
+    history: JSON = strawberry.field(
+        description="Progress steps in order: achievement, note, at, by, role, position."
+    )
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> TreatmentGoal:
+        return cls(
+            goal_id=row["goal_id"],
+            description=row["description"],
+            target_date=row["target_date"],
+            achievement=GoalAchievement(row["achievement"]),
+            set_at=row["set_at"],
+            set_by=row["actor_id"],
+            history=row["history"],
+        )
+
+
+@strawberry.type
+class TherapyQuery:
+    @strawberry.field(description="A client's treatment-plan goals and progress, oldest first.")
+    async def client_goals(
+        self,
+        info: Info[RequestContext, None],
+        client_id: UUID,
+        at_least: Annotated[
+            int | None,
+            strawberry.argument(description="Wait briefly until the view has this position."),
+        ] = None,
+    ) -> list[TreatmentGoal]:
+        ctx = info.context
+        grant = await ctx.readable(client_id, operation="clientGoals", at_least=at_least)
+        await projected(ctx, goals.NAME, at_least)
+        readable, params = visible(grant, ctx.reader())
+        query = sql.SQL(
+            "SELECT * FROM {} WHERE client_id = %s AND {} ORDER BY set_at, set_position"
+        ).format(sql.Identifier(goals.NAME), readable)
+        async with ctx.platform.pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(query, [client_id, *params])
+            rows = await cur.fetchall()
+        await ctx.record_read(
+            client_id,
+            grant,
+            operation="clientGoals",
+            kinds=(r["kind"] for r in rows),
+            count=len(rows),
+        )
+        return [TreatmentGoal.of(r) for r in rows]

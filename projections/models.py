@@ -10,6 +10,7 @@ from carecoord.projections import (
     consents,
     dispensing_log,
     dosing,
+    goals,
     inventory,
     medications,
     restrictions,
@@ -29,6 +30,7 @@ READ_MODELS: tuple[ReadModel, ...] = (
     inventory,
     checkins,
     alerts,
+    goals,
 )
 
 

@@ -1,9 +1,15 @@
-"""Who may record what: the command side of the access policy, as data.
+"""Who may record what, for whom: the command side of the access policy, as data.
 
-The read side (who may see which kinds of whose record) is ``services/policy.py``.
+A write needs the role (``MAY_RECORD``) and, like a read, a relationship with the client
+(``relationship_needed``). The read side (who may see which kinds of whose record) is
+``services/policy.py``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from enum import StrEnum
+from uuid import UUID
 
 from carecoord.events import Actor, Role
 from carecoord.services.errors import Forbidden, Unauthenticated
@@ -75,3 +81,49 @@ def authorize(actor: Actor | None, action: str) -> Actor:
         roles = ", ".join(sorted(r.value for r in allowed))
         raise Forbidden("role", "role-may-record", f"{action} needs one of: {roles}")
     return who
+
+
+class Relationship(StrEnum):
+    """What the actor must be to each client a write is about."""
+
+    NONE = "none"
+    SELF = "self"
+    CARE_TEAM = "care_team"
+
+
+# Acts that need no standing with the client: enrolling creates the record, and breaking
+# the glass is by definition done from outside the care team. Break-glass and consents open
+# reads only: a clinician off the team records nothing about the client.
+WITHOUT_RELATIONSHIP = frozenset({"enroll_client", "break_glass"})
+# Roles that act program-wide: program admins manage care teams and consents; the system
+# records what its own components do (disclosures to subscribers, rule-raised alerts).
+PROGRAM_WIDE_WRITERS = frozenset({Role.PROGRAM_ADMIN, Role.SYSTEM})
+
+
+def relationship_needed(actor: Actor, action: str) -> Relationship:
+    if action in WITHOUT_RELATIONSHIP or actor.role in PROGRAM_WIDE_WRITERS:
+        return Relationship.NONE
+    if actor.role is Role.CLIENT:
+        return Relationship.SELF
+    return Relationship.CARE_TEAM
+
+
+def admit(actor: Actor, action: str, clients: Iterable[UUID], on_team: Collection[UUID]) -> None:
+    """Refuse unless ``actor`` stands in the needed relationship to every one of ``clients``.
+
+    ``on_team``: the clients on whose care team the actor is now, in the role they act in.
+    """
+    needed = relationship_needed(actor, action)
+    for client_id in clients:
+        if needed is Relationship.SELF and actor.id != str(client_id):
+            raise Forbidden(
+                "clientId", "own-record-only", f"a client may {action} only about themself"
+            )
+        if needed is Relationship.CARE_TEAM and client_id not in on_team:
+            raise Forbidden(
+                "clientId",
+                "care-team-member",
+                f"{action} for client {client_id} needs you on their care team as "
+                f"{actor.role.value}; ask a program admin to add you (emergency access "
+                "opens reads only)",
+            )

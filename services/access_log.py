@@ -8,11 +8,15 @@ nor reach the ``care.>`` subjects that projections and subscribers follow. Rows 
 Writes are group-committed: concurrent reads enqueue their entries and one writer inserts
 whatever is waiting in one statement, then releases every waiting read. A read returns only
 after its entry is durable, so a failing log fails the read rather than losing the entry.
+
+Entries are hash-chained (``services/access_chain.py``): the writer extends the chain a
+batch at a time, under a lock that orders writers of every process, and ``verify`` walks it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +29,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.access import ClientRecordRead
+from carecoord.services.access_chain import GENESIS, Broken, check, link
 
 log = logging.getLogger("carecoord.access_log")
 
@@ -43,7 +48,12 @@ DDL = (
         outcome text NOT NULL,
         basis text NOT NULL,
         correlation_id uuid NOT NULL,
-        event jsonb NOT NULL)""",
+        event jsonb NOT NULL,
+        prev_hash bytea,
+        hash bytea)""",
+    # Tables made before the hash chain: their older rows stay unchained (see ``verify``).
+    "ALTER TABLE access_log ADD COLUMN IF NOT EXISTS prev_hash bytea",
+    "ALTER TABLE access_log ADD COLUMN IF NOT EXISTS hash bytea",
     "CREATE INDEX IF NOT EXISTS access_log_client ON access_log (client_id, seq)",
     "CREATE INDEX IF NOT EXISTS access_log_actor ON access_log (actor_id, seq)",
     """CREATE OR REPLACE FUNCTION access_log_append_only() RETURNS trigger
@@ -65,10 +75,17 @@ COLUMNS = (
     "basis",
     "correlation_id",
     "event",
+    "prev_hash",
+    "hash",
 )
+# Writers of every process extend one chain: each batch holds this lock until it commits.
+_CHAIN_LOCK = "SELECT pg_advisory_xact_lock(hashtext('carecoord.access_log.chain'))"
+_HEAD = "SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1"
+VERIFY_PAGE = 5000
 
 
-def row(entry: ClientRecordRead) -> tuple[Any, ...]:
+def columns(entry: ClientRecordRead) -> tuple[Any, ...]:
+    """The indexed columns of an entry: all derived from the entry itself."""
     return (
         entry.event_id,
         entry.client_id,
@@ -79,7 +96,6 @@ def row(entry: ClientRecordRead) -> tuple[Any, ...]:
         entry.outcome.value,
         entry.basis.value,
         entry.correlation_id,
-        entry.model_dump_json(),
     )
 
 
@@ -156,19 +172,23 @@ class AccessLog:
                 done.set_result(None)
 
     async def _write(self, entries: Sequence[ClientRecordRead]) -> None:
-        async with (
-            self._pool.connection() as conn,
-            conn.cursor() as cur,
-            cur.copy(_COPY) as copy,
-        ):
-            for entry in entries:
-                await copy.write_row(row(entry))
+        async with self._pool.connection() as conn, conn.transaction():
+            await conn.execute(_CHAIN_LOCK)
+            head = await (await conn.execute(_HEAD)).fetchone()
+            prev = GENESIS if head is None or head[1] is None else bytes(head[1])
+            async with conn.cursor().copy(_COPY) as copy:
+                for entry in entries:
+                    body = entry.model_dump(mode="json")
+                    chained = link(prev, body)
+                    await copy.write_row((*columns(entry), json.dumps(body), prev, chained))
+                    prev = chained
 
 
 @dataclass(frozen=True, slots=True)
 class LoggedRead:
     seq: int
     entry: ClientRecordRead
+    hash: bytes | None = None
 
 
 async def entries(
@@ -193,11 +213,61 @@ async def entries(
         where.append(sql.SQL("occurred_at >= %s"))
         params.append(since)
     params.append(limit)
-    query = sql.SQL("SELECT seq, event FROM {} WHERE {} ORDER BY seq LIMIT %s").format(
+    query = sql.SQL("SELECT seq, event, hash FROM {} WHERE {} ORDER BY seq LIMIT %s").format(
         sql.Identifier(TABLE), sql.SQL(" AND ").join(where)
     )
     async with pool.connection() as conn:
         cur = conn.cursor(row_factory=dict_row)
         await cur.execute(query, params)
         rows = await cur.fetchall()
-    return [LoggedRead(r["seq"], ClientRecordRead.model_validate(r["event"])) for r in rows]
+    return [LoggedRead(r["seq"], _entry(r["event"]), _bytes(r["hash"])) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """What walking the chain found: entries checked, the head to keep, the first break."""
+
+    checked: int
+    unchained: int
+    head_seq: int
+    head_hash: bytes
+    broken: Broken | None
+
+
+_PAGE = sql.SQL(
+    "SELECT seq, prev_hash, hash, event, {} FROM {} WHERE seq > %s ORDER BY seq LIMIT %s"
+).format(sql.SQL(", ").join(map(sql.Identifier, COLUMNS[:-3])), sql.Identifier(TABLE))
+
+
+async def verify(pool: AsyncConnectionPool, *, page: int = VERIFY_PAGE) -> Verification:
+    """Walk the whole log in order; stop at the first entry whose link does not hold.
+
+    Rows written before the chain existed (no hash, at the start of the log) are counted as
+    unchained; a row without a hash after the chain began is a break.
+    """
+    prev, after, checked, unchained = GENESIS, 0, 0, 0
+    async with pool.connection() as conn:
+        while True:
+            rows = await (await conn.execute(_PAGE, (after, page))).fetchall()
+            for seq, stored_prev, stored_hash, body, *stored in rows:
+                after = seq
+                if stored_hash is None and checked == 0:
+                    unchained += 1
+                    continue
+                broken = check(seq, prev, _bytes(stored_prev), _bytes(stored_hash), body)
+                if broken is None and tuple(stored) != columns(_entry(body)):
+                    broken = Broken(seq, "columns", f"entry {seq}'s columns differ from it")
+                if broken is not None:
+                    return Verification(checked, unchained, after, prev, broken)
+                prev = bytes(stored_hash)
+                checked += 1
+            if len(rows) < page:
+                return Verification(checked, unchained, after, prev, None)
+
+
+def _bytes(value: bytes | memoryview | None) -> bytes | None:
+    return None if value is None else bytes(value)
+
+
+def _entry(body: dict[str, Any]) -> ClientRecordRead:
+    return ClientRecordRead.model_validate(body)

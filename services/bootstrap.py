@@ -22,10 +22,13 @@ from carecoord.projections.progress import Progress
 from carecoord.projections.projector import Projector
 from carecoord.services import embedded, positions
 from carecoord.services.access_log import AccessLog
+from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.broker import ensure_stream
 from carecoord.services.commands import CommandBus
 from carecoord.services.identity import KeySource, TokenVerifier, signing_key
 from carecoord.services.medication import missed_sweep
+from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
+from carecoord.services.program import load_program
 from carecoord.services.relay import Relay
 from carecoord.services.settings import Settings
 from carecoord.services.store import EventStore, store_env
@@ -65,6 +68,10 @@ class Platform:
     verifier: TokenVerifier
     access_log: AccessLog
     relay: Relay | None = None
+    alert_rules: AlertRules = DEFAULT_ALERT_RULES
+    """The program's alert rule table (defaults changed by the program file's [alerts])."""
+    medication: MedicationRules = DEFAULT_RULES
+    """The program's medication tables and time zone (settings and the file's [medication])."""
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -83,6 +90,7 @@ async def running(
     relay: bool = True,
     project: bool = True,
 ) -> AsyncIterator[Platform]:
+    program = load_program(settings.program_file)  # a bad file stops the start, naming the key
     store = EventStore(
         env=store_env(settings.model_copy(update={"database_url": servers.database_url}))
     )
@@ -117,6 +125,8 @@ async def running(
         token_verifier(settings),
         AccessLog(pool),
         the_relay,
+        alert_rules=program.alerts.table,
+        medication=program.medication.rules(settings),
     )
     platform.tasks.append(asyncio.create_task(platform.access_log.run(), name="access-log"))
     if the_relay is not None:
@@ -127,7 +137,10 @@ async def running(
         )
     if project:  # medication: the missed-dose sweep reads a read model this process keeps
         platform.tasks.append(
-            asyncio.create_task(missed_sweep.run(bus, pool, settings), name="missed-dose-sweep")
+            asyncio.create_task(
+                missed_sweep.run(bus, pool, platform.medication, settings),
+                name="missed-dose-sweep",
+            )
         )
     try:
         yield platform

@@ -1,4 +1,5 @@
-"""The ``carecoord`` command: run the platform (whole or by part), tail events, issue tokens."""
+"""The ``carecoord`` command: run the platform (whole or by part), tail events, issue tokens,
+export the GraphQL schema."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 
 import uvicorn
 from faststream.nats import NatsBroker
@@ -20,6 +22,7 @@ from carecoord.projections.models import READ_MODELS
 from carecoord.projections.rebuild import rebuild
 from carecoord.services import demo, logs
 from carecoord.services.bootstrap import Servers, resolve_servers, running
+from carecoord.services.disclosure import Forwarder
 from carecoord.services.identity import issue_token
 from carecoord.services.relay import POSITION_HEADER
 from carecoord.services.settings import Settings
@@ -37,6 +40,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     tail = commands.add_parser("tail", help="print events from the broker as they arrive")
     tail.add_argument("--subject", default=None, help="subject filter (default: all care events)")
     tail.add_argument("--new", action="store_true", help="only events published from now on")
+    disclose = commands.add_parser(
+        "disclose", help="forward consented events to an outside recipient (docs/access.md)"
+    )
+    disclose.add_argument("--recipient", required=True, help="the consent's organization id")
+    disclose.add_argument("--name", default="", help="the recipient's name, for the record")
+    disclose.add_argument("--from-start", action="store_true", help="also events before now")
     rebuild_cmd = commands.add_parser("rebuild", help="rebuild a read model from the store")
     rebuild_cmd.add_argument("model", choices=[m.NAME for m in READ_MODELS])
     token = commands.add_parser("token", help="issue a development token")
@@ -49,8 +58,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="repeat for a user who holds several roles; a client's --user is their client id",
     )
     token.add_argument("--hours", type=float, default=12.0, help="lifetime (default 12)")
+    schema = commands.add_parser("schema", help="write the GraphQL SDL (graphql/schema.graphql)")
+    schema.add_argument("--output", type=Path, default=None, help="another file, or - for stdout")
+    schema.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
     args = parser.parse_args(argv)
     logs.configure(args.log_level)
+    if args.command == "schema":
+        sys.exit(export_schema(args.output, check=args.check))
     settings = Settings()
     command = args.command or "up"
     if command == "token":
@@ -63,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         with contextlib.suppress(KeyboardInterrupt):
             if command == "tail":
                 asyncio.run(tail_events(settings, servers, args.subject, new_only=args.new))
+            elif command == "disclose":
+                asyncio.run(forward_disclosures(settings, servers, args))
             elif command == "rebuild":
                 asyncio.run(rebuild_model(settings, servers, args.model))
             else:
@@ -70,6 +86,22 @@ def main(argv: Sequence[str] | None = None) -> None:
                 asyncio.run(serve(settings, servers, command, demo_wanted=demo_wanted))
     finally:
         servers.stop()
+
+
+def export_schema(output: Path | None, *, check: bool) -> int:
+    """Write (or with ``check``, compare) the SDL; the exit status says whether it was current."""
+    from carecoord.graphql import export  # noqa: PLC0415  (API-only dependency)
+
+    if output == Path("-"):
+        print(export.sdl(), end="")
+        return 0
+    target = output or export.SCHEMA_FILE
+    if check:
+        current = target.exists() and target.read_text(encoding="utf-8") == export.sdl()
+        print(f"{target}: {'current' if current else 'out of date; run ' + export.REGENERATE}")
+        return 0 if current else 1
+    print(f"{target}: {'written' if export.write(target) else 'unchanged'}")
+    return 0
 
 
 async def serve(settings: Settings, servers: Servers, part: str, *, demo_wanted: bool) -> None:
@@ -99,6 +131,15 @@ async def serve(settings: Settings, servers: Servers, part: str, *, demo_wanted:
         )
         print(f"carecoord GraphQL: http://{settings.host}:{settings.port}/graphql", flush=True)
         await uvicorn.Server(config).serve()  # returns on SIGINT/SIGTERM
+
+
+async def forward_disclosures(
+    settings: Settings, servers: Servers, args: argparse.Namespace
+) -> None:
+    async with running(settings, servers, relay=False, project=False) as platform:
+        forwarder = Forwarder(platform, args.recipient, name=args.name, from_start=args.from_start)
+        print(f"disclosing to {forwarder.subject_prefix}.> as {forwarder.consumer}", flush=True)
+        await forwarder.run()
 
 
 async def rebuild_model(settings: Settings, servers: Servers, name: str) -> None:

@@ -13,6 +13,8 @@ from carecoord.services.care.record import ClientRecord
 from carecoord.services.careteam.commands import assign_member
 from carecoord.services.commands import Command, CommandBus, UnitOfWork
 from carecoord.services.medication.commands import administer_dose, prescribe
+from carecoord.services.medication.dispensing import GivenDose
+from carecoord.services.medication.prescribing import NewOrder
 from carecoord.services.stamp import Stamp
 
 log = logging.getLogger("carecoord.demo")
@@ -72,14 +74,16 @@ def load(bus: CommandBus) -> list[UUID]:
             prescribe(
                 Stamp(PRESCRIBER),
                 client_id=client_id,
-                medication=medication,
-                dose=dose,
-                unit="mg",
-                route=route,
-                schedule=Schedule(),
-                start=start,
-                indication="opioid use disorder",
-                occurred_at=admitted + timedelta(minutes=30),
+                order=NewOrder(
+                    medication,
+                    dose,
+                    "mg",
+                    route,
+                    Schedule(),
+                    start,
+                    indication="opioid use disorder",
+                    occurred_at=admitted + timedelta(minutes=30),
+                ),
             )
         ).result.id
         for day in range(3):
@@ -88,10 +92,7 @@ def load(bus: CommandBus) -> list[UUID]:
                 administer_dose(
                     Stamp(NURSE),
                     client_id=client_id,
-                    order_id=order,
-                    amount=dose,
-                    dosage_form=form,
-                    given_at=given_at + timedelta(hours=9),
+                    dose=GivenDose(order, dose, form, given_at=given_at + timedelta(hours=9)),
                 )
             )
         log.info("demo client loaded", extra={"client_id": str(client_id)})

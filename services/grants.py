@@ -82,6 +82,23 @@ async def grant_for(conn: AsyncConnection, reader: Actor, client_id: UUID) -> Gr
     return decide(reader.role, await standing(conn, reader, client_id))
 
 
+_ON_TEAM = sql.SQL(
+    """SELECT client_id FROM {care_team} WHERE client_id = ANY(%(clients)s)
+    AND member_id = %(member)s AND role = %(role)s AND started_at <= now()
+    AND (ended_at IS NULL OR ended_at > now())"""
+).format(care_team=sql.Identifier(careteam.NAME))
+
+
+async def on_care_team(
+    conn: AsyncConnection, actor: Actor, client_ids: frozenset[UUID]
+) -> frozenset[UUID]:
+    """Those of ``client_ids`` whose care team ``actor`` is on now, in the role they act in."""
+    cur = await conn.execute(
+        _ON_TEAM, {"clients": list(client_ids), "member": actor.id, "role": actor.role.value}
+    )
+    return frozenset(r[0] for r in await cur.fetchall())
+
+
 def visible(grant: Grant, reader: Actor) -> tuple[sql.Composable, list[Any]]:
     """A WHERE clause over timeline rows that keeps what ``grant`` shows ``reader``."""
     return (

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -56,3 +57,25 @@ class Settings(BaseSettings):
     missed_dose_hold_after: int = Field(
         default=3, ge=1, description="Consecutive missed dosing days that place a dose hold."
     )
+    program_time_zone: ZoneInfo = Field(
+        default=ZoneInfo("UTC"),
+        description="IANA zone of the program's dosing day (per-day limits, slots, missed days).",
+    )
+
+    # Clinical rule tables a program changes (services/program.py): [alerts] thresholds;
+    # [medication] formulary, interaction rules, take-home caps (services/medication/program.py).
+    program_file: Path | None = Field(
+        default=None, description="TOML program file; unset means the default rule tables."
+    )
+
+    @field_validator("program_time_zone", mode="before")
+    @classmethod
+    def _zone(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"unknown time zone {value!r}; give an IANA name such as America/New_York"
+                ) from None
+        return value

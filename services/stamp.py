@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 from pydantic import ValidationError
 
 from carecoord.events import Actor, CareEvent
-from carecoord.services.errors import InvalidInput
+from carecoord.services.errors import Forbidden, InvalidInput
 
 E = TypeVar("E", bound=CareEvent)
 
@@ -22,15 +22,27 @@ def utcnow() -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Stamp:
-    """The acting person and the request's correlation id, applied to new events."""
+    """The acting person and the request's correlation id, applied to new events.
+
+    ``clients``, when set, are the clients the actor was admitted to act for (see
+    ``services/access.admit``): the stamp signs no event about anyone else, so a command
+    cannot record past the gate that issued it.
+    """
 
     actor: Actor
     correlation_id: UUID = field(default_factory=uuid4)
     causation_id: UUID | None = None
     clock: Callable[[], datetime] = utcnow
+    clients: frozenset[UUID] | None = None
 
     def event(self, cls: type[E], client_id: UUID, occurred_at: datetime | None, **facts: Any) -> E:
         """Build an event, turning a validation failure into an error that names the field."""
+        if self.clients is not None and client_id not in self.clients:
+            raise Forbidden(
+                "clientId",
+                "admitted-client",
+                f"this request was admitted for other clients, not {client_id}",
+            )
         now = self.clock()
         try:
             return cls(

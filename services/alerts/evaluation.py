@@ -130,6 +130,7 @@ def _instrument_score(rule: AlertRule, history: History, event: CareEvent) -> Fi
         "total": event.total,
         "item": event.answers.get(name),
         "subscale": event.subscales.get(name),
+        "signs": len(event.signs),
     }[what]
     if value is None or not rule.in_range(value):
         return None
@@ -137,6 +138,12 @@ def _instrument_score(rule: AlertRule, history: History, event: CareEvent) -> Fi
         event.occurred_at.date(), rule.maintenance_days
     ):
         return None
+    if what == "signs":
+        shown = ", ".join(event.signs)
+        return Finding(
+            f"{event.instrument.value} {shown} (total {event.total}, {event.band})",
+            (event.event_id,),
+        )
     label = what if not name else f"{what} {name}"
     return Finding(f"{event.instrument.value} {label} {value} ({event.band})", (event.event_id,))
 

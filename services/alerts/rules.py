@@ -17,7 +17,8 @@ from carecoord.events.medication import Severity
 
 class Test(StrEnum):
     INSTRUMENT_SCORE = "instrument_score"
-    """An instrument's ``score`` (``total``, ``item:<id>`` or ``subscale:<name>``) in range."""
+    """An instrument's ``score`` (``total``, ``item:<id>``, ``subscale:<name>`` or ``signs``,
+    the number of complicating signs) in range."""
     SUBSTANCE_USE = "substance_use"
     """A check-in reports substance use."""
     CRAVING_RISE = "craving_rise"
@@ -101,6 +102,10 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("ciwa-severe", "1", Test.INSTRUMENT_SCORE, "Severe alcohol withdrawal",
               Severity.HIGH, "Medication per protocol; consider a higher level of care", CIWA,
               threshold=19, instrument=Instrument.CIWA_AR),
+    AlertRule("ciwa-signs", "1", Test.INSTRUMENT_SCORE,
+              "Alcohol withdrawal: seizure, hallucinations or disorientation", Severity.HIGH,
+              "Medical evaluation now; consider withdrawal management (a higher level of care)",
+              CIWA, instrument=Instrument.CIWA_AR, score="signs"),
     AlertRule("substance-use-reported", "1", Test.SUBSTANCE_USE, "Substance use reported",
               Severity.MODERATE, "Relapse-prevention review", BAM),
     AlertRule("bam-use-reported", "1", Test.INSTRUMENT_SCORE, "BAM: substance use reported",
@@ -138,6 +143,40 @@ class AlertRules:
     def with_rules(self, *changed: AlertRule) -> AlertRules:
         by_id = {r.id: r for r in self.rules} | {r.id: r for r in changed}
         return AlertRules(tuple(by_id.values()))
+
+    def rule(self, rule_id: str) -> AlertRule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def problems(self) -> list[str]:
+        """Why this table cannot be used: an empty range, or two rows on the same measure
+        whose ranges overlap (a milder and a severe row would both fire)."""
+        found = [
+            f"{r.id}: threshold {r.threshold} is not below its upper bound {r.below}"
+            for r in self.rules
+            if r.below is not None and r.below <= r.threshold
+        ]
+        ranged = [r for r in self.rules if r.test in RANGED]
+        for n, first in enumerate(ranged):
+            for second in ranged[n + 1 :]:
+                if _measure(first) == _measure(second) and _overlap(first, second):
+                    found.append(
+                        f"{first.id} and {second.id} overlap: both would fire for "
+                        f"{max(first.threshold, second.threshold)}"
+                    )
+        return found
+
+
+RANGED = frozenset({Test.INSTRUMENT_SCORE, Test.QTC_ON_MEDICATION})
+"""Tests that read one number against a range; two rows on the same number must not overlap."""
+
+
+def _measure(rule: AlertRule) -> tuple[object, ...]:
+    return (rule.test, rule.instrument, rule.score, rule.medication_class)
+
+
+def _overlap(first: AlertRule, second: AlertRule) -> bool:
+    top = min(b for b in (first.below, second.below, 10**9) if b is not None)
+    return max(first.threshold, second.threshold) < top
 
 
 DEFAULT_ALERT_RULES = AlertRules()

@@ -117,6 +117,14 @@ class ClientRecord(Aggregate):
         self.require_enrolled()
         if not description.strip():
             raise InvalidInput("description", "goal-description", "describe the goal")
+        set_on = (occurred_at or stamp.clock()).date()
+        if target_date is not None and target_date < set_on:
+            raise InvalidInput(
+                "targetDate",
+                "target-before-set",
+                f"the target date {target_date} is before the goal is set ({set_on});"
+                " give a later date or none",
+            )
         self.record(
             stamp.event(
                 TreatmentGoalSet,

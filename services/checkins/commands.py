@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 from carecoord.events import CareEvent
 from carecoord.events.checkins import AnalyteFinding, Instrument, ScreenMethod
 from carecoord.services.alerts.raising import with_alerts
-from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
+from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.instruments import INSTRUMENTS
 from carecoord.services.checkins.record import CheckIn, CheckInRecord, Vitals
@@ -42,7 +42,7 @@ def record_check_in(
     client_id: UUID,
     check_in: CheckIn,
     occurred_at: datetime | None = None,
-    rules: AlertRules = DEFAULT_ALERT_RULES,
+    rules: AlertRules,
 ) -> Command[UUID]:
     checkin_id = uuid4()
     return _on_record(
@@ -59,7 +59,7 @@ def score_instrument(
     instrument: Instrument,
     answers: Mapping[str, int],
     occurred_at: datetime | None = None,
-    rules: AlertRules = DEFAULT_ALERT_RULES,
+    rules: AlertRules,
 ) -> Command[UUID]:
     assessment_id = uuid4()
     spec = INSTRUMENTS[instrument]
@@ -77,7 +77,7 @@ def record_drug_screen(
     method: ScreenMethod,
     results: Mapping[str, AnalyteFinding],
     occurred_at: datetime | None = None,
-    rules: AlertRules = DEFAULT_ALERT_RULES,
+    rules: AlertRules,
 ) -> Command[UUID]:
     screen_id = uuid4()
     return _on_record(
@@ -93,7 +93,7 @@ def record_vital_signs(
     client_id: UUID,
     vitals: Vitals,
     occurred_at: datetime | None = None,
-    rules: AlertRules = DEFAULT_ALERT_RULES,
+    rules: AlertRules,
 ) -> Command[UUID]:
     vitals_id = uuid4()
     return _on_record(

@@ -42,11 +42,22 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class Band:
-    """Scores from ``low`` to ``high`` inclusive read as ``label``."""
+    """Scores from ``low`` to ``high`` inclusive read as ``label``; with ``with_signs``, only
+    when a complicating sign is present (listed before the band it refines)."""
 
     low: int
     high: int
     label: str
+    with_signs: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Sign:
+    """A complicating sign the answers show whatever the total: item ``item`` at ``at_least``."""
+
+    name: str
+    item: str
+    at_least: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +72,7 @@ class InstrumentSpec:
     subscales: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     banded_on: str = "total"
     """``total`` or the subscale name the bands read (BAM has no validated total)."""
+    signs: tuple[Sign, ...] = ()
 
     def item(self, item_id: str) -> Item | None:
         return next((i for i in self.items if i.id == item_id), None)
@@ -72,6 +84,7 @@ class Scored:
     total: int | None
     band: str
     subscales: dict[str, int]
+    signs: tuple[str, ...] = ()
 
 
 def _numbered(labels: tuple[str, ...], allowed: frozenset[int]) -> tuple[Item, ...]:
@@ -161,9 +174,14 @@ COWS = InstrumentSpec(
 )
 
 _CIWA_0_7 = frozenset(range(8))
+# ASAM 2020: a severe score with seizure, delirium or hallucinations is "complicated", and any
+# of them alone needs attention (domain.md 2.1). Seizure is not a CIWA-Ar item, so the form
+# asks it beside the ten (0 no, 1 yes; unscored, optional for answers recorded before it);
+# hallucinations are a perceptual item at 4 ("moderately severe hallucinations") or more;
+# disorientation to place or person (orientation 4) stands for delirium.
 CIWA_AR = InstrumentSpec(
     Instrument.CIWA_AR,
-    "ciwa-ar-asam2020.1",
+    "ciwa-ar-asam2020.2",
     CIWA_SOURCE,
     (
         Item("nausea_vomiting", "Nausea and vomiting", _CIWA_0_7),
@@ -176,9 +194,28 @@ CIWA_AR = InstrumentSpec(
         Item("visual_disturbances", "Visual disturbances", _CIWA_0_7),
         Item("headache", "Headache, fullness in head", _CIWA_0_7),
         Item("orientation", "Orientation and clouding of sensorium", frozenset(range(5))),
+        Item(
+            "seizure",
+            "Withdrawal seizure since the last assessment (0 no, 1 yes)",
+            frozenset({0, 1}),
+            scored=False,
+            required=False,
+        ),
     ),
-    (Band(0, 9, "mild"), Band(10, 18, "moderate"), Band(19, 67, "severe")),
+    (
+        Band(0, 9, "mild"),
+        Band(10, 18, "moderate"),
+        Band(19, 67, "complicated", with_signs=True),
+        Band(19, 67, "severe"),
+    ),
     clinician_rated=True,
+    signs=(
+        Sign("seizure", "seizure", 1),
+        Sign("tactile hallucinations", "tactile_disturbances", 4),
+        Sign("auditory hallucinations", "auditory_disturbances", 4),
+        Sign("visual hallucinations", "visual_disturbances", 4),
+        Sign("disoriented to place or person", "orientation", 4),
+    ),
 )
 
 # Continuous BAM: every scored item is a count of days in the past 30. Item 7 (7A-G, the
@@ -267,5 +304,8 @@ def score(spec: InstrumentSpec, answers: Mapping[str, int]) -> Scored:
     }
     banded = total if spec.banded_on == "total" else subscales[spec.banded_on]
     assert banded is not None, "an instrument without a total bands on a subscale"
-    band = next(b.label for b in spec.bands if b.low <= banded <= b.high)
-    return Scored(dict(answers), total, band, subscales)
+    signs = tuple(s.name for s in spec.signs if answers.get(s.item, 0) >= s.at_least)
+    band = next(
+        b.label for b in spec.bands if b.low <= banded <= b.high and (signs or not b.with_signs)
+    )
+    return Scored(dict(answers), total, band, subscales, signs)

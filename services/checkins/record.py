@@ -1,7 +1,8 @@
 """The check-in record aggregate: one client's check-ins, instruments, screens and vitals.
 
 State keeps only what later decisions read: the craving series, which the craving-rise
-alert compares against the client's own baseline.
+alert compares against the client's own baseline, and the latest QTc, which medication's
+methadone QT rule is judged on.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from carecoord.events.checkins import (
     ScreenMethod,
     VitalSignsRecorded,
 )
+from carecoord.events.medication import QtcEvidence
 from carecoord.services.aggregate import Aggregate
 from carecoord.services.checkins.analytes import analyte
 from carecoord.services.checkins.instruments import InstrumentSpec, score
@@ -80,10 +82,18 @@ class CheckInRecord(Aggregate):
     def __init__(self, client_id: UUID) -> None:
         super().__init__(client_id)
         self.cravings: list[Reading] = []
+        self.latest_qtc: QtcEvidence | None = None
+        """The QTc measured last, which medication's QT rule is judged on."""
 
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, CheckInRecorded) and event.craving is not None:
             self.cravings.append(Reading(event.event_id, event.craving))
+        elif isinstance(event, VitalSignsRecorded) and event.qtc_ms is not None:
+            latest = self.latest_qtc
+            if latest is None or event.occurred_at >= latest.measured_at:
+                self.latest_qtc = QtcEvidence(
+                    vitals_id=event.vitals_id, qtc_ms=event.qtc_ms, measured_at=event.occurred_at
+                )
 
     def record_check_in(
         self, stamp: Stamp, checkin_id: UUID, given: CheckIn, occurred_at: datetime | None
@@ -149,6 +159,7 @@ class CheckInRecord(Aggregate):
             band=scored.band,
             banded_on=spec.banded_on,
             subscales=scored.subscales,
+            signs=scored.signs,
             scoring_version=spec.version,
         )
         self.record(event)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
-from carecoord.events import Kind
+from carecoord.events import CareEvent, Kind
 from carecoord.events.consent import Recipient
+from carecoord.events.envelope import type_name
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.careteam.team import CareTeam
 from carecoord.services.commands import Command, UnitOfWork
@@ -100,5 +102,46 @@ def record_disclosure(
             break_glass_id=break_glass_id,
         )
         return disclosure_id
+
+    return run
+
+
+def disclose_events(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    recipient: Recipient,
+    events: Sequence[CareEvent],
+    destination: str,
+) -> Command[dict[UUID, UUID]]:
+    """Which of one client's ``events`` may go to ``recipient`` now, and under which consent.
+
+    Each event goes only if a consent in force names the recipient and covers its kind;
+    the rest are withheld. One ``DisclosureRecorded`` per consent relied on says what went.
+    Decided on the consent record itself, so a revocation and a disclosure cannot both pass.
+    """
+
+    def run(uow: UnitOfWork) -> dict[UUID, UUID]:
+        record = uow.get(ConsentRecord, client_id)
+        now = stamp.clock()
+        under: dict[UUID, UUID] = {}
+        for event in events:
+            consent_id = record.consent_for(recipient, (event.kind,), now)
+            if consent_id is not None:
+                under[event.event_id] = consent_id
+        for consent_id in dict.fromkeys(under.values()):
+            sent = [e for e in events if under.get(e.event_id) == consent_id]
+            types = ", ".join(sorted({type_name(type(e)) for e in sent}))
+            record.record_disclosure(
+                stamp,
+                disclosure_id=uuid4(),
+                recipient=recipient,
+                purpose=record.consents[consent_id].purpose,
+                data_kinds=tuple(sorted({e.kind for e in sent})),
+                description=f"{len(sent)} event(s) sent to {destination}: {types}"[:1000],
+                consent_id=consent_id,
+                break_glass_id=None,
+            )
+        return under
 
     return run

@@ -6,6 +6,7 @@ in one aggregate: a revocation and a disclosure racing each other cannot both su
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import ClassVar
@@ -26,6 +27,7 @@ class Consent:
     recipients: tuple[Recipient, ...]
     kinds: frozenset[Kind]
     expires_at: datetime | None
+    purpose: str = ""
     revoked: bool = False
 
     def in_force(self, now: datetime) -> bool:
@@ -46,12 +48,26 @@ class ConsentRecord(Aggregate):
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, ConsentRecorded):
             self.consents[event.consent_id] = Consent(
-                event.recipients, frozenset(event.data_kinds), event.expires_at
+                event.recipients, frozenset(event.data_kinds), event.expires_at, event.purpose
             )
         elif isinstance(event, ConsentRevoked):
             self.consents[event.consent_id].revoked = True
         elif isinstance(event, BreakGlassUsed):
             self.emergencies[event.access_id] = event.expires_at
+
+    def consent_for(
+        self, recipient: Recipient, kinds: Iterable[Kind], now: datetime
+    ) -> UUID | None:
+        """A consent in force now that names ``recipient`` and covers every one of ``kinds``."""
+        wanted = frozenset(kinds)
+        return next(
+            (
+                consent_id
+                for consent_id, c in self.consents.items()
+                if c.in_force(now) and c.names(recipient) and wanted <= c.kinds
+            ),
+            None,
+        )
 
     def record_consent(
         self,

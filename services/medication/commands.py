@@ -1,39 +1,44 @@
 """Commands on a client's medications: load the records involved, decide, record.
 
 Each returns a ``Command`` for the bus; the decisions are in ``prescribing.py`` and
-``dispensing.py``. Ids are drawn when the command is built so a retry after a conflict
-records the same ids.
+``dispensing.py``, which define one input type per command (``NewOrder``, ``GivenDose``,
+...) that the API builds once and passes through. Ids are drawn when the command is
+built so a retry after a conflict records the same ids.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from typing import TypeVar
 from uuid import UUID, uuid4
 
-from carecoord.events.medication import (
-    Dispensing,
-    InteractionFound,
-    NotGivenReason,
-    Schedule,
-    StatementSource,
-    TakeHomeCriterion,
-    TaperStep,
-)
+from carecoord.events import Kind
+from carecoord.events.consent import Recipient, RecipientType
+from carecoord.events.medication import InteractionFound, QtcEvidence
 from carecoord.services.care.record import ClientRecord
+from carecoord.services.checkins.record import CheckInRecord
 from carecoord.services.commands import Command, UnitOfWork
+from carecoord.services.consent.record import ConsentRecord
+from carecoord.services.errors import RuleViolation
 from carecoord.services.medication import dispensing, prescribing
-from carecoord.services.medication.dispensing import Bottle
-from carecoord.services.medication.prescribing import NewOrder
+from carecoord.services.medication.dispensing import GivenDose, NotGiven, Replacement, TakeHome
+from carecoord.services.medication.prescribing import (
+    DoseChange,
+    EligibilityDecision,
+    NewOrder,
+    Statement,
+    Taper,
+)
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
 from carecoord.services.stamp import Stamp
 
 T = TypeVar("T")
-NO_ACKNOWLEDGEMENTS: Mapping[str, str] = {}
+Picturing = Callable[[MedicationRecord, QtcEvidence | None], list[InteractionFound]]
+GUEST_DOSING_KINDS = (Kind.MEDICATION, Kind.DOSING)
+"""What a guest-dosing site is told: the orders to dose by, and the doses given."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,101 +60,67 @@ def on_record(client_id: UUID, decide: Callable[[MedicationRecord, ClientRecord]
     return run
 
 
+def on_picture(client_id: UUID, written_id: UUID, decide: Picturing) -> Command[Written]:
+    """A step that adds to the medication picture, checked with the client's latest QTc
+    (recorded by check-ins) so QT-aware rules are judged on it."""
+
+    def run(uow: UnitOfWork) -> Written:
+        uow.get(ClientRecord, client_id).require_enrolled()
+        qtc = uow.get(CheckInRecord, client_id).latest_qtc
+        found = decide(uow.get(MedicationRecord, client_id), qtc)
+        return Written(written_id, tuple(found))
+
+    return run
+
+
 def prescribe(
-    stamp: Stamp,
-    *,
-    client_id: UUID,
-    medication: str,
-    dose: Decimal,
-    unit: str,
-    route: str,
-    schedule: Schedule,
-    start: date,
-    end: date | None = None,
-    indication: str = "",
-    dispensing: Dispensing | None = None,
-    acknowledgements: Mapping[str, str] = NO_ACKNOWLEDGEMENTS,
-    occurred_at: datetime | None = None,
-    rules: MedicationRules = DEFAULT_RULES,
+    stamp: Stamp, *, client_id: UUID, order: NewOrder, rules: MedicationRules = DEFAULT_RULES
 ) -> Command[Written]:
     order_id = uuid4()
-    new = NewOrder(medication, dose, unit, route, schedule, start, end, indication, dispensing)
-
-    def decide(record: MedicationRecord, _: ClientRecord) -> Written:
-        found = prescribing.prescribe(
-            record, stamp, rules, order_id, new, acknowledgements, occurred_at
-        )
-        return Written(order_id, tuple(found))
-
-    return on_record(client_id, decide)
+    return on_picture(
+        client_id,
+        order_id,
+        lambda record, qtc: prescribing.prescribe(record, stamp, rules, order_id, order, qtc),
+    )
 
 
 def change_dose(
-    stamp: Stamp,
-    *,
-    client_id: UUID,
-    order_id: UUID,
-    dose: Decimal,
-    start: date,
-    schedule: Schedule | None = None,
-    reason: str = "",
-    acknowledgements: Mapping[str, str] = NO_ACKNOWLEDGEMENTS,
-    occurred_at: datetime | None = None,
-    rules: MedicationRules = DEFAULT_RULES,
+    stamp: Stamp, *, client_id: UUID, change: DoseChange, rules: MedicationRules = DEFAULT_RULES
 ) -> Command[Written]:
     new_id = uuid4()
-
-    def decide(record: MedicationRecord, _: ClientRecord) -> Written:
-        found = prescribing.change_dose(
-            record,
-            stamp,
-            rules,
-            new_id,
-            order_id,
-            dose=dose,
-            start=start,
-            schedule=schedule,
-            reason=reason,
-            acknowledgements=acknowledgements,
-            occurred_at=occurred_at,
-        )
-        return Written(new_id, tuple(found))
-
-    return on_record(client_id, decide)
+    return on_picture(
+        client_id,
+        new_id,
+        lambda record, qtc: prescribing.change_dose(record, stamp, rules, new_id, change, qtc),
+    )
 
 
 def taper_order(
+    stamp: Stamp, *, client_id: UUID, taper: Taper, rules: MedicationRules = DEFAULT_RULES
+) -> Command[Written]:
+    new_id = uuid4()
+    return on_picture(
+        client_id,
+        new_id,
+        lambda record, qtc: prescribing.taper(record, stamp, rules, new_id, taper, qtc),
+    )
+
+
+def record_statement(
     stamp: Stamp,
     *,
     client_id: UUID,
-    order_id: UUID,
-    steps: tuple[TaperStep, ...],
-    end: date | None = None,
-    blind: bool = False,
-    reason: str = "",
-    acknowledgements: Mapping[str, str] = NO_ACKNOWLEDGEMENTS,
-    occurred_at: datetime | None = None,
+    statement: Statement,
     rules: MedicationRules = DEFAULT_RULES,
 ) -> Command[Written]:
-    new_id = uuid4()
-
-    def decide(record: MedicationRecord, _: ClientRecord) -> Written:
-        found = prescribing.taper(
-            record,
-            stamp,
-            rules,
-            new_id,
-            order_id,
-            steps=steps,
-            end=end,
-            blind=blind,
-            reason=reason,
-            acknowledgements=acknowledgements,
-            occurred_at=occurred_at,
-        )
-        return Written(new_id, tuple(found))
-
-    return on_record(client_id, decide)
+    statement_id = uuid4()
+    return on_picture(
+        client_id,
+        statement_id,
+        lambda record, qtc: prescribing.record_statement(
+            record, stamp, rules, statement_id, statement, qtc
+        ),
+    )
 
 
 def hold_order(stamp: Stamp, *, client_id: UUID, order_id: UUID, reason: str) -> Command[UUID]:
@@ -178,40 +149,6 @@ def discontinue_order(
     return on_record(client_id, decide)
 
 
-def record_statement(
-    stamp: Stamp,
-    *,
-    client_id: UUID,
-    medication: str,
-    source: StatementSource,
-    dose: Decimal | None = None,
-    unit: str = "",
-    source_detail: str = "",
-    since: date | None = None,
-    occurred_at: datetime | None = None,
-    rules: MedicationRules = DEFAULT_RULES,
-) -> Command[Written]:
-    statement_id = uuid4()
-
-    def decide(record: MedicationRecord, _: ClientRecord) -> Written:
-        found = prescribing.record_statement(
-            record,
-            stamp,
-            rules,
-            statement_id,
-            medication=medication,
-            dose=dose,
-            unit=unit,
-            source=source,
-            source_detail=source_detail,
-            since=since,
-            occurred_at=occurred_at,
-        )
-        return Written(statement_id, tuple(found))
-
-    return on_record(client_id, decide)
-
-
 def end_statement(
     stamp: Stamp, *, client_id: UUID, statement_id: UUID, reason: str = ""
 ) -> Command[UUID]:
@@ -223,57 +160,22 @@ def end_statement(
 
 
 def determine_take_home_eligibility(
-    stamp: Stamp,
-    *,
-    client_id: UUID,
-    max_days: int,
-    criteria: tuple[TakeHomeCriterion, ...],
-    basis: str = "",
-    occurred_at: datetime | None = None,
+    stamp: Stamp, *, client_id: UUID, decision: EligibilityDecision
 ) -> Command[UUID]:
     def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
-        prescribing.determine_eligibility(
-            record,
-            stamp,
-            max_days=max_days,
-            criteria=criteria,
-            basis=basis,
-            occurred_at=occurred_at,
-        )
+        prescribing.determine_eligibility(record, stamp, decision)
         return client_id
 
     return on_record(client_id, decide)
 
 
 def administer_dose(
-    stamp: Stamp,
-    *,
-    client_id: UUID,
-    order_id: UUID,
-    amount: Decimal,
-    dosage_form: str,
-    slot: int = 1,
-    given_at: datetime | None = None,
-    lot: str = "",
-    bottle: str = "",
-    rules: MedicationRules = DEFAULT_RULES,
+    stamp: Stamp, *, client_id: UUID, dose: GivenDose, rules: MedicationRules = DEFAULT_RULES
 ) -> Command[UUID]:
     dose_id = uuid4()
 
     def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
-        dispensing.administer(
-            record,
-            stamp,
-            rules,
-            dose_id=dose_id,
-            order_id=order_id,
-            amount=amount,
-            dosage_form=dosage_form,
-            slot=slot,
-            given_at=given_at or stamp.clock(),
-            lot=lot,
-            bottle=bottle,
-        )
+        dispensing.administer(record, stamp, rules, dose_id, dose)
         return dose_id
 
     return on_record(client_id, decide)
@@ -283,90 +185,36 @@ def replace_dose(
     stamp: Stamp,
     *,
     client_id: UUID,
-    order_id: UUID,
-    replaces_dose_id: UUID,
-    amount: Decimal,
-    dosage_form: str,
-    reason: str,
-    given_at: datetime | None = None,
-    lot: str = "",
-    bottle: str = "",
+    replacement: Replacement,
     rules: MedicationRules = DEFAULT_RULES,
 ) -> Command[UUID]:
     dose_id = uuid4()
 
     def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
-        dispensing.replace_dose(
-            record,
-            stamp,
-            rules,
-            dose_id=dose_id,
-            order_id=order_id,
-            replaces_dose_id=replaces_dose_id,
-            amount=amount,
-            dosage_form=dosage_form,
-            reason=reason,
-            given_at=given_at or stamp.clock(),
-            lot=lot,
-            bottle=bottle,
-        )
+        dispensing.replace_dose(record, stamp, rules, dose_id, replacement)
         return dose_id
 
     return on_record(client_id, decide)
 
 
 def record_dose_not_given(
-    stamp: Stamp,
-    *,
-    client_id: UUID,
-    order_id: UUID,
-    reason: NotGivenReason,
-    slot: int = 1,
-    note: str = "",
-    occurred_at: datetime | None = None,
+    stamp: Stamp, *, client_id: UUID, not_given: NotGiven, rules: MedicationRules = DEFAULT_RULES
 ) -> Command[UUID]:
     def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
-        dispensing.not_given(
-            record,
-            stamp,
-            order_id=order_id,
-            slot=slot,
-            reason=reason,
-            note=note,
-            occurred_at=occurred_at or stamp.clock(),
-        )
-        return order_id
+        dispensing.not_given(record, stamp, rules, not_given)
+        return not_given.order_id
 
     return on_record(client_id, decide)
 
 
 def dispense_take_home(
-    stamp: Stamp,
-    *,
-    client_id: UUID,
-    order_id: UUID,
-    first_day: date,
-    days: int,
-    dosage_form: str,
-    bottles: tuple[Bottle, ...],
-    handed_over_at: datetime | None = None,
-    rules: MedicationRules = DEFAULT_RULES,
+    stamp: Stamp, *, client_id: UUID, take_home: TakeHome, rules: MedicationRules = DEFAULT_RULES
 ) -> Command[UUID]:
     dispense_id = uuid4()
 
     def decide(record: MedicationRecord, client: ClientRecord) -> UUID:
         dispensing.dispense_take_home(
-            record,
-            stamp,
-            rules,
-            program=client.program,
-            dispense_id=dispense_id,
-            order_id=order_id,
-            first_day=first_day,
-            days=days,
-            dosage_form=dosage_form,
-            bottles=bottles,
-            handed_over_at=handed_over_at or stamp.clock(),
+            record, stamp, rules, dispense_id, take_home, program=client.program
         )
         return dispense_id
 
@@ -376,15 +224,40 @@ def dispense_take_home(
 def arrange_guest_dosing(
     stamp: Stamp, *, client_id: UUID, site: str, start: date, end: date
 ) -> Command[UUID]:
-    guest_dosing_id = uuid4()
+    """Guest dosing tells the other site the client's orders and doses: a Part 2 disclosure,
+    recorded with the arrangement, under a consent in force that names the site and covers
+    medication and dosing (42 CFR 2.31-2.33; domain.md section 3, guest dosing)."""
+    guest_dosing_id, disclosure_id = uuid4(), uuid4()
+    recipient = Recipient(type=RecipientType.ORGANIZATION, id=site, name=site)
 
-    def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
+    def run(uow: UnitOfWork) -> UUID:
+        uow.get(ClientRecord, client_id).require_enrolled()
+        record = uow.get(MedicationRecord, client_id)
+        consents = uow.get(ConsentRecord, client_id)
+        consent_id = consents.consent_for(recipient, GUEST_DOSING_KINDS, stamp.clock())
+        if consent_id is None:
+            raise RuleViolation(
+                "site",
+                "guest-dosing-consent",
+                f"no consent in force names {site!r} as a recipient of medication and dosing"
+                " records; record the client's consent naming that organization first",
+            )
         dispensing.arrange_guest_dosing(
             record, stamp, guest_dosing_id=guest_dosing_id, site=site, start=start, end=end
         )
+        consents.record_disclosure(
+            stamp,
+            disclosure_id=disclosure_id,
+            recipient=recipient,
+            purpose=f"treatment: guest dosing from {start} to {end}",
+            data_kinds=GUEST_DOSING_KINDS,
+            description=dispensing.guest_dosing_summary(record, start),
+            consent_id=consent_id,
+            break_glass_id=None,
+        )
         return guest_dosing_id
 
-    return on_record(client_id, decide)
+    return run
 
 
 def end_guest_dosing(

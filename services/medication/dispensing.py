@@ -5,7 +5,8 @@ The invariants, checked against the record in the same transaction that records:
 dose against an order that is not active on that day (held, discontinued, replaced, not
 yet started, ended, or the client guest dosing elsewhere); no more than the prescribed
 amount per slot and per day; one dose per slot (an observed dose or a take-home bottle);
-take-home supply within the client's eligibility and the program's cap.
+take-home supply within the client's eligibility and the program's cap. A "day" is the
+program's local day (``MedicationRules.day_of``), so a dose at 23:30 counts for that day.
 """
 
 from __future__ import annotations
@@ -43,23 +44,66 @@ class Bottle:
     lot: str
 
 
+@dataclass(frozen=True, slots=True)
+class GivenDose:
+    """An observed dose at the window; ``given_at`` defaults to now."""
+
+    order_id: UUID
+    amount: Decimal
+    dosage_form: str
+    slot: int = 1
+    given_at: datetime | None = None
+    lot: str = ""
+    bottle: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """A dose replacing ``replaces_dose_id`` (spilled, vomited) on the same day."""
+
+    order_id: UUID
+    replaces_dose_id: UUID
+    amount: Decimal
+    dosage_form: str
+    reason: str
+    given_at: datetime | None = None
+    lot: str = ""
+    bottle: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NotGiven:
+    order_id: UUID
+    reason: NotGivenReason
+    slot: int = 1
+    note: str = ""
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TakeHome:
+    """Take-home doses from ``first_day`` for ``days`` days, one bottle per dose in order."""
+
+    order_id: UUID
+    first_day: date
+    days: int
+    dosage_form: str
+    bottles: tuple[Bottle, ...]
+    handed_over_at: datetime | None = None
+
+
 def administer(
     record: MedicationRecord,
     stamp: Stamp,
     rules: MedicationRules,
-    *,
     dose_id: UUID,
-    order_id: UUID,
-    amount: Decimal,
-    dosage_form: str,
-    slot: int,
-    given_at: datetime,
-    lot: str = "",
-    bottle: str = "",
+    given: GivenDose,
 ) -> None:
-    order = record.order(order_id)
+    amount, slot, dosage_form = given.amount, given.slot, given.dosage_form
+    given_at = given.given_at or stamp.clock()
+    order = record.order(given.order_id)
     drug = rules.formulary.lookup(order.medication)
-    day = given_at.date()
+    day = rules.day_of(given_at)
     if amount <= 0:
         raise InvalidInput("amount", "positive-dose", f"amount must be above 0, got {amount}")
     _check_slot(order, slot)
@@ -73,13 +117,13 @@ def administer(
             "prescribed-amount",
             f"at most {per_slot} {order.unit} per dose is prescribed on {day}, got {amount}",
         )
-    given = order.given_amount(day)
-    if given + amount > order.dose_on(day):
+    already = order.given_amount(day)
+    if already + amount > order.dose_on(day):
         raise RuleViolation(
             "amount",
             "daily-amount",
-            f"{given} of {order.dose_on(day)} {order.unit} prescribed for {day} were already"
-            f" given; at most {order.dose_on(day) - given} {order.unit} more",
+            f"{already} of {order.dose_on(day)} {order.unit} prescribed for {day} were already"
+            f" given; at most {order.dose_on(day) - already} {order.unit} more",
         )
     record.record(
         stamp.event(
@@ -91,8 +135,8 @@ def administer(
             amount=amount,
             slot=slot,
             day=day,
-            lot=lot,
-            bottle=bottle,
+            lot=given.lot,
+            bottle=given.bottle,
         )
     )
 
@@ -101,18 +145,13 @@ def replace_dose(
     record: MedicationRecord,
     stamp: Stamp,
     rules: MedicationRules,
-    *,
     dose_id: UUID,
-    order_id: UUID,
-    replaces_dose_id: UUID,
-    amount: Decimal,
-    dosage_form: str,
-    reason: str,
-    given_at: datetime,
-    lot: str = "",
-    bottle: str = "",
+    given: Replacement,
 ) -> None:
     """A dose spilled or vomited is replaced, linked to the original, on the same day."""
+    order_id, replaces_dose_id, amount = given.order_id, given.replaces_dose_id, given.amount
+    reason, dosage_form = given.reason, given.dosage_form
+    given_at = given.given_at or stamp.clock()
     order = record.order(order_id)
     drug = rules.formulary.lookup(order.medication)
     if not reason.strip():
@@ -134,7 +173,7 @@ def replace_dose(
             f"dose {replaces_dose_id} was already replaced by {order.replaced[replaces_dose_id]}",
         )
     day, original_amount = original
-    if given_at.date() != day:
+    if rules.day_of(given_at) != day:
         raise RuleViolation(
             "givenAt",
             "replace-same-day",
@@ -158,8 +197,8 @@ def replace_dose(
             amount=amount,
             slot=slot,
             day=day,
-            lot=lot,
-            bottle=bottle,
+            lot=given.lot,
+            bottle=given.bottle,
             replaces_dose_id=replaces_dose_id,
             replacement_reason=reason.strip(),
         )
@@ -167,18 +206,13 @@ def replace_dose(
 
 
 def not_given(
-    record: MedicationRecord,
-    stamp: Stamp,
-    *,
-    order_id: UUID,
-    slot: int,
-    reason: NotGivenReason,
-    note: str,
-    occurred_at: datetime,
+    record: MedicationRecord, stamp: Stamp, rules: MedicationRules, given: NotGiven
 ) -> None:
+    order_id, slot = given.order_id, given.slot
+    occurred_at = given.occurred_at or stamp.clock()
     order = record.order(order_id)
     _check_slot(order, slot)
-    day = occurred_at.date()
+    day = rules.day_of(occurred_at)
     _check_free(order, day, slot)
     record.record(
         stamp.event(
@@ -189,8 +223,8 @@ def not_given(
             medication=order.medication,
             day=day,
             slot=slot,
-            reason=reason,
-            note=note,
+            reason=given.reason,
+            note=given.note,
         )
     )
 
@@ -199,19 +233,21 @@ def dispense_take_home(
     record: MedicationRecord,
     stamp: Stamp,
     rules: MedicationRules,
+    dispense_id: UUID,
+    given: TakeHome,
     *,
     program: str,
-    dispense_id: UUID,
-    order_id: UUID,
-    first_day: date,
-    days: int,
-    dosage_form: str,
-    bottles: tuple[Bottle, ...],
-    handed_over_at: datetime,
 ) -> None:
-    order = record.order(order_id)
+    first_day, days, dosage_form, bottles = (
+        given.first_day,
+        given.days,
+        given.dosage_form,
+        given.bottles,
+    )
+    handed_over_at = given.handed_over_at or stamp.clock()
+    order = record.order(given.order_id)
     drug = rules.formulary.lookup(order.medication)
-    today = handed_over_at.date()
+    today = rules.day_of(handed_over_at)
     if days < 1:
         raise InvalidInput("days", "positive-days", f"days must be at least 1, got {days}")
     if first_day < today:
@@ -316,6 +352,22 @@ def arrange_guest_dosing(
     )
 
 
+def guest_dosing_summary(record: MedicationRecord, start: date) -> str:
+    """What the guest site is told: the clinic-dispensed orders in force and the last dose."""
+    parts = []
+    for order in record.orders.values():
+        if order.current and order.dispensing is Dispensing.CLINIC:
+            given = [day for day, _ in order.given if day < start]
+            last = f", last dose here {max(given)}" if given else ""
+            parts.append(
+                f"{order.medication} {order.dose_on(start)} {order.unit} {order.route}"
+                f" {order.schedule.times_per_day}x every {order.schedule.every_days} day(s)"
+                f" (order {order.order_id}{last})"
+            )
+    orders = "; ".join(parts) or "no clinic-dispensed order in force"
+    return f"Orders to dose by: {orders}"
+
+
 def end_guest_dosing(
     record: MedicationRecord,
     stamp: Stamp,
@@ -358,7 +410,8 @@ def record_missed(
         if order.status not in (Status.ACTIVE, Status.ON_HOLD):
             continue
         away = lambda day: record.away_on(day) is not None  # noqa: E731
-        for missed in missed_days(order, today, away=away, rule=rules.missed):
+        found = missed_days(order, today, away=away, rule=rules.missed, day_of=rules.day_of)
+        for missed in found:
             facts = {"order_id": order.order_id, "medication": order.medication}
             record.record(
                 stamp.event(

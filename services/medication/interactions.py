@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
-from carecoord.events.medication import Severity
+from carecoord.events.medication import QtcEvidence, Severity
 
 FDA_OPIOID_BENZO = (
     "https://www.fda.gov/drugs/drug-safety-and-availability/fda-drug-safety-communication-fda-"
@@ -41,6 +41,27 @@ DISULFIRAM_WARFARIN = "https://medicaldictionary.top/?p=11962"
 
 
 @dataclass(frozen=True, slots=True)
+class QtcBand:
+    """From ``from_ms`` of QTc up, a QT rule has this severity (until the next band)."""
+
+    from_ms: int
+    severity: Severity
+    advice: str
+
+
+QTC_SOURCE = f"{KRANTZ_2009} ; SAMHSA panel https://pubmed.ncbi.nlm.nih.gov/22026519/"
+METHADONE_QTC_BANDS = (
+    QtcBand(0, Severity.MODERATE, "QTc {qtc} ms (under 451): monitor"),
+    QtcBand(451, Severity.MODERATE,
+            "QTc {qtc} ms (451-499): discuss risk and benefit, monitor the ECG more often"),
+    QtcBand(500, Severity.HIGH, "QTc {qtc} ms (500 or more): consider reducing or stopping"
+            " methadone and removing contributing drugs"),
+)  # fmt: skip
+"""Krantz et al. 2009 and the SAMHSA panel (domain.md section 2.1). With no QTc on record
+the rule keeps its table severity (high): the risk cannot be judged without an ECG."""
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """A pair of drug classes that must not meet silently."""
 
@@ -52,6 +73,13 @@ class Rule:
     risk: str
     source: str
     hard_stop: bool = False
+    qtc_bands: tuple[QtcBand, ...] = ()
+
+    def band(self, qtc: QtcEvidence | None) -> QtcBand | None:
+        """The QTc band the client's latest QTc falls in, for a QT-aware rule."""
+        if not self.qtc_bands or qtc is None:
+            return None
+        return max((b for b in self.qtc_bands if b.from_ms <= qtc.qtc_ms), key=lambda b: b.from_ms)
 
     def matches(self, first: frozenset[str], second: frozenset[str]) -> bool:
         return bool(
@@ -61,9 +89,10 @@ class Rule:
 
 
 def _rule(id: str, severity: Severity, a: str, b: str, risk: str, source: str,
-          *, hard_stop: bool = False, version: str = "1") -> Rule:  # fmt: skip
+          *, hard_stop: bool = False, version: str = "1",
+          qtc_bands: tuple[QtcBand, ...] = ()) -> Rule:  # fmt: skip
     return Rule(id, version, severity, frozenset(a.split()), frozenset(b.split()), risk, source,
-                hard_stop)  # fmt: skip
+                hard_stop, qtc_bands)  # fmt: skip
 
 
 HIGH, MODERATE = Severity.HIGH, Severity.MODERATE
@@ -79,8 +108,8 @@ DEFAULT_RULES: tuple[Rule, ...] = (
           "precipitated withdrawal; opioid-free interval of 7-14 days needed; discontinue the"
           " opioid first", VIVITROL_LABEL, hard_stop=True),
     _rule("methadone-qt-prolonging", HIGH, "methadone", "qt_prolonging",
-          "additive QTc prolongation, torsades de pointes; check the latest QTc",
-          f"{METHADONE_LABEL} ; {KRANTZ_2009}"),
+          "additive QTc prolongation, torsades de pointes; severity by the latest QTc",
+          f"{METHADONE_LABEL} ; {QTC_SOURCE}", version="2", qtc_bands=METHADONE_QTC_BANDS),
     _rule("high-risk-qt-pair", HIGH, "qt_high_risk", "qt_prolonging",
           "additive QTc prolongation with a high-risk QT-prolonging agent", ONC_LIST),
     _rule("methadone-cyp3a4-inhibitor", HIGH, "methadone", "cyp3a4_inhibitor",
@@ -131,6 +160,8 @@ class Match:
     rule: Rule
     new: Entry
     other: Entry
+    qtc: QtcEvidence | None = None
+    """The latest QTc, kept only for a rule whose severity depends on it."""
 
     @property
     def key(self) -> tuple[str, frozenset[UUID]]:
@@ -138,8 +169,20 @@ class Match:
         return self.rule.id, frozenset({self.new.id, self.other.id})
 
     @property
+    def severity(self) -> Severity:
+        band = self.rule.band(self.qtc)
+        return self.rule.severity if band is None else band.severity
+
+    @property
     def title(self) -> str:
-        return f"{self.new.medication} + {self.other.medication}: {self.rule.risk}"
+        title = f"{self.new.medication} + {self.other.medication}: {self.rule.risk}"
+        if not self.rule.qtc_bands:
+            return title
+        band = self.rule.band(self.qtc)
+        if band is None or self.qtc is None:
+            return f"{title} (no QTc on record: obtain an ECG)"
+        advice = band.advice.format(qtc=self.qtc.qtc_ms)
+        return f"{title} ({advice}; measured {self.qtc.measured_at:%Y-%m-%d})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,10 +194,12 @@ class RuleTable:
         by_id = {rule.id: rule for rule in self.rules} | {rule.id: rule for rule in extra}
         return RuleTable(tuple(by_id.values()))
 
-    def check(self, new: Entry, picture: Iterable[Entry]) -> list[Match]:
+    def check(
+        self, new: Entry, picture: Iterable[Entry], qtc: QtcEvidence | None = None
+    ) -> list[Match]:
         """Every rule that the new entry meets against each other entry of the picture."""
         return [
-            Match(rule, new, other)
+            Match(rule, new, other, qtc if rule.qtc_bands else None)
             for other in picture
             if other.id != new.id
             for rule in self.rules

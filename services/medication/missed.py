@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from carecoord.events.medication import Dispensing
 from carecoord.services.medication.orders import Order
@@ -42,13 +42,18 @@ class Missed:
 
 
 def missed_days(
-    order: Order, today: date, *, away: Callable[[date], bool], rule: MissedDoseRule
+    order: Order,
+    today: date,
+    *,
+    away: Callable[[date], bool],
+    rule: MissedDoseRule,
+    day_of: Callable[[datetime], date],
 ) -> list[Missed]:
     """New missed days of ``order`` before ``today``, each with its consecutive count.
 
     ``away`` tells whether the client was guest dosing elsewhere on a day. ``hold`` is
     set on the day that reaches ``rule.hold_after`` consecutive missed days, if the order
-    is not already on hold.
+    is not already on hold. ``day_of`` maps a moment to the program's dosing day.
     """
     if order.dispensing is not Dispensing.CLINIC:
         return []
@@ -56,7 +61,7 @@ def missed_days(
     found: list[Missed] = []
     hold_placed = order.hold is not None
     for day in _due_days(order, today):
-        if day in known or order.dosed_on(day) or order.held_on(day) or away(day):
+        if day in known or order.dosed_on(day) or order.held_on(day, day_of) or away(day):
             continue
         known.add(day)
         streak = _streak(order, day, known)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from psycopg_pool import AsyncConnectionPool
@@ -19,7 +19,7 @@ from psycopg_pool import AsyncConnectionPool
 from carecoord.events import Actor, Role
 from carecoord.services.commands import CommandBus
 from carecoord.services.medication.commands import detect_missed_doses
-from carecoord.services.medication.rules import MedicationRules, rules_from
+from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.settings import Settings
 from carecoord.services.stamp import Stamp
 
@@ -56,13 +56,15 @@ async def sweep_once(
     return found
 
 
-async def run(bus: CommandBus, pool: AsyncConnectionPool, settings: Settings) -> None:
+async def run(
+    bus: CommandBus, pool: AsyncConnectionPool, rules: MedicationRules, settings: Settings
+) -> None:
     """Sweep every ``missed_dose_interval_seconds``; the first sweep after a restart
-    catches up on every day missed while the process was down."""
-    rules = rules_from(settings)
+    catches up on every day missed while the process was down. "Today" is the program's
+    local day, so a day counts as passed at the program's midnight, not UTC's."""
     while True:
         await asyncio.sleep(settings.missed_dose_interval_seconds)
         try:
-            await sweep_once(bus, pool, rules, datetime.now(UTC).date())
+            await sweep_once(bus, pool, rules, datetime.now(rules.zone).date())
         except Exception:
             log.exception("missed-dose sweep failed; retrying at the next interval")

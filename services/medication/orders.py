@@ -6,6 +6,7 @@ that dispensing, take-homes and missed-dose detection all read it the same way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -49,12 +50,14 @@ class Order:
     hold: Hold | None = None
     replaced_by: UUID | None = None
     stopped_reason: str = ""
-    held_days: list[tuple[date, date | None]] = field(default_factory=list)
-    """Hold periods, [from, to) by day; ``to`` is None while the hold lasts."""
+    held: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+    """Hold periods, placed and lifted; lifted is None while the hold lasts."""
     given: dict[tuple[date, int], UUID] = field(default_factory=dict)
     """Observed doses by (day, slot); a replacement does not take a new slot."""
     amounts: dict[UUID, tuple[date, Decimal]] = field(default_factory=dict)
     replaced: dict[UUID, UUID] = field(default_factory=dict)
+    doses_on: dict[date, list[UUID]] = field(default_factory=dict)
+    """Dose ids by day: a years-long order is checked without walking every dose."""
     take_home: dict[tuple[date, int], UUID] = field(default_factory=dict)
     missed: set[date] = field(default_factory=set)
 
@@ -70,8 +73,11 @@ class Order:
         """A dosing day: inside the order's period, on its interval (every N days)."""
         return self.in_period(day) and (day - self.start).days % self.schedule.every_days == 0
 
-    def held_on(self, day: date) -> bool:
-        return any(start <= day and (end is None or day < end) for start, end in self.held_days)
+    def held_on(self, day: date, day_of: Callable[[datetime], date]) -> bool:
+        """On hold during the program's ``day``: placed by then, lifted on a later day."""
+        return any(
+            day_of(start) <= day and (end is None or day < day_of(end)) for start, end in self.held
+        )
 
     def dose_on(self, day: date) -> Decimal:
         """The daily dose on ``day``: the last taper step begun by then, else the order's dose."""
@@ -96,11 +102,10 @@ class Order:
 
     def given_amount(self, day: date) -> Decimal:
         """What was consumed at the window on ``day`` (replacements stand in for lost doses)."""
-        total = Decimal(0)
-        for dose_id, (given_day, amount) in self.amounts.items():
-            if given_day == day and dose_id not in self.replaced:
-                total += amount
-        return total
+        return sum(
+            (self.amounts[d][1] for d in self.doses_on.get(day, ()) if d not in self.replaced),
+            Decimal(0),
+        )
 
     def previous_due_day(self, day: date) -> date:
         return day - timedelta(days=self.schedule.every_days)

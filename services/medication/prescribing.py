@@ -9,7 +9,7 @@ reason. Findings are recorded once per rule and pair of medications, after the o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
@@ -27,6 +27,7 @@ from carecoord.events.medication import (
     OrderEnteredInError,
     OrderHeld,
     OrderResumed,
+    QtcEvidence,
     Schedule,
     Severity,
     StatementSource,
@@ -47,7 +48,10 @@ from carecoord.services.stamp import Stamp
 
 @dataclass(frozen=True, slots=True)
 class NewOrder:
-    """What a prescriber asks for; a dose change or taper fills in the rest from the prior."""
+    """What a prescriber asks for; a dose change or taper fills in the rest from the prior.
+
+    ``acknowledgements`` maps a high-severity rule id to the prescriber's reason.
+    """
 
     medication: str
     dose: Decimal
@@ -58,6 +62,55 @@ class NewOrder:
     end: date | None = None
     indication: str = ""
     dispensing: Dispensing | None = None
+    acknowledgements: Mapping[str, str] = field(default_factory=dict)
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DoseChange:
+    """A new dose for ``order_id`` from ``start`` on: a new order linked to it."""
+
+    order_id: UUID
+    dose: Decimal
+    start: date
+    schedule: Schedule | None = None
+    reason: str = ""
+    acknowledgements: Mapping[str, str] = field(default_factory=dict)
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Taper:
+    """A stepwise schedule replacing ``order_id``; ``blind`` hides doses from the client."""
+
+    order_id: UUID
+    steps: tuple[TaperStep, ...]
+    end: date | None = None
+    blind: bool = False
+    reason: str = ""
+    acknowledgements: Mapping[str, str] = field(default_factory=dict)
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A medication the client takes from elsewhere, as reported."""
+
+    medication: str
+    source: StatementSource
+    dose: Decimal | None = None
+    unit: str = ""
+    source_detail: str = ""
+    since: date | None = None
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EligibilityDecision:
+    max_days: int
+    criteria: tuple[TakeHomeCriterion, ...]
+    basis: str = ""
+    occurred_at: datetime | None = None
 
 
 def prescribe(
@@ -66,9 +119,10 @@ def prescribe(
     rules: MedicationRules,
     order_id: UUID,
     new: NewOrder,
-    acknowledgements: Mapping[str, str],
-    occurred_at: datetime | None = None,
+    qtc: QtcEvidence | None = None,
 ) -> list[InteractionFound]:
+    """``qtc`` is the client's latest QTc, which QT-aware rules are judged on."""
+    acknowledgements, occurred_at = new.acknowledgements, new.occurred_at
     drug = _validate(rules, new)
     for order in record.orders.values():
         if order.current and order.medication == drug.code:
@@ -79,7 +133,7 @@ def prescribe(
                 " change its dose, taper or discontinue it instead",
             )
     findings = _check(
-        record, stamp, rules, Entry(order_id, drug.code, drug.classes), acknowledgements
+        record, rules, Entry(order_id, drug.code, drug.classes), acknowledgements, qtc
     )
     record.record(
         stamp.event(
@@ -106,32 +160,28 @@ def change_dose(
     stamp: Stamp,
     rules: MedicationRules,
     order_id: UUID,
-    prior_order_id: UUID,
-    *,
-    dose: Decimal,
-    start: date,
-    schedule: Schedule | None,
-    reason: str,
-    acknowledgements: Mapping[str, str],
-    occurred_at: datetime | None = None,
+    change: DoseChange,
+    qtc: QtcEvidence | None = None,
 ) -> list[InteractionFound]:
-    prior = _replaceable(record, prior_order_id, start)
-    new = _successor(prior, dose=dose, start=start, schedule=schedule)
+    """The new order is checked afresh: a high finding is acknowledged again for it."""
+    acks, prior_order_id = change.acknowledgements, change.order_id
+    prior = _replaceable(record, prior_order_id, change.start)
+    new = _successor(prior, dose=change.dose, start=change.start, schedule=change.schedule)
     drug = _validate(rules, new)
     entry = Entry(order_id, drug.code, drug.classes)
-    findings = _check(record, stamp, rules, entry, acknowledgements, replacing=prior_order_id)
+    findings = _check(record, rules, entry, acks, qtc, replacing=prior_order_id)
     record.record(
         stamp.event(
             DoseChanged,
             record.client_id,
-            occurred_at,
+            change.occurred_at,
             **_order_facts(order_id, prior, new),
             prior_order_id=prior_order_id,
-            prior_dose=prior.dose_on(start),
-            reason=reason,
+            prior_dose=prior.dose_on(change.start),
+            reason=change.reason,
         )
     )
-    return _record_findings(record, stamp, findings, acknowledgements, occurred_at)
+    return _record_findings(record, stamp, findings, acks, change.occurred_at)
 
 
 def taper(
@@ -139,15 +189,15 @@ def taper(
     stamp: Stamp,
     rules: MedicationRules,
     order_id: UUID,
-    prior_order_id: UUID,
-    *,
-    steps: tuple[TaperStep, ...],
-    end: date | None,
-    blind: bool,
-    reason: str,
-    acknowledgements: Mapping[str, str],
-    occurred_at: datetime | None = None,
+    given: Taper,
+    qtc: QtcEvidence | None = None,
 ) -> list[InteractionFound]:
+    steps, end, acks, prior_order_id = (
+        given.steps,
+        given.end,
+        given.acknowledgements,
+        given.order_id,
+    )
     if not steps:
         raise InvalidInput("steps", "taper-steps", "a taper needs at least one step")
     for before, after in pairwise(steps):
@@ -165,20 +215,20 @@ def taper(
     new = _successor(prior, dose=steps[0].dose, start=steps[0].start, end=end)
     drug = _validate(rules, new)
     entry = Entry(order_id, drug.code, drug.classes)
-    findings = _check(record, stamp, rules, entry, acknowledgements, replacing=prior_order_id)
+    findings = _check(record, rules, entry, acks, qtc, replacing=prior_order_id)
     record.record(
         stamp.event(
             TaperOrdered,
             record.client_id,
-            occurred_at,
+            given.occurred_at,
             **_order_facts(order_id, prior, new),
             prior_order_id=prior_order_id,
             steps=steps,
-            blind=blind,
-            reason=reason,
+            blind=given.blind,
+            reason=given.reason,
         )
     )
-    return _record_findings(record, stamp, findings, acknowledgements, occurred_at)
+    return _record_findings(record, stamp, findings, acks, given.occurred_at)
 
 
 def hold(
@@ -260,35 +310,28 @@ def record_statement(
     stamp: Stamp,
     rules: MedicationRules,
     statement_id: UUID,
-    *,
-    medication: str,
-    dose: Decimal | None,
-    unit: str,
-    source: StatementSource,
-    source_detail: str,
-    since: date | None,
-    occurred_at: datetime | None = None,
+    given: Statement,
+    qtc: QtcEvidence | None = None,
 ) -> list[InteractionFound]:
     """A medication taken anyway is a fact: findings are recorded, never a refusal."""
-    drug = rules.formulary.lookup(medication)
-    findings = rules.interactions.check(
-        Entry(statement_id, drug.code, drug.classes, is_statement=True), picture(record, rules)
-    )
+    drug = rules.formulary.lookup(given.medication)
+    entry = Entry(statement_id, drug.code, drug.classes, is_statement=True)
+    findings = rules.interactions.check(entry, picture(record, rules), qtc)
     record.record(
         stamp.event(
             MedicationStatementRecorded,
             record.client_id,
-            occurred_at,
+            given.occurred_at,
             statement_id=statement_id,
             medication=drug.code,
-            dose=dose,
-            unit=unit,
-            source=source,
-            source_detail=source_detail,
-            since=since,
+            dose=given.dose,
+            unit=given.unit,
+            source=given.source,
+            source_detail=given.source_detail,
+            since=given.since,
         )
     )
-    return _record_findings(record, stamp, findings, {}, occurred_at)
+    return _record_findings(record, stamp, findings, {}, given.occurred_at)
 
 
 def end_statement(
@@ -320,15 +363,10 @@ def end_statement(
 
 
 def determine_eligibility(
-    record: MedicationRecord,
-    stamp: Stamp,
-    *,
-    max_days: int,
-    criteria: tuple[TakeHomeCriterion, ...],
-    basis: str,
-    occurred_at: datetime | None = None,
+    record: MedicationRecord, stamp: Stamp, decision: EligibilityDecision
 ) -> None:
     """Eligibility needs every 42 CFR 8.12(i) criterion assessed; any day count needs all met."""
+    criteria, max_days = decision.criteria, decision.max_days
     given = {c.criterion for c in criteria}
     unknown = given - CRITERIA.keys()
     if unknown:
@@ -355,10 +393,10 @@ def determine_eligibility(
         stamp.event(
             TakeHomeEligibilityDetermined,
             record.client_id,
-            occurred_at,
+            decision.occurred_at,
             max_days=max_days,
             criteria=criteria,
-            basis=basis,
+            basis=decision.basis,
         )
     )
 
@@ -387,14 +425,14 @@ def picture(
 
 def _check(
     record: MedicationRecord,
-    stamp: Stamp,
     rules: MedicationRules,
     new: Entry,
     acknowledgements: Mapping[str, str],
+    qtc: QtcEvidence | None,
     *,
     replacing: UUID | None = None,
 ) -> list[Match]:
-    matches = rules.interactions.check(new, picture(record, rules, replacing=replacing))
+    matches = rules.interactions.check(new, picture(record, rules, replacing=replacing), qtc)
     for match in matches:
         if match.rule.hard_stop:
             raise RuleViolation(
@@ -404,10 +442,7 @@ def _check(
                 f" discontinue {match.other.medication} first",
             )
     for match in matches:
-        if (
-            match.rule.severity is Severity.HIGH
-            and not acknowledgements.get(match.rule.id, "").strip()
-        ):
+        if match.severity is Severity.HIGH and not acknowledgements.get(match.rule.id, "").strip():
             raise RuleViolation(
                 "acknowledgements",
                 match.rule.id,
@@ -436,7 +471,7 @@ def _record_findings(
             finding_id=uuid4(),
             rule_id=match.rule.id,
             rule_version=match.rule.version,
-            severity=match.rule.severity,
+            severity=match.severity,
             title=match.title,
             source=match.rule.source,
             implicated=tuple(
@@ -444,6 +479,7 @@ def _record_findings(
                 for e in (match.new, match.other)
             ),
             acknowledged_reason=acknowledgements.get(match.rule.id, "").strip(),
+            qtc=match.qtc,
         )
         record.record(event)
         recorded.append(event)

@@ -94,12 +94,12 @@ class MedicationRecord(Aggregate):
             order = self.orders[event.order_id]
             order.status = Status.ON_HOLD
             order.hold = Hold(event.occurred_at, event.actor.id, event.reason, event.rule_id)
-            order.held_days.append((event.occurred_at.date(), None))
+            order.held.append((event.occurred_at, None))
         elif isinstance(event, OrderResumed):
             order = self.orders[event.order_id]
             order.status, order.hold = Status.ACTIVE, None
-            start, _ = order.held_days[-1]
-            order.held_days[-1] = (start, event.occurred_at.date())
+            start, _ = order.held[-1]
+            order.held[-1] = (start, event.occurred_at)
         elif isinstance(event, OrderDiscontinued | OrderEnteredInError):
             order = self.orders[event.order_id]
             order.status = (
@@ -156,6 +156,7 @@ class MedicationRecord(Aggregate):
     def _apply_dose(self, event: DoseAdministered) -> None:
         order = self.orders[event.order_id]
         order.amounts[event.dose_id] = (event.day, event.amount)
+        order.doses_on.setdefault(event.day, []).append(event.dose_id)
         if event.replaces_dose_id is not None:
             order.replaced[event.replaces_dose_id] = event.dose_id
         else:

@@ -1,19 +1,24 @@
 """The versioned tables a program's medication decisions run on, in one bundle.
 
 Commands take a ``MedicationRules``; the defaults are the federal and label-based tables
-(see each module for sources). A program's own additions are built from settings once,
-at start, never mutated afterwards.
+(see each module for sources). A program's own tables are built once, at start, by the
+composition root from settings and the program file (``program.py``), never mutated.
+The program's time zone is here too: a "dosing day" is the program's local day, so
+per-day limits, dose slots and missed days do not turn over at UTC midnight.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from carecoord.services.medication.formulary import FORMULARY, Formulary
 from carecoord.services.medication.interactions import RuleTable
 from carecoord.services.medication.missed import MissedDoseRule
 from carecoord.services.medication.take_homes import TakeHomePolicy
-from carecoord.services.settings import Settings
+
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,13 +27,11 @@ class MedicationRules:
     interactions: RuleTable = field(default_factory=RuleTable)
     take_homes: TakeHomePolicy = field(default_factory=TakeHomePolicy)
     missed: MissedDoseRule = field(default_factory=MissedDoseRule)
+    zone: ZoneInfo = UTC_ZONE
+
+    def day_of(self, moment: datetime) -> date:
+        """The program's dosing day that ``moment`` falls on."""
+        return moment.astimezone(self.zone).date()
 
 
 DEFAULT_RULES = MedicationRules()
-
-
-def rules_from(settings: Settings) -> MedicationRules:
-    """The defaults with the program's configured missed-dose threshold."""
-    if settings.missed_dose_hold_after == DEFAULT_RULES.missed.hold_after:
-        return DEFAULT_RULES
-    return MedicationRules(missed=MissedDoseRule(hold_after=settings.missed_dose_hold_after))

@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 from carecoord.events import CareEvent
 from carecoord.events.therapy import Modality, SessionFormat
 from carecoord.services.alerts.raising import with_alerts
-from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
+from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.commands import Command, UnitOfWork
 from carecoord.services.errors import InvalidInput
@@ -81,7 +81,7 @@ def record_attendance(
     duration_minutes: int | None = None,
     reason: str = "",
     occurred_at: datetime | None = None,
-    rules: AlertRules = DEFAULT_ALERT_RULES,
+    rules: AlertRules,
 ) -> Command[UUID]:
     """How the session went for each client; attended clients share ``duration_minutes``."""
     _distinct([client_id for client_id, _ in attendance], "attendance")

@@ -1,9 +1,10 @@
 """The therapy record aggregate: one client's sessions, their outcomes and notes.
 
-A group session is one session per member with the same id, so each client's record
-decides only about their own attendance. State keeps the run of consecutive no-shows, which
-the repeated-no-show alert reads; an attended session ends the run, a late cancellation
-leaves it as it was (the client did call).
+A session goes from scheduled to one outcome, once: attended or no-show once it has begun,
+late-cancelled before it begins. A group session is one session per member with the same
+id, so each client's record decides only about their own attendance. State keeps the run
+of consecutive no-shows, which the repeated-no-show alert reads; an attended session ends
+the run, a late cancellation leaves it as it was (the client did call).
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ class Session:
     scheduled_for: datetime
     outcome: Outcome = Outcome.SCHEDULED
 
+
+HAPPENED = frozenset({Outcome.ATTENDED, Outcome.NO_SHOW})
+"""Outcomes known only once the session has begun."""
 
 OUTCOME_EVENTS: dict[Outcome, type[SessionAttended | SessionLateCancelled | SessionNoShow]] = {
     Outcome.ATTENDED: SessionAttended,
@@ -129,7 +133,22 @@ class TherapyRecord(Aggregate):
             raise RuleViolation(
                 "sessionId",
                 "outcome-recorded",
-                f"session {session_id} is already recorded as {session.outcome.value}",
+                f"session {session_id} is already recorded as {session.outcome.value};"
+                " a session has one outcome",
+            )
+        starts = session.scheduled_for
+        if outcome in HAPPENED and stamp.clock() < starts:
+            raise RuleViolation(
+                "outcome",
+                "session-not-started",
+                f"session {session_id} starts at {starts.isoformat()}; record"
+                f" {outcome.value} once it has begun (a cancellation now is late_cancelled)",
+            )
+        if outcome is Outcome.LATE_CANCELLED and occurred_at is not None and occurred_at > starts:
+            raise RuleViolation(
+                "occurredAt",
+                "cancelled-after-start",
+                f"a cancellation after the session began ({starts.isoformat()}) is a no_show",
             )
         facts: dict[str, object] = {"session_id": session_id, "modality": session.modality}
         if outcome is Outcome.ATTENDED:
@@ -142,11 +161,11 @@ class TherapyRecord(Aggregate):
             raise InvalidInput(
                 "durationMinutes", "duration-unexpected", "only an attended session has a length"
             )
+        when = starts
         if outcome is Outcome.LATE_CANCELLED:
             facts["reason"] = reason.strip()
-        return stamp.event(
-            OUTCOME_EVENTS[outcome], self.client_id, occurred_at or session.scheduled_for, **facts
-        )
+            when = min(stamp.clock(), starts)  # cancelled now, or entered after the slot
+        return stamp.event(OUTCOME_EVENTS[outcome], self.client_id, occurred_at or when, **facts)
 
     def record_note(
         self,

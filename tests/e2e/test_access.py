@@ -298,6 +298,11 @@ async def test_a_revoked_consent_cuts_off_a_live_subscription(api: Api) -> None:
     assert cut["type"] == "next"
     assert cut["payload"]["data"] is None
     assert "no consent of theirs names you" in cut["payload"]["errors"][0]["message"]
+    assert cut["payload"]["errors"][0]["extensions"] == {
+        "code": "FORBIDDEN",
+        "field": "clientId",
+        "rule": "care-team-or-consent",
+    }
     assert after_cut == {"id": "1", "type": "complete"}
     entries = await access_log(api, client_id)
     feed = [e for e in entries if e["operation"] == "timeline"]

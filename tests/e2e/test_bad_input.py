@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from carecoord.events import Role
-from support import Api
+from support import ASSIGN_CARE_TEAM_MEMBER, Api
 
 PRESCRIBE = (
     """mutation($input: PrescribeInput!) { prescribeMedication(input: $input) { id position } }"""
@@ -18,10 +18,13 @@ ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) {
 
 
 async def enrolled(api: Api) -> str:
+    """An enrolled client with prescriber-1 on their care team."""
     data = await api.ok(
         ENROLL, {"input": {"displayName": "Alex", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
     )
-    return str(data["enrollClient"]["id"])
+    client_id = str(data["enrollClient"]["id"])
+    await api.join_care_team(client_id, Role.PRESCRIBER)
+    return client_id
 
 
 def order(client_id: str, **changes: Any) -> dict[str, Any]:
@@ -71,13 +74,18 @@ async def test_invalid_values_are_refused_naming_the_field(
 
 
 async def test_unknown_client_is_refused(api: Api) -> None:
-    error = await refused(api, PRESCRIBE, {"input": order(str(uuid.uuid4()))}, Role.PRESCRIBER)
+    unknown = str(uuid.uuid4())
+    assign = {"input": {"clientId": unknown, "memberId": "nurse-1", "role": "NURSE"}}
+    error = await refused(api, ASSIGN_CARE_TEAM_MEMBER, assign, Role.PROGRAM_ADMIN)
     assert error["extensions"] == {
         "code": "NOT_FOUND",
         "field": "clientId",
         "rule": "unknown-client",
     }
     assert "enroll the client first" in error["message"]
+    # A clinician learns no more about an unknown client than about anyone not theirs.
+    clinician = await refused(api, PRESCRIBE, {"input": order(unknown)}, Role.PRESCRIBER)
+    assert clinician["extensions"]["rule"] == "care-team-member"
 
 
 async def test_missing_field_is_refused_by_the_schema(api: Api) -> None:

@@ -43,6 +43,8 @@ async def enroll_prescribe_dose(api: Api) -> tuple[str, str, int]:
             role=Role.PROGRAM_ADMIN,
         )
     )["enrollClient"]
+    await api.join_care_team(client["id"], Role.PRESCRIBER, "dr-lee")
+    await api.join_care_team(client["id"], Role.NURSE, "nurse-kim")
     order = (
         await api.ok(
             PRESCRIBE,
@@ -81,45 +83,49 @@ async def enroll_prescribe_dose(api: Api) -> tuple[str, str, int]:
 
 
 async def test_three_actions_show_in_the_timeline_in_order(api: Api) -> None:
-    client_id, _, _ = await enroll_prescribe_dose(api)
-    position = await api.join_care_team(client_id, Role.PRESCRIBER)
+    client_id, _, position = await enroll_prescribe_dose(api)
 
-    data = await api.ok(TIMELINE, {"id": client_id, "atLeast": position}, role=Role.PRESCRIBER)
+    data = await api.ok(
+        TIMELINE, {"id": client_id, "atLeast": position}, role=Role.PRESCRIBER, user="dr-lee"
+    )
 
     nodes = [e["node"] for e in data["clientTimeline"]["edges"]]
+    # In clinical time: the memberships were recorded today, the care in January 2026.
     assert [n["type"] for n in nodes] == [
         "care.ClientEnrolled",
         "medication.MedicationPrescribed",
         "medication.DoseAdministered",
         "careteam.CareTeamMemberAssigned",
+        "careteam.CareTeamMemberAssigned",
     ]
-    assert nodes[1]["recordedBy"] == {"id": "dr-lee", "role": "prescriber"}
-    assert nodes[2]["recordedBy"] == {"id": "nurse-kim", "role": "nurse"}
-    assert nodes[2]["occurredAt"].startswith("2026-01-02T09:00:00")
-    assert nodes[2]["recordedAt"] > nodes[2]["occurredAt"]
-    assert nodes[2]["summary"] == "Dose given: methadone 60 mg"
-    assert nodes[2]["facts"]["amount"] == "60"
+    prescribed, dose = nodes[1], nodes[2]
+    assert prescribed["recordedBy"] == {"id": "dr-lee", "role": "prescriber"}
+    assert dose["recordedBy"] == {"id": "nurse-kim", "role": "nurse"}
+    assert dose["occurredAt"].startswith("2026-01-02T09:00:00")
+    assert dose["recordedAt"] > dose["occurredAt"]
+    assert dose["summary"] == "Dose given: methadone 60 mg"
+    assert dose["facts"]["amount"] == "60"
 
 
 async def test_timeline_pages_with_cursors(api: Api) -> None:
-    client_id, _, _ = await enroll_prescribe_dose(api)
-    position = await api.join_care_team(client_id, Role.NURSE)
+    client_id, _, position = await enroll_prescribe_dose(api)
+    nurse = {"role": Role.NURSE, "user": "nurse-kim"}
 
-    first = (
-        await api.ok(TIMELINE, {"id": client_id, "atLeast": position, "first": 2}, role=Role.NURSE)
-    )["clientTimeline"]
+    first = (await api.ok(TIMELINE, {"id": client_id, "atLeast": position, "first": 3}, **nurse))[
+        "clientTimeline"
+    ]
     rest = (
         await api.ok(
             TIMELINE,
-            {"id": client_id, "first": 2, "after": first["pageInfo"]["endCursor"]},
-            role=Role.NURSE,
+            {"id": client_id, "first": 3, "after": first["pageInfo"]["endCursor"]},
+            **nurse,
         )
     )["clientTimeline"]
 
     assert first["pageInfo"]["hasNextPage"] is True
-    assert len(first["edges"]) == 2
+    assert len(first["edges"]) == 3
     assert [e["node"]["type"] for e in rest["edges"]] == [
-        "medication.DoseAdministered",
+        "careteam.CareTeamMemberAssigned",
         "careteam.CareTeamMemberAssigned",
     ]
     assert rest["pageInfo"]["hasNextPage"] is False
@@ -134,7 +140,7 @@ async def test_broker_subscriber_sees_each_event_once(api: Api) -> None:
     )
     seen: list[dict[str, Any]] = []
     try:
-        while len(seen) < 3:
+        while len(seen) < 5:
             msg = await sub.next_msg(timeout=5)
             seen.append({"subject": msg.subject, **json.loads(msg.data)})
         await asyncio.sleep(0.3)
@@ -144,12 +150,14 @@ async def test_broker_subscriber_sees_each_event_once(api: Api) -> None:
 
     assert [s["type"] for s in seen] == [
         "care.ClientEnrolled",
+        "careteam.CareTeamMemberAssigned",
+        "careteam.CareTeamMemberAssigned",
         "medication.MedicationPrescribed",
         "medication.DoseAdministered",
     ]
-    assert len({s["event_id"] for s in seen}) == 3
+    assert len({s["event_id"] for s in seen}) == 5
     client_id = seen[0]["client_id"]
-    assert seen[2]["subject"] == f"{settings.subject_root}.medication.DoseAdministered.{client_id}"
+    assert seen[4]["subject"] == f"{settings.subject_root}.medication.DoseAdministered.{client_id}"
 
 
 async def test_subscription_pushes_entries_recorded_by_another_client(api: Api) -> None:
@@ -158,6 +166,7 @@ async def test_subscription_pushes_entries_recorded_by_another_client(api: Api) 
             ENROLL, {"input": {"displayName": "Sam", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
         )
     )["enrollClient"]
+    await api.join_care_team(client["id"], Role.PRESCRIBER)
     joined = await api.join_care_team(client["id"], Role.NURSE)
     await api.ok(TIMELINE, {"id": client["id"], "atLeast": joined}, role=Role.NURSE)
     query = "subscription($id: UUID!) { timeline(clientId: $id) { position type } }"

@@ -35,6 +35,8 @@ def methadone(start: str, dose: str = "60") -> dict[str, object]:
 async def test_simultaneous_doses_for_one_slot_exactly_one_succeeds(api: Api) -> None:
     clinic = await Clinic.enroll(api, "Alex R.")
     order = (await clinic.doctor(PRESCRIBE, **methadone(str(TODAY))))["id"]
+    for window in range(16):
+        clinic.position = await api.join_care_team(clinic.client_id, Role.NURSE, f"nurse-{window}")
     attempt = {
         "clientId": clinic.client_id,
         "orderId": order,
@@ -107,7 +109,7 @@ async def test_acknowledged_interaction_shows_as_an_open_finding(api: Api) -> No
     }
     [shown] = [f for f in view["findings"] if f["rule"] == "methadone-qt-prolonging"]
     assert shown == {**finding, "status": "open"}
-    assert (shown["ruleVersion"], shown["acknowledgedReason"]) == ("1", reason)
+    assert (shown["ruleVersion"], shown["acknowledgedReason"]) == ("2", reason)
     assert set(shown["implicated"]) == {methadone_id, ordered["id"]}
 
 

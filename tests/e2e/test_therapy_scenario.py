@@ -12,7 +12,7 @@ from psycopg import sql
 
 from carecoord.events import Role
 from carecoord.events.alerts import AlertRaised
-from carecoord.projections import alerts, checkins
+from carecoord.projections import alerts, checkins, goals
 from carecoord.projections.rebuild import rebuild
 from carecoord.services.alerts.replay import decision_order, replay
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES
@@ -254,6 +254,8 @@ async def test_bad_reports_are_refused_with_the_field(api: Api) -> None:
         ENROLL, {"input": {"displayName": "Kai", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
     )
     client_id = enrolled["enrollClient"]["id"]
+    for role in (Role.NURSE, Role.PEER_SUPPORTER):
+        await api.join_care_team(client_id, role)
     incomplete = {k: v for k, v in PHQ9.items() if k != "9"}
     body = await api.gql(
         SCORE,
@@ -278,14 +280,14 @@ async def test_bad_reports_are_refused_with_the_field(api: Api) -> None:
     assert body["errors"][0]["extensions"]["rule"] == "clinician-rated"
 
 
-async def test_the_series_and_alert_views_rebuild_to_the_same_rows(api: Api) -> None:
+async def test_the_series_alert_and_goal_views_rebuild_to_the_same_rows(api: Api) -> None:
     team = await month_of_care(api)
     alert_id = (
         await api.ok(MY_ALERTS, {"atLeast": team.position}, role=Role.NURSE, user="nurse-kim")
     )["myAlerts"][0]["alertId"]
     await team.do(RESOLVE, Role.NURSE, "nurse-kim", alertId=alert_id, note="Reviewed with client")
     platform = api.platform
-    for model in (checkins, alerts):
+    for model in (checkins, alerts, goals):
         assert await platform.progress.reach(model.NAME, team.position, 10)
         before = await rows_of(api, model.NAME)
         await rebuild(platform.store, platform.pool, model)

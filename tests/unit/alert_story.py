@@ -27,6 +27,8 @@ from carecoord.services.checkins.instruments import INSTRUMENTS
 from carecoord.services.checkins.record import CheckIn, Vitals
 from carecoord.services.commands import Command, UnitOfWork
 from carecoord.services.medication import commands as medication
+from carecoord.services.medication.dispensing import GivenDose
+from carecoord.services.medication.prescribing import NewOrder
 from carecoord.services.stamp import Stamp
 from carecoord.services.therapy import commands as therapy
 from carecoord.services.therapy.record import Outcome
@@ -145,21 +147,21 @@ class Story:
         )  # fmt: skip
 
     def prescribe(self, medication_code: str = "methadone", start: date | None = None) -> UUID:
+        route = "oral" if medication_code == "methadone" else "sublingual"
+        order = NewOrder(
+            medication_code, Decimal(60), "mg", route, Schedule(), start or self.now.date()
+        )
         written = self.run(
-            medication.prescribe(
-                self.stamp(DOCTOR), client_id=self.client_id, medication=medication_code,
-                dose=Decimal(60), unit="mg", route="oral" if medication_code == "methadone"
-                else "sublingual", schedule=Schedule(), start=start or self.now.date(),
-            )
-        )  # fmt: skip
+            medication.prescribe(self.stamp(DOCTOR), client_id=self.client_id, order=order)
+        )
         order_id: UUID = written.id
         return order_id
 
     def dose(self, order_id: UUID, form: str = "oral solution") -> None:
         self.run(
             medication.administer_dose(
-                self.stamp(NURSE), client_id=self.client_id, order_id=order_id,
-                amount=Decimal(60), dosage_form=form, given_at=self.now,
+                self.stamp(NURSE), client_id=self.client_id,
+                dose=GivenDose(order_id, Decimal(60), form, given_at=self.now),
             )
         )  # fmt: skip
 

@@ -7,9 +7,10 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 from carecoord.events import Actor, Role, Schedule
-from carecoord.events.medication import TaperStep
+from carecoord.events.medication import QtcEvidence, TaperStep
 from carecoord.services.medication import dispensing, prescribing
-from carecoord.services.medication.prescribing import NewOrder
+from carecoord.services.medication.dispensing import GivenDose
+from carecoord.services.medication.prescribing import DoseChange, NewOrder, Taper
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
 from carecoord.services.stamp import Stamp
@@ -29,6 +30,8 @@ class Story:
         self.record = MedicationRecord(uuid4())
         self.rules = rules
         self.now = at(date(2026, 1, 1), 8)
+        self.qtc: QtcEvidence | None = None
+        """The latest QTc check-ins recorded, as the commands would load it."""
 
     def stamp(self, actor: Actor = DOCTOR) -> Stamp:
         return Stamp(actor, clock=lambda: self.now)
@@ -44,28 +47,30 @@ class Story:
         ack: dict[str, str] | None = None,
     ) -> UUID:
         order_id = uuid4()
-        new = NewOrder(medication, Decimal(dose), "mg", route, schedule or Schedule(), start)
-        prescribing.prescribe(self.record, self.stamp(), self.rules, order_id, new, ack or {})
+        new = NewOrder(
+            medication, Decimal(dose), "mg", route, schedule or Schedule(), start,
+            acknowledgements=ack or {},
+        )  # fmt: skip
+        prescribing.prescribe(self.record, self.stamp(), self.rules, order_id, new, self.qtc)
         return order_id
 
     def change(
         self, order_id: UUID, dose: str, start: date, ack: dict[str, str] | None = None
     ) -> UUID:
         new_id = uuid4()
-        prescribing.change_dose(
-            self.record, self.stamp(), self.rules, new_id, order_id,
-            dose=Decimal(dose), start=start, schedule=None, reason="titration",
-            acknowledgements=ack or {},
-        )  # fmt: skip
+        change = DoseChange(
+            order_id, Decimal(dose), start, reason="titration", acknowledgements=ack or {}
+        )
+        prescribing.change_dose(self.record, self.stamp(), self.rules, new_id, change, self.qtc)
         return new_id
 
     def taper(self, order_id: UUID, steps: list[tuple[date, str]], *, blind: bool = False) -> UUID:
         new_id = uuid4()
-        prescribing.taper(
-            self.record, self.stamp(), self.rules, new_id, order_id,
-            steps=tuple(TaperStep(start=d, dose=Decimal(x)) for d, x in steps),
-            end=None, blind=blind, reason="client request", acknowledgements={},
+        taper = Taper(
+            order_id, tuple(TaperStep(start=d, dose=Decimal(x)) for d, x in steps),
+            blind=blind, reason="client request",
         )  # fmt: skip
+        prescribing.taper(self.record, self.stamp(), self.rules, new_id, taper, self.qtc)
         return new_id
 
     def dose(
@@ -77,10 +82,8 @@ class Story:
         form: str = "oral solution",
     ) -> UUID:
         dose_id = uuid4()
-        dispensing.administer(
-            self.record, self.stamp(NURSE), self.rules, dose_id=dose_id, order_id=order_id,
-            amount=Decimal(amount), dosage_form=form, slot=slot, given_at=at(day), lot="L1",
-        )  # fmt: skip
+        given = GivenDose(order_id, Decimal(amount), form, slot, at(day), lot="L1")
+        dispensing.administer(self.record, self.stamp(NURSE), self.rules, dose_id, given)
         return dose_id
 
     def types(self) -> list[str]:

@@ -37,6 +37,31 @@ def test_score_thresholds(instrument: Instrument, total: int, fired: list[str]) 
     assert story.fired() == fired
 
 
+@pytest.mark.parametrize(
+    ("total", "items", "fired"),
+    [
+        (3, {"seizure": 0, "visual_disturbances": 3}, []),
+        (4, {"visual_disturbances": 4}, ["ciwa-signs"]),
+        (1, {"seizure": 1}, ["ciwa-signs"]),
+        (12, {"orientation": 4}, ["ciwa-above-threshold", "ciwa-signs"]),
+        (19, {"seizure": 1}, ["ciwa-severe", "ciwa-signs"]),
+    ],
+)
+def test_ciwa_seizure_hallucinations_or_disorientation_fire_whatever_the_total(
+    total: int, items: dict[str, int], fired: list[str]
+) -> None:
+    scored = sum(v for k, v in items.items() if k != "seizure")
+    story = Story()
+    story.instrument(
+        Instrument.CIWA_AR, answers_totalling(Instrument.CIWA_AR, total - scored) | items
+    )
+    assert story.fired() == fired
+    if "ciwa-signs" in fired:
+        alert = story.alerts()[-1]
+        assert alert.severity is Severity.HIGH
+        assert alert.detail.startswith("CIWA-Ar ")
+
+
 def test_phq9_item9_fires_whatever_the_total() -> None:
     story = Story()
     story.instrument(Instrument.PHQ9, phq9(1, item9=1), actor=NURSE)

@@ -48,7 +48,7 @@ def scored(instrument: Instrument, answers: dict[str, int]) -> tuple[int | None,
         (Instrument.CIWA_AR, 10, "moderate"),
         (Instrument.CIWA_AR, 18, "moderate"),
         (Instrument.CIWA_AR, 19, "severe"),
-        (Instrument.CIWA_AR, 67, "severe"),
+        (Instrument.CIWA_AR, 67, "complicated"),  # the maximum needs hallucinations
     ],
 )
 def test_bands_at_each_boundary(instrument: Instrument, total: int, band: str) -> None:
@@ -78,6 +78,52 @@ def test_ciwa_worked_example() -> None:
         "visual_disturbances": 1, "headache": 1, "orientation": 1,
     }  # fmt: skip
     assert scored(Instrument.CIWA_AR, answers) == (14, "moderate")
+
+
+@pytest.mark.parametrize(
+    ("items", "signs"),
+    [
+        ({}, ()),
+        ({"seizure": 0}, ()),
+        ({"seizure": 1}, ("seizure",)),
+        ({"tactile_disturbances": 3, "auditory_disturbances": 3}, ()),
+        ({"tactile_disturbances": 4}, ("tactile hallucinations",)),
+        ({"auditory_disturbances": 4}, ("auditory hallucinations",)),
+        ({"visual_disturbances": 7}, ("visual hallucinations",)),
+        ({"orientation": 3}, ()),
+        ({"orientation": 4}, ("disoriented to place or person",)),
+    ],
+)
+def test_ciwa_signs_show_whatever_the_total(items: dict[str, int], signs: tuple[str, ...]) -> None:
+    answers = answers_totalling(Instrument.CIWA_AR, 0) | items
+    assert score(INSTRUMENTS[Instrument.CIWA_AR], answers).signs == signs
+
+
+@pytest.mark.parametrize(
+    ("total", "items", "band"),
+    [
+        (18, {"seizure": 1}, "moderate"),
+        (19, {}, "severe"),
+        (19, {"seizure": 1}, "complicated"),
+        (19, {"visual_disturbances": 4}, "complicated"),
+        (22, {"orientation": 4}, "complicated"),
+    ],
+)
+def test_ciwa_severe_with_a_sign_is_complicated(
+    total: int, items: dict[str, int], band: str
+) -> None:
+    scored_items = {k: v for k, v in items.items() if k != "seizure"}
+    answers = answers_totalling(Instrument.CIWA_AR, total - sum(scored_items.values())) | items
+    assert scored(Instrument.CIWA_AR, answers) == (total, band)
+
+
+def test_the_seizure_question_is_unscored_and_yes_or_no() -> None:
+    answers = answers_totalling(Instrument.CIWA_AR, 12)
+    assert scored(Instrument.CIWA_AR, answers | {"seizure": 1})[0] == 12
+    with pytest.raises(InvalidInput) as refused:
+        score(INSTRUMENTS[Instrument.CIWA_AR], answers | {"seizure": 2})
+    assert (refused.value.field, refused.value.rule) == ("answers.seizure", "answer-out-of-range")
+    assert "accepts 0, 1" in refused.value.message
 
 
 def test_bam_scores_its_three_subscales_and_no_total() -> None:

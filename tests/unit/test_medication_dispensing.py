@@ -13,7 +13,8 @@ from carecoord.events import Schedule
 from carecoord.events.medication import NotGivenReason, TakeHomeCriterion, TakeHomeDispensed
 from carecoord.services.errors import InvalidInput, RuleViolation
 from carecoord.services.medication import dispensing, prescribing
-from carecoord.services.medication.dispensing import Bottle
+from carecoord.services.medication.dispensing import Bottle, NotGiven, Replacement, TakeHome
+from carecoord.services.medication.prescribing import EligibilityDecision
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.medication.take_homes import CRITERIA, CapSchedule, TakeHomePolicy
 
@@ -29,19 +30,21 @@ def take_home(
     story: Story, order: UUID, handed: date, first: date, days: int, program: str = "OTP"
 ) -> None:
     doses = days * story.record.orders[order].schedule.times_per_day
-    dispensing.dispense_take_home(
-        story.record, story.stamp(NURSE), story.rules, program=program, dispense_id=uuid4(),
-        order_id=order, first_day=first, days=days, dosage_form="oral solution",
+    given = TakeHome(
+        order, first, days, "oral solution",
         bottles=tuple(Bottle(f"B{n}", "LOT-7") for n in range(doses)),
         handed_over_at=at(handed, 10),
     )  # fmt: skip
+    dispensing.dispense_take_home(
+        story.record, story.stamp(NURSE), story.rules, uuid4(), given, program=program
+    )
 
 
 def eligible(story: Story, max_days: int) -> None:
+    criteria = tuple(TakeHomeCriterion(criterion=c, met=True) for c in CRITERIA)
     prescribing.determine_eligibility(
-        story.record, story.stamp(), max_days=max_days,
-        criteria=tuple(TakeHomeCriterion(criterion=c, met=True) for c in CRITERIA), basis="",
-    )  # fmt: skip
+        story.record, story.stamp(), EligibilityDecision(max_days, criteria)
+    )
 
 
 def test_one_dose_per_slot() -> None:
@@ -105,11 +108,11 @@ def test_the_daily_amount_holds_with_partial_split_doses() -> None:
     order = story.prescribe(dose="80", schedule=Schedule(times_per_day=2))
     story.dose(order, day(1), "40", slot=1)
     dose_id = uuid4()
-    dispensing.replace_dose(
-        story.record, story.stamp(NURSE), story.rules, dose_id=dose_id, order_id=order,
-        replaces_dose_id=story.record.orders[order].given[(day(1), 1)], amount=Decimal(40),
-        dosage_form="oral solution", reason="vomited within 15 minutes", given_at=at(day(1), 10),
+    replacement = Replacement(
+        order, story.record.orders[order].given[(day(1), 1)], Decimal(40), "oral solution",
+        "vomited within 15 minutes", at(day(1), 10),
     )  # fmt: skip
+    dispensing.replace_dose(story.record, story.stamp(NURSE), story.rules, dose_id, replacement)
     assert story.record.orders[order].given_amount(day(1)) == 40
     story.dose(order, day(1), "40", slot=2)
     assert story.record.orders[order].given_amount(day(1)) == 80
@@ -121,11 +124,10 @@ def test_a_replacement_is_linked_once_and_only_on_the_same_day() -> None:
     original = story.dose(order, day(1))
 
     def replace(when: date, amount: str = "60") -> None:
-        dispensing.replace_dose(
-            story.record, story.stamp(NURSE), story.rules, dose_id=uuid4(), order_id=order,
-            replaces_dose_id=original, amount=Decimal(amount), dosage_form="oral solution",
-            reason="spilled", given_at=at(when, 11),
-        )  # fmt: skip
+        replacement = Replacement(
+            order, original, Decimal(amount), "oral solution", "spilled", at(when, 11)
+        )
+        dispensing.replace_dose(story.record, story.stamp(NURSE), story.rules, uuid4(), replacement)
 
     with pytest.raises(RuleViolation) as other_day:
         replace(day(2))
@@ -165,10 +167,8 @@ def test_a_pharmacy_order_is_not_dispensed_at_the_window() -> None:
 def test_dose_not_given_leaves_the_slot_open() -> None:
     story = Story()
     order = story.prescribe()
-    dispensing.not_given(
-        story.record, story.stamp(NURSE), order_id=order, slot=1,
-        reason=NotGivenReason.INTOXICATED, note="", occurred_at=at(day(1), 8),
-    )  # fmt: skip
+    not_given = NotGiven(order, NotGivenReason.INTOXICATED, occurred_at=at(day(1), 8))
+    dispensing.not_given(story.record, story.stamp(NURSE), story.rules, not_given)
     assert story.record.pending[-1].event.summary() == "Dose not given: methadone (intoxicated)"
     story.dose(order, day(1))
 
@@ -259,12 +259,11 @@ def test_one_bottle_per_dose_for_split_doses() -> None:
     order = story.prescribe(dose="80", schedule=Schedule(times_per_day=2))
     story.dose(order, day(1), "40")
     eligible(story, 7)
+    given = TakeHome(order, day(2), 2, "oral solution", (Bottle("B1", "L"),), at(day(1), 10))
     with pytest.raises(InvalidInput) as refused:
         dispensing.dispense_take_home(
-            story.record, story.stamp(NURSE), story.rules, program="OTP", dispense_id=uuid4(),
-            order_id=order, first_day=day(2), days=2, dosage_form="oral solution",
-            bottles=(Bottle("B1", "L"),), handed_over_at=at(day(1), 10),
-        )  # fmt: skip
+            story.record, story.stamp(NURSE), story.rules, uuid4(), given, program="OTP"
+        )
     assert refused.value.rule == "one-bottle-per-dose"
     take_home(story, order, day(1), day(2), 2)
     event = story.record.pending[-1].event

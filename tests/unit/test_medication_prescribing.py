@@ -18,6 +18,7 @@ from carecoord.events.medication import (
 )
 from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.medication import prescribing
+from carecoord.services.medication.prescribing import EligibilityDecision, Statement
 from carecoord.services.medication.take_homes import CRITERIA
 
 JAN = date(2026, 1, 1)
@@ -92,8 +93,7 @@ def test_a_statement_from_the_pdmp_is_part_of_the_picture_and_never_refused() ->
     statement_id = uuid4()
     found = prescribing.record_statement(
         story.record, story.stamp(), story.rules, statement_id,
-        medication="alprazolam", dose=None, unit="", source=StatementSource.PDMP,
-        source_detail="state PDMP report", since=None,
+        Statement("alprazolam", StatementSource.PDMP, source_detail="state PDMP report"),
     )  # fmt: skip
 
     assert [f.rule_id for f in found] == ["opioid-cns-depressant"]
@@ -105,8 +105,8 @@ def test_a_statement_from_the_pdmp_is_part_of_the_picture_and_never_refused() ->
 def test_a_hard_stop_also_fires_against_a_statement() -> None:
     story = Story()
     prescribing.record_statement(
-        story.record, story.stamp(), story.rules, uuid4(), medication="oxycodone", dose=None,
-        unit="", source=StatementSource.OTHER_PRESCRIBER, source_detail="", since=None,
+        story.record, story.stamp(), story.rules, uuid4(),
+        Statement("oxycodone", StatementSource.OTHER_PRESCRIBER),
     )  # fmt: skip
     with pytest.raises(RuleViolation) as refused:
         story.prescribe("naltrexone", "50")
@@ -234,14 +234,14 @@ def test_eligibility_needs_every_criterion_assessed_and_met_for_any_days() -> No
 
     with pytest.raises(InvalidInput, match="missing"):
         prescribing.determine_eligibility(
-            story.record, story.stamp(), max_days=7, criteria=all_met[1:], basis=""
+            story.record, story.stamp(), EligibilityDecision(7, all_met[1:])
         )
     with pytest.raises(RuleViolation, match="regular-attendance"):
         prescribing.determine_eligibility(
-            story.record, story.stamp(), max_days=7, criteria=one_unmet, basis=""
+            story.record, story.stamp(), EligibilityDecision(7, one_unmet)
         )
     prescribing.determine_eligibility(
-        story.record, story.stamp(), max_days=7, criteria=all_met, basis="stable"
+        story.record, story.stamp(), EligibilityDecision(7, all_met, "stable")
     )
     assert story.record.eligibility is not None
     assert story.record.eligibility.max_days == 7

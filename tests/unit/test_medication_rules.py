@@ -12,12 +12,15 @@ from carecoord.events import Actor, Role
 from carecoord.events.medication import DoseMissed, NotGivenReason, OrderHeld
 from carecoord.services.errors import RuleViolation
 from carecoord.services.medication import dispensing, prescribing
+from carecoord.services.medication.dispensing import NotGiven
 from carecoord.services.medication.formulary import DEFAULT_MEDICATIONS
 from carecoord.services.medication.interactions import DEFAULT_RULES, Entry, RuleTable
 from carecoord.services.medication.missed import MissedDoseRule, missed_days
+from carecoord.services.medication.rules import DEFAULT_RULES as DEFAULT_MEDICATION_RULES
 from carecoord.services.medication.take_homes import FEDERAL_2024
 from carecoord.services.stamp import Stamp
 
+UTC_DAY = DEFAULT_MEDICATION_RULES.day_of
 JAN = date(2026, 1, 1)
 SWEEP = Actor(id="missed-dose-sweep", role=Role.SYSTEM)
 CLASSES = {c for m in DEFAULT_MEDICATIONS for c in m.classes}
@@ -90,7 +93,7 @@ def test_missed_days_catch_up_and_count_consecutive_days() -> None:
     story.dose(order_id, day(3))
     order = story.record.orders[order_id]
 
-    found = missed_days(order, day(7), away=never_away, rule=MissedDoseRule())
+    found = missed_days(order, day(7), away=never_away, rule=MissedDoseRule(), day_of=UTC_DAY)
 
     assert [(m.day, m.consecutive_days, m.hold) for m in found] == [
         (day(2), 1, False),
@@ -103,7 +106,9 @@ def test_missed_days_catch_up_and_count_consecutive_days() -> None:
 def test_today_is_not_missed_yet_and_guest_days_are_not_missed() -> None:
     story = Story()
     order = story.record.orders[story.prescribe()]
-    found = missed_days(order, day(4), away=lambda d: d == day(2), rule=MissedDoseRule())
+    found = missed_days(
+        order, day(4), away=lambda d: d == day(2), rule=MissedDoseRule(), day_of=UTC_DAY
+    )
     assert [m.day for m in found] == [day(1), day(3)]
 
 
@@ -145,7 +150,9 @@ def test_a_resumed_order_counts_missed_days_afresh() -> None:
 def test_the_hold_threshold_is_configurable() -> None:
     story = Story()
     order = story.record.orders[story.prescribe()]
-    found = missed_days(order, day(3), away=never_away, rule=MissedDoseRule(hold_after=2))
+    found = missed_days(
+        order, day(3), away=never_away, rule=MissedDoseRule(hold_after=2), day_of=UTC_DAY
+    )
     assert [m.hold for m in found] == [False, True]
 
 
@@ -153,8 +160,6 @@ def test_nurses_record_missed_only_through_the_rule() -> None:
     """A dose not given still leaves the day missed when it passes."""
     story = Story()
     order = story.prescribe()
-    dispensing.not_given(
-        story.record, story.stamp(NURSE), order_id=order, slot=1,
-        reason=NotGivenReason.DECLINED, note="", occurred_at=at(day(1)),
-    )  # fmt: skip
+    not_given = NotGiven(order, NotGivenReason.DECLINED, occurred_at=at(day(1)))
+    dispensing.not_given(story.record, story.stamp(NURSE), story.rules, not_given)
     assert dispensing.record_missed(story.record, sweep(day(2)), story.rules, day(2)) == 1

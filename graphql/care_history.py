@@ -1,0 +1,85 @@
+"""A client's levels of care over time, read from the timeline view: each change opens a stint
+that the next change closes. (Who was on the care team, and when, is ``careTeam``.)"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import strawberry
+from psycopg import sql
+from psycopg.rows import dict_row
+from strawberry.types import Info
+
+from carecoord.events import Kind
+from carecoord.events.care import LevelOfCare, LevelOfCareChanged
+from carecoord.events.envelope import type_name
+from carecoord.graphql import therapy  # noqa: F401  (registers the GraphQL `LevelOfCare` enum)
+from carecoord.graphql.context import RequestContext
+from carecoord.graphql.timeline import read_your_write
+from carecoord.projections import timeline
+from carecoord.services.grants import visible
+
+_STINTS = sql.SQL(
+    "SELECT position, occurred_at, actor_id, facts,"
+    " lead(occurred_at) OVER (ORDER BY occurred_at, position) AS until"
+    " FROM {} WHERE client_id = %s AND type = %s AND {} ORDER BY occurred_at, position"
+)
+
+
+@strawberry.type(description="A stint at one level of care (FHIR EpisodeOfCare).")
+class LevelOfCareStint:
+    level: LevelOfCare
+    asam_level: str = strawberry.field(description="ASAM level as recorded, e.g. `2.1`.")
+    reason: str
+    since: datetime
+    until: datetime | None = strawberry.field(description="Null while it is the current level.")
+    recorded_by: str
+    position: int
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> LevelOfCareStint:
+        facts = row["facts"]
+        return cls(
+            level=LevelOfCare(facts["level"]),
+            asam_level=facts.get("asam_level", ""),
+            reason=facts.get("reason", ""),
+            since=row["occurred_at"],
+            until=row["until"],
+            recorded_by=row["actor_id"],
+            position=row["position"],
+        )
+
+
+@strawberry.type
+class CareHistoryQuery:
+    @strawberry.field(description="A client's levels of care, oldest first; the last is current.")
+    async def level_of_care_history(
+        self,
+        info: Info[RequestContext, None],
+        client_id: UUID,
+        at_least: Annotated[
+            int | None,
+            strawberry.argument(description="Wait briefly until the view has this position."),
+        ] = None,
+    ) -> list[LevelOfCareStint]:
+        ctx = info.context
+        grant = await ctx.readable(client_id, operation="levelOfCareHistory", at_least=at_least)
+        await read_your_write(ctx, at_least)
+        readable, params = visible(grant, ctx.reader())
+        async with ctx.platform.pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                _STINTS.format(sql.Identifier(timeline.NAME), readable),
+                [client_id, type_name(LevelOfCareChanged), *params],
+            )
+            rows = await cur.fetchall()
+        await ctx.record_read(
+            client_id,
+            grant,
+            operation="levelOfCareHistory",
+            kinds=[Kind.CARE] * len(rows),
+            count=len(rows),
+        )
+        return [LevelOfCareStint.of(r) for r in rows]

@@ -1,0 +1,85 @@
+"""Treatment-plan goals per client: one row per goal with where it stands now and every
+progress step in order (FHIR Goal with its achievementStatus history).
+
+Rows carry the goal's kind and author so a query filters them with the reader's grant
+exactly as the timeline does; a replayed step (same position) is not appended twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from psycopg import AsyncConnection, sql
+
+from carecoord.events.care import GoalAchievement, GoalProgressRecorded, TreatmentGoalSet
+from carecoord.services.store import Positioned
+
+NAME = "treatment_goals"
+
+
+def table(generation: int) -> sql.Identifier:
+    return sql.Identifier(f"{NAME}_g{generation}")
+
+
+def ddl(generation: int) -> list[sql.Composed]:
+    t = table(generation)
+    return [
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} ("
+            " goal_id uuid PRIMARY KEY,"
+            " client_id uuid NOT NULL,"
+            " kind text NOT NULL,"
+            " actor_id text NOT NULL,"
+            " description text NOT NULL,"
+            " target_date date,"
+            " achievement text NOT NULL,"
+            " set_at timestamptz NOT NULL,"
+            " set_position bigint NOT NULL,"
+            " updated_position bigint NOT NULL,"
+            " history jsonb NOT NULL)"
+        ).format(t),
+        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id, set_at)").format(
+            sql.Identifier(f"{NAME}_g{generation}_client"), t
+        ),
+    ]
+
+
+async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
+    t = table(generation)
+    for item in batch:
+        event = item.event
+        if isinstance(event, TreatmentGoalSet):
+            await conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (goal_id, client_id, kind, actor_id, description, target_date,"
+                    " achievement, set_at, set_position, updated_position, history)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '[]')"
+                    " ON CONFLICT (goal_id) DO NOTHING"
+                ).format(t),
+                (
+                    event.goal_id, event.client_id, event.kind.value, event.actor.id,
+                    event.description, event.target_date, GoalAchievement.IN_PROGRESS.value,
+                    event.occurred_at, item.position, item.position,
+                ),
+            )  # fmt: skip
+        elif isinstance(event, GoalProgressRecorded):
+            step = {
+                "achievement": event.achievement.value,
+                "note": event.note,
+                "at": event.occurred_at.isoformat(),
+                "by": event.actor.id,
+                "role": event.actor.role.value,
+                "position": item.position,
+            }
+            await conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET achievement = %s, updated_position = %s,"
+                    " history = history || %s::jsonb"
+                    " WHERE goal_id = %s AND updated_position < %s"
+                ).format(t),
+                (
+                    event.achievement.value, item.position, json.dumps([step]), event.goal_id,
+                    item.position,
+                ),
+            )  # fmt: skip

@@ -1,0 +1,110 @@
+"""The ``[alerts]`` section of a program file: a program's own thresholds on the default rules.
+
+domain.md 2.1 leaves several numbers to the program (the CIWA-Ar threshold, what counts as a
+craving rise, how many no-shows are "repeated"). A program changes them per rule row::
+
+    [alerts]
+    source = "Medical director sign-off, 2026-01-15"
+
+    [alerts.rules.ciwa-above-threshold]
+    threshold = 8
+
+    [alerts.rules.repeated-no-shows]
+    threshold = 3
+
+A changed row keeps its id; its version becomes ``<default version>+program:<digest>``, the
+digest of the change, so every alert it raises says which numbers decided it, and replaying
+history with the same file gives the same alerts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from carecoord.events.medication import Severity
+from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRule, AlertRules, Test
+
+# What a program may change on a row, by the logic the row runs (see ``Test``).
+TUNABLE: dict[Test, frozenset[str]] = {
+    Test.INSTRUMENT_SCORE: frozenset({"threshold", "below", "maintenance_days", "severity"}),
+    Test.SUBSTANCE_USE: frozenset({"severity"}),
+    Test.CRAVING_RISE: frozenset({"threshold", "window", "baseline", "baseline_min", "severity"}),
+    Test.QTC_ON_MEDICATION: frozenset({"threshold", "below", "severity"}),
+    Test.SCREEN_POSITIVE_ON_AGONIST: frozenset({"severity"}),
+    Test.SCREEN_NEGATIVE_FOR_AGONIST: frozenset({"severity"}),
+    Test.CONSECUTIVE_NO_SHOWS: frozenset({"threshold", "severity"}),
+}
+
+
+class RuleChange(BaseModel):
+    """New numbers for one rule row; what is left out keeps the default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    threshold: int | None = Field(default=None, ge=0, le=10_000)
+    below: int | None = Field(default=None, ge=1, le=10_000)
+    maintenance_days: int | None = Field(default=None, ge=0, le=365)
+    window: int | None = Field(default=None, ge=1, le=30)
+    """Craving rise: how many latest readings must all be above the baseline."""
+    baseline: int | None = Field(default=None, ge=1, le=100)
+    baseline_min: int | None = Field(default=None, ge=1, le=100)
+    severity: Severity | None = None
+
+    def given(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+    def applied_to(self, rule: AlertRule, source: str) -> AlertRule:
+        canonical = json.dumps(self.model_dump(mode="json", exclude_none=True), sort_keys=True)
+        digest = hashlib.sha256(canonical.encode()).hexdigest()[:10]
+        return replace(
+            rule,
+            **self.given(),
+            version=f"{rule.version}+program:{digest}",
+            source=f"{rule.source}; program: {source}",
+        )
+
+
+class AlertSection(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str = Field(default="", max_length=500, description="Who signed the changes off.")
+    rules: dict[str, RuleChange] = Field(default_factory=dict)
+    _table: AlertRules = PrivateAttr(default=DEFAULT_ALERT_RULES)
+
+    @model_validator(mode="after")
+    def _applies(self) -> AlertSection:
+        if self.rules and not self.source.strip():
+            raise ValueError("source: say who signed off the changed thresholds")
+        changed = []
+        for rule_id, change in self.rules.items():
+            rule = DEFAULT_ALERT_RULES.rule(rule_id)
+            if rule is None:
+                known = ", ".join(r.id for r in DEFAULT_ALERT_RULES.rules)
+                raise ValueError(f"rules.{rule_id}: no such rule; rules: {known}")
+            extra = change.given().keys() - TUNABLE[rule.test]
+            if extra:
+                raise ValueError(
+                    f"rules.{rule_id}: {', '.join(sorted(extra))} cannot be set on this rule;"
+                    f" it takes {', '.join(sorted(TUNABLE[rule.test]))}"
+                )
+            changed.append(change.applied_to(rule, self.source.strip()))
+        table = DEFAULT_ALERT_RULES.with_rules(*changed)
+        problems = table.problems() + [
+            f"{r.id}: baseline_min {r.baseline_min} is more than baseline {r.baseline}"
+            for r in changed
+            if r.baseline_min > r.baseline
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        self._table = table
+        return self
+
+    @property
+    def table(self) -> AlertRules:
+        """The rule table the program evaluates: the defaults with its rows changed."""
+        return self._table

@@ -1,0 +1,157 @@
+"""The ``[medication]`` section of a program file: a program's own medication tables.
+
+States and programs differ (domain.md section 6: take-home caps, formularies, local
+interaction policy), so a program extends the defaults::
+
+    [medication]
+    missed_dose_hold_after = 2
+
+    [[medication.formulary]]
+    code = "olanzapine"
+    name = "Olanzapine"
+    classes = ["antipsychotic", "cns_depressant"]
+
+    [[medication.interaction_rules]]
+    id = "olanzapine-benzodiazepine"
+    version = "program-1"
+    severity = "high"
+    classes_a = ["antipsychotic"]
+    classes_b = ["benzodiazepine"]
+    risk = "excess sedation, cardiorespiratory depression"
+    source = "Zyprexa label, section 5.11"
+
+    [medication.take_home_caps]
+    id = "wi-dhs-75.59"
+    version = "2024"
+    source = "Wisconsin DHS 75.59"
+    steps = [[1, 0], [31, 6], [91, 13]]
+
+A formulary entry with an existing code replaces it; so does a rule with an existing id,
+which must then carry a new version, because every finding records the version that
+fired. Caps may be stricter than the federal ones (42 CFR 8.12(i)), never looser. Every
+problem names its key (``services/program.py`` stops the start with it).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from carecoord.events.medication import Dispensing, Severity
+from carecoord.services.medication.formulary import FORMULARY, Medication
+from carecoord.services.medication.interactions import DEFAULT_RULES, Rule, RuleTable
+from carecoord.services.medication.missed import MissedDoseRule
+from carecoord.services.medication.rules import MedicationRules
+from carecoord.services.medication.take_homes import FEDERAL_2024, CapSchedule, TakeHomePolicy
+from carecoord.services.settings import Settings
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=100)]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FormularyEntry(_Entry):
+    code: Code
+    name: Text
+    classes: list[Code] = Field(min_length=1)
+    rxnorm: str | None = None
+    atc: str | None = None
+    unit: Text = "mg"
+    routes: list[Text] = Field(default_factory=lambda: ["oral"], min_length=1)
+    forms: dict[str, str] = Field(default_factory=lambda: {"tablet": ""}, min_length=1)
+    dispensing: Dispensing = Dispensing.PHARMACY
+    dea_schedule: str = ""
+
+    def medication(self) -> Medication:
+        return Medication(self.code, self.name, self.rxnorm, self.atc, self.unit,
+                          tuple(self.routes), dict(self.forms), frozenset(self.classes),
+                          self.dispensing, self.dea_schedule)  # fmt: skip
+
+
+class RuleEntry(_Entry):
+    id: Code
+    version: Text
+    severity: Severity
+    classes_a: list[Code] = Field(min_length=1)
+    classes_b: list[Code] = Field(min_length=1)
+    risk: Text
+    source: Text
+    hard_stop: bool = False
+
+    def rule(self) -> Rule:
+        return Rule(self.id, self.version, self.severity, frozenset(self.classes_a),
+                    frozenset(self.classes_b), self.risk, self.source, self.hard_stop)  # fmt: skip
+
+
+class CapEntry(_Entry):
+    id: Code
+    version: Text
+    source: Text
+    steps: list[tuple[int, int]] = Field(min_length=1)
+    """(first day in treatment, most days of supply), ascending from day 1."""
+
+    @model_validator(mode="after")
+    def _within_federal(self) -> Self:
+        days = [day for day, _ in self.steps]
+        if days[0] != 1 or days != sorted(set(days)):
+            raise ValueError(f"steps start at day 1, each first day once, ascending; got {days}")
+        for day, most in self.steps:
+            federal = FEDERAL_2024.cap(day)
+            if not 0 <= most <= federal:
+                raise ValueError(
+                    f"steps: from day {day} the cap is {most} days; a program may be stricter"
+                    f" than the federal cap ({federal} days on day {day}), not looser"
+                )
+        return self
+
+    def schedule(self) -> CapSchedule:
+        return CapSchedule(self.id, self.version, self.source, tuple(self.steps))
+
+
+class MedicationSection(_Entry):
+    formulary: list[FormularyEntry] = Field(default_factory=list)
+    interaction_rules: list[RuleEntry] = Field(default_factory=list)
+    take_home_caps: CapEntry | None = None
+    take_home_caps_by_program: dict[str, CapEntry] = Field(default_factory=dict)
+    missed_dose_hold_after: int | None = Field(default=None, ge=1, le=14)
+
+    @model_validator(mode="after")
+    def _rules_fit_the_formulary(self) -> Self:
+        medications = FORMULARY.extended(e.medication() for e in self.formulary).medications
+        known = frozenset().union(*(m.classes for m in medications.values()))
+        defaults = {rule.id: rule for rule in DEFAULT_RULES}
+        for n, entry in enumerate(self.interaction_rules):
+            key = f"interaction_rules.{n} ({entry.id})"
+            unknown = sorted((set(entry.classes_a) | set(entry.classes_b)) - known)
+            if unknown:
+                raise ValueError(
+                    f"{key}: classes {unknown} match no formulary medication;"
+                    f" known classes: {', '.join(sorted(known))}"
+                )
+            replaced = defaults.get(entry.id)
+            if replaced is not None and replaced.version == entry.version:
+                raise ValueError(
+                    f"{key}: replaces the default rule of version {replaced.version!r};"
+                    " give it a new version, since findings record the version that fired"
+                )
+        return self
+
+    def rules(self, settings: Settings) -> MedicationRules:
+        """The tables the program runs on: the defaults, the settings, then this section."""
+        caps = self.take_home_caps
+        return MedicationRules(
+            formulary=FORMULARY.extended(e.medication() for e in self.formulary),
+            interactions=RuleTable().extended(e.rule() for e in self.interaction_rules),
+            take_homes=TakeHomePolicy(
+                default=caps.schedule() if caps else FEDERAL_2024,
+                by_program={k: v.schedule() for k, v in self.take_home_caps_by_program.items()},
+            ),
+            missed=MissedDoseRule(
+                hold_after=self.missed_dose_hold_after or settings.missed_dose_hold_after
+            ),
+            zone=settings.program_time_zone,
+        )

@@ -1,0 +1,45 @@
+"""The program file: one TOML file holding a program's changes to the clinical rule tables.
+
+Each area owns the model of its own section (``[alerts]`` is ``services/alerts/program.py``);
+this module reads the file once at start (the composition root calls ``load_program``),
+validates every section with pydantic and, for a bad file, says which key is wrong and why.
+An unset path means the defaults of every table.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from carecoord.services.alerts.program import AlertSection
+from carecoord.services.medication.program import MedicationSection
+
+
+class ProgramFileError(ValueError):
+    """The program file cannot be used; the message names the file, the key and the rule."""
+
+
+class ProgramFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    alerts: AlertSection = Field(default_factory=AlertSection)
+    medication: MedicationSection = Field(default_factory=MedicationSection)
+
+
+def load_program(path: Path | None) -> ProgramFile:
+    if path is None:
+        return ProgramFile()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as unreadable:
+        raise ProgramFileError(f"program file {path}: {unreadable}") from None
+    try:
+        return ProgramFile.model_validate(data)
+    except ValidationError as invalid:
+        problems = "; ".join(
+            f"[{'.'.join(str(part) for part in error['loc']) or 'file'}] {error['msg']}"
+            for error in invalid.errors()
+        )
+        raise ProgramFileError(f"program file {path}: {problems}") from None

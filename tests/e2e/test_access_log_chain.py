@@ -1,0 +1,116 @@
+"""The access log is hash-chained: an auditor can tell an entry was altered or removed,
+and can export the log as FHIR AuditEvent resources."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import psycopg
+from test_access import TIMELINE, access_log, enroll, refusal
+
+from carecoord.events import Role
+from support import Api
+
+VERIFY = """{ verifyAccessLog { intact chain entriesChecked unchained headSeq headHash
+  brokenAt rule message } }"""
+EXPORT = """query($after: Int! = 0) { accessLogAuditEvents(after: $after, first: 500) }"""
+AUDITOR = {"role": Role.AUDITOR, "user": "auditor-1"}
+
+
+async def three_reads(api: Api) -> tuple[str, list[dict[str, Any]]]:
+    client_id = await enroll(api)
+    joined = await api.join_care_team(client_id, Role.NURSE)
+    for _ in range(3):
+        await api.ok(TIMELINE, {"id": client_id, "atLeast": joined}, role=Role.NURSE)
+    return client_id, await access_log(api, client_id)
+
+
+async def verification(api: Api) -> dict[str, Any]:
+    found: dict[str, Any] = (await api.ok(VERIFY, **AUDITOR))["verifyAccessLog"]
+    return found
+
+
+def tamper(api: Api, statement: str, seq: int) -> None:
+    """What someone with database rights could do: lift the append-only trigger and edit."""
+    with psycopg.connect(api.platform.database_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE access_log DISABLE TRIGGER access_log_no_change")
+        conn.execute(statement, (seq,))
+        conn.execute("ALTER TABLE access_log ENABLE TRIGGER access_log_no_change")
+
+
+async def test_an_untouched_log_verifies_and_reports_its_head(api: Api) -> None:
+    _, entries = await three_reads(api)
+
+    found = await verification(api)
+
+    assert found["intact"] is True
+    assert found["chain"] == "sha256-v1"
+    # The three reads, and the auditor's own read of the log (logged after it returned).
+    assert found["entriesChecked"] == len(entries) + 1 == 4
+    assert found["unchained"] == 0
+    assert found["headSeq"] > entries[-1]["seq"]
+    assert len(bytes.fromhex(found["headHash"])) == 32
+    assert found["brokenAt"] is None
+
+
+async def test_an_altered_entry_breaks_the_chain_at_that_entry(api: Api) -> None:
+    _, entries = await three_reads(api)
+    altered = entries[1]["seq"]
+
+    tamper(
+        api,
+        "UPDATE access_log SET event = jsonb_set(event, '{entries_returned}', '0') WHERE seq = %s",
+        altered,
+    )
+    found = await verification(api)
+
+    assert found["intact"] is False
+    assert (found["brokenAt"], found["rule"]) == (altered, "hash")
+    assert found["entriesChecked"] == 1
+    assert "altered" in found["message"]
+
+
+async def test_a_removed_entry_breaks_the_link_of_the_next_one(api: Api) -> None:
+    _, entries = await three_reads(api)
+
+    tamper(api, "DELETE FROM access_log WHERE seq = %s", entries[1]["seq"])
+    found = await verification(api)
+
+    assert (found["brokenAt"], found["rule"]) == (entries[2]["seq"], "prev-hash")
+
+
+async def test_a_changed_column_is_caught_against_the_entry_it_came_from(api: Api) -> None:
+    _, entries = await three_reads(api)
+
+    tamper(api, "UPDATE access_log SET actor_id = 'someone-else' WHERE seq = %s", entries[0]["seq"])
+    found = await verification(api)
+
+    assert (found["brokenAt"], found["rule"]) == (entries[0]["seq"], "columns")
+
+
+async def test_only_auditors_verify_or_export(api: Api) -> None:
+    for role in (Role.PROGRAM_ADMIN, Role.PRESCRIBER):
+        assert (await refusal(api, VERIFY, {}, role=role))["rule"] == "role-may-read"
+        assert (await refusal(api, EXPORT, {}, role=role))["rule"] == "role-may-read"
+
+
+async def test_the_export_is_fhir_audit_events_carrying_the_chain(api: Api) -> None:
+    client_id, entries = await three_reads(api)
+
+    head = await verification(api)
+    exported = (await api.ok(EXPORT, **AUDITOR))["accessLogAuditEvents"]
+
+    first = exported[0]
+    assert [e["resourceType"] for e in exported] == ["AuditEvent"] * 4
+    assert first["action"] == "R"
+    assert first["outcome"] == "0"
+    assert first["agent"][0]["who"] == {"identifier": {"value": "nurse-1"}}
+    assert first["agent"][0]["role"] == [{"text": "nurse"}]
+    assert first["entity"][0]["what"] == {"reference": f"Patient/{client_id}"}
+    assert first["purposeOfEvent"][0]["coding"][0]["code"] == "TREAT"
+    chain = {p["url"]: p for p in first["extension"][0]["extension"]}
+    assert chain["seq"]["valueInteger"] == entries[0]["seq"]
+    # The last entry exported (the auditor's read of the log) is the head verified before.
+    last = {p["url"]: p for p in exported[-1]["extension"][0]["extension"]}
+    assert base64.b64decode(last["hash"]["valueBase64Binary"]).hex() == head["headHash"]

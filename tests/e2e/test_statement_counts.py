@@ -1,0 +1,104 @@
+"""No N+1: the statements a list query sends do not grow with the number of items it returns.
+
+What does grow with a caseload is the access check itself: one grant decision per client
+(and the group-committed access-log entries), as for every read of a client's record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from statements import statements
+
+from carecoord.events import Role
+from support import Api
+
+ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) { id position } }"""
+CHECK_IN = """mutation($input: RecordCheckInInput!) { recordCheckIn(input: $input) { position } }"""
+LEVEL = """mutation($input: ChangeLevelOfCareInput!) {
+  changeLevelOfCare(input: $input) { position } }"""
+TIMELINE = """query($id: UUID!, $p: Int) { clientTimeline(clientId: $id, atLeast: $p, first: 500) {
+  nodes { position type recordedBy { id role } facts } pageInfo { endCursor } } }"""
+LEVELS = """query($id: UUID!, $p: Int) { levelOfCareHistory(clientId: $id, atLeast: $p) {
+  level since until } }"""
+CASELOAD = """query($p: Int) { myCaseload(atLeast: $p) { clients { clientId displayName
+  needsAttention openAlerts consecutiveMissedDays checkInOverdue nextSessionAt } } }"""
+ACCESS_PATH = ("on_care_team", "access_log")
+
+
+async def enroll(api: Api, name: str) -> str:
+    data = await api.ok(
+        ENROLL, {"input": {"displayName": name, "program": "OTP"}}, role=Role.PROGRAM_ADMIN
+    )
+    return str(data["enrollClient"]["id"])
+
+
+async def sent(
+    api: Api, monkeypatch: pytest.MonkeyPatch, query: str, variables: dict[str, Any], role: Role
+) -> list[str]:
+    """Statements of one query, once the views are at ``variables['p']`` (nothing else runs)."""
+    await api.ok(query, variables, role=role)
+    with statements(monkeypatch) as seen:
+        await api.ok(query, variables, role=role)
+    return seen
+
+
+async def test_a_timeline_page_costs_the_same_for_3_or_30_entries(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    costs = []
+    for extra in (1, 28):
+        client_id = await enroll(api, f"Jo {extra}")
+        position = await api.join_care_team(client_id, Role.NURSE)
+        for n in range(extra):
+            done = await api.ok(
+                CHECK_IN, {"input": {"clientId": client_id, "craving": n}},
+                role=Role.CLIENT, user=client_id,
+            )  # fmt: skip
+            position = done["recordCheckIn"]["position"]
+        seen = await sent(api, monkeypatch, TIMELINE, {"id": client_id, "p": position}, Role.NURSE)
+        costs.append(len(seen))
+    assert costs[0] == costs[1] > 0, costs
+
+
+async def test_level_of_care_history_costs_the_same_for_1_or_6_changes(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    costs = []
+    for changes in (1, 6):
+        client_id = await enroll(api, f"Kit {changes}")
+        position = await api.join_care_team(client_id, Role.THERAPIST)
+        for n in range(changes):
+            level = ("RESIDENTIAL", "OUTPATIENT")[n % 2]
+            done = await api.ok(
+                LEVEL, {"input": {"clientId": client_id, "level": level}}, role=Role.THERAPIST
+            )
+            position = done["changeLevelOfCare"]["position"]
+        variables = {"id": client_id, "p": position}
+        seen = await sent(api, monkeypatch, LEVELS, variables, Role.THERAPIST)
+        costs.append(len(seen))
+    assert costs[0] == costs[1] > 0, costs
+
+
+async def test_the_caseload_reads_its_data_in_one_statement_for_any_size(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    measured: list[tuple[int, list[str]]] = []
+    size = 0
+    for target in (1, 6):
+        while size < target:
+            client_id = await enroll(api, f"Lee {size}")
+            position = await api.join_care_team(client_id, Role.NURSE)
+            await api.ok(
+                CHECK_IN, {"input": {"clientId": client_id, "craving": 3}},
+                role=Role.CLIENT, user=client_id,
+            )  # fmt: skip
+            size += 1
+        seen = await sent(api, monkeypatch, CASELOAD, {"p": position}, Role.NURSE)
+        measured.append((size, seen))
+    for size, seen in measured:
+        data = [s for s in seen if not any(mark in s for mark in ACCESS_PATH)]
+        grants = [s for s in seen if "on_care_team" in s]
+        assert len(data) == 1, data
+        assert len(grants) == size, "one grant decision per client, as for any read"

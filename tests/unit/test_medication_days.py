@@ -1,0 +1,91 @@
+"""The dosing day is the program's local day: limits, slots and missed days around midnight.
+
+The program is in New York (UTC-5 in January): 23:30 there is 04:30 UTC the next day.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+import pytest
+from medication_story import NURSE, Story
+
+from carecoord.events import Actor, Role, Schedule
+from carecoord.events.medication import DoseAdministered
+from carecoord.services.errors import RuleViolation
+from carecoord.services.medication import dispensing, prescribing
+from carecoord.services.medication.dispensing import GivenDose
+from carecoord.services.medication.rules import MedicationRules
+from carecoord.services.stamp import Stamp
+
+NEW_YORK = MedicationRules(zone=ZoneInfo("America/New_York"))
+SWEEPER = Actor(id="missed-dose-sweep", role=Role.SYSTEM)
+
+
+def utc(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 1, day, hour, minute, tzinfo=UTC)
+
+
+def give(
+    story: Story, order_id: UUID, when: datetime, amount: str = "60", slot: int = 1
+) -> DoseAdministered:
+    given = GivenDose(order_id, Decimal(amount), "oral solution", slot, when)
+    dispensing.administer(story.record, story.stamp(NURSE), story.rules, uuid4(), given)
+    event = story.record.pending[-1].event
+    assert isinstance(event, DoseAdministered)
+    return event
+
+
+def test_a_dose_at_2330_local_counts_for_that_local_day_not_the_utc_one() -> None:
+    story = Story(NEW_YORK)
+    order = story.prescribe(start=date(2026, 1, 9))
+
+    late = give(story, order, utc(10, 4, 30))  # 23:30 on 9 January in New York
+
+    assert late.day == date(2026, 1, 9)
+    with pytest.raises(RuleViolation) as refused:
+        give(story, order, utc(9, 14))  # 09:00 the same local day
+    assert refused.value.rule == "one-dose-per-slot"
+    assert "on 2026-01-09" in refused.value.message
+
+
+def test_the_local_day_turns_over_at_local_midnight() -> None:
+    story = Story(NEW_YORK)
+    order = story.prescribe(start=date(2026, 1, 9))
+    give(story, order, utc(10, 4, 30))  # 23:30 on the 9th
+
+    after_midnight = give(story, order, utc(10, 5, 15))  # 00:15 on the 10th
+
+    assert after_midnight.day == date(2026, 1, 10)
+
+
+def test_in_utc_the_same_two_moments_are_two_days() -> None:
+    story = Story()
+    order = story.prescribe(start=date(2026, 1, 9))
+    assert give(story, order, utc(9, 14)).day == date(2026, 1, 9)
+    assert give(story, order, utc(10, 4, 30)).day == date(2026, 1, 10)
+
+
+def test_split_doses_add_up_within_the_local_day() -> None:
+    story = Story(NEW_YORK)
+    order = story.prescribe(dose="80", start=date(2026, 1, 9), schedule=Schedule(times_per_day=2))
+    give(story, order, utc(9, 14), amount="40")
+    give(story, order, utc(10, 4), amount="40", slot=2)  # 23:00 on the 9th
+
+    assert story.record.orders[order].given_amount(date(2026, 1, 9)) == 80
+    assert story.record.orders[order].given_amount(date(2026, 1, 10)) == 0
+
+
+def test_a_hold_placed_late_in_the_local_day_holds_that_day_for_the_missed_rule() -> None:
+    story = Story(NEW_YORK)
+    order = story.prescribe(start=date(2026, 1, 9))
+    story.now = utc(10, 4, 30)  # 23:30 on the 9th
+    prescribing.hold(story.record, story.stamp(), order, "intoxicated at the window")
+
+    sweep = Stamp(SWEEPER, clock=lambda: utc(12, 12))
+    found = dispensing.record_missed(story.record, sweep, story.rules, date(2026, 1, 12))
+
+    assert found == 0, "held from the 9th (local), so no day is missed"

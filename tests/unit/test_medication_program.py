@@ -1,0 +1,105 @@
+"""A program's [medication] section: what it adds, and the refusals that name the bad key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from medication_story import Story
+
+from carecoord.services.errors import RuleViolation
+from carecoord.services.program import ProgramFileError, load_program
+from carecoord.services.settings import Settings
+
+OLANZAPINE = """
+[medication]
+missed_dose_hold_after = 2
+
+[[medication.formulary]]
+code = "olanzapine"
+name = "Olanzapine"
+classes = ["antipsychotic", "cns_depressant"]
+
+[[medication.interaction_rules]]
+id = "olanzapine-benzodiazepine"
+version = "program-1"
+severity = "high"
+classes_a = ["antipsychotic"]
+classes_b = ["benzodiazepine"]
+risk = "excess sedation, cardiorespiratory depression"
+source = "Zyprexa label, section 5.11"
+
+[medication.take_home_caps]
+id = "state-stricter"
+version = "2025"
+source = "State rule 12.3"
+steps = [[1, 0], [31, 6]]
+"""
+
+
+def program_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "program.toml"
+    path.write_text(text)
+    return path
+
+
+def refusal(tmp_path: Path, text: str) -> str:
+    with pytest.raises(ProgramFileError) as refused:
+        load_program(program_file(tmp_path, text))
+    return str(refused.value)
+
+
+def test_a_program_adds_a_drug_a_rule_caps_and_a_hold_threshold(tmp_path: Path) -> None:
+    section = load_program(program_file(tmp_path, OLANZAPINE)).medication
+    rules = section.rules(Settings(program_time_zone="America/Chicago"))
+
+    assert rules.formulary.lookup("olanzapine").classes == {"antipsychotic", "cns_depressant"}
+    [added] = [r for r in rules.interactions.rules if r.id == "olanzapine-benzodiazepine"]
+    assert (added.version, added.source) == ("program-1", "Zyprexa label, section 5.11")
+    assert rules.take_homes.schedule_for("OTP").cap(30) == 0
+    assert rules.missed.hold_after == 2
+    assert str(rules.zone) == "America/Chicago"
+
+    story = Story(rules)
+    story.prescribe("lorazepam", "1")
+    with pytest.raises(RuleViolation) as refused:
+        story.prescribe("olanzapine", "10")
+    assert refused.value.rule == "olanzapine-benzodiazepine"
+
+
+def test_no_file_means_the_defaults_with_the_settings(tmp_path: Path) -> None:
+    rules = load_program(None).medication.rules(Settings(missed_dose_hold_after=4))
+    assert rules.missed.hold_after == 4
+    assert "olanzapine" not in rules.formulary.medications
+
+
+@pytest.mark.parametrize(
+    ("change", "names"),
+    [
+        (('classes_b = ["benzodiazepine"]', 'classes_b = ["benzodiazapine"]'),
+         "[medication] Value error, interaction_rules.0 (olanzapine-benzodiazepine): classes"
+         " ['benzodiazapine'] match no formulary medication; known classes: acamprosate,"),
+        (('id = "olanzapine-benzodiazepine"\nversion = "program-1"',
+          'id = "opioid-gabapentinoid"\nversion = "1"'),
+         "replaces the default rule of version '1'; give it a new version"),
+        (("steps = [[1, 0], [31, 6]]", "steps = [[1, 10]]"),
+         "[medication.take_home_caps] Value error, steps: from day 1 the cap is 10 days; a"
+         " program may be stricter than the federal cap (7 days on day 1), not looser"),
+        (('severity = "high"', 'severity = "severe"'),
+         "[medication.interaction_rules.0.severity] Input should be 'high', 'moderate' or 'low'"),
+        (('source = "Zyprexa label, section 5.11"', 'sauce = "x"'),
+         "[medication.interaction_rules.0.source] Field required"),
+    ],
+)  # fmt: skip
+def test_a_bad_file_names_the_key_and_what_would_be_accepted(
+    tmp_path: Path, change: tuple[str, str], names: str
+) -> None:
+    old, new = change
+    assert old in OLANZAPINE
+    assert names in refusal(tmp_path, OLANZAPINE.replace(old, new))
+
+
+def test_an_unreadable_file_says_so(tmp_path: Path) -> None:
+    assert "program file" in refusal(tmp_path, "[medication\n")
+    with pytest.raises(ProgramFileError, match="program file"):
+        load_program(tmp_path / "missing.toml")

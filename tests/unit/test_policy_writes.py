@@ -1,0 +1,91 @@
+"""The write policy: every recording action x role x relationship to the client.
+
+A write needs the role (``MAY_RECORD``) and a relationship: clinicians and peer supporters
+on the client's care team now, the client themself, program admins and the system
+program-wide; enrolling and breaking the glass need none. Break-glass opens reads only.
+"""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+
+from carecoord.events import Actor, Role
+from carecoord.events.careteam import CareTeamMemberAssigned
+from carecoord.services.access import (
+    MAY_RECORD,
+    Relationship,
+    admit,
+    authorize,
+    relationship_needed,
+)
+from carecoord.services.errors import Forbidden
+from carecoord.services.stamp import Stamp
+
+CLIENT = uuid4()
+OTHER = uuid4()
+TEAM_ROLES = (Role.PRESCRIBER, Role.NURSE, Role.THERAPIST, Role.PEER_SUPPORTER)
+
+
+def actor(role: Role, user: str | None = None) -> Actor:
+    return Actor(id=user or f"{role.value}-1", role=role)
+
+
+def admitted(who: Actor, action: str, on_team: set[object]) -> bool:
+    try:
+        authorize(who, action)
+        admit(who, action, [CLIENT], on_team)  # type: ignore[arg-type]
+    except Forbidden:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("action", sorted(MAY_RECORD))
+@pytest.mark.parametrize("role", TEAM_ROLES)
+def test_a_team_role_records_only_for_clients_whose_team_it_is_on(role: Role, action: str) -> None:
+    may = role in MAY_RECORD[action]
+    no_relationship = action in {"enroll_client", "break_glass"}
+    assert admitted(actor(role), action, {CLIENT}) is may
+    assert admitted(actor(role), action, {OTHER}) is (may and no_relationship)
+
+
+@pytest.mark.parametrize("action", sorted(MAY_RECORD))
+def test_program_admins_and_the_system_need_no_care_team(action: str) -> None:
+    for role in (Role.PROGRAM_ADMIN, Role.SYSTEM):
+        assert admitted(actor(role), action, set()) is (role in MAY_RECORD[action])
+
+
+@pytest.mark.parametrize("action", sorted(MAY_RECORD))
+def test_auditors_record_nothing_for_anyone(action: str) -> None:
+    assert not admitted(actor(Role.AUDITOR), action, {CLIENT})
+
+
+def test_a_client_records_only_about_themself() -> None:
+    me = actor(Role.CLIENT, str(CLIENT))
+    assert relationship_needed(me, "record_check_in") is Relationship.SELF
+    assert admitted(me, "record_check_in", set())
+    assert admitted(me, "revoke_consent", set())
+    with pytest.raises(Forbidden) as refused:
+        admit(actor(Role.CLIENT, str(OTHER)), "record_check_in", [CLIENT], set())
+    assert (refused.value.field, refused.value.rule) == ("clientId", "own-record-only")
+    assert not admitted(me, "administer_dose", set())
+
+
+def test_every_named_client_needs_the_relationship() -> None:
+    therapist = actor(Role.THERAPIST)
+    admit(therapist, "schedule_session", [CLIENT, OTHER], {CLIENT, OTHER})
+    with pytest.raises(Forbidden) as refused:
+        admit(therapist, "schedule_session", [CLIENT, OTHER], {CLIENT})
+    assert refused.value.rule == "care-team-member"
+    assert str(OTHER) in refused.value.message
+    assert "ask a program admin" in refused.value.message
+
+
+def test_a_stamp_signs_events_only_about_the_clients_it_was_admitted_for() -> None:
+    stamp = Stamp(actor(Role.NURSE), clients=frozenset({CLIENT}))
+    facts = {"member_id": "nurse-2", "role": Role.NURSE}
+    assert stamp.event(CareTeamMemberAssigned, CLIENT, None, **facts).client_id == CLIENT
+    with pytest.raises(Forbidden) as refused:
+        stamp.event(CareTeamMemberAssigned, OTHER, None, **facts)
+    assert (refused.value.field, refused.value.rule) == ("clientId", "admitted-client")
