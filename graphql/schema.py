@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -41,6 +42,14 @@ Mutation = merge_types(
 Subscription = merge_types("Subscription", (TimelineSubscription,))
 
 
+# The limiters' rule classes, made once: a limiter built per request makes new rule classes
+# each time, and the validation cache (keyed by the rules) would never hit.
+LIMITS = (
+    *QueryDepthLimiter(max_depth=10).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=30).validation_rules,
+)
+
+
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
@@ -48,8 +57,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         subscription=Subscription,
         extensions=[
             ShapeAndMaskErrors if production else ShapeErrors,
-            lambda: QueryDepthLimiter(max_depth=10),
-            lambda: MaxAliasesLimiter(max_alias_count=30),
+            lambda: AddValidationRules(list(LIMITS)),
             lambda: MaxTokensLimiter(max_token_count=2000),
             # Care-team clients send the same few documents all day: parse and validate once.
             lambda: ParserCache(maxsize=512),

@@ -29,11 +29,31 @@ async def read(conn: AsyncConnection, name: str, *, lock: bool = False) -> int:
     return int(row[0]) if row else 0
 
 
-async def write(conn: AsyncConnection, name: str, position: int) -> None:
+async def read_many(conn: AsyncConnection, names: list[str], *, lock: bool = False) -> dict[str, int]:
+    """Positions of ``names`` (missing ones are absent); locked in name order with ``lock``."""
+    query = "SELECT name, position FROM follower_positions WHERE name = ANY(%s) ORDER BY name"
+    cur = await conn.execute(query + (" FOR UPDATE" if lock else ""), (names,))
+    return {str(name): int(position) for name, position in await cur.fetchall()}
+
+
+async def write(
+    conn: AsyncConnection, name: str, position: int, *, keep_higher: bool = False
+) -> None:
+    await write_many(conn, {name: position}, keep_higher=keep_higher)
+
+
+async def write_many(
+    conn: AsyncConnection, reached: dict[str, int], *, keep_higher: bool = False
+) -> None:
+    """Record positions in one statement; ``keep_higher`` never moves one back."""
+    new = "GREATEST(follower_positions.position, EXCLUDED.position)" if keep_higher else (
+        "EXCLUDED.position"
+    )
     await conn.execute(
-        "INSERT INTO follower_positions (name, position) VALUES (%s, %s) "
-        "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()",
-        (name, position),
+        "INSERT INTO follower_positions (name, position) "
+        "SELECT * FROM unnest(%s::text[], %s::bigint[]) "
+        f"ON CONFLICT (name) DO UPDATE SET position = {new}, updated_at = now()",
+        (list(reached), list(reached.values())),
     )
 
 
