@@ -15,6 +15,14 @@ CREATE TABLE IF NOT EXISTS follower_positions (
 
 _READ = "SELECT position FROM follower_positions WHERE name = %s"
 _READ_LOCKED = _READ + " FOR UPDATE"
+_WRITE = (
+    "INSERT INTO follower_positions (name, position) "
+    "SELECT * FROM unnest(%s::text[], %s::bigint[]) "
+    "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()"
+)
+_KEEP_HIGHER = _WRITE.replace(
+    "EXCLUDED.position,", "GREATEST(follower_positions.position, EXCLUDED.position),"
+)
 
 
 async def ensure_table(pool: AsyncConnectionPool) -> None:
@@ -29,7 +37,9 @@ async def read(conn: AsyncConnection, name: str, *, lock: bool = False) -> int:
     return int(row[0]) if row else 0
 
 
-async def read_many(conn: AsyncConnection, names: list[str], *, lock: bool = False) -> dict[str, int]:
+async def read_many(
+    conn: AsyncConnection, names: list[str], *, lock: bool = False
+) -> dict[str, int]:
     """Positions of ``names`` (missing ones are absent); locked in name order with ``lock``."""
     query = "SELECT name, position FROM follower_positions WHERE name = ANY(%s) ORDER BY name"
     cur = await conn.execute(query + (" FOR UPDATE" if lock else ""), (names,))
@@ -46,14 +56,8 @@ async def write_many(
     conn: AsyncConnection, reached: dict[str, int], *, keep_higher: bool = False
 ) -> None:
     """Record positions in one statement; ``keep_higher`` never moves one back."""
-    new = "GREATEST(follower_positions.position, EXCLUDED.position)" if keep_higher else (
-        "EXCLUDED.position"
-    )
     await conn.execute(
-        "INSERT INTO follower_positions (name, position) "
-        "SELECT * FROM unnest(%s::text[], %s::bigint[]) "
-        f"ON CONFLICT (name) DO UPDATE SET position = {new}, updated_at = now()",
-        (list(reached), list(reached.values())),
+        _KEEP_HIGHER if keep_higher else _WRITE, (list(reached), list(reached.values()))
     )
 
 
