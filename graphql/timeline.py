@@ -53,7 +53,8 @@ class TimelineEntry:
     @strawberry.field(description="The event's own fields, as recorded.")
     def facts(self) -> JSON:
         # Decoded only when asked for: most timeline reads show the summary line.
-        return json.loads(self.facts_json)
+        facts: JSON = json.loads(self.facts_json)
+        return facts
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> TimelineEntry:

@@ -65,6 +65,7 @@ class Projector:
 
     async def setup(self) -> None:
         async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute(positions.SCHEMA_LOCK)
             await conn.execute(positions.DDL)
             await conn.execute(GENERATIONS_DDL)
             for model in self.models:

@@ -54,8 +54,10 @@ async def rebuild(
 ) -> Rebuilt:
     started = time.perf_counter()
     async with pool.connection() as conn:
-        await conn.execute(positions.DDL)
-        await conn.execute(GENERATIONS_DDL)
+        async with conn.transaction():
+            await conn.execute(positions.SCHEMA_LOCK)
+            await conn.execute(positions.DDL)
+            await conn.execute(GENERATIONS_DDL)
         old = await current_generation(conn, model.NAME)
         new = old + 1
         await _create(conn, model, new)

@@ -13,6 +13,10 @@ CREATE TABLE IF NOT EXISTS follower_positions (
 )
 """
 
+# Processes starting together create the same tables: CREATE ... IF NOT EXISTS is not safe
+# under concurrency in PostgreSQL, so schema changes take this lock first.
+SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(hashtext('carecoord.schema'))"
+
 _READ = "SELECT position FROM follower_positions WHERE name = %s"
 _READ_LOCKED = _READ + " FOR UPDATE"
 _WRITE = (
@@ -26,7 +30,8 @@ _KEEP_HIGHER = _WRITE.replace(
 
 
 async def ensure_table(pool: AsyncConnectionPool) -> None:
-    async with pool.connection() as conn:
+    async with pool.connection() as conn, conn.transaction():
+        await conn.execute(SCHEMA_LOCK)
         await conn.execute(DDL)
 
 
