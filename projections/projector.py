@@ -47,45 +47,70 @@ class ReadModel(Protocol):
 
 @dataclass
 class Projector:
+    """Applies each batch to every read model it keeps, in one transaction.
+
+    One feed and one decode per event however many read models there are: a feed per
+    model cost a fetch, a decode and a transaction per model for every event. Each model
+    still keeps its own position and generation, so a rebuild can switch one of them.
+    """
+
     pool: AsyncConnectionPool
-    model: ReadModel
+    models: Sequence[ReadModel]
     on_projected: Callable[[str, int], None] | None = None
+    name: str = "projections"
 
     @property
-    def name(self) -> str:
-        return self.model.NAME
+    def names(self) -> list[str]:
+        return [model.NAME for model in self.models]
 
     async def setup(self) -> None:
         async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute(positions.SCHEMA_LOCK)
             await conn.execute(positions.DDL)
             await conn.execute(GENERATIONS_DDL)
-            await conn.execute(
-                "INSERT INTO projection_generations (name, generation) VALUES (%s, 1) "
-                "ON CONFLICT (name) DO NOTHING",
-                (self.name,),
-            )
-            generation = await current_generation(conn, self.name)
-            for statement in self.model.ddl(generation):
-                await conn.execute(statement)
-            await point_view(conn, self.model, generation)
+            for model in self.models:
+                await conn.execute(
+                    "INSERT INTO projection_generations (name, generation) VALUES (%s, 1) "
+                    "ON CONFLICT (name) DO NOTHING",
+                    (model.NAME,),
+                )
+                # A position row to lock from the first batch on (a rebuild waits on it).
+                await positions.write(conn, model.NAME, 0, keep_higher=True)
+                generation = await current_generation(conn, model.NAME)
+                for statement in model.ddl(generation):
+                    await conn.execute(statement)
+                await point_view(conn, model, generation)
 
-    async def handle(self, batch: Sequence[Positioned]) -> int:
-        """Apply what is new in ``batch``; return the position the read model is now at."""
+    async def handle(self, batch: Sequence[Positioned]) -> dict[str, int]:
+        """Apply what is new in ``batch`` to each model; return the positions it moved."""
         async with self.pool.connection() as conn, conn.transaction():
-            current = await positions.read(conn, self.name, lock=True)
-            fresh = [item for item in batch if item.position > current]
-            if not fresh:
-                return current
-            generation = await current_generation(conn, self.name)
-            await self.model.apply(conn, generation, fresh)
-            reached = fresh[-1].position
-            await positions.write(conn, self.name, reached)
-            await conn.execute(
-                "SELECT pg_notify(%s, %s)", (PROJECTED_CHANNEL, f"{self.name}:{reached}")
-            )
+            # Lock the positions first: a rebuild switching a generation holds its row, and
+            # the generation is read only once that switch has committed.
+            current = await positions.read_many(conn, self.names, lock=True)
+            generations = await current_generations(conn, self.names)
+            moved: dict[str, int] = {}
+            for model in self.models:
+                fresh = [item for item in batch if item.position > current.get(model.NAME, 0)]
+                if fresh:
+                    await model.apply(conn, generations.get(model.NAME, 1), fresh)
+                    moved[model.NAME] = fresh[-1].position
+            if moved:
+                await positions.write_many(conn, moved)
+                await conn.execute(
+                    "SELECT pg_notify(%s, note) FROM unnest(%s::text[]) AS note",
+                    (PROJECTED_CHANNEL, [f"{name}:{at}" for name, at in moved.items()]),
+                )
         if self.on_projected is not None:
-            self.on_projected(self.name, reached)
-        return reached
+            for name, at in moved.items():
+                self.on_projected(name, at)
+        return moved
+
+
+async def current_generations(conn: AsyncConnection, names: list[str]) -> dict[str, int]:
+    cur = await conn.execute(
+        "SELECT name, generation FROM projection_generations WHERE name = ANY(%s)", (names,)
+    )
+    return {str(name): int(generation) for name, generation in await cur.fetchall()}
 
 
 async def current_generation(conn: AsyncConnection, name: str) -> int:

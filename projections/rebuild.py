@@ -18,7 +18,12 @@ from dataclasses import dataclass
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.projections.projector import ReadModel, current_generation, point_view
+from carecoord.projections.projector import (
+    GENERATIONS_DDL,
+    ReadModel,
+    current_generation,
+    point_view,
+)
 from carecoord.services import positions
 from carecoord.services.store import EventStore, Positioned
 
@@ -49,6 +54,10 @@ async def rebuild(
 ) -> Rebuilt:
     started = time.perf_counter()
     async with pool.connection() as conn:
+        async with conn.transaction():
+            await conn.execute(positions.SCHEMA_LOCK)
+            await conn.execute(positions.DDL)
+            await conn.execute(GENERATIONS_DDL)
         old = await current_generation(conn, model.NAME)
         new = old + 1
         await _create(conn, model, new)

@@ -103,8 +103,8 @@ async def running(
     broker = NatsBroker(servers.nats_url, logger=None)
     await broker.connect()
     await ensure_stream(broker, settings)
-    projectors = [Projector(pool, model, on_projected=progress.advance) for model in READ_MODELS]
-    for projector in projectors if project else ():
+    projector = Projector(pool, READ_MODELS, on_projected=progress.advance)
+    if project:
         await projector.setup()
     await broker.start()
     await progress.start()
@@ -131,11 +131,11 @@ async def running(
     platform.tasks.append(asyncio.create_task(platform.access_log.run(), name="access-log"))
     if the_relay is not None:
         platform.tasks.append(asyncio.create_task(the_relay.run(), name="relay"))
-    for projector in projectors if project else ():
+    if project:
         platform.tasks.append(
             asyncio.create_task(follow(broker, projector, settings), name=projector.name)
         )
-    if project:  # medication: the missed-dose sweep reads a read model this process keeps
+        # medication: the missed-dose sweep reads a read model this process keeps
         platform.tasks.append(
             asyncio.create_task(
                 missed_sweep.run(bus, pool, platform.medication, settings),

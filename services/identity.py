@@ -14,6 +14,7 @@ client's own token has their client id as ``sub``. Every refusal is ``Unauthenti
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,8 @@ ALGORITHM = "HS256"
 ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"})
 LEEWAY = timedelta(seconds=30)
 JWKS_CACHE_SECONDS = 300
+# Verified tokens remembered (until they expire): a client sends the same token all day.
+VERIFIED_MAX = 10_000
 ROLE_HEADER = "x-carecoord-role"
 
 
@@ -115,6 +118,7 @@ class TokenVerifier:
         self._secret = secret
         self._jwk_set: jwt.PyJWKSet | None = None
         self._jwk_client: jwt.PyJWKClient | None = None
+        self._verified: dict[str, tuple[Identity, float]] = {}
         if keys.jwks_file or keys.jwks_url:
             weak = set(self._algorithms) - ASYMMETRIC
             if weak:
@@ -130,6 +134,17 @@ class TokenVerifier:
             raise ValueError("without a JWKS, tokens are HS256 with CARECOORD_JWT_SECRET")
 
     def verify(self, token: str) -> Identity:
+        """The token's identity; a signature is checked once, expiry on every use."""
+        known = self._verified.get(token)
+        if known is not None and time.time() < known[1]:
+            return known[0]
+        identity, expires = self._check(token)
+        if len(self._verified) >= VERIFIED_MAX:
+            self._verified.clear()
+        self._verified[token] = (identity, expires)
+        return identity
+
+    def _check(self, token: str) -> tuple[Identity, float]:
         try:
             header = jwt.get_unverified_header(token)
             algorithm = header.get("alg")
@@ -154,7 +169,7 @@ class TokenVerifier:
             raise _refused("token-keys", f"cannot get the issuer's keys: {unreachable}") from None
         except jwt.InvalidTokenError as invalid:
             raise _refused("token-invalid", f"invalid token: {invalid}") from None
-        return identity_of(claims)
+        return identity_of(claims), float(claims["exp"]) + LEEWAY.total_seconds()
 
     def _key(self, token: str, header: dict[str, Any]) -> Any:
         if self._jwk_client is not None:

@@ -13,12 +13,25 @@ CREATE TABLE IF NOT EXISTS follower_positions (
 )
 """
 
+# Processes starting together create the same tables: CREATE ... IF NOT EXISTS is not safe
+# under concurrency in PostgreSQL, so schema changes take this lock first.
+SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(hashtext('carecoord.schema'))"
+
 _READ = "SELECT position FROM follower_positions WHERE name = %s"
 _READ_LOCKED = _READ + " FOR UPDATE"
+_WRITE = (
+    "INSERT INTO follower_positions (name, position) "
+    "SELECT * FROM unnest(%s::text[], %s::bigint[]) "
+    "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()"
+)
+_KEEP_HIGHER = _WRITE.replace(
+    "EXCLUDED.position,", "GREATEST(follower_positions.position, EXCLUDED.position),"
+)
 
 
 async def ensure_table(pool: AsyncConnectionPool) -> None:
-    async with pool.connection() as conn:
+    async with pool.connection() as conn, conn.transaction():
+        await conn.execute(SCHEMA_LOCK)
         await conn.execute(DDL)
 
 
@@ -29,11 +42,27 @@ async def read(conn: AsyncConnection, name: str, *, lock: bool = False) -> int:
     return int(row[0]) if row else 0
 
 
-async def write(conn: AsyncConnection, name: str, position: int) -> None:
+async def read_many(
+    conn: AsyncConnection, names: list[str], *, lock: bool = False
+) -> dict[str, int]:
+    """Positions of ``names`` (missing ones are absent); locked in name order with ``lock``."""
+    query = "SELECT name, position FROM follower_positions WHERE name = ANY(%s) ORDER BY name"
+    cur = await conn.execute(query + (" FOR UPDATE" if lock else ""), (names,))
+    return {str(name): int(position) for name, position in await cur.fetchall()}
+
+
+async def write(
+    conn: AsyncConnection, name: str, position: int, *, keep_higher: bool = False
+) -> None:
+    await write_many(conn, {name: position}, keep_higher=keep_higher)
+
+
+async def write_many(
+    conn: AsyncConnection, reached: dict[str, int], *, keep_higher: bool = False
+) -> None:
+    """Record positions in one statement; ``keep_higher`` never moves one back."""
     await conn.execute(
-        "INSERT INTO follower_positions (name, position) VALUES (%s, %s) "
-        "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()",
-        (name, position),
+        _KEEP_HIGHER if keep_higher else _WRITE, (list(reached), list(reached.values()))
     )
 
 
