@@ -38,7 +38,11 @@ def line(label: str, value: str) -> None:
 
 
 async def run(args: argparse.Namespace, found: Servers, data_dir: Path) -> None:
-    print(f"carecoord bench: {args.commands} commands, {args.workers} concurrent", flush=True)
+    print(
+        f"carecoord bench: {args.commands} commands, {args.workers} concurrent, "
+        f"{args.api_workers} API processes",
+        flush=True,
+    )
     with fresh_database(found.database_url) as url:
         lib_one = baselines.library_commands(url, 200, args.commands // 4, threads=1)
     with fresh_database(found.database_url) as url:
@@ -46,7 +50,9 @@ async def run(args: argparse.Namespace, found: Servers, data_dir: Path) -> None:
     with fresh_database(found.database_url) as url:
         raw = baselines.raw_inserts(url, args.commands // 2, threads=8)
     with fresh_database(found.database_url) as url:
-        async with deployed(url, found.nats_url, data_dir) as deployment:
+        async with deployed(
+            url, found.nats_url, data_dir, api_workers=args.api_workers
+        ) as deployment:
             clients = scenarios.Clients(deployment)
             await clients.enroll(200)
             await scenarios.commands_through_graphql(clients, 1000, args.workers)  # warm up
@@ -113,6 +119,7 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=6000)
     parser.add_argument("--workers", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--api-workers", type=int, default=2, help="API processes (default 2)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="carecoord-bench-") as tmp:
         found = servers(Path(tmp))

@@ -51,7 +51,9 @@ class Deployment:
 
 
 @contextlib.asynccontextmanager
-async def deployed(database_url: str, nats_url: str, data_dir: Path) -> AsyncIterator[Deployment]:
+async def deployed(
+    database_url: str, nats_url: str, data_dir: Path, *, api_workers: int = 1
+) -> AsyncIterator[Deployment]:
     tag = uuid.uuid4().hex[:8]
     port = free_port()
     env = dict(os.environ)
@@ -84,7 +86,7 @@ async def deployed(database_url: str, nats_url: str, data_dir: Path) -> AsyncIte
                         "carecoord.services.cli",
                         "--log-level",
                         "WARNING",
-                        part,
+                        *([part, "--workers", str(api_workers)] if part == "api" else [part]),
                     ],
                     env=env,
                     stdout=subprocess.DEVNULL,

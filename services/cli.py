@@ -20,7 +20,7 @@ from nats.js.api import DeliverPolicy
 from carecoord.events import Role
 from carecoord.projections.models import READ_MODELS
 from carecoord.projections.rebuild import rebuild
-from carecoord.services import demo, logs
+from carecoord.services import demo, logs, workers
 from carecoord.services.bootstrap import Servers, resolve_servers, running
 from carecoord.services.disclosure import Forwarder
 from carecoord.services.identity import issue_token
@@ -34,7 +34,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command")
     up = commands.add_parser("up", help="API, relay and projector in one process (default)")
     up.add_argument("--demo", action="store_true", help="load example clients")
-    commands.add_parser("api", help="the GraphQL API only")
+    api = commands.add_parser("api", help="the GraphQL API only")
+    api.add_argument(
+        "--workers", type=int, default=1, help="API processes sharing the port (default 1)"
+    )
     commands.add_parser("relay", help="the outbox relay only")
     commands.add_parser("project", help="the projector only")
     tail = commands.add_parser("tail", help="print events from the broker as they arrive")
@@ -81,6 +84,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                 asyncio.run(forward_disclosures(settings, servers, args))
             elif command == "rebuild":
                 asyncio.run(rebuild_model(settings, servers, args.model))
+            elif command == "api" and args.workers > 1 and not workers.is_sibling():
+                argv_now = sys.argv[1:] if argv is None else list(argv)
+                with workers.siblings(args.workers - 1, argv_now, servers):
+                    asyncio.run(serve(settings, servers, command, demo_wanted=False))
             else:
                 demo_wanted = command == "up" and args.demo
                 asyncio.run(serve(settings, servers, command, demo_wanted=demo_wanted))
@@ -129,8 +136,10 @@ async def serve(settings: Settings, servers: Servers, part: str, *, demo_wanted:
             ws="websockets-sansio",
             lifespan="off",
         )
-        print(f"carecoord GraphQL: http://{settings.host}:{settings.port}/graphql", flush=True)
-        await uvicorn.Server(config).serve()  # returns on SIGINT/SIGTERM
+        sock = workers.listening_socket(settings.host, settings.port)
+        if not workers.is_sibling():
+            print(f"carecoord GraphQL: http://{settings.host}:{settings.port}/graphql", flush=True)
+        await uvicorn.Server(config).serve(sockets=[sock])  # returns on SIGINT/SIGTERM
 
 
 async def forward_disclosures(

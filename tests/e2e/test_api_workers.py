@@ -1,0 +1,131 @@
+"""`carecoord api --workers 2`: two processes on one port, both writing through their own
+command bus to one store, and no sibling outliving its parent."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from conftest import fresh_database, isolated_settings
+
+from carecoord.events import Role
+from carecoord.services.bootstrap import Servers
+from carecoord.services.embedded import free_port
+from carecoord.services.identity import issue_token
+from carecoord.services.settings import Settings
+
+ENROLL = "mutation($i: EnrollClientInput!) { enrollClient(input: $i) { id position } }"
+
+
+def children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
+    return [int(p) for p in found.stdout.split()]
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def stored(database_url: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT count(*) FROM carecoord_events").fetchone()
+    return int(row[0]) if row else 0
+
+
+def gone(pid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not alive(pid)
+
+
+async def healthy(url: str) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(300):
+            try:
+                if (await client.get(f"{url}/health")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"no API at {url}")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="SO_REUSEPORT spreading and PDEATHSIG")
+async def test_two_api_processes_share_the_port_and_the_store(
+    servers: Servers, data_dir: Path
+) -> None:
+    settings = isolated_settings(data_dir)
+    with fresh_database(servers.database_url) as database_url:
+        await two_workers(servers, settings, database_url)
+
+
+async def two_workers(servers: Servers, settings: Settings, database_url: str) -> None:
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        NATS_URL=servers.nats_url,
+        CARECOORD_SUBJECT_ROOT=settings.subject_root,
+        CARECOORD_STREAM_NAME=settings.stream_name,
+        CARECOORD_JWT_SECRET=settings.jwt_secret or "",
+        CARECOORD_PORT=str(port),
+        CARECOORD_DATA_DIR=str(settings.data_dir),
+    )
+    parent = subprocess.Popen(  # noqa: ASYNC220  (starting, not waiting)
+        [
+            sys.executable,
+            "-m",
+            "carecoord.services.cli",
+            "--log-level",
+            "WARNING",
+            "api",
+            "--workers",
+            "2",
+        ],
+        env=env,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        await healthy(url)
+        (sibling,) = children(parent.pid)
+        token = issue_token(settings, "admin-1", Role.PROGRAM_ADMIN)
+
+        async def enroll(i: int) -> int:
+            # A new connection each time, so the kernel spreads them over both processes.
+            async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+                body = (
+                    await client.post(
+                        "/graphql",
+                        json={
+                            "query": ENROLL,
+                            "variables": {"i": {"displayName": f"w{i}", "program": "OTP"}},
+                        },
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
+                ).json()
+            assert "errors" not in body, body
+            return int(body["data"]["enrollClient"]["position"])
+
+        positions = await asyncio.gather(*(enroll(i) for i in range(40)))
+        assert len(set(positions)) == 40
+        assert await asyncio.to_thread(stored, database_url) == 40
+
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        assert await asyncio.to_thread(gone, sibling, 15), "the sibling outlived its parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
