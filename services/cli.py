@@ -28,7 +28,7 @@ from carecoord.services.relay import POSITION_HEADER
 from carecoord.services.settings import Settings
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carecoord", description=__doc__)
     parser.add_argument("--log-level", default="INFO")
     commands = parser.add_subparsers(dest="command")
@@ -64,7 +64,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     schema = commands.add_parser("schema", help="write the GraphQL SDL (graphql/schema.graphql)")
     schema.add_argument("--output", type=Path, default=None, help="another file, or - for stdout")
     schema.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = arguments().parse_args(argv)
     logs.configure(args.log_level)
     if args.command == "schema":
         sys.exit(export_schema(args.output, check=args.check))
