@@ -4,7 +4,7 @@ clients whose care team they are on now), and acknowledging and resolving with a
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -15,8 +15,7 @@ from strawberry.types import Info
 
 from carecoord.events import Kind
 from carecoord.graphql.care import Recorded
-from carecoord.graphql.checkins import projected
-from carecoord.graphql.context import RequestContext
+from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import alerts, careteam
 from carecoord.services.alerts import commands
 from carecoord.services.alerts.record import Status
@@ -101,14 +100,11 @@ class AlertQuery:
         info: Info[RequestContext, None],
         client_id: UUID,
         status: list[Status] | None = None,
-        at_least: Annotated[
-            int | None,
-            strawberry.argument(description="Wait briefly until the view has this position."),
-        ] = None,
+        at_least: AtLeast = None,
     ) -> list[Alert]:
         ctx = info.context
         grant = await ctx.readable(client_id, operation="clientAlerts", at_least=at_least)
-        await projected(ctx, alerts.NAME, at_least)
+        await ctx.caught_up(alerts.NAME, at_least)
         rows = []
         if grant.shows(Kind.ALERT, authored_by_reader=False):
             where, params = _status_filter(status)
@@ -129,14 +125,11 @@ class AlertQuery:
         self,
         info: Info[RequestContext, None],
         status: list[Status] | None = None,
-        at_least: Annotated[
-            int | None,
-            strawberry.argument(description="Wait briefly until the view has this position."),
-        ] = None,
+        at_least: AtLeast = None,
     ) -> list[Alert]:
         ctx = info.context
         reader = ctx.reader()
-        await projected(ctx, alerts.NAME, at_least)
+        await ctx.caught_up(alerts.NAME, at_least)
         where, params = _status_filter(status or [Status.OPEN, Status.ACKNOWLEDGED])
         rows = await _rows(ctx, [_ON_TEAM_NOW, *where], [reader.id, reader.role.value, *params])
         shown: list[Alert] = []

@@ -4,7 +4,7 @@ that the next change closes. (Who was on the care team, and when, is ``careTeam`
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -16,8 +16,7 @@ from carecoord.events import Kind
 from carecoord.events.care import LevelOfCare, LevelOfCareChanged
 from carecoord.events.envelope import type_name
 from carecoord.graphql import therapy  # noqa: F401  (registers the GraphQL `LevelOfCare` enum)
-from carecoord.graphql.context import RequestContext
-from carecoord.graphql.timeline import read_your_write
+from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import timeline
 from carecoord.services.grants import visible
 
@@ -59,14 +58,11 @@ class CareHistoryQuery:
         self,
         info: Info[RequestContext, None],
         client_id: UUID,
-        at_least: Annotated[
-            int | None,
-            strawberry.argument(description="Wait briefly until the view has this position."),
-        ] = None,
+        at_least: AtLeast = None,
     ) -> list[LevelOfCareStint]:
         ctx = info.context
         grant = await ctx.readable(client_id, operation="levelOfCareHistory", at_least=at_least)
-        await read_your_write(ctx, at_least)
+        await ctx.caught_up(timeline.NAME, at_least)
         readable, params = visible(grant, ctx.reader())
         async with ctx.platform.pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)

@@ -21,8 +21,7 @@ from strawberry.types import Info
 
 from carecoord.events import Kind
 from carecoord.graphql.alerts import Alert
-from carecoord.graphql.checkins import projected
-from carecoord.graphql.context import RequestContext
+from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import alerts, careteam, checkins, dosing, timeline
 from carecoord.services.caseload import CASELOAD_RULES, Attention, reasons, urgency
 from carecoord.services.errors import Forbidden
@@ -209,16 +208,13 @@ class CaseloadQuery:
     async def my_caseload(
         self,
         info: Info[RequestContext, None],
-        at_least: Annotated[
-            int | None,
-            strawberry.argument(description="Wait briefly until the views have this position."),
-        ] = None,
+        at_least: AtLeast = None,
     ) -> Caseload:
         ctx = info.context
         require_clinician(ctx)
         reader = ctx.reader()
         for name in CASELOAD_MODELS:
-            await projected(ctx, name, at_least)
+            await ctx.caught_up(name, at_least)
         rules = CASELOAD_RULES
         async with ctx.platform.pool.connection() as conn:
             cur = conn.cursor(row_factory=dict_row)

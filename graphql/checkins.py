@@ -26,11 +26,11 @@ from carecoord.events.checkins import (
     ScreenMethod,
 )
 from carecoord.graphql.care import Recorded
-from carecoord.graphql.context import RequestContext
+from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import checkins as series
 from carecoord.services.checkins import commands
 from carecoord.services.checkins.record import CheckIn, Vitals
-from carecoord.services.errors import InvalidInput, RuleViolation
+from carecoord.services.errors import InvalidInput
 from carecoord.services.grants import visible
 from carecoord.services.stamp import invalid_input
 
@@ -150,19 +150,6 @@ def findings_of(given: list[AnalyteInput]) -> dict[str, AnalyteFinding]:
     return findings
 
 
-async def projected(ctx: RequestContext, name: str, at_least: int | None) -> None:
-    """Wait (briefly) until read model ``name`` has ``at_least``: read your own write."""
-    if at_least is None:
-        return
-    progress = ctx.platform.progress
-    if not await progress.reach(name, at_least, ctx.platform.settings.read_your_writes_timeout):
-        raise RuleViolation(
-            "atLeast",
-            "not-yet-visible",
-            f"{name} is at {progress.position(name)}, not yet at {at_least}; retry",
-        )
-
-
 @strawberry.type
 class CheckInMutation:
     @strawberry.mutation(description="Record a check-in (clients: about themselves only).")
@@ -261,14 +248,11 @@ class CheckInQuery:
         measures: Annotated[
             list[str] | None, strawberry.argument(description="Only these measures.")
         ] = None,
-        at_least: Annotated[
-            int | None,
-            strawberry.argument(description="Wait briefly until the view has this position."),
-        ] = None,
+        at_least: AtLeast = None,
     ) -> list[SeriesPoint]:
         ctx = info.context
         grant = await ctx.readable(client_id, operation="checkInSeries", at_least=at_least)
-        await projected(ctx, series.NAME, at_least)
+        await ctx.caught_up(series.NAME, at_least)
         readable, params = visible(grant, ctx.reader())
         where = [sql.SQL("client_id = %s"), readable]
         values: list[Any] = [client_id, *params]

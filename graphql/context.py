@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
+import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -37,6 +38,12 @@ from carecoord.services.policy import POLICY_VERSION, Grant
 from carecoord.services.stamp import Stamp
 
 CORRELATION_HEADER = "x-correlation-id"
+
+AtLeast = Annotated[
+    int | None,
+    strawberry.argument(description="Wait briefly until the view has this position."),
+]
+"""The read-your-writes argument of every query: a position a mutation returned."""
 
 
 @dataclass
@@ -144,6 +151,19 @@ class RequestContext:
         await self.platform.progress.reach(careteam.NAME, head, timeout)
         async with self.platform.pool.connection() as conn:
             return await on_care_team(conn, actor, clients)
+
+    async def caught_up(self, name: str, at_least: int | None) -> None:
+        """Wait (briefly) until read model ``name`` has ``at_least``: read your own write."""
+        if at_least is None:
+            return
+        progress = self.platform.progress
+        timeout = self.platform.settings.read_your_writes_timeout
+        if not await progress.reach(name, at_least, timeout):
+            raise RuleViolation(
+                "atLeast",
+                "not-yet-visible",
+                f"the {name} view is at {progress.position(name)}, not yet at {at_least}; retry",
+            )
 
     async def _access_models_at(self, position: int) -> None:
         progress = self.platform.progress

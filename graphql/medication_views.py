@@ -19,9 +19,9 @@ from strawberry.types import Info
 
 from carecoord.events import Kind, Role
 from carecoord.events.medication import Dispensing, Severity
-from carecoord.graphql.context import RequestContext
+from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import dispensing_log, dosing, inventory, medications
-from carecoord.services.errors import Forbidden, RuleViolation
+from carecoord.services.errors import Forbidden
 from carecoord.services.medication.exports import require_exporter, to_csv
 from carecoord.services.policy import Grant
 
@@ -187,18 +187,6 @@ class InventoryLedger:
     csv: str
 
 
-async def caught_up(ctx: RequestContext, name: str, at_least: int | None) -> None:
-    if at_least is None:
-        return
-    progress = ctx.platform.progress
-    if not await progress.reach(name, at_least, ctx.platform.settings.read_your_writes_timeout):
-        raise RuleViolation(
-            "atLeast",
-            "not-yet-visible",
-            f"the {name} view is at {progress.position(name)}, not yet at {at_least}; retry",
-        )
-
-
 async def granted(
     ctx: RequestContext, client_id: UUID, kind: Kind, operation: str, at_least: int | None
 ) -> Grant:
@@ -311,11 +299,11 @@ class MedicationQuery:
         info: Info[RequestContext, None],
         client_id: UUID,
         include_history: bool = False,
-        at_least: int | None = None,
+        at_least: AtLeast = None,
     ) -> MedicationView:
         ctx = info.context
         grant = await granted(ctx, client_id, Kind.MEDICATION, "clientMedications", at_least)
-        await caught_up(ctx, medications.NAME, at_least)
+        await ctx.caught_up(medications.NAME, at_least)
         found = await rows(
             ctx,
             sql.SQL(
@@ -346,11 +334,11 @@ class MedicationQuery:
         on: date | None = None,
         from_day: date | None = None,
         to_day: date | None = None,
-        at_least: int | None = None,
+        at_least: AtLeast = None,
     ) -> DosingView:
         ctx = info.context
         grant = await granted(ctx, client_id, Kind.DOSING, "clientDosing", at_least)
-        await caught_up(ctx, dosing.NAME, at_least)
+        await ctx.caught_up(dosing.NAME, at_least)
         today = on or datetime.now(ctx.platform.medication.zone).date()
         found = await rows(
             ctx,
@@ -409,11 +397,11 @@ class MedicationQuery:
         from_day: date,
         to_day: date,
         controlled_only: bool = True,
-        at_least: int | None = None,
+        at_least: AtLeast = None,
     ) -> DispensingLog:
         ctx = info.context
         require_exporter(ctx.reader(), "DEA dispensing log")
-        await caught_up(ctx, dispensing_log.NAME, at_least)
+        await ctx.caught_up(dispensing_log.NAME, at_least)
         found = await rows(
             ctx,
             sql.SQL(
@@ -434,7 +422,7 @@ class MedicationQuery:
     ) -> InventoryLedger:
         ctx = info.context
         require_exporter(ctx.reader(), "lot ledger")
-        await caught_up(ctx, inventory.NAME, at_least)
+        await ctx.caught_up(inventory.NAME, at_least)
         found = await rows(
             ctx,
             sql.SQL(

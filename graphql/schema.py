@@ -23,6 +23,7 @@ from carecoord.graphql.checkins import CheckInMutation, CheckInQuery
 from carecoord.graphql.errors import ShapeAndMaskErrors, ShapeErrors
 from carecoord.graphql.medication import MedicationMutation
 from carecoord.graphql.medication_views import MedicationQuery
+from carecoord.graphql.plain_fields import read_plain_fields_directly
 from carecoord.graphql.status import StatusQuery
 from carecoord.graphql.therapy import TherapyMutation, TherapyQuery
 from carecoord.graphql.timeline import TimelineQuery, TimelineSubscription
@@ -73,7 +74,7 @@ LIMITS = (
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -86,3 +87,5 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
             lambda: ValidationCache(maxsize=512),
         ],
     )
+    read_plain_fields_directly(schema)
+    return schema

@@ -4,7 +4,7 @@ goals view (each goal with its progress history)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -16,8 +16,7 @@ from strawberry.types import Info
 from carecoord.events.care import GoalAchievement, LevelOfCare
 from carecoord.events.therapy import Modality, SessionFormat
 from carecoord.graphql.care import Recorded
-from carecoord.graphql.checkins import projected
-from carecoord.graphql.context import RequestContext
+from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import goals
 from carecoord.services.care import commands as care
 from carecoord.services.grants import visible
@@ -249,14 +248,11 @@ class TherapyQuery:
         self,
         info: Info[RequestContext, None],
         client_id: UUID,
-        at_least: Annotated[
-            int | None,
-            strawberry.argument(description="Wait briefly until the view has this position."),
-        ] = None,
+        at_least: AtLeast = None,
     ) -> list[TreatmentGoal]:
         ctx = info.context
         grant = await ctx.readable(client_id, operation="clientGoals", at_least=at_least)
-        await projected(ctx, goals.NAME, at_least)
+        await ctx.caught_up(goals.NAME, at_least)
         readable, params = visible(grant, ctx.reader())
         query = sql.SQL(
             "SELECT * FROM {} WHERE client_id = %s AND {} ORDER BY set_at, set_position"

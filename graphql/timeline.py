@@ -17,9 +17,9 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from carecoord.events import Kind as EventKind
-from carecoord.graphql.context import RequestContext
+from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import timeline
-from carecoord.services.errors import InvalidInput, RuleViolation
+from carecoord.services.errors import InvalidInput
 from carecoord.services.grants import visible
 from carecoord.services.policy import Grant
 
@@ -128,19 +128,6 @@ def seconds_left(grant: Grant) -> float | None:
     return max(0.0, (grant.valid_until - datetime.now(UTC)).total_seconds())
 
 
-async def read_your_write(ctx: RequestContext, at_least: int | None) -> None:
-    if at_least is None:
-        return
-    timeout = ctx.platform.settings.read_your_writes_timeout
-    progress = ctx.platform.progress
-    if not await progress.reach(timeline.NAME, at_least, timeout):
-        raise RuleViolation(
-            "atLeast",
-            "not-yet-visible",
-            f"the timeline is at {progress.position(timeline.NAME)}, not yet at {at_least}; retry",
-        )
-
-
 @strawberry.type
 class TimelineQuery:
     @strawberry.field(description="A client's recorded facts in clinical order.")
@@ -157,16 +144,13 @@ class TimelineQuery:
             datetime | None,
             strawberry.argument(description="Only what had been recorded by this time."),
         ] = None,
-        at_least: Annotated[
-            int | None,
-            strawberry.argument(description="Wait briefly until the read model has this position."),
-        ] = None,
+        at_least: AtLeast = None,
     ) -> TimelineConnection:
         ctx = info.context
         grant = await may_read(ctx, client_id, "clientTimeline", at_least)
         if not 1 <= first <= MAX_PAGE:
             raise InvalidInput("first", "page-size", f"first must be between 1 and {MAX_PAGE}")
-        await read_your_write(ctx, at_least)
+        await ctx.caught_up(timeline.NAME, at_least)
         projected = ctx.platform.progress.position(timeline.NAME)
         readable, readable_params = visible(grant, ctx.reader())
         where = [sql.SQL("client_id = %s"), readable]
