@@ -104,8 +104,9 @@ async def running(
     await broker.connect()
     await ensure_stream(broker, settings)
     projector = Projector(pool, READ_MODELS, on_projected=progress.advance)
-    if project:
-        await projector.setup()
+    # Every process, not only the projector: the API reads (and the write gate checks) the
+    # views from its first request on, whichever process happened to start first.
+    await projector.setup()
     await broker.start()
     await progress.start()
     the_relay = Relay(store, broker, pool, settings, servers.database_url) if relay else None
