@@ -54,6 +54,10 @@ def ddl(generation: int) -> list[sql.Composed]:
         sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id, occurred_at, position)").format(
             sql.Identifier(f"{NAME}_g{generation}_clinical"), t
         ),
+        # Every read decides access from the client's program, named by their enrolment.
+        sql.SQL(
+            "CREATE INDEX IF NOT EXISTS {} ON {} (client_id) WHERE type = 'care.ClientEnrolled'"
+        ).format(sql.Identifier(f"{NAME}_g{generation}_enrolment"), t),
     ]
 
 
