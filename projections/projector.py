@@ -63,23 +63,38 @@ class Projector:
     def names(self) -> list[str]:
         return [model.NAME for model in self.models]
 
-    async def setup(self) -> None:
+    async def setup(self, *, only_missing: bool = False) -> None:
+        """Create (or bring up to date) every model's tables and view.
+
+        ``only_missing``: a process that does not project (the API) creates them only on a
+        fresh database; DDL on live tables would contend with the projector's writes.
+        """
         async with self.pool.connection() as conn, conn.transaction():
             await conn.execute(positions.SCHEMA_LOCK)
+            if only_missing and await self._all_present(conn):
+                return
             await conn.execute(positions.DDL)
             await conn.execute(GENERATIONS_DDL)
+            # Position rows to lock from the first batch on (a rebuild waits on them).
+            await positions.ensure_rows(conn, self.names)
             for model in self.models:
                 await conn.execute(
                     "INSERT INTO projection_generations (name, generation) VALUES (%s, 1) "
                     "ON CONFLICT (name) DO NOTHING",
                     (model.NAME,),
                 )
-                # A position row to lock from the first batch on (a rebuild waits on it).
-                await positions.write(conn, model.NAME, 0, keep_higher=True)
                 generation = await current_generation(conn, model.NAME)
                 for statement in model.ddl(generation):
                     await conn.execute(statement)
                 await point_view(conn, model, generation)
+
+    async def _all_present(self, conn: AsyncConnection) -> bool:
+        cur = await conn.execute(
+            "SELECT bool_and(to_regclass(quote_ident(n)) IS NOT NULL) FROM unnest(%s::text[]) n",
+            (self.names,),
+        )
+        row = await cur.fetchone()
+        return bool(row and row[0])
 
     async def handle(self, batch: Sequence[Positioned]) -> dict[str, int]:
         """Apply what is new in ``batch`` to each model; return the positions it moved."""

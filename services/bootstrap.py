@@ -106,7 +106,7 @@ async def running(
     projector = Projector(pool, READ_MODELS, on_projected=progress.advance)
     # Every process, not only the projector: the API reads (and the write gate checks) the
     # views from its first request on, whichever process happened to start first.
-    await projector.setup()
+    await projector.setup(only_missing=not project)
     await broker.start()
     await progress.start()
     the_relay = Relay(store, broker, pool, settings, servers.database_url) if relay else None

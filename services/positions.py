@@ -24,9 +24,6 @@ _WRITE = (
     "SELECT * FROM unnest(%s::text[], %s::bigint[]) "
     "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()"
 )
-_KEEP_HIGHER = _WRITE.replace(
-    "EXCLUDED.position,", "GREATEST(follower_positions.position, EXCLUDED.position),"
-)
 
 
 async def ensure_table(pool: AsyncConnectionPool) -> None:
@@ -51,19 +48,22 @@ async def read_many(
     return {str(name): int(position) for name, position in await cur.fetchall()}
 
 
-async def write(
-    conn: AsyncConnection, name: str, position: int, *, keep_higher: bool = False
-) -> None:
-    await write_many(conn, {name: position}, keep_higher=keep_higher)
-
-
-async def write_many(
-    conn: AsyncConnection, reached: dict[str, int], *, keep_higher: bool = False
-) -> None:
-    """Record positions in one statement; ``keep_higher`` never moves one back."""
+async def ensure_rows(conn: AsyncConnection, names: list[str]) -> None:
+    """A row per name to lock from the first batch on; existing rows are left unlocked."""
     await conn.execute(
-        _KEEP_HIGHER if keep_higher else _WRITE, (list(reached), list(reached.values()))
+        "INSERT INTO follower_positions (name, position) SELECT unnest(%s::text[]), 0 "
+        "ON CONFLICT (name) DO NOTHING",
+        (names,),
     )
+
+
+async def write(conn: AsyncConnection, name: str, position: int) -> None:
+    await write_many(conn, {name: position})
+
+
+async def write_many(conn: AsyncConnection, reached: dict[str, int]) -> None:
+    """Record positions in one statement."""
+    await conn.execute(_WRITE, (list(reached), list(reached.values())))
 
 
 async def all_positions(pool: AsyncConnectionPool) -> dict[str, int]:
