@@ -119,7 +119,7 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=6000)
     parser.add_argument("--workers", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--api-workers", type=int, default=2, help="API processes (default 2)")
+    parser.add_argument("--api-workers", type=int, default=1, help="API processes (default 1)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="carecoord-bench-") as tmp:
         found = servers(Path(tmp))
