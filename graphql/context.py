@@ -140,17 +140,29 @@ class RequestContext:
         return self.request.headers.get(name)
 
     async def _on_care_team(self, actor: Actor, clients: frozenset[UUID]) -> frozenset[UUID]:
-        """Membership from the care-team read model; before refusing, it is brought up to
-        the store's head, so a membership recorded just before this request counts."""
-        async with self.platform.pool.connection() as conn:
-            found = await on_care_team(conn, actor, clients)
+        """Membership from the care-team read model (or what it confirmed since its last
+        change); before refusing, it is brought up to the store's head, so a membership
+        recorded just before this request counts."""
+        version = self.platform.progress.version(careteam.NAME)
+        if self.platform.memberships.confirmed(actor, clients, version):
+            return clients
+        found = await self._memberships(actor, clients, version)
         if found == clients:
             return found
         head = await asyncio.to_thread(self.platform.store.last_position)
         timeout = self.platform.settings.read_your_writes_timeout
         await self.platform.progress.reach(careteam.NAME, head, timeout)
+        return await self._memberships(
+            actor, clients, self.platform.progress.version(careteam.NAME)
+        )
+
+    async def _memberships(
+        self, actor: Actor, clients: frozenset[UUID], version: int
+    ) -> frozenset[UUID]:
         async with self.platform.pool.connection() as conn:
-            return await on_care_team(conn, actor, clients)
+            ends = await on_care_team(conn, actor, clients)
+        self.platform.memberships.keep(actor, ends, version)
+        return frozenset(ends)
 
     async def caught_up(self, name: str, at_least: int | None) -> None:
         """Wait (briefly) until read model ``name`` has ``at_least``: read your own write."""

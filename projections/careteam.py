@@ -14,6 +14,7 @@ from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnde
 from carecoord.services.store import Positioned
 
 NAME = "care_team"
+CHANGED_BY = (CareTeamMemberAssigned, CareTeamMemberEnded)
 
 
 def table(generation: int) -> sql.Identifier:

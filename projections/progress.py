@@ -13,7 +13,7 @@ import logging
 import psycopg
 from psycopg import sql
 
-from carecoord.projections.projector import PROJECTED_CHANNEL
+from carecoord.projections.projector import CHANGED, PROJECTED_CHANNEL
 from carecoord.services import positions
 
 log = logging.getLogger("carecoord.progress")
@@ -25,6 +25,7 @@ class Progress:
     def __init__(self, database_url: str, names: list[str]) -> None:
         self._database_url = database_url
         self._positions = dict.fromkeys(names, 0)
+        self._versions = dict.fromkeys(names, 0)
         self._changed = {name: asyncio.Event() for name in names}
         self._listener: asyncio.Task[None] | None = None
 
@@ -43,7 +44,18 @@ class Progress:
     def position(self, name: str) -> int:
         return self._positions[name]
 
+    def version(self, name: str) -> int:
+        """Moves on whenever read model ``name`` may have changed content: each announced
+        change, and each reconnect of the listener (announcements may have been missed).
+        Something cached from the model holds while this stays the same."""
+        return self._versions[name]
+
     def advance(self, name: str, position: int) -> None:
+        if name.endswith(CHANGED):
+            model = name.removesuffix(CHANGED)
+            if model in self._versions:
+                self._versions[model] += 1
+            return
         if name in self._positions and position > self._positions[name]:
             self._positions[name] = position
             changed, self._changed[name] = self._changed[name], asyncio.Event()
@@ -72,6 +84,8 @@ class Progress:
                     await conn.execute(
                         sql.SQL("LISTEN {}").format(sql.Identifier(PROJECTED_CHANNEL))
                     )
+                    for name in self._versions:
+                        self._versions[name] += 1
                     async for note in conn.notifies():
                         name, _, position = note.payload.rpartition(":")
                         self.advance(name, int(position))

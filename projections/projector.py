@@ -22,6 +22,10 @@ from carecoord.services.store import Positioned
 log = logging.getLogger("carecoord.projector")
 
 PROJECTED_CHANNEL = "carecoord_projected"
+# Announced as "<name>/changed:<position>" when a batch changed a model that names the
+# event types that change it (``CHANGED_BY``): a reader's cache keyed on it stays valid
+# while the model only moves on.
+CHANGED = "/changed"
 
 GENERATIONS_DDL = """
 CREATE TABLE IF NOT EXISTS projection_generations (
@@ -104,21 +108,30 @@ class Projector:
             current = await positions.read_many(conn, self.names, lock=True)
             generations = await current_generations(conn, self.names)
             moved: dict[str, int] = {}
+            changed: dict[str, int] = {}
             for model in self.models:
                 fresh = [item for item in batch if item.position > current.get(model.NAME, 0)]
                 if fresh:
                     await model.apply(conn, generations.get(model.NAME, 1), fresh)
                     moved[model.NAME] = fresh[-1].position
+                    if _changes(model, fresh):
+                        changed[model.NAME + CHANGED] = fresh[-1].position
             if moved:
                 await positions.write_many(conn, moved)
+                notes = {**changed, **moved}
                 await conn.execute(
                     "SELECT pg_notify(%s, note) FROM unnest(%s::text[]) AS note",
-                    (PROJECTED_CHANNEL, [f"{name}:{at}" for name, at in moved.items()]),
+                    (PROJECTED_CHANNEL, [f"{name}:{at}" for name, at in notes.items()]),
                 )
         if self.on_projected is not None:
-            for name, at in moved.items():
+            for name, at in {**changed, **moved}.items():
                 self.on_projected(name, at)
         return moved
+
+
+def _changes(model: ReadModel, fresh: Sequence[Positioned]) -> bool:
+    kinds = getattr(model, "CHANGED_BY", None)
+    return kinds is not None and any(isinstance(item.event, kinds) for item in fresh)
 
 
 async def current_generations(conn: AsyncConnection, names: list[str]) -> dict[str, int]:

@@ -28,6 +28,7 @@ from carecoord.services.commands import CommandBus
 from carecoord.services.identity import KeySource, TokenVerifier, signing_key
 from carecoord.services.medication import missed_sweep
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
+from carecoord.services.membership import Memberships
 from carecoord.services.program import load_program
 from carecoord.services.relay import Relay
 from carecoord.services.settings import Settings
@@ -68,6 +69,8 @@ class Platform:
     verifier: TokenVerifier
     access_log: AccessLog
     relay: Relay | None = None
+    memberships: Memberships = field(default_factory=Memberships)
+    """Care-team memberships the write gate confirmed since the view last changed."""
     alert_rules: AlertRules = DEFAULT_ALERT_RULES
     """The program's alert rule table (defaults changed by the program file's [alerts])."""
     medication: MedicationRules = DEFAULT_RULES

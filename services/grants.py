@@ -83,7 +83,7 @@ async def grant_for(conn: AsyncConnection, reader: Actor, client_id: UUID) -> Gr
 
 
 _ON_TEAM = sql.SQL(
-    """SELECT client_id FROM {care_team} WHERE client_id = ANY(%(clients)s)
+    """SELECT client_id, ended_at FROM {care_team} WHERE client_id = ANY(%(clients)s)
     AND member_id = %(member)s AND role = %(role)s AND started_at <= now()
     AND (ended_at IS NULL OR ended_at > now())"""
 ).format(care_team=sql.Identifier(careteam.NAME))
@@ -91,12 +91,17 @@ _ON_TEAM = sql.SQL(
 
 async def on_care_team(
     conn: AsyncConnection, actor: Actor, client_ids: frozenset[UUID]
-) -> frozenset[UUID]:
-    """Those of ``client_ids`` whose care team ``actor`` is on now, in the role they act in."""
+) -> dict[UUID, datetime | None]:
+    """Those of ``client_ids`` whose care team ``actor`` is on now, in the role they act in,
+    with when that membership ends (None: open)."""
     cur = await conn.execute(
         _ON_TEAM, {"clients": list(client_ids), "member": actor.id, "role": actor.role.value}
     )
-    return frozenset(r[0] for r in await cur.fetchall())
+    ends: dict[UUID, datetime | None] = {}
+    for client_id, ended_at in await cur.fetchall():
+        known = ends.get(client_id, ended_at)
+        ends[client_id] = None if known is None or ended_at is None else max(known, ended_at)
+    return ends
 
 
 def visible(grant: Grant, reader: Actor) -> tuple[sql.Composable, list[Any]]:
