@@ -1,16 +1,8 @@
 """The ``[alerts]`` section of a program file: a program's own thresholds on the default rules.
 
 domain.md 2.1 leaves several numbers to the program (the CIWA-Ar threshold, what counts as a
-craving rise, how many no-shows are "repeated"). A program changes them per rule row::
-
-    [alerts]
-    source = "Medical director sign-off, 2026-01-15"
-
-    [alerts.rules.ciwa-above-threshold]
-    threshold = 8
-
-    [alerts.rules.repeated-no-shows]
-    threshold = 3
+craving rise, how many no-shows are "repeated"). A program changes them per rule row
+(``docs/program.example.toml``).
 
 A changed row keeps its id; its version becomes ``<default version>+program:<digest>``, the
 digest of the change, so every alert it raises says which numbers decided it, and replaying

@@ -1,30 +1,8 @@
 """The ``[medication]`` section of a program file: a program's own medication tables.
 
 States and programs differ (domain.md section 6: take-home caps, formularies, local
-interaction policy), so a program extends the defaults::
-
-    [medication]
-    missed_dose_hold_after = 2
-
-    [[medication.formulary]]
-    code = "olanzapine"
-    name = "Olanzapine"
-    classes = ["antipsychotic", "cns_depressant"]
-
-    [[medication.interaction_rules]]
-    id = "olanzapine-benzodiazepine"
-    version = "program-1"
-    severity = "high"
-    classes_a = ["antipsychotic"]
-    classes_b = ["benzodiazepine"]
-    risk = "excess sedation, cardiorespiratory depression"
-    source = "Zyprexa label, section 5.11"
-
-    [medication.take_home_caps]
-    id = "wi-dhs-75.59"
-    version = "2024"
-    source = "Wisconsin DHS 75.59"
-    steps = [[1, 0], [31, 6], [91, 13]]
+interaction policy), so a program extends the defaults (``docs/program.example.toml``
+shows every key).
 
 A formulary entry with an existing code replaces it; so does a rule with an existing id,
 which must then carry a new version, because every finding records the version that

@@ -18,16 +18,8 @@ from carecoord.services.program import ProgramFileError
 from carecoord.services.settings import Settings
 from support import Api
 
-PROGRAM = """
-[alerts]
-source = "Medical director sign-off, 2026-01-15"
-
-[alerts.rules.ciwa-above-threshold]
-threshold = 8
-
-[alerts.rules.repeated-no-shows]
-threshold = 3
-"""
+EXAMPLE = Path(__file__).parents[2] / "docs" / "program.example.toml"
+PROGRAM = EXAMPLE.read_text()
 
 ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) { id position } }"""
 SCORE = (

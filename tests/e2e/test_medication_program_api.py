@@ -17,22 +17,8 @@ from carecoord.services.settings import Settings
 from support import Api
 
 TODAY = datetime.now(UTC).date()
-PROGRAM = """
-[medication]
-[[medication.formulary]]
-code = "olanzapine"
-name = "Olanzapine"
-classes = ["antipsychotic", "cns_depressant"]
-
-[[medication.interaction_rules]]
-id = "olanzapine-benzodiazepine"
-version = "program-1"
-severity = "high"
-classes_a = ["antipsychotic"]
-classes_b = ["benzodiazepine"]
-risk = "excess sedation, cardiorespiratory depression"
-source = "Zyprexa label, section 5.11"
-"""
+EXAMPLE = Path(__file__).parents[2] / "docs" / "program.example.toml"
+PROGRAM = EXAMPLE.read_text()
 VITALS = mutation("RecordVitalSignsInput", "recordVitalSigns")
 GUEST = mutation("GuestDosingInput", "arrangeGuestDosing")
 CONSENT = mutation("RecordConsentInput", "recordConsent")

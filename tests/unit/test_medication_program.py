@@ -11,30 +11,9 @@ from carecoord.services.errors import RuleViolation
 from carecoord.services.program import ProgramFileError, load_program
 from carecoord.services.settings import Settings
 
-OLANZAPINE = """
-[medication]
-missed_dose_hold_after = 2
-
-[[medication.formulary]]
-code = "olanzapine"
-name = "Olanzapine"
-classes = ["antipsychotic", "cns_depressant"]
-
-[[medication.interaction_rules]]
-id = "olanzapine-benzodiazepine"
-version = "program-1"
-severity = "high"
-classes_a = ["antipsychotic"]
-classes_b = ["benzodiazepine"]
-risk = "excess sedation, cardiorespiratory depression"
-source = "Zyprexa label, section 5.11"
-
-[medication.take_home_caps]
-id = "state-stricter"
-version = "2025"
-source = "State rule 12.3"
-steps = [[1, 0], [31, 6]]
-"""
+# The example program file of the docs, so the documented keys stay the accepted ones.
+EXAMPLE = Path(__file__).parents[2] / "docs" / "program.example.toml"
+OLANZAPINE = EXAMPLE.read_text()
 
 
 def program_file(tmp_path: Path, text: str) -> Path:
