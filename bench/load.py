@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -99,10 +99,12 @@ async def closed_loop(
     return count / (time.perf_counter() - started)
 
 
-async def open_loop(rate: float, count: int, call: Callable[[int], Awaitable[None]]) -> None:
+async def open_loop(
+    rate: float, count: int, call: Callable[[int], Coroutine[Any, Any, None]]
+) -> None:
     """Start ``count`` calls at a fixed ``rate`` per second, whether or not earlier ones ended."""
     started = time.perf_counter()
-    tasks = []
+    tasks: list[asyncio.Task[None]] = []
     for i in range(count):
         delay = started + i / rate - time.perf_counter()
         if delay > 0:
