@@ -1,0 +1,200 @@
+"""The medication mutations' input types: what a prescriber or nurse sends."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+import strawberry
+
+from carecoord.events.medication import (
+    Dispensing,
+    NotGivenReason,
+    StatementSource,
+)
+
+strawberry.enum(Dispensing, description="Where an order's doses come from.")
+strawberry.enum(StatementSource, description="Who reported a medication taken elsewhere.")
+strawberry.enum(NotGivenReason, description="Why a due dose was not given.")
+
+
+@strawberry.input(description="How often a dose is due.")
+class ScheduleInput:
+    times_per_day: int = strawberry.field(default=1, description="2 for a split dose.")
+    every_days: int = strawberry.field(default=1, description="28 for monthly XR-naltrexone.")
+
+
+@strawberry.input(description="A high-severity interaction the prescriber accepts, and why.")
+class AcknowledgementInput:
+    rule: str = strawberry.field(description="The rule id named in the refusal.")
+    reason: str
+
+
+@strawberry.input(description="A new medication order.")
+class PrescribeInput:
+    client_id: UUID
+    medication: str = strawberry.field(description="Formulary code, e.g. `methadone`.")
+    dose: Decimal = strawberry.field(description="Total dose per dosing day.")
+    unit: str
+    route: str
+    start: date
+    schedule: ScheduleInput = strawberry.field(default_factory=ScheduleInput)
+    end: date | None = None
+    indication: str = ""
+    dispensing: Dispensing | None = strawberry.field(
+        default=None, description="Default: the formulary's (clinic for OTP medications)."
+    )
+    acknowledgements: list[AcknowledgementInput] = strawberry.field(default_factory=list)
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When the order was written; now if omitted."
+    )
+
+
+@strawberry.input(description="A new dose replacing an order from `start` on.")
+class ChangeDoseInput:
+    client_id: UUID
+    order_id: UUID
+    dose: Decimal
+    start: date
+    schedule: ScheduleInput | None = None
+    reason: str = ""
+    acknowledgements: list[AcknowledgementInput] = strawberry.field(default_factory=list)
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When it was decided (clinical time); now if omitted."
+    )
+
+
+@strawberry.input
+class TaperStepInput:
+    start: date
+    dose: Decimal
+
+
+@strawberry.input(
+    description="A stepwise taper replacing an order; `blind` hides doses from the client."
+)
+class TaperInput:
+    client_id: UUID
+    order_id: UUID
+    steps: list[TaperStepInput]
+    end: date | None = None
+    blind: bool = False
+    reason: str = ""
+    acknowledgements: list[AcknowledgementInput] = strawberry.field(default_factory=list)
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When it was decided (clinical time); now if omitted."
+    )
+
+
+@strawberry.input(description="Hold, resume, discontinue or mark an order in error.")
+class OrderActionInput:
+    client_id: UUID
+    order_id: UUID
+    reason: str
+
+
+@strawberry.input(description="A medication the client takes from elsewhere.")
+class MedicationStatementInput:
+    client_id: UUID
+    medication: str
+    source: StatementSource
+    dose: Decimal | None = None
+    unit: str = ""
+    source_detail: str = ""
+    since: date | None = None
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When it was decided (clinical time); now if omitted."
+    )
+
+
+@strawberry.input
+class EndMedicationStatementInput:
+    client_id: UUID
+    statement_id: UUID
+    reason: str = ""
+
+
+@strawberry.input(description="An observed dose given at the window.")
+class AdministerDoseInput:
+    client_id: UUID
+    order_id: UUID
+    amount: Decimal
+    dosage_form: str
+    slot: int = 1
+    given_at: datetime | None = None
+    lot: str = ""
+    bottle: str = ""
+
+
+@strawberry.input(description="A dose replacing one spilled or vomited, on the same day.")
+class ReplaceDoseInput:
+    client_id: UUID
+    order_id: UUID
+    replaces_dose_id: UUID
+    amount: Decimal
+    dosage_form: str
+    reason: str
+    given_at: datetime | None = None
+    lot: str = ""
+    bottle: str = ""
+
+
+@strawberry.input(description="A due dose that was not given, and why.")
+class DoseNotGivenInput:
+    client_id: UUID
+    order_id: UUID
+    reason: NotGivenReason
+    slot: int = 1
+    note: str = ""
+    occurred_at: datetime | None = None
+
+
+@strawberry.input
+class BottleInput:
+    bottle: str
+    lot: str
+
+
+@strawberry.input(description="Take-home doses handed over: one bottle per dose, in order.")
+class TakeHomeInput:
+    client_id: UUID
+    order_id: UUID
+    first_day: date
+    days: int
+    dosage_form: str
+    bottles: list[BottleInput]
+    handed_over_at: datetime | None = None
+
+
+@strawberry.input
+class CriterionInput:
+    criterion: str = strawberry.field(description="A 42 CFR 8.12(i) criterion code.")
+    met: bool
+
+
+@strawberry.input(description="The medical director's take-home eligibility decision.")
+class TakeHomeEligibilityInput:
+    client_id: UUID
+    max_days: int
+    criteria: list[CriterionInput]
+    basis: str = ""
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When it was decided (clinical time); now if omitted."
+    )
+
+
+@strawberry.input
+class GuestDosingInput:
+    client_id: UUID
+    site: str
+    start: date
+    end: date
+
+
+@strawberry.input
+class EndGuestDosingInput:
+    client_id: UUID
+    guest_dosing_id: UUID
+    ended_on: date
+    reason: str = ""
