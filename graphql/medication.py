@@ -53,13 +53,9 @@ from carecoord.services.medication.dispensing import (
     Replacement,
     TakeHome,
 )
-from carecoord.services.medication.prescribing import (
-    DoseChange,
-    EligibilityDecision,
-    NewOrder,
-    Statement,
-    Taper,
-)
+from carecoord.services.medication.eligibility import EligibilityDecision
+from carecoord.services.medication.prescribing import DoseChange, NewOrder, Taper
+from carecoord.services.medication.statements import Statement
 from carecoord.services.stamp import invalid_input
 
 strawberry.enum(Severity, description="FHIR DetectedIssue severity.")

@@ -1,9 +1,9 @@
 """Commands on a client's medications: load the records involved, decide, record.
 
-Each returns a ``Command`` for the bus; the decisions are in ``prescribing.py`` and
-``dispensing.py``, which define one input type per command (``NewOrder``, ``GivenDose``,
-...) that the API builds once and passes through. Ids are drawn when the command is
-built so a retry after a conflict records the same ids.
+Each returns a ``Command`` for the bus; the decisions are in ``prescribing.py``,
+``statements.py``, ``eligibility.py`` and ``dispensing.py``, which define one input type per
+command (``NewOrder``, ``GivenDose``, ...) that the API builds once and passes through.
+Ids are drawn when the command is built so a retry after a conflict records the same ids.
 """
 
 from __future__ import annotations
@@ -22,17 +22,13 @@ from carecoord.services.checkins.record import CheckInRecord
 from carecoord.services.commands import Command, UnitOfWork
 from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.errors import RuleViolation
-from carecoord.services.medication import dispensing, prescribing
+from carecoord.services.medication import dispensing, eligibility, prescribing, statements
 from carecoord.services.medication.dispensing import GivenDose, NotGiven, Replacement, TakeHome
-from carecoord.services.medication.prescribing import (
-    DoseChange,
-    EligibilityDecision,
-    NewOrder,
-    Statement,
-    Taper,
-)
+from carecoord.services.medication.eligibility import EligibilityDecision
+from carecoord.services.medication.prescribing import DoseChange, NewOrder, Taper
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
+from carecoord.services.medication.statements import Statement
 from carecoord.services.stamp import Stamp
 
 T = TypeVar("T")
@@ -117,7 +113,7 @@ def record_statement(
     return on_picture(
         client_id,
         statement_id,
-        lambda record, qtc: prescribing.record_statement(
+        lambda record, qtc: statements.record_statement(
             record, stamp, rules, statement_id, statement, qtc
         ),
     )
@@ -153,7 +149,7 @@ def end_statement(
     stamp: Stamp, *, client_id: UUID, statement_id: UUID, reason: str = ""
 ) -> Command[UUID]:
     def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
-        prescribing.end_statement(record, stamp, statement_id, reason)
+        statements.end_statement(record, stamp, statement_id, reason)
         return statement_id
 
     return on_record(client_id, decide)
@@ -163,7 +159,7 @@ def determine_take_home_eligibility(
     stamp: Stamp, *, client_id: UUID, decision: EligibilityDecision
 ) -> Command[UUID]:
     def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
-        prescribing.determine_eligibility(record, stamp, decision)
+        eligibility.determine_eligibility(record, stamp, decision)
         return client_id
 
     return on_record(client_id, decide)

@@ -1,9 +1,6 @@
-"""Prescribing decisions on a medication record: orders, their lifecycle, statements.
+"""Prescribing decisions on a medication record: orders and their lifecycle.
 
-Every step that adds to the picture runs the interaction check over the client's whole
-medication picture (current orders and statements). A hard-stop rule refuses the order;
-a high-severity finding refuses it unless the prescriber acknowledged that rule with a
-reason. Findings are recorded once per rule and pair of medications, after the order.
+Every step that adds to the picture runs the interaction check (``findings.py``).
 """
 
 from __future__ import annotations
@@ -13,36 +10,29 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from carecoord.events.medication import (
     Dispensing,
     DoseChanged,
-    Implicated,
     InteractionFound,
     MedicationPrescribed,
-    MedicationStatementEnded,
-    MedicationStatementRecorded,
     OrderDiscontinued,
     OrderEnteredInError,
     OrderHeld,
     OrderResumed,
     QtcEvidence,
     Schedule,
-    Severity,
-    StatementSource,
-    TakeHomeCriterion,
-    TakeHomeEligibilityDetermined,
     TaperOrdered,
     TaperStep,
 )
-from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.errors import InvalidInput, RuleViolation
+from carecoord.services.medication.findings import check, record_findings
 from carecoord.services.medication.formulary import Medication
-from carecoord.services.medication.interactions import Entry, Match
+from carecoord.services.medication.interactions import Entry
 from carecoord.services.medication.orders import Order, Status
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
-from carecoord.services.medication.take_homes import CRITERIA
 from carecoord.services.stamp import Stamp
 
 
@@ -92,27 +82,6 @@ class Taper:
     occurred_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Statement:
-    """A medication the client takes from elsewhere, as reported."""
-
-    medication: str
-    source: StatementSource
-    dose: Decimal | None = None
-    unit: str = ""
-    source_detail: str = ""
-    since: date | None = None
-    occurred_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EligibilityDecision:
-    max_days: int
-    criteria: tuple[TakeHomeCriterion, ...]
-    basis: str = ""
-    occurred_at: datetime | None = None
-
-
 def prescribe(
     record: MedicationRecord,
     stamp: Stamp,
@@ -132,9 +101,7 @@ def prescribe(
                 f"order {order.order_id} for {drug.code} is already {order.status.value};"
                 " change its dose, taper or discontinue it instead",
             )
-    findings = _check(
-        record, rules, Entry(order_id, drug.code, drug.classes), acknowledgements, qtc
-    )
+    findings = check(record, rules, Entry(order_id, drug.code, drug.classes), acknowledgements, qtc)
     record.record(
         stamp.event(
             MedicationPrescribed,
@@ -152,7 +119,7 @@ def prescribe(
             dispensing=new.dispensing or drug.dispensing,
         )
     )
-    return _record_findings(record, stamp, findings, acknowledgements, occurred_at)
+    return record_findings(record, stamp, findings, acknowledgements, occurred_at)
 
 
 def change_dose(
@@ -169,7 +136,7 @@ def change_dose(
     new = _successor(prior, dose=change.dose, start=change.start, schedule=change.schedule)
     drug = _validate(rules, new)
     entry = Entry(order_id, drug.code, drug.classes)
-    findings = _check(record, rules, entry, acks, qtc, replacing=prior_order_id)
+    findings = check(record, rules, entry, acks, qtc, replacing=prior_order_id)
     record.record(
         stamp.event(
             DoseChanged,
@@ -181,7 +148,7 @@ def change_dose(
             reason=change.reason,
         )
     )
-    return _record_findings(record, stamp, findings, acks, change.occurred_at)
+    return record_findings(record, stamp, findings, acks, change.occurred_at)
 
 
 def taper(
@@ -215,7 +182,7 @@ def taper(
     new = _successor(prior, dose=steps[0].dose, start=steps[0].start, end=end)
     drug = _validate(rules, new)
     entry = Entry(order_id, drug.code, drug.classes)
-    findings = _check(record, rules, entry, acks, qtc, replacing=prior_order_id)
+    findings = check(record, rules, entry, acks, qtc, replacing=prior_order_id)
     record.record(
         stamp.event(
             TaperOrdered,
@@ -228,7 +195,7 @@ def taper(
             reason=given.reason,
         )
     )
-    return _record_findings(record, stamp, findings, acks, given.occurred_at)
+    return record_findings(record, stamp, findings, acks, given.occurred_at)
 
 
 def hold(
@@ -303,187 +270,6 @@ def discontinue(
             reason=reason,
         )
     )
-
-
-def record_statement(
-    record: MedicationRecord,
-    stamp: Stamp,
-    rules: MedicationRules,
-    statement_id: UUID,
-    given: Statement,
-    qtc: QtcEvidence | None = None,
-) -> list[InteractionFound]:
-    """A medication taken anyway is a fact: findings are recorded, never a refusal."""
-    drug = rules.formulary.lookup(given.medication)
-    entry = Entry(statement_id, drug.code, drug.classes, is_statement=True)
-    findings = rules.interactions.check(entry, picture(record, rules), qtc)
-    record.record(
-        stamp.event(
-            MedicationStatementRecorded,
-            record.client_id,
-            given.occurred_at,
-            statement_id=statement_id,
-            medication=drug.code,
-            dose=given.dose,
-            unit=given.unit,
-            source=given.source,
-            source_detail=given.source_detail,
-            since=given.since,
-        )
-    )
-    return _record_findings(record, stamp, findings, {}, given.occurred_at)
-
-
-def end_statement(
-    record: MedicationRecord,
-    stamp: Stamp,
-    statement_id: UUID,
-    reason: str,
-    occurred_at: datetime | None = None,
-) -> None:
-    statement = record.statements.get(statement_id)
-    if statement is None:
-        raise NotFound(
-            "statementId", "unknown-statement", f"the client has no statement {statement_id}"
-        )
-    if not statement.active:
-        raise RuleViolation(
-            "statementId", "statement-active", f"{statement.medication} is already ended"
-        )
-    record.record(
-        stamp.event(
-            MedicationStatementEnded,
-            record.client_id,
-            occurred_at,
-            statement_id=statement_id,
-            medication=statement.medication,
-            reason=reason,
-        )
-    )
-
-
-def determine_eligibility(
-    record: MedicationRecord, stamp: Stamp, decision: EligibilityDecision
-) -> None:
-    """Eligibility needs every 42 CFR 8.12(i) criterion assessed; any day count needs all met."""
-    criteria, max_days = decision.criteria, decision.max_days
-    given = {c.criterion for c in criteria}
-    unknown = given - CRITERIA.keys()
-    if unknown:
-        raise InvalidInput(
-            "criteria",
-            "known-criterion",
-            f"unknown criteria {sorted(unknown)}; known: {sorted(CRITERIA)}",
-        )
-    missing = CRITERIA.keys() - given
-    if missing:
-        raise InvalidInput(
-            "criteria",
-            "all-criteria-assessed",
-            f"assess every criterion; missing: {sorted(missing)}",
-        )
-    unmet = sorted(c.criterion for c in criteria if not c.met)
-    if max_days > 0 and unmet:
-        raise RuleViolation(
-            "maxDays",
-            "take-home-criteria-met",
-            f"criteria not met: {unmet}; only 0 take-home days can be granted",
-        )
-    record.record(
-        stamp.event(
-            TakeHomeEligibilityDetermined,
-            record.client_id,
-            decision.occurred_at,
-            max_days=max_days,
-            criteria=criteria,
-            basis=decision.basis,
-        )
-    )
-
-
-def picture(
-    record: MedicationRecord, rules: MedicationRules, *, replacing: UUID | None = None
-) -> list[Entry]:
-    """The client's whole current medication picture, as the interaction rules see it."""
-    entries = [
-        Entry(o.order_id, o.medication, rules.formulary.lookup(o.medication).classes)
-        for o in record.orders.values()
-        if o.current and o.order_id != replacing
-    ]
-    entries += [
-        Entry(
-            s.statement_id,
-            s.medication,
-            rules.formulary.lookup(s.medication).classes,
-            is_statement=True,
-        )
-        for s in record.statements.values()
-        if s.active
-    ]
-    return entries
-
-
-def _check(
-    record: MedicationRecord,
-    rules: MedicationRules,
-    new: Entry,
-    acknowledgements: Mapping[str, str],
-    qtc: QtcEvidence | None,
-    *,
-    replacing: UUID | None = None,
-) -> list[Match]:
-    matches = rules.interactions.check(new, picture(record, rules, replacing=replacing), qtc)
-    for match in matches:
-        if match.rule.hard_stop:
-            raise RuleViolation(
-                "medication",
-                match.rule.id,
-                f"{match.title} (source: {match.rule.source}). This combination is a hard stop:"
-                f" discontinue {match.other.medication} first",
-            )
-    for match in matches:
-        if match.severity is Severity.HIGH and not acknowledgements.get(match.rule.id, "").strip():
-            raise RuleViolation(
-                "acknowledgements",
-                match.rule.id,
-                f"high-severity interaction {match.rule.id}: {match.title}"
-                f" (source: {match.rule.source})."
-                f" To proceed, acknowledge rule {match.rule.id!r} with a reason",
-            )
-    return matches
-
-
-def _record_findings(
-    record: MedicationRecord,
-    stamp: Stamp,
-    matches: list[Match],
-    acknowledgements: Mapping[str, str],
-    occurred_at: datetime | None,
-) -> list[InteractionFound]:
-    recorded = []
-    for match in matches:
-        if match.key in record.findings:
-            continue
-        event = stamp.event(
-            InteractionFound,
-            record.client_id,
-            occurred_at,
-            finding_id=uuid4(),
-            rule_id=match.rule.id,
-            rule_version=match.rule.version,
-            severity=match.severity,
-            title=match.title,
-            source=match.rule.source,
-            implicated=tuple(
-                Implicated(id=e.id, medication=e.medication, is_statement=e.is_statement)
-                for e in (match.new, match.other)
-            ),
-            acknowledged_reason=acknowledgements.get(match.rule.id, "").strip(),
-            qtc=match.qtc,
-        )
-        record.record(event)
-        recorded.append(event)
-    return recorded
 
 
 def _validate(rules: MedicationRules, new: NewOrder) -> Medication:

@@ -12,9 +12,9 @@ from medication_story import NURSE, Story, at
 from carecoord.events import Schedule
 from carecoord.events.medication import NotGivenReason, TakeHomeCriterion, TakeHomeDispensed
 from carecoord.services.errors import InvalidInput, RuleViolation
-from carecoord.services.medication import dispensing, prescribing
+from carecoord.services.medication import dispensing, eligibility, prescribing
 from carecoord.services.medication.dispensing import Bottle, NotGiven, Replacement, TakeHome
-from carecoord.services.medication.prescribing import EligibilityDecision
+from carecoord.services.medication.eligibility import EligibilityDecision
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.medication.take_homes import CRITERIA, CapSchedule, TakeHomePolicy
 
@@ -42,7 +42,7 @@ def take_home(
 
 def eligible(story: Story, max_days: int) -> None:
     criteria = tuple(TakeHomeCriterion(criterion=c, met=True) for c in CRITERIA)
-    prescribing.determine_eligibility(
+    eligibility.determine_eligibility(
         story.record, story.stamp(), EligibilityDecision(max_days, criteria)
     )
 

@@ -17,8 +17,9 @@ from carecoord.events.medication import (
     TaperOrdered,
 )
 from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
-from carecoord.services.medication import prescribing
-from carecoord.services.medication.prescribing import EligibilityDecision, Statement
+from carecoord.services.medication import eligibility, prescribing, statements
+from carecoord.services.medication.eligibility import EligibilityDecision
+from carecoord.services.medication.statements import Statement
 from carecoord.services.medication.take_homes import CRITERIA
 
 JAN = date(2026, 1, 1)
@@ -91,7 +92,7 @@ def test_a_statement_from_the_pdmp_is_part_of_the_picture_and_never_refused() ->
     story = Story()
     story.prescribe("methadone")
     statement_id = uuid4()
-    found = prescribing.record_statement(
+    found = statements.record_statement(
         story.record, story.stamp(), story.rules, statement_id,
         Statement("alprazolam", StatementSource.PDMP, source_detail="state PDMP report"),
     )  # fmt: skip
@@ -104,7 +105,7 @@ def test_a_statement_from_the_pdmp_is_part_of_the_picture_and_never_refused() ->
 
 def test_a_hard_stop_also_fires_against_a_statement() -> None:
     story = Story()
-    prescribing.record_statement(
+    statements.record_statement(
         story.record, story.stamp(), story.rules, uuid4(),
         Statement("oxycodone", StatementSource.OTHER_PRESCRIBER),
     )  # fmt: skip
@@ -233,14 +234,14 @@ def test_eligibility_needs_every_criterion_assessed_and_met_for_any_days() -> No
     )
 
     with pytest.raises(InvalidInput, match="missing"):
-        prescribing.determine_eligibility(
+        eligibility.determine_eligibility(
             story.record, story.stamp(), EligibilityDecision(7, all_met[1:])
         )
     with pytest.raises(RuleViolation, match="regular-attendance"):
-        prescribing.determine_eligibility(
+        eligibility.determine_eligibility(
             story.record, story.stamp(), EligibilityDecision(7, one_unmet)
         )
-    prescribing.determine_eligibility(
+    eligibility.determine_eligibility(
         story.record, story.stamp(), EligibilityDecision(7, all_met, "stable")
     )
     assert story.record.eligibility is not None
