@@ -100,12 +100,19 @@ class RequestContext:
         reader = self.reader()
         if at_least is not None:
             await self._access_models_at(at_least)
+        progress, kept = self.platform.progress, self.platform.grants
+        versions = tuple(progress.version(name) for name in ACCESS_MODELS)
+        grant = kept.get(reader, client_id, versions)
+        if grant is not None:
+            return grant
         try:
             async with self.platform.pool.connection() as conn:
-                return await grant_for(conn, reader, client_id)
+                grant = await grant_for(conn, reader, client_id)
         except Forbidden as refusal:
             await self._log(reader, client_id, operation, refusal=refusal)
             raise
+        kept.keep(reader, client_id, versions, grant)
+        return grant
 
     async def record_read(
         self, client_id: UUID, grant: Grant, *, operation: str, kinds: Iterable[str], count: int

@@ -10,6 +10,7 @@ from carecoord.events.access import BreakGlassUsed
 from carecoord.services.store import Positioned
 
 NAME = "break_glass"
+CHANGED_BY = (BreakGlassUsed,)
 
 
 def table(generation: int) -> sql.Identifier:

@@ -14,6 +14,7 @@ from carecoord.events.consent import ConsentRecorded, ConsentRevoked, RecipientT
 from carecoord.services.store import Positioned
 
 NAME = "consents"
+CHANGED_BY = (ConsentRecorded, ConsentRevoked)
 
 
 def table(generation: int) -> sql.Identifier:

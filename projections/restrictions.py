@@ -21,6 +21,7 @@ from carecoord.services.policy import Restriction
 from carecoord.services.store import Positioned
 
 NAME = "client_restrictions"
+CHANGED_BY = (DoseChanged, OrderDiscontinued, OrderEnteredInError, TaperOrdered)
 
 
 def table(generation: int) -> sql.Identifier:

@@ -25,6 +25,7 @@ from carecoord.services.access_log import AccessLog
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.broker import ensure_stream
 from carecoord.services.commands import CommandBus
+from carecoord.services.grant_cache import Grants
 from carecoord.services.identity import KeySource, TokenVerifier, signing_key
 from carecoord.services.medication import missed_sweep
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
@@ -71,6 +72,8 @@ class Platform:
     relay: Relay | None = None
     memberships: Memberships = field(default_factory=Memberships)
     """Care-team memberships the write gate confirmed since the view last changed."""
+    grants: Grants = field(default_factory=Grants)
+    """Read grants decided since the access views last changed."""
     alert_rules: AlertRules = DEFAULT_ALERT_RULES
     """The program's alert rule table (defaults changed by the program file's [alerts])."""
     medication: MedicationRules = DEFAULT_RULES

@@ -36,6 +36,10 @@ _STANDING = sql.SQL(
     EXISTS (SELECT 1 FROM {care_team} WHERE client_id = %(client)s AND member_id = %(member)s
             AND role = %(role)s AND started_at <= now()
             AND (ended_at IS NULL OR ended_at > now())) AS on_care_team,
+    (SELECT CASE WHEN bool_or(ended_at IS NULL) THEN NULL ELSE max(ended_at) END
+          FROM {care_team} WHERE client_id = %(client)s AND member_id = %(member)s
+          AND role = %(role)s AND started_at <= now()
+          AND (ended_at IS NULL OR ended_at > now())) AS team_ends_at,
     (SELECT facts->>'program' FROM {timeline} WHERE client_id = %(client)s
             AND type = 'care.ClientEnrolled' LIMIT 1) AS program,
     ARRAY(SELECT json_build_object('id', consent_id, 'kinds', data_kinds,
@@ -67,6 +71,7 @@ async def standing(conn: AsyncConnection, reader: Actor, client_id: UUID) -> Sta
     assert found is not None
     return Standing(
         on_care_team=found["on_care_team"],
+        team_ends_at=found["team_ends_at"],
         is_self=reader.role is Role.CLIENT and reader.id == str(client_id),
         consents=tuple(_consent(c) for c in found["consents"]),
         emergency=_emergency(found["emergency"]),

@@ -116,6 +116,8 @@ class Standing:
     """What the reader is to this client right now (loaded from the access read models)."""
 
     on_care_team: bool = False
+    team_ends_at: datetime | None = None
+    """When the reader's current care-team membership ends, if an end is recorded."""
     is_self: bool = False
     consents: tuple[ActiveConsent, ...] = ()
     emergency: Emergency | None = None
@@ -174,6 +176,8 @@ def decide(role: Role, standing: Standing) -> Grant:
     if used and basis is Basis.NONE:
         basis = Basis.CONSENT
     expiries = [c.expires_at for c in used if c.expires_at is not None]
+    if basis is Basis.CARE_TEAM and standing.team_ends_at is not None:
+        expiries.append(standing.team_ends_at)
     emergency = standing.emergency
     if basis is Basis.NONE and emergency is not None and role in MAY_BREAK_GLASS:
         return Grant(

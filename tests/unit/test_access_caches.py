@@ -1,14 +1,17 @@
-"""The write gate's memory of care-team memberships: kept only while the view is unchanged
-and the membership has not reached its end."""
+"""What the access checks remember: care-team memberships (writes) and read grants, kept
+only while the access views are unchanged and until the membership or grant ends."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from carecoord.events import Actor, Role
+from carecoord.events import Actor, Kind, Role
+from carecoord.events.access import Basis
 from carecoord.projections.progress import Progress
+from carecoord.services.grant_cache import Grants
 from carecoord.services.membership import Memberships
+from carecoord.services.policy import Grant, Standing, decide
 
 NURSE = Actor(id="nurse-1", role=Role.NURSE)
 
@@ -50,3 +53,25 @@ def test_the_care_team_version_moves_on_announced_changes_only() -> None:
     progress.advance("care_team/changed", 12)
     assert progress.version("care_team") == start + 1
     assert progress.position("care_team") == 10
+
+
+def test_a_read_grant_holds_until_an_access_view_changes_or_it_ends() -> None:
+    kept, client = Grants(), uuid4()
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    lasting = Grant(Basis.CARE_TEAM, frozenset({Kind.DOSING}), valid_until=soon)
+    ended = Grant(Basis.CONSENT, frozenset({Kind.CHECK_IN}), valid_until=datetime.now(UTC))
+    kept.keep(NURSE, client, (1, 1, 1, 1), lasting)
+
+    assert kept.get(NURSE, client, (1, 1, 1, 1)) is lasting
+    assert kept.get(NURSE, client, (1, 2, 1, 1)) is None
+    assert kept.get(Actor(id="nurse-2", role=Role.NURSE), client, (1, 1, 1, 1)) is None
+    kept.keep(NURSE, client, (1, 1, 1, 1), ended)
+    assert kept.get(NURSE, client, (1, 1, 1, 1)) is None
+
+
+def test_a_care_team_grant_ends_when_the_membership_is_recorded_to_end() -> None:
+    ends = datetime.now(UTC) + timedelta(days=2)
+    grant = decide(Role.NURSE, Standing(on_care_team=True, team_ends_at=ends))
+
+    assert grant.basis is Basis.CARE_TEAM
+    assert grant.valid_until == ends
