@@ -39,9 +39,11 @@ class CareMutation:
         self, info: Info[RequestContext, None], input: EnrollClientInput
     ) -> Recorded:
         ctx = info.context
+        stamp = await ctx.stamp("enroll_client")
+        ctx.manages(input.program)
         outcome = await ctx.platform.bus.execute(
             enroll_client(
-                await ctx.stamp("enroll_client"),
+                stamp,
                 display_name=input.display_name,
                 program=input.program,
                 client_id=input.client_id,

@@ -20,9 +20,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from carecoord.events import Actor, Kind
+from carecoord.events import Actor, Kind, Role
 from carecoord.events.access import Basis, ClientRecordRead, ReadOutcome
-from carecoord.projections import careteam
+from carecoord.projections import careteam, timeline
 from carecoord.services.access import (
     Relationship,
     admit,
@@ -32,7 +32,7 @@ from carecoord.services.access import (
 )
 from carecoord.services.bootstrap import Platform
 from carecoord.services.errors import Forbidden, InvalidInput, RuleViolation
-from carecoord.services.grants import ACCESS_MODELS, grant_for, on_care_team
+from carecoord.services.grants import ACCESS_MODELS, grant_for, on_care_team, programs_of
 from carecoord.services.identity import ROLE_HEADER, bearer
 from carecoord.services.policy import POLICY_VERSION, Grant
 from carecoord.services.stamp import Stamp
@@ -53,6 +53,7 @@ class RequestContext:
     response: Response | WebSocket | None
     connection_params: dict[str, Any] | None = None
     _actor: Actor | None = field(default=None, init=False)
+    _program: str | None = field(default=None, init=False)
     _checked: bool = field(default=False, init=False)
     _correlation: UUID | None = field(default=None, init=False)
 
@@ -63,11 +64,19 @@ class RequestContext:
             if token is not None:
                 identity = self.platform.verifier.verify(token)
                 self._actor = identity.acting(self._given(ROLE_HEADER))
+                self._program = identity.program
             self._checked = True
         return self._actor
 
     def reader(self) -> Actor:
         return require_actor(self.actor())
+
+    def manages(self, program: str) -> None:
+        """A program admin whose token names a program acts for that program only."""
+        if self._scoped(self.reader()) and program != self._program:
+            raise Forbidden(
+                "program", "admin-program", f"you manage program {self._program!r}, not {program!r}"
+            )
 
     async def stamp(self, action: str, *clients: UUID) -> Stamp:
         """The envelope for ``action`` about ``clients``: the one gate every mutation passes.
@@ -78,6 +87,7 @@ class RequestContext:
         """
         actor = authorize(self.actor(), action)
         named = frozenset(clients)
+        await self._within_program(actor, named)
         needed = relationship_needed(actor, action)
         on_team: frozenset[UUID] = frozenset()
         if needed is Relationship.CARE_TEAM:
@@ -100,6 +110,11 @@ class RequestContext:
         reader = self.reader()
         if at_least is not None:
             await self._access_models_at(at_least)
+        try:
+            await self._within_program(reader, frozenset({client_id}))
+        except Forbidden as refusal:
+            await self._log(reader, client_id, operation, refusal=refusal)
+            raise
         progress, kept = self.platform.progress, self.platform.grants
         versions = tuple(progress.version(name) for name in ACCESS_MODELS)
         grant = kept.get(reader, client_id, versions)
@@ -145,6 +160,29 @@ class RequestContext:
             if key.lower() == name and value:
                 return str(value)
         return self.request.headers.get(name)
+
+    def _scoped(self, actor: Actor) -> bool:
+        return actor.role is Role.PROGRAM_ADMIN and self._program is not None
+
+    async def _within_program(self, actor: Actor, clients: frozenset[UUID]) -> None:
+        if not clients or not self._scoped(actor):
+            return
+        async with self.platform.pool.connection() as conn:
+            found = await programs_of(conn, clients)
+        if any(found.get(c) != self._program for c in clients):
+            # Before refusing, let the timeline catch up: the client may have just enrolled.
+            head = await asyncio.to_thread(self.platform.store.last_position)
+            timeout = self.platform.settings.read_your_writes_timeout
+            await self.platform.progress.reach(timeline.NAME, head, timeout)
+            async with self.platform.pool.connection() as conn:
+                found = await programs_of(conn, clients)
+        for client_id in sorted(clients):
+            if found.get(client_id) != self._program:
+                raise Forbidden(
+                    "clientId",
+                    "admin-program",
+                    f"you manage program {self._program!r}; client {client_id} is not in it",
+                )
 
     async def _on_care_team(self, actor: Actor, clients: frozenset[UUID]) -> frozenset[UUID]:
         """Membership from the care-team read model (or what it confirmed since its last

@@ -61,6 +61,7 @@ def arguments() -> argparse.ArgumentParser:
         help="repeat for a user who holds several roles; a client's --user is their client id",
     )
     token.add_argument("--hours", type=float, default=12.0, help="lifetime (default 12)")
+    token.add_argument("--program", default=None, help="a program admin's one program")
     schema = commands.add_parser("schema", help="write the GraphQL SDL (graphql/schema.graphql)")
     schema.add_argument("--output", type=Path, default=None, help="another file, or - for stdout")
     schema.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
@@ -77,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if command == "token":
         roles = [Role(r) for r in args.role]
         lifetime = timedelta(hours=args.hours)
-        print(issue_token(settings, args.user, *roles, lifetime=lifetime))
+        print(issue_token(settings, args.user, *roles, lifetime=lifetime, program=args.program))
         return
     servers = resolve_servers(settings)
     try:

@@ -109,6 +109,18 @@ async def on_care_team(
     return ends
 
 
+_PROGRAMS = sql.SQL(
+    "SELECT client_id, facts->>'program' FROM {timeline}"
+    " WHERE client_id = ANY(%s) AND type = 'care.ClientEnrolled'"
+).format(timeline=sql.Identifier(timeline.NAME))
+
+
+async def programs_of(conn: AsyncConnection, client_ids: frozenset[UUID]) -> dict[UUID, str]:
+    """The program each enrolled client of ``client_ids`` belongs to."""
+    cur = await conn.execute(_PROGRAMS, (list(client_ids),))
+    return {client_id: str(program) for client_id, program in await cur.fetchall()}
+
+
 def visible(grant: Grant, reader: Actor) -> tuple[sql.Composable, list[Any]]:
     """A WHERE clause over timeline rows that keeps what ``grant`` shows ``reader``."""
     return (

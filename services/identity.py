@@ -67,10 +67,11 @@ def issue_token(
     role: Role,
     *more_roles: Role,
     lifetime: timedelta = timedelta(hours=12),
+    program: str | None = None,
 ) -> str:
     """A development token (HS256), as the embedded default's identity provider."""
     now = datetime.now(UTC)
-    claims = {
+    claims: dict[str, Any] = {
         "sub": user_id,
         "roles": [r.value for r in (role, *more_roles)],
         "iss": settings.jwt_issuer,
@@ -78,6 +79,8 @@ def issue_token(
         "iat": now,
         "exp": now + lifetime,
     }
+    if program is not None:
+        claims["program"] = program
     return jwt.encode(claims, signing_key(settings), algorithm=ALGORITHM)
 
 
@@ -87,6 +90,8 @@ class Identity:
 
     user_id: str
     roles: tuple[Role, ...]
+    program: str | None = None
+    """The one program a program admin manages (the ``program`` claim); None: every program."""
 
     def acting(self, requested: str | None) -> Actor:
         """The actor for this request: the only role, or the one the request names."""
@@ -200,7 +205,10 @@ def identity_of(claims: dict[str, Any]) -> Identity:
             subject = str(UUID(subject))
         except ValueError:
             raise _refused("token-subject", "a client's token has their client id as sub") from None
-    return Identity(subject, roles)
+    program = claims.get("program")
+    if program is not None and (not isinstance(program, str) or not program.strip()):
+        raise _refused("token-program", "the program claim must name a program")
+    return Identity(subject, roles, program.strip() if program else None)
 
 
 def _refused(rule: str, message: str) -> Unauthenticated:
