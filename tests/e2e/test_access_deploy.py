@@ -59,7 +59,12 @@ def free_port() -> int:
 def nats_server(tmp_path: Path) -> Iterator[str]:
     """deploy/nats.conf on free ports (command-line flags override its listen and store)."""
     port = free_port()
-    env = dict(os.environ, NATS_PASSWORD="carecoord-pw", NATS_SUBSCRIBER_PASSWORD="sub-pw")
+    env = dict(
+        os.environ,
+        NATS_PASSWORD="carecoord-pw",
+        NATS_SUBSCRIBER_PASSWORD="sub-pw",
+        NATS_CLINIC_NORTH_PASSWORD="north-pw",
+    )
     command = [nats_binary(), "-c", str(CONF), "-a", "127.0.0.1", "-p", str(port)]
     command += ["-m", "0", "-sd", str(tmp_path)]
     process = subprocess.Popen(
@@ -129,3 +134,37 @@ async def test_the_subscriber_reads_its_subjects_and_nothing_else(nats_server: s
     assert any('subscription to "care.>"' in v for v in refused)
     assert any('publish to "care.medication' in v for v in refused)
     assert stored == 2
+
+
+async def test_an_outside_recipient_reads_only_what_was_disclosed_to_it(nats_server: str) -> None:
+    violations: list[str] = []
+
+    async def on_error(error: Exception) -> None:
+        violations.append(str(error))
+
+    own = await nats.connect(nats_server, user="carecoord", password="carecoord-pw")
+    clinic = await nats.connect(
+        nats_server, user="clinic_north", password="north-pw", error_cb=on_error
+    )
+    try:
+        inbox = await clinic.subscribe("disclosed.clinic_north.>")
+        await clinic.subscribe("disclosed.clinic_south.>")
+        await clinic.subscribe("care.>")
+        await clinic.flush()
+        await asyncio.sleep(0.2)
+        await own.publish("disclosed.clinic_north.checkins.CheckInRecorded.c1", b"{}")
+        await own.publish("disclosed.clinic_south.checkins.CheckInRecorded.c2", b"{}")
+        await own.flush()
+        received = await inbox.next_msg(timeout=2)
+        await clinic.publish("disclosed.clinic_north.forged", b"x")
+        await clinic.flush()
+        await asyncio.sleep(0.2)
+    finally:
+        await clinic.close()
+        await own.close()
+
+    assert received.subject == "disclosed.clinic_north.checkins.CheckInRecorded.c1"
+    refused = [v.lower() for v in violations]
+    assert any('subscription to "disclosed.clinic_south.>"' in v for v in refused)
+    assert any('subscription to "care.>"' in v for v in refused)
+    assert any('publish to "disclosed.clinic_north.forged"' in v for v in refused)
