@@ -7,13 +7,14 @@ that touches a client's record is itself logged.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import strawberry
 from psycopg import sql
-from psycopg.rows import dict_row
 from strawberry.types import Info
 
 from carecoord.events import Kind, Role
@@ -301,15 +302,12 @@ def page_size(first: int) -> None:
 
 
 async def rows_of(ctx: RequestContext, view: str, client_id: UUID, order: str) -> list[Any]:
-    async with ctx.platform.pool.connection() as conn:
-        cur = conn.cursor(row_factory=dict_row)
-        await cur.execute(
-            sql.SQL("SELECT * FROM {} WHERE client_id = %s ORDER BY {}").format(
-                sql.Identifier(view), sql.Identifier(order)
-            ),
-            (client_id,),
-        )
-        return await cur.fetchall()
+    return await ctx.rows(
+        sql.SQL("SELECT * FROM {} WHERE client_id = %s ORDER BY {}").format(
+            sql.Identifier(view), sql.Identifier(order)
+        ),
+        (client_id,),
+    )
 
 
 async def client_view(
@@ -325,11 +323,19 @@ async def client_view(
     return rows
 
 
-async def log_each_client(ctx: RequestContext, clients: list[UUID], operation: str) -> None:
-    """One access-log entry per client whose data a program-wide listing returned."""
-    for client_id in dict.fromkeys(clients):
-        grant = await ctx.readable(client_id, operation=operation)
-        await ctx.record_read(client_id, grant, operation=operation, kinds=[Kind.CONSENT], count=1)
+async def log_each_client(
+    ctx: RequestContext, clients: Iterable[UUID], operation: str
+) -> frozenset[UUID]:
+    """One access-log entry per client a program-wide listing returns, written together; the
+    clients the reader may read (a program admin: those of their program) come back."""
+    granted = await ctx.readable_each(clients, operation=operation)
+    await asyncio.gather(
+        *(
+            ctx.record_read(c, grant, operation=operation, kinds=[Kind.CONSENT], count=1)
+            for c, grant in granted.items()
+        )
+    )
+    return frozenset(granted)
 
 
 @strawberry.type
@@ -382,17 +388,15 @@ class AccessQuery:
         ctx = info.context
         require_role(ctx, frozenset(PROGRAM_WIDE), "the break-glass list")
         page_size(first)
-        async with ctx.platform.pool.connection() as conn:
-            cur = conn.cursor(row_factory=dict_row)
-            await cur.execute(
-                sql.SQL(
-                    "SELECT * FROM {} WHERE (%s::timestamptz IS NULL OR used_at >= %s)"
-                    " ORDER BY used_at DESC LIMIT %s"
-                ).format(sql.Identifier(break_glass_view.NAME)),
-                (since, since, first),
-            )
-            rows = await cur.fetchall()
-        await log_each_client(ctx, [r["client_id"] for r in rows], "breakGlassUses")
+        rows = await ctx.rows(
+            sql.SQL(
+                "SELECT * FROM {} WHERE (%s::timestamptz IS NULL OR used_at >= %s)"
+                " ORDER BY used_at DESC LIMIT %s"
+            ).format(sql.Identifier(break_glass_view.NAME)),
+            (since, since, first),
+        )
+        readable = await log_each_client(ctx, (r["client_id"] for r in rows), "breakGlassUses")
+        rows = [r for r in rows if r["client_id"] in readable]
         return [
             BreakGlassUse(
                 access_id=r["access_id"],

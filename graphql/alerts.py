@@ -3,13 +3,13 @@ clients whose care team they are on now), and acknowledging and resolving with a
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import strawberry
 from psycopg import sql
-from psycopg.rows import dict_row
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -77,13 +77,10 @@ _ON_TEAM_NOW = sql.SQL(
 
 async def _rows(ctx: RequestContext, where: list[sql.Composable], params: list[Any]) -> list[Any]:
     query = sql.SQL("SELECT a.* FROM {} a WHERE {} ORDER BY raised_at, raised_position LIMIT %s")
-    async with ctx.platform.pool.connection() as conn:
-        cur = conn.cursor(row_factory=dict_row)
-        await cur.execute(
-            query.format(sql.Identifier(alerts.NAME), sql.SQL(" AND ").join(where)),
-            [*params, MAX_ALERTS],
-        )
-        return await cur.fetchall()
+    return await ctx.rows(
+        query.format(sql.Identifier(alerts.NAME), sql.SQL(" AND ").join(where)),
+        [*params, MAX_ALERTS],
+    )
 
 
 def _status_filter(status: list[Status] | None) -> tuple[list[sql.Composable], list[Any]]:
@@ -132,21 +129,29 @@ class AlertQuery:
         await ctx.caught_up(alerts.NAME, at_least)
         where, params = _status_filter(status or [Status.OPEN, Status.ACKNOWLEDGED])
         rows = await _rows(ctx, [_ON_TEAM_NOW, *where], [reader.id, reader.role.value, *params])
-        shown: list[Alert] = []
-        for client_id in dict.fromkeys(r["client_id"] for r in rows):
-            grant = await ctx.readable(client_id, operation="myAlerts")
-            mine = [r for r in rows if r["client_id"] == client_id]
-            if not grant.shows(Kind.ALERT, authored_by_reader=False):
-                mine = []
-            await ctx.record_read(
-                client_id,
-                grant,
-                operation="myAlerts",
-                kinds=[Kind.ALERT] * len(mine),
-                count=len(mine),
+        granted = await ctx.readable_each((r["client_id"] for r in rows), operation="myAlerts")
+        shown = {
+            client_id: [
+                r
+                for r in rows
+                if r["client_id"] == client_id and grant.shows(Kind.ALERT, authored_by_reader=False)
+            ]
+            for client_id, grant in granted.items()
+        }
+        await asyncio.gather(
+            *(
+                ctx.record_read(
+                    client_id,
+                    granted[client_id],
+                    operation="myAlerts",
+                    kinds=[Kind.ALERT] * len(mine),
+                    count=len(mine),
+                )
+                for client_id, mine in shown.items()
             )
-            shown += [Alert.of(r) for r in mine]
-        return sorted(shown, key=lambda a: (a.raised_at, a.position))
+        )
+        alerts_shown = [Alert.of(r) for mine in shown.values() for r in mine]
+        return sorted(alerts_shown, key=lambda a: (a.raised_at, a.position))
 
 
 @strawberry.type

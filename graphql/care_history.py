@@ -9,7 +9,6 @@ from uuid import UUID
 
 import strawberry
 from psycopg import sql
-from psycopg.rows import dict_row
 from strawberry.types import Info
 
 from carecoord.events import Kind
@@ -64,13 +63,10 @@ class CareHistoryQuery:
         grant = await ctx.readable(client_id, operation="levelOfCareHistory", at_least=at_least)
         await ctx.caught_up(timeline.NAME, at_least)
         readable, params = visible(grant, ctx.reader())
-        async with ctx.platform.pool.connection() as conn:
-            cur = conn.cursor(row_factory=dict_row)
-            await cur.execute(
-                _STINTS.format(sql.Identifier(timeline.NAME), readable),
-                [client_id, type_name(LevelOfCareChanged), *params],
-            )
-            rows = await cur.fetchall()
+        rows = await ctx.rows(
+            _STINTS.format(sql.Identifier(timeline.NAME), readable),
+            [client_id, type_name(LevelOfCareChanged), *params],
+        )
         await ctx.record_read(
             client_id,
             grant,

@@ -16,7 +16,6 @@ from uuid import UUID
 
 import strawberry
 from psycopg import sql
-from psycopg.rows import dict_row
 from strawberry.types import Info
 
 from carecoord.events import Kind
@@ -189,19 +188,6 @@ def require_clinician(ctx: RequestContext) -> None:
         raise Forbidden("role", "role-has-caseload", f"a caseload is for care-team roles: {names}")
 
 
-async def grant_or_none(ctx: RequestContext, client_id: UUID, operation: str) -> Grant | None:
-    """The grant, or None once a refusal is logged (a membership ended since the listing)."""
-    try:
-        return await ctx.readable(client_id, operation=operation)
-    except Forbidden:
-        return None
-
-
-async def grants(ctx: RequestContext, clients: list[UUID], operation: str) -> dict[UUID, Grant]:
-    decided = await asyncio.gather(*(grant_or_none(ctx, c, operation) for c in clients))
-    return {c: g for c, g in zip(clients, decided, strict=True) if g is not None}
-
-
 @strawberry.type
 class CaseloadQuery:
     @strawberry.field(description="Your clients (care team now), most in need of attention first.")
@@ -216,22 +202,19 @@ class CaseloadQuery:
         for name in CASELOAD_MODELS:
             await ctx.caught_up(name, at_least)
         rules = CASELOAD_RULES
-        async with ctx.platform.pool.connection() as conn:
-            cur = conn.cursor(row_factory=dict_row)
-            await cur.execute(
-                _CASELOAD,
-                {
-                    "member": reader.id,
-                    "role": reader.role.value,
-                    "severities": list(rules.severity_order),
-                    "taken": TAKEN,
-                    "closed": SESSION_CLOSED,
-                    "missed_from": datetime.now(UTC).date() - rules.missed_window,
-                    "every": rules.check_in_every,
-                },
-            )
-            rows = await cur.fetchall()
-        granted = await grants(ctx, [r["client_id"] for r in rows], "myCaseload")
+        rows = await ctx.rows(
+            _CASELOAD,
+            {
+                "member": reader.id,
+                "role": reader.role.value,
+                "severities": list(rules.severity_order),
+                "taken": TAKEN,
+                "closed": SESSION_CLOSED,
+                "missed_from": datetime.now(UTC).date() - rules.missed_window,
+                "every": rules.check_in_every,
+            },
+        )
+        granted = await ctx.readable_each((r["client_id"] for r in rows), operation="myCaseload")
         shown = [entry(r, granted[r["client_id"]]) for r in rows if r["client_id"] in granted]
         await asyncio.gather(
             *(
@@ -256,16 +239,13 @@ _ON_MY_TEAM = sql.SQL(
 
 
 async def raised_between(ctx: RequestContext, seen: int, reached: int) -> list[dict[str, Any]]:
-    async with ctx.platform.pool.connection() as conn:
-        cur = conn.cursor(row_factory=dict_row)
-        await cur.execute(
-            sql.SQL(
-                "SELECT * FROM {} WHERE raised_position > %s AND raised_position <= %s"
-                " AND status <> 'resolved' ORDER BY raised_position"
-            ).format(sql.Identifier(alerts.NAME)),
-            (seen, reached),
-        )
-        return await cur.fetchall()
+    return await ctx.rows(
+        sql.SQL(
+            "SELECT * FROM {} WHERE raised_position > %s AND raised_position <= %s"
+            " AND status <> 'resolved' ORDER BY raised_position"
+        ).format(sql.Identifier(alerts.NAME)),
+        (seen, reached),
+    )
 
 
 async def on_my_team(ctx: RequestContext, clients: list[UUID]) -> list[UUID]:
@@ -299,7 +279,7 @@ class CaseloadSubscription:
                 # Decide on team and access state at least as new as the alerts.
                 await ctx.access_models_reach(reached)
                 mine = await on_my_team(ctx, list({r["client_id"] for r in rows}))
-                granted = await grants(ctx, mine, "alertsForMyCaseload")
+                granted = await ctx.readable_each(mine, operation="alertsForMyCaseload")
                 for row in rows:
                     grant = granted.get(row["client_id"])
                     if grant is not None and grant.shows(Kind.ALERT, authored_by_reader=False):

@@ -14,7 +14,6 @@ from uuid import UUID
 
 import strawberry
 from psycopg import sql
-from psycopg.rows import dict_row
 from pydantic import ValidationError
 from strawberry.types import Info
 
@@ -262,10 +261,7 @@ class CheckInQuery:
         query = sql.SQL("SELECT * FROM {} WHERE {} ORDER BY measure, occurred_at, position").format(
             sql.Identifier(series.NAME), sql.SQL(" AND ").join(where)
         )
-        async with ctx.platform.pool.connection() as conn:
-            cur = conn.cursor(row_factory=dict_row)
-            await cur.execute(query, values)
-            rows = await cur.fetchall()
+        rows = await ctx.rows(query, values)
         await ctx.record_read(
             client_id,
             grant,

@@ -16,6 +16,9 @@ from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 import strawberry
+from psycopg import sql
+from psycopg.abc import Params
+from psycopg.rows import dict_row
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -128,6 +131,29 @@ class RequestContext:
             raise
         kept.keep(reader, client_id, versions, grant)
         return grant
+
+    async def rows(
+        self, query: str | sql.SQL | sql.Composed, params: Params
+    ) -> list[dict[str, Any]]:
+        """The rows of one read-model query, as dicts."""
+        async with self.platform.pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(query, params)
+            return await cur.fetchall()
+
+    async def readable_each(self, clients: Iterable[UUID], *, operation: str) -> dict[UUID, Grant]:
+        """Grants for several clients at once (a listing); a refused client is logged and left
+        out, as when a membership ended between the listing and the check."""
+        wanted = list(dict.fromkeys(clients))
+
+        async def one(client_id: UUID) -> Grant | None:
+            try:
+                return await self.readable(client_id, operation=operation)
+            except Forbidden:
+                return None
+
+        decided = await asyncio.gather(*(one(c) for c in wanted))
+        return {c: g for c, g in zip(wanted, decided, strict=True) if g is not None}
 
     async def record_read(
         self, client_id: UUID, grant: Grant, *, operation: str, kinds: Iterable[str], count: int

@@ -14,7 +14,6 @@ from uuid import UUID
 
 import strawberry
 from psycopg import sql
-from psycopg.rows import dict_row
 from strawberry.types import Info
 
 from carecoord.events import Kind, Role
@@ -196,15 +195,6 @@ async def granted(
     return grant
 
 
-async def rows(
-    ctx: RequestContext, query: sql.SQL | sql.Composed, params: list[Any]
-) -> list[dict[str, Any]]:
-    async with ctx.platform.pool.connection() as conn:
-        cur = conn.cursor(row_factory=dict_row)
-        await cur.execute(query, params)
-        return await cur.fetchall()
-
-
 def history(row: dict[str, Any]) -> list[HistoryEntry]:
     return [
         HistoryEntry(
@@ -304,8 +294,7 @@ class MedicationQuery:
         ctx = info.context
         grant = await granted(ctx, client_id, Kind.MEDICATION, "clientMedications", at_least)
         await ctx.caught_up(medications.NAME, at_least)
-        found = await rows(
-            ctx,
+        found = await ctx.rows(
             sql.SQL(
                 "SELECT * FROM medications WHERE client_id = %s AND (%s OR status = ANY(%s))"
                 " ORDER BY created_position"
@@ -340,8 +329,7 @@ class MedicationQuery:
         grant = await granted(ctx, client_id, Kind.DOSING, "clientDosing", at_least)
         await ctx.caught_up(dosing.NAME, at_least)
         today = on or datetime.now(ctx.platform.medication.zone).date()
-        found = await rows(
-            ctx,
+        found = await ctx.rows(
             sql.SQL(
                 "SELECT * FROM dosing WHERE client_id = %s"
                 " AND (%s::date IS NULL OR day >= %s) AND (%s::date IS NULL OR day <= %s)"
@@ -349,8 +337,7 @@ class MedicationQuery:
             ),
             [client_id, from_day, from_day, to_day, to_day],
         )
-        [summary] = await rows(
-            ctx,
+        [summary] = await ctx.rows(
             sql.SQL(
                 "SELECT min(day) FILTER (WHERE status = 'given') AS first_dose,"
                 " count(DISTINCT day) FILTER (WHERE status = 'take-home' AND day >= %s) AS supply"
@@ -402,8 +389,7 @@ class MedicationQuery:
         ctx = info.context
         require_exporter(ctx.reader(), "DEA dispensing log")
         await ctx.caught_up(dispensing_log.NAME, at_least)
-        found = await rows(
-            ctx,
+        found = await ctx.rows(
             sql.SQL(
                 "SELECT * FROM dispensing_log WHERE dispensed_on BETWEEN %s AND %s"
                 " AND (NOT %s OR dea_schedule <> '') ORDER BY dispensed_on, position, seq"
@@ -423,8 +409,7 @@ class MedicationQuery:
         ctx = info.context
         require_exporter(ctx.reader(), "lot ledger")
         await ctx.caught_up(inventory.NAME, at_least)
-        found = await rows(
-            ctx,
+        found = await ctx.rows(
             sql.SQL(
                 "SELECT * FROM inventory WHERE (%s::text IS NULL OR lot = %s)"
                 " ORDER BY lot, position, seq"
@@ -449,8 +434,7 @@ class MedicationQuery:
 
 
 async def blind_orders(ctx: RequestContext, client_id: UUID) -> set[UUID]:
-    found = await rows(
-        ctx,
+    found = await ctx.rows(
         sql.SQL(
             "SELECT id FROM medications WHERE client_id = %s AND entry = 'order'"
             " AND (details->>'blind')::boolean"

@@ -9,7 +9,6 @@ from uuid import UUID
 
 import strawberry
 from psycopg import sql
-from psycopg.rows import dict_row
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -257,10 +256,7 @@ class TherapyQuery:
         query = sql.SQL(
             "SELECT * FROM {} WHERE client_id = %s AND {} ORDER BY set_at, set_position"
         ).format(sql.Identifier(goals.NAME), readable)
-        async with ctx.platform.pool.connection() as conn:
-            cur = conn.cursor(row_factory=dict_row)
-            await cur.execute(query, [client_id, *params])
-            rows = await cur.fetchall()
+        rows = await ctx.rows(query, [client_id, *params])
         await ctx.record_read(
             client_id,
             grant,

@@ -12,7 +12,6 @@ from uuid import UUID
 
 import strawberry
 from psycopg import sql
-from psycopg.rows import dict_row
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -174,10 +173,7 @@ class TimelineQuery:
             "SELECT {} FROM timeline WHERE {} ORDER BY occurred_at, position LIMIT %s"
         ).format(COLUMNS, sql.SQL(" AND ").join(where))
         params.append(first + 1)
-        async with ctx.platform.pool.connection() as conn:
-            cur = conn.cursor(row_factory=dict_row)
-            await cur.execute(query, params)
-            rows = await cur.fetchall()
+        rows = await ctx.rows(query, params)
         page = rows[:first]
         await ctx.record_read(
             client_id,
@@ -220,16 +216,13 @@ class TimelineSubscription:
             except TimeoutError:
                 grant = await may_read(ctx, client_id, "timeline")
                 continue
-            async with ctx.platform.pool.connection() as conn:
-                cur = conn.cursor(row_factory=dict_row)
-                await cur.execute(
-                    sql.SQL(
-                        "SELECT {} FROM timeline WHERE client_id = %s AND position > %s "
-                        "AND position <= %s ORDER BY position"
-                    ).format(COLUMNS),
-                    (client_id, seen, reached),
-                )
-                rows = await cur.fetchall()
+            rows = await ctx.rows(
+                sql.SQL(
+                    "SELECT {} FROM timeline WHERE client_id = %s AND position > %s "
+                    "AND position <= %s ORDER BY position"
+                ).format(COLUMNS),
+                (client_id, seen, reached),
+            )
             if rows:
                 # Decide on access state at least as new as the rows: a revocation or the
                 # end of a membership is itself a row here, so it ends the feed at once.

@@ -25,13 +25,12 @@ from carecoord.services.access_log import AccessLog
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.broker import ensure_stream
 from carecoord.services.commands import CommandBus
-from carecoord.services.grant_cache import Grants
 from carecoord.services.identity import KeySource, TokenVerifier, signing_key
 from carecoord.services.medication import missed_sweep
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
-from carecoord.services.membership import Memberships
 from carecoord.services.program import load_program
 from carecoord.services.relay import Relay
+from carecoord.services.remembered import Grants, Memberships
 from carecoord.services.settings import Settings
 from carecoord.services.store import EventStore, store_env
 

@@ -102,5 +102,5 @@ async def test_the_caseload_reads_its_data_in_one_statement_for_any_size(
         grants = [s for s in seen if "on_care_team" in s]
         assert len(data) == 1, data
         # At most one grant decision per client, as for any read; fewer where a grant decided
-        # earlier still holds (services/grant_cache.py).
+        # earlier still holds (services/remembered.py).
         assert len(grants) <= size

@@ -9,9 +9,8 @@ from uuid import uuid4
 from carecoord.events import Actor, Kind, Role
 from carecoord.events.access import Basis
 from carecoord.projections.progress import Progress
-from carecoord.services.grant_cache import Grants
-from carecoord.services.membership import Memberships
 from carecoord.services.policy import Grant, Standing, decide
+from carecoord.services.remembered import Grants, Memberships
 
 NURSE = Actor(id="nurse-1", role=Role.NURSE)
 
