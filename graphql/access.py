@@ -21,7 +21,7 @@ from carecoord.events import Kind, Role
 from carecoord.events.access import Basis, ReadOutcome
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.graphql import timeline  # registers the GraphQL `Kind` enum used here
-from carecoord.graphql.care import Recorded
+from carecoord.graphql.care import Recorded, recorded
 from carecoord.graphql.context import RequestContext
 from carecoord.projections import break_glass as break_glass_view
 from carecoord.projections import careteam, consents
@@ -113,32 +113,32 @@ class AccessMutation:
         self, info: Info[RequestContext, None], input: AssignCareTeamMemberInput
     ) -> Recorded:
         ctx = info.context
-        outcome = await ctx.platform.bus.execute(
+        return await recorded(
+            ctx,
             assign_member(
                 await ctx.stamp("assign_care_team_member", input.client_id),
                 client_id=input.client_id,
                 member_id=input.member_id,
                 role=input.role,
                 occurred_at=input.occurred_at,
-            )
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)
 
     @strawberry.mutation(description="End a clinician's care team membership.")
     async def end_care_team_membership(
         self, info: Info[RequestContext, None], input: EndCareTeamMembershipInput
     ) -> Recorded:
         ctx = info.context
-        outcome = await ctx.platform.bus.execute(
+        return await recorded(
+            ctx,
             end_membership(
                 await ctx.stamp("end_care_team_membership", input.client_id),
                 client_id=input.client_id,
                 member_id=input.member_id,
                 reason=input.reason,
                 occurred_at=input.occurred_at,
-            )
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)
 
     @strawberry.mutation(description="Record a client's Part 2 consent; returns its id.")
     async def record_consent(
@@ -147,7 +147,8 @@ class AccessMutation:
         ctx = info.context
         if not input.recipients:
             raise InvalidInput("recipients", "a-recipient", "name at least one recipient")
-        outcome = await ctx.platform.bus.execute(
+        return await recorded(
+            ctx,
             record_consent(
                 await ctx.stamp("record_consent", input.client_id),
                 client_id=input.client_id,
@@ -158,24 +159,23 @@ class AccessMutation:
                 signed_by=input.signed_by,
                 expires_at=input.expires_at,
                 expiry_event=input.expiry_event,
-            )
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)
 
     @strawberry.mutation(description="Revoke a consent: reads and disclosures under it stop now.")
     async def revoke_consent(
         self, info: Info[RequestContext, None], input: RevokeConsentInput
     ) -> Recorded:
         ctx = info.context
-        outcome = await ctx.platform.bus.execute(
+        return await recorded(
+            ctx,
             revoke_consent(
                 await ctx.stamp("revoke_consent", input.client_id),
                 client_id=input.client_id,
                 consent_id=input.consent_id,
                 reason=input.reason,
-            )
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)
 
     @strawberry.mutation(
         description="Emergency access for an hour; recorded, and an alert to the program."
@@ -184,21 +184,22 @@ class AccessMutation:
         self, info: Info[RequestContext, None], input: BreakGlassInput
     ) -> Recorded:
         ctx = info.context
-        outcome = await ctx.platform.bus.execute(
+        return await recorded(
+            ctx,
             break_glass(
                 await ctx.stamp("break_glass", input.client_id),
                 client_id=input.client_id,
                 reason=input.reason,
-            )
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)
 
     @strawberry.mutation(description="Record a disclosure to an outside recipient.")
     async def record_disclosure(
         self, info: Info[RequestContext, None], input: RecordDisclosureInput
     ) -> Recorded:
         ctx = info.context
-        outcome = await ctx.platform.bus.execute(
+        return await recorded(
+            ctx,
             record_disclosure(
                 await ctx.stamp("record_disclosure", input.client_id),
                 client_id=input.client_id,
@@ -208,9 +209,8 @@ class AccessMutation:
                 description=input.description,
                 consent_id=input.consent_id,
                 break_glass_id=input.break_glass_id,
-            )
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)
 
 
 @strawberry.type

@@ -14,7 +14,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from carecoord.events import Kind
-from carecoord.graphql.care import Recorded
+from carecoord.graphql.care import Recorded, recorded
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import alerts, careteam
 from carecoord.services.alerts import commands
@@ -161,29 +161,29 @@ class AlertMutation:
         self, info: Info[RequestContext, None], input: AlertNoteInput
     ) -> Recorded:
         ctx = info.context
-        outcome = await ctx.platform.bus.execute(
+        return await recorded(
+            ctx,
             commands.acknowledge_alert(
                 await ctx.stamp("acknowledge_alert", input.client_id),
                 client_id=input.client_id,
                 alert_id=input.alert_id,
                 note=input.note,
                 occurred_at=input.occurred_at,
-            )
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)
 
     @strawberry.mutation(description="Resolve an alert, saying what was done.")
     async def resolve_alert(
         self, info: Info[RequestContext, None], input: AlertNoteInput
     ) -> Recorded:
         ctx = info.context
-        outcome = await ctx.platform.bus.execute(
+        return await recorded(
+            ctx,
             commands.resolve_alert(
                 await ctx.stamp("resolve_alert", input.client_id),
                 client_id=input.client_id,
                 alert_id=input.alert_id,
                 note=input.note,
                 occurred_at=input.occurred_at,
-            )
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from carecoord.graphql.context import RequestContext
 from carecoord.services.care.commands import enroll_client
+from carecoord.services.commands import Command
 
 
 @strawberry.input(description="A client to admit to a program.")
@@ -32,6 +33,12 @@ class Recorded:
     )
 
 
+async def recorded(ctx: RequestContext, command: Command[UUID]) -> Recorded:
+    """Run ``command``; answer with the id it recorded and the position to wait for."""
+    outcome = await ctx.platform.bus.execute(command)
+    return Recorded(id=outcome.result, position=outcome.position)
+
+
 @strawberry.type
 class CareMutation:
     @strawberry.mutation(description="Enroll a client in a program.")
@@ -41,13 +48,13 @@ class CareMutation:
         ctx = info.context
         stamp = await ctx.stamp("enroll_client")
         ctx.manages(input.program)
-        outcome = await ctx.platform.bus.execute(
+        return await recorded(
+            ctx,
             enroll_client(
                 stamp,
                 display_name=input.display_name,
                 program=input.program,
                 client_id=input.client_id,
                 occurred_at=input.occurred_at,
-            )
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)

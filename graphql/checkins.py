@@ -24,7 +24,7 @@ from carecoord.events.checkins import (
     ReportSource,
     ScreenMethod,
 )
-from carecoord.graphql.care import Recorded
+from carecoord.graphql.care import Recorded, recorded
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import checkins as series
 from carecoord.services.checkins import commands
@@ -166,23 +166,24 @@ class CheckInMutation:
             substances=tuple(input.substances),
             note=input.note,
         )
-        outcome = await ctx.platform.bus.execute(
+        return await recorded(
+            ctx,
             commands.record_check_in(
                 await ctx.stamp("record_check_in", input.client_id),
                 client_id=input.client_id,
                 check_in=given,
                 occurred_at=input.occurred_at,
                 rules=ctx.platform.alert_rules,
-            )
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)
 
     @strawberry.mutation(description="Record a PHQ-9, GAD-7, COWS, CIWA-Ar or BAM from its items.")
     async def score_instrument(
         self, info: Info[RequestContext, None], input: ScoreInstrumentInput
     ) -> Recorded:
         ctx = info.context
-        outcome = await ctx.platform.bus.execute(
+        return await recorded(
+            ctx,
             commands.score_instrument(
                 await ctx.stamp("score_instrument", input.client_id),
                 client_id=input.client_id,
@@ -190,9 +191,8 @@ class CheckInMutation:
                 answers=answers_of(input.answers),
                 occurred_at=input.occurred_at,
                 rules=ctx.platform.alert_rules,
-            )
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)
 
     @strawberry.mutation(description="Record a urine drug screen's results.")
     async def record_drug_screen(
@@ -200,7 +200,8 @@ class CheckInMutation:
     ) -> Recorded:
         ctx = info.context
         results = findings_of(input.results)
-        outcome = await ctx.platform.bus.execute(
+        return await recorded(
+            ctx,
             commands.record_drug_screen(
                 await ctx.stamp("record_drug_screen", input.client_id),
                 client_id=input.client_id,
@@ -208,9 +209,8 @@ class CheckInMutation:
                 results=results,
                 occurred_at=input.collected_at,
                 rules=ctx.platform.alert_rules,
-            )
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)
 
     @strawberry.mutation(description="Record vital signs and QTc.")
     async def record_vital_signs(
@@ -225,16 +225,16 @@ class CheckInMutation:
             respiratory_rate=input.respiratory_rate,
             spo2_percent=input.spo2_percent,
         )
-        outcome = await ctx.platform.bus.execute(
+        return await recorded(
+            ctx,
             commands.record_vital_signs(
                 await ctx.stamp("record_vital_signs", input.client_id),
                 client_id=input.client_id,
                 vitals=vitals,
                 occurred_at=input.occurred_at,
                 rules=ctx.platform.alert_rules,
-            )
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)
 
 
 @strawberry.type

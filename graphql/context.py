@@ -196,10 +196,7 @@ class RequestContext:
         async with self.platform.pool.connection() as conn:
             found = await programs_of(conn, clients)
         if any(found.get(c) != self._program for c in clients):
-            # Before refusing, let the timeline catch up: the client may have just enrolled.
-            head = await asyncio.to_thread(self.platform.store.last_position)
-            timeout = self.platform.settings.read_your_writes_timeout
-            await self.platform.progress.reach(timeline.NAME, head, timeout)
+            await self._at_head(timeline.NAME)  # the client may have just enrolled
             async with self.platform.pool.connection() as conn:
                 found = await programs_of(conn, clients)
         for client_id in sorted(clients):
@@ -220,12 +217,16 @@ class RequestContext:
         found = await self._memberships(actor, clients, version)
         if found == clients:
             return found
-        head = await asyncio.to_thread(self.platform.store.last_position)
-        timeout = self.platform.settings.read_your_writes_timeout
-        await self.platform.progress.reach(careteam.NAME, head, timeout)
+        await self._at_head(careteam.NAME)
         return await self._memberships(
             actor, clients, self.platform.progress.version(careteam.NAME)
         )
+
+    async def _at_head(self, name: str) -> None:
+        """Let read model ``name`` catch up with the store's head, before refusing on it."""
+        head = await asyncio.to_thread(self.platform.store.last_position)
+        timeout = self.platform.settings.read_your_writes_timeout
+        await self.platform.progress.reach(name, head, timeout)
 
     async def _memberships(
         self, actor: Actor, clients: frozenset[UUID], version: int

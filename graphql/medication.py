@@ -23,7 +23,7 @@ from carecoord.events.medication import (
     TakeHomeCriterion,
     TaperStep,
 )
-from carecoord.graphql.care import Recorded
+from carecoord.graphql.care import Recorded, recorded
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.medication_inputs import (
     AcknowledgementInput,
@@ -131,11 +131,6 @@ def acknowledged(given: list[AcknowledgementInput]) -> Mapping[str, str]:
                 "acknowledgements.reason", "reason-required", f"give a reason for {ack.rule!r}"
             )
     return {ack.rule: ack.reason for ack in given}
-
-
-async def recorded(ctx: RequestContext, command: Command[UUID]) -> Recorded:
-    outcome = await ctx.platform.bus.execute(command)
-    return Recorded(id=outcome.result, position=outcome.position)
 
 
 async def written(ctx: RequestContext, command: Command[Written]) -> OrderRecorded:

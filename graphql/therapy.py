@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from carecoord.events.care import GoalAchievement, LevelOfCare
 from carecoord.events.therapy import Modality, SessionFormat
-from carecoord.graphql.care import Recorded
+from carecoord.graphql.care import Recorded, recorded
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import goals
 from carecoord.services.care import commands as care
@@ -103,7 +103,8 @@ class TherapyMutation:
         self, info: Info[RequestContext, None], input: ScheduleSessionInput
     ) -> Recorded:
         ctx = info.context
-        outcome = await ctx.platform.bus.execute(
+        return await recorded(
+            ctx,
             therapy.schedule_session(
                 await ctx.stamp("schedule_session", *input.client_ids),
                 client_ids=input.client_ids,
@@ -113,16 +114,16 @@ class TherapyMutation:
                 planned_minutes=input.planned_minutes,
                 clinician_id=input.clinician_id,
                 occurred_at=input.occurred_at,
-            )
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)
 
     @strawberry.mutation(description="Record attended, late-cancelled or no-show per client.")
     async def record_attendance(
         self, info: Info[RequestContext, None], input: RecordAttendanceInput
     ) -> Recorded:
         ctx = info.context
-        outcome = await ctx.platform.bus.execute(
+        return await recorded(
+            ctx,
             therapy.record_attendance(
                 await ctx.stamp("record_attendance", *(a.client_id for a in input.attendance)),
                 session_id=input.session_id,
@@ -131,9 +132,8 @@ class TherapyMutation:
                 reason=input.reason,
                 occurred_at=input.occurred_at,
                 rules=ctx.platform.alert_rules,
-            )
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)
 
     @strawberry.mutation(description="A progress note on a session.")
     async def record_session_note(
@@ -154,7 +154,8 @@ class TherapyMutation:
         self, info: Info[RequestContext, None], input: ChangeLevelOfCareInput
     ) -> Recorded:
         ctx = info.context
-        outcome = await ctx.platform.bus.execute(
+        return await recorded(
+            ctx,
             care.change_level_of_care(
                 await ctx.stamp("change_level_of_care", input.client_id),
                 client_id=input.client_id,
@@ -162,32 +163,32 @@ class TherapyMutation:
                 asam_level=input.asam_level,
                 reason=input.reason,
                 occurred_at=input.occurred_at,
-            )
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)
 
     @strawberry.mutation(description="Add a goal to the treatment plan; returns the goal id.")
     async def set_treatment_goal(
         self, info: Info[RequestContext, None], input: SetTreatmentGoalInput
     ) -> Recorded:
         ctx = info.context
-        outcome = await ctx.platform.bus.execute(
+        return await recorded(
+            ctx,
             care.set_treatment_goal(
                 await ctx.stamp("set_treatment_goal", input.client_id),
                 client_id=input.client_id,
                 description=input.description,
                 target_date=input.target_date,
                 occurred_at=input.occurred_at,
-            )
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)
 
     @strawberry.mutation(description="Record how a treatment-plan goal stands.")
     async def record_goal_progress(
         self, info: Info[RequestContext, None], input: RecordGoalProgressInput
     ) -> Recorded:
         ctx = info.context
-        outcome = await ctx.platform.bus.execute(
+        return await recorded(
+            ctx,
             care.record_goal_progress(
                 await ctx.stamp("record_goal_progress", input.client_id),
                 client_id=input.client_id,
@@ -195,14 +196,14 @@ class TherapyMutation:
                 achievement=input.achievement,
                 note=input.note,
                 occurred_at=input.occurred_at,
-            )
+            ),
         )
-        return Recorded(id=outcome.result, position=outcome.position)
 
 
 async def _note(ctx: RequestContext, input: SessionNoteInput, *, counseling: bool) -> Recorded:
     action = "record_counseling_note" if counseling else "record_session_note"
-    outcome = await ctx.platform.bus.execute(
+    return await recorded(
+        ctx,
         therapy.record_session_note(
             await ctx.stamp(action, input.client_id),
             client_id=input.client_id,
@@ -210,9 +211,8 @@ async def _note(ctx: RequestContext, input: SessionNoteInput, *, counseling: boo
             note=input.note,
             counseling=counseling,
             occurred_at=input.occurred_at,
-        )
+        ),
     )
-    return Recorded(id=outcome.result, position=outcome.position)
 
 
 @strawberry.type(description="A treatment-plan goal (FHIR Goal) and how it has gone.")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -20,6 +19,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from carecoord.services import embedded
 from carecoord.services.bootstrap import Platform, Servers, running
+from carecoord.services.embedded import free_port
 from carecoord.services.settings import Settings
 from support import Api
 
@@ -88,12 +88,6 @@ async def platform(servers: Servers, settings: Settings) -> AsyncIterator[Platfo
             js = started.broker.connection.jetstream()
             with contextlib.suppress(Exception):
                 await js.delete_stream(settings.stream_name)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

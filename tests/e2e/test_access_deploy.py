@@ -17,7 +17,7 @@ import pytest
 import yaml
 from nats.js.api import ConsumerConfig, StreamConfig
 
-from carecoord.services.embedded import nats_binary
+from carecoord.services.embedded import free_port, nats_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "deploy" / "nats.conf"
@@ -47,12 +47,6 @@ def test_the_subscriber_user_is_limited_in_the_conf() -> None:
     assert "care.>" not in subscriber.replace("care.checkins.>", "").replace("care.alerts.>", "")
     assert '"_INBOX.>"' not in subscriber
     assert "$JS.API.CONSUMER.CREATE.CARE.>" not in subscriber
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
