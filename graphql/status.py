@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from carecoord.graphql.context import RequestContext
-from carecoord.services import positions
+from carecoord.services import parked, positions
 from carecoord.services.bootstrap import Platform
 
 
@@ -17,24 +17,56 @@ class FollowerStatus:
     name: str
     position: int
     lag: int = strawberry.field(description="Events recorded but not yet reached.")
+    parked: int = strawberry.field(description="Events it set aside (could not handle).")
 
 
 @strawberry.type
 class PlatformStatus:
     store_position: int
     followers: list[FollowerStatus]
+    stuck_loops: list[str] = strawberry.field(
+        description="This process's loops that have been failing for too long."
+    )
+
+    @property
+    def status(self) -> str:
+        parked = any(f.parked for f in self.followers)
+        return "degraded" if parked or self.stuck_loops else "ok"
 
 
 async def platform_status(platform: Platform) -> PlatformStatus:
     head = await asyncio.to_thread(platform.store.last_position)
     reached = await positions.all_positions(platform.pool)
+    set_aside = await parked.counts(platform.pool)
     return PlatformStatus(
         store_position=head,
         followers=[
-            FollowerStatus(name=name, position=pos, lag=head - pos)
+            FollowerStatus(
+                name=name, position=pos, lag=max(head - pos, 0), parked=set_aside.get(name, 0)
+            )
             for name, pos in sorted(reached.items())
         ],
+        stuck_loops=platform.liveness.stuck(),
     )
+
+
+async def health(platform: Platform) -> dict[str, object]:
+    """The body of ``/health``: positions and lag, set-aside events, each loop's state.
+
+    ``degraded`` when an event was set aside or a loop of this process has been failing
+    for ``loop_stuck_seconds`` (listed in ``stuckLoops``).
+    """
+    status = await platform_status(platform)
+    return {
+        "status": status.status,
+        "storePosition": status.store_position,
+        "followers": {
+            f.name: {"position": f.position, "lag": f.lag, "parked": f.parked}
+            for f in status.followers
+        },
+        "stuckLoops": status.stuck_loops,
+        "loops": platform.liveness.report(),
+    }
 
 
 @strawberry.type

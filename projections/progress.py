@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 
 import psycopg
 from psycopg import sql
 
 from carecoord.projections.projector import CHANGED, PROJECTED_CHANNEL
 from carecoord.services import positions
+from carecoord.services.liveness import Liveness, keep_running
 
-log = logging.getLogger("carecoord.progress")
-
-RECONNECT_SECONDS = 1.0
+LOOP = "progress-listener"
 
 
 class Progress:
-    def __init__(self, database_url: str, names: list[str]) -> None:
+    def __init__(self, database_url: str, names: list[str], liveness: Liveness) -> None:
         self._database_url = database_url
+        self._liveness = liveness
         self._positions = dict.fromkeys(names, 0)
         self._versions = dict.fromkeys(names, 0)
         self._changed = {name: asyncio.Event() for name in names}
@@ -33,7 +32,7 @@ class Progress:
         async with await psycopg.AsyncConnection.connect(self._database_url) as conn:
             for name in self._positions:
                 self.advance(name, await positions.read(conn, name))
-        self._listener = asyncio.create_task(self._listen())
+        self._listener = asyncio.create_task(keep_running(LOOP, self._listen, self._liveness))
 
     async def stop(self) -> None:
         if self._listener is not None:
@@ -76,19 +75,21 @@ class Progress:
         return self._positions[name] >= position
 
     async def _listen(self) -> None:
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(
-                    self._database_url, autocommit=True
-                ) as conn:
-                    await conn.execute(
-                        sql.SQL("LISTEN {}").format(sql.Identifier(PROJECTED_CHANNEL))
-                    )
-                    for name in self._versions:
-                        self._versions[name] += 1
-                    async for note in conn.notifies():
-                        name, _, position = note.payload.rpartition(":")
-                        self.advance(name, int(position))
-            except psycopg.Error as failure:
-                log.warning("progress listener reconnecting", extra={"error": repr(failure)})
-                await asyncio.sleep(RECONNECT_SECONDS)
+        async with await psycopg.AsyncConnection.connect(
+            self._database_url, autocommit=True
+        ) as conn:
+            await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(PROJECTED_CHANNEL)))
+            # Announcements may have been missed while not listening: cached answers go,
+            # and positions are read again.
+            for name in self._versions:
+                self._versions[name] += 1
+            cur = await conn.execute(
+                "SELECT name, position FROM follower_positions WHERE name = ANY(%s)",
+                (list(self._positions),),
+            )
+            for name, position in await cur.fetchall():
+                self.advance(name, int(position))
+            self._liveness.progressed(LOOP)
+            async for note in conn.notifies():
+                name, _, position = note.payload.rpartition(":")
+                self.advance(name, int(position))

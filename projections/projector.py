@@ -16,7 +16,8 @@ from typing import Protocol
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.services import positions
+from carecoord.services import parked, positions
+from carecoord.services.liveness import error_code
 from carecoord.services.store import Positioned
 
 log = logging.getLogger("carecoord.projector")
@@ -100,8 +101,20 @@ class Projector:
         row = await cur.fetchone()
         return bool(row and row[0])
 
-    async def handle(self, batch: Sequence[Positioned]) -> dict[str, int]:
-        """Apply what is new in ``batch`` to each model; return the positions it moved."""
+    async def positions(self) -> dict[str, int]:
+        """Where each model is now (0 for one that has not started)."""
+        async with self.pool.connection() as conn:
+            found = await positions.read_many(conn, self.names)
+        return {name: found.get(name, 0) for name in self.names}
+
+    async def handle(
+        self, batch: Sequence[Positioned], *, set_aside: tuple[type[Exception], ...] = ()
+    ) -> dict[str, int]:
+        """Apply what is new in ``batch`` to each model; return the positions it moved.
+
+        ``set_aside``: failures of one model on this batch that park the batch's first
+        event for that model (the feed passes single events) instead of failing.
+        """
         async with self.pool.connection() as conn, conn.transaction():
             # Lock the positions first: a rebuild switching a generation holds its row, and
             # the generation is read only once that switch has committed.
@@ -112,7 +125,11 @@ class Projector:
             for model in self.models:
                 fresh = [item for item in batch if item.position > current.get(model.NAME, 0)]
                 if fresh:
-                    await model.apply(conn, generations.get(model.NAME, 1), fresh)
+                    generation = generations.get(model.NAME, 1)
+                    if set_aside:
+                        await _apply_or_park(conn, model, generation, fresh, set_aside)
+                    else:
+                        await model.apply(conn, generation, fresh)
                     moved[model.NAME] = fresh[-1].position
                     if _changes(model, fresh):
                         changed[model.NAME + CHANGED] = fresh[-1].position
@@ -127,6 +144,20 @@ class Projector:
             for name, at in {**changed, **moved}.items():
                 self.on_projected(name, at)
         return moved
+
+
+async def _apply_or_park(
+    conn: AsyncConnection,
+    model: ReadModel,
+    generation: int,
+    fresh: Sequence[Positioned],
+    set_aside: tuple[type[Exception], ...],
+) -> None:
+    try:
+        async with conn.transaction():  # a savepoint: the other models keep their work
+            await model.apply(conn, generation, fresh)
+    except set_aside as failure:
+        await parked.park(conn, model.NAME, fresh[0], error_code(failure))
 
 
 def _changes(model: ReadModel, fresh: Sequence[Positioned]) -> bool:

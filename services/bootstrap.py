@@ -10,22 +10,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from faststream.nats import NatsBroker
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.projections.consumer import follow
+from carecoord.projections.feed import follow
 from carecoord.projections.models import READ_MODELS, names
 from carecoord.projections.progress import Progress
 from carecoord.projections.projector import Projector
-from carecoord.services import embedded, positions
+from carecoord.services import embedded, parked, positions
 from carecoord.services.access_log import AccessLog
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.broker import ensure_stream
 from carecoord.services.commands import CommandBus
+from carecoord.services.doorbell import Doorbell
 from carecoord.services.identity import KeySource, TokenVerifier, signing_key
+from carecoord.services.liveness import Liveness, keep_running
 from carecoord.services.medication import missed_sweep
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
 from carecoord.services.program import load_program
@@ -35,6 +38,8 @@ from carecoord.services.settings import Settings
 from carecoord.services.store import EventStore, store_env
 
 log = logging.getLogger("carecoord")
+
+EXIT_BROKER_GONE = 75  # EX_TEMPFAIL: the supervisor should start the process again
 
 
 @dataclass
@@ -68,6 +73,10 @@ class Platform:
     progress: Progress
     verifier: TokenVerifier
     access_log: AccessLog
+    liveness: Liveness
+    """How each long-running loop of this process is doing (``/health``)."""
+    fatal: asyncio.Future[int]
+    """Set to an exit status when the process cannot go on (its broker connection gave up)."""
     relay: Relay | None = None
     memberships: Memberships = field(default_factory=Memberships)
     """Care-team memberships the write gate confirmed since the view last changed."""
@@ -103,9 +112,27 @@ async def running(
         servers.database_url, min_size=2, max_size=settings.db_pool_size, open=False
     )
     await pool.open(wait=True)
-    await positions.ensure_table(pool)
-    progress = Progress(servers.database_url, names())
-    broker = NatsBroker(servers.nats_url, logger=None)
+    await positions.ensure_table(pool, parked.DDL)
+    liveness = Liveness(stuck_after=settings.loop_stuck_seconds)
+    progress = Progress(servers.database_url, names(), liveness)
+    fatal: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    stopping = False
+
+    async def broker_closed() -> None:
+        if not stopping and not fatal.done():
+            log.critical(
+                "the broker connection gave up reconnecting; exiting for a restart",
+                extra={"code": "BROKER_GONE", "exit_status": EXIT_BROKER_GONE},
+            )
+            fatal.set_result(EXIT_BROKER_GONE)
+
+    broker = NatsBroker(
+        servers.nats_url,
+        logger=None,
+        max_reconnect_attempts=settings.nats_reconnect_attempts,
+        reconnect_time_wait=settings.nats_reconnect_wait_seconds,  # type: ignore[arg-type]
+        closed_cb=broker_closed,
+    )
     await broker.connect()
     await ensure_stream(broker, settings)
     projector = Projector(pool, READ_MODELS, on_projected=progress.advance)
@@ -114,12 +141,9 @@ async def running(
     await projector.setup(only_missing=not project)
     await broker.start()
     await progress.start()
-    the_relay = Relay(store, broker, pool, settings, servers.database_url) if relay else None
-    bus = CommandBus(
-        store,
-        batch_max=settings.command_batch_max,
-        on_commit=the_relay.notify_commit if the_relay else None,
-    )
+    doorbell = Doorbell(servers.database_url, store.channel)
+    the_relay = Relay(store, broker, pool, settings, doorbell, liveness) if relay else None
+    bus = CommandBus(store, batch_max=settings.command_batch_max, on_commit=doorbell.ring)
     platform = Platform(
         settings,
         servers.database_url,
@@ -130,27 +154,36 @@ async def running(
         progress,
         token_verifier(settings),
         AccessLog(pool),
+        liveness,
+        fatal,
         the_relay,
         alert_rules=program.alerts.table,
         medication=program.medication.rules(settings),
     )
-    platform.tasks.append(asyncio.create_task(platform.access_log.run(), name="access-log"))
+
+    def start(name: str, work: Coroutine[Any, Any, None]) -> None:
+        platform.tasks.append(asyncio.create_task(work, name=name))
+
+    start("access-log", platform.access_log.run())
+    if the_relay is not None or project:
+        start("store-listener", doorbell.run(liveness))
     if the_relay is not None:
-        platform.tasks.append(asyncio.create_task(the_relay.run(), name="relay"))
+        start("relay", the_relay.run())
     if project:
-        platform.tasks.append(
-            asyncio.create_task(follow(broker, projector, settings), name=projector.name)
-        )
+        start(projector.name, follow(store, projector, doorbell, liveness, settings))
         # medication: the missed-dose sweep reads a read model this process keeps
-        platform.tasks.append(
-            asyncio.create_task(
-                missed_sweep.run(bus, pool, platform.medication, settings),
-                name="missed-dose-sweep",
-            )
+        start(
+            "missed-dose-sweep",
+            keep_running(
+                "missed-dose-sweep",
+                lambda: missed_sweep.run(bus, pool, platform.medication, settings),
+                liveness,
+            ),
         )
     try:
         yield platform
     finally:
+        stopping = True
         for task in platform.tasks:
             task.cancel()
         for task in platform.tasks:

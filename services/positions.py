@@ -26,10 +26,12 @@ _WRITE = (
 )
 
 
-async def ensure_table(pool: AsyncConnectionPool) -> None:
+async def ensure_table(pool: AsyncConnectionPool, *others: str) -> None:
+    """Create the positions table (and ``others`` of the followers' own) if missing."""
     async with pool.connection() as conn, conn.transaction():
         await conn.execute(SCHEMA_LOCK)
-        await conn.execute(DDL)
+        for statement in (DDL, *others):
+            await conn.execute(statement)
 
 
 async def read(conn: AsyncConnection, name: str, *, lock: bool = False) -> int:

@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     read_your_writes_timeout: float = Field(default=2.0, gt=0)
     db_pool_size: int = Field(default=8, ge=1)
 
+    # Outages (services/liveness.py): the NATS client's own reconnect budget (-1: forever;
+    # when a finite budget is spent the process exits with status 75 for its supervisor to
+    # restart it) and how long a failing loop may go before /health says "degraded".
+    nats_reconnect_attempts: int = Field(default=-1, ge=-1)
+    nats_reconnect_wait_seconds: float = Field(default=2.0, gt=0)
+    loop_stuck_seconds: float = Field(default=30.0, gt=0)
+
     # Medication: the missed-dose sweep (services/medication/missed_sweep.py).
     missed_dose_interval_seconds: float = Field(
         default=3600.0, gt=0, description="How often passed dosing days are checked."

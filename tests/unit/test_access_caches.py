@@ -9,6 +9,7 @@ from uuid import uuid4
 from carecoord.events import Actor, Kind, Role
 from carecoord.events.access import Basis
 from carecoord.projections.progress import Progress
+from carecoord.services.liveness import Liveness
 from carecoord.services.policy import Grant, Standing, decide
 from carecoord.services.remembered import Grants, Memberships
 
@@ -42,7 +43,7 @@ def test_a_membership_ended_in_advance_stops_counting_at_its_end() -> None:
 
 
 def test_the_care_team_version_moves_on_announced_changes_only() -> None:
-    progress = Progress("postgresql://unused", ["care_team", "timeline"])
+    progress = Progress("postgresql://unused", ["care_team", "timeline"], Liveness())
     start = progress.version("care_team")
 
     progress.advance("care_team", 10)

@@ -1,0 +1,68 @@
+"""The live feed of the read models: the store's own log, read in order after each model's
+recorded position.
+
+Why the store and not the broker: the store numbers events under a table lock held until
+commit, so reading ``position > p`` in order can never skip one, whatever crashes, and
+nothing needs acknowledging. A JetStream consumer acknowledged with AckPolicy.ALL lost
+the message in flight when the projector was killed (the restart acknowledged it with a
+later one), and a relay that could not publish an event stopped every view behind it.
+The views that access decisions rest on now depend on the database alone; the broker
+stays the contract for other services (the relay, ``carecoord tail``, disclosures).
+
+A batch is applied in one transaction with the models' positions (``Projector.handle``).
+A batch that fails on the data of one of its events is applied again event by event, and
+the event that still fails is set aside for the model it broke (``services/parked.py``);
+any other failure (a lost connection, a restart) is retried from the recorded positions.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+from carecoord.projections.projector import Projector
+from carecoord.services.doorbell import Doorbell, next_page
+from carecoord.services.liveness import Liveness, keep_running
+from carecoord.services.settings import Settings
+from carecoord.services.store import EventStore, Positioned
+
+# Failures that come from an event's data rather than from the moment: applying the same
+# event again fails the same way, so it is set aside instead of retried forever.
+POISON: tuple[type[Exception], ...] = (
+    psycopg.DataError,
+    psycopg.IntegrityError,
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    LookupError,
+    ArithmeticError,
+)
+
+
+async def follow(
+    store: EventStore,
+    projector: Projector,
+    doorbell: Doorbell,
+    liveness: Liveness,
+    settings: Settings,
+) -> None:
+    """Keep every read model up with the store, until cancelled."""
+    wake = doorbell.bell()
+
+    async def feed() -> None:
+        after = min((await projector.positions()).values(), default=0)
+        while True:
+            page = await next_page(store, wake, after, settings.projection_batch_size)
+            await apply_or_set_aside(projector, page)
+            after = page[-1].position
+            liveness.progressed(projector.name)
+
+    await keep_running(projector.name, feed, liveness)
+
+
+async def apply_or_set_aside(projector: Projector, page: list[Positioned]) -> None:
+    try:
+        await projector.handle(page)
+    except POISON:
+        for item in page:
+            await projector.handle([item], set_aside=POISON)
