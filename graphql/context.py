@@ -34,10 +34,19 @@ from carecoord.services.access import (
     require_actor,
 )
 from carecoord.services.bootstrap import Platform
-from carecoord.services.errors import Forbidden, InvalidInput, RuleViolation
-from carecoord.services.grants import ACCESS_MODELS, grant_for, on_care_team, programs_of
+from carecoord.services.careteam.team import CareTeam
+from carecoord.services.errors import Forbidden, InvalidInput, RuleViolation, Unavailable
+from carecoord.services.grants import (
+    ACCESS_MODELS,
+    ACCESS_RECORDS,
+    OWN_VIEW_RECORDS,
+    grant_for,
+    last_access_change,
+    on_care_team,
+    programs_of,
+)
 from carecoord.services.identity import ROLE_HEADER, bearer
-from carecoord.services.policy import POLICY_VERSION, Grant
+from carecoord.services.policy import POLICY_VERSION, PROGRAM_WIDE, Grant
 from carecoord.services.stamp import Stamp
 
 CORRELATION_HEADER = "x-correlation-id"
@@ -118,6 +127,9 @@ class RequestContext:
         except Forbidden as refusal:
             await self._log(reader, client_id, operation, refusal=refusal)
             raise
+        if reader.role not in PROGRAM_WIDE:
+            records = ACCESS_RECORDS + (OWN_VIEW_RECORDS if reader.role is Role.CLIENT else ())
+            await self._settled(frozenset({client_id}), records, ACCESS_MODELS)
         progress, kept = self.platform.progress, self.platform.grants
         versions = tuple(progress.version(name) for name in ACCESS_MODELS)
         grant = kept.get(reader, client_id, versions)
@@ -210,7 +222,9 @@ class RequestContext:
     async def _on_care_team(self, actor: Actor, clients: frozenset[UUID]) -> frozenset[UUID]:
         """Membership from the care-team read model (or what it confirmed since its last
         change); before refusing, it is brought up to the store's head, so a membership
-        recorded just before this request counts."""
+        recorded just before this request counts. A removal recorded before it counts too,
+        whatever the projector's lag (``_settled``)."""
+        await self._settled(clients, (CareTeam.context,), (careteam.NAME,))
         version = self.platform.progress.version(careteam.NAME)
         if self.platform.memberships.confirmed(actor, clients, version):
             return clients
@@ -221,6 +235,24 @@ class RequestContext:
         return await self._memberships(
             actor, clients, self.platform.progress.version(careteam.NAME)
         )
+
+    async def _settled(
+        self, clients: frozenset[UUID], records: tuple[str, ...], models: tuple[str, ...]
+    ) -> None:
+        """Let ``models`` have every access change of ``clients`` recorded so far; refuse
+        (UNAVAILABLE, nothing decided) rather than decide on views that lack one."""
+        platform = self.platform
+        table = platform.store.recorder.events_table_name  # type: ignore[attr-defined]
+        async with platform.pool.connection() as conn:
+            last = await last_access_change(conn, table, clients, records)
+        timeout = platform.settings.read_your_writes_timeout
+        reached = await asyncio.gather(*(platform.progress.reach(m, last, timeout) for m in models))
+        if not all(reached):
+            raise Unavailable(
+                "clientId",
+                "access-rules-catching-up",
+                "the access rules are catching up with a recent change; retry in a moment",
+            )
 
     async def _at_head(self, name: str) -> None:
         """Let read model ``name`` catch up with the store's head, before refusing on it."""

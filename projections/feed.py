@@ -20,6 +20,7 @@ from __future__ import annotations
 import psycopg
 
 from carecoord.projections.projector import Projector
+from carecoord.services.crash_points import crash_point
 from carecoord.services.doorbell import Doorbell, next_page
 from carecoord.services.liveness import Liveness, keep_running
 from carecoord.services.settings import Settings
@@ -53,7 +54,9 @@ async def follow(
         after = min((await projector.positions()).values(), default=0)
         while True:
             page = await next_page(store, wake, after, settings.projection_batch_size)
+            crash_point("projector-read")
             await apply_or_set_aside(projector, page)
+            crash_point("projector-applied")
             after = page[-1].position
             liveness.progressed(projector.name)
 

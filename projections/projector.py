@@ -17,6 +17,7 @@ from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.services import parked, positions
+from carecoord.services.crash_points import crash_point
 from carecoord.services.liveness import error_code
 from carecoord.services.store import Positioned
 
@@ -130,6 +131,7 @@ class Projector:
                         await _apply_or_park(conn, model, generation, fresh, set_aside)
                     else:
                         await model.apply(conn, generation, fresh)
+                    crash_point("projector-mid-batch")
                     moved[model.NAME] = fresh[-1].position
                     if _changes(model, fresh):
                         changed[model.NAME + CHANGED] = fresh[-1].position

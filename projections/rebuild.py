@@ -19,7 +19,9 @@ from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.projections.projector import (
+    CHANGED,
     GENERATIONS_DDL,
+    PROJECTED_CHANNEL,
     ReadModel,
     current_generation,
     point_view,
@@ -73,6 +75,10 @@ async def rebuild(
         )
         await point_view(conn, model, new)
         await positions.write(conn, model.NAME, reached)
+        # What readers remembered from the old tables (memberships, grants) goes.
+        await conn.execute(
+            "SELECT pg_notify(%s, %s)", (PROJECTED_CHANNEL, f"{model.NAME}{CHANGED}:{reached}")
+        )
     async with pool.connection() as conn:
         await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(model.table(old)))
     done = Rebuilt(model.NAME, new, applied, reached, time.perf_counter() - started)

@@ -41,3 +41,9 @@ class Forbidden(DomainError):
 
 class Unauthenticated(DomainError):
     code = "UNAUTHENTICATED"
+
+
+class Unavailable(DomainError):
+    """The answer cannot be given safely yet (the access rules are catching up); retry."""
+
+    code = "UNAVAILABLE"

@@ -8,6 +8,7 @@ projections record them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -17,6 +18,10 @@ from psycopg.rows import dict_row
 
 from carecoord.events import Actor, Kind, Role
 from carecoord.projections import break_glass, careteam, consents, restrictions, timeline
+from carecoord.services.aggregate import aggregate_id
+from carecoord.services.careteam.team import CareTeam
+from carecoord.services.consent.record import ConsentRecord
+from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.policy import (
     PROGRAM_WIDE,
     ActiveConsent,
@@ -30,6 +35,33 @@ from carecoord.services.policy import (
 
 # The read models a grant is decided from: a reader waits for them like for the timeline.
 ACCESS_MODELS = (careteam.NAME, consents.NAME, break_glass.NAME, restrictions.NAME)
+
+# The records whose events change who may see or record what about a client: its care
+# team; consents and emergency access; and, for the client's own view, the medication
+# record (a blind taper restricts it).
+ACCESS_RECORDS = (CareTeam.context, ConsentRecord.context)
+OWN_VIEW_RECORDS = (MedicationRecord.context,)
+
+_LAST_CHANGE = """SELECT coalesce(max(last.position), 0) FROM unnest(%s::uuid[]) AS record(id),
+LATERAL (SELECT notification_id AS position FROM {} WHERE originator_id = record.id
+         ORDER BY originator_version DESC LIMIT 1) AS last"""
+
+
+async def last_access_change(
+    conn: AsyncConnection, events_table: str, client_ids: Iterable[UUID], contexts: Iterable[str]
+) -> int:
+    """The store position of the newest event that changed these clients' access records.
+
+    Read from the store itself (one primary-key probe per record), so an access decision
+    can wait for the views to have it: a removal recorded before a request counts for that
+    request, however far the projector lags.
+    """
+    records = [aggregate_id(context, c) for c in client_ids for context in contexts]
+    query = sql.SQL(_LAST_CHANGE).format(sql.Identifier(events_table))
+    cur = await conn.execute(query, (records,))
+    row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
 
 _STANDING = sql.SQL(
     """SELECT

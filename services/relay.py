@@ -21,6 +21,7 @@ from psycopg_pool import AsyncConnectionPool
 from carecoord.events import catalog
 from carecoord.events.envelope import type_name
 from carecoord.services import parked, positions
+from carecoord.services.crash_points import crash_point
 from carecoord.services.doorbell import Doorbell, next_page
 from carecoord.services.liveness import Liveness, error_code, keep_running
 from carecoord.services.settings import Settings
@@ -68,6 +69,7 @@ class Relay:
         while True:
             page = await next_page(self._store, self._wake, self.position, self._page_size)
             await self.publish(page)
+            crash_point("relay-published")
             self.position = page[-1].position
             async with self._pool.connection() as conn:
                 await positions.write(conn, NAME, self.position)
