@@ -34,6 +34,7 @@ from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
 from carecoord.services.program import load_program
 from carecoord.services.relay import Relay
 from carecoord.services.remembered import Grants, Memberships
+from carecoord.services.runtime import Session, attach_or_start
 from carecoord.services.settings import Settings
 from carecoord.services.store import EventStore, store_env
 
@@ -47,19 +48,29 @@ class Servers:
     database_url: str
     nats_url: str
     nats: embedded.NatsServer | None = None
+    runtime: Session | None = None
+    """The data directory's embedded runtime, when this process started or attached to it."""
 
     def stop(self) -> None:
-        if self.nats is not None:
+        if self.runtime is not None:
+            self.runtime.close()
+        elif self.nats is not None:
             self.nats.stop()
 
 
-def resolve_servers(settings: Settings) -> Servers:
-    """The configured servers, or embedded ones started under the data directory."""
-    database_url = settings.database_url or embedded.start_postgres(settings.data_dir)
-    if settings.nats_url:
-        return Servers(database_url, settings.nats_url)
-    nats = embedded.start_nats(settings.data_dir)
-    return Servers(database_url, nats.url, nats)
+def resolve_servers(settings: Settings, command: str = "up") -> Servers:
+    """The configured servers; else the embedded ones already running for the data
+    directory (services/runtime.py); else embedded ones started here, which stop with
+    this process."""
+    if settings.database_url and settings.nats_url:
+        return Servers(settings.database_url, settings.nats_url)
+    session = attach_or_start(
+        settings.data_dir,
+        command,
+        database_url=settings.database_url,
+        nats_url=settings.nats_url,
+    )
+    return Servers(session.database_url, session.nats_url, runtime=session)
 
 
 @dataclass

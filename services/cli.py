@@ -1,5 +1,5 @@
-"""The ``carecoord`` command: run the platform (whole or by part), tail events, issue tokens,
-export the GraphQL schema."""
+"""The carecoord command: run the platform (whole or by part), tail events, issue tokens,
+rebuild a read model, export the GraphQL schema."""
 
 from __future__ import annotations
 
@@ -7,12 +7,16 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
+import nats.errors
 import uvicorn
 from faststream.nats import NatsBroker
 from nats.js.api import DeliverPolicy
@@ -25,34 +29,68 @@ from carecoord.services.bootstrap import Servers, resolve_servers, running
 from carecoord.services.disclosure import Forwarder
 from carecoord.services.identity import issue_token
 from carecoord.services.relay import POSITION_HEADER
+from carecoord.services.runtime import RuntimeBroken
 from carecoord.services.settings import Settings
+
+DESCRIPTION = """\
+carecoord: event-sourced care coordination (GraphQL API, relay to NATS, projector).
+
+Without DATABASE_URL / NATS_URL, the first command that needs servers starts an
+embedded PostgreSQL and nats-server under the data directory (.carecoord/, or
+CARECOORD_DATA_DIR) and writes where they are to .carecoord/runtime.json; every other
+command attaches to them while it runs. SIGINT (Ctrl-C) and SIGTERM stop a command and
+whatever it started.
+"""
+
+EPILOG = """\
+examples:
+  carecoord up --demo                              the platform, with demo clients and tokens
+  carecoord up --port 8080                         another port (or CARECOORD_PORT)
+  carecoord token --user dr-lee --role prescriber  a development token
+  carecoord tail --new                             events as the relay publishes them
+"""
+
+GRACEFUL_SHUTDOWN_SECONDS = 2
+"""How long the API lets open requests and subscriptions finish when it is stopped."""
 
 
 def arguments() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="carecoord", description=__doc__)
-    parser.add_argument("--log-level", default="INFO")
-    commands = parser.add_subparsers(dest="command")
-    up = commands.add_parser("up", help="API, relay and projector in one process (default)")
-    up.add_argument("--demo", action="store_true", help="load example clients")
-    api = commands.add_parser("api", help="the GraphQL API only")
+    parser = argparse.ArgumentParser(
+        prog="carecoord",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO (default), WARNING")
+    commands = parser.add_subparsers(dest="command", metavar="command")
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=text, description=text)
+
+    up = command("up", "the API, the relay and the projector in one process (the default)")
+    up.add_argument("--demo", action="store_true", help="load example clients, print tokens")
+    api = command("api", "the GraphQL API only")
+    for serving in (up, api):
+        serving.add_argument("--host", default=None, help="interface (default: CARECOORD_HOST)")
+        serving.add_argument("--port", type=int, default=None, help="(default: CARECOORD_PORT)")
     api.add_argument(
         "--workers", type=int, default=1, help="API processes sharing the port (default 1)"
     )
-    commands.add_parser("relay", help="the outbox relay only")
-    commands.add_parser("project", help="the projector only")
-    tail = commands.add_parser("tail", help="print events from the broker as they arrive")
+    command("relay", "the outbox relay only (store to NATS)")
+    command("project", "the projector only (NATS to the read models)")
+    tail = command("tail", "print events from the broker as they arrive, one JSON line each")
     tail.add_argument("--subject", default=None, help="subject filter (default: all care events)")
     tail.add_argument("--new", action="store_true", help="only events published from now on")
-    disclose = commands.add_parser(
-        "disclose", help="forward consented events to an outside recipient (docs/access.md)"
+    disclose = command(
+        "disclose", "forward consented events to an outside recipient (docs/access.md)"
     )
     disclose.add_argument("--recipient", required=True, help="the consent's organization id")
     disclose.add_argument("--name", default="", help="the recipient's name, for the record")
     disclose.add_argument("--from-start", action="store_true", help="also events before now")
-    rebuild_cmd = commands.add_parser("rebuild", help="rebuild a read model from the store")
+    rebuild_cmd = command("rebuild", "rebuild a read model from the store while the platform runs")
     rebuild_cmd.add_argument("model", choices=[m.NAME for m in READ_MODELS])
-    token = commands.add_parser("token", help="issue a development token")
-    token.add_argument("--user", required=True)
+    token = command("token", "issue a development token (signed with the data directory's key)")
+    token.add_argument("--user", required=True, help="the subject: a user id, or a client id")
     token.add_argument(
         "--role",
         required=True,
@@ -62,7 +100,7 @@ def arguments() -> argparse.ArgumentParser:
     )
     token.add_argument("--hours", type=float, default=12.0, help="lifetime (default 12)")
     token.add_argument("--program", default=None, help="a program admin's one program")
-    schema = commands.add_parser("schema", help="write the GraphQL SDL (graphql/schema.graphql)")
+    schema = command("schema", "write the GraphQL SDL (graphql/schema.graphql)")
     schema.add_argument("--output", type=Path, default=None, help="another file, or - for stdout")
     schema.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
     return parser
@@ -80,24 +118,69 @@ def main(argv: Sequence[str] | None = None) -> None:
         lifetime = timedelta(hours=args.hours)
         print(issue_token(settings, args.user, *roles, lifetime=lifetime, program=args.program))
         return
-    servers = resolve_servers(settings)
+    chosen = {k: getattr(args, k, None) for k in ("host", "port")}
+    settings = settings.model_copy(update={k: v for k, v in chosen.items() if v is not None})
+    signal.signal(signal.SIGTERM, _interrupt)  # until the command runs: as Ctrl-C does
+    try:
+        servers = resolve_servers(settings, command)
+    except KeyboardInterrupt:
+        return
+    except RuntimeBroken as error:
+        sys.exit(str(error))
+    if servers.runtime is not None:  # attached: leave when the servers' owner stops them
+        servers.runtime.watch(lambda: os.kill(os.getpid(), signal.SIGTERM))
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            if command == "tail":
-                asyncio.run(tail_events(settings, servers, args.subject, new_only=args.new))
-            elif command == "disclose":
-                asyncio.run(forward_disclosures(settings, servers, args))
-            elif command == "rebuild":
-                asyncio.run(rebuild_model(settings, servers, args.model))
-            elif command == "api" and args.workers > 1 and not workers.is_sibling():
-                argv_now = sys.argv[1:] if argv is None else list(argv)
-                with workers.siblings(args.workers - 1, argv_now, servers):
-                    asyncio.run(serve(settings, servers, command, demo_wanted=False))
-            else:
-                demo_wanted = command == "up" and args.demo
-                asyncio.run(serve(settings, servers, command, demo_wanted=demo_wanted))
+            run(command, args, settings, servers, argv)
+    except Exception:
+        if servers.runtime is not None and servers.runtime.lost:
+            sys.exit(f"carecoord {command}: stopped, the embedded servers it used have stopped")
+        raise
     finally:
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):  # stopping already; let it finish
+            signal.signal(stop_signal, signal.SIG_IGN)
         servers.stop()
+
+
+def run(
+    command: str,
+    args: argparse.Namespace,
+    settings: Settings,
+    servers: Servers,
+    argv: Sequence[str] | None,
+) -> None:
+    if command == "tail":
+        until_stopped(tail_events(settings, servers, args.subject, new_only=args.new))
+    elif command == "disclose":
+        until_stopped(forward_disclosures(settings, servers, args))
+    elif command == "rebuild":
+        until_stopped(rebuild_model(settings, servers, args.model))
+    elif command == "api" and args.workers > 1 and not workers.is_sibling():
+        argv_now = sys.argv[1:] if argv is None else list(argv)
+        with workers.siblings(args.workers - 1, argv_now, servers):
+            until_stopped(serve(settings, servers, command, demo_wanted=False))
+    else:
+        demo_wanted = command == "up" and getattr(args, "demo", False)
+        until_stopped(serve(settings, servers, command, demo_wanted=demo_wanted))
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def until_stopped(command: Coroutine[Any, Any, None]) -> None:
+    """Run a command until it ends or SIGINT/SIGTERM arrives; either signal cancels it, so
+    its own teardown runs (a second signal cuts that short)."""
+
+    async def guarded() -> None:
+        task = asyncio.ensure_future(command)
+        loop = asyncio.get_running_loop()
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(stop_signal, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(guarded())
 
 
 def export_schema(output: Path | None, *, check: bool) -> int:
@@ -116,6 +199,16 @@ def export_schema(output: Path | None, *, check: bool) -> int:
     return 0
 
 
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling. It re-raises a caught SIGTERM once it has
+    stopped, which ends the process before the platform and the embedded servers stop;
+    here the command's handlers stop it and the rest stops after it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 async def serve(settings: Settings, servers: Servers, part: str, *, demo_wanted: bool) -> None:
     from carecoord.graphql.app import create_app  # noqa: PLC0415  (API-only dependency)
 
@@ -127,11 +220,7 @@ async def serve(settings: Settings, servers: Servers, part: str, *, demo_wanted:
             await asyncio.to_thread(demo.load, platform.bus)
             print_demo_tokens(settings)
         if not api:
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, stop.set)
-            await stop.wait()
+            await asyncio.Event().wait()  # until stopped
             return
         config = uvicorn.Config(
             create_app(platform),
@@ -140,11 +229,27 @@ async def serve(settings: Settings, servers: Servers, part: str, *, demo_wanted:
             log_config=None,
             ws="websockets-sansio",
             lifespan="off",
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
-        sock = workers.listening_socket(settings.host, settings.port)
+        try:
+            sock = workers.listening_socket(settings.host, settings.port)
+        except OSError as error:
+            raise SystemExit(
+                f"carecoord: cannot listen on {settings.host}:{settings.port} "
+                f"({error.strerror}); choose another with --port"
+            ) from None
+        url = f"http://{settings.host}:{settings.port}"
         if not workers.is_sibling():
-            print(f"carecoord GraphQL: http://{settings.host}:{settings.port}/graphql", flush=True)
-        await uvicorn.Server(config).serve(sockets=[sock])  # returns on SIGINT/SIGTERM
+            if servers.runtime is not None:
+                servers.runtime.publish_api(url)
+            print(f"carecoord GraphQL: {url}/graphql  (health: {url}/health)", flush=True)
+        server = _Server(config)
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
+        try:
+            await asyncio.shield(serving)
+        finally:  # stopped: let uvicorn finish what it is answering, then stop the rest
+            server.should_exit = True
+            await serving
 
 
 async def forward_disclosures(
@@ -164,12 +269,18 @@ async def rebuild_model(settings: Settings, servers: Servers, name: str) -> None
         percent = 100 * at // max(of, 1)
         if percent != shown[0]:
             shown[0] = percent
-            print(f"\rrebuilding {name}: {percent:3d}% ({at}/{of})", end="", file=sys.stderr)
+            done = at >= of  # the line ends there, before the next log line
+            line = f"\rrebuilding {name}: {percent:3d}% ({at}/{of})"
+            print(line, end="\n" if done else "", file=sys.stderr, flush=True)
 
     async with running(settings, servers, relay=False, project=False) as platform:
-        done = await rebuild(platform.store, platform.pool, model, on_progress=show)
+        try:
+            done = await rebuild(platform.store, platform.pool, model, on_progress=show)
+        finally:
+            if 0 <= shown[0] < 100:  # stopped part way
+                print(file=sys.stderr, flush=True)
     print(
-        f"\n{name}: generation {done.generation}, {done.events} events in "
+        f"{name}: generation {done.generation}, {done.events} events in "
         f"{done.seconds:.1f} s ({done.rate:,.0f}/s)"
     )
 
@@ -200,8 +311,9 @@ async def tail_events(
             position = (msg.headers or {}).get(POSITION_HEADER)
             print(json.dumps({"subject": msg.subject, "position": position, **body}), flush=True)
     finally:
-        await sub.unsubscribe()
-        await broker.stop()
+        with contextlib.suppress(nats.errors.Error):  # the servers may have stopped first
+            await sub.unsubscribe()
+            await broker.stop()
 
 
 if __name__ == "__main__":
