@@ -114,7 +114,7 @@ class AccessMutation:
     ) -> Recorded:
         ctx = info.context
         return await recorded(
-            ctx,
+            info,
             assign_member(
                 await ctx.stamp("assign_care_team_member", input.client_id),
                 client_id=input.client_id,
@@ -130,7 +130,7 @@ class AccessMutation:
     ) -> Recorded:
         ctx = info.context
         return await recorded(
-            ctx,
+            info,
             end_membership(
                 await ctx.stamp("end_care_team_membership", input.client_id),
                 client_id=input.client_id,
@@ -148,7 +148,7 @@ class AccessMutation:
         if not input.recipients:
             raise InvalidInput("recipients", "a-recipient", "name at least one recipient")
         return await recorded(
-            ctx,
+            info,
             record_consent(
                 await ctx.stamp("record_consent", input.client_id),
                 client_id=input.client_id,
@@ -168,7 +168,7 @@ class AccessMutation:
     ) -> Recorded:
         ctx = info.context
         return await recorded(
-            ctx,
+            info,
             revoke_consent(
                 await ctx.stamp("revoke_consent", input.client_id),
                 client_id=input.client_id,
@@ -185,7 +185,7 @@ class AccessMutation:
     ) -> Recorded:
         ctx = info.context
         return await recorded(
-            ctx,
+            info,
             break_glass(
                 await ctx.stamp("break_glass", input.client_id),
                 client_id=input.client_id,
@@ -199,7 +199,7 @@ class AccessMutation:
     ) -> Recorded:
         ctx = info.context
         return await recorded(
-            ctx,
+            info,
             record_disclosure(
                 await ctx.stamp("record_disclosure", input.client_id),
                 client_id=input.client_id,

@@ -162,7 +162,7 @@ class AlertMutation:
     ) -> Recorded:
         ctx = info.context
         return await recorded(
-            ctx,
+            info,
             commands.acknowledge_alert(
                 await ctx.stamp("acknowledge_alert", input.client_id),
                 client_id=input.client_id,
@@ -178,7 +178,7 @@ class AlertMutation:
     ) -> Recorded:
         ctx = info.context
         return await recorded(
-            ctx,
+            info,
             commands.resolve_alert(
                 await ctx.stamp("resolve_alert", input.client_id),
                 client_id=input.client_id,

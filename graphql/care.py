@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from carecoord.graphql.context import RequestContext
+from carecoord.graphql.idempotency import executed
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.commands import Command
 
@@ -33,9 +34,13 @@ class Recorded:
     )
 
 
-async def recorded(ctx: RequestContext, command: Command[UUID]) -> Recorded:
-    """Run ``command``; answer with the id it recorded and the position to wait for."""
-    outcome = await ctx.platform.bus.execute(command)
+async def recorded(info: Info[RequestContext, None], command: Command[UUID]) -> Recorded:
+    """Run ``command``; answer with the id it recorded and the position to wait for.
+
+    With an ``Idempotency-Key`` header, a retry answers with the first outcome instead
+    (``graphql/idempotency.py``).
+    """
+    outcome = await executed(info, command)
     return Recorded(id=outcome.result, position=outcome.position)
 
 
@@ -49,7 +54,7 @@ class CareMutation:
         stamp = await ctx.stamp("enroll_client")
         ctx.manages(input.program)
         return await recorded(
-            ctx,
+            info,
             enroll_client(
                 stamp,
                 display_name=input.display_name,

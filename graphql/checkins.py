@@ -167,7 +167,7 @@ class CheckInMutation:
             note=input.note,
         )
         return await recorded(
-            ctx,
+            info,
             commands.record_check_in(
                 await ctx.stamp("record_check_in", input.client_id),
                 client_id=input.client_id,
@@ -183,7 +183,7 @@ class CheckInMutation:
     ) -> Recorded:
         ctx = info.context
         return await recorded(
-            ctx,
+            info,
             commands.score_instrument(
                 await ctx.stamp("score_instrument", input.client_id),
                 client_id=input.client_id,
@@ -201,7 +201,7 @@ class CheckInMutation:
         ctx = info.context
         results = findings_of(input.results)
         return await recorded(
-            ctx,
+            info,
             commands.record_drug_screen(
                 await ctx.stamp("record_drug_screen", input.client_id),
                 client_id=input.client_id,
@@ -226,7 +226,7 @@ class CheckInMutation:
             spo2_percent=input.spo2_percent,
         )
         return await recorded(
-            ctx,
+            info,
             commands.record_vital_signs(
                 await ctx.stamp("record_vital_signs", input.client_id),
                 client_id=input.client_id,

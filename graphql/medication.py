@@ -25,6 +25,7 @@ from carecoord.events.medication import (
 )
 from carecoord.graphql.care import Recorded, recorded
 from carecoord.graphql.context import RequestContext
+from carecoord.graphql.idempotency import executed
 from carecoord.graphql.medication_inputs import (
     AcknowledgementInput,
     AdministerDoseInput,
@@ -133,8 +134,9 @@ def acknowledged(given: list[AcknowledgementInput]) -> Mapping[str, str]:
     return {ack.rule: ack.reason for ack in given}
 
 
-async def written(ctx: RequestContext, command: Command[Written]) -> OrderRecorded:
-    outcome = await ctx.platform.bus.execute(command)
+async def written(info: Info[RequestContext, None], command: Command[Written]) -> OrderRecorded:
+    """As ``recorded``, with the interaction findings recorded alongside (replayed alike)."""
+    outcome = await executed(info, command)
     return OrderRecorded(
         id=outcome.result.id,
         position=outcome.position,
@@ -177,7 +179,7 @@ class MedicationMutation:
             acknowledgements=acknowledged(input.acknowledgements),
         )
         return await written(
-            ctx,
+            info,
             commands.prescribe(
                 await ctx.stamp("prescribe", input.client_id),
                 client_id=input.client_id,
@@ -198,7 +200,7 @@ class MedicationMutation:
             acknowledgements=acknowledged(input.acknowledgements),
         )
         return await written(
-            ctx,
+            info,
             commands.change_dose(
                 await ctx.stamp("change_dose", input.client_id),
                 client_id=input.client_id,
@@ -220,7 +222,7 @@ class MedicationMutation:
             Taper, input, steps=steps, acknowledgements=acknowledged(input.acknowledgements)
         )
         return await written(
-            ctx,
+            info,
             commands.taper_order(
                 await ctx.stamp("taper_order", input.client_id),
                 client_id=input.client_id,
@@ -233,25 +235,25 @@ class MedicationMutation:
     async def hold_order(
         self, info: Info[RequestContext, None], input: OrderActionInput
     ) -> Recorded:
-        return await recorded(info.context, await HOLD(info.context, input))
+        return await recorded(info, await HOLD(info.context, input))
 
     @strawberry.mutation(description="Lift a hold (prescribers only, also for rule-placed holds).")
     async def resume_order(
         self, info: Info[RequestContext, None], input: OrderActionInput
     ) -> Recorded:
-        return await recorded(info.context, await RESUME(info.context, input))
+        return await recorded(info, await RESUME(info.context, input))
 
     @strawberry.mutation(description="Stop an order, with the reason.")
     async def discontinue_order(
         self, info: Info[RequestContext, None], input: OrderActionInput
     ) -> Recorded:
-        return await recorded(info.context, await DISCONTINUE(info.context, input))
+        return await recorded(info, await DISCONTINUE(info.context, input))
 
     @strawberry.mutation(description="Mark an order entered in error; its history stays.")
     async def mark_order_entered_in_error(
         self, info: Info[RequestContext, None], input: OrderActionInput
     ) -> Recorded:
-        return await recorded(info.context, await IN_ERROR(info.context, input))
+        return await recorded(info, await IN_ERROR(info.context, input))
 
     @strawberry.mutation(description="Record a medication the client takes from elsewhere.")
     async def record_medication_statement(
@@ -259,7 +261,7 @@ class MedicationMutation:
     ) -> OrderRecorded:
         ctx = info.context
         return await written(
-            ctx,
+            info,
             commands.record_statement(
                 await ctx.stamp("record_medication_statement", input.client_id),
                 client_id=input.client_id,
@@ -274,7 +276,7 @@ class MedicationMutation:
     ) -> Recorded:
         ctx = info.context
         return await recorded(
-            ctx,
+            info,
             commands.end_statement(
                 await ctx.stamp("end_medication_statement", input.client_id),
                 client_id=input.client_id,
@@ -293,7 +295,7 @@ class MedicationMutation:
             for n, c in enumerate(input.criteria)
         )
         return await recorded(
-            ctx,
+            info,
             commands.determine_take_home_eligibility(
                 await ctx.stamp("determine_take_home_eligibility", input.client_id),
                 client_id=input.client_id,
@@ -307,7 +309,7 @@ class MedicationMutation:
     ) -> Recorded:
         ctx = info.context
         return await recorded(
-            ctx,
+            info,
             commands.administer_dose(
                 await ctx.stamp("administer_dose", input.client_id),
                 client_id=input.client_id,
@@ -322,7 +324,7 @@ class MedicationMutation:
     ) -> Recorded:
         ctx = info.context
         return await recorded(
-            ctx,
+            info,
             commands.replace_dose(
                 await ctx.stamp("replace_dose", input.client_id),
                 client_id=input.client_id,
@@ -337,7 +339,7 @@ class MedicationMutation:
     ) -> Recorded:
         ctx = info.context
         return await recorded(
-            ctx,
+            info,
             commands.record_dose_not_given(
                 await ctx.stamp("record_dose_not_given", input.client_id),
                 client_id=input.client_id,
@@ -353,7 +355,7 @@ class MedicationMutation:
         ctx = info.context
         bottles = tuple(Bottle(b.bottle, b.lot) for b in input.bottles)
         return await recorded(
-            ctx,
+            info,
             commands.dispense_take_home(
                 await ctx.stamp("dispense_take_home", input.client_id),
                 client_id=input.client_id,
@@ -371,7 +373,7 @@ class MedicationMutation:
     ) -> Recorded:
         ctx = info.context
         return await recorded(
-            ctx,
+            info,
             commands.arrange_guest_dosing(
                 await ctx.stamp("arrange_guest_dosing", input.client_id),
                 client_id=input.client_id,
@@ -387,7 +389,7 @@ class MedicationMutation:
     ) -> Recorded:
         ctx = info.context
         return await recorded(
-            ctx,
+            info,
             commands.end_guest_dosing(
                 await ctx.stamp("end_guest_dosing", input.client_id),
                 client_id=input.client_id,

@@ -104,7 +104,7 @@ class TherapyMutation:
     ) -> Recorded:
         ctx = info.context
         return await recorded(
-            ctx,
+            info,
             therapy.schedule_session(
                 await ctx.stamp("schedule_session", *input.client_ids),
                 client_ids=input.client_ids,
@@ -123,7 +123,7 @@ class TherapyMutation:
     ) -> Recorded:
         ctx = info.context
         return await recorded(
-            ctx,
+            info,
             therapy.record_attendance(
                 await ctx.stamp("record_attendance", *(a.client_id for a in input.attendance)),
                 session_id=input.session_id,
@@ -139,7 +139,7 @@ class TherapyMutation:
     async def record_session_note(
         self, info: Info[RequestContext, None], input: SessionNoteInput
     ) -> Recorded:
-        return await _note(info.context, input, counseling=False)
+        return await _note(info, input, counseling=False)
 
     @strawberry.mutation(
         description="A SUD counseling note (42 CFR Part 2): restricted, kept apart from the record."
@@ -147,7 +147,7 @@ class TherapyMutation:
     async def record_counseling_note(
         self, info: Info[RequestContext, None], input: SessionNoteInput
     ) -> Recorded:
-        return await _note(info.context, input, counseling=True)
+        return await _note(info, input, counseling=True)
 
     @strawberry.mutation(description="Move the client to a level of care.")
     async def change_level_of_care(
@@ -155,7 +155,7 @@ class TherapyMutation:
     ) -> Recorded:
         ctx = info.context
         return await recorded(
-            ctx,
+            info,
             care.change_level_of_care(
                 await ctx.stamp("change_level_of_care", input.client_id),
                 client_id=input.client_id,
@@ -172,7 +172,7 @@ class TherapyMutation:
     ) -> Recorded:
         ctx = info.context
         return await recorded(
-            ctx,
+            info,
             care.set_treatment_goal(
                 await ctx.stamp("set_treatment_goal", input.client_id),
                 client_id=input.client_id,
@@ -188,7 +188,7 @@ class TherapyMutation:
     ) -> Recorded:
         ctx = info.context
         return await recorded(
-            ctx,
+            info,
             care.record_goal_progress(
                 await ctx.stamp("record_goal_progress", input.client_id),
                 client_id=input.client_id,
@@ -200,10 +200,13 @@ class TherapyMutation:
         )
 
 
-async def _note(ctx: RequestContext, input: SessionNoteInput, *, counseling: bool) -> Recorded:
+async def _note(
+    info: Info[RequestContext, None], input: SessionNoteInput, *, counseling: bool
+) -> Recorded:
+    ctx = info.context
     action = "record_counseling_note" if counseling else "record_session_note"
     return await recorded(
-        ctx,
+        info,
         therapy.record_session_note(
             await ctx.stamp(action, input.client_id),
             client_id=input.client_id,

@@ -6,6 +6,11 @@ command in the same batch sees the events of an earlier one) and saves every tou
 aggregate in one transaction. If that transaction fails (another process wrote the same
 record first), every member is retried alone, so one client's conflict never fails
 another's command. The event loop never waits on the database.
+
+A command submitted with an idempotency key is looked up first (one query for all the
+keys of a batch): a key already kept answers with its first outcome and the command is
+not run; otherwise its outcome is kept with its events, in the same transaction
+(``services/idempotency.py``). The same key twice in one batch runs once.
 """
 
 from __future__ import annotations
@@ -14,16 +19,17 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Recording
 
 from carecoord.services.aggregate import Aggregate, Recorded, aggregate_id
 from carecoord.services.errors import DomainError
+from carecoord.services.idempotency import IdempotencyKey, Keeping, Kept, Scope, reused
 from carecoord.services.store import EventStore
 
 log = logging.getLogger("carecoord.commands")
@@ -69,13 +75,65 @@ class Outcome(Generic[T]):
     result: T
     position: int
     event_ids: tuple[UUID, ...]
+    replayed: bool = field(default=False, compare=False)
+    """True when an idempotency key found this outcome kept by an earlier request."""
 
 
 @dataclass(slots=True)
 class _Pending:
     command: Command[Any]
+    key: IdempotencyKey | None = None
     future: Future[Outcome[Any]] = field(default_factory=Future)
     attempts: int = 0
+
+
+@dataclass(slots=True)
+class _Decisions:
+    """What one batch decided: its events in order, each command's result, and its keys."""
+
+    kept: dict[Scope, Kept]
+    decided: list[tuple[_Pending, Any, list[UUID]]] = field(default_factory=list)
+    in_order: list[Recorded] = field(default_factory=list)
+    keeping: list[Keeping] = field(default_factory=list)
+    leaders: dict[Scope, tuple[str, _Pending]] = field(default_factory=dict)
+    followers: list[tuple[_Pending, _Pending]] = field(default_factory=list)
+
+    def answered(self, item: _Pending) -> bool:
+        """Whether ``item``'s key answers it without running it: kept by an earlier request,
+        or the same key earlier in this batch. A different request under it is refused."""
+        key = item.key
+        if key is None:
+            return False
+        kept, leading = self.kept.get(key.scope), self.leaders.get(key.scope)
+        if kept is not None and kept.digest == key.digest:
+            item.future.set_result(
+                Outcome(kept.result, kept.position, kept.event_ids, replayed=True)
+            )
+        elif leading is not None and leading[0] == key.digest:
+            self.followers.append((item, leading[1]))
+        elif kept is not None or leading is not None:
+            item.future.set_exception(reused())
+        else:
+            return False
+        return True
+
+    def add(self, item: _Pending, result: object, new: list[Recorded]) -> None:
+        event_ids = [r.event.event_id for r in new]
+        if item.key is not None:
+            self.leaders[item.key.scope] = (item.key.digest, item)
+            self.keeping.append(Keeping(item.key, len(self.in_order), tuple(event_ids), result))
+        self.in_order.extend(new)
+        self.decided.append((item, result, event_ids))
+
+    def answer(self, recordings: Sequence[Recording[UUID]]) -> int:
+        """Resolve every decided command (and its followers); the last position stored."""
+        positions = {r.domain_event.event.event_id: r.notification.id for r in recordings}  # type: ignore[attr-defined]
+        for item, result, event_ids in self.decided:
+            last = max((positions[e] for e in event_ids), default=0)
+            item.future.set_result(Outcome(result, last, tuple(event_ids)))
+        for item, leader in self.followers:
+            item.future.set_result(replace(leader.future.result(), replayed=True))
+        return max(positions.values(), default=0)
 
 
 class CommandBus:
@@ -93,14 +151,19 @@ class CommandBus:
         self._thread = threading.Thread(target=self._run, name="command-writer", daemon=True)
         self._thread.start()
 
-    async def execute(self, command: Command[T]) -> Outcome[T]:
-        return await asyncio.wrap_future(self.submit(command))
+    async def execute(
+        self, command: Command[T], *, key: IdempotencyKey | None = None
+    ) -> Outcome[T]:
+        return await asyncio.wrap_future(self.submit(command, key=key))
 
-    def execute_sync(self, command: Command[T]) -> Outcome[T]:
-        return self.submit(command).result()
+    def execute_sync(self, command: Command[T], *, key: IdempotencyKey | None = None) -> Outcome[T]:
+        return self.submit(command, key=key).result()
 
-    def submit(self, command: Command[T]) -> Future[Outcome[T]]:
-        pending = _Pending(command)
+    def submit(
+        self, command: Command[T], *, key: IdempotencyKey | None = None
+    ) -> Future[Outcome[T]]:
+        """Queue ``command``; with ``key``, a key already kept answers with its first outcome."""
+        pending = _Pending(command, key)
         self._queue.put(pending)
         return pending.future
 
@@ -127,20 +190,22 @@ class CommandBus:
 
     def _commit(self, batch: list[_Pending]) -> None:
         touched: dict[UUID, Aggregate] = {}
-        decided: list[tuple[_Pending, Any, list[UUID]]] = []
-        in_order: list[Recorded] = []
         try:
+            keys = [item.key for item in batch if item.key and not item.future.done()]
+            decisions = _Decisions(self._store.kept(keys))
             for item in batch:
+                if decisions.answered(item):
+                    continue
                 uow = UnitOfWork(self._store, touched)
                 try:
                     result = item.command(uow)
                 except DomainError as refusal:
                     item.future.set_exception(refusal)
                     continue
-                new = uow.recorded()
-                in_order.extend(new)
-                decided.append((item, result, [r.event.event_id for r in new]))
-            recordings = self._store.record(in_order, list(touched.values()))
+                decisions.add(item, result, uow.recorded())
+            recordings = self._store.record(
+                decisions.in_order, list(touched.values()), decisions.keeping
+            )
         except Exception as failure:
             self._store.evict(*touched)
             if len(batch) > 1:
@@ -150,12 +215,9 @@ class CommandBus:
                 return
             self._fail_alone(batch[0], failure)
             return
-        positions = {r.domain_event.event.event_id: r.notification.id for r in recordings}  # type: ignore[attr-defined]
-        for item, result, event_ids in decided:
-            last = max((positions[e] for e in event_ids), default=0)
-            item.future.set_result(Outcome(result, last, tuple(event_ids)))
-        if recordings and self._on_commit is not None:
-            self._on_commit(max(positions.values()))
+        head = decisions.answer(recordings)
+        if head and self._on_commit is not None:
+            self._on_commit(head)
 
     def _fail_alone(self, item: _Pending, failure: Exception) -> None:
         if isinstance(failure, IntegrityError) and item.attempts < MAX_CONFLICT_RETRIES:

@@ -16,11 +16,23 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import Mapper, Recording, StoredEvent
+from eventsourcing.utils import get_topic
 from psycopg.conninfo import conninfo_to_dict
 
 from carecoord.events import CareEvent, catalog
 from carecoord.events.envelope import type_name
 from carecoord.services.aggregate import Aggregate, Recorded, aggregate_id
+from carecoord.services.idempotency import (
+    SAVE_KWARG,
+    IdempotencyKey,
+    IdempotentRecorder,
+    Keeping,
+    Kept,
+    KeyRow,
+    Scope,
+    decode_result,
+    encode_result,
+)
 from carecoord.services.settings import Settings
 
 A = TypeVar("A", bound=Aggregate)
@@ -50,12 +62,15 @@ class CatalogMapper(Mapper[UUID]):
             payload = self.cipher.encrypt(payload)
         return payload
 
-    def open(self, topic: str, state: bytes) -> CareEvent:
+    def unseal(self, state: bytes) -> bytes:
         if self.cipher:
             state = self.cipher.decrypt(state)
         if self.compressor:
             state = self.compressor.decompress(state)
-        return catalog.decode(topic, state)
+        return state
+
+    def open(self, topic: str, state: bytes) -> CareEvent:
+        return catalog.decode(topic, self.unseal(state))
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +94,10 @@ def store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_PASSWORD": str(info.get("password", "")),
         "POSTGRES_POOL_SIZE": str(settings.db_pool_size),
         "CREATE_TABLE": "y",
+        # Our recorder: the library's, also keeping idempotency keys in the events' transaction.
+        "APPLICATION_RECORDER_TOPIC": get_topic(IdempotentRecorder),
+        # Check a pooled connection before use, so commands survive a PostgreSQL restart.
+        "POSTGRES_PRE_PING": "y",
         "AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size),
         # Our writer is the only mutator of cached aggregates and a conflicting writer
         # elsewhere surfaces as an integrity error on save, so no read before each command.
@@ -120,12 +139,46 @@ class EventStore(Application[UUID]):
                     cache.get(aid, evict=True)
 
     def record(
-        self, events: Sequence[Recorded], aggregates: Sequence[Aggregate]
+        self,
+        events: Sequence[Recorded],
+        aggregates: Sequence[Aggregate],
+        keeping: Sequence[Keeping] = (),
     ) -> Sequence[Recording[UUID]]:
-        """Store ``events`` in this order in one transaction; cache the aggregates they changed."""
+        """Store ``events`` in this order in one transaction; cache the aggregates they changed.
+
+        Each of ``keeping`` names a keyed command among ``events``: its key, outcome and
+        result are kept in the same transaction (see ``services/idempotency.py``).
+        """
+        seal = self.catalog_mapper.seal
+        rows = [KeyRow(k.key, k.first, k.event_ids, seal(encode_result(k.result))) for k in keeping]
         for aggregate in aggregates:
             aggregate.collect_events()
-        return self.save(*events, *aggregates)
+        if not rows:
+            return self.save(*events, *aggregates)
+        self._keys_recorder()  # before anything is saved without its keys
+        return self.save(*events, *aggregates, **{SAVE_KWARG: rows})
+
+    def kept(self, keys: Sequence[IdempotencyKey]) -> dict[Scope, Kept]:
+        """The first outcomes of these keys, for those already kept."""
+        if not keys:
+            return {}
+        rows = self._keys_recorder().select_keys([k.scope for k in keys])
+        unseal = self.catalog_mapper.unseal
+        return {
+            (row["actor_id"], row["actor_role"], row["key"]): Kept(
+                result=decode_result(unseal(bytes(row["result"]))),
+                position=row["position"],
+                event_ids=tuple(row["event_ids"]),
+                digest=row["request_digest"],
+            )
+            for row in rows
+        }
+
+    def _keys_recorder(self) -> IdempotentRecorder:
+        recorder = self.recorder
+        if not isinstance(recorder, IdempotentRecorder):
+            raise TypeError("idempotency keys need the store built with store_env()")
+        return recorder
 
     def read(self, after: int, limit: int) -> list[Positioned]:
         """Events after a global position, in order (the relay's and rebuilds' input)."""

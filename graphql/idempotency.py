@@ -1,0 +1,98 @@
+"""The ``Idempotency-Key`` header: a retried mutation answers with its first outcome.
+
+A client that lost a response retries the same request with the same key and gets the
+first answer back (with the response header ``Idempotent-Replayed: true``) instead of
+recording again. Each mutation of a request is kept under ``<key>#<response key>`` (its
+alias, or its field name), so a request with several mutations keeps one outcome each.
+The key belongs to the actor and role that sent it; the same key on a different request
+(another query text, operation name or variables) is refused with
+``idempotency-key-reused``. How keys are kept: ``services/idempotency.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, TypeVar
+
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.types import Info
+
+from carecoord.graphql.context import RequestContext
+from carecoord.services.commands import Command, Outcome
+from carecoord.services.errors import InvalidInput
+from carecoord.services.idempotency import (
+    HEADER,
+    REPLAYED_HEADER,
+    IdempotencyKey,
+    checked,
+    request_digest,
+)
+from graphql import print_ast
+
+log = logging.getLogger("carecoord.api")
+
+T = TypeVar("T")
+
+
+async def executed(info: Info[RequestContext, None], command: Command[T]) -> Outcome[T]:
+    """Run ``command`` on the bus, under the request's idempotency key when it sent one."""
+    ctx = info.context
+    key = idempotency_key(info)
+    outcome = await ctx.platform.bus.execute(command, key=key)
+    if outcome.replayed:
+        if isinstance(ctx.response, Response):
+            ctx.response.headers[REPLAYED_HEADER] = "true"
+        log.info(
+            "idempotent mutation answered with its first outcome",
+            extra={
+                "correlation_id": str(ctx.correlation_id()),
+                "actor": ctx.reader().id,
+                "mutation": info.path.key,
+                "position": outcome.position,
+            },
+        )
+    return outcome
+
+
+def idempotency_key(info: Info[RequestContext, None]) -> IdempotencyKey | None:
+    """This mutation's key: the header's, scoped to the actor, role and response key."""
+    request = info.context.request
+    if not isinstance(request, Request):
+        return None  # a websocket carries subscriptions, not retried mutations
+    given = request.headers.getlist(HEADER)
+    if not given:
+        return None
+    if len(given) > 1:
+        raise InvalidInput(
+            HEADER, "idempotency-key-format", f"send one {HEADER} header, not several"
+        )
+    actor = info.context.reader()
+    return IdempotencyKey(
+        actor_id=actor.id,
+        role=actor.role.value,
+        key=f"{checked(given[0])}#{info.path.key}",
+        digest=request_digest(_request_of(info)),
+    )
+
+
+def _request_of(info: Info[RequestContext, None]) -> dict[str, Any]:
+    """The GraphQL request as executed: the document, the operation and its variables."""
+    operation = info.operation
+    document = operation.loc.source.body if operation.loc else print_ast(operation)
+    return {
+        "query": document,
+        "operationName": operation.name.value if operation.name else None,
+        "variables": {k: _plain(v) for k, v in info.variable_values.items()},
+    }
+
+
+def _plain(value: object) -> object:
+    """Coerced variable values as JSON (ids, dates and decimals as their text)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(getattr(value, "value", value))
