@@ -6,10 +6,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Coroutine, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -52,6 +54,8 @@ examples:
 
 GRACEFUL_SHUTDOWN_SECONDS = 2
 """How long the API lets open requests and subscriptions finish when it is stopped."""
+ATTACHED_GRACE_SECONDS = 3.0
+"""How long an attached command may take to stop once the servers it used are gone."""
 
 
 def arguments() -> argparse.ArgumentParser:
@@ -70,9 +74,16 @@ def arguments() -> argparse.ArgumentParser:
     up = command("up", "the API, the relay and the projector in one process (the default)")
     up.add_argument("--demo", action="store_true", help="load example clients, print tokens")
     api = command("api", "the GraphQL API only")
+    host, port = Settings.model_fields["host"].default, Settings.model_fields["port"].default
     for serving in (up, api):
-        serving.add_argument("--host", default=None, help="interface (default: CARECOORD_HOST)")
-        serving.add_argument("--port", type=int, default=None, help="(default: CARECOORD_PORT)")
+        serving.add_argument(
+            "--host",
+            default=None,
+            help=f"interface to listen on (default: CARECOORD_HOST, else {host})",
+        )
+        serving.add_argument(
+            "--port", type=int, default=None, help=f"port (default: CARECOORD_PORT, else {port})"
+        )
     api.add_argument(
         "--workers", type=int, default=1, help="API processes sharing the port (default 1)"
     )
@@ -128,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except RuntimeBroken as error:
         sys.exit(str(error))
     if servers.runtime is not None:  # attached: leave when the servers' owner stops them
-        servers.runtime.watch(lambda: os.kill(os.getpid(), signal.SIGTERM))
+        servers.runtime.watch(functools.partial(_leave, command))
     try:
         with contextlib.suppress(KeyboardInterrupt):
             run(command, args, settings, servers, argv)
@@ -166,6 +177,17 @@ def run(
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+def _leave(command: str) -> None:
+    """The servers this command attached to have stopped: stop it as SIGTERM does, and
+    if its teardown still waits on them after a grace period, end the process (it owns
+    no server, and the runtime file is not its own)."""
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(ATTACHED_GRACE_SECONDS)
+    print(f"carecoord {command}: the embedded servers it used have stopped", file=sys.stderr)
+    sys.stderr.flush()
+    os._exit(1)
 
 
 def until_stopped(command: Coroutine[Any, Any, None]) -> None:
