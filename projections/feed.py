@@ -21,10 +21,10 @@ import psycopg
 
 from carecoord.projections.projector import Projector
 from carecoord.services.crash_points import crash_point
-from carecoord.services.doorbell import Doorbell, next_page
+from carecoord.services.doorbell import Doorbell, Page, next_page
 from carecoord.services.liveness import Liveness, keep_running
 from carecoord.services.settings import Settings
-from carecoord.services.store import EventStore, Positioned
+from carecoord.services.store import EventStore
 
 # Failures that come from an event's data rather than from the moment: applying the same
 # event again fails the same way, so it is set aside instead of retried forever.
@@ -57,15 +57,16 @@ async def follow(
             crash_point("projector-read")
             await apply_or_set_aside(projector, page)
             crash_point("projector-applied")
-            after = page[-1].position
+            after = page.last
             liveness.progressed(projector.name)
 
     await keep_running(projector.name, feed, liveness)
 
 
-async def apply_or_set_aside(projector: Projector, page: list[Positioned]) -> None:
+async def apply_or_set_aside(projector: Projector, page: Page) -> None:
     try:
-        await projector.handle(page)
+        await projector.handle(page.events, through=page.last, unreadable=page.unreadable)
     except POISON:
-        for item in page:
+        for item in page.events:
             await projector.handle([item], set_aside=POISON)
+        await projector.handle([], through=page.last, unreadable=page.unreadable)

@@ -18,6 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.services import parked, positions
 from carecoord.services.crash_points import crash_point
+from carecoord.services.doorbell import Unreadable
 from carecoord.services.liveness import error_code
 from carecoord.services.store import Positioned
 
@@ -109,12 +110,19 @@ class Projector:
         return {name: found.get(name, 0) for name in self.names}
 
     async def handle(
-        self, batch: Sequence[Positioned], *, set_aside: tuple[type[Exception], ...] = ()
+        self,
+        batch: Sequence[Positioned],
+        *,
+        set_aside: tuple[type[Exception], ...] = (),
+        through: int = 0,
+        unreadable: Sequence[Unreadable] = (),
     ) -> dict[str, int]:
         """Apply what is new in ``batch`` to each model; return the positions it moved.
 
         ``set_aside``: failures of one model on this batch that park the batch's first
         event for that model (the feed passes single events) instead of failing.
+        ``through``: the position the batch reaches, past entries it leaves out;
+        ``unreadable``: stored entries that did not decode, set aside for every model.
         """
         async with self.pool.connection() as conn, conn.transaction():
             # Lock the positions first: a rebuild switching a generation holds its row, and
@@ -124,7 +132,13 @@ class Projector:
             moved: dict[str, int] = {}
             changed: dict[str, int] = {}
             for model in self.models:
-                fresh = [item for item in batch if item.position > current.get(model.NAME, 0)]
+                at = current.get(model.NAME, 0)
+                fresh = [item for item in batch if item.position > at]
+                lost = [entry for entry in unreadable if entry.position > at]
+                if lost:
+                    await parked.park_unreadable(conn, model.NAME, lost)
+                if through > max(at, fresh[-1].position if fresh else 0):
+                    moved[model.NAME] = through
                 if fresh:
                     generation = generations.get(model.NAME, 1)
                     if set_aside:
@@ -132,7 +146,7 @@ class Projector:
                     else:
                         await model.apply(conn, generation, fresh)
                     crash_point("projector-mid-batch")
-                    moved[model.NAME] = fresh[-1].position
+                    moved[model.NAME] = max(fresh[-1].position, through)
                     if _changes(model, fresh):
                         changed[model.NAME + CHANGED] = fresh[-1].position
             if moved:

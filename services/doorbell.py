@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
 
 import psycopg
 from psycopg import sql
 
-from carecoord.services.liveness import Liveness, keep_running
+from carecoord.services.liveness import Liveness, error_code, keep_running
 from carecoord.services.store import EventStore, Positioned
 
 log = logging.getLogger("carecoord.doorbell")
@@ -63,14 +64,47 @@ class Doorbell:
                 self._ring()
 
 
-async def next_page(
-    store: EventStore, wake: asyncio.Event, after: int, limit: int
-) -> list[Positioned]:
-    """The next events after ``after`` (at most ``limit``); waits until there are some."""
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A stored event that no longer decodes (stored before a check that refuses it now)."""
+
+    position: int
+    topic: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    events: list[Positioned]
+    unreadable: list[Unreadable]
+    last: int
+    """The position of the page's last entry, readable or not."""
+
+
+def read_page(store: EventStore, after: int, limit: int) -> Page:
+    """Up to ``limit`` entries after ``after``, each decoded on its own, so one that does
+    not decode is set aside by its follower instead of stopping the log for everyone.
+    A failure to decrypt is not caught: a wrong key is the operator's to mend, and must
+    not set the whole log aside."""
+    notifications = store.recorder.select_notifications(
+        start=after, limit=limit, inclusive_of_start=False
+    )
+    events: list[Positioned] = []
+    unreadable: list[Unreadable] = []
+    for note in notifications:
+        try:
+            events.append(Positioned(note.id, store.catalog_mapper.open(note.topic, note.state)))
+        except ValueError as failure:  # malformed JSON, a check the event fails, a bad topic
+            unreadable.append(Unreadable(note.id, note.topic, error_code(failure)))
+    return Page(events, unreadable, notifications[-1].id if notifications else after)
+
+
+async def next_page(store: EventStore, wake: asyncio.Event, after: int, limit: int) -> Page:
+    """The next entries after ``after`` (at most ``limit``); waits until there are some."""
     while True:
         wake.clear()
-        page = await asyncio.to_thread(store.read, after, limit)
-        if page:
+        page = await asyncio.to_thread(read_page, store, after, limit)
+        if page.last > after:
             return page
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), IDLE_POLL_SECONDS)

@@ -10,11 +10,13 @@ operator replays the model once the cause is mended (``carecoord rebuild``).
 from __future__ import annotations
 
 import logging
+from uuid import UUID
 
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.envelope import type_name
+from carecoord.services.doorbell import Unreadable
 from carecoord.services.store import Positioned
 
 log = logging.getLogger("carecoord.parked")
@@ -24,9 +26,9 @@ CREATE TABLE IF NOT EXISTS parked_events (
     follower text NOT NULL,
     position bigint NOT NULL,
     event_type text NOT NULL,
-    event_id uuid NOT NULL,
-    client_id uuid NOT NULL,
-    correlation_id uuid NOT NULL,
+    event_id uuid,
+    client_id uuid,
+    correlation_id uuid,
     error text NOT NULL,
     parked_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (follower, position)
@@ -42,25 +44,32 @@ _PARK = (
 async def park(conn: AsyncConnection, follower: str, item: Positioned, error: str) -> None:
     """Set ``item`` aside for ``follower``, in the caller's transaction, and alert operators."""
     event = item.event
-    await conn.execute(
-        _PARK,
-        (
-            follower,
-            item.position,
-            type_name(type(event)),
-            event.event_id,
-            event.client_id,
-            event.correlation_id,
-            error,
-        ),
-    )
+    ids = (event.event_id, event.client_id, event.correlation_id)
+    await _park(conn, follower, item.position, type_name(type(event)), ids, error)
+
+
+async def park_unreadable(conn: AsyncConnection, follower: str, entries: list[Unreadable]) -> None:
+    """Set aside stored entries that do not decode (nothing of them is known but the topic)."""
+    for entry in entries:
+        await _park(conn, follower, entry.position, entry.topic, (None, None, None), entry.error)
+
+
+async def _park(
+    conn: AsyncConnection,
+    follower: str,
+    position: int,
+    topic: str,
+    ids: tuple[UUID | None, UUID | None, UUID | None],
+    error: str,
+) -> None:
+    await conn.execute(_PARK, (follower, position, topic, *ids, error))
     log.error(
         "event set aside: it could not be handled; the rest go on",
         extra={
             "follower": follower,
-            "position": item.position,
-            "event_id": str(event.event_id),
-            "correlation_id": str(event.correlation_id),
+            "position": position,
+            "event_id": str(ids[0]),
+            "correlation_id": str(ids[2]),
             "error": error,
             "code": "EVENT_PARKED",
         },

@@ -68,10 +68,11 @@ class Relay:
         log.info("relay following the log", extra={"position": self.position})
         while True:
             page = await next_page(self._store, self._wake, self.position, self._page_size)
-            await self.publish(page)
+            await self.publish(page.events)
             crash_point("relay-published")
-            self.position = page[-1].position
-            async with self._pool.connection() as conn:
+            self.position = page.last
+            async with self._pool.connection() as conn, conn.transaction():
+                await parked.park_unreadable(conn, NAME, page.unreadable)
                 await positions.write(conn, NAME, self.position)
             self._liveness.progressed(NAME)
 

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from uuid import uuid4
 
 from carecoord.events import Actor, Role
+from carecoord.events.checkins import CheckInRecorded, ReportSource
+from carecoord.graphql.status import health
 from carecoord.projections import timeline
 from carecoord.projections.projector import Projector
 from carecoord.services import positions
+from carecoord.services.aggregate import Recorded, aggregate_id
 from carecoord.services.bootstrap import Platform
 from carecoord.services.care.commands import enroll_client
-from carecoord.services.relay import POSITION_HEADER, TYPE_HEADER
 from carecoord.services.stamp import Stamp
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
+NURSE = Stamp(Actor(id="nurse-1", role=Role.NURSE))
 
 
 async def timeline_state(platform: Platform) -> tuple[int, list[Any]]:
@@ -51,23 +55,36 @@ async def test_replaying_a_batch_changes_nothing(platform: Platform) -> None:
     assert await timeline_state(platform) == before
 
 
-async def test_a_redelivered_message_on_the_broker_changes_nothing(platform: Platform) -> None:
-    last = await enroll_many(platform, 5)
-    before = await timeline_state(platform)
-    first = (await asyncio.to_thread(platform.store.read, 0, 1))[0]
-    settings = platform.settings
-
-    # Publish the first event again under a new message id, as a redelivery after a crash
-    # would present it, then one genuinely new event behind it.
-    await platform.broker.publish(
-        first.event.model_dump_json().encode(),
-        f"{settings.subject_root}.care.ClientEnrolled.{first.event.client_id}",
-        headers={POSITION_HEADER: str(first.position), TYPE_HEADER: "care.ClientEnrolled"},
-        stream=settings.stream_name,
+async def test_an_event_a_view_cannot_hold_is_set_aside_and_the_rest_flow(
+    platform: Platform,
+) -> None:
+    """A check-in stored before notes were checked for NUL: the timeline (jsonb) cannot
+    hold it. It is set aside for the views it breaks; the next client's events still
+    reach every view, and /health says degraded."""
+    client = await platform.bus.execute(enroll_client(ADMIN, display_name="P", program="OTP"))
+    valid = NURSE.event(
+        CheckInRecorded,
+        client.result,
+        None,
+        checkin_id=uuid4(),
+        source=ReportSource.CLINICIAN,
+        note="fine",
     )
-    newest = await enroll_many(platform, 1)
+    poison = valid.model_copy(update={"note": "before\x00after"})
+    record = Recorded(aggregate_id(CheckInRecorded.context, client.result), 1, poison)
+    stored = await asyncio.to_thread(platform.store.record, [record], [])
+    poison_at = stored[0].notification.id  # type: ignore[attr-defined]
 
-    position, rows = await timeline_state(platform)
-    assert newest == last + 1 == position
-    assert rows[:-1] == before[1]
-    assert len(rows) == len(before[1]) + 1
+    canary = await enroll_many(platform, 1)
+
+    async with platform.pool.connection() as conn:
+        cur = await conn.execute("SELECT follower, position, error FROM parked_events")
+        parked = await cur.fetchall()
+        cur = await conn.execute("SELECT position FROM timeline WHERE position = %s", (canary,))
+        assert await cur.fetchone() == (canary,)
+    assert ("timeline", poison_at) in {(name, at) for name, at, _ in parked}
+    assert all(error.startswith("UntranslatableCharacter") for _, _, error in parked), parked
+    assert canary > poison_at
+    body = await health(platform)
+    assert body["status"] == "degraded"
+    assert body["followers"]["timeline"] == {"position": canary, "lag": 0, "parked": 1}
