@@ -19,12 +19,14 @@ record, so a revocation recorded by another process counts for every later event
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+import nats.errors
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
@@ -99,14 +101,22 @@ class Forwarder:
                 deliver_policy=DeliverPolicy.ALL if self.from_start else DeliverPolicy.NEW,
             ),
         )
-        while True:
-            try:
-                messages = await subscription.fetch(batch=BATCH, timeout=LONG_POLL_SECONDS)
-            except TimeoutError:
-                continue
-            if messages:
-                await self.forward(messages)
-                await messages[-1].ack()
+        try:
+            while True:
+                try:
+                    messages = await subscription.fetch(batch=BATCH, timeout=LONG_POLL_SECONDS)
+                except TimeoutError:
+                    continue
+                if messages:
+                    await self.forward(messages)
+                    await messages[-1].ack()
+        finally:
+            # A pull subscription left on the connection keeps whatever reaches its inbox
+            # after the last fetch (a late message, an expired pull's status), and draining
+            # the connection then waits its whole timeout for them to be taken.
+            # (Already closed, or the connection closing: nothing is left to end.)
+            with contextlib.suppress(nats.errors.Error):
+                await subscription.unsubscribe()
 
     async def forward(self, messages: Sequence[Msg]) -> None:
         """Decide, record and send one batch, in stream order."""

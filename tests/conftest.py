@@ -1,5 +1,20 @@
-"""Shared fixtures: real PostgreSQL and NATS (the running ones, or embedded), a fresh
-database and stream per platform, and a real HTTP/websocket server for end-to-end tests."""
+"""Shared fixtures: real PostgreSQL and NATS (the running ones, or embedded), a database and
+a stream per platform, and a real HTTP/websocket server for end-to-end tests.
+
+Platforms. ``api`` serves a platform of the test's own (a new database, stream and server,
+built from the ``settings`` fixture), unless the test or its module is marked
+``shared_platform``: then it is one platform kept for the whole session, and the test's
+isolation is the clients it enrolls (new ids every time). Share only what a test does not
+read beyond its own clients: a test that reads the whole store, the whole stream, a
+program-wide list or a user's caseload, that changes settings, or that alters tables keeps
+its own. ``platform`` is always the test's own (no server).
+
+Markers (registered in pyproject.toml). ``live``: the test needs PostgreSQL and NATS; set
+here for every test under tests/integration and tests/e2e and for any test that uses the
+servers, so ``pytest -m "not live"`` runs the unit layer alone. ``slow``: long runs (fault
+injection again and again) left out unless the ``-m`` expression names them, e.g.
+``pytest -m slow``.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +27,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import nats
 import psycopg
 import pytest
 import uvicorn
+from nats.js.errors import NotFoundError
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from carecoord.services import embedded
@@ -22,6 +39,33 @@ from carecoord.services.bootstrap import Platform, Servers, running
 from carecoord.services.embedded import free_port
 from carecoord.services.settings import Settings
 from support import Api
+
+TESTS = Path(__file__).parent
+LIVE_DIRECTORIES = (TESTS / "integration", TESTS / "e2e")
+LIVE_FIXTURES = {"servers", "platform", "api", "shared_server"}
+SERVER_START_SECONDS = 10.0
+
+
+# --- markers ------------------------------------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(str(item.path))
+        if any(path.is_relative_to(d) for d in LIVE_DIRECTORIES) or LIVE_FIXTURES.intersection(
+            getattr(item, "fixturenames", ())
+        ):
+            item.add_marker(pytest.mark.live)
+    if "slow" in (config.option.markexpr or ""):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+
+
+# --- servers ------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -32,16 +76,20 @@ def data_dir() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def servers(data_dir: Path) -> Iterator[Servers]:
-    """DATABASE_URL / NATS_URL when given (CI points them at running servers), else embedded."""
-    database_url = os.environ.get("DATABASE_URL") or embedded.start_postgres(data_dir)
-    nats = None
-    nats_url = os.environ.get("NATS_URL")
-    if not nats_url:
-        nats = embedded.start_nats(data_dir)
-        nats_url = nats.url
-    found = Servers(database_url, nats_url, nats)
-    yield found
-    found.stop()
+    """DATABASE_URL / NATS_URL when given (CI points them at running servers), else embedded
+    ones, stopped here before their data directory goes."""
+    with contextlib.ExitStack() as stack:
+        database_url = os.environ.get("DATABASE_URL")
+        if not database_url:
+            postgres = embedded.launch_postgres(data_dir)
+            stack.callback(postgres.stop)
+            database_url = postgres.url
+        nats_url = os.environ.get("NATS_URL")
+        if not nats_url:
+            nats_server = embedded.start_nats(data_dir)
+            stack.callback(nats_server.stop)
+            nats_url = nats_server.url
+        yield Servers(database_url, nats_url)
 
 
 def database_url_for(base: str, name: str) -> str:
@@ -62,6 +110,17 @@ def fresh_database(base: str) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+async def delete_stream(nats_url: str, name: str) -> None:
+    """Remove a test's stream, on a connection of its own (the platform's is closed by then:
+    a stream deleted under a running platform answers its consumers' pulls with errors)."""
+    nc = await nats.connect(nats_url, connect_timeout=SERVER_START_SECONDS)
+    try:
+        with contextlib.suppress(NotFoundError):
+            await nc.jetstream().delete_stream(name)
+    finally:
+        await nc.close()
+
+
 def isolated_settings(data_dir: Path, **overrides: Any) -> Settings:
     """Settings whose subjects and stream no other test shares."""
     tag = uuid.uuid4().hex[:10]
@@ -75,23 +134,23 @@ def isolated_settings(data_dir: Path, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
-@pytest.fixture
-def settings(data_dir: Path) -> Settings:
-    return isolated_settings(data_dir)
+# --- platforms ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def platform(servers: Servers, settings: Settings) -> AsyncIterator[Platform]:
+@contextlib.asynccontextmanager
+async def started(settings: Settings, servers: Servers) -> AsyncIterator[Platform]:
+    """A platform on a new database and stream, both removed after it has stopped."""
     with fresh_database(servers.database_url) as url:
-        async with running(settings, Servers(url, servers.nats_url)) as started:
-            yield started
-            js = started.broker.connection.jetstream()
-            with contextlib.suppress(Exception):
-                await js.delete_stream(settings.stream_name)
+        try:
+            async with running(settings, Servers(url, servers.nats_url)) as platform:
+                yield platform
+        finally:
+            await delete_stream(servers.nats_url, settings.stream_name)
 
 
-@pytest.fixture
-async def api(platform: Platform) -> AsyncIterator[Api]:
+@contextlib.asynccontextmanager
+async def serving(platform: Platform) -> AsyncIterator[str]:
+    """The platform's GraphQL app on a free port; its base URL."""
     from carecoord.graphql.app import create_app
 
     port = free_port()
@@ -107,12 +166,98 @@ async def api(platform: Platform) -> AsyncIterator[Api]:
     )
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    client = Api(platform, f"http://127.0.0.1:{port}")
-    yield client
-    await client.http.aclose()
-    server.should_exit = True
-    await task
+    try:
+        async with asyncio.timeout(SERVER_START_SECONDS):
+            while not server.started:
+                if task.done():
+                    task.result()  # raises what stopped it
+                    raise RuntimeError("the API server stopped at start")
+                await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@contextlib.asynccontextmanager
+async def own_subscriptions_only(platform: Platform, test: str) -> AsyncIterator[None]:
+    """Fail a test that leaves a NATS subscription open on the platform's connection.
+
+    Draining the connection at shutdown waits for every subscription's pending messages
+    to be taken; a pull subscription left behind (its loop cancelled, a late message or
+    status in its queue) makes that wait last the whole drain timeout (30 s). Such a
+    subscription is ended here at once and the test reported, so teardown never waits.
+    """
+    nc = platform.broker.connection
+    before = set(nc._subs)  # nats-py lists a connection's subscriptions nowhere public
+    yield
+    left = [sub for sid, sub in list(nc._subs.items()) if sid not in before]
+    for sub in left:
+        with contextlib.suppress(Exception):
+            await sub.unsubscribe()
+    if left:
+        subjects = ", ".join(sorted(sub.subject for sub in left))
+        pytest.fail(f"{test} left NATS subscriptions open: {subjects}", pytrace=False)
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    return isolated_settings(data_dir)
+
+
+@pytest.fixture
+async def platform(
+    servers: Servers, settings: Settings, request: pytest.FixtureRequest
+) -> AsyncIterator[Platform]:
+    """A platform of the test's own (no API server)."""
+    async with (
+        started(settings, servers) as found,
+        own_subscriptions_only(found, request.node.nodeid),
+    ):
+        yield found
+
+
+@pytest.fixture
+def api(request: pytest.FixtureRequest) -> Api:
+    """The API of the test's own platform, or of the session's when marked shared_platform."""
+    if request.node.get_closest_marker("shared_platform") is None:
+        found: Api = request.getfixturevalue("own_api")
+        return found
+    module = getattr(request.node, "module", None)
+    if module is not None and "settings" in vars(module):
+        raise pytest.UsageError(
+            f"{request.node.nodeid}: its module changes `settings`, which the shared "
+            "platform does not use; drop the shared_platform mark"
+        )
+    shared: Api = request.getfixturevalue("shared_api")
+    return shared
+
+
+@pytest.fixture
+async def own_api(platform: Platform) -> AsyncIterator[Api]:
+    async with serving(platform) as base_url:
+        client = Api(platform, base_url)
+        try:
+            yield client
+        finally:
+            await client.http.aclose()
+
+
+@pytest.fixture(scope="session")
+async def shared_server(servers: Servers, data_dir: Path) -> AsyncIterator[tuple[Platform, str]]:
+    """One platform and API server for every test marked shared_platform."""
+    async with started(isolated_settings(data_dir), servers) as found, serving(found) as url:
+        yield found, url
+
+
+@pytest.fixture
+async def shared_api(
+    shared_server: tuple[Platform, str], request: pytest.FixtureRequest
+) -> AsyncIterator[Api]:
+    found, base_url = shared_server
+    client = Api(found, base_url)
+    try:
+        async with own_subscriptions_only(found, request.node.nodeid):
+            yield client
+    finally:
+        await client.http.aclose()

@@ -7,11 +7,15 @@ import json
 from collections import Counter
 from typing import Any
 
+import pytest
 import websockets
 from test_foundation import enroll_prescribe_dose
 
 from carecoord.events import Role
 from support import Api
+
+# Each test enrolls its own clients and reads nothing beyond them.
+pytestmark = pytest.mark.shared_platform
 
 ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) { id position } }"""
 END = """mutation($input: EndCareTeamMembershipInput!) {

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from carecoord.events import Role
 from carecoord.projections import careteam
 from carecoord.services.identity import issue_token
 from support import ASSIGN_CARE_TEAM_MEMBER, Api
+
+# Each test enrolls its own clients and reads nothing beyond them.
+pytestmark = pytest.mark.shared_platform
 
 ENROLL = "mutation($i: EnrollClientInput!) { enrollClient(input: $i) { id position } }"
 CARE_TEAM = "query($id: UUID!) { careTeam(clientId: $id) { memberId role } }"

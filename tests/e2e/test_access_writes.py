@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from test_access import BREAK_GLASS, END, enroll
 from test_bad_input import PRESCRIBE, order
 
 from carecoord.events import Role
 from carecoord.projections import careteam
 from support import Api
+
+# Each test enrolls its own clients and reads nothing beyond them.
+pytestmark = pytest.mark.shared_platform
 
 DOSE = (
     """mutation($input: AdministerDoseInput!) { administerDose(input: $input) { id position } }"""

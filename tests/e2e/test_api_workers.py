@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from conftest import fresh_database, isolated_settings
+from conftest import delete_stream, fresh_database, isolated_settings
 
 from carecoord.events import Role
 from carecoord.services.bootstrap import Servers
@@ -68,8 +68,11 @@ async def test_two_api_processes_share_the_port_and_the_store(
     servers: Servers, data_dir: Path
 ) -> None:
     settings = isolated_settings(data_dir)
-    with fresh_database(servers.database_url) as database_url:
-        await two_workers(servers, settings, database_url)
+    try:
+        with fresh_database(servers.database_url) as database_url:
+            await two_workers(servers, settings, database_url)
+    finally:
+        await delete_stream(servers.nats_url, settings.stream_name)  # the workers made it
 
 
 async def two_workers(servers: Servers, settings: Settings, database_url: str) -> None:

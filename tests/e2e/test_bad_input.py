@@ -11,6 +11,9 @@ import pytest
 from carecoord.events import Role
 from support import ASSIGN_CARE_TEAM_MEMBER, Api
 
+# Each test enrolls its own clients and reads nothing beyond them.
+pytestmark = pytest.mark.shared_platform
+
 PRESCRIBE = (
     """mutation($input: PrescribeInput!) { prescribeMedication(input: $input) { id position } }"""
 )

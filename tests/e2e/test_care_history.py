@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from carecoord.events import Role
 from carecoord.graphql.export import OPERATIONS_DIR
 from support import Api
+
+# Each test enrolls its own clients and reads nothing beyond them.
+pytestmark = pytest.mark.shared_platform
 
 ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) { id position } }"""
 LEVEL = """mutation($input: ChangeLevelOfCareInput!) {

@@ -6,6 +6,7 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
 import websockets
 
 from carecoord.events import Role
@@ -82,6 +83,7 @@ async def enroll_prescribe_dose(api: Api) -> tuple[str, str, int]:
     return client["id"], order["id"], dose["position"]
 
 
+@pytest.mark.shared_platform
 async def test_three_actions_show_in_the_timeline_in_order(api: Api) -> None:
     client_id, _, position = await enroll_prescribe_dose(api)
 
@@ -107,6 +109,7 @@ async def test_three_actions_show_in_the_timeline_in_order(api: Api) -> None:
     assert dose["facts"]["amount"] == "60"
 
 
+@pytest.mark.shared_platform
 async def test_timeline_pages_with_cursors(api: Api) -> None:
     client_id, _, position = await enroll_prescribe_dose(api)
     nurse = {"role": Role.NURSE, "user": "nurse-kim"}
@@ -160,6 +163,7 @@ async def test_broker_subscriber_sees_each_event_once(api: Api) -> None:
     assert seen[4]["subject"] == f"{settings.subject_root}.medication.DoseAdministered.{client_id}"
 
 
+@pytest.mark.shared_platform
 async def test_subscription_pushes_entries_recorded_by_another_client(api: Api) -> None:
     client = (
         await api.ok(

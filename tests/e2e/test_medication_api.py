@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from medication_steps import (
     DOSE,
     DOSING,
@@ -32,6 +33,7 @@ def methadone(start: str, dose: str = "60") -> dict[str, object]:
     return drug("methadone", dose, start)
 
 
+@pytest.mark.shared_platform
 async def test_simultaneous_doses_for_one_slot_exactly_one_succeeds(api: Api) -> None:
     clinic = await Clinic.enroll(api, "Alex R.")
     order = (await clinic.doctor(PRESCRIBE, **methadone(str(TODAY))))["id"]
@@ -63,6 +65,7 @@ async def test_simultaneous_doses_for_one_slot_exactly_one_succeeds(api: Api) ->
     assert (await clinic.read(DOSING))["given"] == 1
 
 
+@pytest.mark.shared_platform
 async def test_refusals_name_the_rule_and_what_would_be_valid_and_record_nothing(api: Api) -> None:
     clinic = await Clinic.enroll(api, "Sam K.")
     order = (await clinic.doctor(PRESCRIBE, **methadone(str(TODAY))))["id"]
@@ -91,6 +94,7 @@ async def test_refusals_name_the_rule_and_what_would_be_valid_and_record_nothing
     assert await asyncio.to_thread(api.platform.store.last_position) == head
 
 
+@pytest.mark.shared_platform
 async def test_acknowledged_interaction_shows_as_an_open_finding(api: Api) -> None:
     clinic = await Clinic.enroll(api, "Jo B.")
     methadone_id = (await clinic.doctor(PRESCRIBE, **methadone(str(TODAY))))["id"]

@@ -44,6 +44,7 @@ async def sent(
     return seen
 
 
+@pytest.mark.shared_platform
 async def test_a_timeline_page_costs_the_same_for_3_or_30_entries(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -62,6 +63,7 @@ async def test_a_timeline_page_costs_the_same_for_3_or_30_entries(
     assert costs[0] == costs[1] > 0, costs
 
 
+@pytest.mark.shared_platform
 async def test_level_of_care_history_costs_the_same_for_1_or_6_changes(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 from uuid import uuid4
 
+import pytest
 from psycopg import sql
 
 from carecoord.events import Role
@@ -145,6 +146,7 @@ async def month_of_care(api: Api) -> Team:
     return team
 
 
+@pytest.mark.shared_platform
 async def test_a_month_of_care_on_the_timeline_in_order(api: Api) -> None:
     team = await month_of_care(api)
     data = await api.ok(
@@ -249,6 +251,7 @@ async def test_the_care_team_works_the_alerts_and_replay_matches_the_store(api: 
     assert replay(DEFAULT_ALERT_RULES, events) == recorded
 
 
+@pytest.mark.shared_platform
 async def test_bad_reports_are_refused_with_the_field(api: Api) -> None:
     enrolled = await api.ok(
         ENROLL, {"input": {"displayName": "Kai", "program": "OTP"}}, role=Role.PROGRAM_ADMIN

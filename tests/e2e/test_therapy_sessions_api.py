@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from carecoord.events import Role
 from support import Api
+
+# Each test enrolls its own clients and reads nothing beyond them.
+pytestmark = pytest.mark.shared_platform
 
 ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) { id position } }"""
 SCHEDULE = (

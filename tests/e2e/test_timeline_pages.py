@@ -6,9 +6,14 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import pytest
+
 from carecoord.events import Role
 from carecoord.graphql.export import OPERATIONS_DIR
 from support import Api
+
+# Each test enrolls its own clients and reads nothing beyond them.
+pytestmark = pytest.mark.shared_platform
 
 PAGE = (OPERATIONS_DIR / "prescriber" / "ClientTimeline.graphql").read_text(encoding="utf-8")
 AS_OF = (OPERATIONS_DIR / "auditor" / "TimelineAsOf.graphql").read_text(encoding="utf-8")

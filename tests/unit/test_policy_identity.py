@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -53,20 +53,28 @@ def test_a_development_token_round_trips() -> None:
     assert identity.acting(None) == Actor(id="nurse-kim", role=Role.NURSE)
 
 
+# Each token is minted when its test runs: minted at import, the valid ones would have
+# expired (after 5 minutes) by the time a long suite reached them.
 @pytest.mark.parametrize(
-    ("token", "rule"),
+    ("mint", "rule"),
     [
-        (jwt.encode(claims(exp=datetime.now(UTC) - timedelta(hours=1)), SECRET), "token-expired"),
-        (jwt.encode(claims(), "another-secret-another-secret-32!"), "token-invalid"),
-        (jwt.encode(claims(iss="someone-else"), SECRET), "token-invalid"),
-        (jwt.encode(claims(aud="another-api"), SECRET), "token-invalid"),
-        (jwt.encode({k: v for k, v in claims().items() if k != "exp"}, SECRET), "token-invalid"),
-        (jwt.encode(claims(roles=["surgeon"]), SECRET), "token-role"),
-        (jwt.encode(claims(roles=[]), SECRET), "token-role"),
-        (jwt.encode(claims(roles=["client"]), SECRET), "token-subject"),
-        (jwt.encode(claims(), SECRET, algorithm="HS512"), "token-algorithm"),
-        ("not.a.token", "token-invalid"),
-        ("garbage", "token-invalid"),
+        (
+            lambda: jwt.encode(claims(exp=datetime.now(UTC) - timedelta(hours=1)), SECRET),
+            "token-expired",
+        ),
+        (lambda: jwt.encode(claims(), "another-secret-another-secret-32!"), "token-invalid"),
+        (lambda: jwt.encode(claims(iss="someone-else"), SECRET), "token-invalid"),
+        (lambda: jwt.encode(claims(aud="another-api"), SECRET), "token-invalid"),
+        (
+            lambda: jwt.encode({k: v for k, v in claims().items() if k != "exp"}, SECRET),
+            "token-invalid",
+        ),
+        (lambda: jwt.encode(claims(roles=["surgeon"]), SECRET), "token-role"),
+        (lambda: jwt.encode(claims(roles=[]), SECRET), "token-role"),
+        (lambda: jwt.encode(claims(roles=["client"]), SECRET), "token-subject"),
+        (lambda: jwt.encode(claims(), SECRET, algorithm="HS512"), "token-algorithm"),
+        (lambda: "not.a.token", "token-invalid"),
+        (lambda: "garbage", "token-invalid"),
     ],
     ids=[
         "expired",
@@ -82,8 +90,8 @@ def test_a_development_token_round_trips() -> None:
         "not-a-jwt",
     ],
 )
-def test_bad_tokens_are_refused_saying_why(token: str, rule: str) -> None:
-    assert refusal_rule(hs256(), token) == rule
+def test_bad_tokens_are_refused_saying_why(mint: Callable[[], str], rule: str) -> None:
+    assert refusal_rule(hs256(), mint()) == rule
 
 
 def test_a_user_with_several_roles_names_the_one_they_act_in() -> None:
