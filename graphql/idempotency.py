@@ -12,7 +12,8 @@ The key belongs to the actor and role that sent it; the same key on a different 
 from __future__ import annotations
 
 import logging
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -72,19 +73,29 @@ def idempotency_key(info: Info[RequestContext, None]) -> IdempotencyKey | None:
         actor_id=actor.id,
         role=actor.role.value,
         key=f"{checked(given[0])}#{info.path.key}",
-        digest=request_digest(_request_of(info)),
+        digest=_digest(info),
     )
 
 
-def _request_of(info: Info[RequestContext, None]) -> dict[str, Any]:
-    """The GraphQL request as executed: the document, the operation and its variables."""
+def operation_digest(
+    document: str, operation_name: str | None, variables: Mapping[str, object]
+) -> str:
+    """The digest a key keeps of its request: the document, the operation's name and the
+    variables as coerced for it (so JSON spacing and key order make no difference)."""
+    return request_digest(
+        {
+            "query": document,
+            "operationName": operation_name,
+            "variables": {k: _plain(v) for k, v in variables.items()},
+        }
+    )
+
+
+def _digest(info: Info[RequestContext, None]) -> str:
     operation = info.operation
     document = operation.loc.source.body if operation.loc else print_ast(operation)
-    return {
-        "query": document,
-        "operationName": operation.name.value if operation.name else None,
-        "variables": {k: _plain(v) for k, v in info.variable_values.items()},
-    }
+    name = operation.name.value if operation.name else None
+    return operation_digest(document, name, info.variable_values)
 
 
 def _plain(value: object) -> object:
