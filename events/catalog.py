@@ -66,7 +66,7 @@ def decode(name: str, payload: bytes) -> CareEvent:
     while version < cls.version:
         data = _UPCASTERS[(name, version)](data)
         version += 1
-    return cls.model_validate(data)
+    return cls.from_stored(data)
 
 
 def subject(root: str, event: CareEvent) -> str:

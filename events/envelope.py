@@ -8,10 +8,23 @@ contract: add fields with defaults, never rename or remove; a breaking change is
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    computed_field,
+    model_validator,
+)
+
+from carecoord.events import bounds
+
+_STORED = "stored"
+"""Validation context key: the data is a recorded event, not new input."""
 
 
 class Role(StrEnum):
@@ -66,6 +79,20 @@ class CareEvent(BaseModel):
     actor: Actor
     correlation_id: UUID
     causation_id: UUID | None = None
+
+    @model_validator(mode="after")
+    def _within_bounds(self, info: ValidationInfo) -> Self:
+        """A new event is also within the catalog's bounds (``bounds.py``); one decoded from
+        the store or the broker (``from_stored``) is not held to them, so history recorded
+        before a bound existed stays readable."""
+        if not (info.context and info.context.get(_STORED)):
+            bounds.check(self)
+        return self
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Any]) -> Self:
+        """An event as it was recorded (already upcast), without the bounds for new input."""
+        return cls.model_validate(data, context={_STORED: True})
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -15,6 +15,7 @@ from uuid import UUID
 
 import strawberry
 from psycopg import sql
+from pydantic import ValidationError
 from strawberry.types import Info
 
 from carecoord.events import Kind, Role
@@ -35,6 +36,7 @@ from carecoord.services.consent.commands import (
 )
 from carecoord.services.errors import Forbidden, InvalidInput
 from carecoord.services.policy import PROGRAM_WIDE
+from carecoord.services.stamp import invalid_input
 
 MAX_PAGE = timeline.MAX_PAGE
 
@@ -66,8 +68,12 @@ class RecipientInput:
     id: str
     name: str = ""
 
-    def parsed(self) -> Recipient:
-        return Recipient(type=self.type, id=self.id, name=self.name)
+    def parsed(self, field: str) -> Recipient:
+        """The recipient, or a refusal naming ``field`` (where this input was given)."""
+        try:
+            return Recipient(type=self.type, id=self.id, name=self.name)
+        except ValidationError as invalid:
+            raise invalid_input(invalid, prefix=field) from None
 
 
 @strawberry.input(description="A signed 42 CFR Part 2 consent (elements of 42 CFR 2.31).")
@@ -152,7 +158,9 @@ class AccessMutation:
             record_consent(
                 await ctx.stamp("record_consent", input.client_id),
                 client_id=input.client_id,
-                recipients=tuple(r.parsed() for r in input.recipients),
+                recipients=tuple(
+                    r.parsed(f"recipients.{n}") for n, r in enumerate(input.recipients)
+                ),
                 purpose=input.purpose,
                 data_kinds=tuple(input.data_kinds),
                 signed_on=input.signed_on,
@@ -203,7 +211,7 @@ class AccessMutation:
             record_disclosure(
                 await ctx.stamp("record_disclosure", input.client_id),
                 client_id=input.client_id,
-                recipient=input.recipient.parsed(),
+                recipient=input.recipient.parsed("recipient"),
                 purpose=input.purpose,
                 data_kinds=tuple(input.data_kinds),
                 description=input.description,

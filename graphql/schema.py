@@ -21,6 +21,7 @@ from carecoord.graphql.care_history import CareHistoryQuery
 from carecoord.graphql.caseload import CaseloadQuery, CaseloadSubscription
 from carecoord.graphql.checkins import CheckInMutation, CheckInQuery
 from carecoord.graphql.errors import ShapeAndMaskErrors, ShapeErrors
+from carecoord.graphql.input_bounds import bound_arguments
 from carecoord.graphql.medication import MedicationMutation
 from carecoord.graphql.medication_views import MedicationQuery
 from carecoord.graphql.plain_fields import read_plain_fields_directly
@@ -55,14 +56,9 @@ Mutation = merge_types(
     ),
 )
 Subscription = merge_types("Subscription", (TimelineSubscription, CaseloadSubscription))
-
-
-# The limiters' rule classes, made once: a limiter built per request makes new rule classes
-# each time, and the validation cache (keyed by the rules) would never hit.
-LIMITS = (
-    *QueryDepthLimiter(max_depth=10).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=30).validation_rules,
-)
+# Every argument a client sends is checked against the event catalog's bounds before a
+# resolver reads it (graphql/input_bounds.py): new fields are covered as they are merged.
+bound_arguments(Query, Mutation, Subscription)
 
 
 # The limiters' rule classes, made once: a limiter built per request makes new rule classes

@@ -270,4 +270,4 @@ def _bytes(value: bytes | memoryview | None) -> bytes | None:
 
 
 def _entry(body: dict[str, Any]) -> ClientRecordRead:
-    return ClientRecordRead.model_validate(body)
+    return ClientRecordRead.from_stored(body)

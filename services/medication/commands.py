@@ -14,6 +14,8 @@ from datetime import date
 from typing import TypeVar
 from uuid import UUID, uuid4
 
+from pydantic import ValidationError
+
 from carecoord.events import Kind
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.events.medication import InteractionFound, QtcEvidence
@@ -21,7 +23,7 @@ from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.record import CheckInRecord
 from carecoord.services.commands import Command, UnitOfWork
 from carecoord.services.consent.record import ConsentRecord
-from carecoord.services.errors import RuleViolation
+from carecoord.services.errors import InvalidInput, RuleViolation
 from carecoord.services.medication import dispensing, eligibility, prescribing, statements
 from carecoord.services.medication.dispensing import GivenDose, NotGiven, Replacement, TakeHome
 from carecoord.services.medication.eligibility import EligibilityDecision
@@ -224,7 +226,11 @@ def arrange_guest_dosing(
     recorded with the arrangement, under a consent in force that names the site and covers
     medication and dosing (42 CFR 2.31-2.33; domain.md section 3, guest dosing)."""
     guest_dosing_id, disclosure_id = uuid4(), uuid4()
-    recipient = Recipient(type=RecipientType.ORGANIZATION, id=site, name=site)
+    try:
+        recipient = Recipient(type=RecipientType.ORGANIZATION, id=site, name=site)
+    except ValidationError as invalid:
+        reason = invalid.errors()[0]["msg"]
+        raise InvalidInput("site", "site-name", f"site: {reason}") from None
 
     def run(uow: UnitOfWork) -> UUID:
         uow.get(ClientRecord, client_id).require_enrolled()

@@ -37,6 +37,10 @@ from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.medication.take_homes import day_in_treatment, supply_days
 from carecoord.services.stamp import Stamp
 
+TAKE_HOME_DAYS_MAX = 90
+"""The longest span one take-home hand-over may cover (the longest dosing interval): far
+past any take-home cap, and a bound on the days a request makes the record look at."""
+
 
 @dataclass(frozen=True, slots=True)
 class Bottle:
@@ -248,8 +252,12 @@ def dispense_take_home(
     order = record.order(given.order_id)
     drug = rules.formulary.lookup(order.medication)
     today = rules.day_of(handed_over_at)
-    if days < 1:
-        raise InvalidInput("days", "positive-days", f"days must be at least 1, got {days}")
+    if not 1 <= days <= TAKE_HOME_DAYS_MAX:
+        raise InvalidInput(
+            "days",
+            "take-home-days",
+            f"days must be from 1 to {TAKE_HOME_DAYS_MAX}, got {days}",
+        )
     if first_day < today:
         raise InvalidInput(
             "firstDay", "take-home-future", f"take-homes cover {today} or later, not {first_day}"

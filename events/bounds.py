@@ -1,0 +1,189 @@
+"""What every value in an event must be, whatever the event: the catalog's own checks.
+
+A field's declared constraints say what it means (a dose above 0, a QTc between 250 and
+800 ms); these bounds say what any value must be for the pipeline to carry it at all, so
+that a new event type cannot forget them. PostgreSQL text cannot hold NUL, numeric
+cannot hold NaN or a million digits, and the broker refuses a message over 1 MB: a value
+that gets past the API but not past one of those is stored and then retried forever.
+
+| value | bound |
+|---|---|
+| text | no control characters but tab, line feed and carriage return, and no lone surrogates |
+| a string field | its own ``max_length``, else ``TEXT_MAX``; never over ``NOTE_MAX`` |
+| a string in a list, tuple or dict key | ``ITEM_MAX`` (a label: a side effect, an item id) |
+| a list, tuple or dict | ``COUNT_MAX`` entries (or its own smaller ``max_length``) |
+| a number | finite, under ``NUMBER_MAX`` in size, at most ``PLACES_MAX`` decimal places |
+| a date or time | a year from ``YEAR_MIN`` to ``YEAR_MAX`` |
+| the whole event | ``EVENT_BYTES_MAX`` bytes of JSON |
+
+Free text keeps tab and the line breaks everywhere: a one-line field (an id, a name) is
+not told apart from a note here, only by its own constraints.
+
+The checks run whenever an event is constructed or validated, except when a stored or
+published one is decoded (``CareEvent.from_stored``): history recorded before a bound
+existed stays readable. The API checks its arguments with the same ``problem``
+before any command reads them (``graphql/input_bounds.py``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Mapping
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from uuid import UUID
+
+from annotated_types import MaxLen
+from pydantic import BaseModel, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError, to_json
+
+TEXT_MAX = 4_000
+"""Characters in a string field that declares no ``max_length`` of its own."""
+NOTE_MAX = 20_000
+"""Characters in any string field: the longest free-text note (a session note)."""
+ITEM_MAX = 200
+"""Characters in a string held in a list or tuple, or a dict's key."""
+COUNT_MAX = 200
+"""Entries in a list, tuple or dict."""
+NUMBER_MAX = 10**12
+"""Any number's magnitude is below this."""
+PLACES_MAX = 12
+"""Decimal places of a ``Decimal``."""
+YEAR_MIN, YEAR_MAX = 1900, 2200
+"""Years a date or time may fall in (clinical plausibility is each field's own rule)."""
+EVENT_BYTES_MAX = 64 * 1024
+"""Bytes of an event's JSON: far below the broker's 1 MB message limit."""
+
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+Loc = tuple[str | int, ...]
+
+
+def text_problem(value: str, limit: int) -> str | None:
+    """Why ``value`` cannot be carried as text of at most ``limit`` characters, if it cannot."""
+    if len(value) > limit:
+        return f"is {len(value)} characters long; at most {limit} are accepted"
+    bad = _FORBIDDEN.search(value)
+    if bad is not None:
+        return (
+            f"holds the control character U+{ord(bad.group()):04X} at {bad.start()};"
+            " only tab, line feed and carriage return are accepted"
+        )
+    return None
+
+
+def count_problem(count: int, limit: int = COUNT_MAX) -> str | None:
+    if count > limit:
+        return f"has {count} entries; at most {limit} are accepted"
+    return None
+
+
+def number_problem(value: int | float | Decimal) -> str | None:
+    """Why a number cannot be carried (NaN, an infinity, or out of size), if it cannot."""
+    if isinstance(value, Decimal):
+        finite = value.is_finite()
+    else:
+        finite = not isinstance(value, float) or math.isfinite(value)
+    if not finite:
+        return "must be a finite number"
+    size = abs(value) if isinstance(value, int) else abs(float(value))
+    if size >= NUMBER_MAX:
+        return f"must be below {NUMBER_MAX:.0e} in size"
+    if isinstance(value, Decimal) and value and _places(value) > PLACES_MAX:
+        return f"has more than {PLACES_MAX} decimal places"
+    return None
+
+
+def _places(value: Decimal) -> int:
+    """Digits after the point that matter (``60.000`` has none)."""
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int), "finite"
+    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return -exponent - trailing
+
+
+def date_problem(value: date) -> str | None:
+    if not YEAR_MIN <= value.year <= YEAR_MAX:
+        return f"must fall in the years {YEAR_MIN} to {YEAR_MAX}, not {value.year}"
+    return None
+
+
+def problem(value: object, text_limit: int = NOTE_MAX) -> str | None:
+    """Why one scalar cannot be carried, if it cannot; containers are the caller's to walk."""
+    if isinstance(value, Enum | UUID | bool) or value is None:
+        return None
+    if isinstance(value, str):
+        return text_problem(value, text_limit)
+    if isinstance(value, int | float | Decimal):
+        return number_problem(value)
+    if isinstance(value, date):
+        return date_problem(value)
+    return None
+
+
+def problems(model: BaseModel, at: Loc = ()) -> Iterator[tuple[Loc, str]]:
+    """Every value of ``model`` (and the models, lists and dicts in it) out of bounds."""
+    for name, info in type(model).model_fields.items():
+        declared = next((m.max_length for m in info.metadata if isinstance(m, MaxLen)), None)
+        yield from _walk(getattr(model, name), (*at, name), declared, TEXT_MAX)
+
+
+def _walk(
+    value: object, at: Loc, declared: int | None, text_default: int
+) -> Iterator[tuple[Loc, str]]:
+    if isinstance(value, BaseModel):
+        yield from problems(value, at)
+    elif isinstance(value, str) and not isinstance(value, Enum):
+        limit = min(declared or text_default, NOTE_MAX)
+        found = text_problem(value, limit)
+        if found:
+            yield at, found
+    elif isinstance(value, list | tuple | frozenset | set | Mapping):
+        found = count_problem(len(value), min(declared or COUNT_MAX, COUNT_MAX))
+        if found:
+            yield at, found
+            return
+        if isinstance(value, Mapping):
+            for n, (key, item) in enumerate(value.items()):
+                yield from _walk(key, (*at, n), None, ITEM_MAX)
+                yield from _walk(item, (*at, n), None, ITEM_MAX)
+        else:
+            for n, item in enumerate(value):
+                yield from _walk(item, (*at, n), None, ITEM_MAX)
+    else:
+        found = problem(value)
+        if found:
+            yield at, found
+
+
+def check(model: BaseModel) -> None:
+    """Raise a ``ValidationError`` naming each value out of bounds, and an event too large."""
+    found = list(problems(model))
+    if not found:
+        size = len(model.__pydantic_serializer__.to_json(model))
+        if size > EVENT_BYTES_MAX:
+            found = [_too_large(model, size)]
+    if found:
+        raise ValidationError.from_exception_data(
+            type(model).__name__,
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError("out_of_bounds", "{reason}", {"reason": reason}),
+                    loc=loc,
+                    input=None,
+                )
+                for loc, reason in found
+            ],
+        )
+
+
+def _too_large(model: BaseModel, size: int) -> tuple[Loc, str]:
+    """The field that takes the most room is named, as the one to shorten."""
+    sizes = {name: len(to_json(getattr(model, name))) for name in type(model).model_fields}
+    largest = max(sizes, key=sizes.__getitem__)
+    return (largest,), (
+        f"makes the event {size} bytes of JSON ({sizes[largest]} of them here);"
+        f" at most {EVENT_BYTES_MAX} are accepted"
+    )

@@ -1,0 +1,63 @@
+"""Every argument of every root field checked against the catalog's bounds before it is used.
+
+Commands read their input before any event is built: a dose of ``NaN`` compared with 0
+raises, a date in year 9999 overflows ``date + timedelta``, a million list entries are
+looped over. So the API refuses any argument no event could carry (``events/bounds.py``:
+control characters, text over the longest note, lists over the count bound, numbers that
+are not finite or too large, dates outside the plausible years) as ``BAD_USER_INPUT``
+naming the field, before the resolver runs. Each field's own rules (a 200-character name,
+a dose above 0) are the command's and the event's to check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from strawberry.extensions import FieldExtension
+from strawberry.types.base import StrawberryObjectDefinition, has_object_definition
+from strawberry.types.unset import UnsetType
+
+from carecoord.events import bounds
+from carecoord.services.errors import InvalidInput
+from carecoord.services.stamp import to_camel
+
+
+class BoundedArguments(FieldExtension):
+    """Refuses a field's arguments if any value in them is out of bounds."""
+
+    def map_arguments(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        for name, value in kwargs.items():
+            at = () if name == "input" else (to_camel(name),)
+            for where, reason in _problems(value, at):
+                field = ".".join(where) or "input"
+                raise InvalidInput(field, "value-bounds", f"{field} {reason}")
+        return kwargs
+
+
+def bound_arguments(*types: type) -> None:
+    """Check the arguments of every field of these (root) types; once per field."""
+    for root in types:
+        definition = root.__strawberry_definition__  # type: ignore[attr-defined]
+        assert isinstance(definition, StrawberryObjectDefinition)
+        for field in definition.fields:
+            if not any(isinstance(e, BoundedArguments) for e in field.extensions):
+                field.extensions.append(BoundedArguments())
+
+
+def _problems(value: object, at: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
+    if isinstance(value, list | tuple):
+        found = bounds.count_problem(len(value))
+        if found:
+            yield at, found
+            return
+        for n, item in enumerate(value):
+            yield from _problems(item, (*at, str(n)))
+    elif has_object_definition(value):
+        for field in value.__strawberry_definition__.fields:
+            name = field.graphql_name or to_camel(field.python_name)
+            yield from _problems(getattr(value, field.python_name), (*at, name))
+    elif not isinstance(value, UnsetType):
+        found = bounds.problem(value)
+        if found:
+            yield at, found

@@ -1,0 +1,215 @@
+"""The catalog's own bounds: what no event carries, whatever its type, and how a refusal
+names the field; stored events decode whatever the bounds say now."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from pydantic import ValidationError
+
+from carecoord.events import Actor, CareEvent, Role, bounds, catalog
+from carecoord.events.checkins import (
+    AnalyteFinding,
+    AnalyteResult,
+    CheckInRecorded,
+    DrugScreenResulted,
+    InstrumentScored,
+)
+from carecoord.events.medication import GuestDosingArranged
+from carecoord.events.therapy import SessionNoteRecorded
+from carecoord.services.errors import InvalidInput
+from carecoord.services.stamp import Stamp
+
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+CLIENT = uuid4()
+
+
+def envelope() -> dict[str, Any]:
+    return {
+        "event_id": uuid4(),
+        "client_id": CLIENT,
+        "occurred_at": NOW,
+        "recorded_at": NOW,
+        "actor": Actor(id="nurse-1", role=Role.NURSE),
+        "correlation_id": uuid4(),
+    }
+
+
+def check_in(**facts: Any) -> CheckInRecorded:
+    given = envelope() | {"checkin_id": uuid4(), "source": "clinician"} | facts
+    return CheckInRecorded(**given)
+
+
+def refusal(build: Any, **facts: Any) -> tuple[tuple[str | int, ...], str]:
+    with pytest.raises(ValidationError) as refused:
+        build(**facts)
+    first = refused.value.errors()[0]
+    return first["loc"], first["msg"]
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("a\x00b", "U+0000"),
+        ("bell\x07", "U+0007"),
+        ("escape\x1b[31m", "U+001B"),
+        ("delete\x7f", "U+007F"),
+        ("c1\x85", "U+0085"),
+        ("lone \ud800 surrogate", "unicode"),
+        ("x" * 5001, "at most 5000"),
+    ],
+)
+def test_text_with_control_characters_or_too_long_is_refused(value: str, reason: str) -> None:
+    loc, message = refusal(check_in, note=value)
+    assert loc == ("note",)
+    assert reason in message
+
+
+def test_tab_and_line_breaks_are_free_text() -> None:
+    assert check_in(note="line one\r\n\tline two\n").note == "line one\r\n\tline two\n"
+    assert check_in(note="émoji 🙂 and 漢字").note == "émoji 🙂 and 漢字"
+
+
+def test_a_string_field_without_its_own_bound_gets_the_default() -> None:
+    facts = {"guest_dosing_id": uuid4(), "site": "Elsewhere", "start": date(2026, 3, 2)}
+    assert GuestDosingArranged(**envelope(), **facts, end=date(2026, 3, 9)).site == "Elsewhere"
+    notes = {"session_id": uuid4()}
+    long_note = "n" * bounds.NOTE_MAX
+    assert SessionNoteRecorded(**envelope(), **notes, note=long_note).note == long_note
+    loc, message = refusal(
+        InstrumentScored,
+        **envelope(),
+        assessment_id=uuid4(),
+        instrument="PHQ-9",
+        source="clinician",
+        answers={"1": 1},
+        total=1,
+        band="minimal",
+        scoring_version="x" * (bounds.TEXT_MAX + 1),
+    )
+    assert loc == ("scoring_version",)
+    assert f"at most {bounds.TEXT_MAX}" in message
+
+
+def test_strings_in_lists_and_dicts_are_labels_and_lists_are_counted() -> None:
+    loc, message = refusal(check_in, side_effects=("nausea", "x" * 1_100_000))
+    assert loc == ("side_effects", 1)
+    assert f"at most {bounds.ITEM_MAX}" in message
+    loc, message = refusal(check_in, side_effects=("nausea",) * 20_000)
+    assert loc == ("side_effects",)
+    assert "20000 entries" in message
+    loc, message = refusal(
+        InstrumentScored,
+        **envelope(),
+        assessment_id=uuid4(),
+        instrument="PHQ-9",
+        source="clinician",
+        answers={"1": 1, "bad\x00item": 2},
+        total=3,
+        band="minimal",
+        scoring_version="1",
+    )
+    assert loc == ("answers", 1)
+    assert "U+0000" in message
+
+
+def test_values_in_nested_models_are_named_by_their_path() -> None:
+    finding = AnalyteFinding.model_construct(
+        analyte="opiates\x00", result=AnalyteResult.POSITIVE, cutoff_ng_ml=None
+    )
+    loc, _ = refusal(
+        DrugScreenResulted, **envelope(), screen_id=uuid4(), method="presumptive", results=[finding]
+    )
+    assert loc == ("results", 0, "analyte")
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (Decimal("1e-40"), "decimal places"),
+        (Decimal("1e12"), "below"),
+        (Decimal("-1e999999"), "below"),
+        (10**20, "below"),
+        (-(10**400), "below"),
+    ],
+)
+def test_numbers_are_of_a_size_a_column_holds(value: Decimal, reason: str) -> None:
+    assert reason in (bounds.number_problem(value) or "")
+
+
+def test_a_number_out_of_bounds_is_refused_naming_the_field() -> None:
+    loc, message = refusal(check_in, sleep_hours=Decimal("1e-40"))
+    assert loc == ("sleep_hours",)
+    assert "decimal places" in message
+
+
+@pytest.mark.parametrize(
+    "value", [Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), float("nan"), float("-inf")]
+)
+def test_not_a_number_and_infinities_are_refused(value: float | Decimal) -> None:
+    assert bounds.number_problem(value) == "must be a finite number"
+
+
+def test_ordinary_numbers_pass() -> None:
+    for value in (Decimal("60"), Decimal("60.000000000000"), Decimal("-0"), Decimal("0.5"), 0, 7):
+        assert bounds.number_problem(value) is None
+    assert bounds.problem(True) is None
+
+
+def test_dates_fall_in_plausible_years() -> None:
+    loc, message = refusal(check_in, mood=5, occurred_at=datetime(9999, 12, 31, tzinfo=UTC))
+    assert loc == ("occurred_at",)
+    assert "1900 to 2200" in message
+    assert bounds.date_problem(date(1, 1, 1))
+    assert bounds.date_problem(date(1900, 1, 1)) is None
+    assert bounds.date_problem(date(2200, 12, 31)) is None
+
+
+def test_an_event_too_large_to_publish_is_refused_naming_its_largest_field() -> None:
+    big = tuple("🙂" * bounds.ITEM_MAX for _ in range(bounds.COUNT_MAX))
+    loc, message = refusal(check_in, side_effects=big)
+    assert loc == ("side_effects",)
+    assert f"at most {bounds.EVENT_BYTES_MAX}" in message
+
+
+def test_the_stamp_names_the_field_as_the_api_does() -> None:
+    stamp = Stamp(Actor(id="nurse-1", role=Role.NURSE))
+    with pytest.raises(InvalidInput) as refused:
+        stamp.event(
+            CheckInRecorded,
+            CLIENT,
+            None,
+            checkin_id=uuid4(),
+            source="clinician",
+            side_effects=("ok", "bad\x00"),
+        )
+    assert refused.value.field == "sideEffects.1"
+    assert refused.value.code == "BAD_USER_INPUT"
+    assert "U+0000" in refused.value.message
+
+
+def test_stored_events_decode_whatever_the_bounds_say_now() -> None:
+    """History written before a bound existed stays readable: only construction checks."""
+    stored = catalog.encode(check_in(note="placeholder", side_effects=("placeholder",)))
+    stored = stored.replace(b'"placeholder"', b'"bell \\u0007 ' + b"x" * 300 + b'"')
+    decoded = catalog.decode("checkins.CheckInRecorded", stored)
+    assert isinstance(decoded, CheckInRecorded)
+    assert decoded.note.startswith("bell \x07")
+    assert len(decoded.side_effects[0]) == 307
+
+
+def test_no_event_type_skips_the_bounds() -> None:
+    for cls in catalog.event_types():
+        validators = cls.__pydantic_decorators__.model_validators
+        assert validators["_within_bounds"].func is CareEvent.__dict__["_within_bounds"]
+
+
+def test_the_api_refuses_what_pydantic_would_not_name() -> None:
+    """Lone surrogates pass a GraphQL string but cannot be encoded as UTF-8."""
+    assert "U+D800" in (bounds.text_problem("a\ud800", 10) or "")
+    assert bounds.problem("x" * bounds.NOTE_MAX) is None
+    assert bounds.problem("x" * (bounds.NOTE_MAX + 1))
