@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import logging
 import os
 import signal
 import sys
@@ -28,6 +29,7 @@ from carecoord.projections.models import READ_MODELS
 from carecoord.projections.rebuild import rebuild
 from carecoord.services import demo, logs, workers
 from carecoord.services.bootstrap import Servers, resolve_servers, running
+from carecoord.services.broker import ensure_stream
 from carecoord.services.disclosure import Forwarder
 from carecoord.services.identity import issue_token
 from carecoord.services.relay import POSITION_HEADER
@@ -51,6 +53,8 @@ examples:
   carecoord token --user dr-lee --role prescriber  a development token
   carecoord tail --new                             events as the relay publishes them
 """
+
+log = logging.getLogger("carecoord.cli")
 
 GRACEFUL_SHUTDOWN_SECONDS = 2
 """How long the API lets open requests and subscriptions finish when it is stopped."""
@@ -320,13 +324,17 @@ async def tail_events(
     """An ephemeral consumer on the care stream: each event, once, as one JSON line."""
     broker = NatsBroker(servers.nats_url, logger=None)
     await broker.connect()
+    if servers.runtime is not None and servers.runtime.owned:  # servers of its own: maybe new
+        await ensure_stream(broker, settings)
     js = broker.connection.jetstream()
+    subject = subject or f"{settings.subject_root}.>"
     sub = await js.subscribe(
-        subject or f"{settings.subject_root}.>",
+        subject,
         stream=settings.stream_name,
         ordered_consumer=True,
         deliver_policy=DeliverPolicy.NEW if new_only else DeliverPolicy.ALL,
     )
+    log.info("tailing", extra={"subject": subject, "new_only": new_only})
     try:
         async for msg in sub.messages:
             body = json.loads(msg.data)

@@ -1,0 +1,255 @@
+"""The embedded default as a new user meets it: `carecoord up` with no DATABASE_URL or
+NATS_URL, other commands attaching to its servers, and nothing left running after it.
+
+Every command here runs as its own process in a temporary directory, with the servers'
+variables removed from its environment even when this session has them set."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from carecoord.events import Role
+from carecoord.services.embedded import free_port
+from carecoord.services.identity import issue_token
+from carecoord.services.processes import Proc
+from carecoord.services.runtime import FILE_NAME, Runtime, live_runtime, write
+from carecoord.services.settings import Settings
+
+pytestmark = [
+    pytest.mark.embedded,
+    pytest.mark.skipif(sys.platform != "linux", reason="reads /proc; parent-death signals"),
+]
+
+SECRET = "embedded-runtime-test-secret-0123456789"
+ENROLL = 'mutation { enrollClient(input: {displayName: "Alex R.", program: "OTP"}) { id } }'
+
+
+class Command:
+    """`carecoord <args>` in ``home``, on the embedded default, its output read as it comes."""
+
+    def __init__(self, home: Path, *args: str) -> None:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DATABASE_URL", "NATS_URL") and not k.startswith("CARECOORD_")
+        }
+        env.update(CARECOORD_DATA_DIR=str(home / "data"), CARECOORD_JWT_SECRET=SECRET)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "carecoord.services.cli", *args],
+            cwd=home,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.out: queue.Queue[str] = queue.Queue()
+        self.err: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        for stream, lines in ((self.process.stdout, self.out), (self.process.stderr, self.err)):
+            threading.Thread(target=_read, args=(stream, lines), daemon=True).start()
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def line(self, lines: queue.Queue[str], wanted: Callable[[str], bool], within: float) -> str:
+        deadline = time.monotonic() + within
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = lines.get(timeout=min(left, 0.2))
+            except queue.Empty:
+                if self.process.poll() is not None and lines.empty():
+                    break
+                continue
+            self.seen.append(line)
+            if wanted(line):
+                return line
+        time.sleep(0.2)
+        raise AssertionError(
+            f"no such line (exit status {self.process.poll()}); seen: {self.seen[-10:]}; "
+            f"stderr: {self.drained(self.err)[-10:]}"
+        )
+
+    def drained(self, lines: queue.Queue[str]) -> list[str]:
+        found = []
+        while not lines.empty():
+            found.append(lines.get_nowait())
+        return found
+
+    def end(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(10)
+
+
+def _read(stream: object, lines: queue.Queue[str]) -> None:
+    for line in stream:  # type: ignore[attr-defined]
+        lines.put(line.rstrip("\n"))
+
+
+def left_running(home: Path) -> list[str]:
+    """Processes started for ``home``: its path in their command line, or their working
+    directory in it (PostgreSQL's backends name neither in their command line)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue
+        if argv and (str(home) in argv or cwd.startswith(str(home))):
+            found.append(f"{entry.name}: {argv[:120]}")
+    return found
+
+
+def none_left_within(home: Path, seconds: float) -> list[str]:
+    deadline = time.monotonic() + seconds
+    while (found := left_running(home)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
+def start_up(home: Path, port: int) -> Command:
+    up = Command(home, "up", "--port", str(port))
+    try:
+        up.line(up.out, lambda line: line.startswith("carecoord GraphQL:"), within=60)
+    except AssertionError:
+        up.end()
+        raise
+    return up
+
+
+def runtime_of(home: Path) -> Runtime:
+    return Runtime.from_json(json.loads((home / "data" / FILE_NAME).read_text()))
+
+
+@pytest.fixture(scope="module")
+def platform_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Command, int]]:
+    home = tmp_path_factory.mktemp("embedded-up")
+    port = free_port()
+    up = start_up(home, port)
+    yield home, up, port
+    up.process.send_signal(signal.SIGTERM)
+    try:
+        up.process.wait(10)
+    finally:
+        up.end()
+
+
+def test_up_writes_where_its_servers_are_and_listens_on_the_port_given(
+    platform_home: tuple[Path, Command, int],
+) -> None:
+    home, up, port = platform_home
+    found = runtime_of(home)
+
+    assert found.command == "up"
+    assert found.owner.pid == up.pid
+    assert found.live()
+    assert found.api_url == f"http://127.0.0.1:{port}"
+    assert f"host={home / 'data' / 'postgres'}" in found.database_url  # a unix socket only
+    assert found.nats_url.startswith("nats://127.0.0.1:")
+    assert not found.nats_url.endswith(":4222")
+    assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=10).status_code == 200
+
+
+def test_tail_attaches_to_up_and_prints_a_new_event_once(
+    platform_home: tuple[Path, Command, int],
+) -> None:
+    home, up, port = platform_home
+    tail = Command(home, "tail", "--new")
+    try:
+        tail.line(tail.err, lambda line: '"attached to running embedded servers"' in line, 30)
+        tail.line(tail.err, lambda line: '"tailing"' in line, 30)
+        assert len([p for p in left_running(home) if "nats-server" in p]) == 1
+
+        token = issue_token(
+            Settings(data_dir=home / "data", jwt_secret=SECRET), "admin-1", Role.PROGRAM_ADMIN
+        )
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": ENROLL},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        ).json()
+        client_id = answer["data"]["enrollClient"]["id"]
+
+        printed = json.loads(tail.line(tail.out, lambda line: client_id in line, within=15))
+        assert printed["type"] == "care.ClientEnrolled"
+        time.sleep(1.0)  # a second copy would have arrived by now
+        assert not [line for line in tail.drained(tail.out) if client_id in line]
+
+        tail.process.send_signal(signal.SIGTERM)
+        assert tail.process.wait(5) == 0
+        assert runtime_of(home).owner.pid == up.pid  # tail started nothing and took nothing
+    finally:
+        tail.end()
+
+
+def test_sigterm_to_up_stops_everything_it_started_within_5_seconds(tmp_path: Path) -> None:
+    up = start_up(tmp_path, free_port())
+    try:
+        found = runtime_of(tmp_path)
+        assert found.postgres is not None
+        assert found.nats is not None
+        assert left_running(tmp_path)
+
+        started = time.monotonic()
+        up.process.send_signal(signal.SIGTERM)
+        assert up.process.wait(5) == 0
+        assert none_left_within(tmp_path, 5 - (time.monotonic() - started)) == []
+        assert not (tmp_path / "data" / FILE_NAME).exists()
+    finally:
+        up.end()
+
+
+def test_a_killed_up_leaves_nothing_running_and_the_next_command_cleans_its_file(
+    tmp_path: Path,
+) -> None:
+    up = start_up(tmp_path, free_port())
+    up.process.send_signal(signal.SIGKILL)
+    up.process.wait(5)
+    assert none_left_within(tmp_path, 5) == []  # the servers die with their parent
+    assert (tmp_path / "data" / FILE_NAME).exists()  # stale: it names a gone owner
+
+    rebuild = Command(tmp_path, "rebuild", "timeline")
+    try:
+        assert rebuild.process.wait(60) == 0, rebuild.drained(rebuild.err)
+        assert any(
+            '"removed a stale runtime file"' in line for line in rebuild.drained(rebuild.err)
+        )
+        assert not (tmp_path / "data" / FILE_NAME).exists()  # its own servers, stopped again
+        assert none_left_within(tmp_path, 5) == []
+    finally:
+        rebuild.end()
+
+
+def test_a_stale_file_is_removed_and_a_server_it_names_is_stopped(tmp_path: Path) -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    leftover = subprocess.Popen(["sleep", "60"])
+    try:
+        owner = Proc(gone.pid, 1)
+        server = Proc.of(leftover.pid)
+        assert server is not None
+        write(tmp_path, Runtime("up", owner, "postgresql://x", "nats://x", nats=server))
+
+        assert live_runtime(tmp_path) is None
+        assert not (tmp_path / FILE_NAME).exists()
+        assert leftover.wait(5) == -signal.SIGTERM
+    finally:
+        leftover.kill()
+        leftover.wait()
