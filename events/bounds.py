@@ -33,6 +33,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from functools import cache
 from uuid import UUID
 
 from annotated_types import MaxLen
@@ -125,9 +126,28 @@ def problem(value: object, text_limit: int = NOTE_MAX) -> str | None:
 
 def problems(model: BaseModel, at: Loc = ()) -> Iterator[tuple[Loc, str]]:
     """Every value of ``model`` (and the models, lists and dicts in it) out of bounds."""
-    for name, info in type(model).model_fields.items():
+    for name, declared, text_limit in _declared(type(model)):
+        value = getattr(model, name)
+        if type(value) is str:  # the common case, without the walk
+            found = text_problem(value, text_limit)
+            if found:
+                yield (*at, name), found
+        elif value is not None and not isinstance(value, _PLAIN):
+            yield from _walk(value, (*at, name), declared, TEXT_MAX)
+
+
+_PLAIN = (bool, UUID, Enum)
+"""Values always within bounds (skipped without a look)."""
+
+
+@cache
+def _declared(cls: type[BaseModel]) -> tuple[tuple[str, int | None, int], ...]:
+    """Each field of ``cls``, the ``max_length`` it declares (if any) and its text limit."""
+    found = []
+    for name, info in cls.model_fields.items():
         declared = next((m.max_length for m in info.metadata if isinstance(m, MaxLen)), None)
-        yield from _walk(getattr(model, name), (*at, name), declared, TEXT_MAX)
+        found.append((name, declared, min(declared or TEXT_MAX, NOTE_MAX)))
+    return tuple(found)
 
 
 def _walk(

@@ -7,11 +7,15 @@ control characters, text over the longest note, lists over the count bound, numb
 are not finite or too large, dates outside the plausible years) as ``BAD_USER_INPUT``
 naming the field, before the resolver runs. Each field's own rules (a 200-character name,
 a dose above 0) are the command's and the event's to check.
+
+Query and subscription arguments are held to the same bounds except the plausible years:
+a filter only compares, and a date far out is a fair way to say "everything".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from strawberry.extensions import FieldExtension
@@ -26,38 +30,40 @@ from carecoord.services.stamp import to_camel
 class BoundedArguments(FieldExtension):
     """Refuses a field's arguments if any value in them is out of bounds."""
 
+    def __init__(self, *, dates: bool) -> None:
+        self.dates = dates
+
     def map_arguments(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         for name, value in kwargs.items():
             at = () if name == "input" else (to_camel(name),)
-            for where, reason in _problems(value, at):
+            for where, reason in self.problems(value, at):
                 field = ".".join(where) or "input"
                 raise InvalidInput(field, "value-bounds", f"{field} {reason}")
         return kwargs
 
+    def problems(self, value: object, at: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
+        if isinstance(value, list | tuple):
+            found = bounds.count_problem(len(value))
+            if found:
+                yield at, found
+                return
+            for n, item in enumerate(value):
+                yield from self.problems(item, (*at, str(n)))
+        elif has_object_definition(value):
+            for field in value.__strawberry_definition__.fields:
+                name = field.graphql_name or to_camel(field.python_name)
+                yield from self.problems(getattr(value, field.python_name), (*at, name))
+        elif not isinstance(value, UnsetType) and (self.dates or not isinstance(value, date)):
+            found = bounds.problem(value)
+            if found:
+                yield at, found
 
-def bound_arguments(*types: type) -> None:
-    """Check the arguments of every field of these (root) types; once per field."""
-    for root in types:
-        definition = root.__strawberry_definition__  # type: ignore[attr-defined]
-        assert isinstance(definition, StrawberryObjectDefinition)
-        for field in definition.fields:
-            if not any(isinstance(e, BoundedArguments) for e in field.extensions):
-                field.extensions.append(BoundedArguments())
 
-
-def _problems(value: object, at: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
-    if isinstance(value, list | tuple):
-        found = bounds.count_problem(len(value))
-        if found:
-            yield at, found
-            return
-        for n, item in enumerate(value):
-            yield from _problems(item, (*at, str(n)))
-    elif has_object_definition(value):
-        for field in value.__strawberry_definition__.fields:
-            name = field.graphql_name or to_camel(field.python_name)
-            yield from _problems(getattr(value, field.python_name), (*at, name))
-    elif not isinstance(value, UnsetType):
-        found = bounds.problem(value)
-        if found:
-            yield at, found
+def bound_arguments(root: type, *, dates: bool = True) -> None:
+    """Check the arguments of every field of a root type (``dates``: the plausible years
+    too); once per field."""
+    definition = root.__strawberry_definition__  # type: ignore[attr-defined]
+    assert isinstance(definition, StrawberryObjectDefinition)
+    for field in definition.fields:
+        if not any(isinstance(e, BoundedArguments) for e in field.extensions):
+            field.extensions.append(BoundedArguments(dates=dates))

@@ -122,6 +122,18 @@ async def test_well_formed_requests_still_work(api: Api) -> None:
     assert get.json() == {"data": {"__typename": "Query"}}
 
 
+@pytest.mark.shared_platform
+async def test_query_arguments_are_bounded_too_but_may_name_any_date(api: Api) -> None:
+    query = """query($reader: String, $since: DateTime) {
+      accessLog(readerId: $reader, since: $since) { seq } }"""
+    body = await api.gql(query, {"reader": "a\x00b"}, role=Role.AUDITOR)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert body["errors"][0]["extensions"]["field"] == "readerId"
+    assert "U+0000" in body["errors"][0]["message"]
+    far = await api.gql(query, {"since": "2999-01-01T00:00:00Z"}, role=Role.AUDITOR)
+    assert far == {"data": {"accessLog": []}}
+
+
 # --- hostile values in every mutation's input ---------------------------------------------
 
 SDL_PATH = resources.files("carecoord.graphql").joinpath("schema.graphql")
