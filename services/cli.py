@@ -246,8 +246,7 @@ async def serve(settings: Settings, servers: Servers, part: str, *, demo_wanted:
             await asyncio.to_thread(demo.load, platform.bus)
             print_demo_tokens(settings)
         if not api:
-            await asyncio.Event().wait()  # until stopped
-            return
+            raise SystemExit(await platform.fatal)  # runs until stopped, or until it cannot
         config = uvicorn.Config(
             create_app(platform),
             host=settings.host,
@@ -272,10 +271,12 @@ async def serve(settings: Settings, servers: Servers, part: str, *, demo_wanted:
         server = _Server(config)
         serving = asyncio.create_task(server.serve(sockets=[sock]))
         try:
-            await asyncio.shield(serving)
+            await asyncio.wait((serving, platform.fatal), return_when=asyncio.FIRST_COMPLETED)
         finally:  # stopped: let uvicorn finish what it is answering, then stop the rest
             server.should_exit = True
             await serving
+        if platform.fatal.done():  # the process cannot go on: its supervisor restarts it
+            raise SystemExit(platform.fatal.result())
 
 
 async def forward_disclosures(
@@ -314,8 +315,10 @@ async def rebuild_model(settings: Settings, servers: Servers, name: str) -> None
 def print_demo_tokens(settings: Settings) -> None:
     print('Demo tokens (GraphiQL headers: {"Authorization": "Bearer <token>"}):')
     for actor in (demo.PRESCRIBER, demo.NURSE, demo.ADMIN):
-        print(f"  {actor.role.value:15} {issue_token(settings, actor.id, actor.role)}")
-    print("Demo clients:", ", ".join(str(demo.demo_client_id(c[0])) for c in demo.CLIENTS))
+        token = issue_token(settings, actor.id, actor.role)
+        print(f"  {actor.role.value:15} {actor.id:12} {token}")
+    print("Demo clients (dr-demo and nurse-demo on their care teams):")
+    print("  " + ", ".join(str(demo.demo_client_id(c[0])) for c in demo.CLIENTS))
 
 
 async def tail_events(

