@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from carecoord.events import Actor, CareEvent, Role
+from carecoord.events import Actor, CareEvent, Role, bounds
 from carecoord.events.alerts import AlertRaised
 from carecoord.events.checkins import (
     AnalyteResult,
@@ -118,7 +118,8 @@ def _alert(rule: AlertRule, trigger: CareEvent, found: Finding) -> AlertRaised:
         title=rule.title,
         detail=found.detail[:500],
         action=rule.action,
-        evidence=found.evidence,
+        # The newest of a long run (years of no-shows) within what an event can carry.
+        evidence=found.evidence[-bounds.COUNT_MAX :],
     )
 
 

@@ -66,6 +66,7 @@ BAD_BODIES: list[tuple[bytes, int]] = [
     (b'{"query": "{ __typename }", "variables": "x"}', 400),
     (b'{"query": "{ __typename }", "variables": [1]}', 400),
     (b'{"query": "{ __typename }", "extensions": 5}', 400),
+    (b'{"query": "{ __typename }", "operationName": 5}', 400),
     (b"{}", 400),
     (b'{"variables": {}}', 400),
     (b"\xff\xfe\x00{", 400),
@@ -132,6 +133,80 @@ async def test_query_arguments_are_bounded_too_but_may_name_any_date(api: Api) -
     assert "U+0000" in body["errors"][0]["message"]
     far = await api.gql(query, {"since": "2999-01-01T00:00:00Z"}, role=Role.AUDITOR)
     assert far == {"data": {"accessLog": []}}
+
+
+TAKE_HOME = """mutation($input: TakeHomeInput!) {
+  dispenseTakeHome(input: $input) { id position } }"""
+
+
+async def test_the_inputs_once_stored_or_failing_are_refused_naming_the_field(api: Api) -> None:
+    """The cases seen: a NUL in a note (stored, then retried by the projector forever), a
+    huge side effect or 20,000 of them (stored, then too large to publish), a NaN dose and
+    dates that overflow inside a command (internal errors)."""
+    client, order = await client_with_order(api)
+    today = date.today().isoformat()
+    check_in = {"clientId": client, "mood": 5}
+    prescription = {
+        "clientId": client,
+        "medication": "buprenorphine",
+        "dose": "8",
+        "unit": "mg",
+        "route": "sublingual",
+        "start": today,
+    }
+    take_home = {
+        "clientId": client,
+        "orderId": order,
+        "firstDay": today,
+        "days": 2**31 - 1,
+        "dosageForm": "oral solution",
+        "bottles": [],
+    }
+    cases = [
+        (CHECK_IN, check_in | {"note": "before\x00after"}, "note", "U+0000"),
+        (CHECK_IN, check_in | {"sideEffects": ["x" * 600_000]}, "sideEffects.0", "characters"),
+        (CHECK_IN, check_in | {"sideEffects": ["é" * 201]}, "sideEffects.0", "at most 200"),
+        (CHECK_IN, check_in | {"sideEffects": ["nausea"] * 20_000}, "sideEffects", "20000"),
+        (CHECK_IN, check_in | {"sleepHours": "NaN"}, "sleepHours", "finite"),
+        (CHECK_IN, check_in | {"occurredAt": "9999-12-31T23:59:59Z"}, "occurredAt", "years"),
+        (PRESCRIBE, prescription | {"dose": "NaN"}, "dose", "finite"),
+        (PRESCRIBE, prescription | {"dose": "Infinity"}, "dose", "finite"),
+        (PRESCRIBE, prescription | {"start": "9999-12-31"}, "start", "years"),
+        (TAKE_HOME, take_home, "days", "90"),
+    ]
+    for query, sent, field, reason in cases:
+        head = await asyncio.to_thread(api.platform.store.last_position)
+        body = await api.gql(query, {"input": sent}, role=Role.PRESCRIBER)
+        assert body.get("data") is None, (field, body)
+        error = body["errors"][0]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", (field, error)
+        assert error["extensions"]["field"] == field, error
+        assert reason in error["message"], error
+        assert await asyncio.to_thread(api.platform.store.last_position) == head, field
+
+
+async def client_with_order(api: Api) -> tuple[str, str]:
+    """An enrolled client, the prescriber on their care team, and a methadone order."""
+    enrolled = await api.ok(
+        ENROLL, {"input": {"displayName": "Alex", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
+    )
+    client = str(enrolled["enrollClient"]["id"])
+    await api.join_care_team(client, Role.PRESCRIBER)
+    order = await api.ok(
+        PRESCRIBE,
+        {
+            "input": {
+                "clientId": client,
+                "medication": "methadone",
+                "dose": "60",
+                "unit": "mg",
+                "route": "oral",
+                "start": date.today().isoformat(),
+            }
+        },
+        role=Role.PRESCRIBER,
+    )
+    return client, str(order["prescribeMedication"]["id"])
 
 
 # --- hostile values in every mutation's input ---------------------------------------------
@@ -393,26 +468,8 @@ def send_hostile_inputs(api: Api, known: Known) -> int:
 
 
 async def test_hostile_values_in_every_mutation_never_stop_the_pipeline(api: Api) -> None:
-    enrolled = await api.ok(
-        ENROLL, {"input": {"displayName": "Alex", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
-    )
-    client = str(enrolled["enrollClient"]["id"])
-    await api.join_care_team(client, Role.PRESCRIBER)
-    order = await api.ok(
-        PRESCRIBE,
-        {
-            "input": {
-                "clientId": client,
-                "medication": "methadone",
-                "dose": "60",
-                "unit": "mg",
-                "route": "oral",
-                "start": date.today().isoformat(),
-            }
-        },
-        role=Role.PRESCRIBER,
-    )
-    known = Known(client=client, order=str(order["prescribeMedication"]["id"]))
+    client, order = await client_with_order(api)
+    known = Known(client=client, order=order)
     assert all(TARGETS[m] for m in MUTATIONS), "every mutation has a field to send into"
 
     sent = await asyncio.to_thread(send_hostile_inputs, api, known)
