@@ -148,13 +148,22 @@ async def started(settings: Settings, servers: Servers) -> AsyncIterator[Platfor
             await delete_stream(servers.nats_url, settings.stream_name)
 
 
+class QuietServer(uvicorn.Server):
+    """Leaves signals to pytest: Ctrl-C ends the run instead of stopping a server that
+    later tests (the shared one) still need."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 @contextlib.asynccontextmanager
 async def serving(platform: Platform) -> AsyncIterator[str]:
     """The platform's GraphQL app on a free port; its base URL."""
     from carecoord.graphql.app import create_app
 
     port = free_port()
-    server = uvicorn.Server(
+    server = QuietServer(
         uvicorn.Config(
             create_app(platform),
             host="127.0.0.1",
@@ -164,7 +173,6 @@ async def serving(platform: Platform) -> AsyncIterator[str]:
             lifespan="off",
         )
     )
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
     try:
         async with asyncio.timeout(SERVER_START_SECONDS):
