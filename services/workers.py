@@ -9,7 +9,6 @@ command retry, as it does between any two API replicas.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import socket
@@ -18,9 +17,9 @@ import sys
 from collections.abc import Iterator, Sequence
 
 from carecoord.services.bootstrap import Servers
+from carecoord.services.processes import die_with_parent
 
 WORKER_ENV = "CARECOORD_API_WORKER"
-PR_SET_PDEATHSIG = 1
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -45,8 +44,10 @@ def siblings(count: int, argv: Sequence[str], servers: Servers) -> Iterator[None
     env.update(DATABASE_URL=servers.database_url, NATS_URL=servers.nats_url)
     env[WORKER_ENV] = "1"
     command = [sys.executable, "-m", "carecoord.services.cli", *argv]
+    # A sibling left behind by a killed parent would hold the port forever.
+    die_with_us = die_with_parent(signal.SIGTERM)
     workers = [
-        subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)  # noqa: S603, PLW1509
+        subprocess.Popen(command, env=env, preexec_fn=die_with_us)  # noqa: S603, PLW1509
         for _ in range(count)
     ]
     try:
@@ -59,12 +60,6 @@ def siblings(count: int, argv: Sequence[str], servers: Servers) -> Iterator[None
                 worker.wait(10)
             except subprocess.TimeoutExpired:
                 worker.kill()
-
-
-def _die_with_parent() -> None:
-    """A sibling left behind by a killed parent would hold the port forever (Linux)."""
-    if sys.platform == "linux":
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def is_sibling() -> bool:
