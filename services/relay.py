@@ -18,8 +18,7 @@ from nats.errors import MaxPayloadError
 from nats.js.errors import BadRequestError
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.events import catalog
-from carecoord.events.envelope import type_name
+from carecoord.events import catalog, headers
 from carecoord.services import parked, positions
 from carecoord.services.crash_points import crash_point
 from carecoord.services.doorbell import Doorbell, next_page
@@ -30,8 +29,8 @@ from carecoord.services.store import EventStore, Positioned
 log = logging.getLogger("carecoord.relay")
 
 NAME = "relay"
-POSITION_HEADER = "Carecoord-Position"
-TYPE_HEADER = "Carecoord-Type"
+POSITION_HEADER = headers.POSITION
+TYPE_HEADER = headers.TYPE
 # The broker refuses these for what the event is, not for the moment: publishing again
 # would fail again.
 UNPUBLISHABLE = (MaxPayloadError, BadRequestError)
@@ -123,11 +122,6 @@ class Relay:
         return await self._broker.publish(
             catalog.encode(item.event),
             catalog.subject(self._settings.subject_root, item.event),
-            headers={
-                "Nats-Msg-Id": str(item.event.event_id),
-                POSITION_HEADER: str(item.position),
-                TYPE_HEADER: type_name(type(item.event)),
-                "content-type": "application/json",
-            },
+            headers=headers.for_event(item.event, item.position),
             stream=self._settings.stream_name,
         )

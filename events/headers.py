@@ -1,0 +1,37 @@
+"""The headers an event carries on the broker, beside its JSON body: part of the contract.
+
+The relay sets them on every message (``services/relay.py``); the AsyncAPI document
+describes them (``contract.py``); a subscriber reads the position and the type from them
+before it decodes the body.
+"""
+
+from __future__ import annotations
+
+from carecoord.events.envelope import CareEvent, type_name
+
+MSG_ID = "Nats-Msg-Id"
+POSITION = "Carecoord-Position"
+TYPE = "Carecoord-Type"
+CONTENT_TYPE = "content-type"
+JSON = "application/json"
+
+MEANING = {
+    MSG_ID: "The event id (the payload's event_id): JetStream drops a message published again"
+    " with it inside the stream's duplicate window, so the stream holds each event once.",
+    POSITION: "The event's global position in the store's log, in decimal: strictly increasing"
+    " along the stream (with gaps), so a subscriber that remembers the last one it applied"
+    " and skips any not above it applies each event once.",
+    TYPE: "The catalog name, <context>.<Type>, as in the subject and the payload's type: what"
+    " to decode the body as (carecoord.events.catalog.decode, which upcasts older versions).",
+    CONTENT_TYPE: "Always application/json.",
+}
+
+
+def for_event(event: CareEvent, position: int) -> dict[str, str]:
+    """The headers of ``event`` published at ``position``."""
+    return {
+        MSG_ID: str(event.event_id),
+        POSITION: str(position),
+        TYPE: type_name(type(event)),
+        CONTENT_TYPE: JSON,
+    }
