@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-PACKAGES = ["events", "services", "projections", "graphql", "bench"]
+PACKAGES = ["events", "services", "projections", "graphql", "bench", "examples"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,180 @@
+"""An example downstream service: the program census (clients per program and level of
+care), kept from the care stream. It is what a team outside carecoord writes against the
+event contract (``docs/events.md``); run it with ``python -m carecoord.examples.census``.
+
+- **Durable.** One JetStream pull consumer named ``DURABLE`` on ``care.care.>``. Created
+  the first time with deliver policy ALL, so a new service replays the stream from its
+  first message and then follows live; after a restart it resumes after the last message
+  it acknowledged.
+- **In order.** Messages are handled one at a time (a pull of one), each acknowledged
+  after it is applied; one that fails is refused (NAK) and delivered again before the
+  next. At most one is unacknowledged (``max_ack_pending=1``), so even one whose handler
+  died without an answer (a crash) comes back, after the consumer's ack wait, before any
+  after it. The census sees the stream's order, which for each client is the order its
+  events were recorded.
+- **Idempotent.** It remembers the last position applied (``Carecoord-Position``) and
+  skips any message not above it, so a redelivery (a lost ack, a consumer created again)
+  changes nothing. A real service stores that position in the same transaction as its
+  rows.
+- **Typed.** The catalog decodes each body (``catalog.decode`` upcasts an older schema
+  version; a newer version than it knows is refused until the service is upgraded); each
+  handler takes the event model it handles. Types it does not handle, including types
+  newer than its copy of the catalog, only move the position on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from faststream import AckPolicy, FastStream, Header
+from faststream.nats import JStream, NatsBroker, NatsMessage, NatsRouter, PullSub
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from carecoord.events import CareEvent, ClientEnrolled, catalog, headers
+from carecoord.events.care import LevelOfCare, LevelOfCareChanged
+from carecoord.events.envelope import type_name
+
+log = logging.getLogger("census")
+
+DURABLE = "census"
+FETCH_SECONDS = 1.0
+"""How long one pull waits for a message before asking again."""
+
+
+class OutOfOrder(RuntimeError):
+    """An event arrived before the one it follows (it never should: see the module notes)."""
+
+
+@dataclass
+class Census:
+    """Clients by program and level of care, and the last stream position applied."""
+
+    position: int = 0
+    programs: dict[UUID, str] = field(default_factory=dict)
+    levels: dict[UUID, LevelOfCare | None] = field(default_factory=dict)
+    applied: list[tuple[int, CareEvent]] = field(default_factory=list)
+    """What was applied, in order (kept for the example's test; a service would not)."""
+    skipped: int = 0
+
+    def fresh(self, position: int) -> bool:
+        """Whether ``position`` is new; a repeated one is counted and skipped."""
+        if position <= self.position:
+            self.skipped += 1
+            log.info("skipped a repeated event", extra={"position": position})
+            return False
+        return True
+
+    def enroll(self, position: int, event: ClientEnrolled) -> None:
+        if self.fresh(position):
+            self.programs[event.client_id] = event.program
+            self.levels[event.client_id] = None
+            self._applied(position, event)
+
+    def change_level(self, position: int, event: LevelOfCareChanged) -> None:
+        if self.fresh(position):
+            if event.client_id not in self.programs:
+                raise OutOfOrder(f"a level of care for {event.client_id} before enrollment")
+            self.levels[event.client_id] = event.level
+            self._applied(position, event)
+
+    def pass_over(self, position: int) -> None:
+        """An event this census does not count: only the position moves."""
+        if self.fresh(position):
+            self.position = position
+
+    def _applied(self, position: int, event: CareEvent) -> None:
+        self.position = position
+        self.applied.append((position, event))
+
+    def by_level(self) -> Counter[tuple[str, str]]:
+        """How many clients each program has at each level (``unknown`` before the first)."""
+        return Counter(
+            (program, (self.levels[client] or "unknown"))
+            for client, program in self.programs.items()
+        )
+
+
+def of_type(cls: type[CareEvent]) -> Callable[[NatsMessage], bool]:
+    """A handler filter: the message's ``Carecoord-Type`` header names ``cls``."""
+    name = type_name(cls)
+    return lambda message: message.headers.get(headers.TYPE) == name
+
+
+class NewerThanCatalog(RuntimeError):
+    """A payload of a schema version this copy of the catalog does not know yet."""
+
+
+async def decode(message: NatsMessage) -> CareEvent:
+    """The body as its catalog model, upcast to the current schema version.
+
+    A version newer than the catalog's is refused rather than read with an older model
+    (it is delivered again until the service runs a catalog that knows it).
+    """
+    name = message.headers[headers.TYPE]
+    sent = int(json.loads(message.body).get("schema_version", 1))
+    known = catalog.event_class(name).version
+    if sent > known:
+        raise NewerThanCatalog(f"{name} v{sent} arrived; this catalog knows v{known}: upgrade")
+    return catalog.decode(name, message.body)
+
+
+def router(
+    census: Census, *, subject_root: str = "care", stream: str = "CARE", durable: str = DURABLE
+) -> NatsRouter:
+    """The census's subscriber: one ordered durable consumer, one typed handler per type."""
+    routes = NatsRouter()
+    subscriber = routes.subscriber(
+        f"{subject_root}.care.>",
+        stream=JStream(stream, declare=False),  # carecoord owns the stream
+        durable=durable,
+        deliver_policy=DeliverPolicy.ALL,  # a new consumer starts at the first message
+        pull_sub=PullSub(batch_size=1, timeout=FETCH_SECONDS),
+        config=ConsumerConfig(max_ack_pending=1),
+        ack_policy=AckPolicy.NACK_ON_ERROR,  # acknowledged once handled; else delivered again
+    )
+
+    @subscriber(filter=of_type(ClientEnrolled), decoder=decode)
+    async def enrolled(event: ClientEnrolled, position: int = Header(headers.POSITION)) -> None:
+        census.enroll(position, event)
+
+    @subscriber(filter=of_type(LevelOfCareChanged), decoder=decode)
+    async def level_changed(
+        event: LevelOfCareChanged, position: int = Header(headers.POSITION)
+    ) -> None:
+        census.change_level(position, event)
+
+    @subscriber  # last: any other type, including ones this catalog does not know yet
+    async def other(position: int = Header(headers.POSITION)) -> None:
+        census.pass_over(position)
+
+    return routes
+
+
+def service(nats_url: str, census: Census, **where: str) -> NatsBroker:
+    """A broker carrying the census's subscriber (``where``: subject_root, stream, durable)."""
+    broker = NatsBroker(nats_url)
+    broker.include_router(router(census, **where))
+    return broker
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO)
+    census = Census()
+    broker = service(
+        os.environ.get("NATS_URL", "nats://127.0.0.1:4222"),
+        census,
+        subject_root=os.environ.get("CARECOORD_SUBJECT_ROOT", "care"),
+        stream=os.environ.get("CARECOORD_STREAM_NAME", "CARE"),
+    )
+    asyncio.run(FastStream(broker).run())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""The example downstream service's decoding (carecoord.examples.census): typed by the
+Carecoord-Type header, and a payload newer than its catalog is refused, never misread."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import cast
+from uuid import uuid4
+
+import pytest
+from faststream.nats import NatsMessage
+from nats.aio.msg import Msg
+
+from carecoord.events import Actor, ClientEnrolled, Role, catalog, headers
+from carecoord.events.care import LevelOfCareChanged
+from carecoord.examples.census import NewerThanCatalog, decode, of_type
+
+
+def enrolled() -> ClientEnrolled:
+    now = datetime.now(UTC)
+    return ClientEnrolled(
+        event_id=uuid4(),
+        client_id=uuid4(),
+        occurred_at=now,
+        recorded_at=now,
+        actor=Actor(id="admin-1", role=Role.PROGRAM_ADMIN),
+        correlation_id=uuid4(),
+        display_name="Alex R.",
+        program="OTP",
+    )
+
+
+def message(body: bytes, event: ClientEnrolled) -> NatsMessage:
+    """What FastStream hands the decoder and the filters (the raw message is not read)."""
+    raw = cast("Msg", None)
+    return NatsMessage(raw_message=raw, body=body, headers=headers.for_event(event, 12))
+
+
+async def test_a_message_decodes_to_its_catalog_model() -> None:
+    event = enrolled()
+    received = message(catalog.encode(event), event)
+    assert of_type(ClientEnrolled)(received)
+    assert not of_type(LevelOfCareChanged)(received)
+    assert await decode(received) == event
+
+
+async def test_a_payload_newer_than_the_catalog_is_refused() -> None:
+    event = enrolled()
+    body = json.loads(catalog.encode(event)) | {"schema_version": 2, "referral": "court"}
+    with pytest.raises(NewerThanCatalog, match=r"care.ClientEnrolled v2 arrived"):
+        await decode(message(json.dumps(body).encode(), event))
