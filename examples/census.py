@@ -92,6 +92,7 @@ class Census:
     def _applied(self, position: int, event: CareEvent) -> None:
         self.position = position
         self.applied.append((position, event))
+        log.info("census at position %d: %s", position, dict(self.by_level()))
 
     def by_level(self) -> Counter[tuple[str, str]]:
         """How many clients each program has at each level (``unknown`` before the first)."""
