@@ -215,11 +215,36 @@ class QtcEvidence(_Value):
     measured_at: AwareDatetime
 
 
+class ExposureEvidence(_Value):
+    """What the client was exposed to that a rule matched, and until when it counts.
+
+    ``through`` is the last day the medication acts (the last dose given or taken home plus
+    its dosing interval, a stop, an end date); None while it is still taken. A rule's
+    washout for that medication runs ``washout_days`` past it, so the combination is clear
+    from ``clear_from`` on (None while the exposure goes on).
+    """
+
+    id: UUID
+    medication: str
+    basis: str = Field(max_length=300)
+    through: date | None = None
+    washout_days: int = Field(default=0, ge=0, le=3650)
+    clear_from: date | None = None
+
+    def describe(self) -> str:
+        if self.through is None:
+            return f"{self.medication}: {self.basis}"
+        washout = f", washout {self.washout_days} days" if self.washout_days else ""
+        return f"{self.medication}: {self.basis}{washout}; clear from {self.clear_from}"
+
+
 class InteractionFound(CareEvent):
     """An interaction or contraindication rule matched the client's medication picture.
 
     A rule whose severity depends on the QTc (methadone + QT-prolonging drug) records the
-    QTc it was decided on in ``qtc``; None there means no QTc was on record.
+    QTc it was decided on in ``qtc``; None there means no QTc was on record. ``exposure``
+    is the other medication as the rule saw it: taken now, or a recent exposure still
+    inside the rule's washout (a stopped order, a dose given, take-homes in hand).
     """
 
     context: ClassVar[str] = "medication"
@@ -235,6 +260,67 @@ class InteractionFound(CareEvent):
     implicated: tuple[Implicated, ...] = Field(min_length=2)
     acknowledged_reason: str = ""
     qtc: QtcEvidence | None = None
+    exposure: ExposureEvidence | None = None
+
+
+class Attempt(_Value):
+    """What a prescribing step asked for, as a safety event records it."""
+
+    action: str = Field(max_length=40)
+    """``prescribe``, ``change_dose`` or ``taper``."""
+    medication: str
+    dose: Decimal | None = None
+    unit: str = ""
+    route: str = ""
+    start: date | None = None
+    prior_order_id: UUID | None = None
+
+
+class HardStopRefused(CareEvent):
+    """A prescribing step was refused by a hard-stop rule: nothing was ordered, and the
+    attempt stays on the record for a safety review (who, which rule and version, what)."""
+
+    context: ClassVar[str] = "medication"
+    kind: ClassVar[Kind] = Kind.MEDICATION
+    summary_template: ClassVar[str] = "Hard stop: {medication} refused ({rule_id} v{rule_version})"
+
+    refusal_id: UUID
+    rule_id: str
+    rule_version: str
+    severity: Severity
+    field: str = Field(max_length=100)
+    message: str = Field(max_length=4000)
+    source: str
+    attempted: Attempt
+    implicated: tuple[Implicated, ...] = ()
+    exposure: ExposureEvidence | None = None
+
+    def summary(self) -> str:
+        return self.summary_template.format(**self.facts(), medication=self.attempted.medication)
+
+
+class OverrideAcknowledged(CareEvent):
+    """A prescriber went past a high-severity rule with a reason (an interaction, or a dose
+    above the usual maximum): the order was written and the override is on the record."""
+
+    context: ClassVar[str] = "medication"
+    kind: ClassVar[Kind] = Kind.MEDICATION
+    summary_template: ClassVar[str] = (
+        "Override: {rule_id} v{rule_version} acknowledged for {medication} ({reason})"
+    )
+
+    override_id: UUID
+    rule_id: str
+    rule_version: str
+    severity: Severity
+    reason: str = Field(min_length=1, max_length=500)
+    attempted: Attempt
+    order_id: UUID
+    finding_id: UUID | None = None
+    exposure: ExposureEvidence | None = None
+
+    def summary(self) -> str:
+        return self.summary_template.format(**self.facts(), medication=self.attempted.medication)
 
 
 class TakeHomeCriterion(_Value):
@@ -407,6 +493,8 @@ MEDICATION_EVENTS: tuple[type[CareEvent], ...] = (
     MedicationStatementRecorded,
     MedicationStatementEnded,
     InteractionFound,
+    HardStopRefused,
+    OverrideAcknowledged,
     TakeHomeEligibilityDetermined,
     GuestDosingArranged,
     GuestDosingEnded,

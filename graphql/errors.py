@@ -28,7 +28,12 @@ def shaped(error: GraphQLError, *, mask: bool) -> GraphQLError:
             nodes=error.nodes,
             path=error.path,
             original_error=original,
-            extensions={"code": original.code, "field": original.field, "rule": original.rule},
+            extensions={
+                **original.details,
+                "code": original.code,
+                "field": original.field,
+                "rule": original.rule,
+            },
         )
     if original is None or error.path is None or isinstance(original, GraphQLError):
         # Parse, validation and variable-coercion errors: the message names the field.

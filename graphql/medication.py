@@ -1,14 +1,17 @@
 """Prescribing and dispensing through the API: parse, call a command, shape the answer.
 
 Every mutation returns what it recorded and the position to wait for (`atLeast`);
-prescribing steps also return the interaction findings recorded with the order.
+prescribing steps also return the interaction findings recorded with the order. A step a
+hard-stop rule refused answers with the refusal error, as it always did; the command has
+recorded the attempt on the client's record first, and the error names its id and
+position (``extensions.refusalId``, ``extensions.position``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeVar
 from uuid import UUID
 
@@ -17,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from strawberry.types import Info
 
 from carecoord.events.medication import (
+    ExposureEvidence,
     InteractionFound,
     Schedule,
     Severity,
@@ -30,6 +34,7 @@ from carecoord.graphql.medication_inputs import (
     AcknowledgementInput,
     AdministerDoseInput,
     ChangeDoseInput,
+    DiscontinueOrderInput,
     DoseNotGivenInput,
     EndGuestDosingInput,
     EndMedicationStatementInput,
@@ -44,7 +49,7 @@ from carecoord.graphql.medication_inputs import (
     TaperInput,
 )
 from carecoord.services.commands import Command
-from carecoord.services.errors import InvalidInput
+from carecoord.services.errors import InvalidInput, RuleViolation
 from carecoord.services.medication import commands
 from carecoord.services.medication.commands import Written
 from carecoord.services.medication.dispensing import (
@@ -65,6 +70,38 @@ V = TypeVar("V", bound=BaseModel)
 D = TypeVar("D")
 
 
+@strawberry.type(
+    description="What a rule counted as the client's exposure to the other medication."
+)
+class Exposure:
+    id: UUID = strawberry.field(description="The order or statement.")
+    medication: str
+    basis: str = strawberry.field(
+        description="What the exposure is: an order in force, the last dose given, take-homes"
+        " in hand, an injection and how long it acts, a stop."
+    )
+    through: date | None = strawberry.field(
+        description="The last day it acts; null while it is taken."
+    )
+    washout_days: int = strawberry.field(description="Days past `through` the rule counts it.")
+    clear_from: date | None = strawberry.field(
+        description="From this day the rule no longer counts it; null while it is taken."
+    )
+
+    @classmethod
+    def of(cls, found: ExposureEvidence | None) -> Exposure | None:
+        if found is None:
+            return None
+        return cls(
+            id=found.id,
+            medication=found.medication,
+            basis=found.basis,
+            through=found.through,
+            washout_days=found.washout_days,
+            clear_from=found.clear_from,
+        )
+
+
 @strawberry.type(description="An interaction or contraindication rule that matched.")
 class Finding:
     id: UUID
@@ -79,6 +116,7 @@ class Finding:
         default=None, description="The latest QTc a QT rule was judged on; null: none on record."
     )
     qtc_measured_at: datetime | None = None
+    exposure: Exposure | None = None
 
     @classmethod
     def of(cls, event: InteractionFound) -> Finding:
@@ -93,6 +131,7 @@ class Finding:
             acknowledged_reason=event.acknowledged_reason,
             qtc_ms=event.qtc.qtc_ms if event.qtc else None,
             qtc_measured_at=event.qtc.measured_at if event.qtc else None,
+            exposure=Exposure.of(event.exposure),
         )
 
 
@@ -144,6 +183,26 @@ async def written(info: Info[RequestContext, None], command: Command[Written]) -
     )
 
 
+async def prescribed(info: Info[RequestContext, None], command: Command[Written]) -> OrderRecorded:
+    """As ``written``; a hard stop the command recorded as refused is answered as the
+    refusal error, naming the refusal's id and the position to read it at."""
+    outcome = await executed(info, command)
+    refused = outcome.result.refused
+    if refused is not None:
+        raise RuleViolation(
+            refused.field,
+            refused.rule_id,
+            f"{refused.message}. The attempt is on the client's record as refusal"
+            f" {refused.refusal_id}",
+            details={"refusalId": str(refused.refusal_id), "position": outcome.position},
+        )
+    return OrderRecorded(
+        id=outcome.result.id,
+        position=outcome.position,
+        findings=[Finding.of(f) for f in outcome.result.findings],
+    )
+
+
 def order_action(
     action: str, build: Callable[..., Command[UUID]], **extra: object
 ) -> Callable[[RequestContext, OrderActionInput], Awaitable[Command[UUID]]]:
@@ -153,6 +212,7 @@ def order_action(
             client_id=given.client_id,
             order_id=given.order_id,
             reason=given.reason,
+            rules=ctx.platform.medication,
             **extra,
         )
 
@@ -161,7 +221,6 @@ def order_action(
 
 HOLD = order_action("hold_order", commands.hold_order)
 RESUME = order_action("resume_order", commands.resume_order)
-DISCONTINUE = order_action("discontinue_order", commands.discontinue_order)
 IN_ERROR = order_action("enter_order_in_error", commands.discontinue_order, in_error=True)
 
 
@@ -178,7 +237,7 @@ class MedicationMutation:
             schedule=schedule_of(input.schedule),
             acknowledgements=acknowledged(input.acknowledgements),
         )
-        return await written(
+        return await prescribed(
             info,
             commands.prescribe(
                 await ctx.stamp("prescribe", input.client_id),
@@ -199,7 +258,7 @@ class MedicationMutation:
             schedule=schedule_of(input.schedule) if input.schedule else None,
             acknowledgements=acknowledged(input.acknowledgements),
         )
-        return await written(
+        return await prescribed(
             info,
             commands.change_dose(
                 await ctx.stamp("change_dose", input.client_id),
@@ -221,7 +280,7 @@ class MedicationMutation:
         taper = into(
             Taper, input, steps=steps, acknowledgements=acknowledged(input.acknowledgements)
         )
-        return await written(
+        return await prescribed(
             info,
             commands.taper_order(
                 await ctx.stamp("taper_order", input.client_id),
@@ -243,11 +302,22 @@ class MedicationMutation:
     ) -> Recorded:
         return await recorded(info, await RESUME(info.context, input))
 
-    @strawberry.mutation(description="Stop an order, with the reason.")
+    @strawberry.mutation(description="Stop an order, with the reason and when it stopped.")
     async def discontinue_order(
-        self, info: Info[RequestContext, None], input: OrderActionInput
+        self, info: Info[RequestContext, None], input: DiscontinueOrderInput
     ) -> Recorded:
-        return await recorded(info, await DISCONTINUE(info.context, input))
+        ctx = info.context
+        return await recorded(
+            info,
+            commands.discontinue_order(
+                await ctx.stamp("discontinue_order", input.client_id),
+                client_id=input.client_id,
+                order_id=input.order_id,
+                reason=input.reason,
+                stopped_at=input.stopped_at,
+                rules=ctx.platform.medication,
+            ),
+        )
 
     @strawberry.mutation(description="Mark an order entered in error; its history stays.")
     async def mark_order_entered_in_error(
@@ -282,6 +352,8 @@ class MedicationMutation:
                 client_id=input.client_id,
                 statement_id=input.statement_id,
                 reason=input.reason,
+                stopped_at=input.stopped_at,
+                rules=ctx.platform.medication,
             ),
         )
 

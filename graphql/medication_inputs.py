@@ -87,11 +87,24 @@ class TaperInput:
     )
 
 
-@strawberry.input(description="Hold, resume, discontinue or mark an order in error.")
+@strawberry.input(description="Hold, resume or mark an order in error.")
 class OrderActionInput:
     client_id: UUID
     order_id: UUID
     reason: str
+
+
+@strawberry.input(description="Stop an order, with the reason and when it stopped.")
+class DiscontinueOrderInput:
+    client_id: UUID
+    order_id: UUID
+    reason: str
+    stopped_at: datetime | None = strawberry.field(
+        default=None,
+        description="When it actually stopped; now if omitted. Not in the future, at most 30"
+        " days back, not before the order's start or a dose given under it. The order counts"
+        " as exposure through its interaction rules' washouts from then.",
+    )
 
 
 @strawberry.input(description="A medication the client takes from elsewhere.")
@@ -113,6 +126,11 @@ class EndMedicationStatementInput:
     client_id: UUID
     statement_id: UUID
     reason: str = ""
+    stopped_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the client stopped taking it; now if omitted. Not in the future,"
+        " at most 30 days back, not before the reported `since`.",
+    )
 
 
 @strawberry.input(description="An observed dose given at the window.")

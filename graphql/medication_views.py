@@ -2,7 +2,9 @@
 program's DEA dispensing log and lot ledger (JSON rows, or CSV for export).
 
 Client views go through the access policy (``RequestContext.readable``) and are logged.
-A client reading their own record never sees the doses of a blind taper.
+A client reading their own record never sees the doses of a blind taper. An order past
+its end date reads as ended, and a finding as resolved once an order it implicates has
+ended or the exposure it counted has cleared its washout (the program's day decides).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from strawberry.types import Info
 
 from carecoord.events import Kind, Role
 from carecoord.events.medication import Dispensing, Severity
+from carecoord.graphql import medication_safety
 from carecoord.graphql.context import AtLeast, RequestContext
+from carecoord.graphql.medication_safety import SafetyEvent, SafetyLog
 from carecoord.projections import dispensing_log, dosing, inventory, medications
 from carecoord.services.errors import Forbidden
 from carecoord.services.medication.exports import require_exporter, to_csv
@@ -53,7 +57,8 @@ class MedicationOrder:
     id: UUID
     medication: str
     status: str = strawberry.field(
-        description="active, on-hold, replaced, stopped or entered-in-error."
+        description="active, on-hold, ended (past its end date), replaced, stopped or"
+        " entered-in-error."
     )
     dose: Decimal | None = strawberry.field(description="Null for the client on a blind taper.")
     unit: str
@@ -92,12 +97,20 @@ class InteractionFinding:
     rule: str
     rule_version: str
     severity: Severity
-    status: str = strawberry.field(description="open, or resolved once a medication stopped.")
+    status: str = strawberry.field(
+        description="open; resolved once a medication stopped or ended, or the exposure the"
+        " rule counted cleared its washout."
+    )
     title: str
     source: str
     implicated: list[UUID]
     acknowledged_reason: str
     recorded_at: datetime
+    exposure_clear_from: date | None = strawberry.field(
+        default=None,
+        description="The day the exposure the rule counted clears its washout; null while"
+        " the other medication is taken.",
+    )
 
 
 @strawberry.type
@@ -208,6 +221,26 @@ def history(row: dict[str, Any]) -> list[HistoryEntry]:
     ]
 
 
+def order_status(row: dict[str, Any], today: date) -> str:
+    """An order in force past its end date has ended, whatever the view last recorded."""
+    end = row["details"].get("end")
+    if row["status"] in ("active", "on-hold") and end and date.fromisoformat(end) < today:
+        return "ended"
+    return str(row["status"])
+
+
+def finding_status(row: dict[str, Any], ended: set[UUID], today: date) -> str:
+    if row["status"] != "open":
+        return str(row["status"])
+    d = row["details"]
+    if any(UUID(i["id"]) in ended for i in d["implicated"]):
+        return "resolved"
+    clear = (d.get("exposure") or {}).get("clear_from")
+    if clear and date.fromisoformat(clear) <= today:
+        return "resolved"
+    return "open"
+
+
 def order_of(row: dict[str, Any], *, hide_doses: bool) -> MedicationOrder:
     d = row["details"]
     hidden = hide_doses and bool(d.get("blind"))
@@ -264,7 +297,9 @@ def statement_of(row: dict[str, Any]) -> MedicationStatement:
 
 def finding_of(row: dict[str, Any]) -> InteractionFinding:
     d = row["details"]
+    clear = (d.get("exposure") or {}).get("clear_from")
     return InteractionFinding(
+        exposure_clear_from=date.fromisoformat(clear) if clear else None,
         id=row["id"],
         rule=d["rule_id"],
         rule_version=d["rule_version"],
@@ -294,13 +329,21 @@ class MedicationQuery:
         ctx = info.context
         grant = await granted(ctx, client_id, Kind.MEDICATION, "clientMedications", at_least)
         await ctx.caught_up(medications.NAME, at_least)
-        found = await ctx.rows(
-            sql.SQL(
-                "SELECT * FROM medications WHERE client_id = %s AND (%s OR status = ANY(%s))"
-                " ORDER BY created_position"
-            ),
-            [client_id, include_history, list(CURRENT)],
+        today = datetime.now(ctx.platform.medication.zone).date()
+        rows = await ctx.rows(
+            sql.SQL("SELECT * FROM medications WHERE client_id = %s ORDER BY created_position"),
+            [client_id],
         )
+        ended = set()
+        for r in rows:
+            if r["entry"] == "order":
+                r["status"] = order_status(r, today)
+                if r["status"] == "ended":
+                    ended.add(r["id"])
+        for r in rows:
+            if r["entry"] == "finding":
+                r["status"] = finding_status(r, ended, today)
+        found = [r for r in rows if include_history or r["status"] in CURRENT]
         await ctx.record_read(
             client_id,
             grant,
@@ -376,6 +419,27 @@ class MedicationQuery:
                 for r in found
             ],
         )
+
+    @strawberry.field(
+        description="A client's refused hard stops and acknowledged overrides, in order."
+    )
+    async def client_safety_events(
+        self, info: Info[RequestContext, None], client_id: UUID, at_least: AtLeast = None
+    ) -> list[SafetyEvent]:
+        return await medication_safety.client_events(info.context, client_id, at_least)
+
+    @strawberry.field(
+        description="The program's refused hard stops and acknowledged overrides for a range"
+        " of the program's days (prescribers, nurses, auditors), as rows and CSV."
+    )
+    async def medication_safety_log(
+        self,
+        info: Info[RequestContext, None],
+        from_day: date,
+        to_day: date,
+        at_least: AtLeast = None,
+    ) -> SafetyLog:
+        return await medication_safety.program_log(info.context, from_day, to_day, at_least)
 
     @strawberry.field(description="The DEA dispensing log (21 CFR 1304.24) for a date range.")
     async def dispensing_log(

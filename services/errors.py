@@ -1,22 +1,28 @@
 """Refusals as types: each says which field, which rule, and what would be accepted.
 
 The API maps ``code`` to a GraphQL error's ``extensions.code``; nothing is recorded when
-one of these is raised.
+one of these is raised (a refused hard stop is recorded by its command, which returns
+rather than raises: ``services/medication/commands.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 
 class DomainError(Exception):
     code: ClassVar[str] = "RULE_VIOLATION"
 
-    def __init__(self, field: str, rule: str, message: str) -> None:
+    def __init__(
+        self, field: str, rule: str, message: str, details: Mapping[str, object] | None = None
+    ) -> None:
         super().__init__(message)
         self.field = field
         self.rule = rule
         self.message = message
+        self.details: Mapping[str, object] = details or {}
+        """More for the caller, beside code, field and rule (a recorded refusal's id)."""
 
 
 class InvalidInput(DomainError):

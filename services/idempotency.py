@@ -28,8 +28,8 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from carecoord.events import catalog
-from carecoord.events.envelope import type_name
-from carecoord.events.medication import InteractionFound
+from carecoord.events.envelope import CareEvent, type_name
+from carecoord.events.medication import HardStopRefused, InteractionFound
 from carecoord.services.errors import InvalidInput
 
 HEADER = "Idempotency-Key"
@@ -131,8 +131,12 @@ def _uuid_map(value: dict[Any, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
+def _decoded(value: Mapping[str, str]) -> CareEvent:
+    return catalog.decode(value["type"], value["body"].encode())
+
+
 def _finding(value: Mapping[str, str]) -> InteractionFound:
-    return cast("InteractionFound", catalog.decode(value["type"], value["body"].encode()))
+    return cast("InteractionFound", _decoded(value))
 
 
 @cache
@@ -140,14 +144,22 @@ def _codecs() -> dict[type, _Codec]:
     # medication's commands import the bus, which imports this module: import on first use.
     from carecoord.services.medication.commands import Written  # noqa: PLC0415
 
+    def event(found: CareEvent) -> dict[str, str]:
+        return {"type": type_name(type(found)), "body": catalog.encode(found).decode()}
+
     def written(value: Written) -> dict[str, Any]:
-        found = [
-            {"type": type_name(type(f)), "body": catalog.encode(f).decode()} for f in value.findings
-        ]
-        return {"id": str(value.id), "findings": found}
+        found = [event(f) for f in value.findings]
+        refused = event(value.refused) if value.refused else None
+        return {"id": str(value.id), "findings": found, "refused": refused}
 
     def unwritten(value: dict[str, Any]) -> Written:
-        return Written(UUID(value["id"]), tuple(_finding(f) for f in value["findings"]))
+        # A refused hard stop is kept too, so its retry answers with the same refusal.
+        refused = value.get("refused")
+        return Written(
+            UUID(value["id"]),
+            tuple(_finding(f) for f in value["findings"]),
+            refused=cast("HardStopRefused", _decoded(refused)) if refused else None,
+        )
 
     codecs = [
         _Codec("none", type(None), lambda _: None, lambda _: None),
@@ -209,10 +221,9 @@ class IdempotentRecorder(PostgresApplicationRecorder):
                 "PRIMARY KEY (actor_id, actor_role, key))"
             ).format(table=table)
         )
-        self._insert_key = SQL(
+        self._insert_keys = SQL(
             "INSERT INTO {table} "
-            "(actor_id, actor_role, key, request_digest, position, event_ids, result) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s)"
+            "(actor_id, actor_role, key, request_digest, position, event_ids, result) VALUES "
         ).format(table=table)
         self._select_keys = SQL(
             "SELECT actor_id, actor_role, key, request_digest, position, event_ids, result "
@@ -237,17 +248,19 @@ class IdempotentRecorder(PostgresApplicationRecorder):
         if not rows:
             return
         params = [
-            (
+            value
+            for r in rows
+            for value in (
                 *r.key.scope,
                 r.key.digest,
                 max(ids[r.first : r.first + len(r.event_ids)], default=0),
                 list(r.event_ids),
                 r.result,
             )
-            for r in rows
         ]
+        values = SQL(", ").join([SQL("(%s, %s, %s, %s, %s, %s::uuid[], %s)")] * len(rows))
         with curs.connection.pipeline() as pipeline:
-            curs.executemany(self._insert_key, params)
+            curs.execute(self._insert_keys + values, params)
             # Now, so a key kept by another process fails here as an IntegrityError.
             pipeline.sync()
 

@@ -41,6 +41,7 @@ class ClientRecord(Aggregate):
         super().__init__(client_id)
         self.display_name = ""
         self.program = ""
+        self.enrolled_at: datetime | None = None
         self.level_of_care: LevelOfCare | None = None
         self.goals: dict[UUID, Goal] = {}
 
@@ -48,6 +49,7 @@ class ClientRecord(Aggregate):
         if isinstance(event, ClientEnrolled):
             self.display_name = event.display_name
             self.program = event.program
+            self.enrolled_at = event.occurred_at
         elif isinstance(event, LevelOfCareChanged):
             self.level_of_care = event.level
         elif isinstance(event, TreatmentGoalSet):

@@ -4,13 +4,15 @@ Each returns a ``Command`` for the bus; the decisions are in ``prescribing.py``,
 ``statements.py``, ``eligibility.py`` and ``dispensing.py``, which define one input type per
 command (``NewOrder``, ``GivenDose``, ...) that the API builds once and passes through.
 Ids are drawn when the command is built so a retry after a conflict records the same ids.
+Every clinical time a request gives is checked here first (``clinical_time.py``): not in
+the future beyond the clock tolerance, not before the client's enrolment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TypeVar
 from uuid import UUID, uuid4
 
@@ -18,15 +20,23 @@ from pydantic import ValidationError
 
 from carecoord.events import Kind
 from carecoord.events.consent import Recipient, RecipientType
-from carecoord.events.medication import InteractionFound, QtcEvidence
+from carecoord.events.medication import HardStopRefused, InteractionFound, QtcEvidence
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.record import CheckInRecord
+from carecoord.services.clinical_time import plausible
 from carecoord.services.commands import Command, UnitOfWork
 from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.errors import InvalidInput, RuleViolation
-from carecoord.services.medication import dispensing, eligibility, prescribing, statements
+from carecoord.services.medication import (
+    dispensing,
+    eligibility,
+    findings,
+    prescribing,
+    statements,
+)
 from carecoord.services.medication.dispensing import GivenDose, NotGiven, Replacement, TakeHome
 from carecoord.services.medication.eligibility import EligibilityDecision
+from carecoord.services.medication.findings import HardStop
 from carecoord.services.medication.prescribing import DoseChange, NewOrder, Taper
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
@@ -41,10 +51,23 @@ GUEST_DOSING_KINDS = (Kind.MEDICATION, Kind.DOSING)
 
 @dataclass(frozen=True, slots=True)
 class Written:
-    """A new order or statement, and the interaction findings recorded with it."""
+    """A new order or statement and the interaction findings recorded with it; or, when a
+    hard-stop rule refused the step, ``refused``: the refusal recorded on the client's
+    record, with ``id`` its refusal id.
+
+    Why a result and not an exception: the bus records nothing for a command that raises
+    (``services/commands.py``), and a refused hard stop must leave a trace for a safety
+    review. So the command records ``HardStopRefused`` and returns normally; the bus
+    commits it like any event, with its position; and the API answers with the refusal
+    as the same ``RULE_VIOLATION`` error it always gave (``graphql/medication.py``). The
+    result is kept with an idempotency key like any other, so a retried refusal answers
+    with the first one and is not recorded twice. Nothing of the refused order is
+    recorded: there is no order to act on.
+    """
 
     id: UUID
     findings: tuple[InteractionFound, ...] = ()
+    refused: HardStopRefused | None = None
 
 
 def on_record(client_id: UUID, decide: Callable[[MedicationRecord, ClientRecord], T]) -> Command[T]:
@@ -58,17 +81,37 @@ def on_record(client_id: UUID, decide: Callable[[MedicationRecord, ClientRecord]
     return run
 
 
-def on_picture(client_id: UUID, written_id: UUID, decide: Picturing) -> Command[Written]:
+def on_picture(
+    stamp: Stamp,
+    client_id: UUID,
+    written_id: UUID,
+    occurred_at: tuple[str, datetime | None],
+    decide: Picturing,
+) -> Command[Written]:
     """A step that adds to the medication picture, checked with the client's latest QTc
-    (recorded by check-ins) so QT-aware rules are judged on it."""
+    (recorded by check-ins) so QT-aware rules are judged on it. A hard stop is recorded
+    as a refusal (see ``Written``); the refusal's id is drawn now, like the order's."""
+    refusal_id = uuid4()
 
     def run(uow: UnitOfWork) -> Written:
-        uow.get(ClientRecord, client_id).require_enrolled()
+        client = uow.get(ClientRecord, client_id)
+        client.require_enrolled()
+        plausible_for(stamp, client, *occurred_at)
         qtc = uow.get(CheckInRecord, client_id).latest_qtc
-        found = decide(uow.get(MedicationRecord, client_id), qtc)
+        record = uow.get(MedicationRecord, client_id)
+        try:
+            found = decide(record, qtc)
+        except HardStop as stop:
+            refused = findings.record_refusal(record, stamp, refusal_id, stop)
+            return Written(refusal_id, refused=refused)
         return Written(written_id, tuple(found))
 
     return run
+
+
+def plausible_for(stamp: Stamp, client: ClientRecord, field: str, moment: datetime | None) -> None:
+    """The clinical time a request gives, checked against now and the client's enrolment."""
+    plausible(field, moment, now=stamp.clock(), enrolled_at=client.enrolled_at)
 
 
 def prescribe(
@@ -76,8 +119,10 @@ def prescribe(
 ) -> Command[Written]:
     order_id = uuid4()
     return on_picture(
+        stamp,
         client_id,
         order_id,
+        ("occurredAt", order.occurred_at),
         lambda record, qtc: prescribing.prescribe(record, stamp, rules, order_id, order, qtc),
     )
 
@@ -87,8 +132,10 @@ def change_dose(
 ) -> Command[Written]:
     new_id = uuid4()
     return on_picture(
+        stamp,
         client_id,
         new_id,
+        ("occurredAt", change.occurred_at),
         lambda record, qtc: prescribing.change_dose(record, stamp, rules, new_id, change, qtc),
     )
 
@@ -98,8 +145,10 @@ def taper_order(
 ) -> Command[Written]:
     new_id = uuid4()
     return on_picture(
+        stamp,
         client_id,
         new_id,
+        ("occurredAt", taper.occurred_at),
         lambda record, qtc: prescribing.taper(record, stamp, rules, new_id, taper, qtc),
     )
 
@@ -113,45 +162,78 @@ def record_statement(
 ) -> Command[Written]:
     statement_id = uuid4()
     return on_picture(
+        stamp,
         client_id,
         statement_id,
+        ("occurredAt", statement.occurred_at),
         lambda record, qtc: statements.record_statement(
             record, stamp, rules, statement_id, statement, qtc
         ),
     )
 
 
-def hold_order(stamp: Stamp, *, client_id: UUID, order_id: UUID, reason: str) -> Command[UUID]:
+def hold_order(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    order_id: UUID,
+    reason: str,
+    rules: MedicationRules = DEFAULT_RULES,
+) -> Command[UUID]:
     def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
-        prescribing.hold(record, stamp, order_id, reason)
+        prescribing.hold(record, stamp, rules, order_id, reason)
         return order_id
 
     return on_record(client_id, decide)
 
 
-def resume_order(stamp: Stamp, *, client_id: UUID, order_id: UUID, reason: str) -> Command[UUID]:
+def resume_order(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    order_id: UUID,
+    reason: str,
+    rules: MedicationRules = DEFAULT_RULES,
+) -> Command[UUID]:
     def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
-        prescribing.resume(record, stamp, order_id, reason)
+        prescribing.resume(record, stamp, rules, order_id, reason)
         return order_id
 
     return on_record(client_id, decide)
 
 
 def discontinue_order(
-    stamp: Stamp, *, client_id: UUID, order_id: UUID, reason: str, in_error: bool = False
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    order_id: UUID,
+    reason: str,
+    in_error: bool = False,
+    stopped_at: datetime | None = None,
+    rules: MedicationRules = DEFAULT_RULES,
 ) -> Command[UUID]:
-    def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
-        prescribing.discontinue(record, stamp, order_id, reason, in_error=in_error)
+    def decide(record: MedicationRecord, client: ClientRecord) -> UUID:
+        plausible_for(stamp, client, "stoppedAt", stopped_at)
+        prescribing.discontinue(
+            record, stamp, rules, order_id, reason, in_error=in_error, stopped_at=stopped_at
+        )
         return order_id
 
     return on_record(client_id, decide)
 
 
 def end_statement(
-    stamp: Stamp, *, client_id: UUID, statement_id: UUID, reason: str = ""
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    statement_id: UUID,
+    reason: str = "",
+    stopped_at: datetime | None = None,
+    rules: MedicationRules = DEFAULT_RULES,
 ) -> Command[UUID]:
-    def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
-        statements.end_statement(record, stamp, statement_id, reason)
+    def decide(record: MedicationRecord, client: ClientRecord) -> UUID:
+        plausible_for(stamp, client, "stoppedAt", stopped_at)
+        statements.end_statement(record, stamp, rules, statement_id, reason, stopped_at)
         return statement_id
 
     return on_record(client_id, decide)
@@ -160,7 +242,8 @@ def end_statement(
 def determine_take_home_eligibility(
     stamp: Stamp, *, client_id: UUID, decision: EligibilityDecision
 ) -> Command[UUID]:
-    def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
+    def decide(record: MedicationRecord, client: ClientRecord) -> UUID:
+        plausible_for(stamp, client, "occurredAt", decision.occurred_at)
         eligibility.determine_eligibility(record, stamp, decision)
         return client_id
 
@@ -172,7 +255,8 @@ def administer_dose(
 ) -> Command[UUID]:
     dose_id = uuid4()
 
-    def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
+    def decide(record: MedicationRecord, client: ClientRecord) -> UUID:
+        plausible_for(stamp, client, "givenAt", dose.given_at)
         dispensing.administer(record, stamp, rules, dose_id, dose)
         return dose_id
 
@@ -188,7 +272,8 @@ def replace_dose(
 ) -> Command[UUID]:
     dose_id = uuid4()
 
-    def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
+    def decide(record: MedicationRecord, client: ClientRecord) -> UUID:
+        plausible_for(stamp, client, "givenAt", replacement.given_at)
         dispensing.replace_dose(record, stamp, rules, dose_id, replacement)
         return dose_id
 
@@ -198,7 +283,8 @@ def replace_dose(
 def record_dose_not_given(
     stamp: Stamp, *, client_id: UUID, not_given: NotGiven, rules: MedicationRules = DEFAULT_RULES
 ) -> Command[UUID]:
-    def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
+    def decide(record: MedicationRecord, client: ClientRecord) -> UUID:
+        plausible_for(stamp, client, "occurredAt", not_given.occurred_at)
         dispensing.not_given(record, stamp, rules, not_given)
         return not_given.order_id
 
@@ -211,6 +297,7 @@ def dispense_take_home(
     dispense_id = uuid4()
 
     def decide(record: MedicationRecord, client: ClientRecord) -> UUID:
+        plausible_for(stamp, client, "handedOverAt", take_home.handed_over_at)
         dispensing.dispense_take_home(
             record, stamp, rules, dispense_id, take_home, program=client.program
         )

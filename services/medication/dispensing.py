@@ -29,6 +29,7 @@ from carecoord.events.medication import (
     TakeHomeDispensed,
 )
 from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.medication.doses import check_amount
 from carecoord.services.medication.formulary import Medication
 from carecoord.services.medication.missed import missed_days
 from carecoord.services.medication.orders import Order, Status
@@ -108,8 +109,7 @@ def administer(
     order = record.order(given.order_id)
     drug = rules.formulary.lookup(order.medication)
     day = rules.day_of(given_at)
-    if amount <= 0:
-        raise InvalidInput("amount", "positive-dose", f"amount must be above 0, got {amount}")
+    check_amount("amount", amount)
     _check_slot(order, slot)
     _check_form(drug, dosage_form)
     _check_active(record, order, day)
@@ -183,11 +183,12 @@ def replace_dose(
             "replace-same-day",
             f"a replacement is given on the day of the original ({day})",
         )
-    if amount <= 0 or amount > original_amount:
+    check_amount("amount", amount)
+    if amount > original_amount:
         raise InvalidInput(
             "amount",
             "replacement-amount",
-            f"a replacement is above 0 and at most {original_amount}",
+            f"a replacement is at most {original_amount} (the original dose), got {amount}",
         )
     _check_active(record, order, day)
     slot = next(s for (d, s), d_id in order.given.items() if d_id == replaces_dose_id and d == day)
@@ -364,7 +365,7 @@ def guest_dosing_summary(record: MedicationRecord, start: date) -> str:
     """What the guest site is told: the clinic-dispensed orders in force and the last dose."""
     parts = []
     for order in record.orders.values():
-        if order.current and order.dispensing is Dispensing.CLINIC:
+        if order.current_on(start) and order.dispensing is Dispensing.CLINIC:
             given = [day for day, _ in order.given if day < start]
             last = f", last dose here {max(given)}" if given else ""
             parts.append(
@@ -486,6 +487,12 @@ def _check_active(record: MedicationRecord, order: Order, day: date) -> None:
             f"order is on hold since {hold.since:%Y-%m-%d %H:%M}, placed by {hold.by}"
             f" ({hold.reason});"
             " a prescriber must resume it",
+        )
+    if order.ended(day) and order.replaced_by is None:
+        raise RuleViolation(
+            "orderId",
+            "order-active",
+            f"order ended on {order.end}; no dose is given under it on {day}",
         )
     if not order.in_period(day):
         until = f" to {order.end}" if order.end else ""

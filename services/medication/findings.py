@@ -1,50 +1,56 @@
 """The whole-picture interaction check every prescribing step runs.
 
-The new order or statement is checked against the client's current orders and statements.
-A hard-stop rule refuses the step; a high-severity finding refuses it unless the prescriber
-acknowledged that rule with a reason. Findings are recorded once per rule and pair of
-medications, after the order.
+The new order or statement is checked against what the client takes and was recently
+exposed to (``exposure.py``). A hard-stop rule refuses the step with ``HardStop``, which
+the command records as ``HardStopRefused`` before answering with the refusal; a
+high-severity finding refuses it unless the prescriber acknowledged that rule with a
+reason. Findings are recorded once per rule and pair of medications, after the order;
+each acknowledged one also as an ``OverrideAcknowledged``, so a safety review finds every
+override in one kind of event (a dose above the usual maximum is one too, ``doses.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID, uuid4
 
 from carecoord.events.medication import (
+    Attempt,
+    ExposureEvidence,
+    HardStopRefused,
     Implicated,
     InteractionFound,
+    OverrideAcknowledged,
     QtcEvidence,
     Severity,
 )
 from carecoord.services.errors import RuleViolation
+from carecoord.services.medication.doses import Override
+from carecoord.services.medication.exposure import picture
 from carecoord.services.medication.interactions import Entry, Match
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.stamp import Stamp
 
 
-def picture(
-    record: MedicationRecord, rules: MedicationRules, *, replacing: UUID | None = None
-) -> list[Entry]:
-    """The client's whole current medication picture, as the interaction rules see it."""
-    entries = [
-        Entry(o.order_id, o.medication, rules.formulary.lookup(o.medication).classes)
-        for o in record.orders.values()
-        if o.current and o.order_id != replacing
-    ]
-    entries += [
-        Entry(
-            s.statement_id,
-            s.medication,
-            rules.formulary.lookup(s.medication).classes,
-            is_statement=True,
+class HardStop(RuleViolation):
+    """A hard-stop rule refused a prescribing step; ``attempt`` is what was asked for."""
+
+    def __init__(self, match: Match, attempt: Attempt) -> None:
+        exposure = match.exposure
+        if exposure.clear_from is None:
+            advice = f"discontinue {match.other.medication} first"
+        else:
+            advice = f"{match.new.medication} may start on {exposure.clear_from} at the earliest"
+        super().__init__(
+            "medication",
+            match.rule.id,
+            f"{match.title} (rule {match.rule.id} version {match.rule.version}; source:"
+            f" {match.rule.source}). This combination is a hard stop: {advice}",
         )
-        for s in record.statements.values()
-        if s.active
-    ]
-    return entries
+        self.match = match
+        self.attempt = attempt
 
 
 def check(
@@ -53,28 +59,50 @@ def check(
     new: Entry,
     acknowledgements: Mapping[str, str],
     qtc: QtcEvidence | None,
+    attempt: Attempt,
+    today: date,
     *,
     replacing: UUID | None = None,
 ) -> list[Match]:
-    matches = rules.interactions.check(new, picture(record, rules, replacing=replacing), qtc)
+    exposures = picture(record, rules, today, replacing=replacing)
+    matches = rules.interactions.check(new, exposures, qtc)
     for match in matches:
         if match.rule.hard_stop:
-            raise RuleViolation(
-                "medication",
-                match.rule.id,
-                f"{match.title} (source: {match.rule.source}). This combination is a hard stop:"
-                f" discontinue {match.other.medication} first",
-            )
+            raise HardStop(match, attempt)
     for match in matches:
         if match.severity is Severity.HIGH and not acknowledgements.get(match.rule.id, "").strip():
             raise RuleViolation(
                 "acknowledgements",
                 match.rule.id,
                 f"high-severity interaction {match.rule.id}: {match.title}"
-                f" (source: {match.rule.source})."
+                f" (version {match.rule.version}; source: {match.rule.source})."
                 f" To proceed, acknowledge rule {match.rule.id!r} with a reason",
             )
     return matches
+
+
+def record_refusal(
+    record: MedicationRecord, stamp: Stamp, refusal_id: UUID, stop: HardStop
+) -> HardStopRefused:
+    """The refused attempt, on the record: nothing else of it is recorded."""
+    match = stop.match
+    event = stamp.event(
+        HardStopRefused,
+        record.client_id,
+        None,
+        refusal_id=refusal_id,
+        rule_id=match.rule.id,
+        rule_version=match.rule.version,
+        severity=match.severity,
+        field=stop.field,
+        message=stop.message,
+        source=match.rule.source,
+        attempted=stop.attempt,
+        implicated=(_implicated(match.other),),
+        exposure=match.exposure,
+    )
+    record.record(event)
+    return event
 
 
 def record_findings(
@@ -83,11 +111,13 @@ def record_findings(
     matches: list[Match],
     acknowledgements: Mapping[str, str],
     occurred_at: datetime | None,
+    attempt: Attempt,
 ) -> list[InteractionFound]:
     recorded = []
     for match in matches:
         if match.key in record.findings:
             continue
+        reason = acknowledgements.get(match.rule.id, "").strip()
         event = stamp.event(
             InteractionFound,
             record.client_id,
@@ -98,13 +128,50 @@ def record_findings(
             severity=match.severity,
             title=match.title,
             source=match.rule.source,
-            implicated=tuple(
-                Implicated(id=e.id, medication=e.medication, is_statement=e.is_statement)
-                for e in (match.new, match.other)
-            ),
-            acknowledged_reason=acknowledgements.get(match.rule.id, "").strip(),
+            implicated=(_implicated(match.new), _implicated(match.other)),
+            acknowledged_reason=reason,
             qtc=match.qtc,
+            exposure=match.exposure,
         )
         record.record(event)
         recorded.append(event)
+        if match.severity is Severity.HIGH and reason:
+            override = Override(match.rule.id, match.rule.version, match.severity, reason)
+            record_override(
+                record, stamp, override, attempt, match.new.id, occurred_at,
+                finding_id=event.finding_id, exposure=match.exposure,
+            )  # fmt: skip
     return recorded
+
+
+def record_override(
+    record: MedicationRecord,
+    stamp: Stamp,
+    override: Override,
+    attempt: Attempt,
+    order_id: UUID,
+    occurred_at: datetime | None,
+    *,
+    finding_id: UUID | None = None,
+    exposure: ExposureEvidence | None = None,
+) -> None:
+    record.record(
+        stamp.event(
+            OverrideAcknowledged,
+            record.client_id,
+            occurred_at,
+            override_id=uuid4(),
+            rule_id=override.rule_id,
+            rule_version=override.rule_version,
+            severity=override.severity,
+            reason=override.reason,
+            attempted=attempt,
+            order_id=order_id,
+            finding_id=finding_id,
+            exposure=exposure,
+        )
+    )
+
+
+def _implicated(entry: Entry) -> Implicated:
+    return Implicated(id=entry.id, medication=entry.medication, is_statement=entry.is_statement)

@@ -29,12 +29,19 @@ class Medication:
     classes: frozenset[str]
     dispensing: Dispensing = Dispensing.PHARMACY
     dea_schedule: str = ""
+    acts_days: int = 1
+    """Days one dose acts: a long-acting injectable's interval (a month), else one day. A
+    dose given or handed over counts as exposure for this long (``exposure.py``)."""
 
 
 def _otp(code: str, name: str, rxnorm: str | None, atc: str, forms: dict[str, str], route: str,
-         schedule: str, *classes: str) -> Medication:  # fmt: skip
+         schedule: str, *classes: str, acts_days: int = 1) -> Medication:  # fmt: skip
     return Medication(code, name, rxnorm, atc, "mg", (route,), forms, frozenset(classes),
-                      Dispensing.CLINIC, schedule)  # fmt: skip
+                      Dispensing.CLINIC, schedule, acts_days)  # fmt: skip
+
+
+MONTHLY = 28
+"""XR-naltrexone (380 mg every 4 weeks, Vivitrol label) and XR-buprenorphine (monthly)."""
 
 
 def _rx(code: str, name: str, rxnorm: str | None, atc: str | None, *classes: str,
@@ -57,9 +64,10 @@ DEFAULT_MEDICATIONS: tuple[Medication, ...] = (
          {"sublingual film": "8 mg/2 mg", "sublingual tablet": "8 mg/2 mg"},
          "sublingual", "CIII", *OPIOID, "buprenorphine"),
     _otp("buprenorphine-xr", "Buprenorphine extended-release injection", "1819", "N07BC01",
-         {"injection": "100 mg/0.5 mL"}, "subcutaneous", "CIII", *OPIOID, "buprenorphine"),
+         {"injection": "100 mg/0.5 mL"}, "subcutaneous", "CIII", *OPIOID, "buprenorphine",
+         acts_days=MONTHLY),
     _otp("naltrexone-xr", "Naltrexone extended-release injectable", "7243", "N07BB04",
-         {"injection": "380 mg"}, "intramuscular", "", "opioid_antagonist"),
+         {"injection": "380 mg"}, "intramuscular", "", "opioid_antagonist", acts_days=MONTHLY),
     _otp("naltrexone", "Naltrexone", "7243", "N07BB04", {"tablet": "50 mg"}, "oral", "",
          "opioid_antagonist"),
     _rx("disulfiram", "Disulfiram", "3554", "N07BB01", "disulfiram"),
@@ -73,7 +81,7 @@ DEFAULT_MEDICATIONS: tuple[Medication, ...] = (
     _rx("escitalopram", "Escitalopram", "321988", "N06AB10", "ssri", "serotonergic",
         "qt_prolonging"),
     _rx("citalopram", "Citalopram", "2556", "N06AB04", "ssri", "serotonergic", "qt_prolonging"),
-    _rx("fluoxetine", "Fluoxetine", "4493", "N06AB03", "ssri", "serotonergic"),
+    _rx("fluoxetine", "Fluoxetine", "4493", "N06AB03", "ssri", "serotonergic", "fluoxetine"),
     _rx("paroxetine", "Paroxetine", "32937", "N06AB05", "ssri", "serotonergic"),
     _rx("fluvoxamine", "Fluvoxamine", "42355", "N06AB08", "ssri", "serotonergic",
         "cyp3a4_inhibitor", "cyp1a2_strong_inhibitor"),
@@ -83,8 +91,10 @@ DEFAULT_MEDICATIONS: tuple[Medication, ...] = (
         "qt_prolonging", "cns_depressant"),
     _rx("mirtazapine", "Mirtazapine", "15996", "N06AX11", "serotonergic", "cns_depressant"),
     _rx("bupropion", "Bupropion", "42347", "N06AX12", "antidepressant"),
-    _rx("phenelzine", "Phenelzine", "8123", "N06AF03", "maoi", "serotonergic"),
-    _rx("tranylcypromine", "Tranylcypromine", "10734", "N06AF04", "maoi", "serotonergic"),
+    _rx("phenelzine", "Phenelzine", "8123", "N06AF03", "maoi", "maoi_irreversible",
+        "serotonergic"),
+    _rx("tranylcypromine", "Tranylcypromine", "10734", "N06AF04", "maoi", "maoi_irreversible",
+        "serotonergic"),
     # Anti-anxiety medications and sleep aids.
     _rx("lorazepam", "Lorazepam", "6470", "N05BA06", "benzodiazepine", "cns_depressant"),
     _rx("alprazolam", "Alprazolam", "596", "N05BA12", "benzodiazepine", "cns_depressant"),

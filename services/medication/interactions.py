@@ -5,6 +5,12 @@ medication with the right classes gets the checks for free. Each rule carries it
 (from the domain reference, section 5) and a version that every finding records, so a
 replay shows which rule fired and why. A program extends or overrides rules by id.
 
+Rules look at exposure, not only at orders in force (``exposure.py``): a medication
+stopped, or last given or taken home, still counts through its washout for a rule whose
+risk outlasts the last dose. A rule's ``washouts`` say how many days past the end of an
+exposure to a class it keeps counting, each with its source; a class with no washout
+counts while it acts (a daily dose for its day, an injection for its interval).
+
 FDA expects the opioid + benzodiazepine pair to be managed, not blocked (2017 safety
 communication): it is high severity, needs an acknowledgement, and is never a hard stop.
 """
@@ -13,9 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from uuid import UUID
 
-from carecoord.events.medication import QtcEvidence, Severity
+from carecoord.events.medication import ExposureEvidence, QtcEvidence, Severity
 
 FDA_OPIOID_BENZO = (
     "https://www.fda.gov/drugs/drug-safety-and-availability/fda-drug-safety-communication-fda-"
@@ -38,6 +45,40 @@ BUPRENORPHINE_LABEL = "https://www.pdr.net/drug-summary/Suboxone-buprenorphine-n
 DISULFIRAM_LABEL = "https://globalrph.com/rx-list/antabuse-drug"
 DISULFIRAM_METRONIDAZOLE = "https://www.glowm.com/resources/glowm/cd/pages/drugs/d053.html"
 DISULFIRAM_WARFARIN = "https://medicaldictionary.top/?p=11962"
+VIVITROL_OPIOID_FREE = (
+    "https://www.drugs.com/labeling-changes/July-2013/vivitrol-naltrexone-extended-release-"
+    "injectable-suspension-3364.html (opioid-free 7-10 days; up to 2 weeks after buprenorphine"
+    " or methadone)"
+)
+FLUOXETINE_WASHOUT = (
+    "https://www.formulary.health.gov.on.ca/formulary/therapeuticNotes.xhtml?drugId=02385635"
+    " (fluoxetine stopped 5 weeks before an irreversible MAOI; MAOI stopped 2 weeks before)"
+)
+MAOI_WASHOUT = (
+    "https://www.alpfmedical.info/pharmacology/drug-interactions-pzw.html (2 weeks after an"
+    " MAOI for tissue MAO to regenerate; 5 half-lives of an SSRI before an MAOI)"
+)
+METHADONE_MAOI = (
+    "https://www.drugsinfo-bg.org/en/drugs-alphabet/methadone/when-not-to-use-methadone-and-"
+    "interactions-with-other-medications/ (not within two weeks of stopping an MAOI)"
+)
+TRIPTAN_MAOI = (
+    "https://uat.mimsdev.com/thailand/drug/info/siagran/contraindications (sumatriptan: not"
+    " within 2 weeks of discontinuing an MAOI)"
+)
+FLAGYL_LABEL = (
+    "https://wikidoc.org./index.php/Metronidazole_contraindications (FDA label: not to"
+    " patients who have taken disulfiram within the last two weeks)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Washout:
+    """After an exposure to ``classes`` ends, a rule keeps counting it for ``days`` days."""
+
+    classes: frozenset[str]
+    days: int
+    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +115,11 @@ class Rule:
     source: str
     hard_stop: bool = False
     qtc_bands: tuple[QtcBand, ...] = ()
+    washouts: tuple[Washout, ...] = ()
+
+    def washout_days(self, exposed: frozenset[str]) -> int:
+        """Days past the end of an exposure to these classes that the rule still counts."""
+        return max((w.days for w in self.washouts if w.classes & exposed), default=0)
 
     def band(self, qtc: QtcEvidence | None) -> QtcBand | None:
         """The QTc band the client's latest QTc falls in, for a QT-aware rule."""
@@ -90,9 +136,33 @@ class Rule:
 
 def _rule(id: str, severity: Severity, a: str, b: str, risk: str, source: str,
           *, hard_stop: bool = False, version: str = "1",
-          qtc_bands: tuple[QtcBand, ...] = ()) -> Rule:  # fmt: skip
+          qtc_bands: tuple[QtcBand, ...] = (),
+          washouts: tuple[Washout, ...] = ()) -> Rule:  # fmt: skip
     return Rule(id, version, severity, frozenset(a.split()), frozenset(b.split()), risk, source,
-                hard_stop, qtc_bands)  # fmt: skip
+                hard_stop, qtc_bands, washouts)  # fmt: skip
+
+
+def _washout(classes: str, days: int, source: str) -> Washout:
+    return Washout(frozenset(classes.split()), days, source)
+
+
+OPIOID_FREE_MINIMUM = (_washout("opioid", 7, VIVITROL_OPIOID_FREE),)
+"""The label's minimum opioid-free interval before naltrexone: inside it, a hard stop."""
+OPIOID_FREE_INTERVAL = (
+    _washout("opioid", 10, VIVITROL_OPIOID_FREE),
+    _washout("methadone buprenorphine", 14, VIVITROL_OPIOID_FREE),
+)
+"""The full interval (10 days, 14 after methadone or buprenorphine): acknowledge the
+opioid-free evidence (negative UDS, naloxone challenge) to start inside it."""
+MAOI_AFTER = _washout("maoi_irreversible", 14, MAOI_WASHOUT)
+"""Irreversible MAOIs (phenelzine, tranylcypromine) act until tissue MAO regenerates; a
+reversible one (linezolid) counts while it is taken."""
+SEROTONERGIC_BEFORE_MAOI = (
+    _washout("ssri snri", 14, MAOI_WASHOUT),
+    _washout("fluoxetine", 35, FLUOXETINE_WASHOUT),
+    MAOI_AFTER,
+)
+DISULFIRAM_AFTER = _washout("disulfiram", 14, f"{DISULFIRAM_LABEL} ; {FLAGYL_LABEL}")
 
 
 HIGH, MODERATE = Severity.HIGH, Severity.MODERATE
@@ -106,7 +176,12 @@ DEFAULT_RULES: tuple[Rule, ...] = (
           FDA_GABAPENTINOIDS),
     _rule("naltrexone-opioid-agonist", HIGH, "opioid_antagonist", "opioid",
           "precipitated withdrawal; opioid-free interval of 7-14 days needed; discontinue the"
-          " opioid first", VIVITROL_LABEL, hard_stop=True),
+          " opioid first", f"{VIVITROL_LABEL} ; {VIVITROL_OPIOID_FREE}", hard_stop=True,
+          version="2", washouts=OPIOID_FREE_MINIMUM),
+    _rule("naltrexone-opioid-free-interval", HIGH, "opioid_antagonist", "opioid",
+          "precipitated withdrawal is possible inside the opioid-free interval; confirm it"
+          " with a negative UDS or a naloxone challenge", VIVITROL_OPIOID_FREE,
+          washouts=OPIOID_FREE_INTERVAL),
     _rule("methadone-qt-prolonging", HIGH, "methadone", "qt_prolonging",
           "additive QTc prolongation, torsades de pointes; severity by the latest QTc",
           f"{METHADONE_LABEL} ; {QTC_SOURCE}", version="2", qtc_bands=METHADONE_QTC_BANDS),
@@ -122,23 +197,35 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     _rule("opioid-serotonergic", MODERATE, "opioid", "serotonergic",
           "serotonin syndrome", FDA_SEROTONIN),
     _rule("opioid-maoi", HIGH, "opioid", "maoi",
-          "serotonin syndrome, opioid toxicity; contraindicated", f"{ONC_LIST} ; {FDA_SEROTONIN}"),
+          "serotonin syndrome, opioid toxicity; contraindicated",
+          f"{ONC_LIST} ; {FDA_SEROTONIN} ; {METHADONE_MAOI}", version="2",
+          washouts=(_washout("maoi_irreversible", 14, METHADONE_MAOI),)),
     _rule("tramadol-ssri-snri", MODERATE, "tramadol", "ssri snri",
           "serotonin syndrome and a lower seizure threshold", FDA_SEROTONIN),
     _rule("ssri-maoi", HIGH, "ssri snri", "maoi",
           "serotonin syndrome; contraindicated, needs a 14-day washout (5 weeks after"
-          " fluoxetine)", ONC_LIST, hard_stop=True),
-    _rule("tca-maoi", HIGH, "tca", "maoi", "serotonin syndrome, hypertensive reactions", ONC_LIST),
-    _rule("stimulant-maoi", HIGH, "stimulant", "maoi", "hypertensive crisis", ONC_LIST),
-    _rule("triptan-maoi", HIGH, "triptan", "maoi", "serotonin syndrome", ONC_LIST),
+          " fluoxetine)", f"{ONC_LIST} ; {FLUOXETINE_WASHOUT}", hard_stop=True, version="2",
+          washouts=SEROTONERGIC_BEFORE_MAOI),
+    _rule("tca-maoi", HIGH, "tca", "maoi", "serotonin syndrome, hypertensive reactions",
+          f"{ONC_LIST} ; {MAOI_WASHOUT}", version="2",
+          washouts=(_washout("tca", 14, MAOI_WASHOUT), MAOI_AFTER)),
+    _rule("stimulant-maoi", HIGH, "stimulant", "maoi", "hypertensive crisis",
+          f"{ONC_LIST} ; {MAOI_WASHOUT}", version="2", washouts=(MAOI_AFTER,)),
+    _rule("triptan-maoi", HIGH, "triptan", "maoi", "serotonin syndrome",
+          f"{ONC_LIST} ; {TRIPTAN_MAOI}", version="2",
+          washouts=(_washout("maoi_irreversible", 14, TRIPTAN_MAOI),)),
     _rule("ramelteon-cyp1a2-inhibitor", HIGH, "ramelteon", "cyp1a2_strong_inhibitor",
           "large rise in ramelteon exposure, oversedation; contraindicated", ONC_LIST),
     _rule("disulfiram-alcohol-product", HIGH, "disulfiram", "alcohol_containing",
-          "disulfiram-ethanol reaction: flushing, vomiting, hypotension, arrhythmia",
-          DISULFIRAM_LABEL),
+          "disulfiram-ethanol reaction: flushing, vomiting, hypotension, arrhythmia; a reaction"
+          " is possible up to 2 weeks after the last disulfiram dose, and disulfiram starts"
+          " after at least 12 hours without alcohol", DISULFIRAM_LABEL, version="2",
+          washouts=(_washout("disulfiram", 14, DISULFIRAM_LABEL),
+                    _washout("alcohol_containing", 1, DISULFIRAM_LABEL))),
     _rule("disulfiram-metronidazole", HIGH, "disulfiram", "metronidazole",
-          "acute psychotic or confusional reactions; contraindicated", DISULFIRAM_METRONIDAZOLE,
-          hard_stop=True),
+          "acute psychotic or confusional reactions; contraindicated with recent or"
+          " concomitant use", f"{DISULFIRAM_METRONIDAZOLE} ; {FLAGYL_LABEL}", hard_stop=True,
+          version="2", washouts=(DISULFIRAM_AFTER,)),
     _rule("disulfiram-warfarin-phenytoin", MODERATE, "disulfiram", "warfarin phenytoin",
           "higher warfarin or phenytoin levels: bleeding, phenytoin toxicity",
           DISULFIRAM_WARFARIN),
@@ -147,12 +234,32 @@ DEFAULT_RULES: tuple[Rule, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One medication in the client's picture: an order or a statement."""
+    """One medication in the client's picture (an order or a statement), or the one being
+    added.
+
+    In the picture, ``through`` is the last day the medication acts (None while it is
+    taken) and ``basis`` says what the exposure is. The entry being added has ``start``,
+    the day it starts: a past exposure meets it if its washout runs to that day.
+    """
 
     id: UUID
     medication: str
     classes: frozenset[str]
     is_statement: bool = False
+    through: date | None = None
+    basis: str = "taken now"
+    start: date | None = None
+
+    def evidence(self, washout_days: int) -> ExposureEvidence:
+        clear = self.through + timedelta(days=washout_days + 1) if self.through else None
+        return ExposureEvidence(
+            id=self.id,
+            medication=self.medication,
+            basis=self.basis,
+            through=self.through,
+            washout_days=washout_days if self.through else 0,
+            clear_from=clear,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +269,11 @@ class Match:
     other: Entry
     qtc: QtcEvidence | None = None
     """The latest QTc, kept only for a rule whose severity depends on it."""
+
+    @property
+    def exposure(self) -> ExposureEvidence:
+        """The other medication as the rule counted it, and when that ends."""
+        return self.other.evidence(self.rule.washout_days(self.other.classes))
 
     @property
     def key(self) -> tuple[str, frozenset[UUID]]:
@@ -176,6 +288,8 @@ class Match:
     @property
     def title(self) -> str:
         title = f"{self.new.medication} + {self.other.medication}: {self.rule.risk}"
+        if self.other.through is not None:
+            title = f"{title} (exposure: {self.exposure.describe()})"
         if not self.rule.qtc_bands:
             return title
         band = self.rule.band(self.qtc)
@@ -197,11 +311,20 @@ class RuleTable:
     def check(
         self, new: Entry, picture: Iterable[Entry], qtc: QtcEvidence | None = None
     ) -> list[Match]:
-        """Every rule that the new entry meets against each other entry of the picture."""
+        """Every rule that the new entry meets against each other entry of the picture: one
+        taken now, or one whose exposure (plus the rule's washout) reaches the new start.
+        The same medication again (a dose change, a restart) is not an interaction."""
         return [
             Match(rule, new, other, qtc if rule.qtc_bands else None)
             for other in picture
-            if other.id != new.id
+            if other.id != new.id and other.medication != new.medication
             for rule in self.rules
-            if rule.matches(new.classes, other.classes)
+            if rule.matches(new.classes, other.classes) and _reaches(rule, other, new.start)
         ]
+
+
+def _reaches(rule: Rule, other: Entry, start: date | None) -> bool:
+    """Whether ``other``'s exposure, with the rule's washout, lasts to ``start``."""
+    if other.through is None or start is None:
+        return True
+    return start <= other.through + timedelta(days=rule.washout_days(other.classes))

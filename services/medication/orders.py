@@ -50,6 +50,8 @@ class Order:
     hold: Hold | None = None
     replaced_by: UUID | None = None
     stopped_reason: str = ""
+    stopped_at: datetime | None = None
+    """When it was discontinued or marked in error (the event's clinical time)."""
     held: list[tuple[datetime, datetime | None]] = field(default_factory=list)
     """Hold periods, placed and lifted; lifted is None while the hold lasts."""
     given: dict[tuple[date, int], UUID] = field(default_factory=dict)
@@ -63,8 +65,28 @@ class Order:
 
     @property
     def current(self) -> bool:
-        """Part of the medication picture: not stopped, in error or replaced by a new order."""
+        """Not stopped, in error or replaced by a new order (it may still be past its end)."""
         return self.status in (Status.ACTIVE, Status.ON_HOLD) and self.replaced_by is None
+
+    def ended(self, day: date) -> bool:
+        """Past its end date on ``day``: an order ends when it says it ends."""
+        return self.end is not None and day > self.end
+
+    def current_on(self, day: date) -> bool:
+        """In force on ``day``: current, and not past its end date."""
+        return self.current and not self.ended(day)
+
+    def status_on(self, day: date) -> str:
+        """As the views say it: active, on-hold, ended, replaced, stopped, entered-in-error."""
+        if self.replaced_by is not None and self.status in (Status.ACTIVE, Status.ON_HOLD):
+            return "replaced"
+        if self.current and self.ended(day):
+            return "ended"
+        return self.status.value
+
+    def dispensed_days(self) -> set[date]:
+        """Days a dose was given at the window or handed over to take home."""
+        return set(self.doses_on) | {day for day, _ in self.take_home}
 
     def in_period(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)

@@ -1,6 +1,9 @@
 """Prescribing decisions on a medication record: orders and their lifecycle.
 
-Every step that adds to the picture runs the interaction check (``findings.py``).
+Every step that adds to the picture runs the interaction check over what the client
+takes and was recently exposed to (``findings.py``), and the dose plausibility check
+(``doses.py``). An order past its end date has ended: it is not acted on, and it counts
+as exposure only through its washouts. A stop may be dated in the past, within limits.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from itertools import pairwise
 from uuid import UUID
 
 from carecoord.events.medication import (
+    Attempt,
     Dispensing,
     DoseChanged,
     InteractionFound,
@@ -26,10 +30,12 @@ from carecoord.events.medication import (
     TaperOrdered,
     TaperStep,
 )
+from carecoord.services.clinical_time import plausible_stop
 from carecoord.services.errors import InvalidInput, RuleViolation
-from carecoord.services.medication.findings import check, record_findings
+from carecoord.services.medication.doses import Override
+from carecoord.services.medication.findings import check, record_findings, record_override
 from carecoord.services.medication.formulary import Medication
-from carecoord.services.medication.interactions import Entry
+from carecoord.services.medication.interactions import Entry, Match
 from carecoord.services.medication.orders import Order, Status
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
@@ -92,16 +98,20 @@ def prescribe(
 ) -> list[InteractionFound]:
     """``qtc`` is the client's latest QTc, which QT-aware rules are judged on."""
     acknowledgements, occurred_at = new.acknowledgements, new.occurred_at
+    today = rules.day_of(stamp.clock())
     drug = _validate(rules, new)
     for order in record.orders.values():
-        if order.current and order.medication == drug.code:
+        if order.current_on(today) and order.medication == drug.code:
             raise RuleViolation(
                 "medication",
                 "one-order-per-medication",
                 f"order {order.order_id} for {drug.code} is already {order.status.value};"
                 " change its dose, taper or discontinue it instead",
             )
-    findings = check(record, rules, Entry(order_id, drug.code, drug.classes), acknowledgements, qtc)
+    attempt = _attempt("prescribe", drug, new)
+    entry = Entry(order_id, drug.code, drug.classes, start=new.start)
+    findings = check(record, rules, entry, acknowledgements, qtc, attempt, today)
+    override = rules.doses.usual(drug, "dose", new.dose, acknowledgements)
     record.record(
         stamp.event(
             MedicationPrescribed,
@@ -119,7 +129,7 @@ def prescribe(
             dispensing=new.dispensing or drug.dispensing,
         )
     )
-    return record_findings(record, stamp, findings, acknowledgements, occurred_at)
+    return _recorded(record, stamp, findings, new, attempt, order_id, override)
 
 
 def change_dose(
@@ -132,11 +142,17 @@ def change_dose(
 ) -> list[InteractionFound]:
     """The new order is checked afresh: a high finding is acknowledged again for it."""
     acks, prior_order_id = change.acknowledgements, change.order_id
-    prior = _replaceable(record, prior_order_id, change.start)
-    new = _successor(prior, dose=change.dose, start=change.start, schedule=change.schedule)
+    today = rules.day_of(stamp.clock())
+    prior = _replaceable(record, prior_order_id, change.start, today)
+    new = _successor(
+        prior, dose=change.dose, start=change.start, schedule=change.schedule, acks=acks,
+        occurred_at=change.occurred_at,
+    )  # fmt: skip
     drug = _validate(rules, new)
-    entry = Entry(order_id, drug.code, drug.classes)
-    findings = check(record, rules, entry, acks, qtc, replacing=prior_order_id)
+    attempt = _attempt("change_dose", drug, new, prior_order_id)
+    entry = Entry(order_id, drug.code, drug.classes, start=new.start)
+    findings = check(record, rules, entry, acks, qtc, attempt, today, replacing=prior_order_id)
+    override = rules.doses.usual(drug, "dose", new.dose, acks)
     record.record(
         stamp.event(
             DoseChanged,
@@ -148,7 +164,7 @@ def change_dose(
             reason=change.reason,
         )
     )
-    return record_findings(record, stamp, findings, acks, change.occurred_at)
+    return _recorded(record, stamp, findings, new, attempt, order_id, override)
 
 
 def taper(
@@ -178,11 +194,20 @@ def taper(
         raise InvalidInput(
             "end", "end-after-start", f"end {end} is before the last step {steps[-1].start}"
         )
-    prior = _replaceable(record, prior_order_id, steps[0].start)
-    new = _successor(prior, dose=steps[0].dose, start=steps[0].start, end=end)
+    today = rules.day_of(stamp.clock())
+    prior = _replaceable(record, prior_order_id, steps[0].start, today)
+    new = _successor(
+        prior, dose=steps[0].dose, start=steps[0].start, end=end, acks=acks,
+        occurred_at=given.occurred_at,
+    )  # fmt: skip
     drug = _validate(rules, new)
-    entry = Entry(order_id, drug.code, drug.classes)
-    findings = check(record, rules, entry, acks, qtc, replacing=prior_order_id)
+    for n, step in enumerate(steps):
+        rules.doses.limit(drug, f"steps.{n}.dose", step.dose)
+    attempt = _attempt("taper", drug, new, prior_order_id)
+    entry = Entry(order_id, drug.code, drug.classes, start=new.start)
+    findings = check(record, rules, entry, acks, qtc, attempt, today, replacing=prior_order_id)
+    highest = max(range(len(steps)), key=lambda n: steps[n].dose)
+    override = rules.doses.usual(drug, f"steps.{highest}.dose", steps[highest].dose, acks)
     record.record(
         stamp.event(
             TaperOrdered,
@@ -195,17 +220,18 @@ def taper(
             reason=given.reason,
         )
     )
-    return record_findings(record, stamp, findings, acks, given.occurred_at)
+    return _recorded(record, stamp, findings, new, attempt, order_id, override)
 
 
 def hold(
     record: MedicationRecord,
     stamp: Stamp,
+    rules: MedicationRules,
     order_id: UUID,
     reason: str,
     occurred_at: datetime | None = None,
 ) -> None:
-    order = _current(record, order_id)
+    order = _current(record, order_id, rules.day_of(stamp.clock()))
     if order.hold is not None:
         raise RuleViolation("orderId", "order-not-on-hold", f"order is on hold {_hold_text(order)}")
     record.record(
@@ -223,12 +249,13 @@ def hold(
 def resume(
     record: MedicationRecord,
     stamp: Stamp,
+    rules: MedicationRules,
     order_id: UUID,
     reason: str,
     occurred_at: datetime | None = None,
 ) -> None:
     """Lift a hold. Held orders stay in the interaction picture, so nothing new is found."""
-    order = _current(record, order_id)
+    order = _current(record, order_id, rules.day_of(stamp.clock()))
     if order.hold is None:
         raise RuleViolation("orderId", "order-on-hold", f"order {order_id} is not on hold")
     record.record(
@@ -246,25 +273,32 @@ def resume(
 def discontinue(
     record: MedicationRecord,
     stamp: Stamp,
+    rules: MedicationRules,
     order_id: UUID,
     reason: str,
     *,
     in_error: bool = False,
-    occurred_at: datetime | None = None,
+    stopped_at: datetime | None = None,
 ) -> None:
+    """Stop an order (or mark it in error). ``stopped_at`` says when it actually stopped:
+    not in the future, not more than 30 days back, not before the order's start and not
+    before a dose given under it; it becomes the event's clinical time, from which the
+    order counts as exposure only through its washouts."""
     order = record.order(order_id)
     if in_error and order.status is Status.ENTERED_IN_ERROR:
         raise RuleViolation(
             "orderId", "not-in-error", f"order was already marked in error {order.stopped_reason}"
         )
     if not in_error:
-        _current(record, order_id)
+        _current(record, order_id, rules.day_of(stamp.clock()))
+    if stopped_at is not None:
+        _check_stop(rules, stamp, order, stopped_at)
     event = OrderEnteredInError if in_error else OrderDiscontinued
     record.record(
         stamp.event(
             event,
             record.client_id,
-            occurred_at,
+            stopped_at,
             order_id=order_id,
             medication=order.medication,
             reason=reason,
@@ -272,10 +306,58 @@ def discontinue(
     )
 
 
+def _check_stop(rules: MedicationRules, stamp: Stamp, order: Order, stopped_at: datetime) -> None:
+    plausible_stop("stoppedAt", stopped_at, now=stamp.clock())
+    day = rules.day_of(stopped_at)
+    if day < order.start:
+        raise InvalidInput(
+            "stoppedAt",
+            "stop-after-start",
+            f"stoppedAt {day} is before the order's start ({order.start})",
+        )
+    given_after = [d for d in order.doses_on if d > day]
+    if given_after:
+        raise RuleViolation(
+            "stoppedAt",
+            "stop-after-last-dose",
+            f"a dose was given under this order on {max(given_after)}; it cannot have stopped"
+            f" on {day}",
+        )
+
+
+def _attempt(
+    action: str, drug: Medication, new: NewOrder, prior_order_id: UUID | None = None
+) -> Attempt:
+    return Attempt(
+        action=action,
+        medication=drug.code,
+        dose=new.dose,
+        unit=new.unit,
+        route=new.route,
+        start=new.start,
+        prior_order_id=prior_order_id,
+    )
+
+
+def _recorded(
+    record: MedicationRecord,
+    stamp: Stamp,
+    matches: list[Match],
+    new: NewOrder,
+    attempt: Attempt,
+    order_id: UUID,
+    override: Override | None,
+) -> list[InteractionFound]:
+    """After the order: its findings, and the overrides it needed."""
+    found = record_findings(record, stamp, matches, new.acknowledgements, new.occurred_at, attempt)
+    if override is not None:
+        record_override(record, stamp, override, attempt, order_id, new.occurred_at)
+    return found
+
+
 def _validate(rules: MedicationRules, new: NewOrder) -> Medication:
     drug = rules.formulary.lookup(new.medication)
-    if new.dose <= 0:
-        raise InvalidInput("dose", "positive-dose", f"dose must be above 0, got {new.dose}")
+    rules.doses.limit(drug, "dose", new.dose)
     if new.unit != drug.unit:
         raise InvalidInput("unit", "formulary-unit", f"{drug.name} is dosed in {drug.unit}")
     if new.route not in drug.routes:
@@ -287,7 +369,7 @@ def _validate(rules: MedicationRules, new: NewOrder) -> Medication:
     return drug
 
 
-def _current(record: MedicationRecord, order_id: UUID) -> Order:
+def _current(record: MedicationRecord, order_id: UUID, today: date) -> Order:
     order = record.order(order_id)
     if order.replaced_by is not None:
         raise RuleViolation(
@@ -301,12 +383,18 @@ def _current(record: MedicationRecord, order_id: UUID) -> Order:
             "order-current",
             f"order {order_id} is {order.status.value} {order.stopped_reason}",
         )
+    if order.ended(today):
+        raise RuleViolation(
+            "orderId",
+            "order-current",
+            f"order {order_id} ended on {order.end}; prescribe a new order instead",
+        )
     return order
 
 
-def _replaceable(record: MedicationRecord, prior_order_id: UUID, start: date) -> Order:
+def _replaceable(record: MedicationRecord, prior_order_id: UUID, start: date, today: date) -> Order:
     """The order a change or taper replaces; nothing may be dispensed under it from ``start``."""
-    prior = _current(record, prior_order_id)
+    prior = _current(record, prior_order_id, today)
     if prior.hold is not None:
         raise RuleViolation(
             "orderId", "order-not-on-hold", f"order is on hold {_hold_text(prior)}; resume it first"
@@ -332,6 +420,8 @@ def _successor(
     *,
     dose: Decimal,
     start: date,
+    acks: Mapping[str, str],
+    occurred_at: datetime | None,
     schedule: Schedule | None = None,
     end: date | None = None,
 ) -> NewOrder:
@@ -344,6 +434,8 @@ def _successor(
         start=start,
         end=end if end is not None else prior.end,
         dispensing=prior.dispensing,
+        acknowledgements=acks,
+        occurred_at=occurred_at,
     )
 
 

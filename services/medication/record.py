@@ -42,7 +42,9 @@ from carecoord.services.medication.orders import Hold, Order, Status
 class Statement:
     statement_id: UUID
     medication: str
+    since: date | None = None
     active: bool = True
+    stopped_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -108,10 +110,14 @@ class MedicationRecord(Aggregate):
             order.stopped_reason = (
                 f"on {event.occurred_at.date()} by {event.actor.id}: {event.reason}"
             )
+            order.stopped_at = event.occurred_at
         elif isinstance(event, MedicationStatementRecorded):
-            self.statements[event.statement_id] = Statement(event.statement_id, event.medication)
+            self.statements[event.statement_id] = Statement(
+                event.statement_id, event.medication, event.since
+            )
         elif isinstance(event, MedicationStatementEnded):
-            self.statements[event.statement_id].active = False
+            statement = self.statements[event.statement_id]
+            statement.active, statement.stopped_at = False, event.occurred_at
         elif isinstance(event, InteractionFound):
             self.findings.add((event.rule_id, frozenset(i.id for i in event.implicated)))
         elif isinstance(event, TakeHomeEligibilityDetermined):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from carecoord.services.medication.doses import DoseTable
 from carecoord.services.medication.formulary import FORMULARY, Formulary
 from carecoord.services.medication.interactions import RuleTable
 from carecoord.services.medication.missed import MissedDoseRule
@@ -27,6 +28,7 @@ class MedicationRules:
     interactions: RuleTable = field(default_factory=RuleTable)
     take_homes: TakeHomePolicy = field(default_factory=TakeHomePolicy)
     missed: MissedDoseRule = field(default_factory=MissedDoseRule)
+    doses: DoseTable = field(default_factory=DoseTable)
     zone: ZoneInfo = UTC_ZONE
 
     def day_of(self, moment: datetime) -> date:

@@ -1,5 +1,6 @@
 """Medications the client takes from elsewhere (another prescriber, over the counter, a PDMP
-report): recorded as statements so the care team sees the whole picture."""
+report): recorded as statements so the care team sees the whole picture. Once ended,
+a statement counts as exposure through the day the client stopped, then its washouts."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ from decimal import Decimal
 from uuid import UUID
 
 from carecoord.events.medication import (
+    Attempt,
     InteractionFound,
     MedicationStatementEnded,
     MedicationStatementRecorded,
     QtcEvidence,
     StatementSource,
 )
-from carecoord.services.errors import NotFound, RuleViolation
-from carecoord.services.medication.findings import picture, record_findings
+from carecoord.services.clinical_time import plausible_stop
+from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.medication.doses import check_amount
+from carecoord.services.medication.exposure import picture
+from carecoord.services.medication.findings import record_findings
 from carecoord.services.medication.interactions import Entry
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
@@ -44,10 +49,19 @@ def record_statement(
     given: Statement,
     qtc: QtcEvidence | None = None,
 ) -> list[InteractionFound]:
-    """A medication taken anyway is a fact: findings are recorded, never a refusal."""
+    """A medication taken anyway is a fact: findings are recorded, never a refusal. It is
+    checked from today (or its ``since``, if later) against what the client takes and
+    was recently exposed to."""
     drug = rules.formulary.lookup(given.medication)
-    entry = Entry(statement_id, drug.code, drug.classes, is_statement=True)
-    findings = rules.interactions.check(entry, picture(record, rules), qtc)
+    if given.dose is not None:
+        if given.unit == drug.unit:
+            rules.doses.limit(drug, "dose", given.dose)
+        else:
+            check_amount("dose", given.dose)
+    today = rules.day_of(stamp.clock())
+    start = max(today, given.since) if given.since else today
+    entry = Entry(statement_id, drug.code, drug.classes, is_statement=True, start=start)
+    findings = rules.interactions.check(entry, picture(record, rules, today), qtc)
     record.record(
         stamp.event(
             MedicationStatementRecorded,
@@ -62,16 +76,23 @@ def record_statement(
             since=given.since,
         )
     )
-    return record_findings(record, stamp, findings, {}, given.occurred_at)
+    attempt = Attempt(
+        action="record_statement", medication=drug.code, dose=given.dose, unit=given.unit,
+        start=given.since,
+    )  # fmt: skip
+    return record_findings(record, stamp, findings, {}, given.occurred_at, attempt)
 
 
 def end_statement(
     record: MedicationRecord,
     stamp: Stamp,
+    rules: MedicationRules,
     statement_id: UUID,
     reason: str,
-    occurred_at: datetime | None = None,
+    stopped_at: datetime | None = None,
 ) -> None:
+    """``stopped_at``: when the client stopped (not in the future, at most 30 days back, not
+    before the reported ``since``); it becomes the event's clinical time."""
     statement = record.statements.get(statement_id)
     if statement is None:
         raise NotFound(
@@ -81,11 +102,20 @@ def end_statement(
         raise RuleViolation(
             "statementId", "statement-active", f"{statement.medication} is already ended"
         )
+    if stopped_at is not None:
+        plausible_stop("stoppedAt", stopped_at, now=stamp.clock())
+        if statement.since is not None and rules.day_of(stopped_at) < statement.since:
+            raise InvalidInput(
+                "stoppedAt",
+                "stop-after-start",
+                f"stoppedAt {rules.day_of(stopped_at)} is before the reported start"
+                f" ({statement.since})",
+            )
     record.record(
         stamp.event(
             MedicationStatementEnded,
             record.client_id,
-            occurred_at,
+            stopped_at,
             statement_id=statement_id,
             medication=statement.medication,
             reason=reason,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from carecoord.events import Role
@@ -30,7 +30,14 @@ TAKE_HOME = mutation("TakeHomeInput", "dispenseTakeHome")
 ELIGIBILITY = mutation("TakeHomeEligibilityInput", "determineTakeHomeEligibility")
 HOLD = mutation("OrderActionInput", "holdOrder")
 RESUME = mutation("OrderActionInput", "resumeOrder")
-DISCONTINUE = mutation("OrderActionInput", "discontinueOrder")
+DISCONTINUE = mutation("DiscontinueOrderInput", "discontinueOrder")
+END_STATEMENT = mutation("EndMedicationStatementInput", "endMedicationStatement")
+SAFETY = """query($id: UUID!, $atLeast: Int) {
+  clientSafetyEvents(clientId: $id, atLeast: $atLeast) {
+    kind refId rule: ruleId ruleVersion severity action medication dose start orderId detail
+    exposure actorId actorRole
+  }
+}"""
 MEDICATIONS = """query($id: UUID!, $atLeast: Int, $history: Boolean! = false) {
   clientMedications(clientId: $id, atLeast: $atLeast, includeHistory: $history) {
     orders { id medication status dose timesPerDay start end priorOrderId replacedBy blind
@@ -61,7 +68,10 @@ DOCTOR, NURSE = "dr-lee", "nurse-kim"
 
 
 def at(day: date, hour: int = 9) -> str:
-    return datetime.combine(day, time(hour)).isoformat() + "Z"
+    """``hour`` o'clock UTC on ``day``, or now if that is still to come: a clinical time in
+    the future is refused."""
+    moment = min(datetime.combine(day, time(hour), UTC), datetime.now(UTC))
+    return moment.isoformat()
 
 
 class Clinic:
@@ -74,8 +84,12 @@ class Clinic:
 
     @classmethod
     async def enroll(cls, api: Api, name: str, program: str = "OTP") -> Clinic:
+        """Enrolled 90 days ago, so the steps may be dated in the weeks since."""
+        enrolled = datetime.now(UTC) - timedelta(days=90)
         data = await api.ok(
-            ENROLL, {"i": {"displayName": name, "program": program}}, role=Role.PROGRAM_ADMIN
+            ENROLL,
+            {"i": {"displayName": name, "program": program, "occurredAt": enrolled.isoformat()}},
+            role=Role.PROGRAM_ADMIN,
         )
         clinic = cls(api, data["enrollClient"]["id"])
         await api.join_care_team(clinic.client_id, Role.PRESCRIBER, DOCTOR)

@@ -1,5 +1,6 @@
 """Prescribing and dispensing through the API: invariants under concurrency, refusals that
-name their rule and record nothing, and the views and exports built from the events."""
+name their rule and record nothing (but a hard stop, kept for a safety review), and the
+views and exports built from the events."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from medication_steps import (
     MEDICATIONS,
     PRESCRIBE,
     REPLACE,
+    SAFETY,
     TAKE_HOME,
     Clinic,
     at,
@@ -66,7 +68,9 @@ async def test_simultaneous_doses_for_one_slot_exactly_one_succeeds(api: Api) ->
 
 
 @pytest.mark.shared_platform
-async def test_refusals_name_the_rule_and_what_would_be_valid_and_record_nothing(api: Api) -> None:
+async def test_refusals_name_the_rule_and_what_would_be_valid_and_record_only_a_hard_stop(
+    api: Api,
+) -> None:
     clinic = await Clinic.enroll(api, "Sam K.")
     order = (await clinic.doctor(PRESCRIBE, **methadone(str(TODAY))))["id"]
     await clinic.doctor(HOLD, orderId=order, reason="QTc 520 ms")
@@ -91,7 +95,15 @@ async def test_refusals_name_the_rule_and_what_would_be_valid_and_record_nothing
     assert held["rule"] == "order-active"
     assert "on hold since" in held["message"]
     assert "placed by dr-lee (QTc 520 ms); a prescriber must resume it" in held["message"]
-    assert await asyncio.to_thread(api.platform.store.last_position) == head
+    # The hard stop alone is on the record (one event, no order); the other refusals left
+    # nothing.
+    assert blocked["position"] == head + 1
+    assert await asyncio.to_thread(api.platform.store.last_position) == head + 1
+    clinic.position = blocked["position"]
+    [refusal] = await clinic.read(SAFETY)
+    assert (refusal["kind"], refusal["refId"]) == ("hard-stop-refused", blocked["refusalId"])
+    assert (refusal["rule"], refusal["medication"]) == ("naltrexone-opioid-agonist", "naltrexone")
+    assert [o["medication"] for o in (await clinic.read(MEDICATIONS))["orders"]] == ["methadone"]
 
 
 @pytest.mark.shared_platform

@@ -83,7 +83,7 @@ def test_a_hold_placed_late_in_the_local_day_holds_that_day_for_the_missed_rule(
     story = Story(NEW_YORK)
     order = story.prescribe(start=date(2026, 1, 9))
     story.now = utc(10, 4, 30)  # 23:30 on the 9th
-    prescribing.hold(story.record, story.stamp(), order, "intoxicated at the window")
+    prescribing.hold(story.record, story.stamp(), story.rules, order, "intoxicated at the window")
 
     sweep = Stamp(SWEEPER, clock=lambda: utc(12, 12))
     found = dispensing.record_missed(story.record, sweep, story.rules, date(2026, 1, 12))

@@ -69,7 +69,7 @@ def test_no_dose_before_start_or_after_end() -> None:
 def test_no_dose_against_a_held_order_names_who_and_since() -> None:
     story = Story()
     order = story.prescribe()
-    prescribing.hold(story.record, story.stamp(), order, "intoxicated at intake")
+    prescribing.hold(story.record, story.stamp(), story.rules, order, "intoxicated at intake")
     with pytest.raises(RuleViolation) as refused:
         story.dose(order, day(1))
     assert refused.value.rule == "order-active"
@@ -85,7 +85,7 @@ def test_no_dose_against_a_discontinued_or_replaced_order() -> None:
     with pytest.raises(RuleViolation, match=f"replaced by order {new}"):
         story.dose(order, day(3), "60")
     story.dose(new, day(3), "80")
-    prescribing.discontinue(story.record, story.stamp(), new, "transferred")
+    prescribing.discontinue(story.record, story.stamp(), story.rules, new, "transferred")
     with pytest.raises(RuleViolation, match="stopped on 2026-01-01 by dr-lee: transferred"):
         story.dose(new, day(4), "80")
 

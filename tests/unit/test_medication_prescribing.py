@@ -71,7 +71,9 @@ def test_naltrexone_with_an_active_opioid_agonist_is_a_hard_stop_even_acknowledg
 def test_naltrexone_is_allowed_once_the_agonist_is_discontinued() -> None:
     story = Story()
     bup = story.prescribe("buprenorphine", "16", route="sublingual")
-    prescribing.discontinue(story.record, story.stamp(), bup, "switching to naltrexone")
+    prescribing.discontinue(
+        story.record, story.stamp(), story.rules, bup, "switching to naltrexone"
+    )
 
     story.prescribe("naltrexone", "50")
 
@@ -183,31 +185,35 @@ def test_one_current_order_per_medication() -> None:
 def test_hold_and_resume_and_the_refusals_that_say_why() -> None:
     story = Story()
     order = story.prescribe("methadone")
-    prescribing.hold(story.record, story.stamp(), order, "QTc 510 ms")
+    prescribing.hold(story.record, story.stamp(), story.rules, order, "QTc 510 ms")
     with pytest.raises(RuleViolation, match="on hold since 2026-01-01 08:00, placed by dr-lee"):
-        prescribing.hold(story.record, story.stamp(), order, "again")
-    prescribing.resume(story.record, story.stamp(), order, "ECG reviewed")
+        prescribing.hold(story.record, story.stamp(), story.rules, order, "again")
+    prescribing.resume(story.record, story.stamp(), story.rules, order, "ECG reviewed")
     with pytest.raises(RuleViolation, match="not on hold"):
-        prescribing.resume(story.record, story.stamp(), order, "again")
+        prescribing.resume(story.record, story.stamp(), story.rules, order, "again")
 
 
 def test_discontinued_and_entered_in_error_orders_leave_the_picture() -> None:
     story = Story()
     methadone = story.prescribe("methadone")
-    prescribing.discontinue(story.record, story.stamp(), methadone, "completed taper")
+    prescribing.discontinue(story.record, story.stamp(), story.rules, methadone, "completed taper")
     with pytest.raises(RuleViolation, match="stopped on 2026-01-01 by dr-lee: completed taper"):
-        prescribing.hold(story.record, story.stamp(), methadone, "x")
+        prescribing.hold(story.record, story.stamp(), story.rules, methadone, "x")
     story.prescribe("lorazepam", "1")
-    prescribing.discontinue(story.record, story.stamp(), methadone, "wrong client", in_error=True)
+    prescribing.discontinue(
+        story.record, story.stamp(), story.rules, methadone, "wrong client", in_error=True
+    )
     with pytest.raises(RuleViolation, match="already marked in error"):
-        prescribing.discontinue(story.record, story.stamp(), methadone, "x", in_error=True)
+        prescribing.discontinue(
+            story.record, story.stamp(), story.rules, methadone, "x", in_error=True
+        )
     assert findings(story) == []
 
 
 def test_unknown_order_is_not_found() -> None:
     story = Story()
     with pytest.raises(NotFound) as refused:
-        prescribing.hold(story.record, story.stamp(), uuid4(), "x")
+        prescribing.hold(story.record, story.stamp(), story.rules, uuid4(), "x")
     assert (refused.value.field, refused.value.rule) == ("orderId", "unknown-order")
 
 

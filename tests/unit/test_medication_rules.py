@@ -137,7 +137,9 @@ def test_a_resumed_order_counts_missed_days_afresh() -> None:
     order = story.prescribe()
     dispensing.record_missed(story.record, sweep(day(4)), story.rules, day(4))
     story.now = story.now.replace(day=4)
-    prescribing.resume(story.record, story.stamp(), order, "assessed; restart at 30 mg")
+    prescribing.resume(
+        story.record, story.stamp(), story.rules, order, "assessed; restart at 30 mg"
+    )
     story.dose(order, day(4), "30")
 
     dispensing.record_missed(story.record, sweep(day(6)), story.rules, day(6))

@@ -1,0 +1,83 @@
+"""The medication safety log: every refused hard stop and every acknowledged override.
+
+One row per ``HardStopRefused`` or ``OverrideAcknowledged``: who, when, which rule and
+version, what was attempted (the step, medication, dose, start) and the exposure the rule
+counted. A prescriber reads a client's rows; a safety review or an inspector exports the
+program's for a period (``graphql/medication_views.py``). Append-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from psycopg import AsyncConnection, sql
+
+from carecoord.events.medication import HardStopRefused, OverrideAcknowledged
+from carecoord.projections.appended import Row, append
+from carecoord.services.store import Positioned
+
+NAME = "medication_safety"
+COLUMNS = (
+    "client_id",
+    "kind",
+    "ref_id",
+    "rule_id",
+    "rule_version",
+    "severity",
+    "action",
+    "medication",
+    "dose",
+    "unit",
+    "start",
+    "order_id",
+    "detail",
+    "exposure",
+    "occurred_at",
+    "actor_id",
+    "actor_role",
+)
+REFUSED, OVERRIDE = "hard-stop-refused", "override"
+
+
+def table(generation: int) -> sql.Identifier:
+    return sql.Identifier(f"{NAME}_g{generation}")
+
+
+def ddl(generation: int) -> list[sql.Composed]:
+    t = table(generation)
+    return [
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} ("
+            " position bigint NOT NULL, seq integer NOT NULL,"
+            " client_id uuid NOT NULL, kind text NOT NULL, ref_id uuid NOT NULL,"
+            " rule_id text NOT NULL, rule_version text NOT NULL, severity text NOT NULL,"
+            " action text NOT NULL, medication text NOT NULL, dose numeric, unit text NOT NULL,"
+            " start date, order_id uuid, detail text NOT NULL, exposure text NOT NULL,"
+            " occurred_at timestamptz NOT NULL, actor_id text NOT NULL,"
+            " actor_role text NOT NULL, PRIMARY KEY (position, seq))"
+        ).format(t),
+        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id, position)").format(
+            sql.Identifier(f"{NAME}_g{generation}_client"), t
+        ),
+        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (occurred_at)").format(
+            sql.Identifier(f"{NAME}_g{generation}_when"), t
+        ),
+    ]
+
+
+def rows(item: Positioned) -> Iterator[Row]:
+    e = item.event
+    if isinstance(e, HardStopRefused | OverrideAcknowledged):
+        a = e.attempted
+        if isinstance(e, HardStopRefused):
+            kind, ref_id, order_id, detail = REFUSED, e.refusal_id, a.prior_order_id, e.message
+        else:
+            kind, ref_id, order_id, detail = OVERRIDE, e.override_id, e.order_id, e.reason
+        exposure = e.exposure.describe() if e.exposure else ""
+        yield (e.client_id, kind, ref_id, e.rule_id, e.rule_version, e.severity.value,
+               a.action, a.medication, a.dose, a.unit, a.start, order_id, detail, exposure,
+               e.occurred_at, e.actor.id, e.actor.role.value)  # fmt: skip
+
+
+async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
+    await append(conn, table(generation), COLUMNS, batch, rows)
