@@ -1,6 +1,8 @@
 """Commands that record how a client is doing, each with the alerts it raises.
 
 Ids are drawn when the command is built, so a retry after a conflict records the same ids.
+A check-in's time is refused in the future (beyond the clock tolerance) or before the
+client's enrolment (``clinical_time.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.instruments import INSTRUMENTS
 from carecoord.services.checkins.record import CheckIn, CheckInRecord, Vitals
+from carecoord.services.clinical_time import plausible
 from carecoord.services.commands import Command, UnitOfWork
 from carecoord.services.stamp import Stamp
 
@@ -24,12 +27,18 @@ E = TypeVar("E", bound=CareEvent)
 
 
 def _on_record(
-    client_id: UUID, rules: AlertRules, decide: Callable[[CheckInRecord], E]
+    stamp: Stamp,
+    client_id: UUID,
+    occurred_at: datetime | None,
+    rules: AlertRules,
+    decide: Callable[[CheckInRecord], E],
 ) -> Command[UUID]:
     """A command on an enrolled client's check-in record; returns the new event's id."""
 
     def run(uow: UnitOfWork) -> UUID:
-        uow.get(ClientRecord, client_id).require_enrolled()
+        client = uow.get(ClientRecord, client_id)
+        client.require_enrolled()
+        plausible("occurredAt", occurred_at, now=stamp.clock(), enrolled_at=client.enrolled_at)
         record = uow.get(CheckInRecord, client_id)
         return with_alerts(uow, client_id, rules, lambda: decide(record)).event_id
 
@@ -46,7 +55,9 @@ def record_check_in(
 ) -> Command[UUID]:
     checkin_id = uuid4()
     return _on_record(
+        stamp,
         client_id,
+        occurred_at,
         rules,
         lambda record: record.record_check_in(stamp, checkin_id, check_in, occurred_at),
     )
@@ -64,7 +75,9 @@ def score_instrument(
     assessment_id = uuid4()
     spec = INSTRUMENTS[instrument]
     return _on_record(
+        stamp,
         client_id,
+        occurred_at,
         rules,
         lambda record: record.score_instrument(stamp, assessment_id, spec, answers, occurred_at),
     )
@@ -81,7 +94,9 @@ def record_drug_screen(
 ) -> Command[UUID]:
     screen_id = uuid4()
     return _on_record(
+        stamp,
         client_id,
+        occurred_at,
         rules,
         lambda record: record.record_drug_screen(stamp, screen_id, method, results, occurred_at),
     )
@@ -97,7 +112,9 @@ def record_vital_signs(
 ) -> Command[UUID]:
     vitals_id = uuid4()
     return _on_record(
+        stamp,
         client_id,
+        occurred_at,
         rules,
         lambda record: record.record_vital_signs(stamp, vitals_id, vitals, occurred_at),
     )

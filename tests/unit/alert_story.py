@@ -147,10 +147,9 @@ class Story:
         )  # fmt: skip
 
     def prescribe(self, medication_code: str = "methadone", start: date | None = None) -> UUID:
-        route = "oral" if medication_code == "methadone" else "sublingual"
-        order = NewOrder(
-            medication_code, Decimal(60), "mg", route, Schedule(), start or self.now.date()
-        )
+        methadone = medication_code == "methadone"
+        route, dose = ("oral", Decimal(60)) if methadone else ("sublingual", Decimal(16))
+        order = NewOrder(medication_code, dose, "mg", route, Schedule(), start or self.now.date())
         written = self.run(
             medication.prescribe(self.stamp(DOCTOR), client_id=self.client_id, order=order)
         )

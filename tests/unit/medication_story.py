@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from typing import TypeVar
 from uuid import UUID, uuid4
 
-from carecoord.events import Actor, Role, Schedule
-from carecoord.events.medication import QtcEvidence, TaperStep
-from carecoord.services.medication import dispensing, prescribing
-from carecoord.services.medication.dispensing import GivenDose
+from carecoord.events import Actor, CareEvent, Role, Schedule
+from carecoord.events.medication import QtcEvidence, TakeHomeCriterion, TaperStep
+from carecoord.services.medication import dispensing, eligibility, prescribing
+from carecoord.services.medication.dispensing import Bottle, GivenDose, TakeHome
+from carecoord.services.medication.eligibility import EligibilityDecision
 from carecoord.services.medication.prescribing import DoseChange, NewOrder, Taper
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
+from carecoord.services.medication.take_homes import CRITERIA
 from carecoord.services.stamp import Stamp
+
+E = TypeVar("E", bound=CareEvent)
 
 DOCTOR = Actor(id="dr-lee", role=Role.PRESCRIBER)
 NURSE = Actor(id="nurse-kim", role=Role.NURSE)
@@ -45,10 +50,11 @@ class Story:
         start: date = date(2026, 1, 1),
         schedule: Schedule | None = None,
         ack: dict[str, str] | None = None,
+        end: date | None = None,
     ) -> UUID:
         order_id = uuid4()
         new = NewOrder(
-            medication, Decimal(dose), "mg", route, schedule or Schedule(), start,
+            medication, Decimal(dose), "mg", route, schedule or Schedule(), start, end,
             acknowledgements=ack or {},
         )  # fmt: skip
         prescribing.prescribe(self.record, self.stamp(), self.rules, order_id, new, self.qtc)
@@ -88,3 +94,36 @@ class Story:
 
     def types(self) -> list[str]:
         return [type(r.event).__name__ for r in self.record.pending]
+
+    def on(self, day: date, hour: int = 8) -> None:
+        """Move the clock: decisions after this are taken at ``hour`` o'clock on ``day``."""
+        self.now = at(day, hour)
+
+    def discontinue(self, order_id: UUID, stopped_at: datetime | None = None) -> None:
+        prescribing.discontinue(
+            self.record, self.stamp(), self.rules, order_id, "switching", stopped_at=stopped_at
+        )
+
+    def discontinue_in_error(self, order_id: UUID) -> None:
+        prescribing.discontinue(
+            self.record, self.stamp(), self.rules, order_id, "wrong client", in_error=True
+        )
+
+    def eligible(self, max_days: int) -> None:
+        criteria = tuple(TakeHomeCriterion(criterion=c, met=True) for c in CRITERIA)
+        eligibility.determine_eligibility(
+            self.record, self.stamp(), EligibilityDecision(max_days, criteria, "stable")
+        )
+
+    def take_home(self, order_id: UUID, handed: date, first: date, days: int) -> None:
+        given = TakeHome(
+            order_id, first, days, "oral solution",
+            bottles=tuple(Bottle(f"B{n}", "LOT-7") for n in range(days)),
+            handed_over_at=at(handed, 10),
+        )  # fmt: skip
+        dispensing.dispense_take_home(
+            self.record, self.stamp(NURSE), self.rules, uuid4(), given, program="OTP"
+        )
+
+    def events(self, cls: type[E]) -> list[E]:
+        return [r.event for r in self.record.pending if isinstance(r.event, cls)]

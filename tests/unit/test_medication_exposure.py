@@ -1,0 +1,276 @@
+"""Interaction rules see exposure, not only orders in force: a dose given this morning, the
+take-homes in hand, an injection for its month, a stop, each through the rule's washout."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from uuid import uuid4
+
+import pytest
+from medication_story import Story, at
+
+from carecoord.events import Schedule
+from carecoord.events.medication import (
+    HardStopRefused,
+    InteractionFound,
+    OverrideAcknowledged,
+    StatementSource,
+)
+from carecoord.services.errors import RuleViolation
+from carecoord.services.medication import statements
+from carecoord.services.medication.exposure import picture
+from carecoord.services.medication.findings import HardStop
+from carecoord.services.medication.interactions import DEFAULT_RULES, Entry
+from carecoord.services.medication.statements import Statement
+
+JAN = date(2026, 1, 1)
+
+
+def day(n: int) -> date:
+    return JAN + timedelta(days=n - 1)
+
+
+def methadone_until(story: Story, last: int) -> None:
+    """Methadone dosed every day from day 1 to ``last``, then stopped that morning."""
+    order = story.prescribe("methadone", "60", start=day(1))
+    for n in range(1, last + 1):
+        story.dose(order, day(n))
+    story.on(day(last), 10)
+    story.discontinue(order)
+
+
+def test_naltrexone_the_morning_methadone_stopped_is_a_hard_stop_naming_when_it_may_start() -> None:
+    story = Story()
+    methadone_until(story, 10)
+
+    with pytest.raises(HardStop) as refused:
+        story.prescribe("naltrexone", "50", start=day(10), ack={"naltrexone-opioid-agonist": "ok"})
+
+    match = refused.value.match
+    assert match.rule.id == "naltrexone-opioid-agonist"
+    assert (match.exposure.basis, match.exposure.through) == (f"last dose given {day(10)}", day(10))
+    assert (match.exposure.washout_days, match.exposure.clear_from) == (7, day(18))
+    assert f"naltrexone may start on {day(18)} at the earliest" in refused.value.message
+    assert "opioid-free 7-10 days" in refused.value.message  # the window's source
+    assert story.events(InteractionFound) == []
+    assert story.types()[-1] == "OrderDiscontinued", "a refused attempt creates no order"
+
+
+def test_inside_the_opioid_free_interval_naltrexone_needs_the_evidence_acknowledged() -> None:
+    story = Story()
+    methadone_until(story, 10)
+
+    with pytest.raises(RuleViolation) as refused:
+        story.prescribe("naltrexone", "50", start=day(18))
+    assert (refused.value.field, refused.value.rule) == (
+        "acknowledgements",
+        "naltrexone-opioid-free-interval",
+    )
+    assert f"clear from {day(25)}" in refused.value.message
+
+    naltrexone = story.prescribe(
+        "naltrexone", "50", start=day(18),
+        ack={"naltrexone-opioid-free-interval": "UDS negative, naloxone challenge passed"},
+    )  # fmt: skip
+
+    [found] = story.events(InteractionFound)
+    assert found.rule_id == "naltrexone-opioid-free-interval"
+    assert found.exposure is not None
+    assert (found.exposure.medication, found.exposure.through) == ("methadone", day(10))
+    assert (found.exposure.washout_days, found.exposure.clear_from) == (14, day(25))
+    assert f"exposure: methadone: last dose given {day(10)}, washout 14 days" in found.title
+    [override] = story.events(OverrideAcknowledged)
+    assert (override.rule_id, override.rule_version, override.order_id) == (
+        "naltrexone-opioid-free-interval",
+        "1",
+        naltrexone,
+    )
+    assert override.finding_id == found.finding_id
+    assert (override.attempted.action, override.attempted.medication) == ("prescribe", "naltrexone")
+
+
+def test_after_the_window_naltrexone_starts_without_a_finding() -> None:
+    story = Story()
+    methadone_until(story, 10)
+
+    story.prescribe("naltrexone", "50", start=day(25))
+
+    assert story.events(InteractionFound) == []
+
+
+def test_a_short_acting_opioid_clears_after_ten_days_not_fourteen() -> None:
+    story = Story()
+    oxycodone = story.prescribe("oxycodone", "10", start=day(1))
+    story.on(day(5))
+    story.discontinue(oxycodone)
+
+    with pytest.raises(RuleViolation, match=f"clear from {day(16)}"):
+        story.prescribe("naltrexone", "50", start=day(15))
+    story.prescribe("naltrexone", "50", start=day(16))
+
+
+def test_take_home_doses_in_hand_count_until_their_last_day() -> None:
+    story = Story()
+    order = story.prescribe("methadone", "60", start=day(1))
+    story.dose(order, day(1))
+    story.eligible(7)
+    story.take_home(order, day(1), day(2), 5)  # bottles for days 2 to 6
+    story.on(day(2))
+    story.discontinue(order)
+
+    [methadone] = picture(story.record, story.rules, day(2))
+
+    assert (methadone.through, methadone.basis) == (
+        day(6),
+        f"take-home doses in hand through {day(6)}",
+    )
+    with pytest.raises(HardStop) as refused:
+        story.prescribe("naltrexone", "50", start=day(13))
+    assert refused.value.match.exposure.clear_from == day(14)
+
+
+def test_a_long_acting_injection_counts_for_its_month() -> None:
+    story = Story()
+    monthly = Schedule(every_days=28)
+    xr = story.prescribe(
+        "naltrexone-xr", "380", route="intramuscular", start=day(1), schedule=monthly
+    )
+    story.dose(xr, day(1), "380", form="injection")
+    story.on(day(20))
+    story.discontinue(xr)
+
+    [injection] = picture(story.record, story.rules, day(20))
+    assert (injection.through, injection.basis) == (day(28), f"dose given {day(1)}, acting 28 days")
+    with pytest.raises(HardStop, match=f"buprenorphine may start on {day(29)} at the earliest"):
+        story.prescribe("buprenorphine", "8", route="sublingual", start=day(20))
+    story.prescribe("buprenorphine", "8", route="sublingual", start=day(29))
+
+
+def test_fluoxetine_needs_five_weeks_before_an_maoi_sertraline_two() -> None:
+    story = Story()
+    fluoxetine = story.prescribe("fluoxetine", "20", start=day(1))
+    sertraline_client = Story()
+    sertraline = sertraline_client.prescribe("sertraline", "50", start=day(1))
+    for s, order in ((story, fluoxetine), (sertraline_client, sertraline)):
+        s.on(day(10))
+        s.discontinue(order)
+
+    with pytest.raises(HardStop) as refused:
+        story.prescribe("phenelzine", "15", start=day(30))
+    assert refused.value.match.rule.id == "ssri-maoi"
+    assert refused.value.match.exposure.clear_from == day(46)  # 35 days after day 10
+    assert "formulary.health.gov.on.ca" in refused.value.match.rule.source
+    story.prescribe("phenelzine", "15", start=day(46))
+
+    sertraline_client.prescribe("phenelzine", "15", start=day(25))
+    assert sertraline_client.events(InteractionFound) == []
+
+
+def test_an_maoi_stopped_counts_for_two_weeks_before_an_ssri_a_linezolid_course_does_not() -> None:
+    story = Story()
+    phenelzine = story.prescribe("phenelzine", "15", start=day(1))
+    story.on(day(5))
+    story.discontinue(phenelzine)
+    with pytest.raises(HardStop, match=f"sertraline may start on {day(20)}"):
+        story.prescribe("sertraline", "50", start=day(19))
+
+    other = Story()
+    linezolid = other.prescribe("linezolid", "600", start=day(1))
+    other.on(day(5))
+    other.discontinue(linezolid)
+    other.prescribe("sertraline", "50", start=day(6))
+
+
+def test_disulfiram_counts_two_weeks_for_metronidazole_and_alcohol_products() -> None:
+    story = Story()
+    disulfiram = story.prescribe("disulfiram", "250", start=day(1))
+    story.on(day(10))
+    story.discontinue(disulfiram)
+
+    with pytest.raises(HardStop) as refused:
+        story.prescribe("metronidazole", "500", start=day(20))
+    assert (refused.value.match.rule.id, refused.value.match.exposure.clear_from) == (
+        "disulfiram-metronidazole",
+        day(25),
+    )
+    found = statements.record_statement(
+        story.record, story.stamp(), story.rules, uuid4(),
+        Statement("alcohol-containing-product", StatementSource.OVER_THE_COUNTER),
+    )  # fmt: skip
+    assert [f.rule_id for f in found] == ["disulfiram-alcohol-product"]
+    assert found[0].exposure is not None
+    assert found[0].exposure.basis == f"order stopped {day(10)}"
+    story.prescribe("metronidazole", "500", start=day(25))
+
+
+def test_a_medication_from_elsewhere_counts_through_the_day_it_stopped() -> None:
+    story = Story()
+    statement = uuid4()
+    statements.record_statement(
+        story.record, story.stamp(), story.rules, statement,
+        Statement("tramadol", StatementSource.OTHER_PRESCRIBER),
+    )  # fmt: skip
+    story.on(day(12))
+    statements.end_statement(
+        story.record, story.stamp(), story.rules, statement, "finished", at(day(10), 20)
+    )
+
+    [tramadol] = picture(story.record, story.rules, day(12))
+    assert (tramadol.through, tramadol.basis) == (
+        day(10),
+        f"reported from elsewhere, stopped {day(10)}",
+    )
+    with pytest.raises(HardStop, match=f"naltrexone may start on {day(18)}"):
+        story.prescribe("naltrexone", "50", start=day(12))
+
+
+def test_an_order_in_error_drops_out_unless_doses_were_given_under_it() -> None:
+    story = Story()
+    never_given = story.prescribe("buprenorphine", "8", route="sublingual", start=day(1))
+    story.discontinue_in_error(never_given)
+    assert picture(story.record, story.rules, day(1)) == []
+
+    given = story.prescribe("methadone", "30", start=day(1))
+    story.dose(given, day(1), "30")
+    story.discontinue_in_error(given)
+    [methadone] = picture(story.record, story.rules, day(1))
+    assert methadone.through == day(1)
+
+
+def test_rules_with_a_washout_name_a_source_for_each_and_a_new_version() -> None:
+    timed = [rule for rule in DEFAULT_RULES if rule.washouts]
+    assert {rule.id for rule in timed} == {
+        "naltrexone-opioid-agonist",
+        "naltrexone-opioid-free-interval",
+        "opioid-maoi",
+        "ssri-maoi",
+        "tca-maoi",
+        "stimulant-maoi",
+        "triptan-maoi",
+        "disulfiram-alcohol-product",
+        "disulfiram-metronidazole",
+    }
+    for rule in timed:
+        assert all(w.days > 0 and w.source.startswith("https://") for w in rule.washouts), rule.id
+        assert rule.version != "1" or rule.id == "naltrexone-opioid-free-interval", rule.id
+    interval = next(r for r in DEFAULT_RULES if r.id == "naltrexone-opioid-free-interval")
+    assert interval.washout_days(frozenset({"opioid", "methadone"})) == 14
+    assert interval.washout_days(frozenset({"opioid"})) == 10
+    assert interval.washout_days(frozenset({"opioid_antagonist"})) == 0
+
+
+def test_the_same_medication_again_is_not_an_interaction_with_its_past() -> None:
+    story = Story()
+    methadone_until(story, 3)
+    story.prescribe("methadone", "40", start=day(4))
+    assert story.events(InteractionFound) == []
+    assert story.events(HardStopRefused) == []
+
+
+def test_an_entry_in_the_picture_says_when_it_clears_for_a_rule() -> None:
+    exposure = Entry(uuid4(), "fluoxetine", frozenset({"fluoxetine"}),
+                     through=day(10), basis="order stopped").evidence(35)  # fmt: skip
+    assert (exposure.clear_from, exposure.describe()) == (
+        day(46),
+        f"fluoxetine: order stopped, washout 35 days; clear from {day(46)}",
+    )
