@@ -43,7 +43,6 @@ def dose(client_id: str, order_id: str) -> dict[str, Any]:
             "orderId": order_id,
             "amount": "60",
             "dosageForm": "oral solution",
-            "givenAt": "2026-01-02T09:00:00Z",
         }
     }
 
