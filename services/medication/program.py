@@ -6,19 +6,24 @@ shows every key).
 
 A formulary entry with an existing code replaces it; so does a rule with an existing id,
 which must then carry a new version, because every finding records the version that
-fired. Caps may be stricter than the federal ones (42 CFR 8.12(i)), never looser. Every
-problem names its key (``services/program.py`` stops the start with it).
+fired. A rule's washouts (days an exposure still counts after it ends) carry their own
+source. Caps may be stricter than the federal ones (42 CFR 8.12(i)), never looser. Dose
+bounds (the usual maximum, past which an order needs an acknowledgement, and the limit,
+past which it is refused) replace the default per medication, under the table's version.
+Every problem names its key (``services/program.py`` stops the start with it).
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from carecoord.events.medication import Dispensing, Severity
+from carecoord.services.medication.doses import DoseBound, DoseTable
 from carecoord.services.medication.formulary import FORMULARY, Medication
-from carecoord.services.medication.interactions import DEFAULT_RULES, Rule, RuleTable
+from carecoord.services.medication.interactions import DEFAULT_RULES, Rule, RuleTable, Washout
 from carecoord.services.medication.missed import MissedDoseRule
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.medication.take_homes import FEDERAL_2024, CapSchedule, TakeHomePolicy
@@ -43,11 +48,19 @@ class FormularyEntry(_Entry):
     forms: dict[str, str] = Field(default_factory=lambda: {"tablet": ""}, min_length=1)
     dispensing: Dispensing = Dispensing.PHARMACY
     dea_schedule: str = ""
+    acts_days: int = Field(default=1, ge=1, le=180)
+    """Days one dose acts (a long-acting injectable's interval)."""
 
     def medication(self) -> Medication:
         return Medication(self.code, self.name, self.rxnorm, self.atc, self.unit,
                           tuple(self.routes), dict(self.forms), frozenset(self.classes),
-                          self.dispensing, self.dea_schedule)  # fmt: skip
+                          self.dispensing, self.dea_schedule, self.acts_days)  # fmt: skip
+
+
+class WashoutEntry(_Entry):
+    classes: list[Code] = Field(min_length=1)
+    days: int = Field(ge=1, le=365)
+    source: Text
 
 
 class RuleEntry(_Entry):
@@ -59,10 +72,41 @@ class RuleEntry(_Entry):
     risk: Text
     source: Text
     hard_stop: bool = False
+    washouts: list[WashoutEntry] = Field(default_factory=list)
 
     def rule(self) -> Rule:
+        washouts = tuple(Washout(frozenset(w.classes), w.days, w.source) for w in self.washouts)
         return Rule(self.id, self.version, self.severity, frozenset(self.classes_a),
-                    frozenset(self.classes_b), self.risk, self.source, self.hard_stop)  # fmt: skip
+                    frozenset(self.classes_b), self.risk, self.source, self.hard_stop,
+                    washouts=washouts)  # fmt: skip
+
+    def classes(self) -> set[str]:
+        return {*self.classes_a, *self.classes_b, *(c for w in self.washouts for c in w.classes)}
+
+
+Amount = Annotated[Decimal, Field(gt=0, le=100_000, max_digits=12, decimal_places=3)]
+
+
+class DoseBoundEntry(_Entry):
+    usual_max: Amount | None = None
+    limit: Amount
+    source: Text
+
+    @model_validator(mode="after")
+    def _usual_within_limit(self) -> Self:
+        if self.usual_max is not None and self.usual_max > self.limit:
+            raise ValueError(f"usual_max {self.usual_max} is above the limit {self.limit}")
+        return self
+
+
+class DoseBoundsEntry(_Entry):
+    version: Text
+    medications: dict[Code, DoseBoundEntry] = Field(min_length=1)
+
+    def table(self) -> DoseTable:
+        bounds = ((code, DoseBound(b.usual_max, b.limit, b.source))
+                  for code, b in self.medications.items())  # fmt: skip
+        return DoseTable().extended(self.version, bounds)
 
 
 class CapEntry(_Entry):
@@ -96,15 +140,22 @@ class MedicationSection(_Entry):
     take_home_caps: CapEntry | None = None
     take_home_caps_by_program: dict[str, CapEntry] = Field(default_factory=dict)
     missed_dose_hold_after: int | None = Field(default=None, ge=1, le=14)
+    dose_bounds: DoseBoundsEntry | None = None
 
     @model_validator(mode="after")
     def _rules_fit_the_formulary(self) -> Self:
         medications = FORMULARY.extended(e.medication() for e in self.formulary).medications
         known = frozenset().union(*(m.classes for m in medications.values()))
         defaults = {rule.id: rule for rule in DEFAULT_RULES}
+        bounded = set(self.dose_bounds.medications) if self.dose_bounds else set()
+        if bounded - set(medications):
+            raise ValueError(
+                f"dose_bounds.medications: {sorted(bounded - set(medications))} are not in the"
+                " formulary"
+            )
         for n, entry in enumerate(self.interaction_rules):
             key = f"interaction_rules.{n} ({entry.id})"
-            unknown = sorted((set(entry.classes_a) | set(entry.classes_b)) - known)
+            unknown = sorted(entry.classes() - known)
             if unknown:
                 raise ValueError(
                     f"{key}: classes {unknown} match no formulary medication;"
@@ -131,5 +182,6 @@ class MedicationSection(_Entry):
             missed=MissedDoseRule(
                 hold_after=self.missed_dose_hold_after or settings.missed_dose_hold_after
             ),
+            doses=self.dose_bounds.table() if self.dose_bounds else DoseTable(),
             zone=settings.program_time_zone,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,36 @@ def test_a_program_adds_a_drug_a_rule_caps_and_a_hold_threshold(tmp_path: Path) 
     with pytest.raises(RuleViolation) as refused:
         story.prescribe("olanzapine", "10")
     assert refused.value.rule == "olanzapine-benzodiazepine"
+
+
+def test_a_program_sets_its_own_washouts_and_dose_bounds(tmp_path: Path) -> None:
+    rules = load_program(program_file(tmp_path, OLANZAPINE)).medication.rules(Settings())
+    [interval] = [r for r in rules.interactions.rules if r.id == "naltrexone-opioid-free-interval"]
+    assert interval.version == "program-1"
+    assert interval.washout_days(frozenset({"opioid", "methadone"})) == 21
+    assert rules.doses.version == "program-1"
+
+    story = Story(rules)
+    methadone = story.prescribe("methadone", "140", start=date(2026, 1, 1))  # under 150 here
+    story.dose(methadone, date(2026, 1, 1), "140")
+    story.on(date(2026, 1, 1), 12)
+    story.discontinue(methadone)
+    with pytest.raises(RuleViolation, match="clear from 2026-01-23"):
+        story.prescribe("naltrexone", "50", start=date(2026, 1, 16))
+
+
+def test_dose_bounds_name_a_formulary_medication_and_keep_usual_under_the_limit(
+    tmp_path: Path,
+) -> None:
+    unknown = OLANZAPINE.replace(
+        "[medication.dose_bounds.medications.methadone]",
+        "[medication.dose_bounds.medications.methadon]",
+    )
+    assert "dose_bounds.medications: ['methadon'] are not in the formulary" in refusal(
+        tmp_path, unknown
+    )
+    above = OLANZAPINE.replace("usual_max = 150", "usual_max = 1500")
+    assert "usual_max 1500 is above the limit 1000" in refusal(tmp_path, above)
 
 
 def test_no_file_means_the_defaults_with_the_settings(tmp_path: Path) -> None:
