@@ -26,7 +26,15 @@ class EnrollClientInput:
     )
 
 
-@strawberry.type(description="What was recorded, and where to wait for it in the read models.")
+@strawberry.type(
+    description=(
+        "What was recorded, and where to wait for it in the read models. A request sent with "
+        "an `Idempotency-Key` header (1 to 255 printable ASCII characters) and sent again with "
+        "the same key and body answers with this first recording, with the response header "
+        "`Idempotent-Replayed: true`, and records nothing more; the same key on another "
+        "request is refused (`idempotency-key-reused`)."
+    )
+)
 class Recorded:
     id: UUID
     position: int = strawberry.field(

@@ -135,7 +135,12 @@ class Finding:
         )
 
 
-@strawberry.type(description="A new order or statement, and the findings recorded with it.")
+@strawberry.type(
+    description=(
+        "A new order or statement, and the findings recorded with it; a retry under the same "
+        "`Idempotency-Key` answers with the same order and findings (see `Recorded`)."
+    )
+)
 class OrderRecorded:
     id: UUID
     position: int
