@@ -121,6 +121,8 @@ class OrderHeld(CareEvent):
     reason: str = Field(min_length=1, max_length=500)
     rule_id: str = ""
     rule_version: str = ""
+    day: date | None = None
+    """The program's dosing day the hold began (None in events recorded before it was kept)."""
 
 
 class OrderResumed(CareEvent):
@@ -131,6 +133,8 @@ class OrderResumed(CareEvent):
     order_id: UUID
     medication: str
     reason: str = Field(default="", max_length=500)
+    day: date | None = None
+    """The program's dosing day the hold was lifted."""
 
 
 class OrderDiscontinued(CareEvent):
@@ -267,7 +271,7 @@ class Attempt(_Value):
     """What a prescribing step asked for, as a safety event records it."""
 
     action: str = Field(max_length=40)
-    """``prescribe``, ``change_dose`` or ``taper``."""
+    """``prescribe``, ``change_dose``, ``taper`` or ``record_statement``."""
     medication: str
     dose: Decimal | None = None
     unit: str = ""

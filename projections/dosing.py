@@ -82,8 +82,9 @@ def rows(item: Positioned) -> Iterator[Row]:
                *common)  # fmt: skip
     elif isinstance(e, OrderHeld | OrderResumed):
         status = "hold-placed" if isinstance(e, OrderHeld) else "hold-lifted"
-        yield (e.client_id, e.order_id, e.medication, e.occurred_at.date(), 0, status, None, "",
-               e.reason, None, *common)  # fmt: skip
+        day = e.day or e.occurred_at.date()  # the program's day; UTC's in older events
+        yield (e.client_id, e.order_id, e.medication, day, 0, status, None, "", e.reason, None,
+               *common)  # fmt: skip
 
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:

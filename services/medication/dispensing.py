@@ -446,6 +446,7 @@ def record_missed(
                         " a prescriber must assess",
                         rule_id=rules.missed.id,
                         rule_version=rules.missed.version,
+                        day=rules.day_of(stamp.clock()),
                     )
                 )
     return recorded

@@ -242,6 +242,7 @@ def hold(
             order_id=order_id,
             medication=order.medication,
             reason=reason,
+            day=rules.day_of(occurred_at or stamp.clock()),
         )
     )
 
@@ -266,6 +267,7 @@ def resume(
             order_id=order_id,
             medication=order.medication,
             reason=reason,
+            day=rules.day_of(occurred_at or stamp.clock()),
         )
     )
 

@@ -14,12 +14,14 @@ import pytest
 from medication_story import NURSE, Story
 
 from carecoord.events import Actor, Role, Schedule
-from carecoord.events.medication import DoseAdministered
+from carecoord.events.medication import DoseAdministered, OrderHeld, OrderResumed
+from carecoord.projections import dosing
 from carecoord.services.errors import RuleViolation
 from carecoord.services.medication import dispensing, prescribing
 from carecoord.services.medication.dispensing import GivenDose
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.stamp import Stamp
+from carecoord.services.store import Positioned
 
 NEW_YORK = MedicationRules(zone=ZoneInfo("America/New_York"))
 SWEEPER = Actor(id="missed-dose-sweep", role=Role.SYSTEM)
@@ -89,3 +91,19 @@ def test_a_hold_placed_late_in_the_local_day_holds_that_day_for_the_missed_rule(
     found = dispensing.record_missed(story.record, sweep, story.rules, date(2026, 1, 12))
 
     assert found == 0, "held from the 9th (local), so no day is missed"
+
+
+def test_a_hold_carries_the_program_day_it_began_for_the_dosing_view() -> None:
+    story = Story(NEW_YORK)
+    order = story.prescribe(start=date(2026, 1, 9))
+    story.now = utc(10, 4, 30)  # 23:30 on the 9th in New York, the 10th in UTC
+    prescribing.hold(story.record, story.stamp(), story.rules, order, "intoxicated at the window")
+    story.now = utc(11, 4, 30)
+    prescribing.resume(story.record, story.stamp(), story.rules, order, "assessed")
+
+    held, resumed = (r.event for r in story.record.pending[-2:])
+    assert isinstance(held, OrderHeld)
+    assert isinstance(resumed, OrderResumed)
+    assert (held.day, resumed.day) == (date(2026, 1, 9), date(2026, 1, 10))
+    [placed] = dosing.rows(Positioned(1, held))
+    assert placed[3] == date(2026, 1, 9)
