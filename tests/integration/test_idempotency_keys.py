@@ -12,6 +12,7 @@ from typing import TypeVar
 import psycopg
 import pytest
 from conftest import fresh_database, isolated_settings
+from eventsourcing.cryptography import AESCipher
 
 from carecoord.events import Actor, Role
 from carecoord.services.bootstrap import Servers
@@ -235,3 +236,21 @@ def test_results_of_every_kind_come_back_equal(stores: tuple[EventStore, EventSt
             assert again == first
     finally:
         bus.close()
+
+
+def test_kept_results_are_sealed_like_event_bodies(database: str, data_dir: Path) -> None:
+    settings = isolated_settings(
+        data_dir, database_url=database, cipher_key=AESCipher.create_key(32)
+    )
+    store = EventStore(env=store_env(settings))
+    bus = CommandBus(store)
+    try:
+        first = bus.execute_sync(enroll(), key=key("k1"))
+        assert bus.execute_sync(enroll(), key=key("k1")) == first
+    finally:
+        bus.close()
+        store.close()
+    with psycopg.connect(database) as conn:
+        (result,) = conn.execute("SELECT result FROM idempotency_keys").fetchone() or (b"",)
+    assert str(first.result).encode() not in bytes(result)
+    assert b'"uuid"' not in bytes(result)
