@@ -78,9 +78,11 @@ class Clients:
     async def enroll(self, count: int) -> None:
         conn = await Connection.open(self.deployment.url)
         for i in range(count):
-            client = await gql(
-                conn, self.admin, ENROLL, {"i": {"displayName": f"bench {i}", "program": "bench"}}
-            )
+            # Enrolled before START: a dose dated before the client's enrolment is refused.
+            enrolled = datetime.combine(START - timedelta(days=1), datetime.min.time(), UTC)
+            admitted = {"displayName": f"bench {i}", "program": "bench",
+                        "occurredAt": enrolled.isoformat()}  # fmt: skip
+            client = await gql(conn, self.admin, ENROLL, {"i": admitted})
             cid = client["enrollClient"]["id"]
             for member, role in (("dr-bench", "PRESCRIBER"), ("nurse-bench", "NURSE")):
                 await gql(
@@ -199,8 +201,9 @@ def seed_history(database_url: str, events: int) -> UUID:
     admin = Stamp(Actor(id="admin-seed", role=Role.PROGRAM_ADMIN))
     doctor = Stamp(Actor(id="dr-seed", role=Role.PRESCRIBER))
     nurse = Stamp(Actor(id="nurse-seed", role=Role.NURSE))
+    enrolled = datetime.combine(START - timedelta(days=1), datetime.min.time(), UTC)
     client = bus.execute_sync(
-        enroll_client(admin, display_name="long history", program="bench")
+        enroll_client(admin, display_name="long history", program="bench", occurred_at=enrolled)
     ).result
     bus.execute_sync(
         assign_member(admin, client_id=client, member_id="dr-bench", role=Role.PRESCRIBER)

@@ -334,7 +334,7 @@ class MedicationQuery:
             sql.SQL("SELECT * FROM medications WHERE client_id = %s ORDER BY created_position"),
             [client_id],
         )
-        ended = set()
+        ended: set[UUID] = set()
         for r in rows:
             if r["entry"] == "order":
                 r["status"] = order_status(r, today)
