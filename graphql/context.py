@@ -112,12 +112,19 @@ class RequestContext:
         )
 
     async def readable(
-        self, client_id: UUID, *, operation: str, at_least: int | None = None
+        self,
+        client_id: UUID,
+        *,
+        operation: str,
+        at_least: int | None = None,
+        settled: bool = False,
     ) -> Grant:
         """What the reader may see of this client now; a refusal is logged, then raised.
 
         With ``at_least``, waits (briefly) until the access read models have that position,
         so a reader sees the effect of a care-team or consent change they just made.
+        ``settled``: the caller already let the access views have this client's newest
+        access change (``_settle_reads``).
         """
         reader = self.reader()
         if at_least is not None:
@@ -127,9 +134,8 @@ class RequestContext:
         except Forbidden as refusal:
             await self._log(reader, client_id, operation, refusal=refusal)
             raise
-        if reader.role not in PROGRAM_WIDE:
-            records = ACCESS_RECORDS + (OWN_VIEW_RECORDS if reader.role is Role.CLIENT else ())
-            await self._settled(frozenset({client_id}), records, ACCESS_MODELS)
+        if not settled:
+            await self._settle_reads(reader, frozenset({client_id}))
         progress, kept = self.platform.progress, self.platform.grants
         versions = tuple(progress.version(name) for name in ACCESS_MODELS)
         grant = kept.get(reader, client_id, versions)
@@ -157,10 +163,11 @@ class RequestContext:
         """Grants for several clients at once (a listing); a refused client is logged and left
         out, as when a membership ended between the listing and the check."""
         wanted = list(dict.fromkeys(clients))
+        await self._settle_reads(self.reader(), frozenset(wanted))
 
         async def one(client_id: UUID) -> Grant | None:
             try:
-                return await self.readable(client_id, operation=operation)
+                return await self.readable(client_id, operation=operation, settled=True)
             except Forbidden:
                 return None
 
@@ -235,6 +242,14 @@ class RequestContext:
         return await self._memberships(
             actor, clients, self.platform.progress.version(careteam.NAME)
         )
+
+    async def _settle_reads(self, reader: Actor, clients: frozenset[UUID]) -> None:
+        """Read grants for ``clients`` rest on views that have their newest access change
+        (one statement however many clients; program-wide roles decide without the views)."""
+        if reader.role in PROGRAM_WIDE or not clients:
+            return
+        records = ACCESS_RECORDS + (OWN_VIEW_RECORDS if reader.role is Role.CLIENT else ())
+        await self._settled(clients, records, ACCESS_MODELS)
 
     async def _settled(
         self, clients: frozenset[UUID], records: tuple[str, ...], models: tuple[str, ...]

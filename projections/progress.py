@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 
 import psycopg
 from psycopg import sql
@@ -20,9 +21,17 @@ LOOP = "progress-listener"
 
 
 class Progress:
-    def __init__(self, database_url: str, names: list[str], liveness: Liveness) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        names: list[str],
+        liveness: Liveness,
+        on_reconnect: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._database_url = database_url
         self._liveness = liveness
+        self._on_reconnect = on_reconnect
+        self._listening = False
         self._positions = dict.fromkeys(names, 0)
         self._versions = dict.fromkeys(names, 0)
         self._changed = {name: asyncio.Event() for name in names}
@@ -89,6 +98,11 @@ class Progress:
             )
             for name, position in await cur.fetchall():
                 self.advance(name, int(position))
+            if self._listening and self._on_reconnect is not None:
+                # The listening connection is the first to see the database go; the
+                # pools' idle connections died with it.
+                await self._on_reconnect()
+            self._listening = True
             self._liveness.progressed(LOOP)
             async for note in conn.notifies():
                 name, _, position = note.payload.rpartition(":")

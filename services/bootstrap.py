@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
-from collections.abc import AsyncIterator, Coroutine
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
 from faststream.nats import NatsBroker
+from nats.errors import ConnectionClosedError
+from nats.errors import Error as NatsError
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.projections.feed import follow
@@ -28,7 +32,7 @@ from carecoord.services.broker import ensure_stream
 from carecoord.services.commands import CommandBus
 from carecoord.services.doorbell import Doorbell
 from carecoord.services.identity import KeySource, TokenVerifier, signing_key
-from carecoord.services.liveness import Liveness, keep_running
+from carecoord.services.liveness import BACKOFF_SECONDS, Liveness, error_code, keep_running
 from carecoord.services.medication import missed_sweep
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
 from carecoord.services.program import load_program
@@ -41,6 +45,7 @@ from carecoord.services.store import EventStore, store_env
 log = logging.getLogger("carecoord")
 
 EXIT_BROKER_GONE = 75  # EX_TEMPFAIL: the supervisor should start the process again
+STARTUP_SECONDS = 30.0
 
 
 @dataclass
@@ -107,6 +112,40 @@ def token_verifier(settings: Settings) -> TokenVerifier:
     return TokenVerifier(settings, keys, secret)
 
 
+async def connect_broker(
+    settings: Settings, nats_url: str, on_gone: Callable[[], None]
+) -> NatsBroker:
+    """The broker, connected and its stream in place; tried again for a while when NATS is
+    not there yet (a deployment starts its servers and our processes together)."""
+
+    async def closed() -> None:
+        on_gone()
+
+    broker = NatsBroker(
+        nats_url,
+        logger=None,
+        max_reconnect_attempts=settings.nats_reconnect_attempts,
+        reconnect_time_wait=settings.nats_reconnect_wait_seconds,  # type: ignore[arg-type]
+        closed_cb=closed,
+    )
+    deadline = time.monotonic() + STARTUP_SECONDS
+    for pause in itertools.chain(BACKOFF_SECONDS, itertools.repeat(BACKOFF_SECONDS[-1])):
+        try:
+            await broker.connect()
+            await ensure_stream(broker, settings)
+        except (OSError, TimeoutError, NatsError) as failure:
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning(
+                "broker not ready; trying again",
+                extra={"error": error_code(failure), "retry_in": pause},
+            )
+            await asyncio.sleep(pause)
+        else:
+            break
+    return broker
+
+
 @contextlib.asynccontextmanager
 async def running(
     settings: Settings,
@@ -120,32 +159,31 @@ async def running(
         env=store_env(settings.model_copy(update={"database_url": servers.database_url}))
     )
     pool = AsyncConnectionPool(
-        servers.database_url, min_size=2, max_size=settings.db_pool_size, open=False
+        servers.database_url,
+        min_size=2,
+        max_size=settings.db_pool_size,
+        open=False,
     )
     await pool.open(wait=True)
     await positions.ensure_table(pool, parked.DDL)
     liveness = Liveness(stuck_after=settings.loop_stuck_seconds)
-    progress = Progress(servers.database_url, names(), liveness)
-    fatal: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-    stopping = False
 
-    async def broker_closed() -> None:
-        if not stopping and not fatal.done():
+    async def drop_dead_connections() -> None:
+        await pool.check()
+        await asyncio.to_thread(store.drop_dead_connections)
+
+    progress = Progress(servers.database_url, names(), liveness, drop_dead_connections)
+    fatal: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def broker_gone() -> None:
+        if not fatal.done():  # done or cancelled once this process stops on its own
             log.critical(
                 "the broker connection gave up reconnecting; exiting for a restart",
                 extra={"code": "BROKER_GONE", "exit_status": EXIT_BROKER_GONE},
             )
             fatal.set_result(EXIT_BROKER_GONE)
 
-    broker = NatsBroker(
-        servers.nats_url,
-        logger=None,
-        max_reconnect_attempts=settings.nats_reconnect_attempts,
-        reconnect_time_wait=settings.nats_reconnect_wait_seconds,  # type: ignore[arg-type]
-        closed_cb=broker_closed,
-    )
-    await broker.connect()
-    await ensure_stream(broker, settings)
+    broker = await connect_broker(settings, servers.nats_url, broker_gone)
     projector = Projector(pool, READ_MODELS, on_projected=progress.advance)
     # Every process, not only the projector: the API reads (and the write gate checks) the
     # views from its first request on, whichever process happened to start first.
@@ -194,14 +232,15 @@ async def running(
     try:
         yield platform
     finally:
-        stopping = True
+        fatal.cancel()
         for task in platform.tasks:
             task.cancel()
         for task in platform.tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await progress.stop()
-        await broker.stop()
+        with contextlib.suppress(ConnectionClosedError):  # it gave up: nothing to drain
+            await broker.stop()
         bus.close()
         await pool.close()
         store.close()

@@ -42,7 +42,8 @@ ACCESS_MODELS = (careteam.NAME, consents.NAME, break_glass.NAME, restrictions.NA
 ACCESS_RECORDS = (CareTeam.context, ConsentRecord.context)
 OWN_VIEW_RECORDS = (MedicationRecord.context,)
 
-_LAST_CHANGE = """SELECT coalesce(max(last.position), 0) FROM unnest(%s::uuid[]) AS record(id),
+_LAST_CHANGE = """SELECT coalesce(max(last.position), 0) AS access_changed_at
+FROM unnest(%s::uuid[]) AS record(id),
 LATERAL (SELECT notification_id AS position FROM {} WHERE originator_id = record.id
          ORDER BY originator_version DESC LIMIT 1) AS last"""
 

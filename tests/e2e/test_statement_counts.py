@@ -24,7 +24,7 @@ LEVELS = """query($id: UUID!, $p: Int) { levelOfCareHistory(clientId: $id, atLea
   level since until } }"""
 CASELOAD = """query($p: Int) { myCaseload(atLeast: $p) { clients { clientId displayName
   needsAttention openAlerts consecutiveMissedDays checkInOverdue nextSessionAt } } }"""
-ACCESS_PATH = ("on_care_team", "access_log")
+ACCESS_PATH = ("on_care_team", "access_log", "access_changed_at")
 
 
 async def enroll(api: Api, name: str) -> str:
@@ -102,7 +102,10 @@ async def test_the_caseload_reads_its_data_in_one_statement_for_any_size(
     for size, seen in measured:
         data = [s for s in seen if not any(mark in s for mark in ACCESS_PATH)]
         grants = [s for s in seen if "on_care_team" in s]
+        settled = [s for s in seen if "access_changed_at" in s]
         assert len(data) == 1, data
+        # The access views are checked against the store once for the whole caseload.
+        assert len(settled) == 1, settled
         # At most one grant decision per client, as for any read; fewer where a grant decided
         # earlier still holds (services/remembered.py).
         assert len(grants) <= size
