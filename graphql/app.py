@@ -19,7 +19,7 @@ from strawberry.types.unset import UnsetType
 
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.schema import build_schema
-from carecoord.graphql.status import platform_status
+from carecoord.graphql.status import health as health_body
 from carecoord.services.bootstrap import Platform
 from carecoord.services.errors import DomainError
 
@@ -120,16 +120,10 @@ def create_app(platform: Platform) -> Starlette:
     graphql = CareGraphQL(platform)
 
     async def health(_: Request) -> JSONResponse:
-        status = await platform_status(platform)
-        return JSONResponse(
-            {
-                "status": "ok",
-                "storePosition": status.store_position,
-                "followers": {
-                    f.name: {"position": f.position, "lag": f.lag} for f in status.followers
-                },
-            }
-        )
+        body = await health_body(platform)
+        # 503 only for a stuck loop, which a restart may mend; a set-aside event needs an
+        # operator, not a restart, so the process still reports itself serving.
+        return JSONResponse(body, status_code=503 if body["stuckLoops"] else 200)
 
     return Starlette(
         routes=[

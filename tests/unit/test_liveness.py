@@ -1,0 +1,48 @@
+"""Long-running loops recover from any failure and say how they are doing."""
+
+from __future__ import annotations
+
+import asyncio
+
+import psycopg
+
+from carecoord.services.liveness import Liveness, error_code, keep_running
+
+
+async def test_a_failing_loop_is_run_again_until_it_works() -> None:
+    liveness = Liveness(stuck_after=60)
+    attempts: list[int] = []
+
+    async def body() -> None:
+        attempts.append(len(attempts))
+        if len(attempts) < 3:
+            raise ConnectionResetError("the broker went away")
+        liveness.progressed("relay")
+
+    await asyncio.wait_for(keep_running("relay", body, liveness), 5)
+
+    assert len(attempts) == 3
+    state = liveness.report()["relay"]
+    assert state["status"] == "ok"
+    assert state["lastError"] == "ConnectionResetError"
+    assert state["lastProgressSecondsAgo"] is not None
+    assert liveness.stuck() == []
+
+
+async def test_a_loop_failing_longer_than_the_bound_is_stuck_until_it_progresses() -> None:
+    liveness = Liveness(stuck_after=0.05)
+    liveness.failed("projections", TimeoutError())
+    await asyncio.sleep(0.06)
+    liveness.failed("projections", TimeoutError())  # still failing: the run began earlier
+
+    assert liveness.stuck() == ["projections"]
+    assert liveness.report()["projections"]["status"] == "stuck"
+
+    liveness.progressed("projections")
+    assert liveness.stuck() == []
+
+
+def test_errors_are_kept_as_codes_never_messages() -> None:
+    failure = psycopg.errors.UntranslatableCharacter("a note with a client's words in it")
+    assert error_code(failure) == "UntranslatableCharacter/22P05"
+    assert error_code(ValueError("methadone 90 mg")) == "ValueError"
