@@ -11,6 +11,7 @@ import pytest
 from conftest import fresh_database, isolated_settings
 
 from carecoord.events import Actor, CareEvent, Kind, Role, catalog
+from carecoord.events.envelope import type_name
 from carecoord.services.aggregate import Aggregate
 from carecoord.services.bootstrap import Servers
 from carecoord.services.care.commands import enroll_client
@@ -75,7 +76,11 @@ class Noted(CareEvent):
     note: str
 
 
-catalog.register(Noted)
+@pytest.fixture
+def noted_in_the_catalog(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Noted`` in the catalog for one test: registered at import, it would be in every
+    test's catalog (the checked-in event contract's test among them) once collected."""
+    monkeypatch.setitem(catalog._TYPES, type_name(Noted), Noted)
 
 
 class Notebook(Aggregate):
@@ -99,6 +104,7 @@ def note(client: uuid.UUID, text: str) -> Command[int]:
     return run
 
 
+@pytest.mark.usefixtures("noted_in_the_catalog")
 def test_a_stale_cache_conflict_is_retried_from_the_store(
     two_stores: tuple[EventStore, EventStore],
 ) -> None:
