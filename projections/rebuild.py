@@ -62,13 +62,13 @@ async def rebuild(
             await conn.execute(GENERATIONS_DDL)
         old = await current_generation(conn, model.NAME)
         new = old + 1
-        await _create(conn, model, new)
+        await create_generation(conn, model, new)
     head = await asyncio.to_thread(store.last_position)
-    reached, applied = await _fill(store, pool, model, new, 0, head, on_progress)
+    reached, applied = await fill(store, pool, model, new, 0, head, on_progress)
     async with pool.connection() as conn, conn.transaction():
         live = await positions.read(conn, model.NAME, lock=True)
         if live > reached:
-            reached, more = await _fill_in(conn, store, model, new, reached, live)
+            reached, more = await fill_in(conn, store, model, new, reached, live)
             applied += more
         await conn.execute(
             "UPDATE projection_generations SET generation = %s WHERE name = %s", (new, model.NAME)
@@ -93,13 +93,13 @@ async def rebuild(
     return done
 
 
-async def _create(conn: AsyncConnection, model: ReadModel, generation: int) -> None:
+async def create_generation(conn: AsyncConnection, model: ReadModel, generation: int) -> None:
     await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(model.table(generation)))
     for statement in model.ddl(generation):
         await conn.execute(statement)
 
 
-async def _fill(
+async def fill(
     store: EventStore,
     pool: AsyncConnectionPool,
     model: ReadModel,
@@ -124,7 +124,7 @@ async def _fill(
             on_progress(after, until)
 
 
-async def _fill_in(
+async def fill_in(
     conn: AsyncConnection,
     store: EventStore,
     model: ReadModel,

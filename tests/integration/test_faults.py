@@ -30,15 +30,18 @@ import httpx
 import nats
 import psycopg
 import pytest
+from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Role
-from carecoord.projections.models import names
+from carecoord.projections.models import READ_MODELS, names
+from carecoord.projections.verify import Verified, verify_all
 from carecoord.services import embedded
 from carecoord.services.embedded import free_port
 from carecoord.services.identity import issue_token
 from carecoord.services.processes import die_with_parent
 from carecoord.services.relay import POSITION_HEADER
 from carecoord.services.settings import Settings
+from carecoord.services.store import EventStore, store_env
 
 SECRET = "fault-tests-secret-fault-tests-secret"
 PARTS = ("api", "relay", "project")
@@ -323,6 +326,17 @@ async def stream_positions(deployment: Deployment) -> Counter[int]:
         await connection.close()
 
 
+async def views_derived_afresh(deployment: Deployment) -> list[Verified]:
+    """Every read model compared with a derivation of it from the store."""
+    settings = deployment.settings.model_copy(update={"database_url": deployment.database_url})
+    store = EventStore(env=store_env(settings))
+    try:
+        async with AsyncConnectionPool(deployment.database_url, open=False) as pool:
+            return await verify_all(store, pool, READ_MODELS)
+    finally:
+        store.close()
+
+
 async def column(conn: psycopg.AsyncConnection[Any], query: str) -> list[Any]:
     return [row[0] for row in await (await conn.execute(query)).fetchall()]
 
@@ -341,6 +355,7 @@ async def assert_whole(deployment: Deployment, client: Client) -> dict[str, int]
         in_series = await column(conn, "SELECT DISTINCT position FROM checkin_series ORDER BY 1")
         parked = await column(conn, "SELECT position FROM parked_events")
     published = await stream_positions(deployment)
+    verified = await views_derived_afresh(deployment)
 
     assert set(client.acknowledged) <= set(stored), "an acknowledged command is not stored"
     assert sorted(published) == stored, "the stream and the store differ"
@@ -348,6 +363,7 @@ async def assert_whole(deployment: Deployment, client: Client) -> dict[str, int]
     assert in_timeline == stored, "the timeline misses or repeats an event"
     assert in_series == check_ins, "the check-in series misses a check-in"
     assert parked == []
+    assert [v.name for v in verified if not v.intact] == [], "a view differs from the log"
     await assert_nurse_x_refused(client)
     return {"head": head, "acknowledged": len(client.acknowledged), "stored": len(stored)}
 
