@@ -452,7 +452,9 @@ FAULTS = {
 
 async def run_fault(deployment: Deployment, client: Client, fault: str) -> dict[str, int]:
     await FAULTS[fault](deployment, client)
-    return await assert_whole(deployment, client)
+    figures = await assert_whole(deployment, client)
+    print(f"\n{fault}: {figures}")  # the counts per fault, with -s
+    return figures
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
