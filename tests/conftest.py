@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import socket
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -36,7 +37,6 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from carecoord.services import embedded
 from carecoord.services.bootstrap import Platform, Servers, running
-from carecoord.services.embedded import free_port
 from carecoord.services.settings import Settings
 from support import Api
 
@@ -159,21 +159,18 @@ class QuietServer(uvicorn.Server):
 
 @contextlib.asynccontextmanager
 async def serving(platform: Platform) -> AsyncIterator[str]:
-    """The platform's GraphQL app on a free port; its base URL."""
+    """The platform's GraphQL app on a port of its own; its base URL."""
     from carecoord.graphql.app import create_app
 
-    port = free_port()
+    # Bound here and handed over, so no other process can take the port in between.
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
     server = QuietServer(
         uvicorn.Config(
-            create_app(platform),
-            host="127.0.0.1",
-            port=port,
-            log_config=None,
-            ws="websockets-sansio",
-            lifespan="off",
+            create_app(platform), log_config=None, ws="websockets-sansio", lifespan="off"
         )
     )
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[listener]))
     try:
         async with asyncio.timeout(SERVER_START_SECONDS):
             while not server.started:
@@ -185,6 +182,7 @@ async def serving(platform: Platform) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+        listener.close()
 
 
 @contextlib.asynccontextmanager
