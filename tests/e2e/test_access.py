@@ -34,7 +34,8 @@ ACCESS_LOG = """query($id: UUID) { accessLog(clientId: $id, first: 500) {
   seq clientId readerId readerRole operation outcome basis kindsReturned entriesReturned
   consentIds breakGlassId policyVersion refusal } }"""
 BREAK_GLASS_USES = """{ breakGlassUses { accessId clientId memberId role reason } }"""
-SUBSCRIBE = "subscription($id: UUID!) { timeline(clientId: $id) { position type kind } }"
+SUBSCRIBE = """subscription($id: UUID!, $after: Int) {
+  timeline(clientId: $id, after: $after) { position type kind } }"""
 
 
 async def enroll(api: Api, name: str = "Alex R.") -> str:
@@ -281,11 +282,14 @@ async def test_a_revoked_consent_cuts_off_a_live_subscription(api: Api) -> None:
                 {
                     "id": "1",
                     "type": "subscribe",
-                    "payload": {"query": SUBSCRIBE, "variables": {"id": client_id}},
+                    # From the consent on, not from whenever the server gets to it
+                    "payload": {
+                        "query": SUBSCRIBE,
+                        "variables": {"id": client_id, "after": consent["position"]},
+                    },
                 }
             )
         )
-        await asyncio.sleep(0.2)
         await api.join_care_team(client_id, Role.NURSE)
         delivered = await next_message(ws)
         await api.ok(

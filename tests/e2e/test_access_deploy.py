@@ -80,6 +80,15 @@ def nats_server(tmp_path: Path) -> Iterator[str]:
         process.wait(5)
 
 
+async def reported(violations: list[str], *texts: str, within: float = 5.0) -> None:
+    """Wait until the server has reported each violation (its errors arrive on their own)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if all(any(text in v.lower() for v in violations) for text in texts):
+            return
+        await asyncio.sleep(0.01)
+
+
 async def test_the_subscriber_reads_its_subjects_and_nothing_else(nats_server: str) -> None:
     violations: list[str] = []
 
@@ -113,10 +122,10 @@ async def test_the_subscriber_reads_its_subjects_and_nothing_else(nats_server: s
             await theirs.pull_subscribe("care.>", durable="mine", stream="CARE")
         await outside.subscribe("care.>")
         await outside.flush()
-        await asyncio.sleep(0.2)
+        await reported(violations, 'subscription to "care.>"')
         await outside.publish("care.medication.DoseAdministered.c1", b"forged")
         await outside.flush()
-        await asyncio.sleep(0.2)
+        await reported(violations, 'publish to "care.medication')
         stored = (await js.stream_info("CARE")).state.messages
     finally:
         await outside.close()
@@ -145,14 +154,16 @@ async def test_an_outside_recipient_reads_only_what_was_disclosed_to_it(nats_ser
         await clinic.subscribe("disclosed.clinic_south.>")
         await clinic.subscribe("care.>")
         await clinic.flush()
-        await asyncio.sleep(0.2)
+        await reported(
+            violations, 'subscription to "disclosed.clinic_south.>"', 'subscription to "care.>"'
+        )
         await own.publish("disclosed.clinic_north.checkins.CheckInRecorded.c1", b"{}")
         await own.publish("disclosed.clinic_south.checkins.CheckInRecorded.c2", b"{}")
         await own.flush()
         received = await inbox.next_msg(timeout=2)
         await clinic.publish("disclosed.clinic_north.forged", b"x")
         await clinic.flush()
-        await asyncio.sleep(0.2)
+        await reported(violations, 'publish to "disclosed.clinic_north.forged"')
     finally:
         await clinic.close()
         await own.close()
