@@ -1,4 +1,12 @@
-"""The ASGI app: GraphQL over HTTP and graphql-transport-ws, plus a health endpoint."""
+"""The ASGI app: GraphQL over HTTP and graphql-transport-ws, plus health and metrics.
+
+GraphQL over HTTP as its spec asks (the ``graphql-http`` audit passes every MUST and SHOULD,
+``tests/e2e/test_graphql_protocols.py``): a client that accepts
+``application/graphql-response+json`` gets that media type, and a request that fails before
+it runs (parse, validation, variable coercion) answers 400 with no ``data`` entry; a client
+that asks for ``application/json``, sends ``*/*`` or no ``Accept`` (the legacy clients) gets
+``application/json`` and 200 whatever the errors.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +20,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from carecoord.graphql.context import RequestContext
@@ -25,6 +35,47 @@ from carecoord.services.errors import DomainError
 
 MAX_BODY_BYTES = 1 << 20
 """A request body over this is refused (413) before it is read in full."""
+
+JSON = "application/json"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+_MEDIA_TYPE = "carecoord.media_type"
+_REQUEST_ERROR = "carecoord.request_error"
+_REFUSAL = "carecoord.refusal"
+"""Where the view keeps, in the request's scope, the media type chosen, whether the
+request failed before it ran, and why a socket was refused."""
+MAX_CLOSE_REASON_BYTES = 123
+"""A websocket close frame's reason is at most this many bytes of UTF-8 (RFC 6455)."""
+
+
+def response_media_type(accept: str) -> str:
+    """``application/graphql-response+json`` when the client names it with a weight at least
+    that of any range covering ``application/json``; else ``application/json``, also for
+    ``*/*`` and for no ``Accept`` at all (the spec's legacy clients)."""
+    wanted = 0.0
+    legacy = 0.0
+    for entry in accept.split(","):
+        media, *params = (part.strip() for part in entry.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        media = media.lower()
+        if media == GRAPHQL_RESPONSE:
+            wanted = max(wanted, weight)
+        elif media in (JSON, "application/*", "*/*"):
+            legacy = max(legacy, weight)
+    return GRAPHQL_RESPONSE if wanted > 0 and wanted >= legacy else JSON
+
+
+def request_failed(result: ExecutionResult) -> bool:
+    """The request never ran: parse, validation or variable-coercion errors, which carry no
+    path; an error raised while running a field has one."""
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(e.path is None for e in errors)
 
 
 class BoundedRequest(StarletteRequestAdapter):
@@ -41,6 +92,23 @@ class BoundedRequest(StarletteRequestAdapter):
             if len(body) > MAX_BODY_BYTES:
                 raise _too_large()
         return bytes(body)
+
+
+class ExplainedClose(ASGIWebSocketAdapter):
+    """Closes a socket refused at ``connection_init`` (4403) with the reason it was refused,
+    which the client can show, instead of a bare ``Forbidden``."""
+
+    async def close(self, code: int, reason: str) -> None:
+        why = self.ws.scope.get(_REFUSAL) if code == 4403 else None
+        await super().close(code, close_reason(str(why)) if why else reason)
+
+
+def close_reason(text: str) -> str:
+    """``text`` cut to what a close frame carries, never inside a character."""
+    encoded = text.encode()
+    if len(encoded) <= MAX_CLOSE_REASON_BYTES:
+        return text
+    return encoded[: MAX_CLOSE_REASON_BYTES - 3].decode(errors="ignore") + "..."
 
 
 def _too_large() -> HTTPException:
@@ -60,6 +128,7 @@ class CareGraphQL(GraphQL[RequestContext, None]):
     """
 
     request_adapter_class = BoundedRequest
+    websocket_adapter_class = ExplainedClose
 
     def __init__(self, platform: Platform) -> None:
         production = platform.settings.environment == "production"
@@ -73,18 +142,38 @@ class CareGraphQL(GraphQL[RequestContext, None]):
         self.platform = platform
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """As Strawberry's, but a refused HTTP request is answered in GraphQL's JSON shape."""
+        """As Strawberry's, but in the media type the client accepts (see the module's
+        docstring), and a refused HTTP request is answered in GraphQL's JSON shape."""
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
         request = Request(scope=scope, receive=receive)
+        media_type = response_media_type(request.headers.get("accept", ""))
+        scope[_MEDIA_TYPE] = media_type
         try:
             response = await self.run(request)
         except HTTPException as refused:
             response = JSONResponse(
                 {"errors": [{"message": refused.reason}]}, status_code=refused.status_code
             )
+        if response.headers.get("content-type", "").startswith(JSON):
+            if media_type == GRAPHQL_RESPONSE:
+                response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+                if scope.get(_REQUEST_ERROR) and response.status_code == 200:
+                    response.status_code = 400
+            response.headers.setdefault("vary", "Accept")
         await response(scope, receive, send)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """For ``application/graphql-response+json``, a request that never ran has no
+        ``data`` entry (and answers 400, in ``__call__``)."""
+        processed = await super().process_result(request, result)
+        if request.scope.get(_MEDIA_TYPE) == GRAPHQL_RESPONSE and request_failed(result):
+            request.scope[_REQUEST_ERROR] = True
+            processed.pop("data", None)
+        return processed
 
     def decode_json(self, data: str | bytes) -> object:
         """Strawberry passes a request body as bytes and query-string parameters as text."""
@@ -108,10 +197,12 @@ class CareGraphQL(GraphQL[RequestContext, None]):
         return RequestContext(self.platform, request, response)
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
-        """Refuse a socket whose token is bad at once, rather than at its first operation."""
+        """Refuse a socket whose token is bad at once, rather than at its first operation;
+        the close frame (4403) says why: ``<code> <rule>: <message>``."""
         try:
             context.actor()
         except DomainError as refusal:
+            context.request.scope[_REFUSAL] = f"{refusal.code} {refusal.rule}: {refusal.message}"
             raise ConnectionRejectionError({"message": refusal.message}) from None
         return await super().on_ws_connect(context)
 

@@ -1,0 +1,68 @@
+"""The API measured against the reference implementations of its protocols: the
+``graphql-http`` conformance audit (every MUST and SHOULD of GraphQL over HTTP) and the
+``graphql-ws`` client (graphql-transport-ws), both run from Node against the live server.
+"""
+
+from __future__ import annotations
+
+import pytest
+from node_tools import run_script
+
+from carecoord.events import Role
+from carecoord.services.identity import issue_token
+from carecoord.services.settings import Settings
+from support import Api
+
+
+@pytest.mark.shared_platform
+async def test_the_graphql_over_http_audit_passes_every_must_and_should(api: Api) -> None:
+    report = await run_script(
+        "http_audit.cjs",
+        {"AUDIT_URL": f"{api.base_url}/graphql", "AUDIT_TOKEN": api.token(Role.NURSE)},
+    )
+    not_passed = [f for f in report["failed"] if f["status"] in ("warn", "error")]
+    assert not not_passed, report
+    assert report["counts"]["error"] == 0
+    assert report["counts"]["warn"] == 0
+
+
+ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) { id position } }"""
+
+
+@pytest.mark.shared_platform
+async def test_the_graphql_ws_client_gets_a_timeline_entry_once_and_a_reason_when_refused(
+    api: Api,
+) -> None:
+    enrolled = await api.ok(
+        ENROLL, {"input": {"displayName": "Robin", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
+    )
+    client = enrolled["enrollClient"]["id"]
+    await api.join_care_team(client, Role.PRESCRIBER)
+    after = await api.join_care_team(client, Role.NURSE)
+    # Signed with another key: the API must refuse it at connection_init.
+    stranger = Settings(jwt_secret="another-secret-another-secret-another!")
+    report = await run_script(
+        "ws_timeline.cjs",
+        {
+            "API_URL": api.base_url,
+            "READER_TOKEN": api.token(Role.NURSE),
+            "WRITER_TOKEN": api.token(Role.PRESCRIBER),
+            "BAD_TOKEN": issue_token(stranger, "nurse-1", Role.NURSE),
+            "CLIENT_ID": client,
+            "AFTER": str(after),
+            "QUIET_MS": "1000",
+        },
+    )
+    recorded = report["recorded"]
+    entries = [r["data"]["timeline"] for r in report["received"]]
+    assert entries == [
+        {
+            "position": recorded["position"],
+            "type": "medication.MedicationPrescribed",
+            "eventId": entries[0]["eventId"] if entries else None,
+        }
+    ], report
+    assert not any("errors" in r for r in report["received"]), report
+    refused = report["refused"]
+    assert refused["code"] == 4403, refused
+    assert refused["reason"].startswith("UNAUTHENTICATED token-invalid: invalid token"), refused
