@@ -11,6 +11,7 @@ that asks for ``application/json``, sends ``*/*`` or no ``Accept`` (the legacy c
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from cross_web import HTTPException, StarletteRequestAdapter
@@ -28,10 +29,12 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from carecoord.graphql.context import RequestContext
+from carecoord.graphql.metrics import NOT_RUN, OPERATION_SCOPE_KEY
 from carecoord.graphql.schema import build_schema
 from carecoord.graphql.status import health as health_body
 from carecoord.services.bootstrap import Platform
 from carecoord.services.errors import DomainError
+from carecoord.services.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 
 MAX_BODY_BYTES = 1 << 20
 """A request body over this is refused (413) before it is read in full."""
@@ -147,6 +150,7 @@ class CareGraphQL(GraphQL[RequestContext, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        started = time.perf_counter()
         request = Request(scope=scope, receive=receive)
         media_type = response_media_type(request.headers.get("accept", ""))
         scope[_MEDIA_TYPE] = media_type
@@ -163,6 +167,8 @@ class CareGraphQL(GraphQL[RequestContext, None]):
                     response.status_code = 400
             response.headers.setdefault("vary", "Accept")
         await response(scope, receive, send)
+        kind, name = scope.get(OPERATION_SCOPE_KEY, ("none", NOT_RUN))
+        self.platform.metrics.request_served(kind, name, time.perf_counter() - started)
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -207,8 +213,9 @@ class CareGraphQL(GraphQL[RequestContext, None]):
         return await super().on_ws_connect(context)
 
 
-def create_app(platform: Platform) -> Starlette:
-    graphql = CareGraphQL(platform)
+def monitoring_routes(platform: Platform) -> list[Route]:
+    """``/health`` and ``/metrics`` (Prometheus text), for the API and for the relay's and the
+    projector's own small listener (``metrics_port``)."""
 
     async def health(_: Request) -> JSONResponse:
         body = await health_body(platform)
@@ -216,10 +223,24 @@ def create_app(platform: Platform) -> Starlette:
         # operator, not a restart, so the process still reports itself serving.
         return JSONResponse(body, status_code=503 if body["stuckLoops"] else 200)
 
+    async def metrics(_: Request) -> Response:
+        text = await platform.metrics.exposition(platform.store, platform.pool, platform.liveness)
+        return Response(text, media_type=METRICS_CONTENT_TYPE)
+
+    return [Route("/health", health), Route("/metrics", metrics)]
+
+
+def create_app(platform: Platform) -> Starlette:
+    graphql = CareGraphQL(platform)
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
-            Route("/health", health),
+            *monitoring_routes(platform),
         ]
     )
+
+
+def create_monitoring_app(platform: Platform) -> Starlette:
+    """What a process without the API serves: its health and its metrics."""
+    return Starlette(routes=monitoring_routes(platform))

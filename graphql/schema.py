@@ -24,6 +24,7 @@ from carecoord.graphql.errors import ShapeAndMaskErrors, ShapeErrors
 from carecoord.graphql.input_bounds import bound_arguments
 from carecoord.graphql.medication import MedicationMutation
 from carecoord.graphql.medication_views import MedicationQuery
+from carecoord.graphql.metrics import RequestMetrics
 from carecoord.graphql.plain_fields import read_plain_fields_directly
 from carecoord.graphql.status import StatusQuery
 from carecoord.graphql.therapy import TherapyMutation, TherapyQuery
@@ -79,6 +80,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         subscription=Subscription,
         extensions=[
             ShapeAndMaskErrors if production else ShapeErrors,
+            RequestMetrics,  # refusals by rule, each operation named for its latency
             lambda: AddValidationRules(list(LIMITS)),
             lambda: MaxTokensLimiter(max_token_count=2000),
             # Care-team clients send the same few documents all day: parse and validate once.

@@ -65,6 +65,8 @@ class Projector:
     models: Sequence[ReadModel]
     on_projected: Callable[[str, int], None] | None = None
     name: str = "projections"
+    on_applied: Callable[[dict[str, int]], None] | None = None
+    """Told, once a batch has committed, how many events each model applied (metrics)."""
 
     @property
     def names(self) -> list[str]:
@@ -131,6 +133,7 @@ class Projector:
             generations = await current_generations(conn, self.names)
             moved: dict[str, int] = {}
             changed: dict[str, int] = {}
+            applied: dict[str, int] = {}
             for model in self.models:
                 at = current.get(model.NAME, 0)
                 fresh = [item for item in batch if item.position > at]
@@ -147,6 +150,7 @@ class Projector:
                         await model.apply(conn, generation, fresh)
                     crash_point("projector-mid-batch")
                     moved[model.NAME] = max(fresh[-1].position, through)
+                    applied[model.NAME] = len(fresh)
                     if _changes(model, fresh):
                         changed[model.NAME + CHANGED] = fresh[-1].position
             if moved:
@@ -159,6 +163,8 @@ class Projector:
         if self.on_projected is not None:
             for name, at in {**changed, **moved}.items():
                 self.on_projected(name, at)
+        if self.on_applied is not None and applied:
+            self.on_applied(applied)
         return moved
 
 

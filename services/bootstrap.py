@@ -35,6 +35,7 @@ from carecoord.services.identity import KeySource, TokenVerifier, signing_key
 from carecoord.services.liveness import BACKOFF_SECONDS, Liveness, error_code, keep_running
 from carecoord.services.medication import missed_sweep
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
+from carecoord.services.metrics import Metrics
 from carecoord.services.program import load_program
 from carecoord.services.relay import Relay
 from carecoord.services.remembered import Grants, Memberships
@@ -103,6 +104,8 @@ class Platform:
     medication: MedicationRules = DEFAULT_RULES
     """The program's medication tables and time zone (settings and the file's [medication])."""
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)
+    """This process's Prometheus metrics (``services/metrics.py``, ``GET /metrics``)."""
 
 
 def token_verifier(settings: Settings) -> TokenVerifier:
@@ -184,15 +187,35 @@ async def running(
             fatal.set_result(EXIT_BROKER_GONE)
 
     broker = await connect_broker(settings, servers.nats_url, broker_gone)
-    projector = Projector(pool, READ_MODELS, on_projected=progress.advance)
+    metrics = Metrics()
+    projector = Projector(
+        pool, READ_MODELS, on_projected=progress.advance, on_applied=metrics.events_applied
+    )
     # Every process, not only the projector: the API reads (and the write gate checks) the
     # views from its first request on, whichever process happened to start first.
     await projector.setup(only_missing=not project)
     await broker.start()
     await progress.start()
     doorbell = Doorbell(servers.database_url, store.channel)
-    the_relay = Relay(store, broker, pool, settings, doorbell, liveness) if relay else None
-    bus = CommandBus(store, batch_max=settings.command_batch_max, on_commit=doorbell.ring)
+    the_relay = (
+        Relay(
+            store,
+            broker,
+            pool,
+            settings,
+            doorbell,
+            liveness,
+            on_published=metrics.events_published,
+        )
+        if relay
+        else None
+    )
+    bus = CommandBus(
+        store,
+        batch_max=settings.command_batch_max,
+        on_commit=doorbell.ring,
+        on_done=metrics.command_done,
+    )
     platform = Platform(
         settings,
         servers.database_url,
@@ -208,6 +231,7 @@ async def running(
         the_relay,
         alert_rules=program.alerts.table,
         medication=program.medication.rules(settings),
+        metrics=metrics,
     )
 
     def start(name: str, work: Coroutine[Any, Any, None]) -> None:

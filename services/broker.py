@@ -20,12 +20,14 @@ def stream_of(settings: Settings) -> JStream:
 
 
 async def ensure_stream(broker: NatsBroker, settings: Settings) -> None:
-    """Create the stream, or bring its subjects and de-duplication window up to date."""
+    """Create the stream, or bring its subjects, de-duplication window and replicas up to
+    date (JetStream changes a stream's replica count in place on a cluster)."""
     js = broker.connection.jetstream()
     config = StreamConfig(
         name=settings.stream_name,
         subjects=[f"{settings.subject_root}.>"],
         duplicate_window=settings.duplicate_window_seconds,
+        num_replicas=settings.stream_replicas,
     )
     try:
         await js.stream_info(settings.stream_name)

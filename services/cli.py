@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
@@ -28,7 +28,7 @@ from carecoord.events import Role
 from carecoord.projections.models import READ_MODELS
 from carecoord.projections.rebuild import rebuild
 from carecoord.services import demo, logs, workers
-from carecoord.services.bootstrap import Servers, resolve_servers, running
+from carecoord.services.bootstrap import Platform, Servers, resolve_servers, running
 from carecoord.services.broker import ensure_stream
 from carecoord.services.disclosure import Forwarder
 from carecoord.services.identity import issue_token
@@ -245,8 +245,9 @@ async def serve(settings: Settings, servers: Servers, part: str, *, demo_wanted:
         if demo_wanted:
             await asyncio.to_thread(demo.load, platform.bus)
             print_demo_tokens(settings)
-        if not api:
-            raise SystemExit(await platform.fatal)  # runs until stopped, or until it cannot
+        if not api:  # runs until stopped, or until it cannot; /metrics with metrics_port
+            async with monitoring_listener(platform):
+                raise SystemExit(await platform.fatal)
         config = uvicorn.Config(
             create_app(platform),
             host=settings.host,
@@ -277,6 +278,32 @@ async def serve(settings: Settings, servers: Servers, part: str, *, demo_wanted:
             await serving
         if platform.fatal.done():  # the process cannot go on: its supervisor restarts it
             raise SystemExit(platform.fatal.result())
+
+
+@contextlib.asynccontextmanager
+async def monitoring_listener(platform: Platform) -> AsyncIterator[str | None]:
+    """``/metrics`` and ``/health`` on ``host:metrics_port`` while the block runs, for a
+    process without the API (the relay, the projector); its URL, or None when unset."""
+    from carecoord.graphql.app import create_monitoring_app  # noqa: PLC0415
+
+    host, port = platform.settings.host, platform.settings.metrics_port
+    if port is None:
+        yield None
+        return
+    try:
+        sock = workers.listening_socket(host, port)
+    except OSError as error:
+        raise SystemExit(f"carecoord: cannot serve metrics on {host}:{port} ({error})") from None
+    config = uvicorn.Config(
+        create_monitoring_app(platform), log_config=None, lifespan="off", access_log=False
+    )
+    server = _Server(config)
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        yield f"http://{host}:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await serving
 
 
 async def forward_disclosures(

@@ -16,6 +16,7 @@ not run; otherwise its outcome is kept with its events, in the same transaction
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import queue
 import threading
@@ -143,10 +144,13 @@ class CommandBus:
         *,
         batch_max: int = 200,
         on_commit: Callable[[int], None] | None = None,
+        on_done: Callable[[Command[Any], Future[Outcome[Any]]], None] | None = None,
     ) -> None:
         self._store = store
         self._batch_max = batch_max
         self._on_commit = on_commit
+        self._on_done = on_done
+        """Told each command's outcome as it settles (metrics); runs on the writer thread."""
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="command-writer", daemon=True)
         self._thread.start()
@@ -164,6 +168,8 @@ class CommandBus:
     ) -> Future[Outcome[T]]:
         """Queue ``command``; with ``key``, a key already kept answers with its first outcome."""
         pending = _Pending(command, key)
+        if self._on_done is not None:
+            pending.future.add_done_callback(functools.partial(self._on_done, command))
         self._queue.put(pending)
         return pending.future
 

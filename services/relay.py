@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from faststream.nats import NatsBroker
 from nats.errors import MaxPayloadError
@@ -45,7 +46,10 @@ class Relay:
         settings: Settings,
         doorbell: Doorbell,
         liveness: Liveness,
+        on_published: Callable[[list[Positioned]], None] | None = None,
     ) -> None:
+        self._on_published = on_published
+        """Told the events of each page the broker took (metrics)."""
         self._store = store
         self._broker = broker
         self._pool = pool
@@ -117,6 +121,9 @@ class Relay:
             async with self._pool.connection() as conn, conn.transaction():
                 for item, failure in refused:
                     await parked.park(conn, NAME, item, error_code(failure))
+        if self._on_published is not None:
+            set_aside = {id(item) for item, _ in refused}
+            self._on_published([item for item in page if id(item) not in set_aside])
 
     async def _publish(self, item: Positioned) -> object:
         return await self._broker.publish(

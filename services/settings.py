@@ -28,10 +28,23 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Where `carecoord relay` and `carecoord project` serve /metrics and "
+        "/health (on `host`); unset: no listener. The API serves both on its own port.",
+    )
 
     subject_root: str = Field(default="care", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
     stream_name: str = Field(default="CARE", pattern=r"^[A-Za-z0-9_-]+$")
     duplicate_window_seconds: float = 3600.0
+    stream_replicas: int = Field(
+        default=1,
+        ge=1,
+        le=5,
+        description="Copies JetStream keeps of the stream: 3 on a three-node cluster.",
+    )
 
     jwt_secret: str | None = Field(
         default=None, description="HS256 key; unset in development means a key under data_dir."
