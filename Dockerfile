@@ -1,10 +1,13 @@
-FROM python:3.12-slim
+# Python 3.11: the version the tests run (the project needs 3.11 or later).
+FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY events events
 COPY services services
 COPY projections projections
 COPY graphql graphql
+COPY bench bench
+COPY examples examples
 RUN pip install --no-cache-dir . && apt-get update && apt-get install -y --no-install-recommends procps && rm -rf /var/lib/apt/lists/*
 USER nobody
 EXPOSE 8000
