@@ -9,6 +9,7 @@ import pytest
 from node_tools import run_script
 
 from carecoord.events import Role
+from carecoord.graphql.app import response_media_type
 from carecoord.services.identity import issue_token
 from carecoord.services.settings import Settings
 from support import Api
@@ -66,3 +67,53 @@ async def test_the_graphql_ws_client_gets_a_timeline_entry_once_and_a_reason_whe
     refused = report["refused"]
     assert refused["code"] == 4403, refused
     assert refused["reason"].startswith("UNAUTHENTICATED token-invalid: invalid token"), refused
+
+
+@pytest.mark.shared_platform
+async def test_the_media_type_follows_accept_and_legacy_clients_keep_200(api: Api) -> None:
+    """Checked here too, where Node is missing and the audit skips."""
+    new = {"Accept": "application/graphql-response+json, application/json;q=0.9"}
+    ok = await api.http.post("/graphql", json={"query": "{ __typename }"}, headers=new)
+    assert ok.status_code == 200
+    assert ok.headers["content-type"].startswith("application/graphql-response+json")
+    assert ok.json() == {"data": {"__typename": "Query"}}
+    for query in ("{", "{ noSuchField }", "query($id: UUID!) { __typename }"):
+        failed = await api.http.post("/graphql", json={"query": query}, headers=new)
+        assert failed.status_code == 400, (query, failed.text)
+        assert "data" not in failed.json(), query
+        assert failed.json()["errors"], query
+        for legacy in ({"Accept": "application/json"}, {"Accept": "*/*"}, {}):
+            old = await api.http.post("/graphql", json={"query": query}, headers=legacy)
+            assert old.status_code == 200, (query, legacy)
+            assert old.headers["content-type"].startswith("application/json")
+            assert old.json()["data"] is None
+    # a refusal while running is an execution error: 200 with data, in both media types
+    refused = await api.http.post(
+        "/graphql", json={"query": "{ platformStatus { storePosition } }"}, headers=new
+    )
+    assert refused.status_code == 200
+    assert refused.json()["data"] is None
+    assert refused.json()["errors"][0]["path"] == ["platformStatus"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "chosen"),
+    [
+        ("", "application/json"),
+        ("*/*", "application/json"),
+        ("application/json", "application/json"),
+        ("application/graphql-response+json", "application/graphql-response+json"),
+        (
+            "application/json, application/graphql-response+json",
+            "application/graphql-response+json",
+        ),
+        ("application/graphql-response+json;q=0.5, application/json", "application/json"),
+        ("application/graphql-response+json;q=0, */*", "application/json"),
+        (
+            "text/html, application/graphql-response+json;q=0.9, */*;q=0.8",
+            "application/graphql-response+json",
+        ),
+    ],
+)
+def test_the_media_type_is_negotiated_by_weight(accept: str, chosen: str) -> None:
+    assert response_media_type(accept) == chosen
