@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from support import Api
-
 from carecoord.events import Role
+from support import Api
 
 ENROLL = "mutation($i: EnrollClientInput!) { enrollClient(input: $i) { id position } }"
 
