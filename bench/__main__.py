@@ -1,7 +1,13 @@
-"""``python -m carecoord.bench``: every figure the targets name, in one run on one PostgreSQL.
+"""``python -m carecoord.bench``: every figure issue 16 names, each with its peer measured
+in the same run and the ratio between them, and whether each target is met.
 
-Uses DATABASE_URL / NATS_URL when set, else embedded servers. Each scenario gets a fresh
-database. Prints commands/s, latency percentiles and the ratios against the baselines.
+Parts (``--only`` runs some of them): reads (timeline pages against PostGraphile v4 and
+the bare keyset query), freshness (mutation -> subscription push), commands (GraphQL
+against the bare eventsourcing library), rebuild (every read model against a raw COPY),
+scale (a 10,000-event store against a large one), scaleout (1, 2 and 4 API processes).
+
+Uses DATABASE_URL / NATS_URL when set, else embedded servers. Each part gets fresh
+databases and its own deployment: API, relay and projector as separate processes.
 """
 
 from __future__ import annotations
@@ -9,20 +15,32 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import platform
+import shutil
+import subprocess
 import tempfile
 import time
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool
 
-from carecoord.bench import baselines, scenarios
-from carecoord.bench.platform import deployed, fresh_database
-from carecoord.projections import timeline
-from carecoord.projections.rebuild import rebuild
+from carecoord.bench import freshness, reads, rebuilds, scale, scaleout, writes
+from carecoord.bench.options import PARTS, PUSH_RATES, QUICK_READ_RATES, Bench, Options
 from carecoord.services import embedded
 from carecoord.services.bootstrap import Servers
-from carecoord.services.store import EventStore
+
+RUNS: dict[str, Callable[[Bench], Awaitable[None]]] = {
+    "reads": reads.run,
+    "freshness": freshness.run,
+    "commands": writes.run,
+    "rebuild": rebuilds.run,
+    "scale": scale.run,
+    "scaleout": scaleout.run,
+}
+ONE_MILLION = 1_000_000
 
 
 def servers(data_dir: Path) -> Servers:
@@ -33,100 +51,142 @@ def servers(data_dir: Path) -> Servers:
     return Servers(database_url, nats.url, nats)
 
 
-def line(label: str, value: str) -> None:
-    print(f"  {label:<58} {value}", flush=True)
+def rates(text: str) -> tuple[float, ...]:
+    return tuple(float(r) for r in text.split(",") if r.strip())
 
 
-async def run(args: argparse.Namespace, found: Servers, data_dir: Path) -> None:
-    print(
-        f"carecoord bench: {args.commands} commands, {args.workers} concurrent, "
-        f"{args.api_workers} API processes",
-        flush=True,
+def arguments() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m carecoord.bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    with fresh_database(found.database_url) as url:
-        lib_one = baselines.library_commands(url, 200, args.commands // 4, threads=1)
-    with fresh_database(found.database_url) as url:
-        lib = baselines.library_commands(url, 200, args.commands // 2, threads=8)
-    with fresh_database(found.database_url) as url:
-        raw = baselines.raw_inserts(url, args.commands // 2, threads=8)
-    with fresh_database(found.database_url) as url:
-        async with deployed(
-            url, found.nats_url, data_dir, api_workers=args.api_workers
-        ) as deployment:
-            clients = scenarios.Clients(deployment)
-            await clients.enroll(200)
-            await scenarios.commands_through_graphql(clients, 1000, args.workers)  # warm up
-            api = await scenarios.commands_through_graphql(clients, args.commands, args.workers)
-            await scenarios.wait_projected(deployment)
-            from_response, from_send = await scenarios.push_latency(clients, 200, args.seconds)
-            client = await asyncio.to_thread(scenarios.seed_history, url, 10_000)
-            await scenarios.wait_projected(deployment)
-            queries = await scenarios.timeline_queries(deployment, client, 200, args.seconds)
-        rebuilt, copied, events = await rebuild_against_copy(url)
-
-    print("\nCommands (dose recorded at the window)")
-    line("(a) GraphQL over HTTP, end to end [commands/s]", f"{api:8.0f}")
-    line("(b) bare eventsourcing load-decide-save, 1 thread [commands/s]", f"{lib_one:8.0f}")
-    line("(b8) the same, 8 threads [commands/s]", f"{lib:8.0f}")
-    line("(c) raw INSERT, one row per transaction [rows/s]", f"{raw:8.0f}")
-    line("a/b (target >= 2)", f"{api / lib_one:8.2f}")
-    line("a/b8", f"{api / lib:8.2f}")
-    line("a/c", f"{api / raw:8.2f}")
-    print("\nFreshness at 200 commands/s (timeline subscription push)")
-    line("(d) mutation response -> pushed to subscriber", from_response.summary())
-    line("    mutation sent -> pushed to subscriber", from_send.summary())
-    print("\nTimeline query, client with 10,000 events, 200 requests/s")
-    line("clientTimeline(first: 50, random page)", queries.summary())
-    print(f"\nProjection rebuild ({events} events)")
-    line("rebuild from the event store [events/s]", f"{rebuilt:8.0f}")
-    line("raw COPY of the same stored events [events/s]", f"{copied:8.0f}")
-    line("rebuild / COPY (target >= 0.4)", f"{rebuilt / copied:8.2f}")
+    parser.add_argument(
+        "--only", default=",".join(PARTS), help=f"parts to run, comma-separated: {', '.join(PARTS)}"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="short steps and small stores (about 2 minutes)"
+    )
+    parser.add_argument("--seconds", type=float, help="each offered rate lasts this long (5; 2)")
+    parser.add_argument("--read-rates", type=rates, help="timeline rates to step, req/s")
+    parser.add_argument("--push-rates", type=rates, help="dose rates for freshness, cmd/s")
+    parser.add_argument(
+        "--scale-events",
+        type=int,
+        help="the large store's events (100,000; 1,000,000 with --only scale; 30,000 quick)",
+    )
+    parser.add_argument("--history", type=int, help="events of the client read (10,000)")
+    parser.add_argument("--concurrency", type=int, help="concurrent command clients (64)")
+    parser.add_argument("--api-workers", type=int, default=1, help="API processes (default 1)")
+    parser.add_argument("--markdown", type=Path, help="also write the summary table here")
+    return parser
 
 
-async def rebuild_against_copy(url: str) -> tuple[float, float, int]:
-    store = EventStore(env=scenarios.store_env_for(url))
-    pool = AsyncConnectionPool(url, min_size=1, max_size=4, open=False)
-    await pool.open()
+def options_from(args: argparse.Namespace) -> Options:
+    parts = tuple(p.strip() for p in args.only.split(",") if p.strip())
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        raise SystemExit(f"unknown part(s): {', '.join(sorted(unknown))}; choose from {PARTS}")
+    options = Options(parts=tuple(p for p in PARTS if p in parts), api_workers=args.api_workers)
+    if args.quick:
+        options = replace(
+            options,
+            quick=True,
+            seconds=2.0,
+            read_rates=QUICK_READ_RATES,
+            push_rates=PUSH_RATES,
+            scale_events=30_000,
+            library_commands=1000,
+        )
+    if parts == ("scale",) and not args.quick:
+        options = replace(options, scale_events=ONE_MILLION)
+    chosen = {
+        "seconds": args.seconds,
+        "read_rates": args.read_rates,
+        "push_rates": args.push_rates,
+        "scale_events": args.scale_events,
+        "history": args.history,
+        "concurrency": args.concurrency,
+    }
+    return replace(options, **{k: v for k, v in chosen.items() if v is not None})
+
+
+def machine(database_url: str) -> str:
+    cpu = "unknown CPU"
     try:
-        done = await rebuild(store, pool, timeline)
-    finally:
-        await pool.close()
-        store.close()
-    copied = await asyncio.to_thread(copy_events, url)
-    return done.rate, copied, done.events
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    with psycopg.connect(database_url) as conn:
+        found = conn.execute("SHOW server_version").fetchone()
+    node = "no node"
+    if shutil.which("node"):
+        node = (
+            "node "
+            + subprocess.run(
+                ["node", "--version"], capture_output=True, text=True, check=False
+            ).stdout.strip()
+        )
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB; Python {platform.python_version()};"
+        f" PostgreSQL {found[0] if found else '?'}; {node}"
+    )
 
 
-def copy_events(url: str) -> float:
-    """COPY the store's own rows out and into a fresh table: moving the bytes, nothing else."""
-    with psycopg.connect(url) as src, psycopg.connect(url) as dst:
-        dst.execute("CREATE TABLE copied_events (LIKE carecoord_events INCLUDING ALL)")
-        dst.commit()
-        started = time.perf_counter()
-        count = 0
-        with (
-            src.cursor().copy("COPY carecoord_events TO STDOUT (FORMAT binary)") as out,
-            dst.cursor().copy("COPY copied_events FROM STDIN (FORMAT binary)") as into,
-        ):
-            for chunk in out:
-                into.write(chunk)
-        dst.commit()
-        count = dst.execute("SELECT count(*) FROM copied_events").fetchone()[0]  # type: ignore[index]
-        return float(count) / (time.perf_counter() - started)
+async def run(options: Options, found: Servers, data_dir: Path) -> Bench:
+    bench = Bench(found.database_url, found.nats_url, data_dir, options)
+    bench.say(f"carecoord bench on {machine(found.database_url)}")
+    bench.say(
+        f"parts: {', '.join(options.parts)}; {options.seconds:g} s per rate;"
+        f" {options.api_workers} API process(es) outside scaleout"
+        + ("; quick" if options.quick else "")
+    )
+    if "scale" in options.parts or "rebuild" in options.parts:
+        size = f"{options.scale_events:,}"
+        default = (
+            " (1,000,000 with --only scale or --scale-events)"
+            if (options.scale_events < ONE_MILLION)
+            else ""
+        )
+        bench.say(f"large store: {size} events{default}")
+    for part in options.parts:
+        if part == "rebuild" and "scale" in options.parts:
+            continue  # the scale part rebuilds its large store and reports it
+        bench.say(f"--- {part}")
+        try:
+            await RUNS[part](bench)
+        except Exception as error:  # one part failing leaves the others
+            traceback.print_exc()
+            bench.summary.notes.append(f"{part} FAILED: {type(error).__name__}: {error}")
+    return bench
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m carecoord.bench", description=__doc__)
-    parser.add_argument("--commands", type=int, default=6000)
-    parser.add_argument("--workers", type=int, default=64)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--api-workers", type=int, default=1, help="API processes (default 1)")
-    args = parser.parse_args()
+    args = arguments().parse_args()
+    options = options_from(args)
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="carecoord-bench-") as tmp:
         found = servers(Path(tmp))
         try:
-            asyncio.run(run(args, found, Path(tmp)))
+            bench = asyncio.run(run(options, found, Path(tmp)))
         finally:
             found.stop()
+    minutes, seconds = divmod(time.perf_counter() - started, 60)
+    summary = bench.summary
+    print("\nSummary (each figure against its peer in this run)\n")
+    print(summary.table())
+    print("\nTargets\n")
+    print(summary.targets() or "  (none measured)")
+    if summary.notes:
+        print("\nDetail\n")
+        print("\n".join(f"  {note}" for note in summary.notes))
+    print(f"\nRun time: {int(minutes)} min {seconds:.0f} s")
+    if args.markdown:
+        args.markdown.write_text(summary.markdown() + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

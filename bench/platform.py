@@ -18,6 +18,7 @@ import httpx
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from carecoord.bench.usage import Processes
 from carecoord.events import Role
 from carecoord.services.embedded import free_port
 from carecoord.services.identity import issue_token
@@ -45,6 +46,8 @@ class Deployment:
     url: str
     settings: Settings
     database_url: str
+    processes: Processes
+    logs: Path
 
     def token(self, role: Role, user: str) -> str:
         return issue_token(self.settings, user, role)
@@ -75,27 +78,38 @@ async def deployed(
         port=port,
         data_dir=data_dir,
     )
-    processes = []
+    processes: list[subprocess.Popen[bytes]] = []
+    logs = data_dir / "logs" / tag
+    logs.mkdir(parents=True, exist_ok=True)
     try:
         for part in ("project", "relay", "api"):
-            processes.append(
-                subprocess.Popen(  # noqa: ASYNC220  (starting, not waiting)
-                    [
-                        sys.executable,
-                        "-m",
-                        "carecoord.services.cli",
-                        "--log-level",
-                        "WARNING",
-                        *([part, "--workers", str(api_workers)] if part == "api" else [part]),
-                    ],
-                    env=env,
-                    stdout=subprocess.DEVNULL,
+            with (logs / f"{part}.log").open("wb") as log:
+                processes.append(
+                    subprocess.Popen(  # noqa: ASYNC220  (starting, not waiting)
+                        [
+                            sys.executable,
+                            "-m",
+                            "carecoord.services.cli",
+                            "--log-level",
+                            "WARNING",
+                            *([part, "--workers", str(api_workers)] if part == "api" else [part]),
+                        ],
+                        env=env,
+                        stdout=subprocess.DEVNULL,
+                        stderr=log,
+                    )
                 )
-            )
             await asyncio.sleep(0.3 if part != "api" else 0)
         url = f"http://127.0.0.1:{port}"
-        await wait_healthy(url)
-        yield Deployment(url, settings, database_url)
+        try:
+            await wait_healthy(url)
+        except RuntimeError:
+            for part in ("project", "relay", "api"):
+                print(f"--- {part} log:\n" + (logs / f"{part}.log").read_text()[-2000:])
+            raise
+        parts = dict(zip(("projector", "relay", "api"), (p.pid for p in processes), strict=True))
+        dbname = str(conninfo_to_dict(database_url).get("dbname", ""))
+        yield Deployment(url, settings, database_url, Processes(parts, dbname), logs)
     finally:
         for process in processes:
             process.terminate()

@@ -1,0 +1,159 @@
+"""Freshness: how long after a mutation's response its entry is pushed to a subscriber.
+
+Twenty care-team members each hold a timeline subscription (graphql-transport-ws) on
+their own client; doses for those clients arrive open-loop at each rate in turn, and each
+push is matched to its mutation by the position both carry."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+
+import websockets
+
+from carecoord.bench.load import LIMIT_MS, Latencies, Pool, Step, Steps, open_loop
+from carecoord.bench.operations import SUBSCRIBE, dose, wait_projected
+from carecoord.bench.options import Bench
+from carecoord.bench.platform import Deployment
+from carecoord.bench.seed import NURSE, PRESCRIBER, Seeded, seed
+from carecoord.bench.summary import Figure, Target
+from carecoord.events import Role
+
+SETTLE = 2.0
+"""How long after a rate's last mutation a push may still arrive (later is a miss)."""
+
+
+class Subscribers:
+    """One websocket per watched client, each recording when each position arrived."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[int, float] = {}
+        self.sockets: list[websockets.ClientConnection] = []
+        self.tasks: list[asyncio.Task[None]] = []
+
+    async def open(self, deployment: Deployment, clients: list[Seeded], token: str) -> None:
+        url = deployment.url.replace("http", "ws", 1) + "/graphql"
+        for client in clients:
+            ws = await websockets.connect(
+                url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+            )
+            await ws.send(
+                json.dumps(
+                    {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+                )
+            )
+            await ws.recv()
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {
+                            "query": SUBSCRIBE,
+                            "variables": {"id": str(client.client_id)},
+                        },
+                    }
+                )
+            )
+            self.sockets.append(ws)
+            self.tasks.append(asyncio.create_task(self._listen(ws)))
+
+    async def _listen(self, ws: websockets.ClientConnection) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for raw in ws:
+                message = json.loads(raw)
+                if message.get("type") == "next":
+                    position = message["payload"]["data"]["timeline"]["position"]
+                    self.arrived[int(position)] = time.perf_counter()
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for ws in self.sockets:
+            await ws.close()
+
+
+async def run(bench: Bench) -> None:
+    options = bench.options
+    with bench.database() as url:
+        clients = seed(url, clients=options.subscribers, events_per_client=12, label="seeding")
+        async with bench.platform(url) as deployment:
+            await wait_projected(deployment)
+            nurse = deployment.token(Role.NURSE, NURSE)
+            watching = Subscribers()
+            await watching.open(deployment, clients, deployment.token(Role.PRESCRIBER, PRESCRIBER))
+            await asyncio.sleep(0.5)
+            pool = Pool(deployment.url)
+            warm = iter(range(1 << 62))
+
+            async def warm_up(_: int) -> None:  # every subscription's path set up once
+                await dose(pool, nurse, clients[next(warm) % len(clients)])
+
+            await open_loop(options.push_rates[0], 3.0, warm_up)
+            await asyncio.sleep(1.0)
+            from_response: dict[float, Latencies] = {}
+            from_send: dict[float, Latencies] = {}
+
+            for rate in options.push_rates:
+                answered: dict[int, tuple[float, float]] = {}
+
+                async def call(k: int, answered: dict[int, tuple[float, float]] = answered) -> None:
+                    sent = time.perf_counter()
+                    position = await dose(pool, nurse, clients[k % len(clients)])
+                    answered[position] = (sent, time.perf_counter())
+
+                sent_at = await open_loop(rate, options.seconds, call)
+                await asyncio.sleep(SETTLE)
+                after_response, after_send = Latencies(), Latencies()
+                after_response.errors = after_send.errors = sent_at.errors
+                after_response.first_error = sent_at.first_error
+                for position, (sent, answer) in answered.items():
+                    pushed = watching.arrived.get(position)
+                    if pushed is None:
+                        after_response.failed(TimeoutError("no push"))
+                        after_send.failed(TimeoutError("no push"))
+                        continue
+                    after_response.add(max(0.0, pushed - answer))
+                    after_send.add(pushed - sent)
+                from_response[rate], from_send[rate] = after_response, after_send
+                bench.say(
+                    f"freshness: {rate:4.0f} doses/s  response -> push {after_response.summary()}"
+                    f"  (sent -> push p99 {after_send.p99:.0f} ms)"
+                )
+                if after_response.p99 > 5000:
+                    break
+            pool.close()
+            await watching.close()
+    report(bench, from_response)
+
+
+def report(bench: Bench, from_response: dict[float, Latencies]) -> None:
+    held = Steps("push", [Step(rate, latencies) for rate, latencies in from_response.items()])
+    at_100 = from_response.get(100.0)
+    bench.summary.add(
+        Figure(
+            "freshness",
+            f"response -> push p99 at 100 cmd/s, {bench.options.subscribers} subscribers",
+            at_100.p99 if at_100 else float("nan"),
+            "ms",
+            target=Target(f"<= {LIMIT_MS:.0f} ms", "<=", LIMIT_MS, on_ratio=False),
+            note=f"p50 {at_100.p50:.1f} ms" if at_100 else "",
+        ),
+        Figure(
+            "freshness",
+            "highest rate with push p99 <= 50 ms",
+            held.held,
+            "cmd/s",
+        ),
+    )
+    for rate, latencies in from_response.items():
+        bench.summary.add(
+            Figure(
+                "freshness",
+                f"push p99 at {rate:.0f} cmd/s (p50 {latencies.p50:.1f} ms)",
+                latencies.p99,
+                "ms",
+            )
+        )

@@ -1,0 +1,69 @@
+"""What one run measures and how long, and where it runs (shared by every part)."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from carecoord.bench.platform import Deployment, deployed, fresh_database
+from carecoord.bench.summary import Summary
+
+PARTS = ("reads", "freshness", "commands", "rebuild", "scale", "scaleout")
+
+FULL_READ_RATES = (25, 50, 75, 100, 150, 200, 300, 400, 600, 800)
+QUICK_READ_RATES = (25, 50, 100, 200, 400, 800)
+PUSH_RATES = (25, 50, 100, 200)
+
+
+@dataclass(frozen=True)
+class Options:
+    parts: tuple[str, ...] = PARTS
+    quick: bool = False
+    seconds: float = 5.0
+    """How long each offered rate (or closed-loop run) lasts."""
+    read_rates: tuple[float, ...] = FULL_READ_RATES
+    push_rates: tuple[float, ...] = PUSH_RATES
+    subscribers: int = 20
+    history: int = 10_000
+    """Events of the client whose timeline pages are read."""
+    concurrency: int = 64
+    """Concurrent clients of the closed-loop command runs."""
+    api_workers: int = 1
+    scale_events: int = 100_000
+    small_store: int = 10_000
+    per_client: int = 100
+    """Events per client in the scale stores (so 1,000,000 events are 10,000 clients)."""
+    scaleout_workers: tuple[int, ...] = (1, 2, 4)
+    library_commands: int = 3000
+
+
+@dataclass
+class Bench:
+    """One run: the servers, the options, the figures gathered so far."""
+
+    database_url: str
+    nats_url: str
+    data_dir: Path
+    options: Options
+    summary: Summary = field(default_factory=Summary)
+    started: float = field(default_factory=time.perf_counter)
+
+    def say(self, text: str) -> None:
+        elapsed = time.perf_counter() - self.started
+        print(f"[{elapsed:6.1f} s] {text}", flush=True)
+
+    @contextlib.contextmanager
+    def database(self) -> Iterator[str]:
+        with fresh_database(self.database_url) as url:
+            yield url
+
+    @contextlib.asynccontextmanager
+    async def platform(
+        self, url: str, *, api_workers: int | None = None
+    ) -> AsyncIterator[Deployment]:
+        workers = self.options.api_workers if api_workers is None else api_workers
+        async with deployed(url, self.nats_url, self.data_dir, api_workers=workers) as d:
+            yield d
