@@ -25,10 +25,11 @@ from carecoord.projections.feed import follow
 from carecoord.projections.models import READ_MODELS, names
 from carecoord.projections.progress import Progress
 from carecoord.projections.projector import Projector
-from carecoord.services import embedded, parked, positions
+from carecoord.services import embedded, event_chain, parked, positions
 from carecoord.services.access_log import AccessLog
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.broker import ensure_stream
+from carecoord.services.chain_anchors import Anchoring
 from carecoord.services.commands import CommandBus
 from carecoord.services.doorbell import Doorbell
 from carecoord.services.identity import KeySource, TokenVerifier, signing_key
@@ -168,7 +169,8 @@ async def running(
         open=False,
     )
     await pool.open(wait=True)
-    await positions.ensure_table(pool, parked.DDL)
+    # The event chain before anything reads the events table (its first start adds columns).
+    await positions.ensure_table(pool, parked.DDL, *event_chain.statements())
     liveness = Liveness(stuck_after=settings.loop_stuck_seconds)
 
     async def drop_dead_connections() -> None:
@@ -242,6 +244,8 @@ async def running(
         start("store-listener", doorbell.run(liveness))
     if the_relay is not None:
         start("relay", the_relay.run())
+        # and anchors the event chain outside the database, one process per deployment
+        start("chain-anchors", Anchoring(pool, broker, settings, liveness).run())
     if project:
         start(projector.name, follow(store, projector, doorbell, liveness, settings))
         # medication: the missed-dose sweep reads a read model this process keeps

@@ -27,7 +27,7 @@ from nats.js.api import DeliverPolicy
 from carecoord.events import Role
 from carecoord.projections.models import READ_MODELS
 from carecoord.projections.rebuild import rebuild
-from carecoord.services import demo, logs, workers
+from carecoord.services import audit_cli, demo, logs, workers
 from carecoord.services.bootstrap import Platform, Servers, resolve_servers, running
 from carecoord.services.broker import ensure_stream
 from carecoord.services.disclosure import Forwarder
@@ -52,6 +52,7 @@ examples:
   carecoord up --port 8080                         another port (or CARECOORD_PORT)
   carecoord token --user dr-lee --role prescriber  a development token
   carecoord tail --new                             events as the relay publishes them
+  carecoord audit verify --anchors FILE            check the event chain (exit 1 if broken)
 """
 
 log = logging.getLogger("carecoord.cli")
@@ -115,6 +116,7 @@ def arguments() -> argparse.ArgumentParser:
     )
     token.add_argument("--hours", type=float, default=12.0, help="lifetime (default 12)")
     token.add_argument("--program", default=None, help="a program admin's one program")
+    audit_cli.arguments(command("audit", "auditors' checks: verify the event chain"))
     schema = command("schema", "write the GraphQL SDL (graphql/schema.graphql)")
     schema.add_argument("--output", type=Path, default=None, help="another file, or - for stdout")
     schema.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
@@ -133,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         lifetime = timedelta(hours=args.hours)
         print(issue_token(settings, args.user, *roles, lifetime=lifetime, program=args.program))
         return
+    if command == "audit" and settings.database_url:  # the database alone; no broker
+        sys.exit(audit_cli.run(args, settings.database_url))
     chosen = {k: getattr(args, k, None) for k in ("host", "port")}
     settings = settings.model_copy(update={k: v for k, v in chosen.items() if v is not None})
     signal.signal(signal.SIGTERM, _interrupt)  # until the command runs: as Ctrl-C does
@@ -170,6 +174,8 @@ def run(
         until_stopped(forward_disclosures(settings, servers, args))
     elif command == "rebuild":
         until_stopped(rebuild_model(settings, servers, args.model))
+    elif command == "audit":
+        sys.exit(audit_cli.run(args, servers.database_url))
     elif command == "api" and args.workers > 1 and not workers.is_sibling():
         argv_now = sys.argv[1:] if argv is None else list(argv)
         with workers.siblings(args.workers - 1, argv_now, servers):

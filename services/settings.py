@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     read_your_writes_timeout: float = Field(default=2.0, gt=0)
     db_pool_size: int = Field(default=8, ge=1)
 
+    # The event chain's anchors (services/chain_anchors.py), kept by the relay's process.
+    chain_anchor_interval_seconds: float = Field(
+        default=60.0, gt=0, description="How often the chain's head is anchored when it moved."
+    )
+    chain_anchor_file: Path | None = Field(
+        default=None, description="JSON Lines file of anchors; unset: under data_dir."
+    )
+
     # Outages (services/liveness.py): the NATS client's own reconnect budget (-1: forever;
     # when a finite budget is spent the process exits with status 75 for its supervisor to
     # restart it) and how long a failing loop may go before /health says "degraded".

@@ -146,6 +146,7 @@ async def started(settings: Settings, servers: Servers) -> AsyncIterator[Platfor
                 yield platform
         finally:
             await delete_stream(servers.nats_url, settings.stream_name)
+            await delete_stream(servers.nats_url, f"{settings.stream_name}_ANCHORS")
 
 
 class QuietServer(uvicorn.Server):
