@@ -1,13 +1,16 @@
-"""The auditor's tools over the access log: verify its hash chain, export it as FHIR.
+"""The auditor's tools: verify the access log's hash chain, export it as FHIR, and verify
+one client's events in the event store's hash chain.
 
-Both are for auditors only. Verifying returns no client data, so it is not itself logged;
-an export returns reads of clients' records and logs one entry per client, like
-``accessLog``.
+All are for auditors only. Verifying the access log returns no client data, so it is not
+itself logged; an export returns reads of clients' records and logs one entry per client,
+like ``accessLog``; verifying a client's record is a read of that record and is logged
+(refused or not) like any other.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import strawberry
 from strawberry.scalars import JSON
@@ -19,6 +22,9 @@ from carecoord.graphql.context import RequestContext
 from carecoord.services import access_log
 from carecoord.services.access_chain import CHAIN
 from carecoord.services.audit_events import audit_event
+from carecoord.services.chain_verification import Break, Verdict, client_aggregates, verify_client
+from carecoord.services.errors import Forbidden
+from carecoord.services.event_chain import CHAIN as EVENT_CHAIN
 
 AUDITORS = frozenset({Role.AUDITOR})
 
@@ -36,6 +42,55 @@ class AccessLogVerification:
     broken_at: int | None = strawberry.field(description="Seq of the first broken link.")
     rule: str | None = strawberry.field(description="prev-hash, hash, columns or unchained.")
     message: str | None
+
+
+strawberry.enum(
+    Verdict,
+    name="ChainVerdict",
+    description="What a broken link of the event chain looks like (docs/access.md).",
+)
+
+
+@strawberry.type(description="The first link of the event store's hash chain that does not hold.")
+class ChainBreak:
+    position: int = strawberry.field(description="The event whose link into it fails.")
+    verdict: Verdict
+    message: str
+    expected: str | None = strawberry.field(description="Hex SHA-256 the link should have.")
+    found: str | None = strawberry.field(description="Hex SHA-256 the stored row gives.")
+    aggregate_id: UUID | None
+    version: int | None
+    event_type: str | None
+    related_position: int | None = strawberry.field(
+        description="The other event involved: where the row was chained, the last good one."
+    )
+
+    @classmethod
+    def of(cls, broken: Break) -> ChainBreak:
+        return cls(
+            position=broken.position,
+            verdict=broken.verdict,
+            message=broken.message,
+            expected=broken.expected,
+            found=broken.found,
+            aggregate_id=broken.aggregate_id,
+            version=broken.version,
+            event_type=broken.topic,
+            related_position=broken.related,
+        )
+
+
+@strawberry.type(description="One client's events checked against the event store's hash chain.")
+class ClientRecordVerification:
+    intact: bool
+    chain: str = strawberry.field(description="The hash construction (docs/access.md).")
+    client_id: UUID
+    events_checked: int = strawberry.field(
+        description="The client's stored events; each is checked with the links into and out of it."
+    )
+    first_position: int | None
+    last_position: int | None
+    broken: ChainBreak | None
 
 
 @strawberry.type
@@ -73,3 +128,31 @@ class AuditQuery:
         await log_each_client(ctx, [f.entry.client_id for f in found], "accessLogAuditEvents")
         resources: list[Any] = [audit_event(f) for f in found]
         return resources
+
+    @strawberry.field(
+        description="Verify one client's events in the event store's hash chain: each hashes"
+        " as written and follows the event before it in the global order (auditors only;"
+        " access-logged). `carecoord audit verify` walks the whole store."
+    )
+    async def verify_client_record(
+        self, info: Info[RequestContext, None], client_id: UUID
+    ) -> ClientRecordVerification:
+        ctx = info.context
+        operation = "verifyClientRecord"
+        try:
+            require_role(ctx, AUDITORS, "verifying a client's record")
+        except Forbidden as refusal:
+            raise await ctx.refused_read(client_id, operation, refusal) from None
+        grant = await ctx.readable(client_id, operation=operation)
+        async with ctx.platform.pool.connection() as conn:
+            found = await verify_client(conn, client_aggregates(client_id))
+        await ctx.record_read(client_id, grant, operation=operation, kinds=(), count=found.checked)
+        return ClientRecordVerification(
+            intact=found.broken is None,
+            chain=EVENT_CHAIN,
+            client_id=client_id,
+            events_checked=found.checked,
+            first_position=found.first_position,
+            last_position=found.last_position,
+            broken=None if found.broken is None else ChainBreak.of(found.broken),
+        )

@@ -180,6 +180,12 @@ class RequestContext:
         """Append the one access-log entry of a read; returns once it is stored."""
         await self._log(self.reader(), client_id, operation, grant=grant, kinds=kinds, count=count)
 
+    async def refused_read(self, client_id: UUID, operation: str, refusal: Forbidden) -> Forbidden:
+        """Log a read of a client's record refused before the policy was asked (a role that
+        may not use the query at all); returns the refusal, to raise."""
+        await self._log(self.reader(), client_id, operation, refusal=refusal)
+        return refusal
+
     async def access_models_reach(self, position: int) -> None:
         """Wait until every access read model has ``position`` (subscriptions use this)."""
         progress = self.platform.progress

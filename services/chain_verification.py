@@ -32,8 +32,16 @@ from uuid import UUID
 import psycopg
 from psycopg import AsyncConnection, sql
 
+from carecoord.services.aggregate import aggregate_id
+from carecoord.services.alerts.record import AlertRecord
+from carecoord.services.care.record import ClientRecord
+from carecoord.services.careteam.team import CareTeam
 from carecoord.services.chain_anchors import Anchor
+from carecoord.services.checkins.record import CheckInRecord
+from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.event_chain import CHAIN, GENESIS, TABLE, link
+from carecoord.services.medication.record import MedicationRecord
+from carecoord.services.therapy.record import TherapyRecord
 
 PAGE = 10_000
 
@@ -350,6 +358,22 @@ LEFT JOIN LATERAL (
     ORDER BY p.notification_id DESC LIMIT 1) b ON true
 ORDER BY e.notification_id
 """
+
+
+CLIENT_RECORDS = (
+    ClientRecord,
+    CareTeam,
+    ConsentRecord,
+    MedicationRecord,
+    TherapyRecord,
+    CheckInRecord,
+    AlertRecord,
+)
+"""Every aggregate kept per client: a client's events are theirs."""
+
+
+def client_aggregates(client_id: UUID) -> list[UUID]:
+    return [aggregate_id(record.context, client_id) for record in CLIENT_RECORDS]
 
 
 @dataclass(frozen=True, slots=True)
