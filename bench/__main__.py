@@ -181,6 +181,9 @@ def main() -> None:
     print(summary.table())
     print("\nTargets\n")
     print(summary.targets() or "  (none measured)")
+    for figure in summary.figures:
+        if figure.note:
+            summary.notes.append(f"{figure.part} {figure.name}: {figure.note}")
     if summary.notes:
         print("\nDetail\n")
         print("\n".join(f"  {note}" for note in summary.notes))

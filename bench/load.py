@@ -246,6 +246,11 @@ class Steps:
             best = step.rate
         return best
 
+    @property
+    def never_failed(self) -> bool:
+        """Held at every rate offered: the figure is a lower bound."""
+        return bool(self.steps) and all(s.latencies.ok for s in self.steps)
+
     def at(self, rate: float) -> Latencies | None:
         return next((s.latencies for s in self.steps if s.rate == rate), None)
 

@@ -10,12 +10,14 @@ of the same stored rows. The small store's are built by the live projector catch
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from dataclasses import dataclass
 
 from carecoord.bench import rebuilds
 from carecoord.bench.load import Latencies, Pool, open_loop
 from carecoord.bench.operations import (
+    PageStart,
     dose,
     page_starts,
     read_page,
@@ -27,6 +29,7 @@ from carecoord.bench.summary import Figure, Target
 from carecoord.bench.usage import MemoryTrace, memory_traced
 from carecoord.events import Role
 
+PROBED_CLIENTS = 100
 PROBE_RATE = 20.0
 """Requests per second while measuring latency: low, so the figure is the work, not a queue."""
 
@@ -41,13 +44,19 @@ class Probed:
     """Seconds into the memory trace when the measured phase began (warm by then)."""
 
 
-async def probe(bench: Bench, url: str, clients: list[Seeded], events: int) -> Probed:
-    """Pages, then doses, then both at once, at a low rate; memory sampled throughout."""
+async def probe(bench: Bench, url: str, seeded: list[Seeded], events: int) -> Probed:
+    """Pages, then doses, then both at once, at a low rate; memory sampled throughout.
+
+    The same number of clients is used on either store (each warmed up first), so what
+    differs is the size of the store, not how many first requests find nothing cached.
+    """
     seconds = bench.options.seconds * 2
+    clients = random.Random(16).sample(seeded, min(PROBED_CLIENTS, len(seeded)))
     started = time.monotonic()
     async with bench.platform(url) as deployment, memory_traced(deployment.processes) as memory:
         await wait_projected(deployment)
         pages = await asyncio.to_thread(page_starts, url, clients, 100_000)
+        first_pages = [PageStart(c.client_id, None) for c in clients]
         reader = deployment.token(Role.PRESCRIBER, PRESCRIBER)
         nurse = deployment.token(Role.NURSE, NURSE)
         pool = Pool(deployment.url)
@@ -57,10 +66,11 @@ async def probe(bench: Bench, url: str, clients: list[Seeded], events: int) -> P
             await read_page(pool, reader, pages[i % len(pages)])
 
         async def dosing(_: int) -> None:
-            await dose(pool, nurse, clients[(next(order) * 7919) % len(clients)])
+            await dose(pool, nurse, clients[next(order) % len(clients)])
 
-        await open_loop(PROBE_RATE, 3, page)  # warm up
-        await open_loop(PROBE_RATE, 3, dosing)
+        warm = len(clients) / PROBE_RATE  # every client read and dosed once
+        await open_loop(PROBE_RATE, warm, lambda i: read_page(pool, reader, first_pages[i]))
+        await open_loop(PROBE_RATE, warm, dosing)
         steady_from = time.monotonic() - started
         read = await open_loop(PROBE_RATE, seconds, page)
         bench.say(f"scale: {events:>9,} events  timeline page  {read.summary()}")

@@ -82,7 +82,7 @@ async def run(bench: Bench) -> None:
         ),
         Figure("commands", "doses through GraphQL", api, "cmd/s", "bare library, 1 thread", one),
         Figure("commands", "doses through GraphQL", api, "cmd/s", "bare library, 8 threads", eight),
-        Figure("commands", "doses through GraphQL", api, "cmd/s", "raw INSERT, 8 threads", raw),
+        Figure("commands", "doses through GraphQL", api, "cmd/s", "raw INSERT rows, 8 thr.", raw),
         Figure(
             "commands",
             "CPU per command: API + relay + projector",
