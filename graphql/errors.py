@@ -2,22 +2,44 @@
 
 A domain refusal keeps its message and gains ``extensions`` with a stable ``code``, the
 ``field`` and the ``rule``. Any other failure is an internal error: its message is
-replaced by a reference the operator can find in the logs (in production).
+replaced by a reference the operator can find in the logs (in production). A database or
+driver error is always internal, wherever it surfaced: its message may quote data.
+
+Logs carry codes, rules and ids, never a message (``Schema.process_errors``): a refusal's
+message names clients and drugs, and a validation error's may quote the request's values.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
+import psycopg
+import strawberry
+from eventsourcing.persistence import PersistenceError
 from strawberry.extensions import SchemaExtension
-from strawberry.types import ExecutionResult, StreamExecutionResult
+from strawberry.types import ExecutionContext, ExecutionResult, StreamExecutionResult
 
 from carecoord.services.errors import DomainError
+from carecoord.services.medication.formulary import FORMULARY
 from graphql import GraphQLError
 
 log = logging.getLogger("carecoord.api")
+
+DATABASE_ERRORS = (psycopg.Error, PersistenceError)
+
+
+def not_run(error: GraphQLError) -> bool:
+    """Parse, validation and variable-coercion errors (no path, or no original error);
+    never a database error, wherever it surfaced."""
+    original = error.original_error
+    return (
+        original is None
+        or isinstance(original, GraphQLError)
+        or (error.path is None and not isinstance(original, DATABASE_ERRORS))
+    )
 
 
 def shaped(error: GraphQLError, *, mask: bool) -> GraphQLError:
@@ -35,7 +57,7 @@ def shaped(error: GraphQLError, *, mask: bool) -> GraphQLError:
                 "rule": original.rule,
             },
         )
-    if original is None or error.path is None or isinstance(original, GraphQLError):
+    if not_run(error):
         # Parse, validation and variable-coercion errors: the message names the field.
         extensions = dict(error.extensions or {})
         extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
@@ -72,3 +94,66 @@ class ShapeErrors(SchemaExtension):
 
 class ShapeAndMaskErrors(ShapeErrors):
     mask = True
+
+
+class Schema(strawberry.Schema):
+    """Strawberry's schema, logging what went wrong without its content.
+
+    Strawberry logs every error at ERROR with its message and traceback; most are expected
+    refusals whose messages name clients and drug pairs (42 CFR Part 2). Here a refusal is
+    one INFO line with its code, rule, field and correlation id; a request that could not
+    run one with its code; an internal error is logged once, with its reference, where it
+    is shaped (``shaped``).
+    """
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            original = error.original_error
+            if isinstance(original, DomainError):
+                log.info(
+                    "request refused",
+                    extra={
+                        "code": original.code,
+                        "rule": loggable_rule(original.rule, _medications(execution_context)),
+                        "field": original.field,
+                        "correlation_id": _correlation(execution_context),
+                    },
+                )
+            elif not_run(error):
+                log.info(
+                    "request not run",
+                    extra={
+                        "code": (error.extensions or {}).get("code", "GRAPHQL_VALIDATION_FAILED"),
+                        "correlation_id": _correlation(execution_context),
+                    },
+                )
+
+
+def _correlation(execution_context: ExecutionContext | None) -> str | None:
+    context = None if execution_context is None else execution_context.context
+    correlation_id = getattr(context, "correlation_id", None)
+    if correlation_id is None:
+        return None
+    try:
+        return str(correlation_id())
+    except DomainError:  # a malformed header: refused on its own
+        return None
+
+
+def loggable_rule(rule: str, medications: Iterable[str]) -> str:
+    """A rule id as logs carry it. A program's interaction rules are named for drugs
+    (``naltrexone-opioid-free-interval``), and a drug named beside a correlation id is
+    clinical content: such an id is logged as ``medication-rule:`` and the first 12 hex
+    digits of its SHA-256, which an operator matches against the program's rule table."""
+    if any(code in rule for code in medications):
+        return "medication-rule:" + hashlib.sha256(rule.encode()).hexdigest()[:12]
+    return rule
+
+
+def _medications(execution_context: ExecutionContext | None) -> Iterable[str]:
+    context = None if execution_context is None else execution_context.context
+    platform = getattr(context, "platform", None)
+    formulary = FORMULARY if platform is None else platform.medication.formulary
+    return formulary.medications.keys()

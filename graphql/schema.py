@@ -20,7 +20,7 @@ from carecoord.graphql.care import CareMutation
 from carecoord.graphql.care_history import CareHistoryQuery
 from carecoord.graphql.caseload import CaseloadQuery, CaseloadSubscription
 from carecoord.graphql.checkins import CheckInMutation, CheckInQuery
-from carecoord.graphql.errors import ShapeAndMaskErrors, ShapeErrors
+from carecoord.graphql.errors import Schema, ShapeAndMaskErrors, ShapeErrors
 from carecoord.graphql.input_bounds import bound_arguments
 from carecoord.graphql.medication import MedicationMutation
 from carecoord.graphql.medication_views import MedicationQuery
@@ -74,7 +74,7 @@ LIMITS = (
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
-    schema = strawberry.Schema(
+    schema = Schema(  # strawberry's, logging errors without their content
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

@@ -1,12 +1,23 @@
-"""Structured logs: one JSON object per line, with whatever ``extra`` the caller gave."""
+"""Structured logs: one JSON object per line, with whatever ``extra`` the caller gave.
+
+Logs leave the API's access control, so they carry codes, rule ids and opaque ids, never
+a client's clinical content (42 CFR Part 2). A database or driver error's message may
+quote the data it choked on ("Key (...)=(...) already exists"): in a traceback it is
+replaced by its class, SQLSTATE and constraint.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any
+
+import psycopg
+from eventsourcing.persistence import PersistenceError
 
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
@@ -23,6 +34,43 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
+
+    def formatException(  # noqa: N802  (logging.Formatter's name)
+        self,
+        ei: tuple[type[BaseException], BaseException, TracebackType | None]
+        | tuple[None, None, None],
+    ) -> str:
+        _, failure, _ = ei
+        if failure is None:
+            return super().formatException(ei)
+        return "".join(_chain(failure, set()))
+
+
+def _chain(failure: BaseException, seen: set[int]) -> list[str]:
+    """A traceback as Python prints one, a database error's message withheld."""
+    seen.add(id(failure))
+    lines: list[str] = []
+    cause, context = failure.__cause__, failure.__context__
+    if cause is not None and id(cause) not in seen:
+        lines += [*_chain(cause, seen), "\nThe above exception was the direct cause of:\n\n"]
+    elif context is not None and not failure.__suppress_context__ and id(context) not in seen:
+        lines += [*_chain(context, seen), "\nDuring handling of the above exception:\n\n"]
+    lines.append("Traceback (most recent call last):\n")
+    lines += traceback.format_tb(failure.__traceback__)
+    name = f"{type(failure).__module__}.{type(failure).__qualname__}"
+    lines.append(f"{name}: {withheld(failure) or failure}\n")
+    return lines
+
+
+def withheld(failure: BaseException) -> str | None:
+    """What stands for a database error's message; None for other errors."""
+    if not isinstance(failure, psycopg.Error | PersistenceError):
+        return None
+    found = failure if isinstance(failure, psycopg.Error) else failure.__cause__
+    diag = found.diag if isinstance(found, psycopg.Error) else None
+    sqlstate = getattr(found, "sqlstate", None)
+    constraint = None if diag is None else diag.constraint_name
+    return f"(message withheld) sqlstate={sqlstate} constraint={constraint}"
 
 
 def configure(level: str = "INFO") -> None:
