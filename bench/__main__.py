@@ -73,12 +73,15 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument(
         "--scale-events",
         type=int,
-        help="the large store's events (100,000; 1,000,000 with --only scale; 30,000 quick)",
+        help="the large store's events (100,000; 1,000,000 with --only scale; 20,000 quick)",
     )
     parser.add_argument("--history", type=int, help="events of the client read (10,000)")
     parser.add_argument("--concurrency", type=int, help="concurrent command clients (64)")
     parser.add_argument("--api-workers", type=int, default=1, help="API processes (default 1)")
     parser.add_argument("--markdown", type=Path, help="also write the summary table here")
+    parser.add_argument(
+        "--profile", type=Path, help="record each measured phase with py-spy into this folder"
+    )
     return parser
 
 
@@ -95,8 +98,11 @@ def options_from(args: argparse.Namespace) -> Options:
             seconds=2.0,
             read_rates=QUICK_READ_RATES,
             push_rates=PUSH_RATES,
-            scale_events=30_000,
-            library_commands=1000,
+            scale_events=20_000,
+            library_commands=2000,
+            warm_up=1.0,
+            settle=1.0,
+            probe_seconds=3.0,
         )
     if parts == ("scale",) and not args.quick:
         options = replace(options, scale_events=ONE_MILLION)
@@ -107,6 +113,7 @@ def options_from(args: argparse.Namespace) -> Options:
         "scale_events": args.scale_events,
         "history": args.history,
         "concurrency": args.concurrency,
+        "profile": args.profile,
     }
     return replace(options, **{k: v for k, v in chosen.items() if v is not None})
 

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections.abc import Awaitable, Callable
 
 import websockets
 
@@ -20,9 +21,6 @@ from carecoord.bench.platform import Deployment
 from carecoord.bench.seed import NURSE, PRESCRIBER, Seeded, seed
 from carecoord.bench.summary import Figure, Target
 from carecoord.events import Role
-
-SETTLE = 2.0
-"""How long after a rate's last mutation a push may still arrive (later is a miss)."""
 
 
 class Subscribers:
@@ -88,45 +86,53 @@ async def run(bench: Bench) -> None:
             pool = Pool(deployment.url)
             warm = iter(range(1 << 62))
 
-            async def warm_up(_: int) -> None:  # every subscription's path set up once
-                await dose(pool, nurse, clients[next(warm) % len(clients)])
+            async def doses(_: int) -> int:
+                return await dose(pool, nurse, clients[next(warm) % len(clients)])
 
-            await open_loop(options.push_rates[0], 3.0, warm_up)
-            await asyncio.sleep(1.0)
-            from_response: dict[float, Latencies] = {}
-            from_send: dict[float, Latencies] = {}
-
-            for rate in options.push_rates:
-                answered: dict[int, tuple[float, float]] = {}
-
-                async def call(k: int, answered: dict[int, tuple[float, float]] = answered) -> None:
-                    sent = time.perf_counter()
-                    position = await dose(pool, nurse, clients[k % len(clients)])
-                    answered[position] = (sent, time.perf_counter())
-
-                sent_at = await open_loop(rate, options.seconds, call)
-                await asyncio.sleep(SETTLE)
-                after_response, after_send = Latencies(), Latencies()
-                after_response.errors = after_send.errors = sent_at.errors
-                after_response.first_error = sent_at.first_error
-                for position, (sent, answer) in answered.items():
-                    pushed = watching.arrived.get(position)
-                    if pushed is None:
-                        after_response.failed(TimeoutError("no push"))
-                        after_send.failed(TimeoutError("no push"))
-                        continue
-                    after_response.add(max(0.0, pushed - answer))
-                    after_send.add(pushed - sent)
-                from_response[rate], from_send[rate] = after_response, after_send
-                bench.say(
-                    f"freshness: {rate:4.0f} doses/s  response -> push {after_response.summary()}"
-                    f"  (sent -> push p99 {after_send.p99:.0f} ms)"
-                )
-                if after_response.p99 > 5000:
-                    break
+            await open_loop(options.push_rates[0], options.warm_up, doses)  # every path once
+            await asyncio.sleep(0.5)
+            async with bench.profiled("freshness", deployment.processes):
+                from_response = await at_each_rate(bench, doses, watching)
             pool.close()
             await watching.close()
     report(bench, from_response)
+
+
+async def at_each_rate(
+    bench: Bench, doses: Callable[[int], Awaitable[int]], watching: Subscribers
+) -> dict[float, Latencies]:
+    """Doses open-loop at each rate; each one's time from response (and send) to push."""
+    options = bench.options
+    from_response: dict[float, Latencies] = {}
+    for rate in options.push_rates:
+        answered: dict[int, tuple[float, float]] = {}
+
+        async def call(k: int, answered: dict[int, tuple[float, float]] = answered) -> None:
+            sent = time.perf_counter()
+            position = await doses(k)
+            answered[position] = (sent, time.perf_counter())
+
+        sent_at = await open_loop(rate, options.seconds, call)
+        await asyncio.sleep(options.settle)
+        after_response, after_send = Latencies(), Latencies()
+        after_response.errors = after_send.errors = sent_at.errors
+        after_response.first_error = sent_at.first_error
+        for position, (sent, answer) in answered.items():
+            pushed = watching.arrived.get(position)
+            if pushed is None:
+                after_response.failed(TimeoutError("no push"))
+                after_send.failed(TimeoutError("no push"))
+                continue
+            after_response.add(max(0.0, pushed - answer))
+            after_send.add(pushed - sent)
+        from_response[rate] = after_response
+        bench.say(
+            f"freshness: {rate:4.0f} doses/s  response -> push {after_response.summary()}"
+            f"  (sent -> push p99 {after_send.p99:.0f} ms)"
+        )
+        if after_response.p99 > 5000:
+            break
+    return from_response
 
 
 def report(bench: Bench, from_response: dict[float, Latencies]) -> None:

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from carecoord.bench.platform import Deployment, deployed, fresh_database
+from carecoord.bench.profiles import recorded
 from carecoord.bench.summary import Summary
+from carecoord.bench.usage import Processes
 
 PARTS = ("reads", "freshness", "commands", "rebuild", "scale", "scaleout")
 
@@ -37,6 +39,14 @@ class Options:
     per_client: int = 100
     """Events per client in the scale stores (so 1,000,000 events are 10,000 clients)."""
     scaleout_workers: tuple[int, ...] = (1, 2, 4)
+    warm_up: float = 2.0
+    """Seconds of load before a measurement (a closed loop's, or pushes' before freshness)."""
+    settle: float = 2.0
+    """How long after a rate's last mutation a push may still arrive (later is a miss)."""
+    probe_seconds: float = 10.0
+    """Each latency phase of the scale part (at a low rate)."""
+    profile: Path | None = None
+    """Where py-spy's records of each measured phase go (none without)."""
     library_commands: int = 3000
 
 
@@ -59,6 +69,12 @@ class Bench:
     def database(self) -> Iterator[str]:
         with fresh_database(self.database_url) as url:
             yield url
+
+    def profiled(
+        self, phase: str, processes: Processes
+    ) -> contextlib.AbstractAsyncContextManager[None]:
+        """py-spy on ``processes`` while the block runs, with ``--profile``."""
+        return recorded(self.options.profile, phase, processes)
 
     @contextlib.asynccontextmanager
     async def platform(

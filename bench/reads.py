@@ -2,10 +2,13 @@
 10,000 events, through carecoord's GraphQL (a real token: the access decision and the
 access-log entry are part of every request), through PostGraphile v4 over the same rows,
 and as the bare keyset query (the floor). One open-loop generator drives all three at the
-same stepped rates, starting pages at the same entries in the same order."""
+same stepped rates, in turn at each rate, starting pages at the same entries in the same
+order."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
 import resource
 from collections.abc import Awaitable, Callable
@@ -18,7 +21,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.bench import postgraphile
-from carecoord.bench.load import Pool, Steps, stepped
+from carecoord.bench.load import Latencies, Pool, Step, Steps, open_loop
 from carecoord.bench.operations import TIMELINE, gql, wait_projected
 from carecoord.bench.options import Bench
 from carecoord.bench.platform import Deployment
@@ -39,6 +42,8 @@ FIRST_SQL = (
 )
 
 Call = Callable[[int], Awaitable[None]]
+GIVE_UP_MS = 1000.0
+"""A target whose p99 passed this is not offered higher rates: they would only queue more."""
 
 
 def starts(entries: int, count: int) -> list[int]:
@@ -60,34 +65,96 @@ class History:
         return self.order[i % len(self.order)]
 
 
+@dataclass
+class Reader:
+    """One target of the read ladder: how to ask it for a page, and how it did so far."""
+
+    name: str
+    label: str
+    url: str
+    make: Callable[[Pool], Call]
+    steps: Steps
+    over: int = 0
+    stopped: bool = False
+    cpu: float = 0.0
+    """The load generator's CPU seconds spent driving this target."""
+
+    def ask(self, latencies: Latencies, rate: float) -> None:
+        self.steps.steps.append(Step(rate, latencies))
+        self.over = 0 if latencies.ok else self.over + 1
+        self.stopped = self.over >= 2 or bool(latencies.errors) or latencies.p99 > GIVE_UP_MS
+
+
 async def run(bench: Bench) -> None:
     options = bench.options
     bench.say(f"reads: seeding a client with {options.history:,} events")
     with bench.database() as url:
         client = seed(url, clients=1, events_per_client=options.history, label="seeding")[0]
-        async with bench.platform(url) as deployment:
+        async with contextlib.AsyncExitStack() as stack:
+            deployment = await stack.enter_async_context(bench.platform(url))
             await wait_projected(deployment)
-            with psycopg.connect(url) as conn:
-                entries = conn.execute(
-                    "SELECT occurred_at, position FROM timeline WHERE client_id = %s"
-                    " ORDER BY occurred_at, position",
-                    (client.client_id,),
-                ).fetchall()
-                found = conn.execute(
-                    "SELECT generation FROM projection_generations WHERE name = 'timeline'"
-                ).fetchone()
-            history = History(
-                client, entries, int(found[0]) if found else 1, starts(len(entries), 100_000)
-            )
-            steps = {"carecoord": await through_carecoord(bench, deployment, history)}
-            peer = await through_postgraphile(bench, url, deployment.logs, history)
+            history = await asyncio.to_thread(read_history, url, client)
+            readers = [through_carecoord(deployment, history)]
+            peer = await through_postgraphile(bench, stack, url, deployment.logs, history)
             if peer is not None:
-                steps["postgraphile"] = peer
-            steps["floor"] = await keyset_floor(bench, url, deployment.url, history)
-    report(bench, steps)
+                readers.append(peer)
+            db = await stack.enter_async_context(
+                AsyncConnectionPool(url, min_size=8, max_size=8, open=False)
+            )
+            await db.open(wait=True)
+            readers.append(keyset_floor(db, deployment.url, history))
+            await stack.enter_async_context(bench.profiled("reads", deployment.processes))
+            await ladder(bench, readers)
+    report(bench, {r.name: r.steps for r in readers})
 
 
-async def through_carecoord(bench: Bench, deployment: Deployment, history: History) -> Steps:
+def read_history(url: str, client: Seeded) -> History:
+    with psycopg.connect(url) as conn:
+        entries = conn.execute(
+            "SELECT occurred_at, position FROM timeline WHERE client_id = %s"
+            " ORDER BY occurred_at, position",
+            (client.client_id,),
+        ).fetchall()
+        found = conn.execute(
+            "SELECT generation FROM projection_generations WHERE name = 'timeline'"
+        ).fetchone()
+    return History(client, entries, int(found[0]) if found else 1, starts(len(entries), 100_000))
+
+
+async def ladder(bench: Bench, readers: list[Reader]) -> None:
+    """Each rate offered to every target still keeping up, one after another, so load from
+    outside the bench at any moment falls on all of them alike."""
+    options = bench.options
+    for reader in readers:  # warm up: connections, caches, prepared statements
+        pool = Pool(reader.url)
+        call = reader.make(pool)
+        for i in range(int(50 * options.warm_up)):
+            await call(i)
+        pool.close()
+    for rate in options.read_rates:
+        for reader in readers:
+            if reader.stopped:
+                continue
+            pool = Pool(reader.url)  # one per rate: none idles into a server's keep-alive limit
+            before = resource.getrusage(resource.RUSAGE_SELF)
+            latencies = await open_loop(rate, options.seconds, reader.make(pool))
+            after = resource.getrusage(resource.RUSAGE_SELF)
+            pool.close()
+            reader.cpu += after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+            reader.ask(latencies, rate)
+            bench.say(f"reads: {reader.label:<20} {rate:5.0f}/s  {latencies.summary()}")
+            await asyncio.sleep(0.3)
+        if all(r.stopped for r in readers):
+            break
+    for reader in readers:
+        seconds = options.seconds * len(reader.steps.steps)
+        bench.summary.notes.append(
+            f"reads {reader.name}: the load generator used {100 * reader.cpu / seconds:.0f}%"
+            " of a core driving it"
+        )
+
+
+def through_carecoord(deployment: Deployment, history: History) -> Reader:
     token = deployment.token(Role.PRESCRIBER, PRESCRIBER)
     client = str(history.client.client_id)
     cursors = [None] + [cursor_of({"occurred_at": o, "position": p}) for o, p in history.entries]
@@ -101,13 +168,13 @@ async def through_carecoord(bench: Bench, deployment: Deployment, history: Histo
 
         return call
 
-    return await measure(bench, "carecoord GraphQL", deployment.url, make)
+    return Reader("carecoord", "carecoord GraphQL", deployment.url, make, Steps("carecoord"))
 
 
 async def through_postgraphile(
-    bench: Bench, url: str, logs: Path, history: History
-) -> Steps | None:
-    command = postgraphile.installed(bench.say)
+    bench: Bench, stack: contextlib.AsyncExitStack, url: str, logs: Path, history: History
+) -> Reader | None:
+    command = await asyncio.to_thread(postgraphile.installed, bench.say)
     if command is None:
         bench.say("reads: PostGraphile could not be installed (npm, node); no peer")
         return None
@@ -115,84 +182,50 @@ async def through_postgraphile(
     client = str(history.client.client_id)
     field = postgraphile.connection_field(generation)
     query = postgraphile.timeline_query(generation)
-    async with postgraphile.serving(command, url, logs / "postgraphile.log") as pg_url:
-        pool = Pool(pg_url, 1)
-        try:
-            data = await gql(pool, None, postgraphile.cursors_query(generation), {"id": client})
-        finally:
-            pool.close()
-        positions = [int(edge["node"]["position"]) for edge in data[field]["edges"]]
-        if positions != [p for _, p in history.entries]:
-            raise RuntimeError("PostGraphile sees other rows than carecoord")
-        cursors = [None] + [str(edge["cursor"]) for edge in data[field]["edges"]]
+    pg_url = await stack.enter_async_context(
+        postgraphile.serving(command, url, logs / "postgraphile.log")
+    )
+    pool = Pool(pg_url, 1)
+    try:
+        data = await gql(pool, None, postgraphile.cursors_query(generation), {"id": client})
+    finally:
+        pool.close()
+    positions = [int(edge["node"]["position"]) for edge in data[field]["edges"]]
+    if positions != [p for _, p in history.entries]:
+        raise RuntimeError("PostGraphile sees other rows than carecoord")
+    cursors = [None] + [str(edge["cursor"]) for edge in data[field]["edges"]]
 
-        def make(pool: Pool) -> Call:
-            async def call(i: int) -> None:
-                variables = {"id": client, "after": cursors[history.start(i)]}
-                page = await gql(pool, None, query, variables)
-                if len(page[field]["edges"]) != PAGE:
-                    raise RuntimeError("a short page")
+    def make(pool: Pool) -> Call:
+        async def call(i: int) -> None:
+            variables = {"id": client, "after": cursors[history.start(i)]}
+            page = await gql(pool, None, query, variables)
+            if len(page[field]["edges"]) != PAGE:
+                raise RuntimeError("a short page")
 
-            return call
+        return call
 
-        return await measure(bench, "PostGraphile v4", pg_url, make)
+    return Reader("postgraphile", "PostGraphile v4", pg_url, make, Steps("postgraphile"))
 
 
-async def keyset_floor(bench: Bench, url: str, api_url: str, history: History) -> Steps:
+def keyset_floor(db: AsyncConnectionPool, api_url: str, history: History) -> Reader:
     """The bare query over a pool of 8 connections: what any server's page costs at least."""
     client = history.client.client_id
-    async with AsyncConnectionPool(url, min_size=8, max_size=8, open=False) as db:
-        await db.open(wait=True)
 
-        def make(_: Pool) -> Call:
-            async def call(i: int) -> None:
-                start = history.start(i)
-                async with db.connection() as conn:
-                    if start == 0:
-                        cur = await conn.execute(FIRST_SQL, (client, PAGE + 1))
-                    else:
-                        at, position = history.entries[start - 1]
-                        cur = await conn.execute(FLOOR_SQL, (client, at, position, PAGE + 1))
-                    if len(await cur.fetchall()) != PAGE + 1:
-                        raise RuntimeError("a short page")
+    def make(_: Pool) -> Call:
+        async def call(i: int) -> None:
+            start = history.start(i)
+            async with db.connection() as conn:
+                if start == 0:
+                    cur = await conn.execute(FIRST_SQL, (client, PAGE + 1))
+                else:
+                    at, position = history.entries[start - 1]
+                    cur = await conn.execute(FLOOR_SQL, (client, at, position, PAGE + 1))
+                if len(await cur.fetchall()) != PAGE + 1:
+                    raise RuntimeError("a short page")
 
-            return call
+        return call
 
-        return await measure(bench, "keyset SQL (floor)", api_url, make)
-
-
-async def measure(bench: Bench, target: str, url: str, make: Callable[[Pool], Call]) -> Steps:
-    """Warm the target up, then step the offered rate until it stops keeping up."""
-    options = bench.options
-    warm = Pool(url)
-    try:
-        warm_call = make(warm)
-        for i in range(200):
-            await warm_call(i)
-    finally:
-        warm.close()
-    before = resource.getrusage(resource.RUSAGE_SELF)
-    pools = [Pool(url)]
-    current = [make(pools[0])]
-
-    async def call(i: int) -> None:
-        await current[0](i)
-
-    def line(text: str) -> None:
-        bench.say(f"reads: {text}")
-        pools.append(Pool(url))  # one per rate: no connection idles into a server's timeout
-        current[0] = make(pools[-1])
-
-    try:
-        steps = await stepped(target, options.read_rates, options.seconds, call, report=line)
-    finally:
-        for pool in pools:
-            pool.close()
-    after = resource.getrusage(resource.RUSAGE_SELF)
-    used = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    seconds = options.seconds * len(steps.steps)
-    bench.say(f"reads: the load generator used {100 * used / seconds:.0f}% of a core")
-    return steps
+    return Reader("floor", "keyset SQL (floor)", api_url, make, Steps("floor"))
 
 
 def report(bench: Bench, steps: dict[str, Steps]) -> None:

@@ -4,6 +4,7 @@ after another, against a raw COPY of the same stored rows."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from psycopg_pool import AsyncConnectionPool
 from carecoord.bench.options import Bench
 from carecoord.bench.seed import seed, store_env_for
 from carecoord.bench.summary import Figure, Target
+from carecoord.bench.usage import Processes
 from carecoord.projections.models import READ_MODELS
 from carecoord.projections.projector import Projector
 from carecoord.projections.rebuild import Rebuilt, rebuild
@@ -105,7 +107,8 @@ async def run(bench: Bench) -> None:
         await asyncio.to_thread(
             seed, url, clients=max(1, events // per), events_per_client=per, label="store"
         )
-        rebuilt = await rebuild_every_model(url, label="rebuild every read model")
+        async with bench.profiled("rebuild", Processes({"bench": os.getpid()}, "")):
+            rebuilt = await rebuild_every_model(url, label="rebuild every read model")
         copied = await asyncio.to_thread(copy_events, url)
     report(bench, rebuilt, copied)
 

@@ -10,6 +10,7 @@ of the same stored rows. The small store's are built by the live projector catch
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from carecoord.bench.operations import (
 from carecoord.bench.options import Bench
 from carecoord.bench.seed import NURSE, PRESCRIBER, Seeded, seed
 from carecoord.bench.summary import Figure, Target
-from carecoord.bench.usage import MemoryTrace, memory_traced
+from carecoord.bench.usage import MemoryTrace, Processes, memory_traced
 from carecoord.events import Role
 
 PROBED_CLIENTS = 100
@@ -50,7 +51,7 @@ async def probe(bench: Bench, url: str, seeded: list[Seeded], events: int) -> Pr
     The same number of clients is used on either store (each warmed up first), so what
     differs is the size of the store, not how many first requests find nothing cached.
     """
-    seconds = bench.options.seconds * 2
+    seconds = bench.options.probe_seconds
     clients = random.Random(16).sample(seeded, min(PROBED_CLIENTS, len(seeded)))
     started = time.monotonic()
     async with bench.platform(url) as deployment, memory_traced(deployment.processes) as memory:
@@ -68,9 +69,10 @@ async def probe(bench: Bench, url: str, seeded: list[Seeded], events: int) -> Pr
         async def dosing(_: int) -> None:
             await dose(pool, nurse, clients[next(order) % len(clients)])
 
-        warm = len(clients) / PROBE_RATE  # every client read and dosed once
-        await open_loop(PROBE_RATE, warm, lambda i: read_page(pool, reader, first_pages[i]))
-        await open_loop(PROBE_RATE, warm, dosing)
+        for first in first_pages:  # every client read and dosed once
+            await read_page(pool, reader, first)
+        for _ in clients:
+            await dosing(0)
         steady_from = time.monotonic() - started
         read = await open_loop(PROBE_RATE, seconds, page)
         bench.say(f"scale: {events:>9,} events  timeline page  {read.summary()}")
@@ -110,7 +112,8 @@ async def run(bench: Bench) -> None:
             f"scale: seeded in {seeded_in:.0f} s ({options.scale_events / seeded_in:,.0f}"
             " events/s); rebuilding every read model"
         )
-        rebuilt = await rebuilds.rebuild_every_model(url, label="rebuild every read model")
+        async with bench.profiled("rebuild", Processes({"bench": os.getpid()}, "")):
+            rebuilt = await rebuilds.rebuild_every_model(url, label="rebuild every read model")
         copied = await asyncio.to_thread(rebuilds.copy_events, url)
         rebuilds.report(bench, rebuilt, copied)
         big = await probe(bench, url, clients, options.scale_events)

@@ -56,16 +56,18 @@ async def run(bench: Bench) -> None:
                 ) -> None:
                     await read_page(conns[w], token, pages[i % len(pages)])
 
-                await closed_for(READERS, 1.0, read)  # warm up every worker
-                with cpu_used(deployment.processes) as read_cpu:
-                    reads, read_count = await closed_for(READERS, options.seconds, read)
+                await closed_for(READERS, options.warm_up, read)  # warm up every worker
+                async with bench.profiled(f"scaleout-reads-{workers}", deployment.processes):
+                    with cpu_used(deployment.processes) as read_cpu:
+                        reads, read_count = await closed_for(READERS, options.seconds, read)
                 for conn in conns:
                     conn.close()
-                await doses_closed_loop(deployment, clients, options.concurrency, 1.0)
-                with cpu_used(deployment.processes) as command_cpu:
-                    commands, command_count = await doses_closed_loop(
-                        deployment, clients, options.concurrency, options.seconds
-                    )
+                await doses_closed_loop(deployment, clients, options.concurrency, options.warm_up)
+                async with bench.profiled(f"scaleout-commands-{workers}", deployment.processes):
+                    with cpu_used(deployment.processes) as command_cpu:
+                        commands, command_count = await doses_closed_loop(
+                            deployment, clients, options.concurrency, options.seconds
+                        )
                 await wait_projected(deployment)
             one = Served(workers, commands, command_cpu, command_count, reads, read_cpu, read_count)
             served.append(one)

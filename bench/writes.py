@@ -41,11 +41,12 @@ async def graphql_commands(bench: Bench, url: str) -> tuple[float, int, CpuUse]:
     clients = seed(url, clients=CLIENTS, events_per_client=SETUP_EVENTS, label="seeding")
     async with bench.platform(url) as deployment:
         await wait_projected(deployment)
-        await doses_closed_loop(deployment, clients, options.concurrency, 1.0)  # warm up
-        with cpu_used(deployment.processes) as cpu:
-            rate, count = await doses_closed_loop(
-                deployment, clients, options.concurrency, options.seconds
-            )
+        await doses_closed_loop(deployment, clients, options.concurrency, options.warm_up)
+        async with bench.profiled("commands", deployment.processes):
+            with cpu_used(deployment.processes) as cpu:
+                rate, count = await doses_closed_loop(
+                    deployment, clients, options.concurrency, options.seconds
+                )
         await wait_projected(deployment)
     return rate, count, cpu
 
