@@ -26,6 +26,7 @@ from carecoord.graphql.medication import MedicationMutation
 from carecoord.graphql.medication_views import MedicationQuery
 from carecoord.graphql.metrics import RequestMetrics
 from carecoord.graphql.plain_fields import read_plain_fields_directly
+from carecoord.graphql.production import WithoutSuggestions, production_validation
 from carecoord.graphql.status import StatusQuery
 from carecoord.graphql.therapy import TherapyMutation, TherapyQuery
 from carecoord.graphql.timeline import TimelineQuery, TimelineSubscription
@@ -67,8 +68,9 @@ bound_arguments(Subscription, dates=False)
 
 # The limiters' rule classes, made once: a limiter built per request makes new rule classes
 # each time, and the validation cache (keyed by the rules) would never hit.
+MAX_DEPTH = 10
 LIMITS = (
-    *QueryDepthLimiter(max_depth=10).validation_rules,
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
     *MaxAliasesLimiter(max_alias_count=30).validation_rules,
 )
 
@@ -85,8 +87,12 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=2000),
             # Care-team clients send the same few documents all day: parse and validate once.
             lambda: ParserCache(maxsize=512),
-            lambda: ValidationCache(maxsize=512),
+            # production: no suggestions, introspection only with a token and depth-limited
+            production_validation(MAX_DEPTH)
+            if production
+            else lambda: ValidationCache(maxsize=512),
         ],
+        execution_context_class=WithoutSuggestions if production else None,
     )
     read_plain_fields_directly(schema)
     return schema

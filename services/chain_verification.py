@@ -43,7 +43,10 @@ from carecoord.services.event_chain import CHAIN, GENESIS, TABLE, link
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.therapy.record import TherapyRecord
 
-PAGE = 10_000
+PAGE = 1_000
+"""Rows per query. Measured on 200,000 events of ~400 bytes over TCP on this machine: 500 to
+2,000 rows a page walked in 0.4-0.5 s, 3,000 to 10,000 in 3-6 s (each result over about a
+megabyte stalled ~140 ms in transfer)."""
 
 
 class Verdict(StrEnum):
