@@ -64,7 +64,8 @@ async def client_events(
 ) -> list[SafetyEvent]:
     grant = await ctx.readable(client_id, operation="clientSafetyEvents", at_least=at_least)
     if not grant.shows(Kind.MEDICATION, authored_by_reader=False):
-        raise Forbidden("clientId", "kind-may-read", "your access does not include medication")
+        refusal = Forbidden("clientId", "kind-may-read", "your access does not include medication")
+        raise await ctx.refused_read(client_id, "clientSafetyEvents", refusal)
     await ctx.caught_up(medication_safety.NAME, at_least)
     found = await ctx.rows(
         sql.SQL("SELECT * FROM {} WHERE client_id = %s ORDER BY position, seq").format(

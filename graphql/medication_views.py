@@ -1,7 +1,11 @@
 """The medication views through the API: a client's medications and dosing, and the
 program's DEA dispensing log and lot ledger (JSON rows, or CSV for export).
 
-Client views go through the access policy (``RequestContext.readable``) and are logged.
+Client views go through the access policy (``RequestContext.readable``) and are logged,
+refused ones too. The DEA log and the lot ledger are for the roles that keep them (the
+program's admin, and auditors who inspect them) and for prescribers and nurses limited to
+their care team's clients (``services/medication/exports.py``); one access-log entry per
+client whose rows they return.
 A client reading their own record never sees the doses of a blind taper. An order past
 its end date reads as ended, and a finding as resolved once an order it implicates has
 ended or the exposure it counted has cleared its washout (the program's day decides).
@@ -9,6 +13,8 @@ ended or the exposure it counted has cleared its washout (the program's day deci
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,7 +31,8 @@ from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.medication_safety import SafetyEvent, SafetyLog
 from carecoord.projections import dispensing_log, dosing, inventory, medications
 from carecoord.services.errors import Forbidden
-from carecoord.services.medication.exports import require_exporter, to_csv
+from carecoord.services.grants import on_care_team
+from carecoord.services.medication.exports import dispensing_reader, to_csv
 from carecoord.services.policy import Grant
 
 
@@ -204,8 +211,32 @@ async def granted(
 ) -> Grant:
     grant = await ctx.readable(client_id, operation=operation, at_least=at_least)
     if not grant.shows(kind, authored_by_reader=False):
-        raise Forbidden("clientId", "kind-may-read", f"your access does not include {kind.value}")
+        refusal = Forbidden(
+            "clientId", "kind-may-read", f"your access does not include {kind.value}"
+        )
+        raise await ctx.refused_read(client_id, operation, refusal)
     return grant
+
+
+async def kept_rows(
+    ctx: RequestContext, rows: list[dict[str, Any]], operation: str, what: str
+) -> list[dict[str, Any]]:
+    """The rows of the DEA log or the lot ledger this reader may have (their care team's
+    clients, for prescribers and nurses), each client's read logged once."""
+    reader = ctx.reader()
+    if dispensing_reader(reader, what):
+        async with ctx.platform.pool.connection() as conn:
+            team = await on_care_team(conn, reader, frozenset(r["client_id"] for r in rows))
+        rows = [r for r in rows if r["client_id"] in team]
+    counts = Counter(r["client_id"] for r in rows)
+    grants = await ctx.readable_each(counts, operation=operation)
+    await asyncio.gather(
+        *(
+            ctx.record_read(c, g, operation=operation, kinds=[Kind.DOSING], count=counts[c])
+            for c, g in grants.items()
+        )
+    )
+    return [r for r in rows if r["client_id"] in grants]
 
 
 def history(row: dict[str, Any]) -> list[HistoryEntry]:
@@ -451,7 +482,7 @@ class MedicationQuery:
         at_least: AtLeast = None,
     ) -> DispensingLog:
         ctx = info.context
-        require_exporter(ctx.reader(), "DEA dispensing log")
+        dispensing_reader(ctx.reader(), "DEA dispensing log")
         await ctx.caught_up(dispensing_log.NAME, at_least)
         found = await ctx.rows(
             sql.SQL(
@@ -460,6 +491,7 @@ class MedicationQuery:
             ),
             [from_day, to_day, controlled_only],
         )
+        found = await kept_rows(ctx, found, "dispensingLog", "DEA dispensing log")
         fields = [f for f in dispensing_log.COLUMNS if f not in ("dispensed_at", "ref_id")]
         return DispensingLog(
             rows=[DispensingLogRow(**{f: r[f] for f in fields}) for r in found],
@@ -471,7 +503,7 @@ class MedicationQuery:
         self, info: Info[RequestContext, None], lot: str | None = None, at_least: int | None = None
     ) -> InventoryLedger:
         ctx = info.context
-        require_exporter(ctx.reader(), "lot ledger")
+        dispensing_reader(ctx.reader(), "lot ledger")
         await ctx.caught_up(inventory.NAME, at_least)
         found = await ctx.rows(
             sql.SQL(
@@ -480,6 +512,7 @@ class MedicationQuery:
             ),
             [lot, lot],
         )
+        found = await kept_rows(ctx, found, "inventoryLedger", "lot ledger")
         lots: dict[str, Lot] = {}
         for r in found:
             entry = lots.setdefault(

@@ -162,6 +162,7 @@ async def test_dea_log_and_lot_ledger_from_doses_and_take_homes(api: Api) -> Non
                  lots { lot dispensed entries { kind amount bottle } } csv } }""",
             {"at": clinic.position},
             role=Role.NURSE,
+            user="nurse-kim",  # on the client's care team: a nurse sees their team's clients
         )
     )["inventoryLedger"]
 
