@@ -16,7 +16,7 @@ from carecoord.bench.usage import Processes
 PARTS = ("reads", "freshness", "commands", "rebuild", "scale", "scaleout")
 
 FULL_READ_RATES = (25, 50, 75, 100, 150, 200, 300, 400, 600, 800)
-QUICK_READ_RATES = (25, 50, 100, 200, 400, 800)
+QUICK_READ_RATES = (50, 100, 200, 400, 800)
 PUSH_RATES = (25, 50, 100, 200)
 
 
