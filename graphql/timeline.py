@@ -7,7 +7,7 @@ import base64
 import json
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from uuid import UUID
 
 import strawberry
@@ -49,11 +49,16 @@ class TimelineEntry:
     recorded_by: RecordedBy
     facts_json: strawberry.Private[str]
 
-    @strawberry.field(description="The event's own fields, as recorded.")
+    @strawberry.field(
+        description="The event's own fields, as recorded; not its envelope (who recorded it,"
+        " when, and the ids are this entry's other fields)."
+    )
     def facts(self) -> JSON:
-        # Decoded only when asked for: most timeline reads show the summary line.
-        facts: JSON = json.loads(self.facts_json)
-        return facts
+        # Decoded only when asked for: most timeline reads show the summary line. Rows
+        # projected before the envelope was left out still carry it until a rebuild.
+        found: dict[str, Any] = json.loads(self.facts_json)
+        own = {k: v for k, v in found.items() if k not in timeline.ENVELOPE}
+        return cast("JSON", own)
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> TimelineEntry:

@@ -11,7 +11,7 @@ from typing import Any
 
 from psycopg import AsyncConnection, sql
 
-from carecoord.events.envelope import type_name
+from carecoord.events.envelope import CareEvent, type_name
 from carecoord.services.store import Positioned
 
 NAME = "timeline"
@@ -61,6 +61,11 @@ def ddl(generation: int) -> list[sql.Composed]:
     ]
 
 
+ENVELOPE = frozenset({*CareEvent.model_fields, *CareEvent.model_computed_fields})
+"""What every event says besides its own fields (who, when, ids): the row's other columns
+carry what a reader may see of it, ``facts`` only the event's own fields."""
+
+
 def row(item: Positioned) -> tuple[Any, ...]:
     event = item.event
     return (
@@ -74,7 +79,7 @@ def row(item: Positioned) -> tuple[Any, ...]:
         event.actor.id,
         event.actor.role.value,
         event.summary(),
-        event.model_dump_json(exclude={"type", "schema_version"}),
+        event.model_dump_json(exclude=set(ENVELOPE)),
     )
 
 
