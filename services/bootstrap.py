@@ -25,7 +25,7 @@ from carecoord.projections.feed import follow
 from carecoord.projections.models import READ_MODELS, names
 from carecoord.projections.progress import Progress
 from carecoord.projections.projector import Projector
-from carecoord.services import embedded, event_chain, parked, positions
+from carecoord.services import embedded, parked, positions
 from carecoord.services.access_log import AccessLog
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.broker import ensure_stream
@@ -169,8 +169,7 @@ async def running(
         open=False,
     )
     await pool.open(wait=True)
-    # The event chain before anything reads the events table (its first start adds columns).
-    await positions.ensure_table(pool, parked.DDL, *event_chain.statements())
+    await positions.ensure_table(pool, parked.DDL)
     liveness = Liveness(stuck_after=settings.loop_stuck_seconds)
 
     async def drop_dead_connections() -> None:

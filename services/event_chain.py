@@ -165,13 +165,13 @@ def _statement(template: str, table: str) -> str:
 
 
 def statements(table: str = TABLE) -> tuple[str, ...]:
-    """What installs the chain; run on every start under the schema lock (idempotent)."""
+    """What installs the chain (idempotent; ``install`` runs it under the schema lock)."""
     return tuple(_statement(t, table) for t in (_LINK, _FIRST_TIME, _CHAIN, _REFUSE, *_TRIGGERS))
 
 
 def install(conn: psycopg.Connection, table: str = TABLE) -> None:
-    """The same on a synchronous connection (tools and benchmarks; ``running`` passes
-    ``statements()`` to ``positions.ensure_table``)."""
+    """Install (or confirm) the chain, under the schema lock; every ``EventStore`` does
+    this as it opens, before its process reads the events table."""
     with conn.transaction():
         conn.execute(SCHEMA_LOCK)
         for statement in statements(table):

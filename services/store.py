@@ -8,7 +8,7 @@ global position the relay, projections and read-your-writes all count in.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -21,6 +21,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from carecoord.events import CareEvent, catalog
 from carecoord.events.envelope import type_name
+from carecoord.services import event_chain
 from carecoord.services.aggregate import Aggregate, Recorded, aggregate_id
 from carecoord.services.idempotency import (
     SAVE_KWARG,
@@ -115,6 +116,14 @@ def store_env(settings: Settings) -> dict[str, str]:
 
 class EventStore(Application[UUID]):
     name = "carecoord"
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        super().__init__(env)
+        # The hash chain's columns and triggers before this process reads the table: added
+        # later by another process, they would change the result type of the library's
+        # prepared SELECT * and its next read would fail.
+        with self.recorder.datastore.get_connection() as conn:  # type: ignore[attr-defined]
+            event_chain.install(conn)
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(mapper_class=CatalogMapper)
