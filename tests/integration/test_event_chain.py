@@ -86,7 +86,7 @@ def chained(servers: Servers, data_dir: Path) -> Iterator[Chained]:
     with fresh_database(servers.database_url) as url:
         store = EventStore(env=store_env(isolated_settings(data_dir, database_url=url)))
         with psycopg.connect(url) as conn:
-            event_chain.install(conn)
+            event_chain.install(conn)  # as the store did when it opened: changes nothing
         bus = CommandBus(store)
         for _ in range(5):
             bus.execute_sync(enroll(2))
@@ -321,25 +321,31 @@ def test_removing_the_newest_events_is_caught_by_an_anchor_past_the_end(chained:
     assert (broken.position, broken.verdict) == (rows[-1].position, Verdict.TRUNCATED)
 
 
+LIBRARY_TABLE = f"""CREATE TABLE {TABLE} (originator_id uuid NOT NULL,
+    originator_version bigint NOT NULL, topic text, state bytea, notification_id bigserial,
+    PRIMARY KEY (originator_id, originator_version))"""
+
+
 def test_events_stored_before_the_chain_are_chained_once_when_it_is_added(
-    servers: Servers, data_dir: Path
+    servers: Servers,
 ) -> None:
-    with fresh_database(servers.database_url) as url:
-        store = EventStore(env=store_env(isolated_settings(data_dir, database_url=url)))
-        bus = CommandBus(store)
-        bus.execute_sync(enroll(4))
-        bus.close()
-        store.close()
+    with fresh_database(servers.database_url) as url, psycopg.connect(url) as conn:
+        conn.execute(LIBRARY_TABLE)  # the table as the library made it before the chain
+        conn.execute(
+            f"INSERT INTO {TABLE} (originator_id, originator_version, topic, state) "
+            "SELECT gen_random_uuid(), 1, 'care.ClientEnrolled', convert_to('{}', 'UTF8') "
+            "FROM generate_series(1, 4)"
+        )
+        conn.commit()
 
-        with psycopg.connect(url) as conn:
-            event_chain.install(conn)
-            event_chain.install(conn)  # a second start changes nothing
-            stored = conn.execute(f"SELECT count(*), count(hash) FROM {TABLE}").fetchone()
-            report = verify(conn)
+        event_chain.install(conn)
+        event_chain.install(conn)  # a second start changes nothing
+        stored = conn.execute(f"SELECT count(*), count(hash) FROM {TABLE}").fetchone()
+        report = verify(conn)
 
-        assert stored == (4, 4)
-        assert report.intact
-        assert report.checked == 4
+    assert stored == (4, 4)
+    assert report.intact
+    assert report.checked == 4
 
 
 # --- the CLI ------------------------------------------------------------------------------
