@@ -3,7 +3,7 @@
 ``audit verify [--anchors FILE] [--json]`` walks the event store's hash chain
 (``services/chain_verification.py``) with its progress on stderr, prints what it found and
 exits 0 when every link holds, 1 at the first broken link (or anchor), 2 when it cannot
-check (an unreadable anchors file).
+check (an unreadable anchors file, no chained store in the database).
 """
 
 from __future__ import annotations
@@ -49,6 +49,13 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     try:
         with psycopg.connect(database_url, autocommit=True) as conn:
             report = verify(conn, anchors=anchors, progress=line)
+    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
+        print(
+            "carecoord audit verify: no chained event store in this database "
+            "(the platform installs it when it first starts)",
+            file=sys.stderr,
+        )
+        return CANNOT_CHECK
     finally:
         line.end()
     if args.json:

@@ -417,7 +417,7 @@ def test_the_cli_checks_an_anchors_file(chained: Chained, tmp_path: Path) -> Non
     assert audit_verify(chained.url, tmp_path, "--anchors", str(anchors)).returncode == 2
 
 
-# --- anchors from a running platform -------------------------------------------------------
+# --- anchors from a running platform ------------------------------------------------------
 
 
 async def test_the_platform_chains_its_events_and_anchors_the_head(
@@ -441,3 +441,11 @@ async def test_the_platform_chains_its_events_and_anchors_the_head(
         report = verify(conn, anchors=[anchored])
     assert report.intact
     assert report.anchors_checked == 1
+
+
+def test_the_cli_says_when_there_is_no_chained_store(servers: Servers, tmp_path: Path) -> None:
+    with fresh_database(servers.database_url) as url:
+        found = audit_verify(url, tmp_path)
+
+    assert found.returncode == 2
+    assert "no chained event store" in found.stderr
