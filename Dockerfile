@@ -9,6 +9,8 @@ COPY graphql graphql
 COPY bench bench
 COPY examples examples
 RUN pip install --no-cache-dir . && apt-get update && apt-get install -y --no-install-recommends procps && rm -rf /var/lib/apt/lists/*
+# The relay appends the event chain's anchors here (a volume in docker-compose.yml).
+RUN mkdir -p /anchors && chown nobody /anchors
 USER nobody
 EXPOSE 8000
 CMD ["carecoord", "api"]

@@ -182,5 +182,7 @@ class Anchoring:
         try:
             await js.stream_info(name)
         except NotFoundError:
-            await js.add_stream(StreamConfig(name=name, subjects=[anchor_subject(self._settings)]))
+            subjects = [anchor_subject(self._settings)]
+            replicas = self._settings.stream_replicas  # as many copies as the care stream
+            await js.add_stream(StreamConfig(name=name, subjects=subjects, num_replicas=replicas))
         self._stream_ready = True
