@@ -81,8 +81,14 @@ async def deployed(
     processes: list[subprocess.Popen[bytes]] = []
     logs = data_dir / "logs" / tag
     logs.mkdir(parents=True, exist_ok=True)
+    url = f"http://127.0.0.1:{port}"
     try:
+        # One after another, each once it answers: processes starting together race on the
+        # event store's own schema statements ("tuple concurrently updated").
         for part in ("project", "relay", "api"):
+            own = dict(env)
+            if part != "api":
+                own["CARECOORD_METRICS_PORT"] = str(free_port())
             with (logs / f"{part}.log").open("wb") as log:
                 processes.append(
                     subprocess.Popen(  # noqa: ASYNC220  (starting, not waiting)
@@ -94,19 +100,20 @@ async def deployed(
                             "WARNING",
                             *([part, "--workers", str(api_workers)] if part == "api" else [part]),
                         ],
-                        env=env,
+                        env=own,
                         stdout=subprocess.DEVNULL,
                         stderr=log,
                     )
                 )
-            await asyncio.sleep(0.3 if part != "api" else 0)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            await wait_healthy(url)
-        except RuntimeError:
-            for part in ("project", "relay", "api"):
-                print(f"--- {part} log:\n" + (logs / f"{part}.log").read_text()[-2000:])
-            raise
+            try:
+                if part == "api":
+                    await wait_healthy(url)
+                else:
+                    port_of = own["CARECOORD_METRICS_PORT"]
+                    await wait_healthy(f"http://127.0.0.1:{port_of}", any_answer=True)
+            except RuntimeError:
+                print(f"--- {part} log:\n" + (logs / f"{part}.log").read_text()[-3000:])
+                raise
         parts = dict(zip(("projector", "relay", "api"), (p.pid for p in processes), strict=True))
         dbname = str(conninfo_to_dict(database_url).get("dbname", ""))
         yield Deployment(url, settings, database_url, Processes(parts, dbname), logs)
@@ -120,12 +127,14 @@ async def deployed(
                 process.kill()
 
 
-async def wait_healthy(url: str, timeout: float = 30) -> None:
+async def wait_healthy(url: str, timeout: float = 60, *, any_answer: bool = False) -> None:
+    """Until ``/health`` answers 200 (with ``any_answer``, anything: the process is up)."""
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient() as client:
         while time.monotonic() < deadline:
             with contextlib.suppress(httpx.HTTPError):
-                if (await client.get(f"{url}/health")).status_code == 200:
+                status = (await client.get(f"{url}/health")).status_code
+                if status == 200 or any_answer:
                     return
             await asyncio.sleep(0.1)
     raise RuntimeError(f"the API at {url} did not become healthy")

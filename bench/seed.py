@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from multiprocessing.queues import Queue
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID, uuid4
 
 import psycopg
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.utils import Environment
 
 from carecoord.events import Actor, Role, Schedule
 from carecoord.services import positions
@@ -40,7 +42,7 @@ from carecoord.services.medication.prescribing import NewOrder
 from carecoord.services.relay import NAME as RELAY
 from carecoord.services.settings import Settings
 from carecoord.services.stamp import Stamp
-from carecoord.services.store import EventStore, store_env
+from carecoord.services.store import CatalogMapper, EventStore, store_env
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
@@ -99,8 +101,8 @@ class InMemory(UnitOfWork):
 class Decider:
     """Runs commands against in-memory aggregates; hands back the stored rows they made."""
 
-    def __init__(self, store: EventStore) -> None:
-        self.mapper = store.catalog_mapper
+    def __init__(self, mapper: CatalogMapper) -> None:
+        self.mapper = mapper
         self.aggregates: dict[UUID, Aggregate] = {}
         self.contexts: set[str] = set()
 
@@ -213,6 +215,14 @@ def interleaved(clients: list[Client]) -> Iterator[list[tuple[Any, ...]]]:
         live = [c for c in live if not c.done]
 
 
+def mapper_for(database_url: str) -> CatalogMapper:
+    """The store's mapper (sealing as the store seals) without opening the store: opening
+    it installs the event chain on the table, which would wait behind the seeding COPY."""
+    env = store_env_for(database_url) | {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    factory = InfrastructureFactory.construct(Environment(EventStore.name, env))
+    return cast("CatalogMapper", factory.mapper(mapper_class=CatalogMapper))
+
+
 CHUNK = 2000
 """Rows per block handed from a deciding process to the COPY."""
 
@@ -230,10 +240,7 @@ class Shard:
 
 def decide_shard(shard: Shard) -> Iterator[tuple[bytes, int] | list[Seeded]]:
     """Blocks of COPY text rows, in rounds over the shard's clients; then the clients."""
-    env = store_env_for(shard.database_url) | {"CREATE_TABLE": "n"}
-    store = EventStore(env=env)
-    decider = Decider(store)
-    store.close()
+    decider = Decider(mapper_for(shard.database_url))
     script = [
         Client(decider, shard.first + i, shard.events_per_client, shard.clock)
         for i in range(shard.count)
