@@ -29,8 +29,8 @@ import psycopg
 
 from carecoord.bench import freshness, reads, rebuilds, scale, scaleout, writes
 from carecoord.bench.options import PARTS, PUSH_RATES, QUICK_READ_RATES, Bench, Options
-from carecoord.services import embedded
-from carecoord.services.bootstrap import Servers
+from carecoord.services.runtime import embedded
+from carecoord.services.runtime.bootstrap import Servers
 
 RUNS: dict[str, Callable[[Bench], Awaitable[None]]] = {
     "reads": reads.run,

@@ -14,8 +14,8 @@ import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
-from carecoord.services.settings import Settings
-from carecoord.services.store import store_env
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.infrastructure.store import store_env
 
 
 class Dosing(Aggregate):

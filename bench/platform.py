@@ -20,9 +20,9 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from carecoord.bench.usage import Processes
 from carecoord.events import Role
-from carecoord.services.embedded import free_port
-from carecoord.services.identity import issue_token
-from carecoord.services.settings import Settings
+from carecoord.services.infrastructure.identity import issue_token
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.runtime.embedded import free_port
 
 SECRET = "bench-secret-bench-secret-bench-secret"
 
@@ -95,7 +95,7 @@ async def deployed(
                         [
                             sys.executable,
                             "-m",
-                            "carecoord.services.cli",
+                            "carecoord.services.runtime.cli",
                             "--log-level",
                             "WARNING",
                             *([part, "--workers", str(api_workers)] if part == "api" else [part]),

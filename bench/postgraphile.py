@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 from psycopg.conninfo import conninfo_to_dict
 
-from carecoord.services.embedded import free_port
+from carecoord.services.runtime.embedded import free_port
 
 VERSION = "postgraphile@4"
 

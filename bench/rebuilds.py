@@ -19,7 +19,7 @@ from carecoord.bench.usage import Processes
 from carecoord.projections.models import READ_MODELS
 from carecoord.projections.projector import Projector
 from carecoord.projections.rebuild import Rebuilt, rebuild
-from carecoord.services.store import EventStore
+from carecoord.services.infrastructure.store import EventStore
 
 
 @dataclass(frozen=True)

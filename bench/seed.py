@@ -28,21 +28,21 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from carecoord.events import Actor, Role, Schedule
-from carecoord.services import positions
-from carecoord.services.aggregate import Aggregate, aggregate_id
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.careteam.commands import assign_member
 from carecoord.services.checkins.commands import record_check_in
 from carecoord.services.checkins.record import CheckIn
-from carecoord.services.commands import Command, UnitOfWork
+from carecoord.services.infrastructure import positions
+from carecoord.services.infrastructure.relay import NAME as RELAY
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.infrastructure.store import CatalogMapper, EventStore, store_env
+from carecoord.services.kernel.aggregate import Aggregate, aggregate_id
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.medication.commands import Written, administer_dose, prescribe
 from carecoord.services.medication.dispensing import GivenDose
 from carecoord.services.medication.prescribing import NewOrder
-from carecoord.services.relay import NAME as RELAY
-from carecoord.services.settings import Settings
-from carecoord.services.stamp import Stamp
-from carecoord.services.store import CatalogMapper, EventStore, store_env
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)

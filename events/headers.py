@@ -1,6 +1,6 @@
 """The headers an event carries on the broker, beside its JSON body: part of the contract.
 
-The relay sets them on every message (``services/relay.py``); the AsyncAPI document
+The relay sets them on every message (``services/infrastructure/relay.py``); the AsyncAPI document
 describes them (``contract.py``); a subscriber reads the position and the type from them
 before it decodes the body.
 """

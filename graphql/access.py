@@ -1,7 +1,7 @@
 """Care teams, consents, emergency access, disclosures and the access log, through the API.
 
 Mutations go through commands (``services/careteam``, ``services/consent``) with the roles of
-``services/access.py``; queries read the access read models and the access log, and each one
+``services/kernel/access.py``; queries read the access read models and the access log, and each one
 that touches a client's record is itself logged.
 """
 
@@ -26,7 +26,6 @@ from carecoord.graphql.care import Recorded, recorded
 from carecoord.graphql.context import RequestContext
 from carecoord.projections import break_glass as break_glass_view
 from carecoord.projections import careteam, consents
-from carecoord.services import access_log
 from carecoord.services.careteam.commands import assign_member, end_membership
 from carecoord.services.consent.commands import (
     break_glass,
@@ -34,9 +33,10 @@ from carecoord.services.consent.commands import (
     record_disclosure,
     revoke_consent,
 )
-from carecoord.services.errors import Forbidden, InvalidInput
-from carecoord.services.policy import PROGRAM_WIDE
-from carecoord.services.stamp import invalid_input
+from carecoord.services.infrastructure import access_log
+from carecoord.services.kernel.errors import Forbidden, InvalidInput
+from carecoord.services.kernel.policy import PROGRAM_WIDE
+from carecoord.services.kernel.stamp import invalid_input
 
 MAX_PAGE = timeline.MAX_PAGE
 

@@ -32,9 +32,9 @@ from carecoord.graphql.context import RequestContext
 from carecoord.graphql.metrics import NOT_RUN, OPERATION_SCOPE_KEY
 from carecoord.graphql.schema import build_schema
 from carecoord.graphql.status import health as health_body
-from carecoord.services.bootstrap import Platform
-from carecoord.services.errors import DomainError
-from carecoord.services.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from carecoord.services.infrastructure.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from carecoord.services.kernel.errors import DomainError
+from carecoord.services.platform import Platform
 
 MAX_BODY_BYTES = 1 << 20
 """A request body over this is refused (413) before it is read in full."""

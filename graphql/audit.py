@@ -19,12 +19,17 @@ from strawberry.types import Info
 from carecoord.events import Role
 from carecoord.graphql.access import log_each_client, page_size, require_role
 from carecoord.graphql.context import RequestContext
-from carecoord.services import access_log
-from carecoord.services.access_chain import CHAIN
-from carecoord.services.audit_events import audit_event
-from carecoord.services.chain_verification import Break, Verdict, client_aggregates, verify_client
-from carecoord.services.errors import Forbidden
-from carecoord.services.event_chain import CHAIN as EVENT_CHAIN
+from carecoord.services.infrastructure import access_log
+from carecoord.services.infrastructure.access_chain import CHAIN
+from carecoord.services.infrastructure.audit_events import audit_event
+from carecoord.services.infrastructure.chain_verification import (
+    Break,
+    Verdict,
+    client_aggregates,
+    verify_client,
+)
+from carecoord.services.infrastructure.event_chain import CHAIN as EVENT_CHAIN
+from carecoord.services.kernel.errors import Forbidden
 
 AUDITORS = frozenset({Role.AUDITOR})
 

@@ -11,7 +11,7 @@ from strawberry.types import Info
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.idempotency import executed
 from carecoord.services.care.commands import enroll_client
-from carecoord.services.commands import Command
+from carecoord.services.kernel.unit_of_work import Command
 
 
 @strawberry.input(description="A client to admit to a program.")

@@ -17,7 +17,7 @@ from carecoord.events.envelope import type_name
 from carecoord.graphql import therapy  # noqa: F401  (registers the GraphQL `LevelOfCare` enum)
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import timeline
-from carecoord.services.grants import visible
+from carecoord.services.gate.grants import visible
 
 _STINTS = sql.SQL(
     "SELECT position, occurred_at, actor_id, facts,"

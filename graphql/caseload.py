@@ -22,9 +22,9 @@ from carecoord.events import Kind
 from carecoord.graphql.alerts import Alert
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import alerts, careteam, checkins, dosing, timeline
-from carecoord.services.caseload import CASELOAD_RULES, Attention, reasons, urgency
-from carecoord.services.errors import Forbidden
-from carecoord.services.policy import ON_CARE_TEAM, Grant
+from carecoord.services.kernel.caseload import CASELOAD_RULES, Attention, reasons, urgency
+from carecoord.services.kernel.errors import Forbidden
+from carecoord.services.kernel.policy import ON_CARE_TEAM, Grant
 
 CASELOAD_MODELS = (careteam.NAME, timeline.NAME, alerts.NAME, dosing.NAME, checkins.NAME)
 TAKEN = ["given", "replacement", "take-home"]

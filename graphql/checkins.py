@@ -29,9 +29,9 @@ from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import checkins as series
 from carecoord.services.checkins import commands
 from carecoord.services.checkins.record import CheckIn, Vitals
-from carecoord.services.errors import InvalidInput
-from carecoord.services.grants import visible
-from carecoord.services.stamp import invalid_input
+from carecoord.services.gate.grants import visible
+from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.stamp import invalid_input
 
 strawberry.enum(Instrument, description="A standard instrument scored from its items.")
 strawberry.enum(ReportSource, description="Who gave the answers.")

@@ -2,7 +2,7 @@
 for what they record.
 
 Reads of a client's record go through ``readable`` (the grant, decided by
-``services/policy.py`` from the access read models) and ``record_read`` (one access-log
+``services/kernel/policy.py`` from the access read models) and ``record_read`` (one access-log
 entry per query resolution or subscription delivery). Resolvers of every area use these
 two; none decides access itself.
 """
@@ -26,17 +26,8 @@ from starlette.websockets import WebSocket
 from carecoord.events import Actor, Kind, Role
 from carecoord.events.access import Basis, ClientRecordRead, ReadOutcome
 from carecoord.projections import careteam, timeline
-from carecoord.services.access import (
-    Relationship,
-    admit,
-    authorize,
-    relationship_needed,
-    require_actor,
-)
-from carecoord.services.bootstrap import Platform
 from carecoord.services.careteam.team import CareTeam
-from carecoord.services.errors import Forbidden, InvalidInput, RuleViolation, Unavailable
-from carecoord.services.grants import (
+from carecoord.services.gate.grants import (
     ACCESS_MODELS,
     ACCESS_RECORDS,
     OWN_VIEW_RECORDS,
@@ -45,9 +36,18 @@ from carecoord.services.grants import (
     on_care_team,
     programs_of,
 )
-from carecoord.services.identity import ROLE_HEADER, bearer
-from carecoord.services.policy import POLICY_VERSION, PROGRAM_WIDE, Grant
-from carecoord.services.stamp import Stamp
+from carecoord.services.infrastructure.identity import ROLE_HEADER, bearer
+from carecoord.services.kernel.access import (
+    Relationship,
+    admit,
+    authorize,
+    relationship_needed,
+    require_actor,
+)
+from carecoord.services.kernel.errors import Forbidden, InvalidInput, RuleViolation, Unavailable
+from carecoord.services.kernel.policy import POLICY_VERSION, PROGRAM_WIDE, Grant
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.platform import Platform
 
 CORRELATION_HEADER = "x-correlation-id"
 

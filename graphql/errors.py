@@ -22,7 +22,7 @@ from eventsourcing.persistence import PersistenceError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext, ExecutionResult, StreamExecutionResult
 
-from carecoord.services.errors import DomainError
+from carecoord.services.kernel.errors import DomainError
 from carecoord.services.medication.formulary import FORMULARY
 from graphql import GraphQLError
 

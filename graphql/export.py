@@ -10,7 +10,7 @@ from carecoord.graphql.schema import build_schema
 # Beside this module in the source tree (the editable install links back to it).
 SCHEMA_FILE = Path(__file__).resolve().with_name("schema.graphql")
 OPERATIONS_DIR = Path(__file__).resolve().with_name("operations")
-REGENERATE = "carecoord schema  (or: python -m carecoord.services.cli schema)"
+REGENERATE = "carecoord schema  (or: python -m carecoord.services.runtime.cli schema)"
 
 
 def sdl() -> str:

@@ -6,7 +6,7 @@ recording again. Each mutation of a request is kept under ``<key>#<response key>
 alias, or its field name), so a request with several mutations keeps one outcome each.
 The key belongs to the actor and role that sent it; the same key on a different request
 (another query text, operation name or variables) is refused with
-``idempotency-key-reused``. How keys are kept: ``services/idempotency.py``.
+``idempotency-key-reused``. How keys are kept: ``services/infrastructure/idempotency.py``.
 """
 
 from __future__ import annotations
@@ -20,15 +20,16 @@ from starlette.responses import Response
 from strawberry.types import Info
 
 from carecoord.graphql.context import RequestContext
-from carecoord.services.commands import Command, Outcome
-from carecoord.services.errors import InvalidInput
-from carecoord.services.idempotency import (
+from carecoord.services.infrastructure.commands import Outcome
+from carecoord.services.infrastructure.idempotency import (
     HEADER,
     REPLAYED_HEADER,
     IdempotencyKey,
     checked,
     request_digest,
 )
+from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.unit_of_work import Command
 from graphql import print_ast
 
 log = logging.getLogger("carecoord.api")

@@ -23,8 +23,8 @@ from strawberry.types.base import StrawberryObjectDefinition, has_object_definit
 from strawberry.types.unset import UnsetType
 
 from carecoord.events import bounds
-from carecoord.services.errors import InvalidInput
-from carecoord.services.stamp import to_camel
+from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.stamp import to_camel
 
 
 class BoundedArguments(FieldExtension):

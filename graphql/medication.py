@@ -48,8 +48,9 @@ from carecoord.graphql.medication_inputs import (
     TakeHomeInput,
     TaperInput,
 )
-from carecoord.services.commands import Command
-from carecoord.services.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.stamp import invalid_input
+from carecoord.services.kernel.unit_of_work import Command
 from carecoord.services.medication import commands
 from carecoord.services.medication.commands import Written
 from carecoord.services.medication.dispensing import (
@@ -62,7 +63,6 @@ from carecoord.services.medication.dispensing import (
 from carecoord.services.medication.eligibility import EligibilityDecision
 from carecoord.services.medication.prescribing import DoseChange, NewOrder, Taper
 from carecoord.services.medication.statements import Statement
-from carecoord.services.stamp import invalid_input
 
 strawberry.enum(Severity, description="FHIR DetectedIssue severity.")
 

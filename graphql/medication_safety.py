@@ -20,7 +20,7 @@ from carecoord.events import Kind
 from carecoord.events.medication import Severity
 from carecoord.graphql.context import RequestContext
 from carecoord.projections import medication_safety
-from carecoord.services.errors import Forbidden
+from carecoord.services.kernel.errors import Forbidden
 from carecoord.services.medication.exports import require_exporter, to_csv
 
 FIELDS = tuple(c for c in medication_safety.COLUMNS if c != "occurred_at")

@@ -30,10 +30,10 @@ from carecoord.graphql import medication_safety
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.medication_safety import SafetyEvent, SafetyLog
 from carecoord.projections import dispensing_log, dosing, inventory, medications
-from carecoord.services.errors import Forbidden
-from carecoord.services.grants import on_care_team
+from carecoord.services.gate.grants import on_care_team
+from carecoord.services.kernel.errors import Forbidden
+from carecoord.services.kernel.policy import Grant
 from carecoord.services.medication.exports import dispensing_reader, to_csv
-from carecoord.services.policy import Grant
 
 
 @strawberry.type

@@ -1,4 +1,5 @@
-"""What the API counts of each GraphQL operation (``services/metrics.py`` keeps the metrics).
+"""What the API counts of each GraphQL operation (``services/infrastructure/metrics.py`` keeps the
+metrics).
 
 A schema extension names the operation for the request-latency histogram (its type and its
 first root field: names the schema bounds, whatever the client sends) and counts each
@@ -13,8 +14,8 @@ from collections.abc import Iterator
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult, StreamExecutionResult
 
-from carecoord.services.errors import DomainError
-from carecoord.services.metrics import Metrics
+from carecoord.services.infrastructure.metrics import Metrics
+from carecoord.services.kernel.errors import DomainError
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, get_operation_ast
 
 OPERATION_SCOPE_KEY = "carecoord.operation"

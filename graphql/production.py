@@ -25,7 +25,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
-from carecoord.services.errors import DomainError, Unauthenticated
+from carecoord.services.kernel.errors import DomainError, Unauthenticated
 from graphql import (
     ASTValidationRule,
     DocumentNode,

@@ -8,8 +8,8 @@ import strawberry
 from strawberry.types import Info
 
 from carecoord.graphql.context import RequestContext
-from carecoord.services import parked, positions
-from carecoord.services.bootstrap import Platform
+from carecoord.services.infrastructure import parked, positions
+from carecoord.services.platform import Platform
 
 
 @strawberry.type

@@ -18,7 +18,7 @@ from carecoord.graphql.care import Recorded, recorded
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import goals
 from carecoord.services.care import commands as care
-from carecoord.services.grants import visible
+from carecoord.services.gate.grants import visible
 from carecoord.services.therapy import commands as therapy
 from carecoord.services.therapy.record import Outcome
 

@@ -18,9 +18,9 @@ from strawberry.types import Info
 from carecoord.events import Kind as EventKind
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import timeline
-from carecoord.services.errors import InvalidInput
-from carecoord.services.grants import visible
-from carecoord.services.policy import Grant
+from carecoord.services.gate.grants import visible
+from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.policy import Grant
 
 MAX_PAGE = 500
 # Facts as text: JSON is decoded per entry only if the query selects it.
@@ -116,7 +116,8 @@ def parse_cursor(cursor: str) -> tuple[datetime, int]:
 async def may_read(
     ctx: RequestContext, client_id: UUID, operation: str, at_least: int | None = None
 ) -> Grant:
-    """The reader's grant on this client (services/policy.py); a refusal is logged and raised."""
+    """The reader's grant on this client (services/kernel/policy.py); a refusal is logged and
+    raised."""
     return await ctx.readable(client_id, operation=operation, at_least=at_least)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from psycopg import AsyncConnection, sql
 
 from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
-from carecoord.services.store import Positioned
+from carecoord.events.positioned import Positioned
 
 NAME = "alerts"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from psycopg import AsyncConnection, sql
 
-from carecoord.services.store import Positioned
+from carecoord.events.positioned import Positioned
 
 Row = tuple[Any, ...]
 

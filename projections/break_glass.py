@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from psycopg import AsyncConnection, sql
 
 from carecoord.events.access import BreakGlassUsed
-from carecoord.services.store import Positioned
+from carecoord.events.positioned import Positioned
 
 NAME = "break_glass"
 CHANGED_BY = (BreakGlassUsed,)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from psycopg import AsyncConnection, sql
 
 from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
-from carecoord.services.store import Positioned
+from carecoord.events.positioned import Positioned
 
 NAME = "care_team"
 CHANGED_BY = (CareTeamMemberAssigned, CareTeamMemberEnded)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from psycopg import AsyncConnection, sql
 
 from carecoord.events.checkins import CheckInRecorded, InstrumentScored
-from carecoord.services.store import Positioned
+from carecoord.events.positioned import Positioned
 
 NAME = "checkin_series"
 

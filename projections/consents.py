@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from psycopg import AsyncConnection, sql
 
 from carecoord.events.consent import ConsentRecorded, ConsentRevoked, RecipientType
-from carecoord.services.store import Positioned
+from carecoord.events.positioned import Positioned
 
 NAME = "consents"
 CHANGED_BY = (ConsentRecorded, ConsentRevoked)

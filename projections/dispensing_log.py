@@ -13,8 +13,8 @@ from collections.abc import Iterator, Sequence
 from psycopg import AsyncConnection, sql
 
 from carecoord.events.medication import DoseAdministered, TakeHomeDispensed
+from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Row, append
-from carecoord.services.store import Positioned
 
 NAME = "dispensing_log"
 COLUMNS = (

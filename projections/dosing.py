@@ -19,8 +19,8 @@ from carecoord.events.medication import (
     OrderResumed,
     TakeHomeDispensed,
 )
+from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Row, append
-from carecoord.services.store import Positioned
 
 NAME = "dosing"
 COLUMNS = (

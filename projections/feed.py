@@ -11,7 +11,8 @@ stays the contract for other services (the relay, ``carecoord tail``, disclosure
 
 A batch is applied in one transaction with the models' positions (``Projector.handle``).
 A batch that fails on the data of one of its events is applied again event by event, and
-the event that still fails is set aside for the model it broke (``services/parked.py``);
+the event that still fails is set aside for the model it broke
+(``services/infrastructure/parked.py``);
 any other failure (a lost connection, a restart) is retried from the recorded positions.
 """
 
@@ -20,11 +21,11 @@ from __future__ import annotations
 import psycopg
 
 from carecoord.projections.projector import Projector
-from carecoord.services.crash_points import crash_point
-from carecoord.services.doorbell import Doorbell, Page, next_page
-from carecoord.services.liveness import Liveness, keep_running
-from carecoord.services.settings import Settings
-from carecoord.services.store import EventStore
+from carecoord.services.infrastructure.crash_points import crash_point
+from carecoord.services.infrastructure.doorbell import Doorbell, Page, next_page
+from carecoord.services.infrastructure.liveness import Liveness, keep_running
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.infrastructure.store import EventStore
 
 # Failures that come from an event's data rather than from the moment: applying the same
 # event again fails the same way, so it is set aside instead of retried forever.

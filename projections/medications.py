@@ -27,7 +27,7 @@ from carecoord.events.medication import (
     OrderResumed,
     TaperOrdered,
 )
-from carecoord.services.store import Positioned
+from carecoord.events.positioned import Positioned
 
 NAME = "medications"
 

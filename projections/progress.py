@@ -14,8 +14,8 @@ import psycopg
 from psycopg import sql
 
 from carecoord.projections.projector import CHANGED, PROJECTED_CHANNEL
-from carecoord.services import positions
-from carecoord.services.liveness import Liveness, keep_running
+from carecoord.services.infrastructure import positions
+from carecoord.services.infrastructure.liveness import Liveness, keep_running
 
 LOOP = "progress-listener"
 

@@ -16,11 +16,11 @@ from typing import Protocol
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.services import parked, positions
-from carecoord.services.crash_points import crash_point
-from carecoord.services.doorbell import Unreadable
-from carecoord.services.liveness import error_code
-from carecoord.services.store import Positioned
+from carecoord.events.positioned import Positioned
+from carecoord.services.infrastructure import parked, positions
+from carecoord.services.infrastructure.crash_points import crash_point
+from carecoord.services.infrastructure.doorbell import Unreadable
+from carecoord.services.infrastructure.liveness import error_code
 
 log = logging.getLogger("carecoord.projector")
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
+from carecoord.events.positioned import Positioned
 from carecoord.projections.projector import (
     CHANGED,
     GENERATIONS_DDL,
@@ -26,8 +27,8 @@ from carecoord.projections.projector import (
     current_generation,
     point_view,
 )
-from carecoord.services import positions
-from carecoord.services.store import EventStore, Positioned
+from carecoord.services.infrastructure import positions
+from carecoord.services.infrastructure.store import EventStore
 
 log = logging.getLogger("carecoord.rebuild")
 

@@ -2,7 +2,7 @@
 
 The hook between the medication record and the read policy: a blind ``TaperOrdered`` opens
 ``Restriction.BLIND_TAPER`` for the client until that order is replaced, discontinued,
-entered in error or past its end date; ``services/policy.py`` says what a restriction hides.
+entered in error or past its end date; ``services/kernel/policy.py`` says what a restriction hides.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from carecoord.events.medication import (
     OrderEnteredInError,
     TaperOrdered,
 )
-from carecoord.services.policy import Restriction
-from carecoord.services.store import Positioned
+from carecoord.events.positioned import Positioned
+from carecoord.services.kernel.policy import Restriction
 
 NAME = "client_restrictions"
 CHANGED_BY = (DoseChanged, OrderDiscontinued, OrderEnteredInError, TaperOrdered)

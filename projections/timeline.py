@@ -12,7 +12,7 @@ from typing import Any
 from psycopg import AsyncConnection, sql
 
 from carecoord.events.envelope import CareEvent, type_name
-from carecoord.services.store import Positioned
+from carecoord.events.positioned import Positioned
 
 NAME = "timeline"
 COLUMNS = (

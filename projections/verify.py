@@ -19,8 +19,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.projections.projector import ReadModel, current_generation
 from carecoord.projections.rebuild import create_generation, fill, fill_in
-from carecoord.services import positions
-from carecoord.services.store import EventStore
+from carecoord.services.infrastructure import positions
+from carecoord.services.infrastructure.store import EventStore
 
 SCRATCH = 1_000_000
 """Scratch generations are numbered from here, far above any live one."""

@@ -35,9 +35,10 @@ import uvicorn
 from nats.js.errors import NotFoundError
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from carecoord.services import embedded
-from carecoord.services.bootstrap import Platform, Servers, running
-from carecoord.services.settings import Settings
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.platform import Platform
+from carecoord.services.runtime import embedded
+from carecoord.services.runtime.bootstrap import Servers, running
 from support import Api
 
 TESTS = Path(__file__).parent

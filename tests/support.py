@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 
 from carecoord.events import Role
-from carecoord.services.bootstrap import Platform
-from carecoord.services.identity import issue_token
+from carecoord.services.infrastructure.identity import issue_token
+from carecoord.services.platform import Platform
 
 ASSIGN_CARE_TEAM_MEMBER = """mutation($input: AssignCareTeamMemberInput!) {
   assignCareTeamMember(input: $input) { id position } }"""

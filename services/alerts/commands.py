@@ -6,8 +6,8 @@ from datetime import datetime
 from uuid import UUID
 
 from carecoord.services.alerts.record import AlertRecord
-from carecoord.services.commands import Command, UnitOfWork
-from carecoord.services.stamp import Stamp
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 
 
 def acknowledge_alert(

@@ -17,7 +17,7 @@ from carecoord.services.alerts.evaluation import evaluate, history_of
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.checkins.record import CheckInRecord
-from carecoord.services.commands import UnitOfWork
+from carecoord.services.kernel.unit_of_work import UnitOfWork
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.therapy.record import TherapyRecord
 

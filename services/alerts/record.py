@@ -15,9 +15,9 @@ from uuid import UUID
 
 from carecoord.events import CareEvent
 from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
-from carecoord.services.aggregate import Aggregate
-from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
-from carecoord.services.stamp import Stamp
+from carecoord.services.kernel.aggregate import Aggregate
+from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.kernel.stamp import Stamp
 
 
 class Status(StrEnum):

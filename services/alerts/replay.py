@@ -16,12 +16,12 @@ from uuid import UUID
 
 from carecoord.events import CareEvent
 from carecoord.events.alerts import AlertRaised
+from carecoord.events.positioned import Positioned
 from carecoord.services.alerts.evaluation import History, evaluate, history_of
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.checkins.record import CheckInRecord
 from carecoord.services.medication.record import MedicationRecord
-from carecoord.services.store import Positioned
 from carecoord.services.therapy.record import TherapyRecord
 
 

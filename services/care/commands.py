@@ -7,8 +7,8 @@ from uuid import UUID, uuid4
 
 from carecoord.events.care import GoalAchievement, LevelOfCare
 from carecoord.services.care.record import ClientRecord
-from carecoord.services.commands import Command, UnitOfWork
-from carecoord.services.stamp import Stamp
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 
 
 def enroll_client(

@@ -16,9 +16,9 @@ from carecoord.events.care import (
     LevelOfCareChanged,
     TreatmentGoalSet,
 )
-from carecoord.services.aggregate import Aggregate
-from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
-from carecoord.services.stamp import Stamp
+from carecoord.services.kernel.aggregate import Aggregate
+from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.kernel.stamp import Stamp
 
 # FHIR Goal.achievementStatus values that close a goal: no further progress is recorded.
 CLOSING = frozenset({GoalAchievement.ACHIEVED, GoalAchievement.NOT_ATTAINABLE})

@@ -1,4 +1,4 @@
-"""Commands on care teams (program admins only; see services/access.py)."""
+"""Commands on care teams (program admins only; see services/kernel/access.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from uuid import UUID
 from carecoord.events import Role
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.careteam.team import CareTeam
-from carecoord.services.commands import Command, UnitOfWork
-from carecoord.services.stamp import Stamp
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 
 
 def assign_member(

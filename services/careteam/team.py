@@ -9,10 +9,10 @@ from uuid import UUID
 
 from carecoord.events import CareEvent, Role
 from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
-from carecoord.services.aggregate import Aggregate
-from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
-from carecoord.services.policy import ON_CARE_TEAM
-from carecoord.services.stamp import Stamp
+from carecoord.services.kernel.aggregate import Aggregate
+from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.kernel.policy import ON_CARE_TEAM
+from carecoord.services.kernel.stamp import Stamp
 
 TEAM_ROLES = frozenset(ON_CARE_TEAM)
 

@@ -3,7 +3,7 @@ alert rules that read them (rules match on these names)."""
 
 from __future__ import annotations
 
-from carecoord.services.errors import InvalidInput
+from carecoord.services.kernel.errors import InvalidInput
 
 ANALYTES = frozenset(
     {

@@ -19,9 +19,9 @@ from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.instruments import INSTRUMENTS
 from carecoord.services.checkins.record import CheckIn, CheckInRecord, Vitals
-from carecoord.services.clinical_time import plausible
-from carecoord.services.commands import Command, UnitOfWork
-from carecoord.services.stamp import Stamp
+from carecoord.services.kernel.clinical_time import plausible
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 
 E = TypeVar("E", bound=CareEvent)
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from carecoord.events.checkins import Instrument
-from carecoord.services.errors import InvalidInput
+from carecoord.services.kernel.errors import InvalidInput
 
 PHQ9_SOURCE = "Kroenke 2001; https://www.calcipedia.org/calculators/phq-9-calculator"
 GAD7_SOURCE = "Spitzer 2006, Arch Intern Med 166:1092-7; https://www.mrcpsych.uk/search/label/GAD-7"

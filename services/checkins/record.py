@@ -25,11 +25,11 @@ from carecoord.events.checkins import (
     VitalSignsRecorded,
 )
 from carecoord.events.medication import QtcEvidence
-from carecoord.services.aggregate import Aggregate
 from carecoord.services.checkins.analytes import analyte
 from carecoord.services.checkins.instruments import InstrumentSpec, score
-from carecoord.services.errors import Forbidden, InvalidInput
-from carecoord.services.stamp import Stamp
+from carecoord.services.kernel.aggregate import Aggregate
+from carecoord.services.kernel.errors import Forbidden, InvalidInput
+from carecoord.services.kernel.stamp import Stamp
 
 SOURCE_BY_ROLE: dict[Role, ReportSource] = {
     Role.CLIENT: ReportSource.SELF_REPORT,

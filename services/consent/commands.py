@@ -11,9 +11,9 @@ from carecoord.events.consent import Recipient
 from carecoord.events.envelope import type_name
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.careteam.team import CareTeam
-from carecoord.services.commands import Command, UnitOfWork
 from carecoord.services.consent.record import ConsentRecord
-from carecoord.services.stamp import Stamp
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 
 
 def record_consent(

@@ -15,11 +15,11 @@ from uuid import UUID
 from carecoord.events import CareEvent, Kind, Role
 from carecoord.events.access import BreakGlassUsed, DisclosureRecorded
 from carecoord.events.consent import ConsentRecorded, ConsentRevoked, Recipient
-from carecoord.services.aggregate import Aggregate
 from carecoord.services.consent.notice import REDISCLOSURE_NOTICE
-from carecoord.services.errors import Forbidden, InvalidInput, NotFound, RuleViolation
-from carecoord.services.policy import BREAK_GLASS_WINDOW, MAY_BREAK_GLASS, POLICY_VERSION
-from carecoord.services.stamp import Stamp
+from carecoord.services.kernel.aggregate import Aggregate
+from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound, RuleViolation
+from carecoord.services.kernel.policy import BREAK_GLASS_WINDOW, MAY_BREAK_GLASS, POLICY_VERSION
+from carecoord.services.kernel.stamp import Stamp
 
 
 @dataclass(slots=True)

@@ -23,10 +23,11 @@ from carecoord.events.consent import Recipient, RecipientType
 from carecoord.events.medication import HardStopRefused, InteractionFound, QtcEvidence
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.record import CheckInRecord
-from carecoord.services.clinical_time import plausible
-from carecoord.services.commands import Command, UnitOfWork
 from carecoord.services.consent.record import ConsentRecord
-from carecoord.services.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.clinical_time import plausible
+from carecoord.services.kernel.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.medication import (
     dispensing,
     eligibility,
@@ -41,7 +42,6 @@ from carecoord.services.medication.prescribing import DoseChange, NewOrder, Tape
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
 from carecoord.services.medication.statements import Statement
-from carecoord.services.stamp import Stamp
 
 T = TypeVar("T")
 Picturing = Callable[[MedicationRecord, QtcEvidence | None], list[InteractionFound]]
@@ -56,7 +56,8 @@ class Written:
     record, with ``id`` its refusal id.
 
     Why a result and not an exception: the bus records nothing for a command that raises
-    (``services/commands.py``), and a refused hard stop must leave a trace for a safety
+    (``services/infrastructure/commands.py``), and a refused hard stop must leave a trace for a
+    safety
     review. So the command records ``HardStopRefused`` and returns normally; the bus
     commits it like any event, with its position; and the API answers with the refusal
     as the same ``RULE_VIOLATION`` error it always gave (``graphql/medication.py``). The

@@ -28,7 +28,8 @@ from carecoord.events.medication import (
     TakeHomeBottle,
     TakeHomeDispensed,
 )
-from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.doses import check_amount
 from carecoord.services.medication.formulary import Medication
 from carecoord.services.medication.missed import missed_days
@@ -36,7 +37,6 @@ from carecoord.services.medication.orders import Order, Status
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.medication.take_homes import day_in_treatment, supply_days
-from carecoord.services.stamp import Stamp
 
 TAKE_HOME_DAYS_MAX = 90
 """The longest span one take-home hand-over may cover (the longest dosing interval): far

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from carecoord.events.medication import Severity
-from carecoord.services.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.medication.formulary import Medication
 
 ABOVE_USUAL = "dose-above-usual-maximum"

@@ -9,10 +9,10 @@ from carecoord.events.medication import (
     TakeHomeCriterion,
     TakeHomeEligibilityDetermined,
 )
-from carecoord.services.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.take_homes import CRITERIA
-from carecoord.services.stamp import Stamp
 
 
 @dataclass(frozen=True, slots=True)

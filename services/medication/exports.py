@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from carecoord.events import Actor, Role
-from carecoord.services.errors import Forbidden
+from carecoord.services.kernel.errors import Forbidden
 
 MAY_EXPORT = frozenset({Role.AUDITOR, Role.PRESCRIBER, Role.NURSE})
 """DEA inspectors (auditor role), the medical director and the dispensing staff."""

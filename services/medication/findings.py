@@ -25,13 +25,13 @@ from carecoord.events.medication import (
     QtcEvidence,
     Severity,
 )
-from carecoord.services.errors import RuleViolation
+from carecoord.services.kernel.errors import RuleViolation
+from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.doses import Override
 from carecoord.services.medication.exposure import picture
 from carecoord.services.medication.interactions import Entry, Match
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
-from carecoord.services.stamp import Stamp
 
 
 class HardStop(RuleViolation):

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from carecoord.events.medication import Dispensing
-from carecoord.services.errors import InvalidInput
+from carecoord.services.kernel.errors import InvalidInput
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,8 +30,9 @@ from carecoord.events.medication import (
     TaperOrdered,
     TaperStep,
 )
-from carecoord.services.clinical_time import plausible_stop
-from carecoord.services.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.clinical_time import plausible_stop
+from carecoord.services.kernel.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.doses import Override
 from carecoord.services.medication.findings import check, record_findings, record_override
 from carecoord.services.medication.formulary import Medication
@@ -39,7 +40,6 @@ from carecoord.services.medication.interactions import Entry, Match
 from carecoord.services.medication.orders import Order, Status
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
-from carecoord.services.stamp import Stamp
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,13 +10,14 @@ fired. A rule's washouts (days an exposure still counts after it ends) carry the
 source. Caps may be stricter than the federal ones (42 CFR 8.12(i)), never looser. Dose
 bounds (the usual maximum, past which an order needs an acknowledgement, and the limit,
 past which it is refused) replace the default per medication, under the table's version.
-Every problem names its key (``services/program.py`` stops the start with it).
+Every problem names its key (``services/runtime/program.py`` stops the start with it).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import Annotated, Protocol, Self
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -27,10 +28,20 @@ from carecoord.services.medication.interactions import DEFAULT_RULES, Rule, Rule
 from carecoord.services.medication.missed import MissedDoseRule
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.medication.take_homes import FEDERAL_2024, CapSchedule, TakeHomePolicy
-from carecoord.services.settings import Settings
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=100)]
+
+
+
+class ProgramSettings(Protocol):
+    """The settings the medication tables take (the process's ``Settings``)."""
+
+    @property
+    def missed_dose_hold_after(self) -> int: ...
+
+    @property
+    def program_time_zone(self) -> ZoneInfo: ...
 
 
 class _Entry(BaseModel):
@@ -169,7 +180,7 @@ class MedicationSection(_Entry):
                 )
         return self
 
-    def rules(self, settings: Settings) -> MedicationRules:
+    def rules(self, settings: ProgramSettings) -> MedicationRules:
         """The tables the program runs on: the defaults, the settings, then this section."""
         caps = self.take_home_caps
         return MedicationRules(

@@ -33,8 +33,8 @@ from carecoord.events.medication import (
     TakeHomeEligibilityDetermined,
     TaperOrdered,
 )
-from carecoord.services.aggregate import Aggregate
-from carecoord.services.errors import NotFound
+from carecoord.services.kernel.aggregate import Aggregate
+from carecoord.services.kernel.errors import NotFound
 from carecoord.services.medication.orders import Hold, Order, Status
 
 

@@ -17,15 +17,15 @@ from carecoord.events.medication import (
     QtcEvidence,
     StatementSource,
 )
-from carecoord.services.clinical_time import plausible_stop
-from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.kernel.clinical_time import plausible_stop
+from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.doses import check_amount
 from carecoord.services.medication.exposure import picture
 from carecoord.services.medication.findings import record_findings
 from carecoord.services.medication.interactions import Entry
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
-from carecoord.services.stamp import Stamp
 
 
 @dataclass(frozen=True, slots=True)

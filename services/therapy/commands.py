@@ -14,9 +14,9 @@ from carecoord.events.therapy import Modality, SessionFormat
 from carecoord.services.alerts.raising import with_alerts
 from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.care.record import ClientRecord
-from carecoord.services.commands import Command, UnitOfWork
-from carecoord.services.errors import InvalidInput
-from carecoord.services.stamp import Stamp
+from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.therapy.record import Booking, Outcome, TherapyRecord
 
 MAX_GROUP = 100

@@ -26,9 +26,9 @@ from carecoord.events.therapy import (
     SessionNoteRecorded,
     SessionScheduled,
 )
-from carecoord.services.aggregate import Aggregate
-from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
-from carecoord.services.stamp import Stamp
+from carecoord.services.kernel.aggregate import Aggregate
+from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.kernel.stamp import Stamp
 
 
 class Outcome(StrEnum):

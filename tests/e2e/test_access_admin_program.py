@@ -9,7 +9,7 @@ import pytest
 
 from carecoord.events import Role
 from carecoord.projections import careteam
-from carecoord.services.identity import issue_token
+from carecoord.services.infrastructure.identity import issue_token
 from support import ASSIGN_CARE_TEAM_MEMBER, Api
 
 # Each test enrolls its own clients and reads nothing beyond them.

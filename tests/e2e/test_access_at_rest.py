@@ -9,11 +9,11 @@ from conftest import fresh_database, isolated_settings
 from eventsourcing.cryptography import AESCipher
 
 from carecoord.events import Actor, Role
-from carecoord.services.bootstrap import Servers
 from carecoord.services.care.commands import enroll_client
-from carecoord.services.commands import CommandBus
-from carecoord.services.stamp import Stamp
-from carecoord.services.store import EventStore, store_env
+from carecoord.services.infrastructure.commands import CommandBus
+from carecoord.services.infrastructure.store import EventStore, store_env
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.runtime.bootstrap import Servers
 
 MARKER = "Unmistakable Plaintext Name"
 KEY = AESCipher.create_key(32)

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from nats.js.api import ConsumerConfig, StreamConfig
 
-from carecoord.services.embedded import free_port, nats_binary
+from carecoord.services.runtime.embedded import free_port, nats_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "deploy" / "nats.conf"

@@ -12,7 +12,7 @@ from test_access import CONSENT, REVOKE, enroll
 from test_access_writes import CHECK_IN
 
 from carecoord.events import Role
-from carecoord.services.disclosure import CONSENT_HEADER, NOTICE_HEADER, Forwarder
+from carecoord.services.runtime.disclosure import CONSENT_HEADER, NOTICE_HEADER, Forwarder
 from support import Api
 
 RECIPIENT = "acme-health"

@@ -13,9 +13,9 @@ from carecoord.events import Role
 from carecoord.events.alerts import AlertRaised
 from carecoord.services.alerts.replay import decision_order, replay
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES
-from carecoord.services.bootstrap import Servers, running
-from carecoord.services.program import ProgramFileError
-from carecoord.services.settings import Settings
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.runtime.bootstrap import Servers, running
+from carecoord.services.runtime.program import ProgramFileError
 from support import Api
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "program.example.toml"

@@ -17,10 +17,10 @@ import pytest
 from conftest import delete_stream, fresh_database, isolated_settings
 
 from carecoord.events import Role
-from carecoord.services.bootstrap import Servers
-from carecoord.services.embedded import free_port
-from carecoord.services.identity import issue_token
-from carecoord.services.settings import Settings
+from carecoord.services.infrastructure.identity import issue_token
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.runtime.bootstrap import Servers
+from carecoord.services.runtime.embedded import free_port
 
 ENROLL = "mutation($i: EnrollClientInput!) { enrollClient(input: $i) { id position } }"
 
@@ -91,7 +91,7 @@ async def two_workers(servers: Servers, settings: Settings, database_url: str) -
         [
             sys.executable,
             "-m",
-            "carecoord.services.cli",
+            "carecoord.services.runtime.cli",
             "--log-level",
             "WARNING",
             "api",

@@ -20,8 +20,8 @@ from medication_steps import DOSING, MEDICATIONS, PRESCRIBE, Clinic
 from carecoord.events import Role
 from carecoord.graphql.export import OPERATIONS_DIR
 from carecoord.projections import alerts
-from carecoord.services.medication.missed_sweep import sweep_once
-from carecoord.services.settings import Settings
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.runtime.missed_sweep import sweep_once
 from support import Api
 
 NOW = datetime.now(UTC)

@@ -10,8 +10,8 @@ import psycopg
 from test_access import access_log, enroll, refusal
 
 from carecoord.events import Role
-from carecoord.services.aggregate import aggregate_id
-from carecoord.services.event_chain import TABLE
+from carecoord.services.infrastructure.event_chain import TABLE
+from carecoord.services.kernel.aggregate import aggregate_id
 from support import Api
 
 VERIFY = """query($id: UUID!) { verifyClientRecord(clientId: $id) {

@@ -26,9 +26,9 @@ from typing import Any
 import pytest
 from faststream.nats import NatsBroker
 
-from carecoord.services.broker import ensure_stream
-from carecoord.services.embedded import free_port, nats_binary
-from carecoord.services.settings import Settings
+from carecoord.services.infrastructure.broker import ensure_stream
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.runtime.embedded import free_port, nats_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"

@@ -21,11 +21,11 @@ import httpx
 import pytest
 
 from carecoord.events import Role
-from carecoord.services.embedded import free_port
-from carecoord.services.identity import issue_token
-from carecoord.services.processes import Proc
-from carecoord.services.runtime import FILE_NAME, Runtime, live_runtime, write
-from carecoord.services.settings import Settings
+from carecoord.services.infrastructure.identity import issue_token
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.runtime.embedded import free_port
+from carecoord.services.runtime.processes import Proc
+from carecoord.services.runtime.session import FILE_NAME, Runtime, live_runtime, write
 
 pytestmark = [
     pytest.mark.embedded,
@@ -47,7 +47,7 @@ class Command:
         }
         env.update(CARECOORD_DATA_DIR=str(home / "data"), CARECOORD_JWT_SECRET=SECRET)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "carecoord.services.cli", *args],
+            [sys.executable, "-m", "carecoord.services.runtime.cli", *args],
             cwd=home,
             env=env,
             stdout=subprocess.PIPE,

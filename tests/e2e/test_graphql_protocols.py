@@ -10,8 +10,8 @@ from node_tools import run_script
 
 from carecoord.events import Role
 from carecoord.graphql.app import response_media_type
-from carecoord.services.identity import issue_token
-from carecoord.services.settings import Settings
+from carecoord.services.infrastructure.identity import issue_token
+from carecoord.services.infrastructure.settings import Settings
 from support import Api
 
 

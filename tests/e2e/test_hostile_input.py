@@ -19,7 +19,6 @@ import os
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from importlib import resources
 from typing import Any
 
 import httpx
@@ -29,7 +28,8 @@ from hypothesis import HealthCheck, event, given
 from hypothesis import strategies as st
 
 from carecoord.events import Role, bounds
-from carecoord.services.access import MAY_RECORD
+from carecoord.graphql.export import SCHEMA_FILE
+from carecoord.services.kernel.access import MAY_RECORD
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
@@ -211,7 +211,7 @@ async def client_with_order(api: Api) -> tuple[str, str]:
 
 # --- hostile values in every mutation's input ---------------------------------------------
 
-SDL_PATH = resources.files("carecoord.graphql").joinpath("schema.graphql")
+SDL_PATH = SCHEMA_FILE
 SCHEMA: GraphQLSchema = build_schema(SDL_PATH.read_text())
 
 STRINGS = {

@@ -19,10 +19,10 @@ from strawberry import Schema
 from carecoord.events import Actor, Role
 from carecoord.graphql.idempotency import operation_digest
 from carecoord.graphql.schema import build_schema
-from carecoord.services.idempotency import IdempotencyKey
+from carecoord.services.infrastructure.idempotency import IdempotencyKey
+from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.commands import administer_dose
 from carecoord.services.medication.dispensing import GivenDose
-from carecoord.services.stamp import Stamp
 from graphql import OperationDefinitionNode, parse
 from support import Api
 

@@ -15,7 +15,7 @@ from test_medication_safety import TODAY, methadone_stopped, order
 
 from carecoord.events import Role
 from carecoord.graphql.errors import loggable_rule
-from carecoord.services.logs import JsonFormatter
+from carecoord.services.runtime.logs import JsonFormatter
 from support import Api
 
 NAME = "Zephyrine Quillfeather"

@@ -16,8 +16,8 @@ from conftest import isolated_settings
 from medication_steps import DOSING, MEDICATIONS, PRESCRIBE, RESUME, Clinic
 
 from carecoord.events import Role
-from carecoord.services.medication.missed_sweep import sweep_once
-from carecoord.services.settings import Settings
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.runtime.missed_sweep import sweep_once
 from support import Api
 
 TODAY = datetime.now(UTC).date()

@@ -13,7 +13,7 @@ from conftest import isolated_settings
 from medication_steps import MEDICATIONS, PRESCRIBE, TIMELINE, Clinic, mutation
 
 from carecoord.events import Role
-from carecoord.services.settings import Settings
+from carecoord.services.infrastructure.settings import Settings
 from support import Api
 
 TODAY = datetime.now(UTC).date()

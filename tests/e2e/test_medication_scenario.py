@@ -27,8 +27,8 @@ from medication_steps import (
 )
 
 from carecoord.events import Role
-from carecoord.services.medication.missed_sweep import sweep_once
 from carecoord.services.medication.rules import DEFAULT_RULES
+from carecoord.services.runtime.missed_sweep import sweep_once
 from support import Api
 
 TODAY = datetime.now(UTC).date()

@@ -13,9 +13,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from carecoord.events import Role
-from carecoord.services.bootstrap import Platform
-from carecoord.services.cli import monitoring_listener
-from carecoord.services.embedded import free_port
+from carecoord.services.platform import Platform
+from carecoord.services.runtime.cli import monitoring_listener
+from carecoord.services.runtime.embedded import free_port
 from support import Api
 
 ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) { id position } }"""

@@ -10,7 +10,7 @@ import pytest
 from conftest import isolated_settings
 
 from carecoord.events import Role
-from carecoord.services.settings import Settings
+from carecoord.services.infrastructure.settings import Settings
 from graphql import get_introspection_query
 from support import Api
 

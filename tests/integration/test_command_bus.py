@@ -12,13 +12,14 @@ from conftest import fresh_database, isolated_settings
 
 from carecoord.events import Actor, CareEvent, Kind, Role, catalog
 from carecoord.events.envelope import type_name
-from carecoord.services.aggregate import Aggregate
-from carecoord.services.bootstrap import Servers
 from carecoord.services.care.commands import enroll_client
-from carecoord.services.commands import Command, CommandBus, UnitOfWork
-from carecoord.services.errors import RuleViolation
-from carecoord.services.stamp import Stamp
-from carecoord.services.store import EventStore, store_env
+from carecoord.services.infrastructure.commands import CommandBus
+from carecoord.services.infrastructure.store import EventStore, store_env
+from carecoord.services.kernel.aggregate import Aggregate
+from carecoord.services.kernel.errors import RuleViolation
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.runtime.bootstrap import Servers
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 

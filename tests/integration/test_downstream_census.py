@@ -14,9 +14,10 @@ from faststream.nats import NatsBroker
 from carecoord.events import Actor, ClientEnrolled, Role
 from carecoord.events.care import LevelOfCare, LevelOfCareChanged
 from carecoord.examples.census import DURABLE, Census, service
-from carecoord.services.bootstrap import Platform, Servers
 from carecoord.services.care.commands import change_level_of_care, enroll_client
-from carecoord.services.stamp import Stamp
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.platform import Platform
+from carecoord.services.runtime.bootstrap import Servers
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 WAIT_SECONDS = 15.0

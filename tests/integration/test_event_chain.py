@@ -19,15 +19,22 @@ import pytest
 from conftest import fresh_database, isolated_settings
 
 from carecoord.events import Actor, Role
-from carecoord.services import event_chain
-from carecoord.services.bootstrap import Platform, Servers
 from carecoord.services.care.record import ClientRecord
-from carecoord.services.chain_anchors import Anchor, Anchoring, anchor_stream, read_anchors
-from carecoord.services.chain_verification import Report, Row, Verdict, verify
-from carecoord.services.commands import Command, CommandBus, UnitOfWork
-from carecoord.services.event_chain import GENESIS, TABLE, link
-from carecoord.services.stamp import Stamp
-from carecoord.services.store import EventStore, store_env
+from carecoord.services.infrastructure import event_chain
+from carecoord.services.infrastructure.chain_anchors import (
+    Anchor,
+    Anchoring,
+    anchor_stream,
+    read_anchors,
+)
+from carecoord.services.infrastructure.chain_verification import Report, Row, Verdict, verify
+from carecoord.services.infrastructure.commands import CommandBus
+from carecoord.services.infrastructure.event_chain import GENESIS, TABLE, link
+from carecoord.services.infrastructure.store import EventStore, store_env
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.platform import Platform
+from carecoord.services.runtime.bootstrap import Servers
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 ROWS = (
@@ -354,7 +361,7 @@ def test_events_stored_before_the_chain_are_chained_once_when_it_is_added(
 def audit_verify(url: str, cwd: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": url}
     return subprocess.run(
-        [sys.executable, "-m", "carecoord.services.cli", "audit", "verify", *extra],
+        [sys.executable, "-m", "carecoord.services.runtime.cli", "audit", "verify", *extra],
         env=env,
         cwd=cwd,
         capture_output=True,

@@ -35,13 +35,13 @@ from psycopg_pool import AsyncConnectionPool
 from carecoord.events import Role
 from carecoord.projections.models import READ_MODELS, names
 from carecoord.projections.verify import Verified, verify_all
-from carecoord.services import embedded
-from carecoord.services.embedded import free_port
-from carecoord.services.identity import issue_token
-from carecoord.services.processes import die_with_parent
-from carecoord.services.relay import POSITION_HEADER
-from carecoord.services.settings import Settings
-from carecoord.services.store import EventStore, store_env
+from carecoord.services.infrastructure.identity import issue_token
+from carecoord.services.infrastructure.relay import POSITION_HEADER
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.infrastructure.store import EventStore, store_env
+from carecoord.services.runtime import embedded
+from carecoord.services.runtime.embedded import free_port
+from carecoord.services.runtime.processes import die_with_parent
 
 SECRET = "fault-tests-secret-fault-tests-secret"
 PARTS = ("api", "relay", "project")
@@ -121,7 +121,14 @@ class Deployment:
     def start(self, part: str, **extra: str) -> None:
         log = (self.root / f"{part}.log").open("ab")
         self.parts[part] = subprocess.Popen(
-            [sys.executable, "-m", "carecoord.services.cli", "--log-level", "WARNING", part],
+            [
+                sys.executable,
+                "-m",
+                "carecoord.services.runtime.cli",
+                "--log-level",
+                "WARNING",
+                part,
+            ],
             env=self.env(**extra),
             stdout=log,
             stderr=log,

@@ -15,14 +15,15 @@ from conftest import fresh_database, isolated_settings
 from eventsourcing.cryptography import AESCipher
 
 from carecoord.events import Actor, Role
-from carecoord.services.bootstrap import Servers
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.care.record import ClientRecord
-from carecoord.services.commands import Command, CommandBus, UnitOfWork
-from carecoord.services.errors import InvalidInput
-from carecoord.services.idempotency import IdempotencyKey
-from carecoord.services.stamp import Stamp
-from carecoord.services.store import EventStore, store_env
+from carecoord.services.infrastructure.commands import CommandBus
+from carecoord.services.infrastructure.idempotency import IdempotencyKey
+from carecoord.services.infrastructure.store import EventStore, store_env
+from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.runtime.bootstrap import Servers
 
 T = TypeVar("T")
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))

@@ -12,11 +12,11 @@ from carecoord.events.checkins import CheckInRecorded, ReportSource
 from carecoord.graphql.status import health
 from carecoord.projections import timeline
 from carecoord.projections.projector import Projector
-from carecoord.services import positions
-from carecoord.services.aggregate import Recorded, aggregate_id
-from carecoord.services.bootstrap import Platform
 from carecoord.services.care.commands import enroll_client
-from carecoord.services.stamp import Stamp
+from carecoord.services.infrastructure import positions
+from carecoord.services.kernel.aggregate import Recorded, aggregate_id
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.platform import Platform
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 NURSE = Stamp(Actor(id="nurse-1", role=Role.NURSE))

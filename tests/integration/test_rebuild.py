@@ -7,9 +7,9 @@ import asyncio
 from carecoord.events import Actor, Role
 from carecoord.projections import timeline
 from carecoord.projections.rebuild import rebuild
-from carecoord.services.bootstrap import Platform
 from carecoord.services.care.commands import enroll_client
-from carecoord.services.stamp import Stamp
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.platform import Platform
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 

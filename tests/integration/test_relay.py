@@ -18,14 +18,14 @@ from conftest import fresh_database, isolated_settings
 from faststream.nats import NatsBroker
 
 from carecoord.events import Actor, Role
-from carecoord.services.bootstrap import Servers
-from carecoord.services.broker import ensure_stream
 from carecoord.services.care.commands import enroll_client
-from carecoord.services.commands import CommandBus
-from carecoord.services.relay import POSITION_HEADER
-from carecoord.services.settings import Settings
-from carecoord.services.stamp import Stamp
-from carecoord.services.store import EventStore, store_env
+from carecoord.services.infrastructure.broker import ensure_stream
+from carecoord.services.infrastructure.commands import CommandBus
+from carecoord.services.infrastructure.relay import POSITION_HEADER
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.infrastructure.store import EventStore, store_env
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.runtime.bootstrap import Servers
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 
@@ -73,7 +73,7 @@ def relay_process(database_url: str, nats_url: str, settings: Settings) -> subpr
         CARECOORD_JWT_SECRET="x" * 32,
     )
     return subprocess.Popen(
-        [sys.executable, "-m", "carecoord.services.cli", "--log-level", "WARNING", "relay"],
+        [sys.executable, "-m", "carecoord.services.runtime.cli", "--log-level", "WARNING", "relay"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -9,10 +9,10 @@ from carecoord.events import Actor, Role
 from carecoord.projections import careteam, timeline
 from carecoord.projections.models import READ_MODELS
 from carecoord.projections.verify import verify, verify_all
-from carecoord.services.bootstrap import Platform
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.careteam.commands import assign_member
-from carecoord.services.stamp import Stamp
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.platform import Platform
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 

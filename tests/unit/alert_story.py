@@ -17,7 +17,6 @@ from carecoord.events import Actor, CareEvent, Role, Schedule
 from carecoord.events.alerts import AlertRaised
 from carecoord.events.checkins import AnalyteFinding, AnalyteResult, Instrument, ScreenMethod
 from carecoord.events.therapy import Modality, SessionFormat
-from carecoord.services.aggregate import Aggregate, aggregate_id
 from carecoord.services.alerts import commands as alert_commands
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
@@ -25,11 +24,12 @@ from carecoord.services.care.commands import enroll_client
 from carecoord.services.checkins import commands as checkins
 from carecoord.services.checkins.instruments import INSTRUMENTS
 from carecoord.services.checkins.record import CheckIn, Vitals
-from carecoord.services.commands import Command, UnitOfWork
+from carecoord.services.kernel.aggregate import Aggregate, aggregate_id
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.medication import commands as medication
 from carecoord.services.medication.dispensing import GivenDose
 from carecoord.services.medication.prescribing import NewOrder
-from carecoord.services.stamp import Stamp
 from carecoord.services.therapy import commands as therapy
 from carecoord.services.therapy.record import Outcome
 

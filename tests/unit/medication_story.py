@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 
 from carecoord.events import Actor, CareEvent, Role, Schedule
 from carecoord.events.medication import QtcEvidence, TakeHomeCriterion, TaperStep
+from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication import dispensing, eligibility, prescribing
 from carecoord.services.medication.dispensing import Bottle, GivenDose, TakeHome
 from carecoord.services.medication.eligibility import EligibilityDecision
@@ -16,7 +17,6 @@ from carecoord.services.medication.prescribing import DoseChange, NewOrder, Tape
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
 from carecoord.services.medication.take_homes import CRITERIA
-from carecoord.services.stamp import Stamp
 
 E = TypeVar("E", bound=CareEvent)
 

@@ -9,9 +9,9 @@ from uuid import uuid4
 from carecoord.events import Actor, Kind, Role
 from carecoord.events.access import Basis
 from carecoord.projections.progress import Progress
-from carecoord.services.liveness import Liveness
-from carecoord.services.policy import Grant, Standing, decide
-from carecoord.services.remembered import Grants, Memberships
+from carecoord.services.gate.remembered import Grants, Memberships
+from carecoord.services.infrastructure.liveness import Liveness
+from carecoord.services.kernel.policy import Grant, Standing, decide
 
 NURSE = Actor(id="nurse-1", role=Role.NURSE)
 

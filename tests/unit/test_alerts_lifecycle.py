@@ -9,7 +9,7 @@ from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolve
 from carecoord.events.checkins import Instrument
 from carecoord.services.alerts.replay import replay
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES
-from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.therapy.record import Outcome
 
 

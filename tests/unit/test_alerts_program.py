@@ -11,7 +11,7 @@ from alert_story import Story, answers_totalling
 from carecoord.events.checkins import Instrument
 from carecoord.events.medication import Severity
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
-from carecoord.services.program import ProgramFileError, load_program
+from carecoord.services.runtime.program import ProgramFileError, load_program
 from carecoord.services.therapy.record import Outcome
 
 SIGNED = 'source = "Medical director, 2026-01-15"\n'

@@ -7,7 +7,7 @@ from alert_story import answers_totalling
 
 from carecoord.events.checkins import Instrument
 from carecoord.services.checkins.instruments import INSTRUMENTS, score
-from carecoord.services.errors import InvalidInput
+from carecoord.services.kernel.errors import InvalidInput
 
 
 def scored(instrument: Instrument, answers: dict[str, int]) -> tuple[int | None, str]:

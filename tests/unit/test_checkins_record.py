@@ -7,7 +7,7 @@ from alert_story import PEER, Story, answers_totalling
 
 from carecoord.events import Actor, Role
 from carecoord.events.checkins import CheckInRecorded, DrugScreenResulted, Instrument, ReportSource
-from carecoord.services.errors import Forbidden, InvalidInput, NotFound
+from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound
 
 
 def test_the_client_reports_about_themself_only() -> None:

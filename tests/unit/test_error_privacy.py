@@ -12,8 +12,8 @@ import psycopg
 from eventsourcing.persistence import IntegrityError
 
 from carecoord.graphql.errors import shaped
-from carecoord.services.errors import RuleViolation
-from carecoord.services.logs import JsonFormatter
+from carecoord.services.kernel.errors import RuleViolation
+from carecoord.services.runtime.logs import JsonFormatter
 from graphql import GraphQLError
 
 QUOTED = 'duplicate key value violates unique constraint "x" DETAIL: Key (name)=(Alex R.)'

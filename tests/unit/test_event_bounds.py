@@ -21,8 +21,8 @@ from carecoord.events.checkins import (
 )
 from carecoord.events.medication import GuestDosingArranged
 from carecoord.events.therapy import SessionNoteRecorded
-from carecoord.services.errors import InvalidInput
-from carecoord.services.stamp import Stamp
+from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.stamp import Stamp
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 CLIENT = uuid4()

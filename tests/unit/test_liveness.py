@@ -6,7 +6,7 @@ import asyncio
 
 import psycopg
 
-from carecoord.services.liveness import Liveness, error_code, keep_running
+from carecoord.services.infrastructure.liveness import Liveness, error_code, keep_running
 
 
 async def test_a_failing_loop_is_run_again_until_it_works() -> None:

@@ -15,13 +15,13 @@ from medication_story import NURSE, Story
 
 from carecoord.events import Actor, Role, Schedule
 from carecoord.events.medication import DoseAdministered, OrderHeld, OrderResumed
+from carecoord.events.positioned import Positioned
 from carecoord.projections import dosing
-from carecoord.services.errors import RuleViolation
+from carecoord.services.kernel.errors import RuleViolation
+from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication import dispensing, prescribing
 from carecoord.services.medication.dispensing import GivenDose
 from carecoord.services.medication.rules import MedicationRules
-from carecoord.services.stamp import Stamp
-from carecoord.services.store import Positioned
 
 NEW_YORK = MedicationRules(zone=ZoneInfo("America/New_York"))
 SWEEPER = Actor(id="missed-dose-sweep", role=Role.SYSTEM)

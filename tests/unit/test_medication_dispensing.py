@@ -11,7 +11,7 @@ from medication_story import NURSE, Story, at
 
 from carecoord.events import Schedule
 from carecoord.events.medication import NotGivenReason, TakeHomeCriterion, TakeHomeDispensed
-from carecoord.services.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.medication import dispensing, eligibility, prescribing
 from carecoord.services.medication.dispensing import Bottle, NotGiven, Replacement, TakeHome
 from carecoord.services.medication.eligibility import EligibilityDecision

@@ -16,7 +16,7 @@ from carecoord.events.medication import (
     OverrideAcknowledged,
     StatementSource,
 )
-from carecoord.services.errors import RuleViolation
+from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.medication import statements
 from carecoord.services.medication.exposure import picture
 from carecoord.services.medication.findings import HardStop

@@ -10,7 +10,7 @@ import pytest
 from medication_story import Story
 
 from carecoord.events.medication import InteractionFound, QtcEvidence, Severity
-from carecoord.services.errors import RuleViolation
+from carecoord.services.kernel.errors import RuleViolation
 
 QT_RULE = "methadone-qt-prolonging"
 MEASURED = datetime(2025, 12, 30, 9, tzinfo=UTC)

@@ -10,7 +10,7 @@ import pytest
 from medication_story import Story, at
 
 from carecoord.events.medication import OverrideAcknowledged, StatementSource
-from carecoord.services.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.medication import prescribing, statements
 from carecoord.services.medication.exposure import picture
 from carecoord.services.medication.statements import Statement

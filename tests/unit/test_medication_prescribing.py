@@ -16,7 +16,7 @@ from carecoord.events.medication import (
     TakeHomeCriterion,
     TaperOrdered,
 )
-from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.medication import eligibility, prescribing, statements
 from carecoord.services.medication.eligibility import EligibilityDecision
 from carecoord.services.medication.statements import Statement

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from medication_story import Story
 
-from carecoord.services.errors import RuleViolation
-from carecoord.services.program import ProgramFileError, load_program
-from carecoord.services.settings import Settings
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.kernel.errors import RuleViolation
+from carecoord.services.runtime.program import ProgramFileError, load_program
 
 # The example program file of the docs, so the documented keys stay the accepted ones.
 EXAMPLE = Path(__file__).parents[2] / "docs" / "program.example.toml"

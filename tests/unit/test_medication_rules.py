@@ -10,7 +10,8 @@ from medication_story import NURSE, Story, at
 
 from carecoord.events import Actor, Role
 from carecoord.events.medication import DoseMissed, NotGivenReason, OrderHeld
-from carecoord.services.errors import RuleViolation
+from carecoord.services.kernel.errors import RuleViolation
+from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication import dispensing, prescribing
 from carecoord.services.medication.dispensing import NotGiven
 from carecoord.services.medication.formulary import DEFAULT_MEDICATIONS
@@ -18,7 +19,6 @@ from carecoord.services.medication.interactions import DEFAULT_RULES, Entry, Rul
 from carecoord.services.medication.missed import MissedDoseRule, missed_days
 from carecoord.services.medication.rules import DEFAULT_RULES as DEFAULT_MEDICATION_RULES
 from carecoord.services.medication.take_homes import FEDERAL_2024
-from carecoord.services.stamp import Stamp
 
 UTC_DAY = DEFAULT_MEDICATION_RULES.day_of
 JAN = date(2026, 1, 1)

@@ -13,16 +13,16 @@ import pytest
 
 from carecoord.events import Actor, CareEvent, Role, Schedule
 from carecoord.events.medication import HardStopRefused, MedicationPrescribed
-from carecoord.services.aggregate import Aggregate
 from carecoord.services.care.commands import enroll_client
-from carecoord.services.commands import Command, UnitOfWork
-from carecoord.services.errors import InvalidInput
-from carecoord.services.idempotency import decode_result, encode_result
+from carecoord.services.infrastructure.idempotency import decode_result, encode_result
+from carecoord.services.kernel.aggregate import Aggregate
+from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.medication import commands
 from carecoord.services.medication.commands import Written
 from carecoord.services.medication.dispensing import GivenDose
 from carecoord.services.medication.prescribing import NewOrder
-from carecoord.services.stamp import Stamp
 
 T = TypeVar("T")
 DOCTOR = Actor(id="dr-lee", role=Role.PRESCRIBER)

@@ -15,9 +15,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from carecoord.events import Actor, Role
-from carecoord.services.errors import DomainError, Forbidden, Unauthenticated
-from carecoord.services.identity import KeySource, TokenVerifier, issue_token
-from carecoord.services.settings import Settings
+from carecoord.services.infrastructure.identity import KeySource, TokenVerifier, issue_token
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.kernel.errors import DomainError, Forbidden, Unauthenticated
 
 SECRET = "test-secret-" * 6
 SETTINGS = Settings(jwt_secret=SECRET)

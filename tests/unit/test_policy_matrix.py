@@ -14,9 +14,9 @@ import pytest
 
 from carecoord.events import Kind, Role
 from carecoord.events.access import Basis
-from carecoord.services.access import MAY_RECORD
-from carecoord.services.errors import Forbidden
-from carecoord.services.policy import (
+from carecoord.services.kernel.access import MAY_RECORD
+from carecoord.services.kernel.errors import Forbidden
+from carecoord.services.kernel.policy import (
     ActiveConsent,
     Emergency,
     ProgramPolicy,

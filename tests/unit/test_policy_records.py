@@ -14,8 +14,8 @@ from carecoord.events.consent import ConsentRevoked, Recipient, RecipientType
 from carecoord.services.careteam.team import CareTeam
 from carecoord.services.consent.notice import REDISCLOSURE_NOTICE
 from carecoord.services.consent.record import ConsentRecord
-from carecoord.services.errors import DomainError, Forbidden, InvalidInput, RuleViolation
-from carecoord.services.stamp import Stamp
+from carecoord.services.kernel.errors import DomainError, Forbidden, InvalidInput, RuleViolation
+from carecoord.services.kernel.stamp import Stamp
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 CLIENT = UUID("0b3c7a52-4f0e-4c51-9d1a-6d3a0f6b8e11")

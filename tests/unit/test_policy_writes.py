@@ -13,15 +13,15 @@ import pytest
 
 from carecoord.events import Actor, Role
 from carecoord.events.careteam import CareTeamMemberAssigned
-from carecoord.services.access import (
+from carecoord.services.kernel.access import (
     MAY_RECORD,
     Relationship,
     admit,
     authorize,
     relationship_needed,
 )
-from carecoord.services.errors import Forbidden
-from carecoord.services.stamp import Stamp
+from carecoord.services.kernel.errors import Forbidden
+from carecoord.services.kernel.stamp import Stamp
 
 CLIENT = uuid4()
 OTHER = uuid4()

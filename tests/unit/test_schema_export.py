@@ -6,7 +6,7 @@ import difflib
 from pathlib import Path
 
 from carecoord.graphql.export import REGENERATE, SCHEMA_FILE, sdl
-from carecoord.services.cli import export_schema
+from carecoord.services.runtime.cli import export_schema
 
 
 def test_the_checked_in_sdl_is_the_schema_the_code_builds() -> None:

@@ -21,7 +21,7 @@ from carecoord.events.therapy import (
 )
 from carecoord.services.care import commands as care
 from carecoord.services.care.commands import enroll_client
-from carecoord.services.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.therapy import commands as therapy
 from carecoord.services.therapy.record import Outcome
 

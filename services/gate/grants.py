@@ -1,0 +1,177 @@
+"""A reader's standing with a client, loaded from the access read models, and its row filter.
+
+One round trip reads what ``policy.decide`` needs: care-team membership now, consents that
+name the reader and are in force, an open emergency access, the client's program and any
+restrictions on their own view. Times are compared with the database clock, as the
+projections record them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import dict_row
+
+from carecoord.events import Actor, Kind, Role
+from carecoord.projections import break_glass, careteam, consents, restrictions, timeline
+from carecoord.services.careteam.team import CareTeam
+from carecoord.services.consent.record import ConsentRecord
+from carecoord.services.kernel.aggregate import aggregate_id
+from carecoord.services.kernel.policy import (
+    PROGRAM_WIDE,
+    ActiveConsent,
+    Emergency,
+    Grant,
+    Restriction,
+    Standing,
+    decide,
+    program_policy,
+)
+from carecoord.services.medication.record import MedicationRecord
+
+# The read models a grant is decided from: a reader waits for them like for the timeline.
+ACCESS_MODELS = (careteam.NAME, consents.NAME, break_glass.NAME, restrictions.NAME)
+
+# The records whose events change who may see or record what about a client: its care
+# team; consents and emergency access; and, for the client's own view, the medication
+# record (a blind taper restricts it).
+ACCESS_RECORDS = (CareTeam.context, ConsentRecord.context)
+OWN_VIEW_RECORDS = (MedicationRecord.context,)
+
+_LAST_CHANGE = """SELECT coalesce(max(last.position), 0) AS access_changed_at
+FROM unnest(%s::uuid[]) AS record(id),
+LATERAL (SELECT notification_id AS position FROM {} WHERE originator_id = record.id
+         ORDER BY originator_version DESC LIMIT 1) AS last"""
+
+
+async def last_access_change(
+    conn: AsyncConnection, events_table: str, client_ids: Iterable[UUID], contexts: Iterable[str]
+) -> int:
+    """The store position of the newest event that changed these clients' access records.
+
+    Read from the store itself (one primary-key probe per record), so an access decision
+    can wait for the views to have it: a removal recorded before a request counts for that
+    request, however far the projector lags.
+    """
+    records = [aggregate_id(context, c) for c in client_ids for context in contexts]
+    query = sql.SQL(_LAST_CHANGE).format(sql.Identifier(events_table))
+    cur = await conn.execute(query, (records,))
+    row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+_STANDING = sql.SQL(
+    """SELECT
+    EXISTS (SELECT 1 FROM {care_team} WHERE client_id = %(client)s AND member_id = %(member)s
+            AND role = %(role)s AND started_at <= now()
+            AND (ended_at IS NULL OR ended_at > now())) AS on_care_team,
+    (SELECT CASE WHEN bool_or(ended_at IS NULL) THEN NULL ELSE max(ended_at) END
+          FROM {care_team} WHERE client_id = %(client)s AND member_id = %(member)s
+          AND role = %(role)s AND started_at <= now()
+          AND (ended_at IS NULL OR ended_at > now())) AS team_ends_at,
+    (SELECT facts->>'program' FROM {timeline} WHERE client_id = %(client)s
+            AND type = 'care.ClientEnrolled' LIMIT 1) AS program,
+    ARRAY(SELECT json_build_object('id', consent_id, 'kinds', data_kinds,
+                                   'expires_at', expires_at)
+          FROM {consents} WHERE client_id = %(client)s AND %(member)s = ANY(member_ids)
+          AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+          ORDER BY position) AS consents,
+    (SELECT json_build_object('id', access_id, 'expires_at', expires_at)
+          FROM {break_glass} WHERE client_id = %(client)s AND member_id = %(member)s
+          AND role = %(role)s AND expires_at > now()
+          ORDER BY expires_at DESC LIMIT 1) AS emergency,
+    ARRAY(SELECT DISTINCT restriction FROM {restrictions} WHERE client_id = %(client)s
+          AND (until IS NULL OR until >= current_date)) AS restrictions"""
+).format(
+    care_team=sql.Identifier(careteam.NAME),
+    timeline=sql.Identifier(timeline.NAME),
+    consents=sql.Identifier(consents.NAME),
+    break_glass=sql.Identifier(break_glass.NAME),
+    restrictions=sql.Identifier(restrictions.NAME),
+)
+
+
+async def standing(conn: AsyncConnection, reader: Actor, client_id: UUID) -> Standing:
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(
+        _STANDING, {"client": client_id, "member": reader.id, "role": reader.role.value}
+    )
+    found = await cur.fetchone()
+    assert found is not None
+    return Standing(
+        on_care_team=found["on_care_team"],
+        team_ends_at=found["team_ends_at"],
+        is_self=reader.role is Role.CLIENT and reader.id == str(client_id),
+        consents=tuple(_consent(c) for c in found["consents"]),
+        emergency=_emergency(found["emergency"]),
+        program=program_policy(found["program"]),
+        restrictions=frozenset(Restriction(r) for r in found["restrictions"]),
+    )
+
+
+async def grant_for(conn: AsyncConnection, reader: Actor, client_id: UUID) -> Grant:
+    """What ``reader`` may see of ``client_id`` now; Forbidden says what would allow it."""
+    if reader.role in PROGRAM_WIDE:
+        return decide(reader.role, Standing())
+    return decide(reader.role, await standing(conn, reader, client_id))
+
+
+_ON_TEAM = sql.SQL(
+    """SELECT client_id, ended_at FROM {care_team} WHERE client_id = ANY(%(clients)s)
+    AND member_id = %(member)s AND role = %(role)s AND started_at <= now()
+    AND (ended_at IS NULL OR ended_at > now())"""
+).format(care_team=sql.Identifier(careteam.NAME))
+
+
+async def on_care_team(
+    conn: AsyncConnection, actor: Actor, client_ids: frozenset[UUID]
+) -> dict[UUID, datetime | None]:
+    """Those of ``client_ids`` whose care team ``actor`` is on now, in the role they act in,
+    with when that membership ends (None: open)."""
+    cur = await conn.execute(
+        _ON_TEAM, {"clients": list(client_ids), "member": actor.id, "role": actor.role.value}
+    )
+    ends: dict[UUID, datetime | None] = {}
+    for client_id, ended_at in await cur.fetchall():
+        known = ends.get(client_id, ended_at)
+        ends[client_id] = None if known is None or ended_at is None else max(known, ended_at)
+    return ends
+
+
+_PROGRAMS = sql.SQL(
+    "SELECT client_id, facts->>'program' FROM {timeline}"
+    " WHERE client_id = ANY(%s) AND type = 'care.ClientEnrolled'"
+).format(timeline=sql.Identifier(timeline.NAME))
+
+
+async def programs_of(conn: AsyncConnection, client_ids: frozenset[UUID]) -> dict[UUID, str]:
+    """The program each enrolled client of ``client_ids`` belongs to."""
+    cur = await conn.execute(_PROGRAMS, (list(client_ids),))
+    return {client_id: str(program) for client_id, program in await cur.fetchall()}
+
+
+def visible(grant: Grant, reader: Actor) -> tuple[sql.Composable, list[Any]]:
+    """A WHERE clause over timeline rows that keeps what ``grant`` shows ``reader``."""
+    return (
+        sql.SQL("(kind = ANY(%s) OR (kind = ANY(%s) AND actor_id = %s))"),
+        [sorted(grant.kinds), sorted(grant.authored), reader.id],
+    )
+
+
+def _consent(raw: dict[str, Any]) -> ActiveConsent:
+    expires = raw["expires_at"]
+    return ActiveConsent(
+        UUID(raw["id"]),
+        frozenset(Kind(k) for k in raw["kinds"]),
+        datetime.fromisoformat(expires) if expires else None,
+    )
+
+
+def _emergency(raw: dict[str, Any] | None) -> Emergency | None:
+    if raw is None:
+        return None
+    return Emergency(UUID(raw["id"]), datetime.fromisoformat(raw["expires_at"]))

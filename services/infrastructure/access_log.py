@@ -1,0 +1,274 @@
+"""The access log: one append-only entry per read of a client's record, for auditors only.
+
+It is a table of its own (``access_log``), not the clinical event store: reads outnumber
+writes by far, and an entry per read must neither contend with clinical writers' table lock
+nor reach the ``care.>`` subjects that projections and subscribers follow. Rows are the
+``ClientRecordRead`` events of the catalog; triggers refuse UPDATE, DELETE and TRUNCATE.
+
+Writes are group-committed: concurrent reads enqueue their entries and one writer inserts
+whatever is waiting in one statement, then releases every waiting read. A read returns only
+after its entry is durable, so a failing log fails the read rather than losing the entry.
+
+Entries are hash-chained (``services/infrastructure/access_chain.py``): the writer extends the
+chain a
+batch at a time, under a lock that orders writers of every process, and ``verify`` walks it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from carecoord.events.access import ClientRecordRead
+from carecoord.services.infrastructure.access_chain import GENESIS, Broken, check, link
+
+log = logging.getLogger("carecoord.access_log")
+
+TABLE = "access_log"
+BATCH_MAX = 500
+DDL = (
+    "SELECT pg_advisory_xact_lock(hashtext('carecoord.access_log'))",
+    """CREATE TABLE IF NOT EXISTS access_log (
+        seq bigserial PRIMARY KEY,
+        event_id uuid NOT NULL UNIQUE,
+        client_id uuid NOT NULL,
+        occurred_at timestamptz NOT NULL,
+        actor_id text NOT NULL,
+        actor_role text NOT NULL,
+        operation text NOT NULL,
+        outcome text NOT NULL,
+        basis text NOT NULL,
+        correlation_id uuid NOT NULL,
+        event jsonb NOT NULL,
+        prev_hash bytea,
+        hash bytea)""",
+    # Tables made before the hash chain: their older rows stay unchained (see ``verify``).
+    "ALTER TABLE access_log ADD COLUMN IF NOT EXISTS prev_hash bytea",
+    "ALTER TABLE access_log ADD COLUMN IF NOT EXISTS hash bytea",
+    "CREATE INDEX IF NOT EXISTS access_log_client ON access_log (client_id, seq)",
+    "CREATE INDEX IF NOT EXISTS access_log_actor ON access_log (actor_id, seq)",
+    """CREATE OR REPLACE FUNCTION access_log_append_only() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'access_log is append-only'; END $$""",
+    """CREATE OR REPLACE TRIGGER access_log_no_change BEFORE UPDATE OR DELETE ON access_log
+        FOR EACH ROW EXECUTE FUNCTION access_log_append_only()""",
+    """CREATE OR REPLACE TRIGGER access_log_no_truncate BEFORE TRUNCATE ON access_log
+        FOR EACH STATEMENT EXECUTE FUNCTION access_log_append_only()""",
+)
+COLUMNS = (
+    "event_id",
+    "client_id",
+    "occurred_at",
+    "actor_id",
+    "actor_role",
+    "operation",
+    "outcome",
+    "basis",
+    "correlation_id",
+    "event",
+    "prev_hash",
+    "hash",
+)
+# Writers of every process extend one chain: each batch holds this lock until it commits.
+_CHAIN_LOCK = "SELECT pg_advisory_xact_lock(hashtext('carecoord.access_log.chain'))"
+_HEAD = "SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1"
+VERIFY_PAGE = 5000
+
+
+def columns(entry: ClientRecordRead) -> tuple[Any, ...]:
+    """The indexed columns of an entry: all derived from the entry itself."""
+    return (
+        entry.event_id,
+        entry.client_id,
+        entry.occurred_at,
+        entry.actor.id,
+        entry.actor.role.value,
+        entry.operation,
+        entry.outcome.value,
+        entry.basis.value,
+        entry.correlation_id,
+    )
+
+
+_COPY = sql.SQL("COPY {} ({}) FROM STDIN").format(
+    sql.Identifier(TABLE), sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
+)
+
+
+async def ensure_table(conn: AsyncConnection) -> None:
+    async with conn.transaction():
+        for statement in DDL:
+            await conn.execute(statement)
+
+
+_Waiting = tuple[ClientRecordRead, "asyncio.Future[None]"]
+
+
+class AccessLog:
+    """The group-committing writer of one process; ``run`` is its task."""
+
+    def __init__(self, pool: AsyncConnectionPool, *, batch_max: int = BATCH_MAX) -> None:
+        self._pool = pool
+        self._batch_max = batch_max
+        self._queue: asyncio.Queue[_Waiting] = asyncio.Queue()
+        self._ready = asyncio.Event()
+        self._failure: BaseException | None = None
+        self.written = 0
+
+    async def append(self, entry: ClientRecordRead) -> None:
+        """Return once ``entry`` is stored; raise if it could not be."""
+        await self._ready.wait()
+        if self._failure is not None:
+            raise RuntimeError("the access log is unavailable") from self._failure
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((entry, done))
+        await done
+
+    async def run(self) -> None:
+        try:
+            async with self._pool.connection() as conn:
+                await ensure_table(conn)
+        except Exception as failure:
+            log.exception("access log table could not be prepared")
+            self._failure = failure
+            raise
+        finally:
+            self._ready.set()
+        batch: list[_Waiting] = []
+        try:
+            while True:
+                batch = [await self._queue.get()]
+                while len(batch) < self._batch_max and not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                await self._commit(batch)
+        finally:
+            while not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            for _, done in batch:
+                if not done.done():
+                    done.cancel()
+
+    async def _commit(self, batch: list[_Waiting]) -> None:
+        try:
+            await self._write([entry for entry, _ in batch])
+        except Exception as failure:
+            log.exception("access log write failed", extra={"entries": len(batch)})
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(failure)
+            return
+        self.written += len(batch)
+        for _, done in batch:
+            if not done.done():
+                done.set_result(None)
+
+    async def _write(self, entries: Sequence[ClientRecordRead]) -> None:
+        async with self._pool.connection() as conn, conn.transaction():
+            await conn.execute(_CHAIN_LOCK)
+            head = await (await conn.execute(_HEAD)).fetchone()
+            prev = GENESIS if head is None or head[1] is None else bytes(head[1])
+            async with conn.cursor().copy(_COPY) as copy:
+                for entry in entries:
+                    body = entry.model_dump(mode="json")
+                    chained = link(prev, body)
+                    await copy.write_row((*columns(entry), json.dumps(body), prev, chained))
+                    prev = chained
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedRead:
+    seq: int
+    entry: ClientRecordRead
+    hash: bytes | None = None
+
+
+async def entries(
+    pool: AsyncConnectionPool,
+    *,
+    client_id: UUID | None,
+    actor_id: str | None,
+    after: int,
+    limit: int,
+    since: datetime | None = None,
+) -> list[LoggedRead]:
+    """Entries in log order, for an auditor's query."""
+    where = [sql.SQL("seq > %s")]
+    params: list[Any] = [after]
+    if client_id is not None:
+        where.append(sql.SQL("client_id = %s"))
+        params.append(client_id)
+    if actor_id is not None:
+        where.append(sql.SQL("actor_id = %s"))
+        params.append(actor_id)
+    if since is not None:
+        where.append(sql.SQL("occurred_at >= %s"))
+        params.append(since)
+    params.append(limit)
+    query = sql.SQL("SELECT seq, event, hash FROM {} WHERE {} ORDER BY seq LIMIT %s").format(
+        sql.Identifier(TABLE), sql.SQL(" AND ").join(where)
+    )
+    async with pool.connection() as conn:
+        cur = conn.cursor(row_factory=dict_row)
+        await cur.execute(query, params)
+        rows = await cur.fetchall()
+    return [LoggedRead(r["seq"], _entry(r["event"]), _bytes(r["hash"])) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """What walking the chain found: entries checked, the head to keep, the first break."""
+
+    checked: int
+    unchained: int
+    head_seq: int
+    head_hash: bytes
+    broken: Broken | None
+
+
+_PAGE = sql.SQL(
+    "SELECT seq, prev_hash, hash, event, {} FROM {} WHERE seq > %s ORDER BY seq LIMIT %s"
+).format(sql.SQL(", ").join(map(sql.Identifier, COLUMNS[:-3])), sql.Identifier(TABLE))
+
+
+async def verify(pool: AsyncConnectionPool, *, page: int = VERIFY_PAGE) -> Verification:
+    """Walk the whole log in order; stop at the first entry whose link does not hold.
+
+    Rows written before the chain existed (no hash, at the start of the log) are counted as
+    unchained; a row without a hash after the chain began is a break.
+    """
+    prev, after, checked, unchained = GENESIS, 0, 0, 0
+    async with pool.connection() as conn:
+        while True:
+            rows = await (await conn.execute(_PAGE, (after, page))).fetchall()
+            for seq, stored_prev, stored_hash, body, *stored in rows:
+                after = seq
+                if stored_hash is None and checked == 0:
+                    unchained += 1
+                    continue
+                broken = check(seq, prev, _bytes(stored_prev), _bytes(stored_hash), body)
+                if broken is None and tuple(stored) != columns(_entry(body)):
+                    broken = Broken(seq, "columns", f"entry {seq}'s columns differ from it")
+                if broken is not None:
+                    return Verification(checked, unchained, after, prev, broken)
+                prev = bytes(stored_hash)
+                checked += 1
+            if len(rows) < page:
+                return Verification(checked, unchained, after, prev, None)
+
+
+def _bytes(value: bytes | memoryview | None) -> bytes | None:
+    return None if value is None else bytes(value)
+
+
+def _entry(body: dict[str, Any]) -> ClientRecordRead:
+    return ClientRecordRead.from_stored(body)

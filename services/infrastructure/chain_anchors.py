@@ -1,0 +1,188 @@
+"""Anchors: the event chain's head, kept outside the database at intervals.
+
+Someone who can disable triggers can rewrite the chain from any row on with fresh hashes,
+and the database alone would not show it. So the process that runs the relay publishes the
+head (position, hash, time) every ``chain_anchor_interval_seconds`` when it has moved, and
+once more when it stops: on the JetStream subject ``anchors.<subject_root>.event-chain``
+in a stream of its own (``<stream_name>_ANCHORS``; the care stream's consumers expect
+events only) and appended to a JSON Lines file (``chain_anchor_file``, default
+``<data_dir>/event-chain-anchors.jsonl``) that an operator ships elsewhere.
+``carecoord audit verify --anchors FILE`` checks every anchor against the recomputed chain.
+
+A line: ``{"chain": "event-sha256-v1", "position": 812, "hash": "<64 hex>",
+"at": "2026-11-27T09:00:00+00:00"}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from faststream.nats import NatsBroker
+from nats.js.api import StreamConfig
+from nats.js.errors import NotFoundError
+from psycopg_pool import AsyncConnectionPool
+
+from carecoord.services.infrastructure import event_chain
+from carecoord.services.infrastructure.liveness import Liveness, keep_running
+from carecoord.services.infrastructure.settings import Settings
+
+log = logging.getLogger("carecoord.chain_anchors")
+
+NAME = "chain-anchors"
+FINAL_SECONDS = 5.0
+"""How long the anchor at shutdown may take (the broker may be gone)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    position: int
+    hash: bytes
+    at: str
+    chain: str = event_chain.CHAIN
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "chain": self.chain,
+            "position": self.position,
+            "hash": self.hash.hex(),
+            "at": self.at,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Anchor:
+        position, hashed = int(data["position"]), bytes.fromhex(data["hash"])
+        return cls(position, hashed, str(data["at"]), str(data["chain"]))
+
+
+def read_anchors(path: Path) -> list[Anchor]:
+    """Every anchor in a JSON Lines file; a malformed line is refused with its number."""
+    anchors = []
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                anchor = Anchor.from_json(json.loads(line))
+            except (ValueError, KeyError, TypeError) as error:
+                raise ValueError(f"{path}:{number}: not an anchor ({error})") from None
+            if anchor.chain != event_chain.CHAIN:
+                expected = event_chain.CHAIN
+                raise ValueError(f"{path}:{number}: chain {anchor.chain!r}, not {expected}")
+            anchors.append(anchor)
+    return anchors
+
+
+def last_anchor(path: Path) -> Anchor | None:
+    """The file's last anchor (read from its end), or None."""
+    try:
+        with path.open("rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - 4096))
+            tail = f.read().decode("utf-8", "replace").strip().splitlines()
+        return Anchor.from_json(json.loads(tail[-1])) if tail else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _append(path: Path, anchor: Anchor) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(anchor.as_json(), separators=(",", ":")) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def anchor_file(settings: Settings) -> Path:
+    return settings.chain_anchor_file or settings.data_dir / "event-chain-anchors.jsonl"
+
+
+def anchor_stream(settings: Settings) -> str:
+    return f"{settings.stream_name}_ANCHORS"
+
+
+def anchor_subject(settings: Settings) -> str:
+    return f"anchors.{settings.subject_root}.event-chain"
+
+
+class Anchoring:
+    """The anchoring loop of the relay's process; ``run`` is its task."""
+
+    def __init__(
+        self,
+        pool: AsyncConnectionPool,
+        broker: NatsBroker,
+        settings: Settings,
+        liveness: Liveness,
+        table: str = event_chain.TABLE,
+    ) -> None:
+        self._pool = pool
+        self._broker = broker
+        self._settings = settings
+        self._liveness = liveness
+        self._table = table
+        self.file = anchor_file(settings)
+        found = last_anchor(self.file)
+        self.last: int | None = None if found is None else found.position
+        self._stream_ready = False
+
+    async def run(self) -> None:
+        """Anchor at every interval until cancelled, then once more (the process stops with
+        its broker and pool still open until its tasks are done)."""
+        try:
+            await keep_running(NAME, self._every_interval, self._liveness)
+        finally:
+            await self.final()
+
+    async def _every_interval(self) -> None:
+        while True:
+            await asyncio.sleep(self._settings.chain_anchor_interval_seconds)
+            await self.anchor()
+            self._liveness.progressed(NAME)
+
+    async def anchor(self) -> Anchor | None:
+        """Anchor the head if it moved since the last anchor; the anchor, or None."""
+        async with self._pool.connection() as conn:
+            head = await event_chain.head(conn, self._table)
+        if head is None or head[0] == self.last:
+            return None
+        anchor = Anchor(head[0], head[1], datetime.now(UTC).isoformat(timespec="seconds"))
+        await asyncio.to_thread(_append, self.file, anchor)
+        await self._publish(anchor)
+        self.last = anchor.position
+        log.info("event chain anchored", extra={"position": anchor.position})
+        return anchor
+
+    async def final(self) -> None:
+        """One last anchor as the process stops; a failure is logged, never raised."""
+        try:
+            async with asyncio.timeout(FINAL_SECONDS):
+                await self.anchor()
+        except Exception as failure:  # stopping: say so and go on
+            log.warning("no anchor at shutdown", extra={"error": type(failure).__name__})
+
+    async def _publish(self, anchor: Anchor) -> None:
+        if not self._stream_ready:
+            await self._ensure_stream()
+        await self._broker.publish(
+            json.dumps(anchor.as_json()).encode(),
+            anchor_subject(self._settings),
+            headers={"Nats-Msg-Id": f"{anchor.chain}:{anchor.position}:{anchor.hash.hex()}"},
+            stream=anchor_stream(self._settings),
+        )
+
+    async def _ensure_stream(self) -> None:
+        js = self._broker.connection.jetstream()
+        name = anchor_stream(self._settings)
+        try:
+            await js.stream_info(name)
+        except NotFoundError:
+            subjects = [anchor_subject(self._settings)]
+            replicas = self._settings.stream_replicas  # as many copies as the care stream
+            await js.add_stream(StreamConfig(name=name, subjects=subjects, num_replicas=replicas))
+        self._stream_ready = True

@@ -1,0 +1,444 @@
+"""Verifying the event store's hash chain: every link recomputed, the first break named.
+
+``verify`` walks the whole store in ``notification_id`` order (the CLI's
+``carecoord audit verify``); ``verify_client`` checks the rows of one client's aggregates
+and the links into and out of each (the auditor's ``verifyClientRecord``). Both recompute
+hashes here, in Python, from the rows as stored: the database's own function is not trusted
+to check itself. A break is judged from what is left around it:
+
+- ``altered``: the row still follows its predecessor but no longer hashes to what was
+  written (or its hash was removed, and its successor still follows it);
+- ``deleted``: the row was chained to a hash no stored row has, and positions are missing
+  before it (with no gap: the row before it was altered and its hash recomputed);
+- ``inserted``: the row was chained to a row further back than its predecessor, so what
+  lies between was put there later (or a row without a hash that its successor skips);
+- ``reordered``: the row was chained to a row that now comes after it.
+
+A consistent rewrite of the whole chain from some row on (triggers disabled, every hash
+recomputed) leaves no break inside the database; the anchors published outside it catch
+it (``services/infrastructure/chain_anchors.py``): ``rewritten`` when an anchored position no
+longer has
+the anchored hash, ``truncated`` when the store ends before an anchor.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg import AsyncConnection, sql
+
+from carecoord.services.alerts.record import AlertRecord
+from carecoord.services.care.record import ClientRecord
+from carecoord.services.careteam.team import CareTeam
+from carecoord.services.checkins.record import CheckInRecord
+from carecoord.services.consent.record import ConsentRecord
+from carecoord.services.infrastructure.chain_anchors import Anchor
+from carecoord.services.infrastructure.event_chain import CHAIN, GENESIS, TABLE, link
+from carecoord.services.kernel.aggregate import aggregate_id
+from carecoord.services.medication.record import MedicationRecord
+from carecoord.services.therapy.record import TherapyRecord
+
+PAGE = 1_000
+"""Rows per query. Measured on 200,000 events of ~400 bytes over TCP on this machine: 500 to
+2,000 rows a page walked in 0.4-0.5 s, 3,000 to 10,000 in 3-6 s (each result over about a
+megabyte stalled ~140 ms in transfer)."""
+
+
+class Verdict(StrEnum):
+    ALTERED = "altered"
+    DELETED = "deleted"
+    INSERTED = "inserted"
+    REORDERED = "reordered"
+    REWRITTEN = "rewritten"
+    TRUNCATED = "truncated"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    position: int
+    originator_id: UUID
+    version: int
+    topic: str | None
+    state: bytes | None
+    prev_hash: bytes | None
+    hash: bytes | None
+
+    def recomputed(self) -> bytes | None:
+        if self.prev_hash is None:
+            return None
+        return link(
+            self.prev_hash,
+            self.position,
+            self.originator_id,
+            self.version,
+            self.topic,
+            self.state,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """The first link that does not hold: where, what was expected and found, and why."""
+
+    position: int
+    verdict: Verdict
+    message: str
+    expected: str | None = None
+    """Hex: the hash this link should have (the predecessor's hash, or the row's own)."""
+    found: str | None = None
+    aggregate_id: UUID | None = None
+    version: int | None = None
+    topic: str | None = None
+    related: int | None = None
+    """The other position involved (where the row was chained to, the last good row)."""
+
+    def as_json(self) -> dict[str, Any]:
+        found = asdict(self)
+        found["aggregate_id"] = None if self.aggregate_id is None else str(self.aggregate_id)
+        return found
+
+
+@dataclass(slots=True)
+class Report:
+    """What a walk found: how far it got, the head to keep, the first break."""
+
+    checked: int = 0
+    head_position: int = 0
+    head_hash: bytes = GENESIS
+    anchors_checked: int = 0
+    seconds: float = 0.0
+    broken: Break | None = None
+    chain: str = field(default=CHAIN)
+
+    @property
+    def intact(self) -> bool:
+        return self.broken is None
+
+    @property
+    def rate(self) -> float:
+        return self.checked / self.seconds if self.seconds > 0 else 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "intact": self.intact,
+            "chain": self.chain,
+            "checked": self.checked,
+            "headPosition": self.head_position,
+            "headHash": self.head_hash.hex(),
+            "anchorsChecked": self.anchors_checked,
+            "seconds": round(self.seconds, 3),
+            "eventsPerSecond": round(self.rate),
+            "broken": None if self.broken is None else self.broken.as_json(),
+        }
+
+
+def links(row: Row, before: Row | None) -> bool:
+    """Whether ``row`` follows ``before`` (None: it is the first) and hashes as written."""
+    expected = GENESIS if before is None else before.hash
+    return row.hash is not None and row.prev_hash == expected and row.recomputed() == row.hash
+
+
+def judge(row: Row, before: Row | None, after: Row | None, source: int | None) -> Break:
+    """Why the link into ``row`` fails. ``after`` is the next row; ``source`` the position
+    of the row whose hash ``row.prev_hash`` names, if one is stored."""
+    expected = GENESIS if before is None else before.hash
+    where = f"event {row.position} (aggregate {row.originator_id} version {row.version})"
+    base: dict[str, Any] = {
+        "position": row.position,
+        "aggregate_id": row.originator_id,
+        "version": row.version,
+        "topic": row.topic,
+        "expected": _hex(expected),
+        "found": _hex(row.prev_hash),
+    }
+    skipped = after is not None and after.prev_hash == expected
+    if row.hash is None or row.prev_hash is None:
+        if after is None or skipped:
+            text = f"{where} carries no hash: it was inserted with the chain's trigger off"
+            return Break(verdict=Verdict.INSERTED, message=text, **base)
+        return Break(verdict=Verdict.ALTERED, message=f"{where} had its hash removed", **base)
+    if row.prev_hash != expected:
+        return _misplaced(row, before, source, where, base)
+    base.update(expected=_hex(row.hash), found=_hex(row.recomputed()))
+    if skipped and after is not None and after.prev_hash != row.hash:
+        text = f"{where} does not hash as written and the next event skips it: it was inserted"
+        return Break(verdict=Verdict.INSERTED, message=text, **base)
+    text = f"{where} no longer hashes to what was written: its content was changed"
+    return Break(verdict=Verdict.ALTERED, message=text, **base)
+
+
+def _misplaced(
+    row: Row, before: Row | None, source: int | None, where: str, base: dict[str, Any]
+) -> Break:
+    last = 0 if before is None else before.position
+    if source is not None and source > row.position:
+        text = f"{where} was chained after event {source}, which now comes after it: reordered"
+        return Break(verdict=Verdict.REORDERED, message=text, related=source, **base)
+    if source is not None:
+        text = (
+            f"{where} was chained after event {source}: the events after {source} and before "
+            f"{row.position} were inserted"
+        )
+        return Break(verdict=Verdict.INSERTED, message=text, related=source, **base)
+    if before is not None and row.position == last + 1:
+        text = (
+            f"{where} was chained to a hash no stored event has, and no position is missing "
+            f"before it: event {last} was altered and its hash recomputed"
+        )
+        return Break(verdict=Verdict.ALTERED, message=text, related=last, **base)
+    text = (
+        f"{where} was chained to an event that is no longer stored: what was between "
+        f"{last} and {row.position} was deleted"
+    )
+    return Break(verdict=Verdict.DELETED, message=text, related=last or None, **base)
+
+
+def _hex(value: bytes | None) -> str | None:
+    return None if value is None else value.hex()
+
+
+# --- the whole store ----------------------------------------------------------------------
+
+_COLUMNS = "notification_id, originator_id, originator_version, topic, state, prev_hash, hash"
+
+
+def _query(template: str, table: str) -> sql.Composed:
+    return sql.SQL(template).format(columns=sql.SQL(_COLUMNS), table=sql.Identifier(table))
+
+
+_PAGE = (
+    "SELECT {columns} FROM {table} WHERE notification_id > %s AND notification_id <= %s "
+    "ORDER BY notification_id LIMIT %s"
+)
+_AFTER = "SELECT {columns} FROM {table} WHERE notification_id > %s ORDER BY notification_id LIMIT 1"
+_SOURCE = "SELECT notification_id FROM {table} WHERE hash = %s ORDER BY notification_id LIMIT 1"
+_HEAD = "SELECT max(notification_id) FROM {table}"
+
+
+def _row(values: Sequence[Any]) -> Row:
+    position, originator_id, version, topic, state, prev_hash, hashed = values
+    return Row(
+        position,
+        originator_id,
+        version,
+        topic,
+        _bytes(state),
+        _bytes(prev_hash),
+        _bytes(hashed),
+    )
+
+
+def _bytes(value: bytes | memoryview | None) -> bytes | None:
+    return None if value is None else bytes(value)
+
+
+Progress = Callable[[int, int, float], None]
+"""Called after each page with (position reached, head position, seconds so far)."""
+
+
+def verify(
+    conn: psycopg.Connection,
+    *,
+    anchors: Sequence[Anchor] = (),
+    table: str = TABLE,
+    page: int = PAGE,
+    progress: Progress | None = None,
+) -> Report:
+    """Walk the store up to its head at the start; stop at the first break (of the chain,
+    or against an anchor)."""
+    started = time.perf_counter()
+    report = Report()
+    head = _scalar(conn, _query(_HEAD, table)) or 0
+    pending = sorted(anchors, key=lambda a: a.position)
+    before: Row | None = None
+    cursor = conn.cursor(binary=True)
+    while report.broken is None:
+        rows = cursor.execute(_query(_PAGE, table), (report.head_position, head, page)).fetchall()
+        for values in rows:
+            row = _row(values)
+            if not links(row, before):
+                report.broken = _judge_sync(conn, table, row, before)
+                break
+            while pending and pending[0].position <= row.position and report.broken is None:
+                report.broken = _against(pending.pop(0), row)
+                report.anchors_checked += report.broken is None
+            if report.broken is not None:
+                break
+            report.checked += 1
+            report.head_position, report.head_hash = row.position, row.hash or GENESIS
+            before = row
+        if progress is not None:
+            progress(report.head_position, head, time.perf_counter() - started)
+        if len(rows) < page:
+            break
+    if report.broken is None and pending:
+        report.broken = _beyond(pending[-1], _scalar(conn, _query(_HEAD, table)) or 0)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _judge_sync(conn: psycopg.Connection, table: str, row: Row, before: Row | None) -> Break:
+    found = conn.execute(_query(_AFTER, table), (row.position,)).fetchone()
+    source = None
+    if row.prev_hash is not None:
+        source = _scalar(conn, _query(_SOURCE, table), (row.prev_hash,))
+    return judge(row, before, None if found is None else _row(found), source)
+
+
+def _scalar(conn: psycopg.Connection, query: sql.Composed, params: Any = None) -> int | None:
+    found = conn.execute(query, params).fetchone()
+    return None if found is None or found[0] is None else int(found[0])
+
+
+def _against(anchor: Anchor, row: Row) -> Break | None:
+    """An anchor at or before a verified row: that row's hash, or a missing position."""
+    if anchor.position == row.position and anchor.hash == row.hash:
+        return None
+    if anchor.position == row.position:
+        text = (
+            f"event {row.position} hashes to {_hex(row.hash)}, not to the hash anchored "
+            f"{anchor.at}: the chain was rewritten up to it"
+        )
+        found, aggregate, version = _hex(row.hash), row.originator_id, row.version
+    else:
+        text = (
+            f"no event at anchored position {anchor.position} (anchored {anchor.at}): the "
+            "chain was rewritten without it"
+        )
+        found, aggregate, version = None, None, None
+    return Break(
+        position=anchor.position,
+        verdict=Verdict.REWRITTEN,
+        message=text,
+        expected=anchor.hash.hex(),
+        found=found,
+        aggregate_id=aggregate,
+        version=version,
+        related=row.position,
+    )
+
+
+def _beyond(anchor: Anchor, head: int) -> Break | None:
+    """An anchor past the walk: fine when the store has grown since, else its tail was cut."""
+    if anchor.position <= head:
+        return None
+    text = (
+        f"the store ends at event {head}, before position {anchor.position} anchored "
+        f"{anchor.at}: the newest events were removed"
+    )
+    return Break(
+        position=anchor.position,
+        verdict=Verdict.TRUNCATED,
+        message=text,
+        expected=anchor.hash.hex(),
+        related=head,
+    )
+
+
+# --- one client's record ------------------------------------------------------------------
+
+_CLIENT = """
+WITH mine AS (
+    SELECT notification_id FROM {table} WHERE originator_id = ANY(%s)),
+wanted AS (
+    SELECT notification_id FROM mine
+    UNION
+    SELECT (SELECT n.notification_id FROM {table} n
+            WHERE n.notification_id > m.notification_id
+            ORDER BY n.notification_id LIMIT 1) FROM mine m)
+SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state,
+       e.prev_hash, e.hash,
+       b.notification_id, b.originator_id, b.originator_version, b.topic, b.state,
+       b.prev_hash, b.hash
+FROM wanted w JOIN {table} e ON e.notification_id = w.notification_id
+LEFT JOIN LATERAL (
+    SELECT {columns} FROM {table} p WHERE p.notification_id < e.notification_id
+    ORDER BY p.notification_id DESC LIMIT 1) b ON true
+ORDER BY e.notification_id
+"""
+
+
+CLIENT_RECORDS = (
+    ClientRecord,
+    CareTeam,
+    ConsentRecord,
+    MedicationRecord,
+    TherapyRecord,
+    CheckInRecord,
+    AlertRecord,
+)
+"""Every aggregate kept per client: a client's events are theirs."""
+
+
+def client_aggregates(client_id: UUID) -> list[UUID]:
+    return [aggregate_id(record.context, client_id) for record in CLIENT_RECORDS]
+
+
+@dataclass(frozen=True, slots=True)
+class ClientReport:
+    """One client's rows: how many were checked (with the links into and out of each)."""
+
+    checked: int
+    first_position: int | None
+    last_position: int | None
+    broken: Break | None
+
+
+async def verify_client(
+    conn: AsyncConnection, aggregate_ids: Sequence[UUID], table: str = TABLE
+) -> ClientReport:
+    """Every row of these aggregates hashes as written and follows the row before it in the
+    global order, the row after each follows it, and each aggregate's versions run 1, 2, 3
+    ... without a gap. The newest event of a client removed with nothing of theirs after it
+    leaves no trace among their rows: the whole store's walk (and its anchors) catch that."""
+    cursor = conn.cursor(binary=True)
+    await cursor.execute(_query(_CLIENT, table), (list(aggregate_ids),))
+    pairs = [(_row(r[:7]), None if r[7] is None else _row(r[7:])) for r in await cursor.fetchall()]
+    wanted = set(aggregate_ids)
+    mine = [row for row, _ in pairs if row.originator_id in wanted]
+    broken = None
+    for row, before in pairs:
+        if not links(row, before):
+            found = await (await conn.execute(_query(_AFTER, table), (row.position,))).fetchone()
+            source = None
+            if row.prev_hash is not None:
+                hit = await conn.execute(_query(_SOURCE, table), (row.prev_hash,))
+                source_row = await hit.fetchone()
+                source = None if source_row is None else int(source_row[0])
+            broken = judge(row, before, None if found is None else _row(found), source)
+            break
+    gap = _version_gap(mine)
+    if gap is not None and (broken is None or gap.position < broken.position):
+        broken = gap
+    return ClientReport(
+        checked=len(mine),
+        first_position=mine[0].position if mine else None,
+        last_position=mine[-1].position if mine else None,
+        broken=broken,
+    )
+
+
+def _version_gap(rows: Sequence[Row]) -> Break | None:
+    """The first row whose aggregate skipped a version (an event of it was deleted)."""
+    seen: dict[UUID, int] = {}
+    for row in rows:
+        last = seen.get(row.originator_id, 0)
+        if row.version != last + 1:
+            where = f"event {row.position} (aggregate {row.originator_id} version {row.version})"
+            text = f"{where} follows version {last} of its aggregate: the ones between were deleted"
+            return Break(
+                position=row.position,
+                verdict=Verdict.DELETED,
+                message=text,
+                aggregate_id=row.originator_id,
+                version=row.version,
+                topic=row.topic,
+            )
+        seen[row.originator_id] = row.version
+    return None

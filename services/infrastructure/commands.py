@@ -1,0 +1,215 @@
+"""The command bus: decisions run one at a time, commits go many at a time (group commit).
+
+Commands are plain functions ``(UnitOfWork) -> result``. A single writer thread takes
+whatever commands are waiting, runs each against the aggregates it touches (a later
+command in the same batch sees the events of an earlier one) and saves every touched
+aggregate in one transaction. If that transaction fails (another process wrote the same
+record first), every member is retried alone, so one client's conflict never fails
+another's command. The event loop never waits on the database.
+
+A command submitted with an idempotency key is looked up first (one query for all the
+keys of a batch): a key already kept answers with its first outcome and the command is
+not run; otherwise its outcome is kept with its events, in the same transaction
+(``services/infrastructure/idempotency.py``). The same key twice in one batch runs once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, Recording
+
+from carecoord.services.infrastructure.idempotency import (
+    IdempotencyKey,
+    Keeping,
+    Kept,
+    Scope,
+    reused,
+)
+from carecoord.services.infrastructure.store import EventStore
+from carecoord.services.kernel.aggregate import Aggregate, Recorded
+from carecoord.services.kernel.errors import DomainError
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+
+log = logging.getLogger("carecoord.commands")
+
+T = TypeVar("T")
+A = TypeVar("A", bound=Aggregate)
+
+MAX_CONFLICT_RETRIES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome(Generic[T]):
+    """A command's result and the global position of the last event it recorded."""
+
+    result: T
+    position: int
+    event_ids: tuple[UUID, ...]
+    replayed: bool = field(default=False, compare=False)
+    """True when an idempotency key found this outcome kept by an earlier request."""
+
+
+@dataclass(slots=True)
+class _Pending:
+    command: Command[Any]
+    key: IdempotencyKey | None = None
+    future: Future[Outcome[Any]] = field(default_factory=Future)
+    attempts: int = 0
+
+
+@dataclass(slots=True)
+class _Decisions:
+    """What one batch decided: its events in order, each command's result, and its keys."""
+
+    kept: dict[Scope, Kept]
+    decided: list[tuple[_Pending, Any, list[UUID]]] = field(default_factory=list)
+    in_order: list[Recorded] = field(default_factory=list)
+    keeping: list[Keeping] = field(default_factory=list)
+    leaders: dict[Scope, tuple[str, _Pending]] = field(default_factory=dict)
+    followers: list[tuple[_Pending, _Pending]] = field(default_factory=list)
+
+    def answered(self, item: _Pending) -> bool:
+        """Whether ``item``'s key answers it without running it: kept by an earlier request,
+        or the same key earlier in this batch. A different request under it is refused."""
+        key = item.key
+        if key is None:
+            return False
+        kept, leading = self.kept.get(key.scope), self.leaders.get(key.scope)
+        if kept is not None and kept.digest == key.digest:
+            item.future.set_result(
+                Outcome(kept.result, kept.position, kept.event_ids, replayed=True)
+            )
+        elif leading is not None and leading[0] == key.digest:
+            self.followers.append((item, leading[1]))
+        elif kept is not None or leading is not None:
+            item.future.set_exception(reused())
+        else:
+            return False
+        return True
+
+    def add(self, item: _Pending, result: object, new: list[Recorded]) -> None:
+        event_ids = [r.event.event_id for r in new]
+        if item.key is not None:
+            self.leaders[item.key.scope] = (item.key.digest, item)
+            self.keeping.append(Keeping(item.key, len(self.in_order), tuple(event_ids), result))
+        self.in_order.extend(new)
+        self.decided.append((item, result, event_ids))
+
+    def answer(self, recordings: Sequence[Recording[UUID]]) -> int:
+        """Resolve every decided command (and its followers); the last position stored."""
+        positions = {r.domain_event.event.event_id: r.notification.id for r in recordings}  # type: ignore[attr-defined]
+        for item, result, event_ids in self.decided:
+            last = max((positions[e] for e in event_ids), default=0)
+            item.future.set_result(Outcome(result, last, tuple(event_ids)))
+        for item, leader in self.followers:
+            item.future.set_result(replace(leader.future.result(), replayed=True))
+        return max(positions.values(), default=0)
+
+
+class CommandBus:
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        batch_max: int = 200,
+        on_commit: Callable[[int], None] | None = None,
+        on_done: Callable[[Command[Any], Future[Outcome[Any]]], None] | None = None,
+    ) -> None:
+        self._store = store
+        self._batch_max = batch_max
+        self._on_commit = on_commit
+        self._on_done = on_done
+        """Told each command's outcome as it settles (metrics); runs on the writer thread."""
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="command-writer", daemon=True)
+        self._thread.start()
+
+    async def execute(
+        self, command: Command[T], *, key: IdempotencyKey | None = None
+    ) -> Outcome[T]:
+        return await asyncio.wrap_future(self.submit(command, key=key))
+
+    def execute_sync(self, command: Command[T], *, key: IdempotencyKey | None = None) -> Outcome[T]:
+        return self.submit(command, key=key).result()
+
+    def submit(
+        self, command: Command[T], *, key: IdempotencyKey | None = None
+    ) -> Future[Outcome[T]]:
+        """Queue ``command``; with ``key``, a key already kept answers with its first outcome."""
+        pending = _Pending(command, key)
+        if self._on_done is not None:
+            pending.future.add_done_callback(functools.partial(self._on_done, command))
+        self._queue.put(pending)
+        return pending.future
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self._batch_max:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._commit(batch)
+                    return
+                batch.append(nxt)
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        touched: dict[UUID, Aggregate] = {}
+        try:
+            keys = [item.key for item in batch if item.key and not item.future.done()]
+            decisions = _Decisions(self._store.kept(keys))
+            for item in batch:
+                if decisions.answered(item):
+                    continue
+                uow = UnitOfWork(self._store, touched)
+                try:
+                    result = item.command(uow)
+                except DomainError as refusal:
+                    item.future.set_exception(refusal)
+                    continue
+                decisions.add(item, result, uow.recorded())
+            recordings = self._store.record(
+                decisions.in_order, list(touched.values()), decisions.keeping
+            )
+        except Exception as failure:
+            self._store.evict(*touched)
+            if len(batch) > 1:
+                for item in batch:
+                    if not item.future.done():
+                        self._commit([item])
+                return
+            self._fail_alone(batch[0], failure)
+            return
+        head = decisions.answer(recordings)
+        if head and self._on_commit is not None:
+            self._on_commit(head)
+
+    def _fail_alone(self, item: _Pending, failure: Exception) -> None:
+        if isinstance(failure, IntegrityError) and item.attempts < MAX_CONFLICT_RETRIES:
+            item.attempts += 1
+            log.info("command conflicted with a concurrent writer; retrying from the store")
+            self._commit([item])
+            return
+        if not item.future.done():
+            log.exception("command failed", exc_info=failure)
+            item.future.set_exception(failure)

@@ -1,0 +1,111 @@
+"""Followers of the store's log (the relay, the projection feed) wake when something commits.
+
+A writer in this process rings directly (thread-safe: the command bus commits on its own
+thread); writers in other processes are heard through the store's NOTIFY on one LISTEN
+connection per process. A missed ring costs at most the idle poll, never an event: a
+follower reads everything after its own recorded position whenever it wakes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+from carecoord.events.positioned import Positioned
+from carecoord.services.infrastructure.liveness import Liveness, error_code, keep_running
+from carecoord.services.infrastructure.store import EventStore
+
+log = logging.getLogger("carecoord.doorbell")
+
+IDLE_POLL_SECONDS = 1.0
+LOOP = "store-listener"
+
+
+class Doorbell:
+    def __init__(self, database_url: str, channel: str) -> None:
+        self._database_url = database_url
+        self._channel = channel
+        self._waiting: list[asyncio.Event] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def bell(self) -> asyncio.Event:
+        """An event set at every ring, for one follower to wait on."""
+        self._loop = asyncio.get_running_loop()
+        wake = asyncio.Event()
+        self._waiting.append(wake)
+        return wake
+
+    def ring(self, _position: int = 0) -> None:
+        """Thread-safe: new events are committed."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._ring)
+
+    def _ring(self) -> None:
+        for wake in self._waiting:
+            wake.set()
+
+    async def run(self, liveness: Liveness) -> None:
+        """Listen for commits of other processes until cancelled."""
+        self._loop = asyncio.get_running_loop()
+        await keep_running(LOOP, lambda: self._listen(liveness), liveness)
+
+    async def _listen(self, liveness: Liveness) -> None:
+        async with await psycopg.AsyncConnection.connect(
+            self._database_url, autocommit=True
+        ) as conn:
+            await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
+            liveness.progressed(LOOP)
+            self._ring()  # anything committed while we were not listening
+            async for _ in conn.notifies():
+                self._ring()
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A stored event that no longer decodes (stored before a check that refuses it now)."""
+
+    position: int
+    topic: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    events: list[Positioned]
+    unreadable: list[Unreadable]
+    last: int
+    """The position of the page's last entry, readable or not."""
+
+
+def read_page(store: EventStore, after: int, limit: int) -> Page:
+    """Up to ``limit`` entries after ``after``, each decoded on its own, so one that does
+    not decode is set aside by its follower instead of stopping the log for everyone.
+    A failure to decrypt is not caught: a wrong key is the operator's to mend, and must
+    not set the whole log aside."""
+    notifications = store.recorder.select_notifications(
+        start=after, limit=limit, inclusive_of_start=False
+    )
+    events: list[Positioned] = []
+    unreadable: list[Unreadable] = []
+    for note in notifications:
+        try:
+            events.append(Positioned(note.id, store.catalog_mapper.open(note.topic, note.state)))
+        except ValueError as failure:  # malformed JSON, a check the event fails, a bad topic
+            unreadable.append(Unreadable(note.id, note.topic, error_code(failure)))
+    return Page(events, unreadable, notifications[-1].id if notifications else after)
+
+
+async def next_page(store: EventStore, wake: asyncio.Event, after: int, limit: int) -> Page:
+    """The next entries after ``after`` (at most ``limit``); waits until there are some."""
+    while True:
+        wake.clear()
+        page = await asyncio.to_thread(read_page, store, after, limit)
+        if page.last > after:
+            return page
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), IDLE_POLL_SECONDS)

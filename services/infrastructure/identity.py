@@ -1,0 +1,226 @@
+"""Who is asking: bearer tokens (JWT) verified against the configured issuer and keys.
+
+Development signs and verifies HS256 with ``CARECOORD_JWT_SECRET`` (or a key generated once
+under the data directory). Deployments verify tokens from their identity provider with its
+public keys: ``CARECOORD_JWT_JWKS_FILE`` or ``CARECOORD_JWT_JWKS_URL`` with
+``CARECOORD_JWT_ALGORITHMS`` (RS256, ES256, ...). A verifier never mixes the two: with a key
+set configured, HS256 tokens are refused, so a public key can never be used as an HMAC secret.
+
+A token carries the user id (``sub``) and their roles (``roles``, or a single ``role``). A
+client's own token has their client id as ``sub``. Every refusal is ``Unauthenticated``
+(``extensions.code`` UNAUTHENTICATED) with a message saying what was wrong.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import jwt
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from carecoord.events import Actor, Role
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.kernel.errors import Forbidden, Unauthenticated
+
+ALGORITHM = "HS256"
+ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"})
+LEEWAY = timedelta(seconds=30)
+JWKS_CACHE_SECONDS = 300
+# Verified tokens remembered (until they expire): a client sends the same token all day.
+VERIFIED_MAX = 10_000
+ROLE_HEADER = "x-carecoord-role"
+
+
+class KeySource(BaseSettings):
+    """Where verification keys come from (the ``CARECOORD_JWT_*`` environment)."""
+
+    model_config = SettingsConfigDict(env_prefix="CARECOORD_JWT_", env_file=".env", extra="ignore")
+
+    algorithms: tuple[str, ...] = (ALGORITHM,)
+    jwks_file: Path | None = None
+    jwks_url: str | None = None
+
+
+def signing_key(settings: Settings) -> str:
+    if settings.jwt_secret:
+        return settings.jwt_secret
+    if settings.environment == "production":
+        raise RuntimeError("CARECOORD_JWT_SECRET must be set in production")
+    path: Path = settings.data_dir / "jwt.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def issue_token(
+    settings: Settings,
+    user_id: str,
+    role: Role,
+    *more_roles: Role,
+    lifetime: timedelta = timedelta(hours=12),
+    program: str | None = None,
+) -> str:
+    """A development token (HS256), as the embedded default's identity provider."""
+    now = datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "sub": user_id,
+        "roles": [r.value for r in (role, *more_roles)],
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "exp": now + lifetime,
+    }
+    if program is not None:
+        claims["program"] = program
+    return jwt.encode(claims, signing_key(settings), algorithm=ALGORITHM)
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """A verified token: the user and every role they hold."""
+
+    user_id: str
+    roles: tuple[Role, ...]
+    program: str | None = None
+    """The one program a program admin manages (the ``program`` claim); None: every program."""
+
+    def acting(self, requested: str | None) -> Actor:
+        """The actor for this request: the only role, or the one the request names."""
+        if requested:
+            try:
+                role = Role(requested)
+            except ValueError:
+                raise Forbidden("role", "known-role", f"unknown role {requested!r}") from None
+            if role not in self.roles:
+                raise Forbidden(
+                    "role", "role-in-token", f"your token does not carry the role {role.value}"
+                )
+            return Actor(id=self.user_id, role=role)
+        if len(self.roles) > 1:
+            held = ", ".join(r.value for r in self.roles)
+            raise Forbidden(
+                "role", "choose-role", f"your token carries {held}: name one in {ROLE_HEADER}"
+            )
+        return Actor(id=self.user_id, role=self.roles[0])
+
+
+class TokenVerifier:
+    """Verifies tokens against an HS256 secret, or a JWKS file or URL (never both)."""
+
+    def __init__(self, settings: Settings, keys: KeySource, secret: str | None) -> None:
+        self._issuer = settings.jwt_issuer
+        self._audience = settings.jwt_audience
+        self._algorithms = list(keys.algorithms)
+        self._secret = secret
+        self._jwk_set: jwt.PyJWKSet | None = None
+        self._jwk_client: jwt.PyJWKClient | None = None
+        self._verified: dict[str, tuple[Identity, float]] = {}
+        if keys.jwks_file or keys.jwks_url:
+            weak = set(self._algorithms) - ASYMMETRIC
+            if weak:
+                raise ValueError(f"with a JWKS only asymmetric algorithms are allowed, not {weak}")
+            if keys.jwks_file:
+                self._jwk_set = jwt.PyJWKSet.from_json(keys.jwks_file.read_text())
+            else:
+                assert keys.jwks_url is not None
+                self._jwk_client = jwt.PyJWKClient(
+                    keys.jwks_url, cache_keys=True, lifespan=JWKS_CACHE_SECONDS
+                )
+        elif secret is None or self._algorithms != [ALGORITHM]:
+            raise ValueError("without a JWKS, tokens are HS256 with CARECOORD_JWT_SECRET")
+
+    def verify(self, token: str) -> Identity:
+        """The token's identity; a signature is checked once, expiry on every use."""
+        known = self._verified.get(token)
+        if known is not None and time.time() < known[1]:
+            return known[0]
+        identity, expires = self._check(token)
+        if len(self._verified) >= VERIFIED_MAX:
+            self._verified.clear()
+        self._verified[token] = (identity, expires)
+        return identity
+
+    def _check(self, token: str) -> tuple[Identity, float]:
+        try:
+            header = jwt.get_unverified_header(token)
+            algorithm = header.get("alg")
+            if algorithm not in self._algorithms:
+                raise _refused(
+                    "token-algorithm",
+                    f"tokens signed with {algorithm} are not accepted here; "
+                    f"accepted: {', '.join(self._algorithms)}",
+                )
+            claims = jwt.decode(
+                token,
+                self._key(token, header),
+                algorithms=self._algorithms,
+                issuer=self._issuer,
+                audience=self._audience,
+                leeway=LEEWAY,
+                options={"require": ["sub", "exp", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise _refused("token-expired", "the token has expired; sign in again") from None
+        except jwt.PyJWKClientError as unreachable:
+            raise _refused("token-keys", f"cannot get the issuer's keys: {unreachable}") from None
+        except jwt.InvalidTokenError as invalid:
+            raise _refused("token-invalid", f"invalid token: {invalid}") from None
+        return identity_of(claims), float(claims["exp"]) + LEEWAY.total_seconds()
+
+    def _key(self, token: str, header: dict[str, Any]) -> Any:
+        if self._jwk_client is not None:
+            return self._jwk_client.get_signing_key_from_jwt(token)
+        if self._jwk_set is not None:
+            kid = header.get("kid")
+            if not kid:
+                raise _refused("token-kid", "the token names no key (kid)")
+            try:
+                return self._jwk_set[str(kid)]
+            except KeyError:
+                raise _refused("token-kid", f"no key {kid!r} in the issuer's key set") from None
+        return self._secret
+
+
+def identity_of(claims: dict[str, Any]) -> Identity:
+    raw = claims.get("roles", [claims["role"]] if "role" in claims else [])
+    names: Sequence[Any] = [raw] if isinstance(raw, str) else raw
+    try:
+        roles = tuple(dict.fromkeys(Role(str(name)) for name in names))
+    except ValueError:
+        raise _refused("token-role", f"unknown role in token: {list(names)}") from None
+    if not roles:
+        raise _refused("token-role", "the token carries no role")
+    subject = str(claims["sub"]).strip()
+    if Role.CLIENT in roles:
+        try:
+            subject = str(UUID(subject))
+        except ValueError:
+            raise _refused("token-subject", "a client's token has their client id as sub") from None
+    program = claims.get("program")
+    if program is not None and (not isinstance(program, str) or not program.strip()):
+        raise _refused("token-program", "the program claim must name a program")
+    return Identity(subject, roles, program.strip() if program else None)
+
+
+def _refused(rule: str, message: str) -> Unauthenticated:
+    return Unauthenticated("authorization", rule, message)
+
+
+def bearer(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated(
+            "authorization", "bearer-scheme", "use 'Authorization: Bearer <token>'"
+        )
+    return token.strip()

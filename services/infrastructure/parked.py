@@ -1,0 +1,85 @@
+"""Events a follower could not handle, set aside so that everyone else's keep flowing.
+
+A follower of the log (the relay, a read model) that fails on one event again and again
+would otherwise stop for every client. It records the event here instead (position, type,
+the client and the correlation id that find the command that wrote it, an error code,
+never the content) and moves on; ``/health`` reports the count as ``degraded`` and an
+operator replays the model once the cause is mended (``carecoord rebuild``).
+"""
+
+from __future__ import annotations
+
+import logging
+from uuid import UUID
+
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+
+from carecoord.events.envelope import type_name
+from carecoord.events.positioned import Positioned
+from carecoord.services.infrastructure.doorbell import Unreadable
+
+log = logging.getLogger("carecoord.parked")
+
+DDL = """
+CREATE TABLE IF NOT EXISTS parked_events (
+    follower text NOT NULL,
+    position bigint NOT NULL,
+    event_type text NOT NULL,
+    event_id uuid,
+    client_id uuid,
+    correlation_id uuid,
+    error text NOT NULL,
+    parked_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (follower, position)
+)
+"""
+
+_PARK = (
+    "INSERT INTO parked_events (follower, position, event_type, event_id, client_id,"
+    " correlation_id, error) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+)
+
+
+async def park(conn: AsyncConnection, follower: str, item: Positioned, error: str) -> None:
+    """Set ``item`` aside for ``follower``, in the caller's transaction, and alert operators."""
+    event = item.event
+    ids = (event.event_id, event.client_id, event.correlation_id)
+    await _park(conn, follower, item.position, type_name(type(event)), ids, error)
+
+
+async def park_unreadable(conn: AsyncConnection, follower: str, entries: list[Unreadable]) -> None:
+    """Set aside stored entries that do not decode (nothing of them is known but the topic)."""
+    for entry in entries:
+        await _park(conn, follower, entry.position, entry.topic, (None, None, None), entry.error)
+
+
+async def _park(
+    conn: AsyncConnection,
+    follower: str,
+    position: int,
+    topic: str,
+    ids: tuple[UUID | None, UUID | None, UUID | None],
+    error: str,
+) -> None:
+    await conn.execute(_PARK, (follower, position, topic, *ids, error))
+    log.error(
+        "event set aside: it could not be handled; the rest go on",
+        extra={
+            "follower": follower,
+            "position": position,
+            "event_id": str(ids[0]),
+            "correlation_id": str(ids[2]),
+            "error": error,
+            "code": "EVENT_PARKED",
+        },
+    )
+
+
+async def counts(pool: AsyncConnectionPool) -> dict[str, int]:
+    """Parked events per follower."""
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT follower, count(*) FROM parked_events GROUP BY follower ORDER BY follower"
+        )
+        return {str(name): int(n) for name, n in await cur.fetchall()}

@@ -1,0 +1,135 @@
+"""The relay: the store's notification log is the outbox, JetStream is where it goes.
+
+It publishes events in log order, each with ``Nats-Msg-Id`` = event id, awaits the
+acks of a page together, then records how far it got. After a crash or an outage it
+resumes from its recorded position, and the broker's de-duplication drops anything
+published twice inside the window: the stream holds every event exactly once. Commands
+never publish; only the relay does. An event the broker can never take is set aside
+(``services/infrastructure/parked.py``) rather than stopping every event behind it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from faststream.nats import NatsBroker
+from nats.errors import MaxPayloadError
+from nats.js.errors import BadRequestError
+from psycopg_pool import AsyncConnectionPool
+
+from carecoord.events import catalog, headers
+from carecoord.events.positioned import Positioned
+from carecoord.services.infrastructure import parked, positions
+from carecoord.services.infrastructure.crash_points import crash_point
+from carecoord.services.infrastructure.doorbell import Doorbell, next_page
+from carecoord.services.infrastructure.liveness import Liveness, error_code, keep_running
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.infrastructure.store import EventStore
+
+log = logging.getLogger("carecoord.relay")
+
+NAME = "relay"
+POSITION_HEADER = headers.POSITION
+TYPE_HEADER = headers.TYPE
+# The broker refuses these for what the event is, not for the moment: publishing again
+# would fail again.
+UNPUBLISHABLE = (MaxPayloadError, BadRequestError)
+
+
+class Relay:
+    def __init__(
+        self,
+        store: EventStore,
+        broker: NatsBroker,
+        pool: AsyncConnectionPool,
+        settings: Settings,
+        doorbell: Doorbell,
+        liveness: Liveness,
+        on_published: Callable[[list[Positioned]], None] | None = None,
+    ) -> None:
+        self._on_published = on_published
+        """Told the events of each page the broker took (metrics)."""
+        self._store = store
+        self._broker = broker
+        self._pool = pool
+        self._settings = settings
+        self._wake = doorbell.bell()
+        self._liveness = liveness
+        self.position = 0
+
+    async def run(self) -> None:
+        """Follow the log until cancelled; after a failure, resume from the recorded position."""
+        await keep_running(NAME, self._follow, self._liveness)
+
+    async def _follow(self) -> None:
+        self.position = await self.resume_position()
+        async with self._pool.connection() as conn:
+            # Recorded at once: /health must not report as lag a page that was published
+            # just before a crash cut the position write short.
+            await positions.write(conn, NAME, self.position)
+        log.info("relay following the log", extra={"position": self.position})
+        while True:
+            page = await next_page(self._store, self._wake, self.position, self._page_size)
+            await self.publish(page.events)
+            crash_point("relay-published")
+            self.position = page.last
+            async with self._pool.connection() as conn, conn.transaction():
+                await parked.park_unreadable(conn, NAME, page.unreadable)
+                await positions.write(conn, NAME, self.position)
+            self._liveness.progressed(NAME)
+
+    async def resume_position(self) -> int:
+        """The later of the recorded position and the last one in the stream.
+
+        The stream's last message is the end of the last page the broker took: a page's
+        messages go out on one connection in order, and an event the broker refused for
+        what it is was set aside, so nothing before it is missing.
+        """
+        async with self._pool.connection() as conn:
+            recorded = await positions.read(conn, NAME)
+        return max(recorded, await self.last_published_position())
+
+    async def last_published_position(self) -> int:
+        js = self._broker.connection.jetstream()
+        info = await js.stream_info(self._settings.stream_name)
+        if not info.state.messages:
+            return 0
+        last = await js.get_msg(self._settings.stream_name, seq=info.state.last_seq)
+        return int((last.headers or {}).get(POSITION_HEADER, 0))
+
+    @property
+    def _page_size(self) -> int:
+        return self._settings.relay_page_size
+
+    async def publish(self, page: list[Positioned]) -> None:
+        """Publish a page concurrently (NATS keeps one connection's order) and await the acks.
+
+        An event the broker refuses for what it is (too large for a message) is set aside;
+        any other failure fails the page, which is published again from its start.
+        """
+        outcomes = await asyncio.gather(
+            *(self._publish(item) for item in page), return_exceptions=True
+        )
+        refused = []
+        for item, outcome in zip(page, outcomes, strict=True):
+            if isinstance(outcome, UNPUBLISHABLE):
+                refused.append((item, outcome))
+            elif isinstance(outcome, BaseException):
+                raise outcome
+        if refused:
+            async with self._pool.connection() as conn, conn.transaction():
+                for item, failure in refused:
+                    await parked.park(conn, NAME, item, error_code(failure))
+        if self._on_published is not None:
+            set_aside = {id(item) for item, _ in refused}
+            self._on_published([item for item in page if id(item) not in set_aside])
+
+    async def _publish(self, item: Positioned) -> object:
+        return await self._broker.publish(
+            catalog.encode(item.event),
+            catalog.subject(self._settings.subject_root, item.event),
+            headers=headers.for_event(item.event, item.position),
+            stream=self._settings.stream_name,
+        )

@@ -1,0 +1,111 @@
+"""One settings object, read once at start from the environment (or a .env file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CARECOORD_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CARECOORD_DATABASE_URL", "DATABASE_URL"),
+        description="PostgreSQL URL; unset means an embedded server under data_dir.",
+    )
+    nats_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CARECOORD_NATS_URL", "NATS_URL"),
+        description="NATS URL; unset means an embedded nats-server under data_dir.",
+    )
+    data_dir: Path = Path(".carecoord")
+    environment: Literal["development", "production"] = "development"
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Where `carecoord relay` and `carecoord project` serve /metrics and "
+        "/health (on `host`); unset: no listener. The API serves both on its own port.",
+    )
+
+    subject_root: str = Field(default="care", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+    stream_name: str = Field(default="CARE", pattern=r"^[A-Za-z0-9_-]+$")
+    duplicate_window_seconds: float = 3600.0
+    stream_replicas: int = Field(
+        default=1,
+        ge=1,
+        le=5,
+        description="Copies JetStream keeps of the stream: 3 on a three-node cluster.",
+    )
+
+    jwt_secret: str | None = Field(
+        default=None, description="HS256 key; unset in development means a key under data_dir."
+    )
+    jwt_issuer: str = "carecoord"
+    jwt_audience: str = "carecoord-api"
+
+    cipher_key: str | None = Field(
+        default=None, description="AES key (base64) that encrypts event bodies at rest."
+    )
+
+    command_batch_max: int = Field(default=200, ge=1)
+    aggregate_cache_size: int = Field(default=20_000, ge=0)
+    relay_page_size: int = Field(default=500, ge=1)
+    projection_batch_size: int = Field(default=500, ge=1)
+    read_your_writes_timeout: float = Field(default=2.0, gt=0)
+    db_pool_size: int = Field(default=8, ge=1)
+
+    # The event chain's anchors (services/infrastructure/chain_anchors.py), kept by the relay's
+    # process.
+    chain_anchor_interval_seconds: float = Field(
+        default=60.0, gt=0, description="How often the chain's head is anchored when it moved."
+    )
+    chain_anchor_file: Path | None = Field(
+        default=None, description="JSON Lines file of anchors; unset: under data_dir."
+    )
+
+    # Outages (services/infrastructure/liveness.py): the NATS client's own reconnect budget (-1:
+    # forever;
+    # when a finite budget is spent the process exits with status 75 for its supervisor to
+    # restart it) and how long a failing loop may go before /health says "degraded".
+    nats_reconnect_attempts: int = Field(default=-1, ge=-1)
+    nats_reconnect_wait_seconds: float = Field(default=2.0, gt=0)
+    loop_stuck_seconds: float = Field(default=30.0, gt=0)
+
+    # Medication: the missed-dose sweep (services/runtime/missed_sweep.py).
+    missed_dose_interval_seconds: float = Field(
+        default=3600.0, gt=0, description="How often passed dosing days are checked."
+    )
+    missed_dose_hold_after: int = Field(
+        default=3, ge=1, description="Consecutive missed dosing days that place a dose hold."
+    )
+    program_time_zone: ZoneInfo = Field(
+        default=ZoneInfo("UTC"),
+        description="IANA zone of the program's dosing day (per-day limits, slots, missed days).",
+    )
+
+    # Clinical rule tables a program changes (services/runtime/program.py): [alerts] thresholds;
+    # [medication] formulary, interaction rules, take-home caps (services/medication/program.py).
+    program_file: Path | None = Field(
+        default=None, description="TOML program file; unset means the default rule tables."
+    )
+
+    @field_validator("program_time_zone", mode="before")
+    @classmethod
+    def _zone(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"unknown time zone {value!r}; give an IANA name such as America/New_York"
+                ) from None
+        return value

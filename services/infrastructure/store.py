@@ -1,0 +1,206 @@
+"""The event store: the eventsourcing library on PostgreSQL, speaking the event catalog.
+
+Stored topics are catalog names (``medication.DoseAdministered``), not Python paths, so
+modules can move without an upcast; the body is the event's JSON, encrypted when a key
+is configured. The library's notification log numbers every event: that number is the
+global position the relay, projections and read-your-writes all count in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
+from typing import Any, TypeVar, cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import Mapper, Recording, StoredEvent
+from eventsourcing.utils import get_topic
+from psycopg.conninfo import conninfo_to_dict
+
+from carecoord.events import CareEvent, catalog
+from carecoord.events.envelope import type_name
+from carecoord.events.positioned import Positioned
+from carecoord.services.infrastructure import event_chain
+from carecoord.services.infrastructure.idempotency import (
+    SAVE_KWARG,
+    IdempotencyKey,
+    IdempotentRecorder,
+    Keeping,
+    Kept,
+    KeyRow,
+    Scope,
+    decode_result,
+    encode_result,
+)
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.kernel.aggregate import Aggregate, Recorded, aggregate_id
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class CatalogMapper(Mapper[UUID]):
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        recorded = cast("Recorded", domain_event)
+        return StoredEvent(
+            originator_id=recorded.originator_id,
+            originator_version=recorded.originator_version,
+            topic=type_name(type(recorded.event)),
+            state=self.seal(catalog.encode(recorded.event)),
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        return Recorded(
+            originator_id=cast("UUID", stored_event.originator_id),
+            originator_version=stored_event.originator_version,
+            event=self.open(stored_event.topic, stored_event.state),
+        )
+
+    def seal(self, payload: bytes) -> bytes:
+        if self.compressor:
+            payload = self.compressor.compress(payload)
+        if self.cipher:
+            payload = self.cipher.encrypt(payload)
+        return payload
+
+    def unseal(self, state: bytes) -> bytes:
+        if self.cipher:
+            state = self.cipher.decrypt(state)
+        if self.compressor:
+            state = self.compressor.decompress(state)
+        return state
+
+    def open(self, topic: str, state: bytes) -> CareEvent:
+        return catalog.decode(topic, self.unseal(state))
+
+
+def store_env(settings: Settings) -> dict[str, str]:
+    """Translate our settings into the library's environment keys."""
+    assert settings.database_url, "database_url is resolved before the store is built"
+    info = conninfo_to_dict(settings.database_url)
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": str(info.get("dbname", "postgres")),
+        "POSTGRES_HOST": str(info.get("host", "127.0.0.1")),
+        "POSTGRES_PORT": str(info.get("port", "5432")),
+        "POSTGRES_USER": str(info.get("user", "postgres")),
+        "POSTGRES_PASSWORD": str(info.get("password", "")),
+        "POSTGRES_POOL_SIZE": str(settings.db_pool_size),
+        "CREATE_TABLE": "y",
+        # Our recorder: the library's, also keeping idempotency keys in the events' transaction.
+        "APPLICATION_RECORDER_TOPIC": get_topic(IdempotentRecorder),
+        # No check before each use: psycopg_pool backs off 1, 2, 4 ... s between failed
+        # checks, so after a PostgreSQL restart a pool of dead connections held the writer
+        # for 34 s. The library retries a statement on a dead connection instead, and the
+        # platform drops dead connections as soon as it sees the server go
+        # (``EventStore.drop_dead_connections``).
+        "AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size),
+        # Our writer is the only mutator of cached aggregates and a conflicting writer
+        # elsewhere surfaces as an integrity error on save, so no read before each command.
+        "AGGREGATE_CACHE_FASTFORWARD": "n",
+        "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
+    }
+    if settings.cipher_key:
+        env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
+        env["CIPHER_KEY"] = settings.cipher_key
+    return env
+
+
+class EventStore(Application[UUID]):
+    name = "carecoord"
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        super().__init__(env)
+        # The hash chain's columns and triggers before this process reads the table: added
+        # later by another process, they would change the result type of the library's
+        # prepared SELECT * and its next read would fail.
+        with self.recorder.datastore.get_connection() as conn:  # type: ignore[attr-defined]
+            event_chain.install(conn)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(mapper_class=CatalogMapper)
+
+    @property
+    def catalog_mapper(self) -> CatalogMapper:
+        return cast("CatalogMapper", self.mapper)
+
+    def load(self, cls: type[A], client_id: UUID) -> A:
+        """The aggregate for this client in this context; a new, empty one if none yet."""
+        try:
+            return self.repository.get(
+                aggregate_id(cls.context, client_id),
+                projector_func=cls.replay,
+                deepcopy_from_cache=False,
+            )
+        except AggregateNotFoundError:
+            return cls(client_id)
+
+    def evict(self, *aggregate_ids: UUID) -> None:
+        cache = self.repository.cache
+        if cache is not None:
+            for aid in aggregate_ids:
+                with suppress(KeyError):
+                    cache.get(aid, evict=True)
+
+    def record(
+        self,
+        events: Sequence[Recorded],
+        aggregates: Sequence[Aggregate],
+        keeping: Sequence[Keeping] = (),
+    ) -> Sequence[Recording[UUID]]:
+        """Store ``events`` in this order in one transaction; cache the aggregates they changed.
+
+        Each of ``keeping`` names a keyed command among ``events``: its key, outcome and
+        result are kept in the same transaction (see ``services/infrastructure/idempotency.py``).
+        """
+        seal = self.catalog_mapper.seal
+        rows = [KeyRow(k.key, k.first, k.event_ids, seal(encode_result(k.result))) for k in keeping]
+        for aggregate in aggregates:
+            aggregate.collect_events()
+        if not rows:
+            return self.save(*events, *aggregates)
+        self._keys_recorder()  # before anything is saved without its keys
+        return self.save(*events, *aggregates, **{SAVE_KWARG: rows})
+
+    def kept(self, keys: Sequence[IdempotencyKey]) -> dict[Scope, Kept]:
+        """The first outcomes of these keys, for those already kept."""
+        if not keys:
+            return {}
+        rows = self._keys_recorder().select_keys([k.scope for k in keys])
+        unseal = self.catalog_mapper.unseal
+        return {
+            (row["actor_id"], row["actor_role"], row["key"]): Kept(
+                result=decode_result(unseal(bytes(row["result"]))),
+                position=row["position"],
+                event_ids=tuple(row["event_ids"]),
+                digest=row["request_digest"],
+            )
+            for row in rows
+        }
+
+    def _keys_recorder(self) -> IdempotentRecorder:
+        recorder = self.recorder
+        if not isinstance(recorder, IdempotentRecorder):
+            raise TypeError("idempotency keys need the store built with store_env()")
+        return recorder
+
+    def read(self, after: int, limit: int) -> list[Positioned]:
+        """Events after a global position, in order (the relay's and rebuilds' input)."""
+        notifications = self.recorder.select_notifications(
+            start=after, limit=limit, inclusive_of_start=False
+        )
+        mapper = self.catalog_mapper
+        return [Positioned(n.id, mapper.open(n.topic, n.state)) for n in notifications]
+
+    def last_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def drop_dead_connections(self) -> None:
+        """Check the pooled connections at once (after the database went away), so no
+        command finds a dead one."""
+        self.recorder.datastore.pool.check()  # type: ignore[attr-defined]
+
+    @property
+    def channel(self) -> str:
+        """The PostgreSQL NOTIFY channel the library signals on each commit."""
+        return str(getattr(self.recorder, "channel_name", ""))

@@ -1,0 +1,48 @@
+"""What one command sees: the aggregates it asks for, each loaded once per batch, and the
+events it recorded. The command bus (services/infrastructure/commands.py) runs commands
+against it; the domain knows only this."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+from uuid import UUID
+
+from carecoord.services.kernel.aggregate import Aggregate, Recorded, aggregate_id
+
+T = TypeVar("T")
+A = TypeVar("A", bound=Aggregate)
+
+
+class Loads(Protocol):
+    """Where aggregates come from (the event store)."""
+
+    def load(self, cls: type[A], client_id: UUID) -> A: ...
+
+
+class UnitOfWork:
+    """What one command sees: the aggregates of its batch, loaded once."""
+
+    def __init__(self, store: Loads, touched: dict[UUID, Aggregate]) -> None:
+        self._store = store
+        self._touched = touched
+        self._before: dict[UUID, int] = {}
+
+    def get(self, cls: type[A], client_id: UUID) -> A:
+        aid = aggregate_id(cls.context, client_id)
+        aggregate = self._touched.get(aid)
+        if aggregate is None:
+            aggregate = self._store.load(cls, client_id)
+            self._touched[aid] = aggregate
+        self._before.setdefault(aid, len(aggregate.pending))
+        return aggregate  # type: ignore[return-value]
+
+    def recorded(self) -> list[Recorded]:
+        """What this command recorded, so a batch is stored in the order it was decided."""
+        new: list[Recorded] = []
+        for aid, start in self._before.items():
+            new.extend(self._touched[aid].pending[start:])
+        return new
+
+
+Command = Callable[[UnitOfWork], T]

@@ -1,0 +1,55 @@
+"""The components one process runs with, built by the composition root
+(services/runtime/bootstrap.py) and used by the API and the tools."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from faststream.nats import NatsBroker
+from psycopg_pool import AsyncConnectionPool
+
+from carecoord.projections.progress import Progress
+from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
+from carecoord.services.gate.remembered import Grants, Memberships
+from carecoord.services.infrastructure.access_log import AccessLog
+from carecoord.services.infrastructure.commands import CommandBus
+from carecoord.services.infrastructure.identity import TokenVerifier
+from carecoord.services.infrastructure.liveness import (
+    Liveness,
+)
+from carecoord.services.infrastructure.metrics import Metrics
+from carecoord.services.infrastructure.relay import Relay
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.infrastructure.store import EventStore
+from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    database_url: str
+    store: EventStore
+    bus: CommandBus
+    pool: AsyncConnectionPool
+    broker: NatsBroker
+    progress: Progress
+    verifier: TokenVerifier
+    access_log: AccessLog
+    liveness: Liveness
+    """How each long-running loop of this process is doing (``/health``)."""
+    fatal: asyncio.Future[int]
+    """Set to an exit status when the process cannot go on (its broker connection gave up)."""
+    relay: Relay | None = None
+    memberships: Memberships = field(default_factory=Memberships)
+    """Care-team memberships the write gate confirmed since the view last changed."""
+    grants: Grants = field(default_factory=Grants)
+    """Read grants decided since the access views last changed."""
+    alert_rules: AlertRules = DEFAULT_ALERT_RULES
+    """The program's alert rule table (defaults changed by the program file's [alerts])."""
+    medication: MedicationRules = DEFAULT_RULES
+    """The program's medication tables and time zone (settings and the file's [medication])."""
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)
+    """This process's Prometheus metrics (``services/infrastructure/metrics.py``, ``GET
+    /metrics``)."""

@@ -1,0 +1,247 @@
+"""The composition root: every component is built here, from settings, and nowhere else.
+
+``running`` starts what a process needs (the API, the relay, the projector, or all three
+in one process) and tears it down in reverse order. Tests and the CLI build the same
+graph with different settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from faststream.nats import NatsBroker
+from nats.errors import ConnectionClosedError
+from nats.errors import Error as NatsError
+from psycopg_pool import AsyncConnectionPool
+
+from carecoord.projections.feed import follow
+from carecoord.projections.models import READ_MODELS, names
+from carecoord.projections.progress import Progress
+from carecoord.projections.projector import Projector
+from carecoord.services.infrastructure import parked, positions
+from carecoord.services.infrastructure.access_log import AccessLog
+from carecoord.services.infrastructure.broker import ensure_stream
+from carecoord.services.infrastructure.chain_anchors import Anchoring
+from carecoord.services.infrastructure.commands import CommandBus
+from carecoord.services.infrastructure.doorbell import Doorbell
+from carecoord.services.infrastructure.identity import KeySource, TokenVerifier, signing_key
+from carecoord.services.infrastructure.liveness import (
+    BACKOFF_SECONDS,
+    Liveness,
+    error_code,
+    keep_running,
+)
+from carecoord.services.infrastructure.metrics import Metrics
+from carecoord.services.infrastructure.relay import Relay
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.infrastructure.store import EventStore, store_env
+from carecoord.services.platform import Platform
+from carecoord.services.runtime import embedded, missed_sweep
+from carecoord.services.runtime.program import load_program
+from carecoord.services.runtime.session import Session, attach_or_start
+
+log = logging.getLogger("carecoord")
+
+EXIT_BROKER_GONE = 75  # EX_TEMPFAIL: the supervisor should start the process again
+STARTUP_SECONDS = 30.0
+
+
+@dataclass
+class Servers:
+    database_url: str
+    nats_url: str
+    nats: embedded.NatsServer | None = None
+    runtime: Session | None = None
+    """The data directory's embedded runtime, when this process started or attached to it."""
+
+    def stop(self) -> None:
+        if self.runtime is not None:
+            self.runtime.close()
+        elif self.nats is not None:
+            self.nats.stop()
+
+
+def resolve_servers(settings: Settings, command: str = "up") -> Servers:
+    """The configured servers; else the embedded ones already running for the data
+    directory (services/runtime/session.py); else embedded ones started here, which stop with
+    this process."""
+    if settings.database_url and settings.nats_url:
+        return Servers(settings.database_url, settings.nats_url)
+    session = attach_or_start(
+        settings.data_dir,
+        command,
+        database_url=settings.database_url,
+        nats_url=settings.nats_url,
+    )
+    return Servers(session.database_url, session.nats_url, runtime=session)
+
+
+def token_verifier(settings: Settings) -> TokenVerifier:
+    """Keys from a JWKS when one is configured; otherwise the shared HS256 secret."""
+    keys = KeySource()
+    secret = None if keys.jwks_file or keys.jwks_url else signing_key(settings)
+    return TokenVerifier(settings, keys, secret)
+
+
+async def connect_broker(
+    settings: Settings, nats_url: str, on_gone: Callable[[], None]
+) -> NatsBroker:
+    """The broker, connected and its stream in place; tried again for a while when NATS is
+    not there yet (a deployment starts its servers and our processes together)."""
+
+    async def closed() -> None:
+        on_gone()
+
+    broker = NatsBroker(
+        nats_url,
+        logger=None,
+        max_reconnect_attempts=settings.nats_reconnect_attempts,
+        reconnect_time_wait=settings.nats_reconnect_wait_seconds,  # type: ignore[arg-type]
+        closed_cb=closed,
+    )
+    deadline = time.monotonic() + STARTUP_SECONDS
+    for pause in itertools.chain(BACKOFF_SECONDS, itertools.repeat(BACKOFF_SECONDS[-1])):
+        try:
+            await broker.connect()
+            await ensure_stream(broker, settings)
+        except (OSError, TimeoutError, NatsError) as failure:
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning(
+                "broker not ready; trying again",
+                extra={"error": error_code(failure), "retry_in": pause},
+            )
+            await asyncio.sleep(pause)
+        else:
+            break
+    return broker
+
+
+@contextlib.asynccontextmanager
+async def running(
+    settings: Settings,
+    servers: Servers,
+    *,
+    relay: bool = True,
+    project: bool = True,
+) -> AsyncIterator[Platform]:
+    program = load_program(settings.program_file)  # a bad file stops the start, naming the key
+    store = EventStore(
+        env=store_env(settings.model_copy(update={"database_url": servers.database_url}))
+    )
+    pool = AsyncConnectionPool(
+        servers.database_url,
+        min_size=2,
+        max_size=settings.db_pool_size,
+        open=False,
+    )
+    await pool.open(wait=True)
+    await positions.ensure_table(pool, parked.DDL)
+    liveness = Liveness(stuck_after=settings.loop_stuck_seconds)
+
+    async def drop_dead_connections() -> None:
+        await pool.check()
+        await asyncio.to_thread(store.drop_dead_connections)
+
+    progress = Progress(servers.database_url, names(), liveness, drop_dead_connections)
+    fatal: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def broker_gone() -> None:
+        if not fatal.done():  # done or cancelled once this process stops on its own
+            log.critical(
+                "the broker connection gave up reconnecting; exiting for a restart",
+                extra={"code": "BROKER_GONE", "exit_status": EXIT_BROKER_GONE},
+            )
+            fatal.set_result(EXIT_BROKER_GONE)
+
+    broker = await connect_broker(settings, servers.nats_url, broker_gone)
+    metrics = Metrics()
+    projector = Projector(
+        pool, READ_MODELS, on_projected=progress.advance, on_applied=metrics.events_applied
+    )
+    # Every process, not only the projector: the API reads (and the write gate checks) the
+    # views from its first request on, whichever process happened to start first.
+    await projector.setup(only_missing=not project)
+    await broker.start()
+    await progress.start()
+    doorbell = Doorbell(servers.database_url, store.channel)
+    the_relay = (
+        Relay(
+            store,
+            broker,
+            pool,
+            settings,
+            doorbell,
+            liveness,
+            on_published=metrics.events_published,
+        )
+        if relay
+        else None
+    )
+    bus = CommandBus(
+        store,
+        batch_max=settings.command_batch_max,
+        on_commit=doorbell.ring,
+        on_done=metrics.command_done,
+    )
+    platform = Platform(
+        settings,
+        servers.database_url,
+        store,
+        bus,
+        pool,
+        broker,
+        progress,
+        token_verifier(settings),
+        AccessLog(pool),
+        liveness,
+        fatal,
+        the_relay,
+        alert_rules=program.alerts.table,
+        medication=program.medication.rules(settings),
+        metrics=metrics,
+    )
+
+    def start(name: str, work: Coroutine[Any, Any, None]) -> None:
+        platform.tasks.append(asyncio.create_task(work, name=name))
+
+    start("access-log", platform.access_log.run())
+    if the_relay is not None or project:
+        start("store-listener", doorbell.run(liveness))
+    if the_relay is not None:
+        start("relay", the_relay.run())
+        # and anchors the event chain outside the database, one process per deployment
+        start("chain-anchors", Anchoring(pool, broker, settings, liveness).run())
+    if project:
+        start(projector.name, follow(store, projector, doorbell, liveness, settings))
+        # medication: the missed-dose sweep reads a read model this process keeps
+        start(
+            "missed-dose-sweep",
+            keep_running(
+                "missed-dose-sweep",
+                lambda: missed_sweep.run(bus, pool, platform.medication, settings),
+                liveness,
+            ),
+        )
+    try:
+        yield platform
+    finally:
+        fatal.cancel()
+        for task in platform.tasks:
+            task.cancel()
+        for task in platform.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await progress.stop()
+        with contextlib.suppress(ConnectionClosedError):  # it gave up: nothing to drain
+            await broker.stop()
+        bus.close()
+        await pool.close()
+        store.close()

@@ -1,0 +1,387 @@
+"""The carecoord command: run the platform (whole or by part), tail events, issue tokens,
+rebuild a read model, export the GraphQL schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
+from datetime import timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import nats.errors
+import uvicorn
+from faststream.nats import NatsBroker
+from nats.js.api import DeliverPolicy
+
+from carecoord.events import Role
+from carecoord.projections.models import READ_MODELS
+from carecoord.projections.rebuild import rebuild
+from carecoord.services.infrastructure.broker import ensure_stream
+from carecoord.services.infrastructure.identity import issue_token
+from carecoord.services.infrastructure.relay import POSITION_HEADER
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.platform import Platform
+from carecoord.services.runtime import audit_cli, demo, logs, workers
+from carecoord.services.runtime.bootstrap import Servers, resolve_servers, running
+from carecoord.services.runtime.disclosure import Forwarder
+from carecoord.services.runtime.session import RuntimeBroken
+
+DESCRIPTION = """\
+carecoord: event-sourced care coordination (GraphQL API, relay to NATS, projector).
+
+Without DATABASE_URL / NATS_URL, the first command that needs servers starts an
+embedded PostgreSQL and nats-server under the data directory (.carecoord/, or
+CARECOORD_DATA_DIR) and writes where they are to .carecoord/runtime.json; every other
+command attaches to them while it runs. SIGINT (Ctrl-C) and SIGTERM stop a command and
+whatever it started.
+"""
+
+EPILOG = """\
+examples:
+  carecoord up --demo                              the platform, with demo clients and tokens
+  carecoord up --port 8080                         another port (or CARECOORD_PORT)
+  carecoord token --user dr-lee --role prescriber  a development token
+  carecoord tail --new                             events as the relay publishes them
+  carecoord audit verify --anchors FILE            check the event chain (exit 1 if broken)
+"""
+
+log = logging.getLogger("carecoord.cli")
+
+GRACEFUL_SHUTDOWN_SECONDS = 2
+"""How long the API lets open requests and subscriptions finish when it is stopped."""
+ATTACHED_GRACE_SECONDS = 3.0
+"""How long an attached command may take to stop once the servers it used are gone."""
+
+
+def arguments() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="carecoord",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO (default), WARNING")
+    commands = parser.add_subparsers(dest="command", metavar="command")
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=text, description=text)
+
+    up = command("up", "the API, the relay and the projector in one process (the default)")
+    up.add_argument("--demo", action="store_true", help="load example clients, print tokens")
+    api = command("api", "the GraphQL API only")
+    host, port = Settings.model_fields["host"].default, Settings.model_fields["port"].default
+    for serving in (up, api):
+        serving.add_argument(
+            "--host",
+            default=None,
+            help=f"interface to listen on (default: CARECOORD_HOST, else {host})",
+        )
+        serving.add_argument(
+            "--port", type=int, default=None, help=f"port (default: CARECOORD_PORT, else {port})"
+        )
+    api.add_argument(
+        "--workers", type=int, default=1, help="API processes sharing the port (default 1)"
+    )
+    command("relay", "the outbox relay only (store to NATS)")
+    command("project", "the projector only (NATS to the read models)")
+    tail = command("tail", "print events from the broker as they arrive, one JSON line each")
+    tail.add_argument("--subject", default=None, help="subject filter (default: all care events)")
+    tail.add_argument("--new", action="store_true", help="only events published from now on")
+    disclose = command(
+        "disclose", "forward consented events to an outside recipient (docs/access.md)"
+    )
+    disclose.add_argument("--recipient", required=True, help="the consent's organization id")
+    disclose.add_argument("--name", default="", help="the recipient's name, for the record")
+    disclose.add_argument("--from-start", action="store_true", help="also events before now")
+    rebuild_cmd = command("rebuild", "rebuild a read model from the store while the platform runs")
+    rebuild_cmd.add_argument("model", choices=[m.NAME for m in READ_MODELS])
+    token = command("token", "issue a development token (signed with the data directory's key)")
+    token.add_argument("--user", required=True, help="the subject: a user id, or a client id")
+    token.add_argument(
+        "--role",
+        required=True,
+        action="append",
+        choices=[r.value for r in Role],
+        help="repeat for a user who holds several roles; a client's --user is their client id",
+    )
+    token.add_argument("--hours", type=float, default=12.0, help="lifetime (default 12)")
+    token.add_argument("--program", default=None, help="a program admin's one program")
+    audit_cli.arguments(command("audit", "auditors' checks: verify the event chain"))
+    schema = command("schema", "write the GraphQL SDL (graphql/schema.graphql)")
+    schema.add_argument("--output", type=Path, default=None, help="another file, or - for stdout")
+    schema.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = arguments().parse_args(argv)
+    logs.configure(args.log_level)
+    if args.command == "schema":
+        sys.exit(export_schema(args.output, check=args.check))
+    settings = Settings()
+    command = args.command or "up"
+    if command == "token":
+        roles = [Role(r) for r in args.role]
+        lifetime = timedelta(hours=args.hours)
+        print(issue_token(settings, args.user, *roles, lifetime=lifetime, program=args.program))
+        return
+    if command == "audit" and settings.database_url:  # the database alone; no broker
+        sys.exit(audit_cli.run(args, settings.database_url))
+    chosen = {k: getattr(args, k, None) for k in ("host", "port")}
+    settings = settings.model_copy(update={k: v for k, v in chosen.items() if v is not None})
+    signal.signal(signal.SIGTERM, _interrupt)  # until the command runs: as Ctrl-C does
+    try:
+        servers = resolve_servers(settings, command)
+    except KeyboardInterrupt:
+        return
+    except RuntimeBroken as error:
+        sys.exit(str(error))
+    if servers.runtime is not None:  # attached: leave when the servers' owner stops them
+        servers.runtime.watch(functools.partial(_leave, command))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            run(command, args, settings, servers, argv)
+    except Exception:
+        if servers.runtime is not None and servers.runtime.lost:
+            sys.exit(f"carecoord {command}: stopped, the embedded servers it used have stopped")
+        raise
+    finally:
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):  # stopping already; let it finish
+            signal.signal(stop_signal, signal.SIG_IGN)
+        servers.stop()
+
+
+def run(
+    command: str,
+    args: argparse.Namespace,
+    settings: Settings,
+    servers: Servers,
+    argv: Sequence[str] | None,
+) -> None:
+    if command == "tail":
+        until_stopped(tail_events(settings, servers, args.subject, new_only=args.new))
+    elif command == "disclose":
+        until_stopped(forward_disclosures(settings, servers, args))
+    elif command == "rebuild":
+        until_stopped(rebuild_model(settings, servers, args.model))
+    elif command == "audit":
+        sys.exit(audit_cli.run(args, servers.database_url))
+    elif command == "api" and args.workers > 1 and not workers.is_sibling():
+        argv_now = sys.argv[1:] if argv is None else list(argv)
+        with workers.siblings(args.workers - 1, argv_now, servers):
+            until_stopped(serve(settings, servers, command, demo_wanted=False))
+    else:
+        demo_wanted = command == "up" and getattr(args, "demo", False)
+        until_stopped(serve(settings, servers, command, demo_wanted=demo_wanted))
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _leave(command: str) -> None:
+    """The servers this command attached to have stopped: stop it as SIGTERM does, and
+    if its teardown still waits on them after a grace period, end the process (it owns
+    no server, and the runtime file is not its own)."""
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(ATTACHED_GRACE_SECONDS)
+    print(f"carecoord {command}: the embedded servers it used have stopped", file=sys.stderr)
+    sys.stderr.flush()
+    os._exit(1)
+
+
+def until_stopped(command: Coroutine[Any, Any, None]) -> None:
+    """Run a command until it ends or SIGINT/SIGTERM arrives; either signal cancels it, so
+    its own teardown runs (a second signal cuts that short)."""
+
+    async def guarded() -> None:
+        task = asyncio.ensure_future(command)
+        loop = asyncio.get_running_loop()
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(stop_signal, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(guarded())
+
+
+def export_schema(output: Path | None, *, check: bool) -> int:
+    """Write (or with ``check``, compare) the SDL; the exit status says whether it was current."""
+    from carecoord.graphql import export  # noqa: PLC0415  (API-only dependency)
+
+    if output == Path("-"):
+        print(export.sdl(), end="")
+        return 0
+    target = output or export.SCHEMA_FILE
+    if check:
+        current = target.exists() and target.read_text(encoding="utf-8") == export.sdl()
+        print(f"{target}: {'current' if current else 'out of date; run ' + export.REGENERATE}")
+        return 0 if current else 1
+    print(f"{target}: {'written' if export.write(target) else 'unchanged'}")
+    return 0
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling. It re-raises a caught SIGTERM once it has
+    stopped, which ends the process before the platform and the embedded servers stop;
+    here the command's handlers stop it and the rest stops after it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve(settings: Settings, servers: Servers, part: str, *, demo_wanted: bool) -> None:
+    from carecoord.graphql.app import create_app  # noqa: PLC0415  (API-only dependency)
+
+    api = part in ("up", "api")
+    async with running(
+        settings, servers, relay=part in ("up", "relay"), project=part in ("up", "project")
+    ) as platform:
+        if demo_wanted:
+            await asyncio.to_thread(demo.load, platform.bus)
+            print_demo_tokens(settings)
+        if not api:  # runs until stopped, or until it cannot; /metrics with metrics_port
+            async with monitoring_listener(platform):
+                raise SystemExit(await platform.fatal)
+        config = uvicorn.Config(
+            create_app(platform),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            ws="websockets-sansio",
+            lifespan="off",
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
+        try:
+            sock = workers.listening_socket(settings.host, settings.port)
+        except OSError as error:
+            raise SystemExit(
+                f"carecoord: cannot listen on {settings.host}:{settings.port} "
+                f"({error.strerror}); choose another with --port"
+            ) from None
+        url = f"http://{settings.host}:{settings.port}"
+        if not workers.is_sibling():
+            if servers.runtime is not None:
+                servers.runtime.publish_api(url)
+            print(f"carecoord GraphQL: {url}/graphql  (health: {url}/health)", flush=True)
+        server = _Server(config)
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
+        try:
+            await asyncio.wait((serving, platform.fatal), return_when=asyncio.FIRST_COMPLETED)
+        finally:  # stopped: let uvicorn finish what it is answering, then stop the rest
+            server.should_exit = True
+            await serving
+        if platform.fatal.done():  # the process cannot go on: its supervisor restarts it
+            raise SystemExit(platform.fatal.result())
+
+
+@contextlib.asynccontextmanager
+async def monitoring_listener(platform: Platform) -> AsyncIterator[str | None]:
+    """``/metrics`` and ``/health`` on ``host:metrics_port`` while the block runs, for a
+    process without the API (the relay, the projector); its URL, or None when unset."""
+    from carecoord.graphql.app import create_monitoring_app  # noqa: PLC0415
+
+    host, port = platform.settings.host, platform.settings.metrics_port
+    if port is None:
+        yield None
+        return
+    try:
+        sock = workers.listening_socket(host, port)
+    except OSError as error:
+        raise SystemExit(f"carecoord: cannot serve metrics on {host}:{port} ({error})") from None
+    config = uvicorn.Config(
+        create_monitoring_app(platform), log_config=None, lifespan="off", access_log=False
+    )
+    server = _Server(config)
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        yield f"http://{host}:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await serving
+
+
+async def forward_disclosures(
+    settings: Settings, servers: Servers, args: argparse.Namespace
+) -> None:
+    async with running(settings, servers, relay=False, project=False) as platform:
+        forwarder = Forwarder(platform, args.recipient, name=args.name, from_start=args.from_start)
+        print(f"disclosing to {forwarder.subject_prefix}.> as {forwarder.consumer}", flush=True)
+        await forwarder.run()
+
+
+async def rebuild_model(settings: Settings, servers: Servers, name: str) -> None:
+    model = next(m for m in READ_MODELS if name == m.NAME)
+    shown = [-1]
+
+    def show(at: int, of: int) -> None:
+        percent = 100 * at // max(of, 1)
+        if percent != shown[0]:
+            shown[0] = percent
+            done = at >= of  # the line ends there, before the next log line
+            line = f"\rrebuilding {name}: {percent:3d}% ({at}/{of})"
+            print(line, end="\n" if done else "", file=sys.stderr, flush=True)
+
+    async with running(settings, servers, relay=False, project=False) as platform:
+        try:
+            done = await rebuild(platform.store, platform.pool, model, on_progress=show)
+        finally:
+            if 0 <= shown[0] < 100:  # stopped part way
+                print(file=sys.stderr, flush=True)
+    print(
+        f"{name}: generation {done.generation}, {done.events} events in "
+        f"{done.seconds:.1f} s ({done.rate:,.0f}/s)"
+    )
+
+
+def print_demo_tokens(settings: Settings) -> None:
+    print('Demo tokens (GraphiQL headers: {"Authorization": "Bearer <token>"}):')
+    for actor in (demo.PRESCRIBER, demo.NURSE, demo.ADMIN):
+        token = issue_token(settings, actor.id, actor.role)
+        print(f"  {actor.role.value:15} {actor.id:12} {token}")
+    print("Demo clients (dr-demo and nurse-demo on their care teams):")
+    print("  " + ", ".join(str(demo.demo_client_id(c[0])) for c in demo.CLIENTS))
+
+
+async def tail_events(
+    settings: Settings, servers: Servers, subject: str | None, *, new_only: bool
+) -> None:
+    """An ephemeral consumer on the care stream: each event, once, as one JSON line."""
+    broker = NatsBroker(servers.nats_url, logger=None)
+    await broker.connect()
+    if servers.runtime is not None and servers.runtime.owned:  # servers of its own: maybe new
+        await ensure_stream(broker, settings)
+    js = broker.connection.jetstream()
+    subject = subject or f"{settings.subject_root}.>"
+    sub = await js.subscribe(
+        subject,
+        stream=settings.stream_name,
+        ordered_consumer=True,
+        deliver_policy=DeliverPolicy.NEW if new_only else DeliverPolicy.ALL,
+    )
+    log.info("tailing", extra={"subject": subject, "new_only": new_only})
+    try:
+        async for msg in sub.messages:
+            body = json.loads(msg.data)
+            position = (msg.headers or {}).get(POSITION_HEADER)
+            print(json.dumps({"subject": msg.subject, "position": position, **body}), flush=True)
+    finally:
+        with contextlib.suppress(nats.errors.Error):  # the servers may have stopped first
+            await sub.unsubscribe()
+            await broker.stop()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

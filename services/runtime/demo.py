@@ -1,0 +1,100 @@
+"""Example clients, so that a new user sees timelines at once (``carecoord up --demo``)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from carecoord.events import Actor, Role, Schedule
+from carecoord.services.care.commands import enroll_client
+from carecoord.services.care.record import ClientRecord
+from carecoord.services.careteam.commands import assign_member
+from carecoord.services.infrastructure.commands import CommandBus
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.medication.commands import administer_dose, prescribe
+from carecoord.services.medication.dispensing import GivenDose
+from carecoord.services.medication.prescribing import NewOrder
+
+log = logging.getLogger("carecoord.demo")
+
+ADMIN = Actor(id="demo-admin", role=Role.PROGRAM_ADMIN)
+PRESCRIBER = Actor(id="dr-demo", role=Role.PRESCRIBER)
+NURSE = Actor(id="nurse-demo", role=Role.NURSE)
+
+CLIENTS = (
+    ("Alex R.", "methadone", Decimal(60), "oral", "oral solution"),
+    ("Sam K.", "buprenorphine-naloxone", Decimal(16), "sublingual", "sublingual film"),
+    ("Jordan P.", "naltrexone", Decimal(50), "oral", "tablet"),
+)
+
+
+def demo_client_id(name: str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"https://carecoord.dev/demo/{name}")
+
+
+def is_enrolled(client_id: UUID) -> Command[bool]:
+    def run(uow: UnitOfWork) -> bool:
+        return uow.get(ClientRecord, client_id).exists
+
+    return run
+
+
+def load(bus: CommandBus) -> list[UUID]:
+    """Enroll the demo clients with an order and a few days of doses; idempotent."""
+    start = date.today() - timedelta(days=3)
+    ids = []
+    for name, medication, dose, route, form in CLIENTS:
+        client_id = demo_client_id(name)
+        ids.append(client_id)
+        if bus.execute_sync(is_enrolled(client_id)).result:
+            continue
+        admitted = datetime.combine(start, datetime.min.time(), UTC) + timedelta(hours=8)
+        bus.execute_sync(
+            enroll_client(
+                Stamp(ADMIN),
+                display_name=name,
+                program="Demo OTP",
+                client_id=client_id,
+                occurred_at=admitted,
+            )
+        )
+        for member in (PRESCRIBER, NURSE):
+            bus.execute_sync(
+                assign_member(
+                    Stamp(ADMIN),
+                    client_id=client_id,
+                    member_id=member.id,
+                    role=member.role,
+                    occurred_at=admitted,
+                )
+            )
+        order = bus.execute_sync(
+            prescribe(
+                Stamp(PRESCRIBER),
+                client_id=client_id,
+                order=NewOrder(
+                    medication,
+                    dose,
+                    "mg",
+                    route,
+                    Schedule(),
+                    start,
+                    indication="opioid use disorder",
+                    occurred_at=admitted + timedelta(minutes=30),
+                ),
+            )
+        ).result.id
+        for day in range(3):
+            given_at = datetime.combine(start + timedelta(days=day), datetime.min.time(), UTC)
+            bus.execute_sync(
+                administer_dose(
+                    Stamp(NURSE),
+                    client_id=client_id,
+                    dose=GivenDose(order, dose, form, given_at=given_at + timedelta(hours=9)),
+                )
+            )
+        log.info("demo client loaded", extra={"client_id": str(client_id)})
+    return ids

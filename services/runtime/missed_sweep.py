@@ -1,0 +1,70 @@
+"""The missed-dose sweep: a periodic task that runs the missed-dose rule for every client
+with a clinic-dispensed order, as the system actor.
+
+It finds candidates in the medications read model (a client whose order is not yet
+projected is picked up on a later run) and decides on the aggregate, so it is idempotent
+and catches up after downtime: the rule walks every passed dosing day. Two sweeps racing
+(two projector processes) conflict on the record and the retry finds nothing new.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, datetime
+from uuid import UUID
+
+from psycopg_pool import AsyncConnectionPool
+
+from carecoord.events import Actor, Role
+from carecoord.services.infrastructure.commands import CommandBus
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.medication.commands import detect_missed_doses
+from carecoord.services.medication.rules import MedicationRules
+
+log = logging.getLogger("carecoord.medication.missed")
+
+SWEEPER = Actor(id="missed-dose-sweep", role=Role.SYSTEM)
+
+CANDIDATES = (
+    "SELECT DISTINCT client_id FROM medications WHERE entry = 'order'"
+    " AND status IN ('active', 'on-hold') AND details->>'dispensing' = 'clinic'"
+)
+
+
+async def candidates(pool: AsyncConnectionPool) -> list[UUID]:
+    async with pool.connection() as conn:
+        cur = await conn.execute(CANDIDATES)
+        return [row[0] for row in await cur.fetchall()]
+
+
+async def sweep_once(
+    bus: CommandBus, pool: AsyncConnectionPool, rules: MedicationRules, today: date
+) -> int:
+    """Record missed dosing days before ``today`` for every candidate; how many were new."""
+    stamp = Stamp(SWEEPER)
+    outcomes = await asyncio.gather(
+        *(
+            bus.execute(detect_missed_doses(stamp, client_id=client, today=today, rules=rules))
+            for client in await candidates(pool)
+        )
+    )
+    found = sum(outcome.result for outcome in outcomes)
+    if found:
+        log.info("missed doses recorded", extra={"count": found, "through": str(today)})
+    return found
+
+
+async def run(
+    bus: CommandBus, pool: AsyncConnectionPool, rules: MedicationRules, settings: Settings
+) -> None:
+    """Sweep every ``missed_dose_interval_seconds``; the first sweep after a restart
+    catches up on every day missed while the process was down. "Today" is the program's
+    local day, so a day counts as passed at the program's midnight, not UTC's."""
+    while True:
+        await asyncio.sleep(settings.missed_dose_interval_seconds)
+        try:
+            await sweep_once(bus, pool, rules, datetime.now(rules.zone).date())
+        except Exception:
+            log.exception("missed-dose sweep failed; retrying at the next interval")

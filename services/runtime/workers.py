@@ -1,0 +1,66 @@
+"""Several API processes on one port: the GraphQL layer is CPU-bound Python, one core each.
+
+Every worker is a whole API process (its own pools, command bus and progress listener);
+the kernel spreads connections across them (SO_REUSEPORT). Concurrent writers from
+several processes are safe: the store's optimistic concurrency makes a conflicting
+command retry, as it does between any two API replicas.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+
+from carecoord.services.runtime.bootstrap import Servers
+from carecoord.services.runtime.processes import die_with_parent
+
+WORKER_ENV = "CARECOORD_API_WORKER"
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A listening socket that sibling workers can bind to as well."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP named, not 0: asyncio turns Nagle off only on sockets that say they are
+    # TCP, and with Nagle on every keep-alive response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+@contextlib.contextmanager
+def siblings(count: int, argv: Sequence[str], servers: Servers) -> Iterator[None]:
+    """Start ``count`` more API processes with these arguments; stop them on the way out."""
+    env = dict(os.environ)
+    # The same servers as this process, embedded ones included, and no further spawning.
+    env.update(DATABASE_URL=servers.database_url, NATS_URL=servers.nats_url)
+    env[WORKER_ENV] = "1"
+    command = [sys.executable, "-m", "carecoord.services.runtime.cli", *argv]
+    # A sibling left behind by a killed parent would hold the port forever.
+    die_with_us = die_with_parent(signal.SIGTERM)
+    workers = [
+        subprocess.Popen(command, env=env, preexec_fn=die_with_us)  # noqa: S603, PLW1509
+        for _ in range(count)
+    ]
+    try:
+        yield
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            try:
+                worker.wait(10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+def is_sibling() -> bool:
+    return os.environ.get(WORKER_ENV) == "1"
