@@ -30,6 +30,12 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in found.stdout.split()]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def alive(pid: int) -> bool:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -122,8 +128,20 @@ async def two_workers(servers: Servers, settings: Settings, database_url: str) -
             assert "errors" not in body, body
             return int(body["data"]["enrollClient"]["position"])
 
+        pids = (parent.pid, sibling)
+        for _ in range(50):  # until both have finished starting: a quiet spell costs ~nothing
+            quiet = {pid: cpu_seconds(pid) for pid in pids}
+            await asyncio.sleep(0.3)
+            before = {pid: cpu_seconds(pid) for pid in pids}
+            idle = {pid: before[pid] - quiet[pid] for pid in pids}
+            if all(spent <= 0.02 for spent in idle.values()):
+                break
         positions = await asyncio.gather(*(enroll(i) for i in range(40)))
         assert len(set(positions)) == 40
+        # Both processes answered some of the 40 connections: each spent more CPU on them
+        # than in as long a quiet spell (the kernel's spreading leaves one out 1 in 2**39).
+        used = {pid: cpu_seconds(pid) - before[pid] for pid in pids}
+        assert all(used[pid] > 2 * idle[pid] + 0.01 for pid in pids), (used, idle)
         assert await asyncio.to_thread(stored, database_url) == 40
 
         parent.send_signal(signal.SIGKILL)
