@@ -17,6 +17,7 @@ import asyncio
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -24,6 +25,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
+from types import FrameType
 
 import psycopg
 
@@ -172,7 +174,13 @@ async def run(options: Options, found: Servers, data_dir: Path) -> Bench:
     return bench
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    # SIGTERM as Ctrl-C: the run unwinds, so its databases and processes go with it.
+    signal.signal(signal.SIGTERM, _interrupt)
     args = arguments().parse_args()
     options = options_from(args)
     started = time.perf_counter()
