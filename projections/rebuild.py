@@ -72,7 +72,11 @@ async def rebuild(
             reached, more = await fill_in(conn, store, model, new, reached, live)
             applied += more
         await conn.execute(
-            "UPDATE projection_generations SET generation = %s WHERE name = %s", (new, model.NAME)
+            # An upsert: on a database no projector has set up, there is no row to update,
+            # and the projector's later setup would point the view at an empty generation.
+            "INSERT INTO projection_generations (name, generation) VALUES (%s, %s)"
+            " ON CONFLICT (name) DO UPDATE SET generation = EXCLUDED.generation",
+            (model.NAME, new),
         )
         await point_view(conn, model, new)
         await positions.write(conn, model.NAME, reached)

@@ -8,11 +8,12 @@ global position the relay, projections and read-your-writes all count in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from contextlib import suppress
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
+import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import Mapper, Recording, StoredEvent
 from eventsourcing.utils import get_topic
@@ -106,16 +107,40 @@ def store_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+@contextmanager
+def one_at_a_time(env: Mapping[str, str]) -> Iterator[None]:
+    """Hold a session lock, on a connection of its own, while the store is opened."""
+    if "POSTGRES_DBNAME" not in env:
+        yield
+        return
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env.get("POSTGRES_HOST"),
+        port=env.get("POSTGRES_PORT"),
+        user=env.get("POSTGRES_USER"),
+        password=env.get("POSTGRES_PASSWORD") or None,
+        autocommit=True,
+    ) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext('carecoord.store-open'))")
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext('carecoord.store-open'))")
+
+
 class EventStore(Application[UUID]):
     name = "carecoord"
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
-        super().__init__(env)
-        # The hash chain's columns and triggers before this process reads the table: added
-        # later by another process, they would change the result type of the library's
-        # prepared SELECT * and its next read would fail.
-        with self.recorder.datastore.get_connection() as conn:  # type: ignore[attr-defined]
-            event_chain.install(conn)
+        # One process opens the store at a time: processes starting together raced on the
+        # library's own CREATE statements ("tuple concurrently updated").
+        with one_at_a_time(env or {}):
+            super().__init__(env)
+            # The hash chain's columns and triggers before this process reads the table:
+            # added later by another process, they would change the result type of the
+            # library's prepared SELECT * and its next read would fail.
+            with self.recorder.datastore.get_connection() as conn:  # type: ignore[attr-defined]
+                event_chain.install(conn)
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(mapper_class=CatalogMapper)
