@@ -236,7 +236,7 @@ def start_nats(data_dir: Path) -> NatsServer:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"nats-server exited at start; see {store / 'server.log'}")
-        if _server_name(port) == name:
+        if server_name(port) == name:
             log.info("embedded nats ready", extra={"port": port, "pid": process.pid})
             return NatsServer(f"nats://127.0.0.1:{port}", process)
         time.sleep(0.02)
@@ -250,7 +250,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _server_name(port: int) -> str | None:
+def server_name(port: int) -> str | None:
     """The name in the server's INFO greeting, so we never mistake another server for ours."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -82,16 +81,20 @@ class Deployment:
         store = self.root / "nats"
         store.mkdir(exist_ok=True)
         command = [embedded.nats_binary(), "-js", "-sd", str(store), "-a", "127.0.0.1"]
+        name = f"faults-{self.tag}"
         self.nats = subprocess.Popen(
-            [*command, "-p", str(self.nats_port)],
+            [*command, "-p", str(self.nats_port), "-n", name],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=(self.root / "nats.log").open("ab"),
             preexec_fn=die_with_parent(signal.SIGKILL),  # noqa: PLW1509
         )
-        deadline = time.monotonic() + 10
-        while not port_open(self.nats_port):
-            if time.monotonic() > deadline:
-                raise RuntimeError("nats-server did not start")
+        deadline = time.monotonic() + 20
+        # Ours, by name: a port that answers may be another server's (a port is free only
+        # while nothing takes it).
+        while embedded.server_name(self.nats_port) != name:
+            if self.nats.poll() is not None or time.monotonic() > deadline:
+                log = (self.root / "nats.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"nats-server did not start:\n{log}")
             time.sleep(0.02)
 
     def stop_nats(self) -> None:
@@ -151,14 +154,6 @@ class Deployment:
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
                 process.wait()
-
-
-def port_open(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-    except OSError:
-        return False
-    return True
 
 
 @pytest.fixture(scope="module")
