@@ -74,7 +74,7 @@ class _Decisions:
     kept: dict[Scope, Kept]
     decided: list[tuple[_Pending, Any, list[UUID]]] = field(default_factory=list)
     in_order: list[Recorded] = field(default_factory=list)
-    keeping: list[Keeping] = field(default_factory=list)
+    keeping: list[Keeping[object]] = field(default_factory=list)
     leaders: dict[Scope, tuple[str, _Pending]] = field(default_factory=dict)
     followers: list[tuple[_Pending, _Pending]] = field(default_factory=list)
 

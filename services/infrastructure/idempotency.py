@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
@@ -83,25 +83,19 @@ def reused() -> InvalidInput:
     )
 
 
+R = TypeVar("R")
+
+
 @dataclass(frozen=True, slots=True)
-class Keeping:
+class Keeping(Generic[R]):
     """What the bus asks the store to keep: a keyed command's events (their index in the
-    batch's events and their ids) and its result."""
+    batch's events and their ids) and its result; the recorder gets it with the result
+    encoded (and sealed, when events are)."""
 
     key: IdempotencyKey
     first: int
     event_ids: tuple[UUID, ...]
-    result: object
-
-
-@dataclass(frozen=True, slots=True)
-class KeyRow:
-    """A ``Keeping`` with its result encoded (and sealed, when events are), for the recorder."""
-
-    key: IdempotencyKey
-    first: int
-    event_ids: tuple[UUID, ...]
-    result: bytes
+    result: R
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +238,9 @@ class IdempotentRecorder(PostgresApplicationRecorder):
         self._keep(curs, [r for r in _rows(kwargs) if r.event_ids], ids or [])
         return ids
 
-    def _keep(self, curs: Cursor[DictRow], rows: Sequence[KeyRow], ids: Sequence[int]) -> None:
+    def _keep(
+        self, curs: Cursor[DictRow], rows: Sequence[Keeping[bytes]], ids: Sequence[int]
+    ) -> None:
         if not rows:
             return
         params = [
@@ -273,5 +269,5 @@ class IdempotentRecorder(PostgresApplicationRecorder):
             return curs.fetchall()
 
 
-def _rows(kwargs: Mapping[str, Any]) -> Sequence[KeyRow]:
-    return cast("Sequence[KeyRow]", kwargs.get(SAVE_KWARG, ()))
+def _rows(kwargs: Mapping[str, Any]) -> Sequence[Keeping[bytes]]:
+    return cast("Sequence[Keeping[bytes]]", kwargs.get(SAVE_KWARG, ()))

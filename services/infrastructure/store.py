@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
@@ -29,7 +30,6 @@ from carecoord.services.infrastructure.idempotency import (
     IdempotentRecorder,
     Keeping,
     Kept,
-    KeyRow,
     Scope,
     decode_result,
     encode_result,
@@ -171,7 +171,7 @@ class EventStore(Application[UUID]):
         self,
         events: Sequence[Recorded],
         aggregates: Sequence[Aggregate],
-        keeping: Sequence[Keeping] = (),
+        keeping: Sequence[Keeping[object]] = (),
     ) -> Sequence[Recording[UUID]]:
         """Store ``events`` in this order in one transaction; cache the aggregates they changed.
 
@@ -179,7 +179,7 @@ class EventStore(Application[UUID]):
         result are kept in the same transaction (see ``services/infrastructure/idempotency.py``).
         """
         seal = self.catalog_mapper.seal
-        rows = [KeyRow(k.key, k.first, k.event_ids, seal(encode_result(k.result))) for k in keeping]
+        rows = [replace(k, result=seal(encode_result(k.result))) for k in keeping]
         for aggregate in aggregates:
             aggregate.collect_events()
         if not rows:
