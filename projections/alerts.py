@@ -14,14 +14,14 @@ from psycopg import AsyncConnection, sql
 
 from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
 from carecoord.events.positioned import Positioned
+from carecoord.projections.generations import generation_table
 
 NAME = "alerts"
 
 STATUS_AFTER = {AlertAcknowledged: "acknowledged", AlertResolved: "resolved"}
 
 
-def table(generation: int) -> sql.Identifier:
-    return sql.Identifier(f"{NAME}_g{generation}")
+table = generation_table(NAME)
 
 
 def ddl(generation: int) -> list[sql.Composed]:

@@ -8,13 +8,13 @@ from psycopg import AsyncConnection, sql
 
 from carecoord.events.access import BreakGlassUsed
 from carecoord.events.positioned import Positioned
+from carecoord.projections.generations import generation_table
 
 NAME = "break_glass"
 CHANGED_BY = (BreakGlassUsed,)
 
 
-def table(generation: int) -> sql.Identifier:
-    return sql.Identifier(f"{NAME}_g{generation}")
+table = generation_table(NAME)
 
 
 def ddl(generation: int) -> list[sql.Composed]:

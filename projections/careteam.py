@@ -12,13 +12,13 @@ from psycopg import AsyncConnection, sql
 
 from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
 from carecoord.events.positioned import Positioned
+from carecoord.projections.generations import generation_table
 
 NAME = "care_team"
 CHANGED_BY = (CareTeamMemberAssigned, CareTeamMemberEnded)
 
 
-def table(generation: int) -> sql.Identifier:
-    return sql.Identifier(f"{NAME}_g{generation}")
+table = generation_table(NAME)
 
 
 def ddl(generation: int) -> list[sql.Composed]:

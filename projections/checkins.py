@@ -14,14 +14,14 @@ from psycopg import AsyncConnection, sql
 
 from carecoord.events.checkins import CheckInRecorded, InstrumentScored
 from carecoord.events.positioned import Positioned
+from carecoord.projections.generations import generation_table
 
 NAME = "checkin_series"
 
 Point = tuple[str, Decimal, str]
 
 
-def table(generation: int) -> sql.Identifier:
-    return sql.Identifier(f"{NAME}_g{generation}")
+table = generation_table(NAME)
 
 
 def ddl(generation: int) -> list[sql.Composed]:

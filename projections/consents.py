@@ -12,13 +12,13 @@ from psycopg import AsyncConnection, sql
 
 from carecoord.events.consent import ConsentRecorded, ConsentRevoked, RecipientType
 from carecoord.events.positioned import Positioned
+from carecoord.projections.generations import generation_table
 
 NAME = "consents"
 CHANGED_BY = (ConsentRecorded, ConsentRevoked)
 
 
-def table(generation: int) -> sql.Identifier:
-    return sql.Identifier(f"{NAME}_g{generation}")
+table = generation_table(NAME)
 
 
 def ddl(generation: int) -> list[sql.Composed]:

@@ -15,6 +15,7 @@ from psycopg import AsyncConnection, sql
 from carecoord.events.medication import DoseAdministered, TakeHomeDispensed
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Row, append
+from carecoord.projections.generations import generation_table
 
 NAME = "dispensing_log"
 COLUMNS = (
@@ -36,8 +37,7 @@ COLUMNS = (
 )
 
 
-def table(generation: int) -> sql.Identifier:
-    return sql.Identifier(f"{NAME}_g{generation}")
+table = generation_table(NAME)
 
 
 def ddl(generation: int) -> list[sql.Composed]:

@@ -21,6 +21,7 @@ from carecoord.events.medication import (
 )
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Row, append
+from carecoord.projections.generations import generation_table
 
 NAME = "dosing"
 COLUMNS = (
@@ -39,8 +40,7 @@ COLUMNS = (
 )
 
 
-def table(generation: int) -> sql.Identifier:
-    return sql.Identifier(f"{NAME}_g{generation}")
+table = generation_table(NAME)
 
 
 def ddl(generation: int) -> list[sql.Composed]:

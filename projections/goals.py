@@ -14,12 +14,12 @@ from psycopg import AsyncConnection, sql
 
 from carecoord.events.care import GoalAchievement, GoalProgressRecorded, TreatmentGoalSet
 from carecoord.events.positioned import Positioned
+from carecoord.projections.generations import generation_table
 
 NAME = "treatment_goals"
 
 
-def table(generation: int) -> sql.Identifier:
-    return sql.Identifier(f"{NAME}_g{generation}")
+table = generation_table(NAME)
 
 
 def ddl(generation: int) -> list[sql.Composed]:

@@ -15,6 +15,7 @@ from psycopg import AsyncConnection, sql
 from carecoord.events.medication import HardStopRefused, OverrideAcknowledged
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Row, append
+from carecoord.projections.generations import generation_table
 
 NAME = "medication_safety"
 COLUMNS = (
@@ -39,8 +40,7 @@ COLUMNS = (
 REFUSED, OVERRIDE = "hard-stop-refused", "override"
 
 
-def table(generation: int) -> sql.Identifier:
-    return sql.Identifier(f"{NAME}_g{generation}")
+table = generation_table(NAME)
 
 
 def ddl(generation: int) -> list[sql.Composed]:

@@ -28,12 +28,12 @@ from carecoord.events.medication import (
     TaperOrdered,
 )
 from carecoord.events.positioned import Positioned
+from carecoord.projections.generations import generation_table
 
 NAME = "medications"
 
 
-def table(generation: int) -> sql.Identifier:
-    return sql.Identifier(f"{NAME}_g{generation}")
+table = generation_table(NAME)
 
 
 def ddl(generation: int) -> list[sql.Composed]:

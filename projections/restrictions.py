@@ -18,14 +18,14 @@ from carecoord.events.medication import (
     TaperOrdered,
 )
 from carecoord.events.positioned import Positioned
+from carecoord.projections.generations import generation_table
 from carecoord.services.kernel.policy import Restriction
 
 NAME = "client_restrictions"
 CHANGED_BY = (DoseChanged, OrderDiscontinued, OrderEnteredInError, TaperOrdered)
 
 
-def table(generation: int) -> sql.Identifier:
-    return sql.Identifier(f"{NAME}_g{generation}")
+table = generation_table(NAME)
 
 
 def ddl(generation: int) -> list[sql.Composed]:

@@ -13,6 +13,7 @@ from psycopg import AsyncConnection, sql
 
 from carecoord.events.envelope import CareEvent, type_name
 from carecoord.events.positioned import Positioned
+from carecoord.projections.generations import generation_table
 
 NAME = "timeline"
 COLUMNS = (
@@ -30,8 +31,7 @@ COLUMNS = (
 )
 
 
-def table(generation: int) -> sql.Identifier:
-    return sql.Identifier(f"{NAME}_g{generation}")
+table = generation_table(NAME)
 
 
 def ddl(generation: int) -> list[sql.Composed]:
