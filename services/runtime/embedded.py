@@ -17,6 +17,7 @@ import atexit
 import json
 import logging
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -39,6 +40,11 @@ DATABASE = "carecoord"
 NATS_READY_TIMEOUT = 10.0
 POSTGRES_READY_TIMEOUT = 30.0
 POSTGRES_USER_WHEN_ROOT = "embedded_postgres"  # PostgreSQL refuses to run as root
+NATS_STORE_KEY_FILE = "nats-store.key"
+NATS_STORE_KEY_VARIABLE = "CARECOORD_NATS_STORE_KEY"
+"""The environment variable the embedded server's config reads its store key from."""
+NATS_STORE_CONFIG = f"jetstream {{ cipher: chachapoly, key: ${NATS_STORE_KEY_VARIABLE} }}\n"
+"""The embedded server's config file: only the store's encryption (flags give the rest)."""
 
 
 @dataclass
@@ -215,7 +221,11 @@ def nats_binary() -> str:
 
 
 def start_nats(data_dir: Path) -> NatsServer:
-    """Start a JetStream nats-server on a free loopback port and wait until it is ours."""
+    """Start a JetStream nats-server on a free loopback port and wait until it is ours.
+
+    Its store is encrypted (ChaCha20-Poly1305) with a key kept beside it in the data
+    directory; a store written before encryption is encrypted when the server starts.
+    """
     store = data_dir.resolve() / "nats"
     store.mkdir(parents=True, exist_ok=True)
     for left in running_with("-sd", str(store)):  # a server on this store whose owner is gone
@@ -223,10 +233,15 @@ def start_nats(data_dir: Path) -> NatsServer:
         left.stop()
     name = f"carecoord-{uuid.uuid4().hex[:12]}"
     port = free_port()
-    command = [nats_binary(), "-js", "-sd", str(store), "-a", "127.0.0.1", "-p", str(port)]
+    config = store / "nats.conf"
+    config.write_text(NATS_STORE_CONFIG)
+    command = [nats_binary(), "-c", str(config), "-js", "-sd", str(store)]
+    command += ["-a", "127.0.0.1", "-p", str(port)]
+    env = {**os.environ, NATS_STORE_KEY_VARIABLE: nats_store_key(data_dir)}
     with (store / "server.log").open("ab") as server_log:
         process = subprocess.Popen(  # noqa: S603
             [*command, "-n", name],
+            env=env,
             stdout=subprocess.DEVNULL,
             stderr=server_log,
             start_new_session=True,
@@ -242,6 +257,20 @@ def start_nats(data_dir: Path) -> NatsServer:
         time.sleep(0.02)
     process.kill()
     raise RuntimeError(f"nats-server did not become ready; see {store / 'server.log'}")
+
+
+def nats_store_key(data_dir: Path) -> str:
+    """The embedded store's key, made on first use and kept in the data directory (0600).
+
+    It guards a copy of the nats folder taken without the key (a backup of the store alone),
+    not against someone who can read the whole data directory; a deployment gives
+    nats-server its key from the environment (docker-compose.yml)."""
+    path = data_dir.resolve() / NATS_STORE_KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip()
 
 
 def free_port() -> int:

@@ -58,6 +58,7 @@ def nats_server(tmp_path: Path) -> Iterator[str]:
         NATS_PASSWORD="carecoord-pw",
         NATS_SUBSCRIBER_PASSWORD="sub-pw",
         NATS_CLINIC_NORTH_PASSWORD="north-pw",
+        NATS_JETSTREAM_KEY="jetstream-key",
     )
     command = [nats_binary(), "-c", str(CONF), "-a", "127.0.0.1", "-p", str(port)]
     command += ["-m", "0", "-sd", str(tmp_path)]

@@ -38,6 +38,7 @@ SECRETS = {
     "NATS_PASSWORD": "nats-pw",
     "NATS_SUBSCRIBER_PASSWORD": "sub-pw",
     "NATS_CLINIC_NORTH_PASSWORD": "north-pw",
+    "NATS_JETSTREAM_KEY": "jetstream-key",
     "CARECOORD_JWT_SECRET": "jwt-secret",
     "CARECOORD_CIPHER_KEY": "cipher-key",
 }
@@ -137,6 +138,7 @@ def nats_cluster(tmp_path: Path) -> Iterator[list[str]]:
     routes = ",".join(f"nats-route://127.0.0.1:{port}" for port in route)
     env = dict(os.environ, NATS_PASSWORD="carecoord-pw")
     env.update(NATS_SUBSCRIBER_PASSWORD="sub-pw", NATS_CLINIC_NORTH_PASSWORD="north-pw")
+    env.update(NATS_JETSTREAM_KEY="jetstream-key")
     processes = []
     try:
         for n in range(3):
