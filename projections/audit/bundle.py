@@ -1,0 +1,56 @@
+"""Clients' records as one FHIR R4 Bundle: each client's events folded into resources by the
+mapping of its context, and the reads of their record (the access log) as AuditEvents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from uuid import uuid4
+
+from carecoord.events.envelope import CareEvent
+from carecoord.projections.audit import (
+    alerts,
+    care,
+    checkins,
+    consent,
+    dispensing,
+    medication,
+    therapy,
+)
+from carecoord.projections.audit.fhir import Handler, Resource, Resources, bundle
+from carecoord.services.infrastructure.access_log import LoggedRead
+from carecoord.services.infrastructure.audit_events import audit_event
+
+HANDLERS: dict[type, Handler] = (
+    care.HANDLERS
+    | consent.HANDLERS
+    | medication.HANDLERS
+    | dispensing.HANDLERS
+    | therapy.HANDLERS
+    | checkins.HANDLERS
+    | alerts.HANDLERS
+)
+"""Every event type of the store, by the mapping that folds it (a test holds it complete)."""
+
+
+def resources(
+    events: Iterable[CareEvent], *, changed_since: datetime | None = None
+) -> list[Resource]:
+    """One client's events (in log order) folded into resources; with ``changed_since``, only
+    those an event recorded from then on made or changed."""
+    made = Resources()
+    for event in events:
+        HANDLERS[type(event)](made, event)
+    return list(made) if changed_since is None else made.changed_since(changed_since)
+
+
+def record_bundle(
+    records: Iterable[Sequence[CareEvent]],
+    reads: Iterable[LoggedRead],
+    *,
+    at: datetime,
+    changed_since: datetime | None = None,
+) -> Resource:
+    """``records``: each client's events; ``reads``: the access-log entries to include."""
+    made = [r for events in records for r in resources(events, changed_since=changed_since)]
+    return bundle([*made, *(audit_event(read) for read in reads)], bundle_id=uuid4(), at=at)

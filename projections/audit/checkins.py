@@ -1,0 +1,150 @@
+"""How the client is doing as FHIR R4 Observations: a check-in and a scored instrument
+(category survey; PHQ-9 and GAD-7 totals by LOINC), a drug screen (laboratory, one component
+per analyte) and vital signs (LOINC-coded components in UCUM units)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from carecoord.events.checkins import (
+    AnalyteResult,
+    CheckInRecorded,
+    DrugScreenResulted,
+    Instrument,
+    InstrumentScored,
+    VitalSignsRecorded,
+)
+from carecoord.events.envelope import CareEvent
+from carecoord.projections.audit.fhir import (
+    LOINC,
+    UCUM,
+    Handler,
+    Resource,
+    Resources,
+    instant,
+    number,
+    party,
+    patient,
+    text,
+)
+
+CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+TOTALS = {Instrument.PHQ9: "44261-6", Instrument.GAD7: "70274-6"}
+"""Instruments whose total has a LOINC code (domain reference, section 1.2)."""
+RESULTS = {AnalyteResult.POSITIVE: "POS", AnalyteResult.NEGATIVE: "NEG"}
+RESULTS_OTHERWISE = "IND"
+# Vital signs: (field, LOINC code, name, UCUM unit).
+VITALS = (
+    ("qtc_ms", "8636-3", "QTc interval", "ms"),
+    ("pulse_bpm", "8867-4", "Heart rate", "/min"),
+    ("systolic_mmhg", "8480-6", "Systolic blood pressure", "mm[Hg]"),
+    ("diastolic_mmhg", "8462-4", "Diastolic blood pressure", "mm[Hg]"),
+    ("respiratory_rate", "9279-1", "Respiratory rate", "/min"),
+    ("spo2_percent", "59408-5", "Oxygen saturation by pulse oximetry", "%"),
+)
+
+
+def _observation(event: CareEvent, id_: object, category: str, code: dict[str, Any]) -> Resource:
+    return {
+        "resourceType": "Observation",
+        "id": str(id_),
+        "status": "final",
+        "category": [{"coding": [{"system": CATEGORY, "code": category}]}],
+        "code": code,
+        "subject": patient(event),
+        "effectiveDateTime": instant(event.occurred_at),
+        "issued": instant(event.recorded_at),
+        "performer": [party(event.actor)],
+    }
+
+
+def _ucum(value: Decimal | int, unit: str) -> dict[str, Any]:
+    amount = number(value) if isinstance(value, Decimal) else value
+    return {"value": amount, "unit": unit, "system": UCUM, "code": unit}
+
+
+def checked_in(res: Resources, event: CheckInRecorded) -> None:
+    found = _observation(event, event.checkin_id, "survey", text("Between-visit check-in"))
+    parts: list[dict[str, Any]] = [{"code": text("reported by"), "valueString": event.source.value}]
+    if event.craving is not None:
+        parts.append({"code": text("craving (VAS)"), "valueQuantity": _ucum(event.craving, "mm")})
+    if event.mood is not None:
+        parts.append({"code": text("mood (0-10)"), "valueInteger": event.mood})
+    if event.sleep_hours is not None:
+        parts.append({"code": text("sleep"), "valueQuantity": _ucum(event.sleep_hours, "h")})
+    if event.sleep_quality is not None:
+        parts.append({"code": text("sleep quality (0-10)"), "valueInteger": event.sleep_quality})
+    if event.substance_use is not None:
+        parts.append({"code": text("substance use"), "valueBoolean": event.substance_use})
+    if event.substances:
+        parts.append({"code": text("substances"), "valueString": ", ".join(event.substances)})
+    if event.side_effects:
+        parts.append({"code": text("side effects"), "valueString": ", ".join(event.side_effects)})
+    found["component"] = parts
+    if event.note:
+        found["note"] = [{"text": event.note}]
+    res.new(event, found)
+
+
+def scored(res: Resources, event: InstrumentScored) -> None:
+    code: dict[str, Any] = text(event.instrument.value)
+    if event.instrument in TOTALS:
+        code["coding"] = [{"system": LOINC, "code": TOTALS[event.instrument]}]
+    found = _observation(event, event.assessment_id, "survey", code)
+    if event.total is not None:
+        found["valueInteger"] = event.total
+    found["interpretation"] = [text("; ".join((event.band, *event.signs)))]
+    found["method"] = text(f"scoring {event.scoring_version}, reported by {event.source.value}")
+    found["component"] = [
+        {"code": text(name), "valueInteger": value} for name, value in event.subscales.items()
+    ] + [
+        {"code": text(f"item {item}"), "valueInteger": value}
+        for item, value in event.answers.items()
+    ]
+    res.new(event, found)
+
+
+def screened(res: Resources, event: DrugScreenResulted) -> None:
+    found = _observation(
+        event, event.screen_id, "laboratory", text(f"{event.specimen} drug screen")
+    )
+    found["method"] = text(event.method.value)
+    components = []
+    for finding in event.results:
+        code = RESULTS.get(finding.result, RESULTS_OTHERWISE)
+        component: dict[str, Any] = {
+            "code": text(finding.analyte),
+            "valueCodeableConcept": {
+                "coding": [{"system": INTERPRETATION, "code": code}],
+                "text": finding.result.value,
+            },
+        }
+        if finding.cutoff_ng_ml is not None:
+            component["referenceRange"] = [{"text": f"cutoff {finding.cutoff_ng_ml} ng/mL"}]
+        components.append(component)
+    found["component"] = components
+    res.new(event, found)
+
+
+def vitals(res: Resources, event: VitalSignsRecorded) -> None:
+    panel = {"coding": [{"system": LOINC, "code": "85353-1"}], "text": "Vital signs"}
+    found = _observation(event, event.vitals_id, "vital-signs", panel)
+    found["component"] = [
+        {
+            "code": {"coding": [{"system": LOINC, "code": loinc}], "text": name},
+            "valueQuantity": _ucum(value, unit),
+        }
+        for field, loinc, name, unit in VITALS
+        if (value := getattr(event, field)) is not None
+    ]
+    res.new(event, found)
+
+
+HANDLERS: dict[type, Handler] = {
+    CheckInRecorded: checked_in,
+    InstrumentScored: scored,
+    DrugScreenResulted: screened,
+    VitalSignsRecorded: vitals,
+}

@@ -1,0 +1,172 @@
+"""Consents and access as FHIR R4: Consent (42 CFR Part 2), and AuditEvent for an emergency
+access (break-glass) and for a disclosure to an outside recipient.
+
+Reads of the record are not events of the store; they are the access log, exported as
+AuditEvent by ``services/infrastructure/audit_events.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from carecoord.events.access import Basis, BreakGlassUsed, DisclosureRecorded
+from carecoord.events.consent import ConsentRecorded, ConsentRevoked, Recipient, RecipientType
+from carecoord.projections.audit.fhir import (
+    ACT_CODE,
+    BASE,
+    LOINC,
+    Handler,
+    Resource,
+    Resources,
+    day,
+    instant,
+    kinds,
+    member,
+    party,
+    patient,
+    reference,
+    text,
+)
+from carecoord.services.infrastructure.audit_events import ACT_REASON, PURPOSE
+
+PARTICIPATION = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+DICOM = "http://dicom.nema.org/resources/ontology/DCM"
+ORGANIZATION = f"{BASE}/NamingSystem/organization"
+EXPIRY_EVENT = f"{BASE}/StructureDefinition/consent-expiry-event"
+RECIPIENT_ROLE = {"coding": [{"system": PARTICIPATION, "code": "IRCP"}]}
+
+
+def recipient(found: Recipient) -> dict[str, Any]:
+    if found.type is RecipientType.MEMBER:
+        return member(found.id)
+    named: dict[str, Any] = {"identifier": {"system": ORGANIZATION, "value": found.id}}
+    if found.name:
+        named["display"] = found.name
+    return named
+
+
+def consent_recorded(res: Resources, event: ConsentRecorded) -> None:
+    period = {"start": instant(event.occurred_at)}
+    if event.expires_at is not None:
+        period["end"] = instant(event.expires_at)
+    consent: Resource = {
+        "resourceType": "Consent",
+        "id": str(event.consent_id),
+        "status": "active",
+        "scope": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                    "code": "patient-privacy",
+                }
+            ]
+        },
+        "category": [{"coding": [{"system": LOINC, "code": "59284-0"}], "text": "42 CFR Part 2"}],
+        "patient": patient(event),
+        "dateTime": day(event.signed_on),
+        "performer": [{"display": event.signed_by}],
+        "policyRule": {"coding": [{"system": ACT_CODE, "code": "42CFRPart2"}]},
+        "provision": {
+            "type": "permit",
+            "period": period,
+            "actor": [
+                {"role": RECIPIENT_ROLE, "reference": recipient(r)} for r in event.recipients
+            ],
+            "purpose": [{"display": event.purpose}],
+            "code": kinds(event.data_kinds),
+        },
+    }
+    if event.expiry_event:
+        consent["extension"] = [{"url": EXPIRY_EVENT, "valueString": event.expiry_event}]
+    res.new(event, consent)
+
+
+def consent_revoked(res: Resources, event: ConsentRevoked) -> None:
+    consent = res.change(event, "Consent", event.consent_id)
+    if consent is None:
+        return
+    consent["status"] = "inactive"
+    period = consent["provision"]["period"]
+    if "end" not in period or event.occurred_at < datetime.fromisoformat(period["end"]):
+        period["end"] = instant(event.occurred_at)
+
+
+def _patient_entity(event: BreakGlassUsed | DisclosureRecorded, description: str) -> Resource:
+    return {
+        "what": patient(event),
+        "role": {"system": "http://terminology.hl7.org/CodeSystem/object-role", "code": "1"},
+        "description": description,
+    }
+
+
+def broke_glass(res: Resources, event: BreakGlassUsed) -> None:
+    code, display = PURPOSE[Basis.BREAK_GLASS]
+    res.new(
+        event,
+        {
+            "resourceType": "AuditEvent",
+            "id": str(event.access_id),
+            "type": {"system": DICOM, "code": "110113", "display": "Security Alert"},
+            "subtype": [{"system": f"{BASE}/CodeSystem/access", "code": "break-glass"}],
+            "action": "E",
+            "period": {"start": instant(event.occurred_at), "end": instant(event.expires_at)},
+            "recorded": instant(event.recorded_at),
+            "outcome": "0",
+            "purposeOfEvent": [
+                {"coding": [{"system": ACT_REASON, "code": code, "display": display}]}
+            ],
+            "agent": [
+                {
+                    "who": member(event.member_id, event.role.value),
+                    "role": [text(event.role.value)],
+                    "requestor": True,
+                    "policy": [event.policy_version],
+                }
+            ],
+            "source": {"observer": {"display": "carecoord"}},
+            "entity": [_patient_entity(event, event.reason)],
+        },
+    )
+
+
+def disclosed(res: Resources, event: DisclosureRecorded) -> None:
+    entities = [_patient_entity(event, event.description)]
+    entities[0]["detail"] = [
+        {"type": "purpose", "valueString": event.purpose},
+        {"type": "kinds", "valueString": ",".join(event.data_kinds)},
+        {"type": "notice", "valueString": event.notice},
+    ]
+    if event.consent_id is not None:
+        entities.append({"what": reference("Consent", event.consent_id)})
+    if event.break_glass_id is not None:
+        entities.append({"what": reference("AuditEvent", event.break_glass_id)})
+    res.new(
+        event,
+        {
+            "resourceType": "AuditEvent",
+            "id": str(event.disclosure_id),
+            "type": {"system": DICOM, "code": "110106", "display": "Export"},
+            "action": "R",
+            "recorded": instant(event.recorded_at),
+            "outcome": "0",
+            "agent": [
+                {"who": party(event.actor), "requestor": True},
+                {
+                    "who": recipient(event.recipient),
+                    "type": RECIPIENT_ROLE,
+                    "requestor": False,
+                },
+            ],
+            "source": {"observer": {"display": "carecoord"}},
+            "entity": entities,
+        },
+    )
+
+
+HANDLERS: dict[type, Handler] = {
+    ConsentRecorded: consent_recorded,
+    ConsentRevoked: consent_revoked,
+    BreakGlassUsed: broke_glass,
+    DisclosureRecorded: disclosed,
+}

@@ -1,0 +1,187 @@
+"""What happened at the dosing window as FHIR R4: MedicationAdministration (a dose given, not
+given, or missed: status not-done), MedicationDispense (take-home bottles), a Flag while the
+client doses elsewhere, and the take-home eligibility as an Observation. A replacement dose
+gets a Provenance that names the dose it replaces (entity role ``revision``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from carecoord.events.medication import (
+    DoseAdministered,
+    DoseMissed,
+    DoseNotGiven,
+    GuestDosingArranged,
+    GuestDosingEnded,
+    TakeHomeDispensed,
+    TakeHomeEligibilityDetermined,
+)
+from carecoord.projections.audit.fhir import (
+    Handler,
+    Resource,
+    Resources,
+    day,
+    instant,
+    party,
+    patient,
+    provenance,
+    quantity,
+    reference,
+    rule,
+    text,
+)
+from carecoord.projections.audit.medication import medication
+
+
+def _administration(
+    event: DoseAdministered | DoseNotGiven | DoseMissed, id_: object, status: str, when: str
+) -> Resource:
+    return {
+        "resourceType": "MedicationAdministration",
+        "id": str(id_),
+        "status": status,
+        "medicationCodeableConcept": medication(event.medication),
+        "subject": patient(event),
+        "effectiveDateTime": when,
+        "performer": [{"actor": party(event.actor)}],
+        "request": reference("MedicationRequest", event.order_id),
+    }
+
+
+def given(res: Resources, event: DoseAdministered) -> None:
+    dose = _administration(event, event.dose_id, "completed", instant(event.occurred_at))
+    dose["dosage"] = {
+        "text": f"{event.amount} {event.unit} {event.dosage_form}, dosing day {event.day}"
+        f" slot {event.slot}",
+        "dose": quantity(event.amount, event.unit),
+    }
+    if event.lot:
+        drug: Resource = {
+            "resourceType": "Medication",
+            "id": "given",
+            "code": dose.pop("medicationCodeableConcept"),
+            "form": text(event.dosage_form),
+            "batch": {"lotNumber": event.lot},
+        }
+        dose["contained"] = [drug]
+        dose["medicationReference"] = {"reference": "#given"}
+    res.new(event, dose)
+    if event.replaces_dose_id is None:
+        return
+    replaced = reference("MedicationAdministration", event.replaces_dose_id)
+    made = res.new(
+        event,
+        provenance(
+            event,
+            reference("MedicationAdministration", event.dose_id),
+            "UPDATE",
+            event.replacement_reason,
+            revises=replaced,
+        ),
+    )
+    dose["eventHistory"] = [reference("Provenance", made["id"])]
+    earlier = res.change(event, "MedicationAdministration", event.replaces_dose_id)
+    if earlier is not None:
+        earlier.setdefault("note", []).append({"text": f"replaced by dose {event.dose_id}"})
+        earlier.setdefault("eventHistory", []).append(reference("Provenance", made["id"]))
+
+
+def not_given(res: Resources, event: DoseNotGiven) -> None:
+    dose = _administration(event, event.event_id, "not-done", instant(event.occurred_at))
+    dose["statusReason"] = [text(event.reason.value)]
+    if event.note:
+        dose["note"] = [{"text": event.note}]
+    res.new(event, dose)
+
+
+def missed(res: Resources, event: DoseMissed) -> None:
+    dose = _administration(event, event.event_id, "not-done", day(event.day))
+    dose["statusReason"] = [{"coding": [rule(event.rule_id, event.rule_version)], "text": "missed"}]
+    dose["note"] = [{"text": f"{event.consecutive_days} consecutive dosing days missed"}]
+    res.new(event, dose)
+
+
+def handed_over(res: Resources, event: TakeHomeDispensed) -> None:
+    bottles: list[dict[str, Any]] = [
+        {
+            "sequence": number,
+            "text": f"bottle {b.bottle}, lot {b.lot}: {b.amount} {event.unit} for dosing day"
+            f" {b.day} slot {b.slot}",
+            "timing": {"event": [day(b.day)]},
+            "doseAndRate": [{"doseQuantity": quantity(b.amount, event.unit)}],
+        }
+        for number, b in enumerate(event.bottles, start=1)
+    ]
+    res.new(
+        event,
+        {
+            "resourceType": "MedicationDispense",
+            "id": str(event.dispense_id),
+            "status": "completed",
+            "type": text("take-home"),
+            "medicationCodeableConcept": medication(event.medication),
+            "subject": patient(event),
+            "performer": [{"actor": party(event.actor)}],
+            "authorizingPrescription": [reference("MedicationRequest", event.order_id)],
+            "quantity": quantity(event.total_amount, event.unit),
+            "daysSupply": {"value": event.days_covered, "unit": "d"},
+            "whenHandedOver": instant(event.occurred_at),
+            "dosageInstruction": bottles,
+            "note": [
+                {
+                    "text": f"{event.dosage_form}; day {event.day_in_treatment} in treatment;"
+                    f" cap {event.cap_days} days ({event.cap_rule} v{event.cap_rule_version})"
+                }
+            ],
+        },
+    )
+
+
+def guest_dosing(res: Resources, event: GuestDosingArranged) -> None:
+    res.new(
+        event,
+        {
+            "resourceType": "Flag",
+            "id": str(event.guest_dosing_id),
+            "status": "active",
+            "code": text(f"Guest dosing at {event.site}: no dose given here"),
+            "subject": patient(event),
+            "period": {"start": day(event.start), "end": day(event.end)},
+            "author": party(event.actor),
+        },
+    )
+
+
+def guest_dosing_ended(res: Resources, event: GuestDosingEnded) -> None:
+    flag = res.change(event, "Flag", event.guest_dosing_id)
+    if flag is not None:
+        flag["status"] = "inactive"
+        flag["period"]["end"] = day(event.ended_on)
+
+
+def eligibility(res: Resources, event: TakeHomeEligibilityDetermined) -> None:
+    found: Resource = {
+        "resourceType": "Observation",
+        "id": str(event.event_id),
+        "status": "final",
+        "code": text("Take-home eligibility (42 CFR 8.12(i))"),
+        "subject": patient(event),
+        "effectiveDateTime": instant(event.occurred_at),
+        "performer": [party(event.actor)],
+        "valueQuantity": {"value": event.max_days, "unit": "d"},
+        "component": [{"code": text(c.criterion), "valueBoolean": c.met} for c in event.criteria],
+    }
+    if event.basis:
+        found["note"] = [{"text": event.basis}]
+    res.new(event, found)
+
+
+HANDLERS: dict[type, Handler] = {
+    DoseAdministered: given,
+    DoseNotGiven: not_given,
+    DoseMissed: missed,
+    TakeHomeDispensed: handed_over,
+    GuestDosingArranged: guest_dosing,
+    GuestDosingEnded: guest_dosing_ended,
+    TakeHomeEligibilityDetermined: eligibility,
+}

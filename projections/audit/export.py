@@ -1,0 +1,101 @@
+"""What an export holds: the events of a client's record a reader's grant shows, up to the end
+of a period, as JSON Lines or a FHIR R4 Bundle.
+
+A period is of recording time (``recorded_at``, the log's own order, as the timeline's
+``asOf``): JSON Lines carry the events recorded in it; a Bundle carries the resources as they
+stood at its end, those an event recorded in it made or changed (a discontinuation in the
+period brings its order along, prescribed before or not). The reader's grant filters before
+anything is folded, so a kind they may not see never reaches a resource.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from carecoord.events import Actor, Kind
+from carecoord.events.positioned import Positioned
+from carecoord.projections.audit import jsonl
+from carecoord.projections.audit.bundle import record_bundle
+from carecoord.projections.audit.fhir import Resource
+from carecoord.services.infrastructure.access_log import LoggedRead
+from carecoord.services.kernel.policy import Grant
+
+
+class Format(StrEnum):
+    JSONL = "jsonl"
+    FHIR = "fhir"
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Recorded at or after ``start`` and before ``end``; None leaves that side open."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def reached(self, at: datetime) -> bool:
+        return self.end is None or at < self.end
+
+    def holds(self, at: datetime) -> bool:
+        return (self.start is None or at >= self.start) and self.reached(at)
+
+
+WHOLE = Period()
+
+
+@dataclass(frozen=True, slots=True)
+class ClientRecord:
+    """The part of one client's history a reader may see, up to the end of a period."""
+
+    client_id: UUID
+    events: Sequence[Positioned]
+
+    @classmethod
+    def shown(
+        cls, client_id: UUID, history: Iterable[Positioned], grant: Grant, reader: Actor,
+        period: Period = WHOLE,
+    ) -> ClientRecord:  # fmt: skip
+        return cls(
+            client_id,
+            [
+                item
+                for item in history
+                if period.reached(item.event.recorded_at)
+                and grant.shows(
+                    item.event.kind, authored_by_reader=item.event.actor.id == reader.id
+                )
+            ],
+        )
+
+    def within(self, period: Period) -> list[Positioned]:
+        return [item for item in self.events if period.holds(item.event.recorded_at)]
+
+    def kinds(self, period: Period) -> set[Kind]:
+        return {item.event.kind for item in self.within(period)}
+
+
+def as_jsonl(records: Iterable[ClientRecord], period: Period = WHOLE) -> str:
+    """The events recorded in the period, all clients merged in log order, one a line."""
+    merged = heapq.merge(*(r.within(period) for r in records), key=lambda item: item.position)
+    return "".join(f"{line}\n" for line in jsonl.lines(merged))
+
+
+def as_fhir(
+    records: Iterable[ClientRecord],
+    reads: Iterable[LoggedRead],
+    *,
+    at: datetime,
+    period: Period = WHOLE,
+) -> Resource:
+    """A Bundle of each client's resources (see the module notes) and the given reads."""
+    return record_bundle(
+        ([item.event for item in r.events] for r in records),
+        reads,
+        at=at,
+        changed_since=period.start,
+    )

@@ -1,0 +1,51 @@
+"""A client's events, and a program's clients, read from the event store itself: exports
+and reconstructions rest on the log, never on a read model that could lag or be rebuilt
+wrong.
+
+Synchronous, on the store's own connections (the library's); async callers run these in a
+worker thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from psycopg import sql
+
+from carecoord.events.care import ClientEnrolled
+from carecoord.events.envelope import type_name
+from carecoord.events.positioned import Positioned
+from carecoord.services.infrastructure.chain_verification import client_aggregates
+from carecoord.services.infrastructure.store import EventStore
+
+_CLIENT = "SELECT notification_id, topic, state FROM {} WHERE originator_id = ANY(%s) ORDER BY 1"
+# Enrolments are few and their topic is readable (only bodies are encrypted).
+_ENROLMENTS = "SELECT notification_id, topic, state FROM {} WHERE topic = %s ORDER BY 1"
+
+
+def client_history(store: EventStore, client_id: UUID) -> list[Positioned]:
+    """Every stored event of the client, in log order."""
+    return _read(store, _CLIENT, client_aggregates(client_id))
+
+
+def program_clients(store: EventStore, program: str) -> list[UUID]:
+    """The clients enrolled in ``program``, in the order they were enrolled."""
+    enrolments = _read(store, _ENROLMENTS, type_name(ClientEnrolled))
+    return [
+        item.event.client_id
+        for item in enrolments
+        if isinstance(item.event, ClientEnrolled) and item.event.program == program
+    ]
+
+
+def _read(store: EventStore, query: str, param: Any) -> list[Positioned]:
+    table = sql.Identifier(store.recorder.events_table_name)  # type: ignore[attr-defined]
+    datastore = store.recorder.datastore  # type: ignore[attr-defined]
+    with datastore.get_connection() as conn:
+        rows = conn.execute(sql.SQL(query).format(table), (param,)).fetchall()
+    mapper = store.catalog_mapper
+    return [
+        Positioned(row["notification_id"], mapper.open(row["topic"], bytes(row["state"])))
+        for row in rows
+    ]

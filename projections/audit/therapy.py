@@ -1,0 +1,127 @@
+"""Therapy as FHIR R4: each client's part in a session is an Encounter (a group session is one
+Encounter per member, all naming the session), and notes are DocumentReferences; an SUD
+counseling note carries the restricted and substance-use labels."""
+
+from __future__ import annotations
+
+import base64
+from uuid import UUID
+
+from carecoord.events.therapy import (
+    CounselingNoteRecorded,
+    SessionAttended,
+    SessionLateCancelled,
+    SessionNoShow,
+    SessionNoteRecorded,
+    SessionScheduled,
+)
+from carecoord.projections.audit.fhir import (
+    ACT_CODE,
+    BASE,
+    Handler,
+    Resource,
+    Resources,
+    derived_id,
+    instant,
+    member,
+    party,
+    patient,
+    reference,
+    text,
+)
+
+SESSION = f"{BASE}/NamingSystem/session"
+OUTCOME = f"{BASE}/StructureDefinition/session-outcome"
+CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+# An SUD counseling note: restricted, and substance-use information (42 CFR Part 2).
+NOTE_LABELS = [
+    {"coding": [{"system": CONFIDENTIALITY, "code": "R"}]},
+    {"coding": [{"system": ACT_CODE, "code": "ETH"}]},
+]
+
+
+def encounter_id(session_id: UUID, client_id: UUID) -> str:
+    """One client's Encounter of a session (a group session has one per member)."""
+    return derived_id("Encounter", session_id, client_id)
+
+
+def scheduled(res: Resources, event: SessionScheduled) -> None:
+    res.new(
+        event,
+        {
+            "resourceType": "Encounter",
+            "id": encounter_id(event.session_id, event.client_id),
+            "identifier": [{"system": SESSION, "value": str(event.session_id)}],
+            "status": "planned",
+            "class": {"system": ACT_CODE, "code": "AMB", "display": "ambulatory"},
+            "type": [text(f"{event.format.value} {event.modality.value}")],
+            "subject": patient(event),
+            "participant": [{"individual": member(event.clinician_id)}],
+            "period": {"start": instant(event.scheduled_for)},
+            "length": {"value": event.planned_minutes, "unit": "min"},
+        },
+    )
+
+
+def _outcome(
+    res: Resources,
+    event: SessionAttended | SessionLateCancelled | SessionNoShow,
+    status: str,
+    outcome: str,
+) -> Resource | None:
+    found = res.change(event, "Encounter", encounter_id(event.session_id, event.client_id))
+    if found is not None:
+        found["status"] = status
+        found["extension"] = [{"url": OUTCOME, "valueCode": outcome}]
+    return found
+
+
+def attended(res: Resources, event: SessionAttended) -> None:
+    found = _outcome(res, event, "finished", "attended")
+    if found is not None:
+        found["length"] = {"value": event.duration_minutes, "unit": "min"}
+
+
+def late_cancelled(res: Resources, event: SessionLateCancelled) -> None:
+    _outcome(res, event, "cancelled", "late-cancelled")
+
+
+def no_show(res: Resources, event: SessionNoShow) -> None:
+    _outcome(res, event, "cancelled", "no-show")
+
+
+def noted(res: Resources, event: SessionNoteRecorded | CounselingNoteRecorded) -> None:
+    counseling = isinstance(event, CounselingNoteRecorded)
+    document: Resource = {
+        "resourceType": "DocumentReference",
+        "id": str(event.event_id),
+        "status": "current",
+        "type": text("SUD counseling note" if counseling else "Session progress note"),
+        "subject": patient(event),
+        "date": instant(event.occurred_at),
+        "author": [party(event.actor)],
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "text/plain; charset=utf-8",
+                    "data": base64.b64encode(event.note.encode()).decode(),
+                }
+            }
+        ],
+        "context": {
+            "encounter": [reference("Encounter", encounter_id(event.session_id, event.client_id))]
+        },
+    }
+    if counseling:
+        document["securityLabel"] = NOTE_LABELS
+    res.new(event, document)
+
+
+HANDLERS: dict[type, Handler] = {
+    SessionScheduled: scheduled,
+    SessionAttended: attended,
+    SessionLateCancelled: late_cancelled,
+    SessionNoShow: no_show,
+    SessionNoteRecorded: noted,
+    CounselingNoteRecorded: noted,
+}

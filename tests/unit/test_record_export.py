@@ -1,0 +1,237 @@
+"""Exports of a client's record: every stored event type maps to FHIR R4, and the Bundle is
+checked by an independent validator (fhir.resources; its R4B models, which this package
+ships in place of R4: the resources used here are the same in both), with statuses from the
+R4 value sets and every reference resolving inside the Bundle. JSON Lines are the broker's
+bodies with their positions; a reader's grant and a period decide what goes in."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from every_event import ADMIN, DOCTOR, NURSE, THERAPIST, every_event
+from fhir.resources.R4B.bundle import Bundle
+
+from carecoord.events import Actor, Kind, Role, catalog
+from carecoord.events.access import Basis, ClientRecordRead, ReadOutcome
+from carecoord.events.positioned import Positioned
+from carecoord.projections.audit.bundle import HANDLERS
+from carecoord.projections.audit.export import WHOLE, ClientRecord, Period, as_fhir, as_jsonl
+from carecoord.services.infrastructure.access_log import LoggedRead
+from carecoord.services.kernel.policy import POLICY_VERSION, Standing, decide
+
+AUDITOR = Actor(id="auditor-1", role=Role.AUDITOR)
+AT = datetime(2026, 4, 1, tzinfo=UTC)
+
+# The R4 value sets of each resource's status (https://hl7.org/fhir/R4/), which the validator
+# leaves to profiles.
+STATUSES: dict[str, tuple[str, set[str]]] = {
+    "MedicationRequest": ("status", {"active", "on-hold", "cancelled", "completed",
+                                     "entered-in-error", "stopped", "draft", "unknown"}),
+    "MedicationAdministration": ("status", {"in-progress", "not-done", "on-hold", "completed",
+                                            "entered-in-error", "stopped", "unknown"}),
+    "MedicationDispense": ("status", {"preparation", "in-progress", "cancelled", "on-hold",
+                                      "completed", "entered-in-error", "stopped", "declined",
+                                      "unknown"}),
+    "MedicationStatement": ("status", {"active", "completed", "entered-in-error", "intended",
+                                       "stopped", "on-hold", "unknown", "not-taken"}),
+    "Observation": ("status", {"registered", "preliminary", "final", "amended", "corrected",
+                               "cancelled", "entered-in-error", "unknown"}),
+    "DetectedIssue": ("status", {"registered", "preliminary", "final", "amended", "corrected",
+                                 "cancelled", "entered-in-error", "unknown"}),
+    "Encounter": ("status", {"planned", "arrived", "triaged", "in-progress", "onleave",
+                             "finished", "cancelled", "entered-in-error", "unknown"}),
+    "EpisodeOfCare": ("status", {"planned", "waitlist", "active", "onhold", "finished",
+                                 "cancelled", "entered-in-error"}),
+    "CarePlan": ("status", {"draft", "active", "on-hold", "revoked", "completed",
+                            "entered-in-error", "unknown"}),
+    "Goal": ("lifecycleStatus", {"proposed", "planned", "accepted", "active", "on-hold",
+                                 "completed", "cancelled", "entered-in-error", "rejected"}),
+    "CareTeam": ("status", {"proposed", "active", "suspended", "inactive", "entered-in-error"}),
+    "Consent": ("status", {"draft", "proposed", "active", "rejected", "inactive",
+                           "entered-in-error"}),
+    "Flag": ("status", {"active", "inactive", "entered-in-error"}),
+    "DocumentReference": ("status", {"current", "superseded", "entered-in-error"}),
+}  # fmt: skip
+
+
+def positioned(events: list[Any]) -> list[Positioned]:
+    return [Positioned(n, e) for n, e in enumerate(events, start=1)]
+
+
+def record_for(reader: Actor, period: Period = WHOLE) -> ClientRecord:
+    made = every_event()
+    grant = decide(reader.role, Standing(on_care_team=True))
+    return ClientRecord.shown(made.client_id, positioned(made.events), grant, reader, period)
+
+
+def entries(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    return [entry["resource"] for entry in bundle["entry"]]
+
+
+def by_type(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [r for r in entries(bundle) if r["resourceType"] == kind]
+
+
+def references(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        found = [value["reference"]] if isinstance(value.get("reference"), str) else []
+        return found + [ref for v in value.values() for ref in references(v)]
+    if isinstance(value, list):
+        return [ref for v in value for ref in references(v)]
+    return []
+
+
+def a_read(client_id: Any) -> LoggedRead:
+    entry = ClientRecordRead(
+        event_id=uuid4(), client_id=client_id, occurred_at=AT, recorded_at=AT, actor=NURSE,
+        correlation_id=uuid4(), operation="clientTimeline", outcome=ReadOutcome.GRANTED,
+        basis=Basis.CARE_TEAM, kinds_granted=(Kind.CARE,), kinds_returned=(Kind.CARE,),
+        entries_returned=3, policy_version=POLICY_VERSION,
+    )  # fmt: skip
+    return LoggedRead(7, entry, b"\x01" * 32)
+
+
+def test_every_event_type_the_store_keeps_has_a_fhir_mapping() -> None:
+    stored = {cls for cls in catalog.event_types() if cls is not ClientRecordRead}
+    assert stored == set(HANDLERS)
+    assert stored == {type(e) for e in every_event().events}
+
+
+def test_a_whole_record_is_a_valid_r4_bundle_whose_references_resolve() -> None:
+    record = record_for(DOCTOR)
+    bundle = as_fhir([record], [a_read(record.client_id)], at=AT)
+
+    Bundle.model_validate(bundle)  # raises on any structural error
+    made = {f"{r['resourceType']}/{r['id']}" for r in entries(bundle)}
+    assert len(made) == len(bundle["entry"])
+    dangling = {ref for ref in references(bundle) if not ref.startswith("#")} - made
+    assert not dangling
+    for resource in entries(bundle):
+        if resource["resourceType"] in STATUSES:
+            field, allowed = STATUSES[resource["resourceType"]]
+            assert resource[field] in allowed, resource
+        assert re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", resource["id"])
+    kinds = {r["resourceType"] for r in entries(bundle)}
+    assert kinds >= {
+        "Patient", "EpisodeOfCare", "CarePlan", "Goal", "CareTeam", "Consent", "AuditEvent",
+        "MedicationRequest", "MedicationAdministration", "MedicationDispense",
+        "MedicationStatement", "DetectedIssue", "Provenance", "Flag", "Observation",
+        "Encounter", "DocumentReference",
+    }  # fmt: skip
+
+
+def test_orders_carry_their_history_and_corrections_their_provenance() -> None:
+    bundle = as_fhir([record_for(DOCTOR)], [], at=AT)
+    requests = by_type(bundle, "MedicationRequest")
+    statuses = [r["status"] for r in requests]
+    # prescribed, changed, tapered, then the wrong one
+    assert statuses == ["stopped", "stopped", "stopped", "entered-in-error"]
+    first, changed, taper, wrong = requests
+    assert changed["priorPrescription"] == {"reference": f"MedicationRequest/{first['id']}"}
+    assert taper["priorPrescription"] == {"reference": f"MedicationRequest/{changed['id']}"}
+    assert [d["doseAndRate"][0]["doseQuantity"]["value"] for d in taper["dosageInstruction"]] == [
+        70,
+        60,
+    ]
+    assert taper["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] == "2026-02-14"
+    assert changed["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 72.5
+    assert first["meta"]["versionId"] == "4"  # prescribed, held, resumed, replaced
+    nullified, replaced = by_type(bundle, "Provenance")
+    assert nullified["target"] == [{"reference": f"MedicationRequest/{wrong['id']}"}]
+    assert nullified["activity"]["coding"][0]["code"] == "NULLIFY"
+    assert nullified["reason"] == [{"text": "wrong client"}]
+    doses = by_type(bundle, "MedicationAdministration")
+    assert replaced["entity"] == [
+        {"role": "revision", "what": {"reference": f"MedicationAdministration/{doses[0]['id']}"}}
+    ]
+    assert doses[0]["contained"][0]["batch"] == {"lotNumber": "L-1"}
+    assert [d["status"] for d in doses] == ["completed", "completed", "not-done", "not-done"]
+
+
+def test_consents_access_and_alerts() -> None:
+    bundle = as_fhir([record_for(DOCTOR)], [], at=AT)
+    kept, revoked = by_type(bundle, "Consent")
+    assert (kept["status"], revoked["status"]) == ("active", "inactive")
+    assert kept["provision"]["actor"][0]["reference"]["identifier"]["value"] == "clinic_north"
+    glass, disclosure, emergency_disclosure = by_type(bundle, "AuditEvent")
+    assert glass["purposeOfEvent"][0]["coding"][0]["code"] == "ETREAT"
+    assert {"what": {"reference": f"Consent/{kept['id']}"}} in disclosure["entity"]
+    assert {"what": {"reference": f"AuditEvent/{glass['id']}"}} in emergency_disclosure["entity"]
+    team = by_type(bundle, "CareTeam")[0]
+    ended = [p for p in team["participant"] if "end" in p["period"]]
+    assert [p["member"]["identifier"]["value"] for p in ended] == [NURSE.id]
+    issues = {i["code"]["coding"][-1]["code"]: i for i in by_type(bundle, "DetectedIssue")}
+    alert = issues["fentanyl-positive"]
+    assert [m["action"]["coding"][0]["code"] for m in alert["mitigation"]] == [
+        "acknowledged",
+        "resolved",
+    ]
+    assert issues["naltrexone-opioid"]["mitigation"][0]["action"]["text"].startswith("the")
+
+
+def test_the_readers_grant_decides_what_is_exported() -> None:
+    admin = as_fhir([record_for(ADMIN)], [], at=AT)
+    assert {r["resourceType"] for r in entries(admin)} == {
+        "Patient", "EpisodeOfCare", "CareTeam", "Consent", "AuditEvent",
+    }  # fmt: skip
+    Bundle.model_validate(admin)
+    auditor = as_fhir([record_for(AUDITOR)], [], at=AT)
+    documents = by_type(auditor, "DocumentReference")
+    assert [d["type"]["text"] for d in documents] == ["Session progress note"]  # never notes
+    therapist = as_fhir([record_for(THERAPIST)], [], at=AT)
+    counseling = [d for d in by_type(therapist, "DocumentReference") if "securityLabel" in d]
+    assert len(counseling) == 1  # their own note, labelled restricted
+
+
+def test_json_lines_are_the_broker_bodies_with_their_positions() -> None:
+    record = record_for(AUDITOR)
+    lines = as_jsonl([record]).splitlines()
+
+    assert len(lines) == len(record.events)
+    for text, item in zip(lines, record.events, strict=True):
+        body = json.loads(text)
+        assert body.pop("position") == item.position
+        decoded = catalog.decode(body["type"], json.dumps(body).encode())
+        assert decoded == item.event
+
+
+def test_a_period_takes_what_was_recorded_in_it() -> None:
+    made = every_event()
+    grant = decide(Role.AUDITOR, Standing())
+    history = positioned(made.events)
+    ended = next(e for e in made.events if type(e).__name__ == "OrderDiscontinued")
+    period = Period(start=ended.recorded_at, end=ended.recorded_at + timedelta(seconds=1))
+    record = ClientRecord.shown(made.client_id, history, grant, AUDITOR, period)
+
+    lines = [json.loads(line) for line in as_jsonl([record], period).splitlines()]
+    assert [line["type"] for line in lines] == ["medication.OrderDiscontinued"]
+    bundle = as_fhir([record], [], at=AT, period=period)
+    assert [(r["resourceType"], r["status"]) for r in entries(bundle)] == [
+        ("MedicationRequest", "stopped")
+    ]
+    assert len(record.events) < len(history)  # nothing recorded after the period is folded
+
+
+@pytest.mark.parametrize("reader", [NURSE, AUDITOR])
+def test_program_exports_merge_clients_in_log_order(reader: Actor) -> None:
+    grant = decide(reader.role, Standing(on_care_team=True))
+    one, two = every_event(), every_event()
+    history = positioned([e for pair in zip(one.events, two.events, strict=True) for e in pair])
+    records = [
+        ClientRecord.shown(
+            r.client_id, [i for i in history if i.event.client_id == r.client_id], grant, reader
+        )
+        for r in (one, two)
+    ]
+    positions = [json.loads(line)["position"] for line in as_jsonl(records).splitlines()]
+    assert positions == sorted(positions)
+    assert {json.loads(line)["client_id"] for line in as_jsonl(records).splitlines()} == {
+        str(one.client_id),
+        str(two.client_id),
+    }
+    Bundle.model_validate(as_fhir(records, [], at=AT))
