@@ -1,0 +1,170 @@
+"""What a user could see of a client at a time T, rebuilt from the client's events in the
+store: their care-team memberships, the client's consents and emergency accesses in force
+at T, the grant the read policy (``services/kernel/policy.py``) decides from that standing,
+and the timeline it would have shown.
+
+Only what had been recorded by T counts (the timeline's ``asOf``), and times are compared
+with T as the access views compare them with the clock: a membership counts from its start
+until its end, a consent until it expires or a revocation is recorded, an emergency access
+until its window closes. The grant is today's policy applied to that standing; the access
+log's entries of the time name the policy version that actually decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from uuid import UUID
+
+from carecoord.events import Actor, Role
+from carecoord.events.access import BreakGlassUsed
+from carecoord.events.care import ClientEnrolled
+from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
+from carecoord.events.consent import ConsentRecorded, ConsentRevoked, RecipientType
+from carecoord.events.medication import (
+    DoseChanged,
+    OrderDiscontinued,
+    OrderEnteredInError,
+    TaperOrdered,
+)
+from carecoord.events.positioned import Positioned
+from carecoord.services.kernel.policy import (
+    ActiveConsent,
+    Emergency,
+    Grant,
+    Restriction,
+    Standing,
+    decide,
+    program_policy,
+)
+
+
+@dataclass(slots=True)
+class Membership:
+    member_id: str
+    role: Role
+    started_at: datetime
+    ended_at: datetime | None = None
+
+    def holds(self, at: datetime) -> bool:
+        return self.started_at <= at and (self.ended_at is None or at < self.ended_at)
+
+
+@dataclass(slots=True)
+class Consent:
+    consent_id: UUID
+    event: ConsentRecorded
+    revoked_at: datetime | None = None
+
+    def names(self, user_id: str) -> bool:
+        return any(
+            r.type is RecipientType.MEMBER and r.id == user_id for r in self.event.recipients
+        )
+
+    def in_force(self, at: datetime) -> bool:
+        expires = self.event.expires_at
+        return self.revoked_at is None and (expires is None or at < expires)
+
+
+@dataclass(slots=True)
+class AccessAsOf:
+    """The client's access facts as recorded by ``at``."""
+
+    client_id: UUID
+    at: datetime
+    program: str | None = None
+    memberships: list[Membership] = field(default_factory=list)
+    consents: list[Consent] = field(default_factory=list)
+    emergencies: list[BreakGlassUsed] = field(default_factory=list)
+    blind_tapers: dict[UUID, date | None] = field(default_factory=dict)
+    recorded: list[Positioned] = field(default_factory=list)
+    """Every event of the client recorded by ``at``, in log order."""
+
+    @classmethod
+    def rebuilt(cls, client_id: UUID, history: Iterable[Positioned], at: datetime) -> AccessAsOf:
+        found = cls(client_id, at)
+        for item in history:
+            if item.event.recorded_at <= at:
+                found._apply(item)
+        return found
+
+    def _apply(self, item: Positioned) -> None:
+        self.recorded.append(item)
+        event = item.event
+        if isinstance(event, ClientEnrolled):
+            self.program = event.program
+        elif isinstance(event, CareTeamMemberAssigned):
+            self.memberships.append(Membership(event.member_id, event.role, event.occurred_at))
+        elif isinstance(event, CareTeamMemberEnded):
+            for open_one in self.memberships:
+                if open_one.member_id == event.member_id and open_one.ended_at is None:
+                    open_one.ended_at = event.occurred_at
+        elif isinstance(event, ConsentRecorded):
+            self.consents.append(Consent(event.consent_id, event))
+        elif isinstance(event, ConsentRevoked):
+            for consent in self.consents:
+                if consent.consent_id == event.consent_id and consent.revoked_at is None:
+                    consent.revoked_at = event.occurred_at
+        elif isinstance(event, BreakGlassUsed):
+            self.emergencies.append(event)
+        self._restrict(event)
+
+    def _restrict(self, event: object) -> None:
+        """A blind taper hides doses from the client until replaced, stopped or past its end."""
+        if isinstance(event, DoseChanged | TaperOrdered):
+            self.blind_tapers.pop(event.prior_order_id, None)
+        if isinstance(event, OrderDiscontinued | OrderEnteredInError):
+            self.blind_tapers.pop(event.order_id, None)
+        if isinstance(event, TaperOrdered) and event.blind:
+            self.blind_tapers[event.order_id] = event.end
+
+    def memberships_of(self, user_id: str) -> list[Membership]:
+        return [m for m in self.memberships if m.member_id == user_id]
+
+    def consents_naming(self, user_id: str) -> list[Consent]:
+        return [c for c in self.consents if c.names(user_id)]
+
+    def emergencies_of(self, user_id: str) -> list[BreakGlassUsed]:
+        return [e for e in self.emergencies if e.member_id == user_id]
+
+    def standing(self, reader: Actor) -> Standing:
+        at = self.at
+        mine = [m for m in self.memberships_of(reader.id) if m.role is reader.role and m.holds(at)]
+        closing = [m.ended_at for m in mine if m.ended_at is not None]
+        open_emergencies = [
+            e for e in self.emergencies_of(reader.id) if e.role is reader.role and at < e.expires_at
+        ]
+        emergency = max(open_emergencies, key=lambda e: e.expires_at, default=None)
+        return Standing(
+            on_care_team=bool(mine),
+            team_ends_at=max(closing) if mine and len(closing) == len(mine) else None,
+            is_self=reader.role is Role.CLIENT and reader.id == str(self.client_id),
+            consents=tuple(
+                ActiveConsent(c.consent_id, frozenset(c.event.data_kinds), c.event.expires_at)
+                for c in self.consents_naming(reader.id)
+                if c.in_force(at)
+            ),
+            emergency=None
+            if emergency is None
+            else Emergency(emergency.access_id, emergency.expires_at),
+            program=program_policy(self.program),
+            restrictions=frozenset(
+                Restriction.BLIND_TAPER
+                for until in self.blind_tapers.values()
+                if until is None or until >= at.date()
+            ),
+        )
+
+    def grant(self, reader: Actor) -> Grant:
+        """The grant the policy decides on the standing at ``at``; Forbidden when it refuses."""
+        return decide(reader.role, self.standing(reader))
+
+    def timeline(self, grant: Grant, reader: Actor) -> Sequence[Positioned]:
+        """What the timeline would have shown: in clinical order, as the timeline reads."""
+        shown = [
+            item
+            for item in self.recorded
+            if grant.shows(item.event.kind, authored_by_reader=item.event.actor.id == reader.id)
+        ]
+        return sorted(shown, key=lambda item: (item.event.occurred_at, item.position))
