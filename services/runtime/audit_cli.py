@@ -5,6 +5,8 @@
 found and
 exits 0 when every link holds, 1 at the first broken link (or anchor), 2 when it cannot
 check (an unreadable anchors file, no chained store in the database).
+
+``audit export`` is ``services/runtime/audit_export.py``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import psycopg
 
 from carecoord.services.infrastructure.chain_anchors import read_anchors
 from carecoord.services.infrastructure.chain_verification import Report, verify
+from carecoord.services.runtime import audit_export
 
 INTACT, BROKEN, CANNOT_CHECK = 0, 1, 2
 
@@ -37,10 +40,20 @@ def arguments(audit: argparse.ArgumentParser) -> None:
         help="a JSON Lines file of anchors (the relay's, shipped elsewhere): each must match",
     )
     verify_cmd.add_argument("--json", action="store_true", help="print the report as JSON")
+    audit_export.arguments(
+        checks.add_parser(
+            "export",
+            help="a client's record, or a program's, as JSON Lines or a FHIR R4 Bundle",
+            description="Export from the event store; each client exported is access-logged "
+            "as the auditor named by --as (docs/access.md, 'Exporting the record').",
+        )
+    )
 
 
 def run(args: argparse.Namespace, database_url: str) -> int:
     """The exit status of ``audit <check>``."""
+    if args.audit_command == "export":
+        return audit_export.run(args, database_url)
     try:
         anchors = read_anchors(args.anchors) if args.anchors else []
     except (OSError, ValueError) as error:

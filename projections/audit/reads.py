@@ -1,0 +1,34 @@
+"""The reads of exported clients' records, from the access log: a FHIR export carries them as
+AuditEvents beside the record itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from uuid import UUID
+
+from psycopg_pool import AsyncConnectionPool
+
+from carecoord.projections.audit.export import Period
+from carecoord.services.infrastructure import access_log
+from carecoord.services.infrastructure.access_log import LoggedRead
+
+PAGE = 1000
+
+
+async def reads_of(
+    pool: AsyncConnectionPool, client_ids: Iterable[UUID], period: Period
+) -> list[LoggedRead]:
+    """Every logged read of these clients' records made in the period, in log order."""
+    found: list[LoggedRead] = []
+    for client_id in client_ids:
+        after = 0
+        while True:
+            page = await access_log.entries(
+                pool, client_id=client_id, actor_id=None, after=after, limit=PAGE,
+                since=period.start,
+            )  # fmt: skip
+            found += [read for read in page if period.reached(read.entry.occurred_at)]
+            if len(page) < PAGE:
+                break
+            after = page[-1].seq
+    return sorted(found, key=lambda read: read.seq)

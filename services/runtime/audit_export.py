@@ -1,0 +1,144 @@
+"""``carecoord audit export``: a client's record, or a program's for a period of recording
+time, as JSON Lines of events or a FHIR R4 Bundle, read from the event store (docs/access.md,
+"Exporting the record").
+
+It needs only the database (``DATABASE_URL``, and ``CARECOORD_CIPHER_KEY`` when bodies are
+encrypted). Whoever runs it holds the database's credentials, so no token proves who they
+are: the access log records the user named by ``--as``, in the auditor role, with the
+operation ``auditExport (command line)``, one entry per client exported. The entries are
+stored before anything is written out; if they cannot be, nothing is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID, uuid4
+
+from psycopg_pool import AsyncConnectionPool
+
+from carecoord.events import Actor, Role
+from carecoord.events.access import ClientRecordRead, ReadOutcome
+from carecoord.projections.audit.export import ClientRecord, Format, Period, as_fhir, as_jsonl
+from carecoord.projections.audit.history import client_history, program_clients
+from carecoord.projections.audit.reads import reads_of
+from carecoord.services.infrastructure import access_log
+from carecoord.services.infrastructure.access_log import AccessLog
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.infrastructure.store import EventStore, store_env
+from carecoord.services.kernel.policy import Grant, Standing, decide
+from carecoord.services.kernel.stamp import Stamp
+
+OPERATION = "auditExport (command line)"
+EXPORTED = 0
+
+
+def arguments(export: argparse.ArgumentParser) -> None:
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument("--client", type=UUID, help="one client's whole record")
+    which.add_argument("--program", help="every client enrolled in this program")
+    export.add_argument(
+        "--from", dest="recorded_from", type=_aware, help="recorded at or after (ISO 8601, offset)"
+    )
+    export.add_argument("--to", dest="recorded_to", type=_aware, help="recorded before")
+    export.add_argument("--format", choices=[f.value for f in Format], default=Format.JSONL.value)
+    export.add_argument("--out", type=Path, default=None, help="a file (default: stdout)")
+    export.add_argument(
+        "--as",
+        dest="auditor",
+        required=True,
+        help="your user id, recorded in the access log as the auditor who exported",
+    )
+
+
+def run(args: argparse.Namespace, database_url: str) -> int:
+    """The exit status of ``audit export``."""
+    settings = Settings().model_copy(update={"database_url": database_url})
+    store = EventStore(env=store_env(settings))
+    try:
+        text = asyncio.run(export(store, database_url, args))
+    finally:
+        store.close()
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text, encoding="utf-8")
+    return EXPORTED
+
+
+async def export(store: EventStore, database_url: str, args: argparse.Namespace) -> str:
+    """The export's text, once the access log holds an entry for each client in it."""
+    auditor = Actor(id=args.auditor, role=Role.AUDITOR)
+    grant = decide(auditor.role, Standing())
+    period = Period(args.recorded_from, args.recorded_to)
+    if args.client is not None:
+        clients = [args.client]
+    else:
+        clients = await asyncio.to_thread(program_clients, store, args.program)
+    records = [
+        ClientRecord.shown(
+            c, await asyncio.to_thread(client_history, store, c), grant, auditor, period
+        )
+        for c in clients
+    ]
+    async with AsyncConnectionPool(database_url, min_size=1, max_size=2, open=False) as pool:
+        async with pool.connection() as conn:
+            await access_log.ensure_table(conn)
+        if Format(args.format) is Format.JSONL:
+            text = as_jsonl(records, period)
+        else:
+            reads = await reads_of(pool, clients, period)
+            bundle = as_fhir(records, reads, at=datetime.now(UTC), period=period)
+            text = json.dumps(bundle, indent=1) + "\n"
+        await _log(pool, auditor, grant, records, period)
+    return text
+
+
+async def _log(
+    pool: AsyncConnectionPool,
+    auditor: Actor,
+    grant: Grant,
+    records: list[ClientRecord],
+    period: Period,
+) -> None:
+    stamp = Stamp(auditor, correlation_id=uuid4())
+    writer = AccessLog(pool)
+    writing = asyncio.create_task(writer.run())
+    try:
+        await asyncio.gather(
+            *(
+                writer.append(
+                    stamp.event(
+                        ClientRecordRead,
+                        record.client_id,
+                        None,
+                        operation=OPERATION,
+                        outcome=ReadOutcome.GRANTED,
+                        basis=grant.basis,
+                        kinds_granted=tuple(sorted(grant.kinds | grant.authored)),
+                        kinds_returned=tuple(sorted(record.kinds(period))),
+                        entries_returned=len(record.within(period)),
+                        policy_version=grant.policy_version,
+                    )
+                )
+                for record in records
+            )
+        )
+    finally:
+        writing.cancel()
+    print(
+        f"access log: {len(records)} entries as {auditor.id} (auditor),"
+        f" correlation id {stamp.correlation_id}",
+        file=sys.stderr,
+    )
+
+
+def _aware(value: str) -> datetime:
+    found = datetime.fromisoformat(value)
+    if found.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{value!r} has no UTC offset; add one, e.g. Z")
+    return found
