@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from websockets.typing import Subprotocol
 
 from carecoord.events import Role
 from carecoord.services.infrastructure.identity import issue_token
 from carecoord.services.platform import Platform
+
+# The subscription protocol Strawberry speaks over websockets.
+GRAPHQL_WS = (Subprotocol("graphql-transport-ws"),)
 
 ASSIGN_CARE_TEAM_MEMBER = """mutation($input: AssignCareTeamMemberInput!) {
   assignCareTeamMember(input: $input) { id position } }"""
@@ -34,9 +38,11 @@ class Api:
         token: str | None = None,
         user: str | None = None,
     ) -> dict[str, Any]:
-        headers = {}
-        if role is not None or token is not None:
-            headers["Authorization"] = f"Bearer {token or self.token(role, user)}"  # type: ignore[arg-type]
+        headers: dict[str, str] = {}
+        if token is None and role is not None:
+            token = self.token(role, user)
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
         response = await self.http.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )

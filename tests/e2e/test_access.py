@@ -12,7 +12,7 @@ import websockets
 from test_foundation import enroll_prescribe_dose
 
 from carecoord.events import Role
-from support import Api
+from support import GRAPHQL_WS, Api
 
 # Each test enrolls its own clients and reads nothing beyond them.
 pytestmark = pytest.mark.shared_platform
@@ -272,7 +272,7 @@ async def test_a_revoked_consent_cuts_off_a_live_subscription(api: Api) -> None:
         user="dr-outside",
     )
     token = api.token(Role.PRESCRIBER, "dr-outside")
-    async with websockets.connect(api.ws_url, subprotocols=["graphql-transport-ws"]) as ws:
+    async with websockets.connect(api.ws_url, subprotocols=GRAPHQL_WS) as ws:
         await ws.send(
             json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
         )

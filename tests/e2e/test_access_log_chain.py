@@ -4,7 +4,7 @@ and can export the log as FHIR AuditEvent resources."""
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, TypedDict
 
 import psycopg
 from test_access import TIMELINE, access_log, enroll, refusal
@@ -15,7 +15,14 @@ from support import Api
 VERIFY = """{ verifyAccessLog { intact chain entriesChecked unchained headSeq headHash
   brokenAt rule message } }"""
 EXPORT = """query($after: Int! = 0) { accessLogAuditEvents(after: $after, first: 500) }"""
-AUDITOR = {"role": Role.AUDITOR, "user": "auditor-1"}
+
+
+class Acting(TypedDict):
+    role: Role
+    user: str
+
+
+AUDITOR: Acting = {"role": Role.AUDITOR, "user": "auditor-1"}
 
 
 async def three_reads(api: Api) -> tuple[str, list[dict[str, Any]]]:

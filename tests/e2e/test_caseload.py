@@ -22,7 +22,7 @@ from carecoord.graphql.export import OPERATIONS_DIR
 from carecoord.projections import alerts
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.runtime.missed_sweep import sweep_once
-from support import Api
+from support import GRAPHQL_WS, Api
 
 NOW = datetime.now(UTC)
 TODAY = NOW.date()
@@ -174,7 +174,7 @@ async def test_new_alerts_for_my_caseload_arrive_once_in_order(api: Api) -> None
     other = await program.enroll("Gale", (Role.NURSE, "nurse-ola"))
     assert await api.platform.progress.reach(alerts.NAME, 0, 1)
     start = api.platform.progress.position(alerts.NAME)
-    async with websockets.connect(api.ws_url, subprotocols=["graphql-transport-ws"]) as ws:
+    async with websockets.connect(api.ws_url, subprotocols=GRAPHQL_WS) as ws:
         token = api.token(Role.NURSE, NURSE)
         init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
         await ws.send(json.dumps(init))

@@ -10,7 +10,7 @@ import pytest
 import websockets
 
 from carecoord.events import Role
-from support import Api
+from support import GRAPHQL_WS, Api
 
 ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) { id position } }"""
 PRESCRIBE = (
@@ -175,7 +175,7 @@ async def test_subscription_pushes_entries_recorded_by_another_client(api: Api) 
     await api.ok(TIMELINE, {"id": client["id"], "atLeast": joined}, role=Role.NURSE)
     query = """subscription($id: UUID!, $after: Int) {
       timeline(clientId: $id, after: $after) { position type } }"""
-    async with websockets.connect(api.ws_url, subprotocols=["graphql-transport-ws"]) as ws:
+    async with websockets.connect(api.ws_url, subprotocols=GRAPHQL_WS) as ws:
         await ws.send(
             json.dumps(
                 {

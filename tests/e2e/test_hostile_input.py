@@ -17,6 +17,7 @@ import asyncio
 import json
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -285,14 +286,15 @@ def baseline_of(kind: GraphQLInputType, name: str, known: Known) -> Any:
         return {"clientId": known.client, "clientIds": known.client, "orderId": known.order}.get(
             name, known.other
         )
-    return {
+    makers: dict[str, Callable[[], object]] = {
         "String": lambda: STRINGS.get(name, "x"),
         "Decimal": lambda: DECIMALS.get(name, "7"),
         "Int": lambda: INTS.get(name, 1),
         "Boolean": lambda: False,
         "Date": lambda: date.today().isoformat(),
         "DateTime": lambda: datetime.now(UTC).isoformat(),
-    }[scalar]()
+    }
+    return makers[scalar]()
 
 
 def targets_of(mutation: str, kind: GraphQLInputType, path: tuple[str | int, ...]) -> list[Target]:

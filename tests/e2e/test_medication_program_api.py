@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import isolated_settings
@@ -97,8 +98,11 @@ async def test_guest_dosing_needs_a_consent_naming_the_site_and_records_the_disc
 ) -> None:
     clinic = await Clinic.enroll(api, "Sky D.")
     await clinic.doctor(PRESCRIBE, **drug("methadone", "60"))
-    stay = {"site": "Riverside OTP", "start": str(TODAY + timedelta(days=3)),
-            "end": str(TODAY + timedelta(days=9))}  # fmt: skip
+    stay: dict[str, Any] = {
+        "site": "Riverside OTP",
+        "start": str(TODAY + timedelta(days=3)),
+        "end": str(TODAY + timedelta(days=9)),
+    }
     head = await asyncio.to_thread(api.platform.store.last_position)
 
     refused = await clinic.refused(GUEST, **stay)

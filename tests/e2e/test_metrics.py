@@ -134,14 +134,16 @@ async def test_the_relay_and_projector_listener_serves_metrics_and_health(
     port = free_port()
     settings = platform.settings.model_copy(update={"metrics_port": port})
     platform.settings = settings
-    async with monitoring_listener(platform) as url, httpx.AsyncClient(base_url=url) as http:
+    async with monitoring_listener(platform) as url:
         assert url == f"http://127.0.0.1:{port}"
-        samples = await scrape(http)
-        assert ("carecoord_store_position", ()) in samples
-        health = await http.get("/health")
-        assert health.status_code == 200
-        assert health.json()["status"] == "ok"
-        assert (await http.get("/graphql")).status_code == 404
+        assert url is not None
+        async with httpx.AsyncClient(base_url=url) as http:
+            samples = await scrape(http)
+            assert ("carecoord_store_position", ()) in samples
+            health = await http.get("/health")
+            assert health.status_code == 200
+            assert health.json()["status"] == "ok"
+            assert (await http.get("/graphql")).status_code == 404
 
 
 async def test_no_listener_without_a_metrics_port(platform: Platform) -> None:

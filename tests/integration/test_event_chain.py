@@ -443,6 +443,7 @@ async def test_the_platform_chains_its_events_and_anchors_the_head(
     assert read_anchors(tmp_path / "a.jsonl") == [anchored]
     js = platform.broker.connection.jetstream()
     published = await js.get_last_msg(anchor_stream(settings), f"anchors.{settings.subject_root}.>")
+    assert published.data is not None
     assert json.loads(published.data) == anchored.as_json()
     with psycopg.connect(platform.database_url, autocommit=True) as conn:
         report = verify(conn, anchors=[anchored])

@@ -304,7 +304,7 @@ async def settled(deployment: Deployment, within: float = 120.0) -> int:
                 "SELECT name, position FROM follower_positions WHERE name = ANY(%s)",
                 (followers,),
             )
-            reached = dict(await cur.fetchall())
+            reached: dict[str, int] = dict(await cur.fetchall())
             if all(reached.get(name, 0) >= head for name in followers):
                 return int(head)
             if time.monotonic() > deadline:

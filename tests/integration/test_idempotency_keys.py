@@ -223,6 +223,10 @@ def test_a_key_kept_by_another_process_meanwhile_answers_the_retry(
     assert len(kept_rows(database)) == 1
 
 
+def returning(result: object) -> Callable[[UnitOfWork], object]:
+    return lambda _: result
+
+
 def test_results_of_every_kind_come_back_equal(stores: tuple[EventStore, EventStore]) -> None:
     store, _ = stores
     bus = CommandBus(store)
@@ -230,8 +234,7 @@ def test_results_of_every_kind_come_back_equal(stores: tuple[EventStore, EventSt
     results: list[object] = [True, 7, {client: other}, None, client]
     try:
         for n, result in enumerate(results):
-            command: Callable[[UnitOfWork], object] = lambda _, r=result: r  # noqa: E731
-            first = bus.execute_sync(command, key=key(f"r{n}"))
+            first = bus.execute_sync(returning(result), key=key(f"r{n}"))
             again = bus.execute_sync(lambda _: "not run", key=key(f"r{n}"))
             assert (again.result, again.replayed) == (result, True)
             assert again == first

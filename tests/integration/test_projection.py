@@ -73,7 +73,7 @@ async def test_an_event_a_view_cannot_hold_is_set_aside_and_the_rest_flow(
     poison = valid.model_copy(update={"note": "before\x00after"})
     record = Recorded(aggregate_id(CheckInRecorded.context, client.result), 1, poison)
     stored = await asyncio.to_thread(platform.store.record, [record], [])
-    poison_at = stored[0].notification.id  # type: ignore[attr-defined]
+    poison_at = stored[0].notification.id
 
     canary = await enroll_many(platform, 1)
 
@@ -87,4 +87,6 @@ async def test_an_event_a_view_cannot_hold_is_set_aside_and_the_rest_flow(
     assert canary > poison_at
     body = await health(platform)
     assert body["status"] == "degraded"
-    assert body["followers"]["timeline"] == {"position": canary, "lag": 0, "parked": 1}
+    followers = body["followers"]
+    assert isinstance(followers, dict)
+    assert followers["timeline"] == {"position": canary, "lag": 0, "parked": 1}

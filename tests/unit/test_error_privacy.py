@@ -24,7 +24,8 @@ def failure(original: Exception, *, path: list[str | int] | None) -> GraphQLErro
 
 
 def test_a_database_error_is_internal_and_masked_in_production_wherever_it_surfaced() -> None:
-    for path in (["clientTimeline"], None):
+    paths: tuple[list[str | int] | None, ...] = (["clientTimeline"], None)
+    for path in paths:
         error = failure(psycopg.errors.UniqueViolation(QUOTED), path=path)
 
         production = shaped(error, mask=True)

@@ -44,7 +44,9 @@ def test_a_member_joins_once_and_leaves_with_a_reason() -> None:
     assert gone.value.rule == "current-member"
     events = [r.event for r in team.pending]
     assert [type(e) for e in events] == [CareTeamMemberAssigned, CareTeamMemberEnded]
-    assert events[1].role is Role.NURSE  # type: ignore[union-attr]
+    ended = events[1]
+    assert isinstance(ended, CareTeamMemberEnded)
+    assert ended.role is Role.NURSE
 
 
 @pytest.mark.parametrize("role", [Role.AUDITOR, Role.PROGRAM_ADMIN, Role.CLIENT, Role.SYSTEM])

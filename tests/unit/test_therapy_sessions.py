@@ -10,7 +10,7 @@ import pytest
 from alert_story import DOCTOR, NURSE, THERAPIST, Story
 
 from carecoord.events import Kind
-from carecoord.events.care import GoalAchievement, LevelOfCare
+from carecoord.events.care import GoalAchievement, LevelOfCare, LevelOfCareChanged
 from carecoord.events.therapy import (
     CounselingNoteRecorded,
     Modality,
@@ -26,7 +26,7 @@ from carecoord.services.therapy import commands as therapy
 from carecoord.services.therapy.record import Outcome
 
 
-def group_of_three(story: Story) -> list:
+def group_of_three(story: Story) -> list[UUID]:
     others = [
         story.run(enroll_client(story.stamp(NURSE), display_name=n, program="OTP"))
         for n in ("Ash", "Bo")
@@ -216,7 +216,7 @@ def test_level_of_care_over_time_and_goals_with_progress() -> None:
     with pytest.raises(RuleViolation):
         story.run(care.change_level_of_care(stamp, client_id=cid,
                                             level=LevelOfCare.INTENSIVE_OUTPATIENT))  # fmt: skip
-    changes = [e for e in story.events() if type(e).__name__ == "LevelOfCareChanged"]
+    changes = [e for e in story.events() if isinstance(e, LevelOfCareChanged)]
     assert [(e.previous_level, e.level) for e in changes] == [
         (None, LevelOfCare.RESIDENTIAL),
         (LevelOfCare.RESIDENTIAL, LevelOfCare.INTENSIVE_OUTPATIENT),
