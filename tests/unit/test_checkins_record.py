@@ -6,7 +6,13 @@ import pytest
 from alert_story import PEER, Story, answers_totalling
 
 from carecoord.events import Actor, Role
-from carecoord.events.checkins import CheckInRecorded, DrugScreenResulted, Instrument, ReportSource
+from carecoord.events.checkins import (
+    CheckInRecorded,
+    DrugScreenResulted,
+    Instrument,
+    InstrumentScored,
+    ReportSource,
+)
 from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound
 
 
@@ -23,10 +29,23 @@ def test_the_client_reports_about_themself_only() -> None:
 
 def test_clinician_rated_instruments_are_refused_to_clients_and_peers() -> None:
     story = Story()
-    with pytest.raises(Forbidden) as refused:
-        story.instrument(Instrument.COWS, answers_totalling(Instrument.COWS, 3), actor=PEER)
-    assert refused.value.rule == "clinician-rated"
+    client = Actor(id=str(story.client_id), role=Role.CLIENT)
+    for instrument in (Instrument.COWS, Instrument.CIWA_AR):
+        for actor in (client, PEER):
+            with pytest.raises(Forbidden) as refused:
+                story.instrument(instrument, answers_totalling(instrument, 3), actor=actor)
+            assert (refused.value.field, refused.value.rule) == ("instrument", "clinician-rated")
+    # The self-rated ones are theirs to give, and a clinician gives the clinician-rated ones.
     story.instrument(Instrument.PHQ9, answers_totalling(Instrument.PHQ9, 3), actor=PEER)
+    story.instrument(Instrument.GAD7, answers_totalling(Instrument.GAD7, 3), actor=client)
+    story.instrument(Instrument.COWS, answers_totalling(Instrument.COWS, 3))
+
+    scored = [e for e in story.events() if isinstance(e, InstrumentScored)]
+    assert [(e.instrument, e.source, e.total) for e in scored] == [
+        (Instrument.PHQ9, ReportSource.PEER_SUPPORTER, 3),
+        (Instrument.GAD7, ReportSource.SELF_REPORT, 3),
+        (Instrument.COWS, ReportSource.CLINICIAN, 3),
+    ]
 
 
 def test_an_empty_check_in_is_refused() -> None:
