@@ -10,7 +10,12 @@ import pytest
 from medication_story import NURSE, Story, at
 
 from carecoord.events import Schedule
-from carecoord.events.medication import NotGivenReason, TakeHomeCriterion, TakeHomeDispensed
+from carecoord.events.medication import (
+    DoseAdministered,
+    NotGivenReason,
+    TakeHomeCriterion,
+    TakeHomeDispensed,
+)
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.medication import dispensing, eligibility, prescribing
 from carecoord.services.medication.dispensing import Bottle, NotGiven, Replacement, TakeHome
@@ -154,6 +159,7 @@ def test_interval_dosing_only_on_dosing_days() -> None:
         story.dose(order, day(15), "380", form="injection")
     assert refused.value.rule == "dosing-day"
     story.dose(order, day(29), "380", form="injection")
+    assert [d.day for d in story.events(DoseAdministered)] == [day(1), day(29)]
 
 
 def test_a_pharmacy_order_is_not_dispensed_at_the_window() -> None:
@@ -171,6 +177,8 @@ def test_dose_not_given_leaves_the_slot_open() -> None:
     dispensing.not_given(story.record, story.stamp(NURSE), story.rules, not_given)
     assert story.record.pending[-1].event.summary() == "Dose not given: methadone (intoxicated)"
     story.dose(order, day(1))
+    [given] = story.events(DoseAdministered)
+    assert (given.day, given.slot) == (day(1), 1)
 
 
 def test_guest_dosing_elsewhere_blocks_dosing_here_until_it_ends() -> None:
@@ -193,6 +201,7 @@ def test_guest_dosing_elsewhere_blocks_dosing_here_until_it_ends() -> None:
         reason="back early",
     )
     story.dose(order, day(5))
+    assert [d.day for d in story.events(DoseAdministered)] == [day(5)]
 
 
 def test_take_homes_need_a_first_dose_and_eligibility() -> None:
@@ -241,6 +250,7 @@ def test_supply_already_held_counts_against_the_cap() -> None:
     with pytest.raises(RuleViolation, match="this would make 8"):
         take_home(story, order, day(1), day(6), 4)
     take_home(story, order, day(1), day(6), 3)
+    assert [t.days_covered for t in story.events(TakeHomeDispensed)] == [4, 3]
 
 
 def test_a_take_home_fills_its_slots() -> None:
@@ -281,3 +291,5 @@ def test_a_program_can_have_a_stricter_schedule() -> None:
     with pytest.raises(RuleViolation, match=r"cap \(state-x, version 2025-01\) allows up to 0"):
         take_home(story, order, day(20), day(21), 1, program="Strict")
     take_home(story, order, day(20), day(21), 1, program="OTP")
+    [federal] = story.events(TakeHomeDispensed)
+    assert (federal.cap_rule, federal.cap_days) == ("42-cfr-8.12i", 14)

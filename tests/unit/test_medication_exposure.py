@@ -106,7 +106,10 @@ def test_a_short_acting_opioid_clears_after_ten_days_not_fourteen() -> None:
 
     with pytest.raises(RuleViolation, match=f"clear from {day(16)}"):
         story.prescribe("naltrexone", "50", start=day(15))
-    story.prescribe("naltrexone", "50", start=day(16))
+    naltrexone = story.prescribe("naltrexone", "50", start=day(16))
+
+    assert naltrexone in story.record.orders
+    assert story.events(InteractionFound) == []
 
 
 def test_take_home_doses_in_hand_count_until_their_last_day() -> None:
@@ -143,7 +146,10 @@ def test_a_long_acting_injection_counts_for_its_month() -> None:
     assert (injection.through, injection.basis) == (day(28), f"dose given {day(1)}, acting 28 days")
     with pytest.raises(HardStop, match=f"buprenorphine may start on {day(29)} at the earliest"):
         story.prescribe("buprenorphine", "8", route="sublingual", start=day(20))
-    story.prescribe("buprenorphine", "8", route="sublingual", start=day(29))
+    buprenorphine = story.prescribe("buprenorphine", "8", route="sublingual", start=day(29))
+
+    assert buprenorphine in story.record.orders
+    assert story.events(InteractionFound) == []
 
 
 def test_fluoxetine_needs_five_weeks_before_an_maoi_sertraline_two() -> None:
@@ -178,7 +184,10 @@ def test_an_maoi_stopped_counts_for_two_weeks_before_an_ssri_a_linezolid_course_
     linezolid = other.prescribe("linezolid", "600", start=day(1))
     other.on(day(5))
     other.discontinue(linezolid)
-    other.prescribe("sertraline", "50", start=day(6))
+    sertraline = other.prescribe("sertraline", "50", start=day(6))
+
+    assert sertraline in other.record.orders
+    assert other.events(InteractionFound) == []
 
 
 def test_disulfiram_counts_two_weeks_for_metronidazole_and_alcohol_products() -> None:
@@ -200,7 +209,10 @@ def test_disulfiram_counts_two_weeks_for_metronidazole_and_alcohol_products() ->
     assert [f.rule_id for f in found] == ["disulfiram-alcohol-product"]
     assert found[0].exposure is not None
     assert found[0].exposure.basis == f"order stopped {day(10)}"
-    story.prescribe("metronidazole", "500", start=day(25))
+    metronidazole = story.prescribe("metronidazole", "500", start=day(25))
+
+    assert metronidazole in story.record.orders
+    assert [f.rule_id for f in story.events(InteractionFound)] == ["disulfiram-alcohol-product"]
 
 
 def test_a_medication_from_elsewhere_counts_through_the_day_it_stopped() -> None:

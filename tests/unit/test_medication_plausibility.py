@@ -3,13 +3,18 @@ each refusal names the field and the bound."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from medication_story import Story, at
 
-from carecoord.events.medication import OverrideAcknowledged, StatementSource
+from carecoord.events.medication import (
+    DoseAdministered,
+    InteractionFound,
+    OverrideAcknowledged,
+    StatementSource,
+)
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.medication import prescribing, statements
 from carecoord.services.medication.exposure import picture
@@ -38,7 +43,11 @@ def test_an_order_past_its_end_date_has_ended_and_refuses_doses_and_actions() ->
     )
     with pytest.raises(RuleViolation, match=f"ended on {day(5)}; prescribe a new order"):
         prescribing.hold(story.record, story.stamp(), story.rules, order_id, "x")
-    story.prescribe("methadone", "60", start=day(6))  # a new order, not a second one in force
+    renewed = story.prescribe("methadone", "60", start=day(6))  # not a second one in force
+    assert [story.record.orders[o].status_on(day(6)) for o in (order_id, renewed)] == [
+        "ended",
+        "active",
+    ]
 
 
 def test_an_ended_order_counts_as_exposure_only_through_its_washout() -> None:
@@ -49,7 +58,9 @@ def test_an_ended_order_counts_as_exposure_only_through_its_washout() -> None:
     assert (tramadol.through, tramadol.basis) == (day(5), f"order ended {day(5)}")
     with pytest.raises(RuleViolation, match="naltrexone-opioid-free-interval"):
         story.prescribe("naltrexone", "50", start=day(15))
-    story.prescribe("naltrexone", "50", start=day(16))
+    naltrexone = story.prescribe("naltrexone", "50", start=day(16))
+    assert story.record.orders[naltrexone].status_on(day(16)) == "active"
+    assert story.events(InteractionFound) == []
 
 
 def test_a_clinic_order_that_ended_counts_from_its_last_dose_and_none_if_never_given() -> None:
@@ -66,14 +77,14 @@ def test_a_stop_may_be_dated_back_within_limits() -> None:
     order = story.prescribe("sertraline", "50", start=day(1))
     story.on(day(40))
 
-    def stop(when: object) -> None:
+    def stop(when: datetime) -> None:
         prescribing.discontinue(
             story.record,
             story.stamp(),
             story.rules,
             order,
             "stopped",
-            stopped_at=when,  # type: ignore[arg-type]
+            stopped_at=when,
         )
 
     with pytest.raises(InvalidInput) as future:
@@ -108,6 +119,7 @@ def test_a_stop_is_not_before_the_start_or_a_dose_given() -> None:
         "stop-after-last-dose",
     )
     story.discontinue(methadone, at(day(3), 20))
+    assert story.record.orders[methadone].stopped_at == at(day(3), 20)
 
 
 def test_a_statement_ends_when_the_client_stopped_not_before_it_began() -> None:
@@ -196,4 +208,6 @@ def test_an_amount_given_at_the_window_has_at_most_three_decimals() -> None:
     with pytest.raises(InvalidInput) as refused:
         story.dose(order, day(1), "59.9999")
     assert (refused.value.field, refused.value.rule) == ("amount", "dose-precision")
-    story.dose(order, day(1), "59.995")
+    dose_id = story.dose(order, day(1), "59.995")
+    [given] = story.events(DoseAdministered)
+    assert (given.dose_id, given.amount) == (dose_id, Decimal("59.995"))

@@ -12,7 +12,7 @@ from uuid import UUID
 import pytest
 
 from carecoord.events import Actor, CareEvent, Role, Schedule
-from carecoord.events.medication import HardStopRefused, MedicationPrescribed
+from carecoord.events.medication import DoseAdministered, HardStopRefused, MedicationPrescribed
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.infrastructure.idempotency import decode_result, encode_result
 from carecoord.services.kernel.aggregate import Aggregate
@@ -25,6 +25,7 @@ from carecoord.services.medication.dispensing import GivenDose
 from carecoord.services.medication.prescribing import NewOrder
 
 T = TypeVar("T")
+A = TypeVar("A", bound=Aggregate)
 DOCTOR = Actor(id="dr-lee", role=Role.PRESCRIBER)
 NURSE = Actor(id="nurse-kim", role=Role.NURSE)
 ENROLLED = datetime(2026, 1, 1, 8, tzinfo=UTC)
@@ -34,7 +35,7 @@ NOW = datetime(2026, 2, 1, 9, tzinfo=UTC)
 class Memory:
     """Loads an empty aggregate for anything not yet touched (a client with no history)."""
 
-    def load(self, cls: type[Aggregate], client_id: UUID) -> Aggregate:
+    def load(self, cls: type[A], client_id: UUID) -> A:
         return cls(client_id)
 
 
@@ -51,7 +52,7 @@ class Clinic:
         return Stamp(actor, clock=lambda: NOW)
 
     def run(self, command: Command[T]) -> T:
-        return command(UnitOfWork(Memory(), self.touched))  # type: ignore[arg-type]
+        return command(UnitOfWork(Memory(), self.touched))
 
     def prescribe(self, medication: str, dose: str, route: str = "oral") -> Written:
         order = NewOrder(medication, Decimal(dose), "mg", route, Schedule(), NOW.date())
@@ -105,9 +106,9 @@ def test_a_dose_given_in_the_future_or_before_enrolment_is_refused_naming_the_fi
     clinic = Clinic()
     order = clinic.prescribe("methadone", "60").id
 
-    def give(at: datetime) -> None:
+    def give(at: datetime) -> UUID:
         dose = GivenDose(order, Decimal(60), "oral solution", given_at=at)
-        clinic.run(
+        return clinic.run(
             commands.administer_dose(clinic.stamp(NURSE), client_id=clinic.client_id, dose=dose)
         )
 
@@ -118,7 +119,10 @@ def test_a_dose_given_in_the_future_or_before_enrolment_is_refused_naming_the_fi
     with pytest.raises(InvalidInput) as early:
         give(ENROLLED - timedelta(days=1))
     assert (early.value.field, early.value.rule) == ("givenAt", "after-enrolment")
-    give(NOW + timedelta(minutes=4))  # within the clock tolerance
+    soon = NOW + timedelta(minutes=4)  # within the clock tolerance
+    dose_id = give(soon)
+    [given] = [e for e in clinic.events() if isinstance(e, DoseAdministered)]
+    assert (given.dose_id, given.occurred_at) == (dose_id, soon)
 
 
 def test_an_order_written_in_the_future_is_refused() -> None:
