@@ -34,6 +34,7 @@ from carecoord.services.therapy import commands as therapy
 from carecoord.services.therapy.record import Outcome
 
 T = TypeVar("T")
+A = TypeVar("A", bound=Aggregate)
 
 DOCTOR = Actor(id="dr-lee", role=Role.PRESCRIBER)
 NURSE = Actor(id="nurse-kim", role=Role.NURSE)
@@ -45,7 +46,7 @@ START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 class Memory:
     """Loads an empty aggregate for anything not yet touched (a client with no history)."""
 
-    def load(self, cls: type[Aggregate], client_id: UUID) -> Aggregate:
+    def load(self, cls: type[A], client_id: UUID) -> A:
         return cls(client_id)
 
 
@@ -84,7 +85,7 @@ class Story:
         return Stamp(actor, clock=lambda: self.now)
 
     def run(self, command: Command[T]) -> T:
-        return command(UnitOfWork(self.memory, self.touched))  # type: ignore[arg-type]
+        return command(UnitOfWork(self.memory, self.touched))
 
     def later(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
