@@ -34,8 +34,9 @@ from carecoord.services.consent.commands import (
     revoke_consent,
 )
 from carecoord.services.infrastructure import access_log
-from carecoord.services.kernel.errors import Forbidden, InvalidInput
-from carecoord.services.kernel.policy import PROGRAM_WIDE
+from carecoord.services.kernel.access import Action
+from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.policy import Listing
 from carecoord.services.kernel.stamp import invalid_input
 
 MAX_PAGE = timeline.MAX_PAGE
@@ -122,7 +123,7 @@ class AccessMutation:
         return await recorded(
             info,
             assign_member(
-                await ctx.stamp("assign_care_team_member", input.client_id),
+                await ctx.gate.stamp(Action.ASSIGN_CARE_TEAM_MEMBER, input.client_id),
                 client_id=input.client_id,
                 member_id=input.member_id,
                 role=input.role,
@@ -138,7 +139,7 @@ class AccessMutation:
         return await recorded(
             info,
             end_membership(
-                await ctx.stamp("end_care_team_membership", input.client_id),
+                await ctx.gate.stamp(Action.END_CARE_TEAM_MEMBERSHIP, input.client_id),
                 client_id=input.client_id,
                 member_id=input.member_id,
                 reason=input.reason,
@@ -156,7 +157,7 @@ class AccessMutation:
         return await recorded(
             info,
             record_consent(
-                await ctx.stamp("record_consent", input.client_id),
+                await ctx.gate.stamp(Action.RECORD_CONSENT, input.client_id),
                 client_id=input.client_id,
                 recipients=tuple(
                     r.parsed(f"recipients.{n}") for n, r in enumerate(input.recipients)
@@ -178,7 +179,7 @@ class AccessMutation:
         return await recorded(
             info,
             revoke_consent(
-                await ctx.stamp("revoke_consent", input.client_id),
+                await ctx.gate.stamp(Action.REVOKE_CONSENT, input.client_id),
                 client_id=input.client_id,
                 consent_id=input.consent_id,
                 reason=input.reason,
@@ -195,7 +196,7 @@ class AccessMutation:
         return await recorded(
             info,
             break_glass(
-                await ctx.stamp("break_glass", input.client_id),
+                await ctx.gate.stamp(Action.BREAK_GLASS, input.client_id),
                 client_id=input.client_id,
                 reason=input.reason,
             ),
@@ -209,7 +210,7 @@ class AccessMutation:
         return await recorded(
             info,
             record_disclosure(
-                await ctx.stamp("record_disclosure", input.client_id),
+                await ctx.gate.stamp(Action.RECORD_DISCLOSURE, input.client_id),
                 client_id=input.client_id,
                 recipient=input.recipient.parsed("recipient"),
                 purpose=input.purpose,
@@ -297,13 +298,6 @@ class AccessLogEntry:
         )
 
 
-def require_role(ctx: RequestContext, roles: frozenset[Role], what: str) -> None:
-    reader = ctx.reader()
-    if reader.role not in roles:
-        names = ", ".join(sorted(r.value for r in roles))
-        raise Forbidden("role", "role-may-read", f"{what} is for: {names}")
-
-
 def page_size(first: int) -> None:
     if not 1 <= first <= MAX_PAGE:
         raise InvalidInput("first", "page-size", f"first must be between 1 and {MAX_PAGE}")
@@ -322,12 +316,12 @@ async def client_view(
     ctx: RequestContext, client_id: UUID, kind: Kind, view: str, operation: str, order: str
 ) -> list[Any]:
     """Rows of one access view about a client, if the reader's grant shows ``kind``."""
-    grant = await ctx.readable(client_id, operation=operation)
+    grant = await ctx.gate.readable(client_id, operation=operation)
     if kind not in grant.kinds:
-        await ctx.record_read(client_id, grant, operation=operation, kinds=(), count=0)
+        await ctx.gate.record_read(client_id, grant, operation=operation, kinds=(), count=0)
         return []
     rows = await rows_of(ctx, view, client_id, order)
-    await ctx.record_read(client_id, grant, operation=operation, kinds=[kind], count=len(rows))
+    await ctx.gate.record_read(client_id, grant, operation=operation, kinds=[kind], count=len(rows))
     return rows
 
 
@@ -336,10 +330,10 @@ async def log_each_client(
 ) -> frozenset[UUID]:
     """One access-log entry per client a program-wide listing returns, written together; the
     clients the reader may read (a program admin: those of their program) come back."""
-    granted = await ctx.readable_each(clients, operation=operation)
+    granted = await ctx.gate.readable_each(clients, operation=operation)
     await asyncio.gather(
         *(
-            ctx.record_read(c, grant, operation=operation, kinds=[Kind.CONSENT], count=1)
+            ctx.gate.record_read(c, grant, operation=operation, kinds=[Kind.CONSENT], count=1)
             for c, grant in granted.items()
         )
     )
@@ -394,7 +388,7 @@ class AccessQuery:
         self, info: Info[RequestContext, None], since: datetime | None = None, first: int = 100
     ) -> list[BreakGlassUse]:
         ctx = info.context
-        require_role(ctx, frozenset(PROGRAM_WIDE), "the break-glass list")
+        ctx.gate.require(Listing.BREAK_GLASS_USES)
         page_size(first)
         rows = await ctx.rows(
             sql.SQL(
@@ -429,7 +423,7 @@ class AccessQuery:
         first: int = 100,
     ) -> list[AccessLogEntry]:
         ctx = info.context
-        require_role(ctx, frozenset({Role.AUDITOR}), "the access log")
+        ctx.gate.require(Listing.ACCESS_LOG)
         page_size(first)
         found = await access_log.entries(
             ctx.platform.pool,

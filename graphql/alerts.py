@@ -19,6 +19,7 @@ from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import alerts, careteam
 from carecoord.services.alerts import commands
 from carecoord.services.alerts.record import Status
+from carecoord.services.kernel.access import Action
 
 strawberry.enum(Status, name="AlertStatus", description="Open until resolved.")
 
@@ -100,13 +101,13 @@ class AlertQuery:
         at_least: AtLeast = None,
     ) -> list[Alert]:
         ctx = info.context
-        grant = await ctx.readable(client_id, operation="clientAlerts", at_least=at_least)
+        grant = await ctx.gate.readable(client_id, operation="clientAlerts", at_least=at_least)
         await ctx.caught_up(alerts.NAME, at_least)
         rows = []
         if grant.shows(Kind.ALERT, authored_by_reader=False):
             where, params = _status_filter(status)
             rows = await _rows(ctx, [sql.SQL("a.client_id = %s"), *where], [client_id, *params])
-        await ctx.record_read(
+        await ctx.gate.record_read(
             client_id,
             grant,
             operation="clientAlerts",
@@ -129,7 +130,7 @@ class AlertQuery:
         await ctx.caught_up(alerts.NAME, at_least)
         where, params = _status_filter(status or [Status.OPEN, Status.ACKNOWLEDGED])
         rows = await _rows(ctx, [_ON_TEAM_NOW, *where], [reader.id, reader.role.value, *params])
-        granted = await ctx.readable_each((r["client_id"] for r in rows), operation="myAlerts")
+        granted = await ctx.gate.readable_each((r["client_id"] for r in rows), operation="myAlerts")
         shown = {
             client_id: [
                 r
@@ -140,7 +141,7 @@ class AlertQuery:
         }
         await asyncio.gather(
             *(
-                ctx.record_read(
+                ctx.gate.record_read(
                     client_id,
                     granted[client_id],
                     operation="myAlerts",
@@ -164,7 +165,7 @@ class AlertMutation:
         return await recorded(
             info,
             commands.acknowledge_alert(
-                await ctx.stamp("acknowledge_alert", input.client_id),
+                await ctx.gate.stamp(Action.ACKNOWLEDGE_ALERT, input.client_id),
                 client_id=input.client_id,
                 alert_id=input.alert_id,
                 note=input.note,
@@ -180,7 +181,7 @@ class AlertMutation:
         return await recorded(
             info,
             commands.resolve_alert(
-                await ctx.stamp("resolve_alert", input.client_id),
+                await ctx.gate.stamp(Action.RESOLVE_ALERT, input.client_id),
                 client_id=input.client_id,
                 alert_id=input.alert_id,
                 note=input.note,

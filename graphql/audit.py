@@ -17,7 +17,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from carecoord.events import Role
-from carecoord.graphql.access import log_each_client, page_size, require_role
+from carecoord.graphql.access import log_each_client, page_size
 from carecoord.graphql.context import RequestContext
 from carecoord.services.infrastructure import access_log
 from carecoord.services.infrastructure.access_chain import CHAIN
@@ -30,6 +30,7 @@ from carecoord.services.infrastructure.chain_verification import (
 )
 from carecoord.services.infrastructure.event_chain import CHAIN as EVENT_CHAIN
 from carecoord.services.kernel.errors import Forbidden
+from carecoord.services.kernel.policy import Listing
 
 AUDITORS = frozenset({Role.AUDITOR})
 
@@ -103,7 +104,7 @@ class AuditQuery:
     @strawberry.field(description="Verify the access log's hash chain (auditors only).")
     async def verify_access_log(self, info: Info[RequestContext, None]) -> AccessLogVerification:
         ctx = info.context
-        require_role(ctx, AUDITORS, "verifying the access log")
+        ctx.gate.require(Listing.ACCESS_LOG)
         found = await access_log.verify(ctx.platform.pool)
         broken = found.broken
         return AccessLogVerification(
@@ -125,7 +126,7 @@ class AuditQuery:
         self, info: Info[RequestContext, None], after: int = 0, first: int = 100
     ) -> list[JSON]:
         ctx = info.context
-        require_role(ctx, AUDITORS, "the access log export")
+        ctx.gate.require(Listing.ACCESS_LOG)
         page_size(first)
         found = await access_log.entries(
             ctx.platform.pool, client_id=None, actor_id=None, after=after, limit=first
@@ -145,13 +146,15 @@ class AuditQuery:
         ctx = info.context
         operation = "verifyClientRecord"
         try:
-            require_role(ctx, AUDITORS, "verifying a client's record")
+            ctx.gate.require(Listing.RECORD_VERIFICATION)
         except Forbidden as refusal:
-            raise await ctx.refused_read(client_id, operation, refusal) from None
-        grant = await ctx.readable(client_id, operation=operation)
+            raise await ctx.gate.refused_read(client_id, operation, refusal) from None
+        grant = await ctx.gate.readable(client_id, operation=operation)
         async with ctx.platform.pool.connection() as conn:
             found = await verify_client(conn, client_aggregates(client_id))
-        await ctx.record_read(client_id, grant, operation=operation, kinds=(), count=found.checked)
+        await ctx.gate.record_read(
+            client_id, grant, operation=operation, kinds=(), count=found.checked
+        )
         return ClientRecordVerification(
             intact=found.broken is None,
             chain=EVENT_CHAIN,

@@ -11,6 +11,7 @@ from strawberry.types import Info
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.idempotency import executed
 from carecoord.services.care.commands import enroll_client
+from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.unit_of_work import Command
 
 
@@ -59,8 +60,8 @@ class CareMutation:
         self, info: Info[RequestContext, None], input: EnrollClientInput
     ) -> Recorded:
         ctx = info.context
-        stamp = await ctx.stamp("enroll_client")
-        ctx.manages(input.program)
+        stamp = await ctx.gate.stamp(Action.ENROLL_CLIENT)
+        ctx.gate.manages(input.program)
         return await recorded(
             info,
             enroll_client(

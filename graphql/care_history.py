@@ -60,14 +60,16 @@ class CareHistoryQuery:
         at_least: AtLeast = None,
     ) -> list[LevelOfCareStint]:
         ctx = info.context
-        grant = await ctx.readable(client_id, operation="levelOfCareHistory", at_least=at_least)
+        grant = await ctx.gate.readable(
+            client_id, operation="levelOfCareHistory", at_least=at_least
+        )
         await ctx.caught_up(timeline.NAME, at_least)
         readable, params = visible(grant, ctx.reader())
         rows = await ctx.rows(
             _STINTS.format(sql.Identifier(timeline.NAME), readable),
             [client_id, type_name(LevelOfCareChanged), *params],
         )
-        await ctx.record_read(
+        await ctx.gate.record_read(
             client_id,
             grant,
             operation="levelOfCareHistory",

@@ -23,8 +23,7 @@ from carecoord.graphql.alerts import Alert
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import alerts, careteam, checkins, dosing, timeline
 from carecoord.services.kernel.caseload import CASELOAD_RULES, Attention, reasons, urgency
-from carecoord.services.kernel.errors import Forbidden
-from carecoord.services.kernel.policy import ON_CARE_TEAM, Grant
+from carecoord.services.kernel.policy import Grant, Listing
 
 CASELOAD_MODELS = (careteam.NAME, timeline.NAME, alerts.NAME, dosing.NAME, checkins.NAME)
 TAKEN = ["given", "replacement", "take-home"]
@@ -181,13 +180,6 @@ def sort_key(client: CaseloadClient) -> tuple[Any, ...]:
     return (*urgency(seen), client.next_session_at or never, client.display_name or "")
 
 
-def require_clinician(ctx: RequestContext) -> None:
-    role = ctx.reader().role
-    if role not in ON_CARE_TEAM:
-        names = ", ".join(sorted(r.value for r in ON_CARE_TEAM))
-        raise Forbidden("role", "role-has-caseload", f"a caseload is for care-team roles: {names}")
-
-
 @strawberry.type
 class CaseloadQuery:
     @strawberry.field(description="Your clients (care team now), most in need of attention first.")
@@ -197,7 +189,7 @@ class CaseloadQuery:
         at_least: AtLeast = None,
     ) -> Caseload:
         ctx = info.context
-        require_clinician(ctx)
+        ctx.gate.require(Listing.CASELOAD)
         reader = ctx.reader()
         for name in CASELOAD_MODELS:
             await ctx.caught_up(name, at_least)
@@ -214,11 +206,13 @@ class CaseloadQuery:
                 "every": rules.check_in_every,
             },
         )
-        granted = await ctx.readable_each((r["client_id"] for r in rows), operation="myCaseload")
+        granted = await ctx.gate.readable_each(
+            (r["client_id"] for r in rows), operation="myCaseload"
+        )
         shown = [entry(r, granted[r["client_id"]]) for r in rows if r["client_id"] in granted]
         await asyncio.gather(
             *(
-                ctx.record_read(
+                ctx.gate.record_read(
                     c.client_id, granted[c.client_id], operation="myCaseload", kinds=k, count=1
                 )
                 for c, k in shown
@@ -269,7 +263,7 @@ class CaseloadSubscription:
         ] = None,
     ) -> AsyncGenerator[Alert, None]:
         ctx = info.context
-        require_clinician(ctx)
+        ctx.gate.require(Listing.CASELOAD)
         progress = ctx.platform.progress
         seen = progress.position(alerts.NAME) if after is None else after
         while True:
@@ -277,13 +271,13 @@ class CaseloadSubscription:
             rows = await raised_between(ctx, seen, reached)
             if rows:
                 # Decide on team and access state at least as new as the alerts.
-                await ctx.access_models_reach(reached)
+                await ctx.gate.access_models_reach(reached)
                 mine = await on_my_team(ctx, list({r["client_id"] for r in rows}))
-                granted = await ctx.readable_each(mine, operation="alertsForMyCaseload")
+                granted = await ctx.gate.readable_each(mine, operation="alertsForMyCaseload")
                 for row in rows:
                     grant = granted.get(row["client_id"])
                     if grant is not None and grant.shows(Kind.ALERT, authored_by_reader=False):
-                        await ctx.record_read(
+                        await ctx.gate.record_read(
                             row["client_id"],
                             grant,
                             operation="alertsForMyCaseload",

@@ -30,6 +30,7 @@ from carecoord.projections import checkins as series
 from carecoord.services.checkins import commands
 from carecoord.services.checkins.record import CheckIn, Vitals
 from carecoord.services.gate.grants import visible
+from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.stamp import invalid_input
 
@@ -169,7 +170,7 @@ class CheckInMutation:
         return await recorded(
             info,
             commands.record_check_in(
-                await ctx.stamp("record_check_in", input.client_id),
+                await ctx.gate.stamp(Action.RECORD_CHECK_IN, input.client_id),
                 client_id=input.client_id,
                 check_in=given,
                 occurred_at=input.occurred_at,
@@ -185,7 +186,7 @@ class CheckInMutation:
         return await recorded(
             info,
             commands.score_instrument(
-                await ctx.stamp("score_instrument", input.client_id),
+                await ctx.gate.stamp(Action.SCORE_INSTRUMENT, input.client_id),
                 client_id=input.client_id,
                 instrument=input.instrument,
                 answers=answers_of(input.answers),
@@ -203,7 +204,7 @@ class CheckInMutation:
         return await recorded(
             info,
             commands.record_drug_screen(
-                await ctx.stamp("record_drug_screen", input.client_id),
+                await ctx.gate.stamp(Action.RECORD_DRUG_SCREEN, input.client_id),
                 client_id=input.client_id,
                 method=input.method,
                 results=results,
@@ -228,7 +229,7 @@ class CheckInMutation:
         return await recorded(
             info,
             commands.record_vital_signs(
-                await ctx.stamp("record_vital_signs", input.client_id),
+                await ctx.gate.stamp(Action.RECORD_VITAL_SIGNS, input.client_id),
                 client_id=input.client_id,
                 vitals=vitals,
                 occurred_at=input.occurred_at,
@@ -250,7 +251,7 @@ class CheckInQuery:
         at_least: AtLeast = None,
     ) -> list[SeriesPoint]:
         ctx = info.context
-        grant = await ctx.readable(client_id, operation="checkInSeries", at_least=at_least)
+        grant = await ctx.gate.readable(client_id, operation="checkInSeries", at_least=at_least)
         await ctx.caught_up(series.NAME, at_least)
         readable, params = visible(grant, ctx.reader())
         where = [sql.SQL("client_id = %s"), readable]
@@ -262,7 +263,7 @@ class CheckInQuery:
             sql.Identifier(series.NAME), sql.SQL(" AND ").join(where)
         )
         rows = await ctx.rows(query, values)
-        await ctx.record_read(
+        await ctx.gate.record_read(
             client_id,
             grant,
             operation="checkInSeries",

@@ -48,6 +48,7 @@ from carecoord.graphql.medication_inputs import (
     TakeHomeInput,
     TaperInput,
 )
+from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import invalid_input
 from carecoord.services.kernel.unit_of_work import Command
@@ -209,11 +210,11 @@ async def prescribed(info: Info[RequestContext, None], command: Command[Written]
 
 
 def order_action(
-    action: str, build: Callable[..., Command[UUID]], **extra: object
+    action: Action, build: Callable[..., Command[UUID]], **extra: object
 ) -> Callable[[RequestContext, OrderActionInput], Awaitable[Command[UUID]]]:
     async def command(ctx: RequestContext, given: OrderActionInput) -> Command[UUID]:
         return build(
-            await ctx.stamp(action, given.client_id),
+            await ctx.gate.stamp(action, given.client_id),
             client_id=given.client_id,
             order_id=given.order_id,
             reason=given.reason,
@@ -224,9 +225,9 @@ def order_action(
     return command
 
 
-HOLD = order_action("hold_order", commands.hold_order)
-RESUME = order_action("resume_order", commands.resume_order)
-IN_ERROR = order_action("enter_order_in_error", commands.discontinue_order, in_error=True)
+HOLD = order_action(Action.HOLD_ORDER, commands.hold_order)
+RESUME = order_action(Action.RESUME_ORDER, commands.resume_order)
+IN_ERROR = order_action(Action.ENTER_ORDER_IN_ERROR, commands.discontinue_order, in_error=True)
 
 
 @strawberry.type
@@ -245,7 +246,7 @@ class MedicationMutation:
         return await prescribed(
             info,
             commands.prescribe(
-                await ctx.stamp("prescribe", input.client_id),
+                await ctx.gate.stamp(Action.PRESCRIBE, input.client_id),
                 client_id=input.client_id,
                 order=order,
                 rules=ctx.platform.medication,
@@ -266,7 +267,7 @@ class MedicationMutation:
         return await prescribed(
             info,
             commands.change_dose(
-                await ctx.stamp("change_dose", input.client_id),
+                await ctx.gate.stamp(Action.CHANGE_DOSE, input.client_id),
                 client_id=input.client_id,
                 change=change,
                 rules=ctx.platform.medication,
@@ -288,7 +289,7 @@ class MedicationMutation:
         return await prescribed(
             info,
             commands.taper_order(
-                await ctx.stamp("taper_order", input.client_id),
+                await ctx.gate.stamp(Action.TAPER_ORDER, input.client_id),
                 client_id=input.client_id,
                 taper=taper,
                 rules=ctx.platform.medication,
@@ -315,7 +316,7 @@ class MedicationMutation:
         return await recorded(
             info,
             commands.discontinue_order(
-                await ctx.stamp("discontinue_order", input.client_id),
+                await ctx.gate.stamp(Action.DISCONTINUE_ORDER, input.client_id),
                 client_id=input.client_id,
                 order_id=input.order_id,
                 reason=input.reason,
@@ -338,7 +339,7 @@ class MedicationMutation:
         return await written(
             info,
             commands.record_statement(
-                await ctx.stamp("record_medication_statement", input.client_id),
+                await ctx.gate.stamp(Action.RECORD_MEDICATION_STATEMENT, input.client_id),
                 client_id=input.client_id,
                 statement=into(Statement, input),
                 rules=ctx.platform.medication,
@@ -353,7 +354,7 @@ class MedicationMutation:
         return await recorded(
             info,
             commands.end_statement(
-                await ctx.stamp("end_medication_statement", input.client_id),
+                await ctx.gate.stamp(Action.END_MEDICATION_STATEMENT, input.client_id),
                 client_id=input.client_id,
                 statement_id=input.statement_id,
                 reason=input.reason,
@@ -374,7 +375,7 @@ class MedicationMutation:
         return await recorded(
             info,
             commands.determine_take_home_eligibility(
-                await ctx.stamp("determine_take_home_eligibility", input.client_id),
+                await ctx.gate.stamp(Action.DETERMINE_TAKE_HOME_ELIGIBILITY, input.client_id),
                 client_id=input.client_id,
                 decision=into(EligibilityDecision, input, criteria=criteria),
             ),
@@ -388,7 +389,7 @@ class MedicationMutation:
         return await recorded(
             info,
             commands.administer_dose(
-                await ctx.stamp("administer_dose", input.client_id),
+                await ctx.gate.stamp(Action.ADMINISTER_DOSE, input.client_id),
                 client_id=input.client_id,
                 dose=into(GivenDose, input),
                 rules=ctx.platform.medication,
@@ -403,7 +404,7 @@ class MedicationMutation:
         return await recorded(
             info,
             commands.replace_dose(
-                await ctx.stamp("replace_dose", input.client_id),
+                await ctx.gate.stamp(Action.REPLACE_DOSE, input.client_id),
                 client_id=input.client_id,
                 replacement=into(Replacement, input),
                 rules=ctx.platform.medication,
@@ -418,7 +419,7 @@ class MedicationMutation:
         return await recorded(
             info,
             commands.record_dose_not_given(
-                await ctx.stamp("record_dose_not_given", input.client_id),
+                await ctx.gate.stamp(Action.RECORD_DOSE_NOT_GIVEN, input.client_id),
                 client_id=input.client_id,
                 not_given=into(NotGiven, input),
                 rules=ctx.platform.medication,
@@ -434,7 +435,7 @@ class MedicationMutation:
         return await recorded(
             info,
             commands.dispense_take_home(
-                await ctx.stamp("dispense_take_home", input.client_id),
+                await ctx.gate.stamp(Action.DISPENSE_TAKE_HOME, input.client_id),
                 client_id=input.client_id,
                 take_home=into(TakeHome, input, bottles=bottles),
                 rules=ctx.platform.medication,
@@ -452,7 +453,7 @@ class MedicationMutation:
         return await recorded(
             info,
             commands.arrange_guest_dosing(
-                await ctx.stamp("arrange_guest_dosing", input.client_id),
+                await ctx.gate.stamp(Action.ARRANGE_GUEST_DOSING, input.client_id),
                 client_id=input.client_id,
                 site=input.site,
                 start=input.start,
@@ -468,7 +469,7 @@ class MedicationMutation:
         return await recorded(
             info,
             commands.end_guest_dosing(
-                await ctx.stamp("end_guest_dosing", input.client_id),
+                await ctx.gate.stamp(Action.END_GUEST_DOSING, input.client_id),
                 client_id=input.client_id,
                 guest_dosing_id=input.guest_dosing_id,
                 ended_on=input.ended_on,

@@ -21,7 +21,8 @@ from carecoord.events.medication import Severity
 from carecoord.graphql.context import RequestContext
 from carecoord.projections import medication_safety
 from carecoord.services.kernel.errors import Forbidden
-from carecoord.services.medication.exports import require_exporter, to_csv
+from carecoord.services.kernel.policy import Listing
+from carecoord.services.medication.exports import to_csv
 
 FIELDS = tuple(c for c in medication_safety.COLUMNS if c != "occurred_at")
 
@@ -62,10 +63,10 @@ def event_of(row: dict[str, Any]) -> SafetyEvent:
 async def client_events(
     ctx: RequestContext, client_id: UUID, at_least: int | None
 ) -> list[SafetyEvent]:
-    grant = await ctx.readable(client_id, operation="clientSafetyEvents", at_least=at_least)
+    grant = await ctx.gate.readable(client_id, operation="clientSafetyEvents", at_least=at_least)
     if not grant.shows(Kind.MEDICATION, authored_by_reader=False):
         refusal = Forbidden("clientId", "kind-may-read", "your access does not include medication")
-        raise await ctx.refused_read(client_id, "clientSafetyEvents", refusal)
+        raise await ctx.gate.refused_read(client_id, "clientSafetyEvents", refusal)
     await ctx.caught_up(medication_safety.NAME, at_least)
     found = await ctx.rows(
         sql.SQL("SELECT * FROM {} WHERE client_id = %s ORDER BY position, seq").format(
@@ -73,7 +74,7 @@ async def client_events(
         ),
         [client_id],
     )
-    await ctx.record_read(
+    await ctx.gate.record_read(
         client_id,
         grant,
         operation="clientSafetyEvents",
@@ -86,7 +87,7 @@ async def client_events(
 async def program_log(
     ctx: RequestContext, from_day: date, to_day: date, at_least: int | None
 ) -> SafetyLog:
-    require_exporter(ctx.reader(), "medication safety log")
+    ctx.gate.require(Listing.SAFETY_LOG)
     await ctx.caught_up(medication_safety.NAME, at_least)
     zone = str(ctx.platform.medication.zone)
     found = await ctx.rows(

@@ -30,10 +30,9 @@ from carecoord.graphql import medication_safety
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.medication_safety import SafetyEvent, SafetyLog
 from carecoord.projections import dispensing_log, dosing, inventory, medications
-from carecoord.services.gate.grants import on_care_team
 from carecoord.services.kernel.errors import Forbidden
-from carecoord.services.kernel.policy import Grant
-from carecoord.services.medication.exports import dispensing_reader, to_csv
+from carecoord.services.kernel.policy import Grant, Listing
+from carecoord.services.medication.exports import to_csv
 
 
 @strawberry.type
@@ -209,30 +208,28 @@ class InventoryLedger:
 async def granted(
     ctx: RequestContext, client_id: UUID, kind: Kind, operation: str, at_least: int | None
 ) -> Grant:
-    grant = await ctx.readable(client_id, operation=operation, at_least=at_least)
+    grant = await ctx.gate.readable(client_id, operation=operation, at_least=at_least)
     if not grant.shows(kind, authored_by_reader=False):
         refusal = Forbidden(
             "clientId", "kind-may-read", f"your access does not include {kind.value}"
         )
-        raise await ctx.refused_read(client_id, operation, refusal)
+        raise await ctx.gate.refused_read(client_id, operation, refusal)
     return grant
 
 
 async def kept_rows(
-    ctx: RequestContext, rows: list[dict[str, Any]], operation: str, what: str
+    ctx: RequestContext, rows: list[dict[str, Any]], operation: str, listing: Listing
 ) -> list[dict[str, Any]]:
     """The rows of the DEA log or the lot ledger this reader may have (their care team's
     clients, for prescribers and nurses), each client's read logged once."""
-    reader = ctx.reader()
-    if dispensing_reader(reader, what):
-        async with ctx.platform.pool.connection() as conn:
-            team = await on_care_team(conn, reader, frozenset(r["client_id"] for r in rows))
+    if ctx.gate.require(listing):
+        team = await ctx.gate.on_team(frozenset(r["client_id"] for r in rows))
         rows = [r for r in rows if r["client_id"] in team]
     counts = Counter(r["client_id"] for r in rows)
-    grants = await ctx.readable_each(counts, operation=operation)
+    grants = await ctx.gate.readable_each(counts, operation=operation)
     await asyncio.gather(
         *(
-            ctx.record_read(c, g, operation=operation, kinds=[Kind.DOSING], count=counts[c])
+            ctx.gate.record_read(c, g, operation=operation, kinds=[Kind.DOSING], count=counts[c])
             for c, g in grants.items()
         )
     )
@@ -375,7 +372,7 @@ class MedicationQuery:
             if r["entry"] == "finding":
                 r["status"] = finding_status(r, ended, today)
         found = [r for r in rows if include_history or r["status"] in CURRENT]
-        await ctx.record_read(
+        await ctx.gate.record_read(
             client_id,
             grant,
             operation="clientMedications",
@@ -419,7 +416,7 @@ class MedicationQuery:
             ),
             [today, client_id],
         )
-        await ctx.record_read(
+        await ctx.gate.record_read(
             client_id, grant, operation="clientDosing", kinds=[Kind.DOSING], count=len(found)
         )
         blind = await blind_orders(ctx, client_id) if ctx.reader().role is Role.CLIENT else set()
@@ -482,7 +479,7 @@ class MedicationQuery:
         at_least: AtLeast = None,
     ) -> DispensingLog:
         ctx = info.context
-        dispensing_reader(ctx.reader(), "DEA dispensing log")
+        ctx.gate.require(Listing.DISPENSING_LOG)
         await ctx.caught_up(dispensing_log.NAME, at_least)
         found = await ctx.rows(
             sql.SQL(
@@ -491,7 +488,7 @@ class MedicationQuery:
             ),
             [from_day, to_day, controlled_only],
         )
-        found = await kept_rows(ctx, found, "dispensingLog", "DEA dispensing log")
+        found = await kept_rows(ctx, found, "dispensingLog", Listing.DISPENSING_LOG)
         fields = [f for f in dispensing_log.COLUMNS if f not in ("dispensed_at", "ref_id")]
         return DispensingLog(
             rows=[DispensingLogRow(**{f: r[f] for f in fields}) for r in found],
@@ -503,7 +500,7 @@ class MedicationQuery:
         self, info: Info[RequestContext, None], lot: str | None = None, at_least: int | None = None
     ) -> InventoryLedger:
         ctx = info.context
-        dispensing_reader(ctx.reader(), "lot ledger")
+        ctx.gate.require(Listing.LOT_LEDGER)
         await ctx.caught_up(inventory.NAME, at_least)
         found = await ctx.rows(
             sql.SQL(
@@ -512,7 +509,7 @@ class MedicationQuery:
             ),
             [lot, lot],
         )
-        found = await kept_rows(ctx, found, "inventoryLedger", "lot ledger")
+        found = await kept_rows(ctx, found, "inventoryLedger", Listing.LOT_LEDGER)
         lots: dict[str, Lot] = {}
         for r in found:
             entry = lots.setdefault(

@@ -19,6 +19,7 @@ from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import goals
 from carecoord.services.care import commands as care
 from carecoord.services.gate.grants import visible
+from carecoord.services.kernel.access import Action
 from carecoord.services.therapy import commands as therapy
 from carecoord.services.therapy.record import Outcome
 
@@ -106,7 +107,7 @@ class TherapyMutation:
         return await recorded(
             info,
             therapy.schedule_session(
-                await ctx.stamp("schedule_session", *input.client_ids),
+                await ctx.gate.stamp(Action.SCHEDULE_SESSION, *input.client_ids),
                 client_ids=input.client_ids,
                 modality=input.modality,
                 format=input.format,
@@ -125,7 +126,9 @@ class TherapyMutation:
         return await recorded(
             info,
             therapy.record_attendance(
-                await ctx.stamp("record_attendance", *(a.client_id for a in input.attendance)),
+                await ctx.gate.stamp(
+                    Action.RECORD_ATTENDANCE, *(a.client_id for a in input.attendance)
+                ),
                 session_id=input.session_id,
                 attendance=[(a.client_id, a.outcome) for a in input.attendance],
                 duration_minutes=input.duration_minutes,
@@ -157,7 +160,7 @@ class TherapyMutation:
         return await recorded(
             info,
             care.change_level_of_care(
-                await ctx.stamp("change_level_of_care", input.client_id),
+                await ctx.gate.stamp(Action.CHANGE_LEVEL_OF_CARE, input.client_id),
                 client_id=input.client_id,
                 level=input.level,
                 asam_level=input.asam_level,
@@ -174,7 +177,7 @@ class TherapyMutation:
         return await recorded(
             info,
             care.set_treatment_goal(
-                await ctx.stamp("set_treatment_goal", input.client_id),
+                await ctx.gate.stamp(Action.SET_TREATMENT_GOAL, input.client_id),
                 client_id=input.client_id,
                 description=input.description,
                 target_date=input.target_date,
@@ -190,7 +193,7 @@ class TherapyMutation:
         return await recorded(
             info,
             care.record_goal_progress(
-                await ctx.stamp("record_goal_progress", input.client_id),
+                await ctx.gate.stamp(Action.RECORD_GOAL_PROGRESS, input.client_id),
                 client_id=input.client_id,
                 goal_id=input.goal_id,
                 achievement=input.achievement,
@@ -204,11 +207,11 @@ async def _note(
     info: Info[RequestContext, None], input: SessionNoteInput, *, counseling: bool
 ) -> Recorded:
     ctx = info.context
-    action = "record_counseling_note" if counseling else "record_session_note"
+    action = Action.RECORD_COUNSELING_NOTE if counseling else Action.RECORD_SESSION_NOTE
     return await recorded(
         info,
         therapy.record_session_note(
-            await ctx.stamp(action, input.client_id),
+            await ctx.gate.stamp(action, input.client_id),
             client_id=input.client_id,
             session_id=input.session_id,
             note=input.note,
@@ -253,14 +256,14 @@ class TherapyQuery:
         at_least: AtLeast = None,
     ) -> list[TreatmentGoal]:
         ctx = info.context
-        grant = await ctx.readable(client_id, operation="clientGoals", at_least=at_least)
+        grant = await ctx.gate.readable(client_id, operation="clientGoals", at_least=at_least)
         await ctx.caught_up(goals.NAME, at_least)
         readable, params = visible(grant, ctx.reader())
         query = sql.SQL(
             "SELECT * FROM {} WHERE client_id = %s AND {} ORDER BY set_at, set_position"
         ).format(sql.Identifier(goals.NAME), readable)
         rows = await ctx.rows(query, [client_id, *params])
-        await ctx.record_read(
+        await ctx.gate.record_read(
             client_id,
             grant,
             operation="clientGoals",

@@ -118,7 +118,7 @@ async def may_read(
 ) -> Grant:
     """The reader's grant on this client (services/kernel/policy.py); a refusal is logged and
     raised."""
-    return await ctx.readable(client_id, operation=operation, at_least=at_least)
+    return await ctx.gate.readable(client_id, operation=operation, at_least=at_least)
 
 
 def shown(grant: Grant, ctx: RequestContext, row: dict[str, Any]) -> bool:
@@ -181,7 +181,7 @@ class TimelineQuery:
         params.append(first + 1)
         rows = await ctx.rows(query, params)
         page = rows[:first]
-        await ctx.record_read(
+        await ctx.gate.record_read(
             client_id,
             grant,
             operation="clientTimeline",
@@ -232,11 +232,11 @@ class TimelineSubscription:
             if rows:
                 # Decide on access state at least as new as the rows: a revocation or the
                 # end of a membership is itself a row here, so it ends the feed at once.
-                await ctx.access_models_reach(reached)
+                await ctx.gate.access_models_reach(reached)
                 grant = await may_read(ctx, client_id, "timeline")
             for row in rows:
                 if shown(grant, ctx, row):
-                    await ctx.record_read(
+                    await ctx.gate.record_read(
                         client_id, grant, operation="timeline", kinds=[row["kind"]], count=1
                     )
                     yield TimelineEntry.of(row)

@@ -11,7 +11,6 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.projections.progress import Progress
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
-from carecoord.services.gate.remembered import Grants, Memberships
 from carecoord.services.infrastructure.access_log import AccessLog
 from carecoord.services.infrastructure.commands import CommandBus
 from carecoord.services.infrastructure.identity import TokenVerifier
@@ -20,6 +19,7 @@ from carecoord.services.infrastructure.liveness import (
 )
 from carecoord.services.infrastructure.metrics import Metrics
 from carecoord.services.infrastructure.relay import Relay
+from carecoord.services.infrastructure.remembered import Grants, Memberships
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules

@@ -87,9 +87,7 @@ class Liveness:
         return {name: s.as_json(now, self.stuck_after) for name, s in sorted(self.loops.items())}
 
 
-async def keep_running(
-    name: str, body: Callable[[], Awaitable[None]], liveness: Liveness
-) -> None:
+async def keep_running(name: str, body: Callable[[], Awaitable[None]], liveness: Liveness) -> None:
     """Run ``body`` until it returns; after any failure, pause and run it again.
 
     ``body`` resumes from its own recorded position, so a restart repeats nothing that

@@ -14,54 +14,99 @@ from uuid import UUID
 from carecoord.events import Actor, Role
 from carecoord.services.kernel.errors import Forbidden, Unauthenticated
 
-MAY_RECORD: dict[str, frozenset[Role]] = {
-    "enroll_client": frozenset({Role.PROGRAM_ADMIN, Role.PRESCRIBER, Role.NURSE}),
-    "prescribe": frozenset({Role.PRESCRIBER}),
-    "administer_dose": frozenset({Role.NURSE, Role.PRESCRIBER}),
+
+class Action(StrEnum):
+    """What a write does: the key of its permission, checked by the type checker rather
+    than matched as a string."""
+
+    ENROLL_CLIENT = "enroll_client"
+    PRESCRIBE = "prescribe"
+    ADMINISTER_DOSE = "administer_dose"
+    CHANGE_DOSE = "change_dose"
+    TAPER_ORDER = "taper_order"
+    HOLD_ORDER = "hold_order"
+    RESUME_ORDER = "resume_order"
+    DISCONTINUE_ORDER = "discontinue_order"
+    ENTER_ORDER_IN_ERROR = "enter_order_in_error"
+    DETERMINE_TAKE_HOME_ELIGIBILITY = "determine_take_home_eligibility"
+    RECORD_MEDICATION_STATEMENT = "record_medication_statement"
+    END_MEDICATION_STATEMENT = "end_medication_statement"
+    REPLACE_DOSE = "replace_dose"
+    RECORD_DOSE_NOT_GIVEN = "record_dose_not_given"
+    DISPENSE_TAKE_HOME = "dispense_take_home"
+    ARRANGE_GUEST_DOSING = "arrange_guest_dosing"
+    END_GUEST_DOSING = "end_guest_dosing"
+    ASSIGN_CARE_TEAM_MEMBER = "assign_care_team_member"
+    END_CARE_TEAM_MEMBERSHIP = "end_care_team_membership"
+    RECORD_CONSENT = "record_consent"
+    REVOKE_CONSENT = "revoke_consent"
+    BREAK_GLASS = "break_glass"
+    RECORD_DISCLOSURE = "record_disclosure"
+    CHANGE_LEVEL_OF_CARE = "change_level_of_care"
+    SET_TREATMENT_GOAL = "set_treatment_goal"
+    RECORD_GOAL_PROGRESS = "record_goal_progress"
+    SCHEDULE_SESSION = "schedule_session"
+    RECORD_ATTENDANCE = "record_attendance"
+    RECORD_SESSION_NOTE = "record_session_note"
+    RECORD_COUNSELING_NOTE = "record_counseling_note"
+    RECORD_CHECK_IN = "record_check_in"
+    SCORE_INSTRUMENT = "score_instrument"
+    RECORD_DRUG_SCREEN = "record_drug_screen"
+    RECORD_VITAL_SIGNS = "record_vital_signs"
+    ACKNOWLEDGE_ALERT = "acknowledge_alert"
+    RESOLVE_ALERT = "resolve_alert"
+
+
+MAY_RECORD: dict[Action, frozenset[Role]] = {
+    Action.ENROLL_CLIENT: frozenset({Role.PROGRAM_ADMIN, Role.PRESCRIBER, Role.NURSE}),
+    Action.PRESCRIBE: frozenset({Role.PRESCRIBER}),
+    Action.ADMINISTER_DOSE: frozenset({Role.NURSE, Role.PRESCRIBER}),
     # Medication (issue 4): prescribers order and change; nurses and prescribers dispense.
-    "change_dose": frozenset({Role.PRESCRIBER}),
-    "taper_order": frozenset({Role.PRESCRIBER}),
-    "hold_order": frozenset({Role.PRESCRIBER}),
-    "resume_order": frozenset({Role.PRESCRIBER}),
-    "discontinue_order": frozenset({Role.PRESCRIBER}),
-    "enter_order_in_error": frozenset({Role.PRESCRIBER}),
-    "determine_take_home_eligibility": frozenset({Role.PRESCRIBER}),
-    "record_medication_statement": frozenset({Role.PRESCRIBER, Role.NURSE}),
-    "end_medication_statement": frozenset({Role.PRESCRIBER, Role.NURSE}),
-    "replace_dose": frozenset({Role.NURSE, Role.PRESCRIBER}),
-    "record_dose_not_given": frozenset({Role.NURSE, Role.PRESCRIBER}),
-    "dispense_take_home": frozenset({Role.NURSE, Role.PRESCRIBER}),
-    "arrange_guest_dosing": frozenset({Role.NURSE, Role.PRESCRIBER}),
-    "end_guest_dosing": frozenset({Role.NURSE, Role.PRESCRIBER}),
-    "assign_care_team_member": frozenset({Role.PROGRAM_ADMIN}),
-    "end_care_team_membership": frozenset({Role.PROGRAM_ADMIN}),
-    "record_consent": frozenset({Role.PROGRAM_ADMIN, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
-    "revoke_consent": frozenset(
+    Action.CHANGE_DOSE: frozenset({Role.PRESCRIBER}),
+    Action.TAPER_ORDER: frozenset({Role.PRESCRIBER}),
+    Action.HOLD_ORDER: frozenset({Role.PRESCRIBER}),
+    Action.RESUME_ORDER: frozenset({Role.PRESCRIBER}),
+    Action.DISCONTINUE_ORDER: frozenset({Role.PRESCRIBER}),
+    Action.ENTER_ORDER_IN_ERROR: frozenset({Role.PRESCRIBER}),
+    Action.DETERMINE_TAKE_HOME_ELIGIBILITY: frozenset({Role.PRESCRIBER}),
+    Action.RECORD_MEDICATION_STATEMENT: frozenset({Role.PRESCRIBER, Role.NURSE}),
+    Action.END_MEDICATION_STATEMENT: frozenset({Role.PRESCRIBER, Role.NURSE}),
+    Action.REPLACE_DOSE: frozenset({Role.NURSE, Role.PRESCRIBER}),
+    Action.RECORD_DOSE_NOT_GIVEN: frozenset({Role.NURSE, Role.PRESCRIBER}),
+    Action.DISPENSE_TAKE_HOME: frozenset({Role.NURSE, Role.PRESCRIBER}),
+    Action.ARRANGE_GUEST_DOSING: frozenset({Role.NURSE, Role.PRESCRIBER}),
+    Action.END_GUEST_DOSING: frozenset({Role.NURSE, Role.PRESCRIBER}),
+    Action.ASSIGN_CARE_TEAM_MEMBER: frozenset({Role.PROGRAM_ADMIN}),
+    Action.END_CARE_TEAM_MEMBERSHIP: frozenset({Role.PROGRAM_ADMIN}),
+    Action.RECORD_CONSENT: frozenset(
+        {Role.PROGRAM_ADMIN, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}
+    ),
+    Action.REVOKE_CONSENT: frozenset(
         {Role.PROGRAM_ADMIN, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST, Role.CLIENT}
     ),
-    "break_glass": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
-    "record_disclosure": frozenset(
+    Action.BREAK_GLASS: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    Action.RECORD_DISCLOSURE: frozenset(
         {Role.PROGRAM_ADMIN, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST, Role.SYSTEM}
     ),
     # Therapy, treatment plan, check-ins and alerts (issue 5). A client records check-ins
     # and self-report instruments about themself only (checked by the check-in record).
-    "change_level_of_care": frozenset({Role.PRESCRIBER, Role.THERAPIST}),
-    "set_treatment_goal": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
-    "record_goal_progress": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
-    "schedule_session": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
-    "record_attendance": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
-    "record_session_note": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
-    "record_counseling_note": frozenset({Role.PRESCRIBER, Role.THERAPIST}),
-    "record_check_in": frozenset(
+    Action.CHANGE_LEVEL_OF_CARE: frozenset({Role.PRESCRIBER, Role.THERAPIST}),
+    Action.SET_TREATMENT_GOAL: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    Action.RECORD_GOAL_PROGRESS: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    Action.SCHEDULE_SESSION: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    Action.RECORD_ATTENDANCE: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    Action.RECORD_SESSION_NOTE: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    Action.RECORD_COUNSELING_NOTE: frozenset({Role.PRESCRIBER, Role.THERAPIST}),
+    Action.RECORD_CHECK_IN: frozenset(
         {Role.CLIENT, Role.PEER_SUPPORTER, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}
     ),
-    "score_instrument": frozenset(
+    Action.SCORE_INSTRUMENT: frozenset(
         {Role.CLIENT, Role.PEER_SUPPORTER, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}
     ),
-    "record_drug_screen": frozenset({Role.PRESCRIBER, Role.NURSE}),
-    "record_vital_signs": frozenset({Role.PRESCRIBER, Role.NURSE}),
-    "acknowledge_alert": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
-    "resolve_alert": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    Action.RECORD_DRUG_SCREEN: frozenset({Role.PRESCRIBER, Role.NURSE}),
+    Action.RECORD_VITAL_SIGNS: frozenset({Role.PRESCRIBER, Role.NURSE}),
+    Action.ACKNOWLEDGE_ALERT: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    Action.RESOLVE_ALERT: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
 }
 
 
@@ -73,7 +118,7 @@ def require_actor(actor: Actor | None) -> Actor:
     return actor
 
 
-def authorize(actor: Actor | None, action: str) -> Actor:
+def authorize(actor: Actor | None, action: Action) -> Actor:
     """The actor, if their role may perform ``action``; a refusal naming the roles that may."""
     who = require_actor(actor)
     allowed = MAY_RECORD[action]
@@ -94,13 +139,13 @@ class Relationship(StrEnum):
 # Acts that need no standing with the client: enrolling creates the record, and breaking
 # the glass is by definition done from outside the care team. Break-glass and consents open
 # reads only: a clinician off the team records nothing about the client.
-WITHOUT_RELATIONSHIP = frozenset({"enroll_client", "break_glass"})
+WITHOUT_RELATIONSHIP = frozenset({Action.ENROLL_CLIENT, Action.BREAK_GLASS})
 # Roles that act program-wide: program admins manage care teams and consents; the system
 # records what its own components do (disclosures to subscribers, rule-raised alerts).
 PROGRAM_WIDE_WRITERS = frozenset({Role.PROGRAM_ADMIN, Role.SYSTEM})
 
 
-def relationship_needed(actor: Actor, action: str) -> Relationship:
+def relationship_needed(actor: Actor, action: Action) -> Relationship:
     if action in WITHOUT_RELATIONSHIP or actor.role in PROGRAM_WIDE_WRITERS:
         return Relationship.NONE
     if actor.role is Role.CLIENT:
@@ -108,7 +153,7 @@ def relationship_needed(actor: Actor, action: str) -> Relationship:
     return Relationship.CARE_TEAM
 
 
-def admit(actor: Actor, action: str, clients: Iterable[UUID], on_team: Collection[UUID]) -> None:
+def admit(actor: Actor, action: Action, clients: Iterable[UUID], on_team: Collection[UUID]) -> None:
     """Refuse unless ``actor`` stands in the needed relationship to every one of ``clients``.
 
     ``on_team``: the clients on whose care team the actor is now, in the role they act in.

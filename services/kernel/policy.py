@@ -70,6 +70,60 @@ MAY_BREAK_GLASS = frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST})
 BREAK_GLASS_WINDOW = timedelta(hours=1)
 
 
+class Listing(StrEnum):
+    """A read a role has by its job rather than by its standing with one client: program-wide
+    lists, the auditor's checks, a clinician's caseload. Each client a listing shows is still
+    decided and access-logged one by one."""
+
+    ACCESS_LOG = "the access log"
+    BREAK_GLASS_USES = "the break-glass list"
+    RECORD_VERIFICATION = "verifying a client's record"
+    CASELOAD = "a caseload"
+    SAFETY_LOG = "the medication safety log"
+    DISPENSING_LOG = "the DEA dispensing log"
+    LOT_LEDGER = "the lot ledger"
+
+
+@dataclass(frozen=True, slots=True)
+class ListingRule:
+    roles: frozenset[Role]
+    rule: str
+    team_only: frozenset[Role] = frozenset()
+    """Roles among ``roles`` that see only the clients whose care team they are on now."""
+
+
+# The DEA log and lot ledger: the program's admin keeps them and auditors inspect them; the
+# dispensing staff read their own care team's rows.
+_DISPENSING = ListingRule(
+    frozenset({Role.PROGRAM_ADMIN, Role.AUDITOR, Role.PRESCRIBER, Role.NURSE}),
+    "role-may-export",
+    team_only=frozenset({Role.PRESCRIBER, Role.NURSE}),
+)
+MAY_LIST: dict[Listing, ListingRule] = {
+    Listing.ACCESS_LOG: ListingRule(frozenset({Role.AUDITOR}), "role-may-read"),
+    Listing.BREAK_GLASS_USES: ListingRule(frozenset(PROGRAM_WIDE), "role-may-read"),
+    Listing.RECORD_VERIFICATION: ListingRule(frozenset({Role.AUDITOR}), "role-may-read"),
+    Listing.CASELOAD: ListingRule(frozenset(ON_CARE_TEAM), "role-has-caseload"),
+    Listing.SAFETY_LOG: ListingRule(
+        frozenset({Role.AUDITOR, Role.PRESCRIBER, Role.NURSE}), "role-may-export"
+    ),
+    Listing.DISPENSING_LOG: _DISPENSING,
+    Listing.LOT_LEDGER: _DISPENSING,
+}
+
+
+def team_only(role: Role, listing: Listing) -> bool:
+    """Whether ``role`` sees ``listing`` only for its care team's clients (True) or whole
+    (False); Forbidden, naming the roles that may, for any other role."""
+    allowed = MAY_LIST[listing]
+    if role not in allowed.roles:
+        names = ", ".join(sorted(r.value for r in allowed.roles))
+        scoped = ", ".join(sorted(r.value for r in allowed.team_only))
+        limit = f" ({scoped}: their care team's clients)" if scoped else ""
+        raise Forbidden("role", allowed.rule, f"{listing} is for: {names}{limit}")
+    return role in allowed.team_only
+
+
 class Restriction(StrEnum):
     """A state of the client's care that hides part of their own record from them."""
 

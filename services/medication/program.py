@@ -33,7 +33,6 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=100)]
 
 
-
 class ProgramSettings(Protocol):
     """The settings the medication tables take (the process's ``Settings``)."""
 

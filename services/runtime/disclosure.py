@@ -24,7 +24,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import nats.errors
 from nats.aio.msg import Msg
@@ -36,9 +36,10 @@ from carecoord.events.consent import Recipient, RecipientType
 from carecoord.services.consent.commands import disclose_events
 from carecoord.services.consent.notice import NOTICE_VERSION, REDISCLOSURE_NOTICE
 from carecoord.services.consent.record import ConsentRecord
+from carecoord.services.gate.gate import AccessGate
 from carecoord.services.infrastructure.relay import POSITION_HEADER, TYPE_HEADER
+from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.aggregate import aggregate_id
-from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
 
 log = logging.getLogger("carecoord.disclosure")
@@ -79,7 +80,7 @@ class Forwarder:
         self.subject_prefix = f"{outbound_root}.{recipient_id}"
         self.consumer = f"disclose-{recipient_id}"
         self.from_start = from_start
-        self.stamp = Stamp(Actor(id=self.consumer, role=Role.SYSTEM))
+        self.actor = Actor(id=self.consumer, role=Role.SYSTEM)
         self.forwarded = 0
         self.position = 0  # the last stream position handled
         self._advanced = asyncio.Event()
@@ -127,11 +128,13 @@ class Forwarder:
         for _, event in events:
             if not isinstance(event, DisclosureRecorded):  # never the record of a disclosure
                 by_client.setdefault(event.client_id, []).append(event)
+        gate = AccessGate(self.platform, self.actor, None, uuid4())  # one batch, one correlation
+        stamps = {c: await gate.stamp(Action.RECORD_DISCLOSURE, c) for c in by_client}
         decided = await asyncio.gather(
             *(
                 self.platform.bus.execute(
                     disclose_events(
-                        self.stamp,
+                        stamps[client_id],
                         client_id=client_id,
                         recipient=self.recipient,
                         events=batch,

@@ -9,8 +9,8 @@ from uuid import uuid4
 from carecoord.events import Actor, Kind, Role
 from carecoord.events.access import Basis
 from carecoord.projections.progress import Progress
-from carecoord.services.gate.remembered import Grants, Memberships
 from carecoord.services.infrastructure.liveness import Liveness
+from carecoord.services.infrastructure.remembered import Grants, Memberships
 from carecoord.services.kernel.policy import Grant, Standing, decide
 
 NURSE = Actor(id="nurse-1", role=Role.NURSE)

@@ -1,0 +1,288 @@
+"""The one access gate: every transport (the GraphQL API, the CLI, the disclosure forwarder)
+asks it before recording or reading anything about a client.
+
+Writes: ``stamp`` admits an ``Action`` for the clients it names (``services/kernel/access.py``)
+and signs the events. Reads: ``readable`` decides one client's grant (``services/kernel/
+policy.py``) from access read models that have the client's newest access change, and
+``record_read`` / ``refused_read`` append the access-log entry; ``require`` admits a listing a
+role has by its job. The transport only says who is asking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass
+from uuid import UUID
+
+from carecoord.events import Actor, Kind, Role
+from carecoord.events.access import Basis, ClientRecordRead, ReadOutcome
+from carecoord.projections import careteam, timeline
+from carecoord.services.careteam.team import CareTeam
+from carecoord.services.gate.grants import (
+    ACCESS_MODELS,
+    ACCESS_RECORDS,
+    OWN_VIEW_RECORDS,
+    grant_for,
+    last_access_change,
+    on_care_team,
+    programs_of,
+)
+from carecoord.services.kernel.access import (
+    Action,
+    Relationship,
+    admit,
+    authorize,
+    relationship_needed,
+    require_actor,
+)
+from carecoord.services.kernel.errors import Forbidden, RuleViolation, Unavailable
+from carecoord.services.kernel.policy import (
+    POLICY_VERSION,
+    PROGRAM_WIDE,
+    Grant,
+    Listing,
+    team_only,
+)
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.platform import Platform
+
+
+@dataclass
+class AccessGate:
+    """Decisions for one caller: ``actor`` (None when no credential was given), the program
+    their token confines them to (program admins), and the correlation id of what they do."""
+
+    platform: Platform
+    actor: Actor | None
+    program: str | None
+    correlation_id: UUID
+
+    def reader(self) -> Actor:
+        return require_actor(self.actor)
+
+    def manages(self, program: str) -> None:
+        """A program admin whose token names a program acts for that program only."""
+        if self._scoped(self.reader()) and program != self.program:
+            raise Forbidden(
+                "program", "admin-program", f"you manage program {self.program!r}, not {program!r}"
+            )
+
+    def require(self, listing: Listing) -> bool:
+        """Admit a listing by role; True when the reader sees only their care team's clients."""
+        return team_only(self.reader().role, listing)
+
+    async def on_team(self, clients: frozenset[UUID]) -> frozenset[UUID]:
+        """Those of ``clients`` whose care team the reader is on now, in the role they act in."""
+        async with self.platform.pool.connection() as conn:
+            return frozenset(await on_care_team(conn, self.reader(), clients))
+
+    async def stamp(self, action: Action, *clients: UUID) -> Stamp:
+        """The envelope for ``action`` about ``clients``: the one gate every write passes.
+
+        The actor's role must allow the action (``MAY_RECORD``) and they must stand in the
+        needed relationship to each client (``admit``); the stamp then signs events about
+        those clients only.
+        """
+        actor = authorize(self.actor, action)
+        named = frozenset(clients)
+        await self._within_program(actor, named)
+        needed = relationship_needed(actor, action)
+        on_team: frozenset[UUID] = frozenset()
+        if needed is Relationship.CARE_TEAM:
+            on_team = await self._on_care_team(actor, named)
+        admit(actor, action, named, on_team)
+        return Stamp(
+            actor,
+            correlation_id=self.correlation_id,
+            clients=None if needed is Relationship.NONE else named,
+        )
+
+    async def readable(
+        self,
+        client_id: UUID,
+        *,
+        operation: str,
+        at_least: int | None = None,
+        settled: bool = False,
+    ) -> Grant:
+        """What the reader may see of this client now; a refusal is logged, then raised.
+
+        With ``at_least``, waits (briefly) until the access read models have that position,
+        so a reader sees the effect of a care-team or consent change they just made.
+        ``settled``: the caller already let the access views have this client's newest
+        access change (``_settle_reads``).
+        """
+        reader = self.reader()
+        if at_least is not None:
+            await self._access_models_at(at_least)
+        try:
+            await self._within_program(reader, frozenset({client_id}))
+        except Forbidden as refusal:
+            await self._log(reader, client_id, operation, refusal=refusal)
+            raise
+        if not settled:
+            await self._settle_reads(reader, frozenset({client_id}))
+        progress, kept = self.platform.progress, self.platform.grants
+        versions = tuple(progress.version(name) for name in ACCESS_MODELS)
+        grant = kept.get(reader, client_id, versions)
+        if grant is not None:
+            return grant
+        try:
+            async with self.platform.pool.connection() as conn:
+                grant = await grant_for(conn, reader, client_id)
+        except Forbidden as refusal:
+            await self._log(reader, client_id, operation, refusal=refusal)
+            raise
+        kept.keep(reader, client_id, versions, grant)
+        return grant
+
+    async def readable_each(self, clients: Iterable[UUID], *, operation: str) -> dict[UUID, Grant]:
+        """Grants for several clients at once (a listing); a refused client is logged and left
+        out, as when a membership ended between the listing and the check."""
+        wanted = list(dict.fromkeys(clients))
+        await self._settle_reads(self.reader(), frozenset(wanted))
+
+        async def one(client_id: UUID) -> Grant | None:
+            try:
+                return await self.readable(client_id, operation=operation, settled=True)
+            except Forbidden:
+                return None
+
+        decided = await asyncio.gather(*(one(c) for c in wanted))
+        return {c: g for c, g in zip(wanted, decided, strict=True) if g is not None}
+
+    async def record_read(
+        self, client_id: UUID, grant: Grant, *, operation: str, kinds: Iterable[str], count: int
+    ) -> None:
+        """Append the one access-log entry of a read; returns once it is stored."""
+        await self._log(self.reader(), client_id, operation, grant=grant, kinds=kinds, count=count)
+
+    async def refused_read(self, client_id: UUID, operation: str, refusal: Forbidden) -> Forbidden:
+        """Log a read of a client's record refused before the policy was asked (a role that
+        may not use the query at all); returns the refusal, to raise."""
+        await self._log(self.reader(), client_id, operation, refusal=refusal)
+        return refusal
+
+    async def access_models_reach(self, position: int) -> None:
+        """Wait until every access read model has ``position`` (subscriptions use this)."""
+        progress = self.platform.progress
+        for name in ACCESS_MODELS:
+            if progress.position(name) < position:
+                await progress.passed(name, position - 1)
+
+    def _scoped(self, actor: Actor) -> bool:
+        return actor.role is Role.PROGRAM_ADMIN and self.program is not None
+
+    async def _within_program(self, actor: Actor, clients: frozenset[UUID]) -> None:
+        if not clients or not self._scoped(actor):
+            return
+        async with self.platform.pool.connection() as conn:
+            found = await programs_of(conn, clients)
+        if any(found.get(c) != self.program for c in clients):
+            await self._at_head(timeline.NAME)  # the client may have just enrolled
+            async with self.platform.pool.connection() as conn:
+                found = await programs_of(conn, clients)
+        for client_id in sorted(clients):
+            if found.get(client_id) != self.program:
+                raise Forbidden(
+                    "clientId",
+                    "admin-program",
+                    f"you manage program {self.program!r}; client {client_id} is not in it",
+                )
+
+    async def _on_care_team(self, actor: Actor, clients: frozenset[UUID]) -> frozenset[UUID]:
+        """Membership from the care-team read model (or what it confirmed since its last
+        change); before refusing, it is brought up to the store's head, so a membership
+        recorded just before this request counts. A removal recorded before it counts too,
+        whatever the projector's lag (``_settled``)."""
+        await self._settled(clients, (CareTeam.context,), (careteam.NAME,))
+        version = self.platform.progress.version(careteam.NAME)
+        if self.platform.memberships.confirmed(actor, clients, version):
+            return clients
+        found = await self._memberships(actor, clients, version)
+        if found == clients:
+            return found
+        await self._at_head(careteam.NAME)
+        return await self._memberships(
+            actor, clients, self.platform.progress.version(careteam.NAME)
+        )
+
+    async def _settle_reads(self, reader: Actor, clients: frozenset[UUID]) -> None:
+        """Read grants for ``clients`` rest on views that have their newest access change
+        (one statement however many clients; program-wide roles decide without the views)."""
+        if reader.role in PROGRAM_WIDE or not clients:
+            return
+        records = ACCESS_RECORDS + (OWN_VIEW_RECORDS if reader.role is Role.CLIENT else ())
+        await self._settled(clients, records, ACCESS_MODELS)
+
+    async def _settled(
+        self, clients: frozenset[UUID], records: tuple[str, ...], models: tuple[str, ...]
+    ) -> None:
+        """Let ``models`` have every access change of ``clients`` recorded so far; refuse
+        (UNAVAILABLE, nothing decided) rather than decide on views that lack one."""
+        platform = self.platform
+        table = platform.store.recorder.events_table_name  # type: ignore[attr-defined]
+        async with platform.pool.connection() as conn:
+            last = await last_access_change(conn, table, clients, records)
+        timeout = platform.settings.read_your_writes_timeout
+        reached = await asyncio.gather(*(platform.progress.reach(m, last, timeout) for m in models))
+        if not all(reached):
+            raise Unavailable(
+                "clientId",
+                "access-rules-catching-up",
+                "the access rules are catching up with a recent change; retry in a moment",
+            )
+
+    async def _at_head(self, name: str) -> None:
+        """Let read model ``name`` catch up with the store's head, before refusing on it."""
+        head = await asyncio.to_thread(self.platform.store.last_position)
+        timeout = self.platform.settings.read_your_writes_timeout
+        await self.platform.progress.reach(name, head, timeout)
+
+    async def _memberships(
+        self, actor: Actor, clients: frozenset[UUID], version: int
+    ) -> frozenset[UUID]:
+        async with self.platform.pool.connection() as conn:
+            ends = await on_care_team(conn, actor, clients)
+        self.platform.memberships.keep(actor, ends, version)
+        return frozenset(ends)
+
+    async def _access_models_at(self, position: int) -> None:
+        progress = self.platform.progress
+        timeout = self.platform.settings.read_your_writes_timeout
+        reached = await asyncio.gather(
+            *(progress.reach(name, position, timeout) for name in ACCESS_MODELS)
+        )
+        if not all(reached):
+            raise RuleViolation(
+                "atLeast", "not-yet-visible", f"access rules are not yet at {position}; retry"
+            )
+
+    async def _log(
+        self,
+        reader: Actor,
+        client_id: UUID,
+        operation: str,
+        *,
+        grant: Grant | None = None,
+        refusal: Forbidden | None = None,
+        kinds: Iterable[str] = (),
+        count: int = 0,
+    ) -> None:
+        entry = Stamp(reader, correlation_id=self.correlation_id).event(
+            ClientRecordRead,
+            client_id,
+            None,
+            operation=operation,
+            outcome=ReadOutcome.REFUSED if grant is None else ReadOutcome.GRANTED,
+            basis=Basis.NONE if grant is None else grant.basis,
+            kinds_granted=() if grant is None else tuple(sorted(grant.kinds | grant.authored)),
+            kinds_returned=tuple(sorted({Kind(k) for k in kinds})),
+            entries_returned=count,
+            consent_ids=() if grant is None else grant.consent_ids,
+            break_glass_id=None if grant is None else grant.break_glass_id,
+            policy_version=POLICY_VERSION if grant is None else grant.policy_version,
+            refusal="" if refusal is None else refusal.rule,
+        )
+        await self.platform.access_log.append(entry)
