@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import nats
+from nats.aio.client import Client
 from test_deployment import COMPOSE, SECRETS, compose_config, resolved
 
 from carecoord.services.runtime import embedded
@@ -86,7 +87,7 @@ async def publish_marker(url: str) -> None:
         await nc.close()
 
 
-async def connected(url: str) -> nats.NATS:
+async def connected(url: str) -> Client:
     deadline = time.monotonic() + 10
     while True:
         try:

@@ -271,7 +271,7 @@ def _window(r: Record, order_id: UUID) -> None:
 
 
 def _therapy(r: Record) -> None:
-    booked = {"modality": Modality.CBT, "format": SessionFormat.INDIVIDUAL}
+    booked: dict[str, Any] = {"modality": Modality.CBT, "format": SessionFormat.INDIVIDUAL}
     booked |= {"clinician_id": THERAPIST.id, "planned_minutes": 50}
     sessions = []
     for days in (1, 2, 3):
