@@ -44,7 +44,9 @@ from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
 from carecoord.services.medication.statements import Statement
 
 T = TypeVar("T")
-Picturing = Callable[[MedicationRecord, QtcEvidence | None], list[InteractionFound]]
+Picturing = Callable[
+    [MedicationRecord, QtcEvidence | None, MedicationRules], list[InteractionFound]
+]
 GUEST_DOSING_KINDS = (Kind.MEDICATION, Kind.DOSING)
 """What a guest-dosing site is told: the orders to dose by, and the doses given."""
 
@@ -87,11 +89,13 @@ def on_picture(
     client_id: UUID,
     written_id: UUID,
     occurred_at: tuple[str, datetime | None],
+    rules: MedicationRules,
     decide: Picturing,
 ) -> Command[Written]:
     """A step that adds to the medication picture, checked with the client's latest QTc
-    (recorded by check-ins) so QT-aware rules are judged on it. A hard stop is recorded
-    as a refusal (see ``Written``); the refusal's id is drawn now, like the order's."""
+    (recorded by check-ins) so QT-aware rules are judged on it, with the bands of the
+    client's program. A hard stop is recorded as a refusal (see ``Written``); the
+    refusal's id is drawn now, like the order's."""
     refusal_id = uuid4()
 
     def run(uow: UnitOfWork) -> Written:
@@ -101,7 +105,7 @@ def on_picture(
         qtc = uow.get(CheckInRecord, client_id).latest_qtc
         record = uow.get(MedicationRecord, client_id)
         try:
-            found = decide(record, qtc)
+            found = decide(record, qtc, rules.for_program(client.program))
         except HardStop as stop:
             refused = findings.record_refusal(record, stamp, refusal_id, stop)
             return Written(refusal_id, refused=refused)
@@ -124,7 +128,8 @@ def prescribe(
         client_id,
         order_id,
         ("occurredAt", order.occurred_at),
-        lambda record, qtc: prescribing.prescribe(record, stamp, rules, order_id, order, qtc),
+        rules,
+        lambda record, qtc, own: prescribing.prescribe(record, stamp, own, order_id, order, qtc),
     )
 
 
@@ -137,7 +142,8 @@ def change_dose(
         client_id,
         new_id,
         ("occurredAt", change.occurred_at),
-        lambda record, qtc: prescribing.change_dose(record, stamp, rules, new_id, change, qtc),
+        rules,
+        lambda record, qtc, own: prescribing.change_dose(record, stamp, own, new_id, change, qtc),
     )
 
 
@@ -150,7 +156,8 @@ def taper_order(
         client_id,
         new_id,
         ("occurredAt", taper.occurred_at),
-        lambda record, qtc: prescribing.taper(record, stamp, rules, new_id, taper, qtc),
+        rules,
+        lambda record, qtc, own: prescribing.taper(record, stamp, own, new_id, taper, qtc),
     )
 
 
@@ -167,8 +174,9 @@ def record_statement(
         client_id,
         statement_id,
         ("occurredAt", statement.occurred_at),
-        lambda record, qtc: statements.record_statement(
-            record, stamp, rules, statement_id, statement, qtc
+        rules,
+        lambda record, qtc, own: statements.record_statement(
+            record, stamp, own, statement_id, statement, qtc
         ),
     )
 

@@ -18,7 +18,7 @@ communication): it is high severity, needs an acknowledgement, and is never a ha
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from uuid import UUID
 
@@ -100,6 +100,17 @@ METHADONE_QTC_BANDS = (
 )  # fmt: skip
 """Krantz et al. 2009 and the SAMHSA panel (domain.md section 2.1). With no QTc on record
 the rule keeps its table severity (high): the risk cannot be judged without an ECG."""
+
+
+@dataclass(frozen=True, slots=True)
+class QtcBands:
+    """A program's own QTc bands for the QT-aware rules, signed off under an id and version
+    (domain.md: thresholds are the medical director's, per program)."""
+
+    id: str
+    version: str
+    source: str
+    bands: tuple[QtcBand, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +318,19 @@ class RuleTable:
         """The table with ``extra`` rules added; a rule with an existing id replaces it."""
         by_id = {rule.id: rule for rule in self.rules} | {rule.id: rule for rule in extra}
         return RuleTable(tuple(by_id.values()))
+
+    def with_qtc_bands(self, qtc: QtcBands) -> RuleTable:
+        """The table with every QT-aware rule judged on ``qtc``'s bands. The rule's version
+        and source name the bands, so a finding says which bands set its severity."""
+        return RuleTable(
+            tuple(
+                replace(rule, version=f"{rule.version}+{qtc.id}@{qtc.version}",
+                        source=f"{rule.source} ; QTc bands: {qtc.source}", qtc_bands=qtc.bands)
+                if rule.qtc_bands
+                else rule
+                for rule in self.rules
+            )
+        )  # fmt: skip
 
     def check(
         self, new: Entry, picture: Iterable[Entry], qtc: QtcEvidence | None = None

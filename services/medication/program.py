@@ -10,6 +10,8 @@ fired. A rule's washouts (days an exposure still counts after it ends) carry the
 source. Caps may be stricter than the federal ones (42 CFR 8.12(i)), never looser. Dose
 bounds (the usual maximum, past which an order needs an acknowledgement, and the limit,
 past which it is refused) replace the default per medication, under the table's version.
+QTc bands (the QT-aware rules' severity by the latest QTc) replace the default bands, for
+every program or for one; a finding's rule version then names the bands.
 Every problem names its key (``services/runtime/program.py`` stops the start with it).
 """
 
@@ -24,7 +26,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from carecoord.events.medication import Dispensing, Severity
 from carecoord.services.medication.doses import DoseBound, DoseTable
 from carecoord.services.medication.formulary import FORMULARY, Medication
-from carecoord.services.medication.interactions import DEFAULT_RULES, Rule, RuleTable, Washout
+from carecoord.services.medication.interactions import (
+    DEFAULT_RULES,
+    QtcBand,
+    QtcBands,
+    Rule,
+    RuleTable,
+    Washout,
+)
 from carecoord.services.medication.missed import MissedDoseRule
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.medication.take_homes import FEDERAL_2024, CapSchedule, TakeHomePolicy
@@ -144,6 +153,45 @@ class CapEntry(_Entry):
         return CapSchedule(self.id, self.version, self.source, tuple(self.steps))
 
 
+class QtcBandEntry(_Entry):
+    from_ms: int = Field(ge=0, le=800)
+    severity: Severity
+    advice: Text
+    """What to do in the band; ``{qtc}`` stands for the measured QTc."""
+
+    @model_validator(mode="after")
+    def _advice_formats(self) -> Self:
+        try:
+            self.advice.format(qtc=500)
+        except (KeyError, IndexError, ValueError):
+            raise ValueError(
+                f"advice {self.advice!r}: {{qtc}} is the only placeholder (the measured QTc)"
+            ) from None
+        return self
+
+
+class QtcBandsEntry(_Entry):
+    """QTc bands for the QT-aware rules (methadone with a QT-prolonging drug)."""
+
+    id: Code
+    version: Text
+    source: Text
+    bands: list[QtcBandEntry] = Field(min_length=1, max_length=10)
+
+    @model_validator(mode="after")
+    def _ascending_from_zero(self) -> Self:
+        starts = [band.from_ms for band in self.bands]
+        if starts[0] != 0 or starts != sorted(set(starts)):
+            raise ValueError(
+                f"bands: from_ms starts at 0 and ascends, each value once; got {starts}"
+            )
+        return self
+
+    def table(self) -> QtcBands:
+        bands = tuple(QtcBand(b.from_ms, b.severity, b.advice) for b in self.bands)
+        return QtcBands(self.id, self.version, self.source, bands)
+
+
 class MedicationSection(_Entry):
     formulary: list[FormularyEntry] = Field(default_factory=list)
     interaction_rules: list[RuleEntry] = Field(default_factory=list)
@@ -151,6 +199,8 @@ class MedicationSection(_Entry):
     take_home_caps_by_program: dict[str, CapEntry] = Field(default_factory=dict)
     missed_dose_hold_after: int | None = Field(default=None, ge=1, le=14)
     dose_bounds: DoseBoundsEntry | None = None
+    qtc_bands: QtcBandsEntry | None = None
+    qtc_bands_by_program: dict[str, QtcBandsEntry] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _rules_fit_the_formulary(self) -> Self:
@@ -182,9 +232,15 @@ class MedicationSection(_Entry):
     def rules(self, settings: ProgramSettings) -> MedicationRules:
         """The tables the program runs on: the defaults, the settings, then this section."""
         caps = self.take_home_caps
+        interactions = RuleTable().extended(e.rule() for e in self.interaction_rules)
+        by_program = {k: interactions.with_qtc_bands(v.table())
+                      for k, v in self.qtc_bands_by_program.items()}  # fmt: skip
+        if self.qtc_bands:
+            interactions = interactions.with_qtc_bands(self.qtc_bands.table())
         return MedicationRules(
             formulary=FORMULARY.extended(e.medication() for e in self.formulary),
-            interactions=RuleTable().extended(e.rule() for e in self.interaction_rules),
+            interactions=interactions,
+            interactions_by_program=by_program,
             take_homes=TakeHomePolicy(
                 default=caps.schedule() if caps else FEDERAL_2024,
                 by_program={k: v.schedule() for k, v in self.take_home_caps_by_program.items()},

@@ -9,7 +9,8 @@ per-day limits, dose slots and missed days do not turn over at UTC midnight.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -30,10 +31,17 @@ class MedicationRules:
     missed: MissedDoseRule = field(default_factory=MissedDoseRule)
     doses: DoseTable = field(default_factory=DoseTable)
     zone: ZoneInfo = UTC_ZONE
+    interactions_by_program: Mapping[str, RuleTable] = field(default_factory=dict)
+    """The interaction table of a program that has its own QTc bands."""
 
     def day_of(self, moment: datetime) -> date:
         """The program's dosing day that ``moment`` falls on."""
         return moment.astimezone(self.zone).date()
+
+    def for_program(self, program: str) -> MedicationRules:
+        """The tables a client of ``program`` is judged on."""
+        own = self.interactions_by_program.get(program)
+        return self if own is None else replace(self, interactions=own)
 
 
 DEFAULT_RULES = MedicationRules()

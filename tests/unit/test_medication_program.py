@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
-from medication_story import Story
+from medication_story import Story, at
 
+from carecoord.events.medication import InteractionFound, QtcEvidence, Severity
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.runtime.program import ProgramFileError, load_program
@@ -63,6 +65,43 @@ def test_a_program_sets_its_own_washouts_and_dose_bounds(tmp_path: Path) -> None
         story.prescribe("naltrexone", "50", start=date(2026, 1, 16))
 
 
+def test_a_program_judges_the_qt_rule_on_its_own_qtc_bands(tmp_path: Path) -> None:
+    rules = load_program(program_file(tmp_path, OLANZAPINE)).medication.rules(Settings())
+    qtc = QtcEvidence(vitals_id=uuid4(), qtc_ms=480, measured_at=at(date(2025, 12, 30)))
+
+    north = Story(rules.for_program("North OTP"))
+    north.qtc = qtc
+    north.prescribe("methadone")
+    with pytest.raises(RuleViolation) as refused:
+        north.prescribe("escitalopram", "10")
+    assert refused.value.rule == "methadone-qt-prolonging"
+    assert "QTc 480 ms (470 or more): cardiology first" in refused.value.message
+    north.prescribe("escitalopram", "10", ack={"methadone-qt-prolonging": "cardiology agrees"})
+    [found] = [f for f in north.events(InteractionFound) if f.rule_id == "methadone-qt-prolonging"]
+    assert (found.severity, found.rule_version) == (Severity.HIGH, "2+north-qtc@2026-02")
+    assert "Medical director sign-off, 2026-02-01" in found.source
+
+    elsewhere = Story(rules.for_program("South OTP"))
+    elsewhere.qtc = qtc
+    elsewhere.prescribe("methadone")
+    elsewhere.prescribe("escitalopram", "10")  # the default bands: 451-499 is moderate
+    [default] = [
+        f for f in elsewhere.events(InteractionFound) if f.rule_id == "methadone-qt-prolonging"
+    ]
+    assert (default.severity, default.rule_version) == (Severity.MODERATE, "2")
+
+
+def test_qtc_bands_for_every_program_replace_the_defaults(tmp_path: Path) -> None:
+    every = OLANZAPINE.replace(
+        '[medication.qtc_bands_by_program."North OTP"]', "[medication.qtc_bands]"
+    )
+    rules = load_program(program_file(tmp_path, every)).medication.rules(Settings())
+    [qt] = [r for r in rules.interactions.rules if r.qtc_bands]
+    assert qt.version == "2+north-qtc@2026-02"
+    assert [b.from_ms for b in qt.qtc_bands] == [0, 470]
+    assert rules.for_program("South OTP").interactions is rules.interactions
+
+
 def test_dose_bounds_name_a_formulary_medication_and_keep_usual_under_the_limit(
     tmp_path: Path,
 ) -> None:
@@ -99,6 +138,12 @@ def test_no_file_means_the_defaults_with_the_settings(tmp_path: Path) -> None:
          "[medication.interaction_rules.0.severity] Input should be 'high', 'moderate' or 'low'"),
         (('source = "Zyprexa label, section 5.11"', 'sauce = "x"'),
          "[medication.interaction_rules.0.source] Field required"),
+        (("from_ms = 470", "from_ms = 0"),
+         "Value error, bands: from_ms starts at 0 and ascends, each value once; got [0, 0]"),
+        (("(470 or more): cardiology", "{qt} (470 or more): cardiology"),
+         "{qtc} is the only placeholder (the measured QTc)"),
+        (("from_ms = 470", "from_ms = 4700"),
+         "from_ms] Input should be less than or equal to 800"),
     ],
 )  # fmt: skip
 def test_a_bad_file_names_the_key_and_what_would_be_accepted(
