@@ -4,26 +4,17 @@ that the next change closes. (Who was on the care team, and when, is ``careTeam`
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 import strawberry
-from psycopg import sql
 from strawberry.types import Info
 
 from carecoord.events import Kind
-from carecoord.events.care import LevelOfCare, LevelOfCareChanged
-from carecoord.events.envelope import type_name
+from carecoord.events.care import LevelOfCare
 from carecoord.graphql import therapy  # noqa: F401  (registers the GraphQL `LevelOfCare` enum)
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import timeline
-from carecoord.services.gate.grants import visible
-
-_STINTS = sql.SQL(
-    "SELECT position, occurred_at, actor_id, facts,"
-    " lead(occurred_at) OVER (ORDER BY occurred_at, position) AS until"
-    " FROM {} WHERE client_id = %s AND type = %s AND {} ORDER BY occurred_at, position"
-)
+from carecoord.projections.rows import Shown
 
 
 @strawberry.type(description="A stint at one level of care (FHIR EpisodeOfCare).")
@@ -37,7 +28,7 @@ class LevelOfCareStint:
     position: int
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> LevelOfCareStint:
+    def of(cls, row: timeline.Stint) -> LevelOfCareStint:
         facts = row["facts"]
         return cls(
             level=LevelOfCare(facts["level"]),
@@ -64,10 +55,8 @@ class CareHistoryQuery:
             client_id, operation="levelOfCareHistory", at_least=at_least
         )
         await ctx.caught_up(timeline.NAME, at_least)
-        readable, params = visible(grant, ctx.reader())
-        rows = await ctx.rows(
-            _STINTS.format(sql.Identifier(timeline.NAME), readable),
-            [client_id, type_name(LevelOfCareChanged), *params],
+        rows = await timeline.level_of_care_stints(
+            ctx.platform.pool, client_id, Shown.of(grant, ctx.reader().id)
         )
         await ctx.gate.record_read(
             client_id,

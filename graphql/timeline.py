@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 from collections.abc import AsyncGenerator
@@ -11,22 +10,17 @@ from typing import Annotated, Any, cast
 from uuid import UUID
 
 import strawberry
-from psycopg import sql
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from carecoord.events import Kind as EventKind
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import timeline
-from carecoord.services.gate.grants import visible
+from carecoord.projections.rows import Shown
 from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.policy import Grant
 
 MAX_PAGE = 500
-# Facts as text: JSON is decoded per entry only if the query selects it.
-COLUMNS = sql.SQL(", ").join(
-    [sql.Identifier(c) for c in timeline.COLUMNS if c != "facts"] + [sql.SQL("facts::text")]
-)
 
 strawberry.enum(EventKind, name="Kind", description="The kind of data an entry carries.")
 
@@ -61,7 +55,7 @@ class TimelineEntry:
         return cast("JSON", own)
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> TimelineEntry:
+    def of(cls, row: timeline.Entry) -> TimelineEntry:
         return cls(
             position=row["position"],
             event_id=row["event_id"],
@@ -100,7 +94,7 @@ class TimelineConnection:
         return [edge.node for edge in self.edges]
 
 
-def cursor_of(row: dict[str, Any]) -> str:
+def cursor_of(row: timeline.Entry) -> str:
     raw = f"{row['occurred_at'].isoformat()}|{row['position']}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
@@ -121,7 +115,7 @@ async def may_read(
     return await ctx.gate.readable(client_id, operation=operation, at_least=at_least)
 
 
-def shown(grant: Grant, ctx: RequestContext, row: dict[str, Any]) -> bool:
+def shown(grant: Grant, ctx: RequestContext, row: timeline.Entry) -> bool:
     authored = row["actor_id"] == ctx.reader().id
     return grant.shows(EventKind(row["kind"]), authored_by_reader=authored)
 
@@ -157,29 +151,17 @@ class TimelineQuery:
             raise InvalidInput("first", "page-size", f"first must be between 1 and {MAX_PAGE}")
         await ctx.caught_up(timeline.NAME, at_least)
         projected = ctx.platform.progress.position(timeline.NAME)
-        readable, readable_params = visible(grant, ctx.reader())
-        where = [sql.SQL("client_id = %s"), readable]
-        params: list[Any] = [client_id, *readable_params]
-        if kinds:
-            where.append(sql.SQL("kind = ANY(%s)"))
-            params.append([k.value for k in kinds])
-        if occurred_from is not None:
-            where.append(sql.SQL("occurred_at >= %s"))
-            params.append(occurred_from)
-        if occurred_to is not None:
-            where.append(sql.SQL("occurred_at < %s"))
-            params.append(occurred_to)
-        if as_of is not None:
-            where.append(sql.SQL("recorded_at <= %s"))
-            params.append(as_of)
-        if after is not None:
-            where.append(sql.SQL("(occurred_at, position) > (%s, %s)"))
-            params.extend(parse_cursor(after))
-        query = sql.SQL(
-            "SELECT {} FROM timeline WHERE {} ORDER BY occurred_at, position LIMIT %s"
-        ).format(COLUMNS, sql.SQL(" AND ").join(where))
-        params.append(first + 1)
-        rows = await ctx.rows(query, params)
+        rows = await timeline.page(
+            ctx.platform.pool,
+            client_id,
+            Shown.of(grant, ctx.reader().id),
+            limit=first + 1,
+            kinds=kinds or (),
+            occurred_from=occurred_from,
+            occurred_to=occurred_to,
+            recorded_until=as_of,
+            after=None if after is None else parse_cursor(after),
+        )
         page = rows[:first]
         await ctx.gate.record_read(
             client_id,
@@ -212,32 +194,27 @@ class TimelineSubscription:
     ) -> AsyncGenerator[TimelineEntry, None]:
         ctx = info.context
         grant = await may_read(ctx, client_id, "timeline")
-        progress = ctx.platform.progress
-        seen = progress.position(timeline.NAME) if after is None else after
-        while True:
-            try:
-                reached = await asyncio.wait_for(
-                    progress.passed(timeline.NAME, seen), seconds_left(grant)
-                )
-            except TimeoutError:
-                grant = await may_read(ctx, client_id, "timeline")
-                continue
-            rows = await ctx.rows(
-                sql.SQL(
-                    "SELECT {} FROM timeline WHERE client_id = %s AND position > %s "
-                    "AND position <= %s ORDER BY position"
-                ).format(COLUMNS),
-                (client_id, seen, reached),
-            )
-            if rows:
+        feed = ctx.platform.timelines
+        start = ctx.platform.progress.position(timeline.NAME) if after is None else after
+        watch = feed.watch(client_id, start)
+        try:
+            while True:
+                try:
+                    gained = await watch.next(seconds_left(grant))
+                except TimeoutError:
+                    grant = await may_read(ctx, client_id, "timeline")
+                    continue
+                if not gained.entries:
+                    continue
                 # Decide on access state at least as new as the rows: a revocation or the
                 # end of a membership is itself a row here, so it ends the feed at once.
-                await ctx.gate.access_models_reach(reached)
+                await ctx.gate.access_models_reach(gained.through)
                 grant = await may_read(ctx, client_id, "timeline")
-            for row in rows:
-                if shown(grant, ctx, row):
-                    await ctx.gate.record_read(
-                        client_id, grant, operation="timeline", kinds=[row["kind"]], count=1
-                    )
-                    yield TimelineEntry.of(row)
-            seen = reached
+                for row in gained.entries:
+                    if shown(grant, ctx, row):
+                        await ctx.gate.record_read(
+                            client_id, grant, operation="timeline", kinds=[row["kind"]], count=1
+                        )
+                        yield TimelineEntry.of(row)
+        finally:
+            feed.close(watch)

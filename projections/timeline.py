@@ -7,13 +7,19 @@ rebuild copies them in bulk; both call ``row`` so the two can never disagree.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, TypedDict
+from uuid import UUID
 
 from psycopg import AsyncConnection, sql
+from psycopg_pool import AsyncConnectionPool
 
+from carecoord.events import Kind
+from carecoord.events.care import LevelOfCareChanged
 from carecoord.events.envelope import CareEvent, type_name
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_table
+from carecoord.projections.rows import Shown, fetch
 
 NAME = "timeline"
 COLUMNS = (
@@ -91,3 +97,98 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
     async with conn.cursor() as cur, cur.copy(statement) as copy:
         for item in batch:
             await copy.write_row(row(item))
+
+
+class Entry(TypedDict):
+    """A timeline row as read: ``facts`` as JSON text, decoded only if a reader asks."""
+
+    position: int
+    client_id: UUID
+    event_id: UUID
+    type: str
+    kind: str
+    occurred_at: datetime
+    recorded_at: datetime
+    actor_id: str
+    actor_role: str
+    summary: str
+    facts: str
+
+
+_ENTRY = sql.SQL(", ").join(
+    [sql.Identifier(c) for c in COLUMNS if c != "facts"] + [sql.SQL("facts::text")]
+)
+
+
+async def page(
+    pool: AsyncConnectionPool,
+    client_id: UUID,
+    shown: Shown,
+    *,
+    limit: int,
+    kinds: Sequence[Kind] = (),
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+    recorded_until: datetime | None = None,
+    after: tuple[datetime, int] | None = None,
+) -> list[Entry]:
+    """Up to ``limit`` of a client's entries in clinical order (occurred, then position),
+    those ``shown`` allows; ``after`` is the (occurred_at, position) of the last one seen."""
+    readable, readable_params = shown.where()
+    where = [sql.SQL("client_id = %s"), readable]
+    params: list[Any] = [client_id, *readable_params]
+    if kinds:
+        where.append(sql.SQL("kind = ANY(%s)"))
+        params.append([k.value for k in kinds])
+    if occurred_from is not None:
+        where.append(sql.SQL("occurred_at >= %s"))
+        params.append(occurred_from)
+    if occurred_to is not None:
+        where.append(sql.SQL("occurred_at < %s"))
+        params.append(occurred_to)
+    if recorded_until is not None:
+        where.append(sql.SQL("recorded_at <= %s"))
+        params.append(recorded_until)
+    if after is not None:
+        where.append(sql.SQL("(occurred_at, position) > (%s, %s)"))
+        params.extend(after)
+    query = sql.SQL("SELECT {} FROM {} WHERE {} ORDER BY occurred_at, position LIMIT %s").format(
+        _ENTRY, sql.Identifier(NAME), sql.SQL(" AND ").join(where)
+    )
+    params.append(limit)
+    return await fetch(pool, Entry, query, params)
+
+
+async def appended(
+    pool: AsyncConnectionPool, clients: Sequence[UUID], after: int, through: int
+) -> list[Entry]:
+    """The entries of ``clients`` at positions ``after`` < p <= ``through``, in log order (the
+    live feed, one statement for every subscription; it decides what each reader is shown)."""
+    query = sql.SQL(
+        "SELECT {} FROM {} WHERE client_id = ANY(%s) AND position > %s AND position <= %s"
+        " ORDER BY position"
+    ).format(_ENTRY, sql.Identifier(NAME))
+    return await fetch(pool, Entry, query, (list(clients), after, through))
+
+
+class Stint(TypedDict):
+    """A change of level of care, and when the next one ended it (None: it holds)."""
+
+    position: int
+    occurred_at: datetime
+    actor_id: str
+    facts: dict[str, Any]
+    until: datetime | None
+
+
+async def level_of_care_stints(
+    pool: AsyncConnectionPool, client_id: UUID, shown: Shown
+) -> list[Stint]:
+    """A client's levels of care in clinical order, those ``shown`` allows."""
+    readable, params = shown.where()
+    query = sql.SQL(
+        "SELECT position, occurred_at, actor_id, facts,"
+        " lead(occurred_at) OVER (ORDER BY occurred_at, position) AS until"
+        " FROM {} WHERE client_id = %s AND type = %s AND {} ORDER BY occurred_at, position"
+    ).format(sql.Identifier(NAME), readable)
+    return await fetch(pool, Stint, query, [client_id, type_name(LevelOfCareChanged), *params])

@@ -1,0 +1,51 @@
+"""A view's rows as one request reads them: typed, and kept to what the reader's grant shows.
+
+Each read model's module owns the queries of its view; they read the view ``NAME``, which a
+rebuild switches to the next generation, never a generation's table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from psycopg import sql
+from psycopg.abc import Params
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from carecoord.events import Kind
+from carecoord.services.kernel.policy import Grant
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """The rows of a client's record a grant shows its reader: those of ``kinds``, and those
+    of ``authored`` that ``reader_id`` recorded (rows carry ``kind`` and ``actor_id``)."""
+
+    kinds: frozenset[Kind]
+    authored: frozenset[Kind]
+    reader_id: str
+
+    @classmethod
+    def of(cls, grant: Grant, reader_id: str) -> Shown:
+        return cls(grant.kinds, grant.authored, reader_id)
+
+    def where(self) -> tuple[sql.Composable, list[Any]]:
+        """The WHERE condition that keeps these rows, and its parameters."""
+        return (
+            sql.SQL("(kind = ANY(%s) OR (kind = ANY(%s) AND actor_id = %s))"),
+            [sorted(self.kinds), sorted(self.authored), self.reader_id],
+        )
+
+
+async def fetch(
+    pool: AsyncConnectionPool, row: type[R], query: sql.Composed, params: Params
+) -> list[R]:
+    """The rows of one query, as ``row`` (a TypedDict naming the columns it selects)."""
+    async with pool.connection() as conn:
+        cur = conn.cursor(row_factory=dict_row)
+        await cur.execute(query, params)
+        return cast("list[R]", await cur.fetchall())
