@@ -80,6 +80,35 @@ class SessionNoShow(_Session):
     modality: Modality
 
 
+class SessionOutcome(StrEnum):
+    """How a session went for the client, once it has an outcome."""
+
+    ATTENDED = "attended"
+    LATE_CANCELLED = "late_cancelled"
+    NO_SHOW = "no_show"
+
+
+class SessionOutcomeCorrected(_Session):
+    """The outcome recorded for the session was a mistake: it went as ``outcome`` says.
+
+    The recorded outcome stays on the record; this names it (``corrects_event_id``, the
+    outcome event or the correction it replaces) and why it was wrong. FHIR: the Encounter
+    takes the corrected status, with a Provenance (UPDATE) naming the correction.
+    """
+
+    summary_template: ClassVar[str] = (
+        "Session outcome corrected: {previous_outcome} → {outcome} ({reason})"
+    )
+
+    modality: Modality
+    corrects_event_id: UUID
+    previous_outcome: SessionOutcome
+    outcome: SessionOutcome
+    duration_minutes: int | None = Field(default=None, ge=1, le=480)
+    """The session's length, when it was attended."""
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class SessionNoteRecorded(_Session):
     """A progress note on a session (THERAPY kind: the clinical team reads it)."""
 
@@ -102,6 +131,7 @@ THERAPY_EVENTS: tuple[type[CareEvent], ...] = (
     SessionAttended,
     SessionLateCancelled,
     SessionNoShow,
+    SessionOutcomeCorrected,
     SessionNoteRecorded,
     CounselingNoteRecorded,
 )

@@ -63,6 +63,17 @@ class RecordAttendanceInput:
     )
 
 
+@strawberry.input(description="Correct a session outcome recorded by mistake for one client.")
+class CorrectSessionOutcomeInput:
+    client_id: UUID
+    session_id: UUID
+    outcome: Outcome = strawberry.field(description="How the session really went.")
+    reason: str = strawberry.field(description="Why the recorded outcome was wrong.")
+    duration_minutes: int | None = strawberry.field(
+        default=None, description="Length of the session; required when it was attended."
+    )
+
+
 @strawberry.input(description="A note on a session.")
 class SessionNoteInput:
     client_id: UUID
@@ -134,6 +145,27 @@ class TherapyMutation:
                 duration_minutes=input.duration_minutes,
                 reason=input.reason,
                 occurred_at=input.occurred_at,
+                rules=ctx.platform.alert_rules,
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Correct an outcome recorded by mistake: a new event, the recorded one"
+        " stays on the record; returns the session id."
+    )
+    async def correct_session_outcome(
+        self, info: Info[RequestContext, None], input: CorrectSessionOutcomeInput
+    ) -> Recorded:
+        ctx = info.context
+        return await recorded(
+            info,
+            therapy.correct_outcome(
+                await ctx.gate.stamp(Action.CORRECT_SESSION_OUTCOME, input.client_id),
+                client_id=input.client_id,
+                session_id=input.session_id,
+                outcome=input.outcome,
+                duration_minutes=input.duration_minutes,
+                reason=input.reason,
                 rules=ctx.platform.alert_rules,
             ),
         )

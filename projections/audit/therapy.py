@@ -1,6 +1,7 @@
 """Therapy as FHIR R4: each client's part in a session is an Encounter (a group session is one
 Encounter per member, all naming the session), and notes are DocumentReferences; an SUD
-counseling note carries the restricted and substance-use labels."""
+counseling note carries the restricted and substance-use labels. A corrected outcome sets
+the Encounter's status anew, with a Provenance (UPDATE) giving who corrected it and why."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from carecoord.events.therapy import (
     SessionLateCancelled,
     SessionNoShow,
     SessionNoteRecorded,
+    SessionOutcome,
+    SessionOutcomeCorrected,
     SessionScheduled,
 )
 from carecoord.projections.audit.fhir import (
@@ -26,6 +29,7 @@ from carecoord.projections.audit.fhir import (
     member,
     party,
     patient,
+    provenance,
     reference,
     text,
 )
@@ -65,7 +69,7 @@ def scheduled(res: Resources, event: SessionScheduled) -> None:
 
 def _outcome(
     res: Resources,
-    event: SessionAttended | SessionLateCancelled | SessionNoShow,
+    event: SessionAttended | SessionLateCancelled | SessionNoShow | SessionOutcomeCorrected,
     status: str,
     outcome: str,
 ) -> Resource | None:
@@ -88,6 +92,24 @@ def late_cancelled(res: Resources, event: SessionLateCancelled) -> None:
 
 def no_show(res: Resources, event: SessionNoShow) -> None:
     _outcome(res, event, "cancelled", "no-show")
+
+
+CORRECTED = {
+    SessionOutcome.ATTENDED: ("finished", "attended"),
+    SessionOutcome.LATE_CANCELLED: ("cancelled", "late-cancelled"),
+    SessionOutcome.NO_SHOW: ("cancelled", "no-show"),
+}
+
+
+def corrected(res: Resources, event: SessionOutcomeCorrected) -> None:
+    encounter = encounter_id(event.session_id, event.client_id)
+    found = _outcome(res, event, *CORRECTED[event.outcome])
+    if found is None:
+        return
+    if event.duration_minutes is not None:
+        found["length"] = {"value": event.duration_minutes, "unit": "min"}
+    why = f"{event.previous_outcome.value} corrected: {event.reason}"
+    res.new(event, provenance(event, reference("Encounter", encounter), "UPDATE", why))
 
 
 def noted(res: Resources, event: SessionNoteRecorded | CounselingNoteRecorded) -> None:
@@ -122,6 +144,7 @@ HANDLERS: dict[type, Handler] = {
     SessionAttended: attended,
     SessionLateCancelled: late_cancelled,
     SessionNoShow: no_show,
+    SessionOutcomeCorrected: corrected,
     SessionNoteRecorded: noted,
     CounselingNoteRecorded: noted,
 }

@@ -24,13 +24,13 @@ from carecoord.events.checkins import (
     InstrumentScored,
     VitalSignsRecorded,
 )
-from carecoord.events.therapy import SessionNoShow
+from carecoord.events.therapy import SessionNoShow, SessionOutcome, SessionOutcomeCorrected
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import AGONIST_ANALYTES, AlertRule, AlertRules, Test
 from carecoord.services.checkins.record import CheckInRecord, Reading
 from carecoord.services.medication.formulary import FORMULARY, Formulary
 from carecoord.services.medication.record import MedicationRecord
-from carecoord.services.therapy.record import TherapyRecord
+from carecoord.services.therapy.record import Closed, Outcome, TherapyRecord, no_show_run
 
 RULES_ACTOR = Actor(id="alert-rules", role=Role.SYSTEM)
 _ALERT_IDS = uuid5(NAMESPACE_URL, "https://carecoord.dev/alerts")
@@ -41,11 +41,16 @@ class History:
     """What the rules read of a client's record as it stood before the new event."""
 
     cravings: tuple[Reading, ...] = ()
-    no_show_run: tuple[UUID, ...] = ()
+    closed: tuple[Closed, ...] = ()
+    """Therapy sessions with an outcome, in the order it was first recorded (as corrected)."""
     medication_classes: frozenset[str] = frozenset()
     """Formulary classes of the client's current orders (active or on hold)."""
     first_dose_day: date | None = None
     open_rules: frozenset[str] = frozenset()
+
+    @property
+    def no_show_run(self) -> tuple[UUID, ...]:
+        return no_show_run(self.closed)
 
     @property
     def agonists(self) -> frozenset[str]:
@@ -73,7 +78,7 @@ def history_of(
             classes |= known.classes
     return History(
         cravings=tuple(checkins.cravings),
-        no_show_run=tuple(therapy.no_show_run),
+        closed=tuple(therapy.closed.values()),
         medication_classes=frozenset(classes),
         first_dose_day=medication.first_dose_day,
         open_rules=alerts.open_rules,
@@ -211,9 +216,17 @@ def _screen_negative(_: AlertRule, history: History, event: CareEvent) -> Findin
 
 
 def _no_shows(rule: AlertRule, history: History, event: CareEvent) -> Finding | None:
-    if not isinstance(event, SessionNoShow):
+    """A no-show, or a session corrected to one, that makes a run of ``threshold``."""
+    if isinstance(event, SessionNoShow):
+        run = (*history.no_show_run, event.event_id)
+    elif isinstance(event, SessionOutcomeCorrected) and event.outcome is SessionOutcome.NO_SHOW:
+        corrected = Closed(event.session_id, Outcome.NO_SHOW, event.event_id)
+        run = no_show_run(corrected if c.session_id == event.session_id else c
+                          for c in history.closed)  # fmt: skip
+        if event.event_id not in run:
+            return None  # an earlier session's: the run since the last attended is as it was
+    else:
         return None
-    run = (*history.no_show_run, event.event_id)
     if len(run) < rule.threshold:
         return None
     return Finding(f"{len(run)} consecutive no-shows", run)

@@ -47,6 +47,7 @@ class Action(StrEnum):
     RECORD_GOAL_PROGRESS = "record_goal_progress"
     SCHEDULE_SESSION = "schedule_session"
     RECORD_ATTENDANCE = "record_attendance"
+    CORRECT_SESSION_OUTCOME = "correct_session_outcome"
     RECORD_SESSION_NOTE = "record_session_note"
     RECORD_COUNSELING_NOTE = "record_counseling_note"
     RECORD_CHECK_IN = "record_check_in"
@@ -95,6 +96,7 @@ MAY_RECORD: dict[Action, frozenset[Role]] = {
     Action.RECORD_GOAL_PROGRESS: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.SCHEDULE_SESSION: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.RECORD_ATTENDANCE: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    Action.CORRECT_SESSION_OUTCOME: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.RECORD_SESSION_NOTE: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.RECORD_COUNSELING_NOTE: frozenset({Role.PRESCRIBER, Role.THERAPIST}),
     Action.RECORD_CHECK_IN: frozenset(

@@ -108,6 +108,30 @@ def record_attendance(
     return run
 
 
+def correct_outcome(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    session_id: UUID,
+    outcome: Outcome,
+    duration_minutes: int | None = None,
+    reason: str,
+    rules: AlertRules,
+) -> Command[UUID]:
+    """Correct an outcome recorded by mistake; the alert rules judge the correction as the
+    outcome it sets (a correction to a no-show can complete a run of no-shows)."""
+
+    def run(uow: UnitOfWork) -> UUID:
+        record = _record(uow, client_id)
+        event = record.correct_outcome(
+            stamp, session_id, outcome, duration_minutes=duration_minutes, reason=reason
+        )
+        with_alerts(uow, client_id, rules, partial(_kept, record, event))
+        return session_id
+
+    return run
+
+
 def _kept(record: TherapyRecord, event: E) -> E:
     record.record(event)
     return event

@@ -1,14 +1,17 @@
 """The therapy record aggregate: one client's sessions, their outcomes and notes.
 
 A session goes from scheduled to one outcome, once: attended or no-show once it has begun,
-late-cancelled before it begins. A group session is one session per member with the same
-id, so each client's record decides only about their own attendance. State keeps the run
-of consecutive no-shows, which the repeated-no-show alert reads; an attended session ends
-the run, a late cancellation leaves it as it was (the client did call).
+late-cancelled before it begins. An outcome recorded by mistake is corrected by a new
+event, never edited; the same rules hold for the corrected outcome. A group session is one
+session per member with the same id, so each client's record decides only about their own
+attendance. The repeated-no-show alert reads the run of consecutive no-shows, in the order
+outcomes were first recorded, as corrected: an attended session ends the run, a late
+cancellation leaves it as it was (the client did call).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -24,6 +27,8 @@ from carecoord.events.therapy import (
     SessionLateCancelled,
     SessionNoShow,
     SessionNoteRecorded,
+    SessionOutcome,
+    SessionOutcomeCorrected,
     SessionScheduled,
 )
 from carecoord.services.kernel.aggregate import Aggregate
@@ -57,6 +62,28 @@ class Session:
     format: SessionFormat
     scheduled_for: datetime
     outcome: Outcome = Outcome.SCHEDULED
+    outcome_event_id: UUID | None = None
+    """The event that recorded the outcome (the latest correction's, once corrected)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    """A session's outcome, and the event that recorded it."""
+
+    session_id: UUID
+    outcome: Outcome
+    event_id: UUID
+
+
+def no_show_run(closed: Iterable[Closed]) -> tuple[UUID, ...]:
+    """Event ids of the consecutive no-shows since the last attended session."""
+    run: list[UUID] = []
+    for entry in closed:
+        if entry.outcome is Outcome.ATTENDED:
+            run = []
+        elif entry.outcome is Outcome.NO_SHOW:
+            run.append(entry.event_id)
+    return tuple(run)
 
 
 HAPPENED = frozenset({Outcome.ATTENDED, Outcome.NO_SHOW})
@@ -67,6 +94,7 @@ OUTCOME_EVENTS: dict[Outcome, type[SessionAttended | SessionLateCancelled | Sess
     Outcome.LATE_CANCELLED: SessionLateCancelled,
     Outcome.NO_SHOW: SessionNoShow,
 }
+RECORDED = {cls: outcome for outcome, cls in OUTCOME_EVENTS.items()}
 
 
 class TherapyRecord(Aggregate):
@@ -75,22 +103,27 @@ class TherapyRecord(Aggregate):
     def __init__(self, client_id: UUID) -> None:
         super().__init__(client_id)
         self.sessions: dict[UUID, Session] = {}
-        self.no_show_run: list[UUID] = []
-        """Event ids of the consecutive no-shows since the last attended session."""
+        self.closed: dict[UUID, Closed] = {}
+        """Sessions with an outcome, in the order their outcome was first recorded."""
+
+    @property
+    def no_show_run(self) -> tuple[UUID, ...]:
+        return no_show_run(self.closed.values())
 
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, SessionScheduled):
             self.sessions[event.session_id] = Session(
                 event.modality, event.format, event.scheduled_for
             )
-        elif isinstance(event, SessionAttended):
-            self.sessions[event.session_id].outcome = Outcome.ATTENDED
-            self.no_show_run = []
-        elif isinstance(event, SessionLateCancelled):
-            self.sessions[event.session_id].outcome = Outcome.LATE_CANCELLED
-        elif isinstance(event, SessionNoShow):
-            self.sessions[event.session_id].outcome = Outcome.NO_SHOW
-            self.no_show_run.append(event.event_id)
+        elif isinstance(event, SessionAttended | SessionLateCancelled | SessionNoShow):
+            self._close(event.session_id, RECORDED[type(event)], event.event_id)
+        elif isinstance(event, SessionOutcomeCorrected):
+            self._close(event.session_id, Outcome(event.outcome.value), event.event_id)
+
+    def _close(self, session_id: UUID, outcome: Outcome, event_id: UUID) -> None:
+        session = self.sessions[session_id]
+        session.outcome, session.outcome_event_id = outcome, event_id
+        self.closed[session_id] = Closed(session_id, outcome, event_id)
 
     def schedule(self, stamp: Stamp, booking: Booking, occurred_at: datetime | None) -> None:
         if booking.session_id in self.sessions:
@@ -125,25 +158,15 @@ class TherapyRecord(Aggregate):
         """The event recording how the session went, validated but not yet recorded: a group
         command checks every member before recording any (``record`` it to keep it)."""
         session = self.session(session_id)
-        if outcome is Outcome.SCHEDULED:
-            raise InvalidInput(
-                "outcome", "outcome-required", "record attended, late_cancelled or no_show"
-            )
         if session.outcome is not Outcome.SCHEDULED:
             raise RuleViolation(
                 "sessionId",
                 "outcome-recorded",
                 f"session {session_id} is already recorded as {session.outcome.value};"
-                " a session has one outcome",
+                " a session has one outcome (correct it if it was recorded by mistake)",
             )
+        _may_be(stamp, session_id, session, outcome, duration_minutes)
         starts = session.scheduled_for
-        if outcome in HAPPENED and stamp.clock() < starts:
-            raise RuleViolation(
-                "outcome",
-                "session-not-started",
-                f"session {session_id} starts at {starts.isoformat()}; record"
-                f" {outcome.value} once it has begun (a cancellation now is late_cancelled)",
-            )
         if outcome is Outcome.LATE_CANCELLED and occurred_at is not None and occurred_at > starts:
             raise RuleViolation(
                 "occurredAt",
@@ -152,20 +175,54 @@ class TherapyRecord(Aggregate):
             )
         facts: dict[str, object] = {"session_id": session_id, "modality": session.modality}
         if outcome is Outcome.ATTENDED:
-            if duration_minutes is None:
-                raise InvalidInput(
-                    "durationMinutes", "duration-required", "an attended session needs its length"
-                )
             facts["duration_minutes"] = duration_minutes
-        elif duration_minutes is not None:
-            raise InvalidInput(
-                "durationMinutes", "duration-unexpected", "only an attended session has a length"
-            )
         when = starts
         if outcome is Outcome.LATE_CANCELLED:
             facts["reason"] = reason.strip()
             when = min(stamp.clock(), starts)  # cancelled now, or entered after the slot
         return stamp.event(OUTCOME_EVENTS[outcome], self.client_id, occurred_at or when, **facts)
+
+    def correct_outcome(
+        self,
+        stamp: Stamp,
+        session_id: UUID,
+        outcome: Outcome,
+        *,
+        duration_minutes: int | None,
+        reason: str,
+    ) -> SessionOutcomeCorrected:
+        """The event correcting an outcome recorded by mistake, validated but not yet
+        recorded (as ``outcome``). The corrected outcome obeys the rules of a first one."""
+        session = self.session(session_id)
+        if session.outcome is Outcome.SCHEDULED or session.outcome_event_id is None:
+            raise RuleViolation(
+                "sessionId",
+                "outcome-to-correct",
+                f"session {session_id} has no outcome yet; record it instead",
+            )
+        if outcome is session.outcome:
+            raise InvalidInput(
+                "outcome",
+                "outcome-unchanged",
+                f"session {session_id} is already recorded as {outcome.value}",
+            )
+        if not reason.strip():
+            raise InvalidInput(
+                "reason", "correction-reason", "say why the recorded outcome was wrong"
+            )
+        _may_be(stamp, session_id, session, outcome, duration_minutes)
+        return stamp.event(
+            SessionOutcomeCorrected,
+            self.client_id,
+            None,
+            session_id=session_id,
+            modality=session.modality,
+            corrects_event_id=session.outcome_event_id,
+            previous_outcome=SessionOutcome(session.outcome.value),
+            outcome=SessionOutcome(outcome.value),
+            duration_minutes=duration_minutes,
+            reason=reason.strip(),
+        )
 
     def record_note(
         self,
@@ -190,3 +247,30 @@ class TherapyRecord(Aggregate):
                 "sessionId", "unknown-session", f"the client has no session {session_id}"
             )
         return found
+
+
+def _may_be(
+    stamp: Stamp, session_id: UUID, session: Session, outcome: Outcome, duration: int | None
+) -> None:
+    """Refuse an outcome the session cannot have had: none, one of a session not yet begun,
+    an attended one without its length, another with one."""
+    if outcome is Outcome.SCHEDULED:
+        raise InvalidInput(
+            "outcome", "outcome-required", "record attended, late_cancelled or no_show"
+        )
+    starts = session.scheduled_for
+    if outcome in HAPPENED and stamp.clock() < starts:
+        raise RuleViolation(
+            "outcome",
+            "session-not-started",
+            f"session {session_id} starts at {starts.isoformat()}; record"
+            f" {outcome.value} once it has begun (a cancellation now is late_cancelled)",
+        )
+    if outcome is Outcome.ATTENDED and duration is None:
+        raise InvalidInput(
+            "durationMinutes", "duration-required", "an attended session needs its length"
+        )
+    if outcome is not Outcome.ATTENDED and duration is not None:
+        raise InvalidInput(
+            "durationMinutes", "duration-unexpected", "only an attended session has a length"
+        )

@@ -18,6 +18,8 @@ SCHEDULE = (
 )
 ATTENDANCE = """mutation($input: RecordAttendanceInput!) {
   recordAttendance(input: $input) { id position } }"""
+CORRECT = """mutation($input: CorrectSessionOutcomeInput!) {
+  correctSessionOutcome(input: $input) { id position } }"""
 NOTE = """mutation($input: SessionNoteInput!) {
   recordSessionNote(input: $input) { id position } }"""
 GOAL = """mutation($input: SetTreatmentGoalInput!) {
@@ -154,6 +156,52 @@ async def test_the_session_lifecycle_refuses_a_second_outcome_and_records_nothin
         "therapy.SessionScheduled", "therapy.SessionScheduled", "therapy.SessionAttended",
         "therapy.SessionLateCancelled",
     ]  # fmt: skip
+
+
+async def test_an_outcome_recorded_by_mistake_is_corrected_and_both_stay_on_the_timeline(
+    api: Api,
+) -> None:
+    clinic = Clinic(api)
+    members = [await clinic.enroll(name) for name in ("Gus", "Hal")]
+    session_id = await clinic.book(*members)
+    await clinic.send(
+        ATTENDANCE, sessionId=session_id, durationMinutes=80,
+        attendance=[{"clientId": members[0], "outcome": "NO_SHOW"},
+                    {"clientId": members[1], "outcome": "ATTENDED"}],
+    )  # fmt: skip
+
+    await clinic.send(
+        CORRECT, clientId=members[0], sessionId=session_id, outcome="ATTENDED",
+        durationMinutes=60, reason="arrived late; the sign-in sheet was read wrong",
+    )  # fmt: skip
+    unchanged = await clinic.refusal(
+        CORRECT, clientId=members[0], sessionId=session_id, outcome="ATTENDED",
+        durationMinutes=60, reason="again",
+    )  # fmt: skip
+    assert (unchanged["code"], unchanged["field"], unchanged["rule"]) == (
+        "BAD_USER_INPUT", "outcome", "outcome-unchanged",
+    )  # fmt: skip
+    peer = await api.gql(
+        CORRECT,
+        {"input": {"clientId": members[0], "sessionId": session_id, "outcome": "NO_SHOW",
+                   "reason": "x"}},
+        role=Role.PEER_SUPPORTER,
+    )  # fmt: skip
+    assert peer["errors"][0]["extensions"]["rule"] == "role-may-record"
+
+    first = await clinic.timeline(members[0])
+    assert [n["type"] for n in first] == [
+        "therapy.SessionScheduled", "therapy.SessionNoShow", "therapy.SessionOutcomeCorrected",
+    ]  # fmt: skip
+    fix = first[-1]
+    assert fix["summary"] == (
+        "Session outcome corrected: no_show → attended"
+        " (arrived late; the sign-in sheet was read wrong)"
+    )
+    assert (fix["facts"]["previous_outcome"], fix["facts"]["duration_minutes"]) == ("no_show", 60)
+    assert [n["type"] for n in await clinic.timeline(members[1])] == [
+        "therapy.SessionScheduled", "therapy.SessionAttended",
+    ], "the other member's record is untouched"  # fmt: skip
 
 
 async def test_a_clients_goals_with_their_progress_history(api: Api) -> None:

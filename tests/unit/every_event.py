@@ -71,6 +71,8 @@ from carecoord.events.therapy import (
     SessionLateCancelled,
     SessionNoShow,
     SessionNoteRecorded,
+    SessionOutcome,
+    SessionOutcomeCorrected,
     SessionScheduled,
 )
 
@@ -287,7 +289,11 @@ def _therapy(r: Record) -> None:
     r.add(CounselingNoteRecorded, THERAPIST, session_id=attended, note="Private notes.")
     r.add(SessionLateCancelled, THERAPIST, session_id=cancelled, modality=Modality.CBT,
           reason="car broke down")  # fmt: skip
-    r.add(SessionNoShow, THERAPIST, session_id=missed, modality=Modality.CBT)
+    no_show = r.add(SessionNoShow, THERAPIST, session_id=missed, modality=Modality.CBT)
+    r.add(SessionOutcomeCorrected, THERAPIST, session_id=missed, modality=Modality.CBT,
+          corrects_event_id=no_show.event_id, previous_outcome=SessionOutcome.NO_SHOW,
+          outcome=SessionOutcome.ATTENDED, duration_minutes=30,
+          reason="came in late; attendance sheet misread")  # fmt: skip
 
 
 def _checkins(r: Record) -> None:

@@ -141,7 +141,7 @@ def test_orders_carry_their_history_and_corrections_their_provenance() -> None:
     assert taper["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] == "2026-02-14"
     assert changed["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 72.5
     assert first["meta"]["versionId"] == "4"  # prescribed, held, resumed, replaced
-    nullified, replaced = by_type(bundle, "Provenance")
+    nullified, replaced, _ = by_type(bundle, "Provenance")
     assert nullified["target"] == [{"reference": f"MedicationRequest/{wrong['id']}"}]
     assert nullified["activity"]["coding"][0]["code"] == "NULLIFY"
     assert nullified["reason"] == [{"text": "wrong client"}]
@@ -151,6 +151,21 @@ def test_orders_carry_their_history_and_corrections_their_provenance() -> None:
     ]
     assert doses[0]["contained"][0]["batch"] == {"lotNumber": "L-1"}
     assert [d["status"] for d in doses] == ["completed", "completed", "not-done", "not-done"]
+
+
+def test_a_corrected_session_outcome_sets_the_encounter_anew_with_its_provenance() -> None:
+    bundle = as_fhir([record_for(DOCTOR)], [], at=AT)
+    encounters = by_type(bundle, "Encounter")
+    assert [e["status"] for e in encounters] == ["finished", "cancelled", "finished"]
+    corrected = encounters[-1]
+    assert corrected["extension"][0]["valueCode"] == "attended"
+    assert corrected["length"] == {"value": 30, "unit": "min"}
+    *_, provenance = by_type(bundle, "Provenance")
+    assert provenance["target"] == [{"reference": f"Encounter/{corrected['id']}"}]
+    assert provenance["activity"]["coding"][0]["code"] == "UPDATE"
+    assert provenance["reason"] == [
+        {"text": "no_show corrected: came in late; attendance sheet misread"}
+    ]
 
 
 def test_consents_access_and_alerts() -> None:

@@ -18,12 +18,15 @@ from carecoord.events.therapy import (
     SessionFormat,
     SessionLateCancelled,
     SessionNoShow,
+    SessionOutcome,
+    SessionOutcomeCorrected,
 )
 from carecoord.services.care import commands as care
 from carecoord.services.care.commands import enroll_client
+from carecoord.services.kernel.aggregate import aggregate_id
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.therapy import commands as therapy
-from carecoord.services.therapy.record import Outcome
+from carecoord.services.therapy.record import Outcome, TherapyRecord
 
 
 def group_of_three(story: Story) -> list[UUID]:
@@ -170,6 +173,101 @@ def test_a_late_cancellation_comes_before_the_session() -> None:
     outcome(story, session_id, Outcome.LATE_CANCELLED, reason="sick child")
     [cancelled] = [e for e in story.events() if isinstance(e, SessionLateCancelled)]
     assert (cancelled.reason, cancelled.session_id) == ("sick child", session_id)
+
+
+def correct(
+    story: Story, session_id: UUID, result: Outcome, reason: str = "sheet misread", **given: Any
+) -> None:
+    story.run(
+        therapy.correct_outcome(
+            story.stamp(THERAPIST), client_id=story.client_id, session_id=session_id,
+            outcome=result, reason=reason, rules=story.rules, **given,
+        )
+    )  # fmt: skip
+
+
+def test_a_mistaken_outcome_is_corrected_by_a_new_event_naming_the_one_it_corrects() -> None:
+    story = Story()
+    session_id = story.session(Outcome.NO_SHOW)
+    [no_show] = [e for e in story.events() if isinstance(e, SessionNoShow)]
+
+    correct(story, session_id, Outcome.ATTENDED, "came late; signed in at the desk",
+            duration_minutes=35)  # fmt: skip
+
+    [fixed] = [e for e in story.events() if isinstance(e, SessionOutcomeCorrected)]
+    assert (fixed.corrects_event_id, fixed.previous_outcome, fixed.outcome) == (
+        no_show.event_id, SessionOutcome.NO_SHOW, SessionOutcome.ATTENDED
+    )  # fmt: skip
+    assert fixed.duration_minutes == 35
+    assert fixed.summary() == (
+        "Session outcome corrected: no_show → attended (came late; signed in at the desk)"
+    )
+    assert no_show in story.events(), "the recorded outcome stays on the record"
+    record = story.touched[aggregate_id(TherapyRecord.context, story.client_id)]
+    assert isinstance(record, TherapyRecord)
+    assert record.sessions[session_id].outcome is Outcome.ATTENDED
+
+    correct(story, session_id, Outcome.LATE_CANCELLED, "it was the other Sam")
+    *_, again = [e for e in story.events() if isinstance(e, SessionOutcomeCorrected)]
+    assert (again.corrects_event_id, again.previous_outcome) == (
+        fixed.event_id, SessionOutcome.ATTENDED
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("result", "given", "field", "rule"),
+    [
+        (Outcome.NO_SHOW, {}, "outcome", "outcome-unchanged"),
+        (Outcome.SCHEDULED, {}, "outcome", "outcome-required"),
+        (Outcome.ATTENDED, {}, "durationMinutes", "duration-required"),
+        (Outcome.LATE_CANCELLED, {"duration_minutes": 20}, "durationMinutes",
+         "duration-unexpected"),
+        (Outcome.ATTENDED, {"duration_minutes": 30, "reason": "  "}, "reason",
+         "correction-reason"),
+    ],
+)  # fmt: skip
+def test_a_correction_is_refused_when_it_changes_nothing_or_lacks_what_the_outcome_needs(
+    result: Outcome, given: dict[str, Any], field: str, rule: str
+) -> None:
+    story = Story()
+    session_id = story.session(Outcome.NO_SHOW)
+    before = len(story.events())
+    with pytest.raises(InvalidInput) as refused:
+        correct(story, session_id, result, **given)
+    assert (refused.value.field, refused.value.rule) == (field, rule)
+    assert len(story.events()) == before
+
+
+def test_only_an_outcome_on_record_is_corrected_and_not_before_the_session() -> None:
+    story = Story()
+    session_id = book(story, 24)
+    with pytest.raises(RuleViolation) as nothing:
+        correct(story, session_id, Outcome.NO_SHOW)
+    assert (nothing.value.field, nothing.value.rule) == ("sessionId", "outcome-to-correct")
+    outcome(story, session_id, Outcome.LATE_CANCELLED, reason="flu")
+    with pytest.raises(RuleViolation) as early:
+        correct(story, session_id, Outcome.ATTENDED, duration_minutes=50)
+    assert early.value.rule == "session-not-started"
+
+
+def test_corrections_change_the_run_of_no_shows_the_alert_counts() -> None:
+    story = Story()
+    first = story.session(Outcome.NO_SHOW)
+    middle = story.session(Outcome.ATTENDED)
+    story.session(Outcome.NO_SHOW)
+    assert story.fired() == []
+
+    correct(story, first, Outcome.ATTENDED, duration_minutes=50)  # an older session
+    assert story.fired() == [], "the run since the last attended session is as it was"
+
+    correct(story, middle, Outcome.NO_SHOW, "signed in under another client")
+    [alert] = story.alerts()
+    assert (alert.rule_id, alert.detail) == ("repeated-no-shows", "2 consecutive no-shows")
+    assert alert.causation_id == story.events()[-2].event_id  # the correction
+
+    correct(story, middle, Outcome.ATTENDED, "no: it was this client", duration_minutes=50)
+    story.session(Outcome.NO_SHOW)
+    assert len(story.alerts()) == 1, "the run restarted at the corrected attendance"
 
 
 def test_an_individual_session_has_one_client() -> None:
