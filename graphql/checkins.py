@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
-from psycopg import sql
 from pydantic import ValidationError
 from strawberry.types import Info
 
@@ -27,9 +26,9 @@ from carecoord.events.checkins import (
 from carecoord.graphql.care import Recorded, recorded
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import checkins as series
+from carecoord.projections.rows import Shown
 from carecoord.services.checkins import commands
 from carecoord.services.checkins.record import CheckIn, Vitals
-from carecoord.services.gate.grants import visible
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.stamp import invalid_input
@@ -108,7 +107,7 @@ class SeriesPoint:
     position: int
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> SeriesPoint:
+    def of(cls, row: series.Measured) -> SeriesPoint:
         return cls(
             measure=row["measure"],
             value=row["value"],
@@ -253,16 +252,9 @@ class CheckInQuery:
         ctx = info.context
         grant = await ctx.gate.readable(client_id, operation="checkInSeries", at_least=at_least)
         await ctx.caught_up(series.NAME, at_least)
-        readable, params = visible(grant, ctx.reader())
-        where = [sql.SQL("client_id = %s"), readable]
-        values: list[Any] = [client_id, *params]
-        if measures:
-            where.append(sql.SQL("measure = ANY(%s)"))
-            values.append(measures)
-        query = sql.SQL("SELECT * FROM {} WHERE {} ORDER BY measure, occurred_at, position").format(
-            sql.Identifier(series.NAME), sql.SQL(" AND ").join(where)
+        rows = await series.client_series(
+            ctx.platform.pool, client_id, Shown.of(grant, ctx.reader().id), measures or ()
         )
-        rows = await ctx.rows(query, values)
         await ctx.gate.record_read(
             client_id,
             grant,

@@ -8,13 +8,18 @@ on the score it reads (the total, or BAM's use subscale).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from decimal import Decimal
+from typing import Any, TypedDict
+from uuid import UUID
 
 from psycopg import AsyncConnection, sql
+from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.checkins import CheckInRecorded, InstrumentScored
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_table
+from carecoord.projections.rows import Shown, fetch
 
 NAME = "checkin_series"
 
@@ -89,3 +94,35 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
                 ).format(table(generation)),
                 rows,
             )
+
+
+class Measured(TypedDict):
+    """One measure of one report."""
+
+    position: int
+    measure: str
+    client_id: UUID
+    event_id: UUID
+    kind: str
+    actor_id: str
+    source: str
+    value: Decimal
+    band: str
+    occurred_at: datetime
+
+
+async def client_series(
+    pool: AsyncConnectionPool, client_id: UUID, shown: Shown, measures: Sequence[str] = ()
+) -> list[Measured]:
+    """A client's measures (all, or ``measures``) those ``shown`` allows, each measure's
+    points in the order they occurred."""
+    readable, params = shown.where()
+    where = [sql.SQL("client_id = %s"), readable]
+    values: list[Any] = [client_id, *params]
+    if measures:
+        where.append(sql.SQL("measure = ANY(%s)"))
+        values.append(list(measures))
+    query = sql.SQL("SELECT * FROM {} WHERE {} ORDER BY measure, occurred_at, position").format(
+        sql.Identifier(NAME), sql.SQL(" AND ").join(where)
+    )
+    return await fetch(pool, Measured, query, values)
