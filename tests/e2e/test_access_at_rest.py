@@ -9,6 +9,7 @@ from conftest import fresh_database, isolated_settings
 from eventsourcing.cryptography import AESCipher
 
 from carecoord.events import Actor, Role
+from carecoord.events.care import ClientEnrolled
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.infrastructure.commands import CommandBus
 from carecoord.services.infrastructure.store import EventStore, store_env
@@ -28,7 +29,8 @@ def stored_bodies(servers: Servers, data_dir: Path, cipher_key: str | None) -> l
             admin = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
             bus.execute_sync(enroll_client(admin, display_name=MARKER, program="OTP"))
             (read,) = store.read(0, 10)
-            assert read.event.display_name == MARKER  # type: ignore[attr-defined]
+            assert isinstance(read.event, ClientEnrolled)
+            assert read.event.display_name == MARKER
         finally:
             bus.close()
             store.close()

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import httpx
@@ -94,8 +94,8 @@ class Command:
         self.process.wait(10)
 
 
-def _read(stream: object, lines: queue.Queue[str]) -> None:
-    for line in stream:  # type: ignore[attr-defined]
+def _read(stream: Iterable[str], lines: queue.Queue[str]) -> None:
+    for line in stream:
         lines.put(line.rstrip("\n"))
 
 

@@ -337,11 +337,9 @@ def with_value(
     return given | {head: with_value(current, field.type, rest, value, known)}
 
 
-MUTATIONS = sorted(SCHEMA.mutation_type.fields) if SCHEMA.mutation_type else []
-TARGETS = {
-    m: targets_of(m, SCHEMA.mutation_type.fields[m].args["input"].type, ())  # type: ignore[union-attr]
-    for m in MUTATIONS
-}
+MUTATION_FIELDS = SCHEMA.mutation_type.fields if SCHEMA.mutation_type else {}
+MUTATIONS = sorted(MUTATION_FIELDS)
+TARGETS = {m: targets_of(m, MUTATION_FIELDS[m].args["input"].type, ()) for m in MUTATIONS}
 
 
 def role_for(mutation: str) -> Role:

@@ -42,9 +42,13 @@ async def test_rebuild_under_live_writes_keeps_every_entry_once(platform: Platfo
         cur = await conn.execute(
             "SELECT count(*), count(DISTINCT position), max(position) FROM timeline"
         )
-        rows, distinct, top = await cur.fetchone()  # type: ignore[misc]
+        counted = await cur.fetchone()
         cur = await conn.execute("SELECT to_regclass('timeline_g1')")
-        old_table = (await cur.fetchone())[0]  # type: ignore[index]
+        regclass = await cur.fetchone()
+    assert counted is not None
+    assert regclass is not None
+    rows, distinct, top = counted
+    old_table = regclass[0]
     assert done.generation == 2
     assert done.events >= 3000
     assert rows == distinct == 3500

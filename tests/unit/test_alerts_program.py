@@ -64,7 +64,9 @@ def test_the_program_threshold_decides_and_travels_on_the_alert(tmp_path: Path) 
     story.session(Outcome.NO_SHOW)
     [alert] = story.alerts()
     assert (alert.severity, alert.detail) == (Severity.HIGH, "3 consecutive no-shows")
-    assert alert.rule_version == rules.rule("repeated-no-shows").version  # type: ignore[union-attr]
+    rule = rules.rule("repeated-no-shows")
+    assert rule is not None
+    assert alert.rule_version == rule.version
 
 
 def test_a_craving_rise_window_and_delta_from_the_program(tmp_path: Path) -> None:

@@ -218,17 +218,17 @@ def test_unknown_order_is_not_found() -> None:
 
 
 @pytest.mark.parametrize(
-    ("change", "field"),
+    ("medication", "dose", "route", "field"),
     [
-        ({"medication": "unobtainium"}, "medication"),
-        ({"dose": "0"}, "dose"),
-        ({"route": "intravenous"}, "route"),
+        ("unobtainium", "60", "oral", "medication"),
+        ("methadone", "0", "oral", "dose"),
+        ("methadone", "60", "intravenous", "route"),
     ],
 )
-def test_invalid_orders_name_the_field(change: dict[str, str], field: str) -> None:
+def test_invalid_orders_name_the_field(medication: str, dose: str, route: str, field: str) -> None:
     story = Story()
     with pytest.raises(InvalidInput) as refused:
-        story.prescribe(**change)  # type: ignore[arg-type]
+        story.prescribe(medication, dose, route=route)
     assert refused.value.field == field
 
 
