@@ -31,7 +31,7 @@ async def enrolled(api: Api) -> str:
 
 
 def order(client_id: str, **changes: Any) -> dict[str, Any]:
-    given = {
+    given: dict[str, Any] = {
         "clientId": client_id,
         "medication": "methadone",
         "dose": "60",
