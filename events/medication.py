@@ -458,6 +458,9 @@ class TakeHomeDispensed(_Dispensed):
     cap_days: int = Field(ge=0)
     cap_rule: str
     cap_rule_version: str
+    day: date | None = None
+    """The program's day the bottles were handed over (None in events recorded before it
+    was kept)."""
 
     @property
     def dose_count(self) -> int:

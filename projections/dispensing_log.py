@@ -72,7 +72,8 @@ def rows(item: Positioned) -> Iterator[Row]:
     elif isinstance(e, TakeHomeDispensed):
         lots = ", ".join(sorted({b.lot for b in e.bottles}))
         note = f"{e.dose_count} bottles for {e.days_covered} days"
-        yield (e.client_id, e.occurred_at.date(), e.occurred_at, e.medication, e.strength,
+        day = e.day or e.occurred_at.date()  # the program's day; UTC's in older events
+        yield (e.client_id, day, e.occurred_at, e.medication, e.strength,
                e.dosage_form, e.dea_schedule, None, e.total_amount, e.dosage_form, e.unit,
                e.actor.id, lots, e.dispense_id, note)  # fmt: skip
 

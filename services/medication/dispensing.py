@@ -325,6 +325,7 @@ def dispense_take_home(
             cap_days=cap,
             cap_rule=schedule.id,
             cap_rule_version=schedule.version,
+            day=today,
         )
     )
 

@@ -14,13 +14,18 @@ import pytest
 from medication_story import NURSE, Story
 
 from carecoord.events import Actor, Role, Schedule
-from carecoord.events.medication import DoseAdministered, OrderHeld, OrderResumed
+from carecoord.events.medication import (
+    DoseAdministered,
+    OrderHeld,
+    OrderResumed,
+    TakeHomeDispensed,
+)
 from carecoord.events.positioned import Positioned
-from carecoord.projections import dosing
+from carecoord.projections import dispensing_log, dosing
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication import dispensing, prescribing
-from carecoord.services.medication.dispensing import GivenDose
+from carecoord.services.medication.dispensing import Bottle, GivenDose, TakeHome
 from carecoord.services.medication.rules import MedicationRules
 
 NEW_YORK = MedicationRules(zone=ZoneInfo("America/New_York"))
@@ -107,3 +112,21 @@ def test_a_hold_carries_the_program_day_it_began_for_the_dosing_view() -> None:
     assert (held.day, resumed.day) == (date(2026, 1, 9), date(2026, 1, 10))
     [placed] = dosing.rows(Positioned(1, held))
     assert placed[3] == date(2026, 1, 9)
+
+
+def test_a_take_home_handed_over_late_in_the_local_day_is_logged_on_that_day() -> None:
+    story = Story(NEW_YORK)
+    order = story.prescribe(start=date(2026, 1, 9))
+    give(story, order, utc(9, 14))
+    story.eligible(7)
+    story.now = utc(10, 4, 30)  # 23:30 on the 9th in New York, the 10th in UTC
+    given = TakeHome(order, date(2026, 1, 10), 2, "oral solution",
+                     bottles=(Bottle("B1", "LOT-7"), Bottle("B2", "LOT-7")))  # fmt: skip
+    dispensing.dispense_take_home(
+        story.record, story.stamp(NURSE), story.rules, uuid4(), given, program="OTP"
+    )
+
+    [handed] = story.events(TakeHomeDispensed)
+    assert handed.day == date(2026, 1, 9)
+    [logged] = dispensing_log.rows(Positioned(1, handed))
+    assert logged[1] == date(2026, 1, 9), "the DEA log's date dispensed is the program's day"
