@@ -14,6 +14,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from carecoord.graphql.access import AccessMutation, AccessQuery
+from carecoord.graphql.access_as_of import AccessAsOfQuery
 from carecoord.graphql.alerts import AlertMutation, AlertQuery
 from carecoord.graphql.audit import AuditQuery
 from carecoord.graphql.care import CareMutation
@@ -27,6 +28,7 @@ from carecoord.graphql.medication_views import MedicationQuery
 from carecoord.graphql.metrics import RequestMetrics
 from carecoord.graphql.plain_fields import read_plain_fields_directly
 from carecoord.graphql.production import WithoutSuggestions, production_validation
+from carecoord.graphql.record_export import RecordExportQuery
 from carecoord.graphql.status import StatusQuery
 from carecoord.graphql.therapy import TherapyMutation, TherapyQuery
 from carecoord.graphql.timeline import TimelineQuery, TimelineSubscription
@@ -38,6 +40,8 @@ Query = merge_types(
         StatusQuery,
         AccessQuery,
         AuditQuery,
+        RecordExportQuery,
+        AccessAsOfQuery,
         MedicationQuery,
         CheckInQuery,
         AlertQuery,

@@ -1,0 +1,211 @@
+"""What could a user see at a time T: for auditors, rebuilt from the client's events in the
+store (``projections/audit/access_as_of.py``), not from today's read models.
+
+It is a read of the client's record and is access-logged like any other (refused ones too).
+Entries are shown as the auditor may see them: a summary of a kind the auditor's own grant
+does not show (an SUD counseling note) is left out, never its content.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from carecoord.events import Actor, Role
+from carecoord.events.access import Basis
+from carecoord.graphql.context import RequestContext
+from carecoord.graphql.timeline import RecordedBy
+from carecoord.projections.audit.access_as_of import AccessAsOf
+from carecoord.projections.audit.history import client_history
+from carecoord.services.kernel.errors import Forbidden, InvalidInput
+from carecoord.services.kernel.policy import Grant
+
+OPERATION = "accessAsOf"
+
+
+@strawberry.type(description="A care-team membership of the user, as recorded by T.")
+class MembershipAsOf:
+    role: Role
+    started_at: datetime
+    ended_at: datetime | None
+    in_force: bool = strawberry.field(description="Counted at T in the role asked about.")
+
+
+@strawberry.type(description="A consent naming the user, as recorded by T.")
+class ConsentAsOf:
+    consent_id: UUID
+    purpose: str
+    data_kinds: list[str]
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    in_force: bool
+
+
+@strawberry.type(description="An emergency access by the user, as recorded by T.")
+class BreakGlassAsOf:
+    access_id: UUID
+    role: Role
+    used_at: datetime
+    expires_at: datetime
+    in_force: bool
+
+
+@strawberry.type(description="The grant the read policy decides on the standing at T.")
+class GrantAsOf:
+    basis: Basis
+    kinds: list[str]
+    authored_kinds: list[str] = strawberry.field(description="Seen only where they are author.")
+    consent_ids: list[UUID]
+    break_glass_id: UUID | None
+    valid_until: datetime | None
+    policy_version: str = strawberry.field(description="Today's policy, applied to T's standing.")
+
+    @classmethod
+    def of(cls, grant: Grant) -> GrantAsOf:
+        return cls(
+            basis=grant.basis,
+            kinds=sorted(grant.kinds),
+            authored_kinds=sorted(grant.authored),
+            consent_ids=list(grant.consent_ids),
+            break_glass_id=grant.break_glass_id,
+            valid_until=grant.valid_until,
+            policy_version=grant.policy_version,
+        )
+
+
+@strawberry.type(description="The policy's refusal at T: what it would have answered.")
+class RefusalAsOf:
+    rule: str
+    message: str
+
+
+@strawberry.type(description="An entry of the timeline the user would have been shown.")
+class EntryAsOf:
+    position: int
+    event_id: UUID
+    type: str
+    kind: str
+    occurred_at: datetime
+    recorded_at: datetime
+    recorded_by: RecordedBy
+    summary: str | None = strawberry.field(
+        description="None where your own grant does not show the kind (counseling notes)."
+    )
+
+
+@strawberry.type(description="What a user could see of a client at a time, from the log.")
+class AccessAsOfView:
+    user_id: str
+    role: Role
+    client_id: UUID
+    at: datetime
+    memberships: list[MembershipAsOf]
+    consents: list[ConsentAsOf]
+    break_glass_uses: list[BreakGlassAsOf]
+    grant: GrantAsOf | None
+    refusal: RefusalAsOf | None
+    timeline: list[EntryAsOf] = strawberry.field(
+        description="In clinical order, as the timeline read with asOf T would show it."
+    )
+
+
+def _view(found: AccessAsOf, user: Actor, auditor: Actor, own: Grant) -> AccessAsOfView:
+    at = found.at
+    try:
+        grant: Grant | None = found.grant(user)
+        refusal = None
+    except Forbidden as refused:
+        grant, refusal = None, RefusalAsOf(rule=refused.rule, message=str(refused))
+    shown = [] if grant is None else found.timeline(grant, user)
+    return AccessAsOfView(
+        user_id=user.id,
+        role=user.role,
+        client_id=found.client_id,
+        at=at,
+        memberships=[
+            MembershipAsOf(
+                role=m.role,
+                started_at=m.started_at,
+                ended_at=m.ended_at,
+                in_force=m.role is user.role and m.holds(at),
+            )
+            for m in found.memberships_of(user.id)
+        ],
+        consents=[
+            ConsentAsOf(
+                consent_id=c.consent_id,
+                purpose=c.event.purpose,
+                data_kinds=[k.value for k in c.event.data_kinds],
+                expires_at=c.event.expires_at,
+                revoked_at=c.revoked_at,
+                in_force=c.in_force(at),
+            )
+            for c in found.consents_naming(user.id)
+        ],
+        break_glass_uses=[
+            BreakGlassAsOf(
+                access_id=e.access_id,
+                role=e.role,
+                used_at=e.occurred_at,
+                expires_at=e.expires_at,
+                in_force=e.role is user.role and at < e.expires_at,
+            )
+            for e in found.emergencies_of(user.id)
+        ],
+        grant=None if grant is None else GrantAsOf.of(grant),
+        refusal=refusal,
+        timeline=[
+            EntryAsOf(
+                position=item.position,
+                event_id=item.event.event_id,
+                type=item.event.type,
+                kind=item.event.kind.value,
+                occurred_at=item.event.occurred_at,
+                recorded_at=item.event.recorded_at,
+                recorded_by=RecordedBy(id=item.event.actor.id, role=item.event.actor.role.value),
+                summary=item.event.summary()
+                if own.shows(item.event.kind, authored_by_reader=item.event.actor.id == auditor.id)
+                else None,
+            )
+            for item in shown
+        ],
+    )
+
+
+@strawberry.type
+class AccessAsOfQuery:
+    @strawberry.field(
+        description="What a user acting in a role could see of a client at a time: their"
+        " standing, the grant and the timeline, rebuilt from the event log (auditors only;"
+        " access-logged)."
+    )
+    async def access_as_of(
+        self,
+        info: Info[RequestContext, None],
+        user_id: str,
+        role: Role,
+        client_id: UUID,
+        at: datetime,
+    ) -> AccessAsOfView:
+        ctx = info.context
+        auditor = ctx.reader()
+        if auditor.role is not Role.AUDITOR:
+            refusal = Forbidden("role", "role-may-read", "what a user could see is for: auditor")
+            raise await ctx.gate.refused_read(client_id, OPERATION, refusal)
+        if at.tzinfo is None:
+            raise InvalidInput("at", "time-offset", "at needs its UTC offset (e.g. Z)")
+        if not user_id.strip():
+            raise InvalidInput("userId", "user-id", "name the user (their token subject)")
+        own = await ctx.gate.readable(client_id, operation=OPERATION)
+        history = await asyncio.to_thread(client_history, ctx.platform.store, client_id)
+        found = AccessAsOf.rebuilt(client_id, history, at)
+        view = _view(found, Actor(id=user_id, role=role), auditor, own)
+        kinds = {e.kind for e in view.timeline if e.summary is not None}
+        await ctx.gate.record_read(
+            client_id, own, operation=OPERATION, kinds=kinds, count=len(view.timeline)
+        )
+        return view

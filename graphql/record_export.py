@@ -1,0 +1,152 @@
+"""Exports of the record for auditors and program admins: a client's, or a program's for a
+period of recording time, as JSON Lines of events or a FHIR R4 Bundle, read from the event
+store (``projections/audit``), each within the reader's grant.
+
+Each client exported is a read of their record and is access-logged (one entry per client,
+refused ones too). The reads already logged go into a FHIR export as AuditEvents only for
+auditors, who alone may read the access log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from carecoord.events import Role
+from carecoord.graphql.context import RequestContext
+from carecoord.projections.audit.export import (
+    WHOLE,
+    ClientRecord,
+    Format,
+    Period,
+    as_fhir,
+    as_jsonl,
+)
+from carecoord.projections.audit.history import client_history, program_clients
+from carecoord.projections.audit.reads import reads_of
+from carecoord.services.kernel.errors import Forbidden, InvalidInput
+from carecoord.services.kernel.policy import Grant
+
+EXPORTERS = frozenset({Role.AUDITOR, Role.PROGRAM_ADMIN})
+
+strawberry.enum(Format, name="ExportFormat", description="JSON Lines of events, or FHIR R4.")
+
+
+@strawberry.type(description="An export of the record (docs/access.md, 'Exporting the record').")
+class RecordExport:
+    format: Format
+    clients: int = strawberry.field(description="Clients exported (each access-logged).")
+    events: int = strawberry.field(description="Events exported (in the period).")
+    json_lines: str | None = strawberry.field(
+        description="JSONL: one event a line, its store position first, then the body as the"
+        " broker carries it; in log order."
+    )
+    bundle: JSON | None = strawberry.field(description="FHIR: an R4 Bundle of type collection.")
+
+
+RecordedAt = Annotated[
+    datetime | None,
+    strawberry.argument(description="A recording time, with its UTC offset."),
+]
+
+
+def may_export(ctx: RequestContext) -> None:
+    if ctx.reader().role not in EXPORTERS:
+        names = ", ".join(sorted(r.value for r in EXPORTERS))
+        raise Forbidden("role", "role-may-export", f"exporting the record is for: {names}")
+
+
+def period(recorded_from: datetime | None, recorded_to: datetime | None) -> Period:
+    for name, value in (("recordedFrom", recorded_from), ("recordedTo", recorded_to)):
+        if value is not None and value.tzinfo is None:
+            raise InvalidInput(name, "time-offset", f"{name} needs its UTC offset (e.g. Z)")
+    return Period(recorded_from, recorded_to)
+
+
+async def exported(
+    ctx: RequestContext, grants: dict[UUID, Grant], operation: str, format: Format, within: Period
+) -> RecordExport:
+    """The export of these clients, each access-logged once it is made."""
+    reader, store = ctx.reader(), ctx.platform.store
+    records = [
+        ClientRecord.shown(
+            client_id,
+            await asyncio.to_thread(client_history, store, client_id),
+            grant,
+            reader,
+            within,
+        )
+        for client_id, grant in grants.items()
+    ]
+    lines: str | None = None
+    bundle: Any = None
+    if format is Format.JSONL:
+        lines = as_jsonl(records, within)
+    else:
+        reads = (
+            await reads_of(ctx.platform.pool, grants, within) if reader.role is Role.AUDITOR else []
+        )
+        bundle = as_fhir(records, reads, at=datetime.now(UTC), period=within)
+    await asyncio.gather(
+        *(
+            ctx.gate.record_read(
+                r.client_id,
+                grants[r.client_id],
+                operation=operation,
+                kinds=r.kinds(within),
+                count=len(r.within(within)),
+            )
+            for r in records
+        )
+    )
+    count = sum(len(r.within(within)) for r in records)
+    return RecordExport(
+        format=format, clients=len(records), events=count, json_lines=lines, bundle=bundle
+    )
+
+
+@strawberry.type
+class RecordExportQuery:
+    @strawberry.field(
+        description="A client's whole record as JSON Lines or a FHIR R4 Bundle, within your"
+        " grant (auditors, program admins; access-logged)."
+    )
+    async def export_client_record(
+        self, info: Info[RequestContext, None], client_id: UUID, format: Format = Format.JSONL
+    ) -> RecordExport:
+        ctx = info.context
+        operation = "exportClientRecord"
+        try:
+            may_export(ctx)
+        except Forbidden as refusal:
+            raise await ctx.gate.refused_read(client_id, operation, refusal) from None
+        grant = await ctx.gate.readable(client_id, operation=operation)
+        return await exported(ctx, {client_id: grant}, operation, format, WHOLE)
+
+    @strawberry.field(
+        description="Every client of a program: the events recorded in the period (JSON Lines),"
+        " or the resources they made or changed as they stood at its end (FHIR). Auditors,"
+        " and the program's admins; each client access-logged."
+    )
+    async def export_program_record(
+        self,
+        info: Info[RequestContext, None],
+        program: str,
+        recorded_from: RecordedAt = None,
+        recorded_to: RecordedAt = None,
+        format: Format = Format.JSONL,
+    ) -> RecordExport:
+        ctx = info.context
+        operation = "exportProgramRecord"
+        within = period(recorded_from, recorded_to)
+        may_export(ctx)
+        ctx.gate.manages(program)
+        clients = await asyncio.to_thread(program_clients, ctx.platform.store, program)
+        grants = await ctx.gate.readable_each(clients, operation=operation)
+        return await exported(ctx, grants, operation, format, within)
