@@ -4,11 +4,10 @@ goals view (each goal with its progress history)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import cast
 from uuid import UUID
 
 import strawberry
-from psycopg import sql
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -17,8 +16,8 @@ from carecoord.events.therapy import Modality, SessionFormat
 from carecoord.graphql.care import Recorded, recorded
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import goals
+from carecoord.projections.rows import Shown
 from carecoord.services.care import commands as care
-from carecoord.services.gate.grants import visible
 from carecoord.services.kernel.access import Action
 from carecoord.services.therapy import commands as therapy
 from carecoord.services.therapy.record import Outcome
@@ -266,7 +265,7 @@ class TreatmentGoal:
     )
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> TreatmentGoal:
+    def of(cls, row: goals.Goal) -> TreatmentGoal:
         return cls(
             goal_id=row["goal_id"],
             description=row["description"],
@@ -274,7 +273,7 @@ class TreatmentGoal:
             achievement=GoalAchievement(row["achievement"]),
             set_at=row["set_at"],
             set_by=row["actor_id"],
-            history=row["history"],
+            history=cast("JSON", row["history"]),
         )
 
 
@@ -290,11 +289,9 @@ class TherapyQuery:
         ctx = info.context
         grant = await ctx.gate.readable(client_id, operation="clientGoals", at_least=at_least)
         await ctx.caught_up(goals.NAME, at_least)
-        readable, params = visible(grant, ctx.reader())
-        query = sql.SQL(
-            "SELECT * FROM {} WHERE client_id = %s AND {} ORDER BY set_at, set_position"
-        ).format(sql.Identifier(goals.NAME), readable)
-        rows = await ctx.rows(query, [client_id, *params])
+        rows = await goals.client_goals(
+            ctx.platform.pool, client_id, Shown.of(grant, ctx.reader().id)
+        )
         await ctx.gate.record_read(
             client_id,
             grant,

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, TypedDict
+from uuid import UUID
 
 from psycopg import AsyncConnection, sql
+from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.care import GoalAchievement, GoalProgressRecorded, TreatmentGoalSet
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_table
+from carecoord.projections.rows import Shown, fetch
 
 NAME = "treatment_goals"
 
@@ -83,3 +88,28 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
                     item.position,
                 ),
             )  # fmt: skip
+
+
+class Goal(TypedDict):
+    """A goal as it stands, with its progress steps in order (``history``)."""
+
+    goal_id: UUID
+    client_id: UUID
+    kind: str
+    actor_id: str
+    description: str
+    target_date: date | None
+    achievement: str
+    set_at: datetime
+    set_position: int
+    updated_position: int
+    history: list[dict[str, Any]]
+
+
+async def client_goals(pool: AsyncConnectionPool, client_id: UUID, shown: Shown) -> list[Goal]:
+    """A client's goals those ``shown`` allows, in the order they were set."""
+    readable, params = shown.where()
+    query = sql.SQL(
+        "SELECT * FROM {} WHERE client_id = %s AND {} ORDER BY set_at, set_position"
+    ).format(sql.Identifier(NAME), readable)
+    return await fetch(pool, Goal, query, [client_id, *params])

@@ -1,4 +1,4 @@
-"""A reader's standing with a client, loaded from the access read models, and its row filter.
+"""A reader's standing with a client, loaded from the access read models.
 
 One round trip reads what ``policy.decide`` needs: care-team membership now, consents that
 name the reader and are in force, an open emergency access, the client's program and any
@@ -152,14 +152,6 @@ async def programs_of(conn: AsyncConnection, client_ids: frozenset[UUID]) -> dic
     """The program each enrolled client of ``client_ids`` belongs to."""
     cur = await conn.execute(_PROGRAMS, (list(client_ids),))
     return {client_id: str(program) for client_id, program in await cur.fetchall()}
-
-
-def visible(grant: Grant, reader: Actor) -> tuple[sql.Composable, list[Any]]:
-    """A WHERE clause over timeline rows that keeps what ``grant`` shows ``reader``."""
-    return (
-        sql.SQL("(kind = ANY(%s) OR (kind = ANY(%s) AND actor_id = %s))"),
-        [sorted(grant.kinds), sorted(grant.authored), reader.id],
-    )
 
 
 def _consent(raw: dict[str, Any]) -> ActiveConsent:
