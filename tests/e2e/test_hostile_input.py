@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from carecoord.events import Role, bounds
 from carecoord.graphql.export import SCHEMA_FILE
-from carecoord.services.kernel.access import MAY_RECORD
+from carecoord.services.kernel.access import MAY_RECORD, Action
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
@@ -342,10 +342,15 @@ MUTATIONS = sorted(MUTATION_FIELDS)
 TARGETS = {m: targets_of(m, MUTATION_FIELDS[m].args["input"].type, ()) for m in MUTATIONS}
 
 
+ACTIONS = {action.value: action for action in Action}
+PRESCRIBERS = frozenset({Role.PRESCRIBER})
+
+
 def role_for(mutation: str) -> Role:
     """A role that may run it (the prescriber, on the client's care team, where it may)."""
     snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in mutation)
-    allowed = MAY_RECORD.get(snake, frozenset({Role.PRESCRIBER}))
+    action = ACTIONS.get(snake)
+    allowed = MAY_RECORD.get(action, PRESCRIBERS) if action else PRESCRIBERS
     return Role.PRESCRIBER if Role.PRESCRIBER in allowed else min(allowed)
 
 

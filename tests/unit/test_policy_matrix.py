@@ -14,7 +14,7 @@ import pytest
 
 from carecoord.events import Kind, Role
 from carecoord.events.access import Basis
-from carecoord.services.kernel.access import MAY_RECORD
+from carecoord.services.kernel.access import MAY_RECORD, Action
 from carecoord.services.kernel.errors import Forbidden
 from carecoord.services.kernel.policy import (
     ActiveConsent,
@@ -180,17 +180,17 @@ def test_auditors_record_nothing() -> None:
 @pytest.mark.parametrize(
     ("action", "roles"),
     [
-        ("prescribe", {Role.PRESCRIBER}),
-        ("administer_dose", {Role.NURSE, Role.PRESCRIBER}),
-        ("assign_care_team_member", {Role.PROGRAM_ADMIN}),
-        ("end_care_team_membership", {Role.PROGRAM_ADMIN}),
-        ("break_glass", {Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
-        ("record_consent", {Role.PROGRAM_ADMIN, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+        (Action.PRESCRIBE, {Role.PRESCRIBER}),
+        (Action.ADMINISTER_DOSE, {Role.NURSE, Role.PRESCRIBER}),
+        (Action.ASSIGN_CARE_TEAM_MEMBER, {Role.PROGRAM_ADMIN}),
+        (Action.END_CARE_TEAM_MEMBERSHIP, {Role.PROGRAM_ADMIN}),
+        (Action.BREAK_GLASS, {Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+        (Action.RECORD_CONSENT, {Role.PROGRAM_ADMIN, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
         (
-            "revoke_consent",
+            Action.REVOKE_CONSENT,
             {Role.PROGRAM_ADMIN, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST, Role.CLIENT},
         ),
     ],
 )
-def test_who_may_record_what(action: str, roles: set[Role]) -> None:
+def test_who_may_record_what(action: Action, roles: set[Role]) -> None:
     assert MAY_RECORD[action] == roles

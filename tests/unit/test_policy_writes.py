@@ -7,7 +7,7 @@ program-wide; enrolling and breaking the glass need none. Break-glass opens read
 
 from __future__ import annotations
 
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -15,6 +15,7 @@ from carecoord.events import Actor, Role
 from carecoord.events.careteam import CareTeamMemberAssigned
 from carecoord.services.kernel.access import (
     MAY_RECORD,
+    Action,
     Relationship,
     admit,
     authorize,
@@ -32,10 +33,10 @@ def actor(role: Role, user: str | None = None) -> Actor:
     return Actor(id=user or f"{role.value}-1", role=role)
 
 
-def admitted(who: Actor, action: str, on_team: set[object]) -> bool:
+def admitted(who: Actor, action: Action, on_team: set[UUID]) -> bool:
     try:
         authorize(who, action)
-        admit(who, action, [CLIENT], on_team)  # type: ignore[arg-type]
+        admit(who, action, [CLIENT], on_team)
     except Forbidden:
         return False
     return True
@@ -43,40 +44,42 @@ def admitted(who: Actor, action: str, on_team: set[object]) -> bool:
 
 @pytest.mark.parametrize("action", sorted(MAY_RECORD))
 @pytest.mark.parametrize("role", TEAM_ROLES)
-def test_a_team_role_records_only_for_clients_whose_team_it_is_on(role: Role, action: str) -> None:
+def test_a_team_role_records_only_for_clients_whose_team_it_is_on(
+    role: Role, action: Action
+) -> None:
     may = role in MAY_RECORD[action]
-    no_relationship = action in {"enroll_client", "break_glass"}
+    no_relationship = action in {Action.ENROLL_CLIENT, Action.BREAK_GLASS}
     assert admitted(actor(role), action, {CLIENT}) is may
     assert admitted(actor(role), action, {OTHER}) is (may and no_relationship)
 
 
 @pytest.mark.parametrize("action", sorted(MAY_RECORD))
-def test_program_admins_and_the_system_need_no_care_team(action: str) -> None:
+def test_program_admins_and_the_system_need_no_care_team(action: Action) -> None:
     for role in (Role.PROGRAM_ADMIN, Role.SYSTEM):
         assert admitted(actor(role), action, set()) is (role in MAY_RECORD[action])
 
 
 @pytest.mark.parametrize("action", sorted(MAY_RECORD))
-def test_auditors_record_nothing_for_anyone(action: str) -> None:
+def test_auditors_record_nothing_for_anyone(action: Action) -> None:
     assert not admitted(actor(Role.AUDITOR), action, {CLIENT})
 
 
 def test_a_client_records_only_about_themself() -> None:
     me = actor(Role.CLIENT, str(CLIENT))
-    assert relationship_needed(me, "record_check_in") is Relationship.SELF
-    assert admitted(me, "record_check_in", set())
-    assert admitted(me, "revoke_consent", set())
+    assert relationship_needed(me, Action.RECORD_CHECK_IN) is Relationship.SELF
+    assert admitted(me, Action.RECORD_CHECK_IN, set())
+    assert admitted(me, Action.REVOKE_CONSENT, set())
     with pytest.raises(Forbidden) as refused:
-        admit(actor(Role.CLIENT, str(OTHER)), "record_check_in", [CLIENT], set())
+        admit(actor(Role.CLIENT, str(OTHER)), Action.RECORD_CHECK_IN, [CLIENT], set())
     assert (refused.value.field, refused.value.rule) == ("clientId", "own-record-only")
-    assert not admitted(me, "administer_dose", set())
+    assert not admitted(me, Action.ADMINISTER_DOSE, set())
 
 
 def test_every_named_client_needs_the_relationship() -> None:
     therapist = actor(Role.THERAPIST)
-    admit(therapist, "schedule_session", [CLIENT, OTHER], {CLIENT, OTHER})
+    admit(therapist, Action.SCHEDULE_SESSION, [CLIENT, OTHER], {CLIENT, OTHER})
     with pytest.raises(Forbidden) as refused:
-        admit(therapist, "schedule_session", [CLIENT, OTHER], {CLIENT})
+        admit(therapist, Action.SCHEDULE_SESSION, [CLIENT, OTHER], {CLIENT})
     assert refused.value.rule == "care-team-member"
     assert str(OTHER) in refused.value.message
     assert "ask a program admin" in refused.value.message
