@@ -10,6 +10,7 @@ from faststream.nats import NatsBroker
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.projections.progress import Progress
+from carecoord.projections.timeline_feed import TimelineFeed
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.infrastructure.access_log import AccessLog
 from carecoord.services.infrastructure.commands import CommandBus
@@ -40,6 +41,8 @@ class Platform:
     """How each long-running loop of this process is doing (``/health``)."""
     fatal: asyncio.Future[int]
     """Set to an exit status when the process cannot go on (its broker connection gave up)."""
+    timelines: TimelineFeed
+    """What the timeline view gains, for this process's open subscriptions."""
     relay: Relay | None = None
     memberships: Memberships = field(default_factory=Memberships)
     """Care-team memberships the write gate confirmed since the view last changed."""

@@ -25,6 +25,7 @@ from carecoord.projections.feed import follow
 from carecoord.projections.models import READ_MODELS, names
 from carecoord.projections.progress import Progress
 from carecoord.projections.projector import Projector
+from carecoord.projections.timeline_feed import TimelineFeed
 from carecoord.services.infrastructure import parked, positions
 from carecoord.services.infrastructure.access_log import AccessLog
 from carecoord.services.infrastructure.broker import ensure_stream
@@ -203,6 +204,7 @@ async def running(
         AccessLog(pool),
         liveness,
         fatal,
+        TimelineFeed(pool, progress, liveness),
         the_relay,
         alert_rules=program.alerts.table,
         medication=program.medication.rules(settings),
@@ -233,15 +235,21 @@ async def running(
     try:
         yield platform
     finally:
-        fatal.cancel()
-        for task in platform.tasks:
-            task.cancel()
-        for task in platform.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await progress.stop()
-        with contextlib.suppress(ConnectionClosedError):  # it gave up: nothing to drain
-            await broker.stop()
-        bus.close()
-        await pool.close()
-        store.close()
+        await _stopped(platform)
+
+
+async def _stopped(platform: Platform) -> None:
+    """Stop what ``running`` started, the loops first, then what they used."""
+    platform.fatal.cancel()
+    for task in platform.tasks:
+        task.cancel()
+    for task in platform.tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await platform.timelines.stop()
+    await platform.progress.stop()
+    with contextlib.suppress(ConnectionClosedError):  # it gave up: nothing to drain
+        await platform.broker.stop()
+    platform.bus.close()
+    await platform.pool.close()
+    platform.store.close()

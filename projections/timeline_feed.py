@@ -1,0 +1,110 @@
+"""Live timeline entries for every open subscription of one process: one query per projected
+batch for all of them, not one per subscription.
+
+Each subscription watches a client from a position; the feed reads what the timeline view
+gained since (one statement for every watch at the same position, so a catch-up from an
+older one costs one more) and hands each watch its client's entries with the position they
+run through. A watch never misses or repeats a position: it moves on only by what it was
+handed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from psycopg_pool import AsyncConnectionPool
+
+from carecoord.projections import timeline
+from carecoord.projections.progress import Progress
+from carecoord.services.infrastructure.liveness import Liveness, keep_running
+
+LOOP = "timeline-feed"
+
+
+@dataclass(frozen=True, slots=True)
+class Appended:
+    """A client's entries after the watch's last position, through ``through``."""
+
+    entries: list[timeline.Entry]
+    through: int
+
+
+@dataclass(eq=False)
+class Watch:
+    """One subscription's share of the feed."""
+
+    client_id: UUID
+    after: int
+    ready: asyncio.Queue[Appended] = field(default_factory=asyncio.Queue)
+
+    async def next(self, timeout: float | None) -> Appended:
+        """What the view gained for this client; TimeoutError after ``timeout`` seconds."""
+        return await asyncio.wait_for(self.ready.get(), timeout)
+
+
+class TimelineFeed:
+    def __init__(self, pool: AsyncConnectionPool, progress: Progress, liveness: Liveness) -> None:
+        self._pool = pool
+        self._progress = progress
+        self._liveness = liveness
+        self._watches: set[Watch] = set()
+        self._joined = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def watch(self, client_id: UUID, after: int) -> Watch:
+        """Entries of ``client_id`` past ``after``, as the view gains them; ``close`` it."""
+        if self._task is None:
+            self._task = asyncio.create_task(keep_running(LOOP, self._run, self._liveness))
+        watch = Watch(client_id, after)
+        self._watches.add(watch)
+        self._joined.set()
+        return watch
+
+    def close(self, watch: Watch) -> None:
+        self._watches.discard(watch)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        self._liveness.progressed(LOOP)
+        while True:
+            self._joined.clear()  # a watch that starts from here on wakes the wait below
+            through = self._progress.position(timeline.NAME)
+            behind: defaultdict[int, list[Watch]] = defaultdict(list)
+            for watch in self._watches:
+                if watch.after < through:
+                    behind[watch.after].append(watch)
+            if not behind:
+                await self._moved(through)
+                continue
+            for after, watches in behind.items():
+                await self._hand_over(after, through, watches)
+            self._liveness.progressed(LOOP)
+
+    async def _hand_over(self, after: int, through: int, watches: list[Watch]) -> None:
+        clients = sorted({w.client_id for w in watches})
+        found = await timeline.appended(self._pool, clients, after, through)
+        per_client: defaultdict[UUID, list[timeline.Entry]] = defaultdict(list)
+        for entry in found:
+            per_client[entry["client_id"]].append(entry)
+        for watch in watches:
+            watch.after = through
+            watch.ready.put_nowait(Appended(per_client.get(watch.client_id, []), through))
+
+    async def _moved(self, through: int) -> None:
+        """Wait until the view passes ``through`` or a subscription starts watching."""
+        passed = asyncio.ensure_future(self._progress.passed(timeline.NAME, through))
+        joined = asyncio.ensure_future(self._joined.wait())
+        try:
+            await asyncio.wait((passed, joined), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            passed.cancel()
+            joined.cancel()

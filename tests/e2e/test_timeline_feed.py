@@ -1,0 +1,101 @@
+"""The live timeline feed: every open subscription of a process served by one statement per
+projected batch, each watch handed its own client's entries once, in order, even one that
+starts from an older position while others are live."""
+
+from __future__ import annotations
+
+import asyncio
+from uuid import UUID
+
+import pytest
+from statements import statements
+
+from carecoord.events import Actor, Role
+from carecoord.projections import timeline
+from carecoord.projections.timeline_feed import Watch
+from carecoord.services.care.commands import enroll_client
+from carecoord.services.checkins.commands import record_check_in
+from carecoord.services.checkins.record import CheckIn
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.platform import Platform
+
+ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
+CLIENTS = 5
+
+
+async def enrolled(platform: Platform, count: int) -> list[UUID]:
+    done = await asyncio.gather(
+        *(
+            platform.bus.execute(enroll_client(ADMIN, display_name=f"c{i}", program="OTP"))
+            for i in range(count)
+        )
+    )
+    assert await platform.progress.reach(timeline.NAME, max(o.position for o in done), 10)
+    return [o.result for o in done]
+
+
+async def check_ins(platform: Platform, clients: list[UUID]) -> int:
+    """One self-reported check-in per client, in one group commit; the last position."""
+    done = await asyncio.gather(
+        *(
+            platform.bus.execute(
+                record_check_in(
+                    Stamp(Actor(id=str(c), role=Role.CLIENT)),
+                    client_id=c,
+                    check_in=CheckIn(craving=3),
+                    rules=platform.alert_rules,
+                )
+            )
+            for c in clients
+        )
+    )
+    return max(o.position for o in done)
+
+
+async def drained(watch: Watch, through: int) -> list[int]:
+    """The positions a watch is handed until it has ``through``."""
+    positions: list[int] = []
+    while watch.after < through or not watch.ready.empty():
+        gained = await watch.next(10)
+        assert all(e["client_id"] == watch.client_id for e in gained.entries)
+        positions += [e["position"] for e in gained.entries]
+    return positions
+
+
+async def test_each_watch_gets_its_clients_entries_once_in_order(platform: Platform) -> None:
+    clients = await enrolled(platform, CLIENTS)
+    start = platform.progress.position(timeline.NAME)
+    feed = platform.timelines
+    watches = [feed.watch(c, start) for c in clients]
+    first = await check_ins(platform, clients)
+    second = await check_ins(platform, clients)
+    assert await platform.progress.reach(timeline.NAME, second, 10)
+    # a late subscriber resuming from before both batches catches up beside the live ones
+    late = feed.watch(clients[0], start)
+
+    got = await asyncio.gather(*(drained(w, second) for w in [*watches, late]))
+
+    for positions in got:
+        assert len(positions) == 2
+        assert positions == sorted(positions)
+        assert start < positions[0] <= first < positions[1] <= second
+    assert got[-1] == got[0]
+    for watch in [*watches, late]:
+        feed.close(watch)
+
+
+async def test_one_statement_serves_every_watch_at_the_same_position(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clients = await enrolled(platform, CLIENTS)
+    start = platform.progress.position(timeline.NAME)
+    watches = [platform.timelines.watch(c, start) for c in clients]
+    with statements(monkeypatch) as sent:
+        last = await check_ins(platform, clients)
+        assert await platform.progress.reach(timeline.NAME, last, 10)
+        await asyncio.gather(*(drained(w, last) for w in watches))
+
+    batches = [s for s in sent if "client_id = ANY" in s]
+    assert 1 <= len(batches) <= 2  # one per projected batch the check-ins landed in, not per watch
+    for watch in watches:
+        platform.timelines.close(watch)
