@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Any
+from typing import cast
 from uuid import UUID
 
 import strawberry
-from psycopg import sql
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from carecoord.events import Kind
 from carecoord.graphql.care import Recorded, recorded
 from carecoord.graphql.context import AtLeast, RequestContext
-from carecoord.projections import alerts, careteam
+from carecoord.projections import alerts
 from carecoord.services.alerts import commands
 from carecoord.services.alerts.record import Status
 from carecoord.services.kernel.access import Action
@@ -43,7 +42,7 @@ class Alert:
     history: JSON = strawberry.field(description="Acknowledgements and resolutions, in order.")
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> Alert:
+    def of(cls, row: alerts.Alert) -> Alert:
         return cls(
             alert_id=row["alert_id"],
             client_id=row["client_id"],
@@ -57,7 +56,7 @@ class Alert:
             status=Status(row["status"]),
             raised_at=row["raised_at"],
             position=row["raised_position"],
-            history=row["history"],
+            history=cast("JSON", row["history"]),
         )
 
 
@@ -67,27 +66,6 @@ class AlertNoteInput:
     alert_id: UUID
     note: str
     occurred_at: datetime | None = None
-
-
-_ON_TEAM_NOW = sql.SQL(
-    "EXISTS (SELECT 1 FROM {care_team} c WHERE c.client_id = a.client_id"
-    " AND c.member_id = %s AND c.role = %s AND c.started_at <= now()"
-    " AND (c.ended_at IS NULL OR c.ended_at > now()))"
-).format(care_team=sql.Identifier(careteam.NAME))
-
-
-async def _rows(ctx: RequestContext, where: list[sql.Composable], params: list[Any]) -> list[Any]:
-    query = sql.SQL("SELECT a.* FROM {} a WHERE {} ORDER BY raised_at, raised_position LIMIT %s")
-    return await ctx.rows(
-        query.format(sql.Identifier(alerts.NAME), sql.SQL(" AND ").join(where)),
-        [*params, MAX_ALERTS],
-    )
-
-
-def _status_filter(status: list[Status] | None) -> tuple[list[sql.Composable], list[Any]]:
-    if not status:
-        return [], []
-    return [sql.SQL("a.status = ANY(%s)")], [[s.value for s in status]]
 
 
 @strawberry.type
@@ -103,10 +81,9 @@ class AlertQuery:
         ctx = info.context
         grant = await ctx.gate.readable(client_id, operation="clientAlerts", at_least=at_least)
         await ctx.caught_up(alerts.NAME, at_least)
-        rows = []
+        rows: list[alerts.Alert] = []
         if grant.shows(Kind.ALERT, authored_by_reader=False):
-            where, params = _status_filter(status)
-            rows = await _rows(ctx, [sql.SQL("a.client_id = %s"), *where], [client_id, *params])
+            rows = await alerts.of_client(ctx.platform.pool, client_id, status or (), MAX_ALERTS)
         await ctx.gate.record_read(
             client_id,
             grant,
@@ -128,8 +105,13 @@ class AlertQuery:
         ctx = info.context
         reader = ctx.reader()
         await ctx.caught_up(alerts.NAME, at_least)
-        where, params = _status_filter(status or [Status.OPEN, Status.ACKNOWLEDGED])
-        rows = await _rows(ctx, [_ON_TEAM_NOW, *where], [reader.id, reader.role.value, *params])
+        rows = await alerts.routed_to(
+            ctx.platform.pool,
+            reader.id,
+            reader.role,
+            status or (Status.OPEN, Status.ACKNOWLEDGED),
+            MAX_ALERTS,
+        )
         granted = await ctx.gate.readable_each((r["client_id"] for r in rows), operation="myAlerts")
         shown = {
             client_id: [

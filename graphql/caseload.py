@@ -1,9 +1,10 @@
 """The asking clinician's caseload: their clients (care team now) with what needs attention
 first, and a live feed of new alerts for those clients.
 
-The caseload is one set-based statement over the read models, whatever its size; each
-client's fields are then shown only as far as the reader's grant on that client allows
-(``RequestContext.readable``), and each client read is logged once.
+The caseload is one set-based statement over the read models, whatever its size
+(``projections/caseload.py``); each client's fields are then shown only as far as the
+reader's grant on that client allows (``ctx.gate.readable_each``), and each client read is
+logged once.
 """
 
 from __future__ import annotations
@@ -15,81 +16,14 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
-from psycopg import sql
 from strawberry.types import Info
 
 from carecoord.events import Kind
 from carecoord.graphql.alerts import Alert
 from carecoord.graphql.context import AtLeast, RequestContext
-from carecoord.projections import alerts, careteam, checkins, dosing, timeline
+from carecoord.projections import alerts, caseload
 from carecoord.services.kernel.caseload import CASELOAD_RULES, Attention, reasons, urgency
 from carecoord.services.kernel.policy import Grant, Listing
-
-CASELOAD_MODELS = (careteam.NAME, timeline.NAME, alerts.NAME, dosing.NAME, checkins.NAME)
-TAKEN = ["given", "replacement", "take-home"]
-SESSION_CLOSED = [
-    "therapy.SessionAttended",
-    "therapy.SessionNoShow",
-    "therapy.SessionLateCancelled",
-]
-
-_CASELOAD = sql.SQL(
-    """WITH mine AS (
-    SELECT client_id, min(started_at) AS since FROM {care_team}
-    WHERE member_id = %(member)s AND role = %(role)s AND started_at <= now()
-      AND (ended_at IS NULL OR ended_at > now())
-    GROUP BY client_id),
-enrolled AS (
-    SELECT DISTINCT ON (t.client_id) t.client_id, t.facts->>'display_name' AS display_name,
-           t.facts->>'program' AS program, t.occurred_at AS enrolled_at
-    FROM {timeline} t JOIN mine USING (client_id)
-    WHERE t.type = 'care.ClientEnrolled' ORDER BY t.client_id, t.position),
-alerting AS (
-    SELECT a.client_id, count(*) AS open_alerts,
-           (array_agg(a.severity ORDER BY array_position(%(severities)s::text[], a.severity)))[1]
-             AS top_severity
-    FROM {alerts} a JOIN mine USING (client_id)
-    WHERE a.status <> 'resolved' GROUP BY a.client_id),
-taken AS (
-    SELECT d.client_id, max(d.day) FILTER (WHERE d.status = ANY(%(taken)s)) AS last_dose_day
-    FROM {dosing} d JOIN mine USING (client_id) GROUP BY d.client_id),
-missing AS (
-    SELECT d.client_id,
-           count(DISTINCT d.day) FILTER (
-             WHERE d.day > coalesce(k.last_dose_day, '-infinity'::date)) AS consecutive,
-           count(DISTINCT d.day) FILTER (WHERE d.day >= %(missed_from)s) AS recent
-    FROM {dosing} d JOIN taken k USING (client_id)
-    WHERE d.status = 'missed' GROUP BY d.client_id),
-checked AS (
-    SELECT s.client_id, max(s.occurred_at) AS last_check_in
-    FROM {checkins} s JOIN mine USING (client_id) GROUP BY s.client_id),
-booked AS (
-    SELECT t.client_id, count(*) AS upcoming,
-           min((t.facts->>'scheduled_for')::timestamptz) AS next_session
-    FROM {timeline} t JOIN mine USING (client_id)
-    WHERE t.type = 'therapy.SessionScheduled'
-      AND (t.facts->>'scheduled_for')::timestamptz > now()
-      AND NOT EXISTS (SELECT 1 FROM {timeline} o WHERE o.client_id = t.client_id
-                      AND o.type = ANY(%(closed)s)
-                      AND o.facts->>'session_id' = t.facts->>'session_id')
-    GROUP BY t.client_id)
-SELECT m.client_id, m.since, e.display_name, e.program,
-       coalesce(a.open_alerts, 0) AS open_alerts, a.top_severity,
-       coalesce(x.consecutive, 0) AS consecutive_missed, coalesce(x.recent, 0) AS recent_missed,
-       k.last_dose_day, c.last_check_in,
-       coalesce(c.last_check_in, e.enrolled_at, m.since) + %(every)s AS check_in_due,
-       coalesce(b.upcoming, 0) AS upcoming, b.next_session
-FROM mine m
-LEFT JOIN enrolled e USING (client_id) LEFT JOIN alerting a USING (client_id)
-LEFT JOIN taken k USING (client_id) LEFT JOIN missing x USING (client_id)
-LEFT JOIN checked c USING (client_id) LEFT JOIN booked b USING (client_id)"""
-).format(
-    care_team=sql.Identifier(careteam.NAME),
-    timeline=sql.Identifier(timeline.NAME),
-    alerts=sql.Identifier(alerts.NAME),
-    dosing=sql.Identifier(dosing.NAME),
-    checkins=sql.Identifier(checkins.NAME),
-)
 
 
 @strawberry.type(description="One client of your caseload; a null field is outside your access.")
@@ -123,7 +57,7 @@ class Caseload:
     missed_window_days: int
 
 
-def entry(row: dict[str, Any], grant: Grant) -> tuple[CaseloadClient, list[Kind]]:
+def entry(row: caseload.Line, grant: Grant) -> tuple[CaseloadClient, list[Kind]]:
     """The caseload row as the grant shows it, and the kinds of data it returns."""
 
     def shows(kind: Kind) -> bool:
@@ -191,20 +125,16 @@ class CaseloadQuery:
         ctx = info.context
         ctx.gate.require(Listing.CASELOAD)
         reader = ctx.reader()
-        for name in CASELOAD_MODELS:
+        for name in caseload.MODELS:
             await ctx.caught_up(name, at_least)
         rules = CASELOAD_RULES
-        rows = await ctx.rows(
-            _CASELOAD,
-            {
-                "member": reader.id,
-                "role": reader.role.value,
-                "severities": list(rules.severity_order),
-                "taken": TAKEN,
-                "closed": SESSION_CLOSED,
-                "missed_from": datetime.now(UTC).date() - rules.missed_window,
-                "every": rules.check_in_every,
-            },
+        rows = await caseload.of_member(
+            ctx.platform.pool,
+            reader.id,
+            reader.role,
+            severity_order=list(rules.severity_order),
+            missed_from=datetime.now(UTC).date() - rules.missed_window,
+            check_in_every=rules.check_in_every,
         )
         granted = await ctx.gate.readable_each(
             (r["client_id"] for r in rows), operation="myCaseload"
@@ -226,29 +156,6 @@ class CaseloadQuery:
         )
 
 
-_ON_MY_TEAM = sql.SQL(
-    "SELECT DISTINCT client_id FROM {} WHERE client_id = ANY(%s) AND member_id = %s"
-    " AND role = %s AND started_at <= now() AND (ended_at IS NULL OR ended_at > now())"
-).format(sql.Identifier(careteam.NAME))
-
-
-async def raised_between(ctx: RequestContext, seen: int, reached: int) -> list[dict[str, Any]]:
-    return await ctx.rows(
-        sql.SQL(
-            "SELECT * FROM {} WHERE raised_position > %s AND raised_position <= %s"
-            " AND status <> 'resolved' ORDER BY raised_position"
-        ).format(sql.Identifier(alerts.NAME)),
-        (seen, reached),
-    )
-
-
-async def on_my_team(ctx: RequestContext, clients: list[UUID]) -> list[UUID]:
-    reader = ctx.reader()
-    async with ctx.platform.pool.connection() as conn:
-        cur = await conn.execute(_ON_MY_TEAM, (clients, reader.id, reader.role.value))
-        return [row[0] for row in await cur.fetchall()]
-
-
 @strawberry.type
 class CaseloadSubscription:
     @strawberry.subscription(
@@ -268,11 +175,11 @@ class CaseloadSubscription:
         seen = progress.position(alerts.NAME) if after is None else after
         while True:
             reached = await progress.passed(alerts.NAME, seen)
-            rows = await raised_between(ctx, seen, reached)
+            rows = await alerts.raised_between(ctx.platform.pool, seen, reached)
             if rows:
                 # Decide on team and access state at least as new as the alerts.
                 await ctx.gate.access_models_reach(reached)
-                mine = await on_my_team(ctx, list({r["client_id"] for r in rows}))
+                mine = await ctx.gate.on_team(frozenset(r["client_id"] for r in rows))
                 granted = await ctx.gate.readable_each(mine, operation="alertsForMyCaseload")
                 for row in rows:
                     grant = granted.get(row["client_id"])

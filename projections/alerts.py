@@ -8,13 +8,21 @@ stops seeing them, without rewriting rows.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any, TypedDict
+from uuid import UUID
 
 from psycopg import AsyncConnection, sql
+from psycopg_pool import AsyncConnectionPool
 
+from carecoord.events import Role
 from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
 from carecoord.events.positioned import Positioned
+from carecoord.projections import careteam
 from carecoord.projections.generations import generation_table
+from carecoord.projections.rows import fetch
+from carecoord.services.alerts.record import Status
 
 NAME = "alerts"
 
@@ -87,3 +95,76 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
                 ).format(t),
                 (step["status"], item.position, json.dumps([step]), event.alert_id),
             )
+
+
+class Alert(TypedDict):
+    """An alert as it stands, with its notes in order (``history``)."""
+
+    alert_id: UUID
+    client_id: UUID
+    rule_id: str
+    rule_version: str
+    severity: str
+    title: str
+    detail: str
+    action: str
+    evidence: list[str]
+    caused_by: UUID | None
+    status: str
+    raised_at: datetime
+    raised_position: int
+    updated_position: int
+    history: list[dict[str, Any]]
+
+
+_ON_TEAM_NOW = sql.SQL(
+    "EXISTS (SELECT 1 FROM {care_team} c WHERE c.client_id = a.client_id"
+    " AND c.member_id = %s AND c.role = %s AND c.started_at <= now()"
+    " AND (c.ended_at IS NULL OR c.ended_at > now()))"
+).format(care_team=sql.Identifier(careteam.NAME))
+
+
+async def _in_order(
+    pool: AsyncConnectionPool,
+    where: sql.Composable,
+    params: list[Any],
+    status: Collection[Status],
+    limit: int,
+) -> list[Alert]:
+    conditions = [where]
+    if status:
+        conditions.append(sql.SQL("a.status = ANY(%s)"))
+        params = [*params, [s.value for s in status]]
+    query = sql.SQL(
+        "SELECT a.* FROM {} a WHERE {} ORDER BY raised_at, raised_position LIMIT %s"
+    ).format(sql.Identifier(NAME), sql.SQL(" AND ").join(conditions))
+    return await fetch(pool, Alert, query, [*params, limit])
+
+
+async def of_client(
+    pool: AsyncConnectionPool, client_id: UUID, status: Collection[Status], limit: int
+) -> list[Alert]:
+    """Up to ``limit`` of a client's alerts (in ``status``, or all), oldest first."""
+    return await _in_order(pool, sql.SQL("a.client_id = %s"), [client_id], status, limit)
+
+
+async def routed_to(
+    pool: AsyncConnectionPool,
+    member_id: str,
+    role: Role,
+    status: Collection[Status],
+    limit: int,
+) -> list[Alert]:
+    """Up to ``limit`` alerts (in ``status``, or all), oldest first, of the clients whose care
+    team ``member_id`` is on now in ``role``."""
+    return await _in_order(pool, _ON_TEAM_NOW, [member_id, role.value], status, limit)
+
+
+async def raised_between(pool: AsyncConnectionPool, after: int, through: int) -> list[Alert]:
+    """The alerts raised at positions ``after`` < p <= ``through`` and not yet resolved, in
+    the order raised (a live feed; the caller decides whom they are shown)."""
+    query = sql.SQL(
+        "SELECT * FROM {} WHERE raised_position > %s AND raised_position <= %s"
+        " AND status <> 'resolved' ORDER BY raised_position"
+    ).format(sql.Identifier(NAME))
+    return await fetch(pool, Alert, query, (after, through))

@@ -1,0 +1,135 @@
+"""A clinician's caseload: one set-based statement over the read models, whatever its size.
+
+It has no table of its own. It starts from the care team (the clients whose team the member
+is on now, in the role they act in) and joins what needs attention: open alerts, doses taken
+and missed, the last check-in and the sessions booked. Which of those a reader is shown is
+the API's decision, client by client.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TypedDict
+from uuid import UUID
+
+from psycopg import sql
+from psycopg_pool import AsyncConnectionPool
+
+from carecoord.events import Role
+from carecoord.projections import alerts, careteam, checkins, dosing, timeline
+from carecoord.projections.rows import fetch
+
+MODELS = (careteam.NAME, timeline.NAME, alerts.NAME, dosing.NAME, checkins.NAME)
+"""The read models the caseload reads: a reader waits for each of them."""
+
+TAKEN = ["given", "replacement", "take-home"]
+SESSION_CLOSED = [
+    "therapy.SessionAttended",
+    "therapy.SessionNoShow",
+    "therapy.SessionLateCancelled",
+]
+
+
+class Line(TypedDict):
+    """One client of the caseload and what may need attention."""
+
+    client_id: UUID
+    since: datetime
+    display_name: str | None
+    program: str | None
+    open_alerts: int
+    top_severity: str | None
+    consecutive_missed: int
+    recent_missed: int
+    last_dose_day: date | None
+    last_check_in: datetime | None
+    check_in_due: datetime
+    upcoming: int
+    next_session: datetime | None
+
+
+_CASELOAD = sql.SQL(
+    """WITH mine AS (
+    SELECT client_id, min(started_at) AS since FROM {care_team}
+    WHERE member_id = %(member)s AND role = %(role)s AND started_at <= now()
+      AND (ended_at IS NULL OR ended_at > now())
+    GROUP BY client_id),
+enrolled AS (
+    SELECT DISTINCT ON (t.client_id) t.client_id, t.facts->>'display_name' AS display_name,
+           t.facts->>'program' AS program, t.occurred_at AS enrolled_at
+    FROM {timeline} t JOIN mine USING (client_id)
+    WHERE t.type = 'care.ClientEnrolled' ORDER BY t.client_id, t.position),
+alerting AS (
+    SELECT a.client_id, count(*) AS open_alerts,
+           (array_agg(a.severity ORDER BY array_position(%(severities)s::text[], a.severity)))[1]
+             AS top_severity
+    FROM {alerts} a JOIN mine USING (client_id)
+    WHERE a.status <> 'resolved' GROUP BY a.client_id),
+taken AS (
+    SELECT d.client_id, max(d.day) FILTER (WHERE d.status = ANY(%(taken)s)) AS last_dose_day
+    FROM {dosing} d JOIN mine USING (client_id) GROUP BY d.client_id),
+missing AS (
+    SELECT d.client_id,
+           count(DISTINCT d.day) FILTER (
+             WHERE d.day > coalesce(k.last_dose_day, '-infinity'::date)) AS consecutive,
+           count(DISTINCT d.day) FILTER (WHERE d.day >= %(missed_from)s) AS recent
+    FROM {dosing} d JOIN taken k USING (client_id)
+    WHERE d.status = 'missed' GROUP BY d.client_id),
+checked AS (
+    SELECT s.client_id, max(s.occurred_at) AS last_check_in
+    FROM {checkins} s JOIN mine USING (client_id) GROUP BY s.client_id),
+booked AS (
+    SELECT t.client_id, count(*) AS upcoming,
+           min((t.facts->>'scheduled_for')::timestamptz) AS next_session
+    FROM {timeline} t JOIN mine USING (client_id)
+    WHERE t.type = 'therapy.SessionScheduled'
+      AND (t.facts->>'scheduled_for')::timestamptz > now()
+      AND NOT EXISTS (SELECT 1 FROM {timeline} o WHERE o.client_id = t.client_id
+                      AND o.type = ANY(%(closed)s)
+                      AND o.facts->>'session_id' = t.facts->>'session_id')
+    GROUP BY t.client_id)
+SELECT m.client_id, m.since, e.display_name, e.program,
+       coalesce(a.open_alerts, 0) AS open_alerts, a.top_severity,
+       coalesce(x.consecutive, 0) AS consecutive_missed, coalesce(x.recent, 0) AS recent_missed,
+       k.last_dose_day, c.last_check_in,
+       coalesce(c.last_check_in, e.enrolled_at, m.since) + %(every)s AS check_in_due,
+       coalesce(b.upcoming, 0) AS upcoming, b.next_session
+FROM mine m
+LEFT JOIN enrolled e USING (client_id) LEFT JOIN alerting a USING (client_id)
+LEFT JOIN taken k USING (client_id) LEFT JOIN missing x USING (client_id)
+LEFT JOIN checked c USING (client_id) LEFT JOIN booked b USING (client_id)"""
+).format(
+    care_team=sql.Identifier(careteam.NAME),
+    timeline=sql.Identifier(timeline.NAME),
+    alerts=sql.Identifier(alerts.NAME),
+    dosing=sql.Identifier(dosing.NAME),
+    checkins=sql.Identifier(checkins.NAME),
+)
+
+
+async def of_member(
+    pool: AsyncConnectionPool,
+    member_id: str,
+    role: Role,
+    *,
+    severity_order: list[str],
+    missed_from: date,
+    check_in_every: timedelta,
+) -> list[Line]:
+    """The clients whose care team ``member_id`` is on now in ``role``, in no order: alert
+    severities rank by ``severity_order``, recent missed days count from ``missed_from``,
+    and a check-in is due ``check_in_every`` after the last (or the enrolment)."""
+    return await fetch(
+        pool,
+        Line,
+        _CASELOAD,
+        {
+            "member": member_id,
+            "role": role.value,
+            "severities": severity_order,
+            "taken": TAKEN,
+            "closed": SESSION_CLOSED,
+            "missed_from": missed_from,
+            "every": check_in_every,
+        },
+    )
