@@ -8,13 +8,13 @@ that touches a client's record is itself logged.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import TypeVar
 from uuid import UUID
 
 import strawberry
-from psycopg import sql
+from psycopg_pool import AsyncConnectionPool
 from pydantic import ValidationError
 from strawberry.types import Info
 
@@ -303,24 +303,23 @@ def page_size(first: int) -> None:
         raise InvalidInput("first", "page-size", f"first must be between 1 and {MAX_PAGE}")
 
 
-async def rows_of(ctx: RequestContext, view: str, client_id: UUID, order: str) -> list[Any]:
-    return await ctx.rows(
-        sql.SQL("SELECT * FROM {} WHERE client_id = %s ORDER BY {}").format(
-            sql.Identifier(view), sql.Identifier(order)
-        ),
-        (client_id,),
-    )
+R = TypeVar("R")
 
 
 async def client_view(
-    ctx: RequestContext, client_id: UUID, kind: Kind, view: str, operation: str, order: str
-) -> list[Any]:
-    """Rows of one access view about a client, if the reader's grant shows ``kind``."""
+    ctx: RequestContext,
+    client_id: UUID,
+    kind: Kind,
+    operation: str,
+    of_client: Callable[[AsyncConnectionPool, UUID], Awaitable[list[R]]],
+) -> list[R]:
+    """A client's rows of one access view (``of_client``), if the reader's grant shows
+    ``kind``."""
     grant = await ctx.gate.readable(client_id, operation=operation)
     if kind not in grant.kinds:
         await ctx.gate.record_read(client_id, grant, operation=operation, kinds=(), count=0)
         return []
-    rows = await rows_of(ctx, view, client_id, order)
+    rows = await of_client(ctx.platform.pool, client_id)
     await ctx.gate.record_read(client_id, grant, operation=operation, kinds=[kind], count=len(rows))
     return rows
 
@@ -346,9 +345,7 @@ class AccessQuery:
     async def care_team(
         self, info: Info[RequestContext, None], client_id: UUID
     ) -> list[CareTeamMember]:
-        rows = await client_view(
-            info.context, client_id, Kind.CARE, careteam.NAME, "careTeam", "position"
-        )
+        rows = await client_view(info.context, client_id, Kind.CARE, "careTeam", careteam.of_client)
         return [
             CareTeamMember(
                 member_id=r["member_id"],
@@ -365,7 +362,7 @@ class AccessQuery:
         self, info: Info[RequestContext, None], client_id: UUID
     ) -> list[ConsentView]:
         rows = await client_view(
-            info.context, client_id, Kind.CONSENT, consents.NAME, "consents", "position"
+            info.context, client_id, Kind.CONSENT, "consents", consents.of_client
         )
         return [
             ConsentView(
@@ -390,13 +387,7 @@ class AccessQuery:
         ctx = info.context
         ctx.gate.require(Listing.BREAK_GLASS_USES)
         page_size(first)
-        rows = await ctx.rows(
-            sql.SQL(
-                "SELECT * FROM {} WHERE (%s::timestamptz IS NULL OR used_at >= %s)"
-                " ORDER BY used_at DESC LIMIT %s"
-            ).format(sql.Identifier(break_glass_view.NAME)),
-            (since, since, first),
-        )
+        rows = await break_glass_view.newest(ctx.platform.pool, since, first)
         readable = await log_each_client(ctx, (r["client_id"] for r in rows), "breakGlassUses")
         rows = [r for r in rows if r["client_id"] in readable]
         return [

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import TypedDict
+from uuid import UUID
 
 from psycopg import AsyncConnection, sql
+from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.access import BreakGlassUsed
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_table
+from carecoord.projections.rows import fetch
 
 NAME = "break_glass"
 CHANGED_BY = (BreakGlassUsed,)
@@ -65,3 +70,24 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
                 ).format(table(generation)),
                 rows,
             )
+
+
+class Use(TypedDict):
+    access_id: UUID
+    position: int
+    client_id: UUID
+    member_id: str
+    role: str
+    reason: str
+    used_at: datetime
+    expires_at: datetime
+
+
+async def newest(pool: AsyncConnectionPool, since: datetime | None, limit: int) -> list[Use]:
+    """Up to ``limit`` emergency accesses (used at ``since`` or later, if given), newest
+    first."""
+    query = sql.SQL(
+        "SELECT * FROM {} WHERE (%s::timestamptz IS NULL OR used_at >= %s)"
+        " ORDER BY used_at DESC LIMIT %s"
+    ).format(sql.Identifier(NAME))
+    return await fetch(pool, Use, query, (since, since, limit))

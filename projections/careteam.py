@@ -7,11 +7,16 @@ routed to members by joining it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import TypedDict
+from uuid import UUID
 
 from psycopg import AsyncConnection, sql
+from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
 from carecoord.events.positioned import Positioned
+from carecoord.projections import rows
 from carecoord.projections.generations import generation_table
 
 NAME = "care_team"
@@ -69,3 +74,18 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
                 ).format(t),
                 (event.occurred_at, event.reason, event.client_id, event.member_id),
             )
+
+
+class Membership(TypedDict):
+    position: int
+    client_id: UUID
+    member_id: str
+    role: str
+    started_at: datetime
+    ended_at: datetime | None
+    ended_reason: str | None
+
+
+async def of_client(pool: AsyncConnectionPool, client_id: UUID) -> list[Membership]:
+    """Everyone who is or was on a client's care team, in the order they were assigned."""
+    return await rows.of_client(pool, Membership, NAME, client_id, ["position"])

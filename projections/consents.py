@@ -7,11 +7,16 @@ at query time, revocation is a column set when the revocation is projected.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
+from typing import TypedDict
+from uuid import UUID
 
 from psycopg import AsyncConnection, sql
+from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.consent import ConsentRecorded, ConsentRevoked, RecipientType
 from carecoord.events.positioned import Positioned
+from carecoord.projections import rows
 from carecoord.projections.generations import generation_table
 
 NAME = "consents"
@@ -85,3 +90,25 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
                 ).format(t),
                 (event.occurred_at, event.actor.id, event.consent_id),
             )
+
+
+class Consent(TypedDict):
+    consent_id: UUID
+    position: int
+    client_id: UUID
+    member_ids: list[str]
+    organization_ids: list[str]
+    purpose: str
+    data_kinds: list[str]
+    expires_at: datetime | None
+    expiry_event: str
+    signed_on: date
+    recorded_at: datetime
+    recorded_by: str
+    revoked_at: datetime | None
+    revoked_by: str | None
+
+
+async def of_client(pool: AsyncConnectionPool, client_id: UUID) -> list[Consent]:
+    """A client's consents, revoked ones included, in the order they were recorded."""
+    return await rows.of_client(pool, Consent, NAME, client_id, ["position"])

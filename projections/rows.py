@@ -6,8 +6,10 @@ rebuild switches to the next generation, never a generation's table.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
+from uuid import UUID
 
 from psycopg import sql
 from psycopg.abc import Params
@@ -49,3 +51,13 @@ async def fetch(
         cur = conn.cursor(row_factory=dict_row)
         await cur.execute(query, params)
         return cast("list[R]", await cur.fetchall())
+
+
+async def of_client(
+    pool: AsyncConnectionPool, row: type[R], name: str, client_id: UUID, order: Sequence[str]
+) -> list[R]:
+    """Every row of one client in view ``name``, ordered by the columns ``order``."""
+    query = sql.SQL("SELECT * FROM {} WHERE client_id = %s ORDER BY {}").format(
+        sql.Identifier(name), sql.SQL(", ").join(map(sql.Identifier, order))
+    )
+    return await fetch(pool, row, query, (client_id,))
