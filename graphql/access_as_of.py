@@ -22,7 +22,7 @@ from carecoord.graphql.timeline import RecordedBy
 from carecoord.projections.audit.access_as_of import AccessAsOf
 from carecoord.projections.audit.history import client_history
 from carecoord.services.kernel.errors import Forbidden, InvalidInput
-from carecoord.services.kernel.policy import Grant
+from carecoord.services.kernel.policy import Grant, Listing
 
 OPERATION = "accessAsOf"
 
@@ -192,10 +192,8 @@ class AccessAsOfQuery:
         at: datetime,
     ) -> AccessAsOfView:
         ctx = info.context
+        await ctx.gate.require_about(Listing.ACCESS_AS_OF, client_id, OPERATION)
         auditor = ctx.reader()
-        if auditor.role is not Role.AUDITOR:
-            refusal = Forbidden("role", "role-may-read", "what a user could see is for: auditor")
-            raise await ctx.gate.refused_read(client_id, OPERATION, refusal)
         if at.tzinfo is None:
             raise InvalidInput("at", "time-offset", "at needs its UTC offset (e.g. Z)")
         if not user_id.strip():

@@ -29,7 +29,6 @@ from carecoord.services.infrastructure.chain_verification import (
     verify_client,
 )
 from carecoord.services.infrastructure.event_chain import CHAIN as EVENT_CHAIN
-from carecoord.services.kernel.errors import Forbidden
 from carecoord.services.kernel.policy import Listing
 
 AUDITORS = frozenset({Role.AUDITOR})
@@ -145,10 +144,7 @@ class AuditQuery:
     ) -> ClientRecordVerification:
         ctx = info.context
         operation = "verifyClientRecord"
-        try:
-            ctx.gate.require(Listing.RECORD_VERIFICATION)
-        except Forbidden as refusal:
-            raise await ctx.gate.refused_read(client_id, operation, refusal) from None
+        await ctx.gate.require_about(Listing.RECORD_VERIFICATION, client_id, operation)
         grant = await ctx.gate.readable(client_id, operation=operation)
         async with ctx.platform.pool.connection() as conn:
             found = await verify_client(conn, client_aggregates(client_id))

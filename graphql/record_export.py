@@ -30,10 +30,8 @@ from carecoord.projections.audit.export import (
 )
 from carecoord.projections.audit.history import client_history, program_clients
 from carecoord.projections.audit.reads import reads_of
-from carecoord.services.kernel.errors import Forbidden, InvalidInput
-from carecoord.services.kernel.policy import Grant
-
-EXPORTERS = frozenset({Role.AUDITOR, Role.PROGRAM_ADMIN})
+from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.policy import Grant, Listing
 
 strawberry.enum(Format, name="ExportFormat", description="JSON Lines of events, or FHIR R4.")
 
@@ -54,12 +52,6 @@ RecordedAt = Annotated[
     datetime | None,
     strawberry.argument(description="A recording time, with its UTC offset."),
 ]
-
-
-def may_export(ctx: RequestContext) -> None:
-    if ctx.reader().role not in EXPORTERS:
-        names = ", ".join(sorted(r.value for r in EXPORTERS))
-        raise Forbidden("role", "role-may-export", f"exporting the record is for: {names}")
 
 
 def period(recorded_from: datetime | None, recorded_to: datetime | None) -> Period:
@@ -122,10 +114,7 @@ class RecordExportQuery:
     ) -> RecordExport:
         ctx = info.context
         operation = "exportClientRecord"
-        try:
-            may_export(ctx)
-        except Forbidden as refusal:
-            raise await ctx.gate.refused_read(client_id, operation, refusal) from None
+        await ctx.gate.require_about(Listing.RECORD_EXPORT, client_id, operation)
         grant = await ctx.gate.readable(client_id, operation=operation)
         return await exported(ctx, {client_id: grant}, operation, format, WHOLE)
 
@@ -145,7 +134,7 @@ class RecordExportQuery:
         ctx = info.context
         operation = "exportProgramRecord"
         within = period(recorded_from, recorded_to)
-        may_export(ctx)
+        ctx.gate.require(Listing.RECORD_EXPORT)
         ctx.gate.manages(program)
         clients = await asyncio.to_thread(program_clients, ctx.platform.store, program)
         grants = await ctx.gate.readable_each(clients, operation=operation)

@@ -72,6 +72,13 @@ class AccessGate:
         """Admit a listing by role; True when the reader sees only their care team's clients."""
         return team_only(self.reader().role, listing)
 
+    async def require_about(self, listing: Listing, client_id: UUID, operation: str) -> None:
+        """``require`` for a listing about one client: a refusal is access-logged, then raised."""
+        try:
+            self.require(listing)
+        except Forbidden as refusal:
+            raise await self.refused_read(client_id, operation, refusal) from None
+
     async def on_team(self, clients: frozenset[UUID]) -> frozenset[UUID]:
         """Those of ``clients`` whose care team the reader is on now, in the role they act in."""
         async with self.platform.pool.connection() as conn:
@@ -270,19 +277,36 @@ class AccessGate:
         kinds: Iterable[str] = (),
         count: int = 0,
     ) -> None:
-        entry = Stamp(reader, correlation_id=self.correlation_id).event(
-            ClientRecordRead,
-            client_id,
-            None,
-            operation=operation,
-            outcome=ReadOutcome.REFUSED if grant is None else ReadOutcome.GRANTED,
-            basis=Basis.NONE if grant is None else grant.basis,
-            kinds_granted=() if grant is None else tuple(sorted(grant.kinds | grant.authored)),
-            kinds_returned=tuple(sorted({Kind(k) for k in kinds})),
-            entries_returned=count,
-            consent_ids=() if grant is None else grant.consent_ids,
-            break_glass_id=None if grant is None else grant.break_glass_id,
-            policy_version=POLICY_VERSION if grant is None else grant.policy_version,
-            refusal="" if refusal is None else refusal.rule,
+        stamp = Stamp(reader, correlation_id=self.correlation_id)
+        entry = read_entry(
+            stamp, client_id, operation, grant=grant, refusal=refusal, kinds=kinds, count=count
         )
         await self.platform.access_log.append(entry)
+
+
+def read_entry(
+    stamp: Stamp,
+    client_id: UUID,
+    operation: str,
+    *,
+    grant: Grant | None = None,
+    refusal: Forbidden | None = None,
+    kinds: Iterable[str] = (),
+    count: int = 0,
+) -> ClientRecordRead:
+    """The access-log entry of one read of a client's record, granted (``grant``) or refused."""
+    return stamp.event(
+        ClientRecordRead,
+        client_id,
+        None,
+        operation=operation,
+        outcome=ReadOutcome.REFUSED if grant is None else ReadOutcome.GRANTED,
+        basis=Basis.NONE if grant is None else grant.basis,
+        kinds_granted=() if grant is None else tuple(sorted(grant.kinds | grant.authored)),
+        kinds_returned=tuple(sorted({Kind(k) for k in kinds})),
+        entries_returned=count,
+        consent_ids=() if grant is None else grant.consent_ids,
+        break_glass_id=None if grant is None else grant.break_glass_id,
+        policy_version=POLICY_VERSION if grant is None else grant.policy_version,
+        refusal="" if refusal is None else refusal.rule,
+    )

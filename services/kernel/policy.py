@@ -80,6 +80,8 @@ class Listing(StrEnum):
     RECORD_VERIFICATION = "verifying a client's record"
     CASELOAD = "a caseload"
     SAFETY_LOG = "the medication safety log"
+    RECORD_EXPORT = "exporting the record"
+    ACCESS_AS_OF = "what a user could see"
     DISPENSING_LOG = "the DEA dispensing log"
     LOT_LEDGER = "the lot ledger"
 
@@ -107,6 +109,11 @@ MAY_LIST: dict[Listing, ListingRule] = {
     Listing.SAFETY_LOG: ListingRule(
         frozenset({Role.AUDITOR, Role.PRESCRIBER, Role.NURSE}), "role-may-export"
     ),
+    # Within what each role's grant shows (admins: care and consents, their program's).
+    Listing.RECORD_EXPORT: ListingRule(
+        frozenset({Role.AUDITOR, Role.PROGRAM_ADMIN}), "role-may-export"
+    ),
+    Listing.ACCESS_AS_OF: ListingRule(frozenset({Role.AUDITOR}), "role-may-read"),
     Listing.DISPENSING_LOG: _DISPENSING,
     Listing.LOT_LEDGER: _DISPENSING,
 }

@@ -22,15 +22,15 @@ from uuid import UUID, uuid4
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Actor, Role
-from carecoord.events.access import ClientRecordRead, ReadOutcome
 from carecoord.projections.audit.export import ClientRecord, Format, Period, as_fhir, as_jsonl
 from carecoord.projections.audit.history import client_history, program_clients
 from carecoord.projections.audit.reads import reads_of
+from carecoord.services.gate.gate import read_entry
 from carecoord.services.infrastructure import access_log
 from carecoord.services.infrastructure.access_log import AccessLog
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
-from carecoord.services.kernel.policy import Grant, Standing, decide
+from carecoord.services.kernel.policy import Grant, Listing, Standing, decide, team_only
 from carecoord.services.kernel.stamp import Stamp
 
 OPERATION = "auditExport (command line)"
@@ -73,6 +73,7 @@ def run(args: argparse.Namespace, database_url: str) -> int:
 async def export(store: EventStore, database_url: str, args: argparse.Namespace) -> str:
     """The export's text, once the access log holds an entry for each client in it."""
     auditor = Actor(id=args.auditor, role=Role.AUDITOR)
+    team_only(auditor.role, Listing.RECORD_EXPORT)  # the same table the API's gate reads
     grant = decide(auditor.role, Standing())
     period = Period(args.recorded_from, args.recorded_to)
     if args.client is not None:
@@ -112,17 +113,13 @@ async def _log(
         await asyncio.gather(
             *(
                 writer.append(
-                    stamp.event(
-                        ClientRecordRead,
+                    read_entry(
+                        stamp,
                         record.client_id,
-                        None,
-                        operation=OPERATION,
-                        outcome=ReadOutcome.GRANTED,
-                        basis=grant.basis,
-                        kinds_granted=tuple(sorted(grant.kinds | grant.authored)),
-                        kinds_returned=tuple(sorted(record.kinds(period))),
-                        entries_returned=len(record.within(period)),
-                        policy_version=grant.policy_version,
+                        OPERATION,
+                        grant=grant,
+                        kinds=record.kinds(period),
+                        count=len(record.within(period)),
                     )
                 )
                 for record in records
