@@ -107,5 +107,5 @@ async def test_the_caseload_reads_its_data_in_one_statement_for_any_size(
         # The access views are checked against the store once for the whole caseload.
         assert len(settled) == 1, settled
         # At most one grant decision per client, as for any read; fewer where a grant decided
-        # earlier still holds (services/gate/remembered.py).
+        # earlier still holds (services/infrastructure/remembered.py).
         assert len(grants) <= size
