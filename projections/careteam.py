@@ -16,8 +16,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
 from carecoord.events.positioned import Positioned
-from carecoord.projections import rows
 from carecoord.projections.generations import generation_table
+from carecoord.projections.rows import client_rows
 
 NAME = "care_team"
 CHANGED_BY = (CareTeamMemberAssigned, CareTeamMemberEnded)
@@ -88,4 +88,4 @@ class Membership(TypedDict):
 
 async def of_client(pool: AsyncConnectionPool, client_id: UUID) -> list[Membership]:
     """Everyone who is or was on a client's care team, in the order they were assigned."""
-    return await rows.of_client(pool, Membership, NAME, client_id, ["position"])
+    return await client_rows(pool, Membership, NAME, client_id, ["position"])

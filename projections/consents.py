@@ -16,8 +16,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.consent import ConsentRecorded, ConsentRevoked, RecipientType
 from carecoord.events.positioned import Positioned
-from carecoord.projections import rows
 from carecoord.projections.generations import generation_table
+from carecoord.projections.rows import client_rows
 
 NAME = "consents"
 CHANGED_BY = (ConsentRecorded, ConsentRevoked)
@@ -111,4 +111,4 @@ class Consent(TypedDict):
 
 async def of_client(pool: AsyncConnectionPool, client_id: UUID) -> list[Consent]:
     """A client's consents, revoked ones included, in the order they were recorded."""
-    return await rows.of_client(pool, Consent, NAME, client_id, ["position"])
+    return await client_rows(pool, Consent, NAME, client_id, ["position"])

@@ -53,7 +53,7 @@ async def fetch(
         return cast("list[R]", await cur.fetchall())
 
 
-async def of_client(
+async def client_rows(
     pool: AsyncConnectionPool, row: type[R], name: str, client_id: UUID, order: Sequence[str]
 ) -> list[R]:
     """Every row of one client in view ``name``, ordered by the columns ``order``."""
