@@ -4,8 +4,9 @@ Commands are plain functions ``(UnitOfWork) -> result``. A single writer thread 
 whatever commands are waiting, runs each against the aggregates it touches (a later
 command in the same batch sees the events of an earlier one) and saves every touched
 aggregate in one transaction. If that transaction fails (another process wrote the same
-record first), every member is retried alone, so one client's conflict never fails
-another's command. The event loop never waits on the database.
+record first), its members run again on fresh state in halves, down to one alone, so one
+client's conflict never fails another's command and costs a few commits, not one per
+member. The event loop never waits on the database.
 
 A command submitted with an idempotency key is looked up first (one query for all the
 keys of a batch): a key already kept answers with its first outcome and the command is
@@ -193,12 +194,16 @@ class CommandBus:
             )
         except Exception as failure:
             self._store.evict(*touched)
-            if len(batch) > 1:
-                for item in batch:
-                    if not item.future.done():
-                        self._commit([item])
-                return
-            self._fail_alone(batch[0], failure)
+            waiting = [item for item in batch if not item.future.done()]
+            if len(waiting) > 1:
+                # Most likely another process wrote one of these records first. The members
+                # run again on fresh state in halves: one conflict costs two commits, not
+                # one per member, so API processes sharing clients do not fall to one at a time.
+                half = len(waiting) // 2
+                self._commit(waiting[:half])
+                self._commit(waiting[half:])
+            elif waiting:
+                self._fail_alone(waiting[0], failure)
             return
         head = decisions.answer(recordings)
         if head and self._on_commit is not None:
