@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from carecoord.events import Actor, Kind, Role
 from carecoord.events.access import Basis, ClientRecordRead, ReadOutcome
+from carecoord.events.stock import stock_id
 from carecoord.projections import careteam, timeline
 from carecoord.services.careteam.team import CareTeam
 from carecoord.services.gate.grants import (
@@ -29,6 +31,7 @@ from carecoord.services.gate.grants import (
     programs_of,
 )
 from carecoord.services.kernel.access import (
+    SITE_ACTIONS,
     Action,
     Relationship,
     admit,
@@ -103,6 +106,22 @@ class AccessGate:
             actor,
             correlation_id=self.correlation_id,
             clients=None if needed is Relationship.NONE else named,
+        )
+
+    def stamp_site(self, action: Action, *sites: str) -> Stamp:
+        """The envelope for ``action`` on ``sites``' controlled-substance stock: the role
+        alone admits it (no client's record is touched), a program admin whose token names
+        a program acts for that program's site only, and the stamp signs events about those
+        sites' stock only."""
+        actor = authorize(self.actor, action)
+        if action not in SITE_ACTIONS:
+            raise Forbidden("site", "client-action", f"{action} is about a client, not a site")
+        for site in sites:
+            self.manages(site)
+        return Stamp(
+            actor,
+            correlation_id=self.correlation_id,
+            clients=frozenset(stock_id(site) for site in sites),
         )
 
     async def readable(
@@ -266,22 +285,10 @@ class AccessGate:
                 "atLeast", "not-yet-visible", f"access rules are not yet at {position}; retry"
             )
 
-    async def _log(
-        self,
-        reader: Actor,
-        client_id: UUID,
-        operation: str,
-        *,
-        grant: Grant | None = None,
-        refusal: Forbidden | None = None,
-        kinds: Iterable[str] = (),
-        count: int = 0,
-    ) -> None:
+    async def _log(self, reader: Actor, client_id: UUID, operation: str, **read: Any) -> None:
+        """Append the access-log entry of a read (``read``: as ``read_entry`` takes it)."""
         stamp = Stamp(reader, correlation_id=self.correlation_id)
-        entry = read_entry(
-            stamp, client_id, operation, grant=grant, refusal=refusal, kinds=kinds, count=count
-        )
-        await self.platform.access_log.append(entry)
+        await self.platform.access_log.append(read_entry(stamp, client_id, operation, **read))
 
 
 def read_entry(
