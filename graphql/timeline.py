@@ -6,7 +6,7 @@ import base64
 import json
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, TypedDict, cast
 from uuid import UUID
 
 import strawberry
@@ -94,7 +94,14 @@ class TimelineConnection:
         return [edge.node for edge in self.edges]
 
 
-def cursor_of(row: timeline.Entry) -> str:
+class Keyset(TypedDict):
+    """Where an entry stands in clinical order: what a cursor holds."""
+
+    occurred_at: datetime
+    position: int
+
+
+def cursor_of(row: Keyset) -> str:
     raw = f"{row['occurred_at'].isoformat()}|{row['position']}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
