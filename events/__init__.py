@@ -19,6 +19,7 @@ from carecoord.events.medication import (
     MedicationPrescribed,
     Schedule,
 )
+from carecoord.events.stock import STOCK_EVENTS
 from carecoord.events.therapy import THERAPY_EVENTS
 
 catalog.register(ClientEnrolled, MedicationPrescribed, DoseAdministered)
@@ -27,6 +28,7 @@ catalog.register(CareTeamMemberAssigned, CareTeamMemberEnded, ConsentRecorded, C
 catalog.register(BreakGlassUsed, DisclosureRecorded, ClientRecordRead)
 catalog.register(LevelOfCareChanged, TreatmentGoalSet, GoalProgressRecorded)
 catalog.register(*THERAPY_EVENTS, *CHECKIN_EVENTS, *ALERT_EVENTS)
+catalog.register(*STOCK_EVENTS)
 
 __all__ = [
     "Actor",

@@ -151,7 +151,7 @@ def _document_wire_format(document: dict[str, Any], by_name: Mapping[str, type[C
     for name, cls in by_name.items():
         channel = document["channels"][name]
         channel["parameters"] = {
-            "client_id": {"description": "The client's id (a UUID): the payload's client_id."}
+            "client_id": {"description": f"{cls.about}: the payload's client_id."}
         }
         (reference,) = channel["messages"].values()
         message = components["messages"][reference["$ref"].rsplit("/", 1)[1]]

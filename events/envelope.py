@@ -71,6 +71,8 @@ class CareEvent(BaseModel):
     kind: ClassVar[Kind]
     version: ClassVar[int] = 1
     summary_template: ClassVar[str] = ""
+    about: ClassVar[str] = "The client's id (a UUID)"
+    """What ``client_id`` names: a client, or for a site-level event the site's stock."""
 
     event_id: UUID
     client_id: UUID

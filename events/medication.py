@@ -384,6 +384,9 @@ class _Dispensed(CareEvent):
     dosage_form: str
     strength: str = ""
     dea_schedule: str = ""
+    site: str = Field(default="", max_length=200)
+    """The site whose stock it came from: the client's program (``events/stock.py``); empty
+    in events recorded before it was kept."""
 
 
 class DoseAdministered(_Dispensed):

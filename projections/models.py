@@ -15,6 +15,7 @@ from carecoord.projections import (
     medication_safety,
     medications,
     restrictions,
+    stock,
     timeline,
 )
 from carecoord.projections.projector import ReadModel
@@ -29,6 +30,7 @@ READ_MODELS: tuple[ReadModel, ...] = (
     dosing,
     dispensing_log,
     inventory,
+    stock,
     medication_safety,
     checkins,
     alerts,

@@ -56,8 +56,15 @@ class Action(StrEnum):
     RECORD_VITAL_SIGNS = "record_vital_signs"
     ACKNOWLEDGE_ALERT = "acknowledge_alert"
     RESOLVE_ALERT = "resolve_alert"
+    RECEIVE_STOCK = "receive_stock"
+    COUNT_STOCK = "count_stock"
+    WASTE_STOCK = "waste_stock"
+    TRANSFER_STOCK = "transfer_stock"
+    WITNESS_STOCK_ENTRY = "witness_stock_entry"
+    RESOLVE_STOCK_DISCREPANCY = "resolve_stock_discrepancy"
 
 
+_KEEPERS = frozenset({Role.NURSE, Role.PRESCRIBER, Role.PROGRAM_ADMIN})
 MAY_RECORD: dict[Action, frozenset[Role]] = {
     Action.ENROLL_CLIENT: frozenset({Role.PROGRAM_ADMIN, Role.PRESCRIBER, Role.NURSE}),
     Action.PRESCRIBE: frozenset({Role.PRESCRIBER}),
@@ -109,7 +116,29 @@ MAY_RECORD: dict[Action, frozenset[Role]] = {
     Action.RECORD_VITAL_SIGNS: frozenset({Role.PRESCRIBER, Role.NURSE}),
     Action.ACKNOWLEDGE_ALERT: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.RESOLVE_ALERT: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    # A site's controlled-substance stock (issue 15): the dispensing staff and the program's
+    # admins keep it; a discrepancy is resolved by a prescriber (the medical director) or an
+    # admin, not by the nurses whose counts and doses it is about.
+    Action.RECEIVE_STOCK: _KEEPERS,
+    Action.COUNT_STOCK: _KEEPERS,
+    Action.WASTE_STOCK: _KEEPERS,
+    Action.TRANSFER_STOCK: _KEEPERS,
+    Action.WITNESS_STOCK_ENTRY: _KEEPERS,
+    Action.RESOLVE_STOCK_DISCREPANCY: frozenset({Role.PRESCRIBER, Role.PROGRAM_ADMIN}),
 }
+# Acts on a site's stock, not on any client's record: the role decides (and a program admin's
+# program, a site being a program), and the stamp signs events about that site's stock only
+# (``AccessGate.stamp_site``); no client may be named for them.
+SITE_ACTIONS = frozenset(
+    {
+        Action.RECEIVE_STOCK,
+        Action.COUNT_STOCK,
+        Action.WASTE_STOCK,
+        Action.TRANSFER_STOCK,
+        Action.WITNESS_STOCK_ENTRY,
+        Action.RESOLVE_STOCK_DISCREPANCY,
+    }
+)
 
 
 def require_actor(actor: Actor | None) -> Actor:
@@ -160,6 +189,8 @@ def admit(actor: Actor, action: Action, clients: Iterable[UUID], on_team: Collec
 
     ``on_team``: the clients on whose care team the actor is now, in the role they act in.
     """
+    if action in SITE_ACTIONS:
+        raise Forbidden("clientId", "site-action", f"{action} is about a site's stock, no client")
     needed = relationship_needed(actor, action)
     for client_id in clients:
         if needed is Relationship.SELF and actor.id != str(client_id):

@@ -266,7 +266,7 @@ def administer_dose(
 
     def decide(record: MedicationRecord, client: ClientRecord) -> UUID:
         plausible_for(stamp, client, "givenAt", dose.given_at)
-        dispensing.administer(record, stamp, rules, dose_id, dose)
+        dispensing.administer(record, stamp, rules, dose_id, dose, site=client.program)
         return dose_id
 
     return on_record(client_id, decide)
@@ -283,7 +283,7 @@ def replace_dose(
 
     def decide(record: MedicationRecord, client: ClientRecord) -> UUID:
         plausible_for(stamp, client, "givenAt", replacement.given_at)
-        dispensing.replace_dose(record, stamp, rules, dose_id, replacement)
+        dispensing.replace_dose(record, stamp, rules, dose_id, replacement, site=client.program)
         return dose_id
 
     return on_record(client_id, decide)

@@ -103,7 +103,10 @@ def administer(
     rules: MedicationRules,
     dose_id: UUID,
     given: GivenDose,
+    *,
+    site: str,
 ) -> None:
+    """An observed dose from ``site``'s stock (the client's program)."""
     amount, slot, dosage_form = given.amount, given.slot, given.dosage_form
     given_at = given.given_at or stamp.clock()
     order = record.order(given.order_id)
@@ -134,7 +137,7 @@ def administer(
             DoseAdministered,
             record.client_id,
             given_at,
-            **_dispensed(order, drug, dosage_form),
+            **_dispensed(order, drug, dosage_form, site),
             dose_id=dose_id,
             amount=amount,
             slot=slot,
@@ -151,6 +154,8 @@ def replace_dose(
     rules: MedicationRules,
     dose_id: UUID,
     given: Replacement,
+    *,
+    site: str,
 ) -> None:
     """A dose spilled or vomited is replaced, linked to the original, on the same day."""
     order_id, replaces_dose_id, amount = given.order_id, given.replaces_dose_id, given.amount
@@ -197,7 +202,7 @@ def replace_dose(
             DoseAdministered,
             record.client_id,
             given_at,
-            **_dispensed(order, drug, dosage_form),
+            **_dispensed(order, drug, dosage_form, site),
             dose_id=dose_id,
             amount=amount,
             slot=slot,
@@ -312,7 +317,7 @@ def dispense_take_home(
             TakeHomeDispensed,
             record.client_id,
             handed_over_at,
-            **_dispensed(order, drug, dosage_form),
+            **_dispensed(order, drug, dosage_form, program),
             dispense_id=dispense_id,
             bottles=tuple(
                 TakeHomeBottle(
@@ -528,8 +533,9 @@ def _check_free(order: Order, day: date, slot: int) -> None:
         )
 
 
-def _dispensed(order: Order, drug: Medication, dosage_form: str) -> dict[str, object]:
-    """The DEA log fields every dispensing event carries (21 CFR 1304.24)."""
+def _dispensed(order: Order, drug: Medication, dosage_form: str, site: str) -> dict[str, object]:
+    """The DEA log fields every dispensing event carries (21 CFR 1304.24), and the site
+    whose stock it drew on."""
     return {
         "order_id": order.order_id,
         "medication": order.medication,
@@ -537,4 +543,5 @@ def _dispensed(order: Order, drug: Medication, dosage_form: str) -> dict[str, ob
         "dosage_form": dosage_form,
         "strength": drug.forms[dosage_form],
         "dea_schedule": drug.dea_schedule,
+        "site": site,
     }

@@ -89,7 +89,9 @@ class Story:
     ) -> UUID:
         dose_id = uuid4()
         given = GivenDose(order_id, Decimal(amount), form, slot, at(day), lot="L1")
-        dispensing.administer(self.record, self.stamp(NURSE), self.rules, dose_id, given)
+        dispensing.administer(
+            self.record, self.stamp(NURSE), self.rules, dose_id, given, site="OTP"
+        )
         return dose_id
 
     def types(self) -> list[str]:

@@ -40,7 +40,7 @@ def give(
     story: Story, order_id: UUID, when: datetime, amount: str = "60", slot: int = 1
 ) -> DoseAdministered:
     given = GivenDose(order_id, Decimal(amount), "oral solution", slot, when)
-    dispensing.administer(story.record, story.stamp(NURSE), story.rules, uuid4(), given)
+    dispensing.administer(story.record, story.stamp(NURSE), story.rules, uuid4(), given, site="OTP")
     event = story.record.pending[-1].event
     assert isinstance(event, DoseAdministered)
     return event

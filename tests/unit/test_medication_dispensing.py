@@ -117,7 +117,9 @@ def test_the_daily_amount_holds_with_partial_split_doses() -> None:
         order, story.record.orders[order].given[(day(1), 1)], Decimal(40), "oral solution",
         "vomited within 15 minutes", at(day(1), 10),
     )  # fmt: skip
-    dispensing.replace_dose(story.record, story.stamp(NURSE), story.rules, dose_id, replacement)
+    dispensing.replace_dose(
+        story.record, story.stamp(NURSE), story.rules, dose_id, replacement, site="OTP"
+    )
     assert story.record.orders[order].given_amount(day(1)) == 40
     story.dose(order, day(1), "40", slot=2)
     assert story.record.orders[order].given_amount(day(1)) == 80
@@ -132,7 +134,9 @@ def test_a_replacement_is_linked_once_and_only_on_the_same_day() -> None:
         replacement = Replacement(
             order, original, Decimal(amount), "oral solution", "spilled", at(when, 11)
         )
-        dispensing.replace_dose(story.record, story.stamp(NURSE), story.rules, uuid4(), replacement)
+        dispensing.replace_dose(
+            story.record, story.stamp(NURSE), story.rules, uuid4(), replacement, site="OTP"
+        )
 
     with pytest.raises(RuleViolation) as other_day:
         replace(day(2))

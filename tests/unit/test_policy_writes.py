@@ -15,6 +15,7 @@ from carecoord.events import Actor, Role
 from carecoord.events.careteam import CareTeamMemberAssigned
 from carecoord.services.kernel.access import (
     MAY_RECORD,
+    SITE_ACTIONS,
     Action,
     Relationship,
     admit,
@@ -27,6 +28,7 @@ from carecoord.services.kernel.stamp import Stamp
 CLIENT = uuid4()
 OTHER = uuid4()
 TEAM_ROLES = (Role.PRESCRIBER, Role.NURSE, Role.THERAPIST, Role.PEER_SUPPORTER)
+CLIENT_ACTIONS = sorted(set(MAY_RECORD) - SITE_ACTIONS)
 
 
 def actor(role: Role, user: str | None = None) -> Actor:
@@ -42,7 +44,7 @@ def admitted(who: Actor, action: Action, on_team: set[UUID]) -> bool:
     return True
 
 
-@pytest.mark.parametrize("action", sorted(MAY_RECORD))
+@pytest.mark.parametrize("action", CLIENT_ACTIONS)
 @pytest.mark.parametrize("role", TEAM_ROLES)
 def test_a_team_role_records_only_for_clients_whose_team_it_is_on(
     role: Role, action: Action
@@ -53,7 +55,7 @@ def test_a_team_role_records_only_for_clients_whose_team_it_is_on(
     assert admitted(actor(role), action, {OTHER}) is (may and no_relationship)
 
 
-@pytest.mark.parametrize("action", sorted(MAY_RECORD))
+@pytest.mark.parametrize("action", CLIENT_ACTIONS)
 def test_program_admins_and_the_system_need_no_care_team(action: Action) -> None:
     for role in (Role.PROGRAM_ADMIN, Role.SYSTEM):
         assert admitted(actor(role), action, set()) is (role in MAY_RECORD[action])
@@ -92,3 +94,16 @@ def test_a_stamp_signs_events_only_about_the_clients_it_was_admitted_for() -> No
     with pytest.raises(Forbidden) as refused:
         stamp.event(CareTeamMemberAssigned, OTHER, None, **facts)
     assert (refused.value.field, refused.value.rule) == ("clientId", "admitted-client")
+
+
+@pytest.mark.parametrize("action", sorted(SITE_ACTIONS))
+def test_a_site_action_is_its_keepers_and_names_no_client(action: Action) -> None:
+    keepers = {Role.NURSE, Role.PRESCRIBER, Role.PROGRAM_ADMIN}
+    if action is Action.RESOLVE_STOCK_DISCREPANCY:
+        keepers = {Role.PRESCRIBER, Role.PROGRAM_ADMIN}
+    assert MAY_RECORD[action] == keepers
+    for role in Role:
+        assert not admitted(actor(role), action, {CLIENT}), "a site's stock is no client's record"
+    with pytest.raises(Forbidden) as refused:
+        admit(actor(Role.NURSE), action, [], set())
+    assert refused.value.rule == "site-action"

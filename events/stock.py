@@ -1,0 +1,271 @@
+"""Facts about a site's controlled-substance stock: receipts, counts, waste, transfers, and
+the discrepancies a count finds (DEA 21 CFR 1304: the records and inventories a narcotic
+treatment program keeps, and 1301.76(b) for losses).
+
+These are about a site, not a client. The envelope names a client in ``client_id``; a stock
+event carries the site's stock id there instead (``stock_id(site)``, checked against
+``site``), so subjects, the store and the chain treat a site like any other record, and no
+client's record ever holds one. A site is a program (the place its clients are dosed and
+its registration): ``site`` is the program's name as clients are enrolled in it.
+
+Quantities are in the medication's dosing unit (mg of substance), as doses are recorded,
+so receipts, doses, waste and transfers add up in one unit.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, ClassVar, Self
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from carecoord.events.envelope import CareEvent, Kind
+from carecoord.events.medication import Severity
+
+_SITES = uuid5(NAMESPACE_URL, "https://carecoord.dev/sites")
+
+Quantity = Annotated[Decimal, Field(gt=0, le=10_000_000, decimal_places=3)]
+"""An amount that moves (received, wasted, transferred): positive, at most 10 kg of substance."""
+Counted = Annotated[Decimal, Field(ge=0, le=10_000_000, decimal_places=3)]
+Balance = Annotated[Decimal, Field(ge=-10_000_000_000, le=10_000_000_000)]
+"""A computed amount (expected on hand, a variance): negative when the records are wrong."""
+Lot = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
+UserId = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def stock_id(site: str) -> UUID:
+    """The id a site's stock goes by where the envelope names a client (``client_id``)."""
+    return uuid5(_SITES, site)
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _Stock(CareEvent):
+    context: ClassVar[str] = "stock"
+    kind: ClassVar[Kind] = Kind.DOSING
+    about: ClassVar[str] = "The site's stock id (a UUID: stock_id(site) in events/stock.py)"
+
+    site: str = Field(min_length=1, max_length=200)
+    day: date
+    """The site's day it happened on (the program's time zone)."""
+
+    @model_validator(mode="after")
+    def _site_is_the_record(self) -> Self:
+        if self.client_id != stock_id(self.site):
+            raise ValueError(f"client_id must be the stock id of site {self.site!r}")
+        return self
+
+
+class _LotEvent(_Stock):
+    """What every movement of one lot says, for the DEA records: substance, strength, form."""
+
+    lot: Lot
+    medication: str = Field(min_length=1, max_length=100)
+    strength: str = Field(max_length=100)
+    dosage_form: str = Field(min_length=1, max_length=100)
+    unit: str = Field(min_length=1, max_length=20)
+    dea_schedule: str = Field(max_length=10)
+
+
+class OrderForm(StrEnum):
+    """What a receipt was ordered on: a DEA Form 222 or its electronic twin, CSOS (schedule
+    I-II, 21 CFR 1305.03), or an invoice (schedules III-V)."""
+
+    DEA_222 = "dea_222"
+    CSOS = "csos"
+    INVOICE = "invoice"
+
+
+class StockReceived(_LotEvent):
+    """Containers of one lot received into the site's stock (21 CFR 1304.22(c), 1304.21(d):
+    the date actually received)."""
+
+    summary_template: ClassVar[str] = (
+        "Received {quantity} {unit} {medication} lot {lot} ({order_form} {order_form_number})"
+    )
+
+    receipt_id: UUID
+    quantity: Quantity
+    containers: int = Field(ge=1, le=10_000)
+    order_form: OrderForm
+    order_form_number: str = Field(pattern=r"^[A-Za-z0-9-]{1,40}$")
+    supplier: str = Field(min_length=1, max_length=200)
+    supplier_dea_number: str = Field(pattern=r"^[A-Z][A-Z9][0-9]{7}$")
+    """The supplier's DEA registration (two letters, seven digits, the last a check digit)."""
+    expires_on: date | None = None
+
+
+class WasteReason(StrEnum):
+    WASTE = "waste"
+    """Spoiled, contaminated or left over (a dose drawn and not given)."""
+    BREAKAGE = "breakage"
+    SPILL = "spill"
+
+
+class StockWasted(_LotEvent):
+    """Stock destroyed or lost in handling, counted out in front of a witness."""
+
+    summary_template: ClassVar[str] = "{reason}: {quantity} {unit} {medication} lot {lot}"
+
+    waste_id: UUID
+    quantity: Quantity
+    reason: WasteReason
+    description: str = Field(min_length=1, max_length=500)
+    witness_id: UserId
+
+
+class StockTransferredOut(_LotEvent):
+    """Stock sent to another site; ``StockTransferredIn`` with the same id receives it."""
+
+    summary_template: ClassVar[str] = (
+        "Transferred {quantity} {unit} {medication} lot {lot} to {to_site}"
+    )
+
+    transfer_id: UUID
+    quantity: Quantity
+    to_site: str = Field(min_length=1, max_length=200)
+    order_form: OrderForm
+    order_form_number: str = Field(default="", pattern=r"^[A-Za-z0-9-]{0,40}$")
+
+
+class StockTransferredIn(_LotEvent):
+    summary_template: ClassVar[str] = (
+        "Received by transfer {quantity} {unit} {medication} lot {lot} from {from_site}"
+    )
+
+    transfer_id: UUID
+    quantity: Quantity
+    from_site: str = Field(min_length=1, max_length=200)
+    expires_on: date | None = None
+
+
+class CountOccasion(StrEnum):
+    OPENING = "opening"
+    """Before the first dose of the day."""
+    CLOSING = "closing"
+    """After the last dose of the day."""
+    SPOT = "spot"
+    """Any other time, of any lots."""
+
+
+class CountLine(_Value):
+    """One lot as counted, and the perpetual inventory it was reconciled against:
+    ``expected = received + transferred_in - transferred_out - wasted - lost - dispensed``."""
+
+    lot: Lot
+    medication: str = Field(min_length=1, max_length=100)
+    counted: Counted
+    received: Balance
+    transferred_in: Balance
+    transferred_out: Balance
+    wasted: Balance
+    lost: Balance
+    """Shortfalls of earlier counts resolved as a loss reported to the DEA."""
+    dispensed: Balance
+    """Given at the window and handed over as take-homes from this lot, up to the count."""
+    expected: Balance
+
+    @property
+    def variance(self) -> Decimal:
+        return self.counted - self.expected
+
+
+class StockCounted(_Stock):
+    """A physical count of the site's stock by the recording user, before a witness who
+    confirms it (``StockEntryWitnessed``). An opening or closing count covers every lot on
+    hand; a biennial inventory (21 CFR 1304.11(c)) is one of those, marked."""
+
+    summary_template: ClassVar[str] = "{occasion} count of {lot_count} lots ({variances})"
+
+    count_id: UUID
+    occasion: CountOccasion
+    biennial: bool = False
+    lines: tuple[CountLine, ...] = Field(min_length=1, max_length=200)
+    witness_id: UserId
+    ledger_through: int = Field(ge=0)
+    """The store position the dispensed amounts were read through: doses recorded after it
+    (or given after the count) are not in them."""
+
+    @property
+    def lot_count(self) -> int:
+        return len(self.lines)
+
+    @model_validator(mode="after")
+    def _biennial_at_opening_or_closing(self) -> Self:
+        if self.biennial and self.occasion is CountOccasion.SPOT:
+            raise ValueError("a biennial inventory is taken at opening or at closing")
+        return self
+
+    def summary(self) -> str:
+        off = sum(1 for line in self.lines if line.variance)
+        variances = f"{off} discrepancies" if off else "all as expected"
+        facts = self.facts() | {"lot_count": self.lot_count, "variances": variances}
+        return self.summary_template.format(**facts)
+
+
+class StockEntryWitnessed(_Stock):
+    """The witness a count or a waste named confirms it, under their own credentials."""
+
+    summary_template: ClassVar[str] = "Witnessed {entry} {entry_id}"
+
+    entry_id: UUID
+    entry: str = Field(pattern=r"^(count|waste)$")
+
+
+class StockDiscrepancyFound(_Stock):
+    """A count found a lot off its perpetual inventory: the alert to the program (DEA
+    21 CFR 1301.76(b): a theft or significant loss is reported on Form 106)."""
+
+    summary_template: ClassVar[str] = (
+        "Discrepancy ({severity}): {medication} lot {lot} counted {counted}, expected {expected}"
+    )
+
+    alert_id: UUID
+    count_id: UUID
+    rule_id: str = Field(min_length=1, max_length=100)
+    rule_version: str = Field(min_length=1, max_length=40)
+    severity: Severity
+    lot: Lot
+    medication: str = Field(min_length=1, max_length=100)
+    counted: Counted
+    expected: Balance
+    variance: Balance
+
+
+class Resolution(StrEnum):
+    EXPLAINED = "explained"
+    """A recording error found (a dose or waste entered late or wrong): no loss."""
+    LOSS_REPORTED = "loss_reported"
+    """A loss or theft, reported to the DEA on Form 106."""
+
+
+class StockDiscrepancyResolved(_Stock):
+    """A discrepancy closed. A loss reported takes the shortfall out of the lot's perpetual
+    inventory (``lost``), as of the count that found it; an explained one takes nothing
+    (the entry that was missing or wrong is recorded, or corrected, on its own)."""
+
+    summary_template: ClassVar[str] = "Discrepancy resolved ({resolution}): {note}"
+
+    alert_id: UUID
+    lot: Lot
+    resolution: Resolution
+    lost: Balance = Field(ge=0)
+    note: str = Field(min_length=1, max_length=2000)
+
+
+STOCK_EVENTS: tuple[type[CareEvent], ...] = (
+    StockReceived,
+    StockWasted,
+    StockTransferredOut,
+    StockTransferredIn,
+    StockCounted,
+    StockEntryWitnessed,
+    StockDiscrepancyFound,
+    StockDiscrepancyResolved,
+)
+"""Events about a site's stock: no client's record holds them."""

@@ -1,0 +1,354 @@
+"""The stock view: each site's controlled-substance ledger by lot, and what it was counted at.
+
+One row per movement, signed (``change``): receipts and transfers in add, doses given at the
+window, take-home bottles, waste, transfers out and losses reported (a discrepancy's
+resolution) take away; so a lot's perpetual inventory is the sum of its rows. Counts add a
+row per lot counted (``counted``, ``expected``, no change), discrepancies, and witnesses'
+confirmations, so the view is also the continuing record (21 CFR 1304.22(c)) an inspector
+exports. Doses come from the
+medication context's events by their ``site`` and ``lot`` (a dose without a lot is in no
+lot's row: the count shows it short). No client is named here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TypedDict
+from uuid import UUID
+
+from psycopg import AsyncConnection, sql
+from psycopg_pool import AsyncConnectionPool
+
+from carecoord.events.medication import DoseAdministered, TakeHomeDispensed
+from carecoord.events.positioned import Positioned
+from carecoord.events.stock import (
+    StockCounted,
+    StockDiscrepancyFound,
+    StockDiscrepancyResolved,
+    StockEntryWitnessed,
+    StockReceived,
+    StockTransferredIn,
+    StockTransferredOut,
+    StockWasted,
+)
+from carecoord.projections.appended import Row, append
+from carecoord.projections.generations import generation_table
+from carecoord.projections.rows import fetch
+
+NAME = "stock"
+COLUMNS = (
+    "site",
+    "lot",
+    "kind",
+    "change",
+    "counted",
+    "expected",
+    "medication",
+    "strength",
+    "dosage_form",
+    "unit",
+    "dea_schedule",
+    "ref_id",
+    "count_id",
+    "detail",
+    "witness_id",
+    "day",
+    "occurred_at",
+    "actor_id",
+)
+DRAWN = ("dose", "take-home")
+"""Kinds of row a dose makes: the perpetual inventory's dispensed side."""
+
+table = generation_table(NAME)
+
+
+def ddl(generation: int) -> list[sql.Composed]:
+    t = table(generation)
+    return [
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} ("
+            " position bigint NOT NULL, seq integer NOT NULL,"
+            " site text NOT NULL, lot text NOT NULL, kind text NOT NULL,"
+            " change numeric NOT NULL, counted numeric, expected numeric,"
+            " medication text NOT NULL, strength text NOT NULL, dosage_form text NOT NULL,"
+            " unit text NOT NULL, dea_schedule text NOT NULL, ref_id uuid NOT NULL, count_id uuid,"
+            " detail text NOT NULL, witness_id text NOT NULL, day date NOT NULL,"
+            " occurred_at timestamptz NOT NULL, actor_id text NOT NULL,"
+            " PRIMARY KEY (position, seq))"
+        ).format(t),
+        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (site, lot, position)").format(
+            sql.Identifier(f"{NAME}_g{generation}_lot"), t
+        ),
+        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (site, day)").format(
+            sql.Identifier(f"{NAME}_g{generation}_day"), t
+        ),
+    ]
+
+
+def rows(item: Positioned) -> Iterator[Row]:
+    e = item.event
+    zero = Decimal(0)
+    if isinstance(e, DoseAdministered) and e.lot:
+        yield (e.site, e.lot, "dose", -e.amount, None, None, e.medication, e.strength,
+               e.dosage_form, e.unit, e.dea_schedule, e.dose_id, None, e.replacement_reason,
+               "", e.day, e.occurred_at, e.actor.id)  # fmt: skip
+    elif isinstance(e, TakeHomeDispensed):
+        day = e.day or e.occurred_at.date()
+        for b in e.bottles:
+            yield (e.site, b.lot, "take-home", -b.amount, None, None, e.medication, e.strength,
+                   e.dosage_form, e.unit, e.dea_schedule, e.dispense_id, None,
+                   f"bottle {b.bottle} for {b.day}", "", day, e.occurred_at,
+                   e.actor.id)  # fmt: skip
+    elif isinstance(e, StockReceived):
+        detail = (f"{e.order_form.value} {e.order_form_number}; {e.containers} containers from"
+                  f" {e.supplier} ({e.supplier_dea_number})")  # fmt: skip
+        yield _lot_row(e, "receipt", e.quantity, e.receipt_id, detail, "")
+    elif isinstance(e, StockTransferredIn):
+        yield _lot_row(e, "transfer-in", e.quantity, e.transfer_id, f"from {e.from_site}", "")
+    elif isinstance(e, StockTransferredOut):
+        form = f" ({e.order_form.value} {e.order_form_number})" if e.order_form_number else ""
+        yield _lot_row(e, "transfer-out", -e.quantity, e.transfer_id, f"to {e.to_site}{form}", "")
+    elif isinstance(e, StockWasted):
+        detail = f"{e.reason.value}: {e.description}"
+        yield _lot_row(e, "waste", -e.quantity, e.waste_id, detail, e.witness_id)
+    elif isinstance(e, StockCounted):
+        occasion = e.occasion.value + (", biennial inventory" if e.biennial else "")
+        for line in e.lines:
+            yield (e.site, line.lot, "count", zero, line.counted, line.expected, line.medication,
+                   "", "", "", "", e.count_id, e.count_id, occasion, e.witness_id, e.day,
+                   e.occurred_at, e.actor.id)  # fmt: skip
+    elif isinstance(e, StockDiscrepancyFound):
+        yield (e.site, e.lot, "discrepancy", zero, e.counted, e.expected, e.medication, "", "",
+               "", "", e.alert_id, e.count_id, e.severity.value, "", e.day, e.occurred_at,
+               e.actor.id)  # fmt: skip
+    elif isinstance(e, StockDiscrepancyResolved):
+        yield (e.site, e.lot, "resolved", -e.lost, None, None, "", "", "", "", "", e.alert_id,
+               None, f"{e.resolution.value}: {e.note}", "", e.day, e.occurred_at,
+               e.actor.id)  # fmt: skip
+    elif isinstance(e, StockEntryWitnessed):
+        yield (e.site, "", "witnessed", zero, None, None, "", "", "", "", "", e.entry_id, None,
+               e.entry, "", e.day, e.occurred_at, e.actor.id)  # fmt: skip
+
+
+def _lot_row(
+    e: StockReceived | StockTransferredIn | StockTransferredOut | StockWasted,
+    kind: str,
+    change: Decimal,
+    ref_id: UUID,
+    detail: str,
+    witness_id: str,
+) -> Row:
+    return (e.site, e.lot, kind, change, None, None, e.medication, e.strength, e.dosage_form,
+            e.unit, e.dea_schedule, ref_id, None, detail, witness_id, e.day, e.occurred_at,
+            e.actor.id)  # fmt: skip
+
+
+async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
+    await append(conn, table(generation), COLUMNS, batch, rows)
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+async def dispensed(
+    pool: AsyncConnectionPool, site: str, *, through: int, at: datetime
+) -> dict[str, Decimal]:
+    """What doses drew from each of ``site``'s lots: those recorded through store position
+    ``through`` and given or handed over by ``at``."""
+    query = sql.SQL(
+        "SELECT lot, -sum(change) AS amount FROM {} WHERE site = %s AND kind = ANY(%s)"
+        " AND position <= %s AND occurred_at <= %s GROUP BY lot"
+    ).format(sql.Identifier(NAME))
+    found = await fetch(pool, _Drawn, query, [site, list(DRAWN), through, at])
+    return {r["lot"]: r["amount"] for r in found}
+
+
+class _Drawn(TypedDict):
+    lot: str
+    amount: Decimal
+
+
+class OnHand(TypedDict):
+    """One lot's perpetual inventory at a site, by kind of movement, and its last count."""
+
+    lot: str
+    medication: str
+    strength: str
+    dosage_form: str
+    unit: str
+    dea_schedule: str
+    received: Decimal
+    transferred_in: Decimal
+    transferred_out: Decimal
+    wasted: Decimal
+    lost: Decimal
+    dispensed: Decimal
+    on_hand: Decimal
+    last_counted: Decimal | None
+    last_counted_at: datetime | None
+
+
+_ON_HAND = """
+WITH moves AS (
+    SELECT lot, kind, change, medication, strength, dosage_form, unit, dea_schedule, position
+    FROM {stock} WHERE site = %(site)s AND kind NOT IN ('count', 'discrepancy', 'witnessed')),
+lots AS (
+    SELECT DISTINCT ON (lot) lot, medication, strength, dosage_form, unit, dea_schedule
+    FROM moves WHERE kind IN ('receipt', 'transfer-in') ORDER BY lot, position),
+counted AS (
+    SELECT DISTINCT ON (lot) lot, counted, occurred_at
+    FROM {stock} WHERE site = %(site)s AND kind = 'count' ORDER BY lot, position DESC)
+SELECT m.lot,
+       coalesce(l.medication, min(m.medication)) AS medication,
+       coalesce(l.strength, min(m.strength)) AS strength,
+       coalesce(l.dosage_form, min(m.dosage_form)) AS dosage_form,
+       coalesce(l.unit, min(m.unit)) AS unit,
+       coalesce(l.dea_schedule, min(m.dea_schedule)) AS dea_schedule,
+       coalesce(sum(m.change) FILTER (WHERE m.kind = 'receipt'), 0) AS received,
+       coalesce(sum(m.change) FILTER (WHERE m.kind = 'transfer-in'), 0) AS transferred_in,
+       coalesce(-sum(m.change) FILTER (WHERE m.kind = 'transfer-out'), 0) AS transferred_out,
+       coalesce(-sum(m.change) FILTER (WHERE m.kind = 'waste'), 0) AS wasted,
+       coalesce(-sum(m.change) FILTER (WHERE m.kind = 'resolved'), 0) AS lost,
+       coalesce(-sum(m.change) FILTER (WHERE m.kind = ANY(%(drawn)s)), 0) AS dispensed,
+       sum(m.change) AS on_hand,
+       c.counted AS last_counted, c.occurred_at AS last_counted_at
+FROM moves m LEFT JOIN lots l USING (lot) LEFT JOIN counted c USING (lot)
+GROUP BY m.lot, l.medication, l.strength, l.dosage_form, l.unit, l.dea_schedule, c.counted,
+         c.occurred_at
+ORDER BY m.lot
+"""
+
+
+async def on_hand(pool: AsyncConnectionPool, site: str) -> list[OnHand]:
+    """Every lot the site's ledger names (received, or drawn on without a receipt), with
+    what it holds by the perpetual inventory now."""
+    query = sql.SQL(_ON_HAND).format(stock=sql.Identifier(NAME))
+    return await fetch(pool, OnHand, query, {"site": site, "drawn": list(DRAWN)})
+
+
+class Entry(TypedDict):
+    """A row of a site's ledger, in the order it was recorded."""
+
+    position: int
+    seq: int
+    site: str
+    lot: str
+    kind: str
+    change: Decimal
+    counted: Decimal | None
+    expected: Decimal | None
+    medication: str
+    strength: str
+    dosage_form: str
+    unit: str
+    dea_schedule: str
+    ref_id: UUID
+    count_id: UUID | None
+    detail: str
+    witness_id: str
+    day: date
+    occurred_at: datetime
+    actor_id: str
+
+
+async def ledger(
+    pool: AsyncConnectionPool, site: str, from_day: date, to_day: date, lot: str | None = None
+) -> list[Entry]:
+    """The site's rows on the site's days ``from_day`` to ``to_day`` (of ``lot``, or all),
+    in the order recorded."""
+    query = sql.SQL(
+        "SELECT * FROM {} WHERE site = %s AND day BETWEEN %s AND %s"
+        " AND (%s::text IS NULL OR lot = %s) ORDER BY position, seq"
+    ).format(sql.Identifier(NAME))
+    return await fetch(pool, Entry, query, [site, from_day, to_day, lot, lot])
+
+
+class Counted(TypedDict):
+    """A lot as a count found it, who counted and who witnessed it (None: not yet)."""
+
+    count_id: UUID
+    occasion: str
+    lot: str
+    medication: str
+    strength: str
+    dosage_form: str
+    unit: str
+    counted: Decimal
+    expected: Decimal
+    day: date
+    occurred_at: datetime
+    counted_by: str
+    witness_id: str
+    witnessed_at: datetime | None
+
+
+_COUNTS = """
+WITH lots AS (
+    SELECT DISTINCT ON (lot) lot, strength, dosage_form, unit FROM {stock}
+    WHERE site = %(site)s AND kind IN ('receipt', 'transfer-in') ORDER BY lot, position)
+SELECT c.ref_id AS count_id, c.detail AS occasion, c.lot, c.medication,
+       coalesce(l.strength, '') AS strength, coalesce(l.dosage_form, '') AS dosage_form,
+       coalesce(l.unit, '') AS unit, c.counted, c.expected, c.day, c.occurred_at,
+       c.actor_id AS counted_by, c.witness_id, w.occurred_at AS witnessed_at
+FROM {stock} c LEFT JOIN lots l ON l.lot = c.lot LEFT JOIN {stock} w
+  ON w.site = c.site AND w.kind = 'witnessed' AND w.ref_id = c.ref_id
+WHERE c.site = %(site)s AND c.kind = 'count' AND c.day BETWEEN %(from)s AND %(to)s
+  AND (%(count)s::uuid IS NULL OR c.ref_id = %(count)s)
+  AND (NOT %(biennial)s OR c.detail LIKE '%%biennial%%')
+ORDER BY c.position, c.seq
+"""
+
+
+async def counts(
+    pool: AsyncConnectionPool,
+    site: str,
+    from_day: date,
+    to_day: date,
+    *,
+    count_id: UUID | None = None,
+    biennial: bool = False,
+) -> list[Counted]:
+    """The lots counted at the site on days ``from_day`` to ``to_day`` (of one count, or of
+    biennial inventories only), in the order counted."""
+    query = sql.SQL(_COUNTS).format(stock=sql.Identifier(NAME))
+    params = {"site": site, "from": from_day, "to": to_day, "count": count_id,
+              "biennial": biennial}  # fmt: skip
+    return await fetch(pool, Counted, query, params)
+
+
+class Found(TypedDict):
+    """A discrepancy a count raised, and its resolution once recorded."""
+
+    alert_id: UUID
+    count_id: UUID
+    lot: str
+    medication: str
+    counted: Decimal
+    expected: Decimal
+    severity: str
+    day: date
+    occurred_at: datetime
+    counted_by: str
+    resolution: str | None
+    resolved_by: str | None
+    resolved_at: datetime | None
+
+
+_DISCREPANCIES = """
+SELECT d.ref_id AS alert_id, d.count_id, d.lot, d.medication, d.counted, d.expected,
+       d.detail AS severity, d.day,
+       d.occurred_at, d.actor_id AS counted_by, r.detail AS resolution,
+       r.actor_id AS resolved_by, r.occurred_at AS resolved_at
+FROM {stock} d LEFT JOIN {stock} r
+  ON r.site = d.site AND r.kind = 'resolved' AND r.ref_id = d.ref_id
+WHERE d.site = %(site)s AND d.kind = 'discrepancy' AND (NOT %(open)s OR r.ref_id IS NULL)
+ORDER BY d.position, d.seq
+"""
+
+
+async def discrepancies(pool: AsyncConnectionPool, site: str, *, open_only: bool) -> list[Found]:
+    """The discrepancies counts at the site raised (those not yet resolved, or all)."""
+    query = sql.SQL(_DISCREPANCIES).format(stock=sql.Identifier(NAME))
+    return await fetch(pool, Found, query, {"site": site, "open": open_only})

@@ -1,0 +1,7 @@
+"""A site's controlled-substance stock: who may say what about it, and when.
+
+record.py (the aggregate's state) ← movements.py (receipts, waste, transfers) and counts.py
+(counts, witnesses, discrepancies) ← commands.py (what the bus runs). The doses that draw on
+the stock are the medication context's; a decision that needs them is given what the stock
+view read of them (``Ledger``), through a stated store position.
+"""

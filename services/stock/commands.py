@@ -1,0 +1,92 @@
+"""Commands on a site's stock: load the site's record (two for a transfer), decide, record.
+
+Ids are drawn when the command is built, so a retry after a conflict records the same ids.
+A decision that needs the doses drawn from a lot takes the ``Ledger`` the caller read from
+the stock view.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+from carecoord.events.stock import Resolution, stock_id
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.medication.rules import MedicationRules
+from carecoord.services.stock import counts, movements
+from carecoord.services.stock.counts import Count
+from carecoord.services.stock.movements import Receipt, Transfer, Waste
+from carecoord.services.stock.record import Ledger, SiteStock
+
+
+def receive(stamp: Stamp, *, site: str, receipt: Receipt, rules: MedicationRules) -> Command[UUID]:
+    receipt_id = uuid4()
+
+    def run(uow: UnitOfWork) -> UUID:
+        stock = uow.get(SiteStock, stock_id(site))
+        movements.receive(stock, stamp, rules, site, receipt_id, receipt)
+        return receipt_id
+
+    return run
+
+
+def waste(
+    stamp: Stamp, *, site: str, waste: Waste, ledger: Ledger, rules: MedicationRules
+) -> Command[UUID]:
+    waste_id = uuid4()
+
+    def run(uow: UnitOfWork) -> UUID:
+        movements.waste(uow.get(SiteStock, stock_id(site)), stamp, rules, waste_id, waste, ledger)
+        return waste_id
+
+    return run
+
+
+def transfer(
+    stamp: Stamp, *, site: str, transfer: Transfer, ledger: Ledger, rules: MedicationRules
+) -> Command[UUID]:
+    transfer_id = uuid4()
+
+    def run(uow: UnitOfWork) -> UUID:
+        source = uow.get(SiteStock, stock_id(site))
+        target = uow.get(SiteStock, stock_id(transfer.to_site.strip()))
+        movements.transfer(source, target, stamp, rules, transfer_id, transfer, ledger)
+        return transfer_id
+
+    return run
+
+
+def count(
+    stamp: Stamp, *, site: str, count: Count, ledger: Ledger, rules: MedicationRules
+) -> Command[UUID]:
+    count_id = uuid4()
+
+    def run(uow: UnitOfWork) -> UUID:
+        counts.count(uow.get(SiteStock, stock_id(site)), stamp, rules, count_id, count, ledger)
+        return count_id
+
+    return run
+
+
+def witness(stamp: Stamp, *, site: str, entry_id: UUID, rules: MedicationRules) -> Command[UUID]:
+    def run(uow: UnitOfWork) -> UUID:
+        counts.witness(uow.get(SiteStock, stock_id(site)), stamp, rules, entry_id)
+        return entry_id
+
+    return run
+
+
+def resolve(
+    stamp: Stamp,
+    *,
+    site: str,
+    alert_id: UUID,
+    resolution: Resolution,
+    note: str,
+    rules: MedicationRules,
+) -> Command[UUID]:
+    def run(uow: UnitOfWork) -> UUID:
+        counts.resolve(uow.get(SiteStock, stock_id(site)), stamp, rules, alert_id, resolution, note)
+        return alert_id
+
+    return run

@@ -1,0 +1,218 @@
+"""Counts and their reconciliation, the witness's confirmation, and discrepancies resolved.
+
+A count is the recording person's, before a witness who confirms it under their own
+credentials (two-person control). Each lot counted is reconciled against its perpetual
+inventory at the count's time:
+
+    expected = received + transferred in - transferred out - wasted - lost - dispensed
+
+where ``dispensed`` is what doses given at the window and take-homes handed over drew from
+the lot (the ``Ledger`` the stock view read). Any difference raises a discrepancy on the
+spot: a shortfall is high severity (a loss or theft is reported to the DEA on Form 106,
+21 CFR 1301.76(b)), an overage moderate (a dose recorded but not given, a receipt not
+entered). An opening or closing count covers every lot the site holds; a biennial
+inventory (21 CFR 1304.11(c)) is one of those. A discrepancy stays open until resolved:
+explained (the missing or wrong entry is recorded or corrected on its own), or, for a
+shortfall, as a loss reported, which takes it out of the perpetual inventory (``lost``) as
+of the count that found it, so later counts reconcile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from pydantic import ValidationError
+
+from carecoord.events.medication import Severity
+from carecoord.events.stock import (
+    CountLine,
+    CountOccasion,
+    Resolution,
+    StockCounted,
+    StockDiscrepancyFound,
+    StockDiscrepancyResolved,
+    StockEntryWitnessed,
+)
+from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.kernel.stamp import Stamp, invalid_input
+from carecoord.services.medication.rules import MedicationRules
+from carecoord.services.stock.movements import dated, witnessed_by_another
+from carecoord.services.stock.record import Ledger, Move, SiteStock
+
+RULE_ID = "stock-count-variance"
+RULE_VERSION = "1"
+"""Any difference between a lot counted and its perpetual inventory is a discrepancy."""
+_ALERT_IDS = uuid5(NAMESPACE_URL, "https://carecoord.dev/stock-discrepancies")
+COMPLETE = frozenset({CountOccasion.OPENING, CountOccasion.CLOSING})
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    occasion: CountOccasion
+    lines: Sequence[tuple[str, Decimal]]
+    """(lot, amount counted) for each lot counted."""
+    witness_id: str
+    biennial: bool = False
+    counted_at: datetime | None = None
+
+
+def count(
+    stock: SiteStock,
+    stamp: Stamp,
+    rules: MedicationRules,
+    count_id: UUID,
+    given: Count,
+    ledger: Ledger,
+) -> list[StockDiscrepancyFound]:
+    """Record the count and a discrepancy for every lot off its expected amount."""
+    when = dated(stamp, "countedAt", given.counted_at)
+    witnessed_by_another(stamp, given.witness_id)
+    if given.biennial and given.occasion not in COMPLETE:
+        raise InvalidInput(
+            "biennial", "biennial-occasion", "a biennial inventory is taken at opening or closing"
+        )
+    lots = [lot for lot, _ in given.lines]
+    if not lots:
+        raise InvalidInput("lines", "count-lines", "count at least one lot")
+    if len(set(lots)) != len(lots):
+        raise InvalidInput("lines", "lot-once", "each lot is counted once")
+    lines = []
+    for n, (name, counted) in enumerate(given.lines):
+        lot = stock.lot(name, f"lines.{n}.lot")
+        sums = lot.totals(ledger.at)
+        try:
+            line = CountLine(
+                lot=name,
+                medication=lot.medication,
+                counted=counted,
+                received=sums[Move.RECEIVED],
+                transferred_in=sums[Move.TRANSFERRED_IN],
+                transferred_out=sums[Move.TRANSFERRED_OUT],
+                wasted=sums[Move.WASTED],
+                lost=sums[Move.LOST],
+                dispensed=ledger.of(name),
+                expected=lot.expected(ledger),
+            )
+        except ValidationError as invalid:
+            raise invalid_input(invalid, prefix=f"lines.{n}") from None
+        lines.append(line)
+    if given.occasion in COMPLETE:
+        left_out = sorted(
+            lot.lot for lot in stock.lots.values() if lot.lot not in lots and lot.expected(ledger)
+        )
+        if left_out:
+            raise RuleViolation(
+                "lines",
+                "count-complete",
+                f"an {given.occasion.value} count covers every lot on hand; not counted:"
+                f" {', '.join(left_out)}",
+            )
+    day = rules.day_of(when)
+    stock.record(
+        stamp.event(
+            StockCounted,
+            stock.client_id,
+            when,
+            site=stock.site,
+            day=day,
+            count_id=count_id,
+            occasion=given.occasion,
+            biennial=given.biennial,
+            lines=tuple(lines),
+            witness_id=given.witness_id.strip(),
+            ledger_through=ledger.through,
+        )
+    )
+    found = []
+    for line in lines:
+        if line.variance:
+            event = stamp.event(
+                StockDiscrepancyFound,
+                stock.client_id,
+                when,
+                site=stock.site,
+                day=day,
+                alert_id=uuid5(_ALERT_IDS, f"{count_id}/{line.lot}"),
+                count_id=count_id,
+                rule_id=RULE_ID,
+                rule_version=RULE_VERSION,
+                severity=Severity.HIGH if line.variance < 0 else Severity.MODERATE,
+                lot=line.lot,
+                medication=line.medication,
+                counted=line.counted,
+                expected=line.expected,
+                variance=line.variance,
+            )
+            stock.record(event)
+            found.append(event)
+    return found
+
+
+def witness(stock: SiteStock, stamp: Stamp, rules: MedicationRules, entry_id: UUID) -> None:
+    """The witness a count or waste named confirms it: that person, and only once."""
+    entry = stock.attestations.get(entry_id)
+    if entry is None:
+        raise NotFound("entryId", "unknown-entry", f"no count or waste {entry_id} at this site")
+    if stamp.actor.id != entry.witness_id:
+        raise RuleViolation(
+            "entryId",
+            "named-witness",
+            f"this {entry.entry} names {entry.witness_id} as its witness; they confirm it",
+        )
+    if entry.witnessed:
+        raise RuleViolation("entryId", "witnessed", f"this {entry.entry} is already witnessed")
+    now = stamp.clock()
+    stock.record(
+        stamp.event(
+            StockEntryWitnessed,
+            stock.client_id,
+            now,
+            site=stock.site,
+            day=rules.day_of(now),
+            entry_id=entry_id,
+            entry=entry.entry,
+        )
+    )
+
+
+def resolve(
+    stock: SiteStock,
+    stamp: Stamp,
+    rules: MedicationRules,
+    alert_id: UUID,
+    resolution: Resolution,
+    note: str,
+) -> None:
+    found = stock.discrepancies.get(alert_id)
+    if found is None:
+        raise NotFound("alertId", "unknown-discrepancy", f"no discrepancy {alert_id} here")
+    if found.resolved:
+        raise RuleViolation("alertId", "resolved", f"discrepancy {alert_id} is already resolved")
+    if not note.strip():
+        raise InvalidInput("note", "resolution-note", "say what was found")
+    lost = Decimal(0)
+    if resolution is Resolution.LOSS_REPORTED:
+        if found.variance > 0:
+            raise RuleViolation(
+                "resolution", "loss-is-a-shortfall", "an overage is explained, not lost"
+            )
+        lost = -found.variance
+    now = stamp.clock()
+    stock.record(
+        stamp.event(
+            StockDiscrepancyResolved,
+            stock.client_id,
+            now,
+            site=stock.site,
+            day=rules.day_of(now),
+            alert_id=alert_id,
+            lot=found.lot,
+            resolution=resolution,
+            lost=lost,
+            note=note.strip(),
+        )
+    )

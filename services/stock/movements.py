@@ -1,0 +1,299 @@
+"""What moves stock in and out besides doses: receipts, waste and breakage, transfers.
+
+Rules (21 CFR 1304.21-1304.22, 1305.03): a receipt is of a controlled medication in the
+formulary, in one of its forms, on the order form its schedule needs (a DEA Form 222 or
+CSOS for schedule II, an invoice allowed from III on), from a supplier with a well-formed
+DEA registration, once per order form and lot, and not already expired. A lot keeps the
+medication and form of its first receipt. Waste and transfers leave at most what the
+perpetual inventory holds of the lot at that moment; waste names a witness other than the
+person recording it. A transfer between sites records both sides in one transaction.
+An entry is dated when it happened: not in the future, and at most ``BACKDATE`` back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+from carecoord.events.stock import (
+    OrderForm,
+    StockReceived,
+    StockTransferredIn,
+    StockTransferredOut,
+    StockWasted,
+    WasteReason,
+    stock_id,
+)
+from carecoord.services.kernel.clinical_time import plausible
+from carecoord.services.kernel.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.medication.rules import MedicationRules
+from carecoord.services.stock.record import Ledger, Lot, SiteStock
+
+BACKDATE = timedelta(days=31)
+"""How late a stock entry may be made: a month's paper records (a receipt, a count sheet)
+entered late; anything older is a discrepancy to explain, not an entry to date back."""
+ORDER_FORMS_FOR_SCHEDULE_II = frozenset({OrderForm.DEA_222, OrderForm.CSOS})
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    lot: str
+    medication: str
+    dosage_form: str
+    quantity: Decimal
+    containers: int
+    order_form: OrderForm
+    order_form_number: str
+    supplier: str
+    supplier_dea_number: str
+    expires_on: date | None = None
+    received_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Waste:
+    lot: str
+    quantity: Decimal
+    reason: WasteReason
+    description: str
+    witness_id: str
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    lot: str
+    quantity: Decimal
+    to_site: str
+    order_form: OrderForm
+    order_form_number: str = ""
+    occurred_at: datetime | None = None
+
+
+def dated(stamp: Stamp, field: str, moment: datetime | None) -> datetime:
+    """When an entry happened: now, or a time given that is neither ahead nor too far back."""
+    now = stamp.clock()
+    if moment is None:
+        return now
+    with_offset(field, moment)
+    plausible(field, moment, now=now, enrolled_at=None)
+    if moment < now - BACKDATE:
+        raise InvalidInput(
+            field,
+            "stock-backdate-limit",
+            f"{field} is more than {BACKDATE.days} days back; record what was found now and"
+            " explain the difference",
+        )
+    return moment
+
+
+def receive(
+    stock: SiteStock,
+    stamp: Stamp,
+    rules: MedicationRules,
+    site: str,
+    receipt_id: UUID,
+    given: Receipt,
+) -> None:
+    when = dated(stamp, "receivedAt", given.received_at)
+    drug = rules.formulary.lookup(given.medication)
+    if not drug.dea_schedule:
+        raise InvalidInput(
+            "medication",
+            "controlled-substance",
+            f"{drug.name} is not a controlled substance; its stock is not kept here",
+        )
+    if given.dosage_form not in drug.forms:
+        raise InvalidInput(
+            "dosageForm", "formulary-form", f"{drug.name} forms: {', '.join(drug.forms)}"
+        )
+    if drug.dea_schedule in ("CI", "CII") and given.order_form not in ORDER_FORMS_FOR_SCHEDULE_II:
+        raise InvalidInput(
+            "orderForm",
+            "schedule-ii-order-form",
+            f"{drug.name} is schedule {drug.dea_schedule[1:]}: it is received on a DEA Form 222"
+            " or through CSOS (21 CFR 1305.03), not an invoice",
+        )
+    if not dea_number_checks(given.supplier_dea_number):
+        raise InvalidInput(
+            "supplierDeaNumber",
+            "dea-number",
+            "a DEA registration is two letters and seven digits whose last is the check digit",
+        )
+    day = rules.day_of(when)
+    if given.expires_on is not None and given.expires_on < day:
+        raise RuleViolation(
+            "expiresOn", "not-expired", f"lot {given.lot} expired on {given.expires_on}"
+        )
+    known = stock.lots.get(given.lot)
+    if known is not None and (known.medication, known.dosage_form) != (
+        drug.code,
+        given.dosage_form,
+    ):
+        raise RuleViolation(
+            "lot",
+            "lot-medication",
+            f"lot {given.lot} here is {known.medication} {known.dosage_form}",
+        )
+    if (given.order_form, given.order_form_number, given.lot) in stock.receipts:
+        raise RuleViolation(
+            "orderFormNumber",
+            "receipt-recorded",
+            f"lot {given.lot} on {given.order_form.value} {given.order_form_number} is"
+            " already received",
+        )
+    stock.record(
+        stamp.event(
+            StockReceived,
+            stock_id(site),
+            when,
+            site=site,
+            day=day,
+            lot=given.lot,
+            medication=drug.code,
+            strength=drug.forms[given.dosage_form],
+            dosage_form=given.dosage_form,
+            unit=drug.unit,
+            dea_schedule=drug.dea_schedule,
+            receipt_id=receipt_id,
+            quantity=given.quantity,
+            containers=given.containers,
+            order_form=given.order_form,
+            order_form_number=given.order_form_number,
+            supplier=given.supplier.strip(),
+            supplier_dea_number=given.supplier_dea_number,
+            expires_on=given.expires_on,
+        )
+    )
+
+
+def waste(
+    stock: SiteStock,
+    stamp: Stamp,
+    rules: MedicationRules,
+    waste_id: UUID,
+    given: Waste,
+    ledger: Ledger,
+) -> None:
+    lot = stock.lot(given.lot)
+    when = dated(stamp, "occurredAt", given.occurred_at)
+    witnessed_by_another(stamp, given.witness_id)
+    if not given.description.strip():
+        raise InvalidInput("description", "waste-description", "say what was wasted and how")
+    within_stock(lot, given.quantity, ledger)
+    stock.record(
+        stamp.event(
+            StockWasted,
+            stock.client_id,
+            when,
+            site=stock.site,
+            day=rules.day_of(when),
+            **lot.facts(),
+            waste_id=waste_id,
+            quantity=given.quantity,
+            reason=given.reason,
+            description=given.description.strip(),
+            witness_id=given.witness_id.strip(),
+        )
+    )
+
+
+def transfer(
+    source: SiteStock,
+    target: SiteStock,
+    stamp: Stamp,
+    rules: MedicationRules,
+    transfer_id: UUID,
+    given: Transfer,
+    ledger: Ledger,
+) -> None:
+    lot = source.lot(given.lot)
+    when = dated(stamp, "occurredAt", given.occurred_at)
+    to_site = given.to_site.strip()
+    if to_site == source.site:
+        raise InvalidInput("toSite", "another-site", "a transfer goes to another site")
+    if lot.dea_schedule in ("CI", "CII") and (
+        given.order_form not in ORDER_FORMS_FOR_SCHEDULE_II or not given.order_form_number
+    ):
+        raise InvalidInput(
+            "orderFormNumber",
+            "schedule-ii-order-form",
+            f"lot {lot.lot} is schedule {lot.dea_schedule[1:]}: the receiving site orders it"
+            " on a DEA Form 222 or through CSOS; give that form's number",
+        )
+    there = target.lots.get(lot.lot)
+    if there is not None and (there.medication, there.dosage_form) != (
+        lot.medication,
+        lot.dosage_form,
+    ):
+        raise RuleViolation(
+            "lot", "lot-medication", f"lot {lot.lot} at {to_site} is {there.medication}"
+        )
+    within_stock(lot, given.quantity, ledger)
+    day = rules.day_of(when)
+    common = {"day": day, **lot.facts(), "transfer_id": transfer_id, "quantity": given.quantity}
+    source.record(
+        stamp.event(
+            StockTransferredOut,
+            source.client_id,
+            when,
+            site=source.site,
+            to_site=to_site,
+            order_form=given.order_form,
+            order_form_number=given.order_form_number,
+            **common,
+        )
+    )
+    target.record(
+        stamp.event(
+            StockTransferredIn,
+            target.client_id,
+            when,
+            site=to_site,
+            from_site=source.site,
+            expires_on=lot.expires_on,
+            **common,
+        )
+    )
+
+
+def with_offset(field: str, moment: datetime) -> None:
+    """A time said without its UTC offset is ambiguous: refused."""
+    if moment.tzinfo is None:
+        raise InvalidInput(field, "time-offset", f"{field} needs its UTC offset (e.g. Z)")
+
+
+def witnessed_by_another(stamp: Stamp, witness_id: str) -> None:
+    """Two people: the witness is named, and is not the person recording."""
+    if not witness_id.strip():
+        raise InvalidInput("witnessId", "witness-required", "name the witness")
+    if witness_id.strip() == stamp.actor.id:
+        raise RuleViolation(
+            "witnessId",
+            "witness-distinct",
+            "the witness is another person than the one recording (two-person control)",
+        )
+
+
+def within_stock(lot: Lot, quantity: Decimal, ledger: Ledger) -> None:
+    held = lot.expected(ledger)
+    if quantity > held:
+        raise RuleViolation(
+            "quantity",
+            "on-hand",
+            f"lot {lot.lot} holds {held} {lot.unit} by the perpetual inventory; at most that"
+            " leaves it",
+        )
+
+
+def dea_number_checks(number: str) -> bool:
+    """A DEA registration number's check digit: the sum of the 1st, 3rd and 5th digits plus
+    twice the sum of the 2nd, 4th and 6th ends in the 7th."""
+    digits = number[2:]
+    if len(number) != 9 or not digits.isdigit():
+        return False
+    d = [int(c) for c in digits]
+    return (d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5])) % 10 == d[6]

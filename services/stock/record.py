@@ -1,0 +1,189 @@
+"""The site stock aggregate: one site's lots, what moved in and out of each, and the counts,
+witnesses and discrepancies recorded on it.
+
+A site is one record (not one per lot) so that a count sees every lot the site holds and can
+refuse one that leaves a lot out; receipts, counts, waste and transfers are a few a day, so
+one record takes them without contention. Doses are not here: they belong to each client's
+medication record, and a decision that needs them is handed the ``Ledger`` the stock view
+read (the perpetual inventory's dispensed side).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID
+
+from carecoord.events import CareEvent
+from carecoord.events.stock import (
+    OrderForm,
+    StockCounted,
+    StockDiscrepancyFound,
+    StockDiscrepancyResolved,
+    StockEntryWitnessed,
+    StockReceived,
+    StockTransferredIn,
+    StockTransferredOut,
+    StockWasted,
+)
+from carecoord.services.kernel.aggregate import Aggregate
+from carecoord.services.kernel.errors import NotFound
+
+
+class Move(StrEnum):
+    """The kinds of movement a lot's perpetual inventory adds up (doses are the ledger's)."""
+
+    RECEIVED = "received"
+    TRANSFERRED_IN = "transferred_in"
+    TRANSFERRED_OUT = "transferred_out"
+    WASTED = "wasted"
+    LOST = "lost"
+
+
+INTO_STOCK = frozenset({Move.RECEIVED, Move.TRANSFERRED_IN})
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    """What doses drew from each of a site's lots, as the stock view read it: the doses
+    recorded through store position ``through`` and given or handed over by ``at``."""
+
+    through: int
+    at: datetime
+    dispensed: Mapping[str, Decimal] = field(default_factory=dict)
+
+    def of(self, lot: str) -> Decimal:
+        return self.dispensed.get(lot, Decimal(0))
+
+
+@dataclass(slots=True)
+class Lot:
+    lot: str
+    medication: str
+    strength: str
+    dosage_form: str
+    unit: str
+    dea_schedule: str
+    expires_on: date | None
+    moves: list[tuple[datetime, Move, Decimal]] = field(default_factory=list)
+
+    def totals(self, at: datetime) -> dict[Move, Decimal]:
+        """Each kind of movement summed over those that happened by ``at``."""
+        sums = dict.fromkeys(Move, Decimal(0))
+        for when, move, amount in self.moves:
+            if when <= at:
+                sums[move] += amount
+        return sums
+
+    def expected(self, ledger: Ledger) -> Decimal:
+        """The perpetual inventory at ``ledger.at``: in, less out, less what doses drew."""
+        sums = self.totals(ledger.at)
+        moved = sum((v if m in INTO_STOCK else -v for m, v in sums.items()), Decimal(0))
+        return moved - ledger.of(self.lot)
+
+    def facts(self) -> dict[str, object]:
+        """What every event about this lot repeats for the DEA records."""
+        return {
+            "lot": self.lot,
+            "medication": self.medication,
+            "strength": self.strength,
+            "dosage_form": self.dosage_form,
+            "unit": self.unit,
+            "dea_schedule": self.dea_schedule,
+        }
+
+
+@dataclass(slots=True)
+class Attestation:
+    """A count or waste awaiting (or given) its witness's confirmation."""
+
+    entry: str
+    recorded_by: str
+    witness_id: str
+    witnessed: bool = False
+
+
+@dataclass(slots=True)
+class Discrepancy:
+    count_id: UUID
+    lot: str
+    variance: Decimal
+    found_at: datetime
+    resolved: bool = False
+
+
+class SiteStock(Aggregate):
+    context: ClassVar[str] = "stock"
+
+    def __init__(self, stock_id: UUID) -> None:
+        super().__init__(stock_id)
+        self.site = ""
+        self.lots: dict[str, Lot] = {}
+        self.receipts: set[tuple[OrderForm, str, str]] = set()
+        """(order form, its number, lot) of every receipt: one receipt each."""
+        self.transfers: set[UUID] = set()
+        self.attestations: dict[UUID, Attestation] = {}
+        self.discrepancies: dict[UUID, Discrepancy] = {}
+
+    def lot(self, lot: str, field: str = "lot") -> Lot:
+        found = self.lots.get(lot)
+        if found is None:
+            raise NotFound(
+                field,
+                "unknown-lot",
+                f"site {self.site or '(none yet)'} has received no lot {lot!r};"
+                " record its receipt (or transfer in) first",
+            )
+        return found
+
+    def apply(self, event: CareEvent) -> None:
+        if isinstance(event, StockReceived | StockTransferredIn | StockTransferredOut):
+            self.site = event.site
+        if isinstance(event, StockReceived):
+            self._lot(event, event.expires_on).moves.append(
+                (event.occurred_at, Move.RECEIVED, event.quantity)
+            )
+            self.receipts.add((event.order_form, event.order_form_number, event.lot))
+        elif isinstance(event, StockTransferredIn):
+            self._lot(event, event.expires_on).moves.append(
+                (event.occurred_at, Move.TRANSFERRED_IN, event.quantity)
+            )
+            self.transfers.add(event.transfer_id)
+        elif isinstance(event, StockTransferredOut):
+            self.lots[event.lot].moves.append(
+                (event.occurred_at, Move.TRANSFERRED_OUT, event.quantity)
+            )
+            self.transfers.add(event.transfer_id)
+        elif isinstance(event, StockWasted):
+            self.lots[event.lot].moves.append((event.occurred_at, Move.WASTED, event.quantity))
+            self.attestations[event.waste_id] = Attestation(
+                "waste", event.actor.id, event.witness_id
+            )
+        elif isinstance(event, StockCounted):
+            self.attestations[event.count_id] = Attestation(
+                "count", event.actor.id, event.witness_id
+            )
+        elif isinstance(event, StockEntryWitnessed):
+            self.attestations[event.entry_id].witnessed = True
+        elif isinstance(event, StockDiscrepancyFound):
+            self.discrepancies[event.alert_id] = Discrepancy(
+                event.count_id, event.lot, event.variance, event.occurred_at
+            )
+        elif isinstance(event, StockDiscrepancyResolved):
+            found = self.discrepancies[event.alert_id]
+            found.resolved = True
+            if event.lost:
+                self.lots[event.lot].moves.append((found.found_at, Move.LOST, event.lost))
+
+    def _lot(self, event: StockReceived | StockTransferredIn, expires_on: date | None) -> Lot:
+        found = self.lots.get(event.lot)
+        if found is None:
+            found = self.lots[event.lot] = Lot(
+                event.lot, event.medication, event.strength, event.dosage_form, event.unit,
+                event.dea_schedule, expires_on,
+            )  # fmt: skip
+        return found
