@@ -30,6 +30,7 @@ from carecoord.graphql.plain_fields import read_plain_fields_directly
 from carecoord.graphql.production import WithoutSuggestions, production_validation
 from carecoord.graphql.record_export import RecordExportQuery
 from carecoord.graphql.status import StatusQuery
+from carecoord.graphql.stock import StockMutation, StockQuery
 from carecoord.graphql.therapy import TherapyMutation, TherapyQuery
 from carecoord.graphql.timeline import TimelineQuery, TimelineSubscription
 
@@ -48,6 +49,7 @@ Query = merge_types(
         CaseloadQuery,
         CareHistoryQuery,
         TherapyQuery,
+        StockQuery,
     ),
 )
 Mutation = merge_types(
@@ -59,6 +61,7 @@ Mutation = merge_types(
         TherapyMutation,
         CheckInMutation,
         AlertMutation,
+        StockMutation,
     ),
 )
 Subscription = merge_types("Subscription", (TimelineSubscription, CaseloadSubscription))

@@ -84,6 +84,7 @@ class Listing(StrEnum):
     ACCESS_AS_OF = "what a user could see"
     DISPENSING_LOG = "the DEA dispensing log"
     LOT_LEDGER = "the lot ledger"
+    STOCK = "a site's controlled-substance stock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +117,8 @@ MAY_LIST: dict[Listing, ListingRule] = {
     Listing.ACCESS_AS_OF: ListingRule(frozenset({Role.AUDITOR}), "role-may-read"),
     Listing.DISPENSING_LOG: _DISPENSING,
     Listing.LOT_LEDGER: _DISPENSING,
+    # A site's stock names no client: its keepers read it whole, auditors inspect it.
+    Listing.STOCK: ListingRule(_DISPENSING.roles, "role-may-export"),
 }
 
 
