@@ -2,15 +2,14 @@
 10,000 events and on a large one (1,000,000 events over 10,000 clients with ``--only
 scale``), each client shaped alike (100 events), and each process's memory over the run.
 
-The large store's read models are built as ``carecoord rebuild`` builds them, every model
-in turn, timed with progress; that is also the run's rebuild figure, against a raw COPY
-of the same stored rows. The small store's are built by the live projector catching up.
+The large store's read models are built by a rebuild of every model in one pass, timed
+with progress; that is also the run's rebuild figure, against a raw COPY of the same
+stored rows. The small store's are built by the live projector catching up.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import time
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from carecoord.bench.operations import (
 from carecoord.bench.options import Bench
 from carecoord.bench.seed import NURSE, PRESCRIBER, Seeded, seed
 from carecoord.bench.summary import Figure, Target
-from carecoord.bench.usage import MemoryTrace, Processes, memory_traced
+from carecoord.bench.usage import MemoryTrace, memory_traced
 from carecoord.events import Role
 
 PROBED_CLIENTS = 100
@@ -112,10 +111,7 @@ async def run(bench: Bench) -> None:
             f"scale: seeded in {seeded_in:.0f} s ({options.scale_events / seeded_in:,.0f}"
             " events/s); rebuilding every read model"
         )
-        async with bench.profiled("rebuild", Processes({"bench": os.getpid()}, "")):
-            rebuilt = await rebuilds.rebuild_every_model(url, label="rebuild every read model")
-        copied = await asyncio.to_thread(rebuilds.copy_events, url)
-        rebuilds.report(bench, rebuilt, copied)
+        await rebuilds.measure(bench, url)
         big = await probe(bench, url, clients, options.scale_events)
     report(bench, small, big)
 

@@ -9,8 +9,22 @@ from typing import Any
 from psycopg import AsyncConnection, sql
 
 from carecoord.events.positioned import Positioned
+from carecoord.projections.generations import Copied
 
 Row = tuple[Any, ...]
+Rows = Callable[[Positioned], Iterable[Row]]
+
+KEY = ("position", "seq")
+
+
+def numbered(batch: Sequence[Positioned], rows: Rows) -> list[Row]:
+    """``(position, seq, *row)`` for every row ``rows`` makes of each event."""
+    return [(item.position, seq, *row) for item in batch for seq, row in enumerate(rows(item))]
+
+
+def copied(columns: Sequence[str], rows: Rows) -> Copied:
+    """How a rebuild fills the model: its numbered rows, copied in bulk."""
+    return Copied((*KEY, *columns), lambda batch: numbered(batch, rows))
 
 
 async def append(
@@ -18,16 +32,16 @@ async def append(
     table: sql.Identifier,
     columns: Sequence[str],
     batch: Sequence[Positioned],
-    rows: Callable[[Positioned], Iterable[Row]],
+    rows: Rows,
 ) -> None:
     """Insert ``(position, seq, *row)`` for every row ``rows`` makes of each event."""
-    names = ("position", "seq", *columns)
+    names = (*KEY, *columns)
     statement = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING").format(
         table,
         sql.SQL(", ").join(map(sql.Identifier, names)),
         sql.SQL(", ").join(sql.Placeholder() * len(names)),
     )
-    values = [(item.position, seq, *row) for item in batch for seq, row in enumerate(rows(item))]
+    values = numbered(batch, rows)
     if values:
         async with conn.cursor() as cur:
             await cur.executemany(statement, values)

@@ -18,11 +18,13 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.checkins import CheckInRecorded, InstrumentScored
 from carecoord.events.positioned import Positioned
-from carecoord.projections.generations import generation_table
+from carecoord.projections.generations import Copied, generation_table
 from carecoord.projections.rows import Shown, fetch
 
 NAME = "checkin_series"
 
+COLUMNS = ("position", "measure", "client_id", "event_id", "kind", "actor_id", "source",
+           "value", "band", "occurred_at")  # fmt: skip
 Point = tuple[str, Decimal, str]
 
 
@@ -70,29 +72,30 @@ def points(event: CheckInRecorded | InstrumentScored) -> Iterator[Point]:
         yield f"{name} {sub}", Decimal(value), event.band if event.banded_on == sub else ""
 
 
+def rows(item: Positioned) -> Iterator[tuple[Any, ...]]:
+    event = item.event
+    if isinstance(event, CheckInRecorded | InstrumentScored):
+        for measure, value, band in points(event):
+            yield (item.position, measure, event.client_id, event.event_id, event.kind.value,
+                   event.actor.id, event.source.value, value, band, event.occurred_at)  # fmt: skip
+
+
+COPIED = Copied(COLUMNS, lambda batch: [row for item in batch for row in rows(item)])
+
+
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
-    rows = []
-    for item in batch:
-        event = item.event
-        if isinstance(event, CheckInRecorded | InstrumentScored):
-            for measure, value, band in points(event):
-                rows.append(
-                    (
-                        item.position, measure, event.client_id, event.event_id,
-                        event.kind.value, event.actor.id, event.source.value, value, band,
-                        event.occurred_at,
-                    )
-                )  # fmt: skip
-    if rows:
+    values = [row for item in batch for row in rows(item)]
+    if values:
         async with conn.cursor() as cur:
             await cur.executemany(
                 sql.SQL(
-                    "INSERT INTO {} (position, measure, client_id, event_id, kind, actor_id,"
-                    " source, value, band, occurred_at)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-                    " ON CONFLICT (position, measure) DO NOTHING"
-                ).format(table(generation)),
-                rows,
+                    "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (position, measure) DO NOTHING"
+                ).format(
+                    table(generation),
+                    sql.SQL(", ").join(map(sql.Identifier, COLUMNS)),
+                    sql.SQL(", ").join(sql.Placeholder() * len(COLUMNS)),
+                ),
+                values,
             )
 
 

@@ -14,7 +14,7 @@ from psycopg import AsyncConnection, sql
 
 from carecoord.events.medication import DoseAdministered, TakeHomeDispensed
 from carecoord.events.positioned import Positioned
-from carecoord.projections.appended import Row, append
+from carecoord.projections.appended import Row, append, copied
 from carecoord.projections.generations import generation_table
 
 NAME = "dispensing_log"
@@ -76,6 +76,9 @@ def rows(item: Positioned) -> Iterator[Row]:
         yield (e.client_id, day, e.occurred_at, e.medication, e.strength,
                e.dosage_form, e.dea_schedule, None, e.total_amount, e.dosage_form, e.unit,
                e.actor.id, lots, e.dispense_id, note)  # fmt: skip
+
+
+COPIED = copied(COLUMNS, rows)
 
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:

@@ -20,7 +20,7 @@ from carecoord.events.medication import (
     TakeHomeDispensed,
 )
 from carecoord.events.positioned import Positioned
-from carecoord.projections.appended import Row, append
+from carecoord.projections.appended import Row, append, copied
 from carecoord.projections.generations import generation_table
 
 NAME = "dosing"
@@ -85,6 +85,9 @@ def rows(item: Positioned) -> Iterator[Row]:
         day = e.day or e.occurred_at.date()  # the program's day; UTC's in older events
         yield (e.client_id, e.order_id, e.medication, day, 0, status, None, "", e.reason, None,
                *common)  # fmt: skip
+
+
+COPIED = copied(COLUMNS, rows)
 
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:

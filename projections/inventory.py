@@ -1,9 +1,8 @@
 """The per-lot inventory ledger: every amount that left stock, by lot and bottle.
 
 Observed doses draw from the lot of the bulk bottle at the window; each take-home bottle
-is its own entry, with the client it went to. A site's receipts, counts, waste and
-transfers, and the reconciliation of counts against them, are the stock view's
-(``stock.py``), which names no client.
+is its own entry. Receipts, counts and waste are not recorded yet, so the ledger shows
+what was dispensed per lot; reconciliation against counts is a later step.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from psycopg import AsyncConnection, sql
 
 from carecoord.events.medication import DoseAdministered, TakeHomeDispensed
 from carecoord.events.positioned import Positioned
-from carecoord.projections.appended import Row, append
+from carecoord.projections.appended import Row, append, copied
 from carecoord.projections.generations import generation_table
 
 NAME = "inventory"
@@ -65,6 +64,9 @@ def rows(item: Positioned) -> Iterator[Row]:
         for b in e.bottles:
             yield (b.lot, b.bottle, e.medication, e.strength, e.dosage_form, "take-home",
                    b.amount, e.unit, e.client_id, b.day, e.occurred_at, e.actor.id)  # fmt: skip
+
+
+COPIED = copied(COLUMNS, rows)
 
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:

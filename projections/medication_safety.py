@@ -14,7 +14,7 @@ from psycopg import AsyncConnection, sql
 
 from carecoord.events.medication import HardStopRefused, OverrideAcknowledged
 from carecoord.events.positioned import Positioned
-from carecoord.projections.appended import Row, append
+from carecoord.projections.appended import Row, append, copied
 from carecoord.projections.generations import generation_table
 
 NAME = "medication_safety"
@@ -77,6 +77,9 @@ def rows(item: Positioned) -> Iterator[Row]:
         yield (e.client_id, kind, ref_id, e.rule_id, e.rule_version, e.severity.value,
                a.action, a.medication, a.dose, a.unit, a.start, order_id, detail, exposure,
                e.occurred_at, e.actor.id, e.actor.role.value)  # fmt: skip
+
+
+COPIED = copied(COLUMNS, rows)
 
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:

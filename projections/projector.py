@@ -39,11 +39,17 @@ CREATE TABLE IF NOT EXISTS projection_generations (
 
 
 class ReadModel(Protocol):
-    """What a projection module provides: its tables and how one batch changes them."""
+    """What a projection module provides: its tables and how one batch changes them.
+
+    A module whose rows each come from one event alone may also say how its rows are
+    copied in bulk (``COPIED``, a ``generations.Copied``); a rebuild then fills it that way.
+    """
 
     NAME: str
 
-    def ddl(self, generation: int) -> list[sql.Composed]: ...
+    def ddl(self, generation: int) -> list[sql.Composed]:
+        """The statements that create a generation: its table first, then its indexes."""
+        ...
 
     def table(self, generation: int) -> sql.Identifier: ...
 

@@ -33,7 +33,7 @@ from carecoord.events.stock import (
     StockTransferredOut,
     StockWasted,
 )
-from carecoord.projections.appended import Row, append
+from carecoord.projections.appended import Row, append, copied
 from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
@@ -143,6 +143,9 @@ def _lot_row(
     return (e.site, e.lot, kind, change, None, None, e.medication, e.strength, e.dosage_form,
             e.unit, e.dea_schedule, ref_id, None, detail, witness_id, e.day, e.occurred_at,
             e.actor.id)  # fmt: skip
+
+
+COPIED = copied(COLUMNS, rows)
 
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:

@@ -18,7 +18,7 @@ from carecoord.events import Kind
 from carecoord.events.care import LevelOfCareChanged
 from carecoord.events.envelope import CareEvent, type_name
 from carecoord.events.positioned import Positioned
-from carecoord.projections.generations import generation_table
+from carecoord.projections.generations import Copied, generation_table
 from carecoord.projections.rows import Shown, fetch
 
 NAME = "timeline"
@@ -87,6 +87,9 @@ def row(item: Positioned) -> tuple[Any, ...]:
         event.summary(),
         event.model_dump_json(exclude=set(ENVELOPE)),
     )
+
+
+COPIED = Copied(COLUMNS, lambda batch: [row(item) for item in batch])
 
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:

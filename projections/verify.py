@@ -2,13 +2,16 @@
 
 A view that drifted from the log (a projection bug, an event set aside, a row edited by
 hand) shows here as a digest that differs: per model, and per client, so the difference
-is named. Each model is filled into scratch tables from the store, then caught up and
-compared under the live projector's position lock (it waits for the moment, as for a
-rebuild's switch), so both sides hold exactly the same events. The scratch tables go.
+is named by its counts and digests, never its content. The models are derived together
+into scratch tables in one pass over the store, as a rebuild fills them; then each in turn
+is caught up and compared under the live projector's position lock (it waits for the
+moment, as for a rebuild's switch), so both sides hold exactly the same events. The scratch
+tables go.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,17 +20,33 @@ from uuid import UUID
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.projections.projector import ReadModel, current_generation
-from carecoord.projections.rebuild import create_generation, fill, fill_in
+from carecoord.projections.projector import ReadModel, current_generations
+from carecoord.projections.rebuild import Progress, Target, create_generations, fill, fill_in
 from carecoord.services.infrastructure import positions
 from carecoord.services.infrastructure.store import EventStore
 
 SCRATCH = 1_000_000
 """Scratch generations are numbered from here, far above any live one."""
 
-_DIGESTS = """SELECT client_id, md5(string_agg(row_to_json(t)::text, E'\\n'
-                                      ORDER BY row_to_json(t)::text)) AS digest
-FROM {} t GROUP BY client_id"""
+_DIGESTS = """SELECT {}, count(*), md5(string_agg(row_to_json(t)::text, E'\\n'
+                                         ORDER BY row_to_json(t)::text))
+FROM {} t {}"""
+
+Digests = dict[UUID | None, tuple[int, str]]
+"""Per client (``None`` for a model that names no client): how many rows, and the digest
+of them all."""
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A client whose rows differ between the live model and the derived one (none on the
+    side where they have no rows); ``None`` for the rows of a model that names no client."""
+
+    client_id: UUID | None
+    live_rows: int
+    derived_rows: int
+    live_digest: str | None
+    derived_digest: str | None
 
 
 @dataclass(frozen=True)
@@ -36,13 +55,20 @@ class Verified:
     position: int
     events: int
     clients: int
-    differing: tuple[UUID, ...]
-    """Clients whose rows differ (missing, extra or changed) between live and derived."""
+    differences: tuple[Difference, ...]
+    live_digest: str
+    """Of the whole model: of its clients' digests, in client order."""
+    derived_digest: str
     seconds: float
+    """Since the verification began (the models are derived together)."""
+
+    @property
+    def differing(self) -> tuple[UUID | None, ...]:
+        return tuple(d.client_id for d in self.differences)
 
     @property
     def intact(self) -> bool:
-        return not self.differing
+        return not self.differences
 
 
 async def verify(
@@ -50,37 +76,11 @@ async def verify(
     pool: AsyncConnectionPool,
     model: ReadModel,
     *,
-    on_progress: Callable[[int, int], None] | None = None,
+    on_progress: Progress | None = None,
 ) -> Verified:
     """Derive ``model`` afresh from the store and compare it with the live one."""
-    started = time.perf_counter()
-    async with pool.connection() as conn:
-        scratch = SCRATCH + await current_generation(conn, model.NAME)
-        await create_generation(conn, model, scratch)
-    try:
-        head = await _live_position(pool, model)
-        reached, applied = await fill(store, pool, model, scratch, 0, head, on_progress)
-        async with pool.connection() as conn, conn.transaction():
-            live = await positions.read(conn, model.NAME, lock=True)  # the projector waits
-            if live > reached:
-                reached, more = await fill_in(conn, store, model, scratch, reached, live)
-                applied += more
-            live_digests = await _digests(conn, sql.Identifier(model.NAME))
-            derived = await _digests(conn, model.table(scratch))
-    finally:
-        async with pool.connection() as conn:
-            await conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(model.table(scratch)))
-    differing = sorted(
-        c for c in live_digests.keys() | derived.keys() if live_digests.get(c) != derived.get(c)
-    )
-    return Verified(
-        model.NAME,
-        reached,
-        applied,
-        len(derived),
-        tuple(differing),
-        time.perf_counter() - started,
-    )
+    (found,) = await verify_all(store, pool, [model], on_progress=on_progress)
+    return found
 
 
 async def verify_all(
@@ -88,24 +88,86 @@ async def verify_all(
     pool: AsyncConnectionPool,
     models: Sequence[ReadModel],
     *,
-    on_progress: Callable[[str, int, int], None] | None = None,
+    on_progress: Progress | None = None,
+    on_verified: Callable[[Verified], None] | None = None,
 ) -> list[Verified]:
-    found = []
-    for model in models:
-
-        def progress(at: int, of: int, name: str = model.NAME) -> None:
-            if on_progress is not None:
-                on_progress(name, at, of)
-
-        found.append(await verify(store, pool, model, on_progress=progress))
-    return found
-
-
-async def _live_position(pool: AsyncConnectionPool, model: ReadModel) -> int:
+    """Derive ``models`` in one pass, then compare each with its live model in turn."""
+    started = time.perf_counter()
+    names = [model.NAME for model in models]
     async with pool.connection() as conn:
-        return await positions.read(conn, model.NAME)
+        current = await current_generations(conn, names)
+        live = await positions.read_many(conn, names)
+    targets = [Target(m, SCRATCH + current.get(m.NAME, 1)) for m in models]
+    try:
+        await create_generations(pool, targets)
+        # No further than every live model has got, so none is ahead of its live one.
+        until = min((live.get(name, 0) for name in names), default=0)
+        reached, read = await fill(store, pool, targets, 0, until, on_progress)
+        found = []
+        for target in targets:
+            verified = await _compare(store, pool, target, reached, read, started)
+            if on_verified is not None:
+                on_verified(verified)
+            found.append(verified)
+        return found
+    finally:
+        async with pool.connection() as conn:
+            for target in targets:
+                await conn.execute(
+                    sql.SQL("DROP TABLE IF EXISTS {}").format(target.model.table(target.generation))
+                )
 
 
-async def _digests(conn: AsyncConnection, table: sql.Composable) -> dict[UUID, str]:
-    cur = await conn.execute(sql.SQL(_DIGESTS).format(table))
-    return {client: str(digest) for client, digest in await cur.fetchall()}
+async def _compare(
+    store: EventStore,
+    pool: AsyncConnectionPool,
+    target: Target,
+    reached: int,
+    read: int,
+    started: float,
+) -> Verified:
+    async with pool.connection() as conn, conn.transaction():
+        live = await positions.read(conn, target.name, lock=True)  # the projector waits
+        more = await fill_in(conn, store, [target], reached, {target.name: live})
+        live_digests = await _digests(conn, sql.Identifier(target.name))
+        derived = await _digests(conn, target.model.table(target.generation))
+    return Verified(
+        target.name,
+        max(reached, live),
+        read + more[target.name],
+        len(derived),
+        _differences(live_digests, derived),
+        _whole(live_digests),
+        _whole(derived),
+        time.perf_counter() - started,
+    )
+
+
+async def _digests(conn: AsyncConnection, table: sql.Composable) -> Digests:
+    described = await conn.execute(sql.SQL("SELECT * FROM {} LIMIT 0").format(table))
+    if any(column.name == "client_id" for column in described.description or ()):
+        key, group = sql.SQL("client_id"), sql.SQL("GROUP BY client_id")
+    else:
+        key, group = sql.SQL("NULL::uuid"), sql.SQL("")
+    cur = await conn.execute(sql.SQL(_DIGESTS).format(key, table, group))
+    return {
+        client: (int(rows), str(digest))
+        for client, rows, digest in await cur.fetchall()
+        if rows  # a model without clients answers one row, even when it is empty
+    }
+
+
+def _differences(live: Digests, derived: Digests) -> tuple[Difference, ...]:
+    found = []
+    for client in sorted(live.keys() | derived.keys(), key=str):
+        if live.get(client) != derived.get(client):
+            live_rows, live_digest = live.get(client, (0, None))
+            derived_rows, derived_digest = derived.get(client, (0, None))
+            found.append(Difference(client, live_rows, derived_rows, live_digest, derived_digest))
+    return tuple(found)
+
+
+def _whole(digests: Digests) -> str:
+    ordered = sorted(digests.items(), key=lambda each: str(each[0]))
+    lines = "".join(f"{client} {digest}\n" for client, (_, digest) in ordered)
+    return hashlib.md5(lines.encode(), usedforsecurity=False).hexdigest()
