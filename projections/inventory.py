@@ -1,8 +1,9 @@
 """The per-lot inventory ledger: every amount that left stock, by lot and bottle.
 
 Observed doses draw from the lot of the bulk bottle at the window; each take-home bottle
-is its own entry. Receipts, counts and waste are not recorded yet, so the ledger shows
-what was dispensed per lot; reconciliation against counts is a later step.
+is its own entry, with the client it went to. A site's receipts, counts, waste and
+transfers, and the reconciliation of counts against them, are the stock view's
+(``stock.py``), which names no client.
 """
 
 from __future__ import annotations
