@@ -30,7 +30,8 @@ from carecoord.graphql.plain_fields import read_plain_fields_directly
 from carecoord.graphql.production import WithoutSuggestions, production_validation
 from carecoord.graphql.record_export import RecordExportQuery
 from carecoord.graphql.status import StatusQuery
-from carecoord.graphql.stock import StockMutation, StockQuery
+from carecoord.graphql.stock import StockMutation
+from carecoord.graphql.stock_views import StockQuery
 from carecoord.graphql.therapy import TherapyMutation, TherapyQuery
 from carecoord.graphql.timeline import TimelineQuery, TimelineSubscription
 
