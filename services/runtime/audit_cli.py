@@ -6,20 +6,35 @@ found and
 exits 0 when every link holds, 1 at the first broken link (or anchor), 2 when it cannot
 check (an unreadable anchors file, no chained store in the database).
 
+``audit projections [--json]`` derives every read model afresh from the store into scratch
+tables, in one pass, and compares each with the live one by digest, per model and per
+client (``projections/verify.py``), with its progress on stderr; it names each difference
+by model, client id, row counts and digests (never content) and exits 0 when every model
+is the same, 1 when one differs, 2 when it cannot check (no event store or read models in
+the database, an event that does not decode).
+
 ``audit export`` is ``services/runtime/audit_export.py``.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
+import time
 from pathlib import Path
 
 import psycopg
+from psycopg_pool import AsyncConnectionPool
 
+from carecoord.projections.models import READ_MODELS
+from carecoord.projections.verify import Verified, verify_all
 from carecoord.services.infrastructure.chain_anchors import read_anchors
 from carecoord.services.infrastructure.chain_verification import Report, verify
+from carecoord.services.infrastructure.event_chain import TABLE
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.runtime import audit_export
 
 INTACT, BROKEN, CANNOT_CHECK = 0, 1, 2
@@ -40,6 +55,15 @@ def arguments(audit: argparse.ArgumentParser) -> None:
         help="a JSON Lines file of anchors (the relay's, shipped elsewhere): each must match",
     )
     verify_cmd.add_argument("--json", action="store_true", help="print the report as JSON")
+    projections_cmd = checks.add_parser(
+        "projections",
+        help="derive every read model afresh from the store; exit 1 if a live one differs",
+        description="Rebuild every read model from the event store into scratch tables, in "
+        "one pass, and compare each with the live one, per model and per client "
+        "(docs/architecture.md, 'Projection verification'). Differences are named by model, "
+        "client id, row counts and digests, never by content.",
+    )
+    projections_cmd.add_argument("--json", action="store_true", help="print the report as JSON")
     audit_export.arguments(
         checks.add_parser(
             "export",
@@ -54,12 +78,14 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     """The exit status of ``audit <check>``."""
     if args.audit_command == "export":
         return audit_export.run(args, database_url)
+    if args.audit_command == "projections":
+        return check_projections(args, database_url)
     try:
         anchors = read_anchors(args.anchors) if args.anchors else []
     except (OSError, ValueError) as error:
         print(f"carecoord audit verify: {error}", file=sys.stderr)
         return CANNOT_CHECK
-    line = _ProgressLine()
+    line = _ProgressLine("verifying the event chain")
     try:
         with psycopg.connect(database_url, autocommit=True) as conn:
             report = verify(conn, anchors=anchors, progress=line)
@@ -79,10 +105,105 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     return INTACT if report.intact else BROKEN
 
 
+def check_projections(args: argparse.Namespace, database_url: str) -> int:
+    """The exit status of ``audit projections``."""
+    try:
+        with psycopg.connect(database_url) as conn:
+            cur = conn.execute(
+                "SELECT to_regclass(%s) IS NOT NULL, to_regclass('projection_generations')"
+                " IS NOT NULL",
+                (TABLE,),
+            )
+            stored, projected = cur.fetchone() or (False, False)
+    except psycopg.OperationalError as error:
+        print(f"carecoord audit projections: {error}", file=sys.stderr)
+        return CANNOT_CHECK
+    if not (stored and projected):
+        print(
+            "carecoord audit projections: no event store and read models in this database "
+            "(the platform makes them when it first starts)",
+            file=sys.stderr,
+        )
+        return CANNOT_CHECK
+    settings = Settings().model_copy(update={"database_url": database_url})
+    store = EventStore(env=store_env(settings))
+    line = _ProgressLine("deriving the read models")
+    started = time.perf_counter()
+    try:
+        found = asyncio.run(_derive(store, database_url, line, started))
+    except (ValueError, LookupError) as error:  # does not decode: malformed, a wrong key
+        print(f"\ncarecoord audit projections: cannot derive the read models: {error}",
+              file=sys.stderr)  # fmt: skip
+        return CANNOT_CHECK
+    finally:
+        line.end()
+        store.close()
+    seconds = time.perf_counter() - started
+    if args.json:
+        print(json.dumps(projections_json(found, seconds), indent=2))
+    else:
+        print(describe_projections(found, seconds))
+    return INTACT if all(v.intact for v in found) else BROKEN
+
+
+async def _derive(
+    store: EventStore, database_url: str, line: _ProgressLine, started: float
+) -> list[Verified]:
+    def derived(at: int, of: int) -> None:
+        line(at, of, time.perf_counter() - started)
+
+    def compared(verified: Verified) -> None:
+        line.end()
+        print(f"  {verified.name}: {_verdict(verified)}", file=sys.stderr, flush=True)
+
+    async with AsyncConnectionPool(database_url, min_size=1, max_size=4, open=False) as pool:
+        return await verify_all(store, pool, READ_MODELS, on_progress=derived, on_verified=compared)
+
+
+def describe_projections(found: list[Verified], seconds: float) -> str:
+    events = max((v.events for v in found), default=0)
+    same = sum(v.intact for v in found)
+    lines = [
+        f"read models derived afresh from {events:,} events and compared in {seconds:.1f} s"
+        f" ({events / seconds if seconds else 0:,.0f} events/s): {same} of {len(found)} the same"
+    ]
+    for v in found:
+        lines.append(f"  {v.name:<20} {_verdict(v)}")
+        lines += [
+            f"    {f'client {d.client_id}' if d.client_id else 'the model'}:"
+            f" live {d.live_rows:,} rows (digest {d.live_digest or '-'}),"
+            f" derived {d.derived_rows:,} rows (digest {d.derived_digest or '-'})"
+            for d in v.differences
+        ]
+    return "\n".join(lines)
+
+
+def _verdict(v: Verified) -> str:
+    held = f"{v.rows:,} rows, {v.clients:,} clients"
+    if v.intact:
+        return f"same     {held}, digest {v.live_digest}"
+    return (
+        f"DIFFERS  {held}, {len(v.differences)} differing; digest live {v.live_digest},"
+        f" derived {v.derived_digest}"
+    )
+
+
+def projections_json(found: list[Verified], seconds: float) -> dict[str, object]:
+    events = max((v.events for v in found), default=0)
+    return {
+        "intact": all(v.intact for v in found),
+        "events": events,
+        "seconds": round(seconds, 3),
+        "eventsPerSecond": round(events / seconds) if seconds else 0,
+        "models": [v.as_json() for v in found],
+    }
+
+
 class _ProgressLine:
     """One stderr line, rewritten in place as the walk goes, ended with a newline."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str) -> None:
+        self.label = label
         self.shown = -1
         self.open = False
 
@@ -93,7 +214,7 @@ class _ProgressLine:
         self.shown = percent
         rate = position / seconds if seconds > 0 else 0.0
         line = (
-            f"\rverifying the event chain: {percent:3d}% (position {position:,} of {head:,}, "
+            f"\r{self.label}: {percent:3d}% (position {position:,} of {head:,}, "
             f"{rate:,.0f} events/s)"
         )
         print(line, end="", file=sys.stderr, flush=True)
@@ -102,6 +223,7 @@ class _ProgressLine:
     def end(self) -> None:
         if self.open:
             print(file=sys.stderr, flush=True)
+            self.open = False
 
 
 def describe(report: Report, *, anchored: bool) -> str:

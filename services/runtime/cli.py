@@ -54,6 +54,7 @@ examples:
   carecoord token --user dr-lee --role prescriber  a development token
   carecoord tail --new                             events as the relay publishes them
   carecoord audit verify --anchors FILE            check the event chain (exit 1 if broken)
+  carecoord audit projections                      derive every read model afresh and compare
 """
 
 log = logging.getLogger("carecoord.cli")
@@ -117,7 +118,9 @@ def arguments() -> argparse.ArgumentParser:
     )
     token.add_argument("--hours", type=float, default=12.0, help="lifetime (default 12)")
     token.add_argument("--program", default=None, help="a program admin's one program")
-    audit_cli.arguments(command("audit", "auditors' checks: verify the event chain"))
+    audit_cli.arguments(
+        command("audit", "auditors' checks: the event chain, the read models; exports")
+    )
     schema = command("schema", "write the GraphQL SDL (graphql/schema.graphql)")
     schema.add_argument("--output", type=Path, default=None, help="another file, or - for stdout")
     schema.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
