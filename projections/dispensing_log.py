@@ -9,13 +9,19 @@ as CSV or JSON through the API.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TypedDict
+from uuid import UUID
 
 from psycopg import AsyncConnection, sql
+from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.medication import DoseAdministered, TakeHomeDispensed
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Row, append, copied
 from carecoord.projections.generations import generation_table
+from carecoord.projections.rows import fetch
 
 NAME = "dispensing_log"
 COLUMNS = (
@@ -83,3 +89,37 @@ COPIED = copied(COLUMNS, rows)
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
     await append(conn, table(generation), COLUMNS, batch, rows)
+
+
+class Dispensed(TypedDict):
+    """One line of the log."""
+
+    position: int
+    seq: int
+    client_id: UUID
+    dispensed_on: date
+    dispensed_at: datetime
+    substance: str
+    strength: str
+    dosage_form: str
+    dea_schedule: str
+    amount_consumed: Decimal | None
+    amount_taken_home: Decimal | None
+    take_home_form: str | None
+    unit: str
+    dispenser: str
+    lots: str
+    ref_id: UUID
+    note: str
+
+
+async def between_days(
+    pool: AsyncConnectionPool, from_day: date, to_day: date, *, controlled_only: bool
+) -> list[Dispensed]:
+    """The lines dispensed on ``from_day`` to ``to_day`` (both included), by day and then in
+    log order; with ``controlled_only``, scheduled substances alone."""
+    query = sql.SQL(
+        "SELECT * FROM {} WHERE dispensed_on BETWEEN %s AND %s"
+        " AND (NOT %s OR dea_schedule <> '') ORDER BY dispensed_on, position, seq"
+    ).format(sql.Identifier(NAME))
+    return await fetch(pool, Dispensed, query, [from_day, to_day, controlled_only])

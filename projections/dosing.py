@@ -8,8 +8,13 @@ placed or lifted. Days in treatment and take-home supply are read from these row
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TypedDict
+from uuid import UUID
 
 from psycopg import AsyncConnection, sql
+from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.medication import (
     DoseAdministered,
@@ -22,6 +27,7 @@ from carecoord.events.medication import (
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Row, append, copied
 from carecoord.projections.generations import generation_table
+from carecoord.projections.rows import fetch
 
 NAME = "dosing"
 COLUMNS = (
@@ -92,3 +98,51 @@ COPIED = copied(COLUMNS, rows)
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
     await append(conn, table(generation), COLUMNS, batch, rows)
+
+
+class Dose(TypedDict):
+    """A fact about a dosing slot or an order's availability (``status``)."""
+
+    position: int
+    seq: int
+    client_id: UUID
+    order_id: UUID
+    medication: str
+    day: date
+    slot: int
+    status: str
+    amount: Decimal | None
+    unit: str
+    detail: str
+    ref_id: UUID | None
+    occurred_at: datetime
+    actor_id: str
+
+
+async def of_client(
+    pool: AsyncConnectionPool, client_id: UUID, from_day: date | None, to_day: date | None
+) -> list[Dose]:
+    """A client's rows for the days ``from_day`` to ``to_day`` (each bound optional), by day
+    and then in log order."""
+    query = sql.SQL(
+        "SELECT * FROM {} WHERE client_id = %s"
+        " AND (%s::date IS NULL OR day >= %s) AND (%s::date IS NULL OR day <= %s)"
+        " ORDER BY day, position, seq"
+    ).format(sql.Identifier(NAME))
+    return await fetch(pool, Dose, query, [client_id, from_day, from_day, to_day, to_day])
+
+
+class Treatment(TypedDict):
+    first_dose: date | None
+    supply: int
+
+
+async def treatment(pool: AsyncConnectionPool, client_id: UUID, today: date) -> Treatment:
+    """A client's first observed dose day, and the take-home days they hold from ``today``."""
+    query = sql.SQL(
+        "SELECT min(day) FILTER (WHERE status = 'given') AS first_dose,"
+        " count(DISTINCT day) FILTER (WHERE status = 'take-home' AND day >= %s) AS supply"
+        " FROM {} WHERE client_id = %s"
+    ).format(sql.Identifier(NAME))
+    [found] = await fetch(pool, Treatment, query, [today, client_id])
+    return found

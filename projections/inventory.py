@@ -9,13 +9,19 @@ transfers, and the reconciliation of counts against them, are the stock view's
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TypedDict
+from uuid import UUID
 
 from psycopg import AsyncConnection, sql
+from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.medication import DoseAdministered, TakeHomeDispensed
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Row, append, copied
 from carecoord.projections.generations import generation_table
+from carecoord.projections.rows import fetch
 
 NAME = "inventory"
 COLUMNS = (
@@ -72,3 +78,30 @@ COPIED = copied(COLUMNS, rows)
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
     await append(conn, table(generation), COLUMNS, batch, rows)
+
+
+class Drawn(TypedDict):
+    """An amount that left stock from one bottle of one lot."""
+
+    position: int
+    seq: int
+    lot: str
+    bottle: str
+    medication: str
+    strength: str
+    dosage_form: str
+    kind: str
+    amount: Decimal
+    unit: str
+    client_id: UUID
+    day: date
+    occurred_at: datetime
+    actor_id: str
+
+
+async def ledger(pool: AsyncConnectionPool, lot: str | None) -> list[Drawn]:
+    """What left stock (from ``lot``, or from every lot), by lot and then in log order."""
+    query = sql.SQL(
+        "SELECT * FROM {} WHERE (%s::text IS NULL OR lot = %s) ORDER BY lot, position, seq"
+    ).format(sql.Identifier(NAME))
+    return await fetch(pool, Drawn, query, [lot, lot])

@@ -9,13 +9,19 @@ program's for a period (``graphql/medication_views.py``). Append-only.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TypedDict
+from uuid import UUID
 
 from psycopg import AsyncConnection, sql
+from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.medication import HardStopRefused, OverrideAcknowledged
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Row, append, copied
 from carecoord.projections.generations import generation_table
+from carecoord.projections.rows import client_rows, fetch
 
 NAME = "medication_safety"
 COLUMNS = (
@@ -84,3 +90,42 @@ COPIED = copied(COLUMNS, rows)
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
     await append(conn, table(generation), COLUMNS, batch, rows)
+
+
+class Entry(TypedDict):
+    position: int
+    seq: int
+    client_id: UUID
+    kind: str
+    ref_id: UUID
+    rule_id: str
+    rule_version: str
+    severity: str
+    action: str
+    medication: str
+    dose: Decimal | None
+    unit: str
+    start: date | None
+    order_id: UUID | None
+    detail: str
+    exposure: str
+    occurred_at: datetime
+    actor_id: str
+    actor_role: str
+
+
+async def of_client(pool: AsyncConnectionPool, client_id: UUID) -> list[Entry]:
+    """A client's entries in log order."""
+    return await client_rows(pool, Entry, NAME, client_id, ["position", "seq"])
+
+
+async def between_days(
+    pool: AsyncConnectionPool, zone: str, from_day: date, to_day: date
+) -> list[Entry]:
+    """The program's entries that occurred on the days ``from_day`` to ``to_day`` (both
+    included) in time zone ``zone``, in the order they occurred."""
+    query = sql.SQL(
+        "SELECT * FROM {} WHERE (occurred_at AT TIME ZONE %s)::date BETWEEN %s AND %s"
+        " ORDER BY occurred_at, position, seq"
+    ).format(sql.Identifier(NAME))
+    return await fetch(pool, Entry, query, [zone, from_day, to_day])

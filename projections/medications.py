@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict
 from uuid import UUID
 
 from psycopg import AsyncConnection, sql
+from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import CareEvent
 from carecoord.events.medication import (
@@ -29,6 +30,7 @@ from carecoord.events.medication import (
 )
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_table
+from carecoord.projections.rows import client_rows, fetch
 
 NAME = "medications"
 
@@ -148,3 +150,35 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
                 mode="json", exclude=set(CareEvent.model_fields) | {"finding_id"}
             )
             await w.insert(item, e.finding_id, "finding", e.rule_id, details)
+
+
+class Medication(TypedDict):
+    """An order, a statement or a finding (``entry``), as it stands."""
+
+    id: UUID
+    client_id: UUID
+    entry: str
+    medication: str
+    status: str
+    details: dict[str, Any]
+    history: list[dict[str, Any]]
+    created_position: int
+    updated_position: int
+
+
+async def of_client(pool: AsyncConnectionPool, client_id: UUID) -> list[Medication]:
+    """A client's orders, statements and findings, in the order they were first recorded."""
+    return await client_rows(pool, Medication, NAME, client_id, ["created_position"])
+
+
+class _Id(TypedDict):
+    id: UUID
+
+
+async def blind_orders(pool: AsyncConnectionPool, client_id: UUID) -> set[UUID]:
+    """A client's orders of a blind taper: their doses are not shown to the client."""
+    query = sql.SQL(
+        "SELECT id FROM {} WHERE client_id = %s AND entry = 'order'"
+        " AND (details->>'blind')::boolean"
+    ).format(sql.Identifier(NAME))
+    return {r["id"] for r in await fetch(pool, _Id, query, [client_id])}
