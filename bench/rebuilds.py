@@ -1,12 +1,15 @@
 """Rebuilding every read model from the store in one pass, as ``carecoord rebuild`` rebuilds
-one, against a raw COPY of the same stored rows; and the timeline alone."""
+one, against a raw COPY of the same stored rows; the timeline alone; and verifying every
+read model against a fresh derivation (``carecoord audit projections``)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import psycopg
@@ -20,6 +23,7 @@ from carecoord.projections import timeline
 from carecoord.projections.models import READ_MODELS
 from carecoord.projections.projector import Projector
 from carecoord.projections.rebuild import rebuild_all
+from carecoord.projections.verify import verify_all
 from carecoord.services.infrastructure.store import EventStore
 
 
@@ -40,33 +44,64 @@ async def rebuild_models(
     database_url: str, *, only_timeline: bool = False, label: str = "rebuild"
 ) -> Rebuilt:
     """Every read model (or the timeline alone) in one pass, with a progress line."""
+    models = [timeline] if only_timeline else READ_MODELS
+    async with opened(database_url) as (store, pool):
+        with Line(label) as show:
+            done = await rebuild_all(store, pool, models, on_progress=show)
+    return Rebuilt(len(done), done[0].events, done[0].seconds)
+
+
+async def verify_models(database_url: str, *, label: str = "verify") -> Rebuilt:
+    """Every read model derived afresh and compared with the live one, as ``carecoord audit
+    projections`` does; each must be the same."""
+    async with opened(database_url) as (store, pool):
+        started = time.perf_counter()
+        with Line(label) as show:
+            found = await verify_all(store, pool, READ_MODELS, on_progress=show)
+    differing = [v.name for v in found if not v.intact]
+    assert not differing, f"read models differ from their derivation: {differing}"
+    return Rebuilt(len(found), found[0].events, time.perf_counter() - started)
+
+
+@contextlib.asynccontextmanager
+async def opened(database_url: str) -> AsyncIterator[tuple[EventStore, AsyncConnectionPool]]:
     store = EventStore(env=store_env_for(database_url))
     pool = AsyncConnectionPool(database_url, min_size=1, max_size=4, open=False)
     await pool.open()
-    # The read models' tables as the platform leaves them once it has run: a rebuild on a
-    # database where no projector ever ran records no generation, and the projector later
-    # points the view at an empty generation 1 while its position says it is caught up.
-    await Projector(pool, READ_MODELS).setup()
-    models = [timeline] if only_timeline else READ_MODELS
-    started = time.perf_counter()
+    try:
+        # The read models' tables as the platform leaves them once it has run: a rebuild on
+        # a database where no projector ever ran records no generation, and the projector
+        # later points the view at an empty generation 1 while its position says it is
+        # caught up.
+        await Projector(pool, READ_MODELS).setup()
+        yield store, pool
+    finally:
+        await pool.close()
+        store.close()
 
-    def show(at: int, of: int) -> None:
-        elapsed = time.perf_counter() - started
+
+class Line:
+    """A progress line on stderr, rewritten after each page, ended on leaving."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.started = time.perf_counter()
+
+    def __enter__(self) -> Line:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        print(file=sys.stderr, flush=True)
+
+    def __call__(self, at: int, of: int) -> None:
+        elapsed = time.perf_counter() - self.started
         print(
-            f"\r  {label}: {100 * at / max(of, 1):3.0f}% ({at:,}/{of:,}, {elapsed:.0f} s,"
+            f"\r  {self.label}: {100 * at / max(of, 1):3.0f}% ({at:,}/{of:,}, {elapsed:.0f} s,"
             f" {at / max(elapsed, 1e-9):,.0f} events/s)" + " " * 10,
             end="",
             file=sys.stderr,
             flush=True,
         )
-
-    try:
-        done = await rebuild_all(store, pool, models, on_progress=show)
-    finally:
-        print(file=sys.stderr, flush=True)
-        await pool.close()
-        store.close()
-    return Rebuilt(len(done), done[0].events, done[0].seconds)
 
 
 def copy_events(database_url: str) -> float:
@@ -105,19 +140,22 @@ async def run(bench: Bench) -> None:
 
 
 async def measure(bench: Bench, url: str) -> None:
-    """Every read model, then the timeline alone, then the COPY of the same rows."""
+    """Every read model, the timeline alone, the verification, the COPY of the same rows."""
     async with bench.profiled("rebuild", Processes({"bench": os.getpid()}, "")):
         every = await rebuild_models(url, label="rebuild every read model")
     alone = await rebuild_models(url, only_timeline=True, label="rebuild the timeline")
+    async with bench.profiled("verify", Processes({"bench": os.getpid()}, "")):
+        verified = await verify_models(url, label="verify every read model")
     copied = await asyncio.to_thread(copy_events, url)
-    report(bench, every, alone, copied)
+    report(bench, every, alone, verified, copied)
 
 
-def report(bench: Bench, every: Rebuilt, alone: Rebuilt, copied: float) -> None:
+def report(bench: Bench, every: Rebuilt, alone: Rebuilt, verified: Rebuilt, copied: float) -> None:
     bench.say(
         f"rebuild: every read model over {every.events:,} events in {every.seconds:.1f} s"
         f" ({every.rate:,.0f} events/s); the timeline alone {alone.seconds:.1f} s"
-        f" ({alone.rate:,.0f} events/s); raw COPY {copied:,.0f} rows/s"
+        f" ({alone.rate:,.0f} events/s); verified in {verified.seconds:.1f} s"
+        f" ({verified.rate:,.0f} events/s); raw COPY {copied:,.0f} rows/s"
     )
     bench.summary.add(
         Figure(
@@ -136,4 +174,12 @@ def report(bench: Bench, every: Rebuilt, alone: Rebuilt, copied: float) -> None:
             "s",
         ),
         Figure("rebuild", "timeline alone", alone.rate, "events/s", "raw COPY", copied),
+        Figure(
+            "rebuild",
+            f"verify every read model against a fresh derivation over {every.events:,} events",
+            verified.rate,
+            "events/s",
+            "rebuild of every read model",
+            every.rate,
+        ),
     )
