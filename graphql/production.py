@@ -21,10 +21,10 @@ from functools import lru_cache
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from carecoord.graphql.plain_fields import PlainCompletion
 from carecoord.services.kernel.errors import DomainError, Unauthenticated
 from graphql import (
     ASTValidationRule,
@@ -156,7 +156,7 @@ def _without_token(request: Any) -> list[GraphQLError]:
     return [GraphQLError(refusal.message, original_error=refusal)]
 
 
-class WithoutSuggestions(StrawberryGraphQLCoreExecutionContext):
+class WithoutSuggestions(PlainCompletion):
     """Execution without suggestions in variable-coercion errors (an enum value, an input
     field), graphql-core's ``hide_suggestions``."""
 

@@ -26,7 +26,7 @@ from carecoord.graphql.input_bounds import bound_arguments
 from carecoord.graphql.medication import MedicationMutation
 from carecoord.graphql.medication_views import MedicationQuery
 from carecoord.graphql.metrics import RequestMetrics
-from carecoord.graphql.plain_fields import read_plain_fields_directly
+from carecoord.graphql.plain_fields import PlainCompletion, read_plain_fields_directly
 from carecoord.graphql.production import WithoutSuggestions, production_validation
 from carecoord.graphql.record_export import RecordExportQuery
 from carecoord.graphql.status import StatusQuery
@@ -100,7 +100,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
             if production
             else lambda: ValidationCache(maxsize=512),
         ],
-        execution_context_class=WithoutSuggestions if production else None,
+        execution_context_class=WithoutSuggestions if production else PlainCompletion,
     )
     read_plain_fields_directly(schema)
     return schema

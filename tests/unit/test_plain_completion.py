@@ -1,0 +1,193 @@
+"""Objects of plain fields completed in one walk (graphql/plain_fields.py) answer exactly as
+graphql-core's own completion does: the same data, and the same errors at the same paths
+when a value does not fit its type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import pytest
+import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from carecoord.graphql.plain_fields import PlainCompletion, read_plain_fields_directly
+from carecoord.graphql.schema import build_schema
+
+WHEN = datetime(2024, 5, 1, 8, 30, tzinfo=UTC)
+
+
+@strawberry.type
+class Author:
+    id: str
+    role: str
+
+
+@strawberry.type
+class Entry:
+    position: int
+    event_id: UUID
+    summary: str
+    occurred_at: datetime
+    urgent: bool
+    score: float
+    note: str | None
+    by: Author
+    tags: list[str]
+    helper: Author | None
+
+    @strawberry.field
+    def loud(self) -> str:
+        return self.summary.upper()
+
+
+@strawberry.type
+class Page:
+    entries: list[Entry]
+    newest: Entry | None
+    count: int
+
+
+def entry(n: int, **changed: Any) -> Entry:
+    values: dict[str, Any] = {
+        "position": n,
+        "event_id": UUID(int=n),
+        "summary": f"dose {n} é",
+        "occurred_at": WHEN,
+        "urgent": n % 2 == 0,
+        "score": n / 3,
+        "note": None if n % 3 else f"note {n}",
+        "by": Author(id=f"nurse-{n}", role="nurse"),
+        "tags": ["a", f"t{n}"],
+        "helper": None,
+    }
+    values.update(changed)
+    return Entry(**values)
+
+
+@dataclass
+class Source:
+    page: Page
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def page(self, info: strawberry.Info) -> Page:
+        source: Source = info.context["source"]
+        return source.page
+
+
+def schema(plain: bool) -> strawberry.Schema:
+    built = strawberry.Schema(
+        query=Query,
+        execution_context_class=PlainCompletion if plain else StrawberryGraphQLCoreExecutionContext,
+    )
+    read_plain_fields_directly(built)
+    return built
+
+
+PLAIN, GENERAL = schema(plain=True), schema(plain=False)
+
+ALL = """{ page { count entries { position eventId summary occurredAt urgent score note
+  by { id role } tags helper { id } } newest { position } } }"""
+
+QUERIES = [
+    ALL,
+    "{ page { entries { __typename first: position second: position by { __typename id } } } }",
+    "{ page { entries { ... on Entry { summary } ...F } } } fragment F on Entry { position }",
+    "{ page { entries { position loud by { id } } } }",
+    "{ page { entries { position by @include(if: false) { id } } } }",
+    "{ page { entries @skip(if: true) { position } count } }",
+]
+
+
+async def run(built: strawberry.Schema, query: str, page: Page) -> dict[str, Any]:
+    result = await built.execute(query, context_value={"source": Source(page)})
+    errors = [(e.message, e.path) for e in result.errors or ()]
+    return {"data": result.data, "errors": errors}
+
+
+async def same(query: str, page: Page) -> dict[str, Any]:
+    plain, general = await run(PLAIN, query, page), await run(GENERAL, query, page)
+    assert plain == general
+    return plain
+
+
+@pytest.mark.parametrize("query", QUERIES)
+async def test_the_same_data_as_graphql_core(query: str) -> None:
+    page = Page(entries=[entry(n) for n in range(1, 6)], newest=entry(9), count=5)
+    answer = await same(query, page)
+    assert answer["data"] is not None
+    assert not answer["errors"]
+
+
+@pytest.mark.parametrize(
+    ("changed", "field"),
+    [
+        ({"summary": None}, "summary"),  # null where the schema says non-null
+        ({"position": 2**40}, "position"),  # an Int past 32 bits
+        ({"position": "seven"}, "position"),  # a value the scalar refuses
+        ({"occurred_at": "not a time"}, "occurredAt"),
+        ({"tags": None}, "tags"),
+        ({"tags": ["a", None]}, "tags"),
+        ({"by": None}, "by"),
+        ({"score": float("nan")}, "score"),
+        ({"summary": ValueError("kept as an error")}, "summary"),
+    ],
+)
+async def test_the_same_errors_as_graphql_core(changed: dict[str, Any], field: str) -> None:
+    page = Page(entries=[entry(1), entry(2, **changed), entry(3)], newest=None, count=3)
+    answer = await same(ALL, page)
+    assert answer["errors"], "the bad value is reported"
+    assert field in answer["errors"][0][1]
+
+
+async def test_values_graphql_core_converts_come_out_converted() -> None:
+    page = Page(
+        entries=[entry(1, position=True, summary=7, note=2.5, score=4)], newest=None, count=1
+    )
+    answer = await same(ALL, page)
+    first = answer["data"]["page"]["entries"][0]
+    assert (first["position"], first["summary"], first["note"], first["score"]) == (
+        1,
+        "7",
+        "2.5",
+        4.0,
+    )
+
+
+async def test_an_awaitable_value_is_awaited_as_graphql_core_does() -> None:
+    async def later() -> str:
+        return "awaited"
+
+    page = Page(entries=[entry(1, summary=later())], newest=None, count=1)
+    answer = await run(PLAIN, "{ page { entries { summary } } }", page)
+    assert answer == {"data": {"page": {"entries": [{"summary": "awaited"}]}}, "errors": []}
+
+
+def test_the_api_schema_completes_plainly_in_development_and_production() -> None:
+    for production in (False, True):
+        built = build_schema(production=production)
+        assert issubclass(built.execution_context_class, PlainCompletion)
+
+
+async def test_a_page_of_plain_fields_runs_no_field_through_graphql_core(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    executed: list[str] = []
+    original = StrawberryGraphQLCoreExecutionContext.execute_field
+
+    def counted(self: Any, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
+        executed.append(parent_type.name)
+        return original(self, parent_type, *args, **kwargs)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counted)
+    page = Page(entries=[entry(n) for n in range(1, 6)], newest=entry(9), count=5)
+    await run(PLAIN, ALL, page)
+    assert executed == ["Query"]  # the resolver's field; its page completed in one walk
+    executed.clear()
+    await run(GENERAL, ALL, page)
+    assert len(executed) > 50
