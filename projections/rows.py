@@ -17,6 +17,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Kind
+from carecoord.services.infrastructure.autocommit import autocommitted
 from carecoord.services.kernel.policy import Grant
 
 R = TypeVar("R")
@@ -47,7 +48,7 @@ async def fetch(
     pool: AsyncConnectionPool, row: type[R], query: sql.Composed, params: Params
 ) -> list[R]:
     """The rows of one query, as ``row`` (a TypedDict naming the columns it selects)."""
-    async with pool.connection() as conn:
+    async with autocommitted(pool) as conn:
         cur = conn.cursor(row_factory=dict_row)
         await cur.execute(query, params)
         return cast("list[R]", await cur.fetchall())

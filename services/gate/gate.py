@@ -30,6 +30,7 @@ from carecoord.services.gate.grants import (
     on_care_team,
     programs_of,
 )
+from carecoord.services.infrastructure.autocommit import autocommitted
 from carecoord.services.kernel.access import (
     SITE_ACTIONS,
     Action,
@@ -249,7 +250,7 @@ class AccessGate:
         (UNAVAILABLE, nothing decided) rather than decide on views that lack one."""
         platform = self.platform
         table = platform.store.recorder.events_table_name  # type: ignore[attr-defined]
-        async with platform.pool.connection() as conn:
+        async with autocommitted(platform.pool) as conn:
             last = await last_access_change(conn, table, clients, records)
         timeout = platform.settings.read_your_writes_timeout
         reached = await asyncio.gather(*(platform.progress.reach(m, last, timeout) for m in models))
