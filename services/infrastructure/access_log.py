@@ -25,12 +25,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncClientCursor, AsyncConnection, sql
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.access import ClientRecordRead
 from carecoord.services.infrastructure.access_chain import GENESIS, Broken, check, link
+from carecoord.services.infrastructure.autocommit import autocommitted
 
 log = logging.getLogger("carecoord.access_log")
 
@@ -100,11 +101,20 @@ def columns(entry: ClientRecordRead) -> tuple[Any, ...]:
     )
 
 
-_INSERT = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+_TYPES = (
+    "uuid", "uuid", "timestamptz", "text", "text", "text", "text", "text", "uuid", "jsonb",
+    "bytea", "bytea",
+)  # fmt: skip
+# A batch is one statement: a column of values each, inserted in their order.
+_INSERT = sql.SQL("INSERT INTO {} ({}) SELECT * FROM unnest({})").format(
     sql.Identifier(TABLE),
     sql.SQL(", ").join(map(sql.Identifier, COLUMNS)),
-    sql.SQL(", ").join(sql.Placeholder() * len(COLUMNS)),
+    sql.SQL(", ").join(sql.SQL("%s::{}[]").format(sql.SQL(t)) for t in _TYPES),
 )
+_INSERT_AND_COMMIT = sql.Composed([_INSERT, sql.SQL("; COMMIT")])
+# The lock and the head in the transaction's first round trip (several statements in one
+# query text, each with its own snapshot: the head is read once the lock is held).
+_BEGIN = f"BEGIN; {_CHAIN_LOCK}; {_HEAD}"
 
 
 async def ensure_table(conn: AsyncConnection) -> None:
@@ -175,12 +185,15 @@ class AccessLog:
                 done.set_result(None)
 
     async def _write(self, entries: Sequence[ClientRecordRead]) -> None:
-        """One batch in two round trips (pipelined): the lock and the chain's head, then the
-        entries and the commit. (COPY, with a statement each for BEGIN, the lock, the head
-        and COMMIT, was six.)"""
-        async with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
-            await conn.execute(_CHAIN_LOCK)
-            head = await (await conn.execute(_HEAD)).fetchone()
+        """One batch in two round trips: the transaction, the chain lock and the head in one
+        query text; then the entries and the commit in another (values bound by the
+        client, which lets a text with values hold two statements). COPY in a transaction
+        of the pool's took six: BEGIN, the lock, the head, COPY's two, COMMIT."""
+        async with autocommitted(self._pool) as conn:
+            cur = await conn.execute(_BEGIN)
+            cur.nextset()
+            cur.nextset()
+            head = await cur.fetchone()
             prev = GENESIS if head is None or head[1] is None else bytes(head[1])
             rows = []
             for entry in entries:
@@ -188,8 +201,8 @@ class AccessLog:
                 chained = link(prev, body)
                 rows.append((*columns(entry), json.dumps(body), prev, chained))
                 prev = chained
-            async with conn.cursor() as cur:
-                await cur.executemany(_INSERT, rows)
+            values = [list(column) for column in zip(*rows, strict=True)]
+            await AsyncClientCursor(conn).execute(_INSERT_AND_COMMIT, values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import psycopg
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, pq
 from psycopg_pool import AsyncConnectionPool
 
 
@@ -27,6 +27,9 @@ async def autocommitted(pool: AsyncConnectionPool) -> AsyncIterator[AsyncConnect
         try:
             yield conn
         finally:
-            # A broken connection refuses the switch; the pool discards it anyway.
+            # A transaction its user began and did not end (a failure between BEGIN and
+            # COMMIT) is rolled back. A broken connection refuses both; the pool discards it.
             with contextlib.suppress(psycopg.Error):
+                if conn.info.transaction_status is not pq.TransactionStatus.IDLE:
+                    await conn.rollback()
                 await conn.set_autocommit(False)

@@ -35,3 +35,14 @@ async def test_a_failed_read_leaves_the_connection_usable(servers: Servers) -> N
             assert not conn.autocommit
             cur = await conn.execute("SELECT 2")
             assert await cur.fetchone() == (2,)
+
+
+async def test_a_transaction_begun_and_left_open_is_rolled_back(servers: Servers) -> None:
+    async with AsyncConnectionPool(servers.database_url, min_size=1, max_size=1) as pool:
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            async with autocommitted(pool) as conn:
+                await conn.execute("BEGIN; CREATE TEMP TABLE left_behind (n int); SELECT * FROM no")
+        async with pool.connection() as conn:
+            assert not conn.autocommit
+            cur = await conn.execute("SELECT to_regclass('pg_temp.left_behind')")
+            assert await cur.fetchone() == (None,)
