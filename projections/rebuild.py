@@ -41,7 +41,9 @@ from carecoord.services.infrastructure.store import EventStore
 
 log = logging.getLogger("carecoord.rebuild")
 
-PAGE = 5000
+PAGE = 1000
+"""Events per read. 5,000-event pages (about 2 MB) rebuilt 100,000 events 10-20% slower here
+than pages of 500 to 2,000: COPY and the database started later on each page's rows."""
 
 Progress = Callable[[int, int], None]
 """Told the position reached and the position the pass goes to, after each page."""
@@ -194,7 +196,8 @@ async def fill(
                     for row in copied.rows(page):
                         await copy.write_row(row)
                 if applied:
-                    # Pipelined: their statements go without waiting each for its answer.
+                    # Pipelined: their statements go without waiting each for its answer
+                    # (COPY cannot run in a pipeline: a model that copies says COPIED).
                     async with pool.connection() as conn, conn.transaction(), conn.pipeline():
                         for target in applied:
                             await target.model.apply(conn, target.generation, page)
@@ -213,8 +216,9 @@ async def fill_in(
     after: int,
     until: Mapping[str, int],
 ) -> dict[str, int]:
-    """Catch each target up to its own ``until`` through ``apply``, inside the transaction
-    the live projector waits on; return how many events each took."""
+    """Catch each target up to its own ``until`` through ``apply``, as live, in ``conn``'s
+    transaction (a rebuild's switch, which the live projector waits on); return how many
+    events each took."""
     took = {target.name: 0 for target in targets}
     last = max((until.get(name, 0) for name in took), default=after)
     while page := await _page(conn, store, after, last):
