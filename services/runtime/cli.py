@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
@@ -216,7 +216,19 @@ def until_stopped(command: Coroutine[Any, Any, None]) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    asyncio.run(guarded())
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        runner.run(guarded())
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop where it is installed (uvicorn's standard extras bring it on Linux and macOS):
+    its loop and transports are C, asyncio's selector loop and transports Python, some
+    tenth of a timeline page's CPU in the API process. None: asyncio's own loop."""
+    try:
+        import uvloop  # noqa: PLC0415  (optional)
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 def export_schema(output: Path | None, *, check: bool) -> int:
