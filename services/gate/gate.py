@@ -25,6 +25,7 @@ from carecoord.services.gate.grants import (
     ACCESS_MODELS,
     ACCESS_RECORDS,
     OWN_VIEW_RECORDS,
+    access_records,
     grant_for,
     last_access_change,
     on_care_team,
@@ -251,7 +252,7 @@ class AccessGate:
         platform = self.platform
         table = platform.store.recorder.events_table_name  # type: ignore[attr-defined]
         async with autocommitted(platform.pool) as conn:
-            last = await last_access_change(conn, table, clients, records)
+            last = await last_access_change(conn, table, access_records(clients, records))
         timeout = platform.settings.read_your_writes_timeout
         reached = await asyncio.gather(*(platform.progress.reach(m, last, timeout) for m in models))
         if not all(reached):

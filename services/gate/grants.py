@@ -48,18 +48,22 @@ LATERAL (SELECT notification_id AS position FROM {} WHERE originator_id = record
          ORDER BY originator_version DESC LIMIT 1) AS last"""
 
 
+def access_records(client_ids: Iterable[UUID], contexts: Iterable[str]) -> list[UUID]:
+    """The aggregates in ``contexts`` (care team, consents, ...) of these clients."""
+    return [aggregate_id(context, c) for c in client_ids for context in contexts]
+
+
 async def last_access_change(
-    conn: AsyncConnection, events_table: str, client_ids: Iterable[UUID], contexts: Iterable[str]
+    conn: AsyncConnection, events_table: str, records: Iterable[UUID]
 ) -> int:
-    """The store position of the newest event that changed these clients' access records.
+    """The store position of the newest event of these access records (``access_records``).
 
     Read from the store itself (one primary-key probe per record), so an access decision
     can wait for the views to have it: a removal recorded before a request counts for that
     request, however far the projector lags.
     """
-    records = [aggregate_id(context, c) for c in client_ids for context in contexts]
     query = sql.SQL(_LAST_CHANGE).format(sql.Identifier(events_table))
-    cur = await conn.execute(query, (records,))
+    cur = await conn.execute(query, (list(records),))
     row = await cur.fetchone()
     return int(row[0]) if row else 0
 
