@@ -17,6 +17,7 @@ batch at a time, under a lock that orders writers of every process, and ``verify
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from collections.abc import Sequence
@@ -101,17 +102,19 @@ def columns(entry: ClientRecordRead) -> tuple[Any, ...]:
     )
 
 
-_TYPES = (
-    "uuid", "uuid", "timestamptz", "text", "text", "text", "text", "text", "uuid", "jsonb",
-    "bytea", "bytea",
-)  # fmt: skip
-# A batch is one statement: a column of values each, inserted in their order.
-_INSERT = sql.SQL("INSERT INTO {} ({}) SELECT * FROM unnest({})").format(
-    sql.Identifier(TABLE),
-    sql.SQL(", ").join(map(sql.Identifier, COLUMNS)),
-    sql.SQL(", ").join(sql.SQL("%s::{}[]").format(sql.SQL(t)) for t in _TYPES),
-)
-_INSERT_AND_COMMIT = sql.Composed([_INSERT, sql.SQL("; COMMIT")])
+@functools.lru_cache(maxsize=64)
+def _insert_and_commit(rows: int) -> bytes:
+    """The entries of a batch of ``rows`` and the transaction's COMMIT, as one query text
+    (its values are bound by the client, which lets a text with values hold two
+    statements). Rows are inserted, and numbered, in their order."""
+    row = sql.SQL("({})").format(sql.SQL(", ").join(sql.Placeholder() * len(COLUMNS)))
+    return sql.SQL("INSERT INTO {} ({}) VALUES {}; COMMIT").format(
+        sql.Identifier(TABLE),
+        sql.SQL(", ").join(map(sql.Identifier, COLUMNS)),
+        sql.SQL(", ").join([row] * rows),
+    ).as_bytes()
+
+
 # The lock and the head in the transaction's first round trip (several statements in one
 # query text, each with its own snapshot: the head is read once the lock is held).
 _BEGIN = f"BEGIN; {_CHAIN_LOCK}; {_HEAD}"
@@ -186,9 +189,8 @@ class AccessLog:
 
     async def _write(self, entries: Sequence[ClientRecordRead]) -> None:
         """One batch in two round trips: the transaction, the chain lock and the head in one
-        query text; then the entries and the commit in another (values bound by the
-        client, which lets a text with values hold two statements). COPY in a transaction
-        of the pool's took six: BEGIN, the lock, the head, COPY's two, COMMIT."""
+        query text; then the entries and the commit in another. COPY in a transaction of
+        the pool's took six: BEGIN, the lock, the head, COPY's two, COMMIT."""
         async with autocommitted(self._pool) as conn:
             cur = await conn.execute(_BEGIN)
             cur.nextset()
@@ -201,8 +203,8 @@ class AccessLog:
                 chained = link(prev, body)
                 rows.append((*columns(entry), json.dumps(body), prev, chained))
                 prev = chained
-            values = [list(column) for column in zip(*rows, strict=True)]
-            await AsyncClientCursor(conn).execute(_INSERT_AND_COMMIT, values)
+            values = [value for row in rows for value in row]
+            await AsyncClientCursor(conn).execute(_insert_and_commit(len(rows)), values)
 
 
 @dataclass(frozen=True, slots=True)
