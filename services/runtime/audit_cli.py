@@ -135,6 +135,10 @@ def check_projections(args: argparse.Namespace, database_url: str) -> int:
         print(f"\ncarecoord audit projections: cannot derive the read models: {error}",
               file=sys.stderr)  # fmt: skip
         return CANNOT_CHECK
+    except psycopg.errors.UndefinedTable as error:  # a rebuild switched and dropped it
+        print(f"\ncarecoord audit projections: a read model's table went: {error};"
+              " check again", file=sys.stderr)  # fmt: skip
+        return CANNOT_CHECK
     finally:
         line.end()
         store.close()
