@@ -7,6 +7,7 @@ the stock view.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID, uuid4
 
 from carecoord.events.stock import Resolution, stock_id
@@ -19,27 +20,34 @@ from carecoord.services.stock.movements import Receipt, Transfer, Waste
 from carecoord.services.stock.record import Ledger, SiteStock
 
 
-def receive(stamp: Stamp, *, site: str, receipt: Receipt, rules: MedicationRules) -> Command[UUID]:
-    receipt_id = uuid4()
+def _on_site(site: str, entry_id: UUID, decide: Callable[[SiteStock], object]) -> Command[UUID]:
+    """Most commands decide on one site's record and answer with the id they were given."""
 
     def run(uow: UnitOfWork) -> UUID:
-        stock = uow.get(SiteStock, stock_id(site))
-        movements.receive(stock, stamp, rules, site, receipt_id, receipt)
-        return receipt_id
+        decide(uow.get(SiteStock, stock_id(site)))
+        return entry_id
 
     return run
+
+
+def receive(stamp: Stamp, *, site: str, receipt: Receipt, rules: MedicationRules) -> Command[UUID]:
+    receipt_id = uuid4()
+    return _on_site(
+        site,
+        receipt_id,
+        lambda stock: movements.receive(stock, stamp, rules, site, receipt_id, receipt),
+    )
 
 
 def waste(
     stamp: Stamp, *, site: str, waste: Waste, ledger: Ledger, rules: MedicationRules
 ) -> Command[UUID]:
     waste_id = uuid4()
-
-    def run(uow: UnitOfWork) -> UUID:
-        movements.waste(uow.get(SiteStock, stock_id(site)), stamp, rules, waste_id, waste, ledger)
-        return waste_id
-
-    return run
+    return _on_site(
+        site,
+        waste_id,
+        lambda stock: movements.waste(stock, stamp, rules, waste_id, waste, ledger),
+    )
 
 
 def transfer(
@@ -60,20 +68,15 @@ def count(
     stamp: Stamp, *, site: str, count: Count, ledger: Ledger, rules: MedicationRules
 ) -> Command[UUID]:
     count_id = uuid4()
-
-    def run(uow: UnitOfWork) -> UUID:
-        counts.count(uow.get(SiteStock, stock_id(site)), stamp, rules, count_id, count, ledger)
-        return count_id
-
-    return run
+    return _on_site(
+        site,
+        count_id,
+        lambda stock: counts.count(stock, stamp, rules, count_id, count, ledger),
+    )
 
 
 def witness(stamp: Stamp, *, site: str, entry_id: UUID, rules: MedicationRules) -> Command[UUID]:
-    def run(uow: UnitOfWork) -> UUID:
-        counts.witness(uow.get(SiteStock, stock_id(site)), stamp, rules, entry_id)
-        return entry_id
-
-    return run
+    return _on_site(site, entry_id, lambda stock: counts.witness(stock, stamp, rules, entry_id))
 
 
 def resolve(
@@ -85,8 +88,8 @@ def resolve(
     note: str,
     rules: MedicationRules,
 ) -> Command[UUID]:
-    def run(uow: UnitOfWork) -> UUID:
-        counts.resolve(uow.get(SiteStock, stock_id(site)), stamp, rules, alert_id, resolution, note)
-        return alert_id
-
-    return run
+    return _on_site(
+        site,
+        alert_id,
+        lambda stock: counts.resolve(stock, stamp, rules, alert_id, resolution, note),
+    )
