@@ -234,17 +234,7 @@ def hold(
     order = _current(record, order_id, rules.day_of(stamp.clock()))
     if order.hold is not None:
         raise RuleViolation("orderId", "order-not-on-hold", f"order is on hold {_hold_text(order)}")
-    record.record(
-        stamp.event(
-            OrderHeld,
-            record.client_id,
-            occurred_at,
-            order_id=order_id,
-            medication=order.medication,
-            reason=reason,
-            day=rules.day_of(occurred_at or stamp.clock()),
-        )
-    )
+    _record_hold(record, stamp, rules, OrderHeld, order, reason, occurred_at)
 
 
 def resume(
@@ -259,12 +249,25 @@ def resume(
     order = _current(record, order_id, rules.day_of(stamp.clock()))
     if order.hold is None:
         raise RuleViolation("orderId", "order-on-hold", f"order {order_id} is not on hold")
+    _record_hold(record, stamp, rules, OrderResumed, order, reason, occurred_at)
+
+
+def _record_hold(
+    record: MedicationRecord,
+    stamp: Stamp,
+    rules: MedicationRules,
+    event: type[OrderHeld | OrderResumed],
+    order: Order,
+    reason: str,
+    occurred_at: datetime | None,
+) -> None:
+    """A hold and its lift say the same facts, on the day the hold began or ended."""
     record.record(
         stamp.event(
-            OrderResumed,
+            event,
             record.client_id,
             occurred_at,
-            order_id=order_id,
+            order_id=order.order_id,
             medication=order.medication,
             reason=reason,
             day=rules.day_of(occurred_at or stamp.clock()),
