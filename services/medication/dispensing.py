@@ -132,20 +132,7 @@ def administer(
             f"{already} of {order.dose_on(day)} {order.unit} prescribed for {day} were already"
             f" given; at most {order.dose_on(day) - already} {order.unit} more",
         )
-    record.record(
-        stamp.event(
-            DoseAdministered,
-            record.client_id,
-            given_at,
-            **_dispensed(order, drug, dosage_form, site),
-            dose_id=dose_id,
-            amount=amount,
-            slot=slot,
-            day=day,
-            lot=given.lot,
-            bottle=given.bottle,
-        )
-    )
+    _record_dose(record, stamp, order, drug, dose_id, given, site, given_at, slot, day)
 
 
 def replace_dose(
@@ -197,20 +184,49 @@ def replace_dose(
         )
     _check_active(record, order, day)
     slot = next(s for (d, s), d_id in order.given.items() if d_id == replaces_dose_id and d == day)
+    _record_dose(
+        record,
+        stamp,
+        order,
+        drug,
+        dose_id,
+        given,
+        site,
+        given_at,
+        slot,
+        day,
+        replaces_dose_id=replaces_dose_id,
+        replacement_reason=reason.strip(),
+    )
+
+
+def _record_dose(
+    record: MedicationRecord,
+    stamp: Stamp,
+    order: Order,
+    drug: Medication,
+    dose_id: UUID,
+    given: GivenDose | Replacement,
+    site: str,
+    given_at: datetime,
+    slot: int,
+    day: date,
+    **replacing: object,
+) -> None:
+    """An observed dose and its replacement are one event; a replacement adds what it replaces."""
     record.record(
         stamp.event(
             DoseAdministered,
             record.client_id,
             given_at,
-            **_dispensed(order, drug, dosage_form, site),
+            **_dispensed(order, drug, given.dosage_form, site),
             dose_id=dose_id,
-            amount=amount,
+            amount=given.amount,
             slot=slot,
             day=day,
             lot=given.lot,
             bottle=given.bottle,
-            replaces_dose_id=replaces_dose_id,
-            replacement_reason=reason.strip(),
+            **replacing,
         )
     )
 
