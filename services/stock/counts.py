@@ -40,7 +40,7 @@ from carecoord.events.stock import (
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp, invalid_input
 from carecoord.services.medication.rules import MedicationRules
-from carecoord.services.stock.movements import dated, witnessed_by_another
+from carecoord.services.stock.movements import dated, record_entry, witnessed_by_another
 from carecoord.services.stock.record import Ledger, Move, SiteStock
 
 RULE_ID = "stock-count-variance"
@@ -111,22 +111,20 @@ def count(
                 f"an {given.occasion.value} count covers every lot on hand; not counted:"
                 f" {', '.join(left_out)}",
             )
-    day = rules.day_of(when)
-    stock.record(
-        stamp.event(
-            StockCounted,
-            stock.client_id,
-            when,
-            site=stock.site,
-            day=day,
-            count_id=count_id,
-            occasion=given.occasion,
-            biennial=given.biennial,
-            lines=tuple(lines),
-            witness_id=given.witness_id.strip(),
-            ledger_through=ledger.through,
-        )
+    record_entry(
+        stock,
+        stamp,
+        rules,
+        StockCounted,
+        when,
+        count_id=count_id,
+        occasion=given.occasion,
+        biennial=given.biennial,
+        lines=tuple(lines),
+        witness_id=given.witness_id.strip(),
+        ledger_through=ledger.through,
     )
+    day = rules.day_of(when)
     found = []
     for line in lines:
         if line.variance:
@@ -165,17 +163,14 @@ def witness(stock: SiteStock, stamp: Stamp, rules: MedicationRules, entry_id: UU
         )
     if entry.witnessed:
         raise RuleViolation("entryId", "witnessed", f"this {entry.entry} is already witnessed")
-    now = stamp.clock()
-    stock.record(
-        stamp.event(
-            StockEntryWitnessed,
-            stock.client_id,
-            now,
-            site=stock.site,
-            day=rules.day_of(now),
-            entry_id=entry_id,
-            entry=entry.entry,
-        )
+    record_entry(
+        stock,
+        stamp,
+        rules,
+        StockEntryWitnessed,
+        stamp.clock(),
+        entry_id=entry_id,
+        entry=entry.entry,
     )
 
 
@@ -201,18 +196,15 @@ def resolve(
                 "resolution", "loss-is-a-shortfall", "an overage is explained, not lost"
             )
         lost = -found.variance
-    now = stamp.clock()
-    stock.record(
-        stamp.event(
-            StockDiscrepancyResolved,
-            stock.client_id,
-            now,
-            site=stock.site,
-            day=rules.day_of(now),
-            alert_id=alert_id,
-            lot=found.lot,
-            resolution=resolution,
-            lost=lost,
-            note=note.strip(),
-        )
+    record_entry(
+        stock,
+        stamp,
+        rules,
+        StockDiscrepancyResolved,
+        stamp.clock(),
+        alert_id=alert_id,
+        lot=found.lot,
+        resolution=resolution,
+        lost=lost,
+        note=note.strip(),
     )

@@ -15,8 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
+from carecoord.events import CareEvent
 from carecoord.events.stock import (
     OrderForm,
     StockReceived,
@@ -88,6 +90,20 @@ def dated(stamp: Stamp, field: str, moment: datetime | None) -> datetime:
             " explain the difference",
         )
     return moment
+
+
+def record_entry(
+    stock: SiteStock,
+    stamp: Stamp,
+    rules: MedicationRules,
+    event: type[CareEvent],
+    when: datetime,
+    **facts: Any,
+) -> None:
+    """Every entry on a site's record names the site and the program day it falls on."""
+    stock.record(
+        stamp.event(event, stock.client_id, when, site=stock.site, day=rules.day_of(when), **facts)
+    )
 
 
 def receive(
@@ -184,20 +200,18 @@ def waste(
     if not given.description.strip():
         raise InvalidInput("description", "waste-description", "say what was wasted and how")
     within_stock(lot, given.quantity, ledger)
-    stock.record(
-        stamp.event(
-            StockWasted,
-            stock.client_id,
-            when,
-            site=stock.site,
-            day=rules.day_of(when),
-            **lot.facts(),
-            waste_id=waste_id,
-            quantity=given.quantity,
-            reason=given.reason,
-            description=given.description.strip(),
-            witness_id=given.witness_id.strip(),
-        )
+    record_entry(
+        stock,
+        stamp,
+        rules,
+        StockWasted,
+        when,
+        **lot.facts(),
+        waste_id=waste_id,
+        quantity=given.quantity,
+        reason=given.reason,
+        description=given.description.strip(),
+        witness_id=given.witness_id.strip(),
     )
 
 
