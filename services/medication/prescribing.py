@@ -108,9 +108,7 @@ def prescribe(
                 f"order {order.order_id} for {drug.code} is already {order.status.value};"
                 " change its dose, taper or discontinue it instead",
             )
-    attempt = _attempt("prescribe", drug, new)
-    entry = Entry(order_id, drug.code, drug.classes, start=new.start)
-    findings = check(record, rules, entry, acknowledgements, qtc, attempt, today)
+    attempt, findings = _checked(record, rules, "prescribe", order_id, drug, new, qtc, today)
     override = rules.doses.usual(drug, "dose", new.dose, acknowledgements)
     record.record(
         stamp.event(
@@ -149,9 +147,9 @@ def change_dose(
         occurred_at=change.occurred_at,
     )  # fmt: skip
     drug = _validate(rules, new)
-    attempt = _attempt("change_dose", drug, new, prior_order_id)
-    entry = Entry(order_id, drug.code, drug.classes, start=new.start)
-    findings = check(record, rules, entry, acks, qtc, attempt, today, replacing=prior_order_id)
+    attempt, findings = _checked(
+        record, rules, "change_dose", order_id, drug, new, qtc, today, prior_order_id
+    )
     override = rules.doses.usual(drug, "dose", new.dose, acks)
     record.record(
         stamp.event(
@@ -203,9 +201,9 @@ def taper(
     drug = _validate(rules, new)
     for n, step in enumerate(steps):
         rules.doses.limit(drug, f"steps.{n}.dose", step.dose)
-    attempt = _attempt("taper", drug, new, prior_order_id)
-    entry = Entry(order_id, drug.code, drug.classes, start=new.start)
-    findings = check(record, rules, entry, acks, qtc, attempt, today, replacing=prior_order_id)
+    attempt, findings = _checked(
+        record, rules, "taper", order_id, drug, new, qtc, today, prior_order_id
+    )
     highest = max(range(len(steps)), key=lambda n: steps[n].dose)
     override = rules.doses.usual(drug, f"steps.{highest}.dose", steps[highest].dose, acks)
     record.record(
@@ -330,10 +328,20 @@ def _check_stop(rules: MedicationRules, stamp: Stamp, order: Order, stopped_at: 
         )
 
 
-def _attempt(
-    action: str, drug: Medication, new: NewOrder, prior_order_id: UUID | None = None
-) -> Attempt:
-    return Attempt(
+def _checked(
+    record: MedicationRecord,
+    rules: MedicationRules,
+    action: str,
+    order_id: UUID,
+    drug: Medication,
+    new: NewOrder,
+    qtc: QtcEvidence | None,
+    today: date,
+    prior_order_id: UUID | None = None,
+) -> tuple[Attempt, list[Match]]:
+    """A new order's findings, judged without the order it replaces, and the attempt they
+    name (a refusal or an override records it)."""
+    attempt = Attempt(
         action=action,
         medication=drug.code,
         dose=new.dose,
@@ -342,6 +350,10 @@ def _attempt(
         start=new.start,
         prior_order_id=prior_order_id,
     )
+    entry = Entry(order_id, drug.code, drug.classes, start=new.start)
+    acks = new.acknowledgements
+    findings = check(record, rules, entry, acks, qtc, attempt, today, replacing=prior_order_id)
+    return attempt, findings
 
 
 def _recorded(
