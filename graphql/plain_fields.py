@@ -19,7 +19,7 @@ finds as it always has.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from operator import attrgetter
@@ -33,6 +33,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
 
 from graphql import (
+    FragmentDefinitionNode,
     GraphQLBoolean,
     GraphQLEnumType,
     GraphQLField,
@@ -45,6 +46,7 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLScalarType,
     GraphQLString,
+    OperationDefinitionNode,
     get_named_type,
 )
 
@@ -76,6 +78,7 @@ def read_plain_fields_directly(schema: strawberry.Schema) -> int:
                 continue
             core_field.resolve = Attribute(field.python_name)
             converted += 1
+    schema._schema.extensions[SHARED_PLANS] = SharedPlans()
     return converted
 
 
@@ -103,6 +106,60 @@ _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
 Complete = Callable[[Any], Any]
 FieldDetailsList = list[FieldDetails]
+SHARED_PLANS = "carecoord.plain_plans"
+"""Where the schema keeps its ``SharedPlans`` (graphql-core's extensions of a schema)."""
+MAX_SHARED_PLANS = 1024
+
+
+class SharedPlans:
+    """Plans kept from one request to the next: care-team clients send the same few
+    documents all day, and building a page's plans was a twentieth of its CPU.
+
+    A plan depends on the selection only: the nodes of a parsed document (the parser cache
+    hands the same document to every request with the same text, and the nodes are held
+    here, so their identities are not reused), and on no variable, as long as the
+    document has no directive (``@include(if: $x)`` would change what is collected).
+    """
+
+    def __init__(self, most: int = MAX_SHARED_PLANS) -> None:
+        self._most = most
+        self._plans: dict[tuple[Any, ...], tuple[Complete | None, tuple[Any, ...]]] = {}
+        self._fixed: dict[int, tuple[bool, OperationDefinitionNode]] = {}
+
+    def fixed(
+        self, operation: OperationDefinitionNode, fragments: Iterable[FragmentDefinitionNode]
+    ) -> bool:
+        """Whether the operation's selections are the same whatever its variables."""
+        known = self._fixed.get(id(operation))
+        if known is not None and known[1] is operation:
+            return known[0]
+        found = not any(_directives(node) for node in (operation, *fragments))
+        self._bounded(self._fixed)[id(operation)] = (found, operation)
+        return found
+
+    def get(self, key: tuple[Any, ...]) -> tuple[Complete | None, tuple[Any, ...]] | None:
+        return self._plans.get(key)
+
+    def keep(self, key: tuple[Any, ...], nodes: tuple[Any, ...], plan: Complete | None) -> None:
+        self._bounded(self._plans)[key] = (plan, nodes)
+
+    def _bounded(self, kept: dict[Any, Any]) -> dict[Any, Any]:
+        if len(kept) >= self._most:
+            kept.clear()
+        return kept
+
+
+def _directives(node: Any) -> bool:
+    """Whether a directive stands anywhere in the selections below ``node``."""
+    pending: list[Any] = [node]
+    while pending:
+        found = pending.pop()
+        if getattr(found, "directives", None):
+            return True
+        selections = getattr(found, "selection_set", None)
+        if selections is not None:
+            pending.extend(selections.selections)
+    return False
 
 
 class PlainCompletion(StrawberryGraphQLCoreExecutionContext):
@@ -114,6 +171,13 @@ class PlainCompletion(StrawberryGraphQLCoreExecutionContext):
         manager = self.middleware_manager
         # A middleware (a schema extension's ``resolve``) must see every field.
         self._plain_allowed = not (manager is not None and manager.middlewares)
+        shared = self.schema.extensions.get(SHARED_PLANS)
+        self._shared = (
+            shared
+            if isinstance(shared, SharedPlans)
+            and shared.fixed(self.operation, self.fragment_definitions.values())
+            else None
+        )
 
     def complete_object_value(
         self,
@@ -144,9 +208,18 @@ class PlainCompletion(StrawberryGraphQLCoreExecutionContext):
         kept = self._plans.get(key)
         if kept is not None:
             return kept[1]
+        nodes = tuple(d.node for d in details)
+        shared_key = (object_type, tuple(map(id, nodes)), self.is_awaitable)
+        if self._shared is not None:
+            found = self._shared.get(shared_key)
+            if found is not None:
+                self._plans[key] = (details, found[0])
+                return found[0]
         self._plans[key] = (details, None)  # a type selected within itself is not plain
         plan = self._plan_fields(object_type, details)
         self._plans[key] = (details, plan)
+        if self._shared is not None:
+            self._shared.keep(shared_key, nodes, plan)
         return plan
 
     def _plan_fields(

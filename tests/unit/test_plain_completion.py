@@ -11,6 +11,7 @@ from uuid import UUID
 
 import pytest
 import strawberry
+from strawberry.extensions import ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from carecoord.graphql.plain_fields import PlainCompletion, read_plain_fields_directly
@@ -191,3 +192,51 @@ async def test_a_page_of_plain_fields_runs_no_field_through_graphql_core(
     executed.clear()
     await run(GENERAL, ALL, page)
     assert len(executed) > 50
+
+
+CACHED = strawberry.Schema(
+    query=Query,
+    execution_context_class=PlainCompletion,
+    extensions=[lambda: ParserCache(maxsize=16)],
+)
+read_plain_fields_directly(CACHED)
+
+
+async def test_the_plans_of_a_document_sent_again_are_reused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    planned: list[str] = []
+    original = PlainCompletion._plan_fields
+
+    def counted(self: PlainCompletion, object_type: Any, details: Any) -> Any:
+        planned.append(object_type.name)
+        return original(self, object_type, details)
+
+    monkeypatch.setattr(PlainCompletion, "_plan_fields", counted)
+    page = Page(entries=[entry(n) for n in range(1, 4)], newest=entry(9), count=3)
+    first = await run(CACHED, ALL, page)
+    once = len(planned)
+    assert once >= 3  # Page, Entry (twice: entries and newest), Author
+    page.entries.append(entry(4))
+    again = await run(CACHED, ALL, page)
+    assert len(planned) == once, "planned once for the document"
+    assert again["data"]["page"]["entries"][:3] == first["data"]["page"]["entries"]
+    assert again == await run(GENERAL, ALL, page)
+
+
+@pytest.mark.parametrize("shown", [True, False])
+async def test_a_document_whose_variables_change_its_selection_is_planned_each_time(
+    shown: bool,
+) -> None:
+    query = """query($shown: Boolean!) { page { entries { position
+      ... on Entry @include(if: $shown) { summary by { id } } } } }"""
+    page = Page(entries=[entry(1), entry(2)], newest=None, count=2)
+    for value in (shown, not shown, shown):
+        result = await CACHED.execute(
+            query, {"shown": value}, context_value={"source": Source(page)}
+        )
+        general = await GENERAL.execute(
+            query, {"shown": value}, context_value={"source": Source(page)}
+        )
+        assert result.data == general.data
+        assert ("summary" in result.data["page"]["entries"][0]) is value  # type: ignore[index]
