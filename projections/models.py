@@ -1,4 +1,5 @@
-"""Every read model the projector keeps; each has its own position and durable consumer."""
+"""Every read model the projector keeps, each with its own position; and how several
+projector processes share them."""
 
 from __future__ import annotations
 
@@ -40,3 +41,19 @@ READ_MODELS: tuple[ReadModel, ...] = (
 
 def names() -> list[str]:
     return [model.NAME for model in READ_MODELS]
+
+
+def share(spec: str) -> tuple[ReadModel, ...]:
+    """The read models projector ``K`` of ``N`` keeps (``spec`` is ``"K/N"``).
+
+    Every model is one process's alone, in turns down the list (the timeline, the heaviest,
+    is the first share's), and each model applies every event in order from its own
+    position, so a client's order holds in each. Two processes given the same share take
+    turns on the position locks: nothing is applied twice.
+    """
+    part, _, parts = spec.partition("/")
+    if not (part.isdigit() and parts.isdigit() and 1 <= int(part) <= int(parts)):
+        raise ValueError(f"a projector share is K/N with 1 <= K <= N, e.g. 1/2; not {spec!r}")
+    if int(parts) > len(READ_MODELS):
+        raise ValueError(f"at most {len(READ_MODELS)} projector shares, one a read model")
+    return READ_MODELS[int(part) - 1 :: int(parts)]
