@@ -118,7 +118,7 @@ class Schema(strawberry.Schema):
                         "code": original.code,
                         "rule": loggable_rule(original.rule, _medications(execution_context)),
                         "field": original.field,
-                        "correlation_id": _correlation(execution_context),
+                        "correlation_id": correlation_of(execution_context),
                     },
                 )
             elif not_run(error):
@@ -126,12 +126,13 @@ class Schema(strawberry.Schema):
                     "request not run",
                     extra={
                         "code": (error.extensions or {}).get("code", "GRAPHQL_VALIDATION_FAILED"),
-                        "correlation_id": _correlation(execution_context),
+                        "correlation_id": correlation_of(execution_context),
                     },
                 )
 
 
-def _correlation(execution_context: ExecutionContext | None) -> str | None:
+def correlation_of(execution_context: ExecutionContext | None) -> str | None:
+    """The request's correlation id; None without a request, or for a malformed header."""
     context = None if execution_context is None else execution_context.context
     correlation_id = getattr(context, "correlation_id", None)
     if correlation_id is None:

@@ -29,7 +29,7 @@ class RequestMetrics(SchemaExtension):
         context = self.execution_context
         metrics = _metrics(context.context)
         result = context.result
-        operation = _operation(context.graphql_document, context.operation_name)
+        operation = named_operation(context.graphql_document, context.operation_name)
         failed = result is None or (
             result.data is None and all(e.path is None for e in (result.errors or []))
         )
@@ -62,7 +62,7 @@ def _count_refusals(metrics: Metrics, errors: list[GraphQLError] | None) -> None
             metrics.refused(error.original_error)
 
 
-def _operation(document: object, name: str | None) -> tuple[str, str] | None:
+def named_operation(document: object, name: str | None) -> tuple[str, str] | None:
     """(type, first root field) of the operation a request runs; None before it parsed."""
     if document is None:
         return None

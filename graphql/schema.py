@@ -26,6 +26,7 @@ from carecoord.graphql.input_bounds import bound_arguments
 from carecoord.graphql.medication import MedicationMutation
 from carecoord.graphql.medication_views import MedicationQuery
 from carecoord.graphql.metrics import RequestMetrics
+from carecoord.graphql.operation_trace import OperationTrace
 from carecoord.graphql.plain_fields import PlainCompletion, read_plain_fields_directly
 from carecoord.graphql.production import WithoutSuggestions, production_validation
 from carecoord.graphql.record_export import RecordExportQuery
@@ -89,6 +90,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=[
+            OperationTrace,  # the correlation id on every log line; a span when tracing is on
             ShapeAndMaskErrors if production else ShapeErrors,
             RequestMetrics,  # refusals by rule, each operation named for its latency
             lambda: AddValidationRules(list(LIMITS)),

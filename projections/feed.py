@@ -14,18 +14,26 @@ A batch that fails on the data of one of its events is applied again event by ev
 the event that still fails is set aside for the model it broke
 (``services/infrastructure/parked.py``);
 any other failure (a lost connection, a restart) is retried from the recorded positions.
+A batch's log lines carry its events' correlation ids; with tracing on, it is a span.
 """
 
 from __future__ import annotations
 
+import contextlib
+from typing import TYPE_CHECKING
+
 import psycopg
 
 from carecoord.projections.projector import Projector
+from carecoord.services.infrastructure import correlation
 from carecoord.services.infrastructure.crash_points import crash_point
 from carecoord.services.infrastructure.doorbell import Doorbell, Page, next_page
 from carecoord.services.infrastructure.liveness import Liveness, keep_running
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore
+
+if TYPE_CHECKING:
+    from carecoord.services.infrastructure.tracing import Tracing
 
 # Failures that come from an event's data rather than from the moment: applying the same
 # event again fails the same way, so it is set aside instead of retried forever.
@@ -47,6 +55,7 @@ async def follow(
     doorbell: Doorbell,
     liveness: Liveness,
     settings: Settings,
+    tracing: Tracing | None = None,
 ) -> None:
     """Keep every read model up with the store, until cancelled."""
     wake = doorbell.bell()
@@ -56,7 +65,13 @@ async def follow(
         while True:
             page = await next_page(store, wake, after, settings.projection_batch_size)
             crash_point("projector-read")
-            await apply_or_set_aside(projector, page)
+            with (
+                correlation.bound(**correlation.of_events(item.event for item in page.events)),
+                contextlib.nullcontext()
+                if tracing is None
+                else tracing.applying(page.events, page.last),
+            ):
+                await apply_or_set_aside(projector, page)
             crash_point("projector-applied")
             after = page.last
             liveness.progressed(projector.name)

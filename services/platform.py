@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from faststream.nats import NatsBroker
 from psycopg_pool import AsyncConnectionPool
@@ -24,6 +25,9 @@ from carecoord.services.infrastructure.remembered import Grants, Memberships
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
+
+if TYPE_CHECKING:
+    from carecoord.services.infrastructure.tracing import Tracing
 
 
 @dataclass
@@ -56,3 +60,5 @@ class Platform:
     metrics: Metrics = field(default_factory=Metrics)
     """This process's Prometheus metrics (``services/infrastructure/metrics.py``, ``GET
     /metrics``)."""
+    tracing: Tracing | None = None
+    """Where this process's spans go; None (the default) when tracing is off."""

@@ -12,11 +12,16 @@ A command submitted with an idempotency key is looked up first (one query for al
 keys of a batch): a key already kept answers with its first outcome and the command is
 not run; otherwise its outcome is kept with its events, in the same transaction
 (``services/infrastructure/idempotency.py``). The same key twice in one batch runs once.
+
+Each command runs in the context it was submitted from: what it logs carries its request's
+correlation id (``correlation.py``), and with tracing on, a batch's commit is a span
+(``tracing.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 import queue
@@ -24,7 +29,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Recording
@@ -40,6 +45,9 @@ from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.aggregate import Aggregate, Recorded
 from carecoord.services.kernel.errors import DomainError
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+
+if TYPE_CHECKING:
+    from carecoord.services.infrastructure.tracing import Tracing
 
 log = logging.getLogger("carecoord.commands")
 
@@ -66,6 +74,8 @@ class _Pending:
     key: IdempotencyKey | None = None
     future: Future[Outcome[Any]] = field(default_factory=Future)
     attempts: int = 0
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
+    """Where it was submitted from (its request's correlation id and trace)."""
 
 
 @dataclass(slots=True)
@@ -125,8 +135,10 @@ class CommandBus:
         batch_max: int = 200,
         on_commit: Callable[[int], None] | None = None,
         on_done: Callable[[Command[Any], Future[Outcome[Any]]], None] | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self._store = store
+        self._tracing = tracing
         self._batch_max = batch_max
         self._on_commit = on_commit
         self._on_done = on_done
@@ -169,9 +181,16 @@ class CommandBus:
                 except queue.Empty:
                     break
                 if nxt is None:
-                    self._commit(batch)
+                    self._settle(batch)
                     return
                 batch.append(nxt)
+            self._settle(batch)
+
+    def _settle(self, batch: list[_Pending]) -> None:
+        if self._tracing is None:
+            self._commit(batch)
+            return
+        with self._tracing.commit(len(batch), [item.context for item in batch]):
             self._commit(batch)
 
     def _commit(self, batch: list[_Pending]) -> None:
@@ -184,7 +203,7 @@ class CommandBus:
                     continue
                 uow = UnitOfWork(self._store, touched)
                 try:
-                    result = item.command(uow)
+                    result = item.context.run(item.command, uow)
                 except DomainError as refusal:
                     item.future.set_exception(refusal)
                     continue
@@ -212,9 +231,11 @@ class CommandBus:
     def _fail_alone(self, item: _Pending, failure: Exception) -> None:
         if isinstance(failure, IntegrityError) and item.attempts < MAX_CONFLICT_RETRIES:
             item.attempts += 1
-            log.info("command conflicted with a concurrent writer; retrying from the store")
+            item.context.run(
+                log.info, "command conflicted with a concurrent writer; retrying from the store"
+            )
             self._commit([item])
             return
         if not item.future.done():
-            log.exception("command failed", exc_info=failure)
+            item.context.run(log.exception, "command failed", exc_info=failure)
             item.future.set_exception(failure)

@@ -6,13 +6,18 @@ resumes from its recorded position, and the broker's de-duplication drops anythi
 published twice inside the window: the stream holds every event exactly once. Commands
 never publish; only the relay does. An event the broker can never take is set aside
 (``services/infrastructure/parked.py``) rather than stopping every event behind it.
+
+With tracing on (``tracing.py``), each page and each message is a span, and each message
+carries its span's W3C ``traceparent`` header for the services that consume it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from faststream.nats import NatsBroker
 from nats.errors import MaxPayloadError
@@ -21,12 +26,15 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import catalog, headers
 from carecoord.events.positioned import Positioned
-from carecoord.services.infrastructure import parked, positions
+from carecoord.services.infrastructure import correlation, parked, positions
 from carecoord.services.infrastructure.crash_points import crash_point
 from carecoord.services.infrastructure.doorbell import Doorbell, next_page
 from carecoord.services.infrastructure.liveness import Liveness, error_code, keep_running
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore
+
+if TYPE_CHECKING:
+    from carecoord.services.infrastructure.tracing import Tracing
 
 log = logging.getLogger("carecoord.relay")
 
@@ -48,7 +56,9 @@ class Relay:
         doorbell: Doorbell,
         liveness: Liveness,
         on_published: Callable[[list[Positioned]], None] | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
+        self._tracing = tracing
         self._on_published = on_published
         """Told the events of each page the broker took (metrics)."""
         self._store = store
@@ -72,13 +82,20 @@ class Relay:
         log.info("relay following the log", extra={"position": self.position})
         while True:
             page = await next_page(self._store, self._wake, self.position, self._page_size)
-            await self.publish(page.events)
+            with (
+                correlation.bound(**correlation.of_events(item.event for item in page.events)),
+                self._traced(page.events),
+            ):
+                await self.publish(page.events)
             crash_point("relay-published")
             self.position = page.last
             async with self._pool.connection() as conn, conn.transaction():
                 await parked.park_unreadable(conn, NAME, page.unreadable)
                 await positions.write(conn, NAME, self.position)
             self._liveness.progressed(NAME)
+
+    def _traced(self, page: list[Positioned]) -> contextlib.AbstractContextManager[object]:
+        return contextlib.nullcontext() if self._tracing is None else self._tracing.publishing(page)
 
     async def resume_position(self) -> int:
         """The later of the recorded position and the last one in the stream.
@@ -127,9 +144,16 @@ class Relay:
             self._on_published([item for item in page if id(item) not in set_aside])
 
     async def _publish(self, item: Positioned) -> object:
+        sent = headers.for_event(item.event, item.position)
+        if self._tracing is None:
+            return await self._send(item, sent)
+        with self._tracing.publish(item, sent):  # adds the traceparent
+            return await self._send(item, sent)
+
+    async def _send(self, item: Positioned, sent: dict[str, str]) -> object:
         return await self._broker.publish(
             catalog.encode(item.event),
             catalog.subject(self._settings.subject_root, item.event),
-            headers=headers.for_event(item.event, item.position),
+            headers=sent,
             stream=self._settings.stream_name,
         )

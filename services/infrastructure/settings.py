@@ -35,6 +35,11 @@ class Settings(BaseSettings):
         description="Where `carecoord relay` and `carecoord project` serve /metrics and "
         "/health (on `host`); unset: no listener. The API serves both on its own port.",
     )
+    tracing: Literal["off", "console", "otlp"] = Field(
+        default="off",
+        description="OpenTelemetry spans (services/infrastructure/tracing.py): otlp sends them "
+        "where OTEL_EXPORTER_OTLP_ENDPOINT says, console writes them to stderr; off: none.",
+    )
 
     subject_root: str = Field(default="care", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
     stream_name: str = Field(default="CARE", pattern=r"^[A-Za-z0-9_-]+$")

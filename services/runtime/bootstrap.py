@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from faststream.nats import NatsBroker
 from nats.errors import ConnectionClosedError
@@ -47,6 +47,11 @@ from carecoord.services.platform import Platform
 from carecoord.services.runtime import embedded, missed_sweep
 from carecoord.services.runtime.program import load_program
 from carecoord.services.runtime.session import Session, attach_or_start
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
+
+    from carecoord.services.infrastructure.tracing import Tracing
 
 log = logging.getLogger("carecoord")
 
@@ -132,8 +137,11 @@ async def running(
     *,
     relay: bool = True,
     project: bool = True,
+    spans: SpanExporter | None = None,
 ) -> AsyncIterator[Platform]:
+    """``spans``: where spans go, whatever ``settings.tracing`` says (tests)."""
     program = load_program(settings.program_file)  # a bad file stops the start, naming the key
+    tracing = start_tracing(settings, spans)
     store = EventStore(
         env=store_env(settings.model_copy(update={"database_url": servers.database_url}))
     )
@@ -182,6 +190,7 @@ async def running(
             doorbell,
             liveness,
             on_published=metrics.events_published,
+            tracing=tracing,
         )
         if relay
         else None
@@ -191,6 +200,7 @@ async def running(
         batch_max=settings.command_batch_max,
         on_commit=doorbell.ring,
         on_done=metrics.command_done,
+        tracing=tracing,
     )
     platform = Platform(
         settings,
@@ -209,6 +219,7 @@ async def running(
         alert_rules=program.alerts.table,
         medication=program.medication.rules(settings),
         metrics=metrics,
+        tracing=tracing,
     )
 
     def start(name: str, work: Coroutine[Any, Any, None]) -> None:
@@ -222,7 +233,7 @@ async def running(
         # and anchors the event chain outside the database, one process per deployment
         start("chain-anchors", Anchoring(pool, broker, settings, liveness).run())
     if project:
-        start(projector.name, follow(store, projector, doorbell, liveness, settings))
+        start(projector.name, follow(store, projector, doorbell, liveness, settings, tracing))
         # medication: the missed-dose sweep reads a read model this process keeps
         start(
             "missed-dose-sweep",
@@ -253,3 +264,14 @@ async def _stopped(platform: Platform) -> None:
     platform.bus.close()
     await platform.pool.close()
     platform.store.close()
+    if platform.tracing is not None:
+        await asyncio.to_thread(platform.tracing.shutdown)  # sends the spans still waiting
+
+
+def start_tracing(settings: Settings, spans: SpanExporter | None = None) -> Tracing | None:
+    """Tracing as the settings say; None when off, and OpenTelemetry is not even imported."""
+    if settings.tracing == "off" and spans is None:
+        return None
+    from carecoord.services.infrastructure.tracing import Tracing  # noqa: PLC0415  (see above)
+
+    return Tracing.start(settings.tracing, spans)

@@ -1,4 +1,9 @@
-"""Structured logs: one JSON object per line, with whatever ``extra`` the caller gave.
+"""Structured logs: one JSON object per line, with the correlation ids of the work in hand
+(``services/infrastructure/correlation.py``) and whatever ``extra`` the caller gave.
+
+The standard library's logging with this formatter, not structlog: every line already comes
+from a stdlib logger (ours, uvicorn's, FastStream's), binding the ids is one context variable,
+and the one thing a library would not do for us is withhold a database error's message.
 
 Logs leave the API's access control, so they carry codes, rule ids and opaque ids, never
 a client's clinical content (42 CFR Part 2). A database or driver error's message may
@@ -19,6 +24,8 @@ from typing import Any
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
+from carecoord.services.infrastructure import correlation
+
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
@@ -30,6 +37,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
+        entry.update(correlation.fields())
         entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)

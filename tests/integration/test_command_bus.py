@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
 import uuid
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ from conftest import fresh_database, isolated_settings
 from carecoord.events import Actor, CareEvent, Kind, Role, catalog
 from carecoord.events.envelope import type_name
 from carecoord.services.care.commands import enroll_client
+from carecoord.services.infrastructure import correlation
 from carecoord.services.infrastructure.commands import CommandBus
 from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.kernel.aggregate import Aggregate
@@ -21,6 +24,7 @@ from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.runtime.bootstrap import Servers
+from carecoord.services.runtime.logs import JsonFormatter
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 
@@ -163,3 +167,48 @@ def test_a_conflict_in_a_batch_costs_a_few_commits_not_one_per_member(
     assert len(commits) <= 3 + 2 * 6
     bus.close()
     other.close()
+
+
+def test_a_command_logs_under_the_correlation_id_it_was_submitted_with(
+    two_stores: tuple[EventStore, EventStore],
+) -> None:
+    """The writer thread runs each command in the context it was submitted from, so what a
+    command logs names its request, whichever batch it rode in."""
+    store, _ = two_stores
+    lines: list[dict[str, Any]] = []
+
+    class Lines(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(json.loads(JsonFormatter().format(record)))
+
+    def logging_enrolment(name: str) -> Command[uuid.UUID]:
+        enrol = enroll_client(ADMIN, display_name=name, program="P")
+
+        def command(uow: UnitOfWork) -> uuid.UUID:
+            logging.getLogger("carecoord.test").info("deciding")
+            return enrol(uow)
+
+        return command
+
+    logger = logging.getLogger("carecoord.test")
+    handler, level = Lines(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    bus = CommandBus(store, batch_max=100)
+    try:
+        futures = []
+        for k in range(3):
+            with correlation.bound(correlation_id=f"request-{k}"):
+                futures.append(bus.submit(logging_enrolment(f"c{k}")))
+        for future in futures:
+            future.result(timeout=10)
+    finally:
+        bus.close()
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+    assert sorted(line["correlation_id"] for line in lines) == [
+        "request-0",
+        "request-1",
+        "request-2",
+    ]
