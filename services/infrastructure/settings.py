@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     aggregate_cache_size: int = Field(default=20_000, ge=0)
     relay_page_size: int = Field(default=500, ge=1)
     projection_batch_size: int = Field(default=500, ge=1)
+    projector_share: str = Field(
+        default="1/1",
+        description="K/N: the read models this projector keeps when N projectors share them.",
+    )
     read_your_writes_timeout: float = Field(default=2.0, gt=0)
     db_pool_size: int = Field(default=8, ge=1)
 

@@ -21,8 +21,9 @@ from nats.errors import ConnectionClosedError
 from nats.errors import Error as NatsError
 from psycopg_pool import AsyncConnectionPool
 
+from carecoord.projections import dosing
 from carecoord.projections.feed import follow
-from carecoord.projections.models import READ_MODELS, names
+from carecoord.projections.models import READ_MODELS, names, share
 from carecoord.projections.progress import Progress
 from carecoord.projections.projector import Projector
 from carecoord.projections.timeline_feed import TimelineFeed
@@ -173,11 +174,14 @@ async def running(
     broker = await connect_broker(settings, servers.nats_url, broker_gone)
     metrics = Metrics()
     projector = Projector(
-        pool, READ_MODELS, on_projected=progress.advance, on_applied=metrics.events_applied
+        pool,
+        share(settings.projector_share),
+        on_projected=progress.advance,
+        on_applied=metrics.events_applied,
     )
     # Every process, not only the projector: the API reads (and the write gate checks) the
     # views from its first request on, whichever process happened to start first.
-    await projector.setup(only_missing=not project)
+    await Projector(pool, READ_MODELS).setup(only_missing=not project)
     await broker.start()
     await progress.start()
     doorbell = Doorbell(servers.database_url, store.channel)
@@ -234,6 +238,7 @@ async def running(
         start("chain-anchors", Anchoring(pool, broker, settings, liveness).run())
     if project:
         start(projector.name, follow(store, projector, doorbell, liveness, settings, tracing))
+    if project and dosing in projector.models:
         # medication: the missed-dose sweep reads a read model this process keeps
         start(
             "missed-dose-sweep",

@@ -25,7 +25,7 @@ from faststream.nats import NatsBroker
 from nats.js.api import DeliverPolicy
 
 from carecoord.events import Role
-from carecoord.projections.models import READ_MODELS
+from carecoord.projections.models import READ_MODELS, share
 from carecoord.projections.rebuild import rebuild
 from carecoord.services.infrastructure.broker import ensure_stream
 from carecoord.services.infrastructure.identity import issue_token
@@ -95,7 +95,14 @@ def arguments() -> argparse.ArgumentParser:
         "--workers", type=int, default=1, help="API processes sharing the port (default 1)"
     )
     command("relay", "the outbox relay only (store to NATS)")
-    command("project", "the projector only (NATS to the read models)")
+    project = command("project", "the projector only (the store to the read models)")
+    project.add_argument(
+        "--share",
+        default=None,
+        type=_share,
+        help="K/N: this process keeps the K-th of N shares of the read models, for N projector "
+        "processes (default: CARECOORD_PROJECTOR_SHARE, else all of them)",
+    )
     tail = command("tail", "print events from the broker as they arrive, one JSON line each")
     tail.add_argument("--subject", default=None, help="subject filter (default: all care events)")
     tail.add_argument("--new", action="store_true", help="only events published from now on")
@@ -127,6 +134,14 @@ def arguments() -> argparse.ArgumentParser:
     return parser
 
 
+def _share(spec: str) -> str:
+    try:
+        share(spec)
+    except ValueError as wrong:
+        raise argparse.ArgumentTypeError(str(wrong)) from None
+    return spec
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = arguments().parse_args(argv)
     logs.configure(args.log_level)
@@ -142,6 +157,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if command == "audit" and settings.database_url:  # the database alone; no broker
         sys.exit(audit_cli.run(args, settings.database_url))
     chosen = {k: getattr(args, k, None) for k in ("host", "port")}
+    chosen["projector_share"] = getattr(args, "share", None)
     settings = settings.model_copy(update={k: v for k, v in chosen.items() if v is not None})
     signal.signal(signal.SIGTERM, _interrupt)  # until the command runs: as Ctrl-C does
     try:
