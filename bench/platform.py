@@ -89,22 +89,8 @@ async def deployed(
             own = dict(env)
             if part != "api":
                 own["CARECOORD_METRICS_PORT"] = str(free_port())
-            with (logs / f"{part}.log").open("wb") as log:
-                processes.append(
-                    subprocess.Popen(  # noqa: ASYNC220  (starting, not waiting)
-                        [
-                            sys.executable,
-                            "-m",
-                            "carecoord.services.runtime.cli",
-                            "--log-level",
-                            "WARNING",
-                            *([part, "--workers", str(api_workers)] if part == "api" else [part]),
-                        ],
-                        env=own,
-                        stdout=subprocess.DEVNULL,
-                        stderr=log,
-                    )
-                )
+            workers = ["--workers", str(api_workers)] if part == "api" else []
+            processes.append(spawn([part, *workers], own, logs / f"{part}.log"))
             try:
                 if part == "api":
                     await wait_healthy(url)
@@ -125,6 +111,24 @@ async def deployed(
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``carecoord <command>`` in a process of its own, its log in ``log``."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "carecoord.services.runtime.cli",
+                "--log-level",
+                "WARNING",
+                *command,
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=out,
+        )
 
 
 async def wait_healthy(url: str, timeout: float = 60, *, any_answer: bool = False) -> None:

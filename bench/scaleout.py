@@ -1,12 +1,14 @@
 """Scale out: commands/s and timeline reads/s with 1, 2 and 4 API processes
-(``carecoord api --workers N``) on the same store, and the CPU each one costs, so the gain
-on a machine with more cores than this one can be read off."""
+(``carecoord api --workers N``) on the same store, projection with 1 and 2 projector
+processes (``bench/projectors.py``), and the CPU each one costs, so the gain on a machine
+with more cores than this one can be read off."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
 
+from carecoord.bench import projectors
 from carecoord.bench.load import Connection, closed_for
 from carecoord.bench.operations import PageStart, page_starts, read_page, wait_projected
 from carecoord.bench.options import Bench
@@ -77,6 +79,7 @@ async def run(bench: Bench) -> None:
                 f" {reads:6.0f} reads/s (CPU/read {_ms(read_cpu, read_count)})"
             )
     report(bench, served)
+    await projectors.run(bench)
 
 
 def _ms(cpu: CpuUse, count: int) -> str:
