@@ -319,7 +319,7 @@ async def client_view(
     if kind not in grant.kinds:
         await ctx.gate.record_read(client_id, grant, operation=operation, kinds=(), count=0)
         return []
-    rows = await of_client(ctx.platform.pool, client_id)
+    rows = await of_client(ctx.platform.reads, client_id)
     await ctx.gate.record_read(client_id, grant, operation=operation, kinds=[kind], count=len(rows))
     return rows
 
@@ -387,7 +387,7 @@ class AccessQuery:
         ctx = info.context
         ctx.gate.require(Listing.BREAK_GLASS_USES)
         page_size(first)
-        rows = await break_glass_view.newest(ctx.platform.pool, since, first)
+        rows = await break_glass_view.newest(ctx.platform.reads, since, first)
         readable = await log_each_client(ctx, (r["client_id"] for r in rows), "breakGlassUses")
         rows = [r for r in rows if r["client_id"] in readable]
         return [

@@ -83,7 +83,7 @@ class AlertQuery:
         await ctx.caught_up(alerts.NAME, at_least)
         rows: list[alerts.Alert] = []
         if grant.shows(Kind.ALERT, authored_by_reader=False):
-            rows = await alerts.of_client(ctx.platform.pool, client_id, status or (), MAX_ALERTS)
+            rows = await alerts.of_client(ctx.platform.reads, client_id, status or (), MAX_ALERTS)
         await ctx.gate.record_read(
             client_id,
             grant,
@@ -106,7 +106,7 @@ class AlertQuery:
         reader = ctx.reader()
         await ctx.caught_up(alerts.NAME, at_least)
         rows = await alerts.routed_to(
-            ctx.platform.pool,
+            ctx.platform.reads,
             reader.id,
             reader.role,
             status or (Status.OPEN, Status.ACKNOWLEDGED),

@@ -56,7 +56,7 @@ class CareHistoryQuery:
         )
         await ctx.caught_up(timeline.NAME, at_least)
         rows = await timeline.level_of_care_stints(
-            ctx.platform.pool, client_id, Shown.of(grant, ctx.reader().id)
+            ctx.platform.reads, client_id, Shown.of(grant, ctx.reader().id)
         )
         await ctx.gate.record_read(
             client_id,

@@ -129,7 +129,7 @@ class CaseloadQuery:
             await ctx.caught_up(name, at_least)
         rules = CASELOAD_RULES
         rows = await caseload.of_member(
-            ctx.platform.pool,
+            ctx.platform.reads,
             reader.id,
             reader.role,
             severity_order=list(rules.severity_order),

@@ -253,7 +253,7 @@ class CheckInQuery:
         grant = await ctx.gate.readable(client_id, operation="checkInSeries", at_least=at_least)
         await ctx.caught_up(series.NAME, at_least)
         rows = await series.client_series(
-            ctx.platform.pool, client_id, Shown.of(grant, ctx.reader().id), measures or ()
+            ctx.platform.reads, client_id, Shown.of(grant, ctx.reader().id), measures or ()
         )
         await ctx.gate.record_read(
             client_id,

@@ -290,7 +290,7 @@ class TherapyQuery:
         grant = await ctx.gate.readable(client_id, operation="clientGoals", at_least=at_least)
         await ctx.caught_up(goals.NAME, at_least)
         rows = await goals.client_goals(
-            ctx.platform.pool, client_id, Shown.of(grant, ctx.reader().id)
+            ctx.platform.reads, client_id, Shown.of(grant, ctx.reader().id)
         )
         await ctx.gate.record_read(
             client_id,

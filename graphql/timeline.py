@@ -157,9 +157,9 @@ class TimelineQuery:
         if not 1 <= first <= MAX_PAGE:
             raise InvalidInput("first", "page-size", f"first must be between 1 and {MAX_PAGE}")
         await ctx.caught_up(timeline.NAME, at_least)
-        projected = ctx.platform.progress.position(timeline.NAME)
+        projected = await ctx.platform.progress.readable_position(timeline.NAME)
         rows = await timeline.page(
-            ctx.platform.pool,
+            ctx.platform.reads,
             client_id,
             Shown.of(grant, ctx.reader().id),
             limit=first + 1,

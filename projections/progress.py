@@ -2,6 +2,12 @@
 
 The projector announces each committed batch (in-process directly, across processes by
 NOTIFY); waiters for a position and open subscriptions wake on it.
+
+Announcements come from the primary. When the API reads the views from a streaming replica
+(``read_database_url``), a position the primary announced may not have been replayed there
+yet: ``reach`` then also waits until the replica's own ``follower_positions`` have it. A
+view's position is written in the same transaction as its rows, so the replica has the rows
+of every position it shows.
 """
 
 from __future__ import annotations
@@ -12,12 +18,15 @@ from collections.abc import Awaitable, Callable
 
 import psycopg
 from psycopg import sql
+from psycopg_pool import AsyncConnectionPool
 
 from carecoord.projections.projector import CHANGED, PROJECTED_CHANNEL
 from carecoord.services.infrastructure import positions
 from carecoord.services.infrastructure.liveness import Liveness, keep_running
 
 LOOP = "progress-listener"
+REPLICA_POLL_SECONDS = 0.01
+"""How often a wait for a streaming replica looks at its positions again (it has no NOTIFY)."""
 
 
 class Progress:
@@ -27,8 +36,12 @@ class Progress:
         names: list[str],
         liveness: Liveness,
         on_reconnect: Callable[[], Awaitable[None]] | None = None,
+        replica: AsyncConnectionPool | None = None,
     ) -> None:
         self._database_url = database_url
+        self._replica = replica
+        self._replayed = dict.fromkeys(names, 0)
+        """Positions the replica was seen to have."""
         self._liveness = liveness
         self._on_reconnect = on_reconnect
         self._listening = False
@@ -76,12 +89,38 @@ class Progress:
         return self._positions[name]
 
     async def reach(self, name: str, position: int, timeout: float) -> bool:
-        """Wait (at most ``timeout`` seconds) until read model ``name`` has ``position``."""
-        if self._positions[name] >= position:
+        """Wait (at most ``timeout`` seconds) until read model ``name`` has ``position``,
+        on the replica too when the views are read from one."""
+        if self._has(name, position):
             return True
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.passed(name, position - 1), timeout)
-        return self._positions[name] >= position
+            async with asyncio.timeout(timeout):
+                await self.passed(name, position - 1)
+                await self.replayed(name, position)
+        return self._has(name, position)
+
+    def _has(self, name: str, position: int) -> bool:
+        if self._positions[name] < position:
+            return False
+        return self._replica is None or self._replayed[name] >= position
+
+    async def replayed(self, name: str, position: int) -> None:
+        """Wait until the replica the views are read from has ``position`` of ``name`` (at
+        once without a replica)."""
+        while self._replica is not None and self._replayed[name] < position:
+            if await self.readable_position(name) < position:
+                await asyncio.sleep(REPLICA_POLL_SECONDS)
+
+    async def readable_position(self, name: str) -> int:
+        """Where read model ``name`` stands for a read starting now: the announced position,
+        or with a replica the one it has replayed (the rows read after this have at least
+        it)."""
+        if self._replica is None:
+            return self._positions[name]
+        async with self._replica.connection() as conn:
+            seen = await positions.read(conn, name)
+        self._replayed[name] = max(self._replayed[name], seen)
+        return seen
 
     async def _listen(self) -> None:
         async with await psycopg.AsyncConnection.connect(

@@ -62,3 +62,13 @@ class Platform:
     /metrics``)."""
     tracing: Tracing | None = None
     """Where this process's spans go; None (the default) when tracing is off."""
+    replica: AsyncConnectionPool | None = None
+    """A streaming replica's pool (``read_database_url``), when one is configured."""
+
+    @property
+    def reads(self) -> AsyncConnectionPool:
+        """Where the API's read-model queries go: the replica when there is one, else
+        ``pool``. Whoever reads here first lets ``progress.reach`` the position it needs
+        (it waits for the replica too); writes, the store, the access-change probe and
+        subscriptions use ``pool``."""
+        return self.pool if self.replica is None else self.replica

@@ -26,7 +26,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nats
 import psycopg
@@ -40,6 +40,9 @@ from carecoord.services.platform import Platform
 from carecoord.services.runtime import embedded
 from carecoord.services.runtime.bootstrap import Servers, running
 from support import Api
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 TESTS = Path(__file__).parent
 LIVE_DIRECTORIES = (TESTS / "integration", TESTS / "e2e")
@@ -139,11 +142,22 @@ def isolated_settings(data_dir: Path, **overrides: Any) -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def started(settings: Settings, servers: Servers) -> AsyncIterator[Platform]:
-    """A platform on a new database and stream, both removed after it has stopped."""
+async def started(
+    settings: Settings,
+    servers: Servers,
+    *,
+    spans: SpanExporter | None = None,
+    reads_as_replica: bool = False,
+) -> AsyncIterator[Platform]:
+    """A platform on a new database and stream, both removed after it has stopped.
+
+    ``spans``: where its spans go (tracing on); ``reads_as_replica``: its read-model queries
+    go through ``read_database_url`` set to the same database, as to a replica."""
     with fresh_database(servers.database_url) as url:
+        if reads_as_replica:
+            settings = settings.model_copy(update={"read_database_url": url})
         try:
-            async with running(settings, Servers(url, servers.nats_url)) as platform:
+            async with running(settings, Servers(url, servers.nats_url), spans=spans) as platform:
                 yield platform
         finally:
             await delete_stream(servers.nats_url, settings.stream_name)

@@ -6,6 +6,9 @@ and signs the events. Reads: ``readable`` decides one client's grant (``services
 policy.py``) from access read models that have the client's newest access change, and
 ``record_read`` / ``refused_read`` append the access-log entry; ``require`` admits a listing a
 role has by its job. The transport only says who is asking.
+
+The access views are read where the API reads them (``platform.reads``: a streaming replica
+when one is configured); what they must have caught up with is asked of the primary.
 """
 
 from __future__ import annotations
@@ -86,7 +89,7 @@ class AccessGate:
 
     async def on_team(self, clients: frozenset[UUID]) -> frozenset[UUID]:
         """Those of ``clients`` whose care team the reader is on now, in the role they act in."""
-        async with self.platform.pool.connection() as conn:
+        async with self.platform.reads.connection() as conn:
             return frozenset(await on_care_team(conn, self.reader(), clients))
 
     async def stamp(self, action: Action, *clients: UUID) -> Stamp:
@@ -157,7 +160,7 @@ class AccessGate:
         if grant is not None:
             return grant
         try:
-            async with self.platform.pool.connection() as conn:
+            async with self.platform.reads.connection() as conn:
                 grant = await grant_for(conn, reader, client_id)
         except Forbidden as refusal:
             await self._log(reader, client_id, operation, refusal=refusal)
@@ -193,11 +196,13 @@ class AccessGate:
         return refusal
 
     async def access_models_reach(self, position: int) -> None:
-        """Wait until every access read model has ``position`` (subscriptions use this)."""
+        """Wait until every access read model has ``position`` (subscriptions use this), where
+        the gate reads them (a replica too)."""
         progress = self.platform.progress
         for name in ACCESS_MODELS:
             if progress.position(name) < position:
                 await progress.passed(name, position - 1)
+            await progress.replayed(name, position)
 
     def _scoped(self, actor: Actor) -> bool:
         return actor.role is Role.PROGRAM_ADMIN and self.program is not None
@@ -205,11 +210,11 @@ class AccessGate:
     async def _within_program(self, actor: Actor, clients: frozenset[UUID]) -> None:
         if not clients or not self._scoped(actor):
             return
-        async with self.platform.pool.connection() as conn:
+        async with self.platform.reads.connection() as conn:
             found = await programs_of(conn, clients)
         if any(found.get(c) != self.program for c in clients):
             await self._at_head(timeline.NAME)  # the client may have just enrolled
-            async with self.platform.pool.connection() as conn:
+            async with self.platform.reads.connection() as conn:
                 found = await programs_of(conn, clients)
         for client_id in sorted(clients):
             if found.get(client_id) != self.program:
@@ -248,7 +253,11 @@ class AccessGate:
         self, clients: frozenset[UUID], records: tuple[str, ...], models: tuple[str, ...]
     ) -> None:
         """Let ``models`` have every access change of ``clients`` recorded so far; refuse
-        (UNAVAILABLE, nothing decided) rather than decide on views that lack one."""
+        (UNAVAILABLE, nothing decided) rather than decide on views that lack one.
+
+        The probe reads the store on the primary, never a replica (``platform.reads``): a
+        replica that has not replayed a revocation would not know to wait for it.
+        ``reach`` then waits for the views where they are read, the replica included."""
         platform = self.platform
         table = platform.store.recorder.events_table_name  # type: ignore[attr-defined]
         async with autocommitted(platform.pool) as conn:
@@ -271,7 +280,7 @@ class AccessGate:
     async def _memberships(
         self, actor: Actor, clients: frozenset[UUID], version: int
     ) -> frozenset[UUID]:
-        async with self.platform.pool.connection() as conn:
+        async with self.platform.reads.connection() as conn:
             ends = await on_care_team(conn, actor, clients)
         self.platform.memberships.keep(actor, ends, version)
         return frozenset(ends)

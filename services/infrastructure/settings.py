@@ -18,6 +18,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("CARECOORD_DATABASE_URL", "DATABASE_URL"),
         description="PostgreSQL URL; unset means an embedded server under data_dir.",
     )
+    read_database_url: str | None = Field(
+        default=None,
+        description="A streaming replica of database_url for the API's read-model queries "
+        "(docs/deployment.md); unset: they read the primary. Writes, the store, access-change "
+        "probes and subscriptions always use the primary.",
+    )
     nats_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("CARECOORD_NATS_URL", "NATS_URL"),

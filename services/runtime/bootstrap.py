@@ -155,12 +155,22 @@ async def running(
     await pool.open(wait=True)
     await positions.ensure_table(pool, parked.DDL)
     liveness = Liveness(stuck_after=settings.loop_stuck_seconds)
+    replica = None
+    if settings.read_database_url:
+        replica = AsyncConnectionPool(
+            settings.read_database_url, min_size=1, max_size=settings.db_pool_size, open=False
+        )
+        await replica.open(wait=True)
 
     async def drop_dead_connections() -> None:
         await pool.check()
+        if replica is not None:
+            await replica.check()
         await asyncio.to_thread(store.drop_dead_connections)
 
-    progress = Progress(servers.database_url, names(), liveness, drop_dead_connections)
+    progress = Progress(
+        servers.database_url, names(), liveness, drop_dead_connections, replica=replica
+    )
     fatal: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
     def broker_gone() -> None:
@@ -224,6 +234,7 @@ async def running(
         medication=program.medication.rules(settings),
         metrics=metrics,
         tracing=tracing,
+        replica=replica,
     )
 
     def start(name: str, work: Coroutine[Any, Any, None]) -> None:
@@ -267,6 +278,8 @@ async def _stopped(platform: Platform) -> None:
     with contextlib.suppress(ConnectionClosedError):  # it gave up: nothing to drain
         await platform.broker.stop()
     platform.bus.close()
+    if platform.replica is not None:
+        await platform.replica.close()
     await platform.pool.close()
     platform.store.close()
     if platform.tracing is not None:

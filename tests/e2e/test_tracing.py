@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import cast
 
 import pytest
-from conftest import delete_stream, fresh_database, isolated_settings, serving
+from conftest import isolated_settings, serving, started
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
@@ -24,7 +24,7 @@ from carecoord.projections import timeline
 from carecoord.services.infrastructure import positions
 from carecoord.services.infrastructure.relay import NAME as RELAY
 from carecoord.services.platform import Platform
-from carecoord.services.runtime.bootstrap import Servers, running
+from carecoord.services.runtime.bootstrap import Servers
 from support import Api
 
 NAME = "Zephyrine Quillfeather"
@@ -39,21 +39,15 @@ async def traced(
     servers: Servers, data_dir: Path
 ) -> AsyncIterator[tuple[Api, InMemorySpanExporter]]:
     spans = InMemorySpanExporter()
-    settings = isolated_settings(data_dir)
-    with fresh_database(servers.database_url) as url:
+    async with (
+        started(isolated_settings(data_dir), servers, spans=spans) as platform,
+        serving(platform) as base_url,
+    ):
+        api = Api(platform, base_url)
         try:
-            async with (
-                running(settings, Servers(url, servers.nats_url), spans=spans) as platform,
-                serving(platform) as base_url,
-            ):
-                api = Api(platform, base_url)
-                try:
-                    yield api, spans
-                finally:
-                    await api.http.aclose()
+            yield api, spans
         finally:
-            await delete_stream(servers.nats_url, settings.stream_name)
-            await delete_stream(servers.nats_url, f"{settings.stream_name}_ANCHORS")
+            await api.http.aclose()
 
 
 async def enrol(api: Api, correlation_id: str) -> tuple[str, int]:
