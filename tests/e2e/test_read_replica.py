@@ -16,7 +16,8 @@ from carecoord.services.runtime.bootstrap import Servers
 from support import Api
 
 ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) { id position } }"""
-CHECK_IN = """mutation($input: RecordCheckInInput!) { recordCheckIn(input: $input) { id position } }"""
+CHECK_IN = """mutation($input: RecordCheckInInput!) {
+  recordCheckIn(input: $input) { id position } }"""
 TIMELINE = """query($id: UUID!, $atLeast: Int) {
   clientTimeline(clientId: $id, atLeast: $atLeast) {
     edges { node { type kind } } projectedPosition } }"""
