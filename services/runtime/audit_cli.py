@@ -36,6 +36,7 @@ from carecoord.services.infrastructure.event_chain import TABLE
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.runtime import audit_export
+from carecoord.services.runtime.meter import Meter, meter
 
 INTACT, BROKEN, CANNOT_CHECK = 0, 1, 2
 
@@ -85,10 +86,12 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     except (OSError, ValueError) as error:
         print(f"carecoord audit verify: {error}", file=sys.stderr)
         return CANNOT_CHECK
-    line = _ProgressLine("verifying the event chain")
     try:
-        with psycopg.connect(database_url, autocommit=True) as conn:
-            report = verify(conn, anchors=anchors, progress=line)
+        with (
+            meter("verifying the event chain") as shown,
+            psycopg.connect(database_url, autocommit=True) as conn,
+        ):
+            report = verify(conn, anchors=anchors, progress=shown)
     except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
         print(
             "carecoord audit verify: no chained event store in this database "
@@ -96,8 +99,6 @@ def run(args: argparse.Namespace, database_url: str) -> int:
             file=sys.stderr,
         )
         return CANNOT_CHECK
-    finally:
-        line.end()
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
     else:
@@ -127,20 +128,19 @@ def check_projections(args: argparse.Namespace, database_url: str) -> int:
         return CANNOT_CHECK
     settings = Settings().model_copy(update={"database_url": database_url})
     store = EventStore(env=store_env(settings))
-    line = _ProgressLine("deriving the read models")
     started = time.perf_counter()
     try:
-        found = asyncio.run(_derive(store, database_url, line, started))
+        with meter("deriving the read models") as shown:
+            found = asyncio.run(_derive(store, database_url, shown))
     except (ValueError, LookupError) as error:  # does not decode: malformed, a wrong key
-        print(f"\ncarecoord audit projections: cannot derive the read models: {error}",
+        print(f"carecoord audit projections: cannot derive the read models: {error}",
               file=sys.stderr)  # fmt: skip
         return CANNOT_CHECK
     except psycopg.errors.UndefinedTable as error:  # a rebuild switched and dropped it
-        print(f"\ncarecoord audit projections: a read model's table went: {error};"
+        print(f"carecoord audit projections: a read model's table went: {error};"
               " check again", file=sys.stderr)  # fmt: skip
         return CANNOT_CHECK
     finally:
-        line.end()
         store.close()
     seconds = time.perf_counter() - started
     if args.json:
@@ -150,18 +150,12 @@ def check_projections(args: argparse.Namespace, database_url: str) -> int:
     return INTACT if all(v.intact for v in found) else BROKEN
 
 
-async def _derive(
-    store: EventStore, database_url: str, line: _ProgressLine, started: float
-) -> list[Verified]:
-    def derived(at: int, of: int) -> None:
-        line(at, of, time.perf_counter() - started)
-
+async def _derive(store: EventStore, database_url: str, shown: Meter) -> list[Verified]:
     def compared(verified: Verified) -> None:
-        line.end()
-        print(f"  {verified.name}: {_verdict(verified)}", file=sys.stderr, flush=True)
+        shown.note(f"  {verified.name}: {_verdict(verified)}")
 
     async with AsyncConnectionPool(database_url, min_size=1, max_size=4, open=False) as pool:
-        return await verify_all(store, pool, READ_MODELS, on_progress=derived, on_verified=compared)
+        return await verify_all(store, pool, READ_MODELS, on_progress=shown, on_verified=compared)
 
 
 def describe_projections(found: list[Verified], seconds: float) -> str:
@@ -201,33 +195,6 @@ def projections_json(found: list[Verified], seconds: float) -> dict[str, object]
         "eventsPerSecond": round(events / seconds) if seconds else 0,
         "models": [v.as_json() for v in found],
     }
-
-
-class _ProgressLine:
-    """One stderr line, rewritten in place as the walk goes, ended with a newline."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.shown = -1
-        self.open = False
-
-    def __call__(self, position: int, head: int, seconds: float) -> None:
-        percent = 100 * position // max(head, 1)
-        if percent == self.shown:
-            return
-        self.shown = percent
-        rate = position / seconds if seconds > 0 else 0.0
-        line = (
-            f"\r{self.label}: {percent:3d}% (position {position:,} of {head:,}, "
-            f"{rate:,.0f} events/s)"
-        )
-        print(line, end="", file=sys.stderr, flush=True)
-        self.open = True
-
-    def end(self) -> None:
-        if self.open:
-            print(file=sys.stderr, flush=True)
-            self.open = False
 
 
 def describe(report: Report, *, anchored: bool) -> str:

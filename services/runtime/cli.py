@@ -35,6 +35,7 @@ from carecoord.services.platform import Platform
 from carecoord.services.runtime import audit_cli, demo, logs, workers
 from carecoord.services.runtime.bootstrap import Servers, resolve_servers, running
 from carecoord.services.runtime.disclosure import Forwarder
+from carecoord.services.runtime.meter import meter
 from carecoord.services.runtime.session import RuntimeBroken
 
 DESCRIPTION = """\
@@ -355,22 +356,9 @@ async def forward_disclosures(
 
 async def rebuild_model(settings: Settings, servers: Servers, name: str) -> None:
     model = next(m for m in READ_MODELS if name == m.NAME)
-    shown = [-1]
-
-    def show(at: int, of: int) -> None:
-        percent = 100 * at // max(of, 1)
-        if percent != shown[0]:
-            shown[0] = percent
-            done = at >= of  # the line ends there, before the next log line
-            line = f"\rrebuilding {name}: {percent:3d}% ({at}/{of})"
-            print(line, end="\n" if done else "", file=sys.stderr, flush=True)
-
     async with running(settings, servers, relay=False, project=False) as platform:
-        try:
-            done = await rebuild(platform.store, platform.pool, model, on_progress=show)
-        finally:
-            if 0 <= shown[0] < 100:  # stopped part way
-                print(file=sys.stderr, flush=True)
+        with meter(f"rebuilding {name}") as shown:
+            done = await rebuild(platform.store, platform.pool, model, on_progress=shown)
     print(
         f"{name}: generation {done.generation}, {done.events} events in "
         f"{done.seconds:.1f} s ({done.rate:,.0f}/s)"

@@ -386,10 +386,11 @@ def test_the_cli_exits_zero_on_an_intact_store_and_one_on_a_tampered_one(
     assert "event chain intact" in intact.stdout
     assert "events/s" in intact.stdout
     assert f"head: position {rows[-1].position}" in intact.stdout
-    # one line rewritten in place ("\r", read back as a newline in text mode), then ended
+    # a progress bar rewritten in place ("\r", read back as a newline in text mode), then ended
     assert intact.stderr.strip().startswith("verifying the event chain:")
-    assert "100% (position 10 of 10," in intact.stderr
-    assert intact.stderr.endswith(" events/s)\n")
+    assert "100%" in intact.stderr
+    assert "10/10" in intact.stderr
+    assert intact.stderr.endswith(" events/s]\n")
 
     chained.tamper(
         (
