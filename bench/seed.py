@@ -13,8 +13,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -43,6 +41,7 @@ from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.medication.commands import Written, administer_dose, prescribe
 from carecoord.services.medication.dispensing import GivenDose
 from carecoord.services.medication.prescribing import NewOrder
+from carecoord.services.runtime.meter import meter
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
@@ -291,10 +290,11 @@ def seed(
               events_per_client, clock)
         for k in range(processes)
     ]  # fmt: skip
-    progress = Progress(label, total)
     seeded: list[Seeded] = []
+    written = 0
     with psycopg.connect(database_url) as conn:
         with (
+            meter(f"  {label}") as shown,
             conn.cursor() as cur,
             cur.copy(
                 f"COPY {table} (originator_id, originator_version, topic, state) FROM STDIN"
@@ -306,9 +306,9 @@ def seed(
                     continue
                 block, count = item
                 copy.write(block)
-                progress.add(count)
+                written += count
+                shown(written, total)
         conn.commit()
-        progress.done()
         conn.execute(f"ANALYZE {table}")
         head = conn.execute(f"SELECT max(notification_id) FROM {table}").fetchone()
         conn.execute(positions.DDL)
@@ -349,34 +349,6 @@ def _in_turn(shards: list[Shard]) -> Iterator[tuple[bytes, int] | list[Seeded]]:
             worker.join(timeout=5)
             if worker.is_alive():
                 worker.terminate()
-
-
-class Progress:
-    """A line on stderr rewritten every 5 %, with the rate so far."""
-
-    def __init__(self, label: str, total: int) -> None:
-        self.label = label
-        self.total = max(total, 1)
-        self.written = 0
-        self.shown = -1
-        self.started = time.perf_counter()
-
-    def add(self, count: int) -> None:
-        self.written += count
-        percent = min(100, 100 * self.written // self.total)
-        if percent // 5 != self.shown // 5:
-            self.shown = percent
-            rate = self.written / max(time.perf_counter() - self.started, 1e-9)
-            print(
-                f"\r  {self.label}: {percent:3d}% ({self.written:,}/{self.total:,},"
-                f" {rate:,.0f} events/s)",
-                end="",
-                file=sys.stderr,
-                flush=True,
-            )
-
-    def done(self) -> None:
-        print(file=sys.stderr, flush=True)
 
 
 def sample(seeded: list[Seeded], count: int, rng: random.Random) -> list[Seeded]:
