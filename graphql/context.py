@@ -2,7 +2,9 @@
 access gate that decides for them.
 
 Resolvers of every area ask ``ctx.gate`` (``services/gate/gate.py``): ``stamp`` for what they
-record, ``readable`` and ``record_read`` for what they read. None decides access itself.
+record, ``readable`` and ``record_read`` for what they read. None decides access itself,
+and none holds SQL: they read through the queries each read model's module owns
+(``projections/<view>.py``), on ``platform.reads`` (the primary, or a replica when one is set).
 """
 
 from __future__ import annotations
@@ -13,9 +15,6 @@ from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 import strawberry
-from psycopg import sql
-from psycopg.abc import Params
-from psycopg.rows import dict_row
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -61,15 +60,6 @@ class RequestContext:
 
     def reader(self) -> Actor:
         return self.gate.reader()
-
-    async def rows(
-        self, query: str | sql.SQL | sql.Composed, params: Params
-    ) -> list[dict[str, Any]]:
-        """The rows of one read-model query, as dicts."""
-        async with self.platform.pool.connection() as conn:
-            cur = conn.cursor(row_factory=dict_row)
-            await cur.execute(query, params)
-            return await cur.fetchall()
 
     def correlation_id(self) -> UUID:
         """The caller's ``x-correlation-id``, else one id for everything this request does."""

@@ -8,13 +8,13 @@ names clients by id only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import strawberry
-from psycopg import sql
 
 from carecoord.events import Kind
 from carecoord.events.medication import Severity
@@ -56,8 +56,13 @@ class SafetyLog:
     csv: str
 
 
-def event_of(row: dict[str, Any]) -> SafetyEvent:
+def event_of(row: Mapping[str, Any]) -> SafetyEvent:
     return SafetyEvent(**{f: row[f] for f in FIELDS}, occurred_at=row["occurred_at"])
+
+
+def cells(row: Mapping[str, Any], columns: Sequence[str]) -> list[Any]:
+    """A row's values for a CSV line."""
+    return [row[c] for c in columns]
 
 
 async def client_events(
@@ -68,12 +73,7 @@ async def client_events(
         refusal = Forbidden("clientId", "kind-may-read", "your access does not include medication")
         raise await ctx.gate.refused_read(client_id, "clientSafetyEvents", refusal)
     await ctx.caught_up(medication_safety.NAME, at_least)
-    found = await ctx.rows(
-        sql.SQL("SELECT * FROM {} WHERE client_id = %s ORDER BY position, seq").format(
-            sql.Identifier(medication_safety.NAME)
-        ),
-        [client_id],
-    )
+    found = await medication_safety.of_client(ctx.platform.reads, client_id)
     await ctx.gate.record_read(
         client_id,
         grant,
@@ -90,15 +90,9 @@ async def program_log(
     ctx.gate.require(Listing.SAFETY_LOG)
     await ctx.caught_up(medication_safety.NAME, at_least)
     zone = str(ctx.platform.medication.zone)
-    found = await ctx.rows(
-        sql.SQL(
-            "SELECT * FROM {} WHERE (occurred_at AT TIME ZONE %s)::date BETWEEN %s AND %s"
-            " ORDER BY occurred_at, position, seq"
-        ).format(sql.Identifier(medication_safety.NAME)),
-        [zone, from_day, to_day],
-    )
+    found = await medication_safety.between_days(ctx.platform.reads, zone, from_day, to_day)
     columns = ("occurred_at", *FIELDS)
     return SafetyLog(
         rows=[event_of(r) for r in found],
-        csv=to_csv(columns, ([r[c] for c in columns] for r in found)),
+        csv=to_csv(columns, (cells(r, columns) for r in found)),
     )

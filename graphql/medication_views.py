@@ -15,20 +15,20 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, TypeVar
 from uuid import UUID
 
 import strawberry
-from psycopg import sql
 from strawberry.types import Info
 
 from carecoord.events import Kind, Role
 from carecoord.events.medication import Dispensing, Severity
 from carecoord.graphql import medication_safety
 from carecoord.graphql.context import AtLeast, RequestContext
-from carecoord.graphql.medication_safety import SafetyEvent, SafetyLog
+from carecoord.graphql.medication_safety import SafetyEvent, SafetyLog, cells
 from carecoord.projections import dispensing_log, dosing, inventory, medications
 from carecoord.services.kernel.errors import Forbidden
 from carecoord.services.kernel.policy import Grant, Listing
@@ -217,9 +217,16 @@ async def granted(
     return grant
 
 
+class AboutClient(TypedDict):
+    client_id: UUID
+
+
+R = TypeVar("R", bound=AboutClient)
+
+
 async def kept_rows(
-    ctx: RequestContext, rows: list[dict[str, Any]], operation: str, listing: Listing
-) -> list[dict[str, Any]]:
+    ctx: RequestContext, rows: list[R], operation: str, listing: Listing
+) -> list[R]:
     """The rows of the DEA log or the lot ledger this reader may have (their care team's
     clients, for prescribers and nurses), each client's read logged once."""
     if ctx.gate.require(listing):
@@ -236,7 +243,11 @@ async def kept_rows(
     return [r for r in rows if r["client_id"] in grants]
 
 
-def history(row: dict[str, Any]) -> list[HistoryEntry]:
+def log_row(row: Mapping[str, Any], fields: list[str]) -> DispensingLogRow:
+    return DispensingLogRow(**{f: row[f] for f in fields})
+
+
+def history(row: medications.Medication) -> list[HistoryEntry]:
     return [
         HistoryEntry(
             position=h["position"],
@@ -249,7 +260,7 @@ def history(row: dict[str, Any]) -> list[HistoryEntry]:
     ]
 
 
-def order_status(row: dict[str, Any], today: date) -> str:
+def order_status(row: medications.Medication, today: date) -> str:
     """An order in force past its end date has ended, whatever the view last recorded."""
     end = row["details"].get("end")
     if row["status"] in ("active", "on-hold") and end and date.fromisoformat(end) < today:
@@ -257,7 +268,7 @@ def order_status(row: dict[str, Any], today: date) -> str:
     return str(row["status"])
 
 
-def finding_status(row: dict[str, Any], ended: set[UUID], today: date) -> str:
+def finding_status(row: medications.Medication, ended: set[UUID], today: date) -> str:
     if row["status"] != "open":
         return str(row["status"])
     d = row["details"]
@@ -269,7 +280,7 @@ def finding_status(row: dict[str, Any], ended: set[UUID], today: date) -> str:
     return "open"
 
 
-def order_of(row: dict[str, Any], *, hide_doses: bool) -> MedicationOrder:
+def order_of(row: medications.Medication, *, hide_doses: bool) -> MedicationOrder:
     d = row["details"]
     hidden = hide_doses and bool(d.get("blind"))
     hold = d.get("hold")
@@ -308,7 +319,7 @@ def order_of(row: dict[str, Any], *, hide_doses: bool) -> MedicationOrder:
     )
 
 
-def statement_of(row: dict[str, Any]) -> MedicationStatement:
+def statement_of(row: medications.Medication) -> MedicationStatement:
     d = row["details"]
     return MedicationStatement(
         id=row["id"],
@@ -323,7 +334,7 @@ def statement_of(row: dict[str, Any]) -> MedicationStatement:
     )
 
 
-def finding_of(row: dict[str, Any]) -> InteractionFinding:
+def finding_of(row: medications.Medication) -> InteractionFinding:
     d = row["details"]
     clear = (d.get("exposure") or {}).get("clear_from")
     return InteractionFinding(
@@ -358,10 +369,7 @@ class MedicationQuery:
         grant = await granted(ctx, client_id, Kind.MEDICATION, "clientMedications", at_least)
         await ctx.caught_up(medications.NAME, at_least)
         today = datetime.now(ctx.platform.medication.zone).date()
-        rows = await ctx.rows(
-            sql.SQL("SELECT * FROM medications WHERE client_id = %s ORDER BY created_position"),
-            [client_id],
-        )
+        rows = await medications.of_client(ctx.platform.reads, client_id)
         ended: set[UUID] = set()
         for r in rows:
             if r["entry"] == "order":
@@ -400,26 +408,14 @@ class MedicationQuery:
         grant = await granted(ctx, client_id, Kind.DOSING, "clientDosing", at_least)
         await ctx.caught_up(dosing.NAME, at_least)
         today = on or datetime.now(ctx.platform.medication.zone).date()
-        found = await ctx.rows(
-            sql.SQL(
-                "SELECT * FROM dosing WHERE client_id = %s"
-                " AND (%s::date IS NULL OR day >= %s) AND (%s::date IS NULL OR day <= %s)"
-                " ORDER BY day, position, seq"
-            ),
-            [client_id, from_day, from_day, to_day, to_day],
-        )
-        [summary] = await ctx.rows(
-            sql.SQL(
-                "SELECT min(day) FILTER (WHERE status = 'given') AS first_dose,"
-                " count(DISTINCT day) FILTER (WHERE status = 'take-home' AND day >= %s) AS supply"
-                " FROM dosing WHERE client_id = %s"
-            ),
-            [today, client_id],
-        )
+        found = await dosing.of_client(ctx.platform.reads, client_id, from_day, to_day)
+        summary = await dosing.treatment(ctx.platform.reads, client_id, today)
         await ctx.gate.record_read(
             client_id, grant, operation="clientDosing", kinds=[Kind.DOSING], count=len(found)
         )
-        blind = await blind_orders(ctx, client_id) if ctx.reader().role is Role.CLIENT else set()
+        blind: set[UUID] = set()
+        if ctx.reader().role is Role.CLIENT:
+            blind = await medications.blind_orders(ctx.platform.reads, client_id)
         first = summary["first_dose"]
         statuses = [r["status"] for r in found]
         return DosingView(
@@ -481,18 +477,14 @@ class MedicationQuery:
         ctx = info.context
         ctx.gate.require(Listing.DISPENSING_LOG)
         await ctx.caught_up(dispensing_log.NAME, at_least)
-        found = await ctx.rows(
-            sql.SQL(
-                "SELECT * FROM dispensing_log WHERE dispensed_on BETWEEN %s AND %s"
-                " AND (NOT %s OR dea_schedule <> '') ORDER BY dispensed_on, position, seq"
-            ),
-            [from_day, to_day, controlled_only],
+        found = await dispensing_log.between_days(
+            ctx.platform.reads, from_day, to_day, controlled_only=controlled_only
         )
         found = await kept_rows(ctx, found, "dispensingLog", Listing.DISPENSING_LOG)
         fields = [f for f in dispensing_log.COLUMNS if f not in ("dispensed_at", "ref_id")]
         return DispensingLog(
-            rows=[DispensingLogRow(**{f: r[f] for f in fields}) for r in found],
-            csv=to_csv(fields, ([r[f] for f in fields] for r in found)),
+            rows=[log_row(r, fields) for r in found],
+            csv=to_csv(fields, (cells(r, fields) for r in found)),
         )
 
     @strawberry.field(description="The per-lot ledger of what was dispensed.")
@@ -502,13 +494,7 @@ class MedicationQuery:
         ctx = info.context
         ctx.gate.require(Listing.LOT_LEDGER)
         await ctx.caught_up(inventory.NAME, at_least)
-        found = await ctx.rows(
-            sql.SQL(
-                "SELECT * FROM inventory WHERE (%s::text IS NULL OR lot = %s)"
-                " ORDER BY lot, position, seq"
-            ),
-            [lot, lot],
-        )
+        found = await inventory.ledger(ctx.platform.reads, lot)
         found = await kept_rows(ctx, found, "inventoryLedger", Listing.LOT_LEDGER)
         lots: dict[str, Lot] = {}
         for r in found:
@@ -523,16 +509,5 @@ class MedicationQuery:
             )  # fmt: skip
         columns = [c for c in inventory.COLUMNS if c != "occurred_at"]
         return InventoryLedger(
-            lots=list(lots.values()), csv=to_csv(columns, ([r[c] for c in columns] for r in found))
+            lots=list(lots.values()), csv=to_csv(columns, (cells(r, columns) for r in found))
         )
-
-
-async def blind_orders(ctx: RequestContext, client_id: UUID) -> set[UUID]:
-    found = await ctx.rows(
-        sql.SQL(
-            "SELECT id FROM medications WHERE client_id = %s AND entry = 'order'"
-            " AND (details->>'blind')::boolean"
-        ),
-        [client_id],
-    )
-    return {r["id"] for r in found}
