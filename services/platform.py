@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from faststream.nats import NatsBroker
 from psycopg_pool import AsyncConnectionPool
@@ -14,6 +15,7 @@ from carecoord.projections.progress import Progress
 from carecoord.projections.timeline_feed import TimelineFeed
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.infrastructure.access_log import AccessLog
+from carecoord.services.infrastructure.coalesced import Coalesced
 from carecoord.services.infrastructure.commands import CommandBus
 from carecoord.services.infrastructure.identity import TokenVerifier
 from carecoord.services.infrastructure.liveness import (
@@ -46,6 +48,9 @@ class Platform:
     fatal: asyncio.Future[int]
     """Set to an exit status when the process cannot go on (its broker connection gave up)."""
     timelines: TimelineFeed
+    access_changes: Coalesced[UUID, int]
+    """The store's newest access change of some records (``services/gate/grants.py``),
+    asked on the primary, one statement for the decisions that wait together."""
     """What the timeline view gains, for this process's open subscriptions."""
     relay: Relay | None = None
     memberships: Memberships = field(default_factory=Memberships)

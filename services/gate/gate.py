@@ -30,11 +30,9 @@ from carecoord.services.gate.grants import (
     OWN_VIEW_RECORDS,
     access_records,
     grant_for,
-    last_access_change,
     on_care_team,
     programs_of,
 )
-from carecoord.services.infrastructure.autocommit import autocommitted
 from carecoord.services.kernel.access import (
     SITE_ACTIONS,
     Action,
@@ -259,9 +257,7 @@ class AccessGate:
         replica that has not replayed a revocation would not know to wait for it.
         ``reach`` then waits for the views where they are read, the replica included."""
         platform = self.platform
-        table = platform.store.recorder.events_table_name  # type: ignore[attr-defined]
-        async with autocommitted(platform.pool) as conn:
-            last = await last_access_change(conn, table, access_records(clients, records))
+        last = await platform.access_changes.ask(access_records(clients, records))
         timeout = platform.settings.read_your_writes_timeout
         reached = await asyncio.gather(*(platform.progress.reach(m, last, timeout) for m in models))
         if not all(reached):

@@ -15,11 +15,14 @@ from uuid import UUID
 
 from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Actor, Kind, Role
 from carecoord.projections import break_glass, careteam, consents, restrictions, timeline
 from carecoord.services.careteam.team import CareTeam
 from carecoord.services.consent.record import ConsentRecord
+from carecoord.services.infrastructure.autocommit import autocommitted
+from carecoord.services.infrastructure.coalesced import Coalesced
 from carecoord.services.kernel.aggregate import aggregate_id
 from carecoord.services.kernel.policy import (
     PROGRAM_WIDE,
@@ -66,6 +69,17 @@ async def last_access_change(
     cur = await conn.execute(query, (list(records),))
     row = await cur.fetchone()
     return int(row[0]) if row else 0
+
+
+def access_change_probe(pool: AsyncConnectionPool, events_table: str) -> Coalesced[UUID, int]:
+    """``last_access_change`` on the primary for the decisions of one process: those waiting
+    together share one statement (a later position for some is a stricter wait for all)."""
+
+    async def probe(records: frozenset[UUID]) -> int:
+        async with autocommitted(pool) as conn:
+            return await last_access_change(conn, events_table, records)
+
+    return Coalesced(probe)
 
 
 _STANDING = sql.SQL(

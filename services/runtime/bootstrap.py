@@ -27,6 +27,7 @@ from carecoord.projections.models import READ_MODELS, names, share
 from carecoord.projections.progress import Progress
 from carecoord.projections.projector import Projector
 from carecoord.projections.timeline_feed import TimelineFeed
+from carecoord.services.gate.grants import access_change_probe
 from carecoord.services.infrastructure import parked, positions
 from carecoord.services.infrastructure.access_log import AccessLog
 from carecoord.services.infrastructure.broker import ensure_stream
@@ -229,6 +230,7 @@ async def running(
         liveness,
         fatal,
         TimelineFeed(pool, progress, liveness),
+        access_change_probe(pool, store.recorder.events_table_name),  # type: ignore[attr-defined]
         the_relay,
         alert_rules=program.alerts.table,
         medication=program.medication.rules(settings),

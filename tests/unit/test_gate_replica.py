@@ -21,6 +21,7 @@ from carecoord.projections import careteam
 from carecoord.projections.models import names
 from carecoord.projections.progress import Progress
 from carecoord.services.gate.gate import AccessGate
+from carecoord.services.gate.grants import access_change_probe
 from carecoord.services.infrastructure.liveness import Liveness
 from carecoord.services.infrastructure.remembered import Grants, Memberships
 from carecoord.services.kernel.access import Action
@@ -92,6 +93,7 @@ def gate(primary: Database, replica: Database, timeout: float = 1.0) -> AccessGa
         store=SimpleNamespace(recorder=SimpleNamespace(events_table_name="stored_events")),
         memberships=Memberships(),
         grants=Grants(),
+        access_changes=access_change_probe(cast("AsyncConnectionPool", primary), "stored_events"),
     )
     return AccessGate(cast("Platform", platform), NURSE, None, uuid4())
 
