@@ -22,7 +22,7 @@ from carecoord.events import Kind, Role
 from carecoord.events.access import Basis, ReadOutcome
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.graphql import timeline  # registers the GraphQL `Kind` enum used here
-from carecoord.graphql.care import Recorded, recorded
+from carecoord.graphql.care import Recorded, admitted, recorded
 from carecoord.graphql.context import RequestContext
 from carecoord.projections import break_glass as break_glass_view
 from carecoord.projections import careteam, consents
@@ -119,33 +119,13 @@ class AccessMutation:
     async def assign_care_team_member(
         self, info: Info[RequestContext, None], input: AssignCareTeamMemberInput
     ) -> Recorded:
-        ctx = info.context
-        return await recorded(
-            info,
-            assign_member(
-                await ctx.gate.stamp(Action.ASSIGN_CARE_TEAM_MEMBER, input.client_id),
-                client_id=input.client_id,
-                member_id=input.member_id,
-                role=input.role,
-                occurred_at=input.occurred_at,
-            ),
-        )
+        return await admitted(info, Action.ASSIGN_CARE_TEAM_MEMBER, assign_member, input)
 
     @strawberry.mutation(description="End a clinician's care team membership.")
     async def end_care_team_membership(
         self, info: Info[RequestContext, None], input: EndCareTeamMembershipInput
     ) -> Recorded:
-        ctx = info.context
-        return await recorded(
-            info,
-            end_membership(
-                await ctx.gate.stamp(Action.END_CARE_TEAM_MEMBERSHIP, input.client_id),
-                client_id=input.client_id,
-                member_id=input.member_id,
-                reason=input.reason,
-                occurred_at=input.occurred_at,
-            ),
-        )
+        return await admitted(info, Action.END_CARE_TEAM_MEMBERSHIP, end_membership, input)
 
     @strawberry.mutation(description="Record a client's Part 2 consent; returns its id.")
     async def record_consent(
@@ -175,16 +155,7 @@ class AccessMutation:
     async def revoke_consent(
         self, info: Info[RequestContext, None], input: RevokeConsentInput
     ) -> Recorded:
-        ctx = info.context
-        return await recorded(
-            info,
-            revoke_consent(
-                await ctx.gate.stamp(Action.REVOKE_CONSENT, input.client_id),
-                client_id=input.client_id,
-                consent_id=input.consent_id,
-                reason=input.reason,
-            ),
-        )
+        return await admitted(info, Action.REVOKE_CONSENT, revoke_consent, input)
 
     @strawberry.mutation(
         description="Emergency access for an hour; recorded, and an alert to the program."
@@ -192,15 +163,7 @@ class AccessMutation:
     async def break_glass(
         self, info: Info[RequestContext, None], input: BreakGlassInput
     ) -> Recorded:
-        ctx = info.context
-        return await recorded(
-            info,
-            break_glass(
-                await ctx.gate.stamp(Action.BREAK_GLASS, input.client_id),
-                client_id=input.client_id,
-                reason=input.reason,
-            ),
-        )
+        return await admitted(info, Action.BREAK_GLASS, break_glass, input)
 
     @strawberry.mutation(description="Record a disclosure to an outside recipient.")
     async def record_disclosure(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 from uuid import UUID
 
 import strawberry
@@ -51,6 +54,38 @@ async def recorded(info: Info[RequestContext, None], command: Command[UUID]) -> 
     """
     outcome = await executed(info, command)
     return Recorded(id=outcome.result, position=outcome.position)
+
+
+class ForClient(Protocol):
+    """A mutation's input: a Strawberry input (a dataclass) about one client."""
+
+    @property
+    def client_id(self) -> UUID: ...
+
+
+def fields_of(input: object) -> dict[str, object]:
+    """A Strawberry input's fields (it is a dataclass) by their Python names."""
+    if not dataclasses.is_dataclass(input) or isinstance(input, type):
+        raise TypeError(f"not an input: {input!r}")
+    return {f.name: getattr(input, f.name) for f in dataclasses.fields(input)}
+
+
+async def admitted(
+    info: Info[RequestContext, None],
+    action: Action,
+    command: Callable[..., Command[UUID]],
+    input: ForClient,
+    **given: object,
+) -> Recorded:
+    """Stamp ``action`` for ``input.client_id``, then record ``command(stamp, **fields)``.
+
+    The fields are the input's own, under their names, with ``given`` adding or replacing
+    those that need converting. The command's keyword names are not checked here but by the
+    e2e tests, which send every mutation. ``given`` is evaluated before the stamp: keep a
+    conversion that can refuse in the resolver, after it.
+    """
+    stamp = await info.context.gate.stamp(action, input.client_id)
+    return await recorded(info, command(stamp, **(fields_of(input) | given)))
 
 
 @strawberry.type
