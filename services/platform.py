@@ -48,10 +48,10 @@ class Platform:
     fatal: asyncio.Future[int]
     """Set to an exit status when the process cannot go on (its broker connection gave up)."""
     timelines: TimelineFeed
+    """What the timeline view gains, for this process's open subscriptions."""
     access_changes: Coalesced[UUID, int]
     """The store's newest access change of some records (``services/gate/grants.py``),
     asked on the primary, one statement for the decisions that wait together."""
-    """What the timeline view gains, for this process's open subscriptions."""
     relay: Relay | None = None
     memberships: Memberships = field(default_factory=Memberships)
     """Care-team memberships the write gate confirmed since the view last changed."""
