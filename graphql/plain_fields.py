@@ -30,8 +30,10 @@ import strawberry
 from graphql.execution.collect_fields import FieldDetails
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.types.base_scalars import isoformat as strawberry_isoformat
 from strawberry.types.base import StrawberryObjectDefinition
 
+from carecoord.graphql.isoformat import isoformat
 from graphql import (
     FragmentDefinitionNode,
     GraphQLBoolean,
@@ -317,6 +319,14 @@ def _scalar_plan(scalar: GraphQLScalarType, settled: Complete) -> Complete:
             raise _Unplain
         return coerced
 
+    if coerce is strawberry_isoformat:  # DateTime, Date and Time
+
+        def as_iso(value: Any) -> Any:
+            if type(value) is datetime:
+                return isoformat(value)  # what the scalar returns, faster
+            return leaf(value)
+
+        return as_iso
     same = _AS_IS.get(scalar.name) if scalar in _BUILT_IN else None
     if same is None:
         return leaf

@@ -15,6 +15,7 @@ from strawberry.types import Info
 
 from carecoord.events import Kind as EventKind
 from carecoord.graphql.context import AtLeast, RequestContext
+from carecoord.graphql.isoformat import isoformat
 from carecoord.projections import timeline
 from carecoord.projections.rows import Shown
 from carecoord.services.kernel.errors import InvalidInput
@@ -102,7 +103,7 @@ class Keyset(TypedDict):
 
 
 def cursor_of(row: Keyset) -> str:
-    raw = f"{row['occurred_at'].isoformat()}|{row['position']}"
+    raw = f"{isoformat(row['occurred_at'])}|{row['position']}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
