@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from carecoord.events.care import GoalAchievement, LevelOfCare
 from carecoord.events.therapy import Modality, SessionFormat
-from carecoord.graphql.care import Recorded, recorded
+from carecoord.graphql.care import Recorded, admitted, recorded
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import goals
 from carecoord.projections.rows import Shown
@@ -156,17 +156,12 @@ class TherapyMutation:
         self, info: Info[RequestContext, None], input: CorrectSessionOutcomeInput
     ) -> Recorded:
         ctx = info.context
-        return await recorded(
+        return await admitted(
             info,
-            therapy.correct_outcome(
-                await ctx.gate.stamp(Action.CORRECT_SESSION_OUTCOME, input.client_id),
-                client_id=input.client_id,
-                session_id=input.session_id,
-                outcome=input.outcome,
-                duration_minutes=input.duration_minutes,
-                reason=input.reason,
-                rules=ctx.platform.alert_rules,
-            ),
+            Action.CORRECT_SESSION_OUTCOME,
+            therapy.correct_outcome,
+            input,
+            rules=ctx.platform.alert_rules,
         )
 
     @strawberry.mutation(description="A progress note on a session.")
@@ -187,69 +182,26 @@ class TherapyMutation:
     async def change_level_of_care(
         self, info: Info[RequestContext, None], input: ChangeLevelOfCareInput
     ) -> Recorded:
-        ctx = info.context
-        return await recorded(
-            info,
-            care.change_level_of_care(
-                await ctx.gate.stamp(Action.CHANGE_LEVEL_OF_CARE, input.client_id),
-                client_id=input.client_id,
-                level=input.level,
-                asam_level=input.asam_level,
-                reason=input.reason,
-                occurred_at=input.occurred_at,
-            ),
-        )
+        return await admitted(info, Action.CHANGE_LEVEL_OF_CARE, care.change_level_of_care, input)
 
     @strawberry.mutation(description="Add a goal to the treatment plan; returns the goal id.")
     async def set_treatment_goal(
         self, info: Info[RequestContext, None], input: SetTreatmentGoalInput
     ) -> Recorded:
-        ctx = info.context
-        return await recorded(
-            info,
-            care.set_treatment_goal(
-                await ctx.gate.stamp(Action.SET_TREATMENT_GOAL, input.client_id),
-                client_id=input.client_id,
-                description=input.description,
-                target_date=input.target_date,
-                occurred_at=input.occurred_at,
-            ),
-        )
+        return await admitted(info, Action.SET_TREATMENT_GOAL, care.set_treatment_goal, input)
 
     @strawberry.mutation(description="Record how a treatment-plan goal stands.")
     async def record_goal_progress(
         self, info: Info[RequestContext, None], input: RecordGoalProgressInput
     ) -> Recorded:
-        ctx = info.context
-        return await recorded(
-            info,
-            care.record_goal_progress(
-                await ctx.gate.stamp(Action.RECORD_GOAL_PROGRESS, input.client_id),
-                client_id=input.client_id,
-                goal_id=input.goal_id,
-                achievement=input.achievement,
-                note=input.note,
-                occurred_at=input.occurred_at,
-            ),
-        )
+        return await admitted(info, Action.RECORD_GOAL_PROGRESS, care.record_goal_progress, input)
 
 
 async def _note(
     info: Info[RequestContext, None], input: SessionNoteInput, *, counseling: bool
 ) -> Recorded:
-    ctx = info.context
     action = Action.RECORD_COUNSELING_NOTE if counseling else Action.RECORD_SESSION_NOTE
-    return await recorded(
-        info,
-        therapy.record_session_note(
-            await ctx.gate.stamp(action, input.client_id),
-            client_id=input.client_id,
-            session_id=input.session_id,
-            note=input.note,
-            counseling=counseling,
-            occurred_at=input.occurred_at,
-        ),
-    )
+    return await admitted(info, action, therapy.record_session_note, input, counseling=counseling)
 
 
 @strawberry.type(description="A treatment-plan goal (FHIR Goal) and how it has gone.")
