@@ -17,7 +17,6 @@ Development keeps all three off: GraphiQL introspects and suggests.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from functools import lru_cache
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
@@ -25,6 +24,7 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from carecoord.graphql.plain_fields import PlainCompletion
+from carecoord.graphql.validated import Validated
 from carecoord.services.kernel.errors import DomainError, Unauthenticated
 from graphql import (
     ASTValidationRule,
@@ -111,31 +111,35 @@ def introspection_depth_rule(max_depth: int) -> type[ASTValidationRule]:
     return IntrospectionDepth
 
 
-@lru_cache(maxsize=512)
 def _validated(
     schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
-) -> list[GraphQLError]:
-    return validate(
+) -> tuple[list[GraphQLError], bool]:
+    """The document's errors without suggestions, and whether it introspects."""
+    errors = validate(
         schema,
         document,
         (*rules, MaybeNullValidationRule, OneOfInputValidationRule),
         hide_suggestions=True,
     )
+    return errors, introspects(document)
 
 
 def production_validation(max_depth: int) -> Callable[[], SchemaExtension]:
     """The validation step of production (in place of strawberry's ``ValidationCache``):
-    cached, without suggestions, introspection counted in the depth and refused without a
-    valid token."""
+    kept per document, without suggestions, introspection counted in the depth and
+    refused without a valid token."""
     depth_rule = introspection_depth_rule(max_depth)
+    validated = Validated(_validated)
 
     class ProductionValidation(SchemaExtension):
         def on_validate(self) -> Iterator[None]:
             context = self.execution_context
             assert context.graphql_document is not None
             rules = (*context.validation_rules, depth_rule)
-            errors = _validated(context.schema._schema, context.graphql_document, rules)
-            if not errors and introspects(context.graphql_document):
+            errors, introspecting = validated(
+                context.schema._schema, context.graphql_document, rules
+            )
+            if not errors and introspecting:
                 errors = _without_token(context.context)
             context.pre_execution_errors = errors
             yield

@@ -9,7 +9,6 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.tools import merge_types
 
@@ -35,6 +34,7 @@ from carecoord.graphql.stock import StockMutation
 from carecoord.graphql.stock_views import StockQuery
 from carecoord.graphql.therapy import TherapyMutation, TherapyQuery
 from carecoord.graphql.timeline import TimelineQuery, TimelineSubscription
+from carecoord.graphql.validated import validation_cache
 
 Query = merge_types(
     "Query",
@@ -98,9 +98,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
             # Care-team clients send the same few documents all day: parse and validate once.
             lambda: ParserCache(maxsize=512),
             # production: no suggestions, introspection only with a token and depth-limited
-            production_validation(MAX_DEPTH)
-            if production
-            else lambda: ValidationCache(maxsize=512),
+            production_validation(MAX_DEPTH) if production else validation_cache(),
         ],
         execution_context_class=WithoutSuggestions if production else PlainCompletion,
     )
