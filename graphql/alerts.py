@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from carecoord.events import Kind
-from carecoord.graphql.care import Recorded, recorded
+from carecoord.graphql.care import Recorded, admitted
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.projections import alerts
 from carecoord.services.alerts import commands
@@ -143,30 +143,10 @@ class AlertMutation:
     async def acknowledge_alert(
         self, info: Info[RequestContext, None], input: AlertNoteInput
     ) -> Recorded:
-        ctx = info.context
-        return await recorded(
-            info,
-            commands.acknowledge_alert(
-                await ctx.gate.stamp(Action.ACKNOWLEDGE_ALERT, input.client_id),
-                client_id=input.client_id,
-                alert_id=input.alert_id,
-                note=input.note,
-                occurred_at=input.occurred_at,
-            ),
-        )
+        return await admitted(info, Action.ACKNOWLEDGE_ALERT, commands.acknowledge_alert, input)
 
     @strawberry.mutation(description="Resolve an alert, saying what was done.")
     async def resolve_alert(
         self, info: Info[RequestContext, None], input: AlertNoteInput
     ) -> Recorded:
-        ctx = info.context
-        return await recorded(
-            info,
-            commands.resolve_alert(
-                await ctx.gate.stamp(Action.RESOLVE_ALERT, input.client_id),
-                client_id=input.client_id,
-                alert_id=input.alert_id,
-                note=input.note,
-                occurred_at=input.occurred_at,
-            ),
-        )
+        return await admitted(info, Action.RESOLVE_ALERT, commands.resolve_alert, input)
