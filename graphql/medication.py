@@ -27,7 +27,7 @@ from carecoord.events.medication import (
     TakeHomeCriterion,
     TaperStep,
 )
-from carecoord.graphql.care import Recorded, recorded
+from carecoord.graphql.care import Recorded, admitted, recorded
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.idempotency import executed
 from carecoord.graphql.medication_inputs import (
@@ -313,16 +313,12 @@ class MedicationMutation:
         self, info: Info[RequestContext, None], input: DiscontinueOrderInput
     ) -> Recorded:
         ctx = info.context
-        return await recorded(
+        return await admitted(
             info,
-            commands.discontinue_order(
-                await ctx.gate.stamp(Action.DISCONTINUE_ORDER, input.client_id),
-                client_id=input.client_id,
-                order_id=input.order_id,
-                reason=input.reason,
-                stopped_at=input.stopped_at,
-                rules=ctx.platform.medication,
-            ),
+            Action.DISCONTINUE_ORDER,
+            commands.discontinue_order,
+            input,
+            rules=ctx.platform.medication,
         )
 
     @strawberry.mutation(description="Mark an order entered in error; its history stays.")
@@ -351,16 +347,12 @@ class MedicationMutation:
         self, info: Info[RequestContext, None], input: EndMedicationStatementInput
     ) -> Recorded:
         ctx = info.context
-        return await recorded(
+        return await admitted(
             info,
-            commands.end_statement(
-                await ctx.gate.stamp(Action.END_MEDICATION_STATEMENT, input.client_id),
-                client_id=input.client_id,
-                statement_id=input.statement_id,
-                reason=input.reason,
-                stopped_at=input.stopped_at,
-                rules=ctx.platform.medication,
-            ),
+            Action.END_MEDICATION_STATEMENT,
+            commands.end_statement,
+            input,
+            rules=ctx.platform.medication,
         )
 
     @strawberry.mutation(description="Record the take-home eligibility decision.")
@@ -449,30 +441,12 @@ class MedicationMutation:
     async def arrange_guest_dosing(
         self, info: Info[RequestContext, None], input: GuestDosingInput
     ) -> Recorded:
-        ctx = info.context
-        return await recorded(
-            info,
-            commands.arrange_guest_dosing(
-                await ctx.gate.stamp(Action.ARRANGE_GUEST_DOSING, input.client_id),
-                client_id=input.client_id,
-                site=input.site,
-                start=input.start,
-                end=input.end,
-            ),
+        return await admitted(
+            info, Action.ARRANGE_GUEST_DOSING, commands.arrange_guest_dosing, input
         )
 
     @strawberry.mutation(description="End guest dosing early: the client doses here again.")
     async def end_guest_dosing(
         self, info: Info[RequestContext, None], input: EndGuestDosingInput
     ) -> Recorded:
-        ctx = info.context
-        return await recorded(
-            info,
-            commands.end_guest_dosing(
-                await ctx.gate.stamp(Action.END_GUEST_DOSING, input.client_id),
-                client_id=input.client_id,
-                guest_dosing_id=input.guest_dosing_id,
-                ended_on=input.ended_on,
-                reason=input.reason,
-            ),
-        )
+        return await admitted(info, Action.END_GUEST_DOSING, commands.end_guest_dosing, input)
