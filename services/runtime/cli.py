@@ -160,6 +160,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     chosen = {k: getattr(args, k, None) for k in ("host", "port")}
     chosen["projector_share"] = getattr(args, "share", None)
     settings = settings.model_copy(update={k: v for k, v in chosen.items() if v is not None})
+    try:  # CARECOORD_PROJECTOR_SHARE, refused before anything starts (--share is by argparse)
+        share(settings.projector_share)
+    except ValueError as wrong:
+        sys.exit(f"carecoord: CARECOORD_PROJECTOR_SHARE: {wrong}")
     signal.signal(signal.SIGTERM, _interrupt)  # until the command runs: as Ctrl-C does
     try:
         servers = resolve_servers(settings, command)

@@ -6,6 +6,7 @@ import pytest
 
 from carecoord.projections import timeline
 from carecoord.projections.models import READ_MODELS, share
+from carecoord.services.runtime.cli import main
 
 
 @pytest.mark.parametrize("parts", [1, 2, 3, 5])
@@ -31,3 +32,15 @@ def test_no_share_is_left_without_a_model() -> None:
 def test_a_share_that_is_not_k_of_n_is_refused_naming_the_form(spec: str) -> None:
     with pytest.raises(ValueError, match="K/N"):
         share(spec)
+
+
+def test_a_share_from_the_environment_out_of_range_stops_before_anything_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CARECOORD_PROJECTOR_SHARE", "3/2")
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["project"])
+
+    assert "CARECOORD_PROJECTOR_SHARE" in str(stopped.value.code)
+    assert "K/N" in str(stopped.value.code)
