@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TypeVar
 from uuid import UUID, uuid4
@@ -22,6 +22,12 @@ E = TypeVar("E", bound=CareEvent)
 
 DOCTOR = Actor(id="dr-lee", role=Role.PRESCRIBER)
 NURSE = Actor(id="nurse-kim", role=Role.NURSE)
+JAN = date(2026, 1, 1)
+
+
+def day(n: int) -> date:
+    """Day ``n`` of treatment when the first dose is on 1 January."""
+    return JAN + timedelta(days=n - 1)
 
 
 def at(day: date, hour: int = 9) -> datetime:
@@ -34,7 +40,7 @@ class Story:
     def __init__(self, rules: MedicationRules = DEFAULT_RULES) -> None:
         self.record = MedicationRecord(uuid4())
         self.rules = rules
-        self.now = at(date(2026, 1, 1), 8)
+        self.now = at(JAN, 8)
         self.qtc: QtcEvidence | None = None
         """The latest QTc check-ins recorded, as the commands would load it."""
 
@@ -47,7 +53,7 @@ class Story:
         dose: str = "60",
         *,
         route: str = "oral",
-        start: date = date(2026, 1, 1),
+        start: date = JAN,
         schedule: Schedule | None = None,
         ack: dict[str, str] | None = None,
         end: date | None = None,
@@ -101,9 +107,17 @@ class Story:
         """Move the clock: decisions after this are taken at ``hour`` o'clock on ``day``."""
         self.now = at(day, hour)
 
-    def discontinue(self, order_id: UUID, stopped_at: datetime | None = None) -> None:
+    def hold(self, order_id: UUID, reason: str) -> None:
+        prescribing.hold(self.record, self.stamp(), self.rules, order_id, reason)
+
+    def resume(self, order_id: UUID, reason: str) -> None:
+        prescribing.resume(self.record, self.stamp(), self.rules, order_id, reason)
+
+    def discontinue(
+        self, order_id: UUID, stopped_at: datetime | None = None, reason: str = "switching"
+    ) -> None:
         prescribing.discontinue(
-            self.record, self.stamp(), self.rules, order_id, "switching", stopped_at=stopped_at
+            self.record, self.stamp(), self.rules, order_id, reason, stopped_at=stopped_at
         )
 
     def discontinue_in_error(self, order_id: UUID) -> None:
@@ -117,14 +131,18 @@ class Story:
             self.record, self.stamp(), EligibilityDecision(max_days, criteria, "stable")
         )
 
-    def take_home(self, order_id: UUID, handed: date, first: date, days: int) -> None:
+    def take_home(
+        self, order_id: UUID, handed: date, first: date, days: int, program: str = "OTP"
+    ) -> None:
+        """Take-homes for ``days`` from ``first``, a bottle for each dose the order schedules."""
+        doses = days * self.record.orders[order_id].schedule.times_per_day
         given = TakeHome(
             order_id, first, days, "oral solution",
-            bottles=tuple(Bottle(f"B{n}", "LOT-7") for n in range(days)),
+            bottles=tuple(Bottle(f"B{n}", "LOT-7") for n in range(doses)),
             handed_over_at=at(handed, 10),
         )  # fmt: skip
         dispensing.dispense_take_home(
-            self.record, self.stamp(NURSE), self.rules, uuid4(), given, program="OTP"
+            self.record, self.stamp(NURSE), self.rules, uuid4(), given, program=program
         )
 
     def events(self, cls: type[E]) -> list[E]:

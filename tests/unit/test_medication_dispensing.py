@@ -7,49 +7,28 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
-from medication_story import NURSE, Story, at
+from medication_story import NURSE, Story, at, day
 
 from carecoord.events import Schedule
 from carecoord.events.medication import (
     DoseAdministered,
     NotGivenReason,
-    TakeHomeCriterion,
     TakeHomeDispensed,
 )
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
-from carecoord.services.medication import dispensing, eligibility, prescribing
+from carecoord.services.medication import dispensing
 from carecoord.services.medication.dispensing import Bottle, NotGiven, Replacement, TakeHome
-from carecoord.services.medication.eligibility import EligibilityDecision
-from carecoord.services.medication.rules import MedicationRules
-from carecoord.services.medication.take_homes import CRITERIA, CapSchedule, TakeHomePolicy
-
-JAN = date(2026, 1, 1)
+from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
+from carecoord.services.medication.take_homes import CapSchedule, TakeHomePolicy
 
 
-def day(n: int) -> date:
-    """Day ``n`` of treatment when the first dose is on 1 January."""
-    return JAN + timedelta(days=n - 1)
-
-
-def take_home(
-    story: Story, order: UUID, handed: date, first: date, days: int, program: str = "OTP"
-) -> None:
-    doses = days * story.record.orders[order].schedule.times_per_day
-    given = TakeHome(
-        order, first, days, "oral solution",
-        bottles=tuple(Bottle(f"B{n}", "LOT-7") for n in range(doses)),
-        handed_over_at=at(handed, 10),
-    )  # fmt: skip
-    dispensing.dispense_take_home(
-        story.record, story.stamp(NURSE), story.rules, uuid4(), given, program=program
-    )
-
-
-def eligible(story: Story, max_days: int) -> None:
-    criteria = tuple(TakeHomeCriterion(criterion=c, met=True) for c in CRITERIA)
-    eligibility.determine_eligibility(
-        story.record, story.stamp(), EligibilityDecision(max_days, criteria)
-    )
+def started(max_days: int, rules: MedicationRules = DEFAULT_RULES) -> tuple[Story, UUID]:
+    """A methadone order dosed on day 1, with take-homes of up to ``max_days`` allowed."""
+    story = Story(rules)
+    order = story.prescribe()
+    story.dose(order, day(1))
+    story.eligible(max_days)
+    return story, order
 
 
 def test_one_dose_per_slot() -> None:
@@ -74,7 +53,7 @@ def test_no_dose_before_start_or_after_end() -> None:
 def test_no_dose_against_a_held_order_names_who_and_since() -> None:
     story = Story()
     order = story.prescribe()
-    prescribing.hold(story.record, story.stamp(), story.rules, order, "intoxicated at intake")
+    story.hold(order, "intoxicated at intake")
     with pytest.raises(RuleViolation) as refused:
         story.dose(order, day(1))
     assert refused.value.rule == "order-active"
@@ -90,7 +69,7 @@ def test_no_dose_against_a_discontinued_or_replaced_order() -> None:
     with pytest.raises(RuleViolation, match=f"replaced by order {new}"):
         story.dose(order, day(3), "60")
     story.dose(new, day(3), "80")
-    prescribing.discontinue(story.record, story.stamp(), story.rules, new, "transferred")
+    story.discontinue(new, reason="transferred")
     with pytest.raises(RuleViolation, match="stopped on 2026-01-01 by dr-lee: transferred"):
         story.dose(new, day(4), "80")
 
@@ -212,11 +191,11 @@ def test_take_homes_need_a_first_dose_and_eligibility() -> None:
     story = Story()
     order = story.prescribe()
     with pytest.raises(RuleViolation) as no_dose:
-        take_home(story, order, day(1), day(2), 1)
+        story.take_home(order, day(1), day(2), 1)
     assert no_dose.value.rule == "treatment-started"
     story.dose(order, day(1))
     with pytest.raises(RuleViolation) as not_eligible:
-        take_home(story, order, day(1), day(2), 1)
+        story.take_home(order, day(1), day(2), 1)
     assert not_eligible.value.rule == "take-home-eligibility"
     assert "no eligibility has been determined" in not_eligible.value.message
 
@@ -225,17 +204,14 @@ def test_take_homes_need_a_first_dose_and_eligibility() -> None:
     ("treatment_day", "allowed"), [(1, 7), (14, 7), (15, 14), (30, 14), (31, 28)]
 )
 def test_federal_caps_by_day_in_treatment(treatment_day: int, allowed: int) -> None:
-    story = Story()
-    order = story.prescribe()
-    story.dose(order, day(1))
-    eligible(story, 28)
+    story, order = started(28)
     handed = day(treatment_day)
     if allowed < 28:  # 28 days is also the most eligibility can grant
         with pytest.raises(RuleViolation) as refused:
-            take_home(story, order, handed, handed + timedelta(days=1), allowed + 1)
+            story.take_home(order, handed, handed + timedelta(days=1), allowed + 1)
         assert refused.value.rule == "take-home-cap"
         assert f"on day {treatment_day} of treatment" in refused.value.message
-    take_home(story, order, handed, handed + timedelta(days=1), allowed)
+    story.take_home(order, handed, handed + timedelta(days=1), allowed)
     event = story.record.pending[-1].event
     assert isinstance(event, TakeHomeDispensed)
     assert (event.cap_days, event.cap_rule, event.day_in_treatment) == (
@@ -246,23 +222,17 @@ def test_federal_caps_by_day_in_treatment(treatment_day: int, allowed: int) -> N
 
 
 def test_supply_already_held_counts_against_the_cap() -> None:
-    story = Story()
-    order = story.prescribe()
-    story.dose(order, day(1))
-    eligible(story, 28)
-    take_home(story, order, day(1), day(2), 4)
+    story, order = started(28)
+    story.take_home(order, day(1), day(2), 4)
     with pytest.raises(RuleViolation, match="this would make 8"):
-        take_home(story, order, day(1), day(6), 4)
-    take_home(story, order, day(1), day(6), 3)
+        story.take_home(order, day(1), day(6), 4)
+    story.take_home(order, day(1), day(6), 3)
     assert [t.days_covered for t in story.events(TakeHomeDispensed)] == [4, 3]
 
 
 def test_a_take_home_fills_its_slots() -> None:
-    story = Story()
-    order = story.prescribe()
-    story.dose(order, day(1))
-    eligible(story, 7)
-    take_home(story, order, day(1), day(2), 2)
+    story, order = started(7)
+    story.take_home(order, day(1), day(2), 2)
     with pytest.raises(RuleViolation) as refused:
         story.dose(order, day(2))
     assert refused.value.rule == "one-dose-per-slot"
@@ -272,14 +242,14 @@ def test_one_bottle_per_dose_for_split_doses() -> None:
     story = Story()
     order = story.prescribe(dose="80", schedule=Schedule(times_per_day=2))
     story.dose(order, day(1), "40")
-    eligible(story, 7)
+    story.eligible(7)
     given = TakeHome(order, day(2), 2, "oral solution", (Bottle("B1", "L"),), at(day(1), 10))
     with pytest.raises(InvalidInput) as refused:
         dispensing.dispense_take_home(
             story.record, story.stamp(NURSE), story.rules, uuid4(), given, program="OTP"
         )
     assert refused.value.rule == "one-bottle-per-dose"
-    take_home(story, order, day(1), day(2), 2)
+    story.take_home(order, day(1), day(2), 2)
     event = story.record.pending[-1].event
     assert isinstance(event, TakeHomeDispensed)
     assert [b.amount for b in event.bottles] == [40, 40, 40, 40]
@@ -288,12 +258,11 @@ def test_one_bottle_per_dose_for_split_doses() -> None:
 
 def test_a_program_can_have_a_stricter_schedule() -> None:
     strict = CapSchedule("state-x", "2025-01", "state rule", ((1, 0), (91, 6)))
-    story = Story(MedicationRules(take_homes=TakeHomePolicy(by_program={"Strict": strict})))
-    order = story.prescribe()
-    story.dose(order, day(1))
-    eligible(story, 28)
+    story, order = started(
+        28, MedicationRules(take_homes=TakeHomePolicy(by_program={"Strict": strict}))
+    )
     with pytest.raises(RuleViolation, match=r"cap \(state-x, version 2025-01\) allows up to 0"):
-        take_home(story, order, day(20), day(21), 1, program="Strict")
-    take_home(story, order, day(20), day(21), 1, program="OTP")
+        story.take_home(order, day(20), day(21), 1, program="Strict")
+    story.take_home(order, day(20), day(21), 1, program="OTP")
     [federal] = story.events(TakeHomeDispensed)
     assert (federal.cap_rule, federal.cap_days) == ("42-cfr-8.12i", 14)

@@ -3,11 +3,10 @@ take-homes in hand, an injection for its month, a stop, each through the rule's 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from uuid import uuid4
 
 import pytest
-from medication_story import Story, at
+from medication_story import Story, at, day
 
 from carecoord.events import Schedule
 from carecoord.events.medication import (
@@ -22,12 +21,6 @@ from carecoord.services.medication.exposure import picture
 from carecoord.services.medication.findings import HardStop
 from carecoord.services.medication.interactions import DEFAULT_RULES, Entry
 from carecoord.services.medication.statements import Statement
-
-JAN = date(2026, 1, 1)
-
-
-def day(n: int) -> date:
-    return JAN + timedelta(days=n - 1)
 
 
 def methadone_until(story: Story, last: int) -> None:

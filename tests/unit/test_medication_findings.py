@@ -16,8 +16,13 @@ QT_RULE = "methadone-qt-prolonging"
 MEASURED = datetime(2025, 12, 30, 9, tzinfo=UTC)
 
 
-def qtc(ms: int) -> QtcEvidence:
-    return QtcEvidence(vitals_id=uuid4(), qtc_ms=ms, measured_at=MEASURED)
+def on_methadone(qtc_ms: int | None = None) -> Story:
+    """A client on methadone whose latest QTc on record is ``qtc_ms`` (none when not given)."""
+    story = Story()
+    if qtc_ms is not None:
+        story.qtc = QtcEvidence(vitals_id=uuid4(), qtc_ms=qtc_ms, measured_at=MEASURED)
+    story.prescribe("methadone")
+    return story
 
 
 def qt_finding(story: Story) -> InteractionFound:
@@ -30,9 +35,7 @@ def qt_finding(story: Story) -> InteractionFound:
 
 
 def test_qtc_500_or_more_makes_methadone_with_a_qt_drug_high_and_records_the_qtc() -> None:
-    story = Story()
-    story.qtc = qtc(510)
-    story.prescribe("methadone")
+    story = on_methadone(510)
     with pytest.raises(RuleViolation) as refused:
         story.prescribe("escitalopram", "10")
     assert (refused.value.field, refused.value.rule) == ("acknowledgements", QT_RULE)
@@ -49,9 +52,7 @@ def test_qtc_500_or_more_makes_methadone_with_a_qt_drug_high_and_records_the_qtc
 
 @pytest.mark.parametrize(("ms", "advice"), [(430, "under 451"), (470, "451-499")])
 def test_a_qtc_under_500_makes_it_moderate_with_the_band_advice(ms: int, advice: str) -> None:
-    story = Story()
-    story.qtc = qtc(ms)
-    story.prescribe("methadone")
+    story = on_methadone(ms)
     story.prescribe("escitalopram", "10")  # no acknowledgement needed
 
     found = qt_finding(story)
@@ -62,8 +63,7 @@ def test_a_qtc_under_500_makes_it_moderate_with_the_band_advice(ms: int, advice:
 
 
 def test_with_no_qtc_on_record_the_rule_stays_high_and_asks_for_an_ecg() -> None:
-    story = Story()
-    story.prescribe("methadone")
+    story = on_methadone()
     story.prescribe("citalopram", "20", ack={QT_RULE: "ECG booked for Monday"})
 
     found = qt_finding(story)
@@ -73,9 +73,7 @@ def test_with_no_qtc_on_record_the_rule_stays_high_and_asks_for_an_ecg() -> None
 
 
 def test_a_rule_without_qtc_bands_ignores_the_qtc() -> None:
-    story = Story()
-    story.qtc = qtc(430)
-    story.prescribe("methadone")
+    story = on_methadone(430)
     with pytest.raises(RuleViolation) as refused:
         story.prescribe("lorazepam", "1")
     assert refused.value.rule == "opioid-cns-depressant"

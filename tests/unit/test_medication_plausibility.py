@@ -3,11 +3,11 @@ each refusal names the field and the bound."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from medication_story import Story, at
+from medication_story import JAN, Story, at, day
 
 from carecoord.events.medication import (
     DoseAdministered,
@@ -19,12 +19,6 @@ from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.medication import prescribing, statements
 from carecoord.services.medication.exposure import picture
 from carecoord.services.medication.statements import Statement
-
-JAN = date(2026, 1, 1)
-
-
-def day(n: int) -> date:
-    return JAN + timedelta(days=n - 1)
 
 
 def test_an_order_past_its_end_date_has_ended_and_refuses_doses_and_actions() -> None:

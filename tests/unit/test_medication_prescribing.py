@@ -17,12 +17,10 @@ from carecoord.events.medication import (
     TaperOrdered,
 )
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
-from carecoord.services.medication import eligibility, prescribing, statements
+from carecoord.services.medication import eligibility, statements
 from carecoord.services.medication.eligibility import EligibilityDecision
 from carecoord.services.medication.statements import Statement
 from carecoord.services.medication.take_homes import CRITERIA
-
-JAN = date(2026, 1, 1)
 
 
 def findings(story: Story) -> list[InteractionFound]:
@@ -71,9 +69,7 @@ def test_naltrexone_with_an_active_opioid_agonist_is_a_hard_stop_even_acknowledg
 def test_naltrexone_is_allowed_once_the_agonist_is_discontinued() -> None:
     story = Story()
     bup = story.prescribe("buprenorphine", "16", route="sublingual")
-    prescribing.discontinue(
-        story.record, story.stamp(), story.rules, bup, "switching to naltrexone"
-    )
+    story.discontinue(bup, reason="switching to naltrexone")
 
     story.prescribe("naltrexone", "50")
 
@@ -185,35 +181,31 @@ def test_one_current_order_per_medication() -> None:
 def test_hold_and_resume_and_the_refusals_that_say_why() -> None:
     story = Story()
     order = story.prescribe("methadone")
-    prescribing.hold(story.record, story.stamp(), story.rules, order, "QTc 510 ms")
+    story.hold(order, "QTc 510 ms")
     with pytest.raises(RuleViolation, match="on hold since 2026-01-01 08:00, placed by dr-lee"):
-        prescribing.hold(story.record, story.stamp(), story.rules, order, "again")
-    prescribing.resume(story.record, story.stamp(), story.rules, order, "ECG reviewed")
+        story.hold(order, "again")
+    story.resume(order, "ECG reviewed")
     with pytest.raises(RuleViolation, match="not on hold"):
-        prescribing.resume(story.record, story.stamp(), story.rules, order, "again")
+        story.resume(order, "again")
 
 
 def test_discontinued_and_entered_in_error_orders_leave_the_picture() -> None:
     story = Story()
     methadone = story.prescribe("methadone")
-    prescribing.discontinue(story.record, story.stamp(), story.rules, methadone, "completed taper")
+    story.discontinue(methadone, reason="completed taper")
     with pytest.raises(RuleViolation, match="stopped on 2026-01-01 by dr-lee: completed taper"):
-        prescribing.hold(story.record, story.stamp(), story.rules, methadone, "x")
+        story.hold(methadone, "x")
     story.prescribe("lorazepam", "1")
-    prescribing.discontinue(
-        story.record, story.stamp(), story.rules, methadone, "wrong client", in_error=True
-    )
+    story.discontinue_in_error(methadone)
     with pytest.raises(RuleViolation, match="already marked in error"):
-        prescribing.discontinue(
-            story.record, story.stamp(), story.rules, methadone, "x", in_error=True
-        )
+        story.discontinue_in_error(methadone)
     assert findings(story) == []
 
 
 def test_unknown_order_is_not_found() -> None:
     story = Story()
     with pytest.raises(NotFound) as refused:
-        prescribing.hold(story.record, story.stamp(), story.rules, uuid4(), "x")
+        story.hold(uuid4(), "x")
     assert (refused.value.field, refused.value.rule) == ("orderId", "unknown-order")
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from uuid import uuid4
 
 import pytest
-from medication_story import NURSE, Story, at
+from medication_story import NURSE, Story, at, day
 
 from carecoord.events import Actor, Role
 from carecoord.events.medication import DoseMissed, NotGivenReason, OrderHeld
@@ -21,13 +21,8 @@ from carecoord.services.medication.rules import DEFAULT_RULES as DEFAULT_MEDICAT
 from carecoord.services.medication.take_homes import FEDERAL_2024
 
 UTC_DAY = DEFAULT_MEDICATION_RULES.day_of
-JAN = date(2026, 1, 1)
 SWEEP = Actor(id="missed-dose-sweep", role=Role.SYSTEM)
 CLASSES = {c for m in DEFAULT_MEDICATIONS for c in m.classes}
-
-
-def day(n: int) -> date:
-    return JAN + timedelta(days=n - 1)
 
 
 def test_every_rule_has_a_source_a_version_and_classes_the_formulary_uses() -> None:
