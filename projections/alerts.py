@@ -20,7 +20,7 @@ from carecoord.events import Role
 from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
 from carecoord.events.positioned import Positioned
 from carecoord.projections import careteam
-from carecoord.projections.generations import generation_table
+from carecoord.projections.generations import generation_ddl, generation_table
 from carecoord.projections.rows import fetch
 from carecoord.services.alerts.record import Status
 
@@ -32,31 +32,15 @@ STATUS_AFTER = {AlertAcknowledged: "acknowledged", AlertResolved: "resolved"}
 table = generation_table(NAME)
 
 
-def ddl(generation: int) -> list[sql.Composed]:
-    t = table(generation)
-    return [
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} ("
-            " alert_id uuid PRIMARY KEY,"
-            " client_id uuid NOT NULL,"
-            " rule_id text NOT NULL,"
-            " rule_version text NOT NULL,"
-            " severity text NOT NULL,"
-            " title text NOT NULL,"
-            " detail text NOT NULL,"
-            " action text NOT NULL,"
-            " evidence jsonb NOT NULL,"
-            " caused_by uuid,"
-            " status text NOT NULL,"
-            " raised_at timestamptz NOT NULL,"
-            " raised_position bigint NOT NULL,"
-            " updated_position bigint NOT NULL,"
-            " history jsonb NOT NULL)"
-        ).format(t),
-        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id, status, raised_at)").format(
-            sql.Identifier(f"{NAME}_g{generation}_client"), t
-        ),
-    ]
+ddl = generation_ddl(
+    NAME,
+    "alert_id uuid PRIMARY KEY, client_id uuid NOT NULL, rule_id text NOT NULL,"
+    " rule_version text NOT NULL, severity text NOT NULL, title text NOT NULL,"
+    " detail text NOT NULL, action text NOT NULL, evidence jsonb NOT NULL, caused_by uuid,"
+    " status text NOT NULL, raised_at timestamptz NOT NULL, raised_position bigint NOT NULL,"
+    " updated_position bigint NOT NULL, history jsonb NOT NULL",
+    {"client": "(client_id, status, raised_at)"},
+)
 
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:

@@ -3,18 +3,27 @@ rows keyed by (position, seq), so a replayed batch inserts nothing twice."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from psycopg import AsyncConnection, sql
 
 from carecoord.events.positioned import Positioned
-from carecoord.projections.generations import Copied
+from carecoord.projections.generations import Copied, generation_ddl
 
 Row = tuple[Any, ...]
 Rows = Callable[[Positioned], Iterable[Row]]
 
 KEY = ("position", "seq")
+
+
+def appended_ddl(
+    name: str, columns: str, indexes: Mapping[str, str]
+) -> Callable[[int], list[sql.Composed]]:
+    """``generation_ddl`` of a table whose rows are keyed by the event's position and the
+    row's ``seq`` among those the event made, ahead of ``columns``."""
+    key = "position bigint NOT NULL, seq integer NOT NULL"
+    return generation_ddl(name, f"{key}, {columns}, PRIMARY KEY (position, seq)", indexes)
 
 
 def numbered(batch: Sequence[Positioned], rows: Rows) -> list[Row]:

@@ -12,7 +12,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.access import BreakGlassUsed
 from carecoord.events.positioned import Positioned
-from carecoord.projections.generations import generation_table
+from carecoord.projections.generations import generation_ddl, generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "break_glass"
@@ -22,27 +22,13 @@ CHANGED_BY = (BreakGlassUsed,)
 table = generation_table(NAME)
 
 
-def ddl(generation: int) -> list[sql.Composed]:
-    t = table(generation)
-    return [
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} ("
-            " access_id uuid PRIMARY KEY,"
-            " position bigint NOT NULL,"
-            " client_id uuid NOT NULL,"
-            " member_id text NOT NULL,"
-            " role text NOT NULL,"
-            " reason text NOT NULL,"
-            " used_at timestamptz NOT NULL,"
-            " expires_at timestamptz NOT NULL)"
-        ).format(t),
-        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id, member_id)").format(
-            sql.Identifier(f"{NAME}_g{generation}_client"), t
-        ),
-        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (used_at)").format(
-            sql.Identifier(f"{NAME}_g{generation}_used"), t
-        ),
-    ]
+ddl = generation_ddl(
+    NAME,
+    "access_id uuid PRIMARY KEY, position bigint NOT NULL, client_id uuid NOT NULL,"
+    " member_id text NOT NULL, role text NOT NULL, reason text NOT NULL,"
+    " used_at timestamptz NOT NULL, expires_at timestamptz NOT NULL",
+    {"client": "(client_id, member_id)", "used": "(used_at)"},
+)
 
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:

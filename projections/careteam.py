@@ -16,7 +16,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
 from carecoord.events.positioned import Positioned
-from carecoord.projections.generations import generation_table
+from carecoord.projections.generations import generation_ddl, generation_table
 from carecoord.projections.rows import client_rows
 
 NAME = "care_team"
@@ -26,26 +26,12 @@ CHANGED_BY = (CareTeamMemberAssigned, CareTeamMemberEnded)
 table = generation_table(NAME)
 
 
-def ddl(generation: int) -> list[sql.Composed]:
-    t = table(generation)
-    return [
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} ("
-            " position bigint PRIMARY KEY,"
-            " client_id uuid NOT NULL,"
-            " member_id text NOT NULL,"
-            " role text NOT NULL,"
-            " started_at timestamptz NOT NULL,"
-            " ended_at timestamptz,"
-            " ended_reason text)"
-        ).format(t),
-        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (member_id, client_id)").format(
-            sql.Identifier(f"{NAME}_g{generation}_member"), t
-        ),
-        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id)").format(
-            sql.Identifier(f"{NAME}_g{generation}_client"), t
-        ),
-    ]
+ddl = generation_ddl(
+    NAME,
+    "position bigint PRIMARY KEY, client_id uuid NOT NULL, member_id text NOT NULL,"
+    " role text NOT NULL, started_at timestamptz NOT NULL, ended_at timestamptz, ended_reason text",
+    {"member": "(member_id, client_id)", "client": "(client_id)"},
+)
 
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:

@@ -18,7 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.checkins import CheckInRecorded, InstrumentScored
 from carecoord.events.positioned import Positioned
-from carecoord.projections.generations import Copied, generation_table
+from carecoord.projections.generations import Copied, generation_ddl, generation_table
 from carecoord.projections.rows import Shown, fetch
 
 NAME = "checkin_series"
@@ -31,27 +31,14 @@ Point = tuple[str, Decimal, str]
 table = generation_table(NAME)
 
 
-def ddl(generation: int) -> list[sql.Composed]:
-    t = table(generation)
-    return [
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} ("
-            " position bigint NOT NULL,"
-            " measure text NOT NULL,"
-            " client_id uuid NOT NULL,"
-            " event_id uuid NOT NULL,"
-            " kind text NOT NULL,"
-            " actor_id text NOT NULL,"
-            " source text NOT NULL,"
-            " value numeric NOT NULL,"
-            " band text NOT NULL,"
-            " occurred_at timestamptz NOT NULL,"
-            " PRIMARY KEY (position, measure))"
-        ).format(t),
-        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id, measure, occurred_at)").format(
-            sql.Identifier(f"{NAME}_g{generation}_client"), t
-        ),
-    ]
+ddl = generation_ddl(
+    NAME,
+    "position bigint NOT NULL, measure text NOT NULL, client_id uuid NOT NULL,"
+    " event_id uuid NOT NULL, kind text NOT NULL, actor_id text NOT NULL, source text NOT NULL,"
+    " value numeric NOT NULL, band text NOT NULL, occurred_at timestamptz NOT NULL,"
+    " PRIMARY KEY (position, measure)",
+    {"client": "(client_id, measure, occurred_at)"},
+)
 
 
 def points(event: CheckInRecorded | InstrumentScored) -> Iterator[Point]:

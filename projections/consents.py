@@ -16,7 +16,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.consent import ConsentRecorded, ConsentRevoked, RecipientType
 from carecoord.events.positioned import Positioned
-from carecoord.projections.generations import generation_table
+from carecoord.projections.generations import generation_ddl, generation_table
 from carecoord.projections.rows import client_rows
 
 NAME = "consents"
@@ -26,30 +26,15 @@ CHANGED_BY = (ConsentRecorded, ConsentRevoked)
 table = generation_table(NAME)
 
 
-def ddl(generation: int) -> list[sql.Composed]:
-    t = table(generation)
-    return [
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} ("
-            " consent_id uuid PRIMARY KEY,"
-            " position bigint NOT NULL,"
-            " client_id uuid NOT NULL,"
-            " member_ids text[] NOT NULL,"
-            " organization_ids text[] NOT NULL,"
-            " purpose text NOT NULL,"
-            " data_kinds text[] NOT NULL,"
-            " expires_at timestamptz,"
-            " expiry_event text NOT NULL,"
-            " signed_on date NOT NULL,"
-            " recorded_at timestamptz NOT NULL,"
-            " recorded_by text NOT NULL,"
-            " revoked_at timestamptz,"
-            " revoked_by text)"
-        ).format(t),
-        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id)").format(
-            sql.Identifier(f"{NAME}_g{generation}_client"), t
-        ),
-    ]
+ddl = generation_ddl(
+    NAME,
+    "consent_id uuid PRIMARY KEY, position bigint NOT NULL, client_id uuid NOT NULL,"
+    " member_ids text[] NOT NULL, organization_ids text[] NOT NULL, purpose text NOT NULL,"
+    " data_kinds text[] NOT NULL, expires_at timestamptz, expiry_event text NOT NULL,"
+    " signed_on date NOT NULL, recorded_at timestamptz NOT NULL, recorded_by text NOT NULL,"
+    " revoked_at timestamptz, revoked_by text",
+    {"client": "(client_id)"},
+)
 
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:

@@ -19,7 +19,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.medication import DoseAdministered, TakeHomeDispensed
 from carecoord.events.positioned import Positioned
-from carecoord.projections.appended import Row, append, copied
+from carecoord.projections.appended import Row, append, appended_ddl, copied
 from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
@@ -46,24 +46,15 @@ COLUMNS = (
 table = generation_table(NAME)
 
 
-def ddl(generation: int) -> list[sql.Composed]:
-    t = table(generation)
-    return [
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} ("
-            " position bigint NOT NULL, seq integer NOT NULL,"
-            " client_id uuid NOT NULL, dispensed_on date NOT NULL,"
-            " dispensed_at timestamptz NOT NULL, substance text NOT NULL,"
-            " strength text NOT NULL, dosage_form text NOT NULL, dea_schedule text NOT NULL,"
-            " amount_consumed numeric, amount_taken_home numeric, take_home_form text,"
-            " unit text NOT NULL, dispenser text NOT NULL, lots text NOT NULL,"
-            " ref_id uuid NOT NULL, note text NOT NULL,"
-            " PRIMARY KEY (position, seq))"
-        ).format(t),
-        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (dispensed_on, position)").format(
-            sql.Identifier(f"{NAME}_g{generation}_day"), t
-        ),
-    ]
+ddl = appended_ddl(
+    NAME,
+    "client_id uuid NOT NULL, dispensed_on date NOT NULL, dispensed_at timestamptz NOT NULL,"
+    " substance text NOT NULL, strength text NOT NULL, dosage_form text NOT NULL,"
+    " dea_schedule text NOT NULL, amount_consumed numeric, amount_taken_home numeric,"
+    " take_home_form text, unit text NOT NULL, dispenser text NOT NULL, lots text NOT NULL,"
+    " ref_id uuid NOT NULL, note text NOT NULL",
+    {"day": "(dispensed_on, position)"},
+)
 
 
 def rows(item: Positioned) -> Iterator[Row]:

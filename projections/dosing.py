@@ -25,7 +25,7 @@ from carecoord.events.medication import (
     TakeHomeDispensed,
 )
 from carecoord.events.positioned import Positioned
-from carecoord.projections.appended import Row, append, copied
+from carecoord.projections.appended import Row, append, appended_ddl, copied
 from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
@@ -49,22 +49,14 @@ COLUMNS = (
 table = generation_table(NAME)
 
 
-def ddl(generation: int) -> list[sql.Composed]:
-    t = table(generation)
-    return [
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} ("
-            " position bigint NOT NULL, seq integer NOT NULL,"
-            " client_id uuid NOT NULL, order_id uuid NOT NULL, medication text NOT NULL,"
-            " day date NOT NULL, slot integer NOT NULL, status text NOT NULL,"
-            " amount numeric, unit text NOT NULL, detail text NOT NULL, ref_id uuid,"
-            " occurred_at timestamptz NOT NULL, actor_id text NOT NULL,"
-            " PRIMARY KEY (position, seq))"
-        ).format(t),
-        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id, day, slot)").format(
-            sql.Identifier(f"{NAME}_g{generation}_client_day"), t
-        ),
-    ]
+ddl = appended_ddl(
+    NAME,
+    "client_id uuid NOT NULL, order_id uuid NOT NULL, medication text NOT NULL,"
+    " day date NOT NULL, slot integer NOT NULL, status text NOT NULL, amount numeric,"
+    " unit text NOT NULL, detail text NOT NULL, ref_id uuid, occurred_at timestamptz NOT NULL,"
+    " actor_id text NOT NULL",
+    {"client_day": "(client_id, day, slot)"},
+)
 
 
 def rows(item: Positioned) -> Iterator[Row]:

@@ -3,7 +3,7 @@ rebuild fills the next generation while the live one serves, then the view switc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,27 @@ def generation_table(name: str) -> Callable[[int], sql.Identifier]:
         return sql.Identifier(f"{name}_g{generation}")
 
     return table
+
+
+def generation_ddl(
+    name: str, columns: str, indexes: Mapping[str, str]
+) -> Callable[[int], list[sql.Composed]]:
+    """The ``ddl(generation)`` of read model ``name``: its table of ``columns`` (what stands
+    between ``CREATE TABLE``'s parentheses), then an index ``<name>_g<N>_<suffix>`` for each
+    ``suffix: on`` (the indexed columns in parentheses, and a partial index's WHERE)."""
+    table = generation_table(name)
+
+    def ddl(generation: int) -> list[sql.Composed]:
+        t = table(generation)
+        indexed = [
+            sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} {}").format(
+                sql.Identifier(f"{name}_g{generation}_{suffix}"), t, sql.SQL(on)
+            )
+            for suffix, on in indexes.items()
+        ]
+        return [sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(t, sql.SQL(columns)), *indexed]
+
+    return ddl
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.care import GoalAchievement, GoalProgressRecorded, TreatmentGoalSet
 from carecoord.events.positioned import Positioned
-from carecoord.projections.generations import generation_table
+from carecoord.projections.generations import generation_ddl, generation_table
 from carecoord.projections.rows import Shown, fetch
 
 NAME = "treatment_goals"
@@ -27,27 +27,14 @@ NAME = "treatment_goals"
 table = generation_table(NAME)
 
 
-def ddl(generation: int) -> list[sql.Composed]:
-    t = table(generation)
-    return [
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} ("
-            " goal_id uuid PRIMARY KEY,"
-            " client_id uuid NOT NULL,"
-            " kind text NOT NULL,"
-            " actor_id text NOT NULL,"
-            " description text NOT NULL,"
-            " target_date date,"
-            " achievement text NOT NULL,"
-            " set_at timestamptz NOT NULL,"
-            " set_position bigint NOT NULL,"
-            " updated_position bigint NOT NULL,"
-            " history jsonb NOT NULL)"
-        ).format(t),
-        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id, set_at)").format(
-            sql.Identifier(f"{NAME}_g{generation}_client"), t
-        ),
-    ]
+ddl = generation_ddl(
+    NAME,
+    "goal_id uuid PRIMARY KEY, client_id uuid NOT NULL, kind text NOT NULL,"
+    " actor_id text NOT NULL, description text NOT NULL, target_date date,"
+    " achievement text NOT NULL, set_at timestamptz NOT NULL, set_position bigint NOT NULL,"
+    " updated_position bigint NOT NULL, history jsonb NOT NULL",
+    {"client": "(client_id, set_at)"},
+)
 
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:

@@ -19,7 +19,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.medication import DoseAdministered, TakeHomeDispensed
 from carecoord.events.positioned import Positioned
-from carecoord.projections.appended import Row, append, copied
+from carecoord.projections.appended import Row, append, appended_ddl, copied
 from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
@@ -43,22 +43,14 @@ COLUMNS = (
 table = generation_table(NAME)
 
 
-def ddl(generation: int) -> list[sql.Composed]:
-    t = table(generation)
-    return [
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} ("
-            " position bigint NOT NULL, seq integer NOT NULL,"
-            " lot text NOT NULL, bottle text NOT NULL, medication text NOT NULL,"
-            " strength text NOT NULL, dosage_form text NOT NULL, kind text NOT NULL,"
-            " amount numeric NOT NULL, unit text NOT NULL, client_id uuid NOT NULL,"
-            " day date NOT NULL, occurred_at timestamptz NOT NULL, actor_id text NOT NULL,"
-            " PRIMARY KEY (position, seq))"
-        ).format(t),
-        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (lot, position)").format(
-            sql.Identifier(f"{NAME}_g{generation}_lot"), t
-        ),
-    ]
+ddl = appended_ddl(
+    NAME,
+    "lot text NOT NULL, bottle text NOT NULL, medication text NOT NULL, strength text NOT NULL,"
+    " dosage_form text NOT NULL, kind text NOT NULL, amount numeric NOT NULL, unit text NOT NULL,"
+    " client_id uuid NOT NULL, day date NOT NULL, occurred_at timestamptz NOT NULL,"
+    " actor_id text NOT NULL",
+    {"lot": "(lot, position)"},
+)
 
 
 def rows(item: Positioned) -> Iterator[Row]:

@@ -19,7 +19,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.medication import HardStopRefused, OverrideAcknowledged
 from carecoord.events.positioned import Positioned
-from carecoord.projections.appended import Row, append, copied
+from carecoord.projections.appended import Row, append, appended_ddl, copied
 from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import client_rows, fetch
 
@@ -49,26 +49,15 @@ REFUSED, OVERRIDE = "hard-stop-refused", "override"
 table = generation_table(NAME)
 
 
-def ddl(generation: int) -> list[sql.Composed]:
-    t = table(generation)
-    return [
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} ("
-            " position bigint NOT NULL, seq integer NOT NULL,"
-            " client_id uuid NOT NULL, kind text NOT NULL, ref_id uuid NOT NULL,"
-            " rule_id text NOT NULL, rule_version text NOT NULL, severity text NOT NULL,"
-            " action text NOT NULL, medication text NOT NULL, dose numeric, unit text NOT NULL,"
-            " start date, order_id uuid, detail text NOT NULL, exposure text NOT NULL,"
-            " occurred_at timestamptz NOT NULL, actor_id text NOT NULL,"
-            " actor_role text NOT NULL, PRIMARY KEY (position, seq))"
-        ).format(t),
-        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id, position)").format(
-            sql.Identifier(f"{NAME}_g{generation}_client"), t
-        ),
-        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (occurred_at)").format(
-            sql.Identifier(f"{NAME}_g{generation}_when"), t
-        ),
-    ]
+ddl = appended_ddl(
+    NAME,
+    "client_id uuid NOT NULL, kind text NOT NULL, ref_id uuid NOT NULL, rule_id text NOT NULL,"
+    " rule_version text NOT NULL, severity text NOT NULL, action text NOT NULL,"
+    " medication text NOT NULL, dose numeric, unit text NOT NULL, start date, order_id uuid,"
+    " detail text NOT NULL, exposure text NOT NULL, occurred_at timestamptz NOT NULL,"
+    " actor_id text NOT NULL, actor_role text NOT NULL",
+    {"client": "(client_id, position)", "when": "(occurred_at)"},
+)
 
 
 def rows(item: Positioned) -> Iterator[Row]:

@@ -29,7 +29,7 @@ from carecoord.events.medication import (
     TaperOrdered,
 )
 from carecoord.events.positioned import Positioned
-from carecoord.projections.generations import generation_table
+from carecoord.projections.generations import generation_ddl, generation_table
 from carecoord.projections.rows import client_rows, fetch
 
 NAME = "medications"
@@ -38,20 +38,13 @@ NAME = "medications"
 table = generation_table(NAME)
 
 
-def ddl(generation: int) -> list[sql.Composed]:
-    t = table(generation)
-    return [
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} ("
-            " id uuid PRIMARY KEY, client_id uuid NOT NULL, entry text NOT NULL,"
-            " medication text NOT NULL, status text NOT NULL, details jsonb NOT NULL,"
-            " history jsonb NOT NULL, created_position bigint NOT NULL,"
-            " updated_position bigint NOT NULL)"
-        ).format(t),
-        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id, entry, status)").format(
-            sql.Identifier(f"{NAME}_g{generation}_client"), t
-        ),
-    ]
+ddl = generation_ddl(
+    NAME,
+    "id uuid PRIMARY KEY, client_id uuid NOT NULL, entry text NOT NULL, medication text NOT NULL,"
+    " status text NOT NULL, details jsonb NOT NULL, history jsonb NOT NULL,"
+    " created_position bigint NOT NULL, updated_position bigint NOT NULL",
+    {"client": "(client_id, entry, status)"},
+)
 
 
 def moment(item: Positioned) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from carecoord.events.medication import (
     TaperOrdered,
 )
 from carecoord.events.positioned import Positioned
-from carecoord.projections.generations import generation_table
+from carecoord.projections.generations import generation_ddl, generation_table
 from carecoord.services.kernel.policy import Restriction
 
 NAME = "client_restrictions"
@@ -28,20 +28,11 @@ CHANGED_BY = (DoseChanged, OrderDiscontinued, OrderEnteredInError, TaperOrdered)
 table = generation_table(NAME)
 
 
-def ddl(generation: int) -> list[sql.Composed]:
-    t = table(generation)
-    return [
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} ("
-            " order_id uuid PRIMARY KEY,"
-            " client_id uuid NOT NULL,"
-            " restriction text NOT NULL,"
-            " until date)"
-        ).format(t),
-        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id)").format(
-            sql.Identifier(f"{NAME}_g{generation}_client"), t
-        ),
-    ]
+ddl = generation_ddl(
+    NAME,
+    "order_id uuid PRIMARY KEY, client_id uuid NOT NULL, restriction text NOT NULL, until date",
+    {"client": "(client_id)"},
+)
 
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:

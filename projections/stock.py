@@ -33,7 +33,7 @@ from carecoord.events.stock import (
     StockTransferredOut,
     StockWasted,
 )
-from carecoord.projections.appended import Row, append, copied
+from carecoord.projections.appended import Row, append, appended_ddl, copied
 from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
@@ -64,27 +64,15 @@ DRAWN = ("dose", "take-home")
 table = generation_table(NAME)
 
 
-def ddl(generation: int) -> list[sql.Composed]:
-    t = table(generation)
-    return [
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} ("
-            " position bigint NOT NULL, seq integer NOT NULL,"
-            " site text NOT NULL, lot text NOT NULL, kind text NOT NULL,"
-            " change numeric NOT NULL, counted numeric, expected numeric,"
-            " medication text NOT NULL, strength text NOT NULL, dosage_form text NOT NULL,"
-            " unit text NOT NULL, dea_schedule text NOT NULL, ref_id uuid NOT NULL, count_id uuid,"
-            " detail text NOT NULL, witness_id text NOT NULL, day date NOT NULL,"
-            " occurred_at timestamptz NOT NULL, actor_id text NOT NULL,"
-            " PRIMARY KEY (position, seq))"
-        ).format(t),
-        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (site, lot, position)").format(
-            sql.Identifier(f"{NAME}_g{generation}_lot"), t
-        ),
-        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (site, day)").format(
-            sql.Identifier(f"{NAME}_g{generation}_day"), t
-        ),
-    ]
+ddl = appended_ddl(
+    NAME,
+    "site text NOT NULL, lot text NOT NULL, kind text NOT NULL, change numeric NOT NULL,"
+    " counted numeric, expected numeric, medication text NOT NULL, strength text NOT NULL,"
+    " dosage_form text NOT NULL, unit text NOT NULL, dea_schedule text NOT NULL,"
+    " ref_id uuid NOT NULL, count_id uuid, detail text NOT NULL, witness_id text NOT NULL,"
+    " day date NOT NULL, occurred_at timestamptz NOT NULL, actor_id text NOT NULL",
+    {"lot": "(site, lot, position)", "day": "(site, day)"},
+)
 
 
 def rows(item: Positioned) -> Iterator[Row]:

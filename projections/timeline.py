@@ -18,7 +18,7 @@ from carecoord.events import Kind
 from carecoord.events.care import LevelOfCareChanged
 from carecoord.events.envelope import CareEvent, type_name
 from carecoord.events.positioned import Positioned
-from carecoord.projections.generations import Copied, generation_table
+from carecoord.projections.generations import Copied, generation_ddl, generation_table
 from carecoord.projections.rows import Shown, fetch
 
 NAME = "timeline"
@@ -40,31 +40,18 @@ COLUMNS = (
 table = generation_table(NAME)
 
 
-def ddl(generation: int) -> list[sql.Composed]:
-    t = table(generation)
-    return [
-        sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} ("
-            " position bigint PRIMARY KEY,"
-            " client_id uuid NOT NULL,"
-            " event_id uuid NOT NULL,"
-            " type text NOT NULL,"
-            " kind text NOT NULL,"
-            " occurred_at timestamptz NOT NULL,"
-            " recorded_at timestamptz NOT NULL,"
-            " actor_id text NOT NULL,"
-            " actor_role text NOT NULL,"
-            " summary text NOT NULL,"
-            " facts jsonb NOT NULL)"
-        ).format(t),
-        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (client_id, occurred_at, position)").format(
-            sql.Identifier(f"{NAME}_g{generation}_clinical"), t
-        ),
+ddl = generation_ddl(
+    NAME,
+    "position bigint PRIMARY KEY, client_id uuid NOT NULL, event_id uuid NOT NULL,"
+    " type text NOT NULL, kind text NOT NULL, occurred_at timestamptz NOT NULL,"
+    " recorded_at timestamptz NOT NULL, actor_id text NOT NULL, actor_role text NOT NULL,"
+    " summary text NOT NULL, facts jsonb NOT NULL",
+    {
+        "clinical": "(client_id, occurred_at, position)",
         # Every read decides access from the client's program, named by their enrolment.
-        sql.SQL(
-            "CREATE INDEX IF NOT EXISTS {} ON {} (client_id) WHERE type = 'care.ClientEnrolled'"
-        ).format(sql.Identifier(f"{NAME}_g{generation}_enrolment"), t),
-    ]
+        "enrolment": "(client_id) WHERE type = 'care.ClientEnrolled'",
+    },
+)
 
 
 ENVELOPE = frozenset({*CareEvent.model_fields, *CareEvent.model_computed_fields})
