@@ -26,23 +26,28 @@ async def test_one_statement_reads_open_no_transaction_and_leave_the_pool_as_it_
             assert conn.info.transaction_status is pq.TransactionStatus.INTRANS
 
 
-async def test_a_failed_read_leaves_the_connection_usable(servers: Servers) -> None:
+@pytest.mark.parametrize(
+    ("failing", "check", "expected"),
+    [
+        pytest.param(
+            "SELECT * FROM no_such_table", "SELECT 2", (2,),
+            id="a failed read leaves the connection usable",
+        ),
+        pytest.param(
+            "BEGIN; CREATE TEMP TABLE left_behind (n int); SELECT * FROM no",
+            "SELECT to_regclass('pg_temp.left_behind')", (None,),
+            id="a transaction begun and left open is rolled back",
+        ),
+    ],
+)  # fmt: skip
+async def test_the_connection_goes_back_usable_after_a_failed_read(
+    servers: Servers, failing: str, check: str, expected: tuple[object, ...]
+) -> None:
     async with AsyncConnectionPool(servers.database_url, min_size=1, max_size=1) as pool:
         with pytest.raises(psycopg.errors.UndefinedTable):
             async with autocommitted(pool) as conn:
-                await conn.execute("SELECT * FROM no_such_table")
+                await conn.execute(failing)
         async with pool.connection() as conn:
             assert not conn.autocommit
-            cur = await conn.execute("SELECT 2")
-            assert await cur.fetchone() == (2,)
-
-
-async def test_a_transaction_begun_and_left_open_is_rolled_back(servers: Servers) -> None:
-    async with AsyncConnectionPool(servers.database_url, min_size=1, max_size=1) as pool:
-        with pytest.raises(psycopg.errors.UndefinedTable):
-            async with autocommitted(pool) as conn:
-                await conn.execute("BEGIN; CREATE TEMP TABLE left_behind (n int); SELECT * FROM no")
-        async with pool.connection() as conn:
-            assert not conn.autocommit
-            cur = await conn.execute("SELECT to_regclass('pg_temp.left_behind')")
-            assert await cur.fetchone() == (None,)
+            cur = await conn.execute(check)
+            assert await cur.fetchone() == expected
