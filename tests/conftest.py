@@ -202,6 +202,17 @@ async def serving(platform: Platform) -> AsyncIterator[str]:
 
 
 @contextlib.asynccontextmanager
+async def serving_api(platform: Platform) -> AsyncIterator[Api]:
+    """The platform served on a port of its own, and a client of it, closed after."""
+    async with serving(platform) as base_url:
+        api = Api(platform, base_url)
+        try:
+            yield api
+        finally:
+            await api.http.aclose()
+
+
+@contextlib.asynccontextmanager
 async def own_subscriptions_only(platform: Platform, test: str) -> AsyncIterator[None]:
     """Fail a test that leaves a NATS subscription open on the platform's connection.
 
@@ -257,12 +268,8 @@ def api(request: pytest.FixtureRequest) -> Api:
 
 @pytest.fixture
 async def own_api(platform: Platform) -> AsyncIterator[Api]:
-    async with serving(platform) as base_url:
-        client = Api(platform, base_url)
-        try:
-            yield client
-        finally:
-            await client.http.aclose()
+    async with serving_api(platform) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

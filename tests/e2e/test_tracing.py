@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import cast
 
 import pytest
-from conftest import isolated_settings, serving, started
+from conftest import isolated_settings, serving_api, started
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
@@ -41,13 +41,9 @@ async def traced(
     spans = InMemorySpanExporter()
     async with (
         started(isolated_settings(data_dir), servers, spans=spans) as platform,
-        serving(platform) as base_url,
+        serving_api(platform) as api,
     ):
-        api = Api(platform, base_url)
-        try:
-            yield api, spans
-        finally:
-            await api.http.aclose()
+        yield api, spans
 
 
 async def enrol(api: Api, correlation_id: str) -> tuple[str, int]:
