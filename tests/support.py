@@ -14,8 +14,15 @@ from carecoord.services.platform import Platform
 # The subscription protocol Strawberry speaks over websockets.
 GRAPHQL_WS = (Subprotocol("graphql-transport-ws"),)
 
-ASSIGN_CARE_TEAM_MEMBER = """mutation($input: AssignCareTeamMemberInput!) {
-  assignCareTeamMember(input: $input) { id position } }"""
+RECORDED = "{ id position }"
+
+
+def mutation(input_type: str, name: str, fields: str = RECORDED, variable: str = "input") -> str:
+    """A mutation whose one argument is an input object, sent as ``$input`` by default."""
+    return f"mutation(${variable}: {input_type}!) {{ {name}(input: ${variable}) {fields} }}"
+
+
+ASSIGN_CARE_TEAM_MEMBER = mutation("AssignCareTeamMemberInput", "assignCareTeamMember")
 
 
 class Api:

@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import support
 from carecoord.events import Role
-from support import Api
+from support import RECORDED, Api
 
-RECORDED = "{ id position }"
 ORDERED = (
     "{ id position findings { rule ruleVersion severity title implicated acknowledgedReason } }"
 )
 
 
 def mutation(input_type: str, name: str, fields: str = RECORDED) -> str:
-    return f"mutation($i: {input_type}!) {{ {name}(input: $i) {fields} }}"
+    """The steps send their input as ``$i``."""
+    return support.mutation(input_type, name, fields, variable="i")
 
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")

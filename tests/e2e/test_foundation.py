@@ -10,15 +10,11 @@ import pytest
 import websockets
 
 from carecoord.events import Role
-from support import GRAPHQL_WS, Api
+from support import GRAPHQL_WS, Api, mutation
 
-ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) { id position } }"""
-PRESCRIBE = (
-    """mutation($input: PrescribeInput!) { prescribeMedication(input: $input) { id position } }"""
-)
-DOSE = (
-    """mutation($input: AdministerDoseInput!) { administerDose(input: $input) { id position } }"""
-)
+ENROLL = mutation("EnrollClientInput", "enrollClient")
+PRESCRIBE = mutation("PrescribeInput", "prescribeMedication")
+DOSE = mutation("AdministerDoseInput", "administerDose")
 TIMELINE = """query($id: UUID!, $atLeast: Int, $first: Int! = 50, $after: String) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: $first, after: $after) {
     edges {
@@ -30,56 +26,30 @@ TIMELINE = """query($id: UUID!, $atLeast: Int, $first: Int! = 50, $after: String
 }"""
 
 
+async def recorded(api: Api, query: str, role: Role, user: str | None = None, **given: Any) -> Any:
+    """What one mutation recorded (its id and position), sent by ``user`` as ``role``."""
+    data = await api.ok(query, {"input": given}, role=role, user=user)
+    [result] = data.values()
+    return result
+
+
 async def enroll_prescribe_dose(api: Api) -> tuple[str, str, int]:
-    client = (
-        await api.ok(
-            ENROLL,
-            {
-                "input": {
-                    "displayName": "Alex R.",
-                    "program": "OTP",
-                    "occurredAt": "2025-12-31T10:00:00Z",
-                }
-            },
-            role=Role.PROGRAM_ADMIN,
-        )
-    )["enrollClient"]
+    client = await recorded(
+        api, ENROLL, Role.PROGRAM_ADMIN,
+        displayName="Alex R.", program="OTP", occurredAt="2025-12-31T10:00:00Z",
+    )  # fmt: skip
     await api.join_care_team(client["id"], Role.PRESCRIBER, "dr-lee")
     await api.join_care_team(client["id"], Role.NURSE, "nurse-kim")
-    order = (
-        await api.ok(
-            PRESCRIBE,
-            {
-                "input": {
-                    "clientId": client["id"],
-                    "medication": "methadone",
-                    "dose": "60",
-                    "unit": "mg",
-                    "route": "oral",
-                    "start": "2026-01-01",
-                    "occurredAt": "2026-01-01T08:00:00Z",
-                }
-            },
-            role=Role.PRESCRIBER,
-            user="dr-lee",
-        )
-    )["prescribeMedication"]
-    dose = (
-        await api.ok(
-            DOSE,
-            {
-                "input": {
-                    "clientId": client["id"],
-                    "orderId": order["id"],
-                    "amount": "60",
-                    "dosageForm": "oral solution",
-                    "givenAt": "2026-01-02T09:00:00Z",
-                }
-            },
-            role=Role.NURSE,
-            user="nurse-kim",
-        )
-    )["administerDose"]
+    order = await recorded(
+        api, PRESCRIBE, Role.PRESCRIBER, "dr-lee",
+        clientId=client["id"], medication="methadone", dose="60", unit="mg", route="oral",
+        start="2026-01-01", occurredAt="2026-01-01T08:00:00Z",
+    )  # fmt: skip
+    dose = await recorded(
+        api, DOSE, Role.NURSE, "nurse-kim",
+        clientId=client["id"], orderId=order["id"], amount="60", dosageForm="oral solution",
+        givenAt="2026-01-02T09:00:00Z",
+    )  # fmt: skip
     return client["id"], order["id"], dose["position"]
 
 
@@ -165,11 +135,7 @@ async def test_broker_subscriber_sees_each_event_once(api: Api) -> None:
 
 @pytest.mark.shared_platform
 async def test_subscription_pushes_entries_recorded_by_another_client(api: Api) -> None:
-    client = (
-        await api.ok(
-            ENROLL, {"input": {"displayName": "Sam", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
-        )
-    )["enrollClient"]
+    client = await recorded(api, ENROLL, Role.PROGRAM_ADMIN, displayName="Sam", program="OTP")
     await api.join_care_team(client["id"], Role.PRESCRIBER)
     joined = await api.join_care_team(client["id"], Role.NURSE)
     await api.ok(TIMELINE, {"id": client["id"], "atLeast": joined}, role=Role.NURSE)
@@ -195,20 +161,11 @@ async def test_subscription_pushes_entries_recorded_by_another_client(api: Api) 
                 }
             )
         )
-        await api.ok(
-            PRESCRIBE,
-            {
-                "input": {
-                    "clientId": client["id"],
-                    "medication": "buprenorphine",
-                    "dose": "16",
-                    "unit": "mg",
-                    "route": "sublingual",
-                    "start": "2026-01-01",
-                }
-            },
-            role=Role.PRESCRIBER,
-        )
+        await recorded(
+            api, PRESCRIBE, Role.PRESCRIBER,
+            clientId=client["id"], medication="buprenorphine", dose="16", unit="mg",
+            route="sublingual", start="2026-01-01",
+        )  # fmt: skip
         message = json.loads(await asyncio.wait_for(ws.recv(), 5))
 
     assert message["type"] == "next"

@@ -41,15 +41,13 @@ from graphql import (
     build_schema,
     get_named_type,
 )
-from support import Api
+from support import Api, mutation
 
 EXAMPLES = {"default": 100, "slow": 1000}[os.environ.get("HYPOTHESIS_PROFILE", "default")]
 
-ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) { id position } }"""
-PRESCRIBE = """mutation($input: PrescribeInput!) {
-  prescribeMedication(input: $input) { id position } }"""
-CHECK_IN = """mutation($input: RecordCheckInInput!) {
-  recordCheckIn(input: $input) { id position } }"""
+ENROLL = mutation("EnrollClientInput", "enrollClient")
+PRESCRIBE = mutation("PrescribeInput", "prescribeMedication")
+CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
 TIMELINE = """query($id: UUID!, $atLeast: Int) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 500) {
     edges { node { eventId type summary } } } }"""
@@ -136,8 +134,7 @@ async def test_query_arguments_are_bounded_too_but_may_name_any_date(api: Api) -
     assert far == {"data": {"accessLog": []}}
 
 
-TAKE_HOME = """mutation($input: TakeHomeInput!) {
-  dispenseTakeHome(input: $input) { id position } }"""
+TAKE_HOME = mutation("TakeHomeInput", "dispenseTakeHome")
 
 
 async def test_the_inputs_once_stored_or_failing_are_refused_naming_the_field(api: Api) -> None:
