@@ -6,6 +6,7 @@ What does grow with a caseload is the access check itself: one grant decision pe
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -44,41 +45,49 @@ async def sent(
     return seen
 
 
-@pytest.mark.shared_platform
-async def test_a_timeline_page_costs_the_same_for_3_or_30_entries(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    costs = []
-    for extra in (1, 28):
-        client_id = await enroll(api, f"Jo {extra}")
-        position = await api.join_care_team(client_id, Role.NURSE)
-        for n in range(extra):
-            done = await api.ok(
-                CHECK_IN, {"input": {"clientId": client_id, "craving": n}},
-                role=Role.CLIENT, user=client_id,
-            )  # fmt: skip
-            position = done["recordCheckIn"]["position"]
-        seen = await sent(api, monkeypatch, TIMELINE, {"id": client_id, "p": position}, Role.NURSE)
-        costs.append(len(seen))
-    assert costs[0] == costs[1] > 0, costs
+async def check_in(api: Api, client_id: str, n: int) -> int:
+    done = await api.ok(
+        CHECK_IN, {"input": {"clientId": client_id, "craving": n}},
+        role=Role.CLIENT, user=client_id,
+    )  # fmt: skip
+    return int(done["recordCheckIn"]["position"])
+
+
+async def change_level(api: Api, client_id: str, n: int) -> int:
+    level = ("RESIDENTIAL", "OUTPATIENT")[n % 2]
+    done = await api.ok(
+        LEVEL, {"input": {"clientId": client_id, "level": level}}, role=Role.THERAPIST
+    )
+    return int(done["changeLevelOfCare"]["position"])
 
 
 @pytest.mark.shared_platform
-async def test_level_of_care_history_costs_the_same_for_1_or_6_changes(
-    api: Api, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("query", "reader", "record", "sizes"),
+    [
+        pytest.param(TIMELINE, Role.NURSE, check_in, (1, 28), id="timeline page, 3 or 30 entries"),
+        pytest.param(
+            LEVELS, Role.THERAPIST, change_level, (1, 6), id="level of care history, 1 or 6 changes"
+        ),
+    ],
+)
+async def test_a_client_list_costs_the_same_for_few_or_many_items(
+    api: Api,
+    monkeypatch: pytest.MonkeyPatch,
+    query: str,
+    reader: Role,
+    record: Callable[[Api, str, int], Awaitable[int]],
+    sizes: tuple[int, int],
 ) -> None:
+    """``reader`` reads ``query`` about a client on their care team once ``record`` has been
+    done a few times, then many: the statements it sends are as many."""
     costs = []
-    for changes in (1, 6):
-        client_id = await enroll(api, f"Kit {changes}")
-        position = await api.join_care_team(client_id, Role.THERAPIST)
-        for n in range(changes):
-            level = ("RESIDENTIAL", "OUTPATIENT")[n % 2]
-            done = await api.ok(
-                LEVEL, {"input": {"clientId": client_id, "level": level}}, role=Role.THERAPIST
-            )
-            position = done["changeLevelOfCare"]["position"]
-        variables = {"id": client_id, "p": position}
-        seen = await sent(api, monkeypatch, LEVELS, variables, Role.THERAPIST)
+    for size in sizes:
+        client_id = await enroll(api, f"Jo {size}")
+        position = await api.join_care_team(client_id, reader)
+        for n in range(size):
+            position = await record(api, client_id, n)
+        seen = await sent(api, monkeypatch, query, {"id": client_id, "p": position}, reader)
         costs.append(len(seen))
     assert costs[0] == costs[1] > 0, costs
 
