@@ -4,31 +4,20 @@ Carecoord-Type header, and a payload newer than its catalog is refused, never mi
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import cast
-from uuid import uuid4
 
 import pytest
+from every_event import ADMIN, Record
 from faststream.nats import NatsMessage
 from nats.aio.msg import Msg
 
-from carecoord.events import Actor, ClientEnrolled, Role, catalog, headers
+from carecoord.events import ClientEnrolled, catalog, headers
 from carecoord.events.care import LevelOfCareChanged
 from carecoord.examples.census import NewerThanCatalog, decode, of_type
 
 
 def enrolled() -> ClientEnrolled:
-    now = datetime.now(UTC)
-    return ClientEnrolled(
-        event_id=uuid4(),
-        client_id=uuid4(),
-        occurred_at=now,
-        recorded_at=now,
-        actor=Actor(id="admin-1", role=Role.PROGRAM_ADMIN),
-        correlation_id=uuid4(),
-        display_name="Alex R.",
-        program="OTP",
-    )
+    return Record().add(ClientEnrolled, ADMIN, display_name="Alex R.", program="OTP")
 
 
 def message(body: bytes, event: ClientEnrolled) -> NatsMessage:

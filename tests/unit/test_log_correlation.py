@@ -8,14 +8,13 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 import strawberry
+from every_event import ADMIN, Record
 
-from carecoord.events import Actor, Role
 from carecoord.events.care import ClientEnrolled
 from carecoord.graphql.operation_trace import OperationTrace
 from carecoord.services.infrastructure import correlation
@@ -70,19 +69,10 @@ def test_a_line_carries_what_is_bound_and_the_callers_extra_wins(
 
 def test_a_batch_names_its_one_correlation_id_or_all_of_them() -> None:
     first, second = uuid4(), uuid4()
-    now = datetime.now(UTC)
 
     def enrolled(correlation_id: UUID) -> ClientEnrolled:
-        return ClientEnrolled(
-            event_id=uuid4(),
-            client_id=uuid4(),
-            occurred_at=now,
-            recorded_at=now,
-            actor=Actor(id="admin-1", role=Role.PROGRAM_ADMIN),
-            correlation_id=correlation_id,
-            display_name="A",
-            program="P",
-        )
+        event = Record().add(ClientEnrolled, ADMIN, display_name="A", program="P")
+        return event.model_copy(update={"correlation_id": correlation_id})
 
     assert correlation.of_events([]) == {}
     assert correlation.of_events([enrolled(first), enrolled(first)]) == {
