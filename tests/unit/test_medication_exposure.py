@@ -23,18 +23,30 @@ from carecoord.services.medication.interactions import DEFAULT_RULES, Entry
 from carecoord.services.medication.statements import Statement
 
 
-def methadone_until(story: Story, last: int) -> None:
-    """Methadone dosed every day from day 1 to ``last``, then stopped that morning."""
+def methadone_until(last: int) -> Story:
+    """A client on methadone dosed every day from day 1 to ``last``, then stopped that
+    morning."""
+    story = Story()
     order = story.prescribe("methadone", "60", start=day(1))
     for n in range(1, last + 1):
         story.dose(order, day(n))
     story.on(day(last), 10)
     story.discontinue(order)
+    return story
+
+
+def stopped(medication: str, dose: str, on: int) -> Story:
+    """A client whose ``medication`` was ordered from day 1 and stopped the morning of day
+    ``on``."""
+    story = Story()
+    order = story.prescribe(medication, dose, start=day(1))
+    story.on(day(on))
+    story.discontinue(order)
+    return story
 
 
 def test_naltrexone_the_morning_methadone_stopped_is_a_hard_stop_naming_when_it_may_start() -> None:
-    story = Story()
-    methadone_until(story, 10)
+    story = methadone_until(10)
 
     with pytest.raises(HardStop) as refused:
         story.prescribe("naltrexone", "50", start=day(10), ack={"naltrexone-opioid-agonist": "ok"})
@@ -50,8 +62,7 @@ def test_naltrexone_the_morning_methadone_stopped_is_a_hard_stop_naming_when_it_
 
 
 def test_inside_the_opioid_free_interval_naltrexone_needs_the_evidence_acknowledged() -> None:
-    story = Story()
-    methadone_until(story, 10)
+    story = methadone_until(10)
 
     with pytest.raises(RuleViolation) as refused:
         story.prescribe("naltrexone", "50", start=day(18))
@@ -83,8 +94,7 @@ def test_inside_the_opioid_free_interval_naltrexone_needs_the_evidence_acknowled
 
 
 def test_after_the_window_naltrexone_starts_without_a_finding() -> None:
-    story = Story()
-    methadone_until(story, 10)
+    story = methadone_until(10)
 
     story.prescribe("naltrexone", "50", start=day(25))
 
@@ -92,10 +102,7 @@ def test_after_the_window_naltrexone_starts_without_a_finding() -> None:
 
 
 def test_a_short_acting_opioid_clears_after_ten_days_not_fourteen() -> None:
-    story = Story()
-    oxycodone = story.prescribe("oxycodone", "10", start=day(1))
-    story.on(day(5))
-    story.discontinue(oxycodone)
+    story = stopped("oxycodone", "10", 5)
 
     with pytest.raises(RuleViolation, match=f"clear from {day(16)}"):
         story.prescribe("naltrexone", "50", start=day(15))
@@ -146,13 +153,8 @@ def test_a_long_acting_injection_counts_for_its_month() -> None:
 
 
 def test_fluoxetine_needs_five_weeks_before_an_maoi_sertraline_two() -> None:
-    story = Story()
-    fluoxetine = story.prescribe("fluoxetine", "20", start=day(1))
-    sertraline_client = Story()
-    sertraline = sertraline_client.prescribe("sertraline", "50", start=day(1))
-    for s, order in ((story, fluoxetine), (sertraline_client, sertraline)):
-        s.on(day(10))
-        s.discontinue(order)
+    story = stopped("fluoxetine", "20", 10)
+    sertraline_client = stopped("sertraline", "50", 10)
 
     with pytest.raises(HardStop) as refused:
         story.prescribe("phenelzine", "15", start=day(30))
@@ -166,17 +168,11 @@ def test_fluoxetine_needs_five_weeks_before_an_maoi_sertraline_two() -> None:
 
 
 def test_an_maoi_stopped_counts_for_two_weeks_before_an_ssri_a_linezolid_course_does_not() -> None:
-    story = Story()
-    phenelzine = story.prescribe("phenelzine", "15", start=day(1))
-    story.on(day(5))
-    story.discontinue(phenelzine)
+    story = stopped("phenelzine", "15", 5)
     with pytest.raises(HardStop, match=f"sertraline may start on {day(20)}"):
         story.prescribe("sertraline", "50", start=day(19))
 
-    other = Story()
-    linezolid = other.prescribe("linezolid", "600", start=day(1))
-    other.on(day(5))
-    other.discontinue(linezolid)
+    other = stopped("linezolid", "600", 5)
     sertraline = other.prescribe("sertraline", "50", start=day(6))
 
     assert sertraline in other.record.orders
@@ -184,10 +180,7 @@ def test_an_maoi_stopped_counts_for_two_weeks_before_an_ssri_a_linezolid_course_
 
 
 def test_disulfiram_counts_two_weeks_for_metronidazole_and_alcohol_products() -> None:
-    story = Story()
-    disulfiram = story.prescribe("disulfiram", "250", start=day(1))
-    story.on(day(10))
-    story.discontinue(disulfiram)
+    story = stopped("disulfiram", "250", 10)
 
     with pytest.raises(HardStop) as refused:
         story.prescribe("metronidazole", "500", start=day(20))
@@ -265,8 +258,7 @@ def test_rules_with_a_washout_name_a_source_for_each_and_a_new_version() -> None
 
 
 def test_the_same_medication_again_is_not_an_interaction_with_its_past() -> None:
-    story = Story()
-    methadone_until(story, 3)
+    story = methadone_until(3)
     story.prescribe("methadone", "40", start=day(4))
     assert story.events(InteractionFound) == []
     assert story.events(HardStopRefused) == []
