@@ -61,6 +61,11 @@ EXIT_BROKER_GONE = 75  # EX_TEMPFAIL: the supervisor should start the process ag
 STARTUP_SECONDS = 30.0
 
 
+class BrokerUnreachable(RuntimeError):
+    """NATS did not answer within the start-up window: the process exits with
+    ``EXIT_BROKER_GONE`` for its supervisor, as when a running connection gives up."""
+
+
 @dataclass
 class Servers:
     database_url: str
@@ -121,7 +126,16 @@ async def connect_broker(
             await ensure_stream(broker, settings)
         except (OSError, TimeoutError, NatsError) as failure:
             if time.monotonic() + pause > deadline:
-                raise
+                # As when a running connection gives up: the supervisor starts it again.
+                log.critical(
+                    "the broker was not reachable at start-up; exiting for a restart",
+                    extra={
+                        "code": "BROKER_UNREACHABLE",
+                        "error": error_code(failure),
+                        "exit_status": EXIT_BROKER_GONE,
+                    },
+                )
+                raise BrokerUnreachable from failure
             log.warning(
                 "broker not ready; trying again",
                 extra={"error": error_code(failure), "retry_in": pause},

@@ -33,7 +33,13 @@ from carecoord.services.infrastructure.relay import POSITION_HEADER
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.platform import Platform
 from carecoord.services.runtime import audit_cli, demo, logs, workers
-from carecoord.services.runtime.bootstrap import Servers, resolve_servers, running
+from carecoord.services.runtime.bootstrap import (
+    EXIT_BROKER_GONE,
+    BrokerUnreachable,
+    Servers,
+    resolve_servers,
+    running,
+)
 from carecoord.services.runtime.disclosure import Forwarder
 from carecoord.services.runtime.meter import meter
 from carecoord.services.runtime.session import RuntimeBroken
@@ -238,7 +244,10 @@ def until_stopped(command: Coroutine[Any, Any, None]) -> None:
             await task
 
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-        runner.run(guarded())
+        try:
+            runner.run(guarded())
+        except BrokerUnreachable:  # logged where it was found
+            raise SystemExit(EXIT_BROKER_GONE) from None
 
 
 def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
