@@ -7,11 +7,13 @@ replay them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
+
+from in_memory import InMemory
 
 from carecoord.events import Actor, CareEvent, Role, Schedule
 from carecoord.events.alerts import AlertRaised
@@ -24,30 +26,20 @@ from carecoord.services.care.commands import enroll_client
 from carecoord.services.checkins import commands as checkins
 from carecoord.services.checkins.instruments import INSTRUMENTS
 from carecoord.services.checkins.record import CheckIn, Vitals
-from carecoord.services.kernel.aggregate import Aggregate, aggregate_id
+from carecoord.services.kernel.aggregate import aggregate_id
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.kernel.unit_of_work import Command
 from carecoord.services.medication import commands as medication
 from carecoord.services.medication.dispensing import GivenDose
 from carecoord.services.medication.prescribing import NewOrder
 from carecoord.services.therapy import commands as therapy
 from carecoord.services.therapy.record import Outcome
 
-T = TypeVar("T")
-A = TypeVar("A", bound=Aggregate)
-
 DOCTOR = Actor(id="dr-lee", role=Role.PRESCRIBER)
 NURSE = Actor(id="nurse-kim", role=Role.NURSE)
 THERAPIST = Actor(id="ther-ana", role=Role.THERAPIST)
 PEER = Actor(id="peer-jo", role=Role.PEER_SUPPORTER)
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
-
-
-class Memory:
-    """Loads an empty aggregate for anything not yet touched (a client with no history)."""
-
-    def load(self, cls: type[A], client_id: UUID) -> A:
-        return cls(client_id)
 
 
 def answers_totalling(instrument: Instrument, total: int) -> dict[str, int]:
@@ -71,11 +63,10 @@ def answers_totalling(instrument: Instrument, total: int) -> dict[str, int]:
     return {item.id: value for item, value in zip(items, values, strict=True)}
 
 
-class Story:
+class Story(InMemory):
     def __init__(self, rules: AlertRules = DEFAULT_ALERT_RULES) -> None:
+        super().__init__()
         self.rules = rules
-        self.memory = Memory()
-        self.touched: dict[UUID, Aggregate] = {}
         self.now = START
         self.client_id = self.run(
             enroll_client(self.stamp(NURSE), display_name="Sam", program="OTP")
@@ -83,9 +74,6 @@ class Story:
 
     def stamp(self, actor: Actor) -> Stamp:
         return Stamp(actor, clock=lambda: self.now)
-
-    def run(self, command: Command[T]) -> T:
-        return command(UnitOfWork(self.memory, self.touched))
 
     def later(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
@@ -107,45 +95,32 @@ class Story:
     # Steps of the story.
 
     def check_in(self, actor: Actor = PEER, **given: Any) -> UUID:
-        self.later(days=1)
-        return self.run(
-            checkins.record_check_in(
-                self.stamp(actor), client_id=self.client_id, check_in=CheckIn(**given),
-                rules=self.rules,
-            )
-        )  # fmt: skip
+        return self.next_day(checkins.record_check_in, actor, check_in=CheckIn(**given))
 
     def instrument(
         self, instrument: Instrument, answers: Mapping[str, int], actor: Actor = NURSE
     ) -> UUID:
-        self.later(days=1)
-        return self.run(
-            checkins.score_instrument(
-                self.stamp(actor), client_id=self.client_id, instrument=instrument,
-                answers=answers, rules=self.rules,
-            )
-        )  # fmt: skip
+        return self.next_day(
+            checkins.score_instrument, actor, instrument=instrument, answers=answers
+        )
 
     def screen(self, **results: str) -> UUID:
-        self.later(days=1)
         findings = {
             a: AnalyteFinding(analyte=a, result=AnalyteResult(r)) for a, r in results.items()
         }
-        return self.run(
-            checkins.record_drug_screen(
-                self.stamp(NURSE), client_id=self.client_id, method=ScreenMethod.PRESUMPTIVE,
-                results=findings, rules=self.rules,
-            )
-        )  # fmt: skip
+        return self.next_day(
+            checkins.record_drug_screen, NURSE, method=ScreenMethod.PRESUMPTIVE, results=findings
+        )
 
     def vitals(self, **measures: int) -> UUID:
+        return self.next_day(checkins.record_vital_signs, NURSE, vitals=Vitals(**measures))
+
+    def next_day(self, write: Callable[..., Command[UUID]], actor: Actor, **given: Any) -> UUID:
+        """A day later, ``write`` about this client by ``actor``, under the story's rules."""
         self.later(days=1)
         return self.run(
-            checkins.record_vital_signs(
-                self.stamp(NURSE), client_id=self.client_id, vitals=Vitals(**measures),
-                rules=self.rules,
-            )
-        )  # fmt: skip
+            write(self.stamp(actor), client_id=self.client_id, rules=self.rules, **given)
+        )
 
     def prescribe(self, medication_code: str = "methadone", start: date | None = None) -> UUID:
         methadone = medication_code == "methadone"

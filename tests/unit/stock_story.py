@@ -8,11 +8,12 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
+from in_memory import InMemory
+
 from carecoord.events import Actor, CareEvent, Role
 from carecoord.events.stock import CountOccasion, OrderForm, WasteReason
-from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.kernel.unit_of_work import Command
 from carecoord.services.medication.rules import DEFAULT_RULES
 from carecoord.services.stock import commands
 from carecoord.services.stock.counts import Count
@@ -20,7 +21,6 @@ from carecoord.services.stock.movements import Receipt, Transfer, Waste
 from carecoord.services.stock.record import Ledger
 
 T = TypeVar("T")
-A = TypeVar("A", bound=Aggregate)
 E = TypeVar("E", bound=CareEvent)
 
 NURSE = Actor(id="nurse-kim", role=Role.NURSE)
@@ -32,16 +32,11 @@ SUPPLIER_DEA = "RM1234563"
 START = datetime(2026, 3, 2, 7, tzinfo=UTC)
 
 
-class Memory:
-    def load(self, cls: type[A], client_id: UUID) -> A:
-        return cls(client_id)
-
-
-class Site:
+class Site(InMemory):
     """The site's record and the doses drawn from it (lot -> amount), as the view sums them."""
 
     def __init__(self) -> None:
-        self.touched: dict[UUID, Aggregate] = {}
+        super().__init__()
         self.now = START
         self.dispensed: dict[str, Decimal] = {}
         self.position = 0
@@ -51,7 +46,7 @@ class Site:
 
     def run(self, command: Command[T]) -> T:
         self.position += 1
-        return command(UnitOfWork(Memory(), self.touched))
+        return super().run(command)
 
     def later(self, **delta: float) -> None:
         self.now += timedelta(**delta)

@@ -6,42 +6,31 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import TypeVar
 from uuid import UUID
 
 import pytest
+from in_memory import InMemory
 
 from carecoord.events import Actor, CareEvent, Role, Schedule
 from carecoord.events.medication import DoseAdministered, HardStopRefused, MedicationPrescribed
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.infrastructure.idempotency import decode_result, encode_result
-from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.medication import commands
 from carecoord.services.medication.commands import Written
 from carecoord.services.medication.dispensing import GivenDose
 from carecoord.services.medication.prescribing import NewOrder
 
-T = TypeVar("T")
-A = TypeVar("A", bound=Aggregate)
 DOCTOR = Actor(id="dr-lee", role=Role.PRESCRIBER)
 NURSE = Actor(id="nurse-kim", role=Role.NURSE)
 ENROLLED = datetime(2026, 1, 1, 8, tzinfo=UTC)
 NOW = datetime(2026, 2, 1, 9, tzinfo=UTC)
 
 
-class Memory:
-    """Loads an empty aggregate for anything not yet touched (a client with no history)."""
-
-    def load(self, cls: type[A], client_id: UUID) -> A:
-        return cls(client_id)
-
-
-class Clinic:
+class Clinic(InMemory):
     def __init__(self) -> None:
-        self.touched: dict[UUID, Aggregate] = {}
+        super().__init__()
         self.client_id = self.run(
             enroll_client(
                 self.stamp(NURSE), display_name="Sam", program="OTP", occurred_at=ENROLLED
@@ -50,9 +39,6 @@ class Clinic:
 
     def stamp(self, actor: Actor = DOCTOR) -> Stamp:
         return Stamp(actor, clock=lambda: NOW)
-
-    def run(self, command: Command[T]) -> T:
-        return command(UnitOfWork(Memory(), self.touched))
 
     def prescribe(self, medication: str, dose: str, route: str = "oral") -> Written:
         order = NewOrder(medication, Decimal(dose), "mg", route, Schedule(), NOW.date())
