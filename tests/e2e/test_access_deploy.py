@@ -9,12 +9,14 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import nats
 import pytest
 import yaml
+from nats.aio.client import Client
 from nats.js.api import ConsumerConfig, StreamConfig
 
 from carecoord.services.runtime.embedded import free_port, nats_binary
@@ -90,21 +92,34 @@ async def reported(violations: list[str], *texts: str, within: float = 5.0) -> N
         await asyncio.sleep(0.01)
 
 
-async def test_the_subscriber_reads_its_subjects_and_nothing_else(nats_server: str) -> None:
+@contextlib.asynccontextmanager
+async def connected(
+    server: str, user: str, password: str, **options: Any
+) -> AsyncIterator[tuple[Client, Client, list[str]]]:
+    """Carecoord's own connection and one as ``user``, with the permission violations the
+    server reports to ``user``'s; both closed after."""
     violations: list[str] = []
 
     async def on_error(error: Exception) -> None:
         violations.append(str(error))
 
-    own = await nats.connect(nats_server, user="carecoord", password="carecoord-pw")
-    outside = await nats.connect(
-        nats_server,
-        user="subscriber",
-        password="sub-pw",
-        inbox_prefix=b"_INBOX_subscriber",
-        error_cb=on_error,
-    )
+    own = await nats.connect(server, user="carecoord", password="carecoord-pw")
     try:
+        theirs = await nats.connect(
+            server, user=user, password=password, error_cb=on_error, **options
+        )
+        try:
+            yield own, theirs, violations
+        finally:
+            await theirs.close()
+    finally:
+        await own.close()
+
+
+async def test_the_subscriber_reads_its_subjects_and_nothing_else(nats_server: str) -> None:
+    async with connected(
+        nats_server, "subscriber", "sub-pw", inbox_prefix=b"_INBOX_subscriber"
+    ) as (own, outside, violations):
         js = own.jetstream()
         await js.add_stream(StreamConfig(name="CARE", subjects=["care.>"]))
         await js.publish("care.checkins.CheckInRecorded.c1", b'{"craving": 3}')
@@ -128,9 +143,6 @@ async def test_the_subscriber_reads_its_subjects_and_nothing_else(nats_server: s
         await outside.flush()
         await reported(violations, 'publish to "care.medication')
         stored = (await js.stream_info("CARE")).state.messages
-    finally:
-        await outside.close()
-        await own.close()
 
     assert [m.subject for m in received] == ["care.checkins.CheckInRecorded.c1"]
     refused = [v.lower() for v in violations]
@@ -141,16 +153,7 @@ async def test_the_subscriber_reads_its_subjects_and_nothing_else(nats_server: s
 
 
 async def test_an_outside_recipient_reads_only_what_was_disclosed_to_it(nats_server: str) -> None:
-    violations: list[str] = []
-
-    async def on_error(error: Exception) -> None:
-        violations.append(str(error))
-
-    own = await nats.connect(nats_server, user="carecoord", password="carecoord-pw")
-    clinic = await nats.connect(
-        nats_server, user="clinic_north", password="north-pw", error_cb=on_error
-    )
-    try:
+    async with connected(nats_server, "clinic_north", "north-pw") as (own, clinic, violations):
         inbox = await clinic.subscribe("disclosed.clinic_north.>")
         await clinic.subscribe("disclosed.clinic_south.>")
         await clinic.subscribe("care.>")
@@ -165,9 +168,6 @@ async def test_an_outside_recipient_reads_only_what_was_disclosed_to_it(nats_ser
         await clinic.publish("disclosed.clinic_north.forged", b"x")
         await clinic.flush()
         await reported(violations, 'publish to "disclosed.clinic_north.forged"')
-    finally:
-        await clinic.close()
-        await own.close()
 
     assert received.subject == "disclosed.clinic_north.checkins.CheckInRecorded.c1"
     refused = [v.lower() for v in violations]
