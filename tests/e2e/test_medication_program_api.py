@@ -38,15 +38,25 @@ def drug(medication: str, dose: str) -> dict[str, object]:
             "start": str(TODAY)}  # fmt: skip
 
 
+async def refused_unstored(
+    clinic: Clinic, query: str, role: Role = Role.NURSE, **given: Any
+) -> dict[str, Any]:
+    """The refusal of ``query``, once checked that nothing was stored."""
+    store = clinic.api.platform.store
+    head = await asyncio.to_thread(store.last_position)
+    refused = await clinic.refused(query, role, **given)
+    assert await asyncio.to_thread(store.last_position) == head
+    return refused
+
+
 async def test_a_drug_and_a_rule_from_the_program_file_change_what_prescribe_does(
     api: Api,
 ) -> None:
     assert str(api.platform.medication.zone) == "America/New_York"
     clinic = await Clinic.enroll(api, "Lee P.")
     await clinic.doctor(PRESCRIBE, **drug("lorazepam", "1"))
-    head = await asyncio.to_thread(api.platform.store.last_position)
 
-    refused = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **drug("olanzapine", "10"))
+    refused = await refused_unstored(clinic, PRESCRIBE, Role.PRESCRIBER, **drug("olanzapine", "10"))
 
     assert (refused["code"], refused["field"], refused["rule"]) == (
         "RULE_VIOLATION",
@@ -54,7 +64,6 @@ async def test_a_drug_and_a_rule_from_the_program_file_change_what_prescribe_doe
         "olanzapine-benzodiazepine",
     )
     assert "source: Zyprexa label, section 5.11" in refused["message"]
-    assert await asyncio.to_thread(api.platform.store.last_position) == head
     ack = [{"rule": "olanzapine-benzodiazepine", "reason": "inpatient, monitored"}]
     ordered = await clinic.doctor(PRESCRIBE, **drug("olanzapine", "10"), acknowledgements=ack)
     [finding] = ordered["findings"]
@@ -103,9 +112,8 @@ async def test_guest_dosing_needs_a_consent_naming_the_site_and_records_the_disc
         "start": str(TODAY + timedelta(days=3)),
         "end": str(TODAY + timedelta(days=9)),
     }
-    head = await asyncio.to_thread(api.platform.store.last_position)
 
-    refused = await clinic.refused(GUEST, **stay)
+    refused = await refused_unstored(clinic, GUEST, **stay)
 
     assert (refused["code"], refused["field"], refused["rule"]) == (
         "RULE_VIOLATION",
@@ -113,7 +121,6 @@ async def test_guest_dosing_needs_a_consent_naming_the_site_and_records_the_disc
         "guest-dosing-consent",
     )
     assert "no consent in force names 'Riverside OTP'" in refused["message"]
-    assert await asyncio.to_thread(api.platform.store.last_position) == head
 
     consent = {
         "clientId": clinic.client_id,
