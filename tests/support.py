@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import websockets
+from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
 
 from carecoord.events import Role
@@ -80,3 +85,18 @@ class Api:
     @property
     def ws_url(self) -> str:
         return self.base_url.replace("http://", "ws://") + "/graphql"
+
+    @contextlib.asynccontextmanager
+    async def subscription(
+        self, token: str, query: str, variables: dict[str, Any]
+    ) -> AsyncIterator[ClientConnection]:
+        """A graphql-transport-ws session opened with ``token``, subscribed (as id 1) to
+        ``query``; the messages it then receives are the test's to read."""
+        async with websockets.connect(self.ws_url, subprotocols=GRAPHQL_WS) as ws:
+            init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+            await ws.send(json.dumps(init))
+            ack = json.loads(await ws.recv())
+            assert ack["type"] == "connection_ack", ack
+            subscribe = {"query": query, "variables": variables}
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
+            yield ws

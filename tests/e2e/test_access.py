@@ -8,11 +8,10 @@ from collections import Counter
 from typing import Any
 
 import pytest
-import websockets
 from test_foundation import enroll_prescribe_dose
 
 from carecoord.events import Role
-from support import GRAPHQL_WS, Api
+from support import Api
 
 # Each test enrolls its own clients and reads nothing beyond them.
 pytestmark = pytest.mark.shared_platform
@@ -272,24 +271,9 @@ async def test_a_revoked_consent_cuts_off_a_live_subscription(api: Api) -> None:
         user="dr-outside",
     )
     token = api.token(Role.PRESCRIBER, "dr-outside")
-    async with websockets.connect(api.ws_url, subprotocols=GRAPHQL_WS) as ws:
-        await ws.send(
-            json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
-        )
-        assert (await next_message(ws))["type"] == "connection_ack"
-        await ws.send(
-            json.dumps(
-                {
-                    "id": "1",
-                    "type": "subscribe",
-                    # From the consent on, not from whenever the server gets to it
-                    "payload": {
-                        "query": SUBSCRIBE,
-                        "variables": {"id": client_id, "after": consent["position"]},
-                    },
-                }
-            )
-        )
+    # From the consent on, not from whenever the server gets to it
+    variables = {"id": client_id, "after": consent["position"]}
+    async with api.subscription(token, SUBSCRIBE, variables) as ws:
         await api.join_care_team(client_id, Role.NURSE)
         delivered = await next_message(ws)
         await api.ok(

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import websockets
 from conftest import isolated_settings
 from medication_steps import DOSING, MEDICATIONS, PRESCRIBE, Clinic
 
@@ -22,7 +21,7 @@ from carecoord.graphql.export import OPERATIONS_DIR
 from carecoord.projections import alerts
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.runtime.missed_sweep import sweep_once
-from support import GRAPHQL_WS, Api
+from support import Api
 
 NOW = datetime.now(UTC)
 TODAY = NOW.date()
@@ -174,16 +173,9 @@ async def test_new_alerts_for_my_caseload_arrive_once_in_order(api: Api) -> None
     other = await program.enroll("Gale", (Role.NURSE, "nurse-ola"))
     assert await api.platform.progress.reach(alerts.NAME, 0, 1)
     start = api.platform.progress.position(alerts.NAME)
-    async with websockets.connect(api.ws_url, subprotocols=GRAPHQL_WS) as ws:
-        token = api.token(Role.NURSE, NURSE)
-        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
-        await ws.send(json.dumps(init))
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
-        subscribe = {
-            "query": operation("prescriber", "CaseloadAlerts"),
-            "variables": {"after": start},
-        }
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
+    token = api.token(Role.NURSE, NURSE)
+    query = operation("prescriber", "CaseloadAlerts")
+    async with api.subscription(token, query, {"after": start}) as ws:
         await program.phq9(other)  # not on this nurse's caseload: never delivered
         await program.phq9(mine)
         first = [json.loads(await asyncio.wait_for(ws.recv(), 10)) for _ in range(2)]

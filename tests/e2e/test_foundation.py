@@ -7,10 +7,9 @@ import json
 from typing import Any
 
 import pytest
-import websockets
 
 from carecoord.events import Role
-from support import GRAPHQL_WS, Api, mutation
+from support import Api, mutation
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 PRESCRIBE = mutation("PrescribeInput", "prescribeMedication")
@@ -141,26 +140,9 @@ async def test_subscription_pushes_entries_recorded_by_another_client(api: Api) 
     await api.ok(TIMELINE, {"id": client["id"], "atLeast": joined}, role=Role.NURSE)
     query = """subscription($id: UUID!, $after: Int) {
       timeline(clientId: $id, after: $after) { position type } }"""
-    async with websockets.connect(api.ws_url, subprotocols=GRAPHQL_WS) as ws:
-        await ws.send(
-            json.dumps(
-                {
-                    "type": "connection_init",
-                    "payload": {"Authorization": f"Bearer {api.token(Role.NURSE)}"},
-                }
-            )
-        )
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(
-            json.dumps(
-                {
-                    "id": "1",
-                    "type": "subscribe",
-                    # From the last position read, not from whenever the server gets to it
-                    "payload": {"query": query, "variables": {"id": client["id"], "after": joined}},
-                }
-            )
-        )
+    # From the last position read, not from whenever the server gets to it
+    variables = {"id": client["id"], "after": joined}
+    async with api.subscription(api.token(Role.NURSE), query, variables) as ws:
         await recorded(
             api, PRESCRIBE, Role.PRESCRIBER,
             clientId=client["id"], medication="buprenorphine", dose="16", unit="mg",
