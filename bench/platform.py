@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,13 +104,18 @@ async def deployed(
         dbname = str(conninfo_to_dict(database_url).get("dbname", ""))
         yield Deployment(url, settings, database_url, Processes(parts, dbname), logs)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes)
+
+
+def stop(processes: Sequence[subprocess.Popen[bytes]]) -> None:
+    """Ask every process to end, then wait for each, killing any that takes over 10 s."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

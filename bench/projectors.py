@@ -17,7 +17,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from carecoord.bench.options import Bench
-from carecoord.bench.platform import SECRET, spawn, wait_healthy
+from carecoord.bench.platform import SECRET, spawn, stop, wait_healthy
 from carecoord.bench.seed import seed
 from carecoord.bench.summary import Figure, Target
 from carecoord.bench.usage import CpuUse, Processes, cpu_used
@@ -66,10 +66,7 @@ async def projecting(bench: Bench, database_url: str, parts: int) -> AsyncIterat
         dbname = str(conninfo_to_dict(database_url).get("dbname", ""))
         yield Processes({f"projector-{k}": p.pid for k, p in enumerate(started, 1)}, dbname)
     finally:
-        for process in started:
-            process.terminate()
-        for process in started:
-            process.wait(10)
+        stop(started)
 
 
 async def lowest_position(database_url: str) -> int:
