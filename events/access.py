@@ -30,15 +30,18 @@ class Basis(StrEnum):
     NONE = "none"
 
 
-class BreakGlassUsed(CareEvent):
+class _Access(CareEvent):
+    context: ClassVar[str] = "access"
+    kind: ClassVar[Kind] = Kind.CONSENT
+
+
+class BreakGlassUsed(_Access):
     """A clinician outside the care team opened the record in an emergency (42 CFR 2.51).
 
     It is the alert to the program: program admins query these and see them on the timeline.
     The reason stays out of the summary; it may describe the emergency.
     """
 
-    context: ClassVar[str] = "access"
-    kind: ClassVar[Kind] = Kind.CONSENT
     summary_template: ClassVar[str] = "Emergency access by {member_id} ({role})"
 
     access_id: UUID
@@ -49,15 +52,13 @@ class BreakGlassUsed(CareEvent):
     policy_version: str
 
 
-class DisclosureRecorded(CareEvent):
+class DisclosureRecorded(_Access):
     """Records left the program for an outside recipient under a consent (or an emergency).
 
     Feeds the accounting of disclosures (45 CFR 164.528, 42 CFR 2.24); ``notice`` is the
     42 CFR 2.32 redisclosure notice that went with the data.
     """
 
-    context: ClassVar[str] = "access"
-    kind: ClassVar[Kind] = Kind.CONSENT
     summary_template: ClassVar[str] = "Disclosed to {recipient_name} for {purpose}"
 
     disclosure_id: UUID

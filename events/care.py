@@ -12,11 +12,14 @@ from pydantic import Field
 from carecoord.events.envelope import CareEvent, Kind
 
 
-class ClientEnrolled(CareEvent):
-    """A client was admitted to a program; every other record hangs off this one."""
-
+class _Care(CareEvent):
     context: ClassVar[str] = "care"
     kind: ClassVar[Kind] = Kind.CARE
+
+
+class ClientEnrolled(_Care):
+    """A client was admitted to a program; every other record hangs off this one."""
+
     summary_template: ClassVar[str] = "Enrolled in {program} as {display_name}"
 
     display_name: str = Field(min_length=1, max_length=200)
@@ -38,11 +41,9 @@ class LevelOfCare(StrEnum):
     AFTERCARE = "aftercare"
 
 
-class LevelOfCareChanged(CareEvent):
+class LevelOfCareChanged(_Care):
     """The client moved to a level of care from ``occurred_at`` on; the previous stint ends."""
 
-    context: ClassVar[str] = "care"
-    kind: ClassVar[Kind] = Kind.CARE
     summary_template: ClassVar[str] = "Level of care: {level}"
 
     level: LevelOfCare
@@ -65,30 +66,31 @@ class GoalAchievement(StrEnum):
     NOT_ATTAINABLE = "not-attainable"
 
 
-class TreatmentGoalSet(CareEvent):
+class _Goal(_Care):
+    """A fact about one goal of the treatment plan, which the reader knows by its words."""
+
+    kind: ClassVar[Kind] = Kind.THERAPY
+
+    goal_id: UUID
+    description: str = Field(min_length=1, max_length=500)
+
+
+class TreatmentGoalSet(_Goal):
     """A goal was added to the client's treatment plan (FHIR CarePlan.goal / Goal).
 
     Goals are clinical content, so they are THERAPY kind: the care team's clinicians see
     them, program admins and peer supporters do not.
     """
 
-    context: ClassVar[str] = "care"
-    kind: ClassVar[Kind] = Kind.THERAPY
     summary_template: ClassVar[str] = "Treatment goal set: {description}"
 
-    goal_id: UUID
-    description: str = Field(min_length=1, max_length=500)
     target_date: date | None = None
 
 
-class GoalProgressRecorded(CareEvent):
+class GoalProgressRecorded(_Goal):
     """How a treatment-plan goal stands now; ``achieved`` and ``not-attainable`` close it."""
 
-    context: ClassVar[str] = "care"
-    kind: ClassVar[Kind] = Kind.THERAPY
     summary_template: ClassVar[str] = "Goal progress: {description} ({achievement})"
 
-    goal_id: UUID
-    description: str = Field(min_length=1, max_length=500)
     achievement: GoalAchievement
     note: str = Field(default="", max_length=2000)

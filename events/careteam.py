@@ -13,24 +13,25 @@ from pydantic import Field
 from carecoord.events.envelope import CareEvent, Kind, Role
 
 
-class CareTeamMemberAssigned(CareEvent):
+class _Membership(CareEvent):
+    """Who a membership names, and in which role: what every change of it says."""
+
+    context: ClassVar[str] = "careteam"
+    kind: ClassVar[Kind] = Kind.CARE
+
+    member_id: str = Field(min_length=1, max_length=200)
+    role: Role
+
+
+class CareTeamMemberAssigned(_Membership):
     """A program admin put a clinician on the client's care team (FHIR CareTeam.participant)."""
 
-    context: ClassVar[str] = "careteam"
-    kind: ClassVar[Kind] = Kind.CARE
     summary_template: ClassVar[str] = "{member_id} joined the care team as {role}"
 
-    member_id: str = Field(min_length=1, max_length=200)
-    role: Role
 
-
-class CareTeamMemberEnded(CareEvent):
+class CareTeamMemberEnded(_Membership):
     """A clinician left the client's care team; their read access ends with it."""
 
-    context: ClassVar[str] = "careteam"
-    kind: ClassVar[Kind] = Kind.CARE
     summary_template: ClassVar[str] = "{member_id} left the care team ({reason})"
 
-    member_id: str = Field(min_length=1, max_length=200)
-    role: Role
     reason: str = Field(min_length=1, max_length=500)

@@ -31,11 +31,20 @@ class ReportSource(StrEnum):
     CLINICIAN = "clinician"
 
 
-class CheckInRecorded(CareEvent):
-    """A between-visit check-in. Every measure is optional; at least one is given."""
-
+class _CheckIns(CareEvent):
     context: ClassVar[str] = "checkins"
     kind: ClassVar[Kind] = Kind.CHECK_IN
+
+
+class _Monitoring(_CheckIns):
+    """Results that monitor medication treatment: seen by those who see orders."""
+
+    kind: ClassVar[Kind] = Kind.MEDICATION
+
+
+class CheckInRecorded(_CheckIns):
+    """A between-visit check-in. Every measure is optional; at least one is given."""
+
     summary_template: ClassVar[str] = "Check-in ({source})"
 
     checkin_id: UUID
@@ -71,11 +80,8 @@ class Instrument(StrEnum):
     BAM = "BAM"
 
 
-class InstrumentScored(CareEvent):
+class InstrumentScored(_CheckIns):
     """A standard instrument's item-level answers and the scores computed from them."""
-
-    context: ClassVar[str] = "checkins"
-    kind: ClassVar[Kind] = Kind.CHECK_IN
 
     assessment_id: UUID
     instrument: Instrument
@@ -118,11 +124,8 @@ class AnalyteFinding(BaseModel):
     cutoff_ng_ml: Decimal | None = Field(default=None, ge=0)
 
 
-class DrugScreenResulted(CareEvent):
+class DrugScreenResulted(_Monitoring):
     """A urine drug screen's results; ``occurred_at`` is when the specimen was collected."""
-
-    context: ClassVar[str] = "checkins"
-    kind: ClassVar[Kind] = Kind.MEDICATION
 
     screen_id: UUID
     method: ScreenMethod
@@ -135,11 +138,8 @@ class DrugScreenResulted(CareEvent):
         return f"Drug screen ({self.method.value}): positive for {found}"
 
 
-class VitalSignsRecorded(CareEvent):
+class VitalSignsRecorded(_Monitoring):
     """Vital signs and ECG intervals; at least one is given."""
-
-    context: ClassVar[str] = "checkins"
-    kind: ClassVar[Kind] = Kind.MEDICATION
 
     vitals_id: UUID
     qtc_ms: int | None = Field(default=None, ge=250, le=800)

@@ -38,14 +38,18 @@ class Recipient(BaseModel):
     name: str = Field(default="", max_length=200)
 
 
-class ConsentRecorded(CareEvent):
-    """The client signed a Part 2 consent (FHIR Consent, category 42-CFR-2)."""
-
+class _Consent(CareEvent):
     context: ClassVar[str] = "consent"
     kind: ClassVar[Kind] = Kind.CONSENT
-    summary_template: ClassVar[str] = "Consent recorded for {purpose}"
 
     consent_id: UUID
+
+
+class ConsentRecorded(_Consent):
+    """The client signed a Part 2 consent (FHIR Consent, category 42-CFR-2)."""
+
+    summary_template: ClassVar[str] = "Consent recorded for {purpose}"
+
     recipients: tuple[Recipient, ...] = Field(min_length=1)
     purpose: str = Field(min_length=1, max_length=500)
     data_kinds: tuple[Kind, ...] = Field(min_length=1)
@@ -57,12 +61,9 @@ class ConsentRecorded(CareEvent):
     signed_by: str = Field(min_length=1, max_length=200)
 
 
-class ConsentRevoked(CareEvent):
+class ConsentRevoked(_Consent):
     """The client revoked a consent in writing; it stops every read and disclosure from now on."""
 
-    context: ClassVar[str] = "consent"
-    kind: ClassVar[Kind] = Kind.CONSENT
     summary_template: ClassVar[str] = "Consent revoked"
 
-    consent_id: UUID
     reason: str = Field(default="", max_length=500)

@@ -49,14 +49,37 @@ class Dispensing(StrEnum):
     PHARMACY = "pharmacy"
 
 
-class _Order(CareEvent):
-    """The facts every new order carries (FHIR MedicationRequest, intent=order)."""
+class _Medication(CareEvent):
+    """A fact of the medication context; those about the window are ``_Dosing``."""
 
     context: ClassVar[str] = "medication"
     kind: ClassVar[Kind] = Kind.MEDICATION
 
+
+class _Dosing(_Medication):
+    kind: ClassVar[Kind] = Kind.DOSING
+
+
+class _AboutOrder(_Medication):
+    """A fact about one order, naming its medication for whoever reads it."""
+
     order_id: UUID
     medication: str
+
+
+class _OrderChange(_AboutOrder):
+    """An order held or stopped, and why."""
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class _AboutDose(_Dosing, _AboutOrder):
+    """A fact about a dose of one order at the window."""
+
+
+class _Order(_AboutOrder):
+    """The facts every new order carries (FHIR MedicationRequest, intent=order)."""
+
     dose: Decimal = Field(gt=0)
     unit: str
     route: str
@@ -106,57 +129,36 @@ class TaperOrdered(_Order):
         return self.summary_template.format(**facts)
 
 
-class OrderHeld(CareEvent):
+class OrderHeld(_OrderChange):
     """Doses against an order stop until a prescriber resumes it (FHIR status on-hold).
 
     A hold placed by a rule (consecutive missed doses) names the rule and its version.
     """
 
-    context: ClassVar[str] = "medication"
-    kind: ClassVar[Kind] = Kind.MEDICATION
     summary_template: ClassVar[str] = "Order on hold: {medication} ({reason})"
 
-    order_id: UUID
-    medication: str
-    reason: str = Field(min_length=1, max_length=500)
     rule_id: str = ""
     rule_version: str = ""
     day: date | None = None
     """The program's dosing day the hold began (None in events recorded before it was kept)."""
 
 
-class OrderResumed(CareEvent):
-    context: ClassVar[str] = "medication"
-    kind: ClassVar[Kind] = Kind.MEDICATION
+class OrderResumed(_AboutOrder):
     summary_template: ClassVar[str] = "Order resumed: {medication}"
 
-    order_id: UUID
-    medication: str
     reason: str = Field(default="", max_length=500)
     day: date | None = None
     """The program's dosing day the hold was lifted."""
 
 
-class OrderDiscontinued(CareEvent):
-    context: ClassVar[str] = "medication"
-    kind: ClassVar[Kind] = Kind.MEDICATION
+class OrderDiscontinued(_OrderChange):
     summary_template: ClassVar[str] = "Discontinued: {medication} ({reason})"
 
-    order_id: UUID
-    medication: str
-    reason: str = Field(min_length=1, max_length=500)
 
-
-class OrderEnteredInError(CareEvent):
+class OrderEnteredInError(_OrderChange):
     """The order should never have existed; it leaves the picture, its history stays."""
 
-    context: ClassVar[str] = "medication"
-    kind: ClassVar[Kind] = Kind.MEDICATION
     summary_template: ClassVar[str] = "Order entered in error: {medication}"
-
-    order_id: UUID
-    medication: str
-    reason: str = Field(min_length=1, max_length=500)
 
 
 class StatementSource(StrEnum):
@@ -169,15 +171,18 @@ class StatementSource(StrEnum):
     PDMP = "pdmp"
 
 
-class MedicationStatementRecorded(CareEvent):
-    """The client takes a medication the program does not prescribe."""
-
-    context: ClassVar[str] = "medication"
-    kind: ClassVar[Kind] = Kind.MEDICATION
-    summary_template: ClassVar[str] = "Also taking: {medication} (source: {source})"
+class _AboutStatement(_Medication):
+    """A fact about a medication the client takes from elsewhere."""
 
     statement_id: UUID
     medication: str
+
+
+class MedicationStatementRecorded(_AboutStatement):
+    """The client takes a medication the program does not prescribe."""
+
+    summary_template: ClassVar[str] = "Also taking: {medication} (source: {source})"
+
     dose: Decimal | None = Field(default=None, gt=0)
     unit: str = ""
     source: StatementSource
@@ -185,13 +190,9 @@ class MedicationStatementRecorded(CareEvent):
     since: date | None = None
 
 
-class MedicationStatementEnded(CareEvent):
-    context: ClassVar[str] = "medication"
-    kind: ClassVar[Kind] = Kind.MEDICATION
+class MedicationStatementEnded(_AboutStatement):
     summary_template: ClassVar[str] = "No longer taking: {medication}"
 
-    statement_id: UUID
-    medication: str
     reason: str = Field(default="", max_length=500)
 
 
@@ -242,7 +243,7 @@ class ExposureEvidence(_Value):
         return f"{self.medication}: {self.basis}{washout}; clear from {self.clear_from}"
 
 
-class InteractionFound(CareEvent):
+class InteractionFound(_Medication):
     """An interaction or contraindication rule matched the client's medication picture.
 
     A rule whose severity depends on the QTc (methadone + QT-prolonging drug) records the
@@ -251,8 +252,6 @@ class InteractionFound(CareEvent):
     inside the rule's washout (a stopped order, a dose given, take-homes in hand).
     """
 
-    context: ClassVar[str] = "medication"
-    kind: ClassVar[Kind] = Kind.MEDICATION
     summary_template: ClassVar[str] = "Interaction alert ({severity}): {title}"
 
     finding_id: UUID
@@ -280,12 +279,10 @@ class Attempt(_Value):
     prior_order_id: UUID | None = None
 
 
-class HardStopRefused(CareEvent):
+class HardStopRefused(_Medication):
     """A prescribing step was refused by a hard-stop rule: nothing was ordered, and the
     attempt stays on the record for a safety review (who, which rule and version, what)."""
 
-    context: ClassVar[str] = "medication"
-    kind: ClassVar[Kind] = Kind.MEDICATION
     summary_template: ClassVar[str] = "Hard stop: {medication} refused ({rule_id} v{rule_version})"
 
     refusal_id: UUID
@@ -303,12 +300,10 @@ class HardStopRefused(CareEvent):
         return self.summary_template.format(**self.facts(), medication=self.attempted.medication)
 
 
-class OverrideAcknowledged(CareEvent):
+class OverrideAcknowledged(_Medication):
     """A prescriber went past a high-severity rule with a reason (an interaction, or a dose
     above the usual maximum): the order was written and the override is on the record."""
 
-    context: ClassVar[str] = "medication"
-    kind: ClassVar[Kind] = Kind.MEDICATION
     summary_template: ClassVar[str] = (
         "Override: {rule_id} v{rule_version} acknowledged for {medication} ({reason})"
     )
@@ -334,11 +329,9 @@ class TakeHomeCriterion(_Value):
     met: bool
 
 
-class TakeHomeEligibilityDetermined(CareEvent):
+class TakeHomeEligibilityDetermined(_Medication):
     """How many days of take-home doses the client may hold, and on what basis."""
 
-    context: ClassVar[str] = "medication"
-    kind: ClassVar[Kind] = Kind.MEDICATION
     summary_template: ClassVar[str] = "Take-home eligibility: up to {max_days} days"
 
     max_days: int = Field(ge=0, le=28)
@@ -346,11 +339,9 @@ class TakeHomeEligibilityDetermined(CareEvent):
     basis: str = Field(default="", max_length=1000)
 
 
-class GuestDosingArranged(CareEvent):
+class GuestDosingArranged(_Dosing):
     """The client doses at another program for a period; no dose is given here meanwhile."""
 
-    context: ClassVar[str] = "medication"
-    kind: ClassVar[Kind] = Kind.DOSING
     summary_template: ClassVar[str] = "Guest dosing at {site} from {start} to {end}"
 
     guest_dosing_id: UUID
@@ -359,11 +350,9 @@ class GuestDosingArranged(CareEvent):
     end: date
 
 
-class GuestDosingEnded(CareEvent):
+class GuestDosingEnded(_Dosing):
     """The client is back before the planned end; dosing here resumes from ``ended_on``."""
 
-    context: ClassVar[str] = "medication"
-    kind: ClassVar[Kind] = Kind.DOSING
     summary_template: ClassVar[str] = "Guest dosing at {site} ended on {ended_on}"
 
     guest_dosing_id: UUID
@@ -372,14 +361,9 @@ class GuestDosingEnded(CareEvent):
     reason: str = Field(default="", max_length=500)
 
 
-class _Dispensed(CareEvent):
+class _Dispensed(_AboutDose):
     """What a dispensing event says for the DEA log: substance, strength, form, dispenser."""
 
-    context: ClassVar[str] = "medication"
-    kind: ClassVar[Kind] = Kind.DOSING
-
-    order_id: UUID
-    medication: str
     unit: str
     dosage_form: str
     strength: str = ""
@@ -421,15 +405,11 @@ class NotGivenReason(StrEnum):
     OTHER = "other"
 
 
-class DoseNotGiven(CareEvent):
+class DoseNotGiven(_AboutDose):
     """The client came to the window but no dose was given (status not-done)."""
 
-    context: ClassVar[str] = "medication"
-    kind: ClassVar[Kind] = Kind.DOSING
     summary_template: ClassVar[str] = "Dose not given: {medication} ({reason})"
 
-    order_id: UUID
-    medication: str
     day: date
     slot: int = Field(ge=1)
     reason: NotGivenReason
@@ -478,15 +458,11 @@ class TakeHomeDispensed(_Dispensed):
         return self.summary_template.format(**self.facts(), **extra)
 
 
-class DoseMissed(CareEvent):
+class DoseMissed(_AboutDose):
     """A scheduled dosing day passed with no dose given or held at home (found by a rule)."""
 
-    context: ClassVar[str] = "medication"
-    kind: ClassVar[Kind] = Kind.DOSING
     summary_template: ClassVar[str] = "Dose missed: {medication} on {day}"
 
-    order_id: UUID
-    medication: str
     day: date
     consecutive_days: int = Field(ge=1)
     rule_id: str
