@@ -144,6 +144,9 @@ class CommandBus:
         self._on_done = on_done
         """Told each command's outcome as it settles (metrics); runs on the writer thread."""
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self.conflicts = 0
+        """Saves that failed and ran their commands again: most often another process wrote
+        one of the records first, which ``cache_freshness.py`` leaves to simultaneous writes."""
         self._thread = threading.Thread(target=self._run, name="command-writer", daemon=True)
         self._thread.start()
 
@@ -212,6 +215,7 @@ class CommandBus:
                 decisions.in_order, list(touched.values()), decisions.keeping
             )
         except Exception as failure:
+            self.conflicts += 1
             self._store.evict(*touched)
             waiting = [item for item in batch if not item.future.done()]
             if len(waiting) > 1:

@@ -8,6 +8,7 @@ global position the relay, projections and read-your-writes all count in.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
@@ -141,6 +142,9 @@ class EventStore(Application[UUID]):
             # library's prepared SELECT * and its next read would fail.
             with self.recorder.datastore.get_connection() as conn:  # type: ignore[attr-defined]
                 event_chain.install(conn)
+        self._behind: dict[UUID, int] = {}
+        """Cached aggregates another process has written since: the version it stored."""
+        self._behind_lock = threading.Lock()
 
     def construct_mapper(self) -> Mapper[UUID]:
         return self.factory.mapper(mapper_class=CatalogMapper)
@@ -150,15 +154,39 @@ class EventStore(Application[UUID]):
         return cast("CatalogMapper", self.mapper)
 
     def load(self, cls: type[A], client_id: UUID) -> A:
-        """The aggregate for this client in this context; a new, empty one if none yet."""
+        """The aggregate for this client in this context; a new, empty one if none yet.
+
+        A cached one that another process has written since (``advanced``) first reads the
+        events it lacks, so the decision is taken on the stored state and its save does not
+        conflict.
+        """
+        aid = aggregate_id(cls.context, client_id)
         try:
-            return self.repository.get(
-                aggregate_id(cls.context, client_id),
-                projector_func=cls.replay,
-                deepcopy_from_cache=False,
+            aggregate = self.repository.get(
+                aid, projector_func=cls.replay, deepcopy_from_cache=False
             )
         except AggregateNotFoundError:
             return cls(client_id)
+        with self._behind_lock:
+            stored = self._behind.pop(aid, 0)
+        if aggregate.version < stored and not aggregate.pending:
+            newer = self.repository.event_store.get(aid, gt=aggregate.version)
+            cls.replay(aggregate, cast("Iterator[Recorded]", newer))
+        return aggregate
+
+    def advanced(self, aggregate_id: UUID, version: int) -> None:
+        """Thread-safe: another writer stored ``version`` of this aggregate. A cached copy
+        behind it catches up at its next ``load``; one not cached is read whole anyway."""
+        cache = self.repository.cache
+        if cache is None:
+            return
+        try:
+            cached = cache.get(aggregate_id)
+        except KeyError:
+            return
+        if cached.version < version:
+            with self._behind_lock:
+                self._behind[aggregate_id] = max(self._behind.get(aggregate_id, 0), version)
 
     def evict(self, *aggregate_ids: UUID) -> None:
         cache = self.repository.cache
@@ -166,6 +194,9 @@ class EventStore(Application[UUID]):
             for aid in aggregate_ids:
                 with suppress(KeyError):
                     cache.get(aid, evict=True)
+        with self._behind_lock:
+            for aid in aggregate_ids:
+                self._behind.pop(aid, None)
 
     def record(
         self,

@@ -31,6 +31,7 @@ from carecoord.services.gate.grants import access_change_probe
 from carecoord.services.infrastructure import parked, positions
 from carecoord.services.infrastructure.access_log import AccessLog
 from carecoord.services.infrastructure.broker import ensure_stream
+from carecoord.services.infrastructure.cache_freshness import CacheFreshness
 from carecoord.services.infrastructure.chain_anchors import Anchoring
 from carecoord.services.infrastructure.commands import CommandBus
 from carecoord.services.infrastructure.doorbell import Doorbell
@@ -146,6 +147,17 @@ async def connect_broker(
     return broker
 
 
+async def replica_pool(settings: Settings) -> AsyncConnectionPool | None:
+    """The streaming replica's pool, open, when one is configured."""
+    if not settings.read_database_url:
+        return None
+    replica = AsyncConnectionPool(
+        settings.read_database_url, min_size=1, max_size=settings.db_pool_size, open=False
+    )
+    await replica.open(wait=True)
+    return replica
+
+
 @contextlib.asynccontextmanager
 async def running(
     settings: Settings,
@@ -170,12 +182,7 @@ async def running(
     await pool.open(wait=True)
     await positions.ensure_table(pool, parked.DDL)
     liveness = Liveness(stuck_after=settings.loop_stuck_seconds)
-    replica = None
-    if settings.read_database_url:
-        replica = AsyncConnectionPool(
-            settings.read_database_url, min_size=1, max_size=settings.db_pool_size, open=False
-        )
-        await replica.open(wait=True)
+    replica = await replica_pool(settings)
 
     async def drop_dead_connections() -> None:
         await pool.check()
@@ -257,6 +264,9 @@ async def running(
         platform.tasks.append(asyncio.create_task(work, name=name))
 
     start("access-log", platform.access_log.run())
+    if project or the_relay is None:  # the processes that decide: the API's, the projector's
+        # Before the bus's first decision: what other processes write from now on is heard.
+        start("cache-freshness", CacheFreshness(store, servers.database_url).run(liveness))
     if the_relay is not None or project:
         start("store-listener", doorbell.run(liveness))
     if the_relay is not None:

@@ -1,0 +1,185 @@
+"""Two processes writing the same clients: each hears the other's writes before it decides,
+so their saves do not conflict, and nothing is lost, doubled or unchained."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, cast
+
+import psycopg
+import pytest
+from conftest import fresh_database, isolated_settings
+
+from carecoord.events import Actor, CareEvent, Kind, Role, catalog
+from carecoord.events.envelope import type_name
+from carecoord.services.infrastructure.cache_freshness import CacheFreshness
+from carecoord.services.infrastructure.chain_verification import verify
+from carecoord.services.infrastructure.commands import CommandBus
+from carecoord.services.infrastructure.idempotency import IdempotencyKey
+from carecoord.services.infrastructure.liveness import Liveness
+from carecoord.services.infrastructure.store import EventStore, store_env
+from carecoord.services.kernel.aggregate import Aggregate, Recorded, aggregate_id
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.runtime.bootstrap import Servers
+
+ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
+CLIENTS = 20
+ROUNDS = 4
+
+
+class Jotted(CareEvent):
+    """A test-only fact, so these tests depend on no clinical rule."""
+
+    context: ClassVar[str] = "freshtest"
+    kind: ClassVar[Kind] = Kind.CARE
+
+    note: str
+
+
+class Jottings(Aggregate):
+    context: ClassVar[str] = "freshtest"
+
+    def __init__(self, client_id: uuid.UUID) -> None:
+        super().__init__(client_id)
+        self.notes: list[str] = []
+
+    def apply(self, event: CareEvent) -> None:
+        if isinstance(event, Jotted):
+            self.notes.append(event.note)
+
+
+def jot(client: uuid.UUID, text: str) -> Command[int]:
+    def run(uow: UnitOfWork) -> int:
+        jottings = uow.get(Jottings, client)
+        jottings.record(ADMIN.event(Jotted, client, None, note=text))
+        return jottings.version
+
+    return run
+
+
+@dataclass
+class Writer:
+    """What one API process writes with: its store, its bus, and what it hears."""
+
+    store: EventStore
+    bus: CommandBus
+    freshness: CacheFreshness
+
+
+@pytest.fixture
+def jotted_in_the_catalog(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(catalog._TYPES, type_name(Jotted), Jotted)
+
+
+@pytest.fixture
+def database(servers: Servers) -> Iterator[str]:
+    with fresh_database(servers.database_url) as url:
+        yield url
+
+
+@pytest.fixture
+async def writers(
+    database: str, data_dir: Path, jotted_in_the_catalog: None
+) -> AsyncIterator[tuple[Writer, Writer]]:
+    env = store_env(isolated_settings(data_dir, database_url=database))
+    stores = [EventStore(env=env) for _ in range(2)]
+    pair = [Writer(s, CommandBus(s), CacheFreshness(s, database)) for s in stores]
+    yield pair[0], pair[1]
+    for writer in pair:
+        writer.bus.close()
+        writer.store.close()
+
+
+def stored(store: EventStore, client: uuid.UUID) -> list[str]:
+    """The client's notes as stored, in version order (no cache)."""
+    found = store.repository.event_store.get(aggregate_id(Jottings.context, client))
+    return [cast("Jotted", cast("Recorded", r).event).note for r in found]
+
+
+async def heard(writer: Writer, position: int, timeout: float = 10) -> None:
+    """Until ``writer`` has been told of every write up to ``position``."""
+    deadline = time.monotonic() + timeout
+    while writer.freshness.seen < position:
+        assert time.monotonic() < deadline, f"writes up to {position} not heard"
+        await asyncio.sleep(0.01)
+
+
+async def jot_everyone(writer: Writer, clients: list[uuid.UUID], text: str) -> int:
+    outcomes = await asyncio.gather(*(writer.bus.execute(jot(c, text)) for c in clients))
+    return max(o.position for o in outcomes)
+
+
+@pytest.mark.parametrize("listening", [True, False], ids=["listening", "deaf"])
+async def test_each_writer_decides_on_what_the_other_stored(
+    writers: tuple[Writer, Writer], database: str, *, listening: bool
+) -> None:
+    """Two processes take turns on the same clients. Listening, neither save conflicts;
+    without it, every turn after the first meets stale records and runs again (it still
+    lands: the listener saves work, the save's version check keeps it right)."""
+    clients = [uuid.uuid4() for _ in range(CLIENTS)]
+    liveness = Liveness()
+    tasks = [asyncio.create_task(w.freshness.run(liveness)) for w in writers] if listening else []
+    try:
+        for turn in range(ROUNDS):
+            for me, other in (writers, reversed(writers)):
+                head = await jot_everyone(me, clients, f"{turn}")
+                if listening:
+                    await heard(other, head)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    conflicts = [w.bus.conflicts for w in writers]
+    if listening:
+        assert conflicts == [0, 0]
+    else:
+        assert sum(conflicts) >= 2 * ROUNDS - 2
+    expected = [str(turn) for turn in range(ROUNDS) for _ in range(2)]
+    assert all(stored(writers[0].store, c) == expected for c in clients)
+    with psycopg.connect(database) as conn:
+        assert verify(conn).intact
+
+
+async def test_writers_at_once_lose_nothing_and_a_key_is_kept_once(
+    writers: tuple[Writer, Writer], database: str
+) -> None:
+    """Both processes write the same clients at the same moment, and a caller retries each
+    keyed command against the other process: every command lands once, in each client's
+    order, the retry answers with the first outcome, and the chain holds."""
+    clients = [uuid.uuid4() for _ in range(CLIENTS)]
+    liveness = Liveness()
+    tasks = [asyncio.create_task(w.freshness.run(liveness)) for w in writers]
+    first, second = writers
+
+    def key(n: int) -> IdempotencyKey:
+        return IdempotencyKey("nurse-1", Role.NURSE.value, f"jot-{n}", f"digest-{n}")
+
+    try:
+        sent = [
+            writer.bus.execute(jot(clients[n % CLIENTS], f"{n}"), key=key(n))
+            for n in range(10 * CLIENTS)
+            for writer in (first, second)
+        ]
+        outcomes = await asyncio.gather(*sent)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    answered = [(outcomes[i], outcomes[i + 1]) for i in range(0, len(outcomes), 2)]
+    assert all(a.position == b.position and a.event_ids == b.event_ids for a, b in answered)
+    assert all(a.replayed != b.replayed for a, b in answered)
+    for i, client in enumerate(clients):
+        notes = stored(first.store, client)
+        assert sorted(notes, key=int) == [str(n) for n in range(i, 10 * CLIENTS, CLIENTS)]
+    with psycopg.connect(database) as conn:
+        report = verify(conn)
+    assert report.intact
+    assert report.checked == 10 * CLIENTS  # a failed save burns positions, not events
