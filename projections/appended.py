@@ -4,7 +4,7 @@ rows keyed by (position, seq), so a replayed batch inserts nothing twice."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from psycopg import AsyncConnection, sql
 
@@ -15,6 +15,20 @@ Row = tuple[Any, ...]
 Rows = Callable[[Positioned], Iterable[Row]]
 
 KEY = ("position", "seq")
+
+
+class Numbered(TypedDict):
+    """What every row begins with: the event's position, and the row's place among those
+    the event made."""
+
+    position: int
+    seq: int
+
+
+def columns(row: type[Numbered]) -> tuple[str, ...]:
+    """The columns a row type (a ``Numbered`` TypedDict) names after the key, in order: what
+    ``rows`` makes of an event."""
+    return tuple(row.__annotations__)[len(KEY) :]
 
 
 def appended_ddl(

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TypedDict
 from uuid import UUID
 
 from psycopg import AsyncConnection, sql
@@ -19,28 +18,34 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.medication import DoseAdministered, TakeHomeDispensed
 from carecoord.events.positioned import Positioned
-from carecoord.projections.appended import Row, append, appended_ddl, copied
+from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
 from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "dispensing_log"
-COLUMNS = (
-    "client_id",
-    "dispensed_on",
-    "dispensed_at",
-    "substance",
-    "strength",
-    "dosage_form",
-    "dea_schedule",
-    "amount_consumed",
-    "amount_taken_home",
-    "take_home_form",
-    "unit",
-    "dispenser",
-    "lots",
-    "ref_id",
-    "note",
-)
+
+
+class Dispensed(Numbered):
+    """One line of the log."""
+
+    client_id: UUID
+    dispensed_on: date
+    dispensed_at: datetime
+    substance: str
+    strength: str
+    dosage_form: str
+    dea_schedule: str
+    amount_consumed: Decimal | None
+    amount_taken_home: Decimal | None
+    take_home_form: str | None
+    unit: str
+    dispenser: str
+    lots: str
+    ref_id: UUID
+    note: str
+
+
+COLUMNS = columns(Dispensed)
 
 
 table = generation_table(NAME)
@@ -80,28 +85,6 @@ COPIED = copied(COLUMNS, rows)
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
     await append(conn, table(generation), COLUMNS, batch, rows)
-
-
-class Dispensed(TypedDict):
-    """One line of the log."""
-
-    position: int
-    seq: int
-    client_id: UUID
-    dispensed_on: date
-    dispensed_at: datetime
-    substance: str
-    strength: str
-    dosage_form: str
-    dea_schedule: str
-    amount_consumed: Decimal | None
-    amount_taken_home: Decimal | None
-    take_home_form: str | None
-    unit: str
-    dispenser: str
-    lots: str
-    ref_id: UUID
-    note: str
 
 
 async def between_days(

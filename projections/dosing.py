@@ -25,25 +25,31 @@ from carecoord.events.medication import (
     TakeHomeDispensed,
 )
 from carecoord.events.positioned import Positioned
-from carecoord.projections.appended import Row, append, appended_ddl, copied
+from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
 from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "dosing"
-COLUMNS = (
-    "client_id",
-    "order_id",
-    "medication",
-    "day",
-    "slot",
-    "status",
-    "amount",
-    "unit",
-    "detail",
-    "ref_id",
-    "occurred_at",
-    "actor_id",
-)
+
+
+class Dose(Numbered):
+    """A fact about a dosing slot or an order's availability (``status``)."""
+
+    client_id: UUID
+    order_id: UUID
+    medication: str
+    day: date
+    slot: int
+    status: str
+    amount: Decimal | None
+    unit: str
+    detail: str
+    ref_id: UUID | None
+    occurred_at: datetime
+    actor_id: str
+
+
+COLUMNS = columns(Dose)
 
 
 table = generation_table(NAME)
@@ -90,25 +96,6 @@ COPIED = copied(COLUMNS, rows)
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
     await append(conn, table(generation), COLUMNS, batch, rows)
-
-
-class Dose(TypedDict):
-    """A fact about a dosing slot or an order's availability (``status``)."""
-
-    position: int
-    seq: int
-    client_id: UUID
-    order_id: UUID
-    medication: str
-    day: date
-    slot: int
-    status: str
-    amount: Decimal | None
-    unit: str
-    detail: str
-    ref_id: UUID | None
-    occurred_at: datetime
-    actor_id: str
 
 
 async def of_client(

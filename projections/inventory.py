@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TypedDict
 from uuid import UUID
 
 from psycopg import AsyncConnection, sql
@@ -19,25 +18,31 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.medication import DoseAdministered, TakeHomeDispensed
 from carecoord.events.positioned import Positioned
-from carecoord.projections.appended import Row, append, appended_ddl, copied
+from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
 from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "inventory"
-COLUMNS = (
-    "lot",
-    "bottle",
-    "medication",
-    "strength",
-    "dosage_form",
-    "kind",
-    "amount",
-    "unit",
-    "client_id",
-    "day",
-    "occurred_at",
-    "actor_id",
-)
+
+
+class Drawn(Numbered):
+    """An amount that left stock from one bottle of one lot."""
+
+    lot: str
+    bottle: str
+    medication: str
+    strength: str
+    dosage_form: str
+    kind: str
+    amount: Decimal
+    unit: str
+    client_id: UUID
+    day: date
+    occurred_at: datetime
+    actor_id: str
+
+
+COLUMNS = columns(Drawn)
 
 
 table = generation_table(NAME)
@@ -70,25 +75,6 @@ COPIED = copied(COLUMNS, rows)
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
     await append(conn, table(generation), COLUMNS, batch, rows)
-
-
-class Drawn(TypedDict):
-    """An amount that left stock from one bottle of one lot."""
-
-    position: int
-    seq: int
-    lot: str
-    bottle: str
-    medication: str
-    strength: str
-    dosage_form: str
-    kind: str
-    amount: Decimal
-    unit: str
-    client_id: UUID
-    day: date
-    occurred_at: datetime
-    actor_id: str
 
 
 async def ledger(pool: AsyncConnectionPool, lot: str | None) -> list[Drawn]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TypedDict
 from uuid import UUID
 
 from psycopg import AsyncConnection, sql
@@ -19,30 +18,34 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.medication import HardStopRefused, OverrideAcknowledged
 from carecoord.events.positioned import Positioned
-from carecoord.projections.appended import Row, append, appended_ddl, copied
+from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
 from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import client_rows, fetch
 
 NAME = "medication_safety"
-COLUMNS = (
-    "client_id",
-    "kind",
-    "ref_id",
-    "rule_id",
-    "rule_version",
-    "severity",
-    "action",
-    "medication",
-    "dose",
-    "unit",
-    "start",
-    "order_id",
-    "detail",
-    "exposure",
-    "occurred_at",
-    "actor_id",
-    "actor_role",
-)
+
+
+class Entry(Numbered):
+    client_id: UUID
+    kind: str
+    ref_id: UUID
+    rule_id: str
+    rule_version: str
+    severity: str
+    action: str
+    medication: str
+    dose: Decimal | None
+    unit: str
+    start: date | None
+    order_id: UUID | None
+    detail: str
+    exposure: str
+    occurred_at: datetime
+    actor_id: str
+    actor_role: str
+
+
+COLUMNS = columns(Entry)
 REFUSED, OVERRIDE = "hard-stop-refused", "override"
 
 
@@ -79,28 +82,6 @@ COPIED = copied(COLUMNS, rows)
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
     await append(conn, table(generation), COLUMNS, batch, rows)
-
-
-class Entry(TypedDict):
-    position: int
-    seq: int
-    client_id: UUID
-    kind: str
-    ref_id: UUID
-    rule_id: str
-    rule_version: str
-    severity: str
-    action: str
-    medication: str
-    dose: Decimal | None
-    unit: str
-    start: date | None
-    order_id: UUID | None
-    detail: str
-    exposure: str
-    occurred_at: datetime
-    actor_id: str
-    actor_role: str
 
 
 async def of_client(pool: AsyncConnectionPool, client_id: UUID) -> list[Entry]:

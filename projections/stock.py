@@ -33,31 +33,37 @@ from carecoord.events.stock import (
     StockTransferredOut,
     StockWasted,
 )
-from carecoord.projections.appended import Row, append, appended_ddl, copied
+from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
 from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "stock"
-COLUMNS = (
-    "site",
-    "lot",
-    "kind",
-    "change",
-    "counted",
-    "expected",
-    "medication",
-    "strength",
-    "dosage_form",
-    "unit",
-    "dea_schedule",
-    "ref_id",
-    "count_id",
-    "detail",
-    "witness_id",
-    "day",
-    "occurred_at",
-    "actor_id",
-)
+
+
+class Entry(Numbered):
+    """A row of a site's ledger, in the order it was recorded."""
+
+    site: str
+    lot: str
+    kind: str
+    change: Decimal
+    counted: Decimal | None
+    expected: Decimal | None
+    medication: str
+    strength: str
+    dosage_form: str
+    unit: str
+    dea_schedule: str
+    ref_id: UUID
+    count_id: UUID | None
+    detail: str
+    witness_id: str
+    day: date
+    occurred_at: datetime
+    actor_id: str
+
+
+COLUMNS = columns(Entry)
 DRAWN = ("dose", "take-home")
 """Kinds of row a dose makes: the perpetual inventory's dispensed side."""
 
@@ -217,31 +223,6 @@ async def on_hand(pool: AsyncConnectionPool, site: str) -> list[OnHand]:
     what it holds by the perpetual inventory now."""
     query = sql.SQL(_ON_HAND).format(stock=sql.Identifier(NAME))
     return await fetch(pool, OnHand, query, {"site": site, "drawn": list(DRAWN)})
-
-
-class Entry(TypedDict):
-    """A row of a site's ledger, in the order it was recorded."""
-
-    position: int
-    seq: int
-    site: str
-    lot: str
-    kind: str
-    change: Decimal
-    counted: Decimal | None
-    expected: Decimal | None
-    medication: str
-    strength: str
-    dosage_form: str
-    unit: str
-    dea_schedule: str
-    ref_id: UUID
-    count_id: UUID | None
-    detail: str
-    witness_id: str
-    day: date
-    occurred_at: datetime
-    actor_id: str
 
 
 async def ledger(
