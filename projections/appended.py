@@ -4,7 +4,10 @@ rows keyed by (position, seq), so a replayed batch inserts nothing twice."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypedDict
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypedDict, get_args, get_type_hints
+from uuid import UUID
 
 from psycopg import AsyncConnection, sql
 
@@ -25,6 +28,17 @@ class Numbered(TypedDict):
     seq: int
 
 
+SQL_TYPES: dict[object, str] = {
+    str: "text",
+    int: "integer",
+    Decimal: "numeric",
+    UUID: "uuid",
+    date: "date",
+    datetime: "timestamptz",
+}
+"""The column type of each field type a row may have; ``X | None`` is the nullable column."""
+
+
 def columns(row: type[Numbered]) -> tuple[str, ...]:
     """The columns a row type (a ``Numbered`` TypedDict) names after the key, in order: what
     ``rows`` makes of an event."""
@@ -32,12 +46,20 @@ def columns(row: type[Numbered]) -> tuple[str, ...]:
 
 
 def appended_ddl(
-    name: str, columns: str, indexes: Mapping[str, str]
+    name: str, row: type[Numbered], indexes: Mapping[str, str]
 ) -> Callable[[int], list[sql.Composed]]:
-    """``generation_ddl`` of a table whose rows are keyed by the event's position and the
-    row's ``seq`` among those the event made, ahead of ``columns``."""
+    """``generation_ddl`` of a table of ``row``: keyed by the event's position and the row's
+    ``seq`` among those the event made, then a column for each of its other fields."""
+    declared = []
+    for column, kind in get_type_hints(row).items():
+        if column not in KEY:
+            args = set(get_args(kind))
+            nullable = type(None) in args
+            of = (args - {type(None)}).pop() if nullable else kind
+            declared.append(f"{column} {SQL_TYPES[of]}{'' if nullable else ' NOT NULL'}")
     key = "position bigint NOT NULL, seq integer NOT NULL"
-    return generation_ddl(name, f"{key}, {columns}, PRIMARY KEY (position, seq)", indexes)
+    listed = ", ".join(declared)
+    return generation_ddl(name, f"{key}, {listed}, PRIMARY KEY (position, seq)", indexes)
 
 
 def numbered(batch: Sequence[Positioned], rows: Rows) -> list[Row]:

@@ -51,15 +51,7 @@ COLUMNS = columns(Dispensed)
 table = generation_table(NAME)
 
 
-ddl = appended_ddl(
-    NAME,
-    "client_id uuid NOT NULL, dispensed_on date NOT NULL, dispensed_at timestamptz NOT NULL,"
-    " substance text NOT NULL, strength text NOT NULL, dosage_form text NOT NULL,"
-    " dea_schedule text NOT NULL, amount_consumed numeric, amount_taken_home numeric,"
-    " take_home_form text, unit text NOT NULL, dispenser text NOT NULL, lots text NOT NULL,"
-    " ref_id uuid NOT NULL, note text NOT NULL",
-    {"day": "(dispensed_on, position)"},
-)
+ddl = appended_ddl(NAME, Dispensed, {"day": "(dispensed_on, position)"})
 
 
 def rows(item: Positioned) -> Iterator[Row]:

@@ -55,14 +55,7 @@ COLUMNS = columns(Dose)
 table = generation_table(NAME)
 
 
-ddl = appended_ddl(
-    NAME,
-    "client_id uuid NOT NULL, order_id uuid NOT NULL, medication text NOT NULL,"
-    " day date NOT NULL, slot integer NOT NULL, status text NOT NULL, amount numeric,"
-    " unit text NOT NULL, detail text NOT NULL, ref_id uuid, occurred_at timestamptz NOT NULL,"
-    " actor_id text NOT NULL",
-    {"client_day": "(client_id, day, slot)"},
-)
+ddl = appended_ddl(NAME, Dose, {"client_day": "(client_id, day, slot)"})
 
 
 def rows(item: Positioned) -> Iterator[Row]:

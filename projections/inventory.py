@@ -48,14 +48,7 @@ COLUMNS = columns(Drawn)
 table = generation_table(NAME)
 
 
-ddl = appended_ddl(
-    NAME,
-    "lot text NOT NULL, bottle text NOT NULL, medication text NOT NULL, strength text NOT NULL,"
-    " dosage_form text NOT NULL, kind text NOT NULL, amount numeric NOT NULL, unit text NOT NULL,"
-    " client_id uuid NOT NULL, day date NOT NULL, occurred_at timestamptz NOT NULL,"
-    " actor_id text NOT NULL",
-    {"lot": "(lot, position)"},
-)
+ddl = appended_ddl(NAME, Drawn, {"lot": "(lot, position)"})
 
 
 def rows(item: Positioned) -> Iterator[Row]:

@@ -52,15 +52,7 @@ REFUSED, OVERRIDE = "hard-stop-refused", "override"
 table = generation_table(NAME)
 
 
-ddl = appended_ddl(
-    NAME,
-    "client_id uuid NOT NULL, kind text NOT NULL, ref_id uuid NOT NULL, rule_id text NOT NULL,"
-    " rule_version text NOT NULL, severity text NOT NULL, action text NOT NULL,"
-    " medication text NOT NULL, dose numeric, unit text NOT NULL, start date, order_id uuid,"
-    " detail text NOT NULL, exposure text NOT NULL, occurred_at timestamptz NOT NULL,"
-    " actor_id text NOT NULL, actor_role text NOT NULL",
-    {"client": "(client_id, position)", "when": "(occurred_at)"},
-)
+ddl = appended_ddl(NAME, Entry, {"client": "(client_id, position)", "when": "(occurred_at)"})
 
 
 def rows(item: Positioned) -> Iterator[Row]:

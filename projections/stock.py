@@ -70,15 +70,7 @@ DRAWN = ("dose", "take-home")
 table = generation_table(NAME)
 
 
-ddl = appended_ddl(
-    NAME,
-    "site text NOT NULL, lot text NOT NULL, kind text NOT NULL, change numeric NOT NULL,"
-    " counted numeric, expected numeric, medication text NOT NULL, strength text NOT NULL,"
-    " dosage_form text NOT NULL, unit text NOT NULL, dea_schedule text NOT NULL,"
-    " ref_id uuid NOT NULL, count_id uuid, detail text NOT NULL, witness_id text NOT NULL,"
-    " day date NOT NULL, occurred_at timestamptz NOT NULL, actor_id text NOT NULL",
-    {"lot": "(site, lot, position)", "day": "(site, day)"},
-)
+ddl = appended_ddl(NAME, Entry, {"lot": "(site, lot, position)", "day": "(site, day)"})
 
 
 def rows(item: Positioned) -> Iterator[Row]:
