@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, LiteralString, TypedDict
 from uuid import UUID
 
 from psycopg import AsyncConnection, sql
@@ -127,18 +127,16 @@ async def page(
     readable, readable_params = shown.where()
     where = [sql.SQL("client_id = %s"), readable]
     params: list[Any] = [client_id, *readable_params]
-    if kinds:
-        where.append(sql.SQL("kind = ANY(%s)"))
-        params.append([k.value for k in kinds])
-    if occurred_from is not None:
-        where.append(sql.SQL("occurred_at >= %s"))
-        params.append(occurred_from)
-    if occurred_to is not None:
-        where.append(sql.SQL("occurred_at < %s"))
-        params.append(occurred_to)
-    if recorded_until is not None:
-        where.append(sql.SQL("recorded_at <= %s"))
-        params.append(recorded_until)
+    bounds: list[tuple[LiteralString, Any]] = [
+        ("kind = ANY(%s)", [k.value for k in kinds] if kinds else None),
+        ("occurred_at >= %s", occurred_from),
+        ("occurred_at < %s", occurred_to),
+        ("recorded_at <= %s", recorded_until),
+    ]
+    for condition, value in bounds:
+        if value is not None:
+            where.append(sql.SQL(condition))
+            params.append(value)
     if after is not None:
         where.append(sql.SQL("(occurred_at, position) > (%s, %s)"))
         params.extend(after)
