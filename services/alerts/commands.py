@@ -7,24 +7,23 @@ from uuid import UUID
 
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.kernel.unit_of_work import Command, on
 
 
 def acknowledge_alert(
     stamp: Stamp, *, client_id: UUID, alert_id: UUID, note: str, occurred_at: datetime | None = None
 ) -> Command[UUID]:
-    def run(uow: UnitOfWork) -> UUID:
-        uow.get(AlertRecord, client_id).acknowledge(stamp, alert_id, note, occurred_at)
-        return alert_id
-
-    return run
+    return on(
+        AlertRecord,
+        client_id,
+        alert_id,
+        lambda a: a.acknowledge(stamp, alert_id, note, occurred_at),
+    )
 
 
 def resolve_alert(
     stamp: Stamp, *, client_id: UUID, alert_id: UUID, note: str, occurred_at: datetime | None = None
 ) -> Command[UUID]:
-    def run(uow: UnitOfWork) -> UUID:
-        uow.get(AlertRecord, client_id).resolve(stamp, alert_id, note, occurred_at)
-        return alert_id
-
-    return run
+    return on(
+        AlertRecord, client_id, alert_id, lambda a: a.resolve(stamp, alert_id, note, occurred_at)
+    )

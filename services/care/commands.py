@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 from carecoord.events.care import GoalAchievement, LevelOfCare
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.kernel.unit_of_work import Command, on
 
 
 def enroll_client(
@@ -20,14 +20,14 @@ def enroll_client(
     occurred_at: datetime | None = None,
 ) -> Command[UUID]:
     new_id = client_id or uuid4()
-
-    def run(uow: UnitOfWork) -> UUID:
-        uow.get(ClientRecord, new_id).enroll(
+    return on(
+        ClientRecord,
+        new_id,
+        new_id,
+        lambda client: client.enroll(
             stamp, display_name=display_name, program=program, occurred_at=occurred_at
-        )
-        return new_id
-
-    return run
+        ),
+    )
 
 
 def change_level_of_care(
@@ -39,13 +39,14 @@ def change_level_of_care(
     reason: str = "",
     occurred_at: datetime | None = None,
 ) -> Command[UUID]:
-    def run(uow: UnitOfWork) -> UUID:
-        uow.get(ClientRecord, client_id).change_level_of_care(
+    return on(
+        ClientRecord,
+        client_id,
+        client_id,
+        lambda client: client.change_level_of_care(
             stamp, level, asam_level=asam_level, reason=reason, occurred_at=occurred_at
-        )
-        return client_id
-
-    return run
+        ),
+    )
 
 
 def set_treatment_goal(
@@ -57,14 +58,12 @@ def set_treatment_goal(
     occurred_at: datetime | None = None,
 ) -> Command[UUID]:
     goal_id = uuid4()
-
-    def run(uow: UnitOfWork) -> UUID:
-        uow.get(ClientRecord, client_id).set_goal(
-            stamp, goal_id, description, target_date, occurred_at
-        )
-        return goal_id
-
-    return run
+    return on(
+        ClientRecord,
+        client_id,
+        goal_id,
+        lambda client: client.set_goal(stamp, goal_id, description, target_date, occurred_at),
+    )
 
 
 def record_goal_progress(
@@ -76,10 +75,9 @@ def record_goal_progress(
     note: str = "",
     occurred_at: datetime | None = None,
 ) -> Command[UUID]:
-    def run(uow: UnitOfWork) -> UUID:
-        uow.get(ClientRecord, client_id).record_goal_progress(
-            stamp, goal_id, achievement, note, occurred_at
-        )
-        return goal_id
-
-    return run
+    return on(
+        ClientRecord,
+        client_id,
+        goal_id,
+        lambda client: client.record_goal_progress(stamp, goal_id, achievement, note, occurred_at),
+    )

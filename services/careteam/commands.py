@@ -6,10 +6,10 @@ from datetime import datetime
 from uuid import UUID
 
 from carecoord.events import Role
-from carecoord.services.care.record import ClientRecord
+from carecoord.services.care.enrolled import on_enrolled
 from carecoord.services.careteam.team import CareTeam
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.kernel.unit_of_work import Command, on
 
 
 def assign_member(
@@ -20,14 +20,12 @@ def assign_member(
     role: Role,
     occurred_at: datetime | None = None,
 ) -> Command[UUID]:
-    def run(uow: UnitOfWork) -> UUID:
-        uow.get(ClientRecord, client_id).require_enrolled()
-        uow.get(CareTeam, client_id).assign(
-            stamp, member_id=member_id, role=role, occurred_at=occurred_at
-        )
-        return client_id
-
-    return run
+    return on_enrolled(
+        CareTeam,
+        client_id,
+        client_id,
+        lambda team: team.assign(stamp, member_id=member_id, role=role, occurred_at=occurred_at),
+    )
 
 
 def end_membership(
@@ -38,10 +36,9 @@ def end_membership(
     reason: str,
     occurred_at: datetime | None = None,
 ) -> Command[UUID]:
-    def run(uow: UnitOfWork) -> UUID:
-        uow.get(CareTeam, client_id).end(
-            stamp, member_id=member_id, reason=reason, occurred_at=occurred_at
-        )
-        return client_id
-
-    return run
+    return on(
+        CareTeam,
+        client_id,
+        client_id,
+        lambda team: team.end(stamp, member_id=member_id, reason=reason, occurred_at=occurred_at),
+    )

@@ -2,60 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Sequence
+from typing import Unpack
 from uuid import UUID, uuid4
 
-from carecoord.events import CareEvent, Kind
+from carecoord.events import CareEvent
 from carecoord.events.consent import Recipient
 from carecoord.events.envelope import type_name
+from carecoord.services.care.enrolled import on_enrolled
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.careteam.team import CareTeam
-from carecoord.services.consent.record import ConsentRecord
+from carecoord.services.consent.record import ConsentRecord, ConsentTerms, DisclosureTerms
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, on
+
+
+def _new_entry(client_id: UUID, step: Callable[[ConsentRecord, UUID], object]) -> Command[UUID]:
+    """A consent or a disclosure, on an enrolled client's record, under an id drawn when the
+    command is built (so a retry after a conflict records the same id)."""
+    new_id = uuid4()
+    return on_enrolled(ConsentRecord, client_id, new_id, lambda consents: step(consents, new_id))
 
 
 def record_consent(
-    stamp: Stamp,
-    *,
-    client_id: UUID,
-    recipients: tuple[Recipient, ...],
-    purpose: str,
-    data_kinds: tuple[Kind, ...],
-    signed_on: date,
-    signed_by: str,
-    expires_at: datetime | None = None,
-    expiry_event: str = "",
+    stamp: Stamp, *, client_id: UUID, **terms: Unpack[ConsentTerms]
 ) -> Command[UUID]:
-    consent_id = uuid4()
-
-    def run(uow: UnitOfWork) -> UUID:
-        uow.get(ClientRecord, client_id).require_enrolled()
-        uow.get(ConsentRecord, client_id).record_consent(
-            stamp,
-            consent_id=consent_id,
-            recipients=recipients,
-            purpose=purpose,
-            data_kinds=data_kinds,
-            expires_at=expires_at,
-            expiry_event=expiry_event,
-            signed_on=signed_on,
-            signed_by=signed_by,
-        )
-        return consent_id
-
-    return run
+    return _new_entry(client_id, lambda c, new_id: c.record_consent(stamp, new_id, **terms))
 
 
 def revoke_consent(
     stamp: Stamp, *, client_id: UUID, consent_id: UUID, reason: str = ""
 ) -> Command[UUID]:
-    def run(uow: UnitOfWork) -> UUID:
-        uow.get(ConsentRecord, client_id).revoke(stamp, consent_id=consent_id, reason=reason)
-        return consent_id
-
-    return run
+    return on(
+        ConsentRecord,
+        client_id,
+        consent_id,
+        lambda consents: consents.revoke(stamp, consent_id=consent_id, reason=reason),
+    )
 
 
 def break_glass(stamp: Stamp, *, client_id: UUID, reason: str) -> Command[UUID]:
@@ -77,33 +60,9 @@ def break_glass(stamp: Stamp, *, client_id: UUID, reason: str) -> Command[UUID]:
 
 
 def record_disclosure(
-    stamp: Stamp,
-    *,
-    client_id: UUID,
-    recipient: Recipient,
-    purpose: str,
-    data_kinds: tuple[Kind, ...],
-    description: str,
-    consent_id: UUID | None = None,
-    break_glass_id: UUID | None = None,
+    stamp: Stamp, *, client_id: UUID, **terms: Unpack[DisclosureTerms]
 ) -> Command[UUID]:
-    disclosure_id = uuid4()
-
-    def run(uow: UnitOfWork) -> UUID:
-        uow.get(ClientRecord, client_id).require_enrolled()
-        uow.get(ConsentRecord, client_id).record_disclosure(
-            stamp,
-            disclosure_id=disclosure_id,
-            recipient=recipient,
-            purpose=purpose,
-            data_kinds=data_kinds,
-            description=description,
-            consent_id=consent_id,
-            break_glass_id=break_glass_id,
-        )
-        return disclosure_id
-
-    return run
+    return _new_entry(client_id, lambda c, new_id: c.record_disclosure(stamp, new_id, **terms))
 
 
 def disclose_events(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import ClassVar
+from typing import NotRequired, TypedDict
 from uuid import UUID
 
 from carecoord.events import CareEvent, Kind, Role
@@ -20,6 +20,29 @@ from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.policy import BREAK_GLASS_WINDOW, MAY_BREAK_GLASS, POLICY_VERSION
 from carecoord.services.kernel.stamp import Stamp
+
+
+class ConsentTerms(TypedDict):
+    """What a consent says, as a command is given it and the record checks it."""
+
+    recipients: tuple[Recipient, ...]
+    purpose: str
+    data_kinds: tuple[Kind, ...]
+    signed_on: date
+    signed_by: str
+    expires_at: NotRequired[datetime | None]
+    expiry_event: NotRequired[str]
+
+
+class DisclosureTerms(TypedDict):
+    """What a disclosure says went where, and the consent or emergency access it went under."""
+
+    recipient: Recipient
+    purpose: str
+    data_kinds: tuple[Kind, ...]
+    description: str
+    consent_id: NotRequired[UUID | None]
+    break_glass_id: NotRequired[UUID | None]
 
 
 @dataclass(slots=True)
@@ -37,9 +60,7 @@ class Consent:
         return any(r.type == recipient.type and r.id == recipient.id for r in self.recipients)
 
 
-class ConsentRecord(Aggregate):
-    context: ClassVar[str] = "consent"
-
+class ConsentRecord(Aggregate, context="consent"):
     def __init__(self, client_id: UUID) -> None:
         super().__init__(client_id)
         self.consents: dict[UUID, Consent] = {}
@@ -72,15 +93,15 @@ class ConsentRecord(Aggregate):
     def record_consent(
         self,
         stamp: Stamp,
-        *,
         consent_id: UUID,
+        *,
         recipients: tuple[Recipient, ...],
         purpose: str,
         data_kinds: tuple[Kind, ...],
-        expires_at: datetime | None,
-        expiry_event: str,
         signed_on: date,
         signed_by: str,
+        expires_at: datetime | None = None,
+        expiry_event: str = "",
     ) -> None:
         kinds = tuple(dict.fromkeys(data_kinds))
         if Kind.COUNSELING_NOTE in kinds and len(kinds) > 1:
@@ -156,14 +177,14 @@ class ConsentRecord(Aggregate):
     def record_disclosure(
         self,
         stamp: Stamp,
-        *,
         disclosure_id: UUID,
+        *,
         recipient: Recipient,
         purpose: str,
         data_kinds: tuple[Kind, ...],
         description: str,
-        consent_id: UUID | None,
-        break_glass_id: UUID | None,
+        consent_id: UUID | None = None,
+        break_glass_id: UUID | None = None,
     ) -> None:
         now = stamp.clock()
         kinds = frozenset(data_kinds)

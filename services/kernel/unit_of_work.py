@@ -46,3 +46,14 @@ class UnitOfWork:
 
 
 Command = Callable[[UnitOfWork], T]
+
+
+def on(cls: type[A], client_id: UUID, answer: T, step: Callable[[A], object]) -> Command[T]:
+    """Most commands take one step on one client's aggregate and answer with an id they were
+    given or drew when built (so a retry after a conflict answers with the same one)."""
+
+    def run(uow: UnitOfWork) -> T:
+        step(uow.get(cls, client_id))
+        return answer
+
+    return run

@@ -20,33 +20,31 @@ from carecoord.services.stock.movements import Receipt, Transfer, Waste
 from carecoord.services.stock.record import Ledger, SiteStock
 
 
-def _on_site(site: str, entry_id: UUID, decide: Callable[[SiteStock], object]) -> Command[UUID]:
-    """Most commands decide on one site's record and answer with the id they were given."""
+def _on_site(
+    site: str, decide: Callable[[SiteStock, UUID], object], entry_id: UUID | None = None
+) -> Command[UUID]:
+    """Most commands decide on one site's record and answer with the id of what they
+    recorded: the one they were given, or one drawn now, when the command is built."""
+    answer = entry_id or uuid4()
 
     def run(uow: UnitOfWork) -> UUID:
-        decide(uow.get(SiteStock, stock_id(site)))
-        return entry_id
+        decide(uow.get(SiteStock, stock_id(site)), answer)
+        return answer
 
     return run
 
 
 def receive(stamp: Stamp, *, site: str, receipt: Receipt, rules: MedicationRules) -> Command[UUID]:
-    receipt_id = uuid4()
     return _on_site(
-        site,
-        receipt_id,
-        lambda stock: movements.receive(stock, stamp, rules, site, receipt_id, receipt),
+        site, lambda stock, new_id: movements.receive(stock, stamp, rules, site, new_id, receipt)
     )
 
 
 def waste(
     stamp: Stamp, *, site: str, waste: Waste, ledger: Ledger, rules: MedicationRules
 ) -> Command[UUID]:
-    waste_id = uuid4()
     return _on_site(
-        site,
-        waste_id,
-        lambda stock: movements.waste(stock, stamp, rules, waste_id, waste, ledger),
+        site, lambda stock, new_id: movements.waste(stock, stamp, rules, new_id, waste, ledger)
     )
 
 
@@ -67,16 +65,13 @@ def transfer(
 def count(
     stamp: Stamp, *, site: str, count: Count, ledger: Ledger, rules: MedicationRules
 ) -> Command[UUID]:
-    count_id = uuid4()
     return _on_site(
-        site,
-        count_id,
-        lambda stock: counts.count(stock, stamp, rules, count_id, count, ledger),
+        site, lambda stock, new_id: counts.count(stock, stamp, rules, new_id, count, ledger)
     )
 
 
 def witness(stamp: Stamp, *, site: str, entry_id: UUID, rules: MedicationRules) -> Command[UUID]:
-    return _on_site(site, entry_id, lambda stock: counts.witness(stock, stamp, rules, entry_id))
+    return _on_site(site, lambda stock, _: counts.witness(stock, stamp, rules, entry_id), entry_id)
 
 
 def resolve(
@@ -90,6 +85,6 @@ def resolve(
 ) -> Command[UUID]:
     return _on_site(
         site,
+        lambda stock, _: counts.resolve(stock, stamp, rules, alert_id, resolution, note),
         alert_id,
-        lambda stock: counts.resolve(stock, stamp, rules, alert_id, resolution, note),
     )
