@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar
 from uuid import UUID
 
 from carecoord.events import CareEvent
@@ -32,9 +31,7 @@ class Alert:
     status: Status = Status.OPEN
 
 
-class AlertRecord(Aggregate):
-    context: ClassVar[str] = "alerts"
-
+class AlertRecord(Aggregate, context="alerts"):
     def __init__(self, client_id: UUID) -> None:
         super().__init__(client_id)
         self.alerts: dict[UUID, Alert] = {}

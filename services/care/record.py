@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import ClassVar
 from uuid import UUID
 
 from carecoord.events import CareEvent, ClientEnrolled
@@ -34,9 +33,7 @@ class Goal:
         return self.achievement in CLOSING
 
 
-class ClientRecord(Aggregate):
-    context: ClassVar[str] = "care"
-
+class ClientRecord(Aggregate, context="care"):
     def __init__(self, client_id: UUID) -> None:
         super().__init__(client_id)
         self.display_name = ""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
 from uuid import UUID
 
 from carecoord.events import CareEvent, Role
@@ -23,9 +22,7 @@ class Membership:
     since: datetime
 
 
-class CareTeam(Aggregate):
-    context: ClassVar[str] = "careteam"
-
+class CareTeam(Aggregate, context="careteam"):
     def __init__(self, client_id: UUID) -> None:
         super().__init__(client_id)
         self.members: dict[str, Membership] = {}

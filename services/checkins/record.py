@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import ClassVar
 from uuid import UUID
 
 from carecoord.events import CareEvent, Role
@@ -76,9 +75,7 @@ class Vitals:
     spo2_percent: int | None = None
 
 
-class CheckInRecord(Aggregate):
-    context: ClassVar[str] = "checkins"
-
+class CheckInRecord(Aggregate, context="checkins"):
     def __init__(self, client_id: UUID) -> None:
         super().__init__(client_id)
         self.cravings: list[Reading] = []

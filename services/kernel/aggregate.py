@@ -32,6 +32,14 @@ class Recorded:
 
 class Aggregate:
     context: ClassVar[str]
+    """The record's part of the program (``consent``, ``medication``...): one client has
+    one aggregate in each, and its id is derived from the two."""
+
+    def __init_subclass__(cls, *, context: str | None = None, **kwargs: object) -> None:
+        """A record is declared with its part: ``class TherapyRecord(Aggregate, context=...)``."""
+        super().__init_subclass__(**kwargs)
+        if context is not None:
+            cls.context = context
 
     def __init__(self, client_id: UUID) -> None:
         self.client_id = client_id

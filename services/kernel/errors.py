@@ -14,6 +14,13 @@ from typing import ClassVar
 class DomainError(Exception):
     code: ClassVar[str] = "RULE_VIOLATION"
 
+    def __init_subclass__(cls, *, code: str | None = None, **kwargs: object) -> None:
+        """Each kind of refusal is declared with the code the API answers it with; a narrower
+        kind (a hard stop is a rule violation) keeps its parent's."""
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
+
     def __init__(
         self, field: str, rule: str, message: str, details: Mapping[str, object] | None = None
     ) -> None:
@@ -25,31 +32,22 @@ class DomainError(Exception):
         """More for the caller, beside code, field and rule (a recorded refusal's id)."""
 
 
-class InvalidInput(DomainError):
+class InvalidInput(DomainError, code="BAD_USER_INPUT"):
     """The request itself is malformed: a missing, out-of-range or unparseable value."""
 
-    code = "BAD_USER_INPUT"
+
+class NotFound(DomainError, code="NOT_FOUND"): ...
 
 
-class NotFound(DomainError):
-    code = "NOT_FOUND"
-
-
-class RuleViolation(DomainError):
+class RuleViolation(DomainError, code="RULE_VIOLATION"):
     """The request is well-formed but the record's current state does not allow it."""
 
-    code = "RULE_VIOLATION"
+
+class Forbidden(DomainError, code="FORBIDDEN"): ...
 
 
-class Forbidden(DomainError):
-    code = "FORBIDDEN"
+class Unauthenticated(DomainError, code="UNAUTHENTICATED"): ...
 
 
-class Unauthenticated(DomainError):
-    code = "UNAUTHENTICATED"
-
-
-class Unavailable(DomainError):
+class Unavailable(DomainError, code="UNAVAILABLE"):
     """The answer cannot be given safely yet (the access rules are catching up); retry."""
-
-    code = "UNAVAILABLE"

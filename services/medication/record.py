@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import ClassVar
 from uuid import UUID
 
 from carecoord.events import CareEvent
@@ -64,9 +63,7 @@ class Eligibility:
     by: str
 
 
-class MedicationRecord(Aggregate):
-    context: ClassVar[str] = "medication"
-
+class MedicationRecord(Aggregate, context="medication"):
     def __init__(self, client_id: UUID) -> None:
         super().__init__(client_id)
         self.orders: dict[UUID, Order] = {}

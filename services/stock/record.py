@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import ClassVar
 from uuid import UUID
 
 from carecoord.events import CareEvent
@@ -116,9 +115,7 @@ class Discrepancy:
     resolved: bool = False
 
 
-class SiteStock(Aggregate):
-    context: ClassVar[str] = "stock"
-
+class SiteStock(Aggregate, context="stock"):
     def __init__(self, stock_id: UUID) -> None:
         super().__init__(stock_id)
         self.site = ""

@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
-from typing import ClassVar
+from enum import StrEnum, auto
 from uuid import UUID
 
 from carecoord.events import CareEvent
@@ -37,10 +36,10 @@ from carecoord.services.kernel.stamp import Stamp
 
 
 class Outcome(StrEnum):
-    SCHEDULED = "scheduled"
-    ATTENDED = "attended"
-    LATE_CANCELLED = "late_cancelled"
-    NO_SHOW = "no_show"
+    SCHEDULED = auto()
+    ATTENDED = auto()
+    LATE_CANCELLED = auto()
+    NO_SHOW = auto()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +96,7 @@ OUTCOME_EVENTS: dict[Outcome, type[SessionAttended | SessionLateCancelled | Sess
 RECORDED = {cls: outcome for outcome, cls in OUTCOME_EVENTS.items()}
 
 
-class TherapyRecord(Aggregate):
-    context: ClassVar[str] = "therapy"
-
+class TherapyRecord(Aggregate, context="therapy"):
     def __init__(self, client_id: UUID) -> None:
         super().__init__(client_id)
         self.sessions: dict[UUID, Session] = {}
