@@ -9,28 +9,28 @@ so a program can add a row (say PHQ-9 >= 20, high) without code.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import StrEnum, auto
 
 from carecoord.events.checkins import Instrument
 from carecoord.events.medication import Severity
 
 
 class Test(StrEnum):
-    INSTRUMENT_SCORE = "instrument_score"
+    INSTRUMENT_SCORE = auto()
     """An instrument's ``score`` (``total``, ``item:<id>``, ``subscale:<name>`` or ``signs``,
     the number of complicating signs) in range."""
-    SUBSTANCE_USE = "substance_use"
+    SUBSTANCE_USE = auto()
     """A check-in reports substance use."""
-    CRAVING_RISE = "craving_rise"
+    CRAVING_RISE = auto()
     """The last ``window`` cravings all at least ``threshold`` above the client's baseline
     (median of up to ``baseline`` readings before them, at least ``baseline_min``)."""
-    QTC_ON_MEDICATION = "qtc_on_medication"
+    QTC_ON_MEDICATION = auto()
     """QTc in range while on a medication of ``medication_class``."""
-    SCREEN_POSITIVE_ON_AGONIST = "screen_positive_on_agonist"
+    SCREEN_POSITIVE_ON_AGONIST = auto()
     """A drug screen positive for any of ``analytes`` while on an opioid agonist."""
-    SCREEN_NEGATIVE_FOR_AGONIST = "screen_negative_for_agonist"
+    SCREEN_NEGATIVE_FOR_AGONIST = auto()
     """A drug screen tested for the prescribed agonist and found none of it."""
-    CONSECUTIVE_NO_SHOWS = "consecutive_no_shows"
+    CONSECUTIVE_NO_SHOWS = auto()
     """``threshold`` or more therapy no-shows in a row."""
 
 

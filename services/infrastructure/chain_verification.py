@@ -26,7 +26,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from enum import StrEnum
+from enum import StrEnum, auto
 from typing import Any
 from uuid import UUID
 
@@ -51,12 +51,12 @@ megabyte stalled ~140 ms in transfer)."""
 
 
 class Verdict(StrEnum):
-    ALTERED = "altered"
-    DELETED = "deleted"
-    INSERTED = "inserted"
-    REORDERED = "reordered"
-    REWRITTEN = "rewritten"
-    TRUNCATED = "truncated"
+    ALTERED = auto()
+    DELETED = auto()
+    INSERTED = auto()
+    REORDERED = auto()
+    REWRITTEN = auto()
+    TRUNCATED = auto()
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,14 +149,7 @@ def judge(row: Row, before: Row | None, after: Row | None, source: int | None) -
     of the row whose hash ``row.prev_hash`` names, if one is stored."""
     expected = GENESIS if before is None else before.hash
     where = f"event {row.position} (aggregate {row.originator_id} version {row.version})"
-    base: dict[str, Any] = {
-        "position": row.position,
-        "aggregate_id": row.originator_id,
-        "version": row.version,
-        "topic": row.topic,
-        "expected": _hex(expected),
-        "found": _hex(row.prev_hash),
-    }
+    base = _at(row) | {"expected": _hex(expected), "found": _hex(row.prev_hash)}
     skipped = after is not None and after.prev_hash == expected
     if row.hash is None or row.prev_hash is None:
         if after is None or skipped:
@@ -197,6 +190,27 @@ def _misplaced(
         f"{last} and {row.position} was deleted"
     )
     return Break(verdict=Verdict.DELETED, message=text, related=last or None, **base)
+
+
+def _at(row: Row) -> dict[str, Any]:
+    """Where a break is, as the stored row says."""
+    return {
+        "position": row.position,
+        "aggregate_id": row.originator_id,
+        "version": row.version,
+        "topic": row.topic,
+    }
+
+
+def _at_anchor(anchor: Anchor, verdict: Verdict, message: str, **more: Any) -> Break:
+    """A break at an anchored position: the hash anchored there is what was expected."""
+    return Break(
+        position=anchor.position,
+        verdict=verdict,
+        message=message,
+        expected=anchor.hash.hex(),
+        **more,
+    )
 
 
 def _hex(value: bytes | None) -> str | None:
@@ -312,11 +326,10 @@ def _against(anchor: Anchor, row: Row) -> Break | None:
             "chain was rewritten without it"
         )
         found, aggregate, version = None, None, None
-    return Break(
-        position=anchor.position,
-        verdict=Verdict.REWRITTEN,
-        message=text,
-        expected=anchor.hash.hex(),
+    return _at_anchor(
+        anchor,
+        Verdict.REWRITTEN,
+        text,
         found=found,
         aggregate_id=aggregate,
         version=version,
@@ -332,13 +345,7 @@ def _beyond(anchor: Anchor, head: int) -> Break | None:
         f"the store ends at event {head}, before position {anchor.position} anchored "
         f"{anchor.at}: the newest events were removed"
     )
-    return Break(
-        position=anchor.position,
-        verdict=Verdict.TRUNCATED,
-        message=text,
-        expected=anchor.hash.hex(),
-        related=head,
-    )
+    return _at_anchor(anchor, Verdict.TRUNCATED, text, related=head)
 
 
 # --- one client's record ------------------------------------------------------------------
@@ -432,13 +439,6 @@ def _version_gap(rows: Sequence[Row]) -> Break | None:
         if row.version != last + 1:
             where = f"event {row.position} (aggregate {row.originator_id} version {row.version})"
             text = f"{where} follows version {last} of its aggregate: the ones between were deleted"
-            return Break(
-                position=row.position,
-                verdict=Verdict.DELETED,
-                message=text,
-                aggregate_id=row.originator_id,
-                version=row.version,
-                topic=row.topic,
-            )
+            return Break(verdict=Verdict.DELETED, message=text, **_at(row))
         seen[row.originator_id] = row.version
     return None
