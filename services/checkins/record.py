@@ -8,7 +8,7 @@ methadone QT rule is judged on.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
@@ -151,13 +151,9 @@ class CheckInRecord(Aggregate, context="checkins"):
             assessment_id=assessment_id,
             instrument=spec.instrument,
             source=source_of(stamp),
-            answers=scored.answers,
-            total=scored.total,
-            band=scored.band,
             banded_on=spec.banded_on,
-            subscales=scored.subscales,
-            signs=scored.signs,
             scoring_version=spec.version,
+            **asdict(scored),
         )
         self.record(event)
         return event
