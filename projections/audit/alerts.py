@@ -7,9 +7,9 @@ from __future__ import annotations
 from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
 from carecoord.projections.audit.fhir import (
     BASE,
-    Handler,
     Resources,
     event_reference,
+    handlers,
     instant,
     party,
     patient,
@@ -53,8 +53,4 @@ def responded(res: Resources, event: AlertAcknowledged | AlertResolved) -> None:
     )
 
 
-HANDLERS: dict[type, Handler] = {
-    AlertRaised: raised,
-    AlertAcknowledged: responded,
-    AlertResolved: responded,
-}
+HANDLERS = handlers(raised, responded)

@@ -12,11 +12,11 @@ from carecoord.events.care import (
 )
 from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
 from carecoord.projections.audit.fhir import (
-    Handler,
     Resource,
     Resources,
     day,
     derived_id,
+    handlers,
     instant,
     member,
     patient,
@@ -141,11 +141,4 @@ def member_ended(res: Resources, event: CareTeamMemberEnded) -> None:
             period["end"] = instant(event.occurred_at)
 
 
-HANDLERS: dict[type, Handler] = {
-    ClientEnrolled: enrolled,
-    LevelOfCareChanged: level_changed,
-    TreatmentGoalSet: goal_set,
-    GoalProgressRecorded: goal_progress,
-    CareTeamMemberAssigned: member_assigned,
-    CareTeamMemberEnded: member_ended,
-}
+HANDLERS = handlers(enrolled, level_changed, goal_set, goal_progress, member_assigned, member_ended)

@@ -19,9 +19,9 @@ from carecoord.events.envelope import CareEvent
 from carecoord.projections.audit.fhir import (
     LOINC,
     UCUM,
-    Handler,
     Resource,
     Resources,
+    handlers,
     instant,
     number,
     party,
@@ -142,9 +142,4 @@ def vitals(res: Resources, event: VitalSignsRecorded) -> None:
     res.new(event, found)
 
 
-HANDLERS: dict[type, Handler] = {
-    CheckInRecorded: checked_in,
-    InstrumentScored: scored,
-    DrugScreenResulted: screened,
-    VitalSignsRecorded: vitals,
-}
+HANDLERS = handlers(checked_in, scored, screened, vitals)

@@ -16,10 +16,10 @@ from carecoord.projections.audit.fhir import (
     ACT_CODE,
     BASE,
     LOINC,
-    Handler,
     Resource,
     Resources,
     day,
+    handlers,
     instant,
     kinds,
     member,
@@ -164,9 +164,4 @@ def disclosed(res: Resources, event: DisclosureRecorded) -> None:
     )
 
 
-HANDLERS: dict[type, Handler] = {
-    ConsentRecorded: consent_recorded,
-    ConsentRevoked: consent_revoked,
-    BreakGlassUsed: broke_glass,
-    DisclosureRecorded: disclosed,
-}
+HANDLERS = handlers(consent_recorded, consent_revoked, broke_glass, disclosed)

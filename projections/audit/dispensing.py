@@ -17,10 +17,10 @@ from carecoord.events.medication import (
     TakeHomeEligibilityDetermined,
 )
 from carecoord.projections.audit.fhir import (
-    Handler,
     Resource,
     Resources,
     day,
+    handlers,
     instant,
     party,
     patient,
@@ -176,12 +176,6 @@ def eligibility(res: Resources, event: TakeHomeEligibilityDetermined) -> None:
     res.new(event, found)
 
 
-HANDLERS: dict[type, Handler] = {
-    DoseAdministered: given,
-    DoseNotGiven: not_given,
-    DoseMissed: missed,
-    TakeHomeDispensed: handed_over,
-    GuestDosingArranged: guest_dosing,
-    GuestDosingEnded: guest_dosing_ended,
-    TakeHomeEligibilityDetermined: eligibility,
-}
+HANDLERS = handlers(
+    given, not_given, missed, handed_over, guest_dosing, guest_dosing_ended, eligibility
+)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args, get_type_hints
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from carecoord.events import Actor, CareEvent
@@ -74,6 +74,17 @@ class Resources:
 
 Handler = Callable[[Resources, Any], None]
 """Maps one event type: makes or changes resources (typed loosely: one handler per type)."""
+
+
+def handlers(*made: Handler) -> dict[type, Handler]:
+    """Each handler under the event types its ``event`` parameter names (a union, several):
+    its signature says what it takes, and no table need say it again."""
+    found: dict[type, Handler] = {}
+    for handler in made:
+        named = get_type_hints(handler)["event"]
+        for event_type in get_args(named) or (named,):
+            found[event_type] = handler
+    return found
 
 
 def bundle(resources: Iterable[Resource], *, bundle_id: UUID, at: datetime) -> Resource:

@@ -26,10 +26,10 @@ from carecoord.events.medication import (
 from carecoord.projections.audit.fhir import (
     ACT_CODE,
     BASE,
-    Handler,
     Resource,
     Resources,
     day,
+    handlers,
     instant,
     party,
     patient,
@@ -270,17 +270,8 @@ def overridden(res: Resources, event: OverrideAcknowledged) -> None:
     res.new(event, issue)
 
 
-HANDLERS: dict[type, Handler] = {
-    MedicationPrescribed: ordered,
-    DoseChanged: ordered,
-    TaperOrdered: ordered,
-    OrderHeld: held,
-    OrderResumed: resumed,
-    OrderDiscontinued: discontinued,
-    OrderEnteredInError: entered_in_error,
-    MedicationStatementRecorded: statement_recorded,
-    MedicationStatementEnded: statement_ended,
-    InteractionFound: interaction,
-    HardStopRefused: hard_stop,
-    OverrideAcknowledged: overridden,
-}
+HANDLERS = (
+    handlers(ordered, held, resumed, discontinued, entered_in_error)  # MedicationRequest
+    | handlers(statement_recorded, statement_ended)  # MedicationStatement
+    | handlers(interaction, hard_stop, overridden)  # DetectedIssue
+)

@@ -21,10 +21,10 @@ from carecoord.events.therapy import (
 from carecoord.projections.audit.fhir import (
     ACT_CODE,
     BASE,
-    Handler,
     Resource,
     Resources,
     derived_id,
+    handlers,
     instant,
     member,
     party,
@@ -139,12 +139,4 @@ def noted(res: Resources, event: SessionNoteRecorded | CounselingNoteRecorded) -
     res.new(event, document)
 
 
-HANDLERS: dict[type, Handler] = {
-    SessionScheduled: scheduled,
-    SessionAttended: attended,
-    SessionLateCancelled: late_cancelled,
-    SessionNoShow: no_show,
-    SessionOutcomeCorrected: corrected,
-    SessionNoteRecorded: noted,
-    CounselingNoteRecorded: noted,
-}
+HANDLERS = handlers(scheduled, attended, late_cancelled, no_show, corrected, noted)
