@@ -1,9 +1,11 @@
 """Several API processes on one port: the GraphQL layer is CPU-bound Python, one core each.
 
-Every worker is a whole API process (its own pools, command bus and progress listener);
-the kernel spreads connections across them (SO_REUSEPORT). Concurrent writers from
-several processes are safe: the store's optimistic concurrency makes a conflicting
-command retry, as it does between any two API replicas.
+Every worker is a whole API process (its own pools, command bus, aggregate cache and
+progress listener); the kernel spreads connections across them (SO_REUSEPORT). Workers
+writing the same clients do not fight, as API replicas in separate containers do not: each
+hears the others' commits and brings its cached aggregates up to date before deciding
+(``services/infrastructure/cache_freshness.py``), and the store's version check still
+makes a command decided at the same moment as another's run again.
 """
 
 from __future__ import annotations
