@@ -17,7 +17,7 @@ from carecoord.services.care.record import ClientRecord
 from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
-from carecoord.services.therapy.record import Booking, Outcome, TherapyRecord
+from carecoord.services.therapy.record import Booking, Outcome, TherapyRecord, Told
 
 MAX_GROUP = 100
 E = TypeVar("E", bound=CareEvent)
@@ -93,10 +93,10 @@ def record_attendance(
                 record.outcome(
                     stamp,
                     session_id,
-                    outcome,
-                    duration_minutes=duration_minutes if outcome is Outcome.ATTENDED else None,
-                    reason=reason,
-                    occurred_at=occurred_at,
+                    Told(
+                        outcome, duration_minutes if outcome is Outcome.ATTENDED else None, reason
+                    ),
+                    occurred_at,
                 ),
             )
             for record, outcome in ((_record(uow, c), o) for c, o in attendance)
@@ -123,9 +123,7 @@ def correct_outcome(
 
     def run(uow: UnitOfWork) -> UUID:
         record = _record(uow, client_id)
-        event = record.correct_outcome(
-            stamp, session_id, outcome, duration_minutes=duration_minutes, reason=reason
-        )
+        event = record.correct_outcome(stamp, session_id, Told(outcome, duration_minutes, reason))
         with_alerts(uow, client_id, rules, partial(_kept, record, event))
         return session_id
 

@@ -66,6 +66,16 @@ class Session:
 
 
 @dataclass(frozen=True, slots=True)
+class Told:
+    """How a session went, as a clinician tells it: attended with its length, late-cancelled
+    with why. A first outcome and its correction are held to the same rules (``_may_be``)."""
+
+    outcome: Outcome
+    duration_minutes: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Closed:
     """A session's outcome, and the event that recorded it."""
 
@@ -143,17 +153,11 @@ class TherapyRecord(Aggregate, context="therapy"):
         )
 
     def outcome(
-        self,
-        stamp: Stamp,
-        session_id: UUID,
-        outcome: Outcome,
-        *,
-        duration_minutes: int | None,
-        reason: str,
-        occurred_at: datetime | None,
+        self, stamp: Stamp, session_id: UUID, told: Told, occurred_at: datetime | None
     ) -> SessionAttended | SessionLateCancelled | SessionNoShow:
         """The event recording how the session went, validated but not yet recorded: a group
         command checks every member before recording any (``record`` it to keep it)."""
+        outcome, duration_minutes = told.outcome, told.duration_minutes
         session = self.session(session_id)
         if session.outcome is not Outcome.SCHEDULED:
             raise RuleViolation(
@@ -162,7 +166,7 @@ class TherapyRecord(Aggregate, context="therapy"):
                 f"session {session_id} is already recorded as {session.outcome.value};"
                 " a session has one outcome (correct it if it was recorded by mistake)",
             )
-        _may_be(stamp, session_id, session, outcome, duration_minutes)
+        _may_be(stamp, session_id, session, told)
         starts = session.scheduled_for
         if outcome is Outcome.LATE_CANCELLED and occurred_at is not None and occurred_at > starts:
             raise RuleViolation(
@@ -175,21 +179,16 @@ class TherapyRecord(Aggregate, context="therapy"):
             facts["duration_minutes"] = duration_minutes
         when = starts
         if outcome is Outcome.LATE_CANCELLED:
-            facts["reason"] = reason.strip()
+            facts["reason"] = told.reason.strip()
             when = min(stamp.clock(), starts)  # cancelled now, or entered after the slot
         return stamp.event(OUTCOME_EVENTS[outcome], self.client_id, occurred_at or when, **facts)
 
     def correct_outcome(
-        self,
-        stamp: Stamp,
-        session_id: UUID,
-        outcome: Outcome,
-        *,
-        duration_minutes: int | None,
-        reason: str,
+        self, stamp: Stamp, session_id: UUID, told: Told
     ) -> SessionOutcomeCorrected:
         """The event correcting an outcome recorded by mistake, validated but not yet
         recorded (as ``outcome``). The corrected outcome obeys the rules of a first one."""
+        outcome, reason = told.outcome, told.reason
         session = self.session(session_id)
         if session.outcome is Outcome.SCHEDULED or session.outcome_event_id is None:
             raise RuleViolation(
@@ -207,7 +206,7 @@ class TherapyRecord(Aggregate, context="therapy"):
             raise InvalidInput(
                 "reason", "correction-reason", "say why the recorded outcome was wrong"
             )
-        _may_be(stamp, session_id, session, outcome, duration_minutes)
+        _may_be(stamp, session_id, session, told)
         return stamp.event(
             SessionOutcomeCorrected,
             self.client_id,
@@ -217,7 +216,7 @@ class TherapyRecord(Aggregate, context="therapy"):
             corrects_event_id=session.outcome_event_id,
             previous_outcome=SessionOutcome(session.outcome.value),
             outcome=SessionOutcome(outcome.value),
-            duration_minutes=duration_minutes,
+            duration_minutes=told.duration_minutes,
             reason=reason.strip(),
         )
 
@@ -246,11 +245,10 @@ class TherapyRecord(Aggregate, context="therapy"):
         return found
 
 
-def _may_be(
-    stamp: Stamp, session_id: UUID, session: Session, outcome: Outcome, duration: int | None
-) -> None:
+def _may_be(stamp: Stamp, session_id: UUID, session: Session, told: Told) -> None:
     """Refuse an outcome the session cannot have had: none, one of a session not yet begun,
     an attended one without its length, another with one."""
+    outcome, duration = told.outcome, told.duration_minutes
     if outcome is Outcome.SCHEDULED:
         raise InvalidInput(
             "outcome", "outcome-required", "record attended, late_cancelled or no_show"
