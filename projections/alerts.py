@@ -21,6 +21,7 @@ from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolve
 from carecoord.events.positioned import Positioned
 from carecoord.projections import careteam
 from carecoord.projections.generations import generation_ddl, generation_table
+from carecoord.projections.inserts import insert_once
 from carecoord.projections.rows import fetch
 from carecoord.services.alerts.record import Status
 
@@ -48,21 +49,11 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
     for item in batch:
         event = item.event
         if isinstance(event, AlertRaised):
-            await conn.execute(
-                sql.SQL(
-                    "INSERT INTO {} (alert_id, client_id, rule_id, rule_version, severity, title,"
-                    " detail, action, evidence, caused_by, status, raised_at, raised_position,"
-                    " updated_position, history)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'open', %s, %s, %s, '[]')"
-                    " ON CONFLICT (alert_id) DO NOTHING"
-                ).format(t),
-                (
-                    event.alert_id, event.client_id, event.rule_id, event.rule_version,
-                    event.severity.value, event.title, event.detail, event.action,
-                    json.dumps([str(e) for e in event.evidence]), event.causation_id,
-                    event.occurred_at, item.position, item.position,
-                ),
-            )  # fmt: skip
+            row = (event.alert_id, event.client_id, event.rule_id, event.rule_version,
+                   event.severity.value, event.title, event.detail, event.action,
+                   json.dumps([str(e) for e in event.evidence]), event.causation_id, "open",
+                   event.occurred_at, item.position, item.position, "[]")  # fmt: skip
+            await insert_once(conn, t, ["alert_id"], tuple(Alert.__annotations__), [row])
         elif isinstance(event, AlertAcknowledged | AlertResolved):
             step = {
                 "status": STATUS_AFTER[type(event)],

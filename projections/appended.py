@@ -13,6 +13,7 @@ from psycopg import AsyncConnection, sql
 
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import Copied, generation_ddl
+from carecoord.projections.inserts import insert_once
 
 Row = tuple[Any, ...]
 Rows = Callable[[Positioned], Iterable[Row]]
@@ -80,13 +81,4 @@ async def append(
     rows: Rows,
 ) -> None:
     """Insert ``(position, seq, *row)`` for every row ``rows`` makes of each event."""
-    names = (*KEY, *columns)
-    statement = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING").format(
-        table,
-        sql.SQL(", ").join(map(sql.Identifier, names)),
-        sql.SQL(", ").join(sql.Placeholder() * len(names)),
-    )
-    values = numbered(batch, rows)
-    if values:
-        async with conn.cursor() as cur:
-            await cur.executemany(statement, values)
+    await insert_once(conn, table, KEY, (*KEY, *columns), numbered(batch, rows))

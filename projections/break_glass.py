@@ -13,6 +13,7 @@ from psycopg_pool import AsyncConnectionPool
 from carecoord.events.access import BreakGlassUsed
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_ddl, generation_table
+from carecoord.projections.inserts import insert_once
 from carecoord.projections.rows import fetch
 
 NAME = "break_glass"
@@ -46,16 +47,7 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
         for item in batch
         if isinstance(e := item.event, BreakGlassUsed)
     ]
-    if rows:
-        async with conn.cursor() as cur:
-            await cur.executemany(
-                sql.SQL(
-                    "INSERT INTO {} (access_id, position, client_id, member_id, role, reason,"
-                    " used_at, expires_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-                    " ON CONFLICT (access_id) DO NOTHING"
-                ).format(table(generation)),
-                rows,
-            )
+    await insert_once(conn, table(generation), ["access_id"], tuple(Use.__annotations__), rows)
 
 
 class Use(TypedDict):

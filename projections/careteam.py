@@ -17,10 +17,13 @@ from psycopg_pool import AsyncConnectionPool
 from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_ddl, generation_table
+from carecoord.projections.inserts import insert_once
 from carecoord.projections.rows import client_rows
 
 NAME = "care_team"
 CHANGED_BY = (CareTeamMemberAssigned, CareTeamMemberEnded)
+ASSIGNED = ("position", "client_id", "member_id", "role", "started_at")
+"""What an assignment fills in; its end fills in the rest."""
 
 
 table = generation_table(NAME)
@@ -39,19 +42,9 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
     for item in batch:
         event = item.event
         if isinstance(event, CareTeamMemberAssigned):
-            await conn.execute(
-                sql.SQL(
-                    "INSERT INTO {} (position, client_id, member_id, role, started_at)"
-                    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (position) DO NOTHING"
-                ).format(t),
-                (
-                    item.position,
-                    event.client_id,
-                    event.member_id,
-                    event.role.value,
-                    event.occurred_at,
-                ),
-            )
+            row = (item.position, event.client_id, event.member_id, event.role.value,
+                   event.occurred_at)  # fmt: skip
+            await insert_once(conn, t, ["position"], ASSIGNED, [row])
         elif isinstance(event, CareTeamMemberEnded):
             await conn.execute(
                 sql.SQL(

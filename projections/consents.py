@@ -17,10 +17,15 @@ from psycopg_pool import AsyncConnectionPool
 from carecoord.events.consent import ConsentRecorded, ConsentRevoked, RecipientType
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_ddl, generation_table
+from carecoord.projections.inserts import insert_once
 from carecoord.projections.rows import client_rows
 
 NAME = "consents"
 CHANGED_BY = (ConsentRecorded, ConsentRevoked)
+RECORDED = ("consent_id", "position", "client_id", "member_ids", "organization_ids", "purpose",
+            "data_kinds", "expires_at", "expiry_event", "signed_on", "recorded_at",
+            "recorded_by")  # fmt: skip
+"""What a consent recorded fills in; its revocation fills in the rest."""
 
 
 table = generation_table(NAME)
@@ -44,29 +49,11 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
         if isinstance(event, ConsentRecorded):
             members = [r.id for r in event.recipients if r.type is RecipientType.MEMBER]
             organizations = [r.id for r in event.recipients if r.type is RecipientType.ORGANIZATION]
-            await conn.execute(
-                sql.SQL(
-                    "INSERT INTO {} (consent_id, position, client_id, member_ids,"
-                    " organization_ids, purpose, data_kinds, expires_at, expiry_event,"
-                    " signed_on, recorded_at, recorded_by)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-                    " ON CONFLICT (consent_id) DO NOTHING"
-                ).format(t),
-                (
-                    event.consent_id,
-                    item.position,
-                    event.client_id,
-                    members,
-                    organizations,
-                    event.purpose,
-                    [k.value for k in event.data_kinds],
-                    event.expires_at,
-                    event.expiry_event,
-                    event.signed_on,
-                    event.recorded_at,
-                    event.actor.id,
-                ),
-            )
+            kinds = [k.value for k in event.data_kinds]
+            row = (event.consent_id, item.position, event.client_id, members, organizations,
+                   event.purpose, kinds, event.expires_at, event.expiry_event, event.signed_on,
+                   event.recorded_at, event.actor.id)  # fmt: skip
+            await insert_once(conn, t, ["consent_id"], RECORDED, [row])
         elif isinstance(event, ConsentRevoked):
             await conn.execute(
                 sql.SQL(

@@ -19,6 +19,7 @@ from psycopg_pool import AsyncConnectionPool
 from carecoord.events.care import GoalAchievement, GoalProgressRecorded, TreatmentGoalSet
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_ddl, generation_table
+from carecoord.projections.inserts import insert_once
 from carecoord.projections.rows import Shown, fetch
 
 NAME = "treatment_goals"
@@ -42,19 +43,10 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
     for item in batch:
         event = item.event
         if isinstance(event, TreatmentGoalSet):
-            await conn.execute(
-                sql.SQL(
-                    "INSERT INTO {} (goal_id, client_id, kind, actor_id, description, target_date,"
-                    " achievement, set_at, set_position, updated_position, history)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '[]')"
-                    " ON CONFLICT (goal_id) DO NOTHING"
-                ).format(t),
-                (
-                    event.goal_id, event.client_id, event.kind.value, event.actor.id,
-                    event.description, event.target_date, GoalAchievement.IN_PROGRESS.value,
-                    event.occurred_at, item.position, item.position,
-                ),
-            )  # fmt: skip
+            row = (event.goal_id, event.client_id, event.kind.value, event.actor.id,
+                   event.description, event.target_date, GoalAchievement.IN_PROGRESS.value,
+                   event.occurred_at, item.position, item.position, "[]")  # fmt: skip
+            await insert_once(conn, t, ["goal_id"], tuple(Goal.__annotations__), [row])
         elif isinstance(event, GoalProgressRecorded):
             step = {
                 "achievement": event.achievement.value,

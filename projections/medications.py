@@ -30,6 +30,7 @@ from carecoord.events.medication import (
 )
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_ddl, generation_table
+from carecoord.projections.inserts import insert_once
 from carecoord.projections.rows import client_rows, fetch
 
 NAME = "medications"
@@ -75,15 +76,9 @@ class _Writer:
         self, item: Positioned, id: UUID, entry: str, medication: str, details: dict[str, Any]
     ) -> None:
         status = "open" if entry == "finding" else "active"
-        await self.conn.execute(
-            sql.SQL(
-                "INSERT INTO {} (id, client_id, entry, medication, status, details, history,"
-                " created_position, updated_position)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING"
-            ).format(self.t),
-            (id, item.event.client_id, entry, medication, status, json.dumps(details),
-             json.dumps([moment(item)]), item.position, item.position),
-        )  # fmt: skip
+        row = (id, item.event.client_id, entry, medication, status, json.dumps(details),
+               json.dumps([moment(item)]), item.position, item.position)  # fmt: skip
+        await insert_once(self.conn, self.t, ["id"], tuple(Medication.__annotations__), [row])
 
     async def update(
         self, item: Positioned, id: UUID, status: str | None, details: dict[str, Any]

@@ -19,10 +19,12 @@ from carecoord.events.medication import (
 )
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_ddl, generation_table
+from carecoord.projections.inserts import insert_once
 from carecoord.services.kernel.policy import Restriction
 
 NAME = "client_restrictions"
 CHANGED_BY = (DoseChanged, OrderDiscontinued, OrderEnteredInError, TaperOrdered)
+COLUMNS = ("order_id", "client_id", "restriction", "until")
 
 
 table = generation_table(NAME)
@@ -45,10 +47,5 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
         if isinstance(event, OrderDiscontinued | OrderEnteredInError):
             await conn.execute(lift, (event.order_id,))
         if isinstance(event, TaperOrdered) and event.blind:
-            await conn.execute(
-                sql.SQL(
-                    "INSERT INTO {} (order_id, client_id, restriction, until)"
-                    " VALUES (%s, %s, %s, %s) ON CONFLICT (order_id) DO NOTHING"
-                ).format(t),
-                (event.order_id, event.client_id, Restriction.BLIND_TAPER.value, event.end),
-            )
+            row = (event.order_id, event.client_id, Restriction.BLIND_TAPER.value, event.end)
+            await insert_once(conn, t, ["order_id"], COLUMNS, [row])
