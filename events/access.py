@@ -18,6 +18,11 @@ from carecoord.events.consent import Recipient
 from carecoord.events.envelope import CareEvent, Kind, Role
 
 
+class _Access(CareEvent):
+    context: ClassVar[str] = "access"
+    kind: ClassVar[Kind] = Kind.CONSENT
+
+
 class Basis(StrEnum):
     """Why a reader may see a client's record (FHIR AuditEvent purposeOfUse, roughly)."""
 
@@ -28,11 +33,6 @@ class Basis(StrEnum):
     PROGRAM = "program"
     AUDIT = "audit"
     NONE = "none"
-
-
-class _Access(CareEvent):
-    context: ClassVar[str] = "access"
-    kind: ClassVar[Kind] = Kind.CONSENT
 
 
 class BreakGlassUsed(_Access):

@@ -18,17 +18,9 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from carecoord.events.envelope import CareEvent, Kind
-
-
-class ReportSource(StrEnum):
-    """Who gave the answers (FHIR QuestionnaireResponse.source)."""
-
-    SELF_REPORT = "self_report"
-    PEER_SUPPORTER = "peer_supporter"
-    CLINICIAN = "clinician"
+from carecoord.events.envelope import CareEvent, Kind, Value
 
 
 class _CheckIns(CareEvent):
@@ -40,6 +32,14 @@ class _Monitoring(_CheckIns):
     """Results that monitor medication treatment: seen by those who see orders."""
 
     kind: ClassVar[Kind] = Kind.MEDICATION
+
+
+class ReportSource(StrEnum):
+    """Who gave the answers (FHIR QuestionnaireResponse.source)."""
+
+    SELF_REPORT = "self_report"
+    PEER_SUPPORTER = "peer_supporter"
+    CLINICIAN = "clinician"
 
 
 class CheckInRecorded(_CheckIns):
@@ -116,9 +116,7 @@ class AnalyteResult(StrEnum):
     INCONCLUSIVE = "inconclusive"
 
 
-class AnalyteFinding(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class AnalyteFinding(Value):
     analyte: str = Field(min_length=1, max_length=60)
     result: AnalyteResult
     cutoff_ng_ml: Decimal | None = Field(default=None, ge=0)

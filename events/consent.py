@@ -14,9 +14,9 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
-from carecoord.events.envelope import CareEvent, Kind
+from carecoord.events.envelope import CareEvent, Kind, Value
 
 
 class RecipientType(StrEnum):
@@ -26,9 +26,7 @@ class RecipientType(StrEnum):
     ORGANIZATION = "organization"
 
 
-class Recipient(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class Recipient(Value):
     type: RecipientType
     id: str = Field(
         min_length=1,

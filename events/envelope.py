@@ -53,10 +53,15 @@ class Kind(StrEnum):
     CONSENT = "consent"
 
 
-class Actor(BaseModel):
-    """Who recorded a fact, and in which role."""
+class Value(BaseModel):
+    """A value inside an event (who acted, a dose, a count line): immutable, and refusing a
+    field it does not know, where the event around it ignores one."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Actor(Value):
+    """Who recorded a fact, and in which role."""
 
     id: str = Field(min_length=1, max_length=200)
     role: Role

@@ -16,37 +16,9 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
-from carecoord.events.envelope import CareEvent, Kind
-
-
-class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Schedule(_Value):
-    """How often a dose is due: ``times_per_day`` doses every ``every_days`` days.
-
-    A split dose is ``times_per_day=2``; interval dosing (XR-naltrexone) is ``every_days=28``.
-    """
-
-    times_per_day: int = Field(default=1, ge=1, le=6)
-    every_days: int = Field(default=1, ge=1, le=90)
-
-
-class TaperStep(_Value):
-    """From ``start`` on, the daily dose is ``dose`` (FHIR Dosage with a boundsPeriod)."""
-
-    start: date
-    dose: Decimal = Field(gt=0)
-
-
-class Dispensing(StrEnum):
-    """Where the doses of an order come from: the program's window, or a pharmacy."""
-
-    CLINIC = "clinic"
-    PHARMACY = "pharmacy"
+from carecoord.events.envelope import CareEvent, Kind, Value
 
 
 class _Medication(CareEvent):
@@ -75,6 +47,30 @@ class _OrderChange(_AboutOrder):
 
 class _AboutDose(_Dosing, _AboutOrder):
     """A fact about a dose of one order at the window."""
+
+
+class Schedule(Value):
+    """How often a dose is due: ``times_per_day`` doses every ``every_days`` days.
+
+    A split dose is ``times_per_day=2``; interval dosing (XR-naltrexone) is ``every_days=28``.
+    """
+
+    times_per_day: int = Field(default=1, ge=1, le=6)
+    every_days: int = Field(default=1, ge=1, le=90)
+
+
+class TaperStep(Value):
+    """From ``start`` on, the daily dose is ``dose`` (FHIR Dosage with a boundsPeriod)."""
+
+    start: date
+    dose: Decimal = Field(gt=0)
+
+
+class Dispensing(StrEnum):
+    """Where the doses of an order come from: the program's window, or a pharmacy."""
+
+    CLINIC = "clinic"
+    PHARMACY = "pharmacy"
 
 
 class _Order(_AboutOrder):
@@ -204,7 +200,7 @@ class Severity(StrEnum):
     LOW = "low"
 
 
-class Implicated(_Value):
+class Implicated(Value):
     """An order or statement a finding is about (FHIR DetectedIssue.implicated)."""
 
     id: UUID
@@ -212,7 +208,7 @@ class Implicated(_Value):
     is_statement: bool = False
 
 
-class QtcEvidence(_Value):
+class QtcEvidence(Value):
     """The client's latest QTc when a QT rule was checked (a check-ins VitalSignsRecorded)."""
 
     vitals_id: UUID
@@ -220,7 +216,7 @@ class QtcEvidence(_Value):
     measured_at: AwareDatetime
 
 
-class ExposureEvidence(_Value):
+class ExposureEvidence(Value):
     """What the client was exposed to that a rule matched, and until when it counts.
 
     ``through`` is the last day the medication acts (the last dose given or taken home plus
@@ -266,7 +262,7 @@ class InteractionFound(_Medication):
     exposure: ExposureEvidence | None = None
 
 
-class Attempt(_Value):
+class Attempt(Value):
     """What a prescribing step asked for, as a safety event records it."""
 
     action: str = Field(max_length=40)
@@ -322,7 +318,7 @@ class OverrideAcknowledged(_Medication):
         return self.summary_template.format(**self.facts(), medication=self.attempted.medication)
 
 
-class TakeHomeCriterion(_Value):
+class TakeHomeCriterion(Value):
     """One criterion of 42 CFR 8.12(i) as the medical director assessed it."""
 
     criterion: str
@@ -416,7 +412,7 @@ class DoseNotGiven(_AboutDose):
     note: str = Field(default="", max_length=500)
 
 
-class TakeHomeBottle(_Value):
+class TakeHomeBottle(Value):
     """One take-home bottle: the dose it holds and where it came from."""
 
     day: date

@@ -20,9 +20,9 @@ from enum import StrEnum
 from typing import Annotated, ClassVar, Self
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from carecoord.events.envelope import CareEvent, Kind
+from carecoord.events.envelope import CareEvent, Kind, Value
 from carecoord.events.medication import Severity
 
 _SITES = uuid5(NAMESPACE_URL, "https://carecoord.dev/sites")
@@ -39,10 +39,6 @@ UserId = Annotated[str, Field(min_length=1, max_length=200)]
 def stock_id(site: str) -> UUID:
     """The id a site's stock goes by where the envelope names a client (``client_id``)."""
     return uuid5(_SITES, site)
-
-
-class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class _Stock(CareEvent):
@@ -153,7 +149,7 @@ class CountOccasion(StrEnum):
     """Any other time, of any lots."""
 
 
-class CountLine(_Value):
+class CountLine(Value):
     """One lot as counted, and the perpetual inventory it was reconciled against:
     ``expected = received + transferred_in - transferred_out - wasted - lost - dispensed``."""
 
