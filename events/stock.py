@@ -115,27 +115,30 @@ class StockWasted(_LotEvent):
     witness_id: UserId
 
 
-class StockTransferredOut(_LotEvent):
+class _Transfer(_LotEvent):
+    """One side of a transfer between sites: both sides carry its id."""
+
+    transfer_id: UUID
+    quantity: Quantity
+
+
+class StockTransferredOut(_Transfer):
     """Stock sent to another site; ``StockTransferredIn`` with the same id receives it."""
 
     summary_template: ClassVar[str] = (
         "Transferred {quantity} {unit} {medication} lot {lot} to {to_site}"
     )
 
-    transfer_id: UUID
-    quantity: Quantity
     to_site: str = Field(min_length=1, max_length=200)
     order_form: OrderForm
     order_form_number: str = Field(default="", pattern=r"^[A-Za-z0-9-]{0,40}$")
 
 
-class StockTransferredIn(_LotEvent):
+class StockTransferredIn(_Transfer):
     summary_template: ClassVar[str] = (
         "Received by transfer {quantity} {unit} {medication} lot {lot} from {from_site}"
     )
 
-    transfer_id: UUID
-    quantity: Quantity
     from_site: str = Field(min_length=1, max_length=200)
     expires_on: date | None = None
 
