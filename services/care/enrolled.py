@@ -8,7 +8,7 @@ from uuid import UUID
 
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.kernel.aggregate import Aggregate
-from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, named_for
 
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
@@ -25,4 +25,4 @@ def on_enrolled(
         step(uow.get(cls, client_id))
         return answer
 
-    return run
+    return named_for(run, step)

@@ -14,14 +14,15 @@ from carecoord.services.care.record import ClientRecord
 from carecoord.services.careteam.team import CareTeam
 from carecoord.services.consent.record import ConsentRecord, ConsentTerms, DisclosureTerms
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, on
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, named_for, on
 
 
 def _new_entry(client_id: UUID, step: Callable[[ConsentRecord, UUID], object]) -> Command[UUID]:
     """A consent or a disclosure, on an enrolled client's record, under an id drawn when the
     command is built (so a retry after a conflict records the same id)."""
     new_id = uuid4()
-    return on_enrolled(ConsentRecord, client_id, new_id, lambda consents: step(consents, new_id))
+    command = on_enrolled(ConsentRecord, client_id, new_id, lambda record: step(record, new_id))
+    return named_for(command, step)
 
 
 def record_consent(

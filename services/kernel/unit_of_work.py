@@ -56,4 +56,11 @@ def on(cls: type[A], client_id: UUID, answer: T, step: Callable[[A], object]) ->
         step(uow.get(cls, client_id))
         return answer
 
-    return run
+    return named_for(run, step)
+
+
+def named_for(command: Command[T], step: Callable[..., object]) -> Command[T]:
+    """A command is named (in the metrics) by the function that built it: one built by a
+    shared helper takes the name of the command whose step it takes."""
+    command.__qualname__ = step.__qualname__
+    return command
