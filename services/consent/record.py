@@ -76,6 +76,11 @@ class ConsentRecord(Aggregate, context="consent"):
         elif isinstance(event, BreakGlassUsed):
             self.emergencies[event.access_id] = event.expires_at
 
+    def _record_now(self, stamp: Stamp, event: type[CareEvent], **facts: object) -> None:
+        """Consents, revocations, emergency accesses and disclosures take effect when they
+        are recorded: their clinical time is the recording's."""
+        self.record(stamp.event(event, self.client_id, None, **facts))
+
     def consent_for(
         self, recipient: Recipient, kinds: Iterable[Kind], now: datetime
     ) -> UUID | None:
@@ -118,20 +123,17 @@ class ConsentRecord(Aggregate, context="consent"):
             raise InvalidInput("signedOn", "signed-not-future", "signedOn cannot be in the future")
         if consent_id in self.consents:
             raise RuleViolation("consentId", "new-consent", f"consent {consent_id} exists")
-        self.record(
-            stamp.event(
-                ConsentRecorded,
-                self.client_id,
-                None,
-                consent_id=consent_id,
-                recipients=recipients,
-                purpose=purpose.strip(),
-                data_kinds=kinds,
-                expires_at=expires_at,
-                expiry_event=expiry_event.strip(),
-                signed_on=signed_on,
-                signed_by=signed_by.strip(),
-            )
+        self._record_now(
+            stamp,
+            ConsentRecorded,
+            consent_id=consent_id,
+            recipients=recipients,
+            purpose=purpose.strip(),
+            data_kinds=kinds,
+            expires_at=expires_at,
+            expiry_event=expiry_event.strip(),
+            signed_on=signed_on,
+            signed_by=signed_by.strip(),
         )
 
     def revoke(self, stamp: Stamp, *, consent_id: UUID, reason: str) -> None:
@@ -143,11 +145,7 @@ class ConsentRecord(Aggregate, context="consent"):
             raise NotFound("consentId", "known-consent", f"this client has no consent {consent_id}")
         if consent.revoked:
             raise RuleViolation("consentId", "revoke-once", f"consent {consent_id} is revoked")
-        self.record(
-            stamp.event(
-                ConsentRevoked, self.client_id, None, consent_id=consent_id, reason=reason.strip()
-            )
-        )
+        self._record_now(stamp, ConsentRevoked, consent_id=consent_id, reason=reason.strip())
 
     def break_glass(
         self, stamp: Stamp, *, access_id: UUID, reason: str, on_care_team: bool
@@ -160,18 +158,15 @@ class ConsentRecord(Aggregate, context="consent"):
                 "clientId", "outside-care-team", "you are on this care team; read the record"
             )
         expires_at = stamp.clock() + BREAK_GLASS_WINDOW
-        self.record(
-            stamp.event(
-                BreakGlassUsed,
-                self.client_id,
-                None,
-                access_id=access_id,
-                member_id=actor.id,
-                role=actor.role,
-                reason=reason.strip(),
-                expires_at=expires_at,
-                policy_version=POLICY_VERSION,
-            )
+        self._record_now(
+            stamp,
+            BreakGlassUsed,
+            access_id=access_id,
+            member_id=actor.id,
+            role=actor.role,
+            reason=reason.strip(),
+            expires_at=expires_at,
+            policy_version=POLICY_VERSION,
         )
 
     def record_disclosure(
@@ -211,18 +206,15 @@ class ConsentRecord(Aggregate, context="consent"):
             raise RuleViolation(
                 "breakGlassId", "emergency-in-force", f"no emergency access {break_glass_id} now"
             )
-        self.record(
-            stamp.event(
-                DisclosureRecorded,
-                self.client_id,
-                None,
-                disclosure_id=disclosure_id,
-                recipient=recipient,
-                purpose=purpose.strip(),
-                data_kinds=tuple(sorted(kinds)),
-                description=description.strip(),
-                consent_id=consent_id,
-                break_glass_id=break_glass_id,
-                notice=REDISCLOSURE_NOTICE,
-            )
+        self._record_now(
+            stamp,
+            DisclosureRecorded,
+            disclosure_id=disclosure_id,
+            recipient=recipient,
+            purpose=purpose.strip(),
+            data_kinds=tuple(sorted(kinds)),
+            description=description.strip(),
+            consent_id=consent_id,
+            break_glass_id=break_glass_id,
+            notice=REDISCLOSURE_NOTICE,
         )
