@@ -89,13 +89,19 @@ def _ms(cpu: CpuUse, count: int) -> str:
     )
 
 
+def _parts(cpu: CpuUse, count: int) -> str:
+    """Each process's share, so an API process that costs more per command shows as such."""
+    return ", ".join(f"{k} {1000 * v / max(count, 1):.2f}" for k, v in cpu.seconds.items())
+
+
 def report(bench: Bench, served: list[Served]) -> None:
     base = served[0]
     never_slower = Target("more processes >= 1 process", ">=", 1.0)
     for one in served:
         bench.summary.notes.append(
             f"scaleout {one.workers} API: CPU per command"
-            f" {_ms(one.command_cpu, one.command_count)};"
+            f" {_ms(one.command_cpu, one.command_count)}"
+            f" ({_parts(one.command_cpu, one.command_count)} ms);"
             f" CPU per read {_ms(one.read_cpu, one.read_count)}"
         )
     for one in served[1:]:
