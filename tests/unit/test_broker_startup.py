@@ -17,7 +17,13 @@ async def test_an_unreachable_broker_at_start_up_is_reported_for_a_restart(
 ) -> None:
     monkeypatch.setattr(bootstrap, "STARTUP_SECONDS", 0.5)
     nobody = f"nats://127.0.0.1:{free_port()}"
-    settings = Settings(jwt_secret="startup-tests-secret-startup-tests")
+    # A bounded reconnect budget, as the fault tests and a supervised deployment set it: with
+    # the default (-1, for ever) the client itself keeps trying and never gives up.
+    settings = Settings(
+        jwt_secret="startup-tests-secret-startup-tests",
+        nats_reconnect_attempts=1,
+        nats_reconnect_wait_seconds=0.05,
+    )
 
     with caplog.at_level(logging.CRITICAL), pytest.raises(bootstrap.BrokerUnreachable):
         await bootstrap.connect_broker(settings, nobody, lambda: None)
