@@ -53,7 +53,13 @@ async def test_two_shares_bring_every_model_to_the_head(servers: Servers, data_d
                 for platform in (one, two):  # each sees every model move, its own or not
                     for model in READ_MODELS:
                         assert await platform.progress.reach(model.NAME, head, 10), model.NAME
-                applied = [applied_models(p) for p in (one, two)]
+                # Counted just after the commit that moved the positions, which the progress
+                # listener may hear first.
+                for _ in range(100):
+                    applied = [applied_models(p) for p in (one, two)]
+                    if all(applied):
+                        break
+                    await asyncio.sleep(0.01)
                 async with one.pool.connection() as conn:
                     at = await positions.read_many(conn, [m.NAME for m in READ_MODELS])
                     cur = await conn.execute("SELECT count(*) FROM timeline")
