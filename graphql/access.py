@@ -22,17 +22,12 @@ from carecoord.events import Kind, Role
 from carecoord.events.access import Basis, ReadOutcome
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.graphql import timeline  # registers the GraphQL `Kind` enum used here
-from carecoord.graphql.care import Recorded, admitted, recorded
 from carecoord.graphql.context import RequestContext
+from carecoord.graphql.declared import client_mutation, into
 from carecoord.projections import break_glass as break_glass_view
 from carecoord.projections import careteam, consents
 from carecoord.services.careteam.commands import assign_member, end_membership
-from carecoord.services.consent.commands import (
-    break_glass,
-    record_consent,
-    record_disclosure,
-    revoke_consent,
-)
+from carecoord.services.consent import commands as consent
 from carecoord.services.infrastructure import access_log
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.errors import InvalidInput
@@ -113,76 +108,58 @@ class RecordDisclosureInput:
     break_glass_id: UUID | None = None
 
 
+def recipients_of(given: RecordConsentInput) -> tuple[Recipient, ...]:
+    if not given.recipients:
+        raise InvalidInput("recipients", "a-recipient", "name at least one recipient")
+    return tuple(r.parsed(f"recipients.{n}") for n, r in enumerate(given.recipients))
+
+
+def kinds_of(given: RecordConsentInput | RecordDisclosureInput) -> tuple[Kind, ...]:
+    return tuple(given.data_kinds)
+
+
 @strawberry.type
 class AccessMutation:
-    @strawberry.mutation(description="Put a clinician on a client's care team.")
-    async def assign_care_team_member(
-        self, info: Info[RequestContext, None], input: AssignCareTeamMemberInput
-    ) -> Recorded:
-        return await admitted(info, Action.ASSIGN_CARE_TEAM_MEMBER, assign_member, input)
-
-    @strawberry.mutation(description="End a clinician's care team membership.")
-    async def end_care_team_membership(
-        self, info: Info[RequestContext, None], input: EndCareTeamMembershipInput
-    ) -> Recorded:
-        return await admitted(info, Action.END_CARE_TEAM_MEMBERSHIP, end_membership, input)
-
-    @strawberry.mutation(description="Record a client's Part 2 consent; returns its id.")
-    async def record_consent(
-        self, info: Info[RequestContext, None], input: RecordConsentInput
-    ) -> Recorded:
-        ctx = info.context
-        if not input.recipients:
-            raise InvalidInput("recipients", "a-recipient", "name at least one recipient")
-        return await recorded(
-            info,
-            record_consent(
-                await ctx.gate.stamp(Action.RECORD_CONSENT, input.client_id),
-                client_id=input.client_id,
-                recipients=tuple(
-                    r.parsed(f"recipients.{n}") for n, r in enumerate(input.recipients)
-                ),
-                purpose=input.purpose,
-                data_kinds=tuple(input.data_kinds),
-                signed_on=input.signed_on,
-                signed_by=input.signed_by,
-                expires_at=input.expires_at,
-                expiry_event=input.expiry_event,
-            ),
-        )
-
-    @strawberry.mutation(description="Revoke a consent: reads and disclosures under it stop now.")
-    async def revoke_consent(
-        self, info: Info[RequestContext, None], input: RevokeConsentInput
-    ) -> Recorded:
-        return await admitted(info, Action.REVOKE_CONSENT, revoke_consent, input)
-
-    @strawberry.mutation(
-        description="Emergency access for an hour; recorded, and an alert to the program."
+    assign_care_team_member = client_mutation(
+        "Put a clinician on a client's care team.",
+        Action.ASSIGN_CARE_TEAM_MEMBER,
+        assign_member,
+        AssignCareTeamMemberInput,
     )
-    async def break_glass(
-        self, info: Info[RequestContext, None], input: BreakGlassInput
-    ) -> Recorded:
-        return await admitted(info, Action.BREAK_GLASS, break_glass, input)
-
-    @strawberry.mutation(description="Record a disclosure to an outside recipient.")
-    async def record_disclosure(
-        self, info: Info[RequestContext, None], input: RecordDisclosureInput
-    ) -> Recorded:
-        ctx = info.context
-        return await recorded(
-            info,
-            record_disclosure(
-                await ctx.gate.stamp(Action.RECORD_DISCLOSURE, input.client_id),
-                client_id=input.client_id,
-                recipient=input.recipient.parsed("recipient"),
-                purpose=input.purpose,
-                data_kinds=tuple(input.data_kinds),
-                description=input.description,
-                consent_id=input.consent_id,
-                break_glass_id=input.break_glass_id,
-            ),
-        )
+    end_care_team_membership = client_mutation(
+        "End a clinician's care team membership.",
+        Action.END_CARE_TEAM_MEMBERSHIP,
+        end_membership,
+        EndCareTeamMembershipInput,
+    )
+    record_consent = client_mutation(
+        "Record a client's Part 2 consent; returns its id.",
+        Action.RECORD_CONSENT,
+        consent.record_consent,
+        RecordConsentInput,
+        recipients=recipients_of,
+        data_kinds=kinds_of,
+    )
+    revoke_consent = client_mutation(
+        "Revoke a consent: reads and disclosures under it stop now.",
+        Action.REVOKE_CONSENT,
+        consent.revoke_consent,
+        RevokeConsentInput,
+    )
+    break_glass = client_mutation(
+        "Emergency access for an hour; recorded, and an alert to the program.",
+        Action.BREAK_GLASS,
+        consent.break_glass,
+        BreakGlassInput,
+    )
+    record_disclosure = client_mutation(
+        "Record a disclosure to an outside recipient.",
+        Action.RECORD_DISCLOSURE,
+        consent.record_disclosure,
+        RecordDisclosureInput,
+        recipient=lambda given: given.recipient.parsed("recipient"),
+        data_kinds=kinds_of,
+    )
 
 
 @strawberry.type
@@ -241,23 +218,15 @@ class AccessLogEntry:
     @classmethod
     def of(cls, logged: access_log.LoggedRead) -> AccessLogEntry:
         e = logged.entry
-        return cls(
+        return into(
+            cls,
+            e,
             seq=logged.seq,
-            event_id=e.event_id,
-            client_id=e.client_id,
-            occurred_at=e.occurred_at,
             reader_id=e.actor.id,
             reader_role=e.actor.role.value,
-            operation=e.operation,
-            outcome=e.outcome,
-            basis=e.basis,
             kinds_granted=[k.value for k in e.kinds_granted],
             kinds_returned=[k.value for k in e.kinds_returned],
-            entries_returned=e.entries_returned,
             consent_ids=list(e.consent_ids),
-            break_glass_id=e.break_glass_id,
-            policy_version=e.policy_version,
-            refusal=e.refusal,
         )
 
 
@@ -309,16 +278,7 @@ class AccessQuery:
         self, info: Info[RequestContext, None], client_id: UUID
     ) -> list[CareTeamMember]:
         rows = await client_view(info.context, client_id, Kind.CARE, "careTeam", careteam.of_client)
-        return [
-            CareTeamMember(
-                member_id=r["member_id"],
-                role=r["role"],
-                started_at=r["started_at"],
-                ended_at=r["ended_at"],
-                ended_reason=r["ended_reason"],
-            )
-            for r in rows
-        ]
+        return [into(CareTeamMember, r) for r in rows]
 
     @strawberry.field(description="A client's Part 2 consents, revoked ones included.")
     async def consents(
@@ -327,21 +287,7 @@ class AccessQuery:
         rows = await client_view(
             info.context, client_id, Kind.CONSENT, "consents", consents.of_client
         )
-        return [
-            ConsentView(
-                consent_id=r["consent_id"],
-                member_ids=r["member_ids"],
-                organization_ids=r["organization_ids"],
-                purpose=r["purpose"],
-                data_kinds=r["data_kinds"],
-                expires_at=r["expires_at"],
-                expiry_event=r["expiry_event"],
-                signed_on=r["signed_on"],
-                recorded_at=r["recorded_at"],
-                revoked_at=r["revoked_at"],
-            )
-            for r in rows
-        ]
+        return [into(ConsentView, r) for r in rows]
 
     @strawberry.field(description="Emergency accesses, newest first (program admins, auditors).")
     async def break_glass_uses(
@@ -352,19 +298,7 @@ class AccessQuery:
         page_size(first)
         rows = await break_glass_view.newest(ctx.platform.reads, since, first)
         readable = await log_each_client(ctx, (r["client_id"] for r in rows), "breakGlassUses")
-        rows = [r for r in rows if r["client_id"] in readable]
-        return [
-            BreakGlassUse(
-                access_id=r["access_id"],
-                client_id=r["client_id"],
-                member_id=r["member_id"],
-                role=r["role"],
-                reason=r["reason"],
-                used_at=r["used_at"],
-                expires_at=r["expires_at"],
-            )
-            for r in rows
-        ]
+        return [into(BreakGlassUse, r) for r in rows if r["client_id"] in readable]
 
     @strawberry.field(description="The access log, in order (auditors only).")
     async def access_log(

@@ -18,6 +18,7 @@ from strawberry.types import Info
 from carecoord.events import Actor, Role
 from carecoord.events.access import Basis
 from carecoord.graphql.context import RequestContext
+from carecoord.graphql.declared import into
 from carecoord.graphql.timeline import RecordedBy
 from carecoord.projections.audit.access_as_of import AccessAsOf
 from carecoord.projections.audit.history import client_history
@@ -66,14 +67,12 @@ class GrantAsOf:
 
     @classmethod
     def of(cls, grant: Grant) -> GrantAsOf:
-        return cls(
-            basis=grant.basis,
+        return into(
+            cls,
+            grant,
             kinds=sorted(grant.kinds),
             authored_kinds=sorted(grant.authored),
             consent_ids=list(grant.consent_ids),
-            break_glass_id=grant.break_glass_id,
-            valid_until=grant.valid_until,
-            policy_version=grant.policy_version,
         )
 
 

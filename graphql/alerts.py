@@ -13,12 +13,13 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from carecoord.events import Kind
-from carecoord.graphql.care import Recorded, admitted
 from carecoord.graphql.context import AtLeast, RequestContext
+from carecoord.graphql.declared import client_mutation, client_query, into
 from carecoord.projections import alerts
 from carecoord.services.alerts import commands
 from carecoord.services.alerts.record import Status
 from carecoord.services.kernel.access import Action
+from carecoord.services.kernel.policy import Grant
 
 strawberry.enum(Status, name="AlertStatus", description="Open until resolved.")
 
@@ -43,15 +44,9 @@ class Alert:
 
     @classmethod
     def of(cls, row: alerts.Alert) -> Alert:
-        return cls(
-            alert_id=row["alert_id"],
-            client_id=row["client_id"],
-            rule_id=row["rule_id"],
-            rule_version=row["rule_version"],
-            severity=row["severity"],
-            title=row["title"],
-            detail=row["detail"],
-            action=row["action"],
+        return into(
+            cls,
+            row,
             evidence=[UUID(e) for e in row["evidence"]],
             status=Status(row["status"]),
             raised_at=row["raised_at"],
@@ -68,30 +63,23 @@ class AlertNoteInput:
     occurred_at: datetime | None = None
 
 
+async def alerts_shown(
+    ctx: RequestContext, client_id: UUID, grant: Grant, status: list[Status] | None = None
+) -> list[alerts.Alert]:
+    if not grant.shows(Kind.ALERT, authored_by_reader=False):
+        return []
+    return await alerts.of_client(ctx.platform.reads, client_id, status or (), MAX_ALERTS)
+
+
 @strawberry.type
 class AlertQuery:
-    @strawberry.field(description="A client's alerts, oldest first.")
-    async def client_alerts(
-        self,
-        info: Info[RequestContext, None],
-        client_id: UUID,
-        status: list[Status] | None = None,
-        at_least: AtLeast = None,
-    ) -> list[Alert]:
-        ctx = info.context
-        grant = await ctx.gate.readable(client_id, operation="clientAlerts", at_least=at_least)
-        await ctx.caught_up(alerts.NAME, at_least)
-        rows: list[alerts.Alert] = []
-        if grant.shows(Kind.ALERT, authored_by_reader=False):
-            rows = await alerts.of_client(ctx.platform.reads, client_id, status or (), MAX_ALERTS)
-        await ctx.gate.record_read(
-            client_id,
-            grant,
-            operation="clientAlerts",
-            kinds=[Kind.ALERT] * len(rows),
-            count=len(rows),
-        )
-        return [Alert.of(r) for r in rows]
+    client_alerts = client_query(
+        "A client's alerts, oldest first.",
+        alerts.NAME,
+        alerts_shown,
+        Alert.of,
+        kinds=lambda rows: [Kind.ALERT] * len(rows),
+    )
 
     @strawberry.field(
         description="Alerts of the clients whose care team you are on now (open ones by default)."
@@ -139,14 +127,15 @@ class AlertQuery:
 
 @strawberry.type
 class AlertMutation:
-    @strawberry.mutation(description="Acknowledge an open alert: seen, acting on it.")
-    async def acknowledge_alert(
-        self, info: Info[RequestContext, None], input: AlertNoteInput
-    ) -> Recorded:
-        return await admitted(info, Action.ACKNOWLEDGE_ALERT, commands.acknowledge_alert, input)
-
-    @strawberry.mutation(description="Resolve an alert, saying what was done.")
-    async def resolve_alert(
-        self, info: Info[RequestContext, None], input: AlertNoteInput
-    ) -> Recorded:
-        return await admitted(info, Action.RESOLVE_ALERT, commands.resolve_alert, input)
+    acknowledge_alert = client_mutation(
+        "Acknowledge an open alert: seen, acting on it.",
+        Action.ACKNOWLEDGE_ALERT,
+        commands.acknowledge_alert,
+        AlertNoteInput,
+    )
+    resolve_alert = client_mutation(
+        "Resolve an alert, saying what was done.",
+        Action.RESOLVE_ALERT,
+        commands.resolve_alert,
+        AlertNoteInput,
+    )

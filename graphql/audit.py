@@ -19,6 +19,7 @@ from strawberry.types import Info
 from carecoord.events import Role
 from carecoord.graphql.access import log_each_client, page_size
 from carecoord.graphql.context import RequestContext
+from carecoord.graphql.declared import into
 from carecoord.services.infrastructure import access_log
 from carecoord.services.infrastructure.access_chain import CHAIN
 from carecoord.services.infrastructure.audit_events import audit_event
@@ -72,17 +73,7 @@ class ChainBreak:
 
     @classmethod
     def of(cls, broken: Break) -> ChainBreak:
-        return cls(
-            position=broken.position,
-            verdict=broken.verdict,
-            message=broken.message,
-            expected=broken.expected,
-            found=broken.found,
-            aggregate_id=broken.aggregate_id,
-            version=broken.version,
-            event_type=broken.topic,
-            related_position=broken.related,
-        )
+        return into(cls, broken, event_type=broken.topic, related_position=broken.related)
 
 
 @strawberry.type(description="One client's events checked against the event store's hash chain.")

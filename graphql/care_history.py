@@ -4,17 +4,14 @@ that the next change closes. (Who was on the care team, and when, is ``careTeam`
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
 
 import strawberry
-from strawberry.types import Info
 
 from carecoord.events import Kind
 from carecoord.events.care import LevelOfCare
 from carecoord.graphql import therapy  # noqa: F401  (registers the GraphQL `LevelOfCare` enum)
-from carecoord.graphql.context import AtLeast, RequestContext
+from carecoord.graphql.declared import client_query, shown_rows
 from carecoord.projections import timeline
-from carecoord.projections.rows import Shown
 
 
 @strawberry.type(description="A stint at one level of care (FHIR EpisodeOfCare).")
@@ -43,26 +40,10 @@ class LevelOfCareStint:
 
 @strawberry.type
 class CareHistoryQuery:
-    @strawberry.field(description="A client's levels of care, oldest first; the last is current.")
-    async def level_of_care_history(
-        self,
-        info: Info[RequestContext, None],
-        client_id: UUID,
-        at_least: AtLeast = None,
-    ) -> list[LevelOfCareStint]:
-        ctx = info.context
-        grant = await ctx.gate.readable(
-            client_id, operation="levelOfCareHistory", at_least=at_least
-        )
-        await ctx.caught_up(timeline.NAME, at_least)
-        rows = await timeline.level_of_care_stints(
-            ctx.platform.reads, client_id, Shown.of(grant, ctx.reader().id)
-        )
-        await ctx.gate.record_read(
-            client_id,
-            grant,
-            operation="levelOfCareHistory",
-            kinds=[Kind.CARE] * len(rows),
-            count=len(rows),
-        )
-        return [LevelOfCareStint.of(r) for r in rows]
+    level_of_care_history = client_query(
+        "A client's levels of care, oldest first; the last is current.",
+        timeline.NAME,
+        shown_rows(timeline.level_of_care_stints),
+        LevelOfCareStint.of,
+        kinds=lambda rows: [Kind.CARE] * len(rows),
+    )

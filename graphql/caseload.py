@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -20,7 +20,8 @@ from strawberry.types import Info
 
 from carecoord.events import Kind
 from carecoord.graphql.alerts import Alert
-from carecoord.graphql.context import AtLeast, RequestContext
+from carecoord.graphql.context import After, RequestContext
+from carecoord.graphql.declared import listing_query
 from carecoord.projections import alerts, caseload
 from carecoord.services.kernel.caseload import CASELOAD_RULES, Attention, reasons, urgency
 from carecoord.services.kernel.policy import Grant, Listing
@@ -114,46 +115,43 @@ def sort_key(client: CaseloadClient) -> tuple[Any, ...]:
     return (*urgency(seen), client.next_session_at or never, client.display_name or "")
 
 
+async def members_caseload(ctx: RequestContext) -> Caseload:
+    reader = ctx.reader()
+    rules = CASELOAD_RULES
+    rows = await caseload.of_member(
+        ctx.platform.reads,
+        reader.id,
+        reader.role,
+        severity_order=list(rules.severity_order),
+        missed_from=datetime.now(UTC).date() - rules.missed_window,
+        check_in_every=rules.check_in_every,
+    )
+    granted = await ctx.gate.readable_each((r["client_id"] for r in rows), operation="myCaseload")
+    shown = [entry(r, granted[r["client_id"]]) for r in rows if r["client_id"] in granted]
+    await asyncio.gather(
+        *(
+            ctx.gate.record_read(
+                c.client_id, granted[c.client_id], operation="myCaseload", kinds=k, count=1
+            )
+            for c, k in shown
+        )
+    )
+    return Caseload(
+        clients=sorted((c for c, _ in shown), key=sort_key),
+        rules_version=rules.version,
+        check_in_every_days=rules.check_in_every.days,
+        missed_window_days=rules.missed_window.days,
+    )
+
+
 @strawberry.type
 class CaseloadQuery:
-    @strawberry.field(description="Your clients (care team now), most in need of attention first.")
-    async def my_caseload(
-        self,
-        info: Info[RequestContext, None],
-        at_least: AtLeast = None,
-    ) -> Caseload:
-        ctx = info.context
-        ctx.gate.require(Listing.CASELOAD)
-        reader = ctx.reader()
-        for name in caseload.MODELS:
-            await ctx.caught_up(name, at_least)
-        rules = CASELOAD_RULES
-        rows = await caseload.of_member(
-            ctx.platform.reads,
-            reader.id,
-            reader.role,
-            severity_order=list(rules.severity_order),
-            missed_from=datetime.now(UTC).date() - rules.missed_window,
-            check_in_every=rules.check_in_every,
-        )
-        granted = await ctx.gate.readable_each(
-            (r["client_id"] for r in rows), operation="myCaseload"
-        )
-        shown = [entry(r, granted[r["client_id"]]) for r in rows if r["client_id"] in granted]
-        await asyncio.gather(
-            *(
-                ctx.gate.record_read(
-                    c.client_id, granted[c.client_id], operation="myCaseload", kinds=k, count=1
-                )
-                for c, k in shown
-            )
-        )
-        return Caseload(
-            clients=sorted((c for c, _ in shown), key=sort_key),
-            rules_version=rules.version,
-            check_in_every_days=rules.check_in_every.days,
-            missed_window_days=rules.missed_window.days,
-        )
+    my_caseload = listing_query(
+        "Your clients (care team now), most in need of attention first.",
+        Listing.CASELOAD,
+        members_caseload,
+        *caseload.MODELS,
+    )
 
 
 @strawberry.type
@@ -164,10 +162,7 @@ class CaseloadSubscription:
     async def alerts_for_my_caseload(
         self,
         info: Info[RequestContext, None],
-        after: Annotated[
-            int | None,
-            strawberry.argument(description="Resume after this position (default: from now)."),
-        ] = None,
+        after: After = None,
     ) -> AsyncGenerator[Alert, None]:
         ctx = info.context
         ctx.gate.require(Listing.CASELOAD)

@@ -14,7 +14,6 @@ from uuid import UUID
 
 import strawberry
 from pydantic import ValidationError
-from strawberry.types import Info
 
 from carecoord.events.checkins import (
     AnalyteFinding,
@@ -23,14 +22,14 @@ from carecoord.events.checkins import (
     ReportSource,
     ScreenMethod,
 )
-from carecoord.graphql.care import Recorded, recorded
-from carecoord.graphql.context import AtLeast, RequestContext
+from carecoord.graphql.context import RequestContext
+from carecoord.graphql.declared import alerting_mutation, built, client_query, into
 from carecoord.projections import checkins as series
-from carecoord.projections.rows import Shown
 from carecoord.services.checkins import commands
 from carecoord.services.checkins.record import CheckIn, Vitals
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.policy import Grant
 from carecoord.services.kernel.stamp import invalid_input
 
 strawberry.enum(Instrument, description="A standard instrument scored from its items.")
@@ -108,20 +107,12 @@ class SeriesPoint:
 
     @classmethod
     def of(cls, row: series.Measured) -> SeriesPoint:
-        return cls(
-            measure=row["measure"],
-            value=row["value"],
-            band=row["band"],
-            source=ReportSource(row["source"]),
-            occurred_at=row["occurred_at"],
-            event_id=row["event_id"],
-            position=row["position"],
-        )
+        return into(cls, row, source=ReportSource(row["source"]))
 
 
-def answers_of(given: list[AnswerInput]) -> dict[str, int]:
+def answers_of(given: ScoreInstrumentInput) -> dict[str, int]:
     answers: dict[str, int] = {}
-    for answer in given:
+    for answer in given.answers:
         if answer.item in answers:
             raise InvalidInput(
                 f"answers.{answer.item}", "duplicate-item", f"item {answer.item} is answered twice"
@@ -130,10 +121,10 @@ def answers_of(given: list[AnswerInput]) -> dict[str, int]:
     return answers
 
 
-def findings_of(given: list[AnalyteInput]) -> dict[str, AnalyteFinding]:
+def findings_of(given: RecordDrugScreenInput) -> dict[str, AnalyteFinding]:
     """Results keyed by the analyte as given (the record names it from the panel)."""
     findings: dict[str, AnalyteFinding] = {}
-    for n, result in enumerate(given):
+    for n, result in enumerate(given.results):
         if result.analyte in findings:
             raise InvalidInput(
                 f"results.{n}.analyte", "duplicate-analyte", f"{result.analyte} is reported twice"
@@ -149,117 +140,68 @@ def findings_of(given: list[AnalyteInput]) -> dict[str, AnalyteFinding]:
     return findings
 
 
+MEASURED = ("client_id", "occurred_at")
+"""The input fields a command taking the measures as one value still takes as they are."""
+
+
 @strawberry.type
 class CheckInMutation:
-    @strawberry.mutation(description="Record a check-in (clients: about themselves only).")
-    async def record_check_in(
-        self, info: Info[RequestContext, None], input: RecordCheckInInput
-    ) -> Recorded:
-        ctx = info.context
-        given = CheckIn(
-            craving=input.craving,
-            mood=input.mood,
-            sleep_hours=input.sleep_hours,
-            sleep_quality=input.sleep_quality,
-            side_effects=tuple(input.side_effects),
-            substance_use=input.substance_use,
-            substances=tuple(input.substances),
-            note=input.note,
-        )
-        return await recorded(
-            info,
-            commands.record_check_in(
-                await ctx.gate.stamp(Action.RECORD_CHECK_IN, input.client_id),
-                client_id=input.client_id,
-                check_in=given,
-                occurred_at=input.occurred_at,
-                rules=ctx.platform.alert_rules,
-            ),
-        )
+    record_check_in = alerting_mutation(
+        "Record a check-in (clients: about themselves only).",
+        Action.RECORD_CHECK_IN,
+        commands.record_check_in,
+        RecordCheckInInput,
+        fields=MEASURED,
+        check_in=built(
+            CheckIn,
+            side_effects=lambda given: tuple(given.side_effects),
+            substances=lambda given: tuple(given.substances),
+        ),
+    )
+    score_instrument = alerting_mutation(
+        "Record a PHQ-9, GAD-7, COWS, CIWA-Ar or BAM from its items.",
+        Action.SCORE_INSTRUMENT,
+        commands.score_instrument,
+        ScoreInstrumentInput,
+        answers=answers_of,
+    )
+    record_drug_screen = alerting_mutation(
+        "Record a urine drug screen's results.",
+        Action.RECORD_DRUG_SCREEN,
+        commands.record_drug_screen,
+        RecordDrugScreenInput,
+        fields=("client_id", "method"),
+        results=findings_of,
+        occurred_at=lambda given: given.collected_at,
+    )
+    record_vital_signs = alerting_mutation(
+        "Record vital signs and QTc.",
+        Action.RECORD_VITAL_SIGNS,
+        commands.record_vital_signs,
+        RecordVitalSignsInput,
+        fields=MEASURED,
+        vitals=built(Vitals),
+    )
 
-    @strawberry.mutation(description="Record a PHQ-9, GAD-7, COWS, CIWA-Ar or BAM from its items.")
-    async def score_instrument(
-        self, info: Info[RequestContext, None], input: ScoreInstrumentInput
-    ) -> Recorded:
-        ctx = info.context
-        return await recorded(
-            info,
-            commands.score_instrument(
-                await ctx.gate.stamp(Action.SCORE_INSTRUMENT, input.client_id),
-                client_id=input.client_id,
-                instrument=input.instrument,
-                answers=answers_of(input.answers),
-                occurred_at=input.occurred_at,
-                rules=ctx.platform.alert_rules,
-            ),
-        )
 
-    @strawberry.mutation(description="Record a urine drug screen's results.")
-    async def record_drug_screen(
-        self, info: Info[RequestContext, None], input: RecordDrugScreenInput
-    ) -> Recorded:
-        ctx = info.context
-        results = findings_of(input.results)
-        return await recorded(
-            info,
-            commands.record_drug_screen(
-                await ctx.gate.stamp(Action.RECORD_DRUG_SCREEN, input.client_id),
-                client_id=input.client_id,
-                method=input.method,
-                results=results,
-                occurred_at=input.collected_at,
-                rules=ctx.platform.alert_rules,
-            ),
-        )
-
-    @strawberry.mutation(description="Record vital signs and QTc.")
-    async def record_vital_signs(
-        self, info: Info[RequestContext, None], input: RecordVitalSignsInput
-    ) -> Recorded:
-        ctx = info.context
-        vitals = Vitals(
-            qtc_ms=input.qtc_ms,
-            pulse_bpm=input.pulse_bpm,
-            systolic_mmhg=input.systolic_mmhg,
-            diastolic_mmhg=input.diastolic_mmhg,
-            respiratory_rate=input.respiratory_rate,
-            spo2_percent=input.spo2_percent,
-        )
-        return await recorded(
-            info,
-            commands.record_vital_signs(
-                await ctx.gate.stamp(Action.RECORD_VITAL_SIGNS, input.client_id),
-                client_id=input.client_id,
-                vitals=vitals,
-                occurred_at=input.occurred_at,
-                rules=ctx.platform.alert_rules,
-            ),
-        )
+async def measured(
+    ctx: RequestContext,
+    client_id: UUID,
+    grant: Grant,
+    measures: Annotated[
+        list[str] | None, strawberry.argument(description="Only these measures.")
+    ] = None,
+) -> list[series.Measured]:
+    return await series.client_series(
+        ctx.platform.reads, client_id, ctx.shown(grant), measures or ()
+    )
 
 
 @strawberry.type
 class CheckInQuery:
-    @strawberry.field(description="A client's check-in and instrument scores over time.")
-    async def check_in_series(
-        self,
-        info: Info[RequestContext, None],
-        client_id: UUID,
-        measures: Annotated[
-            list[str] | None, strawberry.argument(description="Only these measures.")
-        ] = None,
-        at_least: AtLeast = None,
-    ) -> list[SeriesPoint]:
-        ctx = info.context
-        grant = await ctx.gate.readable(client_id, operation="checkInSeries", at_least=at_least)
-        await ctx.caught_up(series.NAME, at_least)
-        rows = await series.client_series(
-            ctx.platform.reads, client_id, Shown.of(grant, ctx.reader().id), measures or ()
-        )
-        await ctx.gate.record_read(
-            client_id,
-            grant,
-            operation="checkInSeries",
-            kinds=(r["kind"] for r in rows),
-            count=len(rows),
-        )
-        return [SeriesPoint.of(r) for r in rows]
+    check_in_series = client_query(
+        "A client's check-in and instrument scores over time.",
+        series.NAME,
+        measured,
+        SeriesPoint.of,
+    )

@@ -9,9 +9,10 @@ and none holds SQL: they read through the queries each read model's module owns
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID, uuid4
 
 import strawberry
@@ -19,10 +20,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from carecoord.events import Actor
+from carecoord.events import Actor, Kind
+from carecoord.projections.rows import Shown
 from carecoord.services.gate.gate import AccessGate
 from carecoord.services.infrastructure.identity import ROLE_HEADER, bearer
-from carecoord.services.kernel.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.errors import Forbidden, InvalidInput, RuleViolation
+from carecoord.services.kernel.policy import Grant
 from carecoord.services.platform import Platform
 
 CORRELATION_HEADER = "x-correlation-id"
@@ -32,6 +35,19 @@ AtLeast = Annotated[
     strawberry.argument(description="Wait briefly until the view has this position."),
 ]
 """The read-your-writes argument of every query: a position a mutation returned."""
+
+After = Annotated[
+    int | None,
+    strawberry.argument(description="Resume after this position (default: from now)."),
+]
+"""Where a subscription resumes: the position of the last item it delivered."""
+
+R = TypeVar("R", bound=Mapping[str, object])
+
+
+def own_kinds(rows: list[R]) -> Iterable[str]:
+    """The kinds of data rows carry, each in its ``kind``."""
+    return (str(r["kind"]) for r in rows)
 
 
 @dataclass
@@ -92,3 +108,43 @@ class RequestContext:
                 "not-yet-visible",
                 f"the {name} view is at {progress.position(name)}, not yet at {at_least}; retry",
             )
+
+    def shown(self, grant: Grant) -> Shown:
+        """What of a client's rows ``grant`` shows this reader (their own authored ones too)."""
+        return Shown.of(grant, self.reader().id)
+
+    async def client_rows(
+        self,
+        client_id: UUID,
+        operation: str,
+        view: str,
+        at_least: int | None,
+        read: Callable[[Grant], Awaitable[list[R]]],
+        *,
+        needs: Kind | None = None,
+        kinds: Callable[[list[R]], Iterable[str]] | None = None,
+    ) -> list[R]:
+        """A client's rows of read model ``view``, as ``read`` finds them for the reader's
+        grant, logged as one read of the record.
+
+        The grant is asked first (a refusal is logged, then raised); with ``needs``, a
+        grant that does not show that kind of data is refused too. Then the view is waited
+        for until it has ``at_least``. The read is logged with ``kinds`` of what it
+        returned: by default the ``needs`` kind, or else each row's own.
+        """
+        grant = await self.gate.readable(client_id, operation=operation, at_least=at_least)
+        if needs is not None and not grant.shows(needs, authored_by_reader=False):
+            refusal = Forbidden(
+                "clientId", "kind-may-read", f"your access does not include {needs.value}"
+            )
+            raise await self.gate.refused_read(client_id, operation, refusal)
+        await self.caught_up(view, at_least)
+        rows = await read(grant)
+        if kinds is not None:
+            returned = kinds(rows)
+        else:
+            returned = own_kinds(rows) if needs is None else [needs]
+        await self.gate.record_read(
+            client_id, grant, operation=operation, kinds=returned, count=len(rows)
+        )
+        return rows

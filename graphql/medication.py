@@ -9,10 +9,10 @@ position (``extensions.refusalId``, ``extensions.position``).
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import TypeVar
+from functools import partial
+from typing import Any, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -27,11 +27,17 @@ from carecoord.events.medication import (
     TakeHomeCriterion,
     TaperStep,
 )
-from carecoord.graphql.care import Recorded, admitted, recorded
 from carecoord.graphql.context import RequestContext
+from carecoord.graphql.declared import (
+    Converter,
+    built,
+    client_mutation,
+    fields_of,
+    into,
+    medication_rules,
+)
 from carecoord.graphql.idempotency import executed
 from carecoord.graphql.medication_inputs import (
-    AcknowledgementInput,
     AdministerDoseInput,
     ChangeDoseInput,
     DiscontinueOrderInput,
@@ -43,11 +49,11 @@ from carecoord.graphql.medication_inputs import (
     OrderActionInput,
     PrescribeInput,
     ReplaceDoseInput,
-    ScheduleInput,
     TakeHomeEligibilityInput,
     TakeHomeInput,
     TaperInput,
 )
+from carecoord.services.infrastructure.commands import Outcome
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import invalid_input
@@ -68,7 +74,9 @@ from carecoord.services.medication.statements import Statement
 strawberry.enum(Severity, description="FHIR DetectedIssue severity.")
 
 V = TypeVar("V", bound=BaseModel)
-D = TypeVar("D")
+
+CLIENT = ("client_id",)
+"""The input field a command taking one value made of the rest still takes as it is."""
 
 
 @strawberry.type(
@@ -91,16 +99,7 @@ class Exposure:
 
     @classmethod
     def of(cls, found: ExposureEvidence | None) -> Exposure | None:
-        if found is None:
-            return None
-        return cls(
-            id=found.id,
-            medication=found.medication,
-            basis=found.basis,
-            through=found.through,
-            washout_days=found.washout_days,
-            clear_from=found.clear_from,
-        )
+        return None if found is None else into(cls, found)
 
 
 @strawberry.type(description="An interaction or contraindication rule that matched.")
@@ -121,15 +120,12 @@ class Finding:
 
     @classmethod
     def of(cls, event: InteractionFound) -> Finding:
-        return cls(
+        return into(
+            cls,
+            event,
             id=event.finding_id,
             rule=event.rule_id,
-            rule_version=event.rule_version,
-            severity=event.severity,
-            title=event.title,
-            source=event.source,
             implicated=[i.id for i in event.implicated],
-            acknowledged_reason=event.acknowledged_reason,
             qtc_ms=event.qtc.qtc_ms if event.qtc else None,
             qtc_measured_at=event.qtc.measured_at if event.qtc else None,
             exposure=Exposure.of(event.exposure),
@@ -148,45 +144,51 @@ class OrderRecorded:
     findings: list[Finding]
 
 
-def parsed(cls: type[V], field: str, **values: object) -> V:
-    """A pydantic value from input, with a refusal naming the API field."""
+def parsed(cls: type[V], field: str, given: object) -> V:
+    """A pydantic value from an input of the same fields, with a refusal naming the API
+    field."""
     try:
-        return cls.model_validate(values)
+        return cls.model_validate(fields_of(given))
     except ValidationError as invalid:
         raise invalid_input(invalid, prefix=field) from None
 
 
-def into(cls: type[D], given: object, **converted: object) -> D:
-    """A command's input type from an API input of the same field names; ``converted``
-    gives the fields whose API shape differs (schedules, acknowledgements, bottles)."""
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    values = {name: getattr(given, name) for name in names if hasattr(given, name)}
-    return cls(**(values | converted))
-
-
-def schedule_of(given: ScheduleInput) -> Schedule:
-    return parsed(
-        Schedule, "schedule", times_per_day=given.times_per_day, every_days=given.every_days
+def each(cls: type[V], field: str) -> Callable[[Any], tuple[V, ...]]:
+    """The converter of the input's list ``field`` into ``cls`` values, a refusal naming
+    the entry."""
+    return lambda given: tuple(
+        parsed(cls, f"{field}.{n}", item) for n, item in enumerate(getattr(given, field))
     )
 
 
-def acknowledged(given: list[AcknowledgementInput]) -> Mapping[str, str]:
-    for ack in given:
+def schedule_of(given: PrescribeInput | ChangeDoseInput) -> Schedule | None:
+    return None if given.schedule is None else parsed(Schedule, "schedule", given.schedule)
+
+
+def acknowledged(given: PrescribeInput | ChangeDoseInput | TaperInput) -> Mapping[str, str]:
+    for ack in given.acknowledgements:
         if not ack.reason.strip():
             raise InvalidInput(
                 "acknowledgements.reason", "reason-required", f"give a reason for {ack.rule!r}"
             )
-    return {ack.rule: ack.reason for ack in given}
+    return {ack.rule: ack.reason for ack in given.acknowledgements}
 
 
-async def written(info: Info[RequestContext, None], command: Command[Written]) -> OrderRecorded:
-    """As ``recorded``, with the interaction findings recorded alongside (replayed alike)."""
-    outcome = await executed(info, command)
+def bottles_of(given: TakeHomeInput) -> tuple[Bottle, ...]:
+    return tuple(Bottle(b.bottle, b.lot) for b in given.bottles)
+
+
+def order_recorded(outcome: Outcome[Written]) -> OrderRecorded:
     return OrderRecorded(
         id=outcome.result.id,
         position=outcome.position,
         findings=[Finding.of(f) for f in outcome.result.findings],
     )
+
+
+async def written(info: Info[RequestContext, None], command: Command[Written]) -> OrderRecorded:
+    """As ``recorded``, with the interaction findings recorded alongside (replayed alike)."""
+    return order_recorded(await executed(info, command))
 
 
 async def prescribed(info: Info[RequestContext, None], command: Command[Written]) -> OrderRecorded:
@@ -202,251 +204,147 @@ async def prescribed(info: Info[RequestContext, None], command: Command[Written]
             f" {refused.refusal_id}",
             details={"refusalId": str(refused.refusal_id), "position": outcome.position},
         )
-    return OrderRecorded(
-        id=outcome.result.id,
-        position=outcome.position,
-        findings=[Finding.of(f) for f in outcome.result.findings],
+    return order_recorded(outcome)
+
+
+medication_mutation = partial(client_mutation, rules=medication_rules)
+"""A mutation whose command decides by the program's medication rules."""
+medication_step = partial(medication_mutation, fields=CLIENT)
+"""A step on the client's medication record: its command takes the client, one value made
+of the rest of the input (a keyword argument: the command's keyword, and how it is made)
+and the program's medication rules."""
+
+
+def prescribing(
+    description: str,
+    action: Action,
+    command: Callable[..., Command[Written]],
+    input_type: type,
+    value: str,
+    cls: type,
+    **converters: Converter,
+) -> Any:
+    """A prescribing step: the order ``command`` writes is its ``value``, a ``cls`` made of
+    the input with its acknowledgements checked; a hard stop answers as the refusal."""
+    order: Converter = built(cls, acknowledgements=acknowledged, **converters)
+    return medication_step(
+        description, action, command, input_type, answer=prescribed, **{value: order}
     )
-
-
-def order_action(
-    action: Action, build: Callable[..., Command[UUID]], **extra: object
-) -> Callable[[RequestContext, OrderActionInput], Awaitable[Command[UUID]]]:
-    async def command(ctx: RequestContext, given: OrderActionInput) -> Command[UUID]:
-        return build(
-            await ctx.gate.stamp(action, given.client_id),
-            client_id=given.client_id,
-            order_id=given.order_id,
-            reason=given.reason,
-            rules=ctx.platform.medication,
-            **extra,
-        )
-
-    return command
-
-
-HOLD = order_action(Action.HOLD_ORDER, commands.hold_order)
-RESUME = order_action(Action.RESUME_ORDER, commands.resume_order)
-IN_ERROR = order_action(Action.ENTER_ORDER_IN_ERROR, commands.discontinue_order, in_error=True)
 
 
 @strawberry.type
 class MedicationMutation:
-    @strawberry.mutation(description="Order a medication (prescribers only).")
-    async def prescribe_medication(
-        self, info: Info[RequestContext, None], input: PrescribeInput
-    ) -> OrderRecorded:
-        ctx = info.context
-        order = into(
-            NewOrder,
-            input,
-            schedule=schedule_of(input.schedule),
-            acknowledgements=acknowledged(input.acknowledgements),
-        )
-        return await prescribed(
-            info,
-            commands.prescribe(
-                await ctx.gate.stamp(Action.PRESCRIBE, input.client_id),
-                client_id=input.client_id,
-                order=order,
-                rules=ctx.platform.medication,
-            ),
-        )
-
-    @strawberry.mutation(description="Change the dose: a new order linked to the old one.")
-    async def change_dose(
-        self, info: Info[RequestContext, None], input: ChangeDoseInput
-    ) -> OrderRecorded:
-        ctx = info.context
-        change = into(
-            DoseChange,
-            input,
-            schedule=schedule_of(input.schedule) if input.schedule else None,
-            acknowledgements=acknowledged(input.acknowledgements),
-        )
-        return await prescribed(
-            info,
-            commands.change_dose(
-                await ctx.gate.stamp(Action.CHANGE_DOSE, input.client_id),
-                client_id=input.client_id,
-                change=change,
-                rules=ctx.platform.medication,
-            ),
-        )
-
-    @strawberry.mutation(description="Taper an order stepwise (optionally blind).")
-    async def taper_order(
-        self, info: Info[RequestContext, None], input: TaperInput
-    ) -> OrderRecorded:
-        ctx = info.context
-        steps = tuple(
-            parsed(TaperStep, f"steps.{n}", start=s.start, dose=s.dose)
-            for n, s in enumerate(input.steps)
-        )
-        taper = into(
-            Taper, input, steps=steps, acknowledgements=acknowledged(input.acknowledgements)
-        )
-        return await prescribed(
-            info,
-            commands.taper_order(
-                await ctx.gate.stamp(Action.TAPER_ORDER, input.client_id),
-                client_id=input.client_id,
-                taper=taper,
-                rules=ctx.platform.medication,
-            ),
-        )
-
-    @strawberry.mutation(description="Put an order on hold: no doses until a prescriber resumes.")
-    async def hold_order(
-        self, info: Info[RequestContext, None], input: OrderActionInput
-    ) -> Recorded:
-        return await recorded(info, await HOLD(info.context, input))
-
-    @strawberry.mutation(description="Lift a hold (prescribers only, also for rule-placed holds).")
-    async def resume_order(
-        self, info: Info[RequestContext, None], input: OrderActionInput
-    ) -> Recorded:
-        return await recorded(info, await RESUME(info.context, input))
-
-    @strawberry.mutation(description="Stop an order, with the reason and when it stopped.")
-    async def discontinue_order(
-        self, info: Info[RequestContext, None], input: DiscontinueOrderInput
-    ) -> Recorded:
-        ctx = info.context
-        return await admitted(
-            info,
-            Action.DISCONTINUE_ORDER,
-            commands.discontinue_order,
-            input,
-            rules=ctx.platform.medication,
-        )
-
-    @strawberry.mutation(description="Mark an order entered in error; its history stays.")
-    async def mark_order_entered_in_error(
-        self, info: Info[RequestContext, None], input: OrderActionInput
-    ) -> Recorded:
-        return await recorded(info, await IN_ERROR(info.context, input))
-
-    @strawberry.mutation(description="Record a medication the client takes from elsewhere.")
-    async def record_medication_statement(
-        self, info: Info[RequestContext, None], input: MedicationStatementInput
-    ) -> OrderRecorded:
-        ctx = info.context
-        return await written(
-            info,
-            commands.record_statement(
-                await ctx.gate.stamp(Action.RECORD_MEDICATION_STATEMENT, input.client_id),
-                client_id=input.client_id,
-                statement=into(Statement, input),
-                rules=ctx.platform.medication,
-            ),
-        )
-
-    @strawberry.mutation(description="The client no longer takes a reported medication.")
-    async def end_medication_statement(
-        self, info: Info[RequestContext, None], input: EndMedicationStatementInput
-    ) -> Recorded:
-        ctx = info.context
-        return await admitted(
-            info,
-            Action.END_MEDICATION_STATEMENT,
-            commands.end_statement,
-            input,
-            rules=ctx.platform.medication,
-        )
-
-    @strawberry.mutation(description="Record the take-home eligibility decision.")
-    async def determine_take_home_eligibility(
-        self, info: Info[RequestContext, None], input: TakeHomeEligibilityInput
-    ) -> Recorded:
-        ctx = info.context
-        criteria = tuple(
-            parsed(TakeHomeCriterion, f"criteria.{n}", criterion=c.criterion, met=c.met)
-            for n, c in enumerate(input.criteria)
-        )
-        return await recorded(
-            info,
-            commands.determine_take_home_eligibility(
-                await ctx.gate.stamp(Action.DETERMINE_TAKE_HOME_ELIGIBILITY, input.client_id),
-                client_id=input.client_id,
-                decision=into(EligibilityDecision, input, criteria=criteria),
-            ),
-        )
-
-    @strawberry.mutation(description="Record an observed dose given at the window.")
-    async def administer_dose(
-        self, info: Info[RequestContext, None], input: AdministerDoseInput
-    ) -> Recorded:
-        ctx = info.context
-        return await recorded(
-            info,
-            commands.administer_dose(
-                await ctx.gate.stamp(Action.ADMINISTER_DOSE, input.client_id),
-                client_id=input.client_id,
-                dose=into(GivenDose, input),
-                rules=ctx.platform.medication,
-            ),
-        )
-
-    @strawberry.mutation(description="Replace a spilled or vomited dose, linked to it.")
-    async def replace_dose(
-        self, info: Info[RequestContext, None], input: ReplaceDoseInput
-    ) -> Recorded:
-        ctx = info.context
-        return await recorded(
-            info,
-            commands.replace_dose(
-                await ctx.gate.stamp(Action.REPLACE_DOSE, input.client_id),
-                client_id=input.client_id,
-                replacement=into(Replacement, input),
-                rules=ctx.platform.medication,
-            ),
-        )
-
-    @strawberry.mutation(description="Record a due dose that was not given, with the reason.")
-    async def record_dose_not_given(
-        self, info: Info[RequestContext, None], input: DoseNotGivenInput
-    ) -> Recorded:
-        ctx = info.context
-        return await recorded(
-            info,
-            commands.record_dose_not_given(
-                await ctx.gate.stamp(Action.RECORD_DOSE_NOT_GIVEN, input.client_id),
-                client_id=input.client_id,
-                not_given=into(NotGiven, input),
-                rules=ctx.platform.medication,
-            ),
-        )
-
-    @strawberry.mutation(description="Hand over take-home doses within eligibility and caps.")
-    async def dispense_take_home(
-        self, info: Info[RequestContext, None], input: TakeHomeInput
-    ) -> Recorded:
-        ctx = info.context
-        bottles = tuple(Bottle(b.bottle, b.lot) for b in input.bottles)
-        return await recorded(
-            info,
-            commands.dispense_take_home(
-                await ctx.gate.stamp(Action.DISPENSE_TAKE_HOME, input.client_id),
-                client_id=input.client_id,
-                take_home=into(TakeHome, input, bottles=bottles),
-                rules=ctx.platform.medication,
-            ),
-        )
-
-    @strawberry.mutation(
-        description="Arrange for the client to dose at another program; records the"
-        " disclosure to that site under the client's consent naming it."
+    prescribe_medication = prescribing(
+        "Order a medication (prescribers only).",
+        Action.PRESCRIBE,
+        commands.prescribe,
+        PrescribeInput,
+        "order",
+        NewOrder,
+        schedule=schedule_of,
     )
-    async def arrange_guest_dosing(
-        self, info: Info[RequestContext, None], input: GuestDosingInput
-    ) -> Recorded:
-        return await admitted(
-            info, Action.ARRANGE_GUEST_DOSING, commands.arrange_guest_dosing, input
-        )
-
-    @strawberry.mutation(description="End guest dosing early: the client doses here again.")
-    async def end_guest_dosing(
-        self, info: Info[RequestContext, None], input: EndGuestDosingInput
-    ) -> Recorded:
-        return await admitted(info, Action.END_GUEST_DOSING, commands.end_guest_dosing, input)
+    change_dose = prescribing(
+        "Change the dose: a new order linked to the old one.",
+        Action.CHANGE_DOSE,
+        commands.change_dose,
+        ChangeDoseInput,
+        "change",
+        DoseChange,
+        schedule=schedule_of,
+    )
+    taper_order = prescribing(
+        "Taper an order stepwise (optionally blind).",
+        Action.TAPER_ORDER,
+        commands.taper_order,
+        TaperInput,
+        "taper",
+        Taper,
+        steps=each(TaperStep, "steps"),
+    )
+    hold_order = medication_mutation(
+        "Put an order on hold: no doses until a prescriber resumes.",
+        Action.HOLD_ORDER,
+        commands.hold_order,
+        OrderActionInput,
+    )
+    resume_order = medication_mutation(
+        "Lift a hold (prescribers only, also for rule-placed holds).",
+        Action.RESUME_ORDER,
+        commands.resume_order,
+        OrderActionInput,
+    )
+    discontinue_order = medication_mutation(
+        "Stop an order, with the reason and when it stopped.",
+        Action.DISCONTINUE_ORDER,
+        commands.discontinue_order,
+        DiscontinueOrderInput,
+    )
+    mark_order_entered_in_error = medication_mutation(
+        "Mark an order entered in error; its history stays.",
+        Action.ENTER_ORDER_IN_ERROR,
+        partial(commands.discontinue_order, in_error=True),
+        OrderActionInput,
+    )
+    record_medication_statement = medication_step(
+        "Record a medication the client takes from elsewhere.",
+        Action.RECORD_MEDICATION_STATEMENT,
+        commands.record_statement,
+        MedicationStatementInput,
+        answer=written,
+        statement=built(Statement),
+    )
+    end_medication_statement = medication_mutation(
+        "The client no longer takes a reported medication.",
+        Action.END_MEDICATION_STATEMENT,
+        commands.end_statement,
+        EndMedicationStatementInput,
+    )
+    determine_take_home_eligibility = client_mutation(
+        "Record the take-home eligibility decision.",
+        Action.DETERMINE_TAKE_HOME_ELIGIBILITY,
+        commands.determine_take_home_eligibility,
+        TakeHomeEligibilityInput,
+        fields=CLIENT,
+        decision=built(EligibilityDecision, criteria=each(TakeHomeCriterion, "criteria")),
+    )
+    administer_dose = medication_step(
+        "Record an observed dose given at the window.",
+        Action.ADMINISTER_DOSE,
+        commands.administer_dose,
+        AdministerDoseInput,
+        dose=built(GivenDose),
+    )
+    replace_dose = medication_step(
+        "Replace a spilled or vomited dose, linked to it.",
+        Action.REPLACE_DOSE,
+        commands.replace_dose,
+        ReplaceDoseInput,
+        replacement=built(Replacement),
+    )
+    record_dose_not_given = medication_step(
+        "Record a due dose that was not given, with the reason.",
+        Action.RECORD_DOSE_NOT_GIVEN,
+        commands.record_dose_not_given,
+        DoseNotGivenInput,
+        not_given=built(NotGiven),
+    )
+    dispense_take_home = medication_step(
+        "Hand over take-home doses within eligibility and caps.",
+        Action.DISPENSE_TAKE_HOME,
+        commands.dispense_take_home,
+        TakeHomeInput,
+        take_home=built(TakeHome, bottles=bottles_of),
+    )
+    arrange_guest_dosing = client_mutation(
+        "Arrange for the client to dose at another program; records the"
+        " disclosure to that site under the client's consent naming it.",
+        Action.ARRANGE_GUEST_DOSING,
+        commands.arrange_guest_dosing,
+        GuestDosingInput,
+    )
+    end_guest_dosing = client_mutation(
+        "End guest dosing early: the client doses here again.",
+        Action.END_GUEST_DOSING,
+        commands.end_guest_dosing,
+        EndGuestDosingInput,
+    )

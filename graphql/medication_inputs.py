@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -17,6 +18,22 @@ from carecoord.events.medication import (
 strawberry.enum(Dispensing, description="Where an order's doses come from.")
 strawberry.enum(StatementSource, description="Who reported a medication taken elsewhere.")
 strawberry.enum(NotGivenReason, description="Why a due dose was not given.")
+
+
+def decided_at() -> Any:
+    """The ``occurredAt`` of a prescriber's or director's decision."""
+    return strawberry.field(
+        default=None, description="When it was decided (clinical time); now if omitted."
+    )
+
+
+@strawberry.input
+class OrderInput:
+    """What an input about one of the client's orders starts with (not a GraphQL type of
+    its own: none takes it as it is)."""
+
+    client_id: UUID
+    order_id: UUID
 
 
 @strawberry.input(description="How often a dose is due.")
@@ -52,17 +69,13 @@ class PrescribeInput:
 
 
 @strawberry.input(description="A new dose replacing an order from `start` on.")
-class ChangeDoseInput:
-    client_id: UUID
-    order_id: UUID
+class ChangeDoseInput(OrderInput):
     dose: Decimal
     start: date
     schedule: ScheduleInput | None = None
     reason: str = ""
     acknowledgements: list[AcknowledgementInput] = strawberry.field(default_factory=list)
-    occurred_at: datetime | None = strawberry.field(
-        default=None, description="When it was decided (clinical time); now if omitted."
-    )
+    occurred_at: datetime | None = decided_at()
 
 
 @strawberry.input
@@ -74,31 +87,22 @@ class TaperStepInput:
 @strawberry.input(
     description="A stepwise taper replacing an order; `blind` hides doses from the client."
 )
-class TaperInput:
-    client_id: UUID
-    order_id: UUID
+class TaperInput(OrderInput):
     steps: list[TaperStepInput]
     end: date | None = None
     blind: bool = False
     reason: str = ""
     acknowledgements: list[AcknowledgementInput] = strawberry.field(default_factory=list)
-    occurred_at: datetime | None = strawberry.field(
-        default=None, description="When it was decided (clinical time); now if omitted."
-    )
+    occurred_at: datetime | None = decided_at()
 
 
 @strawberry.input(description="Hold, resume or mark an order in error.")
-class OrderActionInput:
-    client_id: UUID
-    order_id: UUID
+class OrderActionInput(OrderInput):
     reason: str
 
 
 @strawberry.input(description="Stop an order, with the reason and when it stopped.")
-class DiscontinueOrderInput:
-    client_id: UUID
-    order_id: UUID
-    reason: str
+class DiscontinueOrderInput(OrderActionInput):
     stopped_at: datetime | None = strawberry.field(
         default=None,
         description="When it actually stopped; now if omitted. Not in the future, at most 30"
@@ -116,9 +120,7 @@ class MedicationStatementInput:
     unit: str = ""
     source_detail: str = ""
     since: date | None = None
-    occurred_at: datetime | None = strawberry.field(
-        default=None, description="When it was decided (clinical time); now if omitted."
-    )
+    occurred_at: datetime | None = decided_at()
 
 
 @strawberry.input
@@ -134,9 +136,7 @@ class EndMedicationStatementInput:
 
 
 @strawberry.input(description="An observed dose given at the window.")
-class AdministerDoseInput:
-    client_id: UUID
-    order_id: UUID
+class AdministerDoseInput(OrderInput):
     amount: Decimal
     dosage_form: str
     slot: int = 1
@@ -146,9 +146,7 @@ class AdministerDoseInput:
 
 
 @strawberry.input(description="A dose replacing one spilled or vomited, on the same day.")
-class ReplaceDoseInput:
-    client_id: UUID
-    order_id: UUID
+class ReplaceDoseInput(OrderInput):
     replaces_dose_id: UUID
     amount: Decimal
     dosage_form: str
@@ -159,9 +157,7 @@ class ReplaceDoseInput:
 
 
 @strawberry.input(description="A due dose that was not given, and why.")
-class DoseNotGivenInput:
-    client_id: UUID
-    order_id: UUID
+class DoseNotGivenInput(OrderInput):
     reason: NotGivenReason
     slot: int = 1
     note: str = ""
@@ -175,9 +171,7 @@ class BottleInput:
 
 
 @strawberry.input(description="Take-home doses handed over: one bottle per dose, in order.")
-class TakeHomeInput:
-    client_id: UUID
-    order_id: UUID
+class TakeHomeInput(OrderInput):
     first_day: date
     days: int
     dosage_form: str
@@ -197,9 +191,7 @@ class TakeHomeEligibilityInput:
     max_days: int
     criteria: list[CriterionInput]
     basis: str = ""
-    occurred_at: datetime | None = strawberry.field(
-        default=None, description="When it was decided (clinical time); now if omitted."
-    )
+    occurred_at: datetime | None = decided_at()
 
 
 @strawberry.input

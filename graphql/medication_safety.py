@@ -19,8 +19,8 @@ import strawberry
 from carecoord.events import Kind
 from carecoord.events.medication import Severity
 from carecoord.graphql.context import RequestContext
+from carecoord.graphql.declared import client_query, into, listing_query
 from carecoord.projections import medication_safety
-from carecoord.services.kernel.errors import Forbidden
 from carecoord.services.kernel.policy import Listing
 from carecoord.services.medication.exports import to_csv
 
@@ -49,6 +49,10 @@ class SafetyEvent:
     actor_id: str
     actor_role: str
 
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> SafetyEvent:
+        return into(cls, row)
+
 
 @strawberry.type(description="The medication safety log for a period, as rows and as CSV.")
 class SafetyLog:
@@ -56,43 +60,36 @@ class SafetyLog:
     csv: str
 
 
-def event_of(row: Mapping[str, Any]) -> SafetyEvent:
-    return SafetyEvent(**{f: row[f] for f in FIELDS}, occurred_at=row["occurred_at"])
-
-
 def cells(row: Mapping[str, Any], columns: Sequence[str]) -> list[Any]:
     """A row's values for a CSV line."""
     return [row[c] for c in columns]
 
 
-async def client_events(
-    ctx: RequestContext, client_id: UUID, at_least: int | None
-) -> list[SafetyEvent]:
-    grant = await ctx.gate.readable(client_id, operation="clientSafetyEvents", at_least=at_least)
-    if not grant.shows(Kind.MEDICATION, authored_by_reader=False):
-        refusal = Forbidden("clientId", "kind-may-read", "your access does not include medication")
-        raise await ctx.gate.refused_read(client_id, "clientSafetyEvents", refusal)
-    await ctx.caught_up(medication_safety.NAME, at_least)
-    found = await medication_safety.of_client(ctx.platform.reads, client_id)
-    await ctx.gate.record_read(
-        client_id,
-        grant,
-        operation="clientSafetyEvents",
-        kinds=[Kind.MEDICATION],
-        count=len(found),
-    )
-    return [event_of(r) for r in found]
+client_events = client_query(
+    "A client's refused hard stops and acknowledged overrides, in order.",
+    medication_safety.NAME,
+    lambda ctx, client_id, _: medication_safety.of_client(ctx.platform.reads, client_id),
+    SafetyEvent.of,
+    needs=Kind.MEDICATION,
+)
+"""The ``clientSafetyEvents`` query: read like the rest of the client's medication record."""
 
 
-async def program_log(
-    ctx: RequestContext, from_day: date, to_day: date, at_least: int | None
-) -> SafetyLog:
-    ctx.gate.require(Listing.SAFETY_LOG)
-    await ctx.caught_up(medication_safety.NAME, at_least)
+async def between_days(ctx: RequestContext, from_day: date, to_day: date) -> SafetyLog:
     zone = str(ctx.platform.medication.zone)
     found = await medication_safety.between_days(ctx.platform.reads, zone, from_day, to_day)
     columns = ("occurred_at", *FIELDS)
     return SafetyLog(
-        rows=[event_of(r) for r in found],
+        rows=[SafetyEvent.of(r) for r in found],
         csv=to_csv(columns, (cells(r, columns) for r in found)),
     )
+
+
+program_log = listing_query(
+    "The program's refused hard stops and acknowledged overrides for a range"
+    " of the program's days (prescribers, nurses, auditors), as rows and CSV.",
+    Listing.SAFETY_LOG,
+    between_days,
+    medication_safety.NAME,
+)
+"""The ``medicationSafetyLog`` query: a safety review's or an inspector's, by client id."""

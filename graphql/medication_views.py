@@ -14,11 +14,11 @@ ended or the exposure it counted has cleared its washout (the program's day deci
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections import Counter
-from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypedDict, TypeVar
+from typing import TypedDict, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -28,9 +28,10 @@ from carecoord.events import Kind, Role
 from carecoord.events.medication import Dispensing, Severity
 from carecoord.graphql import medication_safety
 from carecoord.graphql.context import AtLeast, RequestContext
-from carecoord.graphql.medication_safety import SafetyEvent, SafetyLog, cells
-from carecoord.projections import dispensing_log, dosing, inventory, medications
-from carecoord.services.kernel.errors import Forbidden
+from carecoord.graphql.declared import into, listing_query
+from carecoord.graphql.medication_safety import cells
+from carecoord.projections import dispensing_log as dea_log
+from carecoord.projections import dosing, inventory, medications
 from carecoord.services.kernel.policy import Grant, Listing
 from carecoord.services.medication.exports import to_csv
 
@@ -205,18 +206,6 @@ class InventoryLedger:
     csv: str
 
 
-async def granted(
-    ctx: RequestContext, client_id: UUID, kind: Kind, operation: str, at_least: int | None
-) -> Grant:
-    grant = await ctx.gate.readable(client_id, operation=operation, at_least=at_least)
-    if not grant.shows(kind, authored_by_reader=False):
-        refusal = Forbidden(
-            "clientId", "kind-may-read", f"your access does not include {kind.value}"
-        )
-        raise await ctx.gate.refused_read(client_id, operation, refusal)
-    return grant
-
-
 class AboutClient(TypedDict):
     client_id: UUID
 
@@ -243,18 +232,13 @@ async def kept_rows(
     return [r for r in rows if r["client_id"] in grants]
 
 
-def log_row(row: Mapping[str, Any], fields: list[str]) -> DispensingLogRow:
-    return DispensingLogRow(**{f: row[f] for f in fields})
-
-
 def history(row: medications.Medication) -> list[HistoryEntry]:
     return [
-        HistoryEntry(
-            position=h["position"],
-            type=h["type"],
+        into(
+            HistoryEntry,
+            h,
             occurred_at=datetime.fromisoformat(h["occurredAt"]),
             recorded_by=h["recordedBy"],
-            summary=h["summary"],
         )
         for h in row["history"]
     ]
@@ -321,10 +305,9 @@ def order_of(row: medications.Medication, *, hide_doses: bool) -> MedicationOrde
 
 def statement_of(row: medications.Medication) -> MedicationStatement:
     d = row["details"]
-    return MedicationStatement(
-        id=row["id"],
-        medication=row["medication"],
-        status=row["status"],
+    return into(
+        MedicationStatement,
+        row,
         dose=Decimal(d["dose"]) if d.get("dose") else None,
         unit=d["unit"],
         source=d["source"],
@@ -353,6 +336,38 @@ def finding_of(row: medications.Medication) -> InteractionFinding:
 
 
 CURRENT = ("active", "on-hold", "open")
+UNDESCRIBED_AT_LEAST = inspect.Parameter(
+    "at_least", inspect.Parameter.KEYWORD_ONLY, annotation=int | None, default=None
+)
+"""``inventoryLedger``'s ``atLeast``, which has gone without a description (kept so)."""
+
+
+async def lots_dispensed(ctx: RequestContext, lot: str | None = None) -> InventoryLedger:
+    found = await inventory.ledger(ctx.platform.reads, lot)
+    found = await kept_rows(ctx, found, "inventoryLedger", Listing.LOT_LEDGER)
+    lots: dict[str, Lot] = {}
+    for r in found:
+        entry = lots.setdefault(r["lot"], into(Lot, r, dispensed=Decimal(0), entries=[]))
+        entry.dispensed += r["amount"]
+        entry.entries.append(into(LotEntry, r, recorded_by=r["actor_id"]))
+    columns = [c for c in inventory.COLUMNS if c != "occurred_at"]
+    return InventoryLedger(
+        lots=list(lots.values()), csv=to_csv(columns, (cells(r, columns) for r in found))
+    )
+
+
+async def dispensed(
+    ctx: RequestContext, from_day: date, to_day: date, controlled_only: bool = True
+) -> DispensingLog:
+    found = await dea_log.between_days(
+        ctx.platform.reads, from_day, to_day, controlled_only=controlled_only
+    )
+    found = await kept_rows(ctx, found, "dispensingLog", Listing.DISPENSING_LOG)
+    fields = [f for f in dea_log.COLUMNS if f not in ("dispensed_at", "ref_id")]
+    return DispensingLog(
+        rows=[into(DispensingLogRow, r) for r in found],
+        csv=to_csv(fields, (cells(r, fields) for r in found)),
+    )
 
 
 @strawberry.type
@@ -366,26 +381,28 @@ class MedicationQuery:
         at_least: AtLeast = None,
     ) -> MedicationView:
         ctx = info.context
-        grant = await granted(ctx, client_id, Kind.MEDICATION, "clientMedications", at_least)
-        await ctx.caught_up(medications.NAME, at_least)
-        today = datetime.now(ctx.platform.medication.zone).date()
-        rows = await medications.of_client(ctx.platform.reads, client_id)
-        ended: set[UUID] = set()
-        for r in rows:
-            if r["entry"] == "order":
-                r["status"] = order_status(r, today)
-                if r["status"] == "ended":
-                    ended.add(r["id"])
-        for r in rows:
-            if r["entry"] == "finding":
-                r["status"] = finding_status(r, ended, today)
-        found = [r for r in rows if include_history or r["status"] in CURRENT]
-        await ctx.gate.record_read(
+
+        async def shown(_: Grant) -> list[medications.Medication]:
+            today = datetime.now(ctx.platform.medication.zone).date()
+            rows = await medications.of_client(ctx.platform.reads, client_id)
+            ended: set[UUID] = set()
+            for r in rows:
+                if r["entry"] == "order":
+                    r["status"] = order_status(r, today)
+                    if r["status"] == "ended":
+                        ended.add(r["id"])
+            for r in rows:
+                if r["entry"] == "finding":
+                    r["status"] = finding_status(r, ended, today)
+            return [r for r in rows if include_history or r["status"] in CURRENT]
+
+        found = await ctx.client_rows(
             client_id,
-            grant,
-            operation="clientMedications",
-            kinds=[Kind.MEDICATION],
-            count=len(found),
+            "clientMedications",
+            medications.NAME,
+            at_least,
+            shown,
+            needs=Kind.MEDICATION,
         )
         hide = ctx.reader().role is Role.CLIENT
         return MedicationView(
@@ -405,14 +422,16 @@ class MedicationQuery:
         at_least: AtLeast = None,
     ) -> DosingView:
         ctx = info.context
-        grant = await granted(ctx, client_id, Kind.DOSING, "clientDosing", at_least)
-        await ctx.caught_up(dosing.NAME, at_least)
-        today = on or datetime.now(ctx.platform.medication.zone).date()
-        found = await dosing.of_client(ctx.platform.reads, client_id, from_day, to_day)
-        summary = await dosing.treatment(ctx.platform.reads, client_id, today)
-        await ctx.gate.record_read(
-            client_id, grant, operation="clientDosing", kinds=[Kind.DOSING], count=len(found)
+        found = await ctx.client_rows(
+            client_id,
+            "clientDosing",
+            dosing.NAME,
+            at_least,
+            lambda _: dosing.of_client(ctx.platform.reads, client_id, from_day, to_day),
+            needs=Kind.DOSING,
         )
+        today = on or datetime.now(ctx.platform.medication.zone).date()
+        summary = await dosing.treatment(ctx.platform.reads, client_id, today)
         blind: set[UUID] = set()
         if ctx.reader().role is Role.CLIENT:
             blind = await medications.blind_orders(ctx.platform.reads, client_id)
@@ -428,86 +447,30 @@ class MedicationQuery:
             not_given=statuses.count("not-given"),
             take_home_doses=statuses.count("take-home"),
             entries=[
-                DosingEntry(
-                    day=r["day"],
-                    slot=r["slot"],
-                    status=r["status"],
-                    medication=r["medication"],
-                    order_id=r["order_id"],
+                into(
+                    DosingEntry,
+                    r,
                     amount=None if r["order_id"] in blind else r["amount"],
-                    unit=r["unit"],
-                    detail=r["detail"],
-                    occurred_at=r["occurred_at"],
                     recorded_by=r["actor_id"],
                 )
                 for r in found
             ],
         )
 
-    @strawberry.field(
-        description="A client's refused hard stops and acknowledged overrides, in order."
+    client_safety_events = medication_safety.client_events
+
+    medication_safety_log = medication_safety.program_log
+    dispensing_log = listing_query(
+        "The DEA dispensing log (21 CFR 1304.24) for a date range.",
+        Listing.DISPENSING_LOG,
+        dispensed,
+        dea_log.NAME,
     )
-    async def client_safety_events(
-        self, info: Info[RequestContext, None], client_id: UUID, at_least: AtLeast = None
-    ) -> list[SafetyEvent]:
-        return await medication_safety.client_events(info.context, client_id, at_least)
 
-    @strawberry.field(
-        description="The program's refused hard stops and acknowledged overrides for a range"
-        " of the program's days (prescribers, nurses, auditors), as rows and CSV."
+    inventory_ledger = listing_query(
+        "The per-lot ledger of what was dispensed.",
+        Listing.LOT_LEDGER,
+        lots_dispensed,
+        inventory.NAME,
+        waits=UNDESCRIBED_AT_LEAST,
     )
-    async def medication_safety_log(
-        self,
-        info: Info[RequestContext, None],
-        from_day: date,
-        to_day: date,
-        at_least: AtLeast = None,
-    ) -> SafetyLog:
-        return await medication_safety.program_log(info.context, from_day, to_day, at_least)
-
-    @strawberry.field(description="The DEA dispensing log (21 CFR 1304.24) for a date range.")
-    async def dispensing_log(
-        self,
-        info: Info[RequestContext, None],
-        from_day: date,
-        to_day: date,
-        controlled_only: bool = True,
-        at_least: AtLeast = None,
-    ) -> DispensingLog:
-        ctx = info.context
-        ctx.gate.require(Listing.DISPENSING_LOG)
-        await ctx.caught_up(dispensing_log.NAME, at_least)
-        found = await dispensing_log.between_days(
-            ctx.platform.reads, from_day, to_day, controlled_only=controlled_only
-        )
-        found = await kept_rows(ctx, found, "dispensingLog", Listing.DISPENSING_LOG)
-        fields = [f for f in dispensing_log.COLUMNS if f not in ("dispensed_at", "ref_id")]
-        return DispensingLog(
-            rows=[log_row(r, fields) for r in found],
-            csv=to_csv(fields, (cells(r, fields) for r in found)),
-        )
-
-    @strawberry.field(description="The per-lot ledger of what was dispensed.")
-    async def inventory_ledger(
-        self, info: Info[RequestContext, None], lot: str | None = None, at_least: int | None = None
-    ) -> InventoryLedger:
-        ctx = info.context
-        ctx.gate.require(Listing.LOT_LEDGER)
-        await ctx.caught_up(inventory.NAME, at_least)
-        found = await inventory.ledger(ctx.platform.reads, lot)
-        found = await kept_rows(ctx, found, "inventoryLedger", Listing.LOT_LEDGER)
-        lots: dict[str, Lot] = {}
-        for r in found:
-            entry = lots.setdefault(
-                r["lot"], Lot(lot=r["lot"], medication=r["medication"], strength=r["strength"],
-                              dispensed=Decimal(0), unit=r["unit"], entries=[])
-            )  # fmt: skip
-            entry.dispensed += r["amount"]
-            entry.entries.append(
-                LotEntry(bottle=r["bottle"], kind=r["kind"], amount=r["amount"], unit=r["unit"],
-                         client_id=r["client_id"], day=r["day"], recorded_by=r["actor_id"])
-            )  # fmt: skip
-        columns = [c for c in inventory.COLUMNS if c != "occurred_at"]
-        return InventoryLedger(
-            lots=list(lots.values()), csv=to_csv(columns, (cells(r, columns) for r in found))
-        )

@@ -12,19 +12,22 @@ that position, and what it expected of each lot.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import strawberry
-from strawberry.types import Info
 
 from carecoord.events.stock import CountOccasion, OrderForm, Resolution, WasteReason
-from carecoord.graphql.care import Recorded, recorded
 from carecoord.graphql.context import RequestContext
+from carecoord.graphql.declared import Converter, arguments_of, built, mutation
 from carecoord.projections import stock
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.errors import InvalidInput, Unavailable
+from carecoord.services.kernel.stamp import to_camel
+from carecoord.services.kernel.unit_of_work import Command
 from carecoord.services.stock import commands
 from carecoord.services.stock.counts import Count
 from carecoord.services.stock.movements import Receipt, Transfer, Waste, with_offset
@@ -139,95 +142,88 @@ async def ledger_now(ctx: RequestContext, site: str, field: str, at: datetime | 
     return Ledger(head, moment, found)
 
 
+def one_site(given: Any) -> tuple[str, ...]:
+    """The site a stock input is about: its ``site``."""
+    return (site_of(given.site),)
+
+
+def stock_mutation(
+    description: str,
+    action: Action,
+    command: Callable[..., Command[UUID]],
+    input_type: type,
+    *,
+    sites: Callable[[Any], tuple[str, ...]] = one_site,
+    ledger: str | None = None,
+    fields: tuple[str, ...] = (),
+    **given: Converter,
+) -> Any:
+    """The mutation that stamps ``action`` on the input's ``sites`` (the first is the one
+    recorded on), then records ``command(stamp, site=..., rules=..., **arguments)``.
+
+    The arguments are ``arguments_of`` the input (its ``fields`` only); with ``ledger``,
+    the name of the input's time field, also the site's ``ledger`` as of that time.
+    """
+
+    async def build(ctx: RequestContext, input: object) -> Command[UUID]:
+        site, *others = sites(input)
+        stamp = ctx.gate.stamp_site(action, site, *others)
+        arguments = {"site": site, "rules": ctx.platform.medication}
+        if ledger is not None:
+            at = getattr(input, ledger)
+            arguments["ledger"] = await ledger_now(ctx, site, to_camel(ledger), at)
+        return command(stamp, **arguments, **arguments_of(input, fields, given))
+
+    return mutation(description, input_type, build)
+
+
 @strawberry.type
 class StockMutation:
-    @strawberry.mutation(description="Record a receipt of one lot; returns the receipt id.")
-    async def receive_stock(
-        self, info: Info[RequestContext, None], input: ReceiveStockInput
-    ) -> Recorded:
-        ctx, site = info.context, site_of(input.site)
-        stamp = ctx.gate.stamp_site(Action.RECEIVE_STOCK, site)
-        receipt = Receipt(
-            input.lot, input.medication, input.dosage_form, input.quantity, input.containers,
-            input.order_form, input.order_form_number, input.supplier,
-            input.supplier_dea_number, input.expires_on, input.received_at,
-        )  # fmt: skip
-        return await recorded(
-            info, commands.receive(stamp, site=site, receipt=receipt, rules=ctx.platform.medication)
-        )
-
-    @strawberry.mutation(
-        description="Record a count, reconciled lot by lot against the perpetual inventory;"
-        " every difference raises a discrepancy. Returns the count id."
+    receive_stock = stock_mutation(
+        "Record a receipt of one lot; returns the receipt id.",
+        Action.RECEIVE_STOCK,
+        commands.receive,
+        ReceiveStockInput,
+        receipt=built(Receipt),
     )
-    async def count_stock(
-        self, info: Info[RequestContext, None], input: CountStockInput
-    ) -> Recorded:
-        ctx, site = info.context, site_of(input.site)
-        stamp = ctx.gate.stamp_site(Action.COUNT_STOCK, site)
-        ledger = await ledger_now(ctx, site, "countedAt", input.counted_at)
-        lines = [(line.lot, line.counted) for line in input.lines]
-        count = Count(input.occasion, lines, input.witness_id, input.biennial, input.counted_at)
-        return await recorded(
-            info,
-            commands.count(stamp, site=site, count=count, ledger=ledger,
-                           rules=ctx.platform.medication),
-        )  # fmt: skip
-
-    @strawberry.mutation(description="Record stock wasted before a witness; returns its id.")
-    async def waste_stock(
-        self, info: Info[RequestContext, None], input: WasteStockInput
-    ) -> Recorded:
-        ctx, site = info.context, site_of(input.site)
-        stamp = ctx.gate.stamp_site(Action.WASTE_STOCK, site)
-        ledger = await ledger_now(ctx, site, "occurredAt", input.occurred_at)
-        waste = Waste(input.lot, input.quantity, input.reason, input.description,
-                      input.witness_id, input.occurred_at)  # fmt: skip
-        return await recorded(
-            info,
-            commands.waste(stamp, site=site, waste=waste, ledger=ledger,
-                           rules=ctx.platform.medication),
-        )  # fmt: skip
-
-    @strawberry.mutation(description="Send stock to another site; returns the transfer id.")
-    async def transfer_stock(
-        self, info: Info[RequestContext, None], input: TransferStockInput
-    ) -> Recorded:
-        ctx, site, to_site = info.context, site_of(input.site), site_of(input.to_site)
-        stamp = ctx.gate.stamp_site(Action.TRANSFER_STOCK, site, to_site)
-        ledger = await ledger_now(ctx, site, "occurredAt", input.occurred_at)
-        transfer = Transfer(input.lot, input.quantity, to_site, input.order_form,
-                            input.order_form_number, input.occurred_at)  # fmt: skip
-        return await recorded(
-            info,
-            commands.transfer(stamp, site=site, transfer=transfer, ledger=ledger,
-                              rules=ctx.platform.medication),
-        )  # fmt: skip
-
-    @strawberry.mutation(description="Confirm a count or waste that names you as its witness.")
-    async def witness_stock_entry(
-        self, info: Info[RequestContext, None], input: WitnessStockEntryInput
-    ) -> Recorded:
-        ctx, site = info.context, site_of(input.site)
-        stamp = ctx.gate.stamp_site(Action.WITNESS_STOCK_ENTRY, site)
-        return await recorded(
-            info,
-            commands.witness(stamp, site=site, entry_id=input.entry_id,
-                             rules=ctx.platform.medication),
-        )  # fmt: skip
-
-    @strawberry.mutation(
-        description="Close a discrepancy: explained (a recording error) or a loss reported to"
-        " the DEA on Form 106 (prescribers and program admins)."
+    count_stock = stock_mutation(
+        "Record a count, reconciled lot by lot against the perpetual inventory;"
+        " every difference raises a discrepancy. Returns the count id.",
+        Action.COUNT_STOCK,
+        commands.count,
+        CountStockInput,
+        ledger="counted_at",
+        count=built(Count, lines=lambda given: [(line.lot, line.counted) for line in given.lines]),
     )
-    async def resolve_stock_discrepancy(
-        self, info: Info[RequestContext, None], input: ResolveStockDiscrepancyInput
-    ) -> Recorded:
-        ctx, site = info.context, site_of(input.site)
-        stamp = ctx.gate.stamp_site(Action.RESOLVE_STOCK_DISCREPANCY, site)
-        return await recorded(
-            info,
-            commands.resolve(stamp, site=site, alert_id=input.alert_id,
-                             resolution=input.resolution, note=input.note,
-                             rules=ctx.platform.medication),
-        )  # fmt: skip
+    waste_stock = stock_mutation(
+        "Record stock wasted before a witness; returns its id.",
+        Action.WASTE_STOCK,
+        commands.waste,
+        WasteStockInput,
+        ledger="occurred_at",
+        waste=built(Waste),
+    )
+    transfer_stock = stock_mutation(
+        "Send stock to another site; returns the transfer id.",
+        Action.TRANSFER_STOCK,
+        commands.transfer,
+        TransferStockInput,
+        sites=lambda given: (site_of(given.site), site_of(given.to_site)),
+        ledger="occurred_at",
+        transfer=built(Transfer, to_site=lambda given: site_of(given.to_site)),
+    )
+    witness_stock_entry = stock_mutation(
+        "Confirm a count or waste that names you as its witness.",
+        Action.WITNESS_STOCK_ENTRY,
+        commands.witness,
+        WitnessStockEntryInput,
+        fields=("entry_id",),
+    )
+    resolve_stock_discrepancy = stock_mutation(
+        "Close a discrepancy: explained (a recording error) or a loss reported to"
+        " the DEA on Form 106 (prescribers and program admins).",
+        Action.RESOLVE_STOCK_DISCREPANCY,
+        commands.resolve,
+        ResolveStockDiscrepancyInput,
+        fields=("alert_id", "resolution", "note"),
+    )

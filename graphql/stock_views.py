@@ -10,15 +10,19 @@ a program reads that program's site only.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
 
 from carecoord.events.medication import Severity
-from carecoord.graphql.context import AtLeast, RequestContext
+from carecoord.graphql.context import RequestContext
+from carecoord.graphql.declared import AT_LEAST, into, own_arguments, resolved_by, returned
 from carecoord.graphql.stock import site_of
 from carecoord.projections import stock
 from carecoord.services.kernel.policy import Listing
@@ -150,38 +154,23 @@ def counts_of(found: list[stock.Counted]) -> list[StockCount]:
     for r in found:
         count = made.get(r["count_id"])
         if count is None:
-            count = made[r["count_id"]] = StockCount(
-                count_id=r["count_id"], occasion=r["occasion"], day=r["day"],
-                counted_at=r["occurred_at"], counted_by=r["counted_by"],
-                witness_id=r["witness_id"], witnessed_at=r["witnessed_at"], lines=[],
-            )  # fmt: skip
-        count.lines.append(
-            StockCountLine(
-                lot=r["lot"], medication=r["medication"], strength=r["strength"],
-                dosage_form=r["dosage_form"], counted=r["counted"], expected=r["expected"],
-                variance=r["counted"] - r["expected"], unit=r["unit"],
-            )
-        )  # fmt: skip
+            count = made[r["count_id"]] = into(StockCount, r, counted_at=r["occurred_at"], lines=[])
+        count.lines.append(into(StockCountLine, r, variance=r["counted"] - r["expected"]))
     return list(made.values())
 
 
 def entry_of(r: stock.Entry) -> StockEntry:
-    return StockEntry(
-        position=r["position"], day=r["day"], occurred_at=r["occurred_at"], kind=r["kind"],
-        lot=r["lot"], medication=r["medication"], change=r["change"], counted=r["counted"],
-        expected=r["expected"], unit=r["unit"], ref_id=r["ref_id"], detail=r["detail"],
-        recorded_by=r["actor_id"], witness_id=r["witness_id"],
-    )  # fmt: skip
+    return into(StockEntry, r, recorded_by=r["actor_id"])
 
 
 def discrepancy_of(r: stock.Found) -> StockDiscrepancy:
-    return StockDiscrepancy(
-        alert_id=r["alert_id"], count_id=r["count_id"], lot=r["lot"],
-        medication=r["medication"], counted=r["counted"], expected=r["expected"],
-        variance=r["counted"] - r["expected"], severity=Severity(r["severity"]), day=r["day"],
-        raised_at=r["occurred_at"], counted_by=r["counted_by"], resolution=r["resolution"],
-        resolved_by=r["resolved_by"], resolved_at=r["resolved_at"],
-    )  # fmt: skip
+    return into(
+        StockDiscrepancy,
+        r,
+        variance=r["counted"] - r["expected"],
+        severity=Severity(r["severity"]),
+        raised_at=r["occurred_at"],
+    )
 
 
 async def readable(ctx: RequestContext, site: str, at_least: int | None) -> str:
@@ -193,89 +182,83 @@ async def readable(ctx: RequestContext, site: str, at_least: int | None) -> str:
     return site
 
 
+SITE = inspect.Parameter("site", inspect.Parameter.KEYWORD_ONLY, annotation=str)
+
+
+def site_query(description: str, read: Callable[..., Awaitable[Any]]) -> Any:
+    """The query ``(site, ..., atLeast)`` of a site's stock, answered by ``read(ctx, site,
+    ...)`` once the site is ``readable``; read's parameters after those two are the
+    query's own arguments, and its return type the query's."""
+
+    async def resolve(
+        info: Info[RequestContext, None], site: str, at_least: int | None = None, **own: Any
+    ) -> object:
+        ctx = info.context
+        return await read(ctx, await readable(ctx, site, at_least), **own)
+
+    arguments = [SITE, *own_arguments(read, 2), AT_LEAST]
+    return resolved_by(strawberry.field, description, resolve, arguments, returned(read))
+
+
+async def on_hand(ctx: RequestContext, site: str) -> SiteStock:
+    lots = [StockLot(**r) for r in await stock.on_hand(ctx.platform.pool, site)]
+    totals: dict[tuple[str, str, str, str], Decimal] = {}
+    for lot in lots:
+        key = (lot.medication, lot.strength, lot.dosage_form, lot.unit)
+        totals[key] = totals.get(key, Decimal(0)) + lot.on_hand
+    return SiteStock(
+        site=site,
+        lots=lots,
+        by_medication=[
+            MedicationOnHand(medication=m, strength=s, dosage_form=f, unit=u, on_hand=n)
+            for (m, s, f, u), n in sorted(totals.items())
+        ],
+    )
+
+
+async def ledger(
+    ctx: RequestContext, site: str, from_day: date, to_day: date, lot: str | None = None
+) -> StockLedger:
+    found = await stock.ledger(ctx.platform.pool, site, from_day, to_day, lot)
+    return StockLedger(
+        rows=[entry_of(r) for r in found],
+        csv=to_csv(LEDGER_CSV, ([r[c] for c in LEDGER_CSV] for r in found)),  # type: ignore[literal-required]
+    )
+
+
+async def counted(ctx: RequestContext, site: str, from_day: date, to_day: date) -> list[StockCount]:
+    return counts_of(await stock.counts(ctx.platform.pool, site, from_day, to_day))
+
+
+async def discrepancies(
+    ctx: RequestContext, site: str, open_only: bool = True
+) -> list[StockDiscrepancy]:
+    found = await stock.discrepancies(ctx.platform.pool, site, open_only=open_only)
+    return [discrepancy_of(r) for r in found]
+
+
+async def biennial(
+    ctx: RequestContext, site: str, from_day: date, to_day: date
+) -> BiennialInventory:
+    found = await stock.counts(ctx.platform.pool, site, from_day, to_day, biennial=True)
+    rows = ([site, *(r[c] for c in INVENTORY_CSV[1:])] for r in found)  # type: ignore[literal-required]
+    return BiennialInventory(counts=counts_of(found), csv=to_csv(INVENTORY_CSV, rows))
+
+
 @strawberry.type
 class StockQuery:
-    @strawberry.field(description="A site's perpetual inventory, by lot and by medication.")
-    async def stock_on_hand(
-        self, info: Info[RequestContext, None], site: str, at_least: AtLeast = None
-    ) -> SiteStock:
-        ctx = info.context
-        site = await readable(ctx, site, at_least)
-        lots = [StockLot(**r) for r in await stock.on_hand(ctx.platform.pool, site)]
-        totals: dict[tuple[str, str, str, str], Decimal] = {}
-        for lot in lots:
-            key = (lot.medication, lot.strength, lot.dosage_form, lot.unit)
-            totals[key] = totals.get(key, Decimal(0)) + lot.on_hand
-        return SiteStock(
-            site=site,
-            lots=lots,
-            by_medication=[
-                MedicationOnHand(medication=m, strength=s, dosage_form=f, unit=u, on_hand=n)
-                for (m, s, f, u), n in sorted(totals.items())
-            ],
-        )
-
-    @strawberry.field(
-        description="The site's continuing record for a range of its days: every receipt,"
-        " dose, take-home, waste, transfer, count and discrepancy, as rows and CSV."
+    stock_on_hand = site_query("A site's perpetual inventory, by lot and by medication.", on_hand)
+    stock_ledger = site_query(
+        "The site's continuing record for a range of its days: every receipt,"
+        " dose, take-home, waste, transfer, count and discrepancy, as rows and CSV.",
+        ledger,
     )
-    async def stock_ledger(
-        self,
-        info: Info[RequestContext, None],
-        site: str,
-        from_day: date,
-        to_day: date,
-        lot: str | None = None,
-        at_least: AtLeast = None,
-    ) -> StockLedger:
-        ctx = info.context
-        site = await readable(ctx, site, at_least)
-        found = await stock.ledger(ctx.platform.pool, site, from_day, to_day, lot)
-        return StockLedger(
-            rows=[entry_of(r) for r in found],
-            csv=to_csv(LEDGER_CSV, ([r[c] for c in LEDGER_CSV] for r in found)),  # type: ignore[literal-required]
-        )
-
-    @strawberry.field(description="The counts taken at a site on a range of its days.")
-    async def stock_counts(
-        self,
-        info: Info[RequestContext, None],
-        site: str,
-        from_day: date,
-        to_day: date,
-        at_least: AtLeast = None,
-    ) -> list[StockCount]:
-        ctx = info.context
-        site = await readable(ctx, site, at_least)
-        return counts_of(await stock.counts(ctx.platform.pool, site, from_day, to_day))
-
-    @strawberry.field(description="The discrepancies counts raised at a site (open ones only).")
-    async def stock_discrepancies(
-        self,
-        info: Info[RequestContext, None],
-        site: str,
-        open_only: bool = True,
-        at_least: AtLeast = None,
-    ) -> list[StockDiscrepancy]:
-        ctx = info.context
-        site = await readable(ctx, site, at_least)
-        found = await stock.discrepancies(ctx.platform.pool, site, open_only=open_only)
-        return [discrepancy_of(r) for r in found]
-
-    @strawberry.field(
-        description="The biennial inventories (21 CFR 1304.11(c)) taken at a site on a range"
-        " of its days, as counts and CSV."
+    stock_counts = site_query("The counts taken at a site on a range of its days.", counted)
+    stock_discrepancies = site_query(
+        "The discrepancies counts raised at a site (open ones only).", discrepancies
     )
-    async def biennial_inventory(
-        self,
-        info: Info[RequestContext, None],
-        site: str,
-        from_day: date,
-        to_day: date,
-        at_least: AtLeast = None,
-    ) -> BiennialInventory:
-        ctx = info.context
-        site = await readable(ctx, site, at_least)
-        found = await stock.counts(ctx.platform.pool, site, from_day, to_day, biennial=True)
-        rows = ([site, *(r[c] for c in INVENTORY_CSV[1:])] for r in found)  # type: ignore[literal-required]
-        return BiennialInventory(counts=counts_of(found), csv=to_csv(INVENTORY_CSV, rows))
+    biennial_inventory = site_query(
+        "The biennial inventories (21 CFR 1304.11(c)) taken at a site on a range"
+        " of its days, as counts and CSV.",
+        biennial,
+    )

@@ -4,19 +4,23 @@ goals view (each goal with its progress history)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import cast
+from functools import partial
+from typing import Any, cast
 from uuid import UUID
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from carecoord.events.care import GoalAchievement, LevelOfCare
 from carecoord.events.therapy import Modality, SessionFormat
-from carecoord.graphql.care import Recorded, admitted, recorded
-from carecoord.graphql.context import AtLeast, RequestContext
+from carecoord.graphql.declared import (
+    alerting_mutation,
+    client_mutation,
+    client_query,
+    into,
+    shown_rows,
+)
 from carecoord.projections import goals
-from carecoord.projections.rows import Shown
 from carecoord.services.care import commands as care
 from carecoord.services.kernel.access import Action
 from carecoord.services.therapy import commands as therapy
@@ -107,101 +111,62 @@ class RecordGoalProgressInput:
     occurred_at: datetime | None = None
 
 
+def session_note(description: str, action: Action, *, counseling: bool) -> Any:
+    """A note on a session; a counseling note is restricted and kept apart."""
+    command = partial(therapy.record_session_note, counseling=counseling)
+    return client_mutation(description, action, command, SessionNoteInput)
+
+
 @strawberry.type
 class TherapyMutation:
-    @strawberry.mutation(description="Book a therapy session; returns the session id.")
-    async def schedule_session(
-        self, info: Info[RequestContext, None], input: ScheduleSessionInput
-    ) -> Recorded:
-        ctx = info.context
-        return await recorded(
-            info,
-            therapy.schedule_session(
-                await ctx.gate.stamp(Action.SCHEDULE_SESSION, *input.client_ids),
-                client_ids=input.client_ids,
-                modality=input.modality,
-                format=input.format,
-                scheduled_for=input.scheduled_for,
-                planned_minutes=input.planned_minutes,
-                clinician_id=input.clinician_id,
-                occurred_at=input.occurred_at,
-            ),
-        )
-
-    @strawberry.mutation(description="Record attended, late-cancelled or no-show per client.")
-    async def record_attendance(
-        self, info: Info[RequestContext, None], input: RecordAttendanceInput
-    ) -> Recorded:
-        ctx = info.context
-        return await recorded(
-            info,
-            therapy.record_attendance(
-                await ctx.gate.stamp(
-                    Action.RECORD_ATTENDANCE, *(a.client_id for a in input.attendance)
-                ),
-                session_id=input.session_id,
-                attendance=[(a.client_id, a.outcome) for a in input.attendance],
-                duration_minutes=input.duration_minutes,
-                reason=input.reason,
-                occurred_at=input.occurred_at,
-                rules=ctx.platform.alert_rules,
-            ),
-        )
-
-    @strawberry.mutation(
-        description="Correct an outcome recorded by mistake: a new event, the recorded one"
-        " stays on the record; returns the session id."
+    schedule_session = client_mutation(
+        "Book a therapy session; returns the session id.",
+        Action.SCHEDULE_SESSION,
+        therapy.schedule_session,
+        ScheduleSessionInput,
+        clients=lambda given: given.client_ids,
     )
-    async def correct_session_outcome(
-        self, info: Info[RequestContext, None], input: CorrectSessionOutcomeInput
-    ) -> Recorded:
-        ctx = info.context
-        return await admitted(
-            info,
-            Action.CORRECT_SESSION_OUTCOME,
-            therapy.correct_outcome,
-            input,
-            rules=ctx.platform.alert_rules,
-        )
-
-    @strawberry.mutation(description="A progress note on a session.")
-    async def record_session_note(
-        self, info: Info[RequestContext, None], input: SessionNoteInput
-    ) -> Recorded:
-        return await _note(info, input, counseling=False)
-
-    @strawberry.mutation(
-        description="A SUD counseling note (42 CFR Part 2): restricted, kept apart from the record."
+    record_attendance = alerting_mutation(
+        "Record attended, late-cancelled or no-show per client.",
+        Action.RECORD_ATTENDANCE,
+        therapy.record_attendance,
+        RecordAttendanceInput,
+        clients=lambda given: [a.client_id for a in given.attendance],
+        attendance=lambda given: [(a.client_id, a.outcome) for a in given.attendance],
     )
-    async def record_counseling_note(
-        self, info: Info[RequestContext, None], input: SessionNoteInput
-    ) -> Recorded:
-        return await _note(info, input, counseling=True)
-
-    @strawberry.mutation(description="Move the client to a level of care.")
-    async def change_level_of_care(
-        self, info: Info[RequestContext, None], input: ChangeLevelOfCareInput
-    ) -> Recorded:
-        return await admitted(info, Action.CHANGE_LEVEL_OF_CARE, care.change_level_of_care, input)
-
-    @strawberry.mutation(description="Add a goal to the treatment plan; returns the goal id.")
-    async def set_treatment_goal(
-        self, info: Info[RequestContext, None], input: SetTreatmentGoalInput
-    ) -> Recorded:
-        return await admitted(info, Action.SET_TREATMENT_GOAL, care.set_treatment_goal, input)
-
-    @strawberry.mutation(description="Record how a treatment-plan goal stands.")
-    async def record_goal_progress(
-        self, info: Info[RequestContext, None], input: RecordGoalProgressInput
-    ) -> Recorded:
-        return await admitted(info, Action.RECORD_GOAL_PROGRESS, care.record_goal_progress, input)
-
-
-async def _note(
-    info: Info[RequestContext, None], input: SessionNoteInput, *, counseling: bool
-) -> Recorded:
-    action = Action.RECORD_COUNSELING_NOTE if counseling else Action.RECORD_SESSION_NOTE
-    return await admitted(info, action, therapy.record_session_note, input, counseling=counseling)
+    correct_session_outcome = alerting_mutation(
+        "Correct an outcome recorded by mistake: a new event, the recorded one"
+        " stays on the record; returns the session id.",
+        Action.CORRECT_SESSION_OUTCOME,
+        therapy.correct_outcome,
+        CorrectSessionOutcomeInput,
+    )
+    record_session_note = session_note(
+        "A progress note on a session.", Action.RECORD_SESSION_NOTE, counseling=False
+    )
+    record_counseling_note = session_note(
+        "A SUD counseling note (42 CFR Part 2): restricted, kept apart from the record.",
+        Action.RECORD_COUNSELING_NOTE,
+        counseling=True,
+    )
+    change_level_of_care = client_mutation(
+        "Move the client to a level of care.",
+        Action.CHANGE_LEVEL_OF_CARE,
+        care.change_level_of_care,
+        ChangeLevelOfCareInput,
+    )
+    set_treatment_goal = client_mutation(
+        "Add a goal to the treatment plan; returns the goal id.",
+        Action.SET_TREATMENT_GOAL,
+        care.set_treatment_goal,
+        SetTreatmentGoalInput,
+    )
+    record_goal_progress = client_mutation(
+        "Record how a treatment-plan goal stands.",
+        Action.RECORD_GOAL_PROGRESS,
+        care.record_goal_progress,
+        RecordGoalProgressInput,
+    )
 
 
 @strawberry.type(description="A treatment-plan goal (FHIR Goal) and how it has gone.")
@@ -218,12 +183,10 @@ class TreatmentGoal:
 
     @classmethod
     def of(cls, row: goals.Goal) -> TreatmentGoal:
-        return cls(
-            goal_id=row["goal_id"],
-            description=row["description"],
-            target_date=row["target_date"],
+        return into(
+            cls,
+            row,
             achievement=GoalAchievement(row["achievement"]),
-            set_at=row["set_at"],
             set_by=row["actor_id"],
             history=cast("JSON", row["history"]),
         )
@@ -231,24 +194,9 @@ class TreatmentGoal:
 
 @strawberry.type
 class TherapyQuery:
-    @strawberry.field(description="A client's treatment-plan goals and progress, oldest first.")
-    async def client_goals(
-        self,
-        info: Info[RequestContext, None],
-        client_id: UUID,
-        at_least: AtLeast = None,
-    ) -> list[TreatmentGoal]:
-        ctx = info.context
-        grant = await ctx.gate.readable(client_id, operation="clientGoals", at_least=at_least)
-        await ctx.caught_up(goals.NAME, at_least)
-        rows = await goals.client_goals(
-            ctx.platform.reads, client_id, Shown.of(grant, ctx.reader().id)
-        )
-        await ctx.gate.record_read(
-            client_id,
-            grant,
-            operation="clientGoals",
-            kinds=(r["kind"] for r in rows),
-            count=len(rows),
-        )
-        return [TreatmentGoal.of(r) for r in rows]
+    client_goals = client_query(
+        "A client's treatment-plan goals and progress, oldest first.",
+        goals.NAME,
+        shown_rows(goals.client_goals),
+        TreatmentGoal.of,
+    )

@@ -14,7 +14,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from carecoord.events import Kind as EventKind
-from carecoord.graphql.context import AtLeast, RequestContext
+from carecoord.graphql.context import After, AtLeast, RequestContext
 from carecoord.graphql.isoformat import isoformat
 from carecoord.projections import timeline
 from carecoord.projections.rows import Shown
@@ -195,10 +195,7 @@ class TimelineSubscription:
         self,
         info: Info[RequestContext, None],
         client_id: UUID,
-        after: Annotated[
-            int | None,
-            strawberry.argument(description="Resume after this position (default: from now)."),
-        ] = None,
+        after: After = None,
     ) -> AsyncGenerator[TimelineEntry, None]:
         ctx = info.context
         grant = await may_read(ctx, client_id, "timeline")
