@@ -8,6 +8,7 @@ schema by upcasters registered here, so stored history never has to be rewritten
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -61,12 +62,22 @@ def encode(event: CareEvent) -> bytes:
 
 def decode(name: str, payload: bytes) -> CareEvent:
     cls = event_class(name)
+    if payload.endswith(_current(cls)):
+        # Of the current version (``encode`` writes the computed fields last): validated
+        # from the JSON at once, without a dict between (a fifth of a decode).
+        return cls.from_stored_json(payload)
     data: dict[str, Any] = from_json(payload)
     version = int(data.get("schema_version", 1))
     while version < cls.version:
         data = _UPCASTERS[(name, version)](data)
         version += 1
     return cls.from_stored(data)
+
+
+@cache
+def _current(cls: type[CareEvent]) -> bytes:
+    """How the JSON of ``cls`` at its current version ends."""
+    return b'"schema_version":%d}' % cls.version
 
 
 def subject(root: str, event: CareEvent) -> str:

@@ -101,6 +101,11 @@ class CareEvent(BaseModel):
         """An event as it was recorded (already upcast), without the bounds for new input."""
         return cls.model_validate(data, context={_STORED: True})
 
+    @classmethod
+    def from_stored_json(cls, payload: bytes) -> Self:
+        """``from_stored`` from the JSON of the current version."""
+        return cls.model_validate_json(payload, context={_STORED: True})
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def type(self) -> str:
