@@ -32,7 +32,7 @@ from carecoord.services.infrastructure.identity import issue_token
 from carecoord.services.infrastructure.relay import POSITION_HEADER
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.platform import Platform
-from carecoord.services.runtime import audit_cli, demo, logs, workers
+from carecoord.services.runtime import audit_cli, demo, heap, logs, workers
 from carecoord.services.runtime.bootstrap import (
     EXIT_BROKER_GONE,
     BrokerUnreachable,
@@ -297,6 +297,7 @@ async def serve(settings: Settings, servers: Servers, part: str, *, demo_wanted:
         if demo_wanted:
             await asyncio.to_thread(demo.load, platform.bus)
             print_demo_tokens(settings)
+        heap.settle()
         if not api:  # runs until stopped, or until it cannot; /metrics with metrics_port
             async with monitoring_listener(platform):
                 raise SystemExit(await platform.fatal)
