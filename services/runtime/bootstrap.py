@@ -31,6 +31,7 @@ from carecoord.services.gate.grants import access_change_probe
 from carecoord.services.infrastructure import parked, positions
 from carecoord.services.infrastructure.access_log import AccessLog
 from carecoord.services.infrastructure.broker import ensure_stream
+from carecoord.services.infrastructure.cache_freshness import LOOP as FRESHNESS_LOOP
 from carecoord.services.infrastructure.cache_freshness import CacheFreshness
 from carecoord.services.infrastructure.chain_anchors import Anchoring
 from carecoord.services.infrastructure.commands import CommandBus
@@ -266,7 +267,7 @@ async def running(
     start("access-log", platform.access_log.run())
     if project or the_relay is None:  # the processes that decide: the API's, the projector's
         # Before the bus's first decision: what other processes write from now on is heard.
-        start("cache-freshness", CacheFreshness(store, servers.database_url).run(liveness))
+        start(FRESHNESS_LOOP, CacheFreshness(store, servers.database_url).run(liveness))
     if the_relay is not None or project:
         start("store-listener", doorbell.run(liveness))
     if the_relay is not None:

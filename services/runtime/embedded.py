@@ -269,7 +269,9 @@ def nats_store_key(data_dir: Path) -> str:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(32))
+        # A letter, then hex: nats-server reads the substituted value as config, where one
+        # starting with a digit or '-' is taken for a number and the server does not start.
+        path.write_text("k" + secrets.token_hex(32))
     return path.read_text().strip()
 
 
