@@ -90,6 +90,12 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
+        self.failed_saves = Gauge(
+            "carecoord_command_failed_saves",
+            "Batches of commands whose save failed and which ran again on fresh state (most"
+            " often another process wrote one of the records at the same moment).",
+            registry=registry,
+        )
         self.store_position = Gauge(
             "carecoord_store_position",
             "The global position of the newest event in the store.",

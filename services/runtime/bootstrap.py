@@ -239,6 +239,7 @@ async def running(
         on_done=metrics.command_done,
         tracing=tracing,
     )
+    metrics.failed_saves.set_function(lambda: bus.conflicts)
     platform = Platform(
         settings,
         servers.database_url,

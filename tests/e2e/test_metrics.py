@@ -105,6 +105,7 @@ async def test_the_counters_move_after_a_mutation(api: Api) -> None:
         > 0
     )
     assert value(after, "carecoord_store_position") >= position
+    assert value(after, "carecoord_command_failed_saves") == 0, "one process: no save conflicts"
     for follower in ("relay", "timeline"):
         assert ("carecoord_follower_lag_events", (("follower", follower),)) in after
         assert value(after, "carecoord_parked_events", follower=follower) == 0
