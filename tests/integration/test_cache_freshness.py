@@ -9,13 +9,14 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, cast
+from typing import cast
 
 import psycopg
 import pytest
 from conftest import fresh_database, isolated_settings
+from test_command_bus import Notebook, Noted, note
 
-from carecoord.events import Actor, CareEvent, Kind, Role, catalog
+from carecoord.events import Role, catalog
 from carecoord.events.envelope import type_name
 from carecoord.services.infrastructure.cache_freshness import CacheFreshness
 from carecoord.services.infrastructure.chain_verification import verify
@@ -23,44 +24,11 @@ from carecoord.services.infrastructure.commands import CommandBus
 from carecoord.services.infrastructure.idempotency import IdempotencyKey
 from carecoord.services.infrastructure.liveness import Liveness
 from carecoord.services.infrastructure.store import EventStore, store_env
-from carecoord.services.kernel.aggregate import Aggregate, Recorded, aggregate_id
-from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.kernel.aggregate import Recorded, aggregate_id
 from carecoord.services.runtime.bootstrap import Servers
 
-ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 CLIENTS = 20
 ROUNDS = 4
-
-
-class Jotted(CareEvent):
-    """A test-only fact, so these tests depend on no clinical rule."""
-
-    context: ClassVar[str] = "freshtest"
-    kind: ClassVar[Kind] = Kind.CARE
-
-    note: str
-
-
-class Jottings(Aggregate):
-    context: ClassVar[str] = "freshtest"
-
-    def __init__(self, client_id: uuid.UUID) -> None:
-        super().__init__(client_id)
-        self.notes: list[str] = []
-
-    def apply(self, event: CareEvent) -> None:
-        if isinstance(event, Jotted):
-            self.notes.append(event.note)
-
-
-def jot(client: uuid.UUID, text: str) -> Command[int]:
-    def run(uow: UnitOfWork) -> int:
-        jottings = uow.get(Jottings, client)
-        jottings.record(ADMIN.event(Jotted, client, None, note=text))
-        return jottings.version
-
-    return run
 
 
 @dataclass
@@ -73,8 +41,8 @@ class Writer:
 
 
 @pytest.fixture
-def jotted_in_the_catalog(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(catalog._TYPES, type_name(Jotted), Jotted)
+def noted_in_the_catalog(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(catalog._TYPES, type_name(Noted), Noted)
 
 
 @pytest.fixture
@@ -85,7 +53,7 @@ def database(servers: Servers) -> Iterator[str]:
 
 @pytest.fixture
 async def writers(
-    database: str, data_dir: Path, jotted_in_the_catalog: None
+    database: str, data_dir: Path, noted_in_the_catalog: None
 ) -> AsyncIterator[tuple[Writer, Writer]]:
     env = store_env(isolated_settings(data_dir, database_url=database))
     stores = [EventStore(env=env) for _ in range(2)]
@@ -98,8 +66,8 @@ async def writers(
 
 def stored(store: EventStore, client: uuid.UUID) -> list[str]:
     """The client's notes as stored, in version order (no cache)."""
-    found = store.repository.event_store.get(aggregate_id(Jottings.context, client))
-    return [cast("Jotted", cast("Recorded", r).event).note for r in found]
+    found = store.repository.event_store.get(aggregate_id(Notebook.context, client))
+    return [cast("Noted", cast("Recorded", r).event).note for r in found]
 
 
 async def heard(writer: Writer, position: int, timeout: float = 10) -> None:
@@ -111,7 +79,7 @@ async def heard(writer: Writer, position: int, timeout: float = 10) -> None:
 
 
 async def jot_everyone(writer: Writer, clients: list[uuid.UUID], text: str) -> int:
-    outcomes = await asyncio.gather(*(writer.bus.execute(jot(c, text)) for c in clients))
+    outcomes = await asyncio.gather(*(writer.bus.execute(note(c, text)) for c in clients))
     return max(o.position for o in outcomes)
 
 
@@ -163,7 +131,7 @@ async def test_writers_at_once_lose_nothing_and_a_key_is_kept_once(
 
     try:
         sent = [
-            writer.bus.execute(jot(clients[n % CLIENTS], f"{n}"), key=key(n))
+            writer.bus.execute(note(clients[n % CLIENTS], f"{n}"), key=key(n))
             for n in range(10 * CLIENTS)
             for writer in (first, second)
         ]
