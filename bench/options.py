@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from carecoord.bench.platform import Deployment, deployed, fresh_database
+from carecoord.bench.platform import PROCESSES, Deployment, deployed, fresh_database
 from carecoord.bench.profiles import recorded
 from carecoord.bench.summary import Summary
 from carecoord.bench.usage import Processes
@@ -78,8 +78,15 @@ class Bench:
 
     @contextlib.asynccontextmanager
     async def platform(
-        self, url: str, *, api_workers: int | None = None
+        self,
+        url: str,
+        *,
+        api_workers: int | None = None,
+        settings: Mapping[str, str] | None = None,
+        parts: Sequence[str] = PROCESSES,
     ) -> AsyncIterator[Deployment]:
         workers = self.options.api_workers if api_workers is None else api_workers
-        async with deployed(url, self.nats_url, self.data_dir, api_workers=workers) as d:
+        async with deployed(
+            url, self.nats_url, self.data_dir, api_workers=workers, settings=settings, parts=parts
+        ) as d:
             yield d

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,10 @@ from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.runtime.embedded import free_port
 
 SECRET = "bench-secret-bench-secret-bench-secret"
+PROCESSES = ("project", "relay", "api")
+"""Started in this order, each once it answers: together they race on the event store's
+own schema statements ("tuple concurrently updated")."""
+_NAMES = {"project": "projector", "relay": "relay", "api": "api"}
 
 
 @contextlib.contextmanager
@@ -55,8 +59,16 @@ class Deployment:
 
 @contextlib.asynccontextmanager
 async def deployed(
-    database_url: str, nats_url: str, data_dir: Path, *, api_workers: int = 1
+    database_url: str,
+    nats_url: str,
+    data_dir: Path,
+    *,
+    api_workers: int = 1,
+    settings: Mapping[str, str] | None = None,
+    parts: Sequence[str] = PROCESSES,
 ) -> AsyncIterator[Deployment]:
+    """The platform's processes (``parts`` of them) on ``database_url``; ``settings`` are
+    more ``CARECOORD_*`` variables for all of them."""
     tag = uuid.uuid4().hex[:8]
     port = free_port()
     env = dict(os.environ)
@@ -69,7 +81,8 @@ async def deployed(
         CARECOORD_PORT=str(port),
         CARECOORD_DATA_DIR=str(data_dir),
     )
-    settings = Settings(
+    env.update(settings or {})
+    configured = Settings(
         database_url=database_url,
         nats_url=nats_url,
         subject_root=f"bench{tag}",
@@ -83,9 +96,7 @@ async def deployed(
     logs.mkdir(parents=True, exist_ok=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        # One after another, each once it answers: processes starting together race on the
-        # event store's own schema statements ("tuple concurrently updated").
-        for part in ("project", "relay", "api"):
+        for part in parts:
             own = dict(env)
             if part != "api":
                 own["CARECOORD_METRICS_PORT"] = str(free_port())
@@ -100,9 +111,9 @@ async def deployed(
             except RuntimeError:
                 print(f"--- {part} log:\n" + (logs / f"{part}.log").read_text()[-3000:])
                 raise
-        parts = dict(zip(("projector", "relay", "api"), (p.pid for p in processes), strict=True))
+        pids = {_NAMES[part]: process.pid for part, process in zip(parts, processes, strict=True)}
         dbname = str(conninfo_to_dict(database_url).get("dbname", ""))
-        yield Deployment(url, settings, database_url, Processes(parts, dbname), logs)
+        yield Deployment(url, configured, database_url, Processes(pids, dbname), logs)
     finally:
         stop(processes)
 

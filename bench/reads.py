@@ -94,7 +94,16 @@ async def run(bench: Bench) -> None:
             deployment = await stack.enter_async_context(bench.platform(url))
             await wait_projected(deployment)
             history = await asyncio.to_thread(read_history, url, client)
-            readers = [through_carecoord(deployment, history)]
+            # The same API with each read's access-log entry flushed before its page is sent.
+            flushed = await stack.enter_async_context(
+                bench.platform(
+                    url, settings={"CARECOORD_ACCESS_LOG_FLUSH": "flushed"}, parts=["api"]
+                )
+            )
+            readers = [
+                through_carecoord(deployment, history),
+                through_carecoord(flushed, history, "carecoord-flushed", "carecoord, log flushed"),
+            ]
             peer = await through_postgraphile(bench, stack, url, deployment.logs, history)
             if peer is not None:
                 readers.append(peer)
@@ -154,7 +163,12 @@ async def ladder(bench: Bench, readers: list[Reader]) -> None:
         )
 
 
-def through_carecoord(deployment: Deployment, history: History) -> Reader:
+def through_carecoord(
+    deployment: Deployment,
+    history: History,
+    name: str = "carecoord",
+    label: str = "carecoord GraphQL",
+) -> Reader:
     token = deployment.token(Role.PRESCRIBER, PRESCRIBER)
     client = str(history.client.client_id)
     cursors = [None] + [cursor_of({"occurred_at": o, "position": p}) for o, p in history.entries]
@@ -168,7 +182,7 @@ def through_carecoord(deployment: Deployment, history: History) -> Reader:
 
         return call
 
-    return Reader("carecoord", "carecoord GraphQL", deployment.url, make, Steps("carecoord"))
+    return Reader(name, label, deployment.url, make, Steps(name))
 
 
 async def through_postgraphile(
@@ -230,6 +244,7 @@ def keyset_floor(db: AsyncConnectionPool, api_url: str, history: History) -> Rea
 
 def report(bench: Bench, steps: dict[str, Steps]) -> None:
     ours = steps["carecoord"]
+    flushed = steps["carecoord-flushed"]
     peer = steps.get("postgraphile")
     floor = steps["floor"]
     for name, found in steps.items():
@@ -254,6 +269,14 @@ def report(bench: Bench, steps: dict[str, Steps]) -> None:
             "req/s",
             "keyset SQL (floor)" + (", held at every rate" if floor.never_failed else ""),
             floor.held,
+        ),
+        Figure(
+            "reads",
+            "the same, each access-log entry flushed before its page",
+            flushed.held,
+            "req/s",
+            "PostGraphile v4, same rows" if peer else "PostGraphile (not run)",
+            peer.held if peer else None,
         ),
     )
     for name, found in steps.items():

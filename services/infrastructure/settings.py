@@ -75,6 +75,13 @@ class Settings(BaseSettings):
         default="1/1",
         description="K/N: the read models this projector keeps when N projectors share them.",
     )
+    access_log_flush: Literal["flushed", "committed"] = Field(
+        default="committed",
+        description="When a read's access-log entry is enough to answer: committed (the "
+        "WAL writer flushes it within ~0.6 s; a database crash in that window loses it) or "
+        "flushed (each read also waits for its WAL flush: the disk's fsync tail becomes "
+        "the read's). Clinical events are always flushed before a command answers.",
+    )
     read_your_writes_timeout: float = Field(default=2.0, gt=0)
     db_pool_size: int = Field(default=8, ge=1)
 

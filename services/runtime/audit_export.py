@@ -107,7 +107,8 @@ async def _log(
     period: Period,
 ) -> None:
     stamp = Stamp(auditor, correlation_id=uuid4())
-    writer = AccessLog(pool)
+    # A bulk disclosure from a process about to exit: each entry flushed before the file.
+    writer = AccessLog(pool, flush="flushed")
     writing = asyncio.create_task(writer.run())
     try:
         await asyncio.gather(

@@ -249,7 +249,7 @@ async def running(
         broker,
         progress,
         token_verifier(settings),
-        AccessLog(pool),
+        AccessLog(pool, flush=settings.access_log_flush),
         liveness,
         fatal,
         TimelineFeed(pool, progress, liveness),

@@ -24,11 +24,11 @@ from carecoord.services.runtime.bootstrap import Servers
 
 @contextlib.asynccontextmanager
 async def writing(
-    servers: Servers,
+    servers: Servers, flush: access_log.Flush = "committed"
 ) -> AsyncIterator[tuple[access_log.AccessLog, AsyncConnectionPool]]:
     with fresh_database(servers.database_url) as url:
         async with AsyncConnectionPool(url, min_size=1, max_size=4) as pool:
-            log = access_log.AccessLog(pool)
+            log = access_log.AccessLog(pool, flush=flush)
             task = asyncio.create_task(log.run())
             try:
                 yield log, pool
@@ -63,6 +63,33 @@ async def test_entries_appended_together_are_chained_in_order_and_verify(
             links, transactions = await cur.fetchone() or (0, 0)
         assert links == 121
         assert transactions < 10, "appended together, committed in a few batches"
+
+
+@pytest.mark.parametrize(("flush", "synchronous_commit"), [("committed", "off"), ("flushed", "on")])
+async def test_a_batch_commits_waiting_for_the_wal_flush_only_when_asked_to(
+    servers: Servers, flush: access_log.Flush, synchronous_commit: str
+) -> None:
+    """The setting a batch's transaction ran under, as a trigger on the log saw it; the
+    entries are committed (another connection reads them) either way."""
+    async with writing(servers, flush) as (log, pool):
+        await log.append(entry(0))
+        async with pool.connection() as conn:
+            await conn.execute("CREATE TABLE seen (setting text)")
+            await conn.execute(
+                "CREATE FUNCTION note_setting() RETURNS trigger LANGUAGE plpgsql AS $$"
+                " BEGIN INSERT INTO seen VALUES (current_setting('synchronous_commit'));"
+                " RETURN NULL; END $$"
+            )
+            await conn.execute(
+                "CREATE TRIGGER noted AFTER INSERT ON access_log"
+                " FOR EACH STATEMENT EXECUTE FUNCTION note_setting()"
+            )
+        await asyncio.gather(*(log.append(entry(n)) for n in range(1, 4)))
+        async with await psycopg.AsyncConnection.connect(str(pool.conninfo)) as other:
+            logged = await (await other.execute("SELECT count(*) FROM access_log")).fetchone()
+            seen = await (await other.execute("SELECT DISTINCT setting FROM seen")).fetchall()
+        assert logged == (4,)
+        assert seen == [(synchronous_commit,)]
 
 
 async def test_a_batch_that_fails_fails_its_reads_and_leaves_the_log_as_it_was(
