@@ -87,7 +87,11 @@ def store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_PORT": str(info.get("port", "5432")),
         "POSTGRES_USER": str(info.get("user", "postgres")),
         "POSTGRES_PASSWORD": str(info.get("password", "")),
-        "POSTGRES_POOL_SIZE": str(settings.db_pool_size),
+        # Half the pool kept open, the rest opened under load: at most db_pool_size, as the
+        # platform's own pool (the library's default overflow of 10 more let two API
+        # workers, a relay and a projector pass a server's 100 connections at once).
+        "POSTGRES_POOL_SIZE": str(max(1, settings.db_pool_size // 2)),
+        "POSTGRES_MAX_OVERFLOW": str(settings.db_pool_size - max(1, settings.db_pool_size // 2)),
         "CREATE_TABLE": "y",
         # Our recorder: the library's, also keeping idempotency keys in the events' transaction.
         "APPLICATION_RECORDER_TOPIC": get_topic(IdempotentRecorder),
