@@ -26,6 +26,8 @@ from carecoord.projections.rows import fetch
 from carecoord.services.alerts.record import Status
 
 NAME = "alerts"
+READS = (AlertRaised, AlertAcknowledged, AlertResolved)
+"""The events ``apply`` reads (a rebuild decodes no other for it)."""
 
 STATUS_AFTER = {AlertAcknowledged: "acknowledged", AlertResolved: "resolved"}
 

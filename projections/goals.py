@@ -23,6 +23,8 @@ from carecoord.projections.inserts import insert_once
 from carecoord.projections.rows import Shown, fetch
 
 NAME = "treatment_goals"
+READS = (TreatmentGoalSet, GoalProgressRecorded)
+"""The events ``apply`` reads (a rebuild decodes no other for it)."""
 
 
 table = generation_table(NAME)

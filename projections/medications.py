@@ -34,6 +34,10 @@ from carecoord.projections.inserts import insert_once
 from carecoord.projections.rows import client_rows, fetch
 
 NAME = "medications"
+READS = (DoseChanged, InteractionFound, MedicationPrescribed, MedicationStatementEnded,
+         MedicationStatementRecorded, OrderDiscontinued, OrderEnteredInError, OrderHeld,
+         OrderResumed, TaperOrdered)  # fmt: skip
+"""The events ``apply`` reads (a rebuild decodes no other for it)."""
 
 
 table = generation_table(NAME)

@@ -17,15 +17,18 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from psycopg import AsyncConnection, AsyncCopy, postgres, pq, sql
-from psycopg.adapt import Dumper
+from psycopg import AsyncConnection, AsyncCopy, sql
 from psycopg_pool import AsyncConnectionPool
 
+from carecoord.events import catalog
+from carecoord.events.envelope import CareEvent, type_name
 from carecoord.events.positioned import Positioned
+from carecoord.projections.copy_workers import SIGNATURE, TRAILER, Format, Stored, Workers
 from carecoord.projections.generations import Copied
 from carecoord.projections.projector import (
     CHANGED,
@@ -44,6 +47,12 @@ log = logging.getLogger("carecoord.rebuild")
 PAGE = 1000
 """Events per read. 5,000-event pages (about 2 MB) rebuilt 100,000 events 10-20% slower here
 than pages of 500 to 2,000: COPY and the database started later on each page's rows."""
+
+WORKERS = 2
+"""Processes formatting pages for COPY: with two, decoding kept up with the database here
+(two cores, PostgreSQL's COPY ingestion using one of them)."""
+AHEAD = 4
+"""Pages handed to the workers before the first is written: enough to keep both busy."""
 
 Progress = Callable[[int, int], None]
 """Told the position reached and the position the pass goes to, after each page."""
@@ -184,29 +193,55 @@ async def fill(
     position reached and how many events there were."""
     read = 0
     applied = [t for t in targets if t.copied is None]
+    topics = _read_by(applied)
     async with contextlib.AsyncExitStack() as streams:
         copies = [
-            (copied, await streams.enter_async_context(_copying(pool, t)))
+            await streams.enter_async_context(_copying(pool, t))
             for t in targets
-            if (copied := t.copied) is not None
+            if t.copied is not None
         ]
-        async with contextlib.aclosing(_pages(store, pool, after, until)) as pages:
-            async for page in pages:
-                for copied, copy in copies:
-                    for row in copied.rows(page):
-                        await copy.write_row(row)
-                if applied:
+        workers = (
+            await streams.enter_async_context(Workers([f for _, f in copies], WORKERS))
+            if copies
+            else None
+        )
+        pages = _formatted(store, pool, after, until, workers)
+        async with contextlib.aclosing(pages):
+            async for page, blocks in pages:
+                for (copy, _), block in zip(copies, blocks, strict=True):
+                    await copy.write(block)
+                wanted = [
+                    Positioned(position, catalog.decode(topic, data))
+                    for position, topic, data in page
+                    if topics is None or topic in topics
+                ]
+                if applied and wanted:
                     # Pipelined: their statements go without waiting each for its answer
                     # (COPY cannot run in a pipeline: a model that copies says COPIED).
                     async with pool.connection() as conn, conn.transaction(), conn.pipeline():
                         for target in applied:
-                            await target.model.apply(conn, target.generation, page)
-                after = page[-1].position
+                            await target.model.apply(conn, target.generation, wanted)
+                after = page[-1][0]
                 read += len(page)
                 if on_progress is not None:
                     on_progress(after, until)
     await asyncio.gather(*(_ready(pool, t) for t in targets))
     return after, read
+
+
+def _read_by(applied: Sequence[Target]) -> frozenset[str] | None:
+    """The catalog names of the events ``applied`` read (``CHANGED_BY`` or ``READS``, and
+    their subclasses), which are all a rebuild decodes for them; ``None`` for every event
+    when one of them says neither."""
+    kinds: list[type[CareEvent]] = []
+    for target in applied:
+        said = getattr(target.model, "READS", None) or getattr(target.model, "CHANGED_BY", None)
+        if said is None:
+            return None
+        kinds.extend(said)
+    return frozenset(
+        type_name(cls) for cls in catalog.event_types() if issubclass(cls, tuple(kinds))
+    )
 
 
 async def fill_in(
@@ -233,23 +268,49 @@ async def fill_in(
 
 async def _pages(
     store: EventStore, pool: AsyncConnectionPool, after: int, until: int
-) -> AsyncGenerator[list[Positioned]]:
+) -> AsyncGenerator[list[Stored]]:
     """Pages of events after ``after`` up to ``until``; the next is fetched while one is used."""
     async with pool.connection() as conn:
         fetching = asyncio.create_task(_rows(conn, after, until))
         try:
             while rows := await fetching:
                 fetching = asyncio.create_task(_rows(conn, rows[-1][0], until))
-                yield _decoded(store, rows)
+                yield _unsealed(store, rows)
         finally:
             with contextlib.suppress(Exception):
                 await fetching
 
 
+async def _formatted(
+    store: EventStore,
+    pool: AsyncConnectionPool,
+    after: int,
+    until: int,
+    workers: Workers | None,
+) -> AsyncGenerator[tuple[list[Stored], list[bytes]]]:
+    """Pages with their COPY data (none without ``workers``): ``AHEAD`` pages are formatted
+    while one is used, so the workers and the database work at the same time."""
+    ahead: deque[tuple[list[Stored], asyncio.Future[list[bytes]] | None]] = deque()
+    async with contextlib.aclosing(_pages(store, pool, after, until)) as pages:
+        async for page in pages:
+            ahead.append((page, workers.format(page) if workers else None))
+            if len(ahead) > AHEAD:
+                yield await _done(*ahead.popleft())
+    while ahead:
+        yield await _done(*ahead.popleft())
+
+
+async def _done(
+    page: list[Stored], blocks: asyncio.Future[list[bytes]] | None
+) -> tuple[list[Stored], list[bytes]]:
+    return page, [] if blocks is None else await blocks
+
+
 async def _page(
     conn: AsyncConnection, store: EventStore, after: int, until: int
 ) -> list[Positioned]:
-    return _decoded(store, await _rows(conn, after, until))
+    page = _unsealed(store, await _rows(conn, after, until))
+    return [Positioned(position, catalog.decode(topic, data)) for position, topic, data in page]
 
 
 async def _rows(conn: AsyncConnection, after: int, until: int) -> list[tuple[Any, ...]]:
@@ -260,25 +321,28 @@ async def _rows(conn: AsyncConnection, after: int, until: int) -> list[tuple[Any
         return await cur.fetchall()
 
 
-def _decoded(store: EventStore, rows: list[tuple[Any, ...]]) -> list[Positioned]:
-    open_event = store.catalog_mapper.open
-    return [Positioned(position, open_event(topic, state)) for position, topic, state in rows]
+def _unsealed(store: EventStore, rows: list[tuple[Any, ...]]) -> list[Stored]:
+    unseal = store.catalog_mapper.unseal
+    return [(position, topic, unseal(state)) for position, topic, state in rows]
 
 
 @contextlib.asynccontextmanager
-async def _copying(pool: AsyncConnectionPool, target: Target) -> AsyncIterator[AsyncCopy]:
-    """A COPY into the target's table, on a connection of its own, committed at the end."""
+async def _copying(
+    pool: AsyncConnectionPool, target: Target
+) -> AsyncIterator[tuple[AsyncCopy, Format]]:
+    """A binary COPY into the target's table, on a connection of its own, committed at the
+    end; written in blocks the workers format to its columns' types."""
     assert target.copied is not None
     table = target.model.table(target.generation)
     columns = sql.SQL(", ").join(map(sql.Identifier, target.copied.columns))
     async with await _own_connection(pool) as conn:
-        conn.adapters.register_dumper(None, _JsonText)
         described = await conn.execute(sql.SQL("SELECT {} FROM {} LIMIT 0").format(columns, table))
         types = [column.type_code for column in described.description or ()]
         statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(table, columns)
         async with conn.cursor() as cur, cur.copy(statement) as copy:
-            copy.set_types(types)
-            yield copy
+            await copy.write(SIGNATURE)
+            yield copy, Format(target.copied, types)
+            await copy.write(TRAILER)
 
 
 async def _own_connection(pool: AsyncConnectionPool) -> AsyncConnection:
@@ -299,14 +363,3 @@ async def _ready(pool: AsyncConnectionPool, target: Target) -> None:
             for statement in target.model.ddl(target.generation)[1:]:
                 await conn.execute(statement)
         await conn.execute(sql.SQL("ANALYZE {}").format(target.model.table(target.generation)))
-
-
-class _JsonText(Dumper):
-    """jsonb from text that is JSON already (the rows' ``model_dump_json``), in COPY's binary
-    format: a version byte, then the text. psycopg's own would encode the text as a string."""
-
-    format = pq.Format.BINARY
-    oid = postgres.types["jsonb"].oid
-
-    def dump(self, obj: Any) -> bytes:
-        return b"\x01" + str(obj).encode()

@@ -1,0 +1,112 @@
+"""Worker processes that turn a rebuild's pages of stored events into COPY data.
+
+Decoding an event and building and formatting its rows is all Python: in the process that
+also read the store and fed the database it was nine tenths of a rebuild. Here pages go to
+worker processes in turn, and what comes back is the binary COPY data of each table, which
+the rebuild only has to pass on. The workers are forked, so they start at once with the
+catalog's validators built and the read models' row functions (lambdas) as they are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import psycopg
+from psycopg import postgres, pq
+from psycopg._copy_base import format_row_binary
+from psycopg.abc import Transformer
+from psycopg.adapt import AdaptersMap, Dumper
+from psycopg.adapt import Transformer as Transforming
+
+from carecoord.events import catalog
+from carecoord.events.positioned import Positioned
+from carecoord.projections.generations import Copied
+
+Stored = tuple[int, str, bytes]
+"""A stored event as a rebuild reads it: its position, its catalog name and its payload
+(unsealed)."""
+
+SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+"""What binary COPY data begins with: the signature, no flags, no header extension."""
+TRAILER = b"\xff\xff"
+"""What it ends with."""
+
+
+@dataclass(frozen=True)
+class Format:
+    """A table filled by COPY: how its rows are made, and its columns' types (oids)."""
+
+    copied: Copied
+    types: Sequence[int]
+
+
+class Workers:
+    """``processes`` forked workers that format pages for ``formats``, in that order."""
+
+    def __init__(self, formats: Sequence[Format], processes: int) -> None:
+        self._pool = ProcessPoolExecutor(
+            processes,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start,
+            initargs=(formats,),
+        )
+
+    async def __aenter__(self) -> Workers:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def format(self, page: list[Stored]) -> asyncio.Future[list[bytes]]:
+        """The COPY data of ``page``'s rows, one block per table (no signature, no trailer)."""
+        return asyncio.get_running_loop().run_in_executor(self._pool, _format, page)
+
+
+_formats: list[tuple[Copied, Transformer]] = []
+"""A worker's tables, each with the transformer that dumps its columns."""
+
+
+def _start(formats: Sequence[Format]) -> None:
+    # A page's objects hold no cycles and go with it: the collector only walked them, again
+    # and again, while they lived (half the time of a decode).
+    gc.disable()
+    adapters = AdaptersMap(psycopg.adapters)
+    adapters.register_dumper(None, JsonText)
+    for one in formats:
+        tx = Transforming(adapters)
+        tx.set_dumper_types(one.types, pq.Format.BINARY)
+        _formats.append((one.copied, tx))
+
+
+def _format(page: list[Stored]) -> list[bytes]:
+    events = [Positioned(position, catalog.decode(topic, data)) for position, topic, data in page]
+    blocks = []
+    for copied, tx in _formats:
+        block = bytearray()
+        for row in copied.rows(events):
+            format_row_binary(row, tx, block)
+        blocks.append(bytes(block))
+    return blocks
+
+
+class JsonText(Dumper):
+    """jsonb from text that is JSON already (the rows' ``model_dump_json``), in COPY's binary
+    format: a version byte, then the text. psycopg's own would encode the text as a string."""
+
+    format = pq.Format.BINARY
+    oid = postgres.types["jsonb"].oid
+
+    def dump(self, obj: Any) -> bytes:
+        return b"\x01" + str(obj).encode()
