@@ -30,7 +30,14 @@ from types import FrameType
 import psycopg
 
 from carecoord.bench import freshness, reads, rebuilds, scale, scaleout, writes
-from carecoord.bench.options import PARTS, PUSH_RATES, QUICK_READ_RATES, Bench, Options
+from carecoord.bench.options import (
+    PARTS,
+    PUSH_RATES,
+    QUICK_READ_RATES,
+    READ_WORKERS,
+    Bench,
+    Options,
+)
 from carecoord.services.runtime import embedded
 from carecoord.services.runtime.bootstrap import Servers
 
@@ -79,7 +86,15 @@ def arguments() -> argparse.ArgumentParser:
     )
     parser.add_argument("--history", type=int, help="events of the client read (10,000)")
     parser.add_argument("--concurrency", type=int, help="concurrent command clients (64)")
-    parser.add_argument("--api-workers", type=int, default=1, help="API processes (default 1)")
+    parser.add_argument(
+        "--api-workers", type=int, default=1, help="API processes for commands (default 1)"
+    )
+    parser.add_argument(
+        "--read-workers",
+        type=int,
+        default=READ_WORKERS,
+        help=f"API processes serving the timeline reads (default one per core: {READ_WORKERS})",
+    )
     parser.add_argument("--markdown", type=Path, help="also write the summary table here")
     parser.add_argument(
         "--profile", type=Path, help="record each measured phase with py-spy into this folder"
@@ -92,7 +107,11 @@ def options_from(args: argparse.Namespace) -> Options:
     unknown = set(parts) - set(PARTS)
     if unknown:
         raise SystemExit(f"unknown part(s): {', '.join(sorted(unknown))}; choose from {PARTS}")
-    options = Options(parts=tuple(p for p in PARTS if p in parts), api_workers=args.api_workers)
+    options = Options(
+        parts=tuple(p for p in PARTS if p in parts),
+        api_workers=args.api_workers,
+        read_workers=args.read_workers,
+    )
     if args.quick:
         options = replace(
             options,
@@ -151,8 +170,8 @@ async def run(options: Options, found: Servers, data_dir: Path) -> Bench:
     bench.say(f"carecoord bench on {machine(found.database_url)}")
     bench.say(
         f"parts: {', '.join(options.parts)}; {options.seconds:g} s per rate;"
-        f" {options.api_workers} API process(es) outside scaleout"
-        + ("; quick" if options.quick else "")
+        f" {options.api_workers} API process(es) outside scaleout,"
+        f" {options.read_workers} for the timeline reads" + ("; quick" if options.quick else "")
     )
     if "scale" in options.parts or "rebuild" in options.parts:
         size = f"{options.scale_events:,}"

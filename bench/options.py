@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ PARTS = ("reads", "freshness", "commands", "rebuild", "scale", "scaleout")
 FULL_READ_RATES = (25, 50, 75, 100, 150, 200, 300, 400, 600, 800)
 QUICK_READ_RATES = (50, 100, 200, 400, 800)
 PUSH_RATES = (25, 50, 100, 200)
+READ_WORKERS = os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,10 @@ class Options:
     concurrency: int = 64
     """Concurrent clients of the closed-loop command runs."""
     api_workers: int = 1
+    read_workers: int = READ_WORKERS
+    """API processes of the reads part: reads scale with processes (the scaleout part), and
+    writes from several processes to the same clients, as the commands part sends, do not
+    yet."""
     scale_events: int = 100_000
     small_store: int = 10_000
     per_client: int = 100
