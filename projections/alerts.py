@@ -21,7 +21,7 @@ from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolve
 from carecoord.events.positioned import Positioned
 from carecoord.projections import careteam
 from carecoord.projections.generations import generation_ddl, generation_table
-from carecoord.projections.inserts import insert_once
+from carecoord.projections.inserts import Pending
 from carecoord.projections.rows import fetch
 from carecoord.services.alerts.record import Status
 
@@ -48,15 +48,17 @@ ddl = generation_ddl(
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
     t = table(generation)
+    raised = Pending(conn, t, ["alert_id"], tuple(Alert.__annotations__))
     for item in batch:
         event = item.event
         if isinstance(event, AlertRaised):
-            row = (event.alert_id, event.client_id, event.rule_id, event.rule_version,
-                   event.severity.value, event.title, event.detail, event.action,
-                   json.dumps([str(e) for e in event.evidence]), event.causation_id, "open",
-                   event.occurred_at, item.position, item.position, "[]")  # fmt: skip
-            await insert_once(conn, t, ["alert_id"], tuple(Alert.__annotations__), [row])
+            raised.add((event.alert_id, event.client_id, event.rule_id, event.rule_version,
+                        event.severity.value, event.title, event.detail, event.action,
+                        json.dumps([str(e) for e in event.evidence]), event.causation_id,
+                        "open", event.occurred_at, item.position, item.position,
+                        "[]"))  # fmt: skip
         elif isinstance(event, AlertAcknowledged | AlertResolved):
+            await raised.flush()
             step = {
                 "status": STATUS_AFTER[type(event)],
                 "at": event.occurred_at.isoformat(),
@@ -72,6 +74,7 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
                 ).format(t),
                 (step["status"], item.position, json.dumps([step]), event.alert_id),
             )
+    await raised.flush()
 
 
 class Alert(TypedDict):

@@ -17,7 +17,7 @@ from psycopg_pool import AsyncConnectionPool
 from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_ddl, generation_table
-from carecoord.projections.inserts import insert_once
+from carecoord.projections.inserts import Pending
 from carecoord.projections.rows import client_rows
 
 NAME = "care_team"
@@ -39,13 +39,14 @@ ddl = generation_ddl(
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
     t = table(generation)
+    assigned = Pending(conn, t, ["position"], ASSIGNED)
     for item in batch:
         event = item.event
         if isinstance(event, CareTeamMemberAssigned):
-            row = (item.position, event.client_id, event.member_id, event.role.value,
-                   event.occurred_at)  # fmt: skip
-            await insert_once(conn, t, ["position"], ASSIGNED, [row])
+            assigned.add((item.position, event.client_id, event.member_id, event.role.value,
+                          event.occurred_at))  # fmt: skip
         elif isinstance(event, CareTeamMemberEnded):
+            await assigned.flush()
             await conn.execute(
                 sql.SQL(
                     "UPDATE {} SET ended_at = %s, ended_reason = %s"
@@ -53,6 +54,7 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
                 ).format(t),
                 (event.occurred_at, event.reason, event.client_id, event.member_id),
             )
+    await assigned.flush()
 
 
 class Membership(TypedDict):

@@ -17,7 +17,7 @@ from psycopg_pool import AsyncConnectionPool
 from carecoord.events.consent import ConsentRecorded, ConsentRevoked, RecipientType
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_ddl, generation_table
-from carecoord.projections.inserts import insert_once
+from carecoord.projections.inserts import Pending
 from carecoord.projections.rows import client_rows
 
 NAME = "consents"
@@ -44,17 +44,19 @@ ddl = generation_ddl(
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
     t = table(generation)
+    recorded = Pending(conn, t, ["consent_id"], RECORDED)
     for item in batch:
         event = item.event
         if isinstance(event, ConsentRecorded):
             members = [r.id for r in event.recipients if r.type is RecipientType.MEMBER]
             organizations = [r.id for r in event.recipients if r.type is RecipientType.ORGANIZATION]
             kinds = [k.value for k in event.data_kinds]
-            row = (event.consent_id, item.position, event.client_id, members, organizations,
-                   event.purpose, kinds, event.expires_at, event.expiry_event, event.signed_on,
-                   event.recorded_at, event.actor.id)  # fmt: skip
-            await insert_once(conn, t, ["consent_id"], RECORDED, [row])
+            recorded.add((event.consent_id, item.position, event.client_id, members,
+                          organizations, event.purpose, kinds, event.expires_at,
+                          event.expiry_event, event.signed_on, event.recorded_at,
+                          event.actor.id))  # fmt: skip
         elif isinstance(event, ConsentRevoked):
+            await recorded.flush()
             await conn.execute(
                 sql.SQL(
                     "UPDATE {} SET revoked_at = %s, revoked_by = %s"
@@ -62,6 +64,7 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
                 ).format(t),
                 (event.occurred_at, event.actor.id, event.consent_id),
             )
+    await recorded.flush()
 
 
 class Consent(TypedDict):

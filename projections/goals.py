@@ -19,7 +19,7 @@ from psycopg_pool import AsyncConnectionPool
 from carecoord.events.care import GoalAchievement, GoalProgressRecorded, TreatmentGoalSet
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_ddl, generation_table
-from carecoord.projections.inserts import insert_once
+from carecoord.projections.inserts import Pending
 from carecoord.projections.rows import Shown, fetch
 
 NAME = "treatment_goals"
@@ -42,14 +42,15 @@ ddl = generation_ddl(
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
     t = table(generation)
+    goals = Pending(conn, t, ["goal_id"], tuple(Goal.__annotations__))
     for item in batch:
         event = item.event
         if isinstance(event, TreatmentGoalSet):
-            row = (event.goal_id, event.client_id, event.kind.value, event.actor.id,
-                   event.description, event.target_date, GoalAchievement.IN_PROGRESS.value,
-                   event.occurred_at, item.position, item.position, "[]")  # fmt: skip
-            await insert_once(conn, t, ["goal_id"], tuple(Goal.__annotations__), [row])
+            goals.add((event.goal_id, event.client_id, event.kind.value, event.actor.id,
+                       event.description, event.target_date, GoalAchievement.IN_PROGRESS.value,
+                       event.occurred_at, item.position, item.position, "[]"))  # fmt: skip
         elif isinstance(event, GoalProgressRecorded):
+            await goals.flush()
             step = {
                 "achievement": event.achievement.value,
                 "note": event.note,
@@ -69,6 +70,7 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
                     item.position,
                 ),
             )  # fmt: skip
+    await goals.flush()
 
 
 class Goal(TypedDict):

@@ -30,7 +30,7 @@ from carecoord.events.medication import (
 )
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_ddl, generation_table
-from carecoord.projections.inserts import insert_once
+from carecoord.projections.inserts import Pending
 from carecoord.projections.rows import client_rows, fetch
 
 NAME = "medications"
@@ -75,18 +75,20 @@ class _Writer:
     def __init__(self, conn: AsyncConnection, generation: int) -> None:
         self.conn = conn
         self.t = table(generation)
+        self.inserted = Pending(conn, self.t, ["id"], tuple(Medication.__annotations__))
 
-    async def insert(
+    def insert(
         self, item: Positioned, id: UUID, entry: str, medication: str, details: dict[str, Any]
     ) -> None:
         status = "open" if entry == "finding" else "active"
-        row = (id, item.event.client_id, entry, medication, status, json.dumps(details),
-               json.dumps([moment(item)]), item.position, item.position)  # fmt: skip
-        await insert_once(self.conn, self.t, ["id"], tuple(Medication.__annotations__), [row])
+        self.inserted.add((id, item.event.client_id, entry, medication, status,
+                           json.dumps(details), json.dumps([moment(item)]), item.position,
+                           item.position))  # fmt: skip
 
     async def update(
         self, item: Positioned, id: UUID, status: str | None, details: dict[str, Any]
     ) -> None:
+        await self.inserted.flush()
         await self.conn.execute(
             sql.SQL(
                 "UPDATE {} SET status = COALESCE(%s, status), details = details || %s::jsonb,"
@@ -99,6 +101,7 @@ class _Writer:
 
     async def left_picture(self, item: Positioned, id: UUID) -> None:
         """Findings that implicate ``id`` are resolved once it is no longer taken."""
+        await self.inserted.flush()
         await self.conn.execute(
             sql.SQL(
                 "UPDATE {} SET status = 'resolved', history = history || %s::jsonb,"
@@ -115,7 +118,7 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
     for item in batch:
         e = item.event
         if isinstance(e, MedicationPrescribed | DoseChanged | TaperOrdered):
-            await w.insert(item, e.order_id, "order", e.medication, order_details(e))
+            w.insert(item, e.order_id, "order", e.medication, order_details(e))
             if isinstance(e, DoseChanged | TaperOrdered):
                 await w.update(item, e.prior_order_id, "replaced", {"replaced_by": str(e.order_id)})
                 await w.left_picture(item, e.prior_order_id)
@@ -133,7 +136,7 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
             details = e.model_dump(
                 mode="json", include={"dose", "unit", "source", "source_detail", "since"}
             )
-            await w.insert(item, e.statement_id, "statement", e.medication, details)
+            w.insert(item, e.statement_id, "statement", e.medication, details)
         elif isinstance(e, MedicationStatementEnded):
             await w.update(item, e.statement_id, "stopped", {"stopped_reason": e.reason})
             await w.left_picture(item, e.statement_id)
@@ -141,7 +144,8 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
             details = e.model_dump(
                 mode="json", exclude=set(CareEvent.model_fields) | {"finding_id"}
             )
-            await w.insert(item, e.finding_id, "finding", e.rule_id, details)
+            w.insert(item, e.finding_id, "finding", e.rule_id, details)
+    await w.inserted.flush()
 
 
 class Medication(TypedDict):
