@@ -123,7 +123,11 @@ class CareEvent(BaseModel):
 
     def facts(self) -> dict[str, Any]:
         """The event's own fields, without the envelope."""
-        return self.model_dump(mode="json", exclude=_ENVELOPE)
+        # ``model_dump`` without its wrapper: the timeline summarises every event.
+        facts: dict[str, Any] = self.__pydantic_serializer__.to_python(
+            self, mode="json", exclude=_ENVELOPE
+        )
+        return facts
 
 
 _ENVELOPE = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, LiteralString, TypedDict
 from uuid import UUID
 
@@ -59,20 +60,29 @@ ENVELOPE = frozenset({*CareEvent.model_fields, *CareEvent.model_computed_fields}
 carry what a reader may see of it, ``facts`` only the event's own fields."""
 
 
+_EXCLUDED = set(ENVELOPE)
+
+
+@cache
+def _named(cls: type[CareEvent]) -> tuple[str, str]:
+    """The type and kind columns of ``cls``'s rows."""
+    return type_name(cls), cls.kind.value
+
+
 def row(item: Positioned) -> tuple[Any, ...]:
     event = item.event
     return (
         item.position,
         event.client_id,
         event.event_id,
-        type_name(type(event)),
-        event.kind.value,
+        *_named(type(event)),
         event.occurred_at,
         event.recorded_at,
         event.actor.id,
         event.actor.role.value,
         event.summary(),
-        event.model_dump_json(exclude=set(ENVELOPE)),
+        # ``model_dump_json`` without its wrapper: a rebuild makes this for every event.
+        event.__pydantic_serializer__.to_json(event, exclude=_EXCLUDED).decode(),
     )
 
 
