@@ -143,8 +143,7 @@ async def ladder(bench: Bench, readers: list[Reader]) -> None:
     options = bench.options
     for reader in readers:  # warm up every API worker: connections, caches, statements
         pool = Pool(reader.url)
-        call = reader.make(pool)
-        await closed_for(WARM_UP_CALLERS, options.warm_up, lambda _, i, call=call: call(i))
+        await closed_for(WARM_UP_CALLERS, options.warm_up, _any_caller(reader.make(pool)))
         pool.close()
     for rate in options.read_rates:
         for reader in readers:
@@ -167,6 +166,13 @@ async def ladder(bench: Bench, readers: list[Reader]) -> None:
             f"reads {reader.name}: the load generator used {100 * reader.cpu / seconds:.0f}%"
             " of a core driving it"
         )
+
+
+def _any_caller(call: Call) -> Callable[[int, int], Awaitable[None]]:
+    async def called(_: int, i: int) -> None:
+        await call(i)
+
+    return called
 
 
 def through_carecoord(
