@@ -22,6 +22,8 @@ from carecoord.projections.generations import Copied, generation_ddl, generation
 from carecoord.projections.rows import Shown, fetch
 
 NAME = "checkin_series"
+READS = (CheckInRecorded, InstrumentScored)
+"""The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 COLUMNS = ("position", "measure", "client_id", "event_id", "kind", "actor_id", "source",
            "value", "band", "occurred_at")  # fmt: skip

@@ -41,10 +41,12 @@ TRAILER = b"\xff\xff"
 
 @dataclass(frozen=True)
 class Format:
-    """A table filled by COPY: how its rows are made, and its columns' types (oids)."""
+    """A table filled by COPY: how its rows are made, its columns' types (oids), and the
+    catalog names of the events its rows come from (``None``: every event)."""
 
     copied: Copied
     types: Sequence[int]
+    topics: frozenset[str] | None
 
 
 class Workers:
@@ -74,7 +76,7 @@ class Workers:
         return asyncio.get_running_loop().run_in_executor(self._pool, _format, page)
 
 
-_formats: list[tuple[Copied, Transformer]] = []
+_formats: list[tuple[Format, Transformer]] = []
 """A worker's tables, each with the transformer that dumps its columns."""
 
 
@@ -87,15 +89,18 @@ def _start(formats: Sequence[Format]) -> None:
     for one in formats:
         tx = Transforming(adapters)
         tx.set_dumper_types(one.types, pq.Format.BINARY)
-        _formats.append((one.copied, tx))
+        _formats.append((one, tx))
 
 
 def _format(page: list[Stored]) -> list[bytes]:
     events = [Positioned(position, catalog.decode(topic, data)) for position, topic, data in page]
     blocks = []
-    for copied, tx in _formats:
+    for one, tx in _formats:
+        mine = events
+        if one.topics is not None:
+            mine = [e for (_, topic, _), e in zip(page, events, strict=True) if topic in one.topics]
         block = bytearray()
-        for row in copied.rows(events):
+        for row in one.copied.rows(mine):
             format_row_binary(row, tx, block)
         blocks.append(bytes(block))
     return blocks

@@ -23,6 +23,8 @@ from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "dispensing_log"
+READS = (DoseAdministered, TakeHomeDispensed)
+"""The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
 class Dispensed(Numbered):

@@ -30,6 +30,8 @@ from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "dosing"
+READS = (DoseAdministered, TakeHomeDispensed, DoseNotGiven, DoseMissed, OrderHeld, OrderResumed)
+"""The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
 class Dose(Numbered):

@@ -23,6 +23,8 @@ from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "inventory"
+READS = (DoseAdministered, TakeHomeDispensed)
+"""The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
 class Drawn(Numbered):

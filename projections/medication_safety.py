@@ -23,6 +23,8 @@ from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import client_rows, fetch
 
 NAME = "medication_safety"
+READS = (HardStopRefused, OverrideAcknowledged)
+"""The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
 class Entry(Numbered):

@@ -193,7 +193,7 @@ async def fill(
     position reached and how many events there were."""
     read = 0
     applied = [t for t in targets if t.copied is None]
-    topics = _read_by(applied)
+    topics = _read_by([t.model for t in applied])
     async with contextlib.AsyncExitStack() as streams:
         copies = [
             await streams.enter_async_context(_copying(pool, t))
@@ -229,13 +229,13 @@ async def fill(
     return after, read
 
 
-def _read_by(applied: Sequence[Target]) -> frozenset[str] | None:
-    """The catalog names of the events ``applied`` read (``CHANGED_BY`` or ``READS``, and
-    their subclasses), which are all a rebuild decodes for them; ``None`` for every event
-    when one of them says neither."""
+def _read_by(models: Sequence[ReadModel]) -> frozenset[str] | None:
+    """The catalog names of the events ``models`` read (``READS`` or ``CHANGED_BY``, and
+    their subclasses), which are all a rebuild gives them; ``None`` for every event when one
+    of them says neither."""
     kinds: list[type[CareEvent]] = []
-    for target in applied:
-        said = getattr(target.model, "READS", None) or getattr(target.model, "CHANGED_BY", None)
+    for model in models:
+        said = getattr(model, "READS", None) or getattr(model, "CHANGED_BY", None)
         if said is None:
             return None
         kinds.extend(said)
@@ -341,7 +341,7 @@ async def _copying(
         statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(table, columns)
         async with conn.cursor() as cur, cur.copy(statement) as copy:
             await copy.write(SIGNATURE)
-            yield copy, Format(target.copied, types)
+            yield copy, Format(target.copied, types, _read_by([target.model]))
             await copy.write(TRAILER)
 
 

@@ -38,6 +38,10 @@ from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "stock"
+READS = (DoseAdministered, TakeHomeDispensed, StockReceived, StockTransferredIn,
+         StockTransferredOut, StockWasted, StockCounted, StockDiscrepancyFound,
+         StockDiscrepancyResolved, StockEntryWitnessed)  # fmt: skip
+"""The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
 class Entry(Numbered):
