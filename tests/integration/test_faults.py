@@ -189,6 +189,8 @@ class Client:
     deployment: Deployment
     client_id: str = ""
     acknowledged: dict[int, str] = field(default_factory=dict)
+    refused: Counter[str] = field(default_factory=Counter)
+    """Check-ins not acknowledged, by why: an error's code and rule, or the API down."""
 
     def token(self, role: Role, user: str) -> str:
         return issue_token(self.deployment.settings, user, role)
@@ -217,7 +219,11 @@ class Client:
                 user,
             )
         except httpx.HTTPError:
-            return  # not acknowledged: the API was down
+            self.refused["API down"] += 1
+            return
+        for error in body.get("errors") or []:
+            extensions = error.get("extensions") or {}
+            self.refused[f"{extensions.get('code')} {extensions.get('rule')}"] += 1
         if not body.get("errors"):
             done = body["data"]["recordCheckIn"]
             self.acknowledged[int(done["position"])] = done["id"]
@@ -466,7 +472,7 @@ async def test_each_fault_loses_and_repeats_nothing(
     deployment: Deployment, client: Client, fault: str
 ) -> None:
     figures = await run_fault(deployment, client, fault)
-    assert figures["acknowledged"] > 0
+    assert figures["acknowledged"] > 0, f"every check-in refused: {dict(client.refused)}"
 
 
 @pytest.mark.slow
@@ -476,4 +482,4 @@ async def test_each_fault_again_and_again(
     deployment: Deployment, client: Client, fault: str, run: int
 ) -> None:
     figures = await run_fault(deployment, client, fault)
-    assert figures["acknowledged"] > 0, run
+    assert figures["acknowledged"] > 0, f"run {run}, every check-in refused: {dict(client.refused)}"
