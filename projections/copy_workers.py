@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import multiprocessing
+import signal
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -49,6 +51,16 @@ class Format:
     topics: frozenset[str] | None
 
 
+class WorkerLost(RuntimeError):
+    """A worker process died in the middle of a rebuild (killed, out of memory)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "a rebuild worker process died (killed, or out of memory); nothing was switched"
+            " and the live read models are as they were: run the rebuild again"
+        )
+
+
 class Workers:
     """``processes`` forked workers that format pages for ``formats``, in that order."""
 
@@ -73,7 +85,18 @@ class Workers:
 
     def format(self, page: list[Stored]) -> asyncio.Future[list[bytes]]:
         """The COPY data of ``page``'s rows, one block per table (no signature, no trailer)."""
-        return asyncio.get_running_loop().run_in_executor(self._pool, _format, page)
+        try:
+            return asyncio.get_running_loop().run_in_executor(self._pool, _format, page)
+        except BrokenProcessPool as lost:  # a worker died before this page was handed over
+            raise WorkerLost from lost
+
+    @staticmethod
+    async def formatted(blocks: asyncio.Future[list[bytes]]) -> list[bytes]:
+        """What ``format`` gave, or ``WorkerLost`` if its worker died."""
+        try:
+            return await blocks
+        except BrokenProcessPool as lost:
+            raise WorkerLost from lost
 
 
 _formats: list[tuple[Format, Transformer]] = []
@@ -81,6 +104,13 @@ _formats: list[tuple[Format, Transformer]] = []
 
 
 def _start(formats: Sequence[Format]) -> None:
+    # Forked from a process whose event loop handles SIGTERM and SIGINT by writing to its
+    # wakeup descriptor: here no loop reads it, so a worker ignored the executor's
+    # terminate() after another worker died, and the rebuild hung at exit. Default
+    # handling here; an interrupt is the parent's to act on.
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A page's objects hold no cycles and go with it: the collector only walked them, again
     # and again, while they lived (half the time of a decode).
     gc.disable()

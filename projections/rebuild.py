@@ -293,19 +293,24 @@ async def _formatted(
     """Pages with their COPY data (none without ``workers``): ``AHEAD`` pages are formatted
     while one is used, so the workers and the database work at the same time."""
     ahead: deque[tuple[list[Stored], asyncio.Future[list[bytes]] | None]] = deque()
-    async with contextlib.aclosing(_pages(store, pool, after, until)) as pages:
-        async for page in pages:
-            ahead.append((page, workers.format(page) if workers else None))
-            if len(ahead) > AHEAD:
-                yield await _done(*ahead.popleft())
-    while ahead:
-        yield await _done(*ahead.popleft())
+    try:
+        async with contextlib.aclosing(_pages(store, pool, after, until)) as pages:
+            async for page in pages:
+                ahead.append((page, workers.format(page) if workers else None))
+                if len(ahead) > AHEAD:
+                    yield await _done(*ahead.popleft())
+        while ahead:
+            yield await _done(*ahead.popleft())
+    finally:  # a pass cut short: the pages still being formatted are not wanted
+        for _, blocks in ahead:
+            if blocks is not None and not blocks.cancel():
+                blocks.exception()  # retrieved, so not reported as lost
 
 
 async def _done(
     page: list[Stored], blocks: asyncio.Future[list[bytes]] | None
 ) -> tuple[list[Stored], list[bytes]]:
-    return page, [] if blocks is None else await blocks
+    return page, [] if blocks is None else await Workers.formatted(blocks)
 
 
 async def _page(

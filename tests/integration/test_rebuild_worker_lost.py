@@ -1,0 +1,75 @@
+"""A rebuild whose worker process is killed stops with ``WorkerLost`` and its advice, at
+once, leaving no process behind and the live read model where it was (it hung at exit:
+the surviving worker, forked from the event loop's process, ignored the terminate)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+from conftest import fresh_database
+
+from carecoord.bench.seed import seed
+from carecoord.services.runtime.bootstrap import Servers
+
+
+def children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
+    return [int(child) for child in found.stdout.split()]
+
+
+def test_a_killed_worker_ends_the_rebuild_with_advice(servers: Servers, tmp_path: Path) -> None:
+    with fresh_database(servers.database_url) as url:
+        seed(url, clients=400, events_per_client=100, label="seeding")
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "NATS_URL": servers.nats_url,
+            "CARECOORD_DATA_DIR": str(tmp_path),
+        }
+        output = tmp_path / "rebuild.log"
+        with output.open("w") as out:
+            rebuild = subprocess.Popen(
+                [sys.executable, "-m", "carecoord.services.runtime.cli", "rebuild", "timeline"],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            deadline = time.monotonic() + 60
+            while len(workers := children(rebuild.pid)) < 2:
+                assert rebuild.poll() is None, output.read_text()[-2000:]
+                assert time.monotonic() < deadline, "the rebuild started no workers"
+                time.sleep(0.005)
+            os.kill(workers[0], signal.SIGKILL)
+            assert rebuild.wait(timeout=60) == 1
+        finally:
+            rebuild.kill()
+        assert "WorkerLost" in output.read_text()
+        assert "run the rebuild again" in output.read_text()
+        assert [pid for pid in workers[1:] if _alive(pid)] == []
+        with psycopg.connect(url) as conn:
+            found = conn.execute(
+                "SELECT generation FROM projection_generations WHERE name = 'timeline'"
+            ).fetchone()
+        assert found is None or found[0] == 1, "the live timeline was switched"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "Z" not in _state(pid)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return "Z"
