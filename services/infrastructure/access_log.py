@@ -30,7 +30,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from psycopg import AsyncClientCursor, AsyncConnection, sql
@@ -40,6 +40,7 @@ from psycopg_pool import AsyncConnectionPool
 from carecoord.events.access import ClientRecordRead
 from carecoord.services.infrastructure.access_chain import GENESIS, Broken, check, link
 from carecoord.services.infrastructure.autocommit import autocommitted
+from carecoord.services.infrastructure.settings import Flush
 
 log = logging.getLogger("carecoord.access_log")
 
@@ -126,12 +127,10 @@ def _insert_and_commit(rows: int) -> bytes:
     )
 
 
-Flush = Literal["flushed", "committed"]
-"""``flushed``: a read waits for its entry's WAL flush. ``committed``: for its commit (the
-WAL writer flushes it within three ``wal_writer_delay``), the clinical store unaffected."""
-
 # The lock and the head in the transaction's first round trip (several statements in one
 # query text, each with its own snapshot: the head is read once the lock is held).
+# ``flushed``: a read waits for its entry's WAL flush; ``committed``: for its commit (the WAL
+# writer flushes it within three ``wal_writer_delay``), the clinical store unaffected.
 _BEGIN: dict[Flush, str] = {
     "flushed": f"BEGIN; {_CHAIN_LOCK}; {_HEAD}",
     "committed": f"BEGIN; SET LOCAL synchronous_commit = off; {_CHAIN_LOCK}; {_HEAD}",

@@ -9,6 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+Flush = Literal["flushed", "committed"]
+"""When a read's access-log entry is enough to answer (``access_log_flush``)."""
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CARECOORD_", env_file=".env", extra="ignore")
@@ -75,7 +78,7 @@ class Settings(BaseSettings):
         default="1/1",
         description="K/N: the read models this projector keeps when N projectors share them.",
     )
-    access_log_flush: Literal["flushed", "committed"] = Field(
+    access_log_flush: Flush = Field(
         default="committed",
         description="When a read's access-log entry is enough to answer: committed (the "
         "WAL writer flushes it within ~0.6 s; a database crash in that window loses it) or "

@@ -80,6 +80,7 @@ def store_env(settings: Settings) -> dict[str, str]:
     """Translate our settings into the library's environment keys."""
     assert settings.database_url, "database_url is resolved before the store is built"
     info = conninfo_to_dict(settings.database_url)
+    kept_open = max(1, settings.db_pool_size // 2)
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": str(info.get("dbname", "postgres")),
@@ -90,8 +91,8 @@ def store_env(settings: Settings) -> dict[str, str]:
         # Half the pool kept open, the rest opened under load: at most db_pool_size, as the
         # platform's own pool (the library's default overflow of 10 more let two API
         # workers, a relay and a projector pass a server's 100 connections at once).
-        "POSTGRES_POOL_SIZE": str(max(1, settings.db_pool_size // 2)),
-        "POSTGRES_MAX_OVERFLOW": str(settings.db_pool_size - max(1, settings.db_pool_size // 2)),
+        "POSTGRES_POOL_SIZE": str(kept_open),
+        "POSTGRES_MAX_OVERFLOW": str(settings.db_pool_size - kept_open),
         "CREATE_TABLE": "y",
         # Our recorder: the library's, also keeping idempotency keys in the events' transaction.
         "APPLICATION_RECORDER_TOPIC": get_topic(IdempotentRecorder),

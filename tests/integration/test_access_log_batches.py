@@ -18,13 +18,14 @@ from carecoord.events import Actor, Role
 from carecoord.events.access import ClientRecordRead
 from carecoord.services.gate.gate import read_entry
 from carecoord.services.infrastructure import access_log
+from carecoord.services.infrastructure.settings import Flush
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.runtime.bootstrap import Servers
 
 
 @contextlib.asynccontextmanager
 async def writing(
-    servers: Servers, flush: access_log.Flush = "committed"
+    servers: Servers, flush: Flush = "committed"
 ) -> AsyncIterator[tuple[access_log.AccessLog, AsyncConnectionPool]]:
     with fresh_database(servers.database_url) as url:
         async with AsyncConnectionPool(url, min_size=1, max_size=4) as pool:
@@ -67,7 +68,7 @@ async def test_entries_appended_together_are_chained_in_order_and_verify(
 
 @pytest.mark.parametrize(("flush", "synchronous_commit"), [("committed", "off"), ("flushed", "on")])
 async def test_a_batch_commits_waiting_for_the_wal_flush_only_when_asked_to(
-    servers: Servers, flush: access_log.Flush, synchronous_commit: str
+    servers: Servers, flush: Flush, synchronous_commit: str
 ) -> None:
     """The setting a batch's transaction ran under, as a trigger on the log saw it; the
     entries are committed (another connection reads them) either way."""
