@@ -75,23 +75,26 @@ DDL = (
     """CREATE OR REPLACE TRIGGER access_log_no_truncate BEFORE TRUNCATE ON access_log
         FOR EACH STATEMENT EXECUTE FUNCTION access_log_append_only()""",
 )
-COLUMNS = (
-    "event_id",
-    "client_id",
-    "occurred_at",
-    "actor_id",
-    "actor_role",
-    "operation",
-    "outcome",
-    "basis",
-    "correlation_id",
-    "event",
-    "prev_hash",
-    "hash",
-)
+# Each column with its type, for rows that come from a VALUES list rather than straight into
+# the table (a bare literal there is text, and text is not jsonb).
+COLUMN_TYPES = {
+    "event_id": "uuid",
+    "client_id": "uuid",
+    "occurred_at": "timestamptz",
+    "actor_id": "text",
+    "actor_role": "text",
+    "operation": "text",
+    "outcome": "text",
+    "basis": "text",
+    "correlation_id": "uuid",
+    "event": "jsonb",
+    "prev_hash": "bytea",
+    "hash": "bytea",
+}
+COLUMNS = tuple(COLUMN_TYPES)
 # Writers of every process extend one chain: each batch holds this lock until it commits.
 _CHAIN_LOCK = "SELECT pg_advisory_xact_lock(hashtext('carecoord.access_log.chain'))"
-_HEAD = "SELECT seq, hash FROM access_log ORDER BY seq DESC LIMIT 1"
+_HEAD = "SELECT hash FROM access_log ORDER BY seq DESC LIMIT 1"
 VERIFY_PAGE = 5000
 
 
@@ -110,30 +113,39 @@ def columns(entry: ClientRecordRead) -> tuple[Any, ...]:
     )
 
 
-@functools.lru_cache(maxsize=64)
-def _insert_and_commit(rows: int) -> bytes:
+@functools.lru_cache(maxsize=128)
+def _insert_and_commit(rows: int, *, after_head: bool) -> bytes:
     """The entries of a batch of ``rows`` and the transaction's COMMIT, as one query text
     (its values are bound by the client, which lets a text with values hold two
-    statements). Rows are inserted, and numbered, in their order."""
-    row = sql.SQL("({})").format(sql.SQL(", ").join(sql.Placeholder() * len(COLUMNS)))
+    statements). Rows are inserted, and numbered, in their order.
+
+    ``after_head``: the rows go in only if the chain's head is still the hash bound last
+    (the one they were linked to), so a writer that wrote the head itself skips reading it.
+    """
+    target = sql.SQL("INSERT INTO {} ({})").format(
+        sql.Identifier(TABLE), sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
+    )
+    if not after_head:
+        row = sql.SQL("({})").format(sql.SQL(", ").join(sql.Placeholder() * len(COLUMNS)))
+        values = sql.SQL(", ").join([row] * rows)
+        return sql.SQL("{} VALUES {}; COMMIT").format(target, values).as_bytes()
+    typed = sql.SQL("({})").format(
+        sql.SQL(", ").join(sql.SQL("%s::" + t) for t in COLUMN_TYPES.values())
+    )
     return (
-        sql.SQL("INSERT INTO {} ({}) VALUES {}; COMMIT")
-        .format(
-            sql.Identifier(TABLE),
-            sql.SQL(", ").join(map(sql.Identifier, COLUMNS)),
-            sql.SQL(", ").join([row] * rows),
-        )
+        sql.SQL("{} SELECT * FROM (VALUES {}) AS batch WHERE ({}) = %s; COMMIT")
+        .format(target, sql.SQL(", ").join([typed] * rows), sql.SQL(_HEAD))
         .as_bytes()
     )
 
 
-# The lock and the head in the transaction's first round trip (several statements in one
+# The transaction and the chain lock in the first round trip (several statements in one
 # query text, each with its own snapshot: the head is read once the lock is held).
 # ``flushed``: a read waits for its entry's WAL flush; ``committed``: for its commit (the WAL
 # writer flushes it within three ``wal_writer_delay``), the clinical store unaffected.
 _BEGIN: dict[Flush, str] = {
-    "flushed": f"BEGIN; {_CHAIN_LOCK}; {_HEAD}",
-    "committed": f"BEGIN; SET LOCAL synchronous_commit = off; {_CHAIN_LOCK}; {_HEAD}",
+    "flushed": f"BEGIN; {_CHAIN_LOCK}",
+    "committed": f"BEGIN; SET LOCAL synchronous_commit = off; {_CHAIN_LOCK}",
 }
 
 
@@ -162,6 +174,8 @@ class AccessLog:
         self._queue: asyncio.Queue[_Waiting] = asyncio.Queue()
         self._ready = asyncio.Event()
         self._failure: BaseException | None = None
+        self._head: bytes | None = None
+        """The hash this writer last committed as the chain's head."""
         self.written = 0
 
     async def append(self, entry: ClientRecordRead) -> None:
@@ -212,23 +226,52 @@ class AccessLog:
                 done.set_result(None)
 
     async def _write(self, entries: Sequence[ClientRecordRead]) -> None:
-        """One batch in two round trips: the transaction, the chain lock and the head in one
-        query text; then the entries and the commit in another. COPY in a transaction of
-        the pool's took six: BEGIN, the lock, the head, COPY's two, COMMIT."""
+        """One batch in one round trip when this writer wrote the chain's head (the
+        transaction, the lock, the entries linked to it and the commit in one query text);
+        in two otherwise, the head read under the lock first. COPY in a transaction of the
+        pool's took six: BEGIN, the lock, the head, COPY's two, COMMIT."""
+        known, self._head = self._head, None
         async with autocommitted(self._pool) as conn:
-            cur = await conn.execute(self._begin)
-            while cur.nextset():  # to the last statement's result: the head
-                pass
-            head = await cur.fetchone()
-            prev = GENESIS if head is None or head[1] is None else bytes(head[1])
-            rows = []
-            for entry in entries:
-                body = entry.model_dump(mode="json")
-                chained = link(prev, body)
-                rows.append((*columns(entry), json.dumps(body), prev, chained))
-                prev = chained
-            values = [value for row in rows for value in row]
-            await AsyncClientCursor(conn).execute(_insert_and_commit(len(rows)), values)
+            if known is not None:
+                self._head = await self._append(conn, entries, known, after_head=True)
+            if self._head is None:
+                cur = await conn.execute(f"{self._begin}; {_HEAD}")
+                while cur.nextset():  # to the last statement's result: the head
+                    pass
+                head = await cur.fetchone()
+                prev = GENESIS if head is None or head[0] is None else bytes(head[0])
+                self._head = await self._append(conn, entries, prev, after_head=False)
+
+    async def _append(
+        self,
+        conn: AsyncConnection,
+        entries: Sequence[ClientRecordRead],
+        prev: bytes,
+        *,
+        after_head: bool,
+    ) -> bytes | None:
+        """Link ``entries`` after ``prev`` and commit them; the new head, or None when
+        ``after_head`` and ``prev`` was no longer the head (another process wrote since)."""
+        values: list[Any] = []
+        link_to = prev
+        for entry in entries:
+            body = entry.model_dump(mode="json")
+            chained = link(prev, body)
+            values += (*columns(entry), json.dumps(body), prev, chained)
+            prev = chained
+        text = _insert_and_commit(len(entries), after_head=after_head)
+        cur = AsyncClientCursor(conn)
+        if not after_head:
+            await cur.execute(text, values)
+            return prev
+        await cur.execute(f"{self._begin}; ".encode() + text, [*values, link_to])
+        inserted = 0
+        while True:
+            if (cur.statusmessage or "").startswith("INSERT"):
+                inserted = cur.rowcount
+            if not cur.nextset():
+                break
+        return prev if inserted == len(entries) else None
 
 
 @dataclass(frozen=True, slots=True)

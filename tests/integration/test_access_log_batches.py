@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from conftest import fresh_database
 from psycopg_pool import AsyncConnectionPool
+from statements import statements
 
 from carecoord.events import Actor, Role
 from carecoord.events.access import ClientRecordRead
@@ -110,3 +111,41 @@ async def test_a_batch_that_fails_fails_its_reads_and_leaves_the_log_as_it_was(
         checked = await access_log.verify(pool)
         assert checked.broken is None
         assert checked.checked == 2
+
+
+async def test_writers_of_two_processes_extend_one_chain(servers: Servers) -> None:
+    """Each writer links a batch to the head it last wrote without reading it; when the
+    other process wrote since, that batch is refused whole and linked to the real head."""
+    async with writing(servers) as (first, pool):
+        second = access_log.AccessLog(pool)
+        task = asyncio.create_task(second.run())
+        try:
+            for n in range(0, 12, 2):
+                await first.append(entry(n))
+                await second.append(entry(n + 1))
+            await asyncio.gather(
+                *(writer.append(entry(n)) for n in range(12, 40) for writer in (first, second))
+            )
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        checked = await access_log.verify(pool)
+        assert checked.broken is None
+        assert checked.checked == first.written + second.written == 12 + 56
+
+
+async def test_a_writer_that_wrote_the_head_appends_in_one_round_trip(
+    servers: Servers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with writing(servers) as (log, pool):
+        await log.append(entry(0))
+        with statements(monkeypatch) as own_head:
+            await log.append(entry(1))
+        other = access_log.AccessLog(pool)
+        await other._write([entry(2)])  # another process's writer, as far as ``log`` knows
+        with statements(monkeypatch) as moved_head:
+            await log.append(entry(3))
+        assert len(own_head) == 1
+        assert len(moved_head) == 3, "refused after the head moved, then read and written"
+        assert (await access_log.verify(pool)).checked == 4
