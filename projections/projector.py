@@ -8,6 +8,7 @@ the view (see ``rebuild.py``) while this keeps the current one live.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ PROJECTED_CHANNEL = "carecoord_projected"
 # event types that change it (``CHANGED_BY``): a reader's cache keyed on it stays valid
 # while the model only moves on.
 CHANGED = "/changed"
+
+PIPELINED_MAX = 32
+"""The largest batch sent pipelined (``_pipelined``)."""
 
 GENERATIONS_DDL = """
 CREATE TABLE IF NOT EXISTS projection_generations (
@@ -132,7 +136,11 @@ class Projector:
         ``through``: the position the batch reaches, past entries it leaves out;
         ``unreadable``: stored entries that did not decode, set aside for every model.
         """
-        async with self.pool.connection() as conn, conn.transaction():
+        async with (
+            self.pool.connection() as conn,
+            conn.pipeline() if _pipelined(batch, set_aside) else contextlib.nullcontext(),
+            conn.transaction(),
+        ):
             # Lock the positions first: a rebuild switching a generation holds its row, and
             # the generation is read only once that switch has committed.
             current = await positions.read_many(conn, self.names, lock=True)
@@ -186,6 +194,14 @@ async def _apply_or_park(
             await model.apply(conn, generation, fresh)
     except set_aside as failure:
         await parked.park(conn, model.NAME, fresh[0], error_code(failure))
+
+
+def _pipelined(batch: Sequence[Positioned], set_aside: tuple[type[Exception], ...]) -> bool:
+    """Whether a batch is sent pipelined: each statement without waiting for the one before
+    (one round trip for the writes and the commit), a live push's latency at low rates.
+    Not a catch-up's large batch (COPY cannot be pipelined), nor one applied model by model
+    (a savepoint's failure must surface inside it, not at the commit)."""
+    return not set_aside and len(batch) <= PIPELINED_MAX
 
 
 def _changes(model: ReadModel, fresh: Sequence[Positioned]) -> bool:

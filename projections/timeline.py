@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any, LiteralString, TypedDict
 from uuid import UUID
 
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection, pq, sql
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Kind
@@ -90,13 +90,21 @@ COPIED = Copied(COLUMNS, lambda batch: [row(item) for item in batch])
 
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
-    """Append rows with COPY: the projector only hands over positions not yet applied."""
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        table(generation), sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
-    )
-    async with conn.cursor() as cur, cur.copy(statement) as copy:
-        for item in batch:
-            await copy.write_row(row(item))
+    """Append rows (the projector only hands over positions not yet applied): with COPY,
+    or as INSERTs where COPY cannot go, in a pipelined batch's one round trip."""
+    columns = sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
+    async with conn.cursor() as cur:
+        if conn.info.pipeline_status is not pq.PipelineStatus.OFF:
+            values = sql.SQL(", ").join(sql.Placeholder() * len(COLUMNS))
+            insert = sql.SQL("INSERT INTO {} ({}) VALUES ({})")
+            await cur.executemany(
+                insert.format(table(generation), columns, values), map(row, batch)
+            )
+            return
+        copy_in = sql.SQL("COPY {} ({}) FROM STDIN").format(table(generation), columns)
+        async with cur.copy(copy_in) as copy:
+            for item in batch:
+                await copy.write_row(row(item))
 
 
 class Entry(TypedDict):
