@@ -4,8 +4,11 @@ together."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 from uuid import uuid4
+
+from psycopg import sql
 
 from carecoord.events import Actor, Role
 from carecoord.events.checkins import CheckInRecorded, ReportSource
@@ -14,6 +17,7 @@ from carecoord.projections import timeline
 from carecoord.projections.projector import Projector
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.infrastructure import positions
+from carecoord.services.infrastructure.doorbell import read_page
 from carecoord.services.kernel.aggregate import Recorded, aggregate_id
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
@@ -90,3 +94,22 @@ async def test_an_event_a_view_cannot_hold_is_set_aside_and_the_rest_flow(
     followers = body["followers"]
     assert isinstance(followers, dict)
     assert followers["timeline"] == {"position": canary, "lag": 0, "parked": 1}
+
+
+async def test_a_pipelined_batch_writes_the_rows_a_copied_one_does(platform: Platform) -> None:
+    """A live batch goes pipelined, its timeline rows as INSERTs; a catch-up's as COPY."""
+    await enroll_many(platform, 40)
+    page = await asyncio.to_thread(read_page, platform.store, 0, 100)
+    found = []
+    async with platform.pool.connection() as conn:
+        for generation, pipelined in ((90, True), (91, False)):
+            for statement in timeline.ddl(generation):
+                await conn.execute(statement)
+            async with conn.pipeline() if pipelined else contextlib.nullcontext():
+                await timeline.apply(conn, generation, page.events)
+            cur = await conn.execute(
+                sql.SQL("SELECT * FROM {} ORDER BY position").format(timeline.table(generation))
+            )
+            found.append(await cur.fetchall())
+    assert len(found[0]) == len(page.events) >= 40
+    assert found[0] == found[1]
