@@ -6,6 +6,10 @@ gained since (one statement for every watch at the same position, so a catch-up 
 older one costs one more) and hands each watch its client's entries with the position they
 run through. A watch never misses or repeats a position: it moves on only by what it was
 handed.
+
+With a probe, the newest access change of the watched clients is read from the store
+alongside the rows (one statement for all, at the same time as theirs), so a subscription
+decides on access views that have it without a probe of its own after the rows came.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -23,14 +28,24 @@ from carecoord.projections.progress import Progress
 from carecoord.services.infrastructure.liveness import Liveness, keep_running
 
 LOOP = "timeline-feed"
+PROBED_ALONGSIDE = 64
+"""Watched clients up to which every one's access changes are read with the rows, at the
+same time; beyond, those of the clients with new rows are read after them (a statement's
+cost grows with the clients it probes, most of which gained nothing)."""
+
+
+Probe = Callable[[Sequence[UUID]], Awaitable[int]]
+"""The newest access change of these clients recorded in the store (``services/gate``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Appended:
-    """A client's entries after the watch's last position, through ``through``."""
+    """A client's entries after the watch's last position, through ``through``, and (with a
+    probe) the newest access change of the client recorded by the time they were read."""
 
     entries: list[timeline.Entry]
     through: int
+    access_changed: int | None = None
 
 
 @dataclass(eq=False)
@@ -47,8 +62,15 @@ class Watch:
 
 
 class TimelineFeed:
-    def __init__(self, pool: AsyncConnectionPool, progress: Progress, liveness: Liveness) -> None:
+    def __init__(
+        self,
+        pool: AsyncConnectionPool,
+        progress: Progress,
+        liveness: Liveness,
+        probe: Probe | None = None,
+    ) -> None:
         self._pool = pool
+        self._probe = probe
         self._progress = progress
         self._liveness = liveness
         self._watches: set[Watch] = set()
@@ -91,13 +113,21 @@ class TimelineFeed:
 
     async def _hand_over(self, after: int, through: int, watches: list[Watch]) -> None:
         clients = sorted({w.client_id for w in watches})
-        found = await timeline.appended(self._pool, clients, after, through)
+        rows = timeline.appended(self._pool, clients, after, through)
+        changed: int | None = None
+        if self._probe is None:
+            found = await rows
+        elif len(clients) <= PROBED_ALONGSIDE:  # at once: the push waits for both
+            found, changed = await asyncio.gather(rows, self._probe(clients))
+        else:  # after: only the clients that gained something
+            found = await rows
+            changed = await self._probe(sorted({entry["client_id"] for entry in found}))
         per_client: defaultdict[UUID, list[timeline.Entry]] = defaultdict(list)
         for entry in found:
             per_client[entry["client_id"]].append(entry)
         for watch in watches:
             watch.after = through
-            watch.ready.put_nowait(Appended(per_client.get(watch.client_id, []), through))
+            watch.ready.put_nowait(Appended(per_client.get(watch.client_id, []), through, changed))
 
     async def _moved(self, through: int) -> None:
         """Wait until the view passes ``through`` or a subscription starts watching."""

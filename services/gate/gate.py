@@ -166,6 +166,12 @@ class AccessGate:
         kept.keep(reader, client_id, versions, grant)
         return grant
 
+    async def readable_after(self, client_id: UUID, *, operation: str, changed: int) -> Grant:
+        """``readable`` once the access views have ``changed``: the client's newest access
+        change, which a live feed read from the store alongside the rows it hands over."""
+        await self.access_models_reach(changed)
+        return await self.readable(client_id, operation=operation, settled=True)
+
     async def readable_each(self, clients: Iterable[UUID], *, operation: str) -> dict[UUID, Grant]:
         """Grants for several clients at once (a listing); a refused client is logged and left
         out, as when a membership ended between the listing and the check."""

@@ -8,7 +8,7 @@ projections record them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -69,6 +69,16 @@ async def last_access_change(
     cur = await conn.execute(query, (list(records),))
     row = await cur.fetchone()
     return int(row[0]) if row else 0
+
+
+def any_reader_probe(probe: Coalesced[UUID, int]) -> Callable[[Sequence[UUID]], Awaitable[int]]:
+    """``probe`` for whoever reads these clients: the records every reader's grant rests on,
+    and those a client reading their own record waits for too (a stricter wait for others)."""
+
+    async def newest(clients: Sequence[UUID]) -> int:
+        return await probe.ask(access_records(clients, ACCESS_RECORDS + OWN_VIEW_RECORDS))
+
+    return newest
 
 
 def access_change_probe(pool: AsyncConnectionPool, events_table: str) -> Coalesced[UUID, int]:

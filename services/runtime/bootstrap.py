@@ -27,7 +27,7 @@ from carecoord.projections.models import READ_MODELS, names, share
 from carecoord.projections.progress import Progress
 from carecoord.projections.projector import Projector
 from carecoord.projections.timeline_feed import TimelineFeed
-from carecoord.services.gate.grants import access_change_probe
+from carecoord.services.gate.grants import access_change_probe, any_reader_probe
 from carecoord.services.infrastructure import parked, positions
 from carecoord.services.infrastructure.access_log import AccessLog
 from carecoord.services.infrastructure.broker import ensure_stream
@@ -252,8 +252,15 @@ async def running(
         AccessLog(pool, flush=settings.access_log_flush),
         liveness,
         fatal,
-        TimelineFeed(pool, progress, liveness),
-        access_change_probe(pool, store.recorder.events_table_name),  # type: ignore[attr-defined]
+        TimelineFeed(
+            pool,
+            progress,
+            liveness,
+            any_reader_probe(
+                access_changes := access_change_probe(pool, store.recorder.events_table_name)  # type: ignore[attr-defined]
+            ),
+        ),
+        access_changes,
         the_relay,
         alert_rules=program.alerts.table,
         medication=program.medication.rules(settings),

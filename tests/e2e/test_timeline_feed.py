@@ -11,9 +11,10 @@ import pytest
 from statements import statements
 
 from carecoord.events import Actor, Role
-from carecoord.projections import timeline
+from carecoord.projections import timeline, timeline_feed
 from carecoord.projections.timeline_feed import Watch
 from carecoord.services.care.commands import enroll_client
+from carecoord.services.careteam.commands import assign_member
 from carecoord.services.checkins.commands import record_check_in
 from carecoord.services.checkins.record import CheckIn
 from carecoord.services.kernel.stamp import Stamp
@@ -98,4 +99,29 @@ async def test_one_statement_serves_every_watch_at_the_same_position(
     batches = [s for s in sent if "client_id = ANY" in s]
     assert 1 <= len(batches) <= 2  # one per projected batch the check-ins landed in, not per watch
     for watch in watches:
+        platform.timelines.close(watch)
+
+
+@pytest.mark.parametrize("alongside", [timeline_feed.PROBED_ALONGSIDE, 2])
+async def test_each_batch_carries_its_clients_newest_access_change(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch, alongside: int
+) -> None:
+    """Read with the rows (few watched clients) or after them for the clients that gained
+    rows (many): either way a subscription decides on access views that have it."""
+    monkeypatch.setattr(timeline_feed, "PROBED_ALONGSIDE", alongside)
+    clients = await enrolled(platform, CLIENTS)
+    assigned = await platform.bus.execute(
+        assign_member(ADMIN, client_id=clients[0], member_id="nurse-1", role=Role.NURSE)
+    )
+    start = platform.progress.position(timeline.NAME)
+    watches = [platform.timelines.watch(c, start) for c in clients]
+    last = await check_ins(platform, clients)
+    for watch in watches:
+        gained = await watch.next(10)
+        while not gained.entries:
+            gained = await watch.next(10)
+        assert gained.access_changed is not None
+        assert gained.through <= last
+        if watch.client_id == clients[0]:
+            assert gained.access_changed == assigned.position
         platform.timelines.close(watch)
