@@ -121,7 +121,8 @@ class TimelineFeed:
             found, changed = await asyncio.gather(rows, self._probe(clients))
         else:  # after: only the clients that gained something
             found = await rows
-            changed = await self._probe(sorted({entry["client_id"] for entry in found}))
+            gained = sorted({entry["client_id"] for entry in found})
+            changed = await self._probe(gained) if gained else None
         per_client: defaultdict[UUID, list[timeline.Entry]] = defaultdict(list)
         for entry in found:
             per_client[entry["client_id"]].append(entry)
