@@ -5,8 +5,9 @@ writing the same clients, a cached aggregate another process has written since i
 and a batch decided on it fails on save and runs again (``commands.py``): with two API
 processes most batches did, and CPU per command tripled. So every process listens on the
 store's NOTIFY channel and, at each commit anywhere, reads the new rows' aggregate ids and
-versions (no bodies) and tells the store (``EventStore.advanced``); a stale cached
-aggregate then reads the events it lacks before its next decision. A conflict is left
+versions (no bodies) and tells the store (``EventStore.advanced``); the stale cached
+aggregates then read the events they lack before the writer's next batch, all in one
+statement (``EventStore.catch_up``). A conflict is left
 only where two processes decide on one client at the same moment, which the bus's rerun
 still settles.
 

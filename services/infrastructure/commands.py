@@ -200,6 +200,7 @@ class CommandBus:
         touched: dict[UUID, Aggregate] = {}
         try:
             keys = [item.key for item in batch if item.key and not item.future.done()]
+            self._store.catch_up()
             decisions = _Decisions(self._store.kept(keys))
             for item in batch:
                 if decisions.answered(item):

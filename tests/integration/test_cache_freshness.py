@@ -9,11 +9,12 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import psycopg
 import pytest
 from conftest import fresh_database, isolated_settings
+from psycopg import sql
 from test_command_bus import Notebook, Noted, note
 
 from carecoord.events import Role, catalog
@@ -151,3 +152,36 @@ async def test_writers_at_once_lose_nothing_and_a_key_is_kept_once(
         report = verify(conn)
     assert report.intact
     assert report.checked == 10 * CLIENTS  # a failed save burns positions, not events
+
+
+async def test_a_batch_reads_what_its_stale_records_lack_in_one_statement(
+    writers: tuple[Writer, Writer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other process wrote every client since: the next batch reads the events all of
+    them lack at once, not one read per record as each command loads it."""
+    clients = [uuid.uuid4() for _ in range(CLIENTS)]
+    liveness = Liveness()
+    tasks = [asyncio.create_task(w.freshness.run(liveness)) for w in writers]
+    first, second = writers
+    sent: list[str] = []
+    execute = psycopg.Cursor.execute
+
+    def noted(cur: psycopg.Cursor[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(query.as_string(cur) if isinstance(query, sql.Composable) else str(query))
+        return execute(cur, query, *args, **kwargs)
+
+    try:
+        await heard(second, await jot_everyone(first, clients, "0"))
+        await heard(first, await jot_everyone(second, clients, "1"))
+        with monkeypatch.context() as patch:
+            patch.setattr(psycopg.Cursor, "execute", noted)
+            await jot_everyone(first, clients, "2")
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    assert len([s for s in sent if "cached(id, version)" in s]) == 1
+    assert not [s for s in sent if "WHERE originator_id = " in s], "no record read alone"
+    assert [w.bus.conflicts for w in writers] == [0, 0]
+    assert all(stored(first.store, c) == ["0", "1", "2"] for c in clients)
