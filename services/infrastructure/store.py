@@ -8,6 +8,7 @@ global position the relay, projections and read-your-writes all count in.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -36,8 +37,11 @@ from carecoord.services.infrastructure.idempotency import (
     decode_result,
     encode_result,
 )
+from carecoord.services.infrastructure.liveness import error_code
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.kernel.aggregate import Aggregate, Recorded, aggregate_id
+
+log = logging.getLogger("carecoord.store")
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -204,15 +208,31 @@ class EventStore(Application[UUID]):
                 cached = cast("Aggregate", cache.get(aid))
                 if cached.version < version and not cached.pending:
                     stale[aid] = cached
-        if stale:
-            for stored in self._lacking(stale):
+        broken: set[UUID] = set()
+        for stored in self._lacking(stale) if stale else ():
+            aid = cast("UUID", stored.originator_id)
+            if aid in broken:
+                continue
+            try:
                 recorded = cast("Recorded", self.mapper.to_domain_event(stored))
-                aggregate = stale[recorded.originator_id]
-                type(aggregate).replay(aggregate, [recorded])
+                type(stale[aid]).replay(stale[aid], [recorded])
+            except Exception as failure:  # one record's, not the batch's: see ``_set_apart``
+                self._set_apart(aid, failure)
+                broken.add(aid)
         with self._behind_lock:  # what was heard meanwhile stays for the next one
             for aid, version in behind.items():
                 if self._behind.get(aid) == version:
                     del self._behind[aid]
+
+    def _set_apart(self, aggregate_id: UUID, failure: Exception) -> None:
+        """A stored event of this record no longer decodes or applies: the record leaves the
+        cache (half caught up, it is no state at all) and is read whole at its next load,
+        which fails that command alone, as before a batch caught its records up."""
+        self.evict(aggregate_id)
+        log.warning(
+            "cached record could not catch up; it is read whole at its next load",
+            extra={"aggregate_id": str(aggregate_id), "error": error_code(failure)},
+        )
 
     def _lacking(self, stale: Mapping[UUID, Aggregate]) -> list[StoredEvent]:
         recorder = self.recorder

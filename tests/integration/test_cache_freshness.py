@@ -14,6 +14,7 @@ from typing import Any, cast
 import psycopg
 import pytest
 from conftest import fresh_database, isolated_settings
+from eventsourcing.persistence import StoredEvent
 from psycopg import sql
 from test_command_bus import Notebook, Noted, note
 
@@ -185,3 +186,39 @@ async def test_a_batch_reads_what_its_stale_records_lack_in_one_statement(
     assert not [s for s in sent if "WHERE originator_id = " in s], "no record read alone"
     assert [w.bus.conflicts for w in writers] == [0, 0]
     assert all(stored(first.store, c) == ["0", "1", "2"] for c in clients)
+
+
+async def test_a_record_that_no_longer_decodes_fails_its_own_command_only(
+    writers: tuple[Writer, Writer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One client's newest stored event does not decode here (stored before a check that
+    refuses it now): the batch that catches every stale record up sets that one apart, and
+    every other client's command still lands."""
+    clients = [uuid.uuid4() for _ in range(CLIENTS)]
+    liveness = Liveness()
+    tasks = [asyncio.create_task(w.freshness.run(liveness)) for w in writers]
+    first, second = writers
+    poisoned = aggregate_id(Notebook.context, clients[0])
+    decode = first.store.mapper.to_domain_event
+
+    def refusing(stored: StoredEvent) -> object:
+        if stored.originator_id == poisoned and stored.originator_version > 1:
+            raise ValueError("a check this event fails now")
+        return decode(stored)
+
+    try:
+        await heard(second, await jot_everyone(first, clients, "0"))
+        await heard(first, await jot_everyone(second, clients, "1"))
+        monkeypatch.setattr(first.store.mapper, "to_domain_event", refusing)
+        done = await asyncio.gather(
+            *(first.bus.execute(note(c, "2")) for c in clients), return_exceptions=True
+        )
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    assert isinstance(done[0], ValueError)
+    assert not [d for d in done[1:] if isinstance(d, BaseException)]
+    assert all(stored(second.store, c) == ["0", "1", "2"] for c in clients[1:])
+    assert stored(second.store, clients[0]) == ["0", "1"]
