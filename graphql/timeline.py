@@ -213,14 +213,10 @@ class TimelineSubscription:
                     continue
                 # Decide on access state at least as new as the rows: a revocation or the
                 # end of a membership is itself a row here, so it ends the feed at once.
-                if gained.access_changed is None:
-                    await ctx.gate.access_models_reach(gained.through)
-                    grant = await may_read(ctx, client_id, "timeline")
-                else:
-                    changed = max(gained.through, gained.access_changed)
-                    grant = await ctx.gate.readable_after(
-                        client_id, operation="timeline", changed=changed
-                    )
+                changed = max(gained.through, gained.access_changed)
+                grant = await ctx.gate.readable_after(
+                    client_id, operation="timeline", changed=changed
+                )
                 for row in gained.entries:
                     if shown(grant, ctx, row):
                         await ctx.gate.record_read(

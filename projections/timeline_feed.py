@@ -7,9 +7,9 @@ older one costs one more) and hands each watch its client's entries with the pos
 run through. A watch never misses or repeats a position: it moves on only by what it was
 handed.
 
-With a probe, the newest access change of the watched clients is read from the store
-alongside the rows (one statement for all, at the same time as theirs), so a subscription
-decides on access views that have it without a probe of its own after the rows came.
+The newest access change of the watched clients is read from the store alongside the rows
+(``Probe``: one statement for all, at the same time as theirs), so a subscription decides on
+access views that have it without a probe of its own after the rows came.
 """
 
 from __future__ import annotations
@@ -40,12 +40,12 @@ Probe = Callable[[Sequence[UUID]], Awaitable[int]]
 
 @dataclass(frozen=True, slots=True)
 class Appended:
-    """A client's entries after the watch's last position, through ``through``, and (with a
-    probe) the newest access change of the client recorded by the time they were read."""
+    """A client's entries after the watch's last position, through ``through``, and the
+    newest access change of the client recorded by the time they were read."""
 
     entries: list[timeline.Entry]
     through: int
-    access_changed: int | None = None
+    access_changed: int
 
 
 @dataclass(eq=False)
@@ -67,7 +67,7 @@ class TimelineFeed:
         pool: AsyncConnectionPool,
         progress: Progress,
         liveness: Liveness,
-        probe: Probe | None = None,
+        probe: Probe,
     ) -> None:
         self._pool = pool
         self._probe = probe
@@ -114,15 +114,12 @@ class TimelineFeed:
     async def _hand_over(self, after: int, through: int, watches: list[Watch]) -> None:
         clients = sorted({w.client_id for w in watches})
         rows = timeline.appended(self._pool, clients, after, through)
-        changed: int | None = None
-        if self._probe is None:
-            found = await rows
-        elif len(clients) <= PROBED_ALONGSIDE:  # at once: the push waits for both
+        if len(clients) <= PROBED_ALONGSIDE:  # at once: the push waits for both
             found, changed = await asyncio.gather(rows, self._probe(clients))
-        else:  # after: only the clients that gained something
+        else:  # after: only the clients that gained something (none gained: nothing to push)
             found = await rows
             gained = sorted({entry["client_id"] for entry in found})
-            changed = await self._probe(gained) if gained else None
+            changed = await self._probe(gained) if gained else 0
         per_client: defaultdict[UUID, list[timeline.Entry]] = defaultdict(list)
         for entry in found:
             per_client[entry["client_id"]].append(entry)

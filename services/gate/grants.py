@@ -8,7 +8,7 @@ projections record them.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -19,6 +19,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Actor, Kind, Role
 from carecoord.projections import break_glass, careteam, consents, restrictions, timeline
+from carecoord.projections.timeline_feed import Probe
 from carecoord.services.careteam.team import CareTeam
 from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.infrastructure.autocommit import autocommitted
@@ -71,7 +72,7 @@ async def last_access_change(
     return int(row[0]) if row else 0
 
 
-def any_reader_probe(probe: Coalesced[UUID, int]) -> Callable[[Sequence[UUID]], Awaitable[int]]:
+def any_reader_probe(probe: Coalesced[UUID, int]) -> Probe:
     """``probe`` for whoever reads these clients: the records every reader's grant rests on,
     and those a client reading their own record waits for too (a stricter wait for others)."""
 
