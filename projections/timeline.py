@@ -20,6 +20,7 @@ from carecoord.events.care import LevelOfCareChanged
 from carecoord.events.envelope import CareEvent, type_name
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import Copied, generation_ddl, generation_table
+from carecoord.projections.inserts import insert_once
 from carecoord.projections.rows import Shown, fetch
 
 NAME = "timeline"
@@ -92,19 +93,14 @@ COPIED = Copied(COLUMNS, lambda batch: [row(item) for item in batch])
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
     """Append rows (the projector only hands over positions not yet applied): with COPY,
     or as INSERTs where COPY cannot go, in a pipelined batch's one round trip."""
+    if conn.info.pipeline_status is not pq.PipelineStatus.OFF:
+        await insert_once(conn, table(generation), ("position",), COLUMNS, list(map(row, batch)))
+        return
     columns = sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
-    async with conn.cursor() as cur:
-        if conn.info.pipeline_status is not pq.PipelineStatus.OFF:
-            values = sql.SQL(", ").join(sql.Placeholder() * len(COLUMNS))
-            insert = sql.SQL("INSERT INTO {} ({}) VALUES ({})")
-            await cur.executemany(
-                insert.format(table(generation), columns, values), map(row, batch)
-            )
-            return
-        copy_in = sql.SQL("COPY {} ({}) FROM STDIN").format(table(generation), columns)
-        async with cur.copy(copy_in) as copy:
-            for item in batch:
-                await copy.write_row(row(item))
+    copy_in = sql.SQL("COPY {} ({}) FROM STDIN").format(table(generation), columns)
+    async with conn.cursor() as cur, cur.copy(copy_in) as copy:
+        for item in batch:
+            await copy.write_row(row(item))
 
 
 class Entry(TypedDict):
