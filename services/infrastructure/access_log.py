@@ -16,16 +16,14 @@ whole tail of the read latency; committed without waiting for it, the entry is f
 the WAL writer within ~0.6 s and lost only if the database server itself crashes in that
 window.
 
-Entries are hash-chained (``services/infrastructure/access_chain.py``): the writer extends the
-chain a batch at a time, under a lock that orders writers of every process, and ``verify``
-walks it.
+Entries are hash-chained (``services/infrastructure/access_chain.py``): the database extends
+the chain a batch at a time (``access_log_append``), under a lock that orders writers of
+every process, and ``verify`` walks it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,12 +31,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from psycopg import AsyncClientCursor, AsyncConnection, sql
+from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.access import ClientRecordRead
-from carecoord.services.infrastructure.access_chain import GENESIS, Broken, check, link
+from carecoord.services.infrastructure.access_chain import GENESIS, Broken, canonical, check
 from carecoord.services.infrastructure.autocommit import autocommitted
 from carecoord.services.infrastructure.settings import Flush
 
@@ -46,6 +44,36 @@ log = logging.getLogger("carecoord.access_log")
 
 TABLE = "access_log"
 BATCH_MAX = 500
+# A batch is linked and inserted by the database, under a lock that orders writers of every
+# process, in the one statement that hands it over: the lock is held for the inserts only,
+# never across a round trip, and no writer needs to know the chain's head beforehand. The
+# link is ``access_chain.link`` (SHA-256 of the previous hash and the entry's canonical
+# JSON, which the writer sends as text); ``verify`` recomputes it in Python.
+_APPEND_FUNCTION = """CREATE OR REPLACE FUNCTION access_log_append(
+        event_ids uuid[], client_ids uuid[], occurred timestamptz[], actor_ids text[],
+        actor_roles text[], operations text[], outcomes text[], bases text[],
+        correlation_ids uuid[], bodies text[], durable boolean)
+    RETURNS void LANGUAGE plpgsql VOLATILE AS $$
+    DECLARE
+        prev bytea;
+        linked bytea;
+    BEGIN
+        IF NOT durable THEN
+            PERFORM set_config('synchronous_commit', 'off', true);
+        END IF;
+        PERFORM pg_advisory_xact_lock(hashtext('carecoord.access_log.chain'));
+        SELECT hash INTO prev FROM access_log ORDER BY seq DESC LIMIT 1;
+        prev := coalesce(prev, '\\x{genesis}'::bytea);
+        FOR i IN 1 .. cardinality(event_ids) LOOP
+            linked := sha256(prev || convert_to(bodies[i], 'UTF8'));
+            INSERT INTO access_log (event_id, client_id, occurred_at, actor_id, actor_role,
+                operation, outcome, basis, correlation_id, event, prev_hash, hash)
+            VALUES (event_ids[i], client_ids[i], occurred[i], actor_ids[i], actor_roles[i],
+                operations[i], outcomes[i], bases[i], correlation_ids[i], bodies[i]::jsonb,
+                prev, linked);
+            prev := linked;
+        END LOOP;
+    END $$""".replace("{genesis}", GENESIS.hex())
 DDL = (
     "SELECT pg_advisory_xact_lock(hashtext('carecoord.access_log'))",
     """CREATE TABLE IF NOT EXISTS access_log (
@@ -74,9 +102,9 @@ DDL = (
         FOR EACH ROW EXECUTE FUNCTION access_log_append_only()""",
     """CREATE OR REPLACE TRIGGER access_log_no_truncate BEFORE TRUNCATE ON access_log
         FOR EACH STATEMENT EXECUTE FUNCTION access_log_append_only()""",
+    _APPEND_FUNCTION,
 )
-# Each column with its type, for rows that come from a VALUES list rather than straight into
-# the table (a bare literal there is text, and text is not jsonb).
+# Each column with its type: the append function takes a batch as one array per column.
 COLUMN_TYPES = {
     "event_id": "uuid",
     "client_id": "uuid",
@@ -87,14 +115,11 @@ COLUMN_TYPES = {
     "outcome": "text",
     "basis": "text",
     "correlation_id": "uuid",
-    "event": "jsonb",
-    "prev_hash": "bytea",
-    "hash": "bytea",
 }
-COLUMNS = tuple(COLUMN_TYPES)
-# Writers of every process extend one chain: each batch holds this lock until it commits.
-_CHAIN_LOCK = "SELECT pg_advisory_xact_lock(hashtext('carecoord.access_log.chain'))"
-_HEAD = "SELECT hash FROM access_log ORDER BY seq DESC LIMIT 1"
+COLUMNS = (*COLUMN_TYPES, "event", "prev_hash", "hash")
+_APPEND = sql.SQL("SELECT access_log_append({}, %s::text[], %s::boolean)").format(
+    sql.SQL(", ").join(sql.SQL("%s::" + t + "[]") for t in COLUMN_TYPES.values())
+)
 VERIFY_PAGE = 5000
 
 
@@ -111,42 +136,6 @@ def columns(entry: ClientRecordRead) -> tuple[Any, ...]:
         entry.basis.value,
         entry.correlation_id,
     )
-
-
-@functools.lru_cache(maxsize=128)
-def _insert_and_commit(rows: int, *, after_head: bool) -> bytes:
-    """The entries of a batch of ``rows`` and the transaction's COMMIT, as one query text
-    (its values are bound by the client, which lets a text with values hold two
-    statements). Rows are inserted, and numbered, in their order.
-
-    ``after_head``: the rows go in only if the chain's head is still the hash bound last
-    (the one they were linked to), so a writer that wrote the head itself skips reading it.
-    """
-    target = sql.SQL("INSERT INTO {} ({})").format(
-        sql.Identifier(TABLE), sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
-    )
-    if not after_head:
-        row = sql.SQL("({})").format(sql.SQL(", ").join(sql.Placeholder() * len(COLUMNS)))
-        values = sql.SQL(", ").join([row] * rows)
-        return sql.SQL("{} VALUES {}; COMMIT").format(target, values).as_bytes()
-    typed = sql.SQL("({})").format(
-        sql.SQL(", ").join(sql.SQL("%s::" + t) for t in COLUMN_TYPES.values())
-    )
-    return (
-        sql.SQL("{} SELECT * FROM (VALUES {}) AS batch WHERE ({}) = %s; COMMIT")
-        .format(target, sql.SQL(", ").join([typed] * rows), sql.SQL(_HEAD))
-        .as_bytes()
-    )
-
-
-# The transaction and the chain lock in the first round trip (several statements in one
-# query text, each with its own snapshot: the head is read once the lock is held).
-# ``flushed``: a read waits for its entry's WAL flush; ``committed``: for its commit (the WAL
-# writer flushes it within three ``wal_writer_delay``), the clinical store unaffected.
-_BEGIN: dict[Flush, str] = {
-    "flushed": f"BEGIN; {_CHAIN_LOCK}",
-    "committed": f"BEGIN; SET LOCAL synchronous_commit = off; {_CHAIN_LOCK}",
-}
 
 
 async def ensure_table(conn: AsyncConnection) -> None:
@@ -170,12 +159,10 @@ class AccessLog:
     ) -> None:
         self._pool = pool
         self._batch_max = batch_max
-        self._begin = _BEGIN[flush]
+        self._durable = flush == "flushed"
         self._queue: asyncio.Queue[_Waiting] = asyncio.Queue()
         self._ready = asyncio.Event()
         self._failure: BaseException | None = None
-        self._head: bytes | None = None
-        """The hash this writer last committed as the chain's head."""
         self.written = 0
 
     async def append(self, entry: ClientRecordRead) -> None:
@@ -226,52 +213,14 @@ class AccessLog:
                 done.set_result(None)
 
     async def _write(self, entries: Sequence[ClientRecordRead]) -> None:
-        """One batch in one round trip when this writer wrote the chain's head (the
-        transaction, the lock, the entries linked to it and the commit in one query text);
-        in two otherwise, the head read under the lock first. COPY in a transaction of the
-        pool's took six: BEGIN, the lock, the head, COPY's two, COMMIT."""
-        known, self._head = self._head, None
+        """One batch in one statement, committed by itself: its columns, one array each,
+        and each entry's canonical JSON, which the database links to the chain's head. A
+        transaction of statements took two round trips at best (six with COPY), holding
+        the chain's lock across them against every other process's writer."""
+        indexed = zip(*map(columns, entries), strict=True)
+        bodies = [canonical(entry.model_dump(mode="json")).decode() for entry in entries]
         async with autocommitted(self._pool) as conn:
-            if known is not None:
-                self._head = await self._append(conn, entries, known, after_head=True)
-            if self._head is None:
-                cur = await conn.execute(f"{self._begin}; {_HEAD}")
-                while cur.nextset():  # to the last statement's result: the head
-                    pass
-                head = await cur.fetchone()
-                prev = GENESIS if head is None or head[0] is None else bytes(head[0])
-                self._head = await self._append(conn, entries, prev, after_head=False)
-
-    async def _append(
-        self,
-        conn: AsyncConnection,
-        entries: Sequence[ClientRecordRead],
-        prev: bytes,
-        *,
-        after_head: bool,
-    ) -> bytes | None:
-        """Link ``entries`` after ``prev`` and commit them; the new head, or None when
-        ``after_head`` and ``prev`` was no longer the head (another process wrote since)."""
-        values: list[Any] = []
-        link_to = prev
-        for entry in entries:
-            body = entry.model_dump(mode="json")
-            chained = link(prev, body)
-            values += (*columns(entry), json.dumps(body), prev, chained)
-            prev = chained
-        text = _insert_and_commit(len(entries), after_head=after_head)
-        cur = AsyncClientCursor(conn)
-        if not after_head:
-            await cur.execute(text, values)
-            return prev
-        await cur.execute(f"{self._begin}; ".encode() + text, [*values, link_to])
-        inserted = 0
-        while True:
-            if (cur.statusmessage or "").startswith("INSERT"):
-                inserted = cur.rowcount
-            if not cur.nextset():
-                break
-        return prev if inserted == len(entries) else None
+            await conn.execute(_APPEND, [*map(list, indexed), bodies, self._durable])
 
 
 @dataclass(frozen=True, slots=True)

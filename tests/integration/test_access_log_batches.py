@@ -19,6 +19,7 @@ from carecoord.events import Actor, Role
 from carecoord.events.access import ClientRecordRead
 from carecoord.services.gate.gate import read_entry
 from carecoord.services.infrastructure import access_log
+from carecoord.services.infrastructure.access_chain import GENESIS, link
 from carecoord.services.infrastructure.settings import Flush
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.runtime.bootstrap import Servers
@@ -114,8 +115,8 @@ async def test_a_batch_that_fails_fails_its_reads_and_leaves_the_log_as_it_was(
 
 
 async def test_writers_of_two_processes_extend_one_chain(servers: Servers) -> None:
-    """Each writer links a batch to the head it last wrote without reading it; when the
-    other process wrote since, that batch is refused whole and linked to the real head."""
+    """Batches of two writers, one after the other and at once, are linked in the order
+    they were committed, whichever wrote last."""
     async with writing(servers) as (first, pool):
         second = access_log.AccessLog(pool)
         task = asyncio.create_task(second.run())
@@ -135,17 +136,32 @@ async def test_writers_of_two_processes_extend_one_chain(servers: Servers) -> No
         assert checked.checked == first.written + second.written == 12 + 56
 
 
-async def test_a_writer_that_wrote_the_head_appends_in_one_round_trip(
+async def test_a_batch_is_appended_in_one_statement_whoever_wrote_the_head(
     servers: Servers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with writing(servers) as (log, pool):
         await log.append(entry(0))
         with statements(monkeypatch) as own_head:
-            await log.append(entry(1))
+            await asyncio.gather(log.append(entry(1)), log.append(entry(2)))
         other = access_log.AccessLog(pool)
-        await other._write([entry(2)])  # another process's writer, as far as ``log`` knows
+        await other._write([entry(3)])  # another process's writer, as far as ``log`` knows
         with statements(monkeypatch) as moved_head:
-            await log.append(entry(3))
+            await log.append(entry(4))
         assert len(own_head) == 1
-        assert len(moved_head) == 3, "refused after the head moved, then read and written"
-        assert (await access_log.verify(pool)).checked == 4
+        assert len(moved_head) == 1
+        assert (await access_log.verify(pool)).checked == 5
+
+
+async def test_an_entry_is_linked_as_the_chain_says(servers: Servers) -> None:
+    """The database's link of each entry is ``access_chain.link`` of the entry before's hash
+    and the stored entry, from the first (after ``GENESIS``) on."""
+    async with writing(servers) as (log, pool):
+        await asyncio.gather(*(log.append(entry(n)) for n in range(5)))
+        async with pool.connection() as conn:
+            cur = await conn.execute("SELECT prev_hash, hash, event FROM access_log ORDER BY seq")
+            rows = await cur.fetchall()
+    prev = GENESIS
+    for stored_prev, stored_hash, body in rows:
+        assert (bytes(stored_prev), bytes(stored_hash)) == (prev, link(prev, body))
+        prev = bytes(stored_hash)
+    assert len(rows) == 5
