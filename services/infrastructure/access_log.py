@@ -56,7 +56,8 @@ _APPEND_FUNCTION = """CREATE OR REPLACE FUNCTION access_log_append(
     RETURNS void LANGUAGE plpgsql VOLATILE AS $$
     DECLARE
         prev bytea;
-        linked bytea;
+        prevs bytea[] := '{}';
+        hashes bytea[] := '{}';
     BEGIN
         IF NOT durable THEN
             PERFORM set_config('synchronous_commit', 'off', true);
@@ -65,14 +66,17 @@ _APPEND_FUNCTION = """CREATE OR REPLACE FUNCTION access_log_append(
         SELECT hash INTO prev FROM access_log ORDER BY seq DESC LIMIT 1;
         prev := coalesce(prev, '\\x{genesis}'::bytea);
         FOR i IN 1 .. cardinality(event_ids) LOOP
-            linked := sha256(prev || convert_to(bodies[i], 'UTF8'));
-            INSERT INTO access_log (event_id, client_id, occurred_at, actor_id, actor_role,
-                operation, outcome, basis, correlation_id, event, prev_hash, hash)
-            VALUES (event_ids[i], client_ids[i], occurred[i], actor_ids[i], actor_roles[i],
-                operations[i], outcomes[i], bases[i], correlation_ids[i], bodies[i]::jsonb,
-                prev, linked);
-            prev := linked;
+            prevs := prevs || prev;
+            prev := sha256(prev || convert_to(bodies[i], 'UTF8'));
+            hashes := hashes || prev;
         END LOOP;
+        INSERT INTO access_log (event_id, client_id, occurred_at, actor_id, actor_role,
+            operation, outcome, basis, correlation_id, event, prev_hash, hash)
+        SELECT e, c, o, a, r, op, oc, b, cr, body::jsonb, p, h
+        FROM unnest(event_ids, client_ids, occurred, actor_ids, actor_roles, operations,
+                    outcomes, bases, correlation_ids, bodies, prevs, hashes)
+             WITH ORDINALITY AS batch(e, c, o, a, r, op, oc, b, cr, body, p, h, n)
+        ORDER BY n;
     END $$""".replace("{genesis}", GENESIS.hex())
 DDL = (
     "SELECT pg_advisory_xact_lock(hashtext('carecoord.access_log'))",
@@ -117,8 +121,10 @@ COLUMN_TYPES = {
     "correlation_id": "uuid",
 }
 COLUMNS = (*COLUMN_TYPES, "event", "prev_hash", "hash")
-_APPEND = sql.SQL("SELECT access_log_append({}, %s::text[], %s::boolean)").format(
-    sql.SQL(", ").join(sql.SQL("%s::" + t + "[]") for t in COLUMN_TYPES.values())
+# Binary parameters (``%b``): as text, each quote of an entry's JSON was escaped for the
+# array literal, a regular-expression substitution per character, 68 an entry.
+_APPEND = sql.SQL("SELECT access_log_append({}, %b::text[], %b::boolean)").format(
+    sql.SQL(", ").join(sql.SQL("%b::" + t + "[]") for t in COLUMN_TYPES.values())
 )
 VERIFY_PAGE = 5000
 

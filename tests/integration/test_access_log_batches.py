@@ -165,3 +165,21 @@ async def test_an_entry_is_linked_as_the_chain_says(servers: Servers) -> None:
         assert (bytes(stored_prev), bytes(stored_hash)) == (prev, link(prev, body))
         prev = bytes(stored_hash)
     assert len(rows) == 5
+
+
+async def test_an_entry_whose_text_needs_escaping_is_stored_as_it_is(servers: Servers) -> None:
+    """Quotes, backslashes, braces and characters beyond ASCII in an entry's text reach the
+    row, its JSON and its link unchanged."""
+    odd = 'nurse "o\'neil" \\ {a,b} \u00fc \U0001f642'
+    stamp = Stamp(Actor(id=odd, role=Role.NURSE), correlation_id=uuid.uuid4())
+    async with writing(servers) as (log, pool):
+        await asyncio.gather(
+            *(log.append(read_entry(stamp, uuid.UUID(int=n + 1), "x")) for n in range(3))
+        )
+        async with pool.connection() as conn:
+            cur = await conn.execute("SELECT actor_id, event->'actor'->>'id' FROM access_log")
+            stored = await cur.fetchall()
+        checked = await access_log.verify(pool)
+    assert stored == [(odd, odd)] * 3
+    assert checked.broken is None
+    assert checked.checked == 3
