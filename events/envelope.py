@@ -60,10 +60,13 @@ class Value(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+ACTOR_ID_MAX = 200
+
+
 class Actor(Value):
     """Who recorded a fact, and in which role."""
 
-    id: str = Field(min_length=1, max_length=200)
+    id: str = Field(min_length=1, max_length=ACTOR_ID_MAX)
     role: Role
 
 

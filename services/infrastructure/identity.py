@@ -26,6 +26,7 @@ import jwt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from carecoord.events import Actor, Role
+from carecoord.events.envelope import ACTOR_ID_MAX
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.kernel.errors import Forbidden, Unauthenticated
 
@@ -200,6 +201,12 @@ def identity_of(claims: dict[str, Any]) -> Identity:
     if not roles:
         raise _refused("token-role", "the token carries no role")
     subject = str(claims["sub"]).strip()
+    # The subject is every entry's actor id: a NUL or control character in it would fail
+    # the access log's batch, and with it the reads of everyone else in that batch.
+    if not subject or len(subject) > ACTOR_ID_MAX or not subject.isprintable():
+        raise _refused(
+            "token-subject", f"sub must be printable text of 1 to {ACTOR_ID_MAX} characters"
+        )
     if Role.CLIENT in roles:
         try:
             subject = str(UUID(subject))
