@@ -122,9 +122,12 @@ COLUMN_TYPES = {
 }
 COLUMNS = (*COLUMN_TYPES, "event", "prev_hash", "hash")
 # Binary parameters (``%b``): as text, each quote of an entry's JSON was escaped for the
-# array literal, a regular-expression substitution per character, 68 an entry.
-_APPEND = sql.SQL("SELECT access_log_append({}, %b::text[], %b::boolean)").format(
-    sql.SQL(", ").join(sql.SQL("%b::" + t + "[]") for t in COLUMN_TYPES.values())
+# array literal, a regular-expression substitution per character, 68 an entry. Composed
+# once: a ``Composed`` is joined again at every execution.
+_APPEND = (
+    sql.SQL("SELECT access_log_append({}, %b::text[], %b::boolean)")
+    .format(sql.SQL(", ").join(sql.SQL("%b::" + t + "[]") for t in COLUMN_TYPES.values()))
+    .as_string()
 )
 VERIFY_PAGE = 5000
 
