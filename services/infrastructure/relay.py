@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING
 
 from faststream.nats import NatsBroker
 from nats.errors import MaxPayloadError
-from nats.js.errors import BadRequestError
+from nats.js.errors import BadRequestError, NotFoundError
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import catalog, headers
 from carecoord.events.positioned import Positioned
 from carecoord.services.infrastructure import correlation, parked, positions
 from carecoord.services.infrastructure.crash_points import crash_point
-from carecoord.services.infrastructure.doorbell import Doorbell, next_page
+from carecoord.services.infrastructure.doorbell import Doorbell, next_page, read_page
 from carecoord.services.infrastructure.liveness import Liveness, error_code, keep_running
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore
@@ -109,12 +109,40 @@ class Relay:
         return max(recorded, await self.last_published_position())
 
     async def last_published_position(self) -> int:
+        """The position of the stream's last message that the store vouches for.
+
+        Anything else on the care subjects (another publisher's message, a malformed or
+        forged position) is walked past: trusted, it stopped the relay at every start or
+        moved it past events it had never published.
+        """
         js = self._broker.connection.jetstream()
         info = await js.stream_info(self._settings.stream_name)
         if not info.state.messages:
             return 0
-        last = await js.get_msg(self._settings.stream_name, seq=info.state.last_seq)
-        return int((last.headers or {}).get(POSITION_HEADER, 0))
+        head = await asyncio.to_thread(self._store.last_position)
+        for seq in range(info.state.last_seq, info.state.first_seq - 1, -1):
+            try:
+                msg = await js.get_msg(self._settings.stream_name, seq=seq)
+            except NotFoundError:  # deleted from the middle of the stream
+                continue
+            position = await self._published_position(msg.headers or {}, head)
+            if position is not None:
+                return position
+        return 0
+
+    async def _published_position(self, sent: dict[str, str], head: int) -> int | None:
+        """The message's position if the store holds the event it names there, else None."""
+        try:
+            position = int(sent.get(POSITION_HEADER, ""))
+        except ValueError:
+            return None
+        if not 0 < position <= head:
+            return None
+        page = await asyncio.to_thread(read_page, self._store, position - 1, 1)
+        stored = page.events[0] if page.events else None
+        if stored is None or stored.position != position:
+            return None
+        return position if str(stored.event.event_id) == sent.get(headers.MSG_ID) else None
 
     @property
     def _page_size(self) -> int:
