@@ -37,6 +37,7 @@ from carecoord.services.consent.commands import disclose_events
 from carecoord.services.consent.notice import NOTICE_VERSION, REDISCLOSURE_NOTICE
 from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.gate.gate import AccessGate
+from carecoord.services.infrastructure.liveness import error_code
 from carecoord.services.infrastructure.relay import POSITION_HEADER, TYPE_HEADER
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.aggregate import aggregate_id
@@ -122,7 +123,8 @@ class Forwarder:
     async def forward(self, messages: Sequence[Msg]) -> None:
         """Decide, record and send one batch, in stream order."""
         root = self.platform.settings.subject_root
-        events = [(m, catalog.decode((m.headers or {})[TYPE_HEADER], m.data)) for m in messages]
+        decoded = [(m, d) for m in messages if (d := self._decoded(m)) is not None]
+        events = [(m, event) for m, (_, event) in decoded]
         self._forget_changed_consents([e for _, e in events])
         by_client: dict[UUID, list[CareEvent]] = {}
         for _, event in events:
@@ -165,13 +167,32 @@ class Forwarder:
             await nc.publish(out.subject, out.data, headers=out.headers)
         await nc.flush()
         self.forwarded += len(outbound)
-        self.position = int((messages[-1].headers or {})[POSITION_HEADER])
+        self.position = max([self.position, *(position for _, (position, _) in decoded)])
         advanced, self._advanced = self._advanced, asyncio.Event()
         advanced.set()
         log.info(
             "disclosure batch",
             extra={"recipient": self.recipient.id, "seen": len(events), "sent": len(outbound)},
         )
+
+    def _decoded(self, msg: Msg) -> tuple[int, CareEvent] | None:
+        """The message's position and event; None for one that is no event of the relay's
+        (logged by its code, never its content): withheld, it must not stop the stream for
+        every other client, as it did at each restart of the forwarder."""
+        sent = msg.headers or {}
+        try:
+            return int(sent[POSITION_HEADER]), catalog.decode(sent[TYPE_HEADER], msg.data)
+        except Exception as failure:  # whatever the bytes are, they fail this one alone
+            log.error(
+                "message withheld: it is not an event",
+                extra={
+                    "recipient": self.recipient.id,
+                    "stream_sequence": msg.metadata.sequence.stream,
+                    "error": error_code(failure),
+                    "code": "MESSAGE_UNREADABLE",
+                },
+            )
+            return None
 
     def _forget_changed_consents(self, events: Sequence[CareEvent]) -> None:
         changed = {e.client_id for e in events if e.context == ConsentRecord.context}
