@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import orjson
@@ -25,7 +26,12 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.exceptions import NonJsonMessageReceived
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
@@ -102,9 +108,59 @@ class ExplainedClose(ASGIWebSocketAdapter):
     """Closes a socket refused at ``connection_init`` (4403) with the reason it was refused,
     which the client can show, instead of a bare ``Forbidden``."""
 
+    async def iter_json(
+        self, *, ignore_parsing_errors: bool = False
+    ) -> AsyncGenerator[object, None]:
+        """As Strawberry's, but a message the view cannot decode (its refusal is an HTTP
+        error) closes the socket with 4400 as any other that is not JSON."""
+        try:
+            async for message in super().iter_json(ignore_parsing_errors=ignore_parsing_errors):
+                yield message
+        except HTTPException:
+            raise NonJsonMessageReceived from None
+
     async def close(self, code: int, reason: str) -> None:
         why = self.ws.scope.get(_REFUSAL) if code == 4403 else None
         await super().close(code, close_reason(str(why)) if why else reason)
+
+
+class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
+    """Closes the socket with 4400 and the reason, as the protocol asks, on a message of no
+    shape it defines: Strawberry's handler indexes it as it comes and fails with a bare
+    exception (no close frame, a traceback in the log)."""
+
+    async def handle_message(self, message: Message) -> None:
+        problem = malformed(message)
+        if problem is None:
+            await super().handle_message(message)
+        else:
+            await self.handle_invalid_message(problem)
+
+
+def malformed(message: object) -> str | None:
+    """Why ``message`` is no graphql-transport-ws message; None when it may be one."""
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        return "a message must be a JSON object with a string type"
+    kind = message["type"]
+    if kind not in ("subscribe", "complete"):
+        return None
+    if not isinstance(message.get("id"), str):
+        return f"a {kind} message needs a string id"
+    return malformed_payload(message.get("payload")) if kind == "subscribe" else None
+
+
+def malformed_payload(payload: object) -> str | None:
+    """Why ``payload`` is no subscribe message's payload; None when it may be one."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        return "a subscribe message's payload needs a query string"
+    for name, expected, json_name in (
+        ("variables", dict, "object"),
+        ("extensions", dict, "object"),
+        ("operationName", str, "string"),
+    ):
+        if payload.get(name) is not None and not isinstance(payload[name], expected):
+            return f"a subscribe message's {name} must be a JSON {json_name}"
+    return None
 
 
 def close_reason(text: str) -> str:
@@ -133,6 +189,7 @@ class CareGraphQL(GraphQL[RequestContext, None]):
 
     request_adapter_class = BoundedRequest
     websocket_adapter_class = ExplainedClose
+    graphql_transport_ws_handler_class = CheckedMessages
 
     def __init__(self, platform: Platform) -> None:
         production = platform.settings.environment == "production"
