@@ -22,6 +22,7 @@ from typing import Any
 import nats.errors
 import uvicorn
 from faststream.nats import NatsBroker
+from nats.aio.msg import Msg
 from nats.js.api import DeliverPolicy
 
 from carecoord.events import Role
@@ -407,13 +408,30 @@ async def tail_events(
     log.info("tailing", extra={"subject": subject, "new_only": new_only})
     try:
         async for msg in sub.messages:
-            body = json.loads(msg.data)
-            position = (msg.headers or {}).get(POSITION_HEADER)
-            print(json.dumps({"subject": msg.subject, "position": position, **body}), flush=True)
+            line = tail_line(msg)
+            if line is not None:
+                print(line, flush=True)
     finally:
         with contextlib.suppress(nats.errors.Error):  # the servers may have stopped first
             await sub.unsubscribe()
             await broker.stop()
+
+
+def tail_line(msg: Msg) -> str | None:
+    """The message as one JSON line; None, logged by its code and never its content, for one
+    that is no JSON object: it ended the tail, and every tail from the start after it."""
+    try:
+        body = json.loads(msg.data)
+    except ValueError:  # not JSON, not UTF-8
+        body = None
+    if not isinstance(body, dict):
+        log.error(
+            "message skipped: it is not an event",
+            extra={"stream_sequence": msg.metadata.sequence.stream, "code": "MESSAGE_UNREADABLE"},
+        )
+        return None
+    position = (msg.headers or {}).get(POSITION_HEADER)
+    return json.dumps({"subject": msg.subject, "position": position, **body})
 
 
 if __name__ == "__main__":

@@ -1,0 +1,70 @@
+"""``carecoord tail`` against a message on the care subjects that is no event: skipped and
+logged by its code, never its content, and the events after it still printed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import uuid
+
+from carecoord.events import Actor, Role
+from carecoord.services.care.commands import enroll_client
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.platform import Platform
+
+ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
+SECRET = "NOTE-4b1c"
+
+
+async def first_line_tailed(platform: Platform) -> tuple[str, str]:
+    """What ``carecoord tail`` prints first, and what it logged until it was stopped."""
+    settings = platform.settings
+    env = {
+        **os.environ,
+        "DATABASE_URL": platform.database_url,
+        "CARECOORD_SUBJECT_ROOT": settings.subject_root,
+        "CARECOORD_STREAM_NAME": settings.stream_name,
+        "CARECOORD_DATA_DIR": str(settings.data_dir),
+    }
+    tail = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "carecoord.services.runtime.cli",
+        "tail",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert tail.stdout is not None
+    try:
+        async with asyncio.timeout(30):
+            line = (await tail.stdout.readline()).decode()
+    finally:
+        if tail.returncode is None:
+            tail.send_signal(signal.SIGTERM)
+        _, err = await tail.communicate()
+    return line, err.decode()
+
+
+async def test_a_foreign_message_is_skipped_and_the_events_after_it_printed(
+    platform: Platform,
+) -> None:
+    js = platform.broker.connection.jetstream()
+    subject = f"{platform.settings.subject_root}.care.ClientEnrolled.{uuid.uuid4()}"
+    for data in (f'{{"note": "{SECRET}"'.encode(), b"[1]", b"\xff"):
+        await js.publish(subject, data, stream=platform.settings.stream_name)
+    await platform.bus.execute(enroll_client(ADMIN, display_name="Sam K.", program="OTP"))
+    for _ in range(3000):
+        if (await js.stream_info(platform.settings.stream_name)).state.messages >= 4:
+            break
+        await asyncio.sleep(0.01)
+
+    line, logged = await first_line_tailed(platform)
+
+    assert line, logged
+    assert json.loads(line)["type"] == "care.ClientEnrolled"
+    assert logged.count('"MESSAGE_UNREADABLE"') == 3
+    assert SECRET not in logged
