@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from operator import attrgetter
+from types import GeneratorType
 from typing import Any
 from uuid import UUID
 
@@ -263,16 +264,21 @@ class PlainCompletion(StrawberryGraphQLCoreExecutionContext):
         required = isinstance(output, GraphQLNonNull)
         inner = output.of_type if isinstance(output, GraphQLNonNull) else output
         is_awaitable = self.is_awaitable
+        known = set(_SETTLED)
 
         def settled(value: Any) -> Any:
             if value is None:
                 if required:
                     raise _Unplain  # graphql-core reports the null where it must not be
                 return None
-            if type(value) not in _SETTLED and (
-                isinstance(value, Exception) or is_awaitable(value)
-            ):
-                raise _Unplain
+            kind = type(value)
+            if kind not in known:
+                if isinstance(value, Exception) or is_awaitable(value):
+                    raise _Unplain
+                if kind is not GeneratorType:
+                    # Its type answers for the next value of it, as it does for ``await``
+                    # (a generator is awaitable or not by its code): a page asked 150 times.
+                    known.add(kind)
             return value
 
         if isinstance(inner, GraphQLScalarType):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
@@ -102,9 +103,13 @@ class Keyset(TypedDict):
     position: int
 
 
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def cursor_of(row: Keyset) -> str:
-    raw = f"{isoformat(row['occurred_at'])}|{row['position']}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    raw = f"{isoformat(row['occurred_at'])}|{row['position']}".encode()
+    # ``base64.urlsafe_b64encode``'s own steps, without its two calls: a page makes 51.
+    return binascii.b2a_base64(raw, newline=False).translate(_URL_SAFE).decode()
 
 
 def parse_cursor(cursor: str) -> tuple[datetime, int]:

@@ -323,7 +323,7 @@ def read_entry(
         outcome=ReadOutcome.REFUSED if grant is None else ReadOutcome.GRANTED,
         basis=Basis.NONE if grant is None else grant.basis,
         kinds_granted=() if grant is None else tuple(sorted(grant.kinds | grant.authored)),
-        kinds_returned=tuple(sorted({Kind(k) for k in kinds})),
+        kinds_returned=tuple(sorted(map(Kind, set(kinds)))),  # each kind once, not per row
         entries_returned=count,
         consent_ids=() if grant is None else grant.consent_ids,
         break_glass_id=None if grant is None else grant.break_glass_id,

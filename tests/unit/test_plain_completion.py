@@ -137,6 +137,7 @@ async def test_the_same_data_as_graphql_core(query: str) -> None:
         ({"by": None}, "by"),
         ({"score": float("nan")}, "score"),
         ({"summary": ValueError("kept as an error")}, "summary"),
+        ({"by": ValueError("an object's error")}, "by"),  # after an Author was judged plain
     ],
 )
 async def test_the_same_errors_as_graphql_core(changed: dict[str, Any], field: str) -> None:
@@ -167,6 +168,16 @@ async def test_an_awaitable_value_is_awaited_as_graphql_core_does() -> None:
     page = Page(entries=[entry(1, summary=later())], newest=None, count=1)
     answer = await run(PLAIN, "{ page { entries { summary } } }", page)
     assert answer == {"data": {"page": {"entries": [{"summary": "awaited"}]}}, "errors": []}
+
+
+async def test_an_awaitable_object_after_plain_ones_of_its_field_is_awaited() -> None:
+    async def later() -> Author:
+        return Author(id="nurse-late", role="nurse")
+
+    page = Page(entries=[entry(1), entry(2, by=later()), entry(3)], newest=None, count=3)
+    answer = await run(PLAIN, "{ page { entries { by { id } } } }", page)
+    ids = [e["by"]["id"] for e in answer["data"]["page"]["entries"]]
+    assert (ids, answer["errors"]) == (["nurse-1", "nurse-late", "nurse-3"], [])
 
 
 def test_the_api_schema_completes_plainly_in_development_and_production() -> None:
