@@ -4,7 +4,7 @@
 (``services/infrastructure/chain_verification.py``) with its progress on stderr, prints what it
 found and
 exits 0 when every link holds, 1 at the first broken link (or anchor), 2 when it cannot
-check (an unreadable anchors file, no chained store in the database).
+check (an unreadable anchors file, no chained store in the database, no database reached).
 
 ``audit projections [--json]`` derives every read model afresh from the store into scratch
 tables, in one pass, and compares each with the live one by digest, per model and per
@@ -98,6 +98,9 @@ def run(args: argparse.Namespace, database_url: str) -> int:
             "(the platform installs it when it first starts)",
             file=sys.stderr,
         )
+        return CANNOT_CHECK
+    except psycopg.OperationalError as error:  # not a broken link: 1 would cry tampering
+        print(f"carecoord audit verify: cannot reach the database: {error}", file=sys.stderr)
         return CANNOT_CHECK
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
