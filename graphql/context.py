@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Annotated, Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -57,18 +56,27 @@ class RequestContext:
     response: Response | WebSocket | None
     connection_params: dict[str, Any] | None = None
     _correlation: UUID | None = field(default=None, init=False)
+    _gate: AccessGate | None = field(default=None, init=False)
+    _token: str | None = field(default=None, init=False)
 
-    @cached_property
+    @property
     def gate(self) -> AccessGate:
         """The gate for the caller the token names (anonymous without one); a bad token is
-        refused here."""
+        refused here, and an expired one at every later use too: a subscription outlives
+        the request that first verified its token, and must not deliver past its end."""
+        if self._gate is not None:
+            if self._token is not None:
+                self.platform.verifier.verify(self._token)
+            return self._gate
         actor: Actor | None = None
         program: str | None = None
         token = bearer(self._given("authorization"))
         if token is not None:
             identity = self.platform.verifier.verify(token)
             actor, program = identity.acting(self._given(ROLE_HEADER)), identity.program
-        return AccessGate(self.platform, actor, program, self.correlation_id())
+        self._gate = AccessGate(self.platform, actor, program, self.correlation_id())
+        self._token = token
+        return self._gate
 
     def actor(self) -> Actor | None:
         """The verified actor, or None when no token was sent; a bad token is refused."""
