@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from cross_web import HTTPException, StarletteRequestAdapter
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
@@ -218,6 +218,8 @@ class CareGraphQL(GraphQL[RequestContext, None]):
             response = JSONResponse(
                 {"errors": [{"message": refused.reason}]}, status_code=refused.status_code
             )
+        except ClientDisconnect:
+            return  # gone before its body arrived: nothing ran, and nobody is left to answer
         if response.headers.get("content-type", "").startswith(JSON):
             if media_type == GRAPHQL_RESPONSE:
                 response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
