@@ -371,9 +371,15 @@ async def forward_disclosures(
 
 async def rebuild_model(settings: Settings, servers: Servers, name: str) -> None:
     model = next(m for m in READ_MODELS if name == m.NAME)
-    async with running(settings, servers, relay=False, project=False) as platform:
-        with meter(f"rebuilding {name}") as shown:
-            done = await rebuild(platform.store, platform.pool, model, on_progress=shown)
+    try:
+        async with running(settings, servers, relay=False, project=False) as platform:
+            with meter(f"rebuilding {name}") as shown:
+                done = await rebuild(platform.store, platform.pool, model, on_progress=shown)
+    except asyncio.CancelledError:  # SIGINT/SIGTERM: a script must not take it as rebuilt
+        raise SystemExit(
+            f"carecoord rebuild: {name} interrupted; the live read model was switched whole"
+            " or not at all: run the rebuild again"
+        ) from None
     print(
         f"{name}: generation {done.generation}, {done.events} events in "
         f"{done.seconds:.1f} s ({done.rate:,.0f}/s)"

@@ -1,0 +1,97 @@
+"""A rebuild stopped by SIGTERM before its switch says so and exits non-zero, leaving the
+live read model where it was; run again, it completes. (It exited 0, saying nothing, as if
+the model had been rebuilt.)"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+from carecoord.events import Actor, Role
+from carecoord.services.care.commands import enroll_client
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.platform import Platform
+
+ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
+WAITING_ON_A_LOCK = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    " AND wait_event_type = 'Lock'"
+)
+
+
+def rebuild_timeline(platform: Platform, tmp_path: Path) -> subprocess.Popen[str]:
+    settings = platform.settings
+    env = {
+        **os.environ,
+        "DATABASE_URL": platform.database_url,
+        "CARECOORD_SUBJECT_ROOT": settings.subject_root,
+        "CARECOORD_STREAM_NAME": settings.stream_name,
+        "CARECOORD_DATA_DIR": str(tmp_path),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "carecoord.services.runtime.cli", "rebuild", "timeline"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def waiting(conn: psycopg.Connection[tuple[int]]) -> int:
+    """How many of the database's sessions wait on a lock."""
+    found = conn.execute(WAITING_ON_A_LOCK).fetchone()
+    return int(found[0]) if found else 0
+
+
+def generation(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        found = conn.execute(
+            "SELECT generation FROM projection_generations WHERE name = 'timeline'"
+        ).fetchone()
+    return int(found[0]) if found else 1
+
+
+def interrupted_at_the_switch(platform: Platform, tmp_path: Path) -> tuple[int, str]:
+    """Hold the live timeline's position row, so the rebuild waits at its switch; SIGTERM."""
+    url = platform.database_url
+    with (
+        psycopg.connect(url, autocommit=True) as watcher,
+        psycopg.connect(url) as holder,
+        holder.transaction(),
+    ):
+        holder.execute("SELECT 1 FROM follower_positions WHERE name = 'timeline' FOR UPDATE")
+        rebuild = rebuild_timeline(platform, tmp_path)
+        try:
+            deadline = time.monotonic() + 60
+            while not waiting(watcher):
+                assert rebuild.poll() is None, rebuild.communicate()
+                assert time.monotonic() < deadline, "the rebuild never reached its switch"
+                time.sleep(0.01)
+            rebuild.send_signal(signal.SIGTERM)
+            _, err = rebuild.communicate(timeout=30)
+        finally:
+            rebuild.kill()
+    return rebuild.returncode, err
+
+
+async def test_an_interrupted_rebuild_says_so_and_fails(platform: Platform, tmp_path: Path) -> None:
+    for name in ("Sam K.", "Jo P."):
+        await platform.bus.execute(enroll_client(ADMIN, display_name=name, program="OTP"))
+    before = generation(platform.database_url)
+
+    status, err = await asyncio.to_thread(interrupted_at_the_switch, platform, tmp_path)
+
+    assert status != 0, err
+    assert "timeline interrupted" in err
+    assert "run the rebuild again" in err
+    assert generation(platform.database_url) == before
+    again = await asyncio.to_thread(rebuild_timeline(platform, tmp_path).communicate, timeout=60)
+    assert "timeline: generation" in again[0], again[1]
+    assert generation(platform.database_url) == before + 1
