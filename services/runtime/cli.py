@@ -41,7 +41,7 @@ from carecoord.services.runtime.bootstrap import (
     resolve_servers,
     running,
 )
-from carecoord.services.runtime.disclosure import Forwarder
+from carecoord.services.runtime.disclosure import RECIPIENT_ID, RECIPIENT_RULE, Forwarder
 from carecoord.services.runtime.meter import meter
 from carecoord.services.runtime.session import RuntimeBroken
 
@@ -117,7 +117,9 @@ def arguments() -> argparse.ArgumentParser:
     disclose = command(
         "disclose", "forward consented events to an outside recipient (docs/access.md)"
     )
-    disclose.add_argument("--recipient", required=True, help="the consent's organization id")
+    disclose.add_argument(
+        "--recipient", required=True, type=recipient_id, help="the consent's organization id"
+    )
     disclose.add_argument("--name", default="", help="the recipient's name, for the record")
     disclose.add_argument("--from-start", action="store_true", help="also events before now")
     rebuild_cmd = command("rebuild", "rebuild a read model from the store while the platform runs")
@@ -148,6 +150,14 @@ def _share(spec: str) -> str:
     except ValueError as wrong:
         raise argparse.ArgumentTypeError(str(wrong)) from None
     return spec
+
+
+def recipient_id(text: str) -> str:
+    """``--recipient``, refused with the usage before any server starts (it raised from
+    inside the running platform, as a traceback)."""
+    if not RECIPIENT_ID.match(text):
+        raise argparse.ArgumentTypeError(RECIPIENT_RULE)
+    return text
 
 
 def main(argv: Sequence[str] | None = None) -> None:

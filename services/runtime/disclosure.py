@@ -53,6 +53,7 @@ NOTICE_HEADER = "Carecoord-Notice"
 NOTICE_VERSION_HEADER = "Carecoord-Notice-Version"
 # A recipient id is one NATS subject token (and a consumer name).
 RECIPIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+RECIPIENT_RULE = "a recipient id is 1 to 100 letters, digits, '-' or '_' (one subject token)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,7 @@ class Forwarder:
         from_start: bool = False,
     ) -> None:
         if not RECIPIENT_ID.match(recipient_id):
-            raise ValueError("a recipient id is letters, digits, '-' or '_' (one subject token)")
+            raise ValueError(RECIPIENT_RULE)
         self.platform = platform
         self.recipient = Recipient(type=RecipientType.ORGANIZATION, id=recipient_id, name=name)
         self.subject_prefix = f"{outbound_root}.{recipient_id}"

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -67,3 +69,17 @@ async def test_foreign_messages_are_withheld_and_the_rest_go_on(
     assert len(withheld) == len(FOREIGN)
     assert SECRET not in caplog.text
     assert before < after
+
+
+def test_a_recipient_id_that_is_no_subject_token_is_refused_with_the_usage() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "carecoord.services.runtime.cli", "disclose", "--recipient", "a.b"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 2, done.stderr
+    assert "argument --recipient: a recipient id is 1 to 100 letters" in done.stderr
+    assert "Traceback" not in done.stderr
