@@ -106,7 +106,8 @@ class BoundedRequest(StarletteRequestAdapter):
 
 class ExplainedClose(ASGIWebSocketAdapter):
     """Closes a socket refused at ``connection_init`` (4403) with the reason it was refused,
-    which the client can show, instead of a bare ``Forbidden``."""
+    which the client can show, instead of a bare ``Forbidden``; every reason cut to what a
+    close frame carries (Strawberry's quote the client's message type or id whole)."""
 
     async def iter_json(
         self, *, ignore_parsing_errors: bool = False
@@ -121,7 +122,7 @@ class ExplainedClose(ASGIWebSocketAdapter):
 
     async def close(self, code: int, reason: str) -> None:
         why = self.ws.scope.get(_REFUSAL) if code == 4403 else None
-        await super().close(code, close_reason(str(why)) if why else reason)
+        await super().close(code, close_reason(str(why) if why else reason))
 
 
 class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):

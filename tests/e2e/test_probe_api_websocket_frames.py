@@ -4,12 +4,15 @@ with 4400 and a reason; without a check each of these ended the socket with no c
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 import websockets
+from websockets.frames import Close
 
 from carecoord.events import Role
+from carecoord.graphql.app import MAX_CLOSE_REASON_BYTES
 from support import GRAPHQL_WS, Api
 
 SUBSCRIPTION = "subscription($id: UUID!) { timeline(clientId: $id, after: 0) { type } }"
@@ -37,18 +40,39 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.shared_platform
-@pytest.mark.parametrize("message", MALFORMED, ids=range(len(MALFORMED)))
-async def test_a_malformed_message_closes_the_socket_with_4400(api: Api, message: str) -> None:
+async def close_frame(api: Api, *messages: str) -> Close:
+    """The close frame the server answers ``messages`` with, after a connection_ack."""
     token = api.token(Role.NURSE)
     async with websockets.connect(api.ws_url, subprotocols=GRAPHQL_WS, max_size=None) as ws:
         init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
         await ws.send(json.dumps(init))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(message)
-        with pytest.raises(websockets.ConnectionClosed) as closed:
-            await ws.recv()
-    assert closed.value.rcvd is not None, "closed without a close frame"
-    assert closed.value.rcvd.code == 4400
-    assert closed.value.rcvd.reason
+        for message in messages:
+            await ws.send(message)
+        await asyncio.wait_for(ws.wait_closed(), 5)
+        closed = ws.protocol.close_rcvd
+    assert closed is not None, "closed without a close frame"
     assert await api.gql("{ __typename }", role=Role.NURSE) == {"data": {"__typename": "Query"}}
+    return closed
+
+
+@pytest.mark.shared_platform
+@pytest.mark.parametrize("message", MALFORMED, ids=range(len(MALFORMED)))
+async def test_a_malformed_message_closes_the_socket_with_4400(api: Api, message: str) -> None:
+    closed = await close_frame(api, message)
+    assert closed.code == 4400
+    assert closed.reason
+
+
+@pytest.mark.shared_platform
+async def test_a_reason_quoting_a_long_value_is_cut_to_fit_the_close_frame(api: Api) -> None:
+    """A close frame's reason is at most 123 bytes; one quoting the client's value whole
+    could not be sent, and the socket ended with no close frame at all."""
+    unknown = await close_frame(api, json.dumps({"type": "é" * 300}))
+    assert unknown.code == 4400
+    assert unknown.reason.startswith("Unknown message type: éé")
+    assert len(unknown.reason.encode()) <= MAX_CLOSE_REASON_BYTES
+    subscribe = {"id": "i" * 300, "type": "subscribe", "payload": {"query": SUBSCRIPTION}}
+    twice = await close_frame(api, json.dumps(subscribe), json.dumps(subscribe))
+    assert twice.code == 4409
+    assert twice.reason.startswith("Subscriber for iii")
