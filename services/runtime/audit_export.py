@@ -14,11 +14,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID, uuid4
 
+import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Actor, Role
@@ -34,7 +36,7 @@ from carecoord.services.kernel.policy import Grant, Listing, Standing, decide, t
 from carecoord.services.kernel.stamp import Stamp
 
 OPERATION = "auditExport (command line)"
-EXPORTED = 0
+EXPORTED, NOT_EXPORTED = 0, 2
 
 
 def arguments(export: argparse.ArgumentParser) -> None:
@@ -57,12 +59,21 @@ def arguments(export: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, database_url: str) -> int:
     """The exit status of ``audit export``."""
+    if args.out is not None and not os.access(args.out.parent, os.W_OK):
+        # Refused before the access log records an export that could not be written.
+        print(f"carecoord audit export: cannot write {args.out}: no writable folder",
+              file=sys.stderr)  # fmt: skip
+        return NOT_EXPORTED
     settings = Settings().model_copy(update={"database_url": database_url})
-    store = EventStore(env=store_env(settings))
     try:
-        text = asyncio.run(export(store, database_url, args))
-    finally:
-        store.close()
+        store = EventStore(env=store_env(settings))
+        try:
+            text = asyncio.run(export(store, database_url, args))
+        finally:
+            store.close()
+    except psycopg.OperationalError as error:
+        print(f"carecoord audit export: cannot reach the database: {error}", file=sys.stderr)
+        return NOT_EXPORTED
     if args.out is None:
         sys.stdout.write(text)
     else:

@@ -1,5 +1,6 @@
-"""The audit commands when the database cannot be reached: "cannot check" (2), said in a
-line an operator can act on, never the exit status that means the chain is broken (1)."""
+"""The audit commands when the database cannot be reached or the output cannot be written:
+exit 2, said in a line an operator can act on (no traceback), never the exit status that
+means the chain is broken (1), and no access-log entry for an export nobody received."""
 
 from __future__ import annotations
 
@@ -8,6 +9,15 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import psycopg
+
+from carecoord.events import Actor, Role
+from carecoord.services.care.commands import enroll_client
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.platform import Platform
+
+ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 
 
 def unreachable_url() -> str:
@@ -18,10 +28,10 @@ def unreachable_url() -> str:
     return f"postgresql://carecoord@127.0.0.1:{port}/carecoord"
 
 
-def audit(cwd: Path, *check: str) -> subprocess.CompletedProcess[str]:
+def audit(cwd: Path, *check: str, url: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "carecoord.services.runtime.cli", "audit", *check],
-        env={**os.environ, "DATABASE_URL": unreachable_url()},
+        env={**os.environ, "DATABASE_URL": url or unreachable_url()},
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -36,3 +46,36 @@ def test_verify_without_a_database_cannot_check_rather_than_cry_broken(tmp_path:
     assert done.returncode == 2, done.stderr
     assert "carecoord audit verify: cannot reach the database" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_export_without_a_database_says_so(tmp_path: Path) -> None:
+    done = audit(tmp_path, "export", "--as", "aud-7", "--program", "OTP")
+
+    assert done.returncode == 2, done.stderr
+    assert "carecoord audit export: cannot reach the database" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+async def test_export_to_a_missing_folder_is_refused_before_it_is_logged(
+    platform: Platform, tmp_path: Path
+) -> None:
+    enrolled = await platform.bus.execute(enroll_client(ADMIN, display_name="Jo R.", program="OTP"))
+    client = str(enrolled.result)
+    out = tmp_path / "missing" / "record.jsonl"
+
+    done = audit(tmp_path, "export", "--as", "aud-7", "--client", client, "--out", str(out),
+                 url=platform.database_url)  # fmt: skip
+
+    assert done.returncode == 2, done.stderr
+    assert f"carecoord audit export: cannot write {out}" in done.stderr
+    assert "Traceback" not in done.stderr
+    with psycopg.connect(platform.database_url) as conn:
+        kept = conn.execute("SELECT to_regclass('access_log') IS NOT NULL").fetchone()
+        logged = (
+            conn.execute(
+                "SELECT count(*) FROM access_log WHERE operation LIKE 'auditExport%'"
+            ).fetchone()
+            if kept == (True,)
+            else (0,)
+        )
+    assert logged == (0,)
