@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import strawberry
 from strawberry.extensions import (
     AddValidationRules,
@@ -35,6 +38,7 @@ from carecoord.graphql.stock_views import StockQuery
 from carecoord.graphql.therapy import TherapyMutation, TherapyQuery
 from carecoord.graphql.timeline import TimelineQuery, TimelineSubscription
 from carecoord.graphql.validated import validation_cache
+from graphql import GraphQLError
 
 Query = merge_types(
     "Query",
@@ -75,6 +79,21 @@ bound_arguments(Query, dates=False)
 bound_arguments(Subscription, dates=False)
 
 
+class CachedParse(ParserCache):
+    """strawberry's parser cache, leaving a document that does not parse to strawberry's own
+    parse, which answers it as a request error. Raised from this hook, the error escaped a
+    subscription's stream: the operation ended with no error sent, and the log line of the
+    escaped exception quoted the query, with whatever values it held."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        yield
+
+
 # The limiters' rule classes, made once: a limiter built per request makes new rule classes
 # each time, and the validation cache (keyed by the rules) would never hit.
 MAX_DEPTH = 10
@@ -96,7 +115,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
             lambda: AddValidationRules(list(LIMITS)),
             lambda: MaxTokensLimiter(max_token_count=2000),
             # Care-team clients send the same few documents all day: parse and validate once.
-            lambda: ParserCache(maxsize=512),
+            lambda: CachedParse(maxsize=512),
             # production: no suggestions, introspection only with a token and depth-limited
             production_validation(MAX_DEPTH) if production else validation_cache(),
         ],
