@@ -95,7 +95,9 @@ def read_page(store: EventStore, after: int, limit: int) -> Page:
     for note in notifications:
         try:
             events.append(Positioned(note.id, store.catalog_mapper.open(note.topic, note.state)))
-        except ValueError as failure:  # malformed JSON, a check the event fails, a bad topic
+        # Malformed JSON, a check the event fails; a topic the catalog does not hold (a
+        # later version's, after a rollback) is a LookupError, and stopped every follower.
+        except (ValueError, LookupError) as failure:
             unreadable.append(Unreadable(note.id, note.topic, error_code(failure)))
     return Page(events, unreadable, notifications[-1].id if notifications else after)
 
