@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = "development"
 
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
     metrics_port: int | None = Field(
         default=None,
         ge=1,

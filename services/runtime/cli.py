@@ -24,6 +24,7 @@ import uvicorn
 from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
 from nats.js.api import DeliverPolicy
+from pydantic import ValidationError
 
 from carecoord.events import Role
 from carecoord.projections.models import READ_MODELS, share
@@ -97,7 +98,10 @@ def arguments() -> argparse.ArgumentParser:
             help=f"interface to listen on (default: CARECOORD_HOST, else {host})",
         )
         serving.add_argument(
-            "--port", type=int, default=None, help=f"port (default: CARECOORD_PORT, else {port})"
+            "--port",
+            type=port_number,
+            default=None,
+            help=f"port (default: CARECOORD_PORT, else {port})",
         )
     api.add_argument(
         "--workers", type=int, default=1, help="API processes sharing the port (default 1)"
@@ -152,6 +156,27 @@ def _share(spec: str) -> str:
     return spec
 
 
+def settings_or_exit() -> Settings:
+    """The settings, or exit 2 naming each wrong variable and why, never its value (which
+    may be a secret): a traceback said as much, with the value."""
+    try:
+        return Settings()
+    except ValidationError as wrong:
+        for error in wrong.errors():
+            name = "_".join(str(part) for part in error["loc"]).upper()  # an alias: in full
+            name = name if name.startswith("CARECOORD_") else f"CARECOORD_{name}"
+            print(f"carecoord: {name}: {error['msg']}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def port_number(text: str) -> int:
+    """``--port``, refused with the usage (out of range, it failed the bind in a traceback)."""
+    port = int(text)
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, not {port}")
+    return port
+
+
 def recipient_id(text: str) -> str:
     """``--recipient``, refused with the usage before any server starts (it raised from
     inside the running platform, as a traceback)."""
@@ -165,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logs.configure(args.log_level)
     if args.command == "schema":
         sys.exit(export_schema(args.output, check=args.check))
-    settings = Settings()
+    settings = settings_or_exit()
     command = args.command or "up"
     if command == "token":
         roles = [Role(r) for r in args.role]

@@ -1,0 +1,41 @@
+"""Wrong settings and arguments stop a command before it starts, with exit 2 and a line per
+mistake naming the variable or argument, never a traceback nor the value given (it may be
+a secret)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def carecoord(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "carecoord.services.runtime.cli", *args],
+        env={**os.environ, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_port_out_of_range_is_refused_with_the_usage(tmp_path: Path) -> None:
+    done = carecoord(tmp_path, "api", "--port", "99999")
+
+    assert done.returncode == 2, done.stderr
+    assert "argument --port: a port is 1 to 65535, not 99999" in done.stderr
+
+
+def test_wrong_settings_are_named_each_without_its_value(tmp_path: Path) -> None:
+    done = carecoord(
+        tmp_path, "relay", CARECOORD_PORT="99999", CARECOORD_ENVIRONMENT="secret-ish-value"
+    )
+
+    assert done.returncode == 2, done.stderr
+    assert "carecoord: CARECOORD_PORT: Input should be less than or equal to 65535" in (done.stderr)
+    assert "carecoord: CARECOORD_ENVIRONMENT:" in done.stderr
+    assert "secret-ish-value" not in done.stderr
+    assert "Traceback" not in done.stderr
