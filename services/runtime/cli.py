@@ -20,6 +20,7 @@ from types import FrameType
 from typing import Any
 
 import nats.errors
+import psycopg
 import uvicorn
 from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
@@ -218,6 +219,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         with contextlib.suppress(KeyboardInterrupt):
             run(command, args, settings, servers, argv)
+    except psycopg.OperationalError as error:  # not a bug of ours: say what, not where
+        sys.exit(f"carecoord {command}: cannot reach the database: {error}")
     except Exception:
         if servers.runtime is not None and servers.runtime.lost:
             sys.exit(f"carecoord {command}: stopped, the embedded servers it used have stopped")

@@ -1,6 +1,6 @@
 """Wrong settings and arguments stop a command before it starts, with exit 2 and a line per
 mistake naming the variable or argument, never a traceback nor the value given (it may be
-a secret)."""
+a secret); a database out of reach stops it with a line saying so."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from test_probe_audit_cli import unreachable_url
 
 
 def carecoord(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -38,4 +41,13 @@ def test_wrong_settings_are_named_each_without_its_value(tmp_path: Path) -> None
     assert "carecoord: CARECOORD_PORT: Input should be less than or equal to 65535" in (done.stderr)
     assert "carecoord: CARECOORD_ENVIRONMENT:" in done.stderr
     assert "secret-ish-value" not in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("command", [["relay"], ["project"], ["rebuild", "timeline"]])
+def test_a_database_out_of_reach_is_said_in_a_line(tmp_path: Path, command: list[str]) -> None:
+    done = carecoord(tmp_path, *command, DATABASE_URL=unreachable_url())
+
+    assert done.returncode == 1, done.stderr
+    assert f"carecoord {command[0]}: cannot reach the database" in done.stderr
     assert "Traceback" not in done.stderr
