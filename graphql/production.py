@@ -47,22 +47,26 @@ INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 def _depth(
     selections: SelectionSetNode | None,
     fragments: dict[str, FragmentDefinitionNode],
+    kept: dict[str, int],
     seen: frozenset[str] = frozenset(),
 ) -> int:
-    """Fields below ``selections``, every field counted (``__typename`` too)."""
+    """Fields below ``selections``, every field counted (``__typename`` too); each fragment's
+    depth is ``kept`` once taken, or spreads fanning out would be walked 2^n times."""
     if selections is None:
         return 0
     deepest = 0
     for node in selections.selections:
         if isinstance(node, FieldNode):
-            deepest = max(deepest, 1 + _depth(node.selection_set, fragments, seen))
+            deepest = max(deepest, 1 + _depth(node.selection_set, fragments, kept, seen))
         elif isinstance(node, FragmentSpreadNode):
             name = node.name.value
             if name in fragments and name not in seen:
-                found = fragments[name].selection_set
-                deepest = max(deepest, _depth(found, fragments, seen | {name}))
+                if name not in kept:
+                    found = fragments[name].selection_set
+                    kept[name] = _depth(found, fragments, kept, seen | {name})
+                deepest = max(deepest, kept[name])
         elif isinstance(node, InlineFragmentNode):
-            deepest = max(deepest, _depth(node.selection_set, fragments, seen))
+            deepest = max(deepest, _depth(node.selection_set, fragments, kept, seen))
     return deepest
 
 
@@ -96,10 +100,11 @@ def introspection_depth_rule(max_depth: int) -> type[ASTValidationRule]:
                 for d in document.definitions
                 if isinstance(d, FragmentDefinitionNode)
             }
+            kept: dict[str, int] = {}
             for operation in document.definitions:
                 if not isinstance(operation, OperationDefinitionNode):
                     continue
-                if _depth(operation.selection_set, fragments) > max_depth:
+                if _depth(operation.selection_set, fragments, kept) > max_depth:
                     name = operation.name.value if operation.name else "anonymous"
                     context.report_error(
                         GraphQLError(

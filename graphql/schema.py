@@ -6,13 +6,7 @@ import contextlib
 from collections.abc import Iterator
 
 import strawberry
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-)
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache
 from strawberry.tools import merge_types
 
 from carecoord.graphql.access import AccessMutation, AccessQuery
@@ -23,6 +17,7 @@ from carecoord.graphql.care import CareMutation
 from carecoord.graphql.care_history import CareHistoryQuery
 from carecoord.graphql.caseload import CaseloadQuery, CaseloadSubscription
 from carecoord.graphql.checkins import CheckInMutation, CheckInQuery
+from carecoord.graphql.document_limits import alias_limit, depth_limit
 from carecoord.graphql.errors import Schema, ShapeAndMaskErrors, ShapeErrors
 from carecoord.graphql.input_bounds import bound_arguments
 from carecoord.graphql.medication import MedicationMutation
@@ -97,10 +92,7 @@ class CachedParse(ParserCache):
 # The limiters' rule classes, made once: a limiter built per request makes new rule classes
 # each time, and the validation cache (keyed by the rules) would never hit.
 MAX_DEPTH = 10
-LIMITS = (
-    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=30).validation_rules,
-)
+LIMITS = (depth_limit(MAX_DEPTH), alias_limit(30))
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
