@@ -35,7 +35,7 @@ from carecoord.services.infrastructure.chain_verification import Report, verify
 from carecoord.services.infrastructure.event_chain import TABLE
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
-from carecoord.services.runtime import audit_export
+from carecoord.services.runtime import audit_export, logs
 from carecoord.services.runtime.meter import Meter, meter
 
 INTACT, BROKEN, CANNOT_CHECK = 0, 1, 2
@@ -136,8 +136,8 @@ def check_projections(args: argparse.Namespace, database_url: str) -> int:
         with meter("deriving the read models") as shown:
             found = asyncio.run(_derive(store, database_url, shown))
     except (ValueError, LookupError) as error:  # does not decode: malformed, a wrong key
-        print(f"carecoord audit projections: cannot derive the read models: {error}",
-              file=sys.stderr)  # fmt: skip
+        print(f"carecoord audit projections: cannot derive the read models:"
+              f" {logs.withheld(error) or error}", file=sys.stderr)  # fmt: skip
         return CANNOT_CHECK
     except psycopg.errors.UndefinedTable as error:  # a rebuild switched and dropped it
         print(f"carecoord audit projections: a read model's table went: {error};"

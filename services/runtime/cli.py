@@ -413,6 +413,11 @@ async def rebuild_model(settings: Settings, servers: Servers, name: str) -> None
         async with running(settings, servers, relay=False, project=False) as platform:
             with meter(f"rebuilding {name}") as shown:
                 done = await rebuild(platform.store, platform.pool, model, on_progress=shown)
+    except (ValueError, LookupError) as error:  # an event does not decode; say no content
+        raise SystemExit(
+            f"carecoord rebuild: {name}: an event does not decode"
+            f" ({logs.withheld(error) or error}); the live read model is as it was"
+        ) from None
     except asyncio.CancelledError:  # SIGINT/SIGTERM: a script must not take it as rebuilt
         raise SystemExit(
             f"carecoord rebuild: {name} interrupted; the live read model was switched whole"

@@ -8,7 +8,8 @@ and the one thing a library would not do for us is withhold a database error's m
 Logs leave the API's access control, so they carry codes, rule ids and opaque ids, never
 a client's clinical content (42 CFR Part 2). A database or driver error's message may
 quote the data it choked on ("Key (...)=(...) already exists"): in a traceback it is
-replaced by its class, SQLSTATE and constraint.
+replaced by its class, SQLSTATE and constraint; a validation error's, by the fields and
+checks that failed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 import psycopg
 from eventsourcing.persistence import PersistenceError
+from pydantic import ValidationError
 
 from carecoord.services.infrastructure import correlation
 
@@ -71,7 +73,15 @@ def _chain(failure: BaseException, seen: set[int]) -> list[str]:
 
 
 def withheld(failure: BaseException) -> str | None:
-    """What stands for a database error's message; None for other errors."""
+    """What stands for the message of a database error or a validation error (which quotes
+    each value it refused, an event's content when a stored event fails today's checks);
+    None for other errors."""
+    if isinstance(failure, ValidationError):
+        refused = ", ".join(
+            f"{'.'.join(map(str, error['loc'])) or '-'}: {error['type']}"
+            for error in failure.errors()
+        )
+        return f"(values withheld) {failure.title} refused {refused}"
     if not isinstance(failure, psycopg.Error | PersistenceError):
         return None
     found = failure if isinstance(failure, psycopg.Error) else failure.__cause__
