@@ -15,7 +15,7 @@ a filter only compares, and a date far out is a fair way to say "everything".
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from strawberry.extensions import FieldExtension
@@ -25,6 +25,8 @@ from strawberry.types.unset import UnsetType
 from carecoord.events import bounds
 from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.stamp import to_camel
+
+BOUNDS = "value-bounds"
 
 
 class BoundedArguments(FieldExtension):
@@ -36,16 +38,19 @@ class BoundedArguments(FieldExtension):
     def map_arguments(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         for name, value in kwargs.items():
             at = () if name == "input" else (to_camel(name),)
-            for where, reason in self.problems(value, at):
+            for where, rule, reason in self.problems(value, at):
                 field = ".".join(where) or "input"
-                raise InvalidInput(field, "value-bounds", f"{field} {reason}")
+                raise InvalidInput(field, rule, f"{field} {reason}")
         return kwargs
 
-    def problems(self, value: object, at: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
+    def problems(
+        self, value: object, at: tuple[str, ...]
+    ) -> Iterator[tuple[tuple[str, ...], str, str]]:
+        """Where, by which rule and why a value is refused."""
         if isinstance(value, list | tuple):
             found = bounds.count_problem(len(value))
             if found:
-                yield at, found
+                yield at, BOUNDS, found
                 return
             for n, item in enumerate(value):
                 yield from self.problems(item, (*at, str(n)))
@@ -53,10 +58,13 @@ class BoundedArguments(FieldExtension):
             for field in value.__strawberry_definition__.fields:
                 name = field.graphql_name or to_camel(field.python_name)
                 yield from self.problems(getattr(value, field.python_name), (*at, name))
+        elif isinstance(value, datetime) and value.tzinfo is None:
+            # No instant: compared with the clock it failed as an internal error.
+            yield at, "time-offset", "needs its UTC offset (e.g. Z)"
         elif not isinstance(value, UnsetType) and (self.dates or not isinstance(value, date)):
             found = bounds.problem(value)
             if found:
-                yield at, found
+                yield at, BOUNDS, found
 
 
 def bound_arguments(root: type, *, dates: bool = True) -> None:
