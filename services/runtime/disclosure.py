@@ -7,7 +7,9 @@ asks the client's consent record which events may go (``disclose_events``: a con
 force that names the recipient and covers the event's kind), records one
 ``DisclosureRecorded`` per consent relied on, then republishes what may go under
 ``<outbound root>.<recipient>.<context>.<Type>.<client>`` with the consent id and the
-42 CFR 2.32 notice in headers. Everything else is withheld.
+42 CFR 2.32 notice in headers. Everything else is withheld. A message counts only when the
+store holds its event at its position, and what goes out is the store's event: the stream
+is a notice of what to disclose, not its source.
 
 Order and failure: the disclosure is recorded before anything is sent and the batch is
 acknowledged after, so a crash can repeat a batch (a repeated record, never an
@@ -30,14 +32,16 @@ import nats.errors
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from carecoord.events import Actor, CareEvent, Role, catalog
+from carecoord.events import Actor, CareEvent, Role, catalog, headers
 from carecoord.events.access import DisclosureRecorded
 from carecoord.events.consent import Recipient, RecipientType
+from carecoord.events.envelope import type_name
+from carecoord.events.positioned import Positioned
 from carecoord.services.consent.commands import disclose_events
 from carecoord.services.consent.notice import NOTICE_VERSION, REDISCLOSURE_NOTICE
 from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.gate.gate import AccessGate
-from carecoord.services.infrastructure.liveness import error_code
+from carecoord.services.infrastructure.doorbell import read_page
 from carecoord.services.infrastructure.relay import POSITION_HEADER, TYPE_HEADER
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.aggregate import aggregate_id
@@ -123,12 +127,11 @@ class Forwarder:
 
     async def forward(self, messages: Sequence[Msg]) -> None:
         """Decide, record and send one batch, in stream order."""
-        root = self.platform.settings.subject_root
-        decoded = [(m, d) for m in messages if (d := self._decoded(m)) is not None]
-        events = [(m, event) for m, (_, event) in decoded]
-        self._forget_changed_consents([e for _, e in events])
+        vouched = await asyncio.to_thread(self._vouched, messages)
+        events = [event for _, event in vouched]
+        self._forget_changed_consents(events)
         by_client: dict[UUID, list[CareEvent]] = {}
-        for _, event in events:
+        for event in events:
             if not isinstance(event, DisclosureRecorded):  # never the record of a disclosure
                 by_client.setdefault(event.client_id, []).append(event)
         gate = AccessGate(self.platform, self.actor, None, uuid4())  # one batch, one correlation
@@ -150,17 +153,17 @@ class Forwarder:
         under = {event_id: c for outcome in decided for event_id, c in outcome.result.items()}
         outbound = [
             Outbound(
-                f"{self.subject_prefix}{msg.subject.removeprefix(root)}",
-                msg.data,
+                catalog.subject(self.subject_prefix, event),
+                catalog.encode(event),
                 {
                     "Nats-Msg-Id": f"{self.recipient.id}:{event.event_id}",
-                    TYPE_HEADER: (msg.headers or {})[TYPE_HEADER],
+                    TYPE_HEADER: type_name(type(event)),
                     CONSENT_HEADER: str(under[event.event_id]),
                     NOTICE_VERSION_HEADER: NOTICE_VERSION,
                     NOTICE_HEADER: REDISCLOSURE_NOTICE,
                 },
             )
-            for msg, event in events
+            for event in events
             if event.event_id in under
         ]
         nc = self.platform.broker.connection
@@ -168,7 +171,7 @@ class Forwarder:
             await nc.publish(out.subject, out.data, headers=out.headers)
         await nc.flush()
         self.forwarded += len(outbound)
-        self.position = max([self.position, *(position for _, (position, _) in decoded)])
+        self.position = max([self.position, *(position for position, _ in vouched)])
         advanced, self._advanced = self._advanced, asyncio.Event()
         advanced.set()
         log.info(
@@ -176,24 +179,40 @@ class Forwarder:
             extra={"recipient": self.recipient.id, "seen": len(events), "sent": len(outbound)},
         )
 
-    def _decoded(self, msg: Msg) -> tuple[int, CareEvent] | None:
-        """The message's position and event; None for one that is no event of the relay's
-        (logged by its code, never its content): withheld, it must not stop the stream for
-        every other client, as it did at each restart of the forwarder."""
-        sent = msg.headers or {}
-        try:
-            return int(sent[POSITION_HEADER]), catalog.decode(sent[TYPE_HEADER], msg.data)
-        except Exception as failure:  # whatever the bytes are, they fail this one alone
+    def _vouched(self, messages: Sequence[Msg]) -> list[tuple[int, CareEvent]]:
+        """The position and the store's own event of each message the store vouches for
+        (its event at the message's position has the message's id); what is disclosed is
+        the store's event, never the message's body. Anything else on the care subjects is
+        withheld, logged by its code, never its content: one malformed message stopped
+        every recipient's disclosures, and a forged one was disclosed and recorded."""
+        head = self.platform.store.last_position()
+        found = []
+        for msg in messages:
+            sent = msg.headers or {}
+            stored = self._stored(sent.get(POSITION_HEADER, ""), head)
+            if stored is not None and str(stored.event.event_id) == sent.get(headers.MSG_ID):
+                found.append((stored.position, stored.event))
+                continue
             log.error(
-                "message withheld: it is not an event",
+                "message withheld: the store holds no such event",
                 extra={
                     "recipient": self.recipient.id,
                     "stream_sequence": msg.metadata.sequence.stream,
-                    "error": error_code(failure),
-                    "code": "MESSAGE_UNREADABLE",
+                    "code": "MESSAGE_NOT_IN_STORE",
                 },
             )
+        return found
+
+    def _stored(self, position_header: str, head: int) -> Positioned | None:
+        """The readable event stored at the position a header names, if there is one."""
+        try:
+            position = int(position_header)
+        except ValueError:
             return None
+        if not 0 < position <= head:
+            return None
+        page = read_page(self.platform.store, position - 1, 1)
+        return next((item for item in page.events if item.position == position), None)
 
     def _forget_changed_consents(self, events: Sequence[CareEvent]) -> None:
         changed = {e.client_id for e in events if e.context == ConsentRecord.context}

@@ -1,6 +1,7 @@
 """The disclosure forwarder against messages on the care subjects that are no events of the
-relay's: each is withheld and logged by a code, never by its content, and the events after it
-are still handled, at once and after a restart of the forwarder."""
+store's (malformed or forged): each is withheld, neither disclosed nor recorded, and logged
+by a code, never by its content; the events after it are still handled, at once and after
+a restart of the forwarder."""
 
 from __future__ import annotations
 
@@ -10,15 +11,21 @@ import logging
 import subprocess
 import sys
 import uuid
+from datetime import date
 
 import pytest
+from nats.aio.msg import Msg
 
-from carecoord.events import Actor, Role
+from carecoord.events import Actor, Kind, Role, catalog, headers
+from carecoord.events.access import DisclosureRecorded
+from carecoord.events.consent import Recipient, RecipientType
 from carecoord.services.care.commands import enroll_client
+from carecoord.services.consent.commands import record_consent
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
 from carecoord.services.runtime.disclosure import Forwarder
 
+RECIPIENT = "acme-health"
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 SECRET = "NOTE-7f3a"
 FOREIGN: list[tuple[bytes, dict[str, str] | None]] = [
@@ -30,13 +37,14 @@ FOREIGN: list[tuple[bytes, dict[str, str] | None]] = [
 
 
 async def enrolled(platform: Platform) -> int:
+    """A new client's enrollment; its position."""
     await platform.bus.execute(enroll_client(ADMIN, display_name="Sam K.", program="OTP"))
     return await asyncio.to_thread(platform.store.last_position)
 
 
-async def forwarded_through(platform: Platform, position: int) -> None:
+async def forwarded_through(platform: Platform, position: int) -> Forwarder:
     """Run a forwarder from the stream's start until it has handled ``position``."""
-    forwarder = Forwarder(platform, "acme-health", from_start=True)
+    forwarder = Forwarder(platform, RECIPIENT, from_start=True)
     task = asyncio.create_task(forwarder.run())
     try:
         async with asyncio.timeout(20):
@@ -49,6 +57,7 @@ async def forwarded_through(platform: Platform, position: int) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    return forwarder
 
 
 async def test_foreign_messages_are_withheld_and_the_rest_go_on(
@@ -65,10 +74,61 @@ async def test_foreign_messages_are_withheld_and_the_rest_go_on(
     after = await enrolled(platform)  # the same durable consumer, made again
     await forwarded_through(platform, after)
 
-    withheld = [r for r in caplog.records if getattr(r, "code", None) == "MESSAGE_UNREADABLE"]
+    withheld = [r for r in caplog.records if getattr(r, "code", None) == "MESSAGE_NOT_IN_STORE"]
     assert len(withheld) == len(FOREIGN)
     assert SECRET not in caplog.text
     assert before < after
+
+
+async def test_a_forged_event_for_a_consenting_client_is_neither_disclosed_nor_recorded(
+    platform: Platform,
+) -> None:
+    client = (
+        await platform.bus.execute(enroll_client(ADMIN, display_name="Sam K.", program="OTP"))
+    ).result
+    await platform.bus.execute(
+        record_consent(
+            ADMIN,
+            client_id=client,
+            recipients=(Recipient(type=RecipientType.ORGANIZATION, id=RECIPIENT, name="Acme"),),
+            purpose="care coordination with primary care",
+            data_kinds=(Kind.CARE,),
+            signed_on=date(2026, 1, 1),
+            signed_by="Sam K.",
+        )
+    )
+    head = await asyncio.to_thread(platform.store.last_position)
+    [genuine] = [p.event for p in platform.store.read(0, head) if p.position == 1]
+    forged = genuine.model_copy(update={"event_id": uuid.uuid4()})
+    await platform.broker.connection.jetstream().publish(
+        catalog.subject(platform.settings.subject_root, forged),
+        catalog.encode(forged),
+        headers=headers.for_event(forged, head),
+        stream=platform.settings.stream_name,
+    )
+
+    received: list[Msg] = []
+
+    async def collect(msg: Msg) -> None:
+        received.append(msg)
+
+    inbox = await platform.broker.connection.subscribe(f"disclosed.{RECIPIENT}.>", cb=collect)
+    try:
+        await forwarded_through(platform, await enrolled(platform))
+        await platform.broker.connection.flush()
+    finally:
+        await inbox.unsubscribe()
+
+    # The genuine enrollment goes (the consent covers it), the forgery does not.
+    assert [(m.headers or {}).get("Nats-Msg-Id") for m in received] == [
+        f"{RECIPIENT}:{genuine.event_id}"
+    ]
+    disclosed = [
+        p.event.description
+        for p in platform.store.read(0, 1000)
+        if isinstance(p.event, DisclosureRecorded)
+    ]
+    assert [d.split(" ", 1)[0] for d in disclosed] == ["1"]
 
 
 def test_a_recipient_id_that_is_no_subject_token_is_refused_with_the_usage() -> None:
