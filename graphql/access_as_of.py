@@ -17,6 +17,7 @@ from strawberry.types import Info
 
 from carecoord.events import Actor, Role
 from carecoord.events.access import Basis
+from carecoord.events.envelope import ACTOR_ID_MAX
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import into
 from carecoord.graphql.timeline import RecordedBy
@@ -197,6 +198,10 @@ class AccessAsOfQuery:
             raise InvalidInput("at", "time-offset", "at needs its UTC offset (e.g. Z)")
         if not user_id.strip():
             raise InvalidInput("userId", "user-id", "name the user (their token subject)")
+        if len(user_id) > ACTOR_ID_MAX:
+            raise InvalidInput(
+                "userId", "user-id", f"userId is over {ACTOR_ID_MAX} characters: no user's is"
+            )
         own = await ctx.gate.readable(client_id, operation=OPERATION)
         history = await asyncio.to_thread(client_history, ctx.platform.store, client_id)
         found = AccessAsOf.rebuilt(client_id, history, at)
