@@ -25,6 +25,7 @@ import uvicorn
 from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
 from nats.js.api import DeliverPolicy
+from nats.js.errors import BadRequestError, NotFoundError
 from pydantic import ValidationError
 
 from carecoord.events import Role
@@ -448,12 +449,21 @@ async def tail_events(
         await ensure_stream(broker, settings)
     js = broker.connection.jetstream()
     subject = subject or f"{settings.subject_root}.>"
-    sub = await js.subscribe(
-        subject,
-        stream=settings.stream_name,
-        ordered_consumer=True,
-        deliver_policy=DeliverPolicy.NEW if new_only else DeliverPolicy.ALL,
-    )
+    try:
+        sub = await js.subscribe(
+            subject,
+            stream=settings.stream_name,
+            ordered_consumer=True,
+            deliver_policy=DeliverPolicy.NEW if new_only else DeliverPolicy.ALL,
+        )
+    except (NotFoundError, BadRequestError) as refused:  # were tracebacks: say which setting
+        await broker.stop()
+        wrong = (
+            f"the broker has no stream {settings.stream_name} (CARECOORD_STREAM_NAME)"
+            if isinstance(refused, NotFoundError)
+            else f"--subject {subject} is outside the stream's {settings.subject_root}.>"
+        )
+        raise SystemExit(f"carecoord tail: {wrong}") from None
     log.info("tailing", extra={"subject": subject, "new_only": new_only})
     try:
         async for msg in sub.messages:

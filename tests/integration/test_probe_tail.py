@@ -1,5 +1,6 @@
 """``carecoord tail`` against a message on the care subjects that is no event: skipped and
-logged by its code, never its content, and the events after it still printed."""
+logged by its code, never its content, and the events after it still printed. A stream or
+subject the broker refuses is said in a line naming the setting, not a traceback."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
 import sys
 import uuid
+
+import pytest
 
 from carecoord.events import Actor, Role
 from carecoord.services.care.commands import enroll_client
@@ -19,22 +23,25 @@ ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 SECRET = "NOTE-4b1c"
 
 
-async def first_line_tailed(platform: Platform) -> tuple[str, str]:
-    """What ``carecoord tail`` prints first, and what it logged until it was stopped."""
+def tail_env(platform: Platform) -> dict[str, str]:
     settings = platform.settings
-    env = {
+    return {
         **os.environ,
         "DATABASE_URL": platform.database_url,
         "CARECOORD_SUBJECT_ROOT": settings.subject_root,
         "CARECOORD_STREAM_NAME": settings.stream_name,
         "CARECOORD_DATA_DIR": str(settings.data_dir),
     }
+
+
+async def first_line_tailed(platform: Platform) -> tuple[str, str]:
+    """What ``carecoord tail`` prints first, and what it logged until it was stopped."""
     tail = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "carecoord.services.runtime.cli",
         "tail",
-        env=env,
+        env=tail_env(platform),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -68,3 +75,28 @@ async def test_a_foreign_message_is_skipped_and_the_events_after_it_printed(
     assert json.loads(line)["type"] == "care.ClientEnrolled"
     assert logged.count('"MESSAGE_UNREADABLE"') == 3
     assert SECRET not in logged
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"CARECOORD_STREAM_NAME": "NO_SUCH_STREAM"}, "the broker has no stream NO_SUCH_STREAM"),
+        ({}, "--subject elsewhere.> is outside the stream's"),
+    ],
+)
+def test_a_stream_or_subject_the_broker_refuses_is_said_in_a_line(
+    platform: Platform, change: dict[str, str], said: str
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "carecoord.services.runtime.cli", "tail"]
+        + ([] if change else ["--subject", "elsewhere.>"]),
+        env={**tail_env(platform), **change},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 1, done.stderr
+    assert f"carecoord tail: {said}" in done.stderr
+    assert "Traceback" not in done.stderr
