@@ -30,6 +30,8 @@ from psycopg.adapt import Transformer as Transforming
 from carecoord.events import catalog
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import Copied
+from carecoord.services.infrastructure.doorbell import UNDECODABLE, Unreadable
+from carecoord.services.infrastructure.liveness import error_code
 
 Stored = tuple[int, str, bytes]
 """A stored event as a rebuild reads it: its position, its catalog name and its payload
@@ -39,6 +41,9 @@ SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
 """What binary COPY data begins with: the signature, no flags, no header extension."""
 TRAILER = b"\xff\xff"
 """What it ends with."""
+
+Formatted = tuple[list[bytes], list[Unreadable]]
+"""A page's COPY data, one block per table, and its entries that do not decode."""
 
 
 @dataclass(frozen=True)
@@ -83,15 +88,16 @@ class Workers:
     ) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def format(self, page: list[Stored]) -> asyncio.Future[list[bytes]]:
-        """The COPY data of ``page``'s rows, one block per table (no signature, no trailer)."""
+    def format(self, page: list[Stored]) -> asyncio.Future[Formatted]:
+        """The COPY data of ``page``'s rows, one block per table (no signature, no trailer),
+        and the entries set aside."""
         try:
             return asyncio.get_running_loop().run_in_executor(self._pool, _format, page)
         except BrokenProcessPool as lost:  # a worker died before this page was handed over
             raise WorkerLost from lost
 
     @staticmethod
-    async def formatted(blocks: asyncio.Future[list[bytes]]) -> list[bytes]:
+    async def formatted(blocks: asyncio.Future[Formatted]) -> Formatted:
         """What ``format`` gave, or ``WorkerLost`` if its worker died."""
         try:
             return await blocks
@@ -122,18 +128,33 @@ def _start(formats: Sequence[Format]) -> None:
         _formats.append((one, tx))
 
 
-def _format(page: list[Stored]) -> list[bytes]:
-    events = [Positioned(position, catalog.decode(topic, data)) for position, topic, data in page]
+def decoded(page: list[Stored]) -> tuple[list[tuple[str, Positioned]], list[Unreadable]]:
+    """The events of ``page`` with their catalog names, and its entries that do not decode,
+    set aside as the live followers set them aside (``doorbell.read_page``): one such entry
+    must not stop a rebuild of every client's record."""
+    events: list[tuple[str, Positioned]] = []
+    unreadable: list[Unreadable] = []
+    for position, topic, data in page:
+        try:
+            events.append((topic, Positioned(position, catalog.decode(topic, data))))
+        except UNDECODABLE as failure:
+            unreadable.append(Unreadable(position, topic, error_code(failure)))
+    return events, unreadable
+
+
+def _format(page: list[Stored]) -> Formatted:
+    named, unreadable = decoded(page)
+    events = [e for _, e in named]
     blocks = []
     for one, tx in _formats:
         mine = events
         if one.topics is not None:
-            mine = [e for (_, topic, _), e in zip(page, events, strict=True) if topic in one.topics]
+            mine = [e for topic, e in named if topic in one.topics]
         block = bytearray()
         for row in one.copied.rows(mine):
             format_row_binary(row, tx, block)
         blocks.append(bytes(block))
-    return blocks
+    return blocks, unreadable
 
 
 class JsonText(Dumper):

@@ -29,8 +29,15 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import catalog
 from carecoord.events.envelope import CareEvent, type_name
-from carecoord.events.positioned import Positioned
-from carecoord.projections.copy_workers import SIGNATURE, TRAILER, Format, Stored, Workers
+from carecoord.projections.copy_workers import (
+    SIGNATURE,
+    TRAILER,
+    Format,
+    Formatted,
+    Stored,
+    Workers,
+    decoded,
+)
 from carecoord.projections.generations import Copied
 from carecoord.projections.projector import (
     CHANGED,
@@ -40,7 +47,8 @@ from carecoord.projections.projector import (
     current_generations,
     point_view,
 )
-from carecoord.services.infrastructure import positions
+from carecoord.services.infrastructure import parked, positions
+from carecoord.services.infrastructure.doorbell import Unreadable
 from carecoord.services.infrastructure.event_chain import TABLE
 from carecoord.services.infrastructure.store import EventStore
 
@@ -73,10 +81,22 @@ class Rebuilt:
     position: int
     seconds: float
     """Of the whole rebuild, shared by the models rebuilt together."""
+    set_aside: int = 0
+    """Stored entries that do not decode, left out and parked as the live projector does."""
 
     @property
     def rate(self) -> float:
         return self.events / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class Filled:
+    """How far a pass went: the position reached, the events read, and the entries it set
+    aside (in position order)."""
+
+    reached: int
+    read: int
+    set_aside: list[Unreadable]
 
 
 @dataclass(frozen=True)
@@ -127,12 +147,17 @@ async def rebuild_all(
     targets = [Target(model, old.get(model.NAME, 1) + 1) for model in models]
     head = await asyncio.to_thread(store.last_position)
     await create_generations(pool, targets)
-    reached, read = await fill(store, pool, targets, 0, head, on_progress)
+    filled = await fill(store, pool, targets, 0, head, on_progress)
+    reached = filled.reached
     async with pool.connection() as conn, conn.transaction():
         live = await positions.read_many(conn, names, lock=True)
-        more = await fill_in(conn, store, targets, reached, live)
+        more, later = await fill_in(conn, store, targets, reached, live)
         at = {name: max(reached, live.get(name, 0)) for name in names}
+        set_aside = [*filled.set_aside, *later]
         for target in targets:
+            # As the live projector parks them: /health says so until a fixed version reads
+            # them (a rebuild then).
+            await parked.park_unreadable(conn, target.name, set_aside)
             await conn.execute(
                 # An upsert: on a database no projector has set up, there is no row to
                 # update, and the projector's later setup would point the view at an
@@ -155,7 +180,15 @@ async def rebuild_all(
             )
     seconds = time.perf_counter() - started
     done = [
-        Rebuilt(t.name, t.generation, read + more[t.name], at[t.name], seconds) for t in targets
+        Rebuilt(
+            t.name,
+            t.generation,
+            filled.read + more[t.name],
+            at[t.name],
+            seconds,
+            len(set_aside),
+        )
+        for t in targets
     ]
     for one in done:
         log.info(
@@ -190,10 +223,11 @@ async def fill(
     after: int,
     until: int,
     on_progress: Progress | None,
-) -> tuple[int, int]:
-    """Feed every target the events after ``after`` up to ``until`` in one pass; return the
-    position reached and how many events there were."""
+) -> Filled:
+    """Feed every target the events after ``after`` up to ``until`` in one pass; an entry
+    that does not decode is left out of every target."""
     read = 0
+    set_aside: dict[int, Unreadable] = {}
     applied = [t for t in targets if t.copied is None]
     topics = _read_by([t.model for t in applied])
     async with contextlib.AsyncExitStack() as streams:
@@ -209,14 +243,12 @@ async def fill(
         )
         pages = _formatted(store, pool, after, until, workers)
         async with contextlib.aclosing(pages):
-            async for page, blocks in pages:
+            async for page, (blocks, copied_lost) in pages:
                 for (copy, _), block in zip(copies, blocks, strict=True):
                     await copy.write(block)
-                wanted = [
-                    Positioned(position, catalog.decode(topic, data))
-                    for position, topic, data in page
-                    if topics is None or topic in topics
-                ]
+                named, lost = decoded([s for s in page if topics is None or s[1] in topics])
+                set_aside.update((entry.position, entry) for entry in (*copied_lost, *lost))
+                wanted = [item for _, item in named]
                 if applied and wanted:
                     # Pipelined: their statements go without waiting each for its answer
                     # (COPY cannot run in a pipeline: a model that copies says COPIED).
@@ -228,7 +260,7 @@ async def fill(
                 if on_progress is not None:
                     on_progress(after, until)
     await asyncio.gather(*(_ready(pool, t) for t in targets))
-    return after, read
+    return Filled(after, read, sorted(set_aside.values(), key=lambda entry: entry.position))
 
 
 def _read_by(models: Sequence[ReadModel]) -> frozenset[str] | None:
@@ -252,20 +284,24 @@ async def fill_in(
     targets: Sequence[Target],
     after: int,
     until: Mapping[str, int],
-) -> dict[str, int]:
+) -> tuple[dict[str, int], list[Unreadable]]:
     """Catch each target up to its own ``until`` through ``apply``, as live, in ``conn``'s
     transaction (a rebuild's switch, which the live projector waits on); return how many
-    events each took."""
+    events each took, and the entries left out of all of them (they do not decode)."""
     took = {target.name: 0 for target in targets}
+    set_aside: list[Unreadable] = []
     last = max((until.get(name, 0) for name in took), default=after)
-    while page := await _page(conn, store, after, last):
+    while rows := _unsealed(store, await _rows(conn, after, last)):
+        named, lost = decoded(rows)
+        set_aside.extend(lost)
+        page = [item for _, item in named]
         for target in targets:
             fresh = [item for item in page if item.position <= until.get(target.name, 0)]
             if fresh:
                 await target.model.apply(conn, target.generation, fresh)
                 took[target.name] += len(fresh)
-        after = page[-1].position
-    return took
+        after = rows[-1][0]
+    return took, set_aside
 
 
 async def _pages(
@@ -289,10 +325,11 @@ async def _formatted(
     after: int,
     until: int,
     workers: Workers | None,
-) -> AsyncGenerator[tuple[list[Stored], list[bytes]]]:
-    """Pages with their COPY data (none without ``workers``): ``AHEAD`` pages are formatted
-    while one is used, so the workers and the database work at the same time."""
-    ahead: deque[tuple[list[Stored], asyncio.Future[list[bytes]] | None]] = deque()
+) -> AsyncGenerator[tuple[list[Stored], Formatted]]:
+    """Pages with their COPY data and the entries the workers set aside (none without
+    ``workers``): ``AHEAD`` pages are formatted while one is used, so the workers and the
+    database work at the same time."""
+    ahead: deque[tuple[list[Stored], asyncio.Future[Formatted] | None]] = deque()
     try:
         async with contextlib.aclosing(_pages(store, pool, after, until)) as pages:
             async for page in pages:
@@ -308,16 +345,9 @@ async def _formatted(
 
 
 async def _done(
-    page: list[Stored], blocks: asyncio.Future[list[bytes]] | None
-) -> tuple[list[Stored], list[bytes]]:
-    return page, [] if blocks is None else await Workers.formatted(blocks)
-
-
-async def _page(
-    conn: AsyncConnection, store: EventStore, after: int, until: int
-) -> list[Positioned]:
-    page = _unsealed(store, await _rows(conn, after, until))
-    return [Positioned(position, catalog.decode(topic, data)) for position, topic, data in page]
+    page: list[Stored], blocks: asyncio.Future[Formatted] | None
+) -> tuple[list[Stored], Formatted]:
+    return page, ([], []) if blocks is None else await Workers.formatted(blocks)
 
 
 async def _rows(conn: AsyncConnection, after: int, until: int) -> list[tuple[Any, ...]]:

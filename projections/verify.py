@@ -128,10 +128,11 @@ async def verify_all(
         await create_generations(pool, targets)
         # No further than every live model has got, so none is ahead of its live one.
         until = min((live.get(name, 0) for name in names), default=0)
-        reached, read = await fill(store, pool, targets, 0, until, on_progress)
+        # Entries that do not decode are left out, as the live projector leaves them out.
+        filled = await fill(store, pool, targets, 0, until, on_progress)
         found = []
         for target in targets:
-            verified = await _compare(store, pool, target, reached, read, started)
+            verified = await _compare(store, pool, target, filled.reached, filled.read, started)
             if on_verified is not None:
                 on_verified(verified)
             found.append(verified)
@@ -182,7 +183,7 @@ async def _caught_up(
     more events that took."""
     async with pool.connection() as conn:
         async with conn.transaction():
-            took = await fill_in(conn, store, [target], after, {target.name: until})
+            took, _ = await fill_in(conn, store, [target], after, {target.name: until})
         return await _digests(conn, target.model.table(target.generation)), took[target.name]
 
 

@@ -65,6 +65,11 @@ class Doorbell:
                 self._ring()
 
 
+UNDECODABLE = (ValueError, LookupError)
+"""What decoding a stored entry raises when it cannot: malformed JSON, a check the event
+fails, or a topic the catalog does not hold (a later version's, read after a rollback)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Unreadable:
     """A stored event that no longer decodes (stored before a check that refuses it now)."""
@@ -95,9 +100,7 @@ def read_page(store: EventStore, after: int, limit: int) -> Page:
     for note in notifications:
         try:
             events.append(Positioned(note.id, store.catalog_mapper.open(note.topic, note.state)))
-        # Malformed JSON, a check the event fails; a topic the catalog does not hold (a
-        # later version's, after a rollback) is a LookupError, and stopped every follower.
-        except (ValueError, LookupError) as failure:
+        except UNDECODABLE as failure:
             unreadable.append(Unreadable(note.id, note.topic, error_code(failure)))
     return Page(events, unreadable, notifications[-1].id if notifications else after)
 

@@ -428,6 +428,11 @@ async def rebuild_model(settings: Settings, servers: Servers, name: str) -> None
         f"{name}: generation {done.generation}, {done.events} events in "
         f"{done.seconds:.1f} s ({done.rate:,.0f}/s)"
     )
+    if done.set_aside:
+        print(
+            f"{name}: {done.set_aside} stored event(s) do not decode: left out and parked,"
+            " as the live projector does (parked_events; /health says degraded)"
+        )
 
 
 def print_demo_tokens(settings: Settings) -> None:

@@ -6,36 +6,18 @@ model, retrying for ever.)"""
 from __future__ import annotations
 
 import asyncio
-import uuid
 
-import psycopg
-from psycopg import sql
+from undecodable import LATER_TYPE, record_a_later_versions_event
 
 from carecoord.events import Actor, Role
 from carecoord.projections.models import READ_MODELS
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.infrastructure import positions
-from carecoord.services.infrastructure.event_chain import TABLE
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
-LATER_TYPE = "care.ClientTransferred"
 FOLLOWERS = sorted(["relay", *(model.NAME for model in READ_MODELS)])
-
-
-def record_a_later_versions_event(platform: Platform) -> int:
-    """An event of a type this catalog lacks, stored as the store stores events."""
-    body = b'{"event_id": "%s", "schema_version": 1}' % str(uuid.uuid4()).encode()
-    insert = sql.SQL(
-        "INSERT INTO {} (originator_id, originator_version, topic, state)"
-        " VALUES (%s, 1, %s, %s) RETURNING notification_id"
-    ).format(sql.Identifier(TABLE))
-    with psycopg.connect(platform.database_url, autocommit=True) as conn:
-        seal = platform.store.catalog_mapper.seal
-        found = conn.execute(insert, (uuid.uuid4(), LATER_TYPE, seal(body))).fetchone()
-    assert found is not None
-    return int(found[0])
 
 
 async def test_every_follower_sets_an_unknown_type_aside_and_goes_on(platform: Platform) -> None:
