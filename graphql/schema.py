@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from decimal import Decimal
 
 import strawberry
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache
@@ -17,6 +18,7 @@ from carecoord.graphql.care import CareMutation
 from carecoord.graphql.care_history import CareHistoryQuery
 from carecoord.graphql.caseload import CaseloadQuery, CaseloadSubscription
 from carecoord.graphql.checkins import CheckInMutation, CheckInQuery
+from carecoord.graphql.decimals import DECIMAL
 from carecoord.graphql.document_limits import alias_limit, depth_limit
 from carecoord.graphql.errors import Schema, ShapeAndMaskErrors, ShapeErrors
 from carecoord.graphql.input_bounds import bound_arguments
@@ -112,6 +114,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
             production_validation(MAX_DEPTH) if production else validation_cache(),
         ],
         execution_context_class=WithoutSuggestions if production else PlainCompletion,
+        scalar_overrides={Decimal: DECIMAL},
     )
     read_plain_fields_directly(schema)
     return schema

@@ -104,6 +104,16 @@ async def test_malformed_id_is_refused_by_the_schema(api: Api) -> None:
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
 
+@pytest.mark.parametrize("dose", ["6_0", "\uff16\uff10", "\u0666\u0660", "6e1", " 60", "Infinity"])
+async def test_a_number_not_written_plainly_is_refused_by_the_schema(api: Api, dose: str) -> None:
+    # Python's Decimal reads each of these (the first three as 60); a dose nobody typed.
+    client_id = await enrolled(api)
+    error = await refused(api, PRESCRIBE, {"input": order(client_id, dose=dose)}, Role.PRESCRIBER)
+    assert "dose" in error["message"]
+    assert "with the digits 0-9" in error["message"]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
 async def test_no_token_records_nothing(api: Api) -> None:
     error = await refused(api, ENROLL, {"input": {"displayName": "A", "program": "P"}}, None)
     assert error["extensions"]["code"] == "UNAUTHENTICATED"

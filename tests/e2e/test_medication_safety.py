@@ -215,6 +215,9 @@ async def test_an_order_past_its_end_date_reads_ended_and_refuses_doses(api: Api
     assert again["id"] != methadone["id"]
 
 
+HUGE, TINY = "1" + "0" * 308, "0." + "0" * 29 + "1"  # 1e308 and 1e-30, written out
+
+
 async def test_future_and_absurd_values_are_refused_naming_the_field_and_the_bound(
     api: Api,
 ) -> None:
@@ -228,8 +231,8 @@ async def test_future_and_absurd_values_are_refused_naming_the_field_and_the_bou
             DOSE, orderId=methadone, amount="60", dosageForm="oral solution",
             givenAt=soon.isoformat(),
         ),
-        await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("methadone", "1e308", TODAY)),
-        await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("methadone", "1e-30", TODAY)),
+        await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("methadone", HUGE, TODAY)),
+        await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("methadone", TINY, TODAY)),
         await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("lorazepam", "0.0001", TODAY)),
         await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("lorazepam", "50000", TODAY)),
         await clinic.refused(
