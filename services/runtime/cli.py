@@ -328,7 +328,7 @@ class _Server(uvicorn.Server):
 
 
 async def serve(settings: Settings, servers: Servers, part: str, *, demo_wanted: bool) -> None:
-    from carecoord.graphql.app import create_app  # noqa: PLC0415  (API-only dependency)
+    from carecoord.graphql.app import MAX_BODY_BYTES, create_app  # noqa: PLC0415  (API-only)
 
     api = part in ("up", "api")
     async with running(
@@ -347,6 +347,7 @@ async def serve(settings: Settings, servers: Servers, part: str, *, demo_wanted:
             port=settings.port,
             log_config=None,
             ws="websockets-sansio",
+            ws_max_size=MAX_BODY_BYTES,  # as a request body (uvicorn took 16 MiB)
             lifespan="off",
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )

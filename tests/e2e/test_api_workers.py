@@ -1,9 +1,11 @@
 """`carecoord api --workers 2`: two processes on one port, both writing through their own
-command bus to one store, and no sibling outliving its parent."""
+command bus to one store, and no sibling outliving its parent; the server as it is started
+(its websocket message limit)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -14,13 +16,17 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+import websockets
 from conftest import delete_stream, fresh_database, isolated_settings
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
 
 from carecoord.events import Role
 from carecoord.services.infrastructure.identity import issue_token
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.runtime.bootstrap import Servers
 from carecoord.services.runtime.embedded import free_port
+from support import GRAPHQL_WS
 
 ENROLL = "mutation($i: EnrollClientInput!) { enrollClient(input: $i) { id position } }"
 
@@ -143,6 +149,7 @@ async def two_workers(servers: Servers, settings: Settings, database_url: str) -
         used = {pid: cpu_seconds(pid) - before[pid] for pid in pids}
         assert all(used[pid] > 2 * idle[pid] + 0.01 for pid in pids), (used, idle)
         assert await asyncio.to_thread(stored, database_url) == 40
+        await a_websocket_message_over_a_body_is_refused(url)
 
         parent.send_signal(signal.SIGKILL)
         parent.wait(10)
@@ -150,3 +157,14 @@ async def two_workers(servers: Servers, settings: Settings, database_url: str) -
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+async def a_websocket_message_over_a_body_is_refused(url: str) -> None:
+    """A message may be no bigger than a request body (the server took 16 MiB in one)."""
+    ws_url = url.replace("http", "ws", 1) + "/graphql"
+    async with websockets.connect(ws_url, subprotocols=GRAPHQL_WS, max_size=None) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"x": "x" * (2 << 20)}}))
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.recv()
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == CloseCode.MESSAGE_TOO_BIG
