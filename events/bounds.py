@@ -8,7 +8,7 @@ that gets past the API but not past one of those is stored and then retried fore
 
 | value | bound |
 |---|---|
-| text | no control characters but tab, line feed and carriage return, and no lone surrogates |
+| text | no control characters but tab and line breaks, no bidi overrides or isolates |
 | a string field | its own ``max_length``, else ``TEXT_MAX``; never over ``NOTE_MAX`` |
 | a string in a list, tuple or dict key | ``ITEM_MAX`` (a label: a side effect, an item id) |
 | a list, tuple or dict | ``COUNT_MAX`` entries (or its own smaller ``max_length``) |
@@ -16,8 +16,9 @@ that gets past the API but not past one of those is stored and then retried fore
 | a date or time | a year from ``YEAR_MIN`` to ``YEAR_MAX`` |
 | the whole event | ``EVENT_BYTES_MAX`` bytes of JSON |
 
-Free text keeps tab and the line breaks everywhere: a one-line field (an id, a name) is
-not told apart from a note here, only by its own constraints.
+Nor lone surrogates; bidi are the embeddings, overrides and isolates (U+202A-202E,
+U+2066-2069). Free text keeps tab and the line breaks everywhere: a one-line field (an id,
+a name) is not told apart from a note here, only by its own constraints.
 
 The checks run whenever an event is constructed or validated, except when a stored or
 published one is decoded (``CareEvent.from_stored``): history recorded before a bound
@@ -57,7 +58,12 @@ YEAR_MIN, YEAR_MAX = 1900, 2200
 EVENT_BYTES_MAX = 64 * 1024
 """Bytes of an event's JSON: far below the broker's 1 MB message limit."""
 
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
+)
+"""C0 and C1 controls but tab and line breaks, lone surrogates, and the bidirectional
+embeddings, overrides and isolates: with those a name or note shows other than it is stored
+(an override turns "Dose 60" into "06 esoD" on every screen); right-to-left text needs none."""
 
 Loc = tuple[str | int, ...]
 

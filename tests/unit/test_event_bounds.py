@@ -60,6 +60,8 @@ def refusal(build: Any, **facts: Any) -> tuple[tuple[str | int, ...], str]:
         ("delete\x7f", "U+007F"),
         ("c1\x85", "U+0085"),
         ("lone \ud800 surrogate", "unicode"),
+        ("Dose \u202e06", "U+202E"),  # shown as "Dose 60": an override reverses what follows
+        ("isolated \u2066x\u2069", "U+2066"),
         ("x" * 5001, "at most 5000"),
     ],
 )
@@ -72,6 +74,7 @@ def test_text_with_control_characters_or_too_long_is_refused(value: str, reason:
 def test_tab_and_line_breaks_are_free_text() -> None:
     assert check_in(note="line one\r\n\tline two\n").note == "line one\r\n\tline two\n"
     assert check_in(note="émoji 🙂 and 漢字").note == "émoji 🙂 and 漢字"
+    assert check_in(note="שלום and مرحبا 60").note == "שלום and مرحبا 60"  # no overrides needed
 
 
 def test_a_string_field_without_its_own_bound_gets_the_default() -> None:
