@@ -55,6 +55,9 @@ async def forwarded_through(platform: Platform, position: int) -> Forwarder:
         assert task not in done, "the forwarder stopped"
     finally:
         task.cancel()
+        # Bounded: a forwarder that ignored its cancellation hung a CI run here once.
+        stopped, _ = await asyncio.wait([task], timeout=10)
+        assert stopped, f"the forwarder did not stop when cancelled: {task.get_stack()}"
         with contextlib.suppress(asyncio.CancelledError):
             await task
     return forwarder
