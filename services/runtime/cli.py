@@ -449,12 +449,16 @@ async def tail_events(
     settings: Settings, servers: Servers, subject: str | None, *, new_only: bool
 ) -> None:
     """An ephemeral consumer on the care stream: each event, once, as one JSON line."""
+    subject = subject or f"{settings.subject_root}.>"
+    outside = f"--subject {subject} is outside the stream's {settings.subject_root}.>"
+    if not subject.startswith(f"{settings.subject_root}."):
+        # Said before asking: some broker versions take such a filter and deliver nothing.
+        raise SystemExit(f"carecoord tail: {outside}")
     broker = NatsBroker(servers.nats_url, logger=None)
     await broker.connect()
     if servers.runtime is not None and servers.runtime.owned:  # servers of its own: maybe new
         await ensure_stream(broker, settings)
     js = broker.connection.jetstream()
-    subject = subject or f"{settings.subject_root}.>"
     try:
         sub = await js.subscribe(
             subject,
@@ -467,7 +471,7 @@ async def tail_events(
         wrong = (
             f"the broker has no stream {settings.stream_name} (CARECOORD_STREAM_NAME)"
             if isinstance(refused, NotFoundError)
-            else f"--subject {subject} is outside the stream's {settings.subject_root}.>"
+            else outside
         )
         raise SystemExit(f"carecoord tail: {wrong}") from None
     log.info("tailing", extra={"subject": subject, "new_only": new_only})

@@ -18,6 +18,7 @@ from carecoord.events import Actor, Role
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
+from carecoord.services.runtime.bootstrap import Servers
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 WAITING_ON_A_LOCK = (
@@ -26,11 +27,12 @@ WAITING_ON_A_LOCK = (
 )
 
 
-def rebuild_timeline(platform: Platform, tmp_path: Path) -> subprocess.Popen[str]:
+def rebuild_timeline(platform: Platform, servers: Servers, tmp_path: Path) -> subprocess.Popen[str]:
     settings = platform.settings
     env = {
         **os.environ,
         "DATABASE_URL": platform.database_url,
+        "NATS_URL": servers.nats_url,  # else it starts a server of its own
         "CARECOORD_SUBJECT_ROOT": settings.subject_root,
         "CARECOORD_STREAM_NAME": settings.stream_name,
         "CARECOORD_DATA_DIR": str(tmp_path),
@@ -58,7 +60,9 @@ def generation(url: str) -> int:
     return int(found[0]) if found else 1
 
 
-def interrupted_at_the_switch(platform: Platform, tmp_path: Path) -> tuple[int, str]:
+def interrupted_at_the_switch(
+    platform: Platform, servers: Servers, tmp_path: Path
+) -> tuple[int, str]:
     """Hold the live timeline's position row, so the rebuild waits at its switch; SIGTERM."""
     url = platform.database_url
     with (
@@ -67,7 +71,7 @@ def interrupted_at_the_switch(platform: Platform, tmp_path: Path) -> tuple[int, 
         holder.transaction(),
     ):
         holder.execute("SELECT 1 FROM follower_positions WHERE name = 'timeline' FOR UPDATE")
-        rebuild = rebuild_timeline(platform, tmp_path)
+        rebuild = rebuild_timeline(platform, servers, tmp_path)
         try:
             deadline = time.monotonic() + 60
             while not waiting(watcher):
@@ -81,17 +85,21 @@ def interrupted_at_the_switch(platform: Platform, tmp_path: Path) -> tuple[int, 
     return rebuild.returncode, err
 
 
-async def test_an_interrupted_rebuild_says_so_and_fails(platform: Platform, tmp_path: Path) -> None:
+async def test_an_interrupted_rebuild_says_so_and_fails(
+    platform: Platform, servers: Servers, tmp_path: Path
+) -> None:
     for name in ("Sam K.", "Jo P."):
         await platform.bus.execute(enroll_client(ADMIN, display_name=name, program="OTP"))
     before = generation(platform.database_url)
 
-    status, err = await asyncio.to_thread(interrupted_at_the_switch, platform, tmp_path)
+    status, err = await asyncio.to_thread(interrupted_at_the_switch, platform, servers, tmp_path)
 
     assert status != 0, err
     assert "timeline interrupted" in err
     assert "run the rebuild again" in err
     assert generation(platform.database_url) == before
-    again = await asyncio.to_thread(rebuild_timeline(platform, tmp_path).communicate, timeout=60)
+    again = await asyncio.to_thread(
+        rebuild_timeline(platform, servers, tmp_path).communicate, timeout=60
+    )
     assert "timeline: generation" in again[0], again[1]
     assert generation(platform.database_url) == before + 1

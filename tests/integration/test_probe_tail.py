@@ -18,30 +18,34 @@ from carecoord.events import Actor, Role
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
+from carecoord.services.runtime.bootstrap import Servers
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 SECRET = "NOTE-4b1c"
 
 
-def tail_env(platform: Platform) -> dict[str, str]:
+def tail_env(platform: Platform, servers: Servers) -> dict[str, str]:
+    """The test's own servers: without NATS_URL the command would start one of its own in
+    the data directory, and stopping it took the suite's embedded server down."""
     settings = platform.settings
     return {
         **os.environ,
         "DATABASE_URL": platform.database_url,
+        "NATS_URL": servers.nats_url,
         "CARECOORD_SUBJECT_ROOT": settings.subject_root,
         "CARECOORD_STREAM_NAME": settings.stream_name,
         "CARECOORD_DATA_DIR": str(settings.data_dir),
     }
 
 
-async def first_line_tailed(platform: Platform) -> tuple[str, str]:
+async def first_line_tailed(platform: Platform, servers: Servers) -> tuple[str, str]:
     """What ``carecoord tail`` prints first, and what it logged until it was stopped."""
     tail = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "carecoord.services.runtime.cli",
         "tail",
-        env=tail_env(platform),
+        env=tail_env(platform, servers),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -57,7 +61,7 @@ async def first_line_tailed(platform: Platform) -> tuple[str, str]:
 
 
 async def test_a_foreign_message_is_skipped_and_the_events_after_it_printed(
-    platform: Platform,
+    platform: Platform, servers: Servers
 ) -> None:
     js = platform.broker.connection.jetstream()
     subject = f"{platform.settings.subject_root}.care.ClientEnrolled.{uuid.uuid4()}"
@@ -69,7 +73,7 @@ async def test_a_foreign_message_is_skipped_and_the_events_after_it_printed(
             break
         await asyncio.sleep(0.01)
 
-    line, logged = await first_line_tailed(platform)
+    line, logged = await first_line_tailed(platform, servers)
 
     assert line, logged
     assert json.loads(line)["type"] == "care.ClientEnrolled"
@@ -85,12 +89,12 @@ async def test_a_foreign_message_is_skipped_and_the_events_after_it_printed(
     ],
 )
 def test_a_stream_or_subject_the_broker_refuses_is_said_in_a_line(
-    platform: Platform, change: dict[str, str], said: str
+    platform: Platform, servers: Servers, change: dict[str, str], said: str
 ) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "carecoord.services.runtime.cli", "tail"]
         + ([] if change else ["--subject", "elsewhere.>"]),
-        env={**tail_env(platform), **change},
+        env={**tail_env(platform, servers), **change},
         capture_output=True,
         text=True,
         timeout=60,

@@ -17,15 +17,19 @@ from carecoord.events import Actor, Role
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
+from carecoord.services.runtime.bootstrap import Servers
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 
 
-def carecoord(platform: Platform, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def carecoord(
+    platform: Platform, servers: Servers, cwd: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
     settings = platform.settings
     env = {
         **os.environ,
         "DATABASE_URL": platform.database_url,
+        "NATS_URL": servers.nats_url,  # else it starts a server of its own
         "CARECOORD_SUBJECT_ROOT": settings.subject_root,
         "CARECOORD_STREAM_NAME": settings.stream_name,
         "CARECOORD_DATA_DIR": str(cwd),
@@ -42,15 +46,17 @@ def carecoord(platform: Platform, cwd: Path, *args: str) -> subprocess.Completed
 
 
 async def test_rebuild_and_audit_leave_it_out_and_say_nothing_of_it(
-    platform: Platform, tmp_path: Path
+    platform: Platform, servers: Servers, tmp_path: Path
 ) -> None:
     await platform.bus.execute(enroll_client(ADMIN, display_name="Sam K.", program="OTP"))
     bad = await asyncio.to_thread(store_a_copy_that_fails_its_checks, platform)
     last = await platform.bus.execute(enroll_client(ADMIN, display_name="Jo P.", program="OTP"))
     assert await platform.progress.reach("timeline", last.position, 10)
 
-    rebuilt = await asyncio.to_thread(carecoord, platform, tmp_path, "rebuild", "timeline")
-    audited = await asyncio.to_thread(carecoord, platform, tmp_path, "audit", "projections")
+    rebuilt = await asyncio.to_thread(carecoord, platform, servers, tmp_path, "rebuild", "timeline")
+    audited = await asyncio.to_thread(
+        carecoord, platform, servers, tmp_path, "audit", "projections"
+    )
 
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "timeline: 1 stored event(s) do not decode: left out and parked" in rebuilt.stdout
