@@ -89,15 +89,19 @@ def depth_limit(max_depth: int) -> type[ASTValidationRule]:
             measures = Measures(context.document)
             for operation in _operations(context):
                 if measures.depth(operation.selection_set) > max_depth:
-                    name = operation.name.value if operation.name else "anonymous"
-                    context.report_error(
-                        GraphQLError(
-                            f"'{name}' exceeds maximum operation depth of {max_depth}",
-                            [operation],
-                        )
-                    )
+                    report_too_deep(context, operation, max_depth)
 
     return DepthLimit
+
+
+def report_too_deep(
+    context: ValidationContext, operation: OperationDefinitionNode, max_depth: int
+) -> None:
+    """``QueryDepthLimiter``'s error, which clients may match on."""
+    name = operation.name.value if operation.name else "anonymous"
+    context.report_error(
+        GraphQLError(f"'{name}' exceeds maximum operation depth of {max_depth}", [operation])
+    )
 
 
 def alias_limit(max_aliases: int) -> type[ASTValidationRule]:

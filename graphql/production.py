@@ -23,6 +23,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from carecoord.graphql.document_limits import report_too_deep
 from carecoord.graphql.plain_fields import PlainCompletion
 from carecoord.graphql.validated import Validated
 from carecoord.services.kernel.errors import DomainError, Unauthenticated
@@ -105,13 +106,7 @@ def introspection_depth_rule(max_depth: int) -> type[ASTValidationRule]:
                 if not isinstance(operation, OperationDefinitionNode):
                     continue
                 if _depth(operation.selection_set, fragments, kept) > max_depth:
-                    name = operation.name.value if operation.name else "anonymous"
-                    context.report_error(
-                        GraphQLError(
-                            f"'{name}' exceeds maximum operation depth of {max_depth}",
-                            [operation],
-                        )
-                    )
+                    report_too_deep(context, operation, max_depth)
 
     return IntrospectionDepth
 
