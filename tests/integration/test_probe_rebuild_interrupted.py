@@ -5,7 +5,6 @@ the model had been rebuilt.)"""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import time
 from pathlib import Path
 
 import psycopg
+from platform_env import platform_env
 
 from carecoord.events import Actor, Role
 from carecoord.services.care.commands import enroll_client
@@ -28,18 +28,9 @@ WAITING_ON_A_LOCK = (
 
 
 def rebuild_timeline(platform: Platform, servers: Servers, tmp_path: Path) -> subprocess.Popen[str]:
-    settings = platform.settings
-    env = {
-        **os.environ,
-        "DATABASE_URL": platform.database_url,
-        "NATS_URL": servers.nats_url,  # else it starts a server of its own
-        "CARECOORD_SUBJECT_ROOT": settings.subject_root,
-        "CARECOORD_STREAM_NAME": settings.stream_name,
-        "CARECOORD_DATA_DIR": str(tmp_path),
-    }
     return subprocess.Popen(
         [sys.executable, "-m", "carecoord.services.runtime.cli", "rebuild", "timeline"],
-        env=env,
+        env=platform_env(platform, servers, tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

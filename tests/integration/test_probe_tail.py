@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
 import uuid
 
 import pytest
+from platform_env import platform_env
 
 from carecoord.events import Actor, Role
 from carecoord.services.care.commands import enroll_client
@@ -25,17 +25,7 @@ SECRET = "NOTE-4b1c"
 
 
 def tail_env(platform: Platform, servers: Servers) -> dict[str, str]:
-    """The test's own servers: without NATS_URL the command would start one of its own in
-    the data directory, and stopping it took the suite's embedded server down."""
-    settings = platform.settings
-    return {
-        **os.environ,
-        "DATABASE_URL": platform.database_url,
-        "NATS_URL": servers.nats_url,
-        "CARECOORD_SUBJECT_ROOT": settings.subject_root,
-        "CARECOORD_STREAM_NAME": settings.stream_name,
-        "CARECOORD_DATA_DIR": str(settings.data_dir),
-    }
+    return platform_env(platform, servers, platform.settings.data_dir)
 
 
 async def first_line_tailed(platform: Platform, servers: Servers) -> tuple[str, str]:

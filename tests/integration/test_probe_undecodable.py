@@ -6,11 +6,11 @@ content, and stopped every client's rebuild)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+from platform_env import platform_env
 from undecodable import SECRET, store_a_copy_that_fails_its_checks
 
 from carecoord.events import Actor, Role
@@ -25,18 +25,9 @@ ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 def carecoord(
     platform: Platform, servers: Servers, cwd: Path, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    settings = platform.settings
-    env = {
-        **os.environ,
-        "DATABASE_URL": platform.database_url,
-        "NATS_URL": servers.nats_url,  # else it starts a server of its own
-        "CARECOORD_SUBJECT_ROOT": settings.subject_root,
-        "CARECOORD_STREAM_NAME": settings.stream_name,
-        "CARECOORD_DATA_DIR": str(cwd),
-    }
     return subprocess.run(
         [sys.executable, "-m", "carecoord.services.runtime.cli", *args],
-        env=env,
+        env=platform_env(platform, servers, cwd),
         cwd=cwd,
         capture_output=True,
         text=True,
