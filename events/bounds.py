@@ -14,6 +14,7 @@ that gets past the API but not past one of those is stored and then retried fore
 | a list, tuple or dict | ``COUNT_MAX`` entries (or its own smaller ``max_length``) |
 | a number | finite, under ``NUMBER_MAX`` in size, at most ``PLACES_MAX`` decimal places |
 | a date or time | a year from ``YEAR_MIN`` to ``YEAR_MAX`` |
+| a time | a UTC offset from ``OFFSET_MIN`` to ``OFFSET_MAX`` |
 | the whole event | ``EVENT_BYTES_MAX`` bytes of JSON |
 
 Nor lone surrogates; bidi are the embeddings, overrides and isolates (U+202A-202E,
@@ -31,7 +32,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from functools import cache
@@ -55,6 +56,9 @@ PLACES_MAX = 12
 """Decimal places of a ``Decimal``."""
 YEAR_MIN, YEAR_MAX = 1900, 2200
 """Years a date or time may fall in (clinical plausibility is each field's own rule)."""
+OFFSET_MIN, OFFSET_MAX = timedelta(hours=-12), timedelta(hours=14)
+"""The UTC offsets in use: PostgreSQL stores none past 15:59, and a stored event holding one
+failed every read that casts it."""
 EVENT_BYTES_MAX = 64 * 1024
 """Bytes of an event's JSON: far below the broker's 1 MB message limit."""
 
@@ -117,6 +121,17 @@ def date_problem(value: date) -> str | None:
     return None
 
 
+def offset_problem(moment: datetime) -> str | None:
+    """Why a time's offset is refused: without one it names no instant (compared with the
+    clock it fails), and one no place uses is one PostgreSQL may not store."""
+    offset = moment.utcoffset()
+    if offset is None:
+        return "needs its UTC offset (e.g. Z)"
+    if not OFFSET_MIN <= offset <= OFFSET_MAX:
+        return "has a UTC offset no place uses: -12:00 to +14:00 are accepted"
+    return None
+
+
 def problem(value: object, text_limit: int = NOTE_MAX) -> str | None:
     """Why one scalar cannot be carried, if it cannot; containers are the caller's to walk."""
     if isinstance(value, Enum | UUID | bool) or value is None:
@@ -125,6 +140,8 @@ def problem(value: object, text_limit: int = NOTE_MAX) -> str | None:
         return text_problem(value, text_limit)
     if isinstance(value, int | float | Decimal):
         return number_problem(value)
+    if isinstance(value, datetime):
+        return offset_problem(value) or date_problem(value)
     if isinstance(value, date):
         return date_problem(value)
     return None

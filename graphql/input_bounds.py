@@ -15,7 +15,7 @@ a filter only compares, and a date far out is a fair way to say "everything".
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from strawberry.extensions import FieldExtension
@@ -27,8 +27,6 @@ from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.stamp import to_camel
 
 BOUNDS = "value-bounds"
-OFFSET_MIN, OFFSET_MAX = timedelta(hours=-12), timedelta(hours=14)
-"""The UTC offsets in use."""
 
 
 class BoundedArguments(FieldExtension):
@@ -60,24 +58,12 @@ class BoundedArguments(FieldExtension):
             for field in value.__strawberry_definition__.fields:
                 name = field.graphql_name or to_camel(field.python_name)
                 yield from self.problems(getattr(value, field.python_name), (*at, name))
-        elif isinstance(value, datetime) and (found := offset_problem(value)):
+        elif isinstance(value, datetime) and (found := bounds.offset_problem(value)):
             yield at, "time-offset", found
         elif not isinstance(value, UnsetType) and (self.dates or not isinstance(value, date)):
             found = bounds.problem(value)
             if found:
                 yield at, BOUNDS, found
-
-
-def offset_problem(moment: datetime) -> str | None:
-    """Why a time's offset is refused: without one it names no instant (compared with the
-    clock it failed as an internal error); beyond those in use, PostgreSQL (to 15:59) cannot
-    store it, and a stored event holding one failed every read that casts it."""
-    offset = moment.utcoffset()
-    if offset is None:
-        return "needs its UTC offset (e.g. Z)"
-    if not OFFSET_MIN <= offset <= OFFSET_MAX:
-        return "has a UTC offset no place uses: -12:00 to +14:00 are accepted"
-    return None
 
 
 def bound_arguments(root: type, *, dates: bool = True) -> None:

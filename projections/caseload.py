@@ -79,11 +79,16 @@ checked AS (
     SELECT s.client_id, max(s.occurred_at) AS last_check_in
     FROM {checkins} s JOIN mine USING (client_id) GROUP BY s.client_id),
 booked AS (
-    SELECT t.client_id, count(*) AS upcoming,
-           min((t.facts->>'scheduled_for')::timestamptz) AS next_session
-    FROM {timeline} t JOIN mine USING (client_id)
-    WHERE t.type = 'therapy.SessionScheduled'
-      AND (t.facts->>'scheduled_for')::timestamptz > now()
+    SELECT t.client_id, count(*) AS upcoming, min(s.at) AS next_session
+    FROM {timeline} t JOIN mine USING (client_id),
+         LATERAL (SELECT t.facts->>'scheduled_for' AS text) f,
+         -- By hand where an offset is written: timestamptz reads none past 15:59, and
+         -- versions before the offset bound stored such times.
+         LATERAL (SELECT CASE WHEN f.text ~ '[+-][0-9][0-9]:[0-9][0-9]$'
+                   THEN (left(f.text, -6)::timestamp - right(f.text, 6)::interval)
+                        AT TIME ZONE 'UTC'
+                   ELSE f.text::timestamptz END AS at) s
+    WHERE t.type = 'therapy.SessionScheduled' AND s.at > now()
       AND NOT EXISTS (SELECT 1 FROM {timeline} o WHERE o.client_id = t.client_id
                       AND o.type = ANY(%(closed)s)
                       AND o.facts->>'session_id' = t.facts->>'session_id')

@@ -35,17 +35,25 @@ def record_a_later_versions_event(platform: Platform) -> int:
     return _insert(platform, LATER_TYPE, body)
 
 
-def store_a_copy_that_fails_its_checks(platform: Platform) -> int:
-    """The first stored event again under new ids, its name (``SECRET``) refused by today's
-    bounds; its position."""
+def store_a_changed_copy(platform: Platform, changes: dict[str, object], at: int = 0) -> int:
+    """The event stored at position ``at`` (the first when 0) again under new ids, with
+    ``changes`` to its fields; its position."""
+    where = sql.SQL("WHERE notification_id = %s" if at else "WHERE notification_id > %s")
     with psycopg.connect(platform.database_url, autocommit=True) as conn:
         found = conn.execute(
-            sql.SQL("SELECT topic, state FROM {} ORDER BY notification_id LIMIT 1").format(
-                sql.Identifier(TABLE)
-            )
+            sql.SQL("SELECT topic, state FROM {} {} ORDER BY notification_id LIMIT 1").format(
+                sql.Identifier(TABLE), where
+            ),
+            (at,),
         ).fetchone()
     assert found is not None
     topic, state = found
     body = json.loads(platform.store.catalog_mapper.unseal(bytes(state)))
-    body.update(event_id=str(uuid.uuid4()), display_name=[SECRET])
+    body.update(event_id=str(uuid.uuid4()), **changes)
     return _insert(platform, topic, json.dumps(body).encode())
+
+
+def store_a_copy_that_fails_its_checks(platform: Platform) -> int:
+    """The first stored event again under new ids, its name (``SECRET``) refused by today's
+    bounds; its position."""
+    return store_a_changed_copy(platform, {"display_name": [SECRET]})

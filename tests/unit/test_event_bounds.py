@@ -3,7 +3,7 @@ names the field; stored events decode whatever the bounds say now."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
@@ -20,7 +20,7 @@ from carecoord.events.checkins import (
     InstrumentScored,
 )
 from carecoord.events.medication import GuestDosingArranged
-from carecoord.events.therapy import SessionNoteRecorded
+from carecoord.events.therapy import SessionNoteRecorded, SessionScheduled
 from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.stamp import Stamp
 
@@ -170,6 +170,31 @@ def test_dates_fall_in_plausible_years() -> None:
     assert bounds.date_problem(date(1, 1, 1))
     assert bounds.date_problem(date(1900, 1, 1)) is None
     assert bounds.date_problem(date(2200, 12, 31)) is None
+
+
+@pytest.mark.parametrize(
+    ("moment", "reason"),
+    [
+        (datetime(2026, 3, 9, 9), "needs its UTC offset"),
+        (datetime(2026, 3, 9, 9, tzinfo=timezone(timedelta(hours=20))), "-12:00 to +14:00"),
+        (datetime(2026, 3, 9, 9, tzinfo=timezone(timedelta(hours=-13))), "-12:00 to +14:00"),
+    ],
+)
+def test_a_time_names_an_instant_postgresql_can_store(moment: datetime, reason: str) -> None:
+    """Whatever sends the command (the API checks the same), a booked session at +20:00
+    would be stored and then fail every caseload read that casts it."""
+    booked = envelope() | {
+        "session_id": uuid4(),
+        "modality": "cbt",
+        "format": "individual",
+        "clinician_id": "ther-1",
+        "planned_minutes": 50,
+    }
+    loc, message = refusal(SessionScheduled, **booked, scheduled_for=moment)
+    assert loc == ("scheduled_for",)
+    assert reason in message
+    kiritimati = timezone(timedelta(hours=14))
+    assert SessionScheduled(**booked, scheduled_for=NOW.astimezone(kiritimati))
 
 
 def test_an_event_too_large_to_publish_is_refused_naming_its_largest_field() -> None:
