@@ -26,6 +26,9 @@ from carecoord.projections import alerts, caseload
 from carecoord.services.kernel.caseload import CASELOAD_RULES, Attention, reasons, urgency
 from carecoord.services.kernel.policy import Grant, Listing
 
+ALERTS_PAGE = 200
+"""Alerts read at a time by a caseload feed catching up (from ``after: 0``, every open one)."""
+
 
 @strawberry.type(description="One client of your caseload; a null field is outside your access.")
 class CaseloadClient:
@@ -168,9 +171,11 @@ class CaseloadSubscription:
         ctx.gate.require(Listing.CASELOAD)
         progress = ctx.platform.progress
         seen = progress.position(alerts.NAME) if after is None else after
+        reached = seen
         while True:
-            reached = await progress.passed(alerts.NAME, seen)
-            rows = await alerts.raised_between(ctx.platform.pool, seen, reached)
+            if seen >= reached:
+                reached = await progress.passed(alerts.NAME, seen)
+            rows = await alerts.raised_between(ctx.platform.pool, seen, reached, ALERTS_PAGE)
             if rows:
                 # Decide on team and access state at least as new as the alerts.
                 await ctx.gate.access_models_reach(reached)
@@ -187,4 +192,4 @@ class CaseloadSubscription:
                             count=1,
                         )
                         yield Alert.of(row)
-            seen = reached
+            seen = rows[-1]["raised_position"] if len(rows) == ALERTS_PAGE else reached

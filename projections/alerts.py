@@ -140,11 +140,14 @@ async def routed_to(
     return await _in_order(pool, _ON_TEAM_NOW, [member_id, role.value], status, limit)
 
 
-async def raised_between(pool: AsyncConnectionPool, after: int, through: int) -> list[Alert]:
-    """The alerts raised at positions ``after`` < p <= ``through`` and not yet resolved, in
-    the order raised (a live feed; the caller decides whom they are shown)."""
+async def raised_between(
+    pool: AsyncConnectionPool, after: int, through: int, limit: int
+) -> list[Alert]:
+    """The first ``limit`` alerts raised at positions ``after`` < p <= ``through`` and not
+    yet resolved, in the order raised (a live feed; the caller decides whom they are shown,
+    and pages on: a feed resumed from 0 would otherwise hold every open alert at once)."""
     query = sql.SQL(
         "SELECT * FROM {} WHERE raised_position > %s AND raised_position <= %s"
-        " AND status <> 'resolved' ORDER BY raised_position"
+        " AND status <> 'resolved' ORDER BY raised_position LIMIT %s"
     ).format(sql.Identifier(NAME))
-    return await fetch(pool, Alert, query, (after, through))
+    return await fetch(pool, Alert, query, (after, through, limit))

@@ -17,6 +17,7 @@ from conftest import isolated_settings
 from medication_steps import DOSING, MEDICATIONS, PRESCRIBE, Clinic
 
 from carecoord.events import Role
+from carecoord.graphql import caseload as caseload_api
 from carecoord.graphql.export import OPERATIONS_DIR
 from carecoord.projections import alerts
 from carecoord.services.infrastructure.settings import Settings
@@ -193,3 +194,29 @@ async def test_new_alerts_for_my_caseload_arrive_once_in_order(api: Api) -> None
         operation("nurse", "MyAlerts"), {"atLeast": program.position}, role=Role.NURSE, user=NURSE
     )
     assert {a["alertId"] for a in queried["myAlerts"]} == {a["alertId"] for a in delivered}
+
+
+async def test_a_caseload_feed_resumed_far_back_catches_up_page_by_page(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(caseload_api, "ALERTS_PAGE", 1)
+    program = Program(api)
+    mine = await program.enroll("Harper", (Role.NURSE, NURSE))
+    other = await program.enroll("Indy", (Role.NURSE, "nurse-ola"))
+    assert await api.platform.progress.reach(alerts.NAME, 0, 1)
+    start = api.platform.progress.position(alerts.NAME)
+    for client_id in (mine, other, mine):
+        await program.phq9(client_id)
+    assert await api.platform.progress.reach(alerts.NAME, program.position, 10)
+
+    token = api.token(Role.NURSE, NURSE)
+    query = operation("prescriber", "CaseloadAlerts")
+    async with api.subscription(token, query, {"after": start}) as ws:
+        caught_up = [json.loads(await asyncio.wait_for(ws.recv(), 10)) for _ in range(4)]
+        await program.phq9(mine)
+        live = [json.loads(await asyncio.wait_for(ws.recv(), 10)) for _ in range(2)]
+
+    delivered = [m["payload"]["data"]["alertsForMyCaseload"] for m in caught_up + live]
+    assert {a["clientId"] for a in delivered} == {mine}
+    positions = [a["position"] for a in delivered]
+    assert positions == sorted(set(positions)), "each once, in the order raised"
