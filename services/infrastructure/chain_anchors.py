@@ -38,6 +38,8 @@ log = logging.getLogger("carecoord.chain_anchors")
 NAME = "chain-anchors"
 FINAL_SECONDS = 5.0
 """How long the anchor at shutdown may take (the broker may be gone)."""
+POSITION_MAX = 2**63 - 1
+"""The greatest store position (``notification_id`` is a bigint)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +59,17 @@ class Anchor:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Anchor:
-        position, hashed = int(data["position"]), bytes.fromhex(data["hash"])
-        return cls(position, hashed, str(data["at"]), str(data["chain"]))
+        """An anchor as ``as_json`` writes it, or ValueError: a damaged line read leniently
+        (5.9 as 5, -5, a short hash) would be judged as tampering, or even match."""
+        position, hashed, at, chain = data["position"], data["hash"], data["at"], data["chain"]
+        if type(position) is not int or not 0 < position <= POSITION_MAX:
+            raise ValueError(f"position {position!r} is not a store position")
+        digest = bytes.fromhex(hashed)  # TypeError unless text, ValueError unless hex
+        if len(hashed) != 64 or len(digest) != 32:
+            raise ValueError("hash is not 64 hex digits")
+        if not isinstance(at, str) or not isinstance(chain, str):
+            raise TypeError("at and chain are not text")
+        return cls(position, digest, at, chain)
 
 
 def read_anchors(path: Path) -> list[Anchor]:

@@ -1,0 +1,115 @@
+"""An anchors file that is not what the relay writes is refused as unreadable (exit 2), never
+judged against the chain: a position that is no store position (0, negative, a boolean, a
+fraction, text, infinite, past any bigint), a hash that is not 32 bytes or a time that is not
+text made ``audit verify`` report the chain ``rewritten`` (exit 1, tampering), print a
+traceback, or round 5.9 to 5 and count the anchor as matched."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import fresh_database, isolated_settings
+
+from carecoord.events import Actor, Role
+from carecoord.services.care.record import ClientRecord
+from carecoord.services.infrastructure.chain_anchors import read_anchors
+from carecoord.services.infrastructure.commands import CommandBus
+from carecoord.services.infrastructure.event_chain import TABLE
+from carecoord.services.infrastructure.store import EventStore, store_env
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import UnitOfWork
+from carecoord.services.runtime.bootstrap import Servers
+
+ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
+VERIFY = (sys.executable, "-m", "carecoord.services.runtime.cli", "audit", "verify")
+HEAD = f"SELECT notification_id, encode(hash, 'hex') FROM {TABLE} ORDER BY 1 DESC LIMIT 1"
+
+
+def line(position: object, hashed: object, at: object = "2026-12-03T09:00:00+00:00") -> str:
+    """An anchor line as JSON text (an infinite float as Python's json writes it)."""
+    return json.dumps({"chain": "event-sha256-v1", "position": position, "hash": hashed, "at": at})
+
+
+MALFORMED: dict[str, Callable[[int, str], str]] = {
+    "zero": lambda p, h: line(0, h),
+    "negative": lambda p, h: line(-p, h),
+    "boolean": lambda p, h: line(True, h),
+    "fraction": lambda p, h: line(p + 0.9, h),
+    "text": lambda p, h: line(str(p), h),
+    "infinite": lambda p, h: line(float("inf"), h),
+    "past a bigint": lambda p, h: line(2**63, h),
+    "short hash": lambda p, h: line(p, h[:2]),
+    "spaced hash": lambda p, h: line(p, h[:-2] + "  "),
+    "no time": lambda p, h: line(p, h, at=None),
+}
+
+
+def enroll(uow: UnitOfWork) -> None:
+    uow.get(ClientRecord, uuid.uuid4()).enroll(
+        ADMIN, display_name="Anchor T.", program="OTP", occurred_at=None
+    )
+
+
+@pytest.fixture
+def chained(servers: Servers, data_dir: Path) -> Iterator[tuple[str, int, str]]:
+    """A fresh database with a chained store of three events, and its head."""
+    with fresh_database(servers.database_url) as url:
+        store = EventStore(env=store_env(isolated_settings(data_dir, database_url=url)))
+        bus = CommandBus(store)
+        try:
+            for _ in range(3):
+                bus.execute_sync(enroll)
+            with psycopg.connect(url) as conn:
+                found = conn.execute(HEAD).fetchone()
+            assert found is not None
+            yield url, int(found[0]), str(found[1])
+        finally:
+            bus.close()
+            store.close()
+
+
+def audit_verify(url: str, cwd: Path, anchors: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*VERIFY, "--anchors", str(anchors)],
+        env={**os.environ, "DATABASE_URL": url},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_a_malformed_anchor_is_refused_with_its_line(case: str, tmp_path: Path) -> None:
+    position, hashed = 5, "ab" * 32
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text(line(position, hashed) + "\n" + MALFORMED[case](position, hashed) + "\n")
+
+    with pytest.raises(ValueError, match=r"anchors.jsonl:2: not an anchor"):
+        read_anchors(anchors)
+
+
+def test_the_cli_cannot_check_against_a_malformed_anchor(
+    chained: tuple[str, int, str], tmp_path: Path
+) -> None:
+    url, position, hashed = chained
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text(line(position, hashed) + "\n")
+    assert audit_verify(url, tmp_path, anchors).returncode == 0
+
+    for case in ("negative", "fraction", "infinite", "short hash"):
+        anchors.write_text(MALFORMED[case](position, hashed) + "\n")
+        found = audit_verify(url, tmp_path, anchors)
+        assert found.returncode == 2, (case, found.stdout, found.stderr)
+        assert "anchors.jsonl:1: not an anchor" in found.stderr, case
+        assert "Traceback" not in found.stderr, case
+        assert "BROKEN" not in found.stdout, case
