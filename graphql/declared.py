@@ -158,14 +158,18 @@ def resolved_by(
 
 def mutation(description: str, input_type: type, build: Build, answer: Answer = recorded) -> Any:
     """The mutation ``(input: input_type)``: ``build`` makes the command of the input,
-    ``answer`` runs it and answers (its return type is the mutation's)."""
+    ``answer`` runs it and answers (its return type, nullable, is the mutation's).
+
+    Nullable because a document's mutations run one after another and each records its
+    own: were one refused, a non-null answer would null the whole ``data``, and the
+    caller would not learn what the others recorded (and record it again)."""
 
     async def resolve(info: Info[RequestContext, None], input: object) -> object:
         return await answer(info, await build(info.context, input))
 
     input_argument = inspect.Parameter("input", KEYWORD, annotation=input_type)
     return resolved_by(
-        strawberry.mutation, description, resolve, [input_argument], returned(answer)
+        strawberry.mutation, description, resolve, [input_argument], returned(answer) | None
     )
 
 

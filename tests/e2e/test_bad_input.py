@@ -135,3 +135,20 @@ async def test_a_forged_token_records_nothing(api: Api) -> None:
     )
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert await asyncio.to_thread(api.platform.store.last_position) == head
+
+
+async def test_one_refused_mutation_of_several_hides_none_the_others_recorded(api: Api) -> None:
+    """A document's mutations run in turn, each recording its own: the caller sees every
+    one that was recorded beside the one refused, and does not record those again."""
+    three = """mutation {
+      a: enrollClient(input: {displayName: "Avery", program: "OTP"}) { id position }
+      b: enrollClient(input: {displayName: "", program: "OTP"}) { id position }
+      c: enrollClient(input: {displayName: "Casey", program: "OTP"}) { id position } }"""
+    head = await asyncio.to_thread(api.platform.store.last_position)
+    body = await api.gql(three, role=Role.PROGRAM_ADMIN)
+    [error] = body["errors"]
+    assert error["path"] == ["b"]
+    assert error["extensions"]["field"] == "displayName"
+    data = body["data"]
+    assert data["b"] is None
+    assert head < data["a"]["position"] < data["c"]["position"]
