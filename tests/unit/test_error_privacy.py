@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
 import sys
 
 import psycopg
@@ -80,3 +81,32 @@ def test_other_errors_keep_their_message_in_a_traceback() -> None:
         record = logging.makeLogRecord({"msg": "x", "exc_info": sys.exc_info()})
 
     assert "missing-setting" in json.loads(JsonFormatter().format(record))["exc"]
+
+
+UNCAUGHT = f"""
+import threading
+import psycopg
+from carecoord.services.runtime import logs
+
+logs.configure()
+failure = psycopg.errors.UniqueViolation({QUOTED!r})
+def fail() -> None:
+    raise failure
+worker = threading.Thread(target=fail)
+worker.start()
+worker.join()
+fail()
+"""
+
+
+def test_an_error_no_one_caught_is_logged_withheld_not_printed() -> None:
+    """A bug that lets a database error reach the top, in the main thread or another, is
+    one log line with its message withheld, not Python's own traceback quoting data."""
+    done = subprocess.run(
+        [sys.executable, "-c", UNCAUGHT], check=False, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert "Alex" not in done.stderr
+    lines = [json.loads(line) for line in done.stderr.splitlines()]
+    assert [line["logger"] for line in lines] == ["carecoord.uncaught"] * 2
+    assert all("sqlstate=23505" in line["exc"] for line in lines)
