@@ -24,6 +24,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Actor, Role
+from carecoord.events.envelope import ACTOR_ID_MAX
 from carecoord.projections.audit.export import ClientRecord, Format, Period, as_fhir, as_jsonl
 from carecoord.projections.audit.history import client_history, program_clients
 from carecoord.projections.audit.reads import reads_of
@@ -52,6 +53,7 @@ def arguments(export: argparse.ArgumentParser) -> None:
     export.add_argument(
         "--as",
         dest="auditor",
+        type=_user,
         required=True,
         help="your user id, recorded in the access log as the auditor who exported",
     )
@@ -59,10 +61,10 @@ def arguments(export: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, database_url: str) -> int:
     """The exit status of ``audit export``."""
-    if args.out is not None and not os.access(args.out.parent, os.W_OK):
+    unwritable = _unwritable(args.out)
+    if unwritable:
         # Refused before the access log records an export that could not be written.
-        print(f"carecoord audit export: cannot write {args.out}: no writable folder",
-              file=sys.stderr)  # fmt: skip
+        print(f"carecoord audit export: cannot write {args.out}: {unwritable}", file=sys.stderr)
         return NOT_EXPORTED
     settings = Settings().model_copy(update={"database_url": database_url})
     try:
@@ -144,6 +146,24 @@ async def _log(
         f" correlation id {stamp.correlation_id}",
         file=sys.stderr,
     )
+
+
+def _unwritable(out: Path | None) -> str | None:
+    """Why ``out`` cannot be written, if it cannot (None: stdout, or a file it can)."""
+    if out is None:
+        return None
+    if out.is_dir():
+        return "a folder"
+    if out.exists():
+        return None if os.access(out, os.W_OK) else "not writable"
+    return None if os.access(out.parent, os.W_OK) else "no writable folder"
+
+
+def _user(value: str) -> str:
+    """An id the access log can name as the auditor: what a token's subject may be."""
+    if not value or len(value) > ACTOR_ID_MAX or not value.isprintable():
+        raise argparse.ArgumentTypeError(f"printable text of 1 to {ACTOR_ID_MAX} characters")
+    return value
 
 
 def _aware(value: str) -> datetime:
