@@ -487,20 +487,25 @@ async def tail_events(
 
 
 def tail_line(msg: Msg) -> str | None:
-    """The message as one JSON line; None, logged by its code and never its content, for one
-    that is no JSON object: it ended the tail, and every tail from the start after it."""
+    """The message as one JSON line, its subject and position the broker's; None, logged by
+    its code and never its content, for one that is no JSON object (it ended the tail, and
+    every tail from the start after it): not UTF-8, nested past the parser's depth, or
+    holding a number JSON has no text for (NaN, Infinity, 1e999), which made no JSON line."""
+    position = (msg.headers or {}).get(POSITION_HEADER)
     try:
         body = json.loads(msg.data)
-    except ValueError:  # not JSON, not UTF-8
-        body = None
-    if not isinstance(body, dict):
+        if not isinstance(body, dict):
+            raise ValueError("not an object")
+        held = {"subject": msg.subject, "position": position}
+        return json.dumps(
+            {**held, **{k: v for k, v in body.items() if k not in held}}, allow_nan=False
+        )
+    except (ValueError, RecursionError):
         log.error(
             "message skipped: it is not an event",
             extra={"stream_sequence": msg.metadata.sequence.stream, "code": "MESSAGE_UNREADABLE"},
         )
         return None
-    position = (msg.headers or {}).get(POSITION_HEADER)
-    return json.dumps({"subject": msg.subject, "position": position, **body})
 
 
 if __name__ == "__main__":
