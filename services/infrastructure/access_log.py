@@ -34,6 +34,7 @@ from uuid import UUID
 from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
+from pydantic import ValidationError
 
 from carecoord.events.access import ClientRecordRead
 from carecoord.services.infrastructure.access_chain import GENESIS, Broken, canonical, check
@@ -303,14 +304,26 @@ async def verify(pool: AsyncConnectionPool, *, page: int = VERIFY_PAGE) -> Verif
                     unchained += 1
                     continue
                 broken = check(seq, prev, _bytes(stored_prev), _bytes(stored_hash), body)
-                if broken is None and tuple(stored) != columns(_entry(body)):
-                    broken = Broken(seq, "columns", f"entry {seq}'s columns differ from it")
+                if broken is None:
+                    broken = _columns_differ(seq, body, tuple(stored))
                 if broken is not None:
                     return Verification(checked, unchained, after, prev, broken)
                 prev = bytes(stored_hash)
                 checked += 1
             if len(rows) < page:
                 return Verification(checked, unchained, after, prev, None)
+
+
+def _columns_differ(seq: int, body: dict[str, Any], stored: tuple[Any, ...]) -> Broken | None:
+    """Whether the indexed columns are the entry's; an entry altered into something that is
+    no entry (and hashed again) has none to match."""
+    try:
+        entry = _entry(body)
+    except ValidationError:
+        return Broken(seq, "columns", f"entry {seq} is no longer an access-log entry")
+    if stored != columns(entry):
+        return Broken(seq, "columns", f"entry {seq}'s columns differ from it")
+    return None
 
 
 def _bytes(value: bytes | memoryview | None) -> bytes | None:
