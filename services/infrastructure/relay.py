@@ -5,7 +5,9 @@ acks of a page together, then records how far it got. After a crash or an outage
 resumes from its recorded position, and the broker's de-duplication drops anything
 published twice inside the window: the stream holds every event exactly once. Commands
 never publish; only the relay does. An event the broker can never take is set aside
-(``services/infrastructure/parked.py``) rather than stopping every event behind it.
+(``services/infrastructure/parked.py``) rather than stopping every event behind it, and so
+is one whose id another publisher's message already holds on the stream with other content:
+the broker drops it as a duplicate, and the stream would carry that message in its place.
 
 With tracing on (``tracing.py``), each page and each message is a span, and each message
 carries its span's W3C ``traceparent`` header for the services that consume it.
@@ -21,10 +23,12 @@ from typing import TYPE_CHECKING
 
 from faststream.nats import NatsBroker
 from nats.errors import MaxPayloadError
+from nats.js.api import PubAck
 from nats.js.errors import BadRequestError, NotFoundError
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.events import catalog, headers
+from carecoord.events import CareEvent, catalog, headers
+from carecoord.events.envelope import type_name
 from carecoord.events.positioned import Positioned
 from carecoord.services.infrastructure import correlation, parked, positions
 from carecoord.services.infrastructure.crash_points import crash_point
@@ -44,6 +48,10 @@ TYPE_HEADER = headers.TYPE
 # The broker refuses these for what the event is, not for the moment: publishing again
 # would fail again.
 UNPUBLISHABLE = (MaxPayloadError, BadRequestError)
+
+
+class MessageIdTaken(Exception):
+    """The stream holds another message under the event's id: its publish was dropped."""
 
 
 class Relay:
@@ -125,13 +133,17 @@ class Relay:
                 msg = await js.get_msg(self._settings.stream_name, seq=seq)
             except NotFoundError:  # deleted from the middle of the stream
                 continue
-            position = await self._published_position(msg.headers or {}, head)
+            position = await self._published_position(msg.headers or {}, msg.data, head)
             if position is not None:
                 return position
         return 0
 
-    async def _published_position(self, sent: dict[str, str], head: int) -> int | None:
-        """The message's position if the store holds the event it names there, else None."""
+    async def _published_position(
+        self, sent: dict[str, str], data: bytes | None, head: int
+    ) -> int | None:
+        """The message's position if it is the event the store holds there (its id and its
+        content), else None: one forged with a stored event's id and position moved the
+        relay past the events before it that it had not published."""
         try:
             position = int(sent.get(POSITION_HEADER, ""))
         except ValueError:
@@ -142,7 +154,9 @@ class Relay:
         stored = page.events[0] if page.events else None
         if stored is None or stored.position != position:
             return None
-        return position if str(stored.event.event_id) == sent.get(headers.MSG_ID) else None
+        if str(stored.event.event_id) != sent.get(headers.MSG_ID):
+            return None
+        return position if carries(data, stored.event) else None
 
     @property
     def _page_size(self) -> int:
@@ -157,12 +171,18 @@ class Relay:
         outcomes = await asyncio.gather(
             *(self._publish(item) for item in page), return_exceptions=True
         )
-        refused = []
+        refused: list[tuple[Positioned, BaseException]] = []
         for item, outcome in zip(page, outcomes, strict=True):
             if isinstance(outcome, UNPUBLISHABLE):
                 refused.append((item, outcome))
             elif isinstance(outcome, BaseException):
                 raise outcome
+            elif (
+                isinstance(outcome, PubAck)
+                and outcome.duplicate
+                and not await self._holds(outcome.seq, item.event)
+            ):
+                refused.append((item, MessageIdTaken()))
         if refused:
             async with self._pool.connection() as conn, conn.transaction():
                 for item, failure in refused:
@@ -170,6 +190,17 @@ class Relay:
         if self._on_published is not None:
             set_aside = {id(item) for item, _ in refused}
             self._on_published([item for item in page if id(item) not in set_aside])
+
+    async def _holds(self, seq: int, event: CareEvent) -> bool:
+        """Whether the message the broker kept under the event's id is the event (a page
+        published again after a failure, or by another relay); a message removed since is
+        the operator's doing, not a forgery."""
+        js = self._broker.connection.jetstream()
+        try:
+            held = await js.get_msg(self._settings.stream_name, seq=seq)
+        except NotFoundError:
+            return True
+        return carries(held.data, event)
 
     async def _publish(self, item: Positioned) -> object:
         sent = headers.for_event(item.event, item.position)
@@ -185,3 +216,12 @@ class Relay:
             headers=sent,
             stream=self._settings.stream_name,
         )
+
+
+def carries(data: bytes | None, event: CareEvent) -> bool:
+    """Whether a message's body is ``event``: decoded as its type, so one published at an
+    older schema version still counts, and compared field by field."""
+    try:
+        return catalog.decode(type_name(type(event)), data or b"") == event
+    except (ValueError, LookupError):  # malformed, or not this type's: not the event
+        return False

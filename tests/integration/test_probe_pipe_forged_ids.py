@@ -1,0 +1,112 @@
+"""Another publisher on the care subjects sends a message under a stored event's id and
+position, with other content, before the relay has published it (event ids show in the
+API's timeline as soon as the views have them). The relay neither takes it for its own
+publish and skips the events before it, nor lets the stream's de-duplication drop the real
+event without a word: the rest are published, and the one whose id was taken is set aside."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from conftest import delete_stream, fresh_database, isolated_settings
+
+from carecoord.events import Actor, Role, catalog, headers
+from carecoord.services.care.commands import enroll_client
+from carecoord.services.infrastructure.doorbell import Doorbell, read_page
+from carecoord.services.infrastructure.relay import Relay
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.platform import Platform
+from carecoord.services.runtime.bootstrap import Servers, running
+
+ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
+EVENTS = 5
+
+
+@pytest.fixture
+async def unrelayed(servers: Servers, data_dir: Path) -> AsyncIterator[Platform]:
+    """A platform without its relay: what it records stays unpublished until a test starts
+    one."""
+    settings = isolated_settings(data_dir)
+    with fresh_database(servers.database_url) as url:
+        try:
+            async with running(settings, Servers(url, servers.nats_url), relay=False) as found:
+                yield found
+        finally:
+            await delete_stream(servers.nats_url, settings.stream_name)
+            await delete_stream(servers.nats_url, f"{settings.stream_name}_ANCHORS")
+
+
+def relay_of(platform: Platform) -> Relay:
+    store, settings = platform.store, platform.settings
+    doorbell = Doorbell(platform.database_url, store.channel)
+    return Relay(store, platform.broker, platform.pool, settings, doorbell, platform.liveness)
+
+
+async def forge_last(platform: Platform) -> None:
+    """Publish, under the newest stored event's id and position, another client's name."""
+    head = await asyncio.to_thread(platform.store.last_position)
+    stored = (await asyncio.to_thread(read_page, platform.store, head - 1, 1)).events[0]
+    body = json.loads(catalog.encode(stored.event))
+    body["display_name"] = "Someone Else"
+    settings: Settings = platform.settings
+    await platform.broker.connection.jetstream().publish(
+        catalog.subject(settings.subject_root, stored.event),
+        json.dumps(body).encode(),
+        headers=headers.for_event(stored.event, stored.position),
+        stream=settings.stream_name,
+    )
+
+
+async def stream_positions(platform: Platform, count: int) -> list[int]:
+    """The positions on the stream, in stream order, once it holds ``count`` messages."""
+    js = platform.broker.connection.jetstream()
+    stream = platform.settings.stream_name
+    for _ in range(1000):
+        info = await js.stream_info(stream)
+        if info.state.messages >= count:
+            break
+        await asyncio.sleep(0.01)
+    found = []
+    for seq in range(info.state.first_seq, info.state.last_seq + 1):
+        msg = await js.get_msg(stream, seq=seq)
+        found.append(int((msg.headers or {})[headers.POSITION]))
+    return found
+
+
+async def parked_for_relay(platform: Platform) -> list[tuple[int, str]]:
+    async with platform.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT position, error FROM parked_events WHERE follower = 'relay' ORDER BY 1"
+        )
+        return [(int(p), str(e)) for p, e in await cur.fetchall()]
+
+
+async def test_a_forged_message_under_a_stored_id_neither_skips_nor_hides_events(
+    unrelayed: Platform,
+) -> None:
+    for i in range(EVENTS):
+        await unrelayed.bus.execute(enroll_client(ADMIN, display_name=f"c{i}", program="OTP"))
+    await forge_last(unrelayed)
+    relay = relay_of(unrelayed)
+
+    assert await relay.resume_position() == 0  # the forged message is not the relay's own
+
+    running_relay = asyncio.create_task(relay.run())
+    try:
+        for _ in range(1000):
+            if relay.position >= EVENTS:
+                break
+            await asyncio.sleep(0.01)
+        # the forged one first, then every event before it; the real last one was dropped
+        assert await stream_positions(unrelayed, EVENTS) == [EVENTS, *range(1, EVENTS)]
+        assert await parked_for_relay(unrelayed) == [(EVENTS, "MessageIdTaken")]
+    finally:
+        running_relay.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running_relay
