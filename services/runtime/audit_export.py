@@ -35,6 +35,7 @@ from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.kernel.policy import Grant, Listing, Standing, decide, team_only
 from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.runtime import logs
 
 OPERATION = "auditExport (command line)"
 EXPORTED, NOT_EXPORTED = 0, 2
@@ -75,6 +76,10 @@ def run(args: argparse.Namespace, database_url: str) -> int:
             store.close()
     except psycopg.OperationalError as error:
         print(f"carecoord audit export: cannot reach the database: {error}", file=sys.stderr)
+        return NOT_EXPORTED
+    except (ValueError, LookupError) as error:  # an event does not decode: altered, a wrong key
+        print(f"carecoord audit export: cannot read the record: {logs.withheld(error) or error};"
+              " carecoord audit verify names an altered event", file=sys.stderr)  # fmt: skip
         return NOT_EXPORTED
     if args.out is None:
         sys.stdout.write(text)

@@ -1,0 +1,64 @@
+"""``audit export`` of a record holding a stored event that no longer decodes exits 2 with
+one line that names no value, and logs no export: the validation error went uncaught, a
+traceback and exit 1 (the command's statuses are 0 exported, 2 not exported)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+
+from carecoord.events import Actor, Role
+from carecoord.services.care.commands import enroll_client
+from carecoord.services.infrastructure.event_chain import TABLE
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.platform import Platform
+
+ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
+NAME = "Quincy Undecodable"
+DROP_PROGRAM = (
+    f"UPDATE {TABLE} SET state = convert_to((convert_from(state, 'UTF8')::jsonb - 'program')"
+    "::text, 'UTF8') WHERE notification_id = %s"
+)
+
+
+def export(url: str, cwd: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "carecoord.services.runtime.cli", "audit", "export", *extra],
+        env={**os.environ, "DATABASE_URL": url},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+async def test_a_record_with_an_event_that_does_not_decode_is_not_exported(
+    platform: Platform, tmp_path: Path
+) -> None:
+    enrolled = await platform.bus.execute(enroll_client(ADMIN, display_name=NAME, program="OTP"))
+    client = str(enrolled.result)
+    with psycopg.connect(platform.database_url, autocommit=True) as conn, conn.transaction():
+        conn.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER ALL")
+        conn.execute(DROP_PROGRAM, (enrolled.position,))
+        conn.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER ALL")
+
+    done = await asyncio.to_thread(
+        export, platform.database_url, tmp_path, "--as", "aud-undecodable", "--client", client
+    )
+
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert "carecoord audit export: cannot read the record" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert NAME not in done.stderr
+    with psycopg.connect(platform.database_url) as conn:
+        logged = conn.execute(
+            "SELECT count(*) FROM access_log WHERE actor_id = 'aud-undecodable'"
+        ).fetchone()
+    assert logged == (0,)
