@@ -40,6 +40,11 @@ _PARK = (
     " correlation_id, error) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
 )
 
+_PARK_MANY = (
+    "INSERT INTO parked_events (follower, position, event_type, error)"
+    " SELECT %s, * FROM unnest(%s::bigint[], %s::text[], %s::text[]) ON CONFLICT DO NOTHING"
+)
+
 
 async def park(conn: AsyncConnection, follower: str, item: Positioned, error: str) -> None:
     """Set ``item`` aside for ``follower``, in the caller's transaction, and alert operators."""
@@ -49,9 +54,31 @@ async def park(conn: AsyncConnection, follower: str, item: Positioned, error: st
 
 
 async def park_unreadable(conn: AsyncConnection, follower: str, entries: list[Unreadable]) -> None:
-    """Set aside stored entries that do not decode (nothing of them is known but the topic)."""
-    for entry in entries:
-        await _park(conn, follower, entry.position, entry.topic, (None, None, None), entry.error)
+    """Set aside stored entries that do not decode (nothing of them is known but the topic),
+    in one statement and one log line: a rebuild after a rollback may meet thousands, for
+    every model, inside the switch the live projector waits on."""
+    if not entries:
+        return
+    await conn.execute(
+        _PARK_MANY,
+        (
+            follower,
+            [e.position for e in entries],
+            [e.topic for e in entries],
+            [e.error for e in entries],
+        ),
+    )
+    log.error(
+        "events set aside: they could not be decoded; the rest go on",
+        extra={
+            "follower": follower,
+            "count": len(entries),
+            "first_position": entries[0].position,
+            "last_position": entries[-1].position,
+            "errors": sorted({e.error for e in entries}),
+            "code": "EVENT_PARKED",
+        },
+    )
 
 
 async def _park(
