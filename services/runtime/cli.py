@@ -29,6 +29,7 @@ from nats.js.errors import BadRequestError, NotFoundError
 from pydantic import ValidationError
 
 from carecoord.events import Role
+from carecoord.events.consent import Recipient, RecipientType
 from carecoord.projections.models import READ_MODELS, share
 from carecoord.projections.rebuild import rebuild
 from carecoord.services.infrastructure.broker import ensure_stream
@@ -126,7 +127,9 @@ def arguments() -> argparse.ArgumentParser:
     disclose.add_argument(
         "--recipient", required=True, type=recipient_id, help="the consent's organization id"
     )
-    disclose.add_argument("--name", default="", help="the recipient's name, for the record")
+    disclose.add_argument(
+        "--name", default="", type=recipient_name, help="the recipient's name, for the record"
+    )
     disclose.add_argument("--from-start", action="store_true", help="also events before now")
     rebuild_cmd = command("rebuild", "rebuild a read model from the store while the platform runs")
     rebuild_cmd.add_argument("model", choices=[m.NAME for m in READ_MODELS])
@@ -184,6 +187,19 @@ def recipient_id(text: str) -> str:
     inside the running platform, as a traceback)."""
     if not RECIPIENT_ID.match(text):
         raise argparse.ArgumentTypeError(RECIPIENT_RULE)
+    return text
+
+
+def recipient_name(text: str) -> str:
+    """``--name``, refused with the usage before any server starts when the consent record
+    cannot hold it (it raised from inside the running forwarder, as a traceback)."""
+    try:
+        Recipient(type=RecipientType.ORGANIZATION, id="-", name=text)
+    except ValidationError:
+        longest = Recipient.model_fields["name"].metadata[0].max_length
+        raise argparse.ArgumentTypeError(
+            f"a recipient's name is at most {longest} characters"
+        ) from None
     return text
 
 
