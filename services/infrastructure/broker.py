@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from faststream.nats import JStream, NatsBroker
 from nats.js.api import StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.errors import BadRequestError, NotFoundError, ServerError
 
 from carecoord.services.infrastructure.settings import Settings
+
+
+class StreamRefused(Exception):
+    """The broker refuses the stream as the settings describe it: retrying cannot help, and
+    taken for a broker not yet up it was retried, then reported as unreachable for ever."""
+
+    def __init__(self, settings: Settings, refusal: BadRequestError | ServerError) -> None:
+        super().__init__(
+            f"the broker refuses the stream {settings.stream_name} over"
+            f" {settings.subject_root}.> ({refusal.description}, {refusal.err_code}):"
+            " check CARECOORD_STREAM_NAME, CARECOORD_SUBJECT_ROOT,"
+            " CARECOORD_DUPLICATE_WINDOW_SECONDS and CARECOORD_STREAM_REPLICAS"
+        )
 
 
 def stream_of(settings: Settings) -> JStream:
@@ -21,7 +34,8 @@ def stream_of(settings: Settings) -> JStream:
 
 async def ensure_stream(broker: NatsBroker, settings: Settings) -> None:
     """Create the stream, or bring its subjects, de-duplication window and replicas up to
-    date (JetStream changes a stream's replica count in place on a cluster)."""
+    date (JetStream changes a stream's replica count in place on a cluster); StreamRefused
+    when the broker will not have it so."""
     js = broker.connection.jetstream()
     config = StreamConfig(
         name=settings.stream_name,
@@ -32,6 +46,10 @@ async def ensure_stream(broker: NatsBroker, settings: Settings) -> None:
     try:
         await js.stream_info(settings.stream_name)
     except NotFoundError:
-        await js.add_stream(config)
+        change = js.add_stream
     else:
-        await js.update_stream(config)
+        change = js.update_stream
+    try:
+        await change(config)
+    except (BadRequestError, ServerError) as refusal:  # not ServiceUnavailable: that passes
+        raise StreamRefused(settings, refusal) from None

@@ -32,7 +32,7 @@ from carecoord.events import Role
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.projections.models import READ_MODELS, share
 from carecoord.projections.rebuild import rebuild
-from carecoord.services.infrastructure.broker import ensure_stream
+from carecoord.services.infrastructure.broker import StreamRefused, ensure_stream
 from carecoord.services.infrastructure.identity import issue_token
 from carecoord.services.infrastructure.relay import POSITION_HEADER
 from carecoord.services.infrastructure.settings import Settings
@@ -304,6 +304,8 @@ def until_stopped(command: Coroutine[Any, Any, None]) -> None:
             runner.run(guarded())
         except BrokerUnreachable:  # logged where it was found
             raise SystemExit(EXIT_BROKER_GONE) from None
+        except StreamRefused as refused:  # the settings' to mend: no restart helps
+            raise SystemExit(f"carecoord: {refused}") from None
 
 
 def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
