@@ -25,6 +25,7 @@ import strawberry
 from strawberry.types import Info
 
 from carecoord.events import Kind, Role
+from carecoord.events.access import Basis
 from carecoord.events.medication import Dispensing, Severity
 from carecoord.graphql import medication_safety
 from carecoord.graphql.context import AtLeast, RequestContext
@@ -218,11 +219,16 @@ async def kept_rows(
 ) -> list[R]:
     """The rows of the DEA log or the lot ledger this reader may have (their care team's
     clients, for prescribers and nurses), each client's read logged once."""
-    if ctx.gate.require(listing):
+    team_only = ctx.gate.require(listing)
+    if team_only:
         team = await ctx.gate.on_team(frozenset(r["client_id"] for r in rows))
         rows = [r for r in rows if r["client_id"] in team]
     counts = Counter(r["client_id"] for r in rows)
     grants = await ctx.gate.readable_each(counts, operation=operation)
+    if team_only:
+        # The team read above may lack a removal; the grants were decided on views that
+        # have it, and a grant by consent alone is not the care team.
+        grants = {c: g for c, g in grants.items() if g.basis is Basis.CARE_TEAM}
     await asyncio.gather(
         *(
             ctx.gate.record_read(c, g, operation=operation, kinds=[Kind.DOSING], count=counts[c])
