@@ -116,6 +116,7 @@ def administer(
     _check_slot(order, slot)
     _check_form(drug, dosage_form)
     _check_active(record, order, day)
+    _check_not_held_at(order, given_at)
     _check_free(order, day, slot)
     per_slot = order.per_slot(day)
     if amount > per_slot:
@@ -183,6 +184,7 @@ def replace_dose(
             f"a replacement is at most {original_amount} (the original dose), got {amount}",
         )
     _check_active(record, order, day)
+    _check_not_held_at(order, given_at)
     slot = next(s for (d, s), d_id in order.given.items() if d_id == replaces_dose_id and d == day)
     _record_dose(
         record,
@@ -539,6 +541,19 @@ def _check_active(record: MedicationRecord, order: Order, day: date) -> None:
             "guest-dosing",
             f"the client doses at {away.site} from {away.start} to {away.end}, not here on {day}",
         )
+
+
+def _check_not_held_at(order: Order, given_at: datetime) -> None:
+    """Refuse a dose charted for a time a hold lasted: lifting the hold since does not make
+    a dose given under it allowed (``_check_active`` sees only the hold in force now)."""
+    for since, lifted in order.held:
+        if lifted is not None and since <= given_at < lifted:
+            raise RuleViolation(
+                "givenAt",
+                "order-active",
+                f"order was on hold from {since:%Y-%m-%d %H:%M} to {lifted:%Y-%m-%d %H:%M};"
+                f" no dose is given under it at {given_at:%Y-%m-%d %H:%M}",
+            )
 
 
 def _check_free(order: Order, day: date, slot: int) -> None:
