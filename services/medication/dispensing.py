@@ -241,6 +241,7 @@ def not_given(
     order = record.order(order_id)
     _check_slot(order, slot)
     day = rules.day_of(occurred_at)
+    _check_active(record, order, day, held=True)
     _check_free(order, day, slot)
     record.record(
         stamp.event(
@@ -492,8 +493,9 @@ def _check_form(drug: Medication, dosage_form: str) -> None:
         )
 
 
-def _check_active(record: MedicationRecord, order: Order, day: date) -> None:
-    """Refuse unless the order may be dispensed at this window on ``day``, saying why not."""
+def _check_active(record: MedicationRecord, order: Order, day: date, *, held: bool = False) -> None:
+    """Refuse unless the order may be dispensed at this window on ``day``, saying why not.
+    ``held``: a hold is no reason to refuse (a dose not given is due, held or not)."""
     if order.dispensing is not Dispensing.CLINIC:
         raise RuleViolation(
             "orderId",
@@ -504,7 +506,7 @@ def _check_active(record: MedicationRecord, order: Order, day: date) -> None:
         raise RuleViolation(
             "orderId", "order-active", f"order is {order.status.value} {order.stopped_reason}"
         )
-    if order.hold is not None:
+    if order.hold is not None and not held:
         hold = order.hold
         raise RuleViolation(
             "orderId",
