@@ -182,6 +182,11 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     _rule("opioid-cns-depressant", HIGH, "opioid", "benzodiazepine cns_depressant",
           "profound sedation, respiratory depression, coma, death; manage, do not withhold MAT",
           FDA_OPIOID_BENZO),
+    _rule("duplicate-opioid-treatment", HIGH, "methadone buprenorphine",
+          "methadone buprenorphine",
+          "duplicate therapy: two treatments for opioid use disorder at once (a doubled dose,"
+          " or buprenorphine precipitating withdrawal on methadone); stop one, or acknowledge"
+          " a planned cross-titration", f"{BUPRENORPHINE_LABEL} ; {METHADONE_LABEL}"),
     _rule("opioid-gabapentinoid", MODERATE, "opioid", "gabapentinoid",
           "serious breathing difficulties, worse with other CNS depressants",
           FDA_GABAPENTINOIDS),
