@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -122,6 +124,20 @@ class Settings(BaseSettings):
     program_file: Path | None = Field(
         default=None, description="TOML program file; unset means the default rule tables."
     )
+
+    @field_validator("database_url", "read_database_url")
+    @classmethod
+    def _connection_string(cls, value: str | None) -> str | None:
+        """A URL libpq cannot read is refused at start, never quoted (it may hold a
+        password): each command failed at its first connection, as a traceback."""
+        if value is not None:
+            try:
+                conninfo_to_dict(value)
+            except psycopg.ProgrammingError:
+                raise ValueError(
+                    "not a PostgreSQL connection string (postgresql://user@host:port/database)"
+                ) from None
+        return value
 
     @field_validator("program_time_zone", mode="before")
     @classmethod
