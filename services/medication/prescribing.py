@@ -108,6 +108,8 @@ def prescribe(
                 f"order {order.order_id} for {drug.code} is already {order.status.value};"
                 " change its dose, taper or discontinue it instead",
             )
+        if order.medication == drug.code:
+            _after_dispensed(order, new.start)
     attempt, findings = _checked(record, rules, "prescribe", order_id, drug, new, qtc, today)
     override = rules.doses.usual(drug, "dose", new.dose, acknowledgements)
     record.record(
@@ -420,16 +422,22 @@ def _replaceable(record: MedicationRecord, prior_order_id: UUID, start: date, to
         raise InvalidInput(
             "start", "start-after-prior", f"the new order cannot start before {prior.start}"
         )
-    dispensed = [day for day, _ in (*prior.given, *prior.take_home) if day >= start]
+    _after_dispensed(prior, start)
+    return prior
+
+
+def _after_dispensed(earlier: Order, start: date) -> None:
+    """A new order of the same medication (a change, a taper, a restart after a stop) starts
+    after the last day dispensed under ``earlier``: that day's dose was given or is in hand."""
+    dispensed = [day for day, _ in (*earlier.given, *earlier.take_home) if day >= start]
     if dispensed:
         last = max(dispensed)
         raise RuleViolation(
             "start",
             "start-after-last-dispensed",
-            f"order {prior_order_id} has doses given or taken home through {last};"
+            f"order {earlier.order_id} has doses given or taken home through {last};"
             f" start the new order on {last + timedelta(days=1)} or later",
         )
-    return prior
 
 
 def _successor(
