@@ -31,12 +31,12 @@ def refused(story: Story, order: UUID, on: date) -> RuleViolation:
 
 
 def test_not_given_under_a_stopped_or_in_error_order_is_refused() -> None:
-    story = Story()
-    stopped, wrong = story.prescribe(), story.prescribe("buprenorphine", "8", route="sublingual")
+    story, other = Story(), Story()
+    stopped, wrong = story.prescribe(), other.prescribe()
     story.discontinue(stopped)
-    story.discontinue_in_error(wrong)
+    other.discontinue_in_error(wrong)
 
-    assert (refused(story, stopped, day(1)).rule, refused(story, wrong, day(1)).rule) == (
+    assert (refused(story, stopped, day(1)).rule, refused(other, wrong, day(1)).rule) == (
         "order-active",
         "order-active",
     )
