@@ -103,6 +103,15 @@ async def _park(
     )
 
 
+async def positions_after(conn: AsyncConnection, follower: str, after: int) -> frozenset[int]:
+    """The positions after ``after`` set aside for ``follower``."""
+    cur = await conn.execute(
+        "SELECT position FROM parked_events WHERE follower = %s AND position > %s",
+        (follower, after),
+    )
+    return frozenset(int(position) for (position,) in await cur.fetchall())
+
+
 async def counts(pool: AsyncConnectionPool) -> dict[str, int]:
     """Parked events per follower."""
     async with pool.connection() as conn:

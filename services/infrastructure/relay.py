@@ -48,6 +48,8 @@ TYPE_HEADER = headers.TYPE
 # The broker refuses these for what the event is, not for the moment: publishing again
 # would fail again.
 UNPUBLISHABLE = (MaxPayloadError, BadRequestError)
+PROBE_PAGE = 16
+"""Stored entries read at once while looking for the next one that decodes."""
 
 
 class MessageIdTaken(Exception):
@@ -106,57 +108,75 @@ class Relay:
         return contextlib.nullcontext() if self._tracing is None else self._tracing.publishing(page)
 
     async def resume_position(self) -> int:
-        """The later of the recorded position and the last one in the stream.
+        """The later of the recorded position and the last one published on the stream.
 
-        The stream's last message is the end of the last page the broker took: a page's
-        messages go out on one connection in order, and an event the broker refused for
-        what it is was set aside, so nothing before it is missing.
+        A page's messages go out on one connection in order, and an event the broker
+        refused was set aside (parked) once its page had gone, so the stream holds the
+        log's events up to the last one published but those set aside: found by halving
+        the positions after the recorded one, each looked up by its subject's last message.
+        Walking back from the stream's end took a request per message, and another
+        publisher's messages there held every start for as long as they were many.
         """
         async with self._pool.connection() as conn:
-            recorded = await positions.read(conn, NAME)
-        return max(recorded, await self.last_published_position())
+            published = await positions.read(conn, NAME)
+            set_aside = await parked.positions_after(conn, NAME, published)
+        unknown = await asyncio.to_thread(self._store.last_position)
+        while published < unknown:
+            middle = (published + unknown + 1) // 2
+            item = await self._first_event(middle, unknown, set_aside)
+            if item is not None and await self._on_stream(item):
+                published = item.position
+            else:
+                unknown = middle - 1
+        return published
 
-    async def last_published_position(self) -> int:
-        """The position of the stream's last message that the store vouches for.
+    async def _first_event(
+        self, first: int, last: int, set_aside: frozenset[int] = frozenset()
+    ) -> Positioned | None:
+        """The first stored event from ``first`` to ``last`` that decodes and was not set
+        aside, if any."""
+        after = first - 1
+        while after < last:
+            page = await asyncio.to_thread(read_page, self._store, after, PROBE_PAGE)
+            found = next((e for e in page.events if e.position not in set_aside), None)
+            if found is not None:
+                return found if found.position <= last else None
+            if page.last == after:
+                return None
+            after = page.last
+        return None
 
-        Anything else on the care subjects (another publisher's message, a malformed or
-        forged position) is walked past: trusted, it stopped the relay at every start or
-        moved it past events it had never published.
-        """
+    async def _on_stream(self, item: Positioned) -> bool:
+        """Whether the stream holds ``item`` or a later event: its subject's last message
+        is the event the store holds at the message's position (its id and its content),
+        and another publisher's message there, forged or malformed, is not taken for it
+        (one under a stored event's id moved the relay past events it had not published).
+        A message of another publisher last on the subject answers no: the events are
+        published again from before it, and the broker's de-duplication drops them."""
         js = self._broker.connection.jetstream()
-        info = await js.stream_info(self._settings.stream_name)
-        if not info.state.messages:
-            return 0
-        head = await asyncio.to_thread(self._store.last_position)
-        for seq in range(info.state.last_seq, info.state.first_seq - 1, -1):
-            try:
-                msg = await js.get_msg(self._settings.stream_name, seq=seq)
-            except NotFoundError:  # deleted from the middle of the stream
-                continue
-            position = await self._published_position(msg.headers or {}, msg.data, head)
-            if position is not None:
-                return position
-        return 0
-
-    async def _published_position(
-        self, sent: dict[str, str], data: bytes | None, head: int
-    ) -> int | None:
-        """The message's position if it is the event the store holds there (its id and its
-        content), else None: one forged with a stored event's id and position moved the
-        relay past the events before it that it had not published."""
+        subject = catalog.subject(self._settings.subject_root, item.event)
         try:
-            position = int(sent.get(POSITION_HEADER, ""))
-        except ValueError:
-            return None
-        if not 0 < position <= head:
-            return None
-        page = await asyncio.to_thread(read_page, self._store, position - 1, 1)
-        stored = page.events[0] if page.events else None
-        if stored is None or stored.position != position:
-            return None
-        if str(stored.event.event_id) != sent.get(headers.MSG_ID):
-            return None
-        return position if carries(data, stored.event) else None
+            msg = await js.get_last_msg(self._settings.stream_name, subject)
+        except NotFoundError:
+            return False
+        sent = msg.headers or {}
+        position = self._position_in(sent)
+        if position < item.position:
+            return False
+        if position > item.position:  # a later event of the same subject: the store's?
+            later = await self._first_event(position, position)
+            if later is None:
+                return False
+            item = later
+        return sent.get(headers.MSG_ID) == str(item.event.event_id) and carries(
+            msg.data, item.event
+        )
+
+    @staticmethod
+    def _position_in(sent: dict[str, str]) -> int:
+        """The position a message's header names, 0 when it names none."""
+        named = sent.get(POSITION_HEADER, "")
+        return int(named) if named.isascii() and named.isdigit() and len(named) < 20 else 0
 
     @property
     def _page_size(self) -> int:
