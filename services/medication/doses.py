@@ -21,6 +21,7 @@ from carecoord.services.medication.formulary import Medication
 ABOVE_USUAL = "dose-above-usual-maximum"
 LIMIT = "dose-limit"
 PRECISION = "dose-precision"
+SPLIT = "split-dose-precision"
 PLACES = 3
 """Decimal places of a dose or an amount: a thousandth of a milligram is below any
 measuring device at the window."""
@@ -135,4 +136,17 @@ def check_amount(field: str, amount: Decimal) -> None:
             field,
             PRECISION,
             f"{field} {amount} has more than {PLACES} decimal places; round it to {PLACES}",
+        )
+
+
+def check_split(field: str, dose: Decimal, times_per_day: int, unit: str) -> None:
+    """A daily dose split into ``times_per_day`` doses, each of at most ``PLACES`` decimal
+    places: each is given or bottled as the order's share (``Order.per_slot``)."""
+    exponent = (dose / times_per_day).normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > PLACES:
+        raise InvalidInput(
+            field,
+            SPLIT,
+            f"{field} {dose} {unit} in {times_per_day} doses a day does not split into doses"
+            f" of at most {PLACES} decimal places; choose a daily dose that does",
         )

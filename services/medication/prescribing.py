@@ -33,7 +33,7 @@ from carecoord.events.medication import (
 from carecoord.services.kernel.clinical_time import plausible_stop
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.medication.doses import Override
+from carecoord.services.medication.doses import Override, check_split
 from carecoord.services.medication.findings import check, record_findings, record_override
 from carecoord.services.medication.formulary import Medication
 from carecoord.services.medication.interactions import Entry, Match
@@ -203,6 +203,7 @@ def taper(
     drug = _validate(rules, new)
     for n, step in enumerate(steps):
         rules.doses.limit(drug, f"steps.{n}.dose", step.dose)
+        check_split(f"steps.{n}.dose", step.dose, new.schedule.times_per_day, drug.unit)
     attempt, findings = _checked(
         record, rules, "taper", order_id, drug, new, qtc, today, prior_order_id
     )
@@ -379,6 +380,7 @@ def _validate(rules: MedicationRules, new: NewOrder) -> Medication:
     rules.doses.limit(drug, "dose", new.dose)
     if new.unit != drug.unit:
         raise InvalidInput("unit", "formulary-unit", f"{drug.name} is dosed in {drug.unit}")
+    check_split("dose", new.dose, new.schedule.times_per_day, drug.unit)
     if new.route not in drug.routes:
         raise InvalidInput(
             "route", "formulary-route", f"{drug.name} routes: {', '.join(drug.routes)}"
