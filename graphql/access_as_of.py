@@ -204,7 +204,7 @@ class AccessAsOfQuery:
             )
         own = await ctx.gate.readable(client_id, operation=OPERATION)
         history = await asyncio.to_thread(client_history, ctx.platform.store, client_id)
-        found = AccessAsOf.rebuilt(client_id, history, at)
+        found = AccessAsOf.rebuilt(client_id, history, at, ctx.platform.medication.zone)
         view = _view(found, Actor(id=user_id, role=role), auditor, own)
         kinds = {e.kind for e in view.timeline if e.summary is not None}
         await ctx.gate.record_read(

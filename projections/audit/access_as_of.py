@@ -6,15 +6,17 @@ and the timeline it would have shown.
 Only what had been recorded by T counts (the timeline's ``asOf``), and times are compared
 with T as the access views compare them with the clock: a membership counts from its start
 until its end, a consent until it expires or a revocation is recorded, an emergency access
-until its window closes. The grant is today's policy applied to that standing; the access
-log's entries of the time name the policy version that actually decided.
+until its window closes, a blind taper through its end date on the program's dosing day
+(the day T falls on in its time zone, whatever offset T is written with). The grant is
+today's policy applied to that standing; the access log's entries of the time name the
+policy version that actually decided.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from uuid import UUID
 
 from carecoord.events import Actor, Role
@@ -73,6 +75,8 @@ class AccessAsOf:
 
     client_id: UUID
     at: datetime
+    zone: tzinfo = UTC
+    """The program's time zone: a blind taper's end is a dosing day there."""
     program: str | None = None
     memberships: list[Membership] = field(default_factory=list)
     consents: list[Consent] = field(default_factory=list)
@@ -82,8 +86,10 @@ class AccessAsOf:
     """Every event of the client recorded by ``at``, in log order."""
 
     @classmethod
-    def rebuilt(cls, client_id: UUID, history: Iterable[Positioned], at: datetime) -> AccessAsOf:
-        found = cls(client_id, at)
+    def rebuilt(
+        cls, client_id: UUID, history: Iterable[Positioned], at: datetime, zone: tzinfo = UTC
+    ) -> AccessAsOf:
+        found = cls(client_id, at, zone)
         for item in history:
             if item.event.recorded_at <= at:
                 found._apply(item)
@@ -152,7 +158,7 @@ class AccessAsOf:
             restrictions=frozenset(
                 Restriction.BLIND_TAPER
                 for until in self.blind_tapers.values()
-                if until is None or until >= at.date()
+                if until is None or until >= at.astimezone(self.zone).date()
             ),
         )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -159,7 +160,8 @@ class AccessGate:
             return grant
         try:
             async with self.platform.reads.connection() as conn:
-                grant = await grant_for(conn, reader, client_id)
+                today = self.platform.medication.day_of(datetime.now(UTC))
+                grant = await grant_for(conn, reader, client_id, today)
         except Forbidden as refusal:
             await self._log(reader, client_id, operation, refusal=refusal)
             raise

@@ -3,13 +3,13 @@
 One round trip reads what ``policy.decide`` needs: care-team membership now, consents that
 name the reader and are in force, an open emergency access, the client's program and any
 restrictions on their own view. Times are compared with the database clock, as the
-projections record them.
+projections record them; a blind taper's end date with the program's dosing day.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -114,7 +114,7 @@ _STANDING = sql.SQL(
           AND role = %(role)s AND expires_at > now()
           ORDER BY expires_at DESC LIMIT 1) AS emergency,
     ARRAY(SELECT DISTINCT restriction FROM {restrictions} WHERE client_id = %(client)s
-          AND (until IS NULL OR until >= current_date)) AS restrictions"""
+          AND (until IS NULL OR until >= %(today)s)) AS restrictions"""
 ).format(
     care_team=sql.Identifier(careteam.NAME),
     timeline=sql.Identifier(timeline.NAME),
@@ -124,10 +124,13 @@ _STANDING = sql.SQL(
 )
 
 
-async def standing(conn: AsyncConnection, reader: Actor, client_id: UUID) -> Standing:
+async def standing(conn: AsyncConnection, reader: Actor, client_id: UUID, today: date) -> Standing:
+    """``today``: the program's dosing day, which a blind taper's end date is a day of (the
+    database's own date differs from it for hours each day outside UTC)."""
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(
-        _STANDING, {"client": client_id, "member": reader.id, "role": reader.role.value}
+        _STANDING,
+        {"client": client_id, "member": reader.id, "role": reader.role.value, "today": today},
     )
     found = await cur.fetchone()
     assert found is not None
@@ -142,11 +145,12 @@ async def standing(conn: AsyncConnection, reader: Actor, client_id: UUID) -> Sta
     )
 
 
-async def grant_for(conn: AsyncConnection, reader: Actor, client_id: UUID) -> Grant:
-    """What ``reader`` may see of ``client_id`` now; Forbidden says what would allow it."""
+async def grant_for(conn: AsyncConnection, reader: Actor, client_id: UUID, today: date) -> Grant:
+    """What ``reader`` may see of ``client_id`` now (``today`` the program's dosing day);
+    Forbidden says what would allow it."""
     if reader.role in PROGRAM_WIDE:
         return decide(reader.role, Standing())
-    return decide(reader.role, await standing(conn, reader, client_id))
+    return decide(reader.role, await standing(conn, reader, client_id, today))
 
 
 _ON_TEAM = sql.SQL(
