@@ -157,11 +157,19 @@ def replace_dose(
         )
     _check_form(drug, dosage_form)
     original = order.amounts.get(replaces_dose_id)
-    if original is None or replaces_dose_id in order.replaced.values():
+    if original is None:
         raise NotFound(
             "replacesDoseId",
             "unknown-dose",
             f"order {order_id} has no original dose {replaces_dose_id}",
+        )
+    replaced = next((o for o, r in order.replaced.items() if r == replaces_dose_id), None)
+    if replaced is not None:
+        raise RuleViolation(
+            "replacesDoseId",
+            "one-replacement",
+            f"dose {replaces_dose_id} replaced dose {replaced}; a replacement is not replaced"
+            " again",
         )
     if replaces_dose_id in order.replaced:
         raise RuleViolation(
