@@ -374,6 +374,15 @@ def arrange_guest_dosing(
 ) -> None:
     if end < start:
         raise InvalidInput("end", "end-after-start", f"end {end} is before start {start}")
+    dispensed = [d for o in record.orders.values() for d in o.dispensed_days() if d >= start]
+    if dispensed:
+        last = max(dispensed)
+        raise RuleViolation(
+            "start",
+            "start-after-last-dispensed",
+            f"the client was dosed here or holds take-homes through {last};"
+            f" start guest dosing on {last + timedelta(days=1)} or later",
+        )
     for other in record.guest_dosing.values():
         if other.start <= end and start <= other.end:
             raise RuleViolation(
