@@ -208,11 +208,10 @@ def describe(report: Report, *, anchored: bool) -> str:
         lines.append(f"event chain intact ({report.chain}): {rate}")
     else:
         lines.append(f"event chain BROKEN at position {broken.position}: {broken.verdict}")
-        lines.append(f"  {broken.message}")
+        lines.append(f"  {_printable(broken.message)}")
         if broken.aggregate_id is not None:
-            lines.append(
-                f"  aggregate {broken.aggregate_id} version {broken.version} ({broken.topic})"
-            )
+            topic = _printable(str(broken.topic))
+            lines.append(f"  aggregate {broken.aggregate_id} version {broken.version} ({topic})")
         lines.append(f"  expected {broken.expected}")
         lines.append(f"  found    {broken.found}")
         lines.append(f"  checked before it: {rate}")
@@ -220,3 +219,9 @@ def describe(report: Report, *, anchored: bool) -> str:
     if anchored:
         lines.append(f"anchors matched: {report.anchors_checked}")
     return "\n".join(lines)
+
+
+def _printable(text: str) -> str:
+    """Text read from an altered row or an anchors file, with what a terminal acts on escaped:
+    the tamperer chose it, and an escape sequence could erase the BROKEN line it is under."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
