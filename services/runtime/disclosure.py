@@ -184,14 +184,28 @@ class Forwarder:
         (its event at the message's position has the message's id); what is disclosed is
         the store's event, never the message's body. Anything else on the care subjects is
         withheld, logged by its code, never its content: one malformed message stopped
-        every recipient's disclosures, and a forged one was disclosed and recorded."""
+        every recipient's disclosures, and a forged one was disclosed and recorded. So is
+        an event at a position already handled, as every subscriber skips one."""
         head = self.platform.store.last_position()
+        handled = self.position
         found = []
         for msg in messages:
             sent = msg.headers or {}
             stored = self._stored(sent.get(POSITION_HEADER, ""), head)
             if stored is not None and str(stored.event.event_id) == sent.get(headers.MSG_ID):
-                found.append((stored.position, stored.event))
+                if stored.position > handled:
+                    handled = stored.position
+                    found.append((stored.position, stored.event))
+                    continue
+                log.warning(  # a replay past the duplicate window: disclosed and recorded again
+                    "message withheld: its event was handled already",
+                    extra={
+                        "recipient": self.recipient.id,
+                        "stream_sequence": msg.metadata.sequence.stream,
+                        "position": stored.position,
+                        "code": "MESSAGE_REPEATED",
+                    },
+                )
                 continue
             log.error(
                 "message withheld: the store holds no such event",
