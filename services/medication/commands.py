@@ -373,7 +373,12 @@ def end_guest_dosing(
 def detect_missed_doses(
     stamp: Stamp, *, client_id: UUID, today: date, rules: MedicationRules = DEFAULT_RULES
 ) -> Command[int]:
-    """Record the client's missed dosing days before ``today``; the count of new ones."""
-    return on_record(
-        client_id, lambda record, _: dispensing.record_missed(record, stamp, rules, today)
-    )
+    """Record the client's missed dosing days before ``today``, none before their enrolment
+    (a dose for such a day is refused); the count of new ones."""
+
+    def decide(record: MedicationRecord, client: ClientRecord) -> int:
+        enrolled = client.enrolled_at
+        since = None if enrolled is None else rules.day_of(enrolled)
+        return dispensing.record_missed(record, stamp, rules, today, since)
+
+    return on_record(client_id, decide)

@@ -453,15 +453,22 @@ def end_guest_dosing(
 
 
 def record_missed(
-    record: MedicationRecord, stamp: Stamp, rules: MedicationRules, today: date
+    record: MedicationRecord,
+    stamp: Stamp,
+    rules: MedicationRules,
+    today: date,
+    since: date | None = None,
 ) -> int:
-    """Record every new missed dosing day before ``today``; hold where the rule says so."""
+    """Record every new missed dosing day before ``today`` (from ``since``, the client's
+    enrolment day); hold where the rule says so."""
     recorded = 0
     for order in list(record.orders.values()):
         if order.status not in (Status.ACTIVE, Status.ON_HOLD):
             continue
         away = lambda day: record.away_on(day) is not None  # noqa: E731
-        found = missed_days(order, today, away=away, rule=rules.missed, day_of=rules.day_of)
+        found = missed_days(
+            order, today, away=away, rule=rules.missed, day_of=rules.day_of, since=since
+        )
         for missed in found:
             facts = {"order_id": order.order_id, "medication": order.medication}
             record.record(

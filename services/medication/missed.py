@@ -48,12 +48,15 @@ def missed_days(
     away: Callable[[date], bool],
     rule: MissedDoseRule,
     day_of: Callable[[datetime], date],
+    since: date | None = None,
 ) -> list[Missed]:
     """New missed days of ``order`` before ``today``, each with its consecutive count.
 
     ``away`` tells whether the client was guest dosing elsewhere on a day. ``hold`` is
     set on the day that reaches ``rule.hold_after`` consecutive missed days, if the order
     is not already on hold. ``day_of`` maps a moment to the program's dosing day.
+    ``since`` is the client's enrolment day: no dose could be recorded before it, so no
+    earlier day is missed.
     """
     if order.dispensing is not Dispensing.CLINIC:
         return []
@@ -61,6 +64,8 @@ def missed_days(
     found: list[Missed] = []
     hold_placed = order.hold is not None
     for day in _due_days(order, today):
+        if since is not None and day < since:
+            continue
         if day in known or order.dosed_on(day) or order.held_on(day, day_of) or away(day):
             continue
         known.add(day)
