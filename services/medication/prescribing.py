@@ -232,6 +232,7 @@ def hold(
     reason: str,
     occurred_at: datetime | None = None,
 ) -> None:
+    reason = _reason_given(reason)
     order = _current(record, order_id, rules.day_of(stamp.clock()))
     if order.hold is not None:
         raise RuleViolation("orderId", "order-not-on-hold", f"order is on hold {_hold_text(order)}")
@@ -290,6 +291,7 @@ def discontinue(
     not in the future, not more than 30 days back, not before the order's start and not
     before a dose given under it; it becomes the event's clinical time, from which the
     order counts as exposure only through its washouts."""
+    reason = _reason_given(reason)
     order = record.order(order_id)
     if in_error and order.status is Status.ENTERED_IN_ERROR:
         raise RuleViolation(
@@ -310,6 +312,13 @@ def discontinue(
             reason=reason,
         )
     )
+
+
+def _reason_given(reason: str) -> str:
+    """A hold or a stop says why: blanks pass the event's length check but say nothing."""
+    if not reason.strip():
+        raise InvalidInput("reason", "reason-required", "say why (intoxicated, switching, ...)")
+    return reason.strip()
 
 
 def _check_stop(rules: MedicationRules, stamp: Stamp, order: Order, stopped_at: datetime) -> None:
