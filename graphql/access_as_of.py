@@ -15,7 +15,7 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from carecoord.events import Actor, Role
+from carecoord.events import Actor, Kind, Role
 from carecoord.events.access import Basis
 from carecoord.events.envelope import ACTOR_ID_MAX
 from carecoord.graphql.context import RequestContext
@@ -176,6 +176,14 @@ def _view(found: AccessAsOf, user: Actor, auditor: Actor, own: Grant) -> AccessA
     )
 
 
+def _returned(view: AccessAsOfView) -> set[str]:
+    """The kinds the answer returns besides its timeline, whatever the user saw at T: their
+    memberships (care), the consents naming them and their emergency accesses (consent)."""
+    care = [Kind.CARE] if view.memberships else []
+    consent = [Kind.CONSENT] if view.consents or view.break_glass_uses else []
+    return {kind.value for kind in (*care, *consent)}
+
+
 @strawberry.type
 class AccessAsOfQuery:
     @strawberry.field(
@@ -206,7 +214,7 @@ class AccessAsOfQuery:
         history = await asyncio.to_thread(client_history, ctx.platform.store, client_id)
         found = AccessAsOf.rebuilt(client_id, history, at, ctx.platform.medication.zone)
         view = _view(found, Actor(id=user_id, role=role), auditor, own)
-        kinds = {e.kind for e in view.timeline if e.summary is not None}
+        kinds = {e.kind for e in view.timeline if e.summary is not None} | _returned(view)
         await ctx.gate.record_read(
             client_id, own, operation=OPERATION, kinds=kinds, count=len(view.timeline)
         )
