@@ -349,7 +349,7 @@ def arrange_guest_dosing(
             recipient=recipient,
             purpose=f"treatment: guest dosing from {start} to {end}",
             data_kinds=GUEST_DOSING_KINDS,
-            description=dispensing.guest_dosing_summary(record, start),
+            description=dispensing.guest_dosing_summary(record, start, end),
             consent_id=consent_id,
             break_glass_id=None,
         )

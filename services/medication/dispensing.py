@@ -403,20 +403,45 @@ def arrange_guest_dosing(
     )
 
 
-def guest_dosing_summary(record: MedicationRecord, start: date) -> str:
-    """What the guest site is told: the clinic-dispensed orders in force and the last dose."""
+def guest_dosing_summary(record: MedicationRecord, start: date, end: date) -> str:
+    """What the guest site is told: each clinic-dispensed order in force during the stay,
+    with the days it covers, its dose steps inside the stay, a hold, and the last dose."""
     parts = []
     for order in record.orders.values():
-        if order.current_on(start) and order.dispensing is Dispensing.CLINIC:
-            given = [day for day, _ in order.given if day < start]
-            last = f", last dose here {max(given)}" if given else ""
-            parts.append(
-                f"{order.medication} {order.dose_on(start)} {order.unit} {order.route}"
-                f" {order.schedule.times_per_day}x every {order.schedule.every_days} day(s)"
-                f" (order {order.order_id}{last})"
-            )
+        if order.dispensing is not Dispensing.CLINIC or order.status not in (
+            Status.ACTIVE,
+            Status.ON_HOLD,
+        ):
+            continue
+        first = max(order.start, start)
+        last = end if order.end is None else min(order.end, end)
+        if first > last:
+            continue
+        parts.append(_told(order, first, last, start, end))
     orders = "; ".join(parts) or "no clinic-dispensed order in force"
     return f"Orders to dose by: {orders}"
+
+
+def _told(order: Order, first: date, last: date, start: date, end: date) -> str:
+    """One order as the guest site reads it, from ``first`` to ``last`` of the stay."""
+    told = (
+        f"{order.medication} {order.dose_on(first)} {order.unit} {order.route}"
+        f" {order.schedule.times_per_day}x every {order.schedule.every_days} day(s)"
+    )
+    if first > start:
+        told += f" from {first}"
+    if last < end:
+        told += f" to {last}"
+    steps = [
+        f"{s.dose} {order.unit} from {s.start}" for s in order.steps if first < s.start <= last
+    ]
+    if steps:
+        told += f", then {', then '.join(steps)}"
+    if order.hold is not None:
+        told += f", ON HOLD since {order.hold.since:%Y-%m-%d}: do not dose"
+    given = [day for day, _ in order.given if day < start]
+    last_dose = f", last dose here {max(given)}" if given else ""
+    return f"{told} (order {order.order_id}{last_dose})"
 
 
 def end_guest_dosing(
