@@ -50,7 +50,9 @@ def arguments(export: argparse.ArgumentParser) -> None:
     )
     export.add_argument("--to", dest="recorded_to", type=_aware, help="recorded before")
     export.add_argument("--format", choices=[f.value for f in Format], default=Format.JSONL.value)
-    export.add_argument("--out", type=Path, default=None, help="a file (default: stdout)")
+    export.add_argument(
+        "--out", type=Path, default=None, help="a file, readable by you alone (default: stdout)"
+    )
     export.add_argument(
         "--as",
         dest="auditor",
@@ -84,7 +86,7 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     if args.out is None:
         sys.stdout.write(text)
     else:
-        args.out.write_text(text, encoding="utf-8")
+        _write_private(args.out, text)
     return EXPORTED
 
 
@@ -151,6 +153,15 @@ async def _log(
         f" correlation id {stamp.correlation_id}",
         file=sys.stderr,
     )
+
+
+def _write_private(out: Path, text: str) -> None:
+    """Write the record readable by its owner alone: a client's Part 2 record is not for
+    every user of the machine, whatever the umask or the mode an existing file had."""
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        os.fchmod(fd, 0o600)
+        file.write(text)
 
 
 def _unwritable(out: Path | None) -> str | None:
