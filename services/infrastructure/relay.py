@@ -18,10 +18,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from faststream.nats import NatsBroker
+from nats.aio.client import DEFAULT_PENDING_SIZE
 from nats.errors import MaxPayloadError
 from nats.js.api import PubAck
 from nats.js.errors import BadRequestError, NotFoundError
@@ -50,6 +51,13 @@ TYPE_HEADER = headers.TYPE
 UNPUBLISHABLE = (MaxPayloadError, BadRequestError)
 PROBE_PAGE = 16
 """Stored entries read at once while looking for the next one that decodes."""
+RUN_BYTES = DEFAULT_PENDING_SIZE // 2
+"""Bytes in flight at once: half the NATS client's outbound buffer, room left for other
+traffic (``HEADER_BYTES`` a message counts its subject and headers)."""
+HEADER_BYTES = 512
+RUN_MESSAGES = 500
+"""Messages in flight at once: each queues a flush, and past 1,024 queued the client's
+publish waits for the flusher in the middle of the run."""
 
 
 class MessageIdTaken(Exception):
@@ -183,26 +191,32 @@ class Relay:
         return self._settings.relay_page_size
 
     async def publish(self, page: list[Positioned]) -> None:
-        """Publish a page concurrently (NATS keeps one connection's order) and await the acks.
+        """Publish a page in runs, each concurrently (NATS keeps one connection's order)
+        with its acks awaited before the next run is sent.
 
-        An event the broker refuses for what it is (too large for a message) is set aside;
-        any other failure fails the page, which is published again from its start.
+        A run fits the NATS client's outbound buffer, so it leaves in one write: past the
+        buffer the client flushes in the middle, and a connection lost after that flush
+        loses what it wrote and keeps the rest for the reconnect, so the retry put earlier
+        events on the stream after later ones. An event the broker refuses for what it is
+        (too large for a message) is set aside; any other failure fails the page, which is
+        published again from its start.
         """
-        outcomes = await asyncio.gather(
-            *(self._publish(item) for item in page), return_exceptions=True
-        )
         refused: list[tuple[Positioned, BaseException]] = []
-        for item, outcome in zip(page, outcomes, strict=True):
-            if isinstance(outcome, UNPUBLISHABLE):
-                refused.append((item, outcome))
-            elif isinstance(outcome, BaseException):
-                raise outcome
-            elif (
-                isinstance(outcome, PubAck)
-                and outcome.duplicate
-                and not await self._holds(outcome.seq, item.event)
-            ):
-                refused.append((item, MessageIdTaken()))
+        for run in runs((item, catalog.encode(item.event)) for item in page):
+            outcomes = await asyncio.gather(
+                *(self._publish(item, body) for item, body in run), return_exceptions=True
+            )
+            for (item, _), outcome in zip(run, outcomes, strict=True):
+                if isinstance(outcome, UNPUBLISHABLE):
+                    refused.append((item, outcome))
+                elif isinstance(outcome, BaseException):
+                    raise outcome
+                elif (
+                    isinstance(outcome, PubAck)
+                    and outcome.duplicate
+                    and not await self._holds(outcome.seq, item.event)
+                ):
+                    refused.append((item, MessageIdTaken()))
         if refused:
             async with self._pool.connection() as conn, conn.transaction():
                 for item, failure in refused:
@@ -222,20 +236,37 @@ class Relay:
             return True
         return carries(held.data, event)
 
-    async def _publish(self, item: Positioned) -> object:
+    async def _publish(self, item: Positioned, body: bytes) -> object:
         sent = headers.for_event(item.event, item.position)
         if self._tracing is None:
-            return await self._send(item, sent)
+            return await self._send(item, body, sent)
         with self._tracing.publish(item, sent):  # adds the traceparent
-            return await self._send(item, sent)
+            return await self._send(item, body, sent)
 
-    async def _send(self, item: Positioned, sent: dict[str, str]) -> object:
+    async def _send(self, item: Positioned, body: bytes, sent: dict[str, str]) -> object:
         return await self._broker.publish(
-            catalog.encode(item.event),
+            body,
             catalog.subject(self._settings.subject_root, item.event),
             headers=sent,
             stream=self._settings.stream_name,
         )
+
+
+def runs(
+    page: Iterable[tuple[Positioned, bytes]],
+) -> Iterator[list[tuple[Positioned, bytes]]]:
+    """The page's events and bodies, in order, in runs of at most ``RUN_BYTES`` of bodies
+    (an event larger alone is a run of its own) and ``RUN_MESSAGES`` messages."""
+    run: list[tuple[Positioned, bytes]] = []
+    size = 0
+    for item, body in page:
+        if run and (size + len(body) > RUN_BYTES or len(run) == RUN_MESSAGES):
+            yield run
+            run, size = [], 0
+        run.append((item, body))
+        size += len(body) + HEADER_BYTES
+    if run:
+        yield run
 
 
 def carries(data: bytes | None, event: CareEvent) -> bool:
