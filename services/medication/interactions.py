@@ -341,15 +341,25 @@ class RuleTable:
         self, new: Entry, picture: Iterable[Entry], qtc: QtcEvidence | None = None
     ) -> list[Match]:
         """Every rule that the new entry meets against each other entry of the picture: one
-        taken now, or one whose exposure (plus the rule's washout) reaches the new start.
-        The same medication again (a dose change, a restart) is not an interaction."""
+        taken now, or one whose exposure (plus the rule's washout) reaches the new start."""
         return [
             Match(rule, new, other, qtc if rule.qtc_bands else None)
             for other in picture
-            if other.id != new.id and other.medication != new.medication
+            if other.id != new.id
             for rule in self.rules
-            if rule.matches(new.classes, other.classes) and _reaches(rule, other, new.start)
+            if _applies(rule, new, other)
+            and rule.matches(new.classes, other.classes)
+            and _reaches(rule, other, new.start)
         ]
+
+
+def _applies(rule: Rule, new: Entry, other: Entry) -> bool:
+    """The same medication again here (a dose change, a restart) is no interaction; the
+    same medication from elsewhere beside one ordered here (a statement and an order) is
+    duplicate therapy, which only a rule with the same classes on both sides speaks of."""
+    if other.medication != new.medication:
+        return True
+    return new.is_statement != other.is_statement and rule.classes_a == rule.classes_b
 
 
 def _reaches(rule: Rule, other: Entry, start: date | None) -> bool:
