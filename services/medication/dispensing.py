@@ -308,6 +308,7 @@ def dispense_take_home(
     for day, slot in doses:
         _check_active(record, order, day)
         _check_free(order, day, slot)
+    _check_not_held_at(order, handed_over_at, "handedOverAt")
     if record.first_dose_day is None:
         raise RuleViolation(
             "orderId",
@@ -594,13 +595,13 @@ def _check_active(record: MedicationRecord, order: Order, day: date, *, held: bo
         )
 
 
-def _check_not_held_at(order: Order, given_at: datetime) -> None:
+def _check_not_held_at(order: Order, given_at: datetime, field: str = "givenAt") -> None:
     """Refuse a dose charted for a time a hold lasted: lifting the hold since does not make
     a dose given under it allowed (``_check_active`` sees only the hold in force now)."""
     for since, lifted in order.held:
         if lifted is not None and since <= given_at < lifted:
             raise RuleViolation(
-                "givenAt",
+                field,
                 "order-active",
                 f"order was on hold from {since:%Y-%m-%d %H:%M} to {lifted:%Y-%m-%d %H:%M};"
                 f" no dose is given under it at {given_at:%Y-%m-%d %H:%M}",

@@ -12,7 +12,7 @@ from medication_story import NURSE, Story, at, day
 from carecoord.events.medication import DoseAdministered
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.medication import dispensing
-from carecoord.services.medication.dispensing import GivenDose, Replacement
+from carecoord.services.medication.dispensing import Bottle, GivenDose, Replacement, TakeHome
 
 
 def held_on_day_2() -> tuple[Story, UUID, UUID]:
@@ -71,3 +71,17 @@ def test_a_replacement_charted_inside_a_hold_is_refused() -> None:
             story.record, story.stamp(NURSE), story.rules, uuid4(), replacement, site="OTP"
         )
     assert (refused.value.field, refused.value.rule) == ("givenAt", "order-active")
+
+
+def test_take_homes_handed_over_inside_a_lifted_hold_are_refused() -> None:
+    story, order, _ = held_on_day_2()
+    story.eligible(2)
+    bottles = (Bottle("B1", "LOT-7"), Bottle("B2", "LOT-7"))
+    handed = TakeHome(order, day(3), 2, "oral solution", bottles, handed_over_at=at(day(2), 11))
+
+    with pytest.raises(RuleViolation) as refused:
+        dispensing.dispense_take_home(
+            story.record, story.stamp(NURSE), story.rules, uuid4(), handed, program="OTP"
+        )
+
+    assert (refused.value.field, refused.value.rule) == ("handedOverAt", "order-active")
