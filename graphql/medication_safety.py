@@ -2,8 +2,9 @@
 
 A client's entries are read like the rest of their medication record (the access policy,
 one access-log entry per read); the program-wide log, for a safety review or an
-inspector, is for the roles that may export (``services/medication/exports.py``) and
-names clients by id only.
+inspector, names clients by id only and is read like the DEA dispensing log
+(``graphql/listed.py``): auditors get every client's rows, prescribers and nurses their care
+team's, and each client returned is access-logged.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from carecoord.events import Kind
 from carecoord.events.medication import Severity
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import client_query, into, listing_query
+from carecoord.graphql.listed import kept_rows
 from carecoord.projections import medication_safety
 from carecoord.services.kernel.policy import Listing
 from carecoord.services.medication.exports import to_csv
@@ -78,6 +80,7 @@ client_events = client_query(
 async def between_days(ctx: RequestContext, from_day: date, to_day: date) -> SafetyLog:
     zone = str(ctx.platform.medication.zone)
     found = await medication_safety.between_days(ctx.platform.reads, zone, from_day, to_day)
+    found = await kept_rows(ctx, found, "medicationSafetyLog", Listing.SAFETY_LOG, Kind.MEDICATION)
     columns = ("occurred_at", *FIELDS)
     return SafetyLog(
         rows=[SafetyEvent.of(r) for r in found],

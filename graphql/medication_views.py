@@ -13,23 +13,20 @@ ended or the exposure it counted has cleared its washout (the program's day deci
 
 from __future__ import annotations
 
-import asyncio
 import inspect
-from collections import Counter
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TypedDict, TypeVar
 from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
 
 from carecoord.events import Kind, Role
-from carecoord.events.access import Basis
 from carecoord.events.medication import Dispensing, Severity
 from carecoord.graphql import medication_safety
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.declared import into, listing_query
+from carecoord.graphql.listed import kept_rows
 from carecoord.graphql.medication_safety import cells
 from carecoord.projections import dispensing_log as dea_log
 from carecoord.projections import dosing, inventory, medications
@@ -207,37 +204,6 @@ class InventoryLedger:
     csv: str
 
 
-class AboutClient(TypedDict):
-    client_id: UUID
-
-
-R = TypeVar("R", bound=AboutClient)
-
-
-async def kept_rows(
-    ctx: RequestContext, rows: list[R], operation: str, listing: Listing
-) -> list[R]:
-    """The rows of the DEA log or the lot ledger this reader may have (their care team's
-    clients, for prescribers and nurses), each client's read logged once."""
-    team_only = ctx.gate.require(listing)
-    if team_only:
-        team = await ctx.gate.on_team(frozenset(r["client_id"] for r in rows))
-        rows = [r for r in rows if r["client_id"] in team]
-    counts = Counter(r["client_id"] for r in rows)
-    grants = await ctx.gate.readable_each(counts, operation=operation)
-    if team_only:
-        # The team read above may lack a removal; the grants were decided on views that
-        # have it, and a grant by consent alone is not the care team.
-        grants = {c: g for c, g in grants.items() if g.basis is Basis.CARE_TEAM}
-    await asyncio.gather(
-        *(
-            ctx.gate.record_read(c, g, operation=operation, kinds=[Kind.DOSING], count=counts[c])
-            for c, g in grants.items()
-        )
-    )
-    return [r for r in rows if r["client_id"] in grants]
-
-
 def history(row: medications.Medication) -> list[HistoryEntry]:
     return [
         into(
@@ -350,7 +316,7 @@ UNDESCRIBED_AT_LEAST = inspect.Parameter(
 
 async def lots_dispensed(ctx: RequestContext, lot: str | None = None) -> InventoryLedger:
     found = await inventory.ledger(ctx.platform.reads, lot)
-    found = await kept_rows(ctx, found, "inventoryLedger", Listing.LOT_LEDGER)
+    found = await kept_rows(ctx, found, "inventoryLedger", Listing.LOT_LEDGER, Kind.DOSING)
     lots: dict[str, Lot] = {}
     for r in found:
         entry = lots.setdefault(r["lot"], into(Lot, r, dispensed=Decimal(0), entries=[]))
@@ -368,7 +334,7 @@ async def dispensed(
     found = await dea_log.between_days(
         ctx.platform.reads, from_day, to_day, controlled_only=controlled_only
     )
-    found = await kept_rows(ctx, found, "dispensingLog", Listing.DISPENSING_LOG)
+    found = await kept_rows(ctx, found, "dispensingLog", Listing.DISPENSING_LOG, Kind.DOSING)
     fields = [f for f in dea_log.COLUMNS if f not in ("dispensed_at", "ref_id")]
     return DispensingLog(
         rows=[into(DispensingLogRow, r) for r in found],

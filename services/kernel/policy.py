@@ -108,7 +108,9 @@ MAY_LIST: dict[Listing, ListingRule] = {
     Listing.RECORD_VERIFICATION: ListingRule(frozenset({Role.AUDITOR}), "role-may-read"),
     Listing.CASELOAD: ListingRule(frozenset(ON_CARE_TEAM), "role-has-caseload"),
     Listing.SAFETY_LOG: ListingRule(
-        frozenset({Role.AUDITOR, Role.PRESCRIBER, Role.NURSE}), "role-may-export"
+        frozenset({Role.AUDITOR, Role.PRESCRIBER, Role.NURSE}),
+        "role-may-export",
+        team_only=frozenset({Role.PRESCRIBER, Role.NURSE}),
     ),
     # Within what each role's grant shows (admins: care and consents, their program's).
     Listing.RECORD_EXPORT: ListingRule(

@@ -1,0 +1,50 @@
+"""The rows of a program-wide listing (the DEA dispensing log, the lot ledger, the
+medication safety log) a reader may have, each client's read access-logged once.
+
+Auditors and program admins get every client's rows; the roles the listing keeps to their
+care team (``ListingRule.team_only``: prescribers, nurses) get those of the clients whose
+care team they are on now, decided once the access views have each client's newest change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import TypedDict, TypeVar
+from uuid import UUID
+
+from carecoord.events import Kind
+from carecoord.events.access import Basis
+from carecoord.graphql.context import RequestContext
+from carecoord.services.kernel.policy import Listing
+
+
+class AboutClient(TypedDict):
+    client_id: UUID
+
+
+R = TypeVar("R", bound=AboutClient)
+
+
+async def kept_rows(
+    ctx: RequestContext, rows: list[R], operation: str, listing: Listing, kind: Kind
+) -> list[R]:
+    """The rows of ``listing`` this reader may have, each client's read (of ``kind``)
+    logged once."""
+    team_only = ctx.gate.require(listing)
+    if team_only:
+        team = await ctx.gate.on_team(frozenset(r["client_id"] for r in rows))
+        rows = [r for r in rows if r["client_id"] in team]
+    counts = Counter(r["client_id"] for r in rows)
+    grants = await ctx.gate.readable_each(counts, operation=operation)
+    if team_only:
+        # The team read above may lack a removal; the grants were decided on views that
+        # have it, and a grant by consent alone is not the care team.
+        grants = {c: g for c, g in grants.items() if g.basis is Basis.CARE_TEAM}
+    await asyncio.gather(
+        *(
+            ctx.gate.record_read(c, g, operation=operation, kinds=[kind], count=counts[c])
+            for c, g in grants.items()
+        )
+    )
+    return [r for r in rows if r["client_id"] in grants]
