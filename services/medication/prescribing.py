@@ -202,6 +202,13 @@ def taper(
     )  # fmt: skip
     drug = _validate(rules, new)
     for n, step in enumerate(steps):
+        if new.end is not None and step.start > new.end:
+            raise InvalidInput(
+                f"steps.{n}.start",
+                "end-after-start",
+                f"step starting {step.start} is after the order's end ({new.end}, kept from"
+                f" order {prior_order_id}); give an end on or after the last step",
+            )
         rules.doses.limit(drug, f"steps.{n}.dose", step.dose)
         check_split(f"steps.{n}.dose", step.dose, new.schedule.times_per_day, drug.unit)
     attempt, findings = _checked(
