@@ -1,8 +1,9 @@
 """The relay: the store's notification log is the outbox, JetStream is where it goes.
 
 It publishes events in log order, each with ``Nats-Msg-Id`` = event id, awaits the
-acks of a page together, then records how far it got. After a crash or an outage it
-resumes from its recorded position, and the broker's de-duplication drops anything
+acks of a page together (in runs that fit the NATS client's buffer), then records how far
+it got. After a crash or an outage it resumes from what it published, found from its
+recorded position on the stream, and the broker's de-duplication drops anything
 published twice inside the window: the stream holds every event exactly once. Commands
 never publish; only the relay does. An event the broker can never take is set aside
 (``services/infrastructure/parked.py``) rather than stopping every event behind it, and so
@@ -255,12 +256,13 @@ class Relay:
 def runs(
     page: Iterable[tuple[Positioned, bytes]],
 ) -> Iterator[list[tuple[Positioned, bytes]]]:
-    """The page's events and bodies, in order, in runs of at most ``RUN_BYTES`` of bodies
-    (an event larger alone is a run of its own) and ``RUN_MESSAGES`` messages."""
+    """The page's events and bodies, in order, in runs of at most ``RUN_BYTES`` (each body
+    and its ``HEADER_BYTES``; an event larger alone is a run of its own) and
+    ``RUN_MESSAGES`` messages."""
     run: list[tuple[Positioned, bytes]] = []
     size = 0
     for item, body in page:
-        if run and (size + len(body) > RUN_BYTES or len(run) == RUN_MESSAGES):
+        if run and (size + len(body) + HEADER_BYTES > RUN_BYTES or len(run) == RUN_MESSAGES):
             yield run
             run, size = [], 0
         run.append((item, body))
