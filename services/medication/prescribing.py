@@ -403,7 +403,20 @@ def _validate(rules: MedicationRules, new: NewOrder) -> Medication:
         )
     if new.end is not None and new.end < new.start:
         raise InvalidInput("end", "end-after-start", f"end {new.end} is before start {new.start}")
+    if _program_only(drug) and new.dispensing is Dispensing.PHARMACY:
+        raise InvalidInput(
+            "dispensing",
+            "clinic-dispensed",
+            f"{drug.name} ({drug.dea_schedule}) for opioid use disorder is dispensed by the"
+            " program, never filled by a pharmacy (21 CFR 1306.07(a))",
+        )
     return drug
+
+
+def _program_only(drug: Medication) -> bool:
+    """A Schedule II medication the program dispenses (methadone): no pharmacy may fill it
+    for opioid use disorder; a Schedule III one (buprenorphine) a pharmacy may."""
+    return drug.dispensing is Dispensing.CLINIC and drug.dea_schedule == "CII"
 
 
 def _current(record: MedicationRecord, order_id: UUID, today: date) -> Order:
