@@ -565,6 +565,14 @@ def _check_active(record: MedicationRecord, order: Order, day: date, *, held: bo
             f" ({hold.reason});"
             " a prescriber must resume it",
         )
+    successor = _held_successor(record, order)
+    if successor is not None and not held:
+        raise RuleViolation(
+            "orderId",
+            "order-active",
+            f"order {successor.order_id} that replaces it is on hold {_since(successor)};"
+            " a prescriber must resume it",
+        )
     if order.ended(day) and order.replaced_by is None:
         raise RuleViolation(
             "orderId",
@@ -593,6 +601,25 @@ def _check_active(record: MedicationRecord, order: Order, day: date, *, held: bo
             "guest-dosing",
             f"the client doses at {away.site} from {away.start} to {away.end}, not here on {day}",
         )
+
+
+def _held_successor(record: MedicationRecord, order: Order) -> Order | None:
+    """The order replacing this one (a dose change starting later), if it is on hold: the
+    prescriber holds that one (this one answers "act on that one"), and the hold is meant
+    for the days this one still covers too."""
+    replaced_by = order.replaced_by
+    while replaced_by is not None:
+        successor = record.orders[replaced_by]
+        if successor.hold is not None:
+            return successor
+        replaced_by = successor.replaced_by
+    return None
+
+
+def _since(order: Order) -> str:
+    assert order.hold is not None
+    hold = order.hold
+    return f"since {hold.since:%Y-%m-%d %H:%M}, placed by {hold.by} ({hold.reason})"
 
 
 def _check_not_held_at(order: Order, given_at: datetime, field: str = "givenAt") -> None:
