@@ -565,7 +565,13 @@ def _check_active(record: MedicationRecord, order: Order, day: date, *, held: bo
             f" ({hold.reason});"
             " a prescriber must resume it",
         )
-    successor = _held_successor(record, order)
+    successor = _stopping_successor(record, order)
+    if successor is not None and successor.status is Status.STOPPED:
+        raise RuleViolation(
+            "orderId",
+            "order-active",
+            f"order {successor.order_id} that replaces it is stopped {successor.stopped_reason}",
+        )
     if successor is not None and not held:
         raise RuleViolation(
             "orderId",
@@ -603,14 +609,14 @@ def _check_active(record: MedicationRecord, order: Order, day: date, *, held: bo
         )
 
 
-def _held_successor(record: MedicationRecord, order: Order) -> Order | None:
-    """The order replacing this one (a dose change starting later), if it is on hold: the
-    prescriber holds that one (this one answers "act on that one"), and the hold is meant
-    for the days this one still covers too."""
+def _stopping_successor(record: MedicationRecord, order: Order) -> Order | None:
+    """The order replacing this one (a dose change starting later), if it is on hold or
+    stopped: the prescriber holds or stops that one (this one answers "act on that one"),
+    and it is meant for the days this one still covers too."""
     replaced_by = order.replaced_by
     while replaced_by is not None:
         successor = record.orders[replaced_by]
-        if successor.hold is not None:
+        if successor.hold is not None or successor.status is Status.STOPPED:
             return successor
         replaced_by = successor.replaced_by
     return None
