@@ -38,6 +38,9 @@ from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.medication.take_homes import day_in_treatment, supply_days
 
+INJECTED = frozenset({"subcutaneous", "intramuscular", "intravenous"})
+"""Routes a clinician gives: an extended-release injection is never handed over (the
+buprenorphine extended-release REMS: harm or death if self-injected into a vein)."""
 TAKE_HOME_DAYS_MAX = 90
 """The longest span one take-home hand-over may cover (the longest dosing interval): far
 past any take-home cap, and a bound on the days a request makes the record look at."""
@@ -285,6 +288,13 @@ def dispense_take_home(
     order = record.order(given.order_id)
     drug = rules.formulary.lookup(order.medication)
     today = rules.day_of(handed_over_at)
+    if order.route in INJECTED:
+        raise RuleViolation(
+            "orderId",
+            "clinician-administered",
+            f"{order.medication} is given {order.route}ly by a clinician at the program,"
+            " never handed over to take home",
+        )
     if not 1 <= days <= TAKE_HOME_DAYS_MAX:
         raise InvalidInput(
             "days",
