@@ -307,7 +307,13 @@ def dispense_take_home(
         )
     _check_form(drug, dosage_form)
     covered = [first_day + timedelta(days=n) for n in range(days)]
-    doses = [(day, slot) for day in covered if order.due_on(day) for slot in order.slots()]
+    doses = [
+        (day, slot)
+        for day in covered
+        if order.due_on(day)
+        for slot in order.slots()
+        if day != today or slot not in _observed_split(order, today)
+    ]
     if len(bottles) != len(doses):
         raise InvalidInput(
             "bottles",
@@ -535,6 +541,13 @@ def record_missed(
                     )
                 )
     return recorded
+
+
+def _observed_split(order: Order, today: date) -> set[int]:
+    """The slots of a split dose observed at the window today while another is still due:
+    the rest of the day's dose may go home (an in-house split), those not again."""
+    observed = {slot for slot in order.slots() if (today, slot) in order.given}
+    return observed if len(observed) < len(order.slots()) else set()
 
 
 def _check_slot(order: Order, slot: int) -> None:
