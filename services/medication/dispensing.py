@@ -314,6 +314,14 @@ def dispense_take_home(
         for slot in order.slots()
         if day != today or slot not in _observed_split(order, today)
     ]
+    labels = [b.bottle for b in bottles]
+    for n, label in enumerate(labels):
+        if label in labels[:n]:
+            raise InvalidInput(
+                f"bottles.{n}.bottle",
+                "one-label-per-bottle",
+                f"bottle {label!r} is listed twice; each bottle handed over has its own label",
+            )
     if len(bottles) != len(doses):
         raise InvalidInput(
             "bottles",
