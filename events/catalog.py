@@ -26,6 +26,13 @@ class UnknownEventType(LookupError):
     """A stored or received payload names a type this catalog does not hold."""
 
 
+class LaterVersion(ValueError):
+    """A payload of a schema version past this catalog's (recorded by a later release, read
+    after a rollback): read as the older version, its new fields would be dropped unseen and
+    what it says misread, so it is not read at all (followers set it aside, as an unknown
+    type)."""
+
+
 def register(*classes: type[CareEvent]) -> None:
     for cls in classes:
         name = type_name(cls)
@@ -68,6 +75,8 @@ def decode(name: str, payload: bytes) -> CareEvent:
         return cls.from_stored_json(payload)
     data: dict[str, Any] = from_json(payload)
     version = int(data.get("schema_version", 1))
+    if version > cls.version:
+        raise LaterVersion(f"{name} version {version}: this catalog reads to {cls.version}")
     while version < cls.version:
         data = _UPCASTERS[(name, version)](data)
         version += 1

@@ -46,3 +46,14 @@ def test_an_older_version_is_upcast_before_it_is_validated(
     assert decoded.referral == "self"
     kept = {"referral", "type", "schema_version"}
     assert decoded.model_dump(exclude=kept) == enrolled.model_dump(exclude=kept)
+
+
+def test_a_later_version_is_not_read_as_this_one() -> None:
+    """Recorded by a later release and read after a rollback: its fields would be dropped."""
+    enrolled = next(e for e in every_event().events if isinstance(e, ClientEnrolled))
+    later = catalog.encode(enrolled).replace(b'"schema_version":1}', b'"schema_version":2}')
+    later = later.replace(b"{", b'{"referral":"self",', 1)
+
+    with pytest.raises(catalog.LaterVersion, match="version 2"):
+        catalog.decode(type_name(ClientEnrolled), later)
+    assert isinstance(catalog.LaterVersion("x"), ValueError), "followers set it aside"
