@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any, TypedDict
 from uuid import UUID
 
@@ -99,6 +100,22 @@ class _Writer:
              item.position),
         )  # fmt: skip
 
+    async def replaced(self, item: Positioned, id: UUID, by: UUID, last: date) -> None:
+        """The order a dose change or taper replaced: it ends the day before its successor
+        starts, or at its own end if that is earlier (as the record doses it)."""
+        await self.inserted.flush()
+        await self.conn.execute(
+            sql.SQL(
+                "UPDATE {} SET status = 'replaced', details = details || jsonb_build_object("
+                "'replaced_by', %s::text,"
+                " 'end', LEAST(COALESCE((details->>'end')::date, %s::date), %s::date)::text),"
+                " history = history || %s::jsonb, updated_position = %s"
+                " WHERE id = %s AND updated_position < %s"
+            ).format(self.t),
+            (str(by), last, last, json.dumps([moment(item)]), item.position, id,
+             item.position),
+        )  # fmt: skip
+
     async def left_picture(self, item: Positioned, id: UUID) -> None:
         """Findings that implicate ``id`` are resolved once it is no longer taken."""
         await self.inserted.flush()
@@ -120,7 +137,8 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
         if isinstance(e, MedicationPrescribed | DoseChanged | TaperOrdered):
             w.insert(item, e.order_id, "order", e.medication, order_details(e))
             if isinstance(e, DoseChanged | TaperOrdered):
-                await w.update(item, e.prior_order_id, "replaced", {"replaced_by": str(e.order_id)})
+                last = e.start - timedelta(days=1)
+                await w.replaced(item, e.prior_order_id, e.order_id, last)
                 await w.left_picture(item, e.prior_order_id)
         elif isinstance(e, OrderHeld):
             hold = {"since": e.occurred_at.isoformat(), "by": e.actor.id, "reason": e.reason,
