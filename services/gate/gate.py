@@ -154,13 +154,15 @@ class AccessGate:
         if not settled:
             await self._settle_reads(reader, frozenset({client_id}))
         progress, kept = self.platform.progress, self.platform.grants
-        versions = tuple(progress.version(name) for name in ACCESS_MODELS)
+        today = self.platform.medication.day_of(datetime.now(UTC))
+        # Kept for the program's day too: a blind taper lifts when its last day is over,
+        # and no access view changes then.
+        versions = (*(progress.version(name) for name in ACCESS_MODELS), today.toordinal())
         grant = kept.get(reader, client_id, versions)
         if grant is not None:
             return grant
         try:
             async with self.platform.reads.connection() as conn:
-                today = self.platform.medication.day_of(datetime.now(UTC))
                 grant = await grant_for(conn, reader, client_id, today)
         except Forbidden as refusal:
             await self._log(reader, client_id, operation, refusal=refusal)

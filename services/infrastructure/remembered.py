@@ -6,7 +6,8 @@ them each time was 40% of a command's time in the API process and a query per re
 subscription wake. An answer is kept while the views it came from have not announced a
 change since it was read (``projections/progress.py``: the ``version`` read before the
 query) and until its own end: a membership's recorded end, a consent's expiry, an
-emergency's window. Only confirmations are kept; a refusal always asks again.
+emergency's window; a read grant within the program's day (a blind taper lifts when its
+last day is over). Only confirmations are kept; a refusal always asks again.
 """
 
 from __future__ import annotations
