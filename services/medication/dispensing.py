@@ -38,6 +38,9 @@ from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.medication.take_homes import day_in_treatment, supply_days
 
+TOLD_MAX = 900
+"""What a guest site is told fits the disclosure's description (1000 characters) with its
+prefix; past this, dose steps are told in short."""
 INJECTED = frozenset({"subcutaneous", "intramuscular", "intravenous"})
 """Routes a clinician gives: an extended-release injection is never handed over (the
 buprenorphine extended-release REMS: harm or death if self-injected into a vein)."""
@@ -431,7 +434,7 @@ def arrange_guest_dosing(
 def guest_dosing_summary(record: MedicationRecord, start: date, end: date) -> str:
     """What the guest site is told: each clinic-dispensed order in force during the stay,
     with the days it covers, its dose steps inside the stay, a hold, and the last dose."""
-    parts = []
+    parts: list[tuple[Order, date, date]] = []
     for order in record.orders.values():
         if order.dispensing is not Dispensing.CLINIC or order.status not in (
             Status.ACTIVE,
@@ -442,13 +445,18 @@ def guest_dosing_summary(record: MedicationRecord, start: date, end: date) -> st
         last = end if order.end is None else min(order.end, end)
         if first > last:
             continue
-        parts.append(_told(order, first, last, start, end))
-    orders = "; ".join(parts) or "no clinic-dispensed order in force"
-    return f"Orders to dose by: {orders}"
+        parts.append((order, first, last))
+    told = "; ".join(_told(o, first, last, start, end) for o, first, last in parts)
+    if len(told) > TOLD_MAX:  # a long taper over a long stay: each order's steps in short
+        told = "; ".join(_told(o, first, last, start, end, brief=True) for o, first, last in parts)
+    return f"Orders to dose by: {told or 'no clinic-dispensed order in force'}"
 
 
-def _told(order: Order, first: date, last: date, start: date, end: date) -> str:
-    """One order as the guest site reads it, from ``first`` to ``last`` of the stay."""
+def _told(
+    order: Order, first: date, last: date, start: date, end: date, *, brief: bool = False
+) -> str:
+    """One order as the guest site reads it, from ``first`` to ``last`` of the stay;
+    ``brief``: its dose steps inside the stay as their count and the last one."""
     told = (
         f"{order.medication} {order.dose_on(first)} {order.unit} {order.route}"
         f" {order.schedule.times_per_day}x every {order.schedule.every_days} day(s)"
@@ -460,7 +468,9 @@ def _told(order: Order, first: date, last: date, start: date, end: date) -> str:
     steps = [
         f"{s.dose} {order.unit} from {s.start}" for s in order.steps if first < s.start <= last
     ]
-    if steps:
+    if steps and brief:
+        told += f", then {len(steps)} dose steps to {steps[-1]} (each on order {order.order_id})"
+    elif steps:
         told += f", then {', then '.join(steps)}"
     if order.hold is not None:
         told += f", ON HOLD since {order.hold.since:%Y-%m-%d}: do not dose"

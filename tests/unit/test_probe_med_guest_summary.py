@@ -4,6 +4,8 @@ the stay was told as the new dose from the first day (or the first dose only).""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from medication_story import Story, day
 
 from carecoord.services.medication.dispensing import guest_dosing_summary
@@ -45,3 +47,15 @@ def test_taper_steps_inside_the_stay_are_told() -> None:
         in (told)
     )
     assert "30 mg" not in told
+
+
+def test_a_long_daily_taper_over_a_long_stay_is_told_in_short() -> None:
+    story = Story()
+    order = story.prescribe(dose="100")
+    steps = [(day(2) + timedelta(days=n), str(99 - n)) for n in range(60)]
+    taper = story.taper(order, steps)
+
+    told = guest_dosing_summary(story.record, day(2), day(70))
+
+    assert len(told) <= 1000
+    assert f"then 59 dose steps to 40 mg from 2026-03-02 (each on order {taper})" in told
