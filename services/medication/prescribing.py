@@ -397,6 +397,13 @@ def _validate(rules: MedicationRules, new: NewOrder) -> Medication:
     if new.unit != drug.unit:
         raise InvalidInput("unit", "formulary-unit", f"{drug.name} is dosed in {drug.unit}")
     check_split("dose", new.dose, new.schedule.times_per_day, drug.unit)
+    if new.schedule.every_days < drug.acts_days:
+        raise InvalidInput(
+            "schedule.everyDays",
+            "dosing-interval",
+            f"one dose of {drug.name} acts {drug.acts_days} days: dose it every"
+            f" {drug.acts_days} days or more, not every {new.schedule.every_days}",
+        )
     if new.route not in drug.routes:
         raise InvalidInput(
             "route", "formulary-route", f"{drug.name} routes: {', '.join(drug.routes)}"
