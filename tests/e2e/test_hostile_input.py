@@ -172,7 +172,7 @@ async def test_the_inputs_once_stored_or_failing_are_refused_naming_the_field(ap
     for query, sent, field, reason in cases:
         head = await asyncio.to_thread(api.platform.store.last_position)
         body = await api.gql(query, {"input": sent}, role=Role.PRESCRIBER)
-        assert body.get("data") is None, (field, body)
+        assert not any((body.get("data") or {}).values()), (field, body)
         error = body["errors"][0]
         assert error["extensions"]["code"] == "BAD_USER_INPUT", (field, error)
         assert error["extensions"]["field"] == field, error
