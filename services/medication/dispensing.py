@@ -527,8 +527,9 @@ def record_missed(
             continue
         away = lambda day: record.away_on(day) is not None  # noqa: E731
         found = missed_days(
-            order, today, away=away, rule=rules.missed, day_of=rules.day_of, since=since
-        )
+            order, today, away=away, rule=rules.missed, day_of=rules.day_of, since=since,
+            earlier=_missed_before(record, order),
+        )  # fmt: skip
         for missed in found:
             facts = {"order_id": order.order_id, "medication": order.medication}
             record.record(
@@ -559,6 +560,18 @@ def record_missed(
                     )
                 )
     return recorded
+
+
+def _missed_before(record: MedicationRecord, order: Order) -> frozenset[date]:
+    """The days missed under the orders ``order`` replaced: a dose change does not start the
+    consecutive missed days again."""
+    days: set[date] = set()
+    prior = order.prior_order_id
+    while prior is not None:
+        replaced = record.orders[prior]
+        days |= replaced.missed
+        prior = replaced.prior_order_id
+    return frozenset(days)
 
 
 def _observed_split(order: Order, today: date) -> set[int]:

@@ -49,6 +49,7 @@ def missed_days(
     rule: MissedDoseRule,
     day_of: Callable[[datetime], date],
     since: date | None = None,
+    earlier: frozenset[date] = frozenset(),
 ) -> list[Missed]:
     """New missed days of ``order`` before ``today``, each with its consecutive count.
 
@@ -56,7 +57,8 @@ def missed_days(
     set on the day that reaches ``rule.hold_after`` consecutive missed days, if the order
     is not already on hold. ``day_of`` maps a moment to the program's dosing day.
     ``since`` is the client's enrolment day: no dose could be recorded before it, so no
-    earlier day is missed.
+    earlier day is missed. ``earlier``: the days missed under the orders this one replaced
+    (a dose change or taper), which a streak runs on from.
     """
     if order.dispensing is not Dispensing.CLINIC:
         return []
@@ -69,7 +71,7 @@ def missed_days(
         if day in known or order.dosed_on(day) or order.held_on(day, day_of) or away(day):
             continue
         known.add(day)
-        streak = _streak(order, day, known)
+        streak = _streak(order, day, known | earlier)
         hold = not hold_placed and streak >= rule.hold_after
         hold_placed = hold_placed or hold
         found.append(Missed(day, streak, hold))
