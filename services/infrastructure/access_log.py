@@ -40,6 +40,7 @@ from carecoord.events.access import ClientRecordRead
 from carecoord.services.infrastructure.access_chain import GENESIS, Broken, canonical, check
 from carecoord.services.infrastructure.autocommit import autocommitted
 from carecoord.services.infrastructure.settings import Flush
+from carecoord.services.kernel.errors import Altered
 
 log = logging.getLogger("carecoord.access_log")
 
@@ -269,7 +270,22 @@ async def entries(
         cur = conn.cursor(row_factory=dict_row)
         await cur.execute(query, params)
         rows = await cur.fetchall()
-    return [LoggedRead(r["seq"], _entry(r["event"]), _bytes(r["hash"])) for r in rows]
+    return [LoggedRead(r["seq"], _read(r["seq"], r["event"]), _bytes(r["hash"])) for r in rows]
+
+
+def _read(seq: int, body: dict[str, Any]) -> ClientRecordRead:
+    """The entry at ``seq``; one altered into no entry is refused by its seq, so the auditor
+    learns where (``verify`` tells how) and reads on past it with ``after``."""
+    try:
+        return _entry(body)
+    except ValueError:
+        raise Altered(
+            "after",
+            "entry-unreadable",
+            f"access-log entry {seq} does not read as an entry: it was altered"
+            f" (verifyAccessLog names the break); read on with after: {seq}",
+            {"seq": seq},
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)

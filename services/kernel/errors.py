@@ -49,5 +49,10 @@ class Forbidden(DomainError, code="FORBIDDEN"): ...
 class Unauthenticated(DomainError, code="UNAUTHENTICATED"): ...
 
 
+class Altered(DomainError, code="DATA_LOSS"):
+    """What is stored no longer reads as what was written (changed outside the platform):
+    the caller is told where, never what it now holds."""
+
+
 class Unavailable(DomainError, code="UNAVAILABLE"):
     """The answer cannot be given safely yet (the access rules are catching up); retry."""

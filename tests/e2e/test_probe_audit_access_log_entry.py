@@ -10,6 +10,7 @@ import json
 import psycopg
 from test_access_log_chain import three_reads, verification
 
+from carecoord.events import Role
 from carecoord.services.infrastructure.access_chain import link
 from support import Api
 
@@ -42,3 +43,20 @@ async def test_an_entry_that_no_longer_reads_as_one_is_the_break(api: Api) -> No
     assert (found["brokenAt"], found["rule"]) == (altered, "columns")
     assert found["entriesChecked"] == 1
     assert "actor" not in found["message"]
+
+
+async def test_reading_the_log_names_the_altered_entry_and_reads_on_past_it(api: Api) -> None:
+    client_id, entries = await three_reads(api)
+    altered = entries[1]["seq"]
+    rewrite_without_actor(api, altered)
+    page = """query($id: UUID!, $after: Int!) { accessLog(clientId: $id, after: $after) { seq } }"""
+
+    body = await api.gql(page, {"id": client_id, "after": 0}, role=Role.AUDITOR)
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "DATA_LOSS"
+    assert error["extensions"]["rule"] == "entry-unreadable"
+    assert f"entry {altered} " in error["message"]
+    assert "actor" not in error["message"]
+
+    rest = await api.ok(page, {"id": client_id, "after": altered}, role=Role.AUDITOR)
+    assert [e["seq"] for e in rest["accessLog"]][:1] == [entries[2]["seq"]]
