@@ -392,6 +392,31 @@ class DoseAdministered(_Dispensed):
         )
 
 
+class DoseEnteredInError(_Dispensed):
+    """A dose charted in error (on the wrong client, or never given): it leaves the picture
+    and its slot is free again; the dose's own record stays.
+
+    It repeats the dose's DEA log fields, lot and amount, so the dispensing log and the stock
+    ledger each get a correction row that returns it, and nothing is edited in place.
+    ``day`` and ``slot`` are the dose's; ``corrected_on`` is the program's day it was marked.
+    """
+
+    summary_template: ClassVar[str] = (
+        "Dose entered in error: {medication} {amount} {unit} on {day} ({reason})"
+    )
+
+    dose_id: UUID
+    amount: Decimal = Field(gt=0)
+    slot: int = Field(ge=1)
+    day: date
+    lot: str = ""
+    bottle: str = ""
+    replaces_dose_id: UUID | None = None
+    """Set when the dose marked was a replacement: the dose it replaced counts as lost again."""
+    reason: str = Field(min_length=1, max_length=500)
+    corrected_on: date
+
+
 class NotGivenReason(StrEnum):
     """Why a due dose was not given (FHIR MedicationAdministration.statusReason)."""
 
@@ -481,6 +506,7 @@ MEDICATION_EVENTS: tuple[type[CareEvent], ...] = (
     GuestDosingArranged,
     GuestDosingEnded,
     DoseAdministered,
+    DoseEnteredInError,
     DoseNotGiven,
     TakeHomeDispensed,
     DoseMissed,

@@ -1,7 +1,8 @@
 """What happened at the dosing window as FHIR R4: MedicationAdministration (a dose given, not
 given, or missed: status not-done), MedicationDispense (take-home bottles), a Flag while the
 client doses elsewhere, and the take-home eligibility as an Observation. A replacement dose
-gets a Provenance that names the dose it replaces (entity role ``revision``)."""
+gets a Provenance that names the dose it replaces (entity role ``revision``); a dose entered in
+error becomes ``entered-in-error`` with a Provenance (NULLIFY) saying why."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from carecoord.events.medication import (
     DoseAdministered,
+    DoseEnteredInError,
     DoseMissed,
     DoseNotGiven,
     GuestDosingArranged,
@@ -84,6 +86,17 @@ def given(res: Resources, event: DoseAdministered) -> None:
     if earlier is not None:
         earlier.setdefault("note", []).append({"text": f"replaced by dose {event.dose_id}"})
         earlier.setdefault("eventHistory", []).append(reference("Provenance", made["id"]))
+
+
+def in_error(res: Resources, event: DoseEnteredInError) -> None:
+    dose = res.change(event, "MedicationAdministration", event.dose_id)
+    if dose is None:
+        return
+    dose["status"] = "entered-in-error"
+    dose["statusReason"] = [text(event.reason)]
+    target = reference("MedicationAdministration", event.dose_id)
+    made = res.new(event, provenance(event, target, "NULLIFY", event.reason))
+    dose.setdefault("eventHistory", []).append(reference("Provenance", made["id"]))
 
 
 def not_given(res: Resources, event: DoseNotGiven) -> None:
@@ -177,5 +190,5 @@ def eligibility(res: Resources, event: TakeHomeEligibilityDetermined) -> None:
 
 
 HANDLERS = handlers(
-    given, not_given, missed, handed_over, guest_dosing, guest_dosing_ended, eligibility
+    given, in_error, not_given, missed, handed_over, guest_dosing, guest_dosing_ended, eligibility
 )

@@ -35,7 +35,13 @@ from carecoord.services.medication import (
     prescribing,
     statements,
 )
-from carecoord.services.medication.dispensing import GivenDose, NotGiven, Replacement, TakeHome
+from carecoord.services.medication.dispensing import (
+    GivenDose,
+    InError,
+    NotGiven,
+    Replacement,
+    TakeHome,
+)
 from carecoord.services.medication.eligibility import EligibilityDecision
 from carecoord.services.medication.findings import HardStop
 from carecoord.services.medication.prescribing import DoseChange, NewOrder, Taper
@@ -285,6 +291,18 @@ def replace_dose(
         plausible_for(stamp, client, "givenAt", replacement.given_at)
         dispensing.replace_dose(record, stamp, rules, dose_id, replacement, site=client.program)
         return dose_id
+
+    return on_record(client_id, decide)
+
+
+def mark_dose_entered_in_error(
+    stamp: Stamp, *, client_id: UUID, in_error: InError, rules: MedicationRules = DEFAULT_RULES
+) -> Command[UUID]:
+    """A dose charted in error is corrected by a new event, never by editing the dose."""
+
+    def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
+        dispensing.enter_in_error(record, stamp, rules, in_error)
+        return in_error.dose_id
 
     return on_record(client_id, decide)
 

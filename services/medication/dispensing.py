@@ -1,5 +1,5 @@
-"""Dispensing decisions: observed doses, doses not given, replacements, take-homes, guest
-dosing, and the missed-dose rule's events.
+"""Dispensing decisions: observed doses, doses not given, replacements, doses entered in
+error, take-homes, guest dosing, and the missed-dose rule's events.
 
 The invariants, checked against the record in the same transaction that records: no
 dose against an order that is not active on that day (held, discontinued, replaced, not
@@ -19,6 +19,7 @@ from uuid import UUID
 from carecoord.events.medication import (
     Dispensing,
     DoseAdministered,
+    DoseEnteredInError,
     DoseMissed,
     DoseNotGiven,
     GuestDosingArranged,
@@ -80,6 +81,14 @@ class Replacement:
     given_at: datetime | None = None
     lot: str = ""
     bottle: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class InError:
+    """A dose given at the window that was charted in error (wrong client, never given)."""
+
+    dose_id: UUID
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +178,13 @@ def replace_dose(
             "unknown-dose",
             f"order {order_id} has no original dose {replaces_dose_id}",
         )
+    if replaces_dose_id in order.in_error:
+        raise RuleViolation(
+            "replacesDoseId",
+            "dose-in-error",
+            f"dose {replaces_dose_id} was marked entered in error"
+            f" {order.in_error[replaces_dose_id]}; it was not given, so it is not replaced",
+        )
     replaced = next((o for o, r in order.replaced.items() if r == replaces_dose_id), None)
     if replaced is not None:
         raise RuleViolation(
@@ -213,6 +229,59 @@ def replace_dose(
         day,
         replaces_dose_id=replaces_dose_id,
         replacement_reason=reason.strip(),
+    )
+
+
+def enter_in_error(
+    record: MedicationRecord, stamp: Stamp, rules: MedicationRules, given: InError
+) -> None:
+    """Mark a dose given at the window entered in error: its slot is free again and it
+    counts as not given; a replaced dose waits until its replacement is marked first."""
+    dose_id = given.dose_id
+    reason = given.reason.strip()
+    if not reason:
+        raise InvalidInput(
+            "reason", "reason-required", "say why the dose is in error (wrong client, ...)"
+        )
+    order = record.dose_order(dose_id)
+    if dose_id in order.in_error:
+        raise RuleViolation(
+            "doseId",
+            "not-in-error",
+            f"dose {dose_id} was already marked entered in error {order.in_error[dose_id]}",
+        )
+    replacement = order.replaced.get(dose_id)
+    if replacement is not None:
+        raise RuleViolation(
+            "doseId",
+            "replacement-first",
+            f"dose {dose_id} was replaced by dose {replacement}; mark the replacement"
+            " entered in error first",
+        )
+    day, amount = order.amounts[dose_id]
+    charted = order.charted[dose_id]
+    record.record(
+        stamp.event(
+            DoseEnteredInError,
+            record.client_id,
+            None,
+            order_id=order.order_id,
+            medication=order.medication,
+            unit=order.unit,
+            dosage_form=charted.dosage_form,
+            strength=charted.strength,
+            dea_schedule=charted.dea_schedule,
+            site=charted.site,
+            dose_id=dose_id,
+            amount=amount,
+            slot=charted.slot,
+            day=day,
+            lot=charted.lot,
+            bottle=charted.bottle,
+            replaces_dose_id=charted.replaces,
+            reason=reason,
+            corrected_on=rules.day_of(stamp.clock()),
+        )
     )
 
 

@@ -33,6 +33,21 @@ class Hold:
     rule_id: str
 
 
+@dataclass(frozen=True, slots=True)
+class Charted:
+    """What a dose at the window was charted with beyond its day and amount: what its
+    correction repeats for the DEA log and the stock ledger."""
+
+    slot: int
+    dosage_form: str
+    strength: str
+    dea_schedule: str
+    site: str
+    lot: str
+    bottle: str
+    replaces: UUID | None
+
+
 @dataclass(slots=True)
 class Order:
     order_id: UUID
@@ -62,6 +77,11 @@ class Order:
     """Dose ids by day: a years-long order is checked without walking every dose."""
     take_home: dict[tuple[date, int], UUID] = field(default_factory=dict)
     missed: set[date] = field(default_factory=set)
+    charted: dict[UUID, Charted] = field(default_factory=dict)
+    """Every dose given at the window by id, as charted (one marked in error too)."""
+    in_error: dict[UUID, str] = field(default_factory=dict)
+    """Doses marked entered in error: when, by whom and why. They are in no slot, day or
+    replacement above, so the slot is free and the day reads as not given."""
 
     @property
     def current(self) -> bool:

@@ -17,6 +17,7 @@ from carecoord.events import CareEvent
 from carecoord.events.medication import (
     DoseAdministered,
     DoseChanged,
+    DoseEnteredInError,
     DoseMissed,
     GuestDosingArranged,
     GuestDosingEnded,
@@ -34,7 +35,7 @@ from carecoord.events.medication import (
 )
 from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.errors import NotFound
-from carecoord.services.medication.orders import Hold, Order, Status
+from carecoord.services.medication.orders import Charted, Hold, Order, Status
 
 
 @dataclass(slots=True)
@@ -77,6 +78,15 @@ class MedicationRecord(Aggregate, context="medication"):
         found = self.orders.get(order_id)
         if found is None:
             raise NotFound(field, "unknown-order", f"the client has no order {order_id}")
+        return found
+
+    def dose_order(self, dose_id: UUID) -> Order:
+        """The order a dose given at the window was charted under."""
+        found = next((o for o in self.orders.values() if dose_id in o.charted), None)
+        if found is None:
+            raise NotFound(
+                "doseId", "unknown-dose", f"the client has no dose {dose_id} given at the window"
+            )
         return found
 
     def away_on(self, day: date) -> GuestDosing | None:
@@ -127,6 +137,8 @@ class MedicationRecord(Aggregate, context="medication"):
             self.guest_dosing[event.guest_dosing_id].end = event.ended_on - timedelta(days=1)
         elif isinstance(event, DoseAdministered):
             self._apply_dose(event)
+        elif isinstance(event, DoseEnteredInError):
+            self._apply_in_error(event)
         elif isinstance(event, TakeHomeDispensed):
             order = self.orders[event.order_id]
             for bottle in event.bottles:
@@ -159,6 +171,16 @@ class MedicationRecord(Aggregate, context="medication"):
     def _apply_dose(self, event: DoseAdministered) -> None:
         order = self.orders[event.order_id]
         order.amounts[event.dose_id] = (event.day, event.amount)
+        order.charted[event.dose_id] = Charted(
+            event.slot,
+            event.dosage_form,
+            event.strength,
+            event.dea_schedule,
+            event.site,
+            event.lot,
+            event.bottle,
+            event.replaces_dose_id,
+        )
         order.doses_on.setdefault(event.day, []).append(event.dose_id)
         if event.replaces_dose_id is not None:
             order.replaced[event.replaces_dose_id] = event.dose_id
@@ -166,3 +188,24 @@ class MedicationRecord(Aggregate, context="medication"):
             order.given[(event.day, event.slot)] = event.dose_id
         if self.first_dose_day is None or event.day < self.first_dose_day:
             self.first_dose_day = event.day
+
+    def _apply_in_error(self, event: DoseEnteredInError) -> None:
+        """The dose leaves its day, its slot (or, a replacement, the dose it replaced: that
+        one counts as lost again) and the first dose day; what it was charted with stays."""
+        order = self.orders[event.order_id]
+        order.in_error[event.dose_id] = (
+            f"on {event.occurred_at.date()} by {event.actor.id}: {event.reason}"
+        )
+        doses = order.doses_on.get(event.day, [])
+        if event.dose_id in doses:
+            doses.remove(event.dose_id)
+            if not doses:
+                del order.doses_on[event.day]
+        if event.replaces_dose_id is not None:
+            if order.replaced.get(event.replaces_dose_id) == event.dose_id:
+                del order.replaced[event.replaces_dose_id]
+        elif order.given.get((event.day, event.slot)) == event.dose_id:
+            del order.given[(event.day, event.slot)]
+        if event.day == self.first_dose_day:
+            days = [day for o in self.orders.values() for day in o.doses_on]
+            self.first_dose_day = min(days, default=None)

@@ -36,6 +36,7 @@ from carecoord.events.medication import (
     Attempt,
     DoseAdministered,
     DoseChanged,
+    DoseEnteredInError,
     DoseMissed,
     DoseNotGiven,
     ExposureEvidence,
@@ -248,6 +249,15 @@ def _window(r: Record, order_id: UUID) -> None:
         DoseAdministered, NURSE, dose_id=uuid4(), amount=Decimal(70), slot=1,
         day=date(2026, 2, 2), replaces_dose_id=first.dose_id, replacement_reason="vomited",
         **dispensed,
+    )  # fmt: skip
+    wrong = r.add(
+        DoseAdministered, NURSE, dose_id=uuid4(), amount=Decimal(70), slot=1,
+        day=date(2026, 2, 5), lot="L-1", **dispensed,
+    )  # fmt: skip
+    r.add(
+        DoseEnteredInError, NURSE, dose_id=wrong.dose_id, amount=Decimal(70), slot=1,
+        day=date(2026, 2, 5), lot="L-1", reason="charted on the wrong client",
+        corrected_on=date(2026, 2, 5), **dispensed,
     )  # fmt: skip
     r.add(DoseNotGiven, NURSE, order_id=order_id, medication="methadone", day=date(2026, 2, 3),
           slot=1, reason=NotGivenReason.INTOXICATED, note="smelled of alcohol")  # fmt: skip

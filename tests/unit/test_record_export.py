@@ -143,7 +143,7 @@ def test_orders_carry_their_history_and_corrections_their_provenance() -> None:
     assert taper["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] == "2026-02-14"
     assert changed["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 72.5
     assert first["meta"]["versionId"] == "4"  # prescribed, held, resumed, replaced
-    nullified, replaced, _ = by_type(bundle, "Provenance")
+    nullified, replaced, dose_nullified, _ = by_type(bundle, "Provenance")
     assert nullified["target"] == [{"reference": f"MedicationRequest/{wrong['id']}"}]
     assert nullified["activity"]["coding"][0]["code"] == "NULLIFY"
     assert nullified["reason"] == [{"text": "wrong client"}]
@@ -152,7 +152,17 @@ def test_orders_carry_their_history_and_corrections_their_provenance() -> None:
         {"role": "revision", "what": {"reference": f"MedicationAdministration/{doses[0]['id']}"}}
     ]
     assert doses[0]["contained"][0]["batch"] == {"lotNumber": "L-1"}
-    assert [d["status"] for d in doses] == ["completed", "completed", "not-done", "not-done"]
+    assert [d["status"] for d in doses] == [
+        "completed",
+        "completed",
+        "entered-in-error",
+        "not-done",
+        "not-done",
+    ]
+    assert doses[2]["statusReason"] == [{"text": "charted on the wrong client"}]
+    assert dose_nullified["target"] == [{"reference": f"MedicationAdministration/{doses[2]['id']}"}]
+    assert dose_nullified["activity"]["coding"][0]["code"] == "NULLIFY"
+    assert doses[2]["eventHistory"] == [{"reference": f"Provenance/{dose_nullified['id']}"}]
 
 
 def test_a_corrected_session_outcome_sets_the_encounter_anew_with_its_provenance() -> None:
