@@ -130,7 +130,8 @@ class DosingEntry:
     day: date
     slot: int
     status: str = strawberry.field(
-        description="given, replacement, take-home, not-given, missed, hold-placed, hold-lifted."
+        description="given, replacement, take-home, not-given, missed, hold-placed, hold-lifted,"
+        " entered-in-error (the mark of the dose `doseId` names; `detail` says why)."
     )
     medication: str
     order_id: UUID
@@ -139,6 +140,15 @@ class DosingEntry:
     detail: str
     occurred_at: datetime
     recorded_by: str
+    dose_id: UUID | None = strawberry.field(
+        default=None,
+        description="The dose a `given` or `replacement` entry records, or an"
+        " `entered-in-error` entry marks (what `markDoseEnteredInError` takes).",
+    )
+    entered_in_error: bool = strawberry.field(
+        default=False,
+        description="A dose marked entered in error since: it was not taken and counts nowhere.",
+    )
 
 
 @strawberry.type
@@ -308,6 +318,10 @@ def finding_of(row: medications.Medication) -> InteractionFinding:
 
 
 CURRENT = ("active", "on-hold", "open")
+GIVEN = ("given", "replacement")
+"""The dosing entries of a dose given at the window, which may be marked in error."""
+DOSE_ENTRIES = (*GIVEN, dosing.IN_ERROR)
+"""The dosing entries that name a dose given at the window."""
 UNDESCRIBED_AT_LEAST = inspect.Parameter(
     "at_least", inspect.Parameter.KEYWORD_ONLY, annotation=int | None, default=None
 )
@@ -408,7 +422,8 @@ class MedicationQuery:
         if ctx.reader().role is Role.CLIENT:
             blind = await medications.blind_orders(ctx.platform.reads, client_id)
         first = summary["first_dose"]
-        statuses = [r["status"] for r in found]
+        in_error = {r["ref_id"] for r in found if r["status"] == dosing.IN_ERROR}
+        statuses = [r["status"] for r in found if r["ref_id"] not in in_error]
         return DosingView(
             on=today,
             first_dose_day=first,
@@ -424,6 +439,8 @@ class MedicationQuery:
                     r,
                     amount=None if r["order_id"] in blind else r["amount"],
                     recorded_by=r["actor_id"],
+                    dose_id=r["ref_id"] if r["status"] in DOSE_ENTRIES else None,
+                    entered_in_error=r["status"] in GIVEN and r["ref_id"] in in_error,
                 )
                 for r in found
             ],

@@ -42,7 +42,9 @@ class StockLot:
     transferred_out: Decimal
     wasted: Decimal
     lost: Decimal = strawberry.field(description="Shortfalls resolved as a loss reported.")
-    dispensed: Decimal = strawberry.field(description="Doses given and take-homes handed over.")
+    dispensed: Decimal = strawberry.field(
+        description="Doses given and take-homes handed over, less doses entered in error."
+    )
     on_hand: Decimal = strawberry.field(
         description="received + transferredIn - transferredOut - wasted - lost - dispensed."
     )
@@ -72,8 +74,9 @@ class StockEntry:
     day: date
     occurred_at: datetime
     kind: str = strawberry.field(
-        description="receipt, transfer-in, transfer-out, waste, dose, take-home, count,"
-        " discrepancy, resolved or witnessed."
+        description="receipt, transfer-in, transfer-out, waste, dose, dose-in-error (a dose"
+        " entered in error, its amount back), take-home, count, discrepancy, resolved or"
+        " witnessed."
     )
     lot: str
     medication: str

@@ -66,7 +66,8 @@ alerting AS (
     FROM {alerts} a JOIN mine USING (client_id)
     WHERE a.status <> 'resolved' GROUP BY a.client_id),
 taken AS (
-    SELECT d.client_id, max(d.day) FILTER (WHERE d.status = ANY(%(taken)s)) AS last_dose_day
+    SELECT d.client_id,
+           max(d.day) FILTER (WHERE d.status = ANY(%(taken)s) AND {standing}) AS last_dose_day
     FROM {dosing} d JOIN mine USING (client_id) GROUP BY d.client_id),
 missing AS (
     SELECT d.client_id,
@@ -109,6 +110,7 @@ LEFT JOIN checked c USING (client_id) LEFT JOIN booked b USING (client_id)"""
     alerts=sql.Identifier(alerts.NAME),
     dosing=sql.Identifier(dosing.NAME),
     checkins=sql.Identifier(checkins.NAME),
+    standing=dosing.standing("d"),
 )
 
 

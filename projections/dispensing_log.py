@@ -3,7 +3,8 @@
 For each dispensing: name of substance, strength, dosage form, date dispensed, the
 client (by id: identity stays behind 42 CFR Part 2), amount consumed, amount and dosage
 form taken home, and the dispenser. Append-only, one row per dispensing event; exported
-as CSV or JSON through the API.
+as CSV or JSON through the API. A dose entered in error keeps its row and gets a correction
+row of its own, dated the day it was marked, its amount consumed negative.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from uuid import UUID
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.events.medication import DoseAdministered, TakeHomeDispensed
+from carecoord.events.medication import DoseAdministered, DoseEnteredInError, TakeHomeDispensed
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
 from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "dispensing_log"
-READS = (DoseAdministered, TakeHomeDispensed)
+READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed)
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
@@ -65,6 +66,11 @@ def rows(item: Positioned) -> Iterator[Row]:
         yield (e.client_id, e.day, e.occurred_at, e.medication, e.strength, e.dosage_form,
                e.dea_schedule, e.amount, None, None, e.unit, e.actor.id, e.lot, e.dose_id,
                note)  # fmt: skip
+    elif isinstance(e, DoseEnteredInError):
+        note = f"entered in error: corrects dose {e.dose_id} of {e.day}: {e.reason}"
+        yield (e.client_id, e.corrected_on, e.occurred_at, e.medication, e.strength,
+               e.dosage_form, e.dea_schedule, -e.amount, None, None, e.unit, e.actor.id, e.lot,
+               e.dose_id, note)  # fmt: skip
     elif isinstance(e, TakeHomeDispensed):
         lots = ", ".join(sorted({b.lot for b in e.bottles}))
         note = f"{e.dose_count} bottles for {e.days_covered} days"

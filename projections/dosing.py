@@ -2,7 +2,9 @@
 
 One row per fact about a slot or an order's availability: a dose given, a replacement,
 a dose not given, each take-home bottle (on the day it covers), a missed day, a hold
-placed or lifted. Days in treatment and take-home supply are read from these rows.
+placed or lifted, and a dose entered in error (its own row, on the dose's day and slot,
+naming the dose in ``ref_id``: the dose's row stays as it was). Days in treatment and
+take-home supply are read from these rows, a dose entered in error not counting.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.medication import (
     DoseAdministered,
+    DoseEnteredInError,
     DoseMissed,
     DoseNotGiven,
     OrderHeld,
@@ -30,7 +33,8 @@ from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "dosing"
-READS = (DoseAdministered, TakeHomeDispensed, DoseNotGiven, DoseMissed, OrderHeld, OrderResumed)
+READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, DoseNotGiven, DoseMissed,
+         OrderHeld, OrderResumed)  # fmt: skip
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
@@ -52,6 +56,8 @@ class Dose(Numbered):
 
 
 COLUMNS = columns(Dose)
+IN_ERROR = "entered-in-error"
+"""The status of the row that marks the dose ``ref_id`` names as entered in error."""
 
 
 table = generation_table(NAME)
@@ -68,6 +74,9 @@ def rows(item: Positioned) -> Iterator[Row]:
         detail = e.replacement_reason
         yield (e.client_id, e.order_id, e.medication, e.day, e.slot, status, e.amount, e.unit,
                detail, e.dose_id, *common)  # fmt: skip
+    elif isinstance(e, DoseEnteredInError):
+        yield (e.client_id, e.order_id, e.medication, e.day, e.slot, IN_ERROR, e.amount, e.unit,
+               e.reason, e.dose_id, *common)  # fmt: skip
     elif isinstance(e, TakeHomeDispensed):
         for b in e.bottles:
             yield (e.client_id, e.order_id, e.medication, b.day, b.slot, "take-home", b.amount,
@@ -106,17 +115,28 @@ async def of_client(
     return await fetch(pool, Dose, query, [client_id, from_day, from_day, to_day, to_day])
 
 
+def standing(dose: str) -> sql.Composed:
+    """A condition on the dosing row aliased ``dose``: no row marks it entered in error (the
+    mark has the dose's client, day and slot, so the view's index finds it)."""
+    return sql.SQL(
+        "NOT EXISTS (SELECT 1 FROM {view} x WHERE x.client_id = {d}.client_id"
+        " AND x.day = {d}.day AND x.slot = {d}.slot AND x.status = {mark}"
+        " AND x.ref_id = {d}.ref_id)"
+    ).format(view=sql.Identifier(NAME), d=sql.Identifier(dose), mark=sql.Literal(IN_ERROR))
+
+
 class Treatment(TypedDict):
     first_dose: date | None
     supply: int
 
 
 async def treatment(pool: AsyncConnectionPool, client_id: UUID, today: date) -> Treatment:
-    """A client's first observed dose day, and the take-home days they hold from ``today``."""
+    """A client's first observed dose day (of a dose not entered in error), and the take-home
+    days they hold from ``today``."""
     query = sql.SQL(
-        "SELECT min(day) FILTER (WHERE status = 'given') AS first_dose,"
+        "SELECT min(day) FILTER (WHERE status = 'given' AND {standing}) AS first_dose,"
         " count(DISTINCT day) FILTER (WHERE status = 'take-home' AND day >= %s) AS supply"
-        " FROM {} WHERE client_id = %s"
-    ).format(sql.Identifier(NAME))
+        " FROM {view} d WHERE client_id = %s"
+    ).format(view=sql.Identifier(NAME), standing=standing("d"))
     [found] = await fetch(pool, Treatment, query, [today, client_id])
     return found

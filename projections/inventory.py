@@ -1,8 +1,9 @@
 """The per-lot inventory ledger: every amount that left stock, by lot and bottle.
 
 Observed doses draw from the lot of the bulk bottle at the window; each take-home bottle
-is its own entry, with the client it went to. A site's receipts, counts, waste and
-transfers, and the reconciliation of counts against them, are the stock view's
+is its own entry, with the client it went to. A dose entered in error returns its amount
+to its lot in an entry of its own (kind ``in-error``, negative). A site's receipts, counts,
+waste and transfers, and the reconciliation of counts against them, are the stock view's
 (``stock.py``), which names no client.
 """
 
@@ -16,14 +17,14 @@ from uuid import UUID
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.events.medication import DoseAdministered, TakeHomeDispensed
+from carecoord.events.medication import DoseAdministered, DoseEnteredInError, TakeHomeDispensed
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
 from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "inventory"
-READS = (DoseAdministered, TakeHomeDispensed)
+READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed)
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
@@ -59,6 +60,9 @@ def rows(item: Positioned) -> Iterator[Row]:
         kind = "observed" if e.replaces_dose_id is None else "replacement"
         yield (e.lot, e.bottle, e.medication, e.strength, e.dosage_form, kind, e.amount, e.unit,
                e.client_id, e.day, e.occurred_at, e.actor.id)  # fmt: skip
+    elif isinstance(e, DoseEnteredInError) and e.lot:
+        yield (e.lot, e.bottle, e.medication, e.strength, e.dosage_form, "in-error", -e.amount,
+               e.unit, e.client_id, e.corrected_on, e.occurred_at, e.actor.id)  # fmt: skip
     elif isinstance(e, TakeHomeDispensed):
         for b in e.bottles:
             yield (b.lot, b.bottle, e.medication, e.strength, e.dosage_form, "take-home",

@@ -7,7 +7,8 @@ row per lot counted (``counted``, ``expected``, no change), discrepancies, and w
 confirmations, so the view is also the continuing record (21 CFR 1304.22(c)) an inspector
 exports. Doses come from the
 medication context's events by their ``site`` and ``lot`` (a dose without a lot is in no
-lot's row: the count shows it short). No client is named here.
+lot's row: the count shows it short); a dose entered in error adds its amount back in a row
+of its own (``dose-in-error``), the dose's row staying. No client is named here.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from uuid import UUID
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.events.medication import DoseAdministered, TakeHomeDispensed
+from carecoord.events.medication import DoseAdministered, DoseEnteredInError, TakeHomeDispensed
 from carecoord.events.positioned import Positioned
 from carecoord.events.stock import (
     StockCounted,
@@ -38,7 +39,7 @@ from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "stock"
-READS = (DoseAdministered, TakeHomeDispensed, StockReceived, StockTransferredIn,
+READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, StockReceived, StockTransferredIn,
          StockTransferredOut, StockWasted, StockCounted, StockDiscrepancyFound,
          StockDiscrepancyResolved, StockEntryWitnessed)  # fmt: skip
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
@@ -68,8 +69,9 @@ class Entry(Numbered):
 
 
 COLUMNS = columns(Entry)
-DRAWN = ("dose", "take-home")
-"""Kinds of row a dose makes: the perpetual inventory's dispensed side."""
+DRAWN = ("dose", "take-home", "dose-in-error")
+"""Kinds of row a dose makes: the perpetual inventory's dispensed side (a dose entered in
+error adds back what its dose took)."""
 
 table = generation_table(NAME)
 
@@ -80,10 +82,8 @@ ddl = appended_ddl(NAME, Entry, {"lot": "(site, lot, position)", "day": "(site, 
 def rows(item: Positioned) -> Iterator[Row]:
     e = item.event
     zero = Decimal(0)
-    if isinstance(e, DoseAdministered) and e.lot:
-        yield (e.site, e.lot, "dose", -e.amount, None, None, e.medication, e.strength,
-               e.dosage_form, e.unit, e.dea_schedule, e.dose_id, None, e.replacement_reason,
-               "", e.day, e.occurred_at, e.actor.id)  # fmt: skip
+    if isinstance(e, DoseAdministered | DoseEnteredInError):
+        yield from _dose_rows(e)
     elif isinstance(e, TakeHomeDispensed):
         day = e.day or e.occurred_at.date()
         for b in e.bottles:
@@ -120,6 +120,20 @@ def rows(item: Positioned) -> Iterator[Row]:
     elif isinstance(e, StockEntryWitnessed):
         yield (e.site, "", "witnessed", zero, None, None, "", "", "", "", "", e.entry_id, None,
                e.entry, "", e.day, e.occurred_at, e.actor.id)  # fmt: skip
+
+
+def _dose_rows(e: DoseAdministered | DoseEnteredInError) -> Iterator[Row]:
+    """A dose takes its amount from its lot; its mark of entered in error gives it back."""
+    if not e.lot:
+        return
+    if isinstance(e, DoseAdministered):
+        kind, change, detail, day = "dose", -e.amount, e.replacement_reason, e.day
+    else:
+        kind, change, day = "dose-in-error", e.amount, e.corrected_on
+        detail = f"dose of {e.day} entered in error: {e.reason}"
+    yield (e.site, e.lot, kind, change, None, None, e.medication, e.strength, e.dosage_form,
+           e.unit, e.dea_schedule, e.dose_id, None, detail, "", day, e.occurred_at,
+           e.actor.id)  # fmt: skip
 
 
 def _lot_row(
