@@ -60,15 +60,15 @@ async def test_every_model_rebuilt_and_verified_without_them(
     assert not set(bad) & set(shown)
     assert shown[-1] == head
     assert {model.NAME for model in READ_MODELS} <= parked
-    # A line per model names both entries by their positions (the live projector logs its
-    # own as it meets them).
+    # A line per model names both entries by their positions (the live projector and the
+    # relay log their own as they meet them).
     both = {
         getattr(r, "follower", "")
         for r in caplog.records
         if getattr(r, "code", None) == "EVENT_PARKED"
         and (getattr(r, "count", 0), getattr(r, "first_position", 0)) == (2, bad[0])
     }
-    assert both == {model.NAME for model in READ_MODELS}
+    assert {model.NAME for model in READ_MODELS} <= both
 
 
 async def test_catching_up_goes_past_a_page_of_entries_it_sets_aside(
