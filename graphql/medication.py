@@ -41,6 +41,7 @@ from carecoord.graphql.medication_inputs import (
     AdministerDoseInput,
     ChangeDoseInput,
     DiscontinueOrderInput,
+    DoseInErrorInput,
     DoseNotGivenInput,
     EndGuestDosingInput,
     EndMedicationStatementInput,
@@ -63,6 +64,7 @@ from carecoord.services.medication.commands import Written
 from carecoord.services.medication.dispensing import (
     Bottle,
     GivenDose,
+    InError,
     NotGiven,
     Replacement,
     TakeHome,
@@ -320,6 +322,14 @@ class MedicationMutation:
         commands.replace_dose,
         ReplaceDoseInput,
         replacement=built(Replacement),
+    )
+    mark_dose_entered_in_error = medication_step(
+        "Mark a dose given at the window entered in error (wrong client, never given);"
+        " the dose's record stays and its slot is free again.",
+        Action.ENTER_DOSE_IN_ERROR,
+        commands.mark_dose_entered_in_error,
+        DoseInErrorInput,
+        in_error=built(InError),
     )
     record_dose_not_given = medication_step(
         "Record a due dose that was not given, with the reason.",

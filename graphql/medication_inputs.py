@@ -156,6 +156,19 @@ class ReplaceDoseInput(OrderInput):
     bottle: str = ""
 
 
+@strawberry.input(
+    description="A dose given at the window that was charted in error (on the wrong client,"
+    " or never given): its slot is free again and it counts as not given."
+)
+class DoseInErrorInput:
+    client_id: UUID
+    dose_id: UUID = strawberry.field(
+        description="The dose (`administerDose`'s or `replaceDose`'s `id`; `doseId` in"
+        " `clientDosing`). A dose that was replaced waits until its replacement is marked."
+    )
+    reason: str = strawberry.field(description="Why: wrong client, never given, ...")
+
+
 @strawberry.input(description="A due dose that was not given, and why.")
 class DoseNotGivenInput(OrderInput):
     reason: NotGivenReason

@@ -32,6 +32,7 @@ class Action(StrEnum):
     RECORD_MEDICATION_STATEMENT = "record_medication_statement"
     END_MEDICATION_STATEMENT = "end_medication_statement"
     REPLACE_DOSE = "replace_dose"
+    ENTER_DOSE_IN_ERROR = "enter_dose_in_error"
     RECORD_DOSE_NOT_GIVEN = "record_dose_not_given"
     DISPENSE_TAKE_HOME = "dispense_take_home"
     ARRANGE_GUEST_DOSING = "arrange_guest_dosing"
@@ -80,6 +81,7 @@ MAY_RECORD: dict[Action, frozenset[Role]] = {
     Action.RECORD_MEDICATION_STATEMENT: frozenset({Role.PRESCRIBER, Role.NURSE}),
     Action.END_MEDICATION_STATEMENT: frozenset({Role.PRESCRIBER, Role.NURSE}),
     Action.REPLACE_DOSE: frozenset({Role.NURSE, Role.PRESCRIBER}),
+    Action.ENTER_DOSE_IN_ERROR: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.RECORD_DOSE_NOT_GIVEN: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.DISPENSE_TAKE_HOME: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.ARRANGE_GUEST_DOSING: frozenset({Role.NURSE, Role.PRESCRIBER}),
