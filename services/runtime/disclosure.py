@@ -108,12 +108,18 @@ class Forwarder:
                 deliver_policy=DeliverPolicy.ALL if self.from_start else DeliverPolicy.NEW,
             ),
         )
+        task = asyncio.current_task()
         try:
             while True:
                 try:
                     messages = await subscription.fetch(batch=BATCH, timeout=LONG_POLL_SECONDS)
                 except TimeoutError:
                     continue
+                finally:
+                    # A cancel that reached the fetch as its wait ended can be swallowed
+                    # (asyncio.wait_for in 3.11): the forwarder then never stopped.
+                    if task is not None and task.cancelling():
+                        raise asyncio.CancelledError
                 if messages:
                     await self.forward(messages)
                     await messages[-1].ack()
