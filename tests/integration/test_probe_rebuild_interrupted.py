@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import psycopg
@@ -23,7 +24,7 @@ from carecoord.services.runtime.bootstrap import Servers
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 WAITING_ON_A_LOCK = (
     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-    " AND wait_event_type = 'Lock'"
+    " AND wait_event_type = 'Lock' AND backend_start >= %s"
 )
 
 
@@ -37,9 +38,10 @@ def rebuild_timeline(platform: Platform, servers: Servers, tmp_path: Path) -> su
     )
 
 
-def waiting(conn: psycopg.Connection[tuple[int]]) -> int:
-    """How many of the database's sessions wait on a lock."""
-    found = conn.execute(WAITING_ON_A_LOCK).fetchone()
+def waiting(conn: psycopg.Connection[tuple[int]], since: datetime) -> int:
+    """How many of the database's sessions opened ``since`` (the rebuild's, not the live
+    projector's, which waits on the same row) wait on a lock."""
+    found = conn.execute(WAITING_ON_A_LOCK, (since,)).fetchone()
     return int(found[0]) if found else 0
 
 
@@ -62,10 +64,12 @@ def interrupted_at_the_switch(
         holder.transaction(),
     ):
         holder.execute("SELECT 1 FROM follower_positions WHERE name = 'timeline' FOR UPDATE")
+        started = watcher.execute("SELECT now()").fetchone()
+        assert started is not None
         rebuild = rebuild_timeline(platform, servers, tmp_path)
         try:
             deadline = time.monotonic() + 60
-            while not waiting(watcher):
+            while not waiting(watcher, started[0]):
                 assert rebuild.poll() is None, rebuild.communicate()
                 assert time.monotonic() < deadline, "the rebuild never reached its switch"
                 time.sleep(0.01)
