@@ -369,10 +369,8 @@ class _Dispensed(_AboutDose):
     in events recorded before it was kept."""
 
 
-class DoseAdministered(_Dispensed):
-    """An observed dose was given at the window (or replaces one that was lost)."""
-
-    summary_template: ClassVar[str] = "Dose given: {medication} {amount} {unit}"
+class _ObservedDose(_Dispensed):
+    """What an observed dose was: its id, amount, slot, day and lot, and the dose it replaced."""
 
     dose_id: UUID
     amount: Decimal = Field(gt=0)
@@ -381,6 +379,13 @@ class DoseAdministered(_Dispensed):
     lot: str = ""
     bottle: str = ""
     replaces_dose_id: UUID | None = None
+
+
+class DoseAdministered(_ObservedDose):
+    """An observed dose was given at the window (or replaces one that was lost)."""
+
+    summary_template: ClassVar[str] = "Dose given: {medication} {amount} {unit}"
+
     replacement_reason: str = ""
 
     def summary(self) -> str:
@@ -392,7 +397,7 @@ class DoseAdministered(_Dispensed):
         )
 
 
-class DoseEnteredInError(_Dispensed):
+class DoseEnteredInError(_ObservedDose):
     """A dose charted in error (on the wrong client, or never given): it leaves the picture
     and its slot is free again; the dose's own record stays.
 
@@ -405,14 +410,8 @@ class DoseEnteredInError(_Dispensed):
         "Dose entered in error: {medication} {amount} {unit} on {day} ({reason})"
     )
 
-    dose_id: UUID
-    amount: Decimal = Field(gt=0)
-    slot: int = Field(ge=1)
-    day: date
-    lot: str = ""
-    bottle: str = ""
-    replaces_dose_id: UUID | None = None
-    """Set when the dose marked was a replacement: the dose it replaced counts as lost again."""
+    # ``replaces_dose_id`` is set when the dose marked was a replacement: the dose it
+    # replaced counts as lost again.
     reason: str = Field(min_length=1, max_length=500)
     corrected_on: date
 
