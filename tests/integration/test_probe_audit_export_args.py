@@ -6,13 +6,11 @@ building the auditor with a validation traceback instead of the usage and exit 2
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
+from audit_export_cli import export
 
 from carecoord.events import Actor, Role
 from carecoord.events.envelope import ACTOR_ID_MAX
@@ -22,18 +20,6 @@ from carecoord.services.platform import Platform
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 EXPORTS = "SELECT count(*) FROM access_log WHERE operation LIKE 'auditExport%%' AND actor_id = %s"
-
-
-def export(url: str, cwd: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "carecoord.services.runtime.cli", "audit", "export", *extra],
-        env={**os.environ, "DATABASE_URL": url},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def exports_by(url: str, auditor: str) -> int:

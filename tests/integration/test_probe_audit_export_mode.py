@@ -5,11 +5,11 @@ for every user of the machine, and an existing file kept whatever mode it had.""
 from __future__ import annotations
 
 import asyncio
-import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
+
+from audit_export_cli import export as export_with
 
 from carecoord.events import Actor, Role
 from carecoord.services.care.commands import enroll_client
@@ -20,16 +20,8 @@ ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 
 
 def export(url: str, cwd: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "carecoord.services.runtime.cli", "audit", "export", *extra],
-        env={**os.environ, "DATABASE_URL": url},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        umask=0o022,
-    )
+    """Under the usual umask, which would leave a new file world-readable."""
+    return export_with(url, cwd, *extra, umask=0o022)
 
 
 def mode(path: Path) -> int:

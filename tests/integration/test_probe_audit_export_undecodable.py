@@ -5,12 +5,10 @@ traceback and exit 1 (the command's statuses are 0 exported, 2 not exported)."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
+from audit_export_cli import export
 
 from carecoord.events import Actor, Role
 from carecoord.services.care.commands import enroll_client
@@ -24,18 +22,6 @@ DROP_PROGRAM = (
     f"UPDATE {TABLE} SET state = convert_to((convert_from(state, 'UTF8')::jsonb - 'program')"
     "::text, 'UTF8') WHERE notification_id = %s"
 )
-
-
-def export(url: str, cwd: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "carecoord.services.runtime.cli", "audit", "export", *extra],
-        env={**os.environ, "DATABASE_URL": url},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 async def test_a_record_with_an_event_that_does_not_decode_is_not_exported(
