@@ -83,9 +83,8 @@ async def test_foreign_messages_are_withheld_and_the_rest_go_on(
     assert before < after
 
 
-async def test_a_forged_event_for_a_consenting_client_is_neither_disclosed_nor_recorded(
-    platform: Platform,
-) -> None:
+async def consenting_to_the_recipient(platform: Platform) -> None:
+    """A client enrolled, whose consent names ``RECIPIENT`` for care entries."""
     client = (
         await platform.bus.execute(enroll_client(ADMIN, display_name="Sam K.", program="OTP"))
     ).result
@@ -100,6 +99,12 @@ async def test_a_forged_event_for_a_consenting_client_is_neither_disclosed_nor_r
             signed_by="Sam K.",
         )
     )
+
+
+async def test_a_forged_event_for_a_consenting_client_is_neither_disclosed_nor_recorded(
+    platform: Platform,
+) -> None:
+    await consenting_to_the_recipient(platform)
     head = await asyncio.to_thread(platform.store.last_position)
     [genuine] = [p.event for p in platform.store.read(0, head) if p.position == 1]
     forged = genuine.model_copy(update={"event_id": uuid.uuid4()})

@@ -9,24 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import date
 from pathlib import Path
 
 import pytest
 from conftest import isolated_settings
 from nats.aio.msg import Msg
+from test_probe_disclosure import RECIPIENT, consenting_to_the_recipient
 
-from carecoord.events import Actor, Kind, Role
+from carecoord.events import Actor, Role
 from carecoord.events.access import DisclosureRecorded
-from carecoord.events.consent import Recipient, RecipientType
 from carecoord.services.care.commands import enroll_client
-from carecoord.services.consent.commands import record_consent
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
 from carecoord.services.runtime.disclosure import Forwarder
 
-RECIPIENT = "acme-health"
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 WINDOW = 1.0
 
@@ -38,20 +35,7 @@ def settings(data_dir: Path) -> Settings:
 
 
 async def test_a_replayed_message_is_disclosed_and_recorded_once(platform: Platform) -> None:
-    client = (
-        await platform.bus.execute(enroll_client(ADMIN, display_name="Sam K.", program="OTP"))
-    ).result
-    await platform.bus.execute(
-        record_consent(
-            ADMIN,
-            client_id=client,
-            recipients=(Recipient(type=RecipientType.ORGANIZATION, id=RECIPIENT, name="Acme"),),
-            purpose="care coordination with primary care",
-            data_kinds=(Kind.CARE,),
-            signed_on=date(2026, 1, 1),
-            signed_by="Sam K.",
-        )
-    )
+    await consenting_to_the_recipient(platform)
     js = platform.broker.connection.jetstream()
     stream = platform.settings.stream_name
     for _ in range(1000):
