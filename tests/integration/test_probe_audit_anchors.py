@@ -7,15 +7,14 @@ traceback, or round 5.9 to 5 and count the anchor as matched."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
+from audit_cli import audit
 from conftest import fresh_database, isolated_settings
 
 from carecoord.events import Actor, Role
@@ -29,7 +28,6 @@ from carecoord.services.kernel.unit_of_work import UnitOfWork
 from carecoord.services.runtime.bootstrap import Servers
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
-VERIFY = (sys.executable, "-m", "carecoord.services.runtime.cli", "audit", "verify")
 HEAD = f"SELECT notification_id, encode(hash, 'hex') FROM {TABLE} ORDER BY 1 DESC LIMIT 1"
 
 
@@ -77,15 +75,7 @@ def chained(servers: Servers, data_dir: Path) -> Iterator[tuple[str, int, str]]:
 
 
 def audit_verify(url: str, cwd: Path, anchors: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*VERIFY, "--anchors", str(anchors)],
-        env={**os.environ, "DATABASE_URL": url},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return audit(url, cwd, "verify", "--anchors", str(anchors))
 
 
 @pytest.mark.parametrize("case", sorted(MALFORMED))

@@ -5,19 +5,16 @@ and so did ``audit projections`` and ``audit export``."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from audit_cli import audit
 from pydantic import ValidationError
 
 from carecoord.services.infrastructure.settings import Settings
 
 SECRET = "s3cret-pw"
 MALFORMED = [f"mysql://auditor:{SECRET}@db.example/care", f"password={SECRET} notaurl"]
-CLI = (sys.executable, "-m", "carecoord.services.runtime.cli")
 
 
 @pytest.mark.parametrize("url", MALFORMED)
@@ -28,15 +25,7 @@ CLI = (sys.executable, "-m", "carecoord.services.runtime.cli")
 def test_an_audit_with_a_malformed_database_url_cannot_check(
     url: str, check: tuple[str, ...], tmp_path: Path
 ) -> None:
-    done = subprocess.run(
-        [*CLI, "audit", *check],
-        env={**os.environ, "DATABASE_URL": url},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = audit(url, tmp_path, *check)
 
     assert done.returncode == 2, done.stderr
     assert "DATABASE_URL" in done.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from audit_export_cli import export
+from audit_cli import export
 
 from carecoord.events import Actor, Role
 from carecoord.events.envelope import ACTOR_ID_MAX

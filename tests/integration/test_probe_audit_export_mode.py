@@ -9,7 +9,7 @@ import stat
 import subprocess
 from pathlib import Path
 
-from audit_export_cli import export as export_with
+from audit_cli import export as export_with
 
 from carecoord.events import Actor, Role
 from carecoord.services.care.commands import enroll_client

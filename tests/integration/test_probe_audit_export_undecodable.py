@@ -8,7 +8,7 @@ import asyncio
 from pathlib import Path
 
 import psycopg
-from audit_export_cli import export
+from audit_cli import export
 
 from carecoord.events import Actor, Role
 from carecoord.services.care.commands import enroll_client
