@@ -30,6 +30,7 @@ from psycopg.sql import SQL, Identifier
 from carecoord.events import catalog
 from carecoord.events.envelope import CareEvent, type_name
 from carecoord.events.medication import HardStopRefused, InteractionFound
+from carecoord.services.infrastructure import pipelines
 from carecoord.services.kernel.errors import InvalidInput
 
 HEADER = "Idempotency-Key"
@@ -231,6 +232,13 @@ class IdempotentRecorder(PostgresApplicationRecorder):
         super()._insert_events(curs, stored_events, **kwargs)
         self._keep(curs, [r for r in _rows(kwargs) if not r.event_ids], [])
 
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+        # The library syncs its pipeline next: the batch must have left first.
+        pipelines.send_all(curs.connection)
+
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
@@ -257,6 +265,7 @@ class IdempotentRecorder(PostgresApplicationRecorder):
         values = SQL(", ").join([SQL("(%s, %s, %s, %s, %s, %s::uuid[], %s)")] * len(rows))
         with curs.connection.pipeline() as pipeline:
             curs.execute(self._insert_keys + values, params)
+            pipelines.send_all(curs.connection)
             # Now, so a key kept by another process fails here as an IntegrityError.
             pipeline.sync()
 
