@@ -69,6 +69,10 @@ class DisclosureRecorded(_Access):
     consent_id: UUID | None = None
     break_glass_id: UUID | None = None
     notice: str = Field(min_length=1)
+    event_ids: tuple[UUID, ...] = ()
+    """The events that went, when they were events of the store (the disclosure forwarder's):
+    a recipient is sent each of them once. Empty for a disclosure described by hand, and in
+    events recorded before it was kept."""
 
     @property
     def recipient_name(self) -> str:

@@ -7,6 +7,7 @@ from typing import Unpack
 from uuid import UUID, uuid4
 
 from carecoord.events import CareEvent
+from carecoord.events.bounds import COUNT_MAX
 from carecoord.events.consent import Recipient
 from carecoord.events.envelope import type_name
 from carecoord.services.care.enrolled import on_enrolled
@@ -76,32 +77,41 @@ def disclose_events(
 ) -> Command[dict[UUID, UUID]]:
     """Which of one client's ``events`` may go to ``recipient`` now, and under which consent.
 
-    Each event goes only if a consent in force names the recipient and covers its kind;
-    the rest are withheld. One ``DisclosureRecorded`` per consent relied on says what went.
-    Decided on the consent record itself, so a revocation and a disclosure cannot both pass.
+    Each event goes only if a consent in force names the recipient and covers its kind,
+    and no disclosure recorded on this record has sent it to them already (a replay of
+    the stream, a forwarder restarted); the rest are withheld. One ``DisclosureRecorded``
+    per consent relied on (per ``COUNT_MAX`` events) says what went and names the events.
+    Decided on the consent record itself, so a revocation and a disclosure cannot both
+    pass, nor two disclosures of one event to one recipient.
     """
 
     def run(uow: UnitOfWork) -> dict[UUID, UUID]:
         record = uow.get(ConsentRecord, client_id)
         now = stamp.clock()
+        once = list({e.event_id: e for e in events}.values())
         under: dict[UUID, UUID] = {}
-        for event in events:
+        for event in once:
+            if record.was_disclosed(recipient, event.event_id):
+                continue
             consent_id = record.consent_for(recipient, (event.kind,), now)
             if consent_id is not None:
                 under[event.event_id] = consent_id
         for consent_id in dict.fromkeys(under.values()):
-            sent = [e for e in events if under.get(e.event_id) == consent_id]
-            types = ", ".join(sorted({type_name(type(e)) for e in sent}))
-            record.record_disclosure(
-                stamp,
-                disclosure_id=uuid4(),
-                recipient=recipient,
-                purpose=record.consents[consent_id].purpose,
-                data_kinds=tuple(sorted({e.kind for e in sent})),
-                description=f"{len(sent)} event(s) sent to {destination}: {types}"[:1000],
-                consent_id=consent_id,
-                break_glass_id=None,
-            )
+            sent = [e for e in once if under.get(e.event_id) == consent_id]
+            for start in range(0, len(sent), COUNT_MAX):
+                part = sent[start : start + COUNT_MAX]
+                types = ", ".join(sorted({type_name(type(e)) for e in part}))
+                record.record_disclosure(
+                    stamp,
+                    disclosure_id=uuid4(),
+                    recipient=recipient,
+                    purpose=record.consents[consent_id].purpose,
+                    data_kinds=tuple(sorted({e.kind for e in part})),
+                    description=f"{len(part)} event(s) sent to {destination}: {types}"[:1000],
+                    consent_id=consent_id,
+                    break_glass_id=None,
+                    event_ids=tuple(e.event_id for e in part),
+                )
         return under
 
     return run

@@ -43,6 +43,7 @@ class DisclosureTerms(TypedDict):
     description: str
     consent_id: NotRequired[UUID | None]
     break_glass_id: NotRequired[UUID | None]
+    event_ids: NotRequired[tuple[UUID, ...]]
 
 
 @dataclass(slots=True)
@@ -65,6 +66,8 @@ class ConsentRecord(Aggregate, context="consent"):
         super().__init__(client_id)
         self.consents: dict[UUID, Consent] = {}
         self.emergencies: dict[UUID, datetime] = {}
+        self.disclosed: dict[tuple[str, str], set[UUID]] = {}
+        """The store's events each recipient was sent, by (recipient type, id)."""
 
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, ConsentRecorded):
@@ -75,6 +78,8 @@ class ConsentRecord(Aggregate, context="consent"):
             self.consents[event.consent_id].revoked = True
         elif isinstance(event, BreakGlassUsed):
             self.emergencies[event.access_id] = event.expires_at
+        elif isinstance(event, DisclosureRecorded) and event.event_ids:
+            self.disclosed.setdefault(_key(event.recipient), set()).update(event.event_ids)
 
     def _record_now(self, stamp: Stamp, event: type[CareEvent], **facts: object) -> None:
         """Consents, revocations, emergency accesses and disclosures take effect when they
@@ -94,6 +99,10 @@ class ConsentRecord(Aggregate, context="consent"):
             ),
             None,
         )
+
+    def was_disclosed(self, recipient: Recipient, event_id: UUID) -> bool:
+        """Whether a disclosure recorded here already sent the event to ``recipient``."""
+        return event_id in self.disclosed.get(_key(recipient), ())
 
     def record_consent(
         self,
@@ -180,9 +189,15 @@ class ConsentRecord(Aggregate, context="consent"):
         description: str,
         consent_id: UUID | None = None,
         break_glass_id: UUID | None = None,
+        event_ids: tuple[UUID, ...] = (),
     ) -> None:
         now = stamp.clock()
         kinds = frozenset(data_kinds)
+        again = [e for e in event_ids if self.was_disclosed(recipient, e)]
+        if again:
+            raise RuleViolation(
+                "eventIds", "disclosed-once", f"{len(again)} event(s) went to this recipient"
+            )
         if (consent_id is None) == (break_glass_id is None):
             raise InvalidInput(
                 "consentId", "one-authority", "name either the consentId or the breakGlassId"
@@ -217,4 +232,9 @@ class ConsentRecord(Aggregate, context="consent"):
             consent_id=consent_id,
             break_glass_id=break_glass_id,
             notice=REDISCLOSURE_NOTICE,
+            event_ids=tuple(dict.fromkeys(event_ids)),
         )
+
+
+def _key(recipient: Recipient) -> tuple[str, str]:
+    return (recipient.type.value, recipient.id)

@@ -11,11 +11,19 @@ force that names the recipient and covers the event's kind), records one
 store holds its event at its position, and what goes out is the store's event: the stream
 is a notice of what to disclose, not its source.
 
+Once per recipient: each ``DisclosureRecorded`` names the events that went, and the
+consent record refuses to disclose one of them to the same recipient again, whatever
+brings its message back (a consumer made anew, a replay past the stream's duplicate
+window, a restart): what went is read from the store with the record the decision loads
+anyway, not from the memory of one run, so a batch costs no query more.
+
 Order and failure: the disclosure is recorded before anything is sent and the batch is
-acknowledged after, so a crash can repeat a batch (a repeated record, never an
-unrecorded disclosure); ``Nats-Msg-Id`` lets a stream on the outbound subjects drop the
-repeated messages. A consent change seen on the stream drops that client's cached consent
-record, so a revocation recorded by another process counts for every later event.
+acknowledged after. A crash between the two repeats the batch, and its events, recorded
+as sent, are not sent again: at most once, never an unrecorded disclosure (the record
+may name an event whose message the crash lost; ``Nats-Msg-Id`` still lets a stream on
+the outbound subjects drop a repeat). A consent change seen on the stream drops that
+client's cached consent record, so a revocation recorded by another process counts for
+every later event.
 """
 
 from __future__ import annotations
@@ -191,7 +199,8 @@ class Forwarder:
         the store's event, never the message's body. Anything else on the care subjects is
         withheld, logged by its code, never its content: one malformed message stopped
         every recipient's disclosures, and a forged one was disclosed and recorded. So is
-        an event at a position already handled, as every subscriber skips one."""
+        an event at a position already handled in this run, as every subscriber skips one
+        (one handled before it is withheld by the consent record, ``disclose_events``)."""
         head = self.platform.store.last_position()
         handled = self.position
         found = []
@@ -203,7 +212,7 @@ class Forwarder:
                     handled = stored.position
                     found.append((stored.position, stored.event))
                     continue
-                log.warning(  # a replay past the duplicate window: disclosed and recorded again
+                log.warning(  # a replay past the duplicate window
                     "message withheld: its event was handled already",
                     extra={
                         "recipient": self.recipient.id,
