@@ -157,6 +157,25 @@ class OrderEnteredInError(_OrderChange):
     summary_template: ClassVar[str] = "Order entered in error: {medication}"
 
 
+class OrderReinstated(_AboutOrder):
+    """The order a dose change or taper replaced is in force again from ``start``, because
+    that replacement (``in_error_order_id``) was marked entered in error: the client is not
+    left without an order. ``end`` is the order's own end again (the replacement had cut it
+    short). The days between the replacement's start and ``start`` stay the replacement's:
+    what was given under it stays recorded as given, and they are not this order's to dose
+    or to miss."""
+
+    summary_template: ClassVar[str] = (
+        "Order back in force: {medication} from {start} (order {in_error_order_id} entered in"
+        " error)"
+    )
+
+    in_error_order_id: UUID
+    start: date
+    end: date | None = None
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class StatementSource(StrEnum):
     """Who told us (FHIR MedicationStatement.informationSource)."""
 
@@ -496,6 +515,7 @@ MEDICATION_EVENTS: tuple[type[CareEvent], ...] = (
     OrderResumed,
     OrderDiscontinued,
     OrderEnteredInError,
+    OrderReinstated,
     MedicationStatementRecorded,
     MedicationStatementEnded,
     InteractionFound,

@@ -131,7 +131,9 @@ class DosingEntry:
     slot: int
     status: str = strawberry.field(
         description="given, replacement, take-home, not-given, missed, hold-placed, hold-lifted,"
-        " entered-in-error (the mark of the dose `doseId` names; `detail` says why)."
+        " back-in-force (the order is dosed again from `day`: the order that replaced it was"
+        " entered in error), entered-in-error (the mark of the dose `doseId` names; `detail`"
+        " says why)."
     )
     medication: str
     order_id: UUID

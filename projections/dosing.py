@@ -2,7 +2,8 @@
 
 One row per fact about a slot or an order's availability: a dose given, a replacement,
 a dose not given, each take-home bottle (on the day it covers), a missed day, a hold
-placed or lifted, and a dose entered in error (its own row, on the dose's day and slot,
+placed or lifted, an order back in force (from its day: the order that replaced it was
+entered in error), and a dose entered in error (its own row, on the dose's day and slot,
 naming the dose in ``ref_id``: the dose's row stays as it was). Days in treatment and
 take-home supply are read from these rows, a dose entered in error not counting.
 """
@@ -24,6 +25,7 @@ from carecoord.events.medication import (
     DoseMissed,
     DoseNotGiven,
     OrderHeld,
+    OrderReinstated,
     OrderResumed,
     TakeHomeDispensed,
 )
@@ -34,7 +36,7 @@ from carecoord.projections.rows import fetch
 
 NAME = "dosing"
 READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, DoseNotGiven, DoseMissed,
-         OrderHeld, OrderResumed)  # fmt: skip
+         OrderHeld, OrderResumed, OrderReinstated)  # fmt: skip
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
@@ -58,6 +60,9 @@ class Dose(Numbered):
 COLUMNS = columns(Dose)
 IN_ERROR = "entered-in-error"
 """The status of the row that marks the dose ``ref_id`` names as entered in error."""
+BACK_IN_FORCE = "back-in-force"
+"""The status of the row saying an order is dosed again from its day, as the order that
+replaced it (``ref_id``) was entered in error."""
 
 
 table = generation_table(NAME)
@@ -93,6 +98,10 @@ def rows(item: Positioned) -> Iterator[Row]:
         day = e.day or e.occurred_at.date()  # the program's day; UTC's in older events
         yield (e.client_id, e.order_id, e.medication, day, 0, status, None, "", e.reason, None,
                *common)  # fmt: skip
+    elif isinstance(e, OrderReinstated):
+        detail = f"order {e.in_error_order_id} entered in error: {e.reason}"
+        yield (e.client_id, e.order_id, e.medication, e.start, 0, BACK_IN_FORCE, None, "", detail,
+               e.in_error_order_id, *common)  # fmt: skip
 
 
 COPIED = copied(COLUMNS, rows)

@@ -26,6 +26,7 @@ from carecoord.events.medication import (
     OrderDiscontinued,
     OrderEnteredInError,
     OrderHeld,
+    OrderReinstated,
     OrderResumed,
     TaperOrdered,
 )
@@ -37,7 +38,7 @@ from carecoord.projections.rows import client_rows, fetch
 NAME = "medications"
 READS = (DoseChanged, InteractionFound, MedicationPrescribed, MedicationStatementEnded,
          MedicationStatementRecorded, OrderDiscontinued, OrderEnteredInError, OrderHeld,
-         OrderResumed, TaperOrdered)  # fmt: skip
+         OrderReinstated, OrderResumed, TaperOrdered)  # fmt: skip
 """The events ``apply`` reads (a rebuild decodes no other for it)."""
 
 
@@ -150,6 +151,10 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
             status = "stopped" if isinstance(e, OrderDiscontinued) else "entered-in-error"
             await w.update(item, e.order_id, status, {"stopped_reason": e.reason})
             await w.left_picture(item, e.order_id)
+        elif isinstance(e, OrderReinstated):
+            end = None if e.end is None else e.end.isoformat()
+            back = {"replaced_by": None, "end": end, "reinstated_from": e.start.isoformat()}
+            await w.update(item, e.order_id, "active", back)
         elif isinstance(e, MedicationStatementRecorded):
             details = e.model_dump(
                 mode="json", include={"dose", "unit", "source", "source_detail", "since"}

@@ -19,6 +19,7 @@ from carecoord.events.medication import (
     OrderDiscontinued,
     OrderEnteredInError,
     OrderHeld,
+    OrderReinstated,
     OrderResumed,
     OverrideAcknowledged,
     TaperOrdered,
@@ -159,6 +160,19 @@ def entered_in_error(res: Resources, event: OrderEnteredInError) -> None:
         res.new(event, provenance(event, target, "NULLIFY", event.reason))
 
 
+def reinstated(res: Resources, event: OrderReinstated) -> None:
+    """Back in force (active) because the order that replaced it was entered in error; its
+    dosage bounds stay as prescribed, the status reason says from when."""
+    request = res.change(event, "MedicationRequest", event.order_id)
+    if request is None:
+        return
+    request["status"] = "active"
+    request["statusReason"] = text(
+        f"back in force from {day(event.start)}: the order that replaced it"
+        f" ({event.in_error_order_id}) was entered in error"
+    )
+
+
 def statement_recorded(res: Resources, event: MedicationStatementRecorded) -> None:
     source = event.source.value + (f": {event.source_detail}" if event.source_detail else "")
     statement: Resource = {
@@ -271,7 +285,8 @@ def overridden(res: Resources, event: OverrideAcknowledged) -> None:
 
 
 HANDLERS = (
-    handlers(ordered, held, resumed, discontinued, entered_in_error)  # MedicationRequest
+    # MedicationRequest
+    handlers(ordered, held, resumed, discontinued, entered_in_error, reinstated)
     | handlers(statement_recorded, statement_ended)  # MedicationStatement
     | handlers(interaction, hard_stop, overridden)  # DetectedIssue
 )

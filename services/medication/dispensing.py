@@ -632,9 +632,15 @@ def record_missed(
 
 
 def _missed_before(record: MedicationRecord, order: Order) -> frozenset[date]:
-    """The days missed under the orders ``order`` replaced: a dose change does not start the
-    consecutive missed days again."""
-    days: set[date] = set()
+    """The days missed under the orders ``order`` replaced, and under a replacement of it
+    marked in error: a dose change, or its cancellation, does not start the consecutive
+    missed days again."""
+    days: set[date] = {
+        day
+        for other in record.orders.values()
+        if other.prior_order_id == order.order_id and other.status is Status.ENTERED_IN_ERROR
+        for day in other.missed
+    }
     prior = order.prior_order_id
     while prior is not None:
         replaced = record.orders[prior]

@@ -84,7 +84,8 @@ def _due_days(order: Order, today: date) -> Iterator[date]:
         last = min(last, order.end)
     day = order.start
     while day <= last:
-        yield day
+        if order.in_period(day):  # not a day a replacement in error covered
+            yield day
         day += timedelta(days=order.schedule.every_days)
 
 

@@ -31,6 +31,7 @@ class Hold:
     by: str
     reason: str
     rule_id: str
+    rule_version: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,12 @@ class Order:
     status: Status = Status.ACTIVE
     hold: Hold | None = None
     replaced_by: UUID | None = None
+    end_unreplaced: date | None = None
+    """Its own end before the order replacing it cut it short: what it ends on again if that
+    order is marked entered in error (``OrderReinstated``)."""
+    gaps: list[tuple[date, date]] = field(default_factory=list)
+    """Days (first, last) a replacement marked in error covered before this order was back
+    in force: not its days, to dose or to miss."""
     stopped_reason: str = ""
     stopped_at: datetime | None = None
     """When it was discontinued or marked in error (the event's clinical time)."""
@@ -109,7 +116,11 @@ class Order:
         return set(self.doses_on) | {day for day, _ in self.take_home}
 
     def in_period(self, day: date) -> bool:
-        return self.start <= day and (self.end is None or day <= self.end)
+        return (
+            self.start <= day
+            and (self.end is None or day <= self.end)
+            and not any(first <= day <= last for first, last in self.gaps)
+        )
 
     def due_on(self, day: date) -> bool:
         """A dosing day: inside the order's period, on its interval (every N days)."""

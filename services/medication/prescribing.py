@@ -24,6 +24,7 @@ from carecoord.events.medication import (
     OrderDiscontinued,
     OrderEnteredInError,
     OrderHeld,
+    OrderReinstated,
     OrderResumed,
     QtcEvidence,
     Schedule,
@@ -297,17 +298,23 @@ def discontinue(
     """Stop an order (or mark it in error). ``stopped_at`` says when it actually stopped:
     not in the future, not more than 30 days back, not before the order's start and not
     before a dose given under it; it becomes the event's clinical time, from which the
-    order counts as exposure only through its washouts."""
+    order counts as exposure only through its washouts.
+
+    An order marked in error that replaced another (a dose change, a taper) puts that one
+    back in force (``_reinstatement``), so the nurse at the window has an order to dose by.
+    """
     reason = _reason_given(reason)
     order = record.order(order_id)
+    today = rules.day_of(stamp.clock())
     if in_error and order.status is Status.ENTERED_IN_ERROR:
         raise RuleViolation(
             "orderId", "not-in-error", f"order was already marked in error {order.stopped_reason}"
         )
     if not in_error:
-        _current(record, order_id, rules.day_of(stamp.clock()))
+        _current(record, order_id, today)
     if stopped_at is not None:
         _check_stop(rules, stamp, order, stopped_at)
+    reinstated = _reinstatement(record, order, today) if in_error else None
     event = OrderEnteredInError if in_error else OrderDiscontinued
     record.record(
         stamp.event(
@@ -319,6 +326,87 @@ def discontinue(
             reason=reason,
         )
     )
+    if reinstated is not None:
+        _reinstate(record, stamp, order, *reinstated, reason=reason, today=today)
+
+
+def _reinstatement(
+    record: MedicationRecord, order: Order, today: date
+) -> tuple[Order, date] | None:
+    """The order ``order`` replaced and the day it is back in force, when ``order`` is
+    marked entered in error; None when nothing is reinstated.
+
+    It is back in force from the correction day, or from the day after the last day
+    dispensed under the cancelled order if later (that day's dose was given, or is in the
+    client's hands, at the cancelled dose), or from the cancelled order's start if that is
+    still to come; never on a day already dispensed, so no day is dosed twice.
+
+    Nothing is reinstated, and the client has no order of that medication in force until a
+    prescriber writes one, when:
+
+    - the cancelled order was itself replaced since (the newer order is in force), or was
+      stopped before it was marked in error (a stop was decided after it);
+    - the earlier order was itself marked in error (it never stood);
+    - the earlier order's own end date has passed by the day it would be back in force (it
+      would have ended anyway: a prescriber decides whether treatment goes on).
+
+    A hold on the cancelled order (a prescriber's, or the missed-dose rule's) was about the
+    client, not the dose: the reinstated order is held for the same reason (``_reinstate``).
+    """
+    if order.prior_order_id is None or order.replaced_by is not None:
+        return None
+    if order.status not in (Status.ACTIVE, Status.ON_HOLD):
+        return None
+    earlier = record.orders[order.prior_order_id]
+    if earlier.status is not Status.ACTIVE or earlier.replaced_by != order.order_id:
+        return None
+    dispensed = order.dispensed_days()
+    after = max(dispensed) + timedelta(days=1) if dispensed else today
+    start = max(today, order.start, after)
+    if earlier.end_unreplaced is not None and earlier.end_unreplaced < start:
+        return None
+    return earlier, start
+
+
+def _reinstate(
+    record: MedicationRecord,
+    stamp: Stamp,
+    cancelled: Order,
+    earlier: Order,
+    start: date,
+    *,
+    reason: str,
+    today: date,
+) -> None:
+    record.record(
+        stamp.event(
+            OrderReinstated,
+            record.client_id,
+            None,
+            order_id=earlier.order_id,
+            medication=earlier.medication,
+            in_error_order_id=cancelled.order_id,
+            start=start,
+            end=earlier.end_unreplaced,
+            reason=reason,
+        )
+    )
+    hold = cancelled.hold
+    if hold is not None:
+        record.record(
+            stamp.event(
+                OrderHeld,
+                record.client_id,
+                None,
+                order_id=earlier.order_id,
+                medication=earlier.medication,
+                reason=f"held as order {cancelled.order_id} was, on {hold.since:%Y-%m-%d} by"
+                f" {hold.by}: {hold.reason}"[:500],
+                rule_id=hold.rule_id,
+                rule_version=hold.rule_version,
+                day=today,
+            )
+        )
 
 
 def _reason_given(reason: str) -> str:

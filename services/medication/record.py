@@ -28,6 +28,7 @@ from carecoord.events.medication import (
     OrderDiscontinued,
     OrderEnteredInError,
     OrderHeld,
+    OrderReinstated,
     OrderResumed,
     TakeHomeDispensed,
     TakeHomeEligibilityDetermined,
@@ -102,7 +103,9 @@ class MedicationRecord(Aggregate, context="medication"):
         elif isinstance(event, OrderHeld):
             order = self.orders[event.order_id]
             order.status = Status.ON_HOLD
-            order.hold = Hold(event.occurred_at, event.actor.id, event.reason, event.rule_id)
+            order.hold = Hold(
+                event.occurred_at, event.actor.id, event.reason, event.rule_id, event.rule_version
+            )
             order.held.append((event.occurred_at, None))
         elif isinstance(event, OrderResumed):
             order = self.orders[event.order_id]
@@ -118,6 +121,8 @@ class MedicationRecord(Aggregate, context="medication"):
                 f"on {event.occurred_at.date()} by {event.actor.id}: {event.reason}"
             )
             order.stopped_at = event.occurred_at
+        elif isinstance(event, OrderReinstated):
+            self._apply_reinstated(event)
         elif isinstance(event, MedicationStatementRecorded):
             self.statements[event.statement_id] = Statement(
                 event.statement_id, event.medication, event.since
@@ -161,12 +166,22 @@ class MedicationRecord(Aggregate, context="medication"):
         if isinstance(event, DoseChanged | TaperOrdered):
             prior = self.orders[event.prior_order_id]
             prior.replaced_by = event.order_id
+            prior.end_unreplaced = prior.end
             last = event.start - timedelta(days=1)
             prior.end = last if prior.end is None else min(prior.end, last)
             order.prior_order_id = event.prior_order_id
         if isinstance(event, TaperOrdered):
             order.steps = event.steps
         self.orders[event.order_id] = order
+
+    def _apply_reinstated(self, event: OrderReinstated) -> None:
+        """Back in force from ``start`` to its own end; the days the cancelled replacement
+        covered before that are a gap in its period."""
+        order = self.orders[event.order_id]
+        cancelled = self.orders[event.in_error_order_id]
+        order.replaced_by, order.end, order.end_unreplaced = None, event.end, None
+        if event.start > cancelled.start:
+            order.gaps.append((cancelled.start, event.start - timedelta(days=1)))
 
     def _apply_dose(self, event: DoseAdministered) -> None:
         order = self.orders[event.order_id]

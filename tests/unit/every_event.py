@@ -34,6 +34,7 @@ from carecoord.events.checkins import (
 from carecoord.events.consent import ConsentRecorded, ConsentRevoked, Recipient, RecipientType
 from carecoord.events.medication import (
     Attempt,
+    Dispensing,
     DoseAdministered,
     DoseChanged,
     DoseEnteredInError,
@@ -52,6 +53,7 @@ from carecoord.events.medication import (
     OrderDiscontinued,
     OrderEnteredInError,
     OrderHeld,
+    OrderReinstated,
     OrderResumed,
     OverrideAcknowledged,
     QtcEvidence,
@@ -235,7 +237,29 @@ def _orders(r: Record) -> UUID:
         TakeHomeEligibilityDetermined, DOCTOR, max_days=6, basis="stable for 90 days",
         criteria=(TakeHomeCriterion(criterion="no recent misuse", met=True),),
     )  # fmt: skip
+    _reinstated(r)
     return taper.order_id
+
+
+def _reinstated(r: Record) -> None:
+    """A dose change marked in error puts the order it replaced back in force."""
+    ordered = {"medication": "disulfiram", "unit": "mg", "route": "oral", "schedule": Schedule()}
+    ordered |= {"dispensing": Dispensing.PHARMACY}
+    first = r.add(
+        MedicationPrescribed, DOCTOR, order_id=uuid4(), dose=Decimal(250),
+        start=date(2026, 1, 5), **ordered,
+    )  # fmt: skip
+    change = r.add(
+        DoseChanged, DOCTOR, order_id=uuid4(), dose=Decimal(500), start=date(2026, 1, 20),
+        prior_order_id=first.order_id, prior_dose=Decimal(250), **ordered,
+    )  # fmt: skip
+    r.add(OrderEnteredInError, DOCTOR, order_id=change.order_id, medication="disulfiram",
+          reason="meant for another client")  # fmt: skip
+    r.add(
+        OrderReinstated, DOCTOR, order_id=first.order_id, medication="disulfiram",
+        in_error_order_id=change.order_id, start=date(2026, 1, 21),
+        reason="meant for another client",
+    )  # fmt: skip
 
 
 def _window(r: Record, order_id: UUID) -> None:

@@ -131,9 +131,17 @@ def test_orders_carry_their_history_and_corrections_their_provenance() -> None:
     bundle = as_fhir([record_for(DOCTOR)], [], at=AT)
     requests = by_type(bundle, "MedicationRequest")
     statuses = [r["status"] for r in requests]
-    # prescribed, changed, tapered, then the wrong one
-    assert statuses == ["stopped", "stopped", "stopped", "entered-in-error"]
-    first, changed, taper, wrong = requests
+    # prescribed, changed, tapered, the wrong one; then one back in force after the change
+    # that replaced it was entered in error
+    assert statuses == [
+        "stopped", "stopped", "stopped", "entered-in-error", "active", "entered-in-error"
+    ]  # fmt: skip
+    first, changed, taper, wrong, back, cancelled = requests
+    assert cancelled["priorPrescription"] == {"reference": f"MedicationRequest/{back['id']}"}
+    assert back["statusReason"]["text"] == (
+        f"back in force from 2026-01-21: the order that replaced it ({cancelled['id']}) was"
+        " entered in error"
+    )
     assert changed["priorPrescription"] == {"reference": f"MedicationRequest/{first['id']}"}
     assert taper["priorPrescription"] == {"reference": f"MedicationRequest/{changed['id']}"}
     assert [d["doseAndRate"][0]["doseQuantity"]["value"] for d in taper["dosageInstruction"]] == [
@@ -143,7 +151,8 @@ def test_orders_carry_their_history_and_corrections_their_provenance() -> None:
     assert taper["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] == "2026-02-14"
     assert changed["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 72.5
     assert first["meta"]["versionId"] == "4"  # prescribed, held, resumed, replaced
-    nullified, replaced, dose_nullified, _ = by_type(bundle, "Provenance")
+    nullified, cancelled_nullified, replaced, dose_nullified, _ = by_type(bundle, "Provenance")
+    assert cancelled_nullified["target"] == [{"reference": f"MedicationRequest/{cancelled['id']}"}]
     assert nullified["target"] == [{"reference": f"MedicationRequest/{wrong['id']}"}]
     assert nullified["activity"]["coding"][0]["code"] == "NULLIFY"
     assert nullified["reason"] == [{"text": "wrong client"}]

@@ -1,0 +1,63 @@
+"""A dose change marked entered in error through the API puts the order it replaced back in
+force: the nurse at the window can dose the client again the same day, the medication list
+shows the earlier order active with its own end, the dosing view says from when, and the
+dose given under the cancelled order stays recorded as given."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from medication_steps import CHANGE, DOSING, MEDICATIONS, PRESCRIBE, TIMELINE, Clinic, at, mutation
+
+from carecoord.events import Role
+from support import Api
+
+TODAY = datetime.now(UTC).date()
+ORDER_IN_ERROR = mutation("OrderActionInput", "markOrderEnteredInError")
+
+
+@pytest.mark.shared_platform
+async def test_a_dose_change_in_error_leaves_the_earlier_order_to_dose_by(api: Api) -> None:
+    clinic = await Clinic.enroll(api, "Sam O.")
+    start = TODAY - timedelta(days=3)
+    end = TODAY + timedelta(days=40)
+    first = await clinic.doctor(
+        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral",
+        start=str(start), end=str(end), occurredAt=at(start, 8),
+    )  # fmt: skip
+    await clinic.dose(first["id"], start, "60")
+    yesterday = TODAY - timedelta(days=1)
+    changed = await clinic.doctor(
+        CHANGE, orderId=first["id"], dose="80", start=str(yesterday), reason="titration"
+    )
+    given = await clinic.dose(changed["id"], yesterday, "80")
+
+    blank = await clinic.refused(ORDER_IN_ERROR, Role.PRESCRIBER, orderId=changed["id"], reason=" ")
+    await clinic.doctor(ORDER_IN_ERROR, orderId=changed["id"], reason="meant for another client")
+    twice = await clinic.refused(
+        ORDER_IN_ERROR, Role.PRESCRIBER, orderId=changed["id"], reason="again"
+    )
+    today_dose = await clinic.dose(first["id"], TODAY, "60")
+
+    assert (blank["field"], blank["rule"]) == ("reason", "reason-required")
+    assert (twice["field"], twice["rule"]) == ("orderId", "not-in-error")
+    orders = {o["id"]: o for o in (await clinic.read(MEDICATIONS, history=True))["orders"]}
+    earlier, cancelled = orders[first["id"]], orders[changed["id"]]
+    assert (earlier["status"], earlier["end"], earlier["replacedBy"]) == ("active", str(end), None)
+    assert earlier["history"][-1]["type"] == "medication.OrderReinstated"
+    assert cancelled["status"] == "entered-in-error"
+    current = await clinic.read(MEDICATIONS)
+    assert [o["id"] for o in current["orders"]] == [first["id"]]
+    dosing = await clinic.read(DOSING, on=str(TODAY))
+    entries = [(e["day"], e["status"], e["medication"]) for e in dosing["entries"]]
+    assert (str(yesterday), "given", "methadone") in entries  # under the cancelled order
+    assert (str(TODAY), "back-in-force", "methadone") in entries
+    assert (str(TODAY), "given", "methadone") in entries
+    assert dosing["given"] == 3
+    assert given != today_dose
+    timeline = [n["summary"] for n in (await clinic.read(TIMELINE))["nodes"]]
+    assert (
+        f"Order back in force: methadone from {TODAY} (order {changed['id']} entered in error)"
+        in timeline
+    )
