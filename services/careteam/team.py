@@ -1,4 +1,10 @@
-"""The care team aggregate: one client's memberships, so a member is never on it twice."""
+"""The care team aggregate: one client's memberships, so a member is never on it twice.
+
+A membership's start and end are times that have happened (``clinical_time.plausible``):
+one in the future or a start before the client's enrolment is refused. Access follows
+them, so one dated within the clock tolerance ahead counts from when it is recorded: a
+removal never leaves its member reading the record for a moment after it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from uuid import UUID
 from carecoord.events import CareEvent, Role
 from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
 from carecoord.services.kernel.aggregate import Aggregate
+from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.policy import ON_CARE_TEAM
 from carecoord.services.kernel.stamp import Stamp
@@ -34,9 +41,16 @@ class CareTeam(Aggregate, context="careteam"):
             self.members.pop(event.member_id, None)
 
     def assign(
-        self, stamp: Stamp, *, member_id: str, role: Role, occurred_at: datetime | None
+        self,
+        stamp: Stamp,
+        *,
+        member_id: str,
+        role: Role,
+        occurred_at: datetime | None,
+        enrolled_at: datetime | None = None,
     ) -> None:
         member_id = member_id.strip()
+        occurred_at = _happened(stamp, occurred_at, enrolled_at)
         if role not in TEAM_ROLES:
             roles = ", ".join(sorted(r.value for r in TEAM_ROLES))
             raise InvalidInput("role", "care-team-role", f"a care team member is one of: {roles}")
@@ -68,6 +82,7 @@ class CareTeam(Aggregate, context="careteam"):
                 "end-after-start",
                 f"the membership started {current.since.isoformat()}; it cannot end before",
             )
+        occurred_at = _happened(stamp, occurred_at, None)
         self.record(
             stamp.event(
                 CareTeamMemberEnded,
@@ -78,3 +93,15 @@ class CareTeam(Aggregate, context="careteam"):
                 reason=reason.strip(),
             )
         )
+
+
+def _happened(
+    stamp: Stamp, occurred_at: datetime | None, enrolled_at: datetime | None
+) -> datetime | None:
+    """``occurred_at`` if it has happened (refused in the future beyond the clock tolerance,
+    or before enrolment), no later than now: access follows it from this request on."""
+    if occurred_at is None:
+        return None
+    now = stamp.clock()
+    plausible("occurredAt", occurred_at, now=now, enrolled_at=enrolled_at)
+    return min(occurred_at, now)
