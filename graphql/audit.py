@@ -42,9 +42,13 @@ class AccessLogVerification:
     entries_checked: int
     unchained: int = strawberry.field(description="Leading entries from before the chain.")
     head_seq: int = strawberry.field(
-        description="The last entry checked; keep it with head_hash to detect a cut tail."
+        description="The last entry verified intact, before any break (0 if none); keep it"
+        " with headHash to detect a cut tail."
     )
-    head_hash: str = strawberry.field(description="Hex SHA-256 of the last good entry.")
+    head_hash: str = strawberry.field(
+        description="Hex SHA-256 of the entry at headSeq (32 zero bytes, the chain's genesis,"
+        " when headSeq is 0)."
+    )
     broken_at: int | None = strawberry.field(description="Seq of the first broken link.")
     rule: str | None = strawberry.field(description="prev-hash, hash, columns or unchained.")
     message: str | None

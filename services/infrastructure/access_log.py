@@ -290,7 +290,11 @@ def _read(seq: int, body: dict[str, Any]) -> ClientRecordRead:
 
 @dataclass(frozen=True, slots=True)
 class Verification:
-    """What walking the chain found: entries checked, the head to keep, the first break."""
+    """What walking the chain found: entries checked, the head to keep, the first break.
+
+    The head is one entry, broken chain or not: the last one verified intact (``head_seq``)
+    and its own hash (``head_hash``); seq 0 and the genesis when none was.
+    """
 
     checked: int
     unchained: int
@@ -310,7 +314,7 @@ async def verify(pool: AsyncConnectionPool, *, page: int = VERIFY_PAGE) -> Verif
     Rows written before the chain existed (no hash, at the start of the log) are counted as
     unchained; a row without a hash after the chain began is a break.
     """
-    prev, after, checked, unchained = GENESIS, 0, 0, 0
+    prev, good, after, checked, unchained = GENESIS, 0, 0, 0, 0
     async with pool.connection() as conn:
         while True:
             rows = await (await conn.execute(_PAGE, (after, page))).fetchall()
@@ -323,11 +327,11 @@ async def verify(pool: AsyncConnectionPool, *, page: int = VERIFY_PAGE) -> Verif
                 if broken is None:
                     broken = _columns_differ(seq, body, tuple(stored))
                 if broken is not None:
-                    return Verification(checked, unchained, after, prev, broken)
-                prev = bytes(stored_hash)
+                    return Verification(checked, unchained, good, prev, broken)
+                prev, good = bytes(stored_hash), seq
                 checked += 1
             if len(rows) < page:
-                return Verification(checked, unchained, after, prev, None)
+                return Verification(checked, unchained, good, prev, None)
 
 
 def _columns_differ(seq: int, body: dict[str, Any], stored: tuple[Any, ...]) -> Broken | None:
