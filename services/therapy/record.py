@@ -6,7 +6,8 @@ event, never edited; the same rules hold for the corrected outcome. A group sess
 session per member with the same id, so each client's record decides only about their own
 attendance. The repeated-no-show alert reads the run of consecutive no-shows, in the order
 outcomes were first recorded, as corrected: an attended session ends the run, a late
-cancellation leaves it as it was (the client did call).
+cancellation leaves it as it was (the client did call). A booking, an outcome or a note is
+dated no later than now (``clinical_time.plausible``): what a clinician records has happened.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from carecoord.events.therapy import (
     SessionScheduled,
 )
 from carecoord.services.kernel.aggregate import Aggregate
+from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 
@@ -137,6 +139,7 @@ class TherapyRecord(Aggregate, context="therapy"):
             raise RuleViolation(
                 "sessionId", "session-exists", f"session {booking.session_id} is already booked"
             )
+        _happened(stamp, occurred_at)
         self.record(
             stamp.event(
                 SessionScheduled,
@@ -174,6 +177,7 @@ class TherapyRecord(Aggregate, context="therapy"):
                 "cancelled-after-start",
                 f"a cancellation after the session began ({starts.isoformat()}) is a no_show",
             )
+        _happened(stamp, occurred_at)
         facts: dict[str, object] = {"session_id": session_id, "modality": session.modality}
         if outcome is Outcome.ATTENDED:
             facts["duration_minutes"] = duration_minutes
@@ -231,6 +235,7 @@ class TherapyRecord(Aggregate, context="therapy"):
     ) -> None:
         """A session note, or with ``counseling`` a SUD counseling note (restricted kind)."""
         self.session(session_id)
+        _happened(stamp, occurred_at)
         cls = CounselingNoteRecorded if counseling else SessionNoteRecorded
         self.record(
             stamp.event(cls, self.client_id, occurred_at, session_id=session_id, note=note.strip())
@@ -243,6 +248,11 @@ class TherapyRecord(Aggregate, context="therapy"):
                 "sessionId", "unknown-session", f"the client has no session {session_id}"
             )
         return found
+
+
+def _happened(stamp: Stamp, occurred_at: datetime | None) -> None:
+    """Refuse a time given for what is recorded that is in the future (beyond the tolerance)."""
+    plausible("occurredAt", occurred_at, now=stamp.clock(), enrolled_at=None)
 
 
 def _may_be(stamp: Stamp, session_id: UUID, session: Session, told: Told) -> None:
