@@ -50,12 +50,11 @@ async def test_a_booking_outcome_or_note_dated_in_the_future_is_refused(api: Api
     booked = await as_therapist(api, SCHEDULE, **booking)
     session_id = booked["data"]["scheduleSession"]["id"]
     attended = [{"clientId": client_id, "outcome": "ATTENDED"}]
-    refused_as_future(
-        await as_therapist(
-            api, ATTENDANCE, sessionId=session_id, attendance=attended, durationMinutes=50,
-            occurredAt=LATER,
-        )  # fmt: skip
-    )
+    late = await as_therapist(
+        api, ATTENDANCE, sessionId=session_id, attendance=attended, durationMinutes=50,
+        occurredAt=LATER,
+    )  # fmt: skip
+    refused_as_future(late)
     for query in (NOTE, COUNSELING_NOTE):
         refused_as_future(
             await as_therapist(
