@@ -134,7 +134,14 @@ def shown(grant: Grant, ctx: RequestContext, row: timeline.Entry) -> bool:
 
 
 def seconds_left(grant: Grant) -> float | None:
-    """How long a grant with an end (consent expiry, break-glass window) still holds."""
+    """How long a grant with an end (consent expiry, break-glass window) still holds.
+
+    A grant that widens at a time (a blind taper lifts when its last day is over) is not
+    waited for: the feed hands over only entries that arrive, each decided on the grant of
+    the program's day it arrives in (``readable_after``), and the lift is no entry. Entries
+    withheld before it are not handed over later (the feed is new entries, once, in
+    order); ``clientTimeline`` shows them once the taper is over.
+    """
     if grant.valid_until is None:
         return None
     return max(0.0, (grant.valid_until - datetime.now(UTC)).total_seconds())
