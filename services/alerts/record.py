@@ -2,7 +2,8 @@
 
 Alerts are raised by the rules (``evaluation.py``) inside the command that recorded the
 triggering event; the care team acknowledges and resolves them here. Acknowledging means
-"seen, acting on it": the alert stays open until it is resolved.
+"seen, acting on it": the alert stays open until it is resolved. Each step is dated after the
+alert was raised and no later than now (``clinical_time.plausible``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from uuid import UUID
 from carecoord.events import CareEvent
 from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
 from carecoord.services.kernel.aggregate import Aggregate
+from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 
@@ -28,6 +30,7 @@ class Status(StrEnum):
 @dataclass(slots=True)
 class Alert:
     rule_id: str
+    raised_at: datetime
     status: Status = Status.OPEN
 
 
@@ -42,7 +45,7 @@ class AlertRecord(Aggregate, context="alerts"):
 
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, AlertRaised):
-            self.alerts[event.alert_id] = Alert(event.rule_id)
+            self.alerts[event.alert_id] = Alert(event.rule_id, event.occurred_at)
         elif isinstance(event, AlertAcknowledged):
             self.alerts[event.alert_id].status = Status.ACKNOWLEDGED
         elif isinstance(event, AlertResolved):
@@ -86,6 +89,15 @@ class AlertRecord(Aggregate, context="alerts"):
     ) -> None:
         if not note.strip():
             raise InvalidInput("note", "note-required", "say what was done (a note is required)")
+        if occurred_at is not None:
+            plausible("occurredAt", occurred_at, now=stamp.clock(), enrolled_at=None)
+            if occurred_at < alert.raised_at:
+                raise InvalidInput(
+                    "occurredAt",
+                    "after-alert-raised",
+                    f"alert {alert_id} was raised {alert.raised_at.isoformat()};"
+                    " nothing is done about it before",
+                )
         self.record(
             stamp.event(
                 cls,
