@@ -275,7 +275,9 @@ class InteractionFound(_Medication):
     severity: Severity
     title: str
     source: str
-    implicated: tuple[Implicated, ...] = Field(min_length=2)
+    implicated: tuple[Implicated, ...] = Field(min_length=1)
+    """The two medications that met; one for a rule on a medication and the QTc alone
+    (methadone with a long QTc)."""
     acknowledged_reason: str = ""
     qtc: QtcEvidence | None = None
     exposure: ExposureEvidence | None = None

@@ -248,9 +248,10 @@ def interaction(res: Resources, event: InteractionFound) -> None:
         details.append(f"QTc {event.qtc.qtc_ms} ms measured {instant(event.qtc.measured_at)}")
     refs = [implicated(i) for i in event.implicated]
     issue = _issue(event, event.finding_id, event.title, "; ".join(details), refs)
-    issue["code"]["coding"].insert(
-        0, {"system": ACT_CODE, "code": "DRG", "display": "Drug Interaction Alert"}
-    )
+    alert = {"system": ACT_CODE, "code": "DRG", "display": "Drug Interaction Alert"}
+    if len(event.implicated) == 1:  # one medication and the patient's QTc: no interaction
+        alert = {"system": ACT_CODE, "code": "OBSA", "display": "Observation Alert"}
+    issue["code"]["coding"].insert(0, alert)
     if event.acknowledged_reason:
         issue["mitigation"] = [_mitigation(event, f"acknowledged: {event.acknowledged_reason}")]
     res.new(event, issue)

@@ -4,7 +4,8 @@ The new order or statement is checked against what the client takes and was rece
 exposed to (``exposure.py``). A hard-stop rule refuses the step with ``HardStop``, which
 the command records as ``HardStopRefused`` before answering with the refusal; a
 high-severity finding refuses it unless the prescriber acknowledged that rule with a
-reason. Findings are recorded once per rule and pair of medications, after the order;
+reason. Findings are recorded once per rule and pair of medications (or medication, for a
+rule on the latest QTc alone), after the order;
 each acknowledged one also as an ``OverrideAcknowledged``, so a safety review finds every
 override in one kind of event (a dose above the usual maximum is one too, ``doses.py``).
 """
@@ -38,9 +39,11 @@ class HardStop(RuleViolation):
     """A hard-stop rule refused a prescribing step; ``attempt`` is what was asked for."""
 
     def __init__(self, match: Match, attempt: Attempt) -> None:
-        exposure = match.exposure
-        if exposure.clear_from is None:
-            advice = f"discontinue {match.other.medication} first"
+        exposure, other = match.exposure, match.other
+        if exposure is None or other is None:  # a rule on the QTc alone is no hard stop
+            advice = f"{match.new.medication} is refused"
+        elif exposure.clear_from is None:
+            advice = f"discontinue {other.medication} first"
         else:
             advice = f"{match.new.medication} may start on {exposure.clear_from} at the earliest"
         super().__init__(
@@ -63,9 +66,12 @@ def check(
     today: date,
     *,
     replacing: UUID | None = None,
+    alone: bool = True,
 ) -> list[Match]:
+    """``alone``: judge the new medication on the latest QTc by itself too (a new order, or
+    a higher dose; not a reduction, which is what a long QTc calls for)."""
     exposures = picture(record, rules, today, replacing=replacing)
-    matches = rules.interactions.check(new, exposures, qtc)
+    matches = rules.interactions.check(new, exposures, qtc, alone=alone)
     for match in matches:
         if match.rule.hard_stop:
             raise HardStop(match, attempt)
@@ -98,7 +104,7 @@ def record_refusal(
         message=stop.message,
         source=match.rule.source,
         attempted=stop.attempt,
-        implicated=(_implicated(match.other),),
+        implicated=tuple(_implicated(e) for e in match.implicated if e is not match.new),
         exposure=match.exposure,
     )
     record.record(event)
@@ -128,7 +134,7 @@ def record_findings(
             severity=match.severity,
             title=match.title,
             source=match.rule.source,
-            implicated=(_implicated(match.new), _implicated(match.other)),
+            implicated=tuple(_implicated(e) for e in match.implicated),
             acknowledged_reason=reason,
             qtc=match.qtc,
             exposure=match.exposure,

@@ -100,6 +100,10 @@ METHADONE_QTC_BANDS = (
 )  # fmt: skip
 """Krantz et al. 2009 and the SAMHSA panel (domain.md section 2.1). With no QTc on record
 the rule keeps its table severity (high): the risk cannot be judged without an ECG."""
+METHADONE_ALONE_QTC_BANDS = tuple(b for b in METHADONE_QTC_BANDS if b.from_ms > 0)
+"""The same thresholds for methadone on its own: from 451 ms moderate, from 500 ms high.
+Under 451 ms, or with no QTc on record, methadone alone gives no finding (the ECG schedule
+is the care plan's; the pair rule asks for an ECG when a second QT drug meets it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +119,8 @@ class QtcBands:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A pair of drug classes that must not meet silently."""
+    """A pair of drug classes that must not meet silently; or, with no ``classes_b``, a
+    medication judged on the latest QTc alone (``alone``)."""
 
     id: str
     version: str
@@ -132,11 +137,21 @@ class Rule:
         """Days past the end of an exposure to these classes that the rule still counts."""
         return max((w.days for w in self.washouts if w.classes & exposed), default=0)
 
+    @property
+    def alone(self) -> bool:
+        """A rule on one medication and the latest QTc, with no second drug."""
+        return not self.classes_b
+
     def band(self, qtc: QtcEvidence | None) -> QtcBand | None:
-        """The QTc band the client's latest QTc falls in, for a QT-aware rule."""
+        """The QTc band the client's latest QTc falls in, for a QT-aware rule (None under
+        the first band of a rule whose bands do not start at 0 ms)."""
         if not self.qtc_bands or qtc is None:
             return None
-        return max((b for b in self.qtc_bands if b.from_ms <= qtc.qtc_ms), key=lambda b: b.from_ms)
+        return max(
+            (b for b in self.qtc_bands if b.from_ms <= qtc.qtc_ms),
+            key=lambda b: b.from_ms,
+            default=None,
+        )
 
     def matches(self, first: frozenset[str], second: frozenset[str]) -> bool:
         return bool(
@@ -201,6 +216,10 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     _rule("methadone-qt-prolonging", HIGH, "methadone", "qt_prolonging",
           "additive QTc prolongation, torsades de pointes; severity by the latest QTc",
           f"{METHADONE_LABEL} ; {QTC_SOURCE}", version="2", qtc_bands=METHADONE_QTC_BANDS),
+    Rule("methadone-qtc-prolonged", "1", HIGH, frozenset({"methadone"}), frozenset(),
+         "QTc prolongation on methadone itself, torsades de pointes; judged on the latest"
+         " QTc when methadone is prescribed or increased", f"{METHADONE_LABEL} ; {QTC_SOURCE}",
+         qtc_bands=METHADONE_ALONE_QTC_BANDS),
     _rule("high-risk-qt-pair", HIGH, "qt_high_risk", "qt_prolonging",
           "additive QTc prolongation with a high-risk QT-prolonging agent", ONC_LIST),
     _rule("methadone-cyp3a4-inhibitor", HIGH, "methadone", "cyp3a4_inhibitor",
@@ -282,19 +301,26 @@ class Entry:
 class Match:
     rule: Rule
     new: Entry
-    other: Entry
+    other: Entry | None
+    """None for a rule on the new medication and the QTc alone."""
     qtc: QtcEvidence | None = None
     """The latest QTc, kept only for a rule whose severity depends on it."""
 
     @property
-    def exposure(self) -> ExposureEvidence:
+    def exposure(self) -> ExposureEvidence | None:
         """The other medication as the rule counted it, and when that ends."""
+        if self.other is None:
+            return None
         return self.other.evidence(self.rule.washout_days(self.other.classes))
 
     @property
+    def implicated(self) -> tuple[Entry, ...]:
+        return (self.new,) if self.other is None else (self.new, self.other)
+
+    @property
     def key(self) -> tuple[str, frozenset[UUID]]:
-        """Identifies a finding: the same rule on the same two entries is found once."""
-        return self.rule.id, frozenset({self.new.id, self.other.id})
+        """Identifies a finding: the same rule on the same entries is found once."""
+        return self.rule.id, frozenset(e.id for e in self.implicated)
 
     @property
     def severity(self) -> Severity:
@@ -303,9 +329,13 @@ class Match:
 
     @property
     def title(self) -> str:
-        title = f"{self.new.medication} + {self.other.medication}: {self.rule.risk}"
-        if self.other.through is not None:
-            title = f"{title} (exposure: {self.exposure.describe()})"
+        if self.other is None:
+            title = f"{self.new.medication}: {self.rule.risk}"
+        else:
+            title = f"{self.new.medication} + {self.other.medication}: {self.rule.risk}"
+        exposure = self.exposure
+        if exposure is not None and exposure.through is not None:
+            title = f"{title} (exposure: {exposure.describe()})"
         if not self.rule.qtc_bands:
             return title
         band = self.rule.band(self.qtc)
@@ -330,7 +360,8 @@ class RuleTable:
         return RuleTable(
             tuple(
                 replace(rule, version=f"{rule.version}+{qtc.id}@{qtc.version}",
-                        source=f"{rule.source} ; QTc bands: {qtc.source}", qtc_bands=qtc.bands)
+                        source=f"{rule.source} ; QTc bands: {qtc.source}",
+                        qtc_bands=_bands_for(rule, qtc.bands))
                 if rule.qtc_bands
                 else rule
                 for rule in self.rules
@@ -338,11 +369,23 @@ class RuleTable:
         )  # fmt: skip
 
     def check(
-        self, new: Entry, picture: Iterable[Entry], qtc: QtcEvidence | None = None
+        self,
+        new: Entry,
+        picture: Iterable[Entry],
+        qtc: QtcEvidence | None = None,
+        *,
+        alone: bool = True,
     ) -> list[Match]:
         """Every rule that the new entry meets against each other entry of the picture: one
-        taken now, or one whose exposure (plus the rule's washout) reaches the new start."""
-        return [
+        taken now, or one whose exposure (plus the rule's washout) reaches the new start.
+        With ``alone`` (a new medication, or a higher dose of one), also every rule on the
+        new medication and the latest QTc alone whose band the QTc falls in."""
+        found = [
+            Match(rule, new, None, qtc)
+            for rule in self.rules
+            if alone and rule.alone and rule.classes_a & new.classes and rule.band(qtc)
+        ]
+        return found + [
             Match(rule, new, other, qtc if rule.qtc_bands else None)
             for other in picture
             if other.id != new.id
@@ -351,6 +394,12 @@ class RuleTable:
             and rule.matches(new.classes, other.classes)
             and _reaches(rule, other, new.start)
         ]
+
+
+def _bands_for(rule: Rule, bands: tuple[QtcBand, ...]) -> tuple[QtcBand, ...]:
+    """A program's bands as a rule takes them: a rule on the QTc alone leaves out the band
+    from 0 ms (a QTc in the normal range is no finding without a second QT drug)."""
+    return tuple(b for b in bands if b.from_ms > 0) if rule.alone else bands
 
 
 def _applies(rule: Rule, new: Entry, other: Entry) -> bool:

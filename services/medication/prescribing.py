@@ -150,9 +150,11 @@ def change_dose(
         occurred_at=change.occurred_at,
     )  # fmt: skip
     drug = _validate(rules, new)
+    increase = change.dose > prior.dose_on(change.start)
     attempt, findings = _checked(
-        record, rules, "change_dose", order_id, drug, new, qtc, today, prior_order_id
-    )
+        record, rules, "change_dose", order_id, drug, new, qtc, today, prior_order_id,
+        alone=increase,
+    )  # fmt: skip
     override = rules.doses.usual(drug, "dose", new.dose, acks)
     record.record(
         stamp.event(
@@ -212,8 +214,9 @@ def taper(
             )
         rules.doses.limit(drug, f"steps.{n}.dose", step.dose)
         check_split(f"steps.{n}.dose", step.dose, new.schedule.times_per_day, drug.unit)
+    increase = max(step.dose for step in steps) > prior.dose_on(steps[0].start)
     attempt, findings = _checked(
-        record, rules, "taper", order_id, drug, new, qtc, today, prior_order_id
+        record, rules, "taper", order_id, drug, new, qtc, today, prior_order_id, alone=increase
     )
     highest = max(range(len(steps)), key=lambda n: steps[n].dose)
     override = rules.doses.usual(drug, f"steps.{highest}.dose", steps[highest].dose, acks)
@@ -445,9 +448,12 @@ def _checked(
     qtc: QtcEvidence | None,
     today: date,
     prior_order_id: UUID | None = None,
+    *,
+    alone: bool = True,
 ) -> tuple[Attempt, list[Match]]:
     """A new order's findings, judged without the order it replaces, and the attempt they
-    name (a refusal or an override records it)."""
+    name (a refusal or an override records it). ``alone``: a new medication or a higher
+    dose, which rules on the latest QTc alone judge (a reduction they leave be)."""
     attempt = Attempt(
         action=action,
         medication=drug.code,
@@ -459,7 +465,9 @@ def _checked(
     )
     entry = Entry(order_id, drug.code, drug.classes, start=new.start)
     acks = new.acknowledgements
-    findings = check(record, rules, entry, acks, qtc, attempt, today, replacing=prior_order_id)
+    findings = check(
+        record, rules, entry, acks, qtc, attempt, today, replacing=prior_order_id, alone=alone
+    )
     return attempt, findings
 
 

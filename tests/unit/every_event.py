@@ -219,6 +219,12 @@ def _orders(r: Record) -> UUID:
         exposure=ExposureEvidence(id=statement.statement_id, medication="citalopram",
                                   basis="taken now"),
     )  # fmt: skip
+    r.add(
+        InteractionFound, DOCTOR, finding_id=uuid4(), rule_id="methadone-qtc-prolonged",
+        rule_version="1", severity=Severity.MODERATE, title="methadone: QTc 470 ms (451-499)",
+        source="Krantz 2009", implicated=(Implicated(id=taper.order_id, medication="methadone"),),
+        qtc=QtcEvidence(vitals_id=uuid4(), qtc_ms=470, measured_at=START),
+    )  # fmt: skip
     attempt = Attempt(action="prescribe", medication="naltrexone", dose=Decimal(50), unit="mg")
     r.add(
         HardStopRefused, DOCTOR, refusal_id=uuid4(), rule_id="naltrexone-opioid",

@@ -10,6 +10,7 @@ from medication_story import Story, at, day
 
 from carecoord.events import Schedule
 from carecoord.events.medication import (
+    ExposureEvidence,
     HardStopRefused,
     InteractionFound,
     OverrideAcknowledged,
@@ -19,8 +20,14 @@ from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.medication import statements
 from carecoord.services.medication.exposure import picture
 from carecoord.services.medication.findings import HardStop
-from carecoord.services.medication.interactions import DEFAULT_RULES, Entry
+from carecoord.services.medication.interactions import DEFAULT_RULES, Entry, Match
 from carecoord.services.medication.statements import Statement
+
+
+def exposure(match: Match) -> ExposureEvidence:
+    """The other medication's exposure a pair rule counted (a rule on the QTc alone has none)."""
+    assert match.exposure is not None
+    return match.exposure
 
 
 def methadone_until(last: int) -> Story:
@@ -53,8 +60,9 @@ def test_naltrexone_the_morning_methadone_stopped_is_a_hard_stop_naming_when_it_
 
     match = refused.value.match
     assert match.rule.id == "naltrexone-opioid-agonist"
-    assert (match.exposure.basis, match.exposure.through) == (f"last dose given {day(10)}", day(10))
-    assert (match.exposure.washout_days, match.exposure.clear_from) == (7, day(18))
+    counted = exposure(match)
+    assert (counted.basis, counted.through) == (f"last dose given {day(10)}", day(10))
+    assert (counted.washout_days, counted.clear_from) == (7, day(18))
     assert f"naltrexone may start on {day(18)} at the earliest" in refused.value.message
     assert "opioid-free 7-10 days" in refused.value.message  # the window's source
     assert story.events(InteractionFound) == []
@@ -129,7 +137,7 @@ def test_take_home_doses_in_hand_count_until_their_last_day() -> None:
     )
     with pytest.raises(HardStop) as refused:
         story.prescribe("naltrexone", "50", start=day(13))
-    assert refused.value.match.exposure.clear_from == day(14)
+    assert exposure(refused.value.match).clear_from == day(14)
 
 
 def test_a_long_acting_injection_counts_for_its_month() -> None:
@@ -159,7 +167,7 @@ def test_fluoxetine_needs_five_weeks_before_an_maoi_sertraline_two() -> None:
     with pytest.raises(HardStop) as refused:
         story.prescribe("phenelzine", "15", start=day(30))
     assert refused.value.match.rule.id == "ssri-maoi"
-    assert refused.value.match.exposure.clear_from == day(46)  # 35 days after day 10
+    assert exposure(refused.value.match).clear_from == day(46)  # 35 days after day 10
     assert "formulary.health.gov.on.ca" in refused.value.match.rule.source
     story.prescribe("phenelzine", "15", start=day(46))
 
@@ -184,7 +192,7 @@ def test_disulfiram_counts_two_weeks_for_metronidazole_and_alcohol_products() ->
 
     with pytest.raises(HardStop) as refused:
         story.prescribe("metronidazole", "500", start=day(20))
-    assert (refused.value.match.rule.id, refused.value.match.exposure.clear_from) == (
+    assert (refused.value.match.rule.id, exposure(refused.value.match).clear_from) == (
         "disulfiram-metronidazole",
         day(25),
     )

@@ -17,11 +17,12 @@ MEASURED = datetime(2025, 12, 30, 9, tzinfo=UTC)
 
 
 def on_methadone(qtc_ms: int | None = None) -> Story:
-    """A client on methadone whose latest QTc on record is ``qtc_ms`` (none when not given)."""
+    """A client on methadone whose latest QTc on record, measured since methadone was
+    prescribed, is ``qtc_ms`` (none when not given)."""
     story = Story()
+    story.prescribe("methadone")
     if qtc_ms is not None:
         story.qtc = QtcEvidence(vitals_id=uuid4(), qtc_ms=qtc_ms, measured_at=MEASURED)
-    story.prescribe("methadone")
     return story
 
 

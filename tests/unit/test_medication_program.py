@@ -71,7 +71,11 @@ def test_a_program_judges_the_qt_rule_on_its_own_qtc_bands(tmp_path: Path) -> No
 
     north = Story(rules.for_program("North OTP"))
     north.qtc = qtc
-    north.prescribe("methadone")
+    with pytest.raises(RuleViolation) as alone:  # methadone on its own, judged on the bands
+        north.prescribe("methadone")
+    assert alone.value.rule == "methadone-qtc-prolonged"
+    assert "QTc 480 ms (470 or more): cardiology first" in alone.value.message
+    north.prescribe("methadone", ack={"methadone-qtc-prolonged": "cardiology agrees"})
     with pytest.raises(RuleViolation) as refused:
         north.prescribe("escitalopram", "10")
     assert refused.value.rule == "methadone-qt-prolonging"
@@ -89,6 +93,10 @@ def test_a_program_judges_the_qt_rule_on_its_own_qtc_bands(tmp_path: Path) -> No
         f for f in elsewhere.events(InteractionFound) if f.rule_id == "methadone-qt-prolonging"
     ]
     assert (default.severity, default.rule_version) == (Severity.MODERATE, "2")
+    [alone_default] = [
+        f for f in elsewhere.events(InteractionFound) if f.rule_id == "methadone-qtc-prolonged"
+    ]
+    assert (alone_default.severity, alone_default.rule_version) == (Severity.MODERATE, "1")
 
 
 def test_qtc_bands_for_every_program_replace_the_defaults(tmp_path: Path) -> None:
@@ -96,9 +104,11 @@ def test_qtc_bands_for_every_program_replace_the_defaults(tmp_path: Path) -> Non
         '[medication.qtc_bands_by_program."North OTP"]', "[medication.qtc_bands]"
     )
     rules = load_program(program_file(tmp_path, every)).medication.rules(Settings())
-    [qt] = [r for r in rules.interactions.rules if r.qtc_bands]
-    assert qt.version == "2+north-qtc@2026-02"
+    qt, alone = [r for r in rules.interactions.rules if r.qtc_bands]
+    assert (qt.id, qt.version) == ("methadone-qt-prolonging", "2+north-qtc@2026-02")
     assert [b.from_ms for b in qt.qtc_bands] == [0, 470]
+    assert (alone.id, alone.version) == ("methadone-qtc-prolonged", "1+north-qtc@2026-02")
+    assert [b.from_ms for b in alone.qtc_bands] == [470]  # no finding in the normal range
     assert rules.for_program("South OTP").interactions is rules.interactions
 
 

@@ -208,6 +208,11 @@ def test_consents_access_and_alerts() -> None:
         "resolved",
     ]
     assert issues["naltrexone-opioid"]["mitigation"][0]["action"]["text"].startswith("the")
+    qtc_alone = issues["methadone-qtc-prolonged"]  # one medication and the QTc
+    assert [c["code"] for c in qtc_alone["code"]["coding"]] == ["OBSA", "methadone-qtc-prolonged"]
+    assert len(qtc_alone["implicated"]) == 1
+    pair = [i for i in by_type(bundle, "DetectedIssue") if len(i.get("implicated", ())) == 2]
+    assert pair[0]["code"]["coding"][0]["code"] == "DRG"
 
 
 def test_the_readers_grant_decides_what_is_exported() -> None:

@@ -1,0 +1,59 @@
+"""Methadone with a QTc of 500 ms or more on record is refused through the API until the
+prescriber acknowledges the QTc finding, with no second QT-prolonging drug in the picture;
+the acknowledged finding names the order alone and the QTc it was judged on, and a
+reduction afterwards is not held up."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from medication_steps import CHANGE, MEDICATIONS, PRESCRIBE, Clinic, mutation
+
+from carecoord.events import Role
+from support import Api
+
+TODAY = datetime.now(UTC).date()
+VITALS = mutation("RecordVitalSignsInput", "recordVitalSigns")
+QTC_RULE = "methadone-qtc-prolonged"
+
+
+@pytest.mark.shared_platform
+async def test_methadone_with_a_qtc_of_500_or_more_needs_an_acknowledgement(api: Api) -> None:
+    clinic = await Clinic.enroll(api, "Lee W.")
+    measured = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
+    await api.ok(
+        VITALS,
+        {"i": {"clientId": clinic.client_id, "qtcMs": 530, "occurredAt": measured.isoformat()}},
+        role=Role.NURSE,
+        user="nurse-kim",
+    )
+    methadone = {"medication": "methadone", "dose": "80", "unit": "mg", "route": "oral"}
+
+    refused = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **methadone, start=str(TODAY))
+    before = await clinic.read(MEDICATIONS, history=True)
+    ack = [{"rule": QTC_RULE, "reason": "cardiology reviewed; weekly ECG"}]
+    ordered = await clinic.doctor(PRESCRIBE, **methadone, start=str(TODAY), acknowledgements=ack)
+    lower = await clinic.doctor(
+        CHANGE, orderId=ordered["id"], dose="60", start=str(TODAY + timedelta(days=1))
+    )
+
+    assert (refused["code"], refused["field"], refused["rule"]) == (
+        "RULE_VIOLATION",
+        "acknowledgements",
+        QTC_RULE,
+    )
+    advice = "QTc 530 ms (500 or more): consider reducing or stopping methadone"
+    assert advice in refused["message"]
+    assert before["orders"] == []
+    [found] = ordered["findings"]
+    assert (found["rule"], found["severity"], found["implicated"]) == (
+        QTC_RULE,
+        "HIGH",
+        [ordered["id"]],
+    )
+    assert found["acknowledgedReason"] == "cardiology reviewed; weekly ECG"
+    assert lower["findings"] == []
+    view = await clinic.read(MEDICATIONS, history=True)
+    [listed] = [f for f in view["findings"] if f["rule"] == QTC_RULE]
+    assert (listed["severity"], listed["implicated"]) == ("HIGH", [ordered["id"]])
