@@ -9,6 +9,7 @@ import contextlib
 import functools
 import json
 import logging
+import math
 import os
 import signal
 import sys
@@ -36,6 +37,7 @@ from carecoord.services.infrastructure.broker import StreamRefused, ensure_strea
 from carecoord.services.infrastructure.identity import issue_token
 from carecoord.services.infrastructure.relay import POSITION_HEADER
 from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.kernel.errors import Unauthenticated
 from carecoord.services.platform import Platform
 from carecoord.services.runtime import audit_cli, demo, heap, logs, workers
 from carecoord.services.runtime.bootstrap import (
@@ -75,6 +77,10 @@ GRACEFUL_SHUTDOWN_SECONDS = 2
 """How long the API lets open requests and subscriptions finish when it is stopped."""
 ATTACHED_GRACE_SECONDS = 3.0
 """How long an attached command may take to stop once the servers it used are gone."""
+LONGEST_TOKEN_HOURS = 24 * 366
+"""A development token's longest lifetime: a year (an absurd one overflowed the clock)."""
+TOKEN_ARGUMENTS = {"token-subject": "--user", "token-role": "--role", "token-program": "--program"}
+"""The ``token`` argument each of the API's refusal rules is about."""
 
 
 def arguments() -> argparse.ArgumentParser:
@@ -142,7 +148,9 @@ def arguments() -> argparse.ArgumentParser:
         choices=[r.value for r in Role],
         help="repeat for a user who holds several roles; a client's --user is their client id",
     )
-    token.add_argument("--hours", type=float, default=12.0, help="lifetime (default 12)")
+    token.add_argument(
+        "--hours", type=_hours, default=12.0, help=f"lifetime, up to {LONGEST_TOKEN_HOURS:,} (12)"
+    )
     token.add_argument("--program", default=None, help="a program admin's one program")
     audit_cli.arguments(
         command("audit", "auditors' checks: the event chain, the read models; exports")
@@ -151,6 +159,18 @@ def arguments() -> argparse.ArgumentParser:
     schema.add_argument("--output", type=Path, default=None, help="another file, or - for stdout")
     schema.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
     return parser
+
+
+def _hours(text: str) -> float:
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = math.nan
+    if not 0 < hours <= LONGEST_TOKEN_HOURS:  # NaN fails every comparison
+        raise argparse.ArgumentTypeError(
+            f"a token's lifetime is more than 0 and at most {LONGEST_TOKEN_HOURS:,} hours"
+        )
+    return hours
 
 
 def _share(spec: str) -> str:
@@ -211,10 +231,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings = settings_or_exit()
     command = args.command or "up"
     if command == "token":
-        roles = [Role(r) for r in args.role]
-        lifetime = timedelta(hours=args.hours)
-        print(issue_token(settings, args.user, *roles, lifetime=lifetime, program=args.program))
-        return
+        sys.exit(print_token(settings, args))
     if command == "audit" and settings.database_url:  # the database alone; no broker
         sys.exit(audit_cli.run(args, settings.database_url))
     chosen = {k: getattr(args, k, None) for k in ("host", "port")}
@@ -319,6 +336,20 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
+def print_token(settings: Settings, args: argparse.Namespace) -> int:
+    """Print a development token; 2, naming the argument, if the API would refuse it."""
+    roles = [Role(r) for r in args.role]
+    lifetime = timedelta(hours=args.hours)
+    try:
+        token = issue_token(settings, args.user, *roles, lifetime=lifetime, program=args.program)
+    except Unauthenticated as refused:
+        argument = TOKEN_ARGUMENTS.get(refused.rule, "--user")
+        print(f"carecoord token: argument {argument}: {refused.message}", file=sys.stderr)
+        return 2
+    print(token)
+    return 0
+
+
 def export_schema(output: Path | None, *, check: bool) -> int:
     """Write (or with ``check``, compare) the SDL; the exit status says whether it was current."""
     from carecoord.graphql import export  # noqa: PLC0415  (API-only dependency)
@@ -331,7 +362,12 @@ def export_schema(output: Path | None, *, check: bool) -> int:
         current = target.exists() and target.read_text(encoding="utf-8") == export.sdl()
         print(f"{target}: {'current' if current else 'out of date; run ' + export.REGENERATE}")
         return 0 if current else 1
-    print(f"{target}: {'written' if export.write(target) else 'unchanged'}")
+    try:
+        written = export.write(target)
+    except OSError as failed:
+        print(f"carecoord schema: cannot write {target}: {failed.strerror}", file=sys.stderr)
+        return 2
+    print(f"{target}: {'written' if written else 'unchanged'}")
     return 0
 
 
