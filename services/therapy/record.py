@@ -65,6 +65,8 @@ class Session:
     outcome: Outcome = Outcome.SCHEDULED
     outcome_event_id: UUID | None = None
     """The event that recorded the outcome (the latest correction's, once corrected)."""
+    duration_minutes: int | None = None
+    """The length recorded with an attended outcome (as corrected)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,14 +126,24 @@ class TherapyRecord(Aggregate, context="therapy"):
             self.sessions[event.session_id] = Session(
                 event.modality, event.format, event.scheduled_for
             )
-        elif isinstance(event, SessionAttended | SessionLateCancelled | SessionNoShow):
+        elif isinstance(event, SessionAttended):
+            self._close(event.session_id, Outcome.ATTENDED, event.event_id, event.duration_minutes)
+        elif isinstance(event, SessionLateCancelled | SessionNoShow):
             self._close(event.session_id, RECORDED[type(event)], event.event_id)
         elif isinstance(event, SessionOutcomeCorrected):
-            self._close(event.session_id, Outcome(event.outcome.value), event.event_id)
+            self._close(
+                event.session_id,
+                Outcome(event.outcome.value),
+                event.event_id,
+                event.duration_minutes,
+            )
 
-    def _close(self, session_id: UUID, outcome: Outcome, event_id: UUID) -> None:
+    def _close(
+        self, session_id: UUID, outcome: Outcome, event_id: UUID, minutes: int | None = None
+    ) -> None:
         session = self.sessions[session_id]
         session.outcome, session.outcome_event_id = outcome, event_id
+        session.duration_minutes = minutes
         self.closed[session_id] = Closed(session_id, outcome, event_id)
 
     def schedule(self, stamp: Stamp, booking: Booking, occurred_at: datetime | None) -> None:
@@ -191,7 +203,8 @@ class TherapyRecord(Aggregate, context="therapy"):
         self, stamp: Stamp, session_id: UUID, told: Told
     ) -> SessionOutcomeCorrected:
         """The event correcting an outcome recorded by mistake, validated but not yet
-        recorded (as ``outcome``). The corrected outcome obeys the rules of a first one."""
+        recorded (as ``outcome``). The corrected outcome obeys the rules of a first one; an
+        attended session may be corrected to attended with another length."""
         outcome, reason = told.outcome, told.reason
         session = self.session(session_id)
         if session.outcome is Outcome.SCHEDULED or session.outcome_event_id is None:
@@ -200,11 +213,16 @@ class TherapyRecord(Aggregate, context="therapy"):
                 "outcome-to-correct",
                 f"session {session_id} has no outcome yet; record it instead",
             )
-        if outcome is session.outcome:
+        if outcome is session.outcome and (
+            outcome is not Outcome.ATTENDED
+            or told.duration_minutes in (None, session.duration_minutes)
+        ):
+            length = f" ({session.duration_minutes} min)" if session.duration_minutes else ""
             raise InvalidInput(
                 "outcome",
                 "outcome-unchanged",
-                f"session {session_id} is already recorded as {outcome.value}",
+                f"session {session_id} is already recorded as {outcome.value}{length};"
+                " an attended session's length is corrected by giving the right durationMinutes",
             )
         if not reason.strip():
             raise InvalidInput(
