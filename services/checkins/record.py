@@ -60,7 +60,7 @@ class CheckIn:
         return (
             all(m is None for m in measures)
             and self.substance_use is None
-            and not self.side_effects
+            and not _cleaned(self.side_effects)
             and not self.note.strip()
         )
 
@@ -201,6 +201,17 @@ class CheckInRecord(Aggregate, context="checkins"):
                 "diastolicMmhg",
                 "blood-pressure-pair",
                 "blood pressure needs both systolic and diastolic",
+            )
+        if (
+            vitals.systolic_mmhg is not None
+            and vitals.diastolic_mmhg is not None
+            and vitals.diastolic_mmhg >= vitals.systolic_mmhg
+        ):
+            raise InvalidInput(
+                "diastolicMmhg",
+                "diastolic-below-systolic",
+                f"a diastolic of {vitals.diastolic_mmhg} mmHg is not below the systolic of"
+                f" {vitals.systolic_mmhg} mmHg; were the two swapped?",
             )
         event = stamp.event(
             VitalSignsRecorded, self.client_id, occurred_at, vitals_id=vitals_id, **measures
