@@ -1,5 +1,10 @@
 """The client record aggregate: whether and where a client is enrolled, their level of care
-over time and their treatment plan goals."""
+over time and their treatment plan goals.
+
+What a clinician records about them has happened (``clinical_time.plausible``): a level of
+care, a goal or its progress dated in the future or before the enrolment is refused, and
+so is a level dated before the current one began or progress dated before its goal was set,
+which would show a stint ending before it started."""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from carecoord.events.care import (
     TreatmentGoalSet,
 )
 from carecoord.services.kernel.aggregate import Aggregate
+from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 
@@ -26,6 +32,7 @@ CLOSING = frozenset({GoalAchievement.ACHIEVED, GoalAchievement.NOT_ATTAINABLE})
 @dataclass(slots=True)
 class Goal:
     description: str
+    set_at: datetime
     achievement: GoalAchievement = GoalAchievement.IN_PROGRESS
 
     @property
@@ -40,6 +47,7 @@ class ClientRecord(Aggregate, context="care"):
         self.program = ""
         self.enrolled_at: datetime | None = None
         self.level_of_care: LevelOfCare | None = None
+        self.level_since: datetime | None = None
         self.goals: dict[UUID, Goal] = {}
 
     def apply(self, event: CareEvent) -> None:
@@ -48,9 +56,9 @@ class ClientRecord(Aggregate, context="care"):
             self.program = event.program
             self.enrolled_at = event.occurred_at
         elif isinstance(event, LevelOfCareChanged):
-            self.level_of_care = event.level
+            self.level_of_care, self.level_since = event.level, event.occurred_at
         elif isinstance(event, TreatmentGoalSet):
-            self.goals[event.goal_id] = Goal(event.description)
+            self.goals[event.goal_id] = Goal(event.description, event.occurred_at)
         elif isinstance(event, GoalProgressRecorded):
             self.goals[event.goal_id].achievement = event.achievement
 
@@ -93,6 +101,7 @@ class ClientRecord(Aggregate, context="care"):
             raise RuleViolation(
                 "level", "same-level", f"the client is already at {level.value}; nothing changes"
             )
+        self._happened(stamp, occurred_at, self.level_since, "the current level of care began")
         self.record(
             stamp.event(
                 LevelOfCareChanged,
@@ -116,6 +125,7 @@ class ClientRecord(Aggregate, context="care"):
         self.require_enrolled()
         if not description.strip():
             raise InvalidInput("description", "goal-description", "describe the goal")
+        self._happened(stamp, occurred_at)
         set_on = (occurred_at or stamp.clock()).date()
         if target_date is not None and target_date < set_on:
             raise InvalidInput(
@@ -152,6 +162,7 @@ class ClientRecord(Aggregate, context="care"):
                 "goal-closed",
                 f"the goal is closed as {goal.achievement.value}; set a new goal instead",
             )
+        self._happened(stamp, occurred_at, goal.set_at, "the goal was set")
         self.record(
             stamp.event(
                 GoalProgressRecorded,
@@ -163,3 +174,22 @@ class ClientRecord(Aggregate, context="care"):
                 note=note.strip(),
             )
         )
+
+    def _happened(
+        self,
+        stamp: Stamp,
+        occurred_at: datetime | None,
+        after: datetime | None = None,
+        what: str = "",
+    ) -> None:
+        """Refuse a time given in the future, before enrolment, or before ``after`` (when
+        ``what`` happened)."""
+        if occurred_at is None:
+            return
+        plausible("occurredAt", occurred_at, now=stamp.clock(), enrolled_at=self.enrolled_at)
+        if after is not None and occurred_at < after:
+            raise InvalidInput(
+                "occurredAt",
+                "in-order",
+                f"occurredAt {occurred_at.isoformat()} is before {what} ({after.isoformat()})",
+            )

@@ -1,0 +1,110 @@
+"""A level of care, a treatment goal and its progress are dated when they happened: in the
+future, before the enrolment, a level before the current one began or progress before its
+goal was set is refused naming ``occurredAt``, and nothing is recorded. Before, a move to
+residential dated 2100 was accepted (every later move was then "the same level"), a goal
+was marked achieved in 2100, and a level dated before the current one began made a stint
+that ended before it started."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from carecoord.events import Role
+from support import Api, mutation
+
+pytestmark = pytest.mark.shared_platform
+
+ENROLL = mutation("EnrollClientInput", "enrollClient")
+LEVEL = mutation("ChangeLevelOfCareInput", "changeLevelOfCare")
+GOAL = mutation("SetTreatmentGoalInput", "setTreatmentGoal")
+PROGRESS = mutation("RecordGoalProgressInput", "recordGoalProgress")
+HISTORY = """query($id: UUID!, $atLeast: Int) {
+  levelOfCareHistory(clientId: $id, atLeast: $atLeast) { level since } }"""
+GOALS = """query($id: UUID!, $atLeast: Int) {
+  clientGoals(clientId: $id, atLeast: $atLeast) { description achievement history } }"""
+THERAPIST = "ther-plan"
+LATER = "2100-01-01T09:00:00Z"
+
+
+async def as_therapist(api: Api, query: str, **given: Any) -> dict[str, Any]:
+    return await api.gql(query, {"input": given}, role=Role.THERAPIST, user=THERAPIST)
+
+
+def refused(body: dict[str, Any], rule: str) -> None:
+    [error] = body["errors"]
+    assert error["extensions"] == {
+        "code": "BAD_USER_INPUT", "field": "occurredAt", "rule": rule,
+    }, error  # fmt: skip
+
+
+async def test_plan_changes_dated_out_of_order_are_refused(api: Api) -> None:
+    data = await api.ok(
+        ENROLL,
+        {"input": {"displayName": "Vic", "program": "IOP", "occurredAt": "2026-01-01T10:00:00Z"}},
+        role=Role.PROGRAM_ADMIN,
+    )
+    client_id = data["enrollClient"]["id"]
+    await api.join_care_team(client_id, Role.THERAPIST, THERAPIST)
+
+    refused(
+        await as_therapist(api, LEVEL, clientId=client_id, level="RESIDENTIAL", occurredAt=LATER),
+        "not-in-future",
+    )
+    refused(
+        await as_therapist(
+            api, LEVEL, clientId=client_id, level="RESIDENTIAL", occurredAt="2025-12-01T10:00:00Z"
+        ),
+        "after-enrolment",
+    )
+    moved = await as_therapist(
+        api, LEVEL, clientId=client_id, level="RESIDENTIAL", occurredAt="2026-02-01T10:00:00Z"
+    )
+    assert not moved.get("errors"), moved
+    refused(
+        await as_therapist(
+            api,
+            LEVEL,
+            clientId=client_id,
+            level="INTENSIVE_OUTPATIENT",
+            occurredAt="2026-01-15T10:00:00Z",
+        ),
+        "in-order",
+    )
+
+    refused(
+        await as_therapist(api, GOAL, clientId=client_id, description="Work", occurredAt=LATER),
+        "not-in-future",
+    )
+    goal = await as_therapist(
+        api, GOAL, clientId=client_id, description="Walk daily", occurredAt="2026-03-01T10:00:00Z"
+    )
+    goal_id = goal["data"]["setTreatmentGoal"]["id"]
+    for when, rule in ((LATER, "not-in-future"), ("2026-02-01T10:00:00Z", "in-order")):
+        refused(
+            await as_therapist(
+                api,
+                PROGRESS,
+                clientId=client_id,
+                goalId=goal_id,
+                achievement="ACHIEVED",
+                occurredAt=when,
+            ),
+            rule,
+        )
+    done = await as_therapist(
+        api, PROGRESS, clientId=client_id, goalId=goal_id, achievement="IMPROVING"
+    )
+    position = done["data"]["recordGoalProgress"]["position"]
+
+    levels = await api.ok(
+        HISTORY, {"id": client_id, "atLeast": position}, role=Role.THERAPIST, user=THERAPIST
+    )
+    assert [s["level"] for s in levels["levelOfCareHistory"]] == ["RESIDENTIAL"]
+    goals = await api.ok(
+        GOALS, {"id": client_id, "atLeast": position}, role=Role.THERAPIST, user=THERAPIST
+    )
+    [kept] = goals["clientGoals"]
+    assert (kept["description"], kept["achievement"]) == ("Walk daily", "IMPROVING")
+    assert len(kept["history"]) == 1, "the refused steps recorded nothing"
