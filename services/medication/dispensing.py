@@ -130,7 +130,8 @@ def administer(
     check_amount("amount", amount)
     _check_slot(order, slot)
     _check_form(drug, dosage_form)
-    _check_active(record, order, day)
+    _check_active(record, order, day, any_day=drug.early_days > 0)
+    _check_interval(record, order, drug, day)
     _check_not_held_at(order, given_at)
     _check_free(order, day, slot)
     per_slot = order.per_slot(day)
@@ -213,7 +214,7 @@ def replace_dose(
             "replacement-amount",
             f"a replacement is at most {original_amount} (the original dose), got {amount}",
         )
-    _check_active(record, order, day)
+    _check_active(record, order, day, any_day=drug.early_days > 0)
     _check_not_held_at(order, given_at)
     slot = next(s for (d, s), d_id in order.given.items() if d_id == replaces_dose_id and d == day)
     _record_dose(
@@ -598,6 +599,7 @@ def record_missed(
         found = missed_days(
             order, today, away=away, rule=rules.missed, day_of=rules.day_of, since=since,
             earlier=_missed_before(record, order),
+            early=rules.formulary.lookup(order.medication).early_days,
         )  # fmt: skip
         for missed in found:
             facts = {"order_id": order.order_id, "medication": order.medication}
@@ -672,9 +674,13 @@ def _check_form(drug: Medication, dosage_form: str) -> None:
         )
 
 
-def _check_active(record: MedicationRecord, order: Order, day: date, *, held: bool = False) -> None:
+def _check_active(
+    record: MedicationRecord, order: Order, day: date, *, held: bool = False, any_day: bool = False
+) -> None:
     """Refuse unless the order may be dispensed at this window on ``day``, saying why not.
-    ``held``: a hold is no reason to refuse (a dose not given is due, held or not)."""
+    ``held``: a hold is no reason to refuse (a dose not given is due, held or not).
+    ``any_day``: a long-acting dose, given in its window (``_check_interval``) rather than on
+    its exact dosing day."""
     if order.dispensing is not Dispensing.CLINIC:
         raise RuleViolation(
             "orderId",
@@ -722,7 +728,7 @@ def _check_active(record: MedicationRecord, order: Order, day: date, *, held: bo
             "order-active",
             f"order is active from {order.start}{until}{replaced}, not on {day}",
         )
-    if not order.due_on(day):
+    if not any_day and not order.due_on(day):
         raise RuleViolation(
             "orderId",
             "dosing-day",
@@ -735,6 +741,37 @@ def _check_active(record: MedicationRecord, order: Order, day: date, *, held: bo
             "orderId",
             "guest-dosing",
             f"the client doses at {away.site} from {away.start} to {away.end}, not here on {day}",
+        )
+
+
+def _check_interval(record: MedicationRecord, order: Order, drug: Medication, day: date) -> None:
+    """A long-acting dose is given from the label's shortest interval after the last one
+    given (the order's interval less ``Medication.early_days``), under any order of the
+    medication (a dose change keeps the interval); late, any day (the missed-dose rule reads
+    its due day as missed). A dose charted for an earlier day keeps the interval to the next
+    one given too. Doses marked in error count nowhere."""
+    if not drug.early_days:
+        return
+    shortest = order.schedule.every_days - drug.early_days
+    days = {
+        d for o in record.orders.values() if o.medication == order.medication for d in o.doses_on
+    }
+    before = max((d for d in days if d < day), default=None)
+    after = min((d for d in days if d > day), default=None)
+    if before is not None and (day - before).days < shortest:
+        earliest = before + timedelta(days=shortest)
+        raise RuleViolation(
+            "givenAt",
+            "injection-interval",
+            f"the last {drug.name} dose was given on {before}; the next may be given from"
+            f" {earliest} (at least {shortest} days after it), not on {day}",
+        )
+    if after is not None and (after - day).days < shortest:
+        raise RuleViolation(
+            "givenAt",
+            "injection-interval",
+            f"a {drug.name} dose was given on {after}; one before it was due by"
+            f" {after - timedelta(days=shortest)} (at least {shortest} days before), not {day}",
         )
 
 

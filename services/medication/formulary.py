@@ -32,16 +32,29 @@ class Medication:
     acts_days: int = 1
     """Days one dose acts: a long-acting injectable's interval (a month), else one day. A
     dose given or handed over counts as exposure for this long (``exposure.py``)."""
+    early_days: int = 0
+    """Days before its due day a long-acting dose may be given: its interval less the
+    label's shortest one between doses. Above 0, the next dose is due an interval after the
+    last one actually given, early or late (``dispensing.py``, ``missed.py``); at 0, a dose
+    is given on its exact dosing day."""
 
 
 def _otp(code: str, name: str, rxnorm: str | None, atc: str, forms: dict[str, str], route: str,
-         schedule: str, *classes: str, acts_days: int = 1) -> Medication:  # fmt: skip
+         schedule: str, *classes: str, acts_days: int = 1, early_days: int = 0,
+         ) -> Medication:  # fmt: skip
     return Medication(code, name, rxnorm, atc, "mg", (route,), forms, frozenset(classes),
-                      Dispensing.CLINIC, schedule, acts_days)  # fmt: skip
+                      Dispensing.CLINIC, schedule, acts_days, early_days)  # fmt: skip
 
 
 MONTHLY = 28
 """XR-naltrexone (380 mg every 4 weeks, Vivitrol label) and XR-buprenorphine (monthly)."""
+SUBLOCADE_EARLY = 2
+"""Buprenorphine extended-release: at least 26 days between doses (Sublocade label, dosage
+and administration), two days short of the monthly interval."""
+VIVITROL_EARLY = 4
+"""XR-naltrexone: every 4 weeks (Vivitrol label); clinics give it a few days early. Four
+days (24 days after the last) is this table's default [K: to confirm against the label and
+the program's medical director; a program changes it with ``Formulary.extended``]."""
 
 
 def _rx(code: str, name: str, rxnorm: str | None, atc: str | None, *classes: str,
@@ -65,9 +78,10 @@ DEFAULT_MEDICATIONS: tuple[Medication, ...] = (
          "sublingual", "CIII", *OPIOID, "buprenorphine"),
     _otp("buprenorphine-xr", "Buprenorphine extended-release injection", "1819", "N07BC01",
          {"injection": "100 mg/0.5 mL"}, "subcutaneous", "CIII", *OPIOID, "buprenorphine",
-         acts_days=MONTHLY),
+         acts_days=MONTHLY, early_days=SUBLOCADE_EARLY),
     _otp("naltrexone-xr", "Naltrexone extended-release injectable", "7243", "N07BB04",
-         {"injection": "380 mg"}, "intramuscular", "", "opioid_antagonist", acts_days=MONTHLY),
+         {"injection": "380 mg"}, "intramuscular", "", "opioid_antagonist", acts_days=MONTHLY,
+         early_days=VIVITROL_EARLY),
     _otp("naltrexone", "Naltrexone", "7243", "N07BB04", {"tablet": "50 mg"}, "oral", "",
          "opioid_antagonist"),
     _rx("disulfiram", "Disulfiram", "3554", "N07BB01", "disulfiram"),

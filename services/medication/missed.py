@@ -50,6 +50,7 @@ def missed_days(
     day_of: Callable[[datetime], date],
     since: date | None = None,
     earlier: frozenset[date] = frozenset(),
+    early: int = 0,
 ) -> list[Missed]:
     """New missed days of ``order`` before ``today``, each with its consecutive count.
 
@@ -58,14 +59,17 @@ def missed_days(
     is not already on hold. ``day_of`` maps a moment to the program's dosing day.
     ``since`` is the client's enrolment day: no dose could be recorded before it, so no
     earlier day is missed. ``earlier``: the days missed under the orders this one replaced
-    (a dose change or taper), which a streak runs on from.
+    (a dose change or taper), which a streak runs on from. ``early``: the days before its
+    due day a long-acting dose may be given (``Medication.early_days``); above 0, each due
+    day is an interval after the dose given last (``_cycle_due_days``).
     """
     if order.dispensing is not Dispensing.CLINIC:
         return []
     known = set(order.missed)
     found: list[Missed] = []
     hold_placed = order.hold is not None
-    for day in _due_days(order, today):
+    due_days = _cycle_due_days(order, today, early) if early else _due_days(order, today)
+    for day in due_days:
         if since is not None and day < since:
             continue
         if day in known or order.dosed_on(day) or order.held_on(day, day_of) or away(day):
@@ -87,6 +91,26 @@ def _due_days(order: Order, today: date) -> Iterator[date]:
         if order.in_period(day):  # not a day a replacement in error covered
             yield day
         day += timedelta(days=order.schedule.every_days)
+
+
+def _cycle_due_days(order: Order, today: date, early: int) -> Iterator[date]:
+    """The due days of a long-acting order that passed with no dose: the first is its start,
+    each next an interval after the dose given last (``early`` days before a due day at the
+    soonest, or any day after it, the due day then missed), or after the missed due day."""
+    every = timedelta(days=order.schedule.every_days)
+    last = today - timedelta(days=1)
+    if order.end is not None:
+        last = min(last, order.end)
+    given = sorted(order.doses_on)
+    due = order.start
+    while due <= last:
+        dose = next((d for d in given if d >= due - timedelta(days=early)), None)
+        if dose is not None and dose <= due:
+            due = dose + every
+            continue
+        if order.in_period(due):
+            yield due
+        due = dose + every if dose is not None and dose < due + every else due + every
 
 
 def _streak(order: Order, day: date, missed: set[date]) -> int:

@@ -69,11 +69,23 @@ class FormularyEntry(_Entry):
     dea_schedule: str = ""
     acts_days: int = Field(default=1, ge=1, le=180)
     """Days one dose acts (a long-acting injectable's interval)."""
+    early_days: int = Field(default=0, ge=0, le=30)
+    """Days before its due day a long-acting dose may be given: ``acts_days`` less the
+    label's shortest interval between doses (0: on its exact dosing day)."""
+
+    @model_validator(mode="after")
+    def _early_within_interval(self) -> Self:
+        if self.early_days and self.early_days >= self.acts_days:
+            raise ValueError(
+                f"early_days {self.early_days} must be under acts_days {self.acts_days}"
+            )
+        return self
 
     def medication(self) -> Medication:
         return Medication(self.code, self.name, self.rxnorm, self.atc, self.unit,
                           tuple(self.routes), dict(self.forms), frozenset(self.classes),
-                          self.dispensing, self.dea_schedule, self.acts_days)  # fmt: skip
+                          self.dispensing, self.dea_schedule, self.acts_days,
+                          self.early_days)  # fmt: skip
 
 
 class WashoutEntry(_Entry):

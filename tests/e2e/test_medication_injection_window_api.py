@@ -1,0 +1,43 @@
+"""A monthly buprenorphine extended-release injection is charted through the API in its
+window: before the label's 26 days since the last one it is refused naming `givenAt` and the
+earliest day, and nothing is recorded; from that day on it is given, though not its exact
+due day."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from medication_steps import DOSE, DOSING, PRESCRIBE, Clinic, at
+
+from support import Api
+
+TODAY = datetime.now(UTC).date()
+
+
+@pytest.mark.shared_platform
+async def test_an_injection_is_given_in_its_window_and_refused_before_it(api: Api) -> None:
+    clinic = await Clinic.enroll(api, "Kit B.")
+    first = TODAY - timedelta(days=40)
+    order = await clinic.doctor(
+        PRESCRIBE, medication="buprenorphine-xr", dose="300", unit="mg", route="subcutaneous",
+        start=str(first), schedule={"everyDays": 28}, occurredAt=at(first, 8),
+    )  # fmt: skip
+    await clinic.dose(order["id"], first, "300", form="injection")
+    too_soon = first + timedelta(days=25)
+
+    refused = await clinic.refused(
+        DOSE, orderId=order["id"], amount="300", dosageForm="injection", givenAt=at(too_soon)
+    )
+    earliest = first + timedelta(days=26)  # two days before its due day
+    await clinic.dose(order["id"], earliest, "300", form="injection")
+
+    assert (refused["code"], refused["field"], refused["rule"]) == (
+        "RULE_VIOLATION",
+        "givenAt",
+        "injection-interval",
+    )
+    assert f"given on {first}; the next may be given from {earliest}" in refused["message"]
+    dosing = await clinic.read(DOSING)
+    given = [e["day"] for e in dosing["entries"] if e["status"] == "given"]
+    assert given == [str(first), str(earliest)]
