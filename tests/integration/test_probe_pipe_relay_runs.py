@@ -9,22 +9,18 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from uuid import uuid4
 
 import pytest
+from long_notes import long_check_ins
 from nats.aio.client import DEFAULT_PENDING_SIZE
 
 from carecoord.events import Actor, Role, headers
-from carecoord.events.checkins import CheckInRecorded, ReportSource
 from carecoord.services.care.commands import enroll_client
-from carecoord.services.kernel.aggregate import Recorded, aggregate_id
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
-NURSE = Stamp(Actor(id="nurse-1", role=Role.NURSE))
-CHECK_INS = 120
-NOTE = "\N{GRINNING FACE}" * 5000  # the longest note: 20 kB of JSON, three times the buffer
+CHECK_INS = 120  # 2.4 MB of the longest notes: several times the client's buffer
 
 
 async def test_a_page_larger_than_the_clients_buffer_goes_in_acknowledged_runs(
@@ -46,22 +42,7 @@ async def test_a_page_larger_than_the_clients_buffer_goes_in_acknowledged_runs(
     client = (
         await platform.bus.execute(enroll_client(ADMIN, display_name="P", program="OTP"))
     ).result
-    checkins = aggregate_id(CheckInRecorded.context, client)
-    records = [
-        Recorded(
-            checkins,
-            version,
-            NURSE.event(
-                CheckInRecorded,
-                client,
-                None,
-                checkin_id=uuid4(),
-                source=ReportSource.CLINICIAN,
-                note=NOTE,
-            ),
-        )
-        for version in range(1, CHECK_INS + 1)
-    ]
+    records = long_check_ins(client, CHECK_INS)
     await asyncio.to_thread(platform.store.record, records, [])  # one page for the relay
     head = await asyncio.to_thread(platform.store.last_position)
     assert platform.relay is not None

@@ -11,22 +11,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import psycopg
 import pytest
 from conftest import fresh_database, isolated_settings
+from long_notes import NOTE, long_check_ins
 
-from carecoord.events import Actor, Role
-from carecoord.events.checkins import CheckInRecorded, ReportSource
+from carecoord.events import Role
 from carecoord.services.infrastructure.idempotency import IdempotencyKey, Keeping
 from carecoord.services.infrastructure.store import EventStore, store_env
-from carecoord.services.kernel.aggregate import Recorded, aggregate_id
-from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.aggregate import Recorded
 from carecoord.services.runtime.bootstrap import Servers
 
-NURSE = Stamp(Actor(id="nurse-1", role=Role.NURSE))
-NOTE = "\N{GRINNING FACE}" * 5000  # the longest note: 20 kB of JSON
 EVENTS = 600  # 12 MB: past the buffers of a Unix socket and of loopback TCP
 STALLED = 120.0
 """Seconds after which the batch counts as stalled (it takes about a second)."""
@@ -38,25 +35,6 @@ def store(servers: Servers, data_dir: Path) -> Iterator[tuple[EventStore, str]]:
         store = EventStore(env=store_env(isolated_settings(data_dir, database_url=url)))
         yield store, url
         store.close()
-
-
-def check_ins(client: UUID, count: int) -> list[Recorded]:
-    checkins = aggregate_id(CheckInRecorded.context, client)
-    return [
-        Recorded(
-            checkins,
-            version,
-            NURSE.event(
-                CheckInRecorded,
-                client,
-                None,
-                checkin_id=uuid4(),
-                source=ReportSource.CLINICIAN,
-                note=NOTE,
-            ),
-        )
-        for version in range(1, count + 1)
-    ]
 
 
 def recorded_within(
@@ -91,7 +69,7 @@ def test_a_batch_of_megabytes_is_stored_in_one_transaction(
     store: tuple[EventStore, str],
 ) -> None:
     events_store, url = store
-    recorded_within(events_store, check_ins(uuid4(), EVENTS))
+    recorded_within(events_store, long_check_ins(uuid4(), EVENTS))
 
     count, size = stored_notes(url)
     assert count == EVENTS
@@ -100,7 +78,7 @@ def test_a_batch_of_megabytes_is_stored_in_one_transaction(
 
 def test_a_keyed_batch_of_megabytes_keeps_its_key(store: tuple[EventStore, str]) -> None:
     events_store, url = store
-    events = check_ins(uuid4(), EVENTS)
+    events = long_check_ins(uuid4(), EVENTS)
     key = IdempotencyKey("nurse-1", Role.NURSE.value, "long-notes", "request-1")
     keeping: Keeping[object] = Keeping(key, 0, tuple(r.event.event_id for r in events), result=None)
     recorded_within(events_store, events, [keeping])
