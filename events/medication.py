@@ -174,6 +174,9 @@ class OrderReinstated(_AboutOrder):
     start: date
     end: date | None = None
     reason: str = Field(min_length=1, max_length=500)
+    blind: bool = False
+    """A blind taper back in force: its doses are hidden from the client again until it is
+    replaced, stopped or past its end (``projections/restrictions.py``)."""
 
 
 class StatementSource(StrEnum):

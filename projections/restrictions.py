@@ -2,7 +2,8 @@
 
 The hook between the medication record and the read policy: a blind ``TaperOrdered`` opens
 ``Restriction.BLIND_TAPER`` for the client until that order is replaced, discontinued,
-entered in error or past its end date; ``services/kernel/policy.py`` says what a restriction hides.
+entered in error or past its end date, and again when it is back in force (the order that
+replaced it entered in error); ``services/kernel/policy.py`` says what a restriction hides.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from carecoord.events.medication import (
     DoseChanged,
     OrderDiscontinued,
     OrderEnteredInError,
+    OrderReinstated,
     TaperOrdered,
 )
 from carecoord.events.positioned import Positioned
@@ -23,7 +25,7 @@ from carecoord.projections.inserts import insert_once
 from carecoord.services.kernel.policy import Restriction
 
 NAME = "client_restrictions"
-CHANGED_BY = (DoseChanged, OrderDiscontinued, OrderEnteredInError, TaperOrdered)
+CHANGED_BY = (DoseChanged, OrderDiscontinued, OrderEnteredInError, OrderReinstated, TaperOrdered)
 COLUMNS = ("order_id", "client_id", "restriction", "until")
 
 
@@ -46,6 +48,6 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
             await conn.execute(lift, (event.prior_order_id,))
         if isinstance(event, OrderDiscontinued | OrderEnteredInError):
             await conn.execute(lift, (event.order_id,))
-        if isinstance(event, TaperOrdered) and event.blind:
+        if isinstance(event, TaperOrdered | OrderReinstated) and event.blind:
             row = (event.order_id, event.client_id, Restriction.BLIND_TAPER.value, event.end)
             await insert_once(conn, t, ["order_id"], COLUMNS, [row])

@@ -28,6 +28,7 @@ from carecoord.events.medication import (
     DoseChanged,
     OrderDiscontinued,
     OrderEnteredInError,
+    OrderReinstated,
     TaperOrdered,
 )
 from carecoord.events.positioned import Positioned
@@ -122,7 +123,7 @@ class AccessAsOf:
             self.blind_tapers.pop(event.prior_order_id, None)
         if isinstance(event, OrderDiscontinued | OrderEnteredInError):
             self.blind_tapers.pop(event.order_id, None)
-        if isinstance(event, TaperOrdered) and event.blind:
+        if isinstance(event, TaperOrdered | OrderReinstated) and event.blind:
             self.blind_tapers[event.order_id] = event.end
 
     def memberships_of(self, user_id: str) -> list[Membership]:

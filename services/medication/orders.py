@@ -61,6 +61,8 @@ class Order:
     end: date | None
     dispensing: Dispensing
     steps: tuple[TaperStep, ...] = ()
+    blind: bool = False
+    """A blind taper: its doses are hidden from the client."""
     prior_order_id: UUID | None = None
     status: Status = Status.ACTIVE
     hold: Hold | None = None

@@ -392,6 +392,7 @@ def _reinstate(
             start=start,
             end=earlier.end_unreplaced,
             reason=reason,
+            blind=earlier.blind,
         )
     )
     hold = cancelled.hold

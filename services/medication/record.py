@@ -171,7 +171,7 @@ class MedicationRecord(Aggregate, context="medication"):
             prior.end = last if prior.end is None else min(prior.end, last)
             order.prior_order_id = event.prior_order_id
         if isinstance(event, TaperOrdered):
-            order.steps = event.steps
+            order.steps, order.blind = event.steps, event.blind
         self.orders[event.order_id] = order
 
     def _apply_reinstated(self, event: OrderReinstated) -> None:

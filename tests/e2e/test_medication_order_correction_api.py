@@ -6,9 +6,20 @@ dose given under the cancelled order stays recorded as given."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from medication_steps import CHANGE, DOSING, MEDICATIONS, PRESCRIBE, TIMELINE, Clinic, at, mutation
+from medication_steps import (
+    CHANGE,
+    DOSING,
+    MEDICATIONS,
+    PRESCRIBE,
+    TAPER,
+    TIMELINE,
+    Clinic,
+    at,
+    mutation,
+)
 
 from carecoord.events import Role
 from support import Api
@@ -61,3 +72,30 @@ async def test_a_dose_change_in_error_leaves_the_earlier_order_to_dose_by(api: A
         f"Order back in force: methadone from {TODAY} (order {changed['id']} entered in error)"
         in timeline
     )
+
+
+@pytest.mark.shared_platform
+async def test_a_blind_taper_back_in_force_is_hidden_from_the_client_again(api: Api) -> None:
+    clinic = await Clinic.enroll(api, "Bo K.")
+    first = await clinic.doctor(
+        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(TODAY)
+    )
+    taper = await clinic.doctor(
+        TAPER, orderId=first["id"], blind=True, reason="client-requested taper",
+        steps=[{"start": str(TODAY + timedelta(days=1)), "dose": "50"}],
+    )  # fmt: skip
+    changed = await clinic.doctor(
+        CHANGE, orderId=taper["id"], dose="55", start=str(TODAY + timedelta(days=2))
+    )
+
+    async def client_reads() -> Any:
+        variables = {"id": clinic.client_id, "atLeast": clinic.position}
+        return await api.gql(MEDICATIONS, variables, role=Role.CLIENT, user=clinic.client_id)
+
+    seen = await client_reads()
+    await clinic.doctor(ORDER_IN_ERROR, orderId=changed["id"], reason="meant for another client")
+    hidden = await client_reads()
+
+    assert "errors" not in seen, seen  # the blind taper was replaced: the client sees
+    [error] = hidden["errors"]  # back in force: blind again
+    assert error["extensions"]["rule"] == "kind-may-read"

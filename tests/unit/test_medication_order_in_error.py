@@ -6,17 +6,27 @@ error, or was replaced again since) nothing is reinstated."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
+from uuid import uuid4
 
 import pytest
+from every_event import ADMIN, DOCTOR, Record
 from medication_story import NURSE, Story, day
 
+from carecoord.events import Actor, ClientEnrolled, Kind, Role, Schedule
 from carecoord.events.medication import (
+    DoseChanged,
     DoseMissed,
+    MedicationPrescribed,
     OrderEnteredInError,
     OrderHeld,
     OrderReinstated,
+    TaperOrdered,
+    TaperStep,
 )
+from carecoord.events.positioned import Positioned
+from carecoord.projections.audit.access_as_of import AccessAsOf
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.medication import dispensing
 from carecoord.services.medication.orders import Status
@@ -176,3 +186,43 @@ def test_a_hold_on_the_cancelled_order_holds_the_reinstated_one() -> None:
     with pytest.raises(RuleViolation) as refused:
         story.dose(first, day(3), "60")
     assert refused.value.rule == "order-active"
+
+
+def test_a_blind_taper_back_in_force_is_blind_again() -> None:
+    story = Story()
+    first = story.prescribe(dose="60")
+    story.on(day(3))
+    taper = story.taper(first, [(day(3), "50"), (day(10), "40")], blind=True)
+    story.on(day(5))
+    change = story.change(taper, "45", day(5))
+
+    story.discontinue_in_error(change)
+
+    [back] = story.events(OrderReinstated)
+    assert (back.order_id, back.blind) == (taper, True)
+
+
+def test_the_client_sees_nothing_of_a_blind_taper_back_in_force_as_of_then() -> None:
+    r = Record()
+    client = Actor(id=str(r.client_id), role=Role.CLIENT)
+    r.add(ClientEnrolled, ADMIN, display_name="Jo R.", program="North OTP")
+    order = {"medication": "methadone", "unit": "mg", "route": "oral", "schedule": Schedule()}
+    first = r.add(MedicationPrescribed, DOCTOR, order_id=uuid4(), dose=Decimal(60),
+                  start=day(1), **order)  # fmt: skip
+    taper = r.add(TaperOrdered, DOCTOR, order_id=uuid4(), dose=Decimal(50), start=day(3),
+                  prior_order_id=first.order_id, blind=True,
+                  steps=(TaperStep(start=day(3), dose=Decimal(50)),), **order)  # fmt: skip
+    change = r.add(DoseChanged, DOCTOR, order_id=uuid4(), dose=Decimal(45), start=day(5),
+                   prior_order_id=taper.order_id, prior_dose=Decimal(50), **order)  # fmt: skip
+    r.add(OrderEnteredInError, DOCTOR, order_id=change.order_id, medication="methadone",
+          reason="wrong client")  # fmt: skip
+    back = r.add(OrderReinstated, DOCTOR, order_id=taper.order_id, medication="methadone",
+                 in_error_order_id=change.order_id, start=day(5), reason="wrong client",
+                 blind=True)  # fmt: skip
+    history = [Positioned(n, e) for n, e in enumerate(r.events, start=1)]
+
+    def kinds(when: datetime) -> set[Kind]:
+        return set(AccessAsOf.rebuilt(r.client_id, history, when).grant(client).kinds)
+
+    assert Kind.MEDICATION in kinds(change.recorded_at + timedelta(minutes=1))
+    assert Kind.MEDICATION not in kinds(back.recorded_at + timedelta(minutes=1))
