@@ -290,7 +290,8 @@ class Attempt(Value):
     """What a prescribing step asked for, as a safety event records it."""
 
     action: str = Field(max_length=40)
-    """``prescribe``, ``change_dose``, ``taper`` or ``record_statement``."""
+    """``prescribe``, ``change_dose``, ``taper``, ``record_statement``, or ``reinstate`` (an
+    order back in force, its replacement entered in error)."""
     medication: str
     dose: Decimal | None = None
     unit: str = ""

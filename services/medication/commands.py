@@ -227,14 +227,19 @@ def discontinue_order(
     stopped_at: datetime | None = None,
     rules: MedicationRules = DEFAULT_RULES,
 ) -> Command[UUID]:
-    def decide(record: MedicationRecord, client: ClientRecord) -> UUID:
+    def run(uow: UnitOfWork) -> UUID:
+        client = uow.get(ClientRecord, client_id)
+        client.require_enrolled()
         plausible_for(stamp, client, "stoppedAt", stopped_at)
+        # An order in error may put the one it replaced back in force, judged on the QTc.
+        qtc = uow.get(CheckInRecord, client_id).latest_qtc if in_error else None
         prescribing.discontinue(
-            record, stamp, rules, order_id, reason, in_error=in_error, stopped_at=stopped_at
-        )
+            uow.get(MedicationRecord, client_id), stamp, rules.for_program(client.program),
+            order_id, reason, in_error=in_error, stopped_at=stopped_at, qtc=qtc,
+        )  # fmt: skip
         return order_id
 
-    return on_record(client_id, decide)
+    return run
 
 
 def end_statement(

@@ -35,6 +35,7 @@ from carecoord.services.kernel.clinical_time import plausible_stop
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.doses import Override, check_split
+from carecoord.services.medication.exposure import picture
 from carecoord.services.medication.findings import check, record_findings, record_override
 from carecoord.services.medication.formulary import Medication
 from carecoord.services.medication.interactions import Entry, Match
@@ -297,6 +298,7 @@ def discontinue(
     *,
     in_error: bool = False,
     stopped_at: datetime | None = None,
+    qtc: QtcEvidence | None = None,
 ) -> None:
     """Stop an order (or mark it in error). ``stopped_at`` says when it actually stopped:
     not in the future, not more than 30 days back, not before the order's start and not
@@ -304,7 +306,8 @@ def discontinue(
     order counts as exposure only through its washouts.
 
     An order marked in error that replaced another (a dose change, a taper) puts that one
-    back in force (``_reinstatement``), so the nurse at the window has an order to dose by.
+    back in force (``_reinstatement``), so the nurse at the window has an order to dose by;
+    its interactions are judged afresh on the picture then, with ``qtc`` the latest QTc.
     """
     reason = _reason_given(reason)
     order = record.order(order_id)
@@ -331,6 +334,7 @@ def discontinue(
     )
     if reinstated is not None:
         _reinstate(record, stamp, order, *reinstated, reason=reason, today=today)
+        _recheck(record, stamp, rules, order, *reinstated, qtc=qtc, today=today)
 
 
 def _reinstatement(
@@ -411,6 +415,35 @@ def _reinstate(
                 day=today,
             )
         )
+
+
+def _recheck(
+    record: MedicationRecord,
+    stamp: Stamp,
+    rules: MedicationRules,
+    cancelled: Order,
+    earlier: Order,
+    start: date,
+    *,
+    qtc: QtcEvidence | None,
+    today: date,
+) -> None:
+    """The reinstated order against the picture it is back in: what it meets is recorded as
+    findings, none acknowledged and none refused (a correction is not held up by a rule);
+    a high one stays open for the prescriber to review."""
+    drug = rules.formulary.lookup(earlier.medication)
+    entry = Entry(earlier.order_id, earlier.medication, drug.classes, start=start)
+    matches = rules.interactions.check(entry, picture(record, rules, today), qtc)
+    attempt = Attempt(
+        action="reinstate",
+        medication=earlier.medication,
+        dose=earlier.dose_on(start),
+        unit=earlier.unit,
+        route=earlier.route,
+        start=start,
+        prior_order_id=cancelled.order_id,
+    )
+    record_findings(record, stamp, matches, {}, None, attempt)
 
 
 def _reason_given(reason: str) -> str:

@@ -182,6 +182,9 @@ class MedicationRecord(Aggregate, context="medication"):
         order.replaced_by, order.end, order.end_unreplaced = None, event.end, None
         if event.start > cancelled.start:
             order.gaps.append((cancelled.start, event.start - timedelta(days=1)))
+        # Back in the picture: its findings are judged afresh (the earlier ones were resolved
+        # when it was replaced), and found again where they still hold.
+        self.findings = {f for f in self.findings if event.order_id not in f[1]}
 
     def _apply_dose(self, event: DoseAdministered) -> None:
         order = self.orders[event.order_id]

@@ -26,6 +26,7 @@ from support import Api
 
 TODAY = datetime.now(UTC).date()
 ORDER_IN_ERROR = mutation("OrderActionInput", "markOrderEnteredInError")
+VITALS = mutation("RecordVitalSignsInput", "recordVitalSigns")
 
 
 @pytest.mark.shared_platform
@@ -38,6 +39,9 @@ async def test_a_dose_change_in_error_leaves_the_earlier_order_to_dose_by(api: A
         start=str(start), end=str(end), occurredAt=at(start, 8),
     )  # fmt: skip
     await clinic.dose(first["id"], start, "60")
+    measured = datetime.combine(start, datetime.min.time(), UTC) + timedelta(hours=12)
+    vitals = {"clientId": clinic.client_id, "qtcMs": 470, "occurredAt": measured.isoformat()}
+    await api.ok(VITALS, {"i": vitals}, role=Role.NURSE, user="nurse-kim")
     yesterday = TODAY - timedelta(days=1)
     changed = await clinic.doctor(
         CHANGE, orderId=first["id"], dose="80", start=str(yesterday), reason="titration"
@@ -60,6 +64,10 @@ async def test_a_dose_change_in_error_leaves_the_earlier_order_to_dose_by(api: A
     assert cancelled["status"] == "entered-in-error"
     current = await clinic.read(MEDICATIONS)
     assert [o["id"] for o in current["orders"]] == [first["id"]]
+    # judged afresh back in force, on the QTc of 470 ms measured since it was prescribed
+    assert [(f["rule"], f["severity"], f["implicated"]) for f in current["findings"]] == [
+        ("methadone-qtc-prolonged", "MODERATE", [first["id"]])
+    ]
     dosing = await clinic.read(DOSING, on=str(TODAY))
     entries = [(e["day"], e["status"], e["medication"]) for e in dosing["entries"]]
     assert (str(yesterday), "given", "methadone") in entries  # under the cancelled order

@@ -18,6 +18,7 @@ from carecoord.events import Actor, ClientEnrolled, Kind, Role, Schedule
 from carecoord.events.medication import (
     DoseChanged,
     DoseMissed,
+    InteractionFound,
     MedicationPrescribed,
     OrderEnteredInError,
     OrderHeld,
@@ -226,3 +227,25 @@ def test_the_client_sees_nothing_of_a_blind_taper_back_in_force_as_of_then() -> 
 
     assert Kind.MEDICATION in kinds(change.recorded_at + timedelta(minutes=1))
     assert Kind.MEDICATION not in kinds(back.recorded_at + timedelta(minutes=1))
+
+
+def test_the_order_back_in_force_is_judged_afresh_on_the_picture_it_is_back_in() -> None:
+    story = Story()
+    first = story.prescribe(dose="60")
+    story.prescribe("gabapentin", "300")  # opioid + gabapentinoid: a moderate finding
+    story.on(day(3))
+    change = story.change(first, "80", day(3))
+    story.prescribe("lorazepam", "1", ack={"opioid-cns-depressant": "taper plan, naloxone"})
+
+    story.discontinue_in_error(change)
+
+    on_first = [
+        (f.rule_id, f.acknowledged_reason)
+        for f in story.events(InteractionFound)
+        if first in {i.id for i in f.implicated}
+    ]
+    assert on_first == [
+        ("opioid-gabapentinoid", ""),  # when it was prescribed
+        ("opioid-gabapentinoid", ""),  # back in force: found again, resolved meanwhile
+        ("opioid-cns-depressant", ""),  # met while it was replaced: open, not acknowledged
+    ]
