@@ -16,13 +16,16 @@ from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Role
-from carecoord.projections import alerts, careteam, checkins, dosing, timeline
+from carecoord.projections import alerts, careteam, dosing, timeline
 from carecoord.projections.rows import fetch
 
-MODELS = (careteam.NAME, timeline.NAME, alerts.NAME, dosing.NAME, checkins.NAME)
+MODELS = (careteam.NAME, timeline.NAME, alerts.NAME, dosing.NAME)
 """The read models the caseload reads: a reader waits for each of them."""
 
 TAKEN = ["given", "replacement", "take-home"]
+CHECKED_IN = ["checkins.CheckInRecorded", "checkins.InstrumentScored"]
+"""A check-in or a scored instrument, whatever it reports (a check-in of substance use or a
+note alone has no point in the check-in series)."""
 SESSION_CLOSED = [
     "therapy.SessionAttended",
     "therapy.SessionNoShow",
@@ -77,8 +80,9 @@ missing AS (
     FROM {dosing} d JOIN taken k USING (client_id)
     WHERE d.status = 'missed' GROUP BY d.client_id),
 checked AS (
-    SELECT s.client_id, max(s.occurred_at) AS last_check_in
-    FROM {checkins} s JOIN mine USING (client_id) GROUP BY s.client_id),
+    SELECT m.client_id, last.occurred_at AS last_check_in FROM mine m,
+    LATERAL (SELECT t.occurred_at FROM {timeline} t WHERE t.client_id = m.client_id
+             AND t.type = ANY(%(checked_in)s) ORDER BY t.occurred_at DESC LIMIT 1) last),
 booked AS (
     SELECT t.client_id, count(*) AS upcoming, min(s.at) AS next_session
     FROM {timeline} t JOIN mine USING (client_id),
@@ -109,7 +113,6 @@ LEFT JOIN checked c USING (client_id) LEFT JOIN booked b USING (client_id)"""
     timeline=sql.Identifier(timeline.NAME),
     alerts=sql.Identifier(alerts.NAME),
     dosing=sql.Identifier(dosing.NAME),
-    checkins=sql.Identifier(checkins.NAME),
     standing=dosing.standing("d"),
 )
 
@@ -136,6 +139,7 @@ async def of_member(
             "severities": severity_order,
             "taken": TAKEN,
             "closed": SESSION_CLOSED,
+            "checked_in": CHECKED_IN,
             "missed_from": missed_from,
             "every": check_in_every,
         },
