@@ -720,6 +720,14 @@ def _check_active(
             "order-active",
             f"order ended on {order.end}; no dose is given under it on {day}",
         )
+    gap = next(((first, last) for first, last in order.gaps if first <= day <= last), None)
+    if gap is not None:
+        raise RuleViolation(
+            "orderId",
+            "order-active",
+            f"order was not in force from {gap[0]} to {gap[1]}: the order that replaced it"
+            f" then was entered in error; it is dosed again from {gap[1] + timedelta(days=1)}",
+        )
     if not order.in_period(day):
         until = f" to {order.end}" if order.end else ""
         replaced = f" (replaced by order {order.replaced_by})" if order.replaced_by else ""

@@ -82,6 +82,8 @@ def test_the_earlier_order_is_not_due_on_the_days_the_cancelled_one_covered() ->
     with pytest.raises(RuleViolation) as refused:
         story.dose(first, day(3), "60")
     assert (refused.value.field, refused.value.rule) == ("orderId", "order-active")
+    assert f"not in force from {day(2)} to {day(4)}" in refused.value.message
+    assert f"dosed again from {day(5)}" in refused.value.message
 
 
 def test_a_dose_already_given_today_under_the_cancelled_order_starts_it_tomorrow() -> None:
