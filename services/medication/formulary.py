@@ -49,12 +49,15 @@ def _otp(code: str, name: str, rxnorm: str | None, atc: str, forms: dict[str, st
 MONTHLY = 28
 """XR-naltrexone (380 mg every 4 weeks, Vivitrol label) and XR-buprenorphine (monthly)."""
 SUBLOCADE_EARLY = 2
-"""Buprenorphine extended-release: at least 26 days between doses (Sublocade label, dosage
-and administration), two days short of the monthly interval."""
+"""Buprenorphine extended-release: "a minimum of 26 days must elapse between doses", two
+days short of the monthly interval; a delay of up to two weeks is not expected to matter
+(package insert, https://www.accessdata.fda.gov/drugsatfda_docs/label/2025/209819s031lbl.pdf,
+as summarized at https://www.drugs.com/medical-answers/long-sublocade-3535230/)."""
 VIVITROL_EARLY = 4
-"""XR-naltrexone: every 4 weeks (Vivitrol label); clinics give it a few days early. Four
-days (24 days after the last) is this table's default [K: to confirm against the label and
-the program's medical director; a program changes it with ``Formulary.extended``]."""
+"""XR-naltrexone: "every 4 weeks or once a month" (https://vivitrolhcp.com/what-is-vivitrol-od);
+the label sets no shortest interval, and clinics give it a few days early. Four days (24 days
+after the last) is this table's default [K: for the program's medical director to confirm;
+a program changes it in its formulary, ``early_days``]."""
 
 
 def _rx(code: str, name: str, rxnorm: str | None, atc: str | None, *classes: str,
