@@ -1,7 +1,8 @@
 """The care team aggregate: one client's memberships, so a member is never on it twice.
 
 A membership's start and end are times that have happened (``clinical_time.plausible``):
-one in the future or a start before the client's enrolment is refused. Access follows
+one in the future, a start before the client's enrolment or before the member's last
+membership ended is refused. Access follows
 them, so one dated within the clock tolerance ahead counts from when it is recorded: a
 removal never leaves its member reading the record for a moment after it.
 """
@@ -33,12 +34,15 @@ class CareTeam(Aggregate, context="careteam"):
     def __init__(self, client_id: UUID) -> None:
         super().__init__(client_id)
         self.members: dict[str, Membership] = {}
+        self.left: dict[str, datetime] = {}
+        """When each former member's last membership ended."""
 
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, CareTeamMemberAssigned):
             self.members[event.member_id] = Membership(event.role, event.occurred_at)
         elif isinstance(event, CareTeamMemberEnded):
             self.members.pop(event.member_id, None)
+            self.left[event.member_id] = event.occurred_at
 
     def assign(
         self,
@@ -61,6 +65,14 @@ class CareTeam(Aggregate, context="careteam"):
                 "one-membership",
                 f"{member_id} is already on this care team as {current.role.value} since "
                 f"{current.since.isoformat()}; end that membership first",
+            )
+        left = self.left.get(member_id)
+        if occurred_at is not None and left is not None and occurred_at < left:
+            raise InvalidInput(
+                "occurredAt",
+                "start-after-last-end",
+                f"{member_id}'s last membership ended {left.isoformat()}; a new one starts"
+                " after it, not overlapping it",
             )
         self.record(
             stamp.event(

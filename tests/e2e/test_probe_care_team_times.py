@@ -1,9 +1,10 @@
 """A care-team membership's times are held to what has happened: an end dated in the future,
-or a start before the client's enrolment, is refused naming ``occurredAt`` and records
-nothing. Before, a program admin who removed a therapist with ``occurredAt`` mistyped as
-2099 saw the removal accepted while the therapist went on reading the record until 2099,
-and ending the membership again was refused ("not on this client's care team"). A start
-or end within the clock tolerance counts from its recording, never later."""
+a start before the client's enrolment or before the member's last membership ended, is
+refused naming ``occurredAt`` and records nothing. Before, a program admin who removed a
+therapist with ``occurredAt`` mistyped as 2099 saw the removal accepted while the therapist
+went on reading the record until 2099, and ending the membership again was refused ("not on
+this client's care team"). A start or end within the clock tolerance counts from its
+recording, never later."""
 
 from __future__ import annotations
 
@@ -25,10 +26,11 @@ TEAM = """query($id: UUID!, $atLeast: Int) { clientTimeline(clientId: $id, atLea
 THERAPIST = "ther-times"
 
 
-async def enrolled(api: Api) -> str:
-    data = await api.ok(
-        ENROLL, {"input": {"displayName": "Noa", "program": "IOP"}}, role=Role.PROGRAM_ADMIN
-    )
+async def enrolled(api: Api, days_ago: int = 0) -> str:
+    given: dict[str, Any] = {"displayName": "Noa", "program": "IOP"}
+    if days_ago:
+        given["occurredAt"] = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat()
+    data = await api.ok(ENROLL, {"input": given}, role=Role.PROGRAM_ADMIN)
     return str(data["enrollClient"]["id"])
 
 
@@ -98,3 +100,18 @@ async def test_a_start_in_the_future_or_before_enrolment_is_refused(api: Api) ->
     )
     kinds = [n["type"] for n in data["clientTimeline"]["nodes"]]
     assert kinds.count("careteam.CareTeamMemberAssigned") == 1, "the refused ones record nothing"
+
+
+async def test_a_new_membership_does_not_start_before_the_last_one_ended(api: Api) -> None:
+    client_id = await enrolled(api, days_ago=2)
+    await api.join_care_team(client_id, Role.THERAPIST, THERAPIST)
+    ended = await as_admin(api, END, clientId=client_id, memberId=THERAPIST, reason="on leave")
+    assert not ended.get("errors"), ended
+    earlier = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+
+    overlapping = await as_admin(
+        api, ASSIGN, clientId=client_id, memberId=THERAPIST, role="THERAPIST", occurredAt=earlier
+    )
+    assert refusal(overlapping) == ("BAD_USER_INPUT", "occurredAt", "start-after-last-end")
+    back = await as_admin(api, ASSIGN, clientId=client_id, memberId=THERAPIST, role="THERAPIST")
+    assert not back.get("errors"), back
