@@ -54,6 +54,13 @@ class CareTeam(Aggregate, context="careteam"):
         enrolled_at: datetime | None = None,
     ) -> None:
         member_id = member_id.strip()
+        if not member_id.isprintable():
+            raise InvalidInput(
+                "memberId",
+                "member-id",
+                "a member id is printable text (a token's subject), without line breaks, tabs"
+                " or other control or spacing characters but the space",
+            )
         occurred_at = _happened(stamp, occurred_at, enrolled_at)
         if role not in TEAM_ROLES:
             roles = ", ".join(sorted(r.value for r in TEAM_ROLES))
