@@ -6,6 +6,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
+from uuid import UUID
 
 import httpx
 import websockets
@@ -20,6 +21,8 @@ from carecoord.services.platform import Platform
 GRAPHQL_WS = (Subprotocol("graphql-transport-ws"),)
 
 RECORDED = "{ id position }"
+SOME_CLIENT = UUID("00000000-0000-4000-8000-00000000c11e")
+"""The client id a client's token names when a test names none."""
 
 
 def mutation(input_type: str, name: str, fields: str = RECORDED, variable: str = "input") -> str:
@@ -39,7 +42,10 @@ class Api:
         self.http = httpx.AsyncClient(base_url=base_url, timeout=10)
 
     def token(self, role: Role, user: str | None = None) -> str:
-        return issue_token(self.platform.settings, user or f"{role.value}-1", role)
+        """A token for ``user``; by default ``<role>-1``, or for a client a client id no
+        enrolment has (a client's token names their client id)."""
+        default = str(SOME_CLIENT) if role is Role.CLIENT else f"{role.value}-1"
+        return issue_token(self.platform.settings, user or default, role)
 
     async def gql(
         self,
