@@ -34,7 +34,7 @@ from carecoord.events.consent import Recipient, RecipientType
 from carecoord.projections.models import READ_MODELS, share
 from carecoord.projections.rebuild import rebuild
 from carecoord.services.infrastructure.broker import StreamRefused, ensure_stream
-from carecoord.services.infrastructure.identity import issue_token
+from carecoord.services.infrastructure.identity import identity_of, issue_token
 from carecoord.services.infrastructure.relay import POSITION_HEADER
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.kernel.errors import Unauthenticated
@@ -338,15 +338,18 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 def print_token(settings: Settings, args: argparse.Namespace) -> int:
     """Print a development token; 2, naming the argument, if the API would refuse it."""
-    roles = [Role(r) for r in args.role]
-    lifetime = timedelta(hours=args.hours)
+    claims = {"sub": args.user, "roles": args.role}
+    if args.program is not None:
+        claims["program"] = args.program
     try:
-        token = issue_token(settings, args.user, *roles, lifetime=lifetime, program=args.program)
+        identity_of(claims)  # the API's own checks of a token's claims
     except Unauthenticated as refused:
         argument = TOKEN_ARGUMENTS.get(refused.rule, "--user")
         print(f"carecoord token: argument {argument}: {refused.message}", file=sys.stderr)
         return 2
-    print(token)
+    roles = [Role(r) for r in args.role]
+    lifetime = timedelta(hours=args.hours)
+    print(issue_token(settings, args.user, *roles, lifetime=lifetime, program=args.program))
     return 0
 
 
