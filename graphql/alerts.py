@@ -74,7 +74,7 @@ async def alerts_shown(
 @strawberry.type
 class AlertQuery:
     client_alerts = client_query(
-        "A client's alerts, oldest first.",
+        f"A client's alerts, oldest first: the newest {MAX_ALERTS}.",
         alerts.NAME,
         alerts_shown,
         Alert.of,
@@ -82,7 +82,8 @@ class AlertQuery:
     )
 
     @strawberry.field(
-        description="Alerts of the clients whose care team you are on now (open ones by default)."
+        description="Alerts of the clients whose care team you are on now (open ones by"
+        f" default), oldest first: the newest {MAX_ALERTS}."
     )
     async def my_alerts(
         self,

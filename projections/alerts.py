@@ -115,8 +115,12 @@ async def _in_order(
     if status:
         conditions.append(sql.SQL("a.status = ANY(%s)"))
         params = [*params, [s.value for s in status]]
+    # The newest ``limit``, shown oldest first: past the limit the oldest are left out, never
+    # the alert just raised.
     query = sql.SQL(
-        "SELECT a.* FROM {} a WHERE {} ORDER BY raised_at, raised_position LIMIT %s"
+        "SELECT * FROM (SELECT a.* FROM {} a WHERE {}"
+        " ORDER BY raised_at DESC, raised_position DESC LIMIT %s) newest"
+        " ORDER BY raised_at, raised_position"
     ).format(sql.Identifier(NAME), sql.SQL(" AND ").join(conditions))
     return await fetch(pool, Alert, query, [*params, limit])
 
@@ -124,7 +128,7 @@ async def _in_order(
 async def of_client(
     pool: AsyncConnectionPool, client_id: UUID, status: Collection[Status], limit: int
 ) -> list[Alert]:
-    """Up to ``limit`` of a client's alerts (in ``status``, or all), oldest first."""
+    """The newest ``limit`` of a client's alerts (in ``status``, or all), oldest first."""
     return await _in_order(pool, sql.SQL("a.client_id = %s"), [client_id], status, limit)
 
 
@@ -135,8 +139,8 @@ async def routed_to(
     status: Collection[Status],
     limit: int,
 ) -> list[Alert]:
-    """Up to ``limit`` alerts (in ``status``, or all), oldest first, of the clients whose care
-    team ``member_id`` is on now in ``role``."""
+    """The newest ``limit`` alerts (in ``status``, or all), oldest first, of the clients whose
+    care team ``member_id`` is on now in ``role``."""
     return await _in_order(pool, _ON_TEAM_NOW, [member_id, role.value], status, limit)
 
 
