@@ -52,6 +52,9 @@ ddl = generation_ddl(
         "clinical": "(client_id, occurred_at, position)",
         # Every read decides access from the client's program, named by their enrolment.
         "enrolment": "(client_id) WHERE type = 'care.ClientEnrolled'",
+        # The caseload reads each client's last check-in (projections/caseload.py).
+        "checked_in": "(client_id, occurred_at)"
+        " WHERE type IN ('checkins.CheckInRecorded', 'checkins.InstrumentScored')",
     },
 )
 
