@@ -2,9 +2,10 @@
 over time and their treatment plan goals.
 
 What a clinician records about them has happened (``clinical_time.plausible``): a level of
-care, a goal or its progress dated in the future or before the enrolment is refused, and
-so is a level dated before the current one began or progress dated before its goal was set,
-which would show a stint ending before it started."""
+care, a goal or its progress dated in the future is refused, and so is a level dated before
+the enrolment or before the current one began (a stint ending before it started) and
+progress dated before its goal was set. A goal may be dated before the enrolment (a plan
+agreed at intake and entered with its date)."""
 
 from __future__ import annotations
 
@@ -125,7 +126,7 @@ class ClientRecord(Aggregate, context="care"):
         self.require_enrolled()
         if not description.strip():
             raise InvalidInput("description", "goal-description", "describe the goal")
-        self._happened(stamp, occurred_at)
+        self._happened(stamp, occurred_at, enrolment=False)
         set_on = (occurred_at or stamp.clock()).date()
         if target_date is not None and target_date < set_on:
             raise InvalidInput(
@@ -162,7 +163,7 @@ class ClientRecord(Aggregate, context="care"):
                 "goal-closed",
                 f"the goal is closed as {goal.achievement.value}; set a new goal instead",
             )
-        self._happened(stamp, occurred_at, goal.set_at, "the goal was set")
+        self._happened(stamp, occurred_at, goal.set_at, "the goal was set", enrolment=False)
         self.record(
             stamp.event(
                 GoalProgressRecorded,
@@ -181,12 +182,15 @@ class ClientRecord(Aggregate, context="care"):
         occurred_at: datetime | None,
         after: datetime | None = None,
         what: str = "",
+        *,
+        enrolment: bool = True,
     ) -> None:
-        """Refuse a time given in the future, before enrolment, or before ``after`` (when
-        ``what`` happened)."""
+        """Refuse a time given in the future, before enrolment (with ``enrolment``), or before
+        ``after`` (when ``what`` happened)."""
         if occurred_at is None:
             return
-        plausible("occurredAt", occurred_at, now=stamp.clock(), enrolled_at=self.enrolled_at)
+        enrolled_at = self.enrolled_at if enrolment else None
+        plausible("occurredAt", occurred_at, now=stamp.clock(), enrolled_at=enrolled_at)
         if after is not None and occurred_at < after:
             raise InvalidInput(
                 "occurredAt",

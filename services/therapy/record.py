@@ -217,12 +217,16 @@ class TherapyRecord(Aggregate, context="therapy"):
             outcome is not Outcome.ATTENDED
             or told.duration_minutes in (None, session.duration_minutes)
         ):
-            length = f" ({session.duration_minutes} min)" if session.duration_minutes else ""
+            length = (
+                f" ({session.duration_minutes} min); give the right durationMinutes to correct"
+                " its length"
+                if session.duration_minutes
+                else ""
+            )
             raise InvalidInput(
                 "outcome",
                 "outcome-unchanged",
-                f"session {session_id} is already recorded as {outcome.value}{length};"
-                " an attended session's length is corrected by giving the right durationMinutes",
+                f"session {session_id} is already recorded as {outcome.value}{length}",
             )
         if not reason.strip():
             raise InvalidInput(

@@ -1,5 +1,5 @@
 """A level of care, a treatment goal and its progress are dated when they happened: in the
-future, before the enrolment, a level before the current one began or progress before its
+future, a level before the enrolment or before the current one began, or progress before its
 goal was set is refused naming ``occurredAt``, and nothing is recorded. Before, a move to
 residential dated 2100 was accepted (every later move was then "the same level"), a goal
 was marked achieved in 2100, and a level dated before the current one began made a stint
