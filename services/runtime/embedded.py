@@ -32,6 +32,7 @@ import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 
@@ -141,15 +142,18 @@ def launch_postgres(data_dir: Path) -> Postgres:
             start_new_session=True,  # a terminal's Ctrl-C is ours to pass on, in order
             preexec_fn=die_with_parent(signal.SIGINT),  # noqa: PLW1509  (no threads yet)
         )
-    server = Postgres(
-        pgdata, _wait_ready(pgdata, process), process, None if socket_dir == pgdata else socket_dir
-    )
-    with psycopg.connect(server.admin_url, autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)
-        ).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    server = Postgres(pgdata, "", process, None if socket_dir == pgdata else socket_dir)
+    try:  # a server that started and cannot be used is stopped here, not left to the exit
+        server.admin_url = _wait_ready(pgdata, process)
+        with psycopg.connect(server.admin_url, autocommit=True) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)
+            ).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    except BaseException:
+        server.stop()
+        raise
     log.info("embedded postgres ready", extra={"pid": process.pid, "socket": str(socket_dir)})
     return server
 
@@ -226,7 +230,9 @@ def _wait_ready(pgdata: Path, process: subprocess.Popen[bytes]) -> str:
         except FileNotFoundError:
             lines = []
         if len(lines) >= 8 and lines[0] == str(process.pid) and lines[7].strip() == "ready":
-            return f"postgresql://postgres:@/postgres?host={lines[4]}&port={lines[3]}"
+            # Quoted: a data directory's path may hold spaces, '&', '#' or '%'.
+            socket_dir = quote(lines[4], safe="/")
+            return f"postgresql://postgres:@/postgres?host={socket_dir}&port={lines[3]}"
         time.sleep(0.02)
     process.kill()
     raise RuntimeError(f"postgres did not become ready; see {pgdata / 'log'}")

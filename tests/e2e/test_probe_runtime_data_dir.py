@@ -1,0 +1,42 @@
+"""Data directories a user may well choose: a path with spaces or URL characters in it
+("~/My Projects/carecoord", "R&D"). The embedded PostgreSQL's URL named its socket
+directory unquoted, so libpq could not read it and every command ended on a traceback."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from carecoord.services.runtime import embedded
+
+pytestmark = [
+    pytest.mark.embedded,
+    pytest.mark.skipif(sys.platform != "linux", reason="parent-death signals, /proc"),
+]
+
+
+@pytest.fixture
+def short_home() -> Iterator[Path]:
+    """A directory with a short path, so the socket stays in the data directory (a test's
+    tmp_path is long enough to move it elsewhere)."""
+    with tempfile.TemporaryDirectory(prefix="cc-") as home:
+        yield Path(home)
+
+
+@pytest.mark.parametrize("name", ["My Projects", "R&D #2 100%"])
+def test_the_embedded_postgres_starts_in_a_data_directory_with_url_characters(
+    short_home: Path, name: str
+) -> None:
+    pgdata = short_home / name / ".carecoord" / "postgres"
+    server = embedded.launch_postgres(pgdata.parent)
+    try:
+        with psycopg.connect(server.url) as conn:
+            assert conn.execute("SELECT current_database()").fetchone() == (embedded.DATABASE,)
+        assert psycopg.conninfo.conninfo_to_dict(server.url)["host"] == str(pgdata)
+    finally:
+        server.stop()
