@@ -114,18 +114,34 @@ async def connect_broker(
     async def closed() -> None:
         on_gone()
 
+    starting = True
+
+    async def failed(error: Exception) -> None:
+        """The client's own retries at start-up (with a budget of -1 it never stops them,
+        and its first connect does not return until one succeeds)."""
+        if starting:
+            log.warning(
+                "broker not ready; trying again",
+                extra={
+                    "error": error_code(error),
+                    "retry_in": settings.nats_reconnect_wait_seconds,
+                },
+            )
+
     broker = NatsBroker(
         nats_url,
         logger=None,
         max_reconnect_attempts=settings.nats_reconnect_attempts,
         reconnect_time_wait=settings.nats_reconnect_wait_seconds,  # type: ignore[arg-type]
         closed_cb=closed,
+        error_cb=failed,
     )
     deadline = time.monotonic() + STARTUP_SECONDS
     for pause in itertools.chain(BACKOFF_SECONDS, itertools.repeat(BACKOFF_SECONDS[-1])):
         try:
-            await broker.connect()
-            await ensure_stream(broker, settings)
+            async with asyncio.timeout(max(deadline - time.monotonic(), 0.0)):
+                await broker.connect()
+                await ensure_stream(broker, settings)
         except (OSError, TimeoutError, NatsError) as failure:
             if time.monotonic() + pause > deadline:
                 # As when a running connection gives up: the supervisor starts it again.
@@ -145,6 +161,7 @@ async def connect_broker(
             await asyncio.sleep(pause)
         else:
             break
+    starting = False
     return broker
 
 

@@ -42,6 +42,7 @@ from carecoord.services.platform import Platform
 from carecoord.services.runtime import audit_cli, demo, heap, logs, workers
 from carecoord.services.runtime.bootstrap import (
     EXIT_BROKER_GONE,
+    STARTUP_SECONDS,
     BrokerUnreachable,
     Servers,
     resolve_servers,
@@ -319,7 +320,12 @@ def until_stopped(command: Coroutine[Any, Any, None]) -> None:
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
         try:
             runner.run(guarded())
-        except BrokerUnreachable:  # logged where it was found
+        except BrokerUnreachable:  # logged where it was found; said here for a person
+            print(
+                f"carecoord: no NATS server answered within {STARTUP_SECONDS:.0f} s: start it,"
+                " or set NATS_URL to one that runs (unset, the command starts its own)",
+                file=sys.stderr,
+            )
             raise SystemExit(EXIT_BROKER_GONE) from None
         except StreamRefused as refused:  # the settings' to mend: no restart helps
             raise SystemExit(f"carecoord: {refused}") from None
