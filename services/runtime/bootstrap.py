@@ -327,8 +327,14 @@ async def _stopped(platform: Platform) -> None:
             await task
     await platform.timelines.stop()
     await platform.progress.stop()
-    with contextlib.suppress(ConnectionClosedError):  # it gave up: nothing to drain
+    try:
         await platform.broker.stop()
+    except ConnectionClosedError:  # it gave up: nothing to drain
+        pass
+    except NatsError as failed:  # reconnecting, the broker down: nothing to drain; close it
+        log.warning("broker not drained at shutdown", extra={"error": error_code(failed)})
+        with contextlib.suppress(NatsError):
+            await platform.broker.connection.close()
     platform.bus.close()
     if platform.replica is not None:
         await platform.replica.close()
