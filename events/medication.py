@@ -422,7 +422,17 @@ class DoseAdministered(_ObservedDose):
         )
 
 
-class DoseEnteredInError(_ObservedDose):
+class _EnteredInError(_Dispensed):
+    """What marking a dispensing entered in error says beside the dispensing it repeats: why,
+    and the program's day it was marked (the day its correction rows are dated).
+
+    Listed after the dispensing's own base in a subclass's bases, so its fields come last."""
+
+    reason: str = Field(min_length=1, max_length=500)
+    corrected_on: date
+
+
+class DoseEnteredInError(_EnteredInError, _ObservedDose):
     """A dose charted in error (on the wrong client, or never given): it leaves the picture
     and its slot is free again; the dose's own record stays.
 
@@ -437,8 +447,6 @@ class DoseEnteredInError(_ObservedDose):
 
     # ``replaces_dose_id`` is set when the dose marked was a replacement: the dose it
     # replaced counts as lost again.
-    reason: str = Field(min_length=1, max_length=500)
-    corrected_on: date
 
 
 class NotGivenReason(StrEnum):
@@ -471,24 +479,12 @@ class TakeHomeBottle(Value):
     lot: str = Field(min_length=1, max_length=100)
 
 
-class TakeHomeDispensed(_Dispensed):
-    """Take-home doses handed over, one bottle per dose, within the cap and eligibility."""
-
-    summary_template: ClassVar[str] = (
-        "Take-home handed over: {medication} {total_amount} {unit} in {dose_count} bottles"
-        " for {days_covered} days"
-    )
+class _TakeHome(_Dispensed):
+    """What a take-home hand-over was: its id, its bottles and the days they cover."""
 
     dispense_id: UUID
     bottles: tuple[TakeHomeBottle, ...] = Field(min_length=1)
     days_covered: int = Field(ge=1)
-    day_in_treatment: int = Field(ge=1)
-    cap_days: int = Field(ge=0)
-    cap_rule: str
-    cap_rule_version: str
-    day: date | None = None
-    """The program's day the bottles were handed over (None in events recorded before it
-    was kept)."""
 
     @property
     def dose_count(self) -> int:
@@ -501,6 +497,42 @@ class TakeHomeDispensed(_Dispensed):
     def summary(self) -> str:
         extra = {"dose_count": self.dose_count, "total_amount": self.total_amount}
         return self.summary_template.format(**self.facts(), **extra)
+
+
+class TakeHomeDispensed(_TakeHome):
+    """Take-home doses handed over, one bottle per dose, within the cap and eligibility."""
+
+    summary_template: ClassVar[str] = (
+        "Take-home handed over: {medication} {total_amount} {unit} in {dose_count} bottles"
+        " for {days_covered} days"
+    )
+
+    day_in_treatment: int = Field(ge=1)
+    cap_days: int = Field(ge=0)
+    cap_rule: str
+    cap_rule_version: str
+    day: date | None = None
+    """The program's day the bottles were handed over (None in events recorded before it
+    was kept)."""
+
+
+class TakeHomeEnteredInError(_EnteredInError, _TakeHome):
+    """A take-home charted in error (for the wrong client, or never handed over): the days
+    its bottles covered are free again and the record stops counting them; the hand-over's
+    own record stays.
+
+    It repeats the hand-over's DEA log fields and every bottle, so the dispensing log, the lot
+    ledger and the stock view each get a correction row that reverses it, and nothing is
+    edited in place. ``handed_over_on`` is the program's day of the hand-over it corrects;
+    ``corrected_on`` the day it was marked.
+    """
+
+    summary_template: ClassVar[str] = (
+        "Take-home entered in error: {medication} {total_amount} {unit} in {dose_count}"
+        " bottles handed over on {handed_over_on} ({reason})"
+    )
+
+    handed_over_on: date
 
 
 class DoseMissed(_AboutDose):
@@ -534,5 +566,6 @@ MEDICATION_EVENTS: tuple[type[CareEvent], ...] = (
     DoseEnteredInError,
     DoseNotGiven,
     TakeHomeDispensed,
+    TakeHomeEnteredInError,
     DoseMissed,
 )

@@ -51,6 +51,7 @@ from carecoord.graphql.medication_inputs import (
     PrescribeInput,
     ReplaceDoseInput,
     TakeHomeEligibilityInput,
+    TakeHomeInErrorInput,
     TakeHomeInput,
     TaperInput,
 )
@@ -68,6 +69,7 @@ from carecoord.services.medication.dispensing import (
     NotGiven,
     Replacement,
     TakeHome,
+    TakeHomeInError,
 )
 from carecoord.services.medication.eligibility import EligibilityDecision
 from carecoord.services.medication.prescribing import DoseChange, NewOrder, Taper
@@ -344,6 +346,14 @@ class MedicationMutation:
         commands.dispense_take_home,
         TakeHomeInput,
         take_home=built(TakeHome, bottles=bottles_of),
+    )
+    mark_take_home_entered_in_error = medication_step(
+        "Mark a take-home entered in error (wrong client, never handed over); the hand-over's"
+        " record stays and the days its bottles covered are free again.",
+        Action.ENTER_TAKE_HOME_IN_ERROR,
+        commands.mark_take_home_entered_in_error,
+        TakeHomeInErrorInput,
+        in_error=built(TakeHomeInError),
     )
     arrange_guest_dosing = client_mutation(
         "Arrange for the client to dose at another program; records the"

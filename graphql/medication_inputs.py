@@ -192,6 +192,19 @@ class TakeHomeInput(OrderInput):
     handed_over_at: datetime | None = None
 
 
+@strawberry.input(
+    description="A take-home charted in error (for the wrong client, or never handed over):"
+    " the days its bottles covered are free again and they count nowhere."
+)
+class TakeHomeInErrorInput:
+    client_id: UUID
+    dispense_id: UUID = strawberry.field(
+        description="The take-home (`dispenseTakeHome`'s `id`; `dispenseId` of its"
+        " `take-home` entries in `clientDosing`)."
+    )
+    reason: str = strawberry.field(description="Why: wrong client, never handed over, ...")
+
+
 @strawberry.input
 class CriterionInput:
     criterion: str = strawberry.field(description="A 42 CFR 8.12(i) criterion code.")

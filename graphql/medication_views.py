@@ -133,7 +133,8 @@ class DosingEntry:
         description="given, replacement, take-home, not-given, missed, hold-placed, hold-lifted,"
         " back-in-force (the order is dosed again from `day`: the order that replaced it was"
         " entered in error), entered-in-error (the mark of the dose `doseId` names; `detail`"
-        " says why)."
+        " says why), take-home-in-error (the mark, beside each of its bottles, of the"
+        " take-home `dispenseId` names; `detail` says why)."
     )
     medication: str
     order_id: UUID
@@ -149,7 +150,13 @@ class DosingEntry:
     )
     entered_in_error: bool = strawberry.field(
         default=False,
-        description="A dose marked entered in error since: it was not taken and counts nowhere.",
+        description="A dose or take-home marked entered in error since: it was not taken and"
+        " counts nowhere.",
+    )
+    dispense_id: UUID | None = strawberry.field(
+        default=None,
+        description="The take-home a `take-home` entry's bottle is from, or a"
+        " `take-home-in-error` entry marks (what `markTakeHomeEnteredInError` takes).",
     )
 
 
@@ -324,6 +331,12 @@ GIVEN = ("given", "replacement")
 """The dosing entries of a dose given at the window, which may be marked in error."""
 DOSE_ENTRIES = (*GIVEN, dosing.IN_ERROR)
 """The dosing entries that name a dose given at the window."""
+TAKE_HOME = "take-home"
+"""The dosing entry of a take-home bottle, whose take-home may be marked in error."""
+TAKE_HOME_ENTRIES = (TAKE_HOME, dosing.TAKE_HOME_IN_ERROR)
+"""The dosing entries that name a take-home."""
+MARKABLE = (*GIVEN, TAKE_HOME)
+"""The dosing entries of what may be marked in error: a dose, a take-home's bottle."""
 UNDESCRIBED_AT_LEAST = inspect.Parameter(
     "at_least", inspect.Parameter.KEYWORD_ONLY, annotation=int | None, default=None
 )
@@ -424,7 +437,7 @@ class MedicationQuery:
         if ctx.reader().role is Role.CLIENT:
             blind = await medications.blind_orders(ctx.platform.reads, client_id)
         first = summary["first_dose"]
-        in_error = {r["ref_id"] for r in found if r["status"] == dosing.IN_ERROR}
+        in_error = {r["ref_id"] for r in found if r["status"] in dosing.MARKS}
         statuses = [r["status"] for r in found if r["ref_id"] not in in_error]
         return DosingView(
             on=today,
@@ -434,7 +447,7 @@ class MedicationQuery:
             given=statuses.count("given"),
             missed=statuses.count("missed"),
             not_given=statuses.count("not-given"),
-            take_home_doses=statuses.count("take-home"),
+            take_home_doses=statuses.count(TAKE_HOME),
             entries=[
                 into(
                     DosingEntry,
@@ -442,7 +455,8 @@ class MedicationQuery:
                     amount=None if r["order_id"] in blind else r["amount"],
                     recorded_by=r["actor_id"],
                     dose_id=r["ref_id"] if r["status"] in DOSE_ENTRIES else None,
-                    entered_in_error=r["status"] in GIVEN and r["ref_id"] in in_error,
+                    entered_in_error=r["status"] in MARKABLE and r["ref_id"] in in_error,
+                    dispense_id=r["ref_id"] if r["status"] in TAKE_HOME_ENTRIES else None,
                 )
                 for r in found
             ],

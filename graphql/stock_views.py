@@ -43,7 +43,7 @@ class StockLot:
     wasted: Decimal
     lost: Decimal = strawberry.field(description="Shortfalls resolved as a loss reported.")
     dispensed: Decimal = strawberry.field(
-        description="Doses given and take-homes handed over, less doses entered in error."
+        description="Doses given and take-homes handed over, less those entered in error."
     )
     on_hand: Decimal = strawberry.field(
         description="received + transferredIn - transferredOut - wasted - lost - dispensed."
@@ -75,7 +75,8 @@ class StockEntry:
     occurred_at: datetime
     kind: str = strawberry.field(
         description="receipt, transfer-in, transfer-out, waste, dose, dose-in-error (a dose"
-        " entered in error, its amount back), take-home, count, discrepancy, resolved or"
+        " entered in error, its amount back), take-home, take-home-in-error (a take-home"
+        " bottle entered in error, its amount back), count, discrepancy, resolved or"
         " witnessed."
     )
     lot: str

@@ -4,7 +4,9 @@ For each dispensing: name of substance, strength, dosage form, date dispensed, t
 client (by id: identity stays behind 42 CFR Part 2), amount consumed, amount and dosage
 form taken home, and the dispenser. Append-only, one row per dispensing event; exported
 as CSV or JSON through the API. A dose entered in error keeps its row and gets a correction
-row of its own, dated the day it was marked, its amount consumed negative.
+row of its own, dated the day it was marked, its amount consumed negative; a take-home
+entered in error likewise, its amount taken home negative (the hand-over reversed, whether
+the bottles went to another client, who is charted with them anew, or never left).
 """
 
 from __future__ import annotations
@@ -17,14 +19,19 @@ from uuid import UUID
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.events.medication import DoseAdministered, DoseEnteredInError, TakeHomeDispensed
+from carecoord.events.medication import (
+    DoseAdministered,
+    DoseEnteredInError,
+    TakeHomeDispensed,
+    TakeHomeEnteredInError,
+)
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
 from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "dispensing_log"
-READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed)
+READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, TakeHomeEnteredInError)
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
@@ -72,12 +79,25 @@ def rows(item: Positioned) -> Iterator[Row]:
                e.dosage_form, e.dea_schedule, -e.amount, None, None, e.unit, e.actor.id, e.lot,
                e.dose_id, note)  # fmt: skip
     elif isinstance(e, TakeHomeDispensed):
-        lots = ", ".join(sorted({b.lot for b in e.bottles}))
         note = f"{e.dose_count} bottles for {e.days_covered} days"
         day = e.day or e.occurred_at.date()  # the program's day; UTC's in older events
-        yield (e.client_id, day, e.occurred_at, e.medication, e.strength,
-               e.dosage_form, e.dea_schedule, None, e.total_amount, e.dosage_form, e.unit,
-               e.actor.id, lots, e.dispense_id, note)  # fmt: skip
+        yield _take_home_row(e, day, e.total_amount, note)
+    elif isinstance(e, TakeHomeEnteredInError):
+        note = (
+            f"entered in error: corrects take-home {e.dispense_id} of {e.handed_over_on}"
+            f" ({e.dose_count} bottles for {e.days_covered} days): {e.reason}"
+        )
+        yield _take_home_row(e, e.corrected_on, -e.total_amount, note)
+
+
+def _take_home_row(
+    e: TakeHomeDispensed | TakeHomeEnteredInError, day: date, amount: Decimal, note: str
+) -> Row:
+    """A hand-over's line, or its correction's: the amount taken home, by lot."""
+    lots = ", ".join(sorted({b.lot for b in e.bottles}))
+    return (e.client_id, day, e.occurred_at, e.medication, e.strength, e.dosage_form,
+            e.dea_schedule, None, amount, e.dosage_form, e.unit, e.actor.id, lots,
+            e.dispense_id, note)  # fmt: skip
 
 
 COPIED = copied(COLUMNS, rows)

@@ -3,9 +3,11 @@
 One row per fact about a slot or an order's availability: a dose given, a replacement,
 a dose not given, each take-home bottle (on the day it covers), a missed day, a hold
 placed or lifted, an order back in force (from its day: the order that replaced it was
-entered in error), and a dose entered in error (its own row, on the dose's day and slot,
-naming the dose in ``ref_id``: the dose's row stays as it was). Days in treatment and
-take-home supply are read from these rows, a dose entered in error not counting.
+entered in error), a dose entered in error (its own row, on the dose's day and slot,
+naming the dose in ``ref_id``: the dose's row stays as it was), and a take-home entered in
+error (a row of its own beside each of its bottles', naming the hand-over in ``ref_id``).
+Days in treatment and take-home supply are read from these rows, a dose or take-home
+entered in error not counting.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from carecoord.events.medication import (
     OrderReinstated,
     OrderResumed,
     TakeHomeDispensed,
+    TakeHomeEnteredInError,
 )
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
@@ -35,8 +38,8 @@ from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "dosing"
-READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, DoseNotGiven, DoseMissed,
-         OrderHeld, OrderResumed, OrderReinstated)  # fmt: skip
+READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, TakeHomeEnteredInError,
+         DoseNotGiven, DoseMissed, OrderHeld, OrderResumed, OrderReinstated)  # fmt: skip
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
@@ -60,6 +63,11 @@ class Dose(Numbered):
 COLUMNS = columns(Dose)
 IN_ERROR = "entered-in-error"
 """The status of the row that marks the dose ``ref_id`` names as entered in error."""
+TAKE_HOME_IN_ERROR = "take-home-in-error"
+"""The status of the row, one per bottle, that marks the take-home ``ref_id`` names as
+entered in error: on the bottle's day and slot, so ``standing`` finds it as a dose's mark."""
+MARKS = (IN_ERROR, TAKE_HOME_IN_ERROR)
+"""The statuses of the rows that mark what ``ref_id`` names as entered in error."""
 BACK_IN_FORCE = "back-in-force"
 """The status of the row saying an order is dosed again from its day, as the order that
 replaced it (``ref_id``) was entered in error."""
@@ -86,6 +94,10 @@ def rows(item: Positioned) -> Iterator[Row]:
         for b in e.bottles:
             yield (e.client_id, e.order_id, e.medication, b.day, b.slot, "take-home", b.amount,
                    e.unit, f"bottle {b.bottle}, lot {b.lot}", e.dispense_id, *common)  # fmt: skip
+    elif isinstance(e, TakeHomeEnteredInError):
+        for b in e.bottles:
+            yield (e.client_id, e.order_id, e.medication, b.day, b.slot, TAKE_HOME_IN_ERROR,
+                   b.amount, e.unit, e.reason, e.dispense_id, *common)  # fmt: skip
     elif isinstance(e, DoseNotGiven):
         yield (e.client_id, e.order_id, e.medication, e.day, e.slot, "not-given", None, "",
                e.reason.value, None, *common)  # fmt: skip
@@ -125,13 +137,18 @@ async def of_client(
 
 
 def standing(dose: str) -> sql.Composed:
-    """A condition on the dosing row aliased ``dose``: no row marks it entered in error (the
-    mark has the dose's client, day and slot, so the view's index finds it)."""
+    """A condition on the dosing row aliased ``dose``: no row marks it (a dose, or a take-home
+    bottle) entered in error (the mark has the row's client, day and slot, so the view's
+    index finds it)."""
     return sql.SQL(
         "NOT EXISTS (SELECT 1 FROM {view} x WHERE x.client_id = {d}.client_id"
-        " AND x.day = {d}.day AND x.slot = {d}.slot AND x.status = {mark}"
+        " AND x.day = {d}.day AND x.slot = {d}.slot AND x.status IN ({marks})"
         " AND x.ref_id = {d}.ref_id)"
-    ).format(view=sql.Identifier(NAME), d=sql.Identifier(dose), mark=sql.Literal(IN_ERROR))
+    ).format(
+        view=sql.Identifier(NAME),
+        d=sql.Identifier(dose),
+        marks=sql.SQL(", ").join(sql.Literal(m) for m in MARKS),
+    )
 
 
 class Treatment(TypedDict):
@@ -141,10 +158,11 @@ class Treatment(TypedDict):
 
 async def treatment(pool: AsyncConnectionPool, client_id: UUID, today: date) -> Treatment:
     """A client's first observed dose day (of a dose not entered in error), and the take-home
-    days they hold from ``today``."""
+    days they hold from ``today`` (of take-homes not entered in error)."""
     query = sql.SQL(
         "SELECT min(day) FILTER (WHERE status = 'given' AND {standing}) AS first_dose,"
-        " count(DISTINCT day) FILTER (WHERE status = 'take-home' AND day >= %s) AS supply"
+        " count(DISTINCT day) FILTER (WHERE status = 'take-home' AND day >= %s AND {standing})"
+        " AS supply"
         " FROM {view} d WHERE client_id = %s"
     ).format(view=sql.Identifier(NAME), standing=standing("d"))
     [found] = await fetch(pool, Treatment, query, [today, client_id])

@@ -2,7 +2,9 @@
 
 Observed doses draw from the lot of the bulk bottle at the window; each take-home bottle
 is its own entry, with the client it went to. A dose entered in error returns its amount
-to its lot in an entry of its own (kind ``in-error``, negative). A site's receipts, counts,
+to its lot in an entry of its own (kind ``in-error``, negative), and a take-home entered in
+error each of its bottles' (kind ``take-home-in-error``, negative): the dispensing reversed,
+as the bottles went to another client (charted anew) or never left. A site's receipts, counts,
 waste and transfers, and the reconciliation of counts against them, are the stock view's
 (``stock.py``), which names no client.
 """
@@ -17,14 +19,19 @@ from uuid import UUID
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.events.medication import DoseAdministered, DoseEnteredInError, TakeHomeDispensed
+from carecoord.events.medication import (
+    DoseAdministered,
+    DoseEnteredInError,
+    TakeHomeDispensed,
+    TakeHomeEnteredInError,
+)
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
 from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "inventory"
-READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed)
+READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, TakeHomeEnteredInError)
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
@@ -67,6 +74,11 @@ def rows(item: Positioned) -> Iterator[Row]:
         for b in e.bottles:
             yield (b.lot, b.bottle, e.medication, e.strength, e.dosage_form, "take-home",
                    b.amount, e.unit, e.client_id, b.day, e.occurred_at, e.actor.id)  # fmt: skip
+    elif isinstance(e, TakeHomeEnteredInError):
+        for b in e.bottles:
+            yield (b.lot, b.bottle, e.medication, e.strength, e.dosage_form,
+                   "take-home-in-error", -b.amount, e.unit, e.client_id, e.corrected_on,
+                   e.occurred_at, e.actor.id)  # fmt: skip
 
 
 COPIED = copied(COLUMNS, rows)

@@ -8,7 +8,10 @@ confirmations, so the view is also the continuing record (21 CFR 1304.22(c)) an 
 exports. Doses come from the
 medication context's events by their ``site`` and ``lot`` (a dose without a lot is in no
 lot's row: the count shows it short); a dose entered in error adds its amount back in a row
-of its own (``dose-in-error``), the dose's row staying. No client is named here.
+of its own (``dose-in-error``), the dose's row staying, and a take-home entered in error
+each of its bottles' (``take-home-in-error``): the dispensing is reversed, as the bottles
+went to another client (charted anew, drawing again) or never left; one poured and not put
+back is recorded as waste. No client is named here.
 """
 
 from __future__ import annotations
@@ -22,7 +25,12 @@ from uuid import UUID
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.events.medication import DoseAdministered, DoseEnteredInError, TakeHomeDispensed
+from carecoord.events.medication import (
+    DoseAdministered,
+    DoseEnteredInError,
+    TakeHomeDispensed,
+    TakeHomeEnteredInError,
+)
 from carecoord.events.positioned import Positioned
 from carecoord.events.stock import (
     StockCounted,
@@ -39,9 +47,9 @@ from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "stock"
-READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, StockReceived, StockTransferredIn,
-         StockTransferredOut, StockWasted, StockCounted, StockDiscrepancyFound,
-         StockDiscrepancyResolved, StockEntryWitnessed)  # fmt: skip
+READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, TakeHomeEnteredInError,
+         StockReceived, StockTransferredIn, StockTransferredOut, StockWasted, StockCounted,
+         StockDiscrepancyFound, StockDiscrepancyResolved, StockEntryWitnessed)  # fmt: skip
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
@@ -69,9 +77,9 @@ class Entry(Numbered):
 
 
 COLUMNS = columns(Entry)
-DRAWN = ("dose", "take-home", "dose-in-error")
-"""Kinds of row a dose makes: the perpetual inventory's dispensed side (a dose entered in
-error adds back what its dose took)."""
+DRAWN = ("dose", "take-home", "dose-in-error", "take-home-in-error")
+"""Kinds of row a dose makes: the perpetual inventory's dispensed side (a dose or take-home
+entered in error adds back what it took)."""
 
 table = generation_table(NAME)
 
@@ -84,13 +92,8 @@ def rows(item: Positioned) -> Iterator[Row]:
     zero = Decimal(0)
     if isinstance(e, DoseAdministered | DoseEnteredInError):
         yield from _dose_rows(e)
-    elif isinstance(e, TakeHomeDispensed):
-        day = e.day or e.occurred_at.date()
-        for b in e.bottles:
-            yield (e.site, b.lot, "take-home", -b.amount, None, None, e.medication, e.strength,
-                   e.dosage_form, e.unit, e.dea_schedule, e.dispense_id, None,
-                   f"bottle {b.bottle} for {b.day}", "", day, e.occurred_at,
-                   e.actor.id)  # fmt: skip
+    elif isinstance(e, TakeHomeDispensed | TakeHomeEnteredInError):
+        yield from _take_home_rows(e)
     elif isinstance(e, StockReceived):
         detail = (f"{e.order_form.value} {e.order_form_number}; {e.containers} containers from"
                   f" {e.supplier} ({e.supplier_dea_number})")  # fmt: skip
@@ -134,6 +137,21 @@ def _dose_rows(e: DoseAdministered | DoseEnteredInError) -> Iterator[Row]:
     yield (e.site, e.lot, kind, change, None, None, e.medication, e.strength, e.dosage_form,
            e.unit, e.dea_schedule, e.dose_id, None, detail, "", day, e.occurred_at,
            e.actor.id)  # fmt: skip
+
+
+def _take_home_rows(e: TakeHomeDispensed | TakeHomeEnteredInError) -> Iterator[Row]:
+    """Each take-home bottle takes its amount from its lot; the take-home's mark of entered
+    in error gives each back."""
+    for b in e.bottles:
+        if isinstance(e, TakeHomeDispensed):
+            kind, change, day = "take-home", -b.amount, e.day or e.occurred_at.date()
+            detail = f"bottle {b.bottle} for {b.day}"
+        else:
+            kind, change, day = "take-home-in-error", b.amount, e.corrected_on
+            detail = f"bottle {b.bottle} for {b.day} entered in error: {e.reason}"
+        yield (e.site, b.lot, kind, change, None, None, e.medication, e.strength,
+               e.dosage_form, e.unit, e.dea_schedule, e.dispense_id, None, detail, "", day,
+               e.occurred_at, e.actor.id)  # fmt: skip
 
 
 def _lot_row(

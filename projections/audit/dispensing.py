@@ -1,8 +1,9 @@
 """What happened at the dosing window as FHIR R4: MedicationAdministration (a dose given, not
 given, or missed: status not-done), MedicationDispense (take-home bottles), a Flag while the
 client doses elsewhere, and the take-home eligibility as an Observation. A replacement dose
-gets a Provenance that names the dose it replaces (entity role ``revision``); a dose entered in
-error becomes ``entered-in-error`` with a Provenance (NULLIFY) saying why."""
+gets a Provenance that names the dose it replaces (entity role ``revision``); a dose or a
+take-home entered in error becomes ``entered-in-error`` with a Provenance (NULLIFY) saying
+why."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from carecoord.events.medication import (
     GuestDosingEnded,
     TakeHomeDispensed,
     TakeHomeEligibilityDetermined,
+    TakeHomeEnteredInError,
 )
 from carecoord.projections.audit.fhir import (
     Resource,
@@ -150,6 +152,17 @@ def handed_over(res: Resources, event: TakeHomeDispensed) -> None:
     )
 
 
+def take_home_in_error(res: Resources, event: TakeHomeEnteredInError) -> None:
+    dispense = res.change(event, "MedicationDispense", event.dispense_id)
+    if dispense is None:
+        return
+    dispense["status"] = "entered-in-error"
+    dispense["statusReasonCodeableConcept"] = text(event.reason)
+    target = reference("MedicationDispense", event.dispense_id)
+    made = res.new(event, provenance(event, target, "NULLIFY", event.reason))
+    dispense.setdefault("eventHistory", []).append(reference("Provenance", made["id"]))
+
+
 def guest_dosing(res: Resources, event: GuestDosingArranged) -> None:
     res.new(
         event,
@@ -190,5 +203,6 @@ def eligibility(res: Resources, event: TakeHomeEligibilityDetermined) -> None:
 
 
 HANDLERS = handlers(
-    given, in_error, not_given, missed, handed_over, guest_dosing, guest_dosing_ended, eligibility
-)
+    given, in_error, not_given, missed, handed_over, take_home_in_error, guest_dosing,
+    guest_dosing_ended, eligibility
+)  # fmt: skip

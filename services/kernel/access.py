@@ -35,6 +35,7 @@ class Action(StrEnum):
     ENTER_DOSE_IN_ERROR = "enter_dose_in_error"
     RECORD_DOSE_NOT_GIVEN = "record_dose_not_given"
     DISPENSE_TAKE_HOME = "dispense_take_home"
+    ENTER_TAKE_HOME_IN_ERROR = "enter_take_home_in_error"
     ARRANGE_GUEST_DOSING = "arrange_guest_dosing"
     END_GUEST_DOSING = "end_guest_dosing"
     ASSIGN_CARE_TEAM_MEMBER = "assign_care_team_member"
@@ -84,6 +85,7 @@ MAY_RECORD: dict[Action, frozenset[Role]] = {
     Action.ENTER_DOSE_IN_ERROR: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.RECORD_DOSE_NOT_GIVEN: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.DISPENSE_TAKE_HOME: frozenset({Role.NURSE, Role.PRESCRIBER}),
+    Action.ENTER_TAKE_HOME_IN_ERROR: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.ARRANGE_GUEST_DOSING: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.END_GUEST_DOSING: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.ASSIGN_CARE_TEAM_MEMBER: frozenset({Role.PROGRAM_ADMIN}),

@@ -41,6 +41,7 @@ from carecoord.services.medication.dispensing import (
     NotGiven,
     Replacement,
     TakeHome,
+    TakeHomeInError,
 )
 from carecoord.services.medication.eligibility import EligibilityDecision
 from carecoord.services.medication.findings import HardStop
@@ -308,6 +309,22 @@ def mark_dose_entered_in_error(
     def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
         dispensing.enter_in_error(record, stamp, rules, in_error)
         return in_error.dose_id
+
+    return on_record(client_id, decide)
+
+
+def mark_take_home_entered_in_error(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    in_error: TakeHomeInError,
+    rules: MedicationRules = DEFAULT_RULES,
+) -> Command[UUID]:
+    """A take-home charted in error is corrected by a new event, never by editing it."""
+
+    def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
+        dispensing.enter_take_home_in_error(record, stamp, rules, in_error)
+        return in_error.dispense_id
 
     return on_record(client_id, decide)
 

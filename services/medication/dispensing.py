@@ -1,5 +1,6 @@
 """Dispensing decisions: observed doses, doses not given, replacements, doses entered in
-error, take-homes, guest dosing, and the missed-dose rule's events.
+error, take-homes and take-homes entered in error, guest dosing, and the missed-dose rule's
+events.
 
 The invariants, checked against the record in the same transaction that records: no
 dose against an order that is not active on that day (held, discontinued, replaced, not
@@ -28,6 +29,7 @@ from carecoord.events.medication import (
     OrderHeld,
     TakeHomeBottle,
     TakeHomeDispensed,
+    TakeHomeEnteredInError,
 )
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
@@ -88,6 +90,14 @@ class InError:
     """A dose given at the window that was charted in error (wrong client, never given)."""
 
     dose_id: UUID
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TakeHomeInError:
+    """A take-home that was charted in error (for the wrong client, never handed over)."""
+
+    dispense_id: UUID
     reason: str
 
 
@@ -239,11 +249,7 @@ def enter_in_error(
     """Mark a dose given at the window entered in error: its slot is free again and it
     counts as not given; a replaced dose waits until its replacement is marked first."""
     dose_id = given.dose_id
-    reason = given.reason.strip()
-    if not reason:
-        raise InvalidInput(
-            "reason", "reason-required", "say why the dose is in error (wrong client, ...)"
-        )
+    reason = _reason(given.reason, "say why the dose is in error (wrong client, ...)")
     order = record.dose_order(dose_id)
     if dose_id in order.in_error:
         raise RuleViolation(
@@ -284,6 +290,52 @@ def enter_in_error(
             corrected_on=rules.day_of(stamp.clock()),
         )
     )
+
+
+def enter_take_home_in_error(
+    record: MedicationRecord, stamp: Stamp, rules: MedicationRules, given: TakeHomeInError
+) -> None:
+    """Mark a take-home entered in error: the days its bottles covered are free again (a
+    take-home or a dose may be charted for them) and count in no supply or dosed day."""
+    dispense_id = given.dispense_id
+    reason = _reason(given.reason, "say why the take-home is in error (wrong client, ...)")
+    order = record.take_home_order(dispense_id)
+    if dispense_id in order.take_home_in_error:
+        raise RuleViolation(
+            "dispenseId",
+            "not-in-error",
+            f"take-home {dispense_id} was already marked entered in error"
+            f" {order.take_home_in_error[dispense_id]}",
+        )
+    handed = order.handed_over[dispense_id]
+    record.record(
+        stamp.event(
+            TakeHomeEnteredInError,
+            record.client_id,
+            None,
+            order_id=order.order_id,
+            medication=order.medication,
+            unit=order.unit,
+            dosage_form=handed.dosage_form,
+            strength=handed.strength,
+            dea_schedule=handed.dea_schedule,
+            site=handed.site,
+            dispense_id=dispense_id,
+            bottles=handed.bottles,
+            days_covered=handed.days_covered,
+            handed_over_on=handed.day,
+            reason=reason,
+            corrected_on=rules.day_of(stamp.clock()),
+        )
+    )
+
+
+def _reason(given: str, hint: str) -> str:
+    """The reason for marking a dispensing in error, trimmed; blanks are no reason."""
+    reason = given.strip()
+    if not reason:
+        raise InvalidInput("reason", "reason-required", hint)
+    return reason
 
 
 def _record_dose(

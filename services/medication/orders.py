@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from carecoord.events.medication import Dispensing, Schedule, TaperStep
+from carecoord.events.medication import Dispensing, Schedule, TakeHomeBottle, TaperStep
 
 
 class Status(StrEnum):
@@ -47,6 +47,20 @@ class Charted:
     lot: str
     bottle: str
     replaces: UUID | None
+
+
+@dataclass(frozen=True, slots=True)
+class HandedOver:
+    """A take-home hand-over as charted: what its correction repeats for the DEA log and the
+    stock ledger, and the (day, slot) its bottles cover."""
+
+    dosage_form: str
+    strength: str
+    dea_schedule: str
+    site: str
+    bottles: tuple[TakeHomeBottle, ...]
+    days_covered: int
+    day: date
 
 
 @dataclass(slots=True)
@@ -85,6 +99,12 @@ class Order:
     doses_on: dict[date, list[UUID]] = field(default_factory=dict)
     """Dose ids by day: a years-long order is checked without walking every dose."""
     take_home: dict[tuple[date, int], UUID] = field(default_factory=dict)
+    """Take-home bottles by the (day, slot) they cover: the dispense id."""
+    handed_over: dict[UUID, HandedOver] = field(default_factory=dict)
+    """Every take-home hand-over by dispense id, as charted (one marked in error too)."""
+    take_home_in_error: dict[UUID, str] = field(default_factory=dict)
+    """Take-homes marked entered in error: when, by whom and why. Their bottles are in no
+    (day, slot) of ``take_home``, so those days are free and read as not dosed."""
     missed: set[date] = field(default_factory=set)
     charted: dict[UUID, Charted] = field(default_factory=dict)
     """Every dose given at the window by id, as charted (one marked in error too)."""

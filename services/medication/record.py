@@ -32,11 +32,12 @@ from carecoord.events.medication import (
     OrderResumed,
     TakeHomeDispensed,
     TakeHomeEligibilityDetermined,
+    TakeHomeEnteredInError,
     TaperOrdered,
 )
 from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.errors import NotFound
-from carecoord.services.medication.orders import Charted, Hold, Order, Status
+from carecoord.services.medication.orders import Charted, HandedOver, Hold, Order, Status
 
 
 @dataclass(slots=True)
@@ -87,6 +88,17 @@ class MedicationRecord(Aggregate, context="medication"):
         if found is None:
             raise NotFound(
                 "doseId", "unknown-dose", f"the client has no dose {dose_id} given at the window"
+            )
+        return found
+
+    def take_home_order(self, dispense_id: UUID) -> Order:
+        """The order a take-home was handed over under."""
+        found = next((o for o in self.orders.values() if dispense_id in o.handed_over), None)
+        if found is None:
+            raise NotFound(
+                "dispenseId",
+                "unknown-take-home",
+                f"the client has no take-home {dispense_id} handed over",
             )
         return found
 
@@ -145,9 +157,9 @@ class MedicationRecord(Aggregate, context="medication"):
         elif isinstance(event, DoseEnteredInError):
             self._apply_in_error(event)
         elif isinstance(event, TakeHomeDispensed):
-            order = self.orders[event.order_id]
-            for bottle in event.bottles:
-                order.take_home[(bottle.day, bottle.slot)] = event.dispense_id
+            self._apply_take_home(event)
+        elif isinstance(event, TakeHomeEnteredInError):
+            self._apply_take_home_in_error(event)
         elif isinstance(event, DoseMissed):
             self.orders[event.order_id].missed.add(event.day)
 
@@ -227,3 +239,28 @@ class MedicationRecord(Aggregate, context="medication"):
         if event.day == self.first_dose_day:
             days = [day for o in self.orders.values() for day in o.doses_on]
             self.first_dose_day = min(days, default=None)
+
+    def _apply_take_home(self, event: TakeHomeDispensed) -> None:
+        order = self.orders[event.order_id]
+        order.handed_over[event.dispense_id] = HandedOver(
+            event.dosage_form,
+            event.strength,
+            event.dea_schedule,
+            event.site,
+            event.bottles,
+            event.days_covered,
+            event.day or event.occurred_at.date(),  # the program's day; UTC's in older events
+        )
+        for bottle in event.bottles:
+            order.take_home[(bottle.day, bottle.slot)] = event.dispense_id
+
+    def _apply_take_home_in_error(self, event: TakeHomeEnteredInError) -> None:
+        """Its bottles leave the (day, slot) they covered, so the days are free to chart and
+        count in no supply or dosed day; what it was charted with stays."""
+        order = self.orders[event.order_id]
+        order.take_home_in_error[event.dispense_id] = (
+            f"on {event.occurred_at.date()} by {event.actor.id}: {event.reason}"
+        )
+        for bottle in event.bottles:
+            if order.take_home.get((bottle.day, bottle.slot)) == event.dispense_id:
+                del order.take_home[(bottle.day, bottle.slot)]

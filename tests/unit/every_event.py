@@ -63,6 +63,7 @@ from carecoord.events.medication import (
     TakeHomeCriterion,
     TakeHomeDispensed,
     TakeHomeEligibilityDetermined,
+    TakeHomeEnteredInError,
     TaperOrdered,
     TaperStep,
 )
@@ -302,6 +303,7 @@ def _window(r: Record, order_id: UUID) -> None:
         day_in_treatment=32, cap_days=2, cap_rule="take-home-cap", cap_rule_version="2024",
         **dispensed,
     )  # fmt: skip
+    _take_home_in_error(r, dispensed)
     guest = r.add(
         GuestDosingArranged, NURSE, guest_dosing_id=uuid4(), site="South OTP",
         start=date(2026, 2, 10), end=date(2026, 2, 20),
@@ -310,6 +312,23 @@ def _window(r: Record, order_id: UUID) -> None:
           ended_on=date(2026, 2, 15))  # fmt: skip
     r.add(OrderDiscontinued, DOCTOR, order_id=order_id, medication="methadone",
           reason="taper completed")  # fmt: skip
+
+
+def _take_home_in_error(r: Record, dispensed: dict[str, Any]) -> None:
+    """A take-home charted for the wrong client, marked entered in error."""
+    bottles = (
+        TakeHomeBottle(day=date(2026, 2, 8), slot=1, amount=Decimal(70), bottle="B-8", lot="L-2"),
+    )
+    covered = {"bottles": bottles, "days_covered": 1}
+    wrong = r.add(
+        TakeHomeDispensed, NURSE, dispense_id=uuid4(), day_in_treatment=34, cap_days=3,
+        cap_rule="take-home-cap", cap_rule_version="2024", day=date(2026, 2, 7), **covered,
+        **dispensed,
+    )  # fmt: skip
+    r.add(
+        TakeHomeEnteredInError, NURSE, dispense_id=wrong.dispense_id, reason="wrong client",
+        handed_over_on=date(2026, 2, 7), corrected_on=date(2026, 2, 7), **covered, **dispensed,
+    )  # fmt: skip
 
 
 def _therapy(r: Record) -> None:

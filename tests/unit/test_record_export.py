@@ -151,7 +151,8 @@ def test_orders_carry_their_history_and_corrections_their_provenance() -> None:
     assert taper["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] == "2026-02-14"
     assert changed["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 72.5
     assert first["meta"]["versionId"] == "4"  # prescribed, held, resumed, replaced
-    nullified, cancelled_nullified, replaced, dose_nullified, _ = by_type(bundle, "Provenance")
+    provenances = by_type(bundle, "Provenance")
+    nullified, cancelled_nullified, replaced, dose_nullified, take_home_nullified, _ = provenances
     assert cancelled_nullified["target"] == [{"reference": f"MedicationRequest/{cancelled['id']}"}]
     assert nullified["target"] == [{"reference": f"MedicationRequest/{wrong['id']}"}]
     assert nullified["activity"]["coding"][0]["code"] == "NULLIFY"
@@ -172,6 +173,17 @@ def test_orders_carry_their_history_and_corrections_their_provenance() -> None:
     assert dose_nullified["target"] == [{"reference": f"MedicationAdministration/{doses[2]['id']}"}]
     assert dose_nullified["activity"]["coding"][0]["code"] == "NULLIFY"
     assert doses[2]["eventHistory"] == [{"reference": f"Provenance/{dose_nullified['id']}"}]
+    handed, wrong_take_home = by_type(bundle, "MedicationDispense")
+    assert (handed["status"], wrong_take_home["status"]) == ("completed", "entered-in-error")
+    assert wrong_take_home["statusReasonCodeableConcept"] == {"text": "wrong client"}
+    assert take_home_nullified["target"] == [
+        {"reference": f"MedicationDispense/{wrong_take_home['id']}"}
+    ]
+    assert take_home_nullified["activity"]["coding"][0]["code"] == "NULLIFY"
+    assert take_home_nullified["reason"] == [{"text": "wrong client"}]
+    assert wrong_take_home["eventHistory"] == [
+        {"reference": f"Provenance/{take_home_nullified['id']}"}
+    ]
 
 
 def test_a_corrected_session_outcome_sets_the_encounter_anew_with_its_provenance() -> None:

@@ -330,8 +330,10 @@ def test_the_stock_view_signs_every_movement_and_reads_doses_by_site_and_lot() -
         (SITE, "M-100", "count", Decimal(0)),
     ]
     drawn = [k for k in kinds if k[2] in stock.DRAWN]
-    assert {k[2] for k in drawn} == {"dose", "take-home", "dose-in-error"}
-    assert all(k[3] < 0 for k in drawn if k[2] != "dose-in-error")
+    assert {k[2] for k in drawn} == {"dose", "take-home", "dose-in-error", "take-home-in-error"}
+    assert all(k[3] < 0 for k in drawn if not k[2].endswith("-in-error"))
     [returned] = [k for k in drawn if k[2] == "dose-in-error"]
     assert returned[3] == Decimal(70)  # what the dose entered in error took, given back
+    [bottle_back] = [k for k in drawn if k[2] == "take-home-in-error"]
+    assert bottle_back[3] == Decimal(70)  # the bottle of the take-home entered in error
     assert all(len(row) == len(stock.COLUMNS) for row in made)
