@@ -7,7 +7,8 @@ session per member with the same id, so each client's record decides only about 
 attendance. The repeated-no-show alert reads the run of consecutive no-shows, in the order
 outcomes were first recorded, as corrected: an attended session ends the run, a late
 cancellation leaves it as it was (the client did call). A booking, an outcome or a note is
-dated no later than now (``clinical_time.plausible``): what a clinician records has happened.
+dated no later than now (``clinical_time.plausible``): what a clinician records has happened;
+an attended or no-show outcome is dated no earlier than the session began.
 """
 
 from __future__ import annotations
@@ -188,6 +189,13 @@ class TherapyRecord(Aggregate, context="therapy"):
                 "occurredAt",
                 "cancelled-after-start",
                 f"a cancellation after the session began ({starts.isoformat()}) is a no_show",
+            )
+        if outcome in HAPPENED and occurred_at is not None and occurred_at < starts:
+            raise RuleViolation(
+                "occurredAt",
+                "outcome-before-start",
+                f"the session began {starts.isoformat()}; {outcome.value} is dated from then on"
+                " (a cancellation before it is late_cancelled)",
             )
         _happened(stamp, occurred_at)
         facts: dict[str, object] = {"session_id": session_id, "modality": session.modality}

@@ -69,3 +69,35 @@ async def test_a_booking_outcome_or_note_dated_in_the_future_is_refused(api: Api
         api, ATTENDANCE, sessionId=session_id, attendance=attended, durationMinutes=50
     )
     assert not ok.get("errors"), ok
+
+
+async def test_an_attended_or_no_show_outcome_dated_before_the_session_began_is_refused(
+    api: Api,
+) -> None:
+    """Before, a session booked for June 2026 was recorded attended in 1990."""
+    data = await api.ok(
+        ENROLL, {"input": {"displayName": "Rae", "program": "IOP"}}, role=Role.PROGRAM_ADMIN
+    )
+    client_id = data["enrollClient"]["id"]
+    await api.join_care_team(client_id, Role.THERAPIST, THERAPIST)
+    booked = await as_therapist(
+        api, SCHEDULE, clientIds=[client_id], modality="CBT", format="INDIVIDUAL",
+        scheduledFor="2026-06-01T10:00:00Z", plannedMinutes=50,
+    )  # fmt: skip
+    session_id = booked["data"]["scheduleSession"]["id"]
+    for outcome, minutes in (("ATTENDED", 50), ("NO_SHOW", None)):
+        early = await as_therapist(
+            api, ATTENDANCE, sessionId=session_id, durationMinutes=minutes,
+            attendance=[{"clientId": client_id, "outcome": outcome}],
+            occurredAt="1990-01-01T10:00:00Z",
+        )  # fmt: skip
+        [error] = early["errors"]
+        assert error["extensions"] == {
+            "code": "RULE_VIOLATION", "field": "occurredAt", "rule": "outcome-before-start",
+        }, error  # fmt: skip
+    on_time = await as_therapist(
+        api, ATTENDANCE, sessionId=session_id, durationMinutes=50,
+        attendance=[{"clientId": client_id, "outcome": "ATTENDED"}],
+        occurredAt="2026-06-01T10:05:00Z",
+    )  # fmt: skip
+    assert not on_time.get("errors"), on_time
