@@ -11,7 +11,7 @@ an explicit sync needs this first.
 
 from __future__ import annotations
 
-import select
+import selectors
 from typing import Any
 
 from psycopg import Connection
@@ -20,9 +20,14 @@ from psycopg import Connection
 def send_all(conn: Connection[Any]) -> None:
     """Flush everything the pipeline has queued to the server, reading its answers into
     libpq's buffer meanwhile (the pipeline processes them later), so the server is never
-    blocked writing to us while we write to it."""
+    blocked writing to us while we write to it. (A selector, not ``select``: a busy process
+    has descriptors past ``select``'s 1024.)"""
     pgconn = conn.pgconn
-    while pgconn.flush():
-        readable, _, _ = select.select([conn.fileno()], [conn.fileno()], [])
-        if readable:
-            pgconn.consume_input()
+    if not pgconn.flush():
+        return
+    with selectors.DefaultSelector() as selector:
+        selector.register(conn.fileno(), selectors.EVENT_READ | selectors.EVENT_WRITE)
+        while pgconn.flush():
+            for _, ready in selector.select():
+                if ready & selectors.EVENT_READ:
+                    pgconn.consume_input()
