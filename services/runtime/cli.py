@@ -195,6 +195,31 @@ def settings_or_exit() -> Settings:
         raise SystemExit(2) from None
 
 
+@contextlib.contextmanager
+def data_dir_refused(settings: Settings) -> Iterator[None]:
+    """A data directory that cannot be made or written (CARECOORD_DATA_DIR naming a file, a
+    path under one, a read-only place) stops the command with one line and exit 2, naming
+    the variable: each was a traceback. Other errors pass."""
+    try:
+        yield
+    except OSError as failed:
+        data_dir = Path(os.path.abspath(settings.data_dir))
+        where = Path(os.path.abspath(failed.filename)) if failed.filename else None
+        if where is None or not (where.is_relative_to(data_dir) or data_dir.is_relative_to(where)):
+            raise
+        wrong = (
+            "not a directory"
+            if isinstance(failed, (FileExistsError, NotADirectoryError))
+            else (failed.strerror or type(failed).__name__).lower()
+        )
+        print(
+            f"carecoord: CARECOORD_DATA_DIR: cannot use {settings.data_dir} ({wrong}); set it "
+            "to a directory you can write (unset: .carecoord here)",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
+
+
 def port_number(text: str) -> int:
     """``--port``, refused with the usage (out of range, it failed the bind in a traceback)."""
     port = int(text)
@@ -232,7 +257,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings = settings_or_exit()
     command = args.command or "up"
     if command == "token":
-        sys.exit(print_token(settings, args))
+        with data_dir_refused(settings):
+            sys.exit(print_token(settings, args))
     if command == "audit" and settings.database_url:  # the database alone; no broker
         sys.exit(audit_cli.run(args, settings.database_url))
     chosen = {k: getattr(args, k, None) for k in ("host", "port")}
@@ -244,7 +270,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(f"carecoord: CARECOORD_PROJECTOR_SHARE: {wrong}")
     signal.signal(signal.SIGTERM, _interrupt)  # until the command runs: as Ctrl-C does
     try:
-        servers = resolve_servers(settings, command)
+        with data_dir_refused(settings):
+            servers = resolve_servers(settings, command)
     except KeyboardInterrupt:
         return
     except RuntimeBroken as error:
