@@ -12,6 +12,7 @@ import logging
 import math
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
@@ -268,6 +269,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         share(settings.projector_share)
     except ValueError as wrong:
         sys.exit(f"carecoord: CARECOORD_PROJECTOR_SHARE: {wrong}")
+    # The API's port, taken before anything starts (and before any sibling worker binds
+    # beside it): a port another process listens on stops the command at once.
+    listener = listen_or_exit(settings) if serves_api(command) else None
     signal.signal(signal.SIGTERM, _interrupt)  # until the command runs: as Ctrl-C does
     try:
         with data_dir_refused(settings):
@@ -280,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         servers.runtime.watch(functools.partial(_leave, command))
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            run(command, args, settings, servers, argv)
+            run(command, args, settings, servers, argv, listener)
     except psycopg.OperationalError as error:  # not a bug of ours: say what, not where
         sys.exit(f"carecoord {command}: cannot reach the database: {error}")
     except Exception:
@@ -299,6 +303,7 @@ def run(
     settings: Settings,
     servers: Servers,
     argv: Sequence[str] | None,
+    listener: socket.socket | None = None,
 ) -> None:
     if command == "tail":
         until_stopped(tail_events(settings, servers, args.subject, new_only=args.new))
@@ -311,10 +316,10 @@ def run(
     elif command == "api" and args.workers > 1 and not workers.is_sibling():
         argv_now = sys.argv[1:] if argv is None else list(argv)
         with workers.siblings(args.workers - 1, argv_now, servers):
-            until_stopped(serve(settings, servers, command, demo_wanted=False))
+            until_stopped(serve(settings, servers, command, demo_wanted=False, listener=listener))
     else:
         demo_wanted = command == "up" and getattr(args, "demo", False)
-        until_stopped(serve(settings, servers, command, demo_wanted=demo_wanted))
+        until_stopped(serve(settings, servers, command, demo_wanted=demo_wanted, listener=listener))
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -417,7 +422,32 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def serve(settings: Settings, servers: Servers, part: str, *, demo_wanted: bool) -> None:
+def serves_api(command: str) -> bool:
+    """The command listens for the API and is not a sibling worker (which joins a port)."""
+    return command in ("up", "api") and not workers.is_sibling()
+
+
+def listen_or_exit(settings: Settings, *, join: bool = False) -> socket.socket:
+    """The API's listening socket, or exit 1 naming what to change."""
+    try:
+        return workers.listening_socket(settings.host, settings.port, join=join)
+    except OSError as error:
+        raise SystemExit(
+            f"carecoord: cannot listen on {settings.host}:{settings.port} "
+            f"({error.strerror}); choose another with --port"
+        ) from None
+
+
+async def serve(
+    settings: Settings,
+    servers: Servers,
+    part: str,
+    *,
+    demo_wanted: bool,
+    listener: socket.socket | None = None,
+) -> None:
+    """``listener``: the socket the command took before it started; else (a sibling worker,
+    or the relay and projector, which do not listen) one is bound here."""
     from carecoord.graphql.app import MAX_BODY_BYTES, create_app  # noqa: PLC0415  (API-only)
 
     api = part in ("up", "api")
@@ -441,13 +471,7 @@ async def serve(settings: Settings, servers: Servers, part: str, *, demo_wanted:
             lifespan="off",
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
-        try:
-            sock = workers.listening_socket(settings.host, settings.port)
-        except OSError as error:
-            raise SystemExit(
-                f"carecoord: cannot listen on {settings.host}:{settings.port} "
-                f"({error.strerror}); choose another with --port"
-            ) from None
+        sock = listener or listen_or_exit(settings, join=workers.is_sibling())
         url = f"http://{settings.host}:{settings.port}"
         if not workers.is_sibling():
             if servers.runtime is not None:

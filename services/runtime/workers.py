@@ -24,9 +24,18 @@ from carecoord.services.runtime.processes import die_with_parent
 WORKER_ENV = "CARECOORD_API_WORKER"
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A listening socket that sibling workers can bind to as well."""
+def listening_socket(host: str, port: int, *, join: bool = False) -> socket.socket:
+    """A listening socket that sibling workers can bind to as well (``join``: a sibling's).
+
+    Any other first makes sure no one listens there: with SO_REUSEPORT alone a second
+    platform (another data directory, another database) bound beside the first, and the
+    kernel spread the care team's requests between the two."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    if not join:  # a socket without SO_REUSEPORT cannot bind where any socket listens
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+            port = probe.getsockname()[1]  # the one the kernel chose for 0
     # IPPROTO_TCP named, not 0: asyncio turns Nagle off only on sockets that say they are
     # TCP, and with Nagle on every keep-alive response waits ~40 ms for a delayed ACK.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
