@@ -125,6 +125,17 @@ class Settings(BaseSettings):
         default=None, description="TOML program file; unset means the default rule tables."
     )
 
+    @field_validator("host")
+    @classmethod
+    def _interface(cls, value: str) -> str:
+        """An empty host listened on every interface of the machine (a blank line in .env, a
+        compose file's unset variable): asking for that is 0.0.0.0, said."""
+        if not value.strip():
+            raise ValueError(
+                "empty; give the interface to listen on, such as 127.0.0.1 (0.0.0.0 for all)"
+            )
+        return value
+
     @field_validator("database_url", "read_database_url")
     @classmethod
     def _connection_string(cls, value: str | None) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import functools
 import json
 import logging
@@ -106,6 +107,7 @@ def arguments() -> argparse.ArgumentParser:
         serving.add_argument(
             "--host",
             default=None,
+            type=interface,
             help=f"interface to listen on (default: CARECOORD_HOST, else {host})",
         )
         serving.add_argument(
@@ -219,6 +221,15 @@ def data_dir_refused(settings: Settings) -> Iterator[None]:
             file=sys.stderr,
         )
         raise SystemExit(2) from None
+
+
+def interface(text: str) -> str:
+    """``--host``, refused with the usage when empty (it listened on every interface)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "empty; give an address such as 127.0.0.1 (0.0.0.0 for all)"
+        )
+    return text
 
 
 def port_number(text: str) -> int:
@@ -432,9 +443,12 @@ def listen_or_exit(settings: Settings, *, join: bool = False) -> socket.socket:
     try:
         return workers.listening_socket(settings.host, settings.port, join=join)
     except OSError as error:
+        if isinstance(error, socket.gaierror) or error.errno == errno.EADDRNOTAVAIL:
+            fix = "give an address of this machine with --host or CARECOORD_HOST"
+        else:
+            fix = "choose another with --port or CARECOORD_PORT"
         raise SystemExit(
-            f"carecoord: cannot listen on {settings.host}:{settings.port} "
-            f"({error.strerror}); choose another with --port"
+            f"carecoord: cannot listen on {settings.host}:{settings.port} ({error.strerror}); {fix}"
         ) from None
 
 
