@@ -20,7 +20,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from carecoord.events.envelope import CareEvent, Kind, Value
+from carecoord.events.envelope import CareEvent, EnteredInError, Kind, Value
 
 
 class _CheckIns(CareEvent):
@@ -160,9 +160,49 @@ class VitalSignsRecorded(_Monitoring):
         return "Vital signs: " + ", ".join(parts)
 
 
+class Entry(StrEnum):
+    """What kind of entry a correction names: the event that recorded it."""
+
+    CHECK_IN = "check_in"
+    INSTRUMENT = "instrument"
+    DRUG_SCREEN = "drug_screen"
+    VITAL_SIGNS = "vital_signs"
+
+
+ENTRY_NAMES = {
+    Entry.CHECK_IN: "Check-in",
+    Entry.INSTRUMENT: "Instrument",
+    Entry.DRUG_SCREEN: "Drug screen",
+    Entry.VITAL_SIGNS: "Vital signs",
+}
+
+
+class CheckInEnteredInError(EnteredInError, _Monitoring):
+    """A check-in, instrument, drug screen or vital signs recorded in error (on the wrong
+    client, a mistyped item, a result typed as positive): the record stops counting the entry
+    (the latest QTc, the craving baseline, the last check-in) and its own record stays.
+
+    ``entry_id`` is the entry's own id (``checkin_id``, ``assessment_id``, ``screen_id`` or
+    ``vitals_id``) and ``entry_event_id`` the event that recorded it, which the read models
+    key on. MEDICATION kind like a screen or vitals, whichever entry it names: its reason may
+    speak of a screen, which those who see check-ins alone (peer supporters) are not shown.
+    """
+
+    entry: Entry
+    entry_id: UUID
+    entry_event_id: UUID
+    instrument: Instrument | None = None
+    """The instrument, when the entry is one."""
+
+    def summary(self) -> str:
+        name = ENTRY_NAMES[self.entry] if self.instrument is None else self.instrument.value
+        return f"{name} entered in error ({self.reason})"
+
+
 CHECKIN_EVENTS: tuple[type[CareEvent], ...] = (
     CheckInRecorded,
     InstrumentScored,
     DrugScreenResulted,
     VitalSignsRecorded,
+    CheckInEnteredInError,
 )

@@ -133,6 +133,15 @@ class CareEvent(BaseModel):
         return facts
 
 
+class EnteredInError(CareEvent):
+    """What every correction of an entry recorded in error says beside the entry it names:
+    why, required and bounded. A correction is a new event; the entry's own record stays.
+
+    Listed first in a correction's bases, so its fields come after the entry's it repeats."""
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
 _ENVELOPE = {
     "event_id",
     "client_id",

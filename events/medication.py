@@ -18,7 +18,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from carecoord.events.envelope import CareEvent, Kind, Value
+from carecoord.events.envelope import CareEvent, EnteredInError, Kind, Value
 
 
 class _Medication(CareEvent):
@@ -422,13 +422,13 @@ class DoseAdministered(_ObservedDose):
         )
 
 
-class _EnteredInError(_Dispensed):
-    """What marking a dispensing entered in error says beside the dispensing it repeats: why,
-    and the program's day it was marked (the day its correction rows are dated).
+class _EnteredInError(EnteredInError, _Dispensed):
+    """What marking a dispensing entered in error says beside the dispensing it repeats: why
+    (``EnteredInError``), and the program's day it was marked (the day its correction rows
+    are dated).
 
     Listed after the dispensing's own base in a subclass's bases, so its fields come last."""
 
-    reason: str = Field(min_length=1, max_length=500)
     corrected_on: date
 
 

@@ -37,6 +37,11 @@ class Alert:
     detail: str
     action: str = strawberry.field(description="What the rule's source recommends.")
     evidence: list[UUID] = strawberry.field(description="Event ids that triggered it.")
+    evidence_in_error: list[UUID] = strawberry.field(
+        description="Those of `evidence` since marked entered in error"
+        " (`markCheckInEnteredInError`). The alert stays as it stands until resolved with a"
+        " note: whether its follow-up is still needed is the care team's call."
+    )
     status: Status
     raised_at: datetime
     position: int = strawberry.field(description="Where it was raised in the event log.")
@@ -48,6 +53,9 @@ class Alert:
             cls,
             row,
             evidence=[UUID(e) for e in row["evidence"]],
+            evidence_in_error=[
+                UUID(h["evidence_in_error"]) for h in row["history"] if "evidence_in_error" in h
+            ],
             status=Status(row["status"]),
             raised_at=row["raised_at"],
             position=row["raised_position"],

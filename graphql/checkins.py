@@ -23,7 +23,13 @@ from carecoord.events.checkins import (
     ScreenMethod,
 )
 from carecoord.graphql.context import RequestContext
-from carecoord.graphql.declared import alerting_mutation, built, client_query, into
+from carecoord.graphql.declared import (
+    alerting_mutation,
+    built,
+    client_mutation,
+    client_query,
+    into,
+)
 from carecoord.projections import checkins as series
 from carecoord.services.checkins import commands
 from carecoord.services.checkins.record import CheckIn, Vitals
@@ -104,6 +110,10 @@ class SeriesPoint:
     occurred_at: datetime
     event_id: UUID
     position: int
+    entered_in_error: bool = strawberry.field(
+        description="The check-in or instrument was marked entered in error: kept, counted"
+        " nowhere (`markCheckInEnteredInError`)."
+    )
 
     @classmethod
     def of(cls, row: series.Measured) -> SeriesPoint:
@@ -138,6 +148,20 @@ def findings_of(given: RecordDrugScreenInput) -> dict[str, AnalyteFinding]:
         except ValidationError as invalid:
             raise invalid_input(invalid, prefix=f"results.{n}") from None
     return findings
+
+
+@strawberry.input(
+    description="A check-in, instrument, drug screen or vital signs recorded in error (wrong"
+    " client, a mistyped item, a result typed wrong): it stays recorded and counts nowhere."
+)
+class CheckInInErrorInput:
+    client_id: UUID
+    entry_id: UUID = strawberry.field(
+        description="The entry: the `id` its record mutation answered (its event, `eventId`"
+        " in `checkInSeries` and the timeline) or its own id (`checkinId`, `assessmentId`,"
+        " `screenId`, `vitalsId`)."
+    )
+    reason: str = strawberry.field(description="Why: wrong client, item 9 mistyped, ...")
 
 
 MEASURED = ("client_id", "occurred_at")
@@ -181,6 +205,14 @@ class CheckInMutation:
         RecordVitalSignsInput,
         fields=MEASURED,
         vitals=built(Vitals),
+    )
+    mark_check_in_entered_in_error = client_mutation(
+        "Mark a check-in, instrument, drug screen or vital signs entered in error; its record"
+        " stays, and it counts in no series, last check-in or latest QTc. Those on the care"
+        " team who may record the entry may mark it.",
+        Action.ENTER_CHECK_IN_IN_ERROR,
+        commands.mark_entered_in_error,
+        CheckInInErrorInput,
     )
 
 

@@ -18,6 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Role
 from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
+from carecoord.events.checkins import CheckInEnteredInError
 from carecoord.events.positioned import Positioned
 from carecoord.projections import careteam
 from carecoord.projections.generations import generation_ddl, generation_table
@@ -26,7 +27,7 @@ from carecoord.projections.rows import fetch
 from carecoord.services.alerts.record import Status
 
 NAME = "alerts"
-READS = (AlertRaised, AlertAcknowledged, AlertResolved)
+READS = (AlertRaised, AlertAcknowledged, AlertResolved, CheckInEnteredInError)
 """The events ``apply`` reads (a rebuild decodes no other for it)."""
 
 STATUS_AFTER = {AlertAcknowledged: "acknowledged", AlertResolved: "resolved"}
@@ -74,7 +75,41 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
                 ).format(t),
                 (step["status"], item.position, json.dumps([step]), event.alert_id),
             )
+        elif isinstance(event, CheckInEnteredInError):
+            await raised.flush()
+            await _evidence_in_error(conn, t, item.position, event)
     await raised.flush()
+
+
+async def _evidence_in_error(
+    conn: AsyncConnection, t: sql.Identifier, position: int, event: CheckInEnteredInError
+) -> None:
+    """An alert raised from an entry later entered in error stays as it stands, open until
+    someone on the care team resolves it with a note: the follow-up it asked for (a PHQ-9
+    item 9 call, a QTc review) may be under way, and whether it is still needed is a
+    clinician's call, not the system's. Its history gets a step naming the evidence now in
+    error (``evidence_in_error``), so every list shows it; the correction's reason stays with
+    the correction, which not every reader of alerts is shown."""
+    step = {
+        "evidence_in_error": str(event.entry_event_id),
+        "at": event.occurred_at.isoformat(),
+        "by": event.actor.id,
+        "role": event.actor.role.value,
+        "position": position,
+    }
+    await conn.execute(
+        sql.SQL(
+            "UPDATE {} SET updated_position = %s, history = history || %s::jsonb"
+            " WHERE client_id = %s AND evidence @> %s::jsonb AND updated_position < %s"
+        ).format(t),
+        (
+            position,
+            json.dumps([step]),
+            event.client_id,
+            json.dumps([str(event.entry_event_id)]),
+            position,
+        ),
+    )
 
 
 class Alert(TypedDict):

@@ -26,6 +26,8 @@ TAKEN = ["given", "replacement", "take-home"]
 CHECKED_IN = ["checkins.CheckInRecorded", "checkins.InstrumentScored"]
 """A check-in or a scored instrument, whatever it reports (a check-in of substance use or a
 note alone has no point in the check-in series)."""
+IN_ERROR = "checkins.CheckInEnteredInError"
+"""A correction: the check-in or instrument it names is no one's last check-in."""
 SESSION_CLOSED = [
     "therapy.SessionAttended",
     "therapy.SessionNoShow",
@@ -82,7 +84,11 @@ missing AS (
 checked AS (
     SELECT m.client_id, last.occurred_at AS last_check_in FROM mine m,
     LATERAL (SELECT t.occurred_at FROM {timeline} t WHERE t.client_id = m.client_id
-             AND t.type IN ({checked_in}) ORDER BY t.occurred_at DESC LIMIT 1) last),
+             AND t.type IN ({checked_in})
+             AND NOT EXISTS (SELECT 1 FROM {timeline} x WHERE x.client_id = t.client_id
+                             AND x.type = {in_error}
+                             AND x.facts->>'entry_event_id' = t.event_id::text)
+             ORDER BY t.occurred_at DESC LIMIT 1) last),
 booked AS (
     SELECT t.client_id, count(*) AS upcoming, min(s.at) AS next_session
     FROM {timeline} t JOIN mine USING (client_id),
@@ -116,6 +122,7 @@ LEFT JOIN checked c USING (client_id) LEFT JOIN booked b USING (client_id)"""
     standing=dosing.standing("d"),
     # Written out, so the planner reads the timeline's partial index for them.
     checked_in=sql.SQL(", ").join(map(sql.Literal, CHECKED_IN)),
+    in_error=sql.Literal(IN_ERROR),
 )
 
 

@@ -3,6 +3,11 @@
 Rows carry the event's kind so a query filters them with the reader's grant exactly as the
 timeline does. An instrument gives a row for its total and one per subscale; the band sits
 on the score it reads (the total, or BAM's use subscale).
+
+A check-in or instrument entered in error gets a correction row beside its readings, nothing
+edited in place: measure ``entered-in-error``, ``event_id`` the event that recorded the entry.
+The series answers the readings alone, each marked ``entered_in_error`` when such a row names
+its event, whoever may see the correction itself.
 """
 
 from __future__ import annotations
@@ -16,18 +21,27 @@ from uuid import UUID
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.events.checkins import CheckInRecorded, InstrumentScored
+from carecoord.events.checkins import (
+    CheckInEnteredInError,
+    CheckInRecorded,
+    Entry,
+    InstrumentScored,
+)
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import Copied, generation_ddl, generation_table
 from carecoord.projections.rows import Shown, fetch
 
 NAME = "checkin_series"
-READS = (CheckInRecorded, InstrumentScored)
+READS = (CheckInRecorded, InstrumentScored, CheckInEnteredInError)
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 COLUMNS = ("position", "measure", "client_id", "event_id", "kind", "actor_id", "source",
            "value", "band", "occurred_at")  # fmt: skip
 Point = tuple[str, Decimal, str]
+IN_ERROR = "entered-in-error"
+"""The measure of a correction row."""
+IN_SERIES = frozenset({Entry.CHECK_IN, Entry.INSTRUMENT})
+"""The entries with readings in the series."""
 
 
 table = generation_table(NAME)
@@ -67,6 +81,11 @@ def rows(item: Positioned) -> Iterator[tuple[Any, ...]]:
         for measure, value, band in points(event):
             yield (item.position, measure, event.client_id, event.event_id, event.kind.value,
                    event.actor.id, event.source.value, value, band, event.occurred_at)  # fmt: skip
+    elif isinstance(event, CheckInEnteredInError) and event.entry in IN_SERIES:
+        # ``source`` and ``value`` say nothing of a correction, and it is never answered.
+        yield (item.position, IN_ERROR, event.client_id, event.entry_event_id,
+               event.kind.value, event.actor.id, event.actor.role.value, Decimal(0), "",
+               event.occurred_at)  # fmt: skip
 
 
 COPIED = Copied(COLUMNS, lambda batch: [row for item in batch for row in rows(item)])
@@ -101,20 +120,24 @@ class Measured(TypedDict):
     value: Decimal
     band: str
     occurred_at: datetime
+    entered_in_error: bool
 
 
 async def client_series(
     pool: AsyncConnectionPool, client_id: UUID, shown: Shown, measures: Sequence[str] = ()
 ) -> list[Measured]:
     """A client's measures (all, or ``measures``) those ``shown`` allows, each measure's
-    points in the order they occurred."""
+    points in the order they occurred, those of an entry in error marked."""
     readable, params = shown.where()
-    where = [sql.SQL("client_id = %s"), readable]
-    values: list[Any] = [client_id, *params]
+    where = [sql.SQL("client_id = %s"), sql.SQL("measure <> %s"), readable]
+    values: list[Any] = [client_id, IN_ERROR, *params]
     if measures:
         where.append(sql.SQL("measure = ANY(%s)"))
         values.append(list(measures))
-    query = sql.SQL("SELECT * FROM {} WHERE {} ORDER BY measure, occurred_at, position").format(
-        sql.Identifier(NAME), sql.SQL(" AND ").join(where)
-    )
+    query = sql.SQL(
+        "SELECT p.*, EXISTS (SELECT 1 FROM {view} c WHERE c.client_id = p.client_id"
+        " AND c.measure = %s AND c.event_id = p.event_id) AS entered_in_error"
+        " FROM (SELECT * FROM {view} WHERE {where}) p ORDER BY measure, occurred_at, position"
+    ).format(view=sql.Identifier(NAME), where=sql.SQL(" AND ").join(where))
+    values = [IN_ERROR, *values]
     return await fetch(pool, Measured, query, values)

@@ -1,6 +1,7 @@
 """How the client is doing as FHIR R4 Observations: a check-in and a scored instrument
 (category survey; PHQ-9 and GAD-7 totals by LOINC), a drug screen (laboratory, one component
-per analyte) and vital signs (LOINC-coded components in UCUM units)."""
+per analyte) and vital signs (LOINC-coded components in UCUM units). An entry marked in error
+becomes ``entered-in-error`` with a Provenance (NULLIFY) saying why."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from carecoord.events.checkins import (
     AnalyteResult,
+    CheckInEnteredInError,
     CheckInRecorded,
     DrugScreenResulted,
     Instrument,
@@ -26,6 +28,8 @@ from carecoord.projections.audit.fhir import (
     number,
     party,
     patient,
+    provenance,
+    reference,
     text,
 )
 
@@ -142,4 +146,17 @@ def vitals(res: Resources, event: VitalSignsRecorded) -> None:
     res.new(event, found)
 
 
-HANDLERS = handlers(checked_in, scored, screened, vitals)
+def in_error(res: Resources, event: CheckInEnteredInError) -> None:
+    """The entry's Observation is nullified, never removed; the Provenance says who, when
+    and why."""
+    found = res.change(event, "Observation", event.entry_id)
+    if found is None:
+        return
+    found["status"] = "entered-in-error"
+    res.new(
+        event,
+        provenance(event, reference("Observation", event.entry_id), "NULLIFY", event.reason),
+    )
+
+
+HANDLERS = handlers(checked_in, scored, screened, vitals, in_error)

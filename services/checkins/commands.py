@@ -21,7 +21,7 @@ from carecoord.services.checkins.instruments import INSTRUMENTS
 from carecoord.services.checkins.record import CheckIn, CheckInRecord, Vitals
 from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, on
 
 E = TypeVar("E", bound=CareEvent)
 
@@ -117,4 +117,18 @@ def record_vital_signs(
         occurred_at,
         rules,
         lambda record: record.record_vital_signs(stamp, vitals_id, vitals, occurred_at),
+    )
+
+
+def mark_entered_in_error(
+    stamp: Stamp, *, client_id: UUID, entry_id: UUID, reason: str
+) -> Command[UUID]:
+    """An entry recorded in error is corrected by a new event, never by editing it; any alert
+    it raised stays for the care team to resolve (``services/alerts/record.py``). Answers
+    with the entry's id as the caller gave it."""
+    return on(
+        CheckInRecord,
+        client_id,
+        entry_id,
+        lambda record: record.enter_in_error(stamp, entry_id, reason),
     )

@@ -1,8 +1,9 @@
 """The check-in record aggregate: one client's check-ins, instruments, screens and vitals.
 
 State keeps only what later decisions read: the craving series, which the craving-rise
-alert compares against the client's own baseline, and the latest QTc, which medication's
-methadone QT rule is judged on.
+alert compares against the client's own baseline, the latest QTc, which medication's
+methadone QT rule is judged on, and every entry by id, so one recorded in error is marked
+(``CheckInEnteredInError``) and then counted in neither.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from uuid import UUID
 from carecoord.events import CareEvent, Role
 from carecoord.events.checkins import (
     AnalyteFinding,
+    CheckInEnteredInError,
     CheckInRecorded,
     DrugScreenResulted,
+    Entry,
+    Instrument,
     InstrumentScored,
     ReportSource,
     ScreenMethod,
@@ -26,8 +30,9 @@ from carecoord.events.checkins import (
 from carecoord.events.medication import QtcEvidence
 from carecoord.services.checkins.analytes import analyte
 from carecoord.services.checkins.instruments import InstrumentSpec, score
+from carecoord.services.kernel.access import MAY_RECORD, Action, authorize
 from carecoord.services.kernel.aggregate import Aggregate
-from carecoord.services.kernel.errors import Forbidden, InvalidInput
+from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 
 SOURCE_BY_ROLE: dict[Role, ReportSource] = {
@@ -36,10 +41,30 @@ SOURCE_BY_ROLE: dict[Role, ReportSource] = {
 }
 
 
+ENTRY_RECORDED_BY: dict[Entry, Action] = {
+    Entry.CHECK_IN: Action.RECORD_CHECK_IN,
+    Entry.INSTRUMENT: Action.SCORE_INSTRUMENT,
+    Entry.DRUG_SCREEN: Action.RECORD_DRUG_SCREEN,
+    Entry.VITAL_SIGNS: Action.RECORD_VITAL_SIGNS,
+}
+"""The action that records each kind of entry: the roles that may correct one are those that
+may record it (and may correct at all: on the client's care team, never the client)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Reading:
     event_id: UUID
     value: int
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """An entry as the record knows it: enough to name it in its correction."""
+
+    entry: Entry
+    entry_id: UUID
+    event_id: UUID
+    instrument: Instrument | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,18 +104,103 @@ class CheckInRecord(Aggregate, context="checkins"):
     def __init__(self, client_id: UUID) -> None:
         super().__init__(client_id)
         self.cravings: list[Reading] = []
-        self.latest_qtc: QtcEvidence | None = None
-        """The QTc measured last, which medication's QT rule is judged on."""
+        self.qtcs: list[QtcEvidence] = []
+        """Every QTc not in error, in the order recorded."""
+        self.entries: dict[UUID, Recorded] = {}
+        """Every entry, by its own id and by its event's id."""
+        self.in_error: dict[UUID, str] = {}
+        """Entries marked entered in error, by their own id: when and by whom."""
+
+    @property
+    def latest_qtc(self) -> QtcEvidence | None:
+        """The QTc measured last, which medication's QT rule is judged on; one entered in
+        error is not (the one measured before it is again)."""
+        latest: QtcEvidence | None = None
+        for qtc in self.qtcs:
+            if latest is None or qtc.measured_at >= latest.measured_at:
+                latest = qtc
+        return latest
 
     def apply(self, event: CareEvent) -> None:
-        if isinstance(event, CheckInRecorded) and event.craving is not None:
-            self.cravings.append(Reading(event.event_id, event.craving))
-        elif isinstance(event, VitalSignsRecorded) and event.qtc_ms is not None:
-            latest = self.latest_qtc
-            if latest is None or event.occurred_at >= latest.measured_at:
-                self.latest_qtc = QtcEvidence(
-                    vitals_id=event.vitals_id, qtc_ms=event.qtc_ms, measured_at=event.occurred_at
+        if isinstance(event, CheckInRecorded):
+            self._entry(Entry.CHECK_IN, event.checkin_id, event)
+            if event.craving is not None:
+                self.cravings.append(Reading(event.event_id, event.craving))
+        elif isinstance(event, InstrumentScored):
+            self._entry(Entry.INSTRUMENT, event.assessment_id, event, event.instrument)
+        elif isinstance(event, DrugScreenResulted):
+            self._entry(Entry.DRUG_SCREEN, event.screen_id, event)
+        elif isinstance(event, VitalSignsRecorded):
+            self._entry(Entry.VITAL_SIGNS, event.vitals_id, event)
+            if event.qtc_ms is not None:
+                self.qtcs.append(
+                    QtcEvidence(
+                        vitals_id=event.vitals_id,
+                        qtc_ms=event.qtc_ms,
+                        measured_at=event.occurred_at,
+                    )
                 )
+        elif isinstance(event, CheckInEnteredInError):
+            # When and by whom, never why: a refusal quoting it would carry clinical content.
+            self.in_error[event.entry_id] = f"on {event.occurred_at.date()} by {event.actor.id}"
+            self.cravings = [r for r in self.cravings if r.event_id != event.entry_event_id]
+            self.qtcs = [q for q in self.qtcs if q.vitals_id != event.entry_id]
+
+    def _entry(
+        self, entry: Entry, entry_id: UUID, event: CareEvent, instrument: Instrument | None = None
+    ) -> None:
+        recorded = Recorded(entry, entry_id, event.event_id, instrument)
+        self.entries[entry_id] = recorded
+        self.entries[event.event_id] = recorded
+
+    def enter_in_error(self, stamp: Stamp, entry_id: UUID, reason: str) -> CheckInEnteredInError:
+        """Mark an entry recorded in error: it stays recorded and stops counting. Only an
+        entry of this client's, not marked already, by a role that may record that entry."""
+        actor = authorize(stamp.actor, Action.ENTER_CHECK_IN_IN_ERROR)
+        found = self.entries.get(entry_id)
+        if found is None:
+            raise NotFound(
+                "entryId",
+                "unknown-entry",
+                f"the client has no check-in, instrument, drug screen or vital signs {entry_id}",
+            )
+        recorded_by = ENTRY_RECORDED_BY[found.entry]
+        if actor.role not in MAY_RECORD[recorded_by]:
+            roles = ", ".join(
+                sorted(
+                    r.value
+                    for r in MAY_RECORD[recorded_by] & MAY_RECORD[Action.ENTER_CHECK_IN_IN_ERROR]
+                )
+            )
+            raise Forbidden(
+                "entryId",
+                "role-may-record",
+                f"entry {found.entry_id} is corrected by one of: {roles}",
+            )
+        if found.entry_id in self.in_error:
+            raise RuleViolation(
+                "entryId",
+                "already-in-error",
+                f"entry {found.entry_id} was already marked entered in error"
+                f" {self.in_error[found.entry_id]}",
+            )
+        why = reason.strip()
+        if not why:
+            raise InvalidInput(
+                "reason", "reason-required", "say why the entry is in error (wrong client, ...)"
+            )
+        event = stamp.event(
+            CheckInEnteredInError,
+            self.client_id,
+            None,
+            entry=found.entry,
+            entry_id=found.entry_id,
+            entry_event_id=found.event_id,
+            instrument=found.instrument,
+            reason=why,
+        )
+        self.record(event)
+        return event
 
     def record_check_in(
         self, stamp: Stamp, checkin_id: UUID, given: CheckIn, occurred_at: datetime | None

@@ -56,6 +56,7 @@ class Action(StrEnum):
     SCORE_INSTRUMENT = "score_instrument"
     RECORD_DRUG_SCREEN = "record_drug_screen"
     RECORD_VITAL_SIGNS = "record_vital_signs"
+    ENTER_CHECK_IN_IN_ERROR = "enter_check_in_in_error"
     ACKNOWLEDGE_ALERT = "acknowledge_alert"
     RESOLVE_ALERT = "resolve_alert"
     RECEIVE_STOCK = "receive_stock"
@@ -118,6 +119,11 @@ MAY_RECORD: dict[Action, frozenset[Role]] = {
     ),
     Action.RECORD_DRUG_SCREEN: frozenset({Role.PRESCRIBER, Role.NURSE}),
     Action.RECORD_VITAL_SIGNS: frozenset({Role.PRESCRIBER, Role.NURSE}),
+    # Those on the care team who may record the entry (services/checkins/record.py narrows
+    # it to them); a client's own report is corrected by their team, not by the client.
+    Action.ENTER_CHECK_IN_IN_ERROR: frozenset(
+        {Role.PEER_SUPPORTER, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}
+    ),
     Action.ACKNOWLEDGE_ALERT: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.RESOLVE_ALERT: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     # A site's controlled-substance stock (issue 15): the dispensing staff and the program's

@@ -23,8 +23,10 @@ from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnde
 from carecoord.events.checkins import (
     AnalyteFinding,
     AnalyteResult,
+    CheckInEnteredInError,
     CheckInRecorded,
     DrugScreenResulted,
+    Entry,
     Instrument,
     InstrumentScored,
     ReportSource,
@@ -362,10 +364,14 @@ def _checkins(r: Record) -> None:
         substance_use=True, substances=("alcohol",), note="rough week",
     )  # fmt: skip
     phq = {f"q{n}": 1 for n in range(1, 10)}
-    r.add(
+    phq9 = r.add(
         InstrumentScored, NURSE, assessment_id=uuid4(), instrument=Instrument.PHQ9,
         source=ReportSource.SELF_REPORT, answers=phq, total=9, band="mild",
         scoring_version="phq9-1",
+    )  # fmt: skip
+    r.add(
+        CheckInEnteredInError, NURSE, entry=Entry.INSTRUMENT, entry_id=phq9.assessment_id,
+        entry_event_id=phq9.event_id, instrument=Instrument.PHQ9, reason="item 9 mistyped",
     )  # fmt: skip
     r.add(
         DrugScreenResulted, NURSE, screen_id=uuid4(), method=ScreenMethod.PRESUMPTIVE,

@@ -152,7 +152,7 @@ def test_orders_carry_their_history_and_corrections_their_provenance() -> None:
     assert changed["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 72.5
     assert first["meta"]["versionId"] == "4"  # prescribed, held, resumed, replaced
     provenances = by_type(bundle, "Provenance")
-    nullified, cancelled_nullified, replaced, dose_nullified, take_home_nullified, _ = provenances
+    nullified, cancelled_nullified, replaced, dose_nullified, take_home_nullified = provenances[:5]
     assert cancelled_nullified["target"] == [{"reference": f"MedicationRequest/{cancelled['id']}"}]
     assert nullified["target"] == [{"reference": f"MedicationRequest/{wrong['id']}"}]
     assert nullified["activity"]["coding"][0]["code"] == "NULLIFY"
@@ -186,6 +186,19 @@ def test_orders_carry_their_history_and_corrections_their_provenance() -> None:
     ]
 
 
+def test_an_instrument_in_error_is_nullified_with_its_provenance() -> None:
+    bundle = as_fhir([record_for(DOCTOR)], [], at=AT)
+    [phq9] = [o for o in by_type(bundle, "Observation") if o["code"]["text"] == "PHQ-9"]
+    assert phq9["status"] == "entered-in-error"
+    assert phq9["valueInteger"] == 9  # kept as recorded, never edited
+    target = [{"reference": f"Observation/{phq9['id']}"}]
+    [nullified] = [p for p in by_type(bundle, "Provenance") if p["target"] == target]
+    assert nullified["activity"]["coding"][0]["code"] == "NULLIFY"
+    assert nullified["reason"] == [{"text": "item 9 mistyped"}]
+    others = [o for o in by_type(bundle, "Observation") if o is not phq9]
+    assert "entered-in-error" not in {o["status"] for o in others}
+
+
 def test_a_corrected_session_outcome_sets_the_encounter_anew_with_its_provenance() -> None:
     bundle = as_fhir([record_for(DOCTOR)], [], at=AT)
     encounters = by_type(bundle, "Encounter")
@@ -193,8 +206,8 @@ def test_a_corrected_session_outcome_sets_the_encounter_anew_with_its_provenance
     corrected = encounters[-1]
     assert corrected["extension"][0]["valueCode"] == "attended"
     assert corrected["length"] == {"value": 30, "unit": "min"}
-    *_, provenance = by_type(bundle, "Provenance")
-    assert provenance["target"] == [{"reference": f"Encounter/{corrected['id']}"}]
+    target = [{"reference": f"Encounter/{corrected['id']}"}]
+    [provenance] = [p for p in by_type(bundle, "Provenance") if p["target"] == target]
     assert provenance["activity"]["coding"][0]["code"] == "UPDATE"
     assert provenance["reason"] == [
         {"text": "no_show corrected: came in late; attendance sheet misread"}
