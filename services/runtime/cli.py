@@ -52,7 +52,7 @@ from carecoord.services.runtime.bootstrap import (
 )
 from carecoord.services.runtime.disclosure import RECIPIENT_ID, RECIPIENT_RULE, Forwarder
 from carecoord.services.runtime.meter import meter
-from carecoord.services.runtime.session import RuntimeBroken
+from carecoord.services.runtime.session import RuntimeBroken, Session
 
 DESCRIPTION = """\
 carecoord: event-sourced care coordination (GraphQL API, relay to NATS, projector).
@@ -80,6 +80,8 @@ GRACEFUL_SHUTDOWN_SECONDS = 2
 """How long the API lets open requests and subscriptions finish when it is stopped."""
 ATTACHED_GRACE_SECONDS = 3.0
 """How long an attached command may take to stop once the servers it used are gone."""
+OWNER_GRACE_SECONDS = 6.0
+"""How long a command may take to stop once a server it started has died."""
 LONGEST_TOKEN_HOURS = 24 * 366
 """A development token's longest lifetime: a year (an absurd one overflowed the clock)."""
 TOKEN_ARGUMENTS = {"token-subject": "--user", "token-role": "--role", "token-program": "--program"}
@@ -291,14 +293,23 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     except RuntimeBroken as error:
         sys.exit(str(error))
-    if servers.runtime is not None:  # attached: leave when the servers' owner stops them
-        servers.runtime.watch(functools.partial(_leave, command))
+    if servers.runtime is not None:  # stop when the servers stop under the command
+        runtime = servers.runtime
+        runtime.watch(
+            functools.partial(_server_died, command, settings, runtime)
+            if runtime.owned
+            else functools.partial(_leave, command)
+        )
     try:
         with contextlib.suppress(KeyboardInterrupt):
             run(command, args, settings, servers, argv, listener)
+        _exit_if_server_died(command, settings, servers)
     except psycopg.OperationalError as error:  # not a bug of ours: say what, not where
-        sys.exit(f"carecoord {command}: cannot reach the database: {error}")
+        _exit_if_server_died(command, settings, servers)
+        said = "; ".join(line.strip() for line in str(error).splitlines() if line.strip())
+        sys.exit(f"carecoord {command}: cannot reach the database: {said}")
     except Exception:
+        _exit_if_server_died(command, settings, servers)
         if servers.runtime is not None and servers.runtime.lost:
             sys.exit(f"carecoord {command}: stopped, the embedded servers it used have stopped")
         raise
@@ -335,6 +346,35 @@ def run(
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+def _exit_if_server_died(command: str, settings: Settings, servers: Servers) -> None:
+    """Exit 1 naming the embedded server that died under this command (its owner)."""
+    runtime = servers.runtime
+    if runtime is None or not runtime.owned:
+        return
+    lost = runtime.lost_server or runtime.died()  # its watch may not have looked yet
+    if lost is not None:
+        sys.exit(_died_message(command, settings, lost))
+
+
+def _died_message(command: str, settings: Settings, server: str) -> str:
+    return (
+        f"carecoord {command}: stopped, its embedded {server} stopped (its log is under "
+        f"{settings.data_dir}); start carecoord again"
+    )
+
+
+def _server_died(command: str, settings: Settings, session: Session) -> None:
+    """A server this command started died: stop as SIGTERM does (the teardown stops the
+    other one and removes the runtime file); if the teardown still waits on the dead
+    server after a grace period, stop the other one here and end the process."""
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(OWNER_GRACE_SECONDS)
+    session.close()
+    print(_died_message(command, settings, session.lost_server or "server"), file=sys.stderr)
+    sys.stderr.flush()
+    os._exit(1)
 
 
 def _leave(command: str) -> None:

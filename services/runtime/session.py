@@ -153,7 +153,9 @@ class Session:
     nats: NatsServer | None = None
     closing: threading.Event = field(default_factory=threading.Event)
     lost: bool = False
-    """Attached: the servers stopped under this process (their owner exited)."""
+    """The servers stopped under this process: attached, their owner exited; the owner,
+    one it started died (``lost_server`` names it)."""
+    lost_server: str | None = None
 
     @property
     def owned(self) -> bool:
@@ -166,22 +168,40 @@ class Session:
             write(self.data_dir, self.runtime)
 
     def watch(self, on_gone: Callable[[], None]) -> None:
-        """Attached: call ``on_gone`` (from a thread) once the servers have stopped."""
-        if self.owned:
-            return
+        """Call ``on_gone`` (from a thread) once the servers have stopped under this process:
+        attached, when their owner stopped them; the owner, when one it started has died
+        (nothing starts it again: the process went on failing for ever, and every other
+        command was told to stop it)."""
 
         def poll() -> None:
             while not self.closing.wait(WATCH_INTERVAL):
-                if not self.runtime.live():
-                    self.lost = True
+                if self.owned:
+                    self.lost_server = self.died()
+                    if self.lost_server is None:
+                        continue
+                    log.critical(
+                        "an embedded server stopped; stopping",
+                        extra={"server": self.lost_server, "code": "EMBEDDED_SERVER_GONE"},
+                    )
+                elif self.runtime.live():
+                    continue
+                else:
                     log.warning(
                         "the embedded servers stopped",
                         extra={"owner": self.runtime.command, "pid": self.runtime.owner.pid},
                     )
-                    on_gone()
-                    return
+                self.lost = True
+                on_gone()
+                return
 
         threading.Thread(target=poll, name="runtime-watch", daemon=True).start()
+
+    def died(self) -> str | None:
+        """The name of a server this process started that has exited, if one has."""
+        for name, server in (("PostgreSQL", self.postgres), ("nats-server", self.nats)):
+            if server is not None and server.process.poll() is not None:
+                return name
+        return None
 
     def close(self) -> None:
         """The owner removes the file and stops its servers (once; also at exit)."""
