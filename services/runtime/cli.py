@@ -51,6 +51,7 @@ from carecoord.services.runtime.bootstrap import (
     running,
 )
 from carecoord.services.runtime.disclosure import RECIPIENT_ID, RECIPIENT_RULE, Forwarder
+from carecoord.services.runtime.embedded import EmbeddedServerFailed
 from carecoord.services.runtime.meter import meter
 from carecoord.services.runtime.session import RuntimeBroken, Session
 
@@ -291,8 +292,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             servers = resolve_servers(settings, command)
     except KeyboardInterrupt:
         return
-    except RuntimeBroken as error:
-        sys.exit(str(error))
+    except (RuntimeBroken, EmbeddedServerFailed) as error:  # what failed, where its log is
+        sys.exit(str(error) if isinstance(error, RuntimeBroken) else f"carecoord: {error}")
     if servers.runtime is not None:  # stop when the servers stop under the command
         runtime = servers.runtime
         runtime.watch(

