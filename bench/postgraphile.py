@@ -17,6 +17,7 @@ import subprocess
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 from psycopg.conninfo import conninfo_to_dict
@@ -57,6 +58,8 @@ def postgres_url(conninfo: str) -> str:
     password = f":{info['password']}" if info.get("password") else ""
     host = info.get("host") or "127.0.0.1"
     port = info.get("port") or 5432
+    if host.startswith("/"):  # a Unix socket's directory (the embedded server): encoded
+        host = quote(host, safe="")
     return f"postgres://{user}{password}@{host}:{port}/{info['dbname']}"
 
 
@@ -82,7 +85,11 @@ async def serving(command: Path, database_url: str, log: Path) -> AsyncIterator[
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        await _answering(url, process)
+        try:
+            await _answering(url, process)
+        except RuntimeError as failed:
+            tail = (await asyncio.to_thread(log.read_text, errors="replace"))[-2000:]
+            raise RuntimeError(f"{failed}; its log ends:\n{tail}") from None
         yield url
     finally:
         process.terminate()
