@@ -56,7 +56,7 @@ def postgres_url(conninfo: str) -> str:
     info = conninfo_to_dict(conninfo)
     user = info.get("user") or "postgres"
     password = f":{info['password']}" if info.get("password") else ""
-    host = info.get("host") or "127.0.0.1"
+    host = str(info.get("host") or "127.0.0.1")
     port = info.get("port") or 5432
     if host.startswith("/"):  # a Unix socket's directory (the embedded server): encoded
         host = quote(host, safe="")
