@@ -41,7 +41,7 @@ from carecoord.services.infrastructure.relay import POSITION_HEADER
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.kernel.errors import Unauthenticated
 from carecoord.services.platform import Platform
-from carecoord.services.runtime import audit_cli, demo, heap, logs, workers
+from carecoord.services.runtime import audit_cli, bootstrap, demo, heap, logs, workers
 from carecoord.services.runtime.bootstrap import (
     EXIT_BROKER_GONE,
     STARTUP_SECONDS,
@@ -624,7 +624,11 @@ async def tail_events(
         # Said before asking: some broker versions take such a filter and deliver nothing.
         raise SystemExit(f"carecoord tail: {outside}")
     broker = NatsBroker(servers.nats_url, logger=None)
-    await broker.connect()
+    try:  # the client's first connect retries for ever: it waited, printing nothing
+        async with asyncio.timeout(bootstrap.STARTUP_SECONDS):
+            await broker.connect()
+    except (OSError, TimeoutError, nats.errors.Error) as failure:
+        raise bootstrap.BrokerUnreachable from failure
     if servers.runtime is not None and servers.runtime.owned:  # servers of its own: maybe new
         await ensure_stream(broker, settings)
     js = broker.connection.jetstream()

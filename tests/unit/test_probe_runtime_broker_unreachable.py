@@ -47,3 +47,20 @@ def test_the_command_line_names_the_variable_when_the_broker_never_answered(
     [line] = capsys.readouterr().err.splitlines()
     assert "NATS_URL" in line
     assert line.startswith("carecoord: ")
+
+
+async def test_tail_gives_up_on_a_broker_that_never_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`carecoord tail` with NATS_URL naming no server waited for ever, printing nothing."""
+    monkeypatch.setattr(bootstrap, "STARTUP_SECONDS", 1.0)
+    nobody = f"nats://127.0.0.1:{free_port()}"
+    settings = Settings(jwt_secret="startup-tests-secret-startup-tests")
+
+    with pytest.raises(bootstrap.BrokerUnreachable):
+        await asyncio.wait_for(
+            cli.tail_events(
+                settings, bootstrap.Servers("postgresql://x", nobody), None, new_only=True
+            ),
+            20,
+        )
