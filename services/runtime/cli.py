@@ -120,7 +120,7 @@ def arguments() -> argparse.ArgumentParser:
             help=f"port (default: CARECOORD_PORT, else {port})",
         )
     api.add_argument(
-        "--workers", type=int, default=1, help="API processes sharing the port (default 1)"
+        "--workers", type=worker_count, default=1, help="API processes sharing the port (default 1)"
     )
     command("relay", "the outbox relay only (store to NATS)")
     project = command("project", "the projector only (the store to the read models)")
@@ -233,6 +233,17 @@ def interface(text: str) -> str:
             "empty; give an address such as 127.0.0.1 (0.0.0.0 for all)"
         )
     return text
+
+
+def worker_count(text: str) -> int:
+    """``--workers``, refused with the usage below 1 (0 or a negative count ran one)."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"the API processes are 1 or more, not {text}")
+    return count
 
 
 def port_number(text: str) -> int:
