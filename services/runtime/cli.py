@@ -319,7 +319,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     except psycopg.OperationalError as error:  # not a bug of ours: say what, not where
         _exit_if_server_died(command, settings, servers)
         said = "; ".join(line.strip() for line in str(error).splitlines() if line.strip())
-        sys.exit(f"carecoord {command}: cannot reach the database: {said}")
+        which = "at DATABASE_URL" if settings.database_url else f"under {settings.data_dir}"
+        sys.exit(f"carecoord {command}: cannot reach the database {which}: {said}")
     except Exception:
         _exit_if_server_died(command, settings, servers)
         if servers.runtime is not None and servers.runtime.lost:
