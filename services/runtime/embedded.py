@@ -124,12 +124,7 @@ def launch_postgres(data_dir: Path) -> Postgres:
     _clear_leftovers(pgdata)
     user = _system_user(pgdata, POSTGRES_BIN_PATH)
     if not (pgdata / "PG_VERSION").exists():
-        initdb = [str(POSTGRES_BIN_PATH / "initdb"), "-D", str(pgdata), "-U", "postgres"]
-        initdb += ["--auth=trust", "--encoding=utf8"]
-        made = subprocess.run(initdb, user=user, capture_output=True, text=True, check=False)  # noqa: S603
-        if made.returncode != 0:
-            said = made.stderr.strip().splitlines()[-1:] or ["no message"]
-            raise EmbeddedServerFailed(f"initdb failed on {pgdata}: {said[0]}")
+        _initdb(pgdata, POSTGRES_BIN_PATH, user)
     socket_dir = private_socket_dir(pgdata, user)
     command = [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(pgdata)]
     command += ["-c", "listen_addresses=", "-k", str(socket_dir)]
@@ -157,6 +152,30 @@ def launch_postgres(data_dir: Path) -> Postgres:
         raise
     log.info("embedded postgres ready", extra={"pid": process.pid, "socket": str(socket_dir)})
     return server
+
+
+def _initdb(pgdata: Path, binaries: Path, user: str | None) -> None:
+    """A new cluster, made beside ``pgdata`` and moved into it once whole: an initdb cut
+    short (a killed command, a crash) left a cluster without its ``postgres`` database that
+    started, and every command after it ended on a connection error."""
+    fresh = pgdata.with_name(f"{pgdata.name}.initdb")
+    shutil.rmtree(fresh, ignore_errors=True)  # what an earlier cut-short initdb left
+    fresh.mkdir(mode=0o700)
+    owner = pgdata.stat()
+    os.chown(fresh, owner.st_uid, owner.st_gid)
+    initdb = [str(binaries / "initdb"), "-D", str(fresh), "-U", "postgres"]
+    initdb += ["--auth=trust", "--encoding=utf8"]
+    made = subprocess.run(initdb, user=user, capture_output=True, text=True, check=False)  # noqa: S603
+    if made.returncode != 0:
+        said = made.stderr.strip().splitlines()[-1:] or ["no message"]
+        raise EmbeddedServerFailed(f"initdb failed on {pgdata}: {said[0]}")
+    try:
+        fresh.replace(pgdata)  # onto the empty directory: whole, or not there at all
+    except OSError as failed:
+        raise EmbeddedServerFailed(
+            f"{pgdata} holds files but no database ({failed.strerror}): move it away, then "
+            "start again"
+        ) from None
 
 
 def private_socket_dir(pgdata: Path, user: str | None) -> Path:

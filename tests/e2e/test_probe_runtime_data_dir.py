@@ -4,10 +4,12 @@ directory unquoted, so libpq could not read it and every command ended on a trac
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -38,5 +40,37 @@ def test_the_embedded_postgres_starts_in_a_data_directory_with_url_characters(
         with psycopg.connect(server.url) as conn:
             assert conn.execute("SELECT current_database()").fetchone() == (embedded.DATABASE,)
         assert psycopg.conninfo.conninfo_to_dict(server.url)["host"] == str(pgdata)
+    finally:
+        server.stop()
+
+
+def test_an_initdb_cut_short_is_done_again_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command killed while initdb ran left a cluster that started without its postgres
+    database: every command after it ended on a connection error, for good."""
+    real_run = subprocess.run
+
+    def cut_short(command: list[str], **kwargs: Any) -> Any:
+        if Path(command[0]).name == "initdb":
+            real_run(command, **kwargs)
+            target = Path(command[command.index("-D") + 1])
+            subprocess.run(  # as when the kill came before initdb's last step
+                ["rm", "-rf", str(target / "base" / "5")], check=False
+            )
+            raise KeyboardInterrupt
+        return real_run(command, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        embedded.launch_postgres(tmp_path / "data")
+    monkeypatch.setattr(subprocess, "run", real_run)
+
+    server = embedded.launch_postgres(tmp_path / "data")
+    try:
+        with psycopg.connect(server.admin_url) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        with psycopg.connect(server.url) as conn:
+            assert conn.execute("SELECT current_database()").fetchone() == (embedded.DATABASE,)
     finally:
         server.stop()
