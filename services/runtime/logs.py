@@ -92,9 +92,7 @@ def withheld(failure: BaseException) -> str | None:
     return f"(message withheld) sqlstate={sqlstate} constraint={constraint}"
 
 
-def _uncaught(
-    kind: type[BaseException], failure: BaseException, tb: TracebackType | None
-) -> None:
+def _uncaught(kind: type[BaseException], failure: BaseException, tb: TracebackType | None) -> None:
     """An error no one caught, logged as a line like any other: Python's own hook would
     print its message (a database error's, quoting data) past the formatter."""
     if issubclass(kind, KeyboardInterrupt):
