@@ -57,6 +57,22 @@ DOSING = """query($id: UUID!, $atLeast: Int, $on: Date) {
 TIMELINE = """query($id: UUID!, $atLeast: Int) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 500) { nodes { type summary } }
 }"""
+STOCK_LEDGER = """query($site: String!, $at: Int, $d: Date!) {
+  stockLedger(site: $site, atLeast: $at, fromDay: $d, toDay: $d) { rows { kind lot change } } }"""
+ON_HAND = """query($site: String!, $at: Int) { stockOnHand(site: $site, atLeast: $at) {
+  lots { lot dispensed } } }"""
+LOTS = """query($lot: String!, $at: Int) { inventoryLedger(lot: $lot, atLeast: $at) {
+  lots { dispensed entries { kind amount clientId } } } }"""
+
+
+async def read(api: Api, query: str, position: int, role: Role, **variables: Any) -> Any:
+    """The one field ``query`` asks for, read as nurse-kim in ``role`` once the views are at
+    ``position``."""
+    data = await api.ok(query, {"at": position, **variables}, role=role, user="nurse-kim")
+    [result] = data.values()
+    return result
+
+
 CRITERIA = [
     "no-active-sud-or-risk-condition",
     "regular-attendance",

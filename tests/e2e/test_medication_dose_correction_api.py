@@ -6,11 +6,22 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
 from uuid import uuid4
 
 import pytest
-from medication_steps import DOSE, DOSING, PRESCRIBE, REPLACE, TIMELINE, Clinic, mutation
+from medication_steps import (
+    DOSE,
+    DOSING,
+    LOTS,
+    ON_HAND,
+    PRESCRIBE,
+    REPLACE,
+    STOCK_LEDGER,
+    TIMELINE,
+    Clinic,
+    mutation,
+    read,
+)
 
 from carecoord.events import Role
 from carecoord.projections import dispensing_log, dosing, inventory, stock
@@ -21,12 +32,6 @@ TODAY = datetime.now(UTC).date()
 IN_ERROR = mutation("DoseInErrorInput", "markDoseEnteredInError")
 LOG = """query($d: Date!, $at: Int) { dispensingLog(fromDay: $d, toDay: $d, atLeast: $at) {
   rows { clientId amountConsumed lots note } } }"""
-LEDGER = """query($site: String!, $at: Int, $d: Date!) {
-  stockLedger(site: $site, atLeast: $at, fromDay: $d, toDay: $d) { rows { kind lot change } } }"""
-ON_HAND = """query($site: String!, $at: Int) { stockOnHand(site: $site, atLeast: $at) {
-  lots { lot dispensed } } }"""
-LOTS = """query($lot: String!, $at: Int) { inventoryLedger(lot: $lot, atLeast: $at) {
-  lots { dispensed entries { kind amount clientId } } } }"""
 CASELOAD = """query($at: Int) { myCaseload(atLeast: $at) { clients { clientId lastDoseDay } } }"""
 
 
@@ -42,12 +47,6 @@ async def methadone(clinic: Clinic) -> str:
         PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(TODAY)
     )
     return str(prescribed["id"])
-
-
-async def read(api: Api, query: str, position: int, role: Role, **variables: Any) -> Any:
-    data = await api.ok(query, {"at": position, **variables}, role=role, user="nurse-kim")
-    [result] = data.values()
-    return result
 
 
 @pytest.mark.shared_platform
@@ -158,7 +157,7 @@ async def test_a_dose_on_the_wrong_client_is_marked_in_error_and_charted_again(a
     assert ours[1]["note"] == (
         f"entered in error: corrects dose {charted} of {TODAY}: charted on Ray, given to Rae"
     )
-    ledger = await read(api, LEDGER, position, Role.AUDITOR, site=site, d=str(TODAY))
+    ledger = await read(api, STOCK_LEDGER, position, Role.AUDITOR, site=site, d=str(TODAY))
     assert [(r["kind"], r["change"]) for r in ledger["rows"] if r["lot"] == lot] == [
         ("dose", "-60"),
         ("dose-in-error", "60"),

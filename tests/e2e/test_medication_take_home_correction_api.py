@@ -7,12 +7,23 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import uuid4
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
-from medication_steps import DOSE, DOSING, PRESCRIBE, TAKE_HOME, TIMELINE, Clinic, mutation
+from medication_steps import (
+    DOSE,
+    DOSING,
+    LOTS,
+    ON_HAND,
+    PRESCRIBE,
+    STOCK_LEDGER,
+    TAKE_HOME,
+    TIMELINE,
+    Clinic,
+    mutation,
+    read,
+)
 
 from carecoord.events import Role
 from carecoord.projections import dispensing_log, dosing, inventory, stock
@@ -28,12 +39,6 @@ ENTRIES = """query($id: UUID!, $at: Int) { clientDosing(clientId: $id, atLeast: 
 LOG = """query($from: Date!, $to: Date!, $at: Int) {
   dispensingLog(fromDay: $from, toDay: $to, atLeast: $at) {
     rows { clientId amountTakenHome lots note } } }"""
-LEDGER = """query($site: String!, $at: Int, $d: Date!) {
-  stockLedger(site: $site, atLeast: $at, fromDay: $d, toDay: $d) { rows { kind lot change } } }"""
-ON_HAND = """query($site: String!, $at: Int) { stockOnHand(site: $site, atLeast: $at) {
-  lots { lot dispensed } } }"""
-LOTS = """query($lot: String!, $at: Int) { inventoryLedger(lot: $lot, atLeast: $at) {
-  lots { dispensed entries { kind amount clientId } } } }"""
 EXPORT = """query($id: UUID!) {
   exportClientRecord(clientId: $id, format: FHIR) { bundle } }"""
 
@@ -57,12 +62,6 @@ async def take_home(clinic: Clinic, order: str, lot: str, labels: tuple[str, str
         bottles=[{"bottle": label, "lot": lot} for label in labels],
     )  # fmt: skip
     return str(result["id"])
-
-
-async def read(api: Api, query: str, position: int, role: Role, **variables: Any) -> Any:
-    data = await api.ok(query, {"at": position, **variables}, role=role, user="nurse-kim")
-    [result] = data.values()
-    return result
 
 
 @pytest.mark.shared_platform
@@ -151,7 +150,7 @@ async def test_a_take_home_for_the_wrong_client_is_marked_in_error_and_charted_a
         f"entered in error: corrects take-home {charted} of {TODAY} (2 bottles for 2 days):"
         " handed to Rae, not Ray"
     )
-    ledger = await read(api, LEDGER, position, Role.AUDITOR, site=site, d=str(TODAY))
+    ledger = await read(api, STOCK_LEDGER, position, Role.AUDITOR, site=site, d=str(TODAY))
     assert [(r["kind"], r["change"]) for r in ledger["rows"] if r["lot"] == lot] == [
         ("take-home", "-60"),
         ("take-home", "-60"),
