@@ -36,7 +36,7 @@ from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.doses import check_amount
 from carecoord.services.medication.formulary import Medication
 from carecoord.services.medication.missed import missed_days
-from carecoord.services.medication.orders import Order, Status
+from carecoord.services.medication.orders import Charted, HandedOver, Order, Status
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.medication.take_homes import day_in_treatment, supply_days
@@ -272,13 +272,7 @@ def enter_in_error(
             DoseEnteredInError,
             record.client_id,
             None,
-            order_id=order.order_id,
-            medication=order.medication,
-            unit=order.unit,
-            dosage_form=charted.dosage_form,
-            strength=charted.strength,
-            dea_schedule=charted.dea_schedule,
-            site=charted.site,
+            **_as_dispensed(order, charted),
             dose_id=dose_id,
             amount=amount,
             slot=charted.slot,
@@ -313,13 +307,7 @@ def enter_take_home_in_error(
             TakeHomeEnteredInError,
             record.client_id,
             None,
-            order_id=order.order_id,
-            medication=order.medication,
-            unit=order.unit,
-            dosage_form=handed.dosage_form,
-            strength=handed.strength,
-            dea_schedule=handed.dea_schedule,
-            site=handed.site,
+            **_as_dispensed(order, handed),
             dispense_id=dispense_id,
             bottles=handed.bottles,
             days_covered=handed.days_covered,
@@ -873,6 +861,20 @@ def _check_free(order: Order, day: date, slot: int) -> None:
         raise RuleViolation(
             "slot", "one-dose-per-slot", f"slot {slot} on {day} is already covered (by {taken})"
         )
+
+
+def _as_dispensed(order: Order, charted: Charted | HandedOver) -> dict[str, object]:
+    """The DEA log fields a correction repeats as the dispensing it corrects recorded them
+    (the formulary may have changed since)."""
+    return {
+        "order_id": order.order_id,
+        "medication": order.medication,
+        "unit": order.unit,
+        "dosage_form": charted.dosage_form,
+        "strength": charted.strength,
+        "dea_schedule": charted.dea_schedule,
+        "site": charted.site,
+    }
 
 
 def _dispensed(order: Order, drug: Medication, dosage_form: str, site: str) -> dict[str, object]:
