@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
-import psycopg
 import strawberry
-from psycopg_pool import PoolTimeout
 from strawberry.types import Info
 
 from carecoord.graphql.context import RequestContext
 from carecoord.services.infrastructure import parked, positions
 from carecoord.services.platform import Platform
-
-log = logging.getLogger("carecoord.status")
-
-DATABASE_ANSWER_SECONDS = 2.0
-"""How long ``/health`` waits for the database before it answers ``unavailable``."""
 
 
 @strawberry.type
@@ -62,21 +54,8 @@ async def health(platform: Platform) -> dict[str, object]:
     """The body of ``/health``: positions and lag, set-aside events, each loop's state.
 
     ``degraded`` when an event was set aside or a loop of this process has been failing
-    for ``loop_stuck_seconds`` (listed in ``stuckLoops``); ``unavailable`` when the database
-    does not answer within ``DATABASE_ANSWER_SECONDS`` (a supervisor's probe times out
-    sooner than the store's own 30 s wait for a connection).
+    for ``loop_stuck_seconds`` (listed in ``stuckLoops``).
     """
-    try:
-        async with platform.pool.connection(timeout=DATABASE_ANSWER_SECONDS) as conn:
-            await conn.execute("SELECT 1")
-    except (psycopg.Error, PoolTimeout):
-        log.warning("health", extra={"code": "DATABASE_UNREACHABLE"})
-        return {
-            "status": "unavailable",
-            "unreachable": ["database"],
-            "stuckLoops": platform.liveness.stuck(),
-            "loops": platform.liveness.report(),
-        }
     status = await platform_status(platform)
     return {
         "status": status.status,
