@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import psycopg
 import pytest
+from cli_run import run_cli, said
 
 from carecoord.services.runtime import embedded
 
@@ -88,17 +88,9 @@ def test_the_command_line_says_in_one_line_why_the_embedded_database_cannot_star
     }
     env.update(TMPDIR=str(tmp_path), CARECOORD_DATA_DIR=str(tmp_path / ("d" * 140)))
 
-    done = subprocess.run(
-        [sys.executable, "-m", "carecoord.services.runtime.cli", "audit", "verify"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_cli(tmp_path, env, "audit", "verify")
 
     assert done.returncode == 1
-    said = [line for line in done.stderr.splitlines() if '"level": "info"' not in line]
-    assert len(said) == 1, said
-    assert said[0].startswith(f"carecoord: {prepared} is not a private directory")
+    told = said(done)
+    assert len(told) == 1, told
+    assert told[0].startswith(f"carecoord: {prepared} is not a private directory")

@@ -5,9 +5,9 @@ never the URL's password."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
+
+from cli_run import run_cli, said
 
 from carecoord.services.runtime.embedded import free_port
 
@@ -20,18 +20,10 @@ def test_an_unreachable_database_is_named_by_its_variable(tmp_path: Path) -> Non
         CARECOORD_DATA_DIR=str(tmp_path / "data"),
         CARECOORD_JWT_SECRET="database-unreachable-test-secret-0123",
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "carecoord.services.runtime.cli", "rebuild", "timeline"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_cli(tmp_path, env, "rebuild", "timeline")
 
     assert done.returncode == 1
-    said = [line for line in done.stderr.splitlines() if '"level": "info"' not in line]
-    assert len(said) == 1, said
-    assert said[0].startswith("carecoord rebuild: cannot reach the database at DATABASE_URL")
+    told = said(done)
+    assert len(told) == 1, told
+    assert told[0].startswith("carecoord rebuild: cannot reach the database at DATABASE_URL")
     assert "s3cret-pw" not in done.stderr
