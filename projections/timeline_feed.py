@@ -58,7 +58,8 @@ class Watch:
 
     async def next(self, timeout: float | None) -> Appended:
         """What the view gained for this client; TimeoutError after ``timeout`` seconds."""
-        return await asyncio.wait_for(self.ready.get(), timeout)
+        async with asyncio.timeout(timeout):  # not wait_for: see doorbell.next_page
+            return await self.ready.get()
 
 
 class TimelineFeed:

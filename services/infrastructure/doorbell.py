@@ -112,5 +112,8 @@ async def next_page(store: EventStore, wake: asyncio.Event, after: int, limit: i
         page = await asyncio.to_thread(read_page, store, after, limit)
         if page.last > after:
             return page
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for returns the result when the
+        # bell rings as the task is cancelled, swallowing the cancel (a stop that never ends).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), IDLE_POLL_SECONDS)
+            async with asyncio.timeout(IDLE_POLL_SECONDS):
+                await wake.wait()
