@@ -22,7 +22,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.projections.projector import CHANGED, PROJECTED_CHANNEL
 from carecoord.services.infrastructure import positions
-from carecoord.services.infrastructure.liveness import Liveness, keep_running
+from carecoord.services.infrastructure.liveness import Liveness, cancel_loops, keep_running
 
 LOOP = "progress-listener"
 REPLICA_POLL_SECONDS = 0.01
@@ -57,10 +57,7 @@ class Progress:
         self._listener = asyncio.create_task(keep_running(LOOP, self._listen, self._liveness))
 
     async def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+        await cancel_loops([self._listener])
 
     def position(self, name: str) -> int:
         return self._positions[name]

@@ -15,7 +15,6 @@ access views that have it without a probe of its own after the rows came.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.projections import timeline
 from carecoord.projections.progress import Progress
-from carecoord.services.infrastructure.liveness import Liveness, keep_running
+from carecoord.services.infrastructure.liveness import Liveness, cancel_loops, keep_running
 
 LOOP = "timeline-feed"
 PROBED_ALONGSIDE = 64
@@ -91,10 +90,7 @@ class TimelineFeed:
         self._watches.discard(watch)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_loops([self._task])
 
     async def _run(self) -> None:
         self._liveness.progressed(LOOP)

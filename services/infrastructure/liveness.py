@@ -15,12 +15,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 log = logging.getLogger("carecoord.liveness")
 
 BACKOFF_SECONDS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
+RECANCEL_SECONDS = 0.5
 
 
 def error_code(failure: BaseException) -> str:
@@ -111,3 +112,24 @@ async def keep_running(name: str, body: Callable[[], Awaitable[None]], liveness:
             await asyncio.sleep(pause)
         else:
             return
+
+
+async def cancel_loops(tasks: Iterable[asyncio.Task[None] | None]) -> None:
+    """Cancel the loops ``tasks`` and wait until each has ended.
+
+    The cancel is repeated until it takes: Python 3.11's ``asyncio.wait_for``, which the
+    drivers use, returns its result when it completes as the cancel arrives and drops the
+    cancel, and a loop around it then runs on, holding a process's stop for ever.
+    """
+    pending = {task for task in tasks if task is not None}
+    ended = list(pending)
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=RECANCEL_SECONDS)
+    for task in ended:
+        if not task.cancelled() and (failure := task.exception()) is not None:
+            log.warning(
+                "loop ended with an error as it stopped",
+                extra={"loop": task.get_name(), "error": error_code(failure)},
+            )

@@ -40,6 +40,7 @@ from carecoord.services.infrastructure.identity import KeySource, TokenVerifier,
 from carecoord.services.infrastructure.liveness import (
     BACKOFF_SECONDS,
     Liveness,
+    cancel_loops,
     error_code,
     keep_running,
 )
@@ -320,11 +321,7 @@ async def running(
 async def _stopped(platform: Platform) -> None:
     """Stop what ``running`` started, the loops first, then what they used."""
     platform.fatal.cancel()
-    for task in platform.tasks:
-        task.cancel()
-    for task in platform.tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await cancel_loops(platform.tasks)
     await platform.timelines.stop()
     await platform.progress.stop()
     try:

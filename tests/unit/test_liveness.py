@@ -6,7 +6,12 @@ import asyncio
 
 import psycopg
 
-from carecoord.services.infrastructure.liveness import Liveness, error_code, keep_running
+from carecoord.services.infrastructure.liveness import (
+    Liveness,
+    cancel_loops,
+    error_code,
+    keep_running,
+)
 
 
 async def test_a_failing_loop_is_run_again_until_it_works() -> None:
@@ -46,3 +51,27 @@ def test_errors_are_kept_as_codes_never_messages() -> None:
     failure = psycopg.errors.UntranslatableCharacter("a note with a client's words in it")
     assert error_code(failure) == "UntranslatableCharacter/22P05"
     assert error_code(ValueError("methadone 90 mg")) == "ValueError"
+
+
+async def test_a_loop_that_drops_a_cancel_is_cancelled_again_until_it_ends() -> None:
+    dropped: list[int] = []
+
+    async def drops_the_first_cancel() -> None:
+        # What a library's Python 3.11 asyncio.wait_for does when it completes as the
+        # cancel arrives: the loop around it runs on.
+        while True:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                if dropped:
+                    raise
+                dropped.append(1)
+
+    loop = asyncio.create_task(drops_the_first_cancel())
+    await asyncio.sleep(0)
+
+    async with asyncio.timeout(5):
+        await cancel_loops([loop, None])
+
+    assert dropped == [1]
+    assert loop.cancelled()
