@@ -5,6 +5,12 @@ also read the store and fed the database it was nine tenths of a rebuild. Here p
 worker processes in turn, and what comes back is the binary COPY data of each table, which
 the rebuild only has to pass on. The workers are forked, so they start at once with the
 catalog's validators built and the read models' row functions (lambdas) as they are.
+
+A worker that dies (killed, out of memory) is watched for here, not left to the executor:
+one killed while writing its result holds the result queue's lock and leaves half a
+message in its pipe, so its siblings wait for the lock and the executor for the rest of
+the message, for ever. Its death kills the others, which ends both waits, and the pages
+in flight fail with ``WorkerLost``. Workers die with the rebuild, however it ends.
 """
 
 from __future__ import annotations
@@ -13,10 +19,11 @@ import asyncio
 import gc
 import multiprocessing
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
 from types import TracebackType
 from typing import Any
 
@@ -30,6 +37,7 @@ from psycopg.adapt import Transformer as Transforming
 from carecoord.events import catalog
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import Copied
+from carecoord.services.infrastructure.children import die_with_parent
 from carecoord.services.infrastructure.doorbell import UNDECODABLE, Unreadable
 from carecoord.services.infrastructure.liveness import error_code
 
@@ -74,8 +82,9 @@ class Workers:
             processes,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_start,
-            initargs=(formats,),
+            initargs=(formats, die_with_parent(signal.SIGKILL)),
         )
+        self._watched: list[BaseProcess] = []
 
     async def __aenter__(self) -> Workers:
         return self
@@ -86,15 +95,34 @@ class Workers:
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._unwatch()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def format(self, page: list[Stored]) -> asyncio.Future[Formatted]:
         """The COPY data of ``page``'s rows, one block per table (no signature, no trailer),
         and the entries set aside."""
+        loop = asyncio.get_running_loop()
         try:
-            return asyncio.get_running_loop().run_in_executor(self._pool, _format, page)
+            blocks = loop.run_in_executor(self._pool, _format, page)
         except BrokenProcessPool as lost:  # a worker died before this page was handed over
             raise WorkerLost from lost
+        if not self._watched:  # the first page forked every worker
+            self._watched = list(self._pool._processes.values())
+            for process in self._watched:
+                loop.add_reader(process.sentinel, self._lost)
+        return blocks
+
+    def _lost(self) -> None:
+        """A worker has died: the others are killed, so nothing waits on its lock."""
+        for process in self._unwatch():
+            process.kill()
+
+    def _unwatch(self) -> list[BaseProcess]:
+        watched, self._watched = self._watched, []
+        loop = asyncio.get_running_loop()
+        for process in watched:
+            loop.remove_reader(process.sentinel)
+        return watched
 
     @staticmethod
     async def formatted(blocks: asyncio.Future[Formatted]) -> Formatted:
@@ -109,7 +137,7 @@ _formats: list[tuple[Format, Transformer]] = []
 """A worker's tables, each with the transformer that dumps its columns."""
 
 
-def _start(formats: Sequence[Format]) -> None:
+def _start(formats: Sequence[Format], die_with_us: Callable[[], None] | None) -> None:
     # Forked from a process whose event loop handles SIGTERM and SIGINT by writing to its
     # wakeup descriptor: here no loop reads it, so a worker ignored the executor's
     # terminate() after another worker died, and the rebuild hung at exit. Default
@@ -117,6 +145,8 @@ def _start(formats: Sequence[Format]) -> None:
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if die_with_us is not None:
+        die_with_us()
     # A page's objects hold no cycles and go with it: the collector only walked them, again
     # and again, while they lived (half the time of a decode).
     gc.disable()

@@ -36,7 +36,8 @@ from urllib.parse import quote
 
 import psycopg
 
-from carecoord.services.runtime.processes import Proc, command_line, die_with_parent, running_with
+from carecoord.services.infrastructure.children import die_with_parent
+from carecoord.services.runtime.processes import Proc, command_line, running_with
 
 log = logging.getLogger("carecoord.embedded")
 

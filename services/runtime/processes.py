@@ -8,17 +8,15 @@ on Linux; elsewhere only whether the pid exists is known.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-PR_SET_PDEATHSIG = 1
 PROC = Path("/proc")
 
 
@@ -106,23 +104,3 @@ def running_with(*words: str) -> Iterator[Proc]:
             found = Proc.of(int(entry.name))
             if found is not None:
                 yield found
-
-
-def die_with_parent(signum: int) -> Callable[[], None] | None:
-    """A ``preexec_fn`` that has the kernel send ``signum`` to the child when this process
-    ends, however it ends (Linux; None elsewhere).
-
-    The kernel watches the *thread* that started the child, so start such children from
-    the main thread.
-    """
-    if sys.platform != "linux":
-        return None
-    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork
-    parent = os.getpid()
-
-    def arm() -> None:
-        prctl(PR_SET_PDEATHSIG, signum)
-        if os.getppid() != parent:  # the parent was already gone before the line above
-            os.kill(os.getpid(), signum)
-
-    return arm

@@ -18,8 +18,8 @@ import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 
+from carecoord.services.infrastructure.children import die_with_parent
 from carecoord.services.runtime.bootstrap import Servers
-from carecoord.services.runtime.processes import die_with_parent
 
 WORKER_ENV = "CARECOORD_API_WORKER"
 

@@ -34,13 +34,13 @@ from psycopg_pool import AsyncConnectionPool
 from carecoord.events import Role
 from carecoord.projections.models import READ_MODELS, names
 from carecoord.projections.verify import Verified, verify_all
+from carecoord.services.infrastructure.children import die_with_parent
 from carecoord.services.infrastructure.identity import issue_token
 from carecoord.services.infrastructure.relay import POSITION_HEADER
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.runtime import embedded
 from carecoord.services.runtime.embedded import free_port
-from carecoord.services.runtime.processes import die_with_parent
 
 SECRET = "fault-tests-secret-fault-tests-secret"
 PARTS = ("api", "relay", "project")

@@ -1,6 +1,7 @@
 """A rebuild whose worker process is killed stops with ``WorkerLost`` and its advice, at
 once, leaving no process behind and the live read model where it was (it hung at exit:
-the surviving worker, forked from the event loop's process, ignored the terminate)."""
+the surviving worker, forked from the event loop's process, ignored the terminate). A
+rebuild that is itself killed leaves no worker behind."""
 
 from __future__ import annotations
 
@@ -23,29 +24,38 @@ def children(pid: int) -> list[int]:
     return [int(child) for child in found.stdout.split()]
 
 
+def rebuilding(
+    url: str, servers: Servers, output: Path
+) -> tuple[subprocess.Popen[bytes], list[int]]:
+    """``carecoord rebuild timeline`` started on ``url``, once its workers have started."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "NATS_URL": servers.nats_url,
+        "CARECOORD_DATA_DIR": str(output.parent),
+    }
+    with output.open("w") as out:
+        rebuild = subprocess.Popen(
+            [sys.executable, "-m", "carecoord.services.runtime.cli", "rebuild", "timeline"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while len(workers := children(rebuild.pid)) < 2:
+        if rebuild.poll() is not None or time.monotonic() > deadline:
+            rebuild.kill()
+            raise AssertionError(f"the rebuild started no workers: {output.read_text()[-2000:]}")
+        time.sleep(0.005)
+    return rebuild, workers
+
+
 def test_a_killed_worker_ends_the_rebuild_with_advice(servers: Servers, tmp_path: Path) -> None:
     with fresh_database(servers.database_url) as url:
         seed(url, clients=400, events_per_client=100, label="seeding")
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "NATS_URL": servers.nats_url,
-            "CARECOORD_DATA_DIR": str(tmp_path),
-        }
         output = tmp_path / "rebuild.log"
-        with output.open("w") as out:
-            rebuild = subprocess.Popen(
-                [sys.executable, "-m", "carecoord.services.runtime.cli", "rebuild", "timeline"],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        rebuild, workers = rebuilding(url, servers, output)
         try:
-            deadline = time.monotonic() + 60
-            while len(workers := children(rebuild.pid)) < 2:
-                assert rebuild.poll() is None, output.read_text()[-2000:]
-                assert time.monotonic() < deadline, "the rebuild started no workers"
-                time.sleep(0.005)
             os.kill(workers[0], signal.SIGKILL)
             assert rebuild.wait(timeout=60) == 1
         finally:
@@ -58,6 +68,19 @@ def test_a_killed_worker_ends_the_rebuild_with_advice(servers: Servers, tmp_path
                 "SELECT generation FROM projection_generations WHERE name = 'timeline'"
             ).fetchone()
         assert found is None or found[0] == 1, "the live timeline was switched"
+
+
+def test_a_killed_rebuild_leaves_no_worker_behind(servers: Servers, tmp_path: Path) -> None:
+    with fresh_database(servers.database_url) as url:
+        seed(url, clients=400, events_per_client=100, label="seeding")
+        rebuild, workers = rebuilding(url, servers, tmp_path / "rebuild.log")
+        rebuild.kill()
+        rebuild.wait(timeout=10)
+
+        deadline = time.monotonic() + 10
+        while (left := [pid for pid in workers if _alive(pid)]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert left == [], "workers outlived the rebuild"
 
 
 def _alive(pid: int) -> bool:
