@@ -290,9 +290,11 @@ def monitoring_routes(platform: Platform) -> list[Route]:
 
     async def health(_: Request) -> JSONResponse:
         body = await health_body(platform)
-        # 503 only for a stuck loop, which a restart may mend; a set-aside event needs an
-        # operator, not a restart, so the process still reports itself serving.
-        return JSONResponse(body, status_code=503 if body["stuckLoops"] else 200)
+        # 503 for a stuck loop, which a restart may mend, or a database that does not
+        # answer; a set-aside event needs an operator, not a restart, so the process still
+        # reports itself serving.
+        down = body["stuckLoops"] or body["status"] == "unavailable"
+        return JSONResponse(body, status_code=503 if down else 200)
 
     async def metrics(_: Request) -> Response:
         text = await platform.metrics.exposition(platform.store, platform.pool, platform.liveness)

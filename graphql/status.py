@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import strawberry
 from strawberry.types import Info
@@ -10,6 +11,11 @@ from strawberry.types import Info
 from carecoord.graphql.context import RequestContext
 from carecoord.services.infrastructure import parked, positions
 from carecoord.services.platform import Platform
+
+log = logging.getLogger("carecoord.status")
+
+DATABASE_ANSWER_SECONDS = 2.0
+"""How long ``/health`` waits for the database before it answers ``unavailable``."""
 
 
 @strawberry.type
@@ -54,8 +60,18 @@ async def health(platform: Platform) -> dict[str, object]:
     """The body of ``/health``: positions and lag, set-aside events, each loop's state.
 
     ``degraded`` when an event was set aside or a loop of this process has been failing
-    for ``loop_stuck_seconds`` (listed in ``stuckLoops``).
+    for ``loop_stuck_seconds`` (listed in ``stuckLoops``); ``unavailable`` when the database
+    does not answer within ``DATABASE_ANSWER_SECONDS`` (a supervisor's probe times out
+    sooner than the store's own 30 s wait for a connection).
     """
+    if not await positions.database_answers(platform.pool, DATABASE_ANSWER_SECONDS):
+        log.warning("health", extra={"code": "DATABASE_UNREACHABLE"})
+        return {
+            "status": "unavailable",
+            "unreachable": ["database"],
+            "stuckLoops": platform.liveness.stuck(),
+            "loops": platform.liveness.report(),
+        }
     status = await platform_status(platform)
     return {
         "status": status.status,
