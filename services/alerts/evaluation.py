@@ -187,18 +187,32 @@ def _qtc(rule: AlertRule, history: History, event: CareEvent) -> Finding | None:
     return Finding(f"QTc {event.qtc_ms} ms on {rule.medication_class}", (event.event_id,))
 
 
-def _screen_positive(rule: AlertRule, history: History, event: CareEvent) -> Finding | None:
-    if not isinstance(event, DrugScreenResulted) or not history.agonists:
-        return None
-    positive = sorted(
-        f.analyte
-        for f in event.results
-        if f.analyte in rule.analytes and f.result is AnalyteResult.POSITIVE
+def _positive(rule: AlertRule, event: CareEvent) -> str:
+    """The rule's analytes ``event`` is a screen positive for, named; empty if none."""
+    if not isinstance(event, DrugScreenResulted):
+        return ""
+    return ", ".join(
+        sorted(
+            f.analyte
+            for f in event.results
+            if f.analyte in rule.analytes and f.result is AnalyteResult.POSITIVE
+        )
     )
+
+
+def _screen_positive(rule: AlertRule, _: History, event: CareEvent) -> Finding | None:
+    positive = _positive(rule, event)
+    return Finding(f"positive for {positive}", (event.event_id,)) if positive else None
+
+
+def _screen_positive_on_agonist(
+    rule: AlertRule, history: History, event: CareEvent
+) -> Finding | None:
+    positive = _positive(rule, event) if history.agonists else ""
     if not positive:
         return None
     on = ", ".join(sorted(history.agonists))
-    return Finding(f"positive for {', '.join(positive)} while on {on}", (event.event_id,))
+    return Finding(f"positive for {positive} while on {on}", (event.event_id,))
 
 
 def _screen_negative(_: AlertRule, history: History, event: CareEvent) -> Finding | None:
@@ -237,7 +251,8 @@ CHECKS: dict[Test, Check] = {
     Test.SUBSTANCE_USE: _substance_use,
     Test.CRAVING_RISE: _craving_rise,
     Test.QTC_ON_MEDICATION: _qtc,
-    Test.SCREEN_POSITIVE_ON_AGONIST: _screen_positive,
+    Test.SCREEN_POSITIVE: _screen_positive,
+    Test.SCREEN_POSITIVE_ON_AGONIST: _screen_positive_on_agonist,
     Test.SCREEN_NEGATIVE_FOR_AGONIST: _screen_negative,
     Test.CONSECUTIVE_NO_SHOWS: _no_shows,
 }

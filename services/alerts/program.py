@@ -2,7 +2,8 @@
 
 domain.md 2.1 leaves several numbers to the program (the CIWA-Ar threshold, what counts as a
 craving rise, how many no-shows are "repeated"). A program changes them per rule row
-(``docs/program.example.toml``).
+(``docs/program.example.toml``), or turns a row off (``disabled = true``): its alerts are then
+the care team's to notice, which is the medical director's call, so it is signed off too.
 
 A changed row keeps its id; its version becomes ``<default version>+program:<digest>``, the
 digest of the change, so every alert it raises says which numbers decided it, and replaying
@@ -27,6 +28,7 @@ TUNABLE: dict[Test, frozenset[str]] = {
     Test.SUBSTANCE_USE: frozenset({"severity"}),
     Test.CRAVING_RISE: frozenset({"threshold", "window", "baseline", "baseline_min", "severity"}),
     Test.QTC_ON_MEDICATION: frozenset({"threshold", "below", "severity"}),
+    Test.SCREEN_POSITIVE: frozenset({"severity"}),
     Test.SCREEN_POSITIVE_ON_AGONIST: frozenset({"severity"}),
     Test.SCREEN_NEGATIVE_FOR_AGONIST: frozenset({"severity"}),
     Test.CONSECUTIVE_NO_SHOWS: frozenset({"threshold", "severity"}),
@@ -46,12 +48,17 @@ class RuleChange(BaseModel):
     baseline: int | None = Field(default=None, ge=1, le=100)
     baseline_min: int | None = Field(default=None, ge=1, le=100)
     severity: Severity | None = None
+    disabled: bool = False
+    """The program does not run the rule; nothing else may be changed with it."""
 
     def given(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True)
+        """The numbers changed (``disabled`` is not one: it takes the row out instead)."""
+        return self.model_dump(exclude_none=True, exclude={"disabled"})
 
     def applied_to(self, rule: AlertRule, source: str) -> AlertRule:
-        canonical = json.dumps(self.model_dump(mode="json", exclude_none=True), sort_keys=True)
+        canonical = json.dumps(
+            self.model_dump(mode="json", exclude_none=True, exclude={"disabled"}), sort_keys=True
+        )
         digest = hashlib.sha256(canonical.encode()).hexdigest()[:10]
         return replace(
             rule,
@@ -72,12 +79,19 @@ class AlertSection(BaseModel):
     def _applies(self) -> AlertSection:
         if self.rules and not self.source.strip():
             raise ValueError("source: say who signed off the changed thresholds")
-        changed = []
+        changed: list[AlertRule] = []
+        disabled: list[str] = []
         for rule_id, change in self.rules.items():
             rule = DEFAULT_ALERT_RULES.rule(rule_id)
             if rule is None:
                 known = ", ".join(r.id for r in DEFAULT_ALERT_RULES.rules)
                 raise ValueError(f"rules.{rule_id}: no such rule; rules: {known}")
+            if change.disabled:
+                if change.given():
+                    given = ", ".join(sorted(change.given()))
+                    raise ValueError(f"rules.{rule_id}: a disabled rule takes no {given}")
+                disabled.append(rule_id)
+                continue
             extra = change.given().keys() - TUNABLE[rule.test]
             if extra:
                 raise ValueError(
@@ -85,7 +99,7 @@ class AlertSection(BaseModel):
                     f" it takes {', '.join(sorted(TUNABLE[rule.test]))}"
                 )
             changed.append(change.applied_to(rule, self.source.strip()))
-        table = DEFAULT_ALERT_RULES.with_rules(*changed)
+        table = DEFAULT_ALERT_RULES.with_rules(*changed).without(*disabled)
         problems = table.problems() + [
             f"{r.id}: baseline_min {r.baseline_min} is more than baseline {r.baseline}"
             for r in changed

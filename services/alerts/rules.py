@@ -26,6 +26,8 @@ class Test(StrEnum):
     (median of up to ``baseline`` readings before them, at least ``baseline_min``)."""
     QTC_ON_MEDICATION = auto()
     """QTc in range while on a medication of ``medication_class``."""
+    SCREEN_POSITIVE = auto()
+    """A drug screen positive for any of ``analytes``, whatever the client is prescribed."""
     SCREEN_POSITIVE_ON_AGONIST = auto()
     """A drug screen positive for any of ``analytes`` while on an opioid agonist."""
     SCREEN_NEGATIVE_FOR_AGONIST = auto()
@@ -79,6 +81,10 @@ FDA_2017 = (
     "https://www.fda.gov/drugs/drug-safety-and-availability/fda-drug-safety-communication-"
     "fda-urges-caution-about-withholding-opioid-addiction-medications"
 )
+OVERDOSE = (
+    "SAMHSA TIP 63, Medications for Opioid Use Disorder (PEP21-02-01-002); CDC Stop Overdose,"
+    " https://www.cdc.gov/stop-overdose/caring/index.html"
+)
 PROGRAM = "program policy (no published threshold; set by the medical director)"
 
 DEFAULT_RULES: tuple[AlertRule, ...] = (
@@ -125,6 +131,10 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
               "Benzodiazepines or alcohol while on an opioid agonist", Severity.HIGH,
               "Overdose-risk review: naloxone, PDMP check, take-home review; do not withhold MAT",
               FDA_2017, analytes=frozenset({"benzodiazepines", "alcohol", "etg", "ets"})),
+    AlertRule("screen-fentanyl", "1", Test.SCREEN_POSITIVE, "Drug screen positive for fentanyl",
+              Severity.HIGH, "Overdose-risk review: offer naloxone and overdose education; review"
+              " take-homes; do not withhold MAT", OVERDOSE,
+              analytes=frozenset({"fentanyl", "norfentanyl"})),
     AlertRule("screen-negative-for-agonist", "1", Test.SCREEN_NEGATIVE_FOR_AGONIST,
               "Drug screen negative for the prescribed agonist", Severity.MODERATE,
               "Adherence and possible-diversion review; take-home review", FDA_2017),
@@ -136,13 +146,16 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class AlertRules:
-    """A program's rule table: the defaults, with rows replaced or added by id."""
+    """A program's rule table: the defaults, with rows replaced, added or taken out by id."""
 
     rules: tuple[AlertRule, ...] = DEFAULT_RULES
 
     def with_rules(self, *changed: AlertRule) -> AlertRules:
         by_id = {r.id: r for r in self.rules} | {r.id: r for r in changed}
         return AlertRules(tuple(by_id.values()))
+
+    def without(self, *rule_ids: str) -> AlertRules:
+        return AlertRules(tuple(r for r in self.rules if r.id not in rule_ids))
 
     def rule(self, rule_id: str) -> AlertRule | None:
         return next((r for r in self.rules if r.id == rule_id), None)

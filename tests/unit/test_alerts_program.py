@@ -92,6 +92,22 @@ def test_a_lower_ciwa_threshold_fires_where_the_default_does_not(tmp_path: Path)
     assert (default.fired(), changed.fired()) == ([], ["ciwa-above-threshold"])
 
 
+def test_a_program_may_turn_a_rule_off_or_change_its_severity(tmp_path: Path) -> None:
+    off = program(tmp_path, f"[alerts]\n{SIGNED}[alerts.rules.screen-fentanyl]\ndisabled = true\n")
+    assert off.rule("screen-fentanyl") is None
+    assert off.rules == DEFAULT_ALERT_RULES.without("screen-fentanyl").rules
+    story = Story(off)
+    story.screen(fentanyl="positive")
+    assert story.fired() == []
+    lower = program(
+        tmp_path, f"[alerts]\n{SIGNED}[alerts.rules.screen-fentanyl]\nseverity = 'moderate'\n"
+    )
+    story = Story(lower)
+    story.screen(fentanyl="positive")
+    [alert] = story.alerts()
+    assert (alert.rule_id, alert.severity) == ("screen-fentanyl", Severity.MODERATE)
+
+
 @pytest.mark.parametrize(
     ("text", "said"),
     [
@@ -121,6 +137,12 @@ def test_a_lower_ciwa_threshold_fires_where_the_default_does_not(tmp_path: Path)
             f"[alerts]\n{SIGNED}[alerts.rules.craving-rise]\nbaseline_min = 12\n",
             "baseline_min 12 is more than baseline 10",
         ),
+        (
+            f"[alerts]\n{SIGNED}[alerts.rules.screen-fentanyl]\ndisabled = true\n"
+            "severity = 'low'\n",
+            "rules.screen-fentanyl: a disabled rule takes no severity",
+        ),
+        ("[alerts]\n[alerts.rules.screen-fentanyl]\ndisabled = true\n", "source"),
         ("[alerts\n", "program.toml"),
         ("[alert]\n", "[alert]"),
     ],

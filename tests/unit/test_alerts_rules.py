@@ -178,6 +178,29 @@ def test_screen_positive_for_benzodiazepines_or_alcohol_on_an_agonist() -> None:
     assert alert.detail == "positive for alcohol, benzodiazepines while on buprenorphine"
 
 
+def test_screen_positive_for_fentanyl_on_any_client() -> None:
+    story = Story()
+    story.screen(fentanyl="negative", norfentanyl="negative", cocaine="positive")
+    assert story.fired() == []
+    story.screen(norfentanyl="positive")
+    [alert] = story.alerts()
+    assert (alert.rule_id, alert.severity) == ("screen-fentanyl", Severity.HIGH)
+    assert alert.detail == "positive for norfentanyl"
+    assert "naloxone" in alert.action
+    assert "do not withhold MAT" in alert.action
+
+
+def test_fentanyl_on_an_agonist_raises_both_screen_alerts() -> None:
+    story = Story()
+    story.prescribe("methadone")
+    story.screen(fentanyl="positive", benzodiazepines="positive", methadone="positive")
+    assert sorted(story.fired()) == ["screen-depressant-on-agonist", "screen-fentanyl"]
+    assert {a.detail for a in story.alerts()} == {
+        "positive for fentanyl",
+        "positive for benzodiazepines while on methadone",
+    }
+
+
 def test_screen_negative_for_the_prescribed_agonist() -> None:
     story = Story()
     story.prescribe("methadone")

@@ -1,0 +1,52 @@
+"""A drug screen positive for fentanyl raises a high overdose-risk alert for any client, on an
+opioid agonist or not: before, only benzodiazepines or alcohol on an agonist raised one, and a
+client not yet on MAT with fentanyl in their screen raised nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from carecoord.events import Role
+from support import Api, mutation
+
+pytestmark = pytest.mark.shared_platform
+
+ENROLL = mutation("EnrollClientInput", "enrollClient")
+SCREEN = mutation("RecordDrugScreenInput", "recordDrugScreen")
+ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLeast: $atLeast) {
+  ruleId severity detail action } }"""
+NURSE = "nurse-fentanyl"
+
+
+async def test_a_fentanyl_positive_screen_raises_an_overdose_risk_alert(api: Api) -> None:
+    data = await api.ok(
+        ENROLL, {"input": {"displayName": "Ari", "program": "IOP"}}, role=Role.PROGRAM_ADMIN
+    )
+    client_id = data["enrollClient"]["id"]
+    await api.join_care_team(client_id, Role.NURSE, NURSE)
+
+    async def screen(**results: str) -> list[dict[str, Any]]:
+        given = [{"analyte": a, "result": r} for a, r in results.items()]
+        recorded = await api.ok(
+            SCREEN,
+            {"input": {"clientId": client_id, "method": "PRESUMPTIVE", "results": given}},
+            role=Role.NURSE,
+            user=NURSE,
+        )
+        position = recorded["recordDrugScreen"]["position"]
+        found = await api.ok(
+            ALERTS, {"id": client_id, "atLeast": position}, role=Role.NURSE, user=NURSE
+        )
+        alerts: list[dict[str, Any]] = found["clientAlerts"]
+        return alerts
+
+    assert await screen(fentanyl="NEGATIVE", norfentanyl="NEGATIVE") == []
+    [alert] = await screen(Fentanyl="POSITIVE", cocaine="POSITIVE")
+    assert (alert["ruleId"], alert["severity"], alert["detail"]) == (
+        "screen-fentanyl",
+        "high",
+        "positive for fentanyl",
+    )
+    assert alert["action"].startswith("Overdose-risk review: offer naloxone")
