@@ -41,7 +41,11 @@ class ScheduleSessionInput:
     scheduled_for: datetime
     planned_minutes: int
     clinician_id: str | None = strawberry.field(
-        default=None, description="The clinician leading it; you if omitted."
+        default=None,
+        description=(
+            "The clinician leading it, a therapist or prescriber on every client's care team"
+            " now; you if omitted."
+        ),
     )
     occurred_at: datetime | None = None
 

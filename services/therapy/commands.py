@@ -14,9 +14,11 @@ from carecoord.events.therapy import Modality, SessionFormat
 from carecoord.services.alerts.raising import with_alerts
 from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.care.record import ClientRecord
+from carecoord.services.careteam.team import CareTeam
 from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.therapy.leaders import clinician_named, require_leader
 from carecoord.services.therapy.record import Booking, Outcome, TherapyRecord, Told
 
 MAX_GROUP = 100
@@ -48,6 +50,8 @@ def schedule_session(
     clinician_id: str | None = None,
     occurred_at: datetime | None = None,
 ) -> Command[UUID]:
+    """Book a session led by ``clinician_id`` (whoever books it, if None): a therapist or
+    prescriber on every member's care team (``leaders``)."""
     session_id = uuid4()
     _distinct(client_ids, "clientIds")
     if format is SessionFormat.INDIVIDUAL and len(client_ids) > 1:
@@ -58,7 +62,7 @@ def schedule_session(
         session_id,
         modality,
         format,
-        clinician_id or stamp.actor.id,
+        clinician_named(clinician_id, stamp.actor.id),
         scheduled_for,
         planned_minutes,
         len(client_ids),
@@ -66,6 +70,8 @@ def schedule_session(
 
     def run(uow: UnitOfWork) -> UUID:
         records = [_record(uow, client_id) for client_id in client_ids]
+        for client_id in client_ids:
+            require_leader(uow.get(CareTeam, client_id), booking.clinician_id)
         for record in records:
             record.schedule(stamp, booking, occurred_at)
         return session_id

@@ -23,6 +23,7 @@ from carecoord.services.alerts import commands as alert_commands
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.care.commands import enroll_client
+from carecoord.services.careteam.commands import assign_member
 from carecoord.services.checkins import commands as checkins
 from carecoord.services.checkins.instruments import INSTRUMENTS
 from carecoord.services.checkins.record import CheckIn, Vitals
@@ -39,6 +40,7 @@ DOCTOR = Actor(id="dr-lee", role=Role.PRESCRIBER)
 NURSE = Actor(id="nurse-kim", role=Role.NURSE)
 THERAPIST = Actor(id="ther-ana", role=Role.THERAPIST)
 PEER = Actor(id="peer-jo", role=Role.PEER_SUPPORTER)
+ADMIN = Actor(id="admin-max", role=Role.PROGRAM_ADMIN)
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
 
@@ -70,6 +72,15 @@ class Story(InMemory):
         self.now = START
         self.client_id = self.run(
             enroll_client(self.stamp(NURSE), display_name="Sam", program="OTP")
+        )
+        self.join(self.client_id, THERAPIST)
+
+    def join(self, client_id: UUID, member: Actor) -> None:
+        """Put ``member`` on the client's care team, in their role."""
+        self.run(
+            assign_member(
+                self.stamp(ADMIN), client_id=client_id, member_id=member.id, role=member.role
+            )
         )
 
     def stamp(self, actor: Actor) -> Stamp:

@@ -30,10 +30,13 @@ from carecoord.services.therapy.record import Outcome, TherapyRecord
 
 
 def group_of_three(story: Story) -> list[UUID]:
+    """Sam and two more clients, the therapist on each one's care team."""
     others = [
         story.run(enroll_client(story.stamp(NURSE), display_name=n, program="OTP"))
         for n in ("Ash", "Bo")
     ]
+    for client_id in others:
+        story.join(client_id, THERAPIST)
     return [story.client_id, *others]
 
 
