@@ -85,6 +85,10 @@ OWNER_GRACE_SECONDS = 6.0
 """How long a command may take to stop once a server it started has died."""
 LONGEST_TOKEN_HOURS = 24 * 366
 """A development token's longest lifetime: a year (an absurd one overflowed the clock)."""
+MOST_WORKERS = 4 * (os.cpu_count() or 1)
+"""The most API processes ``--workers`` starts: each is CPU-bound Python holding its own
+database pool, so beyond a few per CPU they add only memory and connections (a typo of 1000
+forked 1000)."""
 TOKEN_ARGUMENTS = {"token-subject": "--user", "token-role": "--role", "token-program": "--program"}
 """The ``token`` argument each of the API's refusal rules is about."""
 
@@ -120,7 +124,11 @@ def arguments() -> argparse.ArgumentParser:
             help=f"port (default: CARECOORD_PORT, else {port})",
         )
     api.add_argument(
-        "--workers", type=worker_count, default=1, help="API processes sharing the port (default 1)"
+        "--workers",
+        type=worker_count,
+        default=1,
+        help=f"API processes sharing the port, 1 to {MOST_WORKERS}: 4 per CPU, as each is"
+        " CPU-bound and holds its own database connections (default 1)",
     )
     command("relay", "the outbox relay only (store to NATS)")
     project = command("project", "the projector only (the store to the read models)")
@@ -236,13 +244,16 @@ def interface(text: str) -> str:
 
 
 def worker_count(text: str) -> int:
-    """``--workers``, refused with the usage below 1 (0 or a negative count ran one)."""
+    """``--workers``, refused with the usage below 1 (0 or a negative count ran one) or above
+    ``MOST_WORKERS`` (any count was forked)."""
     try:
         count = int(text)
     except ValueError:
         count = 0
-    if count < 1:
-        raise argparse.ArgumentTypeError(f"the API processes are 1 or more, not {text}")
+    if not 1 <= count <= MOST_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"the API processes are 1 to {MOST_WORKERS} (4 per CPU), not {text}"
+        )
     return count
 
 
