@@ -56,6 +56,8 @@ ddl = generation_ddl(
         "checked_in": "(client_id, occurred_at)"
         " WHERE type IN ('checkins.CheckInRecorded', 'checkins.InstrumentScored')",
     },
+    # Read (facts->>'program' and the like), never compared as a whole.
+    unsampled=("summary", "facts"),
 )
 
 
