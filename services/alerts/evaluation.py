@@ -4,15 +4,18 @@
 derived from the triggering event, so evaluating the same history again (an audit replay,
 see ``replay.py``) yields equal events, not just similar ones. ``History`` is what the rules
 read of the client's record before the new event, built from the aggregates by
-``history_of``; commands and the replay build it the same way.
+``history_of``; commands and the replay build it the same way. Rules that read "the latest"
+or "in a row" go by clinical time (when a reading was taken, a session began), not by when it
+was entered: an entry recorded late counts where it happened, and raises an alert only if it
+is among the latest.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from carecoord.events import Actor, CareEvent, Role, bounds
@@ -41,16 +44,17 @@ class History:
     """What the rules read of a client's record as it stood before the new event."""
 
     cravings: tuple[Reading, ...] = ()
+    """Craving readings not in error, in the order recorded."""
+    latest_qtc_at: datetime | None = None
+    """When the QTc measured last (not in error) was measured."""
     closed: tuple[Closed, ...] = ()
-    """Therapy sessions with an outcome, in the order it was first recorded (as corrected)."""
+    """Therapy sessions with an outcome (as corrected)."""
+    session_starts: Mapping[UUID, datetime] = field(default_factory=dict)
+    """When each of the client's sessions was scheduled to begin."""
     medication_classes: frozenset[str] = frozenset()
     """Formulary classes of the client's current orders (active or on hold)."""
     first_dose_day: date | None = None
     open_rules: frozenset[str] = frozenset()
-
-    @property
-    def no_show_run(self) -> tuple[UUID, ...]:
-        return no_show_run(self.closed)
 
     @property
     def agonists(self) -> frozenset[str]:
@@ -76,9 +80,12 @@ def history_of(
         known = formulary.medications.get(order.medication)
         if order.current and known is not None:
             classes |= known.classes
+    latest_qtc = checkins.latest_qtc
     return History(
         cravings=tuple(checkins.cravings),
+        latest_qtc_at=None if latest_qtc is None else latest_qtc.measured_at,
         closed=tuple(therapy.closed.values()),
+        session_starts={i: s.scheduled_for for i, s in therapy.sessions.items()},
         medication_classes=frozenset(classes),
         first_dose_day=medication.first_dose_day,
         open_rules=alerts.open_rules,
@@ -164,10 +171,12 @@ def _substance_use(_: AlertRule, __: History, event: CareEvent) -> Finding | Non
 def _craving_rise(rule: AlertRule, history: History, event: CareEvent) -> Finding | None:
     if not isinstance(event, CheckInRecorded) or event.craving is None:
         return None
-    readings = [*history.cravings, Reading(event.event_id, event.craving)]
+    new = Reading(event.event_id, event.craving, event.occurred_at)
+    # By when taken; the new reading goes after any taken at the same time (a stable sort).
+    readings = sorted([*history.cravings, new], key=lambda r: r.taken_at)
     window, before = readings[-rule.window :], readings[: -rule.window]
     base = before[-rule.baseline :]
-    if len(window) < rule.window or len(base) < rule.baseline_min:
+    if new not in window or len(window) < rule.window or len(base) < rule.baseline_min:
         return None
     baseline = statistics.median(r.value for r in base)
     if any(r.value < baseline + rule.threshold for r in window):
@@ -182,6 +191,8 @@ def _craving_rise(rule: AlertRule, history: History, event: CareEvent) -> Findin
 def _qtc(rule: AlertRule, history: History, event: CareEvent) -> Finding | None:
     if not isinstance(event, VitalSignsRecorded) or event.qtc_ms is None:
         return None
+    if history.latest_qtc_at is not None and event.occurred_at < history.latest_qtc_at:
+        return None  # measured before the latest QTc, which stands
     if rule.medication_class not in history.medication_classes or not rule.in_range(event.qtc_ms):
         return None
     return Finding(f"QTc {event.qtc_ms} ms on {rule.medication_class}", (event.event_id,))
@@ -230,17 +241,18 @@ def _screen_negative(_: AlertRule, history: History, event: CareEvent) -> Findin
 
 
 def _no_shows(rule: AlertRule, history: History, event: CareEvent) -> Finding | None:
-    """A no-show, or a session corrected to one, that makes a run of ``threshold``."""
-    if isinstance(event, SessionNoShow):
-        run = (*history.no_show_run, event.event_id)
-    elif isinstance(event, SessionOutcomeCorrected) and event.outcome is SessionOutcome.NO_SHOW:
-        corrected = Closed(event.session_id, Outcome.NO_SHOW, event.event_id)
-        run = no_show_run(corrected if c.session_id == event.session_id else c
-                          for c in history.closed)  # fmt: skip
-        if event.event_id not in run:
-            return None  # an earlier session's: the run since the last attended is as it was
-    else:
+    """A no-show, or a session corrected to one, that makes a run of ``threshold``: the run
+    since the last attended session, in the order sessions began, with this one in it."""
+    if not isinstance(event, SessionNoShow | SessionOutcomeCorrected):
         return None
+    if isinstance(event, SessionOutcomeCorrected) and event.outcome is not SessionOutcome.NO_SHOW:
+        return None
+    began = history.session_starts[event.session_id]
+    closed = Closed(event.session_id, Outcome.NO_SHOW, event.event_id, began)
+    others = (c for c in history.closed if c.session_id != event.session_id)
+    run = no_show_run([*others, closed])
+    if event.event_id not in run:
+        return None  # a session before the last attended: the run since it is as it was
     if len(run) < rule.threshold:
         return None
     return Finding(f"{len(run)} consecutive no-shows", run)

@@ -55,6 +55,8 @@ may record it (and may correct at all: on the client's care team, never the clie
 class Reading:
     event_id: UUID
     value: int
+    taken_at: datetime
+    """When the client reported it (clinical time), which rules that read a series go by."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,7 @@ class CheckInRecord(Aggregate, context="checkins"):
         if isinstance(event, CheckInRecorded):
             self._entry(Entry.CHECK_IN, event.checkin_id, event)
             if event.craving is not None:
-                self.cravings.append(Reading(event.event_id, event.craving))
+                self.cravings.append(Reading(event.event_id, event.craving, event.occurred_at))
         elif isinstance(event, InstrumentScored):
             self._entry(Entry.INSTRUMENT, event.assessment_id, event, event.instrument)
         elif isinstance(event, DrugScreenResulted):

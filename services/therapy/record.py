@@ -4,9 +4,10 @@ A session goes from scheduled to one outcome, once: attended or no-show once it 
 late-cancelled before it begins. An outcome recorded by mistake is corrected by a new
 event, never edited; the same rules hold for the corrected outcome. A group session is one
 session per member with the same id, so each client's record decides only about their own
-attendance. The repeated-no-show alert reads the run of consecutive no-shows, in the order
-outcomes were first recorded, as corrected: an attended session ends the run, a late
-cancellation leaves it as it was (the client did call). A booking, an outcome or a note is
+attendance. The repeated-no-show alert reads the run of consecutive no-shows, sessions in the
+order they were scheduled to begin (an outcome entered late counts where its session was), as
+corrected: an attended session ends the run, a late cancellation leaves it as it was (the
+client did call). A booking, an outcome or a note is
 dated no later than now (``clinical_time.plausible``): what a clinician records has happened;
 an attended or no-show outcome is dated no earlier than the session began.
 """
@@ -82,17 +83,19 @@ class Told:
 
 @dataclass(frozen=True, slots=True)
 class Closed:
-    """A session's outcome, and the event that recorded it."""
+    """A session's outcome, the event that recorded it, and when the session began."""
 
     session_id: UUID
     outcome: Outcome
     event_id: UUID
+    scheduled_for: datetime
 
 
 def no_show_run(closed: Iterable[Closed]) -> tuple[UUID, ...]:
-    """Event ids of the consecutive no-shows since the last attended session."""
+    """Event ids of the consecutive no-shows since the last attended session, sessions in
+    the order they began, not the order their outcomes were entered."""
     run: list[UUID] = []
-    for entry in closed:
+    for entry in sorted(closed, key=lambda c: c.scheduled_for):
         if entry.outcome is Outcome.ATTENDED:
             run = []
         elif entry.outcome is Outcome.NO_SHOW:
@@ -116,11 +119,7 @@ class TherapyRecord(Aggregate, context="therapy"):
         super().__init__(client_id)
         self.sessions: dict[UUID, Session] = {}
         self.closed: dict[UUID, Closed] = {}
-        """Sessions with an outcome, in the order their outcome was first recorded."""
-
-    @property
-    def no_show_run(self) -> tuple[UUID, ...]:
-        return no_show_run(self.closed.values())
+        """Sessions with an outcome, by id (``no_show_run`` orders them by when they began)."""
 
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, SessionScheduled):
@@ -145,7 +144,7 @@ class TherapyRecord(Aggregate, context="therapy"):
         session = self.sessions[session_id]
         session.outcome, session.outcome_event_id = outcome, event_id
         session.duration_minutes = minutes
-        self.closed[session_id] = Closed(session_id, outcome, event_id)
+        self.closed[session_id] = Closed(session_id, outcome, event_id, session.scheduled_for)
 
     def schedule(self, stamp: Stamp, booking: Booking, occurred_at: datetime | None) -> None:
         if booking.session_id in self.sessions:

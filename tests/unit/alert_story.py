@@ -105,8 +105,11 @@ class Story(InMemory):
 
     # Steps of the story.
 
-    def check_in(self, actor: Actor = PEER, **given: Any) -> UUID:
-        return self.next_day(checkins.record_check_in, actor, check_in=CheckIn(**given))
+    def check_in(self, actor: Actor = PEER, at: datetime | None = None, **given: Any) -> UUID:
+        """A check-in a day later, taken ``at`` (entered late) or then."""
+        return self.next_day(
+            checkins.record_check_in, actor, check_in=CheckIn(**given), occurred_at=at
+        )
 
     def instrument(
         self, instrument: Instrument, answers: Mapping[str, int], actor: Actor = NURSE
@@ -123,8 +126,10 @@ class Story(InMemory):
             checkins.record_drug_screen, NURSE, method=ScreenMethod.PRESUMPTIVE, results=findings
         )
 
-    def vitals(self, **measures: int) -> UUID:
-        return self.next_day(checkins.record_vital_signs, NURSE, vitals=Vitals(**measures))
+    def vitals(self, at: datetime | None = None, **measures: int) -> UUID:
+        return self.next_day(
+            checkins.record_vital_signs, NURSE, vitals=Vitals(**measures), occurred_at=at
+        )
 
     def next_day(self, write: Callable[..., Command[UUID]], actor: Actor, **given: Any) -> UUID:
         """A day later, ``write`` about this client by ``actor``, under the story's rules."""
@@ -151,13 +156,16 @@ class Story(InMemory):
             )
         )  # fmt: skip
 
-    def session(self, outcome: Outcome, minutes: int | None = 50) -> UUID:
+    def session(
+        self, outcome: Outcome, minutes: int | None = 50, began: datetime | None = None
+    ) -> UUID:
+        """A session a day later and its outcome; one that ``began`` earlier is entered late."""
         self.later(days=1)
         session_id = self.run(
             therapy.schedule_session(
                 self.stamp(THERAPIST), client_ids=[self.client_id], modality=Modality.CBT,
-                format=SessionFormat.INDIVIDUAL, scheduled_for=self.now + timedelta(hours=2),
-                planned_minutes=50,
+                format=SessionFormat.INDIVIDUAL,
+                scheduled_for=began or self.now + timedelta(hours=2), planned_minutes=50,
             )
         )  # fmt: skip
         self.later(hours=3)

@@ -135,6 +135,32 @@ def test_craving_rise_against_the_clients_own_baseline() -> None:
     assert story.fired() == ["craving-rise", "craving-rise"]
 
 
+def test_a_craving_entered_late_does_not_make_a_rise_the_latest_reading_ends() -> None:
+    story = Story()
+    for value in (40, 35, 45, 38, 42):  # baseline 40
+        story.check_in(craving=value)
+    story.later(days=3)
+    story.check_in(craving=30)
+    taken = story.now
+    for value, days_before in ((62, 3), (65, 2), (70, 1)):  # from paper, entered after the 30
+        story.check_in(craving=value, at=taken - timedelta(days=days_before))
+    assert story.fired() == [], "taken in that order, the latest reading is 30"
+
+
+def test_a_craving_entered_late_does_not_hide_a_rise() -> None:
+    story = Story()
+    for value in (40, 35, 45, 38, 42):  # baseline 40
+        story.check_in(craving=value)
+    fifth = story.now
+    rise = [story.check_in(craving=62), story.check_in(craving=65)]
+    story.check_in(craving=30, at=fifth - timedelta(hours=12))  # a baseline reading, entered late
+    assert story.fired() == []
+    rise.append(story.check_in(craving=70))
+    [alert] = story.alerts()
+    assert alert.rule_id == "craving-rise"
+    assert alert.evidence == tuple(rise)
+
+
 def test_a_high_craving_without_a_baseline_is_not_a_rise() -> None:
     story = Story()
     for value in (90, 95, 92, 99):
@@ -156,6 +182,18 @@ def test_qtc_on_methadone(qtc: int, fired: list[str]) -> None:
     story.prescribe("methadone")
     story.vitals(qtc_ms=qtc)
     assert story.fired() == fired
+
+
+def test_a_qtc_measured_before_the_latest_one_raises_nothing() -> None:
+    story = Story()
+    story.prescribe("methadone")
+    story.later(days=3)
+    story.vitals(qtc_ms=430)
+    measured = story.now
+    story.vitals(qtc_ms=520, at=measured - timedelta(days=2))
+    assert story.fired() == [], "the 430 measured after it stands"
+    story.vitals(qtc_ms=505, at=measured + timedelta(hours=6))
+    assert story.fired() == ["qtc-methadone-critical"], "entered late, but the latest measured"
 
 
 def test_qtc_without_methadone_raises_nothing() -> None:
@@ -233,6 +271,25 @@ def test_repeated_no_shows_fire_once_until_resolved_and_attendance_resets() -> N
     assert len(story.alerts()) == 1, "attendance started a new run"
     story.session(Outcome.NO_SHOW)
     assert story.fired() == ["repeated-no-shows", "repeated-no-shows"]
+
+
+def test_no_shows_are_consecutive_in_the_order_sessions_began() -> None:
+    story = Story()
+    story.later(days=10)
+    monday = story.now - timedelta(days=4)
+    story.session(Outcome.ATTENDED, began=monday + timedelta(days=2))
+    story.session(Outcome.NO_SHOW, began=monday)  # entered after Wednesday's attendance
+    story.session(Outcome.NO_SHOW)
+    assert story.fired() == [], "Wednesday's attendance is between the two no-shows"
+
+    story = Story()
+    story.later(days=10)
+    monday = story.now
+    story.session(Outcome.NO_SHOW, began=monday)
+    story.session(Outcome.ATTENDED, began=monday - timedelta(days=7))  # last week's, entered late
+    story.session(Outcome.NO_SHOW)
+    [alert] = story.alerts()
+    assert (alert.rule_id, alert.detail) == ("repeated-no-shows", "2 consecutive no-shows")
 
 
 def test_a_program_can_change_a_threshold_and_its_version_travels() -> None:
