@@ -360,12 +360,17 @@ def _record_dose(
 def not_given(
     record: MedicationRecord, stamp: Stamp, rules: MedicationRules, given: NotGiven
 ) -> None:
+    """A dose due but not given: on its dosing day, or a long-acting one on any day of its
+    window (from the day it could have been given, ``_check_window_open``), not only its
+    exact due day."""
     order_id, slot = given.order_id, given.slot
     occurred_at = given.occurred_at or stamp.clock()
     order = record.order(order_id)
+    drug = rules.formulary.lookup(order.medication)
     _check_slot(order, slot)
     day = rules.day_of(occurred_at)
-    _check_active(record, order, day, held=True)
+    _check_active(record, order, day, held=True, any_day=drug.early_days > 0)
+    _check_window_open(record, order, drug, day, "occurredAt")
     _check_free(order, day, slot)
     record.record(
         stamp.event(
@@ -798,29 +803,43 @@ def _check_interval(record: MedicationRecord, order: Order, drug: Medication, da
     medication (a dose change keeps the interval); late, any day (the missed-dose rule reads
     its due day as missed). A dose charted for an earlier day keeps the interval to the next
     one given too. Doses marked in error count nowhere."""
-    if not drug.early_days:
-        return
+    _check_window_open(record, order, drug, day, "givenAt")
+    after = min((d for d in _given_days(record, order) if d > day), default=None)
     shortest = order.schedule.every_days - drug.early_days
-    days = {
-        d for o in record.orders.values() if o.medication == order.medication for d in o.doses_on
-    }
-    before = max((d for d in days if d < day), default=None)
-    after = min((d for d in days if d > day), default=None)
-    if before is not None and (day - before).days < shortest:
-        earliest = before + timedelta(days=shortest)
-        raise RuleViolation(
-            "givenAt",
-            "injection-interval",
-            f"the last {drug.name} dose was given on {before}; the next may be given from"
-            f" {earliest} (at least {shortest} days after it), not on {day}",
-        )
-    if after is not None and (after - day).days < shortest:
+    if drug.early_days and after is not None and (after - day).days < shortest:
         raise RuleViolation(
             "givenAt",
             "injection-interval",
             f"a {drug.name} dose was given on {after}; one before it was due by"
             f" {after - timedelta(days=shortest)} (at least {shortest} days before), not {day}",
         )
+
+
+def _check_window_open(
+    record: MedicationRecord, order: Order, drug: Medication, day: date, field: str
+) -> None:
+    """A long-acting dose's window opens the label's shortest interval after the last one
+    given before ``day``; ``field`` names the input that dates the dose (or the dose not
+    given, which a later dose given in the same window does not make wrong)."""
+    if not drug.early_days:
+        return
+    shortest = order.schedule.every_days - drug.early_days
+    before = max((d for d in _given_days(record, order) if d < day), default=None)
+    if before is not None and (day - before).days < shortest:
+        earliest = before + timedelta(days=shortest)
+        raise RuleViolation(
+            field,
+            "injection-interval",
+            f"the last {drug.name} dose was given on {before}; the next may be given from"
+            f" {earliest} (at least {shortest} days after it), not on {day}",
+        )
+
+
+def _given_days(record: MedicationRecord, order: Order) -> set[date]:
+    """The days a dose of the order's medication was given, under any of its orders."""
+    return {
+        d for o in record.orders.values() if o.medication == order.medication for d in o.doses_on
+    }
 
 
 def _stopping_successor(record: MedicationRecord, order: Order) -> Order | None:

@@ -1,14 +1,15 @@
 """A monthly buprenorphine extended-release injection is charted through the API in its
 window: before the label's 26 days since the last one it is refused naming `givenAt` and the
 earliest day, and nothing is recorded; from that day on it is given, though not its exact
-due day."""
+due day. A dose not given is recorded on any day of the same window (before, only on the
+exact due day), and before it is refused naming `occurredAt`."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from medication_steps import DOSE, DOSING, PRESCRIBE, Clinic, at
+from medication_steps import DOSE, DOSING, NOT_GIVEN, PRESCRIBE, Clinic, at
 
 from support import Api
 
@@ -41,3 +42,30 @@ async def test_an_injection_is_given_in_its_window_and_refused_before_it(api: Ap
     dosing = await clinic.read(DOSING)
     given = [e["day"] for e in dosing["entries"] if e["status"] == "given"]
     assert given == [str(first), str(earliest)]
+
+
+@pytest.mark.shared_platform
+async def test_a_dose_not_given_is_recorded_in_the_injections_window(api: Api) -> None:
+    clinic = await Clinic.enroll(api, "Lou N.")
+    first = TODAY - timedelta(days=40)
+    order = await clinic.doctor(
+        PRESCRIBE, medication="buprenorphine-xr", dose="300", unit="mg", route="subcutaneous",
+        start=str(first), schedule={"everyDays": 28}, occurredAt=at(first, 8),
+    )  # fmt: skip
+    await clinic.dose(order["id"], first, "300", form="injection")
+    too_soon, declined = first + timedelta(days=20), first + timedelta(days=27)
+
+    refused = await clinic.refused(
+        NOT_GIVEN, orderId=order["id"], reason="DECLINED", occurredAt=at(too_soon)
+    )
+    await clinic.nurse(NOT_GIVEN, orderId=order["id"], reason="DECLINED", occurredAt=at(declined))
+
+    assert (refused["code"], refused["field"], refused["rule"]) == (
+        "RULE_VIOLATION",
+        "occurredAt",
+        "injection-interval",
+    )
+    assert f"may be given from {first + timedelta(days=26)}" in refused["message"]
+    dosing = await clinic.read(DOSING)
+    not_given = [(e["day"], e["detail"]) for e in dosing["entries"] if e["status"] == "not-given"]
+    assert not_given == [(str(declined), "declined")]

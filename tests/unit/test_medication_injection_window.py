@@ -2,7 +2,8 @@
 from the label's shortest interval after the last injection actually given (buprenorphine
 extended-release: at least 26 days; XR-naltrexone every 4 weeks, a few days early), and any
 day late, its due day then read as missed. The next one is due an interval after the one
-given, so an early or late injection moves the cycle."""
+given, so an early or late injection moves the cycle. A dose not given is recorded any day of
+that window, as the dose could have been given then."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from datetime import timedelta
 from uuid import UUID
 
 import pytest
-from medication_story import NURSE, Story, day
+from medication_story import NURSE, Story, at, day
 from pydantic import ValidationError
 
 from carecoord.events import Schedule
-from carecoord.events.medication import DoseMissed
+from carecoord.events.medication import DoseMissed, DoseNotGiven, NotGivenReason
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.medication import dispensing
+from carecoord.services.medication.dispensing import NotGiven
 from carecoord.services.medication.program import FormularyEntry
 
 MONTHLY = Schedule(every_days=28)
@@ -29,6 +31,12 @@ def sublocade(story: Story, dose: str = "300") -> UUID:
 def inject(story: Story, order: UUID, n: int, dose: str = "300") -> UUID:
     story.on(day(n), 8)
     return story.dose(order, day(n), dose, form="injection")
+
+
+def not_given(story: Story, order: UUID, n: int) -> None:
+    story.on(day(n), 10)
+    declined = NotGiven(order, NotGivenReason.DECLINED, occurred_at=at(day(n), 9))
+    dispensing.not_given(story.record, story.stamp(NURSE), story.rules, declined)
 
 
 def missed(story: Story, today: int) -> list[int]:
@@ -85,6 +93,25 @@ def test_an_early_injection_is_no_missed_day_and_the_next_is_due_an_interval_aft
 
     assert missed(story, 55) == []
     assert missed(story, 56) == [55]  # 28 days after day 27, not day 57
+
+
+def test_a_dose_not_given_is_recorded_any_day_of_the_window_and_refused_before_it() -> None:
+    story = Story()
+    order = sublocade(story)
+    inject(story, order, 1)
+    recorded = len(story.record.pending)
+
+    with pytest.raises(RuleViolation) as refused:
+        not_given(story, order, 20)
+
+    assert (refused.value.field, refused.value.rule) == ("occurredAt", "injection-interval")
+    assert f"given on {day(1)}" in refused.value.message
+    assert f"from {day(27)}" in refused.value.message
+    assert len(story.record.pending) == recorded
+    for n in (27, 29, 31):  # early, on its due day, late
+        not_given(story, order, n)
+    inject(story, order, 32)
+    assert [e.day for e in story.events(DoseNotGiven)] == [day(27), day(29), day(31)]
 
 
 def test_the_interval_runs_on_across_a_dose_change() -> None:

@@ -1,6 +1,7 @@
 """A dose not given is recorded only for a dose that was due here: under an order in force
-on that day (on hold too: the hold is often why), on a dosing day, dispensed at this
-window, the client not guest dosing elsewhere. Any other is refused and records nothing."""
+on that day (on hold too: the hold is often why), on a dosing day (a long-acting injection:
+in its window), dispensed at this window, the client not guest dosing elsewhere. Any other is
+refused and records nothing."""
 
 from __future__ import annotations
 
@@ -43,13 +44,16 @@ def test_not_given_under_a_stopped_or_in_error_order_is_refused() -> None:
 
 
 def test_not_given_before_the_start_or_on_a_day_no_dose_is_due_is_refused() -> None:
-    story, injected = Story(), Story()
+    story, injected, alternate = Story(), Story(), Story()
     later = story.prescribe(start=day(5))
     monthly = injected.prescribe("naltrexone-xr", "380", route="intramuscular",
                                  schedule=Schedule(every_days=28))  # fmt: skip
+    injected.dose(monthly, day(1), "380", form="injection")
+    every_other = alternate.prescribe(schedule=Schedule(every_days=2))
 
     assert refused(story, later, day(1)).rule == "order-active"
-    assert refused(injected, monthly, day(2)).rule == "dosing-day"
+    assert refused(injected, monthly, day(2)).rule == "injection-interval"
+    assert refused(alternate, every_other, day(2)).rule == "dosing-day"
 
 
 def test_not_given_for_a_pharmacy_order_is_refused() -> None:
