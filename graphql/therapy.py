@@ -61,9 +61,11 @@ class RecordAttendanceInput:
     session_id: UUID
     attendance: list[AttendanceInput]
     duration_minutes: int | None = strawberry.field(
-        default=None, description="Length of the session; required if anyone attended."
+        default=None, description="Length of the session; required if anyone attended, only then."
     )
-    reason: str = strawberry.field(default="", description="For a late cancellation.")
+    reason: str = strawberry.field(
+        default="", description="Why a client late-cancelled; only with a late cancellation."
+    )
     occurred_at: datetime | None = strawberry.field(
         default=None,
         description="When it happened; if omitted, the scheduled time (a late cancellation: now).",

@@ -34,6 +34,26 @@ def _distinct(client_ids: Sequence[UUID], field: str) -> None:
         raise InvalidInput(field, "group-too-large", f"at most {MAX_GROUP} clients per session")
 
 
+def _told_of_someone(
+    attendance: Sequence[tuple[UUID, Outcome]], duration_minutes: int | None, reason: str
+) -> None:
+    """Refuse a length when no one attended, and a reason when no one late-cancelled: either
+    was dropped without a word, and the clinician believed it recorded."""
+    outcomes = {outcome for _, outcome in attendance}
+    if duration_minutes is not None and Outcome.ATTENDED not in outcomes:
+        raise InvalidInput(
+            "durationMinutes",
+            "duration-unexpected",
+            "only an attended session has a length, and no one here attended",
+        )
+    if reason.strip() and Outcome.LATE_CANCELLED not in outcomes:
+        raise InvalidInput(
+            "reason",
+            "reason-unexpected",
+            "a reason is kept for a late cancellation, and no one here late-cancelled",
+        )
+
+
 def _record(uow: UnitOfWork, client_id: UUID) -> TherapyRecord:
     uow.get(ClientRecord, client_id).require_enrolled()
     return uow.get(TherapyRecord, client_id)
@@ -91,6 +111,7 @@ def record_attendance(
 ) -> Command[UUID]:
     """How the session went for each client; attended clients share ``duration_minutes``."""
     _distinct([client_id for client_id, _ in attendance], "attendance")
+    _told_of_someone(attendance, duration_minutes, reason)
 
     def run(uow: UnitOfWork) -> UUID:
         decided = [

@@ -8,6 +8,7 @@ however far back it is dated.
 
 from __future__ import annotations
 
+from carecoord.events.envelope import ACTOR_ID_MAX
 from carecoord.services.careteam.team import CareTeam
 from carecoord.services.kernel.access import MAY_RECORD, Action
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
@@ -16,15 +17,18 @@ LEADS_SESSIONS = MAY_RECORD[Action.RECORD_COUNSELING_NOTE]
 
 
 def clinician_named(given: str | None, actor_id: str) -> str:
-    """The clinician a booking names: the one given, or whoever books it."""
+    """The clinician a booking names: the one given (a user id, as a token's subject is), or
+    whoever books it. Checked before the care team is, so a refusal never echoes a long or
+    unprintable value."""
     if given is None:
         return actor_id
     named = given.strip()
-    if not named:
+    if not named or len(named) > ACTOR_ID_MAX or not named.isprintable():
         raise InvalidInput(
             "clinicianId",
             "clinician-id",
-            "name the clinician leading the session, or leave clinicianId out to lead it yourself",
+            f"a clinician is named by their user id, printable text of 1 to {ACTOR_ID_MAX}"
+            " characters; leave clinicianId out to lead the session yourself",
         )
     return named
 

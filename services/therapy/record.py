@@ -9,14 +9,15 @@ order they were scheduled to begin (an outcome entered late counts where its ses
 corrected: an attended session ends the run, a late cancellation leaves it as it was (the
 client did call). A booking, an outcome or a note is
 dated no later than now (``clinical_time.plausible``): what a clinician records has happened;
-an attended or no-show outcome is dated no earlier than the session began.
+an attended or no-show outcome is dated no earlier than the session began. A session is
+booked at most a year ahead (``BOOKING_HORIZON``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum, auto
 from uuid import UUID
 
@@ -37,6 +38,10 @@ from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
+
+BOOKING_HORIZON = timedelta(days=366)
+"""How far ahead a session is booked: one further out stays the client's next session on
+every caseload for years and can only be late-cancelled (a typo of 2099 for 2026 was kept)."""
 
 
 class Outcome(StrEnum):
@@ -152,6 +157,15 @@ class TherapyRecord(Aggregate, context="therapy"):
                 "sessionId", "session-exists", f"session {booking.session_id} is already booked"
             )
         _happened(stamp, occurred_at)
+        latest = stamp.clock() + BOOKING_HORIZON
+        if booking.scheduled_for > latest:
+            raise InvalidInput(
+                "scheduledFor",
+                "booking-horizon",
+                f"scheduledFor {booking.scheduled_for.isoformat(timespec='minutes')} is more"
+                f" than {BOOKING_HORIZON.days} days ahead; a session is booked until"
+                f" {latest.isoformat(timespec='minutes')} at the latest",
+            )
         self.record(
             stamp.event(
                 SessionScheduled,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -135,7 +136,7 @@ async def test_the_session_lifecycle_refuses_a_second_outcome_and_records_nothin
         )  # fmt: skip
         assert "already recorded as attended" in refused["message"]
 
-    future = await clinic.book(client_id, when="2099-01-01T09:00:00Z")
+    future = await clinic.book(client_id, when=(datetime.now(UTC) + timedelta(days=30)).isoformat())
     early = await clinic.refusal(
         ATTENDANCE, sessionId=future, attendance=[{"clientId": client_id, "outcome": "NO_SHOW"}]
     )

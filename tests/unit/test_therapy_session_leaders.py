@@ -75,10 +75,12 @@ def test_a_nurse_books_a_session_for_the_therapist_but_not_for_herself() -> None
     assert leaders(story) == [THERAPIST.id]
 
 
-def test_a_blank_clinician_is_refused_rather_than_read_as_the_booker() -> None:
+@pytest.mark.parametrize("clinician", ["   ", "t" * 201, "ther-ana\u200b"])
+def test_a_blank_long_or_unprintable_clinician_is_refused_unechoed(clinician: str) -> None:
     story = Story()
-    blank = refused(story, "   ")
-    assert (type(blank), blank.rule) == (InvalidInput, "clinician-id")
+    wrong = refused(story, clinician)
+    assert (type(wrong), wrong.rule) == (InvalidInput, "clinician-id")
+    assert clinician not in wrong.message
 
 
 def test_a_group_session_is_led_by_a_member_of_every_clients_team() -> None:

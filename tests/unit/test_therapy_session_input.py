@@ -1,0 +1,101 @@
+"""What a booking or an attendance gives that the record would not keep is refused, naming
+the field, and nothing is recorded: a session booked beyond a year ahead, a length when no
+one attended, a reason when no one late-cancelled. Before, 2199 was booked, and the length
+and reason were dropped without a word."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import pytest
+from alert_story import NURSE, THERAPIST, Story
+
+from carecoord.events.therapy import (
+    Modality,
+    SessionAttended,
+    SessionFormat,
+    SessionLateCancelled,
+    SessionScheduled,
+)
+from carecoord.services.care.commands import enroll_client
+from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.therapy import commands as therapy
+from carecoord.services.therapy.record import BOOKING_HORIZON, Outcome
+
+
+def book(story: Story, ahead: timedelta, clients: list[UUID] | None = None) -> UUID:
+    group = clients is not None and len(clients) > 1
+    return story.run(
+        therapy.schedule_session(
+            story.stamp(THERAPIST), client_ids=clients or [story.client_id],
+            modality=Modality.GROUP if group else Modality.CBT,
+            format=SessionFormat.GROUP if group else SessionFormat.INDIVIDUAL,
+            scheduled_for=story.now + ahead, planned_minutes=50,
+        )
+    )  # fmt: skip
+
+
+def attend(story: Story, session_id: UUID, *outcomes: tuple[UUID, Outcome], **given: Any) -> None:
+    story.run(
+        therapy.record_attendance(
+            story.stamp(THERAPIST), session_id=session_id, attendance=list(outcomes),
+            rules=story.rules, **given,
+        )
+    )  # fmt: skip
+
+
+def refusal(story: Story, write: Any, *args: Any, **given: Any) -> InvalidInput:
+    before = len(story.events())
+    with pytest.raises(InvalidInput) as refused:
+        write(story, *args, **given)
+    assert len(story.events()) == before
+    return refused.value
+
+
+def test_a_session_is_booked_at_most_a_year_ahead() -> None:
+    story = Story()
+    far = refusal(story, book, BOOKING_HORIZON + timedelta(minutes=1))
+    assert (far.field, far.rule) == ("scheduledFor", "booking-horizon")
+    assert f"more than {BOOKING_HORIZON.days} days ahead" in far.message
+    book(story, BOOKING_HORIZON)
+    [booked] = [e for e in story.events() if isinstance(e, SessionScheduled)]
+    assert booked.scheduled_for == story.now + BOOKING_HORIZON
+
+
+@pytest.mark.parametrize(
+    ("outcome", "given", "field", "rule"),
+    [
+        (Outcome.NO_SHOW, {"duration_minutes": 50}, "durationMinutes", "duration-unexpected"),
+        (Outcome.LATE_CANCELLED, {"duration_minutes": 50}, "durationMinutes",
+         "duration-unexpected"),
+        (Outcome.NO_SHOW, {"reason": "in hospital"}, "reason", "reason-unexpected"),
+        (Outcome.ATTENDED, {"duration_minutes": 50, "reason": "late bus"}, "reason",
+         "reason-unexpected"),
+    ],
+)  # fmt: skip
+def test_a_length_or_reason_no_one_here_has_is_refused(
+    outcome: Outcome, given: dict[str, Any], field: str, rule: str
+) -> None:
+    story = Story()
+    session_id = book(story, timedelta(hours=1))
+    story.later(hours=2)
+    wrong = refusal(story, attend, session_id, (story.client_id, outcome), **given)
+    assert (wrong.field, wrong.rule) == (field, rule)
+
+
+def test_a_group_keeps_the_length_for_who_attended_and_the_reason_for_who_cancelled() -> None:
+    story = Story()
+    other = story.run(enroll_client(story.stamp(NURSE), display_name="Ash", program="OTP"))
+    story.join(other, THERAPIST)
+    session_id = book(story, timedelta(hours=1), [story.client_id, other])
+    story.later(hours=2)
+    attend(
+        story, session_id, (story.client_id, Outcome.ATTENDED), (other, Outcome.LATE_CANCELLED),
+        duration_minutes=45, reason="called in sick",
+    )  # fmt: skip
+    [attended] = [e for e in story.events() if isinstance(e, SessionAttended)]
+    [cancelled] = [e for e in story.events() if isinstance(e, SessionLateCancelled)]
+    assert (attended.client_id, attended.duration_minutes) == (story.client_id, 45)
+    assert (cancelled.client_id, cancelled.reason) == (other, "called in sick")
