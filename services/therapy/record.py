@@ -9,8 +9,9 @@ order they were scheduled to begin (an outcome entered late counts where its ses
 corrected: an attended session ends the run, a late cancellation leaves it as it was (the
 client did call). A booking, an outcome or a note is
 dated no later than now (``clinical_time.plausible``): what a clinician records has happened;
-an attended or no-show outcome is dated no earlier than the session began. A session is
-booked at most a year ahead (``BOOKING_HORIZON``).
+an attended or no-show outcome is dated no earlier than the session began, a cancellation
+or a note no earlier than it was booked (or began, if booked after). A session is booked at
+most a year ahead (``BOOKING_HORIZON``).
 """
 
 from __future__ import annotations
@@ -69,11 +70,18 @@ class Session:
     modality: Modality
     format: SessionFormat
     scheduled_for: datetime
+    booked_at: datetime
     outcome: Outcome = Outcome.SCHEDULED
     outcome_event_id: UUID | None = None
     """The event that recorded the outcome (the latest correction's, once corrected)."""
     duration_minutes: int | None = None
     """The length recorded with an attended outcome (as corrected)."""
+
+    @property
+    def opened(self) -> datetime:
+        """The earliest a cancellation or a note of the session is dated: when it was booked,
+        or when it began if it was booked (entered) after that."""
+        return min(self.booked_at, self.scheduled_for)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +137,7 @@ class TherapyRecord(Aggregate, context="therapy"):
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, SessionScheduled):
             self.sessions[event.session_id] = Session(
-                event.modality, event.format, event.scheduled_for
+                event.modality, event.format, event.scheduled_for, event.occurred_at
             )
         elif isinstance(event, SessionAttended):
             self._close(event.session_id, Outcome.ATTENDED, event.event_id, event.duration_minutes)
@@ -210,7 +218,7 @@ class TherapyRecord(Aggregate, context="therapy"):
                 f"the session began {starts.isoformat()}; {outcome.value} is dated from then on"
                 " (a cancellation before it is late_cancelled)",
             )
-        _happened(stamp, occurred_at)
+        _happened(stamp, occurred_at, session)
         facts: dict[str, object] = {"session_id": session_id, "modality": session.modality}
         if outcome is Outcome.ATTENDED:
             facts["duration_minutes"] = duration_minutes
@@ -277,8 +285,7 @@ class TherapyRecord(Aggregate, context="therapy"):
         occurred_at: datetime | None,
     ) -> None:
         """A session note, or with ``counseling`` a SUD counseling note (restricted kind)."""
-        self.session(session_id)
-        _happened(stamp, occurred_at)
+        _happened(stamp, occurred_at, self.session(session_id))
         cls = CounselingNoteRecorded if counseling else SessionNoteRecorded
         self.record(
             stamp.event(cls, self.client_id, occurred_at, session_id=session_id, note=note.strip())
@@ -293,9 +300,19 @@ class TherapyRecord(Aggregate, context="therapy"):
         return found
 
 
-def _happened(stamp: Stamp, occurred_at: datetime | None) -> None:
-    """Refuse a time given for what is recorded that is in the future (beyond the tolerance)."""
+def _happened(stamp: Stamp, occurred_at: datetime | None, session: Session | None = None) -> None:
+    """Refuse a time given for what is recorded that is in the future (beyond the tolerance),
+    or, about a ``session``, before it was open (a cancellation or a note dated decades
+    before its booking was kept)."""
     plausible("occurredAt", occurred_at, now=stamp.clock(), enrolled_at=None)
+    if session is not None and occurred_at is not None and occurred_at < session.opened:
+        raise RuleViolation(
+            "occurredAt",
+            "before-booking",
+            f"the session was booked {session.booked_at.isoformat(timespec='minutes')} to begin"
+            f" {session.scheduled_for.isoformat(timespec='minutes')}; what is recorded about it"
+            " is dated from the earlier of the two on",
+        )
 
 
 def _may_be(stamp: Stamp, session_id: UUID, session: Session, told: Told) -> None:

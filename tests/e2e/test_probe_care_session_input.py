@@ -1,7 +1,8 @@
 """What a therapist sends that the record would not keep is refused naming the field, and
 nothing is recorded. Before, a session booked for 2199 was kept (the client's next session on
-every caseload, for good), a 5,000-character clinicianId came back whole in the refusal, and
-the length or reason sent with a no-show was dropped without a word."""
+every caseload, for good), a 5,000-character clinicianId came back whole in the refusal, the
+length or reason sent with a no-show was dropped without a word, and a note or a cancellation
+dated 1950 was kept on a session booked today."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.shared_platform
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 SCHEDULE = mutation("ScheduleSessionInput", "scheduleSession")
 ATTENDANCE = mutation("RecordAttendanceInput", "recordAttendance")
+NOTE = mutation("SessionNoteInput", "recordSessionNote")
 TIMELINE = """query($id: UUID!, $atLeast: Int) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 100) { nodes { type facts } } }"""
 THERAPIST = "ther-input"
@@ -27,9 +29,9 @@ async def as_therapist(api: Api, query: str, **given: Any) -> dict[str, Any]:
     return await api.gql(query, {"input": given}, role=Role.THERAPIST, user=THERAPIST)
 
 
-def refused(body: dict[str, Any], field: str, rule: str) -> str:
+def refused(body: dict[str, Any], field: str, rule: str, code: str = "BAD_USER_INPUT") -> str:
     [error] = body["errors"]
-    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field, "rule": rule}
+    assert error["extensions"] == {"code": code, "field": field, "rule": rule}
     message: str = error["message"]
     return message
 
@@ -66,10 +68,42 @@ async def test_a_far_booking_a_long_clinician_and_a_no_shows_length_are_refused(
     recorded = await as_therapist(api, ATTENDANCE, **no_show)
     position = recorded["data"]["recordAttendance"]["position"]
 
+    assert await therapy_types(api, client_id, position) == [
+        "therapy.SessionNoShow", "therapy.SessionScheduled",
+    ], "the refused requests recorded nothing"  # fmt: skip
+
+
+async def therapy_types(api: Api, client_id: str, position: int) -> list[str]:
     timeline = await api.ok(
         TIMELINE, {"id": client_id, "atLeast": position}, role=Role.THERAPIST, user=THERAPIST
     )
-    nodes = [n for n in timeline["clientTimeline"]["nodes"] if n["type"].startswith("therapy.")]
-    assert sorted(n["type"] for n in nodes) == [
-        "therapy.SessionNoShow", "therapy.SessionScheduled",
-    ], "the refused requests recorded nothing"  # fmt: skip
+    nodes = timeline["clientTimeline"]["nodes"]
+    return sorted(n["type"] for n in nodes if n["type"].startswith("therapy."))
+
+
+async def test_a_note_or_cancellation_dated_before_the_booking_is_refused(api: Api) -> None:
+    data = await api.ok(
+        ENROLL, {"input": {"displayName": "Jo", "program": "IOP"}}, role=Role.PROGRAM_ADMIN
+    )
+    client_id = data["enrollClient"]["id"]
+    await api.join_care_team(client_id, Role.THERAPIST, THERAPIST)
+    next_week = (datetime.now(UTC) + timedelta(days=7)).isoformat()
+    booked = await as_therapist(
+        api, SCHEDULE, clientIds=[client_id], modality="CBT", format="INDIVIDUAL",
+        scheduledFor=next_week, plannedMinutes=50,
+    )  # fmt: skip
+    session_id = booked["data"]["scheduleSession"]["id"]
+    long_ago = "1950-01-01T10:00:00Z"
+    cancelling = [{"clientId": client_id, "outcome": "LATE_CANCELLED"}]
+    cancel = {"sessionId": session_id, "attendance": cancelling}
+    for body in (
+        await as_therapist(api, NOTE, clientId=client_id, sessionId=session_id, note="called",
+                           occurredAt=long_ago),
+        await as_therapist(api, ATTENDANCE, **cancel, occurredAt=long_ago),
+    ):  # fmt: skip
+        refused(body, "occurredAt", "before-booking", "RULE_VIOLATION")
+    cancelled = await as_therapist(api, ATTENDANCE, **cancel)
+    position = cancelled["data"]["recordAttendance"]["position"]
+    assert await therapy_types(api, client_id, position) == [
+        "therapy.SessionLateCancelled", "therapy.SessionScheduled",
+    ]  # fmt: skip

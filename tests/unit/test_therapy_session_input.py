@@ -1,11 +1,12 @@
-"""What a booking or an attendance gives that the record would not keep is refused, naming
-the field, and nothing is recorded: a session booked beyond a year ahead, a length when no
-one attended, a reason when no one late-cancelled. Before, 2199 was booked, and the length
-and reason were dropped without a word."""
+"""What a booking, an attendance or a note gives that the record would not keep is refused,
+naming the field, and nothing is recorded: a session booked beyond a year ahead, a length when
+no one attended, a reason when no one late-cancelled, a cancellation or a note dated before
+the session was booked. Before, 2199 was booked, a note dated 1950 was kept on a session
+booked today, and the length and reason were dropped without a word."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -17,10 +18,11 @@ from carecoord.events.therapy import (
     SessionAttended,
     SessionFormat,
     SessionLateCancelled,
+    SessionNoteRecorded,
     SessionScheduled,
 )
 from carecoord.services.care.commands import enroll_client
-from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.errors import DomainError, InvalidInput, RuleViolation
 from carecoord.services.therapy import commands as therapy
 from carecoord.services.therapy.record import BOOKING_HORIZON, Outcome
 
@@ -46,9 +48,19 @@ def attend(story: Story, session_id: UUID, *outcomes: tuple[UUID, Outcome], **gi
     )  # fmt: skip
 
 
-def refusal(story: Story, write: Any, *args: Any, **given: Any) -> InvalidInput:
+def note(story: Story, session_id: UUID, occurred_at: datetime) -> None:
+    story.run(
+        therapy.record_session_note(
+            story.stamp(THERAPIST), client_id=story.client_id, session_id=session_id,
+            note="Talked about the week.", occurred_at=occurred_at,
+        )
+    )  # fmt: skip
+
+
+def refusal(story: Story, write: Any, *args: Any, **given: Any) -> DomainError:
+    """The refusal of ``write``, which records nothing."""
     before = len(story.events())
-    with pytest.raises(InvalidInput) as refused:
+    with pytest.raises(DomainError) as refused:
         write(story, *args, **given)
     assert len(story.events()) == before
     return refused.value
@@ -57,7 +69,7 @@ def refusal(story: Story, write: Any, *args: Any, **given: Any) -> InvalidInput:
 def test_a_session_is_booked_at_most_a_year_ahead() -> None:
     story = Story()
     far = refusal(story, book, BOOKING_HORIZON + timedelta(minutes=1))
-    assert (far.field, far.rule) == ("scheduledFor", "booking-horizon")
+    assert (type(far), far.field, far.rule) == (InvalidInput, "scheduledFor", "booking-horizon")
     assert f"more than {BOOKING_HORIZON.days} days ahead" in far.message
     book(story, BOOKING_HORIZON)
     [booked] = [e for e in story.events() if isinstance(e, SessionScheduled)]
@@ -82,7 +94,7 @@ def test_a_length_or_reason_no_one_here_has_is_refused(
     session_id = book(story, timedelta(hours=1))
     story.later(hours=2)
     wrong = refusal(story, attend, session_id, (story.client_id, outcome), **given)
-    assert (wrong.field, wrong.rule) == (field, rule)
+    assert (type(wrong), wrong.field, wrong.rule) == (InvalidInput, field, rule)
 
 
 def test_a_group_keeps_the_length_for_who_attended_and_the_reason_for_who_cancelled() -> None:
@@ -99,3 +111,28 @@ def test_a_group_keeps_the_length_for_who_attended_and_the_reason_for_who_cancel
     [cancelled] = [e for e in story.events() if isinstance(e, SessionLateCancelled)]
     assert (attended.client_id, attended.duration_minutes) == (story.client_id, 45)
     assert (cancelled.client_id, cancelled.reason) == (other, "called in sick")
+
+
+def test_a_cancellation_or_note_is_dated_from_the_booking_on() -> None:
+    story = Story()
+    session_id = book(story, timedelta(days=7))
+    long_ago = story.now - timedelta(days=365 * 70)
+    cancel = (story.client_id, Outcome.LATE_CANCELLED)
+    for refused in (
+        refusal(story, note, session_id, occurred_at=long_ago),
+        refusal(story, attend, session_id, cancel, occurred_at=long_ago),
+    ):
+        assert (type(refused), refused.field, refused.rule) == (
+            RuleViolation, "occurredAt", "before-booking",
+        )  # fmt: skip
+    note(story, session_id, occurred_at=story.now)
+    attend(story, session_id, cancel, occurred_at=story.now)
+    assert [type(e) for e in story.events()][-2:] == [SessionNoteRecorded, SessionLateCancelled]
+
+
+def test_a_session_entered_after_it_began_takes_notes_from_when_it_began() -> None:
+    story = Story()
+    session_id = book(story, -timedelta(days=3))
+    note(story, session_id, occurred_at=story.now - timedelta(days=3))
+    [noted] = [e for e in story.events() if isinstance(e, SessionNoteRecorded)]
+    assert noted.occurred_at == story.now - timedelta(days=3)
