@@ -257,7 +257,7 @@ class TherapyRecord(Aggregate, context="therapy"):
                 "outcome-unchanged",
                 f"session {session_id} is already recorded as {outcome.value}{length}",
             )
-        if not reason.strip():
+        if not _shows(reason):
             raise InvalidInput(
                 "reason", "correction-reason", "say why the recorded outcome was wrong"
             )
@@ -285,6 +285,12 @@ class TherapyRecord(Aggregate, context="therapy"):
         occurred_at: datetime | None,
     ) -> None:
         """A session note, or with ``counseling`` a SUD counseling note (restricted kind)."""
+        if not _shows(note):
+            raise InvalidInput(
+                "note",
+                "note-text",
+                "a note holds text to read, not only spaces or invisible characters",
+            )
         _happened(stamp, occurred_at, self.session(session_id))
         cls = CounselingNoteRecorded if counseling else SessionNoteRecorded
         self.record(
@@ -298,6 +304,12 @@ class TherapyRecord(Aggregate, context="therapy"):
                 "sessionId", "unknown-session", f"the client has no session {session_id}"
             )
         return found
+
+
+def _shows(text: str) -> bool:
+    """Whether ``text`` has a character a reader sees: only spaces and zero-width (format)
+    characters such as U+200B made a note or a reason look written and read as nothing."""
+    return any(ch.isprintable() and not ch.isspace() for ch in text)
 
 
 def _happened(stamp: Stamp, occurred_at: datetime | None, session: Session | None = None) -> None:

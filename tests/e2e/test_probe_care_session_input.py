@@ -1,8 +1,8 @@
 """What a therapist sends that the record would not keep is refused naming the field, and
 nothing is recorded. Before, a session booked for 2199 was kept (the client's next session on
 every caseload, for good), a 5,000-character clinicianId came back whole in the refusal, the
-length or reason sent with a no-show was dropped without a word, and a note or a cancellation
-dated 1950 was kept on a session booked today."""
+length or reason sent with a no-show was dropped without a word, a note or a cancellation
+dated 1950 was kept on a session booked today, and so was a note of zero-width characters."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ async def therapy_types(api: Api, client_id: str, position: int) -> list[str]:
     return sorted(n["type"] for n in nodes if n["type"].startswith("therapy."))
 
 
-async def test_a_note_or_cancellation_dated_before_the_booking_is_refused(api: Api) -> None:
+async def test_a_note_or_cancellation_the_record_would_not_keep_is_refused(api: Api) -> None:
     data = await api.ok(
         ENROLL, {"input": {"displayName": "Jo", "program": "IOP"}}, role=Role.PROGRAM_ADMIN
     )
@@ -102,6 +102,10 @@ async def test_a_note_or_cancellation_dated_before_the_booking_is_refused(api: A
         await as_therapist(api, ATTENDANCE, **cancel, occurredAt=long_ago),
     ):  # fmt: skip
         refused(body, "occurredAt", "before-booking", "RULE_VIOLATION")
+    invisible = await as_therapist(
+        api, NOTE, clientId=client_id, sessionId=session_id, note="\u200b\u2060"
+    )
+    refused(invisible, "note", "note-text")
     cancelled = await as_therapist(api, ATTENDANCE, **cancel)
     position = cancelled["data"]["recordAttendance"]["position"]
     assert await therapy_types(api, client_id, position) == [

@@ -1,8 +1,9 @@
 """What a booking, an attendance or a note gives that the record would not keep is refused,
 naming the field, and nothing is recorded: a session booked beyond a year ahead, a length when
 no one attended, a reason when no one late-cancelled, a cancellation or a note dated before
-the session was booked. Before, 2199 was booked, a note dated 1950 was kept on a session
-booked today, and the length and reason were dropped without a word."""
+the session was booked, a note or a correction's reason that shows nothing. Before, 2199 was
+booked, a note dated 1950 was kept on a session booked today, so was a note of zero-width
+characters, and the length and reason were dropped without a word."""
 
 from __future__ import annotations
 
@@ -136,3 +137,27 @@ def test_a_session_entered_after_it_began_takes_notes_from_when_it_began() -> No
     note(story, session_id, occurred_at=story.now - timedelta(days=3))
     [noted] = [e for e in story.events() if isinstance(e, SessionNoteRecorded)]
     assert noted.occurred_at == story.now - timedelta(days=3)
+
+
+@pytest.mark.parametrize("text", ["   ", "\u200b", "\u00a0\u2060\ufeff", "\t\n"])
+def test_a_note_or_correction_reason_that_shows_nothing_is_refused(text: str) -> None:
+    story = Story()
+    session_id = story.session(Outcome.NO_SHOW)
+    blank_note = refusal(
+        story, lambda s: s.run(therapy.record_session_note(
+            s.stamp(THERAPIST), client_id=s.client_id, session_id=session_id, note=text,
+            counseling=True,
+        ))
+    )  # fmt: skip
+    assert (type(blank_note), blank_note.field, blank_note.rule) == (
+        InvalidInput, "note", "note-text",
+    )  # fmt: skip
+    blank_reason = refusal(
+        story, lambda s: s.run(therapy.correct_outcome(
+            s.stamp(THERAPIST), client_id=s.client_id, session_id=session_id,
+            outcome=Outcome.LATE_CANCELLED, reason=text, rules=s.rules,
+        ))
+    )  # fmt: skip
+    assert (type(blank_reason), blank_reason.field, blank_reason.rule) == (
+        InvalidInput, "reason", "correction-reason",
+    )  # fmt: skip
