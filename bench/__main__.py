@@ -40,6 +40,7 @@ from carecoord.bench.options import (
 )
 from carecoord.services.runtime import embedded
 from carecoord.services.runtime.bootstrap import Servers
+from carecoord.services.runtime.cli import MOST_WORKERS, worker_count
 
 RUNS: dict[str, Callable[[Bench], Awaitable[None]]] = {
     "reads": reads.run,
@@ -87,11 +88,14 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--history", type=int, help="events of the client read (10,000)")
     parser.add_argument("--concurrency", type=int, help="concurrent command clients (64)")
     parser.add_argument(
-        "--api-workers", type=int, default=1, help="API processes for commands (default 1)"
+        "--api-workers",
+        type=worker_count,
+        default=1,
+        help=f"API processes for commands, 1 to {MOST_WORKERS} (default 1)",
     )
     parser.add_argument(
         "--read-workers",
-        type=int,
+        type=worker_count,
         default=READ_WORKERS,
         help=f"API processes serving the timeline reads (default one per core: {READ_WORKERS})",
     )

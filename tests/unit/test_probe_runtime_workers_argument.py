@@ -1,6 +1,7 @@
 """`carecoord api --workers 0` (or a negative count) ran one process as if nothing were
 wrong, and a typo of 1000 forked 1000; a count outside 1 to 4 per CPU is refused with the
-usage, as any other wrong argument."""
+usage, as any other wrong argument, and so is the benchmark's for the API processes it
+starts."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from cli_run import run_cli, said
 
+from carecoord.bench import __main__ as bench
 from carecoord.services.runtime import cli
 
 
@@ -52,3 +54,15 @@ def test_a_typo_of_a_thousand_workers_exits_2_naming_the_argument_and_its_bound(
         f"carecoord api: error: argument --workers: the API processes are 1 to"
         f" {cli.MOST_WORKERS} (4 per CPU), not {typo}"
     )
+
+
+@pytest.mark.parametrize("option", ["--api-workers", "--read-workers"])
+def test_the_benchmark_bounds_the_api_processes_it_starts_alike(
+    option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        bench.arguments().parse_args([option, str(cli.MOST_WORKERS + 1)])
+
+    assert exited.value.code == 2
+    assert f"argument {option}: the API processes are 1 to" in capsys.readouterr().err
+    assert getattr(bench.arguments().parse_args([option, "2"]), option[2:].replace("-", "_")) == 2
