@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -106,3 +107,14 @@ class Api:
             subscribe = {"query": query, "variables": variables}
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
             yield ws
+
+
+def ago(**delta: float) -> str:
+    """The time ``delta`` before now, as the API takes it: dates that stay after a client
+    enrolled today and in the past, whatever day the tests run."""
+    return (datetime.now(UTC) - timedelta(**delta)).replace(microsecond=0).isoformat()
+
+
+def ahead(**delta: float) -> str:
+    """The time ``delta`` after now, as the API takes it (a booking to come)."""
+    return (datetime.now(UTC) + timedelta(**delta)).replace(microsecond=0).isoformat()

@@ -34,11 +34,19 @@ def plausible(
             f"{field} {_at(moment)} is in the future: at most"
             f" {CLOCK_TOLERANCE.seconds // 60} minutes past now ({_at(now)}) are accepted",
         )
+    after_enrolment(field, moment, enrolled_at)
+
+
+def after_enrolment(
+    field: str, moment: datetime, enrolled_at: datetime | None, whose: str = "the client's"
+) -> None:
+    """Refuse ``moment`` before enrolment; alone for a time that may lie ahead (a booking).
+    ``whose`` names the client when a request is about several (a group session)."""
     if enrolled_at is not None and moment < enrolled_at:
         raise InvalidInput(
             field,
             BEFORE_ENROLMENT,
-            f"{field} {_at(moment)} is before the client's enrolment ({_at(enrolled_at)});"
+            f"{field} {_at(moment)} is before {whose} enrolment ({_at(enrolled_at)});"
             " nothing is recorded for a time before it",
         )
 

@@ -54,9 +54,12 @@ def _told_of_someone(
         )
 
 
-def _record(uow: UnitOfWork, client_id: UUID) -> TherapyRecord:
-    uow.get(ClientRecord, client_id).require_enrolled()
-    return uow.get(TherapyRecord, client_id)
+def _record(uow: UnitOfWork, client_id: UUID) -> tuple[TherapyRecord, datetime | None]:
+    """The client's therapy record and when they were enrolled: nothing in it is booked for
+    or dated before that."""
+    client = uow.get(ClientRecord, client_id)
+    client.require_enrolled()
+    return uow.get(TherapyRecord, client_id), client.enrolled_at
 
 
 def schedule_session(
@@ -92,8 +95,12 @@ def schedule_session(
         records = [_record(uow, client_id) for client_id in client_ids]
         for client_id in client_ids:
             require_leader(uow.get(CareTeam, client_id), booking.clinician_id)
-        for record in records:
-            record.schedule(stamp, booking, occurred_at)
+        decided = [
+            (record, record.schedule(stamp, booking, occurred_at, enrolled_at=enrolled_at))
+            for record, enrolled_at in records
+        ]
+        for record, event in decided:
+            record.record(event)
         return session_id
 
     return run
@@ -124,9 +131,10 @@ def record_attendance(
                         outcome, duration_minutes if outcome is Outcome.ATTENDED else None, reason
                     ),
                     occurred_at,
+                    enrolled_at=enrolled_at,
                 ),
             )
-            for record, outcome in ((_record(uow, c), o) for c, o in attendance)
+            for (record, enrolled_at), outcome in ((_record(uow, c), o) for c, o in attendance)
         ]
         for record, event in decided:
             with_alerts(uow, record.client_id, rules, partial(_kept, record, event))
@@ -149,7 +157,7 @@ def correct_outcome(
     outcome it sets (a correction to a no-show can complete a run of no-shows)."""
 
     def run(uow: UnitOfWork) -> UUID:
-        record = _record(uow, client_id)
+        record, _ = _record(uow, client_id)
         event = record.correct_outcome(stamp, session_id, Told(outcome, duration_minutes, reason))
         with_alerts(uow, client_id, rules, partial(_kept, record, event))
         return session_id
@@ -172,8 +180,14 @@ def record_session_note(
     occurred_at: datetime | None = None,
 ) -> Command[UUID]:
     def run(uow: UnitOfWork) -> UUID:
-        _record(uow, client_id).record_note(
-            stamp, session_id, note, counseling=counseling, occurred_at=occurred_at
+        record, enrolled_at = _record(uow, client_id)
+        record.record_note(
+            stamp,
+            session_id,
+            note,
+            counseling=counseling,
+            occurred_at=occurred_at,
+            enrolled_at=enrolled_at,
         )
         return session_id
 

@@ -10,8 +10,9 @@ corrected: an attended session ends the run, a late cancellation leaves it as it
 client did call). A booking, an outcome or a note is
 dated no later than now (``clinical_time.plausible``): what a clinician records has happened;
 an attended or no-show outcome is dated no earlier than the session began, a cancellation
-or a note no earlier than it was booked (or began, if booked after). A session is booked at
-most a year ahead (``BOOKING_HORIZON``).
+or a note no earlier than it was booked (or began, if booked after). Nothing is booked for,
+or dated, before the client's enrolment (``clinical_time.after_enrolment``): each member of
+a group by their own. A session is booked at most a year ahead (``BOOKING_HORIZON``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from carecoord.events.therapy import (
     SessionScheduled,
 )
 from carecoord.services.kernel.aggregate import Aggregate
-from carecoord.services.kernel.clinical_time import plausible
+from carecoord.services.kernel.clinical_time import after_enrolment, plausible
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 
@@ -159,12 +160,22 @@ class TherapyRecord(Aggregate, context="therapy"):
         session.duration_minutes = minutes
         self.closed[session_id] = Closed(session_id, outcome, event_id, session.scheduled_for)
 
-    def schedule(self, stamp: Stamp, booking: Booking, occurred_at: datetime | None) -> None:
+    def schedule(
+        self,
+        stamp: Stamp,
+        booking: Booking,
+        occurred_at: datetime | None,
+        *,
+        enrolled_at: datetime | None,
+    ) -> SessionScheduled:
+        """The event booking the session, validated but not yet recorded: a group booking
+        checks every member (each enrolled by then) before booking any."""
         if booking.session_id in self.sessions:
             raise RuleViolation(
                 "sessionId", "session-exists", f"session {booking.session_id} is already booked"
             )
-        _happened(stamp, occurred_at)
+        self._happened(stamp, occurred_at, enrolled_at)
+        self._since_enrolment("scheduledFor", booking.scheduled_for, enrolled_at)
         latest = stamp.clock() + BOOKING_HORIZON
         if booking.scheduled_for > latest:
             raise InvalidInput(
@@ -174,23 +185,27 @@ class TherapyRecord(Aggregate, context="therapy"):
                 f" than {BOOKING_HORIZON.days} days ahead; a session is booked until"
                 f" {latest.isoformat(timespec='minutes')} at the latest",
             )
-        self.record(
-            stamp.event(
-                SessionScheduled,
-                self.client_id,
-                occurred_at,
-                session_id=booking.session_id,
-                modality=booking.modality,
-                format=booking.format,
-                clinician_id=booking.clinician_id.strip(),
-                scheduled_for=booking.scheduled_for,
-                planned_minutes=booking.planned_minutes,
-                group_size=booking.group_size,
-            )
+        return stamp.event(
+            SessionScheduled,
+            self.client_id,
+            occurred_at,
+            session_id=booking.session_id,
+            modality=booking.modality,
+            format=booking.format,
+            clinician_id=booking.clinician_id.strip(),
+            scheduled_for=booking.scheduled_for,
+            planned_minutes=booking.planned_minutes,
+            group_size=booking.group_size,
         )
 
     def outcome(
-        self, stamp: Stamp, session_id: UUID, told: Told, occurred_at: datetime | None
+        self,
+        stamp: Stamp,
+        session_id: UUID,
+        told: Told,
+        occurred_at: datetime | None,
+        *,
+        enrolled_at: datetime | None,
     ) -> SessionAttended | SessionLateCancelled | SessionNoShow:
         """The event recording how the session went, validated but not yet recorded: a group
         command checks every member before recording any (``record`` it to keep it)."""
@@ -218,7 +233,7 @@ class TherapyRecord(Aggregate, context="therapy"):
                 f"the session began {starts.isoformat()}; {outcome.value} is dated from then on"
                 " (a cancellation before it is late_cancelled)",
             )
-        _happened(stamp, occurred_at, session)
+        self._happened(stamp, occurred_at, enrolled_at, session)
         facts: dict[str, object] = {"session_id": session_id, "modality": session.modality}
         if outcome is Outcome.ATTENDED:
             facts["duration_minutes"] = duration_minutes
@@ -283,6 +298,7 @@ class TherapyRecord(Aggregate, context="therapy"):
         *,
         counseling: bool,
         occurred_at: datetime | None,
+        enrolled_at: datetime | None,
     ) -> None:
         """A session note, or with ``counseling`` a SUD counseling note (restricted kind)."""
         if not _shows(note):
@@ -291,11 +307,39 @@ class TherapyRecord(Aggregate, context="therapy"):
                 "note-text",
                 "a note holds text to read, not only spaces or invisible characters",
             )
-        _happened(stamp, occurred_at, self.session(session_id))
+        self._happened(stamp, occurred_at, enrolled_at, self.session(session_id))
         cls = CounselingNoteRecorded if counseling else SessionNoteRecorded
         self.record(
             stamp.event(cls, self.client_id, occurred_at, session_id=session_id, note=note.strip())
         )
+
+    def _happened(
+        self,
+        stamp: Stamp,
+        occurred_at: datetime | None,
+        enrolled_at: datetime | None,
+        session: Session | None = None,
+    ) -> None:
+        """Refuse a time given for what is recorded that is in the future (beyond the
+        tolerance), about a ``session`` before it was open (a cancellation or a note dated
+        decades before its booking was kept), or before the client's enrolment."""
+        plausible("occurredAt", occurred_at, now=stamp.clock(), enrolled_at=None)
+        if occurred_at is None:
+            return
+        if session is not None and occurred_at < session.opened:
+            raise RuleViolation(
+                "occurredAt",
+                "before-booking",
+                f"the session was booked {session.booked_at.isoformat(timespec='minutes')} to"
+                f" begin {session.scheduled_for.isoformat(timespec='minutes')}; what is recorded"
+                " about it is dated from the earlier of the two on",
+            )
+        self._since_enrolment("occurredAt", occurred_at, enrolled_at)
+
+    def _since_enrolment(self, field: str, moment: datetime, enrolled_at: datetime | None) -> None:
+        """Refuse a time before this client's enrolment, naming them: a group booking is
+        refused for the one member enrolled after it."""
+        after_enrolment(field, moment, enrolled_at, f"client {self.client_id}'s")
 
     def session(self, session_id: UUID) -> Session:
         found = self.sessions.get(session_id)
@@ -310,21 +354,6 @@ def _shows(text: str) -> bool:
     """Whether ``text`` has a character a reader sees: only spaces and zero-width (format)
     characters such as U+200B made a note or a reason look written and read as nothing."""
     return any(ch.isprintable() and not ch.isspace() for ch in text)
-
-
-def _happened(stamp: Stamp, occurred_at: datetime | None, session: Session | None = None) -> None:
-    """Refuse a time given for what is recorded that is in the future (beyond the tolerance),
-    or, about a ``session``, before it was open (a cancellation or a note dated decades
-    before its booking was kept)."""
-    plausible("occurredAt", occurred_at, now=stamp.clock(), enrolled_at=None)
-    if session is not None and occurred_at is not None and occurred_at < session.opened:
-        raise RuleViolation(
-            "occurredAt",
-            "before-booking",
-            f"the session was booked {session.booked_at.isoformat(timespec='minutes')} to begin"
-            f" {session.scheduled_for.isoformat(timespec='minutes')}; what is recorded about it"
-            " is dated from the earlier of the two on",
-        )
 
 
 def _may_be(stamp: Stamp, session_id: UUID, session: Session, told: Told) -> None:

@@ -11,7 +11,7 @@ from test_bad_input import PRESCRIBE, order
 
 from carecoord.events import Role
 from carecoord.projections import careteam
-from support import Api
+from support import Api, ahead
 
 # Each test enrolls its own clients and reads nothing beyond them.
 pytestmark = pytest.mark.shared_platform
@@ -121,7 +121,7 @@ async def test_a_group_session_needs_the_therapist_on_every_members_team(api: Ap
         "clientIds": [first, second],
         "modality": "GROUP",
         "format": "GROUP",
-        "scheduledFor": "2026-03-02T15:00:00Z",
+        "scheduledFor": ahead(days=7),
         "plannedMinutes": 90,
     }
 

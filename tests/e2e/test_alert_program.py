@@ -16,7 +16,7 @@ from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.runtime.bootstrap import Servers, running
 from carecoord.services.runtime.program import ProgramFileError
-from support import Api
+from support import Api, ago
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "program.example.toml"
 PROGRAM = EXAMPLE.read_text()
@@ -50,7 +50,9 @@ def settings(data_dir: Path, tmp_path: Path) -> Settings:
 
 async def test_program_thresholds_decide_the_alerts_through_the_api(api: Api) -> None:
     enrolled = await api.ok(
-        ENROLL, {"input": {"displayName": "Noor", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
+        ENROLL,
+        {"input": {"displayName": "Noor", "program": "OTP", "occurredAt": ago(days=30)}},
+        role=Role.PROGRAM_ADMIN,
     )
     client_id = enrolled["enrollClient"]["id"]
     for role, user in ((Role.NURSE, "nurse-kim"), (Role.THERAPIST, "ther-ana")):
@@ -80,10 +82,10 @@ async def test_program_thresholds_decide_the_alerts_through_the_api(api: Api) ->
     assert ciwa.version.startswith("1+program:")
     assert await alerts() == [("ciwa-above-threshold", ciwa.version)]
 
-    for day in ("2026-03-02", "2026-03-09"):
+    for weeks_ago in (3, 2):
         session_id = await send(
             SCHEDULE, Role.THERAPIST, "ther-ana", clientIds=[client_id], modality="CBT",
-            format="INDIVIDUAL", scheduledFor=f"{day}T15:00:00Z", plannedMinutes=50,
+            format="INDIVIDUAL", scheduledFor=ago(weeks=weeks_ago), plannedMinutes=50,
         )  # fmt: skip
         await send(
             ATTENDANCE, Role.THERAPIST, "ther-ana", sessionId=session_id,
@@ -92,7 +94,7 @@ async def test_program_thresholds_decide_the_alerts_through_the_api(api: Api) ->
     assert dict(await alerts()).keys() == {"ciwa-above-threshold"}, "3 no-shows at this program"
     session_id = await send(
         SCHEDULE, Role.THERAPIST, "ther-ana", clientIds=[client_id], modality="CBT",
-        format="INDIVIDUAL", scheduledFor="2026-03-16T15:00:00Z", plannedMinutes=50,
+        format="INDIVIDUAL", scheduledFor=ago(weeks=1), plannedMinutes=50,
     )  # fmt: skip
     await send(
         ATTENDANCE, Role.THERAPIST, "ther-ana", sessionId=session_id,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from carecoord.events import Role
-from support import Api, mutation
+from support import Api, ago, mutation
 
 pytestmark = pytest.mark.shared_platform
 
@@ -65,7 +65,9 @@ class Client:
 
 async def enrolled(api: Api) -> Client:
     data = await api.ok(
-        ENROLL, {"input": {"displayName": "Rene", "program": "IOP"}}, role=Role.PROGRAM_ADMIN
+        ENROLL,
+        {"input": {"displayName": "Rene", "program": "IOP", "occurredAt": ago(days=30)}},
+        role=Role.PROGRAM_ADMIN,
     )
     client_id = data["enrollClient"]["id"]
     await api.join_care_team(client_id, Role.THERAPIST, THERAPIST)

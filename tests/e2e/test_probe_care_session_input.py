@@ -6,13 +6,12 @@ dated 1950 was kept on a session booked today, and so was a note of zero-width c
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from carecoord.events import Role
-from support import Api, mutation
+from support import Api, ago, ahead, mutation
 
 pytestmark = pytest.mark.shared_platform
 
@@ -40,14 +39,15 @@ async def test_a_far_booking_a_long_clinician_and_a_no_shows_length_are_refused(
     api: Api,
 ) -> None:
     data = await api.ok(
-        ENROLL, {"input": {"displayName": "Ira", "program": "IOP"}}, role=Role.PROGRAM_ADMIN
+        ENROLL,
+        {"input": {"displayName": "Ira", "program": "IOP", "occurredAt": ago(days=2)}},
+        role=Role.PROGRAM_ADMIN,
     )
     client_id = data["enrollClient"]["id"]
     await api.join_care_team(client_id, Role.THERAPIST, THERAPIST)
-    yesterday = (datetime.now(UTC) - timedelta(days=1)).isoformat()
     booking = {
         "clientIds": [client_id], "modality": "CBT", "format": "INDIVIDUAL",
-        "scheduledFor": yesterday, "plannedMinutes": 50,
+        "scheduledFor": ago(days=1), "plannedMinutes": 50,
     }  # fmt: skip
 
     far = await as_therapist(api, SCHEDULE, **booking | {"scheduledFor": "2199-06-01T10:00:00Z"})
@@ -87,10 +87,9 @@ async def test_a_note_or_cancellation_the_record_would_not_keep_is_refused(api: 
     )
     client_id = data["enrollClient"]["id"]
     await api.join_care_team(client_id, Role.THERAPIST, THERAPIST)
-    next_week = (datetime.now(UTC) + timedelta(days=7)).isoformat()
     booked = await as_therapist(
         api, SCHEDULE, clientIds=[client_id], modality="CBT", format="INDIVIDUAL",
-        scheduledFor=next_week, plannedMinutes=50,
+        scheduledFor=ahead(days=7), plannedMinutes=50,
     )  # fmt: skip
     session_id = booked["data"]["scheduleSession"]["id"]
     long_ago = "1950-01-01T10:00:00Z"

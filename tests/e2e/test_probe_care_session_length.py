@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from carecoord.events import Role
-from support import Api, mutation
+from support import Api, ago, mutation
 
 pytestmark = pytest.mark.shared_platform
 
@@ -30,13 +30,15 @@ async def as_therapist(api: Api, query: str, **given: Any) -> dict[str, Any]:
 
 async def test_an_attended_sessions_length_is_corrected(api: Api) -> None:
     data = await api.ok(
-        ENROLL, {"input": {"displayName": "Uma", "program": "IOP"}}, role=Role.PROGRAM_ADMIN
+        ENROLL,
+        {"input": {"displayName": "Uma", "program": "IOP", "occurredAt": ago(days=2)}},
+        role=Role.PROGRAM_ADMIN,
     )
     client_id = data["enrollClient"]["id"]
     await api.join_care_team(client_id, Role.THERAPIST, THERAPIST)
     booked = await as_therapist(
         api, SCHEDULE, clientIds=[client_id], modality="CBT", format="INDIVIDUAL",
-        scheduledFor="2026-06-01T10:00:00Z", plannedMinutes=50,
+        scheduledFor=ago(days=1), plannedMinutes=50,
     )  # fmt: skip
     session_id = booked["data"]["scheduleSession"]["id"]
     await as_therapist(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from carecoord.events import Role
-from support import Api, mutation
+from support import Api, ago, mutation
 
 pytestmark = pytest.mark.shared_platform
 
@@ -37,13 +37,15 @@ def refused_as_future(body: dict[str, Any]) -> None:
 
 async def test_a_booking_outcome_or_note_dated_in_the_future_is_refused(api: Api) -> None:
     data = await api.ok(
-        ENROLL, {"input": {"displayName": "Sol", "program": "IOP"}}, role=Role.PROGRAM_ADMIN
+        ENROLL,
+        {"input": {"displayName": "Sol", "program": "IOP", "occurredAt": ago(days=2)}},
+        role=Role.PROGRAM_ADMIN,
     )
     client_id = data["enrollClient"]["id"]
     await api.join_care_team(client_id, Role.THERAPIST, THERAPIST)
     booking = {
         "clientIds": [client_id], "modality": "DBT", "format": "INDIVIDUAL",
-        "scheduledFor": "2026-06-01T10:00:00Z", "plannedMinutes": 50,
+        "scheduledFor": ago(days=1), "plannedMinutes": 50,
     }  # fmt: skip
 
     refused_as_future(await as_therapist(api, SCHEDULE, **booking, occurredAt=LATER))
@@ -74,15 +76,17 @@ async def test_a_booking_outcome_or_note_dated_in_the_future_is_refused(api: Api
 async def test_an_attended_or_no_show_outcome_dated_before_the_session_began_is_refused(
     api: Api,
 ) -> None:
-    """Before, a session booked for June 2026 was recorded attended in 1990."""
+    """Before, a session booked for yesterday was recorded attended in 1990."""
     data = await api.ok(
-        ENROLL, {"input": {"displayName": "Rae", "program": "IOP"}}, role=Role.PROGRAM_ADMIN
+        ENROLL,
+        {"input": {"displayName": "Rae", "program": "IOP", "occurredAt": ago(days=2)}},
+        role=Role.PROGRAM_ADMIN,
     )
     client_id = data["enrollClient"]["id"]
     await api.join_care_team(client_id, Role.THERAPIST, THERAPIST)
     booked = await as_therapist(
         api, SCHEDULE, clientIds=[client_id], modality="CBT", format="INDIVIDUAL",
-        scheduledFor="2026-06-01T10:00:00Z", plannedMinutes=50,
+        scheduledFor=ago(days=1), plannedMinutes=50,
     )  # fmt: skip
     session_id = booked["data"]["scheduleSession"]["id"]
     for outcome, minutes in (("ATTENDED", 50), ("NO_SHOW", None)):
@@ -98,6 +102,6 @@ async def test_an_attended_or_no_show_outcome_dated_before_the_session_began_is_
     on_time = await as_therapist(
         api, ATTENDANCE, sessionId=session_id, durationMinutes=50,
         attendance=[{"clientId": client_id, "outcome": "ATTENDED"}],
-        occurredAt="2026-06-01T10:05:00Z",
+        occurredAt=ago(hours=23, minutes=55),
     )  # fmt: skip
     assert not on_time.get("errors"), on_time

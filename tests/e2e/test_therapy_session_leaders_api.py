@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from carecoord.events import Role
-from support import Api, mutation
+from support import Api, ago, mutation
 
 pytestmark = pytest.mark.shared_platform
 
@@ -26,8 +26,7 @@ THERAPIST, DOCTOR, PEER = "ther-lead", "dr-lead", "peer-lead"
 async def book(api: Api, client_id: str, **given: Any) -> dict[str, Any]:
     booking = {
         "clientIds": [client_id], "modality": "CBT", "format": "INDIVIDUAL",
-        "scheduledFor": "2026-03-02T10:00:00Z", "plannedMinutes": 50,
-        "occurredAt": "2026-02-20T10:00:00Z",
+        "scheduledFor": ago(days=10), "plannedMinutes": 50, "occurredAt": ago(days=20),
     }  # fmt: skip
     return await api.gql(SCHEDULE, {"input": booking | given}, role=Role.THERAPIST, user=THERAPIST)
 
@@ -51,7 +50,9 @@ async def leaders(api: Api, client_id: str, position: int) -> list[str]:
 
 async def test_a_session_is_led_by_a_therapist_or_prescriber_on_the_care_team(api: Api) -> None:
     data = await api.ok(
-        ENROLL, {"input": {"displayName": "Lou", "program": "IOP"}}, role=Role.PROGRAM_ADMIN
+        ENROLL,
+        {"input": {"displayName": "Lou", "program": "IOP", "occurredAt": ago(days=30)}},
+        role=Role.PROGRAM_ADMIN,
     )
     client_id = data["enrollClient"]["id"]
     for role, user in ((Role.THERAPIST, THERAPIST), (Role.PEER_SUPPORTER, PEER)):

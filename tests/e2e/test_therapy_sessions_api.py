@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from carecoord.events import Role
-from support import Api
+from support import Api, ago, ahead
 
 # Each test enrolls its own clients and reads nothing beyond them.
 pytestmark = pytest.mark.shared_platform
@@ -37,6 +36,16 @@ GOALS = """query($id: UUID!, $atLeast: Int) {
 THERAPIST = "ther-ana"
 
 
+def booking(client_ids: tuple[str, ...], when: str, booked: str) -> dict[str, Any]:
+    """A session for ``when``, booked at ``booked``: one client, or a group."""
+    group = len(client_ids) > 1
+    return {
+        "clientIds": list(client_ids), "modality": "GROUP" if group else "CBT",
+        "format": "GROUP" if group else "INDIVIDUAL", "scheduledFor": when,
+        "plannedMinutes": 90, "occurredAt": booked,
+    }  # fmt: skip
+
+
 class Clinic:
     """A therapist working through the API; remembers the last position recorded."""
 
@@ -44,9 +53,12 @@ class Clinic:
         self.api = api
         self.position = 0
 
-    async def enroll(self, name: str) -> str:
+    async def enroll(self, name: str, days_ago: float = 30) -> str:
+        """Enroll a client ``days_ago`` days back (entered now), sessions booked since on."""
         data = await self.api.ok(
-            ENROLL, {"input": {"displayName": name, "program": "IOP"}}, role=Role.PROGRAM_ADMIN
+            ENROLL,
+            {"input": {"displayName": name, "program": "IOP", "occurredAt": ago(days=days_ago)}},
+            role=Role.PROGRAM_ADMIN,
         )
         client_id = str(data["enrollClient"]["id"])
         self.position = max(
@@ -66,13 +78,9 @@ class Clinic:
         extensions: dict[str, Any] = error["extensions"]
         return extensions | {"message": error["message"]}
 
-    async def book(self, *client_ids: str, when: str = "2026-02-03T17:00:00Z") -> str:
-        group = len(client_ids) > 1
-        return await self.send(
-            SCHEDULE, clientIds=list(client_ids), modality="GROUP" if group else "CBT",
-            format="GROUP" if group else "INDIVIDUAL", scheduledFor=when, plannedMinutes=90,
-            occurredAt="2026-01-20T10:00:00Z",
-        )  # fmt: skip
+    async def book(self, *client_ids: str, when: str | None = None) -> str:
+        """Book a session (booked 20 days ago) for ``when``, or two weeks ago."""
+        return await self.send(SCHEDULE, **booking(client_ids, when or ago(days=14), ago(days=20)))
 
     async def timeline(self, client_id: str) -> list[dict[str, Any]]:
         data = await self.api.ok(
@@ -114,6 +122,29 @@ async def test_a_group_session_records_each_members_attendance_on_their_own_time
         assert {n["facts"]["session_id"] for n in seen[client_id]} == {session_id}
 
 
+async def test_a_session_before_a_members_enrolment_is_refused_and_books_no_one(
+    api: Api,
+) -> None:
+    """Each member's own enrolment bounds a group booking: before, a session in 1900 was kept."""
+    clinic = Clinic(api)
+    early, late = await clinic.enroll("Ivy", days_ago=30), await clinic.enroll("Jon", days_ago=5)
+    today = ago(minutes=1)
+    for given, field, named in (
+        (booking((early,), "1900-01-01T10:00:00Z", today), "scheduledFor", early),
+        (booking((early, late), ago(days=14), today), "scheduledFor", late),
+        (booking((early,), ago(days=1), ago(days=40)), "occurredAt", early),
+    ):
+        refused = await clinic.refusal(SCHEDULE, **given)
+        assert (refused["code"], refused["field"], refused["rule"]) == (
+            "BAD_USER_INPUT", field, "after-enrolment",
+        )  # fmt: skip
+        assert f"before client {named}'s enrolment" in refused["message"]
+    for client_id in (early, late):
+        assert await clinic.timeline(client_id) == [], "nothing was booked"
+    await clinic.send(SCHEDULE, **booking((early, late), ago(days=2), today))
+    assert [len(await clinic.timeline(c)) for c in (early, late)] == [1, 1]
+
+
 async def test_the_session_lifecycle_refuses_a_second_outcome_and_records_nothing(
     api: Api,
 ) -> None:
@@ -136,7 +167,7 @@ async def test_the_session_lifecycle_refuses_a_second_outcome_and_records_nothin
         )  # fmt: skip
         assert "already recorded as attended" in refused["message"]
 
-    future = await clinic.book(client_id, when=(datetime.now(UTC) + timedelta(days=30)).isoformat())
+    future = await clinic.book(client_id, when=ahead(days=30))
     early = await clinic.refusal(
         ATTENDANCE, sessionId=future, attendance=[{"clientId": client_id, "outcome": "NO_SHOW"}]
     )

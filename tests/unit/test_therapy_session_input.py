@@ -114,6 +114,25 @@ def test_a_group_keeps_the_length_for_who_attended_and_the_reason_for_who_cancel
     assert (cancelled.client_id, cancelled.reason) == (other, "called in sick")
 
 
+def test_a_session_before_a_members_enrolment_is_refused_for_every_member() -> None:
+    story = Story()
+    story.later(days=10)
+    other = story.run(enroll_client(story.stamp(NURSE), display_name="Ash", program="OTP"))
+    story.join(other, THERAPIST)
+    for clients, named in (([story.client_id], story.client_id), ([story.client_id, other], other)):
+        before = refusal(
+            story, book, -timedelta(days=11 if named == story.client_id else 1), clients
+        )
+        assert (type(before), before.field, before.rule) == (
+            InvalidInput, "scheduledFor", "after-enrolment",
+        )  # fmt: skip
+        assert f"before client {named}'s enrolment" in before.message
+    book(story, -timedelta(days=1))
+    assert [e.client_id for e in story.events() if isinstance(e, SessionScheduled)] == [
+        story.client_id
+    ]
+
+
 def test_a_cancellation_or_note_is_dated_from_the_booking_on() -> None:
     story = Story()
     session_id = book(story, timedelta(days=7))
@@ -133,6 +152,7 @@ def test_a_cancellation_or_note_is_dated_from_the_booking_on() -> None:
 
 def test_a_session_entered_after_it_began_takes_notes_from_when_it_began() -> None:
     story = Story()
+    story.later(days=3)  # enrolled three days ago: the session is on their record
     session_id = book(story, -timedelta(days=3))
     note(story, session_id, occurred_at=story.now - timedelta(days=3))
     [noted] = [e for e in story.events() if isinstance(e, SessionNoteRecorded)]
