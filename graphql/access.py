@@ -22,7 +22,7 @@ from carecoord.events import Kind, Role
 from carecoord.events.access import Basis, ReadOutcome
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.graphql import timeline  # registers the GraphQL `Kind` enum used here
-from carecoord.graphql.context import RequestContext
+from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.declared import client_mutation, into
 from carecoord.projections import break_glass as break_glass_view
 from carecoord.projections import careteam, consents
@@ -244,10 +244,11 @@ async def client_view(
     kind: Kind,
     operation: str,
     of_client: Callable[[AsyncConnectionPool, UUID], Awaitable[list[R]]],
+    at_least: int | None,
 ) -> list[R]:
     """A client's rows of one access view (``of_client``), if the reader's grant shows
-    ``kind``."""
-    grant = await ctx.gate.readable(client_id, operation=operation)
+    ``kind``; with ``at_least``, once the access views (this one among them) have it."""
+    grant = await ctx.gate.readable(client_id, operation=operation, at_least=at_least)
     if kind not in grant.kinds:
         await ctx.gate.record_read(client_id, grant, operation=operation, kinds=(), count=0)
         return []
@@ -275,17 +276,19 @@ async def log_each_client(
 class AccessQuery:
     @strawberry.field(description="Who is and was on a client's care team.")
     async def care_team(
-        self, info: Info[RequestContext, None], client_id: UUID
+        self, info: Info[RequestContext, None], client_id: UUID, at_least: AtLeast = None
     ) -> list[CareTeamMember]:
-        rows = await client_view(info.context, client_id, Kind.CARE, "careTeam", careteam.of_client)
+        rows = await client_view(
+            info.context, client_id, Kind.CARE, "careTeam", careteam.of_client, at_least
+        )
         return [into(CareTeamMember, r) for r in rows]
 
     @strawberry.field(description="A client's Part 2 consents, revoked ones included.")
     async def consents(
-        self, info: Info[RequestContext, None], client_id: UUID
+        self, info: Info[RequestContext, None], client_id: UUID, at_least: AtLeast = None
     ) -> list[ConsentView]:
         rows = await client_view(
-            info.context, client_id, Kind.CONSENT, "consents", consents.of_client
+            info.context, client_id, Kind.CONSENT, "consents", consents.of_client, at_least
         )
         return [into(ConsentView, r) for r in rows]
 

@@ -16,6 +16,7 @@ from carecoord.events import CareEvent, Kind, Role
 from carecoord.events.access import BreakGlassUsed, DisclosureRecorded
 from carecoord.events.consent import ConsentRecorded, ConsentRevoked, Recipient
 from carecoord.services.consent.notice import REDISCLOSURE_NOTICE
+from carecoord.services.consent.recipients import recipient_named, recipients_named
 from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.policy import BREAK_GLASS_WINDOW, MAY_BREAK_GLASS, POLICY_VERSION
@@ -59,6 +60,21 @@ class Consent:
 
     def names(self, recipient: Recipient) -> bool:
         return any(r.type == recipient.type and r.id == recipient.id for r in self.recipients)
+
+    def says(
+        self,
+        recipients: tuple[Recipient, ...],
+        kinds: frozenset[Kind],
+        purpose: str,
+        expires_at: datetime | None,
+    ) -> bool:
+        """Whether this consent grants exactly what those terms would."""
+        return (
+            {_key(r) for r in self.recipients} == {_key(r) for r in recipients}
+            and self.kinds == kinds
+            and self.purpose == purpose
+            and self.expires_at == expires_at
+        )
 
 
 class ConsentRecord(Aggregate, context="consent"):
@@ -117,7 +133,9 @@ class ConsentRecord(Aggregate, context="consent"):
         expires_at: datetime | None = None,
         expiry_event: str = "",
     ) -> None:
+        named = recipients_named(recipients, "recipients", stamp.actor)
         kinds = tuple(dict.fromkeys(data_kinds))
+        purpose, signed_by = _shown(purpose, "purpose"), _shown(signed_by, "signedBy")
         if Kind.COUNSELING_NOTE in kinds and len(kinds) > 1:
             raise InvalidInput(
                 "dataKinds",
@@ -132,18 +150,38 @@ class ConsentRecord(Aggregate, context="consent"):
             raise InvalidInput("signedOn", "signed-not-future", "signedOn cannot be in the future")
         if consent_id in self.consents:
             raise RuleViolation("consentId", "new-consent", f"consent {consent_id} exists")
+        self._new_terms(now, named, frozenset(kinds), purpose, expires_at)
         self._record_now(
             stamp,
             ConsentRecorded,
             consent_id=consent_id,
-            recipients=recipients,
-            purpose=purpose.strip(),
+            recipients=named,
+            purpose=purpose,
             data_kinds=kinds,
             expires_at=expires_at,
             expiry_event=expiry_event.strip(),
             signed_on=signed_on,
-            signed_by=signed_by.strip(),
+            signed_by=signed_by,
         )
+
+    def _new_terms(
+        self,
+        now: datetime,
+        recipients: tuple[Recipient, ...],
+        kinds: frozenset[Kind],
+        purpose: str,
+        expires_at: datetime | None,
+    ) -> None:
+        """Refuse a consent that one in force already grants word for word (a form sent
+        twice): the client would revoke the one they were shown, and the twin kept granting."""
+        for consent_id, consent in self.consents.items():
+            if consent.in_force(now) and consent.says(recipients, kinds, purpose, expires_at):
+                raise RuleViolation(
+                    "recipients",
+                    "consent-in-force",
+                    f"consent {consent_id}, in force, already names these recipients for these "
+                    "kinds, purpose and expiry; revoke it first to record it anew",
+                )
 
     def revoke(self, stamp: Stamp, *, consent_id: UUID, reason: str) -> None:
         actor = stamp.actor
@@ -165,6 +203,13 @@ class ConsentRecord(Aggregate, context="consent"):
         if on_care_team:
             raise RuleViolation(
                 "clientId", "outside-care-team", "you are on this care team; read the record"
+            )
+        if _visible(reason) < EMERGENCY_REASON_MIN:
+            raise InvalidInput(
+                "reason",
+                "emergency-reason",
+                f"say what the emergency is in at least {EMERGENCY_REASON_MIN} characters "
+                "a reader sees (spaces and invisible characters do not count)",
             )
         expires_at = stamp.clock() + BREAK_GLASS_WINDOW
         self._record_now(
@@ -192,6 +237,8 @@ class ConsentRecord(Aggregate, context="consent"):
         event_ids: tuple[UUID, ...] = (),
     ) -> None:
         now = stamp.clock()
+        recipient = recipient_named(recipient, "recipient")
+        purpose, description = _shown(purpose, "purpose"), _shown(description, "description")
         kinds = frozenset(data_kinds)
         again = [e for e in event_ids if self.was_disclosed(recipient, e)]
         if again:
@@ -226,9 +273,9 @@ class ConsentRecord(Aggregate, context="consent"):
             DisclosureRecorded,
             disclosure_id=disclosure_id,
             recipient=recipient,
-            purpose=purpose.strip(),
+            purpose=purpose,
             data_kinds=tuple(sorted(kinds)),
-            description=description.strip(),
+            description=description,
             consent_id=consent_id,
             break_glass_id=break_glass_id,
             notice=REDISCLOSURE_NOTICE,
@@ -238,3 +285,25 @@ class ConsentRecord(Aggregate, context="consent"):
 
 def _key(recipient: Recipient) -> tuple[str, str]:
     return (recipient.type.value, recipient.id)
+
+
+EMERGENCY_REASON_MIN = 10
+"""Characters an emergency access's reason shows, as ``BreakGlassUsed.reason`` counts them."""
+
+
+def _visible(text: str) -> int:
+    """Characters of ``text`` a reader sees: not spaces, and not zero-width (format)
+    characters such as U+200B, which count as characters yet read as nothing."""
+    return sum(ch.isprintable() and not ch.isspace() for ch in text)
+
+
+def _shown(text: str, field: str) -> str:
+    """``text`` trimmed; a refusal naming ``field`` when it shows nothing, so a consent or a
+    disclosure never says it was signed by, or for, an empty-looking name or purpose."""
+    if not _visible(text):
+        raise InvalidInput(
+            field,
+            "shows-text",
+            f"{field} holds no text a reader sees (only spaces or invisible characters)",
+        )
+    return text.strip()

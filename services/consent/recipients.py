@@ -1,0 +1,50 @@
+"""Who a consent or a disclosure names, as the consent record keeps them.
+
+A recipient is matched by its id alone: a member's is their token's subject, an
+organization's the name its records go under (a guest-dosing site, a forwarder's
+recipient). An id no one can be (blank, invisible characters, spaces around it) was kept
+and named no one: the clinic believed records could go where none ever would. And a
+consent is the client's grant to others: one naming whoever records it would be a reader
+granting themself access (an SUD counseling note consent opens every therapist's notes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from carecoord.events import Actor
+from carecoord.events.consent import Recipient, RecipientType
+from carecoord.services.kernel.errors import Forbidden, InvalidInput
+
+
+def recipient_named(recipient: Recipient, field: str) -> Recipient:
+    """``recipient`` with its id trimmed; a refusal naming ``field.id`` (never echoing the
+    id) when it is no one's."""
+    trimmed = recipient.id.strip()
+    if not trimmed or not trimmed.isprintable():
+        raise InvalidInput(
+            f"{field}.id",
+            "recipient-id",
+            f"{field}.id names no one: a recipient is named by their user id or the "
+            "organization's id, printable text (no invisible characters or line breaks)",
+        )
+    return recipient.model_copy(update={"id": trimmed, "name": recipient.name.strip()})
+
+
+def recipients_named(
+    recipients: Sequence[Recipient], field: str, recorder: Actor
+) -> tuple[Recipient, ...]:
+    """``recipients`` trimmed and each once (``recipient_named``); a consent naming
+    ``recorder`` is refused: someone else records a consent that lets you read."""
+    named: dict[tuple[RecipientType, str], Recipient] = {}
+    for n, given in enumerate(recipients):
+        recipient = recipient_named(given, f"{field}.{n}")
+        if recipient.type is RecipientType.MEMBER and recipient.id == recorder.id:
+            raise Forbidden(
+                f"{field}.{n}.id",
+                "recipient-not-recorder",
+                "a consent naming you is recorded by someone else (a program admin or a "
+                "colleague on the care team): no one records their own access",
+            )
+        named.setdefault((recipient.type, recipient.id), recipient)
+    return tuple(named.values())

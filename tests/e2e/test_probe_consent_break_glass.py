@@ -1,0 +1,62 @@
+"""An emergency access says what the emergency is. Before, twelve zero-width characters
+passed the ten-character reason, opened the record for an hour and showed the program an
+alert with an empty-looking reason; a consent's purpose of invisible characters was kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from carecoord.events import Role
+from support import Api, mutation
+
+pytestmark = pytest.mark.shared_platform
+
+ENROLL = mutation("EnrollClientInput", "enrollClient")
+BREAK_GLASS = mutation("BreakGlassInput", "breakGlass")
+CONSENT = mutation("RecordConsentInput", "recordConsent")
+TIMELINE = """query($id: UUID!) { clientTimeline(clientId: $id) { edges { node { type } } } }"""
+
+
+def refusal_of(body: dict[str, Any]) -> dict[str, Any]:
+    [error] = body["errors"]
+    extensions: dict[str, Any] = error["extensions"]
+    return extensions
+
+
+async def test_an_invisible_emergency_reason_is_refused_and_opens_nothing(api: Api) -> None:
+    enrolled = await api.ok(
+        ENROLL, {"input": {"displayName": "Lu M.", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
+    )
+    client_id = enrolled["enrollClient"]["id"]
+
+    body = await api.gql(
+        BREAK_GLASS,
+        {"input": {"clientId": client_id, "reason": "\u200b" * 12}},
+        role=Role.NURSE,
+        user="nurse-glass",
+    )
+    read = await api.gql(TIMELINE, {"id": client_id}, role=Role.NURSE, user="nurse-glass")
+    purpose = await api.gql(
+        CONSENT,
+        {
+            "input": {
+                "clientId": client_id,
+                "recipients": [{"type": "MEMBER", "id": "dr-out"}],
+                "purpose": "\u200b\u2060",
+                "dataKinds": ["CARE"],
+                "signedOn": "2026-01-01",
+                "signedBy": "Lu M.",
+            }
+        },
+        role=Role.PROGRAM_ADMIN,
+    )
+
+    assert refusal_of(body) == {
+        "code": "BAD_USER_INPUT", "field": "reason", "rule": "emergency-reason",
+    }  # fmt: skip
+    assert refusal_of(read)["rule"] == "care-team-or-consent"
+    assert refusal_of(purpose) == {
+        "code": "BAD_USER_INPUT", "field": "purpose", "rule": "shows-text",
+    }  # fmt: skip

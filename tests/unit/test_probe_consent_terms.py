@@ -1,0 +1,180 @@
+"""What a consent record keeps of the terms it is given: recipients someone can be, never
+the one recording it, text a reader sees, and no twin of a consent in force (the client
+revokes the consent they were shown; a twin kept granting)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from carecoord.events import Actor, Kind, Role
+from carecoord.events.access import DisclosureRecorded
+from carecoord.events.consent import ConsentRecorded, Recipient, RecipientType
+from carecoord.services.consent.record import ConsentRecord
+from carecoord.services.kernel.errors import DomainError, Forbidden, InvalidInput, RuleViolation
+from carecoord.services.kernel.stamp import Stamp
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+CLIENT = UUID("5d0c1a9e-2b7f-4f3e-8a61-0c9d2e4b7a13")
+
+
+def stamp(role: Role = Role.PROGRAM_ADMIN, user: str = "admin-1") -> Stamp:
+    return Stamp(Actor(id=user, role=role), clock=lambda: NOW)
+
+
+def member(member_id: str, name: str = "") -> Recipient:
+    return Recipient(type=RecipientType.MEMBER, id=member_id, name=name)
+
+
+def record_consent(record: ConsentRecord, by: Stamp | None = None, **terms: Any) -> UUID:
+    consent_id = uuid4()
+    given: dict[str, Any] = {
+        "recipients": (member("dr-out"),),
+        "purpose": "treatment",
+        "data_kinds": (Kind.CARE,),
+        "signed_on": date(2026, 2, 1),
+        "signed_by": "Alex R.",
+    }
+    record.record_consent(by or stamp(), consent_id, **(given | terms))
+    return consent_id
+
+
+def refused(record: ConsentRecord, **terms: Any) -> DomainError:
+    with pytest.raises(DomainError) as refusal:
+        record_consent(record, **terms)
+    assert not record.pending, "a refusal records nothing"
+    return refusal.value
+
+
+@pytest.mark.parametrize("given", ["\u200b", "   ", "dr\u00a0out", "dr\nout", "\u2060\u200d"])
+def test_a_recipient_no_one_can_be_is_refused_without_echoing_it(given: str) -> None:
+    refusal = refused(ConsentRecord(CLIENT), recipients=(member("dr-ok"), member(given)))
+
+    assert isinstance(refusal, InvalidInput)
+    assert (refusal.field, refusal.rule) == ("recipients.1.id", "recipient-id")
+    assert given.strip() not in refusal.message or not given.strip()
+
+
+def test_recipients_are_kept_trimmed_and_once() -> None:
+    record = ConsentRecord(CLIENT)
+    record_consent(
+        record, recipients=(member(" dr-out\t", " Dr. Out "), member("dr-out"), member("dr-b"))
+    )
+
+    [event] = [r.event for r in record.pending]
+    assert isinstance(event, ConsentRecorded)
+    assert [(r.id, r.name) for r in event.recipients] == [("dr-out", "Dr. Out"), ("dr-b", "")]
+
+
+@pytest.mark.parametrize("role", [Role.THERAPIST, Role.PRESCRIBER, Role.NURSE])
+def test_no_one_records_a_consent_naming_themself(role: Role) -> None:
+    own = stamp(role, "ther-2")
+
+    with pytest.raises(Forbidden) as refusal:
+        record_consent(
+            ConsentRecord(CLIENT),
+            own,
+            recipients=(member("dr-out"), member(" ther-2 ")),
+            data_kinds=(Kind.COUNSELING_NOTE,),
+        )
+
+    assert (refusal.value.field, refusal.value.rule) == (
+        "recipients.1.id",
+        "recipient-not-recorder",
+    )
+
+
+def test_an_organization_named_like_the_recorder_is_another_recipient() -> None:
+    record = ConsentRecord(CLIENT)
+    org = Recipient(type=RecipientType.ORGANIZATION, id="admin-1")
+
+    record_consent(record, recipients=(org,))
+
+    assert len(record.pending) == 1
+
+
+@pytest.mark.parametrize("field", ["purpose", "signed_by"])
+@pytest.mark.parametrize("text", ["\u200b\u200b", " \u2060 "])
+def test_a_purpose_or_signature_that_shows_nothing_is_refused(field: str, text: str) -> None:
+    refusal = refused(ConsentRecord(CLIENT), **{field: text})
+
+    assert isinstance(refusal, InvalidInput)
+    assert refusal.field == {"purpose": "purpose", "signed_by": "signedBy"}[field]
+    assert refusal.rule == "shows-text"
+
+
+def test_a_twin_of_a_consent_in_force_is_refused_naming_it() -> None:
+    record = ConsentRecord(CLIENT)
+    first = record_consent(record, recipients=(member("dr-out"), member("dr-b")))
+    record.collect_events()
+
+    twin = refused(record, recipients=(member("dr-b"), member(" dr-out")), purpose=" treatment ")
+
+    assert isinstance(twin, RuleViolation)
+    assert (twin.field, twin.rule) == ("recipients", "consent-in-force")
+    assert str(first) in twin.message
+
+
+@pytest.mark.parametrize(
+    "differs",
+    [
+        {"data_kinds": (Kind.CARE, Kind.MEDICATION)},
+        {"purpose": "payment"},
+        {"expires_at": NOW + timedelta(days=30)},
+        {"recipients": (member("dr-other"),)},
+    ],
+)
+def test_a_consent_granting_something_else_is_kept(differs: dict[str, Any]) -> None:
+    record = ConsentRecord(CLIENT)
+    record_consent(record)
+
+    record_consent(record, **differs)
+
+    assert len(record.pending) == 2
+
+
+def test_the_same_terms_again_once_the_first_is_revoked_are_kept() -> None:
+    record = ConsentRecord(CLIENT)
+    first = record_consent(record)
+    record.revoke(stamp(), consent_id=first, reason="in writing")
+
+    record_consent(record)
+
+    assert len(record.pending) == 3
+
+
+@pytest.mark.parametrize("reason", ["\u200b" * 12, "a \u200b \u200b \u200b b c d e f", " " * 12])
+def test_an_emergency_reason_needs_ten_characters_a_reader_sees(reason: str) -> None:
+    record = ConsentRecord(CLIENT)
+
+    with pytest.raises(InvalidInput) as refusal:
+        record.break_glass(
+            stamp(Role.NURSE, "nurse-er"), access_id=uuid4(), reason=reason, on_care_team=False
+        )
+
+    assert (refusal.value.field, refusal.value.rule) == ("reason", "emergency-reason")
+    assert not record.pending
+
+
+def test_a_disclosure_keeps_its_recipient_trimmed_and_refuses_an_empty_description() -> None:
+    record = ConsentRecord(CLIENT)
+    consent_id = record_consent(record)
+    record.collect_events()
+    terms: dict[str, Any] = {
+        "recipient": member(" dr-out "),
+        "purpose": "treatment",
+        "data_kinds": (Kind.CARE,),
+        "consent_id": consent_id,
+    }
+
+    with pytest.raises(InvalidInput) as blank:
+        record.record_disclosure(stamp(), uuid4(), description="\u200b", **terms)
+    record.record_disclosure(stamp(), uuid4(), description="care plan faxed", **terms)
+
+    assert (blank.value.field, blank.value.rule) == ("description", "shows-text")
+    [event] = [r.event for r in record.pending]
+    assert isinstance(event, DisclosureRecorded)
+    assert event.recipient.id == "dr-out"
