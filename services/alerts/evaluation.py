@@ -7,7 +7,10 @@ read of the client's record before the new event, built from the aggregates by
 ``history_of``; commands and the replay build it the same way. Rules that read "the latest"
 or "in a row" go by clinical time (when a reading was taken, a session began), not by when it
 was entered: an entry recorded late counts where it happened, and raises an alert only if it
-is among the latest.
+is among the latest. The screen and withdrawal rules ("while on methadone", "in maintenance")
+read the orders in force when the screen was collected or the score taken, not those in force
+now: a screen collected before the first order and entered after it is not a screen "while
+on" it. The QTc rule reads the current orders (see ``History.medication_classes``).
 """
 
 from __future__ import annotations
@@ -32,11 +35,23 @@ from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import AGONIST_ANALYTES, AlertRule, AlertRules, Test
 from carecoord.services.checkins.record import CheckInRecord, Reading
 from carecoord.services.medication.formulary import FORMULARY, Formulary
+from carecoord.services.medication.orders import Order
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.therapy.record import Closed, Outcome, TherapyRecord, no_show_run
 
 RULES_ACTOR = Actor(id="alert-rules", role=Role.SYSTEM)
 _ALERT_IDS = uuid5(NAMESPACE_URL, "https://carecoord.dev/alerts")
+
+
+@dataclass(frozen=True, slots=True)
+class Prescribed:
+    """One order as the rules read it: its formulary classes, its period (the order's own
+    rules say when it was in force), and the first dose of the treatment it continues (its
+    own, or of the orders it replaced: a dose change does not restart maintenance)."""
+
+    classes: frozenset[str]
+    order: Order
+    first_dose_day: date | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,19 +67,28 @@ class History:
     session_starts: Mapping[UUID, datetime] = field(default_factory=dict)
     """When each of the client's sessions was scheduled to begin."""
     medication_classes: frozenset[str] = frozenset()
-    """Formulary classes of the client's current orders (active or on hold)."""
-    first_dose_day: date | None = None
+    """Formulary classes of the client's current orders (active or on hold): the QTc rule
+    reads these, as the latest QTc stands for the client now, whatever was prescribed when
+    it was measured (a QTc of 520 before methadone matters the more once on it)."""
+    orders: tuple[Prescribed, ...] = ()
+    """Every order the formulary knows; ``classes_at`` reads those in force at a time."""
     open_rules: frozenset[str] = frozenset()
 
-    @property
-    def agonists(self) -> frozenset[str]:
-        return self.medication_classes & AGONIST_ANALYTES.keys()
+    def classes_at(self, moment: datetime) -> frozenset[str]:
+        """Formulary classes of the orders in force at ``moment`` (active or on hold)."""
+        return frozenset(c for p in self.orders if p.order.in_force_at(moment) for c in p.classes)
 
-    def in_maintenance(self, day: date, after_days: int) -> bool:
-        return (
-            bool(self.agonists)
-            and self.first_dose_day is not None
-            and (day - self.first_dose_day).days >= after_days
+    def agonists_at(self, moment: datetime) -> frozenset[str]:
+        return self.classes_at(moment) & AGONIST_ANALYTES.keys()
+
+    def in_maintenance(self, moment: datetime, after_days: int) -> bool:
+        """On an agonist at ``moment`` whose treatment's first dose is ``after_days`` back."""
+        return any(
+            p.classes & AGONIST_ANALYTES.keys()
+            and p.order.in_force_at(moment)
+            and p.first_dose_day is not None
+            and (moment.date() - p.first_dose_day).days >= after_days
+            for p in self.orders
         )
 
 
@@ -75,21 +99,33 @@ def history_of(
     alerts: AlertRecord,
     formulary: Formulary = FORMULARY,
 ) -> History:
-    classes: set[str] = set()
-    for order in medication.orders.values():
-        known = formulary.medications.get(order.medication)
-        if order.current and known is not None:
-            classes |= known.classes
+    orders = tuple(
+        Prescribed(known.classes, order, _first_dose_day(medication, order))
+        for order in medication.orders.values()
+        if (known := formulary.medications.get(order.medication)) is not None
+    )
+    current = (c for p in orders if p.order.current for c in p.classes)
     latest_qtc = checkins.latest_qtc
     return History(
         cravings=tuple(checkins.cravings),
         latest_qtc_at=None if latest_qtc is None else latest_qtc.measured_at,
         closed=tuple(therapy.closed.values()),
         session_starts={i: s.scheduled_for for i, s in therapy.sessions.items()},
-        medication_classes=frozenset(classes),
-        first_dose_day=medication.first_dose_day,
+        medication_classes=frozenset(current),
+        orders=orders,
         open_rules=alerts.open_rules,
     )
+
+
+def _first_dose_day(medication: MedicationRecord, order: Order) -> date | None:
+    """The first dose given under ``order`` or the orders it replaced, one after another."""
+    days: list[date] = []
+    current: Order | None = order
+    while current is not None:
+        days.extend(current.doses_on)
+        prior = current.prior_order_id
+        current = None if prior is None else medication.orders.get(prior)
+    return min(days, default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +184,7 @@ def _instrument_score(rule: AlertRule, history: History, event: CareEvent) -> Fi
     if value is None or not rule.in_range(value):
         return None
     if rule.maintenance_days is not None and not history.in_maintenance(
-        event.occurred_at.date(), rule.maintenance_days
+        event.occurred_at, rule.maintenance_days
     ):
         return None
     if what == "signs":
@@ -219,10 +255,11 @@ def _screen_positive(rule: AlertRule, _: History, event: CareEvent) -> Finding |
 def _screen_positive_on_agonist(
     rule: AlertRule, history: History, event: CareEvent
 ) -> Finding | None:
-    positive = _positive(rule, event) if history.agonists else ""
+    agonists = history.agonists_at(event.occurred_at)
+    positive = _positive(rule, event) if agonists else ""
     if not positive:
         return None
-    on = ", ".join(sorted(history.agonists))
+    on = ", ".join(sorted(agonists))
     return Finding(f"positive for {positive} while on {on}", (event.event_id,))
 
 
@@ -231,7 +268,7 @@ def _screen_negative(_: AlertRule, history: History, event: CareEvent) -> Findin
         return None
     results = {f.analyte: f.result for f in event.results}
     missing = []
-    for agonist in sorted(history.agonists):
+    for agonist in sorted(history.agonists_at(event.occurred_at)):
         tested = [results[a] for a in AGONIST_ANALYTES[agonist] if a in results]
         if tested and all(r is AnalyteResult.NEGATIVE for r in tested):
             missing.append(agonist)

@@ -51,7 +51,8 @@ class AlertRule:
     instrument: Instrument | None = None
     score: str = "total"
     maintenance_days: int | None = None
-    """For withdrawal scores: only on an agonist whose first dose is this many days past."""
+    """For withdrawal scores: only when taken on an agonist order (or the orders it replaced)
+    whose first dose was this many days before."""
     medication_class: str = ""
     analytes: frozenset[str] = frozenset()
     window: int = 0

@@ -112,19 +112,27 @@ class Story(InMemory):
         )
 
     def instrument(
-        self, instrument: Instrument, answers: Mapping[str, int], actor: Actor = NURSE
+        self,
+        instrument: Instrument,
+        answers: Mapping[str, int],
+        actor: Actor = NURSE,
+        at: datetime | None = None,
     ) -> UUID:
+        """An instrument scored a day later, taken ``at`` (entered late) or then."""
         return self.next_day(
-            checkins.score_instrument, actor, instrument=instrument, answers=answers
-        )
+            checkins.score_instrument, actor, instrument=instrument, answers=answers,
+            occurred_at=at,
+        )  # fmt: skip
 
-    def screen(self, **results: str) -> UUID:
+    def screen(self, at: datetime | None = None, **results: str) -> UUID:
+        """A screen resulted a day later, collected ``at`` (entered late) or then."""
         findings = {
             a: AnalyteFinding(analyte=a, result=AnalyteResult(r)) for a, r in results.items()
         }
         return self.next_day(
-            checkins.record_drug_screen, NURSE, method=ScreenMethod.PRESUMPTIVE, results=findings
-        )
+            checkins.record_drug_screen, NURSE, method=ScreenMethod.PRESUMPTIVE,
+            results=findings, occurred_at=at,
+        )  # fmt: skip
 
     def vitals(self, at: datetime | None = None, **measures: int) -> UUID:
         return self.next_day(
@@ -147,6 +155,14 @@ class Story(InMemory):
         )
         order_id: UUID = written.id
         return order_id
+
+    def stop(self, order_id: UUID) -> None:
+        self.run(
+            medication.discontinue_order(
+                self.stamp(DOCTOR), client_id=self.client_id, order_id=order_id,
+                reason="client left the program",
+            )
+        )  # fmt: skip
 
     def dose(self, order_id: UUID, form: str = "oral solution") -> None:
         self.run(

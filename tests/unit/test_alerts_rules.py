@@ -96,6 +96,28 @@ def test_cows_fires_during_maintenance_only() -> None:
     assert story.fired() == ["cows-maintenance"]
 
 
+def test_cows_goes_by_the_order_in_force_when_it_was_taken() -> None:
+    """A restart begins a new induction: the first order's maintenance does not carry over,
+    and a score taken between the two orders, entered late, is on no agonist."""
+    story = Story()
+    first = story.prescribe("methadone")
+    story.dose(first)
+    story.later(days=30)
+    story.stop(first)
+    off = story.later(days=5)
+    story.later(days=5)
+    restart = story.prescribe("methadone")
+    story.dose(restart)
+    story.instrument(Instrument.COWS, answers_totalling(Instrument.COWS, 20), at=off)
+    assert story.fired() == [], "taken while on no agonist"
+    story.later(days=3)
+    story.instrument(Instrument.COWS, answers_totalling(Instrument.COWS, 20))
+    assert story.fired() == [], "four days into the new order: induction"
+    story.later(days=7)
+    story.instrument(Instrument.COWS, answers_totalling(Instrument.COWS, 20))
+    assert story.fired() == ["cows-maintenance"]
+
+
 def test_cows_without_an_agonist_raises_nothing() -> None:
     story = Story()
     story.later(days=30)
@@ -214,6 +236,23 @@ def test_screen_positive_for_benzodiazepines_or_alcohol_on_an_agonist() -> None:
     [alert] = story.alerts()
     assert alert.rule_id == "screen-depressant-on-agonist"
     assert alert.detail == "positive for alcohol, benzodiazepines while on buprenorphine"
+
+
+def test_a_screen_entered_late_goes_by_the_orders_when_it_was_collected() -> None:
+    story = Story()
+    before_mat = story.later(hours=1)
+    story.later(days=3)
+    story.prescribe("methadone")
+    on_mat = story.later(days=2)
+    story.later(days=5)
+    story.screen(at=before_mat, benzodiazepines="positive", methadone="negative", eddp="negative")
+    assert story.fired() == [], "collected before the first order"
+    story.screen(at=on_mat, benzodiazepines="positive", methadone="negative", eddp="negative")
+    assert sorted(story.fired()) == ["screen-depressant-on-agonist", "screen-negative-for-agonist"]
+    assert {a.detail for a in story.alerts()} == {
+        "positive for benzodiazepines while on methadone",
+        "negative for prescribed methadone",
+    }
 
 
 def test_screen_positive_for_fentanyl_on_any_client() -> None:
