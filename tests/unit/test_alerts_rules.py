@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
-from alert_story import NURSE, Story, answers_totalling
+from alert_story import DOCTOR, NURSE, Story, answers_totalling
 
 from carecoord.events.checkins import Instrument
 from carecoord.events.medication import Severity
+from carecoord.services.medication import commands as medication
+from carecoord.services.medication.prescribing import DoseChange
 from carecoord.services.therapy.record import Outcome
 
 
@@ -116,6 +119,17 @@ def test_cows_goes_by_the_order_in_force_when_it_was_taken() -> None:
     story.later(days=7)
     story.instrument(Instrument.COWS, answers_totalling(Instrument.COWS, 20))
     assert story.fired() == ["cows-maintenance"]
+
+
+def test_a_dose_change_keeps_the_maintenance_of_the_order_it_replaced() -> None:
+    story = Story()
+    first = story.prescribe("methadone")
+    story.dose(first)
+    story.later(days=8)
+    change = DoseChange(first, Decimal(80), story.now.date(), reason="still craving")
+    story.run(medication.change_dose(story.stamp(DOCTOR), client_id=story.client_id, change=change))
+    story.instrument(Instrument.COWS, answers_totalling(Instrument.COWS, 20))
+    assert story.fired() == ["cows-maintenance"], "nine days since the first dose"
 
 
 def test_cows_without_an_agonist_raises_nothing() -> None:
