@@ -4,6 +4,11 @@ The thresholds are shared/design/domain.md section 2.1; a program's medical dire
 off on them and may change any row (a new ``version``, recorded in every alert the row
 raises). Each row names one ``Test``, the logic in ``evaluation.py`` that reads its numbers,
 so a program can add a row (say PHQ-9 >= 20, high) without code.
+
+A row's version also moves when the logic that reads it changes, so an alert names the reading
+that decided it: version 2 of the rows that read "the latest" or "in a row", or the orders in
+force, goes by clinical time (when a reading was taken, a session scheduled, a screen
+collected); version 1 went by the order of recording and the orders of the moment.
 """
 
 from __future__ import annotations
@@ -98,7 +103,7 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("gad7-positive", "1", Test.INSTRUMENT_SCORE, "GAD-7 positive anxiety screen",
               Severity.MODERATE, "Further evaluation; check benzodiazepine exposure", GAD,
               threshold=10, instrument=Instrument.GAD7),
-    AlertRule("cows-maintenance", "1", Test.INSTRUMENT_SCORE,
+    AlertRule("cows-maintenance", "2", Test.INSTRUMENT_SCORE,
               "Moderate opioid withdrawal during maintenance", Severity.MODERATE,
               "Dose-adequacy review (under-dosing)", COWS, threshold=13,
               instrument=Instrument.COWS, maintenance_days=7),
@@ -118,17 +123,17 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("bam-use-reported", "1", Test.INSTRUMENT_SCORE, "BAM: substance use reported",
               Severity.MODERATE, "Relapse-prevention review", BAM, instrument=Instrument.BAM,
               score="subscale:use"),
-    AlertRule("craving-rise", "1", Test.CRAVING_RISE, "Sustained craving rise over baseline",
+    AlertRule("craving-rise", "2", Test.CRAVING_RISE, "Sustained craving rise over baseline",
               Severity.MODERATE, "Counselor outreach", CRAVING, threshold=20, window=3,
               baseline=10, baseline_min=3, while_open_once=True),
-    AlertRule("qtc-methadone-prolonged", "1", Test.QTC_ON_MEDICATION,
+    AlertRule("qtc-methadone-prolonged", "2", Test.QTC_ON_MEDICATION,
               "QTc 451-499 ms on methadone", Severity.MODERATE,
               "Discuss risk and benefit; monitor ECG more often", KRANTZ, threshold=451,
               below=500, medication_class="methadone"),
-    AlertRule("qtc-methadone-critical", "1", Test.QTC_ON_MEDICATION, "QTc >= 500 ms on methadone",
+    AlertRule("qtc-methadone-critical", "2", Test.QTC_ON_MEDICATION, "QTc >= 500 ms on methadone",
               Severity.HIGH, "Consider reducing or stopping methadone; remove contributing drugs",
               KRANTZ, threshold=500, medication_class="methadone"),
-    AlertRule("screen-depressant-on-agonist", "1", Test.SCREEN_POSITIVE_ON_AGONIST,
+    AlertRule("screen-depressant-on-agonist", "2", Test.SCREEN_POSITIVE_ON_AGONIST,
               "Benzodiazepines or alcohol while on an opioid agonist", Severity.HIGH,
               "Overdose-risk review: naloxone, PDMP check, take-home review; do not withhold MAT",
               FDA_2017, analytes=frozenset({"benzodiazepines", "alcohol", "etg", "ets"})),
@@ -136,10 +141,10 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
               Severity.HIGH, "Overdose-risk review: offer naloxone and overdose education; review"
               " take-homes; do not withhold MAT", OVERDOSE,
               analytes=frozenset({"fentanyl", "norfentanyl"})),
-    AlertRule("screen-negative-for-agonist", "1", Test.SCREEN_NEGATIVE_FOR_AGONIST,
+    AlertRule("screen-negative-for-agonist", "2", Test.SCREEN_NEGATIVE_FOR_AGONIST,
               "Drug screen negative for the prescribed agonist", Severity.MODERATE,
               "Adherence and possible-diversion review; take-home review", FDA_2017),
-    AlertRule("repeated-no-shows", "1", Test.CONSECUTIVE_NO_SHOWS, "Repeated therapy no-shows",
+    AlertRule("repeated-no-shows", "2", Test.CONSECUTIVE_NO_SHOWS, "Repeated therapy no-shows",
               Severity.MODERATE, "Outreach by the therapist or peer supporter", PROGRAM,
               threshold=2, while_open_once=True),
 )  # fmt: skip
