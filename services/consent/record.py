@@ -204,13 +204,7 @@ class ConsentRecord(Aggregate, context="consent"):
             raise RuleViolation(
                 "clientId", "outside-care-team", "you are on this care team; read the record"
             )
-        if _visible(reason) < EMERGENCY_REASON_MIN:
-            raise InvalidInput(
-                "reason",
-                "emergency-reason",
-                f"say what the emergency is in at least {EMERGENCY_REASON_MIN} characters "
-                "a reader sees (spaces and invisible characters do not count)",
-            )
+        reason = emergency_reason(reason)
         expires_at = stamp.clock() + BREAK_GLASS_WINDOW
         self._record_now(
             stamp,
@@ -218,7 +212,7 @@ class ConsentRecord(Aggregate, context="consent"):
             access_id=access_id,
             member_id=actor.id,
             role=actor.role,
-            reason=reason.strip(),
+            reason=reason,
             expires_at=expires_at,
             policy_version=POLICY_VERSION,
         )
@@ -287,8 +281,24 @@ def _key(recipient: Recipient) -> tuple[str, str]:
     return (recipient.type.value, recipient.id)
 
 
-EMERGENCY_REASON_MIN = 10
-"""Characters an emergency access's reason shows, as ``BreakGlassUsed.reason`` counts them."""
+EMERGENCY_REASON_MIN, EMERGENCY_REASON_MAX = 10, 1000
+"""Characters an emergency access's reason shows at least, and holds at most (as
+``BreakGlassUsed.reason`` bounds it)."""
+
+
+def emergency_reason(reason: str) -> str:
+    """The reason of an emergency access, trimmed. Its command checks it before the client is
+    looked up: a reason refused only once the client was found told a clinician off every
+    care team which client ids are enrolled, without breaking the glass."""
+    trimmed = reason.strip()
+    if _visible(trimmed) < EMERGENCY_REASON_MIN or len(trimmed) > EMERGENCY_REASON_MAX:
+        raise InvalidInput(
+            "reason",
+            "emergency-reason",
+            f"say what the emergency is in {EMERGENCY_REASON_MIN} to {EMERGENCY_REASON_MAX}"
+            " characters (spaces and invisible characters do not count)",
+        )
+    return trimmed
 
 
 def _visible(text: str) -> int:

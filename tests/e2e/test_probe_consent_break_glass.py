@@ -1,6 +1,8 @@
 """An emergency access says what the emergency is. Before, twelve zero-width characters
 passed the ten-character reason, opened the record for an hour and showed the program an
-alert with an empty-looking reason; a consent's purpose of invisible characters was kept."""
+alert with an empty-looking reason; a consent's purpose of invisible characters was kept;
+and a reason too short was refused only once the client was found, so a clinician off every
+care team learnt which client ids are enrolled without breaking the glass."""
 
 from __future__ import annotations
 
@@ -60,3 +62,26 @@ async def test_an_invisible_emergency_reason_is_refused_and_opens_nothing(api: A
     assert refusal_of(purpose) == {
         "code": "BAD_USER_INPUT", "field": "purpose", "rule": "shows-text",
     }  # fmt: skip
+
+
+async def test_a_short_reason_tells_no_one_whether_the_client_is_enrolled(api: Api) -> None:
+    enrolled = await api.ok(
+        ENROLL, {"input": {"displayName": "Jo N.", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
+    )
+    known, unknown = enrolled["enrollClient"]["id"], "0d7e6f1c-3b2a-4c5d-9e8f-7a6b5c4d3e2f"
+
+    answers = [
+        refusal_of(
+            await api.gql(
+                BREAK_GLASS,
+                {"input": {"clientId": client_id, "reason": "urgent"}},
+                role=Role.NURSE,
+                user="nurse-probe",
+            )
+        )
+        for client_id in (known, unknown)
+    ]
+
+    assert (
+        answers == [{"code": "BAD_USER_INPUT", "field": "reason", "rule": "emergency-reason"}] * 2
+    )

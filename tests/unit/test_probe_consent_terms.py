@@ -13,6 +13,7 @@ import pytest
 from carecoord.events import Actor, Kind, Role
 from carecoord.events.access import DisclosureRecorded
 from carecoord.events.consent import ConsentRecorded, Recipient, RecipientType
+from carecoord.services.consent import commands
 from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.kernel.errors import DomainError, Forbidden, InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
@@ -178,3 +179,11 @@ def test_a_disclosure_keeps_its_recipient_trimmed_and_refuses_an_empty_descripti
     [event] = [r.event for r in record.pending]
     assert isinstance(event, DisclosureRecorded)
     assert event.recipient.id == "dr-out"
+
+
+@pytest.mark.parametrize("reason", ["urgent", "\u200b" * 12, "x" * 1001])
+def test_an_emergency_reason_is_refused_before_the_client_is_looked_up(reason: str) -> None:
+    with pytest.raises(InvalidInput) as refusal:
+        commands.break_glass(stamp(Role.NURSE, "nurse-er"), client_id=uuid4(), reason=reason)
+
+    assert (refusal.value.field, refusal.value.rule) == ("reason", "emergency-reason")
