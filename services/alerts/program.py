@@ -114,3 +114,10 @@ class AlertSection(BaseModel):
     def table(self) -> AlertRules:
         """The rule table the program evaluates: the defaults with its rows changed."""
         return self._table
+
+    def departures(self) -> tuple[list[str], list[str]]:
+        """The rows changed (``<id>@<version>``) and the ids of the rows turned off."""
+        defaults = {rule.id: rule.version for rule in DEFAULT_ALERT_RULES.rules}
+        changed = [f"{r.id}@{r.version}" for r in self._table.rules if defaults[r.id] != r.version]
+        kept = {rule.id for rule in self._table.rules}
+        return sorted(changed), sorted(set(defaults) - kept)

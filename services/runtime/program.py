@@ -8,6 +8,7 @@ An unset path means the defaults of every table.
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from carecoord.services.alerts.program import AlertSection
 from carecoord.services.medication.program import MedicationSection
+
+log = logging.getLogger("carecoord.program")
 
 
 class ProgramFileError(ValueError):
@@ -36,10 +39,19 @@ def load_program(path: Path | None) -> ProgramFile:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as unreadable:
         raise ProgramFileError(f"program file {path}: {unreadable}") from None
     try:
-        return ProgramFile.model_validate(data)
+        program = ProgramFile.model_validate(data)
     except ValidationError as invalid:
         problems = "; ".join(
             f"[{'.'.join(str(part) for part in error['loc']) or 'file'}] {error['msg']}"
             for error in invalid.errors()
         )
         raise ProgramFileError(f"program file {path}: {problems}") from None
+    changed, disabled = program.alerts.departures()
+    if changed or disabled:
+        # Said at every start: an operator (and an auditor reading the logs) sees which
+        # alerts this deployment raises differently or not at all, not only the file's author.
+        log.warning(
+            "the program file departs from the default alert rules",
+            extra={"code": "ALERT_RULES_CHANGED", "changed": changed, "disabled": disabled},
+        )
+    return program

@@ -161,3 +161,28 @@ def test_moving_both_ciwa_rows_together_is_accepted(tmp_path: Path) -> None:
     story = Story(rules)
     story.instrument(Instrument.CIWA_AR, answers_totalling(Instrument.CIWA_AR, 15))
     assert story.fired() == ["ciwa-severe"]
+
+
+def test_every_start_says_which_rows_the_program_changed_or_turned_off(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    program(
+        tmp_path,
+        "[alerts]\n" + SIGNED + "[alerts.rules.ciwa-above-threshold]\nthreshold = 8\n"
+        "[alerts.rules.phq9-item9]\ndisabled = true\n",
+    )
+
+    (said,) = [r for r in caplog.records if getattr(r, "code", None) == "ALERT_RULES_CHANGED"]
+    changed, disabled = vars(said)["changed"], vars(said)["disabled"]
+    assert said.levelname == "WARNING"
+    assert [c.partition("@")[0] for c in changed] == ["ciwa-above-threshold"]
+    assert changed[0].partition("@")[2].startswith("1+program:")
+    assert disabled == ["phq9-item9"]
+
+
+def test_a_program_that_keeps_the_defaults_says_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    program(tmp_path, "[alerts]\n")
+
+    assert not [r for r in caplog.records if getattr(r, "code", None) == "ALERT_RULES_CHANGED"]
