@@ -132,6 +132,15 @@ class AccessAsOf:
     def consents_naming(self, user_id: str) -> list[Consent]:
         return [c for c in self.consents if c.names(user_id)]
 
+    def consents_for(self, reader: Actor) -> tuple[ActiveConsent, ...]:
+        """The consents the reader's grant rests on at ``at``: naming them, in force, and
+        recorded by someone else, as the live grant counts them (``services/gate/grants.py``)."""
+        return tuple(
+            ActiveConsent(c.consent_id, frozenset(c.event.data_kinds), c.event.expires_at)
+            for c in self.consents_naming(reader.id)
+            if c.in_force(self.at) and c.event.actor.id != reader.id
+        )
+
     def emergencies_of(self, user_id: str) -> list[BreakGlassUsed]:
         return [e for e in self.emergencies if e.member_id == user_id]
 
@@ -147,11 +156,7 @@ class AccessAsOf:
             on_care_team=bool(mine),
             team_ends_at=max(closing) if mine and len(closing) == len(mine) else None,
             is_self=reader.role is Role.CLIENT and reader.id == str(self.client_id),
-            consents=tuple(
-                ActiveConsent(c.consent_id, frozenset(c.event.data_kinds), c.event.expires_at)
-                for c in self.consents_naming(reader.id)
-                if c.in_force(at)
-            ),
+            consents=self.consents_for(reader),
             emergency=None
             if emergency is None
             else Emergency(emergency.access_id, emergency.expires_at),

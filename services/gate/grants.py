@@ -1,9 +1,11 @@
 """A reader's standing with a client, loaded from the access read models.
 
 One round trip reads what ``policy.decide`` needs: care-team membership now, consents that
-name the reader and are in force, an open emergency access, the client's program and any
-restrictions on their own view. Times are compared with the database clock, as the
-projections record them; a blind taper's end date with the program's dosing day.
+name the reader, are in force and someone else recorded (a consent naming its recorder,
+kept before such consents were refused, grants them nothing), an open emergency access,
+the client's program and any restrictions on their own view. Times are compared with the
+database clock, as the projections record them; a blind taper's end date with the program's
+dosing day.
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ _STANDING = sql.SQL(
     ARRAY(SELECT json_build_object('id', consent_id, 'kinds', data_kinds,
                                    'expires_at', expires_at)
           FROM {consents} WHERE client_id = %(client)s AND %(member)s = ANY(member_ids)
+          AND recorded_by <> %(member)s
           AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
           ORDER BY position) AS consents,
     (SELECT json_build_object('id', access_id, 'expires_at', expires_at)
