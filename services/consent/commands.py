@@ -13,12 +13,8 @@ from carecoord.events.envelope import type_name
 from carecoord.services.care.enrolled import on_enrolled
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.careteam.team import CareTeam
-from carecoord.services.consent.record import (
-    ConsentRecord,
-    ConsentTerms,
-    DisclosureTerms,
-    emergency_reason,
-)
+from carecoord.services.consent.record import ConsentRecord, ConsentTerms, DisclosureTerms
+from carecoord.services.consent.written import emergency_reason
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, named_for, on
 

@@ -17,6 +17,7 @@ from carecoord.events.access import BreakGlassUsed, DisclosureRecorded
 from carecoord.events.consent import ConsentRecorded, ConsentRevoked, Recipient
 from carecoord.services.consent.notice import REDISCLOSURE_NOTICE
 from carecoord.services.consent.recipients import recipient_named, recipients_named
+from carecoord.services.consent.written import emergency_reason, shown
 from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.policy import BREAK_GLASS_WINDOW, MAY_BREAK_GLASS, POLICY_VERSION
@@ -135,7 +136,7 @@ class ConsentRecord(Aggregate, context="consent"):
     ) -> None:
         named = recipients_named(recipients, "recipients", stamp.actor)
         kinds = tuple(dict.fromkeys(data_kinds))
-        purpose, signed_by = _shown(purpose, "purpose"), _shown(signed_by, "signedBy")
+        purpose, signed_by = shown(purpose, "purpose"), shown(signed_by, "signedBy")
         if Kind.COUNSELING_NOTE in kinds and len(kinds) > 1:
             raise InvalidInput(
                 "dataKinds",
@@ -232,7 +233,7 @@ class ConsentRecord(Aggregate, context="consent"):
     ) -> None:
         now = stamp.clock()
         recipient = recipient_named(recipient, "recipient")
-        purpose, description = _shown(purpose, "purpose"), _shown(description, "description")
+        purpose, description = shown(purpose, "purpose"), shown(description, "description")
         kinds = frozenset(data_kinds)
         again = [e for e in event_ids if self.was_disclosed(recipient, e)]
         if again:
@@ -279,41 +280,3 @@ class ConsentRecord(Aggregate, context="consent"):
 
 def _key(recipient: Recipient) -> tuple[str, str]:
     return (recipient.type.value, recipient.id)
-
-
-EMERGENCY_REASON_MIN, EMERGENCY_REASON_MAX = 10, 1000
-"""Characters an emergency access's reason shows at least, and holds at most (as
-``BreakGlassUsed.reason`` bounds it)."""
-
-
-def emergency_reason(reason: str) -> str:
-    """The reason of an emergency access, trimmed. Its command checks it before the client is
-    looked up: a reason refused only once the client was found told a clinician off every
-    care team which client ids are enrolled, without breaking the glass."""
-    trimmed = reason.strip()
-    if _visible(trimmed) < EMERGENCY_REASON_MIN or len(trimmed) > EMERGENCY_REASON_MAX:
-        raise InvalidInput(
-            "reason",
-            "emergency-reason",
-            f"say what the emergency is in {EMERGENCY_REASON_MIN} to {EMERGENCY_REASON_MAX}"
-            " characters (spaces and invisible characters do not count)",
-        )
-    return trimmed
-
-
-def _visible(text: str) -> int:
-    """Characters of ``text`` a reader sees: not spaces, and not zero-width (format)
-    characters such as U+200B, which count as characters yet read as nothing."""
-    return sum(ch.isprintable() and not ch.isspace() for ch in text)
-
-
-def _shown(text: str, field: str) -> str:
-    """``text`` trimmed; a refusal naming ``field`` when it shows nothing, so a consent or a
-    disclosure never says it was signed by, or for, an empty-looking name or purpose."""
-    if not _visible(text):
-        raise InvalidInput(
-            field,
-            "shows-text",
-            f"{field} holds no text a reader sees (only spaces or invisible characters)",
-        )
-    return text.strip()
