@@ -6,7 +6,8 @@ exact due day), and before it is refused naming `occurredAt`."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from medication_steps import DOSE, DOSING, NOT_GIVEN, PRESCRIBE, Clinic, at
@@ -16,15 +17,21 @@ from support import Api
 TODAY = datetime.now(UTC).date()
 
 
-@pytest.mark.shared_platform
-async def test_an_injection_is_given_in_its_window_and_refused_before_it(api: Api) -> None:
-    clinic = await Clinic.enroll(api, "Kit B.")
+async def injected_once(api: Api, name: str) -> tuple[Clinic, dict[str, Any], date]:
+    """A client on a monthly injection given 40 days ago: the clinic, the order, that day."""
+    clinic = await Clinic.enroll(api, name)
     first = TODAY - timedelta(days=40)
     order = await clinic.doctor(
         PRESCRIBE, medication="buprenorphine-xr", dose="300", unit="mg", route="subcutaneous",
         start=str(first), schedule={"everyDays": 28}, occurredAt=at(first, 8),
     )  # fmt: skip
     await clinic.dose(order["id"], first, "300", form="injection")
+    return clinic, order, first
+
+
+@pytest.mark.shared_platform
+async def test_an_injection_is_given_in_its_window_and_refused_before_it(api: Api) -> None:
+    clinic, order, first = await injected_once(api, "Kit B.")
     too_soon = first + timedelta(days=25)
 
     refused = await clinic.refused(
@@ -46,13 +53,7 @@ async def test_an_injection_is_given_in_its_window_and_refused_before_it(api: Ap
 
 @pytest.mark.shared_platform
 async def test_a_dose_not_given_is_recorded_in_the_injections_window(api: Api) -> None:
-    clinic = await Clinic.enroll(api, "Lou N.")
-    first = TODAY - timedelta(days=40)
-    order = await clinic.doctor(
-        PRESCRIBE, medication="buprenorphine-xr", dose="300", unit="mg", route="subcutaneous",
-        start=str(first), schedule={"everyDays": 28}, occurredAt=at(first, 8),
-    )  # fmt: skip
-    await clinic.dose(order["id"], first, "300", form="injection")
+    clinic, order, first = await injected_once(api, "Lou N.")
     too_soon, declined = first + timedelta(days=20), first + timedelta(days=27)
 
     refused = await clinic.refused(

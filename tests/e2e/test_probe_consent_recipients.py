@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from counseling_notes import client_with_a_note
 
 from carecoord.events import Role
 from support import Api, ago, mutation
@@ -18,8 +19,6 @@ pytestmark = pytest.mark.shared_platform
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 CONSENT = mutation("RecordConsentInput", "recordConsent")
 REVOKE = mutation("RevokeConsentInput", "revokeConsent")
-SCHEDULE = mutation("ScheduleSessionInput", "scheduleSession")
-COUNSELING_NOTE = mutation("SessionNoteInput", "recordCounselingNote")
 TIMELINE = """query($id: UUID!, $atLeast: Int) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 100) { edges { node { kind } } } }"""
 CONSENTS = """query($id: UUID!, $atLeast: Int) {
@@ -55,25 +54,7 @@ def refusal_of(body: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_a_therapist_cannot_record_a_consent_that_opens_notes_to_themself(api: Api) -> None:
-    client_id = await enroll(api)
-    await api.join_care_team(client_id, Role.THERAPIST, "ther-notes")
-    await api.join_care_team(client_id, Role.THERAPIST, "ther-other")
-    session = await api.ok(
-        SCHEDULE,
-        {
-            "input": {
-                "clientIds": [client_id],
-                "modality": "CBT",
-                "format": "INDIVIDUAL",
-                "scheduledFor": ago(minutes=30),
-                "plannedMinutes": 50,
-            }
-        },
-        role=Role.THERAPIST,
-        user="ther-notes",
-    )
-    note = {"clientId": client_id, "sessionId": session["scheduleSession"]["id"], "note": "n"}
-    noted = await api.ok(COUNSELING_NOTE, {"input": note}, role=Role.THERAPIST, user="ther-notes")
+    client_id, at = await client_with_a_note(api, colleague="ther-other")
 
     own = await api.gql(
         CONSENT,
@@ -81,7 +62,6 @@ async def test_a_therapist_cannot_record_a_consent_that_opens_notes_to_themself(
         role=Role.THERAPIST,
         user="ther-other",
     )
-    at = noted["recordCounselingNote"]["position"]
     seen = await api.ok(
         TIMELINE, {"id": client_id, "atLeast": at}, role=Role.THERAPIST, user="ther-other"
     )

@@ -9,19 +9,17 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from counseling_notes import client_with_a_note
 
 from carecoord.events import Actor, Kind, Role
 from carecoord.events.consent import ConsentRecorded, Recipient, RecipientType
 from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import UnitOfWork
-from support import Api, ago, mutation
+from support import Api
 
 pytestmark = pytest.mark.shared_platform
 
-ENROLL = mutation("EnrollClientInput", "enrollClient")
-SCHEDULE = mutation("ScheduleSessionInput", "scheduleSession")
-COUNSELING_NOTE = mutation("SessionNoteInput", "recordCounselingNote")
 TIMELINE = """query($id: UUID!, $atLeast: Int) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 100) { edges { node { kind } } } }"""
 AS_OF = """query($c: UUID!, $at: DateTime!) {
@@ -54,30 +52,7 @@ def own_consent(client_id: UUID) -> Any:
 
 
 async def test_a_consent_its_recorder_named_themself_in_opens_no_notes(api: Api) -> None:
-    enrolled = await api.ok(
-        ENROLL,
-        {"input": {"displayName": "Rae T.", "program": "OTP", "occurredAt": ago(days=2)}},
-        role=Role.PROGRAM_ADMIN,
-    )
-    client_id = enrolled["enrollClient"]["id"]
-    await api.join_care_team(client_id, Role.THERAPIST, "ther-notes")
-    await api.join_care_team(client_id, Role.THERAPIST, OWN.id)
-    session = await api.ok(
-        SCHEDULE,
-        {
-            "input": {
-                "clientIds": [client_id],
-                "modality": "CBT",
-                "format": "INDIVIDUAL",
-                "scheduledFor": ago(minutes=30),
-                "plannedMinutes": 50,
-            }
-        },
-        role=Role.THERAPIST,
-        user="ther-notes",
-    )
-    note = {"clientId": client_id, "sessionId": session["scheduleSession"]["id"], "note": "n"}
-    await api.ok(COUNSELING_NOTE, {"input": note}, role=Role.THERAPIST, user="ther-notes")
+    client_id, _ = await client_with_a_note(api, colleague=OWN.id)
 
     kept = await api.platform.bus.execute(own_consent(UUID(client_id)))
     seen = await api.ok(
