@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import nats
 import psycopg
+from nats.js.errors import NotFoundError
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from carecoord.bench.usage import Processes
 from carecoord.events import Role
+from carecoord.services.infrastructure.chain_anchors import anchor_stream
 from carecoord.services.infrastructure.identity import issue_token
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.runtime.embedded import free_port
@@ -116,6 +119,19 @@ async def deployed(
         yield Deployment(url, configured, database_url, Processes(pids, dbname), logs)
     finally:
         stop(processes)
+        await delete_streams(nats_url, configured.stream_name, anchor_stream(configured))
+
+
+async def delete_streams(nats_url: str, *names: str) -> None:
+    """A deployment's streams, gone with it as its database is: a bench run left dozens on
+    the broker, each with its messages on disk."""
+    nc = await nats.connect(nats_url, connect_timeout=10)
+    try:
+        for name in names:
+            with contextlib.suppress(NotFoundError):
+                await nc.jetstream().delete_stream(name)
+    finally:
+        await nc.close()
 
 
 def stop(processes: Sequence[subprocess.Popen[bytes]]) -> None:
