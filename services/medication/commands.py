@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from carecoord.events import Kind
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.events.medication import HardStopRefused, InteractionFound, QtcEvidence
+from carecoord.events.stock import stock_id
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.record import CheckInRecord
 from carecoord.services.consent.record import ConsentRecord
@@ -49,6 +50,8 @@ from carecoord.services.medication.prescribing import DoseChange, NewOrder, Tape
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
 from carecoord.services.medication.statements import Statement
+from carecoord.services.stock import draws
+from carecoord.services.stock.record import SiteStock
 
 T = TypeVar("T")
 Picturing = Callable[
@@ -82,11 +85,38 @@ class Written:
 
 def on_record(client_id: UUID, decide: Callable[[MedicationRecord, ClientRecord], T]) -> Command[T]:
     """A command on an enrolled client's medication record."""
+    return from_stock(client_id, None, decide)
+
+
+@dataclass(frozen=True, slots=True)
+class Poured:
+    """What a dispensing says it poured: the order's medication in ``dosage_form``, from
+    each (field, lot) named."""
+
+    order_id: UUID
+    dosage_form: str
+    lots: tuple[tuple[str, str], ...]
+
+
+def from_stock(
+    client_id: UUID,
+    poured: Poured | None,
+    decide: Callable[[MedicationRecord, ClientRecord], T],
+    rules: MedicationRules = DEFAULT_RULES,
+) -> Command[T]:
+    """``on_record``, for a dispensing from the stock of the client's program: the lots it
+    names are first checked against what that site holds (``draws.poured_from``)."""
 
     def run(uow: UnitOfWork) -> T:
         client = uow.get(ClientRecord, client_id)
         client.require_enrolled()
-        return decide(uow.get(MedicationRecord, client_id), client)
+        record = uow.get(MedicationRecord, client_id)
+        lots = [(field, lot) for field, lot in poured.lots if lot] if poured else []
+        if poured and lots:
+            drug = rules.formulary.lookup(record.order(poured.order_id).medication)
+            stock = uow.get(SiteStock, stock_id(client.program))
+            draws.poured_from(stock, drug.code, poured.dosage_form, lots)
+        return decide(record, client)
 
     return run
 
@@ -281,7 +311,8 @@ def administer_dose(
         dispensing.administer(record, stamp, rules, dose_id, dose, site=client.program)
         return dose_id
 
-    return on_record(client_id, decide)
+    poured = Poured(dose.order_id, dose.dosage_form, (("lot", dose.lot),))
+    return from_stock(client_id, poured, decide, rules)
 
 
 def replace_dose(
@@ -298,7 +329,8 @@ def replace_dose(
         dispensing.replace_dose(record, stamp, rules, dose_id, replacement, site=client.program)
         return dose_id
 
-    return on_record(client_id, decide)
+    poured = Poured(replacement.order_id, replacement.dosage_form, (("lot", replacement.lot),))
+    return from_stock(client_id, poured, decide, rules)
 
 
 def mark_dose_entered_in_error(
@@ -352,7 +384,9 @@ def dispense_take_home(
         )
         return dispense_id
 
-    return on_record(client_id, decide)
+    lots = tuple((f"bottles.{n}.lot", b.lot) for n, b in enumerate(take_home.bottles))
+    poured = Poured(take_home.order_id, take_home.dosage_form, lots)
+    return from_stock(client_id, poured, decide, rules)
 
 
 def arrange_guest_dosing(

@@ -3,5 +3,6 @@
 record.py (the aggregate's state) ← movements.py (receipts, waste, transfers) and counts.py
 (counts, witnesses, discrepancies) ← commands.py (what the bus runs). The doses that draw on
 the stock are the medication context's; a decision that needs them is given what the stock
-view read of them (``Ledger``), through a stated store position.
+view read of them (``Ledger``), through a stated store position. draws.py is what a dose
+may name as its lot: the medication commands ask it of the site's record.
 """
