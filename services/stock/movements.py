@@ -6,7 +6,8 @@ CSOS for schedule II, an invoice allowed from III on), from a supplier with a we
 DEA registration, once per order form and lot, and not already expired. A lot keeps the
 medication and form of its first receipt. Waste and transfers leave at most what the
 perpetual inventory holds of the lot at that moment; waste names a witness other than the
-person recording it. A transfer between sites records both sides in one transaction.
+person recording it. A transfer between sites records both sides in one transaction, once
+per order form and lot when it names one.
 An entry is dated when it happened: not in the future, and at most ``BACKDATE`` back.
 """
 
@@ -237,6 +238,13 @@ def transfer(
             "schedule-ii-order-form",
             f"lot {lot.lot} is schedule {lot.dea_schedule[1:]}: the receiving site orders it"
             " on a DEA Form 222 or through CSOS; give that form's number",
+        )
+    if (given.order_form, given.order_form_number, lot.lot) in source.sent:
+        raise RuleViolation(
+            "orderFormNumber",
+            "transfer-recorded",
+            f"lot {lot.lot} on {given.order_form.value} {given.order_form_number} is already"
+            " transferred",
         )
     there = target.lots.get(lot.lot)
     if there is not None and (there.medication, there.dosage_form) != (

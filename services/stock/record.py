@@ -122,6 +122,8 @@ class SiteStock(Aggregate, context="stock"):
         self.lots: dict[str, Lot] = {}
         self.receipts: set[tuple[OrderForm, str, str]] = set()
         """(order form, its number, lot) of every receipt: one receipt each."""
+        self.sent: set[tuple[OrderForm, str, str]] = set()
+        """The same of every transfer out that names its order form: one transfer each."""
         self.transfers: set[UUID] = set()
         self.attestations: dict[UUID, Attestation] = {}
         self.discrepancies: dict[UUID, Discrepancy] = {}
@@ -154,6 +156,8 @@ class SiteStock(Aggregate, context="stock"):
             self.lots[event.lot].moves.append(
                 (event.occurred_at, Move.TRANSFERRED_OUT, event.quantity)
             )
+            if event.order_form_number:
+                self.sent.add((event.order_form, event.order_form_number, event.lot))
             self.transfers.add(event.transfer_id)
         elif isinstance(event, StockWasted):
             self.lots[event.lot].moves.append((event.occurred_at, Move.WASTED, event.quantity))

@@ -1,0 +1,40 @@
+"""A transfer sent twice on the same order form: a receipt on a DEA Form 222 is recorded
+once per form and lot, but a transfer out was not, so the same 222 submitted again moved
+the lot's stock a second time. It is refused naming the form's number; a transfer that
+names no form (an invoice, schedule III on) is not matched to another."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from stock_story import Site
+
+from carecoord.events.stock import OrderForm, StockTransferredOut
+from carecoord.services.kernel.errors import RuleViolation
+
+
+def test_a_second_transfer_of_the_lot_on_the_same_order_form_is_refused() -> None:
+    site = Site()
+    site.receive("M-100", "1000")
+    site.transfer("M-100", "100", "South OTP", number="222-T1")
+
+    with pytest.raises(RuleViolation) as refused:
+        site.transfer("M-100", "100", "South OTP", number="222-T1")
+
+    assert (refused.value.field, refused.value.rule) == ("orderFormNumber", "transfer-recorded")
+    site.transfer("M-100", "100", "South OTP", number="222-T2")
+    sent = [(e.order_form_number, e.quantity) for e in site.events(StockTransferredOut)]
+    assert sent == [("222-T1", Decimal(100)), ("222-T2", Decimal(100))]
+
+
+def test_transfers_naming_no_order_form_are_not_taken_for_one_another() -> None:
+    site = Site()
+    site.receive(
+        "B-7", "80", medication="buprenorphine", dosage_form="sublingual tablet",
+        order_form=OrderForm.INVOICE,
+    )  # fmt: skip
+    for _ in range(2):
+        site.transfer("B-7", "8", "South OTP", number="")
+
+    assert len(site.events(StockTransferredOut)) == 2
