@@ -9,10 +9,24 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+"""How a spreadsheet tells a cell is a formula to run: an inspector opens these exports in
+one, and a witness id or a site name is text a user typed."""
+
 
 def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows(["" if value is None else str(value) for value in row] for row in rows)
+    writer.writerows([cell(value) for value in row] for row in rows)
     return out.getvalue()
+
+
+def cell(value: object) -> str:
+    """A value as its CSV cell; text a spreadsheet would run as a formula is written with a
+    leading apostrophe, shown as the text it is (numbers, negative ones too, are not text)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA):
+        return f"'{value}"
+    return str(value)
