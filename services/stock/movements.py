@@ -3,11 +3,11 @@
 Rules (21 CFR 1304.21-1304.22, 1305.03): a receipt is of a controlled medication in the
 formulary, in one of its forms, on the order form its schedule needs (a DEA Form 222 or
 CSOS for schedule II, an invoice allowed from III on), from a supplier with a well-formed
-DEA registration, once per order form and lot, and not already expired. A lot keeps the
-medication and form of its first receipt. Waste and transfers leave at most what the
-perpetual inventory holds of the lot at that moment; waste names a witness other than the
-person recording it. A transfer between sites records both sides in one transaction, once
-per order form and lot when it names one.
+DEA registration, once per order form and lot, neither expired nor expiring more than
+``SHELF_LIFE`` on. A lot keeps the medication and form of its first receipt. Waste and
+transfers leave at most what the perpetual inventory holds of the lot at that moment; waste
+names a witness other than the person recording it. A transfer between sites records both
+sides in one transaction, once per order form and lot when it names one.
 An entry is dated when it happened: not in the future, and at most ``BACKDATE`` back.
 """
 
@@ -38,6 +38,9 @@ from carecoord.services.stock.record import Ledger, Lot, SiteStock
 BACKDATE = timedelta(days=31)
 """How late a stock entry may be made: a month's paper records (a receipt, a count sheet)
 entered late; anything older is a discrepancy to explain, not an entry to date back."""
+SHELF_LIFE = timedelta(days=3653)
+"""Ten years, the most a lot may be received before its expiry: twice the longest shelf
+life of a controlled medication kept here; a later date is a typo (2127 for 2027)."""
 ORDER_FORMS_FOR_SCHEDULE_II = frozenset({OrderForm.DEA_222, OrderForm.CSOS})
 
 
@@ -144,6 +147,13 @@ def receive(
     if given.expires_on is not None and given.expires_on < day:
         raise RuleViolation(
             "expiresOn", "not-expired", f"lot {given.lot} expired on {given.expires_on}"
+        )
+    if given.expires_on is not None and given.expires_on > day + SHELF_LIFE:
+        raise InvalidInput(
+            "expiresOn",
+            "shelf-life",
+            f"lot {given.lot} expires on {given.expires_on}: at most ten years after it is"
+            f" received ({day}) is accepted; check the year",
         )
     known = stock.lots.get(given.lot)
     if known is not None and (known.medication, known.dosage_form) != (
