@@ -126,8 +126,9 @@ def site_of(given: str) -> str:
 
 
 async def ledger_now(ctx: RequestContext, site: str, field: str, at: datetime | None) -> Ledger:
-    """The doses drawn from the site's lots by ``at`` (now if None), from a stock view that
-    has every event stored before this request; refused (retry) while it catches up."""
+    """The doses drawn from the site's lots by ``at`` (now if None), and for a time given,
+    those drawn since, from a stock view that has every event stored before this request;
+    refused (retry) while it catches up."""
     if at is not None:
         with_offset(field, at)
     platform = ctx.platform
@@ -139,7 +140,12 @@ async def ledger_now(ctx: RequestContext, site: str, field: str, at: datetime | 
         )
     moment = at or datetime.now(UTC)
     found = await stock.dispensed(platform.pool, site, through=head, at=moment)
-    return Ledger(head, moment, found)
+    since = (
+        {}
+        if at is None
+        else await stock.drawn_since(platform.pool, site, through=head, after=moment)
+    )
+    return Ledger(head, moment, found, since)
 
 
 def one_site(given: Any) -> tuple[str, ...]:

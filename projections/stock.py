@@ -195,6 +195,27 @@ class _Drawn(TypedDict):
     amount: Decimal
 
 
+async def drawn_since(
+    pool: AsyncConnectionPool, site: str, *, through: int, after: datetime
+) -> dict[str, list[tuple[datetime, Decimal]]]:
+    """What doses drew from each of ``site``'s lots after ``after`` (recorded through store
+    position ``through``), moment by moment: what an entry dated back is checked against."""
+    query = sql.SQL(
+        "SELECT lot, occurred_at, -sum(change) AS amount FROM {} WHERE site = %s"
+        " AND kind = ANY(%s) AND position <= %s AND occurred_at > %s"
+        " GROUP BY lot, occurred_at ORDER BY occurred_at"
+    ).format(sql.Identifier(NAME))
+    found = await fetch(pool, _DrawnAt, query, [site, list(DRAWN), through, after])
+    since: dict[str, list[tuple[datetime, Decimal]]] = {}
+    for r in found:
+        since.setdefault(r["lot"], []).append((r["occurred_at"], r["amount"]))
+    return since
+
+
+class _DrawnAt(_Drawn):
+    occurred_at: datetime
+
+
 class OnHand(TypedDict):
     """One lot's perpetual inventory at a site, by kind of movement, and its last count."""
 

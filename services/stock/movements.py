@@ -5,7 +5,8 @@ formulary, in one of its forms, on the order form its schedule needs (a DEA Form
 CSOS for schedule II, an invoice allowed from III on), from a supplier with a well-formed
 DEA registration, once per order form and lot, neither expired nor expiring more than
 ``SHELF_LIFE`` on. A lot keeps the medication and form of its first receipt. Waste and
-transfers leave at most what the perpetual inventory holds of the lot at that moment; waste
+transfers leave at most what the perpetual inventory holds of the lot at that moment and
+has held ever since (an entry dated back must not take a later balance below zero); waste
 names a witness other than the person recording it. A transfer between sites records both
 sides in one transaction, once per order form and lot when it names one.
 An entry is dated when it happened: not in the future, and at most ``BACKDATE`` back.
@@ -311,7 +312,8 @@ def witnessed_by_another(stamp: Stamp, witness_id: str) -> None:
 
 
 def within_stock(lot: Lot, quantity: Decimal, ledger: Ledger) -> None:
-    held = lot.expected(ledger)
+    """At most what the lot held then, and has held ever since (an entry dated back)."""
+    held = lot.lowest(ledger)
     if quantity > held:
         raise RuleViolation(
             "quantity",

@@ -10,7 +10,7 @@ read (the perpetual inventory's dispensed side).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -54,6 +54,9 @@ class Ledger:
     through: int
     at: datetime
     dispensed: Mapping[str, Decimal] = field(default_factory=dict)
+    since: Mapping[str, Sequence[tuple[datetime, Decimal]]] = field(default_factory=dict)
+    """What doses drew from each lot after ``at``, and when (an entry in error's amount back
+    is negative): read for an entry dated back, which the lot must hold ever since."""
 
     def of(self, lot: str) -> Decimal:
         return self.dispensed.get(lot, Decimal(0))
@@ -83,6 +86,17 @@ class Lot:
         sums = self.totals(ledger.at)
         moved = sum((v if m in INTO_STOCK else -v for m, v in sums.items()), Decimal(0))
         return moved - ledger.of(self.lot)
+
+    def lowest(self, ledger: Ledger) -> Decimal:
+        """The least the lot has held from ``ledger.at`` on: what may leave it then without
+        taking it below zero at any later moment (what came in at a moment counted first)."""
+        changes = [(w, v if m in INTO_STOCK else -v) for w, m, v in self.moves if w > ledger.at]
+        changes += [(when, -amount) for when, amount in ledger.since.get(self.lot, ())]
+        held = least = self.expected(ledger)
+        for _, change in sorted(changes, key=lambda c: (c[0], c[1] < 0)):
+            held += change
+            least = min(least, held)
+        return least
 
     def facts(self) -> dict[str, object]:
         """What every event about this lot repeats for the DEA records."""

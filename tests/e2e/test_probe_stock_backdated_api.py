@@ -1,0 +1,59 @@
+"""Through the API: 100 mg received, 90 dosed two days later, then a spill of 50 entered
+late, dated the day between, is refused naming the quantity (before, it was recorded and
+the lot stood at -40); the 10 mg the lot held from then on may still be wasted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from medication_steps import DOSE, PRESCRIBE, Clinic, mutation
+
+from carecoord.events import Role
+from support import Api
+
+pytestmark = pytest.mark.shared_platform
+
+RECEIVE = mutation("ReceiveStockInput", "receiveStock")
+WASTE = mutation("WasteStockInput", "wasteStock")
+ON_HAND = """query($site: String!, $atLeast: Int) {
+  stockOnHand(site: $site, atLeast: $atLeast) { lots { lot wasted dispensed onHand } } }"""
+
+
+async def test_a_waste_dated_back_leaves_at_most_what_the_lot_has_held_since(api: Api) -> None:
+    site = f"Harbor OTP {uuid4().hex[:8]}"
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=5)
+    clinic = await Clinic.enroll(api, "Di M.", program=site)
+    order = await clinic.doctor(
+        PRESCRIBE, medication="methadone", dose="90", unit="mg", route="oral",
+        start=str(start.date()), occurredAt=(start - timedelta(days=1)).isoformat(),
+    )  # fmt: skip
+    receipt = {
+        "site": site, "lot": "M-1", "medication": "methadone", "dosageForm": "oral solution",
+        "quantity": "100", "containers": 1, "orderForm": "DEA_222", "orderFormNumber": "222-1",
+        "supplier": "Mallinckrodt", "supplierDeaNumber": "RM1234563",
+        "expiresOn": str(start.date() + timedelta(days=300)), "receivedAt": start.isoformat(),
+    }  # fmt: skip
+    await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE)
+    await clinic.nurse(
+        DOSE, orderId=order["id"], amount="90", dosageForm="oral solution", lot="M-1",
+        givenAt=(start + timedelta(days=2)).isoformat(),
+    )  # fmt: skip
+    spill: dict[str, Any] = {
+        "site": site, "lot": "M-1", "reason": "SPILL", "description": "cup knocked over",
+        "witnessId": "nurse-ola", "occurredAt": (start + timedelta(days=1)).isoformat(),
+    }  # fmt: skip
+
+    body = await api.gql(WASTE, {"i": {**spill, "quantity": "50"}}, role=Role.NURSE)
+
+    [error] = body["errors"]
+    assert (error["extensions"]["field"], error["extensions"]["rule"]) == ("quantity", "on-hand")
+    assert "holds 10 mg" in error["message"]
+    wasted = await api.ok(WASTE, {"i": {**spill, "quantity": "10"}}, role=Role.NURSE)
+    at = wasted["wasteStock"]["position"]
+    stock = await api.ok(ON_HAND, {"site": site, "atLeast": at}, role=Role.NURSE)
+    assert stock["stockOnHand"]["lots"] == [
+        {"lot": "M-1", "wasted": "10", "dispensed": "90", "onHand": "0"}
+    ]
