@@ -227,7 +227,8 @@ class StockMutation:
     )
     resolve_stock_discrepancy = stock_mutation(
         "Close a discrepancy: explained (a recording error) or a loss reported to"
-        " the DEA on Form 106 (prescribers and program admins).",
+        " the DEA on Form 106 (prescribers and program admins other than whoever took or"
+        " witnessed the count that found it).",
         Action.RESOLVE_STOCK_DISCREPANCY,
         commands.resolve,
         ResolveStockDiscrepancyInput,

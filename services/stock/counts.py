@@ -14,7 +14,8 @@ entered). An opening or closing count covers every lot the site holds; a biennia
 inventory (21 CFR 1304.11(c)) is one of those. A discrepancy stays open until resolved:
 explained (the missing or wrong entry is recorded or corrected on its own), or, for a
 shortfall, as a loss reported, which takes it out of the perpetual inventory (``lost``) as
-of the count that found it, so later counts reconcile.
+of the count that found it, so later counts reconcile. Neither the person who took that
+count nor its witness resolves it: they would close the question about their own count.
 """
 
 from __future__ import annotations
@@ -187,6 +188,14 @@ def resolve(
         raise NotFound("alertId", "unknown-discrepancy", f"no discrepancy {alert_id} here")
     if found.resolved:
         raise RuleViolation("alertId", "resolved", f"discrepancy {alert_id} is already resolved")
+    counted = stock.attestations[found.count_id]
+    if stamp.actor.id in (counted.recorded_by, counted.witness_id):
+        raise RuleViolation(
+            "alertId",
+            "resolver-independent",
+            f"discrepancy {alert_id} was found by a count you took or witnessed; another"
+            " person resolves it (separation of duties)",
+        )
     if not note.strip():
         raise InvalidInput("note", "resolution-note", "say what was found")
     lost = Decimal(0)

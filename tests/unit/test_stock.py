@@ -12,7 +12,7 @@ import pytest
 from every_event import every_event
 from stock_story import DOCTOR, NURSE, SITE, START, WITNESS, Site
 
-from carecoord.events import CareEvent
+from carecoord.events import Actor, CareEvent, Role
 from carecoord.events.medication import Severity
 from carecoord.events.positioned import Positioned
 from carecoord.events.stock import (
@@ -34,6 +34,8 @@ from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolati
 from carecoord.services.medication.rules import DEFAULT_RULES
 from carecoord.services.stock import commands
 from carecoord.services.stock.movements import dea_number_checks
+
+ADMIN = Actor(id="admin-rae", role=Role.PROGRAM_ADMIN)
 
 
 def amounts(*given: int) -> tuple[Decimal, ...]:
@@ -337,3 +339,33 @@ def test_the_stock_view_signs_every_movement_and_reads_doses_by_site_and_lot() -
     [bottle_back] = [k for k in drawn if k[2] == "take-home-in-error"]
     assert bottle_back[3] == Decimal(70)  # the bottle of the take-home entered in error
     assert all(len(row) == len(stock.COLUMNS) for row in made)
+
+
+@pytest.mark.parametrize(
+    ("counter", "witness"), [(DOCTOR, WITNESS.id), (NURSE, DOCTOR.id)], ids=["counted", "witnessed"]
+)
+def test_a_discrepancy_is_not_resolved_by_who_took_or_witnessed_its_count(
+    counter: Actor, witness: str
+) -> None:
+    site = Site()
+    site.receive("M-100", "1000")
+    site.count(("M-100", "990"), actor=counter, witness=witness)
+    [short] = site.events(StockDiscrepancyFound)
+    before = len(site.events())
+
+    def resolve(actor: Actor) -> None:
+        site.run(
+            commands.resolve(
+                site.stamp(actor), site=SITE, alert_id=short.alert_id,
+                resolution=Resolution.LOSS_REPORTED, note="DEA Form 106 filed",
+                rules=DEFAULT_RULES,
+            )
+        )  # fmt: skip
+
+    with pytest.raises(RuleViolation) as own:
+        resolve(DOCTOR)
+    assert (own.value.field, own.value.rule) == ("alertId", "resolver-independent")
+    assert len(site.events()) == before
+    resolve(ADMIN)
+    [resolved] = site.events(StockDiscrepancyResolved)
+    assert (resolved.actor, resolved.lost) == (ADMIN, Decimal(10))
