@@ -22,7 +22,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import Field, model_validator
 
-from carecoord.events.envelope import CareEvent, Kind, Value
+from carecoord.events.envelope import CareEvent, EnteredInError, Kind, Value
 from carecoord.events.medication import Severity
 
 _SITES = uuid5(NAMESPACE_URL, "https://carecoord.dev/sites")
@@ -257,6 +257,32 @@ class StockDiscrepancyResolved(_Stock):
     note: str = Field(min_length=1, max_length=2000)
 
 
+class CorrectedEntry(StrEnum):
+    """The entries a mark of entered in error may name: what moved stock by hand."""
+
+    RECEIPT = "receipt"
+    WASTE = "waste"
+
+
+class StockEntryEnteredInError(EnteredInError, _LotEvent):
+    """A receipt or a waste recorded wrong (1000 mg for 100, a spill of 60 for 6), marked in
+    error before a witness: the lot holds again what it would have without the entry, from
+    the entry's own time on. The entry's record stays (21 CFR 1304: a correction is a new,
+    attributable entry); ``day`` is the site's day it was marked, ``entry_day`` the entry's.
+    """
+
+    summary_template: ClassVar[str] = (
+        "{entry} entered in error: {quantity} {unit} {medication} lot {lot} ({reason})"
+    )
+
+    entry_id: UUID
+    entry: CorrectedEntry
+    entry_day: date
+    quantity: Quantity
+    """What the entry moved, returned by the correction."""
+    witness_id: UserId
+
+
 STOCK_EVENTS: tuple[type[CareEvent], ...] = (
     StockReceived,
     StockWasted,
@@ -266,5 +292,6 @@ STOCK_EVENTS: tuple[type[CareEvent], ...] = (
     StockEntryWitnessed,
     StockDiscrepancyFound,
     StockDiscrepancyResolved,
+    StockEntryEnteredInError,
 )
 """Events about a site's stock: no client's record holds them."""

@@ -1,18 +1,18 @@
 """A site's controlled-substance stock through the API: receipts, counts, witnessed waste,
-transfers, the witness's confirmation and discrepancies resolved (what is read of it:
-``stock_views.py``).
+transfers, the witness's confirmation, receipts and waste marked entered in error, and
+discrepancies resolved (what is read of it: ``stock_views.py``).
 
 A site is a program (the name its clients are enrolled under). Writes are admitted by role
 (``AccessGate.stamp_site``); a program admin whose token names a program keeps that
 program's site only. A count, a waste or a transfer is decided on the doses the stock view
-holds once it has every event stored before the request (``ledger_now``): the count records
+holds once it has every event stored before the request (``ledger_through``): the count records
 that position, and what it expected of each lot.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -29,6 +29,7 @@ from carecoord.services.kernel.errors import InvalidInput, Unavailable
 from carecoord.services.kernel.stamp import to_camel
 from carecoord.services.kernel.unit_of_work import Command
 from carecoord.services.stock import commands
+from carecoord.services.stock.corrections import InError
 from carecoord.services.stock.counts import Count
 from carecoord.services.stock.movements import Receipt, Transfer, Waste, with_offset
 from carecoord.services.stock.record import Ledger
@@ -110,6 +111,17 @@ class WitnessStockEntryInput:
     entry_id: UUID
 
 
+@strawberry.input(
+    description="Mark a receipt or a waste entered in error, before a witness: the lot holds"
+    " what it would have without it; the entry stays on the record."
+)
+class StockEntryInErrorInput:
+    site: str
+    entry_id: UUID = strawberry.field(description="The receipt's or the waste's id.")
+    reason: str
+    witness_id: str = strawberry.field(description="Another person, who watched the check.")
+
+
 @strawberry.input
 class ResolveStockDiscrepancyInput:
     site: str
@@ -125,12 +137,33 @@ def site_of(given: str) -> str:
     return site
 
 
-async def ledger_now(ctx: RequestContext, site: str, field: str, at: datetime | None) -> Ledger:
-    """The doses drawn from the site's lots by ``at`` (now if None), and for a time given,
-    those drawn since, from a stock view that has every event stored before this request;
-    refused (retry) while it catches up."""
-    if at is not None:
-        with_offset(field, at)
+LedgerOf = Callable[[RequestContext, str, Any], Awaitable[Ledger]]
+"""How a mutation reads the site's ledger for its input."""
+
+
+def as_of(field: str) -> LedgerOf:
+    """The ledger as of the input's time ``field`` (now if it is not given)."""
+
+    async def read(ctx: RequestContext, site: str, given: Any) -> Ledger:
+        at = getattr(given, field)
+        if at is not None:
+            with_offset(to_camel(field), at)
+        return await ledger_through(ctx, site, await caught_up(ctx), at)
+
+    return read
+
+
+async def at_entry(ctx: RequestContext, site: str, given: Any) -> Ledger:
+    """The ledger as of the receipt or waste the input's ``entry_id`` names (now if the
+    site has none: the command refuses it)."""
+    head = await caught_up(ctx)
+    at = await stock.entry_time(ctx.platform.pool, site, given.entry_id)
+    return await ledger_through(ctx, site, head, at)
+
+
+async def caught_up(ctx: RequestContext) -> int:
+    """The store position before this request, once the stock view has it; refused (retry)
+    while it catches up."""
     platform = ctx.platform
     head = await asyncio.to_thread(platform.store.last_position)
     timeout = platform.settings.read_your_writes_timeout
@@ -138,6 +171,13 @@ async def ledger_now(ctx: RequestContext, site: str, field: str, at: datetime | 
         raise Unavailable(
             "site", "stock-ledger-catching-up", "the stock ledger is catching up; retry"
         )
+    return head
+
+
+async def ledger_through(ctx: RequestContext, site: str, head: int, at: datetime | None) -> Ledger:
+    """The doses drawn from the site's lots through ``head`` by ``at`` (now if None), and
+    for a time given, those drawn since."""
+    platform = ctx.platform
     moment = at or datetime.now(UTC)
     found = await stock.dispensed(platform.pool, site, through=head, at=moment)
     since = (
@@ -160,7 +200,7 @@ def stock_mutation(
     input_type: type,
     *,
     sites: Callable[[Any], tuple[str, ...]] = one_site,
-    ledger: str | None = None,
+    ledger: LedgerOf | None = None,
     fields: tuple[str, ...] = (),
     **given: Converter,
 ) -> Any:
@@ -168,7 +208,7 @@ def stock_mutation(
     recorded on), then records ``command(stamp, site=..., rules=..., **arguments)``.
 
     The arguments are ``arguments_of`` the input (its ``fields`` only); with ``ledger``,
-    the name of the input's time field, also the site's ``ledger`` as of that time.
+    also the site's ``ledger`` it reads for the input.
     """
 
     async def build(ctx: RequestContext, input: object) -> Command[UUID]:
@@ -176,8 +216,7 @@ def stock_mutation(
         stamp = ctx.gate.stamp_site(action, site, *others)
         arguments = {"site": site, "rules": ctx.platform.medication}
         if ledger is not None:
-            at = getattr(input, ledger)
-            arguments["ledger"] = await ledger_now(ctx, site, to_camel(ledger), at)
+            arguments["ledger"] = await ledger(ctx, site, input)
         return command(stamp, **arguments, **arguments_of(input, fields, given))
 
     return mutation(description, input_type, build)
@@ -198,7 +237,7 @@ class StockMutation:
         Action.COUNT_STOCK,
         commands.count,
         CountStockInput,
-        ledger="counted_at",
+        ledger=as_of("counted_at"),
         count=built(Count, lines=lambda given: [(line.lot, line.counted) for line in given.lines]),
     )
     waste_stock = stock_mutation(
@@ -206,7 +245,7 @@ class StockMutation:
         Action.WASTE_STOCK,
         commands.waste,
         WasteStockInput,
-        ledger="occurred_at",
+        ledger=as_of("occurred_at"),
         waste=built(Waste),
     )
     transfer_stock = stock_mutation(
@@ -215,7 +254,7 @@ class StockMutation:
         commands.transfer,
         TransferStockInput,
         sites=lambda given: (site_of(given.site), site_of(given.to_site)),
-        ledger="occurred_at",
+        ledger=as_of("occurred_at"),
         transfer=built(Transfer, to_site=lambda given: site_of(given.to_site)),
     )
     witness_stock_entry = stock_mutation(
@@ -224,6 +263,17 @@ class StockMutation:
         commands.witness,
         WitnessStockEntryInput,
         fields=("entry_id",),
+    )
+    mark_stock_entry_entered_in_error = stock_mutation(
+        "Mark a receipt or a waste entered in error (prescribers and program admins, before"
+        " a witness): a correction row returns the lot to what it would have held without"
+        " it, and a receipt's order form and lot may be received again. Returns the"
+        " entry's id.",
+        Action.ENTER_STOCK_ENTRY_IN_ERROR,
+        commands.enter_in_error,
+        StockEntryInErrorInput,
+        ledger=at_entry,
+        in_error=built(InError),
     )
     resolve_stock_discrepancy = stock_mutation(
         "Close a discrepancy: explained (a recording error) or a loss reported to"

@@ -37,10 +37,10 @@ class StockLot:
     dosage_form: str
     unit: str
     dea_schedule: str
-    received: Decimal
+    received: Decimal = strawberry.field(description="Less receipts entered in error.")
     transferred_in: Decimal
     transferred_out: Decimal
-    wasted: Decimal
+    wasted: Decimal = strawberry.field(description="Less waste entered in error.")
     lost: Decimal = strawberry.field(description="Shortfalls resolved as a loss reported.")
     dispensed: Decimal = strawberry.field(
         description="Doses given and take-homes handed over, less those entered in error."
@@ -74,10 +74,11 @@ class StockEntry:
     day: date
     occurred_at: datetime
     kind: str = strawberry.field(
-        description="receipt, transfer-in, transfer-out, waste, dose, dose-in-error (a dose"
-        " entered in error, its amount back), take-home, take-home-in-error (a take-home"
-        " bottle entered in error, its amount back), count, discrepancy, resolved or"
-        " witnessed."
+        description="receipt, receipt-in-error (a receipt entered in error, its amount taken"
+        " back), transfer-in, transfer-out, waste, waste-in-error (a waste entered in error,"
+        " its amount back), dose, dose-in-error (a dose entered in error, its amount back),"
+        " take-home, take-home-in-error (a take-home bottle entered in error, its amount"
+        " back), count, discrepancy, resolved or witnessed."
     )
     lot: str
     medication: str

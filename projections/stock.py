@@ -11,7 +11,10 @@ lot's row: the count shows it short); a dose entered in error adds its amount ba
 of its own (``dose-in-error``), the dose's row staying, and a take-home entered in error
 each of its bottles' (``take-home-in-error``): the dispensing is reversed, as the bottles
 went to another client (charted anew, drawing again) or never left; one poured and not put
-back is recorded as waste. No client is named here.
+back is recorded as waste. A receipt or a waste marked entered in error gets a correction
+row (``receipt-in-error``, ``waste-in-error``) that moves its amount back, the entry's row
+staying; it counts under received or wasted, so the lot's columns still add up. No client
+is named here.
 """
 
 from __future__ import annotations
@@ -33,9 +36,11 @@ from carecoord.events.medication import (
 )
 from carecoord.events.positioned import Positioned
 from carecoord.events.stock import (
+    CorrectedEntry,
     StockCounted,
     StockDiscrepancyFound,
     StockDiscrepancyResolved,
+    StockEntryEnteredInError,
     StockEntryWitnessed,
     StockReceived,
     StockTransferredIn,
@@ -49,7 +54,8 @@ from carecoord.projections.rows import fetch
 NAME = "stock"
 READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, TakeHomeEnteredInError,
          StockReceived, StockTransferredIn, StockTransferredOut, StockWasted, StockCounted,
-         StockDiscrepancyFound, StockDiscrepancyResolved, StockEntryWitnessed)  # fmt: skip
+         StockDiscrepancyFound, StockDiscrepancyResolved, StockEntryWitnessed,
+         StockEntryEnteredInError)  # fmt: skip
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
@@ -106,6 +112,10 @@ def rows(item: Positioned) -> Iterator[Row]:
     elif isinstance(e, StockWasted):
         detail = f"{e.reason.value}: {e.description}"
         yield _lot_row(e, "waste", -e.quantity, e.waste_id, detail, e.witness_id)
+    elif isinstance(e, StockEntryEnteredInError):
+        back = -e.quantity if e.entry is CorrectedEntry.RECEIPT else e.quantity
+        detail = f"{e.entry.value} of {e.entry_day} entered in error: {e.reason}"
+        yield _lot_row(e, f"{e.entry.value}-in-error", back, e.entry_id, detail, e.witness_id)
     elif isinstance(e, StockCounted):
         occasion = e.occasion.value + (", biennial inventory" if e.biennial else "")
         for line in e.lines:
@@ -155,7 +165,11 @@ def _take_home_rows(e: TakeHomeDispensed | TakeHomeEnteredInError) -> Iterator[R
 
 
 def _lot_row(
-    e: StockReceived | StockTransferredIn | StockTransferredOut | StockWasted,
+    e: StockReceived
+    | StockTransferredIn
+    | StockTransferredOut
+    | StockWasted
+    | StockEntryEnteredInError,
     kind: str,
     change: Decimal,
     ref_id: UUID,
@@ -216,6 +230,20 @@ class _DrawnAt(_Drawn):
     occurred_at: datetime
 
 
+async def entry_time(pool: AsyncConnectionPool, site: str, entry_id: UUID) -> datetime | None:
+    """When the site's receipt or waste ``entry_id`` happened (None: the view has none)."""
+    query = sql.SQL(
+        "SELECT occurred_at FROM {} WHERE site = %s AND ref_id = %s"
+        " AND kind IN ('receipt', 'waste')"
+    ).format(sql.Identifier(NAME))
+    found = await fetch(pool, _EntryTime, query, [site, entry_id])
+    return found[0]["occurred_at"] if found else None
+
+
+class _EntryTime(TypedDict):
+    occurred_at: datetime
+
+
 class OnHand(TypedDict):
     """One lot's perpetual inventory at a site, by kind of movement, and its last count."""
 
@@ -252,10 +280,12 @@ SELECT m.lot,
        coalesce(l.dosage_form, min(m.dosage_form)) AS dosage_form,
        coalesce(l.unit, min(m.unit)) AS unit,
        coalesce(l.dea_schedule, min(m.dea_schedule)) AS dea_schedule,
-       coalesce(sum(m.change) FILTER (WHERE m.kind = 'receipt'), 0) AS received,
+       coalesce(sum(m.change) FILTER (WHERE m.kind IN ('receipt', 'receipt-in-error')), 0)
+         AS received,
        coalesce(sum(m.change) FILTER (WHERE m.kind = 'transfer-in'), 0) AS transferred_in,
        coalesce(-sum(m.change) FILTER (WHERE m.kind = 'transfer-out'), 0) AS transferred_out,
-       coalesce(-sum(m.change) FILTER (WHERE m.kind = 'waste'), 0) AS wasted,
+       coalesce(-sum(m.change) FILTER (WHERE m.kind IN ('waste', 'waste-in-error')), 0)
+         AS wasted,
        coalesce(-sum(m.change) FILTER (WHERE m.kind = 'resolved'), 0) AS lost,
        coalesce(-sum(m.change) FILTER (WHERE m.kind = ANY(%(drawn)s)), 0) AS dispensed,
        sum(m.change) AS on_hand,

@@ -65,9 +65,11 @@ class Action(StrEnum):
     TRANSFER_STOCK = "transfer_stock"
     WITNESS_STOCK_ENTRY = "witness_stock_entry"
     RESOLVE_STOCK_DISCREPANCY = "resolve_stock_discrepancy"
+    ENTER_STOCK_ENTRY_IN_ERROR = "enter_stock_entry_in_error"
 
 
 _KEEPERS = frozenset({Role.NURSE, Role.PRESCRIBER, Role.PROGRAM_ADMIN})
+_ACCOUNTABLE = frozenset({Role.PRESCRIBER, Role.PROGRAM_ADMIN})
 MAY_RECORD: dict[Action, frozenset[Role]] = {
     Action.ENROLL_CLIENT: frozenset({Role.PROGRAM_ADMIN, Role.PRESCRIBER, Role.NURSE}),
     Action.PRESCRIBE: frozenset({Role.PRESCRIBER}),
@@ -127,14 +129,16 @@ MAY_RECORD: dict[Action, frozenset[Role]] = {
     Action.ACKNOWLEDGE_ALERT: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.RESOLVE_ALERT: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     # A site's controlled-substance stock (issue 15): the dispensing staff and the program's
-    # admins keep it; a discrepancy is resolved by a prescriber (the medical director) or an
-    # admin, not by the nurses whose counts and doses it is about.
+    # admins keep it; a discrepancy is resolved, and a receipt or waste marked entered in
+    # error, by a prescriber (the medical director) or an admin, not by the nurses whose
+    # counts and doses it is about.
     Action.RECEIVE_STOCK: _KEEPERS,
     Action.COUNT_STOCK: _KEEPERS,
     Action.WASTE_STOCK: _KEEPERS,
     Action.TRANSFER_STOCK: _KEEPERS,
     Action.WITNESS_STOCK_ENTRY: _KEEPERS,
-    Action.RESOLVE_STOCK_DISCREPANCY: frozenset({Role.PRESCRIBER, Role.PROGRAM_ADMIN}),
+    Action.RESOLVE_STOCK_DISCREPANCY: _ACCOUNTABLE,
+    Action.ENTER_STOCK_ENTRY_IN_ERROR: _ACCOUNTABLE,
 }
 # Acts on a site's stock, not on any client's record: the role decides (and a program admin's
 # program, a site being a program), and the stamp signs events about that site's stock only
@@ -147,6 +151,7 @@ SITE_ACTIONS = frozenset(
         Action.TRANSFER_STOCK,
         Action.WITNESS_STOCK_ENTRY,
         Action.RESOLVE_STOCK_DISCREPANCY,
+        Action.ENTER_STOCK_ENTRY_IN_ERROR,
     }
 )
 

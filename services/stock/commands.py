@@ -14,7 +14,8 @@ from carecoord.events.stock import Resolution, stock_id
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.medication.rules import MedicationRules
-from carecoord.services.stock import counts, movements
+from carecoord.services.stock import corrections, counts, movements
+from carecoord.services.stock.corrections import InError
 from carecoord.services.stock.counts import Count
 from carecoord.services.stock.movements import Receipt, Transfer, Waste
 from carecoord.services.stock.record import Ledger, SiteStock
@@ -60,6 +61,16 @@ def transfer(
         return transfer_id
 
     return run
+
+
+def enter_in_error(
+    stamp: Stamp, *, site: str, in_error: InError, ledger: Ledger, rules: MedicationRules
+) -> Command[UUID]:
+    return _on_site(
+        site,
+        lambda stock, _: corrections.enter_in_error(stock, stamp, rules, in_error, ledger),
+        in_error.entry_id,
+    )
 
 
 def count(

@@ -1,5 +1,5 @@
 """The site stock aggregate: one site's lots, what moved in and out of each, and the counts,
-witnesses and discrepancies recorded on it.
+witnesses, discrepancies and entries marked in error recorded on it.
 
 A site is one record (not one per lot) so that a count sees every lot the site holds and can
 refuse one that leaves a lot out; receipts, counts, waste and transfers are a few a day, so
@@ -19,10 +19,12 @@ from uuid import UUID
 
 from carecoord.events import CareEvent
 from carecoord.events.stock import (
+    CorrectedEntry,
     OrderForm,
     StockCounted,
     StockDiscrepancyFound,
     StockDiscrepancyResolved,
+    StockEntryEnteredInError,
     StockEntryWitnessed,
     StockReceived,
     StockTransferredIn,
@@ -110,6 +112,22 @@ class Lot:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A receipt or a waste, as marking it entered in error needs it: what it moved of which
+    lot, when, and (a receipt) the order form and lot it is the one receipt of."""
+
+    entry: CorrectedEntry
+    lot: str
+    quantity: Decimal
+    at: datetime
+    receipt: tuple[OrderForm, str, str] | None = None
+
+    @property
+    def move(self) -> Move:
+        return Move.RECEIVED if self.entry is CorrectedEntry.RECEIPT else Move.WASTED
+
+
 @dataclass(slots=True)
 class Attestation:
     """A count or waste awaiting (or given) its witness's confirmation."""
@@ -140,6 +158,9 @@ class SiteStock(Aggregate, context="stock"):
         """The same of every transfer out that names its order form: one transfer each."""
         self.transfers: set[UUID] = set()
         self.attestations: dict[UUID, Attestation] = {}
+        self.entries: dict[UUID, Entry] = {}
+        """Every receipt and waste, by its id; those marked entered in error in ``in_error``."""
+        self.in_error: set[UUID] = set()
         self.discrepancies: dict[UUID, Discrepancy] = {}
 
     def lot(self, lot: str, field: str = "lot") -> Lot:
@@ -160,7 +181,11 @@ class SiteStock(Aggregate, context="stock"):
             self._lot(event, event.expires_on).moves.append(
                 (event.occurred_at, Move.RECEIVED, event.quantity)
             )
-            self.receipts.add((event.order_form, event.order_form_number, event.lot))
+            key = (event.order_form, event.order_form_number, event.lot)
+            self.receipts.add(key)
+            self.entries[event.receipt_id] = Entry(
+                CorrectedEntry.RECEIPT, event.lot, event.quantity, event.occurred_at, key
+            )
         elif isinstance(event, StockTransferredIn):
             self._lot(event, event.expires_on).moves.append(
                 (event.occurred_at, Move.TRANSFERRED_IN, event.quantity)
@@ -178,6 +203,11 @@ class SiteStock(Aggregate, context="stock"):
             self.attestations[event.waste_id] = Attestation(
                 "waste", event.actor.id, event.witness_id
             )
+            self.entries[event.waste_id] = Entry(
+                CorrectedEntry.WASTE, event.lot, event.quantity, event.occurred_at
+            )
+        elif isinstance(event, StockEntryEnteredInError):
+            self._undo(event.entry_id)
         elif isinstance(event, StockCounted):
             self.attestations[event.count_id] = Attestation(
                 "count", event.actor.id, event.witness_id
@@ -193,6 +223,16 @@ class SiteStock(Aggregate, context="stock"):
             found.resolved = True
             if event.lost:
                 self.lots[event.lot].moves.append((found.found_at, Move.LOST, event.lost))
+
+    def _undo(self, entry_id: UUID) -> None:
+        """An entry marked in error moves the opposite amount at its own time, so the lot's
+        totals from then on are what they would have been without it; a receipt's order
+        form and lot may be received again."""
+        entry = self.entries[entry_id]
+        self.in_error.add(entry_id)
+        self.lots[entry.lot].moves.append((entry.at, entry.move, -entry.quantity))
+        if entry.receipt is not None:
+            self.receipts.discard(entry.receipt)
 
     def _lot(self, event: StockReceived | StockTransferredIn, expires_on: date | None) -> Lot:
         found = self.lots.get(event.lot)

@@ -16,6 +16,7 @@ from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command
 from carecoord.services.medication.rules import DEFAULT_RULES
 from carecoord.services.stock import commands
+from carecoord.services.stock.corrections import InError
 from carecoord.services.stock.counts import Count
 from carecoord.services.stock.movements import Receipt, Transfer, Waste
 from carecoord.services.stock.record import Ledger
@@ -110,3 +111,19 @@ class Site(InMemory):
         self.run(
             commands.witness(self.stamp(actor), site=SITE, entry_id=entry_id, rules=DEFAULT_RULES)
         )
+
+    def in_error(
+        self,
+        entry_id: UUID,
+        reason: str = "1000 entered for 100",
+        witness: str = WITNESS.id,
+        actor: Actor = DOCTOR,
+        ledger: Ledger | None = None,
+    ) -> UUID:
+        given = InError(entry_id, reason, witness)
+        return self.run(
+            commands.enter_in_error(
+                self.stamp(actor), site=SITE, in_error=given, ledger=ledger or self.ledger(),
+                rules=DEFAULT_RULES,
+            )
+        )  # fmt: skip

@@ -1,0 +1,110 @@
+"""Through the API: 100 mg received and 80 dosed, then a second receipt typed as 1000 mg for
+100. A program admin marks it entered in error before a witness (a nurse may not; a blank
+reason or the admin as their own witness is refused); the same DEA 222 and lot is received
+again as 100; a count then reconciles and the views balance, the wrong receipt's row kept
+beside its correction. The first receipt cannot be taken back: 80 mg were drawn on it
+before the second came in."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from medication_steps import DOSE, PRESCRIBE, Clinic, mutation
+
+from carecoord.events import Role
+from support import Api
+
+pytestmark = pytest.mark.shared_platform
+
+RECEIVE = mutation("ReceiveStockInput", "receiveStock")
+IN_ERROR = mutation("StockEntryInErrorInput", "markStockEntryEnteredInError")
+COUNT = mutation("CountStockInput", "countStock")
+ON_HAND = """query($site: String!, $atLeast: Int) { stockOnHand(site: $site, atLeast: $atLeast) {
+  lots { lot received dispensed onHand } } }"""
+LEDGER = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!) {
+  stockLedger(site: $site, atLeast: $atLeast, fromDay: $from, toDay: $to) {
+    rows { kind change refId witnessId recordedBy } csv } }"""
+DISCREPANCIES = """query($site: String!, $atLeast: Int) {
+  stockDiscrepancies(site: $site, atLeast: $atLeast, openOnly: false) { lot } }"""
+
+
+def refusal(body: dict[str, Any]) -> tuple[str, str, str]:
+    [error] = body["errors"]
+    extensions = error["extensions"]
+    return extensions["code"], extensions["field"], extensions["rule"]
+
+
+async def test_a_receipt_entered_in_error_is_marked_and_received_again(api: Api) -> None:
+    site = f"Mend OTP {uuid4().hex[:8]}"
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=5)
+    clinic = await Clinic.enroll(api, "Ed N.", program=site)
+    order = await clinic.doctor(
+        PRESCRIBE, medication="methadone", dose="80", unit="mg", route="oral",
+        start=str(start.date()), occurredAt=(start - timedelta(days=1)).isoformat(),
+    )  # fmt: skip
+
+    async def receive(number: str, quantity: str, at: datetime) -> str:
+        receipt = {
+            "site": site, "lot": "M-1", "medication": "methadone",
+            "dosageForm": "oral solution", "quantity": quantity, "containers": 1,
+            "orderForm": "DEA_222", "orderFormNumber": number, "supplier": "Mallinckrodt",
+            "supplierDeaNumber": "RM1234563", "expiresOn": str(start.date() + timedelta(300)),
+            "receivedAt": at.isoformat(),
+        }  # fmt: skip
+        return str((await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE))["receiveStock"]["id"])
+
+    first = await receive("222-1", "100", start)
+    await clinic.nurse(
+        DOSE, orderId=order["id"], amount="80", dosageForm="oral solution", lot="M-1",
+        givenAt=(start + timedelta(days=1)).isoformat(),
+    )  # fmt: skip
+    wrong = await receive("222-2", "1000", start + timedelta(days=2))
+    mark = {"site": site, "entryId": wrong, "reason": "1000 typed for 100",
+            "witnessId": "nurse-ola"}  # fmt: skip
+
+    async def as_admin(given: dict[str, str]) -> dict[str, Any]:
+        body: dict[str, Any] = await api.gql(
+            IN_ERROR, {"i": given}, role=Role.PROGRAM_ADMIN, user="admin-rae"
+        )
+        return body
+
+    nurse = await api.gql(IN_ERROR, {"i": mark}, role=Role.NURSE)
+    assert refusal(nurse) == ("FORBIDDEN", "role", "role-may-record")
+    alone = await as_admin(mark | {"witnessId": "admin-rae"})
+    assert refusal(alone) == ("RULE_VIOLATION", "witnessId", "witness-distinct")
+    blank = await as_admin(mark | {"reason": " "})
+    assert refusal(blank) == ("BAD_USER_INPUT", "reason", "reason-required")
+    elsewhere = await as_admin(mark | {"site": f"{site} South"})
+    assert refusal(elsewhere) == ("NOT_FOUND", "entryId", "unknown-entry")
+
+    # The lot holds 1020 now, but without the first receipt it held -80 after the dose.
+    drawn_on = await as_admin(mark | {"entryId": first})
+    assert refusal(drawn_on) == ("RULE_VIOLATION", "entryId", "receipt-drawn-on")
+    marked = await as_admin(mark)
+    assert marked["data"]["markStockEntryEnteredInError"]["id"] == wrong
+    again = await as_admin(mark)
+    assert refusal(again) == ("RULE_VIOLATION", "entryId", "not-in-error")
+
+    await receive("222-2", "100", start + timedelta(days=2))
+    count = {"site": site, "occasion": "SPOT", "lines": [{"lot": "M-1", "counted": "120"}],
+             "witnessId": "nurse-ola"}  # fmt: skip
+    at = (await api.ok(COUNT, {"i": count}, role=Role.NURSE))["countStock"]["position"]
+
+    read = {"site": site, "atLeast": at}
+    assert (await api.ok(DISCREPANCIES, read, role=Role.AUDITOR))["stockDiscrepancies"] == []
+    stock = (await api.ok(ON_HAND, read, role=Role.AUDITOR))["stockOnHand"]
+    assert stock["lots"] == [{"lot": "M-1", "received": "200", "dispensed": "80", "onHand": "120"}]
+    month = {"from": str(start.date()), "to": str(datetime.now(UTC).date())}
+    ledger = (await api.ok(LEDGER, read | month, role=Role.AUDITOR))["stockLedger"]
+    [correction] = [r for r in ledger["rows"] if r["kind"] == "receipt-in-error"]
+    assert correction == {"kind": "receipt-in-error", "change": "-1000", "refId": wrong,
+                          "witnessId": "nurse-ola", "recordedBy": "admin-rae"}  # fmt: skip
+    assert [r["change"] for r in ledger["rows"] if r["refId"] == wrong] == ["1000", "-1000"]
+    rows = list(csv.DictReader(io.StringIO(ledger["csv"])))
+    assert sum(Decimal(r["change"]) for r in rows) == Decimal(120), "the export balances"

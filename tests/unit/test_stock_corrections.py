@@ -1,0 +1,151 @@
+"""A receipt or a waste marked entered in error: a correction that returns the lot to what it
+would have held without the entry, before a witness, the entry's own record staying."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+import pytest
+from stock_story import DOCTOR, START, WITNESS, Site
+
+from carecoord.events import CareEvent
+from carecoord.events.positioned import Positioned
+from carecoord.events.stock import (
+    CorrectedEntry,
+    OrderForm,
+    StockCounted,
+    StockDiscrepancyFound,
+    StockEntryEnteredInError,
+    StockReceived,
+)
+from carecoord.projections import stock
+from carecoord.services.kernel.errors import DomainError, InvalidInput, NotFound, RuleViolation
+from carecoord.services.medication.rules import DEFAULT_RULES
+from carecoord.services.stock import commands
+from carecoord.services.stock.movements import Receipt
+from carecoord.services.stock.record import Ledger
+
+
+def amounts(*given: int) -> tuple[Decimal, ...]:
+    return tuple(Decimal(n) for n in given)
+
+
+def test_a_receipt_in_error_leaves_the_lot_and_its_order_form_may_be_received_again() -> None:
+    site = Site()
+    wrong = site.receive("M-100", "1000")  # 100 received
+    site.later(hours=1)
+
+    assert site.in_error(wrong) == wrong
+    site.receive("M-100", "100")  # the same DEA 222 and lot, entered right
+    site.dose("M-100", "80")
+    site.later(hours=8)
+    site.count(("M-100", "20"))
+
+    [marked] = site.events(StockEntryEnteredInError)
+    assert (marked.entry, marked.entry_id, marked.quantity, marked.entry_day) == (
+        CorrectedEntry.RECEIPT, wrong, Decimal(1000), START.date()
+    )  # fmt: skip
+    assert (marked.actor, marked.witness_id, marked.reason) == (
+        DOCTOR, WITNESS.id, "1000 entered for 100"
+    )  # fmt: skip
+    assert len(site.events(StockReceived)) == 2, "the wrong receipt's record stays"
+    [line] = site.events(StockCounted)[0].lines
+    assert (line.received, line.expected, line.variance) == amounts(100, 20, 0)
+    assert site.events(StockDiscrepancyFound) == []
+
+
+def test_a_waste_in_error_returns_its_amount_to_the_lot() -> None:
+    site = Site()
+    site.receive("M-100", "100")
+    site.dose("M-100", "30")
+    spill = site.waste("M-100", "60")  # a spill of 6
+    site.later(hours=1)
+
+    site.in_error(spill, reason="60 entered for 6")
+    site.waste("M-100", "6")
+    site.count(("M-100", "64"))
+
+    [line] = site.events(StockCounted)[0].lines
+    assert (line.wasted, line.expected, line.variance) == amounts(6, 64, 0)
+    assert site.events(StockEntryEnteredInError)[0].entry is CorrectedEntry.WASTE
+
+
+def test_a_receipt_drawn_on_since_is_not_taken_back_below_zero() -> None:
+    site = Site()
+    wrong = site.receive("M-100", "1000")
+    site.later(hours=2)
+    site.dose("M-100", "80")
+    site.later(hours=2)
+    site.receive("M-100", "500", order_form_number="222-later")  # the lot holds 1420 now
+    before = len(site.events())
+
+    # Without the receipt the lot would have held -80 between the dose and the later receipt.
+    since = Ledger(site.position, START, {}, {"M-100": [(START + timedelta(hours=2), Decimal(80))]})
+    with pytest.raises(RuleViolation) as refused:
+        site.in_error(wrong, ledger=since)
+    assert (refused.value.field, refused.value.rule) == ("entryId", "receipt-drawn-on")
+    assert "held as little as 920 mg" in refused.value.message
+    assert len(site.events()) == before
+
+
+def refusal(
+    site: Site, entry: UUID, reason: str = "typed wrong", witness: str = WITNESS.id
+) -> DomainError:
+    before = len(site.events())
+    with pytest.raises(DomainError) as refused:
+        site.in_error(entry, reason, witness)
+    assert len(site.events()) == before, "a refusal records nothing"
+    return refused.value
+
+
+def test_a_mark_names_a_reason_another_witness_and_an_entry_of_this_site_once() -> None:
+    site = Site()
+    receipt = site.receive("M-100", "1000")
+    count = site.count(("M-100", "1000"))
+    elsewhere = site.run(
+        commands.receive(
+            site.stamp(), site="South OTP", rules=DEFAULT_RULES,
+            receipt=Receipt("S-1", "methadone", "oral solution", Decimal(10), 1,
+                            OrderForm.DEA_222, "222-S", "Mallinckrodt", "RM1234563"),
+        )
+    )  # fmt: skip
+
+    cases = [
+        ({"witness": " "}, InvalidInput, "witnessId", "witness-required"),
+        ({"witness": DOCTOR.id}, RuleViolation, "witnessId", "witness-distinct"),
+        ({"reason": "  "}, InvalidInput, "reason", "reason-required"),
+        ({"reason": "x" * 501}, InvalidInput, "reason", "string_too_long"),
+    ]
+    for given, kind, field, rule in cases:
+        error = refusal(site, receipt, **given)
+        assert (type(error), error.field, error.rule) == (kind, field, rule), given
+    for unknown in (uuid4(), count, elsewhere):
+        error = refusal(site, unknown)
+        assert (type(error), error.field, error.rule) == (NotFound, "entryId", "unknown-entry")
+
+    site.in_error(receipt)
+    again = refusal(site, receipt)
+    assert (again.field, again.rule) == ("entryId", "not-in-error")
+
+
+def test_the_stock_view_moves_a_marked_entry_back_in_a_row_of_its_own() -> None:
+    site = Site()
+    receipt = site.receive("M-100", "1000")
+    spill = site.waste("M-100", "60")
+    site.in_error(spill, reason="60 entered for 6")
+    site.in_error(receipt)
+    given = [Positioned(n, e) for n, e in enumerate(site.events(CareEvent), start=1)]
+
+    made = [row for item in given for row in stock.rows(item)]
+
+    assert [(r[2], r[3], r[11], r[14]) for r in made] == [
+        ("receipt", Decimal(1000), receipt, ""),
+        ("waste", Decimal(-60), spill, WITNESS.id),
+        ("waste-in-error", Decimal(60), spill, WITNESS.id),
+        ("receipt-in-error", Decimal(-1000), receipt, WITNESS.id),
+    ]
+    assert made[2][13] == f"waste of {START.date()} entered in error: 60 entered for 6"
+    assert sum(r[3] for r in made) == 0
+    assert all(len(row) == len(stock.COLUMNS) for row in made)
