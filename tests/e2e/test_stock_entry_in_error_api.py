@@ -3,7 +3,7 @@
 reason or the admin as their own witness is refused); the same DEA 222 and lot is received
 again as 100; a count then reconciles and the views balance, the wrong receipt's row kept
 beside its correction. The first receipt cannot be taken back: 80 mg were drawn on it
-before the second came in."""
+before the second came in. A spill typed as 60 mg, marked in error, is back on hand."""
 
 from __future__ import annotations
 
@@ -25,8 +25,9 @@ pytestmark = pytest.mark.shared_platform
 RECEIVE = mutation("ReceiveStockInput", "receiveStock")
 IN_ERROR = mutation("StockEntryInErrorInput", "markStockEntryEnteredInError")
 COUNT = mutation("CountStockInput", "countStock")
+WASTE = mutation("WasteStockInput", "wasteStock")
 ON_HAND = """query($site: String!, $atLeast: Int) { stockOnHand(site: $site, atLeast: $atLeast) {
-  lots { lot received dispensed onHand } } }"""
+  lots { lot received wasted dispensed onHand } } }"""
 LEDGER = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!) {
   stockLedger(site: $site, atLeast: $atLeast, fromDay: $from, toDay: $to) {
     rows { kind change refId witnessId recordedBy } csv } }"""
@@ -99,7 +100,9 @@ async def test_a_receipt_entered_in_error_is_marked_and_received_again(api: Api)
     read = {"site": site, "atLeast": at}
     assert (await api.ok(DISCREPANCIES, read, role=Role.AUDITOR))["stockDiscrepancies"] == []
     stock = (await api.ok(ON_HAND, read, role=Role.AUDITOR))["stockOnHand"]
-    assert stock["lots"] == [{"lot": "M-1", "received": "200", "dispensed": "80", "onHand": "120"}]
+    assert stock["lots"] == [
+        {"lot": "M-1", "received": "200", "wasted": "0", "dispensed": "80", "onHand": "120"}
+    ]
     month = {"from": str(start.date()), "to": str(datetime.now(UTC).date())}
     ledger = (await api.ok(LEDGER, read | month, role=Role.AUDITOR))["stockLedger"]
     [correction] = [r for r in ledger["rows"] if r["kind"] == "receipt-in-error"]
@@ -108,3 +111,11 @@ async def test_a_receipt_entered_in_error_is_marked_and_received_again(api: Api)
     assert [r["change"] for r in ledger["rows"] if r["refId"] == wrong] == ["1000", "-1000"]
     rows = list(csv.DictReader(io.StringIO(ledger["csv"])))
     assert sum(Decimal(r["change"]) for r in rows) == Decimal(120), "the export balances"
+
+    spill = {"site": site, "lot": "M-1", "quantity": "60", "reason": "SPILL",
+             "description": "cup knocked over", "witnessId": "nurse-ola"}  # fmt: skip
+    spilled = (await api.ok(WASTE, {"i": spill}, role=Role.NURSE))["wasteStock"]["id"]
+    marked = await as_admin(mark | {"entryId": spilled, "reason": "60 typed for 6"})
+    read["atLeast"] = marked["data"]["markStockEntryEnteredInError"]["position"]
+    [lot] = (await api.ok(ON_HAND, read, role=Role.AUDITOR))["stockOnHand"]["lots"]
+    assert (lot["wasted"], lot["onHand"]) == ("0", "120"), "the spill's 60 mg are back"
