@@ -120,6 +120,11 @@ class StockEntryInErrorInput:
     entry_id: UUID = strawberry.field(description="The receipt's or the waste's id.")
     reason: str
     witness_id: str = strawberry.field(description="Another person, who watched the check.")
+    received_amount: Decimal | None = strawberry.field(
+        default=None,
+        description="A receipt's amount actually received: received in its place, at its"
+        f" time, with its order form and lot. {QUANTITY}",
+    )
 
 
 @strawberry.input
@@ -267,8 +272,9 @@ class StockMutation:
     mark_stock_entry_entered_in_error = stock_mutation(
         "Mark a receipt or a waste entered in error (prescribers and program admins, before"
         " a witness): a correction row returns the lot to what it would have held without"
-        " it, and a receipt's order form and lot may be received again. Returns the"
-        " entry's id.",
+        " it, and a receipt's order form and lot may be received again, or with"
+        " receivedAmount are received for that amount at once. Returns the entry's id, or"
+        " the new receipt's.",
         Action.ENTER_STOCK_ENTRY_IN_ERROR,
         commands.enter_in_error,
         StockEntryInErrorInput,

@@ -66,10 +66,13 @@ def transfer(
 def enter_in_error(
     stamp: Stamp, *, site: str, in_error: InError, ledger: Ledger, rules: MedicationRules
 ) -> Command[UUID]:
+    """Answers with the entry's id, or with a corrected amount the new receipt's."""
     return _on_site(
         site,
-        lambda stock, _: corrections.enter_in_error(stock, stamp, rules, in_error, ledger),
-        in_error.entry_id,
+        lambda stock, new_id: corrections.enter_in_error(
+            stock, stamp, rules, in_error, ledger, new_id
+        ),
+        None if in_error.received_amount is not None else in_error.entry_id,
     )
 
 

@@ -6,20 +6,28 @@ is a new entry, by a prescriber or program admin (those who resolve discrepancie
 witness who is another person, that returns the lot to what it would have held without the
 entry. A receipt is not marked while what was drawn from the lot since would leave it below
 zero without it; once marked, its order form and lot may be received again, as they should
-have been.
+have been. A receipt drawn on since (1000 for 100, then doses) is corrected with the amount
+actually received: the mark and the receipt of that amount, at the original's time and with
+its facts, are recorded together, so the lot only needs to have held the difference.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from uuid import UUID
 
-from carecoord.events.stock import StockEntryEnteredInError
+from pydantic import TypeAdapter, ValidationError
+
+from carecoord.events import CareEvent
+from carecoord.events.stock import Quantity, StockEntryEnteredInError, StockReceived
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
-from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.stamp import Stamp, invalid_input
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.stock.movements import record_entry, witnessed_by_another
 from carecoord.services.stock.record import Ledger, Move, SiteStock
+
+_QUANTITY: TypeAdapter[Decimal] = TypeAdapter(Quantity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,17 +35,26 @@ class InError:
     entry_id: UUID
     reason: str
     witness_id: str
+    received_amount: Decimal | None = None
+    """For a receipt, the amount actually received: recorded as its receipt in its place."""
 
 
 def enter_in_error(
-    stock: SiteStock, stamp: Stamp, rules: MedicationRules, given: InError, ledger: Ledger
+    stock: SiteStock,
+    stamp: Stamp,
+    rules: MedicationRules,
+    given: InError,
+    ledger: Ledger,
+    receipt_id: UUID,
 ) -> None:
-    """Mark the receipt or waste ``given.entry_id`` names; ``ledger`` is the doses as of that
+    """Mark the receipt or waste ``given.entry_id`` names, and with ``received_amount``
+    receive that amount in its place as ``receipt_id``; ``ledger`` is the doses as of that
     entry's time and since (what a receipt's amount is checked against)."""
     witnessed_by_another(stamp, given.witness_id)
     reason = given.reason.strip()
     if not reason:
         raise InvalidInput("reason", "reason-required", "say why the entry is in error")
+    amount = received(given.received_amount)
     entry = stock.entries.get(given.entry_id)
     if entry is None:
         raise NotFound(
@@ -47,15 +64,21 @@ def enter_in_error(
         raise RuleViolation(
             "entryId", "not-in-error", f"{entry.entry.value} {given.entry_id} is already marked"
         )
+    if amount and entry.receipt is None:
+        raise InvalidInput(
+            "receivedAmount", "receipt-only", f"{entry.entry.value} {given.entry_id} is not a"
+            " receipt: mark it, and record what really happened on its own"
+        )  # fmt: skip
     lot = stock.lots[entry.lot]
     if entry.move is Move.RECEIVED:
         held = lot.lowest(ledger)
-        if entry.quantity > held:
+        if entry.quantity - amount > held:
             raise RuleViolation(
-                "entryId",
+                "receivedAmount" if amount else "entryId",
                 "receipt-drawn-on",
                 f"lot {lot.lot} has held as little as {held} {lot.unit} since this receipt"
-                f" of {entry.quantity}: without it the lot would go below zero",
+                f" of {entry.quantity}: taking back {entry.quantity - amount} would leave it"
+                f" below zero (at least {entry.quantity - held} was received)",
             )
     record_entry(
         stock,
@@ -71,3 +94,24 @@ def enter_in_error(
         witness_id=given.witness_id.strip(),
         reason=reason,
     )
+    if entry.receipt is not None and amount:
+        received_again(stock, stamp, entry.receipt, amount, receipt_id)
+
+
+def received(amount: Decimal | None) -> Decimal:
+    """The amount actually received, as a receipt's quantity is checked (0 when not given)."""
+    if amount is None:
+        return Decimal(0)
+    try:
+        return _QUANTITY.validate_python(amount)
+    except ValidationError as invalid:
+        raise invalid_input(invalid, "receivedAmount") from None
+
+
+def received_again(
+    stock: SiteStock, stamp: Stamp, wrong: StockReceived, amount: Decimal, receipt_id: UUID
+) -> None:
+    """The receipt ``wrong`` should have been: its facts and time, ``amount`` received."""
+    facts = wrong.model_dump(include=set(StockReceived.model_fields) - set(CareEvent.model_fields))
+    facts |= {"receipt_id": receipt_id, "quantity": amount}
+    stock.record(stamp.event(StockReceived, stock.client_id, wrong.occurred_at, **facts))

@@ -115,17 +115,22 @@ class Lot:
 @dataclass(frozen=True, slots=True)
 class Entry:
     """A receipt or a waste, as marking it entered in error needs it: what it moved of which
-    lot, when, and (a receipt) the order form and lot it is the one receipt of."""
+    lot, when, and (a receipt) the receipt itself, which a corrected amount repeats."""
 
     entry: CorrectedEntry
     lot: str
     quantity: Decimal
     at: datetime
-    receipt: tuple[OrderForm, str, str] | None = None
+    receipt: StockReceived | None = None
 
     @property
     def move(self) -> Move:
         return Move.RECEIVED if self.entry is CorrectedEntry.RECEIPT else Move.WASTED
+
+
+def receipt_key(event: StockReceived) -> tuple[OrderForm, str, str]:
+    """What a receipt is the one receipt of: its order form, the form's number, and lot."""
+    return (event.order_form, event.order_form_number, event.lot)
 
 
 @dataclass(slots=True)
@@ -181,10 +186,9 @@ class SiteStock(Aggregate, context="stock"):
             self._lot(event, event.expires_on).moves.append(
                 (event.occurred_at, Move.RECEIVED, event.quantity)
             )
-            key = (event.order_form, event.order_form_number, event.lot)
-            self.receipts.add(key)
+            self.receipts.add(receipt_key(event))
             self.entries[event.receipt_id] = Entry(
-                CorrectedEntry.RECEIPT, event.lot, event.quantity, event.occurred_at, key
+                CorrectedEntry.RECEIPT, event.lot, event.quantity, event.occurred_at, event
             )
         elif isinstance(event, StockTransferredIn):
             self._lot(event, event.expires_on).moves.append(
@@ -232,7 +236,7 @@ class SiteStock(Aggregate, context="stock"):
         self.in_error.add(entry_id)
         self.lots[entry.lot].moves.append((entry.at, entry.move, -entry.quantity))
         if entry.receipt is not None:
-            self.receipts.discard(entry.receipt)
+            self.receipts.discard(receipt_key(entry.receipt))
 
     def _lot(self, event: StockReceived | StockTransferredIn, expires_on: date | None) -> Lot:
         found = self.lots.get(event.lot)

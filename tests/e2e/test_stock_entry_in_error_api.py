@@ -35,6 +35,17 @@ DISCREPANCIES = """query($site: String!, $atLeast: Int) {
   stockDiscrepancies(site: $site, atLeast: $atLeast, openOnly: false) { lot } }"""
 
 
+async def receipt(api: Api, site: str, number: str, quantity: str, at: datetime) -> str:
+    """Lot M-1 of methadone received at ``site`` on DEA 222 ``number``; its id."""
+    given = {
+        "site": site, "lot": "M-1", "medication": "methadone", "dosageForm": "oral solution",
+        "quantity": quantity, "containers": 1, "orderForm": "DEA_222",
+        "orderFormNumber": number, "supplier": "Mallinckrodt", "supplierDeaNumber": "RM1234563",
+        "expiresOn": str(at.date() + timedelta(300)), "receivedAt": at.isoformat(),
+    }  # fmt: skip
+    return str((await api.ok(RECEIVE, {"i": given}, role=Role.NURSE))["receiveStock"]["id"])
+
+
 def refusal(body: dict[str, Any]) -> tuple[str, str, str]:
     [error] = body["errors"]
     extensions = error["extensions"]
@@ -50,22 +61,12 @@ async def test_a_receipt_entered_in_error_is_marked_and_received_again(api: Api)
         start=str(start.date()), occurredAt=(start - timedelta(days=1)).isoformat(),
     )  # fmt: skip
 
-    async def receive(number: str, quantity: str, at: datetime) -> str:
-        receipt = {
-            "site": site, "lot": "M-1", "medication": "methadone",
-            "dosageForm": "oral solution", "quantity": quantity, "containers": 1,
-            "orderForm": "DEA_222", "orderFormNumber": number, "supplier": "Mallinckrodt",
-            "supplierDeaNumber": "RM1234563", "expiresOn": str(start.date() + timedelta(300)),
-            "receivedAt": at.isoformat(),
-        }  # fmt: skip
-        return str((await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE))["receiveStock"]["id"])
-
-    first = await receive("222-1", "100", start)
+    first = await receipt(api, site, "222-1", "100", start)
     await clinic.nurse(
         DOSE, orderId=order["id"], amount="80", dosageForm="oral solution", lot="M-1",
         givenAt=(start + timedelta(days=1)).isoformat(),
     )  # fmt: skip
-    wrong = await receive("222-2", "1000", start + timedelta(days=2))
+    wrong = await receipt(api, site, "222-2", "1000", start + timedelta(days=2))
     mark = {"site": site, "entryId": wrong, "reason": "1000 typed for 100",
             "witnessId": "nurse-ola"}  # fmt: skip
 
@@ -92,7 +93,7 @@ async def test_a_receipt_entered_in_error_is_marked_and_received_again(api: Api)
     again = await as_admin(mark)
     assert refusal(again) == ("RULE_VIOLATION", "entryId", "not-in-error")
 
-    await receive("222-2", "100", start + timedelta(days=2))
+    await receipt(api, site, "222-2", "100", start + timedelta(days=2))
     count = {"site": site, "occasion": "SPOT", "lines": [{"lot": "M-1", "counted": "120"}],
              "witnessId": "nurse-ola"}  # fmt: skip
     at = (await api.ok(COUNT, {"i": count}, role=Role.NURSE))["countStock"]["position"]
@@ -119,3 +120,52 @@ async def test_a_receipt_entered_in_error_is_marked_and_received_again(api: Api)
     read["atLeast"] = marked["data"]["markStockEntryEnteredInError"]["position"]
     [lot] = (await api.ok(ON_HAND, read, role=Role.AUDITOR))["stockOnHand"]["lots"]
     assert (lot["wasted"], lot["onHand"]) == ("0", "120"), "the spill's 60 mg are back"
+
+
+async def test_a_receipt_drawn_on_is_corrected_with_the_amount_really_received(api: Api) -> None:
+    site = f"Mend OTP {uuid4().hex[:8]}"
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=5)
+    clinic = await Clinic.enroll(api, "Flo M.", program=site)
+    order = await clinic.doctor(
+        PRESCRIBE, medication="methadone", dose="80", unit="mg", route="oral",
+        start=str(start.date()), occurredAt=(start - timedelta(days=1)).isoformat(),
+    )  # fmt: skip
+    wrong = await receipt(api, site, "222-1", "1000", start)  # 100 received
+    await clinic.nurse(
+        DOSE, orderId=order["id"], amount="80", dosageForm="oral solution", lot="M-1",
+        givenAt=(start + timedelta(days=1)).isoformat(),
+    )  # fmt: skip
+    fix = {"site": site, "entryId": wrong, "reason": "1000 typed for 100",
+           "witnessId": "nurse-ola", "receivedAmount": "100"}  # fmt: skip
+
+    nurse = await api.gql(IN_ERROR, {"i": fix}, role=Role.NURSE)
+    assert refusal(nurse) == ("FORBIDDEN", "role", "role-may-record")
+    for amount, refused in [
+        ("79", ("RULE_VIOLATION", "receivedAmount", "receipt-drawn-on")),
+        ("-5", ("BAD_USER_INPUT", "receivedAmount", "greater_than")),
+    ]:
+        body = await api.gql(IN_ERROR, {"i": fix | {"receivedAmount": amount}},
+                             role=Role.PRESCRIBER, user="dr-lee")  # fmt: skip
+        assert refusal(body) == refused, amount
+    fixed = await api.ok(IN_ERROR, {"i": fix}, role=Role.PRESCRIBER, user="dr-lee")
+    right = fixed["markStockEntryEnteredInError"]["id"]
+    assert right != wrong, "the amount received is a receipt of its own"
+
+    count = {"site": site, "occasion": "SPOT", "lines": [{"lot": "M-1", "counted": "20"}],
+             "witnessId": "nurse-ola"}  # fmt: skip
+    at = (await api.ok(COUNT, {"i": count}, role=Role.NURSE))["countStock"]["position"]
+    read = {"site": site, "atLeast": at}
+    assert (await api.ok(DISCREPANCIES, read, role=Role.AUDITOR))["stockDiscrepancies"] == []
+    stock = (await api.ok(ON_HAND, read, role=Role.AUDITOR))["stockOnHand"]
+    assert stock["lots"] == [
+        {"lot": "M-1", "received": "100", "wasted": "0", "dispensed": "80", "onHand": "20"}
+    ]
+    month = {"from": str(start.date()), "to": str(datetime.now(UTC).date())}
+    ledger = (await api.ok(LEDGER, read | month, role=Role.AUDITOR))["stockLedger"]
+    kinds = [(r["kind"], r["change"], r["refId"]) for r in ledger["rows"] if r["kind"] != "count"]
+    assert kinds == [
+        ("receipt", "1000", wrong), ("dose", "-80", kinds[1][2]),
+        ("receipt-in-error", "-1000", wrong), ("receipt", "100", right),
+    ]  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(ledger["csv"])))
+    assert sum(Decimal(r["change"]) for r in rows) == Decimal(20), "the export balances"

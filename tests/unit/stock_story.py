@@ -119,8 +119,10 @@ class Site(InMemory):
         witness: str = WITNESS.id,
         actor: Actor = DOCTOR,
         ledger: Ledger | None = None,
+        received: str | None = None,
     ) -> UUID:
-        given = InError(entry_id, reason, witness)
+        amount = None if received is None else Decimal(received)
+        given = InError(entry_id, reason, witness, amount)
         return self.run(
             commands.enter_in_error(
                 self.stamp(actor), site=SITE, in_error=given, ledger=ledger or self.ledger(),

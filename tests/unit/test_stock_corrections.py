@@ -149,3 +149,64 @@ def test_the_stock_view_moves_a_marked_entry_back_in_a_row_of_its_own() -> None:
     assert made[2][13] == f"waste of {START.date()} entered in error: 60 entered for 6"
     assert sum(r[3] for r in made) == 0
     assert all(len(row) == len(stock.COLUMNS) for row in made)
+
+
+def test_a_receipt_drawn_on_is_corrected_with_the_amount_received_and_a_count_reconciles() -> None:
+    site = Site()
+    wrong = site.receive("M-100", "1000")  # 100 received
+    site.later(hours=2)
+    site.dose("M-100", "80")
+    site.later(hours=2)
+    drawn = Ledger(site.position, START, {}, {"M-100": [(START + timedelta(hours=2), Decimal(80))]})
+
+    right = site.in_error(wrong, ledger=drawn, received="100")
+    site.count(("M-100", "20"))
+
+    [marked] = site.events(StockEntryEnteredInError)
+    first, again = site.events(StockReceived)
+    assert (marked.entry_id, again.receipt_id, again.quantity) == (wrong, right, Decimal(100))
+    assert again.model_dump(exclude=SAID_AGAIN) == first.model_dump(exclude=SAID_AGAIN)
+    assert (again.occurred_at, again.actor) == (START, DOCTOR), "at the receipt's time, by whom"
+    [line] = site.events(StockCounted)[0].lines
+    assert (line.received, line.expected, line.variance) == amounts(100, 20, 0)
+    assert site.events(StockDiscrepancyFound) == []
+    given = [Positioned(n, e) for n, e in enumerate(site.events(CareEvent), start=1)]
+    made = [(r[2], r[3]) for item in given for r in stock.rows(item)]
+    assert made[1:3] == [("receipt-in-error", Decimal(-1000)), ("receipt", Decimal(100))]
+    assert sum(change for _, change in made) == 100, "the ledger's rows balance (doses aside)"
+    assert refusal(site, wrong).rule == "not-in-error"
+    site.in_error(right, reason="100 was 90", ledger=drawn, received="90")
+
+
+SAID_AGAIN = {"event_id", "recorded_at", "actor", "correlation_id", "receipt_id", "quantity"}
+"""What a corrected receipt says anew; everything else is the wrong receipt's."""
+
+
+def test_an_amount_received_too_small_for_what_was_drawn_or_not_an_amount_is_refused() -> None:
+    site = Site()
+    wrong = site.receive("M-100", "1000")
+    spill = site.waste("M-100", "60")
+    site.later(hours=2)
+    site.dose("M-100", "80")
+    drawn = Ledger(site.position, START, {}, {"M-100": [(START + timedelta(hours=2), Decimal(80))]})
+    before = len(site.events())
+
+    cases = [
+        (wrong, "139.999", RuleViolation, "receipt-drawn-on"),
+        (wrong, "0", InvalidInput, "greater_than"),
+        (wrong, "1.0001", InvalidInput, "decimal_max_places"),
+        (spill, "6", InvalidInput, "receipt-only"),
+    ]
+    errors = []
+    for entry, amount, kind, rule in cases:
+        with pytest.raises(DomainError) as refused:
+            site.in_error(entry, ledger=drawn, received=amount)
+        errors.append(refused.value)
+        assert (type(refused.value), refused.value.field, refused.value.rule) == (
+            kind, "receivedAmount", rule
+        ), amount  # fmt: skip
+    assert "held as little as 860 mg" in errors[0].message
+    assert "(at least 140 was received)" in errors[0].message, "60 spilled and 80 dosed"
+    assert len(site.events()) == before, "a refusal records nothing"
+
+    site.in_error(wrong, ledger=drawn, received="140")
