@@ -46,6 +46,17 @@ async def receipt(api: Api, site: str, number: str, quantity: str, at: datetime)
     return str((await api.ok(RECEIVE, {"i": given}, role=Role.NURSE))["receiveStock"]["id"])
 
 
+async def counted(api: Api, site: str, on_hand: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Lot M-1 counted at ``on_hand`` with no discrepancy: the read that follows the count,
+    and the stock on hand then."""
+    count = {"site": site, "occasion": "SPOT", "lines": [{"lot": "M-1", "counted": on_hand}],
+             "witnessId": "nurse-ola"}  # fmt: skip
+    at = (await api.ok(COUNT, {"i": count}, role=Role.NURSE))["countStock"]["position"]
+    read = {"site": site, "atLeast": at}
+    assert (await api.ok(DISCREPANCIES, read, role=Role.AUDITOR))["stockDiscrepancies"] == []
+    return read, (await api.ok(ON_HAND, read, role=Role.AUDITOR))["stockOnHand"]
+
+
 def refusal(body: dict[str, Any]) -> tuple[str, str, str]:
     [error] = body["errors"]
     extensions = error["extensions"]
@@ -94,13 +105,7 @@ async def test_a_receipt_entered_in_error_is_marked_and_received_again(api: Api)
     assert refusal(again) == ("RULE_VIOLATION", "entryId", "not-in-error")
 
     await receipt(api, site, "222-2", "100", start + timedelta(days=2))
-    count = {"site": site, "occasion": "SPOT", "lines": [{"lot": "M-1", "counted": "120"}],
-             "witnessId": "nurse-ola"}  # fmt: skip
-    at = (await api.ok(COUNT, {"i": count}, role=Role.NURSE))["countStock"]["position"]
-
-    read = {"site": site, "atLeast": at}
-    assert (await api.ok(DISCREPANCIES, read, role=Role.AUDITOR))["stockDiscrepancies"] == []
-    stock = (await api.ok(ON_HAND, read, role=Role.AUDITOR))["stockOnHand"]
+    read, stock = await counted(api, site, "120")
     assert stock["lots"] == [
         {"lot": "M-1", "received": "200", "wasted": "0", "dispensed": "80", "onHand": "120"}
     ]
@@ -151,12 +156,7 @@ async def test_a_receipt_drawn_on_is_corrected_with_the_amount_really_received(a
     right = fixed["markStockEntryEnteredInError"]["id"]
     assert right != wrong, "the amount received is a receipt of its own"
 
-    count = {"site": site, "occasion": "SPOT", "lines": [{"lot": "M-1", "counted": "20"}],
-             "witnessId": "nurse-ola"}  # fmt: skip
-    at = (await api.ok(COUNT, {"i": count}, role=Role.NURSE))["countStock"]["position"]
-    read = {"site": site, "atLeast": at}
-    assert (await api.ok(DISCREPANCIES, read, role=Role.AUDITOR))["stockDiscrepancies"] == []
-    stock = (await api.ok(ON_HAND, read, role=Role.AUDITOR))["stockOnHand"]
+    read, stock = await counted(api, site, "20")
     assert stock["lots"] == [
         {"lot": "M-1", "received": "100", "wasted": "0", "dispensed": "80", "onHand": "20"}
     ]
