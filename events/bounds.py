@@ -85,6 +85,13 @@ def text_problem(value: str, limit: int) -> str | None:
     return None
 
 
+def visible(text: str) -> int:
+    """Characters of ``text`` a reader sees: not spaces, and not zero-width (format)
+    characters such as U+200B, which count as characters yet read as nothing (a note or a
+    reason of them looks written and says nothing)."""
+    return sum(ch.isprintable() and not ch.isspace() for ch in text)
+
+
 def count_problem(count: int, limit: int = COUNT_MAX) -> str | None:
     if count > limit:
         return f"has {count} entries; at most {limit} are accepted"

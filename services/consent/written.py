@@ -7,6 +7,7 @@ them passed an emergency access's ten-character reason.
 
 from __future__ import annotations
 
+from carecoord.events.bounds import visible
 from carecoord.services.kernel.errors import InvalidInput
 
 EMERGENCY_REASON_MIN, EMERGENCY_REASON_MAX = 10, 1000
@@ -27,12 +28,6 @@ def emergency_reason(reason: str) -> str:
             " characters (spaces and invisible characters do not count)",
         )
     return trimmed
-
-
-def visible(text: str) -> int:
-    """Characters of ``text`` a reader sees: not spaces, and not zero-width (format)
-    characters such as U+200B, which count as characters yet read as nothing."""
-    return sum(ch.isprintable() and not ch.isspace() for ch in text)
 
 
 def shown(text: str, field: str) -> str:

@@ -24,6 +24,7 @@ from enum import StrEnum, auto
 from uuid import UUID
 
 from carecoord.events import CareEvent
+from carecoord.events.bounds import visible
 from carecoord.events.therapy import (
     CounselingNoteRecorded,
     Modality,
@@ -272,7 +273,7 @@ class TherapyRecord(Aggregate, context="therapy"):
                 "outcome-unchanged",
                 f"session {session_id} is already recorded as {outcome.value}{length}",
             )
-        if not _shows(reason):
+        if not visible(reason):
             raise InvalidInput(
                 "reason", "correction-reason", "say why the recorded outcome was wrong"
             )
@@ -301,7 +302,7 @@ class TherapyRecord(Aggregate, context="therapy"):
         enrolled_at: datetime | None,
     ) -> None:
         """A session note, or with ``counseling`` a SUD counseling note (restricted kind)."""
-        if not _shows(note):
+        if not visible(note):
             raise InvalidInput(
                 "note",
                 "note-text",
@@ -348,12 +349,6 @@ class TherapyRecord(Aggregate, context="therapy"):
                 "sessionId", "unknown-session", f"the client has no session {session_id}"
             )
         return found
-
-
-def _shows(text: str) -> bool:
-    """Whether ``text`` has a character a reader sees: only spaces and zero-width (format)
-    characters such as U+200B made a note or a reason look written and read as nothing."""
-    return any(ch.isprintable() and not ch.isspace() for ch in text)
 
 
 def _may_be(stamp: Stamp, session_id: UUID, session: Session, told: Told) -> None:

@@ -116,6 +116,8 @@ def test_a_mark_names_a_reason_another_witness_and_an_entry_of_this_site_once() 
         ({"witness": " "}, InvalidInput, "witnessId", "witness-required"),
         ({"witness": DOCTOR.id}, RuleViolation, "witnessId", "witness-distinct"),
         ({"reason": "  "}, InvalidInput, "reason", "reason-required"),
+        ({"reason": "\u200b\u2060 "}, InvalidInput, "reason", "reason-required"),
+        ({"reason": "wrong\x00lot"}, InvalidInput, "reason", "out_of_bounds"),
         ({"reason": "x" * 501}, InvalidInput, "reason", "string_too_long"),
     ]
     for given, kind, field, rule in cases:
