@@ -26,11 +26,10 @@ from psycopg.conninfo import conninfo_to_dict
 from carecoord.events import CareEvent, catalog
 from carecoord.events.envelope import type_name
 from carecoord.events.positioned import Positioned
-from carecoord.services.infrastructure import event_chain
+from carecoord.services.infrastructure import decided_on, event_chain
 from carecoord.services.infrastructure.idempotency import (
     SAVE_KWARG,
     IdempotencyKey,
-    IdempotentRecorder,
     Keeping,
     Kept,
     Scope,
@@ -99,8 +98,9 @@ def store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_POOL_SIZE": str(kept_open),
         "POSTGRES_MAX_OVERFLOW": str(settings.db_pool_size - kept_open),
         "CREATE_TABLE": "y",
-        # Our recorder: the library's, also keeping idempotency keys in the events' transaction.
-        "APPLICATION_RECORDER_TOPIC": get_topic(IdempotentRecorder),
+        # Our recorder: the library's, also keeping idempotency keys in the events'
+        # transaction and checking what the batch decided on (``decided_on.py``).
+        "APPLICATION_RECORDER_TOPIC": get_topic(decided_on.DecisionRecorder),
         # No check before each use: psycopg_pool backs off 1, 2, 4 ... s between failed
         # checks, so after a PostgreSQL restart a pool of dead connections held the writer
         # for 34 s. The library retries a statement on a dead connection instead, and the
@@ -283,7 +283,10 @@ class EventStore(Application[UUID]):
 
         Each of ``keeping`` names a keyed command among ``events``: its key, outcome and
         result are kept in the same transaction (see ``services/infrastructure/idempotency.py``).
+        Each of ``aggregates`` with nothing to save was only read: the transaction fails as
+        a conflict if it has been written since (``decided_on.py``).
         """
+        read = {a.id: a.version for a in aggregates if not a.pending}
         seal = self.catalog_mapper.seal
         rows = [replace(k, result=seal(encode_result(k.result))) for k in keeping]
         # What ``save`` would do, without its runtime protocol checks of every event and
@@ -295,15 +298,18 @@ class EventStore(Application[UUID]):
             aggregate.collect_events()
             processing.aggregates[aggregate.id] = aggregate
         if rows:
-            self._keys_recorder()  # before anything is saved without its keys
+            self._our_recorder("idempotency keys")  # before anything is saved without them
             processing.saved_kwargs[SAVE_KWARG] = rows
+        if read and processing.events:
+            self._our_recorder("checks of the records a batch read")
+            processing.saved_kwargs[decided_on.SAVE_KWARG] = read
         return self._record(processing)
 
     def kept(self, keys: Sequence[IdempotencyKey]) -> dict[Scope, Kept]:
         """The first outcomes of these keys, for those already kept."""
         if not keys:
             return {}
-        rows = self._keys_recorder().select_keys([k.scope for k in keys])
+        rows = self._our_recorder("idempotency keys").select_keys([k.scope for k in keys])
         unseal = self.catalog_mapper.unseal
         return {
             (row["actor_id"], row["actor_role"], row["key"]): Kept(
@@ -315,10 +321,10 @@ class EventStore(Application[UUID]):
             for row in rows
         }
 
-    def _keys_recorder(self) -> IdempotentRecorder:
+    def _our_recorder(self, needs: str) -> decided_on.DecisionRecorder:
         recorder = self.recorder
-        if not isinstance(recorder, IdempotentRecorder):
-            raise TypeError("idempotency keys need the store built with store_env()")
+        if not isinstance(recorder, decided_on.DecisionRecorder):
+            raise TypeError(f"{needs} need the store built with store_env()")
         return recorder
 
     def read(self, after: int, limit: int) -> list[Positioned]:

@@ -1,0 +1,87 @@
+"""The records a batch decided on without writing them, checked unchanged when it commits.
+
+A save's version check guards the records a batch writes; a record it only read is not
+saved, so nothing guarded it. A dose is checked against the site's stock, a booking
+against the care team, a break-glass against the team too: with two API processes, a
+waste, or a membership ended, in the other process at the same moment went unseen, and
+the dose took the lot below zero, or the clinician no longer on the team was booked. So
+the batch names each record it read at the version it read, and its transaction, once it
+holds the store's write lock (``LOCK TABLE``: no other batch commits meanwhile), fails
+as a conflict if any of them has a later event. The command bus then runs the batch
+again on fresh state, as after any conflict (``commands.py``). One statement per batch,
+sent in the batch's pipeline, so no extra round trip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from carecoord.services.infrastructure import pipelines
+from carecoord.services.infrastructure.idempotency import IdempotentRecorder
+
+SAVE_KWARG = "decided_on"
+"""The keyword ``EventStore.record`` passes through ``save`` down to the recorder: the
+records read and not written, each with the version read."""
+
+CONFLICT = "23505"
+"""unique_violation: what a version already taken raises, so the bus treats both alike."""
+
+
+class DecisionRecorder(IdempotentRecorder):
+    """The recorder that also checks, in the events' transaction, that what the batch
+    decided on is as it read it."""
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        schema = Identifier(datastore.schema)
+        function = SQL("{}.carecoord_unchanged").format(schema)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION {function}(ids uuid[], versions bigint[])"
+                " RETURNS void LANGUAGE plpgsql AS $$"
+                " DECLARE moved uuid;"
+                " BEGIN"
+                "  SELECT read.id INTO moved FROM unnest(ids, versions) AS read(id, version)"
+                "  WHERE EXISTS (SELECT 1 FROM {schema}.{table} AS e"
+                "   WHERE e.originator_id = read.id AND e.originator_version > read.version)"
+                "  LIMIT 1;"
+                "  IF moved IS NOT NULL THEN"
+                "   RAISE EXCEPTION 'record % was written after this batch read it', moved"
+                "    USING ERRCODE = '{code}';"
+                "  END IF;"
+                " END $$"
+            ).format(
+                function=function,
+                schema=schema,
+                table=Identifier(events_table_name),
+                code=SQL(CONFLICT),
+            )
+        )
+        self._check = SQL("SELECT {}(%s::uuid[], %s::bigint[])").format(function)
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        """After the library's ``LOCK TABLE`` and the rows (the lock is held to commit);
+        on a cursor of its own, since the library fetches the rows' positions from
+        ``curs``."""
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+        read = _read(kwargs)
+        if read:
+            with curs.connection.cursor() as check:
+                check.execute(self._check, (list(read), list(read.values())), prepare=True)
+            pipelines.send_all(curs.connection)
+
+
+def _read(kwargs: Mapping[str, Any]) -> Mapping[UUID, int]:
+    return cast("Mapping[UUID, int]", kwargs.get(SAVE_KWARG, {}))
