@@ -36,6 +36,7 @@ from nats.js.errors import NotFoundError
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.platform import Platform
 from carecoord.services.runtime import embedded
 from carecoord.services.runtime.bootstrap import Servers, running
@@ -123,6 +124,23 @@ async def delete_stream(nats_url: str, name: str) -> None:
             await nc.jetstream().delete_stream(name)
     finally:
         await nc.close()
+
+
+@pytest.fixture
+def database(servers: Servers) -> Iterator[str]:
+    """A database of the test's own."""
+    with fresh_database(servers.database_url) as url:
+        yield url
+
+
+@pytest.fixture
+def two_stores(database: str, data_dir: Path) -> Iterator[tuple[EventStore, EventStore]]:
+    """Two stores on one database: two API processes writing the same records."""
+    env = store_env(isolated_settings(data_dir, database_url=database))
+    first, second = EventStore(env=env), EventStore(env=env)
+    yield first, second
+    first.close()
+    second.close()
 
 
 def isolated_settings(data_dir: Path, **overrides: Any) -> Settings:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 import psycopg
 import pytest
-from conftest import fresh_database, isolated_settings
+from conftest import isolated_settings
 from eventsourcing.persistence import StoredEvent
 from psycopg import sql
 from test_command_bus import Notebook, Noted, note
@@ -27,7 +27,6 @@ from carecoord.services.infrastructure.idempotency import IdempotencyKey
 from carecoord.services.infrastructure.liveness import Liveness
 from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.kernel.aggregate import Recorded, aggregate_id
-from carecoord.services.runtime.bootstrap import Servers
 
 CLIENTS = 20
 ROUNDS = 4
@@ -45,12 +44,6 @@ class Writer:
 @pytest.fixture
 def noted_in_the_catalog(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(catalog._TYPES, type_name(Noted), Noted)
-
-
-@pytest.fixture
-def database(servers: Servers) -> Iterator[str]:
-    with fresh_database(servers.database_url) as url:
-        yield url
 
 
 @pytest.fixture

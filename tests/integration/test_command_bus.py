@@ -6,38 +6,23 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from conftest import fresh_database, isolated_settings
 
 from carecoord.events import Actor, CareEvent, Kind, Role, catalog
 from carecoord.events.envelope import type_name
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.infrastructure import correlation
 from carecoord.services.infrastructure.commands import CommandBus
-from carecoord.services.infrastructure.store import EventStore, store_env
+from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
-from carecoord.services.runtime.bootstrap import Servers
 from carecoord.services.runtime.logs import JsonFormatter
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
-
-
-@pytest.fixture
-def two_stores(servers: Servers, data_dir: Path) -> Iterator[tuple[EventStore, EventStore]]:
-    """Two stores on one database: two processes writing the same records."""
-    with fresh_database(servers.database_url) as url:
-        env = store_env(isolated_settings(data_dir, database_url=url))
-        first, second = EventStore(env=env), EventStore(env=env)
-        yield first, second
-        first.close()
-        second.close()
 
 
 def test_concurrent_commands_share_transactions(two_stores: tuple[EventStore, EventStore]) -> None:

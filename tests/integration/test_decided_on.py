@@ -6,21 +6,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from conftest import fresh_database, isolated_settings
 
 from carecoord.events import Actor, Role
 from carecoord.events.therapy import Modality, SessionFormat, SessionScheduled
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.careteam.commands import assign_member, end_membership
 from carecoord.services.infrastructure.commands import CommandBus
-from carecoord.services.infrastructure.store import EventStore, store_env
+from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command
-from carecoord.services.runtime.bootstrap import Servers
 from carecoord.services.therapy.commands import schedule_session
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
@@ -28,25 +25,10 @@ THERAPIST = Stamp(Actor(id="ther-1", role=Role.THERAPIST))
 
 
 @pytest.fixture
-def database(servers: Servers) -> Iterator[str]:
-    with fresh_database(servers.database_url) as url:
-        yield url
-
-
-@pytest.fixture
-def stores(database: str, data_dir: Path) -> Iterator[tuple[EventStore, EventStore]]:
-    env = store_env(isolated_settings(data_dir, database_url=database))
-    pair = EventStore(env=env), EventStore(env=env)
-    yield pair
-    for store in pair:
-        store.close()
-
-
-@pytest.fixture
-def buses(stores: tuple[EventStore, EventStore]) -> Iterator[tuple[CommandBus, CommandBus]]:
+def buses(two_stores: tuple[EventStore, EventStore]) -> Iterator[tuple[CommandBus, CommandBus]]:
     """Two API processes' writers, neither hearing the other's writes (as in the moment
     between a write and its NOTIFY): each decides on its own cached records."""
-    pair = CommandBus(stores[0]), CommandBus(stores[1])
+    pair = CommandBus(two_stores[0]), CommandBus(two_stores[1])
     yield pair
     for bus in pair:
         bus.close()
@@ -71,7 +53,7 @@ def sessions_booked(store: EventStore, client_id: uuid.UUID) -> int:
 
 
 def test_a_booking_on_a_team_changed_in_another_process_is_decided_again(
-    buses: tuple[CommandBus, CommandBus], stores: tuple[EventStore, EventStore]
+    buses: tuple[CommandBus, CommandBus], two_stores: tuple[EventStore, EventStore]
 ) -> None:
     """The booking reads the care team and writes the therapy record: the membership ended
     in the other process is seen, and the booking refused, not stored."""
@@ -88,11 +70,11 @@ def test_a_booking_on_a_team_changed_in_another_process_is_decided_again(
     with pytest.raises(RuleViolation, match=r"not on client .* care team"):
         here.execute_sync(booking(client_id, days=3))
     assert here.conflicts == 1
-    assert sessions_booked(stores[0], client_id) == 1
+    assert sessions_booked(two_stores[0], client_id) == 1
 
 
 def test_records_read_and_unchanged_cost_no_conflict(
-    buses: tuple[CommandBus, CommandBus], stores: tuple[EventStore, EventStore]
+    buses: tuple[CommandBus, CommandBus], two_stores: tuple[EventStore, EventStore]
 ) -> None:
     """What the other process wrote elsewhere (another client's team) leaves this one's
     bookings alone: they commit at once."""
@@ -112,4 +94,4 @@ def test_records_read_and_unchanged_cost_no_conflict(
     for days in (2, 3, 4):
         here.execute_sync(booking(ana, days=days))
     assert here.conflicts == 0
-    assert sessions_booked(stores[0], ana) == 3
+    assert sessions_booked(two_stores[0], ana) == 3

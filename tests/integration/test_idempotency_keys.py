@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import psycopg
 import pytest
-from conftest import fresh_database, isolated_settings
+from conftest import isolated_settings
 from eventsourcing.cryptography import AESCipher
 
 from carecoord.events import Actor, Role
@@ -23,7 +23,6 @@ from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
-from carecoord.services.runtime.bootstrap import Servers
 
 T = TypeVar("T")
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
@@ -31,22 +30,6 @@ ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 
 def key(name: str, digest: str = "request-1") -> IdempotencyKey:
     return IdempotencyKey("admin-1", Role.PROGRAM_ADMIN.value, name, digest)
-
-
-@pytest.fixture
-def database(servers: Servers) -> Iterator[str]:
-    with fresh_database(servers.database_url) as url:
-        yield url
-
-
-@pytest.fixture
-def stores(database: str, data_dir: Path) -> Iterator[tuple[EventStore, EventStore]]:
-    """Two stores on one database: two API processes."""
-    env = store_env(isolated_settings(data_dir, database_url=database))
-    first, second = EventStore(env=env), EventStore(env=env)
-    yield first, second
-    first.close()
-    second.close()
 
 
 class Gate:
@@ -89,9 +72,9 @@ def kept_rows(url: str) -> list[tuple[str, int, list[uuid.UUID]]]:
 
 
 def test_a_keyed_command_sent_twice_records_once_and_answers_alike(
-    stores: tuple[EventStore, EventStore], database: str
+    two_stores: tuple[EventStore, EventStore], database: str
 ) -> None:
-    store, _ = stores
+    store, _ = two_stores
     bus = CommandBus(store)
     client = uuid.uuid4()
     try:
@@ -108,9 +91,9 @@ def test_a_keyed_command_sent_twice_records_once_and_answers_alike(
 
 
 def test_the_same_key_on_a_different_request_is_refused_and_records_nothing(
-    stores: tuple[EventStore, EventStore], database: str
+    two_stores: tuple[EventStore, EventStore], database: str
 ) -> None:
-    store, _ = stores
+    store, _ = two_stores
     bus = CommandBus(store)
     try:
         bus.execute_sync(enroll(), key=key("k1", digest="request-1"))
@@ -126,8 +109,10 @@ def test_the_same_key_on_a_different_request_is_refused_and_records_nothing(
     assert events_stored(database) == 1
 
 
-def test_keys_belong_to_who_sent_them(stores: tuple[EventStore, EventStore], database: str) -> None:
-    store, _ = stores
+def test_keys_belong_to_who_sent_them(
+    two_stores: tuple[EventStore, EventStore], database: str
+) -> None:
+    store, _ = two_stores
     bus = CommandBus(store)
     try:
         mine = bus.execute_sync(enroll(), key=key("shared"))
@@ -143,9 +128,9 @@ def test_keys_belong_to_who_sent_them(stores: tuple[EventStore, EventStore], dat
 
 
 def test_the_same_key_twice_in_one_batch_runs_once(
-    stores: tuple[EventStore, EventStore], database: str
+    two_stores: tuple[EventStore, EventStore], database: str
 ) -> None:
-    store, _ = stores
+    store, _ = two_stores
     bus = CommandBus(store)
     gate = Gate()
     try:
@@ -169,11 +154,11 @@ def test_the_same_key_twice_in_one_batch_runs_once(
 
 
 def test_a_keyed_command_whose_batch_conflicts_is_retried_and_records_once(
-    stores: tuple[EventStore, EventStore], database: str
+    two_stores: tuple[EventStore, EventStore], database: str
 ) -> None:
     """Another process enrolls the same client first: our batch fails on the events, our
     command is retried alone and refused, and neither a key nor an event is left of it."""
-    mine, theirs = stores
+    mine, theirs = two_stores
     bus, other = CommandBus(mine), CommandBus(theirs)
     client = uuid.uuid4()
     holding, loaded = Gate(), Gate()
@@ -199,12 +184,12 @@ def test_a_keyed_command_whose_batch_conflicts_is_retried_and_records_once(
 
 
 def test_a_key_kept_by_another_process_meanwhile_answers_the_retry(
-    stores: tuple[EventStore, EventStore], database: str
+    two_stores: tuple[EventStore, EventStore], database: str
 ) -> None:
     """Two API processes get the same keyed request; each looks the key up before the other
     commits. The second's transaction fails on the key (events and all), and its retry
     finds the first's outcome."""
-    mine, theirs = stores
+    mine, theirs = two_stores
     bus, other = CommandBus(mine), CommandBus(theirs)
     gate = Gate()
     try:
@@ -227,8 +212,8 @@ def returning(result: object) -> Callable[[UnitOfWork], object]:
     return lambda _: result
 
 
-def test_results_of_every_kind_come_back_equal(stores: tuple[EventStore, EventStore]) -> None:
-    store, _ = stores
+def test_results_of_every_kind_come_back_equal(two_stores: tuple[EventStore, EventStore]) -> None:
+    store, _ = two_stores
     bus = CommandBus(store)
     client, other = uuid.uuid4(), uuid.uuid4()
     results: list[object] = [True, 7, {client: other}, None, client]
