@@ -291,8 +291,9 @@ def monitoring_routes(platform: Platform) -> list[Route]:
     async def health(_: Request) -> JSONResponse:
         body = await health_body(platform)
         # 503 for a stuck loop, which a restart may mend, or a database that does not
-        # answer; a set-aside event needs an operator, not a restart, so the process still
-        # reports itself serving.
+        # answer; a set-aside event needs an operator, not a restart, and a busy database
+        # (every pooled connection out, the server answering) needs time, so the process
+        # still reports itself serving then.
         down = body["stuckLoops"] or body["status"] == "unavailable"
         return JSONResponse(body, status_code=503 if down else 200)
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
+from typing import Any
 
 import strawberry
+from psycopg import AsyncConnection
 from strawberry.types import Info
 
 from carecoord.graphql.context import RequestContext
-from carecoord.services.infrastructure import parked, positions
+from carecoord.services.infrastructure import database_probe, parked, positions
+from carecoord.services.infrastructure.database_probe import Reach
 from carecoord.services.platform import Platform
 
-log = logging.getLogger("carecoord.status")
-
 DATABASE_ANSWER_SECONDS = 2.0
-"""How long ``/health`` waits for the database before it answers ``unavailable``."""
+"""How long ``/health`` waits for the database, all of its reading included, before it
+answers ``busy`` or ``unavailable``."""
 
 
 @strawberry.type
@@ -41,9 +41,15 @@ class PlatformStatus:
 
 
 async def platform_status(platform: Platform) -> PlatformStatus:
-    head = await asyncio.to_thread(platform.store.last_position)
-    reached = await positions.all_positions(platform.pool)
-    set_aside = await parked.counts(platform.pool)
+    async with platform.pool.connection() as conn:
+        return await read_status(platform, conn)
+
+
+async def read_status(platform: Platform, conn: AsyncConnection[Any]) -> PlatformStatus:
+    """The store's head, the followers' positions and what each set aside, on ``conn``."""
+    head = await platform.store.last_position_on(conn)
+    reached = await positions.all_positions_on(conn)
+    set_aside = await parked.counts_on(conn)
     return PlatformStatus(
         store_position=head,
         followers=[
@@ -60,19 +66,29 @@ async def health(platform: Platform) -> dict[str, object]:
     """The body of ``/health``: positions and lag, set-aside events, each loop's state.
 
     ``degraded`` when an event was set aside or a loop of this process has been failing
-    for ``loop_stuck_seconds`` (listed in ``stuckLoops``); ``unavailable`` when the database
-    does not answer within ``DATABASE_ANSWER_SECONDS`` (a supervisor's probe times out
-    sooner than the store's own 30 s wait for a connection).
+    for ``loop_stuck_seconds`` (listed in ``stuckLoops``). Within ``DATABASE_ANSWER_SECONDS``
+    whatever the database does (``services/infrastructure/database_probe.py``): ``degraded``
+    with ``busy: ["database"]`` and the pool's use when the server answers but every pooled
+    connection is taken (a process serving long requests, not one to restart), and
+    ``unavailable`` with ``unreachable: ["database"]`` when the server does not answer.
+    Those two carry no positions: reading them is what could not be done in time.
     """
-    if not await positions.database_answers(platform.pool, DATABASE_ANSWER_SECONDS):
-        log.warning("health", extra={"code": "DATABASE_UNREACHABLE"})
+    reading = await database_probe.read_or_probe(
+        platform.pool,
+        platform.database_url,
+        lambda conn: read_status(platform, conn),
+        DATABASE_ANSWER_SECONDS,
+    )
+    status = reading.value
+    if status is None:
+        busy = reading.reach is Reach.BUSY
         return {
-            "status": "unavailable",
-            "unreachable": ["database"],
+            "status": "degraded" if busy else "unavailable",
+            ("busy" if busy else "unreachable"): ["database"],
+            "pool": reading.pool.report(),
             "stuckLoops": platform.liveness.stuck(),
             "loops": platform.liveness.report(),
         }
-    status = await platform_status(platform)
     return {
         "status": status.status,
         "storePosition": status.store_position,

@@ -115,7 +115,11 @@ async def positions_after(conn: AsyncConnection, follower: str, after: int) -> f
 async def counts(pool: AsyncConnectionPool) -> dict[str, int]:
     """Parked events per follower."""
     async with pool.connection() as conn:
-        cur = await conn.execute(
-            "SELECT follower, count(*) FROM parked_events GROUP BY follower ORDER BY follower"
-        )
-        return {str(name): int(n) for name, n in await cur.fetchall()}
+        return await counts_on(conn)
+
+
+async def counts_on(conn: AsyncConnection) -> dict[str, int]:
+    cur = await conn.execute(
+        "SELECT follower, count(*) FROM parked_events GROUP BY follower ORDER BY follower"
+    )
+    return {str(name): int(n) for name, n in await cur.fetchall()}

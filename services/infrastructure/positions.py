@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import psycopg
 from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from psycopg_pool import AsyncConnectionPool
 
 DDL = """
 CREATE TABLE IF NOT EXISTS follower_positions (
@@ -71,16 +70,9 @@ async def write_many(conn: AsyncConnection, reached: dict[str, int]) -> None:
 
 async def all_positions(pool: AsyncConnectionPool) -> dict[str, int]:
     async with pool.connection() as conn:
-        cur = await conn.execute("SELECT name, position FROM follower_positions")
-        return {str(name): int(pos) for name, pos in await cur.fetchall()}
+        return await all_positions_on(conn)
 
 
-async def database_answers(pool: AsyncConnectionPool, within: float) -> bool:
-    """Whether the database gives a connection and answers on it within ``within`` seconds:
-    a supervisor's probe gives up sooner than the pool's own wait for a connection."""
-    try:
-        async with pool.connection(timeout=within) as conn:
-            await conn.execute("SELECT 1")
-    except (psycopg.Error, PoolTimeout):
-        return False
-    return True
+async def all_positions_on(conn: AsyncConnection) -> dict[str, int]:
+    cur = await conn.execute("SELECT name, position FROM follower_positions")
+    return {str(name): int(pos) for name, pos in await cur.fetchall()}

@@ -338,6 +338,14 @@ class EventStore(Application[UUID]):
     def last_position(self) -> int:
         return self.recorder.max_notification_id() or 0
 
+    async def last_position_on(self, conn: psycopg.AsyncConnection[Any]) -> int:
+        """``last_position`` on a connection of the caller's (``/health`` reads it on the
+        connection it bounds, not on the library's pool, whose wait is 30 s)."""
+        statement = self.recorder.max_notification_id_statement  # type: ignore[attr-defined]
+        cur = await conn.execute(statement)
+        row = await cur.fetchone()
+        return int(row[0] or 0) if row else 0
+
     def drop_dead_connections(self) -> None:
         """Check the pooled connections at once (after the database went away), so no
         command finds a dead one."""
