@@ -49,6 +49,7 @@ from carecoord.services.consent.commands import disclose_events
 from carecoord.services.consent.notice import NOTICE_VERSION, REDISCLOSURE_NOTICE
 from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.gate.gate import AccessGate
+from carecoord.services.infrastructure.crash_points import crash_point
 from carecoord.services.infrastructure.doorbell import read_page
 from carecoord.services.infrastructure.relay import POSITION_HEADER, TYPE_HEADER
 from carecoord.services.kernel.access import Action
@@ -180,6 +181,7 @@ class Forwarder:
             for event in events
             if event.event_id in under
         ]
+        crash_point("disclosure-unsent")  # decided and recorded, nothing published yet
         nc = self.platform.broker.connection
         for out in outbound:
             await nc.publish(out.subject, out.data, headers=out.headers)

@@ -83,8 +83,8 @@ async def test_foreign_messages_are_withheld_and_the_rest_go_on(
     assert before < after
 
 
-async def consenting_to_the_recipient(platform: Platform) -> None:
-    """A client enrolled, whose consent names ``RECIPIENT`` for care entries."""
+async def consenting_to_the_recipient(platform: Platform, recipient: str = RECIPIENT) -> None:
+    """A client enrolled, whose consent names ``recipient`` for care entries."""
     client = (
         await platform.bus.execute(enroll_client(ADMIN, display_name="Sam K.", program="OTP"))
     ).result
@@ -92,7 +92,7 @@ async def consenting_to_the_recipient(platform: Platform) -> None:
         record_consent(
             ADMIN,
             client_id=client,
-            recipients=(Recipient(type=RecipientType.ORGANIZATION, id=RECIPIENT, name="Acme"),),
+            recipients=(Recipient(type=RecipientType.ORGANIZATION, id=recipient, name="Acme"),),
             purpose="care coordination with primary care",
             data_kinds=(Kind.CARE,),
             signed_on=date(2026, 1, 1),
