@@ -4,7 +4,7 @@ clients whose care team they are on now), and acknowledging and resolving with a
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import date, datetime
 from typing import cast
 from uuid import UUID
 
@@ -46,6 +46,13 @@ class Alert:
     raised_at: datetime
     position: int = strawberry.field(description="Where it was raised in the event log.")
     history: JSON = strawberry.field(description="Acknowledgements and resolutions, in order.")
+
+    @strawberry.field(
+        description="The program's day `raisedAt` falls on, in the program's time zone"
+        " (CARECOORD_PROGRAM_TIME_ZONE; the dosing day's): the day the rules counted it on."
+    )
+    def raised_on(self, info: Info[RequestContext, None]) -> date:
+        return info.context.platform.alert_rules.day_of(self.raised_at)
 
     @classmethod
     def of(cls, row: alerts.Alert) -> Alert:

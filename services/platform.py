@@ -58,7 +58,8 @@ class Platform:
     grants: Grants = field(default_factory=Grants)
     """Read grants decided since the access views last changed."""
     alert_rules: AlertRules = DEFAULT_ALERT_RULES
-    """The program's alert rule table (defaults changed by the program file's [alerts])."""
+    """The program's alert rule table (defaults changed by the program file's [alerts]), on
+    the program's days (``program_time_zone``, as ``medication``)."""
     medication: MedicationRules = DEFAULT_RULES
     """The program's medication tables and time zone (settings and the file's [medication])."""
     tasks: list[asyncio.Task[None]] = field(default_factory=list)

@@ -10,7 +10,10 @@ was entered: an entry recorded late counts where it happened, and raises an aler
 is among the latest. The screen and withdrawal rules ("while on methadone", "in maintenance")
 read the orders in force when the screen was collected or the score taken, not those in force
 now: a screen collected before the first order and entered after it is not a screen "while
-on" it. The QTc rule reads the current orders (see ``History.medication_classes``).
+on" it. The QTc rule reads the current orders (see ``History.medication_classes``). Days are
+the program's (``AlertRules.day_of``, in its time zone), as the medication tables' dosing day
+is: an order is in force on the program's day of the moment, and the days of maintenance are
+counted from the first dose's dosing day to it.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ from carecoord.services.therapy.record import Closed, Outcome, TherapyRecord, no
 
 RULES_ACTOR = Actor(id="alert-rules", role=Role.SYSTEM)
 _ALERT_IDS = uuid5(NAMESPACE_URL, "https://carecoord.dev/alerts")
+
+DayOf = Callable[[datetime], date]
+"""The program's day a moment falls on (``AlertRules.day_of``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,20 +80,24 @@ class History:
     """Every order the formulary knows; ``classes_at`` reads those in force at a time."""
     open_rules: frozenset[str] = frozenset()
 
-    def classes_at(self, moment: datetime) -> frozenset[str]:
-        """Formulary classes of the orders in force at ``moment`` (active or on hold)."""
-        return frozenset(c for p in self.orders if p.order.in_force_at(moment) for c in p.classes)
+    def classes_at(self, moment: datetime, day_of: DayOf) -> frozenset[str]:
+        """Formulary classes of the orders in force at ``moment`` (active or on hold), on the
+        program's day ``day_of`` gives it."""
+        return frozenset(
+            c for p in self.orders if p.order.in_force_at(moment, day_of) for c in p.classes
+        )
 
-    def agonists_at(self, moment: datetime) -> frozenset[str]:
-        return self.classes_at(moment) & AGONIST_ANALYTES.keys()
+    def agonists_at(self, moment: datetime, day_of: DayOf) -> frozenset[str]:
+        return self.classes_at(moment, day_of) & AGONIST_ANALYTES.keys()
 
-    def in_maintenance(self, moment: datetime, after_days: int) -> bool:
-        """On an agonist at ``moment`` whose treatment's first dose is ``after_days`` back."""
+    def in_maintenance(self, moment: datetime, after_days: int, day_of: DayOf) -> bool:
+        """On an agonist at ``moment`` whose treatment's first dose is ``after_days`` back,
+        counted in the program's days (a dose's day is its dosing day)."""
         return any(
             p.classes & AGONIST_ANALYTES.keys()
-            and p.order.in_force_at(moment)
+            and p.order.in_force_at(moment, day_of)
             and p.first_dose_day is not None
-            and (moment.date() - p.first_dose_day).days >= after_days
+            and (day_of(moment) - p.first_dose_day).days >= after_days
             for p in self.orders
         )
 
@@ -134,16 +144,19 @@ class Finding:
     evidence: tuple[UUID, ...]
 
 
-Check = Callable[[AlertRule, History, CareEvent], Finding | None]
+Check = Callable[[AlertRule, History, CareEvent, DayOf], Finding | None]
+"""One ``Test``'s logic: the row, the history, the new event and the program's day of a
+moment (for the tests that count days)."""
 
 
 def evaluate(rules: AlertRules, history: History, event: CareEvent) -> list[AlertRaised]:
-    """The alerts ``event`` raises, given the client's ``history`` before it."""
+    """The alerts ``event`` raises, given the client's ``history`` before it, on the days of
+    the program's time zone (``rules.zone``)."""
     raised = []
     for rule in rules.rules:
         if rule.while_open_once and rule.id in history.open_rules:
             continue
-        found = CHECKS[rule.test](rule, history, event)
+        found = CHECKS[rule.test](rule, history, event, rules.day_of)
         if found is not None:
             raised.append(_alert(rule, event, found))
     return raised
@@ -171,7 +184,9 @@ def _alert(rule: AlertRule, trigger: CareEvent, found: Finding) -> AlertRaised:
     )
 
 
-def _instrument_score(rule: AlertRule, history: History, event: CareEvent) -> Finding | None:
+def _instrument_score(
+    rule: AlertRule, history: History, event: CareEvent, day_of: DayOf
+) -> Finding | None:
     if not isinstance(event, InstrumentScored) or event.instrument is not rule.instrument:
         return None
     what, _, name = rule.score.partition(":")
@@ -184,7 +199,7 @@ def _instrument_score(rule: AlertRule, history: History, event: CareEvent) -> Fi
     if value is None or not rule.in_range(value):
         return None
     if rule.maintenance_days is not None and not history.in_maintenance(
-        event.occurred_at, rule.maintenance_days
+        event.occurred_at, rule.maintenance_days, day_of
     ):
         return None
     if what == "signs":
@@ -197,14 +212,14 @@ def _instrument_score(rule: AlertRule, history: History, event: CareEvent) -> Fi
     return Finding(f"{event.instrument.value} {label} {value} ({event.band})", (event.event_id,))
 
 
-def _substance_use(_: AlertRule, __: History, event: CareEvent) -> Finding | None:
+def _substance_use(_: AlertRule, __: History, event: CareEvent, ___: DayOf) -> Finding | None:
     if not isinstance(event, CheckInRecorded) or not event.substance_use:
         return None
     named = ", ".join(event.substances) or "substance not named"
     return Finding(f"use since last check-in: {named}", (event.event_id,))
 
 
-def _craving_rise(rule: AlertRule, history: History, event: CareEvent) -> Finding | None:
+def _craving_rise(rule: AlertRule, history: History, event: CareEvent, _: DayOf) -> Finding | None:
     if not isinstance(event, CheckInRecorded) or event.craving is None:
         return None
     new = Reading(event.event_id, event.craving, event.occurred_at)
@@ -224,7 +239,7 @@ def _craving_rise(rule: AlertRule, history: History, event: CareEvent) -> Findin
     )
 
 
-def _qtc(rule: AlertRule, history: History, event: CareEvent) -> Finding | None:
+def _qtc(rule: AlertRule, history: History, event: CareEvent, _: DayOf) -> Finding | None:
     if not isinstance(event, VitalSignsRecorded) or event.qtc_ms is None:
         return None
     if history.latest_qtc_at is not None and event.occurred_at < history.latest_qtc_at:
@@ -247,15 +262,15 @@ def _positive(rule: AlertRule, event: CareEvent) -> str:
     )
 
 
-def _screen_positive(rule: AlertRule, _: History, event: CareEvent) -> Finding | None:
+def _screen_positive(rule: AlertRule, _: History, event: CareEvent, __: DayOf) -> Finding | None:
     positive = _positive(rule, event)
     return Finding(f"positive for {positive}", (event.event_id,)) if positive else None
 
 
 def _screen_positive_on_agonist(
-    rule: AlertRule, history: History, event: CareEvent
+    rule: AlertRule, history: History, event: CareEvent, day_of: DayOf
 ) -> Finding | None:
-    agonists = history.agonists_at(event.occurred_at)
+    agonists = history.agonists_at(event.occurred_at, day_of)
     positive = _positive(rule, event) if agonists else ""
     if not positive:
         return None
@@ -263,12 +278,14 @@ def _screen_positive_on_agonist(
     return Finding(f"positive for {positive} while on {on}", (event.event_id,))
 
 
-def _screen_negative(_: AlertRule, history: History, event: CareEvent) -> Finding | None:
+def _screen_negative(
+    _: AlertRule, history: History, event: CareEvent, day_of: DayOf
+) -> Finding | None:
     if not isinstance(event, DrugScreenResulted):
         return None
     results = {f.analyte: f.result for f in event.results}
     missing = []
-    for agonist in sorted(history.agonists_at(event.occurred_at)):
+    for agonist in sorted(history.agonists_at(event.occurred_at, day_of)):
         tested = [results[a] for a in AGONIST_ANALYTES[agonist] if a in results]
         if tested and all(r is AnalyteResult.NEGATIVE for r in tested):
             missing.append(agonist)
@@ -277,7 +294,7 @@ def _screen_negative(_: AlertRule, history: History, event: CareEvent) -> Findin
     return Finding(f"negative for prescribed {', '.join(missing)}", (event.event_id,))
 
 
-def _no_shows(rule: AlertRule, history: History, event: CareEvent) -> Finding | None:
+def _no_shows(rule: AlertRule, history: History, event: CareEvent, _: DayOf) -> Finding | None:
     """A no-show, or a session corrected to one, that makes a run of ``threshold``: the run
     since the last attended session, in the order sessions began, with this one in it."""
     if not isinstance(event, SessionNoShow | SessionOutcomeCorrected):

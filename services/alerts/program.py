@@ -8,6 +8,10 @@ the care team's to notice, which is the medical director's call, so it is signed
 A changed row keeps its id; its version becomes ``<default version>+program:<digest>``, the
 digest of the change, so every alert it raises says which numbers decided it, and replaying
 history with the same file gives the same alerts.
+
+The rows count the program's days, in its time zone (``program_time_zone``, a setting rather
+than a key of this section, as it is the medication tables' dosing day too): the composition
+root builds the table with ``table_for(settings)``.
 """
 
 from __future__ import annotations
@@ -15,12 +19,21 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from carecoord.events.medication import Severity
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRule, AlertRules, Test
+
+
+class ProgramSettings(Protocol):
+    """The settings the alert table takes (the process's ``Settings``)."""
+
+    @property
+    def program_time_zone(self) -> ZoneInfo: ...
+
 
 # What a program may change on a row, by the logic the row runs (see ``Test``).
 TUNABLE: dict[Test, frozenset[str]] = {
@@ -112,8 +125,13 @@ class AlertSection(BaseModel):
 
     @property
     def table(self) -> AlertRules:
-        """The rule table the program evaluates: the defaults with its rows changed."""
+        """The rows the program evaluates: the defaults with its rows changed (on UTC days;
+        ``table_for`` gives them the program's)."""
         return self._table
+
+    def table_for(self, settings: ProgramSettings) -> AlertRules:
+        """The rule table the program evaluates, counting days in its time zone."""
+        return self._table.in_zone(settings.program_time_zone)
 
     def departures(self) -> tuple[list[str], list[str]]:
         """The rows changed (``<id>@<version>``) and the ids of the rows turned off."""

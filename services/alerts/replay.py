@@ -5,7 +5,8 @@ The replay folds each client's events into the same aggregates the commands read
 order the decisions were made, and at each event asks ``evaluate`` what it raises. Raised
 alerts are folded in at once (as the command did), the recorded ones are skipped, and the
 care team's acknowledgements and resolutions are folded in as recorded. With the rule table
-of the time, the result equals the ``AlertRaised`` events in the store.
+of the time (its rows, and the program's time zone its days are counted in), the result
+equals the ``AlertRaised`` events in the store.
 """
 
 from __future__ import annotations

@@ -9,12 +9,18 @@ A row's version also moves when the logic that reads it changes, so an alert nam
 that decided it: version 2 of the rows that read "the latest" or "in a row", or the orders in
 force, goes by clinical time (when a reading was taken, a session scheduled, a screen
 collected); version 1 went by the order of recording and the orders of the moment.
+Version 3 of the rows that count days (the orders in force on a day, the days since the first
+dose) counts the program's days (``AlertRules.zone``, ``program_time_zone``, the medication
+tables' dosing day); version 2 counted UTC days, so a screen collected at 17:30 in Los Angeles
+was judged on the next day's orders.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from enum import StrEnum, auto
+from zoneinfo import ZoneInfo
 
 from carecoord.events.checkins import Instrument
 from carecoord.events.medication import Severity
@@ -103,7 +109,7 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("gad7-positive", "1", Test.INSTRUMENT_SCORE, "GAD-7 positive anxiety screen",
               Severity.MODERATE, "Further evaluation; check benzodiazepine exposure", GAD,
               threshold=10, instrument=Instrument.GAD7),
-    AlertRule("cows-maintenance", "2", Test.INSTRUMENT_SCORE,
+    AlertRule("cows-maintenance", "3", Test.INSTRUMENT_SCORE,
               "Moderate opioid withdrawal during maintenance", Severity.MODERATE,
               "Dose-adequacy review (under-dosing)", COWS, threshold=13,
               instrument=Instrument.COWS, maintenance_days=7),
@@ -133,7 +139,7 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("qtc-methadone-critical", "2", Test.QTC_ON_MEDICATION, "QTc >= 500 ms on methadone",
               Severity.HIGH, "Consider reducing or stopping methadone; remove contributing drugs",
               KRANTZ, threshold=500, medication_class="methadone"),
-    AlertRule("screen-depressant-on-agonist", "2", Test.SCREEN_POSITIVE_ON_AGONIST,
+    AlertRule("screen-depressant-on-agonist", "3", Test.SCREEN_POSITIVE_ON_AGONIST,
               "Benzodiazepines or alcohol while on an opioid agonist", Severity.HIGH,
               "Overdose-risk review: naloxone, PDMP check, take-home review; do not withhold MAT",
               FDA_2017, analytes=frozenset({"benzodiazepines", "alcohol", "etg", "ets"})),
@@ -141,7 +147,7 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
               Severity.HIGH, "Overdose-risk review: offer naloxone and overdose education; review"
               " take-homes; do not withhold MAT", OVERDOSE,
               analytes=frozenset({"fentanyl", "norfentanyl"})),
-    AlertRule("screen-negative-for-agonist", "2", Test.SCREEN_NEGATIVE_FOR_AGONIST,
+    AlertRule("screen-negative-for-agonist", "3", Test.SCREEN_NEGATIVE_FOR_AGONIST,
               "Drug screen negative for the prescribed agonist", Severity.MODERATE,
               "Adherence and possible-diversion review; take-home review", FDA_2017),
     AlertRule("repeated-no-shows", "2", Test.CONSECUTIVE_NO_SHOWS, "Repeated therapy no-shows",
@@ -150,18 +156,33 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
 )  # fmt: skip
 
 
+UTC_ZONE = ZoneInfo("UTC")
+
+
 @dataclass(frozen=True, slots=True)
 class AlertRules:
-    """A program's rule table: the defaults, with rows replaced, added or taken out by id."""
+    """A program's rule table: the defaults, with rows replaced, added or taken out by id,
+    and the program's time zone, whose local day is the day the rows count in."""
 
     rules: tuple[AlertRule, ...] = DEFAULT_RULES
+    zone: ZoneInfo = UTC_ZONE
+    """The program's time zone (``program_time_zone``, set at start as the medication
+    tables' is): an order is in force on the program's day a screen was collected, and the
+    days of maintenance are the program's days since the first dose, not UTC's."""
+
+    def day_of(self, moment: datetime) -> date:
+        """The program's day that ``moment`` falls on."""
+        return moment.astimezone(self.zone).date()
+
+    def in_zone(self, zone: ZoneInfo) -> AlertRules:
+        return replace(self, zone=zone)
 
     def with_rules(self, *changed: AlertRule) -> AlertRules:
         by_id = {r.id: r for r in self.rules} | {r.id: r for r in changed}
-        return AlertRules(tuple(by_id.values()))
+        return replace(self, rules=tuple(by_id.values()))
 
     def without(self, *rule_ids: str) -> AlertRules:
-        return AlertRules(tuple(r for r in self.rules if r.id not in rule_ids))
+        return replace(self, rules=tuple(r for r in self.rules if r.id not in rule_ids))
 
     def rule(self, rule_id: str) -> AlertRule | None:
         return next((r for r in self.rules if r.id == rule_id), None)

@@ -116,7 +116,8 @@ class Settings(BaseSettings):
     )
     program_time_zone: ZoneInfo = Field(
         default=ZoneInfo("UTC"),
-        description="IANA zone of the program's dosing day (per-day limits, slots, missed days).",
+        description="IANA zone of the program's day: the dosing day (per-day limits, slots, "
+        "missed days) and the alert rules' days (orders in force, days of maintenance).",
     )
 
     # Clinical rule tables a program changes (services/runtime/program.py): [alerts] thresholds;

@@ -137,15 +137,16 @@ class Order:
         """Days a dose was given at the window or handed over to take home."""
         return set(self.doses_on) | {day for day, _ in self.take_home}
 
-    def in_force_at(self, moment: datetime) -> bool:
-        """Prescribed at ``moment`` (a clinical time, on its UTC day): in its period and not
-        yet stopped. An order entered in error never was; a held one still is (the dose is
-        held, not the prescription)."""
+    def in_force_at(self, moment: datetime, day_of: Callable[[datetime], date]) -> bool:
+        """Prescribed at ``moment`` (a clinical time, on the program's day ``day_of`` gives
+        it, as the order's start and end are): in its period and not yet stopped. An order
+        entered in error never was; a held one still is (the dose is held, not the
+        prescription)."""
         if self.status is Status.ENTERED_IN_ERROR:
             return False
         if self.stopped_at is not None and moment >= self.stopped_at:
             return False
-        return self.in_period(moment.date())
+        return self.in_period(day_of(moment))
 
     def in_period(self, day: date) -> bool:
         return (

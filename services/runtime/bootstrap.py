@@ -280,7 +280,7 @@ async def running(
         ),
         access_changes,
         the_relay,
-        alert_rules=program.alerts.table,
+        alert_rules=program.alerts.table_for(settings),
         medication=program.medication.rules(settings),
         metrics=metrics,
         tracing=tracing,

@@ -33,6 +33,7 @@ from carecoord.services.kernel.unit_of_work import Command
 from carecoord.services.medication import commands as medication
 from carecoord.services.medication.dispensing import GivenDose
 from carecoord.services.medication.prescribing import NewOrder
+from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
 from carecoord.services.therapy import commands as therapy
 from carecoord.services.therapy.record import Outcome
 
@@ -66,9 +67,12 @@ def answers_totalling(instrument: Instrument, total: int) -> dict[str, int]:
 
 
 class Story(InMemory):
-    def __init__(self, rules: AlertRules = DEFAULT_ALERT_RULES) -> None:
+    def __init__(
+        self, rules: AlertRules = DEFAULT_ALERT_RULES, medication: MedicationRules = DEFAULT_RULES
+    ) -> None:
         super().__init__()
         self.rules = rules
+        self.medication = medication
         self.now = START
         self.client_id = self.run(
             enroll_client(self.stamp(NURSE), display_name="Sam", program="OTP")
@@ -146,12 +150,17 @@ class Story(InMemory):
             write(self.stamp(actor), client_id=self.client_id, rules=self.rules, **given)
         )
 
-    def prescribe(self, medication_code: str = "methadone", start: date | None = None) -> UUID:
+    def prescribe(
+        self, medication_code: str = "methadone", start: date | None = None, end: date | None = None
+    ) -> UUID:
         methadone = medication_code == "methadone"
         route, dose = ("oral", Decimal(60)) if methadone else ("sublingual", Decimal(16))
-        order = NewOrder(medication_code, dose, "mg", route, Schedule(), start or self.now.date())
+        first = start or self.medication.day_of(self.now)
+        order = NewOrder(medication_code, dose, "mg", route, Schedule(), first, end)
         written = self.run(
-            medication.prescribe(self.stamp(DOCTOR), client_id=self.client_id, order=order)
+            medication.prescribe(
+                self.stamp(DOCTOR), client_id=self.client_id, order=order, rules=self.medication
+            )
         )
         order_id: UUID = written.id
         return order_id
@@ -160,7 +169,7 @@ class Story(InMemory):
         self.run(
             medication.discontinue_order(
                 self.stamp(DOCTOR), client_id=self.client_id, order_id=order_id,
-                reason="client left the program",
+                reason="client left the program", rules=self.medication,
             )
         )  # fmt: skip
 
@@ -169,6 +178,7 @@ class Story(InMemory):
             medication.administer_dose(
                 self.stamp(NURSE), client_id=self.client_id,
                 dose=GivenDose(order_id, Decimal(60), form, given_at=self.now),
+                rules=self.medication,
             )
         )  # fmt: skip
 
