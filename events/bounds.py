@@ -21,6 +21,10 @@ Nor lone surrogates; bidi are the embeddings, overrides and isolates (U+202A-202
 U+2066-2069). Free text keeps tab and the line breaks everywhere: a one-line field (an id,
 a name) is not told apart from a note here, only by its own constraints.
 
+Text that must say something (a required reason or note) is judged by what a reader sees
+(``visible``, ``said``): spaces and zero-width characters such as U+200B count as characters
+yet say nothing, and are refused as a blank is.
+
 The checks run whenever an event is constructed or validated, except when a stored or
 published one is decoded (``CareEvent.from_stored``): history recorded before a bound
 existed stays readable. The API checks its arguments with the same ``problem``
@@ -90,6 +94,14 @@ def visible(text: str) -> int:
     characters such as U+200B, which count as characters yet read as nothing (a note or a
     reason of them looks written and says nothing)."""
     return sum(ch.isprintable() and not ch.isspace() for ch in text)
+
+
+def said(text: str) -> str:
+    """``text`` trimmed, or ``""`` when it shows nothing (only spaces or zero-width
+    characters): a command that requires a reason or a note takes it through this and
+    refuses ``""`` as it refuses a blank one, with the same field and rule; the event keeps
+    the trimmed text."""
+    return text.strip() if visible(text) else ""
 
 
 def count_problem(count: int, limit: int = COUNT_MAX) -> str | None:

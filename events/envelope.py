@@ -18,8 +18,10 @@ from pydantic import (
     Field,
     ValidationInfo,
     computed_field,
+    field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from carecoord.events import bounds
 
@@ -140,6 +142,21 @@ class EnteredInError(CareEvent):
     Listed first in a correction's bases, so its fields come after the entry's it repeats."""
 
     reason: str = Field(min_length=1, max_length=500)
+
+    @field_validator("reason")
+    @classmethod
+    def _says_why(cls, reason: str, info: ValidationInfo) -> str:
+        """A new correction's reason shows text (``bounds.visible``): one of only spaces or
+        zero-width characters is refused as an empty one is. A stored one is read as it was
+        recorded."""
+        if not bounds.visible(reason) and not (info.context and info.context.get(_STORED)):
+            raise PydanticCustomError(
+                "string_too_short",
+                "String should have at least {min_length} character a reader sees (spaces"
+                " and invisible characters do not count)",
+                {"min_length": 1},
+            )
+        return reason
 
 
 _ENVELOPE = {

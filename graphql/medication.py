@@ -19,6 +19,7 @@ import strawberry
 from pydantic import BaseModel, ValidationError
 from strawberry.types import Info
 
+from carecoord.events.bounds import visible
 from carecoord.events.medication import (
     ExposureEvidence,
     InteractionFound,
@@ -171,7 +172,7 @@ def schedule_of(given: PrescribeInput | ChangeDoseInput) -> Schedule | None:
 
 def acknowledged(given: PrescribeInput | ChangeDoseInput | TaperInput) -> Mapping[str, str]:
     for ack in given.acknowledgements:
-        if not ack.reason.strip():
+        if not visible(ack.reason):
             raise InvalidInput(
                 "acknowledgements.reason", "reason-required", f"give a reason for {ack.rule!r}"
             )

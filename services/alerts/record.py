@@ -15,6 +15,7 @@ from uuid import UUID
 
 from carecoord.events import CareEvent
 from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
+from carecoord.events.bounds import said
 from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
@@ -87,7 +88,8 @@ class AlertRecord(Aggregate, context="alerts"):
         note: str,
         occurred_at: datetime | None,
     ) -> None:
-        if not note.strip():
+        note = said(note)
+        if not note:
             raise InvalidInput("note", "note-required", "say what was done (a note is required)")
         if occurred_at is not None:
             plausible("occurredAt", occurred_at, now=stamp.clock(), enrolled_at=None)
@@ -105,7 +107,7 @@ class AlertRecord(Aggregate, context="alerts"):
                 occurred_at,
                 alert_id=alert_id,
                 rule_id=alert.rule_id,
-                note=note.strip(),
+                note=note,
             )
         )
 

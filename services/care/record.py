@@ -14,6 +14,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from carecoord.events import CareEvent, ClientEnrolled
+from carecoord.events.bounds import said
 from carecoord.events.care import (
     GoalAchievement,
     GoalProgressRecorded,
@@ -124,7 +125,8 @@ class ClientRecord(Aggregate, context="care"):
         occurred_at: datetime | None,
     ) -> None:
         self.require_enrolled()
-        if not description.strip():
+        description = said(description)
+        if not description:
             raise InvalidInput("description", "goal-description", "describe the goal")
         self._happened(stamp, occurred_at, enrolment=False)
         set_on = (occurred_at or stamp.clock()).date()
@@ -141,7 +143,7 @@ class ClientRecord(Aggregate, context="care"):
                 self.client_id,
                 occurred_at,
                 goal_id=goal_id,
-                description=description.strip(),
+                description=description,
                 target_date=target_date,
             )
         )

@@ -14,6 +14,7 @@ from datetime import datetime
 from uuid import UUID
 
 from carecoord.events import CareEvent, Role
+from carecoord.events.bounds import said
 from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
 from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.clinical_time import plausible
@@ -109,7 +110,7 @@ class CareTeam(Aggregate, context="careteam"):
                 occurred_at,
                 member_id=member_id.strip(),
                 role=current.role,
-                reason=reason.strip(),
+                reason=said(reason),
             )
         )
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from carecoord.events import CareEvent, Role
+from carecoord.events.bounds import said
 from carecoord.events.checkins import (
     AnalyteFinding,
     CheckInEnteredInError,
@@ -88,7 +89,7 @@ class CheckIn:
             all(m is None for m in measures)
             and self.substance_use is None
             and not _cleaned(self.side_effects)
-            and not self.note.strip()
+            and not said(self.note)
         )
 
 
@@ -186,7 +187,7 @@ class CheckInRecord(Aggregate, context="checkins"):
                 f"entry {found.entry_id} was already marked entered in error"
                 f" {self.in_error[found.entry_id]}",
             )
-        why = reason.strip()
+        why = said(reason)
         if not why:
             raise InvalidInput(
                 "reason", "reason-required", "say why the entry is in error (wrong client, ...)"
@@ -234,7 +235,7 @@ class CheckInRecord(Aggregate, context="checkins"):
             side_effects=_cleaned(given.side_effects),
             substance_use=given.substance_use,
             substances=_cleaned(given.substances),
-            note=given.note.strip(),
+            note=said(given.note),
         )
         self.record(event)
         return event
@@ -345,4 +346,5 @@ def source_of(stamp: Stamp) -> ReportSource:
 
 
 def _cleaned(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
+    """Each value trimmed, once; one that shows nothing is none."""
+    return tuple(dict.fromkeys(v for v in map(said, values) if v))

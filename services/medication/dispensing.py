@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
+from carecoord.events.bounds import said
 from carecoord.events.medication import (
     Dispensing,
     DoseAdministered,
@@ -173,11 +174,11 @@ def replace_dose(
 ) -> None:
     """A dose spilled or vomited is replaced, linked to the original, on the same day."""
     order_id, replaces_dose_id, amount = given.order_id, given.replaces_dose_id, given.amount
-    reason, dosage_form = given.reason, given.dosage_form
+    reason, dosage_form = said(given.reason), given.dosage_form
     given_at = given.given_at or stamp.clock()
     order = record.order(order_id)
     drug = rules.formulary.lookup(order.medication)
-    if not reason.strip():
+    if not reason:
         raise InvalidInput(
             "reason", "replacement-reason", "say why the dose is replaced (spilled, vomited, ...)"
         )
@@ -239,7 +240,7 @@ def replace_dose(
         slot,
         day,
         replaces_dose_id=replaces_dose_id,
-        replacement_reason=reason.strip(),
+        replacement_reason=reason,
     )
 
 
@@ -319,8 +320,9 @@ def enter_take_home_in_error(
 
 
 def _reason(given: str, hint: str) -> str:
-    """The reason for marking a dispensing in error, trimmed; blanks are no reason."""
-    reason = given.strip()
+    """The reason for marking a dispensing in error, trimmed; blanks (spaces, zero-width
+    characters) are no reason."""
+    reason = said(given)
     if not reason:
         raise InvalidInput("reason", "reason-required", hint)
     return reason

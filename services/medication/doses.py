@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from carecoord.events.bounds import said
 from carecoord.events.medication import Severity
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.medication.formulary import Medication
@@ -113,7 +114,7 @@ class DoseTable:
         bound = self.bound(drug)
         if bound.usual_max is None or dose <= bound.usual_max:
             return None
-        reason = acknowledgements.get(ABOVE_USUAL, "").strip()
+        reason = said(acknowledgements.get(ABOVE_USUAL, ""))
         if not reason:
             raise RuleViolation(
                 "acknowledgements",

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
+from carecoord.events.bounds import said
 from carecoord.events.medication import (
     Attempt,
     ExposureEvidence,
@@ -76,7 +77,7 @@ def check(
         if match.rule.hard_stop:
             raise HardStop(match, attempt)
     for match in matches:
-        if match.severity is Severity.HIGH and not acknowledgements.get(match.rule.id, "").strip():
+        if match.severity is Severity.HIGH and not said(acknowledgements.get(match.rule.id, "")):
             raise RuleViolation(
                 "acknowledgements",
                 match.rule.id,
@@ -123,7 +124,7 @@ def record_findings(
     for match in matches:
         if match.key in record.findings:
             continue
-        reason = acknowledgements.get(match.rule.id, "").strip()
+        reason = said(acknowledgements.get(match.rule.id, ""))
         event = stamp.event(
             InteractionFound,
             record.client_id,

@@ -15,6 +15,7 @@ from decimal import Decimal
 from itertools import pairwise
 from uuid import UUID
 
+from carecoord.events.bounds import said
 from carecoord.events.medication import (
     Attempt,
     Dispensing,
@@ -447,10 +448,12 @@ def _recheck(
 
 
 def _reason_given(reason: str) -> str:
-    """A hold or a stop says why: blanks pass the event's length check but say nothing."""
-    if not reason.strip():
+    """A hold or a stop says why: blanks (spaces, zero-width characters) pass the event's
+    length check but say nothing."""
+    given = said(reason)
+    if not given:
         raise InvalidInput("reason", "reason-required", "say why (intoxicated, switching, ...)")
-    return reason.strip()
+    return given
 
 
 def _check_stop(rules: MedicationRules, stamp: Stamp, order: Order, stopped_at: datetime) -> None:

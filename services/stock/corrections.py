@@ -20,7 +20,7 @@ from uuid import UUID
 from pydantic import TypeAdapter, ValidationError
 
 from carecoord.events import CareEvent
-from carecoord.events.bounds import visible
+from carecoord.events.bounds import said
 from carecoord.events.stock import Quantity, StockEntryEnteredInError, StockReceived
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp, invalid_input
@@ -52,8 +52,8 @@ def enter_in_error(
     receive that amount in its place as ``receipt_id``; ``ledger`` is the doses as of that
     entry's time and since (what a receipt's amount is checked against)."""
     witnessed_by_another(stamp, given.witness_id)
-    reason = given.reason.strip()
-    if not visible(reason):  # spaces or zero-width characters say nothing
+    reason = said(given.reason)
+    if not reason:
         raise InvalidInput("reason", "reason-required", "say why the entry is in error")
     amount = received(given.received_amount)
     entry = stock.entries.get(given.entry_id)

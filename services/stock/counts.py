@@ -28,6 +28,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import ValidationError
 
+from carecoord.events.bounds import said
 from carecoord.events.medication import Severity
 from carecoord.events.stock import (
     CountLine,
@@ -196,7 +197,8 @@ def resolve(
             f"discrepancy {alert_id} was found by a count you took or witnessed; another"
             " person resolves it (separation of duties)",
         )
-    if not note.strip():
+    note = said(note)
+    if not note:
         raise InvalidInput("note", "resolution-note", "say what was found")
     lost = Decimal(0)
     if resolution is Resolution.LOSS_REPORTED:
@@ -215,5 +217,5 @@ def resolve(
         lot=found.lot,
         resolution=resolution,
         lost=lost,
-        note=note.strip(),
+        note=note,
     )

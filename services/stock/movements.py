@@ -21,6 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from carecoord.events import CareEvent
+from carecoord.events.bounds import said
 from carecoord.events.stock import (
     OrderForm,
     StockReceived,
@@ -209,7 +210,8 @@ def waste(
     lot = stock.lot(given.lot)
     when = dated(stamp, "occurredAt", given.occurred_at)
     witnessed_by_another(stamp, given.witness_id)
-    if not given.description.strip():
+    description = said(given.description)
+    if not description:
         raise InvalidInput("description", "waste-description", "say what was wasted and how")
     within_stock(lot, given.quantity, ledger)
     record_entry(
@@ -222,7 +224,7 @@ def waste(
         waste_id=waste_id,
         quantity=given.quantity,
         reason=given.reason,
-        description=given.description.strip(),
+        description=description,
         witness_id=given.witness_id.strip(),
     )
 
