@@ -8,6 +8,7 @@ contract: add fields with defaults, never rename or remove; a breaking change is
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 from typing import Any, ClassVar, Self
 from uuid import UUID
 
@@ -23,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from carecoord.events import bounds
+from carecoord.events import bounds, summaries
 
 _STORED = "stored"
 """Validation context key: the data is a recorded event, not new input."""
@@ -124,7 +125,10 @@ class CareEvent(BaseModel):
 
     def summary(self) -> str:
         """One line for a person reading the timeline; never more than the kind allows."""
-        return type(self).summary_template.format(**self.facts())
+        cls = type(self)
+        names = _summarised(cls)
+        line = None if names is None else summaries.filled(cls.summary_template, names, self)
+        return cls.summary_template.format(**self.facts()) if line is None else line
 
     def facts(self) -> dict[str, Any]:
         """The event's own fields, without the envelope."""
@@ -170,6 +174,13 @@ _ENVELOPE = {
     "type",
     "schema_version",
 }
+
+
+@cache
+def _summarised(cls: type[CareEvent]) -> tuple[str, ...] | None:
+    """The fields ``cls``'s template names, if each plainly and each of its own."""
+    own = {*cls.model_fields, *cls.model_computed_fields} - _ENVELOPE
+    return summaries.named(cls.summary_template, frozenset(own))
 
 
 def type_name(cls: type[CareEvent]) -> str:
