@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -89,11 +90,25 @@ def text_problem(value: str, limit: int) -> str | None:
     return None
 
 
+_DRAWN_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+"""Letters and symbols Unicode calls printable that are drawn as nothing: the Hangul fillers
+and the blank braille pattern."""
+_MARKS = frozenset({"Mn", "Me"})
+"""Marks drawn on the character before them: alone, on nothing (U+034F, U+0301...)."""
+
+
 def visible(text: str) -> int:
-    """Characters of ``text`` a reader sees: not spaces, and not zero-width (format)
-    characters such as U+200B, which count as characters yet read as nothing (a note or a
-    reason of them looks written and says nothing)."""
-    return sum(ch.isprintable() and not ch.isspace() for ch in text)
+    """Characters of ``text`` a reader sees: not spaces, not zero-width (format) characters
+    such as U+200B, not the fillers that are drawn blank, and not marks that would sit on
+    nothing; each counts as a character yet reads as nothing (a note or a reason of them
+    looks written and says nothing). A letter with its accents counts once."""
+    return sum(
+        ch.isprintable()
+        and not ch.isspace()
+        and ch not in _DRAWN_BLANK
+        and unicodedata.category(ch) not in _MARKS
+        for ch in text
+    )
 
 
 def said(text: str) -> str:

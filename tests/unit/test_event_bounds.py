@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from carecoord.events import Actor, CareEvent, Role, bounds, catalog
+from carecoord.events.bounds import said, visible
 from carecoord.events.checkins import (
     AnalyteFinding,
     AnalyteResult,
@@ -243,3 +244,18 @@ def test_the_api_refuses_what_pydantic_would_not_name() -> None:
     assert "U+D800" in (bounds.text_problem("a\ud800", 10) or "")
     assert bounds.problem("x" * bounds.NOTE_MAX) is None
     assert bounds.problem("x" * (bounds.NOTE_MAX + 1))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\u3164\u3164", "\u115f", "\uffa0", "\u2800 \u2800", "\u034f\u0301", " \u200b\u1160 "],
+    ids=ascii,
+)
+def test_fillers_and_marks_on_nothing_show_nothing(text: str) -> None:
+    assert visible(text) == 0
+    assert said(text) == ""
+
+
+def test_letters_with_their_marks_are_seen_once_each() -> None:
+    assert visible("Jose\u0301 took it") == 10
+    assert said(" \u0928\u0939\u0940\u0902 ") == "\u0928\u0939\u0940\u0902"
