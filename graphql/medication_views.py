@@ -158,6 +158,12 @@ class DosingEntry:
         description="The take-home a `take-home` entry's bottle is from, or a"
         " `take-home-in-error` entry marks (what `markTakeHomeEnteredInError` takes).",
     )
+    explained: bool = strawberry.field(
+        default=False,
+        description="A `missed` entry whose day a dose not given was recorded for since, under"
+        " the same order (charted after the missed-dose sweep had found the day): the day"
+        " counts once, as not given, not as missed.",
+    )
 
 
 @strawberry.type
@@ -438,7 +444,15 @@ class MedicationQuery:
             blind = await medications.blind_orders(ctx.platform.reads, client_id)
         first = summary["first_dose"]
         in_error = {r["ref_id"] for r in found if r["status"] in dosing.MARKS}
-        statuses = [r["status"] for r in found if r["ref_id"] not in in_error]
+        not_given = {(r["order_id"], r["day"]) for r in found if r["status"] == dosing.NOT_GIVEN}
+        explained = [
+            r["status"] == dosing.MISSED and (r["order_id"], r["day"]) in not_given for r in found
+        ]
+        statuses = [
+            r["status"]
+            for r, late in zip(found, explained, strict=True)
+            if r["ref_id"] not in in_error and not late
+        ]
         return DosingView(
             on=today,
             first_dose_day=first,
@@ -457,8 +471,9 @@ class MedicationQuery:
                     dose_id=r["ref_id"] if r["status"] in DOSE_ENTRIES else None,
                     entered_in_error=r["status"] in MARKABLE and r["ref_id"] in in_error,
                     dispense_id=r["ref_id"] if r["status"] in TAKE_HOME_ENTRIES else None,
+                    explained=late,
                 )
-                for r in found
+                for r, late in zip(found, explained, strict=True)
             ],
         )
 

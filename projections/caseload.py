@@ -80,7 +80,7 @@ missing AS (
              WHERE d.day > coalesce(k.last_dose_day, '-infinity'::date)) AS consecutive,
            count(DISTINCT d.day) FILTER (WHERE d.day >= %(missed_from)s) AS recent
     FROM {dosing} d JOIN taken k USING (client_id)
-    WHERE d.status = 'missed' GROUP BY d.client_id),
+    WHERE d.status = 'missed' AND {unexplained} GROUP BY d.client_id),
 checked AS (
     SELECT m.client_id, last.occurred_at AS last_check_in FROM mine m,
     LATERAL (SELECT t.occurred_at FROM {timeline} t WHERE t.client_id = m.client_id
@@ -120,6 +120,7 @@ LEFT JOIN checked c USING (client_id) LEFT JOIN booked b USING (client_id)"""
     alerts=sql.Identifier(alerts.NAME),
     dosing=sql.Identifier(dosing.NAME),
     standing=dosing.standing("d"),
+    unexplained=dosing.unexplained("d"),
     # Written out, so the planner reads the timeline's partial index for them.
     checked_in=sql.SQL(", ").join(map(sql.Literal, CHECKED_IN)),
     in_error=sql.Literal(IN_ERROR),

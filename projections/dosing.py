@@ -1,7 +1,8 @@
 """The dosing view: per client and order, what happened on each dosing day.
 
 One row per fact about a slot or an order's availability: a dose given, a replacement,
-a dose not given, each take-home bottle (on the day it covers), a missed day, a hold
+a dose not given, each take-home bottle (on the day it covers), a missed day (counted as
+missed only while no dose not given is recorded for its day and order: ``unexplained``), a hold
 placed or lifted, an order back in force (from its day: the order that replaced it was
 entered in error), a dose entered in error (its own row, on the dose's day and slot,
 naming the dose in ``ref_id``: the dose's row stays as it was), and a take-home entered in
@@ -68,6 +69,11 @@ TAKE_HOME_IN_ERROR = "take-home-in-error"
 entered in error: on the bottle's day and slot, so ``standing`` finds it as a dose's mark."""
 MARKS = (IN_ERROR, TAKE_HOME_IN_ERROR)
 """The statuses of the rows that mark what ``ref_id`` names as entered in error."""
+NOT_GIVEN = "not-given"
+MISSED = "missed"
+"""A day the missed-dose rule found with no dose. One a dose not given was recorded for
+since, under the same order (charted late), counts as not given and not as missed
+(``unexplained``): the row stays, as the rule's finding stays on the record."""
 BACK_IN_FORCE = "back-in-force"
 """The status of the row saying an order is dosed again from its day, as the order that
 replaced it (``ref_id``) was entered in error."""
@@ -99,10 +105,10 @@ def rows(item: Positioned) -> Iterator[Row]:
             yield (e.client_id, e.order_id, e.medication, b.day, b.slot, TAKE_HOME_IN_ERROR,
                    b.amount, e.unit, e.reason, e.dispense_id, *common)  # fmt: skip
     elif isinstance(e, DoseNotGiven):
-        yield (e.client_id, e.order_id, e.medication, e.day, e.slot, "not-given", None, "",
+        yield (e.client_id, e.order_id, e.medication, e.day, e.slot, NOT_GIVEN, None, "",
                e.reason.value, None, *common)  # fmt: skip
     elif isinstance(e, DoseMissed):
-        yield (e.client_id, e.order_id, e.medication, e.day, 0, "missed", None, "",
+        yield (e.client_id, e.order_id, e.medication, e.day, 0, MISSED, None, "",
                f"{e.consecutive_days} in a row ({e.rule_id} v{e.rule_version})", None,
                *common)  # fmt: skip
     elif isinstance(e, OrderHeld | OrderResumed):
@@ -149,6 +155,15 @@ def standing(dose: str) -> sql.Composed:
         d=sql.Identifier(dose),
         marks=sql.SQL(", ").join(sql.Literal(m) for m in MARKS),
     )
+
+
+def unexplained(missed: str) -> sql.Composed:
+    """A condition on the ``missed`` row aliased ``missed``: no dose not given was recorded
+    for its day under its order (one charted after the sweep found the day explains it)."""
+    return sql.SQL(
+        "NOT EXISTS (SELECT 1 FROM {view} n WHERE n.client_id = {m}.client_id"
+        " AND n.day = {m}.day AND n.order_id = {m}.order_id AND n.status = {not_given})"
+    ).format(view=sql.Identifier(NAME), m=sql.Identifier(missed), not_given=sql.Literal(NOT_GIVEN))
 
 
 class Treatment(TypedDict):

@@ -36,7 +36,7 @@ from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolati
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.doses import check_amount
 from carecoord.services.medication.formulary import Medication
-from carecoord.services.medication.missed import missed_days
+from carecoord.services.medication.missed import Missed, missed_days
 from carecoord.services.medication.orders import Charted, HandedOver, Order, Status
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
@@ -364,7 +364,18 @@ def not_given(
 ) -> None:
     """A dose due but not given: on its dosing day, or a long-acting one on any day of its
     window (from the day it could have been given, ``_check_window_open``), not only its
-    exact due day."""
+    exact due day.
+
+    Charted late, for a day the missed-dose sweep has already recorded missed, it is
+    recorded, as the explanation of that day, and not refused. A clinic charts late entries
+    as a matter of course, and what a dose not given says (the client came intoxicated,
+    declined, was held clinically) is what the care team needs and a bare "missed" does not
+    say; refusing it would leave the day wrongly charted as a no-show with no way to put it
+    right. The rule's finding stays on the record (its events are never edited), the day
+    counts once, as not given: the dosing view and the caseload do not count a missed day a
+    dose not given was recorded for under the same order (``projections/dosing.py``,
+    ``unexplained``). Nothing else moves: either way it is a dosing day without a dose, so
+    the consecutive days and a hold they placed stand as they were (``missed.py``)."""
     order_id, slot = given.order_id, given.slot
     occurred_at = given.occurred_at or stamp.clock()
     order = record.order(order_id)
@@ -637,32 +648,35 @@ def record_missed(
     since: date | None = None,
 ) -> int:
     """Record every new missed dosing day before ``today`` (from ``since``, the client's
-    enrolment day); hold where the rule says so."""
+    enrolment day); hold where the rule says so. A day a dose not given was recorded for is
+    not missed (``missed.py``): it may place the hold, with no missed day recorded."""
     recorded = 0
     for order in list(record.orders.values()):
         if order.status not in (Status.ACTIVE, Status.ON_HOLD):
             continue
         away = lambda day: record.away_on(day) is not None  # noqa: E731
+        earlier, earlier_not_given = _undosed_before(record, order)
         found = missed_days(
             order, today, away=away, rule=rules.missed, day_of=rules.day_of, since=since,
-            earlier=_missed_before(record, order),
+            earlier=earlier, earlier_not_given=earlier_not_given,
             early=rules.formulary.lookup(order.medication).early_days,
         )  # fmt: skip
         for missed in found:
             facts = {"order_id": order.order_id, "medication": order.medication}
-            record.record(
-                stamp.event(
-                    DoseMissed,
-                    record.client_id,
-                    None,
-                    **facts,
-                    day=missed.day,
-                    consecutive_days=missed.consecutive_days,
-                    rule_id=rules.missed.id,
-                    rule_version=rules.missed.version,
+            if not missed.not_given:
+                record.record(
+                    stamp.event(
+                        DoseMissed,
+                        record.client_id,
+                        None,
+                        **facts,
+                        day=missed.day,
+                        consecutive_days=missed.consecutive_days,
+                        rule_id=rules.missed.id,
+                        rule_version=rules.missed.version,
+                    )
                 )
-            )
-            recorded += 1
+                recorded += 1
             if missed.hold:
                 record.record(
                     stamp.event(
@@ -670,8 +684,7 @@ def record_missed(
                         record.client_id,
                         None,
                         **facts,
-                        reason=f"{missed.consecutive_days} consecutive dosing days missed;"
-                        " a prescriber must assess",
+                        reason=_hold_reason(missed),
                         rule_id=rules.missed.id,
                         rule_version=rules.missed.version,
                         day=rules.day_of(stamp.clock()),
@@ -680,22 +693,35 @@ def record_missed(
     return recorded
 
 
-def _missed_before(record: MedicationRecord, order: Order) -> frozenset[date]:
-    """The days missed under the orders ``order`` replaced, and under a replacement of it
-    marked in error: a dose change, or its cancellation, does not start the consecutive
-    missed days again."""
-    days: set[date] = {
-        day
+def _hold_reason(missed: Missed) -> str:
+    days = missed.consecutive_days
+    if not missed.not_given_days:
+        return f"{days} consecutive dosing days missed; a prescriber must assess"
+    return (
+        f"{days} consecutive dosing days without a dose ({missed.not_given_days} not given,"
+        f" {days - missed.not_given_days} missed); a prescriber must assess"
+    )
+
+
+def _undosed_before(
+    record: MedicationRecord, order: Order
+) -> tuple[frozenset[date], frozenset[date]]:
+    """The days without a dose (missed, or not given and not dosed after all) under the
+    orders ``order`` replaced, and under a replacement of it marked in error, and those of
+    them a dose not given was recorded for: a dose change, or its cancellation, does not
+    start the consecutive days without a dose again."""
+    others = [
+        other
         for other in record.orders.values()
         if other.prior_order_id == order.order_id and other.status is Status.ENTERED_IN_ERROR
-        for day in other.missed
-    }
+    ]
     prior = order.prior_order_id
     while prior is not None:
-        replaced = record.orders[prior]
-        days |= replaced.missed
-        prior = replaced.prior_order_id
-    return frozenset(days)
+        others.append(record.orders[prior])
+        prior = record.orders[prior].prior_order_id
+    undosed = {day for other in others for day in other.undosed()}
+    not_given = {day for other in others for day in other.not_given}
+    return frozenset(undosed), frozenset(undosed & not_given)
 
 
 def _observed_split(order: Order, today: date) -> set[int]:

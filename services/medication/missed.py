@@ -1,12 +1,22 @@
 """Missed-dose detection: which dosing days passed without a dose, and when to hold.
 
 A rule over the record, so it is deterministic and auditable: a scheduled day of a
-clinic-dispensed order that has fully passed with no observed dose and no take-home
-covering it, while the order was neither on hold nor the client guest dosing elsewhere,
-is missed. Detection walks every day from the order's start, so it catches up after any
-downtime, and skips days already found, so running it twice records nothing new.
+clinic-dispensed order that has fully passed with no observed dose, no take-home covering it
+and no dose not given recorded for it, while the order was neither on hold nor the client
+guest dosing elsewhere, is missed. Detection walks every day from the order's start, so it
+catches up after any downtime, and skips days already found, so running it twice records
+nothing new.
 
-After ``hold_after`` consecutive missed dosing days the order is put on hold until a
+A day a dose not given was recorded for (``DoseNotGiven``: declined, intoxicated, a clinical
+hold) is accounted for: the nurse saw the client and said why, so it is not missed as well
+(version 1 recorded it missed too, and the day counted twice in the dosing view, the
+caseload's missed days and the FHIR export). It is still a day without a dose, so it counts
+in the consecutive days: two days missed and one not given are three in a row, as they were
+in version 1, and reach the hold as before. Where the third such day is one not given, the
+hold is placed with no missed day recorded, once: not again after a hold placed since, lifted
+or not (the prescriber assessed the client).
+
+After ``hold_after`` consecutive dosing days without a dose the order is put on hold until a
 prescriber assesses the client (Australian national methadone guideline, section 3.5:
 "if three or more consecutive days are missed, withhold or reduce until assessed").
 """
@@ -29,16 +39,25 @@ GUIDELINE = (
 @dataclass(frozen=True, slots=True)
 class MissedDoseRule:
     id: str = "consecutive-missed-doses"
-    version: str = "1"
+    version: str = "2"
+    """2: a day a dose not given was recorded for is not missed (it still counts in the
+    consecutive days); 1 recorded it missed as well."""
     hold_after: int = 3
     source: str = GUIDELINE
 
 
 @dataclass(frozen=True, slots=True)
 class Missed:
+    """A dosing day without a dose, with the consecutive count it reaches and whether the
+    order is held on it. ``not_given``: a day a dose not given was recorded for, found only
+    to place the hold (``hold`` is then True): it is not recorded as missed."""
+
     day: date
     consecutive_days: int
     hold: bool
+    not_given: bool = False
+    not_given_days: int = 0
+    """How many of the consecutive days were days a dose not given was recorded for."""
 
 
 def missed_days(
@@ -50,22 +69,28 @@ def missed_days(
     day_of: Callable[[datetime], date],
     since: date | None = None,
     earlier: frozenset[date] = frozenset(),
+    earlier_not_given: frozenset[date] = frozenset(),
     early: int = 0,
 ) -> list[Missed]:
     """New missed days of ``order`` before ``today``, each with its consecutive count.
 
     ``away`` tells whether the client was guest dosing elsewhere on a day. ``hold`` is
-    set on the day that reaches ``rule.hold_after`` consecutive missed days, if the order
-    is not already on hold. ``day_of`` maps a moment to the program's dosing day.
-    ``since`` is the client's enrolment day: no dose could be recorded before it, so no
-    earlier day is missed. ``earlier``: the days missed under the orders this one replaced
-    (a dose change or taper), which a streak runs on from. ``early``: the days before its
-    due day a long-acting dose may be given (``Medication.early_days``); above 0, each due
-    day is an interval after the dose given last (``_cycle_due_days``).
+    set on the day that reaches ``rule.hold_after`` consecutive dosing days without a dose
+    (missed or not given), if the order is not already on hold. A day a dose not given was
+    recorded for is never missed: it is in the result only when it places the hold
+    (``Missed.not_given``), and not when a hold was placed on a later day (that hold was for
+    it, or a prescriber has held the order since). ``day_of`` maps a moment to the program's
+    dosing day. ``since`` is the client's enrolment day: no dose could be recorded before it,
+    so no earlier day is missed. ``earlier``: the days without a dose under the orders this
+    one replaced (a dose change or taper), missed or not given, which a streak runs on from;
+    ``earlier_not_given``: those of them a dose not given was recorded for. ``early``: the
+    days before its due day a long-acting dose may be given (``Medication.early_days``);
+    above 0, each due day is an interval after the dose given last (``_cycle_due_days``).
     """
     if order.dispensing is not Dispensing.CLINIC:
         return []
     known = set(order.missed)
+    undosed = known | earlier
     found: list[Missed] = []
     hold_placed = order.hold is not None
     due_days = _cycle_due_days(order, today, early) if early else _due_days(order, today)
@@ -74,11 +99,19 @@ def missed_days(
             continue
         if day in known or order.dosed_on(day) or order.held_on(day, day_of) or away(day):
             continue
+        undosed.add(day)
+        streak = _streak(order, day, undosed)
+        reached = not hold_placed and len(streak) >= rule.hold_after
+        not_given = len(streak & (order.not_given | earlier_not_given))
+        if day in order.not_given:
+            # Accounted for: never missed; the hold it completes is placed once.
+            if reached and not order.held_after(day, day_of):
+                hold_placed = True
+                found.append(Missed(day, len(streak), True, True, not_given))
+            continue
         known.add(day)
-        streak = _streak(order, day, known | earlier)
-        hold = not hold_placed and streak >= rule.hold_after
-        hold_placed = hold_placed or hold
-        found.append(Missed(day, streak, hold))
+        hold_placed = hold_placed or reached
+        found.append(Missed(day, len(streak), reached, False, not_given))
     return found
 
 
@@ -113,9 +146,10 @@ def _cycle_due_days(order: Order, today: date, early: int) -> Iterator[date]:
         due = dose + every if dose is not None and dose < due + every else due + every
 
 
-def _streak(order: Order, day: date, missed: set[date]) -> int:
-    count = 0
-    while day in missed:
-        count += 1
+def _streak(order: Order, day: date, undosed: set[date]) -> set[date]:
+    """The dosing days without a dose in a row up to ``day``."""
+    streak: set[date] = set()
+    while day in undosed:
+        streak.add(day)
         day = order.previous_due_day(day)
-    return count
+    return streak

@@ -106,6 +106,10 @@ class Order:
     """Take-homes marked entered in error: when, by whom and why. Their bottles are in no
     (day, slot) of ``take_home``, so those days are free and read as not dosed."""
     missed: set[date] = field(default_factory=set)
+    """Days the missed-dose rule recorded as missed (``DoseMissed``)."""
+    not_given: set[date] = field(default_factory=set)
+    """Days a dose not given was recorded for, in any slot (``DoseNotGiven``): accounted for,
+    so the missed-dose rule does not record them missed (``missed.py``)."""
     charted: dict[UUID, Charted] = field(default_factory=dict)
     """Every dose given at the window by id, as charted (one marked in error too)."""
     in_error: dict[UUID, str] = field(default_factory=dict)
@@ -185,6 +189,15 @@ class Order:
 
     def dosed_on(self, day: date) -> bool:
         return any(self.filled(day, slot) for slot in self.slots())
+
+    def undosed(self) -> set[date]:
+        """Days that passed without a dose as recorded: missed, or not given and not dosed
+        after all (a client turned away intoxicated may come back and be dosed that day)."""
+        return self.missed | {day for day in self.not_given if not self.dosed_on(day)}
+
+    def held_after(self, day: date, day_of: Callable[[datetime], date]) -> bool:
+        """A hold was placed on a program day after ``day`` (lifted since or not)."""
+        return any(day_of(start) > day for start, _ in self.held)
 
     def given_amount(self, day: date) -> Decimal:
         """What was consumed at the window on ``day`` (replacements stand in for lost doses)."""

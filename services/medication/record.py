@@ -19,6 +19,7 @@ from carecoord.events.medication import (
     DoseChanged,
     DoseEnteredInError,
     DoseMissed,
+    DoseNotGiven,
     GuestDosingArranged,
     GuestDosingEnded,
     InteractionFound,
@@ -160,6 +161,8 @@ class MedicationRecord(Aggregate, context="medication"):
             self._apply_take_home(event)
         elif isinstance(event, TakeHomeEnteredInError):
             self._apply_take_home_in_error(event)
+        elif isinstance(event, DoseNotGiven):
+            self.orders[event.order_id].not_given.add(event.day)
         elif isinstance(event, DoseMissed):
             self.orders[event.order_id].missed.add(event.day)
 

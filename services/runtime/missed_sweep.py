@@ -3,7 +3,9 @@ with a clinic-dispensed order, as the system actor.
 
 It finds candidates in the medications read model (a client whose order is not yet
 projected is picked up on a later run) and decides on the aggregate, so it is idempotent
-and catches up after downtime: the rule walks every passed dosing day. Two sweeps racing
+and catches up after downtime: the rule walks every passed dosing day. What is missed is the
+rule's decision (``services/medication/missed.py``), not the sweep's: a day a dose not given
+was recorded for is not. Two sweeps racing
 (two projector processes) conflict on the record and the retry finds nothing new.
 """
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import isolated_settings
-from medication_steps import DOSING, MEDICATIONS, PRESCRIBE, RESUME, Clinic
+from medication_steps import DOSING, MEDICATIONS, NOT_GIVEN, PRESCRIBE, RESUME, Clinic, at
 
 from carecoord.events import Role
 from carecoord.services.infrastructure.settings import Settings
@@ -55,7 +55,7 @@ async def test_the_platform_sweep_records_missed_days_and_holds_after_three(api:
 
     missed = [e for e in dosing["entries"] if e["status"] == "missed"]
     assert [e["day"] for e in missed] == [str(start + timedelta(days=n)) for n in (2, 3, 4)]
-    assert [e["detail"] for e in missed][-1].startswith("3 in a row (consecutive-missed-doses v1)")
+    assert [e["detail"] for e in missed][-1].startswith("3 in a row (consecutive-missed-doses v2)")
     assert {e["recordedBy"] for e in missed} == {"missed-dose-sweep"}
     [held] = (await clinic.read(MEDICATIONS))["orders"]
     assert held["status"] == "on-hold"
@@ -68,3 +68,60 @@ async def test_the_platform_sweep_records_missed_days_and_holds_after_three(api:
     again = await clinic.read(DOSING)
     assert again["missed"] == 3
     assert [e["status"] for e in again["entries"]].count("hold-placed") == 1
+
+
+CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
+  clients { clientId consecutiveMissedDays recentMissedDays } } }"""
+EXPLAINED = """query($id: UUID!, $atLeast: Int) { clientDosing(clientId: $id, atLeast: $atLeast) {
+  missed notGiven entries { day status detail explained } } }"""
+
+
+async def test_a_day_not_given_is_not_missed_and_one_charted_late_explains_its_day(
+    api: Api,
+) -> None:
+    """A dose not given accounts for its day: the sweep finds only the day with nothing
+    recorded. Charted after the sweep found a day, it is recorded as that day's explanation:
+    the day counts once, as not given, in the dosing view and the caseload."""
+    clinic = await Clinic.enroll(api, "Dana P.")
+    start = TODAY - timedelta(days=4)
+    order = (
+        await clinic.doctor(
+            PRESCRIBE, medication="methadone", dose="40", unit="mg", route="oral", start=str(start)
+        )
+    )["id"]
+    await clinic.dose(order, start, "40")
+    await clinic.nurse(
+        NOT_GIVEN, orderId=order, reason="INTOXICATED", occurredAt=at(start + timedelta(days=1))
+    )
+    await clinic.dose(order, start + timedelta(days=2), "40")
+    await clinic.read(MEDICATIONS)  # the sweep finds its candidates in this view
+    await sweep(api)
+
+    yesterday = str(TODAY - timedelta(days=1))
+    for _ in range(100):
+        dosing = await clinic.read(EXPLAINED)
+        if any(e["status"] == "missed" for e in dosing["entries"]):
+            break
+        await asyncio.sleep(0.1)
+    await sweep(api, times=2)  # reruns find nothing new
+    dosing = await clinic.read(EXPLAINED)
+    missed = [e for e in dosing["entries"] if e["status"] == "missed"]
+    assert [e["day"] for e in missed] == [yesterday], "the day not given is not missed too"
+    assert missed[0]["detail"].startswith("1 in a row (consecutive-missed-doses v2)")
+    assert (dosing["missed"], dosing["notGiven"]) == (1, 1)
+
+    # The nurse charts yesterday's dose not given after the sweep found the day missed.
+    await clinic.nurse(
+        NOT_GIVEN, orderId=order, reason="DECLINED", occurredAt=at(TODAY - timedelta(days=1))
+    )
+    dosing = await clinic.read(EXPLAINED)
+    assert (dosing["missed"], dosing["notGiven"]) == (0, 2)
+    [found] = [e for e in dosing["entries"] if e["status"] == "missed"]
+    assert (found["day"], found["explained"]) == (yesterday, True)
+    caseload = await api.ok(
+        CASELOAD, {"atLeast": clinic.position}, role=Role.NURSE, user="nurse-kim"
+    )
+    [row] = [c for c in caseload["myCaseload"]["clients"] if c["clientId"] == clinic.client_id]
+    assert (row["consecutiveMissedDays"], row["recentMissedDays"]) == (0, 0)
+    await sweep(api)
+    assert (await clinic.read(EXPLAINED))["missed"] == 0

@@ -121,7 +121,7 @@ def test_recording_missed_doses_is_idempotent_and_holds_once() -> None:
     holds = [e for e in events if isinstance(e, OrderHeld)]
     assert [m.consecutive_days for m in missed] == [1, 2, 3, 4]
     assert len(holds) == 1
-    assert (holds[0].rule_id, holds[0].rule_version) == ("consecutive-missed-doses", "1")
+    assert (holds[0].rule_id, holds[0].rule_version) == ("consecutive-missed-doses", "2")
     assert holds[0].actor == SWEEP
     with pytest.raises(RuleViolation, match="placed by missed-dose-sweep"):
         story.dose(order, day(5))
@@ -154,9 +154,12 @@ def test_the_hold_threshold_is_configurable() -> None:
 
 
 def test_nurses_record_missed_only_through_the_rule() -> None:
-    """A dose not given still leaves the day missed when it passes."""
+    """A dose not given accounts for its day: the rule does not find it missed as well
+    (``test_medication_not_given_missed.py``); the day after it, with nothing recorded, is."""
     story = Story()
     order = story.prescribe()
     not_given = NotGiven(order, NotGivenReason.DECLINED, occurred_at=at(day(1)))
     dispensing.not_given(story.record, story.stamp(NURSE), story.rules, not_given)
-    assert dispensing.record_missed(story.record, sweep(day(2)), story.rules, day(2)) == 1
+    assert dispensing.record_missed(story.record, sweep(day(3)), story.rules, day(3)) == 1
+    [missed] = [r.event for r in story.record.pending if isinstance(r.event, DoseMissed)]
+    assert (missed.day, missed.consecutive_days) == (day(2), 2)
