@@ -14,6 +14,13 @@ on" it. The QTc rule reads the current orders (see ``History.medication_classes`
 the program's (``AlertRules.day_of``, in its time zone), as the medication tables' dosing day
 is: an order is in force on the program's day of the moment, and the days of maintenance are
 counted from the first dose's dosing day to it.
+
+An order on hold is prescribed but not given. The rows that ask whether the client was taking
+an agonist (a screen negative for it, withdrawal in maintenance) do not count it, unless the
+client was dosed under it that program day or the day before, a dose that still shows
+(``Order.taken_at``); those about its risks (benzodiazepines or alcohol on an agonist, the
+QTc on methadone) do, as the drug and its risks outlast a hold and resuming is the decision
+they inform.
 """
 
 from __future__ import annotations
@@ -88,14 +95,29 @@ class History:
         )
 
     def agonists_at(self, moment: datetime, day_of: DayOf) -> frozenset[str]:
+        """The agonists prescribed at ``moment``, an order on hold included: what the
+        depressant screen row reads (``_screen_positive_on_agonist``)."""
         return self.classes_at(moment, day_of) & AGONIST_ANALYTES.keys()
 
+    def agonists_taken_at(self, moment: datetime, day_of: DayOf) -> frozenset[str]:
+        """The agonists the client was on at ``moment``: of orders in force and not on hold,
+        or on hold but dosed that program day or the day before (``Order.taken_at``). What the
+        negative screen and the maintenance withdrawal rows read."""
+        return frozenset(
+            c
+            for p in self.orders
+            if p.order.taken_at(moment, day_of)
+            for c in p.classes & AGONIST_ANALYTES.keys()
+        )
+
     def in_maintenance(self, moment: datetime, after_days: int, day_of: DayOf) -> bool:
-        """On an agonist at ``moment`` whose treatment's first dose is ``after_days`` back,
-        counted in the program's days (a dose's day is its dosing day)."""
+        """On an agonist at ``moment``, not on hold (``Order.taken_at``), whose treatment's
+        first dose is ``after_days`` back, counted in the program's days (a dose's day is its
+        dosing day). Withdrawal while the order is held is the hold's doing, not a dose too
+        low: no dose-adequacy review."""
         return any(
             p.classes & AGONIST_ANALYTES.keys()
-            and p.order.in_force_at(moment, day_of)
+            and p.order.taken_at(moment, day_of)
             and p.first_dose_day is not None
             and (day_of(moment) - p.first_dose_day).days >= after_days
             for p in self.orders
@@ -270,6 +292,9 @@ def _screen_positive(rule: AlertRule, _: History, event: CareEvent, __: DayOf) -
 def _screen_positive_on_agonist(
     rule: AlertRule, history: History, event: CareEvent, day_of: DayOf
 ) -> Finding | None:
+    """An order on hold counts: methadone and buprenorphine outlast the last dose by days
+    (and take-home bottles may be at home), the hold is often for the very intoxication the
+    screen shows, and resuming is when the overdose-risk review matters most."""
     agonists = history.agonists_at(event.occurred_at, day_of)
     positive = _positive(rule, event) if agonists else ""
     if not positive:
@@ -281,11 +306,15 @@ def _screen_positive_on_agonist(
 def _screen_negative(
     _: AlertRule, history: History, event: CareEvent, day_of: DayOf
 ) -> Finding | None:
+    """Only the agonists the client was on at collection: an order on hold gives no doses,
+    so a screen without its drug is what the hold leads to, not a sign of diversion; unless
+    a dose was given or taken home for that day or the day before (``Order.taken_at``),
+    which should show."""
     if not isinstance(event, DrugScreenResulted):
         return None
     results = {f.analyte: f.result for f in event.results}
     missing = []
-    for agonist in sorted(history.agonists_at(event.occurred_at, day_of)):
+    for agonist in sorted(history.agonists_taken_at(event.occurred_at, day_of)):
         tested = [results[a] for a in AGONIST_ANALYTES[agonist] if a in results]
         if tested and all(r is AnalyteResult.NEGATIVE for r in tested):
             missing.append(agonist)

@@ -13,6 +13,12 @@ Version 3 of the rows that count days (the orders in force on a day, the days si
 dose) counts the program's days (``AlertRules.zone``, ``program_time_zone``, the medication
 tables' dosing day); version 2 counted UTC days, so a screen collected at 17:30 in Los Angeles
 was judged on the next day's orders.
+Version 4 of the rows that ask whether the client was taking an agonist (cows-maintenance,
+screen-negative-for-agonist) does not count an order on hold at the time, unless the client
+was dosed under it on that program day or the day before (``Order.taken_at``); version 3
+counted it (a screen negative for methadone while methadone was held raised a diversion
+review). The rows about an agonist's risks (screen-depressant-on-agonist, the QTc rows) count
+a held order as before.
 """
 
 from __future__ import annotations
@@ -42,7 +48,8 @@ class Test(StrEnum):
     SCREEN_POSITIVE_ON_AGONIST = auto()
     """A drug screen positive for any of ``analytes`` while on an opioid agonist."""
     SCREEN_NEGATIVE_FOR_AGONIST = auto()
-    """A drug screen tested for the prescribed agonist and found none of it."""
+    """A drug screen tested for the prescribed agonist and found none of it, while the
+    client was taking it (not on hold; ``Order.taken_at``)."""
     CONSECUTIVE_NO_SHOWS = auto()
     """``threshold`` or more therapy no-shows in a row."""
 
@@ -63,7 +70,7 @@ class AlertRule:
     score: str = "total"
     maintenance_days: int | None = None
     """For withdrawal scores: only when taken on an agonist order (or the orders it replaced)
-    whose first dose was this many days before."""
+    whose first dose was this many days before, and not on hold then (``Order.taken_at``)."""
     medication_class: str = ""
     analytes: frozenset[str] = frozenset()
     window: int = 0
@@ -109,7 +116,7 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("gad7-positive", "1", Test.INSTRUMENT_SCORE, "GAD-7 positive anxiety screen",
               Severity.MODERATE, "Further evaluation; check benzodiazepine exposure", GAD,
               threshold=10, instrument=Instrument.GAD7),
-    AlertRule("cows-maintenance", "3", Test.INSTRUMENT_SCORE,
+    AlertRule("cows-maintenance", "4", Test.INSTRUMENT_SCORE,
               "Moderate opioid withdrawal during maintenance", Severity.MODERATE,
               "Dose-adequacy review (under-dosing)", COWS, threshold=13,
               instrument=Instrument.COWS, maintenance_days=7),
@@ -147,7 +154,7 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
               Severity.HIGH, "Overdose-risk review: offer naloxone and overdose education; review"
               " take-homes; do not withhold MAT", OVERDOSE,
               analytes=frozenset({"fentanyl", "norfentanyl"})),
-    AlertRule("screen-negative-for-agonist", "3", Test.SCREEN_NEGATIVE_FOR_AGONIST,
+    AlertRule("screen-negative-for-agonist", "4", Test.SCREEN_NEGATIVE_FOR_AGONIST,
               "Drug screen negative for the prescribed agonist", Severity.MODERATE,
               "Adherence and possible-diversion review; take-home review", FDA_2017),
     AlertRule("repeated-no-shows", "2", Test.CONSECUTIVE_NO_SHOWS, "Repeated therapy no-shows",

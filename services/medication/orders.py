@@ -195,6 +195,23 @@ class Order:
         after all (a client turned away intoxicated may come back and be dosed that day)."""
         return self.missed | {day for day in self.not_given if not self.dosed_on(day)}
 
+    def held_at(self, moment: datetime) -> bool:
+        """On hold at ``moment``: a hold placed by then and not lifted yet."""
+        return any(start <= moment and (end is None or moment < end) for start, end in self.held)
+
+    def taken_at(self, moment: datetime, day_of: Callable[[datetime], date]) -> bool:
+        """The client was on it at ``moment``: in force (``in_force_at``) and not on hold, or
+        on hold but dosed under it on that program day or the day before (at the window, or a
+        take-home bottle for the day): a day's dose still shows the next day (methadone's and
+        buprenorphine's half-lives are a day or more). A held order is still prescribed, but
+        the window gives no dose under it."""
+        if not self.in_force_at(moment, day_of):
+            return False
+        if not self.held_at(moment):
+            return True
+        dosed, day = self.dispensed_days(), day_of(moment)
+        return day in dosed or day - timedelta(days=1) in dosed
+
     def held_after(self, day: date, day_of: Callable[[datetime], date]) -> bool:
         """A hold was placed on a program day after ``day`` (lifted since or not)."""
         return any(day_of(start) > day for start, _ in self.held)

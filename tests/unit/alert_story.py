@@ -173,6 +173,20 @@ class Story(InMemory):
             )
         )  # fmt: skip
 
+    def hold(self, order_id: UUID, reason: str = "intoxicated at the window") -> None:
+        self.run(
+            medication.hold_order(
+                self.stamp(DOCTOR), client_id=self.client_id, order_id=order_id, reason=reason
+            )
+        )
+
+    def resume(self, order_id: UUID, reason: str = "assessed; dosing again") -> None:
+        self.run(
+            medication.resume_order(
+                self.stamp(DOCTOR), client_id=self.client_id, order_id=order_id, reason=reason
+            )
+        )
+
     def dose(self, order_id: UUID, form: str = "oral solution") -> None:
         self.run(
             medication.administer_dose(
