@@ -41,9 +41,10 @@ from carecoord.services.infrastructure.idempotency import (
     Scope,
     reused,
 )
+from carecoord.services.infrastructure.liveness import error_code
 from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.aggregate import Aggregate, Recorded
-from carecoord.services.kernel.errors import DomainError
+from carecoord.services.kernel.errors import DomainError, Unavailable
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 
 if TYPE_CHECKING:
@@ -55,6 +56,17 @@ T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
 
 MAX_CONFLICT_RETRIES = 3
+
+
+def _conflicted() -> Unavailable:
+    """The answer to a command whose every try met another process's write: nothing was
+    recorded, and sending it again is the remedy, not an internal error."""
+    return Unavailable(
+        "input",
+        "concurrent-writes",
+        f"another process changed this record each of the {MAX_CONFLICT_RETRIES + 1} times"
+        " this was decided; nothing was recorded: send it again",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +253,16 @@ class CommandBus:
             )
             self._commit([item])
             return
-        if not item.future.done():
-            item.context.run(log.exception, "command failed", exc_info=failure)
-            item.future.set_exception(failure)
+        if item.future.done():
+            return
+        if isinstance(failure, IntegrityError):
+            refusal = _conflicted()
+            item.context.run(
+                log.warning,
+                "command conflicted with concurrent writers on every try; not recorded",
+                extra={"code": refusal.code, "rule": refusal.rule, "error": error_code(failure)},
+            )
+            item.future.set_exception(refusal)
+            return
+        item.context.run(log.exception, "command failed", exc_info=failure)
+        item.future.set_exception(failure)

@@ -17,7 +17,7 @@ from carecoord.services.infrastructure import correlation
 from carecoord.services.infrastructure.commands import CommandBus
 from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.aggregate import Aggregate
-from carecoord.services.kernel.errors import RuleViolation
+from carecoord.services.kernel.errors import RuleViolation, Unavailable
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.runtime.logs import JsonFormatter
@@ -197,3 +197,32 @@ def test_a_command_logs_under_the_correlation_id_it_was_submitted_with(
         "request-1",
         "request-2",
     ]
+
+
+@pytest.mark.usefixtures("noted_in_the_catalog")
+def test_a_command_whose_every_try_meets_another_write_is_told_to_send_it_again(
+    two_stores: tuple[EventStore, EventStore],
+) -> None:
+    """A record read for the decision is written by another process during each try: after
+    the retries the caller gets UNAVAILABLE naming the rule, not an internal error, and
+    nothing of it is recorded."""
+    mine, theirs = two_stores
+    read, written = uuid.uuid4(), uuid.uuid4()
+    bus, other = CommandBus(mine), CommandBus(theirs)
+    bus.execute_sync(note(read, "first"))
+    tries = 0
+
+    def copy_while_they_write(uow: UnitOfWork) -> None:
+        nonlocal tries
+        tries += 1
+        source = uow.get(Notebook, read)
+        other.execute_sync(note(read, f"meanwhile {tries}"))
+        uow.get(Notebook, written).record(ADMIN.event(Noted, written, None, note=source.notes[-1]))
+
+    with pytest.raises(Unavailable) as refused:
+        bus.execute_sync(copy_while_they_write)
+    assert (refused.value.field, refused.value.rule) == ("input", "concurrent-writes")
+    assert tries == 4
+    assert not mine.load(Notebook, written).exists
+    bus.close()
+    other.close()
