@@ -34,6 +34,13 @@ CHANGED = "/changed"
 PIPELINED_MAX = 32
 """The largest batch sent pipelined (``_pipelined``)."""
 
+NOT_FLUSHED = "SET LOCAL synchronous_commit = off"
+"""A batch's commit does not wait for its WAL to reach the disk. Read models are derived
+and their positions move in the same transaction, so a crash loses the last batches whole,
+rows and positions together, and they are applied again from the store; readers wait for
+a view's position, never for its rows (``services/gate``). The wait was a disk flush on
+the way from every command to its subscribers' push."""
+
 GENERATIONS_DDL = """
 CREATE TABLE IF NOT EXISTS projection_generations (
     name text PRIMARY KEY,
@@ -141,6 +148,7 @@ class Projector:
             conn.pipeline() if _pipelined(batch, set_aside) else contextlib.nullcontext(),
             conn.transaction(),
         ):
+            await conn.execute(NOT_FLUSHED)
             # Lock the positions first: a rebuild switching a generation holds its row, and
             # the generation is read only once that switch has committed.
             current = await positions.read_many(conn, self.names, lock=True)

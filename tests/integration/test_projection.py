@@ -8,7 +8,7 @@ import contextlib
 from typing import Any
 from uuid import uuid4
 
-from psycopg import sql
+from psycopg import AsyncConnection, sql
 
 from carecoord.events import Actor, Role
 from carecoord.events.checkins import CheckInRecorded, ReportSource
@@ -113,3 +113,41 @@ async def test_a_pipelined_batch_writes_the_rows_a_copied_one_does(platform: Pla
             found.append(await cur.fetchall())
     assert len(found[0]) == len(page.events) >= 40
     assert found[0] == found[1]
+
+
+class CommitSetting:
+    """A read model that notes the commit setting each batch it is given runs under."""
+
+    NAME = "commit_setting"
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def ddl(self, generation: int) -> list[sql.Composed]:
+        return []
+
+    def table(self, generation: int) -> sql.Identifier:
+        return sql.Identifier(f"{self.NAME}_{generation}")
+
+    async def apply(self, conn: AsyncConnection, generation: int, batch: Any) -> None:
+        cur = await conn.execute("SELECT current_setting('synchronous_commit')")
+        row = await cur.fetchone()
+        assert row is not None
+        self.seen.append(row[0])
+
+
+async def test_a_batch_commits_without_waiting_for_its_flush(platform: Platform) -> None:
+    """Read models are derived, their positions move with their rows: a batch's commit does
+    not wait for the disk, pipelined (live) or not (a catch-up), and the setting ends with it."""
+    await enroll_many(platform, 40)
+    batch = await asyncio.to_thread(platform.store.read, 0, 100)
+    model = CommitSetting()
+    projector = Projector(platform.pool, [model])
+
+    await projector.handle(batch[:5])
+    await projector.handle(batch[5:])
+
+    assert model.seen == ["off", "off"]
+    async with platform.pool.connection() as conn:
+        cur = await conn.execute("SELECT current_setting('synchronous_commit')")
+        assert await cur.fetchone() == ("on",)
