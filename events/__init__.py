@@ -1,7 +1,7 @@
 """The event catalog: the public contract of what carecoord records and publishes."""
 
 from carecoord.events import catalog
-from carecoord.events.access import BreakGlassUsed, ClientRecordRead, DisclosureRecorded
+from carecoord.events.access import DISCLOSURE_EVENTS, BreakGlassUsed, ClientRecordRead
 from carecoord.events.alerts import ALERT_EVENTS
 from carecoord.events.care import (
     ClientEnrolled,
@@ -25,7 +25,7 @@ from carecoord.events.therapy import THERAPY_EVENTS
 catalog.register(ClientEnrolled, MedicationPrescribed, DoseAdministered)
 catalog.register(*MEDICATION_EVENTS)
 catalog.register(CareTeamMemberAssigned, CareTeamMemberEnded, ConsentRecorded, ConsentRevoked)
-catalog.register(BreakGlassUsed, DisclosureRecorded, ClientRecordRead)
+catalog.register(BreakGlassUsed, *DISCLOSURE_EVENTS, ClientRecordRead)
 catalog.register(LevelOfCareChanged, TreatmentGoalSet, GoalProgressRecorded)
 catalog.register(*THERAPY_EVENTS, *CHECKIN_EVENTS, *ALERT_EVENTS)
 catalog.register(*STOCK_EVENTS)

@@ -1,5 +1,7 @@
 """Consents and access as FHIR R4: Consent (42 CFR Part 2), and AuditEvent for an emergency
-access (break-glass) and for a disclosure to an outside recipient.
+access (break-glass) and for a disclosure to an outside recipient. The forwarder's intent
+to disclose makes the disclosure's AuditEvent without an outcome; recording it sent sets
+outcome 0, withdrawing it outcome 4 with the reason.
 
 Reads of the record are not events of the store; they are the access log, exported as
 AuditEvent by ``services/infrastructure/audit_events.py``.
@@ -10,7 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from carecoord.events.access import Basis, BreakGlassUsed, DisclosureRecorded
+from carecoord.events.access import (
+    Basis,
+    BreakGlassUsed,
+    DisclosureIntended,
+    DisclosureRecorded,
+    DisclosureWithdrawn,
+)
 from carecoord.events.consent import ConsentRecorded, ConsentRevoked, Recipient, RecipientType
 from carecoord.projections.audit.fhir import (
     ACT_CODE,
@@ -92,7 +100,9 @@ def consent_revoked(res: Resources, event: ConsentRevoked) -> None:
         period["end"] = instant(event.occurred_at)
 
 
-def _patient_entity(event: BreakGlassUsed | DisclosureRecorded, description: str) -> Resource:
+def _patient_entity(
+    event: BreakGlassUsed | DisclosureIntended | DisclosureRecorded, description: str
+) -> Resource:
     return {
         "what": patient(event),
         "role": {"system": "http://terminology.hl7.org/CodeSystem/object-role", "code": "1"},
@@ -130,7 +140,13 @@ def broke_glass(res: Resources, event: BreakGlassUsed) -> None:
     )
 
 
-def disclosed(res: Resources, event: DisclosureRecorded) -> None:
+def disclosed(res: Resources, event: DisclosureIntended | DisclosureRecorded) -> None:
+    intended = res.change(event, "AuditEvent", event.disclosure_id)
+    if isinstance(event, DisclosureRecorded) and intended is not None:
+        intended["outcome"] = "0"
+        intended["recorded"] = instant(event.recorded_at)
+        del intended["outcomeDesc"]
+        return
     entities = [_patient_entity(event, event.description)]
     entities[0]["detail"] = [
         {"type": "purpose", "valueString": event.purpose},
@@ -139,8 +155,13 @@ def disclosed(res: Resources, event: DisclosureRecorded) -> None:
     ]
     if event.consent_id is not None:
         entities.append({"what": reference("Consent", event.consent_id)})
-    if event.break_glass_id is not None:
+    if isinstance(event, DisclosureRecorded) and event.break_glass_id is not None:
         entities.append({"what": reference("AuditEvent", event.break_glass_id)})
+    outcome = (
+        {"outcome": "0"}
+        if isinstance(event, DisclosureRecorded)
+        else {"outcomeDesc": "intended; not recorded as sent"}
+    )
     res.new(
         event,
         {
@@ -149,7 +170,7 @@ def disclosed(res: Resources, event: DisclosureRecorded) -> None:
             "type": {"system": DICOM, "code": "110106", "display": "Export"},
             "action": "R",
             "recorded": instant(event.recorded_at),
-            "outcome": "0",
+            **outcome,
             "agent": [
                 {"who": party(event.actor), "requestor": True},
                 {
@@ -164,4 +185,11 @@ def disclosed(res: Resources, event: DisclosureRecorded) -> None:
     )
 
 
-HANDLERS = handlers(consent_recorded, consent_revoked, broke_glass, disclosed)
+def withdrawn(res: Resources, event: DisclosureWithdrawn) -> None:
+    intended = res.change(event, "AuditEvent", event.disclosure_id)
+    if intended is not None:
+        intended["outcome"] = "4"
+        intended["outcomeDesc"] = f"withdrawn: {event.reason}"
+
+
+HANDLERS = handlers(consent_recorded, consent_revoked, broke_glass, disclosed, withdrawn)

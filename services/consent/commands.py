@@ -6,10 +6,11 @@ from collections.abc import Callable, Sequence
 from typing import Unpack
 from uuid import UUID, uuid4
 
-from carecoord.events import CareEvent
+from carecoord.events.access import DisclosureIntended
 from carecoord.events.bounds import COUNT_MAX
 from carecoord.events.consent import Recipient
 from carecoord.events.envelope import type_name
+from carecoord.events.positioned import Positioned
 from carecoord.services.care.enrolled import on_enrolled
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.careteam.team import CareTeam
@@ -17,6 +18,8 @@ from carecoord.services.consent.record import ConsentRecord, ConsentTerms, Discl
 from carecoord.services.consent.written import emergency_reason
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, named_for, on
+
+CONSENT_ENDED = "the consent it relied on was no longer in force"
 
 
 def _new_entry(client_id: UUID, step: Callable[[ConsentRecord, UUID], object]) -> Command[UUID]:
@@ -74,46 +77,80 @@ def disclose_events(
     *,
     client_id: UUID,
     recipient: Recipient,
-    events: Sequence[CareEvent],
+    events: Sequence[Positioned],
     destination: str,
-) -> Command[dict[UUID, UUID]]:
+) -> Command[list[DisclosureIntended]]:
     """Which of one client's ``events`` may go to ``recipient`` now, and under which consent.
 
     Each event goes only if a consent in force names the recipient and covers its kind,
-    and no disclosure recorded on this record has sent it to them already (a replay of
-    the stream, a forwarder restarted); the rest are withheld. One ``DisclosureRecorded``
-    per consent relied on (per ``COUNT_MAX`` events) says what went and names the events.
-    Decided on the consent record itself, so a revocation and a disclosure cannot both
-    pass, nor two disclosures of one event to one recipient.
+    and no disclosure recorded or intended on this record has it for them already (a replay
+    of the stream, a forwarder restarted); the rest are withheld. One ``DisclosureIntended``
+    per consent relied on (per ``COUNT_MAX`` events) names the events that are to go; the
+    forwarder sends them, then records them sent (``record_sent``). Decided on the consent
+    record itself, so a revocation and a disclosure cannot both pass, nor two disclosures
+    of one event to one recipient.
     """
 
-    def run(uow: UnitOfWork) -> dict[UUID, UUID]:
+    def run(uow: UnitOfWork) -> list[DisclosureIntended]:
         record = uow.get(ConsentRecord, client_id)
         now = stamp.clock()
-        once = list({e.event_id: e for e in events}.values())
+        once = list({p.event.event_id: p for p in events}.values())
         under: dict[UUID, UUID] = {}
-        for event in once:
+        for offered in once:
+            event = offered.event
             if record.was_disclosed(recipient, event.event_id):
                 continue
             consent_id = record.consent_for(recipient, (event.kind,), now)
             if consent_id is not None:
                 under[event.event_id] = consent_id
+        intents = []
         for consent_id in dict.fromkeys(under.values()):
-            sent = [e for e in once if under.get(e.event_id) == consent_id]
-            for start in range(0, len(sent), COUNT_MAX):
-                part = sent[start : start + COUNT_MAX]
-                types = ", ".join(sorted({type_name(type(e)) for e in part}))
-                record.record_disclosure(
-                    stamp,
-                    disclosure_id=uuid4(),
-                    recipient=recipient,
-                    purpose=record.consents[consent_id].purpose,
-                    data_kinds=tuple(sorted({e.kind for e in part})),
-                    description=f"{len(part)} event(s) sent to {destination}: {types}"[:1000],
-                    consent_id=consent_id,
-                    break_glass_id=None,
-                    event_ids=tuple(e.event_id for e in part),
+            going = [p for p in once if under.get(p.event.event_id) == consent_id]
+            for start in range(0, len(going), COUNT_MAX):
+                part = going[start : start + COUNT_MAX]
+                types = ", ".join(sorted({type_name(type(p.event)) for p in part}))
+                intents.append(
+                    record.intend_disclosure(
+                        stamp,
+                        uuid4(),
+                        recipient=recipient,
+                        consent_id=consent_id,
+                        events=part,
+                        description=f"{len(part)} event(s) sent to {destination}: {types}"[:1000],
+                    )
                 )
-        return under
+        return intents
+
+    return run
+
+
+def record_sent(stamp: Stamp, *, client_id: UUID, disclosure_ids: Sequence[UUID]) -> Command[None]:
+    """The forwarder published what these intents name: each becomes a disclosure."""
+
+    def run(uow: UnitOfWork) -> None:
+        record = uow.get(ConsentRecord, client_id)
+        for disclosure_id in disclosure_ids:
+            record.record_sent(stamp, disclosure_id)
+
+    return run
+
+
+def interrupted_disclosures(
+    stamp: Stamp, *, client_id: UUID, recipient: Recipient
+) -> Command[list[DisclosureIntended]]:
+    """The intents to disclose to ``recipient`` that a stopped forwarder left neither
+    recorded as sent nor withdrawn, to send again: those whose consent is still in force.
+    The others are withdrawn (``consent-in-force``), and nothing of them is sent."""
+
+    def run(uow: UnitOfWork) -> list[DisclosureIntended]:
+        record = uow.get(ConsentRecord, client_id)
+        now = stamp.clock()
+        resent = []
+        for intent in record.interrupted(recipient):
+            if record.consents[intent.consent_id].in_force(now):
+                resent.append(intent)
+            else:
+                record.withdraw(stamp, intent.disclosure_id, CONSENT_ENDED)
+        return resent
 
     return run

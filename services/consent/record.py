@@ -1,20 +1,27 @@
 """The consent record aggregate: one client's consents, emergency accesses and disclosures.
 
-A disclosure is checked against the consents in force when it is recorded, so the two live
-in one aggregate: a revocation and a disclosure racing each other cannot both succeed.
+A disclosure is checked against the consents in force when it is recorded (or, by the
+forwarder, intended), so the two live in one aggregate: a revocation and a disclosure racing
+each other cannot both succeed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NotRequired, TypedDict
 from uuid import UUID
 
 from carecoord.events import CareEvent, Kind, Role
-from carecoord.events.access import BreakGlassUsed, DisclosureRecorded
+from carecoord.events.access import (
+    BreakGlassUsed,
+    DisclosureIntended,
+    DisclosureRecorded,
+    DisclosureWithdrawn,
+)
 from carecoord.events.consent import ConsentRecorded, ConsentRevoked, Recipient
+from carecoord.events.positioned import Positioned
 from carecoord.services.consent.notice import REDISCLOSURE_NOTICE
 from carecoord.services.consent.recipients import recipient_named, recipients_named
 from carecoord.services.consent.written import emergency_reason, shown
@@ -84,7 +91,10 @@ class ConsentRecord(Aggregate, context="consent"):
         self.consents: dict[UUID, Consent] = {}
         self.emergencies: dict[UUID, datetime] = {}
         self.disclosed: dict[tuple[str, str], set[UUID]] = {}
-        """The store's events each recipient was sent, by (recipient type, id)."""
+        """The store's events each recipient was sent, or is being sent under an intent not
+        yet completed, by (recipient type, id)."""
+        self.intended: dict[UUID, DisclosureIntended] = {}
+        """The forwarder's intents neither recorded as sent nor withdrawn, by disclosure id."""
 
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, ConsentRecorded):
@@ -95,8 +105,15 @@ class ConsentRecord(Aggregate, context="consent"):
             self.consents[event.consent_id].revoked = True
         elif isinstance(event, BreakGlassUsed):
             self.emergencies[event.access_id] = event.expires_at
-        elif isinstance(event, DisclosureRecorded) and event.event_ids:
+        elif isinstance(event, DisclosureIntended):
+            self.intended[event.disclosure_id] = event
             self.disclosed.setdefault(_key(event.recipient), set()).update(event.event_ids)
+        elif isinstance(event, DisclosureRecorded):
+            self.intended.pop(event.disclosure_id, None)
+            self.disclosed.setdefault(_key(event.recipient), set()).update(event.event_ids)
+        elif isinstance(event, DisclosureWithdrawn):
+            intent = self.intended.pop(event.disclosure_id)
+            self.disclosed[_key(intent.recipient)].difference_update(intent.event_ids)
 
     def _record_now(self, stamp: Stamp, event: type[CareEvent], **facts: object) -> None:
         """Consents, revocations, emergency accesses and disclosures take effect when they
@@ -118,8 +135,13 @@ class ConsentRecord(Aggregate, context="consent"):
         )
 
     def was_disclosed(self, recipient: Recipient, event_id: UUID) -> bool:
-        """Whether a disclosure recorded here already sent the event to ``recipient``."""
+        """Whether a disclosure recorded here already sent the event to ``recipient``, or an
+        intent not yet completed is sending it."""
         return event_id in self.disclosed.get(_key(recipient), ())
+
+    def interrupted(self, recipient: Recipient) -> list[DisclosureIntended]:
+        """The intents to disclose to ``recipient`` neither recorded as sent nor withdrawn."""
+        return [i for i in self.intended.values() if _key(i.recipient) == _key(recipient)]
 
     def record_consent(
         self,
@@ -231,10 +253,98 @@ class ConsentRecord(Aggregate, context="consent"):
         break_glass_id: UUID | None = None,
         event_ids: tuple[UUID, ...] = (),
     ) -> None:
-        now = stamp.clock()
         recipient = recipient_named(recipient, "recipient")
         purpose, description = shown(purpose, "purpose"), shown(description, "description")
         kinds = frozenset(data_kinds)
+        self._may_disclose(stamp.clock(), recipient, kinds, consent_id, break_glass_id, event_ids)
+        self._record_now(
+            stamp,
+            DisclosureRecorded,
+            disclosure_id=disclosure_id,
+            recipient=recipient,
+            purpose=purpose,
+            data_kinds=tuple(sorted(kinds)),
+            description=description,
+            consent_id=consent_id,
+            break_glass_id=break_glass_id,
+            notice=REDISCLOSURE_NOTICE,
+            event_ids=tuple(dict.fromkeys(event_ids)),
+        )
+
+    def intend_disclosure(
+        self,
+        stamp: Stamp,
+        disclosure_id: UUID,
+        *,
+        recipient: Recipient,
+        consent_id: UUID,
+        events: Sequence[Positioned],
+        description: str,
+    ) -> DisclosureIntended:
+        """The forwarder's decision to send ``events`` under ``consent_id``, checked as a
+        disclosure is, recorded before anything is sent."""
+        recipient = recipient_named(recipient, "recipient")
+        kinds = frozenset(p.event.kind for p in events)
+        event_ids = tuple(p.event.event_id for p in events)
+        self._may_disclose(stamp.clock(), recipient, kinds, consent_id, None, event_ids)
+        self._record_now(
+            stamp,
+            DisclosureIntended,
+            disclosure_id=disclosure_id,
+            recipient=recipient,
+            purpose=self.consents[consent_id].purpose,
+            data_kinds=tuple(sorted(kinds)),
+            description=shown(description, "description"),
+            consent_id=consent_id,
+            notice=REDISCLOSURE_NOTICE,
+            event_ids=event_ids,
+            positions=tuple(p.position for p in events),
+        )
+        return self.intended[disclosure_id]
+
+    def record_sent(self, stamp: Stamp, disclosure_id: UUID) -> None:
+        """The intent's events were published: the disclosure, on the intent's terms. Not
+        checked against the consent again: they went under it, whatever happened since. An
+        intent already recorded as sent (or withdrawn) is left as it is."""
+        intent = self.intended.get(disclosure_id)
+        if intent is None:
+            return
+        self._record_now(
+            stamp,
+            DisclosureRecorded,
+            disclosure_id=disclosure_id,
+            recipient=intent.recipient,
+            purpose=intent.purpose,
+            data_kinds=intent.data_kinds,
+            description=intent.description,
+            consent_id=intent.consent_id,
+            notice=intent.notice,
+            event_ids=intent.event_ids,
+        )
+
+    def withdraw(self, stamp: Stamp, disclosure_id: UUID, reason: str) -> None:
+        """An interrupted intent that is not to be sent any more."""
+        intent = self.intended[disclosure_id]
+        self._record_now(
+            stamp,
+            DisclosureWithdrawn,
+            disclosure_id=disclosure_id,
+            recipient=intent.recipient,
+            consent_id=intent.consent_id,
+            reason=reason,
+        )
+
+    def _may_disclose(
+        self,
+        now: datetime,
+        recipient: Recipient,
+        kinds: frozenset[Kind],
+        consent_id: UUID | None,
+        break_glass_id: UUID | None,
+        event_ids: tuple[UUID, ...],
+    ) -> None:
+        """Refuse a disclosure no consent or emergency access in force allows, or one naming
+        an event the recipient was sent already."""
         again = [e for e in event_ids if self.was_disclosed(recipient, e)]
         if again:
             raise RuleViolation(
@@ -263,19 +373,6 @@ class ConsentRecord(Aggregate, context="consent"):
             raise RuleViolation(
                 "breakGlassId", "emergency-in-force", f"no emergency access {break_glass_id} now"
             )
-        self._record_now(
-            stamp,
-            DisclosureRecorded,
-            disclosure_id=disclosure_id,
-            recipient=recipient,
-            purpose=purpose,
-            data_kinds=tuple(sorted(kinds)),
-            description=description,
-            consent_id=consent_id,
-            break_glass_id=break_glass_id,
-            notice=REDISCLOSURE_NOTICE,
-            event_ids=tuple(dict.fromkeys(event_ids)),
-        )
 
 
 def _key(recipient: Recipient) -> tuple[str, str]:

@@ -1,4 +1,5 @@
-"""How far each follower of the log (relay, projections) has got, kept in PostgreSQL."""
+"""How far each follower of the log (relay, projections, disclosure forwarders) has got,
+kept in PostgreSQL."""
 
 from __future__ import annotations
 
@@ -76,3 +77,13 @@ async def all_positions(pool: AsyncConnectionPool) -> dict[str, int]:
 async def all_positions_on(conn: AsyncConnection) -> dict[str, int]:
     cur = await conn.execute("SELECT name, position FROM follower_positions")
     return {str(name): int(pos) for name, pos in await cur.fetchall()}
+
+
+async def start_at(conn: AsyncConnection, name: str, position: int) -> int:
+    """The recorded position of ``name``, recording ``position`` first when there is none."""
+    await conn.execute(
+        "INSERT INTO follower_positions (name, position) VALUES (%s, %s) "
+        "ON CONFLICT (name) DO NOTHING",
+        (name, position),
+    )
+    return await read(conn, name)

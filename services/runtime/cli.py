@@ -151,7 +151,11 @@ def arguments() -> argparse.ArgumentParser:
     disclose.add_argument(
         "--name", default="", type=recipient_name, help="the recipient's name, for the record"
     )
-    disclose.add_argument("--from-start", action="store_true", help="also events before now")
+    disclose.add_argument(
+        "--from-start",
+        action="store_true",
+        help="on the first run, also events before now (later runs go on where the last stopped)",
+    )
     rebuild_cmd = command("rebuild", "rebuild a read model from the store while the platform runs")
     rebuild_cmd.add_argument("model", choices=[m.NAME for m in READ_MODELS])
     token = command("token", "issue a development token (signed with the data directory's key)")
@@ -597,7 +601,7 @@ async def forward_disclosures(
 ) -> None:
     async with running(settings, servers, relay=False, project=False) as platform:
         forwarder = Forwarder(platform, args.recipient, name=args.name, from_start=args.from_start)
-        print(f"disclosing to {forwarder.subject_prefix}.> as {forwarder.consumer}", flush=True)
+        print(f"disclosing to {forwarder.subject_prefix}.> as {forwarder.follower}", flush=True)
         await forwarder.run()
 
 

@@ -1,83 +1,81 @@
-"""Forwarding to an outside recipient: the care stream, filtered by the client's consents.
+"""Forwarding to an outside recipient: the store's log, filtered by the client's consents.
 
 An outside service subscribed to events is a recipient under 42 CFR Part 2 like any other
-(shared/design/domain.md 4.2.5). This component is that service's only door: it follows
-the internal stream with a durable consumer of its own (out of the relay's hot path),
-asks the client's consent record which events may go (``disclose_events``: a consent in
-force that names the recipient and covers the event's kind), records one
-``DisclosureRecorded`` per consent relied on, then republishes what may go under
+(shared/design/domain.md 4.2.5). This component is that service's only door: a follower of
+the store's log of its own (out of the relay's hot path), its position kept in PostgreSQL
+(``follower_positions``, ``disclose-<recipient>``). For each page of the log it asks every
+client's consent record which events may go (``disclose_events``: a consent in force that
+names the recipient and covers the event's kind) and records one ``DisclosureIntended`` per
+consent relied on; then it publishes what may go under
 ``<outbound root>.<recipient>.<context>.<Type>.<client>`` with the consent id and the
-42 CFR 2.32 notice in headers. Everything else is withheld. A message counts only when the
-store holds its event at its position, and what goes out is the store's event: the stream
-is a notice of what to disclose, not its source.
+42 CFR 2.32 notice in headers, records each intent sent (``DisclosureRecorded``, the same
+disclosure id), and keeps the page's position. Everything else is withheld. What goes out
+is the store's event, read from the store: no message on the care subjects is its source.
 
-Once per recipient: each ``DisclosureRecorded`` names the events that went, and the
-consent record refuses to disclose one of them to the same recipient again, whatever
-brings its message back (a consumer made anew, a replay past the stream's duplicate
-window, a restart): what went is read from the store with the record the decision loads
-anyway, not from the memory of one run, so a batch costs no query more.
+Truthful under a crash, wherever it strikes, and relying on no redelivery by the broker:
+nothing is published before an intent naming its consent is recorded, and nothing is
+recorded sent before it was published. Killed before its intents are recorded, the
+forwarder reads the page again from the kept position. Killed between intent and record,
+it finds on start the intents to its recipient recorded after that position, asks their
+consent records which were neither recorded sent nor withdrawn (``interrupted_disclosures``)
+and sends those again under the same ``Nats-Msg-Id`` (a stream on the outbound subjects
+drops the repeat of one that went before the crash), then records them sent; one whose
+consent ended meanwhile is withdrawn (``DisclosureWithdrawn``), not sent. Killed after the
+record, it reads the page again and withholds its events, intended already.
 
-Order and failure: the disclosure is recorded before anything is sent and the batch is
-acknowledged after. A crash between the two repeats the batch, and its events, recorded
-as sent, are not sent again: at most once, never an unrecorded disclosure (the record
-may name an event whose message the crash lost; ``Nats-Msg-Id`` still lets a stream on
-the outbound subjects drop a repeat). A consent change seen on the stream drops that
-client's cached consent record, so a revocation recorded by another process counts for
-every later event.
+Once per recipient: the consent record refuses to intend an event to a recipient that an
+intent or a disclosure of theirs names already, whatever brings the event back (a restart,
+a position made anew), with no query more than the decision's own load of the record. A
+consent change read from the log drops that client's cached consent record, so a
+revocation recorded by another process counts for every later event.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from uuid import UUID, uuid4
 
-import nats.errors
-from nats.aio.msg import Msg
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-
-from carecoord.events import Actor, CareEvent, Role, catalog, headers
-from carecoord.events.access import DisclosureRecorded
+from carecoord.events import Actor, CareEvent, Role, catalog
+from carecoord.events.access import DISCLOSURE_EVENTS, DisclosureIntended
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.events.envelope import type_name
 from carecoord.events.positioned import Positioned
-from carecoord.services.consent.commands import disclose_events
+from carecoord.services.consent.commands import (
+    disclose_events,
+    interrupted_disclosures,
+    record_sent,
+)
 from carecoord.services.consent.notice import NOTICE_VERSION, REDISCLOSURE_NOTICE
 from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.gate.gate import AccessGate
+from carecoord.services.infrastructure import positions
 from carecoord.services.infrastructure.crash_points import crash_point
-from carecoord.services.infrastructure.doorbell import read_page
-from carecoord.services.infrastructure.relay import POSITION_HEADER, TYPE_HEADER
+from carecoord.services.infrastructure.doorbell import Doorbell, Page, next_page
+from carecoord.services.infrastructure.liveness import cancel_loops
+from carecoord.services.infrastructure.relay import TYPE_HEADER
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.aggregate import aggregate_id
+from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
 
 log = logging.getLogger("carecoord.disclosure")
 
 OUTBOUND_ROOT = "disclosed"
 BATCH = 100
-LONG_POLL_SECONDS = 1.0
+INTENTS_PAGE = 1000
 CONSENT_HEADER = "Carecoord-Consent-Id"
 NOTICE_HEADER = "Carecoord-Notice"
 NOTICE_VERSION_HEADER = "Carecoord-Notice-Version"
-# A recipient id is one NATS subject token (and a consumer name).
+# A recipient id is one NATS subject token (and a follower's name).
 RECIPIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 RECIPIENT_RULE = "a recipient id is 1 to 100 letters, digits, '-' or '_' (one subject token)"
 
 
-@dataclass(frozen=True, slots=True)
-class Outbound:
-    subject: str
-    data: bytes
-    headers: dict[str, str]
-
-
 class Forwarder:
-    """Forwards one recipient's share of the care stream; ``run`` follows it forever."""
+    """Forwards one recipient's share of the store's log; ``run`` follows it forever."""
 
     def __init__(
         self,
@@ -93,64 +91,85 @@ class Forwarder:
         self.platform = platform
         self.recipient = Recipient(type=RecipientType.ORGANIZATION, id=recipient_id, name=name)
         self.subject_prefix = f"{outbound_root}.{recipient_id}"
-        self.consumer = f"disclose-{recipient_id}"
+        self.follower = f"disclose-{recipient_id}"
         self.from_start = from_start
-        self.actor = Actor(id=self.consumer, role=Role.SYSTEM)
+        self.actor = Actor(id=self.follower, role=Role.SYSTEM)
         self.forwarded = 0
-        self.position = 0  # the last stream position handled
+        self.position = 0  # the last position of the log handled
         self._advanced = asyncio.Event()
 
     async def reached(self, position: int) -> None:
-        """Wait until the stream up to ``position`` has been handled (forwarded or withheld)."""
+        """Wait until the log up to ``position`` has been handled (forwarded or withheld)."""
         while self.position < position:
             await self._advanced.wait()
 
     async def run(self) -> None:
-        settings = self.platform.settings
-        js = self.platform.broker.connection.jetstream()
-        subscription = await js.pull_subscribe(
-            f"{settings.subject_root}.>",
-            durable=self.consumer,
-            stream=settings.stream_name,
-            config=ConsumerConfig(
-                ack_policy=AckPolicy.ALL,
-                deliver_policy=DeliverPolicy.ALL if self.from_start else DeliverPolicy.NEW,
-            ),
-        )
+        doorbell = Doorbell(self.platform.database_url, self.platform.store.channel)
+        wake = doorbell.bell()
+        listening = asyncio.create_task(doorbell.run(self.platform.liveness))
         task = asyncio.current_task()
         try:
+            self.position = await self._kept_position()
+            await self.resume()
             while True:
-                try:
-                    messages = await subscription.fetch(batch=BATCH, timeout=LONG_POLL_SECONDS)
-                except TimeoutError:
-                    continue
-                finally:
-                    # A cancel that reached the fetch as its wait ended can be swallowed
-                    # (asyncio.wait_for in 3.11): the forwarder then never stopped.
-                    if task is not None and task.cancelling():
-                        raise asyncio.CancelledError
-                if messages:
-                    await self.forward(messages)
-                    await messages[-1].ack()
+                # A cancel that reached a driver's wait_for as it ended can be swallowed
+                # (asyncio.wait_for in 3.11): the forwarder then never stopped.
+                if task is not None and task.cancelling():
+                    raise asyncio.CancelledError
+                page = await next_page(self.platform.store, wake, self.position, BATCH)
+                await self.forward(page)
         finally:
-            # A pull subscription left on the connection keeps whatever reaches its inbox
-            # after the last fetch (a late message, an expired pull's status), and draining
-            # the connection then waits its whole timeout for them to be taken.
-            # (Already closed, or the connection closing: nothing is left to end.)
-            with contextlib.suppress(nats.errors.Error):
-                await subscription.unsubscribe()
+            await cancel_loops([listening])
 
-    async def forward(self, messages: Sequence[Msg]) -> None:
-        """Decide, record and send one batch, in stream order."""
-        vouched = await asyncio.to_thread(self._vouched, messages)
-        events = [event for _, event in vouched]
-        self._forget_changed_consents(events)
-        by_client: dict[UUID, list[CareEvent]] = {}
-        for event in events:
-            if not isinstance(event, DisclosureRecorded):  # never the record of a disclosure
-                by_client.setdefault(event.client_id, []).append(event)
-        gate = AccessGate(self.platform, self.actor, None, uuid4())  # one batch, one correlation
-        stamps = {c: await gate.stamp(Action.RECORD_DISCLOSURE, c) for c in by_client}
+    async def _kept_position(self) -> int:
+        """Where the last run left off. The first run starts at the store's head (its start
+        with ``from_start``) and keeps it at once, so that every intent it records lies
+        after a kept position."""
+        store = self.platform.store
+        start = 0 if self.from_start else await asyncio.to_thread(store.last_position)
+        async with self.platform.pool.connection() as conn:
+            return await positions.start_at(conn, self.follower, start)
+
+    async def resume(self) -> None:
+        """Send again what a stopped run intended after the kept position and did not
+        record as sent; an intent whose consent ended meanwhile is withdrawn instead."""
+        clients = await asyncio.to_thread(self._intended_after, self.position)
+        stamps = await self._stamps(clients)
+        found = await asyncio.gather(
+            *(
+                self.platform.bus.execute(
+                    interrupted_disclosures(stamp, client_id=client, recipient=self.recipient)
+                )
+                for client, stamp in stamps.items()
+            )
+        )
+        intents = [intent for outcome in found for intent in outcome.result]
+        events = await asyncio.to_thread(self._stored, intents)
+        sent = await self._send(intents, events, stamps)
+        if intents:
+            log.warning(
+                "interrupted disclosures sent again",
+                extra={"recipient": self.recipient.id, "intents": len(intents), "sent": sent},
+            )
+
+    async def forward(self, page: Page) -> None:
+        """Decide, intend, send and record one page of the log; then keep its position."""
+        for unreadable in page.unreadable:
+            log.error(
+                "stored event withheld: it does not decode",
+                extra={
+                    "recipient": self.recipient.id,
+                    "position": unreadable.position,
+                    "code": "EVENT_UNREADABLE",
+                },
+            )
+        self._forget_changed_consents([p.event for p in page.events])
+        by_client: dict[UUID, list[Positioned]] = {}
+        for offered in page.events:
+            if not isinstance(offered.event, DISCLOSURE_EVENTS):  # never a disclosure's record
+                by_client.setdefault(offered.event.client_id, []).append(offered)
+        stamps = await self._stamps(by_client)
+        crash_point("disclosure-undecided")  # read, nothing recorded yet
         decided = await asyncio.gather(
             *(
                 self.platform.bus.execute(
@@ -165,86 +184,104 @@ class Forwarder:
                 for client_id, batch in by_client.items()
             )
         )
-        under = {event_id: c for outcome in decided for event_id, c in outcome.result.items()}
-        outbound = [
-            Outbound(
-                catalog.subject(self.subject_prefix, event),
-                catalog.encode(event),
-                {
-                    "Nats-Msg-Id": f"{self.recipient.id}:{event.event_id}",
-                    TYPE_HEADER: type_name(type(event)),
-                    CONSENT_HEADER: str(under[event.event_id]),
-                    NOTICE_VERSION_HEADER: NOTICE_VERSION,
-                    NOTICE_HEADER: REDISCLOSURE_NOTICE,
-                },
-            )
-            for event in events
-            if event.event_id in under
-        ]
-        crash_point("disclosure-unsent")  # decided and recorded, nothing published yet
-        nc = self.platform.broker.connection
-        for out in outbound:
-            await nc.publish(out.subject, out.data, headers=out.headers)
-        await nc.flush()
-        self.forwarded += len(outbound)
-        self.position = max([self.position, *(position for position, _ in vouched)])
+        intents = [intent for outcome in decided for intent in outcome.result]
+        crash_point("disclosure-unsent")  # intended and recorded, nothing published yet
+        sent = await self._send(intents, {p.event.event_id: p.event for p in page.events}, stamps)
+        async with self.platform.pool.connection() as conn:
+            await positions.write(conn, self.follower, page.last)
+        self.position = page.last
         advanced, self._advanced = self._advanced, asyncio.Event()
         advanced.set()
         log.info(
             "disclosure batch",
-            extra={"recipient": self.recipient.id, "seen": len(events), "sent": len(outbound)},
+            extra={"recipient": self.recipient.id, "seen": len(page.events), "sent": sent},
         )
 
-    def _vouched(self, messages: Sequence[Msg]) -> list[tuple[int, CareEvent]]:
-        """The position and the store's own event of each message the store vouches for
-        (its event at the message's position has the message's id); what is disclosed is
-        the store's event, never the message's body. Anything else on the care subjects is
-        withheld, logged by its code, never its content: one malformed message stopped
-        every recipient's disclosures, and a forged one was disclosed and recorded. So is
-        an event at a position already handled in this run, as every subscriber skips one
-        (one handled before it is withheld by the consent record, ``disclose_events``)."""
-        head = self.platform.store.last_position()
-        handled = self.position
-        found = []
-        for msg in messages:
-            sent = msg.headers or {}
-            stored = self._stored(sent.get(POSITION_HEADER, ""), head)
-            if stored is not None and str(stored.event.event_id) == sent.get(headers.MSG_ID):
-                if stored.position > handled:
-                    handled = stored.position
-                    found.append((stored.position, stored.event))
-                    continue
-                log.warning(  # a replay past the duplicate window
-                    "message withheld: its event was handled already",
-                    extra={
-                        "recipient": self.recipient.id,
-                        "stream_sequence": msg.metadata.sequence.stream,
-                        "position": stored.position,
-                        "code": "MESSAGE_REPEATED",
-                    },
-                )
-                continue
-            log.error(
-                "message withheld: the store holds no such event",
-                extra={
-                    "recipient": self.recipient.id,
-                    "stream_sequence": msg.metadata.sequence.stream,
-                    "code": "MESSAGE_NOT_IN_STORE",
+    async def _send(
+        self,
+        intents: Sequence[DisclosureIntended],
+        events: dict[UUID, CareEvent],
+        stamps: dict[UUID, Stamp],
+    ) -> int:
+        """Publish what ``intents`` name, in the log's order, then record each sent; the
+        number of messages."""
+        if not intents:
+            return 0
+        going = sorted(
+            (position, event_id, intent.consent_id)
+            for intent in intents
+            for position, event_id in zip(intent.positions, intent.event_ids, strict=True)
+        )
+        nc = self.platform.broker.connection
+        for _, event_id, consent_id in going:
+            event = events[event_id]
+            await nc.publish(
+                catalog.subject(self.subject_prefix, event),
+                catalog.encode(event),
+                headers={
+                    "Nats-Msg-Id": f"{self.recipient.id}:{event_id}",
+                    TYPE_HEADER: type_name(type(event)),
+                    CONSENT_HEADER: str(consent_id),
+                    NOTICE_VERSION_HEADER: NOTICE_VERSION,
+                    NOTICE_HEADER: REDISCLOSURE_NOTICE,
                 },
             )
-        return found
+        await nc.flush()
+        by_client: dict[UUID, list[UUID]] = {}
+        for intent in intents:
+            by_client.setdefault(intent.client_id, []).append(intent.disclosure_id)
+        await asyncio.gather(
+            *(
+                self.platform.bus.execute(
+                    record_sent(stamps[client_id], client_id=client_id, disclosure_ids=ids)
+                )
+                for client_id, ids in by_client.items()
+            )
+        )
+        self.forwarded += len(going)
+        return len(going)
 
-    def _stored(self, position_header: str, head: int) -> Positioned | None:
-        """The readable event stored at the position a header names, if there is one."""
-        try:
-            position = int(position_header)
-        except ValueError:
-            return None
-        if not 0 < position <= head:
-            return None
-        page = read_page(self.platform.store, position - 1, 1)
-        return next((item for item in page.events if item.position == position), None)
+    async def _stamps(self, clients: Iterable[UUID]) -> dict[UUID, Stamp]:
+        gate = AccessGate(self.platform, self.actor, None, uuid4())  # one batch, one correlation
+        return {c: await gate.stamp(Action.RECORD_DISCLOSURE, c) for c in clients}
+
+    def _intended_after(self, after: int) -> list[UUID]:
+        """The clients with an intent to this recipient recorded after ``after``: where a
+        stopped run may have left one unfinished (its consent record says which)."""
+        store = self.platform.store
+        clients: dict[UUID, None] = {}
+        while True:
+            notes = store.recorder.select_notifications(
+                start=after,
+                limit=INTENTS_PAGE,
+                topics=[type_name(DisclosureIntended)],
+                inclusive_of_start=False,
+            )
+            for note in notes:
+                intent = store.catalog_mapper.open(note.topic, note.state)
+                if isinstance(intent, DisclosureIntended) and _same(
+                    intent.recipient, self.recipient
+                ):
+                    clients[intent.client_id] = None
+            if len(notes) < INTENTS_PAGE:
+                return list(clients)
+            after = notes[-1].id
+
+    def _stored(self, intents: Sequence[DisclosureIntended]) -> dict[UUID, CareEvent]:
+        """The store's events that ``intents`` name, read at their positions."""
+        found = {}
+        for intent in intents:
+            for position, event_id in zip(intent.positions, intent.event_ids, strict=True):
+                [stored] = self.platform.store.read(position - 1, 1)
+                if stored.event.event_id != event_id:
+                    raise LookupError(f"position {position} holds another event than intended")
+                found[event_id] = stored.event
+        return found
 
     def _forget_changed_consents(self, events: Sequence[CareEvent]) -> None:
         changed = {e.client_id for e in events if e.context == ConsentRecord.context}
         self.platform.store.evict(*(aggregate_id(ConsentRecord.context, c) for c in changed))
+
+
+def _same(one: Recipient, other: Recipient) -> bool:
+    return (one.type, one.id) == (other.type, other.id)

@@ -9,7 +9,12 @@ from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from carecoord.events import Actor, CareEvent, Kind, Role, Schedule
-from carecoord.events.access import BreakGlassUsed, DisclosureRecorded
+from carecoord.events.access import (
+    BreakGlassUsed,
+    DisclosureIntended,
+    DisclosureRecorded,
+    DisclosureWithdrawn,
+)
 from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
 from carecoord.events.care import (
     ClientEnrolled,
@@ -176,6 +181,27 @@ def _consent(r: Record) -> None:
         purpose="emergency", data_kinds=(Kind.MEDICATION,), description="current doses",
         break_glass_id=glass.access_id, notice="42 CFR part 2 prohibits unauthorized disclosure",
     )  # fmt: skip
+    forwarder = Actor(id="disclose-clinic_north", role=Role.SYSTEM)
+    for went in (True, False):
+        intent = r.add(
+            DisclosureIntended, forwarder, disclosure_id=uuid4(), recipient=clinic,
+            purpose="coordination", data_kinds=(Kind.CARE,), description="1 event(s) sent",
+            consent_id=kept.consent_id, notice="42 CFR part 2 prohibits unauthorized disclosure",
+            event_ids=(r.events[0].event_id,), positions=(1,),
+        )  # fmt: skip
+        if went:
+            r.add(
+                DisclosureRecorded, forwarder, disclosure_id=intent.disclosure_id,
+                recipient=clinic, purpose=intent.purpose, data_kinds=intent.data_kinds,
+                description=intent.description, consent_id=kept.consent_id,
+                notice=intent.notice, event_ids=intent.event_ids,
+            )  # fmt: skip
+        else:
+            r.add(
+                DisclosureWithdrawn, forwarder, disclosure_id=intent.disclosure_id,
+                recipient=clinic, consent_id=kept.consent_id,
+                reason="the consent it relied on was no longer in force",
+            )  # fmt: skip
 
 
 ORDER = {"medication": "methadone", "unit": "mg", "route": "oral", "schedule": Schedule()}

@@ -1,20 +1,29 @@
 """A stored event goes to a recipient once: the consent record remembers, from the
-disclosures recorded on it, which events each recipient was sent, and withholds them when
-they are offered again (a replay, a restart), while other recipients and new events go."""
+disclosures recorded and intended on it, which events each recipient was sent or is being
+sent, and withholds them when they are offered again (a replay, a restart), while other
+recipients and new events go. An intent becomes a disclosure once sent, on its own terms;
+one interrupted whose consent ended since is withdrawn, not sent."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import TypeVar
 from uuid import UUID, uuid4
 
 import pytest
 from in_memory import InMemory
 
 from carecoord.events import Actor, Kind, Role
-from carecoord.events.access import DisclosureRecorded
+from carecoord.events.access import DisclosureIntended, DisclosureRecorded, DisclosureWithdrawn
 from carecoord.events.care import ClientEnrolled
 from carecoord.events.consent import Recipient, RecipientType
-from carecoord.services.consent.commands import disclose_events
+from carecoord.events.positioned import Positioned
+from carecoord.services.consent.commands import (
+    disclose_events,
+    interrupted_disclosures,
+    record_sent,
+    revoke_consent,
+)
 from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.kernel.aggregate import Aggregate, aggregate_id
 from carecoord.services.kernel.errors import RuleViolation
@@ -26,6 +35,7 @@ ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN), clock=lambda: NOW)
 FORWARDER = Stamp(Actor(id="disclose-acme", role=Role.SYSTEM), clock=lambda: NOW)
 ACME = Recipient(type=RecipientType.ORGANIZATION, id="acme", name="Acme")
 NORTH = Recipient(type=RecipientType.ORGANIZATION, id="otp-north", name="OTP North")
+E = TypeVar("E", DisclosureIntended, DisclosureRecorded, DisclosureWithdrawn)
 
 
 def care_event() -> ClientEnrolled:
@@ -48,39 +58,81 @@ def consenting(memory: InMemory) -> ConsentRecord:
     return record
 
 
-def disclosures(record: Aggregate) -> list[DisclosureRecorded]:
-    return [r.event for r in record.pending if isinstance(r.event, DisclosureRecorded)]
+def recorded(record: Aggregate, cls: type[E]) -> list[E]:
+    return [r.event for r in record.pending if isinstance(r.event, cls)]
 
 
-def test_an_event_offered_again_is_withheld_and_recorded_once() -> None:
+def offer(memory: InMemory, recipient: Recipient, *events: Positioned) -> list[DisclosureIntended]:
+    return memory.run(
+        disclose_events(
+            FORWARDER, client_id=CLIENT, recipient=recipient, events=events, destination="d.x.>"
+        )
+    )
+
+
+def test_an_event_offered_again_is_withheld_and_intended_once() -> None:
     memory = InMemory()
     record = consenting(memory)
-    first, second = care_event(), care_event()
+    first, second = Positioned(1, care_event()), Positioned(2, care_event())
 
-    def offer(recipient: Recipient, *events: ClientEnrolled) -> dict[UUID, UUID]:
-        return memory.run(
-            disclose_events(
-                FORWARDER,
-                client_id=CLIENT,
-                recipient=recipient,
-                events=events,
-                destination="disclosed.x.>",
-            )
-        )
+    went = offer(memory, ACME, first, first)
+    again = offer(memory, ACME, first, second)
+    elsewhere = offer(memory, NORTH, first)
 
-    went = offer(ACME, first, first)
-    again = offer(ACME, first, second)
-    elsewhere = offer(NORTH, first)
-
-    assert list(went) == [first.event_id]
-    assert list(again) == [second.event_id]
-    assert list(elsewhere) == [first.event_id]
-    assert [(d.recipient.id, d.event_ids) for d in disclosures(record)] == [
-        ("acme", (first.event_id,)),
-        ("acme", (second.event_id,)),
-        ("otp-north", (first.event_id,)),
+    assert [i.event_ids for i in went] == [(first.event.event_id,)]
+    assert [i.event_ids for i in again] == [(second.event.event_id,)]
+    assert [i.event_ids for i in elsewhere] == [(first.event.event_id,)]
+    assert [(i.recipient.id, i.positions) for i in recorded(record, DisclosureIntended)] == [
+        ("acme", (1,)),
+        ("acme", (2,)),
+        ("otp-north", (1,)),
     ]
-    assert [d.description.split(" ", 1)[0] for d in disclosures(record)] == ["1", "1", "1"]
+    assert [i.description.split(" ", 1)[0] for i in went + again + elsewhere] == ["1", "1", "1"]
+    assert recorded(record, DisclosureRecorded) == []
+
+
+def test_an_intent_sent_is_recorded_once_on_its_own_terms_and_still_withholds() -> None:
+    memory = InMemory()
+    record = consenting(memory)
+    offered = Positioned(7, care_event())
+    [intent] = offer(memory, ACME, offered)
+
+    for _ in range(2):  # a second record of it (a resend) records nothing more
+        memory.run(record_sent(FORWARDER, client_id=CLIENT, disclosure_ids=(intent.disclosure_id,)))
+
+    [sent] = recorded(record, DisclosureRecorded)
+    assert (sent.disclosure_id, sent.consent_id, sent.event_ids, sent.purpose) == (
+        intent.disclosure_id,
+        intent.consent_id,
+        intent.event_ids,
+        intent.purpose,
+    )
+    assert offer(memory, ACME, offered) == []
+    assert memory.run(interrupted_disclosures(FORWARDER, client_id=CLIENT, recipient=ACME)) == []
+
+
+def test_an_interrupted_intent_is_sent_again_while_its_consent_holds_else_withdrawn() -> None:
+    memory = InMemory()
+    record = consenting(memory)
+    offered = Positioned(7, care_event())
+    [intent] = offer(memory, ACME, offered)
+
+    def interrupted() -> list[DisclosureIntended]:
+        return memory.run(interrupted_disclosures(FORWARDER, client_id=CLIENT, recipient=ACME))
+
+    assert interrupted() == [intent]
+    assert memory.run(interrupted_disclosures(FORWARDER, client_id=CLIENT, recipient=NORTH)) == []
+    memory.run(revoke_consent(ADMIN, client_id=CLIENT, consent_id=intent.consent_id))
+
+    assert interrupted() == []
+    [withdrawn] = recorded(record, DisclosureWithdrawn)
+    assert (withdrawn.disclosure_id, withdrawn.consent_id) == (
+        intent.disclosure_id,
+        intent.consent_id,
+    )
+    assert recorded(record, DisclosureRecorded) == []
+    assert interrupted() == []  # withdrawn once
+    assert not record.was_disclosed(ACME, offered.event.event_id)  # it did not go
 
 
 def test_a_disclosure_naming_an_event_sent_already_is_refused() -> None:

@@ -219,10 +219,17 @@ def test_consents_access_and_alerts() -> None:
     kept, revoked = by_type(bundle, "Consent")
     assert (kept["status"], revoked["status"]) == ("active", "inactive")
     assert kept["provision"]["actor"][0]["reference"]["identifier"]["value"] == "clinic_north"
-    glass, disclosure, emergency_disclosure = by_type(bundle, "AuditEvent")
+    glass, disclosure, emergency_disclosure, sent, withdrawn = by_type(bundle, "AuditEvent")
     assert glass["purposeOfEvent"][0]["coding"][0]["code"] == "ETREAT"
     assert {"what": {"reference": f"Consent/{kept['id']}"}} in disclosure["entity"]
     assert {"what": {"reference": f"AuditEvent/{glass['id']}"}} in emergency_disclosure["entity"]
+    # The forwarder's: an intent recorded sent is one disclosure; one withdrawn says so.
+    assert (sent["outcome"], "outcomeDesc" in sent, sent["meta"]["versionId"]) == ("0", False, "2")
+    assert (withdrawn["outcome"], withdrawn["outcomeDesc"]) == (
+        "4",
+        "withdrawn: the consent it relied on was no longer in force",
+    )
+    assert {"what": {"reference": f"Consent/{kept['id']}"}} in withdrawn["entity"]
     team = by_type(bundle, "CareTeam")[0]
     ended = [p for p in team["participant"] if "end" in p["period"]]
     assert [p["member"]["identifier"]["value"] for p in ended] == [NURSE.id]
