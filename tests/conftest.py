@@ -126,6 +126,21 @@ async def delete_stream(nats_url: str, name: str) -> None:
         await nc.close()
 
 
+PROGRAM_ZONES = ("America/Los_Angeles", "Asia/Kolkata")
+"""A program behind UTC and one ahead of it: each one's day and UTC's part at other hours."""
+
+
+@pytest.fixture(params=PROGRAM_ZONES)
+def zoned_settings(
+    data_dir: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """Settings of a program in each of ``PROGRAM_ZONES``, from the environment as a
+    deployment sets it (``CARECOORD_PROGRAM_TIME_ZONE``); a test module takes them as its
+    ``settings``."""
+    monkeypatch.setenv("CARECOORD_PROGRAM_TIME_ZONE", request.param)
+    return isolated_settings(data_dir)
+
+
 @pytest.fixture
 def database(servers: Servers) -> Iterator[str]:
     """A database of the test's own."""
