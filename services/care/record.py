@@ -129,7 +129,7 @@ class ClientRecord(Aggregate, context="care"):
         if not description:
             raise InvalidInput("description", "goal-description", "describe the goal")
         self._happened(stamp, occurred_at, enrolment=False)
-        set_on = (occurred_at or stamp.clock()).date()
+        set_on = stamp.day(occurred_at)
         if target_date is not None and target_date < set_on:
             raise InvalidInput(
                 "targetDate",

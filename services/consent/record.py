@@ -169,7 +169,7 @@ class ConsentRecord(Aggregate, context="consent"):
         now = stamp.clock()
         if expires_at is not None and expires_at <= now:
             raise InvalidInput("expiresAt", "future-expiry", "expiresAt must be in the future")
-        if signed_on > now.date():
+        if signed_on > stamp.day(now):
             raise InvalidInput("signedOn", "signed-not-future", "signedOn cannot be in the future")
         if consent_id in self.consents:
             raise RuleViolation("consentId", "new-consent", f"consent {consent_id} exists")

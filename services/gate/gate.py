@@ -110,6 +110,7 @@ class AccessGate:
             actor,
             correlation_id=self.correlation_id,
             clients=None if needed is Relationship.NONE else named,
+            zone=self.platform.settings.program_time_zone,
         )
 
     def stamp_site(self, action: Action, *sites: str) -> Stamp:
@@ -126,6 +127,7 @@ class AccessGate:
             actor,
             correlation_id=self.correlation_id,
             clients=frozenset(stock_id(site) for site in sites),
+            zone=self.platform.settings.program_time_zone,
         )
 
     async def readable(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -34,6 +34,13 @@ class Stamp:
     causation_id: UUID | None = None
     clock: Callable[[], datetime] = utcnow
     clients: frozenset[UUID] | None = None
+    zone: tzinfo = UTC
+    """The program's time zone (``program_time_zone``): a day a person writes down (a
+    signing date, a goal's target) is a day there, not in UTC."""
+
+    def day(self, moment: datetime | None = None) -> date:
+        """The program's day of ``moment``, or of now."""
+        return (moment or self.clock()).astimezone(self.zone).date()
 
     def event(self, cls: type[E], client_id: UUID, occurred_at: datetime | None, **facts: Any) -> E:
         """Build an event, turning a validation failure into an error that names the field."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -187,3 +188,24 @@ def test_an_emergency_reason_is_refused_before_the_client_is_looked_up(reason: s
         commands.break_glass(stamp(Role.NURSE, "nurse-er"), client_id=uuid4(), reason=reason)
 
     assert (refusal.value.field, refusal.value.rule) == ("reason", "emergency-reason")
+
+
+@pytest.mark.parametrize(
+    ("zone", "now", "today"),
+    [
+        # 20:00 UTC on 1 March is 01:30 on the 2nd in Kolkata; 03:00 UTC on the 2nd is 19:00
+        # on the 1st in Los Angeles.
+        ("Asia/Kolkata", datetime(2026, 3, 1, 20, tzinfo=UTC), date(2026, 3, 2)),
+        ("America/Los_Angeles", datetime(2026, 3, 2, 3, tzinfo=UTC), date(2026, 3, 1)),
+    ],
+)
+def test_a_consent_is_signed_on_a_day_of_the_program(zone: str, now: datetime, today: date) -> None:
+    """The day on the form is the program's: signed today there is accepted, tomorrow there
+    is not (UTC's day refused Kolkata's today and accepted Los Angeles' tomorrow)."""
+    there = Stamp(
+        Actor(id="admin-1", role=Role.PROGRAM_ADMIN), clock=lambda: now, zone=ZoneInfo(zone)
+    )
+    record_consent(ConsentRecord(CLIENT), there, signed_on=today)
+
+    refusal = refused(ConsentRecord(CLIENT), by=there, signed_on=today + timedelta(days=1))
+    assert (refusal.field, refusal.rule) == ("signedOn", "signed-not-future")
