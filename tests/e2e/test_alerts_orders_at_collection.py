@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from screen_steps import benzodiazepines_without_methadone
 
 from carecoord.events import Role
 from support import Api, ago, mutation
@@ -17,12 +18,7 @@ pytestmark = pytest.mark.shared_platform
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 PRESCRIBE = mutation("PrescribeInput", "prescribeMedication")
-SCREEN = mutation("RecordDrugScreenInput", "recordDrugScreen")
-ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLeast: $atLeast) {
-  ruleId detail } }"""
 NURSE, DOCTOR = "nurse-collected", "dr-collected"
-BENZODIAZEPINES_NO_METHADONE = {"benzodiazepines": "POSITIVE", "methadone": "NEGATIVE",
-                                "eddp": "NEGATIVE"}  # fmt: skip
 
 
 async def test_a_screen_entered_late_goes_by_the_orders_when_it_was_collected(api: Api) -> None:
@@ -43,19 +39,7 @@ async def test_a_screen_entered_late_goes_by_the_orders_when_it_was_collected(ap
     )  # fmt: skip
 
     async def screen(collected: str) -> list[dict[str, Any]]:
-        given = [{"analyte": a, "result": r} for a, r in BENZODIAZEPINES_NO_METHADONE.items()]
-        recorded = await api.ok(
-            SCREEN,
-            {"input": {"clientId": client_id, "method": "PRESUMPTIVE", "results": given,
-                       "collectedAt": collected}},
-            role=Role.NURSE, user=NURSE,
-        )  # fmt: skip
-        found = await api.ok(
-            ALERTS, {"id": client_id, "atLeast": recorded["recordDrugScreen"]["position"]},
-            role=Role.NURSE, user=NURSE,
-        )  # fmt: skip
-        alerts: list[dict[str, Any]] = found["clientAlerts"]
-        return alerts
+        return await benzodiazepines_without_methadone(api, client_id, collected, NURSE)
 
     assert await screen(ago(days=8)) == [], "collected before the first order"
     on_methadone = await screen(ago(days=1))

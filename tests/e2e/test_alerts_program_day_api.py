@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from screen_steps import benzodiazepines_without_methadone
 
 from carecoord.events import Role
 from carecoord.events.alerts import AlertRaised
@@ -22,12 +23,7 @@ from support import Api, ago, mutation
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 PRESCRIBE = mutation("PrescribeInput", "prescribeMedication")
-SCREEN = mutation("RecordDrugScreenInput", "recordDrugScreen")
-ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLeast: $atLeast) {
-  ruleId ruleVersion raisedAt raisedOn } }"""
 NURSE, DOCTOR = "nurse-day", "dr-day"
-BENZODIAZEPINES_NO_METHADONE = {"benzodiazepines": "POSITIVE", "methadone": "NEGATIVE",
-                                "eddp": "NEGATIVE"}  # fmt: skip
 ON_THE_DAY = {"America/Los_Angeles": time(17, 30), "Asia/Kolkata": time(3)}
 """A time of the order's day whose UTC day is another (the next in LA, the one before in
 Kolkata)."""
@@ -62,20 +58,8 @@ async def test_a_screen_alert_is_on_the_programs_day_it_was_collected(
     )  # fmt: skip
 
     async def screen(on: date, at: time) -> list[dict[str, Any]]:
-        collected = datetime.combine(on, at, zone).astimezone(UTC)
-        given = [{"analyte": a, "result": r} for a, r in BENZODIAZEPINES_NO_METHADONE.items()]
-        recorded = await api.ok(
-            SCREEN,
-            {"input": {"clientId": client_id, "method": "PRESUMPTIVE", "results": given,
-                       "collectedAt": collected.isoformat()}},
-            role=Role.NURSE, user=NURSE,
-        )  # fmt: skip
-        found = await api.ok(
-            ALERTS, {"id": client_id, "atLeast": recorded["recordDrugScreen"]["position"]},
-            role=Role.NURSE, user=NURSE,
-        )  # fmt: skip
-        raised = [a for a in found["clientAlerts"] if a["raisedAt"] == collected.isoformat()]
-        return sorted(raised, key=lambda a: str(a["ruleId"]))
+        collected = datetime.combine(on, at, zone).astimezone(UTC).isoformat()
+        return await benzodiazepines_without_methadone(api, client_id, collected, NURSE)
 
     on_the_day = await screen(day, ON_THE_DAY[str(zone)])
     assert [(a["ruleId"], a["ruleVersion"], a["raisedOn"]) for a in on_the_day] == [
