@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import UTC
 from types import SimpleNamespace
 from typing import Any, cast
 from uuid import UUID, uuid4
@@ -89,7 +90,7 @@ def gate(primary: Database, replica: Database, timeout: float = 1.0) -> AccessGa
         replica=replica,
         reads=replica,
         progress=progress,
-        settings=SimpleNamespace(read_your_writes_timeout=timeout),
+        settings=SimpleNamespace(read_your_writes_timeout=timeout, program_time_zone=UTC),
         store=SimpleNamespace(recorder=SimpleNamespace(events_table_name="stored_events")),
         memberships=Memberships(),
         grants=Grants(),
