@@ -3,10 +3,10 @@ transfers, the witness's confirmation, receipts and waste marked entered in erro
 discrepancies resolved (what is read of it: ``stock_views.py``).
 
 A site is a program (the name its clients are enrolled under). Writes are admitted by role
-(``AccessGate.stamp_site``); a program admin whose token names a program keeps that
-program's site only. A count, a waste or a transfer is decided on the doses the stock view
-holds once it has every event stored before the request (``ledger_through``): the count records
-that position, and what it expected of each lot.
+(``AccessGate.stamp_site``); a token that names a program keeps its holder, in any role, to
+that program's site (a transfer may go to another's). A count, a waste or a transfer is
+decided on the doses the stock view holds once it has every event stored before the request
+(``ledger_through``): the count records that position, and what it expected of each lot.
 """
 
 from __future__ import annotations

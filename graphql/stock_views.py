@@ -4,8 +4,8 @@ and who witnessed them, the discrepancies they raised, and the biennial inventor
 and CSV.
 
 Read by role (``Listing.STOCK``: program admins, auditors, prescribers and nurses): a site's
-stock names no client, so no access-log entry is written; a program admin whose token names
-a program reads that program's site only.
+stock names no client, so no access-log entry is written; a token that names a program
+reads that program's site only, whatever its role.
 """
 
 from __future__ import annotations
@@ -182,7 +182,7 @@ async def readable(ctx: RequestContext, site: str, at_least: int | None) -> str:
     """The site, once the reader's role may read it and the view has ``at_least``."""
     ctx.gate.require(Listing.STOCK)
     site = site_of(site)
-    ctx.gate.manages(site)
+    ctx.gate.at_site(site)
     await ctx.caught_up(stock.NAME, at_least)
     return site
 

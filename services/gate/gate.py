@@ -58,7 +58,8 @@ from carecoord.services.platform import Platform
 @dataclass
 class AccessGate:
     """Decisions for one caller: ``actor`` (None when no credential was given), the program
-    their token confines them to (program admins), and the correlation id of what they do."""
+    their token confines them to (a program admin's clients; any role's stock site), and the
+    correlation id of what they do."""
 
     platform: Platform
     actor: Actor | None
@@ -73,6 +74,17 @@ class AccessGate:
         if self._scoped(self.reader()) and program != self.program:
             raise Forbidden(
                 "program", "admin-program", f"you manage program {self.program!r}, not {program!r}"
+            )
+
+    def at_site(self, site: str) -> None:
+        """A token that names a program keeps whoever holds it, in any role, to that
+        program's site: a nurse or prescriber of one program neither records on nor reads
+        another program's controlled-substance stock (a site is a program)."""
+        reader = self.reader()
+        if self.program is not None and site != self.program:
+            rule = "admin-program" if reader.role is Role.PROGRAM_ADMIN else "site-program"
+            raise Forbidden(
+                "site", rule, f"your token names program {self.program!r}, not {site!r}"
             )
 
     def require(self, listing: Listing) -> bool:
@@ -113,20 +125,20 @@ class AccessGate:
             zone=self.platform.settings.program_time_zone,
         )
 
-    def stamp_site(self, action: Action, *sites: str) -> Stamp:
-        """The envelope for ``action`` on ``sites``' controlled-substance stock: the role
-        alone admits it (no client's record is touched), a program admin whose token names
-        a program acts for that program's site only, and the stamp signs events about those
-        sites' stock only."""
+    def stamp_site(self, action: Action, site: str, *receiving: str) -> Stamp:
+        """The envelope for ``action`` on ``site``'s controlled-substance stock (and a
+        transfer's ``receiving`` site): the role alone admits it (no client's record is
+        touched), a token that names a program acts at that program's site only (``at_site``;
+        the site it transfers to may be another program's), and the stamp signs events about
+        those sites' stock only."""
         actor = authorize(self.actor, action)
         if action not in SITE_ACTIONS:
             raise Forbidden("site", "client-action", f"{action} is about a client, not a site")
-        for site in sites:
-            self.manages(site)
+        self.at_site(site)
         return Stamp(
             actor,
             correlation_id=self.correlation_id,
-            clients=frozenset(stock_id(site) for site in sites),
+            clients=frozenset(stock_id(s) for s in (site, *receiving)),
             zone=self.platform.settings.program_time_zone,
         )
 

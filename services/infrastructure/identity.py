@@ -92,7 +92,8 @@ class Identity:
     user_id: str
     roles: tuple[Role, ...]
     program: str | None = None
-    """The one program a program admin manages (the ``program`` claim); None: every program."""
+    """The one program a program admin manages, and whose site's stock anyone holding the
+    token keeps (the ``program`` claim); None: every program."""
 
     def acting(self, requested: str | None) -> Actor:
         """The actor for this request: the only role, or the one the request names."""

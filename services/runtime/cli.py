@@ -170,7 +170,9 @@ def arguments() -> argparse.ArgumentParser:
     token.add_argument(
         "--hours", type=_hours, default=12.0, help=f"lifetime, up to {LONGEST_TOKEN_HOURS:,} (12)"
     )
-    token.add_argument("--program", default=None, help="a program admin's one program")
+    token.add_argument(
+        "--program", default=None, help="the one program: an admin's, the stock site anyone keeps"
+    )
     audit_cli.arguments(
         command("audit", "auditors' checks: the event chain, the read models; exports")
     )
