@@ -41,6 +41,7 @@ from carecoord.services.kernel.policy import (
     decide,
     program_policy,
 )
+from carecoord.services.kernel.program_day import program_day
 
 
 @dataclass(slots=True)
@@ -164,7 +165,7 @@ class AccessAsOf:
             restrictions=frozenset(
                 Restriction.BLIND_TAPER
                 for until in self.blind_tapers.values()
-                if until is None or until >= at.astimezone(self.zone).date()
+                if until is None or until >= program_day(at, self.zone)
             ),
         )
 

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from carecoord.events.checkins import Instrument
 from carecoord.events.medication import Severity
+from carecoord.services.kernel.program_day import program_day
 
 
 class Test(StrEnum):
@@ -179,7 +180,7 @@ class AlertRules:
 
     def day_of(self, moment: datetime) -> date:
         """The program's day that ``moment`` falls on."""
-        return moment.astimezone(self.zone).date()
+        return program_day(moment, self.zone)
 
     def in_zone(self, zone: ZoneInfo) -> AlertRules:
         return replace(self, zone=zone)

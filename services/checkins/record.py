@@ -34,6 +34,7 @@ from carecoord.services.checkins.instruments import InstrumentSpec, score
 from carecoord.services.kernel.access import MAY_RECORD, Action, authorize
 from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound, RuleViolation
+from carecoord.services.kernel.marked import Marked
 from carecoord.services.kernel.stamp import Stamp
 
 SOURCE_BY_ROLE: dict[Role, ReportSource] = {
@@ -111,7 +112,7 @@ class CheckInRecord(Aggregate, context="checkins"):
         """Every QTc not in error, in the order recorded."""
         self.entries: dict[UUID, Recorded] = {}
         """Every entry, by its own id and by its event's id."""
-        self.in_error: dict[UUID, str] = {}
+        self.in_error: dict[UUID, Marked] = {}
         """Entries marked entered in error, by their own id: when and by whom."""
 
     @property
@@ -145,7 +146,7 @@ class CheckInRecord(Aggregate, context="checkins"):
                 )
         elif isinstance(event, CheckInEnteredInError):
             # When and by whom, never why: a refusal quoting it would carry clinical content.
-            self.in_error[event.entry_id] = f"on {event.occurred_at.date()} by {event.actor.id}"
+            self.in_error[event.entry_id] = Marked(event.occurred_at, event.actor.id)
             self.cravings = [r for r in self.cravings if r.event_id != event.entry_event_id]
             self.qtcs = [q for q in self.qtcs if q.vitals_id != event.entry_id]
 
@@ -185,7 +186,7 @@ class CheckInRecord(Aggregate, context="checkins"):
                 "entryId",
                 "already-in-error",
                 f"entry {found.entry_id} was already marked entered in error"
-                f" {self.in_error[found.entry_id]}",
+                f" {self.in_error[found.entry_id].note(stamp.zone)}",
             )
         why = said(reason)
         if not why:

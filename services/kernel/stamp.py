@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from carecoord.events import Actor, CareEvent
 from carecoord.services.kernel.errors import Forbidden, InvalidInput
+from carecoord.services.kernel.program_day import program_day
 
 E = TypeVar("E", bound=CareEvent)
 
@@ -40,7 +41,7 @@ class Stamp:
 
     def day(self, moment: datetime | None = None) -> date:
         """The program's day of ``moment``, or of now."""
-        return (moment or self.clock()).astimezone(self.zone).date()
+        return program_day(moment or self.clock(), self.zone)
 
     def event(self, cls: type[E], client_id: UUID, occurred_at: datetime | None, **facts: Any) -> E:
         """Build an event, turning a validation failure into an error that names the field."""

@@ -141,7 +141,7 @@ def administer(
     check_amount("amount", amount)
     _check_slot(order, slot)
     _check_form(drug, dosage_form)
-    _check_active(record, order, day, any_day=drug.early_days > 0)
+    _check_active(record, rules, order, day, any_day=drug.early_days > 0)
     _check_interval(record, order, drug, day)
     _check_not_held_at(order, given_at)
     _check_free(order, day, slot)
@@ -195,7 +195,8 @@ def replace_dose(
             "replacesDoseId",
             "dose-in-error",
             f"dose {replaces_dose_id} was marked entered in error"
-            f" {order.in_error[replaces_dose_id]}; it was not given, so it is not replaced",
+            f" {order.in_error[replaces_dose_id].note(rules.zone)}; it was not given, so it is"
+            " not replaced",
         )
     replaced = next((o for o, r in order.replaced.items() if r == replaces_dose_id), None)
     if replaced is not None:
@@ -225,7 +226,7 @@ def replace_dose(
             "replacement-amount",
             f"a replacement is at most {original_amount} (the original dose), got {amount}",
         )
-    _check_active(record, order, day, any_day=drug.early_days > 0)
+    _check_active(record, rules, order, day, any_day=drug.early_days > 0)
     _check_not_held_at(order, given_at)
     slot = next(s for (d, s), d_id in order.given.items() if d_id == replaces_dose_id and d == day)
     _record_dose(
@@ -256,7 +257,8 @@ def enter_in_error(
         raise RuleViolation(
             "doseId",
             "not-in-error",
-            f"dose {dose_id} was already marked entered in error {order.in_error[dose_id]}",
+            f"dose {dose_id} was already marked entered in error"
+            f" {order.in_error[dose_id].note(rules.zone)}",
         )
     replacement = order.replaced.get(dose_id)
     if replacement is not None:
@@ -300,7 +302,7 @@ def enter_take_home_in_error(
             "dispenseId",
             "not-in-error",
             f"take-home {dispense_id} was already marked entered in error"
-            f" {order.take_home_in_error[dispense_id]}",
+            f" {order.take_home_in_error[dispense_id].note(rules.zone)}",
         )
     handed = order.handed_over[dispense_id]
     record.record(
@@ -382,7 +384,7 @@ def not_given(
     drug = rules.formulary.lookup(order.medication)
     _check_slot(order, slot)
     day = rules.day_of(occurred_at)
-    _check_active(record, order, day, held=True, any_day=drug.early_days > 0)
+    _check_active(record, rules, order, day, held=True, any_day=drug.early_days > 0)
     _check_window_open(record, order, drug, day, "occurredAt")
     _check_free(order, day, slot)
     record.record(
@@ -461,7 +463,7 @@ def dispense_take_home(
             f" give {len(doses)} bottles",
         )
     for day, slot in doses:
-        _check_active(record, order, day)
+        _check_active(record, rules, order, day)
         _check_free(order, day, slot)
     _check_not_held_at(order, handed_over_at, "handedOverAt")
     if record.first_dose_day is None:
@@ -748,7 +750,13 @@ def _check_form(drug: Medication, dosage_form: str) -> None:
 
 
 def _check_active(
-    record: MedicationRecord, order: Order, day: date, *, held: bool = False, any_day: bool = False
+    record: MedicationRecord,
+    rules: MedicationRules,
+    order: Order,
+    day: date,
+    *,
+    held: bool = False,
+    any_day: bool = False,
 ) -> None:
     """Refuse unless the order may be dispensed at this window on ``day``, saying why not.
     ``held``: a hold is no reason to refuse (a dose not given is due, held or not).
@@ -762,7 +770,9 @@ def _check_active(
         )
     if order.status in (Status.STOPPED, Status.ENTERED_IN_ERROR):
         raise RuleViolation(
-            "orderId", "order-active", f"order is {order.status.value} {order.stopped_reason}"
+            "orderId",
+            "order-active",
+            f"order is {order.status.value} {order.stopped_note(rules.zone)}",
         )
     if order.hold is not None and not held:
         hold = order.hold
@@ -778,7 +788,8 @@ def _check_active(
         raise RuleViolation(
             "orderId",
             "order-active",
-            f"order {successor.order_id} that replaces it is stopped {successor.stopped_reason}",
+            f"order {successor.order_id} that replaces it is stopped"
+            f" {successor.stopped_note(rules.zone)}",
         )
     if successor is not None and not held:
         raise RuleViolation(

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
 from carecoord.events.medication import Dispensing, Schedule, TakeHomeBottle, TaperStep
+from carecoord.services.kernel.marked import Marked
 
 
 class Status(StrEnum):
@@ -87,9 +88,9 @@ class Order:
     gaps: list[tuple[date, date]] = field(default_factory=list)
     """Days (first, last) a replacement marked in error covered before this order was back
     in force: not its days, to dose or to miss."""
-    stopped_reason: str = ""
-    stopped_at: datetime | None = None
-    """When it was discontinued or marked in error (the event's clinical time)."""
+    stopped: Marked | None = None
+    """When (the event's clinical time), by whom and why it was discontinued or marked in
+    error."""
     held: list[tuple[datetime, datetime | None]] = field(default_factory=list)
     """Hold periods, placed and lifted; lifted is None while the hold lasts."""
     given: dict[tuple[date, int], UUID] = field(default_factory=dict)
@@ -102,7 +103,7 @@ class Order:
     """Take-home bottles by the (day, slot) they cover: the dispense id."""
     handed_over: dict[UUID, HandedOver] = field(default_factory=dict)
     """Every take-home hand-over by dispense id, as charted (one marked in error too)."""
-    take_home_in_error: dict[UUID, str] = field(default_factory=dict)
+    take_home_in_error: dict[UUID, Marked] = field(default_factory=dict)
     """Take-homes marked entered in error: when, by whom and why. Their bottles are in no
     (day, slot) of ``take_home``, so those days are free and read as not dosed."""
     missed: set[date] = field(default_factory=set)
@@ -112,9 +113,17 @@ class Order:
     so the missed-dose rule does not record them missed (``missed.py``)."""
     charted: dict[UUID, Charted] = field(default_factory=dict)
     """Every dose given at the window by id, as charted (one marked in error too)."""
-    in_error: dict[UUID, str] = field(default_factory=dict)
+    in_error: dict[UUID, Marked] = field(default_factory=dict)
     """Doses marked entered in error: when, by whom and why. They are in no slot, day or
     replacement above, so the slot is free and the day reads as not given."""
+
+    @property
+    def stopped_at(self) -> datetime | None:
+        return None if self.stopped is None else self.stopped.at
+
+    def stopped_note(self, zone: tzinfo) -> str:
+        """How it was stopped, on the program's day in ``zone``; empty while it is not."""
+        return "" if self.stopped is None else self.stopped.note(zone)
 
     @property
     def current(self) -> bool:

@@ -146,7 +146,7 @@ def change_dose(
     """The new order is checked afresh: a high finding is acknowledged again for it."""
     acks, prior_order_id = change.acknowledgements, change.order_id
     today = rules.day_of(stamp.clock())
-    prior = _replaceable(record, prior_order_id, change.start, today)
+    prior = _replaceable(record, rules, prior_order_id, change.start, today)
     new = _successor(
         prior, dose=change.dose, start=change.start, schedule=change.schedule, acks=acks,
         occurred_at=change.occurred_at,
@@ -200,7 +200,7 @@ def taper(
             "end", "end-after-start", f"end {end} is before the last step {steps[-1].start}"
         )
     today = rules.day_of(stamp.clock())
-    prior = _replaceable(record, prior_order_id, steps[0].start, today)
+    prior = _replaceable(record, rules, prior_order_id, steps[0].start, today)
     new = _successor(
         prior, dose=steps[0].dose, start=steps[0].start, end=end, acks=acks,
         occurred_at=given.occurred_at,
@@ -246,7 +246,7 @@ def hold(
     occurred_at: datetime | None = None,
 ) -> None:
     reason = _reason_given(reason)
-    order = _current(record, order_id, rules.day_of(stamp.clock()))
+    order = _current(record, rules, order_id, rules.day_of(stamp.clock()))
     if order.hold is not None:
         raise RuleViolation("orderId", "order-not-on-hold", f"order is on hold {_hold_text(order)}")
     _record_hold(record, stamp, rules, OrderHeld, order, reason, occurred_at)
@@ -261,7 +261,7 @@ def resume(
     occurred_at: datetime | None = None,
 ) -> None:
     """Lift a hold. Held orders stay in the interaction picture, so nothing new is found."""
-    order = _current(record, order_id, rules.day_of(stamp.clock()))
+    order = _current(record, rules, order_id, rules.day_of(stamp.clock()))
     if order.hold is None:
         raise RuleViolation("orderId", "order-on-hold", f"order {order_id} is not on hold")
     _record_hold(record, stamp, rules, OrderResumed, order, reason, occurred_at)
@@ -315,10 +315,12 @@ def discontinue(
     today = rules.day_of(stamp.clock())
     if in_error and order.status is Status.ENTERED_IN_ERROR:
         raise RuleViolation(
-            "orderId", "not-in-error", f"order was already marked in error {order.stopped_reason}"
+            "orderId",
+            "not-in-error",
+            f"order was already marked in error {order.stopped_note(rules.zone)}",
         )
     if not in_error:
-        _current(record, order_id, today)
+        _current(record, rules, order_id, today)
     if stopped_at is not None:
         _check_stop(rules, stamp, order, stopped_at)
     reinstated = _reinstatement(record, order, today) if in_error else None
@@ -559,7 +561,9 @@ def _program_only(drug: Medication) -> bool:
     return drug.dispensing is Dispensing.CLINIC and drug.dea_schedule == "CII"
 
 
-def _current(record: MedicationRecord, order_id: UUID, today: date) -> Order:
+def _current(
+    record: MedicationRecord, rules: MedicationRules, order_id: UUID, today: date
+) -> Order:
     order = record.order(order_id)
     if order.replaced_by is not None:
         raise RuleViolation(
@@ -571,7 +575,7 @@ def _current(record: MedicationRecord, order_id: UUID, today: date) -> Order:
         raise RuleViolation(
             "orderId",
             "order-current",
-            f"order {order_id} is {order.status.value} {order.stopped_reason}",
+            f"order {order_id} is {order.status.value} {order.stopped_note(rules.zone)}",
         )
     if order.ended(today):
         raise RuleViolation(
@@ -582,9 +586,11 @@ def _current(record: MedicationRecord, order_id: UUID, today: date) -> Order:
     return order
 
 
-def _replaceable(record: MedicationRecord, prior_order_id: UUID, start: date, today: date) -> Order:
+def _replaceable(
+    record: MedicationRecord, rules: MedicationRules, prior_order_id: UUID, start: date, today: date
+) -> Order:
     """The order a change or taper replaces; nothing may be dispensed under it from ``start``."""
-    prior = _current(record, prior_order_id, today)
+    prior = _current(record, rules, prior_order_id, today)
     if prior.hold is not None:
         raise RuleViolation(
             "orderId", "order-not-on-hold", f"order is on hold {_hold_text(prior)}; resume it first"

@@ -38,6 +38,7 @@ from carecoord.events.medication import (
 )
 from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.errors import NotFound
+from carecoord.services.kernel.marked import Marked
 from carecoord.services.medication.orders import Charted, HandedOver, Hold, Order, Status
 
 
@@ -130,10 +131,7 @@ class MedicationRecord(Aggregate, context="medication"):
             order.status = (
                 Status.STOPPED if isinstance(event, OrderDiscontinued) else Status.ENTERED_IN_ERROR
             )
-            order.stopped_reason = (
-                f"on {event.occurred_at.date()} by {event.actor.id}: {event.reason}"
-            )
-            order.stopped_at = event.occurred_at
+            order.stopped = Marked(event.occurred_at, event.actor.id, event.reason)
         elif isinstance(event, OrderReinstated):
             self._apply_reinstated(event)
         elif isinstance(event, MedicationStatementRecorded):
@@ -226,9 +224,7 @@ class MedicationRecord(Aggregate, context="medication"):
         """The dose leaves its day, its slot (or, a replacement, the dose it replaced: that
         one counts as lost again) and the first dose day; what it was charted with stays."""
         order = self.orders[event.order_id]
-        order.in_error[event.dose_id] = (
-            f"on {event.occurred_at.date()} by {event.actor.id}: {event.reason}"
-        )
+        order.in_error[event.dose_id] = Marked(event.occurred_at, event.actor.id, event.reason)
         doses = order.doses_on.get(event.day, [])
         if event.dose_id in doses:
             doses.remove(event.dose_id)
@@ -261,8 +257,8 @@ class MedicationRecord(Aggregate, context="medication"):
         """Its bottles leave the (day, slot) they covered, so the days are free to chart and
         count in no supply or dosed day; what it was charted with stays."""
         order = self.orders[event.order_id]
-        order.take_home_in_error[event.dispense_id] = (
-            f"on {event.occurred_at.date()} by {event.actor.id}: {event.reason}"
+        order.take_home_in_error[event.dispense_id] = Marked(
+            event.occurred_at, event.actor.id, event.reason
         )
         for bottle in event.bottles:
             if order.take_home.get((bottle.day, bottle.slot)) == event.dispense_id:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from carecoord.services.kernel.program_day import program_day
 from carecoord.services.medication.doses import DoseTable
 from carecoord.services.medication.formulary import FORMULARY, Formulary
 from carecoord.services.medication.interactions import RuleTable
@@ -36,7 +37,7 @@ class MedicationRules:
 
     def day_of(self, moment: datetime) -> date:
         """The program's dosing day that ``moment`` falls on."""
-        return moment.astimezone(self.zone).date()
+        return program_day(moment, self.zone)
 
     def for_program(self, program: str) -> MedicationRules:
         """The tables a client of ``program`` is judged on."""

@@ -1,0 +1,109 @@
+"""A refusal that quotes when an entry was stopped or struck out ("already marked entered in
+error on <day> by <user>") names the program's day (``program_time_zone``), not UTC's: a dose
+marked in error at 20:00 in Los Angeles was quoted as marked the next day, one marked at 03:00
+in Kolkata as marked the day before. So for take-homes, orders and check-ins."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from alert_story import NURSE
+from alert_story import Story as CheckIns
+from medication_story import DOCTOR, Story, day
+
+from carecoord.services.checkins import commands as checkins
+from carecoord.services.kernel.errors import RuleViolation
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.medication import dispensing
+from carecoord.services.medication.dispensing import InError, TakeHomeInError
+from carecoord.services.medication.rules import MedicationRules
+
+PARTED = {ZoneInfo("America/Los_Angeles"): time(20), ZoneInfo("Asia/Kolkata"): time(3)}
+"""A time of the program's day whose UTC day is another (the next in Los Angeles, the one
+before in Kolkata)."""
+
+
+@pytest.fixture(params=list(PARTED), ids=str)
+def zone(request: pytest.FixtureRequest) -> ZoneInfo:
+    found: ZoneInfo = request.param
+    return found
+
+
+def parted(on: date, zone: ZoneInfo) -> datetime:
+    """That time of ``on`` in ``zone``, in UTC as the API records it."""
+    moment = datetime.combine(on, PARTED[zone], zone).astimezone(UTC)
+    assert moment.date() != on
+    return moment
+
+
+def refused_twice(mark: Callable[[], object]) -> str:
+    """The message of the second of two markings."""
+    mark()
+    with pytest.raises(RuleViolation) as twice:
+        mark()
+    return twice.value.message
+
+
+def test_a_dose_in_error_is_quoted_on_the_programs_day(zone: ZoneInfo) -> None:
+    story = Story(MedicationRules(zone=zone))
+    dose = story.dose(story.prescribe(), day(2))
+    story.now = parted(day(3), zone)
+
+    message = refused_twice(
+        lambda: dispensing.enter_in_error(
+            story.record, story.stamp(NURSE), story.rules, InError(dose, "wrong client")
+        )
+    )
+
+    assert f"already marked entered in error on {day(3)} by nurse-kim: wrong client" in message
+
+
+def test_a_take_home_in_error_is_quoted_on_the_programs_day(zone: ZoneInfo) -> None:
+    story = Story(MedicationRules(zone=zone))
+    order = story.prescribe()
+    story.dose(order, day(1))
+    story.eligible(7)
+    story.take_home(order, day(1), day(2), 2)
+    [dispense_id] = story.record.orders[order].handed_over
+    story.now = parted(day(3), zone)
+
+    message = refused_twice(
+        lambda: dispensing.enter_take_home_in_error(
+            story.record,
+            story.stamp(NURSE),
+            story.rules,
+            TakeHomeInError(dispense_id, "wrong client"),
+        )
+    )
+
+    assert f"already marked entered in error on {day(3)} by nurse-kim" in message
+
+
+def test_an_order_in_error_is_quoted_on_the_programs_day(zone: ZoneInfo) -> None:
+    story = Story(MedicationRules(zone=zone))
+    order = story.prescribe()
+    story.now = parted(day(3), zone)
+
+    message = refused_twice(lambda: story.discontinue_in_error(order))
+
+    assert f"already marked in error on {day(3)} by {DOCTOR.id}: wrong client" in message
+
+
+def test_a_check_in_in_error_is_quoted_on_the_programs_day(zone: ZoneInfo) -> None:
+    story = CheckIns()
+    entry = story.check_in(craving=30)
+    on = story.now.date() + timedelta(days=1)
+    stamp = Stamp(NURSE, clock=lambda: parted(on, zone), zone=zone)
+
+    message = refused_twice(
+        lambda: story.run(
+            checkins.mark_entered_in_error(
+                stamp, client_id=story.client_id, entry_id=entry, reason="wrong client"
+            )
+        )
+    )
+
+    assert f"already marked entered in error on {on} by nurse-kim" in message
