@@ -5,8 +5,11 @@ code and rule (the API), events published (the relay) and applied to each read m
 projector), GraphQL request latency by operation. Gauges are read at each scrape from the
 store's head and the followers' recorded positions (``follower_positions``), the parked
 events and this process's loops, so every process reports the same lag whichever one is
-scraped. Each platform has a registry of its own (no process-wide state): tests run several
-platforms in one process.
+scraped. That reading is bounded (``DATABASE_READ_SECONDS``): with every pooled connection
+out, or a database that does not answer, a scrape still answers within it with the loops and
+the counters, the positions as last read, and ``carecoord_metrics_database_read`` at 0, so a
+scraper's timeout does not turn a busy process into a missing one. Each platform has a
+registry of its own (no process-wide state): tests run several platforms in one process.
 
 Labels are bounded by the code, never by what a client sends: a command is named by the
 function that builds it, an operation by its first root field (the schema's names; an
@@ -15,12 +18,13 @@ operation that never ran is ``invalid``), a refusal by its code and rule.
 
 from __future__ import annotations
 
-import asyncio
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from typing import Any
 
+import psycopg
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -31,17 +35,22 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from carecoord.events.envelope import type_name
 from carecoord.events.positioned import Positioned
 from carecoord.services.infrastructure import parked, positions
-from carecoord.services.infrastructure.liveness import Liveness
+from carecoord.services.infrastructure.database_probe import within
+from carecoord.services.infrastructure.liveness import Liveness, error_code
 from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.errors import DomainError
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+DATABASE_READ_SECONDS = 2.0
+"""How long a scrape waits for the positions, the wait for a pooled connection included."""
+
+log = logging.getLogger("carecoord.metrics")
 
 
 def command_name(command: object) -> str:
@@ -132,6 +141,13 @@ class Metrics:
             ["loop"],
             registry=registry,
         )
+        self.database_read = Gauge(
+            "carecoord_metrics_database_read",
+            "1 when this scrape read the positions and parked events from the database; 0"
+            " when it could not within its bound (the pool busy, the database not answering):"
+            " those gauges then hold what the last successful scrape read.",
+            registry=registry,
+        )
         self.scrape_seconds = Gauge(
             "carecoord_metrics_refresh_seconds",
             "How long reading the positions for this scrape took.",
@@ -170,16 +186,30 @@ class Metrics:
     async def refresh(
         self, store: EventStore, pool: AsyncConnectionPool, liveness: Liveness
     ) -> None:
-        """Read the store's head, the followers' positions and parked events, and the loops."""
+        """Read the store's head, the followers' positions and parked events (within
+        ``DATABASE_READ_SECONDS``, on one pooled connection), and the loops."""
         started = time.perf_counter()
-        head = await asyncio.to_thread(store.last_position)
-        reached = await positions.all_positions(pool)
-        set_aside = await parked.counts(pool)
-        self.store_position.set(head)
-        for name, position in reached.items():
-            self.follower_position.labels(name).set(position)
-            self.follower_lag.labels(name).set(max(head - position, 0))
-            self.parked.labels(name).set(set_aside.get(name, 0))
+
+        async def read() -> tuple[int, dict[str, int], dict[str, int]]:
+            async with pool.connection(timeout=DATABASE_READ_SECONDS) as conn:
+                head = await store.last_position_on(conn)
+                return head, await positions.all_positions_on(conn), await parked.counts_on(conn)
+
+        try:
+            head, reached, set_aside = await within(read(), DATABASE_READ_SECONDS)
+        except (psycopg.Error, PoolTimeout, TimeoutError) as failed:
+            self.database_read.set(0)
+            log.warning(
+                "metrics scrape without positions: the database was not read in time",
+                extra={"code": "METRICS_DATABASE_UNREAD", "error": error_code(failed)},
+            )
+        else:
+            self.database_read.set(1)
+            self.store_position.set(head)
+            for name, position in reached.items():
+                self.follower_position.labels(name).set(position)
+                self.follower_lag.labels(name).set(max(head - position, 0))
+                self.parked.labels(name).set(set_aside.get(name, 0))
         now = time.time()
         for name, state in liveness.loops.items():
             self.loop_stuck.labels(name).set(int(state.stuck(now, liveness.stuck_after)))

@@ -13,7 +13,6 @@ import logging
 from uuid import UUID
 
 from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.envelope import type_name
 from carecoord.events.positioned import Positioned
@@ -112,13 +111,8 @@ async def positions_after(conn: AsyncConnection, follower: str, after: int) -> f
     return frozenset(int(position) for (position,) in await cur.fetchall())
 
 
-async def counts(pool: AsyncConnectionPool) -> dict[str, int]:
-    """Parked events per follower."""
-    async with pool.connection() as conn:
-        return await counts_on(conn)
-
-
 async def counts_on(conn: AsyncConnection) -> dict[str, int]:
+    """Parked events per follower."""
     cur = await conn.execute(
         "SELECT follower, count(*) FROM parked_events GROUP BY follower ORDER BY follower"
     )

@@ -69,11 +69,6 @@ async def write_many(conn: AsyncConnection, reached: dict[str, int]) -> None:
     await conn.execute(_WRITE, (list(reached), list(reached.values())))
 
 
-async def all_positions(pool: AsyncConnectionPool) -> dict[str, int]:
-    async with pool.connection() as conn:
-        return await all_positions_on(conn)
-
-
 async def all_positions_on(conn: AsyncConnection) -> dict[str, int]:
     cur = await conn.execute("SELECT name, position FROM follower_positions")
     return {str(name): int(pos) for name, pos in await cur.fetchall()}

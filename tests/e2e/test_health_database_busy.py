@@ -1,7 +1,8 @@
 """/health while every pooled connection is out on a long request answers within its bound
 that the database is busy (200, ``degraded``, ``busy: ["database"]``), not unreachable: a busy
 pool answered 503 ``unavailable`` after 2 s and a supervisor restarted a process that was
-serving. What it reads is bounded too: a read that hangs answers ``busy`` within the bound."""
+serving. What it reads is bounded too: a read that hangs answers ``busy`` within the bound.
+/metrics likewise: a scrape answered only once a pooled connection came free (30 s)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 from conftest import isolated_settings
 
 from carecoord.graphql.status import DATABASE_ANSWER_SECONDS
+from carecoord.services.infrastructure.metrics import DATABASE_READ_SECONDS
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.platform import Platform
 from support import Api
@@ -55,10 +57,17 @@ async def every_connection_sleeping(platform: Platform) -> AsyncIterator[None]:
         await asyncio.gather(*sleepers, return_exceptions=True)
 
 
-async def timed_health(api: Api) -> tuple[httpx.Response, float]:
+async def timed_health(api: Api, path: str = "/health") -> tuple[httpx.Response, float]:
     started = time.monotonic()
-    response = await api.http.get("/health", timeout=30)
+    response = await api.http.get(path, timeout=30)
     return response, time.monotonic() - started
+
+
+def database_read(scrape: httpx.Response) -> str:
+    [line] = (
+        s for s in scrape.text.splitlines() if s.startswith("carecoord_metrics_database_read")
+    )
+    return line.split()[-1]
 
 
 async def test_a_busy_pool_is_busy_not_unreachable(api: Api) -> None:
@@ -106,3 +115,21 @@ async def test_a_read_that_hangs_answers_within_the_bound(api: Api) -> None:
             break
         await asyncio.sleep(0.05)
     assert response.json()["status"] == "ok"
+
+
+async def test_a_scrape_answers_while_the_pool_is_busy(api: Api) -> None:
+    """The counters and loops within the bound, the positions as last read, and the gauge
+    that says they were not read this time; read again once a connection is free."""
+    before, _ = await timed_health(api, "/metrics")
+    assert database_read(before) == "1.0"
+    async with every_connection_sleeping(api.platform):
+        scrape, took = await timed_health(api, "/metrics")
+        still_sleeping = api.platform.pool.get_stats()["pool_available"] == 0
+
+    assert took < DATABASE_READ_SECONDS + 1.0, took
+    assert still_sleeping
+    assert scrape.status_code == 200
+    assert database_read(scrape) == "0.0"
+    assert "carecoord_store_position" in scrape.text  # as last read
+    after, _ = await timed_health(api, "/metrics")
+    assert database_read(after) == "1.0"
