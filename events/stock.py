@@ -141,6 +141,10 @@ class StockTransferredIn(_Transfer):
 
     from_site: str = Field(min_length=1, max_length=200)
     expires_on: date | None = None
+    order_form: OrderForm | None = None
+    """The receiving site's order form the transfer names, as its transfer out says (None:
+    recorded before this side carried it)."""
+    order_form_number: str = Field(default="", pattern=r"^[A-Za-z0-9-]{0,40}$")
 
 
 class CountOccasion(StrEnum):

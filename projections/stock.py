@@ -105,10 +105,11 @@ def rows(item: Positioned) -> Iterator[Row]:
                   f" {e.supplier} ({e.supplier_dea_number})")  # fmt: skip
         yield _lot_row(e, "receipt", e.quantity, e.receipt_id, detail, "")
     elif isinstance(e, StockTransferredIn):
-        yield _lot_row(e, "transfer-in", e.quantity, e.transfer_id, f"from {e.from_site}", "")
+        detail = f"from {e.from_site}{_form(e)}"
+        yield _lot_row(e, "transfer-in", e.quantity, e.transfer_id, detail, "")
     elif isinstance(e, StockTransferredOut):
-        form = f" ({e.order_form.value} {e.order_form_number})" if e.order_form_number else ""
-        yield _lot_row(e, "transfer-out", -e.quantity, e.transfer_id, f"to {e.to_site}{form}", "")
+        detail = f"to {e.to_site}{_form(e)}"
+        yield _lot_row(e, "transfer-out", -e.quantity, e.transfer_id, detail, "")
     elif isinstance(e, StockWasted):
         detail = f"{e.reason.value}: {e.description}"
         yield _lot_row(e, "waste", -e.quantity, e.waste_id, detail, e.witness_id)
@@ -162,6 +163,13 @@ def _take_home_rows(e: TakeHomeDispensed | TakeHomeEnteredInError) -> Iterator[R
         yield (e.site, b.lot, kind, change, None, None, e.medication, e.strength,
                e.dosage_form, e.unit, e.dea_schedule, e.dispense_id, None, detail, "", day,
                e.occurred_at, e.actor.id)  # fmt: skip
+
+
+def _form(e: StockTransferredIn | StockTransferredOut) -> str:
+    """The order form a transfer names, when it names one."""
+    if e.order_form is None or not e.order_form_number:
+        return ""
+    return f" ({e.order_form.value} {e.order_form_number})"
 
 
 def _lot_row(

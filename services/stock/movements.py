@@ -8,7 +8,9 @@ DEA registration, once per order form and lot, neither expired nor expiring more
 transfers leave at most what the perpetual inventory holds of the lot at that moment and
 has held ever since (an entry dated back must not take a later balance below zero); waste
 names a witness other than the person recording it. A transfer between sites records both
-sides in one transaction, once per order form and lot when it names one.
+sides in one transaction, once per order form and lot when it names one. A line of an order
+form (its form, number and lot) comes into a site once, by receipt or by transfer in: the
+receiving site's DEA 222 a transfer names is the one its supplier's receipt would name.
 An entry is dated when it happened: not in the future, and at most ``BACKDATE`` back.
 """
 
@@ -34,8 +36,9 @@ from carecoord.events.stock import (
 from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.user_ids import unmistakable
 from carecoord.services.medication.rules import MedicationRules
-from carecoord.services.stock.record import Ledger, Lot, SiteStock
+from carecoord.services.stock.record import FormLine, Ledger, Lot, Move, SiteStock
 
 BACKDATE = timedelta(days=31)
 """How late a stock entry may be made: a month's paper records (a receipt, a count sheet)
@@ -167,13 +170,7 @@ def receive(
             "lot-medication",
             f"lot {given.lot} here is {known.medication} {known.dosage_form}",
         )
-    if (given.order_form, given.order_form_number, given.lot) in stock.receipts:
-        raise RuleViolation(
-            "orderFormNumber",
-            "receipt-recorded",
-            f"lot {given.lot} on {given.order_form.value} {given.order_form_number} is"
-            " already received",
-        )
+    not_brought_in(stock, (given.order_form, given.order_form_number, given.lot), Move.RECEIVED)
     stock.record(
         stamp.event(
             StockReceived,
@@ -259,6 +256,9 @@ def transfer(
             f"lot {lot.lot} on {given.order_form.value} {given.order_form_number} is already"
             " transferred",
         )
+    if given.order_form_number:
+        line = (given.order_form, given.order_form_number, lot.lot)
+        not_brought_in(target, line, Move.TRANSFERRED_IN)
     there = target.lots.get(lot.lot)
     if there is not None and (there.medication, there.dosage_form) != (
         lot.medication,
@@ -290,8 +290,26 @@ def transfer(
             site=to_site,
             from_site=source.site,
             expires_on=lot.expires_on,
+            order_form=given.order_form,
+            order_form_number=given.order_form_number,
             **common,
         )
+    )
+
+
+def not_brought_in(stock: SiteStock, line: FormLine, move: Move) -> None:
+    """A line of an order form ``move`` would bring in that the site already has, by receipt
+    or by transfer in, would count its stock in twice: refused."""
+    came = stock.brought_in.get(line)
+    if came is None:
+        return
+    form, number, lot = line
+    twice = came is Move.RECEIVED and move is Move.RECEIVED
+    how = "received" if came is Move.RECEIVED else "received by transfer"
+    raise RuleViolation(
+        "orderFormNumber",
+        "receipt-recorded" if twice else "order-form-recorded",
+        f"lot {lot} on {form.value} {number} is already {how} at {stock.site}",
     )
 
 
@@ -305,6 +323,7 @@ def witnessed_by_another(stamp: Stamp, witness_id: str) -> None:
     """Two people: the witness is named, and is not the person recording."""
     if not witness_id.strip():
         raise InvalidInput("witnessId", "witness-required", "name the witness")
+    unmistakable("witnessId", witness_id.strip())
     if witness_id.strip() == stamp.actor.id:
         raise RuleViolation(
             "witnessId",

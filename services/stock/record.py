@@ -128,7 +128,11 @@ class Entry:
         return Move.RECEIVED if self.entry is CorrectedEntry.RECEIPT else Move.WASTED
 
 
-def receipt_key(event: StockReceived) -> tuple[OrderForm, str, str]:
+FormLine = tuple[OrderForm, str, str]
+"""A line of an order form: the form, its number, and the lot it brought."""
+
+
+def receipt_key(event: StockReceived) -> FormLine:
     """What a receipt is the one receipt of: its order form, the form's number, and lot."""
     return (event.order_form, event.order_form_number, event.lot)
 
@@ -157,9 +161,10 @@ class SiteStock(Aggregate, context="stock"):
         super().__init__(stock_id)
         self.site = ""
         self.lots: dict[str, Lot] = {}
-        self.receipts: set[tuple[OrderForm, str, str]] = set()
-        """(order form, its number, lot) of every receipt: one receipt each."""
-        self.sent: set[tuple[OrderForm, str, str]] = set()
+        self.brought_in: dict[FormLine, Move] = {}
+        """The order form line of every receipt, and of every transfer in that names its
+        form, and which of the two brought it: a line comes into the site once."""
+        self.sent: set[FormLine] = set()
         """The same of every transfer out that names its order form: one transfer each."""
         self.transfers: set[UUID] = set()
         self.attestations: dict[UUID, Attestation] = {}
@@ -182,19 +187,8 @@ class SiteStock(Aggregate, context="stock"):
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, StockReceived | StockTransferredIn | StockTransferredOut):
             self.site = event.site
-        if isinstance(event, StockReceived):
-            self._lot(event, event.expires_on).moves.append(
-                (event.occurred_at, Move.RECEIVED, event.quantity)
-            )
-            self.receipts.add(receipt_key(event))
-            self.entries[event.receipt_id] = Entry(
-                CorrectedEntry.RECEIPT, event.lot, event.quantity, event.occurred_at, event
-            )
-        elif isinstance(event, StockTransferredIn):
-            self._lot(event, event.expires_on).moves.append(
-                (event.occurred_at, Move.TRANSFERRED_IN, event.quantity)
-            )
-            self.transfers.add(event.transfer_id)
+        if isinstance(event, StockReceived | StockTransferredIn):
+            self._came_in(event)
         elif isinstance(event, StockTransferredOut):
             self.lots[event.lot].moves.append(
                 (event.occurred_at, Move.TRANSFERRED_OUT, event.quantity)
@@ -228,6 +222,21 @@ class SiteStock(Aggregate, context="stock"):
             if event.lost:
                 self.lots[event.lot].moves.append((found.found_at, Move.LOST, event.lost))
 
+    def _came_in(self, event: StockReceived | StockTransferredIn) -> None:
+        """A lot brought in by a receipt (an entry that may be marked in error) or a
+        transfer, and the order form line it came on."""
+        if isinstance(event, StockReceived):
+            move = Move.RECEIVED
+            self.entries[event.receipt_id] = Entry(
+                CorrectedEntry.RECEIPT, event.lot, event.quantity, event.occurred_at, event
+            )
+        else:
+            move = Move.TRANSFERRED_IN
+            self.transfers.add(event.transfer_id)
+        self._lot(event, event.expires_on).moves.append((event.occurred_at, move, event.quantity))
+        if event.order_form is not None and event.order_form_number:
+            self.brought_in[(event.order_form, event.order_form_number, event.lot)] = move
+
     def _undo(self, entry_id: UUID) -> None:
         """An entry marked in error moves the opposite amount at its own time, so the lot's
         totals from then on are what they would have been without it; a receipt's order
@@ -236,7 +245,7 @@ class SiteStock(Aggregate, context="stock"):
         self.in_error.add(entry_id)
         self.lots[entry.lot].moves.append((entry.at, entry.move, -entry.quantity))
         if entry.receipt is not None:
-            self.receipts.discard(receipt_key(entry.receipt))
+            self.brought_in.pop(receipt_key(entry.receipt), None)
 
     def _lot(self, event: StockReceived | StockTransferredIn, expires_on: date | None) -> Lot:
         found = self.lots.get(event.lot)

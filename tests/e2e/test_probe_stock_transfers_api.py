@@ -1,5 +1,7 @@
 """Through the API: the same transfer sent twice (the same DEA Form 222 and lot) is refused
-the second time naming the form's number, and both sites' stock moved once."""
+the second time naming the form's number, and both sites' stock moved once. A receipt at the
+receiving site of the lot a transfer brought in on the same form, or a transfer in of a lot
+received there on the same form, is refused too: the lot would be counted in twice."""
 
 from __future__ import annotations
 
@@ -21,28 +23,66 @@ ON_HAND = """query($site: String!, $atLeast: Int) { stockOnHand(site: $site, atL
   lots { lot transferredIn transferredOut onHand } } }"""
 
 
-async def test_the_same_transfer_sent_twice_moves_the_stock_once(api: Api) -> None:
-    site, other = (f"{name} OTP {uuid4().hex[:8]}" for name in ("North", "South"))
-    receipt = {
+def receipt(site: str, number: str, quantity: str) -> dict[str, Any]:
+    """Lot M-1 of methadone received at ``site`` on DEA 222 ``number``."""
+    return {
         "site": site, "lot": "M-1", "medication": "methadone", "dosageForm": "oral solution",
-        "quantity": "1000", "containers": 1, "orderForm": "DEA_222", "orderFormNumber": "222-1",
-        "supplier": "Mallinckrodt", "supplierDeaNumber": "RM1234563",
+        "quantity": quantity, "containers": 1, "orderForm": "DEA_222",
+        "orderFormNumber": number, "supplier": "Mallinckrodt", "supplierDeaNumber": "RM1234563",
         "expiresOn": str(datetime.now(UTC).date() + timedelta(days=300)),
     }  # fmt: skip
-    await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE)
-    sent: dict[str, Any] = {"site": site, "toSite": other, "lot": "M-1", "quantity": "100",
-                            "orderForm": "DEA_222", "orderFormNumber": "222-T1"}  # fmt: skip
+
+
+def transfer(site: str, other: str, number: str) -> dict[str, Any]:
+    """100 mg of lot M-1 sent from ``site`` to ``other`` on its DEA 222 ``number``."""
+    return {"site": site, "toSite": other, "lot": "M-1", "quantity": "100",
+            "orderForm": "DEA_222", "orderFormNumber": number}  # fmt: skip
+
+
+async def moved(api: Api, at: int, sites: dict[str, tuple[str, str, str]]) -> None:
+    """Each site's lot M-1 (transferred in, out, on hand) once the view has ``at``."""
+    for name, expected in sites.items():
+        data = await api.ok(ON_HAND, {"site": name, "atLeast": at}, role=Role.AUDITOR)
+        [lot] = data["stockOnHand"]["lots"]
+        assert (lot["transferredIn"], lot["transferredOut"], lot["onHand"]) == expected, name
+
+
+def refused(body: dict[str, Any]) -> tuple[str, str, str]:
+    [error] = body["errors"]
+    return error["extensions"]["field"], error["extensions"]["rule"], error["message"]
+
+
+async def test_the_same_transfer_sent_twice_moves_the_stock_once(api: Api) -> None:
+    site, other = (f"{name} OTP {uuid4().hex[:8]}" for name in ("North", "South"))
+    await api.ok(RECEIVE, {"i": receipt(site, "222-1", "1000")}, role=Role.NURSE)
+    sent = transfer(site, other, "222-T1")
     first = await api.ok(TRANSFER, {"i": sent}, role=Role.NURSE)
 
     again = await api.gql(TRANSFER, {"i": sent}, role=Role.NURSE)
 
-    [error] = again["errors"]
-    assert (error["extensions"]["field"], error["extensions"]["rule"]) == (
-        "orderFormNumber", "transfer-recorded",
+    assert refused(again) == (
+        "orderFormNumber", "transfer-recorded", "lot M-1 on dea_222 222-T1 is already transferred"
     )  # fmt: skip
-    assert error["message"] == "lot M-1 on dea_222 222-T1 is already transferred"
     at = first["transferStock"]["position"]
-    for name, moved in ((site, ("0", "100", "900")), (other, ("100", "0", "100"))):
-        data = await api.ok(ON_HAND, {"site": name, "atLeast": at}, role=Role.AUDITOR)
-        [lot] = data["stockOnHand"]["lots"]
-        assert (lot["transferredIn"], lot["transferredOut"], lot["onHand"]) == moved
+    await moved(api, at, {site: ("0", "100", "900"), other: ("100", "0", "100")})
+
+
+async def test_a_lot_comes_in_once_on_an_order_form_by_transfer_or_receipt(api: Api) -> None:
+    site, other = (f"{name} OTP {uuid4().hex[:8]}" for name in ("North", "South"))
+    await api.ok(RECEIVE, {"i": receipt(site, "222-1", "1000")}, role=Role.NURSE)
+    await api.ok(TRANSFER, {"i": transfer(site, other, "222-T1")}, role=Role.NURSE)
+
+    twice = await api.gql(RECEIVE, {"i": receipt(other, "222-T1", "100")}, role=Role.NURSE)
+    assert refused(twice) == (
+        "orderFormNumber", "order-form-recorded",
+        f"lot M-1 on dea_222 222-T1 is already received by transfer at {other}",
+    )  # fmt: skip
+
+    received = await api.ok(RECEIVE, {"i": receipt(other, "222-T2", "50")}, role=Role.NURSE)
+    sent = await api.gql(TRANSFER, {"i": transfer(site, other, "222-T2")}, role=Role.NURSE)
+    assert refused(sent) == (
+        "orderFormNumber", "order-form-recorded",
+        f"lot M-1 on dea_222 222-T2 is already received at {other}",
+    )  # fmt: skip
+    at = received["receiveStock"]["position"]
+    await moved(api, at, {site: ("0", "100", "900"), other: ("100", "0", "150")})

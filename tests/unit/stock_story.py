@@ -63,7 +63,9 @@ class Site(InMemory):
     def dose(self, lot: str, amount: str) -> None:
         self.dispensed[lot] = self.dispensed.get(lot, Decimal(0)) + Decimal(amount)
 
-    def receive(self, lot: str = "M-100", quantity: str = "10000", **given: Any) -> UUID:
+    def receive(
+        self, lot: str = "M-100", quantity: str = "10000", site: str = SITE, **given: Any
+    ) -> UUID:
         facts: dict[str, Any] = {
             "lot": lot, "medication": "methadone", "dosage_form": "oral solution",
             "quantity": Decimal(quantity), "containers": 1, "order_form": OrderForm.DEA_222,
@@ -72,7 +74,7 @@ class Site(InMemory):
         }  # fmt: skip
         receipt = Receipt(**(facts | given))
         return self.run(
-            commands.receive(self.stamp(), site=SITE, receipt=receipt, rules=DEFAULT_RULES)
+            commands.receive(self.stamp(), site=site, receipt=receipt, rules=DEFAULT_RULES)
         )
 
     def count(
