@@ -21,6 +21,7 @@ from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.policy import ON_CARE_TEAM
 from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.user_ids import unmistakable
 
 TEAM_ROLES = frozenset(ON_CARE_TEAM)
 
@@ -62,6 +63,7 @@ class CareTeam(Aggregate, context="careteam"):
                 "a member id is printable text (a token's subject), without line breaks, tabs"
                 " or other control or spacing characters but the space",
             )
+        unmistakable("memberId", member_id)
         occurred_at = _happened(stamp, occurred_at, enrolled_at)
         if role not in TEAM_ROLES:
             roles = ", ".join(sorted(r.value for r in TEAM_ROLES))

@@ -3,9 +3,11 @@
 A recipient is matched by its id alone: a member's is their token's subject, an
 organization's the name its records go under (a guest-dosing site, a forwarder's
 recipient). An id no one can be (blank, invisible characters, spaces around it) was kept
-and named no one: the clinic believed records could go where none ever would. And a
-consent is the client's grant to others: one naming whoever records it would be a reader
-granting themself access (an SUD counseling note consent opens every therapist's notes).
+and named no one: the clinic believed records could go where none ever would. A member's
+id reads one way (``user_ids``): one that reads as another's shows the consent granting a
+person it does not. And a consent is the client's grant to others: one naming whoever
+records it would be a reader granting themself access (an SUD counseling note consent
+opens every therapist's notes).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from carecoord.events import Actor
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.services.kernel.errors import Forbidden, InvalidInput
+from carecoord.services.kernel.user_ids import unmistakable
 
 
 def recipient_named(recipient: Recipient, field: str) -> Recipient:
@@ -28,6 +31,8 @@ def recipient_named(recipient: Recipient, field: str) -> Recipient:
             f"{field}.id names no one: a recipient is named by their user id or the "
             "organization's id, printable text (no invisible characters or line breaks)",
         )
+    if recipient.type is RecipientType.MEMBER:
+        unmistakable(f"{field}.id", trimmed)
     return recipient.model_copy(update={"id": trimmed, "name": recipient.name.strip()})
 
 

@@ -29,6 +29,7 @@ from carecoord.events import Actor, Role
 from carecoord.events.envelope import ACTOR_ID_MAX
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.kernel.errors import Forbidden, Unauthenticated
+from carecoord.services.kernel.user_ids import mistakable
 
 ALGORITHM = "HS256"
 ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"})
@@ -208,6 +209,11 @@ def identity_of(claims: dict[str, Any]) -> Identity:
         raise _refused(
             "token-subject", f"sub must be printable text of 1 to {ACTOR_ID_MAX} characters"
         )
+    # Every record the request writes names the subject: one that reads as another user's
+    # id (a Cyrillic letter among Latin ones) would sign as someone it is not.
+    lookalike = mistakable(subject)
+    if lookalike is not None:
+        raise _refused("token-subject-lookalike", f"sub {lookalike}")
     if Role.CLIENT in roles:
         try:
             subject = str(UUID(subject))

@@ -102,6 +102,23 @@ def test_bad_tokens_are_refused_saying_why(mint: Callable[[], str], rule: str) -
     assert refusal_rule(hs256(), mint()) == rule
 
 
+@pytest.mark.parametrize(
+    "sub",
+    ["nurse-\u0430nna", "\uff4eurse-anna", "nurse-anna\ufe0f", "dr\u2010lee", "\u0458\u043e\u0435"],
+    ids=["cyrillic-a-among-latin", "fullwidth-n", "variation-selector", "unicode-hyphen",
+         "cyrillic-drawn-as-latin"],
+)  # fmt: skip
+def test_a_subject_that_reads_as_another_users_is_refused(sub: str) -> None:
+    """Each record a request writes names its subject: one that reads as nurse-anna's but is
+    not hers would sign for her in every log and listing."""
+    with pytest.raises(Unauthenticated) as refused:
+        hs256().verify(jwt.encode(claims(sub=sub), SECRET))
+
+    assert (refused.value.field, refused.value.rule) == ("authorization", "token-subject-lookalike")
+    assert refused.value.message.startswith("sub ")
+    assert sub not in refused.value.message
+
+
 def test_a_user_with_several_roles_names_the_one_they_act_in() -> None:
     identity = hs256().verify(issue_token(SETTINGS, "dr-ames", Role.PRESCRIBER, Role.AUDITOR))
     with pytest.raises(Forbidden) as unnamed:
