@@ -35,6 +35,7 @@ from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.kernel.policy import Grant, Listing, Standing, decide, team_only
 from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.user_ids import mistakable
 from carecoord.services.runtime import logs
 
 OPERATION = "auditExport (command line)"
@@ -179,6 +180,9 @@ def _user(value: str) -> str:
     """An id the access log can name as the auditor: what a token's subject may be."""
     if not value or len(value) > ACTOR_ID_MAX or not value.isprintable():
         raise argparse.ArgumentTypeError(f"printable text of 1 to {ACTOR_ID_MAX} characters")
+    lookalike = mistakable(value)
+    if lookalike is not None:
+        raise argparse.ArgumentTypeError(lookalike)
     return value
 
 

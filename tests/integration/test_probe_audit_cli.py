@@ -79,3 +79,13 @@ async def test_export_to_a_missing_folder_is_refused_before_it_is_logged(
             else (0,)
         )
     assert logged == (0,)
+
+
+def test_export_as_a_user_whose_id_reads_as_anothers_is_refused(tmp_path: Path) -> None:
+    """The access log records the user ``--as`` names: one with a Cyrillic a (U+0430) among
+    Latin letters would read as aud-anna in every review of it."""
+    done = audit(tmp_path, "export", "--as", "aud-\u0430nna", "--program", "OTP")
+
+    assert done.returncode == 2, done.stderr
+    assert "argument --as: holds U+0430 CYRILLIC SMALL LETTER A at 4" in done.stderr
+    assert "cannot reach the database" not in done.stderr
