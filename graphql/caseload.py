@@ -126,7 +126,7 @@ async def members_caseload(ctx: RequestContext) -> Caseload:
         reader.id,
         reader.role,
         severity_order=list(rules.severity_order),
-        missed_from=datetime.now(UTC).date() - rules.missed_window,
+        missed_from=ctx.platform.medication.day_of(datetime.now(UTC)) - rules.missed_window,
         check_in_every=rules.check_in_every,
     )
     granted = await ctx.gate.readable_each((r["client_id"] for r in rows), operation="myCaseload")

@@ -84,7 +84,8 @@ async def exported(
         reads = (
             await reads_of(ctx.platform.pool, grants, within) if reader.role is Role.AUDITOR else []
         )
-        bundle = as_fhir(records, reads, at=datetime.now(UTC), period=within)
+        zone = ctx.platform.settings.program_time_zone
+        bundle = as_fhir(records, reads, at=datetime.now(UTC), period=within, zone=zone)
     await asyncio.gather(
         *(
             ctx.gate.record_read(

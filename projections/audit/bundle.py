@@ -4,7 +4,7 @@ mapping of its context, and the reads of their record (the access log) as AuditE
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from uuid import uuid4
 
 from carecoord.events.envelope import CareEvent
@@ -34,11 +34,12 @@ HANDLERS: dict[type, Handler] = (
 
 
 def resources(
-    events: Iterable[CareEvent], *, changed_since: datetime | None = None
+    events: Iterable[CareEvent], *, zone: tzinfo = UTC, changed_since: datetime | None = None
 ) -> list[Resource]:
-    """One client's events (in log order) folded into resources; with ``changed_since``, only
-    those an event recorded from then on made or changed."""
-    made = Resources()
+    """One client's events (in log order) folded into resources, their days in ``zone`` (the
+    program's); with ``changed_since``, only those an event recorded from then on made or
+    changed."""
+    made = Resources(zone)
     for event in events:
         HANDLERS[type(event)](made, event)
     return list(made) if changed_since is None else made.changed_since(changed_since)
@@ -49,8 +50,12 @@ def record_bundle(
     reads: Iterable[LoggedRead],
     *,
     at: datetime,
+    zone: tzinfo = UTC,
     changed_since: datetime | None = None,
 ) -> Resource:
-    """``records``: each client's events; ``reads``: the access-log entries to include."""
-    made = [r for events in records for r in resources(events, changed_since=changed_since)]
+    """``records``: each client's events; ``reads``: the access-log entries to include;
+    ``zone``: the program's time zone."""
+    made = [
+        r for events in records for r in resources(events, zone=zone, changed_since=changed_since)
+    ]
     return bundle([*made, *(audit_event(read) for read in reads)], bundle_id=uuid4(), at=at)

@@ -72,7 +72,7 @@ def goal_set(res: Resources, event: TreatmentGoalSet) -> None:
         "lifecycleStatus": "active",
         "description": text(event.description),
         "subject": patient(event),
-        "startDate": day(event.occurred_at.date()),
+        "startDate": day(res.day_of(event.occurred_at)),
     }
     if event.target_date is not None:
         goal["target"] = [{"dueDate": day(event.target_date)}]
@@ -102,7 +102,7 @@ def goal_progress(res: Resources, event: GoalProgressRecorded) -> None:
     goal["achievementStatus"] = {
         "coding": [{"system": GOAL_ACHIEVEMENT, "code": event.achievement.value}]
     }
-    goal["statusDate"] = day(event.occurred_at.date())
+    goal["statusDate"] = day(res.day_of(event.occurred_at))
     if event.achievement in CLOSING:
         goal["lifecycleStatus"] = CLOSING[event.achievement]
     if event.note:

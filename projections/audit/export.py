@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from uuid import UUID
 
@@ -91,11 +91,14 @@ def as_fhir(
     *,
     at: datetime,
     period: Period = WHOLE,
+    zone: tzinfo = UTC,
 ) -> Resource:
-    """A Bundle of each client's resources (see the module notes) and the given reads."""
+    """A Bundle of each client's resources (see the module notes) and the given reads; its
+    dates are days of the program's time zone ``zone``."""
     return record_bundle(
         ([item.event for item in r.events] for r in records),
         reads,
         at=at,
+        zone=zone,
         changed_since=period.start,
     )

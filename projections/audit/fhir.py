@@ -11,12 +11,13 @@ the log.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, get_args, get_type_hints
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from carecoord.events import Actor, CareEvent
+from carecoord.services.kernel.program_day import program_day
 
 BASE = "https://carecoord.dev/fhir"
 """Where resource URLs are rooted: a Bundle entry's ``fullUrl`` is ``<BASE>/<type>/<id>``."""
@@ -35,11 +36,20 @@ Resource = dict[str, Any]
 
 
 class Resources:
-    """The resources one client's events built, in the order they were first made."""
+    """The resources one client's events built, in the order they were first made.
 
-    def __init__(self) -> None:
+    ``zone`` is the program's time zone (``program_time_zone``): a FHIR ``date`` made from a
+    moment (a goal's ``startDate``) is the program's day of it, as the people who recorded it
+    count days, not UTC's."""
+
+    def __init__(self, zone: tzinfo = UTC) -> None:
         self._made: dict[str, Resource] = {}
         self._touched: dict[str, datetime] = {}
+        self._zone = zone
+
+    def day_of(self, moment: datetime) -> date:
+        """The program's day ``moment`` falls on."""
+        return program_day(moment, self._zone)
 
     def new(self, event: CareEvent, resource: Resource) -> Resource:
         """Add ``resource`` (with its type and id) as ``event`` made it."""

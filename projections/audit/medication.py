@@ -198,7 +198,7 @@ def statement_ended(res: Resources, event: MedicationStatementEnded) -> None:
     if statement is None:
         return
     statement["status"] = "stopped"
-    statement.setdefault("effectivePeriod", {})["end"] = day(event.occurred_at.date())
+    statement.setdefault("effectivePeriod", {})["end"] = day(res.day_of(event.occurred_at))
     if event.reason:
         statement["statusReason"] = [text(event.reason)]
 

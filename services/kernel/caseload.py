@@ -18,7 +18,7 @@ class AttentionRules:
     check_in_every: timedelta
     """A check-in is overdue this long after the last one (or after enrollment, if none)."""
     missed_window: timedelta
-    """Missed dosing days are counted over this window, up to today."""
+    """Missed dosing days are counted over this window, up to the program's today."""
     severity_order: tuple[str, ...] = ("high", "moderate", "low")
 
 

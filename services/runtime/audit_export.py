@@ -16,7 +16,7 @@ import asyncio
 import json
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     try:
         store = EventStore(env=store_env(settings))
         try:
-            text = asyncio.run(export(store, database_url, args))
+            text = asyncio.run(export(store, database_url, args, settings.program_time_zone))
         finally:
             store.close()
     except psycopg.OperationalError as error:
@@ -91,8 +91,11 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     return EXPORTED
 
 
-async def export(store: EventStore, database_url: str, args: argparse.Namespace) -> str:
-    """The export's text, once the access log holds an entry for each client in it."""
+async def export(
+    store: EventStore, database_url: str, args: argparse.Namespace, zone: tzinfo
+) -> str:
+    """The export's text, once the access log holds an entry for each client in it; a FHIR
+    Bundle's dates are days of the program's time zone ``zone``."""
     auditor = Actor(id=args.auditor, role=Role.AUDITOR)
     team_only(auditor.role, Listing.RECORD_EXPORT)  # the same table the API's gate reads
     grant = decide(auditor.role, Standing())
@@ -114,7 +117,7 @@ async def export(store: EventStore, database_url: str, args: argparse.Namespace)
             text = as_jsonl(records, period)
         else:
             reads = await reads_of(pool, clients, period)
-            bundle = as_fhir(records, reads, at=datetime.now(UTC), period=period)
+            bundle = as_fhir(records, reads, at=datetime.now(UTC), period=period, zone=zone)
             text = json.dumps(bundle, indent=1) + "\n"
         await _log(pool, auditor, grant, records, period)
     return text

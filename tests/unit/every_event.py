@@ -97,14 +97,15 @@ START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 class Record:
-    """Events of one client, one an hour from START, each stamped as a command would."""
+    """Events of one client, one an hour from START (or ``at`` a given moment), each stamped
+    as a command would."""
 
     def __init__(self, client_id: UUID | None = None) -> None:
         self.client_id = client_id or uuid4()
         self.events: list[CareEvent] = []
 
-    def add(self, cls: type[E], actor: Actor, **facts: Any) -> E:
-        at = START + timedelta(hours=len(self.events))
+    def add(self, cls: type[E], actor: Actor, at: datetime | None = None, /, **facts: Any) -> E:
+        at = at or START + timedelta(hours=len(self.events))
         event = cls(
             event_id=uuid4(),
             client_id=self.client_id,

@@ -6,13 +6,14 @@ in Kolkata as marked the day before. So for take-homes, orders and check-ins."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from alert_story import NURSE
 from alert_story import Story as CheckIns
 from medication_story import DOCTOR, Story, day
+from program_days import PARTED, parted
 
 from carecoord.services.checkins import commands as checkins
 from carecoord.services.kernel.errors import RuleViolation
@@ -21,22 +22,10 @@ from carecoord.services.medication import dispensing
 from carecoord.services.medication.dispensing import InError, TakeHomeInError
 from carecoord.services.medication.rules import MedicationRules
 
-PARTED = {ZoneInfo("America/Los_Angeles"): time(20), ZoneInfo("Asia/Kolkata"): time(3)}
-"""A time of the program's day whose UTC day is another (the next in Los Angeles, the one
-before in Kolkata)."""
 
-
-@pytest.fixture(params=list(PARTED), ids=str)
+@pytest.fixture(params=list(PARTED))
 def zone(request: pytest.FixtureRequest) -> ZoneInfo:
-    found: ZoneInfo = request.param
-    return found
-
-
-def parted(on: date, zone: ZoneInfo) -> datetime:
-    """That time of ``on`` in ``zone``, in UTC as the API records it."""
-    moment = datetime.combine(on, PARTED[zone], zone).astimezone(UTC)
-    assert moment.date() != on
-    return moment
+    return ZoneInfo(request.param)
 
 
 def refused_twice(mark: Callable[[], object]) -> str:

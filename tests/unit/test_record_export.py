@@ -8,16 +8,29 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
-from every_event import ADMIN, DOCTOR, NURSE, THERAPIST, every_event
+from every_event import ADMIN, DOCTOR, NURSE, THERAPIST, Record, every_event
 from fhir.resources.R4B.bundle import Bundle
+from program_days import PARTED, parted
 
 from carecoord.events import Actor, Kind, Role, catalog
 from carecoord.events.access import Basis, ClientRecordRead, ReadOutcome
+from carecoord.events.care import (
+    ClientEnrolled,
+    GoalAchievement,
+    GoalProgressRecorded,
+    TreatmentGoalSet,
+)
+from carecoord.events.medication import (
+    MedicationStatementEnded,
+    MedicationStatementRecorded,
+    StatementSource,
+)
 from carecoord.events.positioned import Positioned
 from carecoord.events.stock import STOCK_EVENTS
 from carecoord.projections.audit.bundle import HANDLERS
@@ -308,3 +321,34 @@ def test_program_exports_merge_clients_in_log_order(reader: Actor) -> None:
         str(two.client_id),
     }
     Bundle.model_validate(as_fhir(records, [], at=AT))
+
+
+@pytest.mark.parametrize("zone", list(PARTED))
+def test_days_made_from_moments_are_the_programs_days(zone: str) -> None:
+    """A goal's ``startDate`` and ``statusDate`` and a medication statement's end are the
+    program's day (``program_time_zone``) of when they happened; they were UTC's, the next
+    day in a Los Angeles evening and the day before early in a Kolkata morning."""
+    on, made = date(2026, 1, 6), Record()
+    moment = parted(on, ZoneInfo(zone))
+    made.add(ClientEnrolled, ADMIN, display_name="Jo R.", program="North OTP")
+    goal = made.add(TreatmentGoalSet, THERAPIST, moment, goal_id=uuid4(), description="Walk")
+    made.add(
+        GoalProgressRecorded, THERAPIST, moment, goal_id=goal.goal_id, description="Walk",
+        achievement=GoalAchievement.IMPROVING,
+    )  # fmt: skip
+    taken = made.add(
+        MedicationStatementRecorded, DOCTOR, statement_id=uuid4(), medication="citalopram",
+        source=StatementSource.CLIENT,
+    )  # fmt: skip
+    made.add(
+        MedicationStatementEnded, DOCTOR, moment, statement_id=taken.statement_id,
+        medication="citalopram",
+    )  # fmt: skip
+
+    record = ClientRecord(made.client_id, positioned(made.events))
+    bundle = as_fhir([record], [], at=AT, zone=ZoneInfo(zone))
+
+    [set_goal] = by_type(bundle, "Goal")
+    [statement] = by_type(bundle, "MedicationStatement")
+    assert (set_goal["startDate"], set_goal["statusDate"]) == (str(on), str(on))
+    assert statement["effectivePeriod"]["end"] == str(on)
