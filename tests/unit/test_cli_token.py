@@ -37,6 +37,7 @@ def refusal(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
         (["--user", "   ", "--role", "nurse"], "--user"),
         (["--user", "x" * 5000, "--role", "nurse"], "--user"),
         (["--user", "nurse\x1b[2Jkim", "--role", "nurse"], "--user"),
+        (["--user", "nurse-\u0430nna", "--role", "nurse"], "--user: sub holds U+0430"),
         (["--user", "kim", "--role", "client"], "--user"),
         (["--user", "dr-lee", "--role", "program_admin", "--program", " "], "--program"),
         (["--user", "kim", "--role", "nurse", "--hours", "nan"], "--hours"),
