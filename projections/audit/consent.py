@@ -185,11 +185,18 @@ def disclosed(res: Resources, event: DisclosureIntended | DisclosureRecorded) ->
     )
 
 
+WITHDRAWN_UNKNOWN = (
+    "not sent after that; whether a run stopped between publishing and recording sent it"
+    " before is not known"
+)
+"""A withdrawn intent was interrupted: the forwarder cannot know whether it published first."""
+
+
 def withdrawn(res: Resources, event: DisclosureWithdrawn) -> None:
     intended = res.change(event, "AuditEvent", event.disclosure_id)
     if intended is not None:
         intended["outcome"] = "4"
-        intended["outcomeDesc"] = f"withdrawn: {event.reason}"
+        intended["outcomeDesc"] = f"withdrawn: {event.reason}; {WITHDRAWN_UNKNOWN}"
 
 
 HANDLERS = handlers(consent_recorded, consent_revoked, broke_glass, disclosed, withdrawn)
