@@ -19,6 +19,7 @@ from carecoord.graphql.care_history import CareHistoryQuery
 from carecoord.graphql.caseload import CaseloadQuery, CaseloadSubscription
 from carecoord.graphql.checkins import CheckInMutation, CheckInQuery
 from carecoord.graphql.decimals import DECIMAL
+from carecoord.graphql.disclosures import DisclosureQuery
 from carecoord.graphql.document_limits import alias_limit, depth_limit
 from carecoord.graphql.errors import Schema, ShapeAndMaskErrors, ShapeErrors
 from carecoord.graphql.input_bounds import bound_arguments
@@ -43,6 +44,7 @@ Query = merge_types(
         TimelineQuery,
         StatusQuery,
         AccessQuery,
+        DisclosureQuery,
         AuditQuery,
         RecordExportQuery,
         AccessAsOfQuery,

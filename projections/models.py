@@ -9,6 +9,7 @@ from carecoord.projections import (
     careteam,
     checkins,
     consents,
+    disclosures,
     dispensing_log,
     dosing,
     goals,
@@ -36,6 +37,7 @@ READ_MODELS: tuple[ReadModel, ...] = (
     checkins,
     alerts,
     goals,
+    disclosures,
 )
 
 

@@ -85,6 +85,7 @@ class Listing(StrEnum):
     DISPENSING_LOG = "the DEA dispensing log"
     LOT_LEDGER = "the lot ledger"
     STOCK = "a site's controlled-substance stock"
+    DISCLOSURES = "the accounting of disclosures"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,12 @@ MAY_LIST: dict[Listing, ListingRule] = {
     Listing.LOT_LEDGER: _DISPENSING,
     # A site's stock names no client: its keepers read it whole, auditors inspect it.
     Listing.STOCK: ListingRule(_DISPENSING.roles, "role-may-export"),
+    # A client's right to an accounting (42 CFR 2.24, 45 CFR 164.528), and those who answer
+    # for it: the program's admins and auditors. Clinicians whose grant shows consent
+    # entries see each disclosure on the timeline.
+    Listing.DISCLOSURES: ListingRule(
+        frozenset({Role.CLIENT, Role.PROGRAM_ADMIN, Role.AUDITOR}), "role-may-read"
+    ),
 }
 
 

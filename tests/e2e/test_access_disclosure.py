@@ -10,6 +10,7 @@ import json
 from nats.aio.msg import Msg
 from test_access import CONSENT, REVOKE, enroll
 from test_access_writes import CHECK_IN
+from test_disclosures_api import DISCLOSURES
 
 from carecoord.events import Role
 from carecoord.services.runtime.disclosure import CONSENT_HEADER, NOTICE_HEADER, Forwarder
@@ -93,3 +94,16 @@ async def test_only_consented_kinds_go_out_until_revoked_each_recorded(api: Api)
     assert disclosures[0]["consent_id"] == consent["id"]
     assert disclosures[0]["data_kinds"] == ["check_in"]
     assert disclosures[0]["purpose"] == "care coordination with primary care"
+    # The client's accounting has it: sent by the forwarder, the one event it named.
+    accounting = await api.ok(
+        DISCLOSURES, {"id": consenting, "atLeast": head}, role=Role.CLIENT, user=consenting
+    )
+    [went] = accounting["disclosures"]
+    assert went == went | {
+        "status": "SENT",
+        "maybeSent": False,
+        "recipientId": RECIPIENT,
+        "consentId": consent["id"],
+        "eventCount": 1,
+        "recordedBy": f"disclose-{RECIPIENT}",
+    }

@@ -1,0 +1,134 @@
+"""The accounting of disclosures through the API: the client reads their own, auditors and
+program admins any client's; other roles are refused; every read is access-logged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from test_access import CONSENT, access_log, enroll, refusal
+from test_access_admin_program import admin_of
+
+from carecoord.events import Role
+from support import Api, ahead, mutation
+
+# Each test enrolls its own clients and reads nothing beyond them.
+pytestmark = pytest.mark.shared_platform
+
+DISCLOSE = mutation("RecordDisclosureInput", "recordDisclosure")
+DISCLOSURES = """query($id: UUID!, $since: DateTime, $atLeast: Int) {
+  disclosures(clientId: $id, since: $since, atLeast: $atLeast) {
+    disclosureId status maybeSent recipientType recipientId recipientName purpose dataKinds
+    description consentId breakGlassId eventCount recordedBy sentAt withdrawnAt } }"""
+CLINIC = {"type": "ORGANIZATION", "id": "clinic-north", "name": "North Clinic"}
+
+
+async def consent_and_disclosure(api: Api, client_id: str) -> tuple[str, dict[str, Any]]:
+    """A consent naming the clinic, and a disclosure to it recorded by hand under it."""
+    consent = await api.ok(
+        CONSENT,
+        {
+            "input": {
+                "clientId": client_id,
+                "recipients": [CLINIC],
+                "purpose": "care coordination",
+                "dataKinds": ["MEDICATION", "CHECK_IN"],
+                "signedOn": "2026-01-01",
+                "signedBy": "Sam K.",
+            }
+        },
+        role=Role.PROGRAM_ADMIN,
+    )
+    consent_id = consent["recordConsent"]["id"]
+    disclosed = await api.ok(
+        DISCLOSE,
+        {
+            "input": {
+                "clientId": client_id,
+                "recipient": CLINIC,
+                "purpose": "transfer of care",
+                "dataKinds": ["MEDICATION"],
+                "description": "current orders, faxed",
+                "consentId": consent_id,
+            }
+        },
+        role=Role.PROGRAM_ADMIN,
+    )
+    return consent_id, disclosed["recordDisclosure"]
+
+
+async def test_the_client_auditors_and_admins_read_the_accounting_others_are_refused(
+    api: Api,
+) -> None:
+    client_id, other = await enroll(api, "Sam K."), await enroll(api, "Jo P.")
+    consent_id, disclosed = await consent_and_disclosure(api, client_id)
+    await api.join_care_team(client_id, Role.THERAPIST)
+    await api.join_care_team(client_id, Role.PEER_SUPPORTER)
+    asked = {"id": client_id, "atLeast": disclosed["position"]}
+
+    own = await api.ok(DISCLOSURES, asked, role=Role.CLIENT, user=client_id)
+    audited = await api.ok(DISCLOSURES, asked, role=Role.AUDITOR, user="auditor-1")
+    managed = await api.ok(DISCLOSURES, asked, role=Role.PROGRAM_ADMIN)
+    refused = {
+        role: await refusal(api, DISCLOSURES, asked, role=role)
+        for role in (Role.THERAPIST, Role.PEER_SUPPORTER, Role.PRESCRIBER)
+    }
+    theirs = await refusal(api, DISCLOSURES, asked, role=Role.CLIENT, user=other)
+    none_yet = await api.ok(
+        DISCLOSURES, {"id": client_id, "since": ahead(minutes=1)}, role=Role.CLIENT, user=client_id
+    )
+
+    [row] = own["disclosures"]
+    assert row == row | {
+        "disclosureId": disclosed["id"],
+        "status": "SENT",
+        "maybeSent": False,
+        "recipientType": "organization",
+        "recipientId": "clinic-north",
+        "recipientName": "North Clinic",
+        "purpose": "transfer of care",
+        "dataKinds": ["medication"],
+        "description": "current orders, faxed",
+        "consentId": consent_id,
+        "breakGlassId": None,
+        "eventCount": 0,
+        "recordedBy": "program_admin-1",
+        "withdrawnAt": None,
+    }
+    assert row["sentAt"] is not None
+    assert audited["disclosures"] == managed["disclosures"] == own["disclosures"]
+    assert all(
+        (r["code"], r["field"], r["rule"]) == ("FORBIDDEN", "role", "role-may-read")
+        for r in refused.values()
+    ), refused
+    assert (theirs["code"], theirs["rule"]) == ("FORBIDDEN", "own-record-only")
+    assert none_yet["disclosures"] == []
+
+    logged = [e for e in await access_log(api, client_id) if e["operation"] == "disclosures"]
+    assert [(e["readerId"], e["outcome"], e["basis"], e["entriesReturned"]) for e in logged] == [
+        (client_id, "GRANTED", "SELF", 1),
+        ("auditor-1", "GRANTED", "AUDIT", 1),
+        ("program_admin-1", "GRANTED", "PROGRAM", 1),
+        ("therapist-1", "REFUSED", "NONE", 0),
+        ("peer_supporter-1", "REFUSED", "NONE", 0),
+        ("prescriber-1", "REFUSED", "NONE", 0),
+        (other, "REFUSED", "NONE", 0),
+        (client_id, "GRANTED", "SELF", 0),
+    ]
+    assert logged[0]["kindsReturned"] == ["consent"]
+    assert [e["refusal"] for e in logged if e["outcome"] == "REFUSED"] == [
+        *["role-may-read"] * 3,
+        "own-record-only",
+    ]
+
+
+async def test_a_program_admin_reads_only_their_programs_accounting(api: Api) -> None:
+    client_id = await enroll(api)  # into "OTP"
+    _, disclosed = await consent_and_disclosure(api, client_id)
+    asked = {"id": client_id, "atLeast": disclosed["position"]}
+
+    mine = await api.ok(DISCLOSURES, asked, token=admin_of(api, "OTP"))
+    refused = await refusal(api, DISCLOSURES, asked, token=admin_of(api, "South"))
+
+    assert len(mine["disclosures"]) == 1
+    assert (refused["field"], refused["rule"]) == ("clientId", "admin-program")
