@@ -32,6 +32,8 @@ Quantity = Annotated[Decimal, Field(gt=0, le=10_000_000, decimal_places=3)]
 Counted = Annotated[Decimal, Field(ge=0, le=10_000_000, decimal_places=3)]
 Balance = Annotated[Decimal, Field(ge=-10_000_000_000, le=10_000_000_000)]
 """A computed amount (expected on hand, a variance): negative when the records are wrong."""
+Containers = Annotated[int, Field(ge=1, le=10_000)]
+"""How many containers a receipt brought: at least one, at most 10,000 (more is a typo)."""
 Lot = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
 UserId = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -87,7 +89,7 @@ class StockReceived(_LotEvent):
 
     receipt_id: UUID
     quantity: Quantity
-    containers: int = Field(ge=1, le=10_000)
+    containers: Containers
     order_form: OrderForm
     order_form_number: str = Field(pattern=r"^[A-Za-z0-9-]{1,40}$")
     supplier: str = Field(min_length=1, max_length=200)
@@ -287,6 +289,16 @@ class StockEntryEnteredInError(EnteredInError, _LotEvent):
     witness_id: UserId
 
 
+class StockCorrectionWitnessed(_Stock):
+    """The witness a mark of entered in error named confirms it, under their own
+    credentials: ``entry_id`` is the receipt or waste the mark names (one mark each)."""
+
+    summary_template: ClassVar[str] = "Witnessed {entry} {entry_id} entered in error"
+
+    entry_id: UUID
+    entry: CorrectedEntry
+
+
 STOCK_EVENTS: tuple[type[CareEvent], ...] = (
     StockReceived,
     StockWasted,
@@ -297,5 +309,6 @@ STOCK_EVENTS: tuple[type[CareEvent], ...] = (
     StockDiscrepancyFound,
     StockDiscrepancyResolved,
     StockEntryEnteredInError,
+    StockCorrectionWitnessed,
 )
 """Events about a site's stock: no client's record holds them."""

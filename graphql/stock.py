@@ -105,10 +105,19 @@ class TransferStockInput:
     occurred_at: datetime | None = None
 
 
-@strawberry.input(description="Confirm, as the witness it names, a count or a waste.")
+@strawberry.input(
+    description="Confirm, as the witness it names, a count, a waste, or a receipt's or"
+    " waste's mark of entered in error."
+)
 class WitnessStockEntryInput:
     site: str
-    entry_id: UUID
+    entry_id: UUID = strawberry.field(
+        description="The count or waste; with inError, the receipt or waste the mark names."
+    )
+    in_error: bool = strawberry.field(
+        default=False,
+        description="Confirm the mark of entered in error on entryId, not the entry itself.",
+    )
 
 
 @strawberry.input(
@@ -124,6 +133,11 @@ class StockEntryInErrorInput:
         default=None,
         description="A receipt's amount actually received: received in its place, at its"
         f" time, with its order form and lot. {QUANTITY}",
+    )
+    received_containers: int | None = strawberry.field(
+        default=None,
+        description="With receivedAmount, the containers actually received (1 to 10000);"
+        " the wrong receipt's count if omitted.",
     )
 
 
@@ -263,18 +277,18 @@ class StockMutation:
         transfer=built(Transfer, to_site=lambda given: site_of(given.to_site)),
     )
     witness_stock_entry = stock_mutation(
-        "Confirm a count or waste that names you as its witness.",
+        "Confirm a count, a waste or a mark of entered in error that names you as its witness.",
         Action.WITNESS_STOCK_ENTRY,
         commands.witness,
         WitnessStockEntryInput,
-        fields=("entry_id",),
+        fields=("entry_id", "in_error"),
     )
     mark_stock_entry_entered_in_error = stock_mutation(
         "Mark a receipt or a waste entered in error (prescribers and program admins, before"
         " a witness): a correction row returns the lot to what it would have held without"
         " it, and a receipt's order form and lot may be received again, or with"
-        " receivedAmount are received for that amount at once. Returns the entry's id, or"
-        " the new receipt's.",
+        " receivedAmount are received for that amount at once. Its witness confirms it with"
+        " witnessStockEntry (inError). Returns the entry's id, or the new receipt's.",
         Action.ENTER_STOCK_ENTRY_IN_ERROR,
         commands.enter_in_error,
         StockEntryInErrorInput,

@@ -90,6 +90,10 @@ class StockEntry:
     detail: str
     recorded_by: str
     witness_id: str
+    witnessed_at: datetime | None = strawberry.field(
+        description="When the witness the row names (a count, a waste, a mark of entered in"
+        " error) confirmed it; null: not yet, or no witness named."
+    )
 
 
 @strawberry.type
@@ -148,7 +152,7 @@ class BiennialInventory:
 
 LEDGER_CSV = ("day", "occurred_at", "kind", "lot", "medication", "strength", "dosage_form",
               "dea_schedule", "change", "unit", "counted", "expected", "ref_id", "detail",
-              "actor_id", "witness_id")  # fmt: skip
+              "actor_id", "witness_id", "witnessed_at")  # fmt: skip
 INVENTORY_CSV = ("site", "day", "occasion", "count_id", "lot", "medication", "strength",
                  "dosage_form", "counted", "unit", "counted_by", "witness_id",
                  "witnessed_at")  # fmt: skip
@@ -164,7 +168,7 @@ def counts_of(found: list[stock.Counted]) -> list[StockCount]:
     return list(made.values())
 
 
-def entry_of(r: stock.Entry) -> StockEntry:
+def entry_of(r: stock.Witnessed) -> StockEntry:
     return into(StockEntry, r, recorded_by=r["actor_id"])
 
 

@@ -13,8 +13,10 @@ each of its bottles' (``take-home-in-error``): the dispensing is reversed, as th
 went to another client (charted anew, drawing again) or never left; one poured and not put
 back is recorded as waste. A receipt or a waste marked entered in error gets a correction
 row (``receipt-in-error``, ``waste-in-error``) that moves its amount back, the entry's row
-staying; it counts under received or wasted, so the lot's columns still add up. No client
-is named here.
+staying; it counts under received or wasted, so the lot's columns still add up. A witness's
+confirmation is a ``witnessed`` row naming what it confirms (``count``, ``waste``,
+``receipt-in-error``, ``waste-in-error``: the kind of the row it confirms, by ``ref_id``).
+No client is named here.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from carecoord.events.medication import (
 from carecoord.events.positioned import Positioned
 from carecoord.events.stock import (
     CorrectedEntry,
+    StockCorrectionWitnessed,
     StockCounted,
     StockDiscrepancyFound,
     StockDiscrepancyResolved,
@@ -55,7 +58,7 @@ NAME = "stock"
 READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, TakeHomeEnteredInError,
          StockReceived, StockTransferredIn, StockTransferredOut, StockWasted, StockCounted,
          StockDiscrepancyFound, StockDiscrepancyResolved, StockEntryWitnessed,
-         StockEntryEnteredInError)  # fmt: skip
+         StockEntryEnteredInError, StockCorrectionWitnessed)  # fmt: skip
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
@@ -131,9 +134,10 @@ def rows(item: Positioned) -> Iterator[Row]:
         yield (e.site, e.lot, "resolved", -e.lost, None, None, "", "", "", "", "", e.alert_id,
                None, f"{e.resolution.value}: {e.note}", "", e.day, e.occurred_at,
                e.actor.id)  # fmt: skip
-    elif isinstance(e, StockEntryWitnessed):
+    elif isinstance(e, StockEntryWitnessed | StockCorrectionWitnessed):
+        what = e.entry if isinstance(e, StockEntryWitnessed) else f"{e.entry.value}-in-error"
         yield (e.site, "", "witnessed", zero, None, None, "", "", "", "", "", e.entry_id, None,
-               e.entry, "", e.day, e.occurred_at, e.actor.id)  # fmt: skip
+               what, "", e.day, e.occurred_at, e.actor.id)  # fmt: skip
 
 
 def _dose_rows(e: DoseAdministered | DoseEnteredInError) -> Iterator[Row]:
@@ -312,16 +316,30 @@ async def on_hand(pool: AsyncConnectionPool, site: str) -> list[OnHand]:
     return await fetch(pool, OnHand, query, {"site": site, "drawn": list(DRAWN)})
 
 
+class Witnessed(Entry):
+    """A row and when its witness confirmed it (None: not yet, or it names no witness)."""
+
+    witnessed_at: datetime | None
+
+
+_LEDGER = """
+SELECT s.*, w.occurred_at AS witnessed_at
+FROM {stock} s LEFT JOIN {stock} w
+  ON w.site = s.site AND w.kind = 'witnessed' AND w.ref_id = s.ref_id AND w.detail = s.kind
+WHERE s.site = %(site)s AND s.day BETWEEN %(from)s AND %(to)s
+  AND (%(lot)s::text IS NULL OR s.lot = %(lot)s)
+ORDER BY s.position, s.seq
+"""
+
+
 async def ledger(
     pool: AsyncConnectionPool, site: str, from_day: date, to_day: date, lot: str | None = None
-) -> list[Entry]:
+) -> list[Witnessed]:
     """The site's rows on the site's days ``from_day`` to ``to_day`` (of ``lot``, or all),
-    in the order recorded."""
-    query = sql.SQL(
-        "SELECT * FROM {} WHERE site = %s AND day BETWEEN %s AND %s"
-        " AND (%s::text IS NULL OR lot = %s) ORDER BY position, seq"
-    ).format(sql.Identifier(NAME))
-    return await fetch(pool, Entry, query, [site, from_day, to_day, lot, lot])
+    in the order recorded, each with when it was witnessed."""
+    query = sql.SQL(_LEDGER).format(stock=sql.Identifier(NAME))
+    params = {"site": site, "from": from_day, "to": to_day, "lot": lot}
+    return await fetch(pool, Witnessed, query, params)
 
 
 class Counted(TypedDict):

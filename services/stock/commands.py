@@ -84,8 +84,14 @@ def count(
     )
 
 
-def witness(stamp: Stamp, *, site: str, entry_id: UUID, rules: MedicationRules) -> Command[UUID]:
-    return _on_site(site, lambda stock, _: counts.witness(stock, stamp, rules, entry_id), entry_id)
+def witness(
+    stamp: Stamp, *, site: str, entry_id: UUID, rules: MedicationRules, in_error: bool = False
+) -> Command[UUID]:
+    return _on_site(
+        site,
+        lambda stock, _: counts.witness(stock, stamp, rules, entry_id, in_error=in_error),
+        entry_id,
+    )
 
 
 def resolve(

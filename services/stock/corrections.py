@@ -8,27 +8,32 @@ entry. A receipt is not marked while what was drawn from the lot since would lea
 zero without it; once marked, its order form and lot may be received again, as they should
 have been. A receipt drawn on since (1000 for 100, then doses) is corrected with the amount
 actually received: the mark and the receipt of that amount, at the original's time and with
-its facts, are recorded together, so the lot only needs to have held the difference.
+its facts (its container count too, unless a corrected one is given), are recorded together,
+so the lot only needs to have held the difference. The mark's witness confirms it under
+their own credentials, as a count's or a waste's does (``counts.witness``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 from uuid import UUID
 
 from pydantic import TypeAdapter, ValidationError
 
 from carecoord.events import CareEvent
 from carecoord.events.bounds import said
-from carecoord.events.stock import Quantity, StockEntryEnteredInError, StockReceived
+from carecoord.events.stock import Containers, Quantity, StockEntryEnteredInError, StockReceived
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp, invalid_input
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.stock.movements import record_entry, witnessed_by_another
 from carecoord.services.stock.record import Ledger, Move, SiteStock
 
+T = TypeVar("T")
 _QUANTITY: TypeAdapter[Decimal] = TypeAdapter(Quantity)
+_CONTAINERS: TypeAdapter[int] = TypeAdapter(Containers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,8 @@ class InError:
     witness_id: str
     received_amount: Decimal | None = None
     """For a receipt, the amount actually received: recorded as its receipt in its place."""
+    received_containers: int | None = None
+    """With ``received_amount``, the containers actually received (else the receipt's)."""
 
 
 def enter_in_error(
@@ -56,6 +63,16 @@ def enter_in_error(
     if not reason:
         raise InvalidInput("reason", "reason-required", "say why the entry is in error")
     amount = received(given.received_amount)
+    containers = None
+    if given.received_containers is not None:
+        containers = valid(_CONTAINERS, given.received_containers, "receivedContainers")
+        if not amount:
+            raise InvalidInput(
+                "receivedContainers",
+                "with-received-amount",
+                "a container count corrects the receipt recorded in place of the wrong one:"
+                " give receivedAmount too",
+            )
     entry = stock.entries.get(given.entry_id)
     if entry is None:
         raise NotFound(
@@ -96,23 +113,34 @@ def enter_in_error(
         reason=reason,
     )
     if entry.receipt is not None and amount:
-        received_again(stock, stamp, entry.receipt, amount, receipt_id)
+        received_again(stock, stamp, entry.receipt, amount, containers, receipt_id)
 
 
 def received(amount: Decimal | None) -> Decimal:
     """The amount actually received, as a receipt's quantity is checked (0 when not given)."""
-    if amount is None:
-        return Decimal(0)
+    return Decimal(0) if amount is None else valid(_QUANTITY, amount, "receivedAmount")
+
+
+def valid(adapter: TypeAdapter[T], value: T, field: str) -> T:
+    """``value`` within the bounds a receipt's field has, or refused as ``field``."""
     try:
-        return _QUANTITY.validate_python(amount)
+        return adapter.validate_python(value)
     except ValidationError as invalid:
-        raise invalid_input(invalid, "receivedAmount") from None
+        raise invalid_input(invalid, field) from None
 
 
 def received_again(
-    stock: SiteStock, stamp: Stamp, wrong: StockReceived, amount: Decimal, receipt_id: UUID
+    stock: SiteStock,
+    stamp: Stamp,
+    wrong: StockReceived,
+    amount: Decimal,
+    containers: int | None,
+    receipt_id: UUID,
 ) -> None:
-    """The receipt ``wrong`` should have been: its facts and time, ``amount`` received."""
+    """The receipt ``wrong`` should have been: its facts and time, ``amount`` received (in
+    ``containers``, when given)."""
     facts = wrong.model_dump(include=set(StockReceived.model_fields) - set(CareEvent.model_fields))
     facts |= {"receipt_id": receipt_id, "quantity": amount}
+    if containers is not None:
+        facts["containers"] = containers
     stock.record(stamp.event(StockReceived, stock.client_id, wrong.occurred_at, **facts))

@@ -1,4 +1,5 @@
-"""Counts and their reconciliation, the witness's confirmation, and discrepancies resolved.
+"""Counts and their reconciliation, the witness's confirmation (of a count, a waste or a
+mark of entered in error), and discrepancies resolved.
 
 A count is the recording person's, before a witness who confirms it under their own
 credentials (two-person control). Each lot counted is reconciled against its perpetual
@@ -28,12 +29,14 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import ValidationError
 
+from carecoord.events import CareEvent
 from carecoord.events.bounds import said
 from carecoord.events.medication import Severity
 from carecoord.events.stock import (
     CountLine,
     CountOccasion,
     Resolution,
+    StockCorrectionWitnessed,
     StockCounted,
     StockDiscrepancyFound,
     StockDiscrepancyResolved,
@@ -152,11 +155,19 @@ def count(
     return found
 
 
-def witness(stock: SiteStock, stamp: Stamp, rules: MedicationRules, entry_id: UUID) -> None:
-    """The witness a count or waste named confirms it: that person, and only once."""
-    entry = stock.attestations.get(entry_id)
+def witness(
+    stock: SiteStock, stamp: Stamp, rules: MedicationRules, entry_id: UUID, *, in_error: bool
+) -> None:
+    """The witness a count or waste named confirms it, or (``in_error``) the witness the mark
+    of entered in error on the receipt or waste ``entry_id`` named confirms the mark: that
+    person, and only once. A waste and its mark may name one witness: which they confirm is
+    said, not guessed, so the mistaken waste is not attested for its correction."""
+    entry = (stock.in_error if in_error else stock.attestations).get(entry_id)
     if entry is None:
-        raise NotFound("entryId", "unknown-entry", f"no count or waste {entry_id} at this site")
+        named = "mark of entered in error on" if in_error else "count or waste"
+        marked = entry_id in stock.in_error
+        hint = "; confirm its mark of entered in error with inError" if marked else ""
+        raise NotFound("entryId", "unknown-entry", f"no {named} {entry_id} at this site{hint}")
     if stamp.actor.id != entry.witness_id:
         raise RuleViolation(
             "entryId",
@@ -165,15 +176,11 @@ def witness(stock: SiteStock, stamp: Stamp, rules: MedicationRules, entry_id: UU
         )
     if entry.witnessed:
         raise RuleViolation("entryId", "witnessed", f"this {entry.entry} is already witnessed")
-    record_entry(
-        stock,
-        stamp,
-        rules,
-        StockEntryWitnessed,
-        stamp.clock(),
-        entry_id=entry_id,
-        entry=entry.entry,
-    )
+    event: type[CareEvent] = StockEntryWitnessed
+    kind: object = entry.entry
+    if in_error:
+        event, kind = StockCorrectionWitnessed, stock.entries[entry_id].entry
+    record_entry(stock, stamp, rules, event, stamp.clock(), entry_id=entry_id, entry=kind)
 
 
 def resolve(

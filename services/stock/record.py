@@ -21,6 +21,7 @@ from carecoord.events import CareEvent
 from carecoord.events.stock import (
     CorrectedEntry,
     OrderForm,
+    StockCorrectionWitnessed,
     StockCounted,
     StockDiscrepancyFound,
     StockDiscrepancyResolved,
@@ -139,7 +140,8 @@ def receipt_key(event: StockReceived) -> FormLine:
 
 @dataclass(slots=True)
 class Attestation:
-    """A count or waste awaiting (or given) its witness's confirmation."""
+    """A count, a waste or a mark of entered in error awaiting (or given) its witness's
+    confirmation."""
 
     entry: str
     recorded_by: str
@@ -170,7 +172,8 @@ class SiteStock(Aggregate, context="stock"):
         self.attestations: dict[UUID, Attestation] = {}
         self.entries: dict[UUID, Entry] = {}
         """Every receipt and waste, by its id; those marked entered in error in ``in_error``."""
-        self.in_error: set[UUID] = set()
+        self.in_error: dict[UUID, Attestation] = {}
+        """The mark of each entry marked entered in error, awaiting (or given) its witness."""
         self.discrepancies: dict[UUID, Discrepancy] = {}
 
     def lot(self, lot: str, field: str = "lot") -> Lot:
@@ -206,12 +209,17 @@ class SiteStock(Aggregate, context="stock"):
             )
         elif isinstance(event, StockEntryEnteredInError):
             self._undo(event.entry_id)
+            self.in_error[event.entry_id] = Attestation(
+                f"{event.entry.value} entered in error", event.actor.id, event.witness_id
+            )
         elif isinstance(event, StockCounted):
             self.attestations[event.count_id] = Attestation(
                 "count", event.actor.id, event.witness_id
             )
         elif isinstance(event, StockEntryWitnessed):
             self.attestations[event.entry_id].witnessed = True
+        elif isinstance(event, StockCorrectionWitnessed):
+            self.in_error[event.entry_id].witnessed = True
         elif isinstance(event, StockDiscrepancyFound):
             self.discrepancies[event.alert_id] = Discrepancy(
                 event.count_id, event.lot, event.variance, event.occurred_at
@@ -242,7 +250,6 @@ class SiteStock(Aggregate, context="stock"):
         totals from then on are what they would have been without it; a receipt's order
         form and lot may be received again."""
         entry = self.entries[entry_id]
-        self.in_error.add(entry_id)
         self.lots[entry.lot].moves.append((entry.at, entry.move, -entry.quantity))
         if entry.receipt is not None:
             self.brought_in.pop(receipt_key(entry.receipt), None)

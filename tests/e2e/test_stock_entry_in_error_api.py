@@ -3,7 +3,9 @@
 reason or the admin as their own witness is refused); the same DEA 222 and lot is received
 again as 100; a count then reconciles and the views balance, the wrong receipt's row kept
 beside its correction. The first receipt cannot be taken back: 80 mg were drawn on it
-before the second came in. A spill typed as 60 mg, marked in error, is back on hand."""
+before the second came in. A spill typed as 60 mg, marked in error, is back on hand. A mark's
+witness confirms it under their own token, and the ledger shows when; a receipt corrected
+to the amount really received takes the containers really received."""
 
 from __future__ import annotations
 
@@ -26,11 +28,15 @@ RECEIVE = mutation("ReceiveStockInput", "receiveStock")
 IN_ERROR = mutation("StockEntryInErrorInput", "markStockEntryEnteredInError")
 COUNT = mutation("CountStockInput", "countStock")
 WASTE = mutation("WasteStockInput", "wasteStock")
+WITNESS = mutation("WitnessStockEntryInput", "witnessStockEntry")
 ON_HAND = """query($site: String!, $atLeast: Int) { stockOnHand(site: $site, atLeast: $atLeast) {
   lots { lot received wasted dispensed onHand } } }"""
 LEDGER = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!) {
   stockLedger(site: $site, atLeast: $atLeast, fromDay: $from, toDay: $to) {
     rows { kind change refId witnessId recordedBy } csv } }"""
+WITNESSED = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!) {
+  stockLedger(site: $site, atLeast: $atLeast, fromDay: $from, toDay: $to) {
+    rows { kind refId detail witnessedAt } csv } }"""
 DISCREPANCIES = """query($site: String!, $atLeast: Int) {
   stockDiscrepancies(site: $site, atLeast: $atLeast, openOnly: false) { lot } }"""
 
@@ -169,3 +175,46 @@ async def test_a_receipt_drawn_on_is_corrected_with_the_amount_really_received(a
     ]  # fmt: skip
     rows = list(csv.DictReader(io.StringIO(ledger["csv"])))
     assert sum(Decimal(r["change"]) for r in rows) == Decimal(20), "the export balances"
+
+
+async def test_the_marks_witness_confirms_it_and_the_receipt_keeps_the_containers_given(
+    api: Api,
+) -> None:
+    site = f"Mend OTP {uuid4().hex[:8]}"
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+    wrong = await receipt(api, site, "222-1", "1000", start)  # 100 in 2 containers
+    fix = {"site": site, "entryId": wrong, "reason": "1000 in 1 typed for 100 in 2",
+           "witnessId": "nurse-ola", "receivedAmount": "100", "receivedContainers": 2}  # fmt: skip
+
+    async def as_prescriber(given: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = await api.gql(
+            IN_ERROR, {"i": given}, role=Role.PRESCRIBER, user="dr-lee"
+        )
+        return body
+
+    for containers, rule in [(0, "greater_than_equal"), (10_001, "less_than_equal")]:
+        body = await as_prescriber(fix | {"receivedContainers": containers})
+        assert refusal(body) == ("BAD_USER_INPUT", "receivedContainers", rule), containers
+    right = (await as_prescriber(fix))["data"]["markStockEntryEnteredInError"]["id"]
+
+    confirm = {"site": site, "entryId": wrong, "inError": True}
+    other = await api.gql(WITNESS, {"i": confirm}, role=Role.NURSE, user="nurse-kim")
+    assert refusal(other) == ("RULE_VIOLATION", "entryId", "named-witness")
+    entry = {"i": confirm | {"inError": False}}
+    the_receipt = await api.gql(WITNESS, entry, role=Role.NURSE, user="nurse-ola")
+    assert refusal(the_receipt) == ("NOT_FOUND", "entryId", "unknown-entry")
+    seen = await api.ok(WITNESS, {"i": confirm}, role=Role.NURSE, user="nurse-ola")
+    again = await api.gql(WITNESS, {"i": confirm}, role=Role.NURSE, user="nurse-ola")
+    assert refusal(again) == ("RULE_VIOLATION", "entryId", "witnessed")
+
+    read = {"site": site, "atLeast": seen["witnessStockEntry"]["position"],
+            "from": str(start.date()), "to": str(datetime.now(UTC).date())}  # fmt: skip
+    ledger = (await api.ok(WITNESSED, read, role=Role.AUDITOR))["stockLedger"]
+    rows = {(r["kind"], r["refId"]): r for r in ledger["rows"]}
+    assert rows[("receipt-in-error", wrong)]["witnessedAt"] is not None
+    assert rows[("witnessed", wrong)]["detail"] == "receipt-in-error"
+    assert rows[("receipt", wrong)]["witnessedAt"] is None, "a receipt names no witness"
+    assert "dea_222 222-1; 1 containers from" in rows[("receipt", wrong)]["detail"]
+    assert "dea_222 222-1; 2 containers from" in rows[("receipt", right)]["detail"]
+    exported = {r["kind"]: r for r in csv.DictReader(io.StringIO(ledger["csv"]))}
+    assert exported["receipt-in-error"]["witnessed_at"], "the export says it too"

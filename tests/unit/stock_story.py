@@ -109,10 +109,13 @@ class Site(InMemory):
             )
         )
 
-    def witness(self, entry_id: UUID, actor: Actor = WITNESS) -> None:
+    def witness(self, entry_id: UUID, actor: Actor = WITNESS, in_error: bool = False) -> None:
         self.run(
-            commands.witness(self.stamp(actor), site=SITE, entry_id=entry_id, rules=DEFAULT_RULES)
-        )
+            commands.witness(
+                self.stamp(actor), site=SITE, entry_id=entry_id, rules=DEFAULT_RULES,
+                in_error=in_error,
+            )
+        )  # fmt: skip
 
     def in_error(
         self,
@@ -122,9 +125,10 @@ class Site(InMemory):
         actor: Actor = DOCTOR,
         ledger: Ledger | None = None,
         received: str | None = None,
+        containers: int | None = None,
     ) -> UUID:
         amount = None if received is None else Decimal(received)
-        given = InError(entry_id, reason, witness, amount)
+        given = InError(entry_id, reason, witness, amount, containers)
         return self.run(
             commands.enter_in_error(
                 self.stamp(actor), site=SITE, in_error=given, ledger=ledger or self.ledger(),

@@ -1,5 +1,6 @@
 """A receipt or a waste marked entered in error: a correction that returns the lot to what it
-would have held without the entry, before a witness, the entry's own record staying."""
+would have held without the entry, before a witness who confirms it, the entry's own record
+staying; a receipt corrected to the amount really received takes the containers given."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from carecoord.events.positioned import Positioned
 from carecoord.events.stock import (
     CorrectedEntry,
     OrderForm,
+    StockCorrectionWitnessed,
     StockCounted,
     StockDiscrepancyFound,
     StockEntryEnteredInError,
+    StockEntryWitnessed,
     StockReceived,
 )
 from carecoord.projections import stock
@@ -212,3 +215,72 @@ def test_an_amount_received_too_small_for_what_was_drawn_or_not_an_amount_is_ref
     assert len(site.events()) == before, "a refusal records nothing"
 
     site.in_error(wrong, ledger=drawn, received="140")
+
+
+def test_the_witness_a_mark_names_confirms_it_once_and_apart_from_the_entry() -> None:
+    site = Site()
+    wrong = site.receive("M-100", "1000")
+    spill = site.waste("M-100", "60")
+    site.in_error(spill, reason="60 entered for 6")
+    site.in_error(wrong)
+    before = len(site.events())
+
+    refused = []
+    for entry, actor, in_error in [
+        (wrong, DOCTOR, True),  # not the witness the mark names
+        (wrong, WITNESS, False),  # a receipt has no witness of its own
+        (uuid4(), WITNESS, True),
+    ]:
+        with pytest.raises(DomainError) as error:
+            site.witness(entry, actor, in_error=in_error)
+        refused.append((type(error.value), error.value.field, error.value.rule))
+    assert refused == [
+        (RuleViolation, "entryId", "named-witness"),
+        (NotFound, "entryId", "unknown-entry"),
+        (NotFound, "entryId", "unknown-entry"),
+    ]
+    assert len(site.events()) == before, "a refusal records nothing"
+
+    site.witness(spill)  # the waste's own confirmation is not its mark's
+    site.witness(spill, in_error=True)
+    site.witness(wrong, in_error=True)
+    with pytest.raises(RuleViolation) as again:
+        site.witness(wrong, in_error=True)
+    assert (again.value.field, again.value.rule) == ("entryId", "witnessed")
+
+    [waste_seen] = site.events(StockEntryWitnessed)
+    confirmed = [(e.entry_id, e.entry, e.actor) for e in site.events(StockCorrectionWitnessed)]
+    assert (waste_seen.entry_id, waste_seen.entry) == (spill, "waste")
+    assert confirmed == [
+        (spill, CorrectedEntry.WASTE, WITNESS),
+        (wrong, CorrectedEntry.RECEIPT, WITNESS),
+    ]
+    given = [Positioned(n, e) for n, e in enumerate(site.events(CareEvent), start=1)]
+    seen = [(r[11], r[13]) for item in given for r in stock.rows(item) if r[2] == "witnessed"]
+    assert seen == [(spill, "waste"), (spill, "waste-in-error"), (wrong, "receipt-in-error")]
+
+
+def test_a_corrected_receipt_has_the_containers_given_or_else_the_wrong_receipts() -> None:
+    site = Site()
+    wrong = site.receive("M-100", "1000", containers=10)
+    typo = site.receive("M-200", "500", containers=5)
+    before = len(site.events())
+
+    cases = [
+        ("100", 0, "greater_than_equal"),
+        ("100", 10_001, "less_than_equal"),
+        (None, 1, "with-received-amount"),
+    ]
+    for amount, containers, rule in cases:
+        with pytest.raises(InvalidInput) as refused:
+            site.in_error(wrong, received=amount, containers=containers)
+        assert (refused.value.field, refused.value.rule) == ("receivedContainers", rule), rule
+    assert len(site.events()) == before, "a refusal records nothing"
+
+    right = site.in_error(wrong, received="100", containers=1)
+    site.in_error(typo, received="50")
+
+    received = {e.receipt_id: e.containers for e in site.events(StockReceived)}
+    assert (received[right], received[wrong]) == (1, 10), "the wrong receipt's record stays"
+    [again] = [e for e in site.events(StockReceived) if e.lot == "M-200" and e.receipt_id != typo]
+    assert again.containers == 5
