@@ -17,6 +17,7 @@ import strawberry
 from strawberry.types import Info
 
 from carecoord.events import Kind
+from carecoord.graphql.access import page_size
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.declared import into
 from carecoord.projections import disclosures
@@ -72,24 +73,30 @@ class Disclosure:
 class DisclosureQuery:
     @strawberry.field(
         description="A client's accounting of disclosures, in the order they were first"
-        " recorded (since: first recorded then or later). The client themself, program admins"
-        " and auditors; access-logged."
+        " recorded (since: first recorded then or later), a page at a time: the first after"
+        " the position `after` (the last one's `position` to go on). The client themself,"
+        " program admins and auditors; access-logged."
     )
     async def disclosures(
         self,
         info: Info[RequestContext, None],
         client_id: UUID,
         since: datetime | None = None,
+        after: int = 0,
+        first: int = 100,
         at_least: AtLeast = None,
     ) -> list[Disclosure]:
         ctx = info.context
+        page_size(first)
         await ctx.gate.require_about(Listing.DISCLOSURES, client_id, OPERATION)
         rows = await ctx.client_rows(
             client_id,
             OPERATION,
             disclosures.NAME,
             at_least,
-            lambda _: disclosures.of_client(ctx.platform.reads, client_id, since),
+            lambda _: disclosures.of_client(
+                ctx.platform.reads, client_id, since, after=after, first=first
+            ),
             needs=Kind.CONSENT,
         )
         return [Disclosure.of(r) for r in rows]

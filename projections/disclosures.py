@@ -132,12 +132,17 @@ class Disclosure(TypedDict):
 
 
 async def of_client(
-    pool: AsyncConnectionPool, client_id: UUID, since: datetime | None
+    pool: AsyncConnectionPool,
+    client_id: UUID,
+    since: datetime | None,
+    *,
+    after: int = 0,
+    first: int,
 ) -> list[Disclosure]:
-    """A client's disclosures (first recorded at ``since`` or later, if given), in the order
-    they were first recorded."""
+    """A page of a client's disclosures (first recorded at ``since`` or later, if given), in
+    the order they were first recorded: the ``first`` after store position ``after``."""
     query = sql.SQL(
-        "SELECT * FROM {} WHERE client_id = %s"
-        " AND (%s::timestamptz IS NULL OR recorded_at >= %s) ORDER BY position"
+        "SELECT * FROM {} WHERE client_id = %s AND position > %s"
+        " AND (%s::timestamptz IS NULL OR recorded_at >= %s) ORDER BY position LIMIT %s"
     ).format(sql.Identifier(NAME))
-    return await fetch(pool, Disclosure, query, (client_id, since, since))
+    return await fetch(pool, Disclosure, query, (client_id, after, since, since, first))

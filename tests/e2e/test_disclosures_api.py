@@ -40,6 +40,11 @@ async def consent_and_disclosure(api: Api, client_id: str) -> tuple[str, dict[st
         role=Role.PROGRAM_ADMIN,
     )
     consent_id = consent["recordConsent"]["id"]
+    return consent_id, await disclose(api, client_id, consent_id)
+
+
+async def disclose(api: Api, client_id: str, consent_id: str) -> dict[str, Any]:
+    """A disclosure to the clinic recorded by hand under ``consent_id``."""
     disclosed = await api.ok(
         DISCLOSE,
         {
@@ -54,7 +59,7 @@ async def consent_and_disclosure(api: Api, client_id: str) -> tuple[str, dict[st
         },
         role=Role.PROGRAM_ADMIN,
     )
-    return consent_id, disclosed["recordDisclosure"]
+    return dict(disclosed["recordDisclosure"])
 
 
 async def test_the_client_auditors_and_admins_read_the_accounting_others_are_refused(
@@ -132,3 +137,22 @@ async def test_a_program_admin_reads_only_their_programs_accounting(api: Api) ->
 
     assert len(mine["disclosures"]) == 1
     assert (refused["field"], refused["rule"]) == ("clientId", "admin-program")
+
+
+async def test_the_accounting_is_read_a_page_at_a_time(api: Api) -> None:
+    client_id = await enroll(api)
+    consent_id, first = await consent_and_disclosure(api, client_id)
+    second = await disclose(api, client_id, consent_id)
+    third = await disclose(api, client_id, consent_id)
+    paged = """query($id: UUID!, $after: Int!, $first: Int!, $atLeast: Int) {
+      disclosures(clientId: $id, after: $after, first: $first, atLeast: $atLeast) {
+        disclosureId position } }"""
+    asked = {"id": client_id, "atLeast": third["position"], "after": 0, "first": 2}
+
+    page = (await api.ok(paged, asked, role=Role.AUDITOR))["disclosures"]
+    rest = await api.ok(paged, asked | {"after": page[-1]["position"]}, role=Role.AUDITOR)
+    too_many = await refusal(api, paged, asked | {"first": 100_000}, role=Role.AUDITOR)
+
+    assert [d["disclosureId"] for d in page] == [first["id"], second["id"]]
+    assert [d["disclosureId"] for d in rest["disclosures"]] == [third["id"]]
+    assert (too_many["field"], too_many["rule"]) == ("first", "page-size")

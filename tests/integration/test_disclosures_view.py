@@ -63,7 +63,7 @@ def picked(row: Mapping[str, object], *names: str) -> tuple[object, ...]:
 
 
 async def rows(platform: Platform, client_id: UUID) -> dict[UUID, disclosures.Disclosure]:
-    found = await disclosures.of_client(platform.pool, client_id, None)
+    found = await disclosures.of_client(platform.pool, client_id, None, first=100)
     return {r["disclosure_id"]: r for r in found}
 
 
@@ -122,8 +122,8 @@ async def test_an_intent_is_sent_or_withdrawn_in_place_and_one_by_hand_is_sent(
     assert withdrawn["withdrawn_at"] is not None
 
     later = datetime.now(UTC) + timedelta(minutes=1)
-    assert await disclosures.of_client(platform.pool, client_id, later) == []
+    assert await disclosures.of_client(platform.pool, client_id, later, first=100) == []
     since = withdrawn["recorded_at"]
     assert [
-        r["disclosure_id"] for r in await disclosures.of_client(platform.pool, client_id, since)
+        r["disclosure_id"] for r in await disclosures.of_client(platform.pool, client_id, since, first=100)
     ] == [stopped]
