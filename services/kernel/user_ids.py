@@ -24,8 +24,9 @@ RULE = "unmistakable-id"
 """The rule a command's refusal names (a token's: ``token-subject-lookalike``)."""
 
 ACCEPTED = (
-    "an id is letters of one script (with the accents on them), digits 0-9 and ASCII"
-    " punctuation, in Unicode's normal form (NFKC): no space, nothing invisible"
+    "an id is letters of one script (with the accents on them), digits 0-9, ASCII"
+    " punctuation and single spaces between them, in Unicode's normal form (NFKC), with"
+    " nothing invisible"
 )
 
 _SIGNS = frozenset(string.digits + string.punctuation)
@@ -86,6 +87,9 @@ def mistakable(user_id: str) -> str | None:
         category = unicodedata.category(ch)
         if ch in _SIGNS:
             on_letter = False
+            continue
+        if ch == " " and 0 < at < len(user_id) - 1 and user_id[at - 1] != " ":
+            on_letter = False  # one space between words; two, or one at an end, read as one
             continue
         if category.startswith("M") and on_letter and not _DRAWN_AS_NOTHING.match(ch):
             scripts.update({_script(ch)} & SCRIPTS)  # a vowel sign is its script's

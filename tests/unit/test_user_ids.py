@@ -15,6 +15,7 @@ READ_ONE_WAY = [
     "ana.garcia+otp@example.org",
     "0b3c7a52-4f0e-4c51-9d1a-6d3a0f6b8e11",
     "nurse_42",
+    "admin-North OTP",
     "\u043c\u0430\u0440\u0438\u044f",  # мария, Cyrillic
     "\u7530\u4e2d",  # 田中, Han
     "\u7530\u4e2d\u3055\u304f\u3089",  # 田中さくら, Han and Hiragana: Japanese
@@ -82,12 +83,14 @@ def test_compatibility_forms_are_refused_naming_the_plain_one(user_id: str, name
         ("an\u034fna", "U+034F COMBINING GRAPHEME JOINER"),
         ("\u0301anna", "U+0301 COMBINING ACUTE ACCENT at 0"),
         ("anna\u1160", "U+1160 HANGUL JUNGSEONG FILLER"),
-        ("dr lee", "U+0020 SPACE at 2"),
+        ("dr  lee", "U+0020 SPACE at 3"),
+        (" anna", "U+0020 SPACE at 0"),
+        ("anna ", "U+0020 SPACE at 4"),
         ("dr\tlee", "U+0009"),
     ],
     ids=["zwj", "zwsp", "word-joiner", "rtl-override", "isolate", "soft-hyphen",
-         "variation-selector", "grapheme-joiner", "mark-on-nothing", "hangul-filler", "space",
-         "tab"],
+         "variation-selector", "grapheme-joiner", "mark-on-nothing", "hangul-filler",
+         "two-spaces", "leading-space", "trailing-space", "tab"],
 )  # fmt: skip
 def test_invisible_and_spacing_characters_are_refused(user_id: str, named: str) -> None:
     why = mistakable(user_id)
