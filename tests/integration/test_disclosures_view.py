@@ -125,5 +125,6 @@ async def test_an_intent_is_sent_or_withdrawn_in_place_and_one_by_hand_is_sent(
     assert await disclosures.of_client(platform.pool, client_id, later, first=100) == []
     since = withdrawn["recorded_at"]
     assert [
-        r["disclosure_id"] for r in await disclosures.of_client(platform.pool, client_id, since, first=100)
+        r["disclosure_id"]
+        for r in await disclosures.of_client(platform.pool, client_id, since, first=100)
     ] == [stopped]
