@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Unpack
 from uuid import UUID, uuid4
@@ -9,7 +10,6 @@ from uuid import UUID, uuid4
 from carecoord.events.access import DisclosureIntended
 from carecoord.events.bounds import COUNT_MAX
 from carecoord.events.consent import Recipient
-from carecoord.events.envelope import type_name
 from carecoord.events.positioned import Positioned
 from carecoord.services.care.enrolled import on_enrolled
 from carecoord.services.care.record import ClientRecord
@@ -108,7 +108,6 @@ def disclose_events(
             going = [p for p in once if under.get(p.event.event_id) == consent_id]
             for start in range(0, len(going), COUNT_MAX):
                 part = going[start : start + COUNT_MAX]
-                types = ", ".join(sorted({type_name(type(p.event)) for p in part}))
                 intents.append(
                     record.intend_disclosure(
                         stamp,
@@ -116,12 +115,21 @@ def disclose_events(
                         recipient=recipient,
                         consent_id=consent_id,
                         events=part,
-                        description=f"{len(part)} event(s) sent to {destination}: {types}"[:1000],
+                        description=described(part, destination),
                     )
                 )
         return intents
 
     return run
+
+
+def described(events: Sequence[Positioned], destination: str) -> str:
+    """How many events went, of which kinds: not their types, which the client reads on
+    the timeline too (on a blind taper, a ``medication.DoseChanged`` sent says a dose
+    changed)."""
+    kinds = Counter(p.event.kind.value for p in events)
+    counted = ", ".join(f"{kind} ({n})" for kind, n in sorted(kinds.items()))
+    return f"{len(events)} event(s) sent to {destination}: {counted}"[:1000]
 
 
 def record_sent(stamp: Stamp, *, client_id: UUID, disclosure_ids: Sequence[UUID]) -> Command[None]:

@@ -178,3 +178,15 @@ def test_what_went_is_read_back_from_the_recorded_disclosures() -> None:
     assert replayed is not None
     assert replayed.was_disclosed(ACME, offered.event_id)
     assert not replayed.was_disclosed(NORTH, offered.event_id)
+
+
+def test_an_intent_describes_its_events_by_kind_not_type() -> None:
+    """The client reads the description: on a blind taper an event type would say too much."""
+    memory = InMemory()
+    consenting(memory)
+    offered = [Positioned(n, care_event()) for n in (1, 2)]
+
+    [intent] = offer(memory, ACME, *offered)
+
+    assert intent.description == "2 event(s) sent to d.x.>: care (2)"
+    assert "ClientEnrolled" not in intent.description
