@@ -775,13 +775,10 @@ def _check_active(
             f"order is {order.status.value} {order.stopped_note(rules.zone)}",
         )
     if order.hold is not None and not held:
-        hold = order.hold
         raise RuleViolation(
             "orderId",
             "order-active",
-            f"order is on hold since {hold.since:%Y-%m-%d %H:%M}, placed by {hold.by}"
-            f" ({hold.reason});"
-            " a prescriber must resume it",
+            f"order is on hold {order.hold.note(rules.zone)}; a prescriber must resume it",
         )
     successor = _stopping_successor(record, order)
     if successor is not None and successor.status is Status.STOPPED:

@@ -34,6 +34,12 @@ class Hold:
     rule_id: str
     rule_version: str = ""
 
+    def note(self, zone: tzinfo) -> str:
+        """``since <the program's date and time>, placed by <user> (<reason>)``, as a refusal
+        quotes it: the clock the clinic reads, not UTC's."""
+        since = self.since.astimezone(zone)
+        return f"since {since:%Y-%m-%d %H:%M}, placed by {self.by} ({self.reason})"
+
 
 @dataclass(frozen=True, slots=True)
 class Charted:

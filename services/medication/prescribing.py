@@ -248,7 +248,9 @@ def hold(
     reason = _reason_given(reason)
     order = _current(record, rules, order_id, rules.day_of(stamp.clock()))
     if order.hold is not None:
-        raise RuleViolation("orderId", "order-not-on-hold", f"order is on hold {_hold_text(order)}")
+        raise RuleViolation(
+            "orderId", "order-not-on-hold", f"order is on hold {order.hold.note(rules.zone)}"
+        )
     _record_hold(record, stamp, rules, OrderHeld, order, reason, occurred_at)
 
 
@@ -593,7 +595,9 @@ def _replaceable(
     prior = _current(record, rules, prior_order_id, today)
     if prior.hold is not None:
         raise RuleViolation(
-            "orderId", "order-not-on-hold", f"order is on hold {_hold_text(prior)}; resume it first"
+            "orderId",
+            "order-not-on-hold",
+            f"order is on hold {prior.hold.note(rules.zone)}; resume it first",
         )
     if start < prior.start:
         raise InvalidInput(
@@ -653,10 +657,3 @@ def _order_facts(order_id: UUID, prior: Order, new: NewOrder) -> dict[str, objec
         "end": new.end,
         "dispensing": prior.dispensing,
     }
-
-
-def _hold_text(order: Order) -> str:
-    assert order.hold is not None
-    return (
-        f"since {order.hold.since:%Y-%m-%d %H:%M}, placed by {order.hold.by} ({order.hold.reason})"
-    )

@@ -1,7 +1,8 @@
 """A refusal that quotes when an entry was stopped or struck out ("already marked entered in
 error on <day> by <user>") names the program's day (``program_time_zone``), not UTC's: a dose
 marked in error at 20:00 in Los Angeles was quoted as marked the next day, one marked at 03:00
-in Kolkata as marked the day before. So for take-homes, orders and check-ins."""
+in Kolkata as marked the day before. So for take-homes, orders and check-ins; and a hold is
+quoted at the program's date and time."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from program_days import PARTED, parted
 from carecoord.services.checkins import commands as checkins
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.medication import dispensing
+from carecoord.services.medication import dispensing, prescribing
 from carecoord.services.medication.dispensing import InError, TakeHomeInError
 from carecoord.services.medication.rules import MedicationRules
 
@@ -96,3 +97,20 @@ def test_a_check_in_in_error_is_quoted_on_the_programs_day(zone: ZoneInfo) -> No
     )
 
     assert f"already marked entered in error on {on} by nurse-kim" in message
+
+
+def test_a_hold_is_quoted_at_the_programs_time(zone: ZoneInfo) -> None:
+    story = Story(MedicationRules(zone=zone))
+    order = story.prescribe()
+    story.now = held_at = parted(day(1), zone)
+    story.hold(order, "intoxicated at intake")
+    local = held_at.astimezone(zone)
+
+    with pytest.raises(RuleViolation) as dosing:
+        story.dose(order, day(1))
+    with pytest.raises(RuleViolation) as again:
+        prescribing.hold(story.record, story.stamp(), story.rules, order, "again")
+
+    since = f"on hold since {local:%Y-%m-%d %H:%M}, placed by {DOCTOR.id}"
+    assert since in dosing.value.message
+    assert since in again.value.message
