@@ -13,7 +13,7 @@ program's local day (``MedicationRules.day_of``), so a dose at 23:30 counts for 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from uuid import UUID
 
@@ -143,7 +143,7 @@ def administer(
     _check_form(drug, dosage_form)
     _check_active(record, rules, order, day, any_day=drug.early_days > 0)
     _check_interval(record, order, drug, day)
-    _check_not_held_at(order, given_at)
+    _check_not_held_at(order, given_at, rules.zone)
     _check_free(order, day, slot)
     per_slot = order.per_slot(day)
     if amount > per_slot:
@@ -227,7 +227,7 @@ def replace_dose(
             f"a replacement is at most {original_amount} (the original dose), got {amount}",
         )
     _check_active(record, rules, order, day, any_day=drug.early_days > 0)
-    _check_not_held_at(order, given_at)
+    _check_not_held_at(order, given_at, rules.zone)
     slot = next(s for (d, s), d_id in order.given.items() if d_id == replaces_dose_id and d == day)
     _record_dose(
         record,
@@ -465,7 +465,7 @@ def dispense_take_home(
     for day, slot in doses:
         _check_active(record, rules, order, day)
         _check_free(order, day, slot)
-    _check_not_held_at(order, handed_over_at, "handedOverAt")
+    _check_not_held_at(order, handed_over_at, rules.zone, "handedOverAt")
     if record.first_dose_day is None:
         raise RuleViolation(
             "orderId",
@@ -788,12 +788,12 @@ def _check_active(
             f"order {successor.order_id} that replaces it is stopped"
             f" {successor.stopped_note(rules.zone)}",
         )
-    if successor is not None and not held:
+    if successor is not None and successor.hold is not None and not held:
         raise RuleViolation(
             "orderId",
             "order-active",
-            f"order {successor.order_id} that replaces it is on hold {_since(successor)};"
-            " a prescriber must resume it",
+            f"order {successor.order_id} that replaces it is on hold"
+            f" {successor.hold.note(rules.zone)}; a prescriber must resume it",
         )
     if order.ended(day) and order.replaced_by is None:
         raise RuleViolation(
@@ -891,22 +891,20 @@ def _stopping_successor(record: MedicationRecord, order: Order) -> Order | None:
     return None
 
 
-def _since(order: Order) -> str:
-    assert order.hold is not None
-    hold = order.hold
-    return f"since {hold.since:%Y-%m-%d %H:%M}, placed by {hold.by} ({hold.reason})"
-
-
-def _check_not_held_at(order: Order, given_at: datetime, field: str = "givenAt") -> None:
+def _check_not_held_at(
+    order: Order, given_at: datetime, zone: tzinfo, field: str = "givenAt"
+) -> None:
     """Refuse a dose charted for a time a hold lasted: lifting the hold since does not make
-    a dose given under it allowed (``_check_active`` sees only the hold in force now)."""
+    a dose given under it allowed (``_check_active`` sees only the hold in force now). The
+    times quoted are the program's (``zone``)."""
     for since, lifted in order.held:
         if lifted is not None and since <= given_at < lifted:
+            start, end, given = (t.astimezone(zone) for t in (since, lifted, given_at))
             raise RuleViolation(
                 field,
                 "order-active",
-                f"order was on hold from {since:%Y-%m-%d %H:%M} to {lifted:%Y-%m-%d %H:%M};"
-                f" no dose is given under it at {given_at:%Y-%m-%d %H:%M}",
+                f"order was on hold from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M};"
+                f" no dose is given under it at {given:%Y-%m-%d %H:%M}",
             )
 
 

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
 from alert_story import NURSE
 from alert_story import Story as CheckIns
-from medication_story import DOCTOR, Story, day
+from medication_story import DOCTOR, Story, at, day
 from program_days import PARTED, parted
 
 from carecoord.services.checkins import commands as checkins
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication import dispensing, prescribing
-from carecoord.services.medication.dispensing import InError, TakeHomeInError
+from carecoord.services.medication.dispensing import GivenDose, InError, TakeHomeInError
 from carecoord.services.medication.rules import MedicationRules
 
 
@@ -114,3 +116,25 @@ def test_a_hold_is_quoted_at_the_programs_time(zone: ZoneInfo) -> None:
     since = f"on hold since {local:%Y-%m-%d %H:%M}, placed by {DOCTOR.id}"
     assert since in dosing.value.message
     assert since in again.value.message
+
+
+def test_a_lifted_hold_is_quoted_at_the_programs_times() -> None:
+    """Held 08:00 to 12:00 UTC, a dose charted for 10:00 UTC: Kolkata's clock reads 13:30,
+    17:30 and 15:30."""
+    story = Story(MedicationRules(zone=ZoneInfo("Asia/Kolkata")))
+    order = story.prescribe()
+    story.dose(order, day(1))
+    story.on(day(2), 8)
+    story.hold(order, "intoxicated")
+    story.on(day(2), 12)
+    story.resume(order, "assessed, sober")
+    story.on(day(2), 13)
+    late = GivenDose(order, Decimal(60), "oral solution", 1, at(day(2), 10), lot="L1")
+
+    with pytest.raises(RuleViolation) as refused:
+        dispensing.administer(
+            story.record, story.stamp(NURSE), story.rules, uuid4(), late, site="OTP"
+        )
+
+    assert f"on hold from {day(2)} 13:30 to {day(2)} 17:30" in refused.value.message
+    assert f"at {day(2)} 15:30" in refused.value.message
