@@ -21,7 +21,7 @@ from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.policy import ON_CARE_TEAM
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.user_ids import unmistakable
+from carecoord.services.kernel.user_ids import RULE, skeleton, unmistakable
 
 TEAM_ROLES = frozenset(ON_CARE_TEAM)
 
@@ -64,6 +64,7 @@ class CareTeam(Aggregate, context="careteam"):
                 " or other control or spacing characters but the space",
             )
         unmistakable("memberId", member_id)
+        self._not_read_as_another(member_id)
         occurred_at = _happened(stamp, occurred_at, enrolled_at)
         if role not in TEAM_ROLES:
             roles = ", ".join(sorted(r.value for r in TEAM_ROLES))
@@ -89,6 +90,21 @@ class CareTeam(Aggregate, context="careteam"):
                 CareTeamMemberAssigned, self.client_id, occurred_at, member_id=member_id, role=role
             )
         )
+
+    def _not_read_as_another(self, member_id: str) -> None:
+        """A new member whose id reads as that of someone else on this team, now or before
+        (``dr-1ee`` beside ``dr-lee``), is refused: the team listing and the access log would
+        show one person where there are two."""
+        read_as = skeleton(member_id)
+        for known in sorted(self.members.keys() | self.left.keys()):
+            if known != member_id and skeleton(known) == read_as:
+                raise InvalidInput(
+                    "memberId",
+                    RULE,
+                    f"memberId reads as {known}, already on this client's care team: an id"
+                    " differing only in characters drawn alike (I, l, 1, 0 and O, rn and m,"
+                    " capitals) is not told apart",
+                )
 
     def end(
         self, stamp: Stamp, *, member_id: str, reason: str, occurred_at: datetime | None

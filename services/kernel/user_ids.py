@@ -116,6 +116,23 @@ def mistakable(user_id: str) -> str | None:
     return None
 
 
+_DRAWN_ALIKE = (("I", "l"), ("1", "l"), ("|", "l"), ("0", "o"), ("rn", "m"), ("vv", "w"))
+"""Plain ASCII drawn alike in many fonts (after UTS #39's confusables): a capital I, a one
+and a bar read as a small l, a zero as an o, r-n as an m, v-v as a w."""
+
+
+def skeleton(user_id: str) -> str:
+    """What ``user_id`` reads as: two ids with one skeleton are told apart only by a careful
+    eye (``dr-1ee`` and ``Dr-Lee`` read as ``dr-lee``). Compared only with ids already on
+    record, since neither id alone is at fault."""
+    for drawn, read in _DRAWN_ALIKE[:3]:
+        user_id = user_id.replace(drawn, read)
+    user_id = user_id.casefold()
+    for drawn, read in _DRAWN_ALIKE[3:]:
+        user_id = user_id.replace(drawn, read)
+    return user_id
+
+
 def unmistakable(field: str, user_id: str) -> str:
     """``user_id`` when it reads one way (``mistakable``); else a refusal naming ``field``
     and ``RULE``, so nothing is recorded under it."""

@@ -62,6 +62,20 @@ async def test_a_care_team_member_named_by_a_lookalike_id_is_refused(api: Api) -
     assert await team_after(api, client_id, "nurse-anna") == ["nurse-anna"]
 
 
+async def test_a_member_whose_id_reads_as_a_team_members_is_refused(api: Api) -> None:
+    client_id = await enroll(api)
+    await assign(api, client_id, "nurse-lee")
+
+    body = await assign(api, client_id, "Nurse-1ee")
+
+    [error] = body["errors"]
+    assert error["extensions"] == {
+        "code": "BAD_USER_INPUT", "field": "memberId", "rule": "unmistakable-id",
+    }  # fmt: skip
+    assert "reads as nurse-lee" in error["message"]
+    assert await team_after(api, client_id, "nurse-ola") == ["nurse-lee", "nurse-ola"]
+
+
 async def test_a_token_whose_subject_reads_as_another_users_is_unauthenticated(
     api: Api,
 ) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from carecoord.services.kernel.errors import InvalidInput
-from carecoord.services.kernel.user_ids import RULE, mistakable, unmistakable
+from carecoord.services.kernel.user_ids import RULE, mistakable, skeleton, unmistakable
 
 READ_ONE_WAY = [
     "nurse-anna",
@@ -141,3 +141,17 @@ def test_a_refusal_names_the_field_and_the_rule_and_not_the_id() -> None:
     assert (refused.value.field, refused.value.rule) == ("recipients.0.id", RULE)
     assert refused.value.message.startswith("recipients.0.id holds U+0430")
     assert "nurse-\u0430nna" not in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("dr-lee", "dr-1ee"), ("dr-lee", "Dr-Lee"), ("dr-lee", "dr-Iee"), ("ola", "o|a"),
+     ("nurse-ola", "nurse-0la"), ("corn", "com"), ("vvu", "wu")],
+)  # fmt: skip
+def test_ids_drawn_alike_share_a_skeleton(one: str, other: str) -> None:
+    assert skeleton(one) == skeleton(other)
+
+
+def test_ids_read_apart_keep_their_own_skeletons() -> None:
+    ids = ["dr-kim", "dr-klm", "dr-lee", "dr-lea", "dr-lee-2", "anna", "ana"]
+    assert len({skeleton(i) for i in ids}) == len(ids)

@@ -16,6 +16,7 @@ from alert_story import ADMIN, THERAPIST, Story
 from stock_story import Site
 
 from carecoord.events import Kind, Role
+from carecoord.events.careteam import CareTeamMemberAssigned
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.events.stock import WasteReason
 from carecoord.events.therapy import Modality, SessionFormat
@@ -102,3 +103,35 @@ def test_a_stock_witness_named_by_a_lookalike_id_is_refused() -> None:
     )  # fmt: skip
 
     assert_unmistakable(refused(site, lambda: site.run(waste)), "witnessId")
+
+
+@pytest.mark.parametrize("beside", ["dr-1ee", "Dr-Lee", "DR-LEE", "dr-|ee", "dr-IEE"])
+def test_a_member_whose_id_reads_as_a_team_members_is_refused(beside: str) -> None:
+    story = Story()
+    for member_id in ("dr-lee", "nurse-kim"):
+        story.run(assign_member(story.stamp(ADMIN), client_id=story.client_id,
+                                member_id=member_id, role=Role.PRESCRIBER))  # fmt: skip
+
+    refusal = refused(
+        story,
+        lambda: story.run(
+            assign_member(
+                story.stamp(ADMIN), client_id=story.client_id, member_id=beside,
+                role=Role.PRESCRIBER,
+            )
+        ),
+    )  # fmt: skip
+
+    assert (type(refusal), refusal.field, refusal.rule) == (InvalidInput, "memberId", RULE)
+    assert "reads as dr-lee" in refusal.message
+
+
+def test_ids_that_read_apart_share_a_team() -> None:
+    story = Story()
+    ids = ["dr-lee", "dr-lea", "dr-lee-2", "nurse-kim"]
+    for member_id in ids:
+        story.run(assign_member(story.stamp(ADMIN), client_id=story.client_id,
+                                member_id=member_id, role=Role.NURSE))  # fmt: skip
+
+    assigned = [e for e in story.events() if isinstance(e, CareTeamMemberAssigned)]
+    assert [e.member_id for e in assigned][-4:] == ids
