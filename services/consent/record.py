@@ -166,6 +166,13 @@ class ConsentRecord(Aggregate, context="consent"):
                 "SUD counseling notes need a consent of their own (42 CFR 2.31(b)); "
                 "record one consent for counseling_note and another for the other kinds",
             )
+        if Kind.COUNSELING_NOTE in kinds and stamp.actor.role is not Role.PROGRAM_ADMIN:
+            raise Forbidden(
+                "dataKinds",
+                "note-consent-by-admin",
+                "a consent that opens SUD counseling notes is recorded by a program admin: a"
+                " colleague's word alone would open one therapist's notes to another",
+            )
         now = stamp.clock()
         if expires_at is not None and expires_at <= now:
             raise InvalidInput("expiresAt", "future-expiry", "expiresAt must be in the future")

@@ -2,7 +2,9 @@
 of one in force. Before, a therapist on the team recorded a counseling-note consent naming
 themself and read every other therapist's SUD counseling notes; a recipient of zero-width
 characters was kept (a consent naming no one); and the same consent sent twice was kept
-twice, so the client's written revocation of the one they were shown left the twin granting."""
+twice, so the client's written revocation of the one they were shown left the twin granting.
+Nor does a colleague's word open one therapist's notes to another: a program admin records
+such a consent."""
 
 from __future__ import annotations
 
@@ -70,6 +72,36 @@ async def test_a_therapist_cannot_record_a_consent_that_opens_notes_to_themself(
         "code": "FORBIDDEN", "field": "recipients.0.id", "rule": "recipient-not-recorder",
     }  # fmt: skip
     assert "counseling_note" not in {e["node"]["kind"] for e in seen["clientTimeline"]["edges"]}
+
+
+async def test_a_colleague_cannot_record_a_consent_that_opens_notes_to_another(api: Api) -> None:
+    client_id, at = await client_with_a_note(api, colleague="ther-other")
+    await api.join_care_team(client_id, Role.THERAPIST, "ther-friend")
+
+    vouched = await api.gql(
+        CONSENT,
+        terms(client_id, "ther-other", kinds=("COUNSELING_NOTE",)),
+        role=Role.THERAPIST,
+        user="ther-friend",
+    )
+    seen = await api.ok(
+        TIMELINE, {"id": client_id, "atLeast": at}, role=Role.THERAPIST, user="ther-other"
+    )
+    granted = await api.ok(
+        CONSENT, terms(client_id, "ther-other", kinds=("COUNSELING_NOTE",)), role=Role.PROGRAM_ADMIN
+    )
+    after = await api.ok(
+        TIMELINE,
+        {"id": client_id, "atLeast": granted["recordConsent"]["position"]},
+        role=Role.THERAPIST,
+        user="ther-other",
+    )
+
+    assert refusal_of(vouched) == {
+        "code": "FORBIDDEN", "field": "dataKinds", "rule": "note-consent-by-admin",
+    }  # fmt: skip
+    assert "counseling_note" not in {e["node"]["kind"] for e in seen["clientTimeline"]["edges"]}
+    assert "counseling_note" in {e["node"]["kind"] for e in after["clientTimeline"]["edges"]}
 
 
 @pytest.mark.parametrize("member_id", ["\u200b", " \u2060 ", "dr\u00a0out"])

@@ -89,6 +89,33 @@ def test_no_one_records_a_consent_naming_themself(role: Role) -> None:
     )
 
 
+@pytest.mark.parametrize("role", [Role.THERAPIST, Role.PRESCRIBER, Role.NURSE])
+def test_a_clinician_records_no_consent_opening_a_colleagues_notes(role: Role) -> None:
+    record = ConsentRecord(CLIENT)
+
+    with pytest.raises(Forbidden) as refusal:
+        record_consent(
+            record, stamp(role, "ther-2"), recipients=(member("ther-3"),),
+            data_kinds=(Kind.COUNSELING_NOTE,),
+        )  # fmt: skip
+    record_consent(record, stamp(role, "ther-2"), recipients=(member("ther-3"),))
+
+    assert (refusal.value.field, refusal.value.rule) == ("dataKinds", "note-consent-by-admin")
+    [event] = [r.event for r in record.pending]
+    assert isinstance(event, ConsentRecorded)
+    assert event.data_kinds == (Kind.CARE,)
+
+
+def test_a_program_admin_records_a_consent_opening_notes() -> None:
+    record = ConsentRecord(CLIENT)
+
+    record_consent(record, recipients=(member("ther-3"),), data_kinds=(Kind.COUNSELING_NOTE,))
+
+    [event] = [r.event for r in record.pending]
+    assert isinstance(event, ConsentRecorded)
+    assert event.data_kinds == (Kind.COUNSELING_NOTE,)
+
+
 def test_an_organization_named_like_the_recorder_is_another_recipient() -> None:
     record = ConsentRecord(CLIENT)
     org = Recipient(type=RecipientType.ORGANIZATION, id="admin-1")
