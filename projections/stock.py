@@ -93,7 +93,17 @@ entered in error adds back what it took)."""
 table = generation_table(NAME)
 
 
-ddl = appended_ddl(NAME, Entry, {"lot": "(site, lot, position)", "day": "(site, day)"})
+ddl = appended_ddl(
+    NAME,
+    Entry,
+    {
+        "lot": "(site, lot, position)",
+        "day": "(site, day)",
+        # The ledger's witness of each row (``_LEDGER``): without it every ledger read
+        # scanned the whole table, every site's doses included.
+        "witnessed": "(site, ref_id) WHERE kind = 'witnessed'",
+    },
+)
 
 
 def rows(item: Positioned) -> Iterator[Row]:
