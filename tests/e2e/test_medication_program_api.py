@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import isolated_settings
@@ -17,7 +18,9 @@ from carecoord.events import Role
 from carecoord.services.infrastructure.settings import Settings
 from support import Api
 
-TODAY = datetime.now(UTC).date()
+ZONE = ZoneInfo("America/New_York")
+TODAY = datetime.now(ZONE).date()
+"""The program's today: a day written down is a New York day, at any hour of a UTC one."""
 EXAMPLE = Path(__file__).parents[2] / "docs" / "program.example.toml"
 PROGRAM = EXAMPLE.read_text()
 VITALS = mutation("RecordVitalSignsInput", "recordVitalSigns")
@@ -30,7 +33,7 @@ QT_RULE = "methadone-qt-prolonging"
 def settings(data_dir: Path) -> Settings:
     path = data_dir / f"program-{uuid.uuid4().hex[:8]}.toml"
     path.write_text(PROGRAM)
-    return isolated_settings(data_dir, program_file=path, program_time_zone="America/New_York")
+    return isolated_settings(data_dir, program_file=path, program_time_zone=str(ZONE))
 
 
 def drug(medication: str, dose: str) -> dict[str, object]:
