@@ -292,7 +292,37 @@ def recipient_name(text: str) -> str:
     return text
 
 
+OUTPUT_LOST = {errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+"""What writing the output meets when its reader left or its disk is full."""
+EXIT_OUTPUT_LOST = 2
+"""Not 1: ``audit verify`` says 1 of a broken chain, and ``projections`` of a differing model."""
+
+
 def main(argv: Sequence[str] | None = None) -> None:
+    with output_kept():
+        command_line(argv)
+
+
+@contextlib.contextmanager
+def output_kept() -> Iterator[None]:
+    """A command whose output cannot be written stops with exit 2 and, unless its reader
+    left on purpose (``carecoord tail | head``), one line saying why: each was a traceback."""
+    try:
+        try:
+            yield
+        finally:  # what print() left in the buffer meets the same fate at exit
+            sys.stdout.flush()
+    except OSError as failed:
+        if failed.filename is not None or failed.errno not in OUTPUT_LOST:
+            raise
+        with contextlib.suppress(OSError):  # the interpreter's own flush at exit: nowhere
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if not isinstance(failed, BrokenPipeError):
+            print(f"carecoord: cannot write the output ({failed.strerror})", file=sys.stderr)
+        raise SystemExit(EXIT_OUTPUT_LOST) from None
+
+
+def command_line(argv: Sequence[str] | None) -> None:
     args = arguments().parse_args(argv)
     logs.configure(args.log_level)
     if args.command == "schema":

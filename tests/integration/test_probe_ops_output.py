@@ -1,0 +1,72 @@
+"""A command whose output cannot be written: a reader that leaves early (``carecoord tail |
+head -1``) or a full disk. Each ended in a traceback; now the reader's leaving ends the command
+quietly, a full disk with one line, and both with exit 2 (1 is ``audit verify``'s broken chain)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from platform_env import platform_env
+
+from carecoord.events import Actor, Role
+from carecoord.services.care.commands import enroll_client
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.platform import Platform
+from carecoord.services.runtime.bootstrap import Servers
+
+ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
+CLI = (sys.executable, "-m", "carecoord.services.runtime.cli")
+
+
+def test_output_to_a_full_disk_is_one_line_and_exit_two(tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:  # Linux's disk that is always full
+        done = subprocess.run(
+            [*CLI, "token", "--user", "dr-lee", "--role", "prescriber"],
+            env={**os.environ, "CARECOORD_DATA_DIR": str(tmp_path)},
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "carecoord: cannot write the output (No space left on device)"
+    ]
+
+
+async def test_a_tail_whose_reader_left_ends_quietly(
+    platform: Platform, servers: Servers, tmp_path: Path
+) -> None:
+    for name in ("Sam K.", "Ada B."):
+        await platform.bus.execute(enroll_client(ADMIN, display_name=name, program="OTP"))
+    read_end, write_end = os.pipe()
+    tail = await asyncio.create_subprocess_exec(
+        *CLI,
+        "tail",
+        env=platform_env(platform, servers, tmp_path),
+        stdout=write_end,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    os.close(write_end)
+    assert tail.stderr is not None
+    try:
+        async with asyncio.timeout(30):
+            with os.fdopen(read_end, "rb") as reader:  # head -1: one line, then gone
+                assert await asyncio.to_thread(reader.readline)
+            await platform.bus.execute(enroll_client(ADMIN, display_name="Lu M.", program="OTP"))
+            logged = (await tail.stderr.read()).decode()
+            await tail.wait()
+    finally:
+        if tail.returncode is None:
+            tail.kill()
+            await tail.wait()
+
+    assert tail.returncode == 2, logged
+    assert "Traceback" not in logged
+    assert '"level": "critical"' not in logged
