@@ -86,8 +86,13 @@ def run(args: argparse.Namespace, database_url: str) -> int:
         return NOT_EXPORTED
     if args.out is None:
         sys.stdout.write(text)
-    else:
+        return EXPORTED
+    try:
         _write_private(args.out, text)
+    except OSError as failed:  # a place only the open finds closed (/proc), a full disk
+        print(f"carecoord audit export: cannot write {args.out}: {failed.strerror}",
+              file=sys.stderr)  # fmt: skip
+        return NOT_EXPORTED
     return EXPORTED
 
 

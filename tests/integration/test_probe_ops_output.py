@@ -1,6 +1,7 @@
 """A command whose output cannot be written: a reader that leaves early (``carecoord tail |
-head -1``) or a full disk. Each ended in a traceback; now the reader's leaving ends the command
-quietly, a full disk with one line, and both with exit 2 (1 is ``audit verify``'s broken chain)."""
+head -1``) or a full disk, and an ``audit export --out`` file only the open or the write
+refuses. Each ended in a traceback; now the reader's leaving ends the command quietly, the
+others with one line, and all with exit 2 (1 is ``audit verify``'s broken chain)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from audit_cli import export
+from cli_run import said
 from platform_env import platform_env
 
 from carecoord.events import Actor, Role
@@ -70,3 +73,16 @@ async def test_a_tail_whose_reader_left_ends_quietly(
     assert tail.returncode == 2, logged
     assert "Traceback" not in logged
     assert '"level": "critical"' not in logged
+
+
+async def test_an_export_the_out_file_cannot_take_is_one_line_and_exit_two(
+    platform: Platform, tmp_path: Path
+) -> None:
+    enrolled = await platform.bus.execute(enroll_client(ADMIN, display_name="Jo R.", program="OTP"))
+    for out in ("/proc/record.jsonl", "/dev/full"):  # refused only by the open; by the write
+        done = await asyncio.to_thread(export, platform.database_url, tmp_path, "--as", "aud-1",
+                                       "--client", str(enrolled.result), "--out", out)  # fmt: skip
+
+        assert done.returncode == 2, done.stderr
+        assert said(done)[-1].startswith(f"carecoord audit export: cannot write {out}: "), out
+        assert "Traceback" not in done.stderr
