@@ -65,10 +65,9 @@ def arguments(export: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, database_url: str) -> int:
     """The exit status of ``audit export``."""
-    unwritable = _unwritable(args.out)
-    if unwritable:
-        # Refused before the access log records an export that could not be written.
-        print(f"carecoord audit export: cannot write {args.out}: {unwritable}", file=sys.stderr)
+    refused = _refused(args)
+    if refused:
+        print(f"carecoord audit export: {refused}", file=sys.stderr)
         return NOT_EXPORTED
     settings = Settings().model_copy(update={"database_url": database_url})
     try:
@@ -171,6 +170,16 @@ def _write_private(out: Path, text: str) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as file:
         os.fchmod(fd, 0o600)
         file.write(text)
+
+
+def _refused(args: argparse.Namespace) -> str | None:
+    """Why the export is refused before the access log records it: a period that holds
+    nothing (--from and --to swapped), an ``--out`` that cannot be written."""
+    start, end = args.recorded_from, args.recorded_to
+    if start is not None and end is not None and end <= start:
+        return f"--to {end.isoformat()} is not after --from {start.isoformat()}: nothing is in it"
+    unwritable = _unwritable(args.out)
+    return f"cannot write {args.out}: {unwritable}" if unwritable else None
 
 
 def _unwritable(out: Path | None) -> str | None:
