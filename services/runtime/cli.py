@@ -89,6 +89,8 @@ MOST_WORKERS = 4 * (os.cpu_count() or 1)
 """The most API processes ``--workers`` starts: each is CPU-bound Python holding its own
 database pool, so beyond a few per CPU they add only memory and connections (a typo of 1000
 forked 1000)."""
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+"""The ``--log-level`` names."""
 TOKEN_ARGUMENTS = {"token-subject": "--user", "token-role": "--role", "token-program": "--program"}
 """The ``token`` argument each of the API's refusal rules is about."""
 
@@ -100,7 +102,14 @@ def arguments() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO (default), WARNING")
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        type=str.upper,  # debug as DEBUG; a name logging lacks was a traceback
+        choices=LOG_LEVELS,
+        metavar="LEVEL",
+        help=f"{', '.join(LOG_LEVELS)} (default INFO), in either case",
+    )
     commands = parser.add_subparsers(dest="command", metavar="command")
 
     def command(name: str, text: str) -> argparse.ArgumentParser:
