@@ -34,7 +34,10 @@ Balance = Annotated[Decimal, Field(ge=-10_000_000_000, le=10_000_000_000)]
 """A computed amount (expected on hand, a variance): negative when the records are wrong."""
 Containers = Annotated[int, Field(ge=1, le=10_000)]
 """How many containers a receipt brought: at least one, at most 10,000 (more is a typo)."""
-Lot = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
+LOT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"
+"""How a lot number is written: a letter or digit, then letters, digits and . _ / -."""
+LOT_MAX = 100
+Lot = Annotated[str, Field(min_length=1, max_length=LOT_MAX, pattern=LOT_PATTERN)]
 UserId = Annotated[str, Field(min_length=1, max_length=200)]
 
 

@@ -4,22 +4,36 @@ A dose is the medication context's and is never held up for stock bookkeeping: a
 site has no receipt of yet (one entered late) is drawn on all the same, and the next count
 shows it. A lot the site does hold of another medication or form is different: the dose
 would take methadone mg out of a buprenorphine lot, one lot coming up short at the count and
-the other over, so it is refused while the nurse can still name the right lot.
+the other over, so it is refused while the nurse can still name the right lot. So is a lot
+no receipt could name (``LOT-7 `` with a space, ``LOT-7`` with a zero-width space after it):
+the ledger showed it beside LOT-7 as one more lot that reads the same, short by every dose
+drawn on it, with LOT-7 over by as much.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-from carecoord.services.kernel.errors import RuleViolation
+from carecoord.events.stock import LOT_MAX, LOT_PATTERN
+from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.stock.record import SiteStock
 
 
 def poured_from(
     stock: SiteStock, medication: str, dosage_form: str, lots: Iterable[tuple[str, str]]
 ) -> None:
-    """Each (field, lot) named that the site holds is of ``medication`` in ``dosage_form``."""
+    """Each (field, lot) named is written as a receipt writes a lot, and if the site holds it,
+    is of ``medication`` in ``dosage_form``."""
     for field, name in lots:
+        if len(name) > LOT_MAX or re.fullmatch(LOT_PATTERN, name) is None:
+            raise InvalidInput(
+                field,
+                "lot-number",
+                f"{field} is not a lot number as a receipt writes one: a letter or digit, then"
+                f" letters, digits and . _ / - (no spaces or invisible characters), at most"
+                f" {LOT_MAX} characters",
+            )
         known = stock.lots.get(name)
         if known is not None and (known.medication, known.dosage_form) != (
             medication,
