@@ -26,6 +26,7 @@ from carecoord.graphql.input_bounds import bound_arguments
 from carecoord.graphql.medication import MedicationMutation
 from carecoord.graphql.medication_views import MedicationQuery
 from carecoord.graphql.metrics import RequestMetrics
+from carecoord.graphql.operation_named import OperationNamed
 from carecoord.graphql.operation_trace import OperationTrace
 from carecoord.graphql.plain_fields import PlainCompletion, read_plain_fields_directly
 from carecoord.graphql.production import WithoutSuggestions, production_validation
@@ -114,6 +115,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
             lambda: CachedParse(maxsize=512),
             # production: no suggestions, introspection only with a token and depth-limited
             production_validation(MAX_DEPTH) if production else validation_cache(),
+            OperationNamed,  # several operations and none named: refused, none run
         ],
         execution_context_class=WithoutSuggestions if production else PlainCompletion,
         scalar_overrides={Decimal: DECIMAL},
