@@ -472,7 +472,8 @@ def dispense_take_home(
             "treatment-started",
             "take-homes start after the first observed dose; none is recorded yet",
         )
-    after = supply_days(record.take_home_days() | {day for day, _ in doses}, today)
+    handed = {lasting for day, _ in doses for lasting in order.lasts(day)}
+    after = supply_days(record.take_home_days() | handed, today)
     eligible = record.eligibility.max_days if record.eligibility else 0
     if after > eligible:
         basis = (

@@ -192,6 +192,12 @@ class Order:
                 dose = step.dose
         return dose
 
+    def lasts(self, day: date) -> set[date]:
+        """The days a dose for ``day`` lasts, to the next dosing day: a take-home supply is
+        counted in days (42 CFR 8.12(i)(3)), and one bottle of an every-other-day order is
+        two days' supply."""
+        return {day + timedelta(days=n) for n in range(self.schedule.every_days)}
+
     def per_slot(self, day: date) -> Decimal:
         return self.dose_on(day) / self.schedule.times_per_day
 

@@ -109,7 +109,13 @@ class MedicationRecord(Aggregate, context="medication"):
         return next((g for g in self.guest_dosing.values() if g.covers(day)), None)
 
     def take_home_days(self) -> set[date]:
-        return {day for order in self.orders.values() for day, _ in order.take_home}
+        """The days the take-home bottles handed over last (``Order.lasts``)."""
+        return {
+            lasting
+            for order in self.orders.values()
+            for day, _ in order.take_home
+            for lasting in order.lasts(day)
+        }
 
     def apply(self, event: CareEvent) -> None:  # noqa: PLR0912  (one branch per event type)
         if isinstance(event, MedicationPrescribed | DoseChanged | TaperOrdered):
