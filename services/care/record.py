@@ -25,6 +25,7 @@ from carecoord.events.care import (
 from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.kernel.place_names import shown
 from carecoord.services.kernel.stamp import Stamp
 
 # FHIR Goal.achievementStatus values that close a goal: no further progress is recorded.
@@ -77,7 +78,7 @@ class ClientRecord(Aggregate, context="care"):
                 self.client_id,
                 occurred_at,
                 display_name=display_name.strip(),
-                program=program.strip(),
+                program=shown("program", program),
             )
         )
 

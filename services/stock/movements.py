@@ -35,6 +35,7 @@ from carecoord.events.stock import (
 )
 from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.place_names import shown
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.user_ids import unmistakable
 from carecoord.services.medication.rules import MedicationRules
@@ -123,6 +124,7 @@ def receive(
     receipt_id: UUID,
     given: Receipt,
 ) -> None:
+    shown("site", site)
     when = dated(stamp, "receivedAt", given.received_at)
     drug = rules.formulary.lookup(given.medication)
     if not drug.dea_schedule:
@@ -237,7 +239,7 @@ def transfer(
 ) -> None:
     lot = source.lot(given.lot)
     when = dated(stamp, "occurredAt", given.occurred_at)
-    to_site = given.to_site.strip()
+    to_site = shown("toSite", given.to_site)
     if to_site == source.site:
         raise InvalidInput("toSite", "another-site", "a transfer goes to another site")
     if lot.dea_schedule in ("CI", "CII") and (

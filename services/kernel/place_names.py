@@ -1,0 +1,36 @@
+"""A program's or a site's name shows every character it holds.
+
+A program is the site its clients are dosed at, and its name is the stock's key: "OTP" with a
+zero-width space after it is another program and another site, shown on every screen as OTP.
+A client enrolled under it was dosed from stock no receipt at OTP reached, and a transfer
+from OTP to it passed the rule that a transfer goes to another site, so schedule II stock left
+the books for a site that reads as the one it left. A new name is taken only when every
+character is one a reader sees, or a plain space; names already recorded stay as they are.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from carecoord.events.bounds import visible
+from carecoord.services.kernel.errors import InvalidInput
+
+RULE = "visible-name"
+
+_MARKS = frozenset({"Mn", "Me"})
+"""Accents written apart from their letter: seen on the letter before them."""
+
+
+def shown(field: str, name: str) -> str:
+    """``name`` trimmed, when it holds only characters a reader sees and plain spaces; else a
+    refusal naming ``field`` and the character, never the name."""
+    trimmed = name.strip()
+    for at, ch in enumerate(trimmed):
+        if ch != " " and not visible(ch) and unicodedata.category(ch) not in _MARKS:
+            raise InvalidInput(
+                field,
+                RULE,
+                f"{field} holds U+{ord(ch):04X} at {at}, which a reader does not see: a name"
+                " is letters, digits, punctuation and plain spaces",
+            )
+    return trimmed

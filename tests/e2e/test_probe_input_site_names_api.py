@@ -1,0 +1,72 @@
+"""A program or a site is named with characters a reader sees. Before, ``OTP`` with a
+zero-width space after it was taken as a new program and a new site that every screen shows
+as OTP: a transfer of methadone from a site to its own name with U+200B added passed the
+rule that a transfer goes to another site, and the stock left the books for a site that
+reads as the one it left. Each is refused naming the field and rule and records nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from medication_steps import ON_HAND, mutation
+
+from carecoord.events import Role
+from support import Api
+
+pytestmark = pytest.mark.shared_platform
+
+ENROLL = mutation("EnrollClientInput", "enrollClient")
+RECEIVE = mutation("ReceiveStockInput", "receiveStock")
+TRANSFER = mutation("TransferStockInput", "transferStock")
+TODAY = datetime.now(UTC).date()
+HIDDEN = ["\u200b", "\u00a0", "\u2060", "\u3164"]
+"""A zero-width space, a no-break space, a word joiner, a Hangul filler."""
+
+
+async def refused(api: Api, query: str, given: dict[str, Any], role: Role) -> dict[str, Any]:
+    body = await api.gql(query, {"i": given}, role=role, user="nurse-kim")
+    [error] = body["errors"]
+    return {"message": error["message"], **error["extensions"]}
+
+
+async def test_a_name_holding_what_no_reader_sees_names_no_program_or_site(api: Api) -> None:
+    site = f"Names {uuid4().hex[:8]}"
+    receipt = {
+        "site": site, "lot": "M-1", "medication": "methadone", "dosageForm": "oral solution",
+        "quantity": "1000", "containers": 1, "orderForm": "DEA_222", "orderFormNumber": "F-1",
+        "expiresOn": str(TODAY + timedelta(days=300)), "supplier": "Mallinckrodt",
+        "supplierDeaNumber": "RM1234563",
+    }  # fmt: skip
+    received = await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE, user="nurse-kim")
+    transfer = {"site": site, "lot": "M-1", "quantity": "100", "orderForm": "DEA_222"}
+    head = await asyncio.to_thread(api.platform.store.last_position)
+
+    answers = []
+    for n, hidden in enumerate(HIDDEN):
+        named = f"{site}{hidden}x" if hidden == "\u00a0" else f"{site}{hidden}"
+        answers += [
+            await refused(api, ENROLL, {"displayName": "Ro", "program": named}, Role.PRESCRIBER),
+            await refused(api, RECEIVE, receipt | {"site": named, "orderFormNumber": "F-2"},
+                          Role.NURSE),
+            await refused(api, TRANSFER, transfer | {"toSite": named, "orderFormNumber": f"T-{n}"},
+                          Role.NURSE),
+        ]  # fmt: skip
+
+    fields = [(a["code"], a["field"], a["rule"]) for a in answers]
+    assert fields == [
+        ("BAD_USER_INPUT", field, "visible-name") for field in ("program", "site", "toSite")
+    ] * len(HIDDEN), answers
+    assert all("which a reader does not see" in a["message"] for a in answers)
+    assert await asyncio.to_thread(api.platform.store.last_position) == head
+    position = received["receiveStock"]["position"]
+    stock = await api.ok(ON_HAND, {"site": site, "at": position}, role=Role.NURSE)
+    assert stock["stockOnHand"]["lots"] == [{"lot": "M-1", "dispensed": "0"}]
+    moved = await api.ok(
+        TRANSFER, {"i": transfer | {"toSite": f"{site} South", "orderFormNumber": "T-9"}},
+        role=Role.NURSE, user="nurse-kim",
+    )  # fmt: skip
+    assert moved["transferStock"]["id"]
