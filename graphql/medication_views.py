@@ -160,9 +160,9 @@ class DosingEntry:
     )
     explained: bool = strawberry.field(
         default=False,
-        description="A `missed` entry whose day a dose not given was recorded for since, under"
-        " the same order (charted after the missed-dose sweep had found the day): the day"
-        " counts once, as not given, not as missed.",
+        description="A `missed` entry whose day a dose not given, or a dose given, was recorded"
+        " for since, under the same order (charted after the missed-dose sweep had found the"
+        " day): the day counts once, as not given or given, not as missed.",
     )
 
 
@@ -444,7 +444,12 @@ class MedicationQuery:
             blind = await medications.blind_orders(ctx.platform.reads, client_id)
         first = summary["first_dose"]
         in_error = {r["ref_id"] for r in found if r["status"] in dosing.MARKS}
-        not_given = {(r["order_id"], r["day"]) for r in found if r["status"] == dosing.NOT_GIVEN}
+        not_given = {
+            (r["order_id"], r["day"])
+            for r in found
+            if r["status"] == dosing.NOT_GIVEN
+            or (r["status"] == dosing.GIVEN and r["ref_id"] not in in_error)
+        }
         explained = [
             r["status"] == dosing.MISSED and (r["order_id"], r["day"]) in not_given for r in found
         ]

@@ -2,11 +2,12 @@
 
 One row per fact about a slot or an order's availability: a dose given, a replacement,
 a dose not given, each take-home bottle (on the day it covers), a missed day (counted as
-missed only while no dose not given is recorded for its day and order: ``unexplained``), a hold
-placed or lifted, an order back in force (from its day: the order that replaced it was
-entered in error), a dose entered in error (its own row, on the dose's day and slot,
-naming the dose in ``ref_id``: the dose's row stays as it was), and a take-home entered in
-error (a row of its own beside each of its bottles', naming the hand-over in ``ref_id``).
+missed only while no dose, given or not given, is recorded for its day and order:
+``unexplained``), a hold placed or lifted, an order back in force (from its day: the
+order that replaced it was entered in error), a dose entered in error (its own row, on
+the dose's day and slot, naming the dose in ``ref_id``: the dose's row stays as it was),
+and a take-home entered in error (a row of its own beside each of its bottles', naming the
+hand-over in ``ref_id``).
 Days in treatment and take-home supply are read from these rows, a dose or take-home
 entered in error not counting.
 """
@@ -70,6 +71,7 @@ entered in error: on the bottle's day and slot, so ``standing`` finds it as a do
 MARKS = (IN_ERROR, TAKE_HOME_IN_ERROR)
 """The statuses of the rows that mark what ``ref_id`` names as entered in error."""
 NOT_GIVEN = "not-given"
+GIVEN = "given"
 MISSED = "missed"
 """A day the missed-dose rule found with no dose. One a dose not given was recorded for
 since, under the same order (charted late), counts as not given and not as missed
@@ -89,7 +91,7 @@ def rows(item: Positioned) -> Iterator[Row]:
     e = item.event
     common = (e.occurred_at, e.actor.id)
     if isinstance(e, DoseAdministered):
-        status = "given" if e.replaces_dose_id is None else "replacement"
+        status = GIVEN if e.replaces_dose_id is None else "replacement"
         detail = e.replacement_reason
         yield (e.client_id, e.order_id, e.medication, e.day, e.slot, status, e.amount, e.unit,
                detail, e.dose_id, *common)  # fmt: skip
@@ -158,12 +160,20 @@ def standing(dose: str) -> sql.Composed:
 
 
 def unexplained(missed: str) -> sql.Composed:
-    """A condition on the ``missed`` row aliased ``missed``: no dose not given was recorded
-    for its day under its order (one charted after the sweep found the day explains it)."""
+    """A condition on the ``missed`` row aliased ``missed``: no dose not given, and no dose
+    given that stands, was recorded for its day under its order (one charted after the sweep
+    found the day explains it, or shows the day was dosed)."""
     return sql.SQL(
         "NOT EXISTS (SELECT 1 FROM {view} n WHERE n.client_id = {m}.client_id"
-        " AND n.day = {m}.day AND n.order_id = {m}.order_id AND n.status = {not_given})"
-    ).format(view=sql.Identifier(NAME), m=sql.Identifier(missed), not_given=sql.Literal(NOT_GIVEN))
+        " AND n.day = {m}.day AND n.order_id = {m}.order_id"
+        " AND (n.status = {not_given} OR (n.status = {given} AND {standing})))"
+    ).format(
+        view=sql.Identifier(NAME),
+        m=sql.Identifier(missed),
+        not_given=sql.Literal(NOT_GIVEN),
+        given=sql.Literal(GIVEN),
+        standing=standing("n"),
+    )
 
 
 class Treatment(TypedDict):

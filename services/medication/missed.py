@@ -90,7 +90,7 @@ def missed_days(
     if order.dispensing is not Dispensing.CLINIC:
         return []
     known = set(order.missed)
-    undosed = known | earlier
+    undosed = {day for day in known if not order.dosed_on(day)} | earlier  # dosed late
     found: list[Missed] = []
     hold_placed = order.hold is not None
     due_days = _cycle_due_days(order, today, early) if early else _due_days(order, today)

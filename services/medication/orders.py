@@ -212,9 +212,10 @@ class Order:
         return any(self.filled(day, slot) for slot in self.slots())
 
     def undosed(self) -> set[date]:
-        """Days that passed without a dose as recorded: missed, or not given and not dosed
-        after all (a client turned away intoxicated may come back and be dosed that day)."""
-        return self.missed | {day for day in self.not_given if not self.dosed_on(day)}
+        """Days that passed without a dose as recorded: missed or not given, and not dosed
+        after all (a client turned away intoxicated may come back and be dosed that day; a
+        dose is charted late for a day the sweep found missed)."""
+        return {day for day in self.missed | self.not_given if not self.dosed_on(day)}
 
     def held_at(self, moment: datetime) -> bool:
         """On hold at ``moment``: a hold placed by then and not lifted yet."""

@@ -1,0 +1,73 @@
+"""A dose charted late for a day the missed-dose sweep had found missed: the day was dosed.
+
+The missed-dose rule (``consecutive-missed-doses``, after the Australian national methadone
+guideline, section 3.5) holds an order after that many dosing days in a row passed without
+a dose. A day the nurse charts a dose for after the sweep (the paper record entered the next
+morning) was not a day without one: it breaks the run, and the dosing view and the caseload
+do not count it missed, as a dose not given charted late counts as not given. The sweep's
+finding stays on the record (nothing is edited)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import isolated_settings
+from medication_steps import DOSING, MEDICATIONS, PRESCRIBE, Clinic
+
+from carecoord.events import Role
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.runtime.missed_sweep import sweep_once
+from support import Api
+
+TODAY = datetime.now(UTC).date()
+CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
+  clients { clientId consecutiveMissedDays recentMissedDays } } }"""
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    """The sweep runs when the test says, not on its own timer."""
+    return isolated_settings(data_dir, missed_dose_interval_seconds=3600)
+
+
+async def sweep(api: Api, clinic: Clinic, today: date) -> None:
+    """The sweep as of ``today``; the clinic reads from what it recorded on."""
+    platform = api.platform
+    await clinic.read(MEDICATIONS)  # the sweep finds its candidates in this view
+    await sweep_once(platform.bus, platform.pool, platform.medication, today)
+    clinic.position = await asyncio.to_thread(platform.store.last_position)
+
+
+async def test_a_day_dosed_late_after_the_sweep_found_it_breaks_the_run_and_is_not_missed(
+    api: Api,
+) -> None:
+    clinic = await Clinic.enroll(api, "Kit D.")
+    start = TODAY - timedelta(days=5)
+    order = (
+        await clinic.doctor(
+            PRESCRIBE, medication="methadone", dose="40", unit="mg", route="oral", start=str(start)
+        )
+    )["id"]
+    await clinic.doses(order, start, 2, "40")
+    third = start + timedelta(days=2)
+    await sweep(api, clinic, start + timedelta(days=3))
+    assert [
+        e["day"] for e in (await clinic.read(DOSING))["entries"] if e["status"] == "missed"
+    ] == [str(third)]
+
+    await clinic.dose(order, third, "40")  # the day's dose, charted from the paper record
+    await sweep(api, clinic, TODAY)
+
+    dosing = await clinic.read(DOSING)
+    assert "hold-placed" not in [e["status"] for e in dosing["entries"]]
+    [methadone] = (await clinic.read(MEDICATIONS))["orders"]
+    assert methadone["status"] == "active"
+    assert (dosing["given"], dosing["missed"]) == (3, 2)
+    caseload = await api.ok(
+        CASELOAD, {"atLeast": clinic.position}, role=Role.NURSE, user="nurse-kim"
+    )
+    [row] = [c for c in caseload["myCaseload"]["clients"] if c["clientId"] == clinic.client_id]
+    assert (row["consecutiveMissedDays"], row["recentMissedDays"]) == (2, 2)
