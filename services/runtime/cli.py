@@ -53,6 +53,7 @@ from carecoord.services.runtime.bootstrap import (
 from carecoord.services.runtime.disclosure import RECIPIENT_ID, RECIPIENT_RULE, Forwarder
 from carecoord.services.runtime.embedded import EmbeddedServerFailed
 from carecoord.services.runtime.meter import meter
+from carecoord.services.runtime.program import ProgramFileError
 from carecoord.services.runtime.session import RuntimeBroken, Session
 
 DESCRIPTION = """\
@@ -481,6 +482,8 @@ def until_stopped(command: Coroutine[Any, Any, None]) -> None:
             raise SystemExit(EXIT_BROKER_GONE) from None
         except StreamRefused as refused:  # the settings' to mend: no restart helps
             raise SystemExit(f"carecoord: {refused}") from None
+        except ProgramFileError as refused:  # it names the key; the traceback buried it
+            raise SystemExit(f"carecoord: CARECOORD_PROGRAM_FILE: {refused}") from None
 
 
 def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
