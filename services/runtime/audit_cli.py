@@ -140,7 +140,8 @@ def check_projections(args: argparse.Namespace, database_url: str) -> int:
               f" {logs.withheld(error) or error}", file=sys.stderr)  # fmt: skip
         return CANNOT_CHECK
     except psycopg.errors.UndefinedTable as error:  # a rebuild switched and dropped it
-        print(f"carecoord audit projections: a read model's table went: {error};"
+        went = error.diag.message_primary or type(error).__name__  # not its quoted query
+        print(f"carecoord audit projections: a read model's table went: {went};"
               " check again", file=sys.stderr)  # fmt: skip
         return CANNOT_CHECK
     finally:
