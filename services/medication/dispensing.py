@@ -680,13 +680,15 @@ def record_missed(
                     )
                 )
                 recorded += 1
-            if missed.hold:
+            held = _latest(record, order)
+            if missed.hold and held.hold is None and held.status is Status.ACTIVE:
                 record.record(
                     stamp.event(
                         OrderHeld,
                         record.client_id,
                         None,
-                        **facts,
+                        order_id=held.order_id,
+                        medication=held.medication,
                         reason=_hold_reason(missed),
                         rule_id=rules.missed.id,
                         rule_version=rules.missed.version,
@@ -694,6 +696,16 @@ def record_missed(
                     )
                 )
     return recorded
+
+
+def _latest(record: MedicationRecord, order: Order) -> Order:
+    """The order that replaced ``order`` last (a dose change or taper starting later), or
+    ``order``: the hold goes there, as a prescriber's does, so it holds both (``_check_active``)
+    and a prescriber can lift it; one on the replaced order held nothing after its last day
+    and could not be resumed."""
+    while order.replaced_by is not None:
+        order = record.orders[order.replaced_by]
+    return order
 
 
 def _hold_reason(missed: Missed) -> str:

@@ -1,0 +1,65 @@
+"""Days missed before a dose change takes effect hold the order that replaces the old one.
+
+The missed-dose rule (``consecutive-missed-doses``, after the Australian national methadone
+guideline, section 3.5: "if three or more consecutive days are missed, withhold or reduce
+until assessed") holds the order the client is dosed by. When a dose change written earlier
+starts today, that is the new order: a hold on it holds the old one for its last days too,
+as a prescriber's hold does, and the prescriber lifts it there. Placed on the old order,
+the hold held nothing from the change's first day, and no one could lift it (the old order
+answers "act on the one that replaced it", the new one "not on hold")."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import isolated_settings
+from medication_steps import CHANGE, DOSE, MEDICATIONS, PRESCRIBE, RESUME, Clinic
+
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.runtime.missed_sweep import sweep_once
+from support import Api
+
+TODAY = datetime.now(UTC).date()
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    """The sweep runs when the test says, not on its own timer."""
+    return isolated_settings(data_dir, missed_dose_interval_seconds=3600)
+
+
+async def test_days_missed_before_a_dose_change_starts_hold_the_new_order_until_resumed(
+    api: Api,
+) -> None:
+    clinic = await Clinic.enroll(api, "Ash W.")
+    start = TODAY - timedelta(days=5)
+    old = (
+        await clinic.doctor(
+            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
+        )
+    )["id"]
+    await clinic.dose(old, start, "60")
+    new = (await clinic.doctor(CHANGE, orderId=old, dose="50", start=str(TODAY), reason="reduce"))[
+        "id"
+    ]
+    await clinic.read(MEDICATIONS)  # the sweep finds its candidates in this view
+    platform = api.platform
+    await sweep_once(platform.bus, platform.pool, platform.medication, TODAY)
+    clinic.position = await asyncio.to_thread(platform.store.last_position)
+
+    [order] = (await clinic.read(MEDICATIONS))["orders"]
+    assert (order["id"], order["status"], order["hold"]["rule"]) == (
+        new,
+        "on-hold",
+        "consecutive-missed-doses",
+    )
+    refused = await clinic.refused(DOSE, orderId=new, amount="50", dosageForm="oral solution")
+    assert (refused["field"], refused["rule"]) == ("orderId", "order-active")
+
+    await clinic.doctor(RESUME, orderId=new, reason="assessed; dose at 50 mg")
+    await clinic.nurse(DOSE, orderId=new, amount="50", dosageForm="oral solution")
+    [order] = (await clinic.read(MEDICATIONS))["orders"]
+    assert (order["status"], order["hold"]) == ("active", None)
