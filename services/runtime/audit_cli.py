@@ -100,7 +100,8 @@ def run(args: argparse.Namespace, database_url: str) -> int:
         )
         return CANNOT_CHECK
     except psycopg.OperationalError as error:  # not a broken link: 1 would cry tampering
-        print(f"carecoord audit verify: cannot reach the database: {error}", file=sys.stderr)
+        print(f"carecoord audit verify: cannot reach the database: {logs.one_line(error)}",
+              file=sys.stderr)  # fmt: skip
         return CANNOT_CHECK
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
@@ -120,7 +121,8 @@ def check_projections(args: argparse.Namespace, database_url: str) -> int:
             )
             stored, projected = cur.fetchone() or (False, False)
     except psycopg.OperationalError as error:
-        print(f"carecoord audit projections: {error}", file=sys.stderr)
+        print(f"carecoord audit projections: cannot reach the database: {logs.one_line(error)}",
+              file=sys.stderr)  # fmt: skip
         return CANNOT_CHECK
     if not (stored and projected):
         print(

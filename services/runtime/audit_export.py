@@ -77,7 +77,8 @@ def run(args: argparse.Namespace, database_url: str) -> int:
         finally:
             store.close()
     except psycopg.OperationalError as error:
-        print(f"carecoord audit export: cannot reach the database: {error}", file=sys.stderr)
+        print(f"carecoord audit export: cannot reach the database: {logs.one_line(error)}",
+              file=sys.stderr)  # fmt: skip
         return NOT_EXPORTED
     except (ValueError, LookupError) as error:  # an event does not decode: altered, a wrong key
         print(f"carecoord audit export: cannot read the record: {logs.withheld(error) or error};"

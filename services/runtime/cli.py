@@ -375,7 +375,7 @@ def command_line(argv: Sequence[str] | None) -> None:
         _exit_if_server_died(command, settings, servers)
     except psycopg.OperationalError as error:  # not a bug of ours: say what, not where
         _exit_if_server_died(command, settings, servers)
-        said = "; ".join(line.strip() for line in str(error).splitlines() if line.strip())
+        said = logs.one_line(error)
         which = "at DATABASE_URL" if settings.database_url else f"under {settings.data_dir}"
         sys.exit(f"carecoord {command}: cannot reach the database {which}: {said}")
     except Exception:

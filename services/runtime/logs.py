@@ -73,6 +73,12 @@ def _chain(failure: BaseException, seen: set[int]) -> list[str]:
     return lines
 
 
+def one_line(failure: BaseException) -> str:
+    """An error's message as one line of a command's answer: libpq puts its hint on a line
+    of its own (Is the server running ...?), which read as a second error."""
+    return "; ".join(line.strip() for line in str(failure).splitlines() if line.strip())
+
+
 def withheld(failure: BaseException) -> str | None:
     """What stands for the message of a database error or a validation error (which quotes
     each value it refused, an event's content when a stored event fails today's checks);
