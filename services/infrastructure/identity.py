@@ -177,7 +177,11 @@ class TokenVerifier:
             raise _refused("token-keys", f"cannot get the issuer's keys: {unreachable}") from None
         except jwt.InvalidTokenError as invalid:
             raise _refused("token-invalid", f"invalid token: {invalid}") from None
-        return identity_of(claims), float(claims["exp"]) + LEEWAY.total_seconds()
+        try:
+            expires = float(claims["exp"]) + LEEWAY.total_seconds()
+        except OverflowError:
+            raise _refused("token-invalid", "invalid token: exp is past any date") from None
+        return identity_of(claims), expires
 
     def _key(self, token: str, header: dict[str, Any]) -> Any:
         if self._jwk_client is not None:
@@ -194,8 +198,11 @@ class TokenVerifier:
 
 
 def identity_of(claims: dict[str, Any]) -> Identity:
-    raw = claims.get("roles", [claims["role"]] if "role" in claims else [])
+    raw = claims["roles"] if "roles" in claims else claims.get("role", [])
     names: Sequence[Any] = [raw] if isinstance(raw, str) else raw
+    # JSON null, a number or an object is no list of roles (an object's keys are not).
+    if not isinstance(names, list):
+        raise _refused("token-role", "roles must be a role or a list of roles")
     try:
         roles = tuple(dict.fromkeys(Role(str(name)) for name in names))
     except ValueError:
