@@ -498,6 +498,7 @@ def dispense_take_home(
             f" version {schedule.version})"
             f" allows up to {cap} days of take-home supply; this would make {after}",
         )
+    _within_reach([day for day, _ in doses], today, min(eligible, cap))
     record.record(
         stamp.event(
             TakeHomeDispensed,
@@ -519,6 +520,22 @@ def dispense_take_home(
             day=today,
         )
     )
+
+
+def _within_reach(days: list[date], today: date, allowed: int) -> None:
+    """Bottles handed over today are for days no further ahead than the ``allowed`` days of
+    supply a client may hold: a bottle for a day beyond is held longer than the eligibility
+    and the cap allow, and one for a far day (a year typed wrong) leaves the days the client
+    doses at home uncovered on the record, to be found missed."""
+    reach = today + timedelta(days=allowed)
+    last = max(days, default=today)
+    if last > reach:
+        raise RuleViolation(
+            "firstDay",
+            "take-home-horizon",
+            f"take-homes handed over on {today} are for days to {reach} at the latest (up to"
+            f" {allowed} days of take-homes); the last is for {last}",
+        )
 
 
 def arrange_guest_dosing(
