@@ -189,6 +189,9 @@ def _unwritable(out: Path | None) -> str | None:
         return None
     if out.is_dir():
         return "a folder"
+    if out.is_file() and out.stat().st_uid != os.geteuid():
+        # Root may write it, or anyone through its mode: 0600 would leave it theirs to read.
+        return "another user owns it and could read the record"
     if out.exists():
         return None if os.access(out, os.W_OK) else "not writable"
     return None if os.access(out.parent, os.W_OK) else "no writable folder"
