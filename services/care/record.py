@@ -77,10 +77,23 @@ class ClientRecord(Aggregate, context="care"):
                 ClientEnrolled,
                 self.client_id,
                 occurred_at,
-                display_name=display_name.strip(),
+                display_name=self._named(display_name),
                 program=shown("program", program),
             )
         )
+
+    @staticmethod
+    def _named(display_name: str) -> str:
+        """The name the care team knows the client by, trimmed: one of only spaces or
+        zero-width characters lists the client as an empty row on every caseload."""
+        name = said(display_name)
+        if not name:
+            raise InvalidInput(
+                "displayName",
+                "display-name",
+                "name the client: displayName shows no text (only spaces or invisible characters)",
+            )
+        return name
 
     def require_enrolled(self) -> None:
         if not self.exists:
