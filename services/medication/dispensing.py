@@ -141,7 +141,7 @@ def administer(
     check_amount("amount", amount)
     _check_slot(order, slot)
     _check_form(drug, dosage_form)
-    _check_active(record, rules, order, day, any_day=drug.early_days > 0)
+    _check_active(record, rules, order, day, any_day=drug.early_days > 0, given_at=given_at)
     _check_interval(record, order, drug, day)
     _check_not_held_at(order, given_at, rules.zone)
     _check_free(order, day, slot)
@@ -787,18 +787,30 @@ def _check_active(
     *,
     held: bool = False,
     any_day: bool = False,
+    given_at: datetime | None = None,
 ) -> None:
     """Refuse unless the order may be dispensed at this window on ``day``, saying why not.
     ``held``: a hold is no reason to refuse (a dose not given is due, held or not).
     ``any_day``: a long-acting dose, given in its window (``_check_interval``) rather than on
-    its exact dosing day."""
+    its exact dosing day. ``given_at``: when a dose charted late was given; a stop after it
+    does not refuse it (it was given while the order was in force, and the DEA log and the
+    interaction rules' exposure need it). A hold in force does: the dose is charted once the
+    hold is lifted (``_check_not_held_at``)."""
+
+    def since(moment: datetime | None) -> bool:
+        """The dose was given at or after the stop at ``moment``, or its time is not known:
+        the stop refuses it."""
+        return given_at is None or moment is None or given_at >= moment
+
     if order.dispensing is not Dispensing.CLINIC:
         raise RuleViolation(
             "orderId",
             "clinic-dispensed",
             f"{order.medication} is filled by a pharmacy, not dispensed here",
         )
-    if order.status in (Status.STOPPED, Status.ENTERED_IN_ERROR):
+    if order.status is Status.ENTERED_IN_ERROR or (
+        order.status is Status.STOPPED and since(order.stopped_at)
+    ):
         raise RuleViolation(
             "orderId",
             "order-active",
@@ -811,7 +823,7 @@ def _check_active(
             f"order is on hold {order.hold.note(rules.zone)}; a prescriber must resume it",
         )
     successor = _stopping_successor(record, order)
-    if successor is not None and successor.status is Status.STOPPED:
+    if successor is not None and successor.status is Status.STOPPED and since(successor.stopped_at):
         raise RuleViolation(
             "orderId",
             "order-active",
