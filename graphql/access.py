@@ -8,7 +8,7 @@ that touches a client's record is itself logged.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import TypeVar
 from uuid import UUID
@@ -235,7 +235,7 @@ def page_size(first: int) -> None:
         raise InvalidInput("first", "page-size", f"first must be between 1 and {MAX_PAGE}")
 
 
-R = TypeVar("R")
+R = TypeVar("R", bound=Mapping[str, object])
 
 
 async def client_view(
@@ -243,18 +243,21 @@ async def client_view(
     client_id: UUID,
     kind: Kind,
     operation: str,
+    view: str,
     of_client: Callable[[AsyncConnectionPool, UUID], Awaitable[list[R]]],
     at_least: int | None,
 ) -> list[R]:
-    """A client's rows of one access view (``of_client``), if the reader's grant shows
-    ``kind``; with ``at_least``, once the access views (this one among them) have it."""
-    grant = await ctx.gate.readable(client_id, operation=operation, at_least=at_least)
-    if kind not in grant.kinds:
-        await ctx.gate.record_read(client_id, grant, operation=operation, kinds=(), count=0)
-        return []
-    rows = await of_client(ctx.platform.reads, client_id)
-    await ctx.gate.record_read(client_id, grant, operation=operation, kinds=[kind], count=len(rows))
-    return rows
+    """A client's rows of one access view (``of_client``), for a reader whose grant shows
+    ``kind``; any other is refused (``kind-may-read``) rather than told there are none.
+    With ``at_least``, once the access views (this one among them) have it."""
+    return await ctx.client_rows(
+        client_id,
+        operation,
+        view,
+        at_least,
+        lambda _: of_client(ctx.platform.reads, client_id),
+        needs=kind,
+    )
 
 
 async def log_each_client(
@@ -279,7 +282,13 @@ class AccessQuery:
         self, info: Info[RequestContext, None], client_id: UUID, at_least: AtLeast = None
     ) -> list[CareTeamMember]:
         rows = await client_view(
-            info.context, client_id, Kind.CARE, "careTeam", careteam.of_client, at_least
+            info.context,
+            client_id,
+            Kind.CARE,
+            "careTeam",
+            careteam.NAME,
+            careteam.of_client,
+            at_least,
         )
         return [into(CareTeamMember, r) for r in rows]
 
@@ -288,7 +297,13 @@ class AccessQuery:
         self, info: Info[RequestContext, None], client_id: UUID, at_least: AtLeast = None
     ) -> list[ConsentView]:
         rows = await client_view(
-            info.context, client_id, Kind.CONSENT, "consents", consents.of_client, at_least
+            info.context,
+            client_id,
+            Kind.CONSENT,
+            "consents",
+            consents.NAME,
+            consents.of_client,
+            at_least,
         )
         return [into(ConsentView, r) for r in rows]
 

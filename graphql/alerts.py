@@ -79,10 +79,9 @@ class AlertNoteInput:
 
 
 async def alerts_shown(
-    ctx: RequestContext, client_id: UUID, grant: Grant, status: list[Status] | None = None
+    ctx: RequestContext, client_id: UUID, _: Grant, status: list[Status] | None = None
 ) -> list[alerts.Alert]:
-    if not grant.shows(Kind.ALERT, authored_by_reader=False):
-        return []
+    """A client's alerts, for a reader whose grant shows alerts (``needs``)."""
     return await alerts.of_client(ctx.platform.reads, client_id, status or (), MAX_ALERTS)
 
 
@@ -93,6 +92,7 @@ class AlertQuery:
         alerts.NAME,
         alerts_shown,
         Alert.of,
+        needs=Kind.ALERT,
         kinds=lambda rows: [Kind.ALERT] * len(rows),
     )
 

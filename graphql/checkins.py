@@ -15,6 +15,7 @@ from uuid import UUID
 import strawberry
 from pydantic import ValidationError
 
+from carecoord.events import Kind
 from carecoord.events.checkins import (
     AnalyteFinding,
     AnalyteResult,
@@ -22,7 +23,7 @@ from carecoord.events.checkins import (
     ReportSource,
     ScreenMethod,
 )
-from carecoord.graphql.context import RequestContext
+from carecoord.graphql.context import RequestContext, own_kinds
 from carecoord.graphql.declared import (
     alerting_mutation,
     built,
@@ -236,4 +237,6 @@ class CheckInQuery:
         series.NAME,
         measured,
         SeriesPoint.of,
+        needs=Kind.CHECK_IN,
+        kinds=own_kinds,
     )

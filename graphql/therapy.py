@@ -11,8 +11,10 @@ from uuid import UUID
 import strawberry
 from strawberry.scalars import JSON
 
+from carecoord.events import Kind
 from carecoord.events.care import GoalAchievement, LevelOfCare
 from carecoord.events.therapy import Modality, SessionFormat
+from carecoord.graphql.context import own_kinds
 from carecoord.graphql.declared import (
     alerting_mutation,
     client_mutation,
@@ -205,4 +207,6 @@ class TherapyQuery:
         goals.NAME,
         shown_rows(goals.client_goals),
         TreatmentGoal.of,
+        needs=Kind.THERAPY,
+        kinds=own_kinds,
     )
