@@ -250,6 +250,8 @@ class Relay:
             catalog.subject(self._settings.subject_root, item.event),
             headers=sent,
             stream=self._settings.stream_name,
+            # FastStream's own header, read as the message's: a random one named no request.
+            correlation_id=str(item.event.correlation_id),
         )
 
 
