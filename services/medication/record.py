@@ -150,7 +150,7 @@ class MedicationRecord(Aggregate, context="medication"):
         elif isinstance(event, InteractionFound):
             self.findings.add((event.rule_id, frozenset(i.id for i in event.implicated)))
         elif isinstance(event, TakeHomeEligibilityDetermined):
-            self.eligibility = Eligibility(event.max_days, event.occurred_at, event.actor.id)
+            self._apply_eligibility(event)
         elif isinstance(event, GuestDosingArranged):
             self.guest_dosing[event.guest_dosing_id] = GuestDosing(
                 event.site, event.start, event.end
@@ -169,6 +169,13 @@ class MedicationRecord(Aggregate, context="medication"):
             self.orders[event.order_id].not_given.add(event.day)
         elif isinstance(event, DoseMissed):
             self.orders[event.order_id].missed.add(event.day)
+
+    def _apply_eligibility(self, event: TakeHomeEligibilityDetermined) -> None:
+        """The latest determination by when it was made: one charted late from paper, dated
+        before the one in force, does not undo it (42 CFR 8.12(i): a reassessment stands)."""
+        latest = self.eligibility
+        if latest is None or event.occurred_at >= latest.determined_at:
+            self.eligibility = Eligibility(event.max_days, event.occurred_at, event.actor.id)
 
     def _apply_order(self, event: MedicationPrescribed | DoseChanged | TaperOrdered) -> None:
         order = Order(

@@ -1,0 +1,48 @@
+"""The take-home eligibility a hand-over is held to is the latest determined, by when it was
+determined, not the last entered.
+
+42 CFR 8.12(i)(2): the medical director decides take-home eligibility on the criteria, and
+reassesses it (a positive screen, a diversion report). A determination charted late from the
+paper record, dated before the one in force, is on the record where it belongs and does not
+undo the later decision: after "no take-homes" today, an older "7 days" entered since leaves
+the client with none."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from medication_steps import DOSE, PRESCRIBE, TAKE_HOME, Clinic
+
+from support import Api
+
+pytestmark = pytest.mark.shared_platform
+
+TODAY = datetime.now(UTC).date()
+
+
+async def test_an_older_determination_entered_late_does_not_undo_the_latest(api: Api) -> None:
+    clinic = await Clinic.enroll(api, "Sam Q.")
+    start = TODAY - timedelta(days=40)
+    order = (
+        await clinic.doctor(
+            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
+        )
+    )["id"]
+    await clinic.dose(order, start, "60")
+    await clinic.eligible(0)  # today: a diversion report, no take-homes
+    await clinic.eligible(7, on=TODAY - timedelta(days=10))  # charted late from paper
+
+    refused = await clinic.refused(
+        TAKE_HOME, orderId=order, firstDay=str(TODAY + timedelta(days=1)), days=1,
+        dosageForm="oral solution", bottles=[{"bottle": "E-1", "lot": "LOT-A"}],
+    )  # fmt: skip
+    assert (refused["field"], refused["rule"]) == ("days", "take-home-eligibility")
+    assert "up to 0 days" in refused["message"]
+
+    await clinic.eligible(2)
+    await clinic.nurse(DOSE, orderId=order, amount="60", dosageForm="oral solution")
+    await clinic.nurse(
+        TAKE_HOME, orderId=order, firstDay=str(TODAY + timedelta(days=1)), days=1,
+        dosageForm="oral solution", bottles=[{"bottle": "E-1", "lot": "LOT-A"}],
+    )  # fmt: skip
