@@ -25,8 +25,8 @@ from carecoord.events.care import (
 from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
-from carecoord.services.kernel.place_names import shown
 from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.visible_names import shown
 
 # FHIR Goal.achievementStatus values that close a goal: no further progress is recorded.
 CLOSING = frozenset({GoalAchievement.ACHIEVED, GoalAchievement.NOT_ATTAINABLE})

@@ -34,6 +34,7 @@ from carecoord.events.medication import (
 )
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.visible_names import shown
 from carecoord.services.medication.doses import check_amount
 from carecoord.services.medication.formulary import Medication
 from carecoord.services.medication.missed import Missed, missed_days
@@ -447,7 +448,7 @@ def dispense_take_home(
         for slot in order.slots()
         if day != today or slot not in _observed_split(order, today)
     ]
-    labels = [b.bottle for b in bottles]
+    labels = [shown(f"bottles.{n}.bottle", b.bottle) for n, b in enumerate(bottles)]
     for n, label in enumerate(labels):
         if label in labels[:n]:
             raise InvalidInput(
@@ -508,9 +509,9 @@ def dispense_take_home(
             dispense_id=dispense_id,
             bottles=tuple(
                 TakeHomeBottle(
-                    day=day, slot=slot, amount=order.per_slot(day), bottle=b.bottle, lot=b.lot
+                    day=day, slot=slot, amount=order.per_slot(day), bottle=label, lot=b.lot
                 )
-                for (day, slot), b in zip(doses, bottles, strict=True)
+                for (day, slot), b, label in zip(doses, bottles, labels, strict=True)
             ),
             days_covered=days,
             day_in_treatment=treatment_day,

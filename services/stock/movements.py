@@ -35,9 +35,9 @@ from carecoord.events.stock import (
 )
 from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
-from carecoord.services.kernel.place_names import shown
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.user_ids import unmistakable
+from carecoord.services.kernel.visible_names import shown
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.stock.record import FormLine, Ledger, Lot, Move, SiteStock
 

@@ -1,11 +1,14 @@
-"""A program's or a site's name shows every character it holds.
+"""A name that keys a record (a program, a site, a take-home bottle's label) shows every
+character it holds.
 
 A program is the site its clients are dosed at, and its name is the stock's key: "OTP" with a
 zero-width space after it is another program and another site, shown on every screen as OTP.
 A client enrolled under it was dosed from stock no receipt at OTP reached, and a transfer
 from OTP to it passed the rule that a transfer goes to another site, so schedule II stock left
-the books for a site that reads as the one it left. A new name is taken only when every
-character is one a reader sees, or a plain space; names already recorded stay as they are.
+the books for a site that reads as the one it left. A bottle's label is how a call-back count
+tells which dose a returned bottle held: B1 and B1 with a zero-width space passed as two
+labels. A new name is taken only when every character is one a reader sees, or a plain space;
+names already recorded stay as they are.
 """
 
 from __future__ import annotations
