@@ -316,7 +316,12 @@ def main(argv: Sequence[str] | None = None) -> None:
 @contextlib.contextmanager
 def output_kept() -> Iterator[None]:
     """A command whose output cannot be written stops with exit 2 and, unless its reader
-    left on purpose (``carecoord tail | head``), one line saying why: each was a traceback."""
+    left on purpose (``carecoord tail | head``), one line saying why: each was a traceback.
+    A stream closed at start (``2>&-``) is None, and the first write to it raised: it writes
+    nowhere instead (``audit verify`` said 1, a broken chain)."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115  (for the process)
     try:
         try:
             yield

@@ -1,7 +1,8 @@
 """A command whose output cannot be written: a reader that leaves early (``carecoord tail |
 head -1``) or a full disk, and an ``audit export --out`` file only the open or the write
 refuses. Each ended in a traceback; now the reader's leaving ends the command quietly, the
-others with one line, and all with exit 2 (1 is ``audit verify``'s broken chain)."""
+others with one line, and all with exit 2 (1 is ``audit verify``'s broken chain). A stream
+closed at start (``2>&-``) made ``audit verify`` exit 1 on an intact chain."""
 
 from __future__ import annotations
 
@@ -86,3 +87,24 @@ async def test_an_export_the_out_file_cannot_take_is_one_line_and_exit_two(
         assert done.returncode == 2, done.stderr
         assert said(done)[-1].startswith(f"carecoord audit export: cannot write {out}: "), out
         assert "Traceback" not in done.stderr
+
+
+async def test_verify_with_its_progress_stream_closed_still_says_intact(
+    platform: Platform, tmp_path: Path
+) -> None:
+    await platform.bus.execute(enroll_client(ADMIN, display_name="Jo R.", program="OTP"))
+
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [*CLI, "audit", "verify"],
+        env={**os.environ, "DATABASE_URL": platform.database_url},
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        check=False,
+        preexec_fn=lambda: os.close(2),  # 2>&-: its progress went to a stream that is None
+    )
+
+    assert done.returncode == 0
+    assert done.stdout.startswith("event chain intact")
