@@ -17,6 +17,8 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from uuid import UUID
 
+from pydantic import ValidationError
+
 from carecoord.events.bounds import said
 from carecoord.events.medication import (
     Dispensing,
@@ -33,7 +35,7 @@ from carecoord.events.medication import (
     TakeHomeEnteredInError,
 )
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
-from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.stamp import Stamp, invalid_input
 from carecoord.services.kernel.visible_names import shown
 from carecoord.services.medication.doses import check_amount
 from carecoord.services.medication.formulary import Medication
@@ -508,10 +510,10 @@ def dispense_take_home(
             **_dispensed(order, drug, dosage_form, program),
             dispense_id=dispense_id,
             bottles=tuple(
-                TakeHomeBottle(
-                    day=day, slot=slot, amount=order.per_slot(day), bottle=label, lot=b.lot
+                _bottle(n, day, slot, order.per_slot(day), label, b.lot)
+                for n, ((day, slot), b, label) in enumerate(
+                    zip(doses, bottles, labels, strict=True)
                 )
-                for (day, slot), b, label in zip(doses, bottles, labels, strict=True)
             ),
             days_covered=days,
             day_in_treatment=treatment_day,
@@ -521,6 +523,15 @@ def dispense_take_home(
             day=today,
         )
     )
+
+
+def _bottle(n: int, day: date, slot: int, amount: Decimal, label: str, lot: str) -> TakeHomeBottle:
+    """Bottle ``n`` as its event holds it: a label or lot its bounds refuse (empty, or over
+    100 characters) is named as the input's ``bottles.n``, not left an internal error."""
+    try:
+        return TakeHomeBottle(day=day, slot=slot, amount=amount, bottle=label, lot=lot)
+    except ValidationError as invalid:
+        raise invalid_input(invalid, f"bottles.{n}") from None
 
 
 def _within_reach(days: list[date], today: date, allowed: int) -> None:

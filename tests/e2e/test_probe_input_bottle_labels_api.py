@@ -1,7 +1,9 @@
 """Each take-home bottle's label shows every character it holds. Before, B1 and B1 with a
 zero-width space after it passed the rule that each bottle has its own label, and a label of
 spaces was kept: a call-back count could not tell which dose a returned bottle held. Each is
-refused naming the bottle and records nothing; labels written plainly are handed over."""
+refused naming the bottle and records nothing; labels written plainly are handed over. An
+empty label or lot, or a label over 100 characters, was an internal error; each is refused
+naming the field too."""
 
 from __future__ import annotations
 
@@ -47,6 +49,17 @@ async def test_a_label_holding_what_no_reader_sees_is_refused(api: Api) -> None:
         assert (refused["code"], refused["field"], refused["rule"]) == (
             "BAD_USER_INPUT", "bottles.1.bottle", "visible-name",
         ), ascii(label)  # fmt: skip
+    for bottle, field, rule in [
+        ({"bottle": "   ", "lot": "LOT-A"}, "bottles.1.bottle", "string_too_short"),
+        ({"bottle": "B2", "lot": ""}, "bottles.1.lot", "string_too_short"),
+        ({"bottle": "B" * 101, "lot": "LOT-A"}, "bottles.1.bottle", "string_too_long"),
+    ]:
+        refused = await clinic.refused(
+            TAKE_HOME, **given, bottles=[{"bottle": "B1", "lot": "LOT-A"}, bottle]
+        )
+        assert (refused["code"], refused["field"], refused["rule"]) == (
+            "BAD_USER_INPUT", field, rule,
+        ), bottle  # fmt: skip
     assert await asyncio.to_thread(api.platform.store.last_position) == head
     await clinic.nurse(
         TAKE_HOME,
