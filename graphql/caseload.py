@@ -170,7 +170,7 @@ class CaseloadSubscription:
         ctx = info.context
         ctx.gate.require(Listing.CASELOAD)
         progress = ctx.platform.progress
-        seen = progress.position(alerts.NAME) if after is None else after
+        seen = await ctx.resumed_after(alerts.NAME, after)
         reached = seen
         while True:
             if seen >= reached:

@@ -9,6 +9,7 @@ and none holds SQL: they read through the queries each read model's module owns
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
@@ -116,6 +117,23 @@ class RequestContext:
                 "not-yet-visible",
                 f"the {name} view is at {progress.position(name)}, not yet at {at_least}; retry",
             )
+
+    async def resumed_after(self, name: str, after: int | None) -> int:
+        """Where a subscription to read model ``name`` starts: ``after``, or the view's
+        position now. An ``after`` past the store's last position was never delivered here
+        (another database's, or mistyped): the feed would wait for it unseen and then skip
+        everything before it, so it is refused."""
+        if after is None:
+            return self.platform.progress.position(name)
+        head = await asyncio.to_thread(self.platform.store.last_position)
+        if after > head:
+            raise InvalidInput(
+                "after",
+                "recorded-position",
+                f"after is past the last recorded position ({head}): resume from a"
+                " position this API delivered",
+            )
+        return after
 
     def shown(self, grant: Grant) -> Shown:
         """What of a client's rows ``grant`` shows this reader (their own authored ones too)."""

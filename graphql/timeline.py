@@ -210,9 +210,9 @@ class TimelineSubscription:
         after: After = None,
     ) -> AsyncGenerator[TimelineEntry, None]:
         ctx = info.context
+        start = await ctx.resumed_after(timeline.NAME, after)
         grant = await may_read(ctx, client_id, "timeline")
         feed = ctx.platform.timelines
-        start = ctx.platform.progress.position(timeline.NAME) if after is None else after
         watch = feed.watch(client_id, start)
         try:
             while True:
