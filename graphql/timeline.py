@@ -106,18 +106,30 @@ class Keyset(TypedDict):
 _URL_SAFE = bytes.maketrans(b"+/", b"-_")
 
 
-def cursor_of(row: Keyset) -> str:
-    raw = f"{isoformat(row['occurred_at'])}|{row['position']}".encode()
+def cursor_of(row: Keyset, client: str = "") -> str:
+    """The cursor after ``row``; with ``client`` (the client's id) it pages only that
+    client's timeline."""
+    raw = f"{isoformat(row['occurred_at'])}|{row['position']}"
+    if client:
+        raw = f"{raw}|{client}"
     # ``base64.urlsafe_b64encode``'s own steps, without its two calls: a page makes 51.
-    return binascii.b2a_base64(raw, newline=False).translate(_URL_SAFE).decode()
+    return binascii.b2a_base64(raw.encode(), newline=False).translate(_URL_SAFE).decode()
 
 
-def parse_cursor(cursor: str) -> tuple[datetime, int]:
+def parse_cursor(cursor: str, client_id: UUID) -> tuple[datetime, int]:
+    """The keyset a cursor holds. One made on another client's timeline is refused: it
+    would page this one from an entry it does not have, silently leaving out all before."""
     try:
-        occurred, position = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(occurred), int(position)
+        decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
+        occurred, position, *made_for = decoded.split("|")
+        keyset = datetime.fromisoformat(occurred), int(position)
+        (client,) = made_for or [str(client_id)]
+        another = UUID(client) != client_id
     except ValueError:
         raise InvalidInput("after", "cursor", "not a cursor returned by this API") from None
+    if another:
+        raise InvalidInput("after", "cursor-client", "this cursor pages another client's timeline")
+    return keyset
 
 
 async def may_read(
@@ -180,9 +192,10 @@ class TimelineQuery:
             occurred_from=occurred_from,
             occurred_to=occurred_to,
             recorded_until=as_of,
-            after=None if after is None else parse_cursor(after),
+            after=None if after is None else parse_cursor(after, client_id),
         )
         page = rows[:first]
+        client = str(client_id)
         await ctx.gate.record_read(
             client_id,
             grant,
@@ -191,10 +204,12 @@ class TimelineQuery:
             count=len(page),
         )
         return TimelineConnection(
-            edges=[TimelineEdge(cursor=cursor_of(r), node=TimelineEntry.of(r)) for r in page],
+            edges=[
+                TimelineEdge(cursor=cursor_of(r, client), node=TimelineEntry.of(r)) for r in page
+            ],
             page_info=PageInfo(
                 has_next_page=len(rows) > first,
-                end_cursor=cursor_of(page[-1]) if page else None,
+                end_cursor=cursor_of(page[-1], client) if page else None,
             ),
             projected_position=projected,
         )

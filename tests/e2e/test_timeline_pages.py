@@ -94,6 +94,28 @@ async def test_bad_cursors_and_page_sizes_are_refused_with_the_field(api: Api) -
         )  # fmt: skip
 
 
+async def test_a_cursor_from_another_clients_timeline_is_refused(api: Api) -> None:
+    """It paged this client from an entry it does not have, silently leaving out those
+    before; a tampered client id in a cursor is no cursor."""
+    first_client, position = await four_entries(api)
+    other_client, other_position = await four_entries(api)
+    await caught_up(api, first_client, position)
+    await caught_up(api, other_client, other_position)
+    cursor = (await connection(api, clientId=first_client, first=2))["pageInfo"]["endCursor"]
+    keyset = base64.urlsafe_b64decode(cursor).decode().rpartition("|")[0]
+    tampered = base64.urlsafe_b64encode(f"{keyset}|not-a-client".encode()).decode()
+
+    for forged, rule in ((cursor, "cursor-client"), (tampered, "cursor")):
+        body = await page(api, clientId=other_client, first=2, after=forged)
+        assert body["data"] is None
+        extensions = body["errors"][0]["extensions"]
+        assert (extensions["code"], extensions["field"], extensions["rule"]) == (
+            "BAD_USER_INPUT", "after", rule
+        )  # fmt: skip
+    own = await connection(api, clientId=first_client, first=2, after=cursor)
+    assert len(own["nodes"]) == 2
+
+
 async def test_filters_by_kind_date_range_and_recorded_time(api: Api) -> None:
     client_id, position = await four_entries(api)
     await caught_up(api, client_id, position)
