@@ -40,6 +40,8 @@ from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "dosing"
+ORDERS = "medications"
+"""The medications view, whose order rows say how long a take-home bottle lasts."""
 READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, TakeHomeEnteredInError,
          DoseNotGiven, DoseMissed, OrderHeld, OrderResumed, OrderReinstated)  # fmt: skip
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
@@ -183,12 +185,15 @@ class Treatment(TypedDict):
 
 async def treatment(pool: AsyncConnectionPool, client_id: UUID, today: date) -> Treatment:
     """A client's first observed dose day (of a dose not entered in error), and the take-home
-    days they hold from ``today`` (of take-homes not entered in error)."""
+    days they hold from ``today`` (of take-homes not entered in error): each bottle lasts to
+    the next dosing day of its order (``Order.lasts``), two days on an every-other-day one."""
     query = sql.SQL(
-        "SELECT min(day) FILTER (WHERE status = 'given' AND {standing}) AS first_dose,"
-        " count(DISTINCT day) FILTER (WHERE status = 'take-home' AND day >= %s AND {standing})"
-        " AS supply"
-        " FROM {view} d WHERE client_id = %s"
-    ).format(view=sql.Identifier(NAME), standing=standing("d"))
+        "SELECT min(d.day) FILTER (WHERE d.status = 'given' AND {standing}) AS first_dose,"
+        " count(DISTINCT d.day + n) FILTER (WHERE d.status = 'take-home' AND d.day + n >= %s"
+        " AND {standing}) AS supply"
+        " FROM {view} d LEFT JOIN {orders} o ON o.id = d.order_id AND d.status = 'take-home',"
+        " generate_series(0, coalesce((o.details #>> '{{schedule,every_days}}')::int, 1) - 1) n"
+        " WHERE d.client_id = %s"
+    ).format(view=sql.Identifier(NAME), orders=sql.Identifier(ORDERS), standing=standing("d"))
     [found] = await fetch(pool, Treatment, query, [today, client_id])
     return found

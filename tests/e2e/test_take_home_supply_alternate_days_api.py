@@ -4,7 +4,8 @@ alternate-day order each bottle is two days' supply.
 42 CFR 8.12(i)(3) (89 FR 7528, 2024) limits the take-home supply a client holds by days of
 treatment: up to 7 days in the first 14, up to 14 days from day 15. Seven bottles of an
 every-other-day order last 14 days, so in the first two weeks, with eligibility for 7 days,
-they are refused (``take-home-eligibility``), as is a fourth bottle after three (8 days)."""
+they are refused (``take-home-eligibility``), as is a fourth bottle after three (8 days),
+and the dosing view says the 6 days three bottles last."""
 
 from __future__ import annotations
 
@@ -62,4 +63,5 @@ async def test_bottles_of_an_alternate_day_order_count_two_days_each_against_the
     )  # fmt: skip
     assert (fourth["rule"], fourth["field"]) == ("take-home-eligibility", "days")
     assert "this would make 8" in fourth["message"]
-    assert (await clinic.read(DOSING))["takeHomeDoses"] == 3
+    dosing = await clinic.read(DOSING)
+    assert (dosing["takeHomeDoses"], dosing["takeHomeSupplyDays"]) == (3, 6)
