@@ -22,6 +22,7 @@ from carecoord.graphql.decimals import DECIMAL
 from carecoord.graphql.disclosures import DisclosureQuery
 from carecoord.graphql.document_limits import alias_limit, depth_limit
 from carecoord.graphql.errors import Schema, ShapeAndMaskErrors, ShapeErrors
+from carecoord.graphql.http_operations import NoSubscriptionOverHttp
 from carecoord.graphql.input_bounds import bound_arguments
 from carecoord.graphql.medication import MedicationMutation
 from carecoord.graphql.medication_views import MedicationQuery
@@ -107,6 +108,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         subscription=Subscription,
         extensions=[
             OperationTrace,  # the correlation id on every log line; a span when tracing is on
+            NoSubscriptionOverHttp,  # subscriptions over the websocket only
             ShapeAndMaskErrors if production else ShapeErrors,
             RequestMetrics,  # refusals by rule, each operation named for its latency
             lambda: AddValidationRules(list(LIMITS)),
