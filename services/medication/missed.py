@@ -90,7 +90,7 @@ def missed_days(
     if order.dispensing is not Dispensing.CLINIC:
         return []
     known = set(order.missed)
-    undosed = {day for day in known if not order.dosed_on(day)} | earlier  # dosed late
+    undosed = {day for day in known | earlier if not order.dosed_on(day)}  # or dosed late
     found: list[Missed] = []
     hold_placed = order.hold is not None
     due_days = _cycle_due_days(order, today, early) if early else _due_days(order, today)
@@ -98,6 +98,8 @@ def missed_days(
         if since is not None and day < since:
             continue
         if day in known or order.dosed_on(day) or order.held_on(day, day_of) or away(day):
+            continue
+        if day in earlier:  # found under the order it replaced (a change dated back): once
             continue
         undosed.add(day)
         streak = _streak(order, day, undosed)

@@ -1,4 +1,6 @@
-"""A dose charted late for a day the missed-dose sweep had found missed: the day was dosed.
+"""Days the missed-dose sweep found, and what is charted about them since.
+
+A dose charted late for a day the missed-dose sweep had found missed: the day was dosed.
 
 The missed-dose rule (``consecutive-missed-doses``, after the Australian national methadone
 guideline, section 3.5) holds an order after that many dosing days in a row passed without
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import isolated_settings
-from medication_steps import DOSING, MEDICATIONS, PRESCRIBE, Clinic
+from medication_steps import CHANGE, DOSING, MEDICATIONS, PRESCRIBE, Clinic
 
 from carecoord.events import Role
 from carecoord.services.infrastructure.settings import Settings
@@ -71,3 +73,33 @@ async def test_a_day_dosed_late_after_the_sweep_found_it_breaks_the_run_and_is_n
     )
     [row] = [c for c in caseload["myCaseload"]["clients"] if c["clientId"] == clinic.client_id]
     assert (row["consecutiveMissedDays"], row["recentMissedDays"]) == (2, 2)
+
+
+async def test_days_found_missed_before_a_dose_change_dated_back_are_missed_once(
+    api: Api,
+) -> None:
+    """A dose change written late, dated back to days the sweep had found missed under the
+    order it replaces: those days are each missed once (the rule's findings stand under the
+    old order), and they count in the run the hold goes by."""
+    clinic = await Clinic.enroll(api, "Lou F.")
+    start = TODAY - timedelta(days=6)
+    old = (
+        await clinic.doctor(
+            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
+        )
+    )["id"]
+    await clinic.dose(old, start, "60")
+    await sweep(api, clinic, start + timedelta(days=3))
+    back = start + timedelta(days=1)
+    await clinic.doctor(CHANGE, orderId=old, dose="50", start=str(back), reason="reduce")
+    await sweep(api, clinic, start + timedelta(days=4))
+
+    dosing = await clinic.read(DOSING)
+    missed = [(e["day"], e["detail"][:11]) for e in dosing["entries"] if e["status"] == "missed"]
+    assert missed == [
+        (str(back), "1 in a row "),
+        (str(back + timedelta(days=1)), "2 in a row "),
+        (str(back + timedelta(days=2)), "3 in a row "),
+    ]
+    assert dosing["missed"] == 3
+    assert [e["status"] for e in dosing["entries"]].count("hold-placed") == 1
