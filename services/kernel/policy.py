@@ -22,7 +22,7 @@ from carecoord.events import Kind, Role
 from carecoord.events.access import Basis
 from carecoord.services.kernel.errors import Forbidden
 
-POLICY_VERSION = "access-2026.2"
+POLICY_VERSION = "access-2026.3"
 
 ALL_KINDS = frozenset(Kind)
 NOTES = frozenset({Kind.COUNSELING_NOTE})
@@ -252,12 +252,15 @@ def decide(role: Role, standing: Standing) -> Grant:
     if basis is Basis.CARE_TEAM and standing.team_ends_at is not None:
         expiries.append(standing.team_ends_at)
     emergency = standing.emergency
-    if basis is Basis.NONE and emergency is not None and role in MAY_BREAK_GLASS:
+    # An emergency opens what the role sees on the team (never notes), on top of a narrower
+    # consent too: a consent for care entries alone must not leave the doses shut then.
+    if emergency is not None and role in MAY_BREAK_GLASS and team.kinds - kinds:
         return Grant(
             Basis.BREAK_GLASS,
-            team.kinds,
+            kinds | team.kinds,
+            consent_ids=tuple(c.consent_id for c in used),
             break_glass_id=emergency.access_id,
-            valid_until=emergency.expires_at,
+            valid_until=min([*expiries, emergency.expires_at]),
         )
     if basis is Basis.NONE:
         raise Forbidden(

@@ -163,6 +163,19 @@ def test_break_glass_is_bounded_by_its_window_and_names_itself() -> None:
     assert grant.valid_until == emergency.expires_at
 
 
+def test_break_glass_opens_the_team_view_over_a_narrower_consent() -> None:
+    care_only = ActiveConsent(uuid4(), frozenset({Kind.CARE}), NOW + timedelta(minutes=5))
+    emergency = Emergency(uuid4(), NOW + timedelta(hours=1))
+    grant = decide(Role.NURSE, Standing(consents=(care_only,), emergency=emergency))
+    assert cells(Role.NURSE, Standing(consents=(care_only,), emergency=emergency)) == "YYYY.YYY"
+    assert grant.basis is Basis.BREAK_GLASS
+    assert (grant.break_glass_id, grant.consent_ids) == (
+        emergency.access_id,
+        (care_only.consent_id,),
+    )
+    assert grant.valid_until == care_only.expires_at
+
+
 def test_refusal_says_what_would_allow_the_read() -> None:
     with pytest.raises(Forbidden) as refused:
         decide(Role.NURSE, Standing())
