@@ -19,7 +19,7 @@ from carecoord.graphql.context import After, AtLeast, RequestContext
 from carecoord.graphql.isoformat import isoformat
 from carecoord.projections import timeline
 from carecoord.projections.rows import Shown
-from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.errors import Forbidden, InvalidInput
 from carecoord.services.kernel.policy import Grant
 
 MAX_PAGE = 500
@@ -181,6 +181,11 @@ class TimelineQuery:
         grant = await may_read(ctx, client_id, "clientTimeline", at_least)
         if not 1 <= first <= MAX_PAGE:
             raise InvalidInput("first", "page-size", f"first must be between 1 and {MAX_PAGE}")
+        if kinds and not any(grant.shows(k, authored_by_reader=True) for k in kinds):
+            # Refused as a query about one of those kinds is, not answered "none recorded".
+            named = ", ".join(sorted({k.value for k in kinds}))
+            refusal = Forbidden("kinds", "kind-may-read", f"your access does not include {named}")
+            raise await ctx.gate.refused_read(client_id, "clientTimeline", refusal)
         await ctx.caught_up(timeline.NAME, at_least)
         projected = await ctx.platform.progress.readable_position(timeline.NAME)
         rows = await timeline.page(

@@ -91,3 +91,36 @@ async def test_a_query_for_a_kind_the_grant_lacks_is_refused_and_logged(
         name: ("REFUSED", "kind-may-read") if name in refused else ("GRANTED", "")
         for name in QUERIES
     }
+
+
+async def test_a_timeline_filtered_to_kinds_the_grant_lacks_is_refused_and_logged(
+    api: Api,
+) -> None:
+    client_id, position = await client_with_a_record(api)
+    filtered = """query($id: UUID!, $p: Int, $kinds: [Kind!]) {
+      clientTimeline(clientId: $id, atLeast: $p, kinds: $kinds) { nodes { kind } } }"""
+
+    hidden = await api.gql(
+        filtered,
+        {"id": client_id, "p": position, "kinds": ["MEDICATION", "THERAPY"]},
+        role=Role.PEER_SUPPORTER,
+        user="peer-kinds",
+    )
+    mixed = await api.ok(
+        filtered,
+        {"id": client_id, "p": position, "kinds": ["THERAPY", "CHECK_IN"]},
+        role=Role.PEER_SUPPORTER,
+        user="peer-kinds",
+    )
+
+    assert hidden["data"] is None
+    assert hidden["errors"][0]["extensions"] == {
+        "code": "FORBIDDEN",
+        "field": "kinds",
+        "rule": "kind-may-read",
+    }
+    assert [n["kind"] for n in mixed["clientTimeline"]["nodes"]] == ["check_in"]
+    logged = await api.ok(ACCESS_LOG, {"id": client_id}, role=Role.AUDITOR, user="auditor-kinds")
+    assert [
+        (e["outcome"], e["refusal"]) for e in logged["accessLog"] if e["readerId"] == "peer-kinds"
+    ] == [("REFUSED", "kind-may-read"), ("GRANTED", "")]
