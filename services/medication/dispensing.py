@@ -686,6 +686,8 @@ def record_missed(
     for order in list(record.orders.values()):
         if order.status not in (Status.ACTIVE, Status.ON_HOLD):
             continue
+        if _latest(record, order).status is Status.STOPPED:  # stopped with its replacement
+            continue
         away = lambda day: record.away_on(day) is not None  # noqa: E731
         earlier, earlier_not_given = _undosed_before(record, order)
         found = missed_days(

@@ -6,7 +6,8 @@ until assessed") holds the order the client is dosed by. When a dose change writ
 starts today, that is the new order: a hold on it holds the old one for its last days too,
 as a prescriber's hold does, and the prescriber lifts it there. Placed on the old order,
 the hold held nothing from the change's first day, and no one could lift it (the old order
-answers "act on the one that replaced it", the new one "not on hold")."""
+answers "act on the one that replaced it", the new one "not on hold"). A stop placed there
+stops both, and the old order's days after it are not missed."""
 
 from __future__ import annotations
 
@@ -16,7 +17,16 @@ from pathlib import Path
 
 import pytest
 from conftest import isolated_settings
-from medication_steps import CHANGE, DOSE, MEDICATIONS, PRESCRIBE, RESUME, Clinic
+from medication_steps import (
+    CHANGE,
+    DISCONTINUE,
+    DOSE,
+    DOSING,
+    MEDICATIONS,
+    PRESCRIBE,
+    RESUME,
+    Clinic,
+)
 
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.runtime.missed_sweep import sweep_once
@@ -63,3 +73,37 @@ async def test_days_missed_before_a_dose_change_starts_hold_the_new_order_until_
     await clinic.nurse(DOSE, orderId=new, amount="50", dosageForm="oral solution")
     [order] = (await clinic.read(MEDICATIONS))["orders"]
     assert (order["status"], order["hold"]) == ("active", None)
+
+
+async def test_no_day_is_missed_under_an_order_whose_replacement_was_stopped(api: Api) -> None:
+    """Stopping the dose change that replaces an order stops that order too (the window
+    refuses it): its remaining days are not dosing days, so the sweep finds none missed, as
+    it finds none under an order stopped itself. The client takes supervised disulfiram at
+    the window too, so the sweep looks at the record."""
+    clinic = await Clinic.enroll(api, "Cy V.")
+    disulfiram = await clinic.doctor(
+        PRESCRIBE, medication="disulfiram", dose="250", unit="mg", route="oral",
+        start=str(TODAY), dispensing="CLINIC",
+    )  # fmt: skip
+    await clinic.nurse(DOSE, orderId=disulfiram["id"], amount="250", dosageForm="tablet")
+    start = TODAY - timedelta(days=2)
+    old = (
+        await clinic.doctor(
+            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
+        )
+    )["id"]
+    await clinic.doses(old, start, 2, "60")
+    tomorrow = TODAY + timedelta(days=1)
+    new = (
+        await clinic.doctor(CHANGE, orderId=old, dose="50", start=str(tomorrow), reason="reduce")
+    )["id"]
+    await clinic.doctor(DISCONTINUE, orderId=new, reason="transferred to another program")
+    refused = await clinic.refused(DOSE, orderId=old, amount="60", dosageForm="oral solution")
+    assert (refused["field"], refused["rule"]) == ("orderId", "order-active")
+    await clinic.read(MEDICATIONS)  # the sweep finds its candidates in this view
+    platform = api.platform
+    await sweep_once(platform.bus, platform.pool, platform.medication, tomorrow)
+    clinic.position = await asyncio.to_thread(platform.store.last_position)
+
+    dosing = await clinic.read(DOSING)
+    assert (dosing["given"], dosing["missed"]) == (3, 0)
