@@ -314,7 +314,8 @@ class AccessQuery:
         ctx = info.context
         ctx.gate.require(Listing.BREAK_GLASS_USES)
         page_size(first)
-        rows = await break_glass_view.newest(ctx.platform.reads, since, first)
+        program = ctx.gate.managed_program()
+        rows = await break_glass_view.newest(ctx.platform.reads, since, first, program)
         readable = await log_each_client(ctx, (r["client_id"] for r in rows), "breakGlassUses")
         return [into(BreakGlassUse, r) for r in rows if r["client_id"] in readable]
 

@@ -12,6 +12,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.access import BreakGlassUsed
 from carecoord.events.positioned import Positioned
+from carecoord.projections import timeline
 from carecoord.projections.generations import generation_ddl, generation_table
 from carecoord.projections.inserts import insert_once
 from carecoord.projections.rows import fetch
@@ -61,11 +62,18 @@ class Use(TypedDict):
     expires_at: datetime
 
 
-async def newest(pool: AsyncConnectionPool, since: datetime | None, limit: int) -> list[Use]:
+async def newest(
+    pool: AsyncConnectionPool, since: datetime | None, limit: int, program: str | None = None
+) -> list[Use]:
     """Up to ``limit`` emergency accesses (used at ``since`` or later, if given), newest
-    first."""
+    first; with ``program``, of that program's clients only (the limit counts theirs, so
+    other programs' newer uses do not crowd them out)."""
     query = sql.SQL(
-        "SELECT * FROM {} WHERE (%s::timestamptz IS NULL OR used_at >= %s)"
-        " ORDER BY used_at DESC LIMIT %s"
-    ).format(sql.Identifier(NAME))
-    return await fetch(pool, Use, query, (since, since, limit))
+        "SELECT * FROM {uses} u WHERE (%(since)s::timestamptz IS NULL OR used_at >= %(since)s)"
+        " AND (%(program)s::text IS NULL OR EXISTS (SELECT 1 FROM {timeline} t"
+        " WHERE t.client_id = u.client_id AND t.type = 'care.ClientEnrolled'"
+        " AND t.facts->>'program' = %(program)s))"
+        " ORDER BY used_at DESC LIMIT %(limit)s"
+    ).format(uses=sql.Identifier(NAME), timeline=sql.Identifier(timeline.NAME))
+    params = {"since": since, "program": program, "limit": limit}
+    return await fetch(pool, Use, query, params)

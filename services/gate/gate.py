@@ -226,6 +226,11 @@ class AccessGate:
                 await progress.passed(name, position - 1)
             await progress.replayed(name, position)
 
+    def managed_program(self) -> str | None:
+        """The one program whose clients a program admin's token confines their reads to;
+        None for every program (and for every other role)."""
+        return self.program if self._scoped(self.reader()) else None
+
     def _scoped(self, actor: Actor) -> bool:
         return actor.role is Role.PROGRAM_ADMIN and self.program is not None
 
