@@ -528,7 +528,7 @@ def export_schema(output: Path | None, *, check: bool) -> int:
         return 0
     target = output or export.SCHEMA_FILE
     if check:
-        current = target.exists() and target.read_text(encoding="utf-8") == export.sdl()
+        current = export.current(target, export.sdl())
         print(f"{target}: {'current' if current else 'out of date; run ' + export.REGENERATE}")
         return 0 if current else 1
     try:
