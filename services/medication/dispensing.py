@@ -12,6 +12,7 @@ program's local day (``MedicationRules.day_of``), so a dose at 23:30 counts for 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -688,7 +689,7 @@ def record_missed(
             continue
         if _latest(record, order).status is Status.STOPPED:  # stopped with its replacement
             continue
-        away = lambda day: record.away_on(day) is not None  # noqa: E731
+        away = _not_dosed_here(record, rules, order)
         earlier, earlier_not_given = _undosed_before(record, order)
         found = missed_days(
             order, today, away=away, rule=rules.missed, day_of=rules.day_of, since=since,
@@ -734,9 +735,30 @@ def _latest(record: MedicationRecord, order: Order) -> Order:
     ``order``: the hold goes there, as a prescriber's does, so it holds both (``_check_active``)
     and a prescriber can lift it; one on the replaced order held nothing after its last day
     and could not be resumed."""
+    return [order, *_successors(record, order)][-1]
+
+
+def _not_dosed_here(
+    record: MedicationRecord, rules: MedicationRules, order: Order
+) -> Callable[[date], bool]:
+    """Whether a day is none to dose ``order`` here: the client guest doses elsewhere, or an
+    order replacing it is on hold (which holds it too, ``_check_active``)."""
+    successors = _successors(record, order)
+
+    def away(day: date) -> bool:
+        held = any(s.held_on(day, rules.day_of) for s in successors)
+        return held or record.away_on(day) is not None
+
+    return away
+
+
+def _successors(record: MedicationRecord, order: Order) -> list[Order]:
+    """The orders that replaced ``order`` in turn: a hold or stop on one holds or stops it."""
+    found: list[Order] = []
     while order.replaced_by is not None:
         order = record.orders[order.replaced_by]
-    return order
+        found.append(order)
+    return found
 
 
 def _hold_reason(missed: Missed) -> str:

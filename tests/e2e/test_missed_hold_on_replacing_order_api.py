@@ -22,6 +22,7 @@ from medication_steps import (
     DISCONTINUE,
     DOSE,
     DOSING,
+    HOLD,
     MEDICATIONS,
     PRESCRIBE,
     RESUME,
@@ -107,3 +108,32 @@ async def test_no_day_is_missed_under_an_order_whose_replacement_was_stopped(api
 
     dosing = await clinic.read(DOSING)
     assert (dosing["given"], dosing["missed"]) == (3, 0)
+
+
+async def test_no_day_is_missed_under_an_order_while_its_replacement_is_on_hold(
+    api: Api,
+) -> None:
+    """A hold on the dose change that replaces an order holds that order too: its days on
+    hold are not missed, as days under a hold of its own are not."""
+    clinic = await Clinic.enroll(api, "Di R.")
+    start = TODAY - timedelta(days=2)
+    old = (
+        await clinic.doctor(
+            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
+        )
+    )["id"]
+    await clinic.doses(old, start, 2, "60")
+    tomorrow = TODAY + timedelta(days=1)
+    new = (
+        await clinic.doctor(CHANGE, orderId=old, dose="50", start=str(tomorrow), reason="reduce")
+    )["id"]
+    await clinic.doctor(HOLD, orderId=new, reason="intoxicated at intake")
+    refused = await clinic.refused(DOSE, orderId=old, amount="60", dosageForm="oral solution")
+    assert (refused["field"], refused["rule"]) == ("orderId", "order-active")
+    await clinic.read(MEDICATIONS)  # the sweep finds its candidates in this view
+    platform = api.platform
+    await sweep_once(platform.bus, platform.pool, platform.medication, tomorrow)
+    clinic.position = await asyncio.to_thread(platform.store.last_position)
+
+    dosing = await clinic.read(DOSING)
+    assert (dosing["given"], dosing["missed"]) == (2, 0)
