@@ -1,7 +1,8 @@
 """The rows of a program-wide listing (the DEA dispensing log, the lot ledger, the
 medication safety log) a reader may have, each client's read access-logged once.
 
-Auditors and program admins get every client's rows; the roles the listing keeps to their
+Auditors and program admins get every client's rows (an admin whose token names a program,
+its clients' alone, and no other is logged as read); the roles the listing keeps to their
 care team (``ListingRule.team_only``: prescribers, nurses) get those of the clients whose
 care team they are on now, decided once the access views have each client's newest change.
 """
@@ -35,6 +36,8 @@ async def kept_rows(
     if team_only:
         team = await ctx.gate.on_team(frozenset(r["client_id"] for r in rows))
         rows = [r for r in rows if r["client_id"] in team]
+    managed = await ctx.gate.in_managed_program(frozenset(r["client_id"] for r in rows))
+    rows = [r for r in rows if r["client_id"] in managed]
     counts = Counter(r["client_id"] for r in rows)
     grants = await ctx.gate.readable_each(counts, operation=operation)
     if team_only:

@@ -112,7 +112,7 @@ class AccessGate:
         """
         actor = authorize(self.actor, action)
         named = frozenset(clients)
-        await self._within_program(actor, named)
+        await self._within_program(named)
         needed = relationship_needed(actor, action)
         on_team: frozenset[UUID] = frozenset()
         if needed is Relationship.CARE_TEAM:
@@ -161,7 +161,7 @@ class AccessGate:
         if at_least is not None:
             await self._access_models_at(at_least)
         try:
-            await self._within_program(reader, frozenset({client_id}))
+            await self._within_program(frozenset({client_id}))
         except Forbidden as refusal:
             await self._log(reader, client_id, operation, refusal=refusal)
             raise
@@ -234,22 +234,26 @@ class AccessGate:
     def _scoped(self, actor: Actor) -> bool:
         return actor.role is Role.PROGRAM_ADMIN and self.program is not None
 
-    async def _within_program(self, actor: Actor, clients: frozenset[UUID]) -> None:
-        if not clients or not self._scoped(actor):
-            return
+    async def in_managed_program(self, clients: frozenset[UUID]) -> frozenset[UUID]:
+        """Those of ``clients`` enrolled in the program a program admin's token names (a
+        listing shows and logs no other); all of them for every other reader."""
+        if not clients or not self._scoped(self.reader()):
+            return clients
         async with self.platform.reads.connection() as conn:
             found = await programs_of(conn, clients)
-        if any(found.get(c) != self.program for c in clients):
-            await self._at_head(timeline.NAME)  # the client may have just enrolled
+        if clients - found.keys():
+            await self._at_head(timeline.NAME)  # a client may have just enrolled
             async with self.platform.reads.connection() as conn:
                 found = await programs_of(conn, clients)
-        for client_id in sorted(clients):
-            if found.get(client_id) != self.program:
-                raise Forbidden(
-                    "clientId",
-                    "admin-program",
-                    f"you manage program {self.program!r}; client {client_id} is not in it",
-                )
+        return frozenset(c for c in clients if found.get(c) == self.program)
+
+    async def _within_program(self, clients: frozenset[UUID]) -> None:
+        for client_id in sorted(clients - await self.in_managed_program(clients)):
+            raise Forbidden(
+                "clientId",
+                "admin-program",
+                f"you manage program {self.program!r}; client {client_id} is not in it",
+            )
 
     async def _on_care_team(self, actor: Actor, clients: frozenset[UUID]) -> frozenset[UUID]:
         """Membership from the care-team read model (or what it confirmed since its last
