@@ -41,7 +41,7 @@ from carecoord.services.kernel.visible_names import shown
 from carecoord.services.medication.doses import check_amount
 from carecoord.services.medication.formulary import Medication
 from carecoord.services.medication.missed import Missed, missed_days
-from carecoord.services.medication.orders import Charted, HandedOver, Order, Status
+from carecoord.services.medication.orders import Charted, HandedOver, Hold, Order, Status
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.medication.take_homes import day_in_treatment, supply_days
@@ -594,30 +594,45 @@ def arrange_guest_dosing(
 
 def guest_dosing_summary(record: MedicationRecord, start: date, end: date) -> str:
     """What the guest site is told: each clinic-dispensed order in force during the stay,
-    with the days it covers, its dose steps inside the stay, a hold, and the last dose."""
-    parts: list[tuple[Order, date, date]] = []
+    with the days it covers, its dose steps inside the stay, a hold, and the last dose. A
+    hold or stop on the order replacing one holds or stops that one too (``_check_active``)."""
+    parts: list[tuple[Order, Hold | None, date, date]] = []
     for order in record.orders.values():
         if order.dispensing is not Dispensing.CLINIC or order.status not in (
             Status.ACTIVE,
             Status.ON_HOLD,
         ):
             continue
+        successor = _stopping_successor(record, order)
+        if successor is not None and successor.status is Status.STOPPED:
+            continue
         first = max(order.start, start)
         last = end if order.end is None else min(order.end, end)
         if first > last:
             continue
-        parts.append((order, first, last))
-    told = "; ".join(_told(o, first, last, start, end) for o, first, last in parts)
+        hold = order.hold if successor is None else order.hold or successor.hold
+        parts.append((order, hold, first, last))
+    told = "; ".join(_told(o, h, first, last, start, end) for o, h, first, last in parts)
     if len(told) > TOLD_MAX:  # a long taper over a long stay: each order's steps in short
-        told = "; ".join(_told(o, first, last, start, end, brief=True) for o, first, last in parts)
+        told = "; ".join(
+            _told(o, h, first, last, start, end, brief=True) for o, h, first, last in parts
+        )
     return f"Orders to dose by: {told or 'no clinic-dispensed order in force'}"
 
 
 def _told(
-    order: Order, first: date, last: date, start: date, end: date, *, brief: bool = False
+    order: Order,
+    hold: Hold | None,
+    first: date,
+    last: date,
+    start: date,
+    end: date,
+    *,
+    brief: bool = False,
 ) -> str:
-    """One order as the guest site reads it, from ``first`` to ``last`` of the stay;
-    ``brief``: its dose steps inside the stay as their count and the last one."""
+    """One order as the guest site reads it, from ``first`` to ``last`` of the stay, under
+    ``hold`` (its own or its replacement's); ``brief``: its dose steps inside the stay as
+    their count and the last one."""
     told = (
         f"{order.medication} {order.dose_on(first)} {order.unit} {order.route}"
         f" {order.schedule.times_per_day}x every {order.schedule.every_days} day(s)"
@@ -633,8 +648,8 @@ def _told(
         told += f", then {len(steps)} dose steps to {steps[-1]} (each on order {order.order_id})"
     elif steps:
         told += f", then {', then '.join(steps)}"
-    if order.hold is not None:
-        told += f", ON HOLD since {order.hold.since:%Y-%m-%d}: do not dose"
+    if hold is not None:
+        told += f", ON HOLD since {hold.since:%Y-%m-%d}: do not dose"
     given = [day for day, _ in order.given if day < start]
     last_dose = f", last dose here {max(given)}" if given else ""
     return f"{told} (order {order.order_id}{last_dose})"
