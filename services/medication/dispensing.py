@@ -156,15 +156,25 @@ def administer(
             "prescribed-amount",
             f"at most {per_slot} {order.unit} per dose is prescribed on {day}, got {amount}",
         )
-    already = order.given_amount(day)
+    already = _given_on(record, order.medication, day)
     if already + amount > order.dose_on(day):
         raise RuleViolation(
             "amount",
             "daily-amount",
             f"{already} of {order.dose_on(day)} {order.unit} prescribed for {day} were already"
-            f" given; at most {order.dose_on(day) - already} {order.unit} more",
+            f" given; at most {max(order.dose_on(day) - already, Decimal(0))} {order.unit} more",
         )
     _record_dose(record, stamp, order, drug, dose_id, given, site, given_at, slot, day)
+
+
+def _given_on(record: MedicationRecord, medication: str, day: date) -> Decimal:
+    """What the client took of ``medication`` at the window on ``day``, under any of its
+    orders: a dose charted late under an order stopped that morning and one given under the
+    order that followed it are one day's intake, held to the dose of the order being dosed."""
+    return sum(
+        (o.given_amount(day) for o in record.orders.values() if o.medication == medication),
+        Decimal(0),
+    )
 
 
 def replace_dose(
