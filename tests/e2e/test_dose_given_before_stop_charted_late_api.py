@@ -51,20 +51,16 @@ async def test_a_dose_given_before_the_stop_is_charted_and_one_after_it_is_refus
     assert dosing["firstDoseDay"] is not None
 
 
-async def test_a_dose_charted_under_the_stopped_order_counts_against_the_next_orders_day(
-    api: Api,
-) -> None:
-    """Stopped at 60 mg and restarted at 80 mg on one day: the morning's 60 mg, charted late
-    under the stopped order, is that day's intake under the new one too (``daily-amount``),
-    whichever is charted first; the nurse may give the 20 mg that is left."""
-    clinic = await Clinic.enroll(api, "Ray K.")
-    today = datetime.now(UTC)
-    midnight = today.replace(hour=0, minute=0, second=0, microsecond=0)
-    given_at = max(today - timedelta(minutes=3), midnight)
+async def stopped_and_followed(clinic: Clinic) -> tuple[str, str, datetime]:
+    """Methadone 60 mg stopped a minute after this morning's dose (not yet charted) and
+    followed by an 80 mg order from today: the two orders and when the dose was given."""
+    now = datetime.now(UTC)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    given_at = max(now - timedelta(minutes=3), midnight)
     old = (
         await clinic.doctor(
             PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral",
-            start=str(today.date() - timedelta(days=3)),
+            start=str(now.date() - timedelta(days=3)),
         )
     )["id"]  # fmt: skip
     await clinic.doctor(
@@ -74,9 +70,20 @@ async def test_a_dose_charted_under_the_stopped_order_counts_against_the_next_or
     new = (
         await clinic.doctor(
             PRESCRIBE, medication="methadone", dose="80", unit="mg", route="oral",
-            start=str(today.date()),
+            start=str(now.date()),
         )
     )["id"]  # fmt: skip
+    return old, new, given_at
+
+
+async def test_a_dose_charted_under_the_stopped_order_counts_against_the_next_orders_day(
+    api: Api,
+) -> None:
+    """Stopped at 60 mg and restarted at 80 mg on one day: the morning's 60 mg, charted late
+    under the stopped order, is that day's intake under the new one too (``daily-amount``);
+    the nurse may give the 20 mg that is left."""
+    clinic = await Clinic.enroll(api, "Ray K.")
+    old, new, given_at = await stopped_and_followed(clinic)
     await clinic.nurse(
         DOSE, orderId=old, amount="60", dosageForm="oral solution", givenAt=given_at.isoformat()
     )
@@ -93,25 +100,7 @@ async def test_a_dose_charted_late_under_the_stopped_order_is_held_to_what_is_le
     """The other way round: 80 mg given under the new order first, the stopped order's
     morning dose charted after it would make 140 mg of methadone in one day."""
     clinic = await Clinic.enroll(api, "Sam K.")
-    today = datetime.now(UTC)
-    midnight = today.replace(hour=0, minute=0, second=0, microsecond=0)
-    given_at = max(today - timedelta(minutes=3), midnight)
-    old = (
-        await clinic.doctor(
-            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral",
-            start=str(today.date() - timedelta(days=3)),
-        )
-    )["id"]  # fmt: skip
-    await clinic.doctor(
-        DISCONTINUE, orderId=old, reason="dose increase as a new order",
-        stoppedAt=(given_at + timedelta(minutes=1)).isoformat(),
-    )  # fmt: skip
-    new = (
-        await clinic.doctor(
-            PRESCRIBE, medication="methadone", dose="80", unit="mg", route="oral",
-            start=str(today.date()),
-        )
-    )["id"]  # fmt: skip
+    old, new, given_at = await stopped_and_followed(clinic)
     await clinic.nurse(DOSE, orderId=new, amount="80", dosageForm="oral solution")
 
     refused = await clinic.refused(

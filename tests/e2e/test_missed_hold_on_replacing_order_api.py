@@ -12,7 +12,7 @@ stops both, and the old order's days after it are not missed."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -34,12 +34,43 @@ from carecoord.services.runtime.missed_sweep import sweep_once
 from support import Api
 
 TODAY = datetime.now(UTC).date()
+TOMORROW = TODAY + timedelta(days=1)
 
 
 @pytest.fixture
 def settings(data_dir: Path) -> Settings:
     """The sweep runs when the test says, not on its own timer."""
     return isolated_settings(data_dir, missed_dose_interval_seconds=3600)
+
+
+async def swept(api: Api, clinic: Clinic, day: date) -> None:
+    """The missed-dose sweep run for ``day``, once the view it reads has the record."""
+    await clinic.read(MEDICATIONS)  # the sweep finds its candidates in this view
+    platform = api.platform
+    await sweep_once(platform.bus, platform.pool, platform.medication, day)
+    clinic.position = await asyncio.to_thread(platform.store.last_position)
+
+
+async def changed_from_tomorrow(clinic: Clinic) -> tuple[str, str]:
+    """Methadone 60 mg dosed the last two days, changed to 50 mg from tomorrow."""
+    start = TODAY - timedelta(days=2)
+    old = (
+        await clinic.doctor(
+            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
+        )
+    )["id"]
+    await clinic.doses(old, start, 2, "60")
+    new = (
+        await clinic.doctor(CHANGE, orderId=old, dose="50", start=str(TOMORROW), reason="reduce")
+    )["id"]
+    return old, new
+
+
+async def refused_then_swept(api: Api, clinic: Clinic, old: str) -> None:
+    """The window refuses the old order; then tomorrow's sweep runs."""
+    refused = await clinic.refused(DOSE, orderId=old, amount="60", dosageForm="oral solution")
+    assert (refused["field"], refused["rule"]) == ("orderId", "order-active")
+    await swept(api, clinic, TOMORROW)
 
 
 async def test_days_missed_before_a_dose_change_starts_hold_the_new_order_until_resumed(
@@ -56,10 +87,7 @@ async def test_days_missed_before_a_dose_change_starts_hold_the_new_order_until_
     new = (await clinic.doctor(CHANGE, orderId=old, dose="50", start=str(TODAY), reason="reduce"))[
         "id"
     ]
-    await clinic.read(MEDICATIONS)  # the sweep finds its candidates in this view
-    platform = api.platform
-    await sweep_once(platform.bus, platform.pool, platform.medication, TODAY)
-    clinic.position = await asyncio.to_thread(platform.store.last_position)
+    await swept(api, clinic, TODAY)
 
     [order] = (await clinic.read(MEDICATIONS))["orders"]
     assert (order["id"], order["status"], order["hold"]["rule"]) == (
@@ -87,24 +115,9 @@ async def test_no_day_is_missed_under_an_order_whose_replacement_was_stopped(api
         start=str(TODAY), dispensing="CLINIC",
     )  # fmt: skip
     await clinic.nurse(DOSE, orderId=disulfiram["id"], amount="250", dosageForm="tablet")
-    start = TODAY - timedelta(days=2)
-    old = (
-        await clinic.doctor(
-            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
-        )
-    )["id"]
-    await clinic.doses(old, start, 2, "60")
-    tomorrow = TODAY + timedelta(days=1)
-    new = (
-        await clinic.doctor(CHANGE, orderId=old, dose="50", start=str(tomorrow), reason="reduce")
-    )["id"]
+    old, new = await changed_from_tomorrow(clinic)
     await clinic.doctor(DISCONTINUE, orderId=new, reason="transferred to another program")
-    refused = await clinic.refused(DOSE, orderId=old, amount="60", dosageForm="oral solution")
-    assert (refused["field"], refused["rule"]) == ("orderId", "order-active")
-    await clinic.read(MEDICATIONS)  # the sweep finds its candidates in this view
-    platform = api.platform
-    await sweep_once(platform.bus, platform.pool, platform.medication, tomorrow)
-    clinic.position = await asyncio.to_thread(platform.store.last_position)
+    await refused_then_swept(api, clinic, old)
 
     dosing = await clinic.read(DOSING)
     assert (dosing["given"], dosing["missed"]) == (3, 0)
@@ -116,24 +129,9 @@ async def test_no_day_is_missed_under_an_order_while_its_replacement_is_on_hold(
     """A hold on the dose change that replaces an order holds that order too: its days on
     hold are not missed, as days under a hold of its own are not."""
     clinic = await Clinic.enroll(api, "Di R.")
-    start = TODAY - timedelta(days=2)
-    old = (
-        await clinic.doctor(
-            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
-        )
-    )["id"]
-    await clinic.doses(old, start, 2, "60")
-    tomorrow = TODAY + timedelta(days=1)
-    new = (
-        await clinic.doctor(CHANGE, orderId=old, dose="50", start=str(tomorrow), reason="reduce")
-    )["id"]
+    old, new = await changed_from_tomorrow(clinic)
     await clinic.doctor(HOLD, orderId=new, reason="intoxicated at intake")
-    refused = await clinic.refused(DOSE, orderId=old, amount="60", dosageForm="oral solution")
-    assert (refused["field"], refused["rule"]) == ("orderId", "order-active")
-    await clinic.read(MEDICATIONS)  # the sweep finds its candidates in this view
-    platform = api.platform
-    await sweep_once(platform.bus, platform.pool, platform.medication, tomorrow)
-    clinic.position = await asyncio.to_thread(platform.store.last_position)
+    await refused_then_swept(api, clinic, old)
 
     dosing = await clinic.read(DOSING)
     assert (dosing["given"], dosing["missed"]) == (2, 0)
