@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import stat
 import sys
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -166,10 +167,12 @@ async def _log(
 
 def _write_private(out: Path, text: str) -> None:
     """Write the record readable by its owner alone: a client's Part 2 record is not for
-    every user of the machine, whatever the umask or the mode an existing file had."""
+    every user of the machine, whatever the umask or the mode an existing file had. A device
+    or a pipe keeps its mode: /dev/null made 0600 shuts every other user's process out."""
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as file:
-        os.fchmod(fd, 0o600)
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            os.fchmod(fd, 0o600)
         file.write(text)
 
 

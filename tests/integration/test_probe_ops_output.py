@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -80,13 +81,21 @@ async def test_an_export_the_out_file_cannot_take_is_one_line_and_exit_two(
     platform: Platform, tmp_path: Path
 ) -> None:
     enrolled = await platform.bus.execute(enroll_client(ADMIN, display_name="Jo R.", program="OTP"))
-    for out in ("/proc/record.jsonl", "/dev/full"):  # refused only by the open; by the write
-        done = await asyncio.to_thread(export, platform.database_url, tmp_path, "--as", "aud-1",
-                                       "--client", str(enrolled.result), "--out", out)  # fmt: skip
+    device = os.stat("/dev/full").st_mode
+    try:
+        for out in ("/proc/record.jsonl", "/dev/full"):  # refused only by the open; by the write
+            done = await asyncio.to_thread(export, platform.database_url, tmp_path, "--as",
+                                           "aud-1", "--client", str(enrolled.result), "--out",
+                                           out)  # fmt: skip
 
-        assert done.returncode == 2, done.stderr
-        assert said(done)[-1].startswith(f"carecoord audit export: cannot write {out}: "), out
-        assert "Traceback" not in done.stderr
+            assert done.returncode == 2, done.stderr
+            assert said(done)[-1].startswith(f"carecoord audit export: cannot write {out}: "), out
+            assert "Traceback" not in done.stderr
+        # A device keeps its mode: made 0600, it refused every other user's process.
+        assert os.stat("/dev/full").st_mode == device
+    finally:
+        if os.stat("/dev/full").st_mode != device:
+            os.chmod("/dev/full", stat.S_IMODE(device))
 
 
 async def test_verify_with_its_progress_stream_closed_still_says_intact(
