@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import support
 from carecoord.events import Role
+from carecoord.services.runtime.missed_sweep import sweep_once
 from support import RECORDED, Api
 
 ORDERED = (
@@ -163,6 +165,13 @@ class Clinic:
         )
         [result] = data.values()
         return result
+
+    async def swept(self, today: date) -> None:
+        """The missed-dose sweep as of ``today``; reads from here on include what it recorded."""
+        platform = self.api.platform
+        await self.read(MEDICATIONS)  # the sweep finds its candidates in this view
+        await sweep_once(platform.bus, platform.pool, platform.medication, today)
+        self.position = await asyncio.to_thread(platform.store.last_position)
 
     async def eligible(self, max_days: int, on: date | None = None) -> None:
         criteria = [{"criterion": c, "met": True} for c in CRITERIA]

@@ -11,8 +11,7 @@ finding stays on the record (nothing is edited)."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,6 @@ from medication_steps import CHANGE, DOSING, MEDICATIONS, PRESCRIBE, Clinic
 
 from carecoord.events import Role
 from carecoord.services.infrastructure.settings import Settings
-from carecoord.services.runtime.missed_sweep import sweep_once
 from support import Api
 
 TODAY = datetime.now(UTC).date()
@@ -33,14 +31,6 @@ CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
 def settings(data_dir: Path) -> Settings:
     """The sweep runs when the test says, not on its own timer."""
     return isolated_settings(data_dir, missed_dose_interval_seconds=3600)
-
-
-async def sweep(api: Api, clinic: Clinic, today: date) -> None:
-    """The sweep as of ``today``; the clinic reads from what it recorded on."""
-    platform = api.platform
-    await clinic.read(MEDICATIONS)  # the sweep finds its candidates in this view
-    await sweep_once(platform.bus, platform.pool, platform.medication, today)
-    clinic.position = await asyncio.to_thread(platform.store.last_position)
 
 
 async def test_a_day_dosed_late_after_the_sweep_found_it_breaks_the_run_and_is_not_missed(
@@ -55,13 +45,13 @@ async def test_a_day_dosed_late_after_the_sweep_found_it_breaks_the_run_and_is_n
     )["id"]
     await clinic.doses(order, start, 2, "40")
     third = start + timedelta(days=2)
-    await sweep(api, clinic, start + timedelta(days=3))
+    await clinic.swept(start + timedelta(days=3))
     assert [
         e["day"] for e in (await clinic.read(DOSING))["entries"] if e["status"] == "missed"
     ] == [str(third)]
 
     await clinic.dose(order, third, "40")  # the day's dose, charted from the paper record
-    await sweep(api, clinic, TODAY)
+    await clinic.swept(TODAY)
 
     dosing = await clinic.read(DOSING)
     assert "hold-placed" not in [e["status"] for e in dosing["entries"]]
@@ -89,10 +79,10 @@ async def test_days_found_missed_before_a_dose_change_dated_back_are_missed_once
         )
     )["id"]
     await clinic.dose(old, start, "60")
-    await sweep(api, clinic, start + timedelta(days=3))
+    await clinic.swept(start + timedelta(days=3))
     back = start + timedelta(days=1)
     await clinic.doctor(CHANGE, orderId=old, dose="50", start=str(back), reason="reduce")
-    await sweep(api, clinic, start + timedelta(days=4))
+    await clinic.swept(start + timedelta(days=4))
 
     dosing = await clinic.read(DOSING)
     missed = [(e["day"], e["detail"][:11]) for e in dosing["entries"] if e["status"] == "missed"]

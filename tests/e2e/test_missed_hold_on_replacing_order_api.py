@@ -11,8 +11,7 @@ stops both, and the old order's days after it are not missed."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,7 +29,6 @@ from medication_steps import (
 )
 
 from carecoord.services.infrastructure.settings import Settings
-from carecoord.services.runtime.missed_sweep import sweep_once
 from support import Api
 
 TODAY = datetime.now(UTC).date()
@@ -41,14 +39,6 @@ TOMORROW = TODAY + timedelta(days=1)
 def settings(data_dir: Path) -> Settings:
     """The sweep runs when the test says, not on its own timer."""
     return isolated_settings(data_dir, missed_dose_interval_seconds=3600)
-
-
-async def swept(api: Api, clinic: Clinic, day: date) -> None:
-    """The missed-dose sweep run for ``day``, once the view it reads has the record."""
-    await clinic.read(MEDICATIONS)  # the sweep finds its candidates in this view
-    platform = api.platform
-    await sweep_once(platform.bus, platform.pool, platform.medication, day)
-    clinic.position = await asyncio.to_thread(platform.store.last_position)
 
 
 async def changed_from_tomorrow(clinic: Clinic) -> tuple[str, str]:
@@ -66,11 +56,11 @@ async def changed_from_tomorrow(clinic: Clinic) -> tuple[str, str]:
     return old, new
 
 
-async def refused_then_swept(api: Api, clinic: Clinic, old: str) -> None:
+async def refused_then_swept(clinic: Clinic, old: str) -> None:
     """The window refuses the old order; then tomorrow's sweep runs."""
     refused = await clinic.refused(DOSE, orderId=old, amount="60", dosageForm="oral solution")
     assert (refused["field"], refused["rule"]) == ("orderId", "order-active")
-    await swept(api, clinic, TOMORROW)
+    await clinic.swept(TOMORROW)
 
 
 async def test_days_missed_before_a_dose_change_starts_hold_the_new_order_until_resumed(
@@ -87,7 +77,7 @@ async def test_days_missed_before_a_dose_change_starts_hold_the_new_order_until_
     new = (await clinic.doctor(CHANGE, orderId=old, dose="50", start=str(TODAY), reason="reduce"))[
         "id"
     ]
-    await swept(api, clinic, TODAY)
+    await clinic.swept(TODAY)
 
     [order] = (await clinic.read(MEDICATIONS))["orders"]
     assert (order["id"], order["status"], order["hold"]["rule"]) == (
@@ -117,7 +107,7 @@ async def test_no_day_is_missed_under_an_order_whose_replacement_was_stopped(api
     await clinic.nurse(DOSE, orderId=disulfiram["id"], amount="250", dosageForm="tablet")
     old, new = await changed_from_tomorrow(clinic)
     await clinic.doctor(DISCONTINUE, orderId=new, reason="transferred to another program")
-    await refused_then_swept(api, clinic, old)
+    await refused_then_swept(clinic, old)
 
     dosing = await clinic.read(DOSING)
     assert (dosing["given"], dosing["missed"]) == (3, 0)
@@ -131,7 +121,7 @@ async def test_no_day_is_missed_under_an_order_while_its_replacement_is_on_hold(
     clinic = await Clinic.enroll(api, "Di R.")
     old, new = await changed_from_tomorrow(clinic)
     await clinic.doctor(HOLD, orderId=new, reason="intoxicated at intake")
-    await refused_then_swept(api, clinic, old)
+    await refused_then_swept(clinic, old)
 
     dosing = await clinic.read(DOSING)
     assert (dosing["given"], dosing["missed"]) == (2, 0)
