@@ -32,13 +32,15 @@ def _on_record(
     occurred_at: datetime | None,
     rules: AlertRules,
     decide: Callable[[CheckInRecord], E],
+    field: str = "occurredAt",
 ) -> Command[UUID]:
-    """A command on an enrolled client's check-in record; returns the new event's id."""
+    """A command on an enrolled client's check-in record; returns the new event's id. A
+    refused time names ``field``, the input that gave it (a screen's is ``collectedAt``)."""
 
     def run(uow: UnitOfWork) -> UUID:
         client = uow.get(ClientRecord, client_id)
         client.require_enrolled()
-        plausible("occurredAt", occurred_at, now=stamp.clock(), enrolled_at=client.enrolled_at)
+        plausible(field, occurred_at, now=stamp.clock(), enrolled_at=client.enrolled_at)
         record = uow.get(CheckInRecord, client_id)
         return with_alerts(uow, client_id, rules, lambda: decide(record)).event_id
 
@@ -99,6 +101,7 @@ def record_drug_screen(
         occurred_at,
         rules,
         lambda record: record.record_drug_screen(stamp, screen_id, method, results, occurred_at),
+        field="collectedAt",
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from alert_story import PEER, Story, answers_totalling
 
@@ -82,3 +84,13 @@ def test_recording_for_a_client_not_enrolled_is_not_found() -> None:
     story.client_id = story.client_id.__class__(int=story.client_id.int ^ 1)
     with pytest.raises(NotFound):
         story.check_in(craving=10)
+
+
+def test_a_screen_collected_at_an_implausible_time_is_refused_naming_collected_at() -> None:
+    story = Story()
+    for collected in (story.now + timedelta(days=3), story.now - timedelta(days=3650)):
+        with pytest.raises(InvalidInput) as refused:
+            story.screen(at=collected, fentanyl="positive")
+        assert refused.value.field == "collectedAt"
+        assert refused.value.message.startswith("collectedAt ")
+    assert not [e for e in story.events() if isinstance(e, DrugScreenResulted)]
