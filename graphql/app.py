@@ -216,8 +216,12 @@ class CareGraphQL(GraphQL[RequestContext, None]):
         try:
             response = await self.run(request)
         except HTTPException as refused:
-            response = JSONResponse(
-                {"errors": [{"message": refused.reason}]}, status_code=refused.status_code
+            # encoded as a result is: a reason may quote the client's own text, and a lone
+            # surrogate it escaped (an operationName of "\ud800") is no UTF-8
+            response = Response(
+                self.encode_json({"errors": [{"message": refused.reason}]}),
+                status_code=refused.status_code,
+                media_type=JSON,
             )
         except ClientDisconnect:
             return  # gone before its body arrived: nothing ran, and nobody is left to answer

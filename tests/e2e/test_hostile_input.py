@@ -66,6 +66,7 @@ BAD_BODIES: list[tuple[bytes, int]] = [
     (b'{"query": "{ __typename }", "variables": [1]}', 400),
     (b'{"query": "{ __typename }", "extensions": 5}', 400),
     (b'{"query": "{ __typename }", "operationName": 5}', 400),
+    (b'{"query": "{ __typename }", "operationName": "\\ud800"}', 400),
     (b"{}", 400),
     (b'{"variables": {}}', 400),
     (b"\xff\xfe\x00{", 400),
