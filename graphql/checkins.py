@@ -33,6 +33,7 @@ from carecoord.graphql.declared import (
 )
 from carecoord.projections import checkins as series
 from carecoord.services.checkins import commands
+from carecoord.services.checkins.instruments import quoted
 from carecoord.services.checkins.record import CheckIn, Vitals
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.errors import InvalidInput
@@ -122,11 +123,14 @@ class SeriesPoint:
 
 
 def answers_of(given: ScoreInstrumentInput) -> dict[str, int]:
+    """The answers by item; an item answered twice is refused naming the second answer."""
     answers: dict[str, int] = {}
-    for answer in given.answers:
+    for n, answer in enumerate(given.answers):
         if answer.item in answers:
             raise InvalidInput(
-                f"answers.{answer.item}", "duplicate-item", f"item {answer.item} is answered twice"
+                f"answers.{n}.item",
+                "duplicate-item",
+                f"item {quoted(answer.item)} is answered twice",
             )
         answers[answer.item] = answer.value
     return answers

@@ -268,20 +268,31 @@ INSTRUMENTS: dict[Instrument, InstrumentSpec] = {
 }
 
 
+QUOTED_MAX = 40
+"""Characters of an unknown item id a refusal quotes back: an item id is a few."""
+
+
+def quoted(item_id: str) -> str:
+    """``item_id`` as a refusal quotes it: in full when short, else only its length."""
+    return repr(item_id) if len(item_id) <= QUOTED_MAX else f"of {len(item_id)} characters"
+
+
 def score(spec: InstrumentSpec, answers: Mapping[str, int]) -> Scored:
     """Validate every answer against the item table, then compute total, subscales and band.
 
-    A refusal names the item (``answers.<item>``) and what it accepts.
+    A refusal names the item (``answers.<item>``) and what it accepts; an item the table
+    does not hold is named by its place among the answers (``answers.<n>.item``), as the
+    caller's text is no field name for a log to carry, and quoted only when short.
     """
     name = spec.instrument.value
-    for item_id, value in answers.items():
+    for n, (item_id, value) in enumerate(answers.items()):
         item = spec.item(item_id)
         if item is None:
             known = ", ".join(i.id for i in spec.items)
             raise InvalidInput(
-                f"answers.{item_id}",
+                f"answers.{n}.item",
                 "unknown-item",
-                f"{name} has no item {item_id!r}; items: {known}",
+                f"{name} has no item {quoted(item_id)}; items: {known}",
             )
         if value not in item.allowed:
             accepted = ", ".join(map(str, sorted(item.allowed)))

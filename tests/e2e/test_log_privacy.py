@@ -16,7 +16,7 @@ from test_medication_safety import TODAY, methadone_stopped, order
 from carecoord.events import Role
 from carecoord.graphql.errors import loggable_rule
 from carecoord.services.runtime.logs import JsonFormatter
-from support import Api
+from support import Api, mutation
 
 NAME = "Zephyrine Quillfeather"
 NOTE = "slept in the lighthouse again, kumquat dreams 7731"
@@ -86,6 +86,33 @@ async def test_care_team_work_leaves_no_name_drug_or_note_in_the_logs(
     ]
     assert not leaked, leaked[:3]
     assert len(logs.lines) > 10  # DEBUG was on: the scan saw what the platform logs
+
+
+async def test_an_instrument_item_named_with_a_note_leaves_it_out_of_the_logs(
+    api: Api, logs: Captured
+) -> None:
+    """A refused item is logged by its place among the answers, not by what was sent as it."""
+    enrolled = await api.ok(
+        mutation("EnrollClientInput", "enrollClient"),
+        {"input": {"displayName": "Q. R.", "program": "IOP"}},
+        role=Role.PROGRAM_ADMIN,
+    )
+    client_id = enrolled["enrollClient"]["id"]
+    items = [{"item": str(n), "value": 0} for n in range(1, 10)]
+    fields = []
+    for sent in ([{"item": NOTE, "value": 1}, *items], [*items, *[{"item": NOTE, "value": 1}] * 2]):
+        body = await api.gql(
+            mutation("ScoreInstrumentInput", "scoreInstrument"),
+            {"input": {"clientId": client_id, "instrument": "PHQ9", "answers": sent}},
+            role=Role.CLIENT,
+            user=client_id,
+        )
+        [error] = body["errors"]
+        fields.append((error["extensions"]["field"], error["extensions"]["rule"]))
+
+    assert fields == [("answers.0.item", "unknown-item"), ("answers.10.item", "duplicate-item")]
+    assert not [line for line in logs.lines if "kumquat" in line]
+    assert [line for line in logs.lines if "answers.10.item" in line]
 
 
 def test_a_rule_named_for_a_drug_is_logged_by_its_digest() -> None:

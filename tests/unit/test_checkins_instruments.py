@@ -169,8 +169,21 @@ def test_a_bad_answer_is_refused_naming_the_item(
     answers = answers_totalling(instrument, 0) | {item: value}
     with pytest.raises(InvalidInput) as refused:
         score(INSTRUMENTS[instrument], answers)
-    assert (refused.value.field, refused.value.rule) == (f"answers.{item}", rule)
+    known = INSTRUMENTS[instrument].item(item) is not None
+    field = f"answers.{item}" if known else f"answers.{list(answers).index(item)}.item"
+    assert (refused.value.field, refused.value.rule) == (field, rule)
     assert item in refused.value.message
+
+
+@pytest.mark.parametrize("item", ["I used heroin on Tuesday", "9" * 4000])
+def test_an_unknown_item_is_named_by_its_place_not_by_what_the_caller_wrote(item: str) -> None:
+    """The field is logged with the refusal: text sent as an item id must not reach the log,
+    nor come back whole in the message."""
+    answers = {item: 0} | answers_totalling(Instrument.PHQ9, 0)
+    with pytest.raises(InvalidInput) as refused:
+        score(INSTRUMENTS[Instrument.PHQ9], answers)
+    assert (refused.value.field, refused.value.rule) == ("answers.0.item", "unknown-item")
+    assert len(refused.value.message) < 200
 
 
 @pytest.mark.parametrize("instrument", list(Instrument))
