@@ -165,10 +165,12 @@ def malformed_payload(payload: object) -> str | None:
 
 
 def close_reason(text: str) -> str:
-    """``text`` cut to what a close frame carries, never inside a character."""
-    encoded = text.encode()
+    """``text`` cut to what a close frame carries, never inside a character; a lone
+    surrogate quoted from the client's message (a type of "\\ud800"), which UTF-8 cannot
+    carry, as ``?``."""
+    encoded = text.encode(errors="replace")
     if len(encoded) <= MAX_CLOSE_REASON_BYTES:
-        return text
+        return encoded.decode()
     return encoded[: MAX_CLOSE_REASON_BYTES - 3].decode(errors="ignore") + "..."
 
 

@@ -37,6 +37,7 @@ MALFORMED = [
         {"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION, "operationName": 5}}
     ),
     json.dumps({"id": [], "type": "complete"}),
+    '{"type": "\\ud800"}',
 ]
 
 
