@@ -3,7 +3,8 @@
 Alerts are raised by the rules (``evaluation.py``) inside the command that recorded the
 triggering event; the care team acknowledges and resolves them here. Acknowledging means
 "seen, acting on it": the alert stays open until it is resolved. Each step is dated after the
-alert was raised and no later than now (``clinical_time.plausible``).
+alert was raised and no later than now (``clinical_time.plausible``), and a resolution not
+before the acknowledgement it follows: the history would show it resolved before anyone saw it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Alert:
     rule_id: str
     raised_at: datetime
     status: Status = Status.OPEN
+    acknowledged_at: datetime | None = None
 
 
 class AlertRecord(Aggregate, context="alerts"):
@@ -48,7 +50,9 @@ class AlertRecord(Aggregate, context="alerts"):
         if isinstance(event, AlertRaised):
             self.alerts[event.alert_id] = Alert(event.rule_id, event.occurred_at)
         elif isinstance(event, AlertAcknowledged):
-            self.alerts[event.alert_id].status = Status.ACKNOWLEDGED
+            acknowledged = self.alerts[event.alert_id]
+            acknowledged.status = Status.ACKNOWLEDGED
+            acknowledged.acknowledged_at = event.occurred_at
         elif isinstance(event, AlertResolved):
             self.alerts[event.alert_id].status = Status.RESOLVED
 
@@ -99,6 +103,13 @@ class AlertRecord(Aggregate, context="alerts"):
                     "after-alert-raised",
                     f"alert {alert_id} was raised {alert.raised_at.isoformat()};"
                     " nothing is done about it before",
+                )
+            if alert.acknowledged_at is not None and occurred_at < alert.acknowledged_at:
+                raise InvalidInput(
+                    "occurredAt",
+                    "after-acknowledged",
+                    f"alert {alert_id} was acknowledged {alert.acknowledged_at.isoformat()};"
+                    " it is resolved after that, not before",
                 )
         self.record(
             stamp.event(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from alert_story import Story, answers_totalling
+from alert_story import DOCTOR, Story, answers_totalling
 
 from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
 from carecoord.events.checkins import Instrument
+from carecoord.services.alerts import commands as alert_commands
 from carecoord.services.alerts.replay import replay
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
@@ -41,6 +44,31 @@ def test_resolving_needs_a_note_and_happens_once() -> None:
     with pytest.raises(RuleViolation) as late:
         story.acknowledge(alert.alert_id)
     assert late.value.rule == "alert-not-open"
+
+
+def test_a_resolution_is_not_dated_before_the_acknowledgement_it_follows() -> None:
+    """Its history showed the alert resolved before anyone had seen it."""
+    story = Story()
+    story.instrument(Instrument.GAD7, answers_totalling(Instrument.GAD7, 12))
+    [alert] = story.alerts()
+    story.acknowledge(alert.alert_id)  # an hour after it was raised
+
+    def resolve(minutes_after_raised: int) -> None:
+        story.run(
+            alert_commands.resolve_alert(
+                story.stamp(DOCTOR),
+                client_id=story.client_id,
+                alert_id=alert.alert_id,
+                note="seen in clinic",
+                occurred_at=alert.occurred_at + timedelta(minutes=minutes_after_raised),
+            )
+        )
+
+    with pytest.raises(InvalidInput) as early:
+        resolve(30)
+    assert (early.value.field, early.value.rule) == ("occurredAt", "after-acknowledged")
+    resolve(60)
+    assert [type(e) for e in story.events()][-2:] == [AlertAcknowledged, AlertResolved]
 
 
 def test_an_unknown_alert_is_not_found() -> None:
