@@ -26,10 +26,10 @@ from carecoord.services.infrastructure.audit_events import audit_event
 from carecoord.services.infrastructure.chain_verification import (
     Break,
     Verdict,
-    client_aggregates,
     verify_client,
 )
 from carecoord.services.infrastructure.event_chain import CHAIN as EVENT_CHAIN
+from carecoord.services.kernel.errors import NotFound
 from carecoord.services.kernel.policy import Listing
 
 AUDITORS = frozenset({Role.AUDITOR})
@@ -142,10 +142,18 @@ class AuditQuery:
         await ctx.gate.require_about(Listing.RECORD_VERIFICATION, client_id, operation)
         grant = await ctx.gate.readable(client_id, operation=operation)
         async with ctx.platform.pool.connection() as conn:
-            found = await verify_client(conn, client_aggregates(client_id))
+            found = await verify_client(conn, client_id)
         await ctx.gate.record_read(
             client_id, grant, operation=operation, kinds=(), count=found.checked
         )
+        if found.checked == 0:
+            # Nothing to call intact: an id never enrolled, or a record deleted whole.
+            raise NotFound(
+                "clientId",
+                "unknown-client",
+                f"no event of client {client_id} is stored: never enrolled, or every one was"
+                " deleted (carecoord audit verify walks the whole store)",
+            )
         return ClientRecordVerification(
             intact=found.broken is None,
             chain=EVENT_CHAIN,

@@ -397,15 +397,15 @@ class ClientReport:
     broken: Break | None
 
 
-async def verify_client(
-    conn: AsyncConnection, aggregate_ids: Sequence[UUID], table: str = TABLE
-) -> ClientReport:
-    """Every row of these aggregates hashes as written and follows the row before it in the
-    global order, the row after each follows it, and each aggregate's versions run 1, 2, 3
-    ... without a gap. The newest event of a client removed with nothing of theirs after it
-    leaves no trace among their rows: the whole store's walk (and its anchors) catch that."""
+async def verify_client(conn: AsyncConnection, client_id: UUID, table: str = TABLE) -> ClientReport:
+    """Every row of the client's aggregates hashes as written and follows the row before it
+    in the global order, the row after each follows it, each aggregate's versions run 1, 2,
+    3 ... without a gap, and the enrolment they all follow is stored. The newest event of a
+    client removed with nothing of theirs after it leaves no trace among their rows: the
+    whole store's walk (and its anchors) catch that."""
+    aggregate_ids = client_aggregates(client_id)
     cursor = conn.cursor(binary=True)
-    await cursor.execute(_query(_CLIENT, table), (list(aggregate_ids),))
+    await cursor.execute(_query(_CLIENT, table), (aggregate_ids,))
     pairs = [(_row(r[:7]), None if r[7] is None else _row(r[7:])) for r in await cursor.fetchall()]
     wanted = set(aggregate_ids)
     mine = [row for row, _ in pairs if row.originator_id in wanted]
@@ -420,14 +420,31 @@ async def verify_client(
                 source = None if source_row is None else int(source_row[0])
             broken = judge(row, before, None if found is None else _row(found), source)
             break
-    gap = _version_gap(mine)
-    if gap is not None and (broken is None or gap.position < broken.position):
-        broken = gap
+    for gap in (_version_gap(mine), _unenrolled(client_id, mine)):
+        if gap is not None and (broken is None or gap.position < broken.position):
+            broken = gap
     return ClientReport(
         checked=len(mine),
         first_position=mine[0].position if mine else None,
         last_position=mine[-1].position if mine else None,
         broken=broken,
+    )
+
+
+def _unenrolled(client_id: UUID, rows: Sequence[Row]) -> Break | None:
+    """Rows of the client without their enrolment (version 1 of their client record, which
+    every other event of theirs follows): it was deleted, and no row of theirs stood beside
+    it to show the cut in the chain."""
+    enrolment = aggregate_id(ClientRecord.context, client_id)
+    if not rows or any(row.originator_id == enrolment for row in rows):
+        return None
+    first = rows[0].position
+    text = (
+        f"client {client_id}'s enrolment (aggregate {enrolment} version 1) is not stored, yet "
+        f"their events from {first} on are: it was deleted"
+    )
+    return Break(
+        position=first, verdict=Verdict.DELETED, message=text, aggregate_id=enrolment, version=1
     )
 
 

@@ -4,7 +4,7 @@ the check is a read of the record, logged like any other, refused for other role
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 from test_access import access_log, enroll, refusal
@@ -89,6 +89,36 @@ async def test_a_deleted_event_of_the_client_is_named(api: Api) -> None:
     assert broken["version"] == 2
     team = aggregate_id("careteam", UUID(client_id))
     assert broken["aggregateId"] == str(team)
+
+
+async def test_a_deleted_enrolment_with_no_event_of_the_client_beside_it_is_named(
+    api: Api,
+) -> None:
+    client_id = await enroll(api)
+    await enroll(api, "Next T.")  # the event after the enrolment is someone else's
+    first_of_theirs = await api.join_care_team(client_id, Role.NURSE)
+    enrolment = aggregate_id("care", UUID(client_id))
+
+    tamper(api, f"DELETE FROM {TABLE} WHERE originator_id = %s", enrolment)
+    found = await verification(api, client_id)
+
+    assert found["intact"] is False
+    broken = found["broken"]
+    assert broken["verdict"] == "DELETED"
+    assert broken["position"] == first_of_theirs
+    assert (broken["aggregateId"], broken["version"]) == (str(enrolment), 1)
+
+
+async def test_a_client_with_no_stored_event_is_not_found_rather_than_intact(api: Api) -> None:
+    unknown = str(uuid4())
+
+    refused = await refusal(api, VERIFY, {"id": unknown}, **AUDITOR)
+
+    assert (refused["code"], refused["field"], refused["rule"]) == (
+        "NOT_FOUND",
+        "clientId",
+        "unknown-client",
+    )
 
 
 async def test_other_roles_are_refused_and_the_refusal_is_logged(api: Api) -> None:
