@@ -216,8 +216,9 @@ class TherapyRecord(Aggregate, context="therapy"):
             raise RuleViolation(
                 "sessionId",
                 "outcome-recorded",
-                f"session {session_id} is already recorded as {session.outcome.value};"
-                " a session has one outcome (correct it if it was recorded by mistake)",
+                f"session {session_id} is already recorded as {session.outcome.value} for"
+                f" client {self.client_id}; a session has one outcome (correct it if it was"
+                " recorded by mistake)",
             )
         _may_be(stamp, session_id, session, told)
         starts = session.scheduled_for
@@ -346,7 +347,9 @@ class TherapyRecord(Aggregate, context="therapy"):
         found = self.sessions.get(session_id)
         if found is None:
             raise NotFound(
-                "sessionId", "unknown-session", f"the client has no session {session_id}"
+                "sessionId",
+                "unknown-session",
+                f"client {self.client_id} has no session {session_id}",
             )
         return found
 

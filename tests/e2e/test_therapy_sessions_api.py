@@ -190,6 +190,27 @@ async def test_the_session_lifecycle_refuses_a_second_outcome_and_records_nothin
     ]  # fmt: skip
 
 
+async def test_a_group_refusal_names_the_member_whose_record_refused_it(api: Api) -> None:
+    """Of a group's attendance one member's outcome already recorded, one client not booked on
+    it: each refusal says whose it is, and nothing is recorded for the others."""
+    clinic = Clinic(api)
+    members = [await clinic.enroll(name) for name in ("Kit", "Lou", "Max")]
+    session_id = await clinic.book(*members[:2])
+    await clinic.send(
+        ATTENDANCE, sessionId=session_id, durationMinutes=80,
+        attendance=[{"clientId": members[1], "outcome": "ATTENDED"}],
+    )  # fmt: skip
+    for named, rule in ((members[1], "outcome-recorded"), (members[2], "unknown-session")):
+        attendance = [{"clientId": members[0], "outcome": "NO_SHOW"}]
+        refused = await clinic.refusal(
+            ATTENDANCE, sessionId=session_id,
+            attendance=[*attendance, {"clientId": named, "outcome": "NO_SHOW"}],
+        )  # fmt: skip
+        assert (refused["rule"], refused["clientId"]) == (rule, named)
+        assert f"client {named}" in refused["message"]
+    assert [n["type"] for n in await clinic.timeline(members[0])] == ["therapy.SessionScheduled"]
+
+
 async def test_an_outcome_recorded_by_mistake_is_corrected_and_both_stay_on_the_timeline(
     api: Api,
 ) -> None:
