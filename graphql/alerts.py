@@ -116,7 +116,9 @@ class AlertQuery:
             status or (Status.OPEN, Status.ACKNOWLEDGED),
             MAX_ALERTS,
         )
-        granted = await ctx.gate.readable_each((r["client_id"] for r in rows), operation="myAlerts")
+        granted = await ctx.gate.readable_on_team(
+            (r["client_id"] for r in rows), operation="myAlerts"
+        )
         shown = {
             client_id: [
                 r

@@ -3,7 +3,7 @@ first, and a live feed of new alerts for those clients.
 
 The caseload is one set-based statement over the read models, whatever its size
 (``projections/caseload.py``); each client's fields are then shown only as far as the
-reader's grant on that client allows (``ctx.gate.readable_each``), and each client read is
+reader's grant on that client allows (``ctx.gate.readable_on_team``), and each client read is
 logged once.
 """
 
@@ -129,7 +129,9 @@ async def members_caseload(ctx: RequestContext) -> Caseload:
         missed_from=ctx.platform.medication.day_of(datetime.now(UTC)) - rules.missed_window,
         check_in_every=rules.check_in_every,
     )
-    granted = await ctx.gate.readable_each((r["client_id"] for r in rows), operation="myCaseload")
+    granted = await ctx.gate.readable_on_team(
+        (r["client_id"] for r in rows), operation="myCaseload"
+    )
     shown = [entry(r, granted[r["client_id"]]) for r in rows if r["client_id"] in granted]
     await asyncio.gather(
         *(
@@ -180,7 +182,7 @@ class CaseloadSubscription:
                 # Decide on team and access state at least as new as the alerts.
                 await ctx.gate.access_models_reach(reached)
                 mine = await ctx.gate.on_team(frozenset(r["client_id"] for r in rows))
-                granted = await ctx.gate.readable_each(mine, operation="alertsForMyCaseload")
+                granted = await ctx.gate.readable_on_team(mine, operation="alertsForMyCaseload")
                 for row in rows:
                     grant = granted.get(row["client_id"])
                     if grant is not None and grant.shows(Kind.ALERT, authored_by_reader=False):

@@ -15,7 +15,6 @@ from typing import TypedDict, TypeVar
 from uuid import UUID
 
 from carecoord.events import Kind
-from carecoord.events.access import Basis
 from carecoord.graphql.context import RequestContext
 from carecoord.services.kernel.policy import Listing
 
@@ -39,11 +38,8 @@ async def kept_rows(
     managed = await ctx.gate.in_managed_program(frozenset(r["client_id"] for r in rows))
     rows = [r for r in rows if r["client_id"] in managed]
     counts = Counter(r["client_id"] for r in rows)
-    grants = await ctx.gate.readable_each(counts, operation=operation)
-    if team_only:
-        # The team read above may lack a removal; the grants were decided on views that
-        # have it, and a grant by consent alone is not the care team.
-        grants = {c: g for c, g in grants.items() if g.basis is Basis.CARE_TEAM}
+    readable = ctx.gate.readable_on_team if team_only else ctx.gate.readable_each
+    grants = await readable(counts, operation=operation)
     await asyncio.gather(
         *(
             ctx.gate.record_read(c, g, operation=operation, kinds=[kind], count=counts[c])

@@ -205,6 +205,16 @@ class AccessGate:
         decided = await asyncio.gather(*(one(c) for c in wanted))
         return {c: g for c, g in zip(wanted, decided, strict=True) if g is not None}
 
+    async def readable_on_team(
+        self, clients: Iterable[UUID], *, operation: str
+    ) -> dict[UUID, Grant]:
+        """``readable_each`` for a listing of the reader's care team (a caseload, an alert
+        queue, a log kept to the team): the team read that listed ``clients`` may lack a
+        removal, these grants are decided on views that have it, and a grant resting on a
+        consent or an emergency access alone is not the care team."""
+        granted = await self.readable_each(clients, operation=operation)
+        return {c: g for c, g in granted.items() if g.basis is Basis.CARE_TEAM}
+
     async def record_read(
         self, client_id: UUID, grant: Grant, *, operation: str, kinds: Iterable[str], count: int
     ) -> None:
