@@ -58,7 +58,14 @@ def period(recorded_from: datetime | None, recorded_to: datetime | None) -> Peri
     for name, value in (("recordedFrom", recorded_from), ("recordedTo", recorded_to)):
         if value is not None and value.tzinfo is None:
             raise InvalidInput(name, "time-offset", f"{name} needs its UTC offset (e.g. Z)")
-    return Period(recorded_from, recorded_to)
+    within = Period(recorded_from, recorded_to)
+    if within.holds_nothing():
+        raise InvalidInput(
+            "recordedTo",
+            "period-end-after-start",
+            f"recordedTo {recorded_to} is not after recordedFrom {recorded_from}: nothing is in it",
+        )
+    return within
 
 
 async def exported(

@@ -38,6 +38,11 @@ class Period:
     start: datetime | None = None
     end: datetime | None = None
 
+    def holds_nothing(self) -> bool:
+        """Ending at or before its start (the two swapped, an offset misread): an export of
+        it would hold nothing, yet log a read of every client."""
+        return self.start is not None and self.end is not None and self.end <= self.start
+
     def reached(self, at: datetime) -> bool:
         return self.end is None or at < self.end
 

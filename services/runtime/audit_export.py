@@ -180,7 +180,7 @@ def _refused(args: argparse.Namespace) -> str | None:
     """Why the export is refused before the access log records it: a period that holds
     nothing (--from and --to swapped), an ``--out`` that cannot be written."""
     start, end = args.recorded_from, args.recorded_to
-    if start is not None and end is not None and end <= start:
+    if Period(start, end).holds_nothing():
         return f"--to {end.isoformat()} is not after --from {start.isoformat()}: nothing is in it"
     unwritable = _unwritable(args.out)
     return f"cannot write {args.out}: {unwritable}" if unwritable else None

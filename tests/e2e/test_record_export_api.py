@@ -120,6 +120,25 @@ async def test_a_program_admin_exports_their_program_within_their_grant(api: Api
     assert logged == [("program_admin", "GRANTED", 0)]
 
 
+async def test_a_program_export_whose_period_ends_before_it_starts_is_refused_unlogged(
+    api: Api,
+) -> None:
+    program = f"South {uuid.uuid4().hex[:6]}"
+    client = await enroll(api, program)
+    swapped = """query($p: String!, $from: DateTime, $to: DateTime) {
+      exportProgramRecord(program: $p, recordedFrom: $from, recordedTo: $to) { clients } }"""
+    period = {"from": "2026-01-02T00:00:00Z", "to": "2026-01-02T01:00:00+01:00"}
+
+    refused = await refusal(api, swapped, {"p": program} | period, **AUDITOR)
+
+    assert (refused["code"], refused["field"], refused["rule"]) == (
+        "BAD_USER_INPUT",
+        "recordedTo",
+        "period-end-after-start",
+    )
+    assert operations(await access_log(api, client), "exportProgramRecord") == []
+
+
 async def test_what_a_nurse_could_see_before_and_after_leaving_the_team(api: Api) -> None:
     client = await enroll(api, "OTP")
     await api.join_care_team(client, Role.NURSE)
