@@ -38,6 +38,8 @@ class Item:
     allowed: frozenset[int]
     scored: bool = True
     required: bool = True
+    at_most: str | None = None
+    """The item whose answer bounds this one's: days of heavy drinking are days of drinking."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +234,12 @@ BAM = InstrumentSpec(
                 (2, "Trouble falling or staying asleep"),
                 (3, "Felt depressed, anxious, angry or very upset"),
                 (4, "Drank alcohol"),
-                (5, "Had 5 or more drinks (4 for women)"),
+            )
+        ),
+        Item("5", "Had 5 or more drinks (4 for women)", DAYS_0_30, at_most="4"),
+        *(
+            Item(str(n), label, DAYS_0_30)
+            for n, label in (
                 (6, "Used illegal or non-prescribed drugs"),
                 (8, "Strong desire or urges to use"),
                 (9, "Confidence in not using (days confident)"),
@@ -308,6 +315,15 @@ def score(spec: InstrumentSpec, answers: Mapping[str, int]) -> Scored:
             "instrument-incomplete",
             f"{name} is incomplete: answer item(s) {', '.join(i.id for i in missing)}",
         )
+    for item in spec.items:
+        bound = answers.get(item.at_most or "")
+        if bound is not None and answers.get(item.id, 0) > bound:
+            raise InvalidInput(
+                f"answers.{item.id}",
+                "answer-above-item",
+                f"{name} item {item.id} ({item.label}) is {answers[item.id]}, more than item"
+                f" {item.at_most}'s {bound}, which counts them too",
+            )
     scored = {i.id for i in spec.items if i.scored}
     total = sum(v for k, v in answers.items() if k in scored) if spec.has_total else None
     subscales = {

@@ -199,3 +199,13 @@ def test_an_incomplete_instrument_is_refused_naming_the_first_missing_item(
         f"answers.{first}",
         "instrument-incomplete",
     )
+
+
+def test_bam_days_of_heavy_drinking_are_no_more_than_days_of_drinking() -> None:
+    """Item 5 counts days among item 4's: 20 heavy days in 2 drinking days is a typo, and
+    scored it made a use subscale of 22."""
+    answers = answers_totalling(Instrument.BAM, 0) | {"4": 2, "5": 20}
+    with pytest.raises(InvalidInput) as refused:
+        score(INSTRUMENTS[Instrument.BAM], answers)
+    assert (refused.value.field, refused.value.rule) == ("answers.5", "answer-above-item")
+    assert score(INSTRUMENTS[Instrument.BAM], answers | {"5": 2}).subscales["use"] == 4
