@@ -43,6 +43,11 @@ OPERATION = "auditExport (command line)"
 EXPORTED, NOT_EXPORTED = 0, 2
 
 
+class Unknown(Exception):
+    """What ``--client`` or ``--program`` names is not in the store: an export of it would
+    read as a record with nothing in it."""
+
+
 def arguments(export: argparse.ArgumentParser) -> None:
     which = export.add_mutually_exclusive_group(required=True)
     which.add_argument("--client", type=UUID, help="one client's whole record")
@@ -70,20 +75,8 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     if refused:
         print(f"carecoord audit export: {refused}", file=sys.stderr)
         return NOT_EXPORTED
-    settings = Settings().model_copy(update={"database_url": database_url})
-    try:
-        store = EventStore(env=store_env(settings))
-        try:
-            text = asyncio.run(export(store, database_url, args, settings.program_time_zone))
-        finally:
-            store.close()
-    except psycopg.OperationalError as error:
-        print(f"carecoord audit export: cannot reach the database: {logs.one_line(error)}",
-              file=sys.stderr)  # fmt: skip
-        return NOT_EXPORTED
-    except (ValueError, LookupError) as error:  # an event does not decode: altered, a wrong key
-        print(f"carecoord audit export: cannot read the record: {logs.withheld(error) or error};"
-              " carecoord audit verify names an altered event", file=sys.stderr)  # fmt: skip
+    text = _read(args, database_url)
+    if text is None:
         return NOT_EXPORTED
     if args.out is None:
         sys.stdout.write(text)
@@ -95,6 +88,28 @@ def run(args: argparse.Namespace, database_url: str) -> int:
               file=sys.stderr)  # fmt: skip
         return NOT_EXPORTED
     return EXPORTED
+
+
+def _read(args: argparse.Namespace, database_url: str) -> str | None:
+    """The export's text, its reads logged; None once why it could not be made is said."""
+    settings = Settings().model_copy(update={"database_url": database_url})
+    try:
+        store = EventStore(env=store_env(settings))
+        try:
+            return asyncio.run(export(store, database_url, args, settings.program_time_zone))
+        finally:
+            store.close()
+    except psycopg.OperationalError as error:
+        why = f"cannot reach the database: {logs.one_line(error)}"
+    except Unknown as unknown:
+        why = str(unknown)
+    except (ValueError, LookupError) as error:  # an event does not decode: altered, a wrong key
+        why = (
+            f"cannot read the record: {logs.withheld(error) or error};"
+            " carecoord audit verify names an altered event"
+        )
+    print(f"carecoord audit export: {why}", file=sys.stderr)
+    return None
 
 
 async def export(
@@ -110,12 +125,12 @@ async def export(
         clients = [args.client]
     else:
         clients = await asyncio.to_thread(program_clients, store, args.program)
-    records = [
-        ClientRecord.shown(
-            c, await asyncio.to_thread(client_history, store, c), grant, auditor, period
-        )
-        for c in clients
-    ]
+        if not clients:
+            raise Unknown(f"no client is enrolled in program {args.program!r}")
+    histories = {c: await asyncio.to_thread(client_history, store, c) for c in clients}
+    if args.client is not None and not histories[args.client]:
+        raise Unknown(f"no event of client {args.client} is stored")
+    records = [ClientRecord.shown(c, h, grant, auditor, period) for c, h in histories.items()]
     async with AsyncConnectionPool(database_url, min_size=1, max_size=2, open=False) as pool:
         async with pool.connection() as conn:
             await access_log.ensure_table(conn)
