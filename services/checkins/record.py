@@ -210,18 +210,18 @@ class CheckInRecord(Aggregate, context="checkins"):
         self, stamp: Stamp, checkin_id: UUID, given: CheckIn, occurred_at: datetime | None
     ) -> CheckInRecorded:
         self._require_reporter(stamp)
+        if _cleaned(given.substances) and not given.substance_use:
+            raise InvalidInput(
+                "substances",
+                "substances-without-use",
+                "substances are named only when use is reported (substanceUse: true)",
+            )
         if given.empty():
             raise InvalidInput(
                 "input",
                 "empty-check-in",
                 "a check-in needs at least one of craving, mood, sleep, side effects,"
                 " substance use or a note",
-            )
-        if given.substances and not given.substance_use:
-            raise InvalidInput(
-                "substances",
-                "substances-without-use",
-                "substances are named only when use is reported",
             )
         event = stamp.event(
             CheckInRecorded,

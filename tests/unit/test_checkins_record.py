@@ -94,3 +94,16 @@ def test_a_screen_collected_at_an_implausible_time_is_refused_naming_collected_a
         assert refused.value.field == "collectedAt"
         assert refused.value.message.startswith("collectedAt ")
     assert not [e for e in story.events() if isinstance(e, DrugScreenResulted)]
+
+
+@pytest.mark.parametrize("use", [None, False])
+def test_substances_without_use_are_refused_naming_substances_whatever_else_is_given(
+    use: bool | None,
+) -> None:
+    """Substances alone were refused as an empty check-in (field input), as if none were sent."""
+    story = Story()
+    for given in ({}, {"craving": 40}):
+        with pytest.raises(InvalidInput) as refused:
+            story.check_in(substances=("heroin",), substance_use=use, **given)
+        assert (refused.value.field, refused.value.rule) == ("substances", "substances-without-use")
+    assert not [e for e in story.events() if isinstance(e, CheckInRecorded)]
