@@ -108,7 +108,8 @@ class AlertQuery:
     ) -> list[Alert]:
         ctx = info.context
         reader = ctx.reader()
-        await ctx.caught_up(alerts.NAME, at_least)
+        for view in alerts.ROUTED_BY:
+            await ctx.caught_up(view, at_least)
         rows = await alerts.routed_to(
             ctx.platform.reads,
             reader.id,

@@ -32,6 +32,10 @@ READS = (AlertRaised, AlertAcknowledged, AlertResolved, CheckInEnteredInError)
 
 STATUS_AFTER = {AlertAcknowledged: "acknowledged", AlertResolved: "resolved"}
 
+ROUTED_BY = (careteam.NAME, NAME)
+"""The read models ``routed_to`` reads: a reader waits for each of them (two projectors
+sharing the models may have applied a write to one and not yet to the other)."""
+
 
 table = generation_table(NAME)
 
