@@ -30,7 +30,7 @@ from carecoord.projections.audit.export import (
 )
 from carecoord.projections.audit.history import client_history, program_clients
 from carecoord.projections.audit.reads import reads_of
-from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.errors import InvalidInput, NotFound
 from carecoord.services.kernel.policy import Grant, Listing
 
 strawberry.enum(Format, name="ExportFormat", description="JSON Lines of events, or FHIR R4.")
@@ -73,14 +73,14 @@ async def exported(
 ) -> RecordExport:
     """The export of these clients, each access-logged once it is made."""
     reader, store = ctx.reader(), ctx.platform.store
+    histories = {c: await asyncio.to_thread(client_history, store, c) for c in grants}
+    for client_id, history in histories.items():
+        if not history:  # a program's clients are its enrolments: only a named id can be
+            raise NotFound(
+                "clientId", "unknown-client", f"no event of client {client_id} is stored"
+            )
     records = [
-        ClientRecord.shown(
-            client_id,
-            await asyncio.to_thread(client_history, store, client_id),
-            grant,
-            reader,
-            within,
-        )
+        ClientRecord.shown(client_id, histories[client_id], grant, reader, within)
         for client_id, grant in grants.items()
     ]
     lines: str | None = None

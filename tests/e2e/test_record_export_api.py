@@ -120,6 +120,22 @@ async def test_a_program_admin_exports_their_program_within_their_grant(api: Api
     assert logged == [("program_admin", "GRANTED", 0)]
 
 
+async def test_a_client_the_store_does_not_hold_is_not_found_rather_than_exported_empty(
+    api: Api,
+) -> None:
+    known, unknown = await enroll(api, "OTP"), str(uuid.uuid4())
+    await api.ok(EXPORT, {"id": known, "format": "JSONL"}, **AUDITOR)
+
+    refused = await refusal(api, EXPORT, {"id": unknown, "format": "JSONL"}, **AUDITOR)
+
+    assert (refused["code"], refused["field"], refused["rule"]) == (
+        "NOT_FOUND",
+        "clientId",
+        "unknown-client",
+    )
+    assert operations(await access_log(api, unknown), "exportClientRecord") == []
+
+
 async def test_a_program_export_whose_period_ends_before_it_starts_is_refused_unlogged(
     api: Api,
 ) -> None:
