@@ -94,6 +94,13 @@ def schedule_session(
         raise InvalidInput(
             "clientIds", "individual-session", "an individual session has one client"
         )
+    if format is SessionFormat.INDIVIDUAL and modality is Modality.GROUP:
+        raise InvalidInput(
+            "modality",
+            "individual-session",
+            "group therapy is a group session: book it with format GROUP, or an individual"
+            " session with the modality it uses",
+        )
     booking = Booking(
         session_id,
         modality,

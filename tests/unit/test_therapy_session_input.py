@@ -181,3 +181,20 @@ def test_a_note_or_correction_reason_that_shows_nothing_is_refused(text: str) ->
     assert (type(blank_reason), blank_reason.field, blank_reason.rule) == (
         InvalidInput, "reason", "correction-reason",
     )  # fmt: skip
+
+
+def test_an_individual_session_of_group_therapy_is_refused_naming_modality() -> None:
+    """It was booked, and its Encounter read "individual group" on every export."""
+    story = Story()
+    refused = refusal(
+        story,
+        lambda story: story.run(
+            therapy.schedule_session(
+                story.stamp(THERAPIST), client_ids=[story.client_id], modality=Modality.GROUP,
+                format=SessionFormat.INDIVIDUAL, scheduled_for=story.now, planned_minutes=50,
+            )
+        ),
+    )  # fmt: skip
+    assert (type(refused), refused.field, refused.rule) == (
+        InvalidInput, "modality", "individual-session",
+    )  # fmt: skip
