@@ -30,7 +30,7 @@ from carecoord.events.checkins import (
 )
 from carecoord.events.medication import QtcEvidence
 from carecoord.services.checkins.analytes import analyte
-from carecoord.services.checkins.instruments import InstrumentSpec, score
+from carecoord.services.checkins.instruments import INSTRUMENTS, InstrumentSpec, score
 from carecoord.services.kernel.access import MAY_RECORD, Action, authorize
 from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound, RuleViolation
@@ -69,6 +69,14 @@ class Recorded:
     entry_id: UUID
     event_id: UUID
     instrument: Instrument | None = None
+
+    def recorders(self) -> frozenset[Role]:
+        """The roles that may record such an entry: a clinician-rated instrument (COWS,
+        CIWA-Ar) is not the client's or a peer supporter's to give, nor to void."""
+        roles = MAY_RECORD[ENTRY_RECORDED_BY[self.entry]]
+        if self.instrument is not None and INSTRUMENTS[self.instrument].clinician_rated:
+            return roles - SOURCE_BY_ROLE.keys()
+        return roles
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,13 +176,10 @@ class CheckInRecord(Aggregate, context="checkins"):
                 "unknown-entry",
                 f"the client has no check-in, instrument, drug screen or vital signs {entry_id}",
             )
-        recorded_by = ENTRY_RECORDED_BY[found.entry]
-        if actor.role not in MAY_RECORD[recorded_by]:
+        recorders = found.recorders()
+        if actor.role not in recorders:
             roles = ", ".join(
-                sorted(
-                    r.value
-                    for r in MAY_RECORD[recorded_by] & MAY_RECORD[Action.ENTER_CHECK_IN_IN_ERROR]
-                )
+                sorted(r.value for r in recorders & MAY_RECORD[Action.ENTER_CHECK_IN_IN_ERROR])
             )
             raise Forbidden(
                 "entryId",

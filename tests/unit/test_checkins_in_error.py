@@ -165,3 +165,20 @@ def test_only_the_roles_that_record_the_entry_correct_it() -> None:
     mark(story, checked, actor=THERAPIST)
     assert [e.entry for e in corrections(story)] == [Entry.DRUG_SCREEN, Entry.CHECK_IN]
     assert [e for e in story.events() if isinstance(e, CheckInRecorded)] != []
+
+
+@pytest.mark.parametrize("instrument", [Instrument.COWS, Instrument.CIWA_AR])
+def test_a_clinician_rated_instrument_is_not_a_peer_supporters_to_mark(
+    instrument: Instrument,
+) -> None:
+    """A peer supporter may not score a COWS or a CIWA-Ar, and marked one in error, which then
+    counted nowhere."""
+    story = Story()
+    scored = story.instrument(instrument, answers_totalling(instrument, 12))
+    with pytest.raises(Forbidden) as refused:
+        mark(story, scored, actor=PEER)
+    assert (refused.value.field, refused.value.rule) == ("entryId", "role-may-record")
+    assert "nurse, prescriber, therapist" in refused.value.message
+    assert corrections(story) == []
+    mark(story, scored, actor=THERAPIST)
+    assert [e.instrument for e in corrections(story)] == [instrument]
