@@ -73,7 +73,8 @@ class Anchor:
 
 
 def read_anchors(path: Path) -> list[Anchor]:
-    """Every anchor in a JSON Lines file; a malformed line is refused with its number."""
+    """Every anchor in a JSON Lines file; a malformed line is refused with its number, and a
+    file with none (the relay writes one before the file exists) holds the store to nothing."""
     anchors = []
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, 1):
@@ -87,6 +88,8 @@ def read_anchors(path: Path) -> list[Anchor]:
                 expected = event_chain.CHAIN
                 raise ValueError(f"{path}:{number}: chain {anchor.chain!r}, not {expected}")
             anchors.append(anchor)
+    if not anchors:
+        raise ValueError(f"{path} holds no anchor: nothing to hold the store's head to")
     return anchors
 
 

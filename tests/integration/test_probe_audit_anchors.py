@@ -103,3 +103,20 @@ def test_the_cli_cannot_check_against_a_malformed_anchor(
         assert "anchors.jsonl:1: not an anchor" in found.stderr, case
         assert "Traceback" not in found.stderr, case
         assert "BROKEN" not in found.stdout, case
+
+
+@pytest.mark.parametrize("text", ["", "\n\n"])
+def test_an_anchors_file_with_no_anchor_cannot_check(
+    chained: tuple[str, int, str], tmp_path: Path, text: str
+) -> None:
+    """Named and empty (a wrong path made by touch, a file emptied where it was shipped):
+    it said intact, exit 0, having held the store to nothing."""
+    url, _, _ = chained
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text(text)
+
+    found = audit_verify(url, tmp_path, anchors)
+
+    assert found.returncode == 2, (found.stdout, found.stderr)
+    assert "anchors.jsonl holds no anchor" in found.stderr
+    assert found.stdout == ""
