@@ -24,6 +24,7 @@ from strawberry.types import Info
 from carecoord.events import Kind
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.idempotency import executed
+from carecoord.projections import careteam
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.policy import Grant, Listing
 from carecoord.services.kernel.unit_of_work import Command
@@ -256,15 +257,16 @@ def listing_query(
 ) -> Any:
     """The query ``(..., atLeast)`` of a listing for the roles ``listing`` admits, answered
     by ``read(ctx, ...)`` once each of the read models ``views`` has ``atLeast`` (``waits``
-    declares it); read's parameters after the context are the query's own arguments, and
-    its return type the query's."""
+    declares it), and the care-team view too for a reader the listing keeps to their care
+    team (another projector may keep it: ``project --share``); read's parameters after the
+    context are the query's own arguments, and its return type the query's."""
 
     async def resolve(
         info: Info[RequestContext, None], at_least: int | None = None, **own: Any
     ) -> object:
         ctx = info.context
-        ctx.gate.require(listing)
-        for view in views:
+        team_only = ctx.gate.require(listing)
+        for view in (careteam.NAME, *views) if team_only else views:
             await ctx.caught_up(view, at_least)
         return await read(ctx, **own)
 
