@@ -27,7 +27,12 @@ from carecoord.services.consent.recipients import recipient_named, recipients_na
 from carecoord.services.consent.written import emergency_reason, shown
 from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound, RuleViolation
-from carecoord.services.kernel.policy import BREAK_GLASS_WINDOW, MAY_BREAK_GLASS, POLICY_VERSION
+from carecoord.services.kernel.policy import (
+    BREAK_GLASS_WINDOW,
+    MAY_BREAK_GLASS,
+    NOTES,
+    POLICY_VERSION,
+)
 from carecoord.services.kernel.stamp import Stamp
 
 
@@ -376,10 +381,20 @@ class ConsentRecord(Aggregate, context="consent"):
                 raise RuleViolation(
                     "dataKinds", "consent-covers-kinds", f"the consent does not cover: {extra}"
                 )
-        elif break_glass_id is not None and not now < self.emergencies.get(break_glass_id, now):
-            raise RuleViolation(
-                "breakGlassId", "emergency-in-force", f"no emergency access {break_glass_id} now"
-            )
+        elif break_glass_id is not None:
+            if not now < self.emergencies.get(break_glass_id, now):
+                raise RuleViolation(
+                    "breakGlassId",
+                    "emergency-in-force",
+                    f"no emergency access {break_glass_id} now",
+                )
+            if kinds & NOTES:
+                raise RuleViolation(
+                    "dataKinds",
+                    "emergency-covers-kinds",
+                    "an emergency access opens no counseling_note: SUD counseling notes go"
+                    " under a consent for them alone (42 CFR 2.31)",
+                )
 
 
 def _key(recipient: Recipient) -> tuple[str, str]:
