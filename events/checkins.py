@@ -131,9 +131,15 @@ class DrugScreenResulted(_Monitoring):
     results: tuple[AnalyteFinding, ...] = Field(min_length=1)
 
     def summary(self) -> str:
-        positive = [f.analyte for f in self.results if f.result is AnalyteResult.POSITIVE]
-        found = ", ".join(positive) if positive else "none"
-        return f"Drug screen ({self.method.value}): positive for {found}"
+        """What was found, and what could not be told (an inconclusive result is no negative
+        one: it is confirmed or collected again)."""
+        found = self._analytes(AnalyteResult.POSITIVE) or "none"
+        line = f"Drug screen ({self.method.value}): positive for {found}"
+        unread = self._analytes(AnalyteResult.INCONCLUSIVE)
+        return f"{line}; inconclusive for {unread}" if unread else line
+
+    def _analytes(self, result: AnalyteResult) -> str:
+        return ", ".join(f.analyte for f in self.results if f.result is result)
 
 
 class VitalSignsRecorded(_Monitoring):

@@ -107,3 +107,16 @@ def test_substances_without_use_are_refused_naming_substances_whatever_else_is_g
             story.check_in(substances=("heroin",), substance_use=use, craving=craving)
         assert (refused.value.field, refused.value.rule) == ("substances", "substances-without-use")
     assert not [e for e in story.events() if isinstance(e, CheckInRecorded)]
+
+
+def test_a_screens_summary_names_what_was_inconclusive() -> None:
+    """An inconclusive fentanyl screen read "positive for none" on the timeline, as a clean one."""
+    story = Story()
+    story.screen(fentanyl="inconclusive", cocaine="negative")
+    story.screen(fentanyl="inconclusive", methadone="positive", xylazine="inconclusive")
+    story.screen(cocaine="negative")
+    assert [e.summary() for e in story.events() if isinstance(e, DrugScreenResulted)] == [
+        "Drug screen (presumptive): positive for none; inconclusive for fentanyl",
+        "Drug screen (presumptive): positive for methadone; inconclusive for fentanyl, xylazine",
+        "Drug screen (presumptive): positive for none",
+    ]
