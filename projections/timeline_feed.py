@@ -5,7 +5,9 @@ Each subscription watches a client from a position; the feed reads what the time
 gained since (one statement for every watch at the same position, so a catch-up from an
 older one costs one more) and hands each watch its client's entries with the position they
 run through. A watch never misses or repeats a position: it moves on only by what it was
-handed.
+handed. What its subscription has not taken yet is held as one batch, and a subscription
+that stops taking (a client no longer reading its socket) is dropped once that holds more
+than ``UNTAKEN_MAX`` entries, to resume after the last position it took.
 
 The newest access change of the watched clients is read from the store alongside the rows
 (``Probe``: one statement for all, at the same time as theirs), so a subscription decides on
@@ -31,6 +33,10 @@ PROBED_ALONGSIDE = 64
 """Watched clients up to which every one's access changes are read with the rows, at the
 same time; beyond, those of the clients with new rows are read after them (a statement's
 cost grows with the clients it probes, most of which gained nothing)."""
+UNTAKEN_MAX = 1000
+"""Entries a watch may hold past what its subscription took before it is dropped: a
+subscriber that stopped reading (its socket stalled) would otherwise hold every entry, and
+a batch for every projected batch, for as long as its socket stays open."""
 
 
 Probe = Callable[[Sequence[UUID]], Awaitable[int]]
@@ -47,18 +53,55 @@ class Appended:
     access_changed: int
 
 
+class FellBehind(Exception):
+    """The subscription took nothing while more than ``UNTAKEN_MAX`` entries came: its watch
+    was dropped; it resumes after ``taken``, the last position it was handed."""
+
+    def __init__(self, taken: int) -> None:
+        super().__init__(f"fell behind after {taken}")
+        self.taken = taken
+
+
 @dataclass(eq=False)
 class Watch:
-    """One subscription's share of the feed."""
+    """One subscription's share of the feed: what it gained since it last took, in one."""
 
     client_id: UUID
     after: int
-    ready: asyncio.Queue[Appended] = field(default_factory=asyncio.Queue)
+    taken: int = field(init=False)
+    untaken: Appended | None = field(default=None, init=False)
+    fell_behind: bool = field(default=False, init=False)
+    _handed: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+
+    def __post_init__(self) -> None:
+        self.taken = self.after
 
     async def next(self, timeout: float | None) -> Appended:
-        """What the view gained for this client; TimeoutError after ``timeout`` seconds."""
+        """What the view gained for this client; TimeoutError after ``timeout`` seconds,
+        ``FellBehind`` once it was dropped."""
         async with asyncio.timeout(timeout):  # not wait_for: see doorbell.next_page
-            return await self.ready.get()
+            await self._handed.wait()
+        gained, self.untaken = self.untaken, None
+        self._handed.clear()
+        if gained is None:
+            raise FellBehind(self.taken)
+        self.taken = gained.through
+        return gained
+
+    def hand(self, gained: Appended) -> None:
+        """Add ``gained`` to what is untaken; past ``UNTAKEN_MAX`` entries, drop it all and
+        fall behind. A first batch of any size is kept: it is a subscription catching up."""
+        untaken = self.untaken
+        if untaken is not None:
+            entries = untaken.entries + gained.entries
+            if len(entries) > UNTAKEN_MAX:
+                self.untaken, self.fell_behind = None, True
+                self._handed.set()
+                return
+            changed = max(untaken.access_changed, gained.access_changed)
+            gained = Appended(entries, gained.through, changed)
+        self.untaken = gained
+        self._handed.set()
 
 
 class TimelineFeed:
@@ -122,7 +165,9 @@ class TimelineFeed:
             per_client[entry["client_id"]].append(entry)
         for watch in watches:
             watch.after = through
-            watch.ready.put_nowait(Appended(per_client.get(watch.client_id, []), through, changed))
+            watch.hand(Appended(per_client.get(watch.client_id, []), through, changed))
+            if watch.fell_behind:
+                self._watches.discard(watch)
 
     async def _moved(self, through: int) -> None:
         """Wait until the view passes ``through`` or a subscription starts watching."""

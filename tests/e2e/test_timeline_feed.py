@@ -12,7 +12,7 @@ from statements import statements
 
 from carecoord.events import Actor, Role
 from carecoord.projections import timeline, timeline_feed
-from carecoord.projections.timeline_feed import Watch
+from carecoord.projections.timeline_feed import FellBehind, Watch
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.careteam.commands import assign_member
 from carecoord.services.checkins.commands import record_check_in
@@ -56,7 +56,7 @@ async def check_ins(platform: Platform, clients: list[UUID]) -> int:
 async def drained(watch: Watch, through: int) -> list[int]:
     """The positions a watch is handed until it has ``through``."""
     positions: list[int] = []
-    while watch.after < through or not watch.ready.empty():
+    while watch.after < through or watch.untaken is not None:
         gained = await watch.next(10)
         assert all(e["client_id"] == watch.client_id for e in gained.entries)
         positions += [e["position"] for e in gained.entries]
@@ -125,3 +125,35 @@ async def test_each_batch_carries_its_clients_newest_access_change(
         if watch.client_id == clients[0]:
             assert gained.access_changed == assigned.position
         platform.timelines.close(watch)
+
+
+async def test_a_watch_its_subscriber_stopped_taking_is_dropped_past_the_limit(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A subscriber no longer reading its socket takes nothing: its watch held a batch for
+    every projected batch, and every entry, for as long as the socket stayed open. Past the
+    limit it is dropped and its subscription told where to resume; a first batch of any
+    size (a subscription catching up) is handed whole."""
+    monkeypatch.setattr(timeline_feed, "UNTAKEN_MAX", 2)
+    [client] = await enrolled(platform, 1)
+    start = platform.progress.position(timeline.NAME)
+    feed = platform.timelines
+    stalled = feed.watch(client, start)
+    recorded = await check_ins(platform, [client] * 3)
+    recorded = max(recorded, await check_ins(platform, [client]))
+    assert await platform.progress.reach(timeline.NAME, recorded, 10)
+    catching_up = feed.watch(client, start)
+    assert len(await drained(catching_up, recorded)) == 4
+    feed.close(catching_up)
+    await asyncio.sleep(0.2)  # the feed may hand the stalled watch its last batch after
+
+    assert stalled.fell_behind
+    left_at = stalled.after
+    with pytest.raises(FellBehind) as behind:
+        await stalled.next(1)
+    assert behind.value.taken == start
+    later = await check_ins(platform, [client])
+    assert await platform.progress.reach(timeline.NAME, later, 10)
+    await asyncio.sleep(0.2)
+    assert stalled.after == left_at < later  # no longer handed anything
+    feed.close(stalled)
