@@ -6,10 +6,11 @@ from datetime import datetime
 from uuid import UUID
 
 from carecoord.events import Role
+from carecoord.services.care.enrolled import on_enrolled
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.careteam.team import CareTeam
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, on
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 
 
 def assign_member(
@@ -44,7 +45,7 @@ def end_membership(
     reason: str,
     occurred_at: datetime | None = None,
 ) -> Command[UUID]:
-    return on(
+    return on_enrolled(
         CareTeam,
         client_id,
         client_id,

@@ -17,7 +17,7 @@ from carecoord.services.careteam.team import CareTeam
 from carecoord.services.consent.record import ConsentRecord, ConsentTerms, DisclosureTerms
 from carecoord.services.consent.written import emergency_reason
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, named_for, on
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, named_for
 
 CONSENT_ENDED = "the consent it relied on was no longer in force"
 
@@ -39,7 +39,7 @@ def record_consent(
 def revoke_consent(
     stamp: Stamp, *, client_id: UUID, consent_id: UUID, reason: str = ""
 ) -> Command[UUID]:
-    return on(
+    return on_enrolled(
         ConsentRecord,
         client_id,
         consent_id,

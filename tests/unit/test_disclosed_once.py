@@ -18,6 +18,7 @@ from carecoord.events.access import DisclosureIntended, DisclosureRecorded, Disc
 from carecoord.events.care import ClientEnrolled
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.events.positioned import Positioned
+from carecoord.services.care.record import ClientRecord
 from carecoord.services.consent.commands import (
     disclose_events,
     interrupted_disclosures,
@@ -43,7 +44,11 @@ def care_event() -> ClientEnrolled:
 
 
 def consenting(memory: InMemory) -> ConsentRecord:
-    # Kept in memory as loaded: disclose_events reads the consent record alone.
+    # Kept in memory as loaded: disclose_events reads the consent record alone; a
+    # revocation finds the client enrolled first.
+    enrolled = ClientRecord(CLIENT)
+    enrolled.enroll(ADMIN, display_name="Sam K.", program="OTP", occurred_at=None)
+    memory.touched[aggregate_id(ClientRecord.context, CLIENT)] = enrolled
     record = ConsentRecord(CLIENT)
     memory.touched[aggregate_id(ConsentRecord.context, CLIENT)] = record
     record.record_consent(
