@@ -21,7 +21,7 @@ from carecoord.services.checkins.instruments import INSTRUMENTS
 from carecoord.services.checkins.record import CheckIn, CheckInRecord, Vitals
 from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, on
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, named_for, on
 
 E = TypeVar("E", bound=CareEvent)
 
@@ -35,7 +35,8 @@ def _on_record(
     field: str = "occurredAt",
 ) -> Command[UUID]:
     """A command on an enrolled client's check-in record; returns the new event's id. A
-    refused time names ``field``, the input that gave it (a screen's is ``collectedAt``)."""
+    refused time names ``field``, the input that gave it (a screen's is ``collectedAt``).
+    The command is named for the one that built ``decide`` (``record_check_in``...)."""
 
     def run(uow: UnitOfWork) -> UUID:
         client = uow.get(ClientRecord, client_id)
@@ -44,7 +45,7 @@ def _on_record(
         record = uow.get(CheckInRecord, client_id)
         return with_alerts(uow, client_id, rules, lambda: decide(record)).event_id
 
-    return run
+    return named_for(run, decide)
 
 
 def record_check_in(

@@ -15,6 +15,9 @@ from carecoord.events.checkins import (
     InstrumentScored,
     ReportSource,
 )
+from carecoord.services.checkins import commands as checkins
+from carecoord.services.checkins.record import CheckIn, Vitals
+from carecoord.services.infrastructure.metrics import command_name
 from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound
 
 
@@ -120,3 +123,21 @@ def test_a_screens_summary_names_what_was_inconclusive() -> None:
         "Drug screen (presumptive): positive for methadone; inconclusive for fentanyl, xylazine",
         "Drug screen (presumptive): positive for none",
     ]
+
+
+def test_each_check_in_command_is_counted_under_its_own_name() -> None:
+    """The metrics counted check-ins, instruments, screens and vitals as one _on_record."""
+    story = Story()
+    built = {
+        "record_check_in": checkins.record_check_in(
+            story.stamp(PEER), client_id=story.client_id, check_in=CheckIn(mood=5),
+            rules=story.rules,
+        ),
+        "record_vital_signs": checkins.record_vital_signs(
+            story.stamp(PEER), client_id=story.client_id, vitals=Vitals(pulse_bpm=70),
+            rules=story.rules,
+        ),
+    }  # fmt: skip
+    assert {name: command_name(command) for name, command in built.items()} == {
+        name: name for name in built
+    }
