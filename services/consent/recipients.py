@@ -5,7 +5,9 @@ organization's the name its records go under (a guest-dosing site, a forwarder's
 recipient). An id no one can be (blank, invisible characters, spaces around it) was kept
 and named no one: the clinic believed records could go where none ever would. A member's
 id reads one way (``user_ids``): one that reads as another's shows the consent granting a
-person it does not. And a consent is the client's grant to others: one naming whoever
+person it does not. Its name, shown in the client's accounting of disclosures and on their
+timeline, shows every character it holds (a name of zero-width characters read as a blank
+recipient). And a consent is the client's grant to others: one naming whoever
 records it would be a reader granting themself access (an SUD counseling note consent
 opens every therapist's notes).
 """
@@ -16,6 +18,7 @@ from collections.abc import Sequence
 
 from carecoord.events import Actor
 from carecoord.events.consent import Recipient, RecipientType
+from carecoord.services.kernel import visible_names
 from carecoord.services.kernel.errors import Forbidden, InvalidInput
 from carecoord.services.kernel.user_ids import unmistakable
 
@@ -33,7 +36,8 @@ def recipient_named(recipient: Recipient, field: str) -> Recipient:
         )
     if recipient.type is RecipientType.MEMBER:
         unmistakable(f"{field}.id", trimmed)
-    return recipient.model_copy(update={"id": trimmed, "name": recipient.name.strip()})
+    name = visible_names.shown(f"{field}.name", recipient.name)
+    return recipient.model_copy(update={"id": trimmed, "name": name})
 
 
 def recipients_named(

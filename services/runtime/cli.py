@@ -39,7 +39,8 @@ from carecoord.services.infrastructure.broker import StreamRefused, ensure_strea
 from carecoord.services.infrastructure.identity import identity_of, issue_token
 from carecoord.services.infrastructure.relay import POSITION_HEADER
 from carecoord.services.infrastructure.settings import Settings
-from carecoord.services.kernel.errors import Unauthenticated
+from carecoord.services.kernel import visible_names
+from carecoord.services.kernel.errors import InvalidInput, Unauthenticated
 from carecoord.services.platform import Platform
 from carecoord.services.runtime import audit_cli, bootstrap, demo, heap, logs, workers
 from carecoord.services.runtime.bootstrap import (
@@ -291,7 +292,8 @@ def recipient_id(text: str) -> str:
 
 def recipient_name(text: str) -> str:
     """``--name``, refused with the usage before any server starts when the consent record
-    cannot hold it (it raised from inside the running forwarder, as a traceback)."""
+    cannot hold it or a reader would not see all of it (it raised from inside the running
+    forwarder, as a traceback, at every disclosure)."""
     try:
         Recipient(type=RecipientType.ORGANIZATION, id="-", name=text)
     except ValidationError:
@@ -299,7 +301,10 @@ def recipient_name(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f"a recipient's name is at most {longest} characters"
         ) from None
-    return text
+    try:
+        return visible_names.shown("--name", text)
+    except InvalidInput as unseen:
+        raise argparse.ArgumentTypeError(unseen.message) from None
 
 
 OUTPUT_LOST = {errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
