@@ -1,7 +1,9 @@
 """Therapy as FHIR R4: each client's part in a session is an Encounter (a group session is one
 Encounter per member, all naming the session), and notes are DocumentReferences; an SUD
 counseling note carries the restricted and substance-use labels. A corrected outcome sets
-the Encounter's status anew, with a Provenance (UPDATE) giving who corrected it and why."""
+the Encounter's status anew, with a Provenance (UPDATE) giving who corrected it and why.
+``length`` is the planned length until there is an outcome, then how long it lasted: an
+attended session's, none for one not attended (nor for one corrected to that)."""
 
 from __future__ import annotations
 
@@ -77,6 +79,7 @@ def _outcome(
     if found is not None:
         found["status"] = status
         found["extension"] = [{"url": OUTCOME, "valueCode": outcome}]
+        found.pop("length", None)  # what it lasted: an attended outcome gives it again
     return found
 
 

@@ -33,6 +33,15 @@ from carecoord.events.medication import (
 )
 from carecoord.events.positioned import Positioned
 from carecoord.events.stock import STOCK_EVENTS
+from carecoord.events.therapy import (
+    Modality,
+    SessionAttended,
+    SessionFormat,
+    SessionNoShow,
+    SessionOutcome,
+    SessionOutcomeCorrected,
+    SessionScheduled,
+)
 from carecoord.projections.audit.bundle import HANDLERS
 from carecoord.projections.audit.export import WHOLE, ClientRecord, Period, as_fhir, as_jsonl
 from carecoord.services.infrastructure.access_log import LoggedRead
@@ -225,6 +234,30 @@ def test_a_corrected_session_outcome_sets_the_encounter_anew_with_its_provenance
     assert provenance["reason"] == [
         {"text": "no_show corrected: came in late; attendance sheet misread"}
     ]
+
+
+def test_a_session_not_attended_has_no_length_once_corrected_to_that() -> None:
+    """An attended session of 80 minutes corrected to a no-show kept its 80 minutes."""
+    r = Record()
+    r.add(ClientEnrolled, ADMIN, display_name="E. F.", program="OTP")
+    booked: dict[str, Any] = {"modality": Modality.CBT, "format": SessionFormat.INDIVIDUAL}
+    booked |= {"clinician_id": THERAPIST.id, "planned_minutes": 50, "scheduled_for": AT}
+    sessions = [r.add(SessionScheduled, THERAPIST, session_id=uuid4(), **booked) for _ in "ab"]
+    attended = r.add(SessionAttended, THERAPIST, session_id=sessions[0].session_id,
+                     modality=Modality.CBT, duration_minutes=80)  # fmt: skip
+    r.add(SessionOutcomeCorrected, THERAPIST, session_id=sessions[0].session_id,
+          modality=Modality.CBT, corrects_event_id=attended.event_id,
+          previous_outcome=SessionOutcome.ATTENDED, outcome=SessionOutcome.NO_SHOW,
+          reason="another client's sheet")  # fmt: skip
+    r.add(SessionNoShow, THERAPIST, session_id=sessions[1].session_id, modality=Modality.CBT)
+    grant = decide(THERAPIST.role, Standing(on_care_team=True))
+    record = ClientRecord.shown(r.client_id, positioned(r.events), grant, THERAPIST, WHOLE)
+
+    encounters = by_type(as_fhir([record], [], at=AT), "Encounter")
+    assert [(e["status"], e["extension"][0]["valueCode"]) for e in encounters] == [
+        ("cancelled", "no-show"), ("cancelled", "no-show"),
+    ]  # fmt: skip
+    assert [e.get("length") for e in encounters] == [None, None]
 
 
 def test_consents_access_and_alerts() -> None:
