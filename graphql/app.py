@@ -233,6 +233,8 @@ class CareGraphQL(GraphQL[RequestContext, None]):
                 if scope.get(_REQUEST_ERROR) and response.status_code == 200:
                     response.status_code = 400
             response.headers.setdefault("vary", "Accept")
+            # a client's record, in a browser's disk cache after the session ended
+            response.headers["cache-control"] = "no-store"
         await response(scope, receive, send)
         kind, name = scope.get(OPERATION_SCOPE_KEY, ("none", NOT_RUN))
         self.platform.metrics.request_served(kind, name, time.perf_counter() - started)

@@ -96,6 +96,20 @@ async def test_the_media_type_follows_accept_and_legacy_clients_keep_200(api: Ap
     assert refused.json()["errors"][0]["path"] == ["platformStatus"]
 
 
+@pytest.mark.shared_platform
+async def test_no_answer_is_kept_by_a_cache(api: Api) -> None:
+    """A query by GET is cacheable by default: a timeline read on a clinic's shared
+    workstation stayed in its browser's disk cache after the session ended."""
+    token = {"Authorization": f"Bearer {api.token(Role.NURSE)}"}
+    answers = [
+        await api.http.get("/graphql", params={"query": "{ __typename }"}, headers=token),
+        await api.http.post("/graphql", json={"query": "{ __typename }"}, headers=token),
+        await api.http.post("/graphql", json={"query": "{"}, headers=token),
+        await api.http.post("/graphql", content=b"[", headers=token),
+    ]
+    assert [a.headers.get("cache-control") for a in answers] == ["no-store"] * len(answers)
+
+
 @pytest.mark.parametrize(
     ("accept", "chosen"),
     [
