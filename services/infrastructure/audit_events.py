@@ -83,7 +83,9 @@ def _entities(entry: ClientRecordRead) -> list[dict[str, Any]]:
             "code": "1",
             "display": "Patient",
         },
-        "detail": [{"type": t, "valueString": v} for t, v in details],
+        # FHIR strings are never empty: a read that granted or returned no kind says so by
+        # leaving the detail out.
+        "detail": [{"type": t, "valueString": v} for t, v in details if v],
     }
     consents = [{"what": {"reference": f"Consent/{c}"}} for c in entry.consent_ids]
     return [patient, *consents]
