@@ -19,7 +19,7 @@ from carecoord.projections import alerts
 from carecoord.services.alerts import commands
 from carecoord.services.alerts.record import Status
 from carecoord.services.kernel.access import Action
-from carecoord.services.kernel.policy import Grant
+from carecoord.services.kernel.policy import Grant, Listing
 
 strawberry.enum(Status, name="AlertStatus", description="Open until resolved.")
 
@@ -107,6 +107,7 @@ class AlertQuery:
         at_least: AtLeast = None,
     ) -> list[Alert]:
         ctx = info.context
+        ctx.gate.require(Listing.CASELOAD)  # no other role is on a care team
         reader = ctx.reader()
         for view in alerts.ROUTED_BY:
             await ctx.caught_up(view, at_least)
