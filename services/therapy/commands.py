@@ -3,8 +3,7 @@ transaction: either every member is booked (or has their attendance recorded), o
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 from typing import TypeVar
@@ -16,7 +15,7 @@ from carecoord.services.alerts.raising import with_alerts
 from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.careteam.team import CareTeam
-from carecoord.services.kernel.errors import DomainError, InvalidInput
+from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.therapy.leaders import clinician_named, require_leader
@@ -53,18 +52,6 @@ def _told_of_someone(
             "reason-unexpected",
             "a reason is kept for a late cancellation, and no one here late-cancelled",
         )
-
-
-@contextmanager
-def _member(client_id: UUID) -> Iterator[None]:
-    """A refusal decided on one member's record names them (``clientId`` beside the rule):
-    in a group the clinician is told whose attendance was refused, not only that one of ten
-    was."""
-    try:
-        yield
-    except DomainError as refused:
-        refused.details = {**refused.details, "clientId": str(client_id)}
-        raise
 
 
 def _record(uow: UnitOfWork, client_id: UUID) -> tuple[TherapyRecord, datetime | None]:
@@ -144,11 +131,8 @@ def record_attendance(
         decided = []
         for client_id, outcome in attendance:
             told = Told(outcome, duration_minutes if outcome is Outcome.ATTENDED else None, reason)
-            with _member(client_id):
-                record, enrolled_at = _record(uow, client_id)
-                event = record.outcome(
-                    stamp, session_id, told, occurred_at, enrolled_at=enrolled_at
-                )
+            record, enrolled_at = _record(uow, client_id)
+            event = record.outcome(stamp, session_id, told, occurred_at, enrolled_at=enrolled_at)
             decided.append((record, event))
         for record, event in decided:
             with_alerts(uow, record.client_id, rules, partial(_kept, record, event))
