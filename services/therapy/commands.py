@@ -10,6 +10,7 @@ from typing import TypeVar
 from uuid import UUID, uuid4
 
 from carecoord.events import CareEvent
+from carecoord.events.bounds import said
 from carecoord.events.therapy import Modality, SessionFormat
 from carecoord.services.alerts.raising import with_alerts
 from carecoord.services.alerts.rules import AlertRules
@@ -46,7 +47,7 @@ def _told_of_someone(
             "duration-unexpected",
             "only an attended session has a length, and no one here attended",
         )
-    if reason.strip() and Outcome.LATE_CANCELLED not in outcomes:
+    if said(reason) and Outcome.LATE_CANCELLED not in outcomes:
         raise InvalidInput(
             "reason",
             "reason-unexpected",

@@ -24,7 +24,7 @@ from enum import StrEnum, auto
 from uuid import UUID
 
 from carecoord.events import CareEvent
-from carecoord.events.bounds import visible
+from carecoord.events.bounds import said, visible
 from carecoord.events.therapy import (
     CounselingNoteRecorded,
     Modality,
@@ -241,7 +241,7 @@ class TherapyRecord(Aggregate, context="therapy"):
             facts["duration_minutes"] = duration_minutes
         when = starts
         if outcome is Outcome.LATE_CANCELLED:
-            facts["reason"] = told.reason.strip()
+            facts["reason"] = said(told.reason)
             when = min(stamp.clock(), starts)  # cancelled now, or entered after the slot
         return stamp.event(OUTCOME_EVENTS[outcome], self.client_id, occurred_at or when, **facts)
 

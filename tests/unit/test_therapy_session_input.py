@@ -198,3 +198,16 @@ def test_an_individual_session_of_group_therapy_is_refused_naming_modality() -> 
     assert (type(refused), refused.field, refused.rule) == (
         InvalidInput, "modality", "individual-session",
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("blank", ["   ", "\u200b\u200b", " \u2800 "])
+def test_a_cancellation_reason_that_shows_nothing_is_none(blank: str) -> None:
+    """One of zero-width characters was kept as a reason, and refused beside a no-show where
+    one of spaces was taken as none."""
+    story = Story()
+    missed, cancelled = book(story, timedelta(hours=1)), book(story, timedelta(days=3))
+    story.later(hours=2)
+    attend(story, missed, (story.client_id, Outcome.NO_SHOW), reason=blank)
+    attend(story, cancelled, (story.client_id, Outcome.LATE_CANCELLED), reason=blank)
+    [kept] = [e for e in story.events() if isinstance(e, SessionLateCancelled)]
+    assert kept.reason == ""
