@@ -226,7 +226,12 @@ def _user(value: str) -> str:
 
 
 def _aware(value: str) -> datetime:
-    found = datetime.fromisoformat(value)
+    try:
+        found = datetime.fromisoformat(value)
+    except ValueError as error:  # argparse said "invalid _aware value", this function's name
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO 8601 time with its offset, e.g. 2026-12-01T00:00Z ({error})"
+        ) from None
     if found.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{value!r} has no UTC offset; add one, e.g. Z")
     return found

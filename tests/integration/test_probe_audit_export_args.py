@@ -17,6 +17,7 @@ from carecoord.events.envelope import ACTOR_ID_MAX
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
+from carecoord.services.runtime.cli import arguments
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 EXPORTS = "SELECT count(*) FROM access_log WHERE operation LIKE 'auditExport%%' AND actor_id = %s"
@@ -63,3 +64,18 @@ async def test_an_auditor_no_actor_could_be_is_a_usage_error(
     assert done.returncode == 2, done.stderr
     assert "argument --as:" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("given", ["2026-13-01T00:00Z", "yesterday"])
+def test_a_time_that_is_no_time_is_a_usage_error_that_says_what_a_time_is(
+    given: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It said "invalid _aware value", the name of a function inside the command."""
+    with pytest.raises(SystemExit) as ended:
+        arguments().parse_args(["audit", "export", "--program", "OTP", "--from", given,
+                                "--as", "aud-time"])  # fmt: skip
+
+    assert ended.value.code == 2
+    said = capsys.readouterr().err
+    assert "_aware" not in said
+    assert f"argument --from: {given!r} is not an ISO 8601 time with its offset" in said
