@@ -23,6 +23,7 @@ from carecoord.graphql.declared import into
 from carecoord.graphql.timeline import RecordedBy
 from carecoord.projections.audit.access_as_of import AccessAsOf
 from carecoord.projections.audit.history import client_history
+from carecoord.services.infrastructure.identity import client_subject
 from carecoord.services.kernel.errors import Forbidden, InvalidInput
 from carecoord.services.kernel.policy import Grant, Listing
 
@@ -210,6 +211,8 @@ class AccessAsOfQuery:
             raise InvalidInput(
                 "userId", "user-id", f"userId is over {ACTOR_ID_MAX} characters: no user's is"
             )
+        if role is Role.CLIENT:  # as the gate reads a client's token: their id, one way
+            user_id = client_subject(user_id) or user_id
         own = await ctx.gate.readable(client_id, operation=OPERATION)
         history = await asyncio.to_thread(client_history, ctx.platform.store, client_id)
         found = AccessAsOf.rebuilt(client_id, history, at, ctx.platform.medication.zone)

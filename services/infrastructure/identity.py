@@ -222,14 +222,23 @@ def identity_of(claims: dict[str, Any]) -> Identity:
     if lookalike is not None:
         raise _refused("token-subject-lookalike", f"sub {lookalike}")
     if Role.CLIENT in roles:
-        try:
-            subject = str(UUID(subject))
-        except ValueError:
-            raise _refused("token-subject", "a client's token has their client id as sub") from None
+        client = client_subject(subject)
+        if client is None:
+            raise _refused("token-subject", "a client's token has their client id as sub")
+        subject = client
     program = claims.get("program")
     if program is not None and (not isinstance(program, str) or not program.strip()):
         raise _refused("token-program", "the program claim must name a program")
     return Identity(subject, roles, program.strip() if program else None)
+
+
+def client_subject(subject: str) -> str | None:
+    """A client's user id as every record names them: their client id written one way
+    (capitals, braces or no hyphens read as the same client); None when it is no client id."""
+    try:
+        return str(UUID(subject))
+    except ValueError:
+        return None
 
 
 def _refused(rule: str, message: str) -> Unauthenticated:
