@@ -181,8 +181,9 @@ class CaseloadSubscription:
             if rows:
                 # Decide on team and access state at least as new as the alerts.
                 await ctx.gate.access_models_reach(reached)
-                mine = await ctx.gate.on_team(frozenset(r["client_id"] for r in rows))
-                granted = await ctx.gate.readable_on_team(mine, operation="alertsForMyCaseload")
+                granted = await ctx.gate.readable_on_team(
+                    (r["client_id"] for r in rows), operation="alertsForMyCaseload"
+                )
                 for row in rows:
                     grant = granted.get(row["client_id"])
                     if grant is not None and grant.shows(Kind.ALERT, authored_by_reader=False):

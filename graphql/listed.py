@@ -32,9 +32,6 @@ async def kept_rows(
     """The rows of ``listing`` this reader may have, each client's read (of ``kind``)
     logged once."""
     team_only = ctx.gate.require(listing)
-    if team_only:
-        team = await ctx.gate.on_team(frozenset(r["client_id"] for r in rows))
-        rows = [r for r in rows if r["client_id"] in team]
     managed = await ctx.gate.in_managed_program(frozenset(r["client_id"] for r in rows))
     rows = [r for r in rows if r["client_id"] in managed]
     counts = Counter(r["client_id"] for r in rows)

@@ -195,6 +195,25 @@ class AccessGate:
         out, as when a membership ended between the listing and the check."""
         wanted = list(dict.fromkeys(clients))
         await self._settle_reads(self.reader(), frozenset(wanted))
+        return await self._settled_grants(wanted, operation)
+
+    async def readable_on_team(
+        self, clients: Iterable[UUID], *, operation: str
+    ) -> dict[UUID, Grant]:
+        """Grants for the clients of a listing kept to the reader's care team (a caseload, an
+        alert queue, a log kept to the team), of those whose team the reader is on now.
+
+        The team read that listed ``clients`` may lack a removal: the access views are let
+        have each client's newest change first, so a client the reader has left is neither
+        shown nor logged as a read refused to them (an attempt they never made); and a
+        grant resting on a consent or an emergency access alone is not the care team."""
+        listed = await self.on_team(frozenset(clients))  # the view may lack a removal
+        await self._settle_reads(self.reader(), listed)
+        granted = await self._settled_grants(list(await self.on_team(listed)), operation)
+        return {c: g for c, g in granted.items() if g.basis is Basis.CARE_TEAM}
+
+    async def _settled_grants(self, clients: list[UUID], operation: str) -> dict[UUID, Grant]:
+        """``readable`` for each of ``clients``, whose newest access changes the views have."""
 
         async def one(client_id: UUID) -> Grant | None:
             try:
@@ -202,18 +221,8 @@ class AccessGate:
             except Forbidden:
                 return None
 
-        decided = await asyncio.gather(*(one(c) for c in wanted))
-        return {c: g for c, g in zip(wanted, decided, strict=True) if g is not None}
-
-    async def readable_on_team(
-        self, clients: Iterable[UUID], *, operation: str
-    ) -> dict[UUID, Grant]:
-        """``readable_each`` for a listing of the reader's care team (a caseload, an alert
-        queue, a log kept to the team): the team read that listed ``clients`` may lack a
-        removal, these grants are decided on views that have it, and a grant resting on a
-        consent or an emergency access alone is not the care team."""
-        granted = await self.readable_each(clients, operation=operation)
-        return {c: g for c, g in granted.items() if g.basis is Basis.CARE_TEAM}
+        decided = await asyncio.gather(*(one(c) for c in clients))
+        return {c: g for c, g in zip(clients, decided, strict=True) if g is not None}
 
     async def record_read(
         self, client_id: UUID, grant: Grant, *, operation: str, kinds: Iterable[str], count: int

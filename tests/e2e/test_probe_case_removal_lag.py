@@ -25,31 +25,28 @@ NURSE, COLLEAGUE = "nurse-lag", "nurse-stays"
 PHQ9_ITEM_9 = [{"item": str(i), "value": 2 if i == 9 else 0} for i in range(1, 10)]
 
 
-async def test_a_removal_the_care_team_view_lacks_leaves_the_caseload_and_alert_queue(
-    api: Api,
-) -> None:
+async def alerted_client(api: Api) -> tuple[str, int]:
+    """A client with NURSE and COLLEAGUE on the team and an open PHQ-9 item 9 alert, and the
+    position NURSE has read their caseload and alert queue at (the client in both)."""
     enrolled = await api.ok(
         ENROLL, {"input": {"displayName": "Lag Q.", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
     )
-    client_id = enrolled["enrollClient"]["id"]
+    client_id: str = enrolled["enrollClient"]["id"]
     await api.join_care_team(client_id, Role.NURSE, NURSE)
     await api.join_care_team(client_id, Role.NURSE, COLLEAGUE)
     scored = await api.ok(
         SCORE, {"input": {"clientId": client_id, "instrument": "PHQ9", "answers": PHQ9_ITEM_9}},
         role=Role.NURSE, user=COLLEAGUE,
     )  # fmt: skip
-    consented = await api.ok(
-        CONSENT,
-        {"input": {"clientId": client_id, "purpose": "treatment", "dataKinds": ["CARE", "ALERT"],
-                   "recipients": [{"type": "MEMBER", "id": NURSE, "name": "Nurse L."}],
-                   "signedOn": str(api.platform.medication.day_of(datetime.now(UTC))),
-                   "signedBy": "Lag Q."}},
-        role=Role.PROGRAM_ADMIN,
-    )  # fmt: skip
-    position = max(scored["scoreInstrument"]["position"], consented["recordConsent"]["position"])
+    position: int = scored["scoreInstrument"]["position"]
     before = await api.ok(QUEUE, {"at": position}, role=Role.NURSE, user=NURSE)
     assert listed(before) == ([(client_id, 1)], [(client_id, "phq9-item9")])
+    return client_id, position
 
+
+async def removed_while_the_view_lags(api: Api, client_id: str) -> dict[str, Any]:
+    """NURSE's caseload and alert queue, read as NURSE is taken off the client's team, which
+    the care-team view applies only after the read has begun."""
     with psycopg.connect(api.platform.database_url) as held:
         # The projector cannot write the care-team view while this lock is held.
         held.execute("LOCK TABLE care_team IN EXCLUSIVE MODE")
@@ -61,15 +58,47 @@ async def test_a_removal_the_care_team_view_lacks_leaves_the_caseload_and_alert_
         reading = asyncio.create_task(api.ok(QUEUE, role=Role.NURSE, user=NURSE))
         await asyncio.sleep(0.5)  # the read has begun, and waits for the views
         held.rollback()
-        after = await reading
+        found: dict[str, Any] = await reading
+        return found
+
+
+async def nurses_reads(api: Api, client_id: str) -> list[tuple[str, str, str]]:
+    data = await api.ok(ACCESS_LOG, {"id": client_id}, role=Role.AUDITOR, user="a-1")
+    return sorted((e["operation"], e["outcome"], e["basis"]) for e in data["accessLog"]
+                  if e["readerId"] == NURSE)  # fmt: skip
+
+
+BEFORE_THE_REMOVAL = [("myAlerts", "GRANTED", "CARE_TEAM"), ("myCaseload", "GRANTED", "CARE_TEAM")]
+
+
+async def test_a_removal_the_care_team_view_lacks_leaves_the_caseload_and_alert_queue(
+    api: Api,
+) -> None:
+    client_id, _ = await alerted_client(api)
+    await api.ok(
+        CONSENT,
+        {"input": {"clientId": client_id, "purpose": "treatment", "dataKinds": ["CARE", "ALERT"],
+                   "recipients": [{"type": "MEMBER", "id": NURSE, "name": "Nurse L."}],
+                   "signedOn": str(api.platform.medication.day_of(datetime.now(UTC))),
+                   "signedBy": "Lag Q."}},
+        role=Role.PROGRAM_ADMIN,
+    )  # fmt: skip
+
+    after = await removed_while_the_view_lags(api, client_id)
 
     assert listed(after) == ([], [])
-    data = await api.ok(ACCESS_LOG, {"id": client_id}, role=Role.AUDITOR, user="a-1")
-    read = [(e["operation"], e["basis"]) for e in data["accessLog"]
-            if e["readerId"] == NURSE and e["outcome"] == "GRANTED"]  # fmt: skip
-    assert sorted(read) == [("myAlerts", "CARE_TEAM"), ("myCaseload", "CARE_TEAM")], (
-        "the reads before the removal"
-    )
+    assert await nurses_reads(api, client_id) == BEFORE_THE_REMOVAL
+
+
+async def test_a_client_left_is_not_logged_as_a_read_refused(api: Api) -> None:
+    """Nor, with no consent, was the nurse logged as refused a read of the client they left:
+    to an auditor, an attempt to open the record after the removal."""
+    client_id, _ = await alerted_client(api)
+
+    after = await removed_while_the_view_lags(api, client_id)
+
+    assert listed(after) == ([], [])
+    assert await nurses_reads(api, client_id) == BEFORE_THE_REMOVAL
 
 
 def listed(data: dict[str, Any]) -> tuple[list[tuple[str, int]], list[tuple[str, str]]]:
