@@ -83,6 +83,7 @@ def headers_schema() -> dict[str, Any]:
         headers.POSITION: {"type": "string", "pattern": "^[1-9][0-9]*$"},
         headers.TYPE: {"type": "string"},
         headers.CONTENT_TYPE: {"const": headers.JSON},
+        headers.CORRELATION: {"type": "string", "format": "uuid"},
     }
     return {
         "type": "object",

@@ -13,6 +13,7 @@ MSG_ID = "Nats-Msg-Id"
 POSITION = "Carecoord-Position"
 TYPE = "Carecoord-Type"
 CONTENT_TYPE = "content-type"
+CORRELATION = "correlation_id"
 JSON = "application/json"
 
 MEANING = {
@@ -24,6 +25,8 @@ MEANING = {
     TYPE: "The catalog name, <context>.<Type>, as in the subject and the payload's type: what"
     " to decode the body as (carecoord.events.catalog.decode, which upcasts older versions).",
     CONTENT_TYPE: "Always application/json.",
+    CORRELATION: "The payload's correlation_id, shared by every event one request caused: a"
+    " FastStream subscriber reads it as the message's correlation id.",
 }
 
 
@@ -34,4 +37,5 @@ def for_event(event: CareEvent, position: int) -> dict[str, str]:
         POSITION: str(position),
         TYPE: type_name(type(event)),
         CONTENT_TYPE: JSON,
+        CORRELATION: str(event.correlation_id),
     }
