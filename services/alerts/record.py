@@ -3,8 +3,9 @@
 Alerts are raised by the rules (``evaluation.py``) inside the command that recorded the
 triggering event; the care team acknowledges and resolves them here. Acknowledging means
 "seen, acting on it": the alert stays open until it is resolved. Each step is dated after the
-alert was raised and no later than now (``clinical_time.plausible``), and a resolution not
-before the acknowledgement it follows: the history would show it resolved before anyone saw it.
+alert was raised and no later than now (``clinical_time.plausible``; one dated within the
+clock tolerance ahead counts from its recording), and a resolution not before the
+acknowledgement it follows: the history would show it resolved before anyone saw it.
 """
 
 from __future__ import annotations
@@ -96,7 +97,8 @@ class AlertRecord(Aggregate, context="alerts"):
         if not note:
             raise InvalidInput("note", "note-required", "say what was done (a note is required)")
         if occurred_at is not None:
-            plausible("occurredAt", occurred_at, now=stamp.clock(), enrolled_at=None)
+            now = stamp.clock()
+            plausible("occurredAt", occurred_at, now=now, enrolled_at=None)
             if occurred_at < alert.raised_at:
                 raise InvalidInput(
                     "occurredAt",
@@ -111,6 +113,10 @@ class AlertRecord(Aggregate, context="alerts"):
                     f"alert {alert_id} was acknowledged {alert.acknowledged_at.isoformat()};"
                     " it is resolved after that, not before",
                 )
+            # Dated a little ahead (a workstation clock running fast), it counts from its
+            # recording, as a care-team change does: a colleague's resolution at the right
+            # time would otherwise read as before the acknowledgement.
+            occurred_at = max(min(occurred_at, now), alert.acknowledged_at or alert.raised_at)
         self.record(
             stamp.event(
                 cls,

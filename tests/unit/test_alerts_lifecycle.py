@@ -71,6 +71,30 @@ def test_a_resolution_is_not_dated_before_the_acknowledgement_it_follows() -> No
     assert [type(e) for e in story.events()][-2:] == [AlertAcknowledged, AlertResolved]
 
 
+def test_a_step_dated_a_little_ahead_counts_from_its_recording() -> None:
+    """A workstation clock three minutes fast acknowledged it; a colleague's resolution at the
+    right time was refused as before the acknowledgement."""
+    story = Story()
+    story.instrument(Instrument.GAD7, answers_totalling(Instrument.GAD7, 12))
+    [alert] = story.alerts()
+    story.later(hours=1)
+    steps = ((alert_commands.acknowledge_alert, 3), (alert_commands.resolve_alert, 0))
+    for command, ahead in steps:
+        story.run(
+            command(
+                story.stamp(DOCTOR),
+                client_id=story.client_id,
+                alert_id=alert.alert_id,
+                note="seen in clinic",
+                occurred_at=story.now + timedelta(minutes=ahead),
+            )
+        )
+    taken = [e for e in story.events() if isinstance(e, AlertAcknowledged | AlertResolved)]
+    assert [(type(e), e.occurred_at) for e in taken] == [
+        (AlertAcknowledged, story.now), (AlertResolved, story.now),
+    ]  # fmt: skip
+
+
 def test_an_unknown_alert_is_not_found() -> None:
     story = Story()
     with pytest.raises(NotFound):
