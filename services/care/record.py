@@ -5,7 +5,9 @@ What a clinician records about them has happened (``clinical_time.plausible``): 
 care, a goal or its progress dated in the future is refused, and so is a level dated before
 the enrolment or before the current one began (a stint ending before it started) and
 progress dated before its goal was set. A goal may be dated before the enrolment (a plan
-agreed at intake and entered with its date)."""
+agreed at intake and entered with its date). The enrolment itself is not dated in the future:
+every later entry is refused as before it; one within the clock tolerance ahead counts from
+its recording, so what is recorded just after it is not."""
 
 from __future__ import annotations
 
@@ -72,11 +74,12 @@ class ClientRecord(Aggregate, context="care"):
             raise RuleViolation(
                 "clientId", "already-enrolled", f"client {self.client_id} is already enrolled"
             )
+        self._happened(stamp, occurred_at)
         self.record(
             stamp.event(
                 ClientEnrolled,
                 self.client_id,
-                occurred_at,
+                occurred_at and min(occurred_at, stamp.clock()),
                 display_name=self._named(display_name),
                 program=shown("program", program),
             )

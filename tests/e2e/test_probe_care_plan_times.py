@@ -108,3 +108,16 @@ async def test_plan_changes_dated_out_of_order_are_refused(api: Api) -> None:
     [kept] = goals["clientGoals"]
     assert (kept["description"], kept["achievement"]) == ("Walk daily", "IMPROVING")
     assert len(kept["history"]) == 1, "the refused steps recorded nothing"
+
+
+async def test_an_enrolment_dated_in_the_future_is_refused(api: Api) -> None:
+    """Before, an enrolment dated 2100 was accepted: every level, dose or check-in recorded
+    for the client after it was refused as before their enrolment."""
+    body = await api.gql(
+        ENROLL,
+        {"input": {"displayName": "Wyn", "program": "IOP", "occurredAt": LATER}},
+        role=Role.PROGRAM_ADMIN,
+    )
+
+    refused(body, "not-in-future")
+    assert body["data"] == {"enrollClient": None}, "nothing is enrolled"
