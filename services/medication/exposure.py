@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from uuid import UUID
 
-from carecoord.events.medication import Dispensing
+from carecoord.events.medication import Dispensing, Schedule
 from carecoord.services.medication.formulary import Medication
 from carecoord.services.medication.interactions import Entry
 from carecoord.services.medication.orders import Order, Status
@@ -49,9 +49,24 @@ def picture(
     return entries
 
 
+def ordered(
+    order_id: UUID, drug: Medication, schedule: Schedule, start: date, end: date | None
+) -> Entry:
+    """An order being written (or put back in force), acting from ``start`` through its last
+    dose's days: an order due to start later meets it only if it lasts until then."""
+    through = None if end is None else end + acting(schedule, drug)
+    return Entry(order_id, drug.code, drug.classes, through=through, start=start)
+
+
+def acting(schedule: Schedule, drug: Medication) -> timedelta:
+    """The days after a dosing day that its dose still acts: to the next dosing day of the
+    schedule, or for as long as one dose acts (an injection's month)."""
+    return timedelta(days=max(schedule.every_days, drug.acts_days) - 1)
+
+
 def order_exposure(order: Order, rules: MedicationRules, today: date) -> Entry | None:
     drug = rules.formulary.lookup(order.medication)
-    acts = timedelta(days=max(order.schedule.every_days, drug.acts_days) - 1)
+    acts = acting(order.schedule, drug)
     if order.status is not Status.ENTERED_IN_ERROR and order.current_on(today):
         if order.end is None:
             return _entry(order, drug, None, "order in force")
@@ -80,11 +95,15 @@ def statement_exposure(statement: Statement, drug: Medication, rules: Medication
         is_statement=True,
         through=through,
         basis=basis,
+        start=statement.since,
     )
 
 
 def _entry(order: Order, drug: Medication, through: date | None, basis: str) -> Entry:
-    return Entry(order.order_id, order.medication, drug.classes, through=through, basis=basis)
+    return Entry(
+        order.order_id, order.medication, drug.classes, through=through, basis=basis,
+        start=order.start,
+    )  # fmt: skip
 
 
 def _last_dispensed(order: Order, last: date, acts: timedelta) -> str:

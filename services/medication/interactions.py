@@ -272,9 +272,12 @@ class Entry:
     """One medication in the client's picture (an order or a statement), or the one being
     added.
 
-    In the picture, ``through`` is the last day the medication acts (None while it is
-    taken) and ``basis`` says what the exposure is. The entry being added has ``start``,
-    the day it starts: a past exposure meets it if its washout runs to that day.
+    ``start`` is the first day the medication acts (None: already, or not known) and
+    ``through`` the last (None while it is taken, or with no end set); ``basis`` says what
+    a picture entry's exposure is. Two entries meet when the later one starts by the end of
+    the earlier one's exposure plus the rule's washout for it: a past exposure meets the
+    one being added, and one being added with an end meets an order due to start later
+    only if it (or its washout) lasts until then.
     """
 
     id: UUID
@@ -393,6 +396,7 @@ class RuleTable:
             if _applies(rule, new, other)
             and rule.matches(new.classes, other.classes)
             and _reaches(rule, other, new.start)
+            and _reaches(rule, new, other.start)
         ]
 
 
@@ -411,8 +415,8 @@ def _applies(rule: Rule, new: Entry, other: Entry) -> bool:
     return new.is_statement != other.is_statement and rule.classes_a == rule.classes_b
 
 
-def _reaches(rule: Rule, other: Entry, start: date | None) -> bool:
-    """Whether ``other``'s exposure, with the rule's washout, lasts to ``start``."""
-    if other.through is None or start is None:
+def _reaches(rule: Rule, earlier: Entry, start: date | None) -> bool:
+    """Whether ``earlier``'s exposure, with the rule's washout, lasts to ``start``."""
+    if earlier.through is None or start is None:
         return True
-    return start <= other.through + timedelta(days=rule.washout_days(other.classes))
+    return start <= earlier.through + timedelta(days=rule.washout_days(earlier.classes))

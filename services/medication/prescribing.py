@@ -36,10 +36,10 @@ from carecoord.services.kernel.clinical_time import plausible_stop
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.doses import Override, check_split
-from carecoord.services.medication.exposure import picture
+from carecoord.services.medication.exposure import ordered, picture
 from carecoord.services.medication.findings import check, record_findings, record_override
 from carecoord.services.medication.formulary import Medication
-from carecoord.services.medication.interactions import Entry, Match
+from carecoord.services.medication.interactions import Match
 from carecoord.services.medication.orders import Order, Status
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
@@ -437,7 +437,7 @@ def _recheck(
     findings, none acknowledged and none refused (a correction is not held up by a rule);
     a high one stays open for the prescriber to review."""
     drug = rules.formulary.lookup(earlier.medication)
-    entry = Entry(earlier.order_id, earlier.medication, drug.classes, start=start)
+    entry = ordered(earlier.order_id, drug, earlier.schedule, start, earlier.end_unreplaced)
     matches = rules.interactions.check(entry, picture(record, rules, today), qtc)
     attempt = Attempt(
         action="reinstate",
@@ -504,7 +504,7 @@ def _checked(
         start=new.start,
         prior_order_id=prior_order_id,
     )
-    entry = Entry(order_id, drug.code, drug.classes, start=new.start)
+    entry = ordered(order_id, drug, new.schedule, new.start, new.end)
     acks = new.acknowledgements
     findings = check(
         record, rules, entry, acks, qtc, attempt, today, replacing=prior_order_id, alone=alone

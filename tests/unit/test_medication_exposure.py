@@ -187,6 +187,30 @@ def test_an_maoi_stopped_counts_for_two_weeks_before_an_ssri_a_linezolid_course_
     assert other.events(InteractionFound) == []
 
 
+def test_a_course_that_ends_before_an_order_due_later_starts_does_not_meet_it() -> None:
+    story = Story()
+    story.prescribe("methadone", "30", start=day(20))
+
+    story.prescribe("naltrexone", "50", start=day(1), end=day(5))
+    story.prescribe("lorazepam", "1", start=day(1), end=day(5))
+
+    assert story.events(InteractionFound) == []
+    with pytest.raises(RuleViolation, match="opioid-cns-depressant"):
+        story.prescribe("diazepam", "5", start=day(1), end=day(20))
+
+
+def test_an_maoi_course_ending_before_an_ssri_due_later_meets_it_through_its_washout() -> None:
+    story, later = Story(), Story()
+    story.prescribe("sertraline", "50", start=day(19))
+    later.prescribe("sertraline", "50", start=day(20))
+
+    with pytest.raises(HardStop, match="ssri-maoi"):
+        story.prescribe("phenelzine", "15", start=day(1), end=day(5))
+    later.prescribe("phenelzine", "15", start=day(1), end=day(5))
+
+    assert later.events(InteractionFound) == []
+
+
 def test_disulfiram_counts_two_weeks_for_metronidazole_and_alcohol_products() -> None:
     story = stopped("disulfiram", "250", 10)
 
