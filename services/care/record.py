@@ -4,10 +4,12 @@ over time and their treatment plan goals.
 What a clinician records about them has happened (``clinical_time.plausible``): a level of
 care, a goal or its progress dated in the future is refused, and so is a level dated before
 the enrolment or before the current one began (a stint ending before it started) and
-progress dated before its goal was set. A goal may be dated before the enrolment (a plan
-agreed at intake and entered with its date). The enrolment itself is not dated in the future:
-every later entry is refused as before it; one within the clock tolerance ahead counts from
-its recording, so what is recorded just after it is not."""
+progress dated before its goal was set or before its latest progress (the latest says where
+the goal stands: an "achieved" dated before an "improving" closed the goal). A goal may be
+dated before the enrolment (a plan agreed at intake and entered with its date). The
+enrolment itself is not dated in the future: every later entry is refused as before it; one
+within the clock tolerance ahead counts from its recording, so what is recorded just after
+it is not."""
 
 from __future__ import annotations
 
@@ -39,6 +41,8 @@ class Goal:
     description: str
     set_at: datetime
     achievement: GoalAchievement = GoalAchievement.IN_PROGRESS
+    progress_at: datetime | None = None
+    """When its latest progress was dated: a step dated before it is out of order."""
 
     @property
     def closed(self) -> bool:
@@ -65,7 +69,8 @@ class ClientRecord(Aggregate, context="care"):
         elif isinstance(event, TreatmentGoalSet):
             self.goals[event.goal_id] = Goal(event.description, event.occurred_at)
         elif isinstance(event, GoalProgressRecorded):
-            self.goals[event.goal_id].achievement = event.achievement
+            goal = self.goals[event.goal_id]
+            goal.achievement, goal.progress_at = event.achievement, event.occurred_at
 
     def enroll(
         self, stamp: Stamp, *, display_name: str, program: str, occurred_at: datetime | None
@@ -182,7 +187,12 @@ class ClientRecord(Aggregate, context="care"):
                 "goal-closed",
                 f"the goal is closed as {goal.achievement.value}; set a new goal instead",
             )
-        self._happened(stamp, occurred_at, goal.set_at, "the goal was set", enrolment=False)
+        after, what = (
+            (goal.set_at, "the goal was set")
+            if goal.progress_at is None
+            else (goal.progress_at, "the goal's latest progress")
+        )
+        self._happened(stamp, occurred_at, after, what, enrolment=False)
         self.record(
             stamp.event(
                 GoalProgressRecorded,

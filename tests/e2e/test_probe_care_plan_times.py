@@ -121,3 +121,40 @@ async def test_an_enrolment_dated_in_the_future_is_refused(api: Api) -> None:
 
     refused(body, "not-in-future")
     assert body["data"] == {"enrollClient": None}, "nothing is enrolled"
+
+
+async def test_goal_progress_dated_before_its_latest_progress_is_refused(api: Api) -> None:
+    """Before, "achieved" dated before an "improving" already recorded was accepted: the goal
+    was closed as achieved, its history read improving then achieved out of order, and the
+    later assessment could no longer be followed by any."""
+    data = await api.ok(
+        ENROLL,
+        {"input": {"displayName": "Xan", "program": "IOP", "occurredAt": "2026-01-01T10:00:00Z"}},
+        role=Role.PROGRAM_ADMIN,
+    )
+    client_id = data["enrollClient"]["id"]
+    await api.join_care_team(client_id, Role.THERAPIST, THERAPIST)
+    goal = await as_therapist(
+        api, GOAL, clientId=client_id, description="Sleep", occurredAt="2026-02-01T10:00:00Z"
+    )
+    goal_id = goal["data"]["setTreatmentGoal"]["id"]
+    step = {"clientId": client_id, "goalId": goal_id}
+    improving = await as_therapist(
+        api, PROGRESS, **step, achievement="IMPROVING", occurredAt="2026-03-01T10:00:00Z"
+    )
+    assert not improving.get("errors"), improving
+
+    refused(
+        await as_therapist(
+            api, PROGRESS, **step, achievement="ACHIEVED", occurredAt="2026-02-15T10:00:00Z"
+        ),
+        "in-order",
+    )
+
+    position = improving["data"]["recordGoalProgress"]["position"]
+    goals = await api.ok(
+        GOALS, {"id": client_id, "atLeast": position}, role=Role.THERAPIST, user=THERAPIST
+    )
+    [kept] = goals["clientGoals"]
+    assert kept["achievement"] == "IMPROVING"
+    assert [s["achievement"] for s in kept["history"]] == ["improving"]
