@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import AsyncGenerator
 from typing import Any
+from uuid import uuid4
 
 import orjson
 from cross_web import HTTPException, StarletteRequestAdapter
@@ -30,12 +31,13 @@ from strawberry.http.exceptions import NonJsonMessageReceived
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
-from carecoord.graphql.context import RequestContext
+from carecoord.graphql.context import OPERATION_CORRELATION, RequestContext
 from carecoord.graphql.metrics import NOT_RUN, OPERATION_SCOPE_KEY
 from carecoord.graphql.schema import build_schema
 from carecoord.graphql.status import health as health_body
@@ -128,7 +130,12 @@ class ExplainedClose(ASGIWebSocketAdapter):
 class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
     """Closes the socket with 4400 and the reason, as the protocol asks, on a message of no
     shape it defines: Strawberry's handler indexes it as it comes and fails with a bare
-    exception (no close frame, a traceback in the log)."""
+    exception (no close frame, a traceback in the log). Each operation gets a correlation id
+    of its own, as each HTTP request does."""
+
+    async def run_operation(self, operation: Operation[RequestContext, None]) -> None:
+        OPERATION_CORRELATION.set(uuid4())  # in the operation's own task: its alone
+        await super().run_operation(operation)
 
     async def handle_message(self, message: Message) -> None:
         problem = malformed(message)

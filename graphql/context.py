@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -29,6 +30,10 @@ from carecoord.services.kernel.policy import Grant
 from carecoord.services.platform import Platform
 
 CORRELATION_HEADER = "x-correlation-id"
+OPERATION_CORRELATION: ContextVar[UUID | None] = ContextVar("operation_correlation", default=None)
+"""The correlation id of the websocket operation this task runs (``graphql/app.py`` gives
+each its own): a socket's operations share one context, and two mutations sent over it were
+one request to their events, their logs and the access log."""
 
 AtLeast = Annotated[
     int | None,
@@ -68,7 +73,7 @@ class RequestContext:
         if self._gate is not None:
             if self._token is not None:
                 self.platform.verifier.verify(self._token)
-            return self._gate
+            return self._for_operation(self._gate)
         actor: Actor | None = None
         program: str | None = None
         token = bearer(self._given("authorization"))
@@ -79,6 +84,16 @@ class RequestContext:
         self._token = token
         return self._gate
 
+    def _for_operation(self, gate: AccessGate) -> AccessGate:
+        """``gate`` under the correlation id of the operation asking (a socket's gate is made
+        as it connects)."""
+        correlation_id = self.correlation_id()
+        return (
+            gate
+            if gate.correlation_id == correlation_id
+            else replace(gate, correlation_id=correlation_id)
+        )
+
     def actor(self) -> Actor | None:
         """The verified actor, or None when no token was sent; a bad token is refused."""
         return self.gate.actor
@@ -87,16 +102,18 @@ class RequestContext:
         return self.gate.reader()
 
     def correlation_id(self) -> UUID:
-        """The caller's ``x-correlation-id``, else one id for everything this request does."""
+        """The caller's ``x-correlation-id``, else one id for everything this request does:
+        over a websocket, each operation."""
+        given = self.request.headers.get(CORRELATION_HEADER)
         if self._correlation is None:
-            given = self.request.headers.get(CORRELATION_HEADER)
             try:
                 self._correlation = UUID(given) if given else uuid4()
             except ValueError:
                 raise InvalidInput(
                     CORRELATION_HEADER, "uuid", f"{CORRELATION_HEADER} must be a UUID"
                 ) from None
-        return self._correlation
+        operation = None if given else OPERATION_CORRELATION.get()
+        return self._correlation if operation is None else operation
 
     def _given(self, name: str) -> str | None:
         """A header, or for a websocket the same key in its connection_init payload."""
