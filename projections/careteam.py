@@ -19,6 +19,7 @@ from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_ddl, generation_table
 from carecoord.projections.inserts import Pending
 from carecoord.projections.rows import client_rows
+from carecoord.services.careteam.team import ended
 
 NAME = "care_team"
 CHANGED_BY = (CareTeamMemberAssigned, CareTeamMemberEnded)
@@ -52,7 +53,7 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
                     "UPDATE {} SET ended_at = %s, ended_reason = %s"
                     " WHERE client_id = %s AND member_id = %s AND ended_at IS NULL"
                 ).format(t),
-                (event.occurred_at, event.reason, event.client_id, event.member_id),
+                (ended(event), event.reason, event.client_id, event.member_id),
             )
     await assigned.flush()
 

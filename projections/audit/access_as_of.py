@@ -32,6 +32,7 @@ from carecoord.events.medication import (
     TaperOrdered,
 )
 from carecoord.events.positioned import Positioned
+from carecoord.services.careteam.team import ended
 from carecoord.services.kernel.policy import (
     ActiveConsent,
     Emergency,
@@ -107,7 +108,7 @@ class AccessAsOf:
         elif isinstance(event, CareTeamMemberEnded):
             for open_one in self.memberships:
                 if open_one.member_id == event.member_id and open_one.ended_at is None:
-                    open_one.ended_at = event.occurred_at
+                    open_one.ended_at = ended(event)
         elif isinstance(event, ConsentRecorded):
             self.consents.append(Consent(event.consent_id, event))
         elif isinstance(event, ConsentRevoked):

@@ -44,7 +44,7 @@ class CareTeam(Aggregate, context="careteam"):
             self.members[event.member_id] = Membership(event.role, event.occurred_at)
         elif isinstance(event, CareTeamMemberEnded):
             self.members.pop(event.member_id, None)
-            self.left[event.member_id] = event.occurred_at
+            self.left[event.member_id] = ended(event)
 
     def assign(
         self,
@@ -131,6 +131,13 @@ class CareTeam(Aggregate, context="careteam"):
                 reason=said(reason),
             )
         )
+
+
+def ended(event: CareTeamMemberEnded) -> datetime:
+    """When a membership ended: as dated, but no later than the removal was recorded. An end
+    dated ahead (kept before such dates were refused) ends it when it was recorded: the
+    member read the record until then, and nothing could end it sooner."""
+    return min(event.occurred_at, event.recorded_at)
 
 
 def _happened(
