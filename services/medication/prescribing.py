@@ -262,7 +262,9 @@ def resume(
     reason: str,
     occurred_at: datetime | None = None,
 ) -> None:
-    """Lift a hold. Held orders stay in the interaction picture, so nothing new is found."""
+    """Lift a hold, saying why as the hold did. Held orders stay in the interaction picture,
+    so nothing new is found."""
+    reason = _reason_given(reason)
     order = _current(record, rules, order_id, rules.day_of(stamp.clock()))
     if order.hold is None:
         raise RuleViolation("orderId", "order-on-hold", f"order {order_id} is not on hold")
@@ -452,7 +454,7 @@ def _recheck(
 
 
 def _reason_given(reason: str) -> str:
-    """A hold or a stop says why: blanks (spaces, zero-width characters) pass the event's
+    """A hold, its lift or a stop says why: blanks (spaces, zero-width characters) pass the event's
     length check but say nothing."""
     given = said(reason)
     if not given:

@@ -1,6 +1,6 @@
-"""A hold, a stop and an order marked in error say why: a reason of spaces only passed the
-event's "at least one character" and was recorded, so the order read "stopped on ... by
-dr-lee:" with nothing after it. It is refused naming the field and records nothing."""
+"""A hold, its lift, a stop and an order marked in error say why: a reason of spaces only
+passed the event's "at least one character" and was recorded, so the order read "stopped on
+... by dr-lee:" with nothing after it. It is refused naming the field and records nothing."""
 
 from __future__ import annotations
 
@@ -41,3 +41,18 @@ def test_a_reason_of_blanks_is_refused_and_a_reason_is_kept_trimmed(step: Step) 
     assert len(story.record.pending) == recorded
     step(story, order, "  intoxicated at the window ")
     assert story.record.pending[-1].event.reason == "intoxicated at the window"  # type: ignore[attr-defined]
+
+
+def test_a_hold_is_lifted_saying_why_as_it_was_placed() -> None:
+    story = Story()
+    order = story.prescribe()
+    story.hold(order, "intoxicated")
+    recorded = len(story.record.pending)
+
+    with pytest.raises(InvalidInput) as refused:
+        story.resume(order, "\u200b \u2060")
+
+    assert (refused.value.field, refused.value.rule) == ("reason", "reason-required")
+    assert len(story.record.pending) == recorded
+    story.resume(order, " sober, assessed ")
+    assert story.record.pending[-1].event.reason == "sober, assessed"  # type: ignore[attr-defined]
