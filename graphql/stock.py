@@ -172,12 +172,16 @@ def as_of(field: str) -> LedgerOf:
     return read
 
 
-async def at_entry(ctx: RequestContext, site: str, given: Any) -> Ledger:
-    """The ledger as of the receipt or waste the input's ``entry_id`` names (now if the
-    site has none: the command refuses it)."""
-    head = await caught_up(ctx)
-    at = await stock.entry_time(ctx.platform.pool, site, given.entry_id)
-    return await ledger_through(ctx, site, head, at)
+def at_entry(field: str, *kinds: str) -> LedgerOf:
+    """The ledger as of the site's entry of ``kinds`` the input's ``field`` names (now if
+    the site has none: the command refuses it)."""
+
+    async def read(ctx: RequestContext, site: str, given: Any) -> Ledger:
+        head = await caught_up(ctx)
+        at = await stock.entry_time(ctx.platform.pool, site, getattr(given, field), kinds)
+        return await ledger_through(ctx, site, head, at)
+
+    return read
 
 
 async def caught_up(ctx: RequestContext) -> int:
@@ -292,7 +296,7 @@ class StockMutation:
         Action.ENTER_STOCK_ENTRY_IN_ERROR,
         commands.enter_in_error,
         StockEntryInErrorInput,
-        ledger=at_entry,
+        ledger=at_entry("entry_id", "receipt", "waste"),
         in_error=built(InError),
     )
     resolve_stock_discrepancy = stock_mutation(
@@ -302,5 +306,6 @@ class StockMutation:
         Action.RESOLVE_STOCK_DISCREPANCY,
         commands.resolve,
         ResolveStockDiscrepancyInput,
+        ledger=at_entry("alert_id", "discrepancy"),
         fields=("alert_id", "resolution", "note"),
     )

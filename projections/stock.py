@@ -252,13 +252,15 @@ class _DrawnAt(_Drawn):
     occurred_at: datetime
 
 
-async def entry_time(pool: AsyncConnectionPool, site: str, entry_id: UUID) -> datetime | None:
-    """When the site's receipt or waste ``entry_id`` happened (None: the view has none)."""
+async def entry_time(
+    pool: AsyncConnectionPool, site: str, entry_id: UUID, kinds: Sequence[str]
+) -> datetime | None:
+    """When the site's entry ``entry_id`` of one of ``kinds`` happened (a receipt or a waste;
+    a discrepancy: the count that found it); None: the view has none."""
     query = sql.SQL(
-        "SELECT occurred_at FROM {} WHERE site = %s AND ref_id = %s"
-        " AND kind IN ('receipt', 'waste')"
+        "SELECT occurred_at FROM {} WHERE site = %s AND ref_id = %s AND kind = ANY(%s)"
     ).format(sql.Identifier(NAME))
-    found = await fetch(pool, _EntryTime, query, [site, entry_id])
+    found = await fetch(pool, _EntryTime, query, [site, entry_id, list(kinds)])
     return found[0]["occurred_at"] if found else None
 
 

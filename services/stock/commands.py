@@ -101,10 +101,11 @@ def resolve(
     alert_id: UUID,
     resolution: Resolution,
     note: str,
+    ledger: Ledger,
     rules: MedicationRules,
 ) -> Command[UUID]:
     return _on_site(
         site,
-        lambda stock, _: counts.resolve(stock, stamp, rules, alert_id, resolution, note),
+        lambda stock, _: counts.resolve(stock, stamp, rules, alert_id, resolution, note, ledger),
         alert_id,
     )

@@ -15,8 +15,10 @@ entered). An opening or closing count covers every lot the site holds; a biennia
 inventory (21 CFR 1304.11(c)) is one of those. A discrepancy stays open until resolved:
 explained (the missing or wrong entry is recorded or corrected on its own), or, for a
 shortfall, as a loss reported, which takes it out of the perpetual inventory (``lost``) as
-of the count that found it, so later counts reconcile. Neither the person who took that
-count nor its witness resolves it: they would close the question about their own count.
+of the count that found it, so later counts reconcile: at most what the lot has held from
+that count on (a shortfall a receipt's correction since explained is no loss, and taking it
+would leave the lot below zero). Neither the person who took that count nor its witness
+resolves it: they would close the question about their own count.
 """
 
 from __future__ import annotations
@@ -190,7 +192,10 @@ def resolve(
     alert_id: UUID,
     resolution: Resolution,
     note: str,
+    ledger: Ledger,
 ) -> None:
+    """Close the discrepancy ``alert_id``; ``ledger`` is the doses as of the count that found
+    it and since (what a loss is checked against)."""
     found = stock.discrepancies.get(alert_id)
     if found is None:
         raise NotFound("alertId", "unknown-discrepancy", f"no discrepancy {alert_id} here")
@@ -214,6 +219,17 @@ def resolve(
                 "resolution", "loss-is-a-shortfall", "an overage is explained, not lost"
             )
         lost = -found.variance
+        lot = stock.lots[found.lot]
+        held = lot.lowest(ledger)
+        if lost > held:
+            raise RuleViolation(
+                "resolution",
+                "loss-within-stock",
+                f"lot {lot.lot} has held as little as {held} {lot.unit} since the count that"
+                f" found this shortfall of {lost}: reported lost, it would leave the lot below"
+                " zero; what was corrected or recorded since explains it: resolve it as"
+                " explained",
+            )
     record_entry(
         stock,
         stamp,

@@ -29,6 +29,7 @@ IN_ERROR = mutation("StockEntryInErrorInput", "markStockEntryEnteredInError")
 COUNT = mutation("CountStockInput", "countStock")
 WASTE = mutation("WasteStockInput", "wasteStock")
 WITNESS = mutation("WitnessStockEntryInput", "witnessStockEntry")
+RESOLVE = mutation("ResolveStockDiscrepancyInput", "resolveStockDiscrepancy")
 ON_HAND = """query($site: String!, $atLeast: Int) { stockOnHand(site: $site, atLeast: $atLeast) {
   lots { lot received wasted dispensed onHand } } }"""
 LEDGER = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!) {
@@ -39,6 +40,8 @@ WITNESSED = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!) {
     rows { kind refId detail witnessedAt } csv } }"""
 DISCREPANCIES = """query($site: String!, $atLeast: Int) {
   stockDiscrepancies(site: $site, atLeast: $atLeast, openOnly: false) { lot } }"""
+FOUND = """query($site: String!, $atLeast: Int) {
+  stockDiscrepancies(site: $site, atLeast: $atLeast) { alertId variance } }"""
 
 
 async def receipt(api: Api, site: str, number: str, quantity: str, at: datetime) -> str:
@@ -218,3 +221,35 @@ async def test_the_marks_witness_confirms_it_and_the_receipt_keeps_the_container
     assert "dea_222 222-1; 2 containers from" in rows[("receipt", right)]["detail"]
     exported = {r["kind"]: r for r in csv.DictReader(io.StringIO(ledger["csv"]))}
     assert exported["receipt-in-error"]["witnessed_at"], "the export says it too"
+
+
+async def test_a_shortfall_a_corrected_receipt_explains_is_not_reported_lost(api: Api) -> None:
+    """100 received typed as 1000: the count of 100 is 900 short, and the receipt is then
+    corrected to 100. Reported lost, the 900 took the lot to -800 on hand; it is refused
+    naming resolution, and the shortfall is resolved as explained."""
+    site = f"Mend OTP {uuid4().hex[:8]}"
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    wrong = await receipt(api, site, "222-1", "1000", start)
+    count = {"site": site, "occasion": "SPOT", "lines": [{"lot": "M-1", "counted": "100"}],
+             "witnessId": "nurse-ola"}  # fmt: skip
+    at = (await api.ok(COUNT, {"i": count}, role=Role.NURSE))["countStock"]["position"]
+    [short] = (await api.ok(FOUND, {"site": site, "atLeast": at}, role=Role.AUDITOR))[
+        "stockDiscrepancies"
+    ]
+    assert short["variance"] == "-900"
+    fix = {"site": site, "entryId": wrong, "reason": "1000 typed for 100",
+           "witnessId": "nurse-ola", "receivedAmount": "100"}  # fmt: skip
+    await api.ok(IN_ERROR, {"i": fix}, role=Role.PRESCRIBER, user="dr-lee")
+    resolve = {"site": site, "alertId": short["alertId"], "resolution": "LOSS_REPORTED",
+               "note": "DEA Form 106 filed"}  # fmt: skip
+
+    lost = await api.gql(RESOLVE, {"i": resolve}, role=Role.PROGRAM_ADMIN, user="admin-rae")
+
+    assert refusal(lost) == ("RULE_VIOLATION", "resolution", "loss-within-stock")
+    explained = {"resolution": "EXPLAINED", "note": "receipt corrected to 100"}
+    done = await api.ok(
+        RESOLVE, {"i": resolve | explained}, role=Role.PROGRAM_ADMIN, user="admin-rae"
+    )
+    read = {"site": site, "atLeast": done["resolveStockDiscrepancy"]["position"]}
+    [lot] = (await api.ok(ON_HAND, read, role=Role.AUDITOR))["stockOnHand"]["lots"]
+    assert (lot["received"], lot["onHand"]) == ("100", "100")

@@ -303,7 +303,8 @@ def discrepancy_resolved() -> Prepared:
         return site.run(
             stock.resolve(
                 site.stamp(stock_story.DOCTOR), site=stock_story.SITE, alert_id=found.alert_id,
-                resolution=Resolution.EXPLAINED, note=text, rules=DEFAULT_RULES,
+                resolution=Resolution.EXPLAINED, note=text, ledger=site.ledger(),
+                rules=DEFAULT_RULES,
             )
         )  # fmt: skip
 

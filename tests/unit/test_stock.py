@@ -99,7 +99,7 @@ def test_an_overage_is_a_moderate_discrepancy_and_a_resolution_closes_it() -> No
     resolve = commands.resolve(
         site.stamp(DOCTOR), site=SITE, alert_id=found.alert_id,
         resolution=Resolution.EXPLAINED, note="dose 60 mg entered for the wrong day",
-        rules=DEFAULT_RULES,
+        ledger=site.ledger(), rules=DEFAULT_RULES,
     )  # fmt: skip
     site.run(resolve)
     [resolved] = site.events(StockDiscrepancyResolved)
@@ -287,7 +287,8 @@ def test_a_loss_reported_leaves_the_perpetual_inventory_so_later_counts_reconcil
     site.run(
         commands.resolve(
             site.stamp(DOCTOR), site=SITE, alert_id=short.alert_id,
-            resolution=Resolution.LOSS_REPORTED, note="DEA Form 106 filed", rules=DEFAULT_RULES,
+            resolution=Resolution.LOSS_REPORTED, note="DEA Form 106 filed",
+            ledger=site.ledger(), rules=DEFAULT_RULES,
         )
     )  # fmt: skip
     [resolved] = site.events(StockDiscrepancyResolved)
@@ -309,7 +310,8 @@ def test_an_overage_is_not_reported_as_a_loss() -> None:
         site.run(
             commands.resolve(
                 site.stamp(DOCTOR), site=SITE, alert_id=over.alert_id,
-                resolution=Resolution.LOSS_REPORTED, note="?", rules=DEFAULT_RULES,
+                resolution=Resolution.LOSS_REPORTED, note="?", ledger=site.ledger(),
+                rules=DEFAULT_RULES,
             )
         )  # fmt: skip
     assert refused.value.rule == "loss-is-a-shortfall"
@@ -358,7 +360,7 @@ def test_a_discrepancy_is_not_resolved_by_who_took_or_witnessed_its_count(
             commands.resolve(
                 site.stamp(actor), site=SITE, alert_id=short.alert_id,
                 resolution=Resolution.LOSS_REPORTED, note="DEA Form 106 filed",
-                rules=DEFAULT_RULES,
+                ledger=site.ledger(), rules=DEFAULT_RULES,
             )
         )  # fmt: skip
 
