@@ -8,9 +8,12 @@ DEA registration, once per order form and lot, neither expired nor expiring more
 transfers leave at most what the perpetual inventory holds of the lot at that moment and
 has held ever since (an entry dated back must not take a later balance below zero); waste
 names a witness other than the person recording it. A transfer between sites records both
-sides in one transaction, once per order form and lot when it names one. A line of an order
-form (its form, number and lot) comes into a site once, by receipt or by transfer in: the
-receiving site's DEA 222 a transfer names is the one its supplier's receipt would name.
+sides in one transaction, once per order form and lot when it names one, to a site whose
+name reads one way and not as the sending site's (``OTP`` with a Cyrillic O, a fullwidth O,
+two spaces or in small letters is the same site to a reader, and the stock would leave the
+books for it: ``user_ids``). A line of an order form (its form, number and lot) comes
+into a site once, by receipt or by transfer in: the receiving site's DEA 222 a transfer
+names is the one its supplier's receipt would name.
 An entry is dated when it happened: not in the future, and at most ``BACKDATE`` back.
 """
 
@@ -36,7 +39,7 @@ from carecoord.events.stock import (
 from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.user_ids import unmistakable
+from carecoord.services.kernel.user_ids import skeleton, unmistakable
 from carecoord.services.kernel.visible_names import shown
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.stock.record import FormLine, Ledger, Lot, Move, SiteStock
@@ -239,9 +242,11 @@ def transfer(
 ) -> None:
     lot = source.lot(given.lot)
     when = dated(stamp, "occurredAt", given.occurred_at)
-    to_site = shown("toSite", given.to_site)
-    if to_site == source.site:
-        raise InvalidInput("toSite", "another-site", "a transfer goes to another site")
+    to_site = unmistakable("toSite", shown("toSite", given.to_site))
+    if skeleton(to_site) == skeleton(source.site):
+        raise InvalidInput(
+            "toSite", "another-site", "a transfer goes to another site, not one read as this one"
+        )
     if lot.dea_schedule in ("CI", "CII") and (
         given.order_form not in ORDER_FORMS_FOR_SCHEDULE_II or not given.order_form_number
     ):

@@ -5,6 +5,7 @@ received there on the same form, is refused too: the lot would be counted in twi
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -86,3 +87,27 @@ async def test_a_lot_comes_in_once_on_an_order_form_by_transfer_or_receipt(api: 
     )  # fmt: skip
     at = received["receiveStock"]["position"]
     await moved(api, at, {site: ("0", "100", "900"), other: ("100", "0", "150")})
+
+
+async def test_a_transfer_to_a_name_read_as_the_sending_sites_is_refused(api: Api) -> None:
+    """Before, OTP with a Cyrillic or a fullwidth O, with two spaces or in small letters passed
+    the rule that a transfer goes to another site: 100 mg of methadone left the books for a
+    site every screen shows as the one it left."""
+    site = f"OTP {uuid4().hex[:8]}"
+    received = await api.ok(RECEIVE, {"i": receipt(site, "222-1", "1000")}, role=Role.NURSE)
+    read_alike = [
+        ("\u041e" + site[1:], "unmistakable-id"),  # a Cyrillic O
+        ("\uff2f" + site[1:], "unmistakable-id"),  # a fullwidth O
+        (site.replace(" ", "  "), "unmistakable-id"),
+        (site.lower(), "another-site"),
+    ]
+    head = await asyncio.to_thread(api.platform.store.last_position)
+
+    for n, (name, rule) in enumerate(read_alike):
+        sent = transfer(site, name, f"222-T{n}")
+        body = await api.gql(TRANSFER, {"i": sent}, role=Role.NURSE)
+        assert refused(body)[:2] == ("toSite", rule), ascii(name)
+
+    assert await asyncio.to_thread(api.platform.store.last_position) == head, "nothing moved"
+    at = received["receiveStock"]["position"]
+    await moved(api, at, {site: ("0", "0", "1000")})
