@@ -19,8 +19,7 @@ from carecoord.graphql.context import After, AtLeast, RequestContext
 from carecoord.graphql.isoformat import isoformat
 from carecoord.projections import timeline
 from carecoord.projections.rows import Shown
-from carecoord.projections.timeline_feed import UNTAKEN_MAX, FellBehind
-from carecoord.services.kernel.errors import Forbidden, InvalidInput, Unavailable
+from carecoord.services.kernel.errors import Forbidden, InvalidInput
 from carecoord.services.kernel.policy import Grant
 
 MAX_PAGE = 500
@@ -242,14 +241,6 @@ class TimelineSubscription:
                 except TimeoutError:
                     grant = await may_read(ctx, client_id, "timeline")
                     continue
-                except FellBehind as behind:
-                    raise Unavailable(
-                        "after",
-                        "subscriber-behind",
-                        f"more than {UNTAKEN_MAX} entries came while this subscription read"
-                        f" none; subscribe again with after: {behind.taken}",
-                        {"resumeAfter": behind.taken},
-                    ) from None
                 if not gained.entries:
                     continue
                 # Decide on access state at least as new as the rows: a revocation or the

@@ -167,15 +167,16 @@ async def page(
 
 
 async def appended(
-    pool: AsyncConnectionPool, clients: Sequence[UUID], after: int, through: int
+    pool: AsyncConnectionPool, clients: Sequence[UUID], after: int, through: int, limit: int
 ) -> list[Entry]:
-    """The entries of ``clients`` at positions ``after`` < p <= ``through``, in log order (the
-    live feed, one statement for every subscription; it decides what each reader is shown)."""
+    """The first ``limit`` entries of ``clients`` at positions ``after`` < p <= ``through``,
+    in log order (the live feed, one statement for every subscription; it decides what each
+    reader is shown)."""
     query = sql.SQL(
         "SELECT {} FROM {} WHERE client_id = ANY(%s) AND position > %s AND position <= %s"
-        " ORDER BY position"
+        " ORDER BY position LIMIT %s"
     ).format(_ENTRY, sql.Identifier(NAME))
-    return await fetch(pool, Entry, query, (list(clients), after, through))
+    return await fetch(pool, Entry, query, (list(clients), after, through, limit))
 
 
 class Stint(TypedDict):

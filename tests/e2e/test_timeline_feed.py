@@ -12,7 +12,7 @@ from statements import statements
 
 from carecoord.events import Actor, Role
 from carecoord.projections import timeline, timeline_feed
-from carecoord.projections.timeline_feed import FellBehind, Watch
+from carecoord.projections.timeline_feed import Watch
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.careteam.commands import assign_member
 from carecoord.services.checkins.commands import record_check_in
@@ -127,33 +127,52 @@ async def test_each_batch_carries_its_clients_newest_access_change(
         platform.timelines.close(watch)
 
 
-async def test_a_watch_its_subscriber_stopped_taking_is_dropped_past_the_limit(
+async def test_a_watch_is_handed_more_only_once_it_took_what_it_holds(
     platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A subscriber no longer reading its socket takes nothing: its watch held a batch for
-    every projected batch, and every entry, for as long as the socket stayed open. Past the
-    limit it is dropped and its subscription told where to resume; a first batch of any
-    size (a subscription catching up) is handed whole."""
-    monkeypatch.setattr(timeline_feed, "UNTAKEN_MAX", 2)
+    every projected batch of any client, for as long as the socket stayed open. It now
+    holds one, and what came meanwhile is read when it takes it: nothing lost, in order."""
+    monkeypatch.setattr(timeline_feed, "CATCH_UP_PAGE", 2)
     [client] = await enrolled(platform, 1)
     start = platform.progress.position(timeline.NAME)
-    feed = platform.timelines
-    stalled = feed.watch(client, start)
-    recorded = await check_ins(platform, [client] * 3)
-    recorded = max(recorded, await check_ins(platform, [client]))
+    stalled = platform.timelines.watch(client, start)
+    first = await check_ins(platform, [client])
+    assert await platform.progress.reach(timeline.NAME, first, 10)
+    await asyncio.sleep(0.2)  # the feed hands over after the view has the rows
+    held = stalled.untaken
+    assert held is not None
+    later = [await check_ins(platform, [client]) for _ in range(2)]
+    recorded = later[-1]
     assert await platform.progress.reach(timeline.NAME, recorded, 10)
-    catching_up = feed.watch(client, start)
-    assert len(await drained(catching_up, recorded)) == 4
-    feed.close(catching_up)
-    await asyncio.sleep(0.2)  # the feed may hand the stalled watch its last batch after
+    await asyncio.sleep(0.2)  # the feed hands over after the view has the rows
 
-    assert stalled.fell_behind
-    left_at = stalled.after
-    with pytest.raises(FellBehind) as behind:
-        await stalled.next(1)
-    assert behind.value.taken == start
-    later = await check_ins(platform, [client])
-    assert await platform.progress.reach(timeline.NAME, later, 10)
-    await asyncio.sleep(0.2)
-    assert stalled.after == left_at < later  # no longer handed anything
-    feed.close(stalled)
+    assert stalled.untaken is held  # handed nothing more
+    assert stalled.after == held.through < later[0]
+
+    positions = await drained(stalled, recorded)
+    assert len(positions) == 3
+    assert positions == sorted(positions)
+    platform.timelines.close(stalled)
+
+
+async def test_a_watch_far_behind_catches_up_a_page_at_a_time(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A subscription resumed from the start of a long record read it whole in one pass of
+    the feed, each, while every other subscription's push waited."""
+    monkeypatch.setattr(timeline_feed, "CATCH_UP_PAGE", 2)
+    [client] = await enrolled(platform, 1)
+    start = platform.progress.position(timeline.NAME)
+    recorded = await check_ins(platform, [client] * 5)
+    assert await platform.progress.reach(timeline.NAME, recorded, 10)
+    late = platform.timelines.watch(client, start)
+
+    pages = []
+    while late.after < recorded or late.untaken is not None:
+        pages.append([e["position"] for e in (await late.next(10)).entries])
+
+    assert [len(page) for page in pages] == [2, 2, 1]
+    positions = [position for page in pages for position in page]
+    assert positions == sorted(positions)
+    platform.timelines.close(late)
