@@ -11,8 +11,9 @@ where ``dispensed`` is what doses given at the window and take-homes handed over
 the lot (the ``Ledger`` the stock view read). Any difference raises a discrepancy on the
 spot: a shortfall is high severity (a loss or theft is reported to the DEA on Form 106,
 21 CFR 1301.76(b)), an overage moderate (a dose recorded but not given, a receipt not
-entered). An opening or closing count covers every lot the site holds; a biennial
-inventory (21 CFR 1304.11(c)) is one of those. A discrepancy stays open until resolved:
+entered). An opening or closing count covers every lot the site holds, and waits for the
+receipt of any lot doses drew on that the site has none of; a biennial inventory (21 CFR
+1304.11(c)) is one of those. A discrepancy stays open until resolved:
 explained (the missing or wrong entry is recorded or corrected on its own), or, for a
 shortfall, as a loss reported, which takes it out of the perpetual inventory (``lost``) as
 of the count that found it, so later counts reconcile: at most what the lot has held from
@@ -108,16 +109,7 @@ def count(
             raise invalid_input(invalid, prefix=f"lines.{n}") from None
         lines.append(line)
     if given.occasion in COMPLETE:
-        left_out = sorted(
-            lot.lot for lot in stock.lots.values() if lot.lot not in lots and lot.expected(ledger)
-        )
-        if left_out:
-            raise RuleViolation(
-                "lines",
-                "count-complete",
-                f"an {given.occasion.value} count covers every lot on hand; not counted:"
-                f" {', '.join(left_out)}",
-            )
+        complete(stock, given.occasion, lots, ledger)
     record_entry(
         stock,
         stamp,
@@ -155,6 +147,33 @@ def count(
             stock.record(event)
             found.append(event)
     return found
+
+
+def complete(stock: SiteStock, occasion: CountOccasion, lots: list[str], ledger: Ledger) -> None:
+    """An opening or closing count covers every lot on hand, and is not taken while doses
+    drew on a lot the site has no receipt of: the stock view shows it below zero, and no
+    count could name it (a late receipt, or doses charted against a mistyped lot)."""
+    left_out = sorted(
+        lot.lot for lot in stock.lots.values() if lot.lot not in lots and lot.expected(ledger)
+    )
+    if left_out:
+        raise RuleViolation(
+            "lines",
+            "count-complete",
+            f"an {occasion.value} count covers every lot on hand; not counted:"
+            f" {', '.join(left_out)}",
+        )
+    unreceived = sorted(
+        lot for lot, drawn in ledger.dispensed.items() if drawn and lot not in stock.lots
+    )
+    if unreceived:
+        raise RuleViolation(
+            "lines",
+            "count-complete",
+            f"doses drew on lots this site has no receipt of: {', '.join(unreceived)}; record"
+            f" the receipt, or mark the doses entered in error and chart them from the lot they"
+            f" were poured from, before the {occasion.value} count",
+        )
 
 
 def witness(

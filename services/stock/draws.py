@@ -1,13 +1,13 @@
 """What a dose or a take-home bottle may say it was poured from.
 
 A dose is the medication context's and is never held up for stock bookkeeping: a lot the
-site has no receipt of yet (one entered late) is drawn on all the same, and the next count
-shows it. A lot the site does hold of another medication or form is different: the dose
-would take methadone mg out of a buprenorphine lot, one lot coming up short at the count and
-the other over, so it is refused while the nurse can still name the right lot. So is a lot
-no receipt could name (``LOT-7 `` with a space, ``LOT-7`` with a zero-width space after it):
-the ledger showed it beside LOT-7 as one more lot that reads the same, short by every dose
-drawn on it, with LOT-7 over by as much.
+site has no receipt of yet (one entered late) is drawn on all the same, and the next
+opening or closing count waits for its receipt. A lot the site does hold of another
+medication or form is different: the dose would take methadone mg out of a buprenorphine
+lot, one lot coming up short at the count and the other over, so it is refused while the
+nurse can still name the right lot. So is a lot no receipt could name (``LOT-7 `` with a
+space, ``LOT-7`` with a zero-width space after it): the ledger showed it beside LOT-7 as one
+more lot that reads the same, short by every dose drawn on it, with LOT-7 over by as much.
 """
 
 from __future__ import annotations

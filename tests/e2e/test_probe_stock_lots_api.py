@@ -1,7 +1,8 @@
 """Through the API: a methadone dose charted against the site's buprenorphine lot is refused
 naming the lot and records nothing (before, it took 60 mg out of the buprenorphine tablets'
 lot); the same dose from the methadone lot draws on it, and marked entered in error twice
-at once gives its amount back once."""
+at once gives its amount back once. A dose from a lot not yet received is charted, and the
+daily count waits for the lot's receipt."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ pytestmark = pytest.mark.shared_platform
 
 IN_ERROR = mutation("DoseInErrorInput", "markDoseEnteredInError")
 RECEIVE = mutation("ReceiveStockInput", "receiveStock")
+COUNT = mutation("CountStockInput", "countStock")
 ON_HAND = """query($site: String!, $atLeast: Int) {
   stockOnHand(site: $site, atLeast: $atLeast) { lots { lot dispensed onHand } } }"""
 SUPPLIER = {"supplier": "Mallinckrodt", "supplierDeaNumber": "RM1234563"}
@@ -58,3 +60,39 @@ async def test_a_dose_from_a_lot_of_another_medication_is_refused(api: Api) -> N
     stock = await api.ok(ON_HAND, {"site": site, "atLeast": position}, role=Role.NURSE)
     held = {lot["lot"]: (lot["dispensed"], lot["onHand"]) for lot in stock["stockOnHand"]["lots"]}
     assert held == {"B-1": ("0", "1000"), "M-1": ("0", "1000")}
+
+
+async def test_a_daily_count_waits_for_the_receipt_of_a_lot_doses_drew_on(api: Api) -> None:
+    """Before, an opening count of M-1 alone passed while the stock on hand listed M-2 at
+    -60 mg, drawn on by a dose with no receipt of it entered: no count could name M-2, and
+    none showed it. The count is refused naming M-2 until its receipt is recorded."""
+    site = f"Lot OTP {uuid4().hex[:8]}"
+    clinic = await Clinic.enroll(api, "Di M.", program=site)
+    order = await clinic.doctor(
+        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral",
+        start=str(TODAY - timedelta(days=2)), occurredAt=at(TODAY - timedelta(days=3), 6),
+    )  # fmt: skip
+    expires = str(TODAY + timedelta(days=300))
+    receipt = {"site": site, "lot": "M-1", "medication": "methadone",
+               "dosageForm": "oral solution", "quantity": "1000", "containers": 1,
+               "orderForm": "DEA_222", "orderFormNumber": "F-1", "expiresOn": expires,
+               "receivedAt": at(TODAY - timedelta(days=2)), **SUPPLIER}  # fmt: skip
+    await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE)
+    await clinic.nurse(
+        DOSE, orderId=order["id"], amount="60", dosageForm="oral solution", lot="M-2",
+        givenAt=at(TODAY - timedelta(days=1)),
+    )  # fmt: skip
+    count = {"site": site, "occasion": "OPENING", "lines": [{"lot": "M-1", "counted": "1000"}],
+             "witnessId": "nurse-ola"}  # fmt: skip
+
+    body = await api.gql(COUNT, {"i": count}, role=Role.NURSE, user="nurse-kim")
+
+    [error] = body["errors"]
+    assert (error["extensions"]["field"], error["extensions"]["rule"]) == (
+        "lines", "count-complete"
+    )  # fmt: skip
+    assert "no receipt of: M-2;" in error["message"]
+    late = receipt | {"lot": "M-2", "orderFormNumber": "F-2", "quantity": "500"}
+    await api.ok(RECEIVE, {"i": late}, role=Role.NURSE)
+    lines = [{"lot": "M-1", "counted": "1000"}, {"lot": "M-2", "counted": "440"}]
+    await api.ok(COUNT, {"i": count | {"lines": lines}}, role=Role.NURSE, user="nurse-kim")
