@@ -151,6 +151,13 @@ def change_dose(
         prior, dose=change.dose, start=change.start, schedule=change.schedule, acks=acks,
         occurred_at=change.occurred_at,
     )  # fmt: skip
+    if prior.end is not None and change.start > prior.end:
+        raise InvalidInput(
+            "start",
+            "end-after-start",
+            f"order {prior_order_id} ends on {prior.end}: a dose change starts by then; after"
+            " it, prescribe a new order",
+        )
     drug = _validate(rules, new)
     increase = change.dose > prior.dose_on(change.start)
     attempt, findings = _checked(
@@ -205,7 +212,6 @@ def taper(
         prior, dose=steps[0].dose, start=steps[0].start, end=end, acks=acks,
         occurred_at=given.occurred_at,
     )  # fmt: skip
-    drug = _validate(rules, new)
     for n, step in enumerate(steps):
         if new.end is not None and step.start > new.end:
             raise InvalidInput(
@@ -214,6 +220,8 @@ def taper(
                 f"step starting {step.start} is after the order's end ({new.end}, kept from"
                 f" order {prior_order_id}); give an end on or after the last step",
             )
+    drug = _validate(rules, new)
+    for n, step in enumerate(steps):
         rules.doses.limit(drug, f"steps.{n}.dose", step.dose)
         check_split(f"steps.{n}.dose", step.dose, new.schedule.times_per_day, drug.unit)
     increase = max(step.dose for step in steps) > prior.dose_on(steps[0].start)
