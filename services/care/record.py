@@ -9,7 +9,8 @@ the goal stands: an "achieved" dated before an "improving" closed the goal). A g
 dated before the enrolment (a plan agreed at intake and entered with its date). The
 enrolment itself is not dated in the future: every later entry is refused as before it; one
 within the clock tolerance ahead counts from its recording, so what is recorded just after
-it is not."""
+it is not. An optional ASAM level, reason or progress note that shows nothing (spaces,
+zero-width characters) is recorded as none, so no view or export shows a blank one."""
 
 from __future__ import annotations
 
@@ -133,8 +134,8 @@ class ClientRecord(Aggregate, context="care"):
                 occurred_at,
                 level=level,
                 previous_level=self.level_of_care,
-                asam_level=asam_level.strip(),
-                reason=reason.strip(),
+                asam_level=said(asam_level),
+                reason=said(reason),
             )
         )
 
@@ -201,7 +202,7 @@ class ClientRecord(Aggregate, context="care"):
                 goal_id=goal_id,
                 description=goal.description,
                 achievement=achievement,
-                note=note.strip(),
+                note=said(note),
             )
         )
 
