@@ -146,7 +146,8 @@ class TimelineFeed:
             watch.hand(Appended(per_client.get(watch.client_id, []), through, changed))
 
     async def _moved(self, through: int) -> None:
-        """Wait until the view passes ``through`` or a subscription starts watching."""
+        """Wait until the view passes ``through`` or a subscription starts watching or takes
+        its batch."""
         passed = asyncio.ensure_future(self._progress.passed(timeline.NAME, through))
         joined = asyncio.ensure_future(self._joined.wait())
         try:
