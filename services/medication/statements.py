@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from carecoord.events.bounds import said
 from carecoord.events.medication import (
     Attempt,
     InteractionFound,
@@ -92,7 +93,8 @@ def end_statement(
     stopped_at: datetime | None = None,
 ) -> None:
     """``stopped_at``: when the client stopped (not in the future, at most 30 days back, not
-    before the reported ``since``); it becomes the event's clinical time."""
+    before the reported ``since``); it becomes the event's clinical time. The reason is
+    optional: one that shows nothing is kept as none."""
     statement = record.statements.get(statement_id)
     if statement is None:
         raise NotFound(
@@ -118,6 +120,6 @@ def end_statement(
             stopped_at,
             statement_id=statement_id,
             medication=statement.medication,
-            reason=reason,
+            reason=said(reason),
         )
     )
