@@ -133,6 +133,12 @@ def skeleton(user_id: str) -> str:
     return user_id
 
 
+def read_alike(one: str, other: str) -> bool:
+    """Whether two ids read as one: by their skeletons, or those of their small letters
+    (``NURSE-KIM`` beside ``nurse-kim``: read as it is, its capital I is an l)."""
+    return skeleton(one) == skeleton(other) or skeleton(one.lower()) == skeleton(other.lower())
+
+
 def unmistakable(field: str, user_id: str) -> str:
     """``user_id`` when it reads one way (``mistakable``); else a refusal naming ``field``
     and ``RULE``, so nothing is recorded under it."""

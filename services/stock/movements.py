@@ -39,7 +39,7 @@ from carecoord.events.stock import (
 from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.user_ids import skeleton, unmistakable
+from carecoord.services.kernel.user_ids import read_alike, unmistakable
 from carecoord.services.kernel.visible_names import shown
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.stock.record import FormLine, Ledger, Lot, Move, SiteStock
@@ -243,7 +243,7 @@ def transfer(
     lot = source.lot(given.lot)
     when = dated(stamp, "occurredAt", given.occurred_at)
     to_site = unmistakable("toSite", shown("toSite", given.to_site))
-    if skeleton(to_site) == skeleton(source.site):
+    if read_alike(to_site, source.site):
         raise InvalidInput(
             "toSite", "another-site", "a transfer goes to another site, not one read as this one"
         )
@@ -327,15 +327,18 @@ def with_offset(field: str, moment: datetime) -> None:
 
 
 def witnessed_by_another(stamp: Stamp, witness_id: str) -> None:
-    """Two people: the witness is named, and is not the person recording."""
+    """Two people: the witness is named, and is not the person recording, nor an id read as
+    theirs (``Nurse-Kim`` or ``nurse-kirn`` beside ``nurse-kim``: the ledger would show one
+    person as both)."""
     if not witness_id.strip():
         raise InvalidInput("witnessId", "witness-required", "name the witness")
     unmistakable("witnessId", witness_id.strip())
-    if witness_id.strip() == stamp.actor.id:
+    if read_alike(witness_id.strip(), stamp.actor.id):
         raise RuleViolation(
             "witnessId",
             "witness-distinct",
-            "the witness is another person than the one recording (two-person control)",
+            "the witness is another person than the one recording (two-person control), not"
+            " an id read as yours",
         )
 
 
