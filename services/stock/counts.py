@@ -19,7 +19,8 @@ shortfall, as a loss reported, which takes it out of the perpetual inventory (``
 of the count that found it, so later counts reconcile: at most what the lot has held from
 that count on (a shortfall a receipt's correction since explained is no loss, and taking it
 would leave the lot below zero). Neither the person who took that count nor its witness
-resolves it: they would close the question about their own count.
+resolves it, nor anyone whose id reads as theirs: they would close the question about their
+own count.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from carecoord.events.stock import (
 )
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp, invalid_input
+from carecoord.services.kernel.user_ids import read_alike
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.stock.movements import dated, record_entry, witnessed_by_another
 from carecoord.services.stock.record import Ledger, Move, SiteStock
@@ -221,7 +223,7 @@ def resolve(
     if found.resolved:
         raise RuleViolation("alertId", "resolved", f"discrepancy {alert_id} is already resolved")
     counted = stock.attestations[found.count_id]
-    if stamp.actor.id in (counted.recorded_by, counted.witness_id):
+    if any(read_alike(stamp.actor.id, took) for took in (counted.recorded_by, counted.witness_id)):
         raise RuleViolation(
             "alertId",
             "resolver-independent",
