@@ -4,6 +4,7 @@ clients whose care team they are on now), and acknowledging and resolving with a
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import cast
 from uuid import UUID
@@ -78,11 +79,23 @@ class AlertNoteInput:
     occurred_at: datetime | None = None
 
 
+def shown_alerts(ctx: RequestContext, grant: Grant) -> Callable[[str], bool]:
+    """Whether ``grant`` shows the alerts of a rule (by its id): alerts at all, and what
+    that rule's alerts tell of (``REVEALS`` in ``services/alerts/rules.py``)."""
+    if not grant.shows(Kind.ALERT, authored_by_reader=False):
+        return lambda _: False
+    rules = ctx.platform.alert_rules.shown_to(grant.kinds)
+    return lambda rule_id: rules is None or rule_id in rules
+
+
 async def alerts_shown(
-    ctx: RequestContext, client_id: UUID, _: Grant, status: list[Status] | None = None
+    ctx: RequestContext, client_id: UUID, grant: Grant, status: list[Status] | None = None
 ) -> list[alerts.Alert]:
-    """A client's alerts, for a reader whose grant shows alerts (``needs``)."""
-    return await alerts.of_client(ctx.platform.reads, client_id, status or (), MAX_ALERTS)
+    """A client's alerts, for a reader whose grant shows alerts (``needs``): those whose
+    rule tells no more than the grant shows."""
+    rows = await alerts.of_client(ctx.platform.reads, client_id, status or (), MAX_ALERTS)
+    shown = shown_alerts(ctx, grant)
+    return [r for r in rows if shown(r["rule_id"])]
 
 
 @strawberry.type
@@ -122,12 +135,10 @@ class AlertQuery:
             (r["client_id"] for r in rows), operation="myAlerts"
         )
         shown = {
-            client_id: [
-                r
-                for r in rows
-                if r["client_id"] == client_id and grant.shows(Kind.ALERT, authored_by_reader=False)
-            ]
-            for client_id, grant in granted.items()
+            client_id: [r for r in rows if r["client_id"] == client_id and shows(r["rule_id"])]
+            for client_id, shows in (
+                (client_id, shown_alerts(ctx, grant)) for client_id, grant in granted.items()
+            )
         }
         await asyncio.gather(
             *(

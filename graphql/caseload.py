@@ -19,12 +19,12 @@ import strawberry
 from strawberry.types import Info
 
 from carecoord.events import Kind
-from carecoord.graphql.alerts import Alert
+from carecoord.graphql.alerts import Alert, shown_alerts
 from carecoord.graphql.context import After, RequestContext
 from carecoord.graphql.declared import listing_query
 from carecoord.projections import alerts, caseload
 from carecoord.services.kernel.caseload import CASELOAD_RULES, Attention, reasons, urgency
-from carecoord.services.kernel.policy import Grant, Listing
+from carecoord.services.kernel.policy import ON_CARE_TEAM, Grant, Listing
 
 ALERTS_PAGE = 200
 """Alerts read at a time by a caseload feed catching up (from ``after: 0``, every open one)."""
@@ -128,6 +128,8 @@ async def members_caseload(ctx: RequestContext) -> Caseload:
         severity_order=list(rules.severity_order),
         missed_from=ctx.platform.medication.day_of(datetime.now(UTC)) - rules.missed_window,
         check_in_every=rules.check_in_every,
+        # What the role shows on any team (a consent widens a peer supporter's to no orders).
+        alert_rules=ctx.platform.alert_rules.shown_to(ON_CARE_TEAM[reader.role].kinds),
     )
     granted = await ctx.gate.readable_on_team(
         (r["client_id"] for r in rows), operation="myCaseload"
@@ -186,7 +188,7 @@ class CaseloadSubscription:
                 )
                 for row in rows:
                     grant = granted.get(row["client_id"])
-                    if grant is not None and grant.shows(Kind.ALERT, authored_by_reader=False):
+                    if grant is not None and shown_alerts(ctx, grant)(row["rule_id"]):
                         await ctx.gate.record_read(
                             row["client_id"],
                             grant,

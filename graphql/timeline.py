@@ -15,6 +15,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from carecoord.events import Kind as EventKind
+from carecoord.graphql.alerts import shown_alerts
 from carecoord.graphql.context import After, AtLeast, RequestContext
 from carecoord.graphql.isoformat import isoformat
 from carecoord.projections import timeline
@@ -141,8 +142,13 @@ async def may_read(
 
 
 def shown(grant: Grant, ctx: RequestContext, row: timeline.Entry) -> bool:
+    """Whether ``grant`` shows ``row``: its kind, and an alert's what its rule tells of."""
     authored = row["actor_id"] == ctx.reader().id
-    return grant.shows(EventKind(row["kind"]), authored_by_reader=authored)
+    if not grant.shows(EventKind(row["kind"]), authored_by_reader=authored):
+        return False
+    return row["kind"] != EventKind.ALERT or shown_alerts(ctx, grant)(
+        json.loads(row["facts"])["rule_id"]
+    )
 
 
 def seconds_left(grant: Grant) -> float | None:
@@ -198,6 +204,7 @@ class TimelineQuery:
             occurred_to=occurred_to,
             recorded_until=as_of,
             after=None if after is None else parse_cursor(after, client_id),
+            alert_rules=ctx.platform.alert_rules.shown_to(grant.kinds),
         )
         page = rows[:first]
         client = str(client_id)

@@ -8,6 +8,7 @@ the API's decision, client by client.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from typing import TypedDict
 from uuid import UUID
@@ -69,7 +70,9 @@ alerting AS (
            (array_agg(a.severity ORDER BY array_position(%(severities)s::text[], a.severity)))[1]
              AS top_severity
     FROM {alerts} a JOIN mine USING (client_id)
-    WHERE a.status <> 'resolved' GROUP BY a.client_id),
+    WHERE a.status <> 'resolved'
+      AND (%(alert_rules)s::text[] IS NULL OR a.rule_id = ANY(%(alert_rules)s))
+    GROUP BY a.client_id),
 taken AS (
     SELECT d.client_id,
            max(d.day) FILTER (WHERE d.status = ANY(%(taken)s) AND {standing}) AS last_dose_day
@@ -135,10 +138,12 @@ async def of_member(
     severity_order: list[str],
     missed_from: date,
     check_in_every: timedelta,
+    alert_rules: Collection[str] | None = None,
 ) -> list[Line]:
-    """The clients whose care team ``member_id`` is on now in ``role``, in no order: alert
-    severities rank by ``severity_order``, recent missed days count from ``missed_from``,
-    and a check-in is due ``check_in_every`` after the last (or the enrolment)."""
+    """The clients whose care team ``member_id`` is on now in ``role``, in no order: open
+    alerts count those of ``alert_rules`` (None: every rule's) and their severities rank by
+    ``severity_order``, recent missed days count from ``missed_from``, and a check-in is due
+    ``check_in_every`` after the last (or the enrolment)."""
     return await fetch(
         pool,
         Line,
@@ -151,5 +156,6 @@ async def of_member(
             "closed": SESSION_CLOSED,
             "missed_from": missed_from,
             "every": check_in_every,
+            "alert_rules": None if alert_rules is None else sorted(alert_rules),
         },
     )

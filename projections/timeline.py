@@ -6,7 +6,7 @@ rebuild copies them in bulk; both call ``row`` so the two can never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any, LiteralString, TypedDict
@@ -140,9 +140,11 @@ async def page(
     occurred_to: datetime | None = None,
     recorded_until: datetime | None = None,
     after: tuple[datetime, int] | None = None,
+    alert_rules: Collection[str] | None = None,
 ) -> list[Entry]:
     """Up to ``limit`` of a client's entries in clinical order (occurred, then position),
-    those ``shown`` allows; ``after`` is the (occurred_at, position) of the last one seen."""
+    those ``shown`` allows, of alerts those of ``alert_rules`` (None: every rule's);
+    ``after`` is the (occurred_at, position) of the last one seen."""
     readable, readable_params = shown.where()
     where = [sql.SQL("client_id = %s"), readable]
     params: list[Any] = [client_id, *readable_params]
@@ -151,6 +153,10 @@ async def page(
         ("occurred_at >= %s", occurred_from),
         ("occurred_at < %s", occurred_to),
         ("recorded_at <= %s", recorded_until),
+        (
+            "(kind <> 'alert' OR facts->>'rule_id' = ANY(%s))",
+            None if alert_rules is None else sorted(alert_rules),
+        ),
     ]
     for condition, value in bounds:
         if value is not None:

@@ -28,6 +28,7 @@ from datetime import date, datetime
 from enum import StrEnum, auto
 from zoneinfo import ZoneInfo
 
+from carecoord.events import Kind
 from carecoord.events.checkins import Instrument
 from carecoord.events.medication import Severity
 from carecoord.services.kernel.program_day import program_day
@@ -82,6 +83,36 @@ class AlertRule:
 
     def in_range(self, value: int) -> bool:
         return value >= self.threshold and (self.below is None or value < self.below)
+
+    @property
+    def reveals(self) -> frozenset[Kind]:
+        """What of the record an alert of this row tells whoever reads it (``REVEALS``); a
+        withdrawal score counted only in maintenance tells that the client is dosed."""
+        if self.maintenance_days is not None:
+            return REVEALS[self.test] | {Kind.MEDICATION}
+        return REVEALS[self.test]
+
+
+REVEALS: dict[Test, frozenset[Kind]] = {
+    Test.INSTRUMENT_SCORE: frozenset({Kind.CHECK_IN}),
+    Test.SUBSTANCE_USE: frozenset({Kind.CHECK_IN}),
+    Test.CRAVING_RISE: frozenset({Kind.CHECK_IN}),
+    Test.QTC_ON_MEDICATION: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
+    Test.SCREEN_POSITIVE: frozenset({Kind.CHECK_IN}),
+    Test.SCREEN_POSITIVE_ON_AGONIST: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
+    Test.SCREEN_NEGATIVE_FOR_AGONIST: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
+    # How many sessions in a row were missed, no session's content: the outreach it asks
+    # for is the peer supporter's as much as the therapist's.
+    Test.CONSECUTIVE_NO_SHOWS: frozenset(),
+}
+"""The kinds of record each test's alerts tell of, besides the alert itself: a QTc alert
+says the client takes methadone, a screen negative for the agonist that they are prescribed
+one. A reader sees an alert only if their grant shows those kinds too, so a peer supporter,
+who sees no orders, does not learn them from the alert queue."""
+
+UNLISTED_REVEALS: frozenset[Kind] = frozenset().union(*REVEALS.values())
+"""What an alert of a rule no longer in the table (taken out since) is taken to tell: the
+most any test tells."""
 
 
 # Opioid agonists for OUD (formulary classes) and the analytes that show each was taken.
@@ -194,6 +225,13 @@ class AlertRules:
 
     def rule(self, rule_id: str) -> AlertRule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
+
+    def shown_to(self, kinds: frozenset[Kind]) -> frozenset[str] | None:
+        """The ids of the rules whose alerts a reader who sees ``kinds`` may see (``REVEALS``);
+        None when they see every alert (every kind any rule tells of)."""
+        if kinds >= UNLISTED_REVEALS:
+            return None
+        return frozenset(r.id for r in self.rules if r.reveals <= kinds)
 
     def problems(self) -> list[str]:
         """Why this table cannot be used: an empty range, or two rows on the same measure

@@ -8,8 +8,10 @@ from decimal import Decimal
 import pytest
 from alert_story import DOCTOR, NURSE, Story, answers_totalling
 
+from carecoord.events import Kind
 from carecoord.events.checkins import Instrument
 from carecoord.events.medication import Severity
+from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.medication import commands as medication
 from carecoord.services.medication.prescribing import DoseChange
 from carecoord.services.therapy.record import Outcome
@@ -357,3 +359,22 @@ def test_a_program_can_change_a_threshold_and_its_version_travels() -> None:
     [alert] = story.alerts()
     assert (alert.rule_id, alert.rule_version) == ("ciwa-above-threshold", "2-program")
     assert story.now - alert.occurred_at < timedelta(seconds=1)
+
+
+def test_an_alert_shows_to_readers_who_see_what_its_rule_tells_of() -> None:
+    """The peer supporter's kinds (care, check-ins, alerts) show the check-in rows' alerts and
+    the no-show run (outreach is theirs), not those that tell of orders; a reader who sees
+    orders and therapy sees every alert, a rule taken out of the table since included."""
+    rules = AlertRules()
+    peer = rules.shown_to(frozenset({Kind.CARE, Kind.CHECK_IN, Kind.ALERT}))
+    assert peer is not None
+    assert {"phq9-item9", "screen-fentanyl", "craving-rise", "repeated-no-shows"} <= peer
+    told_of_orders = {
+        "qtc-methadone-critical",
+        "screen-depressant-on-agonist",
+        "screen-negative-for-agonist",
+        "cows-maintenance",
+    }
+    assert not told_of_orders & peer
+    nurse = frozenset({Kind.CARE, Kind.MEDICATION, Kind.DOSING, Kind.THERAPY, Kind.CHECK_IN})
+    assert rules.shown_to(nurse | {Kind.ALERT}) is None
