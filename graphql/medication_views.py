@@ -25,6 +25,7 @@ from carecoord.events import Kind, Role
 from carecoord.events.medication import Dispensing, Severity
 from carecoord.graphql import medication_safety
 from carecoord.graphql.context import AtLeast, RequestContext
+from carecoord.graphql.day_ranges import in_order
 from carecoord.graphql.declared import into, listing_query
 from carecoord.graphql.listed import kept_rows
 from carecoord.graphql.medication_safety import cells
@@ -366,6 +367,7 @@ async def lots_dispensed(ctx: RequestContext, lot: str | None = None) -> Invento
 async def dispensed(
     ctx: RequestContext, from_day: date, to_day: date, controlled_only: bool = True
 ) -> DispensingLog:
+    in_order(from_day, to_day)
     found = await dea_log.between_days(
         ctx.platform.reads, from_day, to_day, controlled_only=controlled_only
     )

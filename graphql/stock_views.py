@@ -22,6 +22,7 @@ from strawberry.types import Info
 
 from carecoord.events.medication import Severity
 from carecoord.graphql.context import RequestContext
+from carecoord.graphql.day_ranges import in_order
 from carecoord.graphql.declared import AT_LEAST, into, own_arguments, resolved_by, returned
 from carecoord.graphql.stock import site_of
 from carecoord.projections import stock
@@ -228,6 +229,7 @@ async def on_hand(ctx: RequestContext, site: str) -> SiteStock:
 async def ledger(
     ctx: RequestContext, site: str, from_day: date, to_day: date, lot: str | None = None
 ) -> StockLedger:
+    in_order(from_day, to_day)
     found = await stock.ledger(ctx.platform.pool, site, from_day, to_day, lot)
     return StockLedger(
         rows=[entry_of(r) for r in found],
@@ -236,6 +238,7 @@ async def ledger(
 
 
 async def counted(ctx: RequestContext, site: str, from_day: date, to_day: date) -> list[StockCount]:
+    in_order(from_day, to_day)
     return counts_of(await stock.counts(ctx.platform.pool, site, from_day, to_day))
 
 
@@ -249,6 +252,7 @@ async def discrepancies(
 async def biennial(
     ctx: RequestContext, site: str, from_day: date, to_day: date
 ) -> BiennialInventory:
+    in_order(from_day, to_day)
     found = await stock.counts(ctx.platform.pool, site, from_day, to_day, biennial=True)
     rows = ([site, *(r[c] for c in INVENTORY_CSV[1:])] for r in found)  # type: ignore[literal-required]
     return BiennialInventory(counts=counts_of(found), csv=to_csv(INVENTORY_CSV, rows))
