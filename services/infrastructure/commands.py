@@ -6,7 +6,8 @@ command in the same batch sees the events of an earlier one) and saves every tou
 aggregate in one transaction. If that transaction fails (another process wrote the same
 record first), its members run again on fresh state in halves, down to one alone, so one
 client's conflict never fails another's command and costs a few commits, not one per
-member. The event loop never waits on the database.
+member. A command refused after it recorded something leaves nothing behind: the others of
+its batch run again on fresh state without it. The event loop never waits on the database.
 
 A command submitted with an idempotency key is looked up first (one query for all the
 keys of a batch): a key already kept answers with its first outcome and the command is
@@ -222,6 +223,9 @@ class CommandBus:
                     result = item.context.run(item.command, uow)
                 except DomainError as refusal:
                     item.future.set_exception(refusal)
+                    if uow.recorded():
+                        self._again_without_it(batch, touched)
+                        return
                     continue
                 decisions.add(item, result, uow.recorded())
             recordings = self._store.record(
@@ -244,6 +248,14 @@ class CommandBus:
         head = decisions.answer(recordings)
         if head and self._on_commit is not None:
             self._on_commit(head)
+
+    def _again_without_it(self, batch: list[_Pending], touched: dict[UUID, Aggregate]) -> None:
+        """A command refused after it had recorded: the records it touched hold what it
+        recorded, beside what earlier members of the batch did. Nothing of the batch is saved;
+        the members not yet answered run again on records loaded afresh, so what the refused
+        one recorded is stored nowhere and no later decision reads it."""
+        self._store.evict(*touched)
+        self._commit([item for item in batch if not item.future.done()])
 
     def _fail_alone(self, item: _Pending, failure: Exception) -> None:
         if isinstance(failure, IntegrityError) and item.attempts < MAX_CONFLICT_RETRIES:

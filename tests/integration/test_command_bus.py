@@ -16,7 +16,7 @@ from carecoord.services.care.commands import enroll_client
 from carecoord.services.infrastructure import correlation
 from carecoord.services.infrastructure.commands import CommandBus
 from carecoord.services.infrastructure.store import EventStore
-from carecoord.services.kernel.aggregate import Aggregate
+from carecoord.services.kernel.aggregate import Aggregate, aggregate_id
 from carecoord.services.kernel.errors import RuleViolation, Unavailable
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
@@ -93,6 +93,49 @@ def note(client: uuid.UUID, text: str) -> Command[int]:
         return book.version
 
     return run
+
+
+def noted_then_refused(client: uuid.UUID, text: str) -> Command[int]:
+    """A command that records, then finds a reason to refuse (as prescribing does when the
+    override it records after the order is out of bounds)."""
+
+    def run(uow: UnitOfWork) -> int:
+        note(client, text)(uow)
+        raise RuleViolation("note", "refused-after-recording", "refused after recording")
+
+    return run
+
+
+@pytest.mark.usefixtures("noted_in_the_catalog")
+def test_a_command_refused_after_it_recorded_leaves_nothing_of_it_in_the_batch_or_cache(
+    two_stores: tuple[EventStore, EventStore],
+) -> None:
+    """What a refused command recorded before it refused is stored nowhere and read by no
+    later command: it stayed in the cached record, so a prescription answered as refused was
+    in force for every later decision (a retry was refused as a second order of the drug)."""
+    store, _ = two_stores
+    client, other = uuid.uuid4(), uuid.uuid4()
+    bus = CommandBus(store, batch_max=100)
+    bus.execute_sync(note(client, "first"))
+    go = threading.Event()
+    held = bus.submit(lambda uow: go.wait(10))
+    futures = [
+        bus.submit(note(client, "before")),
+        bus.submit(note(other, "beside")),
+        bus.submit(noted_then_refused(client, "phantom")),
+        bus.submit(note(client, "after")),
+    ]
+    go.set()
+    held.result(timeout=30)
+
+    with pytest.raises(RuleViolation, match="refused after recording"):
+        futures[2].result(timeout=10)
+    assert [futures[n].result(timeout=10).result for n in (0, 1, 3)] == [2, 1, 3]
+    assert bus.execute_sync(note(client, "last")).result == 4
+    assert store.load(Notebook, client).notes == ["first", "before", "after", "last"]
+    bus.close()
+    store.evict(aggregate_id(Notebook.context, client))
+    assert store.load(Notebook, client).notes == ["first", "before", "after", "last"]
 
 
 @pytest.mark.usefixtures("noted_in_the_catalog")
