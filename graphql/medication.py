@@ -16,13 +16,15 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import strawberry
+from annotated_types import MaxLen
 from pydantic import BaseModel, ValidationError
 from strawberry.types import Info
 
-from carecoord.events.bounds import visible
+from carecoord.events.bounds import said, text_problem, visible
 from carecoord.events.medication import (
     ExposureEvidence,
     InteractionFound,
+    OverrideAcknowledged,
     Schedule,
     Severity,
     TakeHomeCriterion,
@@ -170,11 +172,26 @@ def schedule_of(given: PrescribeInput | ChangeDoseInput) -> Schedule | None:
     return None if given.schedule is None else parsed(Schedule, "schedule", given.schedule)
 
 
+ACKNOWLEDGED_MAX = next(
+    m.max_length
+    for m in OverrideAcknowledged.model_fields["reason"].metadata
+    if isinstance(m, MaxLen)
+)
+"""An acknowledgement's reason is the reason of the override it records."""
+
+
 def acknowledged(given: PrescribeInput | ChangeDoseInput | TaperInput) -> Mapping[str, str]:
+    """Each reason shows something and fits the override it becomes: refused here, before
+    the order is recorded, naming the field it was sent in."""
     for ack in given.acknowledgements:
         if not visible(ack.reason):
             raise InvalidInput(
                 "acknowledgements.reason", "reason-required", f"give a reason for {ack.rule!r}"
+            )
+        problem = text_problem(said(ack.reason), ACKNOWLEDGED_MAX)
+        if problem is not None:
+            raise InvalidInput(
+                "acknowledgements.reason", "value-bounds", f"acknowledgements.reason {problem}"
             )
     return {ack.rule: ack.reason for ack in given.acknowledgements}
 
