@@ -179,7 +179,9 @@ class CaseloadSubscription:
         while True:
             if seen >= reached:
                 reached = await progress.passed(alerts.NAME, seen)
-            rows = await alerts.raised_between(ctx.platform.pool, seen, reached, ALERTS_PAGE)
+            rows = await ctx.platform.raised_alerts.between(
+                ctx.platform.pool, seen, reached, ALERTS_PAGE
+            )
             if rows:
                 # Decide on team and access state at least as new as the alerts.
                 await ctx.gate.access_models_reach(reached)

@@ -7,6 +7,7 @@ stops seeing them, without rewriting rows.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Collection, Sequence
 from datetime import datetime
@@ -194,3 +195,26 @@ async def raised_between(
         " AND status <> 'resolved' ORDER BY raised_position LIMIT %s"
     ).format(sql.Identifier(NAME))
     return await fetch(pool, Alert, query, (after, through, limit))
+
+
+class Raised:
+    """The caseload feed's reads, shared: every subscription reads the same rows at a step
+    (the alerts raised between two positions) and keeps its own reader's, so those that ask
+    for a step together share one statement. One each, 100 subscriptions halved the rate
+    the API took writes at."""
+
+    def __init__(self) -> None:
+        self._reading: dict[tuple[int, int, int], asyncio.Future[list[Alert]]] = {}
+
+    async def between(
+        self, pool: AsyncConnectionPool, after: int, through: int, limit: int
+    ) -> list[Alert]:
+        """``raised_between``, read once for every caller asking while it is being read."""
+        key = (after, through, limit)
+        reading = self._reading.get(key)
+        if reading is None:
+            reading = asyncio.ensure_future(raised_between(pool, after, through, limit))
+            self._reading[key] = reading
+            reading.add_done_callback(lambda _: self._reading.pop(key, None))
+        # Shielded: one subscriber gone (its socket closed) must not cancel the others' read.
+        return await asyncio.shield(reading)

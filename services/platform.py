@@ -11,6 +11,7 @@ from uuid import UUID
 from faststream.nats import NatsBroker
 from psycopg_pool import AsyncConnectionPool
 
+from carecoord.projections.alerts import Raised
 from carecoord.projections.progress import Progress
 from carecoord.projections.timeline_feed import TimelineFeed
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
@@ -57,6 +58,8 @@ class Platform:
     """Care-team memberships the write gate confirmed since the view last changed."""
     grants: Grants = field(default_factory=Grants)
     """Read grants decided since the access views last changed."""
+    raised_alerts: Raised = field(default_factory=Raised)
+    """The alerts raised, as this process's caseload subscriptions read them together."""
     alert_rules: AlertRules = DEFAULT_ALERT_RULES
     """The program's alert rule table (defaults changed by the program file's [alerts]), on
     the program's days (``program_time_zone``, as ``medication``)."""
