@@ -242,7 +242,8 @@ def taper(
             reason=given.reason,
         )
     )
-    return _recorded(record, stamp, findings, new, attempt, order_id, override)
+    above = attempt.model_copy(update={"dose": steps[highest].dose, "start": steps[highest].start})
+    return _recorded(record, stamp, findings, new, attempt, order_id, override, above)
 
 
 def hold(
@@ -530,11 +531,14 @@ def _recorded(
     attempt: Attempt,
     order_id: UUID,
     override: Override | None,
+    above: Attempt | None = None,
 ) -> list[InteractionFound]:
-    """After the order: its findings, and the overrides it needed."""
+    """After the order: its findings, and the overrides it needed. ``above``: the attempt as
+    the dose override names it, when the dose above the usual maximum is not the attempt's
+    own (a taper's highest step, not its first)."""
     found = record_findings(record, stamp, matches, new.acknowledgements, new.occurred_at, attempt)
     if override is not None:
-        record_override(record, stamp, override, attempt, order_id, new.occurred_at)
+        record_override(record, stamp, override, above or attempt, order_id, new.occurred_at)
     return found
 
 
