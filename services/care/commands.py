@@ -1,4 +1,8 @@
-"""Commands on a client's place in the program."""
+"""Commands on a client's place in the program.
+
+A client is not enrolled under the id a site's stock goes by (``stock_id``): the site's
+receipts, counts and waste carry it as their client id, and would read as that client's
+record (their timeline, what is disclosed for them)."""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ from uuid import UUID, uuid4
 
 from carecoord.events.care import GoalAchievement, LevelOfCare
 from carecoord.services.care.record import ClientRecord
+from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import Command, on
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, on
+from carecoord.services.stock.record import SiteStock
 
 
 def enroll_client(
@@ -20,14 +26,20 @@ def enroll_client(
     occurred_at: datetime | None = None,
 ) -> Command[UUID]:
     new_id = client_id or uuid4()
-    return on(
-        ClientRecord,
-        new_id,
-        new_id,
-        lambda client: client.enroll(
+
+    def run(uow: UnitOfWork) -> UUID:
+        if uow.get(SiteStock, new_id).exists:
+            raise RuleViolation(
+                "clientId",
+                "site-stock-id",
+                f"{new_id} is the id a site's stock goes by; enroll the client under another",
+            )
+        uow.get(ClientRecord, new_id).enroll(
             stamp, display_name=display_name, program=program, occurred_at=occurred_at
-        ),
-    )
+        )
+        return new_id
+
+    return run
 
 
 def change_level_of_care(

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from uuid import UUID, uuid4
 
 from carecoord.events.stock import Resolution, stock_id
+from carecoord.services.care.record import ClientRecord
+from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.medication.rules import MedicationRules
@@ -21,6 +23,20 @@ from carecoord.services.stock.movements import Receipt, Transfer, Waste
 from carecoord.services.stock.record import Ledger, SiteStock
 
 
+def site_stock(uow: UnitOfWork, site: str) -> SiteStock:
+    """The site's record; refused while a client is enrolled under the id its stock goes
+    by (enrolled before the site kept any): its events would read as that client's."""
+    found = stock_id(site)
+    if uow.get(ClientRecord, found).exists:
+        raise RuleViolation(
+            "site",
+            "site-stock-id",
+            f"a client is enrolled under {found}, the id the stock of site {site} goes by;"
+            " nothing is recorded on it until that enrolment is dealt with",
+        )
+    return uow.get(SiteStock, found)
+
+
 def _on_site(
     site: str, decide: Callable[[SiteStock, UUID], object], entry_id: UUID | None = None
 ) -> Command[UUID]:
@@ -29,7 +45,7 @@ def _on_site(
     answer = entry_id or uuid4()
 
     def run(uow: UnitOfWork) -> UUID:
-        decide(uow.get(SiteStock, stock_id(site)), answer)
+        decide(site_stock(uow, site), answer)
         return answer
 
     return run
@@ -55,8 +71,8 @@ def transfer(
     transfer_id = uuid4()
 
     def run(uow: UnitOfWork) -> UUID:
-        source = uow.get(SiteStock, stock_id(site))
-        target = uow.get(SiteStock, stock_id(transfer.to_site.strip()))
+        source = site_stock(uow, site)
+        target = site_stock(uow, transfer.to_site.strip())
         movements.transfer(source, target, stamp, rules, transfer_id, transfer, ledger)
         return transfer_id
 
