@@ -3,7 +3,8 @@
 Rules (21 CFR 1304.21-1304.22, 1305.03): a receipt is of a controlled medication in the
 formulary, in one of its forms, on the order form its schedule needs (a DEA Form 222 or
 CSOS for schedule II, an invoice allowed from III on), from a supplier with a well-formed
-DEA registration, once per order form and lot, neither expired nor expiring more than
+DEA registration and a name a reader sees (one line, nothing invisible: the DEA record names
+whom it came from), once per order form and lot, neither expired nor expiring more than
 ``SHELF_LIFE`` on. A lot keeps the medication and form of its first receipt. Waste and
 transfers leave at most what the perpetual inventory holds of the lot at that moment and
 has held ever since (an entry dated back must not take a later balance below zero); waste
@@ -194,7 +195,7 @@ def receive(
             containers=given.containers,
             order_form=given.order_form,
             order_form_number=given.order_form_number,
-            supplier=given.supplier.strip(),
+            supplier=shown("supplier", given.supplier),
             supplier_dea_number=given.supplier_dea_number,
             expires_on=given.expires_on,
         )
