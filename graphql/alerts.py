@@ -40,8 +40,9 @@ class Alert:
     evidence: list[UUID] = strawberry.field(description="Event ids that triggered it.")
     evidence_in_error: list[UUID] = strawberry.field(
         description="Those of `evidence` since marked entered in error"
-        " (`markCheckInEnteredInError`). The alert stays as it stands until resolved with a"
-        " note: whether its follow-up is still needed is the care team's call."
+        " (`markCheckInEnteredInError`), or no-shows since corrected to another outcome"
+        " (`correctSessionOutcome`). The alert stays as it stands until resolved with a note:"
+        " whether its follow-up is still needed is the care team's call."
     )
     status: Status
     raised_at: datetime

@@ -21,6 +21,7 @@ from carecoord.events import Role
 from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
 from carecoord.events.checkins import CheckInEnteredInError
 from carecoord.events.positioned import Positioned
+from carecoord.events.therapy import SessionOutcome, SessionOutcomeCorrected
 from carecoord.projections import careteam
 from carecoord.projections.generations import generation_ddl, generation_table
 from carecoord.projections.inserts import Pending
@@ -28,7 +29,13 @@ from carecoord.projections.rows import fetch
 from carecoord.services.alerts.record import Status
 
 NAME = "alerts"
-READS = (AlertRaised, AlertAcknowledged, AlertResolved, CheckInEnteredInError)
+READS = (
+    AlertRaised,
+    AlertAcknowledged,
+    AlertResolved,
+    CheckInEnteredInError,
+    SessionOutcomeCorrected,
+)
 """The events ``apply`` reads (a rebuild decodes no other for it)."""
 
 STATUS_AFTER = {AlertAcknowledged: "acknowledged", AlertResolved: "resolved"}
@@ -82,21 +89,38 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
             )
         elif isinstance(event, CheckInEnteredInError):
             await raised.flush()
-            await _evidence_in_error(conn, t, item.position, event)
+            await _evidence_in_error(conn, t, item.position, event, event.entry_event_id)
+        elif isinstance(event, SessionOutcomeCorrected) and _no_show_undone(event):
+            await raised.flush()
+            await _evidence_in_error(conn, t, item.position, event, event.corrects_event_id)
     await raised.flush()
 
 
+def _no_show_undone(event: SessionOutcomeCorrected) -> bool:
+    """A no-show corrected to another outcome: the no-show (or the correction that made it
+    one) is no longer evidence of a run of no-shows."""
+    return (
+        event.previous_outcome is SessionOutcome.NO_SHOW
+        and event.outcome is not SessionOutcome.NO_SHOW
+    )
+
+
 async def _evidence_in_error(
-    conn: AsyncConnection, t: sql.Identifier, position: int, event: CheckInEnteredInError
+    conn: AsyncConnection,
+    t: sql.Identifier,
+    position: int,
+    event: CheckInEnteredInError | SessionOutcomeCorrected,
+    in_error: UUID,
 ) -> None:
-    """An alert raised from an entry later entered in error stays as it stands, open until
-    someone on the care team resolves it with a note: the follow-up it asked for (a PHQ-9
-    item 9 call, a QTc review) may be under way, and whether it is still needed is a
-    clinician's call, not the system's. Its history gets a step naming the evidence now in
-    error (``evidence_in_error``), so every list shows it; the correction's reason stays with
-    the correction, which not every reader of alerts is shown."""
+    """An alert raised from an entry later entered in error (or a no-show corrected) stays
+    as it stands, open until someone on the care team resolves it with a note: the follow-up
+    it asked for (a PHQ-9 item 9 call, a QTc review, outreach) may be under way, and whether
+    it is still needed is a clinician's call, not the system's. Its history gets a step
+    naming the evidence now in error (``evidence_in_error``), so every list shows it; the
+    correction's reason stays with the correction, which not every reader of alerts is
+    shown."""
     step = {
-        "evidence_in_error": str(event.entry_event_id),
+        "evidence_in_error": str(in_error),
         "at": event.occurred_at.isoformat(),
         "by": event.actor.id,
         "role": event.actor.role.value,
@@ -111,7 +135,7 @@ async def _evidence_in_error(
             position,
             json.dumps([step]),
             event.client_id,
-            json.dumps([str(event.entry_event_id)]),
+            json.dumps([str(in_error)]),
             position,
         ),
     )

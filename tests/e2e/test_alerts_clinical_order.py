@@ -38,7 +38,7 @@ class Client:
         self.position = max(self.position, int(answer["position"]))
         return str(answer["id"])
 
-    async def session(self, began: datetime, outcome: str) -> None:
+    async def session(self, began: datetime, outcome: str) -> str:
         session_id = await self.send(
             SCHEDULE, Role.THERAPIST, THERAPIST, clientIds=[self.client_id], modality="CBT",
             format="INDIVIDUAL", scheduledFor=began.isoformat(), plannedMinutes=50,
@@ -48,6 +48,7 @@ class Client:
             attendance=[{"clientId": self.client_id, "outcome": outcome}],
             durationMinutes=50 if outcome == "ATTENDED" else None,
         )  # fmt: skip
+        return session_id
 
     async def craving(self, value: int, taken: datetime) -> None:
         await self.send(
