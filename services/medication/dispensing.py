@@ -240,7 +240,7 @@ def replace_dose(
             "replacement-amount",
             f"a replacement is at most {original_amount} (the original dose), got {amount}",
         )
-    _check_active(record, rules, order, day, any_day=drug.early_days > 0)
+    _check_active(record, rules, order, day, any_day=drug.early_days > 0, given_at=given_at)
     _check_not_held_at(order, given_at, rules.zone)
     slot = next(s for (d, s), d_id in order.given.items() if d_id == replaces_dose_id and d == day)
     _record_dose(

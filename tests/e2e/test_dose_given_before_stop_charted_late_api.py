@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from medication_steps import DISCONTINUE, DOSE, DOSING, PRESCRIBE, Clinic
+from medication_steps import DISCONTINUE, DOSE, DOSING, PRESCRIBE, REPLACE, Clinic
 
 from support import Api
 
@@ -108,3 +108,36 @@ async def test_a_dose_charted_late_under_the_stopped_order_is_held_to_what_is_le
     )
     assert (refused["field"], refused["rule"]) == ("amount", "daily-amount")
     assert "at most 0 mg more" in refused["message"]
+
+
+async def test_a_replacement_given_before_the_stop_is_charted_and_one_after_it_is_refused(
+    api: Api,
+) -> None:
+    """A dose vomited and replaced at the window before the order was stopped, both charted
+    after the stop: the replacement is dispensed methadone the DEA log needs, as the dose is."""
+    clinic = await Clinic.enroll(api, "Lee S.")
+    order = (
+        await clinic.doctor(
+            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral",
+            start=str(NOW.date() - timedelta(days=3)),
+        )
+    )["id"]  # fmt: skip
+    given_at = NOW - timedelta(minutes=30)
+    dose = await clinic.nurse(
+        DOSE, orderId=order, amount="60", dosageForm="oral solution", givenAt=given_at.isoformat()
+    )
+    await clinic.doctor(
+        DISCONTINUE, orderId=order, reason="switching to naltrexone",
+        stoppedAt=(NOW - timedelta(minutes=10)).isoformat(),
+    )  # fmt: skip
+    replacing = {"orderId": order, "replacesDoseId": dose["id"], "amount": "60",
+                 "dosageForm": "oral solution", "reason": "vomited"}  # fmt: skip
+
+    after = await clinic.refused(
+        REPLACE, **replacing, givenAt=(NOW - timedelta(minutes=5)).isoformat()
+    )
+    assert (after["field"], after["rule"]) == ("orderId", "order-active")
+    await clinic.nurse(REPLACE, **replacing, givenAt=(given_at + timedelta(minutes=5)).isoformat())
+
+    dosing = await clinic.read(DOSING)
+    assert sorted(e["status"] for e in dosing["entries"]) == ["given", "replacement"]
