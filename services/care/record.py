@@ -7,10 +7,12 @@ the enrolment or before the current one began (a stint ending before it started)
 progress dated before its goal was set or before its latest progress (the latest says where
 the goal stands: an "achieved" dated before an "improving" closed the goal). A goal may be
 dated before the enrolment (a plan agreed at intake and entered with its date). The
-enrolment itself is not dated in the future: every later entry is refused as before it; one
-within the clock tolerance ahead counts from its recording, so what is recorded just after
-it is not. An optional ASAM level, reason or progress note that shows nothing (spaces,
-zero-width characters) is recorded as none, so no view or export shows a blank one."""
+enrolment itself is not dated in the future: every later entry is refused as before it. Any
+of them dated within the clock tolerance ahead counts from its recording, so what is recorded
+just after it is not dated before it (a move to outpatient recorded a minute after one to
+residential dated four minutes ahead read as the move before it). An optional ASAM level,
+reason or progress note that shows nothing (spaces, zero-width characters) is recorded as
+none, so no view or export shows a blank one."""
 
 from __future__ import annotations
 
@@ -80,12 +82,12 @@ class ClientRecord(Aggregate, context="care"):
             raise RuleViolation(
                 "clientId", "already-enrolled", f"client {self.client_id} is already enrolled"
             )
-        self._happened(stamp, occurred_at)
+        when = self._happened(stamp, occurred_at)
         self.record(
             stamp.event(
                 ClientEnrolled,
                 self.client_id,
-                occurred_at and min(occurred_at, stamp.clock()),
+                when,
                 display_name=self._named(display_name),
                 program=shown("program", program),
             )
@@ -126,12 +128,14 @@ class ClientRecord(Aggregate, context="care"):
             raise RuleViolation(
                 "level", "same-level", f"the client is already at {level.value}; nothing changes"
             )
-        self._happened(stamp, occurred_at, self.level_since, "the current level of care began")
+        when = self._happened(
+            stamp, occurred_at, self.level_since, "the current level of care began"
+        )
         self.record(
             stamp.event(
                 LevelOfCareChanged,
                 self.client_id,
-                occurred_at,
+                when,
                 level=level,
                 previous_level=self.level_of_care,
                 asam_level=said(asam_level),
@@ -151,8 +155,8 @@ class ClientRecord(Aggregate, context="care"):
         description = said(description)
         if not description:
             raise InvalidInput("description", "goal-description", "describe the goal")
-        self._happened(stamp, occurred_at, enrolment=False)
-        set_on = stamp.day(occurred_at)
+        when = self._happened(stamp, occurred_at, enrolment=False)
+        set_on = stamp.day(when)
         if target_date is not None and target_date < set_on:
             raise InvalidInput(
                 "targetDate",
@@ -164,7 +168,7 @@ class ClientRecord(Aggregate, context="care"):
             stamp.event(
                 TreatmentGoalSet,
                 self.client_id,
-                occurred_at,
+                when,
                 goal_id=goal_id,
                 description=description,
                 target_date=target_date,
@@ -193,12 +197,12 @@ class ClientRecord(Aggregate, context="care"):
             if goal.progress_at is None
             else (goal.progress_at, "the goal's latest progress")
         )
-        self._happened(stamp, occurred_at, after, what, enrolment=False)
+        when = self._happened(stamp, occurred_at, after, what, enrolment=False)
         self.record(
             stamp.event(
                 GoalProgressRecorded,
                 self.client_id,
-                occurred_at,
+                when,
                 goal_id=goal_id,
                 description=goal.description,
                 achievement=achievement,
@@ -214,11 +218,12 @@ class ClientRecord(Aggregate, context="care"):
         what: str = "",
         *,
         enrolment: bool = True,
-    ) -> None:
-        """Refuse a time given in the future, before enrolment (with ``enrolment``), or before
-        ``after`` (when ``what`` happened)."""
+    ) -> datetime | None:
+        """The time to record for one given: refused in the future, before enrolment (with
+        ``enrolment``), or before ``after`` (when ``what`` happened); one within the clock
+        tolerance ahead is now, so what is recorded after it is not dated before it."""
         if occurred_at is None:
-            return
+            return None
         enrolled_at = self.enrolled_at if enrolment else None
         plausible("occurredAt", occurred_at, now=stamp.clock(), enrolled_at=enrolled_at)
         if after is not None and occurred_at < after:
@@ -227,3 +232,4 @@ class ClientRecord(Aggregate, context="care"):
                 "in-order",
                 f"occurredAt {occurred_at.isoformat()} is before {what} ({after.isoformat()})",
             )
+        return min(occurred_at, stamp.clock())

@@ -7,6 +7,7 @@ that ended before it started."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -158,3 +159,26 @@ async def test_goal_progress_dated_before_its_latest_progress_is_refused(api: Ap
     [kept] = goals["clientGoals"]
     assert kept["achievement"] == "IMPROVING"
     assert [s["achievement"] for s in kept["history"]] == ["improving"]
+
+
+async def test_a_level_dated_within_the_clock_tolerance_ahead_counts_from_now(api: Api) -> None:
+    """Before, a move to residential dated four minutes ahead (within the clock tolerance)
+    was kept at that time: a move to outpatient recorded just after it, at now, was read as
+    the move before it, and the care history showed the client in residential still."""
+    data = await api.ok(
+        ENROLL,
+        {"input": {"displayName": "Zed", "program": "IOP", "occurredAt": "2026-01-01T10:00:00Z"}},
+        role=Role.PROGRAM_ADMIN,
+    )
+    client_id = data["enrollClient"]["id"]
+    await api.join_care_team(client_id, Role.THERAPIST, THERAPIST)
+    ahead = (datetime.now(UTC) + timedelta(minutes=4)).isoformat()
+
+    await as_therapist(api, LEVEL, clientId=client_id, level="RESIDENTIAL", occurredAt=ahead)
+    moved = await as_therapist(api, LEVEL, clientId=client_id, level="OUTPATIENT")
+
+    position = moved["data"]["changeLevelOfCare"]["position"]
+    levels = await api.ok(
+        HISTORY, {"id": client_id, "atLeast": position}, role=Role.THERAPIST, user=THERAPIST
+    )
+    assert [s["level"] for s in levels["levelOfCareHistory"]] == ["RESIDENTIAL", "OUTPATIENT"]
