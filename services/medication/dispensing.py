@@ -233,6 +233,14 @@ def replace_dose(
             "replace-same-day",
             f"a replacement is given on the day of the original ({day})",
         )
+    first = order.charted[replaces_dose_id].given_at
+    if given_at < first:
+        raise RuleViolation(
+            "givenAt",
+            "replace-after-original",
+            f"the dose it replaces was given at {first.astimezone(rules.zone):%Y-%m-%d %H:%M};"
+            " a replacement is given after it",
+        )
     check_amount("amount", amount)
     if amount > original_amount:
         raise InvalidInput(

@@ -54,6 +54,9 @@ class Charted:
     lot: str
     bottle: str
     replaces: UUID | None
+    given_at: datetime
+    """When it was given, at the latest when it was charted: a replacement comes after the
+    dose it replaces."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,6 +104,31 @@ def test_the_daily_amount_holds_with_partial_split_doses() -> None:
     assert story.record.orders[order].given_amount(day(1)) == 80
 
 
+def test_a_replacement_is_given_after_the_dose_it_replaces() -> None:
+    """A dose spilled at 09:00 is not replaced at 08:00: the DEA log would show the
+    replacement poured before the dose it stood in for."""
+    story = Story()
+    order = story.prescribe()
+    story.on(day(1), 12)
+    original = story.dose(order, day(1))
+
+    def replace(hour: int) -> None:
+        replacement = Replacement(
+            order, original, Decimal(60), "oral solution", "spilled", at(day(1), hour)
+        )
+        dispensing.replace_dose(
+            story.record, story.stamp(NURSE), story.rules, uuid4(), replacement, site="OTP"
+        )
+
+    with pytest.raises(RuleViolation) as before:
+        replace(8)
+    assert (before.value.field, before.value.rule) == ("givenAt", "replace-after-original")
+    assert "given at 2026-01-01 09:00" in str(before.value)
+    assert story.types() == ["MedicationPrescribed", "DoseAdministered"]
+    replace(9)
+    assert story.types()[-1] == "DoseAdministered"
+
+
 def test_a_replacement_is_linked_once_and_only_on_the_same_day() -> None:
     story = Story()
     order = story.prescribe()
