@@ -28,7 +28,7 @@ from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, named_for
 from carecoord.services.medication import (
     dispensing,
     eligibility,
@@ -118,7 +118,7 @@ def from_stock(
             draws.poured_from(stock, drug.code, poured.dosage_form, lots)
         return decide(record, client)
 
-    return run
+    return named_for(run, decide)
 
 
 def on_picture(
@@ -148,7 +148,7 @@ def on_picture(
             return Written(refusal_id, refused=refused)
         return Written(written_id, tuple(found))
 
-    return run
+    return named_for(run, decide)
 
 
 def plausible_for(stamp: Stamp, client: ClientRecord, field: str, moment: datetime | None) -> None:

@@ -14,7 +14,7 @@ from carecoord.events.stock import Resolution, stock_id
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, named_for
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.stock import corrections, counts, movements
 from carecoord.services.stock.corrections import InError
@@ -48,7 +48,7 @@ def _on_site(
         decide(site_stock(uow, site), answer)
         return answer
 
-    return run
+    return named_for(run, decide)
 
 
 def receive(stamp: Stamp, *, site: str, receipt: Receipt, rules: MedicationRules) -> Command[UUID]:
