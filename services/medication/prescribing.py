@@ -207,11 +207,12 @@ def taper(
             "end", "end-after-start", f"end {end} is before the last step {steps[-1].start}"
         )
     today = rules.day_of(stamp.clock())
-    prior = _replaceable(record, rules, prior_order_id, steps[0].start, today)
+    prior = _replaceable(record, rules, prior_order_id, steps[0].start, today, "steps.0.start")
     new = _successor(
         prior, dose=steps[0].dose, start=steps[0].start, end=end, acks=acks,
         occurred_at=given.occurred_at,
     )  # fmt: skip
+    drug = rules.formulary.lookup(new.medication)
     for n, step in enumerate(steps):
         if new.end is not None and step.start > new.end:
             raise InvalidInput(
@@ -220,10 +221,9 @@ def taper(
                 f"step starting {step.start} is after the order's end ({new.end}, kept from"
                 f" order {prior_order_id}); give an end on or after the last step",
             )
-    drug = _validate(rules, new)
-    for n, step in enumerate(steps):
         rules.doses.limit(drug, f"steps.{n}.dose", step.dose)
         check_split(f"steps.{n}.dose", step.dose, new.schedule.times_per_day, drug.unit)
+    _validate(rules, new)  # the rest of the order, its first step's dose checked above
     increase = max(step.dose for step in steps) > prior.dose_on(steps[0].start)
     attempt, findings = _checked(
         record, rules, "taper", order_id, drug, new, qtc, today, prior_order_id, alone=increase
@@ -603,9 +603,15 @@ def _current(
 
 
 def _replaceable(
-    record: MedicationRecord, rules: MedicationRules, prior_order_id: UUID, start: date, today: date
+    record: MedicationRecord,
+    rules: MedicationRules,
+    prior_order_id: UUID,
+    start: date,
+    today: date,
+    field: str = "start",
 ) -> Order:
-    """The order a change or taper replaces; nothing may be dispensed under it from ``start``."""
+    """The order a change or taper replaces; nothing may be dispensed under it from ``start``,
+    which the request sent as ``field`` (a taper's first step)."""
     prior = _current(record, rules, prior_order_id, today)
     if prior.hold is not None:
         raise RuleViolation(
@@ -615,20 +621,20 @@ def _replaceable(
         )
     if start < prior.start:
         raise InvalidInput(
-            "start", "start-after-prior", f"the new order cannot start before {prior.start}"
+            field, "start-after-prior", f"the new order cannot start before {prior.start}"
         )
-    _after_dispensed(prior, start)
+    _after_dispensed(prior, start, field)
     return prior
 
 
-def _after_dispensed(earlier: Order, start: date) -> None:
+def _after_dispensed(earlier: Order, start: date, field: str = "start") -> None:
     """A new order of the same medication (a change, a taper, a restart after a stop) starts
     after the last day dispensed under ``earlier``: that day's dose was given or is in hand."""
     dispensed = [day for day, _ in (*earlier.given, *earlier.take_home) if day >= start]
     if dispensed:
         last = max(dispensed)
         raise RuleViolation(
-            "start",
+            field,
             "start-after-last-dispensed",
             f"order {earlier.order_id} has doses given or taken home through {last};"
             f" start the new order on {last + timedelta(days=1)} or later",
