@@ -24,6 +24,7 @@ from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.doses import check_amount
 from carecoord.services.medication.exposure import picture
 from carecoord.services.medication.findings import record_findings
+from carecoord.services.medication.formulary import Medication
 from carecoord.services.medication.interactions import Entry
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
@@ -54,8 +55,9 @@ def record_statement(
     checked from today (or its ``since``, if later) against what the client takes and
     was recently exposed to."""
     drug = rules.formulary.lookup(given.medication)
+    unit = _unit(given.unit, drug)
     if given.dose is not None:
-        if given.unit == drug.unit:
+        if unit == drug.unit:
             rules.doses.limit(drug, "dose", given.dose)
         else:
             check_amount("dose", given.dose)
@@ -71,17 +73,23 @@ def record_statement(
             statement_id=statement_id,
             medication=drug.code,
             dose=given.dose,
-            unit=given.unit,
+            unit=unit,
             source=given.source,
             source_detail=given.source_detail,
             since=given.since,
         )
     )
     attempt = Attempt(
-        action="record_statement", medication=drug.code, dose=given.dose, unit=given.unit,
+        action="record_statement", medication=drug.code, dose=given.dose, unit=unit,
         start=given.since,
     )  # fmt: skip
     return record_findings(record, stamp, findings, {}, given.occurred_at, attempt)
+
+
+def _unit(given: str, drug: Medication) -> str:
+    """The formulary's unit when ``given`` is it written otherwise (``MG``, `` mg ``), so the
+    dose is held to the medication's limit; any other unit as reported."""
+    return drug.unit if given.strip().casefold() == drug.unit.casefold() else given
 
 
 def end_statement(
