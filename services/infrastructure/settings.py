@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,6 +12,9 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+AES_KEY_SIZES = (16, 24, 32)
+"""The key sizes, in bytes, of the store's cipher (AES-GCM)."""
 
 Flush = Literal["flushed", "committed"]
 """When a read's access-log entry is enough to answer (``access_log_flush``)."""
@@ -149,6 +154,24 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "not a PostgreSQL connection string (postgresql://user@host:port/database)"
                 ) from None
+        return value
+
+    @field_validator("cipher_key")
+    @classmethod
+    def _aes_key(cls, value: str | None) -> str | None:
+        """A key the store's cipher cannot take is refused at start, never quoted: a hex
+        string started the command, which then failed at the store's first use."""
+        if value:  # empty: unset, as the store reads it
+            try:
+                size = len(base64.b64decode(value.encode()))
+            except (binascii.Error, UnicodeError):
+                size = 0
+            if size not in AES_KEY_SIZES:
+                raise ValueError(
+                    "not a base64 AES key of 16, 24 or 32 bytes; make one with python -c "
+                    '"import base64, secrets; print(base64.b64encode(secrets.token_bytes(32))'
+                    '.decode())"'
+                )
         return value
 
     @field_validator("program_time_zone", mode="before")
