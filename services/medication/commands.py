@@ -11,7 +11,7 @@ the future beyond the clock tolerance, not before the client's enrolment.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TypeVar
 from uuid import UUID, uuid4
@@ -154,6 +154,16 @@ def on_picture(
 def plausible_for(stamp: Stamp, client: ClientRecord, field: str, moment: datetime | None) -> None:
     """The clinical time a request gives, checked against now and the client's enrolment."""
     plausible(field, moment, now=stamp.clock(), enrolled_at=client.enrolled_at)
+
+
+def dispensed_at(
+    stamp: Stamp, client: ClientRecord, field: str, moment: datetime | None
+) -> datetime | None:
+    """When a dispensing says it happened, checked as ``plausible_for`` does; a time ahead
+    within the tolerance (a workstation clock running fast) counts from its recording, so the
+    dose falls on the day it was charted and not on one that has not begun."""
+    plausible_for(stamp, client, field, moment)
+    return None if moment is None else min(moment, stamp.clock())
 
 
 def prescribe(
@@ -307,8 +317,9 @@ def administer_dose(
     dose_id = uuid4()
 
     def decide(record: MedicationRecord, client: ClientRecord) -> UUID:
-        plausible_for(stamp, client, "givenAt", dose.given_at)
-        dispensing.administer(record, stamp, rules, dose_id, dose, site=client.program)
+        given_at = dispensed_at(stamp, client, "givenAt", dose.given_at)
+        given = replace(dose, given_at=given_at)
+        dispensing.administer(record, stamp, rules, dose_id, given, site=client.program)
         return dose_id
 
     poured = Poured(dose.order_id, dose.dosage_form, (("lot", dose.lot),))
@@ -325,8 +336,9 @@ def replace_dose(
     dose_id = uuid4()
 
     def decide(record: MedicationRecord, client: ClientRecord) -> UUID:
-        plausible_for(stamp, client, "givenAt", replacement.given_at)
-        dispensing.replace_dose(record, stamp, rules, dose_id, replacement, site=client.program)
+        given_at = dispensed_at(stamp, client, "givenAt", replacement.given_at)
+        given = replace(replacement, given_at=given_at)
+        dispensing.replace_dose(record, stamp, rules, dose_id, given, site=client.program)
         return dose_id
 
     poured = Poured(replacement.order_id, replacement.dosage_form, (("lot", replacement.lot),))
@@ -365,8 +377,8 @@ def record_dose_not_given(
     stamp: Stamp, *, client_id: UUID, not_given: NotGiven, rules: MedicationRules = DEFAULT_RULES
 ) -> Command[UUID]:
     def decide(record: MedicationRecord, client: ClientRecord) -> UUID:
-        plausible_for(stamp, client, "occurredAt", not_given.occurred_at)
-        dispensing.not_given(record, stamp, rules, not_given)
+        occurred_at = dispensed_at(stamp, client, "occurredAt", not_given.occurred_at)
+        dispensing.not_given(record, stamp, rules, replace(not_given, occurred_at=occurred_at))
         return not_given.order_id
 
     return on_record(client_id, decide)
@@ -378,9 +390,10 @@ def dispense_take_home(
     dispense_id = uuid4()
 
     def decide(record: MedicationRecord, client: ClientRecord) -> UUID:
-        plausible_for(stamp, client, "handedOverAt", take_home.handed_over_at)
+        handed_over_at = dispensed_at(stamp, client, "handedOverAt", take_home.handed_over_at)
+        given = replace(take_home, handed_over_at=handed_over_at)
         dispensing.dispense_take_home(
-            record, stamp, rules, dispense_id, take_home, program=client.program
+            record, stamp, rules, dispense_id, given, program=client.program
         )
         return dispense_id
 

@@ -105,10 +105,24 @@ def test_a_dose_given_in_the_future_or_before_enrolment_is_refused_naming_the_fi
     with pytest.raises(InvalidInput) as early:
         give(ENROLLED - timedelta(days=1))
     assert (early.value.field, early.value.rule) == ("givenAt", "after-enrolment")
-    soon = NOW + timedelta(minutes=4)  # within the clock tolerance
-    dose_id = give(soon)
+    dose_id = give(NOW + timedelta(minutes=4))  # within the clock tolerance: given now
     [given] = [e for e in clinic.events() if isinstance(e, DoseAdministered)]
-    assert (given.dose_id, given.occurred_at) == (dose_id, soon)
+    assert (given.dose_id, given.occurred_at) == (dose_id, NOW)
+
+
+def test_a_dose_timed_just_past_midnight_by_a_fast_clock_is_charted_for_today() -> None:
+    """At 23:58 a workstation four minutes fast says 00:02: the dose is tonight's, not
+    tomorrow's, which would take tomorrow's slot and leave today to be found missed."""
+    clinic = Clinic()
+    order = clinic.prescribe("methadone", "60").id
+    late = NOW.replace(hour=23, minute=58)
+    dose = GivenDose(order, Decimal(60), "oral solution", given_at=late + timedelta(minutes=4))
+    stamp = Stamp(NURSE, clock=lambda: late)
+
+    clinic.run(commands.administer_dose(stamp, client_id=clinic.client_id, dose=dose))
+
+    [given] = [e for e in clinic.events() if isinstance(e, DoseAdministered)]
+    assert (given.day, given.occurred_at) == (NOW.date(), late)
 
 
 def test_an_order_written_in_the_future_is_refused() -> None:
