@@ -57,6 +57,10 @@ def record_statement(
     drug = rules.formulary.lookup(given.medication)
     unit = _unit(given.unit, drug)
     if given.dose is not None:
+        if not said(unit):
+            raise InvalidInput(
+                "unit", "unit-with-dose", f"a dose needs its unit ({drug.unit}, mL, tablets, ...)"
+            )
         if unit == drug.unit:
             rules.doses.limit(drug, "dose", given.dose)
         else:

@@ -1,6 +1,7 @@
-"""A medication from elsewhere reported in the formulary's unit written otherwise (``MG``,
-`` mg ``) is held to the medication's limit, as one in ``mg`` is, and recorded in ``mg``:
-methadone 5000 MG was recorded, past the data-entry guard that refuses 5000 mg."""
+"""A medication from elsewhere reported with a dose is held to its unit: in the formulary's
+unit written otherwise (``MG``, `` mg ``) to the medication's limit, as one in ``mg`` is, and
+recorded in ``mg`` (methadone 5000 MG was recorded, past the data-entry guard that refuses
+5000 mg); with no unit, refused."""
 
 from __future__ import annotations
 
@@ -39,3 +40,15 @@ def test_a_dose_in_another_unit_is_recorded_as_reported() -> None:
     reported(story, "5000", "mL")
     [recorded] = story.events(MedicationStatementRecorded)
     assert recorded.unit == "mL"
+
+
+@pytest.mark.parametrize("unit", ["", "  ", "\u200b"])
+def test_a_dose_reported_without_a_unit_is_refused_naming_unit(unit: str) -> None:
+    """A dose of nothing named was recorded past every guard (methadone 80000 with no unit)."""
+    story = Story()
+
+    with pytest.raises(InvalidInput) as refused:
+        reported(story, "80000", unit)
+
+    assert (refused.value.field, refused.value.rule) == ("unit", "unit-with-dose")
+    assert story.events(MedicationStatementRecorded) == []
