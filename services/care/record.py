@@ -95,14 +95,21 @@ class ClientRecord(Aggregate, context="care"):
 
     @staticmethod
     def _named(display_name: str) -> str:
-        """The name the care team knows the client by, trimmed: one of only spaces or
-        zero-width characters lists the client as an empty row on every caseload."""
+        """The name the care team knows the client by, trimmed, on one line: one of only
+        spaces or zero-width characters lists the client as an empty row on every caseload,
+        and a line break or tab inside splits their row and their timeline's enrolment."""
         name = said(display_name)
         if not name:
             raise InvalidInput(
                 "displayName",
                 "display-name",
                 "name the client: displayName shows no text (only spaces or invisible characters)",
+            )
+        if any(ch.isspace() and ch != " " for ch in name):
+            raise InvalidInput(
+                "displayName",
+                "display-name",
+                "displayName is one line: no line breaks or tabs, spaces between words",
             )
         return name
 

@@ -39,3 +39,20 @@ async def test_a_display_name_that_shows_nothing_is_refused(api: Api) -> None:
         role=Role.PROGRAM_ADMIN,
     )  # fmt: skip
     assert kept["enrollClient"]["id"]
+
+
+async def test_a_display_name_on_more_than_one_line_is_refused(api: Api) -> None:
+    """Before, "Ann" and "Drop" with a line break or a tab between them were enrolled as one
+    name: the client's caseload row and the timeline's "Enrolled in OTP as ..." split in
+    two."""
+    head = await asyncio.to_thread(api.platform.store.last_position)
+
+    for name in ("Ann\nDrop", "Ann\r\nDrop", "Ann\tDrop", "Ann\u2028Drop"):
+        body = await api.gql(ENROLL, {"input": {"displayName": name, "program": "OTP"}},
+                             role=Role.PROGRAM_ADMIN)  # fmt: skip
+        [error] = body["errors"]
+        assert (error["extensions"]["field"], error["extensions"]["rule"]) == (
+            "displayName", "display-name"
+        ), ascii(name)  # fmt: skip
+
+    assert await asyncio.to_thread(api.platform.store.last_position) == head
