@@ -496,12 +496,13 @@ def dispense_take_home(
         )
     handed = {lasting for day, _ in doses for lasting in order.lasts(day)}
     after = supply_days(record.take_home_days() | handed, today)
-    eligible = record.eligibility.max_days if record.eligibility else 0
+    eligibility = record.eligibility_at(handed_over_at)
+    eligible = eligibility.max_days if eligibility else 0
     if after > eligible:
         basis = (
-            f"determined {record.eligibility.determined_at:%Y-%m-%d} by {record.eligibility.by}"
-            if record.eligibility
-            else "no eligibility has been determined"
+            f"determined {rules.day_of(eligibility.determined_at)} by {eligibility.by}"
+            if eligibility
+            else f"none was determined by the hand-over on {today}"
         )
         raise RuleViolation(
             "days",

@@ -75,7 +75,8 @@ class MedicationRecord(Aggregate, context="medication"):
         self.statements: dict[UUID, Statement] = {}
         self.findings: set[tuple[str, frozenset[UUID]]] = set()
         self.guest_dosing: dict[UUID, GuestDosing] = {}
-        self.eligibility: Eligibility | None = None
+        self.determinations: list[Eligibility] = []
+        """Every take-home eligibility determination, in the order recorded."""
         self.first_dose_day: date | None = None
 
     def order(self, order_id: UUID, field: str = "orderId") -> Order:
@@ -171,11 +172,17 @@ class MedicationRecord(Aggregate, context="medication"):
             self.orders[event.order_id].missed.add(event.day)
 
     def _apply_eligibility(self, event: TakeHomeEligibilityDetermined) -> None:
-        """The latest determination by when it was made: one charted late from paper, dated
-        before the one in force, does not undo it (42 CFR 8.12(i): a reassessment stands)."""
-        latest = self.eligibility
-        if latest is None or event.occurred_at >= latest.determined_at:
-            self.eligibility = Eligibility(event.max_days, event.occurred_at, event.actor.id)
+        """Kept by when it was made (a time ahead within the clock tolerance counts from its
+        recording): one charted late from paper stands for its own time only."""
+        determined_at = min(event.occurred_at, event.recorded_at)
+        self.determinations.append(Eligibility(event.max_days, determined_at, event.actor.id))
+
+    def eligibility_at(self, moment: datetime) -> Eligibility | None:
+        """The determination in force at ``moment``: the latest made by then, by when it was
+        made (42 CFR 8.12(i): a reassessment stands; one charted late, dated before the one
+        in force, does not undo it), the last recorded of those made at one time."""
+        made = [e for e in self.determinations if e.determined_at <= moment]
+        return max(reversed(made), key=lambda e: e.determined_at, default=None)
 
     def _apply_order(self, event: MedicationPrescribed | DoseChanged | TaperOrdered) -> None:
         order = Order(

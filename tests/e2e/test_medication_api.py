@@ -138,7 +138,7 @@ async def test_dea_log_and_lot_ledger_from_doses_and_take_homes(api: Api) -> Non
         REPLACE, orderId=order, replacesDoseId=first, amount="60", dosageForm="oral solution",
         reason="vomited", givenAt=at(start, 10), lot="LOT-B",
     )  # fmt: skip
-    await clinic.eligible(7)
+    await clinic.eligible(7, on=start)
     await clinic.nurse(
         TAKE_HOME, orderId=order, firstDay=str(start + timedelta(days=1)), days=2,
         dosageForm="oral solution", handedOverAt=at(start, 11),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from medication_steps import DOSE, PRESCRIBE, TAKE_HOME, Clinic
+from medication_steps import DOSE, PRESCRIBE, TAKE_HOME, Clinic, at
 
 from support import Api
 
@@ -46,3 +46,34 @@ async def test_an_older_determination_entered_late_does_not_undo_the_latest(api:
         TAKE_HOME, orderId=order, firstDay=str(TODAY + timedelta(days=1)), days=1,
         dosageForm="oral solution", bottles=[{"bottle": "E-1", "lot": "LOT-A"}],
     )  # fmt: skip
+
+
+async def test_a_take_home_charted_late_is_held_to_the_determination_in_force_when_handed_over(
+    api: Api,
+) -> None:
+    """A hand-over charted from paper is held to the eligibility of its day: before any was
+    determined it is refused, though the client is eligible today; handed over while seven
+    days were allowed it stands, though a reassessment since allows none."""
+    clinic = await Clinic.enroll(api, "Sam R.")
+    start = TODAY - timedelta(days=40)
+    order = (
+        await clinic.doctor(
+            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
+        )
+    )["id"]
+    await clinic.dose(order, start, "60")
+
+    def handed(days_ago: int, label: str) -> dict[str, object]:
+        day = TODAY - timedelta(days=days_ago)
+        return {
+            "orderId": order, "firstDay": str(day + timedelta(days=1)), "days": 1,
+            "dosageForm": "oral solution", "bottles": [{"bottle": label, "lot": "LOT-A"}],
+            "handedOverAt": at(day, 12),
+        }  # fmt: skip
+
+    await clinic.eligible(7, on=TODAY - timedelta(days=20))
+    await clinic.eligible(0)  # today: a diversion report, no take-homes
+    before = await clinic.refused(TAKE_HOME, **handed(25, "E-1"))
+    assert (before["field"], before["rule"]) == ("days", "take-home-eligibility")
+    assert "none was determined by the hand-over" in before["message"]
+    await clinic.nurse(TAKE_HOME, **handed(10, "E-2"))

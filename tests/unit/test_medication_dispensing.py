@@ -222,7 +222,7 @@ def test_take_homes_need_a_first_dose_and_eligibility() -> None:
     with pytest.raises(RuleViolation) as not_eligible:
         story.take_home(order, day(1), day(2), 1)
     assert not_eligible.value.rule == "take-home-eligibility"
-    assert "no eligibility has been determined" in not_eligible.value.message
+    assert "none was determined by the hand-over" in not_eligible.value.message
 
 
 @pytest.mark.parametrize(

@@ -242,5 +242,6 @@ def test_eligibility_needs_every_criterion_assessed_and_met_for_any_days() -> No
     eligibility.determine_eligibility(
         story.record, story.stamp(), EligibilityDecision(7, all_met, "stable")
     )
-    assert story.record.eligibility is not None
-    assert story.record.eligibility.max_days == 7
+    determined = story.record.eligibility_at(story.now)
+    assert determined is not None
+    assert determined.max_days == 7
