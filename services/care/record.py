@@ -33,7 +33,7 @@ from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.visible_names import shown
+from carecoord.services.kernel.visible_names import site_named
 
 # FHIR Goal.achievementStatus values that close a goal: no further progress is recorded.
 CLOSING = frozenset({GoalAchievement.ACHIEVED, GoalAchievement.NOT_ATTAINABLE})
@@ -89,7 +89,7 @@ class ClientRecord(Aggregate, context="care"):
                 self.client_id,
                 when,
                 display_name=self._named(display_name),
-                program=shown("program", program),
+                program=site_named("program", program),
             )
         )
 

@@ -17,6 +17,7 @@ import unicodedata
 
 from carecoord.events.bounds import visible
 from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.user_ids import DRAWN_LATIN
 
 RULE = "visible-name"
 
@@ -37,3 +38,27 @@ def shown(field: str, name: str) -> str:
                 " is letters, digits, punctuation and plain spaces",
             )
     return trimmed
+
+
+def site_named(field: str, name: str) -> str:
+    """A program's name, which is also its site's (``shown``), when it reads one way: not
+    written with a character Unicode writes another way (a fullwidth O is an O), not with
+    two spaces where a reader sees one, and with no letter of another script drawn like a
+    Latin one, among Latin letters or as all its letters (a Cyrillic O in OTP). Else a
+    refusal naming ``field``: such a name is another program and site every screen shows
+    as the one it reads as, and the stock dosed or sent there left the books."""
+    name = shown(field, name)
+    why = None
+    if unicodedata.normalize("NFKC", name) != name:
+        why = "holds a character Unicode writes another way (a fullwidth letter, a ligature)"
+    elif "  " in name:
+        why = "holds two spaces where a reader sees one"
+    else:
+        letters = [ch for ch in name if unicodedata.category(ch).startswith("L")]
+        drawn = [ch for ch in letters if ch in DRAWN_LATIN]
+        latin = any(unicodedata.name(ch, "").startswith("LATIN") for ch in letters)
+        if drawn and (latin or len(drawn) == len(letters)):
+            why = f"holds U+{ord(drawn[0]):04X}, a letter drawn like a Latin one"
+    if why is not None:
+        raise InvalidInput(field, RULE, f"{field} {why}: it reads as another name")
+    return name

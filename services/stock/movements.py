@@ -12,9 +12,9 @@ names a witness other than the person recording it. A transfer between sites rec
 sides in one transaction, once per order form and lot when it names one, to a site whose
 name reads one way and not as the sending site's (``OTP`` with a Cyrillic O, a fullwidth O,
 two spaces or in small letters is the same site to a reader, and the stock would leave the
-books for it: ``user_ids``). A line of an order form (its form, number and lot) comes
-into a site once, by receipt or by transfer in: the receiving site's DEA 222 a transfer
-names is the one its supplier's receipt would name.
+books for it: ``visible_names.site_named``, ``user_ids.read_alike``). A line of an order
+form (its form, number and lot) comes into a site once, by receipt or by transfer in: the
+receiving site's DEA 222 a transfer names is the one its supplier's receipt would name.
 An entry is dated when it happened: not in the future, and at most ``BACKDATE`` back.
 """
 
@@ -41,7 +41,7 @@ from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.user_ids import read_alike, unmistakable
-from carecoord.services.kernel.visible_names import shown
+from carecoord.services.kernel.visible_names import shown, site_named
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.stock.record import FormLine, Ledger, Lot, Move, SiteStock
 
@@ -130,7 +130,7 @@ def receive(
     receipt_id: UUID,
     given: Receipt,
 ) -> None:
-    shown("site", site)
+    site_named("site", site)
     when = dated(stamp, "receivedAt", given.received_at)
     drug = rules.formulary.lookup(given.medication)
     if not drug.dea_schedule:
@@ -245,7 +245,7 @@ def transfer(
 ) -> None:
     lot = source.lot(given.lot)
     when = dated(stamp, "occurredAt", given.occurred_at)
-    to_site = unmistakable("toSite", shown("toSite", given.to_site))
+    to_site = site_named("toSite", given.to_site)
     if read_alike(to_site, source.site):
         raise InvalidInput(
             "toSite", "another-site", "a transfer goes to another site, not one read as this one"

@@ -70,3 +70,31 @@ async def test_a_name_holding_what_no_reader_sees_names_no_program_or_site(api: 
         role=Role.NURSE, user="nurse-kim",
     )  # fmt: skip
     assert moved["transferStock"]["id"]
+
+
+async def test_a_name_read_as_another_names_no_program_or_site(api: Api) -> None:
+    """OTP with a Cyrillic or a fullwidth O, or with two spaces, reads as OTP: before, each
+    was enrolled as a program and received as a site of its own, every screen showing it as
+    OTP, so its clients' doses drew on stock OTP's count never saw. Each is refused naming the
+    field (visible-name) and records nothing."""
+    site = f"OTP {uuid4().hex[:8]}"
+    receipt = {
+        "site": site, "lot": "M-1", "medication": "methadone", "dosageForm": "oral solution",
+        "quantity": "1000", "containers": 1, "orderForm": "DEA_222", "orderFormNumber": "F-1",
+        "expiresOn": str(TODAY + timedelta(days=300)), "supplier": "Mallinckrodt",
+        "supplierDeaNumber": "RM1234563",
+    }  # fmt: skip
+    head = await asyncio.to_thread(api.platform.store.last_position)
+
+    answers = []
+    for named in ("\u041e" + site[1:], "\uff2f" + site[1:], site.replace(" ", "  ")):
+        answers += [
+            await refused(api, ENROLL, {"displayName": "Ro", "program": named}, Role.PRESCRIBER),
+            await refused(api, RECEIVE, receipt | {"site": named}, Role.NURSE),
+        ]
+
+    assert [(a["code"], a["field"], a["rule"]) for a in answers] == [
+        ("BAD_USER_INPUT", field, "visible-name") for field in ("program", "site")
+    ] * 3, answers
+    assert await asyncio.to_thread(api.platform.store.last_position) == head
+    await api.ok(ENROLL, {"i": {"displayName": "Ro", "program": site}}, role=Role.PRESCRIBER)

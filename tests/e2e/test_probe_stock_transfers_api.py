@@ -96,9 +96,9 @@ async def test_a_transfer_to_a_name_read_as_the_sending_sites_is_refused(api: Ap
     site = f"OTP {uuid4().hex[:8]}"
     received = await api.ok(RECEIVE, {"i": receipt(site, "222-1", "1000")}, role=Role.NURSE)
     read_alike = [
-        ("\u041e" + site[1:], "unmistakable-id"),  # a Cyrillic O
-        ("\uff2f" + site[1:], "unmistakable-id"),  # a fullwidth O
-        (site.replace(" ", "  "), "unmistakable-id"),
+        ("\u041e" + site[1:], "visible-name"),  # a Cyrillic O
+        ("\uff2f" + site[1:], "visible-name"),  # a fullwidth O
+        (site.replace(" ", "  "), "visible-name"),
         (site.lower(), "another-site"),
     ]
     head = await asyncio.to_thread(api.platform.store.last_position)
