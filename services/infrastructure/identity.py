@@ -209,6 +209,8 @@ def identity_of(claims: dict[str, Any]) -> Identity:
         raise _refused("token-role", f"unknown role in token: {list(names)}") from None
     if not roles:
         raise _refused("token-role", "the token carries no role")
+    if Role.SYSTEM in roles:  # the platform's own components, which record without standing
+        raise _refused("token-role", "system is the platform's own role; no token carries it")
     subject = str(claims["sub"]).strip()
     # The subject is every entry's actor id: a NUL or control character in it would fail
     # the access log's batch, and with it the reads of everyone else in that batch.

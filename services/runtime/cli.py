@@ -175,7 +175,7 @@ def arguments() -> argparse.ArgumentParser:
         "--role",
         required=True,
         action="append",
-        choices=[r.value for r in Role],
+        choices=[r.value for r in Role if r is not Role.SYSTEM],
         help="repeat for a user who holds several roles; a client's --user is their client id",
     )
     token.add_argument(
