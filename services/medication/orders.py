@@ -55,8 +55,8 @@ class Charted:
     bottle: str
     replaces: UUID | None
     given_at: datetime
-    """When it was given, at the latest when it was charted: a replacement comes after the
-    dose it replaces."""
+    """When it was given: a replacement comes after the dose it replaces, and a stop after
+    the doses given under the order."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -480,13 +480,15 @@ def _check_stop(rules: MedicationRules, stamp: Stamp, order: Order, stopped_at: 
             "stop-after-start",
             f"stoppedAt {day} is before the order's start ({order.start})",
         )
-    given_after = [d for d in order.doses_on if d > day]
-    if given_after:
+    given = [order.charted[d].given_at for doses in order.doses_on.values() for d in doses]
+    last = max(given, default=None)
+    if last is not None and last > stopped_at:
+        given_at, stop = (t.astimezone(rules.zone) for t in (last, stopped_at))
         raise RuleViolation(
             "stoppedAt",
             "stop-after-last-dose",
-            f"a dose was given under this order on {max(given_after)}; it cannot have stopped"
-            f" on {day}",
+            f"a dose was given under this order at {given_at:%Y-%m-%d %H:%M}; it cannot have"
+            f" stopped at {stop:%Y-%m-%d %H:%M}",
         )
 
 

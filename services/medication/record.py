@@ -231,7 +231,7 @@ class MedicationRecord(Aggregate, context="medication"):
             event.lot,
             event.bottle,
             event.replaces_dose_id,
-            min(event.occurred_at, event.recorded_at),  # a fast clock's time counts from now
+            event.occurred_at,
         )
         order.doses_on.setdefault(event.day, []).append(event.dose_id)
         if event.replaces_dose_id is not None:

@@ -112,6 +112,10 @@ def test_a_stop_is_not_before_the_start_or_a_dose_given() -> None:
         "stoppedAt",
         "stop-after-last-dose",
     )
+    with pytest.raises(RuleViolation) as before_dose_that_day:  # given at 09:00
+        story.discontinue(methadone, at(day(3), 8))
+    assert before_dose_that_day.value.rule == "stop-after-last-dose"
+    assert "given under this order at 2026-01-03 09:00" in str(before_dose_that_day.value)
     story.discontinue(methadone, at(day(3), 20))
     assert story.record.orders[methadone].stopped_at == at(day(3), 20)
 
