@@ -1,6 +1,10 @@
 """The client record aggregate: whether and where a client is enrolled, their level of care
 over time and their treatment plan goals.
 
+A level of care is the level and its ASAM level (FHIR EpisodeOfCare.type): a move within
+residential from ASAM 3.5 to 3.7 is a new stint; the same level with the same ASAM level,
+or none, is no move.
+
 What a clinician records about them has happened (``clinical_time.plausible``): a level of
 care, a goal or its progress dated in the future is refused, and so is a level dated before
 the enrolment or before the current one began (a stint ending before it started) and
@@ -59,6 +63,7 @@ class ClientRecord(Aggregate, context="care"):
         self.program = ""
         self.enrolled_at: datetime | None = None
         self.level_of_care: LevelOfCare | None = None
+        self.asam_level = ""
         self.level_since: datetime | None = None
         self.goals: dict[UUID, Goal] = {}
 
@@ -69,6 +74,7 @@ class ClientRecord(Aggregate, context="care"):
             self.enrolled_at = event.occurred_at
         elif isinstance(event, LevelOfCareChanged):
             self.level_of_care, self.level_since = event.level, event.occurred_at
+            self.asam_level = event.asam_level
         elif isinstance(event, TreatmentGoalSet):
             self.goals[event.goal_id] = Goal(event.description, event.occurred_at)
         elif isinstance(event, GoalProgressRecorded):
@@ -131,9 +137,13 @@ class ClientRecord(Aggregate, context="care"):
         occurred_at: datetime | None,
     ) -> None:
         self.require_enrolled()
-        if level is self.level_of_care:
+        asam_level = said(asam_level)
+        if level is self.level_of_care and asam_level in ("", self.asam_level):
+            asam = f" (ASAM {self.asam_level})" if self.asam_level else ""
             raise RuleViolation(
-                "level", "same-level", f"the client is already at {level.value}; nothing changes"
+                "level",
+                "same-level",
+                f"the client is already at {level.value}{asam}; nothing changes",
             )
         when = self._happened(
             stamp, occurred_at, self.level_since, "the current level of care began"
@@ -145,7 +155,7 @@ class ClientRecord(Aggregate, context="care"):
                 when,
                 level=level,
                 previous_level=self.level_of_care,
-                asam_level=said(asam_level),
+                asam_level=asam_level,
                 reason=said(reason),
             )
         )

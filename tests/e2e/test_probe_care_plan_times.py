@@ -23,6 +23,8 @@ GOAL = mutation("SetTreatmentGoalInput", "setTreatmentGoal")
 PROGRESS = mutation("RecordGoalProgressInput", "recordGoalProgress")
 HISTORY = """query($id: UUID!, $atLeast: Int) {
   levelOfCareHistory(clientId: $id, atLeast: $atLeast) { level since } }"""
+ASAM_HISTORY = """query($id: UUID!, $atLeast: Int) {
+  levelOfCareHistory(clientId: $id, atLeast: $atLeast) { asamLevel } }"""
 GOALS = """query($id: UUID!, $atLeast: Int) {
   clientGoals(clientId: $id, atLeast: $atLeast) { description achievement history } }"""
 THERAPIST = "ther-plan"
@@ -182,3 +184,29 @@ async def test_a_level_dated_within_the_clock_tolerance_ahead_counts_from_now(ap
         HISTORY, {"id": client_id, "atLeast": position}, role=Role.THERAPIST, user=THERAPIST
     )
     assert [s["level"] for s in levels["levelOfCareHistory"]] == ["RESIDENTIAL", "OUTPATIENT"]
+
+
+async def test_a_move_between_asam_levels_of_one_level_of_care_is_a_stint(api: Api) -> None:
+    """Before, a move within residential from ASAM 3.5 to 3.7 was refused as "already at
+    residential; nothing changes" (same-level), and the care history kept 3.5; the same
+    level and ASAM level, or no ASAM level, is still no move."""
+    data = await api.ok(
+        ENROLL, {"input": {"displayName": "Ash", "program": "IOP"}}, role=Role.PROGRAM_ADMIN
+    )
+    client_id = data["enrollClient"]["id"]
+    await api.join_care_team(client_id, Role.THERAPIST, THERAPIST)
+    level = {"clientId": client_id, "level": "RESIDENTIAL"}
+    await as_therapist(api, LEVEL, **level, asamLevel="3.5")
+
+    moved = await as_therapist(api, LEVEL, **level, asamLevel="3.7")
+
+    assert not moved.get("errors"), moved
+    for asam in ("3.7", ""):
+        same = await as_therapist(api, LEVEL, **level, asamLevel=asam)
+        [error] = same["errors"]
+        assert error["extensions"]["rule"] == "same-level", asam
+    position = moved["data"]["changeLevelOfCare"]["position"]
+    levels = await api.ok(
+        ASAM_HISTORY, {"id": client_id, "atLeast": position}, role=Role.THERAPIST, user=THERAPIST
+    )
+    assert [s["asamLevel"] for s in levels["levelOfCareHistory"]] == ["3.5", "3.7"]
