@@ -431,6 +431,8 @@ class MedicationQuery:
         at_least: AtLeast = None,
     ) -> DosingView:
         ctx = info.context
+        if from_day is not None and to_day is not None:
+            in_order(from_day, to_day)
         found = await ctx.client_rows(
             client_id,
             "clientDosing",

@@ -1,0 +1,41 @@
+"""What a client's dosing view answers for the days asked: a range whose toDay is before its
+fromDay is refused naming toDay (days-in-order), as the DEA log's is; it answered no entries
+and no doses given, which a nurse checking a client's week read as a week without a dose."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from medication_steps import PRESCRIBE, Clinic
+
+from carecoord.events import Role
+from support import Api
+
+pytestmark = pytest.mark.shared_platform
+
+TODAY = datetime.now(UTC).date()
+RANGE = """query($id: UUID!, $atLeast: Int, $from: Date, $to: Date) {
+  clientDosing(clientId: $id, atLeast: $atLeast, fromDay: $from, toDay: $to) {
+    given entries { day status } } }"""
+
+
+async def test_days_read_backwards_are_refused_and_one_day_is_a_range(api: Api) -> None:
+    clinic = await Clinic.enroll(api, "Dee R.")
+    start = TODAY - timedelta(days=3)
+    order = await clinic.doctor(
+        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
+    )
+    await clinic.dose(order["id"], start, "60")
+
+    swapped = await api.gql(
+        RANGE, {"id": clinic.client_id, "atLeast": clinic.position, "from": str(TODAY),
+                "to": str(start)}, role=Role.NURSE, user="nurse-kim",
+    )  # fmt: skip
+
+    [error] = swapped["errors"]
+    assert (error["extensions"]["field"], error["extensions"]["rule"]) == (
+        "toDay", "days-in-order"
+    )  # fmt: skip
+    one_day = await clinic.read(RANGE, **{"from": str(start), "to": str(start)})
+    assert (one_day["given"], one_day["entries"]) == (1, [{"day": str(start), "status": "given"}])
