@@ -465,7 +465,7 @@ class MedicationQuery:
         return DosingView(
             on=today,
             first_dose_day=first,
-            days_in_treatment=(today - first).days + 1 if first else 0,
+            days_in_treatment=max((today - first).days + 1, 0) if first else 0,
             take_home_supply_days=summary["supply"],
             given=statuses.count("given"),
             missed=statuses.count("missed"),

@@ -1,6 +1,7 @@
 """What a client's dosing view answers for the days asked: a range whose toDay is before its
 fromDay is refused naming toDay (days-in-order), as the DEA log's is; it answered no entries
-and no doses given, which a nurse checking a client's week read as a week without a dose."""
+and no doses given, which a nurse checking a client's week read as a week without a dose. On
+a day before the first dose the client is not yet in treatment: 0 days, not a negative count."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from support import Api
 pytestmark = pytest.mark.shared_platform
 
 TODAY = datetime.now(UTC).date()
+SUMMARY = """query($id: UUID!, $atLeast: Int, $on: Date) {
+  clientDosing(clientId: $id, atLeast: $atLeast, on: $on) { firstDoseDay daysInTreatment } }"""
 RANGE = """query($id: UUID!, $atLeast: Int, $from: Date, $to: Date) {
   clientDosing(clientId: $id, atLeast: $atLeast, fromDay: $from, toDay: $to) {
     given entries { day status } } }"""
@@ -39,3 +42,19 @@ async def test_days_read_backwards_are_refused_and_one_day_is_a_range(api: Api) 
     )  # fmt: skip
     one_day = await clinic.read(RANGE, **{"from": str(start), "to": str(start)})
     assert (one_day["given"], one_day["entries"]) == (1, [{"day": str(start), "status": "given"}])
+
+
+async def test_a_day_before_the_first_dose_is_no_day_in_treatment(api: Api) -> None:
+    clinic = await Clinic.enroll(api, "Dee S.")
+    start = TODAY - timedelta(days=3)
+    order = await clinic.doctor(
+        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
+    )
+    await clinic.dose(order["id"], start, "60")
+
+    days = [
+        (await clinic.read(SUMMARY, on=str(start + timedelta(days=n))))["daysInTreatment"]
+        for n in (-10, -1, 0, 3)
+    ]
+
+    assert days == [0, 0, 1, 4]
