@@ -10,6 +10,7 @@ the client with none."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from medication_steps import DOSE, PRESCRIBE, TAKE_HOME, Clinic, at
@@ -63,7 +64,7 @@ async def test_a_take_home_charted_late_is_held_to_the_determination_in_force_wh
     )["id"]
     await clinic.dose(order, start, "60")
 
-    def handed(days_ago: int, label: str) -> dict[str, object]:
+    def handed(days_ago: int, label: str) -> dict[str, Any]:
         day = TODAY - timedelta(days=days_ago)
         return {
             "orderId": order, "firstDay": str(day + timedelta(days=1)), "days": 1,
