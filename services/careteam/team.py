@@ -21,7 +21,7 @@ from carecoord.services.kernel.clinical_time import plausible
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.policy import ON_CARE_TEAM
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.user_ids import RULE, skeleton, unmistakable
+from carecoord.services.kernel.user_ids import RULE, read_alike, unmistakable
 
 TEAM_ROLES = frozenset(ON_CARE_TEAM)
 
@@ -93,11 +93,10 @@ class CareTeam(Aggregate, context="careteam"):
 
     def _not_read_as_another(self, member_id: str) -> None:
         """A new member whose id reads as that of someone else on this team, now or before
-        (``dr-1ee`` beside ``dr-lee``), is refused: the team listing and the access log would
-        show one person where there are two."""
-        read_as = skeleton(member_id)
+        (``dr-1ee`` or ``NURSE-KIM`` beside ``dr-lee`` or ``nurse-kim``), is refused: the
+        team listing and the access log would show one person where there are two."""
         for known in sorted(self.members.keys() | self.left.keys()):
-            if known != member_id and skeleton(known) == read_as:
+            if known != member_id and read_alike(known, member_id):
                 raise InvalidInput(
                     "memberId",
                     RULE,

@@ -73,7 +73,11 @@ async def test_a_member_whose_id_reads_as_a_team_members_is_refused(api: Api) ->
         "code": "BAD_USER_INPUT", "field": "memberId", "rule": "unmistakable-id",
     }  # fmt: skip
     assert "reads as nurse-lee" in error["message"]
-    assert await team_after(api, client_id, "nurse-ola") == ["nurse-lee", "nurse-ola"]
+    # In capitals, its I reads as an l: NURSE-KIM is nurse-kim, not another member.
+    await assign(api, client_id, "nurse-kim")
+    [capitals] = (await assign(api, client_id, "NURSE-KIM"))["errors"]
+    assert "reads as nurse-kim" in capitals["message"]
+    assert await team_after(api, client_id, "nurse-ola") == ["nurse-lee", "nurse-kim", "nurse-ola"]
 
 
 async def test_a_token_whose_subject_reads_as_another_users_is_unauthenticated(
