@@ -365,7 +365,10 @@ def _record_dose(
     day: date,
     **replacing: object,
 ) -> None:
-    """An observed dose and its replacement are one event; a replacement adds what it replaces."""
+    """An observed dose and its replacement are one event; a replacement adds what it replaces.
+    The bottle it was poured from is named as a take-home bottle is (``shown``): the lot
+    ledger lists it, and B1 with a zero-width space read there as B1."""
+    bottle = shown("bottle", given.bottle)
     record.record(
         stamp.event(
             DoseAdministered,
@@ -377,7 +380,7 @@ def _record_dose(
             slot=slot,
             day=day,
             lot=given.lot,
-            bottle=given.bottle,
+            bottle=bottle,
             **replacing,
         )
     )

@@ -17,7 +17,13 @@ from carecoord.events.medication import (
 )
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.medication import dispensing
-from carecoord.services.medication.dispensing import Bottle, NotGiven, Replacement, TakeHome
+from carecoord.services.medication.dispensing import (
+    Bottle,
+    GivenDose,
+    NotGiven,
+    Replacement,
+    TakeHome,
+)
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
 from carecoord.services.medication.take_homes import CapSchedule, TakeHomePolicy
 
@@ -291,3 +297,23 @@ def test_a_program_can_have_a_stricter_schedule() -> None:
     story.take_home(order, day(20), day(21), 1, program="OTP")
     [federal] = story.events(TakeHomeDispensed)
     assert (federal.cap_rule, federal.cap_days) == ("42-cfr-8.12i", 14)
+
+
+def test_the_bottle_a_dose_was_poured_from_is_named_as_a_take_home_bottle_is() -> None:
+    """The lot ledger lists it: a label of zero-width characters read there as none, and one
+    with a space around it as another bottle."""
+    story = Story()
+    order = story.prescribe()
+
+    def give(bottle: str) -> None:
+        given = GivenDose(order, Decimal(60), "oral solution", 1, at(day(1)), "L1", bottle)
+        stamp = story.stamp(NURSE)
+        dispensing.administer(story.record, stamp, story.rules, uuid4(), given, site="OTP")
+
+    with pytest.raises(InvalidInput) as unseen:
+        give("B1\u200b")
+    assert (unseen.value.field, unseen.value.rule) == ("bottle", "visible-name")
+    assert story.types() == ["MedicationPrescribed"]
+    give(" B1 ")
+    [dose] = story.events(DoseAdministered)
+    assert dose.bottle == "B1"
