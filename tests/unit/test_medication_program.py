@@ -39,6 +39,7 @@ def test_a_program_adds_a_drug_a_rule_caps_and_a_hold_threshold(tmp_path: Path) 
     [added] = [r for r in rules.interactions.rules if r.id == "olanzapine-benzodiazepine"]
     assert (added.version, added.source) == ("program-1", "Zyprexa label, section 5.11")
     assert rules.take_homes.schedule_for("OTP").cap(30) == 0
+    assert rules.take_homes.schedule_for("North OTP").cap(31) == 2
     assert rules.missed.hold_after == 2
     assert str(rules.zone) == "America/Chicago"
 
