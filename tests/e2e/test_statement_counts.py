@@ -25,7 +25,9 @@ LEVELS = """query($id: UUID!, $p: Int) { levelOfCareHistory(clientId: $id, atLea
   level since until } }"""
 CASELOAD = """query($p: Int) { myCaseload(atLeast: $p) { clients { clientId displayName
   needsAttention openAlerts consecutiveMissedDays checkInOverdue nextSessionAt } } }"""
-ACCESS_PATH = ("on_care_team", "access_log", "access_changed_at")
+TEAM_CHECK = "SELECT client_id, ended_at FROM"
+"""A team listing's check of who the reader is on the team of now (``readable_on_team``)."""
+ACCESS_PATH = ("on_care_team", "access_log", "access_changed_at", TEAM_CHECK)
 
 
 async def enroll(api: Api, name: str) -> str:
@@ -113,6 +115,8 @@ async def test_the_caseload_reads_its_data_in_one_statement_for_any_size(
         grants = [s for s in seen if "on_care_team" in s]
         settled = [s for s in seen if "access_changed_at" in s]
         assert len(data) == 1, data
+        # Whom the reader is on the team of, before and after the views settle: two in all.
+        assert len([s for s in seen if TEAM_CHECK in s]) == 2
         # The access views are checked against the store once for the whole caseload.
         assert len(settled) == 1, settled
         # At most one grant decision per client, as for any read; fewer where a grant decided
