@@ -488,7 +488,7 @@ def dispense_take_home(
             f" give {len(doses)} bottles",
         )
     for day, slot in doses:
-        _check_active(record, rules, order, day)
+        _check_active(record, rules, order, day, given_at=handed_over_at)
         _check_free(order, day, slot)
     _check_not_held_at(order, handed_over_at, rules.zone, "handedOverAt")
     if record.first_dose_day is None:
@@ -865,10 +865,10 @@ def _check_active(
     """Refuse unless the order may be dispensed at this window on ``day``, saying why not.
     ``held``: a hold is no reason to refuse (a dose not given is due, held or not).
     ``any_day``: a long-acting dose, given in its window (``_check_interval``) rather than on
-    its exact dosing day. ``given_at``: when a dose charted late was given; a stop after it
-    does not refuse it (it was given while the order was in force, and the DEA log and the
-    interaction rules' exposure need it). A hold in force does: the dose is charted once the
-    hold is lifted (``_check_not_held_at``)."""
+    its exact dosing day. ``given_at``: when a dose (or take-home) charted late was given (or
+    handed over); a stop after it does not refuse it (it was given while the order was in
+    force, and the DEA log and the interaction rules' exposure need it). A hold in force
+    does: the dose is charted once the hold is lifted (``_check_not_held_at``)."""
 
     def since(moment: datetime | None) -> bool:
         """The dose was given at or after the stop at ``moment``, or its time is not known:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from medication_steps import DISCONTINUE, DOSE, DOSING, PRESCRIBE, REPLACE, Clinic
+from medication_steps import DISCONTINUE, DOSE, DOSING, PRESCRIBE, REPLACE, TAKE_HOME, Clinic
 
 from support import Api
 
@@ -141,3 +141,39 @@ async def test_a_replacement_given_before_the_stop_is_charted_and_one_after_it_i
 
     dosing = await clinic.read(DOSING)
     assert sorted(e["status"] for e in dosing["entries"]) == ["given", "replacement"]
+
+
+async def test_a_take_home_handed_over_before_the_stop_is_charted_and_one_after_it_is_refused(
+    api: Api,
+) -> None:
+    """Bottles for tomorrow handed over this morning, the order stopped since and the hand-over
+    charted after the stop: the client holds schedule II methadone the DEA log must show."""
+    clinic = await Clinic.enroll(api, "Kim S.")
+    start = NOW.date() - timedelta(days=3)
+    order = (
+        await clinic.doctor(
+            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
+        )
+    )["id"]  # fmt: skip
+    await clinic.dose(order, start, "60")
+    await clinic.eligible(7, on=start)
+    handed_at = NOW - timedelta(minutes=30)
+    await clinic.doctor(
+        DISCONTINUE, orderId=order, reason="switching to naltrexone",
+        stoppedAt=(NOW - timedelta(minutes=10)).isoformat(),
+    )  # fmt: skip
+    bottles = {"orderId": order, "firstDay": str(handed_at.date() + timedelta(days=1)),
+               "days": 1, "dosageForm": "oral solution"}  # fmt: skip
+
+    after = await clinic.refused(
+        TAKE_HOME, **bottles, bottles=[{"bottle": "TH-2", "lot": "LOT-A"}],
+        handedOverAt=(NOW - timedelta(minutes=5)).isoformat(),
+    )  # fmt: skip
+    assert (after["field"], after["rule"]) == ("orderId", "order-active")
+    await clinic.nurse(
+        TAKE_HOME, **bottles, bottles=[{"bottle": "TH-1", "lot": "LOT-A"}],
+        handedOverAt=handed_at.isoformat(),
+    )  # fmt: skip
+
+    dosing = await clinic.read(DOSING)
+    assert [e["status"] for e in dosing["entries"]].count("take-home") == 1
