@@ -174,3 +174,27 @@ async def test_an_outside_recipient_reads_only_what_was_disclosed_to_it(nats_ser
     assert any('subscription to "disclosed.clinic_south.>"' in v for v in refused)
     assert any('subscription to "care.>"' in v for v in refused)
     assert any('publish to "disclosed.clinic_north.forged"' in v for v in refused)
+
+
+async def test_carecoord_tails_a_long_history_through_flow_control(nats_server: str) -> None:
+    """``carecoord tail`` reads the stream with an ordered consumer, which the server paces
+    with flow-control requests the client answers: the carecoord user could not answer them,
+    so a tail stopped for good after about 2 MB of history."""
+    own = await nats.connect(nats_server, user="carecoord", password="carecoord-pw")
+    try:
+        js = own.jetstream()
+        await js.add_stream(StreamConfig(name="CARE", subjects=["care.>"]))
+        history, body = 3_000, b"x" * 2_048
+        for n in range(history - 1):
+            await own.publish(f"care.checkins.CheckInRecorded.c{n % 50}", body)
+        await js.publish("care.checkins.CheckInRecorded.last", body)  # stored after the rest
+        tail = await js.subscribe("care.>", stream="CARE", ordered_consumer=True)
+        received = 0
+        with contextlib.suppress(nats.errors.TimeoutError):
+            while received < history:
+                await tail.next_msg(timeout=3)
+                received += 1
+    finally:
+        await own.close()
+
+    assert received == history
