@@ -422,7 +422,7 @@ def not_given(
             day=day,
             slot=slot,
             reason=given.reason,
-            note=given.note,
+            note=said(given.note),  # one that shows nothing is none
         )
     )
 

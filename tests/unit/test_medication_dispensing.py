@@ -12,6 +12,7 @@ from medication_story import NURSE, Story, at, day
 from carecoord.events import Schedule
 from carecoord.events.medication import (
     DoseAdministered,
+    DoseNotGiven,
     NotGivenReason,
     TakeHomeDispensed,
 )
@@ -193,6 +194,17 @@ def test_dose_not_given_leaves_the_slot_open() -> None:
     story.dose(order, day(1))
     [given] = story.events(DoseAdministered)
     assert (given.day, given.slot) == (day(1), 1)
+
+
+def test_a_dose_not_given_keeps_a_note_trimmed_and_one_that_shows_nothing_as_none() -> None:
+    """The FHIR export carries the note: one of zero-width characters went out as a note a
+    reader sees nothing of."""
+    story = Story()
+    order = story.prescribe(schedule=Schedule(times_per_day=2))
+    for slot, note in ((1, "\u200b \u2060"), (2, " sent home, back at 2 pm ")):
+        given = NotGiven(order, NotGivenReason.INTOXICATED, slot, note, at(day(1), 8))
+        dispensing.not_given(story.record, story.stamp(NURSE), story.rules, given)
+    assert [e.note for e in story.events(DoseNotGiven)] == ["", "sent home, back at 2 pm"]
 
 
 def test_guest_dosing_elsewhere_blocks_dosing_here_until_it_ends() -> None:
