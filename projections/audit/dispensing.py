@@ -7,6 +7,7 @@ why."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from carecoord.events.medication import (
@@ -179,10 +180,16 @@ def guest_dosing(res: Resources, event: GuestDosingArranged) -> None:
 
 
 def guest_dosing_ended(res: Resources, event: GuestDosingEnded) -> None:
+    """The client doses here again from ``ended_on``: the last day away is the one before
+    (none, when it ended on the day it was to start, and the period keeps its start alone)."""
     flag = res.change(event, "Flag", event.guest_dosing_id)
     if flag is not None:
         flag["status"] = "inactive"
-        flag["period"]["end"] = day(event.ended_on)
+        last = day(event.ended_on - timedelta(days=1))
+        if last >= flag["period"]["start"]:
+            flag["period"]["end"] = last
+        else:
+            del flag["period"]["end"]
 
 
 def eligibility(res: Resources, event: TakeHomeEligibilityDetermined) -> None:

@@ -387,3 +387,14 @@ def test_days_made_from_moments_are_the_programs_days(zone: str) -> None:
     [statement] = by_type(bundle, "MedicationStatement")
     assert (set_goal["startDate"], set_goal["statusDate"]) == (str(on), str(on))
     assert statement["effectivePeriod"]["end"] == str(on)
+
+
+def test_guest_dosing_ended_early_flags_the_days_away_and_not_the_day_back() -> None:
+    """Guest dosing from 10 to 20 February ended on the 15th: the client doses here from the
+    15th, so the Flag "no dose given here" ends on the 14th (it ended on the 15th, and a
+    system reading it would not dose the client on the day they came back)."""
+    [flag] = by_type(as_fhir([record_for(NURSE)], [], at=AT), "Flag")
+
+    assert (flag["status"], flag["period"]) == (
+        "inactive", {"start": "2026-02-10", "end": "2026-02-14"}
+    )  # fmt: skip
