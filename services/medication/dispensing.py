@@ -204,6 +204,14 @@ def replace_dose(
             "unknown-dose",
             f"order {order_id} has no original dose {replaces_dose_id}",
         )
+    if order.route in INJECTED:
+        raise RuleViolation(
+            "replacesDoseId",
+            "replace-oral-dose",
+            f"dose {replaces_dose_id} was given {order.route}ly: an injection is not spilled or"
+            " vomited, and a second one the same day doubles a long-acting dose; one that did"
+            " not go in was not given: mark it entered in error and chart the dose given",
+        )
     if replaces_dose_id in order.in_error:
         raise RuleViolation(
             "replacesDoseId",

@@ -177,6 +177,27 @@ def test_interval_dosing_only_on_dosing_days() -> None:
     assert [d.day for d in story.events(DoseAdministered)] == [day(1), day(29)]
 
 
+def test_an_injection_is_not_replaced() -> None:
+    """A replacement stands in for an oral dose spilled or vomited: a second 300 mg
+    buprenorphine extended-release injection on the day of the first doubles a monthly dose."""
+    story = Story()
+    monthly = Schedule(every_days=28)
+    order = story.prescribe("buprenorphine-xr", "300", route="subcutaneous", schedule=monthly)
+    story.on(day(1), 12)
+    injected = story.dose(order, day(1), "300", form="injection")
+    replacement = Replacement(
+        order, injected, Decimal(300), "injection", "patient moved", at(day(1), 10)
+    )
+
+    with pytest.raises(RuleViolation) as refused:
+        dispensing.replace_dose(
+            story.record, story.stamp(NURSE), story.rules, uuid4(), replacement, site="OTP"
+        )
+
+    assert (refused.value.field, refused.value.rule) == ("replacesDoseId", "replace-oral-dose")
+    assert len(story.events(DoseAdministered)) == 1
+
+
 def test_a_pharmacy_order_is_not_dispensed_at_the_window() -> None:
     story = Story()
     order = story.prescribe("sertraline", "50")
