@@ -359,8 +359,9 @@ def command_line(argv: Sequence[str] | None) -> None:
     settings = settings.model_copy(update={k: v for k, v in chosen.items() if v is not None})
     try:  # CARECOORD_PROJECTOR_SHARE, refused before anything starts (--share is by argparse)
         share(settings.projector_share)
-    except ValueError as wrong:
-        sys.exit(f"carecoord: CARECOORD_PROJECTOR_SHARE: {wrong}")
+    except ValueError as wrong:  # a setting, refused as settings_or_exit refuses one
+        print(f"carecoord: CARECOORD_PROJECTOR_SHARE: {wrong}", file=sys.stderr)
+        raise SystemExit(2) from None
     # The API's port, taken before anything starts (and before any sibling worker binds
     # beside it): a port another process listens on stops the command at once.
     listener = listen_or_exit(settings) if serves_api(command) else None

@@ -35,12 +35,15 @@ def test_a_share_that_is_not_k_of_n_is_refused_naming_the_form(spec: str) -> Non
 
 
 def test_a_share_from_the_environment_out_of_range_stops_before_anything_starts(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Exit 2, as every other wrong setting (``settings_or_exit``): it exited 1."""
     monkeypatch.setenv("CARECOORD_PROJECTOR_SHARE", "3/2")
 
     with pytest.raises(SystemExit) as stopped:
         main(["project"])
 
-    assert "CARECOORD_PROJECTOR_SHARE" in str(stopped.value.code)
-    assert "K/N" in str(stopped.value.code)
+    assert stopped.value.code == 2
+    said = capsys.readouterr().err
+    assert "CARECOORD_PROJECTOR_SHARE" in said
+    assert "K/N" in said
