@@ -309,11 +309,16 @@ class AccessQuery:
 
     @strawberry.field(description="Emergency accesses, newest first (program admins, auditors).")
     async def break_glass_uses(
-        self, info: Info[RequestContext, None], since: datetime | None = None, first: int = 100
+        self,
+        info: Info[RequestContext, None],
+        since: datetime | None = None,
+        first: int = 100,
+        at_least: AtLeast = None,
     ) -> list[BreakGlassUse]:
         ctx = info.context
         ctx.gate.require(Listing.BREAK_GLASS_USES)
         page_size(first)
+        await ctx.caught_up(break_glass_view.NAME, at_least)
         program = ctx.gate.managed_program()
         rows = await break_glass_view.newest(ctx.platform.reads, since, first, program)
         readable = await log_each_client(ctx, (r["client_id"] for r in rows), "breakGlassUses")
