@@ -78,6 +78,7 @@ async def test_hostile_messages_are_skipped_or_shown_as_held_and_the_tail_goes_o
     assert lines, logged
     shown = [strict(line) for line in lines]
     assert shown[-1]["type"] == "care.ClientEnrolled"
-    assert shown[:-1] == [{"subject": subject, "position": "7", "note": "x"}]
+    assert shown[:-1] == [{"subject": subject, "position": 7, "note": "x"}]
+    assert isinstance(shown[-1]["position"], int)
     assert logged.count('"MESSAGE_UNREADABLE"') == 1 + len(NOT_JSON_NUMBERS), logged
     assert "Traceback" not in logged
