@@ -25,7 +25,7 @@ from carecoord.events.stock import stock_id
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.record import CheckInRecord
 from carecoord.services.consent.record import ConsentRecord
-from carecoord.services.kernel.clinical_time import plausible
+from carecoord.services.kernel.clinical_time import BEFORE_ENROLMENT, plausible
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, named_for
@@ -416,7 +416,15 @@ def arrange_guest_dosing(
         raise InvalidInput("site", "site-name", f"site: {reason}") from None
 
     def run(uow: UnitOfWork) -> UUID:
-        uow.get(ClientRecord, client_id).require_enrolled()
+        client = uow.get(ClientRecord, client_id)
+        client.require_enrolled()
+        if client.enrolled_at is not None and start < stamp.day(client.enrolled_at):
+            raise InvalidInput(
+                "start",
+                BEFORE_ENROLMENT,
+                f"start {start} is before the client's enrolment ({stamp.day(client.enrolled_at)});"
+                " no guest dosing is arranged for a day before it",
+            )
         record = uow.get(MedicationRecord, client_id)
         consents = uow.get(ConsentRecord, client_id)
         consent_id = consents.consent_for(recipient, GUEST_DOSING_KINDS, stamp.clock())
