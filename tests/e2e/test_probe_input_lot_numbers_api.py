@@ -12,6 +12,7 @@ from uuid import uuid4
 
 import pytest
 from medication_steps import DOSE, ON_HAND, PRESCRIBE, TAKE_HOME, Clinic, mutation
+from stock_steps import methadone_receipt
 
 from carecoord.events import Role
 from support import Api
@@ -26,12 +27,7 @@ NOT_LOT_NUMBERS = ["M-1 ", " M-1", "M-1\u200b", "M\u00a01", "\u200b", "   ", "M-
 async def test_a_lot_no_receipt_could_name_is_refused_and_draws_nothing(api: Api) -> None:
     site = f"Lot names {uuid4().hex[:8]}"
     clinic = await Clinic.enroll(api, "Lu N.", program=site)
-    receipt = {
-        "site": site, "lot": "M-1", "medication": "methadone", "dosageForm": "oral solution",
-        "quantity": "1000", "containers": 1, "orderForm": "DEA_222", "orderFormNumber": "F-1",
-        "expiresOn": str(TODAY + timedelta(days=300)), "supplier": "Mallinckrodt",
-        "supplierDeaNumber": "RM1234563",
-    }  # fmt: skip
+    receipt = methadone_receipt(site, orderFormNumber="F-1")
     await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE)
     order = await clinic.doctor(
         PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(TODAY)

@@ -7,12 +7,13 @@ reads as the one it left. Each is refused naming the field and rule and records 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from medication_steps import ON_HAND, mutation
+from stock_steps import methadone_receipt
 
 from carecoord.events import Role
 from support import Api
@@ -35,12 +36,7 @@ async def refused(api: Api, query: str, given: dict[str, Any], role: Role) -> di
 
 async def test_a_name_holding_what_no_reader_sees_names_no_program_or_site(api: Api) -> None:
     site = f"Names {uuid4().hex[:8]}"
-    receipt = {
-        "site": site, "lot": "M-1", "medication": "methadone", "dosageForm": "oral solution",
-        "quantity": "1000", "containers": 1, "orderForm": "DEA_222", "orderFormNumber": "F-1",
-        "expiresOn": str(TODAY + timedelta(days=300)), "supplier": "Mallinckrodt",
-        "supplierDeaNumber": "RM1234563",
-    }  # fmt: skip
+    receipt = methadone_receipt(site, orderFormNumber="F-1")
     received = await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE, user="nurse-kim")
     transfer = {"site": site, "lot": "M-1", "quantity": "100", "orderForm": "DEA_222"}
     head = await asyncio.to_thread(api.platform.store.last_position)
@@ -78,12 +74,7 @@ async def test_a_name_read_as_another_names_no_program_or_site(api: Api) -> None
     OTP, so its clients' doses drew on stock OTP's count never saw. Each is refused naming the
     field (visible-name) and records nothing."""
     site = f"OTP {uuid4().hex[:8]}"
-    receipt = {
-        "site": site, "lot": "M-1", "medication": "methadone", "dosageForm": "oral solution",
-        "quantity": "1000", "containers": 1, "orderForm": "DEA_222", "orderFormNumber": "F-1",
-        "expiresOn": str(TODAY + timedelta(days=300)), "supplier": "Mallinckrodt",
-        "supplierDeaNumber": "RM1234563",
-    }  # fmt: skip
+    receipt = methadone_receipt(site, orderFormNumber="F-1")
     head = await asyncio.to_thread(api.platform.store.last_position)
 
     answers = []

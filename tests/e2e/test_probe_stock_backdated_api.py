@@ -11,6 +11,7 @@ from uuid import uuid4
 
 import pytest
 from medication_steps import DOSE, PRESCRIBE, Clinic, mutation
+from stock_steps import methadone_receipt
 
 from carecoord.events import Role
 from support import Api
@@ -34,12 +35,12 @@ async def test_a_waste_dated_back_leaves_at_most_what_the_lot_has_held_since(api
         PRESCRIBE, medication="methadone", dose="90", unit="mg", route="oral",
         start=str(start.date()), occurredAt=(start - timedelta(days=1)).isoformat(),
     )  # fmt: skip
-    receipt = {
-        "site": site, "lot": "M-1", "medication": "methadone", "dosageForm": "oral solution",
-        "quantity": "100", "containers": 1, "orderForm": "DEA_222", "orderFormNumber": "222-1",
-        "supplier": "Mallinckrodt", "supplierDeaNumber": "RM1234563",
-        "expiresOn": str(start.date() + timedelta(days=300)), "receivedAt": start.isoformat(),
-    }  # fmt: skip
+    receipt = methadone_receipt(
+        site,
+        quantity="100",
+        expiresOn=str(start.date() + timedelta(days=300)),
+        receivedAt=start.isoformat(),
+    )
     await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE)
     await clinic.nurse(
         DOSE, orderId=order["id"], amount="90", dosageForm="oral solution", lot="M-1",
@@ -68,11 +69,7 @@ async def test_a_waste_dated_minutes_ahead_is_seen_by_the_count_after_it(api: Ap
     recording. Before, it was kept ahead, and the count taken just after it, of the 990 mg
     really left, raised a 10 mg shortfall: a loss to report that was the spill."""
     site = f"Harbor OTP {uuid4().hex[:8]}"
-    receipt = {
-        "site": site, "lot": "M-1", "medication": "methadone", "dosageForm": "oral solution",
-        "quantity": "1000", "containers": 1, "orderForm": "DEA_222", "orderFormNumber": "222-1",
-        "supplier": "Mallinckrodt", "supplierDeaNumber": "RM1234563",
-    }  # fmt: skip
+    receipt = methadone_receipt(site, expiresOn=None)
     await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE)
     ahead = (datetime.now(UTC) + timedelta(minutes=4)).isoformat()
     spill = {"site": site, "lot": "M-1", "quantity": "10", "reason": "SPILL",

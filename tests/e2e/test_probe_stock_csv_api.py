@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
 from medication_steps import mutation
+from stock_steps import methadone_receipt
 
 from carecoord.events import Role
 from support import Api
@@ -25,12 +26,7 @@ LEDGER = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!) {
 async def test_a_witness_id_written_as_a_formula_is_exported_as_text(api: Api) -> None:
     site = f"Harbor OTP {uuid4().hex[:8]}"
     today = datetime.now(UTC).date()
-    receipt = {
-        "site": site, "lot": "M-1", "medication": "methadone", "dosageForm": "oral solution",
-        "quantity": "100", "containers": 1, "orderForm": "DEA_222", "orderFormNumber": "222-1",
-        "supplier": "Mallinckrodt", "supplierDeaNumber": "RM1234563",
-        "expiresOn": str(today + timedelta(days=300)),
-    }  # fmt: skip
+    receipt = methadone_receipt(site, quantity="100")
     await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE)
     waste = {"site": site, "lot": "M-1", "quantity": "1", "reason": "SPILL",
              "description": "cup knocked over", "witnessId": "@SUM(A1)"}  # fmt: skip

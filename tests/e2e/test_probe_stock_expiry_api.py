@@ -8,6 +8,7 @@ from uuid import uuid4
 
 import pytest
 from medication_steps import mutation
+from stock_steps import methadone_receipt
 
 from carecoord.events import Role
 from support import Api
@@ -21,12 +22,7 @@ ON_HAND = "query($site: String!) { stockOnHand(site: $site) { lots { lot } } }"
 async def test_a_receipt_expiring_a_century_on_is_refused(api: Api) -> None:
     site = f"Harbor OTP {uuid4().hex[:8]}"
     year = datetime.now(UTC).year + 100
-    receipt = {
-        "site": site, "lot": "M-1", "medication": "methadone", "dosageForm": "oral solution",
-        "quantity": "100", "containers": 1, "orderForm": "DEA_222", "orderFormNumber": "222-1",
-        "supplier": "Mallinckrodt", "supplierDeaNumber": "RM1234563",
-        "expiresOn": f"{year}-03-01",
-    }  # fmt: skip
+    receipt = methadone_receipt(site, quantity="100", expiresOn=f"{year}-03-01")
 
     body = await api.gql(RECEIVE, {"i": receipt}, role=Role.NURSE)
 

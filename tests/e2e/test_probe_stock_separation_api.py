@@ -7,12 +7,12 @@ under an id read as theirs is refused too."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from medication_steps import mutation
+from stock_steps import methadone_receipt
 
 from carecoord.events import Role
 from support import Api
@@ -30,13 +30,7 @@ DISCREPANCIES = """query($site: String!, $atLeast: Int) {
 
 async def test_who_took_or_witnessed_a_count_does_not_resolve_its_discrepancy(api: Api) -> None:
     site = f"Duty OTP {uuid4().hex[:8]}"
-    today = datetime.now(UTC).date()
-    receipt = {
-        "site": site, "lot": "M-1", "medication": "methadone", "dosageForm": "oral solution",
-        "quantity": "1000", "containers": 1, "orderForm": "DEA_222", "orderFormNumber": "222-1",
-        "supplier": "Mallinckrodt", "supplierDeaNumber": "RM1234563",
-        "expiresOn": str(today + timedelta(days=300)),
-    }  # fmt: skip
+    receipt = methadone_receipt(site)
     await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE)
     count = {"site": site, "occasion": "SPOT", "lines": [{"lot": "M-1", "counted": "990"}],
              "witnessId": "dr-kay"}  # fmt: skip
@@ -71,11 +65,7 @@ async def test_a_witness_read_as_the_one_recording_is_refused(api: Api) -> None:
     """Before, nurse-kim counting or wasting before Nurse-Kim, NURSE-KIM or nurse-kirn was
     accepted: the ledger showed one person as both the one who recorded and the witness."""
     site = f"Duty OTP {uuid4().hex[:8]}"
-    receipt = {
-        "site": site, "lot": "M-1", "medication": "methadone", "dosageForm": "oral solution",
-        "quantity": "1000", "containers": 1, "orderForm": "DEA_222", "orderFormNumber": "222-1",
-        "supplier": "Mallinckrodt", "supplierDeaNumber": "RM1234563",
-    }  # fmt: skip
+    receipt = methadone_receipt(site, expiresOn=None)
     await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE)
     count = {"site": site, "occasion": "SPOT", "lines": [{"lot": "M-1", "counted": "1000"}]}
     waste = {"site": site, "lot": "M-1", "quantity": "5", "reason": "SPILL",

@@ -7,12 +7,12 @@ client themself, listed the site's methadone receipts."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from medication_steps import mutation
+from stock_steps import methadone_receipt
 
 from carecoord.events import Role
 from carecoord.events.stock import stock_id
@@ -25,12 +25,7 @@ RECEIVE = mutation("ReceiveStockInput", "receiveStock")
 
 
 def receipt(site: str) -> dict[str, Any]:
-    return {
-        "site": site, "lot": "M-1", "medication": "methadone", "dosageForm": "oral solution",
-        "quantity": "1000", "containers": 1, "orderForm": "DEA_222", "orderFormNumber": "222-1",
-        "supplier": "Mallinckrodt", "supplierDeaNumber": "RM1234563",
-        "expiresOn": str(datetime.now(UTC).date() + timedelta(days=300)),
-    }  # fmt: skip
+    return methadone_receipt(site)
 
 
 def refused(body: dict[str, Any]) -> tuple[str, str, str]:

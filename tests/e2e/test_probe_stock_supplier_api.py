@@ -6,11 +6,11 @@ received, and the DEA record read "1 containers from  (RM1234563)": from no one.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
 from medication_steps import mutation
+from stock_steps import methadone_receipt
 
 from carecoord.events import Role
 from support import Api
@@ -23,12 +23,7 @@ HIDDEN = ["\u200b", "\u2800", "Mall\ninckrodt", "Mallinckrodt\u200b"]
 
 async def test_a_supplier_no_reader_sees_is_refused(api: Api) -> None:
     site = f"Supply OTP {uuid4().hex[:8]}"
-    receipt = {
-        "site": site, "lot": "M-1", "medication": "methadone", "dosageForm": "oral solution",
-        "quantity": "1000", "containers": 1, "orderForm": "DEA_222", "orderFormNumber": "222-1",
-        "supplierDeaNumber": "RM1234563",
-        "expiresOn": str(datetime.now(UTC).date() + timedelta(days=300)),
-    }  # fmt: skip
+    receipt = methadone_receipt(site, supplier=None)
     head = await asyncio.to_thread(api.platform.store.last_position)
 
     for supplier in HIDDEN:

@@ -6,12 +6,12 @@ received there on the same form, is refused too: the lot would be counted in twi
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from medication_steps import mutation
+from stock_steps import methadone_receipt
 
 from carecoord.events import Role
 from support import Api
@@ -26,12 +26,7 @@ ON_HAND = """query($site: String!, $atLeast: Int) { stockOnHand(site: $site, atL
 
 def receipt(site: str, number: str, quantity: str) -> dict[str, Any]:
     """Lot M-1 of methadone received at ``site`` on DEA 222 ``number``."""
-    return {
-        "site": site, "lot": "M-1", "medication": "methadone", "dosageForm": "oral solution",
-        "quantity": quantity, "containers": 1, "orderForm": "DEA_222",
-        "orderFormNumber": number, "supplier": "Mallinckrodt", "supplierDeaNumber": "RM1234563",
-        "expiresOn": str(datetime.now(UTC).date() + timedelta(days=300)),
-    }  # fmt: skip
+    return methadone_receipt(site, quantity=quantity, orderFormNumber=number)
 
 
 def transfer(site: str, other: str, number: str) -> dict[str, Any]:

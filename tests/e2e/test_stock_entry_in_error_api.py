@@ -18,6 +18,7 @@ from uuid import uuid4
 
 import pytest
 from medication_steps import DOSE, PRESCRIBE, Clinic, mutation
+from stock_steps import methadone_receipt
 
 from carecoord.events import Role
 from support import Api
@@ -46,12 +47,13 @@ FOUND = """query($site: String!, $atLeast: Int) {
 
 async def receipt(api: Api, site: str, number: str, quantity: str, at: datetime) -> str:
     """Lot M-1 of methadone received at ``site`` on DEA 222 ``number``; its id."""
-    given = {
-        "site": site, "lot": "M-1", "medication": "methadone", "dosageForm": "oral solution",
-        "quantity": quantity, "containers": 1, "orderForm": "DEA_222",
-        "orderFormNumber": number, "supplier": "Mallinckrodt", "supplierDeaNumber": "RM1234563",
-        "expiresOn": str(at.date() + timedelta(300)), "receivedAt": at.isoformat(),
-    }  # fmt: skip
+    given = methadone_receipt(
+        site,
+        quantity=quantity,
+        orderFormNumber=number,
+        expiresOn=str(at.date() + timedelta(300)),
+        receivedAt=at.isoformat(),
+    )
     return str((await api.ok(RECEIVE, {"i": given}, role=Role.NURSE))["receiveStock"]["id"])
 
 

@@ -5,12 +5,12 @@ a token that names no program still acts at every site."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from medication_steps import mutation
+from stock_steps import methadone_receipt
 
 from carecoord.events import Role
 from carecoord.services.infrastructure.identity import issue_token
@@ -25,13 +25,7 @@ ON_HAND = """query($site: String!, $atLeast: Int) { stockOnHand(site: $site, atL
 
 
 def receipt(site: str, lot: str) -> dict[str, Any]:
-    return {
-        "site": site, "lot": lot, "medication": "methadone", "dosageForm": "oral solution",
-        "quantity": "1000", "containers": 1, "orderForm": "DEA_222",
-        "orderFormNumber": f"222-{lot}", "supplier": "Mallinckrodt",
-        "supplierDeaNumber": "RM1234563",
-        "expiresOn": str(datetime.now(UTC).date() + timedelta(days=300)),
-    }  # fmt: skip
+    return methadone_receipt(site, lot=lot, orderFormNumber=f"222-{lot}")
 
 
 def refusal(body: dict[str, Any]) -> tuple[str, str, str]:

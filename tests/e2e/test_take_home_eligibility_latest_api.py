@@ -9,7 +9,7 @@ the client with none."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,15 +22,18 @@ pytestmark = pytest.mark.shared_platform
 TODAY = datetime.now(UTC).date()
 
 
+async def dosed_since(clinic: Clinic, start: date) -> str:
+    """A methadone order from ``start``, dosed on its first day; its id."""
+    written = await clinic.doctor(
+        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
+    )
+    await clinic.dose(written["id"], start, "60")
+    return str(written["id"])
+
+
 async def test_an_older_determination_entered_late_does_not_undo_the_latest(api: Api) -> None:
     clinic = await Clinic.enroll(api, "Sam Q.")
-    start = TODAY - timedelta(days=40)
-    order = (
-        await clinic.doctor(
-            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
-        )
-    )["id"]
-    await clinic.dose(order, start, "60")
+    order = await dosed_since(clinic, TODAY - timedelta(days=40))
     await clinic.eligible(0)  # today: a diversion report, no take-homes
     await clinic.eligible(7, on=TODAY - timedelta(days=10))  # charted late from paper
 
@@ -56,13 +59,7 @@ async def test_a_take_home_charted_late_is_held_to_the_determination_in_force_wh
     determined it is refused, though the client is eligible today; handed over while seven
     days were allowed it stands, though a reassessment since allows none."""
     clinic = await Clinic.enroll(api, "Sam R.")
-    start = TODAY - timedelta(days=40)
-    order = (
-        await clinic.doctor(
-            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
-        )
-    )["id"]
-    await clinic.dose(order, start, "60")
+    order = await dosed_since(clinic, TODAY - timedelta(days=40))
 
     def handed(days_ago: int, label: str) -> dict[str, Any]:
         day = TODAY - timedelta(days=days_ago)
