@@ -133,7 +133,7 @@ class AccessGate:
         those sites' stock only."""
         actor = authorize(self.actor, action)
         if action not in SITE_ACTIONS:
-            raise Forbidden("site", "client-action", f"{action} is about a client, not a site")
+            raise Forbidden("site", "client-action", f"{action.said} is about a client, not a site")
         self.at_site(site)
         return Stamp(
             actor,

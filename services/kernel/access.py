@@ -67,6 +67,11 @@ class Action(StrEnum):
     RESOLVE_STOCK_DISCREPANCY = "resolve_stock_discrepancy"
     ENTER_STOCK_ENTRY_IN_ERROR = "enter_stock_entry_in_error"
 
+    @property
+    def said(self) -> str:
+        """As a refusal says it to whoever sent the request: words, not a Python name."""
+        return self.value.replace("_", " ")
+
 
 _KEEPERS = frozenset({Role.NURSE, Role.PRESCRIBER, Role.PROGRAM_ADMIN})
 _ACCOUNTABLE = frozenset({Role.PRESCRIBER, Role.PROGRAM_ADMIN})
@@ -170,7 +175,7 @@ def authorize(actor: Actor | None, action: Action) -> Actor:
     allowed = MAY_RECORD[action]
     if who.role not in allowed:
         roles = ", ".join(sorted(r.value for r in allowed))
-        raise Forbidden("role", "role-may-record", f"{action} needs one of: {roles}")
+        raise Forbidden("role", "role-may-record", f"{action.said} needs one of: {roles}")
     return who
 
 
@@ -205,18 +210,20 @@ def admit(actor: Actor, action: Action, clients: Iterable[UUID], on_team: Collec
     ``on_team``: the clients on whose care team the actor is now, in the role they act in.
     """
     if action in SITE_ACTIONS:
-        raise Forbidden("clientId", "site-action", f"{action} is about a site's stock, no client")
+        raise Forbidden(
+            "clientId", "site-action", f"{action.said} is about a site's stock, no client"
+        )
     needed = relationship_needed(actor, action)
     for client_id in clients:
         if needed is Relationship.SELF and actor.id != str(client_id):
             raise Forbidden(
-                "clientId", "own-record-only", f"a client may {action} only about themself"
+                "clientId", "own-record-only", f"a client may {action.said} only about themself"
             )
         if needed is Relationship.CARE_TEAM and client_id not in on_team:
             raise Forbidden(
                 "clientId",
                 "care-team-member",
-                f"{action} for client {client_id} needs you on their care team as "
+                f"{action.said} for client {client_id} needs you on their care team as "
                 f"{actor.role.value}; ask a program admin to add you (emergency access "
                 "opens reads only)",
             )

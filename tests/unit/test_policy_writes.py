@@ -107,3 +107,12 @@ def test_a_site_action_is_its_keepers_and_names_no_client(action: Action) -> Non
     with pytest.raises(Forbidden) as refused:
         admit(actor(Role.NURSE), action, [], set())
     assert refused.value.rule == "site-action"
+
+
+def test_a_refusal_names_the_action_in_words_not_a_python_name() -> None:
+    """A peer supporter who tries to hold an order is told 'hold order needs one of:
+    prescriber'; it said 'hold_order', a name inside the code."""
+    peer = Actor(id="peer-1", role=Role.PEER_SUPPORTER)
+    with pytest.raises(Forbidden) as refused:
+        authorize(peer, Action.HOLD_ORDER)
+    assert str(refused.value) == "hold order needs one of: prescriber"
