@@ -9,8 +9,9 @@ catalog's validators built and the read models' row functions (lambdas) as they 
 A worker that dies (killed, out of memory) is watched for here, not left to the executor:
 one killed while writing its result holds the result queue's lock and leaves half a
 message in its pipe, so its siblings wait for the lock and the executor for the rest of
-the message, for ever. Its death kills the others, which ends both waits, and the pages
-in flight fail with ``WorkerLost``. Workers die with the rebuild, however it ends.
+the message, for ever. Its death kills the others and closes this process's writer of the
+pipe, which ends both waits, and the pages in flight fail with ``WorkerLost``. Workers die
+with the rebuild, however it ends.
 """
 
 from __future__ import annotations
@@ -113,9 +114,15 @@ class Workers:
         return blocks
 
     def _lost(self) -> None:
-        """A worker has died: the others are killed, so nothing waits on its lock."""
+        """A worker has died: the others are killed, so nothing waits on its lock, and this
+        process's end of the result pipe is closed. A result the dead worker had half written
+        held the executor's reader for the rest of it, for ever (this process kept a writer
+        open); with no writer left, the reader meets the pipe's end instead and fails the
+        pages in flight."""
         for process in self._unwatch():
             process.kill()
+        results: Any = self._pool._result_queue
+        results._writer.close()
 
     def _unwatch(self) -> list[BaseProcess]:
         watched, self._watched = self._watched, []

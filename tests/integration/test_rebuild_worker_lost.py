@@ -5,17 +5,23 @@ rebuild that is itself killed leaves no worker behind."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
+import struct
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import FrameType
 
 import psycopg
+import pytest
 from conftest import fresh_database
 
 from carecoord.bench.seed import seed
+from carecoord.projections import copy_workers
+from carecoord.projections.copy_workers import Formatted, Stored, WorkerLost, Workers
 from carecoord.services.runtime.bootstrap import Servers
 
 
@@ -96,3 +102,26 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
     except OSError:
         return "Z"
+
+
+def _half_a_result(page: list[Stored]) -> Formatted:
+    """What a worker killed while writing its result leaves in the pipe: the start of a
+    message (its length, and a few of its bytes)."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and "result_queue" not in frame.f_locals:
+        frame = frame.f_back  # up to the executor's worker loop, which holds it
+    assert frame is not None
+    writer = frame.f_locals["result_queue"]._writer
+    os.write(writer.fileno(), struct.pack("!i", 1 << 20) + b"half")
+    os._exit(1)
+
+
+async def test_a_worker_dead_halfway_through_its_result_fails_the_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The executor read the rest of a half-written result for ever (this process held a
+    writer of the pipe open), so the page never failed and the rebuild hung."""
+    monkeypatch.setattr(copy_workers, "_format", _half_a_result)  # before the workers fork
+    async with Workers([], 2) as workers:
+        with pytest.raises(WorkerLost):
+            await asyncio.wait_for(Workers.formatted(workers.format([])), 30)
