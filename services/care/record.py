@@ -34,7 +34,7 @@ from carecoord.events.care import (
     TreatmentGoalSet,
 )
 from carecoord.services.kernel.aggregate import Aggregate
-from carecoord.services.kernel.clinical_time import plausible
+from carecoord.services.kernel.clinical_time import happened
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.visible_names import site_named
@@ -239,14 +239,12 @@ class ClientRecord(Aggregate, context="care"):
         """The time to record for one given: refused in the future, before enrolment (with
         ``enrolment``), or before ``after`` (when ``what`` happened); one within the clock
         tolerance ahead is now, so what is recorded after it is not dated before it."""
-        if occurred_at is None:
-            return None
         enrolled_at = self.enrolled_at if enrolment else None
-        plausible("occurredAt", occurred_at, now=stamp.clock(), enrolled_at=enrolled_at)
-        if after is not None and occurred_at < after:
+        when = happened("occurredAt", occurred_at, now=stamp.clock(), enrolled_at=enrolled_at)
+        if occurred_at is not None and after is not None and occurred_at < after:
             raise InvalidInput(
                 "occurredAt",
                 "in-order",
                 f"occurredAt {occurred_at.isoformat()} is before {what} ({after.isoformat()})",
             )
-        return min(occurred_at, stamp.clock())
+        return when

@@ -17,7 +17,7 @@ from carecoord.events import CareEvent, Role
 from carecoord.events.bounds import said
 from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
 from carecoord.services.kernel.aggregate import Aggregate
-from carecoord.services.kernel.clinical_time import plausible
+from carecoord.services.kernel.clinical_time import happened
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.policy import ON_CARE_TEAM
 from carecoord.services.kernel.stamp import Stamp
@@ -144,8 +144,4 @@ def _happened(
 ) -> datetime | None:
     """``occurred_at`` if it has happened (refused in the future beyond the clock tolerance,
     or before enrolment), no later than now: access follows it from this request on."""
-    if occurred_at is None:
-        return None
-    now = stamp.clock()
-    plausible("occurredAt", occurred_at, now=now, enrolled_at=enrolled_at)
-    return min(occurred_at, now)
+    return happened("occurredAt", occurred_at, now=stamp.clock(), enrolled_at=enrolled_at)

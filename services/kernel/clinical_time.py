@@ -12,6 +12,7 @@ field and the bound.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import overload
 
 from carecoord.services.kernel.errors import InvalidInput
 
@@ -35,6 +36,24 @@ def plausible(
             f" {CLOCK_TOLERANCE.seconds // 60} minutes past now ({_at(now)}) are accepted",
         )
     after_enrolment(field, moment, enrolled_at)
+
+
+@overload
+def happened(
+    field: str, moment: datetime, *, now: datetime, enrolled_at: datetime | None
+) -> datetime: ...
+@overload
+def happened(
+    field: str, moment: datetime | None, *, now: datetime, enrolled_at: datetime | None
+) -> datetime | None: ...
+def happened(
+    field: str, moment: datetime | None, *, now: datetime, enrolled_at: datetime | None
+) -> datetime | None:
+    """The time to record for ``moment`` (``plausible``): one within the tolerance ahead is
+    ``now``, so what is recorded after it is never dated before it, and the day it falls on
+    is the day it was charted, not one that has not begun."""
+    plausible(field, moment, now=now, enrolled_at=enrolled_at)
+    return None if moment is None else min(moment, now)
 
 
 def after_enrolment(

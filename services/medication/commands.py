@@ -25,7 +25,7 @@ from carecoord.events.stock import stock_id
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.record import CheckInRecord
 from carecoord.services.consent.record import ConsentRecord
-from carecoord.services.kernel.clinical_time import BEFORE_ENROLMENT, plausible
+from carecoord.services.kernel.clinical_time import BEFORE_ENROLMENT, happened, plausible
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, named_for
@@ -162,8 +162,7 @@ def dispensed_at(
     """When a dispensing says it happened, checked as ``plausible_for`` does; a time ahead
     within the tolerance (a workstation clock running fast) counts from its recording, so the
     dose falls on the day it was charted and not on one that has not begun."""
-    plausible_for(stamp, client, field, moment)
-    return None if moment is None else min(moment, stamp.clock())
+    return happened(field, moment, now=stamp.clock(), enrolled_at=client.enrolled_at)
 
 
 def prescribe(

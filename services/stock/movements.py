@@ -37,7 +37,7 @@ from carecoord.events.stock import (
     WasteReason,
     stock_id,
 )
-from carecoord.services.kernel.clinical_time import plausible
+from carecoord.services.kernel.clinical_time import happened
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.user_ids import read_alike, unmistakable
@@ -97,7 +97,7 @@ def dated(stamp: Stamp, field: str, moment: datetime | None) -> datetime:
     if moment is None:
         return now
     with_offset(field, moment)
-    plausible(field, moment, now=now, enrolled_at=None)
+    when = happened(field, moment, now=now, enrolled_at=None)
     if moment < now - BACKDATE:
         raise InvalidInput(
             field,
@@ -105,7 +105,7 @@ def dated(stamp: Stamp, field: str, moment: datetime | None) -> datetime:
             f"{field} is more than {BACKDATE.days} days back; record what was found now and"
             " explain the difference",
         )
-    return min(moment, now)
+    return when
 
 
 def record_entry(
