@@ -23,6 +23,7 @@ from carecoord.graphql.declared import into
 from carecoord.graphql.timeline import RecordedBy
 from carecoord.projections.audit.access_as_of import AccessAsOf
 from carecoord.projections.audit.history import client_history
+from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.infrastructure.identity import client_subject
 from carecoord.services.kernel.errors import Forbidden, InvalidInput
 from carecoord.services.kernel.policy import Grant, Listing
@@ -114,14 +115,16 @@ class AccessAsOfView:
     )
 
 
-def _view(found: AccessAsOf, user: Actor, auditor: Actor, own: Grant) -> AccessAsOfView:
+def _view(
+    found: AccessAsOf, user: Actor, auditor: Actor, own: Grant, rules: AlertRules
+) -> AccessAsOfView:
     at = found.at
     try:
         grant: Grant | None = found.grant(user)
         refusal = None
     except Forbidden as refused:
         grant, refusal = None, RefusalAsOf(rule=refused.rule, message=str(refused))
-    shown = [] if grant is None else found.timeline(grant, user)
+    shown = [] if grant is None else found.timeline(grant, user, rules.shown_to(grant.kinds))
     return AccessAsOfView(
         user_id=user.id,
         role=user.role,
@@ -216,7 +219,8 @@ class AccessAsOfQuery:
         own = await ctx.gate.readable(client_id, operation=OPERATION)
         history = await asyncio.to_thread(client_history, ctx.platform.store, client_id)
         found = AccessAsOf.rebuilt(client_id, history, at, ctx.platform.medication.zone)
-        view = _view(found, Actor(id=user_id, role=role), auditor, own)
+        user = Actor(id=user_id, role=role)
+        view = _view(found, user, auditor, own, ctx.platform.alert_rules)
         kinds = {e.kind for e in view.timeline if e.summary is not None} | _returned(view)
         await ctx.gate.record_read(
             client_id, own, operation=OPERATION, kinds=kinds, count=len(view.timeline)

@@ -14,13 +14,14 @@ policy version that actually decided.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from uuid import UUID
 
 from carecoord.events import Actor, Role
 from carecoord.events.access import BreakGlassUsed
+from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
 from carecoord.events.care import ClientEnrolled
 from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
 from carecoord.events.consent import ConsentRecorded, ConsentRevoked, RecipientType
@@ -43,6 +44,8 @@ from carecoord.services.kernel.policy import (
     program_policy,
 )
 from carecoord.services.kernel.program_day import program_day
+
+ALERTS = (AlertRaised, AlertAcknowledged, AlertResolved)
 
 
 @dataclass(slots=True)
@@ -174,11 +177,22 @@ class AccessAsOf:
         """The grant the policy decides on the standing at ``at``; Forbidden when it refuses."""
         return decide(reader.role, self.standing(reader))
 
-    def timeline(self, grant: Grant, reader: Actor) -> Sequence[Positioned]:
-        """What the timeline would have shown: in clinical order, as the timeline reads."""
+    def timeline(
+        self, grant: Grant, reader: Actor, alert_rules: Collection[str] | None = None
+    ) -> Sequence[Positioned]:
+        """What the timeline would have shown: in clinical order, as the timeline reads, with
+        the alerts of ``alert_rules`` alone (None: every rule's), as the timeline leaves out
+        an alert telling of more than the grant shows."""
         shown = [
             item
             for item in self.recorded
             if grant.shows(item.event.kind, authored_by_reader=item.event.actor.id == reader.id)
+            and (alert_rules is None or _alert_shown(item.event, alert_rules))
         ]
         return sorted(shown, key=lambda item: (item.event.occurred_at, item.position))
+
+
+def _alert_shown(event: object, alert_rules: Collection[str]) -> bool:
+    """Whether an entry passes the alert filter: anything but an alert does; an alert (or its
+    acknowledgement or resolution) of one of ``alert_rules`` does."""
+    return not isinstance(event, ALERTS) or event.rule_id in alert_rules

@@ -2,7 +2,8 @@
 takes methadone, so a peer supporter on the care team, who sees no orders, is not shown it in
 the client's alerts, their alert queue, their caseload's count or the client's timeline,
 while a PHQ-9 item 9 alert (a check-in's) and a no-show run (for outreach) reach them as
-before. Before, every alert reached every role whose grant showed alerts at all."""
+before. Before, every alert reached every role whose grant showed alerts at all. What an
+auditor is told the peer supporter could see (``accessAsOf``) leaves it out as well."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
 TIMELINE = """query($id: UUID!, $atLeast: Int) {
   clientTimeline(clientId: $id, first: 500, atLeast: $atLeast) {
     edges { node { type summary } } } }"""
+AS_OF = """query($user: String!, $id: UUID!, $at: DateTime!) {
+  accessAsOf(userId: $user, role: PEER_SUPPORTER, clientId: $id, at: $at) {
+    timeline { type summary } } }"""
 FEED = """subscription($id: UUID!, $after: Int) {
   timeline(clientId: $id, after: $after) { summary } }"""
 QTC_RULE = "qtc-methadone-critical"
@@ -92,3 +96,24 @@ async def test_a_peer_supporters_timeline_feed_leaves_out_an_alert_on_orders(api
             pushed.append(message["payload"]["data"]["timeline"]["summary"])
     assert not any("methadone" in s.lower() for s in pushed), pushed
     assert any(s.startswith("PHQ-9") for s in pushed), pushed
+
+
+async def test_what_a_peer_supporter_could_see_is_the_timeline_they_were_shown(api: Api) -> None:
+    clinic = await Clinic.enroll(api, "Quin V.")
+    today = datetime.now(UTC).date()
+    await clinic.doctor(
+        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(today)
+    )
+    await clinic.nurse(VITALS, qtcMs=520)
+    item9 = [{"item": str(n), "value": 1 if n == 9 else 0} for n in range(1, 10)]
+    await clinic.nurse(SCORE, instrument="PHQ9", answers=item9)
+    clinic.position = await api.join_care_team(clinic.client_id, Role.PEER_SUPPORTER, PEER)
+
+    timeline = await read(clinic, TIMELINE, Role.PEER_SUPPORTER, PEER)
+    shown = [(e["node"]["type"], e["node"]["summary"]) for e in timeline["edges"]]
+    variables = {"user": PEER, "id": clinic.client_id, "at": datetime.now(UTC).isoformat()}
+    data = await api.ok(AS_OF, variables, role=Role.AUDITOR, user="auditor-alerts-told")
+    could_see = [(e["type"], e["summary"]) for e in data["accessAsOf"]["timeline"]]
+    assert could_see == shown
+    assert any(s.startswith("Alert (high): PHQ-9") for _, s in could_see), could_see
+    assert not any("methadone" in s.lower() for _, s in could_see), could_see
