@@ -309,29 +309,34 @@ _PAGE = sql.SQL(
 
 
 async def verify(pool: AsyncConnectionPool, *, page: int = VERIFY_PAGE) -> Verification:
-    """Walk the whole log in order; stop at the first entry whose link does not hold.
+    """Walk the whole log in order; stop at the first entry whose link does not hold."""
+    async with pool.connection() as conn:
+        return await walk(conn, page=page)
+
+
+async def walk(conn: AsyncConnection, *, page: int = VERIFY_PAGE) -> Verification:
+    """``verify`` on one connection (``carecoord audit verify`` holds no pool).
 
     Rows written before the chain existed (no hash, at the start of the log) are counted as
     unchained; a row without a hash after the chain began is a break.
     """
     prev, good, after, checked, unchained = GENESIS, 0, 0, 0, 0
-    async with pool.connection() as conn:
-        while True:
-            rows = await (await conn.execute(_PAGE, (after, page))).fetchall()
-            for seq, stored_prev, stored_hash, body, *stored in rows:
-                after = seq
-                if stored_hash is None and checked == 0:
-                    unchained += 1
-                    continue
-                broken = check(seq, prev, _bytes(stored_prev), _bytes(stored_hash), body)
-                if broken is None:
-                    broken = _columns_differ(seq, body, tuple(stored))
-                if broken is not None:
-                    return Verification(checked, unchained, good, prev, broken)
-                prev, good = bytes(stored_hash), seq
-                checked += 1
-            if len(rows) < page:
-                return Verification(checked, unchained, good, prev, None)
+    while True:
+        rows = await (await conn.execute(_PAGE, (after, page))).fetchall()
+        for seq, stored_prev, stored_hash, body, *stored in rows:
+            after = seq
+            if stored_hash is None and checked == 0:
+                unchained += 1
+                continue
+            broken = check(seq, prev, _bytes(stored_prev), _bytes(stored_hash), body)
+            if broken is None:
+                broken = _columns_differ(seq, body, tuple(stored))
+            if broken is not None:
+                return Verification(checked, unchained, good, prev, broken)
+            prev, good = bytes(stored_hash), seq
+            checked += 1
+        if len(rows) < page:
+            return Verification(checked, unchained, good, prev, None)
 
 
 def _columns_differ(seq: int, body: dict[str, Any], stored: tuple[Any, ...]) -> Broken | None:

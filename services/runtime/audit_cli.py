@@ -1,9 +1,9 @@
 """``carecoord audit ...``: an auditor's checks from the command line.
 
 ``audit verify [--anchors FILE] [--json]`` walks the event store's hash chain
-(``services/infrastructure/chain_verification.py``) with its progress on stderr, prints what it
-found and
-exits 0 when every link holds, 1 at the first broken link (or anchor), 2 when it cannot
+(``services/infrastructure/chain_verification.py``) with its progress on stderr, then the
+access log's (``services/infrastructure/access_log.py``), prints what it found and exits 0
+when every link holds, 1 at the first broken link of either (or anchor), 2 when it cannot
 check (an unreadable anchors file, no chained store in the database, no database reached).
 
 ``audit projections [--json]`` derives every read model afresh from the store into scratch
@@ -30,6 +30,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.projections.models import READ_MODELS
 from carecoord.projections.verify import Verified, verify_all
+from carecoord.services.infrastructure import access_log
+from carecoord.services.infrastructure.access_chain import CHAIN as ACCESS_CHAIN
 from carecoord.services.infrastructure.chain_anchors import read_anchors
 from carecoord.services.infrastructure.chain_verification import Report, verify
 from carecoord.services.infrastructure.event_chain import TABLE
@@ -45,9 +47,10 @@ def arguments(audit: argparse.ArgumentParser) -> None:
     checks = audit.add_subparsers(dest="audit_command", metavar="check", required=True)
     verify_cmd = checks.add_parser(
         "verify",
-        help="walk the event store's hash chain; exit 1 at the first broken link",
-        description="Recompute every link of the event store's hash chain in position order "
-        "and report the first broken one (docs/access.md, 'The event chain').",
+        help="walk the event store's and the access log's hash chains; exit 1 at a break",
+        description="Recompute every link of the event store's hash chain in position order, "
+        "then the access log's, and report the first broken one of each (docs/access.md, "
+        "'The event chain', 'Hash chain').",
     )
     verify_cmd.add_argument(
         "--anchors",
@@ -81,6 +84,11 @@ def run(args: argparse.Namespace, database_url: str) -> int:
         return audit_export.run(args, database_url)
     if args.audit_command == "projections":
         return check_projections(args, database_url)
+    return check_chains(args, database_url)
+
+
+def check_chains(args: argparse.Namespace, database_url: str) -> int:
+    """The exit status of ``audit verify``: the event chain's walk, then the access log's."""
     try:
         anchors = read_anchors(args.anchors) if args.anchors else []
     except (OSError, ValueError) as error:
@@ -103,11 +111,29 @@ def run(args: argparse.Namespace, database_url: str) -> int:
         print(f"carecoord audit verify: cannot reach the database: {logs.one_line(error)}",
               file=sys.stderr)  # fmt: skip
         return CANNOT_CHECK
+    try:
+        logged = asyncio.run(_access_log(database_url))
+    except psycopg.OperationalError as error:
+        print(f"carecoord audit verify: cannot reach the database: {logs.one_line(error)}",
+              file=sys.stderr)  # fmt: skip
+        return CANNOT_CHECK
     if args.json:
-        print(json.dumps(report.as_json(), indent=2))
+        print(json.dumps(report.as_json() | {"accessLog": access_log_json(logged)}, indent=2))
     else:
         print(describe(report, anchored=bool(args.anchors)))
-    return INTACT if report.intact else BROKEN
+        print(describe_access_log(logged))
+    intact = report.intact and (logged is None or logged.broken is None)
+    return INTACT if intact else BROKEN
+
+
+async def _access_log(database_url: str) -> access_log.Verification | None:
+    """The access log's chain walked, as ``verifyAccessLog`` walks it; None when this
+    database keeps no chained access log (no read was ever served from it)."""
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        try:
+            return await access_log.walk(conn)
+        except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
+            return None
 
 
 def check_projections(args: argparse.Namespace, database_url: str) -> int:
@@ -222,6 +248,44 @@ def describe(report: Report, *, anchored: bool) -> str:
     if anchored:
         lines.append(f"anchors matched: {report.anchors_checked}")
     return "\n".join(lines)
+
+
+def describe_access_log(logged: access_log.Verification | None) -> str:
+    """The access log's walk, by entry numbers and hashes: its break's message names the
+    entry and the rule, never what was read."""
+    if logged is None:
+        return "access log: none in this database"
+    checked = f"{logged.checked:,} entries"
+    if logged.unchained:
+        checked += f" ({logged.unchained:,} from before the chain, unchecked)"
+    broken = logged.broken
+    if broken is None:
+        lines = [f"access log intact ({ACCESS_CHAIN}): {checked}"]
+    else:
+        lines = [
+            f"access log BROKEN at entry {broken.seq}: {broken.rule}",
+            f"  {broken.message}",
+            f"  checked before it: {checked}",
+        ]
+    lines.append(f"access log head: entry {logged.head_seq} hash {logged.head_hash.hex()}")
+    return "\n".join(lines)
+
+
+def access_log_json(logged: access_log.Verification | None) -> dict[str, object] | None:
+    if logged is None:
+        return None
+    broken = logged.broken
+    return {
+        "intact": broken is None,
+        "chain": ACCESS_CHAIN,
+        "checked": logged.checked,
+        "unchained": logged.unchained,
+        "headSeq": logged.head_seq,
+        "headHash": logged.head_hash.hex(),
+        "broken": None
+        if broken is None
+        else {"seq": broken.seq, "rule": broken.rule, "message": broken.message},
+    }
 
 
 def _printable(text: str) -> str:

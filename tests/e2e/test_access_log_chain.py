@@ -1,12 +1,16 @@
 """The access log is hash-chained: an auditor can tell an entry was altered or removed,
-and can export the log as FHIR AuditEvent resources."""
+through the API or ``carecoord audit verify``, and can export the log as FHIR AuditEvent
+resources."""
 
 from __future__ import annotations
 
 import base64
+import json
+from pathlib import Path
 from typing import Any, TypedDict
 
 import psycopg
+from audit_cli import audit
 from test_access import TIMELINE, access_log, enroll, refusal
 
 from carecoord.events import Role
@@ -94,6 +98,41 @@ async def test_a_changed_column_is_caught_against_the_entry_it_came_from(api: Ap
     found = await verification(api)
 
     assert (found["brokenAt"], found["rule"]) == (entries[0]["seq"], "columns")
+
+
+async def test_the_command_line_walks_the_access_log_and_exits_one_at_its_break(
+    api: Api, tmp_path: Path
+) -> None:
+    """Before, ``audit verify`` walked the event chain alone and exited 0 over an altered
+    access log."""
+    _, entries = await three_reads(api)
+    url = api.platform.database_url
+    intact = audit(url, tmp_path, "verify")
+    assert intact.returncode == 0, intact.stderr
+    # The three reads, and the auditor's read of the log.
+    assert "access log intact (sha256-v1): 4 entries" in intact.stdout
+
+    altered = entries[1]["seq"]
+    tamper(
+        api,
+        "UPDATE access_log SET event = jsonb_set(event, '{entries_returned}', '0') WHERE seq = %s",
+        altered,
+    )
+    said = audit(url, tmp_path, "verify")
+    found = audit(url, tmp_path, "verify", "--json")
+
+    assert (said.returncode, found.returncode) == (1, 1), said.stderr
+    assert f"access log BROKEN at entry {altered}: hash" in said.stdout
+    assert "Alex R." not in said.stdout + found.stdout
+    report = json.loads(found.stdout)
+    assert report["intact"] is True  # the event chain is untouched
+    assert report["accessLog"]["intact"] is False
+    assert report["accessLog"]["broken"] == {
+        "seq": altered,
+        "rule": "hash",
+        "message": f"entry {altered} was altered after it was written",
+    }
+    assert report["accessLog"]["headSeq"] == entries[0]["seq"]
 
 
 async def test_only_auditors_verify_or_export(api: Api) -> None:
