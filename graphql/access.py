@@ -187,6 +187,9 @@ class ConsentView:
 
 @strawberry.type(description="An emergency access: the program's alert.")
 class BreakGlassUse:
+    position: int = strawberry.field(
+        description="The store position of its record: the last one's `before` for the next page."
+    )
     access_id: UUID
     client_id: UUID
     member_id: str
@@ -307,12 +310,17 @@ class AccessQuery:
         )
         return [into(ConsentView, r) for r in rows]
 
-    @strawberry.field(description="Emergency accesses, newest first (program admins, auditors).")
+    @strawberry.field(
+        description="Emergency accesses, newest first, a page at a time: the first recorded"
+        " before the position `before` (the last one's `position` to go on); program admins,"
+        " auditors."
+    )
     async def break_glass_uses(
         self,
         info: Info[RequestContext, None],
         since: datetime | None = None,
         first: int = 100,
+        before: int | None = None,
         at_least: AtLeast = None,
     ) -> list[BreakGlassUse]:
         ctx = info.context
@@ -320,7 +328,7 @@ class AccessQuery:
         page_size(first)
         await ctx.caught_up(break_glass_view.NAME, at_least)
         program = ctx.gate.managed_program()
-        rows = await break_glass_view.newest(ctx.platform.reads, since, first, program)
+        rows = await break_glass_view.newest(ctx.platform.reads, since, first, program, before)
         readable = await log_each_client(ctx, (r["client_id"] for r in rows), "breakGlassUses")
         return [into(BreakGlassUse, r) for r in rows if r["client_id"] in readable]
 

@@ -63,17 +63,23 @@ class Use(TypedDict):
 
 
 async def newest(
-    pool: AsyncConnectionPool, since: datetime | None, limit: int, program: str | None = None
+    pool: AsyncConnectionPool,
+    since: datetime | None,
+    limit: int,
+    program: str | None = None,
+    before: int | None = None,
 ) -> list[Use]:
     """Up to ``limit`` emergency accesses (used at ``since`` or later, if given), newest
-    first; with ``program``, of that program's clients only (the limit counts theirs, so
-    other programs' newer uses do not crowd them out)."""
+    recorded first, those recorded before the position ``before`` (the last one a page
+    listed: the next page); with ``program``, of that program's clients only (the limit
+    counts theirs, so other programs' newer uses do not crowd them out)."""
     query = sql.SQL(
         "SELECT * FROM {uses} u WHERE (%(since)s::timestamptz IS NULL OR used_at >= %(since)s)"
+        " AND (%(before)s::bigint IS NULL OR position < %(before)s)"
         " AND (%(program)s::text IS NULL OR EXISTS (SELECT 1 FROM {timeline} t"
         " WHERE t.client_id = u.client_id AND t.type = 'care.ClientEnrolled'"
         " AND t.facts->>'program' = %(program)s))"
-        " ORDER BY used_at DESC LIMIT %(limit)s"
+        " ORDER BY position DESC LIMIT %(limit)s"
     ).format(uses=sql.Identifier(NAME), timeline=sql.Identifier(timeline.NAME))
-    params = {"since": since, "program": program, "limit": limit}
+    params = {"since": since, "before": before, "program": program, "limit": limit}
     return await fetch(pool, Use, query, params)
