@@ -23,7 +23,7 @@ from starlette.websockets import WebSocket
 
 from carecoord.events import Actor, Kind
 from carecoord.projections.rows import Shown
-from carecoord.services.gate.gate import AccessGate
+from carecoord.services.gate.gate import AccessGate, recorded
 from carecoord.services.infrastructure.identity import ROLE_HEADER, bearer
 from carecoord.services.kernel.errors import Forbidden, InvalidInput, RuleViolation
 from carecoord.services.kernel.policy import Grant
@@ -127,6 +127,8 @@ class RequestContext:
         if at_least is None:
             return
         progress = self.platform.progress
+        if progress.position(name) < at_least:
+            await recorded(self.platform, at_least)
         timeout = self.platform.settings.read_your_writes_timeout
         if not await progress.reach(name, at_least, timeout):
             raise RuleViolation(

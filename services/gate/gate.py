@@ -43,7 +43,7 @@ from carecoord.services.kernel.access import (
     relationship_needed,
     require_actor,
 )
-from carecoord.services.kernel.errors import Forbidden, RuleViolation, Unavailable
+from carecoord.services.kernel.errors import Forbidden, InvalidInput, RuleViolation, Unavailable
 from carecoord.services.kernel.policy import (
     POLICY_VERSION,
     PROGRAM_WIDE,
@@ -335,6 +335,8 @@ class AccessGate:
 
     async def _access_models_at(self, position: int) -> None:
         progress = self.platform.progress
+        if any(progress.position(name) < position for name in ACCESS_MODELS):
+            await recorded(self.platform, position)
         timeout = self.platform.settings.read_your_writes_timeout
         reached = await asyncio.gather(
             *(progress.reach(name, position, timeout) for name in ACCESS_MODELS)
@@ -348,6 +350,20 @@ class AccessGate:
         """Append the access-log entry of a read (``read``: as ``read_entry`` takes it)."""
         stamp = Stamp(reader, correlation_id=self.correlation_id)
         await self.platform.access_log.append(read_entry(stamp, client_id, operation, **read))
+
+
+async def recorded(platform: Platform, at_least: int) -> None:
+    """Refuses an ``atLeast`` past the store's last position: no mutation answered it (it is
+    another database's, or mistyped), so waiting for it would end in "retry" for ever. Asked
+    only when a view is not there yet, so a read of one's own write pays nothing more."""
+    head = await asyncio.to_thread(platform.store.last_position)
+    if at_least > head:
+        raise InvalidInput(
+            "atLeast",
+            "recorded-position",
+            f"atLeast is past the last recorded position ({head}): pass a position a"
+            " mutation answered",
+        )
 
 
 def read_entry(
