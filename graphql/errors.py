@@ -5,6 +5,12 @@ A domain refusal keeps its message and gains ``extensions`` with a stable ``code
 replaced by a reference the operator can find in the logs (in production). A database or
 driver error is always internal, wherever it surfaced: its message may quote data.
 
+A request error that would quote a whole input object back (graphql-core's "Expected value
+of type 'RecordCheckInInput' to include required field 'clientId', found: {...}", with the
+note and everything else sent) names the type and the field only: the answer is shown,
+logged and reported by clients and the proxies between, and the rest of the input is
+clinical content that says nothing of what was wrong.
+
 Logs carry codes, rules and ids, never a message (``Schema.process_errors``): a refusal's
 message names clients and drugs, and a validation error's may quote the request's values.
 """
@@ -13,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import uuid
 from collections.abc import Iterable, Iterator
 
@@ -42,6 +49,25 @@ def not_run(error: GraphQLError) -> bool:
     )
 
 
+QUOTED_INPUT = re.compile(
+    r"(?P<said>.*?Expected value of type '[^']+' (?:to be an object"
+    r"|to include required field '[^']*'"
+    r"|not to include unknown field '[^']*'(?P<guess>\. Did you mean [^?]*\?)?))"
+    r"(?:, found| Found): .*",
+    re.DOTALL,
+)
+"""graphql-core's input-object errors, up to the value they quote whole."""
+
+
+def without_input_values(message: str) -> str:
+    """``message`` without the input object graphql-core quotes after what was wrong."""
+    found = QUOTED_INPUT.fullmatch(message)
+    if found is None:
+        return message
+    said = found["said"]
+    return said if found["guess"] else f"{said}."
+
+
 def shaped(error: GraphQLError, *, mask: bool) -> GraphQLError:
     original = error.original_error
     if isinstance(original, DomainError):
@@ -62,7 +88,10 @@ def shaped(error: GraphQLError, *, mask: bool) -> GraphQLError:
         extensions = dict(error.extensions or {})
         extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
         return GraphQLError(
-            error.message, nodes=error.nodes, path=error.path, extensions=extensions
+            without_input_values(error.message),
+            nodes=error.nodes,
+            path=error.path,
+            extensions=extensions,
         )
     reference = uuid.uuid4().hex[:12]
     log.error("internal error", extra={"reference": reference}, exc_info=original)

@@ -38,6 +38,7 @@ from carecoord.graphql.stock_views import StockQuery
 from carecoord.graphql.therapy import TherapyMutation, TherapyQuery
 from carecoord.graphql.timeline import TimelineQuery, TimelineSubscription
 from carecoord.graphql.validated import validation_cache
+from carecoord.graphql.validation_errors import ExplainedValidation
 from graphql import GraphQLError
 
 Query = merge_types(
@@ -118,6 +119,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
             # production: no suggestions, introspection only with a token and depth-limited
             production_validation(MAX_DEPTH) if production else validation_cache(),
             OperationNamed,  # several operations and none named: refused, none run
+            ExplainedValidation,  # a bad literal named and located; an abort explained
         ],
         execution_context_class=WithoutSuggestions if production else PlainCompletion,
         scalar_overrides={Decimal: DECIMAL},
