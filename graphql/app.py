@@ -6,18 +6,26 @@ GraphQL over HTTP as its spec asks (the ``graphql-http`` audit passes every MUST
 it runs (parse, validation, variable coercion) answers 400 with no ``data`` entry; a client
 that asks for ``application/json``, sends ``*/*`` or no ``Accept`` (the legacy clients) gets
 ``application/json`` and 200 whatever the errors.
+
+A request refused before GraphQL sees it (a body that is no JSON object, a batch, a wrong
+content type or method) answers a GraphQL-shaped error with ``extensions.code``
+``BAD_REQUEST`` and the HTTP status saying why: 400, 413 for a body over the limit, and 405
+with ``Allow`` for a method the endpoint does not take, a mutation sent by GET among them
+(the spec's MUST: ``Allow: POST``). An ``operationName`` the document does not hold is a
+request error like any other (200 for ``application/json``, 400 for
+``application/graphql-response+json``).
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 from uuid import uuid4
 
 import orjson
-from cross_web import HTTPException, StarletteRequestAdapter
+from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -26,15 +34,17 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.exceptions import NonJsonMessageReceived
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage, Message
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
 from carecoord.graphql.context import OPERATION_CORRELATION, RequestContext
@@ -44,6 +54,7 @@ from carecoord.graphql.status import health as health_body
 from carecoord.services.infrastructure.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from carecoord.services.kernel.errors import DomainError
 from carecoord.services.platform import Platform
+from graphql import GraphQLError, GraphQLFormattedError
 
 MAX_BODY_BYTES = 1 << 20
 """A request body over this is refused (413) before it is read in full."""
@@ -55,6 +66,17 @@ _REQUEST_ERROR = "carecoord.request_error"
 _REFUSAL = "carecoord.refusal"
 """Where the view keeps, in the request's scope, the media type chosen, whether the
 request failed before it ran, and why a socket was refused."""
+BAD_REQUEST = "BAD_REQUEST"
+"""``extensions.code`` of a request refused before GraphQL saw it."""
+METHODS = "GET, POST"
+MAX_OPERATIONS_PER_SOCKET = 100
+"""Operations (subscriptions, and queries or mutations while they run) at once on one
+socket; a new one past it is answered with an ``error`` naming the limit."""
+OPERATIONS_LIMIT: GraphQLFormattedError = {
+    "message": f"Subscription limit reached: at most {MAX_OPERATIONS_PER_SOCKET} operations"
+    " run at once on one socket; complete one before subscribing again",
+    "extensions": {"code": BAD_REQUEST, "rule": "operations-per-socket"},
+}
 MAX_CLOSE_REASON_BYTES = 123
 """A websocket close frame's reason is at most this many bytes of UTF-8 (RFC 6455)."""
 
@@ -93,6 +115,12 @@ def request_failed(result: ExecutionResult) -> bool:
 class BoundedRequest(StarletteRequestAdapter):
     """Reads a request body only up to ``MAX_BODY_BYTES``: a client cannot make the API hold
     a body of any size in memory (a declared length over it is refused unread)."""
+
+    @property
+    def content_type(self) -> str | None:
+        """Media types are case-insensitive (RFC 9110): ``Application/JSON`` is JSON."""
+        given = super().content_type
+        return None if given is None else given.lower()
 
     async def get_body(self) -> bytes:
         declared = self.headers.get("content-length", "")
@@ -139,10 +167,24 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
 
     async def handle_message(self, message: Message) -> None:
         problem = malformed(message)
-        if problem is None:
-            await super().handle_message(message)
-        else:
+        if problem is not None:
             await self.handle_invalid_message(problem)
+        elif (refused := self._past_the_limit(message)) is not None:
+            await self.send_message(
+                ErrorMessage(id=refused, type="error", payload=[OPERATIONS_LIMIT])
+            )
+        else:
+            await super().handle_message(message)
+
+    def _past_the_limit(self, message: Message) -> str | None:
+        """The id of a new operation past ``MAX_OPERATIONS_PER_SOCKET`` running on this
+        socket, which strawberry refuses with a bare ``Subscription limit reached`` (no
+        code, no limit); None for any other message."""
+        if message["type"] != "subscribe" or not self.connection_acknowledged:
+            return None
+        if message["id"] in self.operations or len(self.operations) < MAX_OPERATIONS_PER_SOCKET:
+            return None
+        return message["id"]
 
 
 def malformed(message: object) -> str | None:
@@ -171,6 +213,20 @@ def malformed_payload(payload: object) -> str | None:
     return None
 
 
+def text_or_none(value: object) -> bool:
+    """A string of Unicode text (a lone surrogate escaped in JSON, ``"\\ud800"``, is none),
+    or None."""
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def close_reason(text: str) -> str:
     """``text`` cut to what a close frame carries, never inside a character; a lone
     surrogate quoted from the client's message (a type of "\\ud800"), which UTF-8 cannot
@@ -179,6 +235,27 @@ def close_reason(text: str) -> str:
     if len(encoded) <= MAX_CLOSE_REASON_BYTES:
         return encoded.decode()
     return encoded[: MAX_CLOSE_REASON_BYTES - 3].decode(errors="ignore") + "..."
+
+
+class NotAllowed(HTTPException):
+    """A 405, with the methods that would be taken (the ``Allow`` header it must carry)."""
+
+    def __init__(self, reason: str, allow: str = METHODS) -> None:
+        super().__init__(405, reason)
+        self.allow = allow
+
+
+def refusal_response(refused: HTTPException, encode: Callable[[object], str]) -> Response:
+    """A request refused before it ran, in GraphQL's JSON shape. Encoded as a result is: a
+    reason may quote the client's own text, and a lone surrogate it escaped (an
+    operationName of "\\ud800") is no UTF-8."""
+    body = {"errors": [{"message": refused.reason, "extensions": {"code": BAD_REQUEST}}]}
+    status = refused.status_code
+    if status == 405 and not isinstance(refused, NotAllowed):  # strawberry's, for a method
+        refused = NotAllowed("the GraphQL endpoint takes only GET and POST requests")
+        body["errors"][0]["message"] = refused.reason
+    headers = {"allow": refused.allow} if isinstance(refused, NotAllowed) else None
+    return Response(encode(body), status_code=status, media_type=JSON, headers=headers)
 
 
 def _too_large() -> HTTPException:
@@ -209,6 +286,7 @@ class CareGraphQL(GraphQL[RequestContext, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             keep_alive=True,
             keep_alive_interval=15,
+            max_subscriptions_per_connection=MAX_OPERATIONS_PER_SOCKET,
         )
         self.platform = platform
 
@@ -225,13 +303,7 @@ class CareGraphQL(GraphQL[RequestContext, None]):
         try:
             response = await self.run(request)
         except HTTPException as refused:
-            # encoded as a result is: a reason may quote the client's own text, and a lone
-            # surrogate it escaped (an operationName of "\ud800") is no UTF-8
-            response = Response(
-                self.encode_json({"errors": [{"message": refused.reason}]}),
-                status_code=refused.status_code,
-                media_type=JSON,
-            )
+            response = refusal_response(refused, self.encode_json)
         except ClientDisconnect:
             return  # gone before its body arrived: nothing ran, and nobody is left to answer
         if response.headers.get("content-type", "").startswith(JSON):
@@ -245,6 +317,73 @@ class CareGraphQL(GraphQL[RequestContext, None]):
         await response(scope, receive, send)
         kind, name = scope.get(OPERATION_SCOPE_KEY, ("none", NOT_RUN))
         self.platform.metrics.request_served(kind, name, time.perf_counter() - started)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: RequestContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """As strawberry's, but a mutation sent by GET is refused 405 (``Allow: POST``), as
+        the spec says it MUST be, and an operation name the document does not hold is a
+        request error in the result (strawberry answered 400 even to ``application/json``
+        clients, whom every other request error answers 200)."""
+        try:
+            return await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        except HTTPException as refused:
+            cause = refused.__cause__
+            if (
+                isinstance(cause, InvalidOperationTypeError)
+                and cause.operation_type is OperationType.MUTATION
+                and request_adapter.method == "GET"
+            ):
+                raise NotAllowed(
+                    "mutations are not allowed when using GET: send them by POST", allow="POST"
+                ) from None
+            if isinstance(cause, CannotGetOperationTypeError):
+                extensions = {"code": "GRAPHQL_VALIDATION_FAILED"}
+                said = cause.as_http_error_reason()
+                if cause.operation_name is None:  # fragments only
+                    said += ": the document holds no query, mutation or subscription"
+                else:
+                    extensions["field"] = "operationName"
+                error = GraphQLError(said, extensions=extensions)
+                return ExecutionResult(data=None, errors=[error])
+            raise
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """As strawberry's, saying which content type is taken when another is sent, and
+        refusing an ``operationName`` that is no string of text (strawberry looked it up as
+        given, and answered that no operation had that name)."""
+        try:
+            parsed = await super().parse_http_body(request)
+        except HTTPException as refused:
+            if refused.reason == "Unsupported content type":
+                raise HTTPException(
+                    400,
+                    "Unsupported content type: send a POST body as application/json"
+                    " (a query may also go by GET)",
+                ) from None
+            raise
+        if isinstance(parsed, GraphQLRequestData) and not text_or_none(parsed.operation_name):
+            raise HTTPException(
+                400,
+                "The GraphQL operation's `operationName` must be a string or null, if provided.",
+            )
+        return parsed
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """Only where there is an IDE to show (not in production): a browser's GET without
+        a query is otherwise answered as any GET without one, not with a 404 for the
+        endpoint."""
+        return self.graphql_ide is not None and super().should_render_graphql_ide(request)
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -323,7 +462,7 @@ def create_app(platform: Platform) -> Starlette:
     graphql = CareGraphQL(platform)
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),  # any method: the view refuses the others (405)
             WebSocketRoute("/graphql", graphql),
             *monitoring_routes(platform),
         ]

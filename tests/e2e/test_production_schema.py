@@ -88,3 +88,14 @@ async def test_development_suggests() -> None:
         result = await schema.execute(query, variable_values=variables)
         messages = [e.message for e in result.errors or []]
         assert any("Did you mean" in m for m in messages), messages
+
+
+async def test_a_browser_get_without_a_query_is_told_so_not_404(api: Api) -> None:
+    """No IDE in production: a GET without a query is answered as any request without one
+    (400), not with a 404 for the endpoint that is there."""
+    answer = await api.http.get("/graphql", headers={"Accept": "text/html,*/*;q=0.8"})
+
+    assert answer.status_code == 400
+    [error] = answer.json()["errors"]
+    assert error["message"] == "No GraphQL query found in the request"
+    assert error["extensions"]["code"] == "BAD_REQUEST"

@@ -1,0 +1,152 @@
+"""Requests refused before GraphQL runs them, as other engineers' clients send them.
+
+Before: a mutation sent by GET answered 400 (the GraphQL over HTTP spec says it MUST be
+405, with ``Allow: POST``); PUT, DELETE, PATCH and OPTIONS answered Starlette's plain-text
+``Method Not Allowed`` and HEAD a 405 whose ``Allow`` header listed HEAD; an
+``operationName`` the document does not hold answered 400 to ``application/json`` clients,
+whom every other request error answers 200; ``Content-Type: Application/JSON`` was refused
+(media types are case-insensitive) with a bare ``Unsupported content type``; and none of
+these refusals carried an ``extensions.code``. Each records nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from carecoord.events import Role
+from support import Api
+
+pytestmark = pytest.mark.shared_platform
+
+STRICT = {"Accept": "application/graphql-response+json"}
+ENROLL = 'mutation Enroll { enrollClient(input: {displayName: "Sam", program: "OTP"}) { id } }'
+
+
+def headers(api: Api, **more: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api.token(Role.PROGRAM_ADMIN)}", **more}
+
+
+async def test_a_mutation_by_get_is_refused_405_naming_post(api: Api) -> None:
+    head = await asyncio.to_thread(api.platform.store.last_position)
+
+    answers = [
+        await api.http.get("/graphql", params={"query": ENROLL}, headers=headers(api, **accept))
+        for accept in ({}, STRICT)
+    ]
+    named = await api.http.get(
+        "/graphql",
+        params={"query": f"{ENROLL} query Ping {{ __typename }}", "operationName": "Enroll"},
+        headers=headers(api),
+    )
+
+    for answer in (*answers, named):
+        assert answer.status_code == 405, answer.text
+        assert answer.headers["allow"] == "POST"
+        [error] = answer.json()["errors"]
+        assert "GET" in error["message"]
+        assert "POST" in error["message"]
+        assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert answers[1].headers["content-type"].startswith("application/graphql-response+json")
+    assert await asyncio.to_thread(api.platform.store.last_position) == head
+    # the query of the same document may still go by GET
+    ping = await api.http.get(
+        "/graphql",
+        params={"query": f"{ENROLL} query Ping {{ __typename }}", "operationName": "Ping"},
+        headers=headers(api),
+    )
+    assert ping.json() == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"])
+async def test_another_method_is_refused_405_with_a_json_error(api: Api, method: str) -> None:
+    answer = await api.http.request(
+        method, "/graphql", params={"query": "{ __typename }"}, headers=headers(api)
+    )
+
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "GET, POST"
+    assert answer.headers["content-type"].startswith("application/json")
+    if method != "HEAD":  # a HEAD answer has no body
+        [error] = answer.json()["errors"]
+        assert error["message"] == "the GraphQL endpoint takes only GET and POST requests"
+        assert error["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_an_operation_name_the_document_lacks_is_a_request_error(api: Api) -> None:
+    head = await asyncio.to_thread(api.platform.store.last_position)
+    body = {"query": ENROLL, "operationName": "Ping"}
+
+    legacy = await api.http.post("/graphql", json=body, headers=headers(api))
+    strict = await api.http.post("/graphql", json=body, headers=headers(api, **STRICT))
+
+    assert legacy.status_code == 200, legacy.text
+    assert legacy.json()["data"] is None
+    [error] = legacy.json()["errors"]
+    assert error["message"] == 'Unknown operation named "Ping".'
+    assert error["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED", "field": "operationName"}
+    assert strict.status_code == 400
+    assert "data" not in strict.json()
+    assert strict.json()["errors"] == [error]
+    assert await asyncio.to_thread(api.platform.store.last_position) == head
+
+
+@pytest.mark.parametrize("name", [5, True, {"a": 1}, ["Enroll"]])
+async def test_an_operation_name_that_is_no_string_is_refused(api: Api, name: object) -> None:
+    answer = await api.http.post(
+        "/graphql", json={"query": ENROLL, "operationName": name}, headers=headers(api)
+    )
+
+    assert answer.status_code == 400
+    [error] = answer.json()["errors"]
+    assert "`operationName` must be a string or null" in error["message"]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_the_content_type_is_read_without_regard_to_case(api: Api) -> None:
+    sent = b'{"query": "{ __typename }"}'
+    upper = await api.http.post(
+        "/graphql", content=sent, headers={"Content-Type": "Application/JSON; Charset=UTF-8"}
+    )
+    assert upper.json() == {"data": {"__typename": "Query"}}
+
+    for other in ("text/plain", "application/graphql", "application/x-www-form-urlencoded"):
+        refused = await api.http.post("/graphql", content=sent, headers={"Content-Type": other})
+        assert refused.status_code == 400, other
+        [error] = refused.json()["errors"]
+        assert "application/json" in error["message"], error
+        assert error["extensions"]["code"] == "BAD_REQUEST"
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b'[{"query": "{ __typename }"}]', 400),
+        (b"{not json", 400),
+        (b'{"query": "{ __typename }", "variables": "x"}', 400),
+        (b"{}", 400),
+        (b'{"query": "' + b"x" * (1 << 20) + b'"}', 413),
+    ],
+    ids=["batch", "not-json", "variables", "no-query", "too-large"],
+)
+async def test_a_refused_body_says_so_with_a_code(api: Api, body: bytes, status: int) -> None:
+    answer = await api.http.post(
+        "/graphql", content=body, headers={"Content-Type": "application/json", **STRICT}
+    )
+
+    assert answer.status_code == status
+    [error] = answer.json()["errors"]
+    assert error["message"]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_a_document_without_an_operation_says_so(api: Api) -> None:
+    answer = await api.http.post(
+        "/graphql", json={"query": "fragment F on Query { __typename }"}, headers=headers(api)
+    )
+
+    assert answer.status_code == 200
+    [error] = answer.json()["errors"]
+    assert error["message"].endswith("the document holds no query, mutation or subscription")
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
