@@ -226,6 +226,12 @@ class AlertRules:
     def rule(self, rule_id: str) -> AlertRule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
 
+    def tells(self, rule_id: str) -> frozenset[Kind]:
+        """What an alert of ``rule_id`` tells of the record besides itself (``REVEALS``); of a
+        rule taken out of the table since, the most any test tells."""
+        found = self.rule(rule_id)
+        return UNLISTED_REVEALS if found is None else found.reveals
+
     def shown_to(self, kinds: frozenset[Kind]) -> frozenset[str] | None:
         """The ids of the rules whose alerts a reader who sees ``kinds`` may see (``REVEALS``);
         None when they see every alert (every kind any rule tells of)."""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Unpack
 from uuid import UUID, uuid4
 
+from carecoord.events import CareEvent, Kind
 from carecoord.events.access import DisclosureIntended
 from carecoord.events.bounds import COUNT_MAX
 from carecoord.events.consent import Recipient
@@ -79,16 +80,18 @@ def disclose_events(
     recipient: Recipient,
     events: Sequence[Positioned],
     destination: str,
+    tells: Callable[[CareEvent], Iterable[Kind]] = lambda _: (),
 ) -> Command[list[DisclosureIntended]]:
     """Which of one client's ``events`` may go to ``recipient`` now, and under which consent.
 
-    Each event goes only if a consent in force names the recipient and covers its kind,
-    and no disclosure recorded or intended on this record has it for them already (a replay
-    of the stream, a forwarder restarted); the rest are withheld. One ``DisclosureIntended``
-    per consent relied on (per ``COUNT_MAX`` events) names the events that are to go; the
-    forwarder sends them, then records them sent (``record_sent``). Decided on the consent
-    record itself, so a revocation and a disclosure cannot both pass, nor two disclosures
-    of one event to one recipient.
+    Each event goes only if a consent in force names the recipient and covers its kind and
+    whatever else of the record it tells (``tells``: an alert on a QTc taken on methadone
+    tells of check-ins and medications), and no disclosure recorded or intended on this
+    record has it for them already (a replay of the stream, a forwarder restarted); the
+    rest are withheld. One ``DisclosureIntended`` per consent relied on (per ``COUNT_MAX``
+    events) names the events that are to go; the forwarder sends them, then records them
+    sent (``record_sent``). Decided on the consent record itself, so a revocation and a
+    disclosure cannot both pass, nor two disclosures of one event to one recipient.
     """
 
     def run(uow: UnitOfWork) -> list[DisclosureIntended]:
@@ -100,7 +103,7 @@ def disclose_events(
             event = offered.event
             if record.was_disclosed(recipient, event.event_id):
                 continue
-            consent_id = record.consent_for(recipient, (event.kind,), now)
+            consent_id = record.consent_for(recipient, (event.kind, *tells(event)), now)
             if consent_id is not None:
                 under[event.event_id] = consent_id
         intents = []

@@ -38,8 +38,9 @@ import re
 from collections.abc import Iterable, Sequence
 from uuid import UUID, uuid4
 
-from carecoord.events import Actor, CareEvent, Role, catalog
+from carecoord.events import Actor, CareEvent, Kind, Role, catalog
 from carecoord.events.access import DISCLOSURE_EVENTS, DisclosureIntended
+from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.events.envelope import type_name
 from carecoord.events.positioned import Positioned
@@ -66,6 +67,7 @@ log = logging.getLogger("carecoord.disclosure")
 OUTBOUND_ROOT = "disclosed"
 BATCH = 100
 INTENTS_PAGE = 1000
+ALERT_EVENTS = (AlertRaised, AlertAcknowledged, AlertResolved)
 CONSENT_HEADER = "Carecoord-Consent-Id"
 NOTICE_HEADER = "Carecoord-Notice"
 NOTICE_VERSION_HEADER = "Carecoord-Notice-Version"
@@ -179,6 +181,7 @@ class Forwarder:
                         recipient=self.recipient,
                         events=batch,
                         destination=f"{self.subject_prefix}.>",
+                        tells=self._tells,
                     )
                 )
                 for client_id, batch in by_client.items()
@@ -196,6 +199,14 @@ class Forwarder:
             "disclosure batch",
             extra={"recipient": self.recipient.id, "seen": len(page.events), "sent": sent},
         )
+
+    def _tells(self, event: CareEvent) -> frozenset[Kind]:
+        """What an event tells of the record besides its kind: an alert, what its rule tells
+        (``REVEALS``), as it is shown to a member only whose grant shows that too; a consent
+        to alerts and check-ins lets no QTc alert on methadone go."""
+        if isinstance(event, ALERT_EVENTS):
+            return self.platform.alert_rules.tells(event.rule_id)
+        return frozenset()
 
     async def _send(
         self,

@@ -1,12 +1,15 @@
 """An outside recipient gets only what a consent in force lets go, and each disclosure is
-recorded with the consent it relied on."""
+recorded with the consent it relied on. An alert goes only under a consent that also covers
+what it tells of (a QTc alert on methadone: the medication)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+from datetime import UTC, datetime
 
+from medication_steps import PRESCRIBE, Clinic, mutation
 from nats.aio.msg import Msg
 from test_access import CONSENT, REVOKE, enroll
 from test_access_writes import CHECK_IN
@@ -17,6 +20,8 @@ from carecoord.services.runtime.disclosure import CONSENT_HEADER, NOTICE_HEADER,
 from support import Api
 
 RECIPIENT = "acme-health"
+VITALS = mutation("RecordVitalSignsInput", "recordVitalSigns")
+SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
 TIMELINE = """query($id: UUID!, $atLeast: Int) { clientTimeline(clientId: $id, atLeast: $atLeast,
   first: 100) { edges { node { type facts } } } }"""
 
@@ -107,3 +112,51 @@ async def test_only_consented_kinds_go_out_until_revoked_each_recorded(api: Api)
         "eventCount": 1,
         "recordedBy": f"disclose-{RECIPIENT}",
     }
+
+
+async def test_an_alert_goes_only_under_a_consent_to_what_it_tells(api: Api) -> None:
+    """Before, a consent to alerts and check-ins let the QTc alert go: 'QTc 520 ms on
+    methadone' to a recipient the client had consented no medication to."""
+    clinic = await Clinic.enroll(api, "Val W.")
+    await api.ok(
+        CONSENT,
+        {
+            "input": {
+                "clientId": clinic.client_id,
+                "recipients": [{"type": "ORGANIZATION", "id": RECIPIENT, "name": "Acme"}],
+                "purpose": "crisis line follow-up",
+                "dataKinds": ["ALERT", "CHECK_IN"],
+                "signedOn": "2026-01-01",
+                "signedBy": "Val W.",
+            }
+        },
+        role=Role.PROGRAM_ADMIN,
+    )
+    today = datetime.now(UTC).date()
+    await clinic.doctor(
+        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(today)
+    )
+    await clinic.nurse(VITALS, qtcMs=520)
+    item9 = [{"item": str(n), "value": 1 if n == 9 else 0} for n in range(1, 10)]
+    await clinic.nurse(SCORE, instrument="PHQ9", answers=item9)
+    head = await asyncio.to_thread(api.platform.store.last_position)
+    received: list[Msg] = []
+
+    async def collect(msg: Msg) -> None:
+        received.append(msg)
+
+    nc = api.platform.broker.connection
+    inbox = await nc.subscribe(f"disclosed.{RECIPIENT}.alerts.>", cb=collect)
+    forwarder = Forwarder(api.platform, RECIPIENT, name="Acme", from_start=True)
+    task = asyncio.create_task(forwarder.run())
+    try:
+        await asyncio.wait_for(forwarder.reached(head), 20)
+        await nc.flush()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await inbox.unsubscribe()
+
+    rules = [json.loads(m.data)["rule_id"] for m in received]
+    assert rules == ["phq9-item9"]
