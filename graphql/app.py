@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncGenerator, Callable
+from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -69,6 +70,10 @@ request failed before it ran, and why a socket was refused."""
 BAD_REQUEST = "BAD_REQUEST"
 """``extensions.code`` of a request refused before GraphQL saw it."""
 METHODS = "GET, POST"
+INIT_WAIT = timedelta(seconds=5)
+"""How long a socket may stay open without its connection_init before it is closed (4408).
+A client sends it as soon as the socket opens; Strawberry's default minute let anyone hold
+sockets open unauthenticated twelve times longer (graphql-ws's own server waits 3 s)."""
 MAX_OPERATIONS_PER_SOCKET = 100
 """Operations (subscriptions, and queries or mutations while they run) at once on one
 socket; a new one past it is answered with an ``error`` naming the limit."""
@@ -286,6 +291,7 @@ class CareGraphQL(GraphQL[RequestContext, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             keep_alive=True,
             keep_alive_interval=15,
+            connection_init_wait_timeout=INIT_WAIT,
             max_subscriptions_per_connection=MAX_OPERATIONS_PER_SOCKET,
         )
         self.platform = platform

@@ -12,7 +12,7 @@ import websockets
 from websockets.frames import Close
 
 from carecoord.events import Role
-from carecoord.graphql.app import MAX_CLOSE_REASON_BYTES
+from carecoord.graphql.app import INIT_WAIT, MAX_CLOSE_REASON_BYTES
 from support import GRAPHQL_WS, Api
 
 SUBSCRIPTION = "subscription($id: UUID!) { timeline(clientId: $id, after: 0) { type } }"
@@ -77,3 +77,13 @@ async def test_a_reason_quoting_a_long_value_is_cut_to_fit_the_close_frame(api: 
     twice = await close_frame(api, json.dumps(subscribe), json.dumps(subscribe))
     assert twice.code == 4409
     assert twice.reason.startswith("Subscriber for iii")
+
+
+@pytest.mark.shared_platform
+async def test_a_socket_that_never_sends_connection_init_is_closed_with_4408(api: Api) -> None:
+    """Held open unauthenticated for a minute before; now for ``INIT_WAIT``."""
+    async with websockets.connect(api.ws_url, subprotocols=GRAPHQL_WS) as ws:
+        await asyncio.wait_for(ws.wait_closed(), INIT_WAIT.total_seconds() + 5)
+        closed = ws.protocol.close_rcvd
+    assert closed is not None, "closed without a close frame"
+    assert (closed.code, closed.reason) == (4408, "Connection initialisation timeout")
