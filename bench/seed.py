@@ -40,6 +40,7 @@ from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.medication.commands import Written, administer_dose, prescribe
 from carecoord.services.medication.dispensing import GivenDose
+from carecoord.services.medication.induction import INITIAL_DOSE
 from carecoord.services.medication.prescribing import NewOrder
 from carecoord.services.runtime.meter import meter
 
@@ -168,7 +169,7 @@ class Client:
         elif step == 3:
             order = NewOrder(
                 "methadone", Decimal(25 * PER_DAY), "mg", "oral", Schedule(times_per_day=PER_DAY),
-                START,
+                START, acknowledgements={INITIAL_DOSE: "opioid tolerance confirmed"},
             )  # fmt: skip
             written: Written
             written, rows = self.decider.run(

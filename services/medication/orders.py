@@ -125,6 +125,9 @@ class Order:
     in_error: dict[UUID, Marked] = field(default_factory=dict)
     """Doses marked entered in error: when, by whom and why. They are in no slot, day or
     replacement above, so the slot is free and the day reads as not given."""
+    acknowledged: set[str] = field(default_factory=set)
+    """Rule ids the prescriber acknowledged writing it (``OverrideAcknowledged``): the window
+    reads the initial-dose override off the order (``induction.py``)."""
 
     @property
     def stopped_at(self) -> datetime | None:

@@ -1,14 +1,15 @@
 """Prescribing decisions on a medication record: orders and their lifecycle.
 
 Every step that adds to the picture runs the interaction check over what the client
-takes and was recently exposed to (``findings.py``), and the dose plausibility check
-(``doses.py``). An order past its end date has ended: it is not acted on, and it counts
+takes and was recently exposed to (``findings.py``), the dose plausibility check
+(``doses.py``) and, for a client in induction, the initial-dose cap on its first day's dose
+(``induction.py``). An order past its end date has ended: it is not acted on, and it counts
 as exposure only through its washouts. A stop may be dated in the past, within limits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -100,7 +101,7 @@ def prescribe(
     qtc: QtcEvidence | None = None,
 ) -> list[InteractionFound]:
     """``qtc`` is the client's latest QTc, which QT-aware rules are judged on."""
-    acknowledgements, occurred_at = new.acknowledgements, new.occurred_at
+    occurred_at = new.occurred_at
     today = rules.day_of(stamp.clock())
     drug = _validate(rules, new)
     for order in record.orders.values():
@@ -114,7 +115,7 @@ def prescribe(
         if order.medication == drug.code:
             _after_dispensed(order, new.start)
     attempt, findings = _checked(record, rules, "prescribe", order_id, drug, new, qtc, today)
-    override = rules.doses.usual(drug, "dose", new.dose, acknowledgements)
+    overrides = _dose_overrides(record, rules, drug, new, attempt)
     record.record(
         stamp.event(
             MedicationPrescribed,
@@ -132,7 +133,7 @@ def prescribe(
             dispensing=new.dispensing or drug.dispensing,
         )
     )
-    return _recorded(record, stamp, findings, new, attempt, order_id, override)
+    return _recorded(record, stamp, findings, new, attempt, order_id, overrides)
 
 
 def change_dose(
@@ -164,7 +165,7 @@ def change_dose(
         record, rules, "change_dose", order_id, drug, new, qtc, today, prior_order_id,
         alone=increase,
     )  # fmt: skip
-    override = rules.doses.usual(drug, "dose", new.dose, acks)
+    overrides = _dose_overrides(record, rules, drug, new, attempt)
     record.record(
         stamp.event(
             DoseChanged,
@@ -176,7 +177,7 @@ def change_dose(
             reason=change.reason,
         )
     )
-    return _recorded(record, stamp, findings, new, attempt, order_id, override)
+    return _recorded(record, stamp, findings, new, attempt, order_id, overrides)
 
 
 def taper(
@@ -229,7 +230,11 @@ def taper(
         record, rules, "taper", order_id, drug, new, qtc, today, prior_order_id, alone=increase
     )
     highest = max(range(len(steps)), key=lambda n: steps[n].dose)
-    override = rules.doses.usual(drug, f"steps.{highest}.dose", steps[highest].dose, acks)
+    above = attempt.model_copy(update={"dose": steps[highest].dose, "start": steps[highest].start})
+    overrides = [
+        (rules.doses.usual(drug, f"steps.{highest}.dose", steps[highest].dose, acks), above),
+        (rules.initial_dose.order(record, drug.code, "steps.0.dose", new.dose, acks), attempt),
+    ]
     record.record(
         stamp.event(
             TaperOrdered,
@@ -242,8 +247,7 @@ def taper(
             reason=given.reason,
         )
     )
-    above = attempt.model_copy(update={"dose": steps[highest].dose, "start": steps[highest].start})
-    return _recorded(record, stamp, findings, new, attempt, order_id, override, above)
+    return _recorded(record, stamp, findings, new, attempt, order_id, overrides)
 
 
 def hold(
@@ -525,6 +529,22 @@ def _checked(
     return attempt, findings
 
 
+def _dose_overrides(
+    record: MedicationRecord,
+    rules: MedicationRules,
+    drug: Medication,
+    new: NewOrder,
+    attempt: Attempt,
+) -> list[tuple[Override | None, Attempt]]:
+    """The dose rules an order's ``dose`` went past (the usual maximum, and the initial-dose
+    cap for a client in induction), each with the attempt it names; refused unacknowledged."""
+    acks = new.acknowledgements
+    return [
+        (rules.doses.usual(drug, "dose", new.dose, acks), attempt),
+        (rules.initial_dose.order(record, drug.code, "dose", new.dose, acks), attempt),
+    ]
+
+
 def _recorded(
     record: MedicationRecord,
     stamp: Stamp,
@@ -532,15 +552,15 @@ def _recorded(
     new: NewOrder,
     attempt: Attempt,
     order_id: UUID,
-    override: Override | None,
-    above: Attempt | None = None,
+    overrides: Iterable[tuple[Override | None, Attempt]],
 ) -> list[InteractionFound]:
-    """After the order: its findings, and the overrides it needed. ``above``: the attempt as
-    the dose override names it, when the dose above the usual maximum is not the attempt's
-    own (a taper's highest step, not its first)."""
+    """After the order: its findings, and the dose overrides it needed, each naming the
+    attempt as its rule judged it (a taper's highest step for the usual maximum, its first
+    for the initial dose)."""
     found = record_findings(record, stamp, matches, new.acknowledgements, new.occurred_at, attempt)
-    if override is not None:
-        record_override(record, stamp, override, above or attempt, order_id, new.occurred_at)
+    for override, named in overrides:
+        if override is not None:
+            record_override(record, stamp, override, named, order_id, new.occurred_at)
     return found
 
 

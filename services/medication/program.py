@@ -11,7 +11,9 @@ source. Caps may be stricter than the federal ones (42 CFR 8.12(i)), never loose
 bounds (the usual maximum, past which an order needs an acknowledgement, and the limit,
 past which it is refused) replace the default per medication, under the table's version.
 QTc bands (the QT-aware rules' severity by the latest QTc) replace the default bands, for
-every program or for one; a finding's rule version then names the bands.
+every program or for one; a finding's rule version then names the bands. The initial-dose
+cap of methadone (past which an order for a client in induction needs an acknowledgement)
+may be lower than the federal 50 mg (42 CFR 8.12(h)), never higher.
 Every problem names its key (``services/runtime/program.py`` stops the start with it).
 """
 
@@ -26,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from carecoord.events.medication import Dispensing, Severity
 from carecoord.services.medication.doses import DoseBound, DoseTable
 from carecoord.services.medication.formulary import FORMULARY, Medication
+from carecoord.services.medication.induction import FEDERAL_CAP, InitialDoseCap
 from carecoord.services.medication.interactions import (
     DEFAULT_RULES,
     QtcBand,
@@ -140,6 +143,26 @@ class DoseBoundsEntry(_Entry):
         return DoseTable().extended(self.version, bounds)
 
 
+class InitialDoseEntry(_Entry):
+    """The most methadone a client in induction is given on their first dosing day."""
+
+    cap: Amount
+    version: Text
+    source: Text
+
+    @model_validator(mode="after")
+    def _within_federal(self) -> Self:
+        if self.cap > FEDERAL_CAP:
+            raise ValueError(
+                f"initial_dose.cap {self.cap} mg is above the federal initial dose of"
+                f" {FEDERAL_CAP} mg (42 CFR 8.12(h)); a program may be stricter, not looser"
+            )
+        return self
+
+    def table(self) -> InitialDoseCap:
+        return InitialDoseCap(self.cap, self.version, self.source)
+
+
 class CapEntry(_Entry):
     id: Code
     version: Text
@@ -211,6 +234,7 @@ class MedicationSection(_Entry):
     take_home_caps_by_program: dict[str, CapEntry] = Field(default_factory=dict)
     missed_dose_hold_after: int | None = Field(default=None, ge=1, le=14)
     dose_bounds: DoseBoundsEntry | None = None
+    initial_dose: InitialDoseEntry | None = None
     qtc_bands: QtcBandsEntry | None = None
     qtc_bands_by_program: dict[str, QtcBandsEntry] = Field(default_factory=dict)
 
@@ -261,5 +285,6 @@ class MedicationSection(_Entry):
                 hold_after=self.missed_dose_hold_after or settings.missed_dose_hold_after
             ),
             doses=self.dose_bounds.table() if self.dose_bounds else DoseTable(),
+            initial_dose=self.initial_dose.table() if self.initial_dose else InitialDoseCap(),
             zone=settings.program_time_zone,
         )

@@ -31,6 +31,7 @@ from carecoord.events.medication import (
     OrderHeld,
     OrderReinstated,
     OrderResumed,
+    OverrideAcknowledged,
     TakeHomeDispensed,
     TakeHomeEligibilityDetermined,
     TakeHomeEnteredInError,
@@ -170,6 +171,8 @@ class MedicationRecord(Aggregate, context="medication"):
             self.orders[event.order_id].not_given.add(event.day)
         elif isinstance(event, DoseMissed):
             self.orders[event.order_id].missed.add(event.day)
+        elif isinstance(event, OverrideAcknowledged) and event.order_id in self.orders:
+            self.orders[event.order_id].acknowledged.add(event.rule_id)
 
     def _apply_eligibility(self, event: TakeHomeEligibilityDetermined) -> None:
         """Kept by when it was made (a time ahead within the clock tolerance counts from its

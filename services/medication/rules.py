@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from carecoord.services.kernel.program_day import program_day
 from carecoord.services.medication.doses import DoseTable
 from carecoord.services.medication.formulary import FORMULARY, Formulary
+from carecoord.services.medication.induction import InitialDoseCap
 from carecoord.services.medication.interactions import RuleTable
 from carecoord.services.medication.missed import MissedDoseRule
 from carecoord.services.medication.take_homes import TakeHomePolicy
@@ -31,6 +32,7 @@ class MedicationRules:
     take_homes: TakeHomePolicy = field(default_factory=TakeHomePolicy)
     missed: MissedDoseRule = field(default_factory=MissedDoseRule)
     doses: DoseTable = field(default_factory=DoseTable)
+    initial_dose: InitialDoseCap = field(default_factory=InitialDoseCap)
     zone: ZoneInfo = UTC_ZONE
     interactions_by_program: Mapping[str, RuleTable] = field(default_factory=dict)
     """The interaction table of a program that has its own QTc bands."""

@@ -11,6 +11,9 @@ from carecoord.events import Role
 from carecoord.services.runtime.missed_sweep import sweep_once
 from support import RECORDED, Api
 
+INDUCTED = {"rule": "methadone-initial-dose", "reason": "opioid tolerance confirmed"}
+"""The prescriber's rationale for a new client's first methadone dose above the initial-dose
+cap (50 mg): what a test of another rule sends with such an order."""
 ORDERED = (
     "{ id position findings { rule ruleVersion severity title implicated acknowledgedReason } }"
 )

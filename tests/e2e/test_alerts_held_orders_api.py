@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from medication_steps import HOLD, PRESCRIBE, RESUME, Clinic, mutation
+from medication_steps import HOLD, INDUCTED, PRESCRIBE, RESUME, Clinic, mutation
 
 from carecoord.events.checkins import Instrument
 from carecoord.services.checkins.instruments import INSTRUMENTS
@@ -60,7 +60,8 @@ async def test_a_held_agonist_raises_no_diversion_or_dose_adequacy_review(api: A
     started = datetime.now(UTC).date() - timedelta(days=20)
     order = (
         await clinic.doctor(
-            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral",
+            PRESCRIBE, medication="methadone", dose="60",
+            acknowledgements=[INDUCTED], unit="mg", route="oral",
             start=str(started),
         )
     )["id"]  # fmt: skip

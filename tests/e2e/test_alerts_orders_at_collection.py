@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from medication_steps import INDUCTED
 from screen_steps import benzodiazepines_without_methadone
 
 from carecoord.events import Role
@@ -33,7 +34,8 @@ async def test_a_screen_entered_late_goes_by_the_orders_when_it_was_collected(ap
     started = (datetime.now(UTC) - timedelta(days=3)).date()
     await api.ok(
         PRESCRIBE,
-        {"input": {"clientId": client_id, "medication": "methadone", "dose": "60", "unit": "mg",
+        {"input": {"clientId": client_id, "medication": "methadone", "dose": "60",
+        "acknowledgements": [INDUCTED], "unit": "mg",
                    "route": "oral", "start": str(started), "occurredAt": ago(days=3)}},
         role=Role.PRESCRIBER, user=DOCTOR,
     )  # fmt: skip

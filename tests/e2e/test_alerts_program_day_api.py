@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from medication_steps import INDUCTED
 from screen_steps import benzodiazepines_without_methadone
 
 from carecoord.events import Role
@@ -51,7 +52,8 @@ async def test_a_screen_alert_is_on_the_programs_day_it_was_collected(
     await api.join_care_team(client_id, Role.PRESCRIBER, DOCTOR)
     await api.ok(
         PRESCRIBE,
-        {"input": {"clientId": client_id, "medication": "methadone", "dose": "60", "unit": "mg",
+        {"input": {"clientId": client_id, "medication": "methadone", "dose": "60",
+        "acknowledgements": [INDUCTED], "unit": "mg",
                    "route": "oral", "start": str(day), "end": str(day),
                    "occurredAt": ago(days=9)}},
         role=Role.PRESCRIBER, user=DOCTOR,

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import pytest
+from medication_steps import INDUCTED
 
 from carecoord.events import Role
 from support import ASSIGN_CARE_TEAM_MEMBER, Api
@@ -35,6 +36,7 @@ def order(client_id: str, **changes: Any) -> dict[str, Any]:
         "clientId": client_id,
         "medication": "methadone",
         "dose": "60",
+        "acknowledgements": [INDUCTED],
         "unit": "mg",
         "route": "oral",
         "start": "2026-01-01",

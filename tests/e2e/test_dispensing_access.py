@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-from medication_steps import DOCTOR, DOSE, ENROLL, MEDICATIONS, PRESCRIBE, Clinic, at
+from medication_steps import DOCTOR, DOSE, ENROLL, INDUCTED, MEDICATIONS, PRESCRIBE, Clinic, at
 from test_access import ACCESS_LOG, refusal
 
 from carecoord.events import Role
@@ -20,7 +20,13 @@ LOG = """query($d: Date!, $at: Int) { dispensingLog(fromDay: $d, toDay: $d, atLe
   rows { clientId dispenser } csv } }"""
 LEDGER = """query($at: Int) { inventoryLedger(atLeast: $at) {
   lots { lot entries { clientId } } csv } }"""
-ORDER = {"medication": "methadone", "dose": "60", "unit": "mg", "route": "oral"}
+ORDER = {
+    "medication": "methadone",
+    "dose": "60",
+    "acknowledgements": [INDUCTED],
+    "unit": "mg",
+    "route": "oral",
+}
 
 
 async def dosed_elsewhere(api: Api) -> tuple[str, int]:

@@ -12,7 +12,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from medication_steps import DISCONTINUE, DOSE, DOSING, PRESCRIBE, REPLACE, TAKE_HOME, Clinic
+from medication_steps import (
+    DISCONTINUE,
+    DOSE,
+    DOSING,
+    INDUCTED,
+    PRESCRIBE,
+    REPLACE,
+    TAKE_HOME,
+    Clinic,
+)
 
 from support import Api
 
@@ -28,7 +37,13 @@ async def test_a_dose_given_before_the_stop_is_charted_and_one_after_it_is_refus
     start = NOW.date() - timedelta(days=3)
     order = (
         await clinic.doctor(
-            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
+            PRESCRIBE,
+            medication="methadone",
+            dose="60",
+            acknowledgements=[INDUCTED],
+            unit="mg",
+            route="oral",
+            start=str(start),
         )
     )["id"]
     given_at = NOW - timedelta(minutes=30)
@@ -59,7 +74,8 @@ async def stopped_and_followed(clinic: Clinic) -> tuple[str, str, datetime]:
     given_at = max(now - timedelta(minutes=3), midnight)
     old = (
         await clinic.doctor(
-            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral",
+            PRESCRIBE, medication="methadone", dose="60",
+            acknowledgements=[INDUCTED], unit="mg", route="oral",
             start=str(now.date() - timedelta(days=3)),
         )
     )["id"]  # fmt: skip
@@ -69,7 +85,8 @@ async def stopped_and_followed(clinic: Clinic) -> tuple[str, str, datetime]:
     )  # fmt: skip
     new = (
         await clinic.doctor(
-            PRESCRIBE, medication="methadone", dose="80", unit="mg", route="oral",
+            PRESCRIBE, medication="methadone", dose="80",
+            acknowledgements=[INDUCTED], unit="mg", route="oral",
             start=str(now.date()),
         )
     )["id"]  # fmt: skip
@@ -118,7 +135,8 @@ async def test_a_replacement_given_before_the_stop_is_charted_and_one_after_it_i
     clinic = await Clinic.enroll(api, "Lee S.")
     order = (
         await clinic.doctor(
-            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral",
+            PRESCRIBE, medication="methadone", dose="60",
+            acknowledgements=[INDUCTED], unit="mg", route="oral",
             start=str(NOW.date() - timedelta(days=3)),
         )
     )["id"]  # fmt: skip
@@ -152,7 +170,8 @@ async def test_a_take_home_handed_over_before_the_stop_is_charted_and_one_after_
     start = NOW.date() - timedelta(days=3)
     order = (
         await clinic.doctor(
-            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
+            PRESCRIBE, medication="methadone", dose="60",
+            acknowledgements=[INDUCTED], unit="mg", route="oral", start=str(start)
         )
     )["id"]  # fmt: skip
     await clinic.dose(order, start, "60")

@@ -41,12 +41,12 @@ async def enroll_prescribe_dose(api: Api) -> tuple[str, str, int]:
     await api.join_care_team(client["id"], Role.NURSE, "nurse-kim")
     order = await recorded(
         api, PRESCRIBE, Role.PRESCRIBER, "dr-lee",
-        clientId=client["id"], medication="methadone", dose="60", unit="mg", route="oral",
+        clientId=client["id"], medication="methadone", dose="40", unit="mg", route="oral",
         start="2026-01-01", occurredAt="2026-01-01T08:00:00Z",
     )  # fmt: skip
     dose = await recorded(
         api, DOSE, Role.NURSE, "nurse-kim",
-        clientId=client["id"], orderId=order["id"], amount="60", dosageForm="oral solution",
+        clientId=client["id"], orderId=order["id"], amount="40", dosageForm="oral solution",
         givenAt="2026-01-02T09:00:00Z",
     )  # fmt: skip
     return client["id"], order["id"], dose["position"]
@@ -74,8 +74,8 @@ async def test_three_actions_show_in_the_timeline_in_order(api: Api) -> None:
     assert dose["recordedBy"] == {"id": "nurse-kim", "role": "nurse"}
     assert dose["occurredAt"].startswith("2026-01-02T09:00:00")
     assert dose["recordedAt"] > dose["occurredAt"]
-    assert dose["summary"] == "Dose given: methadone 60 mg"
-    assert dose["facts"]["amount"] == "60"
+    assert dose["summary"] == "Dose given: methadone 40 mg"
+    assert dose["facts"]["amount"] == "40"
 
 
 @pytest.mark.shared_platform

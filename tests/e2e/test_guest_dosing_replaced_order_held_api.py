@@ -11,7 +11,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from medication_steps import CHANGE, DISCONTINUE, HOLD, PRESCRIBE, TIMELINE, Clinic, mutation
+from medication_steps import (
+    CHANGE,
+    DISCONTINUE,
+    HOLD,
+    INDUCTED,
+    PRESCRIBE,
+    TIMELINE,
+    Clinic,
+    mutation,
+)
 
 from carecoord.events import Role
 from support import Api
@@ -29,7 +38,13 @@ async def told(api: Api, action: str) -> str:
     a guest stay from in two days to in eight: the description disclosed to the site."""
     clinic = await Clinic.enroll(api, "Bo E.")
     old = await clinic.doctor(
-        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(TODAY)
+        PRESCRIBE,
+        medication="methadone",
+        dose="60",
+        acknowledgements=[INDUCTED],
+        unit="mg",
+        route="oral",
+        start=str(TODAY),
     )
     start = TODAY + timedelta(days=5)
     new = await clinic.doctor(CHANGE, orderId=old["id"], dose="50", start=str(start), reason="r")

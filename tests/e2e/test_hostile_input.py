@@ -27,6 +27,7 @@ import hypothesis
 import pytest
 from hypothesis import HealthCheck, event, given
 from hypothesis import strategies as st
+from medication_steps import INDUCTED
 
 from carecoord.events import Role, bounds
 from carecoord.graphql.export import SCHEMA_FILE
@@ -207,6 +208,7 @@ async def client_with_order(api: Api) -> tuple[str, str]:
                 "clientId": client,
                 "medication": "methadone",
                 "dose": "60",
+                "acknowledgements": [INDUCTED],
                 "unit": "mg",
                 "route": "oral",
                 "start": date.today().isoformat(),

@@ -13,7 +13,7 @@ from uuid import UUID
 import httpx
 import pytest
 from graphql.execution.values import get_variable_values
-from medication_steps import DOSE, DOSING, NURSE, PRESCRIBE, Clinic
+from medication_steps import DOSE, DOSING, INDUCTED, NURSE, PRESCRIBE, Clinic
 from strawberry import Schema
 
 from carecoord.events import Actor, Role
@@ -52,7 +52,13 @@ async def dosing_client(api: Api, name: str) -> tuple[Clinic, dict[str, Any]]:
     """An enrolled client with a methadone order, and the variables of a dose of it."""
     clinic = await Clinic.enroll(api, name)
     order = await clinic.doctor(
-        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=TODAY
+        PRESCRIBE,
+        medication="methadone",
+        dose="60",
+        acknowledgements=[INDUCTED],
+        unit="mg",
+        route="oral",
+        start=TODAY,
     )
     dose = {
         "clientId": clinic.client_id,

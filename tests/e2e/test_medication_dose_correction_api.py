@@ -12,6 +12,7 @@ import pytest
 from medication_steps import (
     DOSE,
     DOSING,
+    INDUCTED,
     LOTS,
     ON_HAND,
     PRESCRIBE,
@@ -44,7 +45,13 @@ async def given(clinic: Clinic, order: str, lot: str) -> str:
 
 async def methadone(clinic: Clinic) -> str:
     prescribed = await clinic.doctor(
-        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(TODAY)
+        PRESCRIBE,
+        medication="methadone",
+        dose="60",
+        acknowledgements=[INDUCTED],
+        unit="mg",
+        route="oral",
+        start=str(TODAY),
     )
     return str(prescribed["id"])
 

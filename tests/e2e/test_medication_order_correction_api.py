@@ -12,6 +12,7 @@ import pytest
 from medication_steps import (
     CHANGE,
     DOSING,
+    INDUCTED,
     MEDICATIONS,
     PRESCRIBE,
     TAPER,
@@ -35,7 +36,8 @@ async def test_a_dose_change_in_error_leaves_the_earlier_order_to_dose_by(api: A
     start = TODAY - timedelta(days=3)
     end = TODAY + timedelta(days=40)
     first = await clinic.doctor(
-        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral",
+        PRESCRIBE, medication="methadone", dose="60",
+        acknowledgements=[INDUCTED], unit="mg", route="oral",
         start=str(start), end=str(end), occurredAt=at(start, 8),
     )  # fmt: skip
     await clinic.dose(first["id"], start, "60")
@@ -86,14 +88,24 @@ async def test_a_dose_change_in_error_leaves_the_earlier_order_to_dose_by(api: A
 async def test_a_blind_taper_back_in_force_is_hidden_from_the_client_again(api: Api) -> None:
     clinic = await Clinic.enroll(api, "Bo K.")
     first = await clinic.doctor(
-        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(TODAY)
+        PRESCRIBE,
+        medication="methadone",
+        dose="60",
+        acknowledgements=[INDUCTED],
+        unit="mg",
+        route="oral",
+        start=str(TODAY),
     )
     taper = await clinic.doctor(
         TAPER, orderId=first["id"], blind=True, reason="client-requested taper",
         steps=[{"start": str(TODAY + timedelta(days=1)), "dose": "50"}],
     )  # fmt: skip
     changed = await clinic.doctor(
-        CHANGE, orderId=taper["id"], dose="55", start=str(TODAY + timedelta(days=2))
+        CHANGE,
+        orderId=taper["id"],
+        dose="55",
+        start=str(TODAY + timedelta(days=2)),
+        acknowledgements=[INDUCTED],
     )
 
     async def client_reads() -> Any:

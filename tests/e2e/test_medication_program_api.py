@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import isolated_settings
-from medication_steps import MEDICATIONS, PRESCRIBE, TIMELINE, Clinic, mutation
+from medication_steps import INDUCTED, MEDICATIONS, PRESCRIBE, TIMELINE, Clinic, mutation
 
 from carecoord.events import Role
 from carecoord.services.infrastructure.settings import Settings
@@ -81,7 +81,7 @@ async def test_a_drug_and_a_rule_from_the_program_file_change_what_prescribe_doe
 
 async def test_the_latest_qtc_decides_the_methadone_qt_finding(api: Api) -> None:
     clinic = await Clinic.enroll(api, "Ari N.")
-    await clinic.doctor(PRESCRIBE, **drug("methadone", "60"))
+    await clinic.doctor(PRESCRIBE, **drug("methadone", "60"), acknowledgements=[INDUCTED])
     measured = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
     await api.ok(
         VITALS,
@@ -109,7 +109,7 @@ async def test_guest_dosing_needs_a_consent_naming_the_site_and_records_the_disc
     api: Api,
 ) -> None:
     clinic = await Clinic.enroll(api, "Sky D.")
-    await clinic.doctor(PRESCRIBE, **drug("methadone", "60"))
+    await clinic.doctor(PRESCRIBE, **drug("methadone", "60"), acknowledgements=[INDUCTED])
     stay: dict[str, Any] = {
         "site": "Riverside OTP",
         "start": str(TODAY + timedelta(days=3)),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from medication_steps import CHANGE, MEDICATIONS, PRESCRIBE, Clinic, mutation
+from medication_steps import CHANGE, INDUCTED, MEDICATIONS, PRESCRIBE, Clinic, mutation
 
 from carecoord.events import Role
 from support import Api
@@ -28,14 +28,26 @@ async def test_methadone_with_a_qtc_of_500_or_more_needs_an_acknowledgement(api:
         role=Role.NURSE,
         user="nurse-kim",
     )
-    methadone = {"medication": "methadone", "dose": "80", "unit": "mg", "route": "oral"}
+    methadone = {
+        "medication": "methadone",
+        "dose": "80",
+        "acknowledgements": [INDUCTED],
+        "unit": "mg",
+        "route": "oral",
+    }
 
     refused = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **methadone, start=str(TODAY))
     before = await clinic.read(MEDICATIONS, history=True)
-    ack = [{"rule": QTC_RULE, "reason": "cardiology reviewed; weekly ECG"}]
-    ordered = await clinic.doctor(PRESCRIBE, **methadone, start=str(TODAY), acknowledgements=ack)
+    ack = [{"rule": QTC_RULE, "reason": "cardiology reviewed; weekly ECG"}, INDUCTED]
+    ordered = await clinic.doctor(
+        PRESCRIBE, **{**methadone, "acknowledgements": ack}, start=str(TODAY)
+    )
     lower = await clinic.doctor(
-        CHANGE, orderId=ordered["id"], dose="60", start=str(TODAY + timedelta(days=1))
+        CHANGE,
+        orderId=ordered["id"],
+        dose="60",
+        start=str(TODAY + timedelta(days=1)),
+        acknowledgements=[INDUCTED],  # not dosed yet: its first day is still judged
     )
 
     assert (refused["code"], refused["field"], refused["rule"]) == (

@@ -14,6 +14,7 @@ from medication_steps import (
     DISCONTINUE,
     DOSE,
     END_STATEMENT,
+    INDUCTED,
     MEDICATIONS,
     PRESCRIBE,
     SAFETY,
@@ -59,8 +60,8 @@ async def methadone_stopped(api: Api, name: str, last_dose_ago: int) -> Clinic:
     ("switching to naltrexone", as the hard stop's own advice says)."""
     clinic = await Clinic.enroll(api, name)
     first = ago(last_dose_ago + 4)
-    methadone = await clinic.doctor(PRESCRIBE, **order("methadone", "60", first))
-    await clinic.doses(methadone["id"], first, 5, "60")
+    methadone = await clinic.doctor(PRESCRIBE, **order("methadone", "50", first))
+    await clinic.doses(methadone["id"], first, 5, "50")
     stopped = {"stoppedAt": at(ago(last_dose_ago), 12)} if last_dose_ago else {}
     await clinic.doctor(
         DISCONTINUE, orderId=methadone["id"], reason="switching to naltrexone", **stopped
@@ -222,7 +223,11 @@ async def test_future_and_absurd_values_are_refused_naming_the_field_and_the_bou
     api: Api,
 ) -> None:
     clinic = await Clinic.enroll(api, "Max T.")
-    methadone = (await clinic.doctor(PRESCRIBE, **order("methadone", "60", TODAY)))["id"]
+    methadone = (
+        await clinic.doctor(
+            PRESCRIBE, **order("methadone", "60", TODAY), acknowledgements=[INDUCTED]
+        )
+    )["id"]
     head = await asyncio.to_thread(api.platform.store.last_position)
     soon = datetime.now(UTC) + timedelta(days=2)
 

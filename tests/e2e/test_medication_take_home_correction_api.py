@@ -14,6 +14,7 @@ from fhir.resources.R4B.bundle import Bundle
 from medication_steps import (
     DOSE,
     DOSING,
+    INDUCTED,
     LOTS,
     ON_HAND,
     PRESCRIBE,
@@ -47,7 +48,13 @@ async def started(api: Api, name: str, site: str) -> tuple[Clinic, str]:
     """Enrolled at ``site``, on methadone 60 mg dosed today, eligible for a week at home."""
     clinic = await Clinic.enroll(api, name, program=site)
     prescribed = await clinic.doctor(
-        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(TODAY)
+        PRESCRIBE,
+        medication="methadone",
+        dose="60",
+        acknowledgements=[INDUCTED],
+        unit="mg",
+        route="oral",
+        start=str(TODAY),
     )
     order = str(prescribed["id"])
     await clinic.nurse(DOSE, orderId=order, amount="60", dosageForm="oral solution")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import isolated_settings
-from medication_steps import CHANGE, DOSING, MEDICATIONS, PRESCRIBE, Clinic
+from medication_steps import CHANGE, DOSING, INDUCTED, MEDICATIONS, PRESCRIBE, Clinic
 
 from carecoord.events import Role
 from carecoord.services.infrastructure.settings import Settings
@@ -75,7 +75,13 @@ async def test_days_found_missed_before_a_dose_change_dated_back_are_missed_once
     start = TODAY - timedelta(days=6)
     old = (
         await clinic.doctor(
-            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
+            PRESCRIBE,
+            medication="methadone",
+            dose="60",
+            acknowledgements=[INDUCTED],
+            unit="mg",
+            route="oral",
+            start=str(start),
         )
     )["id"]
     await clinic.dose(old, start, "60")

@@ -22,6 +22,7 @@ from medication_steps import (
     DOSE,
     DOSING,
     HOLD,
+    INDUCTED,
     MEDICATIONS,
     PRESCRIBE,
     RESUME,
@@ -46,7 +47,13 @@ async def changed_from_tomorrow(clinic: Clinic) -> tuple[str, str]:
     start = TODAY - timedelta(days=2)
     old = (
         await clinic.doctor(
-            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
+            PRESCRIBE,
+            medication="methadone",
+            dose="60",
+            acknowledgements=[INDUCTED],
+            unit="mg",
+            route="oral",
+            start=str(start),
         )
     )["id"]
     await clinic.doses(old, start, 2, "60")
@@ -70,7 +77,13 @@ async def test_days_missed_before_a_dose_change_starts_hold_the_new_order_until_
     start = TODAY - timedelta(days=5)
     old = (
         await clinic.doctor(
-            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
+            PRESCRIBE,
+            medication="methadone",
+            dose="60",
+            acknowledgements=[INDUCTED],
+            unit="mg",
+            route="oral",
+            start=str(start),
         )
     )["id"]
     await clinic.dose(old, start, "60")

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import isolated_settings
-from medication_steps import MEDICATIONS, PRESCRIBE, TAPER, Clinic
+from medication_steps import INDUCTED, MEDICATIONS, PRESCRIBE, TAPER, Clinic
 
 from carecoord.events import Role
 from carecoord.services.infrastructure.settings import Settings
@@ -34,7 +34,8 @@ def settings(data_dir: Path) -> Settings:
 
 async def blind_taper_ending(clinic: Clinic, end: date) -> int:
     order = await clinic.doctor(
-        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral",
+        PRESCRIBE, medication="methadone", dose="60",
+        acknowledgements=[INDUCTED], unit="mg", route="oral",
         start=str(end - timedelta(days=3)),
     )  # fmt: skip
     taper = await clinic.doctor(

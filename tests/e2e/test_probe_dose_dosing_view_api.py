@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from medication_steps import PRESCRIBE, Clinic
+from medication_steps import INDUCTED, PRESCRIBE, Clinic
 
 from carecoord.events import Role
 from support import Api
@@ -27,7 +27,13 @@ async def test_days_read_backwards_are_refused_and_one_day_is_a_range(api: Api) 
     clinic = await Clinic.enroll(api, "Dee R.")
     start = TODAY - timedelta(days=3)
     order = await clinic.doctor(
-        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
+        PRESCRIBE,
+        medication="methadone",
+        dose="60",
+        acknowledgements=[INDUCTED],
+        unit="mg",
+        route="oral",
+        start=str(start),
     )
     await clinic.dose(order["id"], start, "60")
 
@@ -48,7 +54,13 @@ async def test_a_day_before_the_first_dose_is_no_day_in_treatment(api: Api) -> N
     clinic = await Clinic.enroll(api, "Dee S.")
     start = TODAY - timedelta(days=3)
     order = await clinic.doctor(
-        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
+        PRESCRIBE,
+        medication="methadone",
+        dose="60",
+        acknowledgements=[INDUCTED],
+        unit="mg",
+        route="oral",
+        start=str(start),
     )
     await clinic.dose(order["id"], start, "60")
 

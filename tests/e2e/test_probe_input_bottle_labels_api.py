@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from medication_steps import DOSE, DOSING, PRESCRIBE, TAKE_HOME, Clinic
+from medication_steps import DOSE, DOSING, INDUCTED, PRESCRIBE, TAKE_HOME, Clinic
 
 from support import Api
 
@@ -25,7 +25,13 @@ HIDDEN = ["B1\u200b", "B\u20601", "B1\u00a0x"]
 async def test_a_label_holding_what_no_reader_sees_is_refused(api: Api) -> None:
     clinic = await Clinic.enroll(api, "Kit B.")
     prescribed = await clinic.doctor(
-        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(TODAY)
+        PRESCRIBE,
+        medication="methadone",
+        dose="60",
+        acknowledgements=[INDUCTED],
+        unit="mg",
+        route="oral",
+        start=str(TODAY),
     )
     order = str(prescribed["id"])
     await clinic.nurse(DOSE, orderId=order, amount="60", dosageForm="oral solution")

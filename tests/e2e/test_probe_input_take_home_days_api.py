@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from medication_steps import DOSE, DOSING, PRESCRIBE, TAKE_HOME, Clinic
+from medication_steps import DOSE, DOSING, INDUCTED, PRESCRIBE, TAKE_HOME, Clinic
 
 from support import Api
 
@@ -24,7 +24,13 @@ TODAY = datetime.now(UTC).date()
 async def test_bottles_lasting_past_the_eligibility_are_refused(api: Api) -> None:
     clinic = await Clinic.enroll(api, "Ira T.")
     prescribed = await clinic.doctor(
-        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(TODAY)
+        PRESCRIBE,
+        medication="methadone",
+        dose="60",
+        acknowledgements=[INDUCTED],
+        unit="mg",
+        route="oral",
+        start=str(TODAY),
     )
     order = str(prescribed["id"])
     await clinic.nurse(DOSE, orderId=order, amount="60", dosageForm="oral solution")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from medication_steps import CHANGE, MEDICATIONS, PRESCRIBE, TAPER, Clinic, at
+from medication_steps import CHANGE, INDUCTED, MEDICATIONS, PRESCRIBE, TAPER, Clinic, at
 
 from support import Api
 
@@ -19,12 +19,15 @@ async def test_a_replaced_order_reads_as_ending_the_day_before_its_successor(api
     clinic = await Clinic.enroll(api, "Jo M.")
     start = TODAY - timedelta(days=10)
     first = await clinic.doctor(
-        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral",
+        PRESCRIBE, medication="methadone", dose="60",
+        acknowledgements=[INDUCTED], unit="mg", route="oral",
         start=str(start), end=str(TODAY + timedelta(days=30)), occurredAt=at(start, 8),
     )  # fmt: skip
-    changed = await clinic.doctor(CHANGE, orderId=first["id"], dose="70", start=str(TODAY))
+    changed = await clinic.doctor(
+        CHANGE, orderId=first["id"], dose="70", start=str(TODAY), acknowledgements=[INDUCTED]
+    )  # never dosed yet: in induction still
     tapered = await clinic.doctor(
-        TAPER, orderId=changed["id"], reason="client request",
+        TAPER, orderId=changed["id"], reason="client request", acknowledgements=[INDUCTED],
         steps=[{"start": str(TODAY + timedelta(days=2)), "dose": "60"}],
     )  # fmt: skip
 

@@ -9,7 +9,7 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from medication_steps import PRESCRIBE, Clinic
+from medication_steps import INDUCTED, PRESCRIBE, Clinic
 
 from carecoord.events import Role
 from support import Api
@@ -19,6 +19,8 @@ TODAY = datetime.now(UTC).date()
 
 def order(medication: str, reason: str = "") -> dict[str, object]:
     acknowledged = [{"rule": "opioid-cns-depressant", "reason": reason}] if reason else []
+    if medication == "methadone":
+        acknowledged.append(INDUCTED)
     return {"medication": medication, "dose": "1" if medication == "lorazepam" else "60",
             "unit": "mg", "route": "oral", "start": str(TODAY),
             "acknowledgements": acknowledged}  # fmt: skip

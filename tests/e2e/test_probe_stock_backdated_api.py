@@ -10,7 +10,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from medication_steps import DOSE, PRESCRIBE, Clinic, mutation
+from medication_steps import DOSE, INDUCTED, PRESCRIBE, Clinic, mutation
 from stock_steps import methadone_receipt
 
 from carecoord.events import Role
@@ -32,7 +32,8 @@ async def test_a_waste_dated_back_leaves_at_most_what_the_lot_has_held_since(api
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=5)
     clinic = await Clinic.enroll(api, "Di M.", program=site)
     order = await clinic.doctor(
-        PRESCRIBE, medication="methadone", dose="90", unit="mg", route="oral",
+        PRESCRIBE, medication="methadone", dose="90",
+        acknowledgements=[INDUCTED], unit="mg", route="oral",
         start=str(start.date()), occurredAt=(start - timedelta(days=1)).isoformat(),
     )  # fmt: skip
     receipt = methadone_receipt(

@@ -12,7 +12,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from medication_steps import DOSE, PRESCRIBE, Clinic, at, mutation
+from medication_steps import DOSE, INDUCTED, PRESCRIBE, Clinic, at, mutation
 
 from carecoord.events import Role
 from support import Api
@@ -32,7 +32,8 @@ async def test_a_dose_from_a_lot_of_another_medication_is_refused(api: Api) -> N
     site = f"Lot OTP {uuid4().hex[:8]}"
     clinic = await Clinic.enroll(api, "Cy L.", program=site)
     order = await clinic.doctor(
-        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral",
+        PRESCRIBE, medication="methadone", dose="60",
+        acknowledgements=[INDUCTED], unit="mg", route="oral",
         start=str(TODAY - timedelta(days=2)), occurredAt=at(TODAY - timedelta(days=3), 6),
     )  # fmt: skip
     expires = str(TODAY + timedelta(days=300))
@@ -69,7 +70,8 @@ async def test_a_daily_count_waits_for_the_receipt_of_a_lot_doses_drew_on(api: A
     site = f"Lot OTP {uuid4().hex[:8]}"
     clinic = await Clinic.enroll(api, "Di M.", program=site)
     order = await clinic.doctor(
-        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral",
+        PRESCRIBE, medication="methadone", dose="60",
+        acknowledgements=[INDUCTED], unit="mg", route="oral",
         start=str(TODAY - timedelta(days=2)), occurredAt=at(TODAY - timedelta(days=3), 6),
     )  # fmt: skip
     expires = str(TODAY + timedelta(days=300))

@@ -9,7 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from medication_steps import CHANGE, DISCONTINUE, HOLD, MEDICATIONS, PRESCRIBE, TIMELINE, Clinic
+from medication_steps import (
+    CHANGE,
+    DISCONTINUE,
+    HOLD,
+    MEDICATIONS,
+    PRESCRIBE,
+    TIMELINE,
+    Clinic,
+)
 from medication_steps import mutation as step
 
 from carecoord.events import Role
@@ -51,7 +59,12 @@ async def test_an_order_reason_or_acknowledgement_that_shows_nothing_is_refused(
     clinic = await Clinic.enroll(api, "Noor V.")
     order = (
         await clinic.doctor(
-            PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=ago()[:10]
+            PRESCRIBE,
+            medication="methadone",
+            dose="50",
+            unit="mg",
+            route="oral",
+            start=ago()[:10],
         )
     )["id"]
     above_usual = {

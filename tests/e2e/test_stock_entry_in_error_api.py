@@ -17,7 +17,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from medication_steps import DOSE, PRESCRIBE, Clinic, mutation
+from medication_steps import DOSE, INDUCTED, PRESCRIBE, Clinic, mutation
 from stock_steps import methadone_receipt
 
 from carecoord.events import Role
@@ -79,7 +79,8 @@ async def test_a_receipt_entered_in_error_is_marked_and_received_again(api: Api)
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=5)
     clinic = await Clinic.enroll(api, "Ed N.", program=site)
     order = await clinic.doctor(
-        PRESCRIBE, medication="methadone", dose="80", unit="mg", route="oral",
+        PRESCRIBE, medication="methadone", dose="80",
+        acknowledgements=[INDUCTED], unit="mg", route="oral",
         start=str(start.date()), occurredAt=(start - timedelta(days=1)).isoformat(),
     )  # fmt: skip
 
@@ -143,7 +144,8 @@ async def test_a_receipt_drawn_on_is_corrected_with_the_amount_really_received(a
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=5)
     clinic = await Clinic.enroll(api, "Flo M.", program=site)
     order = await clinic.doctor(
-        PRESCRIBE, medication="methadone", dose="80", unit="mg", route="oral",
+        PRESCRIBE, medication="methadone", dose="80",
+        acknowledgements=[INDUCTED], unit="mg", route="oral",
         start=str(start.date()), occurredAt=(start - timedelta(days=1)).isoformat(),
     )  # fmt: skip
     wrong = await receipt(api, site, "222-1", "1000", start)  # 100 received

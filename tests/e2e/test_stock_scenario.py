@@ -17,7 +17,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from medication_steps import PRESCRIBE, Clinic, at, mutation
+from medication_steps import INDUCTED, PRESCRIBE, Clinic, at, mutation
 
 from carecoord.events import Role
 from carecoord.services.infrastructure.identity import issue_token
@@ -125,7 +125,7 @@ async def test_a_month_of_dosing_reconciles_daily_and_a_short_count_raises_a_dis
     for clinic, dose in zip(clients, ("80", "60"), strict=True):
         ordered = await clinic.doctor(
             PRESCRIBE, medication="methadone", dose=dose, unit="mg", route="oral",
-            start=str(day(0)), occurredAt=at(day(0), 6),
+            start=str(day(0)), occurredAt=at(day(0), 6), acknowledgements=[INDUCTED],
         )  # fmt: skip
         orders.append((clinic, ordered["id"], Decimal(dose)))
     await keeper.receive("M-1", 10_000, at(day(0), 6))

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from medication_steps import DOSE, PRESCRIBE, TAKE_HOME, Clinic, at
+from medication_steps import DOSE, INDUCTED, PRESCRIBE, TAKE_HOME, Clinic, at
 
 from support import Api
 
@@ -25,7 +25,13 @@ TODAY = datetime.now(UTC).date()
 async def dosed_since(clinic: Clinic, start: date) -> str:
     """A methadone order from ``start``, dosed on its first day; its id."""
     written = await clinic.doctor(
-        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral", start=str(start)
+        PRESCRIBE,
+        medication="methadone",
+        dose="60",
+        acknowledgements=[INDUCTED],
+        unit="mg",
+        route="oral",
+        start=str(start),
     )
     await clinic.dose(written["id"], start, "60")
     return str(written["id"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from medication_steps import DOSE, DOSING, PRESCRIBE, TAKE_HOME, Clinic
+from medication_steps import DOSE, DOSING, INDUCTED, PRESCRIBE, TAKE_HOME, Clinic
 
 from support import Api
 
@@ -23,7 +23,8 @@ async def alternate_days(api: Api) -> tuple[Clinic, str]:
     """On methadone 60 mg every other day from today, dosed today, eligible for 7 days."""
     clinic = await Clinic.enroll(api, "Noa P.")
     prescribed = await clinic.doctor(
-        PRESCRIBE, medication="methadone", dose="60", unit="mg", route="oral",
+        PRESCRIBE, medication="methadone", dose="60",
+        acknowledgements=[INDUCTED], unit="mg", route="oral",
         start=str(TODAY), schedule={"timesPerDay": 1, "everyDays": 2},
     )  # fmt: skip
     order = str(prescribed["id"])

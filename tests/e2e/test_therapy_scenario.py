@@ -9,6 +9,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from medication_steps import INDUCTED
 from psycopg import sql
 
 from carecoord.events import Role
@@ -109,7 +110,8 @@ async def month_of_care(api: Api) -> Team:
     ):
         await api.join_care_team(team.client_id, role, user)
     await team.do(
-        PRESCRIBE, Role.PRESCRIBER, "dr-lee", medication="methadone", dose="60", unit="mg",
+        PRESCRIBE, Role.PRESCRIBER, "dr-lee", medication="methadone", dose="60",
+        acknowledgements=[INDUCTED], unit="mg",
         route="oral", start="2026-01-01", occurredAt="2026-01-01T11:00:00Z",
     )  # fmt: skip
     await team.do(

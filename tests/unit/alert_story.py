@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from in_memory import InMemory
+from medication_story import INDUCTED
 
 from carecoord.events import Actor, CareEvent, Role, Schedule
 from carecoord.events.alerts import AlertRaised
@@ -32,6 +33,7 @@ from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command
 from carecoord.services.medication import commands as medication
 from carecoord.services.medication.dispensing import GivenDose
+from carecoord.services.medication.induction import INITIAL_DOSE
 from carecoord.services.medication.prescribing import NewOrder
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
 from carecoord.services.therapy import commands as therapy
@@ -156,7 +158,10 @@ class Story(InMemory):
         methadone = medication_code == "methadone"
         route, dose = ("oral", Decimal(60)) if methadone else ("sublingual", Decimal(16))
         first = start or self.medication.day_of(self.now)
-        order = NewOrder(medication_code, dose, "mg", route, Schedule(), first, end)
+        order = NewOrder(
+            medication_code, dose, "mg", route, Schedule(), first, end,
+            acknowledgements={INITIAL_DOSE: INDUCTED},
+        )  # fmt: skip
         written = self.run(
             medication.prescribe(
                 self.stamp(DOCTOR), client_id=self.client_id, order=order, rules=self.medication

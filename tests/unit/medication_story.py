@@ -8,11 +8,17 @@ from typing import TypeVar
 from uuid import UUID, uuid4
 
 from carecoord.events import Actor, CareEvent, Role, Schedule
-from carecoord.events.medication import QtcEvidence, TakeHomeCriterion, TaperStep
+from carecoord.events.medication import (
+    OverrideAcknowledged,
+    QtcEvidence,
+    TakeHomeCriterion,
+    TaperStep,
+)
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication import dispensing, eligibility, prescribing
 from carecoord.services.medication.dispensing import Bottle, GivenDose, TakeHome
 from carecoord.services.medication.eligibility import EligibilityDecision
+from carecoord.services.medication.induction import INITIAL_DOSE
 from carecoord.services.medication.prescribing import DoseChange, NewOrder, Taper
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
@@ -23,6 +29,10 @@ E = TypeVar("E", bound=CareEvent)
 DOCTOR = Actor(id="dr-lee", role=Role.PRESCRIBER)
 NURSE = Actor(id="nurse-kim", role=Role.NURSE)
 JAN = date(2026, 1, 1)
+INDUCTED = "opioid tolerance confirmed; induction dose per protocol"
+"""The prescriber's rationale for an initial methadone dose above the cap: a story's orders
+carry it, so the tests of other rules start a new client at the doses they were written
+for; a test of the cap itself passes ``induction=None``."""
 
 
 def day(n: int) -> date:
@@ -57,30 +67,45 @@ class Story:
         schedule: Schedule | None = None,
         ack: dict[str, str] | None = None,
         end: date | None = None,
+        induction: str | None = INDUCTED,
     ) -> UUID:
         order_id = uuid4()
         new = NewOrder(
             medication, Decimal(dose), "mg", route, schedule or Schedule(), start, end,
-            acknowledgements=ack or {},
+            acknowledgements=_with_induction(ack, induction),
         )  # fmt: skip
         prescribing.prescribe(self.record, self.stamp(), self.rules, order_id, new, self.qtc)
         return order_id
 
     def change(
-        self, order_id: UUID, dose: str, start: date, ack: dict[str, str] | None = None
+        self,
+        order_id: UUID,
+        dose: str,
+        start: date,
+        ack: dict[str, str] | None = None,
+        induction: str | None = INDUCTED,
     ) -> UUID:
         new_id = uuid4()
         change = DoseChange(
-            order_id, Decimal(dose), start, reason="titration", acknowledgements=ack or {}
-        )
+            order_id, Decimal(dose), start, reason="titration",
+            acknowledgements=_with_induction(ack, induction),
+        )  # fmt: skip
         prescribing.change_dose(self.record, self.stamp(), self.rules, new_id, change, self.qtc)
         return new_id
 
-    def taper(self, order_id: UUID, steps: list[tuple[date, str]], *, blind: bool = False) -> UUID:
+    def taper(
+        self,
+        order_id: UUID,
+        steps: list[tuple[date, str]],
+        *,
+        blind: bool = False,
+        induction: str | None = INDUCTED,
+    ) -> UUID:
         new_id = uuid4()
         taper = Taper(
             order_id, tuple(TaperStep(start=d, dose=Decimal(x)) for d, x in steps),
             blind=blind, reason="client request",
+            acknowledgements=_with_induction(None, induction),
         )  # fmt: skip
         prescribing.taper(self.record, self.stamp(), self.rules, new_id, taper, self.qtc)
         return new_id
@@ -147,3 +172,12 @@ class Story:
 
     def events(self, cls: type[E]) -> list[E]:
         return [r.event for r in self.record.pending if isinstance(r.event, cls)]
+
+    def overrides(self) -> list[OverrideAcknowledged]:
+        """The overrides recorded but those of the initial dose the story acknowledged."""
+        return [o for o in self.events(OverrideAcknowledged) if o.reason != INDUCTED]
+
+
+def _with_induction(ack: dict[str, str] | None, induction: str | None) -> dict[str, str]:
+    """``ack`` with the initial-dose rationale, unless ``ack`` gives one or it is None."""
+    return {**({INITIAL_DOSE: induction} if induction else {}), **(ack or {})}

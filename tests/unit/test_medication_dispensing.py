@@ -131,7 +131,7 @@ def test_a_replacement_is_given_after_the_dose_it_replaces() -> None:
         replace(8)
     assert (before.value.field, before.value.rule) == ("givenAt", "replace-after-original")
     assert "given at 2026-01-01 09:00" in str(before.value)
-    assert story.types() == ["MedicationPrescribed", "DoseAdministered"]
+    assert story.types() == ["MedicationPrescribed", "OverrideAcknowledged", "DoseAdministered"]
     replace(9)
     assert story.types()[-1] == "DoseAdministered"
 
@@ -346,7 +346,7 @@ def test_the_bottle_a_dose_was_poured_from_is_named_as_a_take_home_bottle_is() -
     with pytest.raises(InvalidInput) as unseen:
         give("B1\u200b")
     assert (unseen.value.field, unseen.value.rule) == ("bottle", "visible-name")
-    assert story.types() == ["MedicationPrescribed"]
+    assert story.types() == ["MedicationPrescribed", "OverrideAcknowledged"]
     give(" B1 ")
     [dose] = story.events(DoseAdministered)
     assert dose.bottle == "B1"

@@ -13,7 +13,6 @@ from carecoord.events.medication import (
     ExposureEvidence,
     HardStopRefused,
     InteractionFound,
-    OverrideAcknowledged,
     StatementSource,
 )
 from carecoord.services.kernel.errors import RuleViolation
@@ -91,7 +90,7 @@ def test_inside_the_opioid_free_interval_naltrexone_needs_the_evidence_acknowled
     assert (found.exposure.medication, found.exposure.through) == ("methadone", day(10))
     assert (found.exposure.washout_days, found.exposure.clear_from) == (14, day(25))
     assert f"exposure: methadone: last dose given {day(10)}, washout 14 days" in found.title
-    [override] = story.events(OverrideAcknowledged)
+    [override] = story.overrides()
     assert (override.rule_id, override.rule_version, override.order_id) == (
         "naltrexone-opioid-free-interval",
         "1",

@@ -12,7 +12,6 @@ from medication_story import JAN, Story, at, day
 from carecoord.events.medication import (
     DoseAdministered,
     InteractionFound,
-    OverrideAcknowledged,
     StatementSource,
 )
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
@@ -179,7 +178,7 @@ def test_above_the_usual_maximum_an_acknowledgement_is_recorded_as_an_override()
         "methadone", "150", ack={"dose-above-usual-maximum": "fast metabolizer"}
     )
 
-    [override] = story.events(OverrideAcknowledged)
+    [override] = story.overrides()
     assert (override.rule_id, override.rule_version, override.reason) == (
         "dose-above-usual-maximum",
         "1",
@@ -197,7 +196,7 @@ def test_a_taper_step_and_a_dose_change_are_held_to_the_same_bounds() -> None:
     with pytest.raises(RuleViolation, match="dose-above-usual-maximum"):
         story.change(order, "130", day(2))
     story.change(order, "130", day(2), ack={"dose-above-usual-maximum": "QTc fine, cravings"})
-    assert [o.rule_id for o in story.events(OverrideAcknowledged)] == ["dose-above-usual-maximum"]
+    assert [o.rule_id for o in story.overrides()] == ["dose-above-usual-maximum"]
 
 
 def test_an_amount_given_at_the_window_has_at_most_three_decimals() -> None:

@@ -117,8 +117,7 @@ def test_a_dose_change_is_a_new_order_linked_to_the_old_which_ends_the_day_befor
     old = story.prescribe("methadone", "60")
     new = story.change(old, "80", date(2026, 1, 5))
 
-    event = story.record.pending[-1].event
-    assert isinstance(event, DoseChanged)
+    [event] = story.events(DoseChanged)
     assert (event.prior_order_id, event.prior_dose, event.dose) == (old, Decimal(60), Decimal(80))
     assert event.summary() == "Dose changed: methadone 60 mg → 80 mg from 2026-01-05"
     assert story.record.orders[old].end == date(2026, 1, 4)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
 from medication_story import Story, at
 
-from carecoord.events.medication import InteractionFound, QtcEvidence, Severity
+from carecoord.events.medication import (
+    InteractionFound,
+    OverrideAcknowledged,
+    QtcEvidence,
+    Severity,
+)
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.runtime.program import ProgramFileError, load_program
@@ -64,6 +70,22 @@ def test_a_program_sets_its_own_washouts_and_dose_bounds(tmp_path: Path) -> None
     story.discontinue(methadone)
     with pytest.raises(RuleViolation, match="clear from 2026-01-23"):
         story.prescribe("naltrexone", "50", start=date(2026, 1, 16))
+
+
+def test_a_program_sets_a_stricter_initial_dose_of_methadone(tmp_path: Path) -> None:
+    rules = load_program(program_file(tmp_path, OLANZAPINE)).medication.rules(Settings())
+    assert (rules.initial_dose.cap, rules.initial_dose.version) == (Decimal(40), "program-1")
+
+    story = Story(rules)
+    with pytest.raises(RuleViolation) as refused:
+        story.prescribe("methadone", "45", induction=None)
+    assert refused.value.rule == "methadone-initial-dose"
+    assert "initial dose cap of 40 mg" in refused.value.message
+    assert "Medical director sign-off, 2026-01-15" in refused.value.message
+    story.prescribe("methadone", "45", induction="tolerant")
+    [override] = story.events(OverrideAcknowledged)
+    assert (override.rule_id, override.rule_version) == ("methadone-initial-dose", "program-1")
+    assert load_program(None).medication.rules(Settings()).initial_dose.cap == Decimal(50)
 
 
 def test_a_program_judges_the_qt_rule_on_its_own_qtc_bands(tmp_path: Path) -> None:
@@ -155,6 +177,9 @@ def test_no_file_means_the_defaults_with_the_settings(tmp_path: Path) -> None:
          "{qtc} is the only placeholder (the measured QTc)"),
         (("from_ms = 470", "from_ms = 4700"),
          "from_ms] Input should be less than or equal to 800"),
+        (("cap = 40", "cap = 60"),
+         "[medication.initial_dose] Value error, initial_dose.cap 60 mg is above the federal"
+         " initial dose of 50 mg (42 CFR 8.12(h)); a program may be stricter, not looser"),
     ],
 )  # fmt: skip
 def test_a_bad_file_names_the_key_and_what_would_be_accepted(

@@ -14,7 +14,6 @@ from medication_story import Story, day
 
 from carecoord.events.medication import (
     InteractionFound,
-    OverrideAcknowledged,
     QtcEvidence,
     Severity,
 )
@@ -54,7 +53,7 @@ def test_methadone_with_a_qtc_of_500_or_more_needs_an_acknowledgement() -> None:
     assert (found.qtc.qtc_ms, found.qtc.measured_at) == (510, MEASURED)
     assert found.acknowledged_reason == "cardiology agrees; ECG weekly"
     assert found.exposure is None
-    [override] = story.events(OverrideAcknowledged)
+    [override] = story.overrides()
     assert (override.rule_id, override.order_id, override.finding_id) == (
         QTC_RULE,
         order,

@@ -10,6 +10,7 @@ from uuid import UUID
 
 import pytest
 from in_memory import InMemory
+from medication_story import INDUCTED
 
 from carecoord.events import Actor, CareEvent, Role, Schedule
 from carecoord.events.medication import DoseAdministered, HardStopRefused, MedicationPrescribed
@@ -20,6 +21,7 @@ from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication import commands
 from carecoord.services.medication.commands import Written
 from carecoord.services.medication.dispensing import GivenDose
+from carecoord.services.medication.induction import INITIAL_DOSE
 from carecoord.services.medication.prescribing import NewOrder
 
 DOCTOR = Actor(id="dr-lee", role=Role.PRESCRIBER)
@@ -41,7 +43,10 @@ class Clinic(InMemory):
         return Stamp(actor, clock=lambda: NOW)
 
     def prescribe(self, medication: str, dose: str, route: str = "oral") -> Written:
-        order = NewOrder(medication, Decimal(dose), "mg", route, Schedule(), NOW.date())
+        order = NewOrder(
+            medication, Decimal(dose), "mg", route, Schedule(), NOW.date(),
+            acknowledgements={INITIAL_DOSE: INDUCTED},
+        )  # fmt: skip
         return self.run(commands.prescribe(self.stamp(), client_id=self.client_id, order=order))
 
     def events(self) -> list[CareEvent]:

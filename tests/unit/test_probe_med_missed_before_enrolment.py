@@ -8,12 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from in_memory import InMemory
+from medication_story import INDUCTED
 
 from carecoord.events import Actor, CareEvent, Role, Schedule
 from carecoord.events.medication import DoseMissed, OrderHeld
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication import commands
+from carecoord.services.medication.induction import INITIAL_DOSE
 from carecoord.services.medication.prescribing import NewOrder
 
 DOCTOR = Actor(id="dr-lee", role=Role.PRESCRIBER)
@@ -32,7 +34,10 @@ class Clinic(InMemory):
         return Stamp(DOCTOR, clock=lambda: NOW)
 
     def prescribe(self, start: date) -> None:
-        order = NewOrder("methadone", Decimal(60), "mg", "oral", Schedule(), start)
+        order = NewOrder(
+            "methadone", Decimal(60), "mg", "oral", Schedule(), start,
+            acknowledgements={INITIAL_DOSE: INDUCTED},
+        )  # fmt: skip
         self.run(commands.prescribe(self.stamp(), client_id=self.client_id, order=order))
 
     def sweep(self) -> int:

@@ -7,11 +7,12 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import uuid4
 
-from medication_story import Story, day
+from medication_story import INDUCTED, Story, day
 
-from carecoord.events.medication import OverrideAcknowledged, TaperOrdered, TaperStep
+from carecoord.events.medication import TaperOrdered, TaperStep
 from carecoord.services.medication import prescribing
 from carecoord.services.medication.doses import ABOVE_USUAL
+from carecoord.services.medication.induction import INITIAL_DOSE
 from carecoord.services.medication.prescribing import Taper
 
 
@@ -19,11 +20,12 @@ def test_a_tapers_dose_override_names_the_step_above_the_usual_maximum() -> None
     story = Story()
     order = story.prescribe("methadone", "80", start=day(1))
     steps = (TaperStep(start=day(2), dose=Decimal(90)), TaperStep(start=day(5), dose=Decimal(130)))
-    taper = Taper(order, steps, reason="titration", acknowledgements={ABOVE_USUAL: "rapid"})
+    acks = {ABOVE_USUAL: "rapid", INITIAL_DOSE: INDUCTED}  # not dosed yet: still in induction
+    taper = Taper(order, steps, reason="titration", acknowledgements=acks)
 
     prescribing.taper(story.record, story.stamp(), story.rules, uuid4(), taper)
 
-    [override] = story.events(OverrideAcknowledged)
+    [override] = story.overrides()
     assert (override.rule_id, override.attempted.dose, override.attempted.start) == (
         ABOVE_USUAL,
         Decimal(130),
