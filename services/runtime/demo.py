@@ -25,7 +25,8 @@ PRESCRIBER = Actor(id="dr-demo", role=Role.PRESCRIBER)
 NURSE = Actor(id="nurse-demo", role=Role.NURSE)
 
 CLIENTS = (
-    ("Alex R.", "methadone", Decimal(60), "oral", "oral solution"),
+    # Methadone within the initial-dose cap (induction.py): the demo's new client starts there.
+    ("Alex R.", "methadone", Decimal(40), "oral", "oral solution"),
     ("Sam K.", "buprenorphine-naloxone", Decimal(16), "sublingual", "sublingual film"),
     ("Jordan P.", "naltrexone", Decimal(50), "oral", "tablet"),
 )
