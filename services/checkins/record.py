@@ -2,8 +2,9 @@
 
 State keeps only what later decisions read: the craving series, which the craving-rise
 alert compares against the client's own baseline, the latest QTc, which medication's
-methadone QT rule is judged on, and every entry by id, so one recorded in error is marked
-(``CheckInEnteredInError``) and then counted in neither.
+methadone QT rule is judged on, the drug screens that found something, which medication's
+rules count as exposure (an opioid-positive screen before naltrexone), and every entry by
+id, so one recorded in error is marked (``CheckInEnteredInError``) and then counted in none.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from carecoord.events import CareEvent, Role
 from carecoord.events.bounds import said
 from carecoord.events.checkins import (
     AnalyteFinding,
+    AnalyteResult,
     CheckInEnteredInError,
     CheckInRecorded,
     DrugScreenResulted,
@@ -80,6 +82,15 @@ class Recorded:
 
 
 @dataclass(frozen=True, slots=True)
+class PositiveScreen:
+    """A drug screen that found at least one analyte, and when its specimen was collected."""
+
+    screen_id: UUID
+    collected_at: datetime
+    analytes: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class CheckIn:
     """What a check-in reports; every field optional, at least one given."""
 
@@ -118,6 +129,8 @@ class CheckInRecord(Aggregate, context="checkins"):
         self.cravings: list[Reading] = []
         self.qtcs: list[QtcEvidence] = []
         """Every QTc not in error, in the order recorded."""
+        self.positive_screens: list[PositiveScreen] = []
+        """Every drug screen not in error that found an analyte, in the order recorded."""
         self.entries: dict[UUID, Recorded] = {}
         """Every entry, by its own id and by its event's id."""
         self.in_error: dict[UUID, Marked] = {}
@@ -142,6 +155,13 @@ class CheckInRecord(Aggregate, context="checkins"):
             self._entry(Entry.INSTRUMENT, event.assessment_id, event, event.instrument)
         elif isinstance(event, DrugScreenResulted):
             self._entry(Entry.DRUG_SCREEN, event.screen_id, event)
+            found = frozenset(
+                f.analyte for f in event.results if f.result is AnalyteResult.POSITIVE
+            )
+            if found:
+                self.positive_screens.append(
+                    PositiveScreen(event.screen_id, event.occurred_at, found)
+                )
         elif isinstance(event, VitalSignsRecorded):
             self._entry(Entry.VITAL_SIGNS, event.vitals_id, event)
             if event.qtc_ms is not None:
@@ -157,6 +177,9 @@ class CheckInRecord(Aggregate, context="checkins"):
             self.in_error[event.entry_id] = Marked(event.occurred_at, event.actor.id)
             self.cravings = [r for r in self.cravings if r.event_id != event.entry_event_id]
             self.qtcs = [q for q in self.qtcs if q.vitals_id != event.entry_id]
+            self.positive_screens = [
+                s for s in self.positive_screens if s.screen_id != event.entry_id
+            ]
 
     def _entry(
         self, entry: Entry, entry_id: UUID, event: CareEvent, instrument: Instrument | None = None

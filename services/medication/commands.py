@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from carecoord.events import Kind
 from carecoord.events.consent import Recipient, RecipientType
-from carecoord.events.medication import HardStopRefused, InteractionFound, QtcEvidence
+from carecoord.events.medication import HardStopRefused, InteractionFound
 from carecoord.events.stock import stock_id
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.record import CheckInRecord
@@ -46,6 +46,7 @@ from carecoord.services.medication.dispensing import (
 )
 from carecoord.services.medication.eligibility import EligibilityDecision
 from carecoord.services.medication.findings import HardStop
+from carecoord.services.medication.monitored import NOTHING, Monitored
 from carecoord.services.medication.prescribing import DoseChange, NewOrder, Taper
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
@@ -54,9 +55,7 @@ from carecoord.services.stock import draws
 from carecoord.services.stock.record import SiteStock
 
 T = TypeVar("T")
-Picturing = Callable[
-    [MedicationRecord, QtcEvidence | None, MedicationRules], list[InteractionFound]
-]
+Picturing = Callable[[MedicationRecord, Monitored, MedicationRules], list[InteractionFound]]
 GUEST_DOSING_KINDS = (Kind.MEDICATION, Kind.DOSING)
 """What a guest-dosing site is told: the orders to dose by, and the doses given."""
 
@@ -139,10 +138,10 @@ def on_picture(
         client = uow.get(ClientRecord, client_id)
         client.require_enrolled()
         plausible_for(stamp, client, *occurred_at)
-        qtc = uow.get(CheckInRecord, client_id).latest_qtc
+        monitored = Monitored.of(uow.get(CheckInRecord, client_id))
         record = uow.get(MedicationRecord, client_id)
         try:
-            found = decide(record, qtc, rules.for_program(client.program))
+            found = decide(record, monitored, rules.for_program(client.program))
         except HardStop as stop:
             refused = findings.record_refusal(record, stamp, refusal_id, stop)
             return Written(refusal_id, refused=refused)
@@ -175,7 +174,7 @@ def prescribe(
         order_id,
         ("occurredAt", order.occurred_at),
         rules,
-        lambda record, qtc, own: prescribing.prescribe(record, stamp, own, order_id, order, qtc),
+        lambda record, seen, own: prescribing.prescribe(record, stamp, own, order_id, order, seen),
     )
 
 
@@ -189,7 +188,7 @@ def change_dose(
         new_id,
         ("occurredAt", change.occurred_at),
         rules,
-        lambda record, qtc, own: prescribing.change_dose(record, stamp, own, new_id, change, qtc),
+        lambda record, seen, own: prescribing.change_dose(record, stamp, own, new_id, change, seen),
     )
 
 
@@ -203,7 +202,7 @@ def taper_order(
         new_id,
         ("occurredAt", taper.occurred_at),
         rules,
-        lambda record, qtc, own: prescribing.taper(record, stamp, own, new_id, taper, qtc),
+        lambda record, seen, own: prescribing.taper(record, stamp, own, new_id, taper, seen),
     )
 
 
@@ -221,8 +220,8 @@ def record_statement(
         statement_id,
         ("occurredAt", statement.occurred_at),
         rules,
-        lambda record, qtc, own: statements.record_statement(
-            record, stamp, own, statement_id, statement, qtc
+        lambda record, seen, own: statements.record_statement(
+            record, stamp, own, statement_id, statement, seen
         ),
     )
 
@@ -272,10 +271,11 @@ def discontinue_order(
         client.require_enrolled()
         plausible_for(stamp, client, "stoppedAt", stopped_at)
         # An order in error may put the one it replaced back in force, judged on the QTc.
-        qtc = uow.get(CheckInRecord, client_id).latest_qtc if in_error else None
+        checkins = uow.get(CheckInRecord, client_id) if in_error else None
+        monitored = NOTHING if checkins is None else Monitored.of(checkins)
         prescribing.discontinue(
             uow.get(MedicationRecord, client_id), stamp, rules.for_program(client.program),
-            order_id, reason, in_error=in_error, stopped_at=stopped_at, qtc=qtc,
+            order_id, reason, in_error=in_error, stopped_at=stopped_at, monitored=monitored,
         )  # fmt: skip
         return order_id
 

@@ -10,7 +10,8 @@ an SSRI) must see more than the orders in force. Each order and statement become
   stay in hand), plus the days one dose acts (``Medication.acts_days``, a month for a
   long-acting injectable, or the order's dosing interval); nothing if nothing was given;
 - a pharmacy-filled order no longer in force: the day it stopped or ended;
-- a medication from elsewhere: while it is taken, then through the day it stopped.
+- a medication from elsewhere: while it is taken, then through the day it stopped;
+- a drug screen that found an opioid or alcohol: through the day its specimen was collected.
 
 The rule's washout (``interactions.py``) then says how long past ``through`` it counts.
 """
@@ -23,6 +24,7 @@ from uuid import UUID
 from carecoord.events.medication import Dispensing, Schedule
 from carecoord.services.medication.formulary import Medication
 from carecoord.services.medication.interactions import Entry
+from carecoord.services.medication.monitored import NOTHING, Monitored
 from carecoord.services.medication.orders import Order, Status
 from carecoord.services.medication.record import MedicationRecord, Statement
 from carecoord.services.medication.rules import MedicationRules
@@ -32,11 +34,13 @@ def picture(
     record: MedicationRecord,
     rules: MedicationRules,
     today: date,
+    monitored: Monitored = NOTHING,
     *,
     replacing: UUID | None = None,
 ) -> list[Entry]:
-    """Everything the client takes, or took recently enough that a rule may still count it;
-    ``replacing`` is the order a dose change or taper is about to replace."""
+    """Everything the client takes, or took recently enough that a rule may still count it,
+    and what their drug screens found (``monitored.py``); ``replacing`` is the order a dose
+    change or taper is about to replace."""
     entries = [
         entry
         for order in record.orders.values()
@@ -46,7 +50,7 @@ def picture(
         statement_exposure(s, rules.formulary.lookup(s.medication), rules)
         for s in record.statements.values()
     ]
-    return entries
+    return entries + monitored.exposures(rules, entries)
 
 
 def ordered(

@@ -24,7 +24,6 @@ from carecoord.events.medication import (
     Implicated,
     InteractionFound,
     OverrideAcknowledged,
-    QtcEvidence,
     Severity,
 )
 from carecoord.services.kernel.errors import RuleViolation
@@ -32,6 +31,7 @@ from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.doses import Override
 from carecoord.services.medication.exposure import picture
 from carecoord.services.medication.interactions import Entry, Match
+from carecoord.services.medication.monitored import Monitored
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
 
@@ -62,7 +62,7 @@ def check(
     rules: MedicationRules,
     new: Entry,
     acknowledgements: Mapping[str, str],
-    qtc: QtcEvidence | None,
+    monitored: Monitored,
     attempt: Attempt,
     today: date,
     *,
@@ -71,8 +71,8 @@ def check(
 ) -> list[Match]:
     """``alone``: judge the new medication on the latest QTc by itself too (a new order, or
     a higher dose; not a reduction, which is what a long QTc calls for)."""
-    exposures = picture(record, rules, today, replacing=replacing)
-    matches = rules.interactions.check(new, exposures, qtc, alone=alone)
+    exposures = picture(record, rules, today, monitored, replacing=replacing)
+    matches = rules.interactions.check(new, exposures, monitored.qtc, alone=alone)
     for match in matches:
         if match.rule.hard_stop:
             raise HardStop(match, attempt)

@@ -28,7 +28,6 @@ from carecoord.events.medication import (
     OrderHeld,
     OrderReinstated,
     OrderResumed,
-    QtcEvidence,
     Schedule,
     TaperOrdered,
     TaperStep,
@@ -41,6 +40,7 @@ from carecoord.services.medication.exposure import ordered, picture
 from carecoord.services.medication.findings import check, record_findings, record_override
 from carecoord.services.medication.formulary import Medication
 from carecoord.services.medication.interactions import Match
+from carecoord.services.medication.monitored import NOTHING, Monitored
 from carecoord.services.medication.orders import Order, Status
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
@@ -98,9 +98,10 @@ def prescribe(
     rules: MedicationRules,
     order_id: UUID,
     new: NewOrder,
-    qtc: QtcEvidence | None = None,
+    monitored: Monitored = NOTHING,
 ) -> list[InteractionFound]:
-    """``qtc`` is the client's latest QTc, which QT-aware rules are judged on."""
+    """``monitored`` is what check-ins recorded that rules read: the latest QTc, positive
+    drug screens."""
     occurred_at = new.occurred_at
     today = rules.day_of(stamp.clock())
     drug = _validate(rules, new)
@@ -114,7 +115,7 @@ def prescribe(
             )
         if order.medication == drug.code:
             _after_dispensed(order, new.start)
-    attempt, findings = _checked(record, rules, "prescribe", order_id, drug, new, qtc, today)
+    attempt, findings = _checked(record, rules, "prescribe", order_id, drug, new, monitored, today)
     overrides = _dose_overrides(record, rules, drug, new, attempt)
     record.record(
         stamp.event(
@@ -142,7 +143,7 @@ def change_dose(
     rules: MedicationRules,
     order_id: UUID,
     change: DoseChange,
-    qtc: QtcEvidence | None = None,
+    monitored: Monitored = NOTHING,
 ) -> list[InteractionFound]:
     """The new order is checked afresh: a high finding is acknowledged again for it."""
     acks, prior_order_id = change.acknowledgements, change.order_id
@@ -162,7 +163,7 @@ def change_dose(
     drug = _validate(rules, new)
     increase = change.dose > prior.dose_on(change.start)
     attempt, findings = _checked(
-        record, rules, "change_dose", order_id, drug, new, qtc, today, prior_order_id,
+        record, rules, "change_dose", order_id, drug, new, monitored, today, prior_order_id,
         alone=increase,
     )  # fmt: skip
     overrides = _dose_overrides(record, rules, drug, new, attempt)
@@ -186,7 +187,7 @@ def taper(
     rules: MedicationRules,
     order_id: UUID,
     given: Taper,
-    qtc: QtcEvidence | None = None,
+    monitored: Monitored = NOTHING,
 ) -> list[InteractionFound]:
     steps, end, acks, prior_order_id = (
         given.steps,
@@ -227,7 +228,16 @@ def taper(
     _validate(rules, new)  # the rest of the order, its first step's dose checked above
     increase = max(step.dose for step in steps) > prior.dose_on(steps[0].start)
     attempt, findings = _checked(
-        record, rules, "taper", order_id, drug, new, qtc, today, prior_order_id, alone=increase
+        record,
+        rules,
+        "taper",
+        order_id,
+        drug,
+        new,
+        monitored,
+        today,
+        prior_order_id,
+        alone=increase,
     )
     highest = max(range(len(steps)), key=lambda n: steps[n].dose)
     above = attempt.model_copy(update={"dose": steps[highest].dose, "start": steps[highest].start})
@@ -316,7 +326,7 @@ def discontinue(
     *,
     in_error: bool = False,
     stopped_at: datetime | None = None,
-    qtc: QtcEvidence | None = None,
+    monitored: Monitored = NOTHING,
 ) -> None:
     """Stop an order (or mark it in error). ``stopped_at`` says when it actually stopped:
     not in the future, not more than 30 days back, not before the order's start and not
@@ -325,7 +335,7 @@ def discontinue(
 
     An order marked in error that replaced another (a dose change, a taper) puts that one
     back in force (``_reinstatement``), so the nurse at the window has an order to dose by;
-    its interactions are judged afresh on the picture then, with ``qtc`` the latest QTc.
+    its interactions are judged afresh on the picture then, with what ``monitored`` holds.
     """
     reason = _reason_given(reason)
     order = record.order(order_id)
@@ -354,7 +364,7 @@ def discontinue(
     )
     if reinstated is not None:
         _reinstate(record, stamp, order, *reinstated, reason=reason, today=today)
-        _recheck(record, stamp, rules, order, *reinstated, qtc=qtc, today=today)
+        _recheck(record, stamp, rules, order, *reinstated, monitored=monitored, today=today)
 
 
 def _reinstatement(
@@ -445,7 +455,7 @@ def _recheck(
     earlier: Order,
     start: date,
     *,
-    qtc: QtcEvidence | None,
+    monitored: Monitored,
     today: date,
 ) -> None:
     """The reinstated order against the picture it is back in: what it meets is recorded as
@@ -453,7 +463,8 @@ def _recheck(
     a high one stays open for the prescriber to review."""
     drug = rules.formulary.lookup(earlier.medication)
     entry = ordered(earlier.order_id, drug, earlier.schedule, start, earlier.end_unreplaced)
-    matches = rules.interactions.check(entry, picture(record, rules, today), qtc)
+    exposures = picture(record, rules, today, monitored)
+    matches = rules.interactions.check(entry, exposures, monitored.qtc)
     attempt = Attempt(
         action="reinstate",
         medication=earlier.medication,
@@ -503,7 +514,7 @@ def _checked(
     order_id: UUID,
     drug: Medication,
     new: NewOrder,
-    qtc: QtcEvidence | None,
+    monitored: Monitored,
     today: date,
     prior_order_id: UUID | None = None,
     *,
@@ -524,7 +535,15 @@ def _checked(
     entry = ordered(order_id, drug, new.schedule, new.start, new.end)
     acks = new.acknowledgements
     findings = check(
-        record, rules, entry, acks, qtc, attempt, today, replacing=prior_order_id, alone=alone
+        record,
+        rules,
+        entry,
+        acks,
+        monitored,
+        attempt,
+        today,
+        replacing=prior_order_id,
+        alone=alone,
     )
     return attempt, findings
 

@@ -15,7 +15,6 @@ from carecoord.events.medication import (
     InteractionFound,
     MedicationStatementEnded,
     MedicationStatementRecorded,
-    QtcEvidence,
     StatementSource,
 )
 from carecoord.services.kernel.clinical_time import plausible_stop
@@ -26,6 +25,7 @@ from carecoord.services.medication.exposure import picture
 from carecoord.services.medication.findings import record_findings
 from carecoord.services.medication.formulary import Medication
 from carecoord.services.medication.interactions import Entry
+from carecoord.services.medication.monitored import NOTHING, Monitored
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
 
@@ -49,7 +49,7 @@ def record_statement(
     rules: MedicationRules,
     statement_id: UUID,
     given: Statement,
-    qtc: QtcEvidence | None = None,
+    monitored: Monitored = NOTHING,
 ) -> list[InteractionFound]:
     """A medication taken anyway is a fact: findings are recorded, never a refusal. It is
     checked from today (or its ``since``, if later) against what the client takes and
@@ -68,7 +68,8 @@ def record_statement(
     today = rules.day_of(stamp.clock())
     start = max(today, given.since) if given.since else today
     entry = Entry(statement_id, drug.code, drug.classes, is_statement=True, start=start)
-    findings = rules.interactions.check(entry, picture(record, rules, today), qtc)
+    exposures = picture(record, rules, today, monitored)
+    findings = rules.interactions.check(entry, exposures, monitored.qtc)
     record.record(
         stamp.event(
             MedicationStatementRecorded,

@@ -14,11 +14,13 @@ from carecoord.events.medication import (
     TakeHomeCriterion,
     TaperStep,
 )
+from carecoord.services.checkins.record import PositiveScreen
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication import dispensing, eligibility, prescribing
 from carecoord.services.medication.dispensing import Bottle, GivenDose, TakeHome
 from carecoord.services.medication.eligibility import EligibilityDecision
 from carecoord.services.medication.induction import INITIAL_DOSE
+from carecoord.services.medication.monitored import Monitored
 from carecoord.services.medication.prescribing import DoseChange, NewOrder, Taper
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
@@ -53,6 +55,17 @@ class Story:
         self.now = at(JAN, 8)
         self.qtc: QtcEvidence | None = None
         """The latest QTc check-ins recorded, as the commands would load it."""
+        self.screens: list[PositiveScreen] = []
+        """The drug screens check-ins recorded that found something."""
+
+    def monitored(self) -> Monitored:
+        return Monitored(self.qtc, tuple(self.screens))
+
+    def screened(self, on: date, *analytes: str) -> UUID:
+        """A specimen collected at 9 o'clock on ``on`` found positive for ``analytes``."""
+        screen_id = uuid4()
+        self.screens.append(PositiveScreen(screen_id, at(on), frozenset(analytes)))
+        return screen_id
 
     def stamp(self, actor: Actor = DOCTOR) -> Stamp:
         return Stamp(actor, clock=lambda: self.now)
@@ -74,7 +87,9 @@ class Story:
             medication, Decimal(dose), "mg", route, schedule or Schedule(), start, end,
             acknowledgements=_with_induction(ack, induction),
         )  # fmt: skip
-        prescribing.prescribe(self.record, self.stamp(), self.rules, order_id, new, self.qtc)
+        prescribing.prescribe(
+            self.record, self.stamp(), self.rules, order_id, new, self.monitored()
+        )
         return order_id
 
     def change(
@@ -90,7 +105,9 @@ class Story:
             order_id, Decimal(dose), start, reason="titration",
             acknowledgements=_with_induction(ack, induction),
         )  # fmt: skip
-        prescribing.change_dose(self.record, self.stamp(), self.rules, new_id, change, self.qtc)
+        prescribing.change_dose(
+            self.record, self.stamp(), self.rules, new_id, change, self.monitored()
+        )
         return new_id
 
     def taper(
@@ -107,7 +124,7 @@ class Story:
             blind=blind, reason="client request",
             acknowledgements=_with_induction(None, induction),
         )  # fmt: skip
-        prescribing.taper(self.record, self.stamp(), self.rules, new_id, taper, self.qtc)
+        prescribing.taper(self.record, self.stamp(), self.rules, new_id, taper, self.monitored())
         return new_id
 
     def dose(

@@ -182,3 +182,19 @@ def test_a_clinician_rated_instrument_is_not_a_peer_supporters_to_mark(
     assert corrections(story) == []
     mark(story, scored, actor=THERAPIST)
     assert [e.instrument for e in corrections(story)] == [instrument]
+
+
+def test_a_positive_screen_in_error_is_no_longer_exposure_the_medication_rules_read() -> None:
+    story = Story()
+    story.screen(fentanyl="positive", cannabinoids="negative")
+    wrong = story.screen(methadone="positive", eddp="positive")
+    story.screen(opiates="negative")
+    [kept, typed] = record(story).positive_screens
+    assert (kept.analytes, typed.analytes) == (
+        frozenset({"fentanyl"}),
+        frozenset({"methadone", "eddp"}),
+    )
+
+    mark(story, wrong)
+
+    assert record(story).positive_screens == [kept]

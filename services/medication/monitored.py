@@ -1,0 +1,95 @@
+"""What check-ins recorded that the medication rules read: the latest QTc, which QT-aware
+rules are judged on, and the drug screens that found a substance, which count as exposure.
+
+A positive screen is evidence of use whatever was prescribed: an opioid found before
+naltrexone starts precipitates withdrawal as a prescribed one would (the label
+contraindicates naltrexone with an opioid-positive urine screen), and alcohol found before
+disulfiram starts is what the disulfiram-alcohol rule is about. Each such screen enters the
+picture as one entry acting through the day its specimen was collected, and the rule's
+washout counts from there, as it does after an order's last dose. An analyte the client's
+own treatment explains (methadone or EDDP while methadone is in the picture, buprenorphine
+or its metabolite while buprenorphine is) adds nothing the order does not already; found
+without it, it is diverted or street methadone or buprenorphine, and counts as that.
+Analytes no rule reads (cannabinoids, stimulants, benzodiazepines) are left to the alert
+rules on screens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from carecoord.events.medication import QtcEvidence
+from carecoord.services.checkins.record import CheckInRecord, PositiveScreen
+from carecoord.services.medication.interactions import Entry
+from carecoord.services.medication.rules import MedicationRules
+
+_OPIOID = frozenset({"opioid"})
+_METHADONE = frozenset({"opioid", "methadone"})
+_BUPRENORPHINE = frozenset({"opioid", "buprenorphine"})
+_ALCOHOL = frozenset({"alcohol_containing"})
+
+SCREENED_CLASSES: Mapping[str, frozenset[str]] = {
+    "opiates": _OPIOID,
+    "fentanyl": _OPIOID,
+    "norfentanyl": _OPIOID,
+    "oxycodone": _OPIOID,
+    "tramadol": _OPIOID,
+    "methadone": _METHADONE,
+    "eddp": _METHADONE,
+    "buprenorphine": _BUPRENORPHINE,
+    "norbuprenorphine": _BUPRENORPHINE,
+    "alcohol": _ALCOHOL,
+    "etg": _ALCOHOL,
+    "ets": _ALCOHOL,
+}
+"""The interaction classes a positive analyte stands for (``interactions.py`` rules)."""
+
+EXPLAINED_BY: Mapping[str, str] = {
+    "methadone": "methadone",
+    "eddp": "methadone",
+    "buprenorphine": "buprenorphine",
+    "norbuprenorphine": "buprenorphine",
+}
+"""An analyte and the class of the treatment that, in the picture, accounts for it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Monitored:
+    """The check-in evidence one prescribing step is judged on."""
+
+    qtc: QtcEvidence | None = None
+    screens: tuple[PositiveScreen, ...] = ()
+
+    @classmethod
+    def of(cls, record: CheckInRecord) -> Monitored:
+        return cls(record.latest_qtc, tuple(record.positive_screens))
+
+    def exposures(self, rules: MedicationRules, picture: Iterable[Entry]) -> list[Entry]:
+        """The screens as picture entries, each with the analytes no entry of ``picture``
+        explains; a screen left with none is no entry."""
+        treated = frozenset(c for entry in picture for c in entry.classes)
+        entries = []
+        for screen in self.screens:
+            found = sorted(
+                a
+                for a in screen.analytes
+                if a in SCREENED_CLASSES and EXPLAINED_BY.get(a) not in treated
+            )
+            if not found:
+                continue
+            day = rules.day_of(screen.collected_at)
+            entries.append(
+                Entry(
+                    screen.screen_id,
+                    ", ".join(found),
+                    frozenset(c for a in found for c in SCREENED_CLASSES[a]),
+                    through=day,
+                    basis=f"positive drug screen collected {day}",
+                )
+            )
+        return entries
+
+
+NOTHING = Monitored()
+"""No QTc and no positive screen on record."""
