@@ -1,0 +1,69 @@
+"""What the README and docs/ show runs as shown: each GraphQL example validates against the
+schema, and each file they send a reader to is there."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from carecoord.graphql.schema import build_schema
+from graphql import parse, validate
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+SCHEMA = build_schema()._schema
+FOLDERS = ("events", "services", "projections", "graphql", "tests", "bench", "examples", "deploy")
+
+
+def operations(page: Path) -> list[tuple[int, str]]:
+    """Each operation of the page's ```graphql blocks, with the line it starts on; a quoted
+    placeholder (``"<id>"``) stands for an id, a bare one (``<position>``) for a number."""
+    text = page.read_text(encoding="utf-8")
+    found = []
+    for block in re.finditer(r"```graphql\n(.*?)```", text, re.S):
+        first = text[: block.start()].count("\n") + 2
+        lines = block.group(1).splitlines()
+        starts = [
+            i
+            for i, line in enumerate(lines)
+            if re.match(r"(query|mutation|subscription)\b|\{", line)
+        ]
+        for start, end in zip(starts, [*starts[1:], len(lines)], strict=True):
+            source = "\n".join(line for line in lines[start:end] if not line.startswith("#"))
+            source = re.sub(r'"<[^>]+>"', '"6f1c2b9e-3d4a-4e5f-8a7b-9c0d1e2f3a4b"', source)
+            found.append((first + start, re.sub(r"<[^>]+>", "1", source)))
+    return found
+
+
+EXAMPLES = [(page, line, op) for page in PAGES for line, op in operations(page)]
+
+
+@pytest.mark.parametrize(
+    ("page", "line", "operation"), EXAMPLES, ids=[f"{p.name}:{n}" for p, n, _ in EXAMPLES]
+)
+def test_a_documented_operation_validates_against_the_schema(
+    page: Path, line: int, operation: str
+) -> None:
+    errors = validate(SCHEMA, parse(operation))
+    assert not errors, [e.message for e in errors]
+
+
+def named_files(page: Path) -> list[str]:
+    """The repository paths the page names in code spans (``services/gate/gate.py``; a
+    module's member as ``projections/rows.Shown``), placeholders (``<role>``) cut off."""
+    spans = re.findall(r"`([^`\n]+)`", page.read_text(encoding="utf-8"))
+    pattern = rf"(?<![\w~./-])((?:{'|'.join(FOLDERS)})/[\w./-]*)"
+    return [path.rstrip(".") for span in spans for path in re.findall(pattern, span)]
+
+
+def there(named: str) -> bool:
+    path = ROOT / named
+    module = path.with_name(path.name.split(".")[0] + ".py")
+    return path.exists() or ("." in path.name and module.exists())
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_file_a_page_names_is_there(page: Path) -> None:
+    assert [named for named in named_files(page) if not there(named)] == []
