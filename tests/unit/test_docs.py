@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from carecoord.graphql.schema import build_schema
-from graphql import parse, validate
+from graphql import GraphQLInputObjectType, get_named_type, parse, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 SCHEMA = build_schema()._schema
+ROOTS = (SCHEMA.query_type, SCHEMA.mutation_type, SCHEMA.subscription_type)
+FIELDS = {name: field for root in ROOTS if root for name, field in root.fields.items()}
 FOLDERS = ("events", "services", "projections", "graphql", "tests", "bench", "examples", "deploy")
 
 
@@ -67,3 +69,36 @@ def there(named: str) -> bool:
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_every_file_a_page_names_is_there(page: Path) -> None:
     assert [named for named in named_files(page) if not there(named)] == []
+
+
+def arguments_named(page: Path) -> list[tuple[str, list[str]]]:
+    """The fields a page names with their arguments in a code span: ``accessLog(clientId,
+    since)``, or ``breakGlass(input: {clientId, reason})`` naming the input's fields."""
+    text = page.read_text(encoding="utf-8")
+    named = []
+    for span in re.findall(r"`([a-z]\w*)\(([^`()]*)\)`", text):
+        name, given = span
+        inner = re.fullmatch(r"input: \{([\w, ]*)\}", given)
+        if name in FIELDS and (inner or re.fullmatch(r"[\w, ]+", given)):
+            listed = (inner.group(1) if inner else given).split(",")
+            named.append((name, [("input." if inner else "") + a.strip() for a in listed]))
+    return named
+
+
+def takes(field: str, argument: str) -> bool:
+    arguments = FIELDS[field].args
+    if not argument.startswith("input."):
+        return argument in arguments
+    kind = get_named_type(arguments["input"].type) if "input" in arguments else None
+    return isinstance(kind, GraphQLInputObjectType) and argument[6:] in kind.fields
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_argument_a_page_names_is_the_schemas(page: Path) -> None:
+    unknown = [
+        f"{field}({argument})"
+        for field, arguments in arguments_named(page)
+        for argument in arguments
+        if not takes(field, argument)
+    ]
+    assert unknown == []
