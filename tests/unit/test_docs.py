@@ -4,6 +4,7 @@ schema, and each file they send a reader to is there."""
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,14 @@ def test_every_argument_a_page_names_is_the_schemas(page: Path) -> None:
         if not takes(field, argument)
     ]
     assert unknown == []
+
+
+@pytest.mark.parametrize("page", [ROOT / "README.md", ROOT / "docs" / "architecture.md"])
+def test_the_contexts_a_page_lists_are_the_domain_layers(page: Path) -> None:
+    listed = re.search(r"one folder per clinical context \(([^:)]*)", page.read_text("utf-8"))
+    assert listed is not None
+    named = {name.strip().removeprefix("and ") for name in listed.group(1).split(",")}
+    linter = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["importlinter"]
+    layers = [layer for contract in linter["contracts"] for layer in contract.get("layers", [])]
+    domain = next(layer for layer in layers if ":" in layer)  # the contexts, side by side
+    assert named == {module.strip().rsplit(".", 1)[1] for module in domain.split(":")}
