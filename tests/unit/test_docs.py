@@ -1,15 +1,19 @@
 """What the README and docs/ show runs as shown: each GraphQL example validates against the
-schema, and each file they send a reader to is there."""
+schema, each field and argument named in passing is the schema's, each file they send a
+reader to is there, and each command line they give parses."""
 
 from __future__ import annotations
 
 import re
+import shlex
 import tomllib
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
 from carecoord.graphql.schema import build_schema
+from carecoord.services.runtime.cli import arguments
 from graphql import GraphQLInputObjectType, get_named_type, parse, validate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,3 +118,28 @@ def test_the_contexts_a_page_lists_are_the_domain_layers(page: Path) -> None:
     layers = [layer for contract in linter["contracts"] for layer in contract.get("layers", [])]
     domain = next(layer for layer in layers if ":" in layer)  # the contexts, side by side
     assert named == {module.strip().rsplit(".", 1)[1] for module in domain.split(":")}
+
+
+def commands_shown(page: Path) -> list[list[str]]:
+    """The ``carecoord ...`` command lines a page's code spans give with an option's value
+    (``carecoord project --share 1/2``); a synopsis (a placeholder such as ``<model>``,
+    ``FILE`` or ``K/N``, options in brackets) and a command named in passing are left out."""
+    spans = re.findall(r"`(?:\.venv/bin/)?carecoord( [^`\n]*)?`", page.read_text("utf-8"))
+    lines = [shlex.split(span) for span in spans if not re.search(r"[<\[|,]", span)]
+    return [
+        line
+        for line in lines
+        if not any(re.fullmatch(r"[A-Z/]+", word) for word in line)
+        and any(a.startswith("--") and not b.startswith("-") for a, b in pairwise(line))
+    ]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_command_a_page_shows_parses(page: Path) -> None:
+    refused = []
+    for line in commands_shown(page):
+        try:
+            arguments().parse_args(line)
+        except SystemExit:
+            refused.append(shlex.join(["carecoord", *line]))
+    assert refused == []
