@@ -135,7 +135,18 @@ async def rebuild_all(
     *,
     on_progress: Progress | None = None,
 ) -> list[Rebuilt]:
-    """``models`` from one pass over the store, switched together."""
+    """``models`` from one pass over the store, switched together; ``RebuildRunning`` at
+    once when another rebuild holds one of them."""
+    async with _alone(pool, [model.NAME for model in models]):
+        return await _rebuild_all(store, pool, models, on_progress)
+
+
+async def _rebuild_all(
+    store: EventStore,
+    pool: AsyncConnectionPool,
+    models: Sequence[ReadModel],
+    on_progress: Progress | None,
+) -> list[Rebuilt]:
     started = time.perf_counter()
     names = [model.NAME for model in models]
     async with pool.connection() as conn:
@@ -200,6 +211,35 @@ async def rebuild_all(
             },
         )
     return done
+
+
+class RebuildRunning(RuntimeError):
+    """Another rebuild of the read model is running: the two would fill, drop and switch
+    the same next generation of tables."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"another rebuild of {name} is running")
+        self.name = name
+
+
+_REBUILD_LOCK = "SELECT pg_try_advisory_lock(hashtext('carecoord.rebuild'), hashtext(%s))"
+
+
+@contextlib.asynccontextmanager
+async def _alone(pool: AsyncConnectionPool, names: Sequence[str]) -> AsyncIterator[None]:
+    """Hold each model's rebuild lock for the whole rebuild, on a connection of its own (it
+    goes with the process, however it ends). Two rebuilds of one model both took generation
+    N+1: the second dropped the first's full table and made it anew, the first switched the
+    view to that empty one and reported success, and the timeline read empty while its
+    position said it had every event."""
+    async with await _own_connection(pool) as conn:
+        await conn.set_autocommit(True)
+        for name in names:
+            cur = await conn.execute(_REBUILD_LOCK, (name,))
+            held = await cur.fetchone()
+            if not (held and held[0]):
+                raise RebuildRunning(name)
+        yield
 
 
 async def create_generations(pool: AsyncConnectionPool, targets: Sequence[Target]) -> None:

@@ -34,7 +34,7 @@ from pydantic import ValidationError
 from carecoord.events import Role
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.projections.models import READ_MODELS, share
-from carecoord.projections.rebuild import rebuild
+from carecoord.projections.rebuild import RebuildRunning, rebuild
 from carecoord.services.infrastructure.broker import StreamRefused, ensure_stream
 from carecoord.services.infrastructure.identity import identity_of, issue_token
 from carecoord.services.infrastructure.relay import POSITION_HEADER
@@ -666,6 +666,11 @@ async def rebuild_model(settings: Settings, servers: Servers, name: str) -> None
         async with running(settings, servers, relay=False, project=False) as platform:
             with meter(f"rebuilding {name}") as shown:
                 done = await rebuild(platform.store, platform.pool, model, on_progress=shown)
+    except RebuildRunning:
+        raise SystemExit(
+            f"carecoord rebuild: {name}: another rebuild of it is running; the live read model"
+            " is as it was: let that one finish"
+        ) from None
     except (ValueError, LookupError) as error:  # an event does not decode; say no content
         raise SystemExit(
             f"carecoord rebuild: {name}: an event does not decode"

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import psycopg
+import pytest
+from psycopg_pool import AsyncConnectionPool
+
 from carecoord.events import Actor, Role
 from carecoord.projections import timeline
-from carecoord.projections.rebuild import rebuild
+from carecoord.projections.rebuild import RebuildRunning, rebuild
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
@@ -62,3 +66,44 @@ async def test_rebuild_under_live_writes_keeps_every_entry_once(platform: Platfo
     assert unsampled == ["facts", "summary"]  # the new generation's ANALYZE skips them
     assert progress
     assert progress[-1][0] <= progress[-1][1]
+
+
+async def test_a_second_rebuild_of_a_model_is_refused_and_the_first_keeps_every_entry(
+    platform: Platform,
+) -> None:
+    """Two rebuilds of one model both filled generation N+1: the second dropped the first's
+    full table and made it anew, the first switched the view to that empty table and said
+    it was rebuilt, and the timeline read empty at the store's head."""
+    last = await enroll(platform, 300)
+    assert await platform.progress.reach(timeline.NAME, last, 10)
+    with psycopg.connect(platform.database_url) as holder:
+        # The first rebuild waits at its switch on the live position row, its table full.
+        holder.execute("SELECT 1 FROM follower_positions WHERE name = 'timeline' FOR UPDATE")
+        first = asyncio.create_task(rebuild(platform.store, platform.pool, timeline))
+        while not await _waiting_on_a_lock(platform.pool):
+            assert not first.done(), first
+            await asyncio.sleep(0.01)
+        with pytest.raises(RebuildRunning, match="another rebuild of timeline"):
+            async with asyncio.timeout(60):  # it would wait at its own switch for good
+                await rebuild(platform.store, platform.pool, timeline)
+        holder.rollback()
+    done = await first
+
+    async with platform.pool.connection() as conn:
+        cur = await conn.execute("SELECT count(*) FROM timeline")
+        counted = await cur.fetchone()
+    assert done.generation == 2
+    assert counted == (300,)
+    again = await rebuild(platform.store, platform.pool, timeline)  # the lock went with it
+    assert again.generation == 3
+
+
+async def _waiting_on_a_lock(pool: AsyncConnectionPool) -> bool:
+    async with pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock'"
+        )
+        found = await cur.fetchone()
+    return bool(found and found[0])
+
