@@ -314,13 +314,18 @@ async def verify(pool: AsyncConnectionPool, *, page: int = VERIFY_PAGE) -> Verif
         return await walk(conn, page=page)
 
 
-async def walk(conn: AsyncConnection, *, page: int = VERIFY_PAGE) -> Verification:
-    """``verify`` on one connection (``carecoord audit verify`` holds no pool).
+async def walk(
+    conn: AsyncConnection, *, page: int = VERIFY_PAGE, kept: tuple[int, bytes] | None = None
+) -> Verification:
+    """``verify`` on one connection (``carecoord audit verify`` holds no pool); with
+    ``kept``, a head an earlier verification reported (seq and hash), which the chain must
+    still pass through: removing the newest entries leaves a shorter chain that holds.
 
     Rows written before the chain existed (no hash, at the start of the log) are counted as
     unchained; a row without a hash after the chain began is a break.
     """
     prev, good, after, checked, unchained = GENESIS, 0, 0, 0, 0
+    at_kept = GENESIS if kept is not None and kept[0] == 0 else None
     while True:
         rows = await (await conn.execute(_PAGE, (after, page))).fetchall()
         for seq, stored_prev, stored_hash, body, *stored in rows:
@@ -335,8 +340,27 @@ async def walk(conn: AsyncConnection, *, page: int = VERIFY_PAGE) -> Verificatio
                 return Verification(checked, unchained, good, prev, broken)
             prev, good = bytes(stored_hash), seq
             checked += 1
+            if kept is not None and seq == kept[0]:
+                at_kept = prev
         if len(rows) < page:
-            return Verification(checked, unchained, good, prev, None)
+            held = None if kept is None else _passes(kept, at_kept, good)
+            return Verification(checked, unchained, good, prev, held)
+
+
+def _passes(kept: tuple[int, bytes], found: bytes | None, last: int) -> Broken | None:
+    """Whether an intact chain ending at entry ``last`` passes through the head ``kept``,
+    whose entry hashes to ``found`` (None: no such entry)."""
+    seq, hashed = kept
+    if seq > last:
+        text = f"the log ends at entry {last}, before entry {seq} kept as its head"
+        return Broken(seq, "truncated", f"{text}: the newest entries were removed")
+    if found is None:
+        text = f"no entry {seq} is stored, which was kept as the head"
+        return Broken(seq, "rewritten", f"{text}: the log was rewritten without it")
+    if found != hashed:
+        text = f"entry {seq} no longer has the hash kept as the head"
+        return Broken(seq, "rewritten", f"{text}: the log was rewritten up to it")
+    return None
 
 
 def _columns_differ(seq: int, body: dict[str, Any], stored: tuple[Any, ...]) -> Broken | None:

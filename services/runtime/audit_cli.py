@@ -32,6 +32,7 @@ from carecoord.projections.models import READ_MODELS
 from carecoord.projections.verify import Verified, verify_all
 from carecoord.services.infrastructure import access_log
 from carecoord.services.infrastructure.access_chain import CHAIN as ACCESS_CHAIN
+from carecoord.services.infrastructure.access_chain import GENESIS, Broken
 from carecoord.services.infrastructure.chain_anchors import read_anchors
 from carecoord.services.infrastructure.chain_verification import Report, verify
 from carecoord.services.infrastructure.event_chain import TABLE
@@ -57,6 +58,14 @@ def arguments(audit: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         help="a JSON Lines file of anchors (the relay's, shipped elsewhere): each must match",
+    )
+    verify_cmd.add_argument(
+        "--access-log-head",
+        type=kept_head,
+        default=None,
+        metavar="SEQ:HASH",
+        help="a head of the access log an earlier verify printed: the log must still pass"
+        " through it (a cut tail is caught so)",
     )
     verify_cmd.add_argument("--json", action="store_true", help="print the report as JSON")
     projections_cmd = checks.add_parser(
@@ -112,7 +121,7 @@ def check_chains(args: argparse.Namespace, database_url: str) -> int:
               file=sys.stderr)  # fmt: skip
         return CANNOT_CHECK
     try:
-        logged = asyncio.run(_access_log(database_url))
+        logged = asyncio.run(_access_log(database_url, args.access_log_head))
     except psycopg.OperationalError as error:
         print(f"carecoord audit verify: cannot reach the database: {logs.one_line(error)}",
               file=sys.stderr)  # fmt: skip
@@ -126,14 +135,35 @@ def check_chains(args: argparse.Namespace, database_url: str) -> int:
     return INTACT if intact else BROKEN
 
 
-async def _access_log(database_url: str) -> access_log.Verification | None:
-    """The access log's chain walked, as ``verifyAccessLog`` walks it; None when this
-    database keeps no chained access log (no read was ever served from it)."""
+def kept_head(given: str) -> tuple[int, bytes]:
+    """``SEQ:HASH``, as ``access log head: entry SEQ hash HASH`` reads."""
+    seq, _, hashed = given.partition(":")
+    try:
+        head = int(seq), bytes.fromhex(hashed)
+    except ValueError:
+        head = (-1, b"")
+    if head[0] < 0 or len(head[1]) != len(GENESIS):
+        raise argparse.ArgumentTypeError(
+            f"{given!r} is not SEQ:HASH (an entry number and 64 hex digits)"
+        )
+    return head
+
+
+async def _access_log(
+    database_url: str, kept: tuple[int, bytes] | None
+) -> access_log.Verification | None:
+    """The access log's chain walked, as ``verifyAccessLog`` walks it, through ``kept``
+    when given; None when this database keeps no chained access log (no read was ever
+    served from it)."""
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         try:
-            return await access_log.walk(conn)
+            return await access_log.walk(conn, kept=kept)
         except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
-            return None
+            if kept is None or kept[0] == 0:
+                return None
+    text = f"no access log is stored, yet entry {kept[0]} was kept as its head: it was removed"
+    gone = Broken(kept[0], "truncated", text)
+    return access_log.Verification(0, 0, 0, GENESIS, gone)
 
 
 def check_projections(args: argparse.Namespace, database_url: str) -> int:

@@ -135,6 +135,30 @@ async def test_the_command_line_walks_the_access_log_and_exits_one_at_its_break(
     assert report["accessLog"]["headSeq"] == entries[0]["seq"]
 
 
+async def test_a_cut_tail_is_caught_against_a_head_kept_from_an_earlier_verification(
+    api: Api, tmp_path: Path
+) -> None:
+    """Removing the newest entries leaves a shorter chain that holds: only the head kept
+    from an earlier verification shows it."""
+    client_id, entries = await three_reads(api)
+    url = api.platform.database_url
+    earlier = audit(url, tmp_path, "verify", "--json")
+    kept = json.loads(earlier.stdout)["accessLog"]
+    head = f"{kept['headSeq']}:{kept['headHash']}"
+    await api.ok(TIMELINE, {"id": client_id}, role=Role.NURSE)  # the log grows past it
+    grown = audit(url, tmp_path, "verify", "--access-log-head", head)
+    assert grown.returncode == 0, grown.stdout
+
+    tamper(api, "DELETE FROM access_log WHERE seq >= %s", entries[2]["seq"])
+    alone = audit(url, tmp_path, "verify")
+    cut = audit(url, tmp_path, "verify", "--access-log-head", head)
+
+    assert alone.returncode == 0, alone.stdout  # a shorter chain holds
+    assert cut.returncode == 1, cut.stdout
+    assert f"access log BROKEN at entry {kept['headSeq']}: truncated" in cut.stdout
+    assert f"the log ends at entry {entries[1]['seq']}," in cut.stdout
+
+
 async def test_only_auditors_verify_or_export(api: Api) -> None:
     for role in (Role.PROGRAM_ADMIN, Role.PRESCRIBER):
         assert (await refusal(api, VERIFY, {}, role=role))["rule"] == "role-may-read"
