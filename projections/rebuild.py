@@ -179,10 +179,13 @@ async def _rebuild_all(
             )
             await point_view(conn, target.model, target.generation)
         await positions.write_many(conn, at)
-        # What readers remembered from the old tables (memberships, grants) goes.
+        # What readers remembered from the old tables (memberships, grants) goes; then where
+        # each model now is, as the projector announces it: a model moved past a stopped
+        # projector's position is otherwise unknown to waiting readers until the next event
+        # anywhere, and a request waiting for it is refused as catching up.
+        notes = [f"{name}{said}:{p}" for said in (CHANGED, "") for name, p in at.items()]
         await conn.execute(
-            "SELECT pg_notify(%s, note) FROM unnest(%s::text[]) AS note",
-            (PROJECTED_CHANNEL, [f"{name}{CHANGED}:{p}" for name, p in at.items()]),
+            "SELECT pg_notify(%s, note) FROM unnest(%s::text[]) AS note", (PROJECTED_CHANNEL, notes)
         )
     async with pool.connection() as conn:
         for target in targets:

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import psycopg
 import pytest
+from conftest import delete_stream, fresh_database, isolated_settings
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Actor, Role
 from carecoord.projections import timeline
-from carecoord.projections.rebuild import RebuildRunning, rebuild
+from carecoord.projections.models import READ_MODELS
+from carecoord.projections.progress import LOOP as LISTENER
+from carecoord.projections.rebuild import RebuildRunning, rebuild, rebuild_all
 from carecoord.services.care.commands import enroll_client
+from carecoord.services.careteam.commands import assign_member
+from carecoord.services.gate.grants import ACCESS_MODELS
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
+from carecoord.services.runtime.bootstrap import Servers, running
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 
@@ -107,3 +114,36 @@ async def _waiting_on_a_lock(pool: AsyncConnectionPool) -> bool:
         found = await cur.fetchone()
     return bool(found and found[0])
 
+
+async def test_a_rebuild_past_a_stopped_projector_tells_waiting_readers(
+    servers: Servers, data_dir: Path
+) -> None:
+    """A rebuild moves a model past where a stopped projector left it; readers waiting for
+    that position are told, as the projector tells them. They were not: the access views
+    held a care-team change, yet every request about the client was refused as catching up
+    until some other event was projected."""
+    settings = isolated_settings(data_dir)
+    with fresh_database(servers.database_url) as url:
+        try:
+            async with running(settings, Servers(url, servers.nats_url), project=False) as api:
+                enrolled = await api.bus.execute(
+                    enroll_client(ADMIN, display_name="Rae", program="OTP")
+                )
+                assigned = await api.bus.execute(
+                    assign_member(ADMIN, client_id=enrolled.result, member_id="nurse-1",
+                                  role=Role.NURSE)
+                )  # fmt: skip
+                for _ in range(1000):  # listening, as a running API is
+                    if api.liveness.loop(LISTENER).last_progress is not None:
+                        break
+                    await asyncio.sleep(0.01)
+                access = [m for m in READ_MODELS if m.NAME in ACCESS_MODELS]
+                await rebuild_all(api.store, api.pool, access)
+                reached = {
+                    name: await api.progress.reach(name, assigned.position, 5)
+                    for name in ACCESS_MODELS
+                }
+        finally:
+            await delete_stream(servers.nats_url, settings.stream_name)
+            await delete_stream(servers.nats_url, f"{settings.stream_name}_ANCHORS")
+    assert reached == dict.fromkeys(ACCESS_MODELS, True)
