@@ -143,3 +143,11 @@ def test_every_command_a_page_shows_parses(page: Path) -> None:
         except SystemExit:
             refused.append(shlex.join(["carecoord", *line]))
     assert refused == []
+
+
+def test_the_broker_section_names_every_user_of_the_deployments_nats() -> None:
+    users = re.findall(r"^\s*user: (\w+)", (ROOT / "deploy" / "nats.conf").read_text(), re.M)
+    access = (ROOT / "docs" / "access.md").read_text(encoding="utf-8")
+    section = access.split("## The broker", 1)[1].split("\n## ", 1)[0]
+    assert users
+    assert [user for user in users if f"`{user}`" not in section] == []
