@@ -25,6 +25,7 @@ import socket
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
+from carecoord.services.kernel.program_day import program_day
 from carecoord.services.platform import Platform
 from carecoord.services.runtime import embedded
 from carecoord.services.runtime.bootstrap import Servers, running
@@ -269,6 +271,24 @@ async def own_subscriptions_only(platform: Platform, test: str) -> AsyncIterator
 @pytest.fixture
 def settings(data_dir: Path) -> Settings:
     return isolated_settings(data_dir)
+
+
+# --- the test's clock ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The moment the test starts, in UTC: what it dates its steps from. Taken per test, not
+    at import: a run that collects before midnight and runs a test after it would date that
+    test's steps on a day the platform has left."""
+    return datetime.now(UTC)
+
+
+@pytest.fixture
+def today(now: datetime, settings: Settings) -> date:
+    """The program's day as the test starts (``program_time_zone`` of ``settings``, which is
+    the shared platform's too): the day the platform judges the test's steps on."""
+    return program_day(now, settings.program_time_zone)
 
 
 @pytest.fixture

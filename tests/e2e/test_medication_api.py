@@ -5,7 +5,7 @@ views and exports built from the events."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from medication_steps import (
@@ -25,8 +25,6 @@ from medication_steps import (
 from carecoord.events import Role
 from support import Api
 
-TODAY = datetime.now(UTC).date()
-
 
 def drug(medication: str, dose: str, start: str, route: str = "oral") -> dict[str, object]:
     return {"medication": medication, "dose": dose, "unit": "mg", "route": route, "start": start}
@@ -37,9 +35,9 @@ def methadone(start: str, dose: str = "60") -> dict[str, object]:
 
 
 @pytest.mark.shared_platform
-async def test_simultaneous_doses_for_one_slot_exactly_one_succeeds(api: Api) -> None:
+async def test_simultaneous_doses_for_one_slot_exactly_one_succeeds(api: Api, today: date) -> None:
     clinic = await Clinic.enroll(api, "Alex R.")
-    order = (await clinic.doctor(PRESCRIBE, **methadone(str(TODAY))))["id"]
+    order = (await clinic.doctor(PRESCRIBE, **methadone(str(today))))["id"]
     for window in range(16):
         clinic.position = await api.join_care_team(clinic.client_id, Role.NURSE, f"nurse-{window}")
     attempt = {
@@ -70,17 +68,17 @@ async def test_simultaneous_doses_for_one_slot_exactly_one_succeeds(api: Api) ->
 
 @pytest.mark.shared_platform
 async def test_refusals_name_the_rule_and_what_would_be_valid_and_record_only_a_hard_stop(
-    api: Api,
+    api: Api, today: date
 ) -> None:
     clinic = await Clinic.enroll(api, "Sam K.")
-    order = (await clinic.doctor(PRESCRIBE, **methadone(str(TODAY))))["id"]
+    order = (await clinic.doctor(PRESCRIBE, **methadone(str(today))))["id"]
     await clinic.doctor(HOLD, orderId=order, reason="QTc 520 ms")
     head = await asyncio.to_thread(api.platform.store.last_position)
 
-    not_prescriber = await clinic.refused(PRESCRIBE, Role.NURSE, **methadone(str(TODAY)))
-    benzo = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **drug("lorazepam", "1", str(TODAY)))
+    not_prescriber = await clinic.refused(PRESCRIBE, Role.NURSE, **methadone(str(today)))
+    benzo = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **drug("lorazepam", "1", str(today)))
     blocked = await clinic.refused(
-        PRESCRIBE, Role.PRESCRIBER, **drug("naltrexone", "50", str(TODAY))
+        PRESCRIBE, Role.PRESCRIBER, **drug("naltrexone", "50", str(today))
     )
     held = await clinic.refused(DOSE, orderId=order, amount="60", dosageForm="oral solution")
 
@@ -108,13 +106,13 @@ async def test_refusals_name_the_rule_and_what_would_be_valid_and_record_only_a_
 
 
 @pytest.mark.shared_platform
-async def test_acknowledged_interaction_shows_as_an_open_finding(api: Api) -> None:
+async def test_acknowledged_interaction_shows_as_an_open_finding(api: Api, today: date) -> None:
     clinic = await Clinic.enroll(api, "Jo B.")
-    methadone_id = (await clinic.doctor(PRESCRIBE, **methadone(str(TODAY))))["id"]
+    methadone_id = (await clinic.doctor(PRESCRIBE, **methadone(str(today))))["id"]
     reason = "baseline QTc 410 ms, ECG in 2 weeks"
     ordered = await clinic.doctor(
         PRESCRIBE,
-        **drug("escitalopram", "10", str(TODAY)),
+        **drug("escitalopram", "10", str(today)),
         acknowledgements=[{"rule": "methadone-qt-prolonging", "reason": reason}],
     )
 
@@ -130,9 +128,9 @@ async def test_acknowledged_interaction_shows_as_an_open_finding(api: Api) -> No
     assert set(shown["implicated"]) == {methadone_id, ordered["id"]}
 
 
-async def test_dea_log_and_lot_ledger_from_doses_and_take_homes(api: Api) -> None:
+async def test_dea_log_and_lot_ledger_from_doses_and_take_homes(api: Api, today: date) -> None:
     clinic = await Clinic.enroll(api, "Kai M.")
-    start = TODAY - timedelta(days=20)
+    start = today - timedelta(days=20)
     order = (await clinic.doctor(PRESCRIBE, **methadone(str(start))))["id"]
     first = await clinic.dose(order, start, "60")
     await clinic.nurse(
@@ -153,7 +151,7 @@ async def test_dea_log_and_lot_ledger_from_doses_and_take_homes(api: Api) -> Non
                    rows { substance strength dosageForm deaSchedule amountConsumed
                           amountTakenHome dispenser lots note }
                    csv } }""",
-            {"from": str(start), "to": str(TODAY), "at": clinic.position},
+            {"from": str(start), "to": str(today), "at": clinic.position},
             role=Role.AUDITOR,
         )
     )["dispensingLog"]
@@ -183,7 +181,7 @@ async def test_dea_log_and_lot_ledger_from_doses_and_take_homes(api: Api) -> Non
 
     denied = await api.gql(
         "query($d: Date!) { dispensingLog(fromDay: $d, toDay: $d) { csv } }",
-        {"d": str(TODAY)},
+        {"d": str(today)},
         role=Role.THERAPIST,
     )
     assert denied["errors"][0]["extensions"]["rule"] == "role-may-export"

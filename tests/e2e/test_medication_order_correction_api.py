@@ -5,7 +5,7 @@ dose given under the cancelled order stays recorded as given."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,16 +25,17 @@ from medication_steps import (
 from carecoord.events import Role
 from support import Api
 
-TODAY = datetime.now(UTC).date()
 ORDER_IN_ERROR = mutation("OrderActionInput", "markOrderEnteredInError")
 VITALS = mutation("RecordVitalSignsInput", "recordVitalSigns")
 
 
 @pytest.mark.shared_platform
-async def test_a_dose_change_in_error_leaves_the_earlier_order_to_dose_by(api: Api) -> None:
+async def test_a_dose_change_in_error_leaves_the_earlier_order_to_dose_by(
+    api: Api, today: date
+) -> None:
     clinic = await Clinic.enroll(api, "Sam O.")
-    start = TODAY - timedelta(days=3)
-    end = TODAY + timedelta(days=40)
+    start = today - timedelta(days=3)
+    end = today + timedelta(days=40)
     first = await clinic.doctor(
         PRESCRIBE, medication="methadone", dose="60",
         acknowledgements=[INDUCTED], unit="mg", route="oral",
@@ -44,7 +45,7 @@ async def test_a_dose_change_in_error_leaves_the_earlier_order_to_dose_by(api: A
     measured = datetime.combine(start, datetime.min.time(), UTC) + timedelta(hours=12)
     vitals = {"clientId": clinic.client_id, "qtcMs": 470, "occurredAt": measured.isoformat()}
     await api.ok(VITALS, {"i": vitals}, role=Role.NURSE, user="nurse-kim")
-    yesterday = TODAY - timedelta(days=1)
+    yesterday = today - timedelta(days=1)
     changed = await clinic.doctor(
         CHANGE, orderId=first["id"], dose="80", start=str(yesterday), reason="titration"
     )
@@ -55,7 +56,7 @@ async def test_a_dose_change_in_error_leaves_the_earlier_order_to_dose_by(api: A
     twice = await clinic.refused(
         ORDER_IN_ERROR, Role.PRESCRIBER, orderId=changed["id"], reason="again"
     )
-    today_dose = await clinic.dose(first["id"], TODAY, "60")
+    today_dose = await clinic.dose(first["id"], today, "60")
 
     assert (blank["field"], blank["rule"]) == ("reason", "reason-required")
     assert (twice["field"], twice["rule"]) == ("orderId", "not-in-error")
@@ -70,22 +71,24 @@ async def test_a_dose_change_in_error_leaves_the_earlier_order_to_dose_by(api: A
     assert [(f["rule"], f["severity"], f["implicated"]) for f in current["findings"]] == [
         ("methadone-qtc-prolonged", "MODERATE", [first["id"]])
     ]
-    dosing = await clinic.read(DOSING, on=str(TODAY))
+    dosing = await clinic.read(DOSING, on=str(today))
     entries = [(e["day"], e["status"], e["medication"]) for e in dosing["entries"]]
     assert (str(yesterday), "given", "methadone") in entries  # under the cancelled order
-    assert (str(TODAY), "back-in-force", "methadone") in entries
-    assert (str(TODAY), "given", "methadone") in entries
+    assert (str(today), "back-in-force", "methadone") in entries
+    assert (str(today), "given", "methadone") in entries
     assert dosing["given"] == 3
     assert given != today_dose
     timeline = [n["summary"] for n in (await clinic.read(TIMELINE))["nodes"]]
     assert (
-        f"Order back in force: methadone from {TODAY} (order {changed['id']} entered in error)"
+        f"Order back in force: methadone from {today} (order {changed['id']} entered in error)"
         in timeline
     )
 
 
 @pytest.mark.shared_platform
-async def test_a_blind_taper_back_in_force_is_hidden_from_the_client_again(api: Api) -> None:
+async def test_a_blind_taper_back_in_force_is_hidden_from_the_client_again(
+    api: Api, today: date
+) -> None:
     clinic = await Clinic.enroll(api, "Bo K.")
     first = await clinic.doctor(
         PRESCRIBE,
@@ -94,17 +97,17 @@ async def test_a_blind_taper_back_in_force_is_hidden_from_the_client_again(api: 
         acknowledgements=[INDUCTED],
         unit="mg",
         route="oral",
-        start=str(TODAY),
+        start=str(today),
     )
     taper = await clinic.doctor(
         TAPER, orderId=first["id"], blind=True, reason="client-requested taper",
-        steps=[{"start": str(TODAY + timedelta(days=1)), "dose": "50"}],
+        steps=[{"start": str(today + timedelta(days=1)), "dose": "50"}],
     )  # fmt: skip
     changed = await clinic.doctor(
         CHANGE,
         orderId=taper["id"],
         dose="55",
-        start=str(TODAY + timedelta(days=2)),
+        start=str(today + timedelta(days=2)),
         acknowledgements=[INDUCTED],
     )
 

@@ -5,7 +5,7 @@ reduction afterwards is not held up."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from medication_steps import CHANGE, INDUCTED, MEDICATIONS, PRESCRIBE, Clinic, mutation
@@ -13,13 +13,14 @@ from medication_steps import CHANGE, INDUCTED, MEDICATIONS, PRESCRIBE, Clinic, m
 from carecoord.events import Role
 from support import Api
 
-TODAY = datetime.now(UTC).date()
 VITALS = mutation("RecordVitalSignsInput", "recordVitalSigns")
 QTC_RULE = "methadone-qtc-prolonged"
 
 
 @pytest.mark.shared_platform
-async def test_methadone_with_a_qtc_of_500_or_more_needs_an_acknowledgement(api: Api) -> None:
+async def test_methadone_with_a_qtc_of_500_or_more_needs_an_acknowledgement(
+    api: Api, today: date
+) -> None:
     clinic = await Clinic.enroll(api, "Lee W.")
     measured = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
     await api.ok(
@@ -36,17 +37,17 @@ async def test_methadone_with_a_qtc_of_500_or_more_needs_an_acknowledgement(api:
         "route": "oral",
     }
 
-    refused = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **methadone, start=str(TODAY))
+    refused = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **methadone, start=str(today))
     before = await clinic.read(MEDICATIONS, history=True)
     ack = [{"rule": QTC_RULE, "reason": "cardiology reviewed; weekly ECG"}, INDUCTED]
     ordered = await clinic.doctor(
-        PRESCRIBE, **{**methadone, "acknowledgements": ack}, start=str(TODAY)
+        PRESCRIBE, **{**methadone, "acknowledgements": ack}, start=str(today)
     )
     lower = await clinic.doctor(
         CHANGE,
         orderId=ordered["id"],
         dose="60",
-        start=str(TODAY + timedelta(days=1)),
+        start=str(today + timedelta(days=1)),
         acknowledgements=[INDUCTED],  # not dosed yet: its first day is still judged
     )
 

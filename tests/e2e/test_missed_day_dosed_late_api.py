@@ -11,7 +11,7 @@ finding stays on the record (nothing is edited)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,6 @@ from carecoord.events import Role
 from carecoord.services.infrastructure.settings import Settings
 from support import Api
 
-TODAY = datetime.now(UTC).date()
 CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
   clients { clientId consecutiveMissedDays recentMissedDays } } }"""
 
@@ -34,10 +33,10 @@ def settings(data_dir: Path) -> Settings:
 
 
 async def test_a_day_dosed_late_after_the_sweep_found_it_breaks_the_run_and_is_not_missed(
-    api: Api,
+    api: Api, today: date
 ) -> None:
     clinic = await Clinic.enroll(api, "Kit D.")
-    start = TODAY - timedelta(days=5)
+    start = today - timedelta(days=5)
     order = (
         await clinic.doctor(
             PRESCRIBE, medication="methadone", dose="40", unit="mg", route="oral", start=str(start)
@@ -51,7 +50,7 @@ async def test_a_day_dosed_late_after_the_sweep_found_it_breaks_the_run_and_is_n
     ] == [str(third)]
 
     await clinic.dose(order, third, "40")  # the day's dose, charted from the paper record
-    await clinic.swept(TODAY)
+    await clinic.swept(today)
 
     dosing = await clinic.read(DOSING)
     assert "hold-placed" not in [e["status"] for e in dosing["entries"]]
@@ -66,13 +65,13 @@ async def test_a_day_dosed_late_after_the_sweep_found_it_breaks_the_run_and_is_n
 
 
 async def test_days_found_missed_before_a_dose_change_dated_back_are_missed_once(
-    api: Api,
+    api: Api, today: date
 ) -> None:
     """A dose change written late, dated back to days the sweep had found missed under the
     order it replaces: those days are each missed once (the rule's findings stand under the
     old order), and they count in the run the hold goes by."""
     clinic = await Clinic.enroll(api, "Lou F.")
-    start = TODAY - timedelta(days=6)
+    start = today - timedelta(days=6)
     old = (
         await clinic.doctor(
             PRESCRIBE,

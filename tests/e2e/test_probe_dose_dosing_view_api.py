@@ -5,7 +5,7 @@ a day before the first dose the client is not yet in treatment: 0 days, not a ne
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from medication_steps import INDUCTED, PRESCRIBE, Clinic
@@ -15,7 +15,6 @@ from support import Api
 
 pytestmark = pytest.mark.shared_platform
 
-TODAY = datetime.now(UTC).date()
 SUMMARY = """query($id: UUID!, $atLeast: Int, $on: Date) {
   clientDosing(clientId: $id, atLeast: $atLeast, on: $on) { firstDoseDay daysInTreatment } }"""
 RANGE = """query($id: UUID!, $atLeast: Int, $from: Date, $to: Date) {
@@ -23,9 +22,11 @@ RANGE = """query($id: UUID!, $atLeast: Int, $from: Date, $to: Date) {
     given entries { day status } } }"""
 
 
-async def test_days_read_backwards_are_refused_and_one_day_is_a_range(api: Api) -> None:
+async def test_days_read_backwards_are_refused_and_one_day_is_a_range(
+    api: Api, today: date
+) -> None:
     clinic = await Clinic.enroll(api, "Dee R.")
-    start = TODAY - timedelta(days=3)
+    start = today - timedelta(days=3)
     order = await clinic.doctor(
         PRESCRIBE,
         medication="methadone",
@@ -38,7 +39,7 @@ async def test_days_read_backwards_are_refused_and_one_day_is_a_range(api: Api) 
     await clinic.dose(order["id"], start, "60")
 
     swapped = await api.gql(
-        RANGE, {"id": clinic.client_id, "atLeast": clinic.position, "from": str(TODAY),
+        RANGE, {"id": clinic.client_id, "atLeast": clinic.position, "from": str(today),
                 "to": str(start)}, role=Role.NURSE, user="nurse-kim",
     )  # fmt: skip
 
@@ -50,9 +51,9 @@ async def test_days_read_backwards_are_refused_and_one_day_is_a_range(api: Api) 
     assert (one_day["given"], one_day["entries"]) == (1, [{"day": str(start), "status": "given"}])
 
 
-async def test_a_day_before_the_first_dose_is_no_day_in_treatment(api: Api) -> None:
+async def test_a_day_before_the_first_dose_is_no_day_in_treatment(api: Api, today: date) -> None:
     clinic = await Clinic.enroll(api, "Dee S.")
-    start = TODAY - timedelta(days=3)
+    start = today - timedelta(days=3)
     order = await clinic.doctor(
         PRESCRIBE,
         medication="methadone",

@@ -6,7 +6,7 @@ orders to dose by for a stay no one could have arranged."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from medication_steps import Clinic, mutation
@@ -16,27 +16,26 @@ from support import Api
 
 pytestmark = pytest.mark.shared_platform
 
-TODAY = datetime.now(UTC).date()
 GUEST = mutation("GuestDosingInput", "arrangeGuestDosing")
 CONSENT = mutation("RecordConsentInput", "recordConsent")
 SITE = "Riverside OTP"
 
 
-async def test_a_stay_starting_before_enrolment_is_refused(api: Api) -> None:
+async def test_a_stay_starting_before_enrolment_is_refused(api: Api, today: date) -> None:
     clinic = await Clinic.enroll(api, "Gil E.")  # enrolled 90 days ago
     consent = {
         "clientId": clinic.client_id,
         "recipients": [{"type": "ORGANIZATION", "id": SITE, "name": SITE}],
         "purpose": "treatment: guest dosing", "dataKinds": ["MEDICATION", "DOSING"],
-        "signedOn": str(TODAY), "signedBy": "Gil E.",
+        "signedOn": str(today), "signedBy": "Gil E.",
     }  # fmt: skip
     await api.ok(CONSENT, {"i": consent}, role=Role.PROGRAM_ADMIN)
     head = await asyncio.to_thread(api.platform.store.last_position)
 
-    for start, end in (("1900-01-01", "1900-01-05"), (TODAY - timedelta(days=100), TODAY)):
+    for start, end in (("1900-01-01", "1900-01-05"), (today - timedelta(days=100), today)):
         refused = await clinic.refused(GUEST, site=SITE, start=str(start), end=str(end))
         assert (refused["field"], refused["rule"]) == ("start", "after-enrolment")
     assert await asyncio.to_thread(api.platform.store.last_position) == head
 
-    await clinic.nurse(GUEST, site=SITE, start=str(TODAY + timedelta(days=1)),
-                       end=str(TODAY + timedelta(days=3)))  # fmt: skip
+    await clinic.nurse(GUEST, site=SITE, start=str(today + timedelta(days=1)),
+                       end=str(today + timedelta(days=3)))  # fmt: skip

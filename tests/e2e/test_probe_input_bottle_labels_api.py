@@ -8,7 +8,7 @@ naming the field too."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -18,11 +18,10 @@ from support import Api
 
 pytestmark = pytest.mark.shared_platform
 
-TODAY = datetime.now(UTC).date()
 HIDDEN = ["B1\u200b", "B\u20601", "B1\u00a0x"]
 
 
-async def test_a_label_holding_what_no_reader_sees_is_refused(api: Api) -> None:
+async def test_a_label_holding_what_no_reader_sees_is_refused(api: Api, today: date) -> None:
     clinic = await Clinic.enroll(api, "Kit B.")
     prescribed = await clinic.doctor(
         PRESCRIBE,
@@ -31,13 +30,13 @@ async def test_a_label_holding_what_no_reader_sees_is_refused(api: Api) -> None:
         acknowledgements=[INDUCTED],
         unit="mg",
         route="oral",
-        start=str(TODAY),
+        start=str(today),
     )
     order = str(prescribed["id"])
     await clinic.nurse(DOSE, orderId=order, amount="60", dosageForm="oral solution")
     await clinic.eligible(7)
     given: dict[str, Any] = {
-        "orderId": order, "firstDay": str(TODAY + timedelta(days=1)), "days": 2,
+        "orderId": order, "firstDay": str(today + timedelta(days=1)), "days": 2,
         "dosageForm": "oral solution",
     }  # fmt: skip
     head = await asyncio.to_thread(api.platform.store.last_position)

@@ -7,7 +7,7 @@ field and the rule and records nothing; ``M-1`` itself is drawn on."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 from uuid import uuid4
 
 import pytest
@@ -20,11 +20,12 @@ from support import Api
 pytestmark = pytest.mark.shared_platform
 
 RECEIVE = mutation("ReceiveStockInput", "receiveStock")
-TODAY = datetime.now(UTC).date()
 NOT_LOT_NUMBERS = ["M-1 ", " M-1", "M-1\u200b", "M\u00a01", "\u200b", "   ", "M-1\n"]
 
 
-async def test_a_lot_no_receipt_could_name_is_refused_and_draws_nothing(api: Api) -> None:
+async def test_a_lot_no_receipt_could_name_is_refused_and_draws_nothing(
+    api: Api, today: date
+) -> None:
     site = f"Lot names {uuid4().hex[:8]}"
     clinic = await Clinic.enroll(api, "Lu N.", program=site)
     receipt = methadone_receipt(site, orderFormNumber="F-1")
@@ -36,11 +37,11 @@ async def test_a_lot_no_receipt_could_name_is_refused_and_draws_nothing(api: Api
         acknowledgements=[INDUCTED],
         unit="mg",
         route="oral",
-        start=str(TODAY),
+        start=str(today),
     )
     dose = {"orderId": order["id"], "amount": "60", "dosageForm": "oral solution"}
     bottles = [{"bottle": "TH-1", "lot": "M-1"}, {"bottle": "TH-2", "lot": "M-1\u200b"}]
-    take_home = {"orderId": order["id"], "firstDay": str(TODAY + timedelta(days=1)), "days": 2}
+    take_home = {"orderId": order["id"], "firstDay": str(today + timedelta(days=1)), "days": 2}
     head = await asyncio.to_thread(api.platform.store.last_position)
 
     refusals = [await clinic.refused(DOSE, **dose, lot=lot) for lot in NOT_LOT_NUMBERS]

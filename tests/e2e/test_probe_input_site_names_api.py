@@ -7,7 +7,6 @@ reads as the one it left. Each is refused naming the field and rule and records 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -23,7 +22,6 @@ pytestmark = pytest.mark.shared_platform
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 RECEIVE = mutation("ReceiveStockInput", "receiveStock")
 TRANSFER = mutation("TransferStockInput", "transferStock")
-TODAY = datetime.now(UTC).date()
 HIDDEN = ["\u200b", "\u00a0", "\u2060", "\u3164"]
 """A zero-width space, a no-break space, a word joiner, a Hangul filler."""
 

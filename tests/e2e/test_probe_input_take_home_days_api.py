@@ -8,7 +8,7 @@ bottles lasting to the last day the eligibility reaches are handed over."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -18,10 +18,8 @@ from support import Api
 
 pytestmark = pytest.mark.shared_platform
 
-TODAY = datetime.now(UTC).date()
 
-
-async def test_bottles_lasting_past_the_eligibility_are_refused(api: Api) -> None:
+async def test_bottles_lasting_past_the_eligibility_are_refused(api: Api, today: date) -> None:
     clinic = await Clinic.enroll(api, "Ira T.")
     prescribed = await clinic.doctor(
         PRESCRIBE,
@@ -30,7 +28,7 @@ async def test_bottles_lasting_past_the_eligibility_are_refused(api: Api) -> Non
         acknowledgements=[INDUCTED],
         unit="mg",
         route="oral",
-        start=str(TODAY),
+        start=str(today),
     )
     order = str(prescribed["id"])
     await clinic.nurse(DOSE, orderId=order, amount="60", dosageForm="oral solution")
@@ -41,14 +39,14 @@ async def test_bottles_lasting_past_the_eligibility_are_refused(api: Api) -> Non
 
     far = await clinic.refused(TAKE_HOME, **given, firstDay="2199-01-01", bottles=bottles)
     late = await clinic.refused(
-        TAKE_HOME, **given, firstDay=str(TODAY + timedelta(days=7)), bottles=bottles
+        TAKE_HOME, **given, firstDay=str(today + timedelta(days=7)), bottles=bottles
     )
 
     for refused in (far, late):
         assert (refused["code"], refused["field"], refused["rule"]) == (
             "RULE_VIOLATION", "firstDay", "take-home-horizon",
         ), refused  # fmt: skip
-        assert f"days to {TODAY + timedelta(days=7)} at the latest" in refused["message"]
+        assert f"days to {today + timedelta(days=7)} at the latest" in refused["message"]
     assert await asyncio.to_thread(api.platform.store.last_position) == head
-    await clinic.nurse(TAKE_HOME, **given, firstDay=str(TODAY + timedelta(days=6)), bottles=bottles)
+    await clinic.nurse(TAKE_HOME, **given, firstDay=str(today + timedelta(days=6)), bottles=bottles)
     assert (await clinic.read(DOSING))["takeHomeDoses"] == 2

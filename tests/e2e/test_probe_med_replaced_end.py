@@ -4,38 +4,38 @@ prescribed with (none), so the replaced order read as open-ended."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from medication_steps import CHANGE, INDUCTED, MEDICATIONS, PRESCRIBE, TAPER, Clinic, at
 
 from support import Api
 
-TODAY = datetime.now(UTC).date()
-
 
 @pytest.mark.shared_platform
-async def test_a_replaced_order_reads_as_ending_the_day_before_its_successor(api: Api) -> None:
+async def test_a_replaced_order_reads_as_ending_the_day_before_its_successor(
+    api: Api, today: date
+) -> None:
     clinic = await Clinic.enroll(api, "Jo M.")
-    start = TODAY - timedelta(days=10)
+    start = today - timedelta(days=10)
     first = await clinic.doctor(
         PRESCRIBE, medication="methadone", dose="60",
         acknowledgements=[INDUCTED], unit="mg", route="oral",
-        start=str(start), end=str(TODAY + timedelta(days=30)), occurredAt=at(start, 8),
+        start=str(start), end=str(today + timedelta(days=30)), occurredAt=at(start, 8),
     )  # fmt: skip
     changed = await clinic.doctor(
-        CHANGE, orderId=first["id"], dose="70", start=str(TODAY), acknowledgements=[INDUCTED]
+        CHANGE, orderId=first["id"], dose="70", start=str(today), acknowledgements=[INDUCTED]
     )  # never dosed yet: in induction still
     tapered = await clinic.doctor(
         TAPER, orderId=changed["id"], reason="client request", acknowledgements=[INDUCTED],
-        steps=[{"start": str(TODAY + timedelta(days=2)), "dose": "60"}],
+        steps=[{"start": str(today + timedelta(days=2)), "dose": "60"}],
     )  # fmt: skip
 
     orders = {o["id"]: o for o in (await clinic.read(MEDICATIONS, history=True))["orders"]}
 
     assert (orders[first["id"]]["status"], orders[first["id"]]["end"]) == (
         "replaced",
-        str(TODAY - timedelta(days=1)),
+        str(today - timedelta(days=1)),
     )
-    assert orders[changed["id"]]["end"] == str(TODAY + timedelta(days=1))
-    assert orders[tapered["id"]]["end"] == str(TODAY + timedelta(days=30))
+    assert orders[changed["id"]]["end"] == str(today + timedelta(days=1))
+    assert orders[tapered["id"]]["end"] == str(today + timedelta(days=30))

@@ -7,7 +7,7 @@ daily count waits for the lot's receipt."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -25,18 +25,17 @@ COUNT = mutation("CountStockInput", "countStock")
 ON_HAND = """query($site: String!, $atLeast: Int) {
   stockOnHand(site: $site, atLeast: $atLeast) { lots { lot dispensed onHand } } }"""
 SUPPLIER = {"supplier": "Mallinckrodt", "supplierDeaNumber": "RM1234563"}
-TODAY = datetime.now(UTC).date()
 
 
-async def test_a_dose_from_a_lot_of_another_medication_is_refused(api: Api) -> None:
+async def test_a_dose_from_a_lot_of_another_medication_is_refused(api: Api, today: date) -> None:
     site = f"Lot OTP {uuid4().hex[:8]}"
     clinic = await Clinic.enroll(api, "Cy L.", program=site)
     order = await clinic.doctor(
         PRESCRIBE, medication="methadone", dose="60",
         acknowledgements=[INDUCTED], unit="mg", route="oral",
-        start=str(TODAY - timedelta(days=2)), occurredAt=at(TODAY - timedelta(days=3), 6),
+        start=str(today - timedelta(days=2)), occurredAt=at(today - timedelta(days=3), 6),
     )  # fmt: skip
-    expires = str(TODAY + timedelta(days=300))
+    expires = str(today + timedelta(days=300))
     for lot, medication, form, order_form in (
         ("M-1", "methadone", "oral solution", "DEA_222"),
         ("B-1", "buprenorphine", "sublingual tablet", "INVOICE"),
@@ -47,13 +46,13 @@ async def test_a_dose_from_a_lot_of_another_medication_is_refused(api: Api) -> N
         await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE)
     dose: dict[str, Any] = {"orderId": order["id"], "amount": "60", "dosageForm": "oral solution"}
 
-    wrong = await clinic.refused(DOSE, **dose, lot="B-1", givenAt=at(TODAY - timedelta(days=1)))
+    wrong = await clinic.refused(DOSE, **dose, lot="B-1", givenAt=at(today - timedelta(days=1)))
 
     assert (wrong["code"], wrong["field"], wrong["rule"]) == (
         "RULE_VIOLATION", "lot", "lot-medication",
     )  # fmt: skip
     assert "lot B-1 here is buprenorphine sublingual tablet" in wrong["message"]
-    dosed = await clinic.nurse(DOSE, **dose, lot="M-1", givenAt=at(TODAY - timedelta(days=1)))
+    dosed = await clinic.nurse(DOSE, **dose, lot="M-1", givenAt=at(today - timedelta(days=1)))
     mark = {"clientId": clinic.client_id, "doseId": dosed["id"], "reason": "wrong client"}
     marks = [api.gql(IN_ERROR, {"i": mark}, role=Role.NURSE, user="nurse-kim") for _ in range(3)]
     [marked] = [b["data"] for b in await asyncio.gather(*marks) if not b.get("errors")]
@@ -63,7 +62,9 @@ async def test_a_dose_from_a_lot_of_another_medication_is_refused(api: Api) -> N
     assert held == {"B-1": ("0", "1000"), "M-1": ("0", "1000")}
 
 
-async def test_a_daily_count_waits_for_the_receipt_of_a_lot_doses_drew_on(api: Api) -> None:
+async def test_a_daily_count_waits_for_the_receipt_of_a_lot_doses_drew_on(
+    api: Api, today: date
+) -> None:
     """Before, an opening count of M-1 alone passed while the stock on hand listed M-2 at
     -60 mg, drawn on by a dose with no receipt of it entered: no count could name M-2, and
     none showed it. The count is refused naming M-2 until its receipt is recorded."""
@@ -72,17 +73,17 @@ async def test_a_daily_count_waits_for_the_receipt_of_a_lot_doses_drew_on(api: A
     order = await clinic.doctor(
         PRESCRIBE, medication="methadone", dose="60",
         acknowledgements=[INDUCTED], unit="mg", route="oral",
-        start=str(TODAY - timedelta(days=2)), occurredAt=at(TODAY - timedelta(days=3), 6),
+        start=str(today - timedelta(days=2)), occurredAt=at(today - timedelta(days=3), 6),
     )  # fmt: skip
-    expires = str(TODAY + timedelta(days=300))
+    expires = str(today + timedelta(days=300))
     receipt = {"site": site, "lot": "M-1", "medication": "methadone",
                "dosageForm": "oral solution", "quantity": "1000", "containers": 1,
                "orderForm": "DEA_222", "orderFormNumber": "F-1", "expiresOn": expires,
-               "receivedAt": at(TODAY - timedelta(days=2)), **SUPPLIER}  # fmt: skip
+               "receivedAt": at(today - timedelta(days=2)), **SUPPLIER}  # fmt: skip
     await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE)
     await clinic.nurse(
         DOSE, orderId=order["id"], amount="60", dosageForm="oral solution", lot="M-2",
-        givenAt=at(TODAY - timedelta(days=1)),
+        givenAt=at(today - timedelta(days=1)),
     )  # fmt: skip
     count = {"site": site, "occasion": "OPENING", "lines": [{"lot": "M-1", "counted": "1000"}],
              "witnessId": "nurse-ola"}  # fmt: skip

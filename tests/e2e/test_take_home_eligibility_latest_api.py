@@ -9,7 +9,7 @@ the client with none."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -18,8 +18,6 @@ from medication_steps import DOSE, INDUCTED, PRESCRIBE, TAKE_HOME, Clinic, at
 from support import Api
 
 pytestmark = pytest.mark.shared_platform
-
-TODAY = datetime.now(UTC).date()
 
 
 async def dosed_since(clinic: Clinic, start: date) -> str:
@@ -37,14 +35,16 @@ async def dosed_since(clinic: Clinic, start: date) -> str:
     return str(written["id"])
 
 
-async def test_an_older_determination_entered_late_does_not_undo_the_latest(api: Api) -> None:
+async def test_an_older_determination_entered_late_does_not_undo_the_latest(
+    api: Api, today: date
+) -> None:
     clinic = await Clinic.enroll(api, "Sam Q.")
-    order = await dosed_since(clinic, TODAY - timedelta(days=40))
+    order = await dosed_since(clinic, today - timedelta(days=40))
     await clinic.eligible(0)  # today: a diversion report, no take-homes
-    await clinic.eligible(7, on=TODAY - timedelta(days=10))  # charted late from paper
+    await clinic.eligible(7, on=today - timedelta(days=10))  # charted late from paper
 
     refused = await clinic.refused(
-        TAKE_HOME, orderId=order, firstDay=str(TODAY + timedelta(days=1)), days=1,
+        TAKE_HOME, orderId=order, firstDay=str(today + timedelta(days=1)), days=1,
         dosageForm="oral solution", bottles=[{"bottle": "E-1", "lot": "LOT-A"}],
     )  # fmt: skip
     assert (refused["field"], refused["rule"]) == ("days", "take-home-eligibility")
@@ -53,29 +53,29 @@ async def test_an_older_determination_entered_late_does_not_undo_the_latest(api:
     await clinic.eligible(2)
     await clinic.nurse(DOSE, orderId=order, amount="60", dosageForm="oral solution")
     await clinic.nurse(
-        TAKE_HOME, orderId=order, firstDay=str(TODAY + timedelta(days=1)), days=1,
+        TAKE_HOME, orderId=order, firstDay=str(today + timedelta(days=1)), days=1,
         dosageForm="oral solution", bottles=[{"bottle": "E-1", "lot": "LOT-A"}],
     )  # fmt: skip
 
 
 async def test_a_take_home_charted_late_is_held_to_the_determination_in_force_when_handed_over(
-    api: Api,
+    api: Api, today: date
 ) -> None:
     """A hand-over charted from paper is held to the eligibility of its day: before any was
     determined it is refused, though the client is eligible today; handed over while seven
     days were allowed it stands, though a reassessment since allows none."""
     clinic = await Clinic.enroll(api, "Sam R.")
-    order = await dosed_since(clinic, TODAY - timedelta(days=40))
+    order = await dosed_since(clinic, today - timedelta(days=40))
 
     def handed(days_ago: int, label: str) -> dict[str, Any]:
-        day = TODAY - timedelta(days=days_ago)
+        day = today - timedelta(days=days_ago)
         return {
             "orderId": order, "firstDay": str(day + timedelta(days=1)), "days": 1,
             "dosageForm": "oral solution", "bottles": [{"bottle": label, "lot": "LOT-A"}],
             "handedOverAt": at(day, 12),
         }  # fmt: skip
 
-    await clinic.eligible(7, on=TODAY - timedelta(days=20))
+    await clinic.eligible(7, on=today - timedelta(days=20))
     await clinic.eligible(0)  # today: a diversion report, no take-homes
     before = await clinic.refused(TAKE_HOME, **handed(25, "E-1"))
     assert (before["field"], before["rule"]) == ("days", "take-home-eligibility")
