@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,6 @@ from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.runtime.missed_sweep import sweep_once
 from support import Api
 
-NOW = datetime.now(UTC)
-TODAY = NOW.date()
 PHQ9_ITEM9 = {"1": 2, "2": 2, "3": 1, "4": 2, "5": 1, "6": 1, "7": 1, "8": 0, "9": 1}
 CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
   rulesVersion clients { clientId displayName needsAttention openAlerts highestAlertSeverity
@@ -47,17 +45,19 @@ def settings(data_dir: Path) -> Settings:
 
 
 class Program:
-    """Clients enrolled three weeks ago, and the clinicians put on their care teams."""
+    """Clients enrolled three weeks before ``now``, and the clinicians put on their care
+    teams."""
 
-    def __init__(self, api: Api) -> None:
+    def __init__(self, api: Api, now: datetime) -> None:
         self.api = api
+        self.now = now
         self.position = 0
 
     async def enroll(self, name: str, *team: tuple[Role, str], days_ago: int = 21) -> str:
         data = await self.api.ok(
             operation("program_admin", "EnrollClient"),
             {"input": {"displayName": name, "program": "OTP",
-                       "occurredAt": (NOW - timedelta(days=days_ago)).isoformat()}},
+                       "occurredAt": (self.now - timedelta(days=days_ago)).isoformat()}},
             role=Role.PROGRAM_ADMIN,
         )  # fmt: skip
         client_id: str = data["enrollClient"]["id"]
@@ -88,8 +88,10 @@ class Program:
 NURSE, DOCTOR, PEER, THERAPIST = "nurse-kim", "dr-lee", "peer-jo", "ther-ana"
 
 
-async def test_the_caseload_puts_who_needs_attention_first(api: Api) -> None:
-    program = Program(api)
+async def test_the_caseload_puts_who_needs_attention_first(
+    api: Api, now: datetime, today: date
+) -> None:
+    program = Program(api, now)
     alerted = await program.enroll(
         "Ash", (Role.NURSE, NURSE), (Role.PRESCRIBER, DOCTOR), (Role.PEER_SUPPORTER, PEER)
     )
@@ -102,7 +104,7 @@ async def test_the_caseload_puts_who_needs_attention_first(api: Api) -> None:
 
     await program.phq9(alerted)
     clinic = Clinic(api, missing)
-    start = TODAY - timedelta(days=5)
+    start = today - timedelta(days=5)
     order = await clinic.doctor(
         PRESCRIBE, medication="methadone", dose="40", unit="mg", route="oral", start=str(start)
     )
@@ -113,11 +115,11 @@ async def test_the_caseload_puts_who_needs_attention_first(api: Api) -> None:
     await program.send(
         "ScheduleSession", Role.THERAPIST, THERAPIST,
         {"clientIds": [booked], "modality": "CBT", "format": "INDIVIDUAL",
-         "scheduledFor": (NOW + timedelta(days=1)).isoformat(), "plannedMinutes": 50},
+         "scheduledFor": (now + timedelta(days=1)).isoformat(), "plannedMinutes": 50},
     )  # fmt: skip
     await clinic.read(MEDICATIONS)  # the sweep finds its candidates in this view
     platform = api.platform
-    await sweep_once(platform.bus, platform.pool, platform.medication, TODAY)
+    await sweep_once(platform.bus, platform.pool, platform.medication, today)
     for _ in range(100):  # the missed-dose sweep records the three days after the two doses
         if (await clinic.read(DOSING))["missed"] == 3:
             break
@@ -168,8 +170,8 @@ async def test_the_caseload_is_for_care_team_roles(api: Api) -> None:
     assert empty["myCaseload"]["clients"] == []
 
 
-async def test_new_alerts_for_my_caseload_arrive_once_in_order(api: Api) -> None:
-    program = Program(api)
+async def test_new_alerts_for_my_caseload_arrive_once_in_order(api: Api, now: datetime) -> None:
+    program = Program(api, now)
     mine = await program.enroll("Frankie", (Role.NURSE, NURSE))
     other = await program.enroll("Gale", (Role.NURSE, "nurse-ola"))
     assert await api.platform.progress.reach(alerts.NAME, 0, 1)
@@ -197,10 +199,10 @@ async def test_new_alerts_for_my_caseload_arrive_once_in_order(api: Api) -> None
 
 
 async def test_a_caseload_feed_resumed_far_back_catches_up_page_by_page(
-    api: Api, monkeypatch: pytest.MonkeyPatch
+    api: Api, now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(caseload_api, "ALERTS_PAGE", 1)
-    program = Program(api)
+    program = Program(api, now)
     mine = await program.enroll("Harper", (Role.NURSE, NURSE))
     other = await program.enroll("Indy", (Role.NURSE, "nurse-ola"))
     assert await api.platform.progress.reach(alerts.NAME, 0, 1)

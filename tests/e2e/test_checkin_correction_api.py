@@ -6,7 +6,7 @@ error, and every refusal names its field and rule and records nothing."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -16,7 +16,6 @@ from medication_steps import INDUCTED, NURSE, PRESCRIBE, TIMELINE, Clinic, mutat
 from carecoord.events import Role
 from support import Api
 
-TODAY = datetime.now(UTC).date()
 IN_ERROR = mutation("CheckInInErrorInput", "markCheckInEnteredInError")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
@@ -29,8 +28,7 @@ CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
   clients { clientId lastCheckInAt } } }"""
 QT_RULE = "methadone-qt-prolonging"
 PEER = "peer-quinn"
-ESCITALOPRAM = {"medication": "escitalopram", "dose": "10", "unit": "mg", "route": "oral",
-                "start": str(TODAY)}  # fmt: skip
+ESCITALOPRAM = {"medication": "escitalopram", "dose": "10", "unit": "mg", "route": "oral"}
 
 
 def ago(**delta: float) -> str:
@@ -47,7 +45,7 @@ async def read(clinic: Clinic, query: str, **variables: Any) -> Any:
 
 @pytest.mark.shared_platform
 async def test_a_mistyped_phq9_and_qtc_are_marked_in_error_and_counted_nowhere(
-    api: Api,
+    api: Api, today: date
 ) -> None:
     clinic = await Clinic.enroll(api, "Quinn R.")
     other = await Clinic.enroll(api, "Rory S.")
@@ -58,7 +56,7 @@ async def test_a_mistyped_phq9_and_qtc_are_marked_in_error_and_counted_nowhere(
         acknowledgements=[INDUCTED],
         unit="mg",
         route="oral",
-        start=str(TODAY),
+        start=str(today),
     )
     checked = ago(days=3)
     await clinic.nurse(CHECK_IN, craving=20, occurredAt=checked)
@@ -68,7 +66,7 @@ async def test_a_mistyped_phq9_and_qtc_are_marked_in_error_and_counted_nowhere(
     phq9 = (await clinic.nurse(SCORE, instrument="PHQ9", answers=item9))["id"]
     theirs = (await other.nurse(CHECK_IN, mood=5))["id"]
     await api.join_care_team(clinic.client_id, Role.PEER_SUPPORTER, PEER)
-    before = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **ESCITALOPRAM)
+    before = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **ESCITALOPRAM, start=str(today))
     assert before["rule"] == QT_RULE
     assert "QTc 520 ms" in before["message"]
     head = await asyncio.to_thread(api.platform.store.last_position)
@@ -155,7 +153,7 @@ async def test_a_mistyped_phq9_and_qtc_are_marked_in_error_and_counted_nowhere(
     # The methadone QT check reads the QTc measured before the one in error.
     ordered = await api.ok(
         PRESCRIBE.replace("acknowledgedReason", "acknowledgedReason qtcMs"),
-        {"i": {"clientId": clinic.client_id, **ESCITALOPRAM}},
+        {"i": {"clientId": clinic.client_id, **ESCITALOPRAM, "start": str(today)}},
         role=Role.PRESCRIBER, user="dr-lee",
     )  # fmt: skip
     [finding] = [f for f in ordered["prescribeMedication"]["findings"] if f["rule"] == QT_RULE]

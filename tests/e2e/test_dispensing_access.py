@@ -5,7 +5,7 @@ whatever the role."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -15,7 +15,6 @@ from test_access import ACCESS_LOG, refusal
 from carecoord.events import Role
 from support import Api
 
-TODAY = datetime.now(UTC).date()
 LOG = """query($d: Date!, $at: Int) { dispensingLog(fromDay: $d, toDay: $d, atLeast: $at) {
   rows { clientId dispenser } csv } }"""
 LEDGER = """query($at: Int) { inventoryLedger(atLeast: $at) {
@@ -29,8 +28,8 @@ ORDER = {
 }
 
 
-async def dosed_elsewhere(api: Api) -> tuple[str, int]:
-    """A second client whose nurse is not nurse-kim, given a dose today."""
+async def dosed_elsewhere(api: Api, today: date) -> tuple[str, int]:
+    """A second client whose nurse is not nurse-kim, given a dose ``today``."""
     enrolled = datetime.now(UTC) - timedelta(days=90)
     data = await api.ok(
         ENROLL,
@@ -40,22 +39,22 @@ async def dosed_elsewhere(api: Api) -> tuple[str, int]:
     other = Clinic(api, data["enrollClient"]["id"])
     await api.join_care_team(other.client_id, Role.PRESCRIBER, DOCTOR)
     await api.join_care_team(other.client_id, Role.NURSE, "nurse-2")
-    order = await other.doctor(PRESCRIBE, **ORDER, start=str(TODAY))
+    order = await other.doctor(PRESCRIBE, **ORDER, start=str(today))
     done = await api.ok(
         DOSE,
         {"i": {"clientId": other.client_id, "orderId": order["id"], "amount": "60",
-               "dosageForm": "oral solution", "givenAt": at(TODAY), "lot": "LOT-A"}},
+               "dosageForm": "oral solution", "givenAt": at(today), "lot": "LOT-A"}},
         role=Role.NURSE,
         user="nurse-2",
     )  # fmt: skip
     return other.client_id, int(done["administerDose"]["position"])
 
 
-async def two_clients(api: Api) -> tuple[str, str, int]:
+async def two_clients(api: Api, today: date) -> tuple[str, str, int]:
     mine = await Clinic.enroll(api, "Mine C.")
-    order = await mine.doctor(PRESCRIBE, **ORDER, start=str(TODAY))
-    await mine.dose(order["id"], TODAY, "60")
-    theirs, position = await dosed_elsewhere(api)
+    order = await mine.doctor(PRESCRIBE, **ORDER, start=str(today))
+    await mine.dose(order["id"], today, "60")
+    theirs, position = await dosed_elsewhere(api, today)
     return mine.client_id, theirs, max(position, mine.position)
 
 
@@ -65,8 +64,8 @@ def clients_in(log: dict[str, Any], ledger: dict[str, Any]) -> tuple[set[str], s
     return logged, ledgered
 
 
-async def read_both(api: Api, position: int, **who: Any) -> tuple[set[str], set[str]]:
-    log = await api.ok(LOG, {"d": str(TODAY), "at": position}, **who)
+async def read_both(api: Api, day: date, position: int, **who: Any) -> tuple[set[str], set[str]]:
+    log = await api.ok(LOG, {"d": str(day), "at": position}, **who)
     ledger = await api.ok(LEDGER, {"at": position}, **who)
     return clients_in(log, ledger)
 
@@ -80,10 +79,10 @@ async def entries(api: Api, client_id: str, reader: str) -> list[tuple[str, str,
     ]
 
 
-async def test_a_nurse_sees_only_their_care_teams_clients(api: Api) -> None:
-    mine, theirs, position = await two_clients(api)
+async def test_a_nurse_sees_only_their_care_teams_clients(api: Api, today: date) -> None:
+    mine, theirs, position = await two_clients(api, today)
 
-    logged, ledgered = await read_both(api, position, role=Role.NURSE, user="nurse-kim")
+    logged, ledgered = await read_both(api, today, position, role=Role.NURSE, user="nurse-kim")
 
     assert logged == ledgered == {mine}
     assert await entries(api, mine, "nurse-kim") == [
@@ -91,15 +90,17 @@ async def test_a_nurse_sees_only_their_care_teams_clients(api: Api) -> None:
         ("inventoryLedger", "GRANTED", 1),
     ]
     assert await entries(api, theirs, "nurse-kim") == []
-    logged, _ = await read_both(api, position, role=Role.NURSE, user="nurse-2")
+    logged, _ = await read_both(api, today, position, role=Role.NURSE, user="nurse-2")
     assert logged == {theirs}
 
 
-async def test_the_programs_admin_and_auditors_see_every_client_and_are_logged(api: Api) -> None:
-    mine, theirs, position = await two_clients(api)
+async def test_the_programs_admin_and_auditors_see_every_client_and_are_logged(
+    api: Api, today: date
+) -> None:
+    mine, theirs, position = await two_clients(api, today)
 
     for role, user in ((Role.PROGRAM_ADMIN, "admin-9"), (Role.AUDITOR, "auditor-9")):
-        logged, ledgered = await read_both(api, position, role=role, user=user)
+        logged, ledgered = await read_both(api, today, position, role=role, user=user)
         assert logged == ledgered == {mine, theirs}
         for client_id in (mine, theirs):
             assert await entries(api, client_id, user) == [
@@ -108,10 +109,10 @@ async def test_the_programs_admin_and_auditors_see_every_client_and_are_logged(a
             ]
 
 
-async def test_other_roles_are_refused(api: Api) -> None:
+async def test_other_roles_are_refused(api: Api, today: date) -> None:
     for role in (Role.THERAPIST, Role.PEER_SUPPORTER, Role.CLIENT):
         user = str(uuid4()) if role is Role.CLIENT else None
-        for query, variables in ((LOG, {"d": str(TODAY)}), (LEDGER, {})):
+        for query, variables in ((LOG, {"d": str(today)}), (LEDGER, {})):
             refused = await refusal(api, query, variables, role=role, user=user)
             assert (refused["code"], refused["rule"]) == ("FORBIDDEN", "role-may-export")
 

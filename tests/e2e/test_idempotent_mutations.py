@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -26,7 +26,6 @@ from carecoord.services.medication.dispensing import GivenDose
 from graphql import OperationDefinitionNode, parse
 from support import Api
 
-TODAY = str(datetime.now(UTC).date())
 ENROLL_TWO = """mutation($a: EnrollClientInput!, $b: EnrollClientInput!) {
   first: enrollClient(input: $a) { id position }
   second: enrollClient(input: $b) { id position } }"""
@@ -48,8 +47,9 @@ async def post(
     return await api.http.post("/graphql", json=body, headers=headers)
 
 
-async def dosing_client(api: Api, name: str) -> tuple[Clinic, dict[str, Any]]:
-    """An enrolled client with a methadone order, and the variables of a dose of it."""
+async def dosing_client(api: Api, today: date, name: str) -> tuple[Clinic, dict[str, Any]]:
+    """An enrolled client with a methadone order from ``today``, and the variables of a dose
+    of it."""
     clinic = await Clinic.enroll(api, name)
     order = await clinic.doctor(
         PRESCRIBE,
@@ -58,7 +58,7 @@ async def dosing_client(api: Api, name: str) -> tuple[Clinic, dict[str, Any]]:
         acknowledgements=[INDUCTED],
         unit="mg",
         route="oral",
-        start=TODAY,
+        start=str(today),
     )
     dose = {
         "clientId": clinic.client_id,
@@ -79,8 +79,8 @@ async def head(api: Api) -> int:
     return await asyncio.to_thread(api.platform.store.last_position)
 
 
-async def test_a_dose_sent_twice_with_its_key_is_given_once(api: Api) -> None:
-    clinic, dose = await dosing_client(api, "Alex R.")
+async def test_a_dose_sent_twice_with_its_key_is_given_once(api: Api, today: date) -> None:
+    clinic, dose = await dosing_client(api, today, "Alex R.")
 
     first = await post(api, DOSE, dose, key="window-1/alex/0900")
     again = await post(api, DOSE, dose, key="window-1/alex/0900")
@@ -94,8 +94,10 @@ async def test_a_dose_sent_twice_with_its_key_is_given_once(api: Api) -> None:
     assert (await clinic.read(DOSING))["given"] == 1
 
 
-async def test_the_same_key_on_another_request_is_refused_and_records_nothing(api: Api) -> None:
-    _, dose = await dosing_client(api, "Sam K.")
+async def test_the_same_key_on_another_request_is_refused_and_records_nothing(
+    api: Api, today: date
+) -> None:
+    _, dose = await dosing_client(api, today, "Sam K.")
     first = await post(api, DOSE, dose, key="k-1")
     before = await head(api)
 
@@ -114,8 +116,10 @@ async def test_the_same_key_on_another_request_is_refused_and_records_nothing(ap
 
 
 @pytest.mark.parametrize("bad", ["tab\there", "x" * 256, ""])
-async def test_a_malformed_key_is_refused_before_anything_is_recorded(api: Api, bad: str) -> None:
-    _, dose = await dosing_client(api, "Jo P.")
+async def test_a_malformed_key_is_refused_before_anything_is_recorded(
+    api: Api, bad: str, today: date
+) -> None:
+    _, dose = await dosing_client(api, today, "Jo P.")
     before = await head(api)
 
     body = (await post(api, DOSE, dose, key=bad)).json()
@@ -127,8 +131,8 @@ async def test_a_malformed_key_is_refused_before_anything_is_recorded(api: Api, 
     assert await head(api) == before
 
 
-async def test_the_longest_key_is_accepted(api: Api) -> None:
-    _, dose = await dosing_client(api, "Lee M.")
+async def test_the_longest_key_is_accepted(api: Api, today: date) -> None:
+    _, dose = await dosing_client(api, today, "Lee M.")
     body = (await post(api, DOSE, dose, key="~" * 255)).json()
     assert "errors" not in body, body
 
@@ -148,15 +152,15 @@ async def test_each_mutation_of_a_request_is_kept_under_its_response_key(api: Ap
         assert [k for (k,) in await cur.fetchall()] == ["intake#first", "intake#second"]
 
 
-async def test_an_order_and_its_findings_come_back_alike(api: Api) -> None:
-    clinic, _ = await dosing_client(api, "Kim T.")
+async def test_an_order_and_its_findings_come_back_alike(api: Api, today: date) -> None:
+    clinic, _ = await dosing_client(api, today, "Kim T.")
     order = {
         "clientId": clinic.client_id,
         "medication": "escitalopram",
         "dose": "10",
         "unit": "mg",
         "route": "oral",
-        "start": TODAY,
+        "start": str(today),
         "acknowledgements": [
             {"rule": "methadone-qt-prolonging", "reason": "QTc 430 ms, ECG in 2 weeks"}
         ],
@@ -172,10 +176,12 @@ async def test_an_order_and_its_findings_come_back_alike(api: Api) -> None:
     assert again.headers["idempotent-replayed"] == "true"
 
 
-async def test_a_dose_stored_without_its_response_is_answered_on_retry(api: Api) -> None:
+async def test_a_dose_stored_without_its_response_is_answered_on_retry(
+    api: Api, today: date
+) -> None:
     """The command commits with its key and the response is lost (the API process dies
     before answering): the retry with the same key gets the first outcome."""
-    _, dose = await dosing_client(api, "Max B.")
+    _, dose = await dosing_client(api, today, "Max B.")
     given = dose["i"]
     key = IdempotencyKey(NURSE, Role.NURSE.value, "lost#administerDose", digest_of(DOSE, dose))
     stamp = Stamp(Actor(id=NURSE, role=Role.NURSE))
@@ -200,9 +206,9 @@ async def test_a_dose_stored_without_its_response_is_answered_on_retry(api: Api)
     assert await doses_stored(api) == 1
 
 
-async def test_a_dose_whose_connection_dropped_is_answered_on_retry(api: Api) -> None:
+async def test_a_dose_whose_connection_dropped_is_answered_on_retry(api: Api, today: date) -> None:
     """The client hangs up before the answer: the dose is stored, and the retry says so."""
-    _, dose = await dosing_client(api, "Ray D.")
+    _, dose = await dosing_client(api, today, "Ray D.")
     before = await head(api)
     body = json.dumps({"query": DOSE, "variables": dose}).encode()
     host, port = api.base_url.removeprefix("http://").split(":")

@@ -5,7 +5,7 @@ original rows, and every refusal names its field and rule and records nothing.""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import date
 from uuid import uuid4
 
 import pytest
@@ -29,7 +29,6 @@ from carecoord.projections import dispensing_log, dosing, inventory, stock
 from carecoord.projections.verify import verify_all
 from support import Api
 
-TODAY = datetime.now(UTC).date()
 IN_ERROR = mutation("DoseInErrorInput", "markDoseEnteredInError")
 LOG = """query($d: Date!, $at: Int) { dispensingLog(fromDay: $d, toDay: $d, atLeast: $at) {
   rows { clientId amountConsumed lots note } } }"""
@@ -43,7 +42,7 @@ async def given(clinic: Clinic, order: str, lot: str) -> str:
     return str(result["id"])
 
 
-async def methadone(clinic: Clinic) -> str:
+async def methadone(clinic: Clinic, start: date) -> str:
     prescribed = await clinic.doctor(
         PRESCRIBE,
         medication="methadone",
@@ -51,17 +50,19 @@ async def methadone(clinic: Clinic) -> str:
         acknowledgements=[INDUCTED],
         unit="mg",
         route="oral",
-        start=str(TODAY),
+        start=str(start),
     )
     return str(prescribed["id"])
 
 
 @pytest.mark.shared_platform
-async def test_a_dose_on_the_wrong_client_is_marked_in_error_and_charted_again(api: Api) -> None:
+async def test_a_dose_on_the_wrong_client_is_marked_in_error_and_charted_again(
+    api: Api, today: date
+) -> None:
     site, lot = f"OTP-{uuid4().hex[:8]}", f"LOT-{uuid4().hex[:8]}"
     right = await Clinic.enroll(api, "Rae M.", program=site)
     wrong = await Clinic.enroll(api, "Ray N.", program=site)
-    right_order, wrong_order = await methadone(right), await methadone(wrong)
+    right_order, wrong_order = await methadone(right, today), await methadone(wrong, today)
     charted = await given(wrong, wrong_order, lot)
     refused_again = await wrong.refused(
         DOSE, orderId=wrong_order, amount="60", dosageForm="oral solution"
@@ -128,7 +129,7 @@ async def test_a_dose_on_the_wrong_client_is_marked_in_error_and_charted_again(a
     wrong.position = right.position = position
 
     view = await wrong.read(DOSING)
-    assert (view["given"], view["firstDoseDay"]) == (1, str(TODAY))
+    assert (view["given"], view["firstDoseDay"]) == (1, str(today))
     entries = [(e["status"], e["detail"], e["amount"]) for e in view["entries"]]
     assert entries == [
         ("given", "", "60"),
@@ -150,10 +151,10 @@ async def test_a_dose_on_the_wrong_client_is_marked_in_error_and_charted_again(a
     timeline = await wrong.read(TIMELINE)
     assert [
         n["summary"] for n in timeline["nodes"] if n["type"].endswith("DoseEnteredInError")
-    ] == [f"Dose entered in error: methadone 60 mg on {TODAY} (charted on Ray, given to Rae)"]
+    ] == [f"Dose entered in error: methadone 60 mg on {today} (charted on Ray, given to Rae)"]
     assert (await right.read(DOSING))["given"] == 1
 
-    log = await read(api, LOG, position, Role.AUDITOR, d=str(TODAY))
+    log = await read(api, LOG, position, Role.AUDITOR, d=str(today))
     ours = [r for r in log["rows"] if r["lots"] == lot]
     assert [(r["clientId"], r["amountConsumed"]) for r in ours] == [
         (wrong.client_id, "60"),
@@ -162,9 +163,9 @@ async def test_a_dose_on_the_wrong_client_is_marked_in_error_and_charted_again(a
         (wrong.client_id, "60"),
     ]
     assert ours[1]["note"] == (
-        f"entered in error: corrects dose {charted} of {TODAY}: charted on Ray, given to Rae"
+        f"entered in error: corrects dose {charted} of {today}: charted on Ray, given to Rae"
     )
-    ledger = await read(api, STOCK_LEDGER, position, Role.AUDITOR, site=site, d=str(TODAY))
+    ledger = await read(api, STOCK_LEDGER, position, Role.AUDITOR, site=site, d=str(today))
     assert [(r["kind"], r["change"]) for r in ledger["rows"] if r["lot"] == lot] == [
         ("dose", "-60"),
         ("dose-in-error", "60"),

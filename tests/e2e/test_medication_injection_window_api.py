@@ -6,7 +6,7 @@ exact due day), and before it is refused naming `occurredAt`."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -14,13 +14,12 @@ from medication_steps import DOSE, DOSING, NOT_GIVEN, PRESCRIBE, Clinic, at
 
 from support import Api
 
-TODAY = datetime.now(UTC).date()
 
-
-async def injected_once(api: Api, name: str) -> tuple[Clinic, dict[str, Any], date]:
-    """A client on a monthly injection given 40 days ago: the clinic, the order, that day."""
+async def injected_once(api: Api, today: date, name: str) -> tuple[Clinic, dict[str, Any], date]:
+    """A client on a monthly injection given 40 days before ``today``: the clinic, the order,
+    that day."""
     clinic = await Clinic.enroll(api, name)
-    first = TODAY - timedelta(days=40)
+    first = today - timedelta(days=40)
     order = await clinic.doctor(
         PRESCRIBE, medication="buprenorphine-xr", dose="300", unit="mg", route="subcutaneous",
         start=str(first), schedule={"everyDays": 28}, occurredAt=at(first, 8),
@@ -30,8 +29,10 @@ async def injected_once(api: Api, name: str) -> tuple[Clinic, dict[str, Any], da
 
 
 @pytest.mark.shared_platform
-async def test_an_injection_is_given_in_its_window_and_refused_before_it(api: Api) -> None:
-    clinic, order, first = await injected_once(api, "Kit B.")
+async def test_an_injection_is_given_in_its_window_and_refused_before_it(
+    api: Api, today: date
+) -> None:
+    clinic, order, first = await injected_once(api, today, "Kit B.")
     too_soon = first + timedelta(days=25)
 
     refused = await clinic.refused(
@@ -52,8 +53,8 @@ async def test_an_injection_is_given_in_its_window_and_refused_before_it(api: Ap
 
 
 @pytest.mark.shared_platform
-async def test_a_dose_not_given_is_recorded_in_the_injections_window(api: Api) -> None:
-    clinic, order, first = await injected_once(api, "Lou N.")
+async def test_a_dose_not_given_is_recorded_in_the_injections_window(api: Api, today: date) -> None:
+    clinic, order, first = await injected_once(api, today, "Lou N.")
     too_soon, declined = first + timedelta(days=20), first + timedelta(days=27)
 
     refused = await clinic.refused(

@@ -8,7 +8,7 @@ missed, which made this test depend on timing luck."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,24 +20,24 @@ from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.runtime.missed_sweep import sweep_once
 from support import Api
 
-TODAY = datetime.now(UTC).date()
-
 
 @pytest.fixture
 def settings(data_dir: Path) -> Settings:
     return isolated_settings(data_dir, missed_dose_interval_seconds=3600)
 
 
-async def sweep(api: Api, times: int = 1) -> None:
+async def sweep(api: Api, today: date, times: int = 1) -> None:
     platform = api.platform
     for _ in range(times):
-        await sweep_once(platform.bus, platform.pool, platform.medication, TODAY)
+        await sweep_once(platform.bus, platform.pool, platform.medication, today)
 
 
-async def test_the_platform_sweep_records_missed_days_and_holds_after_three(api: Api) -> None:
+async def test_the_platform_sweep_records_missed_days_and_holds_after_three(
+    api: Api, today: date
+) -> None:
     assert "missed-dose-sweep" in {task.get_name() for task in api.platform.tasks}
     clinic = await Clinic.enroll(api, "Robin T.")
-    start = TODAY - timedelta(days=5)
+    start = today - timedelta(days=5)
     order = (
         await clinic.doctor(
             PRESCRIBE, medication="methadone", dose="40", unit="mg", route="oral", start=str(start)
@@ -45,7 +45,7 @@ async def test_the_platform_sweep_records_missed_days_and_holds_after_three(api:
     )["id"]
     await clinic.doses(order, start, 2, "40")
     await clinic.read(MEDICATIONS)  # the sweep finds its candidates in this view
-    await sweep(api)
+    await sweep(api, today)
 
     for _ in range(100):
         dosing = await clinic.read(DOSING)
@@ -64,7 +64,7 @@ async def test_the_platform_sweep_records_missed_days_and_holds_after_three(api:
     nurse = await clinic.refused(RESUME, Role.NURSE, orderId=order, reason="came back")
     assert nurse["code"] == "FORBIDDEN"
     await clinic.doctor(RESUME, orderId=order, reason="assessed; restart at 20 mg")
-    await sweep(api, times=3)  # a few more sweeps: nothing new is found
+    await sweep(api, today, times=3)  # a few more sweeps: nothing new is found
     again = await clinic.read(DOSING)
     assert again["missed"] == 3
     assert [e["status"] for e in again["entries"]].count("hold-placed") == 1
@@ -77,13 +77,13 @@ EXPLAINED = """query($id: UUID!, $atLeast: Int) { clientDosing(clientId: $id, at
 
 
 async def test_a_day_not_given_is_not_missed_and_one_charted_late_explains_its_day(
-    api: Api,
+    api: Api, today: date
 ) -> None:
     """A dose not given accounts for its day: the sweep finds only the day with nothing
     recorded. Charted after the sweep found a day, it is recorded as that day's explanation:
     the day counts once, as not given, in the dosing view and the caseload."""
     clinic = await Clinic.enroll(api, "Dana P.")
-    start = TODAY - timedelta(days=4)
+    start = today - timedelta(days=4)
     order = (
         await clinic.doctor(
             PRESCRIBE, medication="methadone", dose="40", unit="mg", route="oral", start=str(start)
@@ -95,15 +95,15 @@ async def test_a_day_not_given_is_not_missed_and_one_charted_late_explains_its_d
     )
     await clinic.dose(order, start + timedelta(days=2), "40")
     await clinic.read(MEDICATIONS)  # the sweep finds its candidates in this view
-    await sweep(api)
+    await sweep(api, today)
 
-    yesterday = str(TODAY - timedelta(days=1))
+    yesterday = str(today - timedelta(days=1))
     for _ in range(100):
         dosing = await clinic.read(EXPLAINED)
         if any(e["status"] == "missed" for e in dosing["entries"]):
             break
         await asyncio.sleep(0.1)
-    await sweep(api, times=2)  # reruns find nothing new
+    await sweep(api, today, times=2)  # reruns find nothing new
     dosing = await clinic.read(EXPLAINED)
     missed = [e for e in dosing["entries"] if e["status"] == "missed"]
     assert [e["day"] for e in missed] == [yesterday], "the day not given is not missed too"
@@ -112,7 +112,7 @@ async def test_a_day_not_given_is_not_missed_and_one_charted_late_explains_its_d
 
     # The nurse charts yesterday's dose not given after the sweep found the day missed.
     await clinic.nurse(
-        NOT_GIVEN, orderId=order, reason="DECLINED", occurredAt=at(TODAY - timedelta(days=1))
+        NOT_GIVEN, orderId=order, reason="DECLINED", occurredAt=at(today - timedelta(days=1))
     )
     dosing = await clinic.read(EXPLAINED)
     assert (dosing["missed"], dosing["notGiven"]) == (0, 2)
@@ -123,5 +123,5 @@ async def test_a_day_not_given_is_not_missed_and_one_charted_late_explains_its_d
     )
     [row] = [c for c in caseload["myCaseload"]["clients"] if c["clientId"] == clinic.client_id]
     assert (row["consecutiveMissedDays"], row["recentMissedDays"]) == (0, 0)
-    await sweep(api)
+    await sweep(api, today)
     assert (await clinic.read(EXPLAINED))["missed"] == 0

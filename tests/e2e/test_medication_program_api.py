@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,8 +19,8 @@ from carecoord.services.infrastructure.settings import Settings
 from support import Api
 
 ZONE = ZoneInfo("America/New_York")
-TODAY = datetime.now(ZONE).date()
-"""The program's today: a day written down is a New York day, at any hour of a UTC one."""
+"""The program's zone: a day written down (``today`` among them) is a New York day, at any
+hour of a UTC one."""
 EXAMPLE = Path(__file__).parents[2] / "docs" / "program.example.toml"
 PROGRAM = EXAMPLE.read_text()
 VITALS = mutation("RecordVitalSignsInput", "recordVitalSigns")
@@ -36,9 +36,9 @@ def settings(data_dir: Path) -> Settings:
     return isolated_settings(data_dir, program_file=path, program_time_zone=str(ZONE))
 
 
-def drug(medication: str, dose: str) -> dict[str, object]:
+def drug(medication: str, dose: str, start: date) -> dict[str, object]:
     return {"medication": medication, "dose": dose, "unit": "mg", "route": "oral",
-            "start": str(TODAY)}  # fmt: skip
+            "start": str(start)}  # fmt: skip
 
 
 async def refused_unstored(
@@ -53,13 +53,15 @@ async def refused_unstored(
 
 
 async def test_a_drug_and_a_rule_from_the_program_file_change_what_prescribe_does(
-    api: Api,
+    api: Api, today: date
 ) -> None:
     assert str(api.platform.medication.zone) == "America/New_York"
     clinic = await Clinic.enroll(api, "Lee P.")
-    await clinic.doctor(PRESCRIBE, **drug("lorazepam", "1"))
+    await clinic.doctor(PRESCRIBE, **drug("lorazepam", "1", today))
 
-    refused = await refused_unstored(clinic, PRESCRIBE, Role.PRESCRIBER, **drug("olanzapine", "10"))
+    refused = await refused_unstored(
+        clinic, PRESCRIBE, Role.PRESCRIBER, **drug("olanzapine", "10", today)
+    )
 
     assert (refused["code"], refused["field"], refused["rule"]) == (
         "RULE_VIOLATION",
@@ -68,7 +70,9 @@ async def test_a_drug_and_a_rule_from_the_program_file_change_what_prescribe_doe
     )
     assert "source: Zyprexa label, section 5.11" in refused["message"]
     ack = [{"rule": "olanzapine-benzodiazepine", "reason": "inpatient, monitored"}]
-    ordered = await clinic.doctor(PRESCRIBE, **drug("olanzapine", "10"), acknowledgements=ack)
+    ordered = await clinic.doctor(
+        PRESCRIBE, **drug("olanzapine", "10", today), acknowledgements=ack
+    )
     [finding] = ordered["findings"]
     assert (finding["rule"], finding["ruleVersion"], finding["severity"]) == (
         "olanzapine-benzodiazepine",
@@ -79,9 +83,9 @@ async def test_a_drug_and_a_rule_from_the_program_file_change_what_prescribe_doe
     assert "olanzapine" in {o["medication"] for o in view["orders"]}
 
 
-async def test_the_latest_qtc_decides_the_methadone_qt_finding(api: Api) -> None:
+async def test_the_latest_qtc_decides_the_methadone_qt_finding(api: Api, today: date) -> None:
     clinic = await Clinic.enroll(api, "Ari N.")
-    await clinic.doctor(PRESCRIBE, **drug("methadone", "60"), acknowledgements=[INDUCTED])
+    await clinic.doctor(PRESCRIBE, **drug("methadone", "60", today), acknowledgements=[INDUCTED])
     measured = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0)
     await api.ok(
         VITALS,
@@ -90,13 +94,13 @@ async def test_the_latest_qtc_decides_the_methadone_qt_finding(api: Api) -> None
         user="nurse-kim",
     )
 
-    refused = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **drug("escitalopram", "10"))
+    refused = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **drug("escitalopram", "10", today))
     assert refused["rule"] == QT_RULE
     assert "QTc 520 ms (500 or more)" in refused["message"]
     ack = [{"rule": QT_RULE, "reason": "cardiology consulted"}]
     ordered = await api.ok(
         PRESCRIBE.replace("acknowledgedReason", "acknowledgedReason qtcMs qtcMeasuredAt"),
-        {"i": {"clientId": clinic.client_id, **drug("escitalopram", "10"),
+        {"i": {"clientId": clinic.client_id, **drug("escitalopram", "10", today),
                "acknowledgements": ack}},
         role=Role.PRESCRIBER, user="dr-lee",
     )  # fmt: skip
@@ -106,14 +110,14 @@ async def test_the_latest_qtc_decides_the_methadone_qt_finding(api: Api) -> None
 
 
 async def test_guest_dosing_needs_a_consent_naming_the_site_and_records_the_disclosure(
-    api: Api,
+    api: Api, today: date
 ) -> None:
     clinic = await Clinic.enroll(api, "Sky D.")
-    await clinic.doctor(PRESCRIBE, **drug("methadone", "60"), acknowledgements=[INDUCTED])
+    await clinic.doctor(PRESCRIBE, **drug("methadone", "60", today), acknowledgements=[INDUCTED])
     stay: dict[str, Any] = {
         "site": "Riverside OTP",
-        "start": str(TODAY + timedelta(days=3)),
-        "end": str(TODAY + timedelta(days=9)),
+        "start": str(today + timedelta(days=3)),
+        "end": str(today + timedelta(days=9)),
     }
 
     refused = await refused_unstored(clinic, GUEST, **stay)
@@ -130,7 +134,7 @@ async def test_guest_dosing_needs_a_consent_naming_the_site_and_records_the_disc
         "recipients": [{"type": "ORGANIZATION", "id": "Riverside OTP", "name": "Riverside OTP"}],
         "purpose": "treatment: guest dosing",
         "dataKinds": ["MEDICATION", "DOSING"],
-        "signedOn": str(TODAY),
+        "signedOn": str(today),
         "signedBy": "Sky D.",
     }
     consent_id = (await api.ok(CONSENT, {"i": consent}, role=Role.PROGRAM_ADMIN))["recordConsent"][

@@ -6,7 +6,7 @@ its field and rule and records nothing."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 from uuid import uuid4
 
 import pytest
@@ -31,8 +31,6 @@ from carecoord.projections import dispensing_log, dosing, inventory, stock
 from carecoord.projections.verify import verify_all
 from support import Api
 
-TODAY = datetime.now(UTC).date()
-TOMORROW, AFTER = TODAY + timedelta(days=1), TODAY + timedelta(days=2)
 IN_ERROR = mutation("TakeHomeInErrorInput", "markTakeHomeEnteredInError")
 ENTRIES = """query($id: UUID!, $at: Int) { clientDosing(clientId: $id, atLeast: $at) {
   takeHomeSupplyDays takeHomeDoses
@@ -44,8 +42,9 @@ EXPORT = """query($id: UUID!) {
   exportClientRecord(clientId: $id, format: FHIR) { bundle } }"""
 
 
-async def started(api: Api, name: str, site: str) -> tuple[Clinic, str]:
-    """Enrolled at ``site``, on methadone 60 mg dosed today, eligible for a week at home."""
+async def started(api: Api, today: date, name: str, site: str) -> tuple[Clinic, str]:
+    """Enrolled at ``site``, on methadone 60 mg from ``today`` and dosed now, eligible for a
+    week at home."""
     clinic = await Clinic.enroll(api, name, program=site)
     prescribed = await clinic.doctor(
         PRESCRIBE,
@@ -54,7 +53,7 @@ async def started(api: Api, name: str, site: str) -> tuple[Clinic, str]:
         acknowledgements=[INDUCTED],
         unit="mg",
         route="oral",
-        start=str(TODAY),
+        start=str(today),
     )
     order = str(prescribed["id"])
     await clinic.nurse(DOSE, orderId=order, amount="60", dosageForm="oral solution")
@@ -62,10 +61,12 @@ async def started(api: Api, name: str, site: str) -> tuple[Clinic, str]:
     return clinic, order
 
 
-async def take_home(clinic: Clinic, order: str, lot: str, labels: tuple[str, str]) -> str:
-    """Bottles for tomorrow and the day after."""
+async def take_home(
+    clinic: Clinic, order: str, first: date, lot: str, labels: tuple[str, str]
+) -> str:
+    """Bottles for ``first`` (tomorrow) and the day after."""
     result = await clinic.nurse(
-        TAKE_HOME, orderId=order, firstDay=str(TOMORROW), days=2, dosageForm="oral solution",
+        TAKE_HOME, orderId=order, firstDay=str(first), days=2, dosageForm="oral solution",
         bottles=[{"bottle": label, "lot": lot} for label in labels],
     )  # fmt: skip
     return str(result["id"])
@@ -73,14 +74,15 @@ async def take_home(clinic: Clinic, order: str, lot: str, labels: tuple[str, str
 
 @pytest.mark.shared_platform
 async def test_a_take_home_for_the_wrong_client_is_marked_in_error_and_charted_again(
-    api: Api,
+    api: Api, today: date
 ) -> None:
     site, lot = f"OTP-{uuid4().hex[:8]}", f"LOT-{uuid4().hex[:8]}"
-    right, right_order = await started(api, "Rae M.", site)
-    wrong, wrong_order = await started(api, "Ray N.", site)
-    charted = await take_home(wrong, wrong_order, lot, ("TH-1", "TH-2"))
+    tomorrow = today + timedelta(days=1)
+    right, right_order = await started(api, today, "Rae M.", site)
+    wrong, wrong_order = await started(api, today, "Ray N.", site)
+    charted = await take_home(wrong, wrong_order, tomorrow, lot, ("TH-1", "TH-2"))
     covered = await wrong.refused(
-        TAKE_HOME, orderId=wrong_order, firstDay=str(TOMORROW), days=1,
+        TAKE_HOME, orderId=wrong_order, firstDay=str(tomorrow), days=1,
         dosageForm="oral solution", bottles=[{"bottle": "TH-9", "lot": lot}],
     )  # fmt: skip
     assert covered["rule"] == "one-dose-per-slot"
@@ -122,14 +124,15 @@ async def test_a_take_home_for_the_wrong_client_is_marked_in_error_and_charted_a
     )
     assert await asyncio.to_thread(api.platform.store.last_position) == head
 
-    await take_home(right, right_order, lot, ("TH-1", "TH-2"))  # the bottles Rae took home
-    again = await take_home(wrong, wrong_order, lot, ("TH-3", "TH-4"))  # the days are free
+    # The bottles Rae took home, then Ray's own: the days are free.
+    await take_home(right, right_order, tomorrow, lot, ("TH-1", "TH-2"))
+    again = await take_home(wrong, wrong_order, tomorrow, lot, ("TH-3", "TH-4"))
     position = max(right.position, wrong.position)
     wrong.position = right.position = position
 
     view = await read(api, ENTRIES, position, Role.NURSE, id=wrong.client_id)
     assert (view["takeHomeSupplyDays"], view["takeHomeDoses"]) == (2, 2)
-    later = [e for e in view["entries"] if e["day"] == str(TOMORROW)]
+    later = [e for e in view["entries"] if e["day"] == str(tomorrow)]
     assert [(e["status"], e["dispenseId"], e["enteredInError"]) for e in later] == [
         ("take-home", charted, True),
         ("take-home-in-error", charted, False),
@@ -141,11 +144,11 @@ async def test_a_take_home_for_the_wrong_client_is_marked_in_error_and_charted_a
     assert [
         n["summary"] for n in timeline["nodes"] if n["type"].endswith("TakeHomeEnteredInError")
     ] == [
-        f"Take-home entered in error: methadone 120 mg in 2 bottles handed over on {TODAY}"
+        f"Take-home entered in error: methadone 120 mg in 2 bottles handed over on {today}"
         " (handed to Rae, not Ray)"
     ]
 
-    log = await read(api, LOG, position, Role.AUDITOR, **{"from": str(TODAY), "to": str(TODAY)})
+    log = await read(api, LOG, position, Role.AUDITOR, **{"from": str(today), "to": str(today)})
     ours = [r for r in log["rows"] if r["lots"] == lot]
     assert [(r["clientId"], r["amountTakenHome"]) for r in ours] == [
         (wrong.client_id, "120"),
@@ -154,10 +157,10 @@ async def test_a_take_home_for_the_wrong_client_is_marked_in_error_and_charted_a
         (wrong.client_id, "120"),
     ]
     assert ours[1]["note"] == (
-        f"entered in error: corrects take-home {charted} of {TODAY} (2 bottles for 2 days):"
+        f"entered in error: corrects take-home {charted} of {today} (2 bottles for 2 days):"
         " handed to Rae, not Ray"
     )
-    ledger = await read(api, STOCK_LEDGER, position, Role.AUDITOR, site=site, d=str(TODAY))
+    ledger = await read(api, STOCK_LEDGER, position, Role.AUDITOR, site=site, d=str(today))
     assert [(r["kind"], r["change"]) for r in ledger["rows"] if r["lot"] == lot] == [
         ("take-home", "-60"),
         ("take-home", "-60"),

@@ -7,7 +7,7 @@ care entries alone then returned the client's doses and logged them as read."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import date
 
 import psycopg
 from medication_steps import NURSE, PRESCRIBE, Clinic
@@ -17,24 +17,22 @@ from test_dispensing_access import LOG, ORDER
 from carecoord.events import Role
 from support import Api
 
-TODAY = datetime.now(UTC).date()
-
 
 async def test_a_removal_the_care_team_view_lacks_still_withholds_the_clients_rows(
-    api: Api,
+    api: Api, today: date
 ) -> None:
     clinic = await Clinic.enroll(api, "Lag C.")
-    order = await clinic.doctor(PRESCRIBE, **ORDER, start=str(TODAY))
-    await clinic.dose(order["id"], TODAY, "60")
+    order = await clinic.doctor(PRESCRIBE, **ORDER, start=str(today))
+    await clinic.dose(order["id"], today, "60")
     consented = await api.ok(
         CONSENT,
         {"input": {"clientId": clinic.client_id, "purpose": "treatment", "dataKinds": ["CARE"],
                    "recipients": [{"type": "MEMBER", "id": NURSE, "name": "Nurse K."}],
-                   "signedOn": str(TODAY), "signedBy": "Lag C."}},
+                   "signedOn": str(today), "signedBy": "Lag C."}},
         role=Role.PROGRAM_ADMIN,
     )  # fmt: skip
     position = max(clinic.position, consented["recordConsent"]["position"])
-    before = await api.ok(LOG, {"d": str(TODAY), "at": position}, role=Role.NURSE, user=NURSE)
+    before = await api.ok(LOG, {"d": str(today), "at": position}, role=Role.NURSE, user=NURSE)
     assert {r["clientId"] for r in before["dispensingLog"]["rows"]} == {clinic.client_id}
 
     with psycopg.connect(api.platform.database_url) as held:
@@ -45,7 +43,7 @@ async def test_a_removal_the_care_team_view_lacks_still_withholds_the_clients_ro
             {"input": {"clientId": clinic.client_id, "memberId": NURSE, "reason": "rotated"}},
             role=Role.PROGRAM_ADMIN,
         )
-        reading = asyncio.create_task(api.ok(LOG, {"d": str(TODAY)}, role=Role.NURSE, user=NURSE))
+        reading = asyncio.create_task(api.ok(LOG, {"d": str(today)}, role=Role.NURSE, user=NURSE))
         await asyncio.sleep(0.5)  # the read has begun, and waits for the views
         held.rollback()
         after = await reading

@@ -4,7 +4,7 @@ divide, methadone marked pharmacy-filled, a second opioid treatment unacknowledg
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import date
 
 import pytest
 from medication_steps import MEDICATIONS, PRESCRIBE, Clinic
@@ -12,27 +12,29 @@ from medication_steps import MEDICATIONS, PRESCRIBE, Clinic
 from carecoord.events import Role
 from support import Api
 
-TODAY = str(datetime.now(UTC).date())
 
-
-def drug(medication: str, dose: str, route: str, **more: object) -> dict[str, object]:
+def drug(medication: str, dose: str, route: str, start: date, **more: object) -> dict[str, object]:
     return {"medication": medication, "dose": dose, "unit": "mg", "route": route,
-            "start": TODAY, **more}  # fmt: skip
+            "start": str(start), **more}  # fmt: skip
 
 
 @pytest.mark.shared_platform
-async def test_prescribing_refusals_name_field_and_rule_and_record_nothing(api: Api) -> None:
+async def test_prescribing_refusals_name_field_and_rule_and_record_nothing(
+    api: Api, today: date
+) -> None:
     clinic = await Clinic.enroll(api, "Lee V.")
 
     split = await clinic.refused(
-        PRESCRIBE, Role.PRESCRIBER, **drug("methadone", "100", "oral", schedule={"timesPerDay": 3})
+        PRESCRIBE,
+        Role.PRESCRIBER,
+        **drug("methadone", "100", "oral", today, schedule={"timesPerDay": 3}),
     )
     pharmacy = await clinic.refused(
-        PRESCRIBE, Role.PRESCRIBER, **drug("methadone", "60", "oral", dispensing="PHARMACY")
+        PRESCRIBE, Role.PRESCRIBER, **drug("methadone", "60", "oral", today, dispensing="PHARMACY")
     )
-    await clinic.doctor(PRESCRIBE, **drug("buprenorphine", "16", "sublingual"))
+    await clinic.doctor(PRESCRIBE, **drug("buprenorphine", "16", "sublingual", today))
     duplicate = await clinic.refused(
-        PRESCRIBE, Role.PRESCRIBER, **drug("buprenorphine-naloxone", "16", "sublingual")
+        PRESCRIBE, Role.PRESCRIBER, **drug("buprenorphine-naloxone", "16", "sublingual", today)
     )
 
     assert [(r["code"], r["field"], r["rule"]) for r in (split, pharmacy, duplicate)] == [

@@ -6,7 +6,7 @@ and the refused order stayed in the cached record."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import date
 
 import pytest
 from medication_steps import INDUCTED, PRESCRIBE, Clinic
@@ -14,25 +14,27 @@ from medication_steps import INDUCTED, PRESCRIBE, Clinic
 from carecoord.events import Role
 from support import Api
 
-TODAY = datetime.now(UTC).date()
 
-
-def order(medication: str, reason: str = "") -> dict[str, object]:
+def order(medication: str, start: date, reason: str = "") -> dict[str, object]:
     acknowledged = [{"rule": "opioid-cns-depressant", "reason": reason}] if reason else []
     if medication == "methadone":
         acknowledged.append(INDUCTED)
     return {"medication": medication, "dose": "1" if medication == "lorazepam" else "60",
-            "unit": "mg", "route": "oral", "start": str(TODAY),
+            "unit": "mg", "route": "oral", "start": str(start),
             "acknowledgements": acknowledged}  # fmt: skip
 
 
 @pytest.mark.shared_platform
-async def test_an_acknowledgement_too_long_for_its_override_is_refused_first(api: Api) -> None:
+async def test_an_acknowledgement_too_long_for_its_override_is_refused_first(
+    api: Api, today: date
+) -> None:
     clinic = await Clinic.enroll(api, "Jo M.")
-    await clinic.doctor(PRESCRIBE, **order("methadone"))
+    await clinic.doctor(PRESCRIBE, **order("methadone", today))
     head = await asyncio.to_thread(api.platform.store.last_position)
 
-    refused = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("lorazepam", "r" * 501))
+    refused = await clinic.refused(
+        PRESCRIBE, Role.PRESCRIBER, **order("lorazepam", today, "r" * 501)
+    )
 
     assert (refused["code"], refused["field"], refused["rule"]) == (
         "BAD_USER_INPUT",
@@ -41,6 +43,6 @@ async def test_an_acknowledgement_too_long_for_its_override_is_refused_first(api
     )
     assert "501 characters long; at most 500" in refused["message"]
     assert await asyncio.to_thread(api.platform.store.last_position) == head, "nothing recorded"
-    written = await clinic.doctor(PRESCRIBE, **order("lorazepam", " " + "r" * 500 + " "))
+    written = await clinic.doctor(PRESCRIBE, **order("lorazepam", today, " " + "r" * 500 + " "))
     [finding] = written["findings"]
     assert finding["acknowledgedReason"] == "r" * 500

@@ -9,23 +9,21 @@ and the dosing view says the 6 days three bottles last."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from medication_steps import DOSE, DOSING, INDUCTED, PRESCRIBE, TAKE_HOME, Clinic
 
 from support import Api
 
-TODAY = datetime.now(UTC).date()
 
-
-async def alternate_days(api: Api) -> tuple[Clinic, str]:
-    """On methadone 60 mg every other day from today, dosed today, eligible for 7 days."""
+async def alternate_days(api: Api, today: date) -> tuple[Clinic, str]:
+    """On methadone 60 mg every other day from ``today``, dosed today, eligible for 7 days."""
     clinic = await Clinic.enroll(api, "Noa P.")
     prescribed = await clinic.doctor(
         PRESCRIBE, medication="methadone", dose="60",
         acknowledgements=[INDUCTED], unit="mg", route="oral",
-        start=str(TODAY), schedule={"timesPerDay": 1, "everyDays": 2},
+        start=str(today), schedule={"timesPerDay": 1, "everyDays": 2},
     )  # fmt: skip
     order = str(prescribed["id"])
     await clinic.nurse(DOSE, orderId=order, amount="60", dosageForm="oral solution")
@@ -39,12 +37,12 @@ def bottles(count: int) -> list[dict[str, str]]:
 
 @pytest.mark.shared_platform
 async def test_bottles_of_an_alternate_day_order_count_two_days_each_against_the_cap(
-    api: Api,
+    api: Api, today: date
 ) -> None:
-    clinic, order = await alternate_days(api)
+    clinic, order = await alternate_days(api, today)
 
     fortnight = await clinic.refused(
-        TAKE_HOME, orderId=order, firstDay=str(TODAY + timedelta(days=2)), days=14,
+        TAKE_HOME, orderId=order, firstDay=str(today + timedelta(days=2)), days=14,
         dosageForm="oral solution", bottles=bottles(7),
     )  # fmt: skip
     assert (fortnight["code"], fortnight["field"], fortnight["rule"]) == (
@@ -55,11 +53,11 @@ async def test_bottles_of_an_alternate_day_order_count_two_days_each_against_the
     assert "this would make 14" in fortnight["message"]
 
     await clinic.nurse(
-        TAKE_HOME, orderId=order, firstDay=str(TODAY + timedelta(days=2)), days=6,
+        TAKE_HOME, orderId=order, firstDay=str(today + timedelta(days=2)), days=6,
         dosageForm="oral solution", bottles=bottles(3),
     )  # fmt: skip
     fourth = await clinic.refused(
-        TAKE_HOME, orderId=order, firstDay=str(TODAY + timedelta(days=8)), days=2,
+        TAKE_HOME, orderId=order, firstDay=str(today + timedelta(days=8)), days=2,
         dosageForm="oral solution", bottles=[{"bottle": "AD-9", "lot": "LOT-A"}],
     )  # fmt: skip
     assert (fourth["rule"], fourth["field"]) == ("take-home-eligibility", "days")
