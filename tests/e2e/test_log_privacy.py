@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
 from medication_steps import PRESCRIBE, TIMELINE
 from test_access_writes import CHECK_IN
-from test_medication_safety import TODAY, methadone_stopped, order
+from test_medication_safety import methadone_stopped, order
 
 from carecoord.events import Role
 from carecoord.graphql.errors import loggable_rule
@@ -49,10 +50,10 @@ def logs() -> Iterator[Captured]:
 
 
 async def test_care_team_work_leaves_no_name_drug_or_note_in_the_logs(
-    api: Api, logs: Captured
+    api: Api, logs: Captured, today: date
 ) -> None:
-    clinic = await methadone_stopped(api, NAME, last_dose_ago=9)
-    refused = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("naltrexone", "50", TODAY))
+    clinic = await methadone_stopped(api, today, NAME, last_dose_ago=9)
+    refused = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("naltrexone", "50", today))
     checked_in = await api.ok(
         CHECK_IN,
         {"input": {"clientId": clinic.client_id, "mood": 4, "note": NOTE}},

@@ -6,6 +6,7 @@ future and absurd values refused naming the field and the bound."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -30,7 +31,6 @@ from support import Api
 
 pytestmark = pytest.mark.shared_platform
 
-TODAY = datetime.now(UTC).date()
 PRESCRIBED = mutation(
     "PrescribeInput",
     "prescribeMedication",
@@ -46,8 +46,13 @@ SAFETY_LOG = """query($from: Date!, $to: Date!, $atLeast: Int) {
 ACK = "UDS negative today, naloxone challenge passed"
 
 
-def ago(days: int) -> date:
-    return TODAY - timedelta(days=days)
+Ago = Callable[[int], date]
+
+
+@pytest.fixture
+def ago(today: date) -> Ago:
+    """The day ``days`` before the test's today."""
+    return lambda days: today - timedelta(days=days)
 
 
 def order(medication: str, dose: str, start: date, route: str = "oral") -> dict[str, Any]:
@@ -55,14 +60,15 @@ def order(medication: str, dose: str, start: date, route: str = "oral") -> dict[
             "start": str(start)}  # fmt: skip
 
 
-async def methadone_stopped(api: Api, name: str, last_dose_ago: int) -> Clinic:
-    """Five daily methadone doses, the last ``last_dose_ago`` days ago, then stopped that day
-    ("switching to naltrexone", as the hard stop's own advice says)."""
+async def methadone_stopped(api: Api, today: date, name: str, last_dose_ago: int) -> Clinic:
+    """Five daily methadone doses, the last ``last_dose_ago`` days before ``today``, then
+    stopped that day ("switching to naltrexone", as the hard stop's own advice says)."""
     clinic = await Clinic.enroll(api, name)
-    first = ago(last_dose_ago + 4)
+    last = today - timedelta(days=last_dose_ago)
+    first = last - timedelta(days=4)
     methadone = await clinic.doctor(PRESCRIBE, **order("methadone", "50", first))
     await clinic.doses(methadone["id"], first, 5, "50")
-    stopped = {"stoppedAt": at(ago(last_dose_ago), 12)} if last_dose_ago else {}
+    stopped = {"stoppedAt": at(last, 12)} if last_dose_ago else {}
     await clinic.doctor(
         DISCONTINUE, orderId=methadone["id"], reason="switching to naltrexone", **stopped
     )
@@ -70,20 +76,20 @@ async def methadone_stopped(api: Api, name: str, last_dose_ago: int) -> Clinic:
 
 
 async def test_naltrexone_within_the_window_of_the_last_methadone_dose_is_refused_on_record(
-    api: Api,
+    api: Api, today: date, ago: Ago
 ) -> None:
-    clinic = await methadone_stopped(api, "Alex R.", last_dose_ago=0)
+    clinic = await methadone_stopped(api, today, "Alex R.", last_dose_ago=0)
 
-    refused = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("naltrexone", "50", TODAY))
+    refused = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("naltrexone", "50", today))
 
     assert (refused["code"], refused["field"], refused["rule"]) == (
         "RULE_VIOLATION",
         "medication",
         "naltrexone-opioid-agonist",
     )
-    assert f"exposure: methadone: last dose given {TODAY}, washout 7 days" in refused["message"]
+    assert f"exposure: methadone: last dose given {today}, washout 7 days" in refused["message"]
     assert (
-        f"naltrexone may start on {TODAY + timedelta(days=8)} at the earliest"
+        f"naltrexone may start on {today + timedelta(days=8)} at the earliest"
         in (refused["message"])
     )
     clinic.position = refused["position"]
@@ -99,17 +105,17 @@ async def test_naltrexone_within_the_window_of_the_last_methadone_dose_is_refuse
         "prescriber",
         "prescribe",
     )
-    assert (stop["medication"], stop["dose"], stop["start"]) == ("naltrexone", "50", str(TODAY))
-    assert stop["exposure"].startswith(f"methadone: last dose given {TODAY}")
+    assert (stop["medication"], stop["dose"], stop["start"]) == ("naltrexone", "50", str(today))
+    assert stop["exposure"].startswith(f"methadone: last dose given {today}")
     timeline = [n["summary"] for n in (await clinic.read(TIMELINE))["nodes"]]
     assert "Hard stop: naltrexone refused (naltrexone-opioid-agonist v2)" in timeline
     view = await clinic.read(MEDICATIONS, history=True)
     assert [(o["medication"], o["status"]) for o in view["orders"]] == [("methadone", "stopped")]
 
     # The issue's case: XR-naltrexone five days after the last methadone dose.
-    five_days = await methadone_stopped(api, "Kim D.", last_dose_ago=5)
+    five_days = await methadone_stopped(api, today, "Kim D.", last_dose_ago=5)
     xr = await five_days.refused(
-        PRESCRIBE, Role.PRESCRIBER, **order("naltrexone-xr", "380", TODAY, "intramuscular"),
+        PRESCRIBE, Role.PRESCRIBER, **order("naltrexone-xr", "380", today, "intramuscular"),
         schedule={"everyDays": 28},
     )  # fmt: skip
     assert xr["rule"] == "naltrexone-opioid-agonist"
@@ -117,13 +123,13 @@ async def test_naltrexone_within_the_window_of_the_last_methadone_dose_is_refuse
 
 
 async def test_naltrexone_inside_the_interval_needs_the_evidence_and_after_it_none(
-    api: Api,
+    api: Api, today: date, ago: Ago
 ) -> None:
-    clinic = await methadone_stopped(api, "Sam K.", last_dose_ago=9)
+    clinic = await methadone_stopped(api, today, "Sam K.", last_dose_ago=9)
     head = await asyncio.to_thread(api.platform.store.last_position)
 
     unacknowledged = await clinic.refused(
-        PRESCRIBE, Role.PRESCRIBER, **order("naltrexone", "50", TODAY)
+        PRESCRIBE, Role.PRESCRIBER, **order("naltrexone", "50", today)
     )
     assert (unacknowledged["field"], unacknowledged["rule"]) == (
         "acknowledgements",
@@ -132,7 +138,7 @@ async def test_naltrexone_inside_the_interval_needs_the_evidence_and_after_it_no
     assert await asyncio.to_thread(api.platform.store.last_position) == head, "a prompt, not kept"
     ack = {"rule": "naltrexone-opioid-free-interval", "reason": ACK}
     naltrexone = await clinic.doctor(
-        PRESCRIBED, **order("naltrexone", "50", TODAY), acknowledgements=[ack]
+        PRESCRIBED, **order("naltrexone", "50", today), acknowledgements=[ack]
     )
 
     [found] = naltrexone["findings"]
@@ -156,7 +162,7 @@ async def test_naltrexone_inside_the_interval_needs_the_evidence_and_after_it_no
     )
     assert override["orderId"] == naltrexone["id"]
     log = await api.ok(
-        SAFETY_LOG, {"from": str(TODAY), "to": str(TODAY), "atLeast": clinic.position},
+        SAFETY_LOG, {"from": str(today), "to": str(today), "atLeast": clinic.position},
         role=Role.AUDITOR, user="dea-inspector",
     )  # fmt: skip
     mine = [r for r in log["medicationSafetyLog"]["rows"] if r["clientId"] == clinic.client_id]
@@ -166,12 +172,14 @@ async def test_naltrexone_inside_the_interval_needs_the_evidence_and_after_it_no
     assert log["medicationSafetyLog"]["csv"].startswith("occurred_at,client_id,kind,ref_id")
     assert f",{clinic.client_id},override," in log["medicationSafetyLog"]["csv"]
 
-    after = await methadone_stopped(api, "Jo B.", last_dose_ago=15)
-    clear = await after.doctor(PRESCRIBED, **order("naltrexone", "50", TODAY))
+    after = await methadone_stopped(api, today, "Jo B.", last_dose_ago=15)
+    clear = await after.doctor(PRESCRIBED, **order("naltrexone", "50", today))
     assert clear["findings"] == []
 
 
-async def test_an_antidepressant_switch_waits_out_fluoxetine_for_five_weeks(api: Api) -> None:
+async def test_an_antidepressant_switch_waits_out_fluoxetine_for_five_weeks(
+    api: Api, today: date, ago: Ago
+) -> None:
     clinic = await Clinic.enroll(api, "Riley M.")
     fluoxetine = await clinic.nurse(
         STATEMENT, medication="fluoxetine", source="OTHER_PRESCRIBER", dose="20", unit="mg",
@@ -183,7 +191,7 @@ async def test_an_antidepressant_switch_waits_out_fluoxetine_for_five_weeks(api:
     )  # fmt: skip
     clear_from = ago(10) + timedelta(days=36)
 
-    refused = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("phenelzine", "15", TODAY))
+    refused = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("phenelzine", "15", today))
     assert refused["rule"] == "ssri-maoi"
     assert (
         f"fluoxetine: reported from elsewhere, stopped {ago(10)}, washout 35 days"
@@ -197,7 +205,9 @@ async def test_an_antidepressant_switch_waits_out_fluoxetine_for_five_weeks(api:
     assert kinds == ["hard-stop-refused"]
 
 
-async def test_an_order_past_its_end_date_reads_ended_and_refuses_doses(api: Api) -> None:
+async def test_an_order_past_its_end_date_reads_ended_and_refuses_doses(
+    api: Api, today: date, ago: Ago
+) -> None:
     clinic = await Clinic.enroll(api, "Lee P.")
     methadone = await clinic.doctor(PRESCRIBE, **order("methadone", "40", ago(4)), end=str(ago(1)))
     await clinic.doses(methadone["id"], ago(4), 4, "40")
@@ -207,12 +217,12 @@ async def test_an_order_past_its_end_date_reads_ended_and_refuses_doses(api: Api
     )
     assert (refused["rule"], refused["message"]) == (
         "order-active",
-        f"order ended on {ago(1)}; no dose is given under it on {TODAY}",
+        f"order ended on {ago(1)}; no dose is given under it on {today}",
     )
     assert (await clinic.read(MEDICATIONS))["orders"] == []
     [ended] = (await clinic.read(MEDICATIONS, history=True))["orders"]
     assert ended["status"] == "ended"
-    again = await clinic.doctor(PRESCRIBE, **order("methadone", "40", TODAY))
+    again = await clinic.doctor(PRESCRIBE, **order("methadone", "40", today))
     assert again["id"] != methadone["id"]
 
 
@@ -220,12 +230,12 @@ HUGE, TINY = "1" + "0" * 308, "0." + "0" * 29 + "1"  # 1e308 and 1e-30, written 
 
 
 async def test_future_and_absurd_values_are_refused_naming_the_field_and_the_bound(
-    api: Api,
+    api: Api, today: date
 ) -> None:
     clinic = await Clinic.enroll(api, "Max T.")
     methadone = (
         await clinic.doctor(
-            PRESCRIBE, **order("methadone", "60", TODAY), acknowledgements=[INDUCTED]
+            PRESCRIBE, **order("methadone", "60", today), acknowledgements=[INDUCTED]
         )
     )["id"]
     head = await asyncio.to_thread(api.platform.store.last_position)
@@ -236,10 +246,10 @@ async def test_future_and_absurd_values_are_refused_naming_the_field_and_the_bou
             DOSE, orderId=methadone, amount="60", dosageForm="oral solution",
             givenAt=soon.isoformat(),
         ),
-        await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("methadone", HUGE, TODAY)),
-        await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("methadone", TINY, TODAY)),
-        await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("lorazepam", "0.0001", TODAY)),
-        await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("lorazepam", "50000", TODAY)),
+        await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("methadone", HUGE, today)),
+        await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("methadone", TINY, today)),
+        await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("lorazepam", "0.0001", today)),
+        await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("lorazepam", "50000", today)),
         await clinic.refused(
             PRESCRIBE, Role.PRESCRIBER, **order("lorazepam", "1", date(9999, 1, 1))
         ),

@@ -7,8 +7,10 @@ Day 0 is 30 days ago; the missed-dose sweep runs today (day 30) through the plat
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 
+import pytest
 from medication_steps import (
     CHANGE,
     DOSE,
@@ -31,18 +33,20 @@ from carecoord.services.medication.rules import DEFAULT_RULES
 from carecoord.services.runtime.missed_sweep import sweep_once
 from support import Api
 
-TODAY = datetime.now(UTC).date()
+Day = Callable[[int], date]
 
 
-def day(n: int) -> date:
-    return TODAY - timedelta(days=30 - n)
+@pytest.fixture
+def day(today: date) -> Day:
+    """Day ``n`` of the story: day 30 is the test's today."""
+    return lambda n: today - timedelta(days=30 - n)
 
 
 def bottles(count: int, lot: str) -> list[dict[str, str]]:
     return [{"bottle": f"TH-{n}", "lot": lot} for n in range(count)]
 
 
-async def methadone_client(api: Api) -> tuple[Clinic, str]:
+async def methadone_client(api: Api, day: Day) -> tuple[Clinic, str]:
     alex = await Clinic.enroll(api, "Alex R.")
     induction = await alex.doctor(
         PRESCRIBE, medication="methadone", dose="30", unit="mg", route="oral",
@@ -79,7 +83,7 @@ async def methadone_client(api: Api) -> tuple[Clinic, str]:
     return alex, sixty["id"]
 
 
-async def buprenorphine_client(api: Api) -> tuple[Clinic, str]:
+async def buprenorphine_client(api: Api, day: Day) -> tuple[Clinic, str]:
     sam = await Clinic.enroll(api, "Sam K.")
     split = await sam.doctor(
         PRESCRIBE, medication="buprenorphine-naloxone", dose="8", unit="mg", route="sublingual",
@@ -129,22 +133,24 @@ async def buprenorphine_client(api: Api) -> tuple[Clinic, str]:
     return sam, daily["id"]
 
 
-async def test_two_clients_through_the_full_medication_story(api: Api) -> None:
-    alex, methadone = await methadone_client(api)
-    sam, bup = await buprenorphine_client(api)
+async def test_two_clients_through_the_full_medication_story(
+    api: Api, today: date, day: Day
+) -> None:
+    alex, methadone = await methadone_client(api, day)
+    sam, bup = await buprenorphine_client(api, day)
     await alex.read(MEDICATIONS)  # the sweep finds clients in the medications view
     await sam.read(MEDICATIONS)
 
     # Alex's days 27-29; not Sam's day 26, a dose not given: that day is accounted for.
-    assert await sweep_once(api.platform.bus, api.platform.pool, DEFAULT_RULES, TODAY) == 3
-    assert await sweep_once(api.platform.bus, api.platform.pool, DEFAULT_RULES, TODAY) == 0
+    assert await sweep_once(api.platform.bus, api.platform.pool, DEFAULT_RULES, today) == 3
+    assert await sweep_once(api.platform.bus, api.platform.pool, DEFAULT_RULES, today) == 0
 
     held = await alex.refused(DOSE, orderId=methadone, amount="60", dosageForm="oral solution")
     assert held["rule"] == "order-active"
     assert "placed by missed-dose-sweep (3 consecutive dosing days missed" in held["message"]
     await alex.doctor(RESUME, orderId=methadone, reason="assessed: not intoxicated, wants to taper")
     steps = [
-        {"start": str(TODAY + timedelta(days=7 * n)), "dose": dose}
+        {"start": str(today + timedelta(days=7 * n)), "dose": dose}
         for n, dose in enumerate(("50", "40", "30"))
     ]
     ack = {"rule": "opioid-cns-depressant", "reason": "PDMP alprazolam; coordinating"}
@@ -152,7 +158,7 @@ async def test_two_clients_through_the_full_medication_story(api: Api) -> None:
         TAPER, orderId=methadone, steps=steps, blind=True, reason="client-requested taper",
         acknowledgements=[ack],
     )  # fmt: skip
-    await alex.dose(taper["id"], TODAY, "50")
+    await alex.dose(taper["id"], today, "50")
 
     # Methadone client: the view, the dosing record and the timeline.
     view = await alex.read(MEDICATIONS, history=True)
@@ -172,7 +178,7 @@ async def test_two_clients_through_the_full_medication_story(api: Api) -> None:
         ("opioid-cns-depressant", "resolved"),  # 60 mg order, replaced by the taper
         ("opioid-cns-depressant", "open"),  # the taper
     }
-    dosing = await alex.read(DOSING, on=str(TODAY))
+    dosing = await alex.read(DOSING, on=str(today))
     assert (dosing["firstDoseDay"], dosing["daysInTreatment"]) == (str(day(0)), 31)
     assert (dosing["missed"], dosing["takeHomeDoses"], dosing["takeHomeSupplyDays"]) == (3, 6, 0)
     assert dosing["given"] == 3 + 7 + 7 + 4 + 1
@@ -207,7 +213,7 @@ async def test_two_clients_through_the_full_medication_story(api: Api) -> None:
         ("opioid-serotonergic", "MODERATE"),
         ("opioid-cns-depressant", "HIGH"),
     }
-    sam_dosing = await sam.read(DOSING, on=str(TODAY))
+    sam_dosing = await sam.read(DOSING, on=str(today))
     assert (sam_dosing["daysInTreatment"], sam_dosing["takeHomeSupplyDays"]) == (21, 1)
     assert (sam_dosing["missed"], sam_dosing["notGiven"]) == (0, 1)
     statuses = [(e["day"], e["status"]) for e in sam_dosing["entries"] if e["day"] >= str(day(25))]

@@ -6,20 +6,19 @@ of it was in the access log."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from medication_steps import PRESCRIBE
 from test_access import ACCESS_LOG
-from test_medication_safety import SAFETY_LOG, TODAY, methadone_stopped, order
+from test_medication_safety import SAFETY_LOG, methadone_stopped, order
 
 from carecoord.events import Role
 from support import Api
 
 
-async def rows_of(api: Api, client_id: str, position: int, **who: Any) -> list[str]:
-    log = await api.ok(
-        SAFETY_LOG, {"from": str(TODAY), "to": str(TODAY), "atLeast": position}, **who
-    )
+async def rows_of(api: Api, day: date, client_id: str, position: int, **who: Any) -> list[str]:
+    log = await api.ok(SAFETY_LOG, {"from": str(day), "to": str(day), "atLeast": position}, **who)
     return [r["kind"] for r in log["medicationSafetyLog"]["rows"] if r["clientId"] == client_id]
 
 
@@ -32,18 +31,22 @@ async def read_by(api: Api, client_id: str, reader: str) -> list[tuple[str, str,
     ]
 
 
-async def test_the_safety_log_is_the_care_teams_and_every_read_is_logged(api: Api) -> None:
-    clinic = await methadone_stopped(api, "Safe L.", last_dose_ago=0)
-    refused = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("naltrexone", "50", TODAY))
+async def test_the_safety_log_is_the_care_teams_and_every_read_is_logged(
+    api: Api, today: date
+) -> None:
+    clinic = await methadone_stopped(api, today, "Safe L.", last_dose_ago=0)
+    refused = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("naltrexone", "50", today))
     assert refused["rule"] == "naltrexone-opioid-agonist"
     position = int(refused["position"])
     client = clinic.client_id
 
-    assert await rows_of(api, client, position, role=Role.NURSE, user="nurse-elsewhere") == []
-    assert await rows_of(api, client, position, role=Role.NURSE, user="nurse-kim") == [
+    assert (
+        await rows_of(api, today, client, position, role=Role.NURSE, user="nurse-elsewhere") == []
+    )
+    assert await rows_of(api, today, client, position, role=Role.NURSE, user="nurse-kim") == [
         "hard-stop-refused"
     ]
-    assert await rows_of(api, client, position, role=Role.AUDITOR, user="inspector") == [
+    assert await rows_of(api, today, client, position, role=Role.AUDITOR, user="inspector") == [
         "hard-stop-refused"
     ]
     assert await read_by(api, client, "nurse-elsewhere") == []

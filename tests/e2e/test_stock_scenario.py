@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -49,24 +50,26 @@ BIENNIAL = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!) {
   biennialInventory(site: $site, atLeast: $atLeast, fromDay: $from, toDay: $to) {
     counts { occasion lines { lot counted } } csv } }"""
 
-TODAY = datetime.now(UTC).date()
 NURSE, SECOND_NURSE, DOCTOR = "nurse-kim", "nurse-ola", "dr-lee"
 SUPPLIER: dict[str, Any] = {"supplier": "Mallinckrodt", "supplierDeaNumber": "RM1234563"}
+Day = Callable[[int], date]
 
 
-def day(n: int) -> date:
-    return TODAY - timedelta(days=28 - n)
-
-
-MONTH: dict[str, Any] = {"from": str(day(0)), "to": str(day(28))}
+@pytest.fixture
+def day(today: date) -> Day:
+    """Day ``n`` of the month: day 28 is the test's today."""
+    return lambda n: today - timedelta(days=28 - n)
 
 
 class Keeper:
-    """The site's nurses keeping its stock, and the perpetual inventory they expect."""
+    """The site's nurses keeping its stock through the month of ``day``, and the perpetual
+    inventory they expect."""
 
-    def __init__(self, api: Api, site: str) -> None:
+    def __init__(self, api: Api, site: str, day: Day) -> None:
         self.api = api
         self.site = site
+        self.today = day(28)
+        self.month: dict[str, Any] = {"from": str(day(0)), "to": str(self.today)}
         self.position = 0
         self.held: dict[str, Decimal] = {}
 
@@ -88,7 +91,7 @@ class Keeper:
         await self.send(
             RECEIVE, lot=lot, medication="methadone", dosageForm="oral solution",
             quantity=str(quantity), containers=1, orderForm="DEA_222",
-            orderFormNumber=f"222-{lot}", expiresOn=str(TODAY + timedelta(days=300)),
+            orderFormNumber=f"222-{lot}", expiresOn=str(self.today + timedelta(days=300)),
             receivedAt=when, **SUPPLIER,
         )  # fmt: skip
         self.held[lot] = Decimal(quantity)
@@ -116,10 +119,10 @@ class Keeper:
 
 
 async def test_a_month_of_dosing_reconciles_daily_and_a_short_count_raises_a_discrepancy(
-    api: Api,
+    api: Api, day: Day
 ) -> None:
     site = f"Harbor OTP {uuid4().hex[:8]}"
-    keeper = Keeper(api, site)
+    keeper = Keeper(api, site, day)
     clients = [await Clinic.enroll(api, name, program=site) for name in ("Alex R.", "Bea T.")]
     orders = []
     for clinic, dose in zip(clients, ("80", "60"), strict=True):
@@ -170,7 +173,7 @@ async def test_a_month_of_dosing_reconciles_daily_and_a_short_count_raises_a_dis
         {"medication": "methadone", "dosageForm": "oral solution", "onHand": "10915"}
     ]
 
-    counts = await keeper.read(COUNTS, **MONTH)
+    counts = await keeper.read(COUNTS, **keeper.month)
     assert len(counts) == 58
     assert all(c["witnessId"] == SECOND_NURSE and c["witnessedAt"] for c in counts)
     assert {c["countedBy"] for c in counts} == {NURSE}
@@ -199,7 +202,7 @@ async def a_discrepancy_is_raised_visible_and_resolved_as_a_loss(keeper: Keeper)
 
 
 async def inspectors_export_the_record_and_the_biennial_inventory(keeper: Keeper) -> None:
-    ledger = await keeper.read(LEDGER, role=Role.AUDITOR, **MONTH)
+    ledger = await keeper.read(LEDGER, role=Role.AUDITOR, **keeper.month)
     kinds = [row["kind"] for row in ledger["rows"]]
     assert (kinds.count("receipt"), kinds.count("dose"), kinds.count("waste")) == (2, 58, 1)
     # A count has a row per lot: M-1 alone for 14 days, then M-1 and M-2 for 15.
@@ -212,7 +215,7 @@ async def inspectors_export_the_record_and_the_biennial_inventory(keeper: Keeper
     spill = next(r for r in rows if r["kind"] == "waste")
     assert (spill["change"], spill["witness_id"]) == ("-15", SECOND_NURSE)
 
-    inventory = await keeper.read(BIENNIAL, role=Role.AUDITOR, **MONTH)
+    inventory = await keeper.read(BIENNIAL, role=Role.AUDITOR, **keeper.month)
     [biennial] = inventory["counts"]
     assert biennial["occasion"] == "closing, biennial inventory"
     assert {line["lot"]: line["counted"] for line in biennial["lines"]} == {
