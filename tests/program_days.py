@@ -1,10 +1,13 @@
 """Moments whose program day and UTC day differ: for tests that a day is the program's
-(``program_time_zone``), not UTC's."""
+(``program_time_zone``), not UTC's. And moments a little before now that stay on now's
+program day, for tests that run on the real clock at any hour."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
+
+from carecoord.services.kernel.program_day import program_day
 
 PARTED = {"America/Los_Angeles": time(20), "Asia/Kolkata": time(3)}
 """In each of conftest's ``PROGRAM_ZONES``, a time of the program's day whose UTC day is
@@ -25,3 +28,15 @@ def parted_now() -> ZoneInfo:
     Angeles and Kolkata are on UTC's day for much of it."""
     now = datetime.now(UTC)
     return AHEAD if now.astimezone(AHEAD).date() != now.date() else BEHIND
+
+
+def earlier_today(now: datetime, zone: tzinfo, *minutes: float) -> list[datetime]:
+    """``now`` less each of ``minutes``, in their order, all on ``now``'s program day in
+    ``zone``: "this morning, half an hour ago" for a test on the real clock. In the day's
+    first minutes, where the earliest would be on the day before, they are drawn in between
+    the day's start and ``now``, each as far back as its share of the earliest: in the same
+    order, and so on the same side of one another (before or after a stop) as they were."""
+    start = datetime.combine(program_day(now, zone), time(), zone)
+    earliest = timedelta(minutes=max(minutes))
+    scale = min((now - start) / earliest, 1.0)
+    return [now - timedelta(minutes=m) * scale for m in minutes]

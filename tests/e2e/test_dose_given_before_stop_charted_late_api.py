@@ -9,7 +9,7 @@ doses given before it; a dose given after it is refused as before."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from medication_steps import (
@@ -22,19 +22,24 @@ from medication_steps import (
     TAKE_HOME,
     Clinic,
 )
+from program_days import earlier_today
 
 from support import Api
 
 pytestmark = pytest.mark.shared_platform
 
-NOW = datetime.now(UTC)
+
+def minutes_before(api: Api, now: datetime, *minutes: float) -> list[datetime]:
+    """So many minutes before ``now``, on the program's day of ``now`` whatever its hour
+    (``earlier_today``): this morning's window, not last night's."""
+    return earlier_today(now, api.platform.medication.zone, *minutes)
 
 
 async def test_a_dose_given_before_the_stop_is_charted_and_one_after_it_is_refused(
-    api: Api,
+    api: Api, now: datetime, today: date
 ) -> None:
     clinic = await Clinic.enroll(api, "Jo S.")
-    start = NOW.date() - timedelta(days=3)
+    start = today - timedelta(days=3)
     order = (
         await clinic.doctor(
             PRESCRIBE,
@@ -46,15 +51,15 @@ async def test_a_dose_given_before_the_stop_is_charted_and_one_after_it_is_refus
             start=str(start),
         )
     )["id"]
-    given_at = NOW - timedelta(minutes=30)
+    given_at, stopped_at, after_at = minutes_before(api, now, 30, 10, 5)
     await clinic.doctor(
         DISCONTINUE, orderId=order, reason="switching to naltrexone",
-        stoppedAt=(NOW - timedelta(minutes=10)).isoformat(),
+        stoppedAt=stopped_at.isoformat(),
     )  # fmt: skip
 
     after = await clinic.refused(
         DOSE, orderId=order, amount="60", dosageForm="oral solution",
-        givenAt=(NOW - timedelta(minutes=5)).isoformat(),
+        givenAt=after_at.isoformat(),
     )  # fmt: skip
     assert (after["field"], after["rule"]) == ("orderId", "order-active")
     await clinic.nurse(
@@ -66,41 +71,41 @@ async def test_a_dose_given_before_the_stop_is_charted_and_one_after_it_is_refus
     assert dosing["firstDoseDay"] is not None
 
 
-async def stopped_and_followed(clinic: Clinic) -> tuple[str, str, datetime]:
+async def stopped_and_followed(
+    clinic: Clinic, now: datetime, today: date
+) -> tuple[str, str, datetime]:
     """Methadone 60 mg stopped a minute after this morning's dose (not yet charted) and
     followed by an 80 mg order from today: the two orders and when the dose was given."""
-    now = datetime.now(UTC)
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    given_at = max(now - timedelta(minutes=3), midnight)
+    given_at, stopped_at = minutes_before(clinic.api, now, 3, 2)
     old = (
         await clinic.doctor(
             PRESCRIBE, medication="methadone", dose="60",
             acknowledgements=[INDUCTED], unit="mg", route="oral",
-            start=str(now.date() - timedelta(days=3)),
+            start=str(today - timedelta(days=3)),
         )
     )["id"]  # fmt: skip
     await clinic.doctor(
         DISCONTINUE, orderId=old, reason="dose increase as a new order",
-        stoppedAt=(given_at + timedelta(minutes=1)).isoformat(),
+        stoppedAt=stopped_at.isoformat(),
     )  # fmt: skip
     new = (
         await clinic.doctor(
             PRESCRIBE, medication="methadone", dose="80",
             acknowledgements=[INDUCTED], unit="mg", route="oral",
-            start=str(now.date()),
+            start=str(today),
         )
     )["id"]  # fmt: skip
     return old, new, given_at
 
 
 async def test_a_dose_charted_under_the_stopped_order_counts_against_the_next_orders_day(
-    api: Api,
+    api: Api, now: datetime, today: date
 ) -> None:
     """Stopped at 60 mg and restarted at 80 mg on one day: the morning's 60 mg, charted late
     under the stopped order, is that day's intake under the new one too (``daily-amount``);
     the nurse may give the 20 mg that is left."""
     clinic = await Clinic.enroll(api, "Ray K.")
-    old, new, given_at = await stopped_and_followed(clinic)
+    old, new, given_at = await stopped_and_followed(clinic, now, today)
     await clinic.nurse(
         DOSE, orderId=old, amount="60", dosageForm="oral solution", givenAt=given_at.isoformat()
     )
@@ -112,12 +117,12 @@ async def test_a_dose_charted_under_the_stopped_order_counts_against_the_next_or
 
 
 async def test_a_dose_charted_late_under_the_stopped_order_is_held_to_what_is_left(
-    api: Api,
+    api: Api, now: datetime, today: date
 ) -> None:
     """The other way round: 80 mg given under the new order first, the stopped order's
     morning dose charted after it would make 140 mg of methadone in one day."""
     clinic = await Clinic.enroll(api, "Sam K.")
-    old, new, given_at = await stopped_and_followed(clinic)
+    old, new, given_at = await stopped_and_followed(clinic, now, today)
     await clinic.nurse(DOSE, orderId=new, amount="80", dosageForm="oral solution")
 
     refused = await clinic.refused(
@@ -128,7 +133,7 @@ async def test_a_dose_charted_late_under_the_stopped_order_is_held_to_what_is_le
 
 
 async def test_a_replacement_given_before_the_stop_is_charted_and_one_after_it_is_refused(
-    api: Api,
+    api: Api, now: datetime, today: date
 ) -> None:
     """A dose vomited and replaced at the window before the order was stopped, both charted
     after the stop: the replacement is dispensed methadone the DEA log needs, as the dose is."""
@@ -137,37 +142,35 @@ async def test_a_replacement_given_before_the_stop_is_charted_and_one_after_it_i
         await clinic.doctor(
             PRESCRIBE, medication="methadone", dose="60",
             acknowledgements=[INDUCTED], unit="mg", route="oral",
-            start=str(NOW.date() - timedelta(days=3)),
+            start=str(today - timedelta(days=3)),
         )
     )["id"]  # fmt: skip
-    given_at = NOW - timedelta(minutes=30)
+    given_at, replaced_at, stopped_at, after_at = minutes_before(api, now, 30, 25, 10, 5)
     dose = await clinic.nurse(
         DOSE, orderId=order, amount="60", dosageForm="oral solution", givenAt=given_at.isoformat()
     )
     await clinic.doctor(
         DISCONTINUE, orderId=order, reason="switching to naltrexone",
-        stoppedAt=(NOW - timedelta(minutes=10)).isoformat(),
+        stoppedAt=stopped_at.isoformat(),
     )  # fmt: skip
     replacing = {"orderId": order, "replacesDoseId": dose["id"], "amount": "60",
                  "dosageForm": "oral solution", "reason": "vomited"}  # fmt: skip
 
-    after = await clinic.refused(
-        REPLACE, **replacing, givenAt=(NOW - timedelta(minutes=5)).isoformat()
-    )
+    after = await clinic.refused(REPLACE, **replacing, givenAt=after_at.isoformat())
     assert (after["field"], after["rule"]) == ("orderId", "order-active")
-    await clinic.nurse(REPLACE, **replacing, givenAt=(given_at + timedelta(minutes=5)).isoformat())
+    await clinic.nurse(REPLACE, **replacing, givenAt=replaced_at.isoformat())
 
     dosing = await clinic.read(DOSING)
     assert sorted(e["status"] for e in dosing["entries"]) == ["given", "replacement"]
 
 
 async def test_a_take_home_handed_over_before_the_stop_is_charted_and_one_after_it_is_refused(
-    api: Api,
+    api: Api, now: datetime, today: date
 ) -> None:
     """Bottles for tomorrow handed over this morning, the order stopped since and the hand-over
     charted after the stop: the client holds schedule II methadone the DEA log must show."""
     clinic = await Clinic.enroll(api, "Kim S.")
-    start = NOW.date() - timedelta(days=3)
+    start = today - timedelta(days=3)
     order = (
         await clinic.doctor(
             PRESCRIBE, medication="methadone", dose="60",
@@ -176,17 +179,17 @@ async def test_a_take_home_handed_over_before_the_stop_is_charted_and_one_after_
     )["id"]  # fmt: skip
     await clinic.dose(order, start, "60")
     await clinic.eligible(7, on=start)
-    handed_at = NOW - timedelta(minutes=30)
+    handed_at, stopped_at, after_at = minutes_before(api, now, 30, 10, 5)
     await clinic.doctor(
         DISCONTINUE, orderId=order, reason="switching to naltrexone",
-        stoppedAt=(NOW - timedelta(minutes=10)).isoformat(),
+        stoppedAt=stopped_at.isoformat(),
     )  # fmt: skip
-    bottles = {"orderId": order, "firstDay": str(handed_at.date() + timedelta(days=1)),
+    bottles = {"orderId": order, "firstDay": str(today + timedelta(days=1)),
                "days": 1, "dosageForm": "oral solution"}  # fmt: skip
 
     after = await clinic.refused(
         TAKE_HOME, **bottles, bottles=[{"bottle": "TH-2", "lot": "LOT-A"}],
-        handedOverAt=(NOW - timedelta(minutes=5)).isoformat(),
+        handedOverAt=after_at.isoformat(),
     )  # fmt: skip
     assert (after["field"], after["rule"]) == ("orderId", "order-active")
     await clinic.nurse(

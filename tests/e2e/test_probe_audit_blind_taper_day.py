@@ -19,17 +19,21 @@ from carecoord.events import Role
 from carecoord.services.infrastructure.settings import Settings
 from support import Api
 
-NOW = datetime.now(UTC)
-# A zone whose date is not UTC's as the test runs: a day ahead past noon, a day behind before.
-ZONE = ZoneInfo("Etc/GMT-14" if NOW.hour >= 12 else "Etc/GMT+12")
 AS_OF = """query($user: String!, $client: UUID!, $at: DateTime!) {
   accessAsOf(userId: $user, role: CLIENT, clientId: $client, at: $at) {
     grant { kinds } refusal { rule } } }"""
 
 
 @pytest.fixture
-def settings(data_dir: Path) -> Settings:
-    return isolated_settings(data_dir, program_time_zone=str(ZONE))
+def zone(now: datetime) -> ZoneInfo:
+    """A zone whose date is not UTC's as the test runs: a day ahead past noon, a day behind
+    before."""
+    return ZoneInfo("Etc/GMT-14" if now.hour >= 12 else "Etc/GMT+12")
+
+
+@pytest.fixture
+def settings(data_dir: Path, zone: ZoneInfo) -> Settings:
+    return isolated_settings(data_dir, program_time_zone=str(zone))
 
 
 async def blind_taper_ending(clinic: Clinic, end: date) -> int:
@@ -45,8 +49,10 @@ async def blind_taper_ending(clinic: Clinic, end: date) -> int:
     return int(taper["position"])
 
 
-async def test_the_blind_lifts_after_its_last_day_in_the_programs_time_zone(api: Api) -> None:
-    program_day, utc_day = NOW.astimezone(ZONE).date(), NOW.date()
+async def test_the_blind_lifts_after_its_last_day_in_the_programs_time_zone(
+    api: Api, now: datetime, zone: ZoneInfo
+) -> None:
+    program_day, utc_day = now.astimezone(zone).date(), now.date()
     end = min(program_day, utc_day)  # the last day: today where that is earlier, else yesterday
     clinic = await Clinic.enroll(api, "Blind T.")
     position = await blind_taper_ending(clinic, end)
@@ -64,13 +70,15 @@ async def test_the_blind_lifts_after_its_last_day_in_the_programs_time_zone(api:
         assert order["status"] == "ended"
 
 
-async def test_access_as_of_an_instant_is_one_answer_whatever_its_offset(api: Api) -> None:
+async def test_access_as_of_an_instant_is_one_answer_whatever_its_offset(
+    api: Api, now: datetime, zone: ZoneInfo
+) -> None:
     clinic = await Clinic.enroll(api, "Blind A.")
-    end = NOW.date() + timedelta(days=1)
+    end = now.date() + timedelta(days=1)
     await blind_taper_ending(clinic, end)
     # Where the program's day and UTC's part: half an hour before or after the last day ends.
-    ahead = NOW.astimezone(ZONE).date() > NOW.date()
-    there = datetime.combine(end + timedelta(days=ahead), time(0 if ahead else 23, 30), ZONE)
+    ahead = now.astimezone(zone).date() > now.date()
+    there = datetime.combine(end + timedelta(days=ahead), time(0 if ahead else 23, 30), zone)
     answers = []
     for at in (there, there.astimezone(UTC)):
         found = await api.ok(
