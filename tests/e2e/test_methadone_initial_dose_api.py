@@ -5,7 +5,7 @@ the first dosing day to the cap under an order without it."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from medication_steps import CHANGE, DOSE, MEDICATIONS, PRESCRIBE, SAFETY, Clinic, at, mutation
@@ -13,21 +13,22 @@ from medication_steps import CHANGE, DOSE, MEDICATIONS, PRESCRIBE, SAFETY, Clini
 from carecoord.events import Role
 from support import Api
 
-TODAY = datetime.now(UTC).date()
 IN_ERROR = mutation("DoseInErrorInput", "markDoseEnteredInError")
 RATIONALE = "tolerant: 80 mg a day at the prior program, confirmed"
 
 
-def methadone(dose: str, start: date = TODAY, **more: object) -> dict[str, object]:
+def methadone(dose: str, start: date, **more: object) -> dict[str, object]:
     return {"medication": "methadone", "dose": dose, "unit": "mg", "route": "oral",
             "start": str(start), **more}  # fmt: skip
 
 
 @pytest.mark.shared_platform
-async def test_a_first_order_above_50_mg_is_refused_until_acknowledged(api: Api) -> None:
+async def test_a_first_order_above_50_mg_is_refused_until_acknowledged(
+    api: Api, today: date
+) -> None:
     clinic = await Clinic.enroll(api, "Ines K.")
 
-    refused = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **methadone("60"))
+    refused = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **methadone("60", today))
 
     assert (refused["code"], refused["field"], refused["rule"]) == (
         "RULE_VIOLATION",
@@ -38,7 +39,7 @@ async def test_a_first_order_above_50_mg_is_refused_until_acknowledged(api: Api)
     assert (await clinic.read(MEDICATIONS))["orders"] == []
 
     ack = {"rule": "methadone-initial-dose", "reason": RATIONALE}
-    order = await clinic.doctor(PRESCRIBE, **methadone("60", acknowledgements=[ack]))
+    order = await clinic.doctor(PRESCRIBE, **methadone("60", today, acknowledgements=[ack]))
     [override] = await clinic.read(SAFETY)
     assert (override["kind"], override["rule"], override["ruleVersion"]) == (
         "override",
@@ -50,15 +51,17 @@ async def test_a_first_order_above_50_mg_is_refused_until_acknowledged(api: Api)
         order["id"],
         "60",
     )
-    await clinic.dose(order["id"], TODAY, "60")  # the order carries it: given in full
+    await clinic.dose(order["id"], today, "60")  # the order carries it: given in full
 
 
 @pytest.mark.shared_platform
-async def test_the_window_holds_a_first_day_to_50_mg_under_an_order_without_it(api: Api) -> None:
+async def test_the_window_holds_a_first_day_to_50_mg_under_an_order_without_it(
+    api: Api, today: date
+) -> None:
     """The first dose was charted on the wrong client: marked in error, the client has had no
     methadone here, and the raised order written since has no acknowledgement."""
     clinic = await Clinic.enroll(api, "Jon L.")
-    first_day, second_day = TODAY - timedelta(days=3), TODAY - timedelta(days=2)
+    first_day, second_day = today - timedelta(days=3), today - timedelta(days=2)
     first = await clinic.doctor(PRESCRIBE, **methadone("40", first_day))
     wrong = await clinic.dose(first["id"], first_day, "40")
     raised = await clinic.doctor(
