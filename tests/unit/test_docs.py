@@ -151,3 +151,25 @@ def test_the_broker_section_names_every_user_of_the_deployments_nats() -> None:
     section = access.split("## The broker", 1)[1].split("\n## ", 1)[0]
     assert users
     assert [user for user in users if f"`{user}`" not in section] == []
+
+
+def sections_cited(page: Path) -> list[tuple[str, str]]:
+    """The (page, section) pairs a page sends a reader to: ``docs/access.md, "The event
+    chain"``, ``README, "A first session"``."""
+    text = page.read_text(encoding="utf-8")
+    cited = re.findall(r"(README|docs/\w+\.md)`?,? \"([^\"]+)\"", text)
+    return [
+        ("README.md" if name == "README" else name, " ".join(section.split()))
+        for name, section in cited
+    ]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_section_a_page_cites_is_there(page: Path) -> None:
+    missing = []
+    for name, section in sections_cited(page):
+        cited = (ROOT / name).read_text(encoding="utf-8")
+        headings = re.findall(r"^#+ (.+)$|^\*\*(.+?)\.?\*\*", cited, re.M)
+        if section not in {heading or label for heading, label in headings}:
+            missing.append(f"{name}, {section!r}")
+    assert missing == []
