@@ -137,7 +137,7 @@ async def rebuild_all(
 ) -> list[Rebuilt]:
     """``models`` from one pass over the store, switched together; ``RebuildRunning`` at
     once when another rebuild holds one of them."""
-    async with _alone(pool, [model.NAME for model in models]):
+    async with alone(pool, "carecoord.rebuild", [model.NAME for model in models], RebuildRunning):
         return await _rebuild_all(store, pool, models, on_progress)
 
 
@@ -225,23 +225,29 @@ class RebuildRunning(RuntimeError):
         self.name = name
 
 
-_REBUILD_LOCK = "SELECT pg_try_advisory_lock(hashtext('carecoord.rebuild'), hashtext(%s))"
+_TRY_LOCK = "SELECT pg_try_advisory_lock(hashtext(%s), hashtext(%s))"
 
 
 @contextlib.asynccontextmanager
-async def _alone(pool: AsyncConnectionPool, names: Sequence[str]) -> AsyncIterator[None]:
-    """Hold each model's rebuild lock for the whole rebuild, on a connection of its own (it
-    goes with the process, however it ends). Two rebuilds of one model both took generation
-    N+1: the second dropped the first's full table and made it anew, the first switched the
-    view to that empty one and reported success, and the timeline read empty while its
-    position said it had every event."""
+async def alone(
+    pool: AsyncConnectionPool,
+    work: str,
+    names: Sequence[str],
+    running: Callable[[str], Exception],
+) -> AsyncIterator[None]:
+    """Hold each model's lock for ``work`` (a rebuild, a verification) while it runs, on a
+    connection of its own (it goes with the process, however it ends); ``running(name)``
+    is raised at once when another one holds a model's. Two rebuilds of one model both
+    took generation N+1: the second dropped the first's full table and made it anew, the
+    first switched the view to that empty one and reported success, and the timeline read
+    empty while its position said it had every event."""
     async with await _own_connection(pool) as conn:
         await conn.set_autocommit(True)
         for name in names:
-            cur = await conn.execute(_REBUILD_LOCK, (name,))
+            cur = await conn.execute(_TRY_LOCK, (work, name))
             held = await cur.fetchone()
             if not (held and held[0]):
-                raise RebuildRunning(name)
+                raise running(name)
         yield
 
 

@@ -23,7 +23,14 @@ from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.projections.projector import ReadModel, current_generation, current_generations
-from carecoord.projections.rebuild import Progress, Target, create_generations, fill, fill_in
+from carecoord.projections.rebuild import (
+    Progress,
+    Target,
+    alone,
+    create_generations,
+    fill,
+    fill_in,
+)
 from carecoord.services.infrastructure import positions
 from carecoord.services.infrastructure.store import EventStore
 
@@ -117,7 +124,30 @@ async def verify_all(
     on_progress: Progress | None = None,
     on_verified: Callable[[Verified], None] | None = None,
 ) -> list[Verified]:
-    """Derive ``models`` in one pass, then compare each with its live model in turn."""
+    """Derive ``models`` in one pass, then compare each with its live model in turn;
+    ``VerificationRunning`` at once when another verification holds one of them."""
+    names = [model.NAME for model in models]
+    async with alone(pool, "carecoord.verify", names, VerificationRunning):
+        return await _verify_all(store, pool, models, on_progress, on_verified)
+
+
+class VerificationRunning(RuntimeError):
+    """Another verification of the read model is running: both derive it into the same
+    scratch tables, so each would compare the other's half-filled rows (a timeline of
+    200,000 entries reported as differing for every client) or meet them gone."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"another verification of {name} is running")
+        self.name = name
+
+
+async def _verify_all(
+    store: EventStore,
+    pool: AsyncConnectionPool,
+    models: Sequence[ReadModel],
+    on_progress: Progress | None,
+    on_verified: Callable[[Verified], None] | None,
+) -> list[Verified]:
     started = time.perf_counter()
     names = [model.NAME for model in models]
     async with pool.connection() as conn:

@@ -29,7 +29,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.projections.models import READ_MODELS
-from carecoord.projections.verify import Verified, verify_all
+from carecoord.projections.verify import VerificationRunning, Verified, verify_all
 from carecoord.services.infrastructure import access_log
 from carecoord.services.infrastructure.access_chain import CHAIN as ACCESS_CHAIN
 from carecoord.services.infrastructure.access_chain import GENESIS, Broken
@@ -196,6 +196,10 @@ def check_projections(args: argparse.Namespace, database_url: str) -> int:
     except (ValueError, LookupError) as error:  # does not decode: malformed, a wrong key
         print(f"carecoord audit projections: cannot derive the read models:"
               f" {logs.withheld(error) or error}", file=sys.stderr)  # fmt: skip
+        return CANNOT_CHECK
+    except VerificationRunning:
+        print("carecoord audit projections: another verification of the read models is"
+              " running; check again once it is done", file=sys.stderr)  # fmt: skip
         return CANNOT_CHECK
     except psycopg.errors.UndefinedTable as error:  # a rebuild switched and dropped it
         went = error.diag.message_primary or type(error).__name__  # not its quoted query

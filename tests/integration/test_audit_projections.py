@@ -23,6 +23,7 @@ from carecoord.projections import careteam
 from carecoord.projections.models import READ_MODELS
 from carecoord.projections.projector import Projector
 from carecoord.projections.rebuild import rebuild_all
+from carecoord.projections.verify import VerificationRunning, verify_all
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.careteam.commands import assign_member
 from carecoord.services.infrastructure.store import EventStore
@@ -89,6 +90,27 @@ async def test_a_live_row_edited_by_hand_is_named_by_model_and_client(
     assert "care_team            DIFFERS" in as_text.stdout
     for content in ("someone-else", "nurse-1", "Audit Person"):  # never the rows themselves
         assert content not in as_json.stdout + as_text.stdout + as_text.stderr
+
+
+async def test_a_second_verification_at_once_is_refused_and_the_first_finds_every_model_same(
+    platform: Platform,
+) -> None:
+    """Two verifications at once derived into the same scratch tables: one reported every
+    client's timeline as differing (0 rows derived), the other that a table went."""
+    await on_the_team(platform, 30)
+
+    first, second = await asyncio.gather(
+        verify_all(platform.store, platform.pool, READ_MODELS),
+        verify_all(platform.store, platform.pool, READ_MODELS),
+        return_exceptions=True,
+    )
+
+    refused = [r for r in (first, second) if isinstance(r, VerificationRunning)]
+    done = [r for r in (first, second) if isinstance(r, list)]
+    assert len(refused) == len(done) == 1, (first, second)
+    assert [v.name for v in done[0] if not v.intact] == []
+    again = await verify_all(platform.store, platform.pool, READ_MODELS)  # the locks went
+    assert all(v.intact for v in again)
 
 
 def test_a_database_without_a_store_cannot_be_checked(servers: Servers) -> None:
