@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Annotated, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -233,6 +233,16 @@ class AccessLogEntry:
         )
 
 
+Through = Annotated[
+    int | None,
+    strawberry.argument(
+        description="Entries up to this seq only: the accessLogHead read before paging. Each"
+        " page read is itself logged after it, so a loop held to it ends."
+    ),
+]
+"""The fixed head an auditor pages the access log up to (docs/access.md, "Paging")."""
+
+
 def page_size(first: int) -> None:
     if not 1 <= first <= MAX_PAGE:
         raise InvalidInput("first", "page-size", f"first must be between 1 and {MAX_PAGE}")
@@ -332,7 +342,10 @@ class AccessQuery:
         readable = await log_each_client(ctx, (r["client_id"] for r in rows), "breakGlassUses")
         return [into(BreakGlassUse, r) for r in rows if r["client_id"] in readable]
 
-    @strawberry.field(description="The access log, in order (auditors only).")
+    @strawberry.field(
+        description="The access log, in order, `first` entries after the seq `after`, up to"
+        " `through` (auditors only; each page read is logged)."
+    )
     async def access_log(
         self,
         info: Info[RequestContext, None],
@@ -341,6 +354,7 @@ class AccessQuery:
         since: datetime | None = None,
         after: int = 0,
         first: int = 100,
+        through: Through = None,
     ) -> list[AccessLogEntry]:
         ctx = info.context
         ctx.gate.require(Listing.ACCESS_LOG)
@@ -352,6 +366,7 @@ class AccessQuery:
             after=after,
             limit=first,
             since=since,
+            through=through,
         )
         await log_each_client(ctx, [f.entry.client_id for f in found], "accessLog")
         return [AccessLogEntry.of(f) for f in found]

@@ -17,7 +17,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from carecoord.events import Role
-from carecoord.graphql.access import log_each_client, page_size
+from carecoord.graphql.access import Through, log_each_client, page_size
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import into
 from carecoord.services.infrastructure import access_log
@@ -114,16 +114,35 @@ class AuditQuery:
         )
 
     @strawberry.field(
-        description="The access log as FHIR R4 AuditEvent resources, in order (auditors only)."
+        description="The seq of the access log's newest entry (0 for none): page accessLog or"
+        " accessLogAuditEvents `through` it, and start the next pass `after` it (auditors"
+        " only; returns no client's data, so not logged)."
+    )
+    async def access_log_head(self, info: Info[RequestContext, None]) -> int:
+        info.context.gate.require(Listing.ACCESS_LOG)
+        return await access_log.head(info.context.platform.pool)
+
+    @strawberry.field(
+        description="The access log as FHIR R4 AuditEvent resources, in order, `first` after"
+        " the seq `after`, up to `through` (auditors only; each page read is logged)."
     )
     async def access_log_audit_events(
-        self, info: Info[RequestContext, None], after: int = 0, first: int = 100
+        self,
+        info: Info[RequestContext, None],
+        after: int = 0,
+        first: int = 100,
+        through: Through = None,
     ) -> list[JSON]:
         ctx = info.context
         ctx.gate.require(Listing.ACCESS_LOG)
         page_size(first)
         found = await access_log.entries(
-            ctx.platform.pool, client_id=None, actor_id=None, after=after, limit=first
+            ctx.platform.pool,
+            client_id=None,
+            actor_id=None,
+            after=after,
+            limit=first,
+            through=through,
         )
         await log_each_client(ctx, [f.entry.client_id for f in found], "accessLogAuditEvents")
         resources: list[Any] = [audit_event(f) for f in found]

@@ -249,10 +249,15 @@ async def entries(
     after: int,
     limit: int,
     since: datetime | None = None,
+    through: int | None = None,
 ) -> list[LoggedRead]:
-    """Entries in log order, for an auditor's query."""
+    """Entries in log order, for an auditor's query; with ``through``, none after that seq
+    (a head read before paging: the pages' own entries come after it)."""
     where = [sql.SQL("seq > %s")]
     params: list[Any] = [after]
+    if through is not None:
+        where.append(sql.SQL("seq <= %s"))
+        params.append(through)
     if client_id is not None:
         where.append(sql.SQL("client_id = %s"))
         params.append(client_id)
@@ -271,6 +276,18 @@ async def entries(
         await cur.execute(query, params)
         rows = await cur.fetchall()
     return [LoggedRead(r["seq"], _read(r["seq"], r["event"]), _bytes(r["hash"])) for r in rows]
+
+
+async def head(pool: AsyncConnectionPool) -> int:
+    """The seq of the newest entry (0 for none). Entries are numbered and committed one
+    batch at a time under the chain's lock, so every entry up to it is there to read."""
+    async with pool.connection() as conn:
+        row = await (
+            await conn.execute(
+                sql.SQL("SELECT coalesce(max(seq), 0) FROM {}").format(sql.Identifier(TABLE))
+            )
+        ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _read(seq: int, body: dict[str, Any]) -> ClientRecordRead:
