@@ -2,13 +2,13 @@
 error, take-homes and take-homes entered in error, guest dosing, and the missed-dose rule's
 events.
 
-The invariants, checked against the record in the same transaction that records: no
-dose against an order that is not active on that day (held, discontinued, replaced, not
-yet started, ended, or the client guest dosing elsewhere); no more than the prescribed
-amount per slot and per day; one dose per slot (an observed dose or a take-home bottle);
-take-home supply within the client's eligibility and the program's cap; on a client's
-first dosing day of methadone, no more than the initial-dose cap unless the order carries
-the prescriber's acknowledgement (``induction.py``). A "day" is the program's local day
+The invariants, checked against the record in the same transaction that records: no dose
+against an order that is not active on that day (held, discontinued, replaced, not yet started,
+ended, or the client guest dosing elsewhere); no more than the prescribed amount per slot and
+per day; one dose per slot (an observed dose or a take-home bottle); take-home supply within
+the client's eligibility and the program's cap; on a client's first dosing day of methadone, or
+the first after days without it, no more than the initial-dose cap unless the order carries the
+prescriber's acknowledgement (``induction.py``). A "day" is the program's local day
 (``MedicationRules.day_of``), so a dose at 23:30 counts for that day.
 """
 
@@ -166,7 +166,7 @@ def administer(
             f"{already} of {order.dose_on(day)} {order.unit} prescribed for {day} were already"
             f" given; at most {max(order.dose_on(day) - already, Decimal(0))} {order.unit} more",
         )
-    rules.initial_dose.dispensed(record, order, "amount", [(day, amount)])
+    rules.initial_dose.dispensed(record, order, "amount", [(day, amount)], rules.day_of, day)
     _record_dose(record, stamp, order, drug, dose_id, given, site, given_at, slot, day)
 
 
@@ -509,8 +509,9 @@ def dispense_take_home(
             "take-homes start after the first observed dose; none is recorded yet",
         )
     rules.initial_dose.dispensed(
-        record, order, "bottles", [(day, order.per_slot(day)) for day, _ in doses]
-    )
+        record, order, "bottles", [(day, order.per_slot(day)) for day, _ in doses],
+        rules.day_of, today,
+    )  # fmt: skip
     handed = {lasting for day, _ in doses for lasting in order.lasts(day)}
     after = supply_days(record.take_home_days() | handed, today)
     eligibility = record.eligibility_at(handed_over_at)

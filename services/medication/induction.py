@@ -11,39 +11,58 @@ acknowledgement of rule ``methadone-initial-dose`` with a reason, recorded as an
 as a dose above the usual maximum is (``doses.py``, ``findings.record_override``).
 
 A client is in induction until the first day a methadone dose is given here, at the window
-or in a take-home bottle (one marked entered in error was not given). A prescription, dose
-change or taper written while that is so is judged on the dose of its first day (a taper's
-first step): the order the client will be started on. The platform has no missed-days
-threshold past which a restart counts as a new induction: after
-``consecutive-missed-doses`` an order is held until a prescriber assesses the client, and
-the dose it is resumed or changed at is theirs to decide; a client dosed here before is not
-held to the cap again.
+or in a take-home bottle (one marked entered in error was not given), and again after a gap:
+once ``restart.after_days`` (default 5) consecutive days have passed with no methadone given
+here or in hand (a dose lasts to the order's next dosing day, a take-home bottle the day it
+is for; a guest-dosing arrangement under a methadone order counts as dosed elsewhere),
+tolerance is taken as lost, and the first dosing day after the gap is a first dosing day
+again (the Australian national guideline, section 3.5: five or more days missed, a new
+induction; a full maintenance dose after such a gap is a known cause of overdose deaths).
+A prescription, dose change or taper written while that is so is judged on the dose of its
+first day (a taper's first step): the order the client will be started on. For a restart,
+the days until the order's first day count only as far as today: an order written before
+the gap reaches the threshold is not asked for the acknowledgement, the window is (and a
+take-home bottle handed over for a later day counts the gap to the hand-over day likewise).
 
-The window holds the first dosing day to the cap too, whatever the order: a dose or
-take-home that would bring that day's methadone above it is refused unless the order it is
-given under carries the acknowledgement. An order written without one (before this rule, or
-while the client had a dose since marked entered in error) is given up to the cap on that
-day; a dose change from that day with the acknowledgement lifts it. A dose charted late for
-an earlier day makes that day the first. A replacement of a spilled dose is not checked: it
-stands in for a dose given, at most its amount, so the day's total does not grow.
+Three or four days missed are left to the missed-dose hold (``missed.py``): after
+``consecutive-missed-doses`` (3 dosing days by default) the order is held until a prescriber
+assesses the client, and the reduced dose the guideline suggests (half, or 40 mg or half
+whichever is lower on the fourth day) is theirs to write as a dose change when they resume
+it; the platform does not compute it. Take-homes are not suspended here: eligibility is the
+medical director's determination (``eligibility.py``), and the first day's take-home part
+counts toward the cap.
+
+The window holds the first dosing day to the cap too, whatever the order: a dose or take-home
+that would bring that day's methadone above it is refused unless the order it is given under
+carries the acknowledgement; after a gap, one given after its last day with methadone (a new
+order or dose change written for the restart; the order's first acknowledgement, from the
+client's first induction, does not carry over). The refusal names the field, the rule and,
+after a gap, ``daysMissed``. An order written without one (before this rule, or while the
+client had a dose since marked entered in error) is given up to the cap on that day; a dose
+change from that day with the acknowledgement lifts it. A dose charted late for an earlier day
+makes that day the first. A replacement of a spilled dose is not checked: it stands in for a
+dose given, at most its amount, so the day's total does not grow.
 
 A program may set a lower cap, with its source, in its program file (a state's rule); never
 a higher one, which would let a higher initial dose through without the documented rationale
-the federal rule asks for. The cap's version goes into every override it causes.
+the federal rule asks for. The cap's version goes into every override it causes, with the
+restart threshold's after a gap (``2024-04-02+restart:1``). A program may likewise set fewer
+days to a restart (2 at the least), never more.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from carecoord.events.bounds import said
 from carecoord.events.medication import Severity
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.medication.doses import Override
-from carecoord.services.medication.orders import Order
+from carecoord.services.medication.missed import GUIDELINE
+from carecoord.services.medication.orders import Order, Status
 from carecoord.services.medication.record import MedicationRecord
 
 INITIAL_DOSE = "methadone-initial-dose"
@@ -55,6 +74,32 @@ FEDERAL_SOURCE = (
 )
 
 
+RESTART_AFTER = 5
+RESTART_SOURCE = (
+    "Australian national methadone guideline, section 3.5: five or more consecutive days"
+    f" missed, treat as a new induction: {GUIDELINE}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Restart:
+    """After ``after_days`` consecutive days with no methadone given or in hand, the client's
+    next dosing day is a first dosing day again."""
+
+    after_days: int = RESTART_AFTER
+    version: str = "1"
+    source: str = RESTART_SOURCE
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """Why a day is a first dosing day: ``last`` is the day before it the client last had
+    methadone (None: never here), ``days`` how many days without it came between."""
+
+    last: date | None
+    days: int
+
+
 @dataclass(frozen=True, slots=True)
 class InitialDoseCap:
     """The most methadone a client in induction is given on their first dosing day, in mg."""
@@ -63,6 +108,7 @@ class InitialDoseCap:
     version: str = "2024-04-02"
     source: str = FEDERAL_SOURCE
     medication: str = "methadone"
+    restart: Restart = field(default_factory=Restart)
 
     def order(
         self,
@@ -71,10 +117,17 @@ class InitialDoseCap:
         field: str,
         dose: Decimal,
         acknowledgements: Mapping[str, str],
+        *,
+        start: date,
+        today: date,
     ) -> Override | None:
-        """An order's first-day ``dose`` (sent as ``field``) for a client in induction: above
-        the cap, the prescriber's acknowledgement with a reason."""
-        if medication != self.medication or dose <= self.cap or dosed_days(record, medication):
+        """An order's first-day ``dose`` (sent as ``field``, the order starting on ``start``)
+        for a client in induction: above the cap, the prescriber's acknowledgement with a
+        reason."""
+        if medication != self.medication or dose <= self.cap:
+            return None
+        gap = self.gap(record, medication, start, counted_to=min(start, today))
+        if gap is None:
             return None
         reason = said(acknowledgements.get(INITIAL_DOSE, ""))
         if not reason:
@@ -82,11 +135,12 @@ class InitialDoseCap:
                 "acknowledgements",
                 INITIAL_DOSE,
                 f"{field} {dose} mg is above the initial dose cap of {self.cap} mg of"
-                f" {medication} for a client in induction (none given here yet) (version"
+                f" {medication} for a client in induction ({self._why(gap)}) (version"
                 f" {self.version}; source: {self.source}). To proceed, acknowledge rule"
                 f" {INITIAL_DOSE!r} with the medical rationale",
+                _details(gap),
             )
-        return Override(INITIAL_DOSE, self.version, Severity.HIGH, reason)
+        return Override(INITIAL_DOSE, self._version(gap), Severity.HIGH, reason)
 
     def dispensed(
         self,
@@ -94,40 +148,107 @@ class InitialDoseCap:
         order: Order,
         field: str,
         amounts: Iterable[tuple[date, Decimal]],
+        day_of: Callable[[datetime], date],
+        today: date,
     ) -> None:
-        """Refuse ``amounts`` (day, amount) about to be given under ``order`` when they bring
-        the client's first dosing day above the cap and the order carries no acknowledgement."""
-        if order.medication != self.medication or INITIAL_DOSE in order.acknowledged:
+        """Refuse ``amounts`` (day, amount) about to be given under ``order`` on ``today``
+        when they bring a first dosing day (the client's first, or the first after a gap)
+        above the cap and the order carries no acknowledgement given since the gap began. A
+        gap counts the days up to ``today`` at most: a take-home bottle for a later day is
+        not a restart for the days still to come, which the window may dose."""
+        if order.medication != self.medication:
             return
         adding: dict[date, Decimal] = {}
         for day, amount in amounts:
             adding[day] = adding.get(day, Decimal(0)) + amount
         if not adding:
             return
-        first = min(dosed_days(record, order.medication) | set(adding))
-        if first not in adding:
+        first = min(adding)
+        gap = self.gap(record, order.medication, first, counted_to=min(first, today))
+        if gap is None or _carries(order, gap, day_of):
             return
         before = day_total(record, order.medication, first)
         if before + adding[first] > self.cap:
+            since = "" if gap.last is None else f" given after {gap.last}"
             raise RuleViolation(
                 field,
                 INITIAL_DOSE,
-                f"{first} is the client's first dosing day of {order.medication}: {before} mg"
-                f" given and {adding[first]} mg more is above the initial dose cap of"
-                f" {self.cap} mg (version {self.version}; source: {self.source}); order"
-                f" {order.order_id} carries no acknowledgement of rule {INITIAL_DOSE!r}, so"
-                f" at most {max(self.cap - before, Decimal(0))} mg more",
+                f"{first} is the client's first dosing day of {order.medication}"
+                f" ({self._why(gap)}): {before} mg given and {adding[first]} mg more is above"
+                f" the initial dose cap of {self.cap} mg (version {self.version}; source:"
+                f" {self.source}); order {order.order_id} carries no acknowledgement of rule"
+                f" {INITIAL_DOSE!r}{since}, so at most {max(self.cap - before, Decimal(0))} mg"
+                " more",
+                _details(gap),
             )
 
+    def gap(
+        self, record: MedicationRecord, medication: str, day: date, counted_to: date | None = None
+    ) -> Gap | None:
+        """Why ``day`` is a first dosing day of ``medication``, or None when it is not: none
+        here before it, or ``restart.after_days`` or more days without it before it, counted
+        up to ``counted_to`` (``day``)."""
+        last = last_day(record, medication, day)
+        if last is None:
+            return Gap(None, 0)
+        days = ((counted_to or day) - last).days - 1
+        return Gap(last, days) if days >= self.restart.after_days else None
 
-def dosed_days(record: MedicationRecord, medication: str) -> set[date]:
-    """The days ``medication`` was given here, at the window or in a take-home bottle."""
-    return {
-        day
-        for order in record.orders.values()
-        if order.medication == medication
+    def _why(self, gap: Gap) -> str:
+        if gap.last is None:
+            return "none given here yet"
+        return (
+            f"again after {gap.days} days without it: {self.restart.after_days} or more are a"
+            f" new induction, restart version {self.restart.version}; source:"
+            f" {self.restart.source}"
+        )
+
+    def _version(self, gap: Gap) -> str:
+        return (
+            self.version if gap.last is None else f"{self.version}+restart:{self.restart.version}"
+        )
+
+
+def _details(gap: Gap) -> dict[str, object] | None:
+    return None if gap.last is None else {"daysMissed": gap.days}
+
+
+def _carries(order: Order, gap: Gap, day_of: Callable[[datetime], date]) -> bool:
+    """``order`` carries the initial-dose acknowledgement for the first dosing day after
+    ``gap``: any for a client's first, one given after its last day with methadone for a
+    restart."""
+    acknowledged = order.acknowledged_at.get(INITIAL_DOSE)
+    if acknowledged is None:
+        return False
+    return gap.last is None or day_of(acknowledged) > gap.last
+
+
+def last_day(record: MedicationRecord, medication: str, before: date) -> date | None:
+    """The last day before ``before`` the client had ``medication``: given here (a dose lasts
+    to the order's next dosing day), in a take-home bottle, or guest dosing elsewhere while
+    an order of it was in force."""
+    eve = before - timedelta(days=1)
+    orders = [o for o in record.orders.values() if o.medication == medication]
+    days = [
+        min(day + timedelta(days=order.schedule.every_days - 1), eve)
+        for order in orders
         for day in order.dispensed_days()
-    }
+        if day < before
+    ]
+    days += [
+        min(away.end, eve)
+        for away in record.guest_dosing.values()
+        if away.start < before and any(_in_force(o, away.start, away.end) for o in orders)
+    ]
+    return max(days, default=None)
+
+
+def _in_force(order: Order, first: date, last: date) -> bool:
+    return (
+        order.status is not Status.ENTERED_IN_ERROR
+        and order.start <= last
+        and (order.end is None or first <= order.end)
+    )
 
 
 def day_total(record: MedicationRecord, medication: str, day: date) -> Decimal:

@@ -128,6 +128,9 @@ class Order:
     acknowledged: set[str] = field(default_factory=set)
     """Rule ids the prescriber acknowledged writing it (``OverrideAcknowledged``): the window
     reads the initial-dose override off the order (``induction.py``)."""
+    acknowledged_at: dict[str, datetime] = field(default_factory=dict)
+    """When each of them was last acknowledged (the event's clinical time): an initial-dose
+    override counts for a restart only if given after the gap began (``induction.py``)."""
 
     @property
     def stopped_at(self) -> datetime | None:

@@ -1,10 +1,11 @@
 """Prescribing decisions on a medication record: orders and their lifecycle.
 
-Every step that adds to the picture runs the interaction check over what the client
-takes and was recently exposed to (``findings.py``), the dose plausibility check
-(``doses.py``) and, for a client in induction, the initial-dose cap on its first day's dose
-(``induction.py``). An order past its end date has ended: it is not acted on, and it counts
-as exposure only through its washouts. A stop may be dated in the past, within limits.
+Every step that adds to the picture runs the interaction check over what the client takes and
+was recently exposed to (``findings.py``), the dose plausibility check (``doses.py``) and, for
+a client in induction (new, or again after days without methadone), the initial-dose cap on its
+first day's dose (``induction.py``). An order past its end date has ended: it is not acted on,
+and it counts as exposure only through its washouts. A stop may be dated in the past, within
+limits.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def prescribe(
         if order.medication == drug.code:
             _after_dispensed(order, new.start)
     attempt, findings = _checked(record, rules, "prescribe", order_id, drug, new, monitored, today)
-    overrides = _dose_overrides(record, rules, drug, new, attempt)
+    overrides = _dose_overrides(record, rules, drug, new, attempt, today)
     record.record(
         stamp.event(
             MedicationPrescribed,
@@ -166,7 +167,7 @@ def change_dose(
         record, rules, "change_dose", order_id, drug, new, monitored, today, prior_order_id,
         alone=increase,
     )  # fmt: skip
-    overrides = _dose_overrides(record, rules, drug, new, attempt)
+    overrides = _dose_overrides(record, rules, drug, new, attempt, today)
     record.record(
         stamp.event(
             DoseChanged,
@@ -243,7 +244,12 @@ def taper(
     above = attempt.model_copy(update={"dose": steps[highest].dose, "start": steps[highest].start})
     overrides = [
         (rules.doses.usual(drug, f"steps.{highest}.dose", steps[highest].dose, acks), above),
-        (rules.initial_dose.order(record, drug.code, "steps.0.dose", new.dose, acks), attempt),
+        (
+            rules.initial_dose.order(
+                record, drug.code, "steps.0.dose", new.dose, acks, start=new.start, today=today
+            ),
+            attempt,
+        ),
     ]
     record.record(
         stamp.event(
@@ -554,14 +560,16 @@ def _dose_overrides(
     drug: Medication,
     new: NewOrder,
     attempt: Attempt,
+    today: date,
 ) -> list[tuple[Override | None, Attempt]]:
     """The dose rules an order's ``dose`` went past (the usual maximum, and the initial-dose
-    cap for a client in induction), each with the attempt it names; refused unacknowledged."""
+    cap for a client in induction, new or after a gap), each with the attempt it names;
+    refused unacknowledged."""
     acks = new.acknowledgements
-    return [
-        (rules.doses.usual(drug, "dose", new.dose, acks), attempt),
-        (rules.initial_dose.order(record, drug.code, "dose", new.dose, acks), attempt),
-    ]
+    first_day = rules.initial_dose.order(
+        record, drug.code, "dose", new.dose, acks, start=new.start, today=today
+    )
+    return [(rules.doses.usual(drug, "dose", new.dose, acks), attempt), (first_day, attempt)]
 
 
 def _recorded(

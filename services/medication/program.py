@@ -13,12 +13,14 @@ past which it is refused) replace the default per medication, under the table's 
 QTc bands (the QT-aware rules' severity by the latest QTc) replace the default bands, for
 every program or for one; a finding's rule version then names the bands. The initial-dose
 cap of methadone (past which an order for a client in induction needs an acknowledgement)
-may be lower than the federal 50 mg (42 CFR 8.12(h)), never higher.
+may be lower than the federal 50 mg (42 CFR 8.12(h)), never higher; the days without methadone
+after which a client is in induction again may be fewer than the guideline's 5, never more.
 Every problem names its key (``services/runtime/program.py`` stops the start with it).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Annotated, Protocol, Self
 from zoneinfo import ZoneInfo
@@ -28,7 +30,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from carecoord.events.medication import Dispensing, Severity
 from carecoord.services.medication.doses import DoseBound, DoseTable
 from carecoord.services.medication.formulary import FORMULARY, Medication
-from carecoord.services.medication.induction import FEDERAL_CAP, InitialDoseCap
+from carecoord.services.medication.induction import (
+    FEDERAL_CAP,
+    RESTART_AFTER,
+    InitialDoseCap,
+    Restart,
+)
 from carecoord.services.medication.interactions import (
     DEFAULT_RULES,
     QtcBand,
@@ -163,6 +170,28 @@ class InitialDoseEntry(_Entry):
         return InitialDoseCap(self.cap, self.version, self.source)
 
 
+class RestartEntry(_Entry):
+    """Consecutive days with no methadone given or in hand after which the next dosing day is
+    a first dosing day again, held to the initial-dose cap."""
+
+    after_days: int = Field(ge=2)
+    version: Text
+    source: Text
+
+    @model_validator(mode="after")
+    def _within_guideline(self) -> Self:
+        if self.after_days > RESTART_AFTER:
+            raise ValueError(
+                f"restart.after_days {self.after_days} is more than the {RESTART_AFTER} days"
+                " after which the guideline treats a return as a new induction; a program may"
+                " be stricter, not looser"
+            )
+        return self
+
+    def table(self) -> Restart:
+        return Restart(self.after_days, self.version, self.source)
+
+
 class CapEntry(_Entry):
     id: Code
     version: Text
@@ -235,6 +264,7 @@ class MedicationSection(_Entry):
     missed_dose_hold_after: int | None = Field(default=None, ge=1, le=14)
     dose_bounds: DoseBoundsEntry | None = None
     initial_dose: InitialDoseEntry | None = None
+    restart: RestartEntry | None = None
     qtc_bands: QtcBandsEntry | None = None
     qtc_bands_by_program: dict[str, QtcBandsEntry] = Field(default_factory=dict)
 
@@ -273,6 +303,9 @@ class MedicationSection(_Entry):
                       for k, v in self.qtc_bands_by_program.items()}  # fmt: skip
         if self.qtc_bands:
             interactions = interactions.with_qtc_bands(self.qtc_bands.table())
+        initial_dose = self.initial_dose.table() if self.initial_dose else InitialDoseCap()
+        if self.restart:
+            initial_dose = replace(initial_dose, restart=self.restart.table())
         return MedicationRules(
             formulary=FORMULARY.extended(e.medication() for e in self.formulary),
             interactions=interactions,
@@ -285,6 +318,6 @@ class MedicationSection(_Entry):
                 hold_after=self.missed_dose_hold_after or settings.missed_dose_hold_after
             ),
             doses=self.dose_bounds.table() if self.dose_bounds else DoseTable(),
-            initial_dose=self.initial_dose.table() if self.initial_dose else InitialDoseCap(),
+            initial_dose=initial_dose,
             zone=settings.program_time_zone,
         )

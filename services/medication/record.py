@@ -172,7 +172,10 @@ class MedicationRecord(Aggregate, context="medication"):
         elif isinstance(event, DoseMissed):
             self.orders[event.order_id].missed.add(event.day)
         elif isinstance(event, OverrideAcknowledged) and event.order_id in self.orders:
-            self.orders[event.order_id].acknowledged.add(event.rule_id)
+            order = self.orders[event.order_id]
+            order.acknowledged.add(event.rule_id)
+            since = order.acknowledged_at.get(event.rule_id, event.occurred_at)
+            order.acknowledged_at[event.rule_id] = max(since, event.occurred_at)
 
     def _apply_eligibility(self, event: TakeHomeEligibilityDetermined) -> None:
         """Kept by when it was made (a time ahead within the clock tolerance counts from its

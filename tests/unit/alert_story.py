@@ -192,11 +192,13 @@ class Story(InMemory):
             )
         )
 
-    def dose(self, order_id: UUID, form: str = "oral solution") -> None:
+    def dose(
+        self, order_id: UUID, form: str = "oral solution", amount: Decimal = Decimal(60)
+    ) -> None:
         self.run(
             medication.administer_dose(
                 self.stamp(NURSE), client_id=self.client_id,
-                dose=GivenDose(order_id, Decimal(60), form, given_at=self.now),
+                dose=GivenDose(order_id, amount, form, given_at=self.now),
                 rules=self.medication,
             )
         )  # fmt: skip

@@ -11,6 +11,7 @@ outlasts a hold, and resuming is the decision they inform."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from alert_story import Story, answers_totalling
 from medication_story import Story as DosingStory
@@ -84,7 +85,7 @@ def test_withdrawal_while_the_order_is_held_is_no_dose_adequacy_review() -> None
     assert story.fired() == [], "withdrawal from the hold, not a dose too low"
 
     story.resume(order)
-    story.dose(order)
+    story.dose(order, amount=Decimal(50))  # ten days without: a restart, held to the cap
     story.instrument(Instrument.COWS, answers_totalling(Instrument.COWS, 20))
     [alert] = story.alerts()
     assert (alert.rule_id, alert.rule_version) == ("cows-maintenance", "4")

@@ -13,6 +13,7 @@ from carecoord.events.checkins import Instrument
 from carecoord.events.medication import Severity
 from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.medication import commands as medication
+from carecoord.services.medication.induction import INITIAL_DOSE
 from carecoord.services.medication.prescribing import DoseChange
 from carecoord.services.therapy.record import Outcome
 
@@ -128,7 +129,10 @@ def test_a_dose_change_keeps_the_maintenance_of_the_order_it_replaced() -> None:
     first = story.prescribe("methadone")
     story.dose(first)
     story.later(days=8)
-    change = DoseChange(first, Decimal(80), story.now.date(), reason="still craving")
+    change = DoseChange(
+        first, Decimal(80), story.now.date(), reason="still craving",
+        acknowledgements={INITIAL_DOSE: "seen after a week away, tolerance assessed"},
+    )  # fmt: skip
     story.run(medication.change_dose(story.stamp(DOCTOR), client_id=story.client_id, change=change))
     story.instrument(Instrument.COWS, answers_totalling(Instrument.COWS, 20))
     assert story.fired() == ["cows-maintenance"], "nine days since the first dose"

@@ -38,6 +38,13 @@ def started(max_days: int, rules: MedicationRules = DEFAULT_RULES) -> tuple[Stor
     return story, order
 
 
+def attended(story: Story, order: UUID, through: date) -> None:
+    """Dosed at the window every day from day 2 through ``through``: a take-home after days
+    without methadone would be a restart's first day, held to the initial-dose cap."""
+    for n in range(2, (through - day(1)).days + 2):
+        story.dose(order, day(n))
+
+
 def test_one_dose_per_slot() -> None:
     story = Story()
     order = story.prescribe()
@@ -270,6 +277,7 @@ def test_take_homes_need_a_first_dose_and_eligibility() -> None:
 def test_federal_caps_by_day_in_treatment(treatment_day: int, allowed: int) -> None:
     story, order = started(28)
     handed = day(treatment_day)
+    attended(story, order, handed)
     if allowed < 28:  # 28 days is also the most eligibility can grant
         with pytest.raises(RuleViolation) as refused:
             story.take_home(order, handed, handed + timedelta(days=1), allowed + 1)
@@ -325,6 +333,7 @@ def test_a_program_can_have_a_stricter_schedule() -> None:
     story, order = started(
         28, MedicationRules(take_homes=TakeHomePolicy(by_program={"Strict": strict}))
     )
+    attended(story, order, day(20))
     with pytest.raises(RuleViolation, match=r"cap \(state-x, version 2025-01\) allows up to 0"):
         story.take_home(order, day(20), day(21), 1, program="Strict")
     story.take_home(order, day(20), day(21), 1, program="OTP")

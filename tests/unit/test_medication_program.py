@@ -8,7 +8,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from medication_story import Story, at
+from medication_story import Story, at, day
 
 from carecoord.events.medication import (
     InteractionFound,
@@ -86,6 +86,27 @@ def test_a_program_sets_a_stricter_initial_dose_of_methadone(tmp_path: Path) -> 
     [override] = story.events(OverrideAcknowledged)
     assert (override.rule_id, override.rule_version) == ("methadone-initial-dose", "program-1")
     assert load_program(None).medication.rules(Settings()).initial_dose.cap == Decimal(50)
+
+
+def test_a_program_sets_fewer_days_to_a_restart_of_methadone(tmp_path: Path) -> None:
+    rules = load_program(program_file(tmp_path, OLANZAPINE)).medication.rules(Settings())
+    restart = rules.initial_dose.restart
+    assert (restart.after_days, restart.version) == (4, "program-1")
+    assert (rules.initial_dose.cap, load_program(None).medication.rules(Settings()).initial_dose
+            .restart.after_days) == (Decimal(40), 5)  # fmt: skip
+
+    story = Story(rules)
+    order = story.prescribe("methadone", "45", induction="tolerant")
+    story.dose(order, day(1), "45")
+    story.dose(order, day(5), "45")  # 3 days without
+    with pytest.raises(RuleViolation) as refused:
+        story.dose(order, day(10), "45")  # 4 days without: a restart here
+    assert (refused.value.rule, refused.value.details) == (
+        "methadone-initial-dose",
+        {"daysMissed": 4},
+    )
+    assert "restart version program-1; source: Medical director sign-off" in str(refused.value)
+    story.dose(order, day(10), "40")
 
 
 def test_a_program_judges_the_qt_rule_on_its_own_qtc_bands(tmp_path: Path) -> None:
@@ -180,6 +201,11 @@ def test_no_file_means_the_defaults_with_the_settings(tmp_path: Path) -> None:
         (("cap = 40", "cap = 60"),
          "[medication.initial_dose] Value error, initial_dose.cap 60 mg is above the federal"
          " initial dose of 50 mg (42 CFR 8.12(h)); a program may be stricter, not looser"),
+        (("after_days = 4", "after_days = 7"),
+         "[medication.restart] Value error, restart.after_days 7 is more than the 5 days after"
+         " which the guideline treats a return as a new induction; a program may be stricter,"),
+        (("after_days = 4", "after_days = 1"),
+         "[medication.restart.after_days] Input should be greater than or equal to 2"),
     ],
 )  # fmt: skip
 def test_a_bad_file_names_the_key_and_what_would_be_accepted(

@@ -1,0 +1,87 @@
+"""A client back after a week with no methadone through the API: the missed-dose sweep held
+the order after 3 days, the prescriber resumes it, and the window still holds the first day
+back to the initial-dose cap (50 mg), refusing the full 80 mg naming amount, rule
+methadone-initial-dose and the days missed, until a dose change written after the gap
+carries the acknowledgement, on the safety record as an override of the restart."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import isolated_settings
+from medication_steps import (
+    CHANGE,
+    DOSE,
+    INDUCTED,
+    MEDICATIONS,
+    PRESCRIBE,
+    RESUME,
+    SAFETY,
+    Clinic,
+    at,
+)
+
+from carecoord.services.infrastructure.settings import Settings
+from support import Api
+
+TODAY = datetime.now(UTC).date()
+RATIONALE = "seen today after a week away; used daily, tolerance assessed"
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    """The sweep runs when the test says, not on its own timer."""
+    return isolated_settings(data_dir, missed_dose_interval_seconds=3600)
+
+
+async def test_the_first_day_back_after_a_week_is_held_to_the_cap_until_acknowledged(
+    api: Api,
+) -> None:
+    clinic = await Clinic.enroll(api, "Noor P.")
+    start = TODAY - timedelta(days=10)
+    order = (
+        await clinic.doctor(
+            PRESCRIBE,
+            medication="methadone",
+            dose="80",
+            acknowledgements=[INDUCTED],
+            unit="mg",
+            route="oral",
+            start=str(start),
+            occurredAt=at(start, 8),
+        )
+    )["id"]
+    await clinic.doses(order, start, 3, "80")  # then 7 days without, to yesterday
+    await clinic.swept(TODAY)
+    [held] = (await clinic.read(MEDICATIONS))["orders"]
+    assert (held["status"], held["hold"]["rule"]) == ("on-hold", "consecutive-missed-doses")
+    await clinic.doctor(RESUME, orderId=order, reason="assessed at the window")
+
+    refused = await clinic.refused(
+        DOSE, orderId=order, amount="80", dosageForm="oral solution", givenAt=at(TODAY)
+    )
+
+    assert (refused["code"], refused["field"], refused["rule"], refused["daysMissed"]) == (
+        "RULE_VIOLATION",
+        "amount",
+        "methadone-initial-dose",
+        7,
+    )
+    assert "again after 7 days without it" in refused["message"]
+    assert "at most 50 mg more" in refused["message"]
+
+    ack = {"rule": "methadone-initial-dose", "reason": RATIONALE}
+    changed = await clinic.doctor(
+        CHANGE, orderId=order, dose="80", start=str(TODAY), reason="restart",
+        acknowledgements=[ack],
+    )  # fmt: skip
+    [override] = [e for e in await clinic.read(SAFETY) if e["detail"] == RATIONALE]
+    assert (override["kind"], override["rule"], override["ruleVersion"]) == (
+        "override",
+        "methadone-initial-dose",
+        "2024-04-02+restart:1",
+    )
+    assert override["orderId"] == changed["id"]
+    await clinic.dose(changed["id"], TODAY, "80")
