@@ -19,6 +19,7 @@ A batch's log lines carry its events' correlation ids; with tracing on, it is a 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ import psycopg
 
 from carecoord.projections.projector import Projector
 from carecoord.services.infrastructure import correlation
+from carecoord.services.infrastructure.catching_up import CatchingUp
 from carecoord.services.infrastructure.crash_points import crash_point
 from carecoord.services.infrastructure.doorbell import Doorbell, Page, next_page
 from carecoord.services.infrastructure.liveness import Liveness, keep_running
@@ -60,8 +62,13 @@ async def follow(
     """Keep every read model up with the store, until cancelled."""
     wake = doorbell.bell()
 
+    async def head() -> int:
+        return await asyncio.to_thread(store.last_position)
+
     async def feed() -> None:
         after = min((await projector.positions()).values(), default=0)
+        behind = CatchingUp(projector.name, head)
+        await behind.start(after)
         while True:
             page = await next_page(store, wake, after, settings.projection_batch_size)
             crash_point("projector-read")
@@ -75,6 +82,8 @@ async def follow(
             crash_point("projector-applied")
             after = page.last
             liveness.progressed(projector.name)
+            read = len(page.events) + len(page.unreadable)
+            await behind.moved(after, read, full=read >= settings.projection_batch_size)
 
     await keep_running(projector.name, feed, liveness)
 

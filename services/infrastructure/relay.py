@@ -33,6 +33,7 @@ from carecoord.events import CareEvent, catalog, headers
 from carecoord.events.envelope import type_name
 from carecoord.events.positioned import Positioned
 from carecoord.services.infrastructure import correlation, parked, positions
+from carecoord.services.infrastructure.catching_up import CatchingUp
 from carecoord.services.infrastructure.crash_points import crash_point
 from carecoord.services.infrastructure.doorbell import Doorbell, next_page, read_page
 from carecoord.services.infrastructure.liveness import Liveness, error_code, keep_running
@@ -99,6 +100,8 @@ class Relay:
             # just before a crash cut the position write short.
             await positions.write(conn, NAME, self.position)
         log.info("relay following the log", extra={"position": self.position})
+        behind = CatchingUp(NAME, lambda: asyncio.to_thread(self._store.last_position))
+        await behind.start(self.position)
         while True:
             page = await next_page(self._store, self._wake, self.position, self._page_size)
             with (
@@ -112,6 +115,8 @@ class Relay:
                 await parked.park_unreadable(conn, NAME, page.unreadable)
                 await positions.write(conn, NAME, self.position)
             self._liveness.progressed(NAME)
+            read = len(page.events) + len(page.unreadable)
+            await behind.moved(self.position, read, full=read >= self._page_size)
 
     def _traced(self, page: list[Positioned]) -> contextlib.AbstractContextManager[object]:
         return contextlib.nullcontext() if self._tracing is None else self._tracing.publishing(page)
