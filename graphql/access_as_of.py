@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -83,6 +84,7 @@ class GrantAsOf:
 class RefusalAsOf:
     rule: str
     message: str
+    field: str = strawberry.field(description="The argument it names, as the live read's.")
 
 
 @strawberry.type(description="An entry of the timeline the user would have been shown.")
@@ -116,14 +118,20 @@ class AccessAsOfView:
 
 
 def _view(
-    found: AccessAsOf, user: Actor, auditor: Actor, own: Grant, rules: AlertRules
+    found: AccessAsOf,
+    user: Actor,
+    auditor: Actor,
+    own: Grant,
+    rules: AlertRules,
+    program: str | None = None,
 ) -> AccessAsOfView:
     at = found.at
     try:
-        grant: Grant | None = found.grant(user)
+        grant: Grant | None = found.grant(user, program)
         refusal = None
     except Forbidden as refused:
-        grant, refusal = None, RefusalAsOf(rule=refused.rule, message=str(refused))
+        grant = None
+        refusal = RefusalAsOf(rule=refused.rule, message=str(refused), field=refused.field)
     shown = [] if grant is None else found.timeline(grant, user, rules.shown_to(grant.kinds))
     return AccessAsOfView(
         user_id=user.id,
@@ -202,6 +210,13 @@ class AccessAsOfQuery:
         role: Role,
         client_id: UUID,
         at: datetime,
+        program: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The program the user's token named, if any: it confines a program"
+                " admin to its clients (refused, admin-program, for another program's client)."
+            ),
+        ] = None,
     ) -> AccessAsOfView:
         ctx = info.context
         await ctx.gate.require_about(Listing.ACCESS_AS_OF, client_id, OPERATION)
@@ -220,7 +235,7 @@ class AccessAsOfQuery:
         history = await asyncio.to_thread(client_history, ctx.platform.store, client_id)
         found = AccessAsOf.rebuilt(client_id, history, at, ctx.platform.medication.zone)
         user = Actor(id=user_id, role=role)
-        view = _view(found, user, auditor, own, ctx.platform.alert_rules)
+        view = _view(found, user, auditor, own, ctx.platform.alert_rules, program)
         kinds = {e.kind for e in view.timeline if e.summary is not None} | _returned(view)
         await ctx.gate.record_read(
             client_id, own, operation=OPERATION, kinds=kinds, count=len(view.timeline)

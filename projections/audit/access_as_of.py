@@ -34,6 +34,7 @@ from carecoord.events.medication import (
 )
 from carecoord.events.positioned import Positioned
 from carecoord.services.careteam.team import ended
+from carecoord.services.kernel.errors import Forbidden
 from carecoord.services.kernel.policy import (
     ActiveConsent,
     Emergency,
@@ -173,8 +174,19 @@ class AccessAsOf:
             ),
         )
 
-    def grant(self, reader: Actor) -> Grant:
-        """The grant the policy decides on the standing at ``at``; Forbidden when it refuses."""
+    def grant(self, reader: Actor, program: str | None = None) -> Grant:
+        """The grant the policy decides on the standing at ``at``; Forbidden when it refuses.
+
+        ``program``: the one a program admin's token names, which confines their reads to
+        the clients enrolled in it (as the gate does, ``admin-program``); the token is not
+        recorded, so the auditor says which it named."""
+        if reader.role is Role.PROGRAM_ADMIN and program is not None and program != self.program:
+            raise Forbidden(
+                "clientId",
+                "admin-program",
+                f"a token naming program {program!r} reads only its clients; client"
+                f" {self.client_id} was not enrolled in it by {self.at.isoformat()}",
+            )
         return decide(reader.role, self.standing(reader))
 
     def timeline(

@@ -186,3 +186,36 @@ async def test_what_a_nurse_could_see_before_and_after_leaving_the_team(api: Api
     ]
     refused = await refusal(api, AS_OF, asked | {"at": after.isoformat()}, role=Role.NURSE)
     assert refused["rule"] == "role-may-read"
+
+
+async def test_what_an_admin_of_one_program_could_see_of_another_programs_client(
+    api: Api,
+) -> None:
+    north, south = f"North {uuid.uuid4().hex[:6]}", f"South {uuid.uuid4().hex[:6]}"
+    theirs, other = await enroll(api, north), await enroll(api, south)
+    asked = {"user": "admin-north", "role": "PROGRAM_ADMIN", "at": datetime.now(UTC).isoformat()}
+    scoped = """query($user: String!, $id: UUID!, $at: DateTime!, $program: String) {
+      accessAsOf(userId: $user, role: PROGRAM_ADMIN, clientId: $id, at: $at, program: $program) {
+        grant { basis } refusal { field rule message } timeline { type } } }"""
+
+    own = await api.ok(scoped, asked | {"id": theirs, "program": north}, **AUDITOR)
+    elsewhere = await api.ok(scoped, asked | {"id": other, "program": north}, **AUDITOR)
+    unscoped = await api.ok(scoped, asked | {"id": other}, **AUDITOR)
+    token = issue_token(api.platform.settings, "admin-north", Role.PROGRAM_ADMIN, program=north)
+    by_the_admin = await refusal(api, AS_OF, asked | {"id": other}, token=token)
+
+    assert own["accessAsOf"]["grant"] == {"basis": "PROGRAM"}
+    refused = elsewhere["accessAsOf"]
+    assert (refused["grant"], refused["timeline"]) == (None, [])
+    assert (refused["refusal"]["field"], refused["refusal"]["rule"]) == (
+        "clientId",
+        "admin-program",
+    )
+    assert south not in refused["refusal"]["message"]
+    assert unscoped["accessAsOf"]["grant"] == {"basis": "PROGRAM"}
+    assert (by_the_admin["code"], by_the_admin["rule"]) == ("FORBIDDEN", "role-may-read")
+    assert operations(await access_log(api, other), "accessAsOf") == [
+        ("auditor", "GRANTED", 0),
+        ("auditor", "GRANTED", 1),
+        ("program_admin", "REFUSED", 0),
+    ]
