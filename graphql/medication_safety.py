@@ -20,6 +20,7 @@ import strawberry
 from carecoord.events import Kind
 from carecoord.events.medication import Severity
 from carecoord.graphql.context import RequestContext
+from carecoord.graphql.day_ranges import bounded
 from carecoord.graphql.declared import client_query, into, listing_query
 from carecoord.graphql.listed import kept_rows
 from carecoord.projections import medication_safety
@@ -78,6 +79,7 @@ client_events = client_query(
 
 
 async def between_days(ctx: RequestContext, from_day: date, to_day: date) -> SafetyLog:
+    bounded(from_day, to_day)
     zone = str(ctx.platform.medication.zone)
     found = await medication_safety.between_days(ctx.platform.reads, zone, from_day, to_day)
     found = await kept_rows(ctx, found, "medicationSafetyLog", Listing.SAFETY_LOG, Kind.MEDICATION)
@@ -90,7 +92,7 @@ async def between_days(ctx: RequestContext, from_day: date, to_day: date) -> Saf
 
 program_log = listing_query(
     "The program's refused hard stops and acknowledged overrides for a range"
-    " of the program's days (prescribers, nurses, auditors), as rows and CSV.",
+    " of the program's days, at most 366 (prescribers, nurses, auditors), as rows and CSV.",
     Listing.SAFETY_LOG,
     between_days,
     medication_safety.NAME,

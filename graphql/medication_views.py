@@ -25,7 +25,7 @@ from carecoord.events import Kind, Role
 from carecoord.events.medication import Dispensing, Severity
 from carecoord.graphql import medication_safety
 from carecoord.graphql.context import AtLeast, RequestContext
-from carecoord.graphql.day_ranges import in_order
+from carecoord.graphql.day_ranges import bounded, in_order, last_days
 from carecoord.graphql.declared import into, listing_query
 from carecoord.graphql.listed import kept_rows
 from carecoord.graphql.medication_safety import cells
@@ -350,8 +350,16 @@ UNDESCRIBED_AT_LEAST = inspect.Parameter(
 """``inventoryLedger``'s ``atLeast``, which has gone without a description (kept so)."""
 
 
-async def lots_dispensed(ctx: RequestContext, lot: str | None = None) -> InventoryLedger:
-    found = await inventory.ledger(ctx.platform.reads, lot)
+async def lots_dispensed(
+    ctx: RequestContext,
+    lot: str | None = None,
+    from_day: date | None = None,
+    to_day: date | None = None,
+) -> InventoryLedger:
+    to_day = to_day or datetime.now(ctx.platform.medication.zone).date()
+    from_day = from_day or last_days(to_day)
+    bounded(from_day, to_day)
+    found = await inventory.ledger(ctx.platform.reads, lot, from_day, to_day)
     found = await kept_rows(ctx, found, "inventoryLedger", Listing.LOT_LEDGER, Kind.DOSING)
     lots: dict[str, Lot] = {}
     for r in found:
@@ -367,7 +375,7 @@ async def lots_dispensed(ctx: RequestContext, lot: str | None = None) -> Invento
 async def dispensed(
     ctx: RequestContext, from_day: date, to_day: date, controlled_only: bool = True
 ) -> DispensingLog:
-    in_order(from_day, to_day)
+    bounded(from_day, to_day)
     found = await dea_log.between_days(
         ctx.platform.reads, from_day, to_day, controlled_only=controlled_only
     )
@@ -490,14 +498,15 @@ class MedicationQuery:
 
     medication_safety_log = medication_safety.program_log
     dispensing_log = listing_query(
-        "The DEA dispensing log (21 CFR 1304.24) for a date range.",
+        "The DEA dispensing log (21 CFR 1304.24) for a range of days, at most 366.",
         Listing.DISPENSING_LOG,
         dispensed,
         dea_log.NAME,
     )
 
     inventory_ledger = listing_query(
-        "The per-lot ledger of what was dispensed.",
+        "The per-lot ledger of what was dispensed on a range of days, at most 366: by default"
+        " the 366 ending today (the program's day), or ending on toDay.",
         Listing.LOT_LEDGER,
         lots_dispensed,
         inventory.NAME,

@@ -22,7 +22,7 @@ from strawberry.types import Info
 
 from carecoord.events.medication import Severity
 from carecoord.graphql.context import RequestContext
-from carecoord.graphql.day_ranges import in_order
+from carecoord.graphql.day_ranges import bounded, in_order
 from carecoord.graphql.declared import AT_LEAST, into, own_arguments, resolved_by, returned
 from carecoord.graphql.stock import site_of
 from carecoord.projections import stock
@@ -229,7 +229,7 @@ async def on_hand(ctx: RequestContext, site: str) -> SiteStock:
 async def ledger(
     ctx: RequestContext, site: str, from_day: date, to_day: date, lot: str | None = None
 ) -> StockLedger:
-    in_order(from_day, to_day)
+    bounded(from_day, to_day)
     found = await stock.ledger(ctx.platform.pool, site, from_day, to_day, lot)
     return StockLedger(
         rows=[entry_of(r) for r in found],
@@ -262,7 +262,7 @@ async def biennial(
 class StockQuery:
     stock_on_hand = site_query("A site's perpetual inventory, by lot and by medication.", on_hand)
     stock_ledger = site_query(
-        "The site's continuing record for a range of its days: every receipt,"
+        "The site's continuing record for a range of its days, at most 366: every receipt,"
         " dose, take-home, waste, transfer, count and discrepancy, as rows and CSV.",
         ledger,
     )

@@ -88,9 +88,13 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
     await append(conn, table(generation), COLUMNS, batch, rows)
 
 
-async def ledger(pool: AsyncConnectionPool, lot: str | None) -> list[Drawn]:
-    """What left stock (from ``lot``, or from every lot), by lot and then in log order."""
+async def ledger(
+    pool: AsyncConnectionPool, lot: str | None, from_day: date, to_day: date
+) -> list[Drawn]:
+    """What left stock (from ``lot``, or from every lot) on the days ``from_day`` to
+    ``to_day`` (both included), by lot and then in log order."""
     query = sql.SQL(
-        "SELECT * FROM {} WHERE (%s::text IS NULL OR lot = %s) ORDER BY lot, position, seq"
+        "SELECT * FROM {} WHERE (%s::text IS NULL OR lot = %s) AND day BETWEEN %s AND %s"
+        " ORDER BY lot, position, seq"
     ).format(sql.Identifier(NAME))
-    return await fetch(pool, Drawn, query, [lot, lot])
+    return await fetch(pool, Drawn, query, [lot, lot, from_day, to_day])
