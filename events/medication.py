@@ -290,8 +290,9 @@ class Attempt(Value):
     """What a prescribing step asked for, as a safety event records it."""
 
     action: str = Field(max_length=40)
-    """``prescribe``, ``change_dose``, ``taper``, ``record_statement``, or ``reinstate`` (an
-    order back in force, its replacement entered in error)."""
+    """``prescribe``, ``change_dose``, ``taper``, ``record_statement``, ``reinstate`` (an
+    order back in force, its replacement entered in error), or ``resume`` (a held order
+    resumed with the initial-dose cap acknowledged for a restart)."""
     medication: str
     dose: Decimal | None = None
     unit: str = ""

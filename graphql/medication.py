@@ -53,6 +53,7 @@ from carecoord.graphql.medication_inputs import (
     OrderActionInput,
     PrescribeInput,
     ReplaceDoseInput,
+    ResumeOrderInput,
     TakeHomeEligibilityInput,
     TakeHomeInErrorInput,
     TakeHomeInput,
@@ -180,7 +181,9 @@ ACKNOWLEDGED_MAX = next(
 """An acknowledgement's reason is the reason of the override it records."""
 
 
-def acknowledged(given: PrescribeInput | ChangeDoseInput | TaperInput) -> Mapping[str, str]:
+def acknowledged(
+    given: PrescribeInput | ChangeDoseInput | TaperInput | ResumeOrderInput,
+) -> Mapping[str, str]:
     """Each reason shows something and fits the override it becomes: refused here, before
     the order is recorded, naming the field it was sent in."""
     for ack in given.acknowledgements:
@@ -293,7 +296,8 @@ class MedicationMutation:
         "Lift a hold (prescribers only, also for rule-placed holds).",
         Action.RESUME_ORDER,
         commands.resume_order,
-        OrderActionInput,
+        ResumeOrderInput,
+        acknowledgements=acknowledged,
     )
     discontinue_order = medication_mutation(
         "Stop an order, with the reason and when it stopped.",

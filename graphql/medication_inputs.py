@@ -101,6 +101,15 @@ class OrderActionInput(OrderInput):
     reason: str
 
 
+@strawberry.input(
+    description="Lift a hold, with the reason. After days without methadone (a restart),"
+    " `acknowledgements` may carry the prescriber's rationale for methadone-initial-dose: the"
+    " order's full dose on the first day back."
+)
+class ResumeOrderInput(OrderActionInput):
+    acknowledgements: list[AcknowledgementInput] = strawberry.field(default_factory=list)
+
+
 @strawberry.input(description="Stop an order, with the reason and when it stopped.")
 class DiscontinueOrderInput(OrderActionInput):
     stopped_at: datetime | None = strawberry.field(

@@ -10,7 +10,7 @@ the future beyond the clock tolerance, not before the client's enrolment.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TypeVar
@@ -247,10 +247,11 @@ def resume_order(
     client_id: UUID,
     order_id: UUID,
     reason: str,
+    acknowledgements: Mapping[str, str] | None = None,
     rules: MedicationRules = DEFAULT_RULES,
 ) -> Command[UUID]:
     def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
-        prescribing.resume(record, stamp, rules, order_id, reason)
+        prescribing.resume(record, stamp, rules, order_id, reason, acknowledgements or {})
         return order_id
 
     return on_record(client_id, decide)

@@ -35,13 +35,14 @@ counts toward the cap.
 The window holds the first dosing day to the cap too, whatever the order: a dose or take-home
 that would bring that day's methadone above it is refused unless the order it is given under
 carries the acknowledgement; after a gap, one given after its last day with methadone (a new
-order or dose change written for the restart; the order's first acknowledgement, from the
-client's first induction, does not carry over). The refusal names the field, the rule and,
-after a gap, ``daysMissed``. An order written without one (before this rule, or while the
-client had a dose since marked entered in error) is given up to the cap on that day; a dose
-change from that day with the acknowledgement lifts it. A dose charted late for an earlier day
-makes that day the first. A replacement of a spilled dose is not checked: it stands in for a
-dose given, at most its amount, so the day's total does not grow.
+order or dose change written for the restart, or the held order resumed with it; the order's
+first acknowledgement, from the client's first induction, does not carry over). The refusal
+names the field, the rule and, after a gap, ``daysMissed``. An order written without one
+(before this rule, or while the client had a dose since marked entered in error) is given up to
+the cap on that day; a dose change from that day with the acknowledgement lifts it. A dose
+charted late for an earlier day makes that day the first. A replacement of a spilled dose is
+not checked: it stands in for a dose given, at most its amount, so the day's total does not
+grow.
 
 A program may set a lower cap, with its source, in its program file (a state's rule); never
 a higher one, which would let a higher initial dose through without the documented rationale

@@ -24,7 +24,7 @@ the client writes the reduced dose the guideline suggests (half, or 40 mg or hal
 lower on the fourth day) as a dose change on resuming. Five or more days (by default) with no
 methadone given or in hand are a restart, counted in days without methadone rather than this
 order's dosing days (``induction.py``): the first dosing day back is held to the initial-dose
-cap, resumed or not, unless an order written after the gap acknowledges it.
+cap, resumed or not, unless an order written after the gap, or the resume, acknowledges it.
 """
 
 from __future__ import annotations

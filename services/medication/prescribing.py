@@ -40,6 +40,7 @@ from carecoord.services.medication.doses import Override, check_split
 from carecoord.services.medication.exposure import ordered, picture
 from carecoord.services.medication.findings import check, record_findings, record_override
 from carecoord.services.medication.formulary import Medication
+from carecoord.services.medication.induction import INITIAL_DOSE
 from carecoord.services.medication.interactions import Match
 from carecoord.services.medication.monitored import NOTHING, Monitored
 from carecoord.services.medication.orders import Order, Status
@@ -289,15 +290,31 @@ def resume(
     rules: MedicationRules,
     order_id: UUID,
     reason: str,
+    acknowledgements: Mapping[str, str] | None = None,
     occurred_at: datetime | None = None,
 ) -> None:
     """Lift a hold, saying why as the hold did. Held orders stay in the interaction picture,
-    so nothing new is found."""
+    so nothing new is found. After days without methadone, the prescriber may acknowledge
+    the initial-dose cap for the first day back (``induction.py``): recorded as an override
+    on the order, which the window then gives in full. Without it the order resumes all the
+    same, and the window holds that day to the cap (a dose change may lower the dose)."""
     reason = _reason_given(reason)
-    order = _current(record, rules, order_id, rules.day_of(stamp.clock()))
+    today = rules.day_of(occurred_at or stamp.clock())
+    order = _current(record, rules, order_id, today)
     if order.hold is None:
         raise RuleViolation("orderId", "order-on-hold", f"order {order_id} is not on hold")
+    acks = acknowledgements or {}
+    restart = None
+    if said(acks.get(INITIAL_DOSE, "")):
+        dose = order.dose_on(today)
+        restart = rules.initial_dose.order(
+            record, order.medication, "acknowledgements", dose, acks, start=today, today=today
+        )
     _record_hold(record, stamp, rules, OrderResumed, order, reason, occurred_at)
+    if restart is not None:
+        attempt = Attempt(action="resume", medication=order.medication, dose=dose,
+                          unit=order.unit, route=order.route, start=today)  # fmt: skip
+        record_override(record, stamp, restart, attempt, order_id, occurred_at)
 
 
 def _record_hold(

@@ -85,3 +85,27 @@ async def test_the_first_day_back_after_a_week_is_held_to_the_cap_until_acknowle
     )
     assert override["orderId"] == changed["id"]
     await clinic.dose(changed["id"], TODAY, "80")
+
+
+async def test_a_resume_after_the_gap_may_acknowledge_the_full_dose(api: Api) -> None:
+    clinic = await Clinic.enroll(api, "Ola V.")
+    start = TODAY - timedelta(days=10)
+    order = (
+        await clinic.doctor(
+            PRESCRIBE, medication="methadone", dose="80", acknowledgements=[INDUCTED],
+            unit="mg", route="oral", start=str(start), occurredAt=at(start, 8),
+        )
+    )["id"]  # fmt: skip
+    await clinic.doses(order, start, 3, "80")
+    await clinic.swept(TODAY)
+
+    ack = {"rule": "methadone-initial-dose", "reason": RATIONALE}
+    await clinic.doctor(RESUME, orderId=order, reason="assessed", acknowledgements=[ack])
+
+    [override] = [e for e in await clinic.read(SAFETY) if e["detail"] == RATIONALE]
+    assert (override["rule"], override["ruleVersion"], override["action"]) == (
+        "methadone-initial-dose",
+        "2024-04-02+restart:1",
+        "resume",
+    )
+    await clinic.dose(order, TODAY, "80")

@@ -11,7 +11,7 @@ from medication_story import Story, at, day
 
 from carecoord.events.medication import DoseAdministered, OverrideAcknowledged
 from carecoord.services.kernel.errors import RuleViolation
-from carecoord.services.medication import dispensing
+from carecoord.services.medication import dispensing, prescribing
 from carecoord.services.medication.induction import INITIAL_DOSE
 
 RATIONALE = "seen today: used heroin daily while away, tolerance assessed"
@@ -106,3 +106,38 @@ def test_take_home_bottles_and_guest_dosing_are_methadone_in_hand() -> None:
     story.on(day(21))
     story.dose(order, day(21), "80")  # back from guest dosing
     assert len(story.events(DoseAdministered)) == 5
+
+
+def test_a_resume_after_the_gap_may_acknowledge_the_first_day_back() -> None:
+    """Held after the missed days, resumed: without the acknowledgement the window holds the
+    day to the cap; with it, recorded as an override on the order, the full dose is given."""
+    story, order = maintained()
+    story.on(day(10))
+    story.hold(order, "missed doses")
+    prescribing.resume(story.record, story.stamp(), story.rules, order, "assessed", {})
+    with pytest.raises(RuleViolation) as refused:
+        story.dose(order, day(10), "80")
+    assert refused.value.details == {"daysMissed": 6}
+
+    again, held = maintained()
+    again.on(day(10))
+    again.hold(held, "missed doses")
+    prescribing.resume(
+        again.record, again.stamp(), again.rules, held, "assessed", {INITIAL_DOSE: RATIONALE}
+    )
+
+    [override] = [o for o in again.events(OverrideAcknowledged) if o.reason == RATIONALE]
+    assert (override.rule_version, override.order_id, override.attempted.action) == (
+        "2024-04-02+restart:1",
+        held,
+        "resume",
+    )
+    again.dose(held, day(10), "80")
+
+
+def test_a_resume_before_the_gap_reaches_5_days_records_no_override() -> None:
+    story, order = maintained()
+    story.on(day(7))
+    story.hold(order, "missed doses")
+    prescribing.resume(story.record, story.stamp(), story.rules, order, "seen", {INITIAL_DOSE: "x"})
+    assert len(story.events(OverrideAcknowledged)) == 1  # the first induction's only
