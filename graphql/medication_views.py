@@ -356,10 +356,11 @@ async def lots_dispensed(
     from_day: date | None = None,
     to_day: date | None = None,
 ) -> InventoryLedger:
-    to_day = to_day or datetime.now(ctx.platform.medication.zone).date()
+    zone = ctx.platform.medication.zone
+    to_day = to_day or datetime.now(zone).date()
     from_day = from_day or last_days(to_day)
     bounded(from_day, to_day)
-    found = await inventory.ledger(ctx.platform.reads, lot, from_day, to_day)
+    found = await inventory.ledger(ctx.platform.reads, lot, str(zone), from_day, to_day)
     found = await kept_rows(ctx, found, "inventoryLedger", Listing.LOT_LEDGER, Kind.DOSING)
     lots: dict[str, Lot] = {}
     for r in found:

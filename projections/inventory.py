@@ -89,12 +89,13 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
 
 
 async def ledger(
-    pool: AsyncConnectionPool, lot: str | None, from_day: date, to_day: date
+    pool: AsyncConnectionPool, lot: str | None, zone: str, from_day: date, to_day: date
 ) -> list[Drawn]:
     """What left stock (from ``lot``, or from every lot) on the days ``from_day`` to
-    ``to_day`` (both included), by lot and then in log order."""
+    ``to_day`` (both included) in time zone ``zone``, by lot and then in log order: the day
+    it left, not a take-home bottle's day, which may be a later one."""
     query = sql.SQL(
-        "SELECT * FROM {} WHERE (%s::text IS NULL OR lot = %s) AND day BETWEEN %s AND %s"
-        " ORDER BY lot, position, seq"
+        "SELECT * FROM {} WHERE (%s::text IS NULL OR lot = %s)"
+        " AND (occurred_at AT TIME ZONE %s)::date BETWEEN %s AND %s ORDER BY lot, position, seq"
     ).format(sql.Identifier(NAME))
-    return await fetch(pool, Drawn, query, [lot, lot, from_day, to_day])
+    return await fetch(pool, Drawn, query, [lot, lot, zone, from_day, to_day])

@@ -178,6 +178,15 @@ async def test_dea_log_and_lot_ledger_from_doses_and_take_homes(api: Api, today:
     [lot] = ledger["lots"]
     assert lot["dispensed"] == "180"
     assert [e["kind"] for e in lot["entries"]] == ["replacement", "take-home", "take-home"]
+    handed_over = await api.ok(
+        """query($d: Date!) { inventoryLedger(lot: "LOT-B", fromDay: $d, toDay: $d) {
+             lots { entries { kind day } } } }""",
+        {"d": str(start)},
+        role=Role.AUDITOR,
+    )
+    # A range holds what left stock on its days: the bottles for the two days after, too.
+    [lot] = handed_over["inventoryLedger"]["lots"]
+    assert [e["kind"] for e in lot["entries"]] == ["replacement", "take-home", "take-home"]
 
     denied = await api.gql(
         "query($d: Date!) { dispensingLog(fromDay: $d, toDay: $d) { csv } }",
