@@ -45,10 +45,11 @@ class CatchingUp:
     async def moved(self, position: int, events: int, *, full: bool) -> None:
         """The follower reached ``position`` with ``events`` more; ``full``: the page it read
         was as large as it asks for (more is waiting)."""
-        if self._began is None:
+        began = self._began
+        if began is None:
             if not full:
                 return
-            self._begin()
+            began = self._begin()
         self._events += events
         if not full:
             if self._told:
@@ -56,16 +57,17 @@ class CatchingUp:
                     "caught up",
                     position=position,
                     events=self._events,
-                    seconds=round(time.monotonic() - self._began, 1),
+                    seconds=round(time.monotonic() - began, 1),
                 )
             self._began = None
             return
         if time.monotonic() - self._said >= self.every:
             self._say(position, await self.head())
 
-    def _begin(self) -> None:
+    def _begin(self) -> float:
         self._began = self._said = time.monotonic()
         self._told, self._events = False, 0
+        return self._began
 
     def _say(self, position: int, head: int) -> None:
         assert self._began is not None
