@@ -11,6 +11,9 @@ from psycopg import sql
 
 from carecoord.events.positioned import Positioned
 
+SCRATCH = 1_000_000
+"""A verification's scratch generations are numbered from here, far above any live one."""
+
 
 def generation_table(name: str) -> Callable[[int], sql.Identifier]:
     """The ``table(generation)`` of read model ``name``."""

@@ -38,7 +38,7 @@ from carecoord.projections.copy_workers import (
     Workers,
     decoded,
 )
-from carecoord.projections.generations import Copied
+from carecoord.projections.generations import SCRATCH, Copied
 from carecoord.projections.projector import (
     CHANGED,
     GENERATIONS_DDL,
@@ -48,6 +48,7 @@ from carecoord.projections.projector import (
     point_view,
 )
 from carecoord.services.infrastructure import parked, positions
+from carecoord.services.infrastructure.crash_points import crash_point
 from carecoord.services.infrastructure.doorbell import Unreadable
 from carecoord.services.infrastructure.event_chain import TABLE
 from carecoord.services.infrastructure.store import EventStore
@@ -187,11 +188,13 @@ async def _rebuild_all(
         await conn.execute(
             "SELECT pg_notify(%s, note) FROM unnest(%s::text[]) AS note", (PROJECTED_CHANNEL, notes)
         )
+    crash_point("rebuild-switched")  # the old tables are still there
     async with pool.connection() as conn:
         for target in targets:
-            await conn.execute(
-                sql.SQL("DROP TABLE IF EXISTS {}").format(target.model.table(target.generation - 1))
-            )
+            for generation in await _left_over(conn, target):
+                await conn.execute(
+                    sql.SQL("DROP TABLE IF EXISTS {}").format(target.model.table(generation))
+                )
     seconds = time.perf_counter() - started
     done = [
         Rebuilt(
@@ -249,6 +252,25 @@ async def alone(
             if not (held and held[0]):
                 raise running(name)
         yield
+
+
+_GENERATIONS = (
+    "SELECT substring(tablename FROM '_g([0-9]+)$')::bigint FROM pg_tables"
+    " WHERE schemaname = current_schema() AND tablename ~ ('^' || %s || '_g[0-9]+$')"
+)
+
+
+async def _left_over(conn: AsyncConnection, target: Target) -> list[int]:
+    """The generations of the target's tables but the one it switched to: the one it
+    replaced; one that a rebuild killed after its switch left (a rebuild dropped only the
+    generation before its own, so that whole copy of the rows stayed for good); one that an
+    interrupted rebuild left half filled. Not a running verification's scratch tables."""
+    cur = await conn.execute(_GENERATIONS, (target.name,))
+    return sorted(
+        generation
+        for (generation,) in await cur.fetchall()
+        if generation != target.generation and generation < SCRATCH
+    )
 
 
 async def create_generations(pool: AsyncConnectionPool, targets: Sequence[Target]) -> None:

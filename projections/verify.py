@@ -22,6 +22,7 @@ from uuid import UUID
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
+from carecoord.projections.generations import SCRATCH
 from carecoord.projections.projector import ReadModel, current_generation, current_generations
 from carecoord.projections.rebuild import (
     Progress,
@@ -33,9 +34,6 @@ from carecoord.projections.rebuild import (
 )
 from carecoord.services.infrastructure import positions
 from carecoord.services.infrastructure.store import EventStore
-
-SCRATCH = 1_000_000
-"""Scratch generations are numbered from here, far above any live one."""
 
 _DIGESTS = """SELECT {}, count(*), md5(string_agg(row_to_json(t)::text, E'\\n'
                                          ORDER BY row_to_json(t)::text))

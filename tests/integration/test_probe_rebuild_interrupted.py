@@ -28,10 +28,12 @@ WAITING_ON_A_LOCK = (
 )
 
 
-def rebuild_timeline(platform: Platform, servers: Servers, tmp_path: Path) -> subprocess.Popen[str]:
+def rebuild_timeline(
+    platform: Platform, servers: Servers, tmp_path: Path, **extra: str
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "carecoord.services.runtime.cli", "rebuild", "timeline"],
-        env=platform_env(platform, servers, tmp_path),
+        env={**platform_env(platform, servers, tmp_path), **extra},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -98,3 +100,34 @@ async def test_an_interrupted_rebuild_says_so_and_fails(
     )
     assert "timeline: generation" in again[0], again[1]
     assert generation(platform.database_url) == before + 1
+
+
+def timeline_tables(url: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        found = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE tablename ~ '^timeline_g[0-9]+$' ORDER BY 1"
+        ).fetchall()
+    return [name for (name,) in found]
+
+
+async def test_a_rebuild_killed_after_its_switch_leaves_no_copy_for_good(
+    platform: Platform, servers: Servers, tmp_path: Path
+) -> None:
+    """Killed between its switch and dropping the tables it replaced, a rebuild left that
+    whole copy of the rows behind; the next rebuild dropped only the generation before its
+    own, so the copy stayed for good (and with it rows a rebuild is meant to drop)."""
+    for name in ("Sam K.", "Jo P."):
+        await platform.bus.execute(enroll_client(ADMIN, display_name=name, program="OTP"))
+    url = platform.database_url
+
+    killed = rebuild_timeline(platform, servers, tmp_path, CARECOORD_CRASH_AT="rebuild-switched")
+    await asyncio.to_thread(killed.communicate, timeout=60)
+    left = timeline_tables(url)
+    again = await asyncio.to_thread(
+        rebuild_timeline(platform, servers, tmp_path).communicate, timeout=60
+    )
+
+    assert killed.returncode == -signal.SIGKILL
+    assert left == ["timeline_g1", "timeline_g2"]
+    assert "timeline: generation 3" in again[0], again[1]
+    assert timeline_tables(url) == ["timeline_g3"]
