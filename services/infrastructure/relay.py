@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from faststream.nats import NatsBroker
@@ -182,14 +182,14 @@ class Relay:
             if later is None:
                 return False
             item = later
-        return sent.get(headers.MSG_ID) == str(item.event.event_id) and carries(
+        return header_text(sent, headers.MSG_ID) == str(item.event.event_id) and carries(
             msg.data, item.event
         )
 
     @staticmethod
     def _position_in(sent: dict[str, str]) -> int:
         """The position a message's header names, 0 when it names none."""
-        named = sent.get(POSITION_HEADER, "")
+        named = header_text(sent, POSITION_HEADER)
         return int(named) if named.isascii() and named.isdigit() and len(named) < 20 else 0
 
     @property
@@ -276,6 +276,19 @@ def runs(
         size += len(body) + HEADER_BYTES
     if run:
         yield run
+
+
+def header_text(sent: Mapping[str, object], name: str) -> str:
+    """A header of a message read back from the stream, "" when it has none as text.
+
+    nats-py reads a stored message's headers with the standard library's email parser,
+    which gives a value holding bytes that are not ASCII as an ``email.header.Header``,
+    not a string: such a header, on a message another publisher sent to a care subject,
+    failed the relay's every start (``AttributeError``), and no event was published
+    again. The relay writes only ASCII headers, so such a value is never one of its own.
+    """
+    value = sent.get(name, "")
+    return value if isinstance(value, str) else ""
 
 
 def carries(data: bytes | None, event: CareEvent) -> bool:
