@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from faststream.nats import JStream, NatsBroker
+from nats.aio.client import Client
 from nats.js.api import StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError, ServerError
 
@@ -36,7 +37,12 @@ async def ensure_stream(broker: NatsBroker, settings: Settings) -> None:
     """Create the stream, or bring its subjects, de-duplication window and replicas up to
     date (JetStream changes a stream's replica count in place on a cluster); StreamRefused
     when the broker will not have it so."""
-    js = broker.connection.jetstream()
+    await declare_stream(broker.connection, settings)
+
+
+async def declare_stream(nc: Client, settings: Settings) -> None:
+    """``ensure_stream`` on a NATS connection of one's own."""
+    js = nc.jetstream()
     config = StreamConfig(
         name=settings.stream_name,
         subjects=[f"{settings.subject_root}.>"],

@@ -25,9 +25,7 @@ from typing import Any
 import nats.errors
 import psycopg
 import uvicorn
-from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
-from nats.js.api import DeliverPolicy
 from nats.js.errors import BadRequestError, NotFoundError
 from pydantic import ValidationError
 
@@ -35,10 +33,12 @@ from carecoord.events import Role
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.projections.models import READ_MODELS, share
 from carecoord.projections.rebuild import RebuildRunning, rebuild
-from carecoord.services.infrastructure.broker import StreamRefused, ensure_stream
+from carecoord.services.infrastructure.broker import StreamRefused, declare_stream
 from carecoord.services.infrastructure.identity import identity_of, issue_token
+from carecoord.services.infrastructure.liveness import error_code
 from carecoord.services.infrastructure.relay import POSITION_HEADER
 from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.infrastructure.stream_reader import HeaderTolerantClient, OrderedReader
 from carecoord.services.kernel import visible_names
 from carecoord.services.kernel.errors import InvalidInput, Unauthenticated
 from carecoord.services.platform import Platform
@@ -704,46 +704,55 @@ def print_demo_tokens(settings: Settings) -> None:
 async def tail_events(
     settings: Settings, servers: Servers, subject: str | None, *, new_only: bool
 ) -> None:
-    """An ephemeral consumer on the care stream: each event, once, as one JSON line."""
+    """An ordered consumer of the care stream of its own: each message, once, as one JSON
+    line (``services/infrastructure/stream_reader.py``: what another publisher sends on the
+    care subjects, whatever its headers, neither stops it nor goes unread)."""
     subject = subject or f"{settings.subject_root}.>"
     outside = f"--subject {subject} is outside the stream's {settings.subject_root}.>"
     if not subject.startswith(f"{settings.subject_root}."):
         # Said before asking: some broker versions take such a filter and deliver nothing.
         raise SystemExit(f"carecoord tail: {outside}")
-    broker = NatsBroker(servers.nats_url, logger=None)
+    nc = HeaderTolerantClient()
+
+    async def failed(error: Exception) -> None:  # the client's own: a traceback each
+        log.warning("broker connection failed", extra={"error": error_code(error)})
+
     try:  # the client's first connect retries for ever: it waited, printing nothing
         async with asyncio.timeout(bootstrap.STARTUP_SECONDS):
-            await broker.connect()
+            await nc.connect(
+                servers.nats_url,
+                max_reconnect_attempts=settings.nats_reconnect_attempts,
+                # typed int, slept as given: the platform's connections take it so too
+                reconnect_time_wait=settings.nats_reconnect_wait_seconds,  # type: ignore[arg-type]
+                error_cb=failed,
+            )
     except (OSError, TimeoutError, nats.errors.Error) as failure:
         raise bootstrap.BrokerUnreachable from failure
-    if servers.runtime is not None and servers.runtime.owned:  # servers of its own: maybe new
-        await ensure_stream(broker, settings)
-    js = broker.connection.jetstream()
+    reader = OrderedReader(nc, settings.stream_name, subject, new_only=new_only)
     try:
-        sub = await js.subscribe(
-            subject,
-            stream=settings.stream_name,
-            ordered_consumer=True,
-            deliver_policy=DeliverPolicy.NEW if new_only else DeliverPolicy.ALL,
-        )
-    except (NotFoundError, BadRequestError) as refused:  # were tracebacks: say which setting
-        await broker.stop()
-        wrong = (
-            f"the broker has no stream {settings.stream_name} (CARECOORD_STREAM_NAME)"
-            if isinstance(refused, NotFoundError)
-            else outside
-        )
-        raise SystemExit(f"carecoord tail: {wrong}") from None
-    log.info("tailing", extra={"subject": subject, "new_only": new_only})
-    try:
-        async for msg in sub.messages:
-            line = tail_line(msg)
-            if line is not None:
-                print(line, flush=True)
+        if servers.runtime is not None and servers.runtime.owned:  # servers of its own
+            await declare_stream(nc, settings)
+        try:
+            await reader.start()
+        except (NotFoundError, BadRequestError) as refused:  # were tracebacks: which setting
+            wrong = (
+                f"the broker has no stream {settings.stream_name} (CARECOORD_STREAM_NAME)"
+                if isinstance(refused, NotFoundError)
+                else outside
+            )
+            raise SystemExit(f"carecoord tail: {wrong}") from None
+        log.info("tailing", extra={"subject": subject, "new_only": new_only})
+        try:
+            async for msg in reader.messages():
+                line = tail_line(msg)
+                if line is not None:
+                    print(line, flush=True)
+        except nats.errors.ConnectionClosedError:  # reconnecting gave up
+            raise bootstrap.BrokerUnreachable from None
     finally:
         with contextlib.suppress(nats.errors.Error):  # the servers may have stopped first
-            await sub.unsubscribe()
-            await broker.stop()
+            await reader.stop()
+            await nc.close()
 
 
 def tail_line(msg: Msg) -> str | None:

@@ -19,6 +19,7 @@ import yaml
 from nats.aio.client import Client
 from nats.js.api import ConsumerConfig, StreamConfig
 
+from carecoord.services.infrastructure.stream_reader import HeaderTolerantClient, OrderedReader
 from carecoord.services.runtime.embedded import free_port, nats_binary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,10 +178,13 @@ async def test_an_outside_recipient_reads_only_what_was_disclosed_to_it(nats_ser
 
 
 async def test_carecoord_tails_a_long_history_through_flow_control(nats_server: str) -> None:
-    """``carecoord tail`` reads the stream with an ordered consumer, which the server paces
-    with flow-control requests the client answers: the carecoord user could not answer them,
-    so a tail stopped for good after about 2 MB of history."""
-    own = await nats.connect(nats_server, user="carecoord", password="carecoord-pw")
+    """``carecoord tail`` reads the stream with an ordered consumer of its own
+    (``stream_reader.OrderedReader``), which the server paces with flow-control requests the
+    client answers: the carecoord user could not answer them, so a tail stopped for good
+    after about 2 MB of history."""
+    own = HeaderTolerantClient()
+    await own.connect(nats_server, user="carecoord", password="carecoord-pw")
+    reader = OrderedReader(own, "CARE", "care.>", new_only=False)
     try:
         js = own.jetstream()
         await js.add_stream(StreamConfig(name="CARE", subjects=["care.>"]))
@@ -188,13 +192,17 @@ async def test_carecoord_tails_a_long_history_through_flow_control(nats_server: 
         for n in range(history - 1):
             await own.publish(f"care.checkins.CheckInRecorded.c{n % 50}", body)
         await js.publish("care.checkins.CheckInRecorded.last", body)  # stored after the rest
-        tail = await js.subscribe("care.>", stream="CARE", ordered_consumer=True)
+        await reader.start()
         received = 0
-        with contextlib.suppress(nats.errors.TimeoutError):
-            while received < history:
-                await tail.next_msg(timeout=3)
-                received += 1
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(30):
+                async for _ in reader.messages():
+                    received += 1
+                    if received == history:
+                        break
+        assert reader.restarts == 0
     finally:
+        await reader.stop()
         await own.close()
 
     assert received == history
