@@ -33,6 +33,7 @@ revocation recorded by another process counts for every later event.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -55,7 +56,7 @@ from carecoord.services.gate.gate import AccessGate
 from carecoord.services.infrastructure import positions
 from carecoord.services.infrastructure.crash_points import crash_point
 from carecoord.services.infrastructure.doorbell import Doorbell, Page, next_page
-from carecoord.services.infrastructure.liveness import cancel_loops
+from carecoord.services.infrastructure.liveness import cancel_loops, keep_running
 from carecoord.services.infrastructure.relay import TYPE_HEADER
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.aggregate import aggregate_id
@@ -106,22 +107,34 @@ class Forwarder:
             await self._advanced.wait()
 
     async def run(self) -> None:
+        """Follow the log until cancelled. Any failure (a broker that does not confirm what
+        was published, a database outage) is retried after a pause as a restart would be:
+        from the kept position, sending again what was intended and not recorded sent. It
+        ended the command, a broker gone quiet for ten seconds (the publish's flush timed
+        out) among them, and nothing more was disclosed until someone started it again."""
         doorbell = Doorbell(self.platform.database_url, self.platform.store.channel)
         wake = doorbell.bell()
         listening = asyncio.create_task(doorbell.run(self.platform.liveness))
-        task = asyncio.current_task()
         try:
-            self.position = await self._kept_position()
-            await self.resume()
-            while True:
-                # A cancel that reached a driver's wait_for as it ended can be swallowed
-                # (asyncio.wait_for in 3.11): the forwarder then never stopped.
-                if task is not None and task.cancelling():
-                    raise asyncio.CancelledError
-                page = await next_page(self.platform.store, wake, self.position, BATCH)
-                await self.forward(page)
+            await keep_running(
+                self.follower, functools.partial(self._follow, wake), self.platform.liveness
+            )
         finally:
             await cancel_loops([listening])
+
+    async def _follow(self, wake: asyncio.Event) -> None:
+        task = asyncio.current_task()
+        self.position = await self._kept_position()
+        await self.resume()
+        self.platform.liveness.progressed(self.follower)
+        while True:
+            # A cancel that reached a driver's wait_for as it ended can be swallowed
+            # (asyncio.wait_for in 3.11): the forwarder then never stopped.
+            if task is not None and task.cancelling():
+                raise asyncio.CancelledError
+            page = await next_page(self.platform.store, wake, self.position, BATCH)
+            await self.forward(page)
+            self.platform.liveness.progressed(self.follower)
 
     async def _kept_position(self) -> int:
         """Where the last run left off. The first run starts at the store's head (its start
