@@ -6,7 +6,7 @@ carries the acknowledgement, on the safety record as an override of the restart.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,6 @@ from medication_steps import (
 from carecoord.services.infrastructure.settings import Settings
 from support import Api
 
-TODAY = datetime.now(UTC).date()
 RATIONALE = "seen today after a week away; used daily, tolerance assessed"
 
 
@@ -37,10 +36,10 @@ def settings(data_dir: Path) -> Settings:
 
 
 async def test_the_first_day_back_after_a_week_is_held_to_the_cap_until_acknowledged(
-    api: Api,
+    api: Api, today: date
 ) -> None:
     clinic = await Clinic.enroll(api, "Noor P.")
-    start = TODAY - timedelta(days=10)
+    start = today - timedelta(days=10)
     order = (
         await clinic.doctor(
             PRESCRIBE,
@@ -54,13 +53,13 @@ async def test_the_first_day_back_after_a_week_is_held_to_the_cap_until_acknowle
         )
     )["id"]
     await clinic.doses(order, start, 3, "80")  # then 7 days without, to yesterday
-    await clinic.swept(TODAY)
+    await clinic.swept(today)
     [held] = (await clinic.read(MEDICATIONS))["orders"]
     assert (held["status"], held["hold"]["rule"]) == ("on-hold", "consecutive-missed-doses")
     await clinic.doctor(RESUME, orderId=order, reason="assessed at the window")
 
     refused = await clinic.refused(
-        DOSE, orderId=order, amount="80", dosageForm="oral solution", givenAt=at(TODAY)
+        DOSE, orderId=order, amount="80", dosageForm="oral solution", givenAt=at(today)
     )
 
     assert (refused["code"], refused["field"], refused["rule"], refused["daysMissed"]) == (
@@ -74,7 +73,7 @@ async def test_the_first_day_back_after_a_week_is_held_to_the_cap_until_acknowle
 
     ack = {"rule": "methadone-initial-dose", "reason": RATIONALE}
     changed = await clinic.doctor(
-        CHANGE, orderId=order, dose="80", start=str(TODAY), reason="restart",
+        CHANGE, orderId=order, dose="80", start=str(today), reason="restart",
         acknowledgements=[ack],
     )  # fmt: skip
     [override] = [e for e in await clinic.read(SAFETY) if e["detail"] == RATIONALE]
@@ -84,12 +83,12 @@ async def test_the_first_day_back_after_a_week_is_held_to_the_cap_until_acknowle
         "2024-04-02+restart:1",
     )
     assert override["orderId"] == changed["id"]
-    await clinic.dose(changed["id"], TODAY, "80")
+    await clinic.dose(changed["id"], today, "80")
 
 
-async def test_a_resume_after_the_gap_may_acknowledge_the_full_dose(api: Api) -> None:
+async def test_a_resume_after_the_gap_may_acknowledge_the_full_dose(api: Api, today: date) -> None:
     clinic = await Clinic.enroll(api, "Ola V.")
-    start = TODAY - timedelta(days=10)
+    start = today - timedelta(days=10)
     order = (
         await clinic.doctor(
             PRESCRIBE, medication="methadone", dose="80", acknowledgements=[INDUCTED],
@@ -97,7 +96,7 @@ async def test_a_resume_after_the_gap_may_acknowledge_the_full_dose(api: Api) ->
         )
     )["id"]  # fmt: skip
     await clinic.doses(order, start, 3, "80")
-    await clinic.swept(TODAY)
+    await clinic.swept(today)
 
     ack = {"rule": "methadone-initial-dose", "reason": RATIONALE}
     await clinic.doctor(RESUME, orderId=order, reason="assessed", acknowledgements=[ack])
@@ -108,4 +107,4 @@ async def test_a_resume_after_the_gap_may_acknowledge_the_full_dose(api: Api) ->
         "2024-04-02+restart:1",
         "resume",
     )
-    await clinic.dose(order, TODAY, "80")
+    await clinic.dose(order, today, "80")
