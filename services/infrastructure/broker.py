@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from faststream.nats import JStream, NatsBroker
 from nats.aio.client import Client
 from nats.js.api import StreamConfig
@@ -35,25 +37,43 @@ def stream_of(settings: Settings) -> JStream:
 
 async def ensure_stream(broker: NatsBroker, settings: Settings) -> None:
     """Create the stream, or bring its subjects, de-duplication window and replicas up to
-    date (JetStream changes a stream's replica count in place on a cluster); StreamRefused
-    when the broker will not have it so."""
+    date (JetStream changes a stream's replica count in place on a cluster), leaving the
+    rest of its configuration as the deployment set it; StreamRefused when the broker will
+    not have it so."""
     await declare_stream(broker.connection, settings)
 
 
 async def declare_stream(nc: Client, settings: Settings) -> None:
-    """``ensure_stream`` on a NATS connection of one's own."""
+    """``ensure_stream`` on a NATS connection of one's own.
+
+    An existing stream is changed only where these settings say otherwise, from its own
+    configuration: updated with these settings alone, it lost at every start of a carecoord
+    process whatever else a deployment had given it (a retention ``max_age`` or
+    ``max_msgs``, ``deny_delete``), as an update resets what it does not name.
+    """
     js = nc.jetstream()
-    config = StreamConfig(
-        name=settings.stream_name,
-        subjects=[f"{settings.subject_root}.>"],
-        duplicate_window=settings.duplicate_window_seconds,
-        num_replicas=settings.stream_replicas,
-    )
+    subjects = [f"{settings.subject_root}.>"]
     try:
-        await js.stream_info(settings.stream_name)
+        held = (await js.stream_info(settings.stream_name)).config
     except NotFoundError:
-        change = js.add_stream
+        change, config = (
+            js.add_stream,
+            StreamConfig(
+                name=settings.stream_name,
+                subjects=subjects,
+                duplicate_window=settings.duplicate_window_seconds,
+                num_replicas=settings.stream_replicas,
+            ),
+        )
     else:
+        config = dataclasses.replace(
+            held,
+            subjects=subjects,
+            duplicate_window=settings.duplicate_window_seconds,
+            num_replicas=settings.stream_replicas,
+        )
+        if config == held:
+            return
         change = js.update_stream
     try:
         await change(config)
