@@ -68,6 +68,9 @@ AHEAD = 4
 Progress = Callable[[int, int], None]
 """Told the position reached and the position the pass goes to, after each page."""
 
+_KNOWN = tuple(type_name(cls) for cls in catalog.event_types())
+"""The stored topics of the event types this version decodes."""
+
 _READ = sql.SQL(
     "SELECT notification_id, topic, state FROM {} WHERE notification_id > %s"
     " AND notification_id <= %s ORDER BY notification_id LIMIT %s"
@@ -168,7 +171,8 @@ async def _rebuild_all(
         set_aside = [*filled.set_aside, *later]
         for target in targets:
             # As the live projector parks them: /health says so until a fixed version reads
-            # them (a rebuild then).
+            # them (a rebuild then). What the live model set aside is in the new one now.
+            await parked.replaced(conn, target.name, _KNOWN)
             await parked.park_unreadable(conn, target.name, set_aside)
             await conn.execute(
                 # An upsert: on a database no projector has set up, there is no row to

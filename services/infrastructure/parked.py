@@ -10,6 +10,7 @@ operator replays the model once the cause is mended (``carecoord rebuild``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from uuid import UUID
 
 from psycopg import AsyncConnection
@@ -99,6 +100,17 @@ async def _park(
             "error": error,
             "code": "EVENT_PARKED",
         },
+    )
+
+
+async def replaced(conn: AsyncConnection, follower: str, known: Sequence[str]) -> None:
+    """Take ``follower``'s entries of the ``known`` event types off the list: a rebuild read
+    every one of them its model reads and applied it, or set it aside again itself in the
+    same transaction. An entry of a type this version does not know (a later one's) stays:
+    nothing says whether the model would have read it."""
+    await conn.execute(
+        "DELETE FROM parked_events WHERE follower = %s AND event_type = ANY(%s)",
+        (follower, list(known)),
     )
 
 

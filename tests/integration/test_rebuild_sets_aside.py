@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from undecodable import record_a_later_versions_event, store_a_copy_that_fails_its_checks
 
 from carecoord.events import Actor, Role
+from carecoord.events.careteam import CareTeamMemberAssigned
+from carecoord.events.positioned import Positioned
+from carecoord.projections import careteam, timeline
 from carecoord.projections import rebuild as rebuilding
-from carecoord.projections import timeline
 from carecoord.projections.models import READ_MODELS
 from carecoord.projections.rebuild import Target, create_generations, fill_in, rebuild_all
 from carecoord.projections.verify import verify_all
 from carecoord.services.care.commands import enroll_client
+from carecoord.services.careteam.commands import assign_member
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
 
@@ -87,3 +92,47 @@ async def test_catching_up_goes_past_a_page_of_entries_it_sets_aside(
     assert took == {timeline.NAME: 3}
     assert [entry.position for entry in set_aside] == bad
     assert reached == (head,)
+
+
+async def test_a_rebuild_that_applies_what_was_set_aside_takes_it_off_the_list(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An event the live care-team view could not hold is set aside; once the cause is
+    mended a rebuild applies it, and the list (and /health) no longer holds it. It did:
+    the model stayed parked, and the process degraded, for good. What the rebuild sets
+    aside itself (entries that still do not decode) stays listed."""
+    mended = careteam.apply
+
+    async def cannot_hold(conn: Any, generation: int, batch: Sequence[Positioned]) -> None:
+        if any(isinstance(item.event, CareTeamMemberAssigned) for item in batch):
+            raise ValueError("a view that cannot hold it")
+        await mended(conn, generation, batch)
+
+    monkeypatch.setattr(careteam, "apply", cannot_hold)
+    enrolled = await platform.bus.execute(
+        enroll_client(ADMIN, display_name="Sam K.", program="OTP")
+    )
+    assigned = await platform.bus.execute(
+        assign_member(ADMIN, client_id=enrolled.result, member_id="nurse-1", role=Role.NURSE)
+    )
+    unreadable = await asyncio.to_thread(record_a_later_versions_event, platform)
+    last = await platform.bus.execute(enroll_client(ADMIN, display_name="Jo P.", program="OTP"))
+    assert await platform.progress.reach(careteam.NAME, last.position, 10)
+    before = await parked_on(platform, careteam.NAME)
+    monkeypatch.setattr(careteam, "apply", mended)
+
+    await rebuild_all(platform.store, platform.pool, [careteam])
+
+    assert before == [assigned.position, unreadable]
+    assert await parked_on(platform, careteam.NAME) == [unreadable]
+    async with platform.pool.connection() as conn:
+        cur = await conn.execute("SELECT member_id FROM care_team")
+        assert await cur.fetchall() == [("nurse-1",)]
+
+
+async def parked_on(platform: Platform, follower: str) -> list[int]:
+    async with platform.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT position FROM parked_events WHERE follower = %s ORDER BY 1", (follower,)
+        )
+        return [int(position) for (position,) in await cur.fetchall()]
