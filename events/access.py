@@ -156,6 +156,7 @@ class ClientRecordRead(CareEvent):
 
     context: ClassVar[str] = "audit"
     kind: ClassVar[Kind] = Kind.CONSENT
+    published: ClassVar[bool] = False
     summary_template: ClassVar[str] = "{operation} by {basis}"
 
     operation: str = Field(min_length=1, max_length=200)

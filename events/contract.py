@@ -196,7 +196,7 @@ def render(document: Mapping[str, Any]) -> str:
 def documents(types: Iterable[type[CareEvent]] | None = None) -> Documents:
     """Every generated file, for ``types`` (by default the whole catalog)."""
     chosen = sorted(catalog.event_types() if types is None else types, key=type_name)
-    built = {ASYNCAPI: render(asyncapi(chosen))}
+    built = {ASYNCAPI: render(asyncapi(cls for cls in chosen if cls.published))}
     built.update({schema_file(cls): render(json_schema(cls)) for cls in chosen})
     return built
 

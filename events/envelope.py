@@ -84,6 +84,9 @@ class CareEvent(BaseModel):
     summary_template: ClassVar[str] = ""
     about: ClassVar[str] = "The client's id (a UUID)"
     """What ``client_id`` names: a client, or for a site-level event the site's stock."""
+    published: ClassVar[bool] = True
+    """Whether the relay publishes it on the broker (a channel of the contract): an
+    access-log entry is kept in the access log alone."""
 
     event_id: UUID
     client_id: UUID

@@ -127,6 +127,16 @@ def test_one_channel_per_event_type_at_the_subject_the_relay_publishes_on() -> N
     assert sorted(header_schema["required"]) == sorted(published)
 
 
+def test_the_checked_in_channels_are_the_published_types_alone() -> None:
+    """An access-log entry is kept in the access log, never relayed: the document listed a
+    channel for it that no message ever came on."""
+    document = json.loads((contract.HERE / contract.ASYNCAPI).read_text())
+    published = sorted(type_name(cls) for cls in catalog.event_types() if cls.published)
+    assert sorted(document["channels"]) == published
+    assert "audit.ClientRecordRead" not in document["channels"]
+    assert (contract.HERE / "schemas" / "audit.ClientRecordRead.v1.json").exists()
+
+
 def test_every_reference_in_the_asyncapi_document_resolves() -> None:
     document = contract.asyncapi(catalog.event_types())
     references = list(refs(document))
