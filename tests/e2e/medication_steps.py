@@ -118,6 +118,14 @@ class Clinic:
         clinic.position = await api.join_care_team(clinic.client_id, Role.NURSE, NURSE)
         return clinic
 
+    async def methadone(self, dose: str, start: date, **more: Any) -> Any:
+        """An oral methadone order from ``start`` at ``dose`` mg, prescribed with the
+        rationale a new client's dose above the initial-dose cap needs (``INDUCTED``)."""
+        return await self.doctor(
+            PRESCRIBE, medication="methadone", dose=dose, acknowledgements=[INDUCTED],
+            unit="mg", route="oral", start=str(start), **more,
+        )  # fmt: skip
+
     async def doctor(self, query: str, **given: Any) -> Any:
         return await self._do(query, given, Role.PRESCRIBER, DOCTOR)
 

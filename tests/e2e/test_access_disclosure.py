@@ -9,7 +9,7 @@ import contextlib
 import json
 from datetime import UTC, datetime
 
-from medication_steps import INDUCTED, PRESCRIBE, Clinic, mutation
+from medication_steps import Clinic, mutation
 from nats.aio.msg import Msg
 from test_access import CONSENT, REVOKE, enroll
 from test_access_writes import CHECK_IN
@@ -133,15 +133,7 @@ async def test_an_alert_goes_only_under_a_consent_to_what_it_tells(api: Api) -> 
         role=Role.PROGRAM_ADMIN,
     )
     today = datetime.now(UTC).date()
-    await clinic.doctor(
-        PRESCRIBE,
-        medication="methadone",
-        dose="60",
-        acknowledgements=[INDUCTED],
-        unit="mg",
-        route="oral",
-        start=str(today),
-    )
+    await clinic.methadone("60", today)
     await clinic.nurse(VITALS, qtcMs=520)
     item9 = [{"item": str(n), "value": 1 if n == 9 else 0} for n in range(1, 10)]
     await clinic.nurse(SCORE, instrument="PHQ9", answers=item9)

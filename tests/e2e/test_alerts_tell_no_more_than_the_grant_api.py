@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from medication_steps import INDUCTED, NURSE, PRESCRIBE, Clinic, mutation
+from medication_steps import NURSE, Clinic, mutation
 
 from carecoord.events import Role
 from support import Api
@@ -51,15 +51,7 @@ async def read(clinic: Clinic, query: str, role: Role, user: str) -> Any:
 async def test_a_peer_supporter_is_not_told_of_orders_by_an_alert(api: Api) -> None:
     clinic = await Clinic.enroll(api, "Ola T.")
     today = datetime.now(UTC).date()
-    await clinic.doctor(
-        PRESCRIBE,
-        medication="methadone",
-        dose="60",
-        acknowledgements=[INDUCTED],
-        unit="mg",
-        route="oral",
-        start=str(today),
-    )
+    await clinic.methadone("60", today)
     await clinic.nurse(VITALS, qtcMs=520)
     item9 = [{"item": str(n), "value": 1 if n == 9 else 0} for n in range(1, 10)]
     await clinic.nurse(SCORE, instrument="PHQ9", answers=item9)
@@ -86,15 +78,7 @@ async def test_a_peer_supporter_is_not_told_of_orders_by_an_alert(api: Api) -> N
 async def test_a_peer_supporters_timeline_feed_leaves_out_an_alert_on_orders(api: Api) -> None:
     clinic = await Clinic.enroll(api, "Pia U.")
     today = datetime.now(UTC).date()
-    await clinic.doctor(
-        PRESCRIBE,
-        medication="methadone",
-        dose="60",
-        acknowledgements=[INDUCTED],
-        unit="mg",
-        route="oral",
-        start=str(today),
-    )
+    await clinic.methadone("60", today)
     clinic.position = await api.join_care_team(clinic.client_id, Role.PEER_SUPPORTER, PEER)
     token = api.token(Role.PEER_SUPPORTER, PEER)
     variables = {"id": clinic.client_id, "after": clinic.position}
@@ -113,15 +97,7 @@ async def test_a_peer_supporters_timeline_feed_leaves_out_an_alert_on_orders(api
 async def test_what_a_peer_supporter_could_see_is_the_timeline_they_were_shown(api: Api) -> None:
     clinic = await Clinic.enroll(api, "Quin V.")
     today = datetime.now(UTC).date()
-    await clinic.doctor(
-        PRESCRIBE,
-        medication="methadone",
-        dose="60",
-        acknowledgements=[INDUCTED],
-        unit="mg",
-        route="oral",
-        start=str(today),
-    )
+    await clinic.methadone("60", today)
     await clinic.nurse(VITALS, qtcMs=520)
     item9 = [{"item": str(n), "value": 1 if n == 9 else 0} for n in range(1, 10)]
     await clinic.nurse(SCORE, instrument="PHQ9", answers=item9)

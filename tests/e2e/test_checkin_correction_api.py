@@ -11,7 +11,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from medication_steps import INDUCTED, NURSE, PRESCRIBE, TIMELINE, Clinic, mutation
+from medication_steps import NURSE, PRESCRIBE, TIMELINE, Clinic, mutation
 
 from carecoord.events import Role
 from support import Api
@@ -49,15 +49,7 @@ async def test_a_mistyped_phq9_and_qtc_are_marked_in_error_and_counted_nowhere(
 ) -> None:
     clinic = await Clinic.enroll(api, "Quinn R.")
     other = await Clinic.enroll(api, "Rory S.")
-    await clinic.doctor(
-        PRESCRIBE,
-        medication="methadone",
-        dose="60",
-        acknowledgements=[INDUCTED],
-        unit="mg",
-        route="oral",
-        start=str(today),
-    )
+    await clinic.methadone("60", today)
     checked = ago(days=3)
     await clinic.nurse(CHECK_IN, craving=20, occurredAt=checked)
     await clinic.nurse(VITALS, qtcMs=440, occurredAt=ago(days=2))

@@ -40,17 +40,7 @@ async def test_a_dose_given_before_the_stop_is_charted_and_one_after_it_is_refus
 ) -> None:
     clinic = await Clinic.enroll(api, "Jo S.")
     start = today - timedelta(days=3)
-    order = (
-        await clinic.doctor(
-            PRESCRIBE,
-            medication="methadone",
-            dose="60",
-            acknowledgements=[INDUCTED],
-            unit="mg",
-            route="oral",
-            start=str(start),
-        )
-    )["id"]
+    order = (await clinic.methadone("60", start))["id"]
     given_at, stopped_at, after_at = minutes_before(api, now, 30, 10, 5)
     await clinic.doctor(
         DISCONTINUE, orderId=order, reason="switching to naltrexone",

@@ -15,8 +15,6 @@ from medication_steps import (
     CHANGE,
     DISCONTINUE,
     HOLD,
-    INDUCTED,
-    PRESCRIBE,
     TIMELINE,
     Clinic,
     mutation,
@@ -37,15 +35,7 @@ async def told(api: Api, today: date, action: str) -> str:
     change, then a guest stay from in two days to in eight: the description disclosed to the
     site."""
     clinic = await Clinic.enroll(api, "Bo E.")
-    old = await clinic.doctor(
-        PRESCRIBE,
-        medication="methadone",
-        dose="60",
-        acknowledgements=[INDUCTED],
-        unit="mg",
-        route="oral",
-        start=str(today),
-    )
+    old = await clinic.methadone("60", today)
     start = today + timedelta(days=5)
     new = await clinic.doctor(CHANGE, orderId=old["id"], dose="50", start=str(start), reason="r")
     await clinic.doctor(action, orderId=new["id"], reason="intoxicated at intake")

@@ -13,7 +13,7 @@ from uuid import UUID
 import httpx
 import pytest
 from graphql.execution.values import get_variable_values
-from medication_steps import DOSE, DOSING, INDUCTED, NURSE, PRESCRIBE, Clinic
+from medication_steps import DOSE, DOSING, NURSE, PRESCRIBE, Clinic
 from strawberry import Schema
 
 from carecoord.events import Actor, Role
@@ -51,15 +51,7 @@ async def dosing_client(api: Api, today: date, name: str) -> tuple[Clinic, dict[
     """An enrolled client with a methadone order from ``today``, and the variables of a dose
     of it."""
     clinic = await Clinic.enroll(api, name)
-    order = await clinic.doctor(
-        PRESCRIBE,
-        medication="methadone",
-        dose="60",
-        acknowledgements=[INDUCTED],
-        unit="mg",
-        route="oral",
-        start=str(today),
-    )
+    order = await clinic.methadone("60", today)
     dose = {
         "clientId": clinic.client_id,
         "orderId": order["id"],

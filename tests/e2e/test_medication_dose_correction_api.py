@@ -12,10 +12,8 @@ import pytest
 from medication_steps import (
     DOSE,
     DOSING,
-    INDUCTED,
     LOTS,
     ON_HAND,
-    PRESCRIBE,
     REPLACE,
     STOCK_LEDGER,
     TIMELINE,
@@ -43,15 +41,7 @@ async def given(clinic: Clinic, order: str, lot: str) -> str:
 
 
 async def methadone(clinic: Clinic, start: date) -> str:
-    prescribed = await clinic.doctor(
-        PRESCRIBE,
-        medication="methadone",
-        dose="60",
-        acknowledgements=[INDUCTED],
-        unit="mg",
-        route="oral",
-        start=str(start),
-    )
+    prescribed = await clinic.methadone("60", start)
     return str(prescribed["id"])
 
 

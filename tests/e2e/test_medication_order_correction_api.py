@@ -90,15 +90,7 @@ async def test_a_blind_taper_back_in_force_is_hidden_from_the_client_again(
     api: Api, today: date
 ) -> None:
     clinic = await Clinic.enroll(api, "Bo K.")
-    first = await clinic.doctor(
-        PRESCRIBE,
-        medication="methadone",
-        dose="60",
-        acknowledgements=[INDUCTED],
-        unit="mg",
-        route="oral",
-        start=str(today),
-    )
+    first = await clinic.methadone("60", today)
     taper = await clinic.doctor(
         TAPER, orderId=first["id"], blind=True, reason="client-requested taper",
         steps=[{"start": str(today + timedelta(days=1)), "dose": "50"}],

@@ -14,10 +14,8 @@ from fhir.resources.R4B.bundle import Bundle
 from medication_steps import (
     DOSE,
     DOSING,
-    INDUCTED,
     LOTS,
     ON_HAND,
-    PRESCRIBE,
     STOCK_LEDGER,
     TAKE_HOME,
     TIMELINE,
@@ -46,15 +44,7 @@ async def started(api: Api, today: date, name: str, site: str) -> tuple[Clinic, 
     """Enrolled at ``site``, on methadone 60 mg from ``today`` and dosed now, eligible for a
     week at home."""
     clinic = await Clinic.enroll(api, name, program=site)
-    prescribed = await clinic.doctor(
-        PRESCRIBE,
-        medication="methadone",
-        dose="60",
-        acknowledgements=[INDUCTED],
-        unit="mg",
-        route="oral",
-        start=str(today),
-    )
+    prescribed = await clinic.methadone("60", today)
     order = str(prescribed["id"])
     await clinic.nurse(DOSE, orderId=order, amount="60", dosageForm="oral solution")
     await clinic.eligible(7)

@@ -40,18 +40,7 @@ async def test_the_first_day_back_after_a_week_is_held_to_the_cap_until_acknowle
 ) -> None:
     clinic = await Clinic.enroll(api, "Noor P.")
     start = today - timedelta(days=10)
-    order = (
-        await clinic.doctor(
-            PRESCRIBE,
-            medication="methadone",
-            dose="80",
-            acknowledgements=[INDUCTED],
-            unit="mg",
-            route="oral",
-            start=str(start),
-            occurredAt=at(start, 8),
-        )
-    )["id"]
+    order = (await clinic.methadone("80", start, occurredAt=at(start, 8)))["id"]
     await clinic.doses(order, start, 3, "80")  # then 7 days without, to yesterday
     await clinic.swept(today)
     [held] = (await clinic.read(MEDICATIONS))["orders"]

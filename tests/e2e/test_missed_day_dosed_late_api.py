@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import isolated_settings
-from medication_steps import CHANGE, DOSING, INDUCTED, MEDICATIONS, PRESCRIBE, Clinic
+from medication_steps import CHANGE, DOSING, MEDICATIONS, PRESCRIBE, Clinic
 
 from carecoord.events import Role
 from carecoord.services.infrastructure.settings import Settings
@@ -72,17 +72,7 @@ async def test_days_found_missed_before_a_dose_change_dated_back_are_missed_once
     old order), and they count in the run the hold goes by."""
     clinic = await Clinic.enroll(api, "Lou F.")
     start = today - timedelta(days=6)
-    old = (
-        await clinic.doctor(
-            PRESCRIBE,
-            medication="methadone",
-            dose="60",
-            acknowledgements=[INDUCTED],
-            unit="mg",
-            route="oral",
-            start=str(start),
-        )
-    )["id"]
+    old = (await clinic.methadone("60", start))["id"]
     await clinic.dose(old, start, "60")
     await clinic.swept(start + timedelta(days=3))
     back = start + timedelta(days=1)

@@ -22,7 +22,6 @@ from medication_steps import (
     DOSE,
     DOSING,
     HOLD,
-    INDUCTED,
     MEDICATIONS,
     PRESCRIBE,
     RESUME,
@@ -42,17 +41,7 @@ def settings(data_dir: Path) -> Settings:
 async def changed_from_tomorrow(clinic: Clinic, today: date) -> tuple[str, str]:
     """Methadone 60 mg dosed the two days before ``today``, changed to 50 mg from tomorrow."""
     start = today - timedelta(days=2)
-    old = (
-        await clinic.doctor(
-            PRESCRIBE,
-            medication="methadone",
-            dose="60",
-            acknowledgements=[INDUCTED],
-            unit="mg",
-            route="oral",
-            start=str(start),
-        )
-    )["id"]
+    old = (await clinic.methadone("60", start))["id"]
     await clinic.doses(old, start, 2, "60")
     new = (
         await clinic.doctor(
@@ -74,17 +63,7 @@ async def test_days_missed_before_a_dose_change_starts_hold_the_new_order_until_
 ) -> None:
     clinic = await Clinic.enroll(api, "Ash W.")
     start = today - timedelta(days=5)
-    old = (
-        await clinic.doctor(
-            PRESCRIBE,
-            medication="methadone",
-            dose="60",
-            acknowledgements=[INDUCTED],
-            unit="mg",
-            route="oral",
-            start=str(start),
-        )
-    )["id"]
+    old = (await clinic.methadone("60", start))["id"]
     await clinic.dose(old, start, "60")
     new = (await clinic.doctor(CHANGE, orderId=old, dose="50", start=str(today), reason="reduce"))[
         "id"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from medication_steps import INDUCTED, PRESCRIBE, Clinic
+from medication_steps import Clinic
 
 from carecoord.events import Role
 from support import Api
@@ -27,15 +27,7 @@ async def test_days_read_backwards_are_refused_and_one_day_is_a_range(
 ) -> None:
     clinic = await Clinic.enroll(api, "Dee R.")
     start = today - timedelta(days=3)
-    order = await clinic.doctor(
-        PRESCRIBE,
-        medication="methadone",
-        dose="60",
-        acknowledgements=[INDUCTED],
-        unit="mg",
-        route="oral",
-        start=str(start),
-    )
+    order = await clinic.methadone("60", start)
     await clinic.dose(order["id"], start, "60")
 
     swapped = await api.gql(
@@ -54,15 +46,7 @@ async def test_days_read_backwards_are_refused_and_one_day_is_a_range(
 async def test_a_day_before_the_first_dose_is_no_day_in_treatment(api: Api, today: date) -> None:
     clinic = await Clinic.enroll(api, "Dee S.")
     start = today - timedelta(days=3)
-    order = await clinic.doctor(
-        PRESCRIBE,
-        medication="methadone",
-        dose="60",
-        acknowledgements=[INDUCTED],
-        unit="mg",
-        route="oral",
-        start=str(start),
-    )
+    order = await clinic.methadone("60", start)
     await clinic.dose(order["id"], start, "60")
 
     days = [

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from medication_steps import DOSE, DOSING, INDUCTED, PRESCRIBE, TAKE_HOME, Clinic
+from medication_steps import DOSE, DOSING, TAKE_HOME, Clinic
 
 from support import Api
 
@@ -23,15 +23,7 @@ HIDDEN = ["B1\u200b", "B\u20601", "B1\u00a0x"]
 
 async def test_a_label_holding_what_no_reader_sees_is_refused(api: Api, today: date) -> None:
     clinic = await Clinic.enroll(api, "Kit B.")
-    prescribed = await clinic.doctor(
-        PRESCRIBE,
-        medication="methadone",
-        dose="60",
-        acknowledgements=[INDUCTED],
-        unit="mg",
-        route="oral",
-        start=str(today),
-    )
+    prescribed = await clinic.methadone("60", today)
     order = str(prescribed["id"])
     await clinic.nurse(DOSE, orderId=order, amount="60", dosageForm="oral solution")
     await clinic.eligible(7)

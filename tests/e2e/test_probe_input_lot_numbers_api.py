@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from uuid import uuid4
 
 import pytest
-from medication_steps import DOSE, INDUCTED, ON_HAND, PRESCRIBE, TAKE_HOME, Clinic, mutation
+from medication_steps import DOSE, ON_HAND, TAKE_HOME, Clinic, mutation
 from stock_steps import methadone_receipt
 
 from carecoord.events import Role
@@ -30,15 +30,7 @@ async def test_a_lot_no_receipt_could_name_is_refused_and_draws_nothing(
     clinic = await Clinic.enroll(api, "Lu N.", program=site)
     receipt = methadone_receipt(site, orderFormNumber="F-1")
     await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE)
-    order = await clinic.doctor(
-        PRESCRIBE,
-        medication="methadone",
-        dose="60",
-        acknowledgements=[INDUCTED],
-        unit="mg",
-        route="oral",
-        start=str(today),
-    )
+    order = await clinic.methadone("60", today)
     dose = {"orderId": order["id"], "amount": "60", "dosageForm": "oral solution"}
     bottles = [{"bottle": "TH-1", "lot": "M-1"}, {"bottle": "TH-2", "lot": "M-1\u200b"}]
     take_home = {"orderId": order["id"], "firstDay": str(today + timedelta(days=1)), "days": 2}

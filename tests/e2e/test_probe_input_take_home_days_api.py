@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from medication_steps import DOSE, DOSING, INDUCTED, PRESCRIBE, TAKE_HOME, Clinic
+from medication_steps import DOSE, DOSING, TAKE_HOME, Clinic
 
 from support import Api
 
@@ -21,15 +21,7 @@ pytestmark = pytest.mark.shared_platform
 
 async def test_bottles_lasting_past_the_eligibility_are_refused(api: Api, today: date) -> None:
     clinic = await Clinic.enroll(api, "Ira T.")
-    prescribed = await clinic.doctor(
-        PRESCRIBE,
-        medication="methadone",
-        dose="60",
-        acknowledgements=[INDUCTED],
-        unit="mg",
-        route="oral",
-        start=str(today),
-    )
+    prescribed = await clinic.methadone("60", today)
     order = str(prescribed["id"])
     await clinic.nurse(DOSE, orderId=order, amount="60", dosageForm="oral solution")
     await clinic.eligible(7)

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from medication_steps import DOSE, INDUCTED, PRESCRIBE, TAKE_HOME, Clinic, at
+from medication_steps import DOSE, TAKE_HOME, Clinic, at
 
 from support import Api
 
@@ -22,15 +22,7 @@ pytestmark = pytest.mark.shared_platform
 
 async def dosed_since(clinic: Clinic, start: date) -> str:
     """A methadone order from ``start``, dosed on its first day; its id."""
-    written = await clinic.doctor(
-        PRESCRIBE,
-        medication="methadone",
-        dose="60",
-        acknowledgements=[INDUCTED],
-        unit="mg",
-        route="oral",
-        start=str(start),
-    )
+    written = await clinic.methadone("60", start)
     await clinic.dose(written["id"], start, "60")
     return str(written["id"])
 
