@@ -5,13 +5,10 @@ after them are still printed."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import signal
-import sys
 import uuid
 
-from platform_env import platform_env
+from tailed import holding, tailed
 
 from carecoord.events import Actor, Role
 from carecoord.services.care.commands import enroll_client
@@ -36,33 +33,6 @@ def strict(line: str) -> dict[str, object]:
     return found
 
 
-async def lines_tailed(platform: Platform, servers: Servers, until: str) -> tuple[list[str], str]:
-    """What ``carecoord tail`` prints up to the first line of type ``until``, and its log."""
-    tail = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "carecoord.services.runtime.cli",
-        "tail",
-        env=platform_env(platform, servers, platform.settings.data_dir),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert tail.stdout is not None
-    lines: list[str] = []
-    try:
-        async with asyncio.timeout(30):
-            while not lines or f'"type": "{until}"' not in lines[-1]:
-                line = (await tail.stdout.readline()).decode()
-                if not line:  # the tail ended
-                    break
-                lines.append(line)
-    finally:
-        if tail.returncode is None:
-            tail.send_signal(signal.SIGTERM)
-        _, err = await tail.communicate()
-    return lines, err.decode()
-
-
 async def test_hostile_messages_are_skipped_or_shown_as_held_and_the_tail_goes_on(
     platform: Platform, servers: Servers
 ) -> None:
@@ -73,7 +43,7 @@ async def test_hostile_messages_are_skipped_or_shown_as_held_and_the_tail_goes_o
         await js.publish(subject, data, headers={"Carecoord-Position": "7"}, stream=stream)
     await platform.bus.execute(enroll_client(ADMIN, display_name="Sam K.", program="OTP"))
 
-    lines, logged = await lines_tailed(platform, servers, until="care.ClientEnrolled")
+    lines, logged = await tailed(platform, servers, until=holding('"type": "care.ClientEnrolled"'))
 
     assert lines, logged
     shown = [strict(line) for line in lines]

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import subprocess
 import sys
 import uuid
 
 import pytest
 from platform_env import platform_env
+from tailed import tailed
 
 from carecoord.events import Actor, Role
 from carecoord.services.care.commands import enroll_client
@@ -28,28 +28,6 @@ def tail_env(platform: Platform, servers: Servers) -> dict[str, str]:
     return platform_env(platform, servers, platform.settings.data_dir)
 
 
-async def first_line_tailed(platform: Platform, servers: Servers) -> tuple[str, str]:
-    """What ``carecoord tail`` prints first, and what it logged until it was stopped."""
-    tail = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "carecoord.services.runtime.cli",
-        "tail",
-        env=tail_env(platform, servers),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert tail.stdout is not None
-    try:
-        async with asyncio.timeout(30):
-            line = (await tail.stdout.readline()).decode()
-    finally:
-        if tail.returncode is None:
-            tail.send_signal(signal.SIGTERM)
-        _, err = await tail.communicate()
-    return line, err.decode()
-
-
 async def test_a_foreign_message_is_skipped_and_the_events_after_it_printed(
     platform: Platform, servers: Servers
 ) -> None:
@@ -63,7 +41,7 @@ async def test_a_foreign_message_is_skipped_and_the_events_after_it_printed(
             break
         await asyncio.sleep(0.01)
 
-    line, logged = await first_line_tailed(platform, servers)
+    [line], logged = await tailed(platform, servers, until=bool)
 
     assert line, logged
     assert json.loads(line)["type"] == "care.ClientEnrolled"

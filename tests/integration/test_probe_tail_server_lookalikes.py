@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
-import sys
 import uuid
 
 from nats.aio.msg import Msg
-from platform_env import platform_env
+from tailed import holding, tailed
 
 from carecoord.events import Actor, Role
 from carecoord.services.care.commands import enroll_client
@@ -37,36 +35,6 @@ LOOKS_LIKE_THE_SERVERS = [
 ]
 
 
-async def tailed(platform: Platform, servers: Servers, *args: str, until: str) -> list[str]:
-    """What ``carecoord tail`` prints until a line holds ``until`` (30 s at most)."""
-    tail = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "carecoord.services.runtime.cli",
-        "tail",
-        *args,
-        env=platform_env(platform, servers, platform.settings.data_dir),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert tail.stdout is not None
-    lines: list[str] = []
-    try:
-        async with asyncio.timeout(30):
-            while not lines or until not in lines[-1]:
-                line = (await tail.stdout.readline()).decode()
-                if not line:
-                    break
-                lines.append(line)
-    except TimeoutError:
-        pass
-    finally:
-        if tail.returncode is None:
-            tail.send_signal(signal.SIGTERM)
-        await tail.communicate()
-    return lines
-
-
 async def test_messages_that_look_like_the_servers_own_do_not_stop_the_tail(
     platform: Platform, servers: Servers
 ) -> None:
@@ -77,7 +45,7 @@ async def test_messages_that_look_like_the_servers_own_do_not_stop_the_tail(
         await js.publish(subject, b"", headers=sent, stream=stream)
     await platform.bus.execute(enroll_client(ADMIN, display_name="Sam K.", program="OTP"))
 
-    lines = await tailed(platform, servers, until="Sam K.")
+    lines, _ = await tailed(platform, servers, until=holding("Sam K."))
 
     assert lines, "the tail printed nothing"
     assert "Sam K." in lines[-1]
