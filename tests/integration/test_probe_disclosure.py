@@ -12,6 +12,7 @@ import subprocess
 import sys
 import uuid
 from datetime import date
+from uuid import UUID
 
 import pytest
 from nats.aio.msg import Msg
@@ -84,9 +85,11 @@ async def test_foreign_messages_are_withheld_and_the_rest_go_on(
     assert before < after
 
 
-async def consenting_to_the_recipient(platform: Platform, recipient: str = RECIPIENT) -> None:
-    """A client enrolled, whose consent names ``recipient`` for care entries."""
-    client = (
+async def consenting_to_the_recipient(
+    platform: Platform, recipient: str = RECIPIENT, kind: Kind = Kind.CARE
+) -> UUID:
+    """A client enrolled, whose consent names ``recipient`` for ``kind`` entries; their id."""
+    client: UUID = (
         await platform.bus.execute(enroll_client(ADMIN, display_name="Sam K.", program="OTP"))
     ).result
     await platform.bus.execute(
@@ -95,11 +98,12 @@ async def consenting_to_the_recipient(platform: Platform, recipient: str = RECIP
             client_id=client,
             recipients=(Recipient(type=RecipientType.ORGANIZATION, id=recipient, name="Acme"),),
             purpose="care coordination with primary care",
-            data_kinds=(Kind.CARE,),
+            data_kinds=(kind,),
             signed_on=date(2026, 1, 1),
             signed_by="Sam K.",
         )
     )
+    return client
 
 
 async def test_a_forged_event_for_a_consenting_client_is_neither_disclosed_nor_recorded(

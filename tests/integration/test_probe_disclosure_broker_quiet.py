@@ -9,46 +9,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from datetime import date
 from uuid import UUID
 
 import nats.errors
 import pytest
 from nats.aio.msg import Msg
+from test_probe_disclosure import consenting_to_the_recipient
 
 from carecoord.events import Actor, Kind, Role
 from carecoord.events.access import DisclosureIntended, DisclosureRecorded
 from carecoord.events.checkins import CheckInRecorded
-from carecoord.events.consent import Recipient, RecipientType
-from carecoord.services.care.commands import enroll_client
 from carecoord.services.checkins.commands import record_check_in
 from carecoord.services.checkins.record import CheckIn
-from carecoord.services.consent.commands import record_consent
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
 from carecoord.services.runtime.disclosure import Forwarder
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 NURSE = Stamp(Actor(id="nurse-1", role=Role.NURSE))
-
-
-async def consenting(platform: Platform, recipient: str) -> UUID:
-    """A client enrolled, whose consent names ``recipient`` for check-ins."""
-    client: UUID = (
-        await platform.bus.execute(enroll_client(ADMIN, display_name="Sam K.", program="OTP"))
-    ).result
-    await platform.bus.execute(
-        record_consent(
-            ADMIN,
-            client_id=client,
-            recipients=(Recipient(type=RecipientType.ORGANIZATION, id=recipient, name="Acme"),),
-            purpose="care coordination with primary care",
-            data_kinds=(Kind.CHECK_IN,),
-            signed_on=date(2026, 1, 1),
-            signed_by="Sam K.",
-        )
-    )
-    return client
 
 
 async def checked_in(platform: Platform, client: UUID, craving: int) -> int:
@@ -64,7 +42,7 @@ async def test_a_publish_the_broker_did_not_confirm_is_sent_again_and_the_rest_g
     platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     recipient = f"probe-{uuid.uuid4().hex[:12]}"  # the outbound subjects are not the test's own
-    client = await consenting(platform, recipient)
+    client = await consenting_to_the_recipient(platform, recipient, Kind.CHECK_IN)
     nc = platform.broker.connection
     confirm = nc.flush
     unconfirmed = [nats.errors.FlushTimeoutError()]
