@@ -304,6 +304,20 @@ async def platform(
 
 
 @pytest.fixture
+async def unrelayed(servers: Servers, data_dir: Path) -> AsyncIterator[Platform]:
+    """A platform without its relay: what it records stays unpublished until a test starts
+    one."""
+    settings = isolated_settings(data_dir)
+    with fresh_database(servers.database_url) as url:
+        try:
+            async with running(settings, Servers(url, servers.nats_url), relay=False) as found:
+                yield found
+        finally:
+            await delete_stream(servers.nats_url, settings.stream_name)
+            await delete_stream(servers.nats_url, f"{settings.stream_name}_ANCHORS")
+
+
+@pytest.fixture
 def api(request: pytest.FixtureRequest) -> Api:
     """The API of the test's own platform, or of the session's when marked shared_platform."""
     if request.node.get_closest_marker("shared_platform") is None:

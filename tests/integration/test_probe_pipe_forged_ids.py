@@ -9,11 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-from conftest import delete_stream, fresh_database, isolated_settings
 
 from carecoord.events import Actor, Role, catalog, headers
 from carecoord.services.care.commands import enroll_client
@@ -22,24 +17,9 @@ from carecoord.services.infrastructure.relay import Relay
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
-from carecoord.services.runtime.bootstrap import Servers, running
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 EVENTS = 5
-
-
-@pytest.fixture
-async def unrelayed(servers: Servers, data_dir: Path) -> AsyncIterator[Platform]:
-    """A platform without its relay: what it records stays unpublished until a test starts
-    one."""
-    settings = isolated_settings(data_dir)
-    with fresh_database(servers.database_url) as url:
-        try:
-            async with running(settings, Servers(url, servers.nats_url), relay=False) as found:
-                yield found
-        finally:
-            await delete_stream(servers.nats_url, settings.stream_name)
-            await delete_stream(servers.nats_url, f"{settings.stream_name}_ANCHORS")
 
 
 def relay_of(platform: Platform) -> Relay:
