@@ -165,6 +165,9 @@ async def _rebuild_all(
     filled = await fill(store, pool, targets, 0, head, on_progress)
     reached = filled.reached
     async with pool.connection() as conn, conn.transaction():
+        # After a projector's start, or before it: one starting meanwhile read the old
+        # generation and pointed the view back at the old tables after this switch.
+        await conn.execute(positions.SCHEMA_LOCK)
         live = await positions.read_many(conn, names, lock=True)
         more, later = await fill_in(conn, store, targets, reached, live)
         at = {name: max(reached, live.get(name, 0)) for name in names}

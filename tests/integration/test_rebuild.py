@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import psycopg
@@ -14,6 +16,7 @@ from carecoord.events import Actor, Role
 from carecoord.projections import timeline
 from carecoord.projections.models import READ_MODELS
 from carecoord.projections.progress import LOOP as LISTENER
+from carecoord.projections.projector import Projector
 from carecoord.projections.rebuild import RebuildRunning, rebuild, rebuild_all
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.careteam.commands import assign_member
@@ -105,14 +108,28 @@ async def test_a_second_rebuild_of_a_model_is_refused_and_the_first_keeps_every_
     assert again.generation == 3
 
 
-async def _waiting_on_a_lock(pool: AsyncConnectionPool) -> bool:
+async def _waiting_on_a_lock(pool: AsyncConnectionPool) -> int:
     async with pool.connection() as conn:
         cur = await conn.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
             " AND wait_event_type = 'Lock'"
         )
         found = await cur.fetchone()
-    return bool(found and found[0])
+    return int(found[0]) if found else 0
+
+
+@contextlib.asynccontextmanager
+async def without_a_projector(servers: Servers, data_dir: Path) -> AsyncIterator[Platform]:
+    """A platform of the test's own whose views no projector of its own keeps (the API's
+    process, or the rebuild's)."""
+    settings = isolated_settings(data_dir)
+    with fresh_database(servers.database_url) as url:
+        try:
+            async with running(settings, Servers(url, servers.nats_url), project=False) as found:
+                yield found
+        finally:
+            await delete_stream(servers.nats_url, settings.stream_name)
+            await delete_stream(servers.nats_url, f"{settings.stream_name}_ANCHORS")
 
 
 async def test_a_rebuild_past_a_stopped_projector_tells_waiting_readers(
@@ -122,28 +139,62 @@ async def test_a_rebuild_past_a_stopped_projector_tells_waiting_readers(
     that position are told, as the projector tells them. They were not: the access views
     held a care-team change, yet every request about the client was refused as catching up
     until some other event was projected."""
-    settings = isolated_settings(data_dir)
-    with fresh_database(servers.database_url) as url:
-        try:
-            async with running(settings, Servers(url, servers.nats_url), project=False) as api:
-                enrolled = await api.bus.execute(
-                    enroll_client(ADMIN, display_name="Rae", program="OTP")
-                )
-                assigned = await api.bus.execute(
-                    assign_member(ADMIN, client_id=enrolled.result, member_id="nurse-1",
-                                  role=Role.NURSE)
-                )  # fmt: skip
-                for _ in range(1000):  # listening, as a running API is
-                    if api.liveness.loop(LISTENER).last_progress is not None:
-                        break
-                    await asyncio.sleep(0.01)
-                access = [m for m in READ_MODELS if m.NAME in ACCESS_MODELS]
-                await rebuild_all(api.store, api.pool, access)
-                reached = {
-                    name: await api.progress.reach(name, assigned.position, 5)
-                    for name in ACCESS_MODELS
-                }
-        finally:
-            await delete_stream(servers.nats_url, settings.stream_name)
-            await delete_stream(servers.nats_url, f"{settings.stream_name}_ANCHORS")
+    async with without_a_projector(servers, data_dir) as api:
+        enrolled = await api.bus.execute(enroll_client(ADMIN, display_name="Rae", program="OTP"))
+        assigned = await api.bus.execute(
+            assign_member(ADMIN, client_id=enrolled.result, member_id="nurse-1", role=Role.NURSE)
+        )
+        for _ in range(1000):  # listening, as a running API is
+            if api.liveness.loop(LISTENER).last_progress is not None:
+                break
+            await asyncio.sleep(0.01)
+        access = [m for m in READ_MODELS if m.NAME in ACCESS_MODELS]
+        await rebuild_all(api.store, api.pool, access)
+        reached = {
+            name: await api.progress.reach(name, assigned.position, 5) for name in ACCESS_MODELS
+        }
     assert reached == dict.fromkeys(ACCESS_MODELS, True)
+
+
+async def test_a_projector_starting_as_a_rebuild_switches_leaves_the_view_on_the_new_tables(
+    servers: Servers, data_dir: Path
+) -> None:
+    """A projector (re)started as a rebuild switched read the generation before the switch
+    and pointed the view back at the old tables after it: the view showed a copy no one
+    wrote any more (the rebuild could then not drop it), the projector wrote the new one."""
+    async with without_a_projector(servers, data_dir) as platform:
+        await enroll(platform, 30)
+        url = platform.database_url
+        with psycopg.connect(url) as at_switch, psycopg.connect(url) as old_tables:
+            # The rebuild waits at its switch on the live position row.
+            at_switch.execute("SELECT 1 FROM follower_positions WHERE name = 'timeline' FOR UPDATE")
+            rebuilding = asyncio.create_task(rebuild(platform.store, platform.pool, timeline))
+            await _waiters(platform.pool, 1, rebuilding)
+            # The starting projector reads the generation, then waits on the old tables.
+            old_tables.execute("LOCK TABLE timeline_g1 IN ACCESS EXCLUSIVE MODE")
+            starting = asyncio.create_task(Projector(platform.pool, [timeline]).setup())
+            await _waiters(platform.pool, 2, starting)
+            at_switch.rollback()
+            await asyncio.wait([rebuilding], timeout=2)  # the switch, as far as it goes
+            old_tables.rollback()
+            await starting
+            with contextlib.suppress(psycopg.Error):  # it could not drop the old tables
+                await rebuilding
+        async with platform.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT generation FROM projection_generations WHERE name = 'timeline'"
+            )
+            generation = await cur.fetchone()
+            cur = await conn.execute("SELECT definition FROM pg_views WHERE viewname = 'timeline'")
+            view = await cur.fetchone()
+    assert generation == (2,)
+    assert view is not None
+    assert "timeline_g2" in view[0], view[0]
+
+
+async def _waiters(pool: AsyncConnectionPool, count: int, task: asyncio.Task[object]) -> None:
+    """Until ``count`` sessions wait on a lock (``task`` still running)."""
+    async with asyncio.timeout(30):
+        while await _waiting_on_a_lock(pool) < count:
+            assert not task.done(), task
+            await asyncio.sleep(0.01)
