@@ -267,17 +267,22 @@ _GENERATIONS = (
 )
 
 
+async def generations_of(conn: AsyncConnection, name: str) -> list[int]:
+    """The generations read model ``name`` has tables of, live, left over or scratch."""
+    cur = await conn.execute(_GENERATIONS, (name,))
+    return sorted(generation for (generation,) in await cur.fetchall())
+
+
 async def _left_over(conn: AsyncConnection, target: Target) -> list[int]:
     """The generations of the target's tables but the one it switched to: the one it
     replaced; one that a rebuild killed after its switch left (a rebuild dropped only the
     generation before its own, so that whole copy of the rows stayed for good); one that an
     interrupted rebuild left half filled. Not a running verification's scratch tables."""
-    cur = await conn.execute(_GENERATIONS, (target.name,))
-    return sorted(
+    return [
         generation
-        for (generation,) in await cur.fetchall()
+        for generation in await generations_of(conn, target.name)
         if generation != target.generation and generation < SCRATCH
-    )
+    ]
 
 
 async def create_generations(pool: AsyncConnectionPool, targets: Sequence[Target]) -> None:

@@ -31,6 +31,7 @@ from carecoord.projections.rebuild import (
     create_generations,
     fill,
     fill_in,
+    generations_of,
 )
 from carecoord.services.infrastructure import positions
 from carecoord.services.infrastructure.store import EventStore
@@ -166,11 +167,18 @@ async def _verify_all(
             found.append(verified)
         return found
     finally:
-        async with pool.connection() as conn:
-            for target in targets:
-                await conn.execute(
-                    sql.SQL("DROP TABLE IF EXISTS {}").format(target.model.table(target.generation))
-                )
+        await _drop_scratch(pool, [target.model for target in targets])
+
+
+async def _drop_scratch(pool: AsyncConnectionPool, models: Sequence[ReadModel]) -> None:
+    """Every scratch table of ``models``: this verification's, and any that one killed
+    before left (a whole copy of a model's rows each, kept for good)."""
+    async with pool.connection() as conn:
+        for model in models:
+            for generation in await generations_of(conn, model.NAME):
+                if generation >= SCRATCH:
+                    drop = sql.SQL("DROP TABLE IF EXISTS {}").format(model.table(generation))
+                    await conn.execute(drop)
 
 
 async def _compare(

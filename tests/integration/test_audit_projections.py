@@ -19,10 +19,11 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.bench.seed import seed, store_env_for
 from carecoord.events import Actor, Role
-from carecoord.projections import careteam
+from carecoord.projections import careteam, timeline
+from carecoord.projections.generations import SCRATCH
 from carecoord.projections.models import READ_MODELS
 from carecoord.projections.projector import Projector
-from carecoord.projections.rebuild import rebuild_all
+from carecoord.projections.rebuild import Target, create_generations, rebuild_all
 from carecoord.projections.verify import VerificationRunning, verify_all
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.careteam.commands import assign_member
@@ -111,6 +112,23 @@ async def test_a_second_verification_at_once_is_refused_and_the_first_finds_ever
     assert [v.name for v in done[0] if not v.intact] == []
     again = await verify_all(platform.store, platform.pool, READ_MODELS)  # the locks went
     assert all(v.intact for v in again)
+
+
+async def test_a_verification_drops_the_scratch_tables_one_killed_before_left(
+    platform: Platform,
+) -> None:
+    """A verification killed before its end left its scratch tables, a copy of every
+    model's rows; the next one dropped only those of today's generation, so the copy of an
+    earlier one stayed for good."""
+    await on_the_team(platform, 2)
+    left = Target(timeline, SCRATCH + 7)  # a verification killed before a rebuild or two
+    await create_generations(platform.pool, [left])
+
+    await verify_all(platform.store, platform.pool, READ_MODELS)
+
+    async with platform.pool.connection() as conn:
+        cur = await conn.execute("SELECT count(*) FROM pg_tables WHERE tablename ~ '_g[0-9]{7,}$'")
+        assert await cur.fetchone() == (0,)
 
 
 def test_a_database_without_a_store_cannot_be_checked(servers: Servers) -> None:
