@@ -158,6 +158,7 @@ async def _rebuild_all(
             await conn.execute(positions.SCHEMA_LOCK)
             await conn.execute(positions.DDL)
             await conn.execute(GENERATIONS_DDL)
+            await conn.execute(parked.DDL)
         old = await current_generations(conn, names)
     targets = [Target(model, old.get(model.NAME, 1) + 1) for model in models]
     head = await asyncio.to_thread(store.last_position)
