@@ -4,14 +4,19 @@
 (``services/infrastructure/chain_verification.py``) with its progress on stderr, then the
 access log's (``services/infrastructure/access_log.py``), prints what it found and exits 0
 when every link holds, 1 at the first broken link of either (or anchor), 2 when it cannot
-check (an unreadable anchors file, no chained store in the database, no database reached).
+check (an unreadable anchors file, no chained store in the database, no database reached,
+interrupted).
 
 ``audit projections [--json]`` derives every read model afresh from the store into scratch
 tables, in one pass, and compares each with the live one by digest, per model and per
 client (``projections/verify.py``), with its progress on stderr; it names each difference
 by model, client id, row counts and digests (never content) and exits 0 when every model
 is the same, 1 when one differs, 2 when it cannot check (no event store or read models in
-the database, an event that does not decode).
+the database, an event that does not decode, interrupted).
+
+SIGINT or SIGTERM stops any of them with one line and exit 2: nothing is printed as found,
+and the scratch tables of ``projections`` are dropped (a traceback, or, beside a running
+``up``, exit 0 with nothing said, which a script read as intact).
 
 ``audit export`` is ``services/runtime/audit_export.py``.
 """
@@ -42,6 +47,13 @@ from carecoord.services.runtime import audit_export, logs
 from carecoord.services.runtime.meter import Meter, meter
 
 INTACT, BROKEN, CANNOT_CHECK = 0, 1, 2
+EXIT_STATUS = "exit status: 0 intact, 1 broken, 2 cannot check (no database, interrupted)"
+INTERRUPTED = {
+    "verify": "nothing was checked",
+    "projections": "nothing was checked; its scratch tables are dropped",
+    "export": "nothing was written",
+}
+"""What an interrupted ``audit <check>`` says it left."""
 
 
 def arguments(audit: argparse.ArgumentParser) -> None:
@@ -52,6 +64,7 @@ def arguments(audit: argparse.ArgumentParser) -> None:
         description="Recompute every link of the event store's hash chain in position order, "
         "then the access log's, and report the first broken one of each (docs/access.md, "
         "'The event chain', 'Hash chain').",
+        epilog=EXIT_STATUS,
     )
     verify_cmd.add_argument(
         "--anchors",
@@ -75,6 +88,7 @@ def arguments(audit: argparse.ArgumentParser) -> None:
         "one pass, and compare each with the live one, per model and per client "
         "(docs/architecture.md, 'Projection verification'). Differences are named by model, "
         "client id, row counts and digests, never by content.",
+        epilog=EXIT_STATUS.replace("intact, 1 broken", "every model the same, 1 one differs"),
     )
     projections_cmd.add_argument("--json", action="store_true", help="print the report as JSON")
     audit_export.arguments(
@@ -83,17 +97,29 @@ def arguments(audit: argparse.ArgumentParser) -> None:
             help="a client's record, or a program's, as JSON Lines or a FHIR R4 Bundle",
             description="Export from the event store; each client exported is access-logged "
             "as the auditor named by --as (docs/access.md, 'Exporting the record').",
+            epilog="exit status: 0 exported, 2 nothing written (refused, no database, interrupted)",
         )
     )
 
 
 def run(args: argparse.Namespace, database_url: str) -> int:
-    """The exit status of ``audit <check>``."""
-    if args.audit_command == "export":
-        return audit_export.run(args, database_url)
-    if args.audit_command == "projections":
-        return check_projections(args, database_url)
-    return check_chains(args, database_url)
+    """The exit status of ``audit <check>``; 2 when SIGINT (or SIGTERM, which the command
+    line turns into the same) stopped it: neither the 0 nor the 1 of a check that ran."""
+    try:
+        if args.audit_command == "export":
+            return audit_export.run(args, database_url)
+        if args.audit_command == "projections":
+            return check_projections(args, database_url)
+        return check_chains(args, database_url)
+    except KeyboardInterrupt:
+        return interrupted(args)
+
+
+def interrupted(args: argparse.Namespace) -> int:
+    """Say that ``audit <check>`` was stopped, and what it left; its exit status."""
+    left = INTERRUPTED[args.audit_command]
+    print(f"carecoord audit {args.audit_command}: interrupted; {left}", file=sys.stderr)
+    return CANNOT_CHECK
 
 
 def check_chains(args: argparse.Namespace, database_url: str) -> int:

@@ -352,27 +352,16 @@ def command_line(argv: Sequence[str] | None) -> None:
     if command == "token":
         with data_dir_refused(settings):
             sys.exit(print_token(settings, args))
+    signal.signal(signal.SIGTERM, _interrupt)  # until the command runs: as Ctrl-C does
     if command == "audit" and settings.database_url:  # the database alone; no broker
         sys.exit(audit_cli.run(args, settings.database_url))
-    chosen = {k: getattr(args, k, None) for k in ("host", "port")}
-    chosen["projector_share"] = getattr(args, "share", None)
-    settings = settings.model_copy(update={k: v for k, v in chosen.items() if v is not None})
-    try:  # CARECOORD_PROJECTOR_SHARE, refused before anything starts (--share is by argparse)
-        share(settings.projector_share)
-    except ValueError as wrong:  # a setting, refused as settings_or_exit refuses one
-        print(f"carecoord: CARECOORD_PROJECTOR_SHARE: {wrong}", file=sys.stderr)
-        raise SystemExit(2) from None
+    settings = command_settings(settings, args)
     # The API's port, taken before anything starts (and before any sibling worker binds
     # beside it): a port another process listens on stops the command at once.
     listener = listen_or_exit(settings) if serves_api(command) else None
-    signal.signal(signal.SIGTERM, _interrupt)  # until the command runs: as Ctrl-C does
-    try:
-        with data_dir_refused(settings):
-            servers = resolve_servers(settings, command)
-    except KeyboardInterrupt:
+    servers = servers_or_exit(settings, command, args)
+    if servers is None:
         return
-    except (RuntimeBroken, EmbeddedServerFailed) as error:  # what failed, where its log is
-        sys.exit(str(error) if isinstance(error, RuntimeBroken) else f"carecoord: {error}")
     if servers.runtime is not None:  # stop when the servers stop under the command
         runtime = servers.runtime
         runtime.watch(
@@ -398,6 +387,36 @@ def command_line(argv: Sequence[str] | None) -> None:
         for stop_signal in (signal.SIGINT, signal.SIGTERM):  # stopping already; let it finish
             signal.signal(stop_signal, signal.SIG_IGN)
         servers.stop()
+
+
+def command_settings(settings: Settings, args: argparse.Namespace) -> Settings:
+    """The settings with the command's arguments over them; CARECOORD_PROJECTOR_SHARE is
+    refused before anything starts (``--share`` is refused by argparse), exit 2, as
+    ``settings_or_exit`` refuses a setting."""
+    chosen = {k: getattr(args, k, None) for k in ("host", "port")}
+    chosen["projector_share"] = getattr(args, "share", None)
+    settings = settings.model_copy(update={k: v for k, v in chosen.items() if v is not None})
+    try:
+        share(settings.projector_share)
+    except ValueError as wrong:
+        print(f"carecoord: CARECOORD_PROJECTOR_SHARE: {wrong}", file=sys.stderr)
+        raise SystemExit(2) from None
+    return settings
+
+
+def servers_or_exit(settings: Settings, command: str, args: argparse.Namespace) -> Servers | None:
+    """The servers the command runs on; None when SIGINT or SIGTERM came while they started
+    (an audit then exits 2: it has checked nothing). What failed, and where its log is,
+    stops the command."""
+    try:
+        with data_dir_refused(settings):
+            return resolve_servers(settings, command)
+    except KeyboardInterrupt:
+        if command == "audit":
+            sys.exit(audit_cli.interrupted(args))
+        return None
+    except (RuntimeBroken, EmbeddedServerFailed) as error:
+        sys.exit(str(error) if isinstance(error, RuntimeBroken) else f"carecoord: {error}")
 
 
 def run(

@@ -18,9 +18,11 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from carecoord.events import Role
+from carecoord.services.infrastructure.event_chain import TABLE as EVENT_TABLE
 from carecoord.services.infrastructure.identity import issue_token
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.runtime.embedded import free_port
@@ -33,6 +35,10 @@ pytestmark = [
 ]
 
 SECRET = "embedded-runtime-test-secret-0123456789"
+WAITING_ON_A_LOCK = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    " AND wait_event_type = 'Lock' AND backend_start >= %s"
+)
 ENROLL = 'mutation { enrollClient(input: {displayName: "Alex R.", program: "OTP"}) { id } }'
 
 
@@ -197,6 +203,37 @@ def test_tail_attaches_to_up_and_prints_a_new_event_once(
         assert runtime_of(home).owner.pid == up.pid  # tail started nothing and took nothing
     finally:
         tail.end()
+
+
+def test_an_attached_audit_stopped_by_sigterm_says_so_and_exits_2(
+    platform_home: tuple[Path, Command, int],
+) -> None:
+    """It exited 0 with nothing said, as an intact chain does, when stopped beside ``up``."""
+    home, up, _ = platform_home
+    url = runtime_of(home).database_url
+    with (
+        psycopg.connect(url, autocommit=True) as watcher,
+        psycopg.connect(url) as holder,
+        holder.transaction(),
+    ):
+        holder.execute(f"LOCK TABLE {EVENT_TABLE} IN ACCESS EXCLUSIVE MODE")  # it waits there
+        started = watcher.execute("SELECT now()").fetchone()
+        assert started is not None
+        verify = Command(home, "audit", "verify")
+        try:
+            deadline = time.monotonic() + 30
+            while (watcher.execute(WAITING_ON_A_LOCK, (started[0],)).fetchone() or (0,))[0] == 0:
+                assert verify.process.poll() is None, verify.drained(verify.err)
+                assert time.monotonic() < deadline, "the check never reached the store"
+                time.sleep(0.01)
+            verify.process.send_signal(signal.SIGTERM)
+            assert verify.process.wait(10) == 2
+        finally:
+            verify.end()
+    time.sleep(0.2)  # the reader threads have the last lines
+    assert "carecoord audit verify: interrupted; nothing was checked" in verify.drained(verify.err)
+    assert verify.drained(verify.out) == []
+    assert runtime_of(home).owner.pid == up.pid
 
 
 def test_sigterm_to_up_stops_everything_it_started_within_5_seconds(tmp_path: Path) -> None:
