@@ -22,12 +22,3 @@ def current(target: Path, text: str) -> bool:
     """Whether ``target`` is a file holding ``text``. Only a regular file is read: reading
     /dev/stdout waited for ever on a pipe, /dev/zero filled the memory."""
     return target.is_file() and target.read_text(encoding="utf-8", errors="replace") == text
-
-
-def write(target: Path = SCHEMA_FILE) -> bool:
-    """Write the SDL to ``target``; return whether the file changed."""
-    text = sdl()
-    if current(target, text):
-        return False
-    target.write_text(text, encoding="utf-8")
-    return True

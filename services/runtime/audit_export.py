@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import json
 import os
-import stat
 import sys
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -38,6 +37,8 @@ from carecoord.services.kernel.policy import Grant, Listing, Standing, decide, t
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.user_ids import mistakable
 from carecoord.services.runtime import logs
+from carecoord.services.runtime.meter import meter
+from carecoord.services.runtime.output_files import write_whole
 
 OPERATION = "auditExport (command line)"
 EXPORTED, NOT_EXPORTED = 0, 2
@@ -81,8 +82,8 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     if args.out is None:
         sys.stdout.write(text)
         return EXPORTED
-    try:
-        _write_private(args.out, text)
+    try:  # readable by its owner alone: a client's Part 2 record is not for every user
+        write_whole(args.out, text, mode=0o600)
     except OSError as failed:  # a place only the open finds closed (/proc), a full disk
         print(f"carecoord audit export: cannot write {args.out}: {failed.strerror}",
               file=sys.stderr)  # fmt: skip
@@ -127,7 +128,11 @@ async def export(
         clients = await asyncio.to_thread(program_clients, store, args.program)
         if not clients:
             raise Unknown(f"no client is enrolled in program {args.program!r}")
-    histories = {c: await asyncio.to_thread(client_history, store, c) for c in clients}
+    histories = {}
+    with meter("reading the record", unit="clients") as shown:  # a program's: minutes
+        for read, client in enumerate(clients, 1):
+            histories[client] = await asyncio.to_thread(client_history, store, client)
+            shown(read, len(clients))
     if args.client is not None and not histories[args.client]:
         raise Unknown(f"no event of client {args.client} is stored")
     records = [ClientRecord.shown(c, h, grant, auditor, period) for c, h in histories.items()]
@@ -180,17 +185,6 @@ async def _log(
     )
 
 
-def _write_private(out: Path, text: str) -> None:
-    """Write the record readable by its owner alone: a client's Part 2 record is not for
-    every user of the machine, whatever the umask or the mode an existing file had. A device
-    or a pipe keeps its mode: /dev/null made 0600 shuts every other user's process out."""
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as file:
-        if stat.S_ISREG(os.fstat(fd).st_mode):
-            os.fchmod(fd, 0o600)
-        file.write(text)
-
-
 def _refused(args: argparse.Namespace) -> str | None:
     """Why the export is refused before the access log records it: a period that holds
     nothing (--from and --to swapped), an ``--out`` that cannot be written."""
@@ -210,9 +204,13 @@ def _unwritable(out: Path | None) -> str | None:
     if out.is_file() and out.stat().st_uid != os.geteuid():
         # Root may write it, or anyone through its mode: 0600 would leave it theirs to read.
         return "another user owns it and could read the record"
-    if out.exists():
-        return None if os.access(out, os.W_OK) else "not writable"
-    return None if os.access(out.parent, os.W_OK) else "no writable folder"
+    if out.exists() and not os.access(out, os.W_OK):
+        return "not writable"
+    if out.exists() and not out.is_file():  # a device or a pipe: written in place
+        return None
+    # Written beside it first, then renamed over it (output_files.py): its folder is written.
+    folder = Path(os.path.realpath(out)).parent
+    return None if os.access(folder, os.W_OK) else "no writable folder"
 
 
 def _user(value: str) -> str:

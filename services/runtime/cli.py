@@ -54,6 +54,7 @@ from carecoord.services.runtime.bootstrap import (
 from carecoord.services.runtime.disclosure import RECIPIENT_ID, RECIPIENT_RULE, Forwarder
 from carecoord.services.runtime.embedded import EmbeddedServerFailed
 from carecoord.services.runtime.meter import meter
+from carecoord.services.runtime.output_files import write_whole
 from carecoord.services.runtime.program import ProgramFileError
 from carecoord.services.runtime.session import RuntimeBroken, Session
 
@@ -556,12 +557,16 @@ def export_schema(output: Path | None, *, check: bool) -> int:
         current = export.current(target, export.sdl())
         print(f"{target}: {'current' if current else 'out of date; run ' + export.REGENERATE}")
         return 0 if current else 1
+    text = export.sdl()
+    if export.current(target, text):
+        print(f"{target}: unchanged")
+        return 0
     try:
-        written = export.write(target)
+        write_whole(target, text)  # whole or not at all: a stopped write left half a schema
     except OSError as failed:
         print(f"carecoord schema: cannot write {target}: {failed.strerror}", file=sys.stderr)
         return 2
-    print(f"{target}: {'written' if written else 'unchanged'}")
+    print(f"{target}: written")
     return 0
 
 

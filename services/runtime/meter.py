@@ -1,5 +1,6 @@
 """The progress bar of a long command (``audit verify``, ``audit projections``,
-``rebuild``): tqdm's, on stderr, told the position reached and the one the work goes to."""
+``audit export``, ``rebuild``): tqdm's, on stderr, told the position reached and the one the
+work goes to."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ SCALED_FROM = 10_000
 
 
 class Meter:
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, unit: str = "events") -> None:
         self._label = label
+        self._unit = unit
         self._bar: tqdm[Never] | None = None
 
     def __call__(self, at: int, of: int, *_: object) -> None:
@@ -26,7 +28,7 @@ class Meter:
             self._bar = tqdm(
                 desc=self._label,
                 total=of,
-                unit=" events",
+                unit=f" {self._unit}",
                 unit_scale=of >= SCALED_FROM,
                 file=sys.stderr,
                 mininterval=0.5,
@@ -45,9 +47,10 @@ class Meter:
 
 
 @contextlib.contextmanager
-def meter(label: str) -> Iterator[Meter]:
-    """A bar labelled ``label`` while the block runs, left on its line when it ends."""
-    shown = Meter(label)
+def meter(label: str, unit: str = "events") -> Iterator[Meter]:
+    """A bar labelled ``label`` while the block runs, left on its line when it ends; it
+    counts ``unit``."""
+    shown = Meter(label, unit)
     try:
         yield shown
     finally:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import subprocess
+import sys
 from pathlib import Path
 
 from carecoord.graphql.export import REGENERATE, SCHEMA_FILE, sdl
@@ -30,3 +32,29 @@ def test_the_schema_command_writes_then_checks_the_file(tmp_path: Path) -> None:
     assert export_schema(target, check=True) == 0
     target.write_text(sdl().replace("type Query", "type Querry"), encoding="utf-8")
     assert export_schema(target, check=True) == 1
+
+
+def test_a_write_cut_short_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+    """The file was truncated, then written: a write cut short (a full disk, a file size
+    limit, Ctrl-C) left the first part of a schema in place of the whole one."""
+    target = tmp_path / "schema.graphql"
+    target.write_text("type Query { old: Int }\n", encoding="utf-8")
+    limited = (
+        "import resource, runpy, signal\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))\n"
+        "runpy.run_module('carecoord.services.runtime.cli', run_name='__main__')\n"
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-c", limited, "schema", "--output", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == f"carecoord schema: cannot write {target}: File too large\n"
+    assert target.read_text(encoding="utf-8") == "type Query { old: Int }\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["schema.graphql"]

@@ -1,0 +1,52 @@
+"""A file a command writes for its user (``audit export --out``, ``schema --output``), whole
+or not at all.
+
+The text goes into a new file beside the target, is flushed to the disk, and only then
+takes the target's name (a rename, which a reader sees as one step). An interrupt, a full
+disk or a crash while writing leaves the file that was there before, or none, and no
+half-written one: opened in place and truncated first, a program's export stopped halfway
+read as a whole record with clients missing. A target that is no regular file (a device,
+a pipe: ``/dev/stdout``) is written in place: there is nothing to replace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+PARTIAL = ".partial"
+"""The suffix of the file being written, beside the target, until it takes its name."""
+
+
+def write_whole(target: Path, text: str, *, mode: int | None = None) -> None:
+    """Write ``text`` to ``target``, whole or not at all. ``mode``: the file's permissions
+    (a device or a pipe keeps its own); None: an existing file's, else a new file's under
+    the umask."""
+    if target.exists() and not target.is_file():  # /dev/stdout to a pipe: no path of its own
+        with target.open("w", encoding="utf-8") as device:
+            device.write(text)
+        return
+    real = Path(os.path.realpath(target))  # a symbolic link is written through, not replaced
+    if mode is None:
+        mode = stat.S_IMODE(real.stat().st_mode) if real.exists() else 0o666 & ~_umask()
+    fd, partial = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=PARTIAL)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            os.fchmod(fd, mode)  # before a byte is written: 0600 is never wider on the way
+            file.write(text)
+            file.flush()
+            os.fsync(fd)
+        os.replace(partial, real)
+    except BaseException:  # an interrupt as well: the partial file goes
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
