@@ -20,6 +20,10 @@ Flush = Literal["flushed", "committed"]
 """When a read's access-log entry is enough to answer (``access_log_flush``)."""
 
 
+DATA_DIR = Path(".carecoord")
+"""Where the embedded servers, the development key and the runtime file are kept."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CARECOORD_", env_file=".env", extra="ignore")
 
@@ -39,7 +43,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("CARECOORD_NATS_URL", "NATS_URL"),
         description="NATS URL; unset means an embedded nats-server under data_dir.",
     )
-    data_dir: Path = Path(".carecoord")
+    data_dir: Path = DATA_DIR
     environment: Literal["development", "production"] = "development"
 
     host: str = "127.0.0.1"
@@ -130,6 +134,31 @@ class Settings(BaseSettings):
     program_file: Path | None = Field(
         default=None, description="TOML program file; unset means the default rule tables."
     )
+
+    @field_validator(
+        "database_url",
+        "read_database_url",
+        "nats_url",
+        "jwt_secret",
+        "cipher_key",
+        "chain_anchor_file",
+        "program_file",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """An empty value (a blank line in .env, a compose file's variable left unset) is
+        no value, as its description says of unset: ``DATABASE_URL=`` reached whatever
+        PostgreSQL libpq's defaults found instead of the embedded one, ``NATS_URL=`` spent
+        30 s on no URL and exited 75, ``CARECOORD_PROGRAM_FILE=`` read the folder ``.``."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _default_data_dir(cls, value: object) -> object:
+        """Empty is unset (``.carecoord``): it was the working directory itself, which then
+        held the servers' files beside the user's own."""
+        return DATA_DIR if isinstance(value, str) and not value.strip() else value
 
     @field_validator("host")
     @classmethod
