@@ -50,17 +50,34 @@ class KeySource(BaseSettings):
     jwks_url: str | None = None
 
 
+class SigningKeyUnusable(RuntimeError):
+    """No key to sign development tokens with, or to check the API's with; the message names
+    what to set or mend (the command line says it in a line, exit 2: it was a traceback)."""
+
+
 def signing_key(settings: Settings) -> str:
     if settings.jwt_secret:
         return settings.jwt_secret
     if settings.environment == "production":
-        raise RuntimeError("CARECOORD_JWT_SECRET must be set in production")
+        raise SigningKeyUnusable(
+            "CARECOORD_JWT_SECRET: must be set in production (or CARECOORD_JWT_JWKS_FILE or"
+            " CARECOORD_JWT_JWKS_URL, for the API to check its identity provider's tokens)"
+        )
     path: Path = settings.data_dir / "jwt.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
-    return path.read_text().strip()
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError:
+        key = ""
+    if not key:  # an empty HMAC key is refused by the library, as a traceback
+        raise SigningKeyUnusable(
+            f"{path}: the development signing key is empty or not text; remove it and a new"
+            " one is made (the tokens signed with it stop working)"
+        )
+    return key
 
 
 def issue_token(

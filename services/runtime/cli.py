@@ -34,7 +34,11 @@ from carecoord.events.consent import Recipient, RecipientType
 from carecoord.projections.models import READ_MODELS, share
 from carecoord.projections.rebuild import RebuildRunning, rebuild
 from carecoord.services.infrastructure.broker import StreamRefused, declare_stream
-from carecoord.services.infrastructure.identity import identity_of, issue_token
+from carecoord.services.infrastructure.identity import (
+    SigningKeyUnusable,
+    identity_of,
+    issue_token,
+)
 from carecoord.services.infrastructure.liveness import error_code
 from carecoord.services.infrastructure.relay import POSITION_HEADER
 from carecoord.services.infrastructure.settings import Settings
@@ -94,6 +98,8 @@ database pool, so beyond a few per CPU they add only memory and connections (a t
 forked 1000)."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 """The ``--log-level`` names."""
+RUNS_THE_PLATFORM = ("up", "api", "relay", "project", "disclose", "rebuild")
+"""The commands that build the platform, which checks tokens with the signing key."""
 TOKEN_ARGUMENTS = {"token-subject": "--user", "token-role": "--role", "token-program": "--program"}
 """The ``token`` argument each of the API's refusal rules is about."""
 
@@ -244,9 +250,11 @@ def data_dir_refused(settings: Settings) -> Iterator[None]:
             if isinstance(failed, (FileExistsError, NotADirectoryError))
             else (failed.strerror or type(failed).__name__).lower()
         )
+        # A file of its own (jwt.key a folder) is named: the folder itself was, as not one.
+        used = failed.filename if where is not None and where.parent == data_dir else None
         print(
-            f"carecoord: CARECOORD_DATA_DIR: cannot use {settings.data_dir} ({wrong}); set it "
-            "to a directory you can write (unset: .carecoord here)",
+            f"carecoord: CARECOORD_DATA_DIR: cannot use {used or settings.data_dir} ({wrong});"
+            " set it to a directory you can write (unset: .carecoord here)",
             file=sys.stderr,
         )
         raise SystemExit(2) from None
@@ -356,7 +364,7 @@ def command_line(argv: Sequence[str] | None) -> None:
     signal.signal(signal.SIGTERM, _interrupt)  # until the command runs: as Ctrl-C does
     if command == "audit" and settings.database_url:  # the database alone; no broker
         sys.exit(audit_cli.run(args, settings.database_url))
-    settings = command_settings(settings, args)
+    settings = command_settings(settings, args, command)
     # The API's port, taken before anything starts (and before any sibling worker binds
     # beside it): a port another process listens on stops the command at once.
     listener = listen_or_exit(settings) if serves_api(command) else None
@@ -390,10 +398,12 @@ def command_line(argv: Sequence[str] | None) -> None:
         servers.stop()
 
 
-def command_settings(settings: Settings, args: argparse.Namespace) -> Settings:
-    """The settings with the command's arguments over them; CARECOORD_PROJECTOR_SHARE is
-    refused before anything starts (``--share`` is refused by argparse), exit 2, as
-    ``settings_or_exit`` refuses a setting."""
+def command_settings(settings: Settings, args: argparse.Namespace, command: str) -> Settings:
+    """The settings with the command's arguments over them. Refused before anything starts,
+    exit 2, as ``settings_or_exit`` refuses a setting: CARECOORD_PROJECTOR_SHARE (``--share``
+    is refused by argparse), and for a command that runs the platform, no key to check
+    tokens with (production without CARECOORD_JWT_SECRET, a damaged development key): each
+    was a traceback once the servers had started."""
     chosen = {k: getattr(args, k, None) for k in ("host", "port")}
     chosen["projector_share"] = getattr(args, "share", None)
     settings = settings.model_copy(update={k: v for k, v in chosen.items() if v is not None})
@@ -402,6 +412,13 @@ def command_settings(settings: Settings, args: argparse.Namespace) -> Settings:
     except ValueError as wrong:
         print(f"carecoord: CARECOORD_PROJECTOR_SHARE: {wrong}", file=sys.stderr)
         raise SystemExit(2) from None
+    if command in RUNS_THE_PLATFORM:
+        try:
+            with data_dir_refused(settings):
+                bootstrap.token_verifier(settings)
+        except SigningKeyUnusable as unusable:
+            print(f"carecoord: {unusable}", file=sys.stderr)
+            raise SystemExit(2) from None
     return settings
 
 
@@ -541,7 +558,12 @@ def print_token(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     roles = [Role(r) for r in args.role]
     lifetime = timedelta(hours=args.hours)
-    print(issue_token(settings, args.user, *roles, lifetime=lifetime, program=args.program))
+    try:
+        token = issue_token(settings, args.user, *roles, lifetime=lifetime, program=args.program)
+    except SigningKeyUnusable as unusable:
+        print(f"carecoord token: {unusable}", file=sys.stderr)
+        return 2
+    print(token)
     return 0
 
 

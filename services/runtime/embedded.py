@@ -380,7 +380,18 @@ def nats_store_key(data_dir: Path) -> str:
         # A letter, then hex: nats-server reads the substituted value as config, where one
         # starting with a digit or '-' is taken for a number and the server does not start.
         path.write_text("k" + secrets.token_hex(32))
-    return path.read_text().strip()
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError:
+        key = ""
+    if not key:  # not text was a traceback; empty, a store kept unencrypted
+        raise EmbeddedServerFailed(
+            f"{path} is empty or not text: it is the embedded NATS store's key; put back the"
+            " copy kept with the data directory's backups, or remove it and the nats folder"
+            " beside it to start the stream afresh (a lost key loses the stream, not the"
+            " record: docs/access.md, 'The broker's store')"
+        )
+    return key
 
 
 def free_port() -> int:

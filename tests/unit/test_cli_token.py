@@ -1,6 +1,7 @@
 """``carecoord token`` issues only tokens the API accepts, and ``carecoord schema`` says why
 it cannot write: a refusal names the argument and the reason and exits 2, never a traceback
-or a token every request would then be refused with."""
+or a token every request would then be refused with. No key to sign with (production without
+CARECOORD_JWT_SECRET, a damaged key in the data directory) is said the same way."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ import pytest
 from carecoord.services.infrastructure.identity import KeySource, TokenVerifier, signing_key
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.runtime.cli import main
+from carecoord.services.runtime.embedded import (
+    NATS_STORE_KEY_FILE,
+    EmbeddedServerFailed,
+    nats_store_key,
+)
 
 
 @pytest.fixture
@@ -69,3 +75,58 @@ def test_the_schema_command_names_a_path_it_cannot_write(
     target = tmp_path / "missing" / "schema.graphql"
     err = refusal(capsys, "schema", "--output", str(target))
     assert str(target) in err
+
+
+@pytest.mark.parametrize(
+    "damaged", [b"", b"  \n", b"\xff\xfe\x00"], ids=["empty", "blank", "not-text"]
+)
+def test_a_damaged_signing_key_is_named_not_a_traceback(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], damaged: bytes
+) -> None:
+    """An empty key was the JWT library's traceback, one not UTF-8 the codec's."""
+    (data_dir / "jwt.key").write_bytes(damaged)
+
+    err = refusal(capsys, "token", "--user", "nurse-kim", "--role", "nurse")
+
+    assert err == (
+        f"carecoord token: {data_dir / 'jwt.key'}: the development signing key is empty or not"
+        " text; remove it and a new one is made (the tokens signed with it stop working)\n"
+    )
+
+
+def test_a_signing_key_that_is_a_folder_is_named(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (data_dir / "jwt.key").mkdir()
+
+    err = refusal(capsys, "token", "--user", "nurse-kim", "--role", "nurse")
+
+    assert f"cannot use {data_dir / 'jwt.key'} (is a directory)" in err
+
+
+@pytest.mark.parametrize("argv", [["token", "--user", "kim", "--role", "nurse"], ["relay"]])
+def test_production_without_a_jwt_secret_stops_before_anything_starts(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+) -> None:  # fmt: skip
+    """It was a traceback, for the relay once it had reached the database and the broker."""
+    monkeypatch.setenv("CARECOORD_ENVIRONMENT", "production")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")  # not reached
+    monkeypatch.setenv("NATS_URL", "nats://127.0.0.1:1")
+
+    err = refusal(capsys, *argv)
+
+    assert "CARECOORD_JWT_SECRET: must be set in production" in err
+    assert len(err.splitlines()) == 1
+    assert not any(data_dir.iterdir())
+
+
+@pytest.mark.parametrize("damaged", [b"", b"\xff\xfe\x00"], ids=["empty", "not-text"])
+def test_a_damaged_nats_store_key_is_named_not_a_traceback(tmp_path: Path, damaged: bytes) -> None:
+    """Not text was a traceback; an empty key started the embedded store unencrypted."""
+    (tmp_path / NATS_STORE_KEY_FILE).write_bytes(damaged)
+
+    with pytest.raises(EmbeddedServerFailed) as refused:
+        nats_store_key(tmp_path)
+
+    assert f"{tmp_path / NATS_STORE_KEY_FILE} is empty or not text" in str(refused.value)
