@@ -16,13 +16,15 @@ A line: ``{"chain": "event-sha256-v1", "position": 812, "hash": "<64 hex>",
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from faststream.nats import NatsBroker
 from nats.js.api import StreamConfig
@@ -40,6 +42,8 @@ FINAL_SECONDS = 5.0
 """How long the anchor at shutdown may take (the broker may be gone)."""
 POSITION_MAX = 2**63 - 1
 """The greatest store position (``notification_id`` is a bigint)."""
+LINE_MOST = 4096
+"""The longest line of an anchors file read: an anchor is some 150 bytes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +80,8 @@ def read_anchors(path: Path) -> list[Anchor]:
     """Every anchor in a JSON Lines file; a malformed line is refused with its number, and a
     file with none (the relay writes one before the file exists) holds the store to nothing."""
     anchors = []
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
+    with path.open("rb") as lines:
+        for number, line in enumerate(_lines(path, lines), 1):
             if not line.strip():
                 continue
             try:
@@ -91,6 +95,22 @@ def read_anchors(path: Path) -> list[Anchor]:
     if not anchors:
         raise ValueError(f"{path} holds no anchor: nothing to hold the store's head to")
     return anchors
+
+
+def _lines(path: Path, raw: BinaryIO) -> Iterator[str]:
+    """The file's lines, each refused with its number when it is longer than any anchor
+    (``/dev/zero`` or a file of one vast line was read whole into memory, for ever) or not
+    UTF-8 (the codec's message named neither the file nor the line)."""
+    for number in itertools.count(1):
+        line = raw.readline(LINE_MOST + 1)
+        if not line:
+            return
+        if len(line) > LINE_MOST:
+            raise ValueError(f"{path}:{number}: not an anchor (over {LINE_MOST:,} bytes)")
+        try:
+            yield line.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"{path}:{number}: not an anchor (not UTF-8 text)") from None
 
 
 def last_anchor(path: Path) -> Anchor | None:

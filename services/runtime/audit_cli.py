@@ -126,7 +126,11 @@ def check_chains(args: argparse.Namespace, database_url: str) -> int:
     """The exit status of ``audit verify``: the event chain's walk, then the access log's."""
     try:
         anchors = read_anchors(args.anchors) if args.anchors else []
-    except (OSError, ValueError) as error:
+    except OSError as error:  # the errno's text was said ("[Errno 2] ..."), and no argument
+        why = error.strerror or type(error).__name__
+        print(f"carecoord audit verify: --anchors {args.anchors}: {why}", file=sys.stderr)
+        return CANNOT_CHECK
+    except ValueError as error:
         print(f"carecoord audit verify: {error}", file=sys.stderr)
         return CANNOT_CHECK
     try:

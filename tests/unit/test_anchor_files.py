@@ -1,0 +1,58 @@
+"""An anchors file ``audit verify --anchors`` cannot read is refused naming the file and the
+line, exit 2, without reading more than an anchor's length of any line: ``/dev/zero`` (or a
+file of one vast line) was read whole into memory for ever, a line not UTF-8 was the codec's
+message naming neither file nor line, and a file that is not there was "[Errno 2] ..."."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from carecoord.services.infrastructure.chain_anchors import LINE_MOST, read_anchors
+
+ANCHOR = json.dumps(
+    {"chain": "event-sha256-v1", "position": 7, "hash": "ab" * 32, "at": "2026-12-03T09:00Z"}
+)
+
+
+def test_a_line_longer_than_any_anchor_is_refused_unread() -> None:
+    with pytest.raises(ValueError, match=f"/dev/zero:1: not an anchor \\(over {LINE_MOST:,}"):
+        read_anchors(Path("/dev/zero"))  # endless, with no line end
+
+
+def test_a_line_not_utf8_is_refused_with_its_number(tmp_path: Path) -> None:
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_bytes(f"{ANCHOR}\n".encode() + b"\xff\xfe\n")
+
+    with pytest.raises(ValueError, match=r"anchors.jsonl:2: not an anchor \(not UTF-8 text\)"):
+        read_anchors(anchors)
+
+
+def test_anchors_as_the_relay_writes_them_are_read(tmp_path: Path) -> None:
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text(f"{ANCHOR}\n\n{ANCHOR}\n", encoding="utf-8")
+
+    assert [a.position for a in read_anchors(anchors)] == [7, 7]
+
+
+@pytest.mark.parametrize("given", ["missing.jsonl", "."], ids=["missing", "a folder"])
+def test_the_command_names_an_anchors_file_it_cannot_open(tmp_path: Path, given: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "carecoord.services.runtime.cli", "audit", "verify",
+         "--anchors", given],
+        env={**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"},  # unread
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 2, done.stderr
+    why = "No such file or directory" if given != "." else "Is a directory"
+    assert done.stderr == f"carecoord audit verify: --anchors {given}: {why}\n"
