@@ -142,7 +142,27 @@ async def rebuild_all(
     """``models`` from one pass over the store, switched together; ``RebuildRunning`` at
     once when another rebuild holds one of them."""
     async with alone(pool, "carecoord.rebuild", [model.NAME for model in models], RebuildRunning):
-        return await _rebuild_all(store, pool, models, on_progress)
+        try:
+            return await _rebuild_all(store, pool, models, on_progress)
+        except BaseException:  # SIGINT and SIGTERM cancel it: what it filled goes
+            await _drop_left_over(pool, models)
+            raise
+
+
+async def _drop_left_over(pool: AsyncConnectionPool, models: Sequence[ReadModel]) -> None:
+    """Drop every generation of ``models`` but the live one, as a rebuild does once it has
+    switched, for one that ended before (stopped, failed): the tables it filled were left,
+    a copy of the model's rows no view pointed at, until the model's next rebuild. A table
+    a view points at is never dropped (no CASCADE), whatever the answer to a lost commit."""
+    with contextlib.suppress(Exception):  # the database may be why it ended
+        async with pool.connection() as conn:
+            live = await current_generations(conn, [model.NAME for model in models])
+            for model in models:
+                target = Target(model, live.get(model.NAME, 1))
+                for generation in await _left_over(conn, target):
+                    await conn.execute(
+                        sql.SQL("DROP TABLE IF EXISTS {}").format(model.table(generation))
+                    )
 
 
 async def _rebuild_all(

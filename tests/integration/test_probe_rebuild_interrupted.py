@@ -1,6 +1,7 @@
 """A rebuild stopped by SIGTERM before its switch says so and exits non-zero, leaving the
 live read model where it was; run again, it completes. (It exited 0, saying nothing, as if
-the model had been rebuilt.)"""
+the model had been rebuilt.) The tables it filled are dropped: they were left, a copy of the
+model's rows that no view pointed at."""
 
 from __future__ import annotations
 
@@ -55,6 +56,14 @@ def generation(url: str) -> int:
     return int(found[0]) if found else 1
 
 
+def tables_of(url: str, model: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE tablename LIKE %s ORDER BY 1", (f"{model}_g%",)
+        ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
 def interrupted_at_the_switch(
     platform: Platform, servers: Servers, tmp_path: Path
 ) -> tuple[int, str]:
@@ -95,6 +104,9 @@ async def test_an_interrupted_rebuild_says_so_and_fails(
     assert "timeline interrupted" in err
     assert "run the rebuild again" in err
     assert generation(platform.database_url) == before
+    # The generation it filled goes with it: a copy of the timeline no view pointed at was
+    # left in the database until a later rebuild dropped it.
+    assert tables_of(platform.database_url, "timeline") == [f"timeline_g{before}"]
     again = await asyncio.to_thread(
         rebuild_timeline(platform, servers, tmp_path).communicate, timeout=60
     )
