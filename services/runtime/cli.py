@@ -389,8 +389,6 @@ def command_line(argv: Sequence[str] | None) -> None:
         sys.exit(f"carecoord {command}: cannot reach the database {which}: {said}")
     except Exception:
         _exit_if_server_died(command, settings, servers)
-        if servers.runtime is not None and servers.runtime.lost:
-            sys.exit(f"carecoord {command}: stopped, the embedded servers it used have stopped")
         raise
     finally:
         for stop_signal in (signal.SIGINT, signal.SIGTERM):  # stopping already; let it finish
@@ -467,9 +465,16 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def _exit_if_server_died(command: str, settings: Settings, servers: Servers) -> None:
-    """Exit 1 naming the embedded server that died under this command (its owner)."""
+    """Exit 1 naming the embedded server that died under this command (its owner), or
+    saying that the servers it attached to have stopped: it ended as a SIGTERM ends it, and
+    exited 0 with nothing said, as a command stopped on purpose does."""
     runtime = servers.runtime
-    if runtime is None or not runtime.owned:
+    if runtime is None:
+        return
+    if not runtime.owned:  # one that runs until stopped, stopped by its servers' end
+        gone = runtime.lost or not runtime.runtime.live()  # its watch may not have looked yet
+        if command not in ("rebuild", "audit") and gone:
+            sys.exit(f"carecoord {command}: stopped, the embedded servers it used have stopped")
         return
     lost = runtime.lost_server or runtime.died()  # its watch may not have looked yet
     if lost is not None:

@@ -274,6 +274,25 @@ def test_a_killed_up_leaves_nothing_running_and_the_next_command_cleans_its_file
         rebuild.end()
 
 
+def test_an_attached_tail_whose_servers_stop_says_so_and_exits_1(tmp_path: Path) -> None:
+    """It exited 0 with a log line alone, as a tail stopped on purpose does: its supervisor
+    or script took the end of its feed for a finished one."""
+    up = start_up(tmp_path, free_port())
+    tail = Command(tmp_path, "tail")
+    try:
+        tail.line(tail.err, lambda line: '"tailing"' in line, 30)
+        up.process.send_signal(signal.SIGKILL)
+        up.process.wait(5)
+
+        assert tail.process.wait(15) == 1
+        time.sleep(0.2)  # the reader threads have the last lines
+        said = [line for line in tail.drained(tail.err) if not line.startswith("{")]
+        assert said == ["carecoord tail: stopped, the embedded servers it used have stopped"]
+    finally:
+        tail.end()
+        up.end()
+
+
 def test_a_stale_file_is_removed_and_a_server_it_names_is_stopped(tmp_path: Path) -> None:
     gone = subprocess.Popen(["true"])
     gone.wait()
