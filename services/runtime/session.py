@@ -105,10 +105,10 @@ def live_runtime(data_dir: Path) -> Runtime | None:
     """The runtime the file names when its processes all run; a stale file is cleaned."""
     path = runtime_file(data_dir)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes()
     except FileNotFoundError:
         return None
-    try:
+    try:  # a damaged file (not JSON, not even UTF-8: a traceback) is a stale one
         found: Runtime | None = Runtime.from_json(json.loads(text))
     except (ValueError, KeyError, TypeError):
         found = None

@@ -309,3 +309,12 @@ def test_a_stale_file_is_removed_and_a_server_it_names_is_stopped(tmp_path: Path
     finally:
         leftover.kill()
         leftover.wait()
+
+
+@pytest.mark.parametrize("damaged", [b"{", b"\xff\xfe"], ids=["not JSON", "not UTF-8"])
+def test_a_damaged_file_is_stale(tmp_path: Path, damaged: bytes) -> None:
+    """A file not UTF-8 was a traceback at every command, a file not JSON a stale one."""
+    (tmp_path / FILE_NAME).write_bytes(damaged)
+
+    assert live_runtime(tmp_path) is None
+    assert not (tmp_path / FILE_NAME).exists()
