@@ -19,6 +19,9 @@ from carecoord.services.medication.program import MedicationSection
 
 log = logging.getLogger("carecoord.program")
 
+LARGEST = 1 << 20
+"""The most bytes of a program file read."""
+
 
 class ProgramFileError(ValueError):
     """The program file cannot be used; the message names the file, the key and the rule."""
@@ -35,8 +38,20 @@ def load_program(path: Path | None) -> ProgramFile:
     if path is None:
         return ProgramFile()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as unreadable:
+        with path.open("rb") as file:
+            raw = file.read(LARGEST + 1)  # /dev/zero was read until the memory ran out
+    except OSError as unreadable:
+        raise ProgramFileError(f"program file {path}: {unreadable.strerror}") from None
+    if len(raw) > LARGEST:
+        raise ProgramFileError(
+            f"program file {path}: over {LARGEST:,} bytes, which no program file is (the"
+            " example with every section, docs/program.example.toml, is some 4 KB)"
+        )
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ProgramFileError(f"program file {path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as unreadable:
         raise ProgramFileError(f"program file {path}: {unreadable}") from None
     try:
         program = ProgramFile.model_validate(data)
