@@ -35,6 +35,8 @@ ALGORITHM = "HS256"
 ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"})
 LEEWAY = timedelta(seconds=30)
 JWKS_CACHE_SECONDS = 300
+JWKS_LARGEST = 1 << 20
+"""The most bytes of a JWKS file read (a key set is a few kilobytes; /dev/zero has no end)."""
 # Verified tokens remembered (until they expire): a client sends the same token all day.
 VERIFIED_MAX = 10_000
 ROLE_HEADER = "x-carecoord-role"
@@ -50,16 +52,18 @@ class KeySource(BaseSettings):
     jwks_url: str | None = None
 
 
-class SigningKeyUnusable(RuntimeError):
-    """No key to sign development tokens with, or to check the API's with; the message names
-    what to set or mend (the command line says it in a line, exit 2: it was a traceback)."""
+class TokenKeysUnusable(ValueError):
+    """No key to sign development tokens with, or to check tokens with (a secret missing in
+    production, a damaged development key, a key set that cannot be read); the message names
+    the setting or file to mend (the command line says it in a line, exit 2: it was a
+    traceback)."""
 
 
 def signing_key(settings: Settings) -> str:
     if settings.jwt_secret:
         return settings.jwt_secret
     if settings.environment == "production":
-        raise SigningKeyUnusable(
+        raise TokenKeysUnusable(
             "CARECOORD_JWT_SECRET: must be set in production (or CARECOORD_JWT_JWKS_FILE or"
             " CARECOORD_JWT_JWKS_URL, for the API to check its identity provider's tokens)"
         )
@@ -73,7 +77,7 @@ def signing_key(settings: Settings) -> str:
     except UnicodeDecodeError:
         key = ""
     if not key:  # an empty HMAC key is refused by the library, as a traceback
-        raise SigningKeyUnusable(
+        raise TokenKeysUnusable(
             f"{path}: the development signing key is empty or not text; remove it and a new"
             " one is made (the tokens signed with it stop working)"
         )
@@ -133,6 +137,25 @@ class Identity:
         return Actor(id=self.user_id, role=self.roles[0])
 
 
+def key_set(path: Path) -> jwt.PyJWKSet:
+    """The identity provider's keys from ``CARECOORD_JWT_JWKS_FILE``, read up to
+    ``JWKS_LARGEST`` bytes; a file that is not there, not text or no key set is named."""
+    try:
+        with path.open("rb") as file:
+            raw = file.read(JWKS_LARGEST + 1)
+    except OSError as unreadable:
+        raise TokenKeysUnusable(f"CARECOORD_JWT_JWKS_FILE: {path}: {unreadable.strerror}") from None
+    if len(raw) > JWKS_LARGEST:
+        raise TokenKeysUnusable(f"CARECOORD_JWT_JWKS_FILE: {path}: over {JWKS_LARGEST:,} bytes")
+    try:
+        return jwt.PyJWKSet.from_json(raw.decode("utf-8"))
+    except (ValueError, jwt.PyJWTError) as wrong:  # not text, not JSON, no usable key
+        raise TokenKeysUnusable(
+            f"CARECOORD_JWT_JWKS_FILE: {path}: not a JSON Web Key Set ({type(wrong).__name__}:"
+            f" {str(wrong)[:200]})"
+        ) from None
+
+
 class TokenVerifier:
     """Verifies tokens against an HS256 secret, or a JWKS file or URL (never both)."""
 
@@ -147,16 +170,22 @@ class TokenVerifier:
         if keys.jwks_file or keys.jwks_url:
             weak = set(self._algorithms) - ASYMMETRIC
             if weak:
-                raise ValueError(f"with a JWKS only asymmetric algorithms are allowed, not {weak}")
+                raise TokenKeysUnusable(
+                    "CARECOORD_JWT_ALGORITHMS: with a JWKS only asymmetric algorithms are"
+                    f" allowed, not {sorted(weak)}"
+                )
             if keys.jwks_file:
-                self._jwk_set = jwt.PyJWKSet.from_json(keys.jwks_file.read_text())
+                self._jwk_set = key_set(keys.jwks_file)
             else:
                 assert keys.jwks_url is not None
                 self._jwk_client = jwt.PyJWKClient(
                     keys.jwks_url, cache_keys=True, lifespan=JWKS_CACHE_SECONDS
                 )
         elif secret is None or self._algorithms != [ALGORITHM]:
-            raise ValueError("without a JWKS, tokens are HS256 with CARECOORD_JWT_SECRET")
+            raise TokenKeysUnusable(
+                "CARECOORD_JWT_ALGORITHMS: without a JWKS, tokens are HS256 with"
+                " CARECOORD_JWT_SECRET"
+            )
 
     def verify(self, token: str) -> Identity:
         """The token's identity; a signature is checked once, expiry on every use."""

@@ -35,7 +35,7 @@ from carecoord.projections.models import READ_MODELS, share
 from carecoord.projections.rebuild import RebuildRunning, rebuild
 from carecoord.services.infrastructure.broker import StreamRefused, declare_stream
 from carecoord.services.infrastructure.identity import (
-    SigningKeyUnusable,
+    TokenKeysUnusable,
     identity_of,
     issue_token,
 )
@@ -364,7 +364,7 @@ def command_line(argv: Sequence[str] | None) -> None:
     signal.signal(signal.SIGTERM, _interrupt)  # until the command runs: as Ctrl-C does
     if command == "audit" and settings.database_url:  # the database alone; no broker
         sys.exit(audit_cli.run(args, settings.database_url))
-    settings = command_settings(settings, args, command)
+    settings = command_settings(settings, args)
     # The API's port, taken before anything starts (and before any sibling worker binds
     # beside it): a port another process listens on stops the command at once.
     listener = listen_or_exit(settings) if serves_api(command) else None
@@ -396,12 +396,10 @@ def command_line(argv: Sequence[str] | None) -> None:
         servers.stop()
 
 
-def command_settings(settings: Settings, args: argparse.Namespace, command: str) -> Settings:
-    """The settings with the command's arguments over them. Refused before anything starts,
-    exit 2, as ``settings_or_exit`` refuses a setting: CARECOORD_PROJECTOR_SHARE (``--share``
-    is refused by argparse), and for a command that runs the platform, no key to check
-    tokens with (production without CARECOORD_JWT_SECRET, a damaged development key): each
-    was a traceback once the servers had started."""
+def command_settings(settings: Settings, args: argparse.Namespace) -> Settings:
+    """The settings with the command's arguments over them; CARECOORD_PROJECTOR_SHARE is
+    refused before anything starts (``--share`` is refused by argparse), exit 2, as
+    ``settings_or_exit`` refuses a setting."""
     chosen = {k: getattr(args, k, None) for k in ("host", "port")}
     chosen["projector_share"] = getattr(args, "share", None)
     settings = settings.model_copy(update={k: v for k, v in chosen.items() if v is not None})
@@ -410,23 +408,24 @@ def command_settings(settings: Settings, args: argparse.Namespace, command: str)
     except ValueError as wrong:
         print(f"carecoord: CARECOORD_PROJECTOR_SHARE: {wrong}", file=sys.stderr)
         raise SystemExit(2) from None
-    if command in RUNS_THE_PLATFORM:
-        try:
-            with data_dir_refused(settings):
-                bootstrap.token_verifier(settings)
-        except SigningKeyUnusable as unusable:
-            print(f"carecoord: {unusable}", file=sys.stderr)
-            raise SystemExit(2) from None
     return settings
 
 
 def servers_or_exit(settings: Settings, command: str, args: argparse.Namespace) -> Servers | None:
     """The servers the command runs on; None when SIGINT or SIGTERM came while they started
     (an audit then exits 2: it has checked nothing). What failed, and where its log is,
-    stops the command."""
+    stops the command; so, exit 2 as a wrong setting, does no key to check tokens with for
+    a command that runs the platform (production without CARECOORD_JWT_SECRET, a damaged
+    development key, a key set that cannot be read): each was a traceback once the servers
+    had started."""
     try:
         with data_dir_refused(settings):
+            if command in RUNS_THE_PLATFORM:
+                bootstrap.token_verifier(settings)
             return resolve_servers(settings, command)
+    except TokenKeysUnusable as unusable:
+        print(f"carecoord: {unusable}", file=sys.stderr)
+        raise SystemExit(2) from None
     except KeyboardInterrupt:
         if command == "audit":
             sys.exit(audit_cli.interrupted(args))
@@ -565,7 +564,7 @@ def print_token(settings: Settings, args: argparse.Namespace) -> int:
     lifetime = timedelta(hours=args.hours)
     try:
         token = issue_token(settings, args.user, *roles, lifetime=lifetime, program=args.program)
-    except SigningKeyUnusable as unusable:
+    except TokenKeysUnusable as unusable:
         print(f"carecoord token: {unusable}", file=sys.stderr)
         return 2
     print(token)

@@ -130,3 +130,32 @@ def test_a_damaged_nats_store_key_is_named_not_a_traceback(tmp_path: Path, damag
         nats_store_key(tmp_path)
 
     assert f"{tmp_path / NATS_STORE_KEY_FILE} is empty or not text" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (None, "No such file or directory"),
+        (b"\xff\xfe", "not a JSON Web Key Set (UnicodeDecodeError"),
+        (b"{", "not a JSON Web Key Set"),
+        (b'{"keys": []}', "not a JSON Web Key Set (PyJWKSetError"),
+    ],
+    ids=["missing", "not text", "not JSON", "no key"],
+)
+def test_a_key_set_that_cannot_be_read_stops_before_anything_starts(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    content: bytes | None, said: str,
+) -> None:  # fmt: skip
+    """Each was a traceback of the file's reading or the JWT library's."""
+    jwks = data_dir / "jwks.json"
+    if content is not None:
+        jwks.write_bytes(content)
+    monkeypatch.setenv("CARECOORD_JWT_JWKS_FILE", str(jwks))
+    monkeypatch.setenv("CARECOORD_JWT_ALGORITHMS", '["RS256"]')
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")  # not reached
+    monkeypatch.setenv("NATS_URL", "nats://127.0.0.1:1")
+
+    err = refusal(capsys, "relay")
+
+    assert err.startswith(f"carecoord: CARECOORD_JWT_JWKS_FILE: {jwks}: {said}"), err
+    assert len(err.splitlines()) == 1
