@@ -114,11 +114,12 @@ def _lines(path: Path, raw: BinaryIO) -> Iterator[str]:
 
 
 def last_anchor(path: Path) -> Anchor | None:
-    """The file's last anchor (read from its end), or None."""
+    """The file's last anchor (read from its end, at most ``LINE_MOST`` bytes: a device
+    such as /dev/zero has no end), or None."""
     try:
         with path.open("rb") as f:
-            f.seek(max(0, f.seek(0, os.SEEK_END) - 4096))
-            tail = f.read().decode("utf-8", "replace").strip().splitlines()
+            f.seek(max(0, f.seek(0, os.SEEK_END) - LINE_MOST))
+            tail = f.read(LINE_MOST).decode("utf-8", "replace").strip().splitlines()
         return Anchor.from_json(json.loads(tail[-1])) if tail else None
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from carecoord.services.infrastructure.chain_anchors import LINE_MOST, read_anchors
+from carecoord.services.infrastructure.chain_anchors import LINE_MOST, last_anchor, read_anchors
 
 ANCHOR = json.dumps(
     {"chain": "event-sha256-v1", "position": 7, "hash": "ab" * 32, "at": "2026-12-03T09:00Z"}
@@ -56,3 +56,20 @@ def test_the_command_names_an_anchors_file_it_cannot_open(tmp_path: Path, given:
     assert done.returncode == 2, done.stderr
     why = "No such file or directory" if given != "." else "Is a directory"
     assert done.stderr == f"carecoord audit verify: --anchors {given}: {why}\n"
+
+
+def test_the_last_anchor_of_a_file_with_no_end_is_none() -> None:
+    """The relay reads the anchors file's last line at start: a CARECOORD_CHAIN_ANCHOR_FILE
+    of /dev/zero was read until the memory ran out."""
+    assert last_anchor(Path("/dev/zero")) is None
+
+
+def test_the_last_anchor_is_the_files_last_line(tmp_path: Path) -> None:
+    anchors = tmp_path / "anchors.jsonl"
+    later = ANCHOR.replace('"position": 7', '"position": 9')
+    anchors.write_text(f"{ANCHOR}\n" * 100 + f"{later}\n", encoding="utf-8")
+
+    found = last_anchor(anchors)
+
+    assert found is not None
+    assert found.position == 9
