@@ -47,6 +47,8 @@ from carecoord.services.runtime import audit_export, logs
 from carecoord.services.runtime.meter import Meter, meter
 
 INTACT, BROKEN, CANNOT_CHECK = 0, 1, 2
+SEQ_MAX = 2**63 - 1
+"""The greatest access-log entry number (``seq`` is a bigint)."""
 EXIT_STATUS = "exit status: 0 intact, 1 broken, 2 cannot check (no database, interrupted)"
 INTERRUPTED = {
     "verify": "nothing was checked",
@@ -166,13 +168,15 @@ def check_chains(args: argparse.Namespace, database_url: str) -> int:
 
 
 def kept_head(given: str) -> tuple[int, bytes]:
-    """``SEQ:HASH``, as ``access log head: entry SEQ hash HASH`` reads."""
+    """``SEQ:HASH``, as ``access log head: entry SEQ hash HASH`` reads: an entry number no
+    entry can have (past a bigint; read leniently, " 5" or "5_0") is refused as the anchors'
+    position is, not judged against the log (exit 1, entries removed)."""
     seq, _, hashed = given.partition(":")
     try:
-        head = int(seq), bytes.fromhex(hashed)
+        head = int(seq) if seq.isascii() and seq.isdigit() else -1, bytes.fromhex(hashed)
     except ValueError:
         head = (-1, b"")
-    if head[0] < 0 or len(head[1]) != len(GENESIS):
+    if not 0 <= head[0] <= SEQ_MAX or len(head[1]) != len(GENESIS):
         raise argparse.ArgumentTypeError(
             f"{given!r} is not SEQ:HASH (an entry number and 64 hex digits)"
         )
