@@ -80,6 +80,16 @@ examples:
   carecoord tail --new                             events as the relay publishes them
   carecoord audit verify --anchors FILE            check the event chain (exit 1 if broken)
   carecoord audit projections                      derive every read model afresh and compare
+
+exit status:
+  0   done; up, api, relay, project, tail and disclose also when stopped by SIGINT or SIGTERM
+  1   could not go on: a database out of reach, an embedded server, the stream (a tail
+      --subject outside it too) or the program file refused, the servers it attached to
+      stopped, a rebuild interrupted or already running; audit: a broken chain, a read
+      model that differs
+  2   a wrong argument or setting, an unusable data directory or key, output that cannot
+      be written; audit: cannot check (no database, interrupted)
+  75  NATS out of reach at start, or its connection gave up: start the command again
 """
 
 log = logging.getLogger("carecoord.cli")
