@@ -80,7 +80,13 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     if text is None:
         return NOT_EXPORTED
     if args.out is None:
-        sys.stdout.write(text)
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except KeyboardInterrupt:  # part of it may be out: "nothing was written" is not so
+            print("carecoord audit export: interrupted while writing; the output is incomplete",
+                  file=sys.stderr)  # fmt: skip
+            return NOT_EXPORTED
         return EXPORTED
     try:  # readable by its owner alone: a client's Part 2 record is not for every user
         write_whole(args.out, text, mode=0o600)

@@ -6,6 +6,7 @@ script took for an intact chain."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -107,3 +108,43 @@ async def test_an_interrupted_audit_cannot_check_and_leaves_nothing(
     assert done.stdout == ""  # nothing reported as found
     assert scratch == 0
     assert not any(tmp_path.iterdir())  # noqa: ASYNC240  (the test's own folder)
+
+
+async def test_an_export_interrupted_while_printing_says_its_output_is_incomplete(
+    platform: Platform, tmp_path: Path
+) -> None:
+    """Stopped with part of the record on stdout, it does not say nothing was written."""
+    for n in range(250):  # more than a pipe holds (64 KiB) unread
+        await platform.bus.execute(enroll_client(ADMIN, display_name=f"Client {n}", program="Big"))
+
+    done = await asyncio.to_thread(stopped_while_printing, platform.database_url, tmp_path)
+
+    assert done.returncode == 2, done.stderr
+    said = "carecoord audit export: interrupted while writing; the output is incomplete"
+    assert said in done.stderr.splitlines()
+    assert "nothing was written" not in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def stopped_while_printing(url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``audit export`` to a pipe nobody reads yet, sent SIGINT once it is printing."""
+    command = subprocess.Popen(
+        [sys.executable, "-m", "carecoord.services.runtime.cli", "audit", "export",
+         "--program", "Big", "--as", "aud-7"],
+        env={**os.environ, "DATABASE_URL": url},
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert command.stderr is not None
+        for line in command.stderr:  # its entries are stored just before it prints
+            if line.startswith("access log:"):
+                break
+        time.sleep(0.5)  # the pipe is full, the write waits
+        command.send_signal(signal.SIGINT)
+        out, err = command.communicate(timeout=30)
+    finally:
+        command.kill()
+    return subprocess.CompletedProcess(command.args, command.returncode, out, err)
