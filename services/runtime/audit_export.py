@@ -31,6 +31,7 @@ from carecoord.projections.audit.reads import reads_of
 from carecoord.services.gate.gate import read_entry
 from carecoord.services.infrastructure import access_log
 from carecoord.services.infrastructure.access_log import AccessLog
+from carecoord.services.infrastructure.event_chain import TABLE
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.kernel.policy import Grant, Listing, Standing, decide, team_only
@@ -45,8 +46,8 @@ EXPORTED, NOT_EXPORTED = 0, 2
 
 
 class Unknown(Exception):
-    """What ``--client`` or ``--program`` names is not in the store: an export of it would
-    read as a record with nothing in it."""
+    """What ``--client`` or ``--program`` names is not in the store (or there is no store):
+    an export of it would read as a record with nothing in it."""
 
 
 def arguments(export: argparse.ArgumentParser) -> None:
@@ -101,6 +102,10 @@ def _read(args: argparse.Namespace, database_url: str) -> str | None:
     """The export's text, its reads logged; None once why it could not be made is said."""
     settings = Settings().model_copy(update={"database_url": database_url})
     try:
+        if not _has_a_store(database_url):  # the store's own setup would make one there
+            raise Unknown(
+                "no event store in this database (the platform makes it when it first starts)"
+            )
         store = EventStore(env=store_env(settings))
         try:
             return asyncio.run(export(store, database_url, args, settings.program_time_zone))
@@ -117,6 +122,16 @@ def _read(args: argparse.Namespace, database_url: str) -> str | None:
         )
     print(f"carecoord audit export: {why}", file=sys.stderr)
     return None
+
+
+def _has_a_store(database_url: str) -> bool:
+    """Whether the database holds the event store. Asked first, as ``verify`` and
+    ``projections`` ask it: opening the store makes its tables, triggers and functions,
+    and an export pointed at the wrong database (one without the schema) left them there,
+    said that no client was enrolled, and ``audit verify`` then found an intact empty chain."""
+    with psycopg.connect(database_url) as conn:
+        found = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (TABLE,)).fetchone()
+    return bool(found and found[0])
 
 
 async def export(

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from carecoord.events import Actor, Role
 from carecoord.services.care.commands import enroll_client
@@ -89,3 +90,27 @@ def test_export_as_a_user_whose_id_reads_as_anothers_is_refused(tmp_path: Path) 
     assert done.returncode == 2, done.stderr
     assert "argument --as: holds U+0430 CYRILLIC SMALL LETTER A at 4" in done.stderr
     assert "cannot reach the database" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "which", [("--program", "OTP"), ("--client", "8d1e3a5e-7a55-4d0a-9c1e-3a2b0c4d5e6f")]
+)
+def test_export_from_a_database_without_the_store_says_so_and_makes_nothing(
+    database: str, tmp_path: Path, which: tuple[str, str]
+) -> None:
+    """Opening the store made its tables, triggers and functions in whatever database
+    DATABASE_URL named, said no client was enrolled, and ``verify`` then found an intact
+    empty chain there."""
+    done = audit(tmp_path, "export", "--as", "aud-7", *which, url=database)
+
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        "carecoord audit export: no event store in this database (the platform makes it"
+        " when it first starts)\n"
+    )
+    with psycopg.connect(database) as conn:
+        made = conn.execute(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = 'public'"
+        ).fetchone()
+    assert made == (0,)
