@@ -371,7 +371,11 @@ def command_line(argv: Sequence[str] | None) -> None:
     if command == "token":
         with data_dir_refused(settings):
             sys.exit(print_token(settings, args))
-    signal.signal(signal.SIGTERM, _interrupt)  # until the command runs: as Ctrl-C does
+    # Until the command runs, both stop it as Ctrl-C does; SIGINT too, explicitly: a command
+    # started in the background of a script inherits SIGINT ignored, and an audit sent SIGINT
+    # went on to print a verdict (the long-running commands set their own handlers as well).
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, _interrupt)
     if command == "audit" and settings.database_url:  # the database alone; no broker
         sys.exit(audit_cli.run(args, settings.database_url))
     settings = command_settings(settings, args)
