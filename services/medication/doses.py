@@ -114,17 +114,30 @@ class DoseTable:
         bound = self.bound(drug)
         if bound.usual_max is None or dose <= bound.usual_max:
             return None
-        reason = said(acknowledgements.get(ABOVE_USUAL, ""))
-        if not reason:
-            raise RuleViolation(
-                "acknowledgements",
-                ABOVE_USUAL,
-                f"{field} {dose} {drug.unit} is above the usual maximum of {bound.usual_max}"
-                f" {drug.unit} per dosing day for {drug.code} (dose table version"
-                f" {self.version}; source: {bound.source}). To proceed, acknowledge rule"
-                f" {ABOVE_USUAL!r} with a reason",
-            )
-        return Override(ABOVE_USUAL, self.version, Severity.HIGH, reason)
+        return acknowledged(
+            acknowledgements,
+            ABOVE_USUAL,
+            self.version,
+            f"{field} {dose} {drug.unit} is above the usual maximum of {bound.usual_max}"
+            f" {drug.unit} per dosing day for {drug.code} (dose table version"
+            f" {self.version}; source: {bound.source}). To proceed, acknowledge rule"
+            f" {ABOVE_USUAL!r} with a reason",
+        )
+
+
+def acknowledged(
+    acknowledgements: Mapping[str, str],
+    rule_id: str,
+    version: str,
+    refusal: str,
+    details: Mapping[str, object] | None = None,
+) -> Override:
+    """The prescriber's acknowledgement of ``rule_id`` with a reason, as the override it
+    records; without a reason that shows, the step is refused with ``refusal``."""
+    reason = said(acknowledgements.get(rule_id, ""))
+    if not reason:
+        raise RuleViolation("acknowledgements", rule_id, refusal, details)
+    return Override(rule_id, version, Severity.HIGH, reason)
 
 
 def check_amount(field: str, amount: Decimal) -> None:

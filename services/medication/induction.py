@@ -58,10 +58,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from carecoord.events.bounds import said
-from carecoord.events.medication import Severity
 from carecoord.services.kernel.errors import RuleViolation
-from carecoord.services.medication.doses import Override
+from carecoord.services.medication.doses import Override, acknowledged
 from carecoord.services.medication.missed import GUIDELINE
 from carecoord.services.medication.orders import Order, Status
 from carecoord.services.medication.record import MedicationRecord
@@ -130,18 +128,16 @@ class InitialDoseCap:
         gap = self.gap(record, medication, start, counted_to=min(start, today))
         if gap is None:
             return None
-        reason = said(acknowledgements.get(INITIAL_DOSE, ""))
-        if not reason:
-            raise RuleViolation(
-                "acknowledgements",
-                INITIAL_DOSE,
-                f"{field} {dose} mg is above the initial dose cap of {self.cap} mg of"
-                f" {medication} for a client in induction ({self._why(gap)}) (version"
-                f" {self.version}; source: {self.source}). To proceed, acknowledge rule"
-                f" {INITIAL_DOSE!r} with the medical rationale",
-                _details(gap),
-            )
-        return Override(INITIAL_DOSE, self._version(gap), Severity.HIGH, reason)
+        return acknowledged(
+            acknowledgements,
+            INITIAL_DOSE,
+            self._version(gap),
+            f"{field} {dose} mg is above the initial dose cap of {self.cap} mg of"
+            f" {medication} for a client in induction ({self._why(gap)}) (version"
+            f" {self.version}; source: {self.source}). To proceed, acknowledge rule"
+            f" {INITIAL_DOSE!r} with the medical rationale",
+            _details(gap),
+        )
 
     def dispensed(
         self,
