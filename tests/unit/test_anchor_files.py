@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_run import run_cli
 
 from carecoord.services.infrastructure.chain_anchors import LINE_MOST, last_anchor, read_anchors
 
@@ -42,16 +41,8 @@ def test_anchors_as_the_relay_writes_them_are_read(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("given", ["missing.jsonl", "."], ids=["missing", "a folder"])
 def test_the_command_names_an_anchors_file_it_cannot_open(tmp_path: Path, given: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "carecoord.services.runtime.cli", "audit", "verify",
-         "--anchors", given],
-        env={**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"},  # unread
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )  # fmt: skip
+    unread = {**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    done = run_cli(tmp_path, unread, "audit", "verify", "--anchors", given)
 
     assert done.returncode == 2, done.stderr
     why = "No such file or directory" if given != "." else "Is a directory"

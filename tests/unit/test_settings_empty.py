@@ -8,11 +8,10 @@ the working directory itself."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_run import run_cli
 
 from carecoord.services.infrastructure.settings import Settings
 
@@ -55,15 +54,9 @@ def test_a_token_with_an_empty_data_directory_keeps_its_key_under_carecoord(
     tmp_path: Path,
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARECOORD_")}
-    done = subprocess.run(
-        [sys.executable, "-m", "carecoord.services.runtime.cli", "token", "--user", "dr-lee",
-         "--role", "prescriber"],
-        env={**env, "CARECOORD_DATA_DIR": ""},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    done = run_cli(
+        tmp_path, {**env, "CARECOORD_DATA_DIR": ""}, "token", "--user", "dr-lee", "--role",
+        "prescriber",
     )  # fmt: skip
 
     assert done.returncode == 0, done.stderr
