@@ -4,9 +4,9 @@ biennial inventory it answered read, to an inspector who swapped the two, as day
 nothing happened.
 
 The logs that answer a range whole (the DEA dispensing log, the lot ledger, the medication
-safety log, a site's stock ledger) answer at most ``MAX_DAYS`` of it: a range of years came
-back in one response, held in memory twice (rows and CSV). A longer period is read a range
-at a time."""
+safety log, a site's stock ledger, counts and biennial inventory) answer at most ``MAX_DAYS``
+of it: a range of years came back in one response, held in memory twice (rows and CSV). A
+longer period is read a range at a time."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from strawberry.types import Info
 
 from carecoord.events.medication import Severity
 from carecoord.graphql.context import RequestContext
-from carecoord.graphql.day_ranges import bounded, in_order
+from carecoord.graphql.day_ranges import bounded
 from carecoord.graphql.declared import AT_LEAST, into, own_arguments, resolved_by, returned
 from carecoord.graphql.stock import site_of
 from carecoord.projections import stock
@@ -238,7 +238,7 @@ async def ledger(
 
 
 async def counted(ctx: RequestContext, site: str, from_day: date, to_day: date) -> list[StockCount]:
-    in_order(from_day, to_day)
+    bounded(from_day, to_day)
     return counts_of(await stock.counts(ctx.platform.pool, site, from_day, to_day))
 
 
@@ -252,7 +252,7 @@ async def discrepancies(
 async def biennial(
     ctx: RequestContext, site: str, from_day: date, to_day: date
 ) -> BiennialInventory:
-    in_order(from_day, to_day)
+    bounded(from_day, to_day)
     found = await stock.counts(ctx.platform.pool, site, from_day, to_day, biennial=True)
     rows = ([site, *(r[c] for c in INVENTORY_CSV[1:])] for r in found)  # type: ignore[literal-required]
     return BiennialInventory(counts=counts_of(found), csv=to_csv(INVENTORY_CSV, rows))
@@ -266,12 +266,14 @@ class StockQuery:
         " dose, take-home, waste, transfer, count and discrepancy, as rows and CSV.",
         ledger,
     )
-    stock_counts = site_query("The counts taken at a site on a range of its days.", counted)
+    stock_counts = site_query(
+        "The counts taken at a site on a range of its days, at most 366.", counted
+    )
     stock_discrepancies = site_query(
         "The discrepancies counts raised at a site (open ones only).", discrepancies
     )
     biennial_inventory = site_query(
         "The biennial inventories (21 CFR 1304.11(c)) taken at a site on a range"
-        " of its days, as counts and CSV.",
+        " of its days, at most 366, as counts and CSV.",
         biennial,
     )
