@@ -6,10 +6,11 @@ The invariants, checked against the record in the same transaction that records:
 against an order that is not active on that day (held, discontinued, replaced, not yet started,
 ended, or the client guest dosing elsewhere); no more than the prescribed amount per slot and
 per day; one dose per slot (an observed dose or a take-home bottle); take-home supply within
-the client's eligibility and the program's cap; on a client's first dosing day of methadone, or
-the first after days without it, no more than the initial-dose cap unless the order carries the
-prescriber's acknowledgement (``induction.py``). A "day" is the program's local day
-(``MedicationRules.day_of``), so a dose at 23:30 counts for that day.
+the client's eligibility and the program's cap, and none after a methadone restart until
+eligibility is determined again (``eligibility.py``); on a client's first dosing day of
+methadone, or the first after days without it, no more than the initial-dose cap unless the
+order carries the prescriber's acknowledgement (``induction.py``). A "day" is the program's
+local day (``MedicationRules.day_of``), so a dose at 23:30 counts for that day.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolati
 from carecoord.services.kernel.stamp import Stamp, invalid_input
 from carecoord.services.kernel.visible_names import shown
 from carecoord.services.medication.doses import check_amount
+from carecoord.services.medication.eligibility import check_restart
 from carecoord.services.medication.formulary import Medication
 from carecoord.services.medication.missed import Missed, missed_days
 from carecoord.services.medication.orders import Charted, HandedOver, Hold, Order, Status
@@ -508,13 +510,14 @@ def dispense_take_home(
             "treatment-started",
             "take-homes start after the first observed dose; none is recorded yet",
         )
+    eligibility = record.eligibility_at(handed_over_at)
+    check_restart(record, rules, order.medication, eligibility, today)
     rules.initial_dose.dispensed(
         record, order, "bottles", [(day, order.per_slot(day)) for day, _ in doses],
         rules.day_of, today,
     )  # fmt: skip
     handed = {lasting for day, _ in doses for lasting in order.lasts(day)}
     after = supply_days(record.take_home_days() | handed, today)
-    eligibility = record.eligibility_at(handed_over_at)
     eligible = eligibility.max_days if eligibility else 0
     if after > eligible:
         basis = (

@@ -1,9 +1,17 @@
-"""The medical director's take-home eligibility decision (42 CFR 8.12(i) criteria)."""
+"""The medical director's take-home eligibility decision (42 CFR 8.12(i) criteria), and when
+it stops standing: a methadone restart (``induction.py``).
+
+A client back after ``restart.after_days`` or more days without methadone is a new induction,
+tolerance lost, and their attendance for supervised administration broke off: the
+determination made while they were dosing was on criteria they no longer show. Take-homes
+are suspended from the first dosing day after the gap (``take-home-restart``) until a
+prescriber determines eligibility again, on that day or later.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from carecoord.events.medication import (
     TakeHomeCriterion,
@@ -11,8 +19,19 @@ from carecoord.events.medication import (
 )
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.medication.record import MedicationRecord
-from carecoord.services.medication.take_homes import CRITERIA
+from carecoord.services.medication.induction import RESTART_SOURCE
+from carecoord.services.medication.record import Eligibility, MedicationRecord
+from carecoord.services.medication.rules import MedicationRules
+from carecoord.services.medication.take_homes import CRITERIA, FEDERAL_SOURCE
+
+TAKE_HOME_RESTART = "take-home-restart"
+TAKE_HOME_RESTART_VERSION = "1"
+TAKE_HOME_RESTART_SOURCE = (
+    "42 CFR 8.12(i)(2): take-homes only for a client the medical director determines meets"
+    " the criteria, regular attendance for supervised administration and no condition that"
+    f" increases the risk of harm among them ({FEDERAL_SOURCE}); a restart is a new"
+    f" induction ({RESTART_SOURCE})"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,4 +78,36 @@ def determine_eligibility(
             criteria=criteria,
             basis=decision.basis,
         )
+    )
+
+
+def check_restart(
+    record: MedicationRecord,
+    rules: MedicationRules,
+    medication: str,
+    eligibility: Eligibility | None,
+    today: date,
+) -> None:
+    """Refuse a take-home of ``medication`` handed over on ``today`` after the client's latest
+    restart unless ``eligibility``, the determination in force, was made since it began."""
+    cap = rules.initial_dose
+    gap = cap.restarted(record, medication, today) if medication == cap.medication else None
+    if gap is None or gap.back is None:
+        return
+    if eligibility is not None and rules.day_of(eligibility.determined_at) >= gap.back:
+        return
+    made = (
+        f"the one in force was determined {rules.day_of(eligibility.determined_at)}"
+        if eligibility
+        else "none is in force"
+    )
+    raise RuleViolation(
+        "days",
+        TAKE_HOME_RESTART,
+        f"{gap.back} is the client's first dosing day of {medication} again after {gap.days}"
+        f" days without it, a new induction (restart version {cap.restart.version}):"
+        f" take-homes are suspended until a prescriber determines take-home eligibility on"
+        f" {gap.back} or later; {made} (version {TAKE_HOME_RESTART_VERSION}; source:"
+        f" {TAKE_HOME_RESTART_SOURCE})",
+        {"daysMissed": gap.days},
     )

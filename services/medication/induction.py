@@ -28,9 +28,10 @@ Three or four days missed are left to the missed-dose hold (``missed.py``): afte
 ``consecutive-missed-doses`` (3 dosing days by default) the order is held until a prescriber
 assesses the client, and the reduced dose the guideline suggests (half, or 40 mg or half
 whichever is lower on the fourth day) is theirs to write as a dose change when they resume
-it; the platform does not compute it. Take-homes are not suspended here: eligibility is the
-medical director's determination (``eligibility.py``), and the first day's take-home part
-counts toward the cap.
+it; the platform does not compute it. Take-homes are not suspended for those days, and the
+first day's take-home part counts toward the cap. After a restart they are
+(``eligibility.py``, ``take-home-restart``): the eligibility determined while the client was
+dosing does not stand for a client whose tolerance is lost.
 
 The window holds the first dosing day to the cap too, whatever the order: a dose or take-home
 that would bring that day's methadone above it is refused unless the order it is given under
@@ -97,6 +98,11 @@ class Gap:
 
     last: date | None
     days: int
+
+    @property
+    def back(self) -> date | None:
+        """The first dosing day after the gap (None for a client's first)."""
+        return None if self.last is None else self.last + timedelta(days=self.days + 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +197,18 @@ class InitialDoseCap:
         days = ((counted_to or day) - last).days - 1
         return Gap(last, days) if days >= self.restart.after_days else None
 
+    def restarted(self, record: MedicationRecord, medication: str, today: date) -> Gap | None:
+        """The gap before the client's latest first dosing day after one, up to ``today``
+        (today itself when the gap runs to it), or None when there was none since their
+        first."""
+        spans = sorted(s for s in _spans(record, medication) if s[0] <= today)
+        latest, reach = None, None
+        for first, last in [*spans, (today, today)]:
+            if reach is not None and (first - reach).days - 1 >= self.restart.after_days:
+                latest = Gap(reach, (first - reach).days - 1)
+            reach = last if reach is None else max(reach, last)
+        return latest
+
     def _why(self, gap: Gap) -> str:
         if gap.last is None:
             return "none given here yet"
@@ -225,19 +243,26 @@ def last_day(record: MedicationRecord, medication: str, before: date) -> date | 
     to the order's next dosing day), in a take-home bottle, or guest dosing elsewhere while
     an order of it was in force."""
     eve = before - timedelta(days=1)
+    days = [min(last, eve) for first, last in _spans(record, medication) if first < before]
+    return max(days, default=None)
+
+
+def _spans(record: MedicationRecord, medication: str) -> list[tuple[date, date]]:
+    """The (first, last) days the client had ``medication``: a dose given here to the order's
+    next dosing day, a take-home bottle its day, guest dosing elsewhere while an order of it
+    was in force its days away."""
     orders = [o for o in record.orders.values() if o.medication == medication]
-    days = [
-        min(day + timedelta(days=order.schedule.every_days - 1), eve)
+    spans = [
+        (day, day + timedelta(days=order.schedule.every_days - 1))
         for order in orders
         for day in order.dispensed_days()
-        if day < before
     ]
-    days += [
-        min(away.end, eve)
+    spans += [
+        (away.start, away.end)
         for away in record.guest_dosing.values()
-        if away.start < before and any(_in_force(o, away.start, away.end) for o in orders)
+        if any(_in_force(o, away.start, away.end) for o in orders)
     ]
-    return max(days, default=None)
+    return spans
 
 
 def _in_force(order: Order, first: date, last: date) -> bool:

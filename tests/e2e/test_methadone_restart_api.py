@@ -2,10 +2,12 @@
 the order after 3 days, the prescriber resumes it, and the window still holds the first day
 back to the initial-dose cap (50 mg), refusing the full 80 mg naming amount, rule
 methadone-initial-dose and the days missed, until a dose change written after the gap
-carries the acknowledgement, on the safety record as an override of the restart."""
+carries the acknowledgement, on the safety record as an override of the restart; take-homes
+wait for the prescriber to determine eligibility again."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from medication_steps import (
     PRESCRIBE,
     RESUME,
     SAFETY,
+    TAKE_HOME,
     Clinic,
     at,
 )
@@ -97,3 +100,38 @@ async def test_a_resume_after_the_gap_may_acknowledge_the_full_dose(api: Api, to
         "resume",
     )
     await clinic.dose(order, today, "80")
+
+
+async def test_take_homes_wait_after_the_restart_for_eligibility_determined_again(
+    api: Api, today: date
+) -> None:
+    """Eligible for 7 days before the week away: after the restart the take-home is refused
+    naming days, rule take-home-restart and the days missed, recording nothing, until the
+    prescriber determines eligibility again."""
+    clinic = await Clinic.enroll(api, "Rui T.")
+    start = today - timedelta(days=10)
+    order = (await clinic.methadone("80", start, occurredAt=at(start, 8)))["id"]
+    await clinic.eligible(7, on=start)
+    await clinic.doses(order, start, 3, "80")
+    await clinic.swept(today)
+    ack = {"rule": "methadone-initial-dose", "reason": RATIONALE}
+    await clinic.doctor(RESUME, orderId=order, reason="assessed", acknowledgements=[ack])
+    await clinic.dose(order, today, "80")
+    bottle = {
+        "orderId": order, "firstDay": str(today + timedelta(days=1)), "days": 1,
+        "dosageForm": "oral solution", "bottles": [{"bottle": "TH-1", "lot": "LOT-A"}],
+    }  # fmt: skip
+    head = await asyncio.to_thread(api.platform.store.last_position)
+
+    refused = await clinic.refused(TAKE_HOME, **bottle)
+
+    assert (refused["code"], refused["field"], refused["rule"], refused["daysMissed"]) == (
+        "RULE_VIOLATION",
+        "days",
+        "take-home-restart",
+        7,
+    )
+    assert f"determines take-home eligibility on {today} or later" in refused["message"]
+    assert await asyncio.to_thread(api.platform.store.last_position) == head
+    await clinic.eligible(7)
+    await clinic.nurse(TAKE_HOME, **bottle)

@@ -1,6 +1,7 @@
 """A client back after 5 or more days with no methadone given or in hand has lost tolerance:
 the first dosing day after the gap is held to the initial-dose cap again, unless the order
-carries the prescriber's acknowledgement of methadone-initial-dose given after the gap."""
+carries the prescriber's acknowledgement of methadone-initial-dose given after the gap, and
+take-homes wait for eligibility determined again from that day."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from uuid import UUID, uuid4
 import pytest
 from medication_story import Story, at, day
 
-from carecoord.events.medication import DoseAdministered, OverrideAcknowledged
+from carecoord.events.medication import DoseAdministered, OverrideAcknowledged, TakeHomeDispensed
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.medication import dispensing, prescribing
+from carecoord.services.medication.eligibility import TAKE_HOME_RESTART
 from carecoord.services.medication.induction import INITIAL_DOSE
 
 RATIONALE = "seen today: used heroin daily while away, tolerance assessed"
@@ -141,3 +143,69 @@ def test_a_resume_before_the_gap_reaches_5_days_records_no_override() -> None:
     story.hold(order, "missed doses")
     prescribing.resume(story.record, story.stamp(), story.rules, order, "seen", {INITIAL_DOSE: "x"})
     assert len(story.events(OverrideAcknowledged)) == 1  # the first induction's only
+
+
+def test_take_homes_wait_after_a_restart_for_eligibility_determined_again() -> None:
+    """The determination from before the gap, or made during it, does not stand for the new
+    induction: refused naming days and take-home-restart, recording nothing, until a
+    prescriber determines eligibility on the day back or later."""
+    story, order = maintained()
+    story.eligible(7)
+    story.on(day(7))
+    story.eligible(7)  # while away: not yet a restart
+    story.on(day(10))
+    story.dose(order, day(10), "50")  # days 4 to 9 without methadone
+    story.on(day(11))
+    with pytest.raises(RuleViolation) as refused:
+        story.take_home(order, day(11), day(12), 2)
+
+    assert (refused.value.field, refused.value.rule) == ("days", TAKE_HOME_RESTART)
+    assert refused.value.details == {"daysMissed": 6}
+    assert "2026-01-10 is the client's first dosing day of methadone again after 6 days" in (
+        refused.value.message
+    )
+    assert "determines take-home eligibility on 2026-01-10 or later" in refused.value.message
+    assert "the one in force was determined 2026-01-07" in refused.value.message
+    assert story.events(TakeHomeDispensed) == []
+
+    story.eligible(2)
+    story.take_home(order, day(11), day(12), 2)
+    assert len(story.events(TakeHomeDispensed)) == 1
+
+
+def test_a_take_home_on_the_day_back_is_the_restart_itself() -> None:
+    story, order = maintained()
+    story.eligible(7)
+    story.on(day(10))
+    with pytest.raises(RuleViolation) as refused:
+        story.take_home(order, day(10), day(11), 2)
+    assert (refused.value.rule, refused.value.details) == (TAKE_HOME_RESTART, {"daysMissed": 6})
+
+
+def test_four_days_without_leave_take_homes_to_the_eligibility_in_force() -> None:
+    story, order = maintained()
+    story.eligible(7)
+    story.on(day(8))
+    story.dose(order, day(8), "80")  # days 4 to 7 without methadone
+    story.take_home(order, day(8), day(9), 2)
+    assert len(story.events(TakeHomeDispensed)) == 1
+
+
+def test_a_restart_long_past_still_waits_for_a_determination_since() -> None:
+    """Maintained again for weeks after the restart: the old determination still does not
+    stand, one made after the day back does."""
+    story, order = maintained()
+    story.eligible(7)
+    story.on(day(10))
+    story.dose(order, day(10), "50")
+    for n in range(11, 40):
+        story.dose(order, day(n), "80")
+    story.on(day(40))
+    with pytest.raises(RuleViolation) as refused:
+        story.take_home(order, day(40), day(41), 2)
+    assert (refused.value.rule, refused.value.details) == (TAKE_HOME_RESTART, {"daysMissed": 6})
+    story.on(day(20))
+    story.eligible(7)
+    story.on(day(40))
+    story.take_home(order, day(40), day(41), 2)
+    assert len(story.events(TakeHomeDispensed)) == 1
