@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from carecoord.events import CareEvent, Role
+from carecoord.events import CareEvent, Kind, Role
 from carecoord.events.bounds import said
 from carecoord.events.checkins import (
     AnalyteFinding,
@@ -35,6 +35,7 @@ from carecoord.services.checkins.analytes import analyte
 from carecoord.services.checkins.instruments import INSTRUMENTS, InstrumentSpec, score
 from carecoord.services.kernel.access import MAY_RECORD, Action, authorize
 from carecoord.services.kernel.aggregate import Aggregate
+from carecoord.services.kernel.concealed import refuse_unseen
 from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.marked import Marked
 from carecoord.services.kernel.stamp import Stamp
@@ -70,6 +71,8 @@ class Recorded:
     entry: Entry
     entry_id: UUID
     event_id: UUID
+    kind: Kind
+    """The kind of the event that recorded it: who sees it (a screen or vitals are MEDICATION)."""
     instrument: Instrument | None = None
 
     def recorders(self) -> frozenset[Role]:
@@ -184,7 +187,7 @@ class CheckInRecord(Aggregate, context="checkins"):
     def _entry(
         self, entry: Entry, entry_id: UUID, event: CareEvent, instrument: Instrument | None = None
     ) -> None:
-        recorded = Recorded(entry, entry_id, event.event_id, instrument)
+        recorded = Recorded(entry, entry_id, event.event_id, event.kind, instrument)
         self.entries[entry_id] = recorded
         self.entries[event.event_id] = recorded
 
@@ -192,15 +195,19 @@ class CheckInRecord(Aggregate, context="checkins"):
         """Mark an entry recorded in error: it stays recorded and stops counting. Only an
         entry of this client's, not marked already, by a role that may record that entry."""
         actor = authorize(stamp.actor, Action.ENTER_CHECK_IN_IN_ERROR)
+        unknown = NotFound(
+            "entryId",
+            "unknown-entry",
+            f"the client has no check-in, instrument, drug screen or vital signs {entry_id}",
+        )
         found = self.entries.get(entry_id)
         if found is None:
-            raise NotFound(
-                "entryId",
-                "unknown-entry",
-                f"the client has no check-in, instrument, drug screen or vital signs {entry_id}",
-            )
+            raise unknown
         recorders = found.recorders()
         if actor.role not in recorders:
+            # Who may correct it is said only to those who see it: a peer supporter is told
+            # of vital signs or a screen (MEDICATION kind) what an unknown id is told.
+            refuse_unseen(actor, found.kind, unknown)
             roles = ", ".join(
                 sorted(r.value for r in recorders & MAY_RECORD[Action.ENTER_CHECK_IN_IN_ERROR])
             )

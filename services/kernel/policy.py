@@ -277,3 +277,15 @@ def decide(role: Role, standing: Standing) -> Grant:
         consent_ids=tuple(c.consent_id for c in used),
         valid_until=min(expiries, default=None),
     )
+
+
+def writer_sees(role: Role) -> frozenset[Kind]:
+    """The kinds of a client's record a writer the gate admitted in ``role`` sees whatever
+    else their standing holds: a clinician admitted is on the client's care team (under the
+    default program's choices), a program admin or an auditor reads by their job. A consent
+    or a program's choice may show a clinician more, and a client's own record can be
+    narrowed (a blind taper), so neither is counted on: nothing for a client."""
+    if role in PROGRAM_WIDE:
+        return PROGRAM_WIDE[role][1].kinds
+    team = ON_CARE_TEAM.get(role)
+    return frozenset() if team is None else team.kinds

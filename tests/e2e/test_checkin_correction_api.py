@@ -6,6 +6,7 @@ error, and every refusal names its field and rule and records nothing."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -58,6 +59,7 @@ async def test_a_mistyped_phq9_and_qtc_are_marked_in_error_and_counted_nowhere(
     phq9 = (await clinic.nurse(SCORE, instrument="PHQ9", answers=item9))["id"]
     theirs = (await other.nurse(CHECK_IN, mood=5))["id"]
     await api.join_care_team(clinic.client_id, Role.PEER_SUPPORTER, PEER)
+    await api.join_care_team(other.client_id, Role.PEER_SUPPORTER, PEER)
     before = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **ESCITALOPRAM, start=str(today))
     assert before["rule"] == QT_RULE
     assert "QTc 520 ms" in before["message"]
@@ -74,12 +76,21 @@ async def test_a_mistyped_phq9_and_qtc_are_marked_in_error_and_counted_nowhere(
         role=Role.NURSE,
         user="nurse-elsewhere",
     )
-    peer = await api.gql(
-        IN_ERROR,
-        {"i": {"clientId": clinic.client_id, "entryId": qtc, "reason": "typed wrong"}},
-        role=Role.PEER_SUPPORTER,
-        user=PEER,
-    )
+
+    async def by_peer(client_id: str, entry_id: str) -> dict[str, Any]:
+        return await api.gql(
+            IN_ERROR,
+            {"i": {"clientId": client_id, "entryId": entry_id, "reason": "typed wrong"}},
+            role=Role.PEER_SUPPORTER,
+            user=PEER,
+        )
+
+    peer = await by_peer(clinic.client_id, qtc)
+    # The same id on another client of the peer's, where nothing was recorded under it, and
+    # an id nobody recorded.
+    peer_elsewhere = await by_peer(other.client_id, qtc)
+    made_up_id = str(uuid4())
+    peer_made_up = await by_peer(clinic.client_id, made_up_id)
     by_client = await api.gql(
         IN_ERROR,
         {"i": {"clientId": clinic.client_id, "entryId": phq9, "reason": "not me"}},
@@ -103,11 +114,16 @@ async def test_a_mistyped_phq9_and_qtc_are_marked_in_error_and_counted_nowhere(
     assert off_team["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert off_team["errors"][0]["extensions"]["rule"] == "care-team-member"
     assert by_client["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    # A peer supporter sees no vital signs (MEDICATION kind): the refusal of the QTc's id is
+    # the one an unknown id gets, to the letter, so ids cannot be probed.
     [peer_refused] = peer["errors"]
-    assert (peer_refused["extensions"]["field"], peer_refused["extensions"]["rule"]) == (
-        "entryId",
-        "role-may-record",
-    )
+    assert (
+        peer_refused["extensions"]["code"],
+        peer_refused["extensions"]["field"],
+        peer_refused["extensions"]["rule"],
+    ) == ("NOT_FOUND", "entryId", "unknown-entry")
+    assert peer == peer_elsewhere
+    assert json.dumps(peer) == json.dumps(peer_made_up).replace(made_up_id, qtc)
     assert "520" not in peer_refused["message"]
     assert await asyncio.to_thread(api.platform.store.last_position) == head
 

@@ -14,6 +14,7 @@ from carecoord.events import Actor, Role
 from carecoord.events.checkins import (
     CheckInEnteredInError,
     CheckInRecorded,
+    DrugScreenResulted,
     Entry,
     Instrument,
     InstrumentScored,
@@ -146,6 +147,14 @@ def test_a_reason_is_bounded_and_printable() -> None:
     assert corrections(story) == []
 
 
+def refusal(story: Story, entry_id: UUID, actor: Actor) -> tuple[object, ...]:
+    """Everything a refusal tells its caller: its type, code, field, rule and message."""
+    with pytest.raises((Forbidden, NotFound)) as refused:
+        mark(story, entry_id, actor=actor)
+    error = refused.value
+    return (type(error), error.code, error.field, error.rule, error.message)
+
+
 def test_only_the_roles_that_record_the_entry_correct_it() -> None:
     story = Story()
     screen = story.screen(benzodiazepines="positive")
@@ -153,10 +162,18 @@ def test_only_the_roles_that_record_the_entry_correct_it() -> None:
     checked = story.check_in(craving=20)
     client = Actor(id=str(story.client_id), role=Role.CLIENT)
     for entry in (screen, vitals):
-        for actor in (PEER, THERAPIST):
-            with pytest.raises(Forbidden) as refused:
-                mark(story, entry, actor=actor)
-            assert (refused.value.field, refused.value.rule) == ("entryId", "role-may-record")
+        # A therapist sees screens and vitals (MEDICATION kind): told who corrects them.
+        with pytest.raises(Forbidden) as refused:
+            mark(story, entry, actor=THERAPIST)
+        assert (refused.value.field, refused.value.rule) == ("entryId", "role-may-record")
+        assert refused.value.message.endswith("corrected by one of: nurse, prescriber")
+        # A peer supporter does not: told what an id nobody recorded is told.
+        assert refusal(story, entry, PEER)[:4] == (
+            NotFound,
+            "NOT_FOUND",
+            "entryId",
+            "unknown-entry",
+        )
     with pytest.raises(Forbidden) as by_client:
         mark(story, checked, actor=client)
     assert (by_client.value.field, by_client.value.rule) == ("role", "role-may-record")
@@ -165,6 +182,29 @@ def test_only_the_roles_that_record_the_entry_correct_it() -> None:
     mark(story, checked, actor=THERAPIST)
     assert [e.entry for e in corrections(story)] == [Entry.DRUG_SCREEN, Entry.CHECK_IN]
     assert [e for e in story.events() if isinstance(e, CheckInRecorded)] != []
+
+
+def test_a_peer_supporter_cannot_tell_a_screen_or_vitals_from_an_unknown_id() -> None:
+    """Ids cannot be probed: the refusal of a screen's or vital signs' id to a peer supporter,
+    who sees neither, is the refusal of the same id where nothing was recorded under it, to
+    the letter; before and after the entry is marked entered in error, by its own id or its
+    event's."""
+    story = Story()
+    story.screen(benzodiazepines="positive")
+    story.vitals(qtc_ms=450)
+    [screen] = [e for e in story.events() if isinstance(e, DrugScreenResulted)]
+    [vitals] = [e for e in story.events() if isinstance(e, VitalSignsRecorded)]
+    ids = [screen.event_id, screen.screen_id, vitals.event_id, vitals.vitals_id]
+    elsewhere = Story()  # another client's record, where none of these ids was recorded
+    elsewhere.check_in(craving=20)
+    for entry_id in ids:
+        unknown = refusal(elsewhere, entry_id, PEER)
+        assert unknown[:4] == (NotFound, "NOT_FOUND", "entryId", "unknown-entry")
+        assert refusal(story, entry_id, PEER) == unknown
+    mark(story, vitals.vitals_id)
+    for entry_id in ids:
+        assert refusal(story, entry_id, PEER) == refusal(elsewhere, entry_id, PEER)
+    assert [e.entry for e in corrections(story)] == [Entry.VITAL_SIGNS]
 
 
 @pytest.mark.parametrize("instrument", [Instrument.COWS, Instrument.CIWA_AR])

@@ -17,12 +17,14 @@ from carecoord.events.access import Basis
 from carecoord.services.kernel.access import MAY_RECORD, Action
 from carecoord.services.kernel.errors import Forbidden
 from carecoord.services.kernel.policy import (
+    ON_CARE_TEAM,
     ActiveConsent,
     Emergency,
     ProgramPolicy,
     Restriction,
     Standing,
     decide,
+    writer_sees,
 )
 
 # Column order of each cell string.
@@ -125,6 +127,20 @@ def test_policy_matrix(role: Role, relationship: str) -> None:
 def test_each_relationship_is_the_recorded_basis(relationship: str) -> None:
     role = Role.CLIENT if relationship == "self" else Role.NURSE
     assert decide(role, RELATIONSHIPS[relationship]).basis is BASIS[relationship]
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_a_writer_is_counted_as_seeing_only_what_any_standing_they_write_in_shows(
+    role: Role,
+) -> None:
+    """``writer_sees``, which decides whether a refusal may say more than "unknown id"
+    (``services/kernel/concealed.py``), never counts on more than the read decision shows a
+    writer admitted in ``role``: a care-team member, a program-wide reader; a client or the
+    system, nothing."""
+    kinds = "".join("Y" if kind in writer_sees(role) else "." for kind in KINDS)
+    admitted = "care_team" if role in ON_CARE_TEAM else "none"
+    expected = MATRIX[role][admitted].replace("A", ".")
+    assert kinds == ("." * len(KINDS) if expected == "refused" else expected)
 
 
 def test_a_program_may_show_therapists_the_dose_window() -> None:
