@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequen
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 import nats.errors
 import psycopg
@@ -90,6 +90,8 @@ exit status:
   2   a wrong argument or setting, an unusable data directory or key, output that cannot
       be written; audit: cannot check (no database, interrupted)
   75  NATS out of reach at start, or its connection gave up: start the command again
+  141 its reader left (carecoord audit projections | head -1): it stops by SIGPIPE, quietly,
+      as standard tools do (the shell says 141), once it has cleaned up
 """
 
 log = logging.getLogger("carecoord.cli")
@@ -339,8 +341,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 @contextlib.contextmanager
 def output_kept() -> Iterator[None]:
-    """A command whose output cannot be written stops with exit 2 and, unless its reader
-    left on purpose (``carecoord tail | head``), one line saying why: each was a traceback.
+    """A command whose output cannot be written stops with exit 2 and one line saying why,
+    or, when its reader left on purpose (``carecoord tail | head``), by SIGPIPE: each was a
+    traceback.
     A stream closed at start (``2>&-``) is None, and the first write to it raised: it writes
     nowhere instead (``audit verify`` said 1, a broken chain)."""
     for name in ("stdout", "stderr"):
@@ -356,9 +359,19 @@ def output_kept() -> Iterator[None]:
             raise
         with contextlib.suppress(OSError):  # the interpreter's own flush at exit: nowhere
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        if not isinstance(failed, BrokenPipeError):
-            print(f"carecoord: cannot write the output ({failed.strerror})", file=sys.stderr)
+        if isinstance(failed, BrokenPipeError):
+            reader_left()
+        print(f"carecoord: cannot write the output ({failed.strerror})", file=sys.stderr)
         raise SystemExit(EXIT_OUTPUT_LOST) from None
+
+
+def reader_left() -> NoReturn:
+    """End as standard tools end when their reader left: by SIGPIPE, 141 to a shell (exit 2
+    read as an audit that could not check). Python ignores SIGPIPE, so the write raised and
+    the command's teardown has run (its scratch tables dropped, its servers stopped)."""
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGPIPE)
+    raise SystemExit(128 + signal.SIGPIPE)  # SIGPIPE blocked by whoever started it
 
 
 def command_line(argv: Sequence[str] | None) -> None:

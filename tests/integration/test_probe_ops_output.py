@@ -1,18 +1,21 @@
 """A command whose output cannot be written: a reader that leaves early (``carecoord tail |
 head -1``) or a full disk, and an ``audit export --out`` file only the open or the write
-refuses. Each ended in a traceback; now the reader's leaving ends the command quietly, the
-others with one line, and all with exit 2 (1 is ``audit verify``'s broken chain). A stream
-closed at start (``2>&-``) made ``audit verify`` exit 1 on an intact chain."""
+refuses. Each ended in a traceback; now the reader's leaving ends the command quietly by
+SIGPIPE, as standard tools end (exit 2 read as an audit that could not check), the others
+with one line and exit 2 (1 is ``audit verify``'s broken chain). A stream closed at start
+(``2>&-``) made ``audit verify`` exit 1 on an intact chain."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from audit_cli import export
 from cli_run import said
 from platform_env import platform_env
@@ -72,9 +75,40 @@ async def test_a_tail_whose_reader_left_ends_quietly(
             tail.kill()
             await tail.wait()
 
-    assert tail.returncode == 2, logged
-    assert "Traceback" not in logged
-    assert '"level": "critical"' not in logged
+    assert tail.returncode == -signal.SIGPIPE, logged
+    assert [line for line in logged.splitlines() if '"level": "info"' not in line] == []
+
+
+@pytest.mark.parametrize(
+    "check",
+    [["verify"], ["projections"], ["export", "--as", "aud-1", "--program", "OTP"]],
+    ids=["verify", "projections", "export"],
+)
+async def test_an_audit_whose_reader_left_ends_quietly_by_sigpipe(
+    platform: Platform, tmp_path: Path, check: list[str]
+) -> None:
+    """``carecoord audit ... | head -0``: a pipe whose reader is gone before the first line."""
+    await platform.bus.execute(enroll_client(ADMIN, display_name="Jo R.", program="OTP"))
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [*CLI, "audit", *check],
+            env={**os.environ, "DATABASE_URL": platform.database_url},
+            cwd=tmp_path,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+
+    assert done.returncode == -signal.SIGPIPE, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "carecoord" not in done.stderr, "no error: its progress alone"
 
 
 async def test_an_export_the_out_file_cannot_take_is_one_line_and_exit_two(

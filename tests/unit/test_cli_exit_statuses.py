@@ -3,6 +3,8 @@ named 75), and the statuses it names are the ones the code exits with."""
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from carecoord.services.runtime import audit_cli, audit_export
@@ -14,7 +16,7 @@ def test_the_help_names_every_exit_status_the_code_uses() -> None:
     said = arguments().format_help()
     statuses = said[said.index("exit status:") :]
 
-    for status in (0, 1, 2, EXIT_BROKER_GONE):
+    for status in (0, 1, 2, EXIT_BROKER_GONE, 128 + signal.SIGPIPE):
         assert f"\n  {status} " in statuses
     assert EXIT_BROKER_GONE == 75
     assert EXIT_OUTPUT_LOST == audit_cli.CANNOT_CHECK == audit_export.NOT_EXPORTED == 2
