@@ -83,12 +83,12 @@ examples:
 
 exit status:
   0   done; up, api, relay, project, tail and disclose also when stopped by SIGINT or SIGTERM
-  1   could not go on: a database out of reach, an embedded server, the stream (a tail
-      --subject outside it too) or the program file refused, the servers it attached to
-      stopped, a rebuild interrupted or already running; audit: a broken chain, a read
-      model that differs
-  2   a wrong argument or setting, an unusable data directory or key, output that cannot
-      be written; audit: cannot check (no database, interrupted)
+  1   could not go on: a database out of reach, an embedded server, the stream or the
+      program file refused, the servers it attached to stopped, a rebuild interrupted or
+      already running; audit: a broken chain, a read model that differs
+  2   a wrong argument (a tail --subject off the stream too) or setting, an unusable data
+      directory or key, output that cannot be written; audit: cannot check (no database,
+      interrupted)
   75  NATS out of reach at start, or its connection gave up: start the command again
   141 its reader left (carecoord audit projections | head -1): it stops by SIGPIPE, quietly,
       as standard tools do (the shell says 141), once it has cleaned up
@@ -392,6 +392,8 @@ def command_line(argv: Sequence[str] | None) -> None:
     if command == "audit" and settings.database_url:  # the database alone; no broker
         sys.exit(audit_cli.run(args, settings.database_url))
     settings = command_settings(settings, args)
+    if command == "tail":
+        args.subject = tail_subject(settings, args.subject)
     # The API's port, taken before anything starts (and before any sibling worker binds
     # beside it): a port another process listens on stops the command at once.
     listener = listen_or_exit(settings) if serves_api(command) else None
@@ -436,6 +438,28 @@ def command_settings(settings: Settings, args: argparse.Namespace) -> Settings:
         print(f"carecoord: CARECOORD_PROJECTOR_SHARE: {wrong}", file=sys.stderr)
         raise SystemExit(2) from None
     return settings
+
+
+def tail_subject(settings: Settings, subject: str | None) -> str:
+    """``tail --subject``, or every care event; one off the stream is refused before any
+    server starts, exit 2 as a wrong argument (it exited 1, as a stream the broker lacks)."""
+    subject = subject or f"{settings.subject_root}.>"
+    if not subject.startswith(f"{settings.subject_root}."):
+        # Before asking: some broker versions take such a filter and deliver nothing.
+        subject_refused(settings, subject)
+    return subject
+
+
+def subject_refused(settings: Settings, subject: str) -> NoReturn:
+    """Exit 2 naming the subjects the stream carries, and one to give."""
+    root = settings.subject_root
+    print(
+        f"carecoord tail: argument --subject: {subject} is not a subject filter of the stream"
+        f" {settings.stream_name}, which carries {root}.> (CARECOORD_SUBJECT_ROOT): give"
+        f" {root}.> or a filter under it, such as {root}.medication.>",
+        file=sys.stderr,
+    )
+    raise SystemExit(2)
 
 
 def servers_or_exit(settings: Settings, command: str, args: argparse.Namespace) -> Servers | None:
@@ -779,16 +803,11 @@ def print_demo_tokens(settings: Settings) -> None:
 
 
 async def tail_events(
-    settings: Settings, servers: Servers, subject: str | None, *, new_only: bool
+    settings: Settings, servers: Servers, subject: str, *, new_only: bool
 ) -> None:
     """An ordered consumer of the care stream of its own: each message, once, as one JSON
     line (``services/infrastructure/stream_reader.py``: what another publisher sends on the
     care subjects, whatever its headers, neither stops it nor goes unread)."""
-    subject = subject or f"{settings.subject_root}.>"
-    outside = f"--subject {subject} is outside the stream's {settings.subject_root}.>"
-    if not subject.startswith(f"{settings.subject_root}."):
-        # Said before asking: some broker versions take such a filter and deliver nothing.
-        raise SystemExit(f"carecoord tail: {outside}")
     nc = HeaderTolerantClient()
 
     async def failed(error: Exception) -> None:  # the client's own: a traceback each
@@ -811,13 +830,13 @@ async def tail_events(
             await declare_stream(nc, settings)
         try:
             await reader.start()
-        except (NotFoundError, BadRequestError) as refused:  # were tracebacks: which setting
-            wrong = (
-                f"the broker has no stream {settings.stream_name} (CARECOORD_STREAM_NAME)"
-                if isinstance(refused, NotFoundError)
-                else outside
-            )
-            raise SystemExit(f"carecoord tail: {wrong}") from None
+        except NotFoundError:  # was a traceback: which setting
+            raise SystemExit(
+                f"carecoord tail: the broker has no stream {settings.stream_name}"
+                " (CARECOORD_STREAM_NAME)"
+            ) from None
+        except BadRequestError:  # a filter it cannot take (care..x): was a traceback
+            subject_refused(settings, subject)
         log.info("tailing", extra={"subject": subject, "new_only": new_only})
         try:
             async for msg in reader.messages():

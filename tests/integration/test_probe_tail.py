@@ -1,18 +1,20 @@
 """``carecoord tail`` against a message on the care subjects that is no event: skipped and
-logged by its code, never its content, and the events after it still printed. A stream or
-subject the broker refuses is said in a line naming the setting, not a traceback."""
+logged by its code, never its content, and the events after it still printed. A stream the
+broker lacks is said in a line naming the setting, not a traceback; a subject off the stream,
+or one the broker refuses, as a wrong argument naming the subjects the stream carries, exit 2."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
+import os
 import uuid
+from pathlib import Path
 
-import pytest
+from cli_run import run_cli, said
 from platform_env import platform_env
 from tailed import tailed
+from test_probe_audit_cli import unreachable_url
 
 from carecoord.events import Actor, Role
 from carecoord.services.care.commands import enroll_client
@@ -49,26 +51,48 @@ async def test_a_foreign_message_is_skipped_and_the_events_after_it_printed(
     assert SECRET not in logged
 
 
-@pytest.mark.parametrize(
-    ("change", "said"),
-    [
-        ({"CARECOORD_STREAM_NAME": "NO_SUCH_STREAM"}, "the broker has no stream NO_SUCH_STREAM"),
-        ({}, "--subject elsewhere.> is outside the stream's"),
-    ],
-)
-def test_a_stream_or_subject_the_broker_refuses_is_said_in_a_line(
-    platform: Platform, servers: Servers, change: dict[str, str], said: str
+def test_a_stream_the_broker_lacks_is_said_in_a_line(
+    platform: Platform, servers: Servers, tmp_path: Path
 ) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "carecoord.services.runtime.cli", "tail"]
-        + ([] if change else ["--subject", "elsewhere.>"]),
-        env={**tail_env(platform, servers), **change},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    env = {**tail_env(platform, servers), "CARECOORD_STREAM_NAME": "NO_SUCH_STREAM"}
+
+    done = run_cli(tmp_path, env, "tail")
 
     assert done.returncode == 1, done.stderr
-    assert f"carecoord tail: {said}" in done.stderr
-    assert "Traceback" not in done.stderr
+    assert said(done) == [
+        "carecoord tail: the broker has no stream NO_SUCH_STREAM (CARECOORD_STREAM_NAME)"
+    ]
+
+
+def test_a_subject_off_the_stream_is_refused_before_any_server_is_asked(
+    tmp_path: Path,
+) -> None:
+    """It exited 1, as a stream the broker lacks, once it had reached the broker."""
+    env = {**os.environ, "CARECOORD_DATA_DIR": str(tmp_path), "CARECOORD_SUBJECT_ROOT": "care",
+           "CARECOORD_STREAM_NAME": "CARE", "DATABASE_URL": unreachable_url(),
+           "NATS_URL": "nats://127.0.0.1:1"}  # fmt: skip
+
+    for subject in ("elsewhere.>", "care", ">"):
+        done = run_cli(tmp_path, env, "tail", "--subject", subject)
+
+        assert done.returncode == 2, done.stderr
+        assert said(done) == [refused(subject, "care", "CARE")]
+
+
+def test_a_subject_filter_the_broker_refuses_is_a_wrong_argument(
+    platform: Platform, servers: Servers, tmp_path: Path
+) -> None:
+    root, stream = platform.settings.subject_root, platform.settings.stream_name
+
+    done = run_cli(tmp_path, tail_env(platform, servers), "tail", "--subject", f"{root}..x")
+
+    assert done.returncode == 2, done.stderr
+    assert said(done) == [refused(f"{root}..x", root, stream)]
+
+
+def refused(subject: str, root: str, stream: str) -> str:
+    return (
+        f"carecoord tail: argument --subject: {subject} is not a subject filter of the stream"
+        f" {stream}, which carries {root}.> (CARECOORD_SUBJECT_ROOT): give {root}.> or a filter"
+        f" under it, such as {root}.medication.>"
+    )

@@ -60,7 +60,7 @@ async def test_tail_gives_up_on_a_broker_that_never_answers(
     with pytest.raises(bootstrap.BrokerUnreachable):
         await asyncio.wait_for(
             cli.tail_events(
-                settings, bootstrap.Servers("postgresql://x", nobody), None, new_only=True
+                settings, bootstrap.Servers("postgresql://x", nobody), "care.>", new_only=True
             ),
             20,
         )
