@@ -84,38 +84,48 @@ class Written:
 
 def on_record(client_id: UUID, decide: Callable[[MedicationRecord, ClientRecord], T]) -> Command[T]:
     """A command on an enrolled client's medication record."""
-    return from_stock(client_id, None, decide)
+
+    def run(uow: UnitOfWork) -> T:
+        client = uow.get(ClientRecord, client_id)
+        client.require_enrolled()
+        return decide(uow.get(MedicationRecord, client_id), client)
+
+    return named_for(run, decide)
 
 
 @dataclass(frozen=True, slots=True)
 class Poured:
     """What a dispensing says it poured: the order's medication in ``dosage_form``, from
-    each (field, lot) named."""
+    each (field, lot) named, at the time the field ``when`` names gives (None: now)."""
 
     order_id: UUID
     dosage_form: str
     lots: tuple[tuple[str, str], ...]
+    when: tuple[str, datetime | None]
 
 
 def from_stock(
+    stamp: Stamp,
     client_id: UUID,
-    poured: Poured | None,
-    decide: Callable[[MedicationRecord, ClientRecord], T],
-    rules: MedicationRules = DEFAULT_RULES,
+    poured: Poured,
+    decide: Callable[[MedicationRecord, ClientRecord, datetime], T],
+    rules: MedicationRules,
 ) -> Command[T]:
-    """``on_record``, for a dispensing from the stock of the client's program: the lots it
-    names are first checked against what that site holds (``draws.poured_from``)."""
+    """``on_record``, for a dispensing from the stock of the client's program at the time
+    it gives (``dispensed_at``), handed to ``decide``: the lots it names are first checked
+    against what that site holds on that day (``draws.poured_from``)."""
 
     def run(uow: UnitOfWork) -> T:
         client = uow.get(ClientRecord, client_id)
         client.require_enrolled()
         record = uow.get(MedicationRecord, client_id)
-        lots = [(field, lot) for field, lot in poured.lots if lot] if poured else []
-        if poured and lots:
+        at = dispensed_at(stamp, client, *poured.when) or stamp.clock()
+        lots = [(field, lot) for field, lot in poured.lots if lot]
+        if lots:
             drug = rules.formulary.lookup(record.order(poured.order_id).medication)
             stock = uow.get(SiteStock, stock_id(client.program))
-            draws.poured_from(stock, drug.code, poured.dosage_form, lots)
-        return decide(record, client)
+            draws.poured_from(stock, drug.code, poured.dosage_form, lots, rules.day_of(at))
+        return decide(record, client, at)
 
     return named_for(run, decide)
 
@@ -316,14 +326,15 @@ def administer_dose(
 ) -> Command[UUID]:
     dose_id = uuid4()
 
-    def decide(record: MedicationRecord, client: ClientRecord) -> UUID:
-        given_at = dispensed_at(stamp, client, "givenAt", dose.given_at)
+    def decide(record: MedicationRecord, client: ClientRecord, given_at: datetime) -> UUID:
         given = replace(dose, given_at=given_at)
         dispensing.administer(record, stamp, rules, dose_id, given, site=client.program)
         return dose_id
 
-    poured = Poured(dose.order_id, dose.dosage_form, (("lot", dose.lot),))
-    return from_stock(client_id, poured, decide, rules)
+    poured = Poured(
+        dose.order_id, dose.dosage_form, (("lot", dose.lot),), ("givenAt", dose.given_at)
+    )
+    return from_stock(stamp, client_id, poured, decide, rules)
 
 
 def replace_dose(
@@ -335,14 +346,16 @@ def replace_dose(
 ) -> Command[UUID]:
     dose_id = uuid4()
 
-    def decide(record: MedicationRecord, client: ClientRecord) -> UUID:
-        given_at = dispensed_at(stamp, client, "givenAt", replacement.given_at)
+    def decide(record: MedicationRecord, client: ClientRecord, given_at: datetime) -> UUID:
         given = replace(replacement, given_at=given_at)
         dispensing.replace_dose(record, stamp, rules, dose_id, given, site=client.program)
         return dose_id
 
-    poured = Poured(replacement.order_id, replacement.dosage_form, (("lot", replacement.lot),))
-    return from_stock(client_id, poured, decide, rules)
+    poured = Poured(
+        replacement.order_id, replacement.dosage_form, (("lot", replacement.lot),),
+        ("givenAt", replacement.given_at),
+    )  # fmt: skip
+    return from_stock(stamp, client_id, poured, decide, rules)
 
 
 def mark_dose_entered_in_error(
@@ -389,8 +402,7 @@ def dispense_take_home(
 ) -> Command[UUID]:
     dispense_id = uuid4()
 
-    def decide(record: MedicationRecord, client: ClientRecord) -> UUID:
-        handed_over_at = dispensed_at(stamp, client, "handedOverAt", take_home.handed_over_at)
+    def decide(record: MedicationRecord, client: ClientRecord, handed_over_at: datetime) -> UUID:
         given = replace(take_home, handed_over_at=handed_over_at)
         dispensing.dispense_take_home(
             record, stamp, rules, dispense_id, given, program=client.program
@@ -398,8 +410,9 @@ def dispense_take_home(
         return dispense_id
 
     lots = tuple((f"bottles.{n}.lot", b.lot) for n, b in enumerate(take_home.bottles))
-    poured = Poured(take_home.order_id, take_home.dosage_form, lots)
-    return from_stock(client_id, poured, decide, rules)
+    when = ("handedOverAt", take_home.handed_over_at)
+    poured = Poured(take_home.order_id, take_home.dosage_form, lots, when)
+    return from_stock(stamp, client_id, poured, decide, rules)
 
 
 def arrange_guest_dosing(

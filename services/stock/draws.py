@@ -8,23 +8,37 @@ lot, one lot coming up short at the count and the other over, so it is refused w
 nurse can still name the right lot. So is a lot no receipt could name (``LOT-7 `` with a
 space, ``LOT-7`` with a zero-width space after it): the ledger showed it beside LOT-7 as one
 more lot that reads the same, short by every dose drawn on it, with LOT-7 over by as much.
+A lot the site holds past its expiry date on the day of the draw is refused too
+(``not-expired``, as a receipt of one is): its strength and purity are assured through that
+date only (21 CFR 211.137(a): the expiration date assures the product meets its standards at
+the time of use). A lot the site has no receipt of yet has no expiry here to go by.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 
 from carecoord.events.stock import LOT_MAX, LOT_PATTERN
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.stock.record import SiteStock
 
+EXPIRY_SOURCE = (
+    "21 CFR 211.137(a): an expiration date assures the product meets its standards of"
+    " identity, strength, quality and purity at the time of use"
+)
+
 
 def poured_from(
-    stock: SiteStock, medication: str, dosage_form: str, lots: Iterable[tuple[str, str]]
+    stock: SiteStock,
+    medication: str,
+    dosage_form: str,
+    lots: Iterable[tuple[str, str]],
+    day: date,
 ) -> None:
     """Each (field, lot) named is written as a receipt writes a lot, and if the site holds it,
-    is of ``medication`` in ``dosage_form``."""
+    is of ``medication`` in ``dosage_form`` and not expired on ``day``, the day drawn."""
     for field, name in lots:
         if len(name) > LOT_MAX or re.fullmatch(LOT_PATTERN, name) is None:
             raise InvalidInput(
@@ -44,4 +58,11 @@ def poured_from(
                 "lot-medication",
                 f"lot {name} here is {known.medication} {known.dosage_form}, not"
                 f" {medication} {dosage_form}",
+            )
+        if known is not None and known.expires_on is not None and known.expires_on < day:
+            raise RuleViolation(
+                field,
+                "not-expired",
+                f"lot {name} expired on {known.expires_on}, before {day}: nothing is given"
+                f" from it after that day (source: {EXPIRY_SOURCE})",
             )

@@ -2,7 +2,8 @@
 naming the lot and records nothing (before, it took 60 mg out of the buprenorphine tablets'
 lot); the same dose from the methadone lot draws on it, and marked entered in error twice
 at once gives its amount back once. A dose from a lot not yet received is charted, and the
-daily count waits for the lot's receipt."""
+daily count waits for the lot's receipt. A dose or take-home from a lot past its expiry is
+refused naming the lot's field."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from medication_steps import DOSE, INDUCTED, PRESCRIBE, Clinic, at, mutation
+from medication_steps import DOSE, INDUCTED, PRESCRIBE, TAKE_HOME, Clinic, at, mutation
 
 from carecoord.events import Role
 from support import Api
@@ -99,3 +100,38 @@ async def test_a_daily_count_waits_for_the_receipt_of_a_lot_doses_drew_on(
     await api.ok(RECEIVE, {"i": late}, role=Role.NURSE)
     lines = [{"lot": "M-1", "counted": "1000"}, {"lot": "M-2", "counted": "440"}]
     await api.ok(COUNT, {"i": count | {"lines": lines}}, role=Role.NURSE, user="nurse-kim")
+
+
+async def test_a_dose_or_take_home_from_a_lot_past_its_expiry_is_refused(
+    api: Api, today: date
+) -> None:
+    """Before, both were given from the expired lot; a dose charted late for a day before
+    its expiry still draws on it."""
+    site = f"Expiry OTP {uuid4().hex[:8]}"
+    clinic = await Clinic.enroll(api, "Ida K.", program=site)
+    order = await clinic.doctor(
+        PRESCRIBE, medication="methadone", dose="60", acknowledgements=[INDUCTED], unit="mg",
+        route="oral", start=str(today - timedelta(days=5)),
+        occurredAt=at(today - timedelta(days=6)),
+    )  # fmt: skip
+    expired = today - timedelta(days=2)
+    receipt = {"site": site, "lot": "M-1", "medication": "methadone",
+               "dosageForm": "oral solution", "quantity": "1000", "containers": 1,
+               "orderForm": "DEA_222", "orderFormNumber": "F-1", "expiresOn": str(expired),
+               "receivedAt": at(today - timedelta(days=10)), **SUPPLIER}  # fmt: skip
+    await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE)
+    dose: dict[str, Any] = {"orderId": order["id"], "amount": "60", "dosageForm": "oral solution"}
+    await clinic.nurse(DOSE, **dose, lot="M-1", givenAt=at(expired))
+    await clinic.eligible(7)
+    head = await asyncio.to_thread(api.platform.store.last_position)
+
+    late = await clinic.refused(DOSE, **dose, lot="M-1", givenAt=at(today))
+    bottle = await clinic.refused(
+        TAKE_HOME, orderId=order["id"], firstDay=str(today + timedelta(days=1)), days=1,
+        dosageForm="oral solution", bottles=[{"bottle": "TH-1", "lot": "M-1"}],
+    )  # fmt: skip
+
+    assert (late["code"], late["field"], late["rule"]) == ("RULE_VIOLATION", "lot", "not-expired")
+    assert f"lot M-1 expired on {expired}, before {today}" in late["message"]
+    assert (bottle["field"], bottle["rule"]) == ("bottles.0.lot", "not-expired")
+    assert await asyncio.to_thread(api.platform.store.last_position) == head

@@ -2,9 +2,11 @@
 form was refused nowhere: a methadone dose charted against the buprenorphine lot took its
 mg out of that lot, which then came up short at the count and the methadone lot over. It
 is refused naming the field; a lot the site has no receipt of yet is still drawn on (a
-receipt entered late), as before."""
+receipt entered late), as before. A lot the site holds is refused after its expiry date."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 from stock_story import SITE, Site
@@ -13,6 +15,10 @@ from carecoord.events.stock import OrderForm, stock_id
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.stock.draws import poured_from
 from carecoord.services.stock.record import SiteStock
+
+TODAY = date(2026, 3, 2)
+EXPIRES = date(2027, 3, 1)
+"""The expiry ``Site.receive`` gives a lot."""
 
 
 def stocked() -> SiteStock:
@@ -36,7 +42,7 @@ def test_a_lot_held_of_another_medication_or_form_is_refused(
     lot: str, form: str, held: str
 ) -> None:
     with pytest.raises(RuleViolation) as refused:
-        poured_from(stocked(), "methadone", form, [("bottles.1.lot", lot)])
+        poured_from(stocked(), "methadone", form, [("bottles.1.lot", lot)], TODAY)
 
     assert (refused.value.field, refused.value.rule) == ("bottles.1.lot", "lot-medication")
     assert f"lot {lot} here is {held}, not methadone {form}" in str(refused.value)
@@ -45,6 +51,22 @@ def test_a_lot_held_of_another_medication_or_form_is_refused(
 def test_the_lot_of_the_medication_and_a_lot_not_yet_received_are_drawn_on() -> None:
     stock = stocked()
 
-    poured_from(stock, "methadone", "oral solution", [("lot", "M-100"), ("lot", "M-200")])
+    poured_from(stock, "methadone", "oral solution", [("lot", "M-100"), ("lot", "M-200")], TODAY)
 
     assert set(stock.lots) == {"M-100", "B-7"}, "nothing is recorded by the check"
+
+
+def test_a_lot_past_its_expiry_on_the_day_drawn_is_refused() -> None:
+    """Drawn on after its expiry date, a lot was given from as any other: the receipt alone
+    was held to it. The expiry day itself is the last it is given from."""
+    stock = stocked()
+    poured_from(stock, "methadone", "oral solution", [("lot", "M-100")], EXPIRES)
+
+    with pytest.raises(RuleViolation) as refused:
+        poured_from(
+            stock, "methadone", "oral solution", [("bottles.0.lot", "M-100")], date(2027, 3, 2)
+        )
+
+    assert (refused.value.field, refused.value.rule) == ("bottles.0.lot", "not-expired")
+    assert "lot M-100 expired on 2027-03-01, before 2027-03-02" in refused.value.message
+    assert "21 CFR 211.137(a)" in refused.value.message
