@@ -28,7 +28,9 @@ from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.day_ranges import bounded, in_order, last_days
 from carecoord.graphql.declared import into, listing_query
 from carecoord.graphql.listed import kept_rows
+from carecoord.graphql.log_pages import MAX_ROWS, After, First, LogOrder, paged
 from carecoord.graphql.medication_safety import cells
+from carecoord.graphql.timeline import PageInfo
 from carecoord.projections import dispensing_log as dea_log
 from carecoord.projections import dosing, inventory, medications
 from carecoord.services.kernel.policy import Grant, Listing
@@ -200,7 +202,8 @@ class DispensingLogRow:
 @strawberry.type
 class DispensingLog:
     rows: list[DispensingLogRow]
-    csv: str
+    csv: str = strawberry.field(description="The rows of this page, under a header line.")
+    page_info: PageInfo
 
 
 @strawberry.type
@@ -373,18 +376,37 @@ async def lots_dispensed(
     )
 
 
+DEA_LOG_ORDER = LogOrder("dispensingLog", dea_log.ORDER, (date.fromisoformat, int, int))
+
+
 async def dispensed(
-    ctx: RequestContext, from_day: date, to_day: date, controlled_only: bool = True
+    ctx: RequestContext,
+    from_day: date,
+    to_day: date,
+    controlled_only: bool = True,
+    first: First = None,
+    after: After = None,
 ) -> DispensingLog:
     bounded(from_day, to_day)
-    found = await dea_log.between_days(
-        ctx.platform.reads, from_day, to_day, controlled_only=controlled_only
+    found, page_info = await paged(
+        DEA_LOG_ORDER,
+        first,
+        after,
+        lambda place, limit: dea_log.between_days(
+            ctx.platform.reads,
+            from_day,
+            to_day,
+            controlled_only=controlled_only,
+            after=place,
+            limit=limit,
+        ),
     )
     found = await kept_rows(ctx, found, "dispensingLog", Listing.DISPENSING_LOG, Kind.DOSING)
     fields = [f for f in dea_log.COLUMNS if f not in ("dispensed_at", "ref_id")]
     return DispensingLog(
         rows=[into(DispensingLogRow, r) for r in found],
         csv=to_csv(fields, (cells(r, fields) for r in found)),
+        page_info=page_info,
     )
 
 
@@ -499,7 +521,9 @@ class MedicationQuery:
 
     medication_safety_log = medication_safety.program_log
     dispensing_log = listing_query(
-        "The DEA dispensing log (21 CFR 1304.24) for a range of days, at most 366.",
+        "The DEA dispensing log (21 CFR 1304.24) for a range of days, at most 366, in"
+        f" order: the range whole (at most {MAX_ROWS} rows), or a page at a time with first"
+        " and after.",
         Listing.DISPENSING_LOG,
         dispensed,
         dea_log.NAME,

@@ -107,13 +107,27 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
     await append(conn, table(generation), COLUMNS, batch, rows)
 
 
+ORDER = ("dispensed_on", "position", "seq")
+"""The log's order: by day, then as recorded; no two lines share a place in it."""
+
+
 async def between_days(
-    pool: AsyncConnectionPool, from_day: date, to_day: date, *, controlled_only: bool
+    pool: AsyncConnectionPool,
+    from_day: date,
+    to_day: date,
+    *,
+    controlled_only: bool,
+    after: tuple[date, int, int] | None = None,
+    limit: int | None = None,
 ) -> list[Dispensed]:
     """The lines dispensed on ``from_day`` to ``to_day`` (both included), by day and then in
-    log order; with ``controlled_only``, scheduled substances alone."""
+    log order; with ``controlled_only``, scheduled substances alone; the first ``limit``
+    (all when None) of those after the place ``after`` (of ``ORDER``)."""
     query = sql.SQL(
-        "SELECT * FROM {} WHERE dispensed_on BETWEEN %s AND %s"
-        " AND (NOT %s OR dea_schedule <> '') ORDER BY dispensed_on, position, seq"
-    ).format(sql.Identifier(NAME))
-    return await fetch(pool, Dispensed, query, [from_day, to_day, controlled_only])
+        "SELECT * FROM {table} WHERE dispensed_on BETWEEN %s AND %s"
+        " AND (NOT %s OR dea_schedule <> '') AND (%s::date IS NULL"
+        " OR ({order}) > (%s::date, %s::bigint, %s::integer)) ORDER BY {order} LIMIT %s"
+    ).format(table=sql.Identifier(NAME), order=sql.SQL(", ").join(map(sql.Identifier, ORDER)))
+    place = after or (None, None, None)
+    params = [from_day, to_day, controlled_only, place[0], *place, limit]
+    return await fetch(pool, Dispensed, query, params)

@@ -1,0 +1,91 @@
+"""A log of a range of days read a page at a time, as ``clientTimeline`` is: ``first`` rows
+after the cursor ``after``, and ``pageInfo`` saying whether more follow and where.
+
+The 366 days a read may span (``day_ranges.py``) are a year of a busy program's dosing, far
+more rows than one response should hold (rows and CSV, in memory twice). A read answers at
+most ``MAX_ROWS``: without ``first`` the range whole, as before paging, and refused past
+``MAX_ROWS`` rather than cut short, since a log read as whole that is not is worse than a
+refusal. A cursor holds the last row's place in the log's order, a key no two rows share
+and none changes, so a pass of pages repeats no row and misses none there when it began,
+whatever is appended meanwhile; it names its log, and another log's cursor is refused.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Annotated, Any, TypeVar
+
+import strawberry
+
+from carecoord.graphql.timeline import PageInfo
+from carecoord.services.kernel.errors import InvalidInput
+
+MAX_ROWS = 5000
+"""The most rows one read of a log answers."""
+
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"A page of at most this many rows (1 to {MAX_ROWS}), the next after"
+        f" pageInfo.endCursor; without it the range whole, refused past {MAX_ROWS} rows."
+    ),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(description="The rows after this cursor: a page's pageInfo.endCursor."),
+]
+
+R = TypeVar("R", bound=Mapping[str, Any])
+Key = tuple[Any, ...]
+
+
+class LogOrder:
+    """The order a log's rows are read in: the ``columns`` of its key, each read back from a
+    cursor by its ``parsers``."""
+
+    def __init__(self, log: str, columns: Sequence[str], parsers: Sequence[Callable[[str], Any]]):
+        self.log = log
+        self.columns = tuple(columns)
+        self.parsers = tuple(parsers)
+
+    def cursor(self, row: Mapping[str, Any]) -> str:
+        raw = "|".join([self.log, *(str(row[c]) for c in self.columns)])
+        return base64.urlsafe_b64encode(raw.encode()).decode()
+
+    def key(self, cursor: str) -> Key:
+        """The place a cursor holds; one another log made is refused, as it holds no
+        place in this one."""
+        try:
+            log, *values = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+            key = tuple(parse(v) for parse, v in zip(self.parsers, values, strict=True))
+        except ValueError:
+            raise InvalidInput("after", "cursor", "not a cursor returned by this API") from None
+        if log != self.log:
+            raise InvalidInput("after", "cursor-log", f"this cursor pages {log}, not {self.log}")
+        return key
+
+
+async def paged(
+    order: LogOrder,
+    first: int | None,
+    after: str | None,
+    read: Callable[[Key | None, int], Awaitable[list[R]]],
+) -> tuple[list[R], PageInfo]:
+    """The page ``read(key after, limit)`` answers, and its ``PageInfo``. Refused before
+    anything is returned, and so logged: a ``first`` out of bounds, and a range past
+    ``MAX_ROWS`` read without it."""
+    if first is not None and not 1 <= first <= MAX_ROWS:
+        raise InvalidInput("first", "page-size", f"first must be between 1 and {MAX_ROWS}")
+    limit = MAX_ROWS if first is None else first
+    rows = await read(None if after is None else order.key(after), limit + 1)
+    if first is None and len(rows) > limit:
+        raise InvalidInput(
+            "first",
+            "rows-at-most",
+            f"the range holds more than {MAX_ROWS} rows, the most one read answers: read it"
+            f" a page at a time (first, then after the page's pageInfo.endCursor)",
+        )
+    page = rows[:limit]
+    end = order.cursor(page[-1]) if page else None
+    return page, PageInfo(has_next_page=len(rows) > limit, end_cursor=end)
