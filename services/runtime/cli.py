@@ -104,6 +104,8 @@ OWNER_GRACE_SECONDS = 6.0
 """How long a command may take to stop once a server it started has died."""
 LONGEST_TOKEN_HOURS = 24 * 366
 """A development token's longest lifetime: a year (an absurd one overflowed the clock)."""
+SHORTEST_TOKEN_HOURS = 1 / 60
+"""A development token's shortest lifetime: a minute (0.001 lived 4 s, 1e-9 none at all)."""
 MOST_WORKERS = 4 * (os.cpu_count() or 1)
 """The most API processes ``--workers`` starts: each is CPU-bound Python holding its own
 database pool, so beyond a few per CPU they add only memory and connections (a typo of 1000
@@ -198,7 +200,11 @@ def arguments() -> argparse.ArgumentParser:
         help="repeat for a user who holds several roles; a client's --user is their client id",
     )
     token.add_argument(
-        "--hours", type=_hours, default=12.0, help=f"lifetime, up to {LONGEST_TOKEN_HOURS:,} (12)"
+        "--hours",
+        type=_hours,
+        default=12.0,
+        help=f"lifetime, from 1 minute ({SHORTEST_TOKEN_HOURS:.3f}) to {LONGEST_TOKEN_HOURS:,}"
+        " (366 days); default 12",
     )
     token.add_argument(
         "--program", default=None, help="the one program: an admin's, the stock site anyone keeps"
@@ -217,11 +223,18 @@ def _hours(text: str) -> float:
         hours = float(text)
     except ValueError:
         hours = math.nan
-    if not 0 < hours <= LONGEST_TOKEN_HOURS:  # NaN fails every comparison
-        raise argparse.ArgumentTypeError(
-            f"a token's lifetime is more than 0 and at most {LONGEST_TOKEN_HOURS:,} hours"
-        )
-    return hours
+    if not math.isfinite(hours):
+        why = "not a number of hours"
+    elif hours < SHORTEST_TOKEN_HOURS:
+        why = "under a minute: the token would expire before it is used"
+    elif hours > LONGEST_TOKEN_HOURS:
+        why = "over a year: longer than a development token lives"
+    else:
+        return hours
+    raise argparse.ArgumentTypeError(
+        f"{text} is {why}; give 1 minute ({SHORTEST_TOKEN_HOURS:.3f}) to"
+        f" {LONGEST_TOKEN_HOURS:,} hours (366 days)"
+    )
 
 
 def _share(spec: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jwt
 import pytest
 
 from carecoord.services.infrastructure.identity import KeySource, TokenVerifier, signing_key
@@ -46,11 +47,14 @@ def refusal(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
         (["--user", "nurse-\u0430nna", "--role", "nurse"], "--user: sub holds U+0430"),
         (["--user", "kim", "--role", "client"], "--user"),
         (["--user", "dr-lee", "--role", "program_admin", "--program", " "], "--program"),
-        (["--user", "kim", "--role", "nurse", "--hours", "nan"], "--hours"),
-        (["--user", "kim", "--role", "nurse", "--hours", "inf"], "--hours"),
-        (["--user", "kim", "--role", "nurse", "--hours", "-5"], "--hours"),
-        (["--user", "kim", "--role", "nurse", "--hours", "0"], "--hours"),
-        (["--user", "kim", "--role", "nurse", "--hours", "1e12"], "--hours"),
+        (["--user", "kim", "--role", "nurse", "--hours", "nan"], "--hours: nan is not a number"),
+        (["--user", "kim", "--role", "nurse", "--hours", "inf"], "--hours: inf is not a number"),
+        (["--user", "kim", "--role", "nurse", "--hours", "-5"], "--hours: -5 is under a minute"),
+        (["--user", "kim", "--role", "nurse", "--hours", "0"], "--hours: 0 is under a minute"),
+        (["--user", "kim", "--role", "nurse", "--hours", "1e12"], "--hours: 1e12 is over a year"),
+        # It lived 4 s, and 1e-9 not at all: expired as it was issued.
+        (["--user", "kim", "--role", "nurse", "--hours", "0.001"], "0.001 is under a minute"),
+        (["--user", "kim", "--role", "nurse", "--hours", "1e-9"], "1e-9 is under a minute"),
     ],
 )
 def test_a_token_the_api_would_refuse_is_not_issued(
@@ -67,6 +71,17 @@ def test_an_issued_token_verifies(data_dir: Path, capsys: pytest.CaptureFixture[
     settings = Settings(data_dir=data_dir)
     identity = TokenVerifier(settings, KeySource(), signing_key(settings)).verify(token)
     assert identity.user_id == "nurse-kim"
+
+
+@pytest.mark.parametrize(("hours", "seconds"), [("0.0167", 60), ("8784", 8784 * 3600)])
+def test_a_token_of_the_shortest_or_the_longest_lifetime_is_issued(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], hours: str, seconds: int
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["token", "--user", "nurse-kim", "--role", "nurse", "--hours", hours])
+    assert exited.value.code == 0
+    claims = jwt.decode(capsys.readouterr().out.strip(), options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] - seconds in (0, 1)  # whole seconds, of 60.12 too
 
 
 def test_the_schema_command_names_a_path_it_cannot_write(
