@@ -137,6 +137,41 @@ def anchor_file(settings: Settings) -> Path:
     return settings.chain_anchor_file or settings.data_dir / "event-chain-anchors.jsonl"
 
 
+class AnchorFileUnusable(ValueError):
+    """CARECOORD_CHAIN_ANCHOR_FILE cannot be appended to: the relay's process cannot start."""
+
+
+def check_anchor_file(settings: Settings) -> None:
+    """Open the anchors file as the relay appends to it, before anything starts: a folder, a
+    path under a file or a place no file can be made was retried for ever, each time logged
+    by the error's class alone. AnchorFileUnusable naming the setting and why; the default
+    file's OSError as it came (the data directory's to name). A file made here is removed:
+    before the first anchor there is none."""
+    path = anchor_file(settings)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        appending = os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK  # a FIFO no one reads: refused
+        try:
+            os.close(os.open(path, appending | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            os.close(os.open(path, appending))
+        else:
+            path.unlink()
+    except OSError as failed:
+        if settings.chain_anchor_file is None:
+            raise
+        why = (
+            f"{failed.filename} is not a directory"
+            if isinstance(failed, (FileExistsError, NotADirectoryError))
+            else (failed.strerror or type(failed).__name__).lower()
+        )
+        raise AnchorFileUnusable(
+            f"CARECOORD_CHAIN_ANCHOR_FILE: cannot append to {path} ({why}); set it to a file"
+            " in a directory the relay can write (unset: event-chain-anchors.jsonl in the data"
+            " directory)"
+        ) from None
+
+
 def anchor_stream(settings: Settings) -> str:
     return f"{settings.stream_name}_ANCHORS"
 

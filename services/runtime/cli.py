@@ -34,6 +34,7 @@ from carecoord.events.consent import Recipient, RecipientType
 from carecoord.projections.models import READ_MODELS, share
 from carecoord.projections.rebuild import RebuildRunning, rebuild
 from carecoord.services.infrastructure.broker import StreamRefused, declare_stream
+from carecoord.services.infrastructure.chain_anchors import AnchorFileUnusable, check_anchor_file
 from carecoord.services.infrastructure.identity import (
     TokenKeysUnusable,
     identity_of,
@@ -114,6 +115,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 """The ``--log-level`` names."""
 RUNS_THE_PLATFORM = ("up", "api", "relay", "project", "disclose", "rebuild")
 """The commands that build the platform, which checks tokens with the signing key."""
+RUNS_THE_RELAY = ("up", "relay")
+"""The commands whose process anchors the event chain to its file."""
 TOKEN_ARGUMENTS = {"token-subject": "--user", "token-role": "--role", "token-program": "--program"}
 """The ``token`` argument each of the API's refusal rules is about."""
 
@@ -481,13 +484,15 @@ def servers_or_exit(settings: Settings, command: str, args: argparse.Namespace) 
     stops the command; so, exit 2 as a wrong setting, does no key to check tokens with for
     a command that runs the platform (production without CARECOORD_JWT_SECRET, a damaged
     development key, a key set that cannot be read): each was a traceback once the servers
-    had started."""
+    had started; and an anchors file the relay cannot append to, retried for ever."""
     try:
         with data_dir_refused(settings):
             if command in RUNS_THE_PLATFORM:
                 bootstrap.token_verifier(settings)
+            if command in RUNS_THE_RELAY:
+                check_anchor_file(settings)
             return resolve_servers(settings, command)
-    except TokenKeysUnusable as unusable:
+    except (TokenKeysUnusable, AnchorFileUnusable) as unusable:
         print(f"carecoord: {unusable}", file=sys.stderr)
         raise SystemExit(2) from None
     except KeyboardInterrupt:

@@ -1,7 +1,9 @@
 """An anchors file ``audit verify --anchors`` cannot read is refused naming the file and the
 line, exit 2, without reading more than an anchor's length of any line: ``/dev/zero`` (or a
 file of one vast line) was read whole into memory for ever, a line not UTF-8 was the codec's
-message naming neither file nor line, and a file that is not there was "[Errno 2] ..."."""
+message naming neither file nor line, and a file that is not there was "[Errno 2] ...".
+One the relay cannot append to stops the command that runs it at start, naming the setting,
+exit 2: its anchoring retried for ever."""
 
 from __future__ import annotations
 
@@ -10,9 +12,15 @@ import os
 from pathlib import Path
 
 import pytest
-from cli_run import run_cli
+from cli_run import run_cli, said
 
-from carecoord.services.infrastructure.chain_anchors import LINE_MOST, last_anchor, read_anchors
+from carecoord.services.infrastructure.chain_anchors import (
+    LINE_MOST,
+    check_anchor_file,
+    last_anchor,
+    read_anchors,
+)
+from carecoord.services.infrastructure.settings import Settings
 
 ANCHOR = json.dumps(
     {"chain": "event-sha256-v1", "position": 7, "hash": "ab" * 32, "at": "2026-12-03T09:00Z"}
@@ -64,3 +72,61 @@ def test_the_last_anchor_is_the_files_last_line(tmp_path: Path) -> None:
 
     assert found is not None
     assert found.position == 9
+
+
+@pytest.mark.parametrize(
+    ("given", "why"),
+    [
+        ("folder", "is a directory"),
+        ("file/anchors.jsonl", "{tmp}/file is not a directory"),
+        ("/proc/anchors.jsonl", "no such file or directory"),
+        ("fifo", "no such device or address"),  # no reader: the relay's open waited for ever
+    ],
+    ids=["a folder", "under a file", "nowhere a file is made", "a pipe no one reads"],
+)
+def test_an_anchors_file_the_relay_cannot_append_to_stops_it_at_start(
+    tmp_path: Path, given: str, why: str
+) -> None:
+    """Its anchoring retried for ever, logging the error's class alone."""
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    os.mkfifo(tmp_path / "fifo")
+    anchors = tmp_path / given
+    env = {**os.environ, "CARECOORD_DATA_DIR": str(tmp_path / "data"),
+           "CARECOORD_CHAIN_ANCHOR_FILE": str(anchors),
+           "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",  # not reached
+           "NATS_URL": "nats://127.0.0.1:1"}  # fmt: skip
+
+    for command in ("relay", "up"):
+        done = run_cli(tmp_path, env, command)
+
+        assert done.returncode == 2, done.stderr
+        assert said(done) == [
+            f"carecoord: CARECOORD_CHAIN_ANCHOR_FILE: cannot append to {anchors}"
+            f" ({why.format(tmp=tmp_path)}); set it to a file in a directory the relay can write"
+            " (unset: event-chain-anchors.jsonl in the data directory)"
+        ]
+
+
+def test_the_default_anchors_file_unusable_is_the_data_directorys(tmp_path: Path) -> None:
+    (tmp_path / "event-chain-anchors.jsonl").mkdir()
+    env = {**os.environ, "CARECOORD_DATA_DIR": str(tmp_path),
+           "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+           "NATS_URL": "nats://127.0.0.1:1"}  # fmt: skip
+    env.pop("CARECOORD_CHAIN_ANCHOR_FILE", None)
+
+    done = run_cli(tmp_path, env, "relay")
+
+    assert done.returncode == 2, done.stderr
+    assert f"CARECOORD_DATA_DIR: cannot use {tmp_path}/event-chain-anchors.jsonl" in done.stderr
+
+
+def test_an_anchors_file_under_a_missing_folder_is_not_made_before_its_first_anchor(
+    tmp_path: Path,
+) -> None:
+    anchors = tmp_path / "new" / "anchors.jsonl"
+
+    check_anchor_file(Settings(data_dir=tmp_path, chain_anchor_file=anchors))
+
+    assert anchors.parent.is_dir()  # as the relay makes it
+    assert not anchors.exists()  # audit verify --anchors says: not there yet
