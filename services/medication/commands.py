@@ -104,16 +104,28 @@ class Poured:
     when: tuple[str, datetime | None]
 
 
+@dataclass(frozen=True, slots=True)
+class Drawn:
+    """When a dispensing was poured, and each lot it named as the site holds it."""
+
+    at: datetime
+    lots: Mapping[str, str]
+
+    def lot(self, name: str) -> str:
+        return self.lots.get(name, name)
+
+
 def from_stock(
     stamp: Stamp,
     client_id: UUID,
     poured: Poured,
-    decide: Callable[[MedicationRecord, ClientRecord, datetime], T],
+    decide: Callable[[MedicationRecord, ClientRecord, Drawn], T],
     rules: MedicationRules,
 ) -> Command[T]:
     """``on_record``, for a dispensing from the stock of the client's program at the time
-    it gives (``dispensed_at``), handed to ``decide``: the lots it names are first checked
-    against what that site holds on that day (``draws.poured_from``)."""
+    it gives (``dispensed_at``): the lots it names are first checked against what that site
+    holds on that day (``draws.poured_from``), and handed to ``decide`` as the site names
+    them."""
 
     def run(uow: UnitOfWork) -> T:
         client = uow.get(ClientRecord, client_id)
@@ -121,11 +133,13 @@ def from_stock(
         record = uow.get(MedicationRecord, client_id)
         at = dispensed_at(stamp, client, *poured.when) or stamp.clock()
         lots = [(field, lot) for field, lot in poured.lots if lot]
+        named: Mapping[str, str] = {}
         if lots:
             drug = rules.formulary.lookup(record.order(poured.order_id).medication)
             stock = uow.get(SiteStock, stock_id(client.program))
-            draws.poured_from(stock, drug.code, poured.dosage_form, lots, rules.day_of(at))
-        return decide(record, client, at)
+            day = rules.day_of(at)
+            named = draws.poured_from(stock, drug.code, poured.dosage_form, lots, day)
+        return decide(record, client, Drawn(at, named))
 
     return named_for(run, decide)
 
@@ -326,8 +340,8 @@ def administer_dose(
 ) -> Command[UUID]:
     dose_id = uuid4()
 
-    def decide(record: MedicationRecord, client: ClientRecord, given_at: datetime) -> UUID:
-        given = replace(dose, given_at=given_at)
+    def decide(record: MedicationRecord, client: ClientRecord, drawn: Drawn) -> UUID:
+        given = replace(dose, given_at=drawn.at, lot=drawn.lot(dose.lot))
         dispensing.administer(record, stamp, rules, dose_id, given, site=client.program)
         return dose_id
 
@@ -346,8 +360,8 @@ def replace_dose(
 ) -> Command[UUID]:
     dose_id = uuid4()
 
-    def decide(record: MedicationRecord, client: ClientRecord, given_at: datetime) -> UUID:
-        given = replace(replacement, given_at=given_at)
+    def decide(record: MedicationRecord, client: ClientRecord, drawn: Drawn) -> UUID:
+        given = replace(replacement, given_at=drawn.at, lot=drawn.lot(replacement.lot))
         dispensing.replace_dose(record, stamp, rules, dose_id, given, site=client.program)
         return dose_id
 
@@ -402,8 +416,9 @@ def dispense_take_home(
 ) -> Command[UUID]:
     dispense_id = uuid4()
 
-    def decide(record: MedicationRecord, client: ClientRecord, handed_over_at: datetime) -> UUID:
-        given = replace(take_home, handed_over_at=handed_over_at)
+    def decide(record: MedicationRecord, client: ClientRecord, drawn: Drawn) -> UUID:
+        bottles = tuple(replace(b, lot=drawn.lot(b.lot)) for b in take_home.bottles)
+        given = replace(take_home, handed_over_at=drawn.at, bottles=bottles)
         dispensing.dispense_take_home(
             record, stamp, rules, dispense_id, given, program=client.program
         )

@@ -85,7 +85,7 @@ def count(
         raise InvalidInput(
             "biennial", "biennial-occasion", "a biennial inventory is taken at opening or closing"
         )
-    lots = [lot for lot, _ in given.lines]
+    lots = [stock.named(lot) for lot, _ in given.lines]
     if not lots:
         raise InvalidInput("lines", "count-lines", "count at least one lot")
     if len(set(lots)) != len(lots):
@@ -96,7 +96,7 @@ def count(
         sums = lot.totals(ledger.at)
         try:
             line = CountLine(
-                lot=name,
+                lot=lot.lot,
                 medication=lot.medication,
                 counted=counted,
                 received=sums[Move.RECEIVED],
@@ -104,7 +104,7 @@ def count(
                 transferred_out=sums[Move.TRANSFERRED_OUT],
                 wasted=sums[Move.WASTED],
                 lost=sums[Move.LOST],
-                dispensed=ledger.of(name),
+                dispensed=ledger.of(lot.lot),
                 expected=lot.expected(ledger),
             )
         except ValidationError as invalid:

@@ -11,13 +11,16 @@ more lot that reads the same, short by every dose drawn on it, with LOT-7 over b
 A lot the site holds past its expiry date on the day of the draw is refused too
 (``not-expired``, as a receipt of one is): its strength and purity are assured through that
 date only (21 CFR 211.137(a): the expiration date assures the product meets its standards at
-the time of use). A lot the site has no receipt of yet has no expiry here to go by.
+the time of use). A lot the site has no receipt of yet has no expiry here to go by. A lot
+named in other letters than the site's (``lot-7`` for its LOT-7) is that lot, and is drawn as
+the site first recorded it: the stock ledger showed ``lot-7`` as a lot of its own, short by
+every dose drawn on it, with LOT-7 over by as much.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from carecoord.events.stock import LOT_MAX, LOT_PATTERN
@@ -36,9 +39,11 @@ def poured_from(
     dosage_form: str,
     lots: Iterable[tuple[str, str]],
     day: date,
-) -> None:
+) -> Mapping[str, str]:
     """Each (field, lot) named is written as a receipt writes a lot, and if the site holds it,
-    is of ``medication`` in ``dosage_form`` and not expired on ``day``, the day drawn."""
+    is of ``medication`` in ``dosage_form`` and not expired on ``day``, the day drawn. The
+    names as the site holds them, by the names given."""
+    named: dict[str, str] = {}
     for field, name in lots:
         if len(name) > LOT_MAX or re.fullmatch(LOT_PATTERN, name) is None:
             raise InvalidInput(
@@ -48,7 +53,7 @@ def poured_from(
                 f" letters, digits and . _ / - (no spaces or invisible characters), at most"
                 f" {LOT_MAX} characters",
             )
-        known = stock.lots.get(name)
+        known = stock.held(name)
         if known is not None and (known.medication, known.dosage_form) != (
             medication,
             dosage_form,
@@ -66,3 +71,5 @@ def poured_from(
                 f"lot {name} expired on {known.expires_on}, before {day}: nothing is given"
                 f" from it after that day (source: {EXPIRY_SOURCE})",
             )
+        named[name] = stock.named(name)
+    return named

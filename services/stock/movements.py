@@ -20,7 +20,7 @@ An entry is dated when it happened: not in the future, and at most ``BACKDATE`` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -131,6 +131,7 @@ def receive(
     given: Receipt,
 ) -> None:
     site_named("site", site)
+    given = replace(given, lot=stock.named(given.lot))
     when = dated(stamp, "receivedAt", given.received_at)
     drug = rules.formulary.lookup(given.medication)
     if not drug.dea_schedule:
@@ -168,7 +169,7 @@ def receive(
             f"lot {given.lot} expires on {given.expires_on}: at most ten years after it is"
             f" received ({day}) is accepted; check the year",
         )
-    known = stock.lots.get(given.lot)
+    known = stock.held(given.lot)
     if known is not None and (known.medication, known.dosage_form) != (
         drug.code,
         given.dosage_form,
@@ -266,10 +267,12 @@ def transfer(
             f"lot {lot.lot} on {given.order_form.value} {given.order_form_number} is already"
             " transferred",
         )
+    named = target.named(lot.lot)
     if given.order_form_number:
-        line = (given.order_form, given.order_form_number, lot.lot)
-        not_brought_in(target, line, Move.TRANSFERRED_IN)
-    there = target.lots.get(lot.lot)
+        not_brought_in(
+            target, (given.order_form, given.order_form_number, named), Move.TRANSFERRED_IN
+        )
+    there = target.held(lot.lot)
     if there is not None and (there.medication, there.dosage_form) != (
         lot.medication,
         lot.dosage_form,
@@ -302,7 +305,7 @@ def transfer(
             expires_on=lot.expires_on,
             order_form=given.order_form,
             order_form_number=given.order_form_number,
-            **common,
+            **(common | {"lot": named}),
         )
     )
 

@@ -163,6 +163,10 @@ class SiteStock(Aggregate, context="stock"):
         super().__init__(stock_id)
         self.site = ""
         self.lots: dict[str, Lot] = {}
+        self.names: dict[str, str] = {}
+        """Each lot's name as first recorded, by its name in small letters: a lot number is
+        printed in capitals on one label and typed in small letters at the window, and
+        ``lot-12`` named at the site is its LOT-12."""
         self.brought_in: dict[FormLine, Move] = {}
         """The order form line of every receipt, and of every transfer in that names its
         form, and which of the two brought it: a line comes into the site once."""
@@ -176,8 +180,16 @@ class SiteStock(Aggregate, context="stock"):
         """The mark of each entry marked entered in error, awaiting (or given) its witness."""
         self.discrepancies: dict[UUID, Discrepancy] = {}
 
+    def named(self, lot: str) -> str:
+        """``lot`` as the site first recorded it, in whatever case it is written; as written
+        when the site holds no such lot."""
+        return self.names.get(lot.lower(), lot)
+
+    def held(self, lot: str) -> Lot | None:
+        return self.lots.get(self.named(lot))
+
     def lot(self, lot: str, field: str = "lot") -> Lot:
-        found = self.lots.get(lot)
+        found = self.held(lot)
         if found is None:
             raise NotFound(
                 field,
@@ -261,4 +273,5 @@ class SiteStock(Aggregate, context="stock"):
                 event.lot, event.medication, event.strength, event.dosage_form, event.unit,
                 event.dea_schedule, expires_on,
             )  # fmt: skip
+            self.names.setdefault(event.lot.lower(), event.lot)
         return found

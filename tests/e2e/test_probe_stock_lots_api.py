@@ -135,3 +135,26 @@ async def test_a_dose_or_take_home_from_a_lot_past_its_expiry_is_refused(
     assert f"lot M-1 expired on {expired}, before {today}" in late["message"]
     assert (bottle["field"], bottle["rule"]) == ("bottles.0.lot", "not-expired")
     assert await asyncio.to_thread(api.platform.store.last_position) == head
+
+
+async def test_a_dose_naming_a_lot_in_other_letters_draws_on_the_lot_received(
+    api: Api, today: date
+) -> None:
+    """Before, lot-12 was a lot of its own in the stock view, dispensed 60 with nothing on
+    hand, and LOT-12 over by as much."""
+    site = f"Letters OTP {uuid4().hex[:8]}"
+    clinic = await Clinic.enroll(api, "Eli M.", program=site)
+    order = await clinic.methadone("60", today - timedelta(days=1))
+    receipt = {"site": site, "lot": "LOT-12", "medication": "methadone",
+               "dosageForm": "oral solution", "quantity": "1000", "containers": 1,
+               "orderForm": "DEA_222", "orderFormNumber": "F-12",
+               "expiresOn": str(today + timedelta(days=300)), **SUPPLIER}  # fmt: skip
+    await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE)
+
+    dosed = await clinic.nurse(
+        DOSE, orderId=order["id"], amount="60", dosageForm="oral solution", lot="lot-12"
+    )
+
+    stock = await api.ok(ON_HAND, {"site": site, "atLeast": dosed["position"]}, role=Role.NURSE)
+    held = {lot["lot"]: (lot["dispensed"], lot["onHand"]) for lot in stock["stockOnHand"]["lots"]}
+    assert held == {"LOT-12": ("60", "940")}
