@@ -23,6 +23,11 @@ Flush = Literal["flushed", "committed"]
 DATA_DIR = Path(".carecoord")
 """Where the embedded servers, the development key and the runtime file are kept."""
 
+DEFAULT_SUBJECT_ROOT = "care"
+DISCLOSED = "disclosed"
+"""The first token of a disclosure's subject under the default subject root
+(``Settings.disclosure_root``)."""
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CARECOORD_", env_file=".env", extra="ignore")
@@ -61,7 +66,9 @@ class Settings(BaseSettings):
         "where OTEL_EXPORTER_OTLP_ENDPOINT says, console writes them to stderr; off: none.",
     )
 
-    subject_root: str = Field(default="care", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+    subject_root: str = Field(
+        default=DEFAULT_SUBJECT_ROOT, pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"
+    )
     stream_name: str = Field(default="CARE", pattern=r"^[A-Za-z0-9_-]+$")
     duplicate_window_seconds: float = 3600.0
     stream_replicas: int = Field(
@@ -134,6 +141,20 @@ class Settings(BaseSettings):
     program_file: Path | None = Field(
         default=None, description="TOML program file; unset means the default rule tables."
     )
+
+    @property
+    def disclosure_root(self) -> str:
+        """What ``carecoord disclose`` publishes under, before the recipient's id
+        (``<this>.<recipient>.<context>.<Type>.<client>``): ``disclosed`` under the default
+        subject root, as ever, and ``disclosed-<subject_root>`` under another. Two platforms
+        on one NATS server have roots of their own (their streams' subjects may not overlap),
+        so a recipient of one id is sent each platform's disclosures on subjects of its own:
+        ``disclosed.<root>`` would not do, the default platform's recipient of that root's id
+        subscribing to ``disclosed.<root>.>``. Outside the stream's ``<subject_root>.>``: a
+        disclosure is no care event."""
+        if self.subject_root == DEFAULT_SUBJECT_ROOT:
+            return DISCLOSED
+        return f"{DISCLOSED}-{self.subject_root}"
 
     @field_validator(
         "database_url",

@@ -7,7 +7,8 @@ the store's log of its own (out of the relay's hot path), its position kept in P
 client's consent record which events may go (``disclose_events``: a consent in force that
 names the recipient and covers the event's kind) and records one ``DisclosureIntended`` per
 consent relied on; then it publishes what may go under
-``<outbound root>.<recipient>.<context>.<Type>.<client>`` with the consent id and the
+``<disclosure root>.<recipient>.<context>.<Type>.<client>`` (``disclosed`` under the default
+subject root, ``Settings.disclosure_root``) with the consent id and the
 42 CFR 2.32 notice in headers, records each intent sent (``DisclosureRecorded``, the same
 disclosure id), and keeps the page's position. Everything else is withheld. What goes out
 is the store's event, read from the store: no message on the care subjects is its source.
@@ -65,7 +66,6 @@ from carecoord.services.platform import Platform
 
 log = logging.getLogger("carecoord.disclosure")
 
-OUTBOUND_ROOT = "disclosed"
 BATCH = 100
 INTENTS_PAGE = 1000
 ALERT_EVENTS = (AlertRaised, AlertAcknowledged, AlertResolved)
@@ -86,14 +86,13 @@ class Forwarder:
         recipient_id: str,
         *,
         name: str = "",
-        outbound_root: str = OUTBOUND_ROOT,
         from_start: bool = False,
     ) -> None:
         if not RECIPIENT_ID.match(recipient_id):
             raise ValueError(RECIPIENT_RULE)
         self.platform = platform
         self.recipient = Recipient(type=RecipientType.ORGANIZATION, id=recipient_id, name=name)
-        self.subject_prefix = f"{outbound_root}.{recipient_id}"
+        self.subject_prefix = f"{platform.settings.disclosure_root}.{recipient_id}"
         self.follower = f"disclose-{recipient_id}"
         self.from_start = from_start
         self.actor = Actor(id=self.follower, role=Role.SYSTEM)

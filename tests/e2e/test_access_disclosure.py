@@ -41,7 +41,7 @@ async def test_only_consented_kinds_go_out_until_revoked_each_recorded(api: Api)
         received.append(msg)
 
     nc = api.platform.broker.connection
-    inbox = await nc.subscribe(f"disclosed.{RECIPIENT}.>", cb=collect)
+    inbox = await nc.subscribe(f"{api.platform.settings.disclosure_root}.{RECIPIENT}.>", cb=collect)
     forwarder = Forwarder(api.platform, RECIPIENT, name="Acme", from_start=True)
     task = asyncio.create_task(forwarder.run())
     try:
@@ -81,7 +81,7 @@ async def test_only_consented_kinds_go_out_until_revoked_each_recorded(api: Api)
         await inbox.unsubscribe()
 
     assert [m.subject for m in received] == [
-        f"disclosed.{RECIPIENT}.checkins.CheckInRecorded.{consenting}"
+        f"{api.platform.settings.disclosure_root}.{RECIPIENT}.checkins.CheckInRecorded.{consenting}"
     ]
     sent = received[0]
     assert json.loads(sent.data)["mood"] == 7
@@ -144,7 +144,9 @@ async def test_an_alert_goes_only_under_a_consent_to_what_it_tells(api: Api) -> 
         received.append(msg)
 
     nc = api.platform.broker.connection
-    inbox = await nc.subscribe(f"disclosed.{RECIPIENT}.alerts.>", cb=collect)
+    inbox = await nc.subscribe(
+        f"{api.platform.settings.disclosure_root}.{RECIPIENT}.alerts.>", cb=collect
+    )
     forwarder = Forwarder(api.platform, RECIPIENT, name="Acme", from_start=True)
     task = asyncio.create_task(forwarder.run())
     try:

@@ -61,7 +61,9 @@ async def test_a_replay_after_a_restart_discloses_nothing_twice(platform: Platfo
     async def collect(msg: Msg) -> None:
         received.append(msg)
 
-    inbox = await platform.broker.connection.subscribe(f"disclosed.{RECIPIENT}.>", cb=collect)
+    inbox = await platform.broker.connection.subscribe(
+        f"{platform.settings.disclosure_root}.{RECIPIENT}.>", cb=collect
+    )
     try:
         await consenting_to_the_recipient(platform)
         await forwarding_until_head(platform)

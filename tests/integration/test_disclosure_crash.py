@@ -39,7 +39,6 @@ from carecoord.services.infrastructure.children import die_with_parent
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
 from carecoord.services.runtime.bootstrap import Servers
-from carecoord.services.runtime.disclosure import OUTBOUND_ROOT
 
 E = TypeVar("E", ClientEnrolled, ConsentRecorded, DisclosureIntended, DisclosureWithdrawn)
 EXIT_SECONDS = 30.0
@@ -87,12 +86,14 @@ def forwarding(
 
 
 @contextlib.asynccontextmanager
-async def receiving(servers: Servers, recipient: str) -> AsyncIterator[str]:
+async def receiving(platform: Platform, servers: Servers, recipient: str) -> AsyncIterator[str]:
     """A stream holding what reaches the recipient's subjects; its name."""
     name = f"RECEIVED_{recipient.upper().replace('-', '_')}"
     nc = await nats.connect(servers.nats_url)
     js = nc.jetstream()
-    await js.add_stream(StreamConfig(name=name, subjects=[f"{OUTBOUND_ROOT}.{recipient}.>"]))
+    await js.add_stream(
+        StreamConfig(name=name, subjects=[f"{platform.settings.disclosure_root}.{recipient}.>"])
+    )
     try:
         yield name
     finally:
@@ -147,7 +148,7 @@ async def test_a_crash_before_sending_leaves_the_event_delivered_once_and_record
     platform: Platform, servers: Servers, tmp_path: Path
 ) -> None:
     recipient = f"crash-{uuid.uuid4().hex[:8]}"
-    async with receiving(servers, recipient) as stream:
+    async with receiving(platform, servers, recipient) as stream:
         await consenting_to_the_recipient(platform, recipient)
         [enrolled] = stored(platform, ClientEnrolled)
         message_id = f"{recipient}:{enrolled.event_id}"
@@ -177,7 +178,7 @@ async def test_newer_events_before_the_restart_do_not_hide_the_page_killed_on(
     first batch acknowledged after a restart acknowledged the one a crash left, and what it
     had not disclosed was never forwarded: the forwarder relies on no redelivery."""
     recipient = f"newer-{uuid.uuid4().hex[:8]}"
-    async with receiving(servers, recipient) as stream:
+    async with receiving(platform, servers, recipient) as stream:
         for _ in range(2):
             await consenting_to_the_recipient(platform, recipient)
         with forwarding(platform, servers, recipient, tmp_path, crash_at) as first:
@@ -201,7 +202,7 @@ async def test_an_intent_whose_consent_was_revoked_before_the_restart_is_withdra
     platform: Platform, servers: Servers, tmp_path: Path
 ) -> None:
     recipient = f"revoked-{uuid.uuid4().hex[:8]}"
-    async with receiving(servers, recipient) as stream:
+    async with receiving(platform, servers, recipient) as stream:
         await consenting_to_the_recipient(platform, recipient)
         [enrolled] = stored(platform, ClientEnrolled)
         [consent] = stored(platform, ConsentRecorded)

@@ -125,7 +125,9 @@ async def test_a_forged_event_for_a_consenting_client_is_neither_disclosed_nor_r
     async def collect(msg: Msg) -> None:
         received.append(msg)
 
-    inbox = await platform.broker.connection.subscribe(f"disclosed.{RECIPIENT}.>", cb=collect)
+    inbox = await platform.broker.connection.subscribe(
+        f"{platform.settings.disclosure_root}.{RECIPIENT}.>", cb=collect
+    )
     try:
         await forwarded_through(platform, await enrolled(platform))
         await platform.broker.connection.flush()

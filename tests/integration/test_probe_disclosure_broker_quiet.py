@@ -57,7 +57,7 @@ async def test_a_publish_the_broker_did_not_confirm_is_sent_again_and_the_rest_g
     async def collect(msg: Msg) -> None:
         received.append(msg)
 
-    inbox = await nc.subscribe(f"disclosed.{recipient}.>", cb=collect)
+    inbox = await nc.subscribe(f"{platform.settings.disclosure_root}.{recipient}.>", cb=collect)
     forwarder = Forwarder(platform, recipient, from_start=True)
     running = asyncio.create_task(forwarder.run())
     try:

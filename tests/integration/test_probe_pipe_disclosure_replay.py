@@ -50,7 +50,9 @@ async def test_a_replayed_message_is_disclosed_and_recorded_once(platform: Platf
     async def collect(msg: Msg) -> None:
         received.append(msg)
 
-    inbox = await platform.broker.connection.subscribe(f"disclosed.{RECIPIENT}.>", cb=collect)
+    inbox = await platform.broker.connection.subscribe(
+        f"{platform.settings.disclosure_root}.{RECIPIENT}.>", cb=collect
+    )
     forwarder = Forwarder(platform, RECIPIENT, from_start=True)
     task = asyncio.create_task(forwarder.run())
     try:
