@@ -13,6 +13,7 @@ whatever is appended meanwhile; it names its log, and another log's cursor is re
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Annotated, Any, TypeVar
 
@@ -31,6 +32,12 @@ First = Annotated[
         f" pageInfo.endCursor; without it the range whole, refused past {MAX_ROWS} rows."
     ),
 ]
+WHOLE_OR_PAGED = (
+    f"in order, the range whole (at most {MAX_ROWS} rows) or a page at a time with first and after."
+)
+"""What a paged log's description says of its pages."""
+PAGE_CSV = "The rows of this page, under a header line."
+
 After = Annotated[
     str | None,
     strawberry.argument(description="The rows after this cursor: a page's pageInfo.endCursor."),
@@ -38,6 +45,10 @@ After = Annotated[
 
 R = TypeVar("R", bound=Mapping[str, Any])
 Key = tuple[Any, ...]
+
+
+def not_a_cursor() -> InvalidInput:
+    return InvalidInput("after", "cursor", "not a cursor returned by this API")
 
 
 class LogOrder:
@@ -50,20 +61,23 @@ class LogOrder:
         self.parsers = tuple(parsers)
 
     def cursor(self, row: Mapping[str, Any]) -> str:
-        raw = "|".join([self.log, *(str(row[c]) for c in self.columns)])
+        raw = json.dumps([self.log, *(str(row[c]) for c in self.columns)])
         return base64.urlsafe_b64encode(raw.encode()).decode()
 
     def key(self, cursor: str) -> Key:
         """The place a cursor holds; one another log made is refused, as it holds no
         place in this one."""
         try:
-            log, *values = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-            key = tuple(parse(v) for parse, v in zip(self.parsers, values, strict=True))
-        except ValueError:
-            raise InvalidInput("after", "cursor", "not a cursor returned by this API") from None
+            log, *values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        except (ValueError, TypeError):
+            raise not_a_cursor() from None
         if log != self.log:
-            raise InvalidInput("after", "cursor-log", f"this cursor pages {log}, not {self.log}")
-        return key
+            message = f"this cursor pages another log, not {self.log}"
+            raise InvalidInput("after", "cursor-log", message)
+        try:
+            return tuple(parse(v) for parse, v in zip(self.parsers, values, strict=True))
+        except (ValueError, TypeError):
+            raise not_a_cursor() from None
 
 
 async def paged(

@@ -23,6 +23,15 @@ from carecoord.graphql.context import RequestContext
 from carecoord.graphql.day_ranges import bounded
 from carecoord.graphql.declared import client_query, into, listing_query
 from carecoord.graphql.listed import kept_rows
+from carecoord.graphql.log_pages import (
+    PAGE_CSV,
+    WHOLE_OR_PAGED,
+    After,
+    First,
+    LogOrder,
+    paged,
+)
+from carecoord.graphql.timeline import PageInfo
 from carecoord.projections import medication_safety
 from carecoord.services.kernel.policy import Listing
 from carecoord.services.medication.exports import to_csv
@@ -60,7 +69,8 @@ class SafetyEvent:
 @strawberry.type(description="The medication safety log for a period, as rows and as CSV.")
 class SafetyLog:
     rows: list[SafetyEvent]
-    csv: str
+    csv: str = strawberry.field(description=PAGE_CSV)
+    page_info: PageInfo
 
 
 def cells(row: Mapping[str, Any], columns: Sequence[str]) -> list[Any]:
@@ -78,21 +88,37 @@ client_events = client_query(
 """The ``clientSafetyEvents`` query: read like the rest of the client's medication record."""
 
 
-async def between_days(ctx: RequestContext, from_day: date, to_day: date) -> SafetyLog:
+LOG_ORDER = LogOrder(
+    "medicationSafetyLog", medication_safety.ORDER, (datetime.fromisoformat, int, int)
+)
+
+
+async def between_days(
+    ctx: RequestContext, from_day: date, to_day: date, first: First = None, after: After = None
+) -> SafetyLog:
     bounded(from_day, to_day)
     zone = str(ctx.platform.medication.zone)
-    found = await medication_safety.between_days(ctx.platform.reads, zone, from_day, to_day)
+    found, page_info = await paged(
+        LOG_ORDER,
+        first,
+        after,
+        lambda place, limit: medication_safety.between_days(
+            ctx.platform.reads, zone, from_day, to_day, after=place, limit=limit
+        ),
+    )
     found = await kept_rows(ctx, found, "medicationSafetyLog", Listing.SAFETY_LOG, Kind.MEDICATION)
     columns = ("occurred_at", *FIELDS)
     return SafetyLog(
         rows=[SafetyEvent.of(r) for r in found],
         csv=to_csv(columns, (cells(r, columns) for r in found)),
+        page_info=page_info,
     )
 
 
 program_log = listing_query(
     "The program's refused hard stops and acknowledged overrides for a range"
-    " of the program's days, at most 366 (prescribers, nurses, auditors), as rows and CSV.",
+    " of the program's days, at most 366 (prescribers, nurses, auditors), as rows and CSV:"
+    f" {WHOLE_OR_PAGED}",
     Listing.SAFETY_LOG,
     between_days,
     medication_safety.NAME,

@@ -28,7 +28,14 @@ from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.day_ranges import bounded, in_order, last_days
 from carecoord.graphql.declared import into, listing_query
 from carecoord.graphql.listed import kept_rows
-from carecoord.graphql.log_pages import MAX_ROWS, After, First, LogOrder, paged
+from carecoord.graphql.log_pages import (
+    PAGE_CSV,
+    WHOLE_OR_PAGED,
+    After,
+    First,
+    LogOrder,
+    paged,
+)
 from carecoord.graphql.medication_safety import cells
 from carecoord.graphql.timeline import PageInfo
 from carecoord.projections import dispensing_log as dea_log
@@ -202,7 +209,7 @@ class DispensingLogRow:
 @strawberry.type
 class DispensingLog:
     rows: list[DispensingLogRow]
-    csv: str = strawberry.field(description="The rows of this page, under a header line.")
+    csv: str = strawberry.field(description=PAGE_CSV)
     page_info: PageInfo
 
 
@@ -222,7 +229,10 @@ class Lot:
     lot: str
     medication: str
     strength: str
-    dispensed: Decimal
+    dispensed: Decimal = strawberry.field(
+        description="The sum of entries: read a page at a time, of this page's (the lot may"
+        " go on in the next)."
+    )
     unit: str
     entries: list[LotEntry]
 
@@ -230,7 +240,8 @@ class Lot:
 @strawberry.type
 class InventoryLedger:
     lots: list[Lot]
-    csv: str
+    csv: str = strawberry.field(description=PAGE_CSV)
+    page_info: PageInfo
 
 
 def history(row: medications.Medication) -> list[HistoryEntry]:
@@ -353,17 +364,29 @@ UNDESCRIBED_AT_LEAST = inspect.Parameter(
 """``inventoryLedger``'s ``atLeast``, which has gone without a description (kept so)."""
 
 
+LOT_LEDGER_ORDER = LogOrder("inventoryLedger", inventory.ORDER, (str, int, int))
+
+
 async def lots_dispensed(
     ctx: RequestContext,
     lot: str | None = None,
     from_day: date | None = None,
     to_day: date | None = None,
+    first: First = None,
+    after: After = None,
 ) -> InventoryLedger:
     zone = ctx.platform.medication.zone
     to_day = to_day or datetime.now(zone).date()
     from_day = from_day or last_days(to_day)
     bounded(from_day, to_day)
-    found = await inventory.ledger(ctx.platform.reads, lot, str(zone), from_day, to_day)
+    found, page_info = await paged(
+        LOT_LEDGER_ORDER,
+        first,
+        after,
+        lambda place, limit: inventory.ledger(
+            ctx.platform.reads, lot, str(zone), from_day, to_day, after=place, limit=limit
+        ),
+    )
     found = await kept_rows(ctx, found, "inventoryLedger", Listing.LOT_LEDGER, Kind.DOSING)
     lots: dict[str, Lot] = {}
     for r in found:
@@ -372,7 +395,9 @@ async def lots_dispensed(
         entry.entries.append(into(LotEntry, r, recorded_by=r["actor_id"]))
     columns = [c for c in inventory.COLUMNS if c != "occurred_at"]
     return InventoryLedger(
-        lots=list(lots.values()), csv=to_csv(columns, (cells(r, columns) for r in found))
+        lots=list(lots.values()),
+        csv=to_csv(columns, (cells(r, columns) for r in found)),
+        page_info=page_info,
     )
 
 
@@ -521,9 +546,8 @@ class MedicationQuery:
 
     medication_safety_log = medication_safety.program_log
     dispensing_log = listing_query(
-        "The DEA dispensing log (21 CFR 1304.24) for a range of days, at most 366, in"
-        f" order: the range whole (at most {MAX_ROWS} rows), or a page at a time with first"
-        " and after.",
+        "The DEA dispensing log (21 CFR 1304.24) for a range of days, at most 366,"
+        f" {WHOLE_OR_PAGED}",
         Listing.DISPENSING_LOG,
         dispensed,
         dea_log.NAME,
@@ -531,7 +555,7 @@ class MedicationQuery:
 
     inventory_ledger = listing_query(
         "The per-lot ledger of what was dispensed on a range of days, at most 366: by default"
-        " the 366 ending today (the program's day), or ending on toDay.",
+        f" the 366 ending today (the program's day), or ending on toDay; {WHOLE_OR_PAGED}",
         Listing.LOT_LEDGER,
         lots_dispensed,
         inventory.NAME,

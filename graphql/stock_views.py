@@ -24,7 +24,9 @@ from carecoord.events.medication import Severity
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.day_ranges import bounded
 from carecoord.graphql.declared import AT_LEAST, into, own_arguments, resolved_by, returned
+from carecoord.graphql.log_pages import PAGE_CSV, WHOLE_OR_PAGED, After, First, LogOrder, paged
 from carecoord.graphql.stock import site_of
+from carecoord.graphql.timeline import PageInfo
 from carecoord.projections import stock
 from carecoord.services.kernel.policy import Listing
 from carecoord.services.medication.exports import to_csv
@@ -100,7 +102,8 @@ class StockEntry:
 @strawberry.type
 class StockLedger:
     rows: list[StockEntry]
-    csv: str
+    csv: str = strawberry.field(description=PAGE_CSV)
+    page_info: PageInfo
 
 
 @strawberry.type
@@ -226,14 +229,31 @@ async def on_hand(ctx: RequestContext, site: str) -> SiteStock:
     )
 
 
+LEDGER_ORDER = LogOrder("stockLedger", stock.LEDGER_ORDER, (int, int))
+
+
 async def ledger(
-    ctx: RequestContext, site: str, from_day: date, to_day: date, lot: str | None = None
+    ctx: RequestContext,
+    site: str,
+    from_day: date,
+    to_day: date,
+    lot: str | None = None,
+    first: First = None,
+    after: After = None,
 ) -> StockLedger:
     bounded(from_day, to_day)
-    found = await stock.ledger(ctx.platform.pool, site, from_day, to_day, lot)
+    found, page_info = await paged(
+        LEDGER_ORDER,
+        first,
+        after,
+        lambda place, limit: stock.ledger(
+            ctx.platform.pool, site, from_day, to_day, lot, after=place, limit=limit
+        ),
+    )
     return StockLedger(
         rows=[entry_of(r) for r in found],
         csv=to_csv(LEDGER_CSV, ([r[c] for c in LEDGER_CSV] for r in found)),  # type: ignore[literal-required]
+        page_info=page_info,
     )
 
 
@@ -263,7 +283,8 @@ class StockQuery:
     stock_on_hand = site_query("A site's perpetual inventory, by lot and by medication.", on_hand)
     stock_ledger = site_query(
         "The site's continuing record for a range of its days, at most 366: every receipt,"
-        " dose, take-home, waste, transfer, count and discrepancy, as rows and CSV.",
+        " dose, take-home, waste, transfer, count and discrepancy, as rows and CSV,"
+        f" {WHOLE_OR_PAGED}",
         ledger,
     )
     stock_counts = site_query(

@@ -88,14 +88,29 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
     await append(conn, table(generation), COLUMNS, batch, rows)
 
 
+ORDER = ("lot", "position", "seq")
+"""The ledger's order: by lot, then as recorded; no two rows share a place in it."""
+
+
 async def ledger(
-    pool: AsyncConnectionPool, lot: str | None, zone: str, from_day: date, to_day: date
+    pool: AsyncConnectionPool,
+    lot: str | None,
+    zone: str,
+    from_day: date,
+    to_day: date,
+    *,
+    after: tuple[str, int, int] | None = None,
+    limit: int | None = None,
 ) -> list[Drawn]:
     """What left stock (from ``lot``, or from every lot) on the days ``from_day`` to
     ``to_day`` (both included) in time zone ``zone``, by lot and then in log order: the day
-    it left, not a take-home bottle's day, which may be a later one."""
+    it left, not a take-home bottle's day, which may be a later one; the first ``limit``
+    (all when None) of those after the place ``after`` (of ``ORDER``)."""
     query = sql.SQL(
-        "SELECT * FROM {} WHERE (%s::text IS NULL OR lot = %s)"
-        " AND (occurred_at AT TIME ZONE %s)::date BETWEEN %s AND %s ORDER BY lot, position, seq"
-    ).format(sql.Identifier(NAME))
-    return await fetch(pool, Drawn, query, [lot, lot, zone, from_day, to_day])
+        "SELECT * FROM {table} WHERE (%s::text IS NULL OR lot = %s)"
+        " AND (occurred_at AT TIME ZONE %s)::date BETWEEN %s AND %s AND (%s::text IS NULL"
+        " OR ({order}) > (%s::text, %s::bigint, %s::integer)) ORDER BY {order} LIMIT %s"
+    ).format(table=sql.Identifier(NAME), order=sql.SQL(", ").join(map(sql.Identifier, ORDER)))
+    place = after or (None, None, None)
+    params = [lot, lot, zone, from_day, to_day, place[0], *place, limit]
+    return await fetch(pool, Drawn, query, params)

@@ -83,13 +83,26 @@ async def of_client(pool: AsyncConnectionPool, client_id: UUID) -> list[Entry]:
     return await client_rows(pool, Entry, NAME, client_id, ["position", "seq"])
 
 
+ORDER = ("occurred_at", "position", "seq")
+"""The log's order: as the entries occurred, then as recorded; no two share a place in it."""
+
+
 async def between_days(
-    pool: AsyncConnectionPool, zone: str, from_day: date, to_day: date
+    pool: AsyncConnectionPool,
+    zone: str,
+    from_day: date,
+    to_day: date,
+    *,
+    after: tuple[datetime, int, int] | None = None,
+    limit: int | None = None,
 ) -> list[Entry]:
     """The program's entries that occurred on the days ``from_day`` to ``to_day`` (both
-    included) in time zone ``zone``, in the order they occurred."""
+    included) in time zone ``zone``, in the order they occurred; the first ``limit`` (all
+    when None) of those after the place ``after`` (of ``ORDER``)."""
     query = sql.SQL(
-        "SELECT * FROM {} WHERE (occurred_at AT TIME ZONE %s)::date BETWEEN %s AND %s"
-        " ORDER BY occurred_at, position, seq"
-    ).format(sql.Identifier(NAME))
-    return await fetch(pool, Entry, query, [zone, from_day, to_day])
+        "SELECT * FROM {table} WHERE (occurred_at AT TIME ZONE %s)::date BETWEEN %s AND %s"
+        " AND (%s::timestamptz IS NULL"
+        " OR ({order}) > (%s::timestamptz, %s::bigint, %s::integer)) ORDER BY {order} LIMIT %s"
+    ).format(table=sql.Identifier(NAME), order=sql.SQL(", ").join(map(sql.Identifier, ORDER)))
+    place = after or (None, None, None)
+    return await fetch(pool, Entry, query, [zone, from_day, to_day, place[0], *place, limit])

@@ -340,17 +340,31 @@ FROM {stock} s LEFT JOIN {stock} w
   ON w.site = s.site AND w.kind = 'witnessed' AND w.ref_id = s.ref_id AND w.detail = s.kind
 WHERE s.site = %(site)s AND s.day BETWEEN %(from)s AND %(to)s
   AND (%(lot)s::text IS NULL OR s.lot = %(lot)s)
+  AND (%(position)s::bigint IS NULL OR (s.position, s.seq) > (%(position)s, %(seq)s::integer))
 ORDER BY s.position, s.seq
+LIMIT %(limit)s
 """
+LEDGER_ORDER = ("position", "seq")
+"""The ledger's order: as recorded; no two rows share a place in it."""
 
 
 async def ledger(
-    pool: AsyncConnectionPool, site: str, from_day: date, to_day: date, lot: str | None = None
+    pool: AsyncConnectionPool,
+    site: str,
+    from_day: date,
+    to_day: date,
+    lot: str | None = None,
+    *,
+    after: tuple[int, int] | None = None,
+    limit: int | None = None,
 ) -> list[Witnessed]:
     """The site's rows on the site's days ``from_day`` to ``to_day`` (of ``lot``, or all),
-    in the order recorded, each with when it was witnessed."""
+    in the order recorded, each with when it was witnessed; the first ``limit`` (all when
+    None) of those after the place ``after`` (of ``LEDGER_ORDER``)."""
     query = sql.SQL(_LEDGER).format(stock=sql.Identifier(NAME))
+    position, seq = after or (None, None)
     params = {"site": site, "from": from_day, "to": to_day, "lot": lot}
+    params |= {"position": position, "seq": seq, "limit": limit}
     return await fetch(pool, Witnessed, query, params)
 
 
