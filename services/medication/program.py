@@ -15,6 +15,8 @@ every program or for one; a finding's rule version then names the bands. The ini
 cap of methadone (past which an order for a client in induction needs an acknowledgement)
 may be lower than the federal 50 mg (42 CFR 8.12(h)), never higher; the days without methadone
 after which a client is in induction again may be fewer than the guideline's 5, never more.
+``sites`` registers the program's sites that receive stock by transfer alone (a medication
+unit supplied by its OTP) before they keep any here.
 Every problem names its key (``services/runtime/program.py`` stops the start with it).
 """
 
@@ -50,6 +52,7 @@ from carecoord.services.medication.take_homes import FEDERAL_2024, CapSchedule, 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=100)]
+Site = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
 class ProgramSettings(Protocol):
@@ -267,6 +270,7 @@ class MedicationSection(_Entry):
     restart: RestartEntry | None = None
     qtc_bands: QtcBandsEntry | None = None
     qtc_bands_by_program: dict[str, QtcBandsEntry] = Field(default_factory=dict)
+    sites: list[Site] = Field(default_factory=list, max_length=1000)
 
     @model_validator(mode="after")
     def _rules_fit_the_formulary(self) -> Self:
@@ -320,4 +324,5 @@ class MedicationSection(_Entry):
             doses=self.dose_bounds.table() if self.dose_bounds else DoseTable(),
             initial_dose=initial_dose,
             zone=settings.program_time_zone,
+            sites=frozenset(self.sites),
         )

@@ -36,6 +36,9 @@ class MedicationRules:
     zone: ZoneInfo = UTC_ZONE
     interactions_by_program: Mapping[str, RuleTable] = field(default_factory=dict)
     """The interaction table of a program that has its own QTc bands."""
+    sites: frozenset[str] = frozenset()
+    """The sites the program file registers: stock may be transferred to one of them before
+    it keeps any here (``stock/movements.py``)."""
 
     def day_of(self, moment: datetime) -> date:
         """The program's dosing day that ``moment`` falls on."""

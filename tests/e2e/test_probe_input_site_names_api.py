@@ -59,6 +59,8 @@ async def test_a_name_holding_what_no_reader_sees_names_no_program_or_site(api: 
     position = received["receiveStock"]["position"]
     stock = await api.ok(ON_HAND, {"site": site, "at": position}, role=Role.NURSE)
     assert stock["stockOnHand"]["lots"] == [{"lot": "M-1", "dispensed": "0"}]
+    south = methadone_receipt(f"{site} South", lot="S-1", orderFormNumber="F-S")
+    await api.ok(RECEIVE, {"i": south}, role=Role.NURSE, user="nurse-kim")
     moved = await api.ok(
         TRANSFER, {"i": transfer | {"toSite": f"{site} South", "orderFormNumber": "T-9"}},
         role=Role.NURSE, user="nurse-kim",

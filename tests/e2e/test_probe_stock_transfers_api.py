@@ -1,7 +1,9 @@
 """Through the API: the same transfer sent twice (the same DEA Form 222 and lot) is refused
 the second time naming the form's number, and both sites' stock moved once. A receipt at the
 receiving site of the lot a transfer brought in on the same form, or a transfer in of a lot
-received there on the same form, is refused too: the lot would be counted in twice."""
+received there on the same form, is refused too: the lot would be counted in twice. A
+transfer to a site that keeps no stock here (and that the program file does not register) is
+refused naming toSite."""
 
 from __future__ import annotations
 
@@ -29,6 +31,12 @@ def receipt(site: str, number: str, quantity: str) -> dict[str, Any]:
     return methadone_receipt(site, quantity=quantity, orderFormNumber=number)
 
 
+async def opened(api: Api, site: str) -> None:
+    """``site`` keeps stock here (lot S-1), as a site a transfer goes to does."""
+    given = methadone_receipt(site, lot="S-1", orderFormNumber="222-S")
+    await api.ok(RECEIVE, {"i": given}, role=Role.NURSE)
+
+
 def transfer(site: str, other: str, number: str) -> dict[str, Any]:
     """100 mg of lot M-1 sent from ``site`` to ``other`` on its DEA 222 ``number``."""
     return {"site": site, "toSite": other, "lot": "M-1", "quantity": "100",
@@ -39,7 +47,7 @@ async def moved(api: Api, at: int, sites: dict[str, tuple[str, str, str]]) -> No
     """Each site's lot M-1 (transferred in, out, on hand) once the view has ``at``."""
     for name, expected in sites.items():
         data = await api.ok(ON_HAND, {"site": name, "atLeast": at}, role=Role.AUDITOR)
-        [lot] = data["stockOnHand"]["lots"]
+        [lot] = [lot for lot in data["stockOnHand"]["lots"] if lot["lot"] == "M-1"]
         assert (lot["transferredIn"], lot["transferredOut"], lot["onHand"]) == expected, name
 
 
@@ -51,6 +59,7 @@ def refused(body: dict[str, Any]) -> tuple[str, str, str]:
 async def test_the_same_transfer_sent_twice_moves_the_stock_once(api: Api) -> None:
     site, other = (f"{name} OTP {uuid4().hex[:8]}" for name in ("North", "South"))
     await api.ok(RECEIVE, {"i": receipt(site, "222-1", "1000")}, role=Role.NURSE)
+    await opened(api, other)
     sent = transfer(site, other, "222-T1")
     first = await api.ok(TRANSFER, {"i": sent}, role=Role.NURSE)
 
@@ -66,6 +75,7 @@ async def test_the_same_transfer_sent_twice_moves_the_stock_once(api: Api) -> No
 async def test_a_lot_comes_in_once_on_an_order_form_by_transfer_or_receipt(api: Api) -> None:
     site, other = (f"{name} OTP {uuid4().hex[:8]}" for name in ("North", "South"))
     await api.ok(RECEIVE, {"i": receipt(site, "222-1", "1000")}, role=Role.NURSE)
+    await opened(api, other)
     await api.ok(TRANSFER, {"i": transfer(site, other, "222-T1")}, role=Role.NURSE)
 
     twice = await api.gql(RECEIVE, {"i": receipt(other, "222-T1", "100")}, role=Role.NURSE)
@@ -106,3 +116,21 @@ async def test_a_transfer_to_a_name_read_as_the_sending_sites_is_refused(api: Ap
     assert await asyncio.to_thread(api.platform.store.last_position) == head, "nothing moved"
     at = received["receiveStock"]["position"]
     await moved(api, at, {site: ("0", "0", "1000")})
+
+
+async def test_a_transfer_to_a_site_that_keeps_no_stock_here_is_refused(api: Api) -> None:
+    """Before, a site typed wrong was sent the stock: it left the sending site's books for a
+    site no one counts."""
+    site = f"North OTP {uuid4().hex[:8]}"
+    await api.ok(RECEIVE, {"i": receipt(site, "222-1", "1000")}, role=Role.NURSE)
+    head = await asyncio.to_thread(api.platform.store.last_position)
+
+    body = await api.gql(TRANSFER, {"i": transfer(site, f"Sout OTP {uuid4().hex[:8]}", "222-T1")},
+                         role=Role.NURSE)  # fmt: skip
+
+    [error] = body["errors"]
+    assert (error["extensions"]["code"], *refused(body)[:2]) == (
+        "RULE_VIOLATION", "toSite", "registered-site",
+    )  # fmt: skip
+    assert "is not a site of the program" in error["message"]
+    assert await asyncio.to_thread(api.platform.store.last_position) == head

@@ -48,6 +48,7 @@ async def test_a_nurse_whose_token_names_a_program_keeps_to_its_stock(api: Api) 
     assert refusal(peeked) == ("FORBIDDEN", "site", "site-program")
     south_stock = await api.ok(ON_HAND, {"site": south, "atLeast": at}, role=Role.AUDITOR)
     assert south_stock["stockOnHand"]["lots"] == [], "the refused receipt recorded nothing"
+    await api.ok(RECEIVE, {"i": receipt(south, "S-1")}, token=anywhere)  # south keeps stock
     sent = {"site": north, "toSite": south, "lot": "N-1", "quantity": "100",
             "orderForm": "DEA_222", "orderFormNumber": "222-T1"}  # fmt: skip
     moved = await api.ok(TRANSFER, {"i": sent}, token=northern)
@@ -55,7 +56,10 @@ async def test_a_nurse_whose_token_names_a_program_keeps_to_its_stock(api: Api) 
     mine = await api.ok(ON_HAND, {"site": north, "atLeast": at}, token=northern)
     assert mine["stockOnHand"]["lots"] == [{"lot": "N-1", "onHand": "900"}]
     south_stock = await api.ok(ON_HAND, {"site": south, "atLeast": at}, token=anywhere)
-    assert south_stock["stockOnHand"]["lots"] == [{"lot": "N-1", "onHand": "100"}]
+    assert south_stock["stockOnHand"]["lots"] == [
+        {"lot": "N-1", "onHand": "100"},
+        {"lot": "S-1", "onHand": "1000"},
+    ]
     back = {**sent, "site": south, "toSite": north, "orderFormNumber": "222-T2"}
     assert refusal(await api.gql(TRANSFER, {"i": back}, token=northern)) == (
         "FORBIDDEN", "site", "site-program",

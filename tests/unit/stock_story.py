@@ -3,6 +3,7 @@ chosen time, with the doses the stock view would have read."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -31,6 +32,8 @@ SITE = "North OTP"
 SUPPLIER_DEA = "RM1234563"
 """A well-formed DEA registration: 1+3+5 + 2*(2+4+6) = 33, check digit 3."""
 START = datetime(2026, 3, 2, 7, tzinfo=UTC)
+RULES = replace(DEFAULT_RULES, sites=frozenset({"South OTP"}))
+"""The program file registers South OTP, which transfers may go to before it keeps stock."""
 
 
 class Site(InMemory):
@@ -73,9 +76,7 @@ class Site(InMemory):
             "supplier_dea_number": SUPPLIER_DEA, "expires_on": date(2027, 3, 1),
         }  # fmt: skip
         receipt = Receipt(**(facts | given))
-        return self.run(
-            commands.receive(self.stamp(), site=site, receipt=receipt, rules=DEFAULT_RULES)
-        )
+        return self.run(commands.receive(self.stamp(), site=site, receipt=receipt, rules=RULES))
 
     def count(
         self,
@@ -89,30 +90,28 @@ class Site(InMemory):
         return self.run(
             commands.count(
                 self.stamp(actor), site=SITE, count=given, ledger=self.ledger(),
-                rules=DEFAULT_RULES,
+                rules=RULES,
             )
         )  # fmt: skip
 
     def waste(self, lot: str, quantity: str, witness: str = WITNESS.id) -> UUID:
         given = Waste(lot, Decimal(quantity), WasteReason.SPILL, "cup knocked over", witness)
         return self.run(
-            commands.waste(
-                self.stamp(), site=SITE, waste=given, ledger=self.ledger(), rules=DEFAULT_RULES
-            )
+            commands.waste(self.stamp(), site=SITE, waste=given, ledger=self.ledger(), rules=RULES)
         )
 
     def transfer(self, lot: str, quantity: str, to_site: str, number: str = "222-T1") -> UUID:
         given = Transfer(lot, Decimal(quantity), to_site, OrderForm.DEA_222, number)
         return self.run(
             commands.transfer(
-                self.stamp(), site=SITE, transfer=given, ledger=self.ledger(), rules=DEFAULT_RULES
+                self.stamp(), site=SITE, transfer=given, ledger=self.ledger(), rules=RULES
             )
         )
 
     def witness(self, entry_id: UUID, actor: Actor = WITNESS, in_error: bool = False) -> None:
         self.run(
             commands.witness(
-                self.stamp(actor), site=SITE, entry_id=entry_id, rules=DEFAULT_RULES,
+                self.stamp(actor), site=SITE, entry_id=entry_id, rules=RULES,
                 in_error=in_error,
             )
         )  # fmt: skip
@@ -132,6 +131,6 @@ class Site(InMemory):
         return self.run(
             commands.enter_in_error(
                 self.stamp(actor), site=SITE, in_error=given, ledger=ledger or self.ledger(),
-                rules=DEFAULT_RULES,
+                rules=RULES,
             )
         )  # fmt: skip

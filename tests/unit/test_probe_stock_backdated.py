@@ -10,11 +10,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from stock_story import SITE, START, WITNESS, Site
+from stock_story import RULES, SITE, START, WITNESS, Site
 
 from carecoord.events.stock import OrderForm, StockTransferredOut, StockWasted, WasteReason
 from carecoord.services.kernel.errors import RuleViolation
-from carecoord.services.medication.rules import DEFAULT_RULES
 from carecoord.services.stock import commands
 from carecoord.services.stock.movements import Transfer, Waste
 from carecoord.services.stock.record import Ledger
@@ -30,9 +29,7 @@ def dated_back(site: Site, at: datetime, since: list[tuple[datetime, str]]) -> L
 
 def waste(site: Site, quantity: str, at: datetime, ledger: Ledger) -> None:
     given = Waste("M-100", Decimal(quantity), WasteReason.SPILL, "spilt", WITNESS.id, at)
-    site.run(
-        commands.waste(site.stamp(), site=SITE, waste=given, ledger=ledger, rules=DEFAULT_RULES)
-    )
+    site.run(commands.waste(site.stamp(), site=SITE, waste=given, ledger=ledger, rules=RULES))
 
 
 def test_an_entry_dated_back_leaves_at_most_what_the_lot_has_held_since() -> None:
@@ -47,9 +44,7 @@ def test_an_entry_dated_back_leaves_at_most_what_the_lot_has_held_since() -> Non
     moved = Transfer("M-100", Decimal(50), "South OTP", OrderForm.DEA_222, "222-T1", then)
     with pytest.raises(RuleViolation) as too_much:
         site.run(
-            commands.transfer(
-                site.stamp(), site=SITE, transfer=moved, ledger=ledger, rules=DEFAULT_RULES
-            )
+            commands.transfer(site.stamp(), site=SITE, transfer=moved, ledger=ledger, rules=RULES)
         )
 
     assert (refused.value.field, refused.value.rule) == ("quantity", "on-hand")
