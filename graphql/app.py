@@ -51,6 +51,8 @@ from strawberry.types.unset import UnsetType
 from carecoord.graphql.context import OPERATION_CORRELATION, RequestContext
 from carecoord.graphql.metrics import NOT_RUN, OPERATION_SCOPE_KEY
 from carecoord.graphql.schema import build_schema
+from carecoord.graphql.sockets_per_user import CLOSE_CODE as SOCKETS_CLOSE_CODE
+from carecoord.graphql.sockets_per_user import Held, SocketsPerUser
 from carecoord.graphql.status import health as health_body
 from carecoord.services.infrastructure.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from carecoord.services.kernel.errors import DomainError
@@ -65,8 +67,10 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 _MEDIA_TYPE = "carecoord.media_type"
 _REQUEST_ERROR = "carecoord.request_error"
 _REFUSAL = "carecoord.refusal"
+_HELD = "carecoord.socket_held"
 """Where the view keeps, in the request's scope, the media type chosen, whether the
-request failed before it ran, and why a socket was refused."""
+request failed before it ran, how a socket was refused (its close code and reason), and
+the socket's place in its user's count (``sockets_per_user.py``)."""
 BAD_REQUEST = "BAD_REQUEST"
 """``extensions.code`` of a request refused before GraphQL saw it."""
 METHODS = "GET, POST"
@@ -140,9 +144,10 @@ class BoundedRequest(StarletteRequestAdapter):
 
 
 class ExplainedClose(ASGIWebSocketAdapter):
-    """Closes a socket refused at ``connection_init`` (4403) with the reason it was refused,
-    which the client can show, instead of a bare ``Forbidden``; every reason cut to what a
-    close frame carries (Strawberry's quote the client's message type or id whole)."""
+    """Closes a socket refused at ``connection_init`` with the reason it was refused, which
+    the client can show, instead of a bare ``Forbidden``, and the close code of the refusal
+    (4403 for a token, 4429 for one socket too many); every reason cut to what a close
+    frame carries (Strawberry's quote the client's message type or id whole)."""
 
     async def iter_json(
         self, *, ignore_parsing_errors: bool = False
@@ -156,8 +161,10 @@ class ExplainedClose(ASGIWebSocketAdapter):
             raise NonJsonMessageReceived from None
 
     async def close(self, code: int, reason: str) -> None:
-        why = self.ws.scope.get(_REFUSAL) if code == 4403 else None
-        await super().close(code, close_reason(str(why) if why else reason))
+        refused: tuple[int, str] | None = self.ws.scope.get(_REFUSAL) if code == 4403 else None
+        if refused is not None:
+            code, reason = refused
+        await super().close(code, close_reason(reason))
 
 
 class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
@@ -165,6 +172,16 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
     shape it defines: Strawberry's handler indexes it as it comes and fails with a bare
     exception (no close frame, a traceback in the log). Each operation gets a correlation id
     of its own, as each HTTP request does."""
+
+    async def handle(self) -> None:
+        """As Strawberry's; the socket's place in its user's count is given back however it
+        ends (a close, a drop, the server stopping)."""
+        try:
+            await super().handle()
+        finally:
+            held: Held | None = self.context.request.scope.pop(_HELD, None)
+            if held is not None:
+                held.release()
 
     async def run_operation(self, operation: Operation[RequestContext, None]) -> None:
         OPERATION_CORRELATION.set(uuid4())  # in the operation's own task: its alone
@@ -295,6 +312,7 @@ class CareGraphQL(GraphQL[RequestContext, None]):
             max_subscriptions_per_connection=MAX_OPERATIONS_PER_SOCKET,
         )
         self.platform = platform
+        self.sockets = SocketsPerUser(platform.settings.max_websockets_per_user)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """As Strawberry's, but in the media type the client accepts (see the module's
@@ -434,13 +452,21 @@ class CareGraphQL(GraphQL[RequestContext, None]):
         return RequestContext(self.platform, request, response)
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
-        """Refuse a socket whose token is bad at once, rather than at its first operation;
-        the close frame (4403) says why: ``<code> <rule>: <message>``."""
+        """Refuse a socket whose token is bad at once, rather than at its first operation,
+        and one its user opened past ``max_websockets_per_user``; the close frame (4403,
+        4429) says why: ``<code> <rule>: <message>``."""
+        scope = context.request.scope
         try:
-            context.actor()
+            actor = context.actor()
         except DomainError as refusal:
-            context.request.scope[_REFUSAL] = f"{refusal.code} {refusal.rule}: {refusal.message}"
+            scope[_REFUSAL] = (4403, f"{refusal.code} {refusal.rule}: {refusal.message}")
             raise ConnectionRejectionError({"message": refusal.message}) from None
+        if actor is not None:
+            held = self.sockets.hold(actor.id)
+            if held is None:
+                scope[_REFUSAL] = (SOCKETS_CLOSE_CODE, self.sockets.refusal)
+                raise ConnectionRejectionError({"message": self.sockets.refusal})
+            scope[_HELD] = held
         return await super().on_ws_connect(context)
 
 

@@ -104,6 +104,13 @@ class Settings(BaseSettings):
         "the read's). Clinical events are always flushed before a command answers.",
     )
     read_your_writes_timeout: float = Field(default=2.0, gt=0)
+    max_websockets_per_user: int = Field(
+        default=20,
+        ge=1,
+        description="GraphQL websockets one user may have open at once on one API process; "
+        "one more is closed at its connection_init with 4429 (each socket runs at most 100 "
+        "operations at once).",
+    )
     db_pool_size: int = Field(default=8, ge=1)
 
     # The event chain's anchors (services/infrastructure/chain_anchors.py), kept by the relay's
