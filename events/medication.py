@@ -214,6 +214,13 @@ class MedicationStatementEnded(_AboutStatement):
     reason: str = Field(default="", max_length=500)
 
 
+class MedicationStatementEnteredInError(EnteredInError, _AboutStatement):
+    """The statement should never have been recorded (the wrong client, a medication they
+    never took): it leaves the picture, its history stays."""
+
+    summary_template: ClassVar[str] = "Statement entered in error: {medication}"
+
+
 class Severity(StrEnum):
     """FHIR DetectedIssue severity: high = may be life-threatening or cause permanent injury."""
 
@@ -557,6 +564,7 @@ MEDICATION_EVENTS: tuple[type[CareEvent], ...] = (
     OrderReinstated,
     MedicationStatementRecorded,
     MedicationStatementEnded,
+    MedicationStatementEnteredInError,
     InteractionFound,
     HardStopRefused,
     OverrideAcknowledged,

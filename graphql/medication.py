@@ -54,6 +54,7 @@ from carecoord.graphql.medication_inputs import (
     PrescribeInput,
     ReplaceDoseInput,
     ResumeOrderInput,
+    StatementInErrorInput,
     TakeHomeEligibilityInput,
     TakeHomeInErrorInput,
     TakeHomeInput,
@@ -324,6 +325,13 @@ class MedicationMutation:
         Action.END_MEDICATION_STATEMENT,
         commands.end_statement,
         EndMedicationStatementInput,
+    )
+    mark_medication_statement_entered_in_error = medication_mutation(
+        "Mark a medication statement entered in error (wrong client, never taken); its"
+        " record stays and it leaves the interaction picture.",
+        Action.ENTER_STATEMENT_IN_ERROR,
+        commands.mark_statement_entered_in_error,
+        StatementInErrorInput,
     )
     determine_take_home_eligibility = client_mutation(
         "Record the take-home eligibility decision.",

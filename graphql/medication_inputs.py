@@ -144,6 +144,15 @@ class EndMedicationStatementInput:
     )
 
 
+@strawberry.input(description="A medication statement recorded in error.")
+class StatementInErrorInput:
+    client_id: UUID
+    statement_id: UUID = strawberry.field(
+        description="The statement (`recordMedicationStatement`'s `id`)."
+    )
+    reason: str = strawberry.field(description="Why: wrong client, never taken, ...")
+
+
 @strawberry.input(description="An observed dose given at the window.")
 class AdministerDoseInput(OrderInput):
     amount: Decimal

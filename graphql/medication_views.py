@@ -97,7 +97,7 @@ class MedicationOrder:
 class MedicationStatement:
     id: UUID
     medication: str
-    status: str
+    status: str = strawberry.field(description="active, stopped or entered-in-error.")
     dose: Decimal | None
     unit: str
     source: str

@@ -22,6 +22,7 @@ from carecoord.events.medication import (
     InteractionFound,
     MedicationPrescribed,
     MedicationStatementEnded,
+    MedicationStatementEnteredInError,
     MedicationStatementRecorded,
     OrderDiscontinued,
     OrderEnteredInError,
@@ -37,8 +38,9 @@ from carecoord.projections.rows import client_rows, fetch
 
 NAME = "medications"
 READS = (DoseChanged, InteractionFound, MedicationPrescribed, MedicationStatementEnded,
-         MedicationStatementRecorded, OrderDiscontinued, OrderEnteredInError, OrderHeld,
-         OrderReinstated, OrderResumed, TaperOrdered)  # fmt: skip
+         MedicationStatementEnteredInError, MedicationStatementRecorded, OrderDiscontinued,
+         OrderEnteredInError, OrderHeld, OrderReinstated, OrderResumed,
+         TaperOrdered)  # fmt: skip
 """The events ``apply`` reads (a rebuild decodes no other for it)."""
 
 
@@ -160,8 +162,9 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
                 mode="json", include={"dose", "unit", "source", "source_detail", "since"}
             )
             w.insert(item, e.statement_id, "statement", e.medication, details)
-        elif isinstance(e, MedicationStatementEnded):
-            await w.update(item, e.statement_id, "stopped", {"stopped_reason": e.reason})
+        elif isinstance(e, MedicationStatementEnded | MedicationStatementEnteredInError):
+            status = "stopped" if isinstance(e, MedicationStatementEnded) else "entered-in-error"
+            await w.update(item, e.statement_id, status, {"stopped_reason": e.reason})
             await w.left_picture(item, e.statement_id)
         elif isinstance(e, InteractionFound):
             details = e.model_dump(

@@ -15,6 +15,7 @@ from carecoord.events.medication import (
     InteractionFound,
     MedicationPrescribed,
     MedicationStatementEnded,
+    MedicationStatementEnteredInError,
     MedicationStatementRecorded,
     OrderDiscontinued,
     OrderEnteredInError,
@@ -203,6 +204,16 @@ def statement_ended(res: Resources, event: MedicationStatementEnded) -> None:
         statement["statusReason"] = [text(event.reason)]
 
 
+def statement_in_error(res: Resources, event: MedicationStatementEnteredInError) -> None:
+    statement = res.change(event, "MedicationStatement", event.statement_id)
+    if statement is None:
+        return
+    statement["status"] = "entered-in-error"
+    statement["statusReason"] = [text(event.reason)]
+    target = reference("MedicationStatement", event.statement_id)
+    res.new(event, provenance(event, target, "NULLIFY", event.reason))
+
+
 def implicated(found: Implicated) -> dict[str, str]:
     return reference("MedicationStatement" if found.is_statement else "MedicationRequest", found.id)
 
@@ -288,6 +299,6 @@ def overridden(res: Resources, event: OverrideAcknowledged) -> None:
 HANDLERS = (
     # MedicationRequest
     handlers(ordered, held, resumed, discontinued, entered_in_error, reinstated)
-    | handlers(statement_recorded, statement_ended)  # MedicationStatement
+    | handlers(statement_recorded, statement_ended, statement_in_error)  # MedicationStatement
     | handlers(interaction, hard_stop, overridden)  # DetectedIssue
 )

@@ -31,6 +31,7 @@ class Action(StrEnum):
     DETERMINE_TAKE_HOME_ELIGIBILITY = "determine_take_home_eligibility"
     RECORD_MEDICATION_STATEMENT = "record_medication_statement"
     END_MEDICATION_STATEMENT = "end_medication_statement"
+    ENTER_STATEMENT_IN_ERROR = "enter_statement_in_error"
     REPLACE_DOSE = "replace_dose"
     ENTER_DOSE_IN_ERROR = "enter_dose_in_error"
     RECORD_DOSE_NOT_GIVEN = "record_dose_not_given"
@@ -89,6 +90,7 @@ MAY_RECORD: dict[Action, frozenset[Role]] = {
     Action.DETERMINE_TAKE_HOME_ELIGIBILITY: frozenset({Role.PRESCRIBER}),
     Action.RECORD_MEDICATION_STATEMENT: frozenset({Role.PRESCRIBER, Role.NURSE}),
     Action.END_MEDICATION_STATEMENT: frozenset({Role.PRESCRIBER, Role.NURSE}),
+    Action.ENTER_STATEMENT_IN_ERROR: frozenset({Role.PRESCRIBER, Role.NURSE}),
     Action.REPLACE_DOSE: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.ENTER_DOSE_IN_ERROR: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.RECORD_DOSE_NOT_GIVEN: frozenset({Role.NURSE, Role.PRESCRIBER}),

@@ -324,6 +324,23 @@ def end_statement(
     return on_record(client_id, decide)
 
 
+def mark_statement_entered_in_error(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    statement_id: UUID,
+    reason: str,
+    rules: MedicationRules = DEFAULT_RULES,
+) -> Command[UUID]:
+    """A statement recorded in error is corrected by a new event, never by editing it."""
+
+    def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
+        statements.enter_in_error(record, stamp, rules, statement_id, reason)
+        return statement_id
+
+    return on_record(client_id, decide)
+
+
 def determine_take_home_eligibility(
     stamp: Stamp, *, client_id: UUID, decision: EligibilityDecision
 ) -> Command[UUID]:

@@ -49,6 +49,7 @@ def picture(
     entries += [
         statement_exposure(s, rules.formulary.lookup(s.medication), rules)
         for s in record.statements.values()
+        if s.in_error is None
     ]
     return entries + monitored.exposures(rules, entries)
 

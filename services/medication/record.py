@@ -25,6 +25,7 @@ from carecoord.events.medication import (
     InteractionFound,
     MedicationPrescribed,
     MedicationStatementEnded,
+    MedicationStatementEnteredInError,
     MedicationStatementRecorded,
     OrderDiscontinued,
     OrderEnteredInError,
@@ -50,6 +51,8 @@ class Statement:
     since: date | None = None
     active: bool = True
     stopped_at: datetime | None = None
+    in_error: Marked | None = None
+    """Marked entered in error: it never was, and counts nowhere."""
 
 
 @dataclass(slots=True)
@@ -146,9 +149,8 @@ class MedicationRecord(Aggregate, context="medication"):
             self.statements[event.statement_id] = Statement(
                 event.statement_id, event.medication, event.since
             )
-        elif isinstance(event, MedicationStatementEnded):
-            statement = self.statements[event.statement_id]
-            statement.active, statement.stopped_at = False, event.occurred_at
+        elif isinstance(event, MedicationStatementEnded | MedicationStatementEnteredInError):
+            self._apply_statement_change(event)
         elif isinstance(event, InteractionFound):
             self.findings.add((event.rule_id, frozenset(i.id for i in event.implicated)))
         elif isinstance(event, TakeHomeEligibilityDetermined):
@@ -176,6 +178,16 @@ class MedicationRecord(Aggregate, context="medication"):
             order.acknowledged.add(event.rule_id)
             since = order.acknowledged_at.get(event.rule_id, event.occurred_at)
             order.acknowledged_at[event.rule_id] = max(since, event.occurred_at)
+
+    def _apply_statement_change(
+        self, event: MedicationStatementEnded | MedicationStatementEnteredInError
+    ) -> None:
+        statement = self.statements[event.statement_id]
+        statement.active = False
+        if isinstance(event, MedicationStatementEnded):
+            statement.stopped_at = event.occurred_at
+        else:
+            statement.in_error = Marked(event.occurred_at, event.actor.id, event.reason)
 
     def _apply_eligibility(self, event: TakeHomeEligibilityDetermined) -> None:
         """Kept by when it was made (a time ahead within the clock tolerance counts from its

@@ -1,6 +1,9 @@
 """Medications the client takes from elsewhere (another prescriber, over the counter, a PDMP
 report): recorded as statements so the care team sees the whole picture. Once ended,
-a statement counts as exposure through the day the client stopped, then its washouts."""
+a statement counts as exposure through the day the client stopped, then its washouts. One
+recorded in error (the wrong client, a medication never taken) is marked so by a new event,
+never edited, and counts nowhere after: not in the interaction picture, so it raises no
+finding and holds no washout."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from carecoord.events.medication import (
     Attempt,
     InteractionFound,
     MedicationStatementEnded,
+    MedicationStatementEnteredInError,
     MedicationStatementRecorded,
     StatementSource,
 )
@@ -27,6 +31,7 @@ from carecoord.services.medication.formulary import Medication
 from carecoord.services.medication.interactions import Entry
 from carecoord.services.medication.monitored import NOTHING, Monitored
 from carecoord.services.medication.record import MedicationRecord
+from carecoord.services.medication.record import Statement as Reported
 from carecoord.services.medication.rules import MedicationRules
 
 
@@ -108,11 +113,7 @@ def end_statement(
     """``stopped_at``: when the client stopped (not in the future, at most 30 days back, not
     before the reported ``since``); it becomes the event's clinical time. The reason is
     optional: one that shows nothing is kept as none."""
-    statement = record.statements.get(statement_id)
-    if statement is None:
-        raise NotFound(
-            "statementId", "unknown-statement", f"the client has no statement {statement_id}"
-        )
+    statement = _statement(record, statement_id)
     if not statement.active:
         raise RuleViolation(
             "statementId", "statement-active", f"{statement.medication} is already ended"
@@ -136,3 +137,41 @@ def end_statement(
             reason=said(reason),
         )
     )
+
+
+def enter_in_error(
+    record: MedicationRecord, stamp: Stamp, rules: MedicationRules, statement_id: UUID, reason: str
+) -> None:
+    """Mark a statement entered in error, ended or not, once; a reason is required."""
+    statement = _statement(record, statement_id)
+    if statement.in_error is not None:
+        raise RuleViolation(
+            "statementId",
+            "not-in-error",
+            f"statement {statement_id} was already marked entered in error"
+            f" {statement.in_error.note(rules.zone)}",
+        )
+    reason = said(reason)
+    if not reason:
+        raise InvalidInput(
+            "reason", "reason-required", "say why the statement is in error (wrong client, ...)"
+        )
+    record.record(
+        stamp.event(
+            MedicationStatementEnteredInError,
+            record.client_id,
+            None,
+            statement_id=statement_id,
+            medication=statement.medication,
+            reason=reason,
+        )
+    )
+
+
+def _statement(record: MedicationRecord, statement_id: UUID) -> Reported:
+    found = record.statements.get(statement_id)
+    if found is None:
+        raise NotFound(
+            "statementId", "unknown-statement", f"the client has no statement {statement_id}"
+        )
+    return found

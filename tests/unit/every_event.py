@@ -55,6 +55,7 @@ from carecoord.events.medication import (
     InteractionFound,
     MedicationPrescribed,
     MedicationStatementEnded,
+    MedicationStatementEnteredInError,
     MedicationStatementRecorded,
     NotGivenReason,
     OrderDiscontinued,
@@ -127,7 +128,17 @@ def every_event(client_id: UUID | None = None) -> Record:
     _window(r, order)
     _therapy(r)
     _checkins(r)
+    _statement_in_error(r)
     return r
+
+
+def _statement_in_error(r: Record) -> None:
+    wrong = r.add(
+        MedicationStatementRecorded, NURSE, statement_id=uuid4(), medication="tramadol",
+        source=StatementSource.CLIENT,
+    )  # fmt: skip
+    r.add(MedicationStatementEnteredInError, NURSE, statement_id=wrong.statement_id,
+          medication="tramadol", reason="another client's report")  # fmt: skip
 
 
 def _care(r: Record) -> None:

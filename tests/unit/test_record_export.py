@@ -398,3 +398,14 @@ def test_guest_dosing_ended_early_flags_the_days_away_and_not_the_day_back() -> 
     assert (flag["status"], flag["period"]) == (
         "inactive", {"start": "2026-02-10", "end": "2026-02-14"}
     )  # fmt: skip
+
+
+def test_a_statement_in_error_is_marked_so_with_its_provenance() -> None:
+    bundle = as_fhir([record_for(DOCTOR)], [], at=AT)
+    [wrong] = [
+        s for s in by_type(bundle, "MedicationStatement") if s["status"] == "entered-in-error"
+    ]
+    target = {"reference": f"MedicationStatement/{wrong['id']}"}
+    [nullified] = [p for p in by_type(bundle, "Provenance") if p["target"] == [target]]
+    assert wrong["statusReason"] == [{"text": "another client's report"}]
+    assert nullified["activity"]["coding"][0]["code"] == "NULLIFY"
