@@ -58,6 +58,9 @@ async def test_a_take_home_charted_late_is_held_to_the_determination_in_force_wh
     days were allowed it stands, though a reassessment since allows none."""
     clinic = await Clinic.enroll(api, "Sam R.")
     order = await dosed_since(clinic, today - timedelta(days=40))
+    for days_ago in range(39, 10, -1):  # dosed daily, or the day back would be a restart
+        if days_ago != 24:  # the day the refused take-home is for
+            await clinic.dose(order, today - timedelta(days=days_ago), "60")
 
     def handed(days_ago: int, label: str) -> dict[str, Any]:
         day = today - timedelta(days=days_ago)
