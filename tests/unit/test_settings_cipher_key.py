@@ -17,7 +17,9 @@ from carecoord.services.runtime.cli import settings_or_exit
 HEX = secrets.token_hex(32)
 
 
-@pytest.mark.parametrize("key", [HEX, "not base64!", "c2hvcnQ="])
+@pytest.mark.parametrize(
+    "key", [HEX, "not base64!", "c2hvcnQ="], ids=["hex", "not-base64", "short"]
+)
 def test_a_key_that_is_no_aes_key_is_refused_without_its_value(key: str) -> None:
     with pytest.raises(ValidationError) as refused:
         Settings(cipher_key=key)
