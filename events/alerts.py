@@ -41,12 +41,14 @@ class AlertRaised(_Alert):
 
 class AlertAcknowledged(_Alert):
     summary_template: ClassVar[str] = "Alert acknowledged ({rule_id})"
+    free_text: ClassVar[tuple[str, ...]] = ("note",)
 
     note: str = Field(min_length=1, max_length=2000)
 
 
 class AlertResolved(_Alert):
     summary_template: ClassVar[str] = "Alert resolved ({rule_id})"
+    free_text: ClassVar[tuple[str, ...]] = ("note",)
 
     note: str = Field(min_length=1, max_length=2000)
 

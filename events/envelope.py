@@ -87,6 +87,9 @@ class CareEvent(BaseModel):
     published: ClassVar[bool] = True
     """Whether the relay publishes it on the broker (a channel of the contract): an
     access-log entry is kept in the access log alone."""
+    free_text: ClassVar[tuple[str, ...]] = ()
+    """Its fields of free text, which can tell whatever their writer reads: shown only to a
+    reader whose grant has as much (``policy.shows_text_by``)."""
 
     event_id: UUID
     client_id: UUID

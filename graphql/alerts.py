@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 from uuid import UUID
 
 import strawberry
@@ -16,6 +16,7 @@ from strawberry.types import Info
 from carecoord.events import Kind
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.declared import client_mutation, client_query, into
+from carecoord.graphql.withheld import withheld, without
 from carecoord.projections import alerts
 from carecoord.services.alerts import commands
 from carecoord.services.alerts.record import Status
@@ -47,7 +48,11 @@ class Alert:
     status: Status
     raised_at: datetime
     position: int = strawberry.field(description="Where it was raised in the event log.")
-    history: JSON = strawberry.field(description="Acknowledgements and resolutions, in order.")
+    history: JSON = strawberry.field(
+        description="Acknowledgements and resolutions, in order. A note whose writer reads more"
+        " of the record than you do (a nurse's, read by a peer supporter) is null, and its"
+        ' step\'s `withheld` names it (`["note"]`; `[]` where the note is shown).'
+    )
 
     @strawberry.field(
         description="The program's day `raisedAt` falls on, in the program's time zone"
@@ -89,6 +94,21 @@ def shown_alerts(ctx: RequestContext, grant: Grant) -> Callable[[str], bool]:
     return lambda rule_id: rules is None or rule_id in rules
 
 
+def notes_shown(row: alerts.Alert, grant: Grant, reader_id: str) -> alerts.Alert:
+    """``row`` as ``grant`` shows it to ``reader_id``: a note its writer's role tells more
+    in than the grant shows is withheld (``graphql/withheld.py``)."""
+    shown = row.copy()
+    shown["history"] = [_step_shown(step, grant, reader_id) for step in row["history"]]
+    return shown
+
+
+def _step_shown(step: dict[str, Any], grant: Grant, reader_id: str) -> dict[str, Any]:
+    if "note" not in step:  # a step naming evidence in error has no text
+        return step
+    gone = withheld(["note"], grant, step["role"], step["by"], reader_id)
+    return {**without(step, gone), "withheld": gone}
+
+
 async def alerts_shown(
     ctx: RequestContext, client_id: UUID, grant: Grant, status: list[Status] | None = None
 ) -> list[alerts.Alert]:
@@ -96,7 +116,8 @@ async def alerts_shown(
     rule tells no more than the grant shows."""
     rows = await alerts.of_client(ctx.platform.reads, client_id, status or (), MAX_ALERTS)
     shown = shown_alerts(ctx, grant)
-    return [r for r in rows if shown(r["rule_id"])]
+    reader = ctx.reader().id
+    return [notes_shown(r, grant, reader) for r in rows if shown(r["rule_id"])]
 
 
 @strawberry.type
@@ -153,7 +174,11 @@ class AlertQuery:
                 for client_id, mine in shown.items()
             )
         )
-        alerts_shown = [Alert.of(r) for mine in shown.values() for r in mine]
+        alerts_shown = [
+            Alert.of(notes_shown(r, granted[client_id], reader.id))
+            for client_id, mine in shown.items()
+            for r in mine
+        ]
         return sorted(alerts_shown, key=lambda a: (a.raised_at, a.position))
 
 

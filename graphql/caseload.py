@@ -19,7 +19,7 @@ import strawberry
 from strawberry.types import Info
 
 from carecoord.events import Kind
-from carecoord.graphql.alerts import Alert, shown_alerts
+from carecoord.graphql.alerts import Alert, notes_shown, shown_alerts
 from carecoord.graphql.context import After, RequestContext
 from carecoord.graphql.declared import listing_query
 from carecoord.projections import alerts, caseload
@@ -198,5 +198,5 @@ class CaseloadSubscription:
                             kinds=[Kind.ALERT],
                             count=1,
                         )
-                        yield Alert.of(row)
+                        yield Alert.of(notes_shown(row, grant, ctx.reader().id))
             seen = rows[-1]["raised_position"] if len(rows) == ALERTS_PAGE else reached

@@ -15,9 +15,11 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from carecoord.events import Kind as EventKind
+from carecoord.events.catalog import event_class
 from carecoord.graphql.alerts import shown_alerts
 from carecoord.graphql.context import After, AtLeast, RequestContext
 from carecoord.graphql.isoformat import isoformat
+from carecoord.graphql.withheld import withheld, without
 from carecoord.projections import timeline
 from carecoord.projections.rows import Shown
 from carecoord.services.kernel.errors import Forbidden, InvalidInput
@@ -44,6 +46,11 @@ class TimelineEntry:
     occurred_at: datetime = strawberry.field(description="When it happened (clinical time).")
     recorded_at: datetime = strawberry.field(description="When it was recorded.")
     recorded_by: RecordedBy
+    withheld: list[str] = strawberry.field(
+        description="Free-text fields of `facts` withheld from you (null there): their writer"
+        " reads more of the record than you do, as a nurse's note on an alert a peer supporter"
+        " is shown (docs/access.md). Empty where everything is shown."
+    )
     facts_json: strawberry.Private[str]
 
     @strawberry.field(
@@ -55,10 +62,13 @@ class TimelineEntry:
         # projected before the envelope was left out still carry it until a rebuild.
         found: dict[str, Any] = json.loads(self.facts_json)
         own = {k: v for k, v in found.items() if k not in timeline.ENVELOPE}
-        return cast("JSON", own)
+        return cast("JSON", without(own, self.withheld))
 
     @classmethod
-    def of(cls, row: timeline.Entry) -> TimelineEntry:
+    def of(cls, row: timeline.Entry, grant: Grant, reader_id: str) -> TimelineEntry:
+        """``row`` as ``grant`` shows it to ``reader_id``: free text its writer's role tells
+        more in than the grant shows withheld (``graphql/withheld.py``)."""
+        free_text = event_class(row["type"]).free_text
         return cls(
             position=row["position"],
             event_id=row["event_id"],
@@ -68,6 +78,7 @@ class TimelineEntry:
             occurred_at=row["occurred_at"],
             recorded_at=row["recorded_at"],
             recorded_by=RecordedBy(id=row["actor_id"], role=row["actor_role"]),
+            withheld=withheld(free_text, grant, row["actor_role"], row["actor_id"], reader_id),
             facts_json=row["facts"],
         )
 
@@ -209,6 +220,7 @@ class TimelineQuery:
         )
         page = rows[:first]
         client = str(client_id)
+        reader = ctx.reader().id
         await ctx.gate.record_read(
             client_id,
             grant,
@@ -218,7 +230,8 @@ class TimelineQuery:
         )
         return TimelineConnection(
             edges=[
-                TimelineEdge(cursor=cursor_of(r, client), node=TimelineEntry.of(r)) for r in page
+                TimelineEdge(cursor=cursor_of(r, client), node=TimelineEntry.of(r, grant, reader))
+                for r in page
             ],
             page_info=PageInfo(
                 has_next_page=len(rows) > first,
@@ -262,6 +275,6 @@ class TimelineSubscription:
                         await ctx.gate.record_read(
                             client_id, grant, operation="timeline", kinds=[row["kind"]], count=1
                         )
-                        yield TimelineEntry.of(row)
+                        yield TimelineEntry.of(row, grant, ctx.reader().id)
         finally:
             feed.close(watch)

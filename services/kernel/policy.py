@@ -22,7 +22,7 @@ from carecoord.events import Kind, Role
 from carecoord.events.access import Basis
 from carecoord.services.kernel.errors import Forbidden
 
-POLICY_VERSION = "access-2026.4"
+POLICY_VERSION = "access-2026.5"
 
 ALL_KINDS = frozenset(Kind)
 NOTES = frozenset({Kind.COUNSELING_NOTE})
@@ -289,3 +289,11 @@ def writer_sees(role: Role) -> frozenset[Kind]:
         return PROGRAM_WIDE[role][1].kinds
     team = ON_CARE_TEAM.get(role)
     return frozenset() if team is None else team.kinds
+
+
+def shows_text_by(grant: Grant, writer: Role, *, authored_by_reader: bool) -> bool:
+    """Whether ``grant`` shows free text written in role ``writer`` (an alert's note): text
+    can tell whatever its writer reads, so it shows to a reader whose grant has every kind
+    the writer's role reads (``writer_sees``), and to its writer. A nurse's note on a
+    check-in alert may name the dose: the peer supporter shown the alert is not shown it."""
+    return authored_by_reader or writer_sees(writer) <= grant.kinds

@@ -56,6 +56,7 @@ def test_a_row_projected_with_its_envelope_shows_only_the_events_fields() -> Non
         occurred_at=datetime.now(UTC),
         recorded_at=datetime.now(UTC),
         recorded_by=RecordedBy(id="nurse-1", role="nurse"),
+        withheld=[],
         facts_json=json.dumps(stored),
     )
 
