@@ -175,7 +175,8 @@ class RequestContext:
         The grant is asked first (a refusal is logged, then raised); with ``needs``, a
         grant that does not show that kind of data is refused too. Then the view is waited
         for until it has ``at_least``. The read is logged with ``kinds`` of what it
-        returned: by default the ``needs`` kind, or else each row's own.
+        returned: by default the ``needs`` kind, or else each row's own; one ``read``
+        refuses once it has looked at the rows (too many to answer whole) as returning none.
         """
         grant = await self.gate.readable(client_id, operation=operation, at_least=at_least)
         if needs is not None and not grant.shows(needs, authored_by_reader=False):
@@ -184,7 +185,11 @@ class RequestContext:
             )
             raise await self.gate.refused_read(client_id, operation, refusal)
         await self.caught_up(view, at_least)
-        rows = await read(grant)
+        try:
+            rows = await read(grant)
+        except InvalidInput:
+            await self.gate.record_read(client_id, grant, operation=operation, kinds=(), count=0)
+            raise
         if kinds is not None:
             returned = kinds(rows)
         else:

@@ -23,9 +23,9 @@ from strawberry.types import Info
 
 from carecoord.events import Kind, Role
 from carecoord.events.medication import Dispensing, Severity
-from carecoord.graphql import medication_safety
+from carecoord.graphql import log_pages, medication_safety
 from carecoord.graphql.context import AtLeast, RequestContext
-from carecoord.graphql.day_ranges import bounded, in_order, last_days
+from carecoord.graphql.day_ranges import MAX_DAYS, bounded, last_days
 from carecoord.graphql.declared import into, listing_query
 from carecoord.graphql.listed import kept_rows
 from carecoord.graphql.log_pages import (
@@ -38,6 +38,7 @@ from carecoord.graphql.log_pages import (
 )
 from carecoord.graphql.medication_safety import cells
 from carecoord.graphql.timeline import PageInfo
+from carecoord.graphql.whole_ranges import given, whole
 from carecoord.projections import dispensing_log as dea_log
 from carecoord.projections import dosing, inventory, medications
 from carecoord.services.kernel.policy import Grant, Listing
@@ -476,7 +477,11 @@ class MedicationQuery:
             findings=[finding_of(r) for r in found if r["entry"] == "finding"],
         )
 
-    @strawberry.field(description="A client's doses given, missed, held and taken home.")
+    @strawberry.field(
+        description="A client's doses given, missed, held and taken home on a range of days"
+        " (fromDay and toDay; one left out runs to the client's first or last entry), whole:"
+        f" at most {MAX_DAYS} days and {log_pages.MAX_ROWS} entries, refused past either."
+    )
     async def client_dosing(
         self,
         info: Info[RequestContext, None],
@@ -487,14 +492,19 @@ class MedicationQuery:
         at_least: AtLeast = None,
     ) -> DosingView:
         ctx = info.context
-        if from_day is not None and to_day is not None:
-            in_order(from_day, to_day)
+        given(from_day, to_day)
         found = await ctx.client_rows(
             client_id,
             "clientDosing",
             dosing.NAME,
             at_least,
-            lambda _: dosing.of_client(ctx.platform.reads, client_id, from_day, to_day),
+            lambda _: whole(
+                from_day,
+                to_day,
+                lambda limit: dosing.of_client(
+                    ctx.platform.reads, client_id, from_day, to_day, limit
+                ),
+            ),
             needs=Kind.DOSING,
         )
         today = on or datetime.now(ctx.platform.medication.zone).date()

@@ -21,12 +21,14 @@ import strawberry
 from strawberry.types import Info
 
 from carecoord.events.medication import Severity
+from carecoord.graphql import log_pages
 from carecoord.graphql.context import RequestContext
-from carecoord.graphql.day_ranges import bounded
+from carecoord.graphql.day_ranges import MAX_DAYS, bounded
 from carecoord.graphql.declared import AT_LEAST, into, own_arguments, resolved_by, returned
 from carecoord.graphql.log_pages import PAGE_CSV, WHOLE_OR_PAGED, After, First, LogOrder, paged
 from carecoord.graphql.stock import site_of
 from carecoord.graphql.timeline import PageInfo
+from carecoord.graphql.whole_ranges import given, whole
 from carecoord.projections import stock
 from carecoord.services.kernel.policy import Listing
 from carecoord.services.medication.exports import to_csv
@@ -263,9 +265,26 @@ async def counted(ctx: RequestContext, site: str, from_day: date, to_day: date) 
 
 
 async def discrepancies(
-    ctx: RequestContext, site: str, open_only: bool = True
+    ctx: RequestContext,
+    site: str,
+    open_only: bool = True,
+    from_day: date | None = None,
+    to_day: date | None = None,
 ) -> list[StockDiscrepancy]:
-    found = await stock.discrepancies(ctx.platform.pool, site, open_only=open_only)
+    given(from_day, to_day)
+    found = await whole(
+        from_day,
+        to_day,
+        lambda limit: stock.discrepancies(
+            ctx.platform.pool,
+            site,
+            open_only=open_only,
+            from_day=from_day,
+            to_day=to_day,
+            limit=limit,
+        ),
+        spanned=not open_only,
+    )
     return [discrepancy_of(r) for r in found]
 
 
@@ -291,7 +310,12 @@ class StockQuery:
         "The counts taken at a site on a range of its days, at most 366.", counted
     )
     stock_discrepancies = site_query(
-        "The discrepancies counts raised at a site (open ones only).", discrepancies
+        "The discrepancies counts raised at a site, in the order raised: the open ones, or"
+        " with openOnly false every one, on a range of its days (fromDay and toDay; one left"
+        " out runs to the first or last raised), whole: at most"
+        f" {log_pages.MAX_ROWS} rows, and with openOnly false at most {MAX_DAYS} days, refused"
+        " past either.",
+        discrepancies,
     )
     biennial_inventory = site_query(
         "The biennial inventories (21 CFR 1304.11(c)) taken at a site on a range"

@@ -134,16 +134,21 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
 
 
 async def of_client(
-    pool: AsyncConnectionPool, client_id: UUID, from_day: date | None, to_day: date | None
+    pool: AsyncConnectionPool,
+    client_id: UUID,
+    from_day: date | None,
+    to_day: date | None,
+    limit: int | None = None,
 ) -> list[Dose]:
     """A client's rows for the days ``from_day`` to ``to_day`` (each bound optional), by day
-    and then in log order."""
+    and then in log order; the first ``limit`` (all when None)."""
     query = sql.SQL(
         "SELECT * FROM {} WHERE client_id = %s"
         " AND (%s::date IS NULL OR day >= %s) AND (%s::date IS NULL OR day <= %s)"
-        " ORDER BY day, position, seq"
+        " ORDER BY day, position, seq LIMIT %s"
     ).format(sql.Identifier(NAME))
-    return await fetch(pool, Dose, query, [client_id, from_day, from_day, to_day, to_day])
+    params = [client_id, from_day, from_day, to_day, to_day, limit]
+    return await fetch(pool, Dose, query, params)
 
 
 def standing(dose: str) -> sql.Composed:

@@ -447,11 +447,25 @@ SELECT d.ref_id AS alert_id, d.count_id, d.lot, d.medication, d.counted, d.expec
 FROM {stock} d LEFT JOIN {stock} r
   ON r.site = d.site AND r.kind = 'resolved' AND r.ref_id = d.ref_id
 WHERE d.site = %(site)s AND d.kind = 'discrepancy' AND (NOT %(open)s OR r.ref_id IS NULL)
+  AND (%(from)s::date IS NULL OR d.day >= %(from)s)
+  AND (%(to)s::date IS NULL OR d.day <= %(to)s)
 ORDER BY d.position, d.seq
+LIMIT %(limit)s
 """
 
 
-async def discrepancies(pool: AsyncConnectionPool, site: str, *, open_only: bool) -> list[Found]:
-    """The discrepancies counts at the site raised (those not yet resolved, or all)."""
+async def discrepancies(
+    pool: AsyncConnectionPool,
+    site: str,
+    *,
+    open_only: bool,
+    from_day: date | None = None,
+    to_day: date | None = None,
+    limit: int | None = None,
+) -> list[Found]:
+    """The discrepancies counts at the site raised (those not yet resolved, or all) on the
+    site's days ``from_day`` to ``to_day`` (each bound optional), in the order raised; the
+    first ``limit`` (all when None)."""
     query = sql.SQL(_DISCREPANCIES).format(stock=sql.Identifier(NAME))
-    return await fetch(pool, Found, query, {"site": site, "open": open_only})
+    params = {"site": site, "open": open_only, "from": from_day, "to": to_day, "limit": limit}
+    return await fetch(pool, Found, query, params)
