@@ -477,6 +477,18 @@ class DoseNotGiven(_AboutDose):
     note: str = Field(default="", max_length=500)
 
 
+class DoseNotGivenEnteredInError(EnteredInError, _AboutDose):
+    """A dose not given charted in error (on the wrong client, for the wrong day): the day
+    is no longer accounted for by it, and the entry's own record stays. ``entry_id`` is the
+    ``DoseNotGiven`` event's own id (entries have no other); ``day`` and ``slot`` are its."""
+
+    summary_template: ClassVar[str] = "Dose not given entered in error: {medication} on {day}"
+
+    entry_id: UUID
+    day: date
+    slot: int = Field(ge=1)
+
+
 class TakeHomeBottle(Value):
     """One take-home bottle: the dose it holds and where it came from."""
 
@@ -574,6 +586,7 @@ MEDICATION_EVENTS: tuple[type[CareEvent], ...] = (
     DoseAdministered,
     DoseEnteredInError,
     DoseNotGiven,
+    DoseNotGivenEnteredInError,
     TakeHomeDispensed,
     TakeHomeEnteredInError,
     DoseMissed,

@@ -50,6 +50,7 @@ from carecoord.graphql.medication_inputs import (
     EndMedicationStatementInput,
     GuestDosingInput,
     MedicationStatementInput,
+    NotGivenInErrorInput,
     OrderActionInput,
     PrescribeInput,
     ReplaceDoseInput,
@@ -66,12 +67,13 @@ from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import invalid_input
 from carecoord.services.kernel.unit_of_work import Command
 from carecoord.services.medication import commands
-from carecoord.services.medication.commands import Written
+from carecoord.services.medication.commands import NotGivenRecorded, Written
 from carecoord.services.medication.dispensing import (
     Bottle,
     GivenDose,
     InError,
     NotGiven,
+    NotGivenInError,
     Replacement,
     TakeHome,
     TakeHomeInError,
@@ -151,6 +153,26 @@ class OrderRecorded:
     id: UUID
     position: int
     findings: list[Finding]
+
+
+@strawberry.type(
+    description="A dose not given: `id` is its order, as it always was; `entryId` its own, which"
+    " `markDoseNotGivenEnteredInError` takes (see `Recorded`)."
+)
+class DoseNotGivenRecorded:
+    id: UUID
+    position: int
+    entry_id: UUID
+
+
+async def not_given_recorded(
+    info: Info[RequestContext, None], command: Command[NotGivenRecorded]
+) -> DoseNotGivenRecorded:
+    outcome = await executed(info, command)
+    recorded = outcome.result
+    return DoseNotGivenRecorded(
+        id=recorded.order_id, position=outcome.position, entry_id=recorded.entry_id
+    )
 
 
 def parsed(cls: type[V], field: str, given: object) -> V:
@@ -368,7 +390,16 @@ class MedicationMutation:
         Action.RECORD_DOSE_NOT_GIVEN,
         commands.record_dose_not_given,
         DoseNotGivenInput,
+        answer=not_given_recorded,
         not_given=built(NotGiven),
+    )
+    mark_dose_not_given_entered_in_error = medication_step(
+        "Mark a dose not given entered in error (wrong client, wrong day); its record stays"
+        " and it no longer accounts for its day.",
+        Action.ENTER_NOT_GIVEN_IN_ERROR,
+        commands.mark_not_given_entered_in_error,
+        NotGivenInErrorInput,
+        in_error=built(NotGivenInError),
     )
     dispense_take_home = medication_step(
         "Hand over take-home doses within eligibility and caps.",

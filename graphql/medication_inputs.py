@@ -195,6 +195,20 @@ class DoseNotGivenInput(OrderInput):
     occurred_at: datetime | None = None
 
 
+@strawberry.input(
+    description="A dose not given that was charted in error (on the wrong client, for the"
+    " wrong day): it no longer accounts for its day, which the missed-dose rule may then find"
+    " missed."
+)
+class NotGivenInErrorInput:
+    client_id: UUID
+    entry_id: UUID = strawberry.field(
+        description="The dose not given (`recordDoseNotGiven`'s `entryId`; `entryId` of its"
+        " `not-given` entry in `clientDosing`)."
+    )
+    reason: str = strawberry.field(description="Why: wrong client, wrong day, ...")
+
+
 @strawberry.input
 class BottleInput:
     bottle: str

@@ -145,7 +145,8 @@ class DosingEntry:
         " back-in-force (the order is dosed again from `day`: the order that replaced it was"
         " entered in error), entered-in-error (the mark of the dose `doseId` names; `detail`"
         " says why), take-home-in-error (the mark, beside each of its bottles, of the"
-        " take-home `dispenseId` names; `detail` says why)."
+        " take-home `dispenseId` names; `detail` says why), not-given-in-error (the mark of"
+        " the dose not given `entryId` names; `detail` says why)."
     )
     medication: str
     order_id: UUID
@@ -161,13 +162,19 @@ class DosingEntry:
     )
     entered_in_error: bool = strawberry.field(
         default=False,
-        description="A dose or take-home marked entered in error since: it was not taken and"
-        " counts nowhere.",
+        description="A dose, take-home or dose not given marked entered in error since: it"
+        " did not happen and counts nowhere.",
     )
     dispense_id: UUID | None = strawberry.field(
         default=None,
         description="The take-home a `take-home` entry's bottle is from, or a"
         " `take-home-in-error` entry marks (what `markTakeHomeEnteredInError` takes).",
+    )
+    entry_id: UUID | None = strawberry.field(
+        default=None,
+        description="The dose not given a `not-given` entry records, or a `not-given-in-error`"
+        " entry marks (what `markDoseNotGivenEnteredInError` takes); null on a `not-given`"
+        " entry projected before entries had ids, until the dosing view is rebuilt.",
     )
     explained: bool = strawberry.field(
         default=False,
@@ -357,8 +364,11 @@ TAKE_HOME = "take-home"
 """The dosing entry of a take-home bottle, whose take-home may be marked in error."""
 TAKE_HOME_ENTRIES = (TAKE_HOME, dosing.TAKE_HOME_IN_ERROR)
 """The dosing entries that name a take-home."""
-MARKABLE = (*GIVEN, TAKE_HOME)
-"""The dosing entries of what may be marked in error: a dose, a take-home's bottle."""
+NOT_GIVEN_ENTRIES = (dosing.NOT_GIVEN, dosing.NOT_GIVEN_IN_ERROR)
+"""The dosing entries that name a dose not given."""
+MARKABLE = (*GIVEN, TAKE_HOME, dosing.NOT_GIVEN)
+"""The dosing entries of what may be marked in error: a dose, a take-home's bottle, a dose
+not given."""
 UNDESCRIBED_AT_LEAST = inspect.Parameter(
     "at_least", inspect.Parameter.KEYWORD_ONLY, annotation=int | None, default=None
 )
@@ -517,8 +527,7 @@ class MedicationQuery:
         not_given = {
             (r["order_id"], r["day"])
             for r in found
-            if r["status"] == dosing.NOT_GIVEN
-            or (r["status"] == dosing.GIVEN and r["ref_id"] not in in_error)
+            if r["status"] in (dosing.NOT_GIVEN, dosing.GIVEN) and r["ref_id"] not in in_error
         }
         explained = [
             r["status"] == dosing.MISSED and (r["order_id"], r["day"]) in not_given for r in found
@@ -546,6 +555,7 @@ class MedicationQuery:
                     dose_id=r["ref_id"] if r["status"] in DOSE_ENTRIES else None,
                     entered_in_error=r["status"] in MARKABLE and r["ref_id"] in in_error,
                     dispense_id=r["ref_id"] if r["status"] in TAKE_HOME_ENTRIES else None,
+                    entry_id=r["ref_id"] if r["status"] in NOT_GIVEN_ENTRIES else None,
                     explained=late,
                 )
                 for r, late in zip(found, explained, strict=True)

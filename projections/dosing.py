@@ -6,8 +6,10 @@ missed only while no dose, given or not given, is recorded for its day and order
 ``unexplained``), a hold placed or lifted, an order back in force (from its day: the
 order that replaced it was entered in error), a dose entered in error (its own row, on
 the dose's day and slot, naming the dose in ``ref_id``: the dose's row stays as it was),
-and a take-home entered in error (a row of its own beside each of its bottles', naming the
-hand-over in ``ref_id``).
+a take-home entered in error (a row of its own beside each of its bottles', naming the
+hand-over in ``ref_id``), and a dose not given entered in error (its own row, naming in
+``ref_id`` the dose not given, whose row names itself there by its event's id; one projected
+before it did has none until the view is rebuilt, and no mark finds it).
 Days in treatment and take-home supply are read from these rows, a dose or take-home
 entered in error not counting.
 """
@@ -28,6 +30,7 @@ from carecoord.events.medication import (
     DoseEnteredInError,
     DoseMissed,
     DoseNotGiven,
+    DoseNotGivenEnteredInError,
     OrderHeld,
     OrderReinstated,
     OrderResumed,
@@ -43,7 +46,8 @@ NAME = "dosing"
 ORDERS = "medications"
 """The medications view, whose order rows say how long a take-home bottle lasts."""
 READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, TakeHomeEnteredInError,
-         DoseNotGiven, DoseMissed, OrderHeld, OrderResumed, OrderReinstated)  # fmt: skip
+         DoseNotGiven, DoseNotGivenEnteredInError, DoseMissed, OrderHeld, OrderResumed,
+         OrderReinstated)  # fmt: skip
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
@@ -70,7 +74,9 @@ IN_ERROR = "entered-in-error"
 TAKE_HOME_IN_ERROR = "take-home-in-error"
 """The status of the row, one per bottle, that marks the take-home ``ref_id`` names as
 entered in error: on the bottle's day and slot, so ``standing`` finds it as a dose's mark."""
-MARKS = (IN_ERROR, TAKE_HOME_IN_ERROR)
+NOT_GIVEN_IN_ERROR = "not-given-in-error"
+"""The status of the row that marks the dose not given ``ref_id`` names as entered in error."""
+MARKS = (IN_ERROR, TAKE_HOME_IN_ERROR, NOT_GIVEN_IN_ERROR)
 """The statuses of the rows that mark what ``ref_id`` names as entered in error."""
 NOT_GIVEN = "not-given"
 GIVEN = "given"
@@ -110,7 +116,10 @@ def rows(item: Positioned) -> Iterator[Row]:
                    b.amount, e.unit, e.reason, e.dispense_id, *common)  # fmt: skip
     elif isinstance(e, DoseNotGiven):
         yield (e.client_id, e.order_id, e.medication, e.day, e.slot, NOT_GIVEN, None, "",
-               e.reason.value, None, *common)  # fmt: skip
+               e.reason.value, e.event_id, *common)  # fmt: skip
+    elif isinstance(e, DoseNotGivenEnteredInError):
+        yield (e.client_id, e.order_id, e.medication, e.day, e.slot, NOT_GIVEN_IN_ERROR, None,
+               "", e.reason, e.entry_id, *common)  # fmt: skip
     elif isinstance(e, DoseMissed):
         yield (e.client_id, e.order_id, e.medication, e.day, 0, MISSED, None, "",
                f"{e.consecutive_days} in a row ({e.rule_id} v{e.rule_version})", None,
@@ -152,9 +161,9 @@ async def of_client(
 
 
 def standing(dose: str) -> sql.Composed:
-    """A condition on the dosing row aliased ``dose``: no row marks it (a dose, or a take-home
-    bottle) entered in error (the mark has the row's client, day and slot, so the view's
-    index finds it)."""
+    """A condition on the dosing row aliased ``dose``: no row marks it (a dose, a take-home
+    bottle or a dose not given) entered in error (the mark has the row's client, day and slot,
+    so the view's index finds it)."""
     return sql.SQL(
         "NOT EXISTS (SELECT 1 FROM {view} x WHERE x.client_id = {d}.client_id"
         " AND x.day = {d}.day AND x.slot = {d}.slot AND x.status IN ({marks})"
@@ -167,13 +176,13 @@ def standing(dose: str) -> sql.Composed:
 
 
 def unexplained(missed: str) -> sql.Composed:
-    """A condition on the ``missed`` row aliased ``missed``: no dose not given, and no dose
-    given that stands, was recorded for its day under its order (one charted after the sweep
+    """A condition on the ``missed`` row aliased ``missed``: no dose not given and no dose
+    given that stands was recorded for its day under its order (one charted after the sweep
     found the day explains it, or shows the day was dosed)."""
     return sql.SQL(
         "NOT EXISTS (SELECT 1 FROM {view} n WHERE n.client_id = {m}.client_id"
         " AND n.day = {m}.day AND n.order_id = {m}.order_id"
-        " AND (n.status = {not_given} OR (n.status = {given} AND {standing})))"
+        " AND n.status IN ({not_given}, {given}) AND {standing})"
     ).format(
         view=sql.Identifier(NAME),
         m=sql.Identifier(missed),

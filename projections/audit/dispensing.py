@@ -1,9 +1,9 @@
 """What happened at the dosing window as FHIR R4: MedicationAdministration (a dose given, not
 given, or missed: status not-done), MedicationDispense (take-home bottles), a Flag while the
 client doses elsewhere, and the take-home eligibility as an Observation. A replacement dose
-gets a Provenance that names the dose it replaces (entity role ``revision``); a dose or a
-take-home entered in error becomes ``entered-in-error`` with a Provenance (NULLIFY) saying
-why."""
+gets a Provenance that names the dose it replaces (entity role ``revision``); a dose, a dose
+not given or a take-home entered in error becomes ``entered-in-error`` with a Provenance
+(NULLIFY) saying why."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from carecoord.events.medication import (
     DoseEnteredInError,
     DoseMissed,
     DoseNotGiven,
+    DoseNotGivenEnteredInError,
     GuestDosingArranged,
     GuestDosingEnded,
     TakeHomeDispensed,
@@ -92,12 +93,23 @@ def given(res: Resources, event: DoseAdministered) -> None:
 
 
 def in_error(res: Resources, event: DoseEnteredInError) -> None:
-    dose = res.change(event, "MedicationAdministration", event.dose_id)
+    _nullified(res, event, event.dose_id)
+
+
+def not_given_in_error(res: Resources, event: DoseNotGivenEnteredInError) -> None:
+    _nullified(res, event, event.entry_id)
+
+
+def _nullified(
+    res: Resources, event: DoseEnteredInError | DoseNotGivenEnteredInError, id_: object
+) -> None:
+    """The administration ``id_`` (a dose, or a dose not given) marked entered in error."""
+    dose = res.change(event, "MedicationAdministration", id_)
     if dose is None:
         return
     dose["status"] = "entered-in-error"
     dose["statusReason"] = [text(event.reason)]
-    target = reference("MedicationAdministration", event.dose_id)
+    target = reference("MedicationAdministration", id_)
     made = res.new(event, provenance(event, target, "NULLIFY", event.reason))
     dose.setdefault("eventHistory", []).append(reference("Provenance", made["id"]))
 
@@ -210,6 +222,6 @@ def eligibility(res: Resources, event: TakeHomeEligibilityDetermined) -> None:
 
 
 HANDLERS = handlers(
-    given, in_error, not_given, missed, handed_over, take_home_in_error, guest_dosing,
-    guest_dosing_ended, eligibility
+    given, in_error, not_given, not_given_in_error, missed, handed_over, take_home_in_error,
+    guest_dosing, guest_dosing_ended, eligibility
 )  # fmt: skip

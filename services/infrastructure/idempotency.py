@@ -137,7 +137,10 @@ def _finding(value: Mapping[str, str]) -> InteractionFound:
 @cache
 def _codecs() -> dict[type, _Codec]:
     # medication's commands import the bus, which imports this module: import on first use.
-    from carecoord.services.medication.commands import Written  # noqa: PLC0415
+    from carecoord.services.medication.commands import (  # noqa: PLC0415
+        NotGivenRecorded,
+        Written,
+    )
 
     def event(found: CareEvent) -> dict[str, str]:
         return {"type": type_name(type(found)), "body": catalog.encode(found).decode()}
@@ -163,6 +166,12 @@ def _codecs() -> dict[type, _Codec]:
         _Codec("uuid", UUID, str, UUID),
         _Codec("uuid-map", dict, _uuid_map, lambda m: {UUID(k): UUID(v) for k, v in m.items()}),
         _Codec("medication.Written", Written, written, unwritten),
+        _Codec(
+            "medication.NotGivenRecorded",
+            NotGivenRecorded,
+            lambda v: {"order_id": str(v.order_id), "entry_id": str(v.entry_id)},
+            lambda m: NotGivenRecorded(UUID(m["order_id"]), UUID(m["entry_id"])),
+        ),
     ]
     return {c.cls: c for c in codecs}
 

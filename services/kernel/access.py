@@ -35,6 +35,7 @@ class Action(StrEnum):
     REPLACE_DOSE = "replace_dose"
     ENTER_DOSE_IN_ERROR = "enter_dose_in_error"
     RECORD_DOSE_NOT_GIVEN = "record_dose_not_given"
+    ENTER_NOT_GIVEN_IN_ERROR = "enter_not_given_in_error"
     DISPENSE_TAKE_HOME = "dispense_take_home"
     ENTER_TAKE_HOME_IN_ERROR = "enter_take_home_in_error"
     ARRANGE_GUEST_DOSING = "arrange_guest_dosing"
@@ -94,6 +95,7 @@ MAY_RECORD: dict[Action, frozenset[Role]] = {
     Action.REPLACE_DOSE: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.ENTER_DOSE_IN_ERROR: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.RECORD_DOSE_NOT_GIVEN: frozenset({Role.NURSE, Role.PRESCRIBER}),
+    Action.ENTER_NOT_GIVEN_IN_ERROR: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.DISPENSE_TAKE_HOME: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.ENTER_TAKE_HOME_IN_ERROR: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.ARRANGE_GUEST_DOSING: frozenset({Role.NURSE, Role.PRESCRIBER}),

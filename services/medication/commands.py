@@ -40,6 +40,7 @@ from carecoord.services.medication.dispensing import (
     GivenDose,
     InError,
     NotGiven,
+    NotGivenInError,
     Replacement,
     TakeHome,
     TakeHomeInError,
@@ -80,6 +81,15 @@ class Written:
     id: UUID
     findings: tuple[InteractionFound, ...] = ()
     refused: HardStopRefused | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotGivenRecorded:
+    """A dose not given: the order it is under, which its recording has always answered,
+    and its own id (its event's), which its correction names."""
+
+    order_id: UUID
+    entry_id: UUID
 
 
 def on_record(client_id: UUID, decide: Callable[[MedicationRecord, ClientRecord], T]) -> Command[T]:
@@ -419,11 +429,29 @@ def mark_take_home_entered_in_error(
 
 def record_dose_not_given(
     stamp: Stamp, *, client_id: UUID, not_given: NotGiven, rules: MedicationRules = DEFAULT_RULES
-) -> Command[UUID]:
-    def decide(record: MedicationRecord, client: ClientRecord) -> UUID:
+) -> Command[NotGivenRecorded]:
+    def decide(record: MedicationRecord, client: ClientRecord) -> NotGivenRecorded:
         occurred_at = dispensed_at(stamp, client, "occurredAt", not_given.occurred_at)
-        dispensing.not_given(record, stamp, rules, replace(not_given, occurred_at=occurred_at))
-        return not_given.order_id
+        entry_id = dispensing.not_given(
+            record, stamp, rules, replace(not_given, occurred_at=occurred_at)
+        )
+        return NotGivenRecorded(not_given.order_id, entry_id)
+
+    return on_record(client_id, decide)
+
+
+def mark_not_given_entered_in_error(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    in_error: NotGivenInError,
+    rules: MedicationRules = DEFAULT_RULES,
+) -> Command[UUID]:
+    """A dose not given charted in error is corrected by a new event, never by editing it."""
+
+    def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
+        dispensing.enter_not_given_in_error(record, stamp, rules, in_error)
+        return in_error.entry_id
 
     return on_record(client_id, decide)
 

@@ -1,6 +1,6 @@
-"""Dispensing decisions: observed doses, doses not given, replacements, doses entered in
-error, take-homes and take-homes entered in error, guest dosing, and the missed-dose rule's
-events.
+"""Dispensing decisions: observed doses, doses not given, replacements, doses and doses not
+given entered in error, take-homes and take-homes entered in error, guest dosing, and the
+missed-dose rule's events.
 
 The invariants, checked against the record in the same transaction that records: no dose
 against an order that is not active on that day (held, discontinued, replaced, not yet started,
@@ -30,6 +30,7 @@ from carecoord.events.medication import (
     DoseEnteredInError,
     DoseMissed,
     DoseNotGiven,
+    DoseNotGivenEnteredInError,
     GuestDosingArranged,
     GuestDosingEnded,
     NotGivenReason,
@@ -117,6 +118,14 @@ class NotGiven:
     slot: int = 1
     note: str = ""
     occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotGivenInError:
+    """A dose not given that was charted in error (the wrong client, the wrong day)."""
+
+    entry_id: UUID
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,10 +410,11 @@ def _record_dose(
 
 def not_given(
     record: MedicationRecord, stamp: Stamp, rules: MedicationRules, given: NotGiven
-) -> None:
+) -> UUID:
     """A dose due but not given: on its dosing day, or a long-acting one on any day of its
     window (from the day it could have been given, ``_check_window_open``), not only its
-    exact due day.
+    exact due day. Answers its id, its event's own: ``DoseNotGiven`` carries no other, so an
+    entry recorded before ids were answered has one too, and its correction names it.
 
     Charted late, for a day the missed-dose sweep has already recorded missed, it is
     recorded, as the explanation of that day, and not refused. A clinic charts late entries
@@ -425,17 +435,47 @@ def not_given(
     _check_active(record, rules, order, day, held=True, any_day=drug.early_days > 0)
     _check_window_open(record, order, drug, day, "occurredAt")
     _check_free(order, day, slot)
+    event = stamp.event(
+        DoseNotGiven,
+        record.client_id,
+        occurred_at,
+        order_id=order_id,
+        medication=order.medication,
+        day=day,
+        slot=slot,
+        reason=given.reason,
+        note=said(given.note),  # one that shows nothing is none
+    )
+    record.record(event)
+    return event.event_id
+
+
+def enter_not_given_in_error(
+    record: MedicationRecord, stamp: Stamp, rules: MedicationRules, given: NotGivenInError
+) -> None:
+    """Mark a dose not given entered in error, once, with a reason: its day is no longer
+    accounted for by it, so the missed-dose rule finds the day missed on its next run unless
+    a dose, a take-home or another dose not given accounts for it (``missed.py``)."""
+    entry = record.not_given_entry(given.entry_id)
+    if entry.in_error is not None:
+        raise RuleViolation(
+            "entryId",
+            "not-in-error",
+            f"dose not given {given.entry_id} was already marked entered in error"
+            f" {entry.in_error.note(rules.zone)}",
+        )
+    reason = _reason(given.reason, "say why the dose not given is in error (wrong client, ...)")
     record.record(
         stamp.event(
-            DoseNotGiven,
+            DoseNotGivenEnteredInError,
             record.client_id,
-            occurred_at,
-            order_id=order_id,
-            medication=order.medication,
-            day=day,
-            slot=slot,
-            reason=given.reason,
-            note=said(given.note),  # one that shows nothing is none
+            None,
+            order_id=entry.order_id,
+            medication=record.orders[entry.order_id].medication,
+            entry_id=given.entry_id,
+            day=entry.day,
+            slot=entry.slot,
+            reason=reason,
         )
     )
 

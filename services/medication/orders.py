@@ -118,8 +118,9 @@ class Order:
     missed: set[date] = field(default_factory=set)
     """Days the missed-dose rule recorded as missed (``DoseMissed``)."""
     not_given: set[date] = field(default_factory=set)
-    """Days a dose not given was recorded for, in any slot (``DoseNotGiven``): accounted for,
-    so the missed-dose rule does not record them missed (``missed.py``)."""
+    """Days a dose not given was recorded for, in any slot (``DoseNotGiven``), and not marked
+    entered in error since: accounted for, so the missed-dose rule does not record them missed
+    (``missed.py``)."""
     charted: dict[UUID, Charted] = field(default_factory=dict)
     """Every dose given at the window by id, as charted (one marked in error too)."""
     in_error: dict[UUID, Marked] = field(default_factory=dict)

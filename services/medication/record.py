@@ -20,6 +20,7 @@ from carecoord.events.medication import (
     DoseEnteredInError,
     DoseMissed,
     DoseNotGiven,
+    DoseNotGivenEnteredInError,
     GuestDosingArranged,
     GuestDosingEnded,
     InteractionFound,
@@ -56,6 +57,17 @@ class Statement:
 
 
 @dataclass(slots=True)
+class NotGivenEntry:
+    """A dose not given as charted, by its event's id: what its correction names."""
+
+    order_id: UUID
+    day: date
+    slot: int
+    in_error: Marked | None = None
+    """Marked entered in error (when and by whom, never why): it accounts for no day."""
+
+
+@dataclass(slots=True)
 class GuestDosing:
     site: str
     start: date
@@ -82,6 +94,8 @@ class MedicationRecord(Aggregate, context="medication"):
         self.determinations: list[Eligibility] = []
         """Every take-home eligibility determination, in the order recorded."""
         self.first_dose_day: date | None = None
+        self.not_given: dict[UUID, NotGivenEntry] = {}
+        """Every dose not given, by its ``DoseNotGiven`` event's id (one marked in error too)."""
 
     def order(self, order_id: UUID, field: str = "orderId") -> Order:
         found = self.orders.get(order_id)
@@ -106,6 +120,15 @@ class MedicationRecord(Aggregate, context="medication"):
                 "dispenseId",
                 "unknown-take-home",
                 f"the client has no take-home {dispense_id} handed over",
+            )
+        return found
+
+    def not_given_entry(self, entry_id: UUID) -> NotGivenEntry:
+        """A dose not given, by the id its recording answered."""
+        found = self.not_given.get(entry_id)
+        if found is None:
+            raise NotFound(
+                "entryId", "unknown-entry", f"the client has no dose not given {entry_id}"
             )
         return found
 
@@ -170,7 +193,10 @@ class MedicationRecord(Aggregate, context="medication"):
         elif isinstance(event, TakeHomeEnteredInError):
             self._apply_take_home_in_error(event)
         elif isinstance(event, DoseNotGiven):
+            self.not_given[event.event_id] = NotGivenEntry(event.order_id, event.day, event.slot)
             self.orders[event.order_id].not_given.add(event.day)
+        elif isinstance(event, DoseNotGivenEnteredInError):
+            self._apply_not_given_in_error(event)
         elif isinstance(event, DoseMissed):
             self.orders[event.order_id].missed.add(event.day)
         elif isinstance(event, OverrideAcknowledged) and event.order_id in self.orders:
@@ -188,6 +214,17 @@ class MedicationRecord(Aggregate, context="medication"):
             statement.stopped_at = event.occurred_at
         else:
             statement.in_error = Marked(event.occurred_at, event.actor.id, event.reason)
+
+    def _apply_not_given_in_error(self, event: DoseNotGivenEnteredInError) -> None:
+        """Its day is no longer accounted for, unless another dose not given under the order
+        that stands is recorded for it."""
+        marked = self.not_given[event.entry_id]
+        marked.in_error = Marked(event.occurred_at, event.actor.id)
+        if not any(
+            e.in_error is None and (e.order_id, e.day) == (marked.order_id, marked.day)
+            for e in self.not_given.values()
+        ):
+            self.orders[marked.order_id].not_given.discard(marked.day)
 
     def _apply_eligibility(self, event: TakeHomeEligibilityDetermined) -> None:
         """Kept by when it was made (a time ahead within the clock tolerance counts from its

@@ -47,6 +47,7 @@ from carecoord.events.medication import (
     DoseEnteredInError,
     DoseMissed,
     DoseNotGiven,
+    DoseNotGivenEnteredInError,
     ExposureEvidence,
     GuestDosingArranged,
     GuestDosingEnded,
@@ -129,7 +130,15 @@ def every_event(client_id: UUID | None = None) -> Record:
     _therapy(r)
     _checkins(r)
     _statement_in_error(r)
+    _not_given_in_error(r, order)
     return r
+
+
+def _not_given_in_error(r: Record, order_id: UUID) -> None:
+    about = {"order_id": order_id, "medication": "methadone", "day": date(2026, 2, 5), "slot": 1}
+    wrong = r.add(DoseNotGiven, NURSE, reason=NotGivenReason.DECLINED, **about)
+    r.add(DoseNotGivenEnteredInError, NURSE, entry_id=wrong.event_id, reason="the wrong day",
+          **about)  # fmt: skip
 
 
 def _statement_in_error(r: Record) -> None:

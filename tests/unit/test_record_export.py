@@ -190,6 +190,7 @@ def test_orders_carry_their_history_and_corrections_their_provenance() -> None:
         "entered-in-error",
         "not-done",
         "not-done",
+        "entered-in-error",  # a dose not given, marked so
     ]
     assert doses[2]["statusReason"] == [{"text": "charted on the wrong client"}]
     assert dose_nullified["target"] == [{"reference": f"MedicationAdministration/{doses[2]['id']}"}]
@@ -408,4 +409,19 @@ def test_a_statement_in_error_is_marked_so_with_its_provenance() -> None:
     target = {"reference": f"MedicationStatement/{wrong['id']}"}
     [nullified] = [p for p in by_type(bundle, "Provenance") if p["target"] == [target]]
     assert wrong["statusReason"] == [{"text": "another client's report"}]
+    assert nullified["activity"]["coding"][0]["code"] == "NULLIFY"
+
+
+def test_a_dose_not_given_in_error_is_marked_so_with_its_provenance() -> None:
+    """Its MedicationAdministration (not-done, by the event's id) becomes entered-in-error."""
+    bundle = as_fhir([record_for(DOCTOR)], [], at=AT)
+    [wrong] = [
+        a
+        for a in by_type(bundle, "MedicationAdministration")
+        if a.get("statusReason") == [{"text": "the wrong day"}]
+    ]
+    target = {"reference": f"MedicationAdministration/{wrong['id']}"}
+    [nullified] = [p for p in by_type(bundle, "Provenance") if p["target"] == [target]]
+    assert wrong["status"] == "entered-in-error"
+    assert wrong["eventHistory"] == [{"reference": f"Provenance/{nullified['id']}"}]
     assert nullified["activity"]["coding"][0]["code"] == "NULLIFY"
