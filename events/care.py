@@ -45,6 +45,7 @@ class LevelOfCareChanged(_Care):
     """The client moved to a level of care from ``occurred_at`` on; the previous stint ends."""
 
     summary_template: ClassVar[str] = "Level of care: {level}"
+    free_text: ClassVar[tuple[str, ...]] = ("reason",)
 
     level: LevelOfCare
     previous_level: LevelOfCare | None = None

@@ -46,6 +46,7 @@ class CheckInRecorded(_CheckIns):
     """A between-visit check-in. Every measure is optional; at least one is given."""
 
     summary_template: ClassVar[str] = "Check-in ({source})"
+    free_text: ClassVar[tuple[str, ...]] = ("note",)
 
     checkin_id: UUID
     source: ReportSource

@@ -191,6 +191,7 @@ class Stint(TypedDict):
     position: int
     occurred_at: datetime
     actor_id: str
+    actor_role: str
     facts: dict[str, Any]
     until: datetime | None
 
@@ -201,7 +202,7 @@ async def level_of_care_stints(
     """A client's levels of care in clinical order, those ``shown`` allows."""
     readable, params = shown.where()
     query = sql.SQL(
-        "SELECT position, occurred_at, actor_id, facts,"
+        "SELECT position, occurred_at, actor_id, actor_role, facts,"
         " lead(occurred_at) OVER (ORDER BY occurred_at, position) AS until"
         " FROM {} WHERE client_id = %s AND type = %s AND {} ORDER BY occurred_at, position"
     ).format(sql.Identifier(NAME), readable)

@@ -62,3 +62,9 @@ def test_its_writer_is_shown_their_own_note_whatever_their_grant() -> None:
     grant = decide(Role.THERAPIST, TEAM)
     assert not shows_text_by(grant, Role.NURSE, authored_by_reader=False)
     assert shows_text_by(grant, Role.NURSE, authored_by_reader=True)
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_clients_own_words_show_to_every_reader_of_the_entry(reader: str) -> None:
+    role, standing, _ = READERS[reader]
+    assert shows_text_by(decide(role, standing), Role.CLIENT, authored_by_reader=False)

@@ -1,0 +1,81 @@
+"""Free text on entries a peer supporter is shown, written by a clinician who reads more:
+the reason for a level of care (care) and a check-in's note (check-in) read null to the
+peer supporter, named in `withheld`, while the nurse reads them and everyone reads the
+client's own note. Before, both went to every reader of the entry's kind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from medication_steps import NURSE, Clinic, mutation
+
+from carecoord.events import Role
+from support import Api
+
+pytestmark = pytest.mark.shared_platform
+
+PEER = "peer-free-text"
+LEVEL = mutation("ChangeLevelOfCareInput", "changeLevelOfCare")
+CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
+HISTORY = """query($id: UUID!, $atLeast: Int) {
+  levelOfCareHistory(clientId: $id, atLeast: $atLeast) { level reason withheld } }"""
+TIMELINE = """query($id: UUID!, $atLeast: Int) {
+  clientTimeline(clientId: $id, first: 500, atLeast: $atLeast, kinds: [CARE, CHECK_IN]) {
+    nodes { type withheld facts recordedBy { role } } } }"""
+REASON = "relapse on fentanyl; methadone raised to 90 mg, daily observed dosing"
+NURSED = "says she took 20 mg of a friend's methadone on Sunday"
+OWN = "rough weekend, went to a meeting"
+
+
+async def read(clinic: Clinic, query: str, role: Role, user: str) -> Any:
+    data = await clinic.api.ok(
+        query, {"id": clinic.client_id, "atLeast": clinic.position}, role=role, user=user
+    )
+    [result] = data.values()
+    return result
+
+
+async def noted(api: Api) -> Clinic:
+    clinic = await Clinic.enroll(api, "Sol X.")
+    await clinic.doctor(LEVEL, level="INTENSIVE_OUTPATIENT", asamLevel="2.1", reason=REASON)
+    await clinic.nurse(CHECK_IN, mood=4, note=NURSED)
+    own = await api.ok(
+        CHECK_IN, {"i": {"clientId": clinic.client_id, "mood": 5, "note": OWN}},
+        role=Role.CLIENT, user=clinic.client_id,
+    )  # fmt: skip
+    clinic.position = max(own["recordCheckIn"]["position"], clinic.position)
+    clinic.position = await api.join_care_team(clinic.client_id, Role.PEER_SUPPORTER, PEER)
+    return clinic
+
+
+async def test_a_peer_supporter_is_not_shown_a_clinicians_reason_for_a_level(api: Api) -> None:
+    clinic = await noted(api)
+
+    nursed = await read(clinic, HISTORY, Role.NURSE, NURSE)
+    assert nursed == [{"level": "INTENSIVE_OUTPATIENT", "reason": REASON, "withheld": []}]
+    peered = await read(clinic, HISTORY, Role.PEER_SUPPORTER, PEER)
+    assert peered == [{"level": "INTENSIVE_OUTPATIENT", "reason": None, "withheld": ["reason"]}]
+
+
+async def test_a_peer_supporter_reads_the_clients_note_and_not_the_nurses(api: Api) -> None:
+    clinic = await noted(api)
+
+    def texts(timeline: dict[str, Any]) -> list[tuple[str, str, Any, list[str]]]:
+        return [
+            (n["type"], n["recordedBy"]["role"], n["facts"].get("note", n["facts"].get("reason")),
+             n["withheld"])
+            for n in timeline["nodes"]
+            if n["type"] in ("care.LevelOfCareChanged", "checkins.CheckInRecorded")
+        ]  # fmt: skip
+
+    assert texts(await read(clinic, TIMELINE, Role.NURSE, NURSE)) == [
+        ("care.LevelOfCareChanged", "prescriber", REASON, []),
+        ("checkins.CheckInRecorded", "nurse", NURSED, []),
+        ("checkins.CheckInRecorded", "client", OWN, []),
+    ]
+    assert texts(await read(clinic, TIMELINE, Role.PEER_SUPPORTER, PEER)) == [
+        ("care.LevelOfCareChanged", "prescriber", None, ["reason"]),
+        ("checkins.CheckInRecorded", "nurse", None, ["note"]),
+        ("checkins.CheckInRecorded", "client", OWN, []),
+    ]
