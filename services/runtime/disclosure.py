@@ -61,6 +61,7 @@ from carecoord.services.infrastructure.liveness import cancel_loops, keep_runnin
 from carecoord.services.infrastructure.relay import TYPE_HEADER
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.aggregate import aggregate_id
+from carecoord.services.kernel.policy import writer_sees
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
 
@@ -214,11 +215,16 @@ class Forwarder:
 
     def _tells(self, event: CareEvent) -> frozenset[Kind]:
         """What an event tells of the record besides its kind: an alert, what its rule tells
-        (``REVEALS``), as it is shown to a member only whose grant shows that too; a consent
-        to alerts and check-ins lets no QTc alert on methadone go."""
+        (``REVEALS``), and free text, whatever its writer's role reads (``writer_sees``), as
+        each is shown to a member only whose grant shows that too; a consent to alerts and
+        check-ins lets no QTc alert on methadone go, nor a nurse's note on an alert (an event
+        goes whole or not at all)."""
+        told = frozenset[Kind]()
         if isinstance(event, ALERT_EVENTS):
-            return self.platform.alert_rules.tells(event.rule_id)
-        return frozenset()
+            told = self.platform.alert_rules.tells(event.rule_id)
+        if any(getattr(event, name) for name in event.free_text):
+            told |= writer_sees(event.actor.role)
+        return told
 
     async def _send(
         self,

@@ -1,0 +1,77 @@
+"""Free text goes out only under a consent to all its writer reads, as a member is shown it:
+under a consent to alerts and check-ins, a PHQ-9 item 9 alert and the client's own check-in
+note go, the nurse's note acknowledging the alert and her check-in note (either may name the
+dose) do not. Before, both went with their events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+
+from medication_steps import Clinic, mutation
+from nats.aio.msg import Msg
+from test_access import CONSENT
+
+from carecoord.events import Role
+from carecoord.services.runtime.disclosure import Forwarder
+from support import Api
+
+RECIPIENT = "crisis-line-notes"
+SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
+ACK = mutation("AlertNoteInput", "acknowledgeAlert")
+CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
+ALERTS = """query($id: UUID!, $atLeast: Int) {
+  clientAlerts(clientId: $id, atLeast: $atLeast) { alertId } }"""
+
+
+async def test_a_nurses_notes_go_only_under_a_consent_to_all_she_reads(api: Api) -> None:
+    clinic = await Clinic.enroll(api, "Tam Y.")
+    await api.ok(
+        CONSENT,
+        {
+            "input": {
+                "clientId": clinic.client_id,
+                "recipients": [{"type": "ORGANIZATION", "id": RECIPIENT, "name": "Crisis"}],
+                "purpose": "crisis line follow-up",
+                "dataKinds": ["ALERT", "CHECK_IN"],
+                "signedOn": "2026-01-01",
+                "signedBy": "Tam Y.",
+            }
+        },
+        role=Role.PROGRAM_ADMIN,
+    )
+    item9 = [{"item": str(n), "value": 1 if n == 9 else 0} for n in range(1, 10)]
+    await clinic.nurse(SCORE, instrument="PHQ9", answers=item9)
+    [alert] = await clinic.read(ALERTS)
+    await clinic.nurse(ACK, alertId=alert["alertId"], note="methadone 80 mg held, called her")
+    await clinic.nurse(CHECK_IN, mood=4, note="took a friend's methadone")
+    await api.ok(
+        CHECK_IN, {"i": {"clientId": clinic.client_id, "mood": 5, "note": "went to a meeting"}},
+        role=Role.CLIENT, user=clinic.client_id,
+    )  # fmt: skip
+    head = await asyncio.to_thread(api.platform.store.last_position)
+    received: list[Msg] = []
+
+    async def collect(msg: Msg) -> None:
+        received.append(msg)
+
+    nc = api.platform.broker.connection
+    inbox = await nc.subscribe(f"{api.platform.settings.disclosure_root}.{RECIPIENT}.>", cb=collect)
+    forwarder = Forwarder(api.platform, RECIPIENT, name="Crisis", from_start=True)
+    task = asyncio.create_task(forwarder.run())
+    try:
+        await asyncio.wait_for(forwarder.reached(head), 20)
+        await nc.flush()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await inbox.unsubscribe()
+
+    sent = [json.loads(m.data) for m in received]
+    assert [(e["type"], e["actor"]["role"], e.get("note")) for e in sent] == [
+        ("checkins.InstrumentScored", "nurse", None),
+        ("alerts.AlertRaised", "system", None),
+        ("checkins.CheckInRecorded", "client", "went to a meeting"),
+    ]
