@@ -113,6 +113,7 @@ class SessionNoteRecorded(_Session):
     """A progress note on a session (THERAPY kind: the clinical team reads it)."""
 
     summary_template: ClassVar[str] = "Session note recorded"
+    free_text: ClassVar[tuple[str, ...]] = ("note",)
 
     note: str = Field(min_length=1, max_length=20000)
 

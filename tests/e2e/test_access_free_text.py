@@ -1,14 +1,16 @@
-"""Free text on entries a peer supporter is shown, written by a clinician who reads more:
-the reason for a level of care (care) and a check-in's note (check-in) read null to the
-peer supporter, named in `withheld`, while the nurse reads them and everyone reads the
-client's own note. Before, both went to every reader of the entry's kind."""
+"""Free text on entries a reader is shown, written by a clinician who reads more: the reason
+for a level of care (care) and a check-in's note (check-in) read null to the peer supporter,
+named in `withheld`, while the nurse reads them and everyone reads the client's own note; a
+nurse's session note (therapy) reads null to the therapist, who sees no doses. Before, each
+went to every reader of the entry's kind."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from medication_steps import NURSE, Clinic, mutation
+from medication_steps import DOCTOR, NURSE, Clinic, mutation
 
 from carecoord.events import Role
 from support import Api
@@ -18,6 +20,9 @@ pytestmark = pytest.mark.shared_platform
 PEER = "peer-free-text"
 LEVEL = mutation("ChangeLevelOfCareInput", "changeLevelOfCare")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
+SCHEDULE = mutation("ScheduleSessionInput", "scheduleSession")
+SESSION_NOTE = mutation("SessionNoteInput", "recordSessionNote")
+THERAPIST = "ther-free-text"
 HISTORY = """query($id: UUID!, $atLeast: Int) {
   levelOfCareHistory(clientId: $id, atLeast: $atLeast) { level reason withheld } }"""
 TIMELINE = """query($id: UUID!, $atLeast: Int) {
@@ -78,4 +83,39 @@ async def test_a_peer_supporter_reads_the_clients_note_and_not_the_nurses(api: A
         ("care.LevelOfCareChanged", "prescriber", None, ["reason"]),
         ("checkins.CheckInRecorded", "nurse", None, ["note"]),
         ("checkins.CheckInRecorded", "client", OWN, []),
+    ]
+
+
+async def test_a_therapist_is_not_shown_a_nurses_session_note(api: Api) -> None:
+    clinic = await Clinic.enroll(api, "Uma Z.")
+    await api.join_care_team(clinic.client_id, Role.THERAPIST, THERAPIST)
+    booking = {
+        "clientIds": [clinic.client_id], "modality": "CBT", "format": "INDIVIDUAL",
+        "scheduledFor": (datetime.now(UTC) - timedelta(days=1)).isoformat(), "plannedMinutes": 50,
+    }  # fmt: skip
+    booked = await api.ok(SCHEDULE, {"i": booking}, role=Role.PRESCRIBER, user=DOCTOR)
+    session = booked["scheduleSession"]["id"]
+    await clinic.nurse(SESSION_NOTE, sessionId=session, note="asked to split her 90 mg dose")
+    noted = await api.ok(
+        SESSION_NOTE, {"i": {"clientId": clinic.client_id, "sessionId": session, "note": "CBT"}},
+        role=Role.THERAPIST, user=THERAPIST,
+    )  # fmt: skip
+    clinic.position = noted["recordSessionNote"]["position"]
+    timeline = TIMELINE.replace("[CARE, CHECK_IN]", "[THERAPY]")
+
+    async def session_notes(role: Role, user: str) -> list[tuple[str, Any, list[str]]]:
+        found = await read(clinic, timeline, role, user)
+        return [
+            (n["recordedBy"]["role"], n["facts"]["note"], n["withheld"])
+            for n in found["nodes"]
+            if n["type"] == "therapy.SessionNoteRecorded"
+        ]
+
+    assert await session_notes(Role.PRESCRIBER, DOCTOR) == [
+        ("nurse", "asked to split her 90 mg dose", []),
+        ("therapist", "CBT", []),
+    ]
+    assert await session_notes(Role.THERAPIST, THERAPIST) == [
+        ("nurse", None, ["note"]),
+        ("therapist", "CBT", []),
     ]
