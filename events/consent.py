@@ -63,5 +63,6 @@ class ConsentRevoked(_Consent):
     """The client revoked a consent in writing; it stops every read and disclosure from now on."""
 
     summary_template: ClassVar[str] = "Consent revoked"
+    free_text: ClassVar[tuple[str, ...]] = ("reason",)
 
     reason: str = Field(default="", max_length=500)

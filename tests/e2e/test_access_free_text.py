@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from medication_steps import DOCTOR, NURSE, Clinic, mutation
+from test_access import CONSENT, REVOKE
 
 from carecoord.events import Role
 from support import Api
@@ -119,3 +120,34 @@ async def test_a_therapist_is_not_shown_a_nurses_session_note(api: Api) -> None:
         ("nurse", None, ["note"]),
         ("therapist", "CBT", []),
     ]
+
+
+async def test_a_program_admin_is_not_shown_a_nurses_reason_for_revoking_a_consent(
+    api: Api,
+) -> None:
+    clinic = await Clinic.enroll(api, "Vic A.")
+    consent = {
+        "clientId": clinic.client_id,
+        "recipients": [{"type": "ORGANIZATION", "id": "county-court", "name": "Court"}],
+        "purpose": "drug court reporting", "dataKinds": ["DOSING"],
+        "signedOn": "2026-01-01", "signedBy": "Vic A.",
+    }  # fmt: skip
+    given = await api.ok(CONSENT, {"input": consent}, role=Role.PROGRAM_ADMIN)
+    revoke = {
+        "clientId": clinic.client_id, "consentId": given["recordConsent"]["id"],
+        "reason": "client asked after her methadone dose was raised",
+    }  # fmt: skip
+    revoked = await api.ok(REVOKE, {"input": revoke}, role=Role.NURSE, user=NURSE)
+    clinic.position = revoked["revokeConsent"]["position"]
+    timeline = TIMELINE.replace("[CARE, CHECK_IN]", "[CONSENT]")
+
+    async def reasons(role: Role, user: str) -> list[tuple[Any, list[str]]]:
+        found = await read(clinic, timeline, role, user)
+        return [
+            (n["facts"]["reason"], n["withheld"])
+            for n in found["nodes"]
+            if n["type"] == "consent.ConsentRevoked"
+        ]
+
+    assert await reasons(Role.PRESCRIBER, DOCTOR) == [(revoke["reason"], [])]
+    assert await reasons(Role.PROGRAM_ADMIN, "admin-free-text") == [(None, ["reason"])]
