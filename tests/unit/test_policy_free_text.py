@@ -10,6 +10,8 @@ from __future__ import annotations
 import pytest
 
 from carecoord.events import Role
+from carecoord.events.catalog import event_types
+from carecoord.events.envelope import type_name
 from carecoord.services.kernel.access import MAY_RECORD, Action
 from carecoord.services.kernel.policy import (
     ProgramPolicy,
@@ -68,3 +70,13 @@ def test_its_writer_is_shown_their_own_note_whatever_their_grant() -> None:
 def test_a_clients_own_words_show_to_every_reader_of_the_entry(reader: str) -> None:
     role, standing, _ = READERS[reader]
     assert shows_text_by(decide(role, standing), Role.CLIENT, authored_by_reader=False)
+
+
+def test_no_summary_line_tells_a_free_text_field() -> None:
+    """The timeline's summary line is shown whole: free text in it could not be withheld."""
+    told = {
+        type_name(cls): [f for f in cls.free_text if f"{{{f}}}" in cls.summary_template]
+        for cls in event_types()
+    }
+    assert {name: fields for name, fields in told.items() if fields} == {}
+    assert "alerts.AlertAcknowledged" in told, "the catalog is loaded"
