@@ -85,19 +85,23 @@ async def paged(
     first: int | None,
     after: str | None,
     read: Callable[[Key | None, int], Awaitable[list[R]]],
+    *,
+    most: int | None = None,
+    unit: str = "rows",
 ) -> tuple[list[R], PageInfo]:
     """The page ``read(key after, limit)`` answers, and its ``PageInfo``. Refused before
     anything is returned, and so logged: a ``first`` out of bounds, and a range past
-    ``MAX_ROWS`` read without it."""
-    if first is not None and not 1 <= first <= MAX_ROWS:
-        raise InvalidInput("first", "page-size", f"first must be between 1 and {MAX_ROWS}")
-    limit = MAX_ROWS if first is None else first
+    ``most`` (``MAX_ROWS``) ``unit`` read without it."""
+    most = MAX_ROWS if most is None else most
+    if first is not None and not 1 <= first <= most:
+        raise InvalidInput("first", "page-size", f"first must be between 1 and {most}")
+    limit = most if first is None else first
     rows = await read(None if after is None else order.key(after), limit + 1)
     if first is None and len(rows) > limit:
         raise InvalidInput(
             "first",
             "rows-at-most",
-            f"the range holds more than {MAX_ROWS} rows, the most one read answers: read it"
+            f"the range holds more than {most} {unit}, the most one read answers: read it"
             f" a page at a time (first, then after the page's pageInfo.endCursor)",
         )
     page = rows[:limit]

@@ -20,6 +20,8 @@ from strawberry.types import Info
 
 from carecoord.events import Role
 from carecoord.graphql.context import RequestContext
+from carecoord.graphql.log_pages import After, Key, LogOrder, not_a_cursor, paged
+from carecoord.graphql.timeline import PageInfo
 from carecoord.projections.audit.export import (
     WHOLE,
     ClientRecord,
@@ -39,14 +41,33 @@ strawberry.enum(Format, name="ExportFormat", description="JSON Lines of events, 
 @strawberry.type(description="An export of the record (docs/access.md, 'Exporting the record').")
 class RecordExport:
     format: Format
-    clients: int = strawberry.field(description="Clients exported (each access-logged).")
+    clients: int = strawberry.field(
+        description="Clients exported (each access-logged): a program's, those of this page."
+    )
     events: int = strawberry.field(description="Events exported (in the period).")
     json_lines: str | None = strawberry.field(
         description="JSONL: one event a line, its store position first, then the body as the"
         " broker carries it; in log order."
     )
     bundle: JSON | None = strawberry.field(description="FHIR: an R4 Bundle of type collection.")
+    page_info: PageInfo | None = strawberry.field(
+        default=None,
+        description="A program's export: where its next page starts (null for a client's).",
+    )
 
+
+MAX_CLIENTS = 100
+"""The most clients one export of a program answers: each is their whole history, read from
+the store and held in memory, and a program of years holds thousands."""
+CLIENT_ORDER = LogOrder("exportProgramRecord", ("client_id",), (UUID,))
+"""A program's clients in the order they were enrolled, which an enrolment only adds to."""
+Clients = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"A page of at most this many clients (1 to {MAX_CLIENTS}), the next after"
+        f" pageInfo.endCursor; without it the program whole, refused past {MAX_CLIENTS} clients."
+    ),
+]
 
 RecordedAt = Annotated[
     datetime | None,
@@ -129,7 +150,9 @@ class RecordExportQuery:
     @strawberry.field(
         description="Every client of a program: the events recorded in the period (JSON Lines),"
         " or the resources they made or changed as they stood at its end (FHIR). Auditors,"
-        " and the program's admins; each client access-logged."
+        " and the program's admins; each client access-logged. In the order enrolled, the"
+        f" program whole (at most {MAX_CLIENTS} clients) or a page of clients at a time with"
+        " first and after."
     )
     async def export_program_record(
         self,
@@ -138,6 +161,8 @@ class RecordExportQuery:
         recorded_from: RecordedAt = None,
         recorded_to: RecordedAt = None,
         format: Format = Format.JSONL,
+        first: Clients = None,
+        after: After = None,
     ) -> RecordExport:
         ctx = info.context
         operation = "exportProgramRecord"
@@ -145,5 +170,24 @@ class RecordExportQuery:
         ctx.gate.require(Listing.RECORD_EXPORT)
         ctx.gate.manages(program)
         clients = await asyncio.to_thread(program_clients, ctx.platform.store, program)
-        grants = await ctx.gate.readable_each(clients, operation=operation)
-        return await exported(ctx, grants, operation, format, within)
+
+        async def enrolled_after(place: Key | None, limit: int) -> list[dict[str, UUID]]:
+            start = 0 if place is None else after_client(clients, place[0])
+            return [{"client_id": c} for c in clients[start : start + limit]]
+
+        page, page_info = await paged(
+            CLIENT_ORDER, first, after, enrolled_after, most=MAX_CLIENTS, unit="clients"
+        )
+        grants = await ctx.gate.readable_each([r["client_id"] for r in page], operation=operation)
+        export = await exported(ctx, grants, operation, format, within)
+        export.page_info = page_info
+        return export
+
+
+def after_client(clients: list[UUID], client_id: UUID) -> int:
+    """Where the clients after ``client_id`` start; a cursor naming none of the program's is
+    none this export made."""
+    try:
+        return clients.index(client_id) + 1
+    except ValueError:
+        raise not_a_cursor() from None
