@@ -23,6 +23,7 @@ from carecoord.events.checkins import (
     ReportSource,
     ScreenMethod,
 )
+from carecoord.graphql import log_pages
 from carecoord.graphql.context import RequestContext, own_kinds
 from carecoord.graphql.declared import (
     alerting_mutation,
@@ -31,6 +32,7 @@ from carecoord.graphql.declared import (
     client_query,
     into,
 )
+from carecoord.graphql.whole_ranges import at_most_rows
 from carecoord.projections import checkins as series
 from carecoord.services.checkins import commands
 from carecoord.services.checkins.instruments import quoted
@@ -228,16 +230,26 @@ async def measured(
     measures: Annotated[
         list[str] | None, strawberry.argument(description="Only these measures.")
     ] = None,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
 ) -> list[series.Measured]:
-    return await series.client_series(
-        ctx.platform.reads, client_id, ctx.shown(grant), measures or ()
+    found = await series.client_series(
+        ctx.platform.reads,
+        client_id,
+        ctx.shown(grant),
+        measures or (),
+        occurred_from,
+        occurred_to,
+        limit=log_pages.MAX_ROWS + 1,
     )
+    return at_most_rows(found, ("occurredFrom", "occurredTo"))
 
 
 @strawberry.type
 class CheckInQuery:
     check_in_series = client_query(
-        "A client's check-in and instrument scores over time.",
+        "A client's check-in and instrument scores over time (occurredFrom, before"
+        f" occurredTo), whole: at most {log_pages.MAX_ROWS} points, refused past that.",
         series.NAME,
         measured,
         SeriesPoint.of,

@@ -26,6 +26,20 @@ def given(from_day: date | None, to_day: date | None) -> None:
         day_ranges.bounded(from_day, to_day)
 
 
+def at_most_rows(rows: list[R], ends: tuple[str, str] = ("fromDay", "toDay")) -> list[R]:
+    """``rows``, read with a limit of ``MAX_ROWS`` + 1; refused past ``MAX_ROWS``, naming
+    the range's last end (``rows-at-most``)."""
+    most = log_pages.MAX_ROWS
+    if len(rows) > most:
+        raise InvalidInput(
+            ends[1],
+            "rows-at-most",
+            f"the range holds more than {most} rows, the most one read answers: read it as"
+            f" shorter ranges ({', '.join(ends)})",
+        )
+    return rows
+
+
 async def whole(
     from_day: date | None,
     to_day: date | None,
@@ -37,15 +51,7 @@ async def whole(
     refused past ``MAX_ROWS`` rows (``toDay``, ``rows-at-most``), and, with ``spanned``, a
     range left open at an end whose rows span more than ``MAX_DAYS`` days (naming the end
     left open, ``days-at-most``)."""
-    most = log_pages.MAX_ROWS
-    rows = await read(most + 1)
-    if len(rows) > most:
-        raise InvalidInput(
-            "toDay",
-            "rows-at-most",
-            f"the range holds more than {most} rows, the most one read answers: read it as"
-            " shorter ranges (fromDay, toDay)",
-        )
+    rows = at_most_rows(await read(log_pages.MAX_ROWS + 1))
     if rows and spanned and (from_day is None or to_day is None):
         days = [r["day"] for r in rows]
         first, last = from_day or min(days), to_day or max(days)

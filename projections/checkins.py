@@ -124,20 +124,34 @@ class Measured(TypedDict):
 
 
 async def client_series(
-    pool: AsyncConnectionPool, client_id: UUID, shown: Shown, measures: Sequence[str] = ()
+    pool: AsyncConnectionPool,
+    client_id: UUID,
+    shown: Shown,
+    measures: Sequence[str] = (),
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+    limit: int | None = None,
 ) -> list[Measured]:
     """A client's measures (all, or ``measures``) those ``shown`` allows, each measure's
-    points in the order they occurred, those of an entry in error marked."""
+    points in the order they occurred (from ``occurred_from``, before ``occurred_to``), those
+    of an entry in error marked; the first ``limit`` (all when None)."""
     readable, params = shown.where()
     where = [sql.SQL("client_id = %s"), sql.SQL("measure <> %s"), readable]
     values: list[Any] = [client_id, IN_ERROR, *params]
     if measures:
         where.append(sql.SQL("measure = ANY(%s)"))
         values.append(list(measures))
+    if occurred_from is not None:
+        where.append(sql.SQL("occurred_at >= %s"))
+        values.append(occurred_from)
+    if occurred_to is not None:
+        where.append(sql.SQL("occurred_at < %s"))
+        values.append(occurred_to)
     query = sql.SQL(
         "SELECT p.*, EXISTS (SELECT 1 FROM {view} c WHERE c.client_id = p.client_id"
         " AND c.measure = %s AND c.event_id = p.event_id) AS entered_in_error"
         " FROM (SELECT * FROM {view} WHERE {where}) p ORDER BY measure, occurred_at, position"
+        " LIMIT %s"
     ).format(view=sql.Identifier(NAME), where=sql.SQL(" AND ").join(where))
-    values = [IN_ERROR, *values]
+    values = [IN_ERROR, *values, limit]
     return await fetch(pool, Measured, query, values)

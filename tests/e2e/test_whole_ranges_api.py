@@ -160,3 +160,38 @@ async def test_a_sites_discrepancies_are_refused_past_the_bounds_and_read_as_ran
 
     monkeypatch.setattr(log_pages, "MAX_ROWS", 1)
     assert refusal(await read(open_only=True)) == ("toDay", "rows-at-most")
+
+
+SERIES = """query($id: UUID!, $atLeast: Int, $from: DateTime, $to: DateTime) {
+  checkInSeries(clientId: $id, atLeast: $atLeast, occurredFrom: $from, occurredTo: $to) {
+    eventId occurredAt } }"""
+CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
+
+
+async def test_a_clients_series_past_the_most_points_is_refused_and_read_as_periods(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    times = [now - timedelta(days=n) for n in (3, 2, 1)]
+    clinic = await Clinic.enroll(api, "Series S.")
+    for moment in times:
+        await clinic.nurse(CHECK_IN, craving=20, occurredAt=moment.isoformat())
+
+    async def read(first: datetime | None = None, last: datetime | None = None) -> Any:
+        period = {k: t.isoformat() for k, t in (("from", first), ("to", last)) if t}
+        variables = {"id": clinic.client_id, "atLeast": clinic.position, **period}
+        return await api.gql(SERIES, variables, role=Role.NURSE, user="nurse-kim")
+
+    everything = [p["eventId"] for p in (await read())["data"]["checkInSeries"]]
+    assert len(everything) == 3
+    monkeypatch.setattr(log_pages, "MAX_ROWS", 2)
+
+    many = await read()
+    assert refusal(many) == ("occurredTo", "rows-at-most")
+    assert "more than 2 rows" in many["errors"][0]["message"]
+    periods = [(times[0], times[2]), (times[2], None)]  # the second from where the first ends
+    paged: list[str] = []
+    for first, last in periods:
+        found = await read(first, last)
+        paged += [p["eventId"] for p in found["data"]["checkInSeries"]]
+    assert paged == everything
