@@ -460,10 +460,26 @@ def tail_subject(settings: Settings, subject: str | None) -> str:
     """``tail --subject``, or every care event; one off the stream is refused before any
     server starts, exit 2 as a wrong argument (it exited 1, as a stream the broker lacks)."""
     subject = subject or f"{settings.subject_root}.>"
-    if not subject.startswith(f"{settings.subject_root}."):
-        # Before asking: some broker versions take such a filter and deliver nothing.
+    if not (subject.startswith(f"{settings.subject_root}.") and is_filter(subject)):
+        # Before asking: some broker versions take such a filter and deliver nothing, and
+        # versions refuse a malformed one (care..x) each with an error of its own.
         subject_refused(settings, subject)
     return subject
+
+
+def is_filter(subject: str) -> bool:
+    """NATS's subject filter syntax: tokens between dots, none empty or holding a space, a
+    wildcard (``*`` one token, ``>`` the rest) only as a whole token, ``>`` only last."""
+    tokens = subject.split(".")
+    return (
+        all(
+            token
+            and not any(c.isspace() for c in token)
+            and (token in ("*", ">") or not ({"*", ">"} & set(token)))
+            for token in tokens
+        )
+        and ">" not in tokens[:-1]
+    )
 
 
 def subject_refused(settings: Settings, subject: str) -> NoReturn:
@@ -853,7 +869,7 @@ async def tail_events(
                 f"carecoord tail: the broker has no stream {settings.stream_name}"
                 " (CARECOORD_STREAM_NAME)"
             ) from None
-        except BadRequestError:  # a filter it cannot take (care..x): was a traceback
+        except BadRequestError:  # a filter it takes no more than a malformed one: was a traceback
             subject_refused(settings, subject)
         log.info("tailing", extra={"subject": subject, "new_only": new_only})
         try:
