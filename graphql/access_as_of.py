@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
@@ -21,7 +21,8 @@ from carecoord.events.access import Basis
 from carecoord.events.envelope import ACTOR_ID_MAX
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import into
-from carecoord.graphql.timeline import RecordedBy
+from carecoord.graphql.log_pages import MAX_ROWS, After, First, Key, LogOrder, paged
+from carecoord.graphql.timeline import PageInfo, RecordedBy
 from carecoord.projections.audit.access_as_of import AccessAsOf
 from carecoord.projections.audit.history import client_history
 from carecoord.services.alerts.rules import AlertRules
@@ -30,6 +31,8 @@ from carecoord.services.kernel.errors import Forbidden, InvalidInput
 from carecoord.services.kernel.policy import Grant, Listing
 
 OPERATION = "accessAsOf"
+TIMELINE_ORDER = LogOrder(OPERATION, ("occurred_at", "position"), (datetime.fromisoformat, int))
+"""The timeline's clinical order, as ``AccessAsOf.timeline`` sorts it."""
 
 
 @strawberry.type(description="A care-team membership of the user, as recorded by T.")
@@ -113,7 +116,11 @@ class AccessAsOfView:
     grant: GrantAsOf | None
     refusal: RefusalAsOf | None
     timeline: list[EntryAsOf] = strawberry.field(
-        description="In clinical order, as the timeline read with asOf T would show it."
+        description="In clinical order, as the timeline read with asOf T would show it: whole"
+        f" (at most {MAX_ROWS} entries) or a page at a time with first and after."
+    )
+    page_info: PageInfo | None = strawberry.field(
+        default=None, description="Where the timeline's next page starts."
     )
 
 
@@ -188,6 +195,23 @@ def _view(
     )
 
 
+async def page_of(
+    timeline: list[EntryAsOf], first: int | None, after: str | None
+) -> tuple[list[EntryAsOf], PageInfo]:
+    """The page of the timeline ``first`` and ``after`` ask for (``log_pages.paged``)."""
+    places = [{"occurred_at": e.occurred_at, "position": e.position} for e in timeline]
+
+    async def after_place(place: Key | None, limit: int) -> list[dict[str, Any]]:
+        start = 0
+        if place is not None:
+            start = sum(1 for r in places if (r["occurred_at"], r["position"]) <= place)
+        return places[start : start + limit]
+
+    page, page_info = await paged(TIMELINE_ORDER, first, after, after_place)
+    done = 0 if not page else places.index(page[0])
+    return timeline[done : done + len(page)], page_info
+
+
 def _returned(view: AccessAsOfView) -> set[str]:
     """The kinds the answer returns besides its timeline, whatever the user saw at T: their
     memberships (care), the consents naming them and their emergency accesses (consent)."""
@@ -217,6 +241,8 @@ class AccessAsOfQuery:
                 " admin to its clients (refused, admin-program, for another program's client)."
             ),
         ] = None,
+        first: First = None,
+        after: After = None,
     ) -> AccessAsOfView:
         ctx = info.context
         await ctx.gate.require_about(Listing.ACCESS_AS_OF, client_id, OPERATION)
@@ -236,6 +262,11 @@ class AccessAsOfQuery:
         found = AccessAsOf.rebuilt(client_id, history, at, ctx.platform.medication.zone)
         user = Actor(id=user_id, role=role)
         view = _view(found, user, auditor, own, ctx.platform.alert_rules, program)
+        try:
+            view.timeline, view.page_info = await page_of(view.timeline, first, after)
+        except InvalidInput:  # refused once the record was rebuilt: a read returning none
+            await ctx.gate.record_read(client_id, own, operation=OPERATION, kinds=(), count=0)
+            raise
         kinds = {e.kind for e in view.timeline if e.summary is not None} | _returned(view)
         await ctx.gate.record_read(
             client_id, own, operation=OPERATION, kinds=kinds, count=len(view.timeline)
