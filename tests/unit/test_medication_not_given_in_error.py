@@ -17,6 +17,7 @@ from carecoord.events.medication import (
     DoseNotGiven,
     DoseNotGivenEnteredInError,
     NotGivenReason,
+    OrderHeld,
 )
 from carecoord.events.positioned import Positioned
 from carecoord.projections import dosing
@@ -133,3 +134,21 @@ def test_the_dosing_view_names_the_entry_and_its_mark_by_the_entry_id() -> None:
     )  # fmt: skip
     assert mark_row[8] == "charted on the wrong client"
     assert dosing.NOT_GIVEN_IN_ERROR in dosing.MARKS
+
+
+def test_a_hold_the_entry_completed_stands_and_its_day_is_missed_after() -> None:
+    story = Story()
+    order = story.prescribe()
+    story.now = at(day(3), 8)
+    sweep(story, day(3))
+    entry = not_given(story, order, day(3))
+    assert sweep(story, day(4)) == 0
+    [held] = story.events(OrderHeld)
+
+    story.now = at(day(4), 10)
+    mark(story, entry)
+
+    assert sweep(story, day(4)) == 1
+    assert missed(story) == [(day(1), 1), (day(2), 2), (day(3), 3)]
+    assert story.events(OrderHeld) == [held], "held once, until a prescriber lifts it"
+    assert story.record.orders[order].hold is not None
