@@ -261,7 +261,12 @@ async def ledger(
 
 async def counted(ctx: RequestContext, site: str, from_day: date, to_day: date) -> list[StockCount]:
     bounded(from_day, to_day)
-    return counts_of(await stock.counts(ctx.platform.pool, site, from_day, to_day))
+    found = await whole(
+        from_day,
+        to_day,
+        lambda limit: stock.counts(ctx.platform.pool, site, from_day, to_day, limit=limit),
+    )
+    return counts_of(found)
 
 
 async def discrepancies(
@@ -292,7 +297,13 @@ async def biennial(
     ctx: RequestContext, site: str, from_day: date, to_day: date
 ) -> BiennialInventory:
     bounded(from_day, to_day)
-    found = await stock.counts(ctx.platform.pool, site, from_day, to_day, biennial=True)
+    found = await whole(
+        from_day,
+        to_day,
+        lambda limit: stock.counts(
+            ctx.platform.pool, site, from_day, to_day, biennial=True, limit=limit
+        ),
+    )
     rows = ([site, *(r[c] for c in INVENTORY_CSV[1:])] for r in found)  # type: ignore[literal-required]
     return BiennialInventory(counts=counts_of(found), csv=to_csv(INVENTORY_CSV, rows))
 
@@ -307,7 +318,9 @@ class StockQuery:
         ledger,
     )
     stock_counts = site_query(
-        "The counts taken at a site on a range of its days, at most 366.", counted
+        f"The counts taken at a site on a range of its days, at most {MAX_DAYS} and"
+        f" {log_pages.MAX_ROWS} lots counted, refused past either.",
+        counted,
     )
     stock_discrepancies = site_query(
         "The discrepancies counts raised at a site, in the order raised: the open ones, or"
@@ -318,7 +331,8 @@ class StockQuery:
         discrepancies,
     )
     biennial_inventory = site_query(
-        "The biennial inventories (21 CFR 1304.11(c)) taken at a site on a range"
-        " of its days, at most 366, as counts and CSV.",
+        "The biennial inventories (21 CFR 1304.11(c)) taken at a site on a range of its"
+        f" days, at most {MAX_DAYS} and {log_pages.MAX_ROWS} lots counted, refused past"
+        " either, as counts and CSV.",
         biennial,
     )

@@ -401,6 +401,7 @@ WHERE c.site = %(site)s AND c.kind = 'count' AND c.day BETWEEN %(from)s AND %(to
   AND (%(count)s::uuid IS NULL OR c.ref_id = %(count)s)
   AND (NOT %(biennial)s OR c.detail LIKE '%%biennial%%')
 ORDER BY c.position, c.seq
+LIMIT %(limit)s
 """
 
 
@@ -412,12 +413,13 @@ async def counts(
     *,
     count_id: UUID | None = None,
     biennial: bool = False,
+    limit: int | None = None,
 ) -> list[Counted]:
     """The lots counted at the site on days ``from_day`` to ``to_day`` (of one count, or of
-    biennial inventories only), in the order counted."""
+    biennial inventories only), in the order counted; the first ``limit`` (all when None)."""
     query = sql.SQL(_COUNTS).format(stock=sql.Identifier(NAME))
     params = {"site": site, "from": from_day, "to": to_day, "count": count_id,
-              "biennial": biennial}  # fmt: skip
+              "biennial": biennial, "limit": limit}  # fmt: skip
     return await fetch(pool, Counted, query, params)
 
 

@@ -36,6 +36,10 @@ RESOLVE = mutation("ResolveStockDiscrepancyInput", "resolveStockDiscrepancy")
 DISCREPANCIES = """query($site: String!, $atLeast: Int, $open: Boolean!, $from: Date,
   $to: Date) { stockDiscrepancies(site: $site, atLeast: $atLeast, openOnly: $open,
   fromDay: $from, toDay: $to) { alertId day } }"""
+COUNTS = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!) {
+  stockCounts(site: $site, atLeast: $atLeast, fromDay: $from, toDay: $to) { day } }"""
+BIENNIAL = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!) {
+  biennialInventory(site: $site, atLeast: $atLeast, fromDay: $from, toDay: $to) { csv } }"""
 
 Read = Callable[..., Awaitable[dict[str, Any]]]
 """One read of the field from the day ``first`` to ``last`` (either left out): its body, data
@@ -130,9 +134,10 @@ async def test_a_sites_discrepancies_are_refused_past_the_bounds_and_read_as_ran
     receipt = methadone_receipt(site, receivedAt=at(today - timedelta(days=4)))
     await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE)
     position = 0
-    for day in days:  # each short by 10 mg of the 1000 received
+    for day in days:  # each short by 10 mg of the 1000 received; the first biennial
         count = {"site": site, "occasion": "CLOSING", "witnessId": "nurse-ola",
-                 "lines": [{"lot": "M-1", "counted": "990"}], "countedAt": at(day, 20)}  # fmt: skip
+                 "lines": [{"lot": "M-1", "counted": "990"}], "countedAt": at(day, 20),
+                 "biennial": day == days[0]}  # fmt: skip
         counted = await api.ok(COUNT, {"i": count}, role=Role.NURSE, user="nurse-kim")
         witnessed = {"site": site, "entryId": counted["countStock"]["id"]}
         done = await api.ok(WITNESS, {"i": witnessed}, role=Role.NURSE, user="nurse-ola")
@@ -160,6 +165,17 @@ async def test_a_sites_discrepancies_are_refused_past_the_bounds_and_read_as_ran
 
     monkeypatch.setattr(log_pages, "MAX_ROWS", 1)
     assert refusal(await read(open_only=True)) == ("toDay", "rows-at-most")
+
+    async def counts(query: str, last: date) -> dict[str, Any]:
+        variables = {"site": site, "atLeast": position, "from": str(days[0]), "to": str(last)}
+        return await api.gql(query, variables, role=Role.PROGRAM_ADMIN)
+
+    monkeypatch.setattr(log_pages, "MAX_ROWS", 2)  # the lots counted, one a count here
+    assert refusal(await counts(COUNTS, days[2])) == ("toDay", "rows-at-most")
+    found = (await counts(COUNTS, days[1]))["data"]["stockCounts"]
+    assert [c["day"] for c in found] == [str(days[0]), str(days[1])]
+    monkeypatch.setattr(log_pages, "MAX_ROWS", 0)
+    assert refusal(await counts(BIENNIAL, days[2])) == ("toDay", "rows-at-most")
 
 
 SERIES = """query($id: UUID!, $atLeast: Int, $from: DateTime, $to: DateTime) {
