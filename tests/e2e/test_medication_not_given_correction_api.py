@@ -23,6 +23,8 @@ RECORD = mutation("DoseNotGivenInput", "recordDoseNotGiven", "{ id position entr
 IN_ERROR = mutation("NotGivenInErrorInput", "markDoseNotGivenEnteredInError")
 DOSING = """query($id: UUID!, $atLeast: Int) { clientDosing(clientId: $id, atLeast: $atLeast) {
   missed notGiven entries { day status detail entryId enteredInError explained } } }"""
+TIMELINE = """query($id: UUID!, $atLeast: Int) {
+  clientTimeline(clientId: $id, atLeast: $atLeast, first: 500) { nodes { type eventId } } }"""
 CASELOAD = """query($at: Int) { myCaseload(atLeast: $at) {
   clients { clientId consecutiveMissedDays recentMissedDays } } }"""
 
@@ -49,6 +51,8 @@ async def test_a_dose_not_given_in_error_leaves_the_counts_and_its_day_is_missed
     explained = await clinic.read(DOSING)
     assert (explained["missed"], explained["notGiven"]) == (0, 1)
     assert [e["entryId"] for e in explained["entries"] if e["status"] == "not-given"] == [entry]
+    timeline = (await clinic.read(TIMELINE))["nodes"]
+    assert [n["eventId"] for n in timeline if n["type"] == "medication.DoseNotGiven"] == [entry]
 
     head = await asyncio.to_thread(api.platform.store.last_position)
     unknown = await clinic.refused(IN_ERROR, entryId=str(uuid4()), reason="wrong client")
