@@ -33,7 +33,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.services.infrastructure import event_chain
 from carecoord.services.infrastructure.liveness import Liveness, keep_running
-from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.infrastructure.settings import ANCHORS, Settings
 
 log = logging.getLogger("carecoord.chain_anchors")
 
@@ -177,7 +177,7 @@ def anchor_stream(settings: Settings) -> str:
 
 
 def anchor_subject(settings: Settings) -> str:
-    return f"anchors.{settings.subject_root}.event-chain"
+    return f"{ANCHORS}.{settings.subject_root}.event-chain"
 
 
 class Anchoring:

@@ -27,6 +27,16 @@ DEFAULT_SUBJECT_ROOT = "care"
 DISCLOSED = "disclosed"
 """The first token of a disclosure's subject under the default subject root
 (``Settings.disclosure_root``)."""
+ANCHORS = "anchors"
+"""The first token of the event chain's anchors' subject, ``anchors.<subject_root>.event-chain``
+(``services/infrastructure/chain_anchors.py``)."""
+TAKEN_FIRST_TOKENS = {
+    DISCLOSED: "disclosures to outside recipients go to disclosed.> and disclosed-<root>.>",
+    ANCHORS: "the event chain's anchors go to anchors.<root>.event-chain",
+    "_INBOX": "NATS replies and JetStream deliveries go to _INBOX.>",
+}
+"""The first tokens of the platform's other subjects, and of NATS's own, that no subject root
+may take (a ``$`` never fits its pattern: ``$JS``, ``$SYS``, ``$KV``)."""
 
 
 class Settings(BaseSettings):
@@ -211,6 +221,21 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "not a PostgreSQL connection string (postgresql://user@host:port/database)"
                 ) from None
+        return value
+
+    @field_validator("subject_root")
+    @classmethod
+    def _own_subjects(cls, value: str) -> str:
+        """A root whose first token is another subject space's is refused at start: the
+        stream's ``<root>.>`` took in those subjects (``disclosed`` held every disclosure of
+        the default root, ``disclosed-north`` those of the root ``north``)."""
+        first = value.partition(".")[0]
+        taken = DISCLOSED if first.startswith(f"{DISCLOSED}-") else first
+        if taken in TAKEN_FIRST_TOKENS:
+            raise ValueError(
+                f"a root may not begin with {first}: {TAKEN_FIRST_TOKENS[taken]}, which the"
+                " stream of this root would take in; choose another first token"
+            )
         return value
 
     @field_validator("cipher_key")
