@@ -18,6 +18,8 @@ request error like any other (200 for ``application/json``, 400 for
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncGenerator, Callable
@@ -43,7 +45,11 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage, Message
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    ErrorMessage,
+    Message,
+)
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
@@ -55,7 +61,7 @@ from carecoord.graphql.sockets_per_user import CLOSE_CODE as SOCKETS_CLOSE_CODE
 from carecoord.graphql.sockets_per_user import Held, SocketsPerUser
 from carecoord.graphql.status import health as health_body
 from carecoord.services.infrastructure.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
-from carecoord.services.kernel.errors import DomainError
+from carecoord.services.kernel.errors import DomainError, Unauthenticated
 from carecoord.services.platform import Platform
 from graphql import GraphQLError, GraphQLFormattedError
 
@@ -173,15 +179,40 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
     exception (no close frame, a traceback in the log). Each operation gets a correlation id
     of its own, as each HTTP request does."""
 
+    _expiry: asyncio.Task[None] | None = None
+
     async def handle(self) -> None:
         """As Strawberry's; the socket's place in its user's count is given back however it
         ends (a close, a drop, the server stopping)."""
         try:
             await super().handle()
         finally:
+            if self._expiry is not None:
+                self._expiry.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._expiry
             held: Held | None = self.context.request.scope.pop(_HELD, None)
             if held is not None:
                 held.release()
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        """As Strawberry's; a socket acknowledged is closed when its token expires."""
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged and self._expiry is None:
+            self._expiry = asyncio.create_task(self._close_when_expired())
+            self._expiry.add_done_callback(self._task_done)
+
+    async def _close_when_expired(self) -> None:
+        """Closes the socket with 4403 and the token's refusal once the token has expired
+        (its leeway counted): its subscriptions deliver nothing past then, and it stayed
+        open, counted for its user, a session nobody could renew but by a new socket."""
+        try:
+            expires = self.context.token_expires()
+            while expires is not None:  # woken before the wall clock reached it: again
+                await asyncio.sleep(max(expires - time.time(), 0.0))
+                expires = self.context.token_expires()
+        except DomainError as refusal:
+            await self.websocket.close(4403, refused_because(refusal))
 
     async def run_operation(self, operation: Operation[RequestContext, None]) -> None:
         OPERATION_CORRELATION.set(uuid4())  # in the operation's own task: its alone
@@ -247,6 +278,11 @@ def text_or_none(value: object) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def refused_because(refusal: DomainError) -> str:
+    """A socket's close reason for ``refusal``: ``<code> <rule>: <message>``."""
+    return f"{refusal.code} {refusal.rule}: {refusal.message}"
 
 
 def close_reason(text: str) -> str:
@@ -453,20 +489,27 @@ class CareGraphQL(GraphQL[RequestContext, None]):
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """Refuse a socket whose token is bad at once, rather than at its first operation,
-        and one its user opened past ``max_websockets_per_user``; the close frame (4403,
-        4429) says why: ``<code> <rule>: <message>``."""
+        one without a token (nothing is served without one, and such sockets, counted for no
+        user, could be opened without end), and one its user opened past
+        ``max_websockets_per_user``; the close frame (4403, 4429) says why:
+        ``<code> <rule>: <message>``."""
         scope = context.request.scope
         try:
             actor = context.actor()
+            if actor is None:
+                raise Unauthenticated(
+                    "authorization",
+                    "token-required",
+                    "send 'Authorization: Bearer <token>' in the connection_init payload",
+                )
         except DomainError as refusal:
-            scope[_REFUSAL] = (4403, f"{refusal.code} {refusal.rule}: {refusal.message}")
+            scope[_REFUSAL] = (4403, refused_because(refusal))
             raise ConnectionRejectionError({"message": refusal.message}) from None
-        if actor is not None:
-            held = self.sockets.hold(actor.id)
-            if held is None:
-                scope[_REFUSAL] = (SOCKETS_CLOSE_CODE, self.sockets.refusal)
-                raise ConnectionRejectionError({"message": self.sockets.refusal})
-            scope[_HELD] = held
+        held = self.sockets.hold(actor.id)
+        if held is None:
+            scope[_REFUSAL] = (SOCKETS_CLOSE_CODE, self.sockets.refusal)
+            raise ConnectionRejectionError({"message": self.sockets.refusal})
+        scope[_HELD] = held
         return await super().on_ws_connect(context)
 
 

@@ -98,6 +98,12 @@ class RequestContext:
         """The verified actor, or None when no token was sent; a bad token is refused."""
         return self.gate.actor
 
+    def token_expires(self) -> float | None:
+        """When the caller's token is refused as expired (``TokenVerifier.verified``); None
+        without a token. A token expired already is refused."""
+        self.actor()  # reads the token, once
+        return None if self._token is None else self.platform.verifier.verified(self._token)[1]
+
     def reader(self) -> Actor:
         return self.gate.reader()
 

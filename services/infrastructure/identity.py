@@ -189,14 +189,19 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Identity:
         """The token's identity; a signature is checked once, expiry on every use."""
+        return self.verified(token)[0]
+
+    def verified(self, token: str) -> tuple[Identity, float]:
+        """The token's identity and the time (``time.time()``) from which it is refused as
+        expired, its leeway counted: a websocket is closed then."""
         known = self._verified.get(token)
         if known is not None and time.time() < known[1]:
-            return known[0]
-        identity, expires = self._check(token)
+            return known
+        checked = self._check(token)
         if len(self._verified) >= VERIFIED_MAX:
             self._verified.clear()
-        self._verified[token] = (identity, expires)
-        return identity
+        self._verified[token] = checked
+        return checked
 
     def _check(self, token: str) -> tuple[Identity, float]:
         try:

@@ -67,6 +67,13 @@ async def test_the_graphql_ws_client_gets_a_timeline_entry_once_and_a_reason_whe
     refused = report["refused"]
     assert refused["code"] == 4403, refused
     assert refused["reason"].startswith("UNAUTHENTICATED token-invalid: invalid token"), refused
+    # Without a token, refused as one whose token is bad: nothing is served without one.
+    anonymous = report["anonymous"]
+    assert anonymous == {
+        "code": 4403,
+        "reason": "UNAUTHENTICATED token-required: send 'Authorization: Bearer <token>' in the"
+        " connection_init payload",
+    }, anonymous
 
 
 @pytest.mark.shared_platform

@@ -1,10 +1,11 @@
 // The reference graphql-transport-ws client (npm graphql-ws) against a live carecoord API:
 // subscribe to a client's timeline, record a prescription through HTTP, collect what arrives;
-// then open a socket with a bad token and report how it was closed.
+// then open a socket with a bad token, and one with none, and report how each was closed.
 // Environment: API_URL (http://host:port), READER_TOKEN (a nurse on the client's care team),
 // WRITER_TOKEN (a prescriber on it), BAD_TOKEN, CLIENT_ID, AFTER (a position before the
 // prescription), QUIET_MS (how long to wait for a second, duplicate entry).
-// Prints one JSON object: {recorded, received, refused: {code, reason}}.
+// Prints one JSON object: {recorded, received, refused: {code, reason},
+// anonymous: {code, reason}}.
 'use strict';
 
 const { createClient } = require('graphql-ws');
@@ -23,7 +24,7 @@ function client(token) {
   return createClient({
     url: wsUrl,
     webSocketImpl: WebSocket,
-    connectionParams: { Authorization: `Bearer ${token}` },
+    connectionParams: token ? { Authorization: `Bearer ${token}` } : undefined,
     retryAttempts: 0,
     lazy: true,
   });
@@ -84,8 +85,8 @@ async function subscribeAndRecord() {
   return { recorded, received };
 }
 
-async function badToken() {
-  const refused = client(env.BAD_TOKEN);
+async function closedWith(token) {
+  const refused = client(token);
   const closed = await new Promise((resolve) => {
     refused.subscribe(
       { query: TIMELINE, variables: { id: env.CLIENT_ID } },
@@ -102,8 +103,9 @@ async function badToken() {
 
 async function main() {
   const { recorded, received } = await subscribeAndRecord();
-  const refused = await badToken();
-  console.log(JSON.stringify({ recorded, received, refused }));
+  const refused = await closedWith(env.BAD_TOKEN);
+  const anonymous = await closedWith(null);
+  console.log(JSON.stringify({ recorded, received, refused, anonymous }));
 }
 
 main().catch((error) => {
