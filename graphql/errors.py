@@ -27,8 +27,10 @@ import psycopg
 import strawberry
 from eventsourcing.persistence import PersistenceError
 from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionContext, ExecutionResult, StreamExecutionResult
 
+from carecoord.graphql.extension_hooks import KnownHooks
 from carecoord.services.kernel.errors import DomainError
 from carecoord.services.medication.formulary import FORMULARY
 from graphql import GraphQLError
@@ -134,6 +136,11 @@ class Schema(strawberry.Schema):
     run one with its code; an internal error is logged once, with its reference, where it
     is shaped (``shaped``).
     """
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return KnownHooks(execution_context, extensions)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
