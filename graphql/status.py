@@ -9,6 +9,9 @@ from psycopg import AsyncConnection
 from strawberry.types import Info
 
 from carecoord.graphql.context import RequestContext
+from carecoord.projections import versions
+from carecoord.projections.models import READ_MODELS
+from carecoord.projections.projector import version
 from carecoord.services.infrastructure import database_probe, parked, positions
 from carecoord.services.infrastructure.database_probe import Reach
 from carecoord.services.platform import Platform
@@ -33,11 +36,13 @@ class PlatformStatus:
     stuck_loops: list[str] = strawberry.field(
         description="This process's loops that have been failing for too long."
     )
+    outdated: strawberry.Private[dict[str, int]]
+    """Read models whose live rows another version derived, and the version that did."""
 
     @property
     def status(self) -> str:
         parked = any(f.parked for f in self.followers)
-        return "degraded" if parked or self.stuck_loops else "ok"
+        return "degraded" if parked or self.stuck_loops or self.outdated else "ok"
 
 
 async def platform_status(platform: Platform) -> PlatformStatus:
@@ -46,10 +51,12 @@ async def platform_status(platform: Platform) -> PlatformStatus:
 
 
 async def read_status(platform: Platform, conn: AsyncConnection[Any]) -> PlatformStatus:
-    """The store's head, the followers' positions and what each set aside, on ``conn``."""
+    """The store's head, the followers' positions, what each set aside and the read models
+    another version built, on ``conn``."""
     head = await platform.store.last_position_on(conn)
     reached = await positions.all_positions_on(conn)
     set_aside = await parked.counts_on(conn)
+    outdated = await versions.built_with(conn, READ_MODELS)
     return PlatformStatus(
         store_position=head,
         followers=[
@@ -59,19 +66,23 @@ async def read_status(platform: Platform, conn: AsyncConnection[Any]) -> Platfor
             for name, pos in sorted(reached.items())
         ],
         stuck_loops=platform.liveness.stuck(),
+        outdated=outdated,
     )
 
 
 async def health(platform: Platform) -> dict[str, object]:
     """The body of ``/health``: positions and lag, set-aside events, each loop's state.
 
-    ``degraded`` when an event was set aside or a loop of this process has been failing
-    for ``loop_stuck_seconds`` (listed in ``stuckLoops``). Within ``DATABASE_ANSWER_SECONDS``
-    whatever the database does (``services/infrastructure/database_probe.py``): ``degraded``
-    with ``busy: ["database"]`` and the pool's use when the server answers but every pooled
-    connection is taken (a process serving long requests, not one to restart), and
-    ``unavailable`` with ``unreachable: ["database"]`` when the server does not answer.
-    Those two carry no positions: reading them is what could not be done in time.
+    ``degraded`` when an event was set aside, a read model's live rows were derived by
+    another version than this process's (``outdatedModels``: the version that built them and
+    this one's; the projector is rebuilding it, ``projections/versions.py``) or a loop of this
+    process has been failing for ``loop_stuck_seconds`` (listed in ``stuckLoops``). Within
+    ``DATABASE_ANSWER_SECONDS`` whatever the database does
+    (``services/infrastructure/database_probe.py``): ``degraded`` with ``busy: ["database"]``
+    and the pool's use when the server answers but every pooled connection is taken (a
+    process serving long requests, not one to restart), and ``unavailable`` with
+    ``unreachable: ["database"]`` when the server does not answer. Those two carry no
+    positions: reading them is what could not be done in time.
     """
     reading = await database_probe.read_or_probe(
         platform.pool,
@@ -95,6 +106,11 @@ async def health(platform: Platform) -> dict[str, object]:
         "followers": {
             f.name: {"position": f.position, "lag": f.lag, "parked": f.parked}
             for f in status.followers
+        },
+        "outdatedModels": {
+            model.NAME: {"builtWith": status.outdated[model.NAME], "version": version(model)}
+            for model in READ_MODELS
+            if model.NAME in status.outdated
         },
         "stuckLoops": status.stuck_loops,
         "loops": platform.liveness.report(),

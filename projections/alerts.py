@@ -29,6 +29,7 @@ from carecoord.projections.rows import fetch
 from carecoord.services.alerts.record import Status
 
 NAME = "alerts"
+VERSION = 1
 READS = (
     AlertRaised,
     AlertAcknowledged,

@@ -18,6 +18,7 @@ from carecoord.projections.inserts import insert_once
 from carecoord.projections.rows import fetch
 
 NAME = "break_glass"
+VERSION = 1
 CHANGED_BY = (BreakGlassUsed,)
 
 

@@ -22,6 +22,7 @@ from carecoord.projections.rows import client_rows
 from carecoord.services.careteam.team import ended
 
 NAME = "care_team"
+VERSION = 1
 CHANGED_BY = (CareTeamMemberAssigned, CareTeamMemberEnded)
 ASSIGNED = ("position", "client_id", "member_id", "role", "started_at")
 """What an assignment fills in; its end fills in the rest."""

@@ -21,6 +21,7 @@ from carecoord.projections.inserts import Pending
 from carecoord.projections.rows import client_rows
 
 NAME = "consents"
+VERSION = 1
 CHANGED_BY = (ConsentRecorded, ConsentRevoked)
 RECORDED = ("consent_id", "position", "client_id", "member_ids", "organization_ids", "purpose",
             "data_kinds", "expires_at", "expiry_event", "signed_on", "recorded_at",

@@ -29,6 +29,7 @@ from carecoord.projections.inserts import Pending
 from carecoord.projections.rows import fetch
 
 NAME = "disclosures"
+VERSION = 1
 READS = DISCLOSURE_EVENTS
 """The events ``apply`` reads (a rebuild decodes no other for it)."""
 

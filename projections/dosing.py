@@ -43,6 +43,7 @@ from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "dosing"
+VERSION = 1
 ORDERS = "medications"
 """The medications view, whose order rows say how long a take-home bottle lasts."""
 READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, TakeHomeEnteredInError,

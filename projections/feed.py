@@ -15,6 +15,8 @@ the event that still fails is set aside for the model it broke
 (``services/infrastructure/parked.py``);
 any other failure (a lost connection, a restart) is retried from the recorded positions.
 A batch's log lines carry its events' correlation ids; with tracing on, it is a span.
+As it starts, the models whose live generation another version built are rebuilt beside it
+(``versions.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
+from carecoord.projections import versions
 from carecoord.projections.projector import Projector
 from carecoord.services.infrastructure import correlation
 from carecoord.services.infrastructure.catching_up import CatchingUp
@@ -85,7 +88,19 @@ async def follow(
             read = len(page.events) + len(page.unreadable)
             await behind.moved(after, read, full=read >= settings.projection_batch_size)
 
-    await keep_running(projector.name, feed, liveness)
+    async with asyncio.TaskGroup() as beside:
+        # The models an earlier release derived are rebuilt beside the live feed, which keeps
+        # their old rows until the switch (``versions.py``).
+        beside.create_task(
+            keep_running(
+                versions.LOOP,
+                lambda: versions.rebuild_outdated(
+                    store, projector.pool, projector.models, liveness
+                ),
+                liveness,
+            )
+        )
+        await keep_running(projector.name, feed, liveness)
 
 
 async def apply_or_set_aside(projector: Projector, page: Page) -> None:

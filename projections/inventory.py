@@ -31,6 +31,7 @@ from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "inventory"
+VERSION = 1
 READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, TakeHomeEnteredInError)
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 

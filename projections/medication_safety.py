@@ -23,6 +23,7 @@ from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import client_rows, fetch
 
 NAME = "medication_safety"
+VERSION = 1
 READS = (HardStopRefused, OverrideAcknowledged)
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 

@@ -37,6 +37,7 @@ from carecoord.projections.inserts import Pending
 from carecoord.projections.rows import client_rows, fetch
 
 NAME = "medications"
+VERSION = 1
 READS = (DoseChanged, InteractionFound, MedicationPrescribed, MedicationStatementEnded,
          MedicationStatementEnteredInError, MedicationStatementRecorded, OrderDiscontinued,
          OrderEnteredInError, OrderHeld, OrderReinstated, OrderResumed,

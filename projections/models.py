@@ -1,5 +1,8 @@
 """Every read model the projector keeps, each with its own position; and how several
-projector processes share them."""
+projector processes share them.
+
+Each module says how its rows are derived (``VERSION``, ``projector.ReadModel``): a change to
+a model's rows or to how they are derived raises it, so that upgraded projectors rebuild it."""
 
 from __future__ import annotations
 

@@ -41,12 +41,27 @@ rows and positions together, and they are applied again from the store; readers 
 a view's position, never for its rows (``services/gate``). The wait was a disk flush on
 the way from every command to its subscribers' push."""
 
-GENERATIONS_DDL = """
+GENERATIONS_DDL = (
+    """
 CREATE TABLE IF NOT EXISTS projection_generations (
     name text PRIMARY KEY,
-    generation integer NOT NULL
+    generation integer NOT NULL,
+    version integer NOT NULL DEFAULT 1
 )
-"""
+""",
+    # A database an earlier release set up, whose generations were all built as version 1.
+    # Looked up first: ALTER TABLE locks the table the live projector reads every batch.
+    """
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'projection_generations'::regclass
+                   AND attname = 'version' AND NOT attisdropped) THEN
+        ALTER TABLE projection_generations ADD COLUMN version integer NOT NULL DEFAULT 1;
+    END IF;
+END $$
+""",
+)
+"""The generation behind each read model's view, and the ``VERSION`` of the code that built
+it (``versions.py``)."""
 
 
 class ReadModel(Protocol):
@@ -54,6 +69,12 @@ class ReadModel(Protocol):
 
     A module whose rows each come from one event alone may also say how its rows are
     copied in bulk (``COPIED``, a ``generations.Copied``); a rebuild then fills it that way.
+
+    Each module says how its rows are derived (``VERSION``, from 1; ``version``). Changing a
+    model raises it: what its rows hold or how they are derived (a column, a fixed ``apply``,
+    one more event type read). A projector finding the live generation built with another
+    rebuilds the model as it starts (``versions.py``); without the raise the rows derived
+    before are served on.
     """
 
     NAME: str
@@ -93,21 +114,23 @@ class Projector:
         """Create (or bring up to date) every model's tables and view.
 
         ``only_missing``: a process that does not project (the API) creates them only on a
-        fresh database; DDL on live tables would contend with the projector's writes.
+        fresh database, or one set up before generations recorded their version; DDL on live
+        tables would contend with the projector's writes.
         """
         async with self.pool.connection() as conn, conn.transaction():
             await conn.execute(positions.SCHEMA_LOCK)
             if only_missing and await self._all_present(conn):
                 return
             await conn.execute(positions.DDL)
-            await conn.execute(GENERATIONS_DDL)
+            for table in GENERATIONS_DDL:
+                await conn.execute(table)
             # Position rows to lock from the first batch on (a rebuild waits on them).
             await positions.ensure_rows(conn, self.names)
             for model in self.models:
                 await conn.execute(
-                    "INSERT INTO projection_generations (name, generation) VALUES (%s, 1) "
-                    "ON CONFLICT (name) DO NOTHING",
-                    (model.NAME,),
+                    "INSERT INTO projection_generations (name, generation, version)"
+                    " VALUES (%s, 1, %s) ON CONFLICT (name) DO NOTHING",
+                    (model.NAME, version(model)),
                 )
                 generation = await current_generation(conn, model.NAME)
                 for statement in model.ddl(generation):
@@ -116,7 +139,9 @@ class Projector:
 
     async def _all_present(self, conn: AsyncConnection) -> bool:
         cur = await conn.execute(
-            "SELECT bool_and(to_regclass(quote_ident(n)) IS NOT NULL) FROM unnest(%s::text[]) n",
+            "SELECT bool_and(to_regclass(quote_ident(n)) IS NOT NULL) AND EXISTS (SELECT FROM"
+            " pg_attribute WHERE attrelid = to_regclass('projection_generations')"
+            " AND attname = 'version' AND NOT attisdropped) FROM unnest(%s::text[]) n",
             (self.names,),
         )
         row = await cur.fetchone()
@@ -210,6 +235,13 @@ def _pipelined(batch: Sequence[Positioned], set_aside: tuple[type[Exception], ..
     Not a catch-up's large batch (COPY cannot be pipelined), nor one applied model by model
     (a savepoint's failure must surface inside it, not at the commit)."""
     return not set_aside and len(batch) <= PIPELINED_MAX
+
+
+def version(model: ReadModel) -> int:
+    """The version of how ``model``'s rows are derived: its ``VERSION``, or 1, as every
+    generation counts that was built before versions were recorded."""
+    said: int = getattr(model, "VERSION", 1)
+    return said
 
 
 def _changes(model: ReadModel, fresh: Sequence[Positioned]) -> bool:

@@ -46,6 +46,7 @@ from carecoord.projections.projector import (
     ReadModel,
     current_generations,
     point_view,
+    version,
 )
 from carecoord.services.infrastructure import parked, positions
 from carecoord.services.infrastructure.crash_points import crash_point
@@ -177,7 +178,8 @@ async def _rebuild_all(
         async with conn.transaction():
             await conn.execute(positions.SCHEMA_LOCK)
             await conn.execute(positions.DDL)
-            await conn.execute(GENERATIONS_DDL)
+            for table in GENERATIONS_DDL:
+                await conn.execute(table)
             await conn.execute(parked.DDL)
         old = await current_generations(conn, names)
     targets = [Target(model, old.get(model.NAME, 1) + 1) for model in models]
@@ -202,9 +204,10 @@ async def _rebuild_all(
                 # An upsert: on a database no projector has set up, there is no row to
                 # update, and the projector's later setup would point the view at an
                 # empty generation.
-                "INSERT INTO projection_generations (name, generation) VALUES (%s, %s)"
-                " ON CONFLICT (name) DO UPDATE SET generation = EXCLUDED.generation",
-                (target.name, target.generation),
+                "INSERT INTO projection_generations (name, generation, version)"
+                " VALUES (%s, %s, %s) ON CONFLICT (name) DO UPDATE"
+                " SET generation = EXCLUDED.generation, version = EXCLUDED.version",
+                (target.name, target.generation, version(target.model)),
             )
             await point_view(conn, target.model, target.generation)
         await positions.write_many(conn, at)

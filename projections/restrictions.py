@@ -25,6 +25,7 @@ from carecoord.projections.inserts import insert_once
 from carecoord.services.kernel.policy import Restriction
 
 NAME = "client_restrictions"
+VERSION = 1
 CHANGED_BY = (DoseChanged, OrderDiscontinued, OrderEnteredInError, OrderReinstated, TaperOrdered)
 COLUMNS = ("order_id", "client_id", "restriction", "until")
 

@@ -55,6 +55,7 @@ from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "stock"
+VERSION = 1
 READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, TakeHomeEnteredInError,
          StockReceived, StockTransferredIn, StockTransferredOut, StockWasted, StockCounted,
          StockDiscrepancyFound, StockDiscrepancyResolved, StockEntryWitnessed,

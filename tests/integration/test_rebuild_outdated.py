@@ -1,0 +1,194 @@
+"""A read model whose live generation another version of its derivation built is rebuilt as
+the projector starts; the others, and a database set up before versions were recorded, are
+left as they are."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import delete_stream, fresh_database, isolated_settings
+
+from carecoord.events import Actor, Role
+from carecoord.graphql.status import health
+from carecoord.projections import timeline, versions
+from carecoord.projections.models import READ_MODELS
+from carecoord.projections.projector import ReadModel, version
+from carecoord.projections.rebuild import rebuild
+from carecoord.services.care.commands import enroll_client
+from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.platform import Platform
+from carecoord.services.runtime.bootstrap import Servers, running
+
+ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
+ALTERED = "altered by hand"
+
+
+@pytest.fixture
+async def deployment(servers: Servers, data_dir: Path) -> AsyncIterator[tuple[Settings, Servers]]:
+    """A database and stream that several starts of the platform share, as an upgrade's do."""
+    settings = isolated_settings(data_dir)
+    with fresh_database(servers.database_url) as url:
+        try:
+            yield settings, Servers(url, servers.nats_url)
+        finally:
+            await delete_stream(servers.nats_url, settings.stream_name)
+            await delete_stream(servers.nats_url, f"{settings.stream_name}_ANCHORS")
+
+
+def started(
+    deployment: tuple[Settings, Servers], *, project: bool = True
+) -> contextlib.AbstractAsyncContextManager[Platform]:
+    return running(*deployment, project=project)
+
+
+async def an_earlier_release(deployment: tuple[Settings, Servers], clients: int) -> None:
+    """The platform run once: ``clients`` enrolled, every read model caught up."""
+    async with started(deployment) as platform:
+        for i in range(clients):
+            last = await platform.bus.execute(
+                enroll_client(ADMIN, display_name=f"c{i}", program="OTP")
+            )
+        for model in READ_MODELS:
+            assert await platform.progress.reach(model.NAME, last.position, 10)
+
+
+def as_set_up(models: Iterable[ReadModel]) -> dict[str, tuple[int, int]]:
+    """Generation 1 of each of ``models``, built with its version."""
+    return {model.NAME: (1, version(model)) for model in models}
+
+
+def generations(url: str) -> dict[str, tuple[int, int]]:
+    """Each read model's live generation and the version that built it."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT name, generation, version FROM projection_generations")
+        return {name: (generation, version) for name, generation, version in rows}
+
+
+async def checked(platform: Platform) -> None:
+    """Until the projector has looked for outdated models and rebuilt them."""
+    for _ in range(1200):
+        if platform.liveness.loop(versions.LOOP).last_progress is not None:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the read models' versions were not checked within 60 s")
+
+
+async def test_a_model_another_version_built_is_rebuilt_from_the_store_as_the_projector_starts(
+    deployment: tuple[Settings, Servers],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    url = deployment[1].database_url
+    await an_earlier_release(deployment, 30)
+    with psycopg.connect(url) as conn:
+        conn.execute("UPDATE timeline SET summary = %s", (ALTERED,))
+    monkeypatch.setattr(timeline, "VERSION", 2)  # the release changed how it is derived
+
+    with caplog.at_level(logging.INFO, "carecoord.rebuild"):
+        async with started(deployment) as platform:
+            await checked(platform)
+            body = await health(platform)
+            async with platform.pool.connection() as conn:
+                cur = await conn.execute("SELECT count(*), count(*) FILTER (WHERE summary = %s)"
+                                         " FROM timeline", (ALTERED,))  # fmt: skip
+                counted = await cur.fetchone()
+
+    found = generations(url)
+    assert found.pop("timeline") == (2, 2)
+    assert found == as_set_up(m for m in READ_MODELS if m is not timeline)  # not rebuilt
+    assert counted == (30, 0)
+    assert body["outdatedModels"] == {}
+    said = {
+        (record.getMessage(), getattr(record, "code", None), str(getattr(record, "read_model", "")))
+        for record in caplog.records
+    }
+    assert ("rebuilding read models built by another version", "READ_MODEL_OUTDATED", "") in said
+    assert ("rebuilt", None, "timeline") in said
+
+
+async def test_an_unchanged_deployment_starts_without_rebuilding_anything(
+    deployment: tuple[Settings, Servers],
+) -> None:
+    await an_earlier_release(deployment, 3)
+
+    async with started(deployment) as platform:
+        await checked(platform)
+        body = await health(platform)
+
+    assert generations(deployment[1].database_url) == as_set_up(READ_MODELS)
+    assert body["status"] == "ok"
+    assert body["outdatedModels"] == {}
+
+
+async def test_a_database_set_up_before_versions_were_recorded_counts_as_version_one(
+    deployment: tuple[Settings, Servers], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The release that records versions first, every model at version 1."""
+    for model in READ_MODELS:
+        monkeypatch.setattr(model, "VERSION", 1, raising=False)
+    url = deployment[1].database_url
+    await an_earlier_release(deployment, 3)
+    with psycopg.connect(url) as conn:
+        conn.execute("ALTER TABLE projection_generations DROP COLUMN version")
+
+    async with started(deployment, project=False) as api:  # an API process may start first
+        body = await health(api)
+    async with started(deployment) as platform:
+        await checked(platform)
+
+    assert body["outdatedModels"] == {}
+    assert set(generations(url).values()) == {(1, 1)}
+    with psycopg.connect(url) as conn:
+        cur = conn.execute("SELECT count(*) FROM pg_tables WHERE tablename ~ '_g[0-9]+$'")
+        assert cur.fetchone() == (len(READ_MODELS),)
+
+
+async def test_health_names_an_outdated_model_until_a_rebuild_records_its_version(
+    deployment: tuple[Settings, Servers], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An API process (no projector, so nothing rebuilds it on its own) on a release that
+    changed the timeline's derivation; then ``carecoord rebuild timeline``."""
+    await an_earlier_release(deployment, 3)
+    monkeypatch.setattr(timeline, "VERSION", 2)
+
+    async with started(deployment, project=False) as api:
+        before = await health(api)
+        done = await rebuild(api.store, api.pool, timeline)
+        after = await health(api)
+
+    assert before["status"] == "degraded"
+    assert before["outdatedModels"] == {"timeline": {"builtWith": 1, "version": 2}}
+    assert done.generation == 2
+    assert generations(deployment[1].database_url)["timeline"] == (2, 2)
+    assert after["outdatedModels"] == {}
+    assert after["status"] == "ok"
+
+
+async def test_a_model_another_rebuild_holds_is_left_to_it(
+    deployment: tuple[Settings, Servers],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    url = deployment[1].database_url
+    await an_earlier_release(deployment, 3)
+    monkeypatch.setattr(timeline, "VERSION", 2)
+
+    with psycopg.connect(url, autocommit=True) as other, caplog.at_level(logging.WARNING):
+        other.execute(
+            "SELECT pg_advisory_lock(hashtext('carecoord.rebuild'), hashtext('timeline'))"
+        )
+        async with started(deployment) as platform:
+            await checked(platform)
+            body = await health(platform)
+
+    assert generations(url)["timeline"] == (1, 1)
+    assert body["outdatedModels"] == {"timeline": {"builtWith": 1, "version": 2}}
+    assert [getattr(r, "read_model", None) for r in caplog.records
+            if getattr(r, "code", None) == "REBUILD_RUNNING"] == ["timeline"]  # fmt: skip
