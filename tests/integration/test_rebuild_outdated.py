@@ -28,6 +28,8 @@ from carecoord.services.runtime.bootstrap import Servers, running
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 ALTERED = "altered by hand"
+NEXT = version(timeline) + 1
+"""The timeline's version in a release that changes how its rows are derived."""
 
 
 @pytest.fixture
@@ -89,7 +91,7 @@ async def test_a_model_another_version_built_is_rebuilt_from_the_store_as_the_pr
     await an_earlier_release(deployment, 30)
     with psycopg.connect(url) as conn:
         conn.execute("UPDATE timeline SET summary = %s", (ALTERED,))
-    monkeypatch.setattr(timeline, "VERSION", 2)  # the release changed how it is derived
+    monkeypatch.setattr(timeline, "VERSION", NEXT)  # the release changed how it is derived
 
     with caplog.at_level(logging.INFO, "carecoord.rebuild"):
         async with started(deployment) as platform:
@@ -101,7 +103,7 @@ async def test_a_model_another_version_built_is_rebuilt_from_the_store_as_the_pr
                 counted = await cur.fetchone()
 
     found = generations(url)
-    assert found.pop("timeline") == (2, 2)
+    assert found.pop("timeline") == (2, NEXT)
     assert found == as_set_up(m for m in READ_MODELS if m is not timeline)  # not rebuilt
     assert counted == (30, 0)
     assert body["outdatedModels"] == {}
@@ -156,7 +158,7 @@ async def test_health_names_an_outdated_model_until_a_rebuild_records_its_versio
     """An API process (no projector, so nothing rebuilds it on its own) on a release that
     changed the timeline's derivation; then ``carecoord rebuild timeline``."""
     await an_earlier_release(deployment, 3)
-    monkeypatch.setattr(timeline, "VERSION", 2)
+    monkeypatch.setattr(timeline, "VERSION", NEXT)
 
     async with started(deployment, project=False) as api:
         before = await health(api)
@@ -164,9 +166,9 @@ async def test_health_names_an_outdated_model_until_a_rebuild_records_its_versio
         after = await health(api)
 
     assert before["status"] == "degraded"
-    assert before["outdatedModels"] == {"timeline": {"builtWith": 1, "version": 2}}
+    assert before["outdatedModels"] == {"timeline": {"builtWith": NEXT - 1, "version": NEXT}}
     assert done.generation == 2
-    assert generations(deployment[1].database_url)["timeline"] == (2, 2)
+    assert generations(deployment[1].database_url)["timeline"] == (2, NEXT)
     assert after["outdatedModels"] == {}
     assert after["status"] == "ok"
 
@@ -178,7 +180,7 @@ async def test_a_model_another_rebuild_holds_is_left_to_it(
 ) -> None:
     url = deployment[1].database_url
     await an_earlier_release(deployment, 3)
-    monkeypatch.setattr(timeline, "VERSION", 2)
+    monkeypatch.setattr(timeline, "VERSION", NEXT)
 
     with psycopg.connect(url, autocommit=True) as other, caplog.at_level(logging.WARNING):
         other.execute(
@@ -188,7 +190,7 @@ async def test_a_model_another_rebuild_holds_is_left_to_it(
             await checked(platform)
             body = await health(platform)
 
-    assert generations(url)["timeline"] == (1, 1)
-    assert body["outdatedModels"] == {"timeline": {"builtWith": 1, "version": 2}}
+    assert generations(url)["timeline"] == (1, NEXT - 1)
+    assert body["outdatedModels"] == {"timeline": {"builtWith": NEXT - 1, "version": NEXT}}
     assert [getattr(r, "read_model", None) for r in caplog.records
             if getattr(r, "code", None) == "REBUILD_RUNNING"] == ["timeline"]  # fmt: skip
