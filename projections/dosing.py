@@ -43,7 +43,9 @@ from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "dosing"
-VERSION = 1
+VERSION = 2
+"""2: a dose not given carries its own id (entryId), and one marked entered in error leaves
+the day it explained."""
 ORDERS = "medications"
 """The medications view, whose order rows say how long a take-home bottle lasts."""
 READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, TakeHomeEnteredInError,
