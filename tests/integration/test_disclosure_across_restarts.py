@@ -7,11 +7,11 @@ recipient is read from the store, not from the memory of one run."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from pathlib import Path
 
 import pytest
 from conftest import isolated_settings
+from forwarding import forwarded_to_head
 from nats.aio.msg import Msg
 from test_probe_disclosure import RECIPIENT, consenting_to_the_recipient
 
@@ -19,7 +19,6 @@ from carecoord.events.access import DisclosureRecorded
 from carecoord.events.care import ClientEnrolled
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.platform import Platform
-from carecoord.services.runtime.disclosure import Forwarder
 
 WINDOW = 1.0
 
@@ -28,21 +27,6 @@ WINDOW = 1.0
 def settings(data_dir: Path) -> Settings:
     """A duplicate window short enough to outwait."""
     return isolated_settings(data_dir, duplicate_window_seconds=WINDOW)
-
-
-async def forwarding_until_head(platform: Platform) -> None:
-    """One run of the recipient's forwarder, from the stream's start to the store's head."""
-    forwarder = Forwarder(platform, RECIPIENT, from_start=True)
-    task = asyncio.create_task(forwarder.run())
-    try:
-        head = await asyncio.to_thread(platform.store.last_position)
-        async with asyncio.timeout(20):
-            await forwarder.reached(head)
-        await platform.broker.connection.flush()
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def disclosures(platform: Platform) -> list[DisclosureRecorded]:
@@ -66,7 +50,7 @@ async def test_a_replay_after_a_restart_discloses_nothing_twice(platform: Platfo
     )
     try:
         await consenting_to_the_recipient(platform)
-        await forwarding_until_head(platform)
+        await forwarded_to_head(platform, RECIPIENT)
         [first] = enrolments(platform)
         assert [(m.headers or {}).get("Nats-Msg-Id") for m in received] == [
             f"{RECIPIENT}:{first.event_id}"
@@ -79,7 +63,7 @@ async def test_a_replay_after_a_restart_discloses_nothing_twice(platform: Platfo
                 "DELETE FROM follower_positions WHERE name = %s", (f"disclose-{RECIPIENT}",)
             )
         await consenting_to_the_recipient(platform)  # a second client: not disclosed yet
-        await forwarding_until_head(platform)
+        await forwarded_to_head(platform, RECIPIENT)
     finally:
         await inbox.unsubscribe()
 

@@ -9,7 +9,6 @@ the default root and stream (``care``, ``CARE``) without meeting anyone else's."
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -17,13 +16,12 @@ from pathlib import Path
 import nats
 import pytest
 from conftest import isolated_settings, started
+from forwarding import forwarded_to_head
 from nats.aio.subscription import Subscription
 from test_probe_disclosure import consenting_to_the_recipient
 
-from carecoord.services.platform import Platform
 from carecoord.services.runtime import embedded
 from carecoord.services.runtime.bootstrap import Servers
-from carecoord.services.runtime.disclosure import Forwarder
 
 RECIPIENT = "clinic_north"
 
@@ -60,21 +58,6 @@ async def subjects(subscription: Subscription, quiet: float = 0.5) -> list[str]:
     return got
 
 
-async def disclosed(platform: Platform) -> None:
-    """The platform's forwarder to ``RECIPIENT``, run from the log's start to its head."""
-    forwarder = Forwarder(platform, RECIPIENT, from_start=True)
-    task = asyncio.create_task(forwarder.run())
-    try:
-        head = await asyncio.to_thread(platform.store.last_position)
-        async with asyncio.timeout(20):
-            await forwarder.reached(head)
-        await platform.broker.connection.flush()
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 @pytest.mark.parametrize(
     ("first_root", "second_root"),
     [("care", "north"), ("east", "west.clinics")],
@@ -101,7 +84,7 @@ async def test_two_platforms_on_one_server_never_disclose_to_each_others_recipie
         ]
         clients = [await consenting_to_the_recipient(p, RECIPIENT) for p in platforms]
         for platform in platforms:
-            await disclosed(platform)
+            await forwarded_to_head(platform, RECIPIENT)
         received = [await subjects(inbox) for inbox in inboxes]
 
     for prefix, client, got in zip(prefixes, clients, received, strict=True):

@@ -1,0 +1,26 @@
+"""A disclosure forwarder run as ``carecoord disclose`` runs it, beside a test's platform, from
+the log's start until it has sent what the store held when it began."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from carecoord.services.platform import Platform
+from carecoord.services.runtime.disclosure import Forwarder
+
+
+async def forwarded_to_head(platform: Platform, recipient: str, *, name: str = "") -> None:
+    """One run of ``recipient``'s forwarder, from the stream's start to the store's head now
+    (20 s at most), its messages flushed to the server before it stops."""
+    forwarder = Forwarder(platform, recipient, name=name, from_start=True)
+    task = asyncio.create_task(forwarder.run())
+    try:
+        head = await asyncio.to_thread(platform.store.last_position)
+        async with asyncio.timeout(20):
+            await forwarder.reached(head)
+        await platform.broker.connection.flush()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
