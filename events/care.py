@@ -83,7 +83,8 @@ class TreatmentGoalSet(_Goal):
     them, program admins and peer supporters do not.
     """
 
-    summary_template: ClassVar[str] = "Treatment goal set: {description}"
+    summary_template: ClassVar[str] = "Treatment goal set"
+    free_text: ClassVar[tuple[str, ...]] = ("description",)
 
     target_date: date | None = None
 
@@ -91,7 +92,8 @@ class TreatmentGoalSet(_Goal):
 class GoalProgressRecorded(_Goal):
     """How a treatment-plan goal stands now; ``achieved`` and ``not-attainable`` close it."""
 
-    summary_template: ClassVar[str] = "Goal progress: {description} ({achievement})"
+    summary_template: ClassVar[str] = "Goal progress: {achievement}"
+    free_text: ClassVar[tuple[str, ...]] = ("description", "note")
 
     achievement: GoalAchievement
     note: str = Field(default="", max_length=2000)

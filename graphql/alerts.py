@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, cast
+from typing import cast
 from uuid import UUID
 
 import strawberry
@@ -16,7 +16,7 @@ from strawberry.types import Info
 from carecoord.events import Kind
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.declared import client_mutation, client_query, into
-from carecoord.graphql.withheld import withheld, without
+from carecoord.graphql.withheld import step_shown
 from carecoord.projections import alerts
 from carecoord.services.alerts import commands
 from carecoord.services.alerts.record import Status
@@ -98,15 +98,8 @@ def notes_shown(row: alerts.Alert, grant: Grant, reader_id: str) -> alerts.Alert
     """``row`` as ``grant`` shows it to ``reader_id``: a note its writer's role tells more
     in than the grant shows is withheld (``graphql/withheld.py``)."""
     shown = row.copy()
-    shown["history"] = [_step_shown(step, grant, reader_id) for step in row["history"]]
+    shown["history"] = [step_shown(step, grant, reader_id) for step in row["history"]]
     return shown
-
-
-def _step_shown(step: dict[str, Any], grant: Grant, reader_id: str) -> dict[str, Any]:
-    if "note" not in step:  # a step naming evidence in error has no text
-        return step
-    gone = withheld(["note"], grant, step["role"], step["by"], reader_id)
-    return {**without(step, gone), "withheld": gone}
 
 
 async def alerts_shown(

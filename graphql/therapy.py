@@ -12,19 +12,20 @@ import strawberry
 from strawberry.scalars import JSON
 
 from carecoord.events import Kind
-from carecoord.events.care import GoalAchievement, LevelOfCare
+from carecoord.events.care import GoalAchievement, LevelOfCare, TreatmentGoalSet
 from carecoord.events.therapy import Modality, SessionFormat
-from carecoord.graphql.context import own_kinds
+from carecoord.graphql.context import RequestContext, own_kinds
 from carecoord.graphql.declared import (
     alerting_mutation,
     client_mutation,
     client_query,
     into,
-    shown_rows,
 )
+from carecoord.graphql.withheld import step_shown, withheld, without
 from carecoord.projections import goals
 from carecoord.services.care import commands as care
 from carecoord.services.kernel.access import Action
+from carecoord.services.kernel.policy import Grant
 from carecoord.services.therapy import commands as therapy
 from carecoord.services.therapy.record import Outcome
 
@@ -180,24 +181,50 @@ class TherapyMutation:
 @strawberry.type(description="A treatment-plan goal (FHIR Goal) and how it has gone.")
 class TreatmentGoal:
     goal_id: UUID
-    description: str
+    description: str | None = strawberry.field(
+        description="Null where withheld: its writer reads more of the record than you do."
+    )
+    withheld: list[str] = strawberry.field(
+        description="`description` where it is withheld from you (docs/access.md), else empty."
+    )
     target_date: date | None
     achievement: GoalAchievement = strawberry.field(description="Where it stands now.")
     set_at: datetime
     set_by: str
     history: JSON = strawberry.field(
-        description="Progress steps in order: achievement, note, at, by, role, position."
+        description="Progress steps in order: achievement, note, at, by, role, position,"
+        " withheld. A note whose writer reads more of the record than you do is null, and its"
+        ' step\'s `withheld` names it (`["note"]`; `[]` where the note is shown).'
     )
 
     @classmethod
-    def of(cls, row: goals.Goal) -> TreatmentGoal:
+    def of(cls, row: dict[str, Any]) -> TreatmentGoal:
         return into(
             cls,
             row,
+            withheld=[f for f in TreatmentGoalSet.free_text if row[f] is None],
             achievement=GoalAchievement(row["achievement"]),
             set_by=row["actor_id"],
             history=cast("JSON", row["history"]),
         )
+
+
+def goal_shown(row: goals.Goal, grant: Grant, reader_id: str) -> dict[str, Any]:
+    """``row`` as ``grant`` shows it to ``reader_id``: the goal's words and each step's note
+    withheld where their writer's role tells more than the grant shows
+    (``graphql/withheld.py``)."""
+    gone = withheld(
+        TreatmentGoalSet.free_text, grant, row["actor_role"], row["actor_id"], reader_id
+    )
+    history = [step_shown(step, grant, reader_id) for step in row["history"]]
+    return {**without(dict(row), gone), "history": history}
+
+
+async def goals_shown(ctx: RequestContext, client_id: UUID, grant: Grant) -> list[dict[str, Any]]:
+    """A client's goals as ``grant`` shows them to the reader (``goal_shown``)."""
+    rows = await goals.client_goals(ctx.platform.reads, client_id, ctx.shown(grant))
+    reader = ctx.reader().id
+    return [goal_shown(row, grant, reader) for row in rows]
 
 
 @strawberry.type
@@ -205,7 +232,7 @@ class TherapyQuery:
     client_goals = client_query(
         "A client's treatment-plan goals and progress, oldest first.",
         goals.NAME,
-        shown_rows(goals.client_goals),
+        goals_shown,
         TreatmentGoal.of,
         needs=Kind.THERAPY,
         kinds=own_kinds,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypedDict, cast
 from uuid import UUID
@@ -15,12 +15,15 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from carecoord.events import Kind as EventKind
+from carecoord.events import Role
+from carecoord.events.care import GoalProgressRecorded
 from carecoord.events.catalog import event_class
+from carecoord.events.envelope import type_name
 from carecoord.graphql.alerts import shown_alerts
 from carecoord.graphql.context import After, AtLeast, RequestContext
 from carecoord.graphql.isoformat import isoformat
 from carecoord.graphql.withheld import withheld, without
-from carecoord.projections import timeline
+from carecoord.projections import goals, timeline
 from carecoord.projections.rows import Shown
 from carecoord.services.kernel.errors import Forbidden, InvalidInput
 from carecoord.services.kernel.policy import Grant
@@ -65,10 +68,16 @@ class TimelineEntry:
         return cast("JSON", without(own, self.withheld))
 
     @classmethod
-    def of(cls, row: timeline.Entry, grant: Grant, reader_id: str) -> TimelineEntry:
+    def of(
+        cls,
+        row: timeline.Entry,
+        grant: Grant,
+        reader_id: str,
+        restated: Mapping[UUID, goals.Goal],
+    ) -> TimelineEntry:
         """``row`` as ``grant`` shows it to ``reader_id``: free text its writer's role tells
-        more in than the grant shows withheld (``graphql/withheld.py``)."""
-        free_text = event_class(row["type"]).free_text
+        more in than the grant shows withheld (``graphql/withheld.py``), and a progress
+        step's restating of its goal's words (in ``restated``) as the goal's own are."""
         return cls(
             position=row["position"],
             event_id=row["event_id"],
@@ -78,9 +87,36 @@ class TimelineEntry:
             occurred_at=row["occurred_at"],
             recorded_at=row["recorded_at"],
             recorded_by=RecordedBy(id=row["actor_id"], role=row["actor_role"]),
-            withheld=withheld(free_text, grant, row["actor_role"], row["actor_id"], reader_id),
+            withheld=_withheld(row, grant, reader_id, restated),
             facts_json=row["facts"],
         )
+
+
+PROGRESS = type_name(GoalProgressRecorded)
+
+
+def _withheld(
+    row: timeline.Entry, grant: Grant, reader_id: str, restated: Mapping[UUID, goals.Goal]
+) -> list[str]:
+    """``row``'s free text withheld by its writer's role; a progress step's restating of its
+    goal's words, by the goal's writer's."""
+    gone = withheld(
+        event_class(row["type"]).free_text, grant, row["actor_role"], row["actor_id"], reader_id
+    )
+    if row["type"] != PROGRESS or gone:
+        return gone
+    # A goal not found (its view behind or being rebuilt) keeps its words back.
+    goal = restated.get(UUID(json.loads(row["facts"])["goal_id"]))
+    setter = (goal["actor_role"], goal["actor_id"]) if goal else (Role.PRESCRIBER, "")
+    return withheld(["description"], grant, *setter, reader_id)
+
+
+async def goals_restated(
+    ctx: RequestContext, client_id: UUID, rows: Sequence[timeline.Entry]
+) -> dict[UUID, goals.Goal]:
+    """The goals whose words the progress steps among ``rows`` restate, by id."""
+    ids = {UUID(json.loads(r["facts"])["goal_id"]) for r in rows if r["type"] == PROGRESS}
+    return await goals.by_id(ctx.platform.reads, client_id, ids) if ids else {}
 
 
 @strawberry.type
@@ -221,6 +257,7 @@ class TimelineQuery:
         page = rows[:first]
         client = str(client_id)
         reader = ctx.reader().id
+        restated = await goals_restated(ctx, client_id, page)
         await ctx.gate.record_read(
             client_id,
             grant,
@@ -230,7 +267,9 @@ class TimelineQuery:
         )
         return TimelineConnection(
             edges=[
-                TimelineEdge(cursor=cursor_of(r, client), node=TimelineEntry.of(r, grant, reader))
+                TimelineEdge(
+                    cursor=cursor_of(r, client), node=TimelineEntry.of(r, grant, reader, restated)
+                )
                 for r in page
             ],
             page_info=PageInfo(
@@ -270,11 +309,12 @@ class TimelineSubscription:
                 grant = await ctx.gate.readable_after(
                     client_id, operation="timeline", changed=changed
                 )
+                restated = await goals_restated(ctx, client_id, gained.entries)
                 for row in gained.entries:
                     if shown(grant, ctx, row):
                         await ctx.gate.record_read(
                             client_id, grant, operation="timeline", kinds=[row["kind"]], count=1
                         )
-                        yield TimelineEntry.of(row, grant, ctx.reader().id)
+                        yield TimelineEntry.of(row, grant, ctx.reader().id, restated)
         finally:
             feed.close(watch)

@@ -24,3 +24,12 @@ def withheld(
 def without(found: dict[str, Any], fields: list[str]) -> dict[str, Any]:
     """``found`` with ``fields`` nulled."""
     return {**found, **dict.fromkeys(fields)}
+
+
+def step_shown(step: dict[str, Any], grant: Grant, reader_id: str) -> dict[str, Any]:
+    """A progress step (an alert's, a goal's: its ``note``, ``by`` and ``role``) as
+    ``grant`` shows it to ``reader_id``, naming what it withholds in its ``withheld``."""
+    if "note" not in step:  # an alert's step naming evidence in error has no text
+        return step
+    gone = withheld(["note"], grant, step["role"], step["by"], reader_id)
+    return {**without(step, gone), "withheld": gone}

@@ -2,13 +2,14 @@
 progress step in order (FHIR Goal with its achievementStatus history).
 
 Rows carry the goal's kind and author so a query filters them with the reader's grant
-exactly as the timeline does; a replayed step (same position) is not appended twice.
+exactly as the timeline does, and the author's role, by which its words are shown
+(``policy.shows_text_by``); a replayed step (same position) is not appended twice.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any, TypedDict
 from uuid import UUID
@@ -23,6 +24,7 @@ from carecoord.projections.inserts import Pending
 from carecoord.projections.rows import Shown, fetch
 
 NAME = "treatment_goals"
+VERSION = 2
 READS = (TreatmentGoalSet, GoalProgressRecorded)
 """The events ``apply`` reads (a rebuild decodes no other for it)."""
 
@@ -30,14 +32,27 @@ READS = (TreatmentGoalSet, GoalProgressRecorded)
 table = generation_table(NAME)
 
 
-ddl = generation_ddl(
+_created = generation_ddl(
     NAME,
     "goal_id uuid PRIMARY KEY, client_id uuid NOT NULL, kind text NOT NULL,"
     " actor_id text NOT NULL, description text NOT NULL, target_date date,"
     " achievement text NOT NULL, set_at timestamptz NOT NULL, set_position bigint NOT NULL,"
-    " updated_position bigint NOT NULL, history jsonb NOT NULL",
+    " updated_position bigint NOT NULL, history jsonb NOT NULL, actor_role text NOT NULL",
     {"client": "(client_id, set_at)"},
 )
+
+
+def ddl(generation: int) -> list[sql.Composed]:
+    """A generation's table and index. One an earlier release created gains ``actor_role``
+    (looked up first: ALTER TABLE locks the table the live projector writes), its rows
+    counted a prescriber's, whose words show to the fewest, until the rebuild ``VERSION``
+    starts derives their writers' own."""
+    added = sql.SQL(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = {}::regclass"
+        " AND attname = 'actor_role' AND NOT attisdropped) THEN ALTER TABLE {}"
+        " ADD COLUMN actor_role text NOT NULL DEFAULT 'prescriber'; END IF; END $$"
+    ).format(sql.Literal(f"{NAME}_g{generation}"), table(generation))
+    return [*_created(generation), added]
 
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
@@ -48,7 +63,8 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
         if isinstance(event, TreatmentGoalSet):
             goals.add((event.goal_id, event.client_id, event.kind.value, event.actor.id,
                        event.description, event.target_date, GoalAchievement.IN_PROGRESS.value,
-                       event.occurred_at, item.position, item.position, "[]"))  # fmt: skip
+                       event.occurred_at, item.position, item.position, "[]",
+                       event.actor.role.value))  # fmt: skip
         elif isinstance(event, GoalProgressRecorded):
             await goals.flush()
             step = {
@@ -87,6 +103,7 @@ class Goal(TypedDict):
     set_position: int
     updated_position: int
     history: list[dict[str, Any]]
+    actor_role: str
 
 
 async def client_goals(pool: AsyncConnectionPool, client_id: UUID, shown: Shown) -> list[Goal]:
@@ -96,3 +113,15 @@ async def client_goals(pool: AsyncConnectionPool, client_id: UUID, shown: Shown)
         "SELECT * FROM {} WHERE client_id = %s AND {} ORDER BY set_at, set_position"
     ).format(sql.Identifier(NAME), readable)
     return await fetch(pool, Goal, query, [client_id, *params])
+
+
+async def by_id(
+    pool: AsyncConnectionPool, client_id: UUID, goal_ids: Collection[UUID]
+) -> dict[UUID, Goal]:
+    """A client's goals of ``goal_ids``, by id: a progress step restates its goal's words,
+    which are its setter's (``actor_id``, ``actor_role``), not the step's writer's."""
+    query = sql.SQL("SELECT * FROM {} WHERE client_id = %s AND goal_id = ANY(%s)").format(
+        sql.Identifier(NAME)
+    )
+    found = await fetch(pool, Goal, query, [client_id, list(goal_ids)])
+    return {goal["goal_id"]: goal for goal in found}

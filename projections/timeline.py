@@ -24,7 +24,7 @@ from carecoord.projections.inserts import insert_once
 from carecoord.projections.rows import Shown, fetch
 
 NAME = "timeline"
-VERSION = 1
+VERSION = 2
 COLUMNS = (
     "position",
     "client_id",

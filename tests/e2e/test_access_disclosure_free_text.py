@@ -1,13 +1,15 @@
 """Free text goes out only under a consent to all its writer reads, as a member is shown it:
 under a consent to alerts and check-ins, a PHQ-9 item 9 alert and the client's own check-in
 note go, the nurse's note acknowledging the alert and her check-in note (either may name the
-dose) do not. Before, both went with their events."""
+dose) do not. Before, both went with their events. A treatment goal's words go by its writer
+alike."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+from typing import Any
 
 from medication_steps import Clinic, mutation
 from nats.aio.msg import Msg
@@ -21,6 +23,7 @@ RECIPIENT = "crisis-line-notes"
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
 ACK = mutation("AlertNoteInput", "acknowledgeAlert")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
+GOAL = mutation("SetTreatmentGoalInput", "setTreatmentGoal")
 ALERTS = """query($id: UUID!, $atLeast: Int) {
   clientAlerts(clientId: $id, atLeast: $atLeast) { alertId } }"""
 
@@ -50,6 +53,16 @@ async def test_a_nurses_notes_go_only_under_a_consent_to_all_she_reads(api: Api)
         CHECK_IN, {"i": {"clientId": clinic.client_id, "mood": 5, "note": "went to a meeting"}},
         role=Role.CLIENT, user=clinic.client_id,
     )  # fmt: skip
+    sent = await forwarded(api, RECIPIENT)
+    assert [(e["type"], e["actor"]["role"], e.get("note")) for e in sent] == [
+        ("checkins.InstrumentScored", "nurse", None),
+        ("alerts.AlertRaised", "system", None),
+        ("checkins.CheckInRecorded", "client", "went to a meeting"),
+    ]
+
+
+async def forwarded(api: Api, recipient: str) -> list[dict[str, Any]]:
+    """What a forwarder for ``recipient`` sends of the log up to its head now."""
     head = await asyncio.to_thread(api.platform.store.last_position)
     received: list[Msg] = []
 
@@ -57,8 +70,8 @@ async def test_a_nurses_notes_go_only_under_a_consent_to_all_she_reads(api: Api)
         received.append(msg)
 
     nc = api.platform.broker.connection
-    inbox = await nc.subscribe(f"{api.platform.settings.disclosure_root}.{RECIPIENT}.>", cb=collect)
-    forwarder = Forwarder(api.platform, RECIPIENT, name="Crisis", from_start=True)
+    inbox = await nc.subscribe(f"{api.platform.settings.disclosure_root}.{recipient}.>", cb=collect)
+    forwarder = Forwarder(api.platform, recipient, name=recipient, from_start=True)
     task = asyncio.create_task(forwarder.run())
     try:
         await asyncio.wait_for(forwarder.reached(head), 20)
@@ -68,10 +81,34 @@ async def test_a_nurses_notes_go_only_under_a_consent_to_all_she_reads(api: Api)
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await inbox.unsubscribe()
+    return [json.loads(m.data) for m in received]
 
-    sent = [json.loads(m.data) for m in received]
-    assert [(e["type"], e["actor"]["role"], e.get("note")) for e in sent] == [
-        ("checkins.InstrumentScored", "nurse", None),
-        ("alerts.AlertRaised", "system", None),
-        ("checkins.CheckInRecorded", "client", "went to a meeting"),
-    ]
+
+async def test_a_goal_goes_only_under_a_consent_to_all_its_writer_reads(api: Api) -> None:
+    """Under a consent to what a therapist reads, the therapist's goal goes, the prescriber's
+    (which may name the dose) does not."""
+    clinic = await Clinic.enroll(api, "Ula C.")
+    recipient = "sober-living-goals"
+    read = ["CARE", "MEDICATION", "THERAPY", "CHECK_IN", "ALERT", "CONSENT"]
+    await api.ok(
+        CONSENT,
+        {
+            "input": {
+                "clientId": clinic.client_id,
+                "recipients": [{"type": "ORGANIZATION", "id": recipient, "name": "Sober"}],
+                "purpose": "sober living house plan", "dataKinds": read,
+                "signedOn": "2026-01-01", "signedBy": "Ula C.",
+            }
+        },
+        role=Role.PROGRAM_ADMIN,
+    )  # fmt: skip
+    await api.join_care_team(clinic.client_id, Role.THERAPIST, "ther-goals")
+    await clinic.doctor(GOAL, description="taper methadone to 40 mg")
+    await api.ok(
+        GOAL, {"i": {"clientId": clinic.client_id, "description": "find a sponsor"}},
+        role=Role.THERAPIST, user="ther-goals",
+    )  # fmt: skip
+
+    sent = await forwarded(api, recipient)
+    goals = [(e["actor"]["role"], e["description"]) for e in sent if "description" in e]
+    assert goals == [("therapist", "find a sponsor")]
