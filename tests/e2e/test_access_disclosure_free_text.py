@@ -6,17 +6,15 @@ alike."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 from typing import Any
 
+from forwarding import forwarded_to_head
 from medication_steps import Clinic, mutation
 from nats.aio.msg import Msg
 from test_access import CONSENT
 
 from carecoord.events import Role
-from carecoord.services.runtime.disclosure import Forwarder
 from support import Api
 
 RECIPIENT = "crisis-line-notes"
@@ -63,7 +61,6 @@ async def test_a_nurses_notes_go_only_under_a_consent_to_all_she_reads(api: Api)
 
 async def forwarded(api: Api, recipient: str) -> list[dict[str, Any]]:
     """What a forwarder for ``recipient`` sends of the log up to its head now."""
-    head = await asyncio.to_thread(api.platform.store.last_position)
     received: list[Msg] = []
 
     async def collect(msg: Msg) -> None:
@@ -71,15 +68,9 @@ async def forwarded(api: Api, recipient: str) -> list[dict[str, Any]]:
 
     nc = api.platform.broker.connection
     inbox = await nc.subscribe(f"{api.platform.settings.disclosure_root}.{recipient}.>", cb=collect)
-    forwarder = Forwarder(api.platform, recipient, name=recipient, from_start=True)
-    task = asyncio.create_task(forwarder.run())
     try:
-        await asyncio.wait_for(forwarder.reached(head), 20)
-        await nc.flush()
+        await forwarded_to_head(api.platform, recipient, name=recipient)
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await inbox.unsubscribe()
     return [json.loads(m.data) for m in received]
 
