@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from nats.aio.msg import Msg
+
 from carecoord.services.platform import Platform
 from carecoord.services.runtime.disclosure import Forwarder
 
@@ -24,3 +26,22 @@ async def forwarded_to_head(platform: Platform, recipient: str, *, name: str = "
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def received_by(platform: Platform, recipient: str, *, within: str = ">") -> list[Msg]:
+    """What ``recipient`` is sent, on its subjects ``within`` (``alerts.>``: its alerts), by
+    one run of its forwarder to the store's head."""
+    received: list[Msg] = []
+
+    async def collect(msg: Msg) -> None:
+        received.append(msg)
+
+    nc = platform.broker.connection
+    inbox = await nc.subscribe(
+        f"{platform.settings.disclosure_root}.{recipient}.{within}", cb=collect
+    )
+    try:
+        await forwarded_to_head(platform, recipient, name=recipient)
+    finally:
+        await inbox.unsubscribe()
+    return received

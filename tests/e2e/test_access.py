@@ -44,6 +44,21 @@ async def enroll(api: Api, name: str = "Alex R.") -> str:
     return str(data["enrollClient"]["id"])
 
 
+async def consent_to_organization(
+    api: Api, client_id: str, org: str, kinds: list[str], *, signed_by: str, purpose: str
+) -> str:
+    """The client's consent, recorded by a program admin, to disclose ``kinds`` to the
+    organization ``org``; its id."""
+    consent = {
+        "clientId": client_id,
+        "recipients": [{"type": "ORGANIZATION", "id": org, "name": org}],
+        "purpose": purpose, "dataKinds": kinds,
+        "signedOn": "2026-01-01", "signedBy": signed_by,
+    }  # fmt: skip
+    data = await api.ok(CONSENT, {"input": consent}, role=Role.PROGRAM_ADMIN)
+    return str(data["recordConsent"]["id"])
+
+
 async def refusal(api: Api, query: str, variables: dict[str, Any], **kw: Any) -> dict[str, Any]:
     body = await api.gql(query, variables, **kw)
     assert body.get("errors"), body

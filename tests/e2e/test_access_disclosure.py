@@ -9,9 +9,10 @@ import contextlib
 import json
 from datetime import UTC, datetime
 
+from forwarding import received_by
 from medication_steps import Clinic, mutation
 from nats.aio.msg import Msg
-from test_access import CONSENT, REVOKE, enroll
+from test_access import CONSENT, REVOKE, consent_to_organization, enroll
 from test_access_writes import CHECK_IN
 from test_disclosures_api import DISCLOSURES
 
@@ -118,45 +119,16 @@ async def test_an_alert_goes_only_under_a_consent_to_what_it_tells(api: Api) -> 
     """Before, a consent to alerts and check-ins let the QTc alert go: 'QTc 520 ms on
     methadone' to a recipient the client had consented no medication to."""
     clinic = await Clinic.enroll(api, "Val W.")
-    await api.ok(
-        CONSENT,
-        {
-            "input": {
-                "clientId": clinic.client_id,
-                "recipients": [{"type": "ORGANIZATION", "id": RECIPIENT, "name": "Acme"}],
-                "purpose": "crisis line follow-up",
-                "dataKinds": ["ALERT", "CHECK_IN"],
-                "signedOn": "2026-01-01",
-                "signedBy": "Val W.",
-            }
-        },
-        role=Role.PROGRAM_ADMIN,
-    )
+    await consent_to_organization(
+        api, clinic.client_id, RECIPIENT, ["ALERT", "CHECK_IN"],
+        signed_by="Val W.", purpose="crisis line follow-up",
+    )  # fmt: skip
     today = datetime.now(UTC).date()
     await clinic.methadone("60", today)
     await clinic.nurse(VITALS, qtcMs=520)
     item9 = [{"item": str(n), "value": 1 if n == 9 else 0} for n in range(1, 10)]
     await clinic.nurse(SCORE, instrument="PHQ9", answers=item9)
-    head = await asyncio.to_thread(api.platform.store.last_position)
-    received: list[Msg] = []
-
-    async def collect(msg: Msg) -> None:
-        received.append(msg)
-
-    nc = api.platform.broker.connection
-    inbox = await nc.subscribe(
-        f"{api.platform.settings.disclosure_root}.{RECIPIENT}.alerts.>", cb=collect
-    )
-    forwarder = Forwarder(api.platform, RECIPIENT, name="Acme", from_start=True)
-    task = asyncio.create_task(forwarder.run())
-    try:
-        await asyncio.wait_for(forwarder.reached(head), 20)
-        await nc.flush()
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await inbox.unsubscribe()
+    received = await received_by(api.platform, RECIPIENT, within="alerts.>")
 
     rules = [json.loads(m.data)["rule_id"] for m in received]
     assert rules == ["phq9-item9"]

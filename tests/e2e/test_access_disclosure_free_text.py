@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from forwarding import forwarded_to_head
+from forwarding import received_by
 from medication_steps import Clinic, mutation
-from nats.aio.msg import Msg
-from test_access import CONSENT
+from test_access import consent_to_organization
 
 from carecoord.events import Role
 from support import Api
@@ -28,20 +27,10 @@ ALERTS = """query($id: UUID!, $atLeast: Int) {
 
 async def test_a_nurses_notes_go_only_under_a_consent_to_all_she_reads(api: Api) -> None:
     clinic = await Clinic.enroll(api, "Tam Y.")
-    await api.ok(
-        CONSENT,
-        {
-            "input": {
-                "clientId": clinic.client_id,
-                "recipients": [{"type": "ORGANIZATION", "id": RECIPIENT, "name": "Crisis"}],
-                "purpose": "crisis line follow-up",
-                "dataKinds": ["ALERT", "CHECK_IN"],
-                "signedOn": "2026-01-01",
-                "signedBy": "Tam Y.",
-            }
-        },
-        role=Role.PROGRAM_ADMIN,
-    )
+    await consent_to_organization(
+        api, clinic.client_id, RECIPIENT, ["ALERT", "CHECK_IN"],
+        signed_by="Tam Y.", purpose="crisis line follow-up",
+    )  # fmt: skip
     item9 = [{"item": str(n), "value": 1 if n == 9 else 0} for n in range(1, 10)]
     await clinic.nurse(SCORE, instrument="PHQ9", answers=item9)
     [alert] = await clinic.read(ALERTS)
@@ -61,18 +50,7 @@ async def test_a_nurses_notes_go_only_under_a_consent_to_all_she_reads(api: Api)
 
 async def forwarded(api: Api, recipient: str) -> list[dict[str, Any]]:
     """What a forwarder for ``recipient`` sends of the log up to its head now."""
-    received: list[Msg] = []
-
-    async def collect(msg: Msg) -> None:
-        received.append(msg)
-
-    nc = api.platform.broker.connection
-    inbox = await nc.subscribe(f"{api.platform.settings.disclosure_root}.{recipient}.>", cb=collect)
-    try:
-        await forwarded_to_head(api.platform, recipient, name=recipient)
-    finally:
-        await inbox.unsubscribe()
-    return [json.loads(m.data) for m in received]
+    return [json.loads(m.data) for m in await received_by(api.platform, recipient)]
 
 
 async def test_a_goal_goes_only_under_a_consent_to_all_its_writer_reads(api: Api) -> None:
@@ -81,18 +59,9 @@ async def test_a_goal_goes_only_under_a_consent_to_all_its_writer_reads(api: Api
     clinic = await Clinic.enroll(api, "Ula C.")
     recipient = "sober-living-goals"
     read = ["CARE", "MEDICATION", "THERAPY", "CHECK_IN", "ALERT", "CONSENT"]
-    await api.ok(
-        CONSENT,
-        {
-            "input": {
-                "clientId": clinic.client_id,
-                "recipients": [{"type": "ORGANIZATION", "id": recipient, "name": "Sober"}],
-                "purpose": "sober living house plan", "dataKinds": read,
-                "signedOn": "2026-01-01", "signedBy": "Ula C.",
-            }
-        },
-        role=Role.PROGRAM_ADMIN,
-    )  # fmt: skip
+    await consent_to_organization(
+        api, clinic.client_id, recipient, read, signed_by="Ula C.", purpose="sober living plan"
+    )
     await api.join_care_team(clinic.client_id, Role.THERAPIST, "ther-goals")
     await clinic.doctor(GOAL, description="taper methadone to 40 mg")
     await api.ok(

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from medication_steps import DOCTOR, INDUCTED, NURSE, PRESCRIBE, TAPER, Clinic, mutation
-from test_access import CONSENT, REVOKE
+from test_access import REVOKE, consent_to_organization
 
 from carecoord.events import Role
 from support import Api
@@ -131,15 +131,12 @@ async def test_a_program_admin_is_not_shown_a_nurses_reason_for_revoking_a_conse
     api: Api,
 ) -> None:
     clinic = await Clinic.enroll(api, "Vic A.")
-    consent = {
-        "clientId": clinic.client_id,
-        "recipients": [{"type": "ORGANIZATION", "id": "county-court", "name": "Court"}],
-        "purpose": "drug court reporting", "dataKinds": ["DOSING"],
-        "signedOn": "2026-01-01", "signedBy": "Vic A.",
-    }  # fmt: skip
-    given = await api.ok(CONSENT, {"input": consent}, role=Role.PROGRAM_ADMIN)
+    consent_id = await consent_to_organization(
+        api, clinic.client_id, "county-court", ["DOSING"],
+        signed_by="Vic A.", purpose="drug court reporting",
+    )  # fmt: skip
     revoke = {
-        "clientId": clinic.client_id, "consentId": given["recordConsent"]["id"],
+        "clientId": clinic.client_id, "consentId": consent_id,
         "reason": "client asked after her methadone dose was raised",
     }  # fmt: skip
     revoked = await api.ok(REVOKE, {"input": revoke}, role=Role.NURSE, user=NURSE)
