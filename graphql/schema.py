@@ -30,6 +30,7 @@ from carecoord.graphql.metrics import RequestMetrics
 from carecoord.graphql.operation_named import OperationNamed
 from carecoord.graphql.operation_trace import OperationTrace
 from carecoord.graphql.plain_fields import PlainCompletion, read_plain_fields_directly
+from carecoord.graphql.plain_inputs import build_inputs_directly
 from carecoord.graphql.production import WithoutSuggestions, production_validation
 from carecoord.graphql.record_export import RecordExportQuery
 from carecoord.graphql.status import StatusQuery
@@ -125,4 +126,5 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         scalar_overrides={Decimal: DECIMAL},
     )
     read_plain_fields_directly(schema)
+    build_inputs_directly(schema)
     return schema
