@@ -183,16 +183,21 @@ async def started(
     *,
     spans: SpanExporter | None = None,
     reads_as_replica: bool = False,
+    relay: bool = True,
+    project: bool = True,
 ) -> AsyncIterator[Platform]:
     """A platform on a new database and stream, both removed after it has stopped.
 
     ``spans``: where its spans go (tracing on); ``reads_as_replica``: its read-model queries
-    go through ``read_database_url`` set to the same database, as to a replica."""
+    go through ``read_database_url`` set to the same database, as to a replica; ``relay``,
+    ``project``: whether it runs its relay and its projector."""
     with fresh_database(servers.database_url) as url:
         if reads_as_replica:
             settings = settings.model_copy(update={"read_database_url": url})
         try:
-            async with running(settings, Servers(url, servers.nats_url), spans=spans) as platform:
+            async with running(
+                settings, Servers(url, servers.nats_url), spans=spans, relay=relay, project=project
+            ) as platform:
                 yield platform
         finally:
             await delete_stream(servers.nats_url, settings.stream_name)
@@ -307,14 +312,8 @@ async def platform(
 async def unrelayed(servers: Servers, data_dir: Path) -> AsyncIterator[Platform]:
     """A platform without its relay: what it records stays unpublished until a test starts
     one."""
-    settings = isolated_settings(data_dir)
-    with fresh_database(servers.database_url) as url:
-        try:
-            async with running(settings, Servers(url, servers.nats_url), relay=False) as found:
-                yield found
-        finally:
-            await delete_stream(servers.nats_url, settings.stream_name)
-            await delete_stream(servers.nats_url, f"{settings.stream_name}_ANCHORS")
+    async with started(isolated_settings(data_dir), servers, relay=False) as found:
+        yield found
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import delete_stream, fresh_database, isolated_settings
+from conftest import isolated_settings, started
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Actor, Role
@@ -23,7 +23,7 @@ from carecoord.services.careteam.commands import assign_member
 from carecoord.services.gate.grants import ACCESS_MODELS
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
-from carecoord.services.runtime.bootstrap import Servers, running
+from carecoord.services.runtime.bootstrap import Servers
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 
@@ -122,14 +122,8 @@ async def _waiting_on_a_lock(pool: AsyncConnectionPool) -> int:
 async def without_a_projector(servers: Servers, data_dir: Path) -> AsyncIterator[Platform]:
     """A platform of the test's own whose views no projector of its own keeps (the API's
     process, or the rebuild's)."""
-    settings = isolated_settings(data_dir)
-    with fresh_database(servers.database_url) as url:
-        try:
-            async with running(settings, Servers(url, servers.nats_url), project=False) as found:
-                yield found
-        finally:
-            await delete_stream(servers.nats_url, settings.stream_name)
-            await delete_stream(servers.nats_url, f"{settings.stream_name}_ANCHORS")
+    async with started(isolated_settings(data_dir), servers, project=False) as found:
+        yield found
 
 
 async def test_a_rebuild_past_a_stopped_projector_tells_waiting_readers(
