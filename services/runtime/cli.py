@@ -467,13 +467,20 @@ def tail_subject(settings: Settings, subject: str | None) -> str:
     return subject
 
 
+SUBJECT_MOST = 1024
+"""Characters of a subject filter at the most: the broker's control line is 4 KiB."""
+
+
 def is_filter(subject: str) -> bool:
-    """NATS's subject filter syntax: tokens between dots, none empty or holding a space, a
-    wildcard (``*`` one token, ``>`` the rest) only as a whole token, ``>`` only last."""
+    """NATS's subject filter syntax: tokens between dots, none empty or holding a space or a
+    control character, a wildcard (``*`` one token, ``>`` the rest) only as a whole token,
+    ``>`` only last; and short enough to subscribe with."""
     tokens = subject.split(".")
     return (
-        all(
+        len(subject) <= SUBJECT_MOST
+        and all(
             token
+            and token.isprintable()
             and not any(c.isspace() for c in token)
             and (token in ("*", ">") or not ({"*", ">"} & set(token)))
             for token in tokens
@@ -485,8 +492,9 @@ def is_filter(subject: str) -> bool:
 def subject_refused(settings: Settings, subject: str) -> NoReturn:
     """Exit 2 naming the subjects the stream carries, and one to give."""
     root = settings.subject_root
+    shown = ascii(subject)[1:-1] if len(subject) <= 80 else f"{ascii(subject[:80])[1:-1]}..."
     print(
-        f"carecoord tail: argument --subject: {subject} is not a subject filter of the stream"
+        f"carecoord tail: argument --subject: {shown} is not a subject filter of the stream"
         f" {settings.stream_name}, which carries {root}.> (CARECOORD_SUBJECT_ROOT): give"
         f" {root}.> or a filter under it, such as {root}.medication.>",
         file=sys.stderr,
@@ -869,7 +877,7 @@ async def tail_events(
                 f"carecoord tail: the broker has no stream {settings.stream_name}"
                 " (CARECOORD_STREAM_NAME)"
             ) from None
-        except BadRequestError:  # a filter it takes no more than a malformed one: was a traceback
+        except BadRequestError:  # a filter this broker refuses all the same: was a traceback
             subject_refused(settings, subject)
         log.info("tailing", extra={"subject": subject, "new_only": new_only})
         try:

@@ -98,6 +98,27 @@ def test_a_malformed_filter_is_refused_before_any_server_is_asked(
     assert said(done) == [refused(subject, "care", "CARE")]
 
 
+@pytest.mark.parametrize(
+    ("subject", "shown"),
+    [("care.\x01x", "care.\\x01x"), ("care.é\u200bx", "care.\\xe9\\u200bx"),
+     ("care." + "x" * 100_000, "care." + "x" * 75 + "...")],
+    ids=["control-character", "invisible-character", "100k-characters"],
+)  # fmt: skip
+def test_a_filter_no_broker_takes_is_refused_and_said_in_one_short_line(
+    tmp_path: Path, subject: str, shown: str
+) -> None:
+    """A control character or a filter longer than a subscription can carry went to the
+    broker, and the refusal would have echoed all of it."""
+    env = {**os.environ, "CARECOORD_DATA_DIR": str(tmp_path), "CARECOORD_SUBJECT_ROOT": "care",
+           "CARECOORD_STREAM_NAME": "CARE", "DATABASE_URL": unreachable_url(),
+           "NATS_URL": "nats://127.0.0.1:1"}  # fmt: skip
+
+    done = run_cli(tmp_path, env, "tail", "--subject", subject)
+
+    assert done.returncode == 2, done.stderr
+    assert said(done) == [refused(shown, "care", "CARE")]
+
+
 def refused(subject: str, root: str, stream: str) -> str:
     return (
         f"carecoord tail: argument --subject: {subject} is not a subject filter of the stream"
