@@ -10,7 +10,7 @@ the future beyond the clock tolerance, not before the client's enrolment.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TypeVar
@@ -48,6 +48,7 @@ from carecoord.services.medication.dispensing import (
 from carecoord.services.medication.eligibility import EligibilityDecision
 from carecoord.services.medication.findings import HardStop
 from carecoord.services.medication.monitored import NOTHING, Monitored
+from carecoord.services.medication.orders import Order
 from carecoord.services.medication.prescribing import DoseChange, NewOrder, Taper
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
@@ -106,12 +107,15 @@ def on_record(client_id: UUID, decide: Callable[[MedicationRecord, ClientRecord]
 @dataclass(frozen=True, slots=True)
 class Poured:
     """What a dispensing says it poured: the order's medication in ``dosage_form``, from
-    each (field, lot) named, at the time the field ``when`` names gives (None: now)."""
+    each (field, lot) named, at the time the field ``when`` names gives (None: now). Each
+    lot is given for the day poured, or for the later day ``for_days`` gives it by position
+    from the order and that day (a take-home's bottles, each for a day of its own)."""
 
     order_id: UUID
     dosage_form: str
     lots: tuple[tuple[str, str], ...]
     when: tuple[str, datetime | None]
+    for_days: Callable[[Order, date], Sequence[date]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,21 +138,27 @@ def from_stock(
 ) -> Command[T]:
     """``on_record``, for a dispensing from the stock of the client's program at the time
     it gives (``dispensed_at``): the lots it names are first checked against what that site
-    holds on that day (``draws.poured_from``), and handed to ``decide`` as the site names
-    them."""
+    holds for the day each is given for (``draws.poured_from``), and handed to ``decide`` as
+    the site names them."""
 
     def run(uow: UnitOfWork) -> T:
         client = uow.get(ClientRecord, client_id)
         client.require_enrolled()
         record = uow.get(MedicationRecord, client_id)
         at = dispensed_at(stamp, client, *poured.when) or stamp.clock()
-        lots = [(field, lot) for field, lot in poured.lots if lot]
         named: Mapping[str, str] = {}
-        if lots:
-            drug = rules.formulary.lookup(record.order(poured.order_id).medication)
+        if any(lot for _, lot in poured.lots):
+            order = record.order(poured.order_id)
+            drug = rules.formulary.lookup(order.medication)
             stock = uow.get(SiteStock, stock_id(client.program))
             day = rules.day_of(at)
-            named = draws.poured_from(stock, drug.code, poured.dosage_form, lots, day)
+            for_day = dict(enumerate(poured.for_days(order, day))) if poured.for_days else {}
+            lots = [
+                (field, lot, max(day, for_day.get(n, day)))
+                for n, (field, lot) in enumerate(poured.lots)
+                if lot
+            ]
+            named = draws.poured_from(stock, drug.code, poured.dosage_form, lots)
         return decide(record, client, Drawn(at, named))
 
     return named_for(run, decide)
@@ -469,9 +479,13 @@ def dispense_take_home(
         )
         return dispense_id
 
+    def bottle_days(order: Order, today: date) -> list[date]:
+        doses = dispensing.take_home_doses(order, take_home.first_day, take_home.days, today)
+        return [day for day, _ in doses]
+
     lots = tuple((f"bottles.{n}.lot", b.lot) for n, b in enumerate(take_home.bottles))
     when = ("handedOverAt", take_home.handed_over_at)
-    poured = Poured(take_home.order_id, take_home.dosage_form, lots, when)
+    poured = Poured(take_home.order_id, take_home.dosage_form, lots, when, bottle_days)
     return from_stock(stamp, client_id, poured, decide, rules)
 
 

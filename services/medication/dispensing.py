@@ -506,25 +506,12 @@ def dispense_take_home(
             f"{order.medication} is given {order.route}ly by a clinician at the program,"
             " never handed over to take home",
         )
-    if not 1 <= days <= TAKE_HOME_DAYS_MAX:
-        raise InvalidInput(
-            "days",
-            "take-home-days",
-            f"days must be from 1 to {TAKE_HOME_DAYS_MAX}, got {days}",
-        )
+    doses = take_home_doses(order, first_day, days, today)
     if first_day < today:
         raise InvalidInput(
             "firstDay", "take-home-future", f"take-homes cover {today} or later, not {first_day}"
         )
     _check_form(drug, dosage_form)
-    covered = [first_day + timedelta(days=n) for n in range(days)]
-    doses = [
-        (day, slot)
-        for day in covered
-        if order.due_on(day)
-        for slot in order.slots()
-        if day != today or slot not in _observed_split(order, today)
-    ]
     labels = [shown(f"bottles.{n}.bottle", b.bottle) for n, b in enumerate(bottles)]
     for n, label in enumerate(labels):
         if label in labels[:n]:
@@ -537,8 +524,8 @@ def dispense_take_home(
         raise InvalidInput(
             "bottles",
             "one-bottle-per-dose",
-            f"{len(doses)} doses fall between {covered[0]} and {covered[-1]}:"
-            f" give {len(doses)} bottles",
+            f"{len(doses)} doses fall between {first_day} and"
+            f" {first_day + timedelta(days=days - 1)}: give {len(doses)} bottles",
         )
     for day, slot in doses:
         _check_active(record, rules, order, day, given_at=handed_over_at)
@@ -604,6 +591,28 @@ def dispense_take_home(
             day=today,
         )
     )
+
+
+def take_home_doses(
+    order: Order, first_day: date, days: int, today: date
+) -> list[tuple[date, int]]:
+    """The (day, slot) of each dose a take-home handed over ``today`` holds from
+    ``first_day`` for ``days`` days, in the order its bottles are given: the day a bottle is
+    for is the day its lot must still be good on, not the day it is handed over."""
+    if not 1 <= days <= TAKE_HOME_DAYS_MAX:
+        raise InvalidInput(
+            "days",
+            "take-home-days",
+            f"days must be from 1 to {TAKE_HOME_DAYS_MAX}, got {days}",
+        )
+    covered = [first_day + timedelta(days=n) for n in range(days)]
+    return [
+        (day, slot)
+        for day in covered
+        if order.due_on(day)
+        for slot in order.slots()
+        if day != today or slot not in _observed_split(order, today)
+    ]
 
 
 def _bottle(n: int, day: date, slot: int, amount: Decimal, label: str, lot: str) -> TakeHomeBottle:

@@ -8,10 +8,12 @@ lot, one lot coming up short at the count and the other over, so it is refused w
 nurse can still name the right lot. So is a lot no receipt could name (``LOT-7 `` with a
 space, ``LOT-7`` with a zero-width space after it): the ledger showed it beside LOT-7 as one
 more lot that reads the same, short by every dose drawn on it, with LOT-7 over by as much.
-A lot the site holds past its expiry date on the day of the draw is refused too
+A lot the site holds past its expiry date on the day a draw is for is refused too
 (``not-expired``, as a receipt of one is): its strength and purity are assured through that
 date only (21 CFR 211.137(a): the expiration date assures the product meets its standards at
-the time of use). A lot the site has no receipt of yet has no expiry here to go by. A lot
+the time of use). The day a take-home bottle is for is the day it is taken, not the day it is
+handed over: one handed over the day before its lot expires for the day after holds a dose
+past that date. A lot the site has no receipt of yet has no expiry here to go by. A lot
 named in other letters than the site's (``lot-7`` for its LOT-7) is that lot, and is drawn as
 the site first recorded it: the stock ledger showed ``lot-7`` as a lot of its own, short by
 every dose drawn on it, with LOT-7 over by as much.
@@ -37,14 +39,13 @@ def poured_from(
     stock: SiteStock,
     medication: str,
     dosage_form: str,
-    lots: Iterable[tuple[str, str]],
-    day: date,
+    lots: Iterable[tuple[str, str, date]],
 ) -> Mapping[str, str]:
-    """Each (field, lot) named is written as a receipt writes a lot, and if the site holds it,
-    is of ``medication`` in ``dosage_form`` and not expired on ``day``, the day drawn. The
-    names as the site holds them, by the names given."""
+    """Each (field, lot, day) named is written as a receipt writes a lot, and if the site
+    holds it, is of ``medication`` in ``dosage_form`` and not expired on ``day``, the day the
+    draw is for. The names as the site holds them, by the names given."""
     named: dict[str, str] = {}
-    for field, name in lots:
+    for field, name, day in lots:
         if len(name) > LOT_MAX or re.fullmatch(LOT_PATTERN, name) is None:
             raise InvalidInput(
                 field,
@@ -68,8 +69,9 @@ def poured_from(
             raise RuleViolation(
                 field,
                 "not-expired",
-                f"lot {name} expired on {known.expires_on}, before {day}: nothing is given"
-                f" from it after that day (source: {EXPIRY_SOURCE})",
+                f"lot {name} expired on {known.expires_on}, before {day}, the day it is"
+                f" given for: nothing is given from it for a day after its expiry (source:"
+                f" {EXPIRY_SOURCE})",
             )
         named[name] = stock.named(name)
     return named

@@ -158,3 +158,45 @@ async def test_a_dose_naming_a_lot_in_other_letters_draws_on_the_lot_received(
     stock = await api.ok(ON_HAND, {"site": site, "atLeast": dosed["position"]}, role=Role.NURSE)
     held = {lot["lot"]: (lot["dispensed"], lot["onHand"]) for lot in stock["stockOnHand"]["lots"]}
     assert held == {"LOT-12": ("60", "940")}
+
+
+async def test_a_take_home_bottle_for_a_day_after_its_lots_expiry_is_refused(
+    api: Api, today: date
+) -> None:
+    """The lot was good on the day of the hand-over and was given for the days after it:
+    a bottle for the day after the expiry held a dose past the date its strength is
+    assured to. The bottle for the expiry day itself is drawn on."""
+    site = f"Expiry home OTP {uuid4().hex[:8]}"
+    clinic = await Clinic.enroll(api, "Jo T.", program=site)
+    order = await clinic.doctor(
+        PRESCRIBE, medication="methadone", dose="60", acknowledgements=[INDUCTED], unit="mg",
+        route="oral", start=str(today - timedelta(days=5)),
+        occurredAt=at(today - timedelta(days=6)),
+    )  # fmt: skip
+    expires = today + timedelta(days=1)
+    receipt = {"site": site, "lot": "M-1", "medication": "methadone",
+               "dosageForm": "oral solution", "quantity": "1000", "containers": 1,
+               "orderForm": "DEA_222", "orderFormNumber": "F-1", "expiresOn": str(expires),
+               "receivedAt": at(today - timedelta(days=10)), **SUPPLIER}  # fmt: skip
+    await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE)
+    dose: dict[str, Any] = {"orderId": order["id"], "amount": "60", "dosageForm": "oral solution"}
+    await clinic.nurse(DOSE, **dose, lot="M-1", givenAt=at(today - timedelta(days=1)))
+    await clinic.eligible(7)
+    head = await asyncio.to_thread(api.platform.store.last_position)
+    take_home = {"orderId": order["id"], "firstDay": str(expires), "days": 2,
+                 "dosageForm": "oral solution"}  # fmt: skip
+
+    bottle = await clinic.refused(
+        TAKE_HOME, **take_home,
+        bottles=[{"bottle": "TH-1", "lot": "M-1"}, {"bottle": "TH-2", "lot": "m-1"}],
+    )  # fmt: skip
+
+    assert (bottle["code"], bottle["field"], bottle["rule"]) == (
+        "RULE_VIOLATION", "bottles.1.lot", "not-expired",
+    )  # fmt: skip
+    after = expires + timedelta(days=1)
+    assert f"lot m-1 expired on {expires}, before {after}" in bottle["message"]
+    assert await asyncio.to_thread(api.platform.store.last_position) == head
+    await clinic.nurse(
+        TAKE_HOME, **take_home | {"days": 1}, bottles=[{"bottle": "TH-1", "lot": "M-1"}]
+    )

@@ -42,7 +42,7 @@ def test_a_lot_held_of_another_medication_or_form_is_refused(
     lot: str, form: str, held: str
 ) -> None:
     with pytest.raises(RuleViolation) as refused:
-        poured_from(stocked(), "methadone", form, [("bottles.1.lot", lot)], TODAY)
+        poured_from(stocked(), "methadone", form, [("bottles.1.lot", lot, TODAY)])
 
     assert (refused.value.field, refused.value.rule) == ("bottles.1.lot", "lot-medication")
     assert f"lot {lot} here is {held}, not methadone {form}" in str(refused.value)
@@ -51,7 +51,9 @@ def test_a_lot_held_of_another_medication_or_form_is_refused(
 def test_the_lot_of_the_medication_and_a_lot_not_yet_received_are_drawn_on() -> None:
     stock = stocked()
 
-    poured_from(stock, "methadone", "oral solution", [("lot", "M-100"), ("lot", "M-200")], TODAY)
+    poured_from(
+        stock, "methadone", "oral solution", [("lot", "M-100", TODAY), ("lot", "M-200", TODAY)]
+    )
 
     assert set(stock.lots) == {"M-100", "B-7"}, "nothing is recorded by the check"
 
@@ -60,13 +62,25 @@ def test_a_lot_past_its_expiry_on_the_day_drawn_is_refused() -> None:
     """Drawn on after its expiry date, a lot was given from as any other: the receipt alone
     was held to it. The expiry day itself is the last it is given from."""
     stock = stocked()
-    poured_from(stock, "methadone", "oral solution", [("lot", "M-100")], EXPIRES)
+    poured_from(stock, "methadone", "oral solution", [("lot", "M-100", EXPIRES)])
 
     with pytest.raises(RuleViolation) as refused:
         poured_from(
-            stock, "methadone", "oral solution", [("bottles.0.lot", "M-100")], date(2027, 3, 2)
+            stock, "methadone", "oral solution", [("bottles.0.lot", "M-100", date(2027, 3, 2))]
         )
 
     assert (refused.value.field, refused.value.rule) == ("bottles.0.lot", "not-expired")
     assert "lot M-100 expired on 2027-03-01, before 2027-03-02" in refused.value.message
     assert "21 CFR 211.137(a)" in refused.value.message
+
+
+def test_each_lot_is_judged_on_the_day_it_is_given_for() -> None:
+    """A take-home handed over on its lot's expiry day held a bottle for the day after from
+    it, judged on the day of the hand-over: each bottle is judged on its own day."""
+    bottles = [("bottles.0.lot", "M-100", EXPIRES), ("bottles.1.lot", "m-100", date(2027, 3, 2))]
+
+    with pytest.raises(RuleViolation) as refused:
+        poured_from(stocked(), "methadone", "oral solution", bottles)
+
+    assert (refused.value.field, refused.value.rule) == ("bottles.1.lot", "not-expired")
+    assert "before 2027-03-02, the day it is given for" in refused.value.message

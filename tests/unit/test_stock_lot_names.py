@@ -23,6 +23,8 @@ from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.stock.draws import poured_from
 from carecoord.services.stock.record import SiteStock
 
+MARCH = date(2026, 3, 2)
+
 
 def test_receipts_waste_and_counts_name_the_lot_as_first_received() -> None:
     site = Site()
@@ -69,13 +71,13 @@ def test_a_dose_draws_on_the_lot_in_whatever_letters_and_its_rules_hold() -> Non
     stock = site.run(lambda uow: uow.get(SiteStock, stock_id(SITE)))
 
     named = poured_from(
-        stock, "methadone", "oral solution", [("lot", "lot-12"), ("lot", "M-9")], date(2026, 3, 2)
+        stock, "methadone", "oral solution", [("lot", "lot-12", MARCH), ("lot", "M-9", MARCH)]
     )
 
     assert named == {"lot-12": "LOT-12", "M-9": "M-9"}
     with pytest.raises(RuleViolation) as other:
-        poured_from(stock, "methadone", "oral solution", [("lot", "b-7")], date(2026, 3, 2))
+        poured_from(stock, "methadone", "oral solution", [("lot", "b-7", MARCH)])
     assert other.value.rule == "lot-medication"
     with pytest.raises(RuleViolation) as expired:
-        poured_from(stock, "methadone", "oral solution", [("lot", "lot-12")], date(2027, 3, 2))
+        poured_from(stock, "methadone", "oral solution", [("lot", "lot-12", date(2027, 3, 2))])
     assert expired.value.rule == "not-expired"
