@@ -129,7 +129,9 @@ class RequestContext:
         return self.request.headers.get(name)
 
     async def caught_up(self, name: str, at_least: int | None) -> None:
-        """Wait (briefly) until read model ``name`` has ``at_least``: read your own write."""
+        """Wait (briefly) until read model ``name`` has ``at_least``: read your own write.
+        A view another version built is refused (``Rebuilding``, retry), waited for or not."""
+        self.platform.progress.require_current(name)
         if at_least is None:
             return
         progress = self.platform.progress
@@ -147,7 +149,8 @@ class RequestContext:
         """Where a subscription to read model ``name`` starts: ``after``, or the view's
         position now. An ``after`` past the store's last position was never delivered here
         (another database's, or mistyped): the feed would wait for it unseen and then skip
-        everything before it, so it is refused."""
+        everything before it, so it is refused; so is a view another version built."""
+        self.platform.progress.require_current(name)
         if after is None:
             return self.platform.progress.position(name)
         head = await asyncio.to_thread(self.platform.store.last_position)

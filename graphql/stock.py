@@ -186,8 +186,9 @@ def at_entry(field: str, *kinds: str) -> LedgerOf:
 
 async def caught_up(ctx: RequestContext) -> int:
     """The store position before this request, once the stock view has it; refused (retry)
-    while it catches up."""
+    while it catches up, or while another version's derivation of it is live."""
     platform = ctx.platform
+    platform.progress.require_current(stock.NAME)
     head = await asyncio.to_thread(platform.store.last_position)
     timeout = platform.settings.read_your_writes_timeout
     if not await platform.progress.reach(stock.NAME, head, timeout):

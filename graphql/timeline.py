@@ -114,9 +114,12 @@ def _withheld(
 async def goals_restated(
     ctx: RequestContext, client_id: UUID, rows: Sequence[timeline.Entry]
 ) -> dict[UUID, goals.Goal]:
-    """The goals whose words the progress steps among ``rows`` restate, by id."""
+    """The goals whose words the progress steps among ``rows`` restate, by id; none from a
+    goals view another version built (their words are kept back then, ``_withheld``)."""
     ids = {UUID(json.loads(r["facts"])["goal_id"]) for r in rows if r["type"] == PROGRESS}
-    return await goals.by_id(ctx.platform.reads, client_id, ids) if ids else {}
+    if not ids or ctx.platform.progress.outdated(goals.NAME):
+        return {}
+    return await goals.by_id(ctx.platform.reads, client_id, ids)
 
 
 @strawberry.type

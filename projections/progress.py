@@ -8,25 +8,44 @@ Announcements come from the primary. When the API reads the views from a streami
 yet: ``reach`` then also waits until the replica's own ``follower_positions`` have it. A
 view's position is written in the same transaction as its rows, so the replica has the rows
 of every position it shows.
+
+Which version of its derivation built each view is known here too, read as the listener
+connects and announced by a rebuild's switch: a view another version built (an upgrade's,
+until the projector has rebuilt it) is refused to readers as ``Rebuilding``, never served.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 import psycopg
 from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.projections.projector import CHANGED, PROJECTED_CHANNEL
+from carecoord.projections.projector import CHANGED, PROJECTED_CHANNEL, REBUILT, built_versions
 from carecoord.services.infrastructure import positions
 from carecoord.services.infrastructure.liveness import Liveness, cancel_loops, keep_running
+from carecoord.services.kernel.errors import Unavailable
 
 LOOP = "progress-listener"
 REPLICA_POLL_SECONDS = 0.01
 """How often a wait for a streaming replica looks at its positions again (it has no NOTIFY)."""
+
+
+class Rebuilding(Unavailable, code="READ_MODEL_REBUILDING"):
+    """A read of a view whose live rows another version of its derivation built: they may
+    lack a column this release reads, or show what it withholds, so nothing is read or
+    decided from them. The projector is rebuilding it (``versions.py``); retry."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            "readModel",
+            "read-model-rebuilding",
+            f"the {name} view is being rebuilt for this release; retry in a moment",
+            {"readModel": name, "retryable": True},
+        )
 
 
 class Progress:
@@ -37,7 +56,13 @@ class Progress:
         liveness: Liveness,
         on_reconnect: Callable[[], Awaitable[None]] | None = None,
         replica: AsyncConnectionPool | None = None,
+        derived: Mapping[str, int] | None = None,
     ) -> None:
+        """``derived``: this process's version of each view's derivation (``VERSION``); a
+        view it does not name is read whichever version built it."""
+        self._derived = dict(derived or {})
+        self._built: dict[str, int] = {}
+        """The version that built each view's live generation, as last read or announced."""
         self._database_url = database_url
         self._replica = replica
         self._replayed = dict.fromkeys(names, 0)
@@ -54,6 +79,7 @@ class Progress:
         async with await psycopg.AsyncConnection.connect(self._database_url) as conn:
             for name in self._positions:
                 self.advance(name, await positions.read(conn, name))
+            self._built = await built_versions(conn, list(self._positions))
         self._listener = asyncio.create_task(keep_running(LOOP, self._listen, self._liveness))
 
     async def stop(self) -> None:
@@ -68,7 +94,27 @@ class Progress:
         Something cached from the model holds while this stays the same."""
         return self._versions[name]
 
+    def outdated(self, name: str) -> bool:
+        """Whether read model ``name``'s live rows another version than this process's
+        derived."""
+        derived = self._derived.get(name)
+        return derived is not None and self._built.get(name, derived) != derived
+
+    def require_current(self, *names: str) -> None:
+        """Refuse (``Rebuilding``) a read of any of ``names`` another version built; no
+        statement: the versions are known already."""
+        for name in names:
+            if self.outdated(name):
+                raise Rebuilding(name)
+
+    def built(self, name: str) -> int | None:
+        """The version known to have built read model ``name``'s live generation."""
+        return self._built.get(name)
+
     def advance(self, name: str, position: int) -> None:
+        if name.endswith(REBUILT):
+            self._built[name.removesuffix(REBUILT)] = position  # the version, not a position
+            return
         if name.endswith(CHANGED):
             model = name.removesuffix(CHANGED)
             if model in self._versions:
@@ -134,6 +180,7 @@ class Progress:
             )
             for name, position in await cur.fetchall():
                 self.advance(name, int(position))
+            self._built = await built_versions(conn, list(self._positions))
             if self._listening and self._on_reconnect is not None:
                 # The listening connection is the first to see the database go; the
                 # pools' idle connections died with it.

@@ -30,6 +30,9 @@ PROJECTED_CHANNEL = "carecoord_projected"
 # event types that change it (``CHANGED_BY``): a reader's cache keyed on it stays valid
 # while the model only moves on.
 CHANGED = "/changed"
+# Announced as "<name>/rebuilt:<version>" when a rebuild switched a model's view to a
+# generation that version of its derivation built (``rebuild.py``).
+REBUILT = "/rebuilt"
 
 PIPELINED_MAX = 32
 """The largest batch sent pipelined (``_pipelined``)."""
@@ -254,6 +257,14 @@ async def current_generations(conn: AsyncConnection, names: list[str]) -> dict[s
         "SELECT name, generation FROM projection_generations WHERE name = ANY(%s)", (names,)
     )
     return {str(name): int(generation) for name, generation in await cur.fetchall()}
+
+
+async def built_versions(conn: AsyncConnection, names: list[str]) -> dict[str, int]:
+    """The version that built each live generation of ``names`` (``version``)."""
+    cur = await conn.execute(
+        "SELECT name, version FROM projection_generations WHERE name = ANY(%s)", (names,)
+    )
+    return {str(name): int(built) for name, built in await cur.fetchall()}
 
 
 async def current_generation(conn: AsyncConnection, name: str) -> int:

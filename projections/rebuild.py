@@ -43,6 +43,7 @@ from carecoord.projections.projector import (
     CHANGED,
     GENERATIONS_DDL,
     PROJECTED_CHANNEL,
+    REBUILT,
     ReadModel,
     current_generations,
     point_view,
@@ -215,7 +216,10 @@ async def _rebuild_all(
         # each model now is, as the projector announces it: a model moved past a stopped
         # projector's position is otherwise unknown to waiting readers until the next event
         # anywhere, and a request waiting for it is refused as catching up.
-        notes = [f"{name}{said}:{p}" for said in (CHANGED, "") for name, p in at.items()]
+        # Which version built the views now, first: an API refuses reads of a view another
+        # version derived (``progress.Rebuilding``) until told.
+        notes = [f"{t.name}{REBUILT}:{version(t.model)}" for t in targets]
+        notes += [f"{name}{said}:{p}" for said in (CHANGED, "") for name, p in at.items()]
         await conn.execute(
             "SELECT pg_notify(%s, note) FROM unnest(%s::text[]) AS note", (PROJECTED_CHANNEL, notes)
         )

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.projections.projector import ReadModel, version
+from carecoord.projections.projector import ReadModel, built_versions, version
 from carecoord.projections.rebuild import RebuildRunning, rebuild_all
 from carecoord.services.infrastructure.catching_up import REPORT_SECONDS
 from carecoord.services.infrastructure.liveness import Liveness
@@ -35,11 +35,7 @@ LOOP = "read-model-versions"
 async def built_with(conn: AsyncConnection, models: Sequence[ReadModel]) -> dict[str, int]:
     """The models whose live generation was built with another version than theirs, each with
     the version that built it."""
-    cur = await conn.execute(
-        "SELECT name, version FROM projection_generations WHERE name = ANY(%s)",
-        ([model.NAME for model in models],),
-    )
-    found = {str(name): int(version) for name, version in await cur.fetchall()}
+    found = await built_versions(conn, [model.NAME for model in models])
     return {
         model.NAME: found[model.NAME]
         for model in models

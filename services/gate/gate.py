@@ -28,6 +28,7 @@ from carecoord.services.careteam.team import CareTeam
 from carecoord.services.gate.grants import (
     ACCESS_MODELS,
     ACCESS_RECORDS,
+    DECIDED_FROM,
     OWN_VIEW_RECORDS,
     access_records,
     grant_for,
@@ -100,6 +101,7 @@ class AccessGate:
 
     async def on_team(self, clients: frozenset[UUID]) -> frozenset[UUID]:
         """Those of ``clients`` whose care team the reader is on now, in the role they act in."""
+        self.platform.progress.require_current(careteam.NAME)
         async with self.platform.reads.connection() as conn:
             return frozenset(await on_care_team(conn, self.reader(), clients))
 
@@ -158,6 +160,8 @@ class AccessGate:
         access change (``_settle_reads``).
         """
         reader = self.reader()
+        if reader.role not in PROGRAM_WIDE:
+            self.platform.progress.require_current(*DECIDED_FROM)
         if at_least is not None:
             await self._access_models_at(at_least)
         try:
@@ -258,6 +262,7 @@ class AccessGate:
         listing shows and logs no other); all of them for every other reader."""
         if not clients or not self._scoped(self.reader()):
             return clients
+        self.platform.progress.require_current(timeline.NAME)
         async with self.platform.reads.connection() as conn:
             found = await programs_of(conn, clients)
         if clients - found.keys():
@@ -279,6 +284,7 @@ class AccessGate:
         change); before refusing, it is brought up to the store's head, so a membership
         recorded just before this request counts. A removal recorded before it counts too,
         whatever the projector's lag (``_settled``)."""
+        self.platform.progress.require_current(careteam.NAME)
         await self._settled(clients, (CareTeam.context,), (careteam.NAME,))
         version = self.platform.progress.version(careteam.NAME)
         if self.platform.memberships.confirmed(actor, clients, version):

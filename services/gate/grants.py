@@ -41,6 +41,9 @@ from carecoord.services.medication.record import MedicationRecord
 
 # The read models a grant is decided from: a reader waits for them like for the timeline.
 ACCESS_MODELS = (careteam.NAME, consents.NAME, break_glass.NAME, restrictions.NAME)
+DECIDED_FROM = (*ACCESS_MODELS, timeline.NAME)
+"""The views ``standing`` reads (the timeline: the client's program): no grant is decided
+while another version's derivation of one is live (``Progress.require_current``)."""
 
 # The records whose events change who may see or record what about a client: its care
 # team; consents and emergency access; and, for the client's own view, the medication

@@ -25,7 +25,7 @@ from carecoord.projections import dosing
 from carecoord.projections.feed import follow
 from carecoord.projections.models import READ_MODELS, names, share
 from carecoord.projections.progress import Progress
-from carecoord.projections.projector import Projector
+from carecoord.projections.projector import Projector, version
 from carecoord.projections.timeline_feed import TimelineFeed
 from carecoord.services.gate.grants import access_change_probe, any_reader_probe
 from carecoord.services.infrastructure import parked, positions
@@ -210,7 +210,12 @@ async def running(
         await asyncio.to_thread(store.drop_dead_connections)
 
     progress = Progress(
-        servers.database_url, names(), liveness, drop_dead_connections, replica=replica
+        servers.database_url,
+        names(),
+        liveness,
+        drop_dead_connections,
+        replica=replica,
+        derived={model.NAME: version(model) for model in READ_MODELS},
     )
     fatal: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 

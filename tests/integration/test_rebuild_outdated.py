@@ -9,24 +9,34 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
-from conftest import delete_stream, fresh_database, isolated_settings
+from conftest import delete_stream, fresh_database, isolated_settings, serving_api
 
 from carecoord.events import Actor, Role
 from carecoord.graphql.status import health
-from carecoord.projections import timeline, versions
+from carecoord.projections import careteam, timeline, versions
 from carecoord.projections.models import READ_MODELS
 from carecoord.projections.projector import ReadModel, version
 from carecoord.projections.rebuild import rebuild
-from carecoord.services.care.commands import enroll_client
+from carecoord.services.care.commands import enroll_client, set_treatment_goal
+from carecoord.services.careteam.commands import assign_member
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
 from carecoord.services.runtime.bootstrap import Servers, running
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
+PRESCRIBER = Stamp(Actor(id="prescriber-1", role=Role.PRESCRIBER))
+CLIENT_GOALS = "query($c: UUID!) { clientGoals(clientId: $c) { description } }"
+CLIENT_TIMELINE = "query($c: UUID!) { clientTimeline(clientId: $c) { edges { node { type } } } }"
+BEFORE_ACTOR_ROLE = """DROP VIEW treatment_goals;
+ALTER TABLE treatment_goals_g1 DROP COLUMN actor_role;
+CREATE VIEW treatment_goals AS SELECT * FROM treatment_goals_g1;
+UPDATE projection_generations SET version = 1 WHERE name = 'treatment_goals'"""
+"""The goals view as the release before its writer's role was kept left it."""
 ALTERED = "altered by hand"
 NEXT = version(timeline) + 1
 """The timeline's version in a release that changes how its rows are derived."""
@@ -194,3 +204,81 @@ async def test_a_model_another_rebuild_holds_is_left_to_it(
     assert body["outdatedModels"] == {"timeline": {"builtWith": NEXT - 1, "version": NEXT}}
     assert [getattr(r, "read_model", None) for r in caplog.records
             if getattr(r, "code", None) == "REBUILD_RUNNING"] == ["timeline"]  # fmt: skip
+
+
+async def a_goal_set(deployment: tuple[Settings, Servers]) -> str:
+    """The platform run once: a client with a prescriber on the care team and a goal the
+    prescriber set, every read model caught up; the client's id."""
+    async with started(deployment) as platform:
+        client = await platform.bus.execute(enroll_client(ADMIN, display_name="c", program="OTP"))
+        await platform.bus.execute(
+            assign_member(ADMIN, client_id=client.result, member_id="prescriber-1",
+                          role=Role.PRESCRIBER)
+        )  # fmt: skip
+        last = await platform.bus.execute(
+            set_treatment_goal(PRESCRIBER, client_id=client.result, description="walk daily")
+        )
+        for model in READ_MODELS:
+            assert await platform.progress.reach(model.NAME, last.position, 10)
+    return str(client.result)
+
+
+def refusal(body: dict[str, Any]) -> dict[str, Any]:
+    """The one error of an answer, its extensions and whether it carries data."""
+    (error,) = body["errors"]
+    return {**error["extensions"], "data": body.get("data")}
+
+
+async def test_an_api_started_before_the_projector_refuses_goals_until_rebuilt(
+    deployment: tuple[Settings, Servers],
+) -> None:
+    """An upgrade whose goals view gained a column: the API process, up first, answers a
+    retryable refusal naming the view (it answered an internal error until the projector
+    added the column), then the goals once the projector has rebuilt the view."""
+    client_id = await a_goal_set(deployment)
+    with psycopg.connect(deployment[1].database_url) as conn:
+        conn.execute(BEFORE_ACTOR_ROLE)
+
+    async with started(deployment, project=False) as platform, serving_api(platform) as api:
+        before = await api.gql(CLIENT_GOALS, {"c": client_id}, role=Role.PRESCRIBER)
+        async with started(deployment) as projector:
+            await checked(projector)
+        after = await api.ok(CLIENT_GOALS, {"c": client_id}, role=Role.PRESCRIBER)
+
+    assert refusal(before) == {
+        "code": "READ_MODEL_REBUILDING",
+        "field": "readModel",
+        "rule": "read-model-rebuilding",
+        "readModel": "treatment_goals",
+        "retryable": True,
+        "data": None,
+    }
+    assert "walk daily" not in str(before)
+    assert after == {"clientGoals": [{"description": "walk daily"}]}
+
+
+async def test_no_access_is_decided_on_an_access_view_another_version_built(
+    deployment: tuple[Settings, Servers], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The care-team view's derivation changed: reads and writes that rest on it are refused
+    as retryable until ``carecoord rebuild care_team`` switches it, which the API is told."""
+    client_id = await a_goal_set(deployment)
+    monkeypatch.setattr(careteam, "VERSION", version(careteam) + 1)
+
+    async with started(deployment, project=False) as platform, serving_api(platform) as api:
+        read = await api.gql(CLIENT_TIMELINE, {"c": client_id}, role=Role.PRESCRIBER)
+        written = await api.gql(
+            "mutation($i: SetTreatmentGoalInput!) { setTreatmentGoal(input: $i) { id } }",
+            {"i": {"clientId": client_id, "description": "sleep eight hours"}},
+            role=Role.PRESCRIBER,
+        )
+        await rebuild(platform.store, platform.pool, careteam)
+        for _ in range(100):  # the switch is announced, not looked up per request
+            if platform.progress.built(careteam.NAME) == version(careteam):
+                break
+            await asyncio.sleep(0.05)
+        after = await api.ok(CLIENT_TIMELINE, {"c": client_id}, role=Role.PRESCRIBER)
+
+    assert refusal(read)["code"] == refusal(written)["code"] == "READ_MODEL_REBUILDING"
+    assert refusal(read)["readModel"] == refusal(written)["readModel"] == "care_team"
+    assert len(after["clientTimeline"]["edges"]) == 3
