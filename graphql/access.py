@@ -21,9 +21,13 @@ from strawberry.types import Info
 from carecoord.events import Kind, Role
 from carecoord.events.access import Basis, ReadOutcome
 from carecoord.events.consent import Recipient, RecipientType
-from carecoord.graphql import timeline  # registers the GraphQL `Kind` enum used here
+from carecoord.graphql import (
+    log_pages,
+    timeline,  # registers the GraphQL `Kind` enum used here
+)
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.declared import client_mutation, into
+from carecoord.graphql.whole_ranges import at_most_rows
 from carecoord.projections import break_glass as break_glass_view
 from carecoord.projections import careteam, consents
 from carecoord.services.careteam.commands import assign_member, end_membership
@@ -305,18 +309,27 @@ class AccessQuery:
         )
         return [into(CareTeamMember, r) for r in rows]
 
-    @strawberry.field(description="A client's Part 2 consents, revoked ones included.")
+    @strawberry.field(
+        description="A client's Part 2 consents, revoked ones included, in the order recorded"
+        f" (recordedFrom, before recordedTo), whole: at most {log_pages.MAX_ROWS}, refused"
+        " past that."
+    )
     async def consents(
-        self, info: Info[RequestContext, None], client_id: UUID, at_least: AtLeast = None
+        self,
+        info: Info[RequestContext, None],
+        client_id: UUID,
+        recorded_from: datetime | None = None,
+        recorded_to: datetime | None = None,
+        at_least: AtLeast = None,
     ) -> list[ConsentView]:
+        async def recorded(pool: AsyncConnectionPool, client_id: UUID) -> list[consents.Consent]:
+            found = await consents.of_client(
+                pool, client_id, recorded_from, recorded_to, limit=log_pages.MAX_ROWS + 1
+            )
+            return at_most_rows(found, ("recordedFrom", "recordedTo"))
+
         rows = await client_view(
-            info.context,
-            client_id,
-            Kind.CONSENT,
-            "consents",
-            consents.NAME,
-            consents.of_client,
-            at_least,
+            info.context, client_id, Kind.CONSENT, "consents", consents.NAME, recorded, at_least
         )
         return [into(ConsentView, r) for r in rows]
 

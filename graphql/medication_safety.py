@@ -19,6 +19,7 @@ import strawberry
 
 from carecoord.events import Kind
 from carecoord.events.medication import Severity
+from carecoord.graphql import log_pages
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.day_ranges import bounded
 from carecoord.graphql.declared import client_query, into, listing_query
@@ -32,8 +33,9 @@ from carecoord.graphql.log_pages import (
     paged,
 )
 from carecoord.graphql.timeline import PageInfo
+from carecoord.graphql.whole_ranges import at_most_rows
 from carecoord.projections import medication_safety
-from carecoord.services.kernel.policy import Listing
+from carecoord.services.kernel.policy import Grant, Listing
 from carecoord.services.medication.exports import to_csv
 
 FIELDS = tuple(c for c in medication_safety.COLUMNS if c != "occurred_at")
@@ -78,10 +80,27 @@ def cells(row: Mapping[str, Any], columns: Sequence[str]) -> list[Any]:
     return [row[c] for c in columns]
 
 
+async def of_client(
+    ctx: RequestContext,
+    client_id: UUID,
+    _: Grant,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+) -> list[medication_safety.Entry]:
+    """A client's entries of a period (from ``occurred_from``, before ``occurred_to``), at
+    most ``MAX_ROWS``: a prescriber refused again and again, or overriding every dose
+    change, makes more over years than one response should hold."""
+    found = await medication_safety.of_client(
+        ctx.platform.reads, client_id, occurred_from, occurred_to, limit=log_pages.MAX_ROWS + 1
+    )
+    return at_most_rows(found, ("occurredFrom", "occurredTo"))
+
+
 client_events = client_query(
-    "A client's refused hard stops and acknowledged overrides, in order.",
+    "A client's refused hard stops and acknowledged overrides, in order (occurredFrom, before"
+    f" occurredTo), whole: at most {log_pages.MAX_ROWS} rows, refused past that.",
     medication_safety.NAME,
-    lambda ctx, client_id, _: medication_safety.of_client(ctx.platform.reads, client_id),
+    of_client,
     SafetyEvent.of,
     needs=Kind.MEDICATION,
 )

@@ -41,6 +41,7 @@ from carecoord.graphql.timeline import PageInfo
 from carecoord.graphql.whole_ranges import given, whole
 from carecoord.projections import dispensing_log as dea_log
 from carecoord.projections import dosing, inventory, medications
+from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.policy import Grant, Listing
 from carecoord.services.medication.exports import to_csv
 
@@ -356,6 +357,27 @@ def finding_of(row: medications.Medication) -> InteractionFinding:
 
 
 CURRENT = ("active", "on-hold", "open")
+
+
+def at_most_steps(
+    rows: list[medications.Medication], include_history: bool
+) -> list[medications.Medication]:
+    """``rows``, refused past ``MAX_ROWS`` entries and history steps together: each dose
+    change is an order of its own and each hold a step of one, so years of a client's
+    orders, stopped ones included, hold more than one response should. A longer history
+    is read a page or a period at a time from the timeline or the record's export."""
+    most = log_pages.MAX_ROWS
+    if len(rows) + sum(len(r["history"]) for r in rows) > most:
+        raise InvalidInput(
+            "includeHistory" if include_history else "clientId",
+            "rows-at-most",
+            f"the medication list holds more than {most} entries and history steps, the most"
+            " one read answers: read the history a page at a time from clientTimeline, or a"
+            " period at a time from exportClientRecord",
+        )
+    return rows
+
+
 GIVEN = ("given", "replacement")
 """The dosing entries of a dose given at the window, which may be marked in error."""
 DOSE_ENTRIES = (*GIVEN, dosing.IN_ERROR)
@@ -448,7 +470,11 @@ async def dispensed(
 
 @strawberry.type
 class MedicationQuery:
-    @strawberry.field(description="A client's medication list, statements and open findings.")
+    @strawberry.field(
+        description="A client's medication list, statements and open findings, each with its"
+        f" history: at most {log_pages.MAX_ROWS} entries and history steps together, refused"
+        " past that."
+    )
     async def client_medications(
         self,
         info: Info[RequestContext, None],
@@ -470,7 +496,9 @@ class MedicationQuery:
             for r in rows:
                 if r["entry"] == "finding":
                     r["status"] = finding_status(r, ended, today)
-            return [r for r in rows if include_history or r["status"] in CURRENT]
+            return at_most_steps(
+                [r for r in rows if include_history or r["status"] in CURRENT], include_history
+            )
 
         found = await ctx.client_rows(
             client_id,

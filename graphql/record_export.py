@@ -23,7 +23,6 @@ from carecoord.graphql.context import RequestContext
 from carecoord.graphql.log_pages import After, Key, LogOrder, not_a_cursor, paged
 from carecoord.graphql.timeline import PageInfo
 from carecoord.projections.audit.export import (
-    WHOLE,
     ClientRecord,
     Format,
     Period,
@@ -69,6 +68,25 @@ Clients = Annotated[
     ),
 ]
 
+MAX_ENTRIES = 5000
+"""The most events (and, in an auditor's FHIR export, logged reads) one export answers: a
+client's years of daily doses and check-ins, and every read of their record, are more than
+one response should hold."""
+
+
+def too_many(operation: str) -> InvalidInput:
+    """The refusal of an export past ``MAX_ENTRIES``, naming the period's end, which a
+    shorter period moves; a program's may take fewer clients too."""
+    fewer = " or fewer clients a page (first)" if operation == "exportProgramRecord" else ""
+    return InvalidInput(
+        "recordedTo",
+        "rows-at-most",
+        f"the export holds more than {MAX_ENTRIES} events and reads, the most one answers:"
+        f" export it as shorter periods (recordedFrom, recordedTo){fewer}, each from where the"
+        " last ended",
+    )
+
+
 RecordedAt = Annotated[
     datetime | None,
     strawberry.argument(description="A recording time, with its UTC offset."),
@@ -104,14 +122,26 @@ async def exported(
         ClientRecord.shown(client_id, histories[client_id], grant, reader, within)
         for client_id, grant in grants.items()
     ]
+    count = sum(len(r.within(within)) for r in records)
+    fhir = format is Format.FHIR
+    reads = (
+        await reads_of(ctx.platform.pool, grants, within)
+        if fhir and reader.role is Role.AUDITOR
+        else []
+    )
+    if count + len(reads) > MAX_ENTRIES:
+        await asyncio.gather(
+            *(
+                ctx.gate.record_read(c, grant, operation=operation, kinds=(), count=0)
+                for c, grant in grants.items()
+            )
+        )
+        raise too_many(operation)
     lines: str | None = None
     bundle: Any = None
-    if format is Format.JSONL:
+    if not fhir:
         lines = as_jsonl(records, within)
     else:
-        reads = (
-            await reads_of(ctx.platform.pool, grants, within) if reader.role is Role.AUDITOR else []
-        )
         zone = ctx.platform.settings.program_time_zone
         bundle = as_fhir(records, reads, at=datetime.now(UTC), period=within, zone=zone)
     await asyncio.gather(
@@ -126,7 +156,6 @@ async def exported(
             for r in records
         )
     )
-    count = sum(len(r.within(within)) for r in records)
     return RecordExport(
         format=format, clients=len(records), events=count, json_lines=lines, bundle=bundle
     )
@@ -135,17 +164,26 @@ async def exported(
 @strawberry.type
 class RecordExportQuery:
     @strawberry.field(
-        description="A client's whole record as JSON Lines or a FHIR R4 Bundle, within your"
-        " grant (auditors, program admins; access-logged)."
+        description="A client's record as JSON Lines or a FHIR R4 Bundle, within your grant"
+        " (auditors, program admins; access-logged): the events recorded in the period"
+        " (recordedFrom, before recordedTo; whole without them), or the resources they made"
+        f" or changed as they stood at its end (FHIR), at most {MAX_ENTRIES} events and"
+        " reads, refused past that."
     )
     async def export_client_record(
-        self, info: Info[RequestContext, None], client_id: UUID, format: Format = Format.JSONL
+        self,
+        info: Info[RequestContext, None],
+        client_id: UUID,
+        format: Format = Format.JSONL,
+        recorded_from: RecordedAt = None,
+        recorded_to: RecordedAt = None,
     ) -> RecordExport:
         ctx = info.context
         operation = "exportClientRecord"
+        within = period(recorded_from, recorded_to)
         await ctx.gate.require_about(Listing.RECORD_EXPORT, client_id, operation)
         grant = await ctx.gate.readable(client_id, operation=operation)
-        return await exported(ctx, {client_id: grant}, operation, format, WHOLE)
+        return await exported(ctx, {client_id: grant}, operation, format, within)
 
     @strawberry.field(
         description="Every client of a program: the events recorded in the period (JSON Lines),"

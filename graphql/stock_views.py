@@ -14,6 +14,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -69,8 +70,11 @@ class MedicationOnHand:
 @strawberry.type
 class SiteStock:
     site: str
-    lots: list[StockLot]
-    by_medication: list[MedicationOnHand]
+    lots: list[StockLot] = strawberry.field(description="The lots of this page, by name.")
+    by_medication: list[MedicationOnHand] = strawberry.field(
+        description="Over every lot of the site, whichever page this is."
+    )
+    page_info: PageInfo
 
 
 @strawberry.type(description="A row of the site's continuing record (21 CFR 1304.22(c)).")
@@ -215,19 +219,29 @@ def site_query(description: str, read: Callable[..., Awaitable[Any]]) -> Any:
     return resolved_by(strawberry.field, description, resolve, arguments, returned(read))
 
 
-async def on_hand(ctx: RequestContext, site: str) -> SiteStock:
-    lots = [StockLot(**r) for r in await stock.on_hand(ctx.platform.pool, site)]
-    totals: dict[tuple[str, str, str, str], Decimal] = {}
-    for lot in lots:
-        key = (lot.medication, lot.strength, lot.dosage_form, lot.unit)
-        totals[key] = totals.get(key, Decimal(0)) + lot.on_hand
+BY_MEDICATION = ("medication", "strength", "dosage_form", "unit")
+LOT_ORDER = LogOrder("stockOnHand", ("lot",), (str,))
+"""A site's lots by name, which no two share."""
+
+
+async def on_hand(
+    ctx: RequestContext, site: str, first: First = None, after: After = None
+) -> SiteStock:
+    pool = ctx.platform.pool
+    found, page_info = await paged(
+        LOT_ORDER,
+        first,
+        after,
+        lambda place, limit: stock.on_hand(
+            pool, site, after=None if place is None else place[0], limit=limit
+        ),
+    )
+    held = sorted(await stock.held(pool, site), key=itemgetter(*BY_MEDICATION))
     return SiteStock(
         site=site,
-        lots=lots,
-        by_medication=[
-            MedicationOnHand(medication=m, strength=s, dosage_form=f, unit=u, on_hand=n)
-            for (m, s, f, u), n in sorted(totals.items())
-        ],
+        lots=[StockLot(**r) for r in found],
+        by_medication=[MedicationOnHand(**r) for r in held],
+        page_info=page_info,
     )
 
 
@@ -310,7 +324,11 @@ async def biennial(
 
 @strawberry.type
 class StockQuery:
-    stock_on_hand = site_query("A site's perpetual inventory, by lot and by medication.", on_hand)
+    stock_on_hand = site_query(
+        "A site's perpetual inventory by medication, and by lot: its lots by name, every one"
+        f" (at most {log_pages.MAX_ROWS}) or a page at a time with first and after.",
+        on_hand,
+    )
     stock_ledger = site_query(
         "The site's continuing record for a range of its days, at most 366: every receipt,"
         " dose, take-home, waste, transfer, count and discrepancy, as rows and CSV,"

@@ -18,7 +18,7 @@ from carecoord.events.consent import ConsentRecorded, ConsentRevoked, RecipientT
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_ddl, generation_table
 from carecoord.projections.inserts import Pending
-from carecoord.projections.rows import client_rows
+from carecoord.projections.rows import fetch
 
 NAME = "consents"
 VERSION = 1
@@ -85,6 +85,21 @@ class Consent(TypedDict):
     revoked_by: str | None
 
 
-async def of_client(pool: AsyncConnectionPool, client_id: UUID) -> list[Consent]:
-    """A client's consents, revoked ones included, in the order they were recorded."""
-    return await client_rows(pool, Consent, NAME, client_id, ["position"])
+async def of_client(
+    pool: AsyncConnectionPool,
+    client_id: UUID,
+    recorded_from: datetime | None = None,
+    recorded_to: datetime | None = None,
+    limit: int | None = None,
+) -> list[Consent]:
+    """A client's consents, revoked ones included, in the order they were recorded (those
+    recorded from ``recorded_from``, before ``recorded_to``); the first ``limit`` (all when
+    None)."""
+    query = sql.SQL(
+        "SELECT * FROM {} WHERE client_id = %s"
+        " AND (%s::timestamptz IS NULL OR recorded_at >= %s)"
+        " AND (%s::timestamptz IS NULL OR recorded_at < %s)"
+        " ORDER BY position LIMIT %s"
+    ).format(sql.Identifier(NAME))
+    period = [recorded_from, recorded_from, recorded_to, recorded_to]
+    return await fetch(pool, Consent, query, [client_id, *period, limit])

@@ -20,7 +20,7 @@ from carecoord.events.medication import HardStopRefused, OverrideAcknowledged
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
 from carecoord.projections.generations import generation_table
-from carecoord.projections.rows import client_rows, fetch
+from carecoord.projections.rows import fetch
 
 NAME = "medication_safety"
 VERSION = 1
@@ -79,9 +79,23 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
     await append(conn, table(generation), COLUMNS, batch, rows)
 
 
-async def of_client(pool: AsyncConnectionPool, client_id: UUID) -> list[Entry]:
-    """A client's entries in log order."""
-    return await client_rows(pool, Entry, NAME, client_id, ["position", "seq"])
+async def of_client(
+    pool: AsyncConnectionPool,
+    client_id: UUID,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+    limit: int | None = None,
+) -> list[Entry]:
+    """A client's entries in log order (those that occurred from ``occurred_from``, before
+    ``occurred_to``); the first ``limit`` (all when None)."""
+    query = sql.SQL(
+        "SELECT * FROM {} WHERE client_id = %s"
+        " AND (%s::timestamptz IS NULL OR occurred_at >= %s)"
+        " AND (%s::timestamptz IS NULL OR occurred_at < %s)"
+        " ORDER BY position, seq LIMIT %s"
+    ).format(sql.Identifier(NAME))
+    period = [occurred_from, occurred_from, occurred_to, occurred_to]
+    return await fetch(pool, Entry, query, [client_id, *period, limit])
 
 
 ORDER = ("occurred_at", "position", "seq")

@@ -292,7 +292,8 @@ class OnHand(TypedDict):
 _ON_HAND = """
 WITH moves AS (
     SELECT lot, kind, change, medication, strength, dosage_form, unit, dea_schedule, position
-    FROM {stock} WHERE site = %(site)s AND kind NOT IN ('count', 'discrepancy', 'witnessed')),
+    FROM {stock} WHERE site = %(site)s AND kind NOT IN ('count', 'discrepancy', 'witnessed')
+      AND (%(after)s::text IS NULL OR lot > %(after)s)),
 lots AS (
     SELECT DISTINCT ON (lot) lot, medication, strength, dosage_form, unit, dea_schedule
     FROM moves WHERE kind IN ('receipt', 'transfer-in') ORDER BY lot, position),
@@ -319,14 +320,41 @@ FROM moves m LEFT JOIN lots l USING (lot) LEFT JOIN counted c USING (lot)
 GROUP BY m.lot, l.medication, l.strength, l.dosage_form, l.unit, l.dea_schedule, c.counted,
          c.occurred_at
 ORDER BY m.lot
+LIMIT %(limit)s
 """
 
 
-async def on_hand(pool: AsyncConnectionPool, site: str) -> list[OnHand]:
-    """Every lot the site's ledger names (received, or drawn on without a receipt), with
-    what it holds by the perpetual inventory now."""
+async def on_hand(
+    pool: AsyncConnectionPool, site: str, *, after: str | None = None, limit: int | None = None
+) -> list[OnHand]:
+    """The lots the site's ledger names (received, or drawn on without a receipt), with
+    what each holds by the perpetual inventory now, in the order of their names: the first
+    ``limit`` (all when None) after the lot ``after``."""
     query = sql.SQL(_ON_HAND).format(stock=sql.Identifier(NAME))
-    return await fetch(pool, OnHand, query, {"site": site, "drawn": list(DRAWN)})
+    params = {"site": site, "drawn": list(DRAWN), "after": after, "limit": limit}
+    return await fetch(pool, OnHand, query, params)
+
+
+class Held(TypedDict):
+    """What a site holds of one medication and form, over all its lots."""
+
+    medication: str
+    strength: str
+    dosage_form: str
+    unit: str
+    on_hand: Decimal
+
+
+async def held(pool: AsyncConnectionPool, site: str) -> list[Held]:
+    """What the site holds of each medication and form, summed over every lot (not those
+    of one page of them)."""
+    query = sql.SQL(
+        "SELECT medication, strength, dosage_form, unit, sum(on_hand) AS on_hand"
+        " FROM ({lots}) l GROUP BY medication, strength, dosage_form, unit"
+        " ORDER BY medication, strength, dosage_form, unit"
+    ).format(lots=sql.SQL(_ON_HAND.strip()).format(stock=sql.Identifier(NAME)))
+    params = {"site": site, "drawn": list(DRAWN), "after": None, "limit": None}
+    return await fetch(pool, Held, query, params)
 
 
 class Witnessed(Entry):
