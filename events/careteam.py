@@ -33,5 +33,7 @@ class CareTeamMemberEnded(_Membership):
     """A clinician left the client's care team; their read access ends with it."""
 
     summary_template: ClassVar[str] = "{member_id} left the care team ({reason})"
+    free_text: ClassVar[tuple[str, ...]] = ("reason",)
+    summary_text: ClassVar[str] = "reason"
 
     reason: str = Field(min_length=1, max_length=500)

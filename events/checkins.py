@@ -195,6 +195,8 @@ class CheckInEnteredInError(EnteredInError, _Monitoring):
     speak of a screen, which those who see check-ins alone (peer supporters) are not shown.
     """
 
+    summary_text: ClassVar[str] = "reason"
+
     entry: Entry
     entry_id: UUID
     entry_event_id: UUID

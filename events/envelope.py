@@ -7,6 +7,7 @@ contract: add fields with defaults, never rename or remove; a breaking change is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from functools import cache
 from typing import Any, ClassVar, Self
@@ -90,6 +91,9 @@ class CareEvent(BaseModel):
     free_text: ClassVar[tuple[str, ...]] = ()
     """Its fields of free text, which can tell whatever their writer reads: shown only to a
     reader whose grant has as much (``policy.shows_text_by``)."""
+    summary_text: ClassVar[str] = ""
+    """The field of ``free_text`` the summary ends with, in parentheses ("... (why)"): a
+    reader not shown the text reads the line without it (``summary_withheld``)."""
 
     event_id: UUID
     client_id: UUID
@@ -136,6 +140,13 @@ class CareEvent(BaseModel):
         line = None if names is None else summaries.filled(cls.summary_template, names, self)
         return cls.summary_template.format(**self.facts()) if line is None else line
 
+    @classmethod
+    def summary_withheld(cls, line: str, facts: Mapping[str, Any]) -> str:
+        """``line``, the summary of an event of this class with ``facts``, as a reader not
+        shown its free text reads it: without the text it ends with (``summary_text``)."""
+        said = facts.get(cls.summary_text) if cls.summary_text else None
+        return line.removesuffix(f" ({said})") if said else line
+
     def facts(self) -> dict[str, Any]:
         """The event's own fields, without the envelope."""
         # ``model_dump`` without its wrapper: the timeline summarises every event.
@@ -150,6 +161,8 @@ class EnteredInError(CareEvent):
     why, required and bounded. A correction is a new event; the entry's own record stays.
 
     Listed first in a correction's bases, so its fields come after the entry's it repeats."""
+
+    free_text: ClassVar[tuple[str, ...]] = ("reason",)
 
     reason: str = Field(min_length=1, max_length=500)
 

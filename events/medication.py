@@ -42,6 +42,7 @@ class _AboutOrder(_Medication):
 class _OrderChange(_AboutOrder):
     """An order held or stopped, and why."""
 
+    free_text: ClassVar[tuple[str, ...]] = ("reason",)
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -132,6 +133,7 @@ class OrderHeld(_OrderChange):
     """
 
     summary_template: ClassVar[str] = "Order on hold: {medication} ({reason})"
+    summary_text: ClassVar[str] = "reason"
 
     rule_id: str = ""
     rule_version: str = ""
@@ -149,6 +151,7 @@ class OrderResumed(_AboutOrder):
 
 class OrderDiscontinued(_OrderChange):
     summary_template: ClassVar[str] = "Discontinued: {medication} ({reason})"
+    summary_text: ClassVar[str] = "reason"
 
 
 class OrderEnteredInError(_OrderChange):
@@ -336,6 +339,8 @@ class OverrideAcknowledged(_Medication):
     summary_template: ClassVar[str] = (
         "Override: {rule_id} v{rule_version} acknowledged for {medication} ({reason})"
     )
+    free_text: ClassVar[tuple[str, ...]] = ("reason",)
+    summary_text: ClassVar[str] = "reason"
 
     override_id: UUID
     rule_id: str
@@ -418,6 +423,8 @@ class DoseAdministered(_ObservedDose):
     """An observed dose was given at the window (or replaces one that was lost)."""
 
     summary_template: ClassVar[str] = "Dose given: {medication} {amount} {unit}"
+    free_text: ClassVar[tuple[str, ...]] = ("replacement_reason",)
+    summary_text: ClassVar[str] = "replacement_reason"
 
     replacement_reason: str = ""
 
@@ -452,6 +459,7 @@ class DoseEnteredInError(_EnteredInError, _ObservedDose):
     summary_template: ClassVar[str] = (
         "Dose entered in error: {medication} {amount} {unit} on {day} ({reason})"
     )
+    summary_text: ClassVar[str] = "reason"
 
     # ``replaces_dose_id`` is set when the dose marked was a replacement: the dose it
     # replaced counts as lost again.
@@ -551,6 +559,7 @@ class TakeHomeEnteredInError(_EnteredInError, _TakeHome):
         "Take-home entered in error: {medication} {total_amount} {unit} in {dose_count}"
         " bottles handed over on {handed_over_on} ({reason})"
     )
+    summary_text: ClassVar[str] = "reason"
 
     handed_over_on: date
 

@@ -283,6 +283,7 @@ class StockEntryEnteredInError(EnteredInError, _LotEvent):
     summary_template: ClassVar[str] = (
         "{entry} entered in error: {quantity} {unit} {medication} lot {lot} ({reason})"
     )
+    summary_text: ClassVar[str] = "reason"
 
     entry_id: UUID
     entry: CorrectedEntry

@@ -99,6 +99,8 @@ class SessionOutcomeCorrected(_Session):
     summary_template: ClassVar[str] = (
         "Session outcome corrected: {previous_outcome} → {outcome} ({reason})"
     )
+    free_text: ClassVar[tuple[str, ...]] = ("reason",)
+    summary_text: ClassVar[str] = "reason"
 
     modality: Modality
     corrects_event_id: UUID

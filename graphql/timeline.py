@@ -22,7 +22,7 @@ from carecoord.events.envelope import type_name
 from carecoord.graphql.alerts import shown_alerts
 from carecoord.graphql.context import After, AtLeast, RequestContext
 from carecoord.graphql.isoformat import isoformat
-from carecoord.graphql.withheld import withheld, without
+from carecoord.graphql.withheld import TextShown, without
 from carecoord.projections import goals, timeline
 from carecoord.projections.rows import Shown
 from carecoord.services.kernel.errors import Forbidden, InvalidInput
@@ -50,9 +50,10 @@ class TimelineEntry:
     recorded_at: datetime = strawberry.field(description="When it was recorded.")
     recorded_by: RecordedBy
     withheld: list[str] = strawberry.field(
-        description="Free-text fields of `facts` withheld from you (null there): their writer"
-        " reads more of the record than you do, as a nurse's note on an alert a peer supporter"
-        " is shown (docs/access.md). Empty where everything is shown."
+        description="Free-text fields of `facts` withheld from you (null there, and left out"
+        " of `summary` where it ends with one, as a reason for a hold): their writer reads more"
+        " of the record than you do, as a nurse's note on an alert a peer supporter is shown"
+        " (docs/access.md). Empty where everything is shown."
     )
     facts_json: strawberry.Private[str]
 
@@ -69,25 +70,27 @@ class TimelineEntry:
 
     @classmethod
     def of(
-        cls,
-        row: timeline.Entry,
-        grant: Grant,
-        reader_id: str,
-        restated: Mapping[UUID, goals.Goal],
+        cls, row: timeline.Entry, text: TextShown, restated: Mapping[UUID, goals.Goal]
     ) -> TimelineEntry:
-        """``row`` as ``grant`` shows it to ``reader_id``: free text its writer's role tells
-        more in than the grant shows withheld (``graphql/withheld.py``), and a progress
-        step's restating of its goal's words (in ``restated``) as the goal's own are."""
+        """``row`` with the free text ``text`` does not show its reader withheld (its
+        writer's role tells more than the reader's grant shows: ``graphql/withheld.py``),
+        in its facts and in its summary line, and a progress step's restating of its
+        goal's words (in ``restated``) as the goal's own are."""
+        gone = _withheld(row, text, restated)
+        summary = row["summary"]
+        recorded = event_class(row["type"])
+        if recorded.summary_text in gone:  # facts decoded only for such a line withheld
+            summary = recorded.summary_withheld(summary, json.loads(row["facts"]))
         return cls(
             position=row["position"],
             event_id=row["event_id"],
             type=row["type"],
             kind=row["kind"],
-            summary=row["summary"],
+            summary=summary,
             occurred_at=row["occurred_at"],
             recorded_at=row["recorded_at"],
             recorded_by=RecordedBy(id=row["actor_id"], role=row["actor_role"]),
-            withheld=_withheld(row, grant, reader_id, restated),
+            withheld=gone,
             facts_json=row["facts"],
         )
 
@@ -96,19 +99,17 @@ PROGRESS = type_name(GoalProgressRecorded)
 
 
 def _withheld(
-    row: timeline.Entry, grant: Grant, reader_id: str, restated: Mapping[UUID, goals.Goal]
+    row: timeline.Entry, text: TextShown, restated: Mapping[UUID, goals.Goal]
 ) -> list[str]:
     """``row``'s free text withheld by its writer's role; a progress step's restating of its
     goal's words, by the goal's writer's."""
-    gone = withheld(
-        event_class(row["type"]).free_text, grant, row["actor_role"], row["actor_id"], reader_id
-    )
+    gone = text.withheld(event_class(row["type"]).free_text, row["actor_role"], row["actor_id"])
     if row["type"] != PROGRESS or gone:
         return gone
     # A goal not found (its view behind or being rebuilt) keeps its words back.
     goal = restated.get(UUID(json.loads(row["facts"])["goal_id"]))
-    setter = (goal["actor_role"], goal["actor_id"]) if goal else (Role.PRESCRIBER, "")
-    return withheld(["description"], grant, *setter, reader_id)
+    setter = (goal["actor_role"], goal["actor_id"]) if goal else (Role.PRESCRIBER.value, "")
+    return text.withheld(["description"], *setter)
 
 
 async def goals_restated(
@@ -259,7 +260,7 @@ class TimelineQuery:
         )
         page = rows[:first]
         client = str(client_id)
-        reader = ctx.reader().id
+        text = TextShown.of(grant, ctx.reader().id)
         restated = await goals_restated(ctx, client_id, page)
         await ctx.gate.record_read(
             client_id,
@@ -270,9 +271,7 @@ class TimelineQuery:
         )
         return TimelineConnection(
             edges=[
-                TimelineEdge(
-                    cursor=cursor_of(r, client), node=TimelineEntry.of(r, grant, reader, restated)
-                )
+                TimelineEdge(cursor=cursor_of(r, client), node=TimelineEntry.of(r, text, restated))
                 for r in page
             ],
             page_info=PageInfo(
@@ -313,11 +312,12 @@ class TimelineSubscription:
                     client_id, operation="timeline", changed=changed
                 )
                 restated = await goals_restated(ctx, client_id, gained.entries)
+                text = TextShown.of(grant, ctx.reader().id)
                 for row in gained.entries:
                     if shown(grant, ctx, row):
                         await ctx.gate.record_read(
                             client_id, grant, operation="timeline", kinds=[row["kind"]], count=1
                         )
-                        yield TimelineEntry.of(row, grant, ctx.reader().id, restated)
+                        yield TimelineEntry.of(row, text, restated)
         finally:
             feed.close(watch)

@@ -6,10 +6,30 @@ never reads as one left empty."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Self
 
 from carecoord.events import Role
 from carecoord.services.kernel.policy import Grant, shows_text_by
+
+
+@dataclass(frozen=True, slots=True)
+class TextShown:
+    """Whose free text a grant shows its reader, decided once for a page of entries (the
+    timeline's): then each entry's is a lookup, by its writer's role or its writer."""
+
+    roles: frozenset[str]
+    reader_id: str
+
+    @classmethod
+    def of(cls, grant: Grant, reader_id: str) -> Self:
+        shown = (r.value for r in Role if shows_text_by(grant, r, authored_by_reader=False))
+        return cls(frozenset(shown), reader_id)
+
+    def withheld(self, fields: Iterable[str], writer_role: str, writer_id: str) -> list[str]:
+        """Those of ``fields``, written by ``writer_id`` in ``writer_role``, withheld."""
+        shown = writer_role in self.roles or writer_id == self.reader_id
+        return [] if shown else list(fields)
 
 
 def withheld(
@@ -17,8 +37,7 @@ def withheld(
 ) -> list[str]:
     """Those of ``fields`` (free text written by ``writer_id`` in ``writer_role``) that
     ``grant`` does not show ``reader_id``: all of them, or none."""
-    shown = shows_text_by(grant, Role(writer_role), authored_by_reader=writer_id == reader_id)
-    return [] if shown else list(fields)
+    return TextShown.of(grant, reader_id).withheld(fields, writer_role, writer_id)
 
 
 def without(found: dict[str, Any], fields: list[str]) -> dict[str, Any]:

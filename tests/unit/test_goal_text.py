@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 from carecoord.events import Role
 from carecoord.graphql.therapy import goal_shown
 from carecoord.graphql.timeline import TimelineEntry
+from carecoord.graphql.withheld import TextShown
 from carecoord.projections.goals import Goal
 from carecoord.projections.timeline import Entry
 from carecoord.services.kernel.access import MAY_RECORD, Action
@@ -79,7 +80,7 @@ def test_a_progress_step_keeps_back_the_words_of_its_goal_as_the_goal_does() -> 
     restated = {prescribed["goal_id"]: prescribed, own["goal_id"]: own}
 
     def withheld(row: Entry) -> list[str]:
-        return TimelineEntry.of(row, THERAPIST, "ther-1", restated).withheld
+        return TimelineEntry.of(row, TextShown.of(THERAPIST, "ther-1"), restated).withheld
 
     assert withheld(progress("ther-1", Role.THERAPIST, prescribed["goal_id"])) == ["description"]
     assert withheld(progress("ther-1", Role.THERAPIST, own["goal_id"])) == []

@@ -72,10 +72,13 @@ def test_a_clients_own_words_show_to_every_reader_of_the_entry(reader: str) -> N
     assert shows_text_by(decide(role, standing), Role.CLIENT, authored_by_reader=False)
 
 
-def test_no_summary_line_tells_a_free_text_field() -> None:
-    """The timeline's summary line is shown whole: free text in it could not be withheld."""
+def test_no_summary_line_tells_a_free_text_field_it_cannot_leave_out() -> None:
+    """The timeline's summary line leaves out only the text it ends with (``summary_text``,
+    as a hold's reason): other free text in it could not be withheld."""
     told = {
-        type_name(cls): [f for f in cls.free_text if f"{{{f}}}" in cls.summary_template]
+        type_name(cls): [
+            f for f in cls.free_text if f"{{{f}}}" in cls.summary_template and f != cls.summary_text
+        ]
         for cls in event_types()
     }
     assert {name: fields for name, fields in told.items() if fields} == {}

@@ -1,0 +1,85 @@
+"""A reason told in a timeline entry's summary line is shown as the entry's facts are: a
+prescriber's reasons for holding and stopping an order and a nurse's for marking a check-in
+in error read without it to the therapist, who sees no doses (`withheld: ["reason"]`), and a
+program admin's for ending a membership to the peer supporter, who sees no consents; the
+nurse and the therapist read each line whole. Before, every reader of the entry's kind read
+the reason in its summary."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from medication_steps import DISCONTINUE, HOLD, NURSE, Clinic, mutation
+
+from carecoord.events import Role
+from support import Api
+
+pytestmark = pytest.mark.shared_platform
+
+THERAPIST, PEER, LEAVING = "ther-summary", "peer-summary", "peer-leaving"
+CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
+IN_ERROR = mutation("CheckInInErrorInput", "markCheckInEnteredInError")
+END = mutation("EndCareTeamMembershipInput", "endCareTeamMembership")
+PRESCRIBE = mutation("PrescribeInput", "prescribeMedication")
+TIMELINE = """query($id: UUID!, $atLeast: Int, $kinds: [Kind!]) {
+  clientTimeline(clientId: $id, first: 500, atLeast: $atLeast, kinds: $kinds) {
+    nodes { type summary withheld facts } } }"""
+HELD = "QTc 510 ms on 120 mg methadone"
+STOPPED = "moved to buprenorphine 16 mg"
+MISTYPED = "craving typed for her dose of 120 mg"
+LEFT = "client asked: she disclosed a relapse to him"
+
+
+async def lines(clinic: Clinic, kind: str, role: Role, user: str) -> list[tuple[Any, ...]]:
+    found = await clinic.api.ok(
+        TIMELINE, {"id": clinic.client_id, "atLeast": clinic.position, "kinds": [kind]},
+        role=role, user=user,
+    )  # fmt: skip
+    return [
+        (n["summary"], n["withheld"], n["facts"]["reason"])
+        for n in found["clientTimeline"]["nodes"]
+        if "reason" in n["facts"]
+    ]
+
+
+async def reasoned(api: Api) -> Clinic:
+    clinic = await Clinic.enroll(api, "Wren B.")
+    for role, user in ((Role.THERAPIST, THERAPIST), (Role.PEER_SUPPORTER, PEER),
+                       (Role.PEER_SUPPORTER, LEAVING)):  # fmt: skip
+        await api.join_care_team(clinic.client_id, role, user)
+    start = str(datetime.now(UTC).date() - timedelta(days=1))
+    ordered = await clinic.doctor(
+        PRESCRIBE, medication="buprenorphine", dose="8", unit="mg", route="sublingual",
+        start=start,
+    )  # fmt: skip
+    await clinic.doctor(HOLD, orderId=ordered["id"], reason=HELD)
+    await clinic.doctor(DISCONTINUE, orderId=ordered["id"], reason=STOPPED)
+    checked = await clinic.nurse(CHECK_IN, craving=60)
+    await clinic.nurse(IN_ERROR, entryId=checked["id"], reason=MISTYPED)
+    ended = await api.ok(
+        END, {"i": {"clientId": clinic.client_id, "memberId": LEAVING, "reason": LEFT}},
+        role=Role.PROGRAM_ADMIN,
+    )  # fmt: skip
+    clinic.position = ended["endCareTeamMembership"]["position"]
+    return clinic
+
+
+async def test_a_reason_in_a_summary_is_withheld_as_the_facts_are(api: Api) -> None:
+    clinic = await reasoned(api)
+    assert await lines(clinic, "MEDICATION", Role.NURSE, NURSE) == [
+        (f"Order on hold: buprenorphine ({HELD})", [], HELD),
+        (f"Discontinued: buprenorphine ({STOPPED})", [], STOPPED),
+        (f"Check-in entered in error ({MISTYPED})", [], MISTYPED),
+    ]
+    assert await lines(clinic, "MEDICATION", Role.THERAPIST, THERAPIST) == [
+        ("Order on hold: buprenorphine", ["reason"], None),
+        ("Discontinued: buprenorphine", ["reason"], None),
+        ("Check-in entered in error", ["reason"], None),
+    ]
+    left = f"{LEAVING} left the care team"
+    assert await lines(clinic, "CARE", Role.THERAPIST, THERAPIST) == [
+        (f"{left} ({LEFT})", [], LEFT)
+    ]
+    assert await lines(clinic, "CARE", Role.PEER_SUPPORTER, PEER) == [(left, ["reason"], None)]
