@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
+from carecoord.events import Role
 from carecoord.events.care import GoalAchievement, LevelOfCare
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.kernel.errors import RuleViolation
@@ -93,3 +94,14 @@ def record_goal_progress(
         goal_id,
         lambda client: client.record_goal_progress(stamp, goal_id, achievement, note, occurred_at),
     )
+
+
+def goal_writers(client_id: UUID) -> Command[dict[UUID, Role]]:
+    """The role each of the client's goals was set in, by goal id: what a progress step on
+    it restates tells whatever that role reads. Records nothing."""
+
+    def run(uow: UnitOfWork) -> dict[UUID, Role]:
+        goals = uow.get(ClientRecord, client_id).goals
+        return {goal_id: goal.set_by for goal_id, goal in goals.items()}
+
+    return run

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from carecoord.events import CareEvent, ClientEnrolled
+from carecoord.events import CareEvent, ClientEnrolled, Role
 from carecoord.events.bounds import said
 from carecoord.events.care import (
     GoalAchievement,
@@ -47,6 +47,9 @@ CLOSING = frozenset({GoalAchievement.ACHIEVED, GoalAchievement.NOT_ATTAINABLE})
 class Goal:
     description: str
     set_at: datetime
+    set_by: Role
+    """The role its writer set it in: a progress step restates its words, which tell
+    whatever that role reads (``policy.writer_sees``)."""
     achievement: GoalAchievement = GoalAchievement.IN_PROGRESS
     progress_at: datetime | None = None
     """When its latest progress was dated: a step dated before it is out of order."""
@@ -76,7 +79,7 @@ class ClientRecord(Aggregate, context="care"):
             self.level_of_care, self.level_since = event.level, event.occurred_at
             self.asam_level = event.asam_level
         elif isinstance(event, TreatmentGoalSet):
-            self.goals[event.goal_id] = Goal(event.description, event.occurred_at)
+            self.goals[event.goal_id] = Goal(event.description, event.occurred_at, event.actor.role)
         elif isinstance(event, GoalProgressRecorded):
             goal = self.goals[event.goal_id]
             goal.achievement, goal.progress_at = event.achievement, event.occurred_at

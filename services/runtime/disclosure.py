@@ -37,15 +37,17 @@ import asyncio
 import functools
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from uuid import UUID, uuid4
 
 from carecoord.events import Actor, CareEvent, Kind, Role, catalog
 from carecoord.events.access import DISCLOSURE_EVENTS, DisclosureIntended
 from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
+from carecoord.events.care import GoalProgressRecorded
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.events.envelope import type_name
 from carecoord.events.positioned import Positioned
+from carecoord.services.care.commands import goal_writers
 from carecoord.services.consent.commands import (
     disclose_events,
     interrupted_disclosures,
@@ -184,6 +186,7 @@ class Forwarder:
             if not isinstance(offered.event, DISCLOSURE_EVENTS):  # never a disclosure's record
                 by_client.setdefault(offered.event.client_id, []).append(offered)
         stamps = await self._stamps(by_client)
+        goals = await self._goal_writers(page.events)
         crash_point("disclosure-undecided")  # read, nothing recorded yet
         decided = await asyncio.gather(
             *(
@@ -194,7 +197,7 @@ class Forwarder:
                         recipient=self.recipient,
                         events=batch,
                         destination=f"{self.subject_prefix}.>",
-                        tells=self._tells,
+                        tells=functools.partial(self._tells, goals),
                     )
                 )
                 for client_id, batch in by_client.items()
@@ -213,18 +216,32 @@ class Forwarder:
             extra={"recipient": self.recipient.id, "seen": len(page.events), "sent": sent},
         )
 
-    def _tells(self, event: CareEvent) -> frozenset[Kind]:
+    def _tells(self, goals: Mapping[UUID, Role], event: CareEvent) -> frozenset[Kind]:
         """What an event tells of the record besides its kind: an alert, what its rule tells
         (``REVEALS``), and free text, whatever its writer's role reads (``writer_sees``), as
         each is shown to a member only whose grant shows that too; a consent to alerts and
         check-ins lets no QTc alert on methadone go, nor a nurse's note on an alert (an event
-        goes whole or not at all)."""
+        goes whole or not at all). A progress step restates its goal's words, which tell
+        whatever the goal's writer reads (by its role in ``goals``; a prescriber's where it
+        is not found): a therapist's step on a prescriber's goal of a dose goes only under a
+        consent to all a prescriber reads."""
         told = frozenset[Kind]()
         if isinstance(event, ALERT_EVENTS):
             told = self.platform.alert_rules.tells(event.rule_id)
         if any(getattr(event, name) for name in event.free_text):
             told |= writer_sees(event.actor.role)
+        if isinstance(event, GoalProgressRecorded):
+            told |= writer_sees(goals.get(event.goal_id, Role.PRESCRIBER))
         return told
+
+    async def _goal_writers(self, events: Sequence[Positioned]) -> dict[UUID, Role]:
+        """The role each goal a progress step among ``events`` restates was set in, from
+        its client's record (the store's, not a view that could lag): one read a client."""
+        clients = {p.event.client_id for p in events if isinstance(p.event, GoalProgressRecorded)}
+        found = await asyncio.gather(
+            *(self.platform.bus.execute(goal_writers(client)) for client in clients)
+        )
+        return {goal: role for outcome in found for goal, role in outcome.result.items()}
 
     async def _send(
         self,

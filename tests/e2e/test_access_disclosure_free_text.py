@@ -21,6 +21,7 @@ SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
 ACK = mutation("AlertNoteInput", "acknowledgeAlert")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
 GOAL = mutation("SetTreatmentGoalInput", "setTreatmentGoal")
+PROGRESS = mutation("RecordGoalProgressInput", "recordGoalProgress")
 ALERTS = """query($id: UUID!, $atLeast: Int) {
   clientAlerts(clientId: $id, atLeast: $atLeast) { alertId } }"""
 
@@ -72,3 +73,36 @@ async def test_a_goal_goes_only_under_a_consent_to_all_its_writer_reads(api: Api
     sent = await forwarded(api, recipient)
     goals = [(e["actor"]["role"], e["description"]) for e in sent if "description" in e]
     assert goals == [("therapist", "find a sponsor")]
+
+
+async def test_a_step_on_a_goal_goes_only_under_a_consent_to_all_the_goals_writer_reads(
+    api: Api,
+) -> None:
+    """A step restates its goal's words: the therapist's step on the prescriber's goal
+    (which may name the dose) does not go under a consent to what a therapist reads, her
+    step on her own goal does. Before, the step went by its own writer alone."""
+    clinic = await Clinic.enroll(api, "Vera D.")
+    recipient = "sober-living-steps"
+    read = ["CARE", "MEDICATION", "THERAPY", "CHECK_IN", "ALERT", "CONSENT"]
+    await consent_to_organization(
+        api, clinic.client_id, recipient, read, signed_by="Vera D.", purpose="sober living plan"
+    )
+    therapist = "ther-steps"
+    await api.join_care_team(clinic.client_id, Role.THERAPIST, therapist)
+    prescribed = await clinic.doctor(GOAL, description="taper methadone to 40 mg")
+
+    async def by_therapist(query: str, **given: Any) -> Any:
+        done = await api.ok(
+            query, {"i": {"clientId": clinic.client_id, **given}}, role=Role.THERAPIST,
+            user=therapist,
+        )  # fmt: skip
+        [result] = done.values()
+        return result
+
+    own = await by_therapist(GOAL, description="find a sponsor")
+    for goal in (prescribed, own):
+        await by_therapist(PROGRESS, goalId=goal["id"], achievement="IMPROVING")
+
+    sent = await forwarded(api, recipient)
+    steps = [(e["actor"]["role"], e["description"]) for e in sent if "achievement" in e]
+    assert steps == [("therapist", "find a sponsor")]
