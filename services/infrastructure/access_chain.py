@@ -18,6 +18,8 @@ from typing import Any
 
 CHAIN = "sha256-v1"
 GENESIS = bytes(32)
+FIRST_SEQ = 1
+"""The log numbers its entries from 1 (a bigserial): an entry below was put there."""
 
 
 def canonical(entry: Mapping[str, Any]) -> bytes:
@@ -41,6 +43,9 @@ def check(
     seq: int, prev_hash: bytes, stored_prev: bytes | None, stored_hash: bytes | None, entry: Any
 ) -> Broken | None:
     """Whether the entry at ``seq`` follows ``prev_hash`` and still has its recorded hash."""
+    if seq < FIRST_SEQ:
+        text = f"entry {seq} is numbered where the log never numbers one (it numbers from 1)"
+        return Broken(seq, "seq", f"{text}: it was put there")
     if stored_prev is None or stored_hash is None:
         return Broken(seq, "unchained", f"entry {seq} carries no hash")
     if stored_prev != prev_hash:

@@ -37,7 +37,13 @@ from psycopg_pool import AsyncConnectionPool
 from pydantic import ValidationError
 
 from carecoord.events.access import ClientRecordRead
-from carecoord.services.infrastructure.access_chain import GENESIS, Broken, canonical, check
+from carecoord.services.infrastructure.access_chain import (
+    FIRST_SEQ,
+    GENESIS,
+    Broken,
+    canonical,
+    check,
+)
 from carecoord.services.infrastructure.autocommit import autocommitted
 from carecoord.services.infrastructure.settings import Flush
 from carecoord.services.kernel.errors import Altered
@@ -132,6 +138,8 @@ _APPEND = (
     .as_string()
 )
 VERIFY_PAGE = 5000
+SEQ_MIN = -(2**63)
+"""The least seq a row can have (a bigint)."""
 
 
 def columns(entry: ClientRecordRead) -> tuple[Any, ...]:
@@ -321,7 +329,7 @@ class Verification:
 
 
 _PAGE = sql.SQL(
-    "SELECT seq, prev_hash, hash, event, {} FROM {} WHERE seq > %s ORDER BY seq LIMIT %s"
+    "SELECT seq, prev_hash, hash, event, {} FROM {} WHERE seq >= %s ORDER BY seq LIMIT %s"
 ).format(sql.SQL(", ").join(map(sql.Identifier, COLUMNS[:-3])), sql.Identifier(TABLE))
 
 
@@ -339,15 +347,17 @@ async def walk(
     still pass through: removing the newest entries leaves a shorter chain that holds.
 
     Rows written before the chain existed (no hash, at the start of the log) are counted as
-    unchained; a row without a hash after the chain began is a break.
+    unchained; a row without a hash after the chain began is a break, and so is a row below
+    the first seq (the walk starts at the least a bigint holds, not after 0: ``accessLog``
+    with a negative ``after`` reads such rows).
     """
-    prev, good, after, checked, unchained = GENESIS, 0, 0, 0, 0
+    prev, good, start, checked, unchained = GENESIS, 0, SEQ_MIN, 0, 0
     at_kept = GENESIS if kept is not None and kept[0] == 0 else None
     while True:
-        rows = await (await conn.execute(_PAGE, (after, page))).fetchall()
+        rows = await (await conn.execute(_PAGE, (start, page))).fetchall()
         for seq, stored_prev, stored_hash, body, *stored in rows:
-            after = seq
-            if stored_hash is None and checked == 0:
+            start = seq + 1
+            if stored_hash is None and checked == 0 and seq >= FIRST_SEQ:
                 unchained += 1
                 continue
             broken = check(seq, prev, _bytes(stored_prev), _bytes(stored_hash), body)
