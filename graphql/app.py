@@ -61,6 +61,7 @@ from carecoord.graphql.sockets_per_user import CLOSE_CODE as SOCKETS_CLOSE_CODE
 from carecoord.graphql.sockets_per_user import Held, SocketsPerUser
 from carecoord.graphql.status import health as health_body
 from carecoord.services.infrastructure.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from carecoord.services.infrastructure.open_sockets import OpenSockets
 from carecoord.services.kernel.errors import DomainError, Unauthenticated
 from carecoord.services.platform import Platform
 from graphql import GraphQLError, GraphQLFormattedError
@@ -193,7 +194,7 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
                     await self._expiry
             held: Held | None = self.context.request.scope.pop(_HELD, None)
             if held is not None:
-                held.release()
+                await held.release()
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         """As Strawberry's; a socket acknowledged is closed when its token expires."""
@@ -348,7 +349,10 @@ class CareGraphQL(GraphQL[RequestContext, None]):
             max_subscriptions_per_connection=MAX_OPERATIONS_PER_SOCKET,
         )
         self.platform = platform
-        self.sockets = SocketsPerUser(platform.settings.max_websockets_per_user)
+        self.sockets = SocketsPerUser(
+            platform.settings.max_websockets_per_user,
+            OpenSockets(platform.pool, platform.liveness, platform.tasks),
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """As Strawberry's, but in the media type the client accepts (see the module's
@@ -505,7 +509,7 @@ class CareGraphQL(GraphQL[RequestContext, None]):
         except DomainError as refusal:
             scope[_REFUSAL] = (4403, refused_because(refusal))
             raise ConnectionRejectionError({"message": refusal.message}) from None
-        held = self.sockets.hold(actor.id)
+        held = await self.sockets.hold(actor.id)
         if held is None:
             scope[_REFUSAL] = (SOCKETS_CLOSE_CODE, self.sockets.refusal)
             raise ConnectionRejectionError({"message": self.sockets.refusal})

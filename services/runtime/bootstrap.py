@@ -28,7 +28,7 @@ from carecoord.projections.progress import Progress
 from carecoord.projections.projector import Projector, version
 from carecoord.projections.timeline_feed import TimelineFeed
 from carecoord.services.gate.grants import access_change_probe, any_reader_probe
-from carecoord.services.infrastructure import parked, positions
+from carecoord.services.infrastructure import open_sockets, parked, positions
 from carecoord.services.infrastructure.access_log import AccessLog
 from carecoord.services.infrastructure.broker import ensure_stream
 from carecoord.services.infrastructure.cache_freshness import LOOP as FRESHNESS_LOOP
@@ -199,7 +199,7 @@ async def running(
         open=False,
     )
     await pool.open(wait=True)
-    await positions.ensure_table(pool, parked.DDL)
+    await positions.ensure_table(pool, parked.DDL, *open_sockets.DDL)
     liveness = Liveness(stuck_after=settings.loop_stuck_seconds)
     replica = await replica_pool(settings)
 

@@ -13,15 +13,16 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import psycopg
 import pytest
 import websockets
-from conftest import isolated_settings, serving_api, started
+from conftest import delete_stream, fresh_database, isolated_settings, serving_api, started
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import Close
 
 from carecoord.events import Role
-from carecoord.services.runtime.bootstrap import Servers
+from carecoord.services.runtime.bootstrap import Servers, running
 from support import GRAPHQL_WS, Api
 
 DEFAULT = 20
@@ -128,3 +129,55 @@ async def test_the_limit_is_a_setting(servers: Servers, data_dir: Path) -> None:
         # A refused socket took no place: both come back once the two have ended.
         async with sockets(api, token, 1):
             await (await accepted_again(api, token)).close()
+
+
+@contextlib.asynccontextmanager
+async def two_api_processes(
+    servers: Servers, data_dir: Path, limit: int
+) -> AsyncIterator[tuple[Api, Api, str]]:
+    """Two API processes on one database (``carecoord api --workers 2``, or two containers),
+    each serving on its own port; and the database's URL."""
+    settings = isolated_settings(data_dir, max_websockets_per_user=limit)
+    with fresh_database(servers.database_url) as url:
+        shared = Servers(url, servers.nats_url)
+        try:
+            async with (
+                running(settings, shared) as first,
+                running(settings, shared, relay=False, project=False) as second,
+                serving_api(first) as one,
+                serving_api(second) as other,
+            ):
+                yield one, other, url
+        finally:
+            await delete_stream(servers.nats_url, settings.stream_name)
+            await delete_stream(servers.nats_url, f"{settings.stream_name}_ANCHORS")
+
+
+async def test_the_limit_holds_across_the_api_processes_of_one_database(
+    servers: Servers, data_dir: Path
+) -> None:
+    """Each process counted its own sockets, so N processes let a user hold N times the
+    limit; the sockets of a process gone without closing them (its lease run out) stop
+    counting."""
+    async with two_api_processes(servers, data_dir, limit=2) as (one, other, url):
+        token = one.token(Role.NURSE, "nurse-two-processes")
+        async with sockets(one, token, 1), sockets(other, token, 1) as on_other:
+            for api in (one, other):
+                closed = await refused_with(api, token)
+                assert (closed.code, closed.reason) == (4429, refusal(2))
+            await on_other[0].close()
+            await (await accepted_again(one, token)).close()
+
+        # A process killed with two of the user's sockets open: its lease ran out.
+        with psycopg.connect(url) as conn:
+            conn.execute(
+                "INSERT INTO websocket_leases VALUES"
+                " ('00000000-0000-4000-8000-00000000dead', now() - interval '1 second')"
+            )
+            for _ in range(2):
+                conn.execute(
+                    "INSERT INTO open_websockets (socket_id, user_id, process_id) VALUES"
+                    " (gen_random_uuid(), 'nurse-killed', '00000000-0000-4000-8000-00000000dead')"
+                )
+        async with sockets(other, other.token(Role.NURSE, "nurse-killed"), 2):
+            pass
