@@ -303,6 +303,21 @@ class StockCorrectionWitnessed(_Stock):
     entry: CorrectedEntry
 
 
+class DispensingSiteRegistered(_Stock):
+    """A program admin registered a dispensing site of the program: stock may be transferred
+    to it before it keeps any (21 CFR 1307.11(a)(1): only to a site registered to receive
+    it), as to one the program file registers. ``client_id`` is the id its stock goes by."""
+
+    summary_template: ClassVar[str] = "Site {site} registered"
+
+
+class DispensingSiteRetired(_Stock):
+    """A program admin retired a site of the program: no stock is transferred to it again.
+    Its records stay, and it is not registered again."""
+
+    summary_template: ClassVar[str] = "Site {site} retired"
+
+
 STOCK_EVENTS: tuple[type[CareEvent], ...] = (
     StockReceived,
     StockWasted,
@@ -314,5 +329,7 @@ STOCK_EVENTS: tuple[type[CareEvent], ...] = (
     StockDiscrepancyResolved,
     StockEntryEnteredInError,
     StockCorrectionWitnessed,
+    DispensingSiteRegistered,
+    DispensingSiteRetired,
 )
 """Events about a site's stock: no client's record holds them."""

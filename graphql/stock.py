@@ -1,6 +1,7 @@
 """A site's controlled-substance stock through the API: receipts, counts, witnessed waste,
-transfers, the witness's confirmation, receipts and waste marked entered in error, and
-discrepancies resolved (what is read of it: ``stock_views.py``).
+transfers, the witness's confirmation, receipts and waste marked entered in error,
+discrepancies resolved, and the program's dispensing sites registered and retired (what is
+read of it: ``stock_views.py``).
 
 A site is a program (the name its clients are enrolled under). Writes are admitted by role
 (``AccessGate.stamp_site``); a token that names a program keeps its holder, in any role, to
@@ -147,6 +148,21 @@ class ResolveStockDiscrepancyInput:
     alert_id: UUID
     resolution: Resolution
     note: str
+
+
+@strawberry.input(
+    description="A dispensing site of the program, which stock may be transferred to before it"
+    " keeps any: registered once, under a name of at most 100 characters a reader sees."
+)
+class RegisterDispensingSiteInput:
+    site: str = strawberry.field(description="The site's name (its program's).")
+
+
+@strawberry.input(
+    description="A site of the program no stock is transferred to again; its records stay."
+)
+class RetireDispensingSiteInput:
+    site: str
 
 
 def site_of(given: str) -> str:
@@ -309,4 +325,18 @@ class StockMutation:
         ResolveStockDiscrepancyInput,
         ledger=at_entry("alert_id", "discrepancy"),
         fields=("alert_id", "resolution", "note"),
+    )
+    register_dispensing_site = stock_mutation(
+        "Register a dispensing site of the program (program admins): stock may be"
+        " transferred to it before it keeps any. Returns the id its stock goes by.",
+        Action.REGISTER_DISPENSING_SITE,
+        commands.register_site,
+        RegisterDispensingSiteInput,
+    )
+    retire_dispensing_site = stock_mutation(
+        "Retire a site of the program (program admins): no stock is transferred to it again,"
+        " whatever the program file says; its records stay. Returns the id its stock goes by.",
+        Action.RETIRE_DISPENSING_SITE,
+        commands.retire_site,
+        RetireDispensingSiteInput,
     )

@@ -68,6 +68,8 @@ class Action(StrEnum):
     WITNESS_STOCK_ENTRY = "witness_stock_entry"
     RESOLVE_STOCK_DISCREPANCY = "resolve_stock_discrepancy"
     ENTER_STOCK_ENTRY_IN_ERROR = "enter_stock_entry_in_error"
+    REGISTER_DISPENSING_SITE = "register_dispensing_site"
+    RETIRE_DISPENSING_SITE = "retire_dispensing_site"
 
     @property
     def said(self) -> str:
@@ -148,6 +150,9 @@ MAY_RECORD: dict[Action, frozenset[Role]] = {
     Action.WITNESS_STOCK_ENTRY: _KEEPERS,
     Action.RESOLVE_STOCK_DISCREPANCY: _ACCOUNTABLE,
     Action.ENTER_STOCK_ENTRY_IN_ERROR: _ACCOUNTABLE,
+    # The program's dispensing sites (which a transfer may go to): its admins keep the list.
+    Action.REGISTER_DISPENSING_SITE: frozenset({Role.PROGRAM_ADMIN}),
+    Action.RETIRE_DISPENSING_SITE: frozenset({Role.PROGRAM_ADMIN}),
 }
 # Acts on a site's stock, not on any client's record: the role decides (and a program admin's
 # program, a site being a program), and the stamp signs events about that site's stock only
@@ -161,6 +166,8 @@ SITE_ACTIONS = frozenset(
         Action.WITNESS_STOCK_ENTRY,
         Action.RESOLVE_STOCK_DISCREPANCY,
         Action.ENTER_STOCK_ENTRY_IN_ERROR,
+        Action.REGISTER_DISPENSING_SITE,
+        Action.RETIRE_DISPENSING_SITE,
     }
 )
 

@@ -16,7 +16,7 @@ from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, named_for
 from carecoord.services.medication.rules import MedicationRules
-from carecoord.services.stock import corrections, counts, movements
+from carecoord.services.stock import corrections, counts, movements, sites
 from carecoord.services.stock.corrections import InError
 from carecoord.services.stock.counts import Count
 from carecoord.services.stock.movements import Receipt, Transfer, Waste
@@ -125,3 +125,15 @@ def resolve(
         lambda stock, _: counts.resolve(stock, stamp, rules, alert_id, resolution, note, ledger),
         alert_id,
     )
+
+
+def register_site(stamp: Stamp, *, site: str, rules: MedicationRules) -> Command[UUID]:
+    """Answers with the id the site's stock goes by."""
+    return _on_site(
+        site, lambda stock, _: sites.register(stock, stamp, rules, site), stock_id(site)
+    )
+
+
+def retire_site(stamp: Stamp, *, site: str, rules: MedicationRules) -> Command[UUID]:
+    """Answers with the id the site's stock goes by."""
+    return _on_site(site, lambda stock, _: sites.retire(stock, stamp, rules, site), stock_id(site))

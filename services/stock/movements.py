@@ -13,11 +13,11 @@ sides in one transaction, once per order form and lot when it names one, to a si
 name reads one way and not as the sending site's (``OTP`` with a Cyrillic O, a fullwidth O,
 two spaces or in small letters is the same site to a reader, and the stock would leave the
 books for it: ``visible_names.site_named``, ``user_ids.read_alike``), and to a site of the
-program: one that keeps stock here already, or one the program file registers
-(``registered-site``), never a name typed wrong, which no one keeps the books of. A line of an order
-form (its form, number and lot) comes into a site once, by receipt or by transfer in: the
-receiving site's DEA 222 a transfer names is the one its supplier's receipt would name.
-An entry is dated when it happened: not in the future, and at most ``BACKDATE`` back.
+program not retired (``sites.py``), never a name typed wrong, which no one keeps the books
+of. A line of an order form (its form, number and lot) comes into a site once, by receipt or
+by transfer in: the receiving site's DEA 222 a transfer names is the one its supplier's
+receipt would name. An entry is dated when it happened: not in the future, and at most
+``BACKDATE`` back.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.user_ids import read_alike, unmistakable
 from carecoord.services.kernel.visible_names import shown, site_named
 from carecoord.services.medication.rules import MedicationRules
+from carecoord.services.stock import sites
 from carecoord.services.stock.record import FormLine, Ledger, Lot, Move, SiteStock
 
 BACKDATE = timedelta(days=31)
@@ -54,10 +55,6 @@ SHELF_LIFE = timedelta(days=3653)
 """Ten years, the most a lot may be received before its expiry: twice the longest shelf
 life of a controlled medication kept here; a later date is a typo (2127 for 2027)."""
 ORDER_FORMS_FOR_SCHEDULE_II = frozenset({OrderForm.DEA_222, OrderForm.CSOS})
-REGISTERED_SOURCE = (
-    "21 CFR 1307.11(a)(1): a registrant distributes a controlled substance only to one"
-    " registered to dispense it"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,14 +254,7 @@ def transfer(
         raise InvalidInput(
             "toSite", "another-site", "a transfer goes to another site, not one read as this one"
         )
-    if not target.exists and to_site not in rules.sites:
-        raise RuleViolation(
-            "toSite",
-            "registered-site",
-            f"site {to_site!r} is not a site of the program: it keeps no stock here and the"
-            " program file does not register it ([medication] sites); controlled substances go"
-            f" only to a site registered to receive them (source: {REGISTERED_SOURCE})",
-        )
+    sites.receives_transfers(target, to_site, rules)
     if lot.dea_schedule in ("CI", "CII") and (
         given.order_form not in ORDER_FORMS_FOR_SCHEDULE_II or not given.order_form_number
     ):

@@ -20,6 +20,8 @@ from uuid import UUID
 from carecoord.events import CareEvent
 from carecoord.events.stock import (
     CorrectedEntry,
+    DispensingSiteRegistered,
+    DispensingSiteRetired,
     OrderForm,
     StockCorrectionWitnessed,
     StockCounted,
@@ -179,6 +181,8 @@ class SiteStock(Aggregate, context="stock"):
         self.in_error: dict[UUID, Attestation] = {}
         """The mark of each entry marked entered in error, awaiting (or given) its witness."""
         self.discrepancies: dict[UUID, Discrepancy] = {}
+        self.retired = False
+        """A program admin retired the site: no stock is transferred to it again."""
 
     def named(self, lot: str) -> str:
         """``lot`` as the site first recorded it, in whatever case it is written; as written
@@ -199,11 +203,16 @@ class SiteStock(Aggregate, context="stock"):
             )
         return found
 
-    def apply(self, event: CareEvent) -> None:
-        if isinstance(event, StockReceived | StockTransferredIn | StockTransferredOut):
+    def apply(self, event: CareEvent) -> None:  # noqa: PLR0912  (one branch per event type)
+        if isinstance(
+            event,
+            StockReceived | StockTransferredIn | StockTransferredOut | DispensingSiteRegistered,
+        ):
             self.site = event.site
         if isinstance(event, StockReceived | StockTransferredIn):
             self._came_in(event)
+        elif isinstance(event, DispensingSiteRetired):
+            self.retired = True
         elif isinstance(event, StockTransferredOut):
             self.lots[event.lot].moves.append(
                 (event.occurred_at, Move.TRANSFERRED_OUT, event.quantity)

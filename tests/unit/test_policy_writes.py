@@ -101,6 +101,8 @@ def test_a_site_action_is_its_keepers_and_names_no_client(action: Action) -> Non
     keepers = {Role.NURSE, Role.PRESCRIBER, Role.PROGRAM_ADMIN}
     if action in {Action.RESOLVE_STOCK_DISCREPANCY, Action.ENTER_STOCK_ENTRY_IN_ERROR}:
         keepers = {Role.PRESCRIBER, Role.PROGRAM_ADMIN}
+    if action in {Action.REGISTER_DISPENSING_SITE, Action.RETIRE_DISPENSING_SITE}:
+        keepers = {Role.PROGRAM_ADMIN}
     assert MAY_RECORD[action] == keepers
     for role in Role:
         assert not admitted(actor(role), action, {CLIENT}), "a site's stock is no client's record"
