@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
@@ -122,6 +122,10 @@ class StockCountLine:
     expected: Decimal
     variance: Decimal
     unit: str
+    cursor: str = strawberry.field(
+        description="This line's place: the next page of counts is after it (the last line"
+        " of a page's last count)."
+    )
 
 
 @strawberry.type(description="A count, who took it and who witnessed it.")
@@ -157,7 +161,8 @@ class StockDiscrepancy:
 @strawberry.type
 class BiennialInventory:
     counts: list[StockCount]
-    csv: str
+    csv: str = strawberry.field(description=PAGE_CSV)
+    page_info: PageInfo
 
 
 LEDGER_CSV = ("day", "occurred_at", "kind", "lot", "medication", "strength", "dosage_form",
@@ -168,14 +173,44 @@ INVENTORY_CSV = ("site", "day", "occasion", "count_id", "lot", "medication", "st
                  "witnessed_at")  # fmt: skip
 
 
+COUNT_ORDER = LogOrder("stockCounts", stock.COUNT_ORDER, (int, int))
+"""The lots counted, in the order counted: a count's lines may go on in the next page, where
+the count is again with the rest of them."""
+
+
 def counts_of(found: list[stock.Counted]) -> list[StockCount]:
     made: dict[UUID, StockCount] = {}
     for r in found:
         count = made.get(r["count_id"])
         if count is None:
             count = made[r["count_id"]] = into(StockCount, r, counted_at=r["occurred_at"], lines=[])
-        count.lines.append(into(StockCountLine, r, variance=r["counted"] - r["expected"]))
+        variance = r["counted"] - r["expected"]
+        line = into(StockCountLine, r, variance=variance, cursor=COUNT_ORDER.cursor(r))
+        count.lines.append(line)
     return list(made.values())
+
+
+async def counted_page(
+    ctx: RequestContext,
+    site: str,
+    from_day: date,
+    to_day: date,
+    first: int | None,
+    after: str | None,
+    *,
+    biennial: bool = False,
+) -> tuple[list[stock.Counted], PageInfo]:
+    """The page of lots counted ``first`` and ``after`` ask for (``log_pages.paged``)."""
+    bounded(from_day, to_day)
+    return await paged(
+        COUNT_ORDER,
+        first,
+        after,
+        lambda place, limit: stock.counts(
+            ctx.platform.pool, site, from_day, to_day, biennial=biennial, after=place, limit=limit
+        ),
+        unit="lots counted",
+    )
 
 
 def entry_of(r: stock.Witnessed) -> StockEntry:
@@ -273,13 +308,29 @@ async def ledger(
     )
 
 
-async def counted(ctx: RequestContext, site: str, from_day: date, to_day: date) -> list[StockCount]:
-    bounded(from_day, to_day)
-    found = await whole(
-        from_day,
-        to_day,
-        lambda limit: stock.counts(ctx.platform.pool, site, from_day, to_day, limit=limit),
-    )
+LinesFirst = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"A page of at most this many lots counted (1 to {log_pages.MAX_ROWS}), the"
+        f" next after its last line's cursor; without it the range whole, refused past"
+        f" {log_pages.MAX_ROWS}."
+    ),
+]
+LinesAfter = Annotated[
+    str | None,
+    strawberry.argument(description="The lots counted after this cursor: a line's cursor."),
+]
+
+
+async def counted(
+    ctx: RequestContext,
+    site: str,
+    from_day: date,
+    to_day: date,
+    first: LinesFirst = None,
+    after: LinesAfter = None,
+) -> list[StockCount]:
+    found, _ = await counted_page(ctx, site, from_day, to_day, first, after)
     return counts_of(found)
 
 
@@ -308,18 +359,18 @@ async def discrepancies(
 
 
 async def biennial(
-    ctx: RequestContext, site: str, from_day: date, to_day: date
+    ctx: RequestContext,
+    site: str,
+    from_day: date,
+    to_day: date,
+    first: First = None,
+    after: After = None,
 ) -> BiennialInventory:
-    bounded(from_day, to_day)
-    found = await whole(
-        from_day,
-        to_day,
-        lambda limit: stock.counts(
-            ctx.platform.pool, site, from_day, to_day, biennial=True, limit=limit
-        ),
-    )
+    found, page_info = await counted_page(ctx, site, from_day, to_day, first, after, biennial=True)
     rows = ([site, *(r[c] for c in INVENTORY_CSV[1:])] for r in found)  # type: ignore[literal-required]
-    return BiennialInventory(counts=counts_of(found), csv=to_csv(INVENTORY_CSV, rows))
+    return BiennialInventory(
+        counts=counts_of(found), csv=to_csv(INVENTORY_CSV, rows), page_info=page_info
+    )
 
 
 @strawberry.type
@@ -336,8 +387,10 @@ class StockQuery:
         ledger,
     )
     stock_counts = site_query(
-        f"The counts taken at a site on a range of its days, at most {MAX_DAYS} and"
-        f" {log_pages.MAX_ROWS} lots counted, refused past either.",
+        f"The counts taken at a site on a range of its days, at most {MAX_DAYS}, in the order"
+        f" counted: the range whole (at most {log_pages.MAX_ROWS} lots counted) or a page at"
+        " a time with first and after (a line's cursor; a page of fewer lines than first is"
+        " the last, and a count may go on in the next).",
         counted,
     )
     stock_discrepancies = site_query(
@@ -350,7 +403,8 @@ class StockQuery:
     )
     biennial_inventory = site_query(
         "The biennial inventories (21 CFR 1304.11(c)) taken at a site on a range of its"
-        f" days, at most {MAX_DAYS} and {log_pages.MAX_ROWS} lots counted, refused past"
-        " either, as counts and CSV.",
+        f" days, at most {MAX_DAYS}, as counts and CSV, in the order counted: the range whole"
+        f" (at most {log_pages.MAX_ROWS} lots counted) or a page at a time with first and"
+        " after (a count may go on in the next).",
         biennial,
     )

@@ -1,7 +1,7 @@
 """A range of days answered whole, with no page to go on: a client's dosing, whose totals and
 marks are derived across its rows (a dose and its mark of entered in error, a day missed and
-the dose charted for it later), which a page could split, and a site's discrepancies and
-counts, lists with no page to carry a cursor. It is held to the bounds of the paged logs
+the dose charted for it later), which a page could split, and a site's discrepancies, a
+list with no page to carry a cursor. It is held to the bounds of the paged logs
 instead: at most ``MAX_DAYS`` days (``day_ranges.py``) and at most ``MAX_ROWS`` rows
 (``log_pages.py``), refused past either rather than cut short. A bound left open runs to the
 rows' own first or last day, so a short history still reads whole without a range, as

@@ -414,6 +414,8 @@ class Counted(TypedDict):
     counted_by: str
     witness_id: str
     witnessed_at: datetime | None
+    position: int
+    seq: int
 
 
 _COUNTS = """
@@ -423,15 +425,18 @@ WITH lots AS (
 SELECT c.ref_id AS count_id, c.detail AS occasion, c.lot, c.medication,
        coalesce(l.strength, '') AS strength, coalesce(l.dosage_form, '') AS dosage_form,
        coalesce(l.unit, '') AS unit, c.counted, c.expected, c.day, c.occurred_at,
-       c.actor_id AS counted_by, c.witness_id, w.occurred_at AS witnessed_at
+       c.actor_id AS counted_by, c.witness_id, w.occurred_at AS witnessed_at, c.position, c.seq
 FROM {stock} c LEFT JOIN lots l ON l.lot = c.lot LEFT JOIN {stock} w
   ON w.site = c.site AND w.kind = 'witnessed' AND w.ref_id = c.ref_id
 WHERE c.site = %(site)s AND c.kind = 'count' AND c.day BETWEEN %(from)s AND %(to)s
   AND (%(count)s::uuid IS NULL OR c.ref_id = %(count)s)
   AND (NOT %(biennial)s OR c.detail LIKE '%%biennial%%')
+  AND (%(position)s::bigint IS NULL OR (c.position, c.seq) > (%(position)s, %(seq)s::integer))
 ORDER BY c.position, c.seq
 LIMIT %(limit)s
 """
+COUNT_ORDER = ("position", "seq")
+"""The lots counted in the order counted: no two share a place in it."""
 
 
 async def counts(
@@ -442,13 +447,17 @@ async def counts(
     *,
     count_id: UUID | None = None,
     biennial: bool = False,
+    after: tuple[int, int] | None = None,
     limit: int | None = None,
 ) -> list[Counted]:
     """The lots counted at the site on days ``from_day`` to ``to_day`` (of one count, or of
-    biennial inventories only), in the order counted; the first ``limit`` (all when None)."""
+    biennial inventories only), in the order counted; the first ``limit`` (all when None)
+    of those after the place ``after`` (of ``COUNT_ORDER``)."""
     query = sql.SQL(_COUNTS).format(stock=sql.Identifier(NAME))
+    position, seq = after or (None, None)
     params = {"site": site, "from": from_day, "to": to_day, "count": count_id,
-              "biennial": biennial, "limit": limit}  # fmt: skip
+              "biennial": biennial, "position": position, "seq": seq,
+              "limit": limit}  # fmt: skip
     return await fetch(pool, Counted, query, params)
 
 

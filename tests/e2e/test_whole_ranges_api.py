@@ -36,10 +36,12 @@ RESOLVE = mutation("ResolveStockDiscrepancyInput", "resolveStockDiscrepancy")
 DISCREPANCIES = """query($site: String!, $atLeast: Int, $open: Boolean!, $from: Date,
   $to: Date) { stockDiscrepancies(site: $site, atLeast: $atLeast, openOnly: $open,
   fromDay: $from, toDay: $to) { alertId day } }"""
-COUNTS = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!) {
-  stockCounts(site: $site, atLeast: $atLeast, fromDay: $from, toDay: $to) { day } }"""
-BIENNIAL = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!) {
-  biennialInventory(site: $site, atLeast: $atLeast, fromDay: $from, toDay: $to) { csv } }"""
+COUNTS = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!, $first: Int,
+  $after: String) { stockCounts(site: $site, atLeast: $atLeast, fromDay: $from, toDay: $to,
+  first: $first, after: $after) { day lines { cursor } } }"""
+BIENNIAL = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!, $first: Int,
+  $after: String) { biennialInventory(site: $site, atLeast: $atLeast, fromDay: $from,
+  toDay: $to, first: $first, after: $after) { csv pageInfo { hasNextPage endCursor } } }"""
 
 Read = Callable[..., Awaitable[dict[str, Any]]]
 """One read of the field from the day ``first`` to ``last`` (either left out): its body, data
@@ -166,16 +168,20 @@ async def test_a_sites_discrepancies_are_refused_past_the_bounds_and_read_as_ran
     monkeypatch.setattr(log_pages, "MAX_ROWS", 1)
     assert refusal(await read(open_only=True)) == ("toDay", "rows-at-most")
 
-    async def counts(query: str, last: date) -> dict[str, Any]:
+    async def counts(query: str, last: date, **page: Any) -> dict[str, Any]:
         variables = {"site": site, "atLeast": position, "from": str(days[0]), "to": str(last)}
-        return await api.gql(query, variables, role=Role.PROGRAM_ADMIN)
+        return await api.gql(query, variables | page, role=Role.PROGRAM_ADMIN)
 
     monkeypatch.setattr(log_pages, "MAX_ROWS", 2)  # the lots counted, one a count here
-    assert refusal(await counts(COUNTS, days[2])) == ("toDay", "rows-at-most")
+    assert refusal(await counts(COUNTS, days[2])) == ("first", "rows-at-most")
     found = (await counts(COUNTS, days[1]))["data"]["stockCounts"]
     assert [c["day"] for c in found] == [str(days[0]), str(days[1])]
+    page = (await counts(COUNTS, days[2], first=2))["data"]["stockCounts"]
+    cursor = page[-1]["lines"][-1]["cursor"]
+    rest = (await counts(COUNTS, days[2], first=2, after=cursor))["data"]["stockCounts"]
+    assert [c["day"] for c in page + rest] == [str(d) for d in days]
     monkeypatch.setattr(log_pages, "MAX_ROWS", 0)
-    assert refusal(await counts(BIENNIAL, days[2])) == ("toDay", "rows-at-most")
+    assert refusal(await counts(BIENNIAL, days[2])) == ("first", "rows-at-most")
 
 
 SERIES = """query($id: UUID!, $atLeast: Int, $from: DateTime, $to: DateTime) {
