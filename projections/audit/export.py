@@ -11,8 +11,8 @@ anything is folded, so a kind they may not see never reaches a resource.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from uuid import UUID
@@ -23,7 +23,7 @@ from carecoord.projections.audit import jsonl
 from carecoord.projections.audit.bundle import record_bundle
 from carecoord.projections.audit.fhir import Resource
 from carecoord.services.infrastructure.access_log import LoggedRead
-from carecoord.services.kernel.policy import Grant
+from carecoord.services.kernel.policy import Grant, shows_text_by
 
 
 class Format(StrEnum):
@@ -59,23 +59,33 @@ class ClientRecord:
 
     client_id: UUID
     events: Sequence[Positioned]
+    withheld: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    """The free text of ``events`` the reader is not shown, by position: an event's
+    ``free_text`` where their grant does not hold all its writer's role reads
+    (``policy.shows_text_by``), as the timeline withholds it. A program admin is shown a
+    prescriber's reason for a level of care no more there than here; an auditor's grant
+    holds what every writer reads, so theirs is empty."""
 
     @classmethod
     def shown(
         cls, client_id: UUID, history: Iterable[Positioned], grant: Grant, reader: Actor,
         period: Period = WHOLE,
     ) -> ClientRecord:  # fmt: skip
-        return cls(
-            client_id,
-            [
-                item
-                for item in history
-                if period.reached(item.event.recorded_at)
-                and grant.shows(
-                    item.event.kind, authored_by_reader=item.event.actor.id == reader.id
-                )
-            ],
-        )
+        events = [
+            item
+            for item in history
+            if period.reached(item.event.recorded_at)
+            and grant.shows(item.event.kind, authored_by_reader=item.event.actor.id == reader.id)
+        ]
+        withheld = {
+            item.position: item.event.free_text
+            for item in events
+            if item.event.free_text
+            and not shows_text_by(
+                grant, item.event.actor.role, authored_by_reader=item.event.actor.id == reader.id
+            )
+        }
+        return cls(client_id, events, withheld)
 
     def within(self, period: Period) -> list[Positioned]:
         return [item for item in self.events if period.holds(item.event.recorded_at)]
@@ -85,9 +95,12 @@ class ClientRecord:
 
 
 def as_jsonl(records: Iterable[ClientRecord], period: Period = WHOLE) -> str:
-    """The events recorded in the period, all clients merged in log order, one a line."""
+    """The events recorded in the period, all clients merged in log order, one a line, the
+    free text each record withholds withheld (``jsonl.line``)."""
+    records = list(records)
     merged = heapq.merge(*(r.within(period) for r in records), key=lambda item: item.position)
-    return "".join(f"{line}\n" for line in jsonl.lines(merged))
+    withheld = {p: fields for r in records for p, fields in r.withheld.items()}
+    return "".join(f"{line}\n" for line in jsonl.lines(merged, withheld))
 
 
 def as_fhir(

@@ -425,3 +425,18 @@ def test_a_dose_not_given_in_error_is_marked_so_with_its_provenance() -> None:
     assert wrong["status"] == "entered-in-error"
     assert wrong["eventHistory"] == [{"reference": f"Provenance/{nullified['id']}"}]
     assert nullified["activity"]["coding"][0]["code"] == "NULLIFY"
+
+
+def test_an_admins_json_lines_withhold_the_free_text_a_clinician_wrote() -> None:
+    """The prescriber's reason for a level of care reads null, the line naming it; the
+    admin's own reasons (a revocation, a membership's end) are shown, and the auditor's
+    lines are the events whole."""
+    admin = [json.loads(line) for line in as_jsonl([record_for(ADMIN)]).splitlines()]
+    free = {"care.LevelOfCareChanged", "consent.ConsentRevoked", "careteam.CareTeamMemberEnded"}
+    assert [(e["type"], e["reason"], e.get("withheld")) for e in admin if e["type"] in free] == [
+        ("care.LevelOfCareChanged", None, ["reason"]),
+        ("care.LevelOfCareChanged", None, ["reason"]),
+        ("consent.ConsentRevoked", "changed my mind", None),
+        ("careteam.CareTeamMemberEnded", "left", None),
+    ]
+    assert record_for(AUDITOR).withheld == {}
