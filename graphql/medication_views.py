@@ -531,6 +531,9 @@ class MedicationQuery:
     ) -> DosingView:
         ctx = info.context
         given(from_day, to_day)
+        if ctx.reader().role is Role.CLIENT:
+            # What a blind taper hides from the client rests on the medications view too.
+            ctx.platform.progress.require_current(medications.NAME)
         found = await ctx.client_rows(
             client_id,
             "clientDosing",

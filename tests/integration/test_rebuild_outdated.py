@@ -16,12 +16,13 @@ import pytest
 from conftest import delete_stream, fresh_database, isolated_settings, serving_api
 
 from carecoord.events import Actor, Role
+from carecoord.events.care import GoalAchievement
 from carecoord.graphql.status import health
-from carecoord.projections import careteam, timeline, versions
+from carecoord.projections import careteam, medications, timeline, versions
 from carecoord.projections.models import READ_MODELS
 from carecoord.projections.projector import ReadModel, version
 from carecoord.projections.rebuild import rebuild
-from carecoord.services.care.commands import enroll_client, set_treatment_goal
+from carecoord.services.care.commands import enroll_client, record_goal_progress, set_treatment_goal
 from carecoord.services.careteam.commands import assign_member
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.kernel.stamp import Stamp
@@ -31,6 +32,8 @@ from carecoord.services.runtime.bootstrap import Servers, running
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 PRESCRIBER = Stamp(Actor(id="prescriber-1", role=Role.PRESCRIBER))
 CLIENT_GOALS = "query($c: UUID!) { clientGoals(clientId: $c) { description } }"
+STEPS = """query($c: UUID!) { clientTimeline(clientId: $c, kinds: [THERAPY]) {
+  edges { node { type withheld } } } }"""
 CLIENT_TIMELINE = "query($c: UUID!) { clientTimeline(clientId: $c) { edges { node { type } } } }"
 BEFORE_ACTOR_ROLE = """DROP VIEW treatment_goals;
 ALTER TABLE treatment_goals_g1 DROP COLUMN actor_role;
@@ -207,17 +210,22 @@ async def test_a_model_another_rebuild_holds_is_left_to_it(
 
 
 async def a_goal_set(deployment: tuple[Settings, Servers]) -> str:
-    """The platform run once: a client with a prescriber on the care team and a goal the
-    prescriber set, every read model caught up; the client's id."""
+    """The platform run once: a client with a prescriber on the care team, a goal the
+    prescriber set and a step of progress on it, every read model caught up; the client's
+    id."""
     async with started(deployment) as platform:
         client = await platform.bus.execute(enroll_client(ADMIN, display_name="c", program="OTP"))
         await platform.bus.execute(
             assign_member(ADMIN, client_id=client.result, member_id="prescriber-1",
                           role=Role.PRESCRIBER)
         )  # fmt: skip
-        last = await platform.bus.execute(
+        goal = await platform.bus.execute(
             set_treatment_goal(PRESCRIBER, client_id=client.result, description="walk daily")
         )
+        last = await platform.bus.execute(
+            record_goal_progress(PRESCRIBER, client_id=client.result, goal_id=goal.result,
+                                 achievement=GoalAchievement.IMPROVING)
+        )  # fmt: skip
         for model in READ_MODELS:
             assert await platform.progress.reach(model.NAME, last.position, 10)
     return str(client.result)
@@ -241,6 +249,7 @@ async def test_an_api_started_before_the_projector_refuses_goals_until_rebuilt(
 
     async with started(deployment, project=False) as platform, serving_api(platform) as api:
         before = await api.gql(CLIENT_GOALS, {"c": client_id}, role=Role.PRESCRIBER)
+        timeline_before = await api.ok(STEPS, {"c": client_id}, role=Role.PRESCRIBER)
         async with started(deployment) as projector:
             await checked(projector)
         after = await api.ok(CLIENT_GOALS, {"c": client_id}, role=Role.PRESCRIBER)
@@ -255,6 +264,12 @@ async def test_an_api_started_before_the_projector_refuses_goals_until_rebuilt(
     }
     assert "walk daily" not in str(before)
     assert after == {"clientGoals": [{"description": "walk daily"}]}
+    # The timeline is served meanwhile, a progress step's restated goal words shown as a
+    # prescriber's are (the goals view is not read): it answered an internal error.
+    assert [e["node"] for e in timeline_before["clientTimeline"]["edges"]] == [
+        {"type": "care.TreatmentGoalSet", "withheld": []},
+        {"type": "care.GoalProgressRecorded", "withheld": []},
+    ]
 
 
 async def test_no_access_is_decided_on_an_access_view_another_version_built(
@@ -281,4 +296,25 @@ async def test_no_access_is_decided_on_an_access_view_another_version_built(
 
     assert refusal(read)["code"] == refusal(written)["code"] == "READ_MODEL_REBUILDING"
     assert refusal(read)["readModel"] == refusal(written)["readModel"] == "care_team"
-    assert len(after["clientTimeline"]["edges"]) == 3
+    assert len(after["clientTimeline"]["edges"]) == 4
+
+
+async def test_a_clients_own_doses_wait_for_the_view_their_blind_taper_is_read_from(
+    deployment: tuple[Settings, Servers], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a blind taper keeps from the client reading their doses is read from the
+    medications view: while another version's derivation of it is live, the client's
+    ``clientDosing`` is refused as retryable; a nurse's, which hides nothing, is answered."""
+    client_id = await a_goal_set(deployment)
+    monkeypatch.setattr(medications, "VERSION", version(medications) + 1)
+    dosing = "query($c: UUID!) { clientDosing(clientId: $c) { given } }"
+
+    async with started(deployment, project=False) as platform, serving_api(platform) as api:
+        own = await api.gql(dosing, {"c": client_id}, token=api.token(Role.CLIENT, client_id))
+        by_prescriber = await api.ok(dosing, {"c": client_id}, role=Role.PRESCRIBER)
+
+    assert (refusal(own)["code"], refusal(own)["readModel"]) == (
+        "READ_MODEL_REBUILDING",
+        "medications",
+    )
+    assert by_prescriber == {"clientDosing": {"given": 0}}
