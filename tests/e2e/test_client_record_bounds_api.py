@@ -179,6 +179,29 @@ async def test_a_clients_export_past_the_most_events_is_refused_and_read_as_peri
     assert sorted(orders) == ["active", "stopped"]  # the new order and the one it replaced
 
 
+PROGRAM = """query($p: String!, $first: Int) { exportProgramRecord(program: $p, first: $first) {
+  clients events } }"""
+
+
+async def test_a_page_of_a_programs_export_past_the_most_events_is_refused(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program = f"Events {uuid.uuid4().hex[:6]}"
+    for name in ("Ann E.", "Bo E."):
+        await Clinic.enroll(api, name, program=program)
+    whole = (await api.ok(PROGRAM, {"p": program}, **AUDITOR))["exportProgramRecord"]
+    one = (await api.ok(PROGRAM, {"p": program, "first": 1}, **AUDITOR))["exportProgramRecord"]
+    assert whole["clients"] == 2
+    assert whole["events"] > one["events"]
+    monkeypatch.setattr(record_export, "MAX_ENTRIES", one["events"])
+
+    field, rule, message = refusal(await api.gql(PROGRAM, {"p": program}, **AUDITOR))
+    assert (field, rule) == ("recordedTo", "rows-at-most")
+    assert "or fewer clients a page (first)" in message
+    page = (await api.ok(PROGRAM, {"p": program, "first": 1}, **AUDITOR))["exportProgramRecord"]
+    assert page == one
+
+
 async def test_a_sites_lots_past_the_most_rows_are_refused_and_read_a_page_at_a_time(
     api: Api, today: date, monkeypatch: pytest.MonkeyPatch
 ) -> None:
