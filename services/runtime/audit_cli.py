@@ -267,6 +267,11 @@ def describe_projections(found: list[Verified], seconds: float) -> str:
     ]
     for v in found:
         lines.append(f"  {v.name:<20} {_verdict(v)}")
+        if v.ahead:
+            lines.append(
+                f"    the model: live position {v.live_position:,} past the store's head"
+                f" {v.store_head:,} (set by hand: the projector would apply nothing up to it)"
+            )
         lines += [
             f"    {f'client {d.client_id}' if d.client_id else 'the model'}:"
             f" live {d.live_rows:,} rows (digest {d.live_digest or '-'}),"
@@ -280,9 +285,10 @@ def _verdict(v: Verified) -> str:
     held = f"{v.rows:,} rows, {v.clients:,} clients"
     if v.intact:
         return f"same     {held}, digest {v.live_digest}"
+    ahead = ", its position ahead of the store" if v.ahead else ""
     return (
-        f"DIFFERS  {held}, {len(v.differences)} differing; digest live {v.live_digest},"
-        f" derived {v.derived_digest}"
+        f"DIFFERS  {held}, {len(v.differences)} differing{ahead}; digest live"
+        f" {v.live_digest}, derived {v.derived_digest}"
     )
 
 
