@@ -2,8 +2,8 @@
 rows one read answers and refuse more, naming the argument that narrows the read and the
 rule, rather than answer them: a client's safety events and consents are read a period at a
 time, their export a period of recording at a time, their medication list's history from the
-timeline when it outgrows the bound, and a site's lots a page at a time. What fits under the
-bound reads as before. Bounds are lowered here (years of records are too slow to make): the
+timeline when it outgrows the bound, and a site's lots, and the lots its biennial inventory
+counted, a page at a time. What fits under the bound reads as before. Bounds are lowered here (years of records are too slow to make): the
 code reads them as it answers."""
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ ON_HAND = """query($site: String!, $atLeast: Int, $first: Int, $after: String) {
 ACCESS_LOG = """query($id: UUID!) { accessLog(clientId: $id, first: 500) {
   operation outcome entriesReturned } }"""
 RECEIVE = mutation("ReceiveStockInput", "receiveStock")
+COUNT = mutation("CountStockInput", "countStock")
+BIENNIAL = """query($site: String!, $atLeast: Int, $d: Date!, $first: Int, $after: String) {
+  biennialInventory(site: $site, atLeast: $atLeast, fromDay: $d, toDay: $d, first: $first,
+    after: $after) { counts { countId lines { lot } } csv pageInfo { hasNextPage endCursor } } }"""
 LEDGER = """query($site: String!, $d: Date!) {
   stockLedger(site: $site, fromDay: $d, toDay: $d, first: 1) { pageInfo { endCursor } } }"""
 AUDITOR: dict[str, Any] = {"role": Role.AUDITOR, "user": "auditor-1"}
@@ -230,3 +234,31 @@ async def test_a_sites_lots_past_the_most_rows_are_refused_and_read_a_page_at_a_
     another_log = ledger["stockLedger"]["pageInfo"]["endCursor"]
     body = await api.gql(ON_HAND, {**variables, "first": 1, "after": another_log}, **AUDITOR)
     assert refusal(body)[:2] == ("after", "cursor-log")
+
+
+async def test_a_biennial_inventory_past_the_most_lots_counted_is_read_a_page_at_a_time(
+    api: Api, today: date, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = f"Biennial {uuid.uuid4().hex[:6]}"
+    lots = ["L-1", "L-2", "L-3"]
+    for lot in lots:
+        await api.ok(RECEIVE, {"i": methadone_receipt(site, lot=lot)}, role=Role.NURSE)
+    count = {"site": site, "occasion": "CLOSING", "biennial": True, "witnessId": "nurse-ola",
+             "lines": [{"lot": lot, "counted": "1000"} for lot in lots]}  # fmt: skip
+    counted = await api.ok(COUNT, {"i": count}, role=Role.NURSE, user="nurse-kim")
+    variables = {"site": site, "atLeast": counted["countStock"]["position"], "d": str(today)}
+    monkeypatch.setattr(log_pages, "MAX_ROWS", 2)
+
+    field, rule, message = refusal(await api.gql(BIENNIAL, variables, **AUDITOR))
+    assert (field, rule) == ("first", "rows-at-most")
+    assert "more than 2 lots counted" in message
+    page = (await api.ok(BIENNIAL, {**variables, "first": 2}, **AUDITOR))["biennialInventory"]
+    after = page["pageInfo"]["endCursor"]
+    rest = (await api.ok(BIENNIAL, {**variables, "first": 2, "after": after}, **AUDITOR))[
+        "biennialInventory"
+    ]
+    [head], [tail] = page["counts"], rest["counts"]  # the count goes on in the next page
+    assert head["countId"] == tail["countId"] == counted["countStock"]["id"]
+    assert [line["lot"] for line in head["lines"] + tail["lines"]] == lots
+    assert [page["csv"].count("\n"), rest["csv"].count("\n")] == [3, 2]  # each with its header
+    assert (page["pageInfo"]["hasNextPage"], rest["pageInfo"]["hasNextPage"]) == (True, False)
