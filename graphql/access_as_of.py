@@ -21,7 +21,7 @@ from carecoord.events.access import Basis
 from carecoord.events.envelope import ACTOR_ID_MAX
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import into
-from carecoord.graphql.log_pages import MAX_ROWS, After, First, Key, LogOrder, paged
+from carecoord.graphql.log_pages import MAX_ROWS, After, First, Key, LogOrder, instant, paged
 from carecoord.graphql.timeline import PageInfo, RecordedBy
 from carecoord.projections.audit.access_as_of import AccessAsOf
 from carecoord.projections.audit.history import client_history
@@ -31,7 +31,7 @@ from carecoord.services.kernel.errors import Forbidden, InvalidInput
 from carecoord.services.kernel.policy import Grant, Listing
 
 OPERATION = "accessAsOf"
-TIMELINE_ORDER = LogOrder(OPERATION, ("occurred_at", "position"), (datetime.fromisoformat, int))
+TIMELINE_ORDER = LogOrder(OPERATION, ("occurred_at", "position"), (instant, int))
 """The timeline's clinical order, as ``AccessAsOf.timeline`` sorts it."""
 
 

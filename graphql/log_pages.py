@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import strawberry
@@ -49,6 +50,16 @@ Key = tuple[Any, ...]
 
 def not_a_cursor() -> InvalidInput:
     return InvalidInput("after", "cursor", "not a cursor returned by this API")
+
+
+def instant(text: str) -> datetime:
+    """A time a cursor holds: the API writes each with its UTC offset, so one without it
+    was not made here (compared with the rows' times it failed, or was read in the
+    database session's zone)."""
+    found = datetime.fromisoformat(text)
+    if found.tzinfo is None:
+        raise ValueError(text)
+    return found
 
 
 class LogOrder:

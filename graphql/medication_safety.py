@@ -30,6 +30,7 @@ from carecoord.graphql.log_pages import (
     After,
     First,
     LogOrder,
+    instant,
     paged,
 )
 from carecoord.graphql.timeline import PageInfo
@@ -107,9 +108,7 @@ client_events = client_query(
 """The ``clientSafetyEvents`` query: read like the rest of the client's medication record."""
 
 
-LOG_ORDER = LogOrder(
-    "medicationSafetyLog", medication_safety.ORDER, (datetime.fromisoformat, int, int)
-)
+LOG_ORDER = LogOrder("medicationSafetyLog", medication_safety.ORDER, (instant, int, int))
 
 
 async def between_days(
