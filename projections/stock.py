@@ -17,6 +17,15 @@ staying; it counts under received or wasted, so the lot's columns still add up. 
 confirmation is a ``witnessed`` row naming what it confirms (``count``, ``waste``,
 ``receipt-in-error``, ``waste-in-error``: the kind of the row it confirms, by ``ref_id``).
 No client is named here.
+
+A lot is one lot in whatever letters it is written, as the site's record takes it
+(``SiteStock.named``): each row keeps the lot as its event wrote it and carries its key
+(``lot_key``, in small letters), by which the lot's rows are summed and found, under the name
+the site first received it by (``_NAMED``). Doses charted before lots were matched in any
+letters, and any dose from a lot not received yet, wrote ``lot-12`` for the LOT-12 received:
+keyed letter for letter, the view listed lot-12 short by every such dose beside LOT-12 over
+by as much, and the count of LOT-12 was refused for doses no count could name. Version 2
+derives the key, so an upgraded projector rebuilds the view (``versions.py``).
 """
 
 from __future__ import annotations
@@ -55,7 +64,7 @@ from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "stock"
-VERSION = 1
+VERSION = 2
 READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, TakeHomeEnteredInError,
          StockReceived, StockTransferredIn, StockTransferredOut, StockWasted, StockCounted,
          StockDiscrepancyFound, StockDiscrepancyResolved, StockEntryWitnessed,
@@ -84,9 +93,12 @@ class Entry(Numbered):
     day: date
     occurred_at: datetime
     actor_id: str
+    lot_key: str
+    """The lot in small letters: one lot however its events wrote it (``lot_key``)."""
 
 
 COLUMNS = columns(Entry)
+_LOT = COLUMNS.index("lot")
 DRAWN = ("dose", "take-home", "dose-in-error", "take-home-in-error")
 """Kinds of row a dose makes: the perpetual inventory's dispensed side (a dose or take-home
 entered in error adds back what it took)."""
@@ -98,7 +110,7 @@ ddl = appended_ddl(
     NAME,
     Entry,
     {
-        "lot": "(site, lot, position)",
+        "lot": "(site, lot_key, position)",
         "day": "(site, day)",
         # The ledger's witness of each row (``_LEDGER``): without it every ledger read
         # scanned the whole table, every site's doses included.
@@ -107,7 +119,18 @@ ddl = appended_ddl(
 )
 
 
+def lot_key(lot: str) -> str:
+    """How the view keys a lot: as the site's record does (``SiteStock.named``)."""
+    return lot.lower()
+
+
 def rows(item: Positioned) -> Iterator[Row]:
+    """Each row an event makes, with its lot's key last."""
+    for row in _rows(item):
+        yield (*row, lot_key(row[_LOT]))
+
+
+def _rows(item: Positioned) -> Iterator[Row]:
     e = item.event
     zero = Decimal(0)
     if isinstance(e, DoseAdministered | DoseEnteredInError):
@@ -214,16 +237,30 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
 # --- queries -------------------------------------------------------------------------------
 
 
+_NAMED = sql.SQL("""named AS (
+    SELECT DISTINCT ON (lot_key) lot_key, lot FROM {stock}
+    WHERE site = %(site)s AND kind <> 'witnessed'
+    ORDER BY lot_key, kind NOT IN ('receipt', 'transfer-in'), position)""").format(
+    stock=sql.Identifier(NAME)
+)
+"""Each lot's name at the site: as its first receipt or transfer in wrote it, as the site's
+record names it; a lot never received, as it was first written."""
+_TABLES = {"stock": sql.Identifier(NAME), "named": _NAMED}
+"""What a query of the view names: its table, and ``named`` (``_NAMED``) to begin with."""
+
+
 async def dispensed(
     pool: AsyncConnectionPool, site: str, *, through: int, at: datetime
 ) -> dict[str, Decimal]:
-    """What doses drew from each of ``site``'s lots: those recorded through store position
-    ``through`` and given or handed over by ``at``."""
+    """What doses drew from each of ``site``'s lots (by the site's name for it): those
+    recorded through store position ``through`` and given or handed over by ``at``."""
     query = sql.SQL(
-        "SELECT lot, -sum(change) AS amount FROM {} WHERE site = %s AND kind = ANY(%s)"
-        " AND position <= %s AND occurred_at <= %s GROUP BY lot"
-    ).format(sql.Identifier(NAME))
-    found = await fetch(pool, _Drawn, query, [site, list(DRAWN), through, at])
+        "WITH {named} SELECT n.lot, -sum(s.change) AS amount FROM {stock} s"
+        " JOIN named n USING (lot_key) WHERE s.site = %(site)s AND s.kind = ANY(%(drawn)s)"
+        " AND s.position <= %(through)s AND s.occurred_at <= %(at)s GROUP BY n.lot"
+    ).format(**_TABLES)
+    params = {"site": site, "drawn": list(DRAWN), "through": through, "at": at}
+    found = await fetch(pool, _Drawn, query, params)
     return {r["lot"]: r["amount"] for r in found}
 
 
@@ -235,14 +272,17 @@ class _Drawn(TypedDict):
 async def drawn_since(
     pool: AsyncConnectionPool, site: str, *, through: int, after: datetime
 ) -> dict[str, list[tuple[datetime, Decimal]]]:
-    """What doses drew from each of ``site``'s lots after ``after`` (recorded through store
-    position ``through``), moment by moment: what an entry dated back is checked against."""
+    """What doses drew from each of ``site``'s lots (by the site's name for it) after
+    ``after`` (recorded through store position ``through``), moment by moment: what an
+    entry dated back is checked against."""
     query = sql.SQL(
-        "SELECT lot, occurred_at, -sum(change) AS amount FROM {} WHERE site = %s"
-        " AND kind = ANY(%s) AND position <= %s AND occurred_at > %s"
-        " GROUP BY lot, occurred_at ORDER BY occurred_at"
-    ).format(sql.Identifier(NAME))
-    found = await fetch(pool, _DrawnAt, query, [site, list(DRAWN), through, after])
+        "WITH {named} SELECT n.lot, s.occurred_at, -sum(s.change) AS amount"
+        " FROM {stock} s JOIN named n USING (lot_key) WHERE s.site = %(site)s"
+        " AND s.kind = ANY(%(drawn)s) AND s.position <= %(through)s"
+        " AND s.occurred_at > %(at)s GROUP BY n.lot, s.occurred_at ORDER BY s.occurred_at"
+    ).format(**_TABLES)
+    params = {"site": site, "drawn": list(DRAWN), "through": through, "at": after}
+    found = await fetch(pool, _DrawnAt, query, params)
     since: dict[str, list[tuple[datetime, Decimal]]] = {}
     for r in found:
         since.setdefault(r["lot"], []).append((r["occurred_at"], r["amount"]))
@@ -291,16 +331,19 @@ class OnHand(TypedDict):
 
 _ON_HAND = """
 WITH moves AS (
-    SELECT lot, kind, change, medication, strength, dosage_form, unit, dea_schedule, position
+    SELECT lot_key, kind, change, medication, strength, dosage_form, unit, dea_schedule,
+           position
     FROM {stock} WHERE site = %(site)s AND kind NOT IN ('count', 'discrepancy', 'witnessed')
-      AND (%(after)s::text IS NULL OR lot > %(after)s)),
+      AND (%(after)s::text IS NULL OR lot_key > %(after)s)),
 lots AS (
-    SELECT DISTINCT ON (lot) lot, medication, strength, dosage_form, unit, dea_schedule
-    FROM moves WHERE kind IN ('receipt', 'transfer-in') ORDER BY lot, position),
+    SELECT DISTINCT ON (lot_key) lot_key, medication, strength, dosage_form, unit,
+           dea_schedule
+    FROM moves WHERE kind IN ('receipt', 'transfer-in') ORDER BY lot_key, position),
 counted AS (
-    SELECT DISTINCT ON (lot) lot, counted, occurred_at
-    FROM {stock} WHERE site = %(site)s AND kind = 'count' ORDER BY lot, position DESC)
-SELECT m.lot,
+    SELECT DISTINCT ON (lot_key) lot_key, counted, occurred_at
+    FROM {stock} WHERE site = %(site)s AND kind = 'count' ORDER BY lot_key, position DESC),
+{named}
+SELECT n.lot,
        coalesce(l.medication, min(m.medication)) AS medication,
        coalesce(l.strength, min(m.strength)) AS strength,
        coalesce(l.dosage_form, min(m.dosage_form)) AS dosage_form,
@@ -316,10 +359,11 @@ SELECT m.lot,
        coalesce(-sum(m.change) FILTER (WHERE m.kind = ANY(%(drawn)s)), 0) AS dispensed,
        sum(m.change) AS on_hand,
        c.counted AS last_counted, c.occurred_at AS last_counted_at
-FROM moves m LEFT JOIN lots l USING (lot) LEFT JOIN counted c USING (lot)
-GROUP BY m.lot, l.medication, l.strength, l.dosage_form, l.unit, l.dea_schedule, c.counted,
-         c.occurred_at
-ORDER BY m.lot
+FROM moves m JOIN named n USING (lot_key) LEFT JOIN lots l USING (lot_key)
+  LEFT JOIN counted c USING (lot_key)
+GROUP BY m.lot_key, n.lot, l.medication, l.strength, l.dosage_form, l.unit, l.dea_schedule,
+         c.counted, c.occurred_at
+ORDER BY m.lot_key
 LIMIT %(limit)s
 """
 
@@ -330,8 +374,9 @@ async def on_hand(
     """The lots the site's ledger names (received, or drawn on without a receipt), with
     what each holds by the perpetual inventory now, in the order of their names: the first
     ``limit`` (all when None) after the lot ``after``."""
-    query = sql.SQL(_ON_HAND).format(stock=sql.Identifier(NAME))
-    params = {"site": site, "drawn": list(DRAWN), "after": after, "limit": limit}
+    query = sql.SQL(_ON_HAND).format(**_TABLES)
+    key = None if after is None else lot_key(after)
+    params = {"site": site, "drawn": list(DRAWN), "after": key, "limit": limit}
     return await fetch(pool, OnHand, query, params)
 
 
@@ -352,7 +397,7 @@ async def held(pool: AsyncConnectionPool, site: str) -> list[Held]:
         "SELECT medication, strength, dosage_form, unit, sum(on_hand) AS on_hand"
         " FROM ({lots}) l GROUP BY medication, strength, dosage_form, unit"
         " ORDER BY medication, strength, dosage_form, unit"
-    ).format(lots=sql.SQL(_ON_HAND.strip()).format(stock=sql.Identifier(NAME)))
+    ).format(lots=sql.SQL(_ON_HAND.strip()).format(**_TABLES))
     params = {"site": site, "drawn": list(DRAWN), "after": None, "limit": None}
     return await fetch(pool, Held, query, params)
 
@@ -368,7 +413,7 @@ SELECT s.*, w.occurred_at AS witnessed_at
 FROM {stock} s LEFT JOIN {stock} w
   ON w.site = s.site AND w.kind = 'witnessed' AND w.ref_id = s.ref_id AND w.detail = s.kind
 WHERE s.site = %(site)s AND s.day BETWEEN %(from)s AND %(to)s
-  AND (%(lot)s::text IS NULL OR s.lot = %(lot)s)
+  AND (%(lot)s::text IS NULL OR s.lot_key = %(lot)s)
   AND (%(position)s::bigint IS NULL OR (s.position, s.seq) > (%(position)s, %(seq)s::integer))
 ORDER BY s.position, s.seq
 LIMIT %(limit)s
@@ -392,7 +437,8 @@ async def ledger(
     None) of those after the place ``after`` (of ``LEDGER_ORDER``)."""
     query = sql.SQL(_LEDGER).format(stock=sql.Identifier(NAME))
     position, seq = after or (None, None)
-    params = {"site": site, "from": from_day, "to": to_day, "lot": lot}
+    key = None if lot is None else lot_key(lot)
+    params = {"site": site, "from": from_day, "to": to_day, "lot": key}
     params |= {"position": position, "seq": seq, "limit": limit}
     return await fetch(pool, Witnessed, query, params)
 
@@ -420,13 +466,13 @@ class Counted(TypedDict):
 
 _COUNTS = """
 WITH lots AS (
-    SELECT DISTINCT ON (lot) lot, strength, dosage_form, unit FROM {stock}
-    WHERE site = %(site)s AND kind IN ('receipt', 'transfer-in') ORDER BY lot, position)
+    SELECT DISTINCT ON (lot_key) lot_key, strength, dosage_form, unit FROM {stock}
+    WHERE site = %(site)s AND kind IN ('receipt', 'transfer-in') ORDER BY lot_key, position)
 SELECT c.ref_id AS count_id, c.detail AS occasion, c.lot, c.medication,
        coalesce(l.strength, '') AS strength, coalesce(l.dosage_form, '') AS dosage_form,
        coalesce(l.unit, '') AS unit, c.counted, c.expected, c.day, c.occurred_at,
        c.actor_id AS counted_by, c.witness_id, w.occurred_at AS witnessed_at, c.position, c.seq
-FROM {stock} c LEFT JOIN lots l ON l.lot = c.lot LEFT JOIN {stock} w
+FROM {stock} c LEFT JOIN lots l ON l.lot_key = c.lot_key LEFT JOIN {stock} w
   ON w.site = c.site AND w.kind = 'witnessed' AND w.ref_id = c.ref_id
 WHERE c.site = %(site)s AND c.kind = 'count' AND c.day BETWEEN %(from)s AND %(to)s
   AND (%(count)s::uuid IS NULL OR c.ref_id = %(count)s)
