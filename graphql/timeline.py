@@ -79,7 +79,8 @@ class TimelineEntry:
         gone = _withheld(row, text, restated)
         summary = row["summary"]
         recorded = event_class(row["type"])
-        if recorded.summary_text in gone:  # facts decoded only for such a line withheld
+        # Facts decoded only for a line that may end with text withheld ("... (why)").
+        if recorded.summary_text in gone and summary.endswith(")"):
             summary = recorded.summary_withheld(summary, json.loads(row["facts"]))
         return cls(
             position=row["position"],
