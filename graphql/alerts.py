@@ -4,9 +4,9 @@ clients whose care team they are on now), and acknowledging and resolving with a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import cast
+from typing import Annotated, cast
 from uuid import UUID
 
 import strawberry
@@ -14,8 +14,10 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from carecoord.events import Kind
+from carecoord.graphql import log_pages
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.declared import client_mutation, client_query, into
+from carecoord.graphql.whole_ranges import at_most_rows
 from carecoord.graphql.withheld import step_shown
 from carecoord.projections import alerts
 from carecoord.services.alerts import commands
@@ -25,7 +27,26 @@ from carecoord.services.kernel.policy import Grant, Listing
 
 strawberry.enum(Status, name="AlertStatus", description="Open until resolved.")
 
-MAX_ALERTS = 500
+RAISED = ("raisedFrom", "raisedTo")
+"""The ends of a period of alerts, read whole: a client's years of reported use, or a queue
+left to grow, hold more alerts than one read answers, which are refused rather than cut short
+(a clinician cannot tell a list missing its oldest from a whole one)."""
+IN_PERIOD = (
+    "raised in the period (raisedFrom, before raisedTo), whole: at most the rows one read"
+    " answers, refused past that."
+)
+"""Without the number: ``log_pages`` imports this module (through the timeline's
+``PageInfo``), so its ``MAX_ROWS`` is read as the alerts are, not as this is imported."""
+
+RaisedAt = Annotated[
+    datetime | None,
+    strawberry.argument(description="A time an alert was raised at, with its UTC offset."),
+]
+
+
+async def read_whole(read: Callable[[int], Awaitable[list[alerts.Alert]]]) -> list[alerts.Alert]:
+    """The alerts ``read(limit)`` finds, refused past ``MAX_ROWS`` (``raisedTo``)."""
+    return at_most_rows(await read(log_pages.MAX_ROWS + 1), RAISED)
 
 
 @strawberry.type(description="A rule fired on a client's record (FHIR DetectedIssue).")
@@ -103,11 +124,19 @@ def notes_shown(row: alerts.Alert, grant: Grant, reader_id: str) -> alerts.Alert
 
 
 async def alerts_shown(
-    ctx: RequestContext, client_id: UUID, grant: Grant, status: list[Status] | None = None
+    ctx: RequestContext,
+    client_id: UUID,
+    grant: Grant,
+    status: list[Status] | None = None,
+    raised_from: RaisedAt = None,
+    raised_to: RaisedAt = None,
 ) -> list[alerts.Alert]:
-    """A client's alerts, for a reader whose grant shows alerts (``needs``): those whose
-    rule tells no more than the grant shows."""
-    rows = await alerts.of_client(ctx.platform.reads, client_id, status or (), MAX_ALERTS)
+    """A client's alerts of a period, for a reader whose grant shows alerts (``needs``):
+    those whose rule tells no more than the grant shows."""
+    raised = (raised_from, raised_to)
+    rows = await read_whole(
+        lambda limit: alerts.of_client(ctx.platform.reads, client_id, status or (), raised, limit)
+    )
     shown = shown_alerts(ctx, grant)
     reader = ctx.reader().id
     return [notes_shown(r, grant, reader) for r in rows if shown(r["rule_id"])]
@@ -116,7 +145,7 @@ async def alerts_shown(
 @strawberry.type
 class AlertQuery:
     client_alerts = client_query(
-        f"A client's alerts, oldest first: the newest {MAX_ALERTS}.",
+        f"A client's alerts, oldest first, {IN_PERIOD}",
         alerts.NAME,
         alerts_shown,
         Alert.of,
@@ -126,12 +155,14 @@ class AlertQuery:
 
     @strawberry.field(
         description="Alerts of the clients whose care team you are on now (open ones by"
-        f" default), oldest first: the newest {MAX_ALERTS}."
+        f" default), oldest first, {IN_PERIOD}"
     )
     async def my_alerts(
         self,
         info: Info[RequestContext, None],
         status: list[Status] | None = None,
+        raised_from: RaisedAt = None,
+        raised_to: RaisedAt = None,
         at_least: AtLeast = None,
     ) -> list[Alert]:
         ctx = info.context
@@ -139,12 +170,15 @@ class AlertQuery:
         reader = ctx.reader()
         for view in alerts.ROUTED_BY:
             await ctx.caught_up(view, at_least)
-        rows = await alerts.routed_to(
-            ctx.platform.reads,
-            reader.id,
-            reader.role,
-            status or (Status.OPEN, Status.ACKNOWLEDGED),
-            MAX_ALERTS,
+        rows = await read_whole(
+            lambda limit: alerts.routed_to(
+                ctx.platform.reads,
+                reader.id,
+                reader.role,
+                status or (Status.OPEN, Status.ACKNOWLEDGED),
+                (raised_from, raised_to),
+                limit,
+            )
         )
         granted = await ctx.gate.readable_on_team(
             (r["client_id"] for r in rows), operation="myAlerts"

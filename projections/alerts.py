@@ -162,6 +162,9 @@ class Alert(TypedDict):
     history: list[dict[str, Any]]
 
 
+Period = tuple[datetime | None, datetime | None]
+"""Raised from the first time, before the second; an end left open (None) is not bounded."""
+
 _ON_TEAM_NOW = sql.SQL(
     "EXISTS (SELECT 1 FROM {care_team} c WHERE c.client_id = a.client_id"
     " AND c.member_id = %s AND c.role = %s AND c.started_at <= now()"
@@ -174,27 +177,34 @@ async def _in_order(
     where: sql.Composable,
     params: list[Any],
     status: Collection[Status],
+    raised: Period,
     limit: int,
 ) -> list[Alert]:
-    conditions = [where]
+    conditions = [
+        where,
+        sql.SQL("(%s::timestamptz IS NULL OR a.raised_at >= %s)"),
+        sql.SQL("(%s::timestamptz IS NULL OR a.raised_at < %s)"),
+    ]
+    params = [*params, raised[0], raised[0], raised[1], raised[1]]
     if status:
         conditions.append(sql.SQL("a.status = ANY(%s)"))
         params = [*params, [s.value for s in status]]
-    # The newest ``limit``, shown oldest first: past the limit the oldest are left out, never
-    # the alert just raised.
     query = sql.SQL(
-        "SELECT * FROM (SELECT a.* FROM {} a WHERE {}"
-        " ORDER BY raised_at DESC, raised_position DESC LIMIT %s) newest"
-        " ORDER BY raised_at, raised_position"
+        "SELECT a.* FROM {} a WHERE {} ORDER BY raised_at, raised_position LIMIT %s"
     ).format(sql.Identifier(NAME), sql.SQL(" AND ").join(conditions))
     return await fetch(pool, Alert, query, [*params, limit])
 
 
 async def of_client(
-    pool: AsyncConnectionPool, client_id: UUID, status: Collection[Status], limit: int
+    pool: AsyncConnectionPool,
+    client_id: UUID,
+    status: Collection[Status],
+    raised: Period,
+    limit: int,
 ) -> list[Alert]:
-    """The newest ``limit`` of a client's alerts (in ``status``, or all), oldest first."""
-    return await _in_order(pool, sql.SQL("a.client_id = %s"), [client_id], status, limit)
+    """The first ``limit`` of a client's alerts (in ``status``, or all) raised in the period
+    ``raised``, oldest first."""
+    return await _in_order(pool, sql.SQL("a.client_id = %s"), [client_id], status, raised, limit)
 
 
 async def routed_to(
@@ -202,11 +212,12 @@ async def routed_to(
     member_id: str,
     role: Role,
     status: Collection[Status],
+    raised: Period,
     limit: int,
 ) -> list[Alert]:
-    """The newest ``limit`` alerts (in ``status``, or all), oldest first, of the clients whose
-    care team ``member_id`` is on now in ``role``."""
-    return await _in_order(pool, _ON_TEAM_NOW, [member_id, role.value], status, limit)
+    """The first ``limit`` alerts (in ``status``, or all) raised in the period ``raised``,
+    oldest first, of the clients whose care team ``member_id`` is on now in ``role``."""
+    return await _in_order(pool, _ON_TEAM_NOW, [member_id, role.value], status, raised, limit)
 
 
 async def raised_between(

@@ -1,30 +1,38 @@
-"""Past the most alerts a list answers with, ``clientAlerts`` and ``myAlerts`` keep the newest
-(still oldest first), not the oldest. Before, they answered with the oldest: a client who had
-reported use at every check-in for a year or two had their newest alerts (a PHQ-9 item 9
-among them) missing from both lists with nothing to say so, and a clinician whose queue held
-that many open alerts never saw a new one there."""
+"""Past the most alerts one read answers, ``clientAlerts`` and ``myAlerts`` are refused naming
+``raisedTo`` (``rows-at-most``), and are read a period at a time (``raisedFrom``, before
+``raisedTo``), the next from where the last ended. Before, they answered the newest 500 with
+nothing to say so: a clinician could not tell their queue, or a client's years of alerts,
+was not all there."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
 from carecoord.events import Role
-from carecoord.graphql import alerts as alerts_api
+from carecoord.graphql import log_pages
 from support import Api, mutation
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
-CLIENT_ALERTS = """query($id: UUID!, $atLeast: Int) {
-  clientAlerts(clientId: $id, atLeast: $atLeast) { ruleId } }"""
-MY_ALERTS = """query($atLeast: Int) { myAlerts(atLeast: $atLeast) { ruleId } }"""
+CLIENT_ALERTS = """query($id: UUID!, $atLeast: Int, $from: DateTime, $to: DateTime) {
+  clientAlerts(clientId: $id, atLeast: $atLeast, raisedFrom: $from, raisedTo: $to) {
+    alertId ruleId raisedAt } }"""
+MY_ALERTS = """query($atLeast: Int, $from: DateTime, $to: DateTime) {
+  myAlerts(atLeast: $atLeast, raisedFrom: $from, raisedTo: $to) { alertId ruleId raisedAt } }"""
 NURSE = "nurse-many-alerts"
 
 
-async def test_the_newest_alerts_are_kept_past_the_limit(
+def refusal(body: dict[str, Any]) -> tuple[str, str, str]:
+    [error] = body["errors"]
+    return error["extensions"]["field"], error["extensions"]["rule"], error["message"]
+
+
+async def test_alerts_past_the_most_rows_are_refused_and_read_as_periods(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(alerts_api, "MAX_ALERTS", 3)
     data = await api.ok(
         ENROLL, {"input": {"displayName": "Ari", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
     )
@@ -43,12 +51,27 @@ async def test_the_newest_alerts_are_kept_past_the_limit(
         user=NURSE,
     )
     position = scored["scoreInstrument"]["position"]
+    who: dict[str, Any] = {"role": Role.NURSE, "user": NURSE}
+    whole = (await api.ok(CLIENT_ALERTS, {"id": client_id, "atLeast": position}, **who))[
+        "clientAlerts"
+    ]
+    assert [a["ruleId"] for a in whole] == [*["substance-use-reported"] * 4, "phq9-item9"]
+    mine = (await api.ok(MY_ALERTS, {"atLeast": position}, **who))["myAlerts"]
+    assert [a["alertId"] for a in mine] == [a["alertId"] for a in whole]
+    monkeypatch.setattr(log_pages, "MAX_ROWS", 3)
 
-    found = await api.ok(
-        CLIENT_ALERTS, {"id": client_id, "atLeast": position}, role=Role.NURSE, user=NURSE
-    )
-    assert [a["ruleId"] for a in found["clientAlerts"]] == [
-        "substance-use-reported", "substance-use-reported", "phq9-item9",
-    ]  # fmt: skip
-    mine = await api.ok(MY_ALERTS, {"atLeast": position}, role=Role.NURSE, user=NURSE)
-    assert [a["ruleId"] for a in mine["myAlerts"]][-1] == "phq9-item9"
+    for query, variables in (
+        (CLIENT_ALERTS, {"id": client_id, "atLeast": position}),
+        (MY_ALERTS, {"atLeast": position}),
+    ):
+        field, rule, message = refusal(await api.gql(query, variables, **who))
+        assert (field, rule) == ("raisedTo", "rows-at-most")
+        assert "more than 3 rows" in message
+        split = whole[2]["raisedAt"]
+        read: list[str] = []
+        for period in ({"to": split}, {"from": split}):
+            body = await api.gql(query, {**variables, **period}, **who)
+            assert not body.get("errors"), body["errors"]
+            [rows] = body["data"].values()
+            read += [a["alertId"] for a in rows]
+        assert read == [a["alertId"] for a in whole]
