@@ -73,8 +73,12 @@ def decode(name: str, payload: bytes) -> CareEvent:
         # Of the current version (``encode`` writes the computed fields last): validated
         # from the JSON at once, without a dict between (a fifth of a decode).
         return cls.from_stored_json(payload)
-    data: dict[str, Any] = from_json(payload)
-    version = int(data.get("schema_version", 1))
+    data = from_json(payload)
+    version = data.get("schema_version", 1) if isinstance(data, dict) else None
+    if not isinstance(version, int) or isinstance(version, bool):
+        # Another publisher's body on an event's subject: a ValueError as malformed JSON
+        # is, not the AttributeError or TypeError that stopped a caller expecting those.
+        raise ValueError(f"{name}: not a JSON object with a whole schema_version")
     if version > cls.version:
         raise LaterVersion(f"{name} version {version}: this catalog reads to {cls.version}")
     while version < cls.version:

@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 import json
 
+import pytest
+
 from carecoord.events import Actor, Role, catalog, headers
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.infrastructure.doorbell import Doorbell, read_page
@@ -28,16 +30,19 @@ def relay_of(platform: Platform) -> Relay:
     return Relay(store, platform.broker, platform.pool, settings, doorbell, platform.liveness)
 
 
-async def forge_last(platform: Platform) -> None:
-    """Publish, under the newest stored event's id and position, another client's name."""
+async def forge_last(platform: Platform, forged: bytes | None = None) -> None:
+    """Publish, under the newest stored event's id and position, ``forged``, or the event
+    with another client's name."""
     head = await asyncio.to_thread(platform.store.last_position)
     stored = (await asyncio.to_thread(read_page, platform.store, head - 1, 1)).events[0]
-    body = json.loads(catalog.encode(stored.event))
-    body["display_name"] = "Someone Else"
+    if forged is None:
+        body = json.loads(catalog.encode(stored.event))
+        body["display_name"] = "Someone Else"
+        forged = json.dumps(body).encode()
     settings: Settings = platform.settings
     await platform.broker.connection.jetstream().publish(
         catalog.subject(settings.subject_root, stored.event),
-        json.dumps(body).encode(),
+        forged,
         headers=headers.for_event(stored.event, stored.position),
         stream=settings.stream_name,
     )
@@ -67,12 +72,22 @@ async def parked_for_relay(platform: Platform) -> list[tuple[int, str]]:
         return [(int(p), str(e)) for p, e in await cur.fetchall()]
 
 
+@pytest.mark.parametrize(
+    "forged",
+    [
+        None,  # the event itself, another client's name in it
+        b"[1]",  # JSON of the wrong shape: no object to read a version from
+        b'{"schema_version": null}',  # of the wrong types: the version no number
+        b'{"schema_version": 1e999}',  # a version no integer holds
+        b"\xff\xfe",  # no JSON at all
+    ],
+)
 async def test_a_forged_message_under_a_stored_id_neither_skips_nor_hides_events(
-    unrelayed: Platform,
+    unrelayed: Platform, forged: bytes | None
 ) -> None:
     for i in range(EVENTS):
         await unrelayed.bus.execute(enroll_client(ADMIN, display_name=f"c{i}", program="OTP"))
-    await forge_last(unrelayed)
+    await forge_last(unrelayed, forged)
     relay = relay_of(unrelayed)
 
     assert await relay.resume_position() == 0  # the forged message is not the relay's own
