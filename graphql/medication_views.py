@@ -16,6 +16,7 @@ from __future__ import annotations
 import inspect
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -39,6 +40,7 @@ from carecoord.graphql.log_pages import (
 from carecoord.graphql.medication_safety import cells
 from carecoord.graphql.timeline import PageInfo
 from carecoord.graphql.whole_ranges import given, whole
+from carecoord.graphql.withheld import TextShown, without
 from carecoord.projections import dispensing_log as dea_log
 from carecoord.projections import dosing, inventory, medications
 from carecoord.services.kernel.errors import InvalidInput
@@ -53,14 +55,25 @@ class HistoryEntry:
     occurred_at: datetime
     recorded_by: str
     summary: str
+    withheld: list[str] = strawberry.field(
+        description="`reason` where the reason its summary ends with is withheld from you"
+        " (left out of `summary`): its writer reads more of the record than you do"
+        " (docs/access.md)."
+    )
 
 
 @strawberry.type
 class Hold:
     since: datetime
     by: str
-    reason: str
+    reason: str | None = strawberry.field(
+        description="Null where withheld: its writer reads more of the record than you do."
+    )
     rule: str
+    withheld: list[str] = strawberry.field(
+        description="`reason` where it is withheld from you: its writer reads more of the"
+        " record than you do (docs/access.md)."
+    )
 
 
 @strawberry.type
@@ -91,7 +104,13 @@ class MedicationOrder:
     blind: bool
     steps: list[DoseStep]
     hold: Hold | None
-    stopped_reason: str | None
+    stopped_reason: str | None = strawberry.field(
+        description="Why it was stopped or entered in error; null where withheld (`withheld`)."
+    )
+    withheld: list[str] = strawberry.field(
+        description="`stoppedReason` where it is withheld from you: its writer reads more of"
+        " the record than you do (docs/access.md)."
+    )
     history: list[HistoryEntry]
 
 
@@ -260,9 +279,32 @@ def history(row: medications.Medication) -> list[HistoryEntry]:
             h,
             occurred_at=datetime.fromisoformat(h["occurredAt"]),
             recorded_by=h["recordedBy"],
+            withheld=h.get("withheld", []),
         )
         for h in row["history"]
     ]
+
+
+def text_shown(row: medications.Medication, text: TextShown) -> medications.Medication:
+    """``row`` with the reasons ``text`` does not show its reader withheld, as the timeline
+    withholds them (``graphql/withheld.py``): a hold's, an order's for stopping, and each
+    history step's, its summary read without it (``untold``). Each names what it withheld
+    in its ``withheld``."""
+    d = row["details"]
+    hold = d.get("hold")
+    if hold:
+        gone = text.withheld(["reason"], hold["role"], hold["by"])
+        d["hold"] = {**without(hold, gone), "withheld": gone}
+    if "stopped_by" in d and not text.shows(d["stopped_role"], d["stopped_by"]):
+        d["stopped_reason"], d["withheld"] = None, ["stoppedReason"]
+    row["history"] = [_step_shown(step, text) for step in row["history"]]
+    return row
+
+
+def _step_shown(step: dict[str, Any], text: TextShown) -> dict[str, Any]:
+    told = "untold" in step  # a line ending with its writer's reason
+    gone = text.withheld(["reason"], step["role"], step["recordedBy"]) if told else []
+    return {**step, "summary": step["untold"], "withheld": gone} if gone else step
 
 
 def order_status(row: medications.Medication, today: date) -> str:
@@ -316,10 +358,12 @@ def order_of(row: medications.Medication, *, hide_doses: bool) -> MedicationOrde
             by=hold["by"],
             reason=hold["reason"],
             rule=hold["rule_id"],
+            withheld=hold["withheld"],
         )
         if hold
         else None,
         stopped_reason=d.get("stopped_reason"),
+        withheld=d.get("withheld", []),
         history=history(row),
     )
 
@@ -484,9 +528,13 @@ class MedicationQuery:
     ) -> MedicationView:
         ctx = info.context
 
-        async def shown(_: Grant) -> list[medications.Medication]:
+        async def shown(grant: Grant) -> list[medications.Medication]:
             today = datetime.now(ctx.platform.medication.zone).date()
-            rows = await medications.of_client(ctx.platform.reads, client_id)
+            text = TextShown.of(grant, ctx.reader().id)
+            rows = [
+                text_shown(r, text)
+                for r in await medications.of_client(ctx.platform.reads, client_id)
+            ]
             ended: set[UUID] = set()
             for r in rows:
                 if r["entry"] == "order":

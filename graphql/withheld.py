@@ -26,10 +26,13 @@ class TextShown:
         shown = (r.value for r in Role if shows_text_by(grant, r, authored_by_reader=False))
         return cls(frozenset(shown), reader_id)
 
+    def shows(self, writer_role: str, writer_id: str) -> bool:
+        """Whether text written by ``writer_id`` in ``writer_role`` shows."""
+        return writer_role in self.roles or writer_id == self.reader_id
+
     def withheld(self, fields: Iterable[str], writer_role: str, writer_id: str) -> list[str]:
         """Those of ``fields``, written by ``writer_id`` in ``writer_role``, withheld."""
-        shown = writer_role in self.roles or writer_id == self.reader_id
-        return [] if shown else list(fields)
+        return [] if self.shows(writer_role, writer_id) else list(fields)
 
 
 def withheld(

@@ -37,7 +37,7 @@ from carecoord.projections.inserts import Pending
 from carecoord.projections.rows import client_rows, fetch
 
 NAME = "medications"
-VERSION = 1
+VERSION = 2
 READS = (DoseChanged, InteractionFound, MedicationPrescribed, MedicationStatementEnded,
          MedicationStatementEnteredInError, MedicationStatementRecorded, OrderDiscontinued,
          OrderEnteredInError, OrderHeld, OrderReinstated, OrderResumed,
@@ -58,14 +58,22 @@ ddl = generation_ddl(
 
 
 def moment(item: Positioned) -> dict[str, Any]:
+    """One step of an entry's history: who recorded it in which role, and its summary line;
+    a line ending with its writer's reason (a hold's) has the line without it beside it
+    (``untold``), which a reader not shown the reason reads (``policy.shows_text_by``)."""
     e = item.event
-    return {
+    line = e.summary()
+    step = {
         "position": item.position,
         "type": e.type,
         "occurredAt": e.occurred_at.isoformat(),
         "recordedBy": e.actor.id,
-        "summary": e.summary(),
+        "role": e.actor.role.value,
+        "summary": line,
     }
+    if type(e).summary_text:
+        step["untold"] = type(e).summary_withheld(line, e.facts())
+    return step
 
 
 def order_details(e: MedicationPrescribed | DoseChanged | TaperOrdered) -> dict[str, Any]:
@@ -146,13 +154,15 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
                 await w.left_picture(item, e.prior_order_id)
         elif isinstance(e, OrderHeld):
             hold = {"since": e.occurred_at.isoformat(), "by": e.actor.id, "reason": e.reason,
-                    "rule_id": e.rule_id}  # fmt: skip
+                    "rule_id": e.rule_id, "role": e.actor.role.value}  # fmt: skip
             await w.update(item, e.order_id, "on-hold", {"hold": hold})
         elif isinstance(e, OrderResumed):
             await w.update(item, e.order_id, "active", {"hold": None})
         elif isinstance(e, OrderDiscontinued | OrderEnteredInError):
             status = "stopped" if isinstance(e, OrderDiscontinued) else "entered-in-error"
-            await w.update(item, e.order_id, status, {"stopped_reason": e.reason})
+            stopped = {"stopped_reason": e.reason, "stopped_by": e.actor.id,
+                       "stopped_role": e.actor.role.value}  # fmt: skip
+            await w.update(item, e.order_id, status, stopped)
             await w.left_picture(item, e.order_id)
         elif isinstance(e, OrderReinstated):
             end = None if e.end is None else e.end.isoformat()

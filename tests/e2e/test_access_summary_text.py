@@ -2,8 +2,9 @@
 prescriber's reasons for holding and stopping an order and a nurse's for marking a check-in
 in error read without it to the therapist, who sees no doses (`withheld: ["reason"]`), and a
 program admin's for ending a membership to the peer supporter, who sees no consents; the
-nurse and the therapist read each line whole. Before, every reader of the entry's kind read
-the reason in its summary."""
+nurse and the therapist read each line whole. The order's reasons in `clientMedications`
+(its hold's, its stopping's, its history lines) alike. Before, every reader of the entry's
+kind read the reason in its summary."""
 
 from __future__ import annotations
 
@@ -83,3 +84,44 @@ async def test_a_reason_in_a_summary_is_withheld_as_the_facts_are(api: Api) -> N
         (f"{left} ({LEFT})", [], LEFT)
     ]
     assert await lines(clinic, "CARE", Role.PEER_SUPPORTER, PEER) == [(left, ["reason"], None)]
+
+
+MEDICATIONS = """query($id: UUID!, $atLeast: Int) {
+  clientMedications(clientId: $id, atLeast: $atLeast, includeHistory: true) {
+    orders { hold { reason withheld } stoppedReason withheld
+             history { summary withheld } } } }"""
+
+
+async def test_a_reason_on_an_order_is_withheld_in_the_medication_list(api: Api) -> None:
+    """The same reasons in `clientMedications`: the hold's, the order's for stopping and
+    each history line's."""
+    clinic = await reasoned(api)
+
+    async def orders(role: Role, user: str) -> Any:
+        found = await api.ok(
+            MEDICATIONS, {"id": clinic.client_id, "atLeast": clinic.position}, role=role,
+            user=user,
+        )  # fmt: skip
+        return found["clientMedications"]["orders"]
+
+    assert await orders(Role.NURSE, NURSE) == [
+        {
+            "hold": {"reason": HELD, "withheld": []}, "stoppedReason": STOPPED, "withheld": [],
+            "history": [
+                {"summary": "Prescribed buprenorphine 8 mg sublingual", "withheld": []},
+                {"summary": f"Order on hold: buprenorphine ({HELD})", "withheld": []},
+                {"summary": f"Discontinued: buprenorphine ({STOPPED})", "withheld": []},
+            ],
+        }
+    ]  # fmt: skip
+    assert await orders(Role.THERAPIST, THERAPIST) == [
+        {
+            "hold": {"reason": None, "withheld": ["reason"]}, "stoppedReason": None,
+            "withheld": ["stoppedReason"],
+            "history": [
+                {"summary": "Prescribed buprenorphine 8 mg sublingual", "withheld": []},
+                {"summary": "Order on hold: buprenorphine", "withheld": ["reason"]},
+                {"summary": "Discontinued: buprenorphine", "withheld": ["reason"]},
+            ],
+        }
+    ]  # fmt: skip
