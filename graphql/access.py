@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date, datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -28,14 +28,15 @@ from carecoord.graphql import (
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.declared import client_mutation, into
 from carecoord.graphql.whole_ranges import at_most_rows
+from carecoord.graphql.withheld import TextShown
 from carecoord.projections import break_glass as break_glass_view
 from carecoord.projections import careteam, consents
 from carecoord.services.careteam.commands import assign_member, end_membership
 from carecoord.services.consent import commands as consent
 from carecoord.services.infrastructure import access_log
-from carecoord.services.kernel.access import Action
+from carecoord.services.kernel.access import MAY_RECORD, Action
 from carecoord.services.kernel.errors import InvalidInput
-from carecoord.services.kernel.policy import Listing
+from carecoord.services.kernel.policy import Grant, Listing
 from carecoord.services.kernel.stamp import invalid_input
 
 MAX_PAGE = timeline.MAX_PAGE
@@ -172,7 +173,13 @@ class CareTeamMember:
     role: str
     started_at: datetime
     ended_at: datetime | None
-    ended_reason: str | None
+    ended_reason: str | None = strawberry.field(
+        description="Why it ended; null where withheld (`withheld`)."
+    )
+    withheld: list[str] = strawberry.field(
+        description="`endedReason` where it is withheld from you: its writer (a program admin)"
+        " reads more of the record than you do (docs/access.md)."
+    )
 
 
 @strawberry.type
@@ -298,14 +305,22 @@ class AccessQuery:
     async def care_team(
         self, info: Info[RequestContext, None], client_id: UUID, at_least: AtLeast = None
     ) -> list[CareTeamMember]:
-        rows = await client_view(
-            info.context,
-            client_id,
-            Kind.CARE,
-            "careTeam",
-            careteam.NAME,
-            careteam.of_client,
-            at_least,
+        ctx = info.context
+
+        async def shown(grant: Grant) -> list[dict[str, Any]]:
+            # A reason for ending is free text of whoever may end a membership (MAY_RECORD).
+            text = TextShown.of(grant, ctx.reader().id)
+            enders = MAY_RECORD[Action.END_CARE_TEAM_MEMBERSHIP]
+            kept_back = not all(text.shows(role.value, "") for role in enders)
+            return [
+                {**r, "ended_reason": None, "withheld": ["endedReason"]}
+                if kept_back and r["ended_reason"] is not None
+                else {**r, "withheld": []}
+                for r in await careteam.of_client(ctx.platform.reads, client_id)
+            ]
+
+        rows = await ctx.client_rows(
+            client_id, "careTeam", careteam.NAME, at_least, shown, needs=Kind.CARE
         )
         return [into(CareTeamMember, r) for r in rows]
 

@@ -125,3 +125,23 @@ async def test_a_reason_on_an_order_is_withheld_in_the_medication_list(api: Api)
             ],
         }
     ]  # fmt: skip
+
+
+CARE_TEAM = """query($id: UUID!, $atLeast: Int) {
+  careTeam(clientId: $id, atLeast: $atLeast) { memberId endedReason withheld } }"""
+
+
+async def test_a_reason_for_ending_a_membership_is_withheld_in_the_care_team(api: Api) -> None:
+    clinic = await reasoned(api)
+
+    async def ended(role: Role, user: str) -> list[tuple[Any, list[str]]]:
+        found = await api.ok(
+            CARE_TEAM, {"id": clinic.client_id, "atLeast": clinic.position}, role=role,
+            user=user,
+        )  # fmt: skip
+        return [
+            (m["endedReason"], m["withheld"]) for m in found["careTeam"] if m["memberId"] == LEAVING
+        ]
+
+    assert await ended(Role.THERAPIST, THERAPIST) == [(LEFT, [])]
+    assert await ended(Role.PEER_SUPPORTER, PEER) == [(None, ["endedReason"])]
