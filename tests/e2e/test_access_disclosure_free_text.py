@@ -7,6 +7,7 @@ alike."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from forwarding import received_by
@@ -22,6 +23,7 @@ ACK = mutation("AlertNoteInput", "acknowledgeAlert")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
 GOAL = mutation("SetTreatmentGoalInput", "setTreatmentGoal")
 PROGRESS = mutation("RecordGoalProgressInput", "recordGoalProgress")
+IN_ERROR = mutation("DoseInErrorInput", "markDoseEnteredInError")
 ALERTS = """query($id: UUID!, $atLeast: Int) {
   clientAlerts(clientId: $id, atLeast: $atLeast) { alertId } }"""
 
@@ -106,3 +108,20 @@ async def test_a_step_on_a_goal_goes_only_under_a_consent_to_all_the_goals_write
     sent = await forwarded(api, recipient)
     steps = [(e["actor"]["role"], e["description"]) for e in sent if "achievement" in e]
     assert steps == [("therapist", "find a sponsor")]
+
+
+async def test_a_correction_goes_only_under_a_consent_to_all_its_writer_reads(api: Api) -> None:
+    """A nurse's reason for marking a dose in error may tell of more than doses: under a
+    consent to dosing alone the dose goes and its correction does not."""
+    clinic = await Clinic.enroll(api, "Zed F.")
+    recipient = "drug-court-doses"
+    await consent_to_organization(
+        api, clinic.client_id, recipient, ["DOSING"], signed_by="Zed F.", purpose="drug court"
+    )
+    today = datetime.now(UTC).date()
+    order = await clinic.methadone("30", today)
+    dose = await clinic.dose(order["id"], today, "30")
+    await clinic.nurse(IN_ERROR, doseId=dose, reason="charted on the wrong client")
+
+    sent = await forwarded(api, recipient)
+    assert [e["type"] for e in sent] == ["medication.DoseAdministered"]
