@@ -409,7 +409,9 @@ def at_most_steps(
     """``rows``, refused past ``MAX_ROWS`` entries and history steps together: each dose
     change is an order of its own and each hold a step of one, so years of a client's
     orders, stopped ones included, hold more than one response should. A longer history
-    is read a page or a period at a time from the timeline or the record's export."""
+    is read a page or a period at a time from the timeline or the record's export. Counted
+    as the view holds them, read no further than the bound (``medications.of_client``): an
+    order in force past its end date counts toward the current list it then leaves."""
     most = log_pages.MAX_ROWS
     if len(rows) + sum(len(r["history"]) for r in rows) > most:
         raise InvalidInput(
@@ -531,10 +533,13 @@ class MedicationQuery:
         async def shown(grant: Grant) -> list[medications.Medication]:
             today = datetime.now(ctx.platform.medication.zone).date()
             text = TextShown.of(grant, ctx.reader().id)
-            rows = [
-                text_shown(r, text)
-                for r in await medications.of_client(ctx.platform.reads, client_id)
-            ]
+            found = await medications.of_client(
+                ctx.platform.reads,
+                client_id,
+                None if include_history else CURRENT,
+                log_pages.MAX_ROWS,
+            )
+            rows = [text_shown(r, text) for r in at_most_steps(found, include_history)]
             ended: set[UUID] = set()
             for r in rows:
                 if r["entry"] == "order":
@@ -544,9 +549,7 @@ class MedicationQuery:
             for r in rows:
                 if r["entry"] == "finding":
                     r["status"] = finding_status(r, ended, today)
-            return at_most_steps(
-                [r for r in rows if include_history or r["status"] in CURRENT], include_history
-            )
+            return [r for r in rows if include_history or r["status"] in CURRENT]
 
         found = await ctx.client_rows(
             client_id,

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from itertools import chain
+from typing import Annotated, Any, NoReturn
 from uuid import UUID
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from carecoord.events import Role
+from carecoord.events import Actor, Role
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.log_pages import After, Key, LogOrder, not_a_cursor, paged
 from carecoord.graphql.timeline import PageInfo
@@ -29,8 +30,9 @@ from carecoord.projections.audit.export import (
     as_fhir,
     as_jsonl,
 )
-from carecoord.projections.audit.history import client_history, program_clients
+from carecoord.projections.audit.history import client_pages, program_clients
 from carecoord.projections.audit.reads import reads_of
+from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.errors import InvalidInput, NotFound
 from carecoord.services.kernel.policy import Grant, Listing
 
@@ -107,36 +109,62 @@ def period(recorded_from: datetime | None, recorded_to: datetime | None) -> Peri
     return within
 
 
+def recorded(
+    store: EventStore,
+    client_id: UUID,
+    grant: Grant,
+    reader: Actor,
+    within: Period,
+    fhir: bool,
+    most: int,
+) -> ClientRecord | None:
+    """The client's record as ``grant`` shows it, read from the store a page of ``most`` + 1
+    events at a time; None once more than ``most`` are in the period, the rest unread: a
+    client's years are never held in memory to be refused. A Bundle keeps the events
+    before the period too, folded into the resources it changed."""
+    pages = client_pages(store, client_id, most + 1)
+    first = next(pages, None)
+    if first is None:  # a program's clients are its enrolments: only a named id can be
+        raise NotFound("clientId", "unknown-client", f"no event of client {client_id} is stored")
+    return ClientRecord.read(
+        client_id, chain([first], pages), grant, reader, within, most=most, earlier=fhir
+    )
+
+
+async def refused(ctx: RequestContext, grants: dict[UUID, Grant], operation: str) -> NoReturn:
+    """Refuse an export past ``MAX_ENTRIES``, each client logged as read returning none."""
+    await asyncio.gather(
+        *(
+            ctx.gate.record_read(c, grant, operation=operation, kinds=(), count=0)
+            for c, grant in grants.items()
+        )
+    )
+    raise too_many(operation)
+
+
 async def exported(
     ctx: RequestContext, grants: dict[UUID, Grant], operation: str, format: Format, within: Period
 ) -> RecordExport:
     """The export of these clients, each access-logged once it is made."""
-    reader, store = ctx.reader(), ctx.platform.store
-    histories = {c: await asyncio.to_thread(client_history, store, c) for c in grants}
-    for client_id, history in histories.items():
-        if not history:  # a program's clients are its enrolments: only a named id can be
-            raise NotFound(
-                "clientId", "unknown-client", f"no event of client {client_id} is stored"
-            )
-    records = [
-        ClientRecord.shown(client_id, histories[client_id], grant, reader, within)
-        for client_id, grant in grants.items()
-    ]
-    count = sum(len(r.within(within)) for r in records)
-    fhir = format is Format.FHIR
+    reader, fhir = ctx.reader(), format is Format.FHIR
+    left = MAX_ENTRIES
+    records: list[ClientRecord] = []
+    for client_id, grant in grants.items():
+        record = await asyncio.to_thread(
+            recorded, ctx.platform.store, client_id, grant, reader, within, fhir, left
+        )
+        if record is None:
+            return await refused(ctx, grants, operation)
+        records.append(record)
+        left -= len(record.within(within))
     reads = (
-        await reads_of(ctx.platform.pool, grants, within)
+        await reads_of(ctx.platform.pool, grants, within, most=left)
         if fhir and reader.role is Role.AUDITOR
         else []
     )
-    if count + len(reads) > MAX_ENTRIES:
-        await asyncio.gather(
-            *(
-                ctx.gate.record_read(c, grant, operation=operation, kinds=(), count=0)
-                for c, grant in grants.items()
-            )
-        )
-        raise too_many(operation)
+    if len(reads) > left:
+        return await refused(ctx, grants, operation)
+    count = sum(len(r.within(within)) for r in records)
     lines: str | None = None
     bundle: Any = None
     if not fhir:

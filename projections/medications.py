@@ -34,7 +34,7 @@ from carecoord.events.medication import (
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_ddl, generation_table
 from carecoord.projections.inserts import Pending
-from carecoord.projections.rows import client_rows, fetch
+from carecoord.projections.rows import fetch
 
 NAME = "medications"
 VERSION = 2
@@ -199,9 +199,22 @@ class Medication(TypedDict):
     updated_position: int
 
 
-async def of_client(pool: AsyncConnectionPool, client_id: UUID) -> list[Medication]:
-    """A client's orders, statements and findings, in the order they were first recorded."""
-    return await client_rows(pool, Medication, NAME, client_id, ["created_position"])
+async def of_client(
+    pool: AsyncConnectionPool, client_id: UUID, statuses: Sequence[str] | None, most: int
+) -> list[Medication]:
+    """A client's orders, statements and findings (those in ``statuses``, or all), in the
+    order they were first recorded, up to the one that takes their entries and history
+    steps together past ``most``: past it they are more than ``most`` and refused, the rest
+    left unread (``sum`` runs over the client's rows in the database, never in the API)."""
+    columns = sql.SQL(", ").join(map(sql.Identifier, Medication.__annotations__))
+    query = sql.SQL(
+        "SELECT {columns} FROM (SELECT *, sum(1 + jsonb_array_length(history))"
+        " OVER (ORDER BY created_position) - 1 - jsonb_array_length(history) AS before"
+        " FROM {table} WHERE client_id = %s AND (%s::text[] IS NULL OR status = ANY(%s)))"
+        " counted WHERE before <= %s ORDER BY created_position LIMIT %s"
+    ).format(columns=columns, table=sql.Identifier(NAME))
+    kept = None if statuses is None else list(statuses)
+    return await fetch(pool, Medication, query, [client_id, kept, kept, most, most + 1])
 
 
 class _Id(TypedDict):

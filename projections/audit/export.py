@@ -71,12 +71,37 @@ class ClientRecord:
         cls, client_id: UUID, history: Iterable[Positioned], grant: Grant, reader: Actor,
         period: Period = WHOLE,
     ) -> ClientRecord:  # fmt: skip
-        events = [
-            item
-            for item in history
-            if period.reached(item.event.recorded_at)
-            and grant.shows(item.event.kind, authored_by_reader=item.event.actor.id == reader.id)
-        ]
+        events = [item for item in history if _shown(item, grant, reader, period)]
+        return cls._of(client_id, events, grant, reader)
+
+    @classmethod
+    def read(
+        cls, client_id: UUID, pages: Iterable[Sequence[Positioned]], grant: Grant,
+        reader: Actor, period: Period, *, most: int, earlier: bool,
+    ) -> ClientRecord | None:  # fmt: skip
+        """The record ``shown`` makes of a history read a page at a time, or None as soon as
+        more than ``most`` of its events are in the period, the pages after left unread.
+        With ``earlier``, the events before the period are kept as well (a Bundle folds them
+        into the resources the period changed); JSON Lines carry the period's alone."""
+        events: list[Positioned] = []
+        inside = 0
+        for page in pages:
+            for item in page:
+                if not _shown(item, grant, reader, period):
+                    continue
+                if period.holds(item.event.recorded_at):
+                    inside += 1
+                    if inside > most:
+                        return None
+                elif not earlier:
+                    continue
+                events.append(item)
+        return cls._of(client_id, events, grant, reader)
+
+    @classmethod
+    def _of(
+        cls, client_id: UUID, events: list[Positioned], grant: Grant, reader: Actor
+    ) -> ClientRecord:
         withheld = {
             item.position: item.event.free_text
             for item in events
@@ -92,6 +117,14 @@ class ClientRecord:
 
     def kinds(self, period: Period) -> set[Kind]:
         return {item.event.kind for item in self.within(period)}
+
+
+def _shown(item: Positioned, grant: Grant, reader: Actor, period: Period) -> bool:
+    """Recorded before the period's end, of a kind the grant shows its reader."""
+    event = item.event
+    return period.reached(event.recorded_at) and grant.shows(
+        event.kind, authored_by_reader=event.actor.id == reader.id
+    )
 
 
 def as_jsonl(records: Iterable[ClientRecord], period: Period = WHOLE) -> str:

@@ -8,6 +8,7 @@ worker thread.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
@@ -20,18 +21,37 @@ from carecoord.services.infrastructure.chain_verification import client_aggregat
 from carecoord.services.infrastructure.store import EventStore
 
 _CLIENT = "SELECT notification_id, topic, state FROM {} WHERE originator_id = ANY(%s) ORDER BY 1"
+_CLIENT_PAGE = (
+    "SELECT notification_id, topic, state FROM {} WHERE originator_id = ANY(%s)"
+    " AND notification_id > %s ORDER BY 1 LIMIT %s"
+)
 # Enrolments are few and their topic is readable (only bodies are encrypted).
 _ENROLMENTS = "SELECT notification_id, topic, state FROM {} WHERE topic = %s ORDER BY 1"
 
 
 def client_history(store: EventStore, client_id: UUID) -> list[Positioned]:
     """Every stored event of the client, in log order."""
-    return _read(store, _CLIENT, client_aggregates(client_id))
+    return _read(store, _CLIENT, (client_aggregates(client_id),))
+
+
+def client_pages(store: EventStore, client_id: UUID, size: int) -> Iterator[list[Positioned]]:
+    """The client's stored events in log order, ``size`` at most a page, each fetched only
+    when the one before has been taken: a reader that stops once it has enough (an export
+    past its bound) fetched and decoded no more than the pages it took, not years of
+    records."""
+    aggregates, after = client_aggregates(client_id), 0
+    while True:
+        page = _read(store, _CLIENT_PAGE, (aggregates, after, size))
+        if page:
+            yield page
+        if len(page) < size:
+            return
+        after = page[-1].position
 
 
 def program_clients(store: EventStore, program: str) -> list[UUID]:
     """The clients enrolled in ``program``, in the order they were enrolled."""
-    enrolments = _read(store, _ENROLMENTS, type_name(ClientEnrolled))
+    enrolments = _read(store, _ENROLMENTS, (type_name(ClientEnrolled),))
     return [
         item.event.client_id
         for item in enrolments
@@ -39,11 +59,11 @@ def program_clients(store: EventStore, program: str) -> list[UUID]:
     ]
 
 
-def _read(store: EventStore, query: str, param: Any) -> list[Positioned]:
+def _read(store: EventStore, query: str, params: tuple[Any, ...]) -> list[Positioned]:
     table = sql.Identifier(store.recorder.events_table_name)  # type: ignore[attr-defined]
     datastore = store.recorder.datastore  # type: ignore[attr-defined]
     with datastore.get_connection() as conn:
-        rows = conn.execute(sql.SQL(query).format(table), (param,)).fetchall()
+        rows = conn.execute(sql.SQL(query).format(table), params).fetchall()
     mapper = store.catalog_mapper
     return [
         Positioned(row["notification_id"], mapper.open(row["topic"], bytes(row["state"])))

@@ -16,19 +16,22 @@ PAGE = 1000
 
 
 async def reads_of(
-    pool: AsyncConnectionPool, client_ids: Iterable[UUID], period: Period
+    pool: AsyncConnectionPool, client_ids: Iterable[UUID], period: Period, most: int | None = None
 ) -> list[LoggedRead]:
-    """Every logged read of these clients' records made in the period, in log order."""
+    """Every logged read of these clients' records made in the period, in log order; with
+    ``most``, no more than ``most`` + 1 are fetched (one past the bound is enough to refuse
+    an export, and a record read for years has more entries than it holds)."""
     found: list[LoggedRead] = []
     for client_id in client_ids:
         after = 0
-        while True:
+        while most is None or len(found) <= most:
+            limit = PAGE if most is None else min(PAGE, most + 1 - len(found))
             page = await access_log.entries(
-                pool, client_id=client_id, actor_id=None, after=after, limit=PAGE,
+                pool, client_id=client_id, actor_id=None, after=after, limit=limit,
                 since=period.start,
             )  # fmt: skip
             found += [read for read in page if period.reached(read.entry.occurred_at)]
-            if len(page) < PAGE:
+            if len(page) < limit:
                 break
             after = page[-1].seq
     return sorted(found, key=lambda read: read.seq)
