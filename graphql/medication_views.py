@@ -469,10 +469,10 @@ async def lots_dispensed(
     found = await kept_rows(ctx, found, "inventoryLedger", Listing.LOT_LEDGER, Kind.DOSING)
     lots: dict[str, Lot] = {}
     for r in found:
-        entry = lots.setdefault(r["lot"], into(Lot, r, dispensed=Decimal(0), entries=[]))
+        entry = lots.setdefault(r["lot_key"], into(Lot, r, dispensed=Decimal(0), entries=[]))
         entry.dispensed += r["amount"]
         entry.entries.append(into(LotEntry, r, recorded_by=r["actor_id"]))
-    columns = [c for c in inventory.COLUMNS if c != "occurred_at"]
+    columns = [c for c in inventory.SHOWN if c != "occurred_at"]
     return InventoryLedger(
         lots=list(lots.values()),
         csv=to_csv(columns, (cells(r, columns) for r in found)),

@@ -6,7 +6,11 @@ to its lot in an entry of its own (kind ``in-error``, negative), and a take-home
 error each of its bottles' (kind ``take-home-in-error``, negative): the dispensing reversed,
 as the bottles went to another client (charted anew) or never left. A site's receipts, counts,
 waste and transfers, and the reconciliation of counts against them, are the stock view's
-(``stock.py``), which names no client.
+(``stock.py``), which names no client. A lot is one lot in whatever letters its entries wrote
+it, keyed as the stock view keys it (``stock.lot_key``): a dose charted as ``lot-12`` before
+LOT-12 was received, or before lots were matched in any letters, was a lot of its own here,
+left out of LOT-12's ledger. Version 2 derives the key, so an upgraded projector rebuilds
+the ledger.
 """
 
 from __future__ import annotations
@@ -29,9 +33,10 @@ from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
 from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
+from carecoord.projections.stock import lot_key
 
 NAME = "inventory"
-VERSION = 1
+VERSION = 2
 READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, TakeHomeEnteredInError)
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
@@ -51,18 +56,28 @@ class Drawn(Numbered):
     day: date
     occurred_at: datetime
     actor_id: str
+    lot_key: str
+    """The lot in small letters, as the stock view keys it (``stock.lot_key``)."""
 
 
 COLUMNS = columns(Drawn)
+SHOWN = COLUMNS[: COLUMNS.index("lot_key")]
+"""The columns an entry is shown with: its key is how it is found, not what it says."""
 
 
 table = generation_table(NAME)
 
 
-ddl = appended_ddl(NAME, Drawn, {"lot": "(lot, position)"})
+ddl = appended_ddl(NAME, Drawn, {"lot": "(lot_key, position)"})
 
 
 def rows(item: Positioned) -> Iterator[Row]:
+    """Each amount an event takes from a lot or gives back, with the lot's key last."""
+    for row in _rows(item):
+        yield (*row, lot_key(row[0]))
+
+
+def _rows(item: Positioned) -> Iterator[Row]:
     e = item.event
     if isinstance(e, DoseAdministered) and e.lot:
         kind = "observed" if e.replaces_dose_id is None else "replacement"
@@ -89,8 +104,9 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
     await append(conn, table(generation), COLUMNS, batch, rows)
 
 
-ORDER = ("lot", "position", "seq")
-"""The ledger's order: by lot, then as recorded; no two rows share a place in it."""
+ORDER = ("lot_key", "position", "seq")
+"""The ledger's order: by lot (in any letters), then as recorded; no two rows share a place
+in it."""
 
 
 async def ledger(
@@ -103,15 +119,16 @@ async def ledger(
     after: tuple[str, int, int] | None = None,
     limit: int | None = None,
 ) -> list[Drawn]:
-    """What left stock (from ``lot``, or from every lot) on the days ``from_day`` to
-    ``to_day`` (both included) in time zone ``zone``, by lot and then in log order: the day
-    it left, not a take-home bottle's day, which may be a later one; the first ``limit``
-    (all when None) of those after the place ``after`` (of ``ORDER``)."""
+    """What left stock (from ``lot``, in whatever letters, or from every lot) on the days
+    ``from_day`` to ``to_day`` (both included) in time zone ``zone``, by lot and then in log
+    order: the day it left, not a take-home bottle's day, which may be a later one; the
+    first ``limit`` (all when None) of those after the place ``after`` (of ``ORDER``)."""
     query = sql.SQL(
-        "SELECT * FROM {table} WHERE (%s::text IS NULL OR lot = %s)"
+        "SELECT * FROM {table} WHERE (%s::text IS NULL OR lot_key = %s)"
         " AND (occurred_at AT TIME ZONE %s)::date BETWEEN %s AND %s AND (%s::text IS NULL"
         " OR ({order}) > (%s::text, %s::bigint, %s::integer)) ORDER BY {order} LIMIT %s"
     ).format(table=sql.Identifier(NAME), order=sql.SQL(", ").join(map(sql.Identifier, ORDER)))
+    key = None if lot is None else lot_key(lot)
     place = after or (None, None, None)
-    params = [lot, lot, zone, from_day, to_day, place[0], *place, limit]
+    params = [key, key, zone, from_day, to_day, place[0], *place, limit]
     return await fetch(pool, Drawn, query, params)

@@ -248,3 +248,36 @@ async def test_a_lot_drawn_on_in_other_letters_before_its_receipt_is_one_lot(
     at_least = counted["countStock"]["position"]
     found = await api.ok(DISCREPANCIES, {"site": site, "atLeast": at_least}, role=Role.NURSE)
     assert found["stockDiscrepancies"] == [], "the count reconciled"
+
+
+INVENTORY = """query($lot: String!, $atLeast: Int) { inventoryLedger(lot: $lot, atLeast: $atLeast) {
+  lots { lot dispensed entries { amount } } csv } }"""
+
+
+async def test_the_inventory_ledger_keys_a_lot_in_any_letters(api: Api, today: date) -> None:
+    """Before, the dose charted as lot-… before the receipt of LOT-… was a lot of its own in
+    the per-lot ledger, and the ledger of LOT-… (or Lot-…) left it out."""
+    site, number = f"Ledger OTP {uuid4().hex[:8]}", uuid4().hex[:8]
+    clinic = await Clinic.enroll(api, "Gus O.", program=site)
+    order = await clinic.methadone("60", today - timedelta(days=2))
+    dose: dict[str, Any] = {"orderId": order["id"], "amount": "60", "dosageForm": "oral solution"}
+    await clinic.nurse(DOSE, **dose, lot=f"lot-{number}", givenAt=at(today - timedelta(days=2)))
+    receipt = {"site": site, "lot": f"LOT-{number.upper()}", "medication": "methadone",
+               "dosageForm": "oral solution", "quantity": "1000", "containers": 1,
+               "orderForm": "DEA_222", "orderFormNumber": "F-1",
+               "expiresOn": str(today + timedelta(days=300)),
+               "receivedAt": at(today - timedelta(days=3)), **SUPPLIER}  # fmt: skip
+    await api.ok(RECEIVE, {"i": receipt}, role=Role.NURSE)
+    dosed = await clinic.nurse(
+        DOSE, **dose, lot=f"lot-{number}", givenAt=at(today - timedelta(days=1))
+    )
+
+    ledger = await api.ok(
+        INVENTORY, {"lot": f"Lot-{number}", "atLeast": dosed["position"]}, role=Role.NURSE,
+        user="nurse-kim",
+    )  # fmt: skip
+
+    [lot] = ledger["inventoryLedger"]["lots"]
+    assert (lot["lot"], lot["dispensed"]) == (f"lot-{number}", "120")
+    assert [entry["amount"] for entry in lot["entries"]] == ["60", "60"]
+    assert "lot_key" not in ledger["inventoryLedger"]["csv"]
