@@ -31,14 +31,18 @@ import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NoReturn
 from uuid import UUID
 
 from faststream import AckPolicy, FastStream, Header
-from faststream.nats import JStream, NatsBroker, NatsMessage, NatsRouter, PullSub
+from faststream.exceptions import AckMessage
+from faststream.nats import JStream, NatsBroker, NatsRouter, PullSub
+from faststream.nats.annotations import NatsMessage
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from carecoord.events import CareEvent, ClientEnrolled, catalog, headers
 from carecoord.events.care import LevelOfCare, LevelOfCareChanged
+from carecoord.events.catalog import LaterVersion
 from carecoord.events.envelope import type_name
 
 log = logging.getLogger("census")
@@ -116,14 +120,40 @@ async def decode(message: NatsMessage) -> CareEvent:
     """The body as its catalog model, upcast to the current schema version.
 
     A version newer than the catalog's is refused rather than read with an older model
-    (it is delivered again until the service runs a catalog that knows it).
+    (it is delivered again until the service runs a catalog that knows it). A body that is
+    not its type's (another publisher's) is skipped (``skip``).
     """
     name = message.headers[headers.TYPE]
-    sent = int(json.loads(message.body).get("schema_version", 1))
-    known = catalog.event_class(name).version
-    if sent > known:
-        raise NewerThanCatalog(f"{name} v{sent} arrived; this catalog knows v{known}: upgrade")
-    return catalog.decode(name, message.body)
+    try:
+        return catalog.decode(name, message.body)
+    except LaterVersion:
+        sent = json.loads(message.body)["schema_version"]
+        known = catalog.event_class(name).version
+        raise NewerThanCatalog(
+            f"{name} v{sent} arrived; this catalog knows v{known}: upgrade"
+        ) from None
+    except ValueError:
+        skip(message)
+
+
+def not_an_event(message: NatsMessage) -> bool:
+    """A message the relay did not send: without a type, or without a position in decimal."""
+    position = message.headers.get(headers.POSITION, "")
+    return headers.TYPE not in message.headers or not (position.isascii() and position.isdigit())
+
+
+def skip(message: NatsMessage) -> NoReturn:
+    """Acknowledge a message that is not an event, logged by its stream sequence, never its
+    content: refused, another publisher's message on the care subjects came back at once,
+    for ever, and nothing after it was applied."""
+    log.warning(
+        "message skipped: it is not an event",
+        extra={
+            "stream_sequence": message.raw_message.metadata.sequence.stream,
+            "code": "MESSAGE_UNREADABLE",
+        },
+    )
+    raise AckMessage
 
 
 def router(
@@ -140,6 +170,10 @@ def router(
         config=ConsumerConfig(max_ack_pending=1),
         ack_policy=AckPolicy.NACK_ON_ERROR,  # acknowledged once handled; else delivered again
     )
+
+    @subscriber(filter=not_an_event)  # first: no handler below can take it
+    async def unreadable(message: NatsMessage) -> None:
+        skip(message)
 
     @subscriber(filter=of_type(ClientEnrolled), decoder=decode)
     async def enrolled(event: ClientEnrolled, position: int = Header(headers.POSITION)) -> None:

@@ -1,0 +1,51 @@
+"""The example downstream service against messages of another publisher on the care
+subjects: no position, a position that is no number, no type, a body that is not its type's.
+Each is skipped, acknowledged and logged by its stream sequence, and the events after it
+are applied: the first such message was refused and delivered again at once, for ever (ten
+thousand tracebacks in 25 s), and the census applied nothing more."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import pytest
+from test_downstream_census import census_running, enroll, reached, relayed
+
+from carecoord.events import ClientEnrolled, headers
+from carecoord.examples.census import Census
+from carecoord.services.platform import Platform
+from carecoord.services.runtime.bootstrap import Servers
+
+TYPE = {headers.TYPE: "care.ClientEnrolled"}
+HOSTILE: list[tuple[bytes, dict[str, str]]] = [
+    (b"\x00\xff", {}),  # no headers at all
+    (b"{}", {headers.POSITION: "seven", **TYPE}),  # a position that is no number
+    (b"{}", {headers.POSITION: "3"}),  # no type
+    (b"[1]", {headers.POSITION: "4", **TYPE}),  # JSON of another shape
+    (b'{"schema_version": null}', {headers.POSITION: "5", **TYPE}),  # of other types
+]
+
+
+async def test_messages_that_are_no_events_are_skipped_and_the_census_goes_on(
+    platform: Platform, servers: Servers, caplog: pytest.LogCaptureFixture
+) -> None:
+    js = platform.broker.connection.jetstream()
+    settings = platform.settings
+    subject = f"{settings.subject_root}.care.ClientEnrolled.{uuid.uuid4()}"
+    for body, sent in HOSTILE:
+        await js.publish(subject, body, headers=sent or None, stream=settings.stream_name)
+    client, position = await enroll(platform, "Alex R.")
+    await relayed(platform, position)
+
+    census = Census()
+    with caplog.at_level(logging.WARNING, logger="census"):
+        async with census_running(platform, servers, census):
+            await reached(census, position)
+
+    assert [(type(e), e.client_id) for _, e in census.applied] == [(ClientEnrolled, client)]
+    skipped = [r for r in caplog.records if getattr(r, "code", None) == "MESSAGE_UNREADABLE"]
+    assert sorted(int(getattr(r, "stream_sequence", 0)) for r in skipped) == list(
+        range(1, len(HOSTILE) + 1)
+    )
+    assert all("Alex" not in r.getMessage() for r in caplog.records)
