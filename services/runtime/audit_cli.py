@@ -12,7 +12,7 @@ tables, in one pass, and compares each with the live one by digest, per model an
 client (``projections/verify.py``), with its progress on stderr; it names each difference
 by model, client id, row counts and digests (never content) and exits 0 when every model
 is the same, 1 when one differs, 2 when it cannot check (no event store or read models in
-the database, an event that does not decode, interrupted).
+the database, an event that does not decode, the database lost partway, interrupted).
 
 SIGINT or SIGTERM stops any of them with one line and exit 2: nothing is printed as found,
 and the scratch tables of ``projections`` are dropped (a traceback, or, beside a running
@@ -227,18 +227,8 @@ def check_projections(args: argparse.Namespace, database_url: str) -> int:
     try:
         with meter("deriving the read models") as shown:
             found = asyncio.run(_derive(store, database_url, shown))
-    except (ValueError, LookupError) as error:  # does not decode: malformed, a wrong key
-        print(f"carecoord audit projections: cannot derive the read models:"
-              f" {logs.withheld(error) or error}", file=sys.stderr)  # fmt: skip
-        return CANNOT_CHECK
-    except VerificationRunning:
-        print("carecoord audit projections: another verification of the read models is"
-              " running; check again once it is done", file=sys.stderr)  # fmt: skip
-        return CANNOT_CHECK
-    except psycopg.errors.UndefinedTable as error:  # a rebuild switched and dropped it
-        went = error.diag.message_primary or type(error).__name__  # not its quoted query
-        print(f"carecoord audit projections: a read model's table went: {went};"
-              " check again", file=sys.stderr)  # fmt: skip
+    except (*CANNOT_DERIVE, VerificationRunning) as error:
+        print(f"carecoord audit projections: {_cannot_derive(error)}", file=sys.stderr)
         return CANNOT_CHECK
     finally:
         store.close()
@@ -248,6 +238,26 @@ def check_projections(args: argparse.Namespace, database_url: str) -> int:
     else:
         print(describe_projections(found, seconds))
     return INTACT if all(v.intact for v in found) else BROKEN
+
+
+CANNOT_DERIVE = (
+    ValueError,  # an event does not decode: malformed, a wrong key
+    LookupError,
+    psycopg.errors.UndefinedTable,  # a rebuild switched and dropped it
+    psycopg.OperationalError,  # the database lost partway: not a difference, as 1 would say
+)
+
+
+def _cannot_derive(error: Exception) -> str:
+    """Why the read models were not compared, in one line without content."""
+    if isinstance(error, VerificationRunning):
+        return "another verification of the read models is running; check again once it is done"
+    if isinstance(error, psycopg.errors.UndefinedTable):
+        went = error.diag.message_primary or type(error).__name__  # not its quoted query
+        return f"a read model's table went: {went}; check again"
+    if isinstance(error, psycopg.OperationalError):
+        return f"lost the database partway: {logs.one_line(error)}; nothing was checked"
+    return f"cannot derive the read models: {logs.withheld(error) or error}"
 
 
 async def _derive(store: EventStore, database_url: str, shown: Meter) -> list[Verified]:
