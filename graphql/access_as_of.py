@@ -22,7 +22,8 @@ from carecoord.events.envelope import ACTOR_ID_MAX
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import into
 from carecoord.graphql.log_pages import MAX_ROWS, After, First, Key, LogOrder, instant, paged
-from carecoord.graphql.timeline import PageInfo, RecordedBy
+from carecoord.graphql.page_info import PageInfo
+from carecoord.graphql.timeline import RecordedBy
 from carecoord.projections.audit.access_as_of import AccessAsOf
 from carecoord.projections.audit.history import client_history
 from carecoord.services.alerts.rules import AlertRules

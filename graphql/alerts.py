@@ -32,11 +32,9 @@ RAISED = ("raisedFrom", "raisedTo")
 left to grow, hold more alerts than one read answers, which are refused rather than cut short
 (a clinician cannot tell a list missing its oldest from a whole one)."""
 IN_PERIOD = (
-    "raised in the period (raisedFrom, before raisedTo), whole: at most the rows one read"
-    " answers, refused past that."
+    "raised in the period (raisedFrom, before raisedTo), whole: at most"
+    f" {log_pages.MAX_ROWS}, refused past that."
 )
-"""Without the number: ``log_pages`` imports this module (through the timeline's
-``PageInfo``), so its ``MAX_ROWS`` is read as the alerts are, not as this is imported."""
 
 RaisedAt = Annotated[
     datetime | None,

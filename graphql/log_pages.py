@@ -20,7 +20,7 @@ from typing import Annotated, Any, TypeVar
 
 import strawberry
 
-from carecoord.graphql.timeline import PageInfo
+from carecoord.graphql.page_info import PageInfo
 from carecoord.services.kernel.errors import InvalidInput
 
 MAX_ROWS = 5000

@@ -33,7 +33,7 @@ from carecoord.graphql.log_pages import (
     instant,
     paged,
 )
-from carecoord.graphql.timeline import PageInfo
+from carecoord.graphql.page_info import PageInfo
 from carecoord.graphql.whole_ranges import at_most_rows
 from carecoord.projections import medication_safety
 from carecoord.services.kernel.policy import Grant, Listing

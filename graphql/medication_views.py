@@ -38,7 +38,7 @@ from carecoord.graphql.log_pages import (
     paged,
 )
 from carecoord.graphql.medication_safety import cells
-from carecoord.graphql.timeline import PageInfo
+from carecoord.graphql.page_info import PageInfo
 from carecoord.graphql.whole_ranges import given, whole
 from carecoord.graphql.withheld import TextShown, without
 from carecoord.projections import dispensing_log as dea_log

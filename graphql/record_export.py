@@ -22,7 +22,7 @@ from strawberry.types import Info
 from carecoord.events import Actor, Role
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.log_pages import After, Key, LogOrder, not_a_cursor, paged
-from carecoord.graphql.timeline import PageInfo
+from carecoord.graphql.page_info import PageInfo
 from carecoord.projections.audit.export import (
     ClientRecord,
     Format,

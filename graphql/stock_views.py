@@ -27,8 +27,8 @@ from carecoord.graphql.context import RequestContext
 from carecoord.graphql.day_ranges import MAX_DAYS, bounded
 from carecoord.graphql.declared import AT_LEAST, into, own_arguments, resolved_by, returned
 from carecoord.graphql.log_pages import PAGE_CSV, WHOLE_OR_PAGED, After, First, LogOrder, paged
+from carecoord.graphql.page_info import PageInfo
 from carecoord.graphql.stock import site_of
-from carecoord.graphql.timeline import PageInfo
 from carecoord.graphql.whole_ranges import given, whole
 from carecoord.projections import stock
 from carecoord.services.kernel.policy import Listing

@@ -22,6 +22,7 @@ from carecoord.events.envelope import type_name
 from carecoord.graphql.alerts import shown_alerts
 from carecoord.graphql.context import After, AtLeast, RequestContext
 from carecoord.graphql.isoformat import isoformat
+from carecoord.graphql.page_info import PageInfo
 from carecoord.graphql.withheld import TextShown, without
 from carecoord.projections import goals, timeline
 from carecoord.projections.rows import Shown
@@ -128,12 +129,6 @@ async def goals_restated(
 class TimelineEdge:
     cursor: str
     node: TimelineEntry
-
-
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
 
 
 @strawberry.type
