@@ -301,9 +301,18 @@ async def log_each_client(
 
 @strawberry.type
 class AccessQuery:
-    @strawberry.field(description="Who is and was on a client's care team.")
+    @strawberry.field(
+        description="Who is and was on a client's care team, in the order assigned (those"
+        f" whose membership started from startedFrom, before startedTo), whole: at most"
+        f" {log_pages.MAX_ROWS}, refused past that."
+    )
     async def care_team(
-        self, info: Info[RequestContext, None], client_id: UUID, at_least: AtLeast = None
+        self,
+        info: Info[RequestContext, None],
+        client_id: UUID,
+        started_from: datetime | None = None,
+        started_to: datetime | None = None,
+        at_least: AtLeast = None,
     ) -> list[CareTeamMember]:
         ctx = info.context
 
@@ -312,11 +321,14 @@ class AccessQuery:
             text = TextShown.of(grant, ctx.reader().id)
             enders = MAY_RECORD[Action.END_CARE_TEAM_MEMBERSHIP]
             kept_back = not all(text.shows(role.value, "") for role in enders)
+            found = await careteam.of_client(
+                ctx.platform.reads, client_id, started_from, started_to, log_pages.MAX_ROWS + 1
+            )
             return [
                 {**r, "ended_reason": None, "withheld": ["endedReason"]}
                 if kept_back and r["ended_reason"] is not None
                 else {**r, "withheld": []}
-                for r in await careteam.of_client(ctx.platform.reads, client_id)
+                for r in at_most_rows(found, ("startedFrom", "startedTo"))
             ]
 
         rows = await ctx.client_rows(

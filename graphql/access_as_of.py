@@ -19,6 +19,7 @@ from strawberry.types import Info
 from carecoord.events import Actor, Kind, Role
 from carecoord.events.access import Basis
 from carecoord.events.envelope import ACTOR_ID_MAX
+from carecoord.graphql import log_pages
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import into
 from carecoord.graphql.log_pages import MAX_ROWS, After, First, Key, LogOrder, instant, paged
@@ -213,6 +214,18 @@ async def page_of(
     return timeline[done : done + len(page)], page_info
 
 
+def too_many_consents(at: datetime) -> InvalidInput:
+    """The refusal of a user named by more consents than one read answers: recorded and
+    revoked over years, they are read a period at a time from the client's consents."""
+    return InvalidInput(
+        "userId",
+        "rows-at-most",
+        f"more than {log_pages.MAX_ROWS} consents name the user by {at.isoformat()}, the most"
+        " one read answers: read the client's consents a period at a time (consents,"
+        " recordedFrom and recordedTo)",
+    )
+
+
 def _returned(view: AccessAsOfView) -> set[str]:
     """The kinds the answer returns besides its timeline, whatever the user saw at T: their
     memberships (care), the consents naming them and their emergency accesses (consent)."""
@@ -262,6 +275,9 @@ class AccessAsOfQuery:
         history = await asyncio.to_thread(client_history, ctx.platform.store, client_id)
         found = AccessAsOf.rebuilt(client_id, history, at, ctx.platform.medication.zone)
         user = Actor(id=user_id, role=role)
+        if len(found.consents_naming(user.id)) > log_pages.MAX_ROWS:
+            await ctx.gate.record_read(client_id, own, operation=OPERATION, kinds=(), count=0)
+            raise too_many_consents(at)
         view = _view(found, user, auditor, own, ctx.platform.alert_rules, program)
         try:
             view.timeline, view.page_info = await page_of(view.timeline, first, after)

@@ -10,9 +10,13 @@ import strawberry
 
 from carecoord.events import Kind
 from carecoord.events.care import LevelOfCare, LevelOfCareChanged
-from carecoord.graphql import therapy  # noqa: F401  (registers the GraphQL `LevelOfCare` enum)
+from carecoord.graphql import (
+    log_pages,
+    therapy,  # noqa: F401  (registers the GraphQL `LevelOfCare` enum)
+)
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import client_query
+from carecoord.graphql.whole_ranges import at_most_rows
 from carecoord.graphql.withheld import withheld, without
 from carecoord.projections import timeline
 from carecoord.services.kernel.policy import Grant
@@ -48,10 +52,25 @@ class LevelOfCareStint:
         )
 
 
-async def stints_shown(ctx: RequestContext, client_id: UUID, grant: Grant) -> list[timeline.Stint]:
-    """A client's stints as ``grant`` shows them: a reason its writer's role tells more in
-    than the grant shows is null (``graphql/withheld.py``)."""
-    rows = await timeline.level_of_care_stints(ctx.platform.reads, client_id, ctx.shown(grant))
+async def stints_shown(
+    ctx: RequestContext,
+    client_id: UUID,
+    grant: Grant,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+) -> list[timeline.Stint]:
+    """A client's stints of a period as ``grant`` shows them, at most ``MAX_ROWS``: a reason
+    its writer's role tells more in than the grant shows is null (``graphql/withheld.py``).
+    A client moved between levels often over years has more than one response should hold."""
+    found = await timeline.level_of_care_stints(
+        ctx.platform.reads,
+        client_id,
+        ctx.shown(grant),
+        occurred_from,
+        occurred_to,
+        log_pages.MAX_ROWS + 1,
+    )
+    rows = at_most_rows(found, ("occurredFrom", "occurredTo"))
     reader = ctx.reader().id
     for row in rows:
         free_text = LevelOfCareChanged.free_text
@@ -63,7 +82,9 @@ async def stints_shown(ctx: RequestContext, client_id: UUID, grant: Grant) -> li
 @strawberry.type
 class CareHistoryQuery:
     level_of_care_history = client_query(
-        "A client's levels of care, oldest first; the last is current.",
+        "A client's levels of care, oldest first; the last is current. Those that began in the"
+        " period (occurredFrom, before occurredTo), each until the next began, whole: at most"
+        f" {log_pages.MAX_ROWS}, refused past that.",
         timeline.NAME,
         stints_shown,
         LevelOfCareStint.of,

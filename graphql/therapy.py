@@ -14,6 +14,7 @@ from strawberry.scalars import JSON
 from carecoord.events import Kind
 from carecoord.events.care import GoalAchievement, LevelOfCare, TreatmentGoalSet
 from carecoord.events.therapy import Modality, SessionFormat
+from carecoord.graphql import log_pages
 from carecoord.graphql.context import RequestContext, own_kinds
 from carecoord.graphql.declared import (
     alerting_mutation,
@@ -21,6 +22,7 @@ from carecoord.graphql.declared import (
     client_query,
     into,
 )
+from carecoord.graphql.whole_ranges import at_most_rows
 from carecoord.graphql.withheld import step_shown, withheld, without
 from carecoord.projections import goals
 from carecoord.services.care import commands as care
@@ -220,9 +222,20 @@ def goal_shown(row: goals.Goal, grant: Grant, reader_id: str) -> dict[str, Any]:
     return {**without(dict(row), gone), "history": history}
 
 
-async def goals_shown(ctx: RequestContext, client_id: UUID, grant: Grant) -> list[dict[str, Any]]:
-    """A client's goals as ``grant`` shows them to the reader (``goal_shown``)."""
-    rows = await goals.client_goals(ctx.platform.reads, client_id, ctx.shown(grant))
+async def goals_shown(
+    ctx: RequestContext,
+    client_id: UUID,
+    grant: Grant,
+    set_from: datetime | None = None,
+    set_to: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """A client's goals of a period as ``grant`` shows them to the reader (``goal_shown``),
+    at most ``MAX_ROWS`` goals and progress steps together: years of weekly progress notes
+    hold more than one response should."""
+    found = await goals.client_goals(
+        ctx.platform.reads, client_id, ctx.shown(grant), set_from, set_to, log_pages.MAX_ROWS
+    )
+    rows = at_most_rows(found, ("setFrom", "setTo"), steps="history")
     reader = ctx.reader().id
     return [goal_shown(row, grant, reader) for row in rows]
 
@@ -230,7 +243,9 @@ async def goals_shown(ctx: RequestContext, client_id: UUID, grant: Grant) -> lis
 @strawberry.type
 class TherapyQuery:
     client_goals = client_query(
-        "A client's treatment-plan goals and progress, oldest first.",
+        "A client's treatment-plan goals and progress, oldest first: those set in the period"
+        f" (setFrom, before setTo), whole: at most {log_pages.MAX_ROWS} goals and progress"
+        " steps together, refused past that.",
         goals.NAME,
         goals_shown,
         TreatmentGoal.of,

@@ -27,11 +27,14 @@ def given(from_day: date | None, to_day: date | None) -> None:
         day_ranges.bounded(from_day, to_day)
 
 
-def at_most_rows(rows: list[R], ends: tuple[str, str] = ("fromDay", "toDay")) -> list[R]:
+def at_most_rows(
+    rows: list[R], ends: tuple[str, str] = ("fromDay", "toDay"), steps: str | None = None
+) -> list[R]:
     """``rows``, read with a limit of ``MAX_ROWS`` + 1; refused past ``MAX_ROWS``, naming
-    the range's last end (``rows-at-most``)."""
+    the range's last end (``rows-at-most``). With ``steps``, each row counts with the
+    steps of its list ``steps`` (a goal's progress, each a row of the read)."""
     most = log_pages.MAX_ROWS
-    if len(rows) > most:
+    if len(rows) + sum(len(r[steps]) for r in rows if steps) > most:
         raise InvalidInput(
             ends[1],
             "rows-at-most",

@@ -18,7 +18,7 @@ from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnde
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_ddl, generation_table
 from carecoord.projections.inserts import Pending
-from carecoord.projections.rows import client_rows
+from carecoord.projections.rows import fetch, in_period
 from carecoord.services.careteam.team import ended
 
 NAME = "care_team"
@@ -69,6 +69,18 @@ class Membership(TypedDict):
     ended_reason: str | None
 
 
-async def of_client(pool: AsyncConnectionPool, client_id: UUID) -> list[Membership]:
-    """Everyone who is or was on a client's care team, in the order they were assigned."""
-    return await client_rows(pool, Membership, NAME, client_id, ["position"])
+async def of_client(
+    pool: AsyncConnectionPool,
+    client_id: UUID,
+    started_from: datetime | None = None,
+    started_to: datetime | None = None,
+    limit: int | None = None,
+) -> list[Membership]:
+    """Everyone who is or was on a client's care team, in the order they were assigned
+    (those whose membership started from ``started_from``, before ``started_to``); the
+    first ``limit`` (all when None)."""
+    period, bounds = in_period("started_at", started_from, started_to)
+    query = sql.SQL(
+        "SELECT * FROM {} WHERE client_id = %s AND {} ORDER BY position LIMIT %s"
+    ).format(sql.Identifier(NAME), period)
+    return await fetch(pool, Membership, query, [client_id, *bounds, limit])

@@ -21,7 +21,7 @@ from carecoord.events.care import GoalAchievement, GoalProgressRecorded, Treatme
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_ddl, generation_table
 from carecoord.projections.inserts import Pending
-from carecoord.projections.rows import Shown, fetch
+from carecoord.projections.rows import Shown, fetch, in_period, steps_at_most
 
 NAME = "treatment_goals"
 VERSION = 2
@@ -106,13 +106,26 @@ class Goal(TypedDict):
     actor_role: str
 
 
-async def client_goals(pool: AsyncConnectionPool, client_id: UUID, shown: Shown) -> list[Goal]:
-    """A client's goals those ``shown`` allows, in the order they were set."""
+async def client_goals(
+    pool: AsyncConnectionPool,
+    client_id: UUID,
+    shown: Shown,
+    set_from: datetime | None = None,
+    set_to: datetime | None = None,
+    most: int | None = None,
+) -> list[Goal]:
+    """A client's goals those ``shown`` allows, in the order they were set (those set from
+    ``set_from``, before ``set_to``); with ``most``, up to the one that takes the goals and
+    their progress steps together past it (``rows.steps_at_most``)."""
     readable, params = shown.where()
-    query = sql.SQL(
-        "SELECT * FROM {} WHERE client_id = %s AND {} ORDER BY set_at, set_position"
-    ).format(sql.Identifier(NAME), readable)
-    return await fetch(pool, Goal, query, [client_id, *params])
+    period, bounds = in_period("set_at", set_from, set_to)
+    source = sql.SQL("SELECT * FROM {} WHERE client_id = %s AND {} AND {}").format(
+        sql.Identifier(NAME), readable, period
+    )
+    query, bound = source + sql.SQL(" ORDER BY set_at, set_position"), list[Any]()
+    if most is not None:
+        query, bound = steps_at_most(Goal, source, ["set_at", "set_position"], most)
+    return await fetch(pool, Goal, query, [client_id, *params, *bounds, *bound])
 
 
 async def by_id(

@@ -34,7 +34,7 @@ from carecoord.events.medication import (
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_ddl, generation_table
 from carecoord.projections.inserts import Pending
-from carecoord.projections.rows import fetch
+from carecoord.projections.rows import fetch, steps_at_most
 
 NAME = "medications"
 VERSION = 2
@@ -205,16 +205,13 @@ async def of_client(
     """A client's orders, statements and findings (those in ``statuses``, or all), in the
     order they were first recorded, up to the one that takes their entries and history
     steps together past ``most``: past it they are more than ``most`` and refused, the rest
-    left unread (``sum`` runs over the client's rows in the database, never in the API)."""
-    columns = sql.SQL(", ").join(map(sql.Identifier, Medication.__annotations__))
-    query = sql.SQL(
-        "SELECT {columns} FROM (SELECT *, sum(1 + jsonb_array_length(history))"
-        " OVER (ORDER BY created_position) - 1 - jsonb_array_length(history) AS before"
-        " FROM {table} WHERE client_id = %s AND (%s::text[] IS NULL OR status = ANY(%s)))"
-        " counted WHERE before <= %s ORDER BY created_position LIMIT %s"
-    ).format(columns=columns, table=sql.Identifier(NAME))
+    left unread (``rows.steps_at_most``)."""
+    source = sql.SQL(
+        "SELECT * FROM {} WHERE client_id = %s AND (%s::text[] IS NULL OR status = ANY(%s))"
+    ).format(sql.Identifier(NAME))
+    query, bound = steps_at_most(Medication, source, ["created_position"], most)
     kept = None if statuses is None else list(statuses)
-    return await fetch(pool, Medication, query, [client_id, kept, kept, most, most + 1])
+    return await fetch(pool, Medication, query, [client_id, kept, kept, *bound])
 
 
 class _Id(TypedDict):

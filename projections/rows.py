@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
@@ -52,6 +53,39 @@ async def fetch(
         cur = conn.cursor(row_factory=dict_row)
         await cur.execute(query, params)
         return cast("list[R]", await cur.fetchall())
+
+
+def in_period(
+    column: str, start: datetime | None, end: datetime | None
+) -> tuple[sql.Composable, list[Any]]:
+    """The WHERE condition keeping the rows whose ``column`` is from ``start``, before
+    ``end`` (None leaves that side open), and its parameters."""
+    return (
+        sql.SQL(
+            "(%s::timestamptz IS NULL OR {c} >= %s) AND (%s::timestamptz IS NULL OR {c} < %s)"
+        ).format(c=sql.Identifier(column)),
+        [start, start, end, end],
+    )
+
+
+def steps_at_most(
+    row: type, source: sql.Composable, order: Sequence[str], most: int
+) -> tuple[sql.Composed, list[Any]]:
+    """A query of the rows ``source`` selects (a view's, with a jsonb array ``history`` of
+    steps), as ``row``, in ``order``, up to the one that takes them and their steps together
+    past ``most``, and the parameters it adds to ``source``'s: past it they are refused, and
+    the rest is left unread. The running count is the database's, over its rows."""
+    by = sql.SQL(", ").join(map(sql.Identifier, order))
+    query = sql.SQL(
+        "SELECT {columns} FROM (SELECT *, sum(1 + jsonb_array_length(history))"
+        " OVER (ORDER BY {by}) - 1 - jsonb_array_length(history) AS before FROM ({source}) s)"
+        " counted WHERE before <= %s ORDER BY {by} LIMIT %s"
+    ).format(
+        columns=sql.SQL(", ").join(map(sql.Identifier, row.__annotations__)),
+        by=by,
+        source=source,
+    )
+    return query, [most, most + 1]
 
 
 async def client_rows(

@@ -21,7 +21,7 @@ from carecoord.events.envelope import CareEvent, type_name
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import Copied, generation_ddl, generation_table
 from carecoord.projections.inserts import insert_once
-from carecoord.projections.rows import Shown, fetch
+from carecoord.projections.rows import Shown, fetch, in_period
 
 NAME = "timeline"
 VERSION = 2
@@ -198,13 +198,23 @@ class Stint(TypedDict):
 
 
 async def level_of_care_stints(
-    pool: AsyncConnectionPool, client_id: UUID, shown: Shown
+    pool: AsyncConnectionPool,
+    client_id: UUID,
+    shown: Shown,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+    limit: int | None = None,
 ) -> list[Stint]:
-    """A client's levels of care in clinical order, those ``shown`` allows."""
+    """A client's levels of care in clinical order, those ``shown`` allows (those that
+    began from ``occurred_from``, before ``occurred_to``, each ending where the next began,
+    in the period or not); the first ``limit`` (all when None)."""
     readable, params = shown.where()
+    period, bounds = in_period("occurred_at", occurred_from, occurred_to)
     query = sql.SQL(
-        "SELECT position, occurred_at, actor_id, actor_role, facts,"
+        "SELECT * FROM (SELECT position, occurred_at, actor_id, actor_role, facts,"
         " lead(occurred_at) OVER (ORDER BY occurred_at, position) AS until"
-        " FROM {} WHERE client_id = %s AND type = %s AND {} ORDER BY occurred_at, position"
-    ).format(sql.Identifier(NAME), readable)
-    return await fetch(pool, Stint, query, [client_id, type_name(LevelOfCareChanged), *params])
+        " FROM {} WHERE client_id = %s AND type = %s AND {}) stints"
+        " WHERE {} ORDER BY occurred_at, position LIMIT %s"
+    ).format(sql.Identifier(NAME), readable, period)
+    params = [client_id, type_name(LevelOfCareChanged), *params, *bounds, limit]
+    return await fetch(pool, Stint, query, params)
