@@ -222,16 +222,17 @@ def check_projections(args: argparse.Namespace, database_url: str) -> int:
         )
         return CANNOT_CHECK
     settings = Settings().model_copy(update={"database_url": database_url})
-    store = EventStore(env=store_env(settings))
     started = time.perf_counter()
     try:
-        with meter("deriving the read models") as shown:
-            found = asyncio.run(_derive(store, database_url, shown))
+        store = EventStore(env=store_env(settings))  # opening it asks the database too
+        try:
+            with meter("deriving the read models") as shown:
+                found = asyncio.run(_derive(store, database_url, shown))
+        finally:
+            store.close()
     except (*CANNOT_DERIVE, VerificationRunning) as error:
         print(f"carecoord audit projections: {_cannot_derive(error)}", file=sys.stderr)
         return CANNOT_CHECK
-    finally:
-        store.close()
     seconds = time.perf_counter() - started
     if args.json:
         print(json.dumps(projections_json(found, seconds), indent=2))
@@ -244,7 +245,7 @@ CANNOT_DERIVE = (
     ValueError,  # an event does not decode: malformed, a wrong key
     LookupError,
     psycopg.errors.UndefinedTable,  # a rebuild switched and dropped it
-    psycopg.OperationalError,  # the database lost partway: not a difference, as 1 would say
+    *audit_export.DATABASE_LOST,  # lost partway: not a difference, as 1 would say
 )
 
 
@@ -255,7 +256,7 @@ def _cannot_derive(error: Exception) -> str:
     if isinstance(error, psycopg.errors.UndefinedTable):
         went = error.diag.message_primary or type(error).__name__  # not its quoted query
         return f"a read model's table went: {went}; check again"
-    if isinstance(error, psycopg.OperationalError):
+    if isinstance(error, audit_export.DATABASE_LOST):
         return f"lost the database partway: {logs.one_line(error)}; nothing was checked"
     return f"cannot derive the read models: {logs.withheld(error) or error}"
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from uuid import UUID, uuid4
 
 import psycopg
+from eventsourcing import persistence
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Actor, Role
@@ -48,6 +49,11 @@ EXPORTED, NOT_EXPORTED = 0, 2
 class Unknown(Exception):
     """What ``--client`` or ``--program`` names is not in the store (or there is no store):
     an export of it would read as a record with nothing in it."""
+
+
+DATABASE_LOST = (psycopg.OperationalError, persistence.OperationalError)
+"""The database unreached or lost partway, on our connections or the library's (the store
+opening, reading the record): the library raises its own class, which went uncaught."""
 
 
 def arguments(export: argparse.ArgumentParser) -> None:
@@ -111,7 +117,7 @@ def _read(args: argparse.Namespace, database_url: str) -> str | None:
             return asyncio.run(export(store, database_url, args, settings.program_time_zone))
         finally:
             store.close()
-    except psycopg.OperationalError as error:
+    except DATABASE_LOST as error:
         why = f"cannot reach the database: {logs.one_line(error)}"
     except Unknown as unknown:
         why = str(unknown)
