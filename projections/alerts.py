@@ -25,7 +25,7 @@ from carecoord.events.therapy import SessionOutcome, SessionOutcomeCorrected
 from carecoord.projections import careteam
 from carecoord.projections.generations import generation_ddl, generation_table
 from carecoord.projections.inserts import Pending
-from carecoord.projections.rows import fetch
+from carecoord.projections.rows import fetch, in_period
 from carecoord.services.alerts.record import Status
 
 NAME = "alerts"
@@ -180,12 +180,9 @@ async def _in_order(
     raised: Period,
     limit: int,
 ) -> list[Alert]:
-    conditions = [
-        where,
-        sql.SQL("(%s::timestamptz IS NULL OR a.raised_at >= %s)"),
-        sql.SQL("(%s::timestamptz IS NULL OR a.raised_at < %s)"),
-    ]
-    params = [*params, raised[0], raised[0], raised[1], raised[1]]
+    period, bounds = in_period("raised_at", *raised)
+    conditions = [where, period]
+    params = [*params, *bounds]
     if status:
         conditions.append(sql.SQL("a.status = ANY(%s)"))
         params = [*params, [s.value for s in status]]

@@ -18,7 +18,7 @@ from carecoord.events.consent import ConsentRecorded, ConsentRevoked, RecipientT
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import generation_ddl, generation_table
 from carecoord.projections.inserts import Pending
-from carecoord.projections.rows import fetch
+from carecoord.projections.rows import fetch, in_period
 
 NAME = "consents"
 VERSION = 1
@@ -95,11 +95,8 @@ async def of_client(
     """A client's consents, revoked ones included, in the order they were recorded (those
     recorded from ``recorded_from``, before ``recorded_to``); the first ``limit`` (all when
     None)."""
+    period, bounds = in_period("recorded_at", recorded_from, recorded_to)
     query = sql.SQL(
-        "SELECT * FROM {} WHERE client_id = %s"
-        " AND (%s::timestamptz IS NULL OR recorded_at >= %s)"
-        " AND (%s::timestamptz IS NULL OR recorded_at < %s)"
-        " ORDER BY position LIMIT %s"
-    ).format(sql.Identifier(NAME))
-    period = [recorded_from, recorded_from, recorded_to, recorded_to]
-    return await fetch(pool, Consent, query, [client_id, *period, limit])
+        "SELECT * FROM {} WHERE client_id = %s AND {} ORDER BY position LIMIT %s"
+    ).format(sql.Identifier(NAME), period)
+    return await fetch(pool, Consent, query, [client_id, *bounds, limit])

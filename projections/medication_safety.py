@@ -20,7 +20,7 @@ from carecoord.events.medication import HardStopRefused, OverrideAcknowledged
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
 from carecoord.projections.generations import generation_table
-from carecoord.projections.rows import fetch
+from carecoord.projections.rows import fetch, in_period
 
 NAME = "medication_safety"
 VERSION = 1
@@ -88,14 +88,11 @@ async def of_client(
 ) -> list[Entry]:
     """A client's entries in log order (those that occurred from ``occurred_from``, before
     ``occurred_to``); the first ``limit`` (all when None)."""
+    period, bounds = in_period("occurred_at", occurred_from, occurred_to)
     query = sql.SQL(
-        "SELECT * FROM {} WHERE client_id = %s"
-        " AND (%s::timestamptz IS NULL OR occurred_at >= %s)"
-        " AND (%s::timestamptz IS NULL OR occurred_at < %s)"
-        " ORDER BY position, seq LIMIT %s"
-    ).format(sql.Identifier(NAME))
-    period = [occurred_from, occurred_from, occurred_to, occurred_to]
-    return await fetch(pool, Entry, query, [client_id, *period, limit])
+        "SELECT * FROM {} WHERE client_id = %s AND {} ORDER BY position, seq LIMIT %s"
+    ).format(sql.Identifier(NAME), period)
+    return await fetch(pool, Entry, query, [client_id, *bounds, limit])
 
 
 ORDER = ("occurred_at", "position", "seq")
