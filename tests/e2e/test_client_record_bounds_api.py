@@ -3,8 +3,8 @@ rows one read answers and refuse more, naming the argument that narrows the read
 rule, rather than answer them: a client's safety events and consents are read a period at a
 time, their export a period of recording at a time, their medication list's history from the
 timeline when it outgrows the bound, and a site's lots, and the lots its biennial inventory
-counted, a page at a time. What fits under the bound reads as before. Bounds are lowered here (years of records are too slow to make): the
-code reads them as it answers."""
+counted, a page at a time. What fits under the bound reads as before. Bounds are lowered
+here (years of records are too slow to make): the code reads them as it answers."""
 
 from __future__ import annotations
 
