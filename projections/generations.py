@@ -55,6 +55,38 @@ def generation_ddl(
     return ddl
 
 
+def columns_added(
+    name: str, ddl: Callable[[int], list[sql.Composed]], added: Mapping[str, str]
+) -> Callable[[int], list[sql.Composed]]:
+    """``ddl`` that gives a table an earlier release created each column of ``added``
+    (``column: type and default``) it lacks, after ``CREATE TABLE`` and before the indexes,
+    which may name it: an index on a missing column failed, and with it the projector's
+    every start. Each is looked up first (ALTER TABLE locks the table the live projector
+    writes); the rows keep the default until the rebuild the model's ``VERSION`` starts
+    derives theirs."""
+    table = generation_table(name)
+
+    def upgraded(generation: int) -> list[sql.Composed]:
+        create, *rest = ddl(generation)
+        adding = [
+            sql.SQL(
+                "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid ="
+                " {}::regclass AND attname = {} AND NOT attisdropped) THEN ALTER TABLE {}"
+                " ADD COLUMN {} {}; END IF; END $$"
+            ).format(
+                sql.Literal(f"{name}_g{generation}"),
+                sql.Literal(column),
+                table(generation),
+                sql.Identifier(column),
+                sql.SQL(declared),
+            )
+            for column, declared in added.items()
+        ]
+        return [create, *adding, *rest]
+
+    return upgraded
+
+
 @dataclass(frozen=True)
 class Copied:
     """How a rebuild fills a read model whose rows each come from one event alone (a log,

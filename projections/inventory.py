@@ -31,7 +31,7 @@ from carecoord.events.medication import (
 )
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
-from carecoord.projections.generations import generation_table
+from carecoord.projections.generations import columns_added, generation_table
 from carecoord.projections.rows import fetch
 from carecoord.projections.stock import lot_key
 
@@ -68,22 +68,11 @@ SHOWN = COLUMNS[: COLUMNS.index("lot_key")]
 table = generation_table(NAME)
 
 
-_created = appended_ddl(NAME, Drawn, {"lot": "(lot_key, position)"})
-
-
-def ddl(generation: int) -> list[sql.Composed]:
-    """A generation's table and index. One an earlier release created gains ``lot_key``
-    before the index on it (looked up first: ALTER TABLE locks the table the live projector
-    writes): the index failed on the missing column and stopped the projector's every
-    start. Its rows keep an empty key until the rebuild ``VERSION`` starts derives theirs,
-    and until then the ledger is answered as being rebuilt."""
-    added = sql.SQL(
-        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = {}::regclass"
-        " AND attname = 'lot_key' AND NOT attisdropped) THEN ALTER TABLE {}"
-        " ADD COLUMN lot_key text NOT NULL DEFAULT ''; END IF; END $$"
-    ).format(sql.Literal(f"{NAME}_g{generation}"), table(generation))
-    create, *indexes = _created(generation)
-    return [create, added, *indexes]
+ddl = columns_added(
+    NAME,
+    appended_ddl(NAME, Drawn, {"lot": "(lot_key, position)"}),
+    {"lot_key": "text NOT NULL DEFAULT ''"},  # version 1 had none: its rebuild derives them
+)
 
 
 def rows(item: Positioned) -> Iterator[Row]:

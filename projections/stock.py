@@ -60,7 +60,7 @@ from carecoord.events.stock import (
     StockWasted,
 )
 from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
-from carecoord.projections.generations import generation_table
+from carecoord.projections.generations import columns_added, generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "stock"
@@ -106,16 +106,20 @@ entered in error adds back what it took)."""
 table = generation_table(NAME)
 
 
-ddl = appended_ddl(
+ddl = columns_added(
     NAME,
-    Entry,
-    {
-        "lot": "(site, lot_key, position)",
-        "day": "(site, day)",
-        # The ledger's witness of each row (``_LEDGER``): without it every ledger read
-        # scanned the whole table, every site's doses included.
-        "witnessed": "(site, ref_id) WHERE kind = 'witnessed'",
-    },
+    appended_ddl(
+        NAME,
+        Entry,
+        {
+            "lot": "(site, lot_key, position)",
+            "day": "(site, day)",
+            # The ledger's witness of each row (``_LEDGER``): without it every ledger read
+            # scanned the whole table, every site's doses included.
+            "witnessed": "(site, ref_id) WHERE kind = 'witnessed'",
+        },
+    ),
+    {"lot_key": "text NOT NULL DEFAULT ''"},  # version 1 had none: its rebuild derives them
 )
 
 
