@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Unpack
 from uuid import UUID, uuid4
 
@@ -17,6 +17,7 @@ from carecoord.services.care.record import ClientRecord
 from carecoord.services.careteam.team import CareTeam
 from carecoord.services.consent.record import ConsentRecord, ConsentTerms, DisclosureTerms
 from carecoord.services.consent.written import emergency_reason
+from carecoord.services.kernel.policy import writer_sees
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, named_for
 
@@ -81,6 +82,7 @@ def disclose_events(
     events: Sequence[Positioned],
     destination: str,
     tells: Callable[[CareEvent], Iterable[Kind]] = lambda _: (),
+    entries: Mapping[UUID, UUID] | None = None,
 ) -> Command[list[DisclosureIntended]]:
     """Which of one client's ``events`` may go to ``recipient`` now, and under which consent.
 
@@ -88,11 +90,17 @@ def disclose_events(
     whatever else of the record it tells (``tells``: an alert on a QTc taken on methadone
     tells of check-ins and medications), and no disclosure recorded or intended on this
     record has it for them already (a replay of the stream, a forwarder restarted); the
-    rest are withheld. One ``DisclosureIntended`` per consent relied on (per ``COUNT_MAX``
-    events) names the events that are to go; the forwarder sends them, then records them
-    sent (``record_sent``). Decided on the consent record itself, so a revocation and a
-    disclosure cannot both pass, nor two disclosures of one event to one recipient.
+    rest are withheld. A correction, a hold or a discontinuation (by its event id in
+    ``entries``, with the event that recorded its entry) that no consent lets go so goes
+    under the consent its entry went to the recipient by, when that is in force and covers
+    its kind: the recipient's copy is not left wrong, and the forwarder withholds the free
+    text that consent does not cover (``withheld_from``). One ``DisclosureIntended`` per
+    consent relied on (per ``COUNT_MAX`` events) names the events that are to go; the
+    forwarder sends them, then records them sent (``record_sent``). Decided on the consent
+    record itself, so a revocation and a disclosure cannot both pass, nor two disclosures of
+    one event to one recipient.
     """
+    changed = entries or {}
 
     def run(uow: UnitOfWork) -> list[DisclosureIntended]:
         record = uow.get(ConsentRecord, client_id)
@@ -104,6 +112,13 @@ def disclose_events(
             if record.was_disclosed(recipient, event.event_id):
                 continue
             consent_id = record.consent_for(recipient, (event.kind, *tells(event)), now)
+            entry = changed.get(event.event_id)
+            if consent_id is None and entry is not None:
+                consent_id = under.get(entry) or record.sent_under(recipient, entry)
+                if consent_id is not None and not record.covers(
+                    consent_id, recipient, [event.kind], now
+                ):
+                    consent_id = None
             if consent_id is not None:
                 under[event.event_id] = consent_id
         intents = []
@@ -144,6 +159,26 @@ def record_sent(stamp: Stamp, *, client_id: UUID, disclosure_ids: Sequence[UUID]
             record.record_sent(stamp, disclosure_id)
 
     return run
+
+
+def consented_kinds(client_id: UUID) -> Command[dict[UUID, frozenset[Kind]]]:
+    """What each of the client's consents covers, by consent id: how much of an event's free
+    text may go with it under that consent (``withheld_from``). Records nothing."""
+
+    def run(uow: UnitOfWork) -> dict[UUID, frozenset[Kind]]:
+        consents = uow.get(ConsentRecord, client_id).consents
+        return {consent_id: consent.kinds for consent_id, consent in consents.items()}
+
+    return run
+
+
+def withheld_from(event: CareEvent, kinds: frozenset[Kind]) -> list[str]:
+    """The free text of ``event`` that goes no further than a consent to ``kinds``: all it
+    holds when its writer's role reads more than ``kinds`` (``writer_sees``), else none. An
+    event let go by what it tells has none; a correction let go by its entry's consent may."""
+    if writer_sees(event.actor.role) <= kinds:
+        return []
+    return [name for name in event.free_text if getattr(event, name)]
 
 
 def interrupted_disclosures(

@@ -95,9 +95,9 @@ class ConsentRecord(Aggregate, context="consent"):
         super().__init__(client_id)
         self.consents: dict[UUID, Consent] = {}
         self.emergencies: dict[UUID, datetime] = {}
-        self.disclosed: dict[tuple[str, str], set[UUID]] = {}
+        self.disclosed: dict[tuple[str, str], dict[UUID, UUID | None]] = {}
         """The store's events each recipient was sent, or is being sent under an intent not
-        yet completed, by (recipient type, id)."""
+        yet completed, by (recipient type, id): each with the consent it went under."""
         self.intended: dict[UUID, DisclosureIntended] = {}
         """The forwarder's intents neither recorded as sent nor withdrawn, by disclosure id."""
 
@@ -110,15 +110,17 @@ class ConsentRecord(Aggregate, context="consent"):
             self.consents[event.consent_id].revoked = True
         elif isinstance(event, BreakGlassUsed):
             self.emergencies[event.access_id] = event.expires_at
-        elif isinstance(event, DisclosureIntended):
-            self.intended[event.disclosure_id] = event
-            self.disclosed.setdefault(_key(event.recipient), set()).update(event.event_ids)
-        elif isinstance(event, DisclosureRecorded):
-            self.intended.pop(event.disclosure_id, None)
-            self.disclosed.setdefault(_key(event.recipient), set()).update(event.event_ids)
+        elif isinstance(event, DisclosureIntended | DisclosureRecorded):
+            if isinstance(event, DisclosureIntended):
+                self.intended[event.disclosure_id] = event
+            else:
+                self.intended.pop(event.disclosure_id, None)
+            sent = self.disclosed.setdefault(_key(event.recipient), {})
+            sent.update(dict.fromkeys(event.event_ids, event.consent_id))
         elif isinstance(event, DisclosureWithdrawn):
             intent = self.intended.pop(event.disclosure_id)
-            self.disclosed[_key(intent.recipient)].difference_update(intent.event_ids)
+            for event_id in intent.event_ids:
+                self.disclosed[_key(intent.recipient)].pop(event_id, None)
 
     def _record_now(self, stamp: Stamp, event: type[CareEvent], **facts: object) -> None:
         """Consents, revocations, emergency accesses and disclosures take effect when they
@@ -130,19 +132,24 @@ class ConsentRecord(Aggregate, context="consent"):
     ) -> UUID | None:
         """A consent in force now that names ``recipient`` and covers every one of ``kinds``."""
         wanted = frozenset(kinds)
-        return next(
-            (
-                consent_id
-                for consent_id, c in self.consents.items()
-                if c.in_force(now) and c.names(recipient) and wanted <= c.kinds
-            ),
-            None,
-        )
+        return next((c for c in self.consents if self.covers(c, recipient, wanted, now)), None)
+
+    def covers(
+        self, consent_id: UUID, recipient: Recipient, kinds: Iterable[Kind], now: datetime
+    ) -> bool:
+        """Whether ``consent_id`` is in force now, names ``recipient`` and covers ``kinds``."""
+        c = self.consents[consent_id]
+        return c.in_force(now) and c.names(recipient) and frozenset(kinds) <= c.kinds
 
     def was_disclosed(self, recipient: Recipient, event_id: UUID) -> bool:
         """Whether a disclosure recorded here already sent the event to ``recipient``, or an
         intent not yet completed is sending it."""
-        return event_id in self.disclosed.get(_key(recipient), ())
+        return event_id in self.disclosed.get(_key(recipient), {})
+
+    def sent_under(self, recipient: Recipient, event_id: UUID) -> UUID | None:
+        """The consent the event went to ``recipient`` under (or is going under); None when
+        it did not go, or went by a disclosure recorded by hand naming no consent."""
+        return self.disclosed.get(_key(recipient), {}).get(event_id)
 
     def interrupted(self, recipient: Recipient) -> list[DisclosureIntended]:
         """The intents to disclose to ``recipient`` neither recorded as sent nor withdrawn."""

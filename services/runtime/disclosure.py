@@ -12,6 +12,9 @@ subject root, ``Settings.disclosure_root``) with the consent id and the
 42 CFR 2.32 notice in headers, records each intent sent (``DisclosureRecorded``, the same
 disclosure id), and keeps the page's position. Everything else is withheld. What goes out
 is the store's event, read from the store: no message on the care subjects is its source.
+A correction, hold or discontinuation that goes by the consent its entry went under goes
+without the free text that consent does not cover (``withheld_from``), null and named in
+its ``withheld``, sent again so after a crash.
 
 Truthful under a crash, wherever it strikes, and relying on no redelivery by the broker:
 nothing is published before an intent naming its consent is recorded, and nothing is
@@ -35,9 +38,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import cast
 from uuid import UUID, uuid4
 
 from carecoord.events import Actor, CareEvent, Kind, Role, catalog
@@ -49,10 +54,13 @@ from carecoord.events.envelope import type_name
 from carecoord.events.positioned import Positioned
 from carecoord.services.care.commands import goal_writers
 from carecoord.services.consent.commands import (
+    consented_kinds,
     disclose_events,
     interrupted_disclosures,
     record_sent,
+    withheld_from,
 )
+from carecoord.services.consent.corrections import entry_event, needs_history
 from carecoord.services.consent.notice import NOTICE_VERSION, REDISCLOSURE_NOTICE
 from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.gate.gate import AccessGate
@@ -62,7 +70,7 @@ from carecoord.services.infrastructure.doorbell import Doorbell, Page, next_page
 from carecoord.services.infrastructure.liveness import cancel_loops, keep_running
 from carecoord.services.infrastructure.relay import TYPE_HEADER
 from carecoord.services.kernel.access import Action
-from carecoord.services.kernel.aggregate import aggregate_id
+from carecoord.services.kernel.aggregate import Recorded, aggregate_id
 from carecoord.services.kernel.policy import writer_sees
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
@@ -187,6 +195,7 @@ class Forwarder:
                 by_client.setdefault(offered.event.client_id, []).append(offered)
         stamps = await self._stamps(by_client)
         goals = await self._goal_writers(page.events)
+        entries = await asyncio.to_thread(self._entries, [p.event for p in page.events])
         crash_point("disclosure-undecided")  # read, nothing recorded yet
         decided = await asyncio.gather(
             *(
@@ -198,6 +207,7 @@ class Forwarder:
                         events=batch,
                         destination=f"{self.subject_prefix}.>",
                         tells=functools.partial(self._tells, goals),
+                        entries=entries,
                     )
                 )
                 for client_id, batch in by_client.items()
@@ -221,7 +231,8 @@ class Forwarder:
         (``REVEALS``), and free text, whatever its writer's role reads (``writer_sees``), as
         each is shown to a member only whose grant shows that too; a consent to alerts and
         check-ins lets no QTc alert on methadone go, nor a nurse's note on an alert (an event
-        goes whole or not at all). A progress step restates its goal's words, which tell
+        goes whole or not at all, but for a correction going by its entry's consent,
+        ``disclose_events``). A progress step restates its goal's words, which tell
         whatever the goal's writer reads (by its role in ``goals``; a prescriber's where it
         is not found): a therapist's step on a prescriber's goal of a dose goes only under a
         consent to all a prescriber reads."""
@@ -243,6 +254,26 @@ class Forwarder:
         )
         return {goal: role for outcome in found for goal, role in outcome.result.items()}
 
+    def _entries(self, events: Sequence[CareEvent]) -> dict[UUID, UUID]:
+        """The event that recorded the entry each correction, hold or discontinuation among
+        ``events`` changes, by the change's id: named by the change, or found in its client's
+        history of its context in the store (one read a client and context)."""
+        store = self.platform.store
+        histories: dict[UUID, list[CareEvent]] = {}
+        found = {}
+        for change in events:
+            history: list[CareEvent] = []
+            if needs_history(change):
+                aid = aggregate_id(change.context, change.client_id)
+                if aid not in histories:
+                    recorded = store.repository.event_store.get(aid)
+                    histories[aid] = [cast("Recorded", r).event for r in recorded]
+                history = histories[aid]
+            entry = entry_event(change, history)
+            if entry is not None:
+                found[change.event_id] = entry
+        return found
+
     async def _send(
         self,
         intents: Sequence[DisclosureIntended],
@@ -258,12 +289,17 @@ class Forwarder:
             for intent in intents
             for position, event_id in zip(intent.positions, intent.event_ids, strict=True)
         )
+        clients = {intent.client_id for intent in intents}
+        consented = await asyncio.gather(
+            *(self.platform.bus.execute(consented_kinds(client)) for client in clients)
+        )
+        kinds = {c: k for outcome in consented for c, k in outcome.result.items()}
         nc = self.platform.broker.connection
         for _, event_id, consent_id in going:
             event = events[event_id]
             await nc.publish(
                 catalog.subject(self.subject_prefix, event),
-                catalog.encode(event),
+                _body(event, withheld_from(event, kinds[consent_id])),
                 headers={
                     "Nats-Msg-Id": f"{self.recipient.id}:{event_id}",
                     TYPE_HEADER: type_name(type(event)),
@@ -327,6 +363,15 @@ class Forwarder:
     def _forget_changed_consents(self, events: Sequence[CareEvent]) -> None:
         changed = {e.client_id for e in events if e.context == ConsentRecord.context}
         self.platform.store.evict(*(aggregate_id(ConsentRecord.context, c) for c in changed))
+
+
+def _body(event: CareEvent, withheld: list[str]) -> bytes:
+    """The event as the recipient reads it: its fields ``withheld`` null and named in its
+    ``withheld``, so a reason kept back never reads as one left empty."""
+    if not withheld:
+        return catalog.encode(event)
+    body = json.loads(catalog.encode(event))
+    return json.dumps({**body, **dict.fromkeys(withheld), "withheld": withheld}).encode()
 
 
 def _same(one: Recipient, other: Recipient) -> bool:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from forwarding import received_by
-from medication_steps import Clinic, mutation
+from medication_steps import HOLD, Clinic, mutation
 from test_access import consent_to_organization
 
 from carecoord.events import Role
@@ -110,18 +110,60 @@ async def test_a_step_on_a_goal_goes_only_under_a_consent_to_all_the_goals_write
     assert steps == [("therapist", "find a sponsor")]
 
 
-async def test_a_correction_goes_only_under_a_consent_to_all_its_writer_reads(api: Api) -> None:
-    """A nurse's reason for marking a dose in error may tell of more than doses: under a
-    consent to dosing alone the dose goes and its correction does not."""
+async def test_a_correction_goes_with_its_entry_and_without_the_text_the_consent_lacks(
+    api: Api,
+) -> None:
+    """A recipient sent a dose is sent its correction under the consent the dose went by,
+    so its copy does not stay wrong; the nurse's reason, which may tell of more than doses,
+    reads null and is named in ``withheld``. Before, the correction was not sent at all.
+    Under a consent to all a nurse reads the reason goes whole."""
     clinic = await Clinic.enroll(api, "Zed F.")
-    recipient = "drug-court-doses"
+    court, treating = "drug-court-doses", "treating-clinic-doses"
     await consent_to_organization(
-        api, clinic.client_id, recipient, ["DOSING"], signed_by="Zed F.", purpose="drug court"
+        api, clinic.client_id, court, ["DOSING"], signed_by="Zed F.", purpose="drug court"
+    )
+    read = ["DOSING", "MEDICATION", "CHECK_IN", "ALERT", "CARE", "CONSENT", "THERAPY"]
+    await consent_to_organization(
+        api, clinic.client_id, treating, read, signed_by="Zed F.", purpose="continuity of care"
     )
     today = datetime.now(UTC).date()
     order = await clinic.methadone("30", today)
     dose = await clinic.dose(order["id"], today, "30")
     await clinic.nurse(IN_ERROR, doseId=dose, reason="charted on the wrong client")
 
-    sent = await forwarded(api, recipient)
-    assert [e["type"] for e in sent] == ["medication.DoseAdministered"]
+    messages = await received_by(api.platform, court)
+    sent = [json.loads(m.data) for m in messages]
+    assert [(e["type"], e.get("reason"), e.get("withheld")) for e in sent] == [
+        ("medication.DoseAdministered", None, None),
+        ("medication.DoseEnteredInError", None, ["reason"]),
+    ]
+    assert sent[1]["dose_id"] == dose
+    [consent] = {m.headers["Carecoord-Consent-Id"] for m in messages if m.headers}
+    assert consent
+    whole = [e for e in await forwarded(api, treating) if e["type"].endswith("InError")]
+    assert [(e["reason"], e.get("withheld")) for e in whole] == [
+        ("charted on the wrong client", None)
+    ]
+
+
+async def test_a_hold_goes_only_to_whom_its_order_went(api: Api) -> None:
+    """A prescriber's hold goes under the consent to medications its order went by, its
+    reason withheld; a recipient consented to dosing alone, never sent the order, is not
+    sent its hold."""
+    clinic = await Clinic.enroll(api, "Yan G.")
+    orders, doses = "pharmacy-orders", "court-doses-only"
+    await consent_to_organization(
+        api, clinic.client_id, orders, ["MEDICATION"], signed_by="Yan G.", purpose="pharmacy"
+    )
+    await consent_to_organization(
+        api, clinic.client_id, doses, ["DOSING"], signed_by="Yan G.", purpose="drug court"
+    )
+    order = await clinic.methadone("30", datetime.now(UTC).date())
+    await clinic.doctor(HOLD, orderId=order["id"], reason="QTc 520 ms on today's ECG")
+
+    sent = await forwarded(api, orders)
+    assert [(e["type"], e.get("reason"), e.get("withheld")) for e in sent] == [
+        ("medication.MedicationPrescribed", None, None),
+        ("medication.OrderHeld", None, ["reason"]),
+    ]
+    assert [e["type"] for e in await forwarded(api, doses)] == []
