@@ -370,11 +370,11 @@ async def walk(
             if kept is not None and seq == kept[0]:
                 at_kept = prev
         if len(rows) < page:
-            held = None if kept is None else _passes(kept, at_kept, good)
+            held = None if kept is None else passes(kept, at_kept, good)
             return Verification(checked, unchained, good, prev, held)
 
 
-def _passes(kept: tuple[int, bytes], found: bytes | None, last: int) -> Broken | None:
+def passes(kept: tuple[int, bytes], found: bytes | None, last: int) -> Broken | None:
     """Whether an intact chain ending at entry ``last`` passes through the head ``kept``,
     whose entry hashes to ``found`` (None: no such entry)."""
     seq, hashed = kept

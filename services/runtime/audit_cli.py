@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.projections.models import READ_MODELS
@@ -187,17 +188,23 @@ async def _access_log(
     database_url: str, kept: tuple[int, bytes] | None
 ) -> access_log.Verification | None:
     """The access log's chain walked, as ``verifyAccessLog`` walks it, through ``kept``
-    when given; None when this database keeps no chained access log (no read was ever
-    served from it)."""
+    when given; None when this database keeps no access log (no read was ever served from
+    it). A log without the chain's columns (kept before the chain, or its columns dropped)
+    is all unchained entries, as many as it holds: it was said to be no log at all."""
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         try:
             return await access_log.walk(conn, kept=kept)
-        except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
+        except psycopg.errors.UndefinedColumn:
+            count = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(access_log.TABLE))
+            row = await (await conn.execute(count)).fetchone()
+            unchained = int(row[0]) if row else 0
+        except psycopg.errors.UndefinedTable:
             if kept is None or kept[0] == 0:
                 return None
-    text = f"no access log is stored, yet entry {kept[0]} was kept as its head: it was removed"
-    gone = Broken(kept[0], "truncated", text)
-    return access_log.Verification(0, 0, 0, GENESIS, gone)
+            text = f"no access log is stored, yet entry {kept[0]} was kept as its head: removed"
+            return access_log.Verification(0, 0, 0, GENESIS, Broken(kept[0], "truncated", text))
+    held = None if kept is None else access_log.passes(kept, GENESIS if kept[0] == 0 else None, 0)
+    return access_log.Verification(0, unchained, 0, GENESIS, held)
 
 
 def check_projections(args: argparse.Namespace, database_url: str) -> int:

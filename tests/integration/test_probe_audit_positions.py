@@ -1,7 +1,8 @@
 """A row put below the first position (an event at 0 or before, an access-log entry at seq 0
 or before) is named by ``audit verify``: the store and the log number from 1, so nothing of
 theirs is there, yet a client's export and ``accessLog(after: -1)`` read such rows, while the
-walks began after 0 and called the chain intact."""
+walks began after 0 and called the chain intact. And an access log whose chain's columns
+were dropped is its entries, unchained, not "none in this database"."""
 
 from __future__ import annotations
 
@@ -160,3 +161,26 @@ def test_an_access_log_entry_put_below_the_first_seq_is_named(
     assert f"access log BROKEN at entry {seq}: seq" in done.stdout
     assert "numbers from 1" in done.stdout
     assert "access log head: entry 0 hash " + GENESIS.hex() in done.stdout
+
+
+def test_an_access_log_without_its_chain_columns_is_counted_not_called_absent(
+    url: str, tmp_path: Path
+) -> None:
+    """Its columns dropped (or a log kept before the chain): every entry is unchained, and a
+    head kept before is no longer on it; it was reported as no access log at all, exit 0."""
+    kept = audit(url, tmp_path, "verify").stdout.splitlines()[-1].split()
+    assert kept[:3] == ["access", "log", "head:"]
+    head = f"{kept[4]}:{kept[6]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE access_log DROP COLUMN hash, DROP COLUMN prev_hash")
+
+    done = audit(url, tmp_path, "verify")
+    held = audit(url, tmp_path, "verify", "--access-log-head", head)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "access log: none in this database" not in done.stdout
+    assert "access log intact (sha256-v1): 0 entries (3 from before the chain, unchecked)" in (
+        done.stdout
+    )
+    assert held.returncode == 1, held.stdout + held.stderr
+    assert f"access log BROKEN at entry {kept[4]}: truncated" in held.stdout
