@@ -14,6 +14,7 @@ ended or the exposure it counted has cleared its washout (the program's day deci
 from __future__ import annotations
 
 import inspect
+from collections.abc import Awaitable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -172,7 +173,15 @@ class DosingEntry:
     order_id: UUID
     amount: Decimal | None
     unit: str
-    detail: str
+    detail: str | None = strawberry.field(
+        description="Null where withheld (`withheld`): a reason its writer reads more of the"
+        " record than you do wrote."
+    )
+    withheld: list[str] = strawberry.field(
+        description="`detail` where it is withheld from you: a replacement's, a mark's, a"
+        " hold's or a reinstatement's reason, written by a writer who reads more of the"
+        " record than you do (docs/access.md)."
+    )
     occurred_at: datetime
     recorded_by: str
     dose_id: UUID | None = strawberry.field(
@@ -305,6 +314,26 @@ def _step_shown(step: dict[str, Any], text: TextShown) -> dict[str, Any]:
     told = "untold" in step  # a line ending with its writer's reason
     gone = text.withheld(["reason"], step["role"], step["recordedBy"]) if told else []
     return {**step, "summary": step["untold"], "withheld": gone} if gone else step
+
+
+class ShownDose(dosing.Dose):
+    """A dosing row and what of it its reader is not shown (``withheld``)."""
+
+    withheld: list[str]
+
+
+def dose_shown(row: dosing.Dose, text: TextShown) -> ShownDose:
+    """``row`` with its ``detail`` withheld where it tells a reason (``dosing.TOLD``) that
+    ``text`` does not show its reader, as the timeline withholds one."""
+    told = row["status"] in dosing.TOLD
+    gone = text.withheld(["detail"], row["actor_role"], row["actor_id"]) if told else []
+    return ShownDose(**row, withheld=gone)
+
+
+async def shown_doses(rows: Awaitable[list[dosing.Dose]], text: TextShown) -> list[ShownDose]:
+    """The ``rows`` as ``text`` shows them (``dose_shown``): whose text shows is decided
+    once for them all."""
+    return [dose_shown(r, text) for r in await rows]
 
 
 def order_status(row: medications.Medication, today: date) -> str:
@@ -590,12 +619,15 @@ class MedicationQuery:
             "clientDosing",
             dosing.NAME,
             at_least,
-            lambda _: whole(
-                from_day,
-                to_day,
-                lambda limit: dosing.of_client(
-                    ctx.platform.reads, client_id, from_day, to_day, limit
+            lambda grant: shown_doses(
+                whole(
+                    from_day,
+                    to_day,
+                    lambda limit: dosing.of_client(
+                        ctx.platform.reads, client_id, from_day, to_day, limit
+                    ),
                 ),
+                TextShown.of(grant, ctx.reader().id),
             ),
             needs=Kind.DOSING,
         )
@@ -633,6 +665,7 @@ class MedicationQuery:
                     DosingEntry,
                     r,
                     amount=None if r["order_id"] in blind else r["amount"],
+                    detail=None if r["withheld"] else r["detail"],
                     recorded_by=r["actor_id"],
                     dose_id=r["ref_id"] if r["status"] in DOSE_ENTRIES else None,
                     entered_in_error=r["status"] in MARKABLE and r["ref_id"] in in_error,

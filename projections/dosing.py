@@ -39,13 +39,14 @@ from carecoord.events.medication import (
 )
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
-from carecoord.projections.generations import generation_table
+from carecoord.projections.generations import columns_added, generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "dosing"
-VERSION = 2
+VERSION = 3
 """2: a dose not given carries its own id (entryId), and one marked entered in error leaves
-the day it explained."""
+the day it explained. 3: each row keeps its writer's role, by which its reason is shown
+(``TOLD``)."""
 ORDERS = "medications"
 """The medications view, whose order rows say how long a take-home bottle lasts."""
 READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, TakeHomeEnteredInError,
@@ -69,6 +70,7 @@ class Dose(Numbered):
     ref_id: UUID | None
     occurred_at: datetime
     actor_id: str
+    actor_role: str
 
 
 COLUMNS = columns(Dose)
@@ -90,17 +92,24 @@ since, under the same order (charted late), counts as not given and not as misse
 BACK_IN_FORCE = "back-in-force"
 """The status of the row saying an order is dosed again from its day, as the order that
 replaced it (``ref_id``) was entered in error."""
+TOLD = ("replacement", *MARKS, "hold-placed", "hold-lifted", BACK_IN_FORCE)
+"""The statuses whose ``detail`` tells the writer's reason, free text shown only to a reader
+whose grant holds all the writer's role (``actor_role``) reads."""
 
 
 table = generation_table(NAME)
 
 
-ddl = appended_ddl(NAME, Dose, {"client_day": "(client_id, day, slot)"})
+ddl = columns_added(
+    NAME,
+    appended_ddl(NAME, Dose, {"client_day": "(client_id, day, slot)"}),
+    {"actor_role": "text NOT NULL DEFAULT ''"},  # version 2 had none: its rebuild derives them
+)
 
 
 def rows(item: Positioned) -> Iterator[Row]:
     e = item.event
-    common = (e.occurred_at, e.actor.id)
+    common = (e.occurred_at, e.actor.id, e.actor.role.value)
     if isinstance(e, DoseAdministered):
         status = GIVEN if e.replaces_dose_id is None else "replacement"
         detail = e.replacement_reason
