@@ -20,7 +20,7 @@ import itertools
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +44,7 @@ POSITION_MAX = 2**63 - 1
 """The greatest store position (``notification_id`` is a bigint)."""
 LINE_MOST = 4096
 """The longest line of an anchors file read: an anchor is some 150 bytes."""
+TORN = "a torn last line (cut off as it was written), ignored"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,17 +77,23 @@ class Anchor:
         return cls(position, digest, at, chain)
 
 
-def read_anchors(path: Path) -> list[Anchor]:
+def read_anchors(path: Path, warn: Callable[[str], None] = log.warning) -> list[Anchor]:
     """Every anchor in a JSON Lines file; a malformed line is refused with its number, and a
-    file with none (the relay writes one before the file exists) holds the store to nothing."""
+    file with none (the relay writes one before the file exists) holds the store to nothing.
+    A last line without its end that is no anchor is a write cut off (power lost, the disk
+    full): ``warn`` is told its number and the lines before it are read, where the file was
+    refused until that line was mended by hand."""
     anchors = []
     with path.open("rb") as lines:
         for number, line in enumerate(_lines(path, lines), 1):
             if not line.strip():
                 continue
             try:
-                anchor = Anchor.from_json(json.loads(line))
+                anchor = _anchor(line)
             except (ValueError, KeyError, TypeError) as error:
+                if not line.endswith(b"\n"):  # only the last line can lack its end
+                    warn(f"{path}:{number}: {TORN}")
+                    continue
                 raise ValueError(f"{path}:{number}: not an anchor ({error})") from None
             if anchor.chain != event_chain.CHAIN:
                 expected = event_chain.CHAIN
@@ -97,40 +104,90 @@ def read_anchors(path: Path) -> list[Anchor]:
     return anchors
 
 
-def _lines(path: Path, raw: BinaryIO) -> Iterator[str]:
+def _lines(path: Path, raw: BinaryIO) -> Iterator[bytes]:
     """The file's lines, each refused with its number when it is longer than any anchor
-    (``/dev/zero`` or a file of one vast line was read whole into memory, for ever) or not
-    UTF-8 (the codec's message named neither the file nor the line)."""
+    (``/dev/zero`` or a file of one vast line was read whole into memory, for ever)."""
     for number in itertools.count(1):
         line = raw.readline(LINE_MOST + 1)
         if not line:
             return
         if len(line) > LINE_MOST:
             raise ValueError(f"{path}:{number}: not an anchor (over {LINE_MOST:,} bytes)")
-        try:
-            yield line.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ValueError(f"{path}:{number}: not an anchor (not UTF-8 text)") from None
+        yield line
+
+
+def _anchor(line: bytes) -> Anchor:
+    """The anchor a line holds; text not UTF-8 is refused as such (the codec's message named
+    neither the file nor the line)."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 text") from None
+    return Anchor.from_json(json.loads(text))
 
 
 def last_anchor(path: Path) -> Anchor | None:
     """The file's last anchor (read from its end, at most ``LINE_MOST`` bytes: a device
-    such as /dev/zero has no end), or None."""
+    such as /dev/zero has no end), or None; a torn last line is passed over."""
     try:
         with path.open("rb") as f:
             f.seek(max(0, f.seek(0, os.SEEK_END) - LINE_MOST))
-            tail = f.read(LINE_MOST).decode("utf-8", "replace").strip().splitlines()
-        return Anchor.from_json(json.loads(tail[-1])) if tail else None
-    except (OSError, ValueError, KeyError, TypeError):
+            tail = f.read(LINE_MOST).splitlines(keepends=True)
+    except OSError:
         return None
+    for line in reversed(tail):
+        try:
+            return _anchor(line)
+        except (ValueError, KeyError, TypeError):
+            if line.endswith(b"\n"):
+                return None
+    return None
 
 
-def _append(path: Path, anchor: Anchor) -> None:
+def append_anchor(path: Path, anchor: Anchor) -> None:
+    """Append the anchor as one line, written whole in one write and synced (the folder too
+    when the file is new). A torn last line left by a write cut off before is ended when it
+    is an anchor but for its end, and otherwise cut away (logged with its length): appended
+    to, it made one malformed line in the middle of the file, refused by every verification
+    after."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as f:
-        f.write(json.dumps(anchor.as_json(), separators=(",", ":")) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
+    line = json.dumps(anchor.as_json(), separators=(",", ":")).encode() + b"\n"
+    made = not path.exists()
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        line = _after_torn(fd, path) + line
+        while line:
+            line = line[os.write(fd, line) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if made:
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+
+def _after_torn(fd: int, path: Path) -> bytes:
+    """What the next line must follow the file's end with: nothing after a whole line, a
+    line end after an anchor that lacks only its end; a torn piece that is no anchor is cut
+    away (nothing follows it then)."""
+    size = os.fstat(fd).st_size
+    tail = os.pread(fd, LINE_MOST + 1, max(0, size - LINE_MOST - 1))
+    if not tail or tail.endswith(b"\n"):
+        return b""
+    start = tail.rfind(b"\n") + 1
+    if start == 0 and size > LINE_MOST:  # no line end near the end: no line of ours
+        return b"\n"
+    try:
+        _anchor(tail[start:])
+    except (ValueError, KeyError, TypeError):
+        torn = len(tail) - start
+        os.ftruncate(fd, size - torn)
+        log.warning("torn anchor line cut away", extra={"file": str(path), "bytes": torn})
+        return b""
+    return b"\n"
 
 
 def anchor_file(settings: Settings) -> Path:
@@ -222,7 +279,7 @@ class Anchoring:
         if head is None or head[0] == self.last:
             return None
         anchor = Anchor(head[0], head[1], datetime.now(UTC).isoformat(timespec="seconds"))
-        await asyncio.to_thread(_append, self.file, anchor)
+        await asyncio.to_thread(append_anchor, self.file, anchor)
         await self._publish(anchor)
         self.last = anchor.position
         log.info("event chain anchored", extra={"position": anchor.position})

@@ -128,7 +128,7 @@ def interrupted(args: argparse.Namespace) -> int:
 def check_chains(args: argparse.Namespace, database_url: str) -> int:
     """The exit status of ``audit verify``: the event chain's walk, then the access log's."""
     try:
-        anchors = read_anchors(args.anchors) if args.anchors else []
+        anchors = read_anchors(args.anchors, warn=_warned) if args.anchors else []
     except OSError as error:  # the errno's text was said ("[Errno 2] ..."), and no argument
         why = error.strerror or type(error).__name__
         print(f"carecoord audit verify: --anchors {args.anchors}: {why}", file=sys.stderr)
@@ -166,6 +166,10 @@ def check_chains(args: argparse.Namespace, database_url: str) -> int:
         print(describe_access_log(logged))
     intact = report.intact and (logged is None or logged.broken is None)
     return INTACT if intact else BROKEN
+
+
+def _warned(warning: str) -> None:
+    print(f"carecoord audit verify: warning: {warning}", file=sys.stderr)
 
 
 def kept_head(given: str) -> tuple[int, bytes]:

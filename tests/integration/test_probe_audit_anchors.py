@@ -120,3 +120,24 @@ def test_an_anchors_file_with_no_anchor_cannot_check(
     assert found.returncode == 2, (found.stdout, found.stderr)
     assert "anchors.jsonl holds no anchor" in found.stderr
     assert found.stdout == ""
+
+
+def test_a_torn_last_anchor_is_named_and_the_whole_lines_are_checked(
+    chained: tuple[str, int, str], tmp_path: Path
+) -> None:
+    """A write cut off mid-line (power lost, the disk full) left a last line without its end:
+    the file could not be read at all (exit 2) until that line was mended by hand."""
+    url, position, hashed = chained
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text(line(position, hashed) + "\n" + line(position, hashed)[:40])
+
+    found = audit_verify(url, tmp_path, anchors)
+
+    assert found.returncode == 0, (found.stdout, found.stderr)
+    assert "anchors matched: 1" in found.stdout
+    assert "anchors.jsonl:2: a torn last line (cut off as it was written), ignored" in (
+        found.stderr
+    )
+
+    anchors.write_text(line(position, "cd" * 32) + "\n" + line(position, hashed)[:40])
+    assert audit_verify(url, tmp_path, anchors).returncode == 1  # the whole line still counts

@@ -16,6 +16,8 @@ from cli_run import run_cli, said
 
 from carecoord.services.infrastructure.chain_anchors import (
     LINE_MOST,
+    Anchor,
+    append_anchor,
     check_anchor_file,
     last_anchor,
     read_anchors,
@@ -130,3 +132,66 @@ def test_an_anchors_file_under_a_missing_folder_is_not_made_before_its_first_anc
 
     assert anchors.parent.is_dir()  # as the relay makes it
     assert not anchors.exists()  # audit verify --anchors says: not there yet
+
+
+@pytest.mark.parametrize(
+    "torn", [ANCHOR[:40], "\x00" * 90, ANCHOR[:20].encode("utf-8") + b"\xe2\x82"],
+    ids=["cut off", "zeros", "cut inside a letter"],
+)
+def test_a_torn_last_line_is_named_and_the_whole_lines_read(
+    tmp_path: Path, torn: str | bytes
+) -> None:
+    """A write cut off mid-line (power lost, the disk full) made the whole file unreadable."""
+    anchors = tmp_path / "anchors.jsonl"
+    tail = torn if isinstance(torn, bytes) else torn.encode("utf-8")
+    anchors.write_bytes(f"{ANCHOR}\n{ANCHOR}\n".encode() + tail)
+    warned: list[str] = []
+
+    assert [a.position for a in read_anchors(anchors, warn=warned.append)] == [7, 7]
+    assert warned == [f"{anchors}:3: a torn last line (cut off as it was written), ignored"]
+
+
+def test_a_malformed_line_before_the_last_is_refused_still(tmp_path: Path) -> None:
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text(f"{ANCHOR[:40]}\n{ANCHOR}", encoding="utf-8")
+
+    with pytest.raises(ValueError, match=r"anchors.jsonl:1: not an anchor"):
+        read_anchors(anchors, warn=pytest.fail)
+
+
+def test_a_last_line_whole_but_for_its_end_is_an_anchor(tmp_path: Path) -> None:
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text(f"{ANCHOR}\n{ANCHOR}", encoding="utf-8")
+
+    assert [a.position for a in read_anchors(anchors, warn=pytest.fail)] == [7, 7]
+
+
+@pytest.mark.parametrize("torn", [ANCHOR[:40], ANCHOR], ids=["cut off", "whole but its end"])
+def test_an_anchor_appended_after_a_torn_line_starts_a_line_of_its_own(
+    tmp_path: Path, torn: str
+) -> None:
+    """Appended to the torn piece, the next anchor made one malformed line in the middle of
+    the file, which no later verification could read past; a piece that is no anchor is cut
+    away, one that is an anchor but for its end is ended."""
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text(f"{ANCHOR}\n{torn}", encoding="utf-8")
+
+    append_anchor(anchors, Anchor(9, bytes(32), "2026-12-03T09:01:00+00:00"))
+
+    kept = [7, 7, 9] if torn == ANCHOR else [7, 9]
+    assert [a.position for a in read_anchors(anchors, warn=pytest.fail)] == kept
+    assert anchors.read_bytes().endswith(b"\n")
+    last = last_anchor(anchors)
+    assert last is not None
+    assert last.position == 9
+
+
+def test_the_last_anchor_is_the_last_whole_line(tmp_path: Path) -> None:
+    """The relay read a torn last line as no anchor at all at start."""
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text(f"{ANCHOR}\n{ANCHOR[:40]}", encoding="utf-8")
+
+    found = last_anchor(anchors)
+
+    assert found is not None
+    assert found.position == 7
