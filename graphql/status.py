@@ -19,6 +19,7 @@ from carecoord.services.platform import Platform
 DATABASE_ANSWER_SECONDS = 2.0
 """How long ``/health`` waits for the database, all of its reading included, before it
 answers ``busy`` or ``unavailable``."""
+PAST_HEAD = "POSITION_PAST_HEAD"
 
 
 @strawberry.type
@@ -40,9 +41,18 @@ class PlatformStatus:
     """Read models whose live rows another version derived, and the version that did."""
 
     @property
+    def past_head(self) -> list[FollowerStatus]:
+        """Followers whose position is past every stored event: set there by hand, since a
+        follower reaches only stored events. Lag reads 0, yet it would skip every event
+        recorded until the store reaches that position, and the gate takes an access view
+        there as holding every access change."""
+        return [f for f in self.followers if f.position > self.store_position]
+
+    @property
     def status(self) -> str:
         parked = any(f.parked for f in self.followers)
-        return "degraded" if parked or self.stuck_loops or self.outdated else "ok"
+        wrong = parked or self.stuck_loops or self.outdated or self.past_head
+        return "degraded" if wrong else "ok"
 
 
 async def platform_status(platform: Platform) -> PlatformStatus:
@@ -52,9 +62,10 @@ async def platform_status(platform: Platform) -> PlatformStatus:
 
 async def read_status(platform: Platform, conn: AsyncConnection[Any]) -> PlatformStatus:
     """The store's head, the followers' positions, what each set aside and the read models
-    another version built, on ``conn``."""
-    head = await platform.store.last_position_on(conn)
+    another version built, on ``conn``. The positions are read before the head, so a
+    follower reaching an event stored meanwhile is never seen past the head."""
     reached = await positions.all_positions_on(conn)
+    head = await platform.store.last_position_on(conn)
     set_aside = await parked.counts_on(conn)
     outdated = await versions.built_with(conn, READ_MODELS)
     return PlatformStatus(
@@ -75,7 +86,8 @@ async def health(platform: Platform) -> dict[str, object]:
 
     ``degraded`` when an event was set aside, a read model's live rows were derived by
     another version than this process's (``outdatedModels``: the version that built them and
-    this one's; the projector is rebuilding it, ``projections/versions.py``) or a loop of this
+    this one's; the projector is rebuilding it, ``projections/versions.py``), a follower's
+    position is past the store's head (``pastHead``, code ``POSITION_PAST_HEAD``) or a loop of
     process has been failing for ``loop_stuck_seconds`` (listed in ``stuckLoops``). Within
     ``DATABASE_ANSWER_SECONDS`` whatever the database does
     (``services/infrastructure/database_probe.py``): ``degraded`` with ``busy: ["database"]``
@@ -111,6 +123,14 @@ async def health(platform: Platform) -> dict[str, object]:
             model.NAME: {"builtWith": status.outdated[model.NAME], "version": version(model)}
             for model in READ_MODELS
             if model.NAME in status.outdated
+        },
+        "pastHead": {
+            f.name: {
+                "code": PAST_HEAD,
+                "position": f.position,
+                "storePosition": status.store_position,
+            }
+            for f in status.past_head
         },
         "stuckLoops": status.stuck_loops,
         "loops": platform.liveness.report(),
