@@ -100,6 +100,8 @@ class DoseChanged(_Order):
         "Dose changed: {medication} {prior_dose} {unit} → {dose} {unit} from {start}"
     )
 
+    free_text: ClassVar[tuple[str, ...]] = ("reason",)
+
     prior_order_id: UUID
     prior_dose: Decimal
     reason: str = ""
@@ -111,6 +113,8 @@ class TaperOrdered(_Order):
     summary_template: ClassVar[str] = (
         "Taper ordered: {medication} {dose} {unit} in {step_count} steps to {final_dose} {unit}"
     )
+
+    free_text: ClassVar[tuple[str, ...]] = ("reason",)
 
     prior_order_id: UUID
     steps: tuple[TaperStep, ...] = Field(min_length=1)
@@ -144,6 +148,8 @@ class OrderHeld(_OrderChange):
 class OrderResumed(_AboutOrder):
     summary_template: ClassVar[str] = "Order resumed: {medication}"
 
+    free_text: ClassVar[tuple[str, ...]] = ("reason",)
+
     reason: str = Field(default="", max_length=500)
     day: date | None = None
     """The program's dosing day the hold was lifted."""
@@ -172,6 +178,8 @@ class OrderReinstated(_AboutOrder):
         "Order back in force: {medication} from {start} (order {in_error_order_id} entered in"
         " error)"
     )
+
+    free_text: ClassVar[tuple[str, ...]] = ("reason",)
 
     in_error_order_id: UUID
     start: date
@@ -213,6 +221,8 @@ class MedicationStatementRecorded(_AboutStatement):
 
 class MedicationStatementEnded(_AboutStatement):
     summary_template: ClassVar[str] = "No longer taking: {medication}"
+
+    free_text: ClassVar[tuple[str, ...]] = ("reason",)
 
     reason: str = Field(default="", max_length=500)
 
@@ -389,6 +399,8 @@ class GuestDosingEnded(_Dosing):
 
     summary_template: ClassVar[str] = "Guest dosing at {site} ended on {ended_on}"
 
+    free_text: ClassVar[tuple[str, ...]] = ("reason",)
+
     guest_dosing_id: UUID
     site: str
     ended_on: date
@@ -478,6 +490,8 @@ class DoseNotGiven(_AboutDose):
     """The client came to the window but no dose was given (status not-done)."""
 
     summary_template: ClassVar[str] = "Dose not given: {medication} ({reason})"
+
+    free_text: ClassVar[tuple[str, ...]] = ("note",)
 
     day: date
     slot: int = Field(ge=1)

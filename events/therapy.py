@@ -70,6 +70,8 @@ class SessionLateCancelled(_Session):
 
     summary_template: ClassVar[str] = "Late-cancelled {modality} session"
 
+    free_text: ClassVar[tuple[str, ...]] = ("reason",)
+
     modality: Modality
     reason: str = Field(default="", max_length=500)
 

@@ -90,11 +90,12 @@ def disclose_events(
     whatever else of the record it tells (``tells``: an alert on a QTc taken on methadone
     tells of check-ins and medications), and no disclosure recorded or intended on this
     record has it for them already (a replay of the stream, a forwarder restarted); the
-    rest are withheld. A correction, a hold or a discontinuation (by its event id in
-    ``entries``, with the event that recorded its entry) that no consent lets go so goes
-    under the consent its entry went to the recipient by, when that is in force and covers
-    its kind: the recipient's copy is not left wrong, and the forwarder withholds the free
-    text that consent does not cover (``withheld_from``). One ``DisclosureIntended`` per
+    rest are withheld. A correction, a hold, a discontinuation or another change of an
+    entry (by its event id in ``entries``, with the event that recorded its entry:
+    ``corrections.py``) that no consent lets go so goes under the consent its entry went to
+    the recipient by, when that is in force and covers its kind: the recipient's copy is not
+    left wrong, and the forwarder withholds the free text that consent does not cover
+    (``withheld_from``). One ``DisclosureIntended`` per
     consent relied on (per ``COUNT_MAX`` events) names the events that are to go; the
     forwarder sends them, then records them sent (``record_sent``). Decided on the consent
     record itself, so a revocation and a disclosure cannot both pass, nor two disclosures of

@@ -1,6 +1,7 @@
-"""The entry a correction, a hold or a discontinuation changes: a recipient sent the entry
-is sent its change under the same consent (``disclose_events``), or its copy of the record
-stays as it was, a dose entered in error still given."""
+"""The entry a correction, a hold, a discontinuation or another change of it (a dose change,
+a taper, a hold lifted, an order back in force, a statement or a guest stay ended) changes: a
+recipient sent the entry is sent its change under the same consent (``disclose_events``), or
+its copy of the record stays as it was, a dose entered in error still given."""
 
 from __future__ import annotations
 
@@ -14,12 +15,17 @@ from carecoord.events.medication import (
     DoseChanged,
     DoseEnteredInError,
     DoseNotGivenEnteredInError,
+    GuestDosingArranged,
+    GuestDosingEnded,
     MedicationPrescribed,
+    MedicationStatementEnded,
     MedicationStatementEnteredInError,
     MedicationStatementRecorded,
     OrderDiscontinued,
     OrderEnteredInError,
     OrderHeld,
+    OrderReinstated,
+    OrderResumed,
     TakeHomeDispensed,
     TakeHomeEnteredInError,
     TaperOrdered,
@@ -33,17 +39,26 @@ NAMING_ITS_EVENT: dict[type[CareEvent], str] = {
 }
 """A change naming the event that recorded its entry, by the field naming it."""
 
-_ORDERS = (MedicationPrescribed, DoseChanged, TaperOrdered)
-NAMING_ITS_ENTRY: dict[type[CareEvent], tuple[str, tuple[type[CareEvent], ...]]] = {
-    DoseEnteredInError: ("dose_id", (DoseAdministered,)),
-    TakeHomeEnteredInError: ("dispense_id", (TakeHomeDispensed,)),
-    MedicationStatementEnteredInError: ("statement_id", (MedicationStatementRecorded,)),
-    OrderHeld: ("order_id", _ORDERS),
-    OrderDiscontinued: ("order_id", _ORDERS),
-    OrderEnteredInError: ("order_id", _ORDERS),
+_ORDER = ("order_id", "order_id", (MedicationPrescribed, DoseChanged, TaperOrdered))
+_REPLACED = ("prior_order_id", "order_id", _ORDER[2])
+_STATEMENT = ("statement_id", "statement_id", (MedicationStatementRecorded,))
+NAMING_ITS_ENTRY: dict[type[CareEvent], tuple[str, str, tuple[type[CareEvent], ...]]] = {
+    DoseEnteredInError: ("dose_id", "dose_id", (DoseAdministered,)),
+    TakeHomeEnteredInError: ("dispense_id", "dispense_id", (TakeHomeDispensed,)),
+    MedicationStatementEnteredInError: _STATEMENT,
+    MedicationStatementEnded: _STATEMENT,
+    GuestDosingEnded: ("guest_dosing_id", "guest_dosing_id", (GuestDosingArranged,)),
+    OrderHeld: _ORDER,
+    OrderResumed: _ORDER,
+    OrderDiscontinued: _ORDER,
+    OrderEnteredInError: _ORDER,
+    OrderReinstated: _ORDER,
+    DoseChanged: _REPLACED,
+    TaperOrdered: _REPLACED,
 }
-"""A change naming its entry by the entry's own id: the field, which the events recording
-such an entry hold too, and their types."""
+"""A change naming its entry by the entry's own id: its field naming it, the field of the
+events recording such an entry that holds it, and their types (a dose change or a taper
+replaces the order its ``prior_order_id`` names)."""
 
 
 def needs_history(change: CareEvent) -> bool:
@@ -62,7 +77,7 @@ def entry_event(change: CareEvent, history: Iterable[CareEvent] = ()) -> UUID | 
         return named
     if kind not in NAMING_ITS_ENTRY:
         return None
-    field, recording = NAMING_ITS_ENTRY[kind]
-    entry = getattr(change, field)
+    naming, field, recording = NAMING_ITS_ENTRY[kind]
+    entry = getattr(change, naming)
     found = (e for e in history if isinstance(e, recording) and getattr(e, field) == entry)
     return next((e.event_id for e in found), None)

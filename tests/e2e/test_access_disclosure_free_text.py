@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from forwarding import received_by
-from medication_steps import HOLD, Clinic, mutation
+from medication_steps import HOLD, RESUME, Clinic, mutation
 from test_access import consent_to_organization
 
 from carecoord.events import Role
@@ -147,9 +147,9 @@ async def test_a_correction_goes_with_its_entry_and_without_the_text_the_consent
 
 
 async def test_a_hold_goes_only_to_whom_its_order_went(api: Api) -> None:
-    """A prescriber's hold goes under the consent to medications its order went by, its
-    reason withheld; a recipient consented to dosing alone, never sent the order, is not
-    sent its hold."""
+    """A prescriber's hold, and the hold lifted, go under the consent to medications their
+    order went by, their reasons withheld; a recipient consented to dosing alone, never sent
+    the order, is not sent its hold."""
     clinic = await Clinic.enroll(api, "Yan G.")
     orders, doses = "pharmacy-orders", "court-doses-only"
     await consent_to_organization(
@@ -160,10 +160,12 @@ async def test_a_hold_goes_only_to_whom_its_order_went(api: Api) -> None:
     )
     order = await clinic.methadone("30", datetime.now(UTC).date())
     await clinic.doctor(HOLD, orderId=order["id"], reason="QTc 520 ms on today's ECG")
+    await clinic.doctor(RESUME, orderId=order["id"], reason="QTc 460 ms off ondansetron")
 
     sent = await forwarded(api, orders)
     assert [(e["type"], e.get("reason"), e.get("withheld")) for e in sent] == [
         ("medication.MedicationPrescribed", None, None),
         ("medication.OrderHeld", None, ["reason"]),
+        ("medication.OrderResumed", None, ["reason"]),
     ]
     assert [e["type"] for e in await forwarded(api, doses)] == []
