@@ -19,7 +19,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.care import GoalAchievement, GoalProgressRecorded, TreatmentGoalSet
 from carecoord.events.positioned import Positioned
-from carecoord.projections.generations import generation_ddl, generation_table
+from carecoord.projections.generations import columns_added, generation_ddl, generation_table
 from carecoord.projections.inserts import Pending
 from carecoord.projections.rows import Shown, fetch, in_period, steps_at_most
 
@@ -32,27 +32,20 @@ READS = (TreatmentGoalSet, GoalProgressRecorded)
 table = generation_table(NAME)
 
 
-_created = generation_ddl(
+ddl = columns_added(
     NAME,
-    "goal_id uuid PRIMARY KEY, client_id uuid NOT NULL, kind text NOT NULL,"
-    " actor_id text NOT NULL, description text NOT NULL, target_date date,"
-    " achievement text NOT NULL, set_at timestamptz NOT NULL, set_position bigint NOT NULL,"
-    " updated_position bigint NOT NULL, history jsonb NOT NULL, actor_role text NOT NULL",
-    {"client": "(client_id, set_at)"},
+    generation_ddl(
+        NAME,
+        "goal_id uuid PRIMARY KEY, client_id uuid NOT NULL, kind text NOT NULL,"
+        " actor_id text NOT NULL, description text NOT NULL, target_date date,"
+        " achievement text NOT NULL, set_at timestamptz NOT NULL, set_position bigint NOT NULL,"
+        " updated_position bigint NOT NULL, history jsonb NOT NULL, actor_role text NOT NULL",
+        {"client": "(client_id, set_at)"},
+    ),
+    # An earlier release's rows count as a prescriber's, whose words show to the fewest,
+    # until the rebuild VERSION starts derives their writers' own.
+    {"actor_role": "text NOT NULL DEFAULT 'prescriber'"},
 )
-
-
-def ddl(generation: int) -> list[sql.Composed]:
-    """A generation's table and index. One an earlier release created gains ``actor_role``
-    (looked up first: ALTER TABLE locks the table the live projector writes), its rows
-    counted a prescriber's, whose words show to the fewest, until the rebuild ``VERSION``
-    starts derives their writers' own."""
-    added = sql.SQL(
-        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = {}::regclass"
-        " AND attname = 'actor_role' AND NOT attisdropped) THEN ALTER TABLE {}"
-        " ADD COLUMN actor_role text NOT NULL DEFAULT 'prescriber'; END IF; END $$"
-    ).format(sql.Literal(f"{NAME}_g{generation}"), table(generation))
-    return [*_created(generation), added]
 
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
