@@ -291,6 +291,8 @@ class InteractionFound(_Medication):
     """
 
     summary_template: ClassVar[str] = "Interaction alert ({severity}): {title}"
+    free_text: ClassVar[tuple[str, ...]] = ("acknowledged_reason",)
+    """The prescriber's reason for going past it, their override's (``OverrideAcknowledged``)."""
 
     finding_id: UUID
     rule_id: str

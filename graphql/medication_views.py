@@ -141,7 +141,13 @@ class InteractionFinding:
     title: str
     source: str
     implicated: list[UUID]
-    acknowledged_reason: str
+    acknowledged_reason: str | None = strawberry.field(
+        description="The prescriber's reason for going past it; null where withheld (`withheld`)."
+    )
+    withheld: list[str] = strawberry.field(
+        description="`acknowledgedReason` where it is withheld from you: its writer reads more"
+        " of the record than you do (docs/access.md)."
+    )
     recorded_at: datetime
     exposure_clear_from: date | None = strawberry.field(
         default=None,
@@ -296,9 +302,9 @@ def history(row: medications.Medication) -> list[HistoryEntry]:
 
 def text_shown(row: medications.Medication, text: TextShown) -> medications.Medication:
     """``row`` with the reasons ``text`` does not show its reader withheld, as the timeline
-    withholds them (``graphql/withheld.py``): a hold's, an order's for stopping, and each
-    history step's, its summary read without it (``untold``). Each names what it withheld
-    in its ``withheld``."""
+    withholds them (``graphql/withheld.py``): a hold's, an order's for stopping, a finding's
+    acknowledgement, and each history step's, its summary read without it (``untold``). Each
+    names what it withheld in its ``withheld``."""
     d = row["details"]
     hold = d.get("hold")
     if hold:
@@ -306,6 +312,9 @@ def text_shown(row: medications.Medication, text: TextShown) -> medications.Medi
         d["hold"] = {**without(hold, gone), "withheld": gone}
     if "stopped_by" in d and not text.shows(d["stopped_role"], d["stopped_by"]):
         d["stopped_reason"], d["withheld"] = None, ["stoppedReason"]
+    found = row["history"][0]  # a finding's reason is its prescriber's, who found it
+    if d.get("acknowledged_reason") and not text.shows(found["role"], found["recordedBy"]):
+        d["acknowledged_reason"], d["withheld"] = None, ["acknowledgedReason"]
     row["history"] = [_step_shown(step, text) for step in row["history"]]
     return row
 
@@ -425,6 +434,7 @@ def finding_of(row: medications.Medication) -> InteractionFinding:
         source=d["source"],
         implicated=[UUID(i["id"]) for i in d["implicated"]],
         acknowledged_reason=d["acknowledged_reason"],
+        withheld=d.get("withheld", []),
         recorded_at=datetime.fromisoformat(row["history"][0]["occurredAt"]),
     )
 

@@ -17,6 +17,7 @@ from medication_steps import (
     HOLD,
     NOT_GIVEN,
     NURSE,
+    PRESCRIBE,
     RESUME,
     STATEMENT,
     Clinic,
@@ -89,3 +90,46 @@ async def test_reasons_on_orders_doses_and_statements_are_withheld_on_the_timeli
         "medication.DoseNotGiven": (None, ["note"]),
         "medication.MedicationStatementEnded": (None, ["reason"]),
     }
+
+
+FINDINGS = """query($id: UUID!, $atLeast: Int) { clientMedications(clientId: $id,
+  atLeast: $atLeast) { findings { rule acknowledgedReason withheld } } }"""
+ACKNOWLEDGED = "baseline QTc 410 ms, ECG in 2 weeks"
+
+
+async def test_a_prescribers_acknowledgement_of_an_interaction_is_withheld(api: Api) -> None:
+    """The reason a prescriber gave for going past an interaction is the override's reason,
+    free text, and the finding repeats it: the therapist, who sees no doses, reads the
+    finding with `acknowledgedReason` null and named in `withheld`, in `clientMedications`
+    and on the timeline."""
+    clinic = await Clinic.enroll(api, "Lev Q.")
+    therapist = "ther-findings"
+    await api.join_care_team(clinic.client_id, Role.THERAPIST, therapist)
+    today = str(datetime.now(UTC).date())
+    await clinic.methadone("60", datetime.now(UTC).date())
+    await clinic.doctor(
+        PRESCRIBE, medication="escitalopram", dose="10", unit="mg", route="oral", start=today,
+        acknowledgements=[{"rule": "methadone-qt-prolonging", "reason": ACKNOWLEDGED}],
+    )  # fmt: skip
+
+    async def shown(role: Role, user: str) -> tuple[Any, Any]:
+        variables = {"id": clinic.client_id, "atLeast": clinic.position}
+        found = await api.ok(FINDINGS, variables, role=role, user=user)
+        lines = await api.ok(TIMELINE, variables, role=role, user=user)
+        [finding] = [
+            f for f in found["clientMedications"]["findings"]
+            if f["rule"] == "methadone-qt-prolonging"
+        ]  # fmt: skip
+        [entry] = [
+            (n["facts"]["acknowledged_reason"], n["withheld"])
+            for n in lines["clientTimeline"]["nodes"]
+            if n["type"] == "medication.InteractionFound"
+            and n["facts"]["rule_id"] == "methadone-qt-prolonging"
+        ]
+        return (finding["acknowledgedReason"], finding["withheld"]), entry
+
+    assert await shown(Role.NURSE, NURSE) == ((ACKNOWLEDGED, []), (ACKNOWLEDGED, []))
+    assert await shown(Role.THERAPIST, therapist) == (
+        (None, ["acknowledgedReason"]),
+        (None, ["acknowledged_reason"]),
+    )
