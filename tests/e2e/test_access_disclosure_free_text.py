@@ -6,6 +6,7 @@ alike."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +15,10 @@ from forwarding import received_by
 from medication_steps import HOLD, RESUME, Clinic, mutation
 from test_access import consent_to_organization
 
-from carecoord.events import Role
+from carecoord.events import Actor, Role
+from carecoord.events.consent import Recipient, RecipientType
+from carecoord.services.consent.commands import disclose_events
+from carecoord.services.kernel.stamp import Stamp
 from support import Api
 
 RECIPIENT = "crisis-line-notes"
@@ -169,3 +173,39 @@ async def test_a_hold_goes_only_to_whom_its_order_went(api: Api) -> None:
         ("medication.OrderResumed", None, ["reason"]),
     ]
     assert [e["type"] for e in await forwarded(api, doses)] == []
+
+
+async def test_a_correction_sent_again_as_the_forwarder_starts_goes_without_its_reason(
+    api: Api,
+) -> None:
+    """Intended and not yet sent (a forwarder stopped between the two), the dose and its
+    correction are sent as the forwarder starts again, the nurse's reason withheld as the
+    first run would have sent it."""
+    clinic = await Clinic.enroll(api, "Una H.")
+    recipient = "drug-court-resent"
+    await consent_to_organization(
+        api, clinic.client_id, recipient, ["DOSING"], signed_by="Una H.", purpose="drug court"
+    )
+    today = datetime.now(UTC).date()
+    order = await clinic.methadone("30", today)
+    before = clinic.position
+    dose = await clinic.dose(order["id"], today, "30")
+    await clinic.nurse(IN_ERROR, doseId=dose, reason="charted on the wrong client")
+    stored = await asyncio.to_thread(api.platform.store.read, before, 100)
+    given, marked = [p for p in stored if str(p.event.client_id) == clinic.client_id]
+    await api.platform.bus.execute(
+        disclose_events(
+            Stamp(Actor(id=f"disclose-{recipient}", role=Role.SYSTEM)),
+            client_id=given.event.client_id,
+            recipient=Recipient(type=RecipientType.ORGANIZATION, id=recipient, name=recipient),
+            events=[given, marked],
+            destination=f"disclosed.{recipient}.>",
+            entries={marked.event.event_id: given.event.event_id},
+        )
+    )
+
+    sent = await forwarded(api, recipient)
+    assert [(e["type"], e.get("reason"), e.get("withheld")) for e in sent] == [
+        ("medication.DoseAdministered", None, None),
+        ("medication.DoseEnteredInError", None, ["reason"]),
+    ]
