@@ -286,6 +286,29 @@ async def entries(
     return [LoggedRead(r["seq"], _read(r["seq"], r["event"]), _bytes(r["hash"])) for r in rows]
 
 
+_CHAINED_FROM = sql.SQL(
+    "SELECT greatest({first}, coalesce((SELECT min(seq) FROM {t} WHERE hash IS NOT NULL),"
+    " (SELECT max(seq) + 1 FROM {t}), {first}))"
+).format(first=sql.Literal(FIRST_SEQ), t=sql.Identifier(TABLE))
+_HAS_CHAIN = (
+    "SELECT EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass(%s)"
+    " AND attname = 'hash' AND NOT attisdropped)"
+)
+
+
+async def chained_from(conn: AsyncConnection) -> int | None:
+    """The seq from which every entry is chained: the first chained entry's, or the next
+    entry's while none is (entries from before the chain come before it); None while no
+    log with the chain's columns is stored. Anchored outside the database, it holds the
+    log to its chain: entries whose hashes were all removed read as from before the chain,
+    unchecked, and verified intact."""
+    found = await (await conn.execute(_HAS_CHAIN, (TABLE,))).fetchone()
+    if not found or not found[0]:
+        return None
+    row = await (await conn.execute(_CHAINED_FROM)).fetchone()
+    return int(row[0]) if row else None
+
+
 async def head(pool: AsyncConnectionPool) -> int:
     """The seq of the newest entry (0 for none). Entries are numbered and committed one
     batch at a time under the chain's lock, so every entry up to it is there to read."""
@@ -340,7 +363,11 @@ async def verify(pool: AsyncConnectionPool, *, page: int = VERIFY_PAGE) -> Verif
 
 
 async def walk(
-    conn: AsyncConnection, *, page: int = VERIFY_PAGE, kept: tuple[int, bytes] | None = None
+    conn: AsyncConnection,
+    *,
+    page: int = VERIFY_PAGE,
+    kept: tuple[int, bytes] | None = None,
+    chained_from: int | None = None,
 ) -> Verification:
     """``verify`` on one connection (``carecoord audit verify`` holds no pool); with
     ``kept``, a head an earlier verification reported (seq and hash), which the chain must
@@ -349,7 +376,8 @@ async def walk(
     Rows written before the chain existed (no hash, at the start of the log) are counted as
     unchained; a row without a hash after the chain began is a break, and so is a row below
     the first seq (the walk starts at the least a bigint holds, not after 0: ``accessLog``
-    with a negative ``after`` reads such rows).
+    with a negative ``after`` reads such rows). With ``chained_from`` (anchored, see
+    ``chained_from``), a row there or later without a hash is a break too, first or not.
     """
     prev, good, start, checked, unchained = GENESIS, 0, SEQ_MIN, 0, 0
     at_kept = GENESIS if kept is not None and kept[0] == 0 else None
@@ -358,8 +386,10 @@ async def walk(
         for seq, stored_prev, stored_hash, body, *stored in rows:
             start = seq + 1
             if stored_hash is None and checked == 0 and seq >= FIRST_SEQ:
-                unchained += 1
-                continue
+                if chained_from is None or seq < chained_from:
+                    unchained += 1
+                    continue
+                return Verification(checked, unchained, good, prev, unhashed(seq, chained_from))
             broken = check(seq, prev, _bytes(stored_prev), _bytes(stored_hash), body)
             if broken is None:
                 broken = _columns_differ(seq, body, tuple(stored))
@@ -372,6 +402,12 @@ async def walk(
         if len(rows) < page:
             held = None if kept is None else passes(kept, at_kept, good)
             return Verification(checked, unchained, good, prev, held)
+
+
+def unhashed(seq: int, chained_from: int) -> Broken:
+    """Entry ``seq`` has no hash, though the anchors say the chain began by then."""
+    text = f"entry {seq} carries no hash, yet the chain was anchored as begun at entry"
+    return Broken(seq, "unchained", f"{text} {chained_from}: its hash was removed")
 
 
 def passes(kept: tuple[int, bytes], found: bytes | None, last: int) -> Broken | None:

@@ -10,7 +10,10 @@ events only) and appended to a JSON Lines file (``chain_anchor_file``, default
 ``carecoord audit verify --anchors FILE`` checks every anchor against the recomputed chain.
 
 A line: ``{"chain": "event-sha256-v1", "position": 812, "hash": "<64 hex>",
-"at": "2026-11-27T09:00:00+00:00"}``.
+"at": "2026-11-27T09:00:00+00:00", "accessLogFrom": 1}``. ``accessLogFrom``, where a
+database keeps an access log, is the entry from which that log is chained: with every hash
+of the log removed, its entries read as from before the chain, and only this tells them
+from such entries (the least one the file holds counts).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from nats.js.api import StreamConfig
 from nats.js.errors import NotFoundError
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.services.infrastructure import event_chain
+from carecoord.services.infrastructure import access_log, event_chain
 from carecoord.services.infrastructure.liveness import Liveness, keep_running
 from carecoord.services.infrastructure.settings import ANCHORS, Settings
 
@@ -53,14 +56,19 @@ class Anchor:
     hash: bytes
     at: str
     chain: str = event_chain.CHAIN
+    access_log_from: int | None = None
+    """The access-log entry from which every entry is chained (``access_log.chained_from``)."""
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        anchored = {
             "chain": self.chain,
             "position": self.position,
             "hash": self.hash.hex(),
             "at": self.at,
         }
+        if self.access_log_from is None:
+            return anchored
+        return anchored | {"accessLogFrom": self.access_log_from}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Anchor:
@@ -74,7 +82,10 @@ class Anchor:
             raise ValueError("hash is not 64 hex digits")
         if not isinstance(at, str) or not isinstance(chain, str):
             raise TypeError("at and chain are not text")
-        return cls(position, digest, at, chain)
+        logged = data.get("accessLogFrom")
+        if logged is not None and (type(logged) is not int or not 0 < logged <= POSITION_MAX):
+            raise ValueError(f"accessLogFrom {logged!r} is not an access-log entry")
+        return cls(position, digest, at, chain, logged)
 
 
 def read_anchors(path: Path, warn: Callable[[str], None] = log.warning) -> list[Anchor]:
@@ -256,6 +267,7 @@ class Anchoring:
         self.file = anchor_file(settings)
         found = last_anchor(self.file)
         self.last: int | None = None if found is None else found.position
+        self.access_log_from = None if found is None else found.access_log_from
         self._stream_ready = False
 
     async def run(self) -> None:
@@ -276,9 +288,13 @@ class Anchoring:
         """Anchor the head if it moved since the last anchor; the anchor, or None."""
         async with self._pool.connection() as conn:
             head = await event_chain.head(conn, self._table)
-        if head is None or head[0] == self.last:
-            return None
-        anchor = Anchor(head[0], head[1], datetime.now(UTC).isoformat(timespec="seconds"))
+            if head is None or head[0] == self.last:
+                return None
+            chained = await access_log.chained_from(conn)
+        known = [f for f in (self.access_log_from, chained) if f is not None]
+        self.access_log_from = min(known, default=None)  # hashes removed since move it on
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        anchor = Anchor(head[0], head[1], at, access_log_from=self.access_log_from)
         await asyncio.to_thread(append_anchor, self.file, anchor)
         await self._publish(anchor)
         self.last = anchor.position

@@ -154,7 +154,8 @@ def check_chains(args: argparse.Namespace, database_url: str) -> int:
               file=sys.stderr)  # fmt: skip
         return CANNOT_CHECK
     try:
-        logged = asyncio.run(_access_log(database_url, args.access_log_head))
+        chained_from = min((a.access_log_from for a in anchors if a.access_log_from), default=None)
+        logged = asyncio.run(_access_log(database_url, args.access_log_head, chained_from))
     except psycopg.OperationalError as error:
         print(f"carecoord audit verify: cannot reach the database: {logs.one_line(error)}",
               file=sys.stderr)  # fmt: skip
@@ -189,19 +190,25 @@ def kept_head(given: str) -> tuple[int, bytes]:
 
 
 async def _access_log(
-    database_url: str, kept: tuple[int, bytes] | None
+    database_url: str, kept: tuple[int, bytes] | None, chained_from: int | None = None
 ) -> access_log.Verification | None:
     """The access log's chain walked, as ``verifyAccessLog`` walks it, through ``kept``
-    when given; None when this database keeps no access log (no read was ever served from
-    it). A log without the chain's columns (kept before the chain, or its columns dropped)
-    is all unchained entries, as many as it holds: it was said to be no log at all."""
+    when given, and chained from ``chained_from`` on when the anchors say so; None when
+    this database keeps no access log (no read was ever served from it). A log without the
+    chain's columns (kept before the chain, or its columns dropped) is all unchained
+    entries, as many as it holds: it was said to be no log at all."""
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         try:
-            return await access_log.walk(conn, kept=kept)
+            return await access_log.walk(conn, kept=kept, chained_from=chained_from)
         except psycopg.errors.UndefinedColumn:
-            count = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(access_log.TABLE))
-            row = await (await conn.execute(count)).fetchone()
-            unchained = int(row[0]) if row else 0
+            count = sql.SQL("SELECT count(*), min(seq) FILTER (WHERE seq >= %s) FROM {}").format(
+                sql.Identifier(access_log.TABLE)
+            )
+            row = await (await conn.execute(count, (chained_from,))).fetchone()
+            unchained, first = (int(row[0]), row[1]) if row else (0, None)
+            if chained_from is not None and first is not None:
+                broken = access_log.unhashed(first, chained_from)
+                return access_log.Verification(0, unchained, 0, GENESIS, broken)
         except psycopg.errors.UndefinedTable:
             if kept is None or kept[0] == 0:
                 return None

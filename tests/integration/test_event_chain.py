@@ -20,7 +20,7 @@ from conftest import fresh_database, isolated_settings
 
 from carecoord.events import Actor, Role
 from carecoord.services.care.record import ClientRecord
-from carecoord.services.infrastructure import event_chain
+from carecoord.services.infrastructure import access_log, event_chain
 from carecoord.services.infrastructure.chain_anchors import (
     Anchor,
     Anchoring,
@@ -439,12 +439,15 @@ async def test_the_platform_chains_its_events_and_anchors_the_head(
     settings = platform.settings.model_copy(update={"chain_anchor_file": tmp_path / "a.jsonl"})
     anchoring = Anchoring(platform.pool, platform.broker, settings, platform.liveness)
     outcome = await platform.bus.execute(enroll(3))
+    async with platform.pool.connection() as conn:
+        await access_log.ensure_table(conn)  # as the API makes it
 
     anchored = await anchoring.anchor()
     again = await anchoring.anchor()
 
     assert anchored is not None
     assert anchored.position == outcome.position
+    assert anchored.access_log_from is not None  # where the access log's chain begins
     assert again is None  # the head has not moved
     assert read_anchors(tmp_path / "a.jsonl") == [anchored]
     js = platform.broker.connection.jetstream()

@@ -7,6 +7,7 @@ were dropped is its entries, unchained, not "none in this database"."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from carecoord.events import Actor, Role
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.gate.gate import read_entry
 from carecoord.services.infrastructure import access_chain, access_log
+from carecoord.services.infrastructure.chain_anchors import Anchor
 from carecoord.services.infrastructure.chain_verification import (
     ClientReport,
     Verdict,
@@ -184,3 +186,41 @@ def test_an_access_log_without_its_chain_columns_is_counted_not_called_absent(
     )
     assert held.returncode == 1, held.stdout + held.stderr
     assert f"access log BROKEN at entry {kept[4]}: truncated" in held.stdout
+
+
+@pytest.mark.parametrize("removed", ["hashes", "columns"])
+def test_an_access_log_stripped_of_its_chain_is_broken_against_the_anchors(
+    url: str, tmp_path: Path, removed: str
+) -> None:
+    """Every hash set to NULL (or the chain's columns dropped): every entry read as from
+    before the chain, unchecked, exit 0, and only a head kept before showed it. The anchors
+    record the entry the chain begins at, so entries from there on without a hash are named."""
+
+    async def chain_start() -> int | None:
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+            return await access_log.chained_from(conn)
+
+    start = asyncio.run(chain_start())
+    assert start == 1
+    with psycopg.connect(url) as conn:
+        found = conn.execute(
+            f"SELECT notification_id, hash FROM {TABLE} ORDER BY 1 DESC LIMIT 1"
+        ).fetchone()
+    assert found is not None
+    anchor = Anchor(found[0], bytes(found[1]), "2026-12-06T08:00:00+00:00", access_log_from=start)
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text(json.dumps(anchor.as_json()) + "\n")
+    assert audit(url, tmp_path, "verify", "--anchors", str(anchors)).returncode == 0
+    with psycopg.connect(url, autocommit=True) as conn, conn.transaction():
+        conn.execute("ALTER TABLE access_log DISABLE TRIGGER ALL")
+        if removed == "hashes":
+            conn.execute("UPDATE access_log SET hash = NULL, prev_hash = NULL")
+        else:
+            conn.execute("ALTER TABLE access_log DROP COLUMN hash, DROP COLUMN prev_hash")
+        conn.execute("ALTER TABLE access_log ENABLE TRIGGER ALL")
+
+    done = audit(url, tmp_path, "verify", "--anchors", str(anchors))
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "access log BROKEN at entry 1: unchained" in done.stdout
+    assert "the chain was anchored as begun at entry 1: its hash was removed" in done.stdout

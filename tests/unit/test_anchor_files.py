@@ -195,3 +195,12 @@ def test_the_last_anchor_is_the_last_whole_line(tmp_path: Path) -> None:
 
     assert found is not None
     assert found.position == 7
+
+
+@pytest.mark.parametrize("given", [0, -1, 1.5, "1", True])
+def test_an_access_log_start_that_is_no_entry_is_refused(tmp_path: Path, given: object) -> None:
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text(json.dumps(json.loads(ANCHOR) | {"accessLogFrom": given}) + "\n")
+
+    with pytest.raises(ValueError, match=r"anchors.jsonl:1: not an anchor \(accessLogFrom"):
+        read_anchors(anchors)
