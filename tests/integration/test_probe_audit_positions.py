@@ -23,7 +23,7 @@ from carecoord.events import Actor, Role
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.gate.gate import read_entry
 from carecoord.services.infrastructure import access_chain, access_log
-from carecoord.services.infrastructure.chain_anchors import Anchor
+from carecoord.services.infrastructure.chain_anchors import Anchor, Anchoring
 from carecoord.services.infrastructure.chain_verification import (
     ClientReport,
     Verdict,
@@ -35,6 +35,7 @@ from carecoord.services.infrastructure.event_chain import GENESIS, TABLE, link
 from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.platform import Platform
 from carecoord.services.runtime.bootstrap import Servers
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
@@ -224,3 +225,31 @@ def test_an_access_log_stripped_of_its_chain_is_broken_against_the_anchors(
     assert done.returncode == 1, done.stdout + done.stderr
     assert "access log BROKEN at entry 1: unchained" in done.stdout
     assert "the chain was anchored as begun at entry 1: its hash was removed" in done.stdout
+
+
+async def test_the_anchors_keep_where_the_chain_began_once_its_hashes_are_removed(
+    url: str, platform: Platform, data_dir: Path, tmp_path: Path
+) -> None:
+    """Hashes removed between two anchors (or before the relay starts again) make the log
+    look unchained from its first entry on: the next anchor keeps the start anchored before."""
+    settings = platform.settings.model_copy(update={"chain_anchor_file": tmp_path / "a.jsonl"})
+    store = EventStore(env=store_env(isolated_settings(data_dir, database_url=url)))
+    bus = CommandBus(store)
+    async with AsyncConnectionPool(url, min_size=1, max_size=2) as pool:
+        first = await Anchoring(pool, platform.broker, settings, platform.liveness).anchor()
+        with psycopg.connect(url, autocommit=True) as tampering, tampering.transaction():
+            tampering.execute("ALTER TABLE access_log DISABLE TRIGGER ALL")
+            tampering.execute("UPDATE access_log SET hash = NULL, prev_hash = NULL")
+            tampering.execute("ALTER TABLE access_log ENABLE TRIGGER ALL")
+        try:
+            bus.execute_sync(enroll(uuid.uuid4()))  # the head moves: a new anchor is due
+        finally:
+            bus.close()
+            store.close()
+        async with pool.connection() as conn:
+            now = await access_log.chained_from(conn)
+        again = await Anchoring(pool, platform.broker, settings, platform.liveness).anchor()
+
+    assert first is not None
+    assert again is not None
+    assert (first.access_log_from, now, again.access_log_from) == (1, 4, 1)
