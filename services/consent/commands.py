@@ -90,13 +90,16 @@ def disclose_events(
     whatever else of the record it tells (``tells``: an alert on a QTc taken on methadone
     tells of check-ins and medications), and no disclosure recorded or intended on this
     record has it for them already (a replay of the stream, a forwarder restarted); the
-    rest are withheld. A correction, a hold, a discontinuation or another change of an
-    entry (by its event id in ``entries``, with the event that recorded its entry:
-    ``corrections.py``) that no consent lets go so goes under the consent its entry went to
-    the recipient by, when that is in force and covers its kind: the recipient's copy is not
-    left wrong, and the forwarder withholds the free text that consent does not cover
-    (``withheld_from``). One ``DisclosureIntended`` per
-    consent relied on (per ``COUNT_MAX`` events) names the events that are to go; the
+    rest are withheld. An event with free text of its own goes under a consent covering all
+    its writer reads where one does, else under one covering its kind, the forwarder
+    withholding the text (``withheld_from``): a dose not given goes to a drug court
+    consented to dosing, the nurse's note does not. A correction, a hold, a discontinuation
+    or another change of an entry (by its event id in ``entries``, with the event that
+    recorded its entry: ``corrections.py``) that no consent lets go so goes under the
+    consent its entry went to the recipient by, when that is in force and covers its kind:
+    the recipient's copy is not left wrong, and the forwarder withholds the free text that
+    consent does not cover (``withheld_from``). One ``DisclosureIntended`` per consent
+    relied on (per ``COUNT_MAX`` events) names the events that are to go; the
     forwarder sends them, then records them sent (``record_sent``). Decided on the consent
     record itself, so a revocation and a disclosure cannot both pass, nor two disclosures of
     one event to one recipient.
@@ -112,7 +115,10 @@ def disclose_events(
             event = offered.event
             if record.was_disclosed(recipient, event.event_id):
                 continue
-            consent_id = record.consent_for(recipient, (event.kind, *tells(event)), now)
+            told = (event.kind, *tells(event))
+            consent_id = record.consent_for(
+                recipient, (*told, *_written(event)), now
+            ) or record.consent_for(recipient, told, now)
             entry = changed.get(event.event_id)
             if consent_id is None and entry is not None:
                 consent_id = under.get(entry) or record.sent_under(recipient, entry)
@@ -173,11 +179,18 @@ def consented_kinds(client_id: UUID) -> Command[dict[UUID, frozenset[Kind]]]:
     return run
 
 
+def _written(event: CareEvent) -> frozenset[Kind]:
+    """What a consent covers for ``event`` to go with its free text: all its writer's role
+    reads (``writer_sees``) where it holds any, else nothing more."""
+    if any(getattr(event, name) for name in event.free_text):
+        return writer_sees(event.actor.role)
+    return frozenset()
+
+
 def withheld_from(event: CareEvent, kinds: frozenset[Kind]) -> list[str]:
     """The free text of ``event`` that goes no further than a consent to ``kinds``: all it
-    holds when its writer's role reads more than ``kinds`` (``writer_sees``), else none. An
-    event let go by what it tells has none; a correction let go by its entry's consent may."""
-    if writer_sees(event.actor.role) <= kinds:
+    holds when its writer's role reads more than ``kinds`` (``_written``), else none."""
+    if _written(event) <= kinds:
         return []
     return [name for name in event.free_text if getattr(event, name)]
 

@@ -12,9 +12,11 @@ subject root, ``Settings.disclosure_root``) with the consent id and the
 42 CFR 2.32 notice in headers, records each intent sent (``DisclosureRecorded``, the same
 disclosure id), and keeps the page's position. Everything else is withheld. What goes out
 is the store's event, read from the store: no message on the care subjects is its source.
-A correction, hold or discontinuation that goes by the consent its entry went under goes
-without the free text that consent does not cover (``withheld_from``), null and named in
-its ``withheld``, sent again so after a crash.
+An entry goes under the consent covering its kind (and what else it tells), without the
+free text of its own that consent does not cover (``withheld_from``), null and named in its
+``withheld``: a drug court consented to dosing learns a dose was not given, not the nurse's
+note. So does a correction, hold or discontinuation going by the consent its entry went
+under; each is sent again so after a crash.
 
 Truthful under a crash, wherever it strikes, and relying on no redelivery by the broker:
 nothing is published before an intent naming its consent is recorded, and nothing is
@@ -227,20 +229,17 @@ class Forwarder:
         )
 
     def _tells(self, goals: Mapping[UUID, Role], event: CareEvent) -> frozenset[Kind]:
-        """What an event tells of the record besides its kind: an alert, what its rule tells
-        (``REVEALS``), and free text, whatever its writer's role reads (``writer_sees``), as
-        each is shown to a member only whose grant shows that too; a consent to alerts and
-        check-ins lets no QTc alert on methadone go, nor a nurse's note on an alert (an event
-        goes whole or not at all, but for a correction going by its entry's consent,
-        ``disclose_events``). A progress step restates its goal's words, which tell
-        whatever the goal's writer reads (by its role in ``goals``; a prescriber's where it
-        is not found): a therapist's step on a prescriber's goal of a dose goes only under a
-        consent to all a prescriber reads."""
+        """What an event tells of the record besides its kind and its own free text: an
+        alert, what its rule tells (``REVEALS``), as it is shown to a member only whose grant
+        shows that too; a consent to alerts and check-ins lets no QTc alert on methadone go.
+        Its own free text does not keep it back: it goes without it where the consent does
+        not cover all its writer reads (``disclose_events``). A progress step restates its
+        goal's words, which tell whatever the goal's writer reads (by its role in ``goals``;
+        a prescriber's where it is not found): a therapist's step on a prescriber's goal of a
+        dose goes only under a consent to all a prescriber reads."""
         told = frozenset[Kind]()
         if isinstance(event, ALERT_EVENTS):
             told = self.platform.alert_rules.tells(event.rule_id)
-        if any(getattr(event, name) for name in event.free_text):
-            told |= writer_sees(event.actor.role)
         if isinstance(event, GoalProgressRecorded):
             told |= writer_sees(goals.get(event.goal_id, Role.PRESCRIBER))
         return told

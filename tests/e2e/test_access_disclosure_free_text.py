@@ -1,8 +1,8 @@
 """Free text goes out only under a consent to all its writer reads, as a member is shown it:
 under a consent to alerts and check-ins, a PHQ-9 item 9 alert and the client's own check-in
 note go, the nurse's note acknowledging the alert and her check-in note (either may name the
-dose) do not. Before, both went with their events. A treatment goal's words go by its writer
-alike."""
+dose) do not; the entries go without them, the note null and named in ``withheld``. A
+treatment goal's words go by its writer alike."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from forwarding import received_by
-from medication_steps import HOLD, RESUME, Clinic, mutation
+from medication_steps import HOLD, NOT_GIVEN, RESUME, Clinic, mutation
 from test_access import consent_to_organization
 
 from carecoord.events import Actor, Role
@@ -48,10 +48,12 @@ async def test_a_nurses_notes_go_only_under_a_consent_to_all_she_reads(api: Api)
         role=Role.CLIENT, user=clinic.client_id,
     )  # fmt: skip
     sent = await forwarded(api, RECIPIENT)
-    assert [(e["type"], e["actor"]["role"], e.get("note")) for e in sent] == [
-        ("checkins.InstrumentScored", "nurse", None),
-        ("alerts.AlertRaised", "system", None),
-        ("checkins.CheckInRecorded", "client", "went to a meeting"),
+    assert [(e["type"], e["actor"]["role"], e.get("note"), e.get("withheld")) for e in sent] == [
+        ("checkins.InstrumentScored", "nurse", None, None),
+        ("alerts.AlertRaised", "system", None, None),
+        ("alerts.AlertAcknowledged", "nurse", None, ["note"]),
+        ("checkins.CheckInRecorded", "nurse", None, ["note"]),
+        ("checkins.CheckInRecorded", "client", "went to a meeting", None),
     ]
 
 
@@ -61,8 +63,9 @@ async def forwarded(api: Api, recipient: str) -> list[dict[str, Any]]:
 
 
 async def test_a_goal_goes_only_under_a_consent_to_all_its_writer_reads(api: Api) -> None:
-    """Under a consent to what a therapist reads, the therapist's goal goes, the prescriber's
-    (which may name the dose) does not."""
+    """Under a consent to what a therapist reads, the therapist's goal goes whole, the
+    prescriber's without its words (which may name the dose), null and named in
+    ``withheld``."""
     clinic = await Clinic.enroll(api, "Ula C.")
     recipient = "sober-living-goals"
     read = ["CARE", "MEDICATION", "THERAPY", "CHECK_IN", "ALERT", "CONSENT"]
@@ -77,8 +80,12 @@ async def test_a_goal_goes_only_under_a_consent_to_all_its_writer_reads(api: Api
     )  # fmt: skip
 
     sent = await forwarded(api, recipient)
-    goals = [(e["actor"]["role"], e["description"]) for e in sent if "description" in e]
-    assert goals == [("therapist", "find a sponsor")]
+    goals = [
+        (e["actor"]["role"], e["description"], e.get("withheld"))
+        for e in sent
+        if e["type"] == "care.TreatmentGoalSet"
+    ]
+    assert goals == [("prescriber", None, ["description"]), ("therapist", "find a sponsor", None)]
 
 
 async def test_a_step_on_a_goal_goes_only_under_a_consent_to_all_the_goals_writer_reads(
@@ -209,3 +216,33 @@ async def test_a_correction_sent_again_as_the_forwarder_starts_goes_without_its_
         ("medication.DoseAdministered", None, None),
         ("medication.DoseEnteredInError", None, ["reason"]),
     ]
+
+
+async def test_a_dose_not_given_goes_under_a_consent_to_doses_without_its_note(
+    api: Api,
+) -> None:
+    """A drug court consented to dosing alone learns that a dose was not given and why (the
+    coded reason); the nurse's note, which may tell of more than doses, reads null and is
+    named in ``withheld``. Before, the entry was not sent at all, so the court never learnt
+    of the missed dose. Under a consent to all a nurse reads the note goes whole."""
+    clinic = await Clinic.enroll(api, "Ada J.")
+    court, treating = "drug-court-missed", "treating-clinic-missed"
+    await consent_to_organization(
+        api, clinic.client_id, court, ["DOSING"], signed_by="Ada J.", purpose="drug court"
+    )
+    read = ["DOSING", "MEDICATION", "CHECK_IN", "ALERT", "CARE", "CONSENT", "THERAPY"]
+    await consent_to_organization(
+        api, clinic.client_id, treating, read, signed_by="Ada J.", purpose="continuity of care"
+    )
+    order = await clinic.methadone("30", datetime.now(UTC).date())
+    await clinic.nurse(NOT_GIVEN, orderId=order["id"], reason="DECLINED", note="smelled of alcohol")
+
+    def missed(sent: list[dict[str, Any]]) -> list[tuple[Any, Any, Any]]:
+        return [
+            (e["reason"], e["note"], e.get("withheld"))
+            for e in sent
+            if e["type"] == "medication.DoseNotGiven"
+        ]
+
+    assert missed(await forwarded(api, court)) == [("declined", None, ["note"])]
+    assert missed(await forwarded(api, treating)) == [("declined", "smelled of alcohol", None)]
