@@ -4,6 +4,8 @@ mitigations."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
 from carecoord.projections.audit.fhir import (
     BASE,
@@ -44,12 +46,11 @@ def responded(res: Resources, event: AlertAcknowledged | AlertResolved) -> None:
     if issue is None:
         return
     response = "acknowledged" if isinstance(event, AlertAcknowledged) else "resolved"
+    action: dict[str, Any] = {"coding": [{"system": RESPONSE, "code": response}]}
+    if event.note:  # none written, or withheld from the reader
+        action["text"] = event.note
     issue.setdefault("mitigation", []).append(
-        {
-            "action": {"coding": [{"system": RESPONSE, "code": response}], "text": event.note},
-            "date": instant(event.occurred_at),
-            "author": party(event.actor),
-        }
+        {"action": action, "date": instant(event.occurred_at), "author": party(event.actor)}
     )
 
 

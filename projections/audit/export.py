@@ -17,7 +17,7 @@ from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from uuid import UUID
 
-from carecoord.events import Actor, Kind
+from carecoord.events import Actor, CareEvent, Kind
 from carecoord.events.positioned import Positioned
 from carecoord.projections.audit import jsonl
 from carecoord.projections.audit.bundle import record_bundle
@@ -127,6 +127,12 @@ def _shown(item: Positioned, grant: Grant, reader: Actor, period: Period) -> boo
     )
 
 
+def _without(item: Positioned, withheld: Mapping[int, tuple[str, ...]]) -> CareEvent:
+    """The event with the free text its reader is not shown emptied."""
+    fields = withheld.get(item.position, ())
+    return item.event.model_copy(update=dict.fromkeys(fields, "")) if fields else item.event
+
+
 def as_jsonl(records: Iterable[ClientRecord], period: Period = WHOLE) -> str:
     """The events recorded in the period, all clients merged in log order, one a line, the
     free text each record withholds withheld (``jsonl.line``)."""
@@ -145,9 +151,11 @@ def as_fhir(
     zone: tzinfo = UTC,
 ) -> Resource:
     """A Bundle of each client's resources (see the module notes) and the given reads; its
-    dates are days of the program's time zone ``zone``."""
+    dates are days of the program's time zone ``zone``. The free text a record withholds
+    is folded as empty: no resource carries it, a concept telling it reads ``masked``
+    (``fhir.text``) and a note is left out."""
     return record_bundle(
-        ([item.event for item in r.events] for r in records),
+        ([_without(item, r.withheld) for item in r.events] for r in records),
         reads,
         at=at,
         zone=zone,

@@ -152,7 +152,17 @@ def kinds(values: Iterable[str]) -> list[dict[str, Any]]:
     return [{"coding": [{"system": KIND, "code": str(v)}]} for v in values]
 
 
-def text(value: str) -> dict[str, str]:
+DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+MASKED: dict[str, Any] = {"url": DATA_ABSENT, "valueCode": "masked"}
+"""Withheld for privacy (the data-absent-reason code system's ``masked``)."""
+
+
+def text(value: str) -> dict[str, Any]:
+    """A concept in words; empty only where the export withheld them from its reader (a
+    reason it names is never empty), then a concept with only the data-absent-reason
+    ``masked``, as FHIR marks a value kept back for privacy, never one that reads blank."""
+    if not value:
+        return {"extension": [MASKED]}
     return {"text": value}
 
 

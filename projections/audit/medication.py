@@ -234,8 +234,9 @@ def _issue(
         "patient": patient(event),
         "identifiedDateTime": instant(event.occurred_at),
         "author": party(event.actor),
-        "detail": detail,
     }
+    if detail:  # an override's reason, withheld from its reader
+        issue["detail"] = detail
     if refs:
         issue["implicated"] = refs
     return issue
@@ -292,7 +293,8 @@ def overridden(res: Resources, event: OverrideAcknowledged) -> None:
     )
     if event.finding_id is not None:
         issue["evidence"] = [{"detail": [reference("DetectedIssue", event.finding_id)]}]
-    issue["mitigation"] = [_mitigation(event, f"override acknowledged: {event.reason}")]
+    said = f"override acknowledged: {event.reason}" if event.reason else ""
+    issue["mitigation"] = [_mitigation(event, said)]
     res.new(event, issue)
 
 

@@ -20,6 +20,8 @@ pytestmark = pytest.mark.shared_platform
 
 EXPORT = """query($id: UUID!) {
   exportClientRecord(clientId: $id, format: JSONL) { jsonLines } }"""
+FHIR = """query($id: UUID!) {
+  exportClientRecord(clientId: $id, format: FHIR) { bundle } }"""
 LEVEL = mutation("ChangeLevelOfCareInput", "changeLevelOfCare")
 LEVELLED = "relapse on fentanyl; methadone raised to 90 mg"
 REVOKED = "client asked after her methadone dose was raised"
@@ -53,6 +55,9 @@ async def test_an_admins_export_withholds_the_reasons_clinicians_wrote(api: Api)
         ("consent.ConsentRevoked", None, ["reason"]),
         ("careteam.CareTeamMemberEnded", LEFT, None),
     ]
+    bundle = await api.ok(FHIR, {"id": clinic.client_id}, role=Role.PROGRAM_ADMIN, user="adm")
+    told = json.dumps(bundle)
+    assert [r for r in (LEVELLED, REVOKED) if r in told] == []  # nor in the admin's Bundle
     audited = await exported(clinic, Role.AUDITOR, "auditor-export")
     assert reasons(audited) == [
         ("care.LevelOfCareChanged", LEVELLED, None),

@@ -440,3 +440,40 @@ def test_an_admins_json_lines_withhold_the_free_text_a_clinician_wrote() -> None
         ("careteam.CareTeamMemberEnded", "left", None),
     ]
     assert record_for(AUDITOR).withheld == {}
+
+
+def test_a_bundle_masks_the_free_text_its_reader_is_not_shown() -> None:
+    """Where the grant does not hold all its writer's role reads (a therapist, who sees no
+    doses, of a prescriber's dose change or override), a reason reads in no resource: a
+    concept telling it carries only the data-absent-reason `masked`, a note is left out.
+    Before, the Bundle carried every reason the JSON Lines withheld. The auditor's is whole."""
+    record = record_for(THERAPIST)
+    kept = {
+        getattr(item.event, name)
+        for item in record.events
+        for name in record.withheld.get(item.position, ())
+        if getattr(item.event, name)
+    }
+    bundle = as_fhir([record], [], at=AT)
+    Bundle.model_validate(bundle)
+    assert kept
+    assert told(kept, bundle) == []
+    assert "masked" in strings(bundle)
+    whole = as_fhir([record_for(AUDITOR)], [], at=AT)
+    assert told(kept, whole) != []
+    assert "masked" not in strings(whole)
+
+
+def told(texts: set[str], bundle: dict[str, Any]) -> list[str]:
+    """Which of ``texts`` a resource of ``bundle`` tells, alone or after a label."""
+    held = strings(bundle)
+    return [t for t in texts if any(s == t or s.endswith(f": {t}") for s in held)]
+
+
+def strings(value: Any) -> set[str]:
+    """Every string a resource holds, at any depth."""
+    if isinstance(value, dict):
+        return {s for v in value.values() for s in strings(v)}
+    if isinstance(value, list):
+        return {s for v in value for s in strings(v)}
+    return {value} if isinstance(value, str) else set()
