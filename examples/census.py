@@ -20,17 +20,26 @@ event contract (``docs/events.md``); run it with ``python -m carecoord.examples.
   version; a newer version than it knows is refused until the service is upgraded); each
   handler takes the event model it handles. Types it does not handle, including types
   newer than its copy of the catalog, only move the position on.
+- **Not an event.** A message on the care subjects the relay did not send is acknowledged
+  and logged by its stream sequence (``MESSAGE_UNREADABLE``), never its content. One with a
+  ``Status`` header never reaches a handler: nats-py's pull takes it for the server's own
+  word and drops it, unacknowledged, and the consumer, one message in flight, would wait on
+  it for good. The broker's watch (``stuck``) finds it as the consumer's message in flight
+  and terminates it by its stream sequence.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
 import json
 import logging
 import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import NoReturn
 from uuid import UUID
 
@@ -38,7 +47,10 @@ from faststream import AckPolicy, FastStream, Header
 from faststream.exceptions import AckMessage
 from faststream.nats import JStream, NatsBroker, NatsRouter, PullSub
 from faststream.nats.annotations import NatsMessage
+from nats.aio.client import Client
+from nats.errors import Error as NatsError
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.api import Header as NatsHeader
 
 from carecoord.events import CareEvent, ClientEnrolled, catalog, headers
 from carecoord.events.care import LevelOfCare, LevelOfCareChanged
@@ -50,6 +62,8 @@ log = logging.getLogger("census")
 DURABLE = "census"
 FETCH_SECONDS = 1.0
 """How long one pull waits for a message before asking again."""
+WATCH_SECONDS = 1.0
+"""How often the consumer's message in flight is looked at (``stuck``)."""
 
 
 class OutOfOrder(RuntimeError):
@@ -146,14 +160,52 @@ def skip(message: NatsMessage) -> NoReturn:
     """Acknowledge a message that is not an event, logged by its stream sequence, never its
     content: refused, another publisher's message on the care subjects came back at once,
     for ever, and nothing after it was applied."""
+    log_unreadable(message.raw_message.metadata.sequence.stream)
+    raise AckMessage
+
+
+def log_unreadable(stream_sequence: int) -> None:
     log.warning(
         "message skipped: it is not an event",
-        extra={
-            "stream_sequence": message.raw_message.metadata.sequence.stream,
-            "code": "MESSAGE_UNREADABLE",
-        },
+        extra={"stream_sequence": stream_sequence, "code": "MESSAGE_UNREADABLE"},
     )
-    raise AckMessage
+
+
+async def stuck(nc: Client, stream: str, durable: str) -> None:
+    """Terminate the consumer's message in flight if a pull never hands it over.
+
+    nats-py's pull takes a delivered message with a ``Status`` header (``100``, ``404``, …)
+    for the server's own word about the pull and drops it; nothing acknowledges it, and with
+    one message in flight the consumer delivers nothing else, for ever. The message in
+    flight is the last one delivered (one at most, ``max_ack_pending=1``): read from the
+    stream by its sequence, it is looked at as the client reads a delivery's headers, and
+    one the pull drops is terminated through the consumer's acknowledgement subject
+    (``$JS.ACK.<stream>.<consumer>.<deliveries>.<stream seq>.<consumer seq>.<time>.
+    <pending>``), the server's way of taking it off.
+    """
+    js = nc.jetstream()
+    info = await js.consumer_info(stream, durable)
+    if not info.num_ack_pending or info.delivered is None:
+        return
+    sequence, delivery = info.delivered.stream_seq, info.delivered.consumer_seq
+    held = await js.get_msg(stream, sequence)
+    # The client's own reading of a header block (the pull reads a delivery's with it).
+    read = await nc._process_headers(base64.b64decode(held.hdrs or b""))
+    if not (read or {}).get(NatsHeader.STATUS):
+        return
+    ack = f"$JS.ACK.{stream}.{durable}.1.{sequence}.{delivery}.0.0"
+    await nc.request(ack, b"+TERM", timeout=WATCH_SECONDS)
+    log_unreadable(sequence)
+
+
+async def watch(nc: Client, stream: str, durable: str) -> None:
+    """``stuck`` every ``WATCH_SECONDS`` while the service runs."""
+    while True:
+        await asyncio.sleep(WATCH_SECONDS)
+        try:
+            await stuck(nc, stream, durable)
+        except (NatsError, TimeoutError) as failure:  # the broker away: look again later
+            log.warning("consumer not looked at", extra={"error": type(failure).__name__})
 
 
 def router(
@@ -192,17 +244,48 @@ def router(
     return routes
 
 
-def service(nats_url: str, census: Census, **where: str) -> NatsBroker:
-    """A broker carrying the census's subscriber (``where``: subject_root, stream, durable)."""
-    broker = NatsBroker(nats_url)
-    broker.include_router(router(census, **where))
-    return broker
+class Service(NatsBroker):
+    """A broker carrying the census's subscriber, which watches its consumer while it runs
+    (``stuck``)."""
+
+    def __init__(
+        self,
+        nats_url: str,
+        census: Census,
+        *,
+        subject_root: str = "care",
+        stream: str = "CARE",
+        durable: str = DURABLE,
+    ) -> None:
+        super().__init__(nats_url)
+        self.include_router(
+            router(census, subject_root=subject_root, stream=stream, durable=durable)
+        )
+        self._consumer = stream, durable
+        self._watch: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await super().start()
+        self._watch = asyncio.create_task(watch(self.connection, *self._consumer))
+
+    async def stop(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_val: BaseException | None = None,
+        exc_tb: TracebackType | None = None,
+    ) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
+            self._watch = None
+        await super().stop(exc_type, exc_val, exc_tb)
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO)
     census = Census()
-    broker = service(
+    broker = Service(
         os.environ.get("NATS_URL", "nats://127.0.0.1:4222"),
         census,
         subject_root=os.environ.get("CARECOORD_SUBJECT_ROOT", "care"),

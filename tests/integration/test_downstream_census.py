@@ -13,7 +13,7 @@ from faststream.nats import NatsBroker
 
 from carecoord.events import Actor, ClientEnrolled, Role
 from carecoord.events.care import LevelOfCare, LevelOfCareChanged
-from carecoord.examples.census import DURABLE, Census, service
+from carecoord.examples.census import DURABLE, Census, Service
 from carecoord.services.care.commands import change_level_of_care, enroll_client
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
@@ -51,7 +51,7 @@ async def census_running(
 ) -> AsyncIterator[NatsBroker]:
     """The census service on its own connection, as a separate process would have it."""
     settings = platform.settings
-    broker = service(
+    broker = Service(
         servers.nats_url,
         census,
         subject_root=settings.subject_root,

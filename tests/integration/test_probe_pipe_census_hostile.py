@@ -49,3 +49,41 @@ async def test_messages_that_are_no_events_are_skipped_and_the_census_goes_on(
         range(1, len(HOSTILE) + 1)
     )
     assert all("Alex" not in r.getMessage() for r in caplog.records)
+
+
+LOOKS_LIKE_THE_SERVERS: list[tuple[bytes, dict[str, str]]] = [
+    (b"", {"Status": "100", "Description": "Idle Heartbeat"}),
+    (b"", {"Status": "404", "Description": "No Messages"}),
+    (b"", {"Status": "408", "Description": "Request Timeout"}),
+    (b"{}", {"Status": "409", headers.POSITION: "2", **TYPE}),
+    (b"", {"Status": "503"}),
+]
+
+
+async def test_messages_a_pull_takes_for_the_servers_own_are_skipped_and_the_census_goes_on(
+    platform: Platform, servers: Servers, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A message with a ``Status`` header, which nats-py's pull fetch takes for the server's
+    own and hands to no handler: it was never acknowledged, so with one message in flight
+    at most the census waited on it for good and applied nothing after it."""
+    js = platform.broker.connection.jetstream()
+    settings = platform.settings
+    subject = f"{settings.subject_root}.care.ClientEnrolled.{uuid.uuid4()}"
+    client, first = await enroll(platform, "Alex R.")
+    await relayed(platform, first)  # stream sequence 1
+    for body, sent in LOOKS_LIKE_THE_SERVERS:
+        await js.publish(subject, body, headers=sent, stream=settings.stream_name)
+    later, position = await enroll(platform, "Sam K.")
+    await relayed(platform, position)
+
+    census = Census()
+    with caplog.at_level(logging.WARNING, logger="census"):
+        async with census_running(platform, servers, census):
+            await reached(census, position)
+
+    assert [e.client_id for _, e in census.applied] == [client, later]
+    skipped = [r for r in caplog.records if getattr(r, "code", None) == "MESSAGE_UNREADABLE"]
+    assert sorted(int(getattr(r, "stream_sequence", 0)) for r in skipped) == list(
+        range(2, len(LOOKS_LIKE_THE_SERVERS) + 2)
+    )
+    assert all("Idle" not in r.getMessage() for r in caplog.records)

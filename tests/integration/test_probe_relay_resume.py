@@ -31,6 +31,7 @@ FOREIGN = [
     {"Carecoord-Position": "1000000"},  # moved it past everything not yet published
     {"Carecoord-Position": "1", "Nats-Msg-Id": str(uuid.uuid4())},  # not the event there
     {},
+    {"Status": "404", "Description": "No Messages"},  # a pull takes it for the server's own
 ]
 
 
