@@ -296,17 +296,37 @@ _HAS_CHAIN = (
 )
 
 
+_CHAIN_HEAD = sql.SQL(
+    "SELECT seq, hash FROM {} WHERE hash IS NOT NULL ORDER BY seq DESC LIMIT 1"
+).format(sql.Identifier(TABLE))
+
+
+async def _has_chain(conn: AsyncConnection) -> bool:
+    found = await (await conn.execute(_HAS_CHAIN, (TABLE,))).fetchone()
+    return bool(found and found[0])
+
+
 async def chained_from(conn: AsyncConnection) -> int | None:
     """The seq from which every entry is chained: the first chained entry's, or the next
     entry's while none is (entries from before the chain come before it); None while no
     log with the chain's columns is stored. Anchored outside the database, it holds the
     log to its chain: entries whose hashes were all removed read as from before the chain,
     unchecked, and verified intact."""
-    found = await (await conn.execute(_HAS_CHAIN, (TABLE,))).fetchone()
-    if not found or not found[0]:
+    if not await _has_chain(conn):
         return None
     row = await (await conn.execute(_CHAINED_FROM)).fetchone()
     return int(row[0]) if row else None
+
+
+async def chain_head(conn: AsyncConnection) -> tuple[int, bytes] | None:
+    """The newest chained entry's seq and hash; None while there is none (or no log with
+    the chain's columns). Anchored outside the database, it holds the log's tail: with the
+    newest entries removed, or one rewritten and every hash after it recomputed, the chain
+    left holds together. Read as the relay anchors, never on the read path."""
+    if not await _has_chain(conn):
+        return None
+    row = await (await conn.execute(_CHAIN_HEAD)).fetchone()
+    return None if row is None else (int(row[0]), bytes(row[1]))
 
 
 async def head(pool: AsyncConnectionPool) -> int:
@@ -368,6 +388,7 @@ async def walk(
     page: int = VERIFY_PAGE,
     kept: tuple[int, bytes] | None = None,
     chained_from: int | None = None,
+    anchored: Sequence[tuple[int, bytes]] = (),
 ) -> Verification:
     """``verify`` on one connection (``carecoord audit verify`` holds no pool); with
     ``kept``, a head an earlier verification reported (seq and hash), which the chain must
@@ -378,8 +399,12 @@ async def walk(
     the first seq (the walk starts at the least a bigint holds, not after 0: ``accessLog``
     with a negative ``after`` reads such rows). With ``chained_from`` (anchored, see
     ``chained_from``), a row there or later without a hash is a break too, first or not.
+    Each head in ``anchored`` (``chain_head`` as the relay anchored it) must still be an
+    entry of the chain with its hash (``altered`` where it is not, ``truncated`` where the
+    log ends before it).
     """
     prev, good, start, checked, unchained = GENESIS, 0, SEQ_MIN, 0, 0
+    pending = sorted(set(anchored))
     at_kept = GENESIS if kept is not None and kept[0] == 0 else None
     while True:
         rows = await (await conn.execute(_PAGE, (start, page))).fetchall()
@@ -393,6 +418,8 @@ async def walk(
             broken = check(seq, prev, _bytes(stored_prev), _bytes(stored_hash), body)
             if broken is None:
                 broken = _columns_differ(seq, body, tuple(stored))
+            while broken is None and pending and pending[0][0] <= seq:
+                broken = anchored_holds(pending.pop(0), seq, _bytes(stored_hash))
             if broken is not None:
                 return Verification(checked, unchained, good, prev, broken)
             prev, good = bytes(stored_hash), seq
@@ -401,6 +428,8 @@ async def walk(
                 at_kept = prev
         if len(rows) < page:
             held = None if kept is None else passes(kept, at_kept, good)
+            if held is None and pending:
+                held = anchored_beyond(pending[-1][0], good)
             return Verification(checked, unchained, good, prev, held)
 
 
@@ -408,6 +437,24 @@ def unhashed(seq: int, chained_from: int) -> Broken:
     """Entry ``seq`` has no hash, though the anchors say the chain began by then."""
     text = f"entry {seq} carries no hash, yet the chain was anchored as begun at entry"
     return Broken(seq, "unchained", f"{text} {chained_from}: its hash was removed")
+
+
+def anchored_holds(head: tuple[int, bytes], seq: int, found: bytes | None) -> Broken | None:
+    """Whether the anchored ``head`` holds against entry ``seq`` of an intact chain, the
+    first at or past it, whose hash is ``found``: an entry past it means it is gone."""
+    if head[0] != seq:
+        text = f"no entry {head[0]} is on the chain, which was anchored as its head"
+        return Broken(head[0], "altered", f"{text}: the log was rewritten without it")
+    if found != head[1]:
+        text = f"entry {seq} no longer has the hash anchored as its head"
+        return Broken(seq, "altered", f"{text}: the log was rewritten up to it")
+    return None
+
+
+def anchored_beyond(seq: int, last: int) -> Broken:
+    """The log ends at entry ``last``, before ``seq`` was anchored as its head."""
+    text = f"the log ends at entry {last}, before entry {seq} anchored as its head"
+    return Broken(seq, "truncated", f"{text}: the newest entries were removed")
 
 
 def passes(kept: tuple[int, bytes], found: bytes | None, last: int) -> Broken | None:

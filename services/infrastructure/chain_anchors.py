@@ -10,10 +10,15 @@ events only) and appended to a JSON Lines file (``chain_anchor_file``, default
 ``carecoord audit verify --anchors FILE`` checks every anchor against the recomputed chain.
 
 A line: ``{"chain": "event-sha256-v1", "position": 812, "hash": "<64 hex>",
-"at": "2026-11-27T09:00:00+00:00", "accessLogFrom": 1}``. ``accessLogFrom``, where a
-database keeps an access log, is the entry from which that log is chained: with every hash
-of the log removed, its entries read as from before the chain, and only this tells them
-from such entries (the least one the file holds counts).
+"at": "2026-11-27T09:00:00+00:00", "accessLogFrom": 1, "accessLogHead": {"seq": 40,
+"hash": "<64 hex>"}}``. ``accessLogFrom``, where a database keeps an access log, is the
+entry from which that log is chained: with every hash of the log removed, its entries read
+as from before the chain, and only this tells them from such entries (the least one the
+file holds counts). ``accessLogHead``, once the log has a chained entry, is its newest
+(seq and hash): with the newest entries removed, or one rewritten and the hashes after it
+recomputed, the chain left holds together, and only this shows it. The relay anchors when
+either head moved (a platform serving only reads moves the log's alone). Lines written
+before either field are read without it.
 """
 
 from __future__ import annotations
@@ -58,6 +63,8 @@ class Anchor:
     chain: str = event_chain.CHAIN
     access_log_from: int | None = None
     """The access-log entry from which every entry is chained (``access_log.chained_from``)."""
+    access_log_head: tuple[int, bytes] | None = None
+    """The access log's newest chained entry, seq and hash (``access_log.chain_head``)."""
 
     def as_json(self) -> dict[str, Any]:
         anchored = {
@@ -66,26 +73,51 @@ class Anchor:
             "hash": self.hash.hex(),
             "at": self.at,
         }
-        if self.access_log_from is None:
-            return anchored
-        return anchored | {"accessLogFrom": self.access_log_from}
+        if self.access_log_from is not None:
+            anchored["accessLogFrom"] = self.access_log_from
+        if self.access_log_head is not None:
+            seq, hashed = self.access_log_head
+            anchored["accessLogHead"] = {"seq": seq, "hash": hashed.hex()}
+        return anchored
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Anchor:
         """An anchor as ``as_json`` writes it, or ValueError: a damaged line read leniently
         (5.9 as 5, -5, a short hash) would be judged as tampering, or even match."""
         position, hashed, at, chain = data["position"], data["hash"], data["at"], data["chain"]
-        if type(position) is not int or not 0 < position <= POSITION_MAX:
+        if not _counted(position):
             raise ValueError(f"position {position!r} is not a store position")
-        digest = bytes.fromhex(hashed)  # TypeError unless text, ValueError unless hex
-        if len(hashed) != 64 or len(digest) != 32:
-            raise ValueError("hash is not 64 hex digits")
         if not isinstance(at, str) or not isinstance(chain, str):
             raise TypeError("at and chain are not text")
         logged = data.get("accessLogFrom")
-        if logged is not None and (type(logged) is not int or not 0 < logged <= POSITION_MAX):
+        if logged is not None and not _counted(logged):
             raise ValueError(f"accessLogFrom {logged!r} is not an access-log entry")
-        return cls(position, digest, at, chain, logged)
+        return cls(position, _digest(hashed), at, chain, logged, _logged_head(data))
+
+
+def _counted(value: object) -> bool:
+    """Whether ``value`` is a position or entry number (a bigint from 1; not 5.9, not True)."""
+    return type(value) is int and 0 < value <= POSITION_MAX
+
+
+def _digest(hashed: object) -> bytes:
+    """A hash as 64 hex digits, or ValueError (TypeError when it is not text)."""
+    if not isinstance(hashed, str):
+        raise TypeError("a hash is not text")
+    digest = bytes.fromhex(hashed)
+    if len(hashed) != 64 or len(digest) != 32:
+        raise ValueError("a hash is not 64 hex digits")
+    return digest
+
+
+def _logged_head(data: dict[str, Any]) -> tuple[int, bytes] | None:
+    """The anchored ``accessLogHead`` (absent from lines written before it was anchored)."""
+    head = data.get("accessLogHead")
+    if head is None:
+        return None
+    if not isinstance(head, dict) or not _counted(head.get("seq")):
+        raise ValueError(f"accessLogHead {head!r} is not an access-log entry")
+    return head["seq"], _digest(head.get("hash"))
 
 
 def read_anchors(path: Path, warn: Callable[[str], None] = log.warning) -> list[Anchor]:
@@ -240,6 +272,15 @@ def check_anchor_file(settings: Settings) -> None:
         ) from None
 
 
+def message_id(anchor: Anchor) -> str:
+    """The stream keeps one copy of an anchor published twice; anchors of one event head
+    with the access log's moved are each kept (an id of the event head alone was taken
+    for a copy of the last, and the log's head went unpublished)."""
+    logged = anchor.access_log_head
+    moved = "" if logged is None else f":{logged[0]}:{logged[1].hex()}"
+    return f"{anchor.chain}:{anchor.position}:{anchor.hash.hex()}{moved}"
+
+
 def anchor_stream(settings: Settings) -> str:
     return f"{settings.stream_name}_ANCHORS"
 
@@ -268,6 +309,7 @@ class Anchoring:
         found = last_anchor(self.file)
         self.last: int | None = None if found is None else found.position
         self.access_log_from = None if found is None else found.access_log_from
+        self.access_log_head = None if found is None else found.access_log_head
         self._stream_ready = False
 
     async def run(self) -> None:
@@ -285,19 +327,23 @@ class Anchoring:
             self._liveness.progressed(NAME)
 
     async def anchor(self) -> Anchor | None:
-        """Anchor the head if it moved since the last anchor; the anchor, or None."""
+        """Anchor the heads if the event chain's or the access log's moved since the last
+        anchor (reads alone move the log's); the anchor, or None."""
         async with self._pool.connection() as conn:
             head = await event_chain.head(conn, self._table)
-            if head is None or head[0] == self.last:
+            logged = await access_log.chain_head(conn)
+            if head is None or (head[0], logged) == (self.last, self.access_log_head):
                 return None
             chained = await access_log.chained_from(conn)
         known = [f for f in (self.access_log_from, chained) if f is not None]
         self.access_log_from = min(known, default=None)  # hashes removed since move it on
         at = datetime.now(UTC).isoformat(timespec="seconds")
-        anchor = Anchor(head[0], head[1], at, access_log_from=self.access_log_from)
+        anchor = Anchor(
+            head[0], head[1], at, access_log_from=self.access_log_from, access_log_head=logged
+        )
         await asyncio.to_thread(append_anchor, self.file, anchor)
         await self._publish(anchor)
-        self.last = anchor.position
+        self.last, self.access_log_head = anchor.position, logged
         log.info("event chain anchored", extra={"position": anchor.position})
         return anchor
 
@@ -315,7 +361,7 @@ class Anchoring:
         await self._broker.publish(
             json.dumps(anchor.as_json()).encode(),
             anchor_subject(self._settings),
-            headers={"Nats-Msg-Id": f"{anchor.chain}:{anchor.position}:{anchor.hash.hex()}"},
+            headers={"Nats-Msg-Id": message_id(anchor)},
             stream=anchor_stream(self._settings),
         )
 

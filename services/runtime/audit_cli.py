@@ -28,6 +28,7 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import psycopg
@@ -39,7 +40,7 @@ from carecoord.projections.verify import VerificationRunning, Verified, verify_a
 from carecoord.services.infrastructure import access_log
 from carecoord.services.infrastructure.access_chain import CHAIN as ACCESS_CHAIN
 from carecoord.services.infrastructure.access_chain import GENESIS, Broken
-from carecoord.services.infrastructure.chain_anchors import read_anchors
+from carecoord.services.infrastructure.chain_anchors import Anchor, read_anchors
 from carecoord.services.infrastructure.chain_verification import Report, verify
 from carecoord.services.infrastructure.event_chain import TABLE
 from carecoord.services.infrastructure.settings import Settings
@@ -154,8 +155,7 @@ def check_chains(args: argparse.Namespace, database_url: str) -> int:
               file=sys.stderr)  # fmt: skip
         return CANNOT_CHECK
     try:
-        chained_from = min((a.access_log_from for a in anchors if a.access_log_from), default=None)
-        logged = asyncio.run(_access_log(database_url, args.access_log_head, chained_from))
+        logged = asyncio.run(_access_log(database_url, args.access_log_head, anchors))
     except psycopg.OperationalError as error:
         print(f"carecoord audit verify: cannot reach the database: {logs.one_line(error)}",
               file=sys.stderr)  # fmt: skip
@@ -190,16 +190,19 @@ def kept_head(given: str) -> tuple[int, bytes]:
 
 
 async def _access_log(
-    database_url: str, kept: tuple[int, bytes] | None, chained_from: int | None = None
+    database_url: str, kept: tuple[int, bytes] | None, anchors: Sequence[Anchor] = ()
 ) -> access_log.Verification | None:
     """The access log's chain walked, as ``verifyAccessLog`` walks it, through ``kept``
-    when given, and chained from ``chained_from`` on when the anchors say so; None when
-    this database keeps no access log (no read was ever served from it). A log without the
-    chain's columns (kept before the chain, or its columns dropped) is all unchained
-    entries, as many as it holds: it was said to be no log at all."""
+    when given, chained from the anchors' ``accessLogFrom`` on and through every head they
+    anchored; None when this database keeps no access log (no read was ever served from
+    it) and nothing held it to an entry. A log without the chain's columns (kept before the
+    chain, or its columns dropped) is all unchained entries, as many as it holds: it was
+    said to be no log at all."""
+    heads = sorted({a.access_log_head for a in anchors if a.access_log_head})
+    chained_from = min((a.access_log_from for a in anchors if a.access_log_from), default=None)
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         try:
-            return await access_log.walk(conn, kept=kept, chained_from=chained_from)
+            return await access_log.walk(conn, kept=kept, chained_from=chained_from, anchored=heads)
         except psycopg.errors.UndefinedColumn:
             count = sql.SQL("SELECT count(*), min(seq) FILTER (WHERE seq >= %s) FROM {}").format(
                 sql.Identifier(access_log.TABLE)
@@ -210,11 +213,15 @@ async def _access_log(
                 broken = access_log.unhashed(first, chained_from)
                 return access_log.Verification(0, unchained, 0, GENESIS, broken)
         except psycopg.errors.UndefinedTable:
-            if kept is None or kept[0] == 0:
+            if kept is not None and kept[0] != 0:
+                text = f"no access log is stored, yet entry {kept[0]} was kept as its head: removed"
+                return access_log.Verification(0, 0, 0, GENESIS, Broken(kept[0], "truncated", text))
+            if not heads:
                 return None
-            text = f"no access log is stored, yet entry {kept[0]} was kept as its head: removed"
-            return access_log.Verification(0, 0, 0, GENESIS, Broken(kept[0], "truncated", text))
+            unchained = 0
     held = None if kept is None else access_log.passes(kept, GENESIS if kept[0] == 0 else None, 0)
+    if held is None and heads:  # no chained entry is left, where one was anchored
+        held = access_log.anchored_beyond(heads[-1][0], 0)
     return access_log.Verification(0, unchained, 0, GENESIS, held)
 
 

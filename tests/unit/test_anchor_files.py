@@ -204,3 +204,41 @@ def test_an_access_log_start_that_is_no_entry_is_refused(tmp_path: Path, given: 
 
     with pytest.raises(ValueError, match=r"anchors.jsonl:1: not an anchor \(accessLogFrom"):
         read_anchors(anchors)
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        0,
+        {"seq": 0, "hash": "ab" * 32},
+        {"seq": True, "hash": "ab" * 32},
+        {"seq": 3.5, "hash": "ab" * 32},
+        {"seq": 3, "hash": "ab" * 31},
+        {"seq": 3, "hash": 5},
+        {"seq": 3},
+    ],
+)
+def test_an_access_log_head_that_is_no_entry_is_refused(tmp_path: Path, given: object) -> None:
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text(json.dumps(json.loads(ANCHOR) | {"accessLogHead": given}) + "\n")
+
+    with pytest.raises(ValueError, match=r"anchors.jsonl:1: not an anchor"):
+        read_anchors(anchors)
+
+
+def test_the_access_log_head_is_read_as_written_and_older_lines_without_it(
+    tmp_path: Path,
+) -> None:
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text(ANCHOR + "\n")
+    headed = Anchor(8, b"\xcd" * 32, "2026-12-06T08:00Z", access_log_head=(40, b"\xef" * 32))
+    append_anchor(anchors, headed)
+
+    older, newer = read_anchors(anchors)
+
+    assert older.access_log_head is None
+    assert newer == headed
+    assert json.loads(anchors.read_text().splitlines()[1])["accessLogHead"] == {
+        "seq": 40,
+        "hash": "ef" * 32,
+    }
