@@ -6,6 +6,7 @@ thousand tracebacks in 25 s), and the census applied nothing more."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 
@@ -63,9 +64,10 @@ LOOKS_LIKE_THE_SERVERS: list[tuple[bytes, dict[str, str]]] = [
 async def test_messages_a_pull_takes_for_the_servers_own_are_skipped_and_the_census_goes_on(
     platform: Platform, servers: Servers, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A message with a ``Status`` header, which nats-py's pull fetch takes for the server's
-    own and hands to no handler: it was never acknowledged, so with one message in flight
-    at most the census waited on it for good and applied nothing after it."""
+    """A message with a ``Status`` header or a status line, which nats-py's pull fetch takes
+    for the server's own and hands to no handler: it was never acknowledged, so with one
+    message in flight at most the census waited on it for good and applied nothing after
+    it."""
     js = platform.broker.connection.jetstream()
     settings = platform.settings
     subject = f"{settings.subject_root}.care.ClientEnrolled.{uuid.uuid4()}"
@@ -73,6 +75,7 @@ async def test_messages_a_pull_takes_for_the_servers_own_are_skipped_and_the_cen
     await relayed(platform, first)  # stream sequence 1
     for body, sent in LOOKS_LIKE_THE_SERVERS:
         await js.publish(subject, body, headers=sent, stream=settings.stream_name)
+    await published_raw(servers, subject, b"NATS/1.0 404 No Messages\r\n\r\n", b"{}")
     later, position = await enroll(platform, "Sam K.")
     await relayed(platform, position)
 
@@ -84,6 +87,26 @@ async def test_messages_a_pull_takes_for_the_servers_own_are_skipped_and_the_cen
     assert [e.client_id for _, e in census.applied] == [client, later]
     skipped = [r for r in caplog.records if getattr(r, "code", None) == "MESSAGE_UNREADABLE"]
     assert sorted(int(getattr(r, "stream_sequence", 0)) for r in skipped) == list(
-        range(2, len(LOOKS_LIKE_THE_SERVERS) + 2)
+        range(2, len(LOOKS_LIKE_THE_SERVERS) + 3)
     )
     assert all("Idle" not in r.getMessage() for r in caplog.records)
+
+
+async def published_raw(servers: Servers, subject: str, block: bytes, body: bytes) -> None:
+    """``body`` under the header block ``block`` as written, a status line too (no client
+    sends one; the stream stores it as sent)."""
+    host, port = servers.nats_url.removeprefix("nats://").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        await reader.readline()  # INFO
+        writer.write(
+            b'CONNECT {"verbose":false,"headers":true,"protocol":1}\r\n'
+            + f"HPUB {subject} {len(block)} {len(block) + len(body)}\r\n".encode()
+            + block
+            + body
+            + b"\r\nPING\r\n"
+        )
+        await writer.drain()
+        await reader.readline()  # PONG: the server has it
+    finally:
+        writer.close()
