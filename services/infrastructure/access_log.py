@@ -400,7 +400,7 @@ async def walk(
     with a negative ``after`` reads such rows). With ``chained_from`` (anchored, see
     ``chained_from``), a row there or later without a hash is a break too, first or not.
     Each head in ``anchored`` (``chain_head`` as the relay anchored it) must still be an
-    entry of the chain with its hash (``altered`` where it is not, ``truncated`` where the
+    entry of the chain with its hash (``rewritten`` where it is not, ``truncated`` where the
     log ends before it).
     """
     prev, good, start, checked, unchained = GENESIS, 0, SEQ_MIN, 0, 0
@@ -444,10 +444,10 @@ def anchored_holds(head: tuple[int, bytes], seq: int, found: bytes | None) -> Br
     first at or past it, whose hash is ``found``: an entry past it means it is gone."""
     if head[0] != seq:
         text = f"no entry {head[0]} is on the chain, which was anchored as its head"
-        return Broken(head[0], "altered", f"{text}: the log was rewritten without it")
+        return Broken(head[0], "rewritten", f"{text}: the log was rewritten without it")
     if found != head[1]:
         text = f"entry {seq} no longer has the hash anchored as its head"
-        return Broken(seq, "altered", f"{text}: the log was rewritten up to it")
+        return Broken(seq, "rewritten", f"{text}: the log was rewritten up to it")
     return None
 
 

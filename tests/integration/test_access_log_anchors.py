@@ -1,6 +1,6 @@
 """The relay's anchors carry the access log's head (its newest chained entry's seq and hash),
 so ``audit verify --anchors`` finds the newest entries removed (``truncated``) or an entry
-rewritten with its hash and every later one recomputed (``altered``), exit 1: the chain
+rewritten with its hash and every later one recomputed (``rewritten``, as for a head noted by hand), exit 1: the chain
 left holds together, and only a head an auditor noted before showed it. The relay anchors
 when either head moved, so a platform serving only reads anchors its access log too."""
 
@@ -147,7 +147,7 @@ async def test_verify_holds_the_log_to_every_anchored_head(
 
     assert plain.returncode == 0, plain.stdout + plain.stderr  # the chain left holds
     assert done.returncode == 1, done.stdout + done.stderr
-    rule = "altered" if tampering in {"tail cut and grown", "rewritten"} else "truncated"
+    rule = "rewritten" if tampering in {"tail cut and grown", "rewritten"} else "truncated"
     assert f"access log BROKEN at entry {head}: {rule}" in done.stdout
     assert "anchored as its head" in done.stdout
     assert NAME not in done.stdout + done.stderr
