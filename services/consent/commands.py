@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Unpack
 from uuid import UUID, uuid4
 
@@ -82,7 +82,6 @@ def disclose_events(
     events: Sequence[Positioned],
     destination: str,
     tells: Callable[[CareEvent], Iterable[Kind]] = lambda _: (),
-    entries: Mapping[UUID, UUID] | None = None,
 ) -> Command[list[DisclosureIntended]]:
     """Which of one client's ``events`` may go to ``recipient`` now, and under which consent.
 
@@ -94,17 +93,13 @@ def disclose_events(
     its writer reads where one does, else under one covering its kind, the forwarder
     withholding the text (``withheld_from``): a dose not given goes to a drug court
     consented to dosing, the nurse's note does not. A correction, a hold, a discontinuation
-    or another change of an entry (by its event id in ``entries``, with the event that
-    recorded its entry: ``corrections.py``) that no consent lets go so goes under the
-    consent its entry went to the recipient by, when that is in force and covers its kind:
-    the recipient's copy is not left wrong, and the forwarder withholds the free text that
-    consent does not cover (``withheld_from``). One ``DisclosureIntended`` per consent
+    or another change of an entry goes so too, by its own kind: a dose it was sent entered
+    in error, the recipient's copy is not left wrong. One ``DisclosureIntended`` per consent
     relied on (per ``COUNT_MAX`` events) names the events that are to go; the
     forwarder sends them, then records them sent (``record_sent``). Decided on the consent
     record itself, so a revocation and a disclosure cannot both pass, nor two disclosures of
     one event to one recipient.
     """
-    changed = entries or {}
 
     def run(uow: UnitOfWork) -> list[DisclosureIntended]:
         record = uow.get(ConsentRecord, client_id)
@@ -119,13 +114,6 @@ def disclose_events(
             consent_id = record.consent_for(
                 recipient, (*told, *_written(event)), now
             ) or record.consent_for(recipient, told, now)
-            entry = changed.get(event.event_id)
-            if consent_id is None and entry is not None:
-                consent_id = under.get(entry) or record.sent_under(recipient, entry)
-                if consent_id is not None and not record.covers(
-                    consent_id, recipient, [event.kind], now
-                ):
-                    consent_id = None
             if consent_id is not None:
                 under[event.event_id] = consent_id
         intents = []

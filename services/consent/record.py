@@ -146,11 +146,6 @@ class ConsentRecord(Aggregate, context="consent"):
         intent not yet completed is sending it."""
         return event_id in self.disclosed.get(_key(recipient), {})
 
-    def sent_under(self, recipient: Recipient, event_id: UUID) -> UUID | None:
-        """The consent the event went to ``recipient`` under (or is going under); None when
-        it did not go, or went by a disclosure recorded by hand naming no consent."""
-        return self.disclosed.get(_key(recipient), {}).get(event_id)
-
     def interrupted(self, recipient: Recipient) -> list[DisclosureIntended]:
         """The intents to disclose to ``recipient`` neither recorded as sent nor withdrawn."""
         return [i for i in self.intended.values() if _key(i.recipient) == _key(recipient)]

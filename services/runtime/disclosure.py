@@ -15,8 +15,8 @@ is the store's event, read from the store: no message on the care subjects is it
 An entry goes under the consent covering its kind (and what else it tells), without the
 free text of its own that consent does not cover (``withheld_from``), null and named in its
 ``withheld``: a drug court consented to dosing learns a dose was not given, not the nurse's
-note. So does a correction, hold or discontinuation going by the consent its entry went
-under; each is sent again so after a crash.
+note, and that a dose it was sent was entered in error, not why. Each is sent again so
+after a crash. Deciding reads no client's history but a goal's (``_goal_writers``).
 
 Truthful under a crash, wherever it strikes, and relying on no redelivery by the broker:
 nothing is published before an intent naming its consent is recorded, and nothing is
@@ -44,7 +44,6 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import cast
 from uuid import UUID, uuid4
 
 from carecoord.events import Actor, CareEvent, Kind, Role, catalog
@@ -62,7 +61,6 @@ from carecoord.services.consent.commands import (
     record_sent,
     withheld_from,
 )
-from carecoord.services.consent.corrections import entry_event, needs_history
 from carecoord.services.consent.notice import NOTICE_VERSION, REDISCLOSURE_NOTICE
 from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.gate.gate import AccessGate
@@ -72,7 +70,7 @@ from carecoord.services.infrastructure.doorbell import Doorbell, Page, next_page
 from carecoord.services.infrastructure.liveness import cancel_loops, keep_running
 from carecoord.services.infrastructure.relay import TYPE_HEADER
 from carecoord.services.kernel.access import Action
-from carecoord.services.kernel.aggregate import Recorded, aggregate_id
+from carecoord.services.kernel.aggregate import aggregate_id
 from carecoord.services.kernel.policy import writer_sees
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
@@ -197,7 +195,6 @@ class Forwarder:
                 by_client.setdefault(offered.event.client_id, []).append(offered)
         stamps = await self._stamps(by_client)
         goals = await self._goal_writers(page.events)
-        entries = await asyncio.to_thread(self._entries, [p.event for p in page.events])
         crash_point("disclosure-undecided")  # read, nothing recorded yet
         decided = await asyncio.gather(
             *(
@@ -209,7 +206,6 @@ class Forwarder:
                         events=batch,
                         destination=f"{self.subject_prefix}.>",
                         tells=functools.partial(self._tells, goals),
-                        entries=entries,
                     )
                 )
                 for client_id, batch in by_client.items()
@@ -252,26 +248,6 @@ class Forwarder:
             *(self.platform.bus.execute(goal_writers(client)) for client in clients)
         )
         return {goal: role for outcome in found for goal, role in outcome.result.items()}
-
-    def _entries(self, events: Sequence[CareEvent]) -> dict[UUID, UUID]:
-        """The event that recorded the entry each correction, hold or discontinuation among
-        ``events`` changes, by the change's id: named by the change, or found in its client's
-        history of its context in the store (one read a client and context)."""
-        store = self.platform.store
-        histories: dict[UUID, list[CareEvent]] = {}
-        found = {}
-        for change in events:
-            history: list[CareEvent] = []
-            if needs_history(change):
-                aid = aggregate_id(change.context, change.client_id)
-                if aid not in histories:
-                    recorded = store.repository.event_store.get(aid)
-                    histories[aid] = [cast("Recorded", r).event for r in recorded]
-                history = histories[aid]
-            entry = entry_event(change, history)
-            if entry is not None:
-                found[change.event_id] = entry
-        return found
 
     async def _send(
         self,

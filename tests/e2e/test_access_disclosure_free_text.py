@@ -10,14 +10,17 @@ import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
+import pytest
 from forwarding import received_by
-from medication_steps import HOLD, NOT_GIVEN, RESUME, Clinic, mutation
+from medication_steps import CHANGE, HOLD, NOT_GIVEN, RESUME, Clinic, mutation
 from test_access import consent_to_organization
 
 from carecoord.events import Actor, Role
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.services.consent.commands import disclose_events
+from carecoord.services.kernel.aggregate import aggregate_id
 from carecoord.services.kernel.stamp import Stamp
 from support import Api
 
@@ -207,7 +210,6 @@ async def test_a_correction_sent_again_as_the_forwarder_starts_goes_without_its_
             recipient=Recipient(type=RecipientType.ORGANIZATION, id=recipient, name=recipient),
             events=[given, marked],
             destination=f"disclosed.{recipient}.>",
-            entries={marked.event.event_id: given.event.event_id},
         )
     )
 
@@ -246,3 +248,40 @@ async def test_a_dose_not_given_goes_under_a_consent_to_doses_without_its_note(
 
     assert missed(await forwarded(api, court)) == [("declined", None, ["note"])]
     assert missed(await forwarded(api, treating)) == [("declined", "smelled of alcohol", None)]
+
+
+async def test_a_change_is_decided_without_reading_its_clients_history(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dose change goes, or not, by its own kind: the forwarder reads none of the client's
+    medication history to decide it, for a recipient with no consent for the client nor for
+    one consented to medications. Before, every page holding a change to a dose, take-home,
+    statement, order or guest stay read that client's whole history of it."""
+    clinic = await Clinic.enroll(api, "Ivo K.")
+    pharmacy = "pharmacy-history"
+    await consent_to_organization(
+        api, clinic.client_id, pharmacy, ["MEDICATION"], signed_by="Ivo K.", purpose="pharmacy"
+    )
+    today = datetime.now(UTC).date()
+    order = await clinic.methadone("30", today)
+    for dose in ("35", "40"):
+        order = await clinic.doctor(
+            CHANGE, orderId=order["id"], dose=dose, start=str(today), reason="cravings"
+        )
+    event_store = api.platform.store.repository.event_store
+    history = aggregate_id("medication", UUID(clinic.client_id))
+    reads = []
+    get = event_store.get
+
+    def counted(originator_id: UUID, *args: Any, **kwargs: Any) -> Any:
+        if originator_id == history:
+            reads.append(originator_id)
+        return get(originator_id, *args, **kwargs)
+
+    monkeypatch.setattr(event_store, "get", counted)
+    sent = await forwarded(api, pharmacy)
+    assert await forwarded(api, "no-consent-history") == []
+
+    changed = [(e["type"], e["reason"], e.get("withheld")) for e in sent if "reason" in e]
+    assert changed == [("medication.DoseChanged", None, ["reason"])] * 2
+    assert reads == []
