@@ -22,7 +22,7 @@ from carecoord.events.consent import Recipient, RecipientType
 from carecoord.services.consent.commands import disclose_events
 from carecoord.services.kernel.aggregate import aggregate_id
 from carecoord.services.kernel.stamp import Stamp
-from support import Api
+from support import Api, ahead
 
 RECIPIENT = "crisis-line-notes"
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
@@ -31,6 +31,8 @@ CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
 GOAL = mutation("SetTreatmentGoalInput", "setTreatmentGoal")
 PROGRESS = mutation("RecordGoalProgressInput", "recordGoalProgress")
 IN_ERROR = mutation("DoseInErrorInput", "markDoseEnteredInError")
+SCHEDULE = """mutation($i: ScheduleSessionInput!) { scheduleSession(input: $i) { id } }"""
+ATTENDANCE = """mutation($i: RecordAttendanceInput!) { recordAttendance(input: $i) { id } }"""
 ALERTS = """query($id: UUID!, $atLeast: Int) {
   clientAlerts(clientId: $id, atLeast: $atLeast) { alertId } }"""
 
@@ -248,6 +250,41 @@ async def test_a_dose_not_given_goes_under_a_consent_to_doses_without_its_note(
 
     assert missed(await forwarded(api, court)) == [("declined", None, ["note"])]
     assert missed(await forwarded(api, treating)) == [("declined", "smelled of alcohol", None)]
+
+
+async def test_a_late_cancellation_goes_under_a_consent_to_therapy_without_its_reason(
+    api: Api,
+) -> None:
+    """A probation office consented to therapy learns the session was late-cancelled; the
+    therapist's reason, which may tell of more than sessions, reads null, named in
+    ``withheld``. Before, the cancellation was not sent at all."""
+    clinic = await Clinic.enroll(api, "Bea L.")
+    probation = "probation-sessions"
+    await consent_to_organization(
+        api, clinic.client_id, probation, ["THERAPY"], signed_by="Bea L.", purpose="probation"
+    )
+    therapist = "ther-late"
+    await api.join_care_team(clinic.client_id, Role.THERAPIST, therapist)
+    booked = await api.ok(
+        SCHEDULE, {"i": {
+            "clientIds": [clinic.client_id], "modality": "CBT",
+            "format": "INDIVIDUAL", "scheduledFor": ahead(days=30), "plannedMinutes": 50,
+        }}, role=Role.THERAPIST, user=therapist,
+    )  # fmt: skip
+    cancelled = [{"clientId": clinic.client_id, "outcome": "LATE_CANCELLED"}]
+    await api.ok(
+        ATTENDANCE, {"i": {
+            "sessionId": booked["scheduleSession"]["id"], "attendance": cancelled,
+            "reason": "relapsed on fentanyl",
+        }}, role=Role.THERAPIST, user=therapist,
+    )  # fmt: skip
+
+    sent = await forwarded(api, probation)
+    assert [
+        (e["reason"], e.get("withheld"))
+        for e in sent
+        if e["type"] == "therapy.SessionLateCancelled"
+    ] == [(None, ["reason"])]
 
 
 async def test_a_change_is_decided_without_reading_its_clients_history(
