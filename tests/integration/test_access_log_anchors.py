@@ -1,8 +1,9 @@
 """The relay's anchors carry the access log's head (its newest chained entry's seq and hash),
 so ``audit verify --anchors`` finds the newest entries removed (``truncated``) or an entry
-rewritten with its hash and every later one recomputed (``rewritten``, as for a head noted by hand), exit 1: the chain
-left holds together, and only a head an auditor noted before showed it. The relay anchors
-when either head moved, so a platform serving only reads anchors its access log too."""
+rewritten with its hash and every later one recomputed (``rewritten``, as for a head noted
+by hand), exit 1: the chain left holds together, and only a head an auditor noted before
+showed it. The relay anchors when either head moved, so a platform serving only reads
+anchors its access log too."""
 
 from __future__ import annotations
 
