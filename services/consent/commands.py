@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Unpack
 from uuid import UUID, uuid4
 
-from carecoord.events import CareEvent, Kind
+from carecoord.events import CareEvent, Kind, Role
 from carecoord.events.access import DisclosureIntended
 from carecoord.events.bounds import COUNT_MAX
 from carecoord.events.consent import Recipient
@@ -74,6 +74,13 @@ def record_disclosure(
     return _new_entry(client_id, lambda c, new_id: c.record_disclosure(stamp, new_id, **terms))
 
 
+def written_by(event: CareEvent) -> dict[str, Role]:
+    """The free text ``event`` holds, each field by the role of its writer: the event's own
+    (a progress step's restating of its goal's words is the goal's writer's, which the
+    forwarder knows)."""
+    return {name: event.actor.role for name in event.free_text if getattr(event, name)}
+
+
 def disclose_events(
     stamp: Stamp,
     *,
@@ -82,6 +89,7 @@ def disclose_events(
     events: Sequence[Positioned],
     destination: str,
     tells: Callable[[CareEvent], Iterable[Kind]] = lambda _: (),
+    writers: Callable[[CareEvent], Mapping[str, Role]] = written_by,
 ) -> Command[list[DisclosureIntended]]:
     """Which of one client's ``events`` may go to ``recipient`` now, and under which consent.
 
@@ -90,15 +98,17 @@ def disclose_events(
     tells of check-ins and medications), and no disclosure recorded or intended on this
     record has it for them already (a replay of the stream, a forwarder restarted); the
     rest are withheld. An event with free text of its own goes under a consent covering all
-    its writer reads where one does, else under one covering its kind, the forwarder
-    withholding the text (``withheld_from``): a dose not given goes to a drug court
-    consented to dosing, the nurse's note does not. A correction, a hold, a discontinuation
-    or another change of an entry goes so too, by its own kind: a dose it was sent entered
-    in error, the recipient's copy is not left wrong. One ``DisclosureIntended`` per consent
-    relied on (per ``COUNT_MAX`` events) names the events that are to go; the
-    forwarder sends them, then records them sent (``record_sent``). Decided on the consent
-    record itself, so a revocation and a disclosure cannot both pass, nor two disclosures of
-    one event to one recipient.
+    its writers read (``writers``, by field: ``written_by``) where one does, else under one
+    covering its kind, the forwarder withholding the text that consent does not cover
+    (``withheld_from``): a dose not given goes to a drug court consented to dosing, the
+    nurse's note does not; a therapist's progress step on a prescriber's goal goes under a
+    consent to what a therapist reads, her note with it, the goal's words it restates not.
+    A correction, a hold, a discontinuation or another change of an entry goes so too, by
+    its own kind: a dose it was sent entered in error, the recipient's copy is not left
+    wrong. One ``DisclosureIntended`` per consent relied on (per ``COUNT_MAX`` events)
+    names the events that are to go; the forwarder sends them, then records them sent
+    (``record_sent``). Decided on the consent record itself, so a revocation and a
+    disclosure cannot both pass, nor two disclosures of one event to one recipient.
     """
 
     def run(uow: UnitOfWork) -> list[DisclosureIntended]:
@@ -112,7 +122,7 @@ def disclose_events(
                 continue
             told = (event.kind, *tells(event))
             consent_id = record.consent_for(
-                recipient, (*told, *_written(event)), now
+                recipient, (*told, *_read_by(writers(event))), now
             ) or record.consent_for(recipient, told, now)
             if consent_id is not None:
                 under[event.event_id] = consent_id
@@ -167,20 +177,15 @@ def consented_kinds(client_id: UUID) -> Command[dict[UUID, frozenset[Kind]]]:
     return run
 
 
-def _written(event: CareEvent) -> frozenset[Kind]:
-    """What a consent covers for ``event`` to go with its free text: all its writer's role
-    reads (``writer_sees``) where it holds any, else nothing more."""
-    if any(getattr(event, name) for name in event.free_text):
-        return writer_sees(event.actor.role)
-    return frozenset()
+def _read_by(writers: Mapping[str, Role]) -> frozenset[Kind]:
+    """What a consent covers for all the free text to go: all its writers' roles read."""
+    return frozenset[Kind]().union(*(writer_sees(role) for role in writers.values()))
 
 
-def withheld_from(event: CareEvent, kinds: frozenset[Kind]) -> list[str]:
-    """The free text of ``event`` that goes no further than a consent to ``kinds``: all it
-    holds when its writer's role reads more than ``kinds`` (``_written``), else none."""
-    if _written(event) <= kinds:
-        return []
-    return [name for name in event.free_text if getattr(event, name)]
+def withheld_from(writers: Mapping[str, Role], kinds: frozenset[Kind]) -> list[str]:
+    """The free text (by field, with its writer's role: ``written_by``) that goes no further
+    than a consent to ``kinds``: each field whose writer's role reads more than ``kinds``."""
+    return [name for name, role in writers.items() if not writer_sees(role) <= kinds]
 
 
 def interrupted_disclosures(

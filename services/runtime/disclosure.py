@@ -15,8 +15,9 @@ is the store's event, read from the store: no message on the care subjects is it
 An entry goes under the consent covering its kind (and what else it tells), without the
 free text of its own that consent does not cover (``withheld_from``), null and named in its
 ``withheld``: a drug court consented to dosing learns a dose was not given, not the nurse's
-note, and that a dose it was sent was entered in error, not why. Each is sent again so
-after a crash. Deciding reads no client's history but a goal's (``_goal_writers``).
+note, and that a dose it was sent was entered in error, not why. A progress step restating
+a goal's words withholds them by the goal's writer and its note by its own. Each is sent
+again so after a crash. Deciding reads no client's history but a goal's (``_goal_writers``).
 
 Truthful under a crash, wherever it strikes, and relying on no redelivery by the broker:
 nothing is published before an intent naming its consent is recorded, and nothing is
@@ -60,6 +61,7 @@ from carecoord.services.consent.commands import (
     interrupted_disclosures,
     record_sent,
     withheld_from,
+    written_by,
 )
 from carecoord.services.consent.notice import NOTICE_VERSION, REDISCLOSURE_NOTICE
 from carecoord.services.consent.record import ConsentRecord
@@ -71,7 +73,6 @@ from carecoord.services.infrastructure.liveness import cancel_loops, keep_runnin
 from carecoord.services.infrastructure.relay import TYPE_HEADER
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.aggregate import aggregate_id
-from carecoord.services.kernel.policy import writer_sees
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
 
@@ -170,7 +171,8 @@ class Forwarder:
         )
         intents = [intent for outcome in found for intent in outcome.result]
         events = await asyncio.to_thread(self._stored, intents)
-        sent = await self._send(intents, events, stamps)
+        goals = await self._goal_writers(events.values())
+        sent = await self._send(intents, events, stamps, goals)
         if intents:
             log.warning(
                 "interrupted disclosures sent again",
@@ -194,7 +196,7 @@ class Forwarder:
             if not isinstance(offered.event, DISCLOSURE_EVENTS):  # never a disclosure's record
                 by_client.setdefault(offered.event.client_id, []).append(offered)
         stamps = await self._stamps(by_client)
-        goals = await self._goal_writers(page.events)
+        goals = await self._goal_writers(p.event for p in page.events)
         crash_point("disclosure-undecided")  # read, nothing recorded yet
         decided = await asyncio.gather(
             *(
@@ -205,7 +207,8 @@ class Forwarder:
                         recipient=self.recipient,
                         events=batch,
                         destination=f"{self.subject_prefix}.>",
-                        tells=functools.partial(self._tells, goals),
+                        tells=self._tells,
+                        writers=functools.partial(_writers, goals),
                     )
                 )
                 for client_id, batch in by_client.items()
@@ -213,7 +216,8 @@ class Forwarder:
         )
         intents = [intent for outcome in decided for intent in outcome.result]
         crash_point("disclosure-unsent")  # intended and recorded, nothing published yet
-        sent = await self._send(intents, {p.event.event_id: p.event for p in page.events}, stamps)
+        events = {p.event.event_id: p.event for p in page.events}
+        sent = await self._send(intents, events, stamps, goals)
         async with self.platform.pool.connection() as conn:
             await positions.write(conn, self.follower, page.last)
         self.position = page.last
@@ -224,26 +228,20 @@ class Forwarder:
             extra={"recipient": self.recipient.id, "seen": len(page.events), "sent": sent},
         )
 
-    def _tells(self, goals: Mapping[UUID, Role], event: CareEvent) -> frozenset[Kind]:
-        """What an event tells of the record besides its kind and its own free text: an
-        alert, what its rule tells (``REVEALS``), as it is shown to a member only whose grant
-        shows that too; a consent to alerts and check-ins lets no QTc alert on methadone go.
-        Its own free text does not keep it back: it goes without it where the consent does
-        not cover all its writer reads (``disclose_events``). A progress step restates its
-        goal's words, which tell whatever the goal's writer reads (by its role in ``goals``;
-        a prescriber's where it is not found): a therapist's step on a prescriber's goal of a
-        dose goes only under a consent to all a prescriber reads."""
-        told = frozenset[Kind]()
+    def _tells(self, event: CareEvent) -> frozenset[Kind]:
+        """What an event tells of the record besides its kind and its free text: an alert,
+        what its rule tells (``REVEALS``), as it is shown to a member only whose grant shows
+        that too; a consent to alerts and check-ins lets no QTc alert on methadone go. Its
+        free text does not keep it back: it goes without what the consent does not cover of
+        it (``disclose_events``, by its writers: ``_writers``)."""
         if isinstance(event, ALERT_EVENTS):
-            told = self.platform.alert_rules.tells(event.rule_id)
-        if isinstance(event, GoalProgressRecorded):
-            told |= writer_sees(goals.get(event.goal_id, Role.PRESCRIBER))
-        return told
+            return self.platform.alert_rules.tells(event.rule_id)
+        return frozenset()
 
-    async def _goal_writers(self, events: Sequence[Positioned]) -> dict[UUID, Role]:
+    async def _goal_writers(self, events: Iterable[CareEvent]) -> dict[UUID, Role]:
         """The role each goal a progress step among ``events`` restates was set in, from
         its client's record (the store's, not a view that could lag): one read a client."""
-        clients = {p.event.client_id for p in events if isinstance(p.event, GoalProgressRecorded)}
+        clients = {e.client_id for e in events if isinstance(e, GoalProgressRecorded)}
         found = await asyncio.gather(
             *(self.platform.bus.execute(goal_writers(client)) for client in clients)
         )
@@ -254,6 +252,7 @@ class Forwarder:
         intents: Sequence[DisclosureIntended],
         events: dict[UUID, CareEvent],
         stamps: dict[UUID, Stamp],
+        goals: Mapping[UUID, Role],
     ) -> int:
         """Publish what ``intents`` name, in the log's order, then record each sent; the
         number of messages."""
@@ -274,7 +273,7 @@ class Forwarder:
             event = events[event_id]
             await nc.publish(
                 catalog.subject(self.subject_prefix, event),
-                _body(event, withheld_from(event, kinds[consent_id])),
+                _body(event, withheld_from(_writers(goals, event), kinds[consent_id])),
                 headers={
                     "Nats-Msg-Id": f"{self.recipient.id}:{event_id}",
                     TYPE_HEADER: type_name(type(event)),
@@ -338,6 +337,18 @@ class Forwarder:
     def _forget_changed_consents(self, events: Sequence[CareEvent]) -> None:
         changed = {e.client_id for e in events if e.context == ConsentRecord.context}
         self.platform.store.evict(*(aggregate_id(ConsentRecord.context, c) for c in changed))
+
+
+def _writers(goals: Mapping[UUID, Role], event: CareEvent) -> dict[str, Role]:
+    """The free text ``event`` holds by its writer's role (``written_by``), but a progress
+    step's restating of its goal's words, which tell whatever the goal's writer reads (by
+    its role in ``goals``; a prescriber's where it is not found): a therapist's step on a
+    prescriber's goal of a dose goes with her note and without his words under a consent
+    to what a therapist reads."""
+    found = written_by(event)
+    if isinstance(event, GoalProgressRecorded):
+        found["description"] = goals.get(event.goal_id, Role.PRESCRIBER)
+    return found
 
 
 def _body(event: CareEvent, withheld: list[str]) -> bytes:

@@ -93,12 +93,14 @@ async def test_a_goal_goes_only_under_a_consent_to_all_its_writer_reads(api: Api
     assert goals == [("prescriber", None, ["description"]), ("therapist", "find a sponsor", None)]
 
 
-async def test_a_step_on_a_goal_goes_only_under_a_consent_to_all_the_goals_writer_reads(
+async def test_a_step_on_a_goal_goes_under_its_kind_without_the_words_the_consent_lacks(
     api: Api,
 ) -> None:
-    """A step restates its goal's words: the therapist's step on the prescriber's goal
-    (which may name the dose) does not go under a consent to what a therapist reads, her
-    step on her own goal does. Before, the step went by its own writer alone."""
+    """A step restates its goal's words, which go by the goal's writer, and its note goes
+    by its own: under a consent to what a therapist reads, the therapist's step on the
+    prescriber's goal (which may name the dose) goes with her note and without the goal's
+    words, the prescriber's step on her goal with its words and without his note, and her
+    step on her own goal whole. Before, her step on his goal did not go at all."""
     clinic = await Clinic.enroll(api, "Vera D.")
     recipient = "sober-living-steps"
     read = ["CARE", "MEDICATION", "THERAPY", "CHECK_IN", "ALERT", "CONSENT"]
@@ -118,12 +120,21 @@ async def test_a_step_on_a_goal_goes_only_under_a_consent_to_all_the_goals_write
         return result
 
     own = await by_therapist(GOAL, description="find a sponsor")
-    for goal in (prescribed, own):
-        await by_therapist(PROGRESS, goalId=goal["id"], achievement="IMPROVING")
+    await by_therapist(PROGRESS, goalId=prescribed["id"], achievement="IMPROVING", note="calm")
+    await clinic.doctor(PROGRESS, goalId=own["id"], achievement="IMPROVING", note="at 60 mg")
+    await by_therapist(PROGRESS, goalId=own["id"], achievement="ACHIEVED", note="has one")
 
     sent = await forwarded(api, recipient)
-    steps = [(e["actor"]["role"], e["description"]) for e in sent if "achievement" in e]
-    assert steps == [("therapist", "find a sponsor")]
+    steps = [
+        (e["actor"]["role"], e["description"], e["note"], e.get("withheld"))
+        for e in sent
+        if "achievement" in e
+    ]
+    assert steps == [
+        ("therapist", None, "calm", ["description"]),
+        ("prescriber", "find a sponsor", None, ["note"]),
+        ("therapist", "find a sponsor", "has one", None),
+    ]
 
 
 async def test_a_correction_goes_with_its_entry_and_without_the_text_the_consent_lacks(
