@@ -20,6 +20,7 @@ from carecoord.graphql.caseload import CaseloadQuery, CaseloadSubscription
 from carecoord.graphql.checkins import CheckInMutation, CheckInQuery
 from carecoord.graphql.decimals import DECIMAL
 from carecoord.graphql.disclosures import DisclosureQuery
+from carecoord.graphql.dispensing_sites import DispensingSitesQuery
 from carecoord.graphql.document_limits import alias_limit, depth_limit
 from carecoord.graphql.errors import Schema, ShapeAndMaskErrors, ShapeErrors
 from carecoord.graphql.http_operations import NoSubscriptionOverHttp
@@ -59,6 +60,7 @@ Query = merge_types(
         CareHistoryQuery,
         TherapyQuery,
         StockQuery,
+        DispensingSitesQuery,
     ),
 )
 Mutation = merge_types(

@@ -24,7 +24,7 @@ import strawberry
 from carecoord.events.stock import CountOccasion, OrderForm, Resolution, WasteReason
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import Converter, arguments_of, built, mutation
-from carecoord.projections import stock
+from carecoord.projections import dispensing_sites, stock
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.errors import InvalidInput, Unavailable
 from carecoord.services.kernel.stamp import to_camel
@@ -200,14 +200,14 @@ def at_entry(field: str, *kinds: str) -> LedgerOf:
     return read
 
 
-async def caught_up(ctx: RequestContext) -> int:
-    """The store position before this request, once the stock view has it; refused (retry)
+async def caught_up(ctx: RequestContext, view: str = stock.NAME) -> int:
+    """The store position before this request, once ``view`` has it; refused (retry)
     while it catches up, or while another version's derivation of it is live."""
     platform = ctx.platform
-    platform.progress.require_current(stock.NAME)
+    platform.progress.require_current(view)
     head = await asyncio.to_thread(platform.store.last_position)
     timeout = platform.settings.read_your_writes_timeout
-    if not await platform.progress.reach(stock.NAME, head, timeout):
+    if not await platform.progress.reach(view, head, timeout):
         raise Unavailable(
             "site", "stock-ledger-catching-up", "the stock ledger is catching up; retry"
         )
@@ -260,6 +260,18 @@ def stock_mutation(
         return command(stamp, **arguments, **arguments_of(input, fields, given))
 
     return mutation(description, input_type, build)
+
+
+async def registration(ctx: RequestContext, input: RegisterDispensingSiteInput) -> Command[UUID]:
+    """A site registered, decided on the name keys of the active sites (the program file's
+    and those registered) as the store holds them before this request."""
+    site = site_of(input.site)
+    stamp = ctx.gate.stamp_site(Action.REGISTER_DISPENSING_SITE, site)
+    await caught_up(ctx, dispensing_sites.NAME)
+    rules = ctx.platform.medication
+    found = await dispensing_sites.changes(ctx.platform.pool)
+    taken = dispensing_sites.active_keys(found, rules.sites)
+    return commands.register_site(stamp, site=site, rules=rules, taken=taken)
 
 
 @strawberry.type
@@ -326,12 +338,13 @@ class StockMutation:
         ledger=at_entry("alert_id", "discrepancy"),
         fields=("alert_id", "resolution", "note"),
     )
-    register_dispensing_site = stock_mutation(
+    register_dispensing_site = mutation(
         "Register a dispensing site of the program (program admins): stock may be"
-        " transferred to it before it keeps any. Returns the id its stock goes by.",
-        Action.REGISTER_DISPENSING_SITE,
-        commands.register_site,
+        " transferred to it before it keeps any; refused (rule site-name-unique) under a"
+        " name an active site's reads as but for letter case or spacing. Returns the id its"
+        " stock goes by.",
         RegisterDispensingSiteInput,
+        registration,
     )
     retire_dispensing_site = stock_mutation(
         "Retire a site of the program (program admins): no stock is transferred to it again,"

@@ -86,6 +86,7 @@ class Listing(StrEnum):
     LOT_LEDGER = "the lot ledger"
     STOCK = "a site's controlled-substance stock"
     DISCLOSURES = "the accounting of disclosures"
+    DISPENSING_SITES = "the program's dispensing sites"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +123,10 @@ MAY_LIST: dict[Listing, ListingRule] = {
     Listing.LOT_LEDGER: _DISPENSING,
     # A site's stock names no client: its keepers read it whole, auditors inspect it.
     Listing.STOCK: ListingRule(_DISPENSING.roles, "role-may-export"),
+    # Where stock may go: the admins who keep the list, and the roles that transfer stock.
+    Listing.DISPENSING_SITES: ListingRule(
+        frozenset({Role.PROGRAM_ADMIN, Role.PRESCRIBER, Role.NURSE}), "role-may-read"
+    ),
     # A client's right to an accounting (42 CFR 2.24, 45 CFR 164.528), and those who answer
     # for it: the program's admins and auditors. Clinicians whose grant shows consent
     # entries see each disclosure on the timeline.

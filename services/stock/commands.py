@@ -7,7 +7,7 @@ the stock view.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from uuid import UUID, uuid4
 
 from carecoord.events.stock import Resolution, stock_id
@@ -127,10 +127,12 @@ def resolve(
     )
 
 
-def register_site(stamp: Stamp, *, site: str, rules: MedicationRules) -> Command[UUID]:
-    """Answers with the id the site's stock goes by."""
+def register_site(
+    stamp: Stamp, *, site: str, rules: MedicationRules, taken: Collection[str]
+) -> Command[UUID]:
+    """Answers with the id the site's stock goes by; ``taken`` as ``sites.register``."""
     return _on_site(
-        site, lambda stock, _: sites.register(stock, stamp, rules, site), stock_id(site)
+        site, lambda stock, _: sites.register(stock, stamp, rules, site, taken), stock_id(site)
     )
 
 

@@ -13,6 +13,8 @@ never deleted: its books stay its own, and its name is not registered again for 
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from carecoord.events.stock import DispensingSiteRegistered, DispensingSiteRetired
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
@@ -54,7 +56,11 @@ def receives_transfers(target: SiteStock, to_site: str, rules: MedicationRules) 
         )
 
 
-def register(stock: SiteStock, stamp: Stamp, rules: MedicationRules, site: str) -> None:
+def register(
+    stock: SiteStock, stamp: Stamp, rules: MedicationRules, site: str, taken: Collection[str]
+) -> None:
+    """``taken``: the name keys (``name_key``) of the active sites, the program file's and
+    those registered."""
     name = site_named("site", site)
     if len(name) > SITE_MAX:
         raise InvalidInput(
@@ -68,7 +74,27 @@ def register(stock: SiteStock, stamp: Stamp, rules: MedicationRules, site: str) 
             f"site {name!r} is a site of the program already: it keeps stock here, was"
             " registered, or the program file registers it",
         )
+    _read_one_way(name, taken)
     _record(stock, stamp, rules, DispensingSiteRegistered, name)
+
+
+def name_key(site: str) -> str:
+    """What a site's name reads as: case folded, its whitespace one space."""
+    return " ".join(site.casefold().split())
+
+
+def _read_one_way(name: str, taken: Collection[str]) -> None:
+    """Refused where an active site's name reads as this one but for letter case or
+    spacing: every screen would show two sites as one, and stock sent to one leave the
+    other's books."""
+    if name_key(name) in taken:
+        raise RuleViolation(
+            "site",
+            "site-name-unique",
+            f"site {name!r} reads as the name of an active site of the program but for"
+            " letter case or spacing; register it under a name of its own, or retire the"
+            " other first",
+        )
 
 
 def retire(stock: SiteStock, stamp: Stamp, rules: MedicationRules, site: str) -> None:

@@ -106,3 +106,43 @@ async def test_a_site_that_keeps_stock_is_registered_already(api: Api) -> None:
 
     assert refusal(twice) == ("RULE_VIOLATION", "site", "site-registered")
     await api.ok(RETIRE, {"i": {"site": site}}, role=Role.PROGRAM_ADMIN)
+
+
+SITES = """query($atLeast: Int) { dispensingSites(atLeast: $atLeast) {
+  id name source registeredAt registeredBy retiredAt retiredBy } }"""
+
+
+async def test_the_sites_are_listed_and_one_named_as_another_but_for_case_is_refused(
+    api: Api,
+) -> None:
+    """Before, no query listed the registered sites, and ``north unit`` was registered
+    beside ``North Unit``: two sites every screen showed as one."""
+    unit = f"North Unit {uuid4().hex[:8]}"
+    done = await api.ok(REGISTER, {"i": {"site": unit}}, role=Role.PROGRAM_ADMIN)
+    before = await head(api)
+    twin = await api.gql(REGISTER, {"i": {"site": unit.upper()}}, role=Role.PROGRAM_ADMIN)
+    assert refusal(twin) == ("RULE_VIOLATION", "site", "site-name-unique")
+    assert await head(api) == before, "nothing was recorded"
+
+    at = done["registerDispensingSite"]["position"]
+    listed = await api.ok(SITES, {"atLeast": at}, role=Role.NURSE)
+    [site] = [s for s in listed["dispensingSites"] if s["name"] == unit]
+    assert site["id"] == str(stock_id(unit))
+    assert site["source"] == "REGISTERED"
+    assert site["registeredAt"]
+    assert site["registeredBy"]
+    assert site["retiredAt"] is None
+    assert [s for s in listed["dispensingSites"] if s["name"] == unit.upper()] == []
+
+    retired = await api.ok(RETIRE, {"i": {"site": unit}}, role=Role.PROGRAM_ADMIN)
+    again = await api.ok(REGISTER, {"i": {"site": unit.lower()}}, role=Role.PROGRAM_ADMIN)
+    at = max(
+        retired["retireDispensingSite"]["position"], again["registerDispensingSite"]["position"]
+    )
+    listed = await api.ok(SITES, {"atLeast": at}, role=Role.PROGRAM_ADMIN)
+    names = {s["name"]: s for s in listed["dispensingSites"]}
+    assert names[unit]["retiredAt"]
+    assert names[unit]["retiredBy"]
+    assert names[unit.lower()]["retiredAt"] is None
+    refused = await api.gql(SITES, {}, role=Role.AUDITOR)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"

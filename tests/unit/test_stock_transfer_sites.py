@@ -23,13 +23,15 @@ from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.runtime.program import load_program
 from carecoord.services.stock.commands import register_site, retire_site
+from carecoord.services.stock.sites import name_key
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "program.example.toml"
 ADMIN = Actor(id="admin-1", role=Role.PROGRAM_ADMIN)
 
 
-def register(site: Site, name: str) -> None:
-    assert site.run(register_site(site.stamp(ADMIN), site=name, rules=RULES)) == stock_id(name)
+def register(site: Site, name: str, taken: tuple[str, ...] = ()) -> None:
+    command = register_site(site.stamp(ADMIN), site=name, rules=RULES, taken=taken)
+    assert site.run(command) == stock_id(name)
 
 
 def retire(site: Site, name: str) -> None:
@@ -102,3 +104,15 @@ def test_a_site_the_program_file_registers_is_retired_and_registered_once() -> N
     assert registered.value.rule == "site-registered"
     assert (refused.value.field, refused.value.rule) == ("toSite", "site-retired")
     assert (again.value.field, again.value.rule) == ("site", "site-retired")
+
+
+def test_a_name_an_active_site_reads_as_but_for_case_or_spacing_is_refused() -> None:
+    """``north unit`` beside North Unit: two sites every screen shows as one. Once North
+    Unit is retired, its name reads as no active site's."""
+    site = Site()
+    with pytest.raises(RuleViolation) as refused:
+        register(site, "north unit", taken=(name_key("North  Unit"),))
+    register(site, "north unit", taken=(name_key("South OTP"),))
+
+    assert (refused.value.field, refused.value.rule) == ("site", "site-name-unique")
+    assert "letter case or spacing" in str(refused.value)
