@@ -214,16 +214,26 @@ async def page_of(
     return timeline[done : done + len(page)], page_info
 
 
-def too_many_consents(at: datetime) -> InvalidInput:
-    """The refusal of a user named by more consents than one read answers: recorded and
-    revoked over years, they are read a period at a time from the client's consents."""
-    return InvalidInput(
-        "userId",
-        "rows-at-most",
-        f"more than {log_pages.MAX_ROWS} consents name the user by {at.isoformat()}, the most"
-        " one read answers: read the client's consents a period at a time (consents,"
-        " recordedFrom and recordedTo)",
-    )
+def too_many(found: AccessAsOf, user_id: str) -> InvalidInput | None:
+    """The refusal of a user named by more consents, memberships or emergency accesses than
+    one read answers (recorded over years, each is read a period at a time from the client's
+    own lists); None when each fits."""
+    lists = (
+        (found.consents_naming, "consents name the user", "consents, recordedFrom and recordedTo"),
+        (found.memberships_of, "care-team memberships are the user's", "careTeam, startedFrom"
+         " and startedTo"),
+        (found.emergencies_of, "emergency accesses are the user's", "breakGlassUses, since and"
+         " before"),
+    )  # fmt: skip
+    for rows, said, instead in lists:
+        if len(rows(user_id)) > log_pages.MAX_ROWS:
+            return InvalidInput(
+                "userId",
+                "rows-at-most",
+                f"more than {log_pages.MAX_ROWS} {said} by {found.at.isoformat()}, the most one"
+                f" read answers: read them a period at a time ({instead})",
+            )
+    return None
 
 
 def _returned(view: AccessAsOfView) -> set[str]:
@@ -275,9 +285,9 @@ class AccessAsOfQuery:
         history = await asyncio.to_thread(client_history, ctx.platform.store, client_id)
         found = AccessAsOf.rebuilt(client_id, history, at, ctx.platform.medication.zone)
         user = Actor(id=user_id, role=role)
-        if len(found.consents_naming(user.id)) > log_pages.MAX_ROWS:
+        if (refused := too_many(found, user.id)) is not None:
             await ctx.gate.record_read(client_id, own, operation=OPERATION, kinds=(), count=0)
-            raise too_many_consents(at)
+            raise refused
         view = _view(found, user, auditor, own, ctx.platform.alert_rules, program)
         try:
             view.timeline, view.page_info = await page_of(view.timeline, first, after)
