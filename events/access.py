@@ -21,7 +21,7 @@ from carecoord.events.envelope import CareEvent, Kind, Role
 
 class _Access(CareEvent):
     context: ClassVar[str] = "access"
-    kind: ClassVar[Kind] = Kind.CONSENT
+    type_kind: ClassVar[Kind] = Kind.CONSENT
 
 
 class Basis(StrEnum):
@@ -155,7 +155,7 @@ class ClientRecordRead(CareEvent):
     """
 
     context: ClassVar[str] = "audit"
-    kind: ClassVar[Kind] = Kind.CONSENT
+    type_kind: ClassVar[Kind] = Kind.CONSENT
     published: ClassVar[bool] = False
     summary_template: ClassVar[str] = "{operation} by {basis}"
 

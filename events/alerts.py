@@ -19,7 +19,7 @@ from carecoord.events.medication import Severity
 
 class _Alert(CareEvent):
     context: ClassVar[str] = "alerts"
-    kind: ClassVar[Kind] = Kind.ALERT
+    type_kind: ClassVar[Kind] = Kind.ALERT
 
     alert_id: UUID
     rule_id: str = Field(min_length=1, max_length=100)

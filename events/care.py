@@ -14,7 +14,7 @@ from carecoord.events.envelope import CareEvent, Kind
 
 class _Care(CareEvent):
     context: ClassVar[str] = "care"
-    kind: ClassVar[Kind] = Kind.CARE
+    type_kind: ClassVar[Kind] = Kind.CARE
 
 
 class ClientEnrolled(_Care):
@@ -70,7 +70,7 @@ class GoalAchievement(StrEnum):
 class _Goal(_Care):
     """A fact about one goal of the treatment plan, which the reader knows by its words."""
 
-    kind: ClassVar[Kind] = Kind.THERAPY
+    type_kind: ClassVar[Kind] = Kind.THERAPY
 
     goal_id: UUID
     description: str = Field(min_length=1, max_length=500)

@@ -17,7 +17,7 @@ class _Membership(CareEvent):
     """Who a membership names, and in which role: what every change of it says."""
 
     context: ClassVar[str] = "careteam"
-    kind: ClassVar[Kind] = Kind.CARE
+    type_kind: ClassVar[Kind] = Kind.CARE
 
     member_id: str = Field(min_length=1, max_length=200)
     role: Role

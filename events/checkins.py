@@ -25,13 +25,13 @@ from carecoord.events.envelope import CareEvent, EnteredInError, Kind, Value
 
 class _CheckIns(CareEvent):
     context: ClassVar[str] = "checkins"
-    kind: ClassVar[Kind] = Kind.CHECK_IN
+    type_kind: ClassVar[Kind] = Kind.CHECK_IN
 
 
 class _Monitoring(_CheckIns):
     """Results that monitor medication treatment: seen by those who see orders."""
 
-    kind: ClassVar[Kind] = Kind.MEDICATION
+    type_kind: ClassVar[Kind] = Kind.MEDICATION
 
 
 class ReportSource(StrEnum):
@@ -184,15 +184,26 @@ ENTRY_NAMES = {
 }
 
 
-class CheckInEnteredInError(EnteredInError, _Monitoring):
+ENTRY_KINDS = {
+    Entry.CHECK_IN: CheckInRecorded.type_kind,
+    Entry.INSTRUMENT: InstrumentScored.type_kind,
+    Entry.DRUG_SCREEN: DrugScreenResulted.type_kind,
+    Entry.VITAL_SIGNS: VitalSignsRecorded.type_kind,
+}
+"""The kind of each entry: its correction's."""
+
+
+class CheckInEnteredInError(EnteredInError, _CheckIns):
     """A check-in, instrument, drug screen or vital signs recorded in error (on the wrong
     client, a mistyped item, a result typed as positive): the record stops counting the entry
     (the latest QTc, the craving baseline, the last check-in) and its own record stays.
 
     ``entry_id`` is the entry's own id (``checkin_id``, ``assessment_id``, ``screen_id`` or
     ``vitals_id``) and ``entry_event_id`` the event that recorded it, which the read models
-    key on. MEDICATION kind like a screen or vitals, whichever entry it names: its reason may
-    speak of a screen, which those who see check-ins alone (peer supporters) are not shown.
+    key on. Of the kind of the entry it names (``kind``): a check-in's or an instrument's is
+    seen and sent wherever the check-in is, a screen's or vital signs' (MEDICATION) not by
+    those who see check-ins alone (peer supporters). Its reason is shown by its writer's
+    role as any free text is: a nurse's, which may speak of a screen, to no peer supporter.
     """
 
     summary_text: ClassVar[str] = "reason"
@@ -202,6 +213,10 @@ class CheckInEnteredInError(EnteredInError, _Monitoring):
     entry_event_id: UUID
     instrument: Instrument | None = None
     """The instrument, when the entry is one."""
+
+    @property
+    def kind(self) -> Kind:
+        return ENTRY_KINDS[self.entry]
 
     def summary(self) -> str:
         name = ENTRY_NAMES[self.entry] if self.instrument is None else self.instrument.value

@@ -38,7 +38,7 @@ class Recipient(Value):
 
 class _Consent(CareEvent):
     context: ClassVar[str] = "consent"
-    kind: ClassVar[Kind] = Kind.CONSENT
+    type_kind: ClassVar[Kind] = Kind.CONSENT
 
     consent_id: UUID
 

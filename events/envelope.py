@@ -80,7 +80,8 @@ class CareEvent(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     context: ClassVar[str]
-    kind: ClassVar[Kind]
+    type_kind: ClassVar[Kind]
+    """The kind of its type's events (``kind``), where no field of one decides it."""
     version: ClassVar[int] = 1
     summary_template: ClassVar[str] = ""
     about: ClassVar[str] = "The client's id (a UUID)"
@@ -121,6 +122,13 @@ class CareEvent(BaseModel):
     def from_stored_json(cls, payload: bytes) -> Self:
         """``from_stored`` from the JSON of the current version."""
         return cls.model_validate_json(payload, context={_STORED: True})
+
+    @property
+    def kind(self) -> Kind:
+        """The kind of data this event carries: which readers see it (the timeline's rows, an
+        export), which consents let it go. Its type's, but for a correction that goes by the
+        entry it names."""
+        return self.type_kind
 
     @computed_field  # type: ignore[prop-decorator]
     @property

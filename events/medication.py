@@ -25,11 +25,11 @@ class _Medication(CareEvent):
     """A fact of the medication context; those about the window are ``_Dosing``."""
 
     context: ClassVar[str] = "medication"
-    kind: ClassVar[Kind] = Kind.MEDICATION
+    type_kind: ClassVar[Kind] = Kind.MEDICATION
 
 
 class _Dosing(_Medication):
-    kind: ClassVar[Kind] = Kind.DOSING
+    type_kind: ClassVar[Kind] = Kind.DOSING
 
 
 class _AboutOrder(_Medication):

@@ -48,7 +48,7 @@ def stock_id(site: str) -> UUID:
 
 class _Stock(CareEvent):
     context: ClassVar[str] = "stock"
-    kind: ClassVar[Kind] = Kind.DOSING
+    type_kind: ClassVar[Kind] = Kind.DOSING
     about: ClassVar[str] = "The site's stock id (a UUID: stock_id(site) in events/stock.py)"
 
     site: str = Field(min_length=1, max_length=200)

@@ -37,7 +37,7 @@ class SessionFormat(StrEnum):
 
 class _Session(CareEvent):
     context: ClassVar[str] = "therapy"
-    kind: ClassVar[Kind] = Kind.THERAPY
+    type_kind: ClassVar[Kind] = Kind.THERAPY
 
     session_id: UUID
 
@@ -125,7 +125,7 @@ class SessionNoteRecorded(_Session):
 class CounselingNoteRecorded(_Session):
     """A SUD counseling note: kept apart from the record, its text never in the summary."""
 
-    kind: ClassVar[Kind] = Kind.COUNSELING_NOTE
+    type_kind: ClassVar[Kind] = Kind.COUNSELING_NOTE
     summary_template: ClassVar[str] = "SUD counseling note recorded"
 
     note: str = Field(min_length=1, max_length=20000)

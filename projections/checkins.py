@@ -32,7 +32,7 @@ from carecoord.projections.generations import Copied, generation_ddl, generation
 from carecoord.projections.rows import Shown, fetch
 
 NAME = "checkin_series"
-VERSION = 1
+VERSION = 2
 READS = (CheckInRecorded, InstrumentScored, CheckInEnteredInError)
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 

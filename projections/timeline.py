@@ -24,7 +24,7 @@ from carecoord.projections.inserts import insert_once
 from carecoord.projections.rows import Shown, fetch, in_period
 
 NAME = "timeline"
-VERSION = 2
+VERSION = 3
 COLUMNS = (
     "position",
     "client_id",
@@ -70,10 +70,8 @@ carry what a reader may see of it, ``facts`` only the event's own fields."""
 _EXCLUDED = set(ENVELOPE)
 
 
-@cache
-def _named(cls: type[CareEvent]) -> tuple[str, str]:
-    """The type and kind columns of ``cls``'s rows."""
-    return type_name(cls), cls.kind.value
+_named = cache(type_name)
+"""The type column of a class's rows."""
 
 
 def row(item: Positioned) -> tuple[Any, ...]:
@@ -82,7 +80,8 @@ def row(item: Positioned) -> tuple[Any, ...]:
         item.position,
         event.client_id,
         event.event_id,
-        *_named(type(event)),
+        _named(type(event)),
+        event.kind.value,  # the event's: a correction's is its entry's
         event.occurred_at,
         event.recorded_at,
         event.actor.id,

@@ -28,6 +28,8 @@ RECIPIENT = "crisis-line-notes"
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
 ACK = mutation("AlertNoteInput", "acknowledgeAlert")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
+VITALS = mutation("RecordVitalSignsInput", "recordVitalSigns")
+CHECK_IN_IN_ERROR = mutation("CheckInInErrorInput", "markCheckInEnteredInError")
 GOAL = mutation("SetTreatmentGoalInput", "setTreatmentGoal")
 PROGRESS = mutation("RecordGoalProgressInput", "recordGoalProgress")
 IN_ERROR = mutation("DoseInErrorInput", "markDoseEnteredInError")
@@ -333,3 +335,25 @@ async def test_a_change_is_decided_without_reading_its_clients_history(
     changed = [(e["type"], e["reason"], e.get("withheld")) for e in sent if "reason" in e]
     assert changed == [("medication.DoseChanged", None, ["reason"])] * 2
     assert reads == []
+
+
+async def test_a_check_ins_correction_goes_under_a_consent_to_check_ins(api: Api) -> None:
+    """A peer recovery center consented to check-ins alone, sent a check-in, is sent its
+    entry in error, the nurse's reason withheld; vital signs and their correction (of the
+    medication kind) go to neither. Before, a check-in's correction was of the medication
+    kind too and did not go, so the center's copy kept a check-in recorded in error."""
+    clinic = await Clinic.enroll(api, "Cai M.")
+    center = "recovery-center-checkins"
+    await consent_to_organization(
+        api, clinic.client_id, center, ["CHECK_IN"], signed_by="Cai M.", purpose="peer support"
+    )
+    checked = await clinic.nurse(CHECK_IN, craving=80)
+    vitals = await clinic.nurse(VITALS, qtcMs=520)
+    await clinic.nurse(CHECK_IN_IN_ERROR, entryId=checked["id"], reason="typed for her dose")
+    await clinic.nurse(CHECK_IN_IN_ERROR, entryId=vitals["id"], reason="ECG read 420")
+
+    sent = await forwarded(api, center)
+    assert [(e["type"], e.get("entry"), e.get("reason"), e.get("withheld")) for e in sent] == [
+        ("checkins.CheckInRecorded", None, None, None),
+        ("checkins.CheckInEnteredInError", "check_in", None, ["reason"]),
+    ]

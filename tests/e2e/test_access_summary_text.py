@@ -1,6 +1,7 @@
 """A reason told in a timeline entry's summary line is shown as the entry's facts are: a
 prescriber's reasons for holding and stopping an order and a nurse's for marking a check-in
-in error read without it to the therapist, who sees no doses (`withheld: ["reason"]`), and a
+in error read without it to the therapist, who sees no doses (`withheld: ["reason"]`), the
+nurse's to the peer supporter, who sees the check-in and its correction, and a
 program admin's for ending a membership to the peer supporter, who sees no consents; the
 nurse and the therapist read each line whole. The order's reasons in `clientMedications`
 (its hold's, its stopping's, its history lines) alike. Before, every reader of the entry's
@@ -72,13 +73,18 @@ async def test_a_reason_in_a_summary_is_withheld_as_the_facts_are(api: Api) -> N
     assert await lines(clinic, "MEDICATION", Role.NURSE, NURSE) == [
         (f"Order on hold: buprenorphine ({HELD})", [], HELD),
         (f"Discontinued: buprenorphine ({STOPPED})", [], STOPPED),
-        (f"Check-in entered in error ({MISTYPED})", [], MISTYPED),
     ]
     assert await lines(clinic, "MEDICATION", Role.THERAPIST, THERAPIST) == [
         ("Order on hold: buprenorphine", ["reason"], None),
         ("Discontinued: buprenorphine", ["reason"], None),
-        ("Check-in entered in error", ["reason"], None),
     ]
+    # A check-in's correction is a check-in's: the peer supporter, who sees no medication,
+    # is shown it, without the nurse's reason.
+    mistyped: list[tuple[Any, ...]] = [(f"Check-in entered in error ({MISTYPED})", [], MISTYPED)]
+    assert await lines(clinic, "CHECK_IN", Role.NURSE, NURSE) == mistyped
+    unsaid: list[tuple[Any, ...]] = [("Check-in entered in error", ["reason"], None)]
+    assert await lines(clinic, "CHECK_IN", Role.THERAPIST, THERAPIST) == unsaid
+    assert await lines(clinic, "CHECK_IN", Role.PEER_SUPPORTER, PEER) == unsaid
     left = f"{LEAVING} left the care team"
     assert await lines(clinic, "CARE", Role.THERAPIST, THERAPIST) == [
         (f"{left} ({LEFT})", [], LEFT)

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 from alert_story import NURSE, PEER, THERAPIST, Story, answers_totalling
 
-from carecoord.events import Actor, Role
+from carecoord.events import Actor, Kind, Role
 from carecoord.events.checkins import (
     CheckInEnteredInError,
     CheckInRecorded,
@@ -238,3 +238,28 @@ def test_a_positive_screen_in_error_is_no_longer_exposure_the_medication_rules_r
     mark(story, wrong)
 
     assert record(story).positive_screens == [kept]
+
+
+def test_a_correction_is_of_the_kind_of_the_entry_it_names() -> None:
+    """A check-in's or an instrument's correction is a check-in's, shown and sent wherever
+    the check-in is; a screen's or vital signs' is MEDICATION as they are. Before, each was
+    MEDICATION, so a reader of check-ins alone never saw that a check-in was in error."""
+    story = Story()
+    entries = [
+        story.check_in(craving=95),
+        story.instrument(Instrument.PHQ9, answers_totalling(Instrument.PHQ9, 4)),
+        story.screen(fentanyl="positive"),
+        story.vitals(qtc_ms=520),
+    ]
+    for entry in entries:
+        mark(story, entry)
+    kinds = {e.entry: e.kind for e in corrections(story)}
+    assert kinds == {
+        Entry.CHECK_IN: Kind.CHECK_IN,
+        Entry.INSTRUMENT: Kind.CHECK_IN,
+        Entry.DRUG_SCREEN: Kind.MEDICATION,
+        Entry.VITAL_SIGNS: Kind.MEDICATION,
+    }
+    recorded = {type(e): e.kind for e in story.events() if not isinstance(e, CheckInEnteredInError)}
+    assert kinds[Entry.CHECK_IN] is recorded[CheckInRecorded]
+    assert kinds[Entry.VITAL_SIGNS] is recorded[VitalSignsRecorded]
