@@ -9,6 +9,7 @@ from typing import Any
 from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
 from carecoord.projections.audit.fhir import (
     BASE,
+    MASKED,
     Resources,
     event_reference,
     handlers,
@@ -47,8 +48,10 @@ def responded(res: Resources, event: AlertAcknowledged | AlertResolved) -> None:
         return
     response = "acknowledged" if isinstance(event, AlertAcknowledged) else "resolved"
     action: dict[str, Any] = {"coding": [{"system": RESPONSE, "code": response}]}
-    if event.note:  # none written, or withheld from the reader
+    if event.note:
         action["text"] = event.note
+    elif res.masked(event, "note"):
+        action["_text"] = {"extension": [MASKED]}
     issue.setdefault("mitigation", []).append(
         {"action": action, "date": instant(event.occurred_at), "author": party(event.actor)}
     )

@@ -3,9 +3,9 @@ mapping of its context, and the reads of their record (the access log) as AuditE
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from carecoord.events.envelope import CareEvent
 from carecoord.projections.audit import (
@@ -33,29 +33,39 @@ HANDLERS: dict[type, Handler] = (
 """Every event type of the store, by the mapping that folds it (a test holds it complete)."""
 
 
+Withheld = Mapping[UUID, Collection[str]]
+"""By event id, the free text holding words an export withholds from its reader."""
+
+
 def resources(
-    events: Iterable[CareEvent], *, zone: tzinfo = UTC, changed_since: datetime | None = None
+    events: Iterable[CareEvent],
+    *,
+    zone: tzinfo = UTC,
+    changed_since: datetime | None = None,
+    withheld: Withheld | None = None,
 ) -> list[Resource]:
     """One client's events (in log order) folded into resources, their days in ``zone`` (the
-    program's); with ``changed_since``, only those an event recorded from then on made or
-    changed."""
-    made = Resources(zone)
+    program's), the free text ``withheld`` masked; with ``changed_since``, only those an
+    event recorded from then on made or changed."""
+    made = Resources(zone, withheld)
     for event in events:
         HANDLERS[type(event)](made, event)
     return list(made) if changed_since is None else made.changed_since(changed_since)
 
 
 def record_bundle(
-    records: Iterable[Sequence[CareEvent]],
+    records: Iterable[tuple[Sequence[CareEvent], Withheld]],
     reads: Iterable[LoggedRead],
     *,
     at: datetime,
     zone: tzinfo = UTC,
     changed_since: datetime | None = None,
 ) -> Resource:
-    """``records``: each client's events; ``reads``: the access-log entries to include;
-    ``zone``: the program's time zone."""
+    """``records``: each client's events and the free text withheld of them; ``reads``: the
+    access-log entries to include; ``zone``: the program's time zone."""
     made = [
-        r for events in records for r in resources(events, zone=zone, changed_since=changed_since)
+        r
+        for events, withheld in records
+        for r in resources(events, zone=zone, changed_since=changed_since, withheld=withheld)
     ]
     return bundle([*made, *(audit_event(read) for read in reads)], bundle_id=uuid4(), at=at)

@@ -19,6 +19,7 @@ from carecoord.projections.audit.fhir import (
     handlers,
     instant,
     member,
+    note,
     patient,
     reference,
     text,
@@ -105,8 +106,8 @@ def goal_progress(res: Resources, event: GoalProgressRecorded) -> None:
     goal["statusDate"] = day(res.day_of(event.occurred_at))
     if event.achievement in CLOSING:
         goal["lifecycleStatus"] = CLOSING[event.achievement]
-    if event.note:
-        goal.setdefault("note", []).append({"text": event.note, "time": instant(event.occurred_at)})
+    for said in note(event.note, res.masked(event, "note")):
+        goal.setdefault("note", []).append({**said, "time": instant(event.occurred_at)})
 
 
 def member_assigned(res: Resources, event: CareTeamMemberAssigned) -> None:

@@ -25,6 +25,7 @@ from carecoord.projections.audit.fhir import (
     Resources,
     handlers,
     instant,
+    note,
     number,
     party,
     patient,
@@ -87,8 +88,8 @@ def checked_in(res: Resources, event: CheckInRecorded) -> None:
     if event.side_effects:
         parts.append({"code": text("side effects"), "valueString": ", ".join(event.side_effects)})
     found["component"] = parts
-    if event.note:
-        found["note"] = [{"text": event.note}]
+    if said := note(event.note, res.masked(event, "note")):
+        found["note"] = said
     res.new(event, found)
 
 
@@ -155,7 +156,13 @@ def in_error(res: Resources, event: CheckInEnteredInError) -> None:
     found["status"] = "entered-in-error"
     res.new(
         event,
-        provenance(event, reference("Observation", event.entry_id), "NULLIFY", event.reason),
+        provenance(
+            event,
+            reference("Observation", event.entry_id),
+            "NULLIFY",
+            event.reason,
+            masked=res.masked(event, "reason"),
+        ),
     )
 
 

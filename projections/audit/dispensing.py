@@ -28,6 +28,7 @@ from carecoord.projections.audit.fhir import (
     day,
     handlers,
     instant,
+    note,
     party,
     patient,
     provenance,
@@ -82,6 +83,7 @@ def given(res: Resources, event: DoseAdministered) -> None:
             reference("MedicationAdministration", event.dose_id),
             "UPDATE",
             event.replacement_reason,
+            masked=res.masked(event, "replacement_reason"),
             revises=replaced,
         ),
     )
@@ -110,15 +112,18 @@ def _nullified(
     dose["status"] = "entered-in-error"
     dose["statusReason"] = [text(event.reason)]
     target = reference("MedicationAdministration", id_)
-    made = res.new(event, provenance(event, target, "NULLIFY", event.reason))
+    made = res.new(
+        event,
+        provenance(event, target, "NULLIFY", event.reason, masked=res.masked(event, "reason")),
+    )
     dose.setdefault("eventHistory", []).append(reference("Provenance", made["id"]))
 
 
 def not_given(res: Resources, event: DoseNotGiven) -> None:
     dose = _administration(event, event.event_id, "not-done", instant(event.occurred_at))
     dose["statusReason"] = [text(event.reason.value)]
-    if event.note:
-        dose["note"] = [{"text": event.note}]
+    if said := note(event.note, res.masked(event, "note")):
+        dose["note"] = said
     res.new(event, dose)
 
 
@@ -172,7 +177,10 @@ def take_home_in_error(res: Resources, event: TakeHomeEnteredInError) -> None:
     dispense["status"] = "entered-in-error"
     dispense["statusReasonCodeableConcept"] = text(event.reason)
     target = reference("MedicationDispense", event.dispense_id)
-    made = res.new(event, provenance(event, target, "NULLIFY", event.reason))
+    made = res.new(
+        event,
+        provenance(event, target, "NULLIFY", event.reason, masked=res.masked(event, "reason")),
+    )
     dispense.setdefault("eventHistory", []).append(reference("Provenance", made["id"]))
 
 

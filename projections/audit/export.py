@@ -133,6 +133,16 @@ def _without(item: Positioned, withheld: Mapping[int, tuple[str, ...]]) -> CareE
     return item.event.model_copy(update=dict.fromkeys(fields, "")) if fields else item.event
 
 
+def _masked(record: ClientRecord) -> dict[UUID, list[str]]:
+    """The free text holding words the record withholds, by event id: masked where it would
+    stand, where text never given is left out."""
+    return {
+        item.event.event_id: [n for n in fields if getattr(item.event, n)]
+        for item in record.events
+        if (fields := record.withheld.get(item.position, ()))
+    }
+
+
 def as_jsonl(records: Iterable[ClientRecord], period: Period = WHOLE) -> str:
     """The events recorded in the period, all clients merged in log order, one a line, the
     free text each record withholds withheld (``jsonl.line``)."""
@@ -152,10 +162,11 @@ def as_fhir(
 ) -> Resource:
     """A Bundle of each client's resources (see the module notes) and the given reads; its
     dates are days of the program's time zone ``zone``. The free text a record withholds
-    is folded as empty: no resource carries it, a concept telling it reads ``masked``
-    (``fhir.text``) and a note is left out."""
+    is folded as empty: no resource carries it, and where it would stand (a concept, a
+    note, a detail) it reads the data-absent-reason ``masked``, as text never given does
+    not."""
     return record_bundle(
-        ([_without(item, r.withheld) for item in r.events] for r in records),
+        (([_without(item, r.withheld) for item in r.events], _masked(r)) for r in records),
         reads,
         at=at,
         zone=zone,

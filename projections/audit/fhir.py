@@ -10,7 +10,7 @@ the log.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, get_args, get_type_hints
@@ -40,12 +40,21 @@ class Resources:
 
     ``zone`` is the program's time zone (``program_time_zone``): a FHIR ``date`` made from a
     moment (a goal's ``startDate``) is the program's day of it, as the people who recorded it
-    count days, not UTC's."""
+    count days, not UTC's. ``withheld`` names, by event id, the free text holding words that
+    the export withholds from its reader (emptied in the events it folds)."""
 
-    def __init__(self, zone: tzinfo = UTC) -> None:
+    def __init__(
+        self, zone: tzinfo = UTC, withheld: Mapping[UUID, Collection[str]] | None = None
+    ) -> None:
         self._made: dict[str, Resource] = {}
         self._touched: dict[str, datetime] = {}
         self._zone = zone
+        self._withheld = withheld or {}
+
+    def masked(self, event: CareEvent, name: str) -> bool:
+        """Whether ``event``'s free text ``name`` is withheld from the reader: it reads
+        ``masked`` where it would stand, so a FHIR client tells it from one never given."""
+        return name in self._withheld.get(event.event_id, ())
 
     def day_of(self, moment: datetime) -> date:
         """The program's day ``moment`` falls on."""
@@ -157,6 +166,14 @@ MASKED: dict[str, Any] = {"url": DATA_ABSENT, "valueCode": "masked"}
 """Withheld for privacy (the data-absent-reason code system's ``masked``)."""
 
 
+def note(value: str, masked: bool) -> list[dict[str, Any]]:
+    """A note (Annotation) of ``value``: its text the data-absent-reason ``masked`` where
+    the export withheld it, none where none was given."""
+    if value:
+        return [{"text": value}]
+    return [{"_text": {"extension": [MASKED]}}] if masked else []
+
+
 def text(value: str) -> dict[str, Any]:
     """A concept in words; empty only where the export withheld them from its reader (a
     reason it names is never empty), then a concept with only the data-absent-reason
@@ -193,11 +210,12 @@ def provenance(
     operation: str,
     reason: str,
     *,
+    masked: bool = False,
     revises: dict[str, str] | None = None,
 ) -> Resource:
     """Who corrected what, when and why (FHIR Provenance): ``operation`` is a v3 DataOperation
-    (NULLIFY for entered in error, UPDATE for a replacement); ``revises`` the record it
-    replaces (entity role ``revision``)."""
+    (NULLIFY for entered in error, UPDATE for a replacement); the reason ``masked`` where the
+    export withheld it; ``revises`` the record it replaces (entity role ``revision``)."""
     found: Resource = {
         "resourceType": "Provenance",
         "id": str(event.event_id),
@@ -219,7 +237,7 @@ def provenance(
             }
         ],
     }
-    if reason:
+    if reason or masked:
         found["reason"] = [text(reason)]
     if revises is not None:
         found["entity"] = [{"role": "revision", "what": revises}]

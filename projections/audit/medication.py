@@ -28,11 +28,13 @@ from carecoord.events.medication import (
 from carecoord.projections.audit.fhir import (
     ACT_CODE,
     BASE,
+    MASKED,
     Resource,
     Resources,
     day,
     handlers,
     instant,
+    note,
     party,
     patient,
     provenance,
@@ -113,16 +115,15 @@ def ordered(res: Resources, event: MedicationPrescribed | DoseChanged | TaperOrd
     notes = []
     if isinstance(event, DoseChanged | TaperOrdered):
         request["priorPrescription"] = reference("MedicationRequest", event.prior_order_id)
-        if event.reason:
-            notes.append(event.reason)
+        notes = note(event.reason, res.masked(event, "reason"))
         prior = res.change(event, "MedicationRequest", event.prior_order_id)
         if prior is not None and prior["status"] in OPEN:
             prior["status"] = "stopped"
             prior["statusReason"] = text("replaced by a new order")
     if isinstance(event, TaperOrdered) and event.blind:
-        notes.append("blind taper: the doses are hidden from the client")
+        notes.append({"text": "blind taper: the doses are hidden from the client"})
     if notes:
-        request["note"] = [{"text": note} for note in notes]
+        request["note"] = notes
     res.new(event, request)
 
 
@@ -136,7 +137,7 @@ def _status(
         return None
     request["status"] = status
     request.pop("statusReason", None)
-    if event.reason:
+    if event.reason or res.masked(event, "reason"):
         request["statusReason"] = text(event.reason)
         if isinstance(event, OrderHeld) and event.rule_id:
             request["statusReason"]["coding"] = [rule(event.rule_id, event.rule_version)]
@@ -158,7 +159,10 @@ def discontinued(res: Resources, event: OrderDiscontinued) -> None:
 def entered_in_error(res: Resources, event: OrderEnteredInError) -> None:
     if _status(res, event, "entered-in-error") is not None:
         target = reference("MedicationRequest", event.order_id)
-        res.new(event, provenance(event, target, "NULLIFY", event.reason))
+        res.new(
+            event,
+            provenance(event, target, "NULLIFY", event.reason, masked=res.masked(event, "reason")),
+        )
 
 
 def reinstated(res: Resources, event: OrderReinstated) -> None:
@@ -200,7 +204,7 @@ def statement_ended(res: Resources, event: MedicationStatementEnded) -> None:
         return
     statement["status"] = "stopped"
     statement.setdefault("effectivePeriod", {})["end"] = day(res.day_of(event.occurred_at))
-    if event.reason:
+    if event.reason or res.masked(event, "reason"):
         statement["statusReason"] = [text(event.reason)]
 
 
@@ -211,7 +215,10 @@ def statement_in_error(res: Resources, event: MedicationStatementEnteredInError)
     statement["status"] = "entered-in-error"
     statement["statusReason"] = [text(event.reason)]
     target = reference("MedicationStatement", event.statement_id)
-    res.new(event, provenance(event, target, "NULLIFY", event.reason))
+    res.new(
+        event,
+        provenance(event, target, "NULLIFY", event.reason, masked=res.masked(event, "reason")),
+    )
 
 
 def implicated(found: Implicated) -> dict[str, str]:
@@ -266,6 +273,8 @@ def interaction(res: Resources, event: InteractionFound) -> None:
     issue["code"]["coding"].insert(0, alert)
     if event.acknowledged_reason:
         issue["mitigation"] = [_mitigation(event, f"acknowledged: {event.acknowledged_reason}")]
+    elif res.masked(event, "acknowledged_reason"):
+        issue["mitigation"] = [_mitigation(event, "")]
     res.new(event, issue)
 
 
@@ -291,6 +300,8 @@ def overridden(res: Resources, event: OverrideAcknowledged) -> None:
         event.reason,
         [reference("MedicationRequest", event.order_id)],
     )
+    if res.masked(event, "reason"):
+        issue["_detail"] = {"extension": [MASKED]}
     if event.finding_id is not None:
         issue["evidence"] = [{"detail": [reference("DetectedIssue", event.finding_id)]}]
     said = f"override acknowledged: {event.reason}" if event.reason else ""

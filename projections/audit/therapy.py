@@ -111,8 +111,11 @@ def corrected(res: Resources, event: SessionOutcomeCorrected) -> None:
         return
     if event.duration_minutes is not None:
         found["length"] = {"value": event.duration_minutes, "unit": "min"}
-    why = f"{event.previous_outcome.value} corrected: {event.reason}"
-    res.new(event, provenance(event, reference("Encounter", encounter), "UPDATE", why))
+    why = f"{event.previous_outcome.value} corrected: {event.reason}" if event.reason else ""
+    masked = res.masked(event, "reason")
+    res.new(
+        event, provenance(event, reference("Encounter", encounter), "UPDATE", why, masked=masked)
+    )
 
 
 def noted(res: Resources, event: SessionNoteRecorded | CounselingNoteRecorded) -> None:

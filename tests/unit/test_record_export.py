@@ -26,9 +26,13 @@ from carecoord.events.care import (
     GoalProgressRecorded,
     TreatmentGoalSet,
 )
+from carecoord.events.checkins import CheckInRecorded
 from carecoord.events.medication import (
+    DoseChanged,
+    InteractionFound,
     MedicationStatementEnded,
     MedicationStatementRecorded,
+    OverrideAcknowledged,
     StatementSource,
 )
 from carecoord.events.positioned import Positioned
@@ -44,6 +48,7 @@ from carecoord.events.therapy import (
 )
 from carecoord.projections.audit.bundle import HANDLERS
 from carecoord.projections.audit.export import WHOLE, ClientRecord, Period, as_fhir, as_jsonl
+from carecoord.projections.audit.fhir import DATA_ABSENT
 from carecoord.services.infrastructure.access_log import LoggedRead
 from carecoord.services.kernel.policy import POLICY_VERSION, Standing, decide
 
@@ -477,3 +482,59 @@ def strings(value: Any) -> set[str]:
     if isinstance(value, list):
         return {s for v in value for s in strings(v)}
     return {value} if isinstance(value, str) else set()
+
+
+MASKED = {"extension": [{"url": DATA_ABSENT, "valueCode": "masked"}]}
+
+
+def test_a_bundle_marks_a_withheld_reason_masked_where_none_given_is_left_out() -> None:
+    """A reason or note its reader is not shown reads masked where it would stand, so a FHIR
+    client tells it from one never given: the therapist's Bundle marks the prescriber's
+    reason for a dose change, a statement ended, an acknowledged interaction and an override,
+    the nurse's check-in and alert notes and every entry in error's reason. Before, an
+    optional reason withheld was left out as if none was given."""
+    record = record_for(THERAPIST)
+    bundle = as_fhir([record], [], at=AT)
+    Bundle.model_validate(bundle)
+    resources = entries(bundle)
+    events = [item.event for item in record.events]
+
+    def made_by(event_type: type[Any], id_field: str, said: str) -> list[dict[str, Any]]:
+        """The resources made by the events of ``event_type`` whose ``said`` holds text."""
+        ids = {
+            str(getattr(e, id_field))
+            for e in events
+            if isinstance(e, event_type) and getattr(e, said)
+        }
+        return [r for r in resources if r["id"] in ids]
+
+    [changed] = made_by(DoseChanged, "order_id", "reason")
+    assert MASKED_NOTE in changed["note"]
+    [ended] = made_by(MedicationStatementEnded, "statement_id", "reason")
+    assert ended["statusReason"] == [MASKED]
+    [found] = made_by(InteractionFound, "finding_id", "acknowledged_reason")
+    assert [m["action"] for m in found["mitigation"]] == [MASKED]
+    [override] = made_by(OverrideAcknowledged, "override_id", "reason")
+    assert override["_detail"] == MASKED
+    checked = [
+        r
+        for r in made_by(CheckInRecorded, "checkin_id", "note")
+        if r["resourceType"] == "Observation"
+    ]
+    assert [r["note"] for r in checked if "note" in r] == [[MASKED_NOTE]]
+    responses = [
+        m["action"]
+        for r in by_type(bundle, "DetectedIssue")
+        for m in r.get("mitigation", ())
+        if m["action"].get("coding", [{}])[0].get("code") in ("acknowledged", "resolved")
+    ]
+    assert responses
+    assert all(a["_text"] == MASKED for a in responses)
+    nullified = [r for r in by_type(bundle, "Provenance") if "NULLIFY" in json.dumps(r)]
+    assert nullified
+    assert all(r["reason"] == [MASKED] for r in nullified)
+    audited = json.dumps(as_fhir([record_for(AUDITOR)], [], at=AT))
+    assert "masked" not in audited
+
+
+MASKED_NOTE = {"_text": MASKED}
