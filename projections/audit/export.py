@@ -17,7 +17,8 @@ from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from uuid import UUID
 
-from carecoord.events import Actor, CareEvent, Kind
+from carecoord.events import Actor, CareEvent, Kind, Role
+from carecoord.events.care import GoalProgressRecorded, TreatmentGoalSet
 from carecoord.events.positioned import Positioned
 from carecoord.projections.audit import jsonl
 from carecoord.projections.audit.bundle import record_bundle
@@ -62,7 +63,8 @@ class ClientRecord:
     withheld: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     """The free text of ``events`` the reader is not shown, by position: an event's
     ``free_text`` where their grant does not hold all its writer's role reads
-    (``policy.shows_text_by``), as the timeline withholds it. A program admin is shown a
+    (``policy.shows_text_by``; a progress step's restating of its goal's words, the goal's
+    writer's), as the timeline withholds it. A program admin is shown a
     prescriber's reason for a level of care no more there than here; an auditor's grant
     holds what every writer reads, so theirs is empty."""
 
@@ -72,7 +74,7 @@ class ClientRecord:
         period: Period = WHOLE,
     ) -> ClientRecord:  # fmt: skip
         events = [item for item in history if _shown(item, grant, reader, period)]
-        return cls._of(client_id, events, grant, reader)
+        return cls._of(client_id, events, grant, reader, _goal_writers(events))
 
     @classmethod
     def read(
@@ -84,11 +86,13 @@ class ClientRecord:
         With ``earlier``, the events before the period are kept as well (a Bundle folds them
         into the resources the period changed); JSON Lines carry the period's alone."""
         events: list[Positioned] = []
+        goals: dict[UUID, Actor] = {}
         inside = 0
         for page in pages:
             for item in page:
                 if not _shown(item, grant, reader, period):
                     continue
+                goals |= _goal_writers([item])
                 if period.holds(item.event.recorded_at):
                     inside += 1
                     if inside > most:
@@ -96,20 +100,24 @@ class ClientRecord:
                 elif not earlier:
                     continue
                 events.append(item)
-        return cls._of(client_id, events, grant, reader)
+        return cls._of(client_id, events, grant, reader, goals)
 
     @classmethod
     def _of(
-        cls, client_id: UUID, events: list[Positioned], grant: Grant, reader: Actor
-    ) -> ClientRecord:
-        withheld = {
-            item.position: item.event.free_text
-            for item in events
-            if item.event.free_text
-            and not shows_text_by(
-                grant, item.event.actor.role, authored_by_reader=item.event.actor.id == reader.id
-            )
-        }
+        cls, client_id: UUID, events: list[Positioned], grant: Grant, reader: Actor,
+        goals: Mapping[UUID, Actor],
+    ) -> ClientRecord:  # fmt: skip
+        """A progress step's restating of its goal's words goes by the goal's writer (in
+        ``goals``; a prescriber where the goal is not among them), as the timeline's does."""
+        withheld = {}
+        for item in events:
+            event = item.event
+            writers: dict[str, Actor | None] = dict.fromkeys(event.free_text, event.actor)
+            if isinstance(event, GoalProgressRecorded):
+                writers["description"] = goals.get(event.goal_id)
+            gone = tuple(n for n, by in writers.items() if not _shows(grant, reader, by))
+            if gone:
+                withheld[item.position] = gone
         return cls(client_id, events, withheld)
 
     def within(self, period: Period) -> list[Positioned]:
@@ -117,6 +125,23 @@ class ClientRecord:
 
     def kinds(self, period: Period) -> set[Kind]:
         return {item.event.kind for item in self.within(period)}
+
+
+def _shows(grant: Grant, reader: Actor, writer: Actor | None) -> bool:
+    """Whether ``grant`` shows ``reader`` text by ``writer``; a goal's not among the events
+    read (None) is taken to be a prescriber's."""
+    if writer is None:
+        return shows_text_by(grant, Role.PRESCRIBER, authored_by_reader=False)
+    return shows_text_by(grant, writer.role, authored_by_reader=writer.id == reader.id)
+
+
+def _goal_writers(events: Iterable[Positioned]) -> dict[UUID, Actor]:
+    """Who set each goal among ``events``, by goal id."""
+    return {
+        item.event.goal_id: item.event.actor
+        for item in events
+        if isinstance(item.event, TreatmentGoalSet)
+    }
 
 
 def _shown(item: Positioned, grant: Grant, reader: Actor, period: Period) -> bool:

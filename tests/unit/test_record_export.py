@@ -538,3 +538,25 @@ def test_a_bundle_marks_a_withheld_reason_masked_where_none_given_is_left_out() 
 
 
 MASKED_NOTE = {"_text": MASKED}
+
+
+def test_a_step_on_a_goal_withholds_its_goals_words_by_the_goals_writer() -> None:
+    """A progress step restates its goal's words: a therapist's JSON Lines carry her step on
+    the prescriber's goal naming the dose with its description null and named in
+    ``withheld``, her own note whole, as the timeline shows it. Before, the step went by its
+    own writer alone and told her the words the goal's own line withheld."""
+    made = Record()
+    goal = made.add(
+        TreatmentGoalSet, DOCTOR, goal_id=uuid4(), description="taper methadone to 40 mg"
+    )
+    made.add(
+        GoalProgressRecorded, THERAPIST, goal_id=goal.goal_id, description=goal.description,
+        achievement=GoalAchievement.IMPROVING, note="calmer this week",
+    )  # fmt: skip
+    grant = decide(Role.THERAPIST, Standing(on_care_team=True))
+    record = ClientRecord.shown(made.client_id, positioned(made.events), grant, THERAPIST)
+    lines = [json.loads(line) for line in as_jsonl([record]).splitlines()]
+    assert [(e["description"], e.get("note"), e.get("withheld")) for e in lines] == [
+        (None, None, ["description"]),
+        (None, "calmer this week", ["description"]),
+    ]
