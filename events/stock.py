@@ -26,6 +26,7 @@ from carecoord.events.envelope import CareEvent, EnteredInError, Kind, Value
 from carecoord.events.medication import Severity
 
 _SITES = uuid5(NAMESPACE_URL, "https://carecoord.dev/sites")
+_SITE_NAMES = uuid5(NAMESPACE_URL, "https://carecoord.dev/site-names")
 
 Quantity = Annotated[Decimal, Field(gt=0, le=10_000_000, decimal_places=3)]
 """An amount that moves (received, wasted, transferred): positive, at most 10 kg of substance."""
@@ -44,6 +45,17 @@ UserId = Annotated[str, Field(min_length=1, max_length=200)]
 def stock_id(site: str) -> UUID:
     """The id a site's stock goes by where the envelope names a client (``client_id``)."""
     return uuid5(_SITES, site)
+
+
+def name_key(site: str) -> str:
+    """What a site's name reads as: case folded, its whitespace one space."""
+    return " ".join(site.casefold().split())
+
+
+def site_name_id(site: str) -> UUID:
+    """The id of the record of the name ``site`` reads as (``name_key``): every spelling
+    of one name has the one record."""
+    return uuid5(_SITE_NAMES, name_key(site))
 
 
 class _Stock(CareEvent):
@@ -318,6 +330,28 @@ class DispensingSiteRetired(_Stock):
     summary_template: ClassVar[str] = "Site {site} retired"
 
 
+class DispensingSiteNameHeld(CareEvent):
+    """The name a registered site reads as (``name_key``) is held by it, or with ``held``
+    false let go as it was retired: recorded on the name's own record beside the
+    registration or retirement, so that of two admins registering names that read alike at
+    once the second's write conflicts and, decided again, is refused (``site-name-unique``).
+    ``client_id`` is the name's record (``site_name_id(site)``)."""
+
+    context: ClassVar[str] = "stock"
+    type_kind: ClassVar[Kind] = Kind.DOSING
+    about: ClassVar[str] = "The site name's id (a UUID: site_name_id(site) in events/stock.py)"
+    summary_template: ClassVar[str] = "Site name {site} held: {held}"
+
+    site: str = Field(min_length=1, max_length=200)
+    held: bool
+
+    @model_validator(mode="after")
+    def _name_is_the_record(self) -> Self:
+        if self.client_id != site_name_id(self.site):
+            raise ValueError(f"client_id must be the name id of site {self.site!r}")
+        return self
+
+
 STOCK_EVENTS: tuple[type[CareEvent], ...] = (
     StockReceived,
     StockWasted,
@@ -331,5 +365,6 @@ STOCK_EVENTS: tuple[type[CareEvent], ...] = (
     StockCorrectionWitnessed,
     DispensingSiteRegistered,
     DispensingSiteRetired,
+    DispensingSiteNameHeld,
 )
 """Events about a site's stock: no client's record holds them."""

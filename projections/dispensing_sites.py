@@ -18,11 +18,10 @@ from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.positioned import Positioned
-from carecoord.events.stock import DispensingSiteRegistered, DispensingSiteRetired
+from carecoord.events.stock import DispensingSiteRegistered, DispensingSiteRetired, name_key
 from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
 from carecoord.projections.generations import generation_table
 from carecoord.projections.rows import fetch
-from carecoord.services.stock.sites import name_key
 
 NAME = "dispensing_sites"
 VERSION = 1

@@ -22,7 +22,7 @@ from uuid import UUID
 
 from carecoord.events import Actor, Kind, Role
 from carecoord.events.access import Basis, ClientRecordRead, ReadOutcome
-from carecoord.events.stock import stock_id
+from carecoord.events.stock import site_name_id, stock_id
 from carecoord.projections import careteam, timeline
 from carecoord.services.careteam.team import CareTeam
 from carecoord.services.gate.grants import (
@@ -37,6 +37,7 @@ from carecoord.services.gate.grants import (
 )
 from carecoord.services.kernel.access import (
     SITE_ACTIONS,
+    SITE_NAME_ACTIONS,
     Action,
     Relationship,
     admit,
@@ -132,15 +133,17 @@ class AccessGate:
         transfer's ``receiving`` site): the role alone admits it (no client's record is
         touched), a token that names a program acts at that program's site only (``at_site``;
         the site it transfers to may be another program's), and the stamp signs events about
-        those sites' stock only."""
+        those sites' stock only, and registering or retiring a site about its name's record
+        too (``site_name_id``)."""
         actor = authorize(self.actor, action)
         if action not in SITE_ACTIONS:
             raise Forbidden("site", "client-action", f"{action.said} is about a client, not a site")
         self.at_site(site)
+        named = {site_name_id(site)} if action in SITE_NAME_ACTIONS else set()
         return Stamp(
             actor,
             correlation_id=self.correlation_id,
-            clients=frozenset(stock_id(s) for s in (site, *receiving)),
+            clients=frozenset({*(stock_id(s) for s in (site, *receiving)), *named}),
             zone=self.platform.settings.program_time_zone,
         )
 

@@ -170,6 +170,8 @@ SITE_ACTIONS = frozenset(
         Action.RETIRE_DISPENSING_SITE,
     }
 )
+SITE_NAME_ACTIONS = frozenset({Action.REGISTER_DISPENSING_SITE, Action.RETIRE_DISPENSING_SITE})
+"""Site actions that record on the record of the site's name too (``site_name_id``)."""
 
 
 def require_actor(actor: Actor | None) -> Actor:

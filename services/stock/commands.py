@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from uuid import UUID, uuid4
 
-from carecoord.events.stock import Resolution, stock_id
+from carecoord.events.stock import Resolution, site_name_id, stock_id
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
@@ -21,6 +21,7 @@ from carecoord.services.stock.corrections import InError
 from carecoord.services.stock.counts import Count
 from carecoord.services.stock.movements import Receipt, Transfer, Waste
 from carecoord.services.stock.record import Ledger, SiteStock
+from carecoord.services.stock.site_names import SiteName
 
 
 def site_stock(uow: UnitOfWork, site: str) -> SiteStock:
@@ -131,11 +132,21 @@ def register_site(
     stamp: Stamp, *, site: str, rules: MedicationRules, taken: Collection[str]
 ) -> Command[UUID]:
     """Answers with the id the site's stock goes by; ``taken`` as ``sites.register``."""
-    return _on_site(
-        site, lambda stock, _: sites.register(stock, stamp, rules, site, taken), stock_id(site)
-    )
+
+    def run(uow: UnitOfWork) -> UUID:
+        held = uow.get(SiteName, site_name_id(site))
+        sites.register(site_stock(uow, site), held, stamp, rules, site, taken)
+        return stock_id(site)
+
+    return run
 
 
 def retire_site(stamp: Stamp, *, site: str, rules: MedicationRules) -> Command[UUID]:
     """Answers with the id the site's stock goes by."""
-    return _on_site(site, lambda stock, _: sites.retire(stock, stamp, rules, site), stock_id(site))
+
+    def run(uow: UnitOfWork) -> UUID:
+        held = uow.get(SiteName, site_name_id(site))
+        sites.retire(site_stock(uow, site), held, stamp, rules, site)
+        return stock_id(site)
+
+    return run

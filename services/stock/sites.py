@@ -15,12 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from carecoord.events.stock import DispensingSiteRegistered, DispensingSiteRetired
+from carecoord.events.stock import (
+    DispensingSiteNameHeld,
+    DispensingSiteRegistered,
+    DispensingSiteRetired,
+    name_key,
+)
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.visible_names import site_named
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.stock.record import SiteStock
+from carecoord.services.stock.site_names import SiteName
 
 SITE_MAX = 100
 """The longest site name registered, as the program file's (``[medication] sites``)."""
@@ -57,10 +63,16 @@ def receives_transfers(target: SiteStock, to_site: str, rules: MedicationRules) 
 
 
 def register(
-    stock: SiteStock, stamp: Stamp, rules: MedicationRules, site: str, taken: Collection[str]
+    stock: SiteStock,
+    held: SiteName,
+    stamp: Stamp,
+    rules: MedicationRules,
+    site: str,
+    taken: Collection[str],
 ) -> None:
     """``taken``: the name keys (``name_key``) of the active sites, the program file's and
-    those registered."""
+    those registered, as the registry read them; ``held``, the name's record, decides a
+    registration made meanwhile (``site_names.py``)."""
     name = site_named("site", site)
     if len(name) > SITE_MAX:
         raise InvalidInput(
@@ -74,13 +86,10 @@ def register(
             f"site {name!r} is a site of the program already: it keeps stock here, was"
             " registered, or the program file registers it",
         )
-    _read_one_way(name, taken)
+    _read_one_way(name, {*taken, *([] if held.held_by is None else [name_key(name)])})
     _record(stock, stamp, rules, DispensingSiteRegistered, name)
-
-
-def name_key(site: str) -> str:
-    """What a site's name reads as: case folded, its whitespace one space."""
-    return " ".join(site.casefold().split())
+    held.record(stamp.event(DispensingSiteNameHeld, held.client_id, stamp.clock(), site=name,
+                            held=True))  # fmt: skip
 
 
 def _read_one_way(name: str, taken: Collection[str]) -> None:
@@ -97,7 +106,9 @@ def _read_one_way(name: str, taken: Collection[str]) -> None:
         )
 
 
-def retire(stock: SiteStock, stamp: Stamp, rules: MedicationRules, site: str) -> None:
+def retire(
+    stock: SiteStock, held: SiteName, stamp: Stamp, rules: MedicationRules, site: str
+) -> None:
     name = site_named("site", site)
     _not_retired(stock, name)
     if not of_program(stock, name, rules):
@@ -107,6 +118,9 @@ def retire(stock: SiteStock, stamp: Stamp, rules: MedicationRules, site: str) ->
             f"site {name!r} is not a site of the program: there is no such site to retire",
         )
     _record(stock, stamp, rules, DispensingSiteRetired, name)
+    if held.held_by == name:
+        held.record(stamp.event(DispensingSiteNameHeld, held.client_id, stamp.clock(),
+                                site=name, held=False))  # fmt: skip
 
 
 def _record(

@@ -146,3 +146,20 @@ async def test_the_sites_are_listed_and_one_named_as_another_but_for_case_is_ref
     assert names[unit.lower()]["retiredAt"] is None
     refused = await api.gql(SITES, {}, role=Role.AUDITOR)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_two_admins_registering_names_that_read_alike_at_once_register_one(
+    api: Api,
+) -> None:
+    """Each decided before the other was projected: the name's own record, which both
+    write, lets the first through and refuses the second."""
+    unit = f"East Unit {uuid4().hex[:8]}"
+    bodies = await asyncio.gather(
+        *(
+            api.gql(REGISTER, {"i": {"site": name}}, role=Role.PROGRAM_ADMIN)
+            for name in (unit, unit.upper(), unit.lower())
+        )
+    )
+
+    refused = [refusal(body) for body in bodies if body.get("errors")]
+    assert refused == [("RULE_VIOLATION", "site", "site-name-unique")] * 2
