@@ -177,6 +177,12 @@ async def replica_pool(settings: Settings) -> AsyncConnectionPool | None:
     return replica
 
 
+def projector_name(projector_share: str) -> str:
+    """The projector's loop, as logs and /health name it: a share's says which it is, or two
+    processes sharing the models read as one."""
+    return "projections" if projector_share == "1/1" else f"projections {projector_share}"
+
+
 @contextlib.asynccontextmanager
 async def running(
     settings: Settings,
@@ -233,6 +239,7 @@ async def running(
         pool,
         share(settings.projector_share),
         on_projected=progress.advance,
+        name=projector_name(settings.projector_share),
         on_applied=metrics.events_applied,
     )
     # Every process, not only the projector: the API reads (and the write gate checks) the

@@ -60,6 +60,7 @@ async def test_two_shares_bring_every_model_to_the_head(servers: Servers, data_d
                     if all(applied):
                         break
                     await asyncio.sleep(0.01)
+                loops = [set(p.liveness.report()) for p in (one, two)]
                 async with one.pool.connection() as conn:
                     at = await positions.read_many(conn, [m.NAME for m in READ_MODELS])
                     cur = await conn.execute("SELECT count(*) FROM timeline")
@@ -70,6 +71,10 @@ async def test_two_shares_bring_every_model_to_the_head(servers: Servers, data_d
 
     assert all(at[m.NAME] >= head for m in READ_MODELS)
     assert applied == [{m.NAME for m in share(k)} for k in ("1/2", "2/2")]
+    # each share's feed is told apart in its logs and /health, not both "projections"
+    assert "projections 1/2" in loops[0]
+    assert "projections 2/2" in loops[1]
+    assert "projections" not in loops[0] | loops[1]
     assert row is not None
     assert row[0] == 30
     assert timeline in share("1/2")
