@@ -8,11 +8,11 @@ disclosure of it."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from pathlib import Path
 
 import pytest
 from conftest import isolated_settings
+from forwarding import forwarding, sent_to_head
 from nats.aio.msg import Msg
 from test_probe_disclosure import RECIPIENT, consenting_to_the_recipient
 
@@ -22,7 +22,6 @@ from carecoord.services.care.commands import enroll_client
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
-from carecoord.services.runtime.disclosure import Forwarder
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 WINDOW = 1.0
@@ -53,25 +52,18 @@ async def test_a_replayed_message_is_disclosed_and_recorded_once(platform: Platf
     inbox = await platform.broker.connection.subscribe(
         f"{platform.settings.disclosure_root}.{RECIPIENT}.>", cb=collect
     )
-    forwarder = Forwarder(platform, RECIPIENT, from_start=True)
-    task = asyncio.create_task(forwarder.run())
     try:
-        async with asyncio.timeout(20):
-            await forwarder.reached(2)
-        await asyncio.sleep(WINDOW + 0.5)
-        replay = await js.publish(
-            enrolled.subject, enrolled.data or b"", headers=enrolled.headers, stream=stream
-        )
-        assert not replay.duplicate  # the window has passed: the stream took it again
-        await platform.bus.execute(enroll_client(ADMIN, display_name="Jo P.", program="OTP"))
-        head = await asyncio.to_thread(platform.store.last_position)
-        async with asyncio.timeout(20):
-            await forwarder.reached(head)
-        await platform.broker.connection.flush()
+        async with forwarding(platform, RECIPIENT) as forwarder:
+            async with asyncio.timeout(20):
+                await forwarder.reached(2)
+            await asyncio.sleep(WINDOW + 0.5)
+            replay = await js.publish(
+                enrolled.subject, enrolled.data or b"", headers=enrolled.headers, stream=stream
+            )
+            assert not replay.duplicate  # the window has passed: the stream took it again
+            await platform.bus.execute(enroll_client(ADMIN, display_name="Jo P.", program="OTP"))
+            await sent_to_head(platform, forwarder)
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         await inbox.unsubscribe()
 
     assert len(received) == 1
