@@ -44,5 +44,6 @@ def bounded(from_day: date, to_day: date) -> None:
 
 
 def last_days(to_day: date) -> date:
-    """The first day of the longest range that ends on ``to_day``."""
-    return to_day - timedelta(days=MAX_DAYS - 1)
+    """The first day of the longest range that ends on ``to_day``, or the calendar's first
+    day when that range would start before it (a ``toDay`` in year 1 overflowed ``date``)."""
+    return date.fromordinal(max(1, to_day.toordinal() - (MAX_DAYS - 1)))

@@ -69,3 +69,18 @@ async def test_the_lot_ledger_answers_the_366_days_ending_today_by_default(api: 
     year = await api.ok(BOUNDED["lot-ledger"], days, role=Role.AUDITOR)
 
     assert whole == year
+
+
+@pytest.mark.parametrize("to_day", ["0001-01-01", "0001-12-31"])
+async def test_the_lot_ledger_to_a_day_in_year_1_answers_from_the_calendars_first_day(
+    api: Api, to_day: str
+) -> None:
+    """The default fromDay, 365 days before toDay, fell before year 1 and failed the read
+    as an internal error."""
+    early = await api.ok(
+        "query($to: Date!) { inventoryLedger(toDay: $to) { lots { lot } } }",
+        {"to": to_day},
+        role=Role.AUDITOR,
+    )
+
+    assert early == {"inventoryLedger": {"lots": []}}
