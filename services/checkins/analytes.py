@@ -1,7 +1,10 @@
 """The analytes a drug screen may report, so that a typo can never hide a result from the
-alert rules that read them (rules match on these names)."""
+alert rules that read them (rules match on these names), and the analyte a substance a
+client reports using stands for, so the medication rules count reported use as a screen's."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
 
 from carecoord.services.kernel.errors import InvalidInput
 
@@ -43,3 +46,37 @@ def analyte(name: str, field: str) -> str:
             f"{name!r} is not a known analyte; known: " + ", ".join(sorted(ANALYTES)),
         )
     return normal
+
+
+REPORTED_AS: Mapping[str, str] = {
+    **{name: name for name in ANALYTES},
+    "heroin": "opiates",
+    "opiate": "opiates",
+    "opioid": "opiates",
+    "opioids": "opiates",
+    "morphine": "opiates",
+    "codeine": "opiates",
+    "hydrocodone": "opiates",
+    "hydromorphone": "opiates",
+    "oxycontin": "oxycodone",
+    "percocet": "oxycodone",
+    "suboxone": "buprenorphine",
+    "subutex": "buprenorphine",
+    "beer": "alcohol",
+    "wine": "alcohol",
+    "liquor": "alcohol",
+    "spirits": "alcohol",
+    "ethanol": "alcohol",
+    "drinking": "alcohol",
+}
+"""What a check-in's free-text substance names, as the analyte a screen would find: a client
+who says they used heroin yesterday is as opioid-exposed to naltrexone as a positive screen
+shows, one who drank this morning as unready for disulfiram. A name not listed counts for
+no medication rule (the alert on reported use still reads it)."""
+
+
+def reported(substances: Iterable[str]) -> frozenset[str]:
+    """The analytes the substances a client reported using stand for (case and spaces
+    ignored)."""
+    normal = (s.strip().lower().replace(" ", "_") for s in substances)
+    return frozenset(REPORTED_AS[name] for name in normal if name in REPORTED_AS)

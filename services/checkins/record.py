@@ -2,8 +2,9 @@
 
 State keeps only what later decisions read: the craving series, which the craving-rise
 alert compares against the client's own baseline, the latest QTc, which medication's
-methadone QT rule is judged on, the drug screens that found something, which medication's
-rules count as exposure (an opioid-positive screen before naltrexone), and every entry by
+methadone QT rule is judged on, the drug screens that found something and the check-ins
+that reported use of an opioid or alcohol, which medication's rules count as exposure (an
+opioid-positive screen or reported heroin use before naltrexone), and every entry by
 id, so one recorded in error is marked (``CheckInEnteredInError``) and then counted in none.
 """
 
@@ -31,7 +32,7 @@ from carecoord.events.checkins import (
     VitalSignsRecorded,
 )
 from carecoord.events.medication import QtcEvidence
-from carecoord.services.checkins.analytes import analyte
+from carecoord.services.checkins.analytes import analyte, reported
 from carecoord.services.checkins.instruments import INSTRUMENTS, InstrumentSpec, score
 from carecoord.services.kernel.access import MAY_RECORD, Action, authorize
 from carecoord.services.kernel.aggregate import Aggregate
@@ -86,11 +87,14 @@ class Recorded:
 
 @dataclass(frozen=True, slots=True)
 class PositiveScreen:
-    """A drug screen that found at least one analyte, and when its specimen was collected."""
+    """A drug screen that found at least one analyte, and when its specimen was collected;
+    or a check-in that reported using a substance a screen would find, and when."""
 
     screen_id: UUID
     collected_at: datetime
     analytes: frozenset[str]
+    self_reported: bool = False
+    """A check-in's report (its id is the check-in's), not a screen's finding."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +137,8 @@ class CheckInRecord(Aggregate, context="checkins"):
         self.qtcs: list[QtcEvidence] = []
         """Every QTc not in error, in the order recorded."""
         self.positive_screens: list[PositiveScreen] = []
-        """Every drug screen not in error that found an analyte, in the order recorded."""
+        """Every drug screen not in error that found an analyte, and every check-in not in
+        error that reported use of one, in the order recorded."""
         self.entries: dict[UUID, Recorded] = {}
         """Every entry, by its own id and by its event's id."""
         self.in_error: dict[UUID, Marked] = {}
@@ -154,6 +159,11 @@ class CheckInRecord(Aggregate, context="checkins"):
             self._entry(Entry.CHECK_IN, event.checkin_id, event)
             if event.craving is not None:
                 self.cravings.append(Reading(event.event_id, event.craving, event.occurred_at))
+            used = reported(event.substances) if event.substance_use else frozenset()
+            if used:
+                self.positive_screens.append(
+                    PositiveScreen(event.checkin_id, event.occurred_at, used, self_reported=True)
+                )
         elif isinstance(event, InstrumentScored):
             self._entry(Entry.INSTRUMENT, event.assessment_id, event, event.instrument)
         elif isinstance(event, DrugScreenResulted):

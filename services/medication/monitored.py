@@ -11,7 +11,9 @@ own treatment explains (methadone or EDDP while methadone is in the picture, bup
 or its metabolite while buprenorphine is) adds nothing the order does not already; found
 without it, it is diverted or street methadone or buprenorphine, and counts as that.
 Analytes no rule reads (cannabinoids, stimulants, benzodiazepines) are left to the alert
-rules on screens.
+rules on screens. Use the client reports at a check-in (heroin, alcohol) counts as the analyte
+a screen would have found, through the day it was reported: waiting for a screen to say what
+the client already said would start naltrexone into withdrawal or disulfiram into a reaction.
 """
 
 from __future__ import annotations
@@ -79,13 +81,18 @@ class Monitored:
             if not found:
                 continue
             day = rules.day_of(screen.collected_at)
+            basis = (
+                f"use reported at a check-in {day}"
+                if screen.self_reported
+                else f"positive drug screen collected {day}"
+            )
             entries.append(
                 Entry(
                     screen.screen_id,
                     ", ".join(found),
                     frozenset(c for a in found for c in SCREENED_CLASSES[a]),
                     through=day,
-                    basis=f"positive drug screen collected {day}",
+                    basis=basis,
                 )
             )
         return entries
