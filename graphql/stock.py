@@ -165,10 +165,12 @@ class RetireDispensingSiteInput:
     site: str
 
 
-def site_of(given: str) -> str:
+def site_of(given: str, field: str = "site") -> str:
+    """The site ``field`` names, trimmed; refused naming ``field`` (a transfer's blank
+    ``toSite`` was refused as its ``site``)."""
     site = given.strip()
     if not site:
-        raise InvalidInput("site", "site-name", "name the site (the program)")
+        raise InvalidInput(field, "site-name", f"name the site ({field}: the program)")
     return site
 
 
@@ -305,9 +307,9 @@ class StockMutation:
         Action.TRANSFER_STOCK,
         commands.transfer,
         TransferStockInput,
-        sites=lambda given: (site_of(given.site), site_of(given.to_site)),
+        sites=lambda given: (site_of(given.site), site_of(given.to_site, "toSite")),
         ledger=as_of("occurred_at"),
-        transfer=built(Transfer, to_site=lambda given: site_of(given.to_site)),
+        transfer=built(Transfer, to_site=lambda given: site_of(given.to_site, "toSite")),
     )
     witness_stock_entry = stock_mutation(
         "Confirm a count, a waste or a mark of entered in error that names you as its witness.",

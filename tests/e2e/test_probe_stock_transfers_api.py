@@ -134,3 +134,17 @@ async def test_a_transfer_to_a_site_that_keeps_no_stock_here_is_refused(api: Api
     )  # fmt: skip
     assert "is not a site of the program" in error["message"]
     assert await asyncio.to_thread(api.platform.store.last_position) == head
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+async def test_a_transfer_to_no_site_is_refused_naming_to_site(api: Api, blank: str) -> None:
+    """Before, a blank toSite was refused as the sending site's (field site): a client
+    showing the error beside its field marked the one that was filled in."""
+    site = f"North OTP {uuid4().hex[:8]}"
+    await api.ok(RECEIVE, {"i": receipt(site, "222-1", "1000")}, role=Role.NURSE)
+    head = await asyncio.to_thread(api.platform.store.last_position)
+
+    body = await api.gql(TRANSFER, {"i": transfer(site, blank, "222-T1")}, role=Role.NURSE)
+
+    assert refused(body)[:2] == ("toSite", "site-name")
+    assert await asyncio.to_thread(api.platform.store.last_position) == head
