@@ -20,8 +20,9 @@ event contract (``docs/events.md``); run it with ``python -m carecoord.examples.
   version; a newer version than it knows is refused until the service is upgraded); each
   handler takes the event model it handles. Types it does not handle, including types
   newer than its copy of the catalog, only move the position on.
-- **Not an event.** A message on the care subjects the relay did not send is acknowledged
-  and logged by its stream sequence (``MESSAGE_UNREADABLE``), never its content. One with a
+- **Not an event.** A message on the care subjects not as the relay sends an event (its
+  headers, subject and body's envelope agreeing: ``not_an_event``) is acknowledged and
+  logged by its stream sequence (``MESSAGE_UNREADABLE``), never its content. One with a
   ``Status`` header never reaches a handler: nats-py's pull takes it for the server's own
   word and drops it, unacknowledged, and the consumer, one message in flight, would wait on
   it for good. The broker's watch (``stuck``) finds it as the consumer's message in flight
@@ -51,6 +52,7 @@ from nats.aio.client import Client
 from nats.errors import Error as NatsError
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.api import Header as NatsHeader
+from pydantic_core import from_json
 
 from carecoord.events import CareEvent, ClientEnrolled, catalog, headers
 from carecoord.events.care import LevelOfCare, LevelOfCareChanged
@@ -62,6 +64,8 @@ log = logging.getLogger("census")
 DURABLE = "census"
 FETCH_SECONDS = 1.0
 """How long one pull waits for a message before asking again."""
+POSITION_DIGITS = 19
+"""A store position is a PostgreSQL bigint."""
 WATCH_SECONDS = 1.0
 """How often the consumer's message in flight is looked at (``stuck``)."""
 
@@ -150,10 +154,32 @@ async def decode(message: NatsMessage) -> CareEvent:
         skip(message)
 
 
-def not_an_event(message: NatsMessage) -> bool:
-    """A message the relay did not send: without a type, or without a position in decimal."""
-    position = message.headers.get(headers.POSITION, "")
-    return headers.TYPE not in message.headers or not (position.isascii() and position.isdigit())
+def not_an_event(subject_root: str) -> Callable[[NatsMessage], bool]:
+    """A handler filter: a message not as the relay sends an event. Its position is a store
+    position in decimal (a bigint's 19 digits at most), and its body a JSON object whose
+    ``type``, ``event_id`` and ``client_id`` are its ``Carecoord-Type``, its ``Nats-Msg-Id``
+    and its subject's. Its headers alone were trusted: an empty body of an unknown type at
+    position 999999999999 moved the census past every event after it, and a position of
+    5,000 digits (no int to the handler) or a bare body of schema version 99 (newer than the
+    catalog) was refused and delivered again for ever."""
+
+    def unreadable(message: NatsMessage) -> bool:
+        sent = message.headers
+        name, position = sent.get(headers.TYPE, ""), sent.get(headers.POSITION, "")
+        if not (position.isascii() and position.isdigit() and len(position) <= POSITION_DIGITS):
+            return True
+        try:
+            body = from_json(message.body)  # json.loads: RecursionError on [[[[...
+        except ValueError:  # not JSON, not UTF-8, nested too deep
+            return True
+        return not (
+            isinstance(body, dict)
+            and body.get("type") == name
+            and body.get("event_id") == sent.get(headers.MSG_ID)
+            and message.raw_message.subject == f"{subject_root}.{name}.{body.get('client_id')}"
+        )
+
+    return unreadable
 
 
 def skip(message: NatsMessage) -> NoReturn:
@@ -223,7 +249,7 @@ def router(
         ack_policy=AckPolicy.NACK_ON_ERROR,  # acknowledged once handled; else delivered again
     )
 
-    @subscriber(filter=not_an_event)  # first: no handler below can take it
+    @subscriber(filter=not_an_event(subject_root))  # first: no handler below can take it
     async def unreadable(message: NatsMessage) -> None:
         skip(message)
 
