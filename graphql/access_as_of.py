@@ -16,7 +16,7 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from carecoord.events import Actor, Kind, Role
+from carecoord.events import Actor, CareEvent, Kind, Role
 from carecoord.events.access import Basis
 from carecoord.events.envelope import ACTOR_ID_MAX
 from carecoord.graphql import log_pages
@@ -26,6 +26,7 @@ from carecoord.graphql.log_pages import MAX_ROWS, After, First, Key, LogOrder, i
 from carecoord.graphql.page_info import PageInfo
 from carecoord.graphql.timeline import RecordedBy
 from carecoord.projections.audit.access_as_of import AccessAsOf
+from carecoord.projections.audit.export import ClientRecord
 from carecoord.projections.audit.history import client_history
 from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.infrastructure.identity import client_subject
@@ -33,7 +34,7 @@ from carecoord.services.kernel.errors import Forbidden, InvalidInput
 from carecoord.services.kernel.policy import Grant, Listing
 
 OPERATION = "accessAsOf"
-TIMELINE_ORDER = LogOrder(OPERATION, ("occurred_at", "position"), (instant, int))
+TIMELINE_ORDER = LogOrder(OPERATION, ("occurred_at", "position"), (instant, log_pages.bigint))
 """The timeline's clinical order, as ``AccessAsOf.timeline`` sorts it."""
 
 
@@ -102,7 +103,12 @@ class EntryAsOf:
     recorded_at: datetime
     recorded_by: RecordedBy
     summary: str | None = strawberry.field(
-        description="None where your own grant does not show the kind (counseling notes)."
+        description="None where your own grant does not show the kind (counseling notes);"
+        " without the free text it ends with where the user was not shown that text."
+    )
+    withheld: list[str] = strawberry.field(
+        description="Free-text fields the user would have been shown the entry without, as"
+        " the timeline's `withheld` names them; empty where everything was shown."
     )
 
 
@@ -142,6 +148,8 @@ def _view(
         grant = None
         refusal = RefusalAsOf(rule=refused.rule, message=str(refused), field=refused.field)
     shown = [] if grant is None else found.timeline(grant, user, rules.shown_to(grant.kinds))
+    record = None if grant is None else ClientRecord.shown(found.client_id, shown, grant, user)
+    withheld = {} if record is None else record.withheld
     return AccessAsOfView(
         user_id=user.id,
         role=user.role,
@@ -188,13 +196,23 @@ def _view(
                 occurred_at=item.event.occurred_at,
                 recorded_at=item.event.recorded_at,
                 recorded_by=RecordedBy(id=item.event.actor.id, role=item.event.actor.role.value),
-                summary=item.event.summary()
+                summary=_line(item.event, withheld.get(item.position, ()))
                 if own.shows(item.event.kind, authored_by_reader=item.event.actor.id == auditor.id)
                 else None,
+                withheld=[],
             )
             for item in shown
         ],
     )
+
+
+def _line(event: CareEvent, withheld: tuple[str, ...]) -> str:
+    """The summary line as the user's timeline read it: without the text it ends with
+    where that text was withheld from them (``TimelineEntry.of``)."""
+    line = event.summary()
+    if False:
+        return type(event).summary_withheld(line, event.facts())
+    return line
 
 
 async def page_of(

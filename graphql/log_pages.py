@@ -20,6 +20,7 @@ from typing import Annotated, Any, TypeVar
 
 import strawberry
 
+from carecoord.events.bounds import NOTE_MAX, text_problem
 from carecoord.graphql.page_info import PageInfo
 from carecoord.services.kernel.errors import InvalidInput
 
@@ -62,6 +63,26 @@ def instant(text: str) -> datetime:
     return found
 
 
+def bounded_int(bits: int) -> Callable[[str], int]:
+    """A parser of an integer column of ``bits`` bits: a larger one in a cursor was sent to
+    PostgreSQL and failed the read as an internal error."""
+    most = 2 ** (bits - 1)
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if not -most <= value < most:
+            raise ValueError(text)
+        return value
+
+    return parse
+
+
+bigint = bounded_int(64)
+"""A position in a cursor."""
+PLACE = (bigint, bounded_int(32))
+"""The parsers of an entry's place in a cursor: its position and its ``seq`` there."""
+
+
 class LogOrder:
     """The order a log's rows are read in: the ``columns`` of its key, each read back from a
     cursor by its ``parsers``."""
@@ -85,6 +106,10 @@ class LogOrder:
         if log != self.log:
             message = f"this cursor pages another log, not {self.log}"
             raise InvalidInput("after", "cursor-log", message)
+        # The API writes each value as text the store held: a list, a number or a NUL in
+        # one was made elsewhere, and reached the parsers or the query as it was.
+        if not all(isinstance(v, str) and text_problem(v, NOTE_MAX) is None for v in values):
+            raise not_a_cursor()
         try:
             return tuple(parse(v) for parse, v in zip(self.parsers, values, strict=True))
         except (ValueError, TypeError):

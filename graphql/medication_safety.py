@@ -108,7 +108,7 @@ client_events = client_query(
 """The ``clientSafetyEvents`` query: read like the rest of the client's medication record."""
 
 
-LOG_ORDER = LogOrder("medicationSafetyLog", medication_safety.ORDER, (instant, int, int))
+LOG_ORDER = LogOrder("medicationSafetyLog", medication_safety.ORDER, (instant, *log_pages.PLACE))
 
 
 async def between_days(

@@ -482,7 +482,7 @@ UNDESCRIBED_AT_LEAST = inspect.Parameter(
 """``inventoryLedger``'s ``atLeast``, which has gone without a description (kept so)."""
 
 
-LOT_LEDGER_ORDER = LogOrder("inventoryLedger", inventory.ORDER, (str, int, int))
+LOT_LEDGER_ORDER = LogOrder("inventoryLedger", inventory.ORDER, (str, *log_pages.PLACE))
 
 
 async def lots_dispensed(
@@ -519,7 +519,7 @@ async def lots_dispensed(
     )
 
 
-DEA_LOG_ORDER = LogOrder("dispensingLog", dea_log.ORDER, (date.fromisoformat, int, int))
+DEA_LOG_ORDER = LogOrder("dispensingLog", dea_log.ORDER, (date.fromisoformat, *log_pages.PLACE))
 
 
 async def dispensed(

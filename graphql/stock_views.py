@@ -173,7 +173,7 @@ INVENTORY_CSV = ("site", "day", "occasion", "count_id", "lot", "medication", "st
                  "witnessed_at")  # fmt: skip
 
 
-COUNT_ORDER = LogOrder("stockCounts", stock.COUNT_ORDER, (int, int))
+COUNT_ORDER = LogOrder("stockCounts", stock.COUNT_ORDER, log_pages.PLACE)
 """The lots counted, in the order counted: a count's lines may go on in the next page, where
 the count is again with the rest of them."""
 
@@ -280,7 +280,7 @@ async def on_hand(
     )
 
 
-LEDGER_ORDER = LogOrder("stockLedger", stock.LEDGER_ORDER, (int, int))
+LEDGER_ORDER = LogOrder("stockLedger", stock.LEDGER_ORDER, log_pages.PLACE)
 
 
 async def ledger(

@@ -8,6 +8,8 @@ response."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -160,3 +162,56 @@ async def test_a_cursor_the_api_did_not_make_or_of_another_log_is_refused(api: A
         )
         [error] = refused["errors"]
         assert (error["extensions"]["field"], error["extensions"]["rule"]) == ("after", rule)
+
+
+def forged(log: str, *values: Any) -> str:
+    """A cursor of ``log`` holding ``values`` as they are, which the API never writes."""
+    return base64.urlsafe_b64encode(json.dumps([log, *values]).encode()).decode()
+
+
+FIRST_COLUMN = {
+    "dispensingLog": ("2026-12-01",),
+    "inventoryLedger": ("LOT-A",),
+    "stockLedger": (),
+    "medicationSafetyLog": ("2026-12-01T00:00:00+00:00",),
+}
+"""A value each log's cursor holds before its entry's place (position and seq)."""
+OUT_OF_RANGE = [
+    (str(2**63), "1"),  # past a bigint position
+    ("1", str(2**31)),  # past an integer seq
+    ("1", str(-(2**31) - 1)),
+    (1, 1),  # numbers, where the API writes text
+    ([1], {"seq": 1}),
+]
+
+
+@pytest.mark.parametrize("log", LOGS)
+async def test_a_cursor_holding_what_the_log_cannot_hold_is_refused(api: Api, log: str) -> None:
+    """Before, a cursor of the right log with a position past a bigint, a seq past an
+    integer, a NUL in the lot or a list for a value was sent to PostgreSQL as it was, and
+    failed the read as an internal error."""
+    days = {"from": "2026-12-01", "to": "2026-12-01", "first": 1}
+    head = FIRST_COLUMN[log]
+    cursors = [forged(log, *head, *place) for place in OUT_OF_RANGE]
+    if head:
+        cursors.append(forged(log, head[0] + "\x00", "1", "1"))
+
+    for cursor in cursors:
+        refused = await api.gql(LOGS[log][0], {**days, "after": cursor}, role=Role.AUDITOR)
+        [error] = refused["errors"]
+        assert error["extensions"] == {
+            "code": "BAD_USER_INPUT", "field": "after", "rule": "cursor"
+        }, cursor  # fmt: skip
+
+
+async def test_a_program_export_cursor_holding_no_client_id_text_is_refused(api: Api) -> None:
+    """Before, a list, an object or true for the client id failed the export as an internal
+    error."""
+    query = """query($after: String) { exportProgramRecord(program: "OTP", first: 1,
+      after: $after) { clients } }"""
+
+    for held in ([1], {"id": 1}, True):
+        cursor = forged("exportProgramRecord", held)
+        refused = await api.gql(query, {"after": cursor}, role=Role.AUDITOR)
+        [error] = refused["errors"]
+        assert error["extensions"]["rule"] == "cursor", held
