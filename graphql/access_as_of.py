@@ -199,7 +199,7 @@ def _view(
                 summary=_line(item.event, withheld.get(item.position, ()))
                 if own.shows(item.event.kind, authored_by_reader=item.event.actor.id == auditor.id)
                 else None,
-                withheld=[],
+                withheld=list(withheld.get(item.position, ())),
             )
             for item in shown
         ],
@@ -210,7 +210,7 @@ def _line(event: CareEvent, withheld: tuple[str, ...]) -> str:
     """The summary line as the user's timeline read it: without the text it ends with
     where that text was withheld from them (``TimelineEntry.of``)."""
     line = event.summary()
-    if False:
+    if event.summary_text in withheld:
         return type(event).summary_withheld(line, event.facts())
     return line
 
