@@ -511,6 +511,7 @@ def dispense_take_home(
         raise InvalidInput(
             "firstDay", "take-home-future", f"take-homes cover {today} or later, not {first_day}"
         )
+    _check_within_order(order, first_day, days)
     _check_form(drug, dosage_form)
     labels = [shown(f"bottles.{n}.bottle", b.bottle) for n, b in enumerate(bottles)]
     for n, label in enumerate(labels):
@@ -613,6 +614,28 @@ def take_home_doses(
         for slot in order.slots()
         if day != today or slot not in _observed_split(order, today)
     ]
+
+
+def _check_within_order(order: Order, first_day: date, days: int) -> None:
+    """The days a take-home covers end by the order's end: past it the order prescribes
+    nothing, so the hand-over was recorded as supply for every day asked (``days_covered``)
+    with bottles for the days up to the end alone, the client sent home short of what the
+    record said they held, and the next order's first days left to be found missed."""
+    if order.end is None or first_day + timedelta(days=days - 1) <= order.end:
+        return
+    replaced = f" (replaced by order {order.replaced_by})" if order.replaced_by else ""
+    if first_day > order.end:
+        raise RuleViolation(
+            "firstDay",
+            "within-order",
+            f"order ends on {order.end}{replaced}; no take-home is for {first_day} under it",
+        )
+    raise RuleViolation(
+        "days",
+        "within-order",
+        f"order ends on {order.end}{replaced}; take-homes from {first_day} under it cover at"
+        f" most {(order.end - first_day).days + 1} days, not {days}",
+    )
 
 
 def _bottle(n: int, day: date, slot: int, amount: Decimal, label: str, lot: str) -> TakeHomeBottle:
