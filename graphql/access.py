@@ -23,6 +23,7 @@ from carecoord.events.access import Basis, ReadOutcome
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.graphql import (
     log_pages,
+    periods,
     timeline,  # registers the GraphQL `Kind` enum used here
 )
 from carecoord.graphql.context import AtLeast, RequestContext
@@ -315,6 +316,7 @@ class AccessQuery:
         at_least: AtLeast = None,
     ) -> list[CareTeamMember]:
         ctx = info.context
+        periods.in_order(("startedFrom", "startedTo"), started_from, started_to)
 
         async def shown(grant: Grant) -> list[dict[str, Any]]:
             # A reason for ending is free text of whoever may end a membership (MAY_RECORD).
@@ -349,6 +351,8 @@ class AccessQuery:
         recorded_to: datetime | None = None,
         at_least: AtLeast = None,
     ) -> list[ConsentView]:
+        periods.in_order(("recordedFrom", "recordedTo"), recorded_from, recorded_to)
+
         async def recorded(pool: AsyncConnectionPool, client_id: UUID) -> list[consents.Consent]:
             found = await consents.of_client(
                 pool, client_id, recorded_from, recorded_to, limit=log_pages.MAX_ROWS + 1

@@ -12,6 +12,7 @@ from carecoord.events import Kind
 from carecoord.events.care import LevelOfCare, LevelOfCareChanged
 from carecoord.graphql import (
     log_pages,
+    periods,
     therapy,  # noqa: F401  (registers the GraphQL `LevelOfCare` enum)
 )
 from carecoord.graphql.context import RequestContext
@@ -62,6 +63,7 @@ async def stints_shown(
     """A client's stints of a period as ``grant`` shows them, at most ``MAX_ROWS``: a reason
     its writer's role tells more in than the grant shows is null (``graphql/withheld.py``).
     A client moved between levels often over years has more than one response should hold."""
+    periods.in_order(("occurredFrom", "occurredTo"), occurred_from, occurred_to)
     found = await timeline.level_of_care_stints(
         ctx.platform.reads,
         client_id,

@@ -23,7 +23,7 @@ from carecoord.events.checkins import (
     ReportSource,
     ScreenMethod,
 )
-from carecoord.graphql import log_pages
+from carecoord.graphql import log_pages, periods
 from carecoord.graphql.context import RequestContext, own_kinds
 from carecoord.graphql.declared import (
     alerting_mutation,
@@ -233,6 +233,7 @@ async def measured(
     occurred_from: datetime | None = None,
     occurred_to: datetime | None = None,
 ) -> list[series.Measured]:
+    periods.in_order(("occurredFrom", "occurredTo"), occurred_from, occurred_to)
     found = await series.client_series(
         ctx.platform.reads,
         client_id,

@@ -19,7 +19,7 @@ import strawberry
 
 from carecoord.events import Kind
 from carecoord.events.medication import Severity
-from carecoord.graphql import log_pages
+from carecoord.graphql import log_pages, periods
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.day_ranges import bounded
 from carecoord.graphql.declared import client_query, into, listing_query
@@ -91,6 +91,7 @@ async def of_client(
     """A client's entries of a period (from ``occurred_from``, before ``occurred_to``), at
     most ``MAX_ROWS``: a prescriber refused again and again, or overriding every dose
     change, makes more over years than one response should hold."""
+    periods.in_order(("occurredFrom", "occurredTo"), occurred_from, occurred_to)
     found = await medication_safety.of_client(
         ctx.platform.reads, client_id, occurred_from, occurred_to, limit=log_pages.MAX_ROWS + 1
     )

@@ -20,6 +20,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from carecoord.events import Actor, Role
+from carecoord.graphql import periods
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.log_pages import After, Key, LogOrder, not_a_cursor, paged
 from carecoord.graphql.page_info import PageInfo
@@ -99,14 +100,7 @@ def period(recorded_from: datetime | None, recorded_to: datetime | None) -> Peri
     for name, value in (("recordedFrom", recorded_from), ("recordedTo", recorded_to)):
         if value is not None and value.tzinfo is None:
             raise InvalidInput(name, "time-offset", f"{name} needs its UTC offset (e.g. Z)")
-    within = Period(recorded_from, recorded_to)
-    if within.holds_nothing():
-        raise InvalidInput(
-            "recordedTo",
-            "period-end-after-start",
-            f"recordedTo {recorded_to} is not after recordedFrom {recorded_from}: nothing is in it",
-        )
-    return within
+    return periods.in_order(("recordedFrom", "recordedTo"), recorded_from, recorded_to)
 
 
 def recorded(

@@ -19,6 +19,7 @@ from carecoord.events import Role
 from carecoord.events.care import GoalProgressRecorded
 from carecoord.events.catalog import event_class
 from carecoord.events.envelope import type_name
+from carecoord.graphql import periods
 from carecoord.graphql.alerts import shown_alerts
 from carecoord.graphql.context import After, AtLeast, RequestContext
 from carecoord.graphql.isoformat import isoformat
@@ -235,6 +236,7 @@ class TimelineQuery:
         grant = await may_read(ctx, client_id, "clientTimeline", at_least)
         if not 1 <= first <= MAX_PAGE:
             raise InvalidInput("first", "page-size", f"first must be between 1 and {MAX_PAGE}")
+        periods.in_order(("occurredFrom", "occurredTo"), occurred_from, occurred_to)
         if kinds and not any(grant.shows(k, authored_by_reader=True) for k in kinds):
             # Refused as a query about one of those kinds is, not answered "none recorded".
             named = ", ".join(sorted({k.value for k in kinds}))
