@@ -20,7 +20,9 @@ sequences, whatever its headers; a heartbeat comes with none and a flow-control 
 a ``$JS.FC.`` one. Each message is handed over once, in stream order: when one is found
 missing (the consumer's count skips, a heartbeat names a later one, or heartbeats stop: a
 broker restarted, the consumer removed) the consumer is made again after the last message
-handed over. And the client reads a header block it cannot decode as having no headers.
+handed over, or from the first message of a stream made anew meanwhile (its sequences count
+from 1 again: after the last one handed over, a tail skipped its first as many). And the
+client reads a header block it cannot decode as having no headers.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -104,11 +107,15 @@ class OrderedReader:
         """The current consumer's sequence of the next message."""
         self._heard = 0.0
         self._lost = asyncio.Event()
+        self._created: datetime | None = None
+        """When the broker made the stream: another time is a stream made anew (removed, or
+        its broker's store lost), its sequences counted from 1 again."""
         self.restarts = 0
 
     async def start(self) -> None:
         """Make the first consumer: NotFoundError when the broker has no such stream,
         BadRequestError when the subject is outside it."""
+        self._created = (await self._jsm.stream_info(self._stream)).created
         policy = DeliverPolicy.NEW if self._new_only else DeliverPolicy.ALL
         info = await self._consume(policy)
         if info.delivered is not None:  # NEW: the stream's last message then (the first
@@ -211,6 +218,20 @@ class OrderedReader:
         if last.isdigit() and int(last) >= self._expected:  # it sent one not received
             self._missing()
 
+    async def _resumed_at(self) -> tuple[DeliverPolicy, int | None]:
+        """Where a consumer made again starts: after the last message received, or at the
+        first of a stream made anew since, every message of which came after the tail began
+        (after the last one received, its first as many were skipped without a word)."""
+        created = (await self._jsm.stream_info(self._stream)).created
+        if created == self._created:
+            return DeliverPolicy.BY_START_SEQUENCE, self._after + 1
+        log.warning(
+            "the stream was made anew: read from its first message",
+            extra={"code": "STREAM_MADE_ANEW", "after": self._after},
+        )
+        self._created, self._after = created, 0
+        return DeliverPolicy.ALL, None
+
     def _missing(self) -> None:
         self._inbox = ""  # nothing more from this consumer
         self._lost.set()
@@ -239,7 +260,7 @@ class OrderedReader:
                 continue
             self._lost.clear()
             try:
-                await self._consume(DeliverPolicy.BY_START_SEQUENCE, self._after + 1)
+                await self._consume(*await self._resumed_at())
             except (NatsError, TimeoutError) as failure:
                 self._lost.set()
                 log.warning(

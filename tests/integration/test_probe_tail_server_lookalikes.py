@@ -20,6 +20,7 @@ from tailed import holding, tailed
 
 from carecoord.events import Actor, Role
 from carecoord.services.care.commands import enroll_client
+from carecoord.services.infrastructure.broker import declare_stream
 from carecoord.services.infrastructure.stream_reader import HeaderTolerantClient, OrderedReader
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
@@ -151,4 +152,41 @@ async def test_a_header_block_not_utf8_leaves_the_connection_reading(
             assert await received.get() == b""
             assert await received.get() == b"after"
     finally:
+        await nc.close()
+
+
+async def test_a_tail_reads_a_stream_made_anew_from_its_first_message(
+    platform: Platform, servers: Servers
+) -> None:
+    """The stream removed and made again under it (by an operator, or as a broker's store is
+    lost): its sequences count from 1 again, and the consumer made again after the last
+    message read skipped as many of the new stream's first messages without a word."""
+    js = platform.broker.connection.jetstream()
+    settings = platform.settings
+    nc = HeaderTolerantClient()
+    await nc.connect(servers.nats_url)
+    reader = OrderedReader(
+        nc, settings.stream_name, f"{settings.subject_root}.>", new_only=False, heartbeat=0.2
+    )
+    names = [f"c{i}" for i in range(5)]
+    try:
+        for name in names[:2]:
+            await platform.bus.execute(enroll_client(ADMIN, display_name=name, program="OTP"))
+        await reader.start()
+        read: list[str] = []
+        async with asyncio.timeout(30):
+            async for msg in reader.messages():
+                read.append(json.loads(msg.data)["display_name"])
+                if len(read) == 2:
+                    await js.delete_stream(settings.stream_name)
+                    await declare_stream(platform.broker.connection, settings)
+                    for name in names[2:]:
+                        await platform.bus.execute(
+                            enroll_client(ADMIN, display_name=name, program="OTP")
+                        )
+                if len(read) == len(names):
+                    break
+        assert read == names
+    finally:
+        await reader.stop()
         await nc.close()
