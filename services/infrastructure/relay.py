@@ -33,6 +33,7 @@ from carecoord.events import CareEvent, catalog, headers
 from carecoord.events.envelope import type_name
 from carecoord.events.positioned import Positioned
 from carecoord.services.infrastructure import correlation, parked, positions
+from carecoord.services.infrastructure.broker import ensure_stream
 from carecoord.services.infrastructure.catching_up import CatchingUp
 from carecoord.services.infrastructure.crash_points import crash_point
 from carecoord.services.infrastructure.doorbell import Doorbell, next_page, read_page
@@ -94,6 +95,9 @@ class Relay:
         await keep_running(NAME, self._follow, self._liveness)
 
     async def _follow(self) -> None:
+        # As at start: a stream removed under the running relay failed every publish
+        # (NoStreamResponseError) until the process was restarted.
+        await ensure_stream(self._broker, self._settings)
         self.position = await self.resume_position()
         async with self._pool.connection() as conn:
             # Recorded at once: /health must not report as lag a page that was published
