@@ -235,10 +235,24 @@ def _hex(value: bytes | None) -> str | None:
 # --- the whole store ----------------------------------------------------------------------
 
 _COLUMNS = "notification_id, originator_id, originator_version, topic, state, prev_hash, hash"
+_UNCHAINED = _COLUMNS.replace("prev_hash, hash", "NULL::bytea, NULL::bytea")
+"""A store whose chain's columns were dropped: every row read as one without its hash."""
+_CHAINED = (
+    "SELECT count(*) = 2 FROM pg_attribute WHERE attrelid = %s::regclass"
+    " AND attname IN ('prev_hash', 'hash') AND NOT attisdropped"
+)
 
 
-def _query(template: str, table: str) -> sql.Composed:
-    return sql.SQL(template).format(columns=sql.SQL(_COLUMNS), table=sql.Identifier(table))
+def _query(template: str, table: str, columns: str = _COLUMNS) -> sql.Composed:
+    return sql.SQL(template).format(columns=sql.SQL(columns), table=sql.Identifier(table))
+
+
+def _walked(conn: psycopg.Connection, table: str) -> str:
+    """The columns the walk reads: a store that lost the chain's columns is walked with no
+    hash on any row (broken at its first row, as one whose hashes were set to NULL), not
+    reported as no store at all. A missing table raises UndefinedTable."""
+    found = conn.execute(_CHAINED, (sql.Identifier(table).as_string(conn),)).fetchone()
+    return _COLUMNS if found is not None and found[0] else _UNCHAINED
 
 
 _PAGE = (
@@ -283,17 +297,18 @@ def verify(
     or against an anchor)."""
     started = time.perf_counter()
     report = Report()
+    columns = _walked(conn, table)
     head = _scalar(conn, _query(_HEAD, table)) or 0
     pending = sorted(anchors, key=lambda a: a.position)
     before: Row | None = None
     start = FLOOR
     cursor = conn.cursor(binary=True)
     while report.broken is None:
-        rows = cursor.execute(_query(_PAGE, table), (start, head, page)).fetchall()
+        rows = cursor.execute(_query(_PAGE, table, columns), (start, head, page)).fetchall()
         for values in rows:
             row = _row(values)
             if not links(row, before):
-                report.broken = _judge_sync(conn, table, row, before)
+                report.broken = _judge_sync(conn, table, row, before, columns)
                 break
             while pending and pending[0].position <= row.position and report.broken is None:
                 report.broken = _against(pending.pop(0), row)
@@ -314,8 +329,10 @@ def verify(
     return report
 
 
-def _judge_sync(conn: psycopg.Connection, table: str, row: Row, before: Row | None) -> Break:
-    found = conn.execute(_query(_AFTER, table), (row.position,)).fetchone()
+def _judge_sync(
+    conn: psycopg.Connection, table: str, row: Row, before: Row | None, columns: str
+) -> Break:
+    found = conn.execute(_query(_AFTER, table, columns), (row.position,)).fetchone()
     source = None
     if row.prev_hash is not None:
         source = _scalar(conn, _query(_SOURCE, table), (row.prev_hash,))
