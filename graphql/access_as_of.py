@@ -30,7 +30,7 @@ from carecoord.projections.audit.export import ClientRecord
 from carecoord.projections.audit.history import client_history
 from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.infrastructure.identity import client_subject
-from carecoord.services.kernel.errors import Forbidden, InvalidInput
+from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound
 from carecoord.services.kernel.policy import Grant, Listing
 
 OPERATION = "accessAsOf"
@@ -301,6 +301,11 @@ class AccessAsOfQuery:
             user_id = client_subject(user_id) or user_id
         own = await ctx.gate.readable(client_id, operation=OPERATION)
         history = await asyncio.to_thread(client_history, ctx.platform.store, client_id)
+        if not history:  # a mistyped id: not a client the user was refused
+            await ctx.gate.record_read(client_id, own, operation=OPERATION, kinds=(), count=0)
+            raise NotFound(
+                "clientId", "unknown-client", f"no event of client {client_id} is stored"
+            )
         found = AccessAsOf.rebuilt(client_id, history, at, ctx.platform.medication.zone)
         user = Actor(id=user_id, role=role)
         if (refused := too_many(found, user.id)) is not None:
