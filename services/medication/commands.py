@@ -139,7 +139,9 @@ def from_stock(
     """``on_record``, for a dispensing from the stock of the client's program at the time
     it gives (``dispensed_at``): the lots it names are first checked against what that site
     holds for the day each is given for (``draws.poured_from``), and handed to ``decide`` as
-    the site names them."""
+    the site names them. One given today is then refused if a hard-stop rule meets its order
+    (``findings.check_window``): raising after ``decide`` records nothing. One charted late
+    is not: it says what was given, before what has been recorded since."""
 
     def run(uow: UnitOfWork) -> T:
         client = uow.get(ClientRecord, client_id)
@@ -159,7 +161,13 @@ def from_stock(
                 if lot
             ]
             named = draws.poured_from(stock, drug.code, poured.dosage_form, lots)
-        return decide(record, client, Drawn(at, named))
+        decided = decide(record, client, Drawn(at, named))
+        day = rules.day_of(at)
+        if day == rules.day_of(stamp.clock()):
+            monitored = Monitored.of(uow.get(CheckInRecord, client_id))
+            program = rules.for_program(client.program)
+            findings.check_window(record, program, poured.order_id, day, monitored)
+        return decided
 
     return named_for(run, decide)
 

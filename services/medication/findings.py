@@ -29,7 +29,7 @@ from carecoord.events.medication import (
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.doses import Override
-from carecoord.services.medication.exposure import picture
+from carecoord.services.medication.exposure import ordered, picture
 from carecoord.services.medication.interactions import Entry, Match
 from carecoord.services.medication.monitored import Monitored
 from carecoord.services.medication.record import MedicationRecord
@@ -86,6 +86,39 @@ def check(
                 f" To proceed, acknowledge rule {match.rule.id!r} with a reason",
             )
     return matches
+
+
+def check_window(
+    record: MedicationRecord,
+    rules: MedicationRules,
+    order_id: UUID,
+    day: date,
+    monitored: Monitored,
+) -> None:
+    """Refuse giving under an order, at the window on ``day``, what a hard-stop rule would
+    refuse prescribing now: evidence recorded since the order was written (an
+    opioid-positive screen, use reported at a check-in, an opioid reported from elsewhere)
+    stood between XR-naltrexone and the needle nowhere, so it was injected the day after a
+    fentanyl-positive screen. Hard stops alone: nobody may acknowledge one, so any that meets
+    the order now was not there when it was written."""
+    order = record.order(order_id)
+    drug = rules.formulary.lookup(order.medication)
+    new = ordered(order_id, drug, order.schedule, day, order.end)
+    exposures = picture(record, rules, day, monitored, replacing=order_id)
+    for match in rules.interactions.check(new, exposures, monitored.qtc, alone=False):
+        exposure = match.exposure
+        if not match.rule.hard_stop or exposure is None:
+            continue
+        until = (
+            f"before {exposure.clear_from}" if exposure.clear_from else "while it is exposed"
+        )
+        raise RuleViolation(
+            "orderId",
+            match.rule.id,
+            f"{match.title} (rule {match.rule.id} version {match.rule.version}; source:"
+            f" {match.rule.source}). This combination is a hard stop: nothing is given under"
+            f" order {order_id} {until}; the prescriber reviews the order",
+        )
 
 
 def record_refusal(
