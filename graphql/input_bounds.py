@@ -9,7 +9,9 @@ naming the field, before the resolver runs. Each field's own rules (a 200-charac
 a dose above 0) are the command's and the event's to check.
 
 Query and subscription arguments are held to the same bounds except the plausible years:
-a filter only compares, and a date far out is a fair way to say "everything".
+a filter only compares, and a date far out is a fair way to say "everything". A filter's
+list given empty (``kinds: []``) is refused naming it (``<field>-not-empty``): each read
+took it as the filter left out and answered everything, the opposite of what it says.
 """
 
 from __future__ import annotations
@@ -32,12 +34,15 @@ BOUNDS = "value-bounds"
 class BoundedArguments(FieldExtension):
     """Refuses a field's arguments if any value in them is out of bounds."""
 
-    def __init__(self, *, dates: bool) -> None:
+    def __init__(self, *, dates: bool, reads: bool) -> None:
         self.dates = dates
+        self.reads = reads
 
     def map_arguments(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         for name, value in kwargs.items():
             at = () if name == "input" else (to_camel(name),)
+            if self.reads:
+                read_problem(to_camel(name), value)
             for where, rule, reason in self.problems(value, at):
                 field = ".".join(where) or "input"
                 raise InvalidInput(field, rule, f"{field} {reason}")
@@ -66,11 +71,22 @@ class BoundedArguments(FieldExtension):
                 yield at, BOUNDS, found
 
 
-def bound_arguments(root: type, *, dates: bool = True) -> None:
+def read_problem(field: str, value: object) -> None:
+    """Refuses a read's argument that could only be a mistake: a filter's list given empty."""
+    if isinstance(value, list) and not value:
+        raise InvalidInput(
+            field,
+            f"{field}-not-empty",
+            f"{field} is empty: name at least one, or leave {field} out",
+        )
+
+
+def bound_arguments(root: type, *, dates: bool = True, reads: bool = False) -> None:
     """Check the arguments of every field of a root type (``dates``: the plausible years
-    too); once per field."""
+    too; ``reads``: a query's or subscription's own rules, ``read_problem``); once per
+    field."""
     definition = root.__strawberry_definition__  # type: ignore[attr-defined]
     assert isinstance(definition, StrawberryObjectDefinition)
     for field in definition.fields:
         if not any(isinstance(e, BoundedArguments) for e in field.extensions):
-            field.extensions.append(BoundedArguments(dates=dates))
+            field.extensions.append(BoundedArguments(dates=dates, reads=reads))

@@ -78,10 +78,11 @@ Mutation = merge_types(
 Subscription = merge_types("Subscription", (TimelineSubscription, CaseloadSubscription))
 # Every argument a client sends is checked against the event catalog's bounds before a
 # resolver reads it (graphql/input_bounds.py): new fields are covered as they are merged.
-# Filters may name any date ("as of 2999" is everything); what is recorded may not.
+# Filters may name any date ("as of 2999" is everything); what is recorded may not. A
+# filter's list given empty is refused rather than read as left out.
 bound_arguments(Mutation)
-bound_arguments(Query, dates=False)
-bound_arguments(Subscription, dates=False)
+bound_arguments(Query, dates=False, reads=True)
+bound_arguments(Subscription, dates=False, reads=True)
 
 
 class CachedParse(ParserCache):
