@@ -162,7 +162,7 @@ def judge(row: Row, before: Row | None, after: Row | None, source: int | None) -
     expected = GENESIS if before is None else before.hash
     where = f"event {row.position} (aggregate {row.originator_id} version {row.version})"
     base = _at(row) | {"expected": _hex(expected), "found": _hex(row.prev_hash)}
-    skipped = after is not None and after.prev_hash == expected
+    skipped = expected is not None and after is not None and after.prev_hash == expected
     if row.position < FIRST:
         text = f"{where} is at a position the store never numbers (it numbers from 1): inserted"
         return Break(verdict=Verdict.INSERTED, message=text, **base)
@@ -235,7 +235,7 @@ def _hex(value: bytes | None) -> str | None:
 # --- the whole store ----------------------------------------------------------------------
 
 _COLUMNS = "notification_id, originator_id, originator_version, topic, state, prev_hash, hash"
-_UNCHAINED = _COLUMNS.replace("prev_hash, hash", "NULL::bytea, NULL::bytea")
+_UNCHAINED = _COLUMNS.replace("prev_hash, hash", "NULL::bytea AS prev_hash, NULL::bytea AS hash")
 """A store whose chain's columns were dropped: every row read as one without its hash."""
 _CHAINED = (
     "SELECT count(*) = 2 FROM pg_attribute WHERE attrelid = %s::regclass"
@@ -251,7 +251,16 @@ def _walked(conn: psycopg.Connection, table: str) -> str:
     """The columns the walk reads: a store that lost the chain's columns is walked with no
     hash on any row (broken at its first row, as one whose hashes were set to NULL), not
     reported as no store at all. A missing table raises UndefinedTable."""
-    found = conn.execute(_CHAINED, (sql.Identifier(table).as_string(conn),)).fetchone()
+    return _chosen(conn.execute(_CHAINED, (sql.Identifier(table).as_string(conn),)).fetchone())
+
+
+async def _walked_async(conn: AsyncConnection, table: str) -> str:
+    """``_walked`` for one client's record."""
+    found = await conn.execute(_CHAINED, (sql.Identifier(table).as_string(conn),))
+    return _chosen(await found.fetchone())
+
+
+def _chosen(found: tuple[Any, ...] | None) -> str:
     return _COLUMNS if found is not None and found[0] else _UNCHAINED
 
 
@@ -393,11 +402,9 @@ wanted AS (
     SELECT (SELECT n.notification_id FROM {table} n
             WHERE n.notification_id > m.notification_id
             ORDER BY n.notification_id LIMIT 1) FROM mine m)
-SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state,
-       e.prev_hash, e.hash,
-       b.notification_id, b.originator_id, b.originator_version, b.topic, b.state,
-       b.prev_hash, b.hash
-FROM wanted w JOIN {table} e ON e.notification_id = w.notification_id
+SELECT e.*, b.*
+FROM wanted w JOIN LATERAL (
+    SELECT {columns} FROM {table} WHERE notification_id = w.notification_id) e ON true
 LEFT JOIN LATERAL (
     SELECT {columns} FROM {table} p WHERE p.notification_id < e.notification_id
     ORDER BY p.notification_id DESC LIMIT 1) b ON true
@@ -438,15 +445,17 @@ async def verify_client(conn: AsyncConnection, client_id: UUID, table: str = TAB
     client removed with nothing of theirs after it leaves no trace among their rows: the
     whole store's walk (and its anchors) catch that."""
     aggregate_ids = client_aggregates(client_id)
+    columns = await _walked_async(conn, table)
     cursor = conn.cursor(binary=True)
-    await cursor.execute(_query(_CLIENT, table), (aggregate_ids,))
+    await cursor.execute(_query(_CLIENT, table, columns), (aggregate_ids,))
     pairs = [(_row(r[:7]), None if r[7] is None else _row(r[7:])) for r in await cursor.fetchall()]
     wanted = set(aggregate_ids)
     mine = [row for row, _ in pairs if row.originator_id in wanted]
     broken = None
     for row, before in pairs:
         if not links(row, before):
-            found = await (await conn.execute(_query(_AFTER, table), (row.position,))).fetchone()
+            after = await conn.execute(_query(_AFTER, table, columns), (row.position,))
+            found = await after.fetchone()
             source = None
             if row.prev_hash is not None:
                 hit = await conn.execute(_query(_SOURCE, table), (row.prev_hash,))
