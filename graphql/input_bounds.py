@@ -11,7 +11,9 @@ a dose above 0) are the command's and the event's to check.
 Query and subscription arguments are held to the same bounds except the plausible years:
 a filter only compares, and a date far out is a fair way to say "everything". A filter's
 list given empty (``kinds: []``) is refused naming it (``<field>-not-empty``): each read
-took it as the filter left out and answered everything, the opposite of what it says.
+took it as the filter left out and answered everything, the opposite of what it says. A
+position (``atLeast``, a subscription's or log's ``after``) below 0 is refused too
+(``position-not-negative``): none is recorded there, and each was read as "any".
 """
 
 from __future__ import annotations
@@ -71,8 +73,19 @@ class BoundedArguments(FieldExtension):
                 yield at, BOUNDS, found
 
 
+POSITIONS = frozenset({"atLeast", "after"})
+"""A read's arguments that, given a number, name a position in the store or a log."""
+
+
 def read_problem(field: str, value: object) -> None:
-    """Refuses a read's argument that could only be a mistake: a filter's list given empty."""
+    """Refuses a read's argument that could only be a mistake: a filter's list given empty,
+    a position below 0."""
+    if field in POSITIONS and isinstance(value, int) and value < 0:
+        raise InvalidInput(
+            field,
+            "position-not-negative",
+            f"{field} is a position: 0 or more, as a mutation or a delivered item answered it",
+        )
     if isinstance(value, list) and not value:
         raise InvalidInput(
             field,
