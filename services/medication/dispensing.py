@@ -60,6 +60,8 @@ buprenorphine extended-release REMS: harm or death if self-injected into a vein)
 TAKE_HOME_DAYS_MAX = 90
 """The longest span one take-home hand-over may cover (the longest dosing interval): far
 past any take-home cap, and a bound on the days a request makes the record look at."""
+IN_ERROR_DETAIL = "the entry's detail: read clientDosing"
+"""Where a mark of entered in error's reason is read: a refusal never quotes it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,8 +233,8 @@ def replace_dose(
             "replacesDoseId",
             "dose-in-error",
             f"dose {replaces_dose_id} was marked entered in error"
-            f" {order.in_error[replaces_dose_id].note(rules.zone)}; it was not given, so it is"
-            " not replaced",
+            f" {order.in_error[replaces_dose_id].note(rules.zone, IN_ERROR_DETAIL)}; it was not"
+            " given, so it is not replaced",
         )
     replaced = next((o for o, r in order.replaced.items() if r == replaces_dose_id), None)
     if replaced is not None:
@@ -302,7 +304,7 @@ def enter_in_error(
             "doseId",
             "not-in-error",
             f"dose {dose_id} was already marked entered in error"
-            f" {order.in_error[dose_id].note(rules.zone)}",
+            f" {order.in_error[dose_id].note(rules.zone, IN_ERROR_DETAIL)}",
         )
     replacement = order.replaced.get(dose_id)
     if replacement is not None:
@@ -346,7 +348,7 @@ def enter_take_home_in_error(
             "dispenseId",
             "not-in-error",
             f"take-home {dispense_id} was already marked entered in error"
-            f" {order.take_home_in_error[dispense_id].note(rules.zone)}",
+            f" {order.take_home_in_error[dispense_id].note(rules.zone, IN_ERROR_DETAIL)}",
         )
     handed = order.handed_over[dispense_id]
     record.record(
@@ -462,7 +464,7 @@ def enter_not_given_in_error(
             "entryId",
             "not-in-error",
             f"dose not given {given.entry_id} was already marked entered in error"
-            f" {entry.in_error.note(rules.zone)}",
+            f" {entry.in_error.note(rules.zone, IN_ERROR_DETAIL)}",
         )
     reason = _reason(given.reason, "say why the dose not given is in error (wrong client, ...)")
     record.record(

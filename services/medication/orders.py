@@ -35,10 +35,15 @@ class Hold:
     rule_version: str = ""
 
     def note(self, zone: tzinfo) -> str:
-        """``since <the program's date and time>, placed by <user> (<reason>)``, as a refusal
-        quotes it: the clock the clinic reads, not UTC's."""
+        """``since <the program's date and time>, placed by <user>[ under rule <id>]``, as a
+        refusal quotes it: the clock the clinic reads, not UTC's. The reason is free text a
+        refusal never quotes (``kernel/marked.py``): it names where the reason is read."""
         since = self.since.astimezone(zone)
-        return f"since {since:%Y-%m-%d %H:%M}, placed by {self.by} ({self.reason})"
+        rule = f" under rule {self.rule_id}" if self.rule_id else ""
+        return (
+            f"since {since:%Y-%m-%d %H:%M}, placed by {self.by}{rule} (its reason is the"
+            f" order's hold.reason: read clientMedications)"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +144,8 @@ class Order:
 
     def stopped_note(self, zone: tzinfo) -> str:
         """How it was stopped, on the program's day in ``zone``; empty while it is not."""
-        return "" if self.stopped is None else self.stopped.note(zone)
+        reason_in = "the order's stoppedReason: read clientMedications"
+        return "" if self.stopped is None else self.stopped.note(zone, reason_in)
 
     @property
     def current(self) -> bool:

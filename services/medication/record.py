@@ -165,7 +165,7 @@ class MedicationRecord(Aggregate, context="medication"):
             order.status = (
                 Status.STOPPED if isinstance(event, OrderDiscontinued) else Status.ENTERED_IN_ERROR
             )
-            order.stopped = Marked(event.occurred_at, event.actor.id, event.reason)
+            order.stopped = Marked(event.occurred_at, event.actor.id)
         elif isinstance(event, OrderReinstated):
             self._apply_reinstated(event)
         elif isinstance(event, MedicationStatementRecorded):
@@ -213,7 +213,7 @@ class MedicationRecord(Aggregate, context="medication"):
         if isinstance(event, MedicationStatementEnded):
             statement.stopped_at = event.occurred_at
         else:
-            statement.in_error = Marked(event.occurred_at, event.actor.id, event.reason)
+            statement.in_error = Marked(event.occurred_at, event.actor.id)
 
     def _apply_not_given_in_error(self, event: DoseNotGivenEnteredInError) -> None:
         """Its day is no longer accounted for, unless another dose not given under the order
@@ -300,7 +300,7 @@ class MedicationRecord(Aggregate, context="medication"):
         """The dose leaves its day, its slot (or, a replacement, the dose it replaced: that
         one counts as lost again) and the first dose day; what it was charted with stays."""
         order = self.orders[event.order_id]
-        order.in_error[event.dose_id] = Marked(event.occurred_at, event.actor.id, event.reason)
+        order.in_error[event.dose_id] = Marked(event.occurred_at, event.actor.id)
         doses = order.doses_on.get(event.day, [])
         if event.dose_id in doses:
             doses.remove(event.dose_id)
@@ -333,9 +333,7 @@ class MedicationRecord(Aggregate, context="medication"):
         """Its bottles leave the (day, slot) they covered, so the days are free to chart and
         count in no supply or dosed day; what it was charted with stays."""
         order = self.orders[event.order_id]
-        order.take_home_in_error[event.dispense_id] = Marked(
-            event.occurred_at, event.actor.id, event.reason
-        )
+        order.take_home_in_error[event.dispense_id] = Marked(event.occurred_at, event.actor.id)
         for bottle in event.bottles:
             if order.take_home.get((bottle.day, bottle.slot)) == event.dispense_id:
                 del order.take_home[(bottle.day, bottle.slot)]

@@ -93,7 +93,8 @@ async def test_refusals_name_the_rule_and_what_would_be_valid_and_record_only_a_
     assert "hard stop: discontinue methadone first" in blocked["message"]
     assert held["rule"] == "order-active"
     assert "on hold since" in held["message"]
-    assert "placed by dr-lee (QTc 520 ms); a prescriber must resume it" in held["message"]
+    assert "placed by dr-lee (its reason is the order's hold.reason" in held["message"]
+    assert "QTc 520" not in held["message"]
     # The hard stop alone is on the record (one event, no order); the other refusals left
     # nothing.
     assert blocked["position"] == head + 1

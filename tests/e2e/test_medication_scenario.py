@@ -147,7 +147,8 @@ async def test_two_clients_through_the_full_medication_story(
 
     held = await alex.refused(DOSE, orderId=methadone, amount="60", dosageForm="oral solution")
     assert held["rule"] == "order-active"
-    assert "placed by missed-dose-sweep (3 consecutive dosing days missed" in held["message"]
+    said = "placed by missed-dose-sweep under rule consecutive-missed-doses"
+    assert said in held["message"]
     await alex.doctor(RESUME, orderId=methadone, reason="assessed: not intoxicated, wants to taper")
     steps = [
         {"start": str(today + timedelta(days=7 * n)), "dose": dose}
