@@ -392,5 +392,10 @@ def source_of(stamp: Stamp) -> ReportSource:
 
 
 def _cleaned(values: tuple[str, ...]) -> tuple[str, ...]:
-    """Each value trimmed, once; one that shows nothing is none."""
-    return tuple(dict.fromkeys(v for v in map(said, values) if v))
+    """Each value trimmed, once whatever its case, as first spelt ("alcohol" and "ALCOHOL"
+    are one substance, and an alert named both); one that shows nothing is none."""
+    kept: dict[str, str] = {}
+    for value in map(said, values):
+        if value:
+            kept.setdefault(value.casefold(), value)
+    return tuple(kept.values())

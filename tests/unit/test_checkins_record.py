@@ -141,3 +141,17 @@ def test_each_check_in_command_is_counted_under_its_own_name() -> None:
     assert {name: command_name(command) for name, command in built.items()} == {
         name: name for name in built
     }
+
+
+def test_substances_and_side_effects_named_twice_in_another_case_or_spacing_are_kept_once() -> None:
+    """Only exact repeats were dropped: "alcohol", "ALCOHOL" and " alcohol" were kept as
+    two, and the alert on the check-in read "alcohol, ALCOHOL"."""
+    story = Story()
+    story.check_in(
+        substance_use=True,
+        substances=("alcohol", "ALCOHOL", " alcohol", "Heroin ", "heroin"),
+        side_effects=("Nausea", "nausea "),
+    )
+    [recorded] = [e for e in story.events() if isinstance(e, CheckInRecorded)]
+    assert recorded.substances == ("alcohol", "Heroin")
+    assert recorded.side_effects == ("Nausea",)
