@@ -23,7 +23,13 @@ from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.projections.generations import SCRATCH
-from carecoord.projections.projector import ReadModel, current_generation, current_generations
+from carecoord.projections.projector import (
+    ReadModel,
+    built_versions,
+    current_generation,
+    current_generations,
+    version,
+)
 from carecoord.projections.rebuild import (
     Progress,
     Target,
@@ -84,6 +90,10 @@ class Verified:
     """The live model's position, as the projector and the gate read it."""
     store_head: int
     """The store's newest position, in the same snapshot as the live model's."""
+    built_with: int
+    """The version of the model that built the live rows (``projections/versions.py``)."""
+    derived_with: int
+    """This code's version of the model, which derived the rows compared with them."""
 
     @property
     def differing(self) -> tuple[UUID | None, ...]:
@@ -98,8 +108,19 @@ class Verified:
         return self.live_position > self.store_head
 
     @property
+    def judged(self) -> bool:
+        """Whether this code can judge the live rows: not when a later version of the model
+        built them (this code cannot say what that version derives; it would call the rows
+        it adds, or no longer writes, a difference, and the rows it leaves alone the same)."""
+        return self.built_with <= self.derived_with
+
+    @property
     def intact(self) -> bool:
-        return not self.differences and not self.ahead
+        return self.judged and not self.differences and not self.ahead
+
+    @property
+    def differs(self) -> bool:
+        return self.judged and not self.intact
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -114,6 +135,9 @@ class Verified:
             "differences": [d.as_json() for d in self.differences],
             "livePosition": self.live_position,
             "storeHead": self.store_head,
+            "judged": self.judged,
+            "builtWith": self.built_with,
+            "derivedWith": self.derived_with,
         }
 
 
@@ -210,6 +234,7 @@ async def _compare(
         live = await positions.read(conn, target.name)
         head = await store.last_position_on(conn)
         generation = await current_generation(conn, target.name)
+        built = await built_versions(conn, [target.name])
         live_digests, (derived, more) = await asyncio.gather(
             _digests(conn, target.model.table(generation)),
             _caught_up(store, pool, target, reached, live),
@@ -226,6 +251,8 @@ async def _compare(
         time.perf_counter() - started,
         live,
         head,
+        built.get(target.name, version(target.model)),
+        version(target.model),
     )
 
 

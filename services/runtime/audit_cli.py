@@ -12,7 +12,8 @@ tables, in one pass, and compares each with the live one by digest, per model an
 client (``projections/verify.py``), with its progress on stderr; it names each difference
 by model, client id, row counts and digests (never content) and exits 0 when every model
 is the same, 1 when one differs, 2 when it cannot check (no event store or read models in
-the database, an event that does not decode, the database lost partway, interrupted).
+the database, an event that does not decode, the database lost partway, interrupted, or,
+with none differing, a model a later version of it built: this code cannot judge it).
 
 SIGINT or SIGTERM stops any of them with one line and exit 2: nothing is printed as found,
 and the scratch tables of ``projections`` are dropped (a traceback, or, beside a running
@@ -92,7 +93,8 @@ def arguments(audit: argparse.ArgumentParser) -> None:
         "one pass, and compare each with the live one, per model and per client "
         "(docs/architecture.md, 'Projection verification'). Differences are named by model, "
         "client id, row counts and digests, never by content.",
-        epilog=EXIT_STATUS.replace("intact, 1 broken", "every model the same, 1 one differs"),
+        epilog="exit status: 0 every model the same, 1 one differs, 2 cannot check (no"
+        " database, a model a later version of it built, interrupted)",
     )
     projections_cmd.add_argument("--json", action="store_true", help="print the report as JSON")
     audit_export.arguments(
@@ -263,7 +265,9 @@ def check_projections(args: argparse.Namespace, database_url: str) -> int:
         print(json.dumps(projections_json(found, seconds), indent=2))
     else:
         print(describe_projections(found, seconds))
-    return INTACT if all(v.intact for v in found) else BROKEN
+    if any(v.differs for v in found):
+        return BROKEN
+    return INTACT if all(v.intact for v in found) else CANNOT_CHECK
 
 
 CANNOT_DERIVE = (
@@ -303,6 +307,8 @@ def describe_projections(found: list[Verified], seconds: float) -> str:
     ]
     for v in found:
         lines.append(f"  {v.name:<20} {_verdict(v)}")
+        if not v.judged:
+            continue
         if v.ahead:
             lines.append(
                 f"    the model: live position {v.live_position:,} past the store's head"
@@ -319,6 +325,11 @@ def describe_projections(found: list[Verified], seconds: float) -> str:
 
 def _verdict(v: Verified) -> str:
     held = f"{v.rows:,} rows, {v.clients:,} clients"
+    if not v.judged:
+        return (
+            f"CANNOT JUDGE built by version {v.built_with} of it, a later one than this code's"
+            f" {v.derived_with}: check it with the release that built it"
+        )
     if v.intact:
         return f"same     {held}, digest {v.live_digest}"
     ahead = ", its position ahead of the store" if v.ahead else ""
