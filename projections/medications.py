@@ -37,7 +37,7 @@ from carecoord.projections.inserts import Pending
 from carecoord.projections.rows import fetch, steps_at_most
 
 NAME = "medications"
-VERSION = 2
+VERSION = 3
 READS = (DoseChanged, InteractionFound, MedicationPrescribed, MedicationStatementEnded,
          MedicationStatementEnteredInError, MedicationStatementRecorded, OrderDiscontinued,
          OrderEnteredInError, OrderHeld, OrderReinstated, OrderResumed,
@@ -160,8 +160,9 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
             await w.update(item, e.order_id, "active", {"hold": None})
         elif isinstance(e, OrderDiscontinued | OrderEnteredInError):
             status = "stopped" if isinstance(e, OrderDiscontinued) else "entered-in-error"
+            # A stopped order is no longer held: its hold stays in its history lines only.
             stopped = {"stopped_reason": e.reason, "stopped_by": e.actor.id,
-                       "stopped_role": e.actor.role.value}  # fmt: skip
+                       "stopped_role": e.actor.role.value, "hold": None}  # fmt: skip
             await w.update(item, e.order_id, status, stopped)
             await w.left_picture(item, e.order_id)
         elif isinstance(e, OrderReinstated):
