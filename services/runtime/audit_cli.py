@@ -17,7 +17,8 @@ with none differing, a model a later version of it built: this code cannot judge
 
 SIGINT or SIGTERM stops any of them with one line and exit 2: nothing is printed as found,
 and the scratch tables of ``projections`` are dropped (a traceback, or, beside a running
-``up``, exit 0 with nothing said, which a script read as intact).
+``up``, exit 0 with nothing said, which a script read as intact). Once ``verify`` or
+``projections`` has its verdict, Ctrl-C leaves its exit status (``said``).
 
 ``audit export`` is ``services/runtime/audit_export.py``.
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -163,12 +165,22 @@ def check_chains(args: argparse.Namespace, database_url: str) -> int:
               file=sys.stderr)  # fmt: skip
         return CANNOT_CHECK
     if args.json:
-        print(json.dumps(report.as_json() | {"accessLog": access_log_json(logged)}, indent=2))
+        said(json.dumps(report.as_json() | {"accessLog": access_log_json(logged)}, indent=2))
     else:
-        print(describe(report, anchored=bool(args.anchors)))
-        print(describe_access_log(logged))
+        said(f"{describe(report, anchored=bool(args.anchors))}\n{describe_access_log(logged)}")
     intact = report.intact and (logged is None or logged.broken is None)
     return INTACT if intact else BROKEN
+
+
+def said(verdict: str) -> None:
+    """Print the verdict of a check that ran; its exit status stands from here on. Ctrl-C
+    reaches every process of the terminal's foreground pipeline (the pager reading this
+    answer too) and ended it 130, or 2 "nothing was checked", with its verdict printed: it
+    is ignored now. SIGTERM still stops a verdict no reader takes, and is ignored once it
+    is written."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    print(verdict, flush=True)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _warned(warning: str) -> None:
@@ -262,9 +274,9 @@ def check_projections(args: argparse.Namespace, database_url: str) -> int:
         return CANNOT_CHECK
     seconds = time.perf_counter() - started
     if args.json:
-        print(json.dumps(projections_json(found, seconds), indent=2))
+        said(json.dumps(projections_json(found, seconds), indent=2))
     else:
-        print(describe_projections(found, seconds))
+        said(describe_projections(found, seconds))
     if any(v.differs for v in found):
         return BROKEN
     return INTACT if all(v.intact for v in found) else CANNOT_CHECK

@@ -89,7 +89,7 @@ exit status:
       already running; audit: a broken chain, a read model that differs
   2   a wrong argument (a tail --subject off the stream too) or setting, an unusable data
       directory or key, output that cannot be written; audit: cannot check (no database,
-      interrupted)
+      interrupted before its verdict: Ctrl-C after it leaves its status)
   75  NATS out of reach at start, or its connection gave up: start the command again
   141 its reader left (carecoord audit projections | head -1): it stops by SIGPIPE, quietly,
       as standard tools do (the shell says 141), once it has cleaned up
