@@ -16,7 +16,7 @@ from carecoord.services.alerts.raising import with_alerts
 from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.careteam.team import CareTeam
-from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.therapy.leaders import clinician_named, require_leader
@@ -63,6 +63,20 @@ def _record(uow: UnitOfWork, client_id: UUID) -> tuple[TherapyRecord, datetime |
     return uow.get(TherapyRecord, client_id), client.enrolled_at
 
 
+def _one_program(uow: UnitOfWork, client_ids: Sequence[UUID]) -> None:
+    """Refuse a group whose members are enrolled in different programs: each program's
+    clients are its own under Part 2, and a shared session tells each of the others."""
+    first = uow.get(ClientRecord, client_ids[0]).program
+    for client_id in client_ids[1:]:
+        if uow.get(ClientRecord, client_id).program != first:
+            raise RuleViolation(
+                "clientIds",
+                "same-program",
+                f"client {client_id} is enrolled in another program than client"
+                f" {client_ids[0]}; a session's members are of one program",
+            )
+
+
 def schedule_session(
     stamp: Stamp,
     *,
@@ -101,6 +115,7 @@ def schedule_session(
 
     def run(uow: UnitOfWork) -> UUID:
         records = [_record(uow, client_id) for client_id in client_ids]
+        _one_program(uow, client_ids)
         for client_id in client_ids:
             require_leader(uow.get(CareTeam, client_id), booking.clinician_id)
         decided = [
