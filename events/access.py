@@ -40,10 +40,12 @@ class BreakGlassUsed(_Access):
     """A clinician outside the care team opened the record in an emergency (42 CFR 2.51).
 
     It is the alert to the program: program admins query these and see them on the timeline.
-    The reason stays out of the summary; it may describe the emergency.
+    The reason stays out of the summary; it may describe the emergency, so it is free text:
+    it goes to a recipient, or is shown a reader, only with all its writer's role reads.
     """
 
     summary_template: ClassVar[str] = "Emergency access by {member_id} ({role})"
+    free_text: ClassVar[tuple[str, ...]] = ("reason",)
 
     access_id: UUID
     member_id: str = Field(min_length=1, max_length=200)

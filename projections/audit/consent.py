@@ -24,6 +24,7 @@ from carecoord.projections.audit.fhir import (
     ACT_CODE,
     BASE,
     LOINC,
+    MASKED,
     Resource,
     Resources,
     day,
@@ -101,13 +102,22 @@ def consent_revoked(res: Resources, event: ConsentRevoked) -> None:
 
 
 def _patient_entity(
-    event: BreakGlassUsed | DisclosureIntended | DisclosureRecorded, description: str
+    event: BreakGlassUsed | DisclosureIntended | DisclosureRecorded,
+    description: str,
+    *,
+    masked: bool = False,
 ) -> Resource:
-    return {
+    """The client the event is about; its ``description`` the data-absent-reason ``masked``
+    where the export withheld it (an emergency's reason from a reader not shown it)."""
+    entity: Resource = {
         "what": patient(event),
         "role": {"system": "http://terminology.hl7.org/CodeSystem/object-role", "code": "1"},
-        "description": description,
     }
+    if description:
+        entity["description"] = description
+    elif masked:
+        entity["_description"] = {"extension": [MASKED]}
+    return entity
 
 
 def broke_glass(res: Resources, event: BreakGlassUsed) -> None:
@@ -135,7 +145,7 @@ def broke_glass(res: Resources, event: BreakGlassUsed) -> None:
                 }
             ],
             "source": {"observer": {"display": "carecoord"}},
-            "entity": [_patient_entity(event, event.reason)],
+            "entity": [_patient_entity(event, event.reason, masked=res.masked(event, "reason"))],
         },
     )
 

@@ -15,7 +15,7 @@ from uuid import UUID
 import pytest
 from forwarding import received_by
 from medication_steps import CHANGE, HOLD, NOT_GIVEN, RESUME, Clinic, mutation
-from test_access import consent_to_organization
+from test_access import BREAK_GLASS, consent_to_organization
 
 from carecoord.events import Actor, Role
 from carecoord.events.consent import Recipient, RecipientType
@@ -356,4 +356,27 @@ async def test_a_check_ins_correction_goes_under_a_consent_to_check_ins(api: Api
     assert [(e["type"], e.get("entry"), e.get("reason"), e.get("withheld")) for e in sent] == [
         ("checkins.CheckInRecorded", None, None, None),
         ("checkins.CheckInEnteredInError", "check_in", None, ["reason"]),
+    ]
+
+
+async def test_an_emergency_access_goes_under_a_consent_to_consents_without_its_reason(
+    api: Api,
+) -> None:
+    """A prescriber's reason for breaking the glass may describe the emergency ("found
+    unresponsive, naloxone given"): a probation office consented to the client's consent
+    entries alone learns that an emergency access was used, by whom, not what happened."""
+    clinic = await Clinic.enroll(api, "Dov K.")
+    probation = "probation-consents"
+    await consent_to_organization(
+        api, clinic.client_id, probation, ["CONSENT"], signed_by="Dov K.", purpose="supervision"
+    )
+    await api.ok(
+        BREAK_GLASS,
+        {"input": {"clientId": clinic.client_id, "reason": "found unresponsive, naloxone given"}},
+        role=Role.PRESCRIBER, user="dr-er",
+    )  # fmt: skip
+
+    sent = await forwarded(api, probation)
+    assert [(e["member_id"], e["reason"], e.get("withheld")) for e in sent if "access_id" in e] == [
+        ("dr-er", None, ["reason"])
     ]
