@@ -32,6 +32,7 @@ from carecoord.services.kernel.policy import (
     MAY_BREAK_GLASS,
     NOTES,
     POLICY_VERSION,
+    writer_sees,
 )
 from carecoord.services.kernel.stamp import Stamp
 
@@ -94,7 +95,7 @@ class ConsentRecord(Aggregate, context="consent"):
     def __init__(self, client_id: UUID) -> None:
         super().__init__(client_id)
         self.consents: dict[UUID, Consent] = {}
-        self.emergencies: dict[UUID, datetime] = {}
+        self.emergencies: dict[UUID, BreakGlassUsed] = {}
         self.disclosed: dict[tuple[str, str], dict[UUID, UUID | None]] = {}
         """The store's events each recipient was sent, or is being sent under an intent not
         yet completed, by (recipient type, id): each with the consent it went under."""
@@ -109,7 +110,7 @@ class ConsentRecord(Aggregate, context="consent"):
         elif isinstance(event, ConsentRevoked):
             self.consents[event.consent_id].revoked = True
         elif isinstance(event, BreakGlassUsed):
-            self.emergencies[event.access_id] = event.expires_at
+            self.emergencies[event.access_id] = event
         elif isinstance(event, DisclosureIntended | DisclosureRecorded):
             if isinstance(event, DisclosureIntended):
                 self.intended[event.disclosure_id] = event
@@ -384,7 +385,8 @@ class ConsentRecord(Aggregate, context="consent"):
                     "dataKinds", "consent-covers-kinds", f"the consent does not cover: {extra}"
                 )
         elif break_glass_id is not None:
-            if not now < self.emergencies.get(break_glass_id, now):
+            emergency = self.emergencies.get(break_glass_id)
+            if emergency is None or not now < emergency.expires_at:
                 raise RuleViolation(
                     "breakGlassId",
                     "emergency-in-force",
@@ -396,6 +398,13 @@ class ConsentRecord(Aggregate, context="consent"):
                     "emergency-covers-kinds",
                     "an emergency access opens no counseling_note: SUD counseling notes go"
                     " under a consent for them alone (42 CFR 2.31)",
+                )
+            if extra := ", ".join(sorted(k.value for k in kinds - writer_sees(emergency.role))):
+                raise RuleViolation(
+                    "dataKinds",
+                    "emergency-covers-kinds",
+                    f"the emergency access opens what a {emergency.role} reads on the team,"
+                    f" not: {extra}",
                 )
 
 
