@@ -73,11 +73,22 @@ class Session:
     format: SessionFormat
     scheduled_for: datetime
     booked_at: datetime
+    planned_minutes: int
     outcome: Outcome = Outcome.SCHEDULED
     outcome_event_id: UUID | None = None
     """The event that recorded the outcome (the latest correction's, once corrected)."""
     duration_minutes: int | None = None
     """The length recorded with an attended outcome (as corrected)."""
+
+    def overlaps(self, starts: datetime, minutes: int) -> bool:
+        """Whether the client is held by this session during ``minutes`` from ``starts``: a
+        late-cancelled one holds no time."""
+        ends = self.scheduled_for + timedelta(minutes=self.planned_minutes)
+        return (
+            self.outcome is not Outcome.LATE_CANCELLED
+            and starts < ends
+            and self.scheduled_for < starts + timedelta(minutes=minutes)
+        )
 
     @property
     def opened(self) -> datetime:
@@ -139,7 +150,11 @@ class TherapyRecord(Aggregate, context="therapy"):
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, SessionScheduled):
             self.sessions[event.session_id] = Session(
-                event.modality, event.format, event.scheduled_for, event.occurred_at
+                event.modality,
+                event.format,
+                event.scheduled_for,
+                event.occurred_at,
+                event.planned_minutes,
             )
         elif isinstance(event, SessionAttended):
             self._close(event.session_id, Outcome.ATTENDED, event.event_id, event.duration_minutes)
@@ -177,6 +192,7 @@ class TherapyRecord(Aggregate, context="therapy"):
             )
         self._happened(stamp, occurred_at, enrolled_at)
         self._since_enrolment("scheduledFor", booking.scheduled_for, enrolled_at)
+        self._free(booking)
         latest = stamp.clock() + BOOKING_HORIZON
         if booking.scheduled_for > latest:
             raise InvalidInput(
@@ -198,6 +214,19 @@ class TherapyRecord(Aggregate, context="therapy"):
             planned_minutes=booking.planned_minutes,
             group_size=booking.group_size,
         )
+
+    def _free(self, booking: Booking) -> None:
+        """Refuse a booking during another of the client's sessions: a form sent twice booked
+        the slot twice, and one missed appointment counted as two no-shows in a row."""
+        for session_id, session in self.sessions.items():
+            if session.overlaps(booking.scheduled_for, booking.planned_minutes):
+                raise RuleViolation(
+                    "scheduledFor",
+                    "client-booked-then",
+                    f"client {self.client_id} is booked then for session {session_id}"
+                    f" ({session.scheduled_for.isoformat(timespec='minutes')},"
+                    f" {session.planned_minutes} min); late-cancel it or book another time",
+                )
 
     def outcome(
         self,

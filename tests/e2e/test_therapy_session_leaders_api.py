@@ -70,7 +70,7 @@ async def test_a_session_is_led_by_a_therapist_or_prescriber_on_the_care_team(ap
     await api.join_care_team(client_id, Role.PRESCRIBER, DOCTOR)
     led = await book(api, client_id, clinicianId=DOCTOR)
     session_id = led["data"]["scheduleSession"]["id"]
-    own = await book(api, client_id)
+    own = await book(api, client_id, scheduledFor=ago(days=9))
     assert await leaders(api, client_id, own["data"]["scheduleSession"]["position"]) == [
         DOCTOR, THERAPIST,
     ], "the refused bookings recorded nothing"  # fmt: skip

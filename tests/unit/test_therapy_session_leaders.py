@@ -54,6 +54,7 @@ def test_the_booker_leads_by_default_and_a_named_clinician_must_be_on_the_care_t
     assert stranger.rule == "clinician-on-care-team"
     assert "dr-nobody is not on client" in stranger.message
     story.join(story.client_id, DOCTOR)
+    story.later(hours=2)
     book(story, f"  {DOCTOR.id} ")
     assert leaders(story) == [THERAPIST.id, DOCTOR.id]
 
