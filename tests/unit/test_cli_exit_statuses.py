@@ -32,3 +32,15 @@ def test_each_audit_check_gives_its_exit_statuses(
 
     assert exited.value.code == 0
     assert "exit status: 0 " in capsys.readouterr().out
+
+
+def test_audit_projections_help_names_each_cause_of_cannot_check(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["audit", "projections", "--help"])
+
+    said = " ".join(capsys.readouterr().out.split())
+    cannot_check = said[said.index("2 cannot check") :]
+    for cause in ("no database", "another verification running", "a later version", "interrupted"):
+        assert cause in cannot_check
