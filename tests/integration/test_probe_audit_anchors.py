@@ -8,26 +8,18 @@ from __future__ import annotations
 
 import json
 import subprocess
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from audit_cli import audit
-from conftest import fresh_database, isolated_settings
+from enrolled_store import enrolled_store
 
-from carecoord.events import Actor, Role
-from carecoord.services.care.record import ClientRecord
 from carecoord.services.infrastructure.chain_anchors import read_anchors
-from carecoord.services.infrastructure.commands import CommandBus
 from carecoord.services.infrastructure.event_chain import TABLE
-from carecoord.services.infrastructure.store import EventStore, store_env
-from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import UnitOfWork
 from carecoord.services.runtime.bootstrap import Servers
 
-ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 HEAD = f"SELECT notification_id, encode(hash, 'hex') FROM {TABLE} ORDER BY 1 DESC LIMIT 1"
 
 
@@ -50,28 +42,14 @@ MALFORMED: dict[str, Callable[[int, str], str]] = {
 }
 
 
-def enroll(uow: UnitOfWork) -> None:
-    uow.get(ClientRecord, uuid.uuid4()).enroll(
-        ADMIN, display_name="Anchor T.", program="OTP", occurred_at=None
-    )
-
-
 @pytest.fixture
 def chained(servers: Servers, data_dir: Path) -> Iterator[tuple[str, int, str]]:
     """A fresh database with a chained store of three events, and its head."""
-    with fresh_database(servers.database_url) as url:
-        store = EventStore(env=store_env(isolated_settings(data_dir, database_url=url)))
-        bus = CommandBus(store)
-        try:
-            for _ in range(3):
-                bus.execute_sync(enroll)
-            with psycopg.connect(url) as conn:
-                found = conn.execute(HEAD).fetchone()
-            assert found is not None
-            yield url, int(found[0]), str(found[1])
-        finally:
-            bus.close()
-            store.close()
+    with enrolled_store(servers, data_dir, 3) as url:
+        with psycopg.connect(url) as conn:
+            found = conn.execute(HEAD).fetchone()
+        assert found is not None
+        yield url, int(found[0]), str(found[1])
 
 
 def audit_verify(url: str, cwd: Path, anchors: Path) -> subprocess.CompletedProcess[str]:

@@ -5,46 +5,24 @@ event store in the database, exit 2 ("cannot check"), with every event still sto
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from audit_cli import audit
-from conftest import fresh_database, isolated_settings
+from conftest import fresh_database
+from enrolled_store import enrolled_store
 
-from carecoord.events import Actor, Role
-from carecoord.services.care.record import ClientRecord
-from carecoord.services.infrastructure.commands import CommandBus
 from carecoord.services.infrastructure.event_chain import TABLE
-from carecoord.services.infrastructure.store import EventStore, store_env
-from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import UnitOfWork
 from carecoord.services.runtime.bootstrap import Servers
-
-ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
-
-
-def enroll(uow: UnitOfWork) -> None:
-    uow.get(ClientRecord, uuid.uuid4()).enroll(
-        ADMIN, display_name="Column T.", program="OTP", occurred_at=None
-    )
 
 
 @pytest.fixture
 def url(servers: Servers, data_dir: Path) -> Iterator[str]:
     """A fresh database with a chained store of two events."""
-    with fresh_database(servers.database_url) as url:
-        store = EventStore(env=store_env(isolated_settings(data_dir, database_url=url)))
-        bus = CommandBus(store)
-        try:
-            for _ in range(2):
-                bus.execute_sync(enroll)
-            yield url
-        finally:
-            bus.close()
-            store.close()
+    with enrolled_store(servers, data_dir, 2) as url:
+        yield url
 
 
 def test_a_store_without_its_chain_columns_is_broken_at_its_first_event(

@@ -7,47 +7,25 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import fresh_database, isolated_settings
+from enrolled_store import enrolled_store
 
-from carecoord.events import Actor, Role
-from carecoord.services.care.record import ClientRecord
-from carecoord.services.infrastructure.commands import CommandBus
 from carecoord.services.infrastructure.event_chain import TABLE
-from carecoord.services.infrastructure.store import EventStore, store_env
-from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import UnitOfWork
 from carecoord.services.runtime.bootstrap import Servers
 
-ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 ERASE = "\x1b[1A\x1b[2K\r"  # up a line, clear it, back to its start
 FORGED = f"care.ClientEnrolled{ERASE}{ERASE}event chain intact (event-sha256-v1)"
-
-
-def enroll(uow: UnitOfWork) -> None:
-    uow.get(ClientRecord, uuid.uuid4()).enroll(
-        ADMIN, display_name="Screen T.", program="OTP", occurred_at=None
-    )
 
 
 @pytest.fixture
 def url(servers: Servers, data_dir: Path) -> Iterator[str]:
     """A fresh database with a chained store of three events."""
-    with fresh_database(servers.database_url) as url:
-        store = EventStore(env=store_env(isolated_settings(data_dir, database_url=url)))
-        bus = CommandBus(store)
-        try:
-            for _ in range(3):
-                bus.execute_sync(enroll)
-            yield url
-        finally:
-            bus.close()
-            store.close()
+    with enrolled_store(servers, data_dir, 3) as url:
+        yield url
 
 
 def test_a_topic_carrying_terminal_escapes_is_printed_escaped(url: str, tmp_path: Path) -> None:
