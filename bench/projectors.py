@@ -17,7 +17,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from carecoord.bench.options import Bench
-from carecoord.bench.platform import SECRET, spawn, stop, wait_healthy
+from carecoord.bench.platform import SECRET, delete_streams, spawn, stop, wait_healthy
 from carecoord.bench.seed import seed
 from carecoord.bench.summary import Figure, Target
 from carecoord.bench.usage import CpuUse, Processes, cpu_used
@@ -44,6 +44,7 @@ class CaughtUp:
 async def projecting(bench: Bench, database_url: str, parts: int) -> AsyncIterator[Processes]:
     """``parts`` projector processes sharing the read models, each once it answers."""
     tag = uuid.uuid4().hex[:8]
+    stream = f"BENCH{tag}"
     logs = bench.data_dir / "logs" / tag
     logs.mkdir(parents=True, exist_ok=True)
     started: list[subprocess.Popen[bytes]] = []
@@ -55,7 +56,7 @@ async def projecting(bench: Bench, database_url: str, parts: int) -> AsyncIterat
                 DATABASE_URL=database_url,
                 NATS_URL=bench.nats_url,
                 CARECOORD_SUBJECT_ROOT=f"bench{tag}",
-                CARECOORD_STREAM_NAME=f"BENCH{tag}",
+                CARECOORD_STREAM_NAME=stream,
                 CARECOORD_JWT_SECRET=SECRET,
                 CARECOORD_DATA_DIR=str(bench.data_dir),
                 CARECOORD_METRICS_PORT=str(port),
@@ -67,6 +68,8 @@ async def projecting(bench: Bench, database_url: str, parts: int) -> AsyncIterat
         yield Processes({f"projector-{k}": p.pid for k, p in enumerate(started, 1)}, dbname)
     finally:
         stop(started)
+        # The projectors declare the stream at start: it goes with them, as a deployment's.
+        await delete_streams(bench.nats_url, stream, f"{stream}_ANCHORS")
 
 
 async def lowest_position(database_url: str) -> int:
