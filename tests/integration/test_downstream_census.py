@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
 from uuid import UUID
 
 from faststream.nats import NatsBroker
@@ -80,6 +81,15 @@ async def relayed(platform: Platform, position: int) -> None:
 
 async def reached(census: Census, position: int) -> None:
     await until(lambda: census.position >= position)
+
+
+def skipped_sequences(records: Sequence[logging.LogRecord]) -> list[int]:
+    """The stream sequences of the messages the census logged as no events, in order."""
+    return sorted(
+        int(getattr(r, "stream_sequence", 0))
+        for r in records
+        if getattr(r, "code", None) == "MESSAGE_UNREADABLE"
+    )
 
 
 async def test_a_new_subscriber_replays_the_stream_then_follows_live_once_each_in_order(
