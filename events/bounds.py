@@ -13,7 +13,7 @@ that gets past the API but not past one of those is stored and then retried fore
 | a string in a list, tuple or dict key | ``ITEM_MAX`` (a label: a side effect, an item id) |
 | a list, tuple or dict | ``COUNT_MAX`` entries (or its own smaller ``max_length``) |
 | a number | finite, under ``NUMBER_MAX`` in size, at most ``PLACES_MAX`` decimal places |
-| a date or time | a year from ``YEAR_MIN`` to ``YEAR_MAX`` |
+| a date or time | a year from ``YEAR_MIN`` to ``YEAR_MAX`` (a time's in UTC) |
 | a time | a UTC offset from ``OFFSET_MIN`` to ``OFFSET_MAX`` |
 | the whole event | ``EVENT_BYTES_MAX`` bytes of JSON |
 
@@ -37,7 +37,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from functools import cache
@@ -150,9 +150,25 @@ def _places(value: Decimal) -> int:
 
 
 def date_problem(value: date) -> str | None:
-    if not YEAR_MIN <= value.year <= YEAR_MAX:
-        return f"must fall in the years {YEAR_MIN} to {YEAR_MAX}, not {value.year}"
+    """A time is judged in UTC, as it is stored and compared: 1900-01-01T00:00+14:00 passed
+    as 1900 in its own offset and was stored as 1899-12-31 UTC."""
+    year = _utc_year(value) if isinstance(value, datetime) else value.year
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        shown = "" if year == value.year else f" in UTC ({value.year} at its offset)"
+        return f"must fall in the years {YEAR_MIN} to {YEAR_MAX}, not {year}{shown}"
     return None
+
+
+def _utc_year(moment: datetime) -> int:
+    """The year of the instant ``moment`` names in UTC (its own without an offset). One past
+    the calendar in UTC (year 1 ahead of UTC, 9999 behind it) is out of bounds anyway, and
+    is judged by its own year."""
+    if moment.utcoffset() is None:
+        return moment.year
+    try:
+        return moment.astimezone(UTC).year
+    except OverflowError:
+        return moment.year
 
 
 def offset_problem(moment: datetime) -> str | None:

@@ -22,6 +22,7 @@ from carecoord.events.checkins import (
 )
 from carecoord.events.medication import GuestDosingArranged
 from carecoord.events.therapy import SessionNoteRecorded, SessionScheduled
+from carecoord.graphql.input_bounds import BoundedArguments
 from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.stamp import Stamp
 
@@ -171,6 +172,29 @@ def test_dates_fall_in_plausible_years() -> None:
     assert bounds.date_problem(date(1, 1, 1))
     assert bounds.date_problem(date(1900, 1, 1)) is None
     assert bounds.date_problem(date(2200, 12, 31)) is None
+
+
+@pytest.mark.parametrize(
+    ("moment", "year"),
+    [
+        (datetime(1900, 1, 1, tzinfo=timezone(timedelta(hours=14))), "not 1899 in UTC (1900"),
+        (datetime(2200, 12, 31, 23, tzinfo=timezone(timedelta(hours=-12))), "not 2201 in UTC"),
+        (datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))), "not 1"),  # no year 0 in UTC
+    ],
+)
+def test_a_time_falls_in_the_plausible_years_in_utc(moment: datetime, year: str) -> None:
+    """As stored and compared: 1900-01-01T00:00+14:00 passed as 1900 and was stored as
+    1899-12-31 UTC, by an event and by an API argument alike."""
+    loc, message = refusal(check_in, mood=5, occurred_at=moment)
+    assert loc == ("occurred_at",)
+    assert year in message
+    with pytest.raises(InvalidInput) as refused:
+        BoundedArguments(dates=True, reads=False).map_arguments({"occurred_at": moment})
+    assert (refused.value.field, refused.value.rule) == ("occurredAt", "value-bounds")
+    assert year in refused.value.message
+    kiritimati = timezone(timedelta(hours=14))
+    assert bounds.problem(datetime(1900, 1, 1, 14, tzinfo=kiritimati)) is None  # 00:00 UTC
+    assert bounds.problem(datetime(2200, 12, 31, 23, 59, tzinfo=UTC)) is None
 
 
 @pytest.mark.parametrize(
