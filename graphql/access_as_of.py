@@ -9,7 +9,7 @@ does not show (an SUD counseling note) is left out, never its content.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -30,6 +30,7 @@ from carecoord.projections.audit.export import ClientRecord
 from carecoord.projections.audit.history import client_history
 from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.infrastructure.identity import client_subject
+from carecoord.services.kernel.clinical_time import happened
 from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound
 from carecoord.services.kernel.policy import Grant, Listing
 
@@ -291,6 +292,9 @@ class AccessAsOfQuery:
         auditor = ctx.reader()
         if at.tzinfo is None:
             raise InvalidInput("at", "time-offset", "at needs its UTC offset (e.g. Z)")
+        # What could be seen at a time to come is no record: consents and memberships would
+        # be judged in force or expired by a moment that has not happened.
+        at = happened("at", at, now=datetime.now(UTC), enrolled_at=None)
         if not user_id.strip():
             raise InvalidInput("userId", "user-id", "name the user (their token subject)")
         if len(user_id) > ACTOR_ID_MAX:

@@ -1,11 +1,13 @@
 """What a user could see at a time refuses more care-team memberships or emergency accesses
 of the user than one read answers, naming ``userId`` (``rows-at-most``), as it does the
 consents naming them: each list was answered whole, however many years made it. The bound is
-lowered here: the code reads it as it answers."""
+lowered here: the code reads it as it answers. A time to come is refused (``at``,
+``not-in-future``): it was answered, judging consents and memberships in force or expired by
+a moment that had not happened."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -66,3 +68,19 @@ async def test_emergency_accesses_of_a_user_past_the_most_rows_refuse_what_they_
         await api.ok(BREAK_GLASS, {"input": given}, role=Role.NURSE, user=nurse)
 
     await refused_past_two(api, client_id, nurse, "breakGlassUses", "emergency accesses")
+
+
+async def test_a_time_to_come_is_refused_naming_at(api: Api) -> None:
+    client_id = await enrolled(api)
+    ahead = datetime.now(UTC) + timedelta(days=30)
+    variables = {"id": client_id, "at": ahead.isoformat(), "user": "nurse-1"}
+
+    body = await api.gql(AS_OF, variables, **AUDITOR)
+
+    [error] = body["errors"]
+    extensions = error["extensions"]
+    assert (extensions["code"], extensions["field"]) == ("BAD_USER_INPUT", "at")
+    assert extensions["rule"] == "not-in-future"
+    assert "is in the future" in error["message"]
+    skewed = datetime.now(UTC) + timedelta(minutes=2)  # a workstation's clock a little ahead
+    assert await api.ok(AS_OF, variables | {"at": skewed.isoformat()}, **AUDITOR)

@@ -7,7 +7,7 @@ instant had two answers."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -73,12 +73,14 @@ async def test_the_blind_lifts_after_its_last_day_in_the_programs_time_zone(
 async def test_access_as_of_an_instant_is_one_answer_whatever_its_offset(
     api: Api, now: datetime, zone: ZoneInfo
 ) -> None:
+    """Asked now (a time to come is refused), written in the program's zone and in UTC,
+    whose dates part: the last day is the earlier of the two, over where the program doses
+    when its date is ahead of UTC's, and not yet over when it is behind."""
     clinic = await Clinic.enroll(api, "Blind A.")
-    end = now.date() + timedelta(days=1)
-    await blind_taper_ending(clinic, end)
-    # Where the program's day and UTC's part: half an hour before or after the last day ends.
-    ahead = now.astimezone(zone).date() > now.date()
-    there = datetime.combine(end + timedelta(days=ahead), time(0 if ahead else 23, 30), zone)
+    program_day, utc_day = now.astimezone(zone).date(), now.date()
+    await blind_taper_ending(clinic, min(program_day, utc_day))
+    ahead = program_day > utc_day
+    there = datetime.now(UTC).astimezone(zone)
     answers = []
     for at in (there, there.astimezone(UTC)):
         found = await api.ok(
