@@ -311,11 +311,19 @@ class TimelineSubscription:
                 )
                 restated = await goals_restated(ctx, client_id, gained.entries)
                 text = TextShown.of(grant, ctx.reader().id)
+                taken = False
                 for row in gained.entries:
+                    if taken:
+                        # The reader took the last push when they liked (a stalled socket:
+                        # hours later): decided again on the access recorded by now.
+                        grant = await may_read(ctx, client_id, "timeline")
+                        text = TextShown.of(grant, ctx.reader().id)
+                        taken = False
                     if shown(grant, ctx, row):
                         await ctx.gate.record_read(
                             client_id, grant, operation="timeline", kinds=[row["kind"]], count=1
                         )
                         yield TimelineEntry.of(row, text, restated)
+                        taken = True
         finally:
             feed.close(watch)
