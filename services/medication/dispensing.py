@@ -15,7 +15,7 @@ local day (``MedicationRules.day_of``), so a dose at 23:30 counts for that day.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -813,18 +813,7 @@ def record_missed(
     enrolment day); hold where the rule says so. A day a dose not given was recorded for is
     not missed (``missed.py``): it may place the hold, with no missed day recorded."""
     recorded = 0
-    for order in list(record.orders.values()):
-        if order.status not in (Status.ACTIVE, Status.ON_HOLD):
-            continue
-        if _latest(record, order).status is Status.STOPPED:  # stopped with its replacement
-            continue
-        away = _not_dosed_here(record, rules, order)
-        earlier, earlier_not_given = _undosed_before(record, order)
-        found = missed_days(
-            order, today, away=away, rule=rules.missed, day_of=rules.day_of, since=since,
-            earlier=earlier, earlier_not_given=earlier_not_given,
-            early=rules.formulary.lookup(order.medication).early_days,
-        )  # fmt: skip
+    for order, found in _found(record, rules, today, since):
         for missed in found:
             facts = {"order_id": order.order_id, "medication": order.medication}
             if not missed.not_given:
@@ -857,6 +846,25 @@ def record_missed(
                     )
                 )
     return recorded
+
+
+def _found(
+    record: MedicationRecord, rules: MedicationRules, today: date, since: date | None
+) -> Iterator[tuple[Order, list[Missed]]]:
+    """Each order the missed-dose rule reads, with its new missed days before ``today``."""
+    for order in list(record.orders.values()):
+        if order.status not in (Status.ACTIVE, Status.ON_HOLD):
+            continue
+        if _latest(record, order).status is Status.STOPPED:  # stopped with its replacement
+            continue
+        away = _not_dosed_here(record, rules, order)
+        earlier, earlier_not_given = _undosed_before(record, order)
+        yield order, missed_days(
+            order, today, away=away, rule=rules.missed, day_of=rules.day_of, since=since,
+            earlier=earlier, earlier_not_given=earlier_not_given,
+            early=rules.formulary.lookup(order.medication).early_days,
+            successors=_successors(record, order),
+        )  # fmt: skip
 
 
 def _latest(record: MedicationRecord, order: Order) -> Order:

@@ -13,8 +13,11 @@ hold) is accounted for: the nurse saw the client and said why, so it is not miss
 caseload's missed days and the FHIR export). It is still a day without a dose, so it counts
 in the consecutive days: two days missed and one not given are three in a row, as they were
 in version 1, and reach the hold as before. Where the third such day is one not given, the
-hold is placed with no missed day recorded, once: not again after a hold placed since, lifted
-or not (the prescriber assessed the client).
+hold is placed with no missed day recorded, once. No hold is placed for days a hold placed
+since followed, lifted or not (a prescriber assessed the client; version 3): a sweep that
+found the days late held again an order resumed and dosed since. The window does not wait
+for the sweep: the day's first dose under an order the rule holds is refused until the
+order is held (``dispensing.missed_hold_due``).
 
 After ``hold_after`` consecutive dosing days without a dose the order is put on hold until a
 prescriber assesses the client (Australian national methadone guideline, section 3.5:
@@ -29,7 +32,7 @@ cap, resumed or not, unless an order written after the gap, or the resume, ackno
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -45,9 +48,11 @@ GUIDELINE = (
 @dataclass(frozen=True, slots=True)
 class MissedDoseRule:
     id: str = "consecutive-missed-doses"
-    version: str = "2"
-    """2: a day a dose not given was recorded for is not missed (it still counts in the
-    consecutive days); 1 recorded it missed as well."""
+    version: str = "3"
+    """3: no hold for days without a dose that a hold placed since followed (a prescriber
+    held the order and so assessed the client; the sweep finding the days late held it
+    again, resumed and dosed). 2: a day a dose not given was recorded for is not missed (it
+    still counts in the consecutive days); 1 recorded it missed as well."""
     hold_after: int = 3
     source: str = GUIDELINE
 
@@ -77,6 +82,7 @@ def missed_days(
     earlier: frozenset[date] = frozenset(),
     earlier_not_given: frozenset[date] = frozenset(),
     early: int = 0,
+    successors: Sequence[Order] = (),
 ) -> list[Missed]:
     """New missed days of ``order`` before ``today``, each with its consecutive count.
 
@@ -92,6 +98,13 @@ def missed_days(
     ``earlier_not_given``: those of them a dose not given was recorded for. ``early``: the
     days before its due day a long-acting dose may be given (``Medication.early_days``);
     above 0, each due day is an interval after the dose given last (``_cycle_due_days``).
+    ``successors``: the orders that replaced it in turn, whose holds hold it too.
+
+    No hold is placed for days a hold placed on a later day followed, lifted or not: a
+    prescriber held the order after them, which is the assessment the hold asks for. The
+    sweep finds days late when it did not run (the process was down over the program's
+    midnight, or had just started), and it held again an order a prescriber had held,
+    assessed and resumed, the client dosed since.
     """
     if order.dispensing is not Dispensing.CLINIC:
         return []
@@ -109,11 +122,15 @@ def missed_days(
             continue
         undosed.add(day)
         streak = _streak(order, day, undosed)
-        reached = not hold_placed and len(streak) >= rule.hold_after
+        reached = (
+            not hold_placed
+            and len(streak) >= rule.hold_after
+            and not any(o.held_after(day, day_of) for o in (order, *successors))
+        )
         not_given = len(streak & (order.not_given | earlier_not_given))
         if day in order.not_given:
             # Accounted for: never missed; the hold it completes is placed once.
-            if reached and not order.held_after(day, day_of):
+            if reached:
                 hold_placed = True
                 found.append(Missed(day, len(streak), True, True, not_given))
             continue
