@@ -44,12 +44,13 @@ from carecoord.events.therapy import SessionNoShow, SessionOutcome, SessionOutco
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import AGONIST_ANALYTES, AlertRule, AlertRules, Test
 from carecoord.services.checkins.record import CheckInRecord, Reading
+from carecoord.services.kernel.platform_ids import ALERT_RULES
 from carecoord.services.medication.formulary import FORMULARY, Formulary
 from carecoord.services.medication.orders import Order
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.therapy.record import Closed, Outcome, TherapyRecord, no_show_run
 
-RULES_ACTOR = Actor(id="alert-rules", role=Role.SYSTEM)
+RULES_ACTOR = Actor(id=ALERT_RULES, role=Role.SYSTEM)
 _ALERT_IDS = uuid5(NAMESPACE_URL, "https://carecoord.dev/alerts")
 
 DayOf = Callable[[datetime], date]

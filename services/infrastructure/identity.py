@@ -29,6 +29,7 @@ from carecoord.events import Actor, Role
 from carecoord.events.envelope import ACTOR_ID_MAX
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.kernel.errors import Forbidden, Unauthenticated
+from carecoord.services.kernel.platform_ids import reserved
 from carecoord.services.kernel.user_ids import mistakable
 
 ALGORITHM = "HS256"
@@ -270,7 +271,11 @@ def identity_of(claims: dict[str, Any]) -> Identity:
             "token-subject", f"sub must be printable text of 1 to {ACTOR_ID_MAX} characters"
         )
     # Every record the request writes names the subject: one that reads as another user's
-    # id (a Cyrillic letter among Latin ones) would sign as someone it is not.
+    # id (a Cyrillic letter among Latin ones), or as the platform's own, would sign as
+    # someone it is not.
+    own = reserved(subject)
+    if own is not None:
+        raise _refused("token-subject-reserved", f"sub {own}")
     lookalike = mistakable(subject)
     if lookalike is not None:
         raise _refused("token-subject-lookalike", f"sub {lookalike}")

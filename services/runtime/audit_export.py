@@ -35,6 +35,7 @@ from carecoord.services.infrastructure.access_log import AccessLog
 from carecoord.services.infrastructure.event_chain import TABLE
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
+from carecoord.services.kernel.platform_ids import reserved
 from carecoord.services.kernel.policy import Grant, Listing, Standing, decide, team_only
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.user_ids import mistakable
@@ -244,9 +245,9 @@ def _user(value: str) -> str:
     """An id the access log can name as the auditor: what a token's subject may be."""
     if not value or len(value) > ACTOR_ID_MAX or not value.isprintable():
         raise argparse.ArgumentTypeError(f"printable text of 1 to {ACTOR_ID_MAX} characters")
-    lookalike = mistakable(value)
-    if lookalike is not None:
-        raise argparse.ArgumentTypeError(lookalike)
+    why = mistakable(value) or reserved(value)
+    if why is not None:
+        raise argparse.ArgumentTypeError(why)
     return value
 
 

@@ -73,6 +73,7 @@ from carecoord.services.infrastructure.liveness import cancel_loops, keep_runnin
 from carecoord.services.infrastructure.relay import TYPE_HEADER
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.aggregate import aggregate_id
+from carecoord.services.kernel.platform_ids import forwarder
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
 
@@ -105,7 +106,7 @@ class Forwarder:
         self.platform = platform
         self.recipient = Recipient(type=RecipientType.ORGANIZATION, id=recipient_id, name=name)
         self.subject_prefix = f"{platform.settings.disclosure_root}.{recipient_id}"
-        self.follower = f"disclose-{recipient_id}"
+        self.follower = forwarder(recipient_id)
         self.from_start = from_start
         self.actor = Actor(id=self.follower, role=Role.SYSTEM)
         self.forwarded = 0

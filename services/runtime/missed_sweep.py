@@ -21,13 +21,14 @@ from psycopg_pool import AsyncConnectionPool
 from carecoord.events import Actor, Role
 from carecoord.services.infrastructure.commands import CommandBus
 from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.kernel.platform_ids import MISSED_DOSE_SWEEP
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.commands import detect_missed_doses
 from carecoord.services.medication.rules import MedicationRules
 
 log = logging.getLogger("carecoord.medication.missed")
 
-SWEEPER = Actor(id="missed-dose-sweep", role=Role.SYSTEM)
+SWEEPER = Actor(id=MISSED_DOSE_SWEEP, role=Role.SYSTEM)
 
 CANDIDATES = (
     "SELECT DISTINCT client_id FROM medications WHERE entry = 'order'"

@@ -1,0 +1,37 @@
+"""The ids the platform's own components sign the record with: no person is known by one.
+
+The access log and the audit trail show an actor as its id and role: a token whose subject
+is ``system`` showed there as ``system (auditor)``, the platform itself to a reader, and one
+named ``alert-rules`` as the rules that raise alerts. So a token's subject, and the auditor
+an export is logged as, is refused when it reads as one of these (capitals and look-alike
+letters too, ``read_alike``)."""
+
+from __future__ import annotations
+
+from carecoord.services.kernel.user_ids import read_alike, skeleton
+
+SYSTEM = "system"
+"""The platform's own role, the name a reader takes for it."""
+MISSED_DOSE_SWEEP = "missed-dose-sweep"
+ALERT_RULES = "alert-rules"
+FORWARDER = "disclose-"
+"""The disclosure forwarder's id is this followed by its recipient's."""
+RESERVED = (SYSTEM, MISSED_DOSE_SWEEP, ALERT_RULES)
+
+
+def forwarder(recipient_id: str) -> str:
+    return f"{FORWARDER}{recipient_id}"
+
+
+def reserved(user_id: str) -> str | None:
+    """Why ``user_id`` is the platform's and no person's, or None when it is no such id."""
+    user_id = user_id.strip()
+    own = next((o for o in RESERVED if read_alike(user_id, o)), None)
+    if own is None and skeleton(user_id).startswith(FORWARDER):
+        own = forwarder("<recipient>")
+    if own is None:
+        return None
+    return (
+        f"reads as {own}, an id the platform's own components sign the record with"
+        f" ({', '.join(RESERVED)}, {forwarder('<recipient>')}): give the person's own id"
+    )
