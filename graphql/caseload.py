@@ -185,18 +185,30 @@ class CaseloadSubscription:
             if rows:
                 # Decide on team and access state at least as new as the alerts.
                 await ctx.gate.access_models_reach(reached)
-                granted = await ctx.gate.readable_on_team(
-                    (r["client_id"] for r in rows), operation="alertsForMyCaseload"
-                )
+                clients = [r["client_id"] for r in rows]
+                granted = await ctx.gate.readable_on_team(clients, operation="alertsForMyCaseload")
+                fresh = set(clients)  # decided since the last push
                 for row in rows:
-                    grant = granted.get(row["client_id"])
+                    client_id = row["client_id"]
+                    if client_id not in fresh:
+                        # The reader took the last push when they liked (a stalled socket:
+                        # hours later): decided again on the access recorded by now.
+                        granted.pop(client_id, None)
+                        granted.update(
+                            await ctx.gate.readable_on_team(
+                                [client_id], operation="alertsForMyCaseload"
+                            )
+                        )
+                        fresh.add(client_id)
+                    grant = granted.get(client_id)
                     if grant is not None and shown_alerts(ctx, grant)(row["rule_id"]):
                         await ctx.gate.record_read(
-                            row["client_id"],
+                            client_id,
                             grant,
                             operation="alertsForMyCaseload",
                             kinds=[Kind.ALERT],
                             count=1,
                         )
                         yield Alert.of(notes_shown(row, grant, ctx.reader().id))
+                        fresh.clear()
             seen = rows[-1]["raised_position"] if len(rows) == ALERTS_PAGE else reached
