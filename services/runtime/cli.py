@@ -91,6 +91,8 @@ exit status:
       directory or key, output that cannot be written; audit: cannot check (no database,
       interrupted before its verdict: Ctrl-C after it leaves its status)
   75  NATS out of reach at start, or its connection gave up: start the command again
+  130 Ctrl-C (SIGINT) as it starts, before the command takes it in hand: one line, then it
+      ends by SIGINT, as standard tools do (the shell says 130)
   141 its reader left (carecoord audit projections | head -1): it stops by SIGPIPE, quietly,
       as standard tools do (the shell says 141), once it has cleaned up
 """

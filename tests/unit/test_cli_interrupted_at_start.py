@@ -1,0 +1,58 @@
+"""Ctrl-C in a command's first second, while the command line's modules still import, ends
+it with one line and by SIGINT (the shell says 130), as standard tools end: it printed a
+KeyboardInterrupt traceback through the imports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+from carecoord.services.runtime.console import INTERRUPTED
+
+ROOT = Path(__file__).resolve().parents[2]
+IMPORTING = "_pydantic_core"
+"""A library the command line's imports load early and nothing before them: once the process
+has it mapped, it is importing them."""
+
+
+def console_script() -> list[str]:
+    """The ``carecoord`` command as pip's console script runs it, from pyproject.toml."""
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    module, function = declared["carecoord"].split(":")
+    run = f"import sys; from {module} import {function}; sys.exit({function}())"
+    return [sys.executable, "-c", run]
+
+
+def importing(pid: int) -> bool:
+    try:
+        return IMPORTING in Path(f"/proc/{pid}/maps").read_text()
+    except FileNotFoundError:  # ended already: the caller reads how
+        return True
+
+
+def test_ctrl_c_while_the_command_line_imports_ends_it_quietly(tmp_path: Path) -> None:
+    env = {**os.environ, "CARECOORD_DATA_DIR": str(tmp_path)}
+    command = subprocess.Popen(
+        [*console_script(), "token", "--user", "nurse-kim", "--role", "nurse"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not importing(command.pid):
+        assert time.monotonic() < deadline, "the command never began importing"
+        time.sleep(0.001)
+
+    command.send_signal(signal.SIGINT)
+    out, err = command.communicate(timeout=30)
+
+    assert command.returncode == -signal.SIGINT, err
+    assert err == f"{INTERRUPTED}\n"
+    assert out == ""
