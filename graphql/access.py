@@ -78,16 +78,29 @@ class RecipientInput:
             raise invalid_input(invalid, prefix=field) from None
 
 
-@strawberry.input(description="A signed 42 CFR Part 2 consent (elements of 42 CFR 2.31).")
+@strawberry.input(
+    description="A signed 42 CFR Part 2 consent (elements of 42 CFR 2.31). It states when it"
+    " ends: `expiresAt`, `expiryEvent`, or both; with neither it is refused (`expiresAt`,"
+    " `expiry-required`) and nothing is recorded."
+)
 class RecordConsentInput:
     client_id: UUID
     recipients: list[RecipientInput]
     purpose: str
     data_kinds: list[Kind]
-    signed_on: date
+    signed_on: date = strawberry.field(
+        description="The program's day the client signed: not after today, nor before the"
+        " client's enrolment (`after-enrolment`)."
+    )
     signed_by: str
-    expires_at: datetime | None = None
-    expiry_event: str = ""
+    expires_at: datetime | None = strawberry.field(
+        default=None, description="When the consent expires: a time in the future."
+    )
+    expiry_event: str = strawberry.field(
+        default="",
+        description='The event or condition it expires on ("end of treatment"; "none" for a'
+        " consent to treatment, payment and health care operations).",
+    )
 
 
 @strawberry.input(description="The client's written revocation of a consent.")
@@ -191,7 +204,10 @@ class ConsentView:
     purpose: str
     data_kinds: list[str]
     expires_at: datetime | None
-    expiry_event: str
+    expiry_event: str = strawberry.field(
+        description="Empty, with `expiresAt` null, on a consent recorded before one of them was"
+        " required: it stays in force until revoked."
+    )
     signed_on: date
     recorded_at: datetime
     revoked_at: datetime | None

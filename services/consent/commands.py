@@ -25,8 +25,8 @@ CONSENT_ENDED = "the consent it relied on was no longer in force"
 
 
 def _new_entry(client_id: UUID, step: Callable[[ConsentRecord, UUID], object]) -> Command[UUID]:
-    """A consent or a disclosure, on an enrolled client's record, under an id drawn when the
-    command is built (so a retry after a conflict records the same id)."""
+    """A disclosure, on an enrolled client's record, under an id drawn when the command is
+    built (so a retry after a conflict records the same id)."""
     new_id = uuid4()
     command = on_enrolled(ConsentRecord, client_id, new_id, lambda record: step(record, new_id))
     return named_for(command, step)
@@ -35,7 +35,19 @@ def _new_entry(client_id: UUID, step: Callable[[ConsentRecord, UUID], object]) -
 def record_consent(
     stamp: Stamp, *, client_id: UUID, **terms: Unpack[ConsentTerms]
 ) -> Command[UUID]:
-    return _new_entry(client_id, lambda c, new_id: c.record_consent(stamp, new_id, **terms))
+    """A consent under an id drawn when the command is built (as ``_new_entry``), checked
+    against the client's enrolment, which their record holds."""
+    consent_id = uuid4()
+
+    def run(uow: UnitOfWork) -> UUID:
+        client = uow.get(ClientRecord, client_id)
+        client.require_enrolled()
+        uow.get(ConsentRecord, client_id).record_consent(
+            stamp, consent_id, enrolled_at=client.enrolled_at, **terms
+        )
+        return consent_id
+
+    return run
 
 
 def revoke_consent(

@@ -20,12 +20,14 @@ from carecoord.events.access import (
     DisclosureRecorded,
     DisclosureWithdrawn,
 )
+from carecoord.events.bounds import said
 from carecoord.events.consent import ConsentRecorded, ConsentRevoked, Recipient
 from carecoord.events.positioned import Positioned
 from carecoord.services.consent.notice import REDISCLOSURE_NOTICE
 from carecoord.services.consent.recipients import recipient_named, recipients_named
 from carecoord.services.consent.written import emergency_reason, shown
 from carecoord.services.kernel.aggregate import Aggregate
+from carecoord.services.kernel.clinical_time import day_after_enrolment
 from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.policy import (
     BREAK_GLASS_WINDOW,
@@ -35,6 +37,10 @@ from carecoord.services.kernel.policy import (
     writer_sees,
 )
 from carecoord.services.kernel.stamp import Stamp
+
+EXPIRY_REQUIRED = "expiry-required"
+"""A consent states its expiry: a date, or an event or condition (42 CFR 2.31(a)(6)). Consents
+recorded before this was refused are kept and apply as recorded: until revoked."""
 
 
 class ConsentTerms(TypedDict):
@@ -161,12 +167,16 @@ class ConsentRecord(Aggregate, context="consent"):
         data_kinds: tuple[Kind, ...],
         signed_on: date,
         signed_by: str,
+        enrolled_at: datetime | None,
         expires_at: datetime | None = None,
         expiry_event: str = "",
     ) -> None:
+        """Checked against the client's enrolment (``enrolled_at``, from the client's record):
+        a consent signed before it is a date mistyped, as 1900-01-01 is."""
         named = recipients_named(recipients, "recipients", stamp.actor)
         kinds = tuple(dict.fromkeys(data_kinds))
         purpose, signed_by = shown(purpose, "purpose"), shown(signed_by, "signedBy")
+        expiry_event = said(expiry_event)
         if Kind.COUNSELING_NOTE in kinds and len(kinds) > 1:
             raise InvalidInput(
                 "dataKinds",
@@ -181,11 +191,23 @@ class ConsentRecord(Aggregate, context="consent"):
                 "a consent that opens SUD counseling notes is recorded by a program admin: a"
                 " colleague's word alone would open one therapist's notes to another",
             )
+        if expires_at is None and not expiry_event:
+            raise InvalidInput(
+                "expiresAt",
+                EXPIRY_REQUIRED,
+                "a consent states when it ends (42 CFR 2.31(a)(6)): give expiresAt, or"
+                ' expiryEvent naming the event or condition ("end of treatment"; "none" for'
+                " a consent to treatment, payment and health care operations)",
+            )
         now = stamp.clock()
         if expires_at is not None and expires_at <= now:
             raise InvalidInput("expiresAt", "future-expiry", "expiresAt must be in the future")
         if signed_on > stamp.day(now):
             raise InvalidInput("signedOn", "signed-not-future", "signedOn cannot be in the future")
+        if enrolled_at is not None:
+            day_after_enrolment(
+                "signedOn", signed_on, stamp.day(enrolled_at), "no consent is signed before it"
+            )
         if consent_id in self.consents:
             raise RuleViolation("consentId", "new-consent", f"consent {consent_id} exists")
         self._new_terms(now, named, frozenset(kinds), purpose, expires_at)
@@ -197,7 +219,7 @@ class ConsentRecord(Aggregate, context="consent"):
             purpose=purpose,
             data_kinds=kinds,
             expires_at=expires_at,
-            expiry_event=expiry_event.strip(),
+            expiry_event=expiry_event,
             signed_on=signed_on,
             signed_by=signed_by,
         )

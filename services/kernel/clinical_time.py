@@ -11,7 +11,7 @@ field and the bound.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import overload
 
 from carecoord.services.kernel.errors import InvalidInput
@@ -67,6 +67,18 @@ def after_enrolment(
             BEFORE_ENROLMENT,
             f"{field} {_at(moment)} is before {whose} enrolment ({_at(enrolled_at)});"
             " nothing is recorded for a time before it",
+        )
+
+
+def day_after_enrolment(field: str, day: date, enrolled_on: date, nothing: str) -> None:
+    """Refuse a day a person writes down (a guest stay's start, a consent's signing) before
+    the program's day of enrolment: the record held nothing then. ``nothing`` says what is
+    not done for such a day."""
+    if day < enrolled_on:
+        raise InvalidInput(
+            field,
+            BEFORE_ENROLMENT,
+            f"{field} {day} is before the client's enrolment ({enrolled_on}); {nothing}",
         )
 
 

@@ -25,7 +25,7 @@ from carecoord.events.stock import stock_id
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.record import CheckInRecord
 from carecoord.services.consent.record import ConsentRecord
-from carecoord.services.kernel.clinical_time import BEFORE_ENROLMENT, happened, plausible
+from carecoord.services.kernel.clinical_time import day_after_enrolment, happened, plausible
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, named_for
@@ -513,12 +513,12 @@ def arrange_guest_dosing(
     def run(uow: UnitOfWork) -> UUID:
         client = uow.get(ClientRecord, client_id)
         client.require_enrolled()
-        if client.enrolled_at is not None and start < stamp.day(client.enrolled_at):
-            raise InvalidInput(
+        if client.enrolled_at is not None:
+            day_after_enrolment(
                 "start",
-                BEFORE_ENROLMENT,
-                f"start {start} is before the client's enrolment ({stamp.day(client.enrolled_at)});"
-                " no guest dosing is arranged for a day before it",
+                start,
+                stamp.day(client.enrolled_at),
+                "no guest dosing is arranged for a day before it",
             )
         record = uow.get(MedicationRecord, client_id)
         consents = uow.get(ConsentRecord, client_id)

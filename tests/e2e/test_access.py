@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -53,7 +54,8 @@ async def consent_to_organization(
         "clientId": client_id,
         "recipients": [{"type": "ORGANIZATION", "id": org, "name": org}],
         "purpose": purpose, "dataKinds": kinds,
-        "signedOn": "2026-01-01", "signedBy": signed_by,
+        "signedOn": str(datetime.now(UTC).date()), "signedBy": signed_by,
+        "expiryEvent": "end of treatment",
     }  # fmt: skip
     data = await api.ok(CONSENT, {"input": consent}, role=Role.PROGRAM_ADMIN)
     return str(data["recordConsent"]["id"])
@@ -247,7 +249,8 @@ async def test_a_counseling_note_consent_stands_alone(api: Api) -> None:
                 "recipients": [{"type": "MEMBER", "id": "dr-out"}],
                 "purpose": "treatment",
                 "dataKinds": ["COUNSELING_NOTE", "MEDICATION"],
-                "signedOn": "2026-01-01",
+                "signedOn": str(datetime.now(UTC).date()),
+                "expiryEvent": "end of treatment",
                 "signedBy": "Alex R.",
             }
         },
@@ -272,7 +275,8 @@ async def test_a_revoked_consent_cuts_off_a_live_subscription(api: Api) -> None:
                     "recipients": [{"type": "MEMBER", "id": "dr-outside", "name": "Dr. Out"}],
                     "purpose": "treatment",
                     "dataKinds": ["CARE", "MEDICATION"],
-                    "signedOn": "2026-01-01",
+                    "signedOn": str(datetime.now(UTC).date()),
+                    "expiryEvent": "end of treatment",
                     "signedBy": "Alex R.",
                 }
             },

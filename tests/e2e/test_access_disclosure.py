@@ -55,7 +55,8 @@ async def test_only_consented_kinds_go_out_until_revoked_each_recorded(api: Api)
                         "recipients": [{"type": "ORGANIZATION", "id": RECIPIENT, "name": "Acme"}],
                         "purpose": "care coordination with primary care",
                         "dataKinds": ["CHECK_IN"],
-                        "signedOn": "2026-01-01",
+                        "signedOn": str(datetime.now(UTC).date()),
+                        "expiryEvent": "end of treatment",
                         "signedBy": "Sam K.",
                     }
                 },

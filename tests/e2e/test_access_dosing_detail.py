@@ -31,7 +31,8 @@ async def test_a_reason_in_a_dosing_entry_is_withheld_as_on_the_timeline(api: Ap
     consent = {
         "clientId": clinic.client_id, "purpose": "treatment", "dataKinds": ["DOSING"],
         "recipients": [{"type": "MEMBER", "id": OUTSIDE}],
-        "signedOn": "2026-01-01", "signedBy": "Ivo K.",
+        "signedOn": str(datetime.now(UTC).date()), "signedBy": "Ivo K.",
+        "expiryEvent": "end of treatment",
     }  # fmt: skip
     await api.ok(CONSENT, {"input": consent}, role=Role.PROGRAM_ADMIN)
     today = datetime.now(UTC).date()

@@ -48,7 +48,8 @@ async def test_reasons_on_orders_doses_and_statements_are_withheld_on_the_timeli
     consent = {
         "clientId": clinic.client_id, "purpose": "treatment",
         "dataKinds": ["MEDICATION", "DOSING"], "recipients": [{"type": "MEMBER", "id": OUTSIDE}],
-        "signedOn": "2026-01-01", "signedBy": "Oda P.",
+        "signedOn": str(datetime.now(UTC).date()), "signedBy": "Oda P.",
+        "expiryEvent": "end of treatment",
     }  # fmt: skip
     await api.ok(CONSENT, {"input": consent}, role=Role.PROGRAM_ADMIN)
     today = datetime.now(UTC).date()

@@ -137,7 +137,8 @@ async def test_consents_naming_a_user_past_the_most_rows_refuse_what_they_could_
         consent = {
             "clientId": client_id, "purpose": "treatment", "dataKinds": kinds,
             "recipients": [{"type": "MEMBER", "id": "nurse-as-of", "name": f"Nurse {n}"}],
-            "signedOn": "2026-01-01", "signedBy": "Bo",
+            "signedOn": str(datetime.now(UTC).date()), "signedBy": "Bo",
+            "expiryEvent": "end of treatment",
         }  # fmt: skip
         await api.ok(CONSENT, {"input": consent}, role=Role.PROGRAM_ADMIN)
     variables = {"id": client_id, "at": datetime.now(UTC).isoformat()}

@@ -98,7 +98,8 @@ async def test_a_clients_consents_past_the_most_rows_are_refused_and_read_as_per
         consent = {
             "clientId": clinic.client_id, "purpose": "treatment", "dataKinds": ["CARE"],
             "recipients": [{"type": "ORGANIZATION", "id": f"org-{n}", "name": f"Org {n}"}],
-            "signedOn": "2026-01-01", "signedBy": "Consents C.",
+            "signedOn": str(datetime.now(UTC).date()), "signedBy": "Consents C.",
+            "expiryEvent": "end of treatment",
         }  # fmt: skip
         data = await api.ok(CONSENT, {"input": consent}, role=Role.PROGRAM_ADMIN)
         clinic.position = data["recordConsent"]["position"]

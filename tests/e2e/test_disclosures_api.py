@@ -3,6 +3,7 @@ program admins any client's; other roles are refused; every read is access-logge
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -33,7 +34,8 @@ async def consent_and_disclosure(api: Api, client_id: str) -> tuple[str, dict[st
                 "recipients": [CLINIC],
                 "purpose": "care coordination",
                 "dataKinds": ["MEDICATION", "CHECK_IN"],
-                "signedOn": "2026-01-01",
+                "signedOn": str(datetime.now(UTC).date()),
+                "expiryEvent": "end of treatment",
                 "signedBy": "Sam K.",
             }
         },

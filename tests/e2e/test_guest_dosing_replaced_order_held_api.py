@@ -45,6 +45,7 @@ async def told(api: Api, today: date, action: str) -> str:
         "purpose": "treatment: guest dosing",
         "dataKinds": ["MEDICATION", "DOSING"],
         "signedOn": str(today),
+        "expiryEvent": "end of treatment",
         "signedBy": "Bo E.",
     }
     await api.ok(CONSENT, {"i": consent}, role=Role.PROGRAM_ADMIN)

@@ -135,6 +135,7 @@ async def test_guest_dosing_needs_a_consent_naming_the_site_and_records_the_disc
         "purpose": "treatment: guest dosing",
         "dataKinds": ["MEDICATION", "DOSING"],
         "signedOn": str(today),
+        "expiryEvent": "end of treatment",
         "signedBy": "Sky D.",
     }
     consent_id = (await api.ok(CONSENT, {"i": consent}, role=Role.PROGRAM_ADMIN))["recordConsent"][

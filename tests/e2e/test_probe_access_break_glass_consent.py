@@ -5,6 +5,8 @@ program was alerted to an emergency access that granted nothing."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from test_foundation import enroll_prescribe_dose
 
@@ -31,7 +33,8 @@ async def test_break_glass_opens_the_team_view_to_a_clinician_a_consent_names_fo
         "recipients": [{"type": "MEMBER", "id": NURSE, "name": "Partner clinic nurse"}],
         "purpose": "coordination of care",
         "dataKinds": ["CARE"],
-        "signedOn": "2026-01-01",
+        "signedOn": str(datetime.now(UTC).date()),
+        "expiryEvent": "end of treatment",
         "signedBy": "Alex R.",
     }
     consented = await api.ok(CONSENT, {"input": consent}, role=Role.PROGRAM_ADMIN)

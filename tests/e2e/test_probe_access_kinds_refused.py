@@ -6,6 +6,8 @@ had them."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from carecoord.events import Role
@@ -43,7 +45,8 @@ async def client_with_a_record(api: Api) -> tuple[str, int]:
         "recipients": [{"type": "ORGANIZATION", "id": "clinic-north", "name": "North Clinic"}],
         "purpose": "coordination of care",
         "dataKinds": ["CARE"],
-        "signedOn": "2026-01-01",
+        "signedOn": str(datetime.now(UTC).date()),
+        "expiryEvent": "end of treatment",
         "signedBy": "Rae",
     }
     await api.ok(CONSENT, {"input": consent}, role=Role.PROGRAM_ADMIN)

@@ -24,7 +24,8 @@ async def test_the_memberships_and_consents_returned_are_logged_as_read(api: Api
         CONSENT,
         {"input": {"clientId": client, "purpose": "treatment", "dataKinds": ["CARE"],
                    "recipients": [{"type": "MEMBER", "id": "nurse-asof", "name": "N."}],
-                   "signedOn": "2026-01-01", "signedBy": "Jo R."}},
+                   "signedOn": str(datetime.now(UTC).date()), "expiryEvent": "end of treatment",
+                   "signedBy": "Jo R."}},
         role=Role.PROGRAM_ADMIN,
     )  # fmt: skip
     await api.join_care_team(client, Role.NURSE, "nurse-gone")

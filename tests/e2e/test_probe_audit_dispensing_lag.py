@@ -28,7 +28,8 @@ async def test_a_removal_the_care_team_view_lacks_still_withholds_the_clients_ro
         CONSENT,
         {"input": {"clientId": clinic.client_id, "purpose": "treatment", "dataKinds": ["CARE"],
                    "recipients": [{"type": "MEMBER", "id": NURSE, "name": "Nurse K."}],
-                   "signedOn": str(today), "signedBy": "Lag C."}},
+                   "signedOn": str(today), "expiryEvent": "end of treatment",
+                   "signedBy": "Lag C."}},
         role=Role.PROGRAM_ADMIN,
     )  # fmt: skip
     position = max(clinic.position, consented["recordConsent"]["position"])

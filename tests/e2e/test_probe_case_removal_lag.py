@@ -80,7 +80,7 @@ async def test_a_removal_the_care_team_view_lacks_leaves_the_caseload_and_alert_
         {"input": {"clientId": client_id, "purpose": "treatment", "dataKinds": ["CARE", "ALERT"],
                    "recipients": [{"type": "MEMBER", "id": NURSE, "name": "Nurse L."}],
                    "signedOn": str(api.platform.medication.day_of(datetime.now(UTC))),
-                   "signedBy": "Lag Q."}},
+                   "expiryEvent": "end of treatment", "signedBy": "Lag Q."}},
         role=Role.PROGRAM_ADMIN,
     )  # fmt: skip
 

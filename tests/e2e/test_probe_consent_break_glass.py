@@ -6,6 +6,7 @@ care team learnt which client ids are enrolled without breaking the glass."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -48,7 +49,8 @@ async def test_an_invisible_emergency_reason_is_refused_and_opens_nothing(api: A
                 "recipients": [{"type": "MEMBER", "id": "dr-out"}],
                 "purpose": "\u200b\u2060",
                 "dataKinds": ["CARE"],
-                "signedOn": "2026-01-01",
+                "signedOn": str(datetime.now(UTC).date()),
+                "expiryEvent": "end of treatment",
                 "signedBy": "Lu M.",
             }
         },

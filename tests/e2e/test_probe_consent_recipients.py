@@ -44,6 +44,7 @@ def terms(client_id: str, *member_ids: str, kinds: tuple[str, ...] = ("CARE",)) 
             "purpose": "treatment",
             "dataKinds": list(kinds),
             "signedOn": ago(days=1)[:10],
+            "expiryEvent": "end of treatment",
             "signedBy": "Rae T.",
         }
     }

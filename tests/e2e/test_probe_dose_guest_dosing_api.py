@@ -28,6 +28,7 @@ async def test_a_stay_starting_before_enrolment_is_refused(api: Api, today: date
         "recipients": [{"type": "ORGANIZATION", "id": SITE, "name": SITE}],
         "purpose": "treatment: guest dosing", "dataKinds": ["MEDICATION", "DOSING"],
         "signedOn": str(today), "signedBy": "Gil E.",
+        "expiryEvent": "end of treatment",
     }  # fmt: skip
     await api.ok(CONSENT, {"i": consent}, role=Role.PROGRAM_ADMIN)
     head = await asyncio.to_thread(api.platform.store.last_position)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
 
@@ -75,7 +75,8 @@ async def test_an_intent_is_sent_or_withdrawn_in_place_and_one_by_hand_is_sent(
         platform,
         record_consent(
             ADMIN, client_id=client_id, recipients=(CLINIC,), purpose="coordination",
-            data_kinds=(Kind.CARE,), signed_on=date(2026, 1, 5), signed_by="Sam K.",
+            data_kinds=(Kind.CARE,), signed_on=datetime.now(UTC).date(), signed_by="Sam K.",
+            expiry_event="end of treatment",
         ),
     )  # fmt: skip
     await run(

@@ -11,7 +11,7 @@ import logging
 import subprocess
 import sys
 import uuid
-from datetime import date
+from datetime import UTC, datetime
 from uuid import UUID
 
 import pytest
@@ -99,8 +99,9 @@ async def consenting_to_the_recipient(
             recipients=(Recipient(type=RecipientType.ORGANIZATION, id=recipient, name="Acme"),),
             purpose="care coordination with primary care",
             data_kinds=(kind,),
-            signed_on=date(2026, 1, 1),
+            signed_on=datetime.now(UTC).date(),
             signed_by="Sam K.",
+            expiry_event="end of treatment",
         )
     )
     return client

@@ -6,7 +6,7 @@ one interrupted whose consent ended since is withdrawn, not sent."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 from uuid import UUID, uuid4
 
@@ -57,8 +57,10 @@ def consenting(memory: InMemory) -> ConsentRecord:
         recipients=(ACME, NORTH),
         purpose="care coordination",
         data_kinds=(Kind.CARE,),
-        signed_on=date(2026, 1, 1),
+        signed_on=NOW.date(),
         signed_by="Sam K.",
+        expiry_event="end of treatment",
+        enrolled_at=enrolled.enrolled_at,
     )
     return record
 

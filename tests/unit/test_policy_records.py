@@ -65,9 +65,10 @@ def consented(kinds: tuple[Kind, ...], *, expires_at: datetime | None = None) ->
         purpose="treatment",
         data_kinds=kinds,
         expires_at=expires_at,
-        expiry_event="",
+        expiry_event="" if expires_at else "end of treatment",
         signed_on=date(2026, 2, 1),
         signed_by="Alex R.",
+        enrolled_at=datetime(2026, 1, 5, tzinfo=UTC),
     )
     return record
 

@@ -1,6 +1,7 @@
 """What a consent record keeps of the terms it is given: recipients someone can be, never
-the one recording it, text a reader sees, and no twin of a consent in force (the client
-revokes the consent they were shown; a twin kept granting)."""
+the one recording it, text a reader sees, an expiry, a signing day on the record's days, and
+no twin of a consent in force (the client revokes the consent they were shown; a twin kept
+granting)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,21 @@ from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
+from in_memory import InMemory
 
 from carecoord.events import Actor, Kind, Role
 from carecoord.events.access import DisclosureRecorded
 from carecoord.events.consent import ConsentRecorded, Recipient, RecipientType
+from carecoord.services.care.record import ClientRecord
 from carecoord.services.consent import commands
 from carecoord.services.consent.record import ConsentRecord
+from carecoord.services.kernel.aggregate import aggregate_id
 from carecoord.services.kernel.errors import DomainError, Forbidden, InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+ENROLLED = datetime(2026, 1, 5, 9, tzinfo=UTC)
 CLIENT = UUID("5d0c1a9e-2b7f-4f3e-8a61-0c9d2e4b7a13")
 
 
@@ -39,6 +45,8 @@ def record_consent(record: ConsentRecord, by: Stamp | None = None, **terms: Any)
         "data_kinds": (Kind.CARE,),
         "signed_on": date(2026, 2, 1),
         "signed_by": "Alex R.",
+        "expiry_event": "end of treatment",
+        "enrolled_at": ENROLLED,
     }
     record.record_consent(by or stamp(), consent_id, **(given | terms))
     return consent_id
@@ -236,3 +244,119 @@ def test_a_consent_is_signed_on_a_day_of_the_program(zone: str, now: datetime, t
 
     refusal = refused(ConsentRecord(CLIENT), by=there, signed_on=today + timedelta(days=1))
     assert (refusal.field, refusal.rule) == ("signedOn", "signed-not-future")
+
+
+@pytest.mark.parametrize("expiry_event", ["", "   ", "\u200b\u2060"])
+def test_a_consent_stating_no_expiry_is_refused(expiry_event: str) -> None:
+    """42 CFR 2.31(a)(6): a date, an event or a condition; a consent without one was kept
+    and granted until revoked."""
+    refusal = refused(ConsentRecord(CLIENT), expiry_event=expiry_event)
+
+    assert isinstance(refusal, InvalidInput)
+    assert (refusal.field, refusal.rule) == ("expiresAt", "expiry-required")
+    assert "expiryEvent" in refusal.message
+
+
+@pytest.mark.parametrize(
+    "expiry",
+    [
+        {"expires_at": NOW + timedelta(days=365), "expiry_event": ""},
+        {"expiry_event": " none "},
+        {"expires_at": NOW + timedelta(days=1), "expiry_event": "end of treatment"},
+    ],
+)
+def test_a_consent_stating_an_expiry_date_or_event_is_kept(expiry: dict[str, Any]) -> None:
+    record = ConsentRecord(CLIENT)
+
+    record_consent(record, **expiry)
+
+    [event] = [r.event for r in record.pending]
+    assert isinstance(event, ConsentRecorded)
+    assert (event.expires_at, event.expiry_event) == (
+        expiry.get("expires_at"),
+        expiry["expiry_event"].strip(),
+    )
+
+
+@pytest.mark.parametrize(
+    "signed_on", [date(1900, 1, 1), date(2025, 12, 31), ENROLLED.date() - timedelta(days=1)]
+)
+def test_a_consent_signed_before_the_enrolment_is_refused(signed_on: date) -> None:
+    refusal = refused(ConsentRecord(CLIENT), signed_on=signed_on)
+
+    assert isinstance(refusal, InvalidInput)
+    assert (refusal.field, refusal.rule) == ("signedOn", "after-enrolment")
+    assert str(ENROLLED.date()) in refusal.message
+
+
+def test_a_consent_signed_on_the_enrolment_day_in_the_program_is_kept() -> None:
+    """The enrolment's day is the program's: 02:00 UTC on 5 January is the 4th in Los
+    Angeles, and a consent signed there that day is kept."""
+    there = Stamp(
+        Actor(id="admin-1", role=Role.PROGRAM_ADMIN),
+        clock=lambda: NOW,
+        zone=ZoneInfo("America/Los_Angeles"),
+    )
+    enrolled = datetime(2026, 1, 5, 2, tzinfo=UTC)
+    record = ConsentRecord(CLIENT)
+
+    record_consent(record, there, signed_on=date(2026, 1, 4), enrolled_at=enrolled)
+
+    assert len(record.pending) == 1
+    refusal = refused(
+        ConsentRecord(CLIENT), by=there, signed_on=date(2026, 1, 3), enrolled_at=enrolled
+    )
+    assert (refusal.field, refusal.rule) == ("signedOn", "after-enrolment")
+
+
+def test_an_expiry_before_the_signing_day_is_refused() -> None:
+    refusal = refused(
+        ConsentRecord(CLIENT),
+        signed_on=date(2026, 2, 1),
+        expires_at=datetime(2026, 1, 20, tzinfo=UTC),
+    )
+
+    assert (refusal.field, refusal.rule) == ("expiresAt", "future-expiry")
+
+
+def test_a_consent_recorded_without_an_expiry_before_it_was_required_still_grants() -> None:
+    """Stored history is never rewritten: such a consent reads back and applies as it did,
+    in force until revoked, and a disclosure under it is recorded."""
+    record = ConsentRecord(CLIENT)
+    consent_id = uuid4()
+    record.apply(
+        stamp().event(
+            ConsentRecorded, CLIENT, None, consent_id=consent_id, recipients=(member("dr-out"),),
+            purpose="treatment", data_kinds=(Kind.CARE,), signed_on=date(2026, 2, 1),
+            signed_by="Alex R.",
+        )
+    )  # fmt: skip
+
+    assert record.consent_for(member("dr-out"), (Kind.CARE,), NOW + timedelta(days=3650))
+    record.record_disclosure(
+        stamp(), uuid4(), recipient=member("dr-out"), purpose="treatment",
+        data_kinds=(Kind.CARE,), description="care plan faxed", consent_id=consent_id,
+    )  # fmt: skip
+    assert len(record.pending) == 1
+
+
+def test_recording_a_consent_checks_its_signing_day_against_the_clients_enrolment() -> None:
+    memory = InMemory()
+    client = ClientRecord(CLIENT)
+    client.enroll(stamp(), display_name="Alex R.", program="OTP", occurred_at=ENROLLED)
+    memory.touched[aggregate_id(ClientRecord.context, CLIENT)] = client
+
+    def consent(signed_on: date) -> Command[UUID]:
+        return commands.record_consent(
+            stamp(), client_id=CLIENT, recipients=(member("dr-out"),), purpose="treatment",
+            data_kinds=(Kind.CARE,), signed_on=signed_on, signed_by="Alex R.",
+            expiry_event="end of treatment",
+        )  # fmt: skip
+
+    with pytest.raises(InvalidInput) as refusal:
+        memory.run(consent(date(1900, 1, 1)))
+    kept = memory.run(consent(ENROLLED.date()))
+
+    assert (refusal.value.field, refusal.value.rule) == ("signedOn", "after-enrolment")
+    record = memory.touched[aggregate_id(ConsentRecord.context, CLIENT)]
+    assert [getattr(r.event, "consent_id", None) for r in record.pending] == [kept]

@@ -32,6 +32,7 @@ def consent(record: ConsentRecord, name: str) -> UUID:
     record.record_consent(
         ADMIN, consent_id, recipients=(clinic(name),), purpose="treatment",
         data_kinds=(Kind.CARE,), signed_on=date(2026, 2, 1), signed_by="Alex R.",
+        expiry_event="end of treatment", enrolled_at=datetime(2026, 1, 5, tzinfo=UTC),
     )  # fmt: skip
     return consent_id
 

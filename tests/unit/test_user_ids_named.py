@@ -6,7 +6,7 @@ as nurse-anna in every listing."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
@@ -77,7 +77,8 @@ def test_a_consent_naming_a_lookalike_member_is_refused_an_organization_is_not()
     stamp = Stamp(ADMIN, clock=lambda: Story().now)
     terms: dict[str, Any] = {
         "purpose": "treatment", "data_kinds": (Kind.CARE,), "signed_on": date(2026, 1, 2),
-        "signed_by": "Alex R.",
+        "signed_by": "Alex R.", "expiry_event": "end of treatment",
+        "enrolled_at": datetime(2026, 1, 2, tzinfo=UTC),
     }  # fmt: skip
     named = (
         Recipient(type=RecipientType.MEMBER, id="dr-out"),
