@@ -89,8 +89,8 @@ async def follow(
             await behind.moved(after, read, full=read >= settings.projection_batch_size)
 
     async with asyncio.TaskGroup() as beside:
-        # The models an earlier release derived are rebuilt beside the live feed, which keeps
-        # their old rows until the switch (``versions.py``).
+        # The models an earlier release derived are rebuilt beside the live feed, which
+        # leaves their old rows alone until the switch (``versions.py``).
         beside.create_task(
             keep_running(
                 versions.LOOP,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from psycopg import AsyncConnection, sql
@@ -108,6 +108,8 @@ class Projector:
     name: str = "projections"
     on_applied: Callable[[dict[str, int]], None] | None = None
     """Told, once a batch has committed, how many events each model applied (metrics)."""
+    _said_left: dict[str, int] = field(default_factory=dict, init=False, repr=False)
+    """The models left to another version, each with that version, as last logged."""
 
     @property
     def names(self) -> list[str]:
@@ -180,11 +182,15 @@ class Projector:
             # Lock the positions first: a rebuild switching a generation holds its row, and
             # the generation is read only once that switch has committed.
             current = await positions.read_many(conn, self.names, lock=True)
-            generations = await current_generations(conn, self.names)
+            generations = await live_generations(conn, self.names)
             moved: dict[str, int] = {}
             changed: dict[str, int] = {}
             applied: dict[str, int] = {}
             for model in self.models:
+                generation, built = generations.get(model.NAME, (1, version(model)))
+                if built != version(model):
+                    self._left_alone(model, built)
+                    continue
                 at = current.get(model.NAME, 0)
                 fresh = [item for item in batch if item.position > at]
                 lost = [entry for entry in unreadable if entry.position > at]
@@ -193,7 +199,6 @@ class Projector:
                 if through > max(at, fresh[-1].position if fresh else 0):
                     moved[model.NAME] = through
                 if fresh:
-                    generation = generations.get(model.NAME, 1)
                     if set_aside:
                         await _apply_or_park(conn, model, generation, fresh, set_aside)
                     else:
@@ -216,6 +221,24 @@ class Projector:
         if self.on_applied is not None and applied:
             self.on_applied(applied)
         return moved
+
+    def _left_alone(self, model: ReadModel, built: int) -> None:
+        """A model whose live generation another version of its derivation built is neither
+        applied nor moved: this code's ``apply`` wrote its own rows into that version's
+        tables, which readers of that version served as theirs (an earlier release's
+        projector still running beside an upgraded one). That version's projector keeps
+        it, or the rebuild this one starts catches its new generation up at the switch."""
+        if self._said_left.get(model.NAME) != built:
+            self._said_left[model.NAME] = built
+            log.warning(
+                "read model left to the version that built it",
+                extra={
+                    "code": "READ_MODEL_OTHER_VERSION",
+                    "read_model": model.NAME,
+                    "built_with": built,
+                    "version": version(model),
+                },
+            )
 
 
 async def _apply_or_park(
@@ -252,19 +275,22 @@ def _changes(model: ReadModel, fresh: Sequence[Positioned]) -> bool:
     return kinds is not None and any(isinstance(item.event, kinds) for item in fresh)
 
 
-async def current_generations(conn: AsyncConnection, names: list[str]) -> dict[str, int]:
+async def live_generations(conn: AsyncConnection, names: list[str]) -> dict[str, tuple[int, int]]:
+    """Each live generation of ``names`` and the version that built it (``version``)."""
     cur = await conn.execute(
-        "SELECT name, generation FROM projection_generations WHERE name = ANY(%s)", (names,)
+        "SELECT name, generation, version FROM projection_generations WHERE name = ANY(%s)",
+        (names,),
     )
-    return {str(name): int(generation) for name, generation in await cur.fetchall()}
+    return {str(name): (int(gen), int(built)) for name, gen, built in await cur.fetchall()}
+
+
+async def current_generations(conn: AsyncConnection, names: list[str]) -> dict[str, int]:
+    return {name: gen for name, (gen, _) in (await live_generations(conn, names)).items()}
 
 
 async def built_versions(conn: AsyncConnection, names: list[str]) -> dict[str, int]:
     """The version that built each live generation of ``names`` (``version``)."""
-    cur = await conn.execute(
-        "SELECT name, version FROM projection_generations WHERE name = ANY(%s)", (names,)
-    )
-    return {str(name): int(built) for name, built in await cur.fetchall()}
+    return {name: built for name, (_, built) in (await live_generations(conn, names)).items()}
 
 
 async def current_generation(conn: AsyncConnection, name: str) -> int:

@@ -193,8 +193,12 @@ async def _rebuild_all(
         # generation and pointed the view back at the old tables after this switch.
         await conn.execute(positions.SCHEMA_LOCK)
         live = await positions.read_many(conn, names, lock=True)
-        more, later = await fill_in(conn, store, targets, reached, live)
-        at = {name: max(reached, live.get(name, 0)) for name in names}
+        # To the store's head, not only to where the live models are: the live projector
+        # leaves a model another version built alone (``Projector.handle``), and reads on
+        # from where it got, so what was recorded during the fill would be in neither.
+        head = await store.last_position_on(conn)
+        at = {name: max(reached, live.get(name, 0), head) for name in names}
+        more, later = await fill_in(conn, store, targets, reached, at)
         set_aside = [*filled.set_aside, *later]
         for target in targets:
             # As the live projector parks them: /health says so until a fixed version reads

@@ -6,9 +6,10 @@ version that built it (``projection_generations.version``; a database set up bef
 recorded counts as version 1). An upgrade that changed a model (a new column, a fixed
 ``apply``, one more event type read) went on serving the rows the old code derived until an
 operator remembered ``carecoord rebuild``; nothing said it was needed. Now the projector
-rebuilds such a model from the store through the online rebuild (``rebuild.py``) while it
-keeps the live generation: readers see the old rows, the live projector applying new events
-to them, until the switch, as during a manual rebuild; ``/health`` names the model meanwhile.
+rebuilds such a model from the store through the online rebuild (``rebuild.py``), whose
+switch catches the new generation up to the store's head. Until then the live generation is
+left as the other version left it (``Projector.handle`` applies nothing to it), readers are
+refused it (``progress.py``), and ``/health`` names the model.
 """
 
 from __future__ import annotations
