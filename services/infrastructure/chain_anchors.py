@@ -39,7 +39,8 @@ from nats.js.api import StreamConfig
 from nats.js.errors import NotFoundError
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.services.infrastructure import access_log, event_chain
+from carecoord.services.infrastructure import access_log, chain_verification, event_chain
+from carecoord.services.infrastructure.chain_verification import Break
 from carecoord.services.infrastructure.liveness import Liveness, keep_running
 from carecoord.services.infrastructure.settings import ANCHORS, Settings
 
@@ -311,6 +312,8 @@ class Anchoring:
         self.access_log_from = None if found is None else found.access_log_from
         self.access_log_head = None if found is None else found.access_log_head
         self._stream_ready = False
+        self.broken: Break | None = None
+        """Why nothing is anchored: the store lost its chain's columns (``unchained``)."""
 
     async def run(self) -> None:
         """Anchor at every interval until cancelled, then once more (the process stops with
@@ -330,6 +333,10 @@ class Anchoring:
         """Anchor the heads if the event chain's or the access log's moved since the last
         anchor (reads alone move the log's); the anchor, or None."""
         async with self._pool.connection() as conn:
+            broken = await chain_verification.unchained(conn, self._table)
+            self._say_broken(broken)
+            if broken is not None:
+                return None
             head = await event_chain.head(conn, self._table)
             logged = await access_log.chain_head(conn)
             if head is None or (head[0], logged) == (self.last, self.access_log_head):
@@ -346,6 +353,21 @@ class Anchoring:
         self.last, self.access_log_head = anchor.position, logged
         log.info("event chain anchored", extra={"position": anchor.position})
         return anchor
+
+    def _say_broken(self, broken: Break | None) -> None:
+        """Say once, as ``audit verify`` says it, that the chain is broken and nothing is
+        anchored: the head's query failed at every interval, logged by its error's class."""
+        if broken is not None and broken != self.broken:
+            log.error(
+                "event chain broken: nothing is anchored until it is restored (carecoord"
+                " audit verify reports the same break)",
+                extra={
+                    "position": broken.position,
+                    "verdict": broken.verdict.value,
+                    "break": broken.message,
+                },
+            )
+        self.broken = broken
 
     async def final(self) -> None:
         """One last anchor as the process stops; a failure is logged, never raised."""

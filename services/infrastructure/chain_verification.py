@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum, auto
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import psycopg
@@ -39,7 +39,6 @@ from carecoord.services.care.record import ClientRecord
 from carecoord.services.careteam.team import CareTeam
 from carecoord.services.checkins.record import CheckInRecord
 from carecoord.services.consent.record import ConsentRecord
-from carecoord.services.infrastructure.chain_anchors import Anchor
 from carecoord.services.infrastructure.event_chain import CHAIN, GENESIS, TABLE, link
 from carecoord.services.kernel.aggregate import aggregate_id
 from carecoord.services.medication.record import MedicationRecord
@@ -55,6 +54,18 @@ PAGE = 1_000
 """Rows per query. Measured on 200,000 events of ~400 bytes over TCP on this machine: 500 to
 2,000 rows a page walked in 0.4-0.5 s, 3,000 to 10,000 in 3-6 s (each result over about a
 megabyte stalled ~140 ms in transfer)."""
+
+
+class Anchor(Protocol):
+    """What the walk reads of an anchor (``chain_anchors.Anchor``, whose anchoring asks this
+    module of a store without its chain's columns): where, which hash, when."""
+
+    @property
+    def position(self) -> int: ...
+    @property
+    def hash(self) -> bytes: ...
+    @property
+    def at(self) -> str: ...
 
 
 class Verdict(StrEnum):
@@ -271,6 +282,7 @@ _PAGE = (
 _AFTER = "SELECT {columns} FROM {table} WHERE notification_id > %s ORDER BY notification_id LIMIT 1"
 _SOURCE = "SELECT notification_id FROM {table} WHERE hash = %s ORDER BY notification_id LIMIT 1"
 _HEAD = "SELECT max(notification_id) FROM {table}"
+_FIRST_TWO = "SELECT {columns} FROM {table} ORDER BY notification_id LIMIT 2"
 
 
 def _row(values: Sequence[Any]) -> Row:
@@ -336,6 +348,20 @@ def verify(
         report.broken = _beyond(pending[-1], _scalar(conn, _query(_HEAD, table)) or 0)
     report.seconds = time.perf_counter() - started
     return report
+
+
+async def unchained(conn: AsyncConnection, table: str = TABLE) -> Break | None:
+    """The break ``verify`` reports of a store whose chain's columns were dropped, at its
+    first event; None while it has them (or holds no event). The relay's anchoring asks:
+    such a store has no head to anchor, and the query of one failed at every interval."""
+    if await _walked_async(conn, table) == _COLUMNS:
+        return None
+    cursor = conn.cursor(binary=True)
+    await cursor.execute(_query(_FIRST_TWO, table, _UNCHAINED))
+    rows = [_row(values) for values in await cursor.fetchall()]
+    if not rows:
+        return None
+    return judge(rows[0], None, rows[1] if len(rows) > 1 else None, None)
 
 
 def _judge_sync(
