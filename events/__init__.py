@@ -20,7 +20,7 @@ from carecoord.events.medication import (
     Schedule,
 )
 from carecoord.events.stock import STOCK_EVENTS
-from carecoord.events.therapy import THERAPY_EVENTS
+from carecoord.events.therapy import CALENDAR_EVENTS, THERAPY_EVENTS
 
 catalog.register(ClientEnrolled, MedicationPrescribed, DoseAdministered)
 catalog.register(*MEDICATION_EVENTS)
@@ -29,6 +29,7 @@ catalog.register(BreakGlassUsed, *DISCLOSURE_EVENTS, ClientRecordRead)
 catalog.register(LevelOfCareChanged, TreatmentGoalSet, GoalProgressRecorded)
 catalog.register(*THERAPY_EVENTS, *CHECKIN_EVENTS, *ALERT_EVENTS)
 catalog.register(*STOCK_EVENTS)
+catalog.register(*CALENDAR_EVENTS)
 
 __all__ = [
     "Actor",

@@ -6,16 +6,20 @@ session is one Encounter per member with the same ``session_id``, so each client
 holds only their own attendance. SUD counseling notes (42 CFR Part 2, 2024 rule) are their
 own kind, ``COUNSELING_NOTE``: access rules single them out, and their summary never
 carries the note text.
+
+A clinician's calendar is a record of its own, no client's: ``ClinicianBooked`` carries the
+calendar's id (``calendar_id(clinician_id)``) in ``client_id``, as a stock event carries a
+site's, so that two bookings of one clinician at once write one record and conflict.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar
-from uuid import UUID
+from typing import ClassVar, Self
+from uuid import NAMESPACE_URL, UUID, uuid5
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from carecoord.events.envelope import CareEvent, Kind
 
@@ -131,6 +135,44 @@ class CounselingNoteRecorded(_Session):
     note: str = Field(min_length=1, max_length=20000)
 
 
+_CALENDARS = uuid5(NAMESPACE_URL, "https://carecoord.dev/clinician-calendars")
+
+
+def calendar_id(clinician_id: str) -> UUID:
+    """The id of the record of the sessions ``clinician_id`` leads (their calendar)."""
+    return uuid5(_CALENDARS, clinician_id)
+
+
+class ClinicianBooked(CareEvent):
+    """The clinician leading a session is booked for its time: recorded on their calendar
+    (``client_id`` = ``calendar_id(clinician_id)``) beside the session's booking of each
+    member, once for a group. Of two bookings of one clinician at once, the second's write
+    conflicts and, decided again, is refused when the times overlap
+    (``therapist-booked-then``); the session's members say whether it still holds the time
+    (``client_ids``: a late-cancelled session holds none)."""
+
+    context: ClassVar[str] = "therapy"
+    type_kind: ClassVar[Kind] = Kind.THERAPY
+    about: ClassVar[str] = (
+        "The clinician's calendar id (a UUID: calendar_id(clinician_id) in events/therapy.py)"
+    )
+    summary_template: ClassVar[str] = (
+        "{clinician_id} booked to lead session {session_id} at {scheduled_for}"
+    )
+
+    clinician_id: str = Field(min_length=1, max_length=200)
+    session_id: UUID
+    scheduled_for: datetime
+    planned_minutes: int = Field(ge=5, le=480)
+    client_ids: list[UUID] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _calendar_is_the_record(self) -> Self:
+        if self.client_id != calendar_id(self.clinician_id):
+            raise ValueError(f"client_id must be the calendar id of {self.clinician_id!r}")
+        return self
+
+
 THERAPY_EVENTS: tuple[type[CareEvent], ...] = (
     SessionScheduled,
     SessionAttended,
@@ -140,3 +182,5 @@ THERAPY_EVENTS: tuple[type[CareEvent], ...] = (
     SessionNoteRecorded,
     CounselingNoteRecorded,
 )
+CALENDAR_EVENTS: tuple[type[CareEvent], ...] = (ClinicianBooked,)
+"""Events about a clinician's calendar: no client's record holds them."""

@@ -43,13 +43,20 @@ class ScheduleSessionInput:
     client_ids: list[UUID]
     modality: Modality
     format: SessionFormat
-    scheduled_for: datetime
+    scheduled_for: datetime = strawberry.field(
+        description=(
+            "When it begins; it holds plannedMinutes from then. Refused while a client is"
+            " booked into another session then (client-booked-then), or the clinician leads"
+            " one then (therapist-booked-then; a group session is one); a session"
+            " late-cancelled (by every member) frees its time."
+        )
+    )
     planned_minutes: int
     clinician_id: str | None = strawberry.field(
         default=None,
         description=(
             "The clinician leading it, a therapist or prescriber on every client's care team"
-            " now; you if omitted."
+            " now, who leads one session at a time; you if omitted."
         ),
     )
     occurred_at: datetime | None = None
@@ -66,7 +73,11 @@ class RecordAttendanceInput:
     session_id: UUID
     attendance: list[AttendanceInput]
     duration_minutes: int | None = strawberry.field(
-        default=None, description="Length of the session; required if anyone attended, only then."
+        default=None,
+        description=(
+            "Length of the session; required if anyone attended, only then. From the session's"
+            " start it ends by now (a few minutes of clock skew aside): not-in-future."
+        ),
     )
     reason: str = strawberry.field(
         default="", description="Why a client late-cancelled; only with a late cancellation."
@@ -84,7 +95,11 @@ class CorrectSessionOutcomeInput:
     outcome: Outcome = strawberry.field(description="How the session really went.")
     reason: str = strawberry.field(description="Why the recorded outcome was wrong.")
     duration_minutes: int | None = strawberry.field(
-        default=None, description="Length of the session; required when it was attended."
+        default=None,
+        description=(
+            "Length of the session; required when it was attended. From the session's start"
+            " it ends by now (a few minutes of clock skew aside): not-in-future."
+        ),
     )
 
 

@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 
 from carecoord.events import CareEvent
 from carecoord.events.bounds import said
-from carecoord.events.therapy import Modality, SessionFormat
+from carecoord.events.therapy import Modality, SessionFormat, calendar_id
 from carecoord.services.alerts.raising import with_alerts
 from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.care.record import ClientRecord
@@ -19,6 +19,7 @@ from carecoord.services.careteam.team import CareTeam
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.therapy.calendar import Calendar, Led
 from carecoord.services.therapy.leaders import clinician_named, require_leader
 from carecoord.services.therapy.record import Booking, Outcome, TherapyRecord, Told
 
@@ -114,6 +115,9 @@ def schedule_session(
     )
 
     def run(uow: UnitOfWork) -> UUID:
+        # The calendar is stored first: the members' bookings are the command's last events,
+        # so the position it answers with is theirs.
+        calendar = uow.get(Calendar, calendar_id(booking.clinician_id))
         records = [_record(uow, client_id) for client_id in client_ids]
         _one_program(uow, client_ids)
         for client_id in client_ids:
@@ -122,11 +126,20 @@ def schedule_session(
             (record, record.schedule(stamp, booking, occurred_at, enrolled_at=enrolled_at))
             for record, enrolled_at in records
         ]
+        calendar.book(stamp, booking, client_ids, occurred_at, partial(_holds, uow))
         for record, event in decided:
             record.record(event)
         return session_id
 
     return run
+
+
+def _holds(uow: UnitOfWork, session_id: UUID, led: Led) -> bool:
+    """Whether a session on a calendar still holds its time: while any member's record holds
+    it (read from the records, which a late cancellation since conflicts with)."""
+    return any(
+        uow.get(TherapyRecord, client_id).session(session_id).held for client_id in led.client_ids
+    )
 
 
 def record_attendance(

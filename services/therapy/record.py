@@ -12,7 +12,10 @@ dated no later than now (``clinical_time.plausible``): what a clinician records 
 an attended or no-show outcome is dated no earlier than the session began, a cancellation
 or a note no earlier than it was booked (or began, if booked after). Nothing is booked for,
 or dated, before the client's enrolment (``clinical_time.after_enrolment``): each member of
-a group by their own. A session is booked at most a year ahead (``BOOKING_HORIZON``).
+a group by their own. A session is booked at most a year ahead (``BOOKING_HORIZON``). The
+minutes an attended session ran, from when it began, end by now (within the tolerance). A
+client is booked into one session at a time (``client-booked-then``), as its leader leads
+one at a time (``calendar.py``).
 """
 
 from __future__ import annotations
@@ -38,9 +41,15 @@ from carecoord.events.therapy import (
     SessionScheduled,
 )
 from carecoord.services.kernel.aggregate import Aggregate
-from carecoord.services.kernel.clinical_time import after_enrolment, plausible
+from carecoord.services.kernel.clinical_time import (
+    CLOCK_TOLERANCE,
+    IN_FUTURE,
+    after_enrolment,
+    plausible,
+)
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.therapy.slots import Slot
 
 BOOKING_HORIZON = timedelta(days=366)
 """How far ahead a session is booked: one further out stays the client's next session on
@@ -66,6 +75,10 @@ class Booking:
     planned_minutes: int
     group_size: int = 1
 
+    @property
+    def slot(self) -> Slot:
+        return Slot(self.scheduled_for, self.planned_minutes)
+
 
 @dataclass(slots=True)
 class Session:
@@ -80,15 +93,18 @@ class Session:
     duration_minutes: int | None = None
     """The length recorded with an attended outcome (as corrected)."""
 
-    def overlaps(self, starts: datetime, minutes: int) -> bool:
-        """Whether the client is held by this session during ``minutes`` from ``starts``: a
-        late-cancelled one holds no time."""
-        ends = self.scheduled_for + timedelta(minutes=self.planned_minutes)
-        return (
-            self.outcome is not Outcome.LATE_CANCELLED
-            and starts < ends
-            and self.scheduled_for < starts + timedelta(minutes=minutes)
-        )
+    @property
+    def slot(self) -> Slot:
+        return Slot(self.scheduled_for, self.planned_minutes)
+
+    @property
+    def held(self) -> bool:
+        """Whether the session holds the client's time: a late-cancelled one frees it."""
+        return self.outcome is not Outcome.LATE_CANCELLED
+
+    def holds(self, slot: Slot) -> bool:
+        """Whether the client is held by this session during ``slot``."""
+        return self.held and self.slot.overlaps(slot)
 
     @property
     def opened(self) -> datetime:
@@ -219,13 +235,12 @@ class TherapyRecord(Aggregate, context="therapy"):
         """Refuse a booking during another of the client's sessions: a form sent twice booked
         the slot twice, and one missed appointment counted as two no-shows in a row."""
         for session_id, session in self.sessions.items():
-            if session.overlaps(booking.scheduled_for, booking.planned_minutes):
+            if session.holds(booking.slot):
                 raise RuleViolation(
                     "scheduledFor",
                     "client-booked-then",
                     f"client {self.client_id} is booked then for session {session_id}"
-                    f" ({session.scheduled_for.isoformat(timespec='minutes')},"
-                    f" {session.planned_minutes} min); late-cancel it or book another time",
+                    f" ({session.slot.said()}); late-cancel it or book another time",
                 )
 
     def outcome(
@@ -406,4 +421,21 @@ def _may_be(stamp: Stamp, session_id: UUID, session: Session, told: Told) -> Non
     if outcome is not Outcome.ATTENDED and duration is not None:
         raise InvalidInput(
             "durationMinutes", "duration-unexpected", "only an attended session has a length"
+        )
+    if duration is not None:
+        _run_by_now(stamp, session_id, Slot(starts, duration))
+
+
+def _run_by_now(stamp: Stamp, session_id: UUID, attended: Slot) -> None:
+    """Refuse minutes attended that run past now (beyond the clock tolerance, as any time
+    recorded): a session recorded while it ran was kept with minutes it had not yet run."""
+    now = stamp.clock()
+    if attended.ends > now + CLOCK_TOLERANCE:
+        raise InvalidInput(
+            "durationMinutes",
+            IN_FUTURE,
+            f"session {session_id} began {attended.starts.isoformat(timespec='minutes')};"
+            f" {attended.minutes} minutes from then end after now"
+            f" ({now.isoformat(timespec='minutes')}): record the minutes it has run, at most"
+            f" {CLOCK_TOLERANCE.seconds // 60} past now",
         )

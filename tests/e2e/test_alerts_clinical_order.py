@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
@@ -27,10 +28,13 @@ PEER = "peer-clinical-order"
 
 
 class Client:
-    """One client's record through the API, by the therapist and peer supporter on its team."""
+    """One client's record through the API, by the therapist and peer supporter on its team.
+    Each client has a therapist of their own: one therapist leads one session at a time, and
+    the clients of a test are booked for the same times."""
 
-    def __init__(self, api: Api, client_id: str) -> None:
+    def __init__(self, api: Api, client_id: str, therapist: str) -> None:
         self.api, self.client_id, self.position = api, client_id, 0
+        self.therapist = therapist
 
     async def send(self, query: str, role: Role, user: str, **given: Any) -> str:
         data = await self.api.ok(query, {"input": given}, role=role, user=user)
@@ -40,11 +44,11 @@ class Client:
 
     async def session(self, began: datetime, outcome: str) -> str:
         session_id = await self.send(
-            SCHEDULE, Role.THERAPIST, THERAPIST, clientIds=[self.client_id], modality="CBT",
+            SCHEDULE, Role.THERAPIST, self.therapist, clientIds=[self.client_id], modality="CBT",
             format="INDIVIDUAL", scheduledFor=began.isoformat(), plannedMinutes=50,
         )  # fmt: skip
         await self.send(
-            ATTENDANCE, Role.THERAPIST, THERAPIST, sessionId=session_id,
+            ATTENDANCE, Role.THERAPIST, self.therapist, sessionId=session_id,
             attendance=[{"clientId": self.client_id, "outcome": outcome}],
             durationMinutes=50 if outcome == "ATTENDED" else None,
         )  # fmt: skip
@@ -59,7 +63,7 @@ class Client:
     async def alerts(self) -> list[tuple[str, str]]:
         data = await self.api.ok(
             ALERTS, {"id": self.client_id, "atLeast": self.position}, role=Role.THERAPIST,
-            user=THERAPIST,
+            user=self.therapist,
         )  # fmt: skip
         return [(a["ruleId"], a["detail"]) for a in data["clientAlerts"]]
 
@@ -71,9 +75,10 @@ async def enrolled(api: Api) -> Client:
         role=Role.PROGRAM_ADMIN,
     )
     client_id = data["enrollClient"]["id"]
-    await api.join_care_team(client_id, Role.THERAPIST, THERAPIST)
+    therapist = f"{THERAPIST}-{uuid4().hex[:8]}"
+    await api.join_care_team(client_id, Role.THERAPIST, therapist)
     await api.join_care_team(client_id, Role.PEER_SUPPORTER, PEER)
-    return Client(api, client_id)
+    return Client(api, client_id, therapist)
 
 
 async def test_no_shows_in_a_row_are_counted_in_the_order_sessions_began(api: Api) -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from test_alerts_clinical_order import THERAPIST, enrolled
+from test_alerts_clinical_order import enrolled
 
 from carecoord.events import Role
 from support import Api, mutation
@@ -30,7 +30,7 @@ async def test_a_no_show_corrected_to_attended_is_evidence_in_error(api: Api) ->
     async def alerts() -> list[dict[str, Any]]:
         data = await api.ok(
             ALERTS, {"id": client.client_id, "atLeast": client.position},
-            role=Role.THERAPIST, user=THERAPIST,
+            role=Role.THERAPIST, user=client.therapist,
         )  # fmt: skip
         return list(data["clientAlerts"])
 
@@ -39,7 +39,7 @@ async def test_a_no_show_corrected_to_attended_is_evidence_in_error(api: Api) ->
     evidence = raised["evidence"]
     assert len(evidence) == 2
     await client.send(
-        CORRECT, Role.THERAPIST, THERAPIST, clientId=client.client_id, sessionId=first,
+        CORRECT, Role.THERAPIST, client.therapist, clientId=client.client_id, sessionId=first,
         outcome="ATTENDED", durationMinutes=50, reason="signed in late at the front desk",
     )  # fmt: skip
     [corrected] = await alerts()

@@ -84,9 +84,9 @@ async def test_an_attended_or_no_show_outcome_dated_before_the_session_began_is_
     )
     client_id = data["enrollClient"]["id"]
     await api.join_care_team(client_id, Role.THERAPIST, THERAPIST)
-    booked = await as_therapist(
+    booked = await as_therapist(  # the hour before the other test's session: one therapist
         api, SCHEDULE, clientIds=[client_id], modality="CBT", format="INDIVIDUAL",
-        scheduledFor=ago(days=1), plannedMinutes=50,
+        scheduledFor=ago(days=1, hours=1), plannedMinutes=50,
     )  # fmt: skip
     session_id = booked["data"]["scheduleSession"]["id"]
     for outcome, minutes in (("ATTENDED", 50), ("NO_SHOW", None)):

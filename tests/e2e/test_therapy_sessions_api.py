@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
 from carecoord.events import Role
 from support import Api, ago, ahead
 
-# Each test enrolls its own clients and reads nothing beyond them.
+# Each test enrolls its own clients, books its own therapist, and reads nothing beyond them.
 pytestmark = pytest.mark.shared_platform
 
 ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) { id position } }"""
@@ -47,11 +48,14 @@ def booking(client_ids: tuple[str, ...], when: str, booked: str) -> dict[str, An
 
 
 class Clinic:
-    """A therapist working through the API; remembers the last position recorded."""
+    """A therapist working through the API; remembers the last position recorded. Each is a
+    therapist of their own: one therapist leads one session at a time, and the tests book
+    the same times."""
 
     def __init__(self, api: Api) -> None:
         self.api = api
         self.position = 0
+        self.therapist = f"{THERAPIST}-{uuid4().hex[:8]}"
 
     async def enroll(self, name: str, days_ago: float = 30) -> str:
         """Enroll a client ``days_ago`` days back (entered now), sessions booked since on."""
@@ -62,18 +66,22 @@ class Clinic:
         )
         client_id = str(data["enrollClient"]["id"])
         self.position = max(
-            self.position, await self.api.join_care_team(client_id, Role.THERAPIST, THERAPIST)
+            self.position, await self.api.join_care_team(client_id, Role.THERAPIST, self.therapist)
         )
         return client_id
 
     async def send(self, mutation: str, **given: Any) -> str:
         name = mutation.split("{", 2)[1].split("(", maxsplit=1)[0].strip()
-        data = await self.api.ok(mutation, {"input": given}, role=Role.THERAPIST, user=THERAPIST)
+        data = await self.api.ok(
+            mutation, {"input": given}, role=Role.THERAPIST, user=self.therapist
+        )
         self.position = max(self.position, int(data[name]["position"]))
         return str(data[name]["id"])
 
     async def refusal(self, mutation: str, **given: Any) -> dict[str, Any]:
-        body = await self.api.gql(mutation, {"input": given}, role=Role.THERAPIST, user=THERAPIST)
+        body = await self.api.gql(
+            mutation, {"input": given}, role=Role.THERAPIST, user=self.therapist
+        )
         [error] = body["errors"]
         extensions: dict[str, Any] = error["extensions"]
         return extensions | {"message": error["message"]}
@@ -85,7 +93,7 @@ class Clinic:
     async def timeline(self, client_id: str) -> list[dict[str, Any]]:
         data = await self.api.ok(
             TIMELINE, {"id": client_id, "atLeast": self.position}, role=Role.THERAPIST,
-            user=THERAPIST,
+            user=self.therapist,
         )  # fmt: skip
         nodes: list[dict[str, Any]] = data["clientTimeline"]["nodes"]
         return [n for n in nodes if n["type"].startswith("therapy.")]
@@ -284,15 +292,18 @@ async def test_a_clients_goals_with_their_progress_history(api: Api) -> None:
     )  # fmt: skip
 
     data = await api.ok(
-        GOALS, {"id": client_id, "atLeast": clinic.position}, role=Role.THERAPIST, user=THERAPIST
+        GOALS,
+        {"id": client_id, "atLeast": clinic.position},
+        role=Role.THERAPIST,
+        user=clinic.therapist,
     )
     first, second = data["clientGoals"]
     assert (first["goalId"], first["achievement"], first["targetDate"], first["setBy"]) == (
-        work, "ACHIEVED", "2026-06-30", THERAPIST,
+        work, "ACHIEVED", "2026-06-30", clinic.therapist,
     )  # fmt: skip
     assert [(h["achievement"], h["note"], h["by"]) for h in first["history"]] == [
-        ("improving", "two interviews", THERAPIST),
-        ("achieved", "started Monday", THERAPIST),
+        ("improving", "two interviews", clinic.therapist),
+        ("achieved", "started Monday", clinic.therapist),
     ]
     assert (second["goalId"], second["achievement"], second["history"]) == (
         sleep, "IN_PROGRESS", [],

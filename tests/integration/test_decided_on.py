@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -13,7 +15,7 @@ from carecoord.events import Actor, Role
 from carecoord.events.therapy import Modality, SessionFormat, SessionScheduled
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.careteam.commands import assign_member, end_membership
-from carecoord.services.infrastructure.commands import CommandBus
+from carecoord.services.infrastructure.commands import CommandBus, Outcome
 from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
@@ -95,3 +97,58 @@ def test_records_read_and_unchanged_cost_no_conflict(
         here.execute_sync(booking(ana, days=days))
     assert here.conflicts == 0
     assert sessions_booked(two_stores[0], ana) == 3
+
+
+def clients_of_ther_1(bus: CommandBus, count: int) -> list[uuid.UUID]:
+    found = []
+    for _ in range(count):
+        client_id = bus.execute_sync(enroll_client(ADMIN, display_name="A", program="OTP")).result
+        bus.execute_sync(
+            assign_member(ADMIN, client_id=client_id, member_id="ther-1", role=Role.THERAPIST)
+        )
+        found.append(client_id)
+    return found
+
+
+def all_booked(store: EventStore) -> int:
+    return sum(isinstance(item.event, SessionScheduled) for item in store.read(0, 1000))
+
+
+def test_a_booking_on_a_calendar_written_in_another_process_is_decided_again(
+    buses: tuple[CommandBus, CommandBus], two_stores: tuple[EventStore, EventStore]
+) -> None:
+    """ther-1's calendar, cached here, was written there since (another client booked for
+    the time): the booking here conflicts, runs again on the calendar as stored, and is
+    refused; no read model decides it."""
+    here, there = buses
+    ana, ben, cy = clients_of_ther_1(here, 3)
+    here.execute_sync(booking(ana, days=2))
+    there.execute_sync(booking(ben, days=3))
+
+    with pytest.raises(RuleViolation) as refused:
+        here.execute_sync(booking(cy, days=3))
+    assert (refused.value.field, refused.value.rule) == ("scheduledFor", "therapist-booked-then")
+    assert here.conflicts == 1
+    assert all_booked(two_stores[0]) == 2
+
+
+def refusal(sent: Future[Outcome[Any]]) -> str:
+    failure = sent.exception(timeout=30)
+    assert isinstance(failure, RuleViolation), failure
+    return failure.rule
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_bookings_of_one_therapist_sent_at_once_book_one(
+    processes: int,
+    buses: tuple[CommandBus, CommandBus],
+    two_stores: tuple[EventStore, EventStore],
+) -> None:
+    """Eight bookings of ther-1 for one time, each for another client, submitted together to
+    one process's writer or spread over two: one is stored, the others are refused."""
+    members = clients_of_ther_1(buses[0], 8)
+    sent = [buses[n % processes].submit(booking(c, days=2)) for n, c in enumerate(members)]
+    kept = [f for f in sent if f.exception(timeout=30) is None]
+    assert len(kept) == 1
+    assert {refusal(f) for f in sent if f not in kept} == {"therapist-booked-then"}
+    assert all_booked(two_stores[0]) == 1

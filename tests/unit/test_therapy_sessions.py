@@ -82,6 +82,7 @@ def test_a_group_is_all_or_nothing() -> None:
             format=SessionFormat.GROUP, scheduled_for=story.now, planned_minutes=60,
         )
     )  # fmt: skip
+    story.later(hours=1)
     before = len(story.events())
     with pytest.raises(NotFound) as refused:
         story.run(
@@ -160,7 +161,7 @@ def test_attended_and_no_show_wait_for_the_session_to_begin(result: Outcome) -> 
         outcome(story, session_id, result)
     assert (early.value.field, early.value.rule) == ("outcome", "session-not-started")
     assert "late_cancelled" in early.value.message
-    story.later(hours=24)
+    story.later(hours=25)
     outcome(story, session_id, result)
     assert type(story.events()[-1]) is {Outcome.ATTENDED: SessionAttended,
                                         Outcome.NO_SHOW: SessionNoShow}[result]  # fmt: skip
