@@ -22,9 +22,9 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import uuid4
 
 import orjson
@@ -38,7 +38,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
-from strawberry.http.exceptions import NonJsonMessageReceived
+from strawberry.http.exceptions import NonJsonMessageReceived, WebSocketDisconnected
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -93,6 +93,11 @@ OPERATIONS_LIMIT: GraphQLFormattedError = {
     " run at once on one socket; complete one before subscribing again",
     "extensions": {"code": BAD_REQUEST, "rule": "operations-per-socket"},
 }
+SEND_WAIT = timedelta(seconds=10)
+"""How long a message may wait for its socket to take it before the socket is dropped. A
+client that stopped reading (its buffers full: megabytes unread) was kept for ever, its
+subscriptions each holding a push decided for it, delivered whenever it read again, and
+its place in its user's count; a close could not be sent to it either."""
 MAX_CLOSE_REASON_BYTES = 123
 """A websocket close frame's reason is at most this many bytes of UTF-8 (RFC 6455)."""
 
@@ -154,24 +159,51 @@ class ExplainedClose(ASGIWebSocketAdapter):
     """Closes a socket refused at ``connection_init`` with the reason it was refused, which
     the client can show, instead of a bare ``Forbidden``, and the close code of the refusal
     (4403 for a token, 4429 for one socket too many); every reason cut to what a close
-    frame carries (Strawberry's quote the client's message type or id whole)."""
+    frame carries (Strawberry's quote the client's message type or id whole).
+
+    A message or close the client does not take within ``SEND_WAIT`` drops the socket: what
+    waits to be sent fails (``WebSocketDisconnected``), the loop reading the client's
+    messages is cancelled, and the handler ends as for a client gone."""
+
+    dropped = False
+    _reading: asyncio.Task[Any] | None = None
 
     async def iter_json(
         self, *, ignore_parsing_errors: bool = False
     ) -> AsyncGenerator[object, None]:
         """As Strawberry's, but a message the view cannot decode (its refusal is an HTTP
         error) closes the socket with 4400 as any other that is not JSON."""
+        self._reading = asyncio.current_task()
         try:
             async for message in super().iter_json(ignore_parsing_errors=ignore_parsing_errors):
                 yield message
         except HTTPException:
             raise NonJsonMessageReceived from None
 
+    async def send_json(self, message: Any) -> None:
+        await self._taken(super().send_json(message))
+
     async def close(self, code: int, reason: str) -> None:
         refused: tuple[int, str] | None = self.ws.scope.get(_REFUSAL) if code == 4403 else None
         if refused is not None:
             code, reason = refused
-        await super().close(code, close_reason(reason))
+        await self._taken(super().close(code, close_reason(reason)))
+
+    async def _taken(self, sending: Coroutine[Any, Any, None]) -> None:
+        """``sending``, once the client takes it within ``SEND_WAIT``; else the socket is
+        dropped."""
+        try:
+            if self.dropped:
+                raise WebSocketDisconnected
+            async with asyncio.timeout(SEND_WAIT.total_seconds()):
+                await sending
+        except TimeoutError:
+            self.dropped = True
+            if self._reading is not None and self._reading is not asyncio.current_task():
+                self._reading.cancel()
+            raise WebSocketDisconnected from None
+        finally:
+            sending.close()  # not awaited when the socket was dropped already
 
 
 class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
@@ -187,6 +219,11 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
         ends (a close, a drop, the server stopping)."""
         try:
             await super().handle()
+        except asyncio.CancelledError:
+            handling = asyncio.current_task()
+            if handling is None or not self._adapter().dropped:
+                raise
+            handling.uncancel()  # the drop's cancelling: the socket ends as a client gone
         finally:
             if self._expiry is not None:
                 self._expiry.cancel()
@@ -195,6 +232,15 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
             held: Held | None = self.context.request.scope.pop(_HELD, None)
             if held is not None:
                 await held.release()
+
+    def _adapter(self) -> ExplainedClose:
+        return cast("ExplainedClose", self.websocket)
+
+    async def handle_task_exception(self, error: Exception) -> None:
+        """As Strawberry's (a traceback in the log), but quiet for an operation whose socket
+        was dropped (``ExplainedClose``): each would log one."""
+        if not isinstance(error, WebSocketDisconnected):
+            await super().handle_task_exception(error)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         """As Strawberry's; a socket acknowledged is closed when its token expires."""

@@ -1,0 +1,105 @@
+"""A client that stops reading its socket (its buffers full) is dropped once a message has
+waited ``SEND_WAIT`` for it: it was kept for ever, a push decided for each of its
+subscriptions waiting to go out whenever it read again, and it held its place in its
+user's count. The sockets of others are served meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import socket
+import struct
+from datetime import timedelta
+
+import pytest
+
+from carecoord.events import Role
+from carecoord.graphql import app
+from support import Api, mutation
+
+pytestmark = pytest.mark.shared_platform
+
+ENROLL = mutation("EnrollClientInput", "enrollClient")
+CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
+TIMELINE = """subscription($id: UUID!) {
+  timeline(clientId: $id) { position facts } }"""
+SUBSCRIPTIONS = 100
+CHECK_INS = 10
+"""Each pushed to every subscription with a 5,000-character note: 5 MB, more than the
+kernel's buffers on both sides hold."""
+
+
+def frame(message: object) -> bytes:
+    """``message`` as a client's masked text frame."""
+    data = json.dumps(message).encode()
+    mask = os.urandom(4)
+    size = len(data)
+    header = (
+        struct.pack("!BBH", 0x81, 0x80 | 126, size) if size > 125 else bytes([0x81, 0x80 | size])
+    )
+    return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+
+def stalled(api: Api, token: str, client_id: str) -> socket.socket:
+    """A socket subscribed ``SUBSCRIPTIONS`` times to the client's timeline that reads
+    nothing after the server's handshake answer."""
+    host, port = api.base_url.removeprefix("http://").split(":")
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect((host, int(port)))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(
+        f"GET /graphql HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n".encode()
+    )
+    assert sock.recv(4096).startswith(b"HTTP/1.1 101")
+    sock.sendall(
+        frame({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+    )
+    payload = {"query": TIMELINE, "variables": {"id": client_id}}
+    for n in range(SUBSCRIPTIONS):
+        sock.sendall(frame({"id": str(n), "type": "subscribe", "payload": payload}))
+    return sock
+
+
+def read_to_the_end(sock: socket.socket) -> int:
+    """The bytes the socket holds until the server ends it; TimeoutError if it does not."""
+    sock.settimeout(10)
+    taken = 0
+    while chunk := sock.recv(1 << 20):
+        taken += len(chunk)
+    return taken
+
+
+async def test_a_client_that_stops_reading_is_dropped_and_others_are_served(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app, "SEND_WAIT", timedelta(seconds=1))
+    enrolled = await api.ok(
+        ENROLL, {"input": {"displayName": "Uma", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
+    )
+    client_id = enrolled["enrollClient"]["id"]
+    await api.join_care_team(client_id, Role.NURSE, "nurse-stalled")
+    await api.join_care_team(client_id, Role.PRESCRIBER, "dr-reading")
+    sock = await asyncio.to_thread(stalled, api, api.token(Role.NURSE, "nurse-stalled"), client_id)
+
+    reader = api.token(Role.PRESCRIBER, "dr-reading")
+    try:
+        async with api.subscription(reader, TIMELINE, {"id": client_id}) as reading:
+            await asyncio.sleep(0.5)  # the subscriptions have started
+            for _ in range(CHECK_INS):
+                given = {"clientId": client_id, "craving": 5, "note": "n" * 5000}
+                await api.ok(CHECK_IN, {"input": given}, role=Role.NURSE, user="nurse-stalled")
+            served = [
+                json.loads(await asyncio.wait_for(reading.recv(), 10)) for _ in range(CHECK_INS)
+            ]
+        await asyncio.sleep(2)  # past SEND_WAIT: the stalled socket is dropped
+        taken = await asyncio.to_thread(read_to_the_end, sock)
+    finally:
+        sock.close()
+
+    assert [m["type"] for m in served] == ["next"] * CHECK_INS
+    assert taken < SUBSCRIPTIONS * CHECK_INS * 5000, "dropped before everything was pushed"
