@@ -7,6 +7,8 @@ before it decodes the body.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from carecoord.events.envelope import CareEvent, type_name
 
 MSG_ID = "Nats-Msg-Id"
@@ -32,10 +34,16 @@ MEANING = {
 
 def for_event(event: CareEvent, position: int) -> dict[str, str]:
     """The headers of ``event`` published at ``position``."""
+    return for_entry(event.event_id, event.correlation_id, type_name(type(event)), position)
+
+
+def for_entry(event_id: UUID, correlation_id: UUID, name: str, position: int) -> dict[str, str]:
+    """The headers of the event ``event_id`` of type ``name`` published at ``position``: an
+    event the relay forwards as stored has no model of this catalog to take them from."""
     return {
-        MSG_ID: str(event.event_id),
+        MSG_ID: str(event_id),
         POSITION: str(position),
-        TYPE: type_name(type(event)),
+        TYPE: name,
         CONTENT_TYPE: JSON,
-        CORRELATION: str(event.correlation_id),
+        CORRELATION: str(correlation_id),
     }

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from carecoord.events.catalog import LaterVersion
 from carecoord.events.positioned import Positioned
 from carecoord.services.infrastructure.liveness import Liveness, error_code, keep_running
 from carecoord.services.infrastructure.store import EventStore
@@ -77,6 +78,9 @@ class Unreadable:
     position: int
     topic: str
     error: str
+    body: bytes = b""
+    """The stored JSON of an event of a later schema version than the catalog reads (read
+    after a rollback), which the relay forwards as stored (``forwarded.py``); else empty."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +105,9 @@ def read_page(store: EventStore, after: int, limit: int) -> Page:
         try:
             events.append(Positioned(note.id, store.catalog_mapper.open(note.topic, note.state)))
         except UNDECODABLE as failure:
-            unreadable.append(Unreadable(note.id, note.topic, error_code(failure)))
+            later = isinstance(failure, LaterVersion)
+            body = store.catalog_mapper.unseal(note.state) if later else b""
+            unreadable.append(Unreadable(note.id, note.topic, error_code(failure), body))
     return Page(events, unreadable, notifications[-1].id if notifications else after)
 
 

@@ -9,6 +9,8 @@ never publish; only the relay does. An event the broker can never take is set as
 (``services/infrastructure/parked.py``) rather than stopping every event behind it, and so
 is one whose id another publisher's message already holds on the stream with other content:
 the broker drops it as a duplicate, and the stream would carry that message in its place.
+A stored event of a later schema version than the catalog reads (after a rollback) goes as
+stored, in its place (``forwarded.py``); one of a type the catalog lacks is set aside.
 
 With tracing on (``tracing.py``), each page and each message is a span, and each message
 carries its span's W3C ``traceparent`` header for the services that consume it.
@@ -19,8 +21,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, TypeVar
 
 from faststream.nats import NatsBroker
 from nats.aio.client import DEFAULT_PENDING_SIZE
@@ -36,7 +39,8 @@ from carecoord.services.infrastructure import correlation, parked, positions
 from carecoord.services.infrastructure.broker import ensure_stream
 from carecoord.services.infrastructure.catching_up import CatchingUp
 from carecoord.services.infrastructure.crash_points import crash_point
-from carecoord.services.infrastructure.doorbell import Doorbell, next_page, read_page
+from carecoord.services.infrastructure.doorbell import Doorbell, Unreadable, next_page, read_page
+from carecoord.services.infrastructure.forwarded import Forwarded, forwardable
 from carecoord.services.infrastructure.liveness import Liveness, error_code, keep_running
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore
@@ -61,6 +65,9 @@ HEADER_BYTES = 512
 RUN_MESSAGES = 500
 """Messages in flight at once: each queues a flush, and past 1,024 queued the client's
 publish waits for the flusher in the middle of the run."""
+
+
+T = TypeVar("T")
 
 
 class MessageIdTaken(Exception):
@@ -112,11 +119,11 @@ class Relay:
                 correlation.bound(**correlation.of_events(item.event for item in page.events)),
                 self._traced(page.events),
             ):
-                await self.publish(page.events)
+                unsent = await self.publish(page.events, page.unreadable)
             crash_point("relay-published")
             self.position = page.last
             async with self._pool.connection() as conn, conn.transaction():
-                await parked.park_unreadable(conn, NAME, page.unreadable)
+                await parked.park_unreadable(conn, NAME, unsent)
                 await positions.write(conn, NAME, self.position)
             self._liveness.progressed(NAME)
             read = len(page.events) + len(page.unreadable)
@@ -200,9 +207,13 @@ class Relay:
     def _page_size(self) -> int:
         return self._settings.relay_page_size
 
-    async def publish(self, page: list[Positioned]) -> None:
+    async def publish(
+        self, page: list[Positioned], unreadable: Sequence[Unreadable] = ()
+    ) -> list[Unreadable]:
         """Publish a page in runs, each concurrently (NATS keeps one connection's order)
-        with its acks awaited before the next run is sent.
+        with its acks awaited before the next run is sent; return the entries of
+        ``unreadable`` it did not send, to be set aside. Those of a later schema version
+        go as stored, in position order among the events (``forwarded.py``).
 
         A run fits the NATS client's outbound buffer, so it leaves in one write: past the
         buffer the client flushes in the middle, and a connection lost after that flush
@@ -211,12 +222,15 @@ class Relay:
         (too large for a message) is set aside; any other failure fails the page, which is
         published again from its start.
         """
-        refused: list[tuple[Positioned, BaseException]] = []
-        for run in runs((item, catalog.encode(item.event)) for item in page):
+        forwarded, unsent = forwardable(unreadable)
+        both: list[Positioned | Forwarded] = [*page, *forwarded]
+        sent = sorted(both, key=lambda item: item.position)
+        refused: list[tuple[Positioned | Forwarded, BaseException]] = []
+        for run in runs((item, _body(item)) for item in sent):
             outcomes = await asyncio.gather(
                 *(self._publish(item, body) for item, body in run), return_exceptions=True
             )
-            for (item, _), outcome in zip(run, outcomes, strict=True):
+            for (item, body), outcome in zip(run, outcomes, strict=True):
                 if isinstance(outcome, UNPUBLISHABLE):
                     refused.append((item, outcome))
                 elif isinstance(outcome, BaseException):
@@ -224,53 +238,64 @@ class Relay:
                 elif (
                     isinstance(outcome, PubAck)
                     and outcome.duplicate
-                    and not await self._holds(outcome.seq, item.event)
+                    and not await self._holds(outcome.seq, item, body)
                 ):
                     refused.append((item, MessageIdTaken()))
         if refused:
             async with self._pool.connection() as conn, conn.transaction():
                 for item, failure in refused:
-                    await parked.park(conn, NAME, item, error_code(failure))
+                    if isinstance(item, Positioned):
+                        await parked.park(conn, NAME, item, error_code(failure))
+                    else:
+                        unsent.append(replace(item.stored, error=error_code(failure)))
         if self._on_published is not None:
             set_aside = {id(item) for item, _ in refused}
             self._on_published([item for item in page if id(item) not in set_aside])
+        return sorted(unsent, key=lambda entry: entry.position)
 
-    async def _holds(self, seq: int, event: CareEvent) -> bool:
+    async def _holds(self, seq: int, item: Positioned | Forwarded, body: bytes) -> bool:
         """Whether the message the broker kept under the event's id is the event (a page
         published again after a failure, or by another relay); a message removed since is
-        the operator's doing, not a forgery."""
+        the operator's doing, not a forgery. One forwarded as stored is its stored body."""
         js = self._broker.connection.jetstream()
         try:
             held = await js.get_msg(self._settings.stream_name, seq=seq)
         except NotFoundError:
             return True
-        return carries(held.data, event)
+        if isinstance(item, Forwarded):
+            return held.data == body
+        return carries(held.data, item.event)
 
-    async def _publish(self, item: Positioned, body: bytes) -> object:
+    async def _publish(self, item: Positioned | Forwarded, body: bytes) -> object:
+        if isinstance(item, Forwarded):  # no model of this catalog for a span's attributes
+            return await self._send(item.subject(self._settings.subject_root), body, item.headers())
         sent = headers.for_event(item.event, item.position)
+        subject = catalog.subject(self._settings.subject_root, item.event)
         if self._tracing is None:
-            return await self._send(item, body, sent)
+            return await self._send(subject, body, sent)
         with self._tracing.publish(item, sent):  # adds the traceparent
-            return await self._send(item, body, sent)
+            return await self._send(subject, body, sent)
 
-    async def _send(self, item: Positioned, body: bytes, sent: dict[str, str]) -> object:
+    async def _send(self, subject: str, body: bytes, sent: dict[str, str]) -> object:
         return await self._broker.publish(
             body,
-            catalog.subject(self._settings.subject_root, item.event),
+            subject,
             headers=sent,
             stream=self._settings.stream_name,
             # FastStream's own header, read as the message's: a random one named no request.
-            correlation_id=str(item.event.correlation_id),
+            correlation_id=sent[headers.CORRELATION],
         )
 
 
-def runs(
-    page: Iterable[tuple[Positioned, bytes]],
-) -> Iterator[list[tuple[Positioned, bytes]]]:
+def _body(item: Positioned | Forwarded) -> bytes:
+    return item.body if isinstance(item, Forwarded) else catalog.encode(item.event)
+
+
+def runs(page: Iterable[tuple[T, bytes]]) -> Iterator[list[tuple[T, bytes]]]:
     """The page's events and bodies, in order, in runs of at most ``RUN_BYTES`` (each body
     and its ``HEADER_BYTES``; an event larger alone is a run of its own) and
     ``RUN_MESSAGES`` messages."""
-    run: list[tuple[Positioned, bytes]] = []
+    run: list[tuple[T, bytes]] = []
     size = 0
     for item, body in page:
         if run and (size + len(body) + HEADER_BYTES > RUN_BYTES or len(run) == RUN_MESSAGES):
