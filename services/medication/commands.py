@@ -140,7 +140,9 @@ def from_stock(
     it gives (``dispensed_at``): the lots it names are first checked against what that site
     holds for the day each is given for (``draws.poured_from``), and handed to ``decide`` as
     the site names them. One given today is then refused if a hard-stop rule meets its order
-    (``findings.check_window``): raising after ``decide`` records nothing. One charted late
+    (``findings.check_window``), or if it is the day's first under an order the missed-dose
+    rule holds and the sweep has not held yet (``dispensing.missed_hold_due``, judged before
+    ``decide`` records the dose): raising after ``decide`` records nothing. One charted late
     is not: it says what was given, before what has been recorded since."""
 
     def run(uow: UnitOfWork) -> T:
@@ -161,9 +163,19 @@ def from_stock(
                 if lot
             ]
             named = draws.poured_from(stock, drug.code, poured.dosage_form, lots)
-        decided = decide(record, client, Drawn(at, named))
         day = rules.day_of(at)
-        if day == rules.day_of(stamp.clock()):
+        today = day == rules.day_of(stamp.clock())
+        held = (
+            dispensing.missed_hold_due(
+                record, rules, poured.order_id, day, _enrolled_on(client, rules)
+            )
+            if today
+            else None
+        )
+        decided = decide(record, client, Drawn(at, named))
+        if held is not None:  # after ``decide``: its own refusals come first
+            raise held
+        if today:
             monitored = Monitored.of(uow.get(CheckInRecord, client_id))
             program = rules.for_program(client.program)
             findings.check_window(record, program, poured.order_id, day, monitored)
@@ -567,8 +579,11 @@ def detect_missed_doses(
     (a dose for such a day is refused); the count of new ones."""
 
     def decide(record: MedicationRecord, client: ClientRecord) -> int:
-        enrolled = client.enrolled_at
-        since = None if enrolled is None else rules.day_of(enrolled)
-        return dispensing.record_missed(record, stamp, rules, today, since)
+        return dispensing.record_missed(record, stamp, rules, today, _enrolled_on(client, rules))
 
     return on_record(client_id, decide)
+
+
+def _enrolled_on(client: ClientRecord, rules: MedicationRules) -> date | None:
+    """The program's day the client enrolled: no day before it is missed."""
+    return None if client.enrolled_at is None else rules.day_of(client.enrolled_at)

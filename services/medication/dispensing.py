@@ -848,6 +848,42 @@ def record_missed(
     return recorded
 
 
+def missed_hold_due(
+    record: MedicationRecord,
+    rules: MedicationRules,
+    order_id: UUID,
+    today: date,
+    since: date | None = None,
+) -> RuleViolation | None:
+    """The refusal of the first dose of ``today`` under ``order_id`` (at the window or to take
+    home) while the missed-dose rule holds its medication's order and the sweep has not
+    yet: the hold asks for a prescriber's assessment before the next dose, and the sweep
+    runs an hour apart, its first an hour after the process starts, so a client back after
+    three days was dosed in full in between. A prescriber holds the order and resumes it
+    once the client is assessed (``missed.py``: no hold for days a hold followed), or
+    resumes the sweep's hold. A day already dosed (a split dose's first part, a bottle for
+    it, a dose replaced) was checked at its first dose."""
+    medication = record.order(order_id).medication
+    mine = [o for o in record.orders.values() if o.medication == medication]
+    if any(o.dosed_on(today) for o in mine):
+        return None
+    for order, found in _found(record, rules, today, since):
+        due = next((m for m in found if m.hold), None)
+        if order.medication != medication or due is None:
+            continue
+        return RuleViolation(
+            "orderId",
+            rules.missed.id,
+            f"{due.consecutive_days} consecutive dosing days without a dose of order"
+            f" {order.order_id} through {due.day} hold it until a prescriber assesses the"
+            f" client (rule {rules.missed.id} version {rules.missed.version}; source:"
+            f" {rules.missed.source}); the missed-dose sweep has not held it yet: a"
+            " prescriber holds the order and resumes it once the client is assessed",
+            {"consecutiveDays": due.consecutive_days},
+        )
+    return None
+
+
 def _found(
     record: MedicationRecord, rules: MedicationRules, today: date, since: date | None
 ) -> Iterator[tuple[Order, list[Missed]]]:

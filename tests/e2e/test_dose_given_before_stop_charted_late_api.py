@@ -131,8 +131,7 @@ async def test_a_replacement_given_before_the_stop_is_charted_and_one_after_it_i
     order = (
         await clinic.doctor(
             PRESCRIBE, medication="methadone", dose="60",
-            acknowledgements=[INDUCTED], unit="mg", route="oral",
-            start=str(today - timedelta(days=3)),
+            acknowledgements=[INDUCTED], unit="mg", route="oral", start=str(today),
         )
     )["id"]  # fmt: skip
     given_at, replaced_at, stopped_at, after_at = minutes_before(api, now, 30, 25, 10, 5)

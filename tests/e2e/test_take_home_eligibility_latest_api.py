@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from medication_steps import DOSE, TAKE_HOME, Clinic, at
+from medication_steps import DOSE, HOLD, RESUME, TAKE_HOME, Clinic, at
 
 from support import Api
 
@@ -43,6 +43,8 @@ async def test_an_older_determination_entered_late_does_not_undo_the_latest(
     assert "up to 0 days" in refused["message"]
 
     await clinic.eligible(2)
+    await clinic.doctor(HOLD, orderId=order, reason="back after weeks away; to be assessed")
+    await clinic.doctor(RESUME, orderId=order, reason="assessed")
     await clinic.nurse(DOSE, orderId=order, amount="60", dosageForm="oral solution")
     await clinic.nurse(
         TAKE_HOME, orderId=order, firstDay=str(today + timedelta(days=1)), days=1,
