@@ -169,7 +169,15 @@ async def not_given_recorded(
     info: Info[RequestContext, None], command: Command[NotGivenRecorded]
 ) -> DoseNotGivenRecorded:
     outcome = await executed(info, command)
-    recorded = outcome.result
+    kept: object = outcome.result
+    # Kept under its idempotency key by a release before entries had ids: the order's id
+    # alone, and the entry is the one event the command recorded. A retry across the
+    # upgrade failed as an internal error.
+    recorded = (
+        kept
+        if isinstance(kept, NotGivenRecorded)
+        else NotGivenRecorded(UUID(str(kept)), outcome.event_ids[0])
+    )
     return DoseNotGivenRecorded(
         id=recorded.order_id, position=outcome.position, entry_id=recorded.entry_id
     )
