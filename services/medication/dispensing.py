@@ -948,21 +948,39 @@ def _undosed_before(
     record: MedicationRecord, order: Order
 ) -> tuple[frozenset[date], frozenset[date]]:
     """The days without a dose (missed, or not given and not dosed after all) under the
-    orders ``order`` replaced, and under a replacement of it marked in error, and those of
-    them a dose not given was recorded for: a dose change, or its cancellation, does not
-    start the consecutive days without a dose again."""
+    orders ``order`` replaced, under a replacement of it marked in error, and under an order
+    of its medication stopped before it began (and those it replaced), and those of them a
+    dose not given was recorded for: a dose change, its cancellation, or a stop and a new
+    order (a dose changed the other way) does not start the consecutive days without a dose
+    again. Days of a stopped order only join a streak up to the new order's first dosing day,
+    as days in a row (``missed._streak``)."""
     others = [
         other
         for other in record.orders.values()
         if other.prior_order_id == order.order_id and other.status is Status.ENTERED_IN_ERROR
     ]
-    prior = order.prior_order_id
-    while prior is not None:
-        others.append(record.orders[prior])
-        prior = record.orders[prior].prior_order_id
+    others += _priors(record, order)
+    for stopped in record.orders.values():
+        if (
+            stopped.medication == order.medication
+            and stopped.status is Status.STOPPED
+            and stopped.start <= order.start
+            and stopped is not order
+        ):
+            others += [stopped, *_priors(record, stopped)]
     undosed = {day for other in others for day in other.undosed()}
     not_given = {day for other in others for day in other.not_given}
     return frozenset(undosed), frozenset(undosed & not_given)
+
+
+def _priors(record: MedicationRecord, order: Order) -> list[Order]:
+    """The orders ``order`` replaced in turn (dose changes, tapers), latest first."""
+    found: list[Order] = []
+    prior = order.prior_order_id
+    while prior is not None:
+        found.append(record.orders[prior])
+        prior = record.orders[prior].prior_order_id
+    return found
 
 
 def _observed_split(order: Order, today: date) -> set[int]:

@@ -51,8 +51,10 @@ class MissedDoseRule:
     version: str = "3"
     """3: no hold for days without a dose that a hold placed since followed (a prescriber
     held the order and so assessed the client; the sweep finding the days late held it
-    again, resumed and dosed). 2: a day a dose not given was recorded for is not missed (it
-    still counts in the consecutive days); 1 recorded it missed as well."""
+    again, resumed and dosed), and the days in a row run on from an order of the medication
+    stopped before a new one began, as from one a dose change replaced. 2: a day a dose not
+    given was recorded for is not missed (it still counts in the consecutive days); 1
+    recorded it missed as well."""
     hold_after: int = 3
     source: str = GUIDELINE
 
