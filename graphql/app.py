@@ -243,7 +243,11 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
             await super().handle_task_exception(error)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
-        """As Strawberry's; a socket acknowledged is closed when its token expires."""
+        """As Strawberry's; a socket acknowledged is closed when its token expires. A null
+        payload is the protocol's "no payload" (graphql-transport-ws allows it): Strawberry
+        closed it as malformed (4400), where a missing token is refused as such (4403)."""
+        if message.get("payload", {}) is None:
+            message = {**message, "payload": {}}
         await super().handle_connection_init(message)
         if self.connection_acknowledged and self._expiry is None:
             self._expiry = asyncio.create_task(self._close_when_expired())

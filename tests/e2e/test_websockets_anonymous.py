@@ -1,5 +1,5 @@
-"""A websocket needs a token: one whose ``connection_init`` names no user (no payload, an empty
-one, an empty ``Authorization``) is closed there with 4403 and a reason naming the missing
+"""A websocket needs a token: one whose ``connection_init`` names no user (no payload, a null
+or empty one, an empty ``Authorization``) is closed there with 4403 and a reason naming the missing
 token, as a bad token's is; and a socket acknowledged is closed with 4403 once its token has
 expired. Such sockets were acknowledged and stayed open for ever, counted for no user (the cap
 of ``test_websockets_per_user.py`` never reached them), so anyone who could reach the API could
@@ -52,10 +52,11 @@ async def acknowledged(ws: ClientConnection, payload: dict[str, Any] | None) -> 
     "init",
     [
         {"type": "connection_init"},
+        {"type": "connection_init", "payload": None},
         {"type": "connection_init", "payload": {}},
         {"type": "connection_init", "payload": {"Authorization": ""}},
     ],
-    ids=["no-payload", "empty-payload", "empty-authorization"],
+    ids=["no-payload", "null-payload", "empty-payload", "empty-authorization"],
 )
 async def test_a_socket_without_a_token_is_closed_at_connection_init(
     api: Api, init: dict[str, Any]
