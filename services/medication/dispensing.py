@@ -49,7 +49,7 @@ from carecoord.services.medication.missed import Missed, missed_days
 from carecoord.services.medication.orders import Charted, HandedOver, Hold, Order, Status
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
-from carecoord.services.medication.take_homes import day_in_treatment, supply_days
+from carecoord.services.medication.take_homes import TREATMENTS, day_in_treatment, supply_days
 
 TOLD_MAX = 900
 """What a guest site is told fits the disclosure's description (1000 characters) with its
@@ -534,11 +534,12 @@ def dispense_take_home(
         _check_active(record, rules, order, day, given_at=handed_over_at)
         _check_free(order, day, slot)
     _check_not_held_at(order, handed_over_at, rules.zone, "handedOverAt")
-    if record.first_dose_day is None:
+    initiated = _initiated(record, rules, drug)
+    if initiated is None:
         raise RuleViolation(
             "orderId",
             "treatment-started",
-            "take-homes start after the first observed dose; none is recorded yet",
+            f"take-homes start after the first observed dose of {drug.code}; none is recorded yet",
         )
     eligibility = record.eligibility_at(handed_over_at)
     check_restart(record, rules, order.medication, eligibility, today)
@@ -562,7 +563,7 @@ def dispense_take_home(
             f" this would make {after}",
         )
     schedule = rules.take_homes.schedule_for(program)
-    treatment_day = day_in_treatment(record.first_dose_day, today)
+    treatment_day = day_in_treatment(initiated, today)
     cap = schedule.cap(treatment_day)
     if after > cap:
         raise RuleViolation(
@@ -594,6 +595,20 @@ def dispense_take_home(
             day=today,
         )
     )
+
+
+def _initiated(record: MedicationRecord, rules: MedicationRules, drug: Medication) -> date | None:
+    """Day 1 of treatment with ``drug`` for its take-homes: the first dose of it, or of a
+    medication of its treatment (``take_homes.TREATMENTS``), observed here and not marked
+    entered in error."""
+    kin = drug.classes & TREATMENTS
+
+    def same(code: str) -> bool:
+        other = rules.formulary.medications.get(code)
+        return code == drug.code or bool(other is not None and kin & other.classes)
+
+    days = [day for o in record.orders.values() if same(o.medication) for day in o.doses_on]
+    return min(days, default=None)
 
 
 def take_home_doses(

@@ -6,7 +6,11 @@ take-home doses, from day 15 up to 14 days, from day 31 up to 28 days. States ma
 stricter (e.g. Wisconsin DHS 75.59, California 9 CCR 10370), so each program can have
 its own schedule; the schedule id and version go into every TakeHomeDispensed event.
 
-Day 1 of treatment is the day of the client's first observed dose at the program.
+Day 1 of treatment is the day of the client's first observed dose at the program of the
+medication taken home, as 8.12(i)(3) counts from the medication's initiation (wording to
+verify on eCFR, as the criteria's): weeks on naltrexone, or on buprenorphine before a switch
+to methadone, are no time on methadone, and a client in their first days of it held 28 days
+of it. Buprenorphine alone or with naloxone, in any form, is one medication (``TREATMENTS``).
 """
 
 from __future__ import annotations
@@ -32,6 +36,11 @@ CRITERIA: dict[str, str] = {
     "benefit-outweighs-risk": "the therapeutic benefit outweighs the risk of diversion",
 }
 """The 2024 criteria of 42 CFR 8.12(i)(2) (wording to verify on eCFR; see domain.md §3)."""
+
+
+TREATMENTS = frozenset({"methadone", "buprenorphine"})
+"""The formulary classes that make medications one for day 1 of treatment: switching between
+buprenorphine products goes on with the treatment, a switch to methadone starts anew."""
 
 
 @dataclass(frozen=True, slots=True)
