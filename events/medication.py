@@ -379,6 +379,7 @@ class TakeHomeEligibilityDetermined(_Medication):
     """How many days of take-home doses the client may hold, and on what basis."""
 
     summary_template: ClassVar[str] = "Take-home eligibility: up to {max_days} days"
+    free_text: ClassVar[tuple[str, ...]] = ("basis",)
 
     max_days: int = Field(ge=0, le=28)
     criteria: tuple[TakeHomeCriterion, ...]
