@@ -34,6 +34,7 @@ from carecoord.projections.audit.export import (
 from carecoord.projections.audit.history import client_pages, program_clients
 from carecoord.projections.audit.reads import reads_of
 from carecoord.services.infrastructure.store import EventStore
+from carecoord.services.kernel.clinical_time import IN_FUTURE
 from carecoord.services.kernel.errors import InvalidInput, NotFound
 from carecoord.services.kernel.policy import Grant, Listing
 
@@ -100,7 +101,16 @@ def period(recorded_from: datetime | None, recorded_to: datetime | None) -> Peri
     for name, value in (("recordedFrom", recorded_from), ("recordedTo", recorded_to)):
         if value is not None and value.tzinfo is None:
             raise InvalidInput(name, "time-offset", f"{name} needs its UTC offset (e.g. Z)")
-    return periods.in_order(("recordedFrom", "recordedTo"), recorded_from, recorded_to)
+    within = periods.in_order(("recordedFrom", "recordedTo"), recorded_from, recorded_to)
+    if within.to_come(datetime.now(UTC)):
+        raise InvalidInput(
+            "recordedTo",
+            IN_FUTURE,
+            f"recordedTo {recorded_to} is to come: the period is not over, and what is recorded"
+            " in it from now on would be in neither this export nor the next, from its end;"
+            " export a period once it has ended, or leave recordedTo out for all until now",
+        )
+    return within
 
 
 def recorded(

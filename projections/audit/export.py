@@ -44,6 +44,12 @@ class Period:
         it would hold nothing, yet log a read of every client."""
         return self.start is not None and self.end is not None and self.end <= self.start
 
+    def to_come(self, now: datetime) -> bool:
+        """Ending after ``now``: the period is not over, so an export of it is not whole, and
+        what is recorded in it from then on is in neither that export nor the next one, which
+        starts where it ended."""
+        return self.end is not None and self.end > now
+
     def reached(self, at: datetime) -> bool:
         return self.end is None or at < self.end
 

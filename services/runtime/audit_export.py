@@ -215,10 +215,16 @@ async def _log(
 
 def _refused(args: argparse.Namespace) -> str | None:
     """Why the export is refused before the access log records it: a period that holds
-    nothing (--from and --to swapped), an ``--out`` that cannot be written."""
+    nothing (--from and --to swapped) or is not over (--to to come), an ``--out`` that
+    cannot be written."""
     start, end = args.recorded_from, args.recorded_to
     if Period(start, end).holds_nothing():
         return f"--to {end.isoformat()} is not after --from {start.isoformat()}: nothing is in it"
+    if Period(start, end).to_come(datetime.now(UTC)):
+        return (
+            f"--to {end.isoformat()} is to come: the period is not over, and what is recorded"
+            " in it from now on would be in neither this export nor the next, from its end"
+        )
     unwritable = _unwritable(args.out)
     return f"cannot write {args.out}: {unwritable}" if unwritable else None
 

@@ -1,0 +1,54 @@
+"""An export of a period not yet over (its end to come) was answered as the period whole:
+December exported on the 15th held half the month, and what was recorded from then to its
+end was in no export, the next starting where that one ended. Now the API refuses it
+(``recordedTo``, ``not-in-future``) and so does ``audit export`` (exit 2, before anything
+is logged); a period that has ended, or one left open, is taken as before."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from carecoord.graphql.record_export import period
+from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.runtime.audit_export import _refused
+
+NOW = datetime.now(UTC)
+
+
+@pytest.mark.parametrize("ahead", [timedelta(seconds=5), timedelta(days=20)])
+def test_an_api_export_of_a_period_to_come_is_refused_naming_its_end(ahead: timedelta) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        period(NOW - timedelta(days=10), NOW + ahead)
+
+    assert (refused.value.field, refused.value.rule) == ("recordedTo", "not-in-future")
+
+
+def test_an_api_export_of_a_period_ended_or_open_is_taken() -> None:
+    ended = period(NOW - timedelta(days=10), NOW - timedelta(seconds=1))
+    opened = period(NOW - timedelta(days=10), None)
+
+    assert (ended.end, opened.end) == (NOW - timedelta(seconds=1), None)
+
+
+def cli(end: datetime | None, tmp_path: Path) -> argparse.Namespace:
+    return argparse.Namespace(
+        recorded_from=NOW - timedelta(days=10), recorded_to=end, out=tmp_path / "out.jsonl"
+    )
+
+
+def test_a_command_line_export_of_a_period_to_come_is_refused(tmp_path: Path) -> None:
+    end = NOW + timedelta(days=20)
+
+    assert _refused(cli(end, tmp_path)) == (
+        f"--to {end.isoformat()} is to come: the period is not over, and what is recorded in"
+        " it from now on would be in neither this export nor the next, from its end"
+    )
+
+
+def test_a_command_line_export_of_a_period_ended_or_open_is_taken(tmp_path: Path) -> None:
+    assert _refused(cli(NOW - timedelta(seconds=1), tmp_path)) is None
+    assert _refused(cli(None, tmp_path)) is None
