@@ -9,7 +9,9 @@ Logs leave the API's access control, so they carry codes, rule ids and opaque id
 a client's clinical content (42 CFR Part 2). A database or driver error's message may
 quote the data it choked on ("Key (...)=(...) already exists"): in a traceback it is
 replaced by its class, SQLSTATE and constraint; a validation error's, by the fields and
-checks that failed.
+checks that failed. At DEBUG the websocket library prints every handshake header and frame
+it reads or sends (a token, a subscription's variables, a pushed timeline entry): those
+lines are dropped.
 """
 
 from __future__ import annotations
@@ -20,16 +22,25 @@ import sys
 import threading
 import traceback
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import psycopg
+import websockets
 from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 
 from carecoord.services.infrastructure import correlation
 
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+_WEBSOCKETS = str(Path(websockets.__file__).parent)
+
+
+def _not_on_the_wire(record: logging.LogRecord) -> bool:
+    """Whether a line is other than the websocket library's DEBUG trace of the wire, which
+    uvicorn hands its own logger: that trace quotes headers and frames."""
+    return record.levelno > logging.DEBUG or not record.pathname.startswith(_WEBSOCKETS)
 
 
 class JsonFormatter(logging.Formatter):
@@ -117,6 +128,7 @@ def _uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
 def configure(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(_not_on_the_wire)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
