@@ -11,7 +11,8 @@ quote the data it choked on ("Key (...)=(...) already exists"): in a traceback i
 replaced by its class, SQLSTATE and constraint; a validation error's, by the fields and
 checks that failed. At DEBUG the websocket library prints every handshake header and frame
 it reads or sends (a token, a subscription's variables, a pushed timeline entry): those
-lines are dropped.
+lines are dropped, and uvicorn's line for each websocket names its path without the query
+string the client sent.
 """
 
 from __future__ import annotations
@@ -35,12 +36,26 @@ from carecoord.services.infrastructure import correlation
 
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 _WEBSOCKETS = str(Path(websockets.__file__).parent)
+_WEBSOCKET_LINES = frozenset(
+    f'%s - "WebSocket %s" {outcome}' for outcome in ("[accepted]", "403", "%d")
+)
+"""uvicorn's formats of its line for each websocket."""
 
 
 def _not_on_the_wire(record: logging.LogRecord) -> bool:
     """Whether a line is other than the websocket library's DEBUG trace of the wire, which
     uvicorn hands its own logger: that trace quotes headers and frames."""
     return record.levelno > logging.DEBUG or not record.pathname.startswith(_WEBSOCKETS)
+
+
+def _path_alone(record: logging.LogRecord) -> bool:
+    """uvicorn's line for each websocket, accepted or refused, with its path alone: uvicorn
+    adds the query string the client sent, which may carry a query's variables."""
+    args = record.args
+    if record.msg in _WEBSOCKET_LINES and isinstance(args, tuple) and len(args) >= 2:
+        address, path, *rest = args
+        record.args = (address, str(path).partition("?")[0], *rest)
+    return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -129,6 +144,7 @@ def configure(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(_not_on_the_wire)
+    handler.addFilter(_path_alone)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -36,3 +36,29 @@ def test_a_websockets_headers_and_frames_are_not_logged() -> None:
     assert "connection open" in said
     assert "token-of-nurse-kim" not in done.stderr
     assert "fentanyl" not in done.stderr
+
+
+OPENED = """
+import logging
+from carecoord.services.runtime import logs
+
+logs.configure()
+log = logging.getLogger("uvicorn.error")
+for said in ("[accepted]", "403"):  # uvicorn's own line for each websocket
+    log.info('%s - "WebSocket %s" ' + said, "10.0.0.7:50312", "/graphql?note=used+fentanyl")
+log.info('%s - "WebSocket %s" %d', "10.0.0.7:50312", "/graphql?note=used+fentanyl", 500)
+"""
+
+
+def test_a_websockets_query_string_is_not_logged() -> None:
+    """uvicorn logs each websocket at INFO with its path and the query string the client
+    sent (a query's variables, by GET's habit): the path alone is logged."""
+    done = subprocess.run(
+        [sys.executable, "-c", OPENED], check=True, capture_output=True, text=True, timeout=60
+    )
+    said = [json.loads(line)["msg"] for line in done.stderr.splitlines()]
+    assert said == [
+        '10.0.0.7:50312 - "WebSocket /graphql" [accepted]',
+        '10.0.0.7:50312 - "WebSocket /graphql" 403',
+        '10.0.0.7:50312 - "WebSocket /graphql" 500',
+    ]
