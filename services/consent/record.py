@@ -294,6 +294,7 @@ class ConsentRecord(Aggregate, context="consent"):
         purpose, description = shown(purpose, "purpose"), shown(description, "description")
         kinds = frozenset(data_kinds)
         self._may_disclose(stamp.clock(), recipient, kinds, consent_id, break_glass_id, event_ids)
+        recipient = self._named(recipient, consent_id)
         self._record_now(
             stamp,
             DisclosureRecorded,
@@ -324,6 +325,7 @@ class ConsentRecord(Aggregate, context="consent"):
         kinds = frozenset(p.event.kind for p in events)
         event_ids = tuple(p.event.event_id for p in events)
         self._may_disclose(stamp.clock(), recipient, kinds, consent_id, None, event_ids)
+        recipient = self._named(recipient, consent_id)
         self._record_now(
             stamp,
             DisclosureIntended,
@@ -370,6 +372,16 @@ class ConsentRecord(Aggregate, context="consent"):
             consent_id=intent.consent_id,
             reason=reason,
         )
+
+    def _named(self, recipient: Recipient, consent_id: UUID | None) -> Recipient:
+        """``recipient`` with the name the consent relied on gives them, where none was given:
+        the accounting of disclosures names whom the data went to (42 CFR 2.24), and a
+        forwarder started without ``--name`` recorded every disclosure to no name."""
+        consent = None if consent_id is None else self.consents[consent_id]
+        if recipient.name or consent is None:
+            return recipient
+        names = (r.name for r in consent.recipients if _key(r) == _key(recipient))
+        return recipient.model_copy(update={"name": next(names, "")})
 
     def _may_disclose(
         self,
