@@ -1,6 +1,11 @@
 """The analytes a drug screen may report, so that a typo can never hide a result from the
 alert rules that read them (rules match on these names), and the analyte a substance a
-client reports using stands for, so the medication rules count reported use as a screen's."""
+client reports using stands for, so the medication rules count reported use as a screen's.
+
+A presumptive immunoassay reports opioids as a class (``opiates``); a definitive test names
+each one, as the HHS Mandatory Guidelines' opioid panel does (codeine, morphine, 6-MAM,
+hydrocodone, hydromorphone, oxycodone, oxymorphone; 82 FR 7920, 2017): 6-MAM, heroin's own
+metabolite, is what tells heroin from prescribed morphine or codeine."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from carecoord.services.kernel.errors import InvalidInput
 
 ANALYTES = frozenset(
     {
+        "6-mam",
         "alcohol",
         "amphetamines",
         "barbiturates",
@@ -17,18 +23,23 @@ ANALYTES = frozenset(
         "buprenorphine",
         "cannabinoids",
         "cocaine",
+        "codeine",
         "eddp",
         "etg",
         "ets",
         "fentanyl",
         "gabapentin",
+        "hydrocodone",
+        "hydromorphone",
         "mdma",
         "methadone",
         "methamphetamine",
+        "morphine",
         "norbuprenorphine",
         "norfentanyl",
         "opiates",
         "oxycodone",
+        "oxymorphone",
         "pcp",
         "tramadol",
         "xylazine",
@@ -54,10 +65,6 @@ REPORTED_AS: Mapping[str, str] = {
     "opiate": "opiates",
     "opioid": "opiates",
     "opioids": "opiates",
-    "morphine": "opiates",
-    "codeine": "opiates",
-    "hydrocodone": "opiates",
-    "hydromorphone": "opiates",
     "oxycontin": "oxycodone",
     "percocet": "oxycodone",
     "suboxone": "buprenorphine",

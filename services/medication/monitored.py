@@ -33,6 +33,12 @@ _ALCOHOL = frozenset({"alcohol_containing"})
 
 SCREENED_CLASSES: Mapping[str, frozenset[str]] = {
     "opiates": _OPIOID,
+    "6-mam": _OPIOID,
+    "morphine": _OPIOID,
+    "codeine": _OPIOID,
+    "hydrocodone": _OPIOID,
+    "hydromorphone": _OPIOID,
+    "oxymorphone": _OPIOID,
     "fentanyl": _OPIOID,
     "norfentanyl": _OPIOID,
     "oxycodone": _OPIOID,

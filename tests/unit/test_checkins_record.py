@@ -73,6 +73,16 @@ def test_screen_analytes_are_named_from_the_panel() -> None:
     assert (refused.value.field, refused.value.rule) == ("results.0.analyte", "unknown-analyte")
 
 
+def test_a_definitive_screen_names_each_opioid_as_the_federal_panel_does() -> None:
+    """A lab's confirmation reports morphine, codeine or 6-MAM, not the immunoassay's
+    "opiates": each was refused as an unknown analyte, so no definitive result was kept."""
+    story = Story()
+    panel = ("6-MAM", "morphine", "codeine", "hydrocodone", "hydromorphone", "oxymorphone")
+    story.screen(None, **dict.fromkeys(panel, "positive"))
+    [screen] = [e for e in story.events() if isinstance(e, DrugScreenResulted)]
+    assert [f.analyte for f in screen.results] == [name.lower() for name in panel]
+
+
 def test_vitals_need_a_measure_and_both_blood_pressures() -> None:
     story = Story()
     with pytest.raises(InvalidInput):

@@ -55,6 +55,20 @@ def test_after_the_hard_stop_the_opioid_free_interval_asks_for_the_evidence() ->
     assert (found.exposure.medication, found.exposure.clear_from) == ("opiates, oxycodone", day(14))
 
 
+@pytest.mark.parametrize(
+    "analyte", ["6-mam", "morphine", "codeine", "hydrocodone", "hydromorphone", "oxymorphone"]
+)
+def test_an_opioid_a_definitive_screen_names_is_exposure_as_opiates_is(analyte: str) -> None:
+    """Heroin confirmed by its metabolite 6-MAM is as opioid as a presumptive "opiates"."""
+    story = Story()
+    story.screened(day(3), analyte)
+    story.on(day(5))
+
+    with pytest.raises(HardStop) as refused:
+        story.prescribe("naltrexone", "50", start=day(5), ack={INTERVAL: "negative UDS"})
+    assert refused.value.match.rule.id == "naltrexone-opioid-agonist"
+
+
 def test_two_weeks_after_the_screen_naltrexone_starts_without_a_finding() -> None:
     story = Story()
     story.screened(day(3), "fentanyl")
