@@ -29,7 +29,7 @@ from enum import StrEnum, auto
 from zoneinfo import ZoneInfo
 
 from carecoord.events import Kind
-from carecoord.events.checkins import Instrument
+from carecoord.events.checkins import DrugScreenResulted, Instrument
 from carecoord.events.medication import Severity
 from carecoord.services.kernel.program_day import program_day
 
@@ -98,7 +98,8 @@ REVEALS: dict[Test, frozenset[Kind]] = {
     Test.SUBSTANCE_USE: frozenset({Kind.CHECK_IN}),
     Test.CRAVING_RISE: frozenset({Kind.CHECK_IN}),
     Test.QTC_ON_MEDICATION: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
-    Test.SCREEN_POSITIVE: frozenset({Kind.CHECK_IN}),
+    # A screen is MEDICATION kind (monitoring treatment): its result is not a check-in's.
+    Test.SCREEN_POSITIVE: frozenset({DrugScreenResulted.type_kind}),
     Test.SCREEN_POSITIVE_ON_AGONIST: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
     Test.SCREEN_NEGATIVE_FOR_AGONIST: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
     # How many sessions in a row were missed, no session's content: the outreach it asks

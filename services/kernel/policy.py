@@ -22,7 +22,7 @@ from carecoord.events import Kind, Role
 from carecoord.events.access import Basis
 from carecoord.services.kernel.errors import Forbidden
 
-POLICY_VERSION = "access-2026.5"
+POLICY_VERSION = "access-2026.6"
 
 ALL_KINDS = frozenset(Kind)
 NOTES = frozenset({Kind.COUNSELING_NOTE})

@@ -50,3 +50,34 @@ async def test_a_fentanyl_positive_screen_raises_an_overdose_risk_alert(api: Api
         "positive for fentanyl",
     )
     assert alert["action"].startswith("Overdose-risk review: offer naloxone")
+
+
+MY_ALERTS = """query($atLeast: Int) { myAlerts(atLeast: $atLeast) { clientId ruleId } }"""
+PEER = "peer-fentanyl"
+
+
+async def test_a_peer_supporter_is_not_told_a_screen_result_by_its_alert(api: Api) -> None:
+    """A drug screen is MEDICATION kind, which a peer supporter does not see (its id reads as
+    unknown to them): its fentanyl alert, whose detail is the result and whose evidence is the
+    screen's id, was shown to them in clientAlerts and myAlerts."""
+    data = await api.ok(
+        ENROLL, {"input": {"displayName": "Ira", "program": "IOP"}}, role=Role.PROGRAM_ADMIN
+    )
+    client_id = data["enrollClient"]["id"]
+    await api.join_care_team(client_id, Role.NURSE, NURSE)
+    await api.join_care_team(client_id, Role.PEER_SUPPORTER, PEER)
+    given = [{"analyte": "fentanyl", "result": "POSITIVE"}]
+    recorded = await api.ok(
+        SCREEN,
+        {"input": {"clientId": client_id, "method": "PRESUMPTIVE", "results": given}},
+        role=Role.NURSE,
+        user=NURSE,
+    )
+    position = recorded["recordDrugScreen"]["position"]
+    read = {"id": client_id, "atLeast": position}
+    nurse = await api.ok(ALERTS, read, role=Role.NURSE, user=NURSE)
+    assert [a["ruleId"] for a in nurse["clientAlerts"]] == ["screen-fentanyl"]
+    peer = await api.ok(ALERTS, read, role=Role.PEER_SUPPORTER, user=PEER)
+    assert peer["clientAlerts"] == []
+    queue = await api.ok(MY_ALERTS, read, role=Role.PEER_SUPPORTER, user=PEER)
+    assert [a for a in queue["myAlerts"] if a["clientId"] == client_id] == []

@@ -367,16 +367,18 @@ def test_a_program_can_change_a_threshold_and_its_version_travels() -> None:
 
 def test_an_alert_shows_to_readers_who_see_what_its_rule_tells_of() -> None:
     """The peer supporter's kinds (care, check-ins, alerts) show the check-in rows' alerts and
-    the no-show run (outreach is theirs), not those that tell of orders; a reader who sees
-    orders and therapy sees every alert, a rule taken out of the table since included."""
+    the no-show run (outreach is theirs), not those that tell of orders or of a drug screen
+    (MEDICATION kind, as the screen is); a reader who sees orders and therapy sees every
+    alert, a rule taken out of the table since included."""
     rules = AlertRules()
     peer = rules.shown_to(frozenset({Kind.CARE, Kind.CHECK_IN, Kind.ALERT}))
     assert peer is not None
-    assert {"phq9-item9", "screen-fentanyl", "craving-rise", "repeated-no-shows"} <= peer
+    assert {"phq9-item9", "craving-rise", "repeated-no-shows"} <= peer
     told_of_orders = {
         "qtc-methadone-critical",
         "screen-depressant-on-agonist",
         "screen-negative-for-agonist",
+        "screen-fentanyl",
         "cows-maintenance",
     }
     assert not told_of_orders & peer
