@@ -19,9 +19,10 @@ from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnde
 from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.clinical_time import happened
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.kernel.platform_ids import a_person
 from carecoord.services.kernel.policy import ON_CARE_TEAM
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.user_ids import RULE, read_alike, unmistakable
+from carecoord.services.kernel.user_ids import RULE, read_alike
 
 TEAM_ROLES = frozenset(ON_CARE_TEAM)
 
@@ -63,7 +64,7 @@ class CareTeam(Aggregate, context="careteam"):
                 "a member id is printable text (a token's subject), without line breaks, tabs"
                 " or other control or spacing characters but the space",
             )
-        unmistakable("memberId", member_id)
+        a_person("memberId", member_id)
         self._not_read_as_another(member_id)
         occurred_at = _happened(stamp, occurred_at, enrolled_at)
         if role not in TEAM_ROLES:

@@ -20,7 +20,7 @@ from carecoord.events import Actor
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.services.kernel import visible_names
 from carecoord.services.kernel.errors import Forbidden, InvalidInput
-from carecoord.services.kernel.user_ids import unmistakable
+from carecoord.services.kernel.platform_ids import a_person
 
 
 def recipient_named(recipient: Recipient, field: str) -> Recipient:
@@ -35,7 +35,7 @@ def recipient_named(recipient: Recipient, field: str) -> Recipient:
             "organization's id, printable text (no invisible characters or line breaks)",
         )
     if recipient.type is RecipientType.MEMBER:
-        unmistakable(f"{field}.id", trimmed)
+        a_person(f"{field}.id", trimmed)
     name = visible_names.shown(f"{field}.name", recipient.name)
     return recipient.model_copy(update={"id": trimmed, "name": name})
 

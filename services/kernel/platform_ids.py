@@ -4,11 +4,14 @@ The access log and the audit trail show an actor as its id and role: a token who
 is ``system`` showed there as ``system (auditor)``, the platform itself to a reader, and one
 named ``alert-rules`` as the rules that raise alerts. So a token's subject, and the auditor
 an export is logged as, is refused when it reads as one of these (capitals and look-alike
-letters too, ``read_alike``)."""
+letters too, ``read_alike``), and so is a person a command names (``a_person``): a care-team
+member ``system`` or a witness ``alert-rules`` would read in the audit log as the platform's
+own act."""
 
 from __future__ import annotations
 
-from carecoord.services.kernel.user_ids import read_alike, skeleton
+from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.user_ids import read_alike, skeleton, unmistakable
 
 SYSTEM = "system"
 """The platform's own role, the name a reader takes for it."""
@@ -17,6 +20,8 @@ ALERT_RULES = "alert-rules"
 FORWARDER = "disclose-"
 """The disclosure forwarder's id is this followed by its recipient's."""
 RESERVED = (SYSTEM, MISSED_DOSE_SWEEP, ALERT_RULES)
+RULE = "reserved-id"
+"""The rule a command's refusal names (a token's: ``token-subject-reserved``)."""
 
 
 def forwarder(recipient_id: str) -> str:
@@ -35,3 +40,13 @@ def reserved(user_id: str) -> str | None:
         f"reads as {own}, an id the platform's own components sign the record with"
         f" ({', '.join(RESERVED)}, {forwarder('<recipient>')}): give the person's own id"
     )
+
+
+def a_person(field: str, user_id: str) -> str:
+    """``user_id`` when a person may be known by it: none of the platform's own ids
+    (``reserved``) and read one way (``unmistakable``); else a refusal naming ``field``, so
+    nothing is recorded under it."""
+    why = reserved(user_id)
+    if why is not None:
+        raise InvalidInput(field, RULE, f"{field} {why}")
+    return unmistakable(field, user_id)

@@ -41,8 +41,9 @@ from carecoord.events.stock import (
 )
 from carecoord.services.kernel.clinical_time import happened
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.platform_ids import a_person
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.user_ids import read_alike, unmistakable
+from carecoord.services.kernel.user_ids import read_alike
 from carecoord.services.kernel.visible_names import shown, site_named
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.stock import sites
@@ -342,7 +343,7 @@ def witnessed_by_another(stamp: Stamp, witness_id: str) -> None:
     person as both)."""
     if not witness_id.strip():
         raise InvalidInput("witnessId", "witness-required", "name the witness")
-    unmistakable("witnessId", witness_id.strip())
+    a_person("witnessId", witness_id.strip())
     if read_alike(witness_id.strip(), stamp.actor.id):
         raise RuleViolation(
             "witnessId",

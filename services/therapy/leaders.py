@@ -12,7 +12,7 @@ from carecoord.events.envelope import ACTOR_ID_MAX
 from carecoord.services.careteam.team import CareTeam
 from carecoord.services.kernel.access import MAY_RECORD, Action
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
-from carecoord.services.kernel.user_ids import unmistakable
+from carecoord.services.kernel.platform_ids import a_person
 
 LEADS_SESSIONS = MAY_RECORD[Action.RECORD_COUNSELING_NOTE]
 
@@ -31,7 +31,7 @@ def clinician_named(given: str | None, actor_id: str) -> str:
             f"a clinician is named by their user id, printable text of 1 to {ACTOR_ID_MAX}"
             " characters; leave clinicianId out to lead the session yourself",
         )
-    return unmistakable("clinicianId", named)
+    return a_person("clinicianId", named)
 
 
 def require_leader(team: CareTeam, clinician_id: str) -> None:
