@@ -73,6 +73,7 @@ class Consent:
     kinds: frozenset[Kind]
     expires_at: datetime | None
     purpose: str = ""
+    expiry_event: str = ""
     revoked: bool = False
 
     def in_force(self, now: datetime) -> bool:
@@ -87,14 +88,23 @@ class Consent:
         kinds: frozenset[Kind],
         purpose: str,
         expires_at: datetime | None,
+        expiry_event: str,
     ) -> bool:
-        """Whether this consent grants exactly what those terms would."""
+        """Whether this consent grants exactly what those terms would, and ends as they would
+        (42 CFR 2.31(a)(6): the date, and the event or condition, it expires on): one ending on
+        another condition is another consent, which the client revokes on its own."""
         return (
             {_key(r) for r in self.recipients} == {_key(r) for r in recipients}
             and self.kinds == kinds
             and self.purpose == purpose
             and self.expires_at == expires_at
+            and _condition(self.expiry_event) == _condition(expiry_event)
         )
+
+
+def _condition(expiry_event: str) -> str:
+    """An expiry event as a form sent twice says it, its capitals and spacing aside."""
+    return " ".join(expiry_event.split()).casefold()
 
 
 class ConsentRecord(Aggregate, context="consent"):
@@ -111,7 +121,11 @@ class ConsentRecord(Aggregate, context="consent"):
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, ConsentRecorded):
             self.consents[event.consent_id] = Consent(
-                event.recipients, frozenset(event.data_kinds), event.expires_at, event.purpose
+                event.recipients,
+                frozenset(event.data_kinds),
+                event.expires_at,
+                event.purpose,
+                event.expiry_event,
             )
         elif isinstance(event, ConsentRevoked):
             self.consents[event.consent_id].revoked = True
@@ -210,7 +224,7 @@ class ConsentRecord(Aggregate, context="consent"):
             )
         if consent_id in self.consents:
             raise RuleViolation("consentId", "new-consent", f"consent {consent_id} exists")
-        self._new_terms(now, named, frozenset(kinds), purpose, expires_at)
+        self._new_terms(now, named, frozenset(kinds), purpose, expires_at, expiry_event)
         self._record_now(
             stamp,
             ConsentRecorded,
@@ -231,11 +245,13 @@ class ConsentRecord(Aggregate, context="consent"):
         kinds: frozenset[Kind],
         purpose: str,
         expires_at: datetime | None,
+        expiry_event: str,
     ) -> None:
         """Refuse a consent that one in force already grants word for word (a form sent
         twice): the client would revoke the one they were shown, and the twin kept granting."""
+        terms = (recipients, kinds, purpose, expires_at, expiry_event)
         for consent_id, consent in self.consents.items():
-            if consent.in_force(now) and consent.says(recipients, kinds, purpose, expires_at):
+            if consent.in_force(now) and consent.says(*terms):
                 raise RuleViolation(
                     "recipients",
                     "consent-in-force",

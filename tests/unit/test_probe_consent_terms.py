@@ -155,12 +155,27 @@ def test_a_twin_of_a_consent_in_force_is_refused_naming_it() -> None:
     assert str(first) in twin.message
 
 
+def test_a_twin_ending_on_the_same_condition_in_other_capitals_is_refused() -> None:
+    """A consent ending on another condition is another consent (42 CFR 2.31(a)(6)); one
+    saying the same condition again is the form sent twice."""
+    record = ConsentRecord(CLIENT)
+    first = record_consent(record, expiry_event="end of treatment")
+    record.collect_events()
+
+    twin = refused(record, expiry_event=" End of  Treatment")
+
+    assert (twin.field, twin.rule, str(first) in twin.message) == (
+        "recipients", "consent-in-force", True,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "differs",
     [
         {"data_kinds": (Kind.CARE, Kind.MEDICATION)},
         {"purpose": "payment"},
         {"expires_at": NOW + timedelta(days=30)},
+        {"expiry_event": "completion of the drug court program"},
         {"recipients": (member("dr-other"),)},
     ],
 )
