@@ -241,8 +241,9 @@ class AlertRules:
         return frozenset(r.id for r in self.rules if r.reveals <= kinds)
 
     def problems(self) -> list[str]:
-        """Why this table cannot be used: an empty range, or two rows on the same measure
-        whose ranges overlap (a milder and a severe row would both fire)."""
+        """Why this table cannot be used: an empty range, two rows on the same measure whose
+        ranges overlap (a milder and a severe row would both fire), or a row whose upper
+        bound no row on its measure takes up (the scores past it would raise nothing)."""
         found = [
             f"{r.id}: threshold {r.threshold} is not below its upper bound {r.below}"
             for r in self.rules
@@ -256,7 +257,7 @@ class AlertRules:
                         f"{first.id} and {second.id} overlap: both would fire for "
                         f"{max(first.threshold, second.threshold)}"
                     )
-        return found
+        return found + [gap for r in ranged if (gap := _unalerted(r, ranged)) is not None]
 
 
 RANGED = frozenset({Test.INSTRUMENT_SCORE, Test.QTC_ON_MEDICATION})
@@ -270,6 +271,24 @@ def _measure(rule: AlertRule) -> tuple[object, ...]:
 def _overlap(first: AlertRule, second: AlertRule) -> bool:
     top = min(b for b in (first.below, second.below, 10**9) if b is not None)
     return max(first.threshold, second.threshold) < top
+
+
+def _unalerted(rule: AlertRule, ranged: list[AlertRule]) -> str | None:
+    """What of its measure ``rule`` leaves to no row: it stops below a value (a milder row)
+    that no row on the measure fires for, a severe row moved up or turned off alone."""
+    end = rule.below
+    same = [r for r in ranged if _measure(r) == _measure(rule)]
+    if end is None or any(r.in_range(end) for r in same):
+        return None
+    above = [r.threshold for r in same if r.threshold > end]
+    if above:
+        gap, fix = f"{end} to {min(above) - 1}", "set its below to the next row's threshold"
+    else:
+        gap, fix = f"{end} and above", "set its below past every score, or turn it off too"
+    return (
+        f"{rule.id} ends below {end} and no row on its measure starts there: {gap} would"
+        f" raise nothing ({fix})"
+    )
 
 
 DEFAULT_ALERT_RULES = AlertRules()

@@ -134,6 +134,19 @@ def test_a_program_may_turn_a_rule_off_or_change_its_severity(tmp_path: Path) ->
             "threshold 20 is not below its upper bound 19",
         ),
         (
+            f"[alerts]\n{SIGNED}[alerts.rules.ciwa-severe]\nthreshold = 25\n",
+            "ciwa-above-threshold ends below 19 and no row on its measure starts there: 19 to"
+            " 24 would raise nothing",
+        ),
+        (
+            f"[alerts]\n{SIGNED}[alerts.rules.qtc-methadone-prolonged]\nbelow = 480\n",
+            "480 to 499 would raise nothing",
+        ),
+        (
+            f"[alerts]\n{SIGNED}[alerts.rules.ciwa-severe]\ndisabled = true\n",
+            "19 and above would raise nothing",
+        ),
+        (
             f"[alerts]\n{SIGNED}[alerts.rules.craving-rise]\nbaseline_min = 12\n",
             "baseline_min 12 is more than baseline 10",
         ),
@@ -152,12 +165,20 @@ def test_a_bad_program_file_is_refused_naming_the_key(tmp_path: Path, text: str,
 
 
 def test_moving_both_ciwa_rows_together_is_accepted(tmp_path: Path) -> None:
+    """A severe row moved up with the milder row's bound, or the milder row turned off alone,
+    leaves no score between them raising nothing."""
     rules = program(
         tmp_path,
         f"[alerts]\n{SIGNED}[alerts.rules.ciwa-above-threshold]\nthreshold = 8\nbelow = 15\n"
         "[alerts.rules.ciwa-severe]\nthreshold = 15\n",
     )
     assert rules.problems() == []
+    for text in (
+        "[alerts.rules.qtc-methadone-prolonged]\nbelow = 520\n"
+        "[alerts.rules.qtc-methadone-critical]\nthreshold = 520\n",
+        "[alerts.rules.ciwa-above-threshold]\ndisabled = true\n",
+    ):
+        assert program(tmp_path, f"[alerts]\n{SIGNED}{text}").problems() == []
     story = Story(rules)
     story.instrument(Instrument.CIWA_AR, answers_totalling(Instrument.CIWA_AR, 15))
     assert story.fired() == ["ciwa-severe"]
