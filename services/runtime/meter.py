@@ -1,10 +1,13 @@
 """The progress bar of a long command (``audit verify``, ``audit projections``,
 ``audit export``, ``rebuild``): tqdm's, on stderr, told the position reached and the one the
-work goes to."""
+work goes to. It is drawn in place on a terminal only: on a pipe the log lines written meanwhile
+(JSON, one a line) went on the bar's line, so there its last state is written as the command
+ends, on a line of its own."""
 
 from __future__ import annotations
 
 import contextlib
+import io
 import sys
 from collections.abc import Iterator
 from typing import Never
@@ -20,6 +23,7 @@ class Meter:
         self._label = label
         self._unit = unit
         self._bar: tqdm[Never] | None = None
+        self._in_place = sys.stderr.isatty()
 
     def __call__(self, at: int, of: int, *_: object) -> None:
         """``at`` of ``of`` reached (whatever else the caller says, such as its own timing,
@@ -30,7 +34,7 @@ class Meter:
                 total=of,
                 unit=f" {self._unit}",
                 unit_scale=of >= SCALED_FROM,
-                file=sys.stderr,
+                file=sys.stderr if self._in_place else io.StringIO(),
                 mininterval=0.5,
             )
         elif self._bar.total != of:
@@ -44,6 +48,8 @@ class Meter:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+            if not self._in_place:
+                print(self._bar, file=sys.stderr)
 
 
 @contextlib.contextmanager
