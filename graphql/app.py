@@ -529,7 +529,8 @@ class CareGraphQL(GraphQL[RequestContext, None]):
         except UnicodeDecodeError:
             raise HTTPException(400, "the request body is not UTF-8") from None
         except (ValueError, RecursionError):
-            raise HTTPException(400, "unable to parse the request body as JSON") from None
+            where = "the request body" if body else "the query string's variables or extensions"
+            raise HTTPException(400, f"unable to parse {where} as JSON") from None
         if body and not isinstance(decoded, dict | list):
             raise HTTPException(
                 400, 'the request body must be a JSON object: {"query": "...", "variables": {}}'
