@@ -130,6 +130,9 @@ class DrugScreenResulted(_Monitoring):
     method: ScreenMethod
     specimen: str = "urine"
     results: tuple[AnalyteFinding, ...] = Field(min_length=1)
+    confirms: UUID | None = None
+    """The presumptive screen of the same specimen this definitive one tested again: its
+    results replace that screen's for the analytes it reports (``checkins/screens.py``)."""
 
     def summary(self) -> str:
         """What was found, and what could not be told (an inconclusive result is no negative

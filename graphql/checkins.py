@@ -91,6 +91,12 @@ class RecordDrugScreenInput:
     method: ScreenMethod
     results: list[AnalyteInput]
     collected_at: datetime | None = None
+    confirms: UUID | None = strawberry.field(
+        default=None,
+        description="A definitive result of a presumptive screen's specimen: that screen's"
+        " `screenId` (or `id`). Its results replace that screen's for the analytes it reports"
+        " (an opioid named stands for `opiates`); `collectedAt` is that screen's.",
+    )
 
 
 @strawberry.input(description="Vital signs and QTc; give at least one.")
@@ -201,7 +207,7 @@ class CheckInMutation:
         Action.RECORD_DRUG_SCREEN,
         commands.record_drug_screen,
         RecordDrugScreenInput,
-        fields=("client_id", "method"),
+        fields=("client_id", "method", "confirms"),
         results=findings_of,
         occurred_at=lambda given: given.collected_at,
     )

@@ -93,6 +93,7 @@ def record_drug_screen(
     method: ScreenMethod,
     results: Mapping[str, AnalyteFinding],
     occurred_at: datetime | None = None,
+    confirms: UUID | None = None,
     rules: AlertRules,
 ) -> Command[UUID]:
     screen_id = uuid4()
@@ -101,7 +102,9 @@ def record_drug_screen(
         client_id,
         occurred_at,
         rules,
-        lambda record: record.record_drug_screen(stamp, screen_id, method, results, occurred_at),
+        lambda record: record.record_drug_screen(
+            stamp, screen_id, method, results, occurred_at, confirms
+        ),
         field="collectedAt",
     )
 

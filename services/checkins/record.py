@@ -4,14 +4,15 @@ State keeps only what later decisions read: the craving series, which the cravin
 alert compares against the client's own baseline, the latest QTc, which medication's
 methadone QT rule is judged on, the drug screens that found something and the check-ins
 that reported use of an opioid or alcohol, which medication's rules count as exposure (an
-opioid-positive screen or reported heroin use before naltrexone), and every entry by
-id, so one recorded in error is marked (``CheckInEnteredInError``) and then counted in none.
+opioid-positive screen or reported heroin use before naltrexone; a definitive result in
+place of the presumptive one of its specimen, ``screens.py``), and every entry by id, so one
+recorded in error is marked (``CheckInEnteredInError``) and then counted in none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
@@ -34,6 +35,7 @@ from carecoord.events.checkins import (
 from carecoord.events.medication import QtcEvidence
 from carecoord.services.checkins.analytes import analyte, reported
 from carecoord.services.checkins.instruments import INSTRUMENTS, InstrumentSpec, score
+from carecoord.services.checkins.screens import Screen, confirmation_of, retested
 from carecoord.services.kernel.access import MAY_RECORD, Action, authorize
 from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.concealed import refuse_unseen
@@ -136,9 +138,11 @@ class CheckInRecord(Aggregate, context="checkins"):
         self.cravings: list[Reading] = []
         self.qtcs: list[QtcEvidence] = []
         """Every QTc not in error, in the order recorded."""
-        self.positive_screens: list[PositiveScreen] = []
+        self.evidence: list[PositiveScreen] = []
         """Every drug screen not in error that found an analyte, and every check-in not in
         error that reported use of one, in the order recorded."""
+        self.screens: dict[UUID, Screen] = {}
+        """Every drug screen, by its own id."""
         self.entries: dict[UUID, Recorded] = {}
         """Every entry, by its own id and by its event's id."""
         self.in_error: dict[UUID, Marked] = {}
@@ -154,6 +158,20 @@ class CheckInRecord(Aggregate, context="checkins"):
                 latest = qtc
         return latest
 
+    @property
+    def positive_screens(self) -> list[PositiveScreen]:
+        """What ``evidence`` holds, less what a definitive result not in error tested again in
+        the specimen of a presumptive screen (its own findings stand in their place)."""
+        again: dict[UUID, frozenset[str]] = {}
+        for screen in self.screens.values():
+            if screen.confirms is not None and screen.screen_id not in self.in_error:
+                again[screen.confirms] = retested(screen.analytes)
+        kept = (
+            replace(s, analytes=s.analytes - again.get(s.screen_id, frozenset()))
+            for s in self.evidence
+        )
+        return [s for s in kept if s.analytes]
+
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, CheckInRecorded):
             self._entry(Entry.CHECK_IN, event.checkin_id, event)
@@ -161,20 +179,25 @@ class CheckInRecord(Aggregate, context="checkins"):
                 self.cravings.append(Reading(event.event_id, event.craving, event.occurred_at))
             used = reported(event.substances) if event.substance_use else frozenset()
             if used:
-                self.positive_screens.append(
+                self.evidence.append(
                     PositiveScreen(event.checkin_id, event.occurred_at, used, self_reported=True)
                 )
         elif isinstance(event, InstrumentScored):
             self._entry(Entry.INSTRUMENT, event.assessment_id, event, event.instrument)
         elif isinstance(event, DrugScreenResulted):
             self._entry(Entry.DRUG_SCREEN, event.screen_id, event)
+            self.screens[event.screen_id] = Screen(
+                event.screen_id,
+                event.occurred_at,
+                event.method,
+                frozenset(f.analyte for f in event.results),
+                event.confirms,
+            )
             found = frozenset(
                 f.analyte for f in event.results if f.result is AnalyteResult.POSITIVE
             )
             if found:
-                self.positive_screens.append(
-                    PositiveScreen(event.screen_id, event.occurred_at, found)
-                )
+                self.evidence.append(PositiveScreen(event.screen_id, event.occurred_at, found))
         elif isinstance(event, VitalSignsRecorded):
             self._entry(Entry.VITAL_SIGNS, event.vitals_id, event)
             if event.qtc_ms is not None:
@@ -190,9 +213,7 @@ class CheckInRecord(Aggregate, context="checkins"):
             self.in_error[event.entry_id] = Marked(event.occurred_at, event.actor.id)
             self.cravings = [r for r in self.cravings if r.event_id != event.entry_event_id]
             self.qtcs = [q for q in self.qtcs if q.vitals_id != event.entry_id]
-            self.positive_screens = [
-                s for s in self.positive_screens if s.screen_id != event.entry_id
-            ]
+            self.evidence = [s for s in self.evidence if s.screen_id != event.entry_id]
 
     def _entry(
         self, entry: Entry, entry_id: UUID, event: CareEvent, instrument: Instrument | None = None
@@ -324,8 +345,18 @@ class CheckInRecord(Aggregate, context="checkins"):
         method: ScreenMethod,
         results: Mapping[str, AnalyteFinding],
         occurred_at: datetime | None,
+        confirms: UUID | None = None,
     ) -> DrugScreenResulted:
-        """``results`` is keyed by the analyte name as given, for errors that name it."""
+        """``results`` is keyed by the analyte name as given, for errors that name it;
+        ``confirms`` names the presumptive screen a definitive one tested the specimen of
+        (its id or its event's), and its collection time is that screen's."""
+        confirmed = None
+        if confirms is not None:
+            found = self.entries.get(confirms)
+            screen = None if found is None else self.screens.get(found.entry_id)
+            confirmed = confirmation_of(
+                screen, confirms, method, occurred_at, self.screens.values(), self.in_error
+            )
         if not results:
             raise InvalidInput(
                 "results", "no-results", "a drug screen reports at least one analyte"
@@ -341,10 +372,11 @@ class CheckInRecord(Aggregate, context="checkins"):
         event = stamp.event(
             DrugScreenResulted,
             self.client_id,
-            occurred_at,
+            occurred_at if confirmed is None else confirmed.collected_at,
             screen_id=screen_id,
             method=method,
             results=tuple(findings.values()),
+            confirms=None if confirmed is None else confirmed.screen_id,
         )
         self.record(event)
         return event
