@@ -19,7 +19,7 @@ from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.instruments import INSTRUMENTS
 from carecoord.services.checkins.record import CheckIn, CheckInRecord, Vitals
-from carecoord.services.kernel.clinical_time import plausible
+from carecoord.services.kernel.clinical_time import happened
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, named_for, on
 
@@ -31,19 +31,23 @@ def _on_record(
     client_id: UUID,
     occurred_at: datetime | None,
     rules: AlertRules,
-    decide: Callable[[CheckInRecord], E],
+    decide: Callable[[CheckInRecord, datetime | None], E],
     field: str = "occurredAt",
 ) -> Command[UUID]:
     """A command on an enrolled client's check-in record; returns the new event's id. A
     refused time names ``field``, the input that gave it (a screen's is ``collectedAt``).
-    The command is named for the one that built ``decide`` (``record_check_in``...)."""
+    ``decide`` records at the time that happened (``happened``): one given a few minutes
+    ahead counts from its recording, so a reading taken after it on a clock that is right
+    is not "before the latest" (the QTc rule would pass it by), nor its alert raised on a
+    day that has not begun. The command is named for the one that built ``decide``
+    (``record_check_in``...)."""
 
     def run(uow: UnitOfWork) -> UUID:
         client = uow.get(ClientRecord, client_id)
         client.require_enrolled()
-        plausible(field, occurred_at, now=stamp.clock(), enrolled_at=client.enrolled_at)
+        when = happened(field, occurred_at, now=stamp.clock(), enrolled_at=client.enrolled_at)
         record = uow.get(CheckInRecord, client_id)
-        return with_alerts(uow, client_id, rules, lambda: decide(record)).event_id
+        return with_alerts(uow, client_id, rules, lambda: decide(record, when)).event_id
 
     return named_for(run, decide)
 
@@ -62,7 +66,7 @@ def record_check_in(
         client_id,
         occurred_at,
         rules,
-        lambda record: record.record_check_in(stamp, checkin_id, check_in, occurred_at),
+        lambda record, when: record.record_check_in(stamp, checkin_id, check_in, when),
     )
 
 
@@ -82,7 +86,7 @@ def score_instrument(
         client_id,
         occurred_at,
         rules,
-        lambda record: record.score_instrument(stamp, assessment_id, spec, answers, occurred_at),
+        lambda record, when: record.score_instrument(stamp, assessment_id, spec, answers, when),
     )
 
 
@@ -102,8 +106,8 @@ def record_drug_screen(
         client_id,
         occurred_at,
         rules,
-        lambda record: record.record_drug_screen(
-            stamp, screen_id, method, results, occurred_at, confirms
+        lambda record, when: record.record_drug_screen(
+            stamp, screen_id, method, results, when, confirms
         ),
         field="collectedAt",
     )
@@ -123,7 +127,7 @@ def record_vital_signs(
         client_id,
         occurred_at,
         rules,
-        lambda record: record.record_vital_signs(stamp, vitals_id, vitals, occurred_at),
+        lambda record, when: record.record_vital_signs(stamp, vitals_id, vitals, when),
     )
 
 
