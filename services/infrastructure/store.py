@@ -327,10 +327,11 @@ class EventStore(Application[UUID]):
             raise TypeError(f"{needs} need the store built with store_env()")
         return recorder
 
-    def read(self, after: int, limit: int) -> list[Positioned]:
-        """Events after a global position, in order (the relay's and rebuilds' input)."""
+    def read(self, after: int, limit: int, topics: Sequence[str] = ()) -> list[Positioned]:
+        """Events after a global position, in order (the relay's and rebuilds' input); of
+        ``topics`` alone when given (catalog names, ``therapy.SessionScheduled``)."""
         notifications = self.recorder.select_notifications(
-            start=after, limit=limit, inclusive_of_start=False
+            start=after, limit=limit, topics=topics, inclusive_of_start=False
         )
         mapper = self.catalog_mapper
         return [Positioned(n.id, mapper.open(n.topic, n.state)) for n in notifications]

@@ -50,6 +50,7 @@ from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.platform import Platform
 from carecoord.services.runtime import embedded, missed_sweep
+from carecoord.services.runtime.calendars import put_on_calendars
 from carecoord.services.runtime.program import load_program
 from carecoord.services.runtime.session import Session, attach_or_start
 
@@ -304,8 +305,7 @@ async def running(
 
     start("access-log", platform.access_log.run())
     if project or the_relay is None:  # the processes that decide: the API's, the projector's
-        # Before the bus's first decision: what other processes write from now on is heard.
-        start(FRESHNESS_LOOP, CacheFreshness(store, servers.database_url).run(liveness))
+        await _before_deciding(platform, start)
     if the_relay is not None or project:
         start("store-listener", doorbell.run(liveness))
     if the_relay is not None:
@@ -328,6 +328,19 @@ async def running(
         yield platform
     finally:
         await _stopped(platform)
+
+
+async def _before_deciding(
+    platform: Platform, start: Callable[[str, Coroutine[Any, Any, None]], None]
+) -> None:
+    """What a process that decides does before the bus's first decision: it hears what other
+    processes write from then on, and every session booked before calendars were kept is on
+    its leader's calendar, holding their time as a session booked since does."""
+    start(
+        FRESHNESS_LOOP,
+        CacheFreshness(platform.store, platform.database_url).run(platform.liveness),
+    )
+    await put_on_calendars(platform.store, platform.bus, platform.database_url)
 
 
 async def _stopped(platform: Platform) -> None:

@@ -9,6 +9,10 @@ tell: it may not yet hold the first. A session holds the clinician's time while 
 members' records holds it (a late cancellation frees a client's time, and the clinician's
 once every member has late-cancelled); the members' records are read, not the calendar, so a
 late cancellation needs no entry here.
+
+A session booked before calendars were kept is put on its leader's calendar as the platform
+starts (``booked_before``, run by ``services/runtime/calendars.py``), so it holds their time
+as one booked since does.
 """
 
 from __future__ import annotations
@@ -68,6 +72,26 @@ class Calendar(Aggregate, context="therapy"):
                     f" ({led.slot.said()}); book another time, name another clinicianId, or"
                     " late-cancel that session",
                 )
+        self._on_calendar(stamp, booking, client_ids, occurred_at)
+
+    def booked_before(
+        self, stamp: Stamp, booking: Booking, client_ids: Sequence[UUID], booked_at: datetime
+    ) -> bool:
+        """Put a session booked before calendars were kept here, as its booking would have,
+        dated when it was booked and whatever it overlaps (it was booked); False when it is
+        here already (a second run, or one cut short)."""
+        if booking.session_id in self.sessions:
+            return False
+        self._on_calendar(stamp, booking, client_ids, booked_at)
+        return True
+
+    def _on_calendar(
+        self,
+        stamp: Stamp,
+        booking: Booking,
+        client_ids: Sequence[UUID],
+        occurred_at: datetime | None,
+    ) -> None:
         self.record(
             _signed_for(stamp, self.client_id).event(
                 ClinicianBooked,

@@ -9,14 +9,15 @@ from functools import partial
 from typing import TypeVar
 from uuid import UUID, uuid4
 
-from carecoord.events import CareEvent
+from carecoord.events import Actor, CareEvent, Role
 from carecoord.events.bounds import said
-from carecoord.events.therapy import Modality, SessionFormat, calendar_id
+from carecoord.events.therapy import Modality, SessionFormat, SessionScheduled, calendar_id
 from carecoord.services.alerts.raising import with_alerts
 from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.careteam.team import CareTeam
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.platform_ids import SYSTEM
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.therapy.calendar import Calendar, Led
@@ -130,6 +131,34 @@ def schedule_session(
         for record, event in decided:
             record.record(event)
         return session_id
+
+    return run
+
+
+PLATFORM = Actor(id=SYSTEM, role=Role.SYSTEM)
+"""Who puts a session booked before calendars were kept on its leader's calendar."""
+
+
+def booked_before_calendars(members: Sequence[SessionScheduled]) -> Command[bool]:
+    """Put a session booked before calendars were kept (``members``: its booking of each
+    member) on its leader's calendar, as the platform, in its booking's correlation and
+    caused by its first member's; True when this recorded it, False when it was there."""
+    first = members[0]
+    booking = Booking(
+        first.session_id,
+        first.modality,
+        first.format,
+        first.clinician_id.strip(),
+        first.scheduled_for,
+        first.planned_minutes,
+        first.group_size,
+    )
+    stamp = Stamp(PLATFORM, correlation_id=first.correlation_id, causation_id=first.event_id)
+
+    def run(uow: UnitOfWork) -> bool:
+        calendar = uow.get(Calendar, calendar_id(booking.clinician_id))
+        client_ids = [member.client_id for member in members]
+        return calendar.booked_before(stamp, booking, client_ids, first.occurred_at)
 
     return run
 
