@@ -50,6 +50,7 @@ from carecoord.projections.projector import (
     version,
 )
 from carecoord.services.infrastructure import parked, positions
+from carecoord.services.infrastructure.copy_writer import WithheldWriter
 from carecoord.services.infrastructure.crash_points import crash_point
 from carecoord.services.infrastructure.doorbell import Unreadable
 from carecoord.services.infrastructure.event_chain import TABLE
@@ -491,7 +492,7 @@ async def _copying(
         described = await conn.execute(sql.SQL("SELECT {} FROM {} LIMIT 0").format(columns, table))
         types = [column.type_code for column in described.description or ()]
         statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(table, columns)
-        async with conn.cursor() as cur, cur.copy(statement) as copy:
+        async with conn.cursor() as cur, cur.copy(statement, writer=WithheldWriter(cur)) as copy:
             await copy.write(SIGNATURE)
             yield copy, Format(target.copied, types, _read_by([target.model]))
             await copy.write(TRAILER)

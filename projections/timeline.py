@@ -22,6 +22,7 @@ from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import Copied, generation_ddl, generation_table
 from carecoord.projections.inserts import insert_once
 from carecoord.projections.rows import Shown, fetch, in_period
+from carecoord.services.infrastructure.copy_writer import WithheldWriter
 
 NAME = "timeline"
 VERSION = 3
@@ -103,7 +104,7 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
         return
     columns = sql.SQL(", ").join(map(sql.Identifier, COLUMNS))
     copy_in = sql.SQL("COPY {} ({}) FROM STDIN").format(table(generation), columns)
-    async with conn.cursor() as cur, cur.copy(copy_in) as copy:
+    async with conn.cursor() as cur, cur.copy(copy_in, writer=WithheldWriter(cur)) as copy:
         for item in batch:
             await copy.write_row(row(item))
 
