@@ -8,7 +8,7 @@ worker thread.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -21,10 +21,12 @@ from carecoord.services.infrastructure.chain_verification import client_aggregat
 from carecoord.services.infrastructure.store import EventStore
 
 _CLIENT = "SELECT notification_id, topic, state FROM {} WHERE originator_id = ANY(%s) ORDER BY 1"
-_CLIENT_PAGE = (
+_PAGE = (
     "SELECT notification_id, topic, state FROM {} WHERE originator_id = ANY(%s)"
-    " AND notification_id > %s ORDER BY 1 LIMIT %s"
+    " AND notification_id > %s AND notification_id <= %s ORDER BY 1 LIMIT %s"
 )
+_NO_END = 2**63 - 1
+"""The greatest position a store numbers (a bigint): a read to it reads to the head."""
 # Enrolments are few and their topic is readable (only bodies are encrypted).
 _ENROLMENTS = "SELECT notification_id, topic, state FROM {} WHERE topic = %s ORDER BY 1"
 
@@ -39,9 +41,18 @@ def client_pages(store: EventStore, client_id: UUID, size: int) -> Iterator[list
     when the one before has been taken: a reader that stops once it has enough (an export
     past its bound) fetched and decoded no more than the pages it took, not years of
     records."""
-    aggregates, after = client_aggregates(client_id), 0
+    return pages_of(store, client_aggregates(client_id), size)
+
+
+def pages_of(
+    store: EventStore, aggregates: Sequence[UUID], size: int, through: int = _NO_END
+) -> Iterator[list[Positioned]]:
+    """The stored events of ``aggregates`` (several clients' too) up to position
+    ``through``, in log order, a page at a time as ``client_pages`` reads them: a program's
+    years are read without holding more than a page of them."""
+    after = 0
     while True:
-        page = _read(store, _CLIENT_PAGE, (aggregates, after, size))
+        page = _read(store, _PAGE, (list(aggregates), after, through, size))
         if page:
             yield page
         if len(page) < size:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
+import shutil
 import sys
+import tempfile
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from typing import TextIO
 from uuid import UUID, uuid4
 
 import psycopg
@@ -26,9 +28,8 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Actor, Role
 from carecoord.events.envelope import ACTOR_ID_MAX
-from carecoord.projections.audit.export import ClientRecord, Format, Period, as_fhir, as_jsonl
-from carecoord.projections.audit.history import client_history, program_clients
-from carecoord.projections.audit.reads import reads_of
+from carecoord.projections.audit.export import Format, Period
+from carecoord.projections.audit.history import client_pages, program_clients
 from carecoord.services.gate.gate import read_entry
 from carecoord.services.infrastructure import access_log
 from carecoord.services.infrastructure.access_log import AccessLog
@@ -40,8 +41,9 @@ from carecoord.services.kernel.policy import Grant, Listing, Standing, decide, t
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.user_ids import mistakable
 from carecoord.services.runtime import logs
+from carecoord.services.runtime.export_stream import Tally, write_fhir, write_jsonl
 from carecoord.services.runtime.meter import meter
-from carecoord.services.runtime.output_files import write_whole
+from carecoord.services.runtime.output_files import in_place, whole
 
 OPERATION = "auditExport (command line)"
 EXPORTED, NOT_EXPORTED = 0, 2
@@ -84,29 +86,67 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     if refused:
         print(f"carecoord audit export: {refused}", file=sys.stderr)
         return NOT_EXPORTED
-    text = _read(args, database_url)
-    if text is None:
+    try:
+        if args.out is not None and in_place(args.out):
+            # Readable by its owner alone: a client's Part 2 record is not for every user.
+            with whole(args.out, mode=0o600) as file:
+                _made(args, database_url, file)
+            return EXPORTED
+        spool = _spooled(args, database_url)
+    except NotMade:
         return NOT_EXPORTED
-    if args.out is None:
+    except OSError as failed:  # a place only the open finds closed (/proc), a full disk
+        _cannot_write(args.out or "a temporary file", failed)
+        return NOT_EXPORTED
+    with spool:
+        return _copied(spool, args.out)
+
+
+class NotMade(Exception):
+    """The export was not made, and why was said: what was written of it goes."""
+
+
+def _cannot_write(where: object, failed: OSError) -> None:
+    print(f"carecoord audit export: cannot write {where}: {failed.strerror}", file=sys.stderr)
+
+
+def _spooled(args: argparse.Namespace, database_url: str) -> TextIO:
+    """The export in an unnamed file, for stdout or a device: copied out only once the
+    access log holds the export."""
+    spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 -- the caller closes it
+    try:
+        _made(args, database_url, spool)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return spool
+
+
+def _copied(spool: TextIO, out: Path | None) -> int:
+    """Copy the export to the device ``out``, or to stdout; the exit status. A write to
+    stdout that fails (its reader gone, a full disk) is the command line's to say."""
+    if out is not None:
         try:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        except KeyboardInterrupt:  # part of it may be out: "nothing was written" is not so
-            print("carecoord audit export: interrupted while writing; the output is incomplete",
-                  file=sys.stderr)  # fmt: skip
+            with out.open("w", encoding="utf-8") as device:
+                shutil.copyfileobj(spool, device)
+        except OSError as failed:
+            _cannot_write(out, failed)
             return NOT_EXPORTED
         return EXPORTED
-    try:  # readable by its owner alone: a client's Part 2 record is not for every user
-        write_whole(args.out, text, mode=0o600)
-    except OSError as failed:  # a place only the open finds closed (/proc), a full disk
-        print(f"carecoord audit export: cannot write {args.out}: {failed.strerror}",
+    try:
+        shutil.copyfileobj(spool, sys.stdout)
+        sys.stdout.flush()
+    except KeyboardInterrupt:  # part of it may be out: "nothing was written" is not so
+        print("carecoord audit export: interrupted while writing; the output is incomplete",
               file=sys.stderr)  # fmt: skip
         return NOT_EXPORTED
     return EXPORTED
 
 
-def _read(args: argparse.Namespace, database_url: str) -> str | None:
-    """The export's text, its reads logged; None once why it could not be made is said."""
+def _made(args: argparse.Namespace, database_url: str, out: TextIO) -> None:
+    """Write the export to ``out``, its reads logged; ``NotMade`` once why it could not be
+    made is said."""
     settings = Settings().model_copy(update={"database_url": database_url})
     try:
         if not _has_a_store(database_url):  # the store's own setup would make one there
@@ -115,7 +155,8 @@ def _read(args: argparse.Namespace, database_url: str) -> str | None:
             )
         store = EventStore(env=store_env(settings))
         try:
-            return asyncio.run(export(store, database_url, args, settings.program_time_zone))
+            asyncio.run(export(store, database_url, args, settings.program_time_zone, out))
+            return
         finally:
             store.close()
     except DATABASE_LOST as error:
@@ -128,7 +169,7 @@ def _read(args: argparse.Namespace, database_url: str) -> str | None:
             " carecoord audit verify names an altered event"
         )
     print(f"carecoord audit export: {why}", file=sys.stderr)
-    return None
+    raise NotMade
 
 
 def _has_a_store(database_url: str) -> bool:
@@ -142,47 +183,47 @@ def _has_a_store(database_url: str) -> bool:
 
 
 async def export(
-    store: EventStore, database_url: str, args: argparse.Namespace, zone: tzinfo
-) -> str:
-    """The export's text, once the access log holds an entry for each client in it; a FHIR
-    Bundle's dates are days of the program's time zone ``zone``."""
+    store: EventStore, database_url: str, args: argparse.Namespace, zone: tzinfo, out: TextIO
+) -> None:
+    """Write the export to ``out`` a page of the store at a time (``export_stream``), then
+    record an access-log entry for each client in it; a FHIR Bundle's dates are days of the
+    program's time zone ``zone``. The caller puts ``out`` in view only after this returns."""
     auditor = Actor(id=args.auditor, role=Role.AUDITOR)
     team_only(auditor.role, Listing.RECORD_EXPORT)  # the same table the API's gate reads
     grant = decide(auditor.role, Standing())
     period = Period(args.recorded_from, args.recorded_to)
     if args.client is not None:
         clients = [args.client]
+        if not await asyncio.to_thread(_stored, store, args.client):
+            raise Unknown(f"no event of client {args.client} is stored")
     else:
         clients = await asyncio.to_thread(program_clients, store, args.program)
         if not clients:
             raise Unknown(f"no client is enrolled in program {args.program!r}")
-    histories = {}
-    with meter("reading the record", unit="clients") as shown:  # a program's: minutes
-        for read, client in enumerate(clients, 1):
-            histories[client] = await asyncio.to_thread(client_history, store, client)
-            shown(read, len(clients))
-    if args.client is not None and not histories[args.client]:
-        raise Unknown(f"no event of client {args.client} is stored")
-    records = [ClientRecord.shown(c, h, grant, auditor, period) for c, h in histories.items()]
     async with AsyncConnectionPool(database_url, min_size=1, max_size=2, open=False) as pool:
         async with pool.connection() as conn:
             await access_log.ensure_table(conn)
         if Format(args.format) is Format.JSONL:
-            text = as_jsonl(records, period)
+            with meter("reading the record", unit="positions") as shown:  # the store's
+                tallies = await asyncio.to_thread(
+                    write_jsonl, store, clients, grant, auditor, period, out, shown
+                )
         else:
-            reads = await reads_of(pool, clients, period)
-            bundle = as_fhir(records, reads, at=datetime.now(UTC), period=period, zone=zone)
-            text = json.dumps(bundle, indent=1) + "\n"
-        await _log(pool, auditor, grant, records, period)
-    return text
+            with meter("reading the record", unit="clients") as shown:  # a program's: minutes
+                tallies = await write_fhir(
+                    store, pool, clients, grant, auditor, period, zone, out, shown
+                )
+        out.flush()
+        await _log(pool, auditor, grant, tallies)
+
+
+def _stored(store: EventStore, client: UUID) -> bool:
+    """Whether any event of the client is stored."""
+    return next(client_pages(store, client, 1), None) is not None
 
 
 async def _log(
-    pool: AsyncConnectionPool,
-    auditor: Actor,
-    grant: Grant,
-    records: list[ClientRecord],
-    period: Period,
+    pool: AsyncConnectionPool, auditor: Actor, grant: Grant, tallies: dict[UUID, Tally]
 ) -> None:
     stamp = Stamp(auditor, correlation_id=uuid4())
     # A bulk disclosure from a process about to exit: each entry flushed before the file.
@@ -193,21 +234,16 @@ async def _log(
             *(
                 writer.append(
                     read_entry(
-                        stamp,
-                        record.client_id,
-                        OPERATION,
-                        grant=grant,
-                        kinds=record.kinds(period),
-                        count=len(record.within(period)),
+                        stamp, client, OPERATION, grant=grant, kinds=tally.kinds, count=tally.count
                     )
                 )
-                for record in records
+                for client, tally in tallies.items()
             )
         )
     finally:
         writing.cancel()
     print(
-        f"access log: {len(records)} entries as {auditor.id} (auditor),"
+        f"access log: {len(tallies)} entries as {auditor.id} (auditor),"
         f" correlation id {stamp.correlation_id}",
         file=sys.stderr,
     )

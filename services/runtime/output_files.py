@@ -15,7 +15,9 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 PARTIAL = ".partial"
 """The suffix of the file being written, beside the target, until it takes its name."""
@@ -25,10 +27,25 @@ def write_whole(target: Path, text: str, *, mode: int | None = None) -> None:
     """Write ``text`` to ``target``, whole or not at all. ``mode``: the file's permissions
     (a device or a pipe keeps its own); None: an existing file's, else a new file's under
     the umask."""
-    if target.exists() and not target.is_file():  # /dev/stdout to a pipe: no path of its own
+    if not in_place(target):  # /dev/stdout to a pipe: no path of its own
         with target.open("w", encoding="utf-8") as device:
             device.write(text)
         return
+    with whole(target, mode=mode) as file:
+        file.write(text)
+
+
+def in_place(target: Path) -> bool:
+    """Whether ``target`` is written beside itself and renamed over (``whole``): a regular
+    file or none yet, not a device or a pipe."""
+    return not target.exists() or target.is_file()
+
+
+@contextlib.contextmanager
+def whole(target: Path, *, mode: int | None = None) -> Iterator[TextIO]:
+    """A new file beside ``target`` (``in_place``) to write a piece at a time, which takes
+    ``target``'s name once the block ends, flushed to the disk; an error or an interrupt in
+    the block removes it, leaving the file that was there. ``mode`` as ``write_whole``'s."""
     real = Path(os.path.realpath(target))  # a symbolic link is written through, not replaced
     if mode is None:
         mode = stat.S_IMODE(real.stat().st_mode) if real.exists() else 0o666 & ~_umask()
@@ -36,7 +53,7 @@ def write_whole(target: Path, text: str, *, mode: int | None = None) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             os.fchmod(fd, mode)  # before a byte is written: 0600 is never wider on the way
-            file.write(text)
+            yield file
             file.flush()
             os.fsync(fd)
         os.replace(partial, real)

@@ -75,20 +75,23 @@ async def test_a_write_cut_short_leaves_the_previous_file_and_no_part_of_the_rec
     assert files_in(tmp_path) == ["record.jsonl"]
 
 
-async def test_a_programs_export_shows_its_progress_by_client(
+async def test_a_programs_export_shows_its_progress_by_position_or_client(
     platform: Platform, tmp_path: Path
 ) -> None:
+    """JSON Lines are read a page of the store at a time (by position), a Bundle a client
+    at a time."""
     for name in ("Sam K.", "Jo P."):
         await platform.bus.execute(enroll_client(ADMIN, display_name=name, program="OTP"))
 
-    done = await asyncio.to_thread(
-        export, platform.database_url, tmp_path, "--program", "OTP", "--as", "aud-whole",
-        limited=False,
-    )  # fmt: skip
+    for format, unit in (("jsonl", "positions"), ("fhir", "clients")):
+        done = await asyncio.to_thread(
+            export, platform.database_url, tmp_path, "--program", "OTP", "--as", "aud-whole",
+            "--format", format, limited=False,
+        )  # fmt: skip
 
-    assert done.returncode == 0, done.stderr
-    shown = done.stderr.replace("\r", "\n")
-    assert "reading the record: 100%" in shown
+        assert done.returncode == 0, done.stderr
+        shown = done.stderr.replace("\r", "\n")
+        assert "reading the record: 100%" in shown
+        assert unit in shown
     assert "2/2 [" in shown
-    assert "clients" in shown
-    assert len(done.stdout.splitlines()) == 2  # the bar is on stderr alone
+    assert len(done.stdout.splitlines()) > 2  # the bar is on stderr alone
