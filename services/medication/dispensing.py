@@ -541,6 +541,13 @@ def dispense_take_home(
             "treatment-started",
             f"take-homes start after the first observed dose of {drug.code}; none is recorded yet",
         )
+    if initiated > today:  # a hand-over charted late, for a day before treatment began
+        raise RuleViolation(
+            "handedOverAt",
+            "treatment-started",
+            f"take-homes start after the first observed dose of {drug.code}, on {initiated};"
+            f" this hand-over is on {today}, before it",
+        )
     eligibility = record.eligibility_at(handed_over_at)
     check_restart(record, rules, order.medication, eligibility, today)
     rules.initial_dose.dispensed(

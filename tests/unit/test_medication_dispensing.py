@@ -273,6 +273,19 @@ def test_take_homes_need_a_first_dose_and_eligibility() -> None:
     assert "none was determined by the hand-over" in not_eligible.value.message
 
 
+def test_a_take_home_handed_over_before_the_first_dose_is_refused_as_before_treatment() -> None:
+    """A hand-over charted late for a day before the first observed dose was refused as a
+    cap of 0 days "on day 0 of treatment", which told the nurse nothing of the cause."""
+    story = Story()
+    order = story.prescribe()
+    story.dose(order, day(3))
+    story.eligible(7)
+    with pytest.raises(RuleViolation) as before:
+        story.take_home(order, day(2), day(2), 1)
+    assert (before.value.field, before.value.rule) == ("handedOverAt", "treatment-started")
+    assert f"on {day(3)}" in before.value.message
+
+
 @pytest.mark.parametrize(
     ("treatment_day", "allowed"), [(1, 7), (14, 7), (15, 14), (30, 14), (31, 28)]
 )
