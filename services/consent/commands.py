@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Unpack
+from typing import NamedTuple, Unpack
 from uuid import UUID, uuid4
 
 from carecoord.events import CareEvent, Kind, Role
@@ -178,13 +178,21 @@ def record_sent(stamp: Stamp, *, client_id: UUID, disclosure_ids: Sequence[UUID]
     return run
 
 
-def consented_kinds(client_id: UUID) -> Command[dict[UUID, frozenset[Kind]]]:
-    """What each of the client's consents covers, by consent id: how much of an event's free
-    text may go with it under that consent (``withheld_from``). Records nothing."""
+class Consented(NamedTuple):
+    """What a consent covers (``kinds``: how much of an event's free text may go with it,
+    ``withheld_from``) and its scope explained (``Consent.scope``), to go with what is sent
+    under it."""
 
-    def run(uow: UnitOfWork) -> dict[UUID, frozenset[Kind]]:
+    kinds: frozenset[Kind]
+    scope: str
+
+
+def consented(client_id: UUID) -> Command[dict[UUID, Consented]]:
+    """What each of the client's consents covers, by consent id. Records nothing."""
+
+    def run(uow: UnitOfWork) -> dict[UUID, Consented]:
         consents = uow.get(ConsentRecord, client_id).consents
-        return {consent_id: consent.kinds for consent_id, consent in consents.items()}
+        return {i: Consented(c.kinds, c.scope()) for i, c in consents.items()}
 
     return run
 

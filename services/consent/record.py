@@ -7,6 +7,7 @@ each other cannot both succeed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -75,6 +76,21 @@ class Consent:
     purpose: str = ""
     expiry_event: str = ""
     revoked: bool = False
+    signed_on: date | None = None
+
+    def scope(self) -> str:
+        """What the consent lets go, for whom to read beside what went under it: 42 CFR
+        2.32(b) has each disclosure with consent carry a copy of the consent or a clear
+        explanation of its scope. One line of JSON (a message header holds no line break)."""
+        return json.dumps(
+            {
+                "purpose": self.purpose,
+                "dataKinds": sorted(self.kinds),
+                "signedOn": None if self.signed_on is None else self.signed_on.isoformat(),
+                "expiresAt": None if self.expires_at is None else self.expires_at.isoformat(),
+                "expiryEvent": self.expiry_event or None,
+            }
+        )
 
     def in_force(self, now: datetime) -> bool:
         return not self.revoked and (self.expires_at is None or now < self.expires_at)
@@ -126,6 +142,7 @@ class ConsentRecord(Aggregate, context="consent"):
                 event.expires_at,
                 event.purpose,
                 event.expiry_event,
+                signed_on=event.signed_on,
             )
         elif isinstance(event, ConsentRevoked):
             self.consents[event.consent_id].revoked = True

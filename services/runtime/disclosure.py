@@ -56,7 +56,7 @@ from carecoord.events.envelope import type_name
 from carecoord.events.positioned import Positioned
 from carecoord.services.care.commands import goal_writers
 from carecoord.services.consent.commands import (
-    consented_kinds,
+    consented,
     disclose_events,
     interrupted_disclosures,
     record_sent,
@@ -83,6 +83,8 @@ BATCH = 100
 INTENTS_PAGE = 1000
 ALERT_EVENTS = (AlertRaised, AlertAcknowledged, AlertResolved)
 CONSENT_HEADER = "Carecoord-Consent-Id"
+CONSENT_SCOPE_HEADER = "Carecoord-Consent-Scope"
+"""The scope of the consent an event goes under (``Consent.scope``): 42 CFR 2.32(b)."""
 NOTICE_HEADER = "Carecoord-Notice"
 NOTICE_VERSION_HEADER = "Carecoord-Notice-Version"
 # A recipient id is one NATS subject token (and a follower's name).
@@ -265,20 +267,22 @@ class Forwarder:
             for position, event_id in zip(intent.positions, intent.event_ids, strict=True)
         )
         clients = {intent.client_id for intent in intents}
-        consented = await asyncio.gather(
-            *(self.platform.bus.execute(consented_kinds(client)) for client in clients)
+        found = await asyncio.gather(
+            *(self.platform.bus.execute(consented(client)) for client in clients)
         )
-        kinds = {c: k for outcome in consented for c, k in outcome.result.items()}
+        consents = {c: terms for outcome in found for c, terms in outcome.result.items()}
         nc = self.platform.broker.connection
         for _, event_id, consent_id in going:
             event = events[event_id]
+            under = consents[consent_id]
             await nc.publish(
                 catalog.subject(self.subject_prefix, event),
-                _body(event, withheld_from(_writers(goals, event), kinds[consent_id])),
+                _body(event, withheld_from(_writers(goals, event), under.kinds)),
                 headers={
                     "Nats-Msg-Id": f"{self.recipient.id}:{event_id}",
                     TYPE_HEADER: type_name(type(event)),
                     CONSENT_HEADER: str(consent_id),
+                    CONSENT_SCOPE_HEADER: under.scope,
                     NOTICE_VERSION_HEADER: NOTICE_VERSION,
                     NOTICE_HEADER: REDISCLOSURE_NOTICE,
                 },
