@@ -20,7 +20,9 @@ async def reads_of(
 ) -> list[LoggedRead]:
     """Every logged read of these clients' records made in the period, in log order; with
     ``most``, no more than ``most`` + 1 are fetched (one past the bound is enough to refuse
-    an export, and a record read for years has more entries than it holds)."""
+    an export, and a record read for years has more entries than it holds). The period
+    bounds the query itself: a period of last year, of a record read every day since, reads
+    none of the reads after it."""
     found: list[LoggedRead] = []
     for client_id in client_ids:
         after = 0
@@ -28,9 +30,9 @@ async def reads_of(
             limit = PAGE if most is None else min(PAGE, most + 1 - len(found))
             page = await access_log.entries(
                 pool, client_id=client_id, actor_id=None, after=after, limit=limit,
-                since=period.start,
+                since=period.start, before=period.end,
             )  # fmt: skip
-            found += [read for read in page if period.reached(read.entry.occurred_at)]
+            found += page
             if len(page) < limit:
                 break
             after = page[-1].seq

@@ -258,9 +258,11 @@ async def entries(
     limit: int,
     since: datetime | None = None,
     through: int | None = None,
+    before: datetime | None = None,
 ) -> list[LoggedRead]:
     """Entries in log order, for an auditor's query; with ``through``, none after that seq
-    (a head read before paging: the pages' own entries come after it)."""
+    (a head read before paging: the pages' own entries come after it); with ``since`` and
+    ``before``, those made in that period alone."""
     where = [sql.SQL("seq > %s")]
     params: list[Any] = [after]
     if through is not None:
@@ -275,6 +277,9 @@ async def entries(
     if since is not None:
         where.append(sql.SQL("occurred_at >= %s"))
         params.append(since)
+    if before is not None:
+        where.append(sql.SQL("occurred_at < %s"))
+        params.append(before)
     params.append(limit)
     query = sql.SQL("SELECT seq, event, hash FROM {} WHERE {} ORDER BY seq LIMIT %s").format(
         sql.Identifier(TABLE), sql.SQL(" AND ").join(where)
