@@ -45,7 +45,10 @@ class CaseloadClient:
     recent_missed_days: int | None = strawberry.field(
         description="Missed dosing days in the rules' adherence window."
     )
-    last_dose_day: date | None
+    last_dose_day: date | None = strawberry.field(
+        description="The last dosing day, up to today, of a dose taken (at the window or from"
+        " a take-home bottle): bottles for days to come are not taken yet."
+    )
     last_check_in_at: datetime | None
     check_in_due_at: datetime | None
     check_in_overdue: bool | None
@@ -121,12 +124,14 @@ def sort_key(client: CaseloadClient) -> tuple[Any, ...]:
 async def members_caseload(ctx: RequestContext) -> Caseload:
     reader = ctx.reader()
     rules = CASELOAD_RULES
+    today = ctx.platform.medication.day_of(datetime.now(UTC))
     rows = await caseload.of_member(
         ctx.platform.reads,
         reader.id,
         reader.role,
         severity_order=list(rules.severity_order),
-        missed_from=ctx.platform.medication.day_of(datetime.now(UTC)) - rules.missed_window,
+        today=today,
+        missed_from=today - rules.missed_window,
         check_in_every=rules.check_in_every,
         # What the role shows on any team (a consent widens a peer supporter's to no orders).
         alert_rules=ctx.platform.alert_rules.shown_to(ON_CARE_TEAM[reader.role].kinds),

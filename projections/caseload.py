@@ -75,7 +75,9 @@ alerting AS (
     GROUP BY a.client_id),
 taken AS (
     SELECT d.client_id,
-           max(d.day) FILTER (WHERE d.status = ANY(%(taken)s) AND {standing}) AS last_dose_day
+           max(d.day) FILTER (
+             WHERE d.status = ANY(%(taken)s) AND d.day <= %(today)s AND {standing}
+           ) AS last_dose_day
     FROM {dosing} d JOIN mine USING (client_id) GROUP BY d.client_id),
 missing AS (
     SELECT d.client_id,
@@ -136,14 +138,17 @@ async def of_member(
     role: Role,
     *,
     severity_order: list[str],
+    today: date,
     missed_from: date,
     check_in_every: timedelta,
     alert_rules: Collection[str] | None = None,
 ) -> list[Line]:
     """The clients whose care team ``member_id`` is on now in ``role``, in no order: open
     alerts count those of ``alert_rules`` (None: every rule's) and their severities rank by
-    ``severity_order``, recent missed days count from ``missed_from``, and a check-in is due
-    ``check_in_every`` after the last (or the enrolment)."""
+    ``severity_order``, the last dose is the last taken by the program's ``today`` (a
+    take-home bottle for a day to come is not taken yet), recent missed days count from
+    ``missed_from``, and a check-in is due ``check_in_every`` after the last (or the
+    enrolment)."""
     return await fetch(
         pool,
         Line,
@@ -154,6 +159,7 @@ async def of_member(
             "severities": severity_order,
             "taken": TAKEN,
             "closed": SESSION_CLOSED,
+            "today": today,
             "missed_from": missed_from,
             "every": check_in_every,
             "alert_rules": None if alert_rules is None else sorted(alert_rules),

@@ -55,6 +55,7 @@ async def test_a_booking_stored_at_an_offset_postgresql_lacks_still_counts(
         "ther-1",
         Role.THERAPIST,
         severity_order=[],
+        today=date.today(),
         missed_from=date.today(),
         check_in_every=timedelta(days=7),
     )
