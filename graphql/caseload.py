@@ -110,6 +110,8 @@ def entry(row: caseload.Line, grant: Grant) -> tuple[CaseloadClient, list[Kind]]
 
 
 def sort_key(client: CaseloadClient) -> tuple[Any, ...]:
+    """Most urgent first; clients alike in all that and in name by id, so they keep their
+    places from one read to the next (the statement returns them in no order)."""
     seen = Attention(
         client.open_alerts,
         client.highest_alert_severity,
@@ -118,7 +120,12 @@ def sort_key(client: CaseloadClient) -> tuple[Any, ...]:
         client.next_session_at,
     )
     never = datetime.max.replace(tzinfo=UTC)
-    return (*urgency(seen), client.next_session_at or never, client.display_name or "")
+    return (
+        *urgency(seen),
+        client.next_session_at or never,
+        client.display_name or "",
+        client.client_id,
+    )
 
 
 async def members_caseload(ctx: RequestContext) -> Caseload:
