@@ -37,6 +37,7 @@ from carecoord.events.checkins import (
     AnalyteResult,
     CheckInRecorded,
     DrugScreenResulted,
+    Entry,
     InstrumentScored,
     VitalSignsRecorded,
 )
@@ -87,6 +88,9 @@ class History:
     orders: tuple[Prescribed, ...] = ()
     """Every order the formulary knows; ``classes_at`` reads those in force at a time."""
     open_rules: frozenset[str] = frozenset()
+    screen_alerts: Mapping[UUID, frozenset[str]] = field(default_factory=dict)
+    """By drug screen id, the rules that alerted on it: a definitive screen confirming it
+    tests the same specimen, on which each rule alerts once (``evaluate``)."""
 
     def classes_at(self, moment: datetime, day_of: DayOf) -> frozenset[str]:
         """Formulary classes of the orders in force at ``moment`` (active or on hold), on the
@@ -147,7 +151,19 @@ def history_of(
         medication_classes=frozenset(current),
         orders=orders,
         open_rules=alerts.open_rules,
+        screen_alerts=_screen_alerts(checkins, alerts),
     )
+
+
+def _screen_alerts(checkins: CheckInRecord, alerts: AlertRecord) -> dict[UUID, frozenset[str]]:
+    alerted = alerts.alerted_on
+    return {
+        screen_id: alerted[entry.event_id]
+        for screen_id, entry in checkins.entries.items()
+        if entry.entry is Entry.DRUG_SCREEN
+        and screen_id == entry.entry_id
+        and entry.event_id in alerted
+    }
 
 
 def _first_dose_day(medication: MedicationRecord, order: Order) -> date | None:
@@ -179,10 +195,21 @@ def evaluate(rules: AlertRules, history: History, event: CareEvent) -> list[Aler
     for rule in rules.rules:
         if rule.while_open_once and rule.id in history.open_rules:
             continue
+        if rule.id in _specimen_alerted(history, event):
+            continue
         found = CHECKS[rule.test](rule, history, event, rules.day_of)
         if found is not None:
             raised.append(_alert(rule, event, found))
     return raised
+
+
+def _specimen_alerted(history: History, event: CareEvent) -> frozenset[str]:
+    """The rules that alerted on the presumptive screen a definitive one confirms: one
+    specimen, and what both found is one condition (a second high fentanyl alert for it
+    would be a duplicate); what the lab alone found still raises its alert."""
+    if not isinstance(event, DrugScreenResulted) or event.confirms is None:
+        return frozenset()
+    return history.screen_alerts.get(event.confirms, frozenset())
 
 
 def _alert(rule: AlertRule, trigger: CareEvent, found: Finding) -> AlertRaised:

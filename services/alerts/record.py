@@ -34,6 +34,7 @@ class Status(StrEnum):
 class Alert:
     rule_id: str
     raised_at: datetime
+    evidence: tuple[UUID, ...] = ()
     status: Status = Status.OPEN
     acknowledged_at: datetime | None = None
 
@@ -47,9 +48,18 @@ class AlertRecord(Aggregate, context="alerts"):
     def open_rules(self) -> frozenset[str]:
         return frozenset(a.rule_id for a in self.alerts.values() if a.status is not Status.RESOLVED)
 
+    @property
+    def alerted_on(self) -> dict[UUID, frozenset[str]]:
+        """By event id, the rules that raised an alert (open or not) with it in evidence."""
+        found: dict[UUID, set[str]] = {}
+        for alert in self.alerts.values():
+            for event_id in alert.evidence:
+                found.setdefault(event_id, set()).add(alert.rule_id)
+        return {event_id: frozenset(rules) for event_id, rules in found.items()}
+
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, AlertRaised):
-            self.alerts[event.alert_id] = Alert(event.rule_id, event.occurred_at)
+            self.alerts[event.alert_id] = Alert(event.rule_id, event.occurred_at, event.evidence)
         elif isinstance(event, AlertAcknowledged):
             acknowledged = self.alerts[event.alert_id]
             acknowledged.status = Status.ACKNOWLEDGED

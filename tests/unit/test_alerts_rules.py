@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from uuid import UUID
 
 import pytest
 from alert_story import DOCTOR, NURSE, Story, answers_totalling
 
 from carecoord.events import Kind
-from carecoord.events.checkins import Instrument
+from carecoord.events.checkins import AnalyteFinding, AnalyteResult, Instrument, ScreenMethod
 from carecoord.events.medication import Severity
 from carecoord.services.alerts.rules import AlertRules
+from carecoord.services.checkins import commands as checkins
 from carecoord.services.medication import commands as medication
 from carecoord.services.medication.induction import INITIAL_DOSE
 from carecoord.services.medication.prescribing import DoseChange
@@ -384,3 +386,35 @@ def test_an_alert_shows_to_readers_who_see_what_its_rule_tells_of() -> None:
     assert not told_of_orders & peer
     nurse = frozenset({Kind.CARE, Kind.MEDICATION, Kind.DOSING, Kind.THERAPY, Kind.CHECK_IN})
     assert rules.shown_to(nurse | {Kind.ALERT}) is None
+
+
+def test_a_definitive_screen_raises_again_nothing_its_presumptive_screen_raised() -> None:
+    """The lab's definitive test of a specimen (``confirms``) finding what the presumptive
+    screen of it found is one condition: each rule alerts once on a specimen. It raised every
+    alert of the presumptive screen again, a second high fentanyl alert among them."""
+    story = Story()
+    story.prescribe("methadone")
+
+    def definitive(presumptive: UUID, **results: str) -> None:
+        findings = {
+            a: AnalyteFinding(analyte=a, result=AnalyteResult(r)) for a, r in results.items()
+        }
+        story.next_day(
+            checkins.record_drug_screen, NURSE, method=ScreenMethod.DEFINITIVE,
+            results=findings, confirms=presumptive,
+        )  # fmt: skip
+
+    first = story.screen(
+        fentanyl="positive", benzodiazepines="positive", methadone="negative", eddp="negative"
+    )
+    raised = sorted(story.fired())
+    assert raised == [
+        "screen-depressant-on-agonist",
+        "screen-fentanyl",
+        "screen-negative-for-agonist",
+    ]
+    definitive(first, fentanyl="positive", benzodiazepines="positive", methadone="negative")
+    assert sorted(story.fired()) == raised
+    second = story.screen(fentanyl="negative", methadone="positive")
+    definitive(second, fentanyl="positive")
+    assert story.fired()[len(raised) :] == ["screen-fentanyl"], "found by the lab alone"
