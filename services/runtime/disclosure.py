@@ -47,6 +47,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from uuid import UUID, uuid4
 
+import nats.errors
+
 from carecoord.events import Actor, CareEvent, Kind, Role, catalog
 from carecoord.events.access import DISCLOSURE_EVENTS, DisclosureIntended
 from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
@@ -288,6 +290,12 @@ class Forwarder:
                 },
             )
         await nc.flush()
+        if not nc.is_connected:
+            # nats-py's flush returns at once while the client reconnects (its reader is
+            # stopped, so no PING could be answered), the messages only in its own buffer:
+            # they were recorded sent though the server never had them, and lost with the
+            # process if it ended before the reconnect. Sent again once the broker is back.
+            raise nats.errors.ConnectionReconnectingError
         by_client: dict[UUID, list[UUID]] = {}
         for intent in intents:
             by_client.setdefault(intent.client_id, []).append(intent.disclosure_id)

@@ -30,6 +30,7 @@ import nats
 import psycopg
 import pytest
 from psycopg_pool import AsyncConnectionPool
+from restartable_nats import RestartableNats
 
 from carecoord.events import Role
 from carecoord.projections.models import READ_MODELS, names
@@ -63,44 +64,21 @@ class Deployment:
     root: Path
     database_url: str
     pg_restart: Any
-    nats_port: int = field(default_factory=free_port)
+    nats: RestartableNats = field(init=False)
     api_port: int = field(default_factory=free_port)
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
-    nats: subprocess.Popen[bytes] | None = None
     parts: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.nats = RestartableNats(self.root, name=f"faults-{self.tag}")
 
     @property
     def nats_url(self) -> str:
-        return f"nats://127.0.0.1:{self.nats_port}"
+        return self.nats.url
 
     @property
     def settings(self) -> Settings:
         return Settings(jwt_secret=SECRET, subject_root=f"f{self.tag}", stream_name=f"F{self.tag}")
-
-    def start_nats(self) -> None:
-        store = self.root / "nats"
-        store.mkdir(exist_ok=True)
-        command = [embedded.nats_binary(), "-js", "-sd", str(store), "-a", "127.0.0.1"]
-        name = f"faults-{self.tag}"
-        self.nats = subprocess.Popen(
-            [*command, "-p", str(self.nats_port), "-n", name],
-            stdout=subprocess.DEVNULL,
-            stderr=(self.root / "nats.log").open("ab"),
-            preexec_fn=die_with_parent(signal.SIGKILL),  # noqa: PLW1509
-        )
-        deadline = time.monotonic() + 20
-        # Ours, by name: a port that answers may be another server's (a port is free only
-        # while nothing takes it).
-        while embedded.server_name(self.nats_port) != name:
-            if self.nats.poll() is not None or time.monotonic() > deadline:
-                log = (self.root / "nats.log").read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"nats-server did not start:\n{log}")
-            time.sleep(0.02)
-
-    def stop_nats(self) -> None:
-        assert self.nats is not None
-        self.nats.send_signal(signal.SIGKILL)
-        self.nats.wait()
 
     def env(self, **extra: str) -> dict[str, str]:
         env = dict(os.environ)
@@ -169,15 +147,15 @@ def deployment() -> Iterator[Deployment]:
             assert server[0].url == found.database_url
 
         found = Deployment(root, server[0].url, restart)
-        found.start_nats()
+        found.nats.start()
         for part in PARTS:
             found.start(part)
         try:
             yield found
         finally:
             found.stop_all()
-            if found.nats is not None and found.nats.poll() is None:
-                found.stop_nats()
+            if found.nats.running:
+                found.nats.kill()
             server[0].stop()
 
 
@@ -404,10 +382,10 @@ async def kill_api(deployment: Deployment, client: Client) -> None:
 async def nats_down(deployment: Deployment, client: Client, seconds: float) -> None:
     writing = asyncio.create_task(workload(client, 60))
     await asyncio.sleep(0.2)
-    deployment.stop_nats()
+    deployment.nats.kill()
     await remove_nurse_x(client)
     await asyncio.sleep(seconds)
-    deployment.start_nats()
+    deployment.nats.start()
     await writing
 
 
@@ -423,11 +401,11 @@ async def nats_down_past_the_budget(deployment: Deployment, client: Client) -> N
         raise AssertionError(deployment.log("api")) from None
     writing = asyncio.create_task(workload(client, 40))
     await asyncio.sleep(0.2)
-    deployment.stop_nats()
+    deployment.nats.kill()
     await writing
     for part in PARTS:
         assert await deployment.exited(part) == EXIT_BROKER_GONE, deployment.log(part)
-    deployment.start_nats()
+    deployment.nats.start()
     for part in PARTS:
         deployment.start(part)
     await api_ready(client.http)
