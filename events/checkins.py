@@ -46,7 +46,8 @@ class CheckInRecorded(_CheckIns):
     """A between-visit check-in. Every measure is optional; at least one is given."""
 
     summary_template: ClassVar[str] = "Check-in ({source})"
-    free_text: ClassVar[tuple[str, ...]] = ("note",)
+    free_text: ClassVar[tuple[str, ...]] = ("note", "side_effects", "substances")
+    """The side effects and substances are words as the note is: a nurse's may name a dose."""
 
     checkin_id: UUID
     source: ReportSource

@@ -20,6 +20,7 @@ from carecoord.events.checkins import (
 from carecoord.events.envelope import CareEvent
 from carecoord.projections.audit.fhir import (
     LOINC,
+    MASKED,
     UCUM,
     Resource,
     Resources,
@@ -83,10 +84,12 @@ def checked_in(res: Resources, event: CheckInRecorded) -> None:
         parts.append({"code": text("sleep quality (0-10)"), "valueInteger": event.sleep_quality})
     if event.substance_use is not None:
         parts.append({"code": text("substance use"), "valueBoolean": event.substance_use})
-    if event.substances:
-        parts.append({"code": text("substances"), "valueString": ", ".join(event.substances)})
-    if event.side_effects:
-        parts.append({"code": text("side effects"), "valueString": ", ".join(event.side_effects)})
+    for name, words in (("substances", event.substances), ("side_effects", event.side_effects)):
+        label = text(name.replace("_", " "))
+        if words:
+            parts.append({"code": label, "valueString": ", ".join(words)})
+        elif res.masked(event, name):
+            parts.append({"code": label, "_valueString": {"extension": [MASKED]}})
     found["component"] = parts
     if said := note(event.note, res.masked(event, "note")):
         found["note"] = said

@@ -87,7 +87,7 @@ async def test_a_peer_supporter_reads_the_clients_note_and_not_the_nurses(api: A
     ]
     assert texts(await read(clinic, TIMELINE, Role.PEER_SUPPORTER, PEER)) == [
         ("care.LevelOfCareChanged", "prescriber", None, ["reason"]),
-        ("checkins.CheckInRecorded", "nurse", None, ["note"]),
+        ("checkins.CheckInRecorded", "nurse", None, ["note", "side_effects", "substances"]),
         ("checkins.CheckInRecorded", "client", OWN, []),
     ]
 
