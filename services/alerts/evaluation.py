@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from carecoord.events import Actor, CareEvent, Role, bounds
+from carecoord.events import Actor, CareEvent, Kind, Role, bounds
 from carecoord.events.alerts import AlertRaised
 from carecoord.events.checkins import (
     AnalyteResult,
@@ -46,6 +46,7 @@ from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import AGONIST_ANALYTES, AlertRule, AlertRules, Test
 from carecoord.services.checkins.record import CheckInRecord, Reading
 from carecoord.services.kernel.platform_ids import ALERT_RULES
+from carecoord.services.kernel.policy import writer_sees
 from carecoord.services.medication.formulary import FORMULARY, Formulary
 from carecoord.services.medication.orders import Order
 from carecoord.services.medication.record import MedicationRecord
@@ -262,10 +263,15 @@ def _instrument_score(
     return Finding(f"{event.instrument.value} {label} {value} ({event.band})", (event.event_id,))
 
 
-def _substance_use(_: AlertRule, __: History, event: CareEvent, ___: DayOf) -> Finding | None:
+def _substance_use(rule: AlertRule, _: History, event: CareEvent, __: DayOf) -> Finding | None:
+    """The substances as the check-in names them where its writer's words show to whoever
+    sees the alert (a client's own, a peer supporter's); a nurse's may name a dose, which
+    the alert would tell a peer supporter the check-in itself withholds from them."""
     if not isinstance(event, CheckInRecorded) or not event.substance_use:
         return None
     named = ", ".join(event.substances) or "substance not named"
+    if event.substances and writer_sees(event.actor.role) - rule.reveals - {Kind.ALERT, Kind.CARE}:
+        named = "named in the check-in"
     return Finding(f"use since last check-in: {named}", (event.event_id,))
 
 

@@ -67,3 +67,15 @@ async def test_a_nurses_words_in_a_check_in_are_withheld_as_the_note_is(api: Api
     await client.checks_in(token=api.token(Role.CLIENT, client.id))
     check_in = await client.last("CHECK_IN")
     assert (check_in["withheld"], check_in["facts"]["substances"]) == ([], [USED])
+
+
+async def test_an_alert_on_use_a_nurse_charted_names_no_words_of_theirs(api: Api) -> None:
+    client = await Client.enrolled(api)
+    await client.checks_in(role=Role.NURSE, user=NURSE)
+    alert = await client.last("ALERT")
+    assert alert["facts"]["detail"] == "use since last check-in: named in the check-in"
+    assert "methadone" not in alert["summary"] + str(alert["facts"])
+
+    await client.checks_in(token=api.token(Role.CLIENT, client.id))
+    alert = await client.last("ALERT")
+    assert alert["facts"]["detail"] == f"use since last check-in: {USED}"
