@@ -170,8 +170,8 @@ async def test_a_take_home_bottle_for_a_day_after_its_lots_expiry_is_refused(
     clinic = await Clinic.enroll(api, "Jo T.", program=site)
     order = await clinic.doctor(
         PRESCRIBE, medication="methadone", dose="60", acknowledgements=[INDUCTED], unit="mg",
-        route="oral", start=str(today - timedelta(days=5)),
-        occurredAt=at(today - timedelta(days=6)),
+        route="oral", start=str(today - timedelta(days=1)),
+        occurredAt=at(today - timedelta(days=2)),
     )  # fmt: skip
     expires = today + timedelta(days=1)
     receipt = {"site": site, "lot": "M-1", "medication": "methadone",

@@ -69,7 +69,9 @@ def test_a_disclosures_recipient_name_a_reader_does_not_see_is_refused(name: str
     assert not record.pending
 
 
-def test_a_name_is_kept_trimmed_and_none_shows_the_id() -> None:
+def test_a_name_is_kept_trimmed_and_none_shows_the_consents() -> None:
+    """A disclosure given no name names its recipient as the consent it goes under does
+    (test_probe_disclosure_recipient_name.py), where it showed the recipient's id."""
     record = ConsentRecord(CLIENT)
     consent_id = consent(record, "  Clínica Norte ")
     disclose(record, consent_id, "")
@@ -77,4 +79,4 @@ def test_a_name_is_kept_trimmed_and_none_shows_the_id() -> None:
     recorded, disclosed = (r.event for r in record.pending)
     assert isinstance(recorded, ConsentRecorded)
     assert [r.name for r in recorded.recipients] == ["Clínica Norte"]
-    assert disclosed.summary() == "Disclosed to clinic_north for treatment"
+    assert disclosed.summary() == "Disclosed to Clínica Norte for treatment"
