@@ -40,16 +40,19 @@ Withheld = Mapping[UUID, Collection[str]]
 def resources(
     events: Iterable[CareEvent],
     *,
+    at: datetime,
     zone: tzinfo = UTC,
     changed_since: datetime | None = None,
     withheld: Withheld | None = None,
 ) -> list[Resource]:
-    """One client's events (in log order) folded into resources, their days in ``zone`` (the
-    program's), the free text ``withheld`` masked; with ``changed_since``, only those an
-    event recorded from then on made or changed."""
+    """One client's events (in log order) folded into resources as they stood ``at``, their
+    days in ``zone`` (the program's), the free text ``withheld`` masked; with
+    ``changed_since``, only those an event (or a consent's end) from then on made or
+    changed."""
     made = Resources(zone, withheld)
     for event in events:
         HANDLERS[type(event)](made, event)
+    consent.lapse(made, at)
     return list(made) if changed_since is None else made.changed_since(changed_since)
 
 
@@ -58,14 +61,19 @@ def record_bundle(
     reads: Iterable[LoggedRead],
     *,
     at: datetime,
+    stood: datetime | None = None,
     zone: tzinfo = UTC,
     changed_since: datetime | None = None,
 ) -> Resource:
     """``records``: each client's events and the free text withheld of them; ``reads``: the
-    access-log entries to include; ``zone``: the program's time zone."""
+    access-log entries to include; ``at``: the Bundle's timestamp; ``stood``: the moment its
+    resources are as they stood at (a period's end; None: ``at``); ``zone``: the program's
+    time zone."""
     made = [
         r
         for events, withheld in records
-        for r in resources(events, zone=zone, changed_since=changed_since, withheld=withheld)
+        for r in resources(
+            events, at=stood or at, zone=zone, changed_since=changed_since, withheld=withheld
+        )
     ]
     return bundle([*made, *(audit_event(read) for read in reads)], bundle_id=uuid4(), at=at)

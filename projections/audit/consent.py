@@ -101,6 +101,17 @@ def consent_revoked(res: Resources, event: ConsentRevoked) -> None:
         period["end"] = instant(event.occurred_at)
 
 
+def lapse(res: Resources, at: datetime) -> None:
+    """A consent whose term ended by ``at`` is ``inactive`` at ``at``: no event says it ran
+    out (its end is the consent's own expiresAt), so it read ``active`` until a later event
+    touched it."""
+    for consent in res.of_type("Consent"):
+        end = consent["provision"]["period"].get("end")
+        if consent["status"] == "active" and end and datetime.fromisoformat(end) <= at:
+            consent["status"] = "inactive"
+            res.lapsed(consent, datetime.fromisoformat(end))
+
+
 def _patient_entity(
     event: BreakGlassUsed | DisclosureIntended | DisclosureRecorded,
     description: str,

@@ -4,7 +4,8 @@ of a period, as JSON Lines or a FHIR R4 Bundle.
 A period is of recording time (``recorded_at``, the log's own order, as the timeline's
 ``asOf``): JSON Lines carry the events recorded in it; a Bundle carries the resources as they
 stood at its end, those an event recorded in it made or changed (a discontinuation in the
-period brings its order along, prescribed before or not). The reader's grant filters before
+period brings its order along, prescribed before or not; a consent whose term ended in it is
+there, inactive). The reader's grant filters before
 anything is folded, so a kind they may not see never reaches a resource.
 """
 
@@ -191,15 +192,16 @@ def as_fhir(
     period: Period = WHOLE,
     zone: tzinfo = UTC,
 ) -> Resource:
-    """A Bundle of each client's resources (see the module notes) and the given reads; its
-    dates are days of the program's time zone ``zone``. The free text a record withholds
-    is folded as empty: no resource carries it, and where it would stand (a concept, a
-    note, a detail) it reads the data-absent-reason ``masked``, as text never given does
-    not."""
+    """A Bundle of each client's resources (see the module notes; a period still to come
+    ends ``at``) and the given reads; its dates are days of the program's time zone
+    ``zone``. The free text a record withholds is folded as empty: no resource carries it,
+    and where it would stand (a concept, a note, a detail) it reads the data-absent-reason
+    ``masked``, as text never given does not."""
     return record_bundle(
         (([_without(item, r.withheld) for item in r.events], _masked(r)) for r in records),
         reads,
         at=at,
+        stood=min(period.end, at) if period.end is not None else at,
         zone=zone,
         changed_since=period.start,
     )

@@ -72,6 +72,12 @@ class Resources:
         found = self._made.get(f"{kind}/{id_}")
         return None if found is None else self._shaped(found, event)
 
+    def lapsed(self, resource: Resource, at: datetime) -> None:
+        """``resource`` changed at ``at`` with no event to say so (a consent's term ran
+        out): an export of what changed since before then carries it."""
+        key = f"{resource['resourceType']}/{resource['id']}"
+        self._touched[key] = max(self._touched[key], at)
+
     def __iter__(self) -> Iterator[Resource]:
         return iter(self._made.values())
 

@@ -14,7 +14,7 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
-from every_event import ADMIN, DOCTOR, NURSE, THERAPIST, Record, every_event
+from every_event import ADMIN, DOCTOR, NURSE, START, THERAPIST, Record, every_event
 from fhir.resources.R4B.bundle import Bundle
 from program_days import PARTED, parted
 
@@ -27,6 +27,7 @@ from carecoord.events.care import (
     TreatmentGoalSet,
 )
 from carecoord.events.checkins import CheckInRecorded
+from carecoord.events.consent import ConsentRecorded, Recipient, RecipientType
 from carecoord.events.medication import (
     DoseChanged,
     InteractionFound,
@@ -266,6 +267,36 @@ def test_a_session_not_attended_has_no_length_once_corrected_to_that() -> None:
         ("cancelled", "no-show"), ("cancelled", "no-show"),
     ]  # fmt: skip
     assert [e.get("length") for e in encounters] == [None, None]
+
+
+def test_a_consent_past_its_end_is_inactive_at_the_exports_moment() -> None:
+    """No event says a consent ran out: the Bundle reads it as it stood at the period's end
+    (now for a live export), and one of what changed since carries the change."""
+    r = Record()
+    r.add(ClientEnrolled, ADMIN, display_name="Jo R.", program="North OTP")
+    ends = START + timedelta(days=30)
+    r.add(
+        ConsentRecorded, ADMIN, consent_id=uuid4(),
+        recipients=(Recipient(type=RecipientType.MEMBER, id="pcp-1"),), purpose="coordination",
+        data_kinds=(Kind.MEDICATION,), expires_at=ends, signed_on=date(2026, 1, 5),
+        signed_by="Jo R.",
+    )  # fmt: skip
+    grant = decide(ADMIN.role, Standing(on_care_team=True))
+
+    def status(period: Period, at: datetime = AT) -> list[str]:
+        record = ClientRecord.shown(r.client_id, positioned(r.events), grant, ADMIN, period)
+        bundle = as_fhir([record], [], at=at, period=period)
+        return [c["status"] for c in by_type(bundle, "Consent")]
+
+    assert status(WHOLE) == ["inactive"]  # now is past its end
+    assert status(WHOLE, at=ends - timedelta(seconds=1)) == ["active"]
+    assert status(Period(end=ends)) == ["inactive"]
+    assert status(Period(end=ends - timedelta(seconds=1))) == ["active"]
+    # an export of the days its term ended in: it changed there, though no event did
+    assert status(Period(start=ends - timedelta(days=1), end=ends + timedelta(days=1))) == [
+        "inactive"
+    ]
+    assert status(Period(start=ends + timedelta(days=1))) == []
 
 
 def test_consents_access_and_alerts() -> None:
