@@ -44,6 +44,7 @@ from carecoord.events.checkins import (
 from carecoord.events.therapy import SessionNoShow, SessionOutcome, SessionOutcomeCorrected
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import AGONIST_ANALYTES, AlertRule, AlertRules, Test
+from carecoord.services.checkins.instruments import INSTRUMENTS
 from carecoord.services.checkins.record import CheckInRecord, Reading
 from carecoord.services.kernel.platform_ids import ALERT_RULES
 from carecoord.services.kernel.policy import writer_sees
@@ -259,8 +260,20 @@ def _instrument_score(
             f"{event.instrument.value} {shown} (total {event.total}, {event.band})",
             (event.event_id,),
         )
+    if what == "item":
+        return Finding(_item_answered(event, name, value), (event.event_id,))
     label = what if not name else f"{what} {name}"
     return Finding(f"{event.instrument.value} {label} {value} ({event.band})", (event.event_id,))
+
+
+def _item_answered(event: InstrumentScored, item_id: str, answer: int) -> str:
+    """The item's answer and what it says, then the total and its band apart: the band is
+    the total's, and beside the item's answer ("PHQ-9 item 9 1 (minimal)") it read as what
+    the answer meant."""
+    meaning = INSTRUMENTS[event.instrument].meaning(item_id, answer)
+    said = f"{answer} ({meaning})" if meaning else str(answer)
+    total = "" if event.total is None else f"; total {event.total} ({event.band})"
+    return f"{event.instrument.value} item {item_id} answered {said}{total}"
 
 
 def _substance_use(rule: AlertRule, _: History, event: CareEvent, __: DayOf) -> Finding | None:

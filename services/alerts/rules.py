@@ -19,6 +19,10 @@ was dosed under it on that program day or the day before (``Order.taken_at``); v
 counted it (a screen negative for methadone while methadone was held raised a diversion
 review). The rows about an agonist's risks (screen-depressant-on-agonist, the QTc rows) count
 a held order as before.
+Version 2 of phq9-item9 details item 9's answer and what it says, then the total and its band
+apart ("PHQ-9 item 9 answered 1 (several days); total 4 (minimal)"); version 1 set the
+total's band beside the answer ("PHQ-9 item 9 1 (minimal)"), read as the answer's. Alerts
+stored under version 1 keep their words.
 """
 
 from __future__ import annotations
@@ -140,7 +144,7 @@ OVERDOSE = (
 PROGRAM = "program policy (no published threshold; set by the medical director)"
 
 DEFAULT_RULES: tuple[AlertRule, ...] = (
-    AlertRule("phq9-item9", "1", Test.INSTRUMENT_SCORE, "PHQ-9 item 9: thoughts of self-harm",
+    AlertRule("phq9-item9", "2", Test.INSTRUMENT_SCORE, "PHQ-9 item 9: thoughts of self-harm",
               Severity.HIGH, "Same-day suicide-risk assessment (e.g. C-SSRS); notify prescriber "
               "and therapist", PHQ, instrument=Instrument.PHQ9, score="item:9"),
     AlertRule("phq9-positive", "1", Test.INSTRUMENT_SCORE, "PHQ-9 positive depression screen",

@@ -28,6 +28,8 @@ BAM_SOURCE = (
 )
 
 LIKERT_0_3 = frozenset(range(4))
+OFTEN_0_3 = ("not at all", "several days", "more than half the days", "nearly every day")
+"""What an answer of 0 to 3 to a PHQ-9 or GAD-7 item says: how often, in the last two weeks."""
 DAYS_0_30 = frozenset(range(31))
 
 
@@ -40,6 +42,8 @@ class Item:
     required: bool = True
     at_most: str | None = None
     """The item whose answer bounds this one's: days of heavy drinking are days of drinking."""
+    meanings: tuple[str, ...] = ()
+    """What each answer says, by its value (0 first), where the form words them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,12 @@ class InstrumentSpec:
     def item(self, item_id: str) -> Item | None:
         return next((i for i in self.items if i.id == item_id), None)
 
+    def meaning(self, item_id: str, answer: int) -> str | None:
+        """What ``answer`` to the item says, where the form words it."""
+        item = self.item(item_id)
+        meanings = () if item is None else item.meanings
+        return meanings[answer] if 0 <= answer < len(meanings) else None
+
 
 @dataclass(frozen=True, slots=True)
 class Scored:
@@ -89,8 +99,12 @@ class Scored:
     signs: tuple[str, ...] = ()
 
 
-def _numbered(labels: tuple[str, ...], allowed: frozenset[int]) -> tuple[Item, ...]:
-    return tuple(Item(str(n), label, allowed) for n, label in enumerate(labels, start=1))
+def _numbered(
+    labels: tuple[str, ...], allowed: frozenset[int], meanings: tuple[str, ...] = ()
+) -> tuple[Item, ...]:
+    return tuple(
+        Item(str(n), label, allowed, meanings=meanings) for n, label in enumerate(labels, start=1)
+    )
 
 
 def _graded(item_id: str, label: str, *values: int) -> Item:
@@ -115,6 +129,7 @@ PHQ9 = InstrumentSpec(
                 "Thoughts that you would be better off dead or of hurting yourself",
             ),
             LIKERT_0_3,
+            OFTEN_0_3,
         ),
         Item("10", "How difficult have these problems made things", LIKERT_0_3, False, False),
     ),
@@ -142,6 +157,7 @@ GAD7 = InstrumentSpec(
             "Feeling afraid, as if something awful might happen",
         ),
         LIKERT_0_3,
+        OFTEN_0_3,
     ),
     (Band(0, 4, "minimal"), Band(5, 9, "mild"), Band(10, 14, "moderate"), Band(15, 21, "severe")),
 )

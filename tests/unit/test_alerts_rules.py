@@ -75,9 +75,22 @@ def test_phq9_item9_fires_whatever_the_total() -> None:
     story.instrument(Instrument.PHQ9, phq9(1, item9=1), actor=NURSE)
     [alert] = story.alerts()
     assert (alert.rule_id, alert.severity) == ("phq9-item9", Severity.HIGH)
-    assert alert.detail == "PHQ-9 item 9 1 (minimal)"
+    assert alert.detail == "PHQ-9 item 9 answered 1 (several days); total 1 (minimal)"
     story.instrument(Instrument.PHQ9, phq9(3, item9=0))
     assert story.fired() == ["phq9-item9"]
+
+
+def test_a_phq9_item9_alert_tells_the_answer_apart_from_the_totals_band() -> None:
+    """Its detail read "PHQ-9 item 9 1 (minimal)": the total's band beside item 9's answer,
+    which a clinician read as the answer's. The answer now says what it means, the total
+    and its band stand apart, and the rule's version moved with the words."""
+    story = Story()
+    story.instrument(Instrument.PHQ9, phq9(22, item9=3), actor=NURSE)
+    alerts = {alert.rule_id: alert for alert in story.alerts()}
+    item9 = alerts["phq9-item9"]
+    assert item9.detail == "PHQ-9 item 9 answered 3 (nearly every day); total 22 (severe)"
+    assert item9.rule_version == "2"
+    assert alerts["phq9-positive"].detail == "PHQ-9 total 22 (severe)"
 
 
 def test_an_alert_names_its_rule_version_evidence_and_cause() -> None:
