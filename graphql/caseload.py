@@ -192,7 +192,7 @@ class CaseloadSubscription:
             if seen >= reached:
                 reached = await progress.passed(alerts.NAME, seen)
             rows = await ctx.platform.raised_alerts.between(
-                ctx.platform.pool, seen, reached, ALERTS_PAGE
+                ctx.platform.primary_reads, seen, reached, ALERTS_PAGE
             )
             if rows:
                 # Decide on team and access state at least as new as the alerts.

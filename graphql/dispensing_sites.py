@@ -64,7 +64,7 @@ class DispensingSitesQuery:
         ctx = info.context
         ctx.gate.require(Listing.DISPENSING_SITES)
         await ctx.caught_up(view.NAME, at_least)
-        folded = view.sites(await view.changes(ctx.platform.pool))
+        folded = view.sites(await view.changes(ctx.platform.primary_reads))
         for name in ctx.platform.medication.sites:
             folded.setdefault(name, {})
         return [site_of(name, folded[name]) for name in sorted(folded)]

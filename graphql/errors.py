@@ -31,7 +31,7 @@ from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionContext, ExecutionResult, StreamExecutionResult
 
 from carecoord.graphql.extension_hooks import KnownHooks
-from carecoord.services.kernel.errors import DomainError
+from carecoord.services.kernel.errors import DomainError, Unavailable
 from carecoord.services.medication.formulary import FORMULARY
 from graphql import GraphQLError
 
@@ -70,7 +70,36 @@ def without_input_values(message: str) -> str:
     return said if found["guess"] else f"{said}."
 
 
+DATABASE_TIMEOUT = "database-timeout"
+"""The rule of an UNAVAILABLE answer to a statement the database stopped (``timed_out``)."""
+
+
+def timed_out(error: BaseException | None) -> bool:
+    """A statement the database stopped before it finished: past the API's
+    ``statement_timeout`` (a wait for a lock included), past a ``lock_timeout``, or cancelled
+    by an operator. Nothing was decided by it, so asking again may well do."""
+    return isinstance(error, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable)
+
+
+def as_unavailable(error: GraphQLError) -> GraphQLError:
+    """A statement the database stopped (``timed_out``) as a refusal to retry: it was an
+    internal error, and the request had hung for as long as the lock it waited on was held.
+    Logged with its code and rule, never the driver's message (it may quote the query)."""
+    log.warning(
+        "database statement stopped",
+        extra={"code": Unavailable.code, "rule": DATABASE_TIMEOUT},
+    )
+    refusal = Unavailable(
+        "",
+        DATABASE_TIMEOUT,
+        "the database did not answer in time (a lock held, or under load): retry",
+    )
+    return GraphQLError(error.message, error.nodes, path=error.path, original_error=refusal)
+
+
 def shaped(error: GraphQLError, *, mask: bool) -> GraphQLError:
+    if timed_out(error.original_error):
+        error = as_unavailable(error)
     original = error.original_error
     if isinstance(original, DomainError):
         return GraphQLError(

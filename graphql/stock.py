@@ -196,7 +196,7 @@ def at_entry(field: str, *kinds: str) -> LedgerOf:
 
     async def read(ctx: RequestContext, site: str, given: Any) -> Ledger:
         head = await caught_up(ctx)
-        at = await stock.entry_time(ctx.platform.pool, site, getattr(given, field), kinds)
+        at = await stock.entry_time(ctx.platform.primary_reads, site, getattr(given, field), kinds)
         return await ledger_through(ctx, site, head, at)
 
     return read
@@ -221,11 +221,11 @@ async def ledger_through(ctx: RequestContext, site: str, head: int, at: datetime
     for a time given, those drawn since."""
     platform = ctx.platform
     moment = at or datetime.now(UTC)
-    found = await stock.dispensed(platform.pool, site, through=head, at=moment)
+    found = await stock.dispensed(platform.primary_reads, site, through=head, at=moment)
     since = (
         {}
         if at is None
-        else await stock.drawn_since(platform.pool, site, through=head, after=moment)
+        else await stock.drawn_since(platform.primary_reads, site, through=head, after=moment)
     )
     return Ledger(head, moment, found, since)
 
@@ -271,7 +271,7 @@ async def registration(ctx: RequestContext, input: RegisterDispensingSiteInput) 
     stamp = ctx.gate.stamp_site(Action.REGISTER_DISPENSING_SITE, site)
     await caught_up(ctx, dispensing_sites.NAME)
     rules = ctx.platform.medication
-    found = await dispensing_sites.changes(ctx.platform.pool)
+    found = await dispensing_sites.changes(ctx.platform.primary_reads)
     taken = dispensing_sites.active_keys(found, rules.sites)
     return commands.register_site(stamp, site=site, rules=rules, taken=taken)
 

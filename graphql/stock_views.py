@@ -207,7 +207,13 @@ async def counted_page(
         first,
         after,
         lambda place, limit: stock.counts(
-            ctx.platform.pool, site, from_day, to_day, biennial=biennial, after=place, limit=limit
+            ctx.platform.primary_reads,
+            site,
+            from_day,
+            to_day,
+            biennial=biennial,
+            after=place,
+            limit=limit,
         ),
         unit="lots counted",
     )
@@ -262,7 +268,7 @@ LOT_ORDER = LogOrder("stockOnHand", ("lot",), (str,))
 async def on_hand(
     ctx: RequestContext, site: str, first: First = None, after: After = None
 ) -> SiteStock:
-    pool = ctx.platform.pool
+    pool = ctx.platform.primary_reads
     found, page_info = await paged(
         LOT_ORDER,
         first,
@@ -298,7 +304,7 @@ async def ledger(
         first,
         after,
         lambda place, limit: stock.ledger(
-            ctx.platform.pool, site, from_day, to_day, lot, after=place, limit=limit
+            ctx.platform.primary_reads, site, from_day, to_day, lot, after=place, limit=limit
         ),
     )
     return StockLedger(
@@ -346,7 +352,7 @@ async def discrepancies(
         from_day,
         to_day,
         lambda limit: stock.discrepancies(
-            ctx.platform.pool,
+            ctx.platform.primary_reads,
             site,
             open_only=open_only,
             from_day=from_day,

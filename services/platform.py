@@ -73,11 +73,21 @@ class Platform:
     """Where this process's spans go; None (the default) when tracing is off."""
     replica: AsyncConnectionPool | None = None
     """A streaming replica's pool (``read_database_url``), when one is configured."""
+    requests: AsyncConnectionPool | None = None
+    """The primary's pool for the API's reads, each statement bound
+    (``api_statement_timeout_seconds``), in a process that serves requests."""
 
     @property
     def reads(self) -> AsyncConnectionPool:
         """Where the API's read-model queries go: the replica when there is one, else
-        ``pool``. Whoever reads here first lets ``progress.reach`` the position it needs
-        (it waits for the replica too); writes, the store, the access-change probe and
+        ``primary_reads``. Whoever reads here first lets ``progress.reach`` the position it
+        needs (it waits for the replica too); writes, the store, the access-change probe and
         subscriptions use ``pool``."""
-        return self.pool if self.replica is None else self.replica
+        return self.primary_reads if self.replica is None else self.replica
+
+    @property
+    def primary_reads(self) -> AsyncConnectionPool:
+        """Where the API's reads that must see the primary go (the stock ledger, the
+        dispensing sites, the alerts a caseload subscription follows): ``requests``, bound,
+        in a process serving requests, else ``pool`` (a tool's)."""
+        return self.pool if self.requests is None else self.requests

@@ -122,6 +122,15 @@ class Settings(BaseSettings):
         "(each socket runs at most 100 operations at once).",
     )
     db_pool_size: int = Field(default=8, ge=1)
+    api_statement_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="The longest one statement of the API's reads (and of the write gate's "
+        "checks) may run, waiting on a lock included: PostgreSQL's statement_timeout on the "
+        "pool they read with; one stopped there is answered UNAVAILABLE, rule "
+        "database-timeout, for the client to retry. Writes to the store and the access log, "
+        "the projector, the relay, rebuilds, exports and migrations are not bound by it.",
+    )
 
     # The event chain's anchors (services/infrastructure/chain_anchors.py), kept by the relay's
     # process.

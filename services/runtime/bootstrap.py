@@ -12,13 +12,14 @@ import contextlib
 import itertools
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from faststream.nats import NatsBroker
 from nats.errors import ConnectionClosedError
 from nats.errors import Error as NatsError
+from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.projections import dosing
@@ -167,15 +168,51 @@ async def connect_broker(
     return broker
 
 
-async def replica_pool(settings: Settings) -> AsyncConnectionPool | None:
+Configure = Callable[[AsyncConnection], Awaitable[None]]
+
+
+def statement_bound(settings: Settings) -> Configure:
+    """Each connection of a pool serving requests stops a statement at
+    ``api_statement_timeout_seconds``, a wait for a lock included: a read behind a lock (an
+    operator's LOCK TABLE, a long migration, a transaction left open) hung for as long as
+    the lock was held, and its request and connection with it, long after the client gave
+    up. Set once, as the pool opens each connection."""
+    milliseconds = str(max(1, round(settings.api_statement_timeout_seconds * 1000)))
+
+    async def configure(conn: AsyncConnection) -> None:
+        await conn.execute("SELECT set_config('statement_timeout', %s, false)", (milliseconds,))
+        await conn.commit()
+
+    return configure
+
+
+async def replica_pool(
+    settings: Settings, configure: Configure | None = None
+) -> AsyncConnectionPool | None:
     """The streaming replica's pool, open, when one is configured."""
     if not settings.read_database_url:
         return None
-    replica = AsyncConnectionPool(
-        settings.read_database_url, min_size=1, max_size=settings.db_pool_size, open=False
+    return await opened(settings.read_database_url, settings, configure)
+
+
+async def read_pools(
+    settings: Settings, database_url: str, *, serve: bool
+) -> tuple[AsyncConnectionPool | None, AsyncConnectionPool | None]:
+    """The replica's pool, when one is configured, and the primary's for requests, in a
+    process that serves them; a serving process's are bound (``statement_bound``)."""
+    bound = statement_bound(settings) if serve else None
+    replica = await replica_pool(settings, bound)
+    return replica, None if bound is None else await opened(database_url, settings, bound)
+
+
+async def opened(
+    conninfo: str, settings: Settings, configure: Configure | None
+) -> AsyncConnectionPool:
+    found = AsyncConnectionPool(
+        conninfo, min_size=1, max_size=settings.db_pool_size, configure=configure, open=False
     )
-    await replica.open(wait=True)
-    return replica
+    await found.open(wait=True)
+    return found
 
 
 def projector_name(projector_share: str) -> str:
@@ -191,9 +228,13 @@ async def running(
     *,
     relay: bool = True,
     project: bool = True,
+    serve: bool = True,
     spans: SpanExporter | None = None,
 ) -> AsyncIterator[Platform]:
-    """``spans``: where spans go, whatever ``settings.tracing`` says (tests)."""
+    """``serve``: the process answers requests, whose reads get a pool of their own on the
+    primary beside ``pool`` (which the projector, the relay, the access log and the tools
+    use unbound), and the replica's, each statement bound (``statement_bound``). ``spans``:
+    where spans go, whatever ``settings.tracing`` says (tests)."""
     program = load_program(settings.program_file)  # a bad file stops the start, naming the key
     tracing = start_tracing(settings, spans)
     store = EventStore(
@@ -208,12 +249,13 @@ async def running(
     await pool.open(wait=True)
     await positions.ensure_table(pool, parked.DDL, *open_sockets.DDL)
     liveness = Liveness(stuck_after=settings.loop_stuck_seconds)
-    replica = await replica_pool(settings)
+    replica, requests = await read_pools(settings, servers.database_url, serve=serve)
 
     async def drop_dead_connections() -> None:
         await pool.check()
-        if replica is not None:
-            await replica.check()
+        for other in (replica, requests):
+            if other is not None:
+                await other.check()
         await asyncio.to_thread(store.drop_dead_connections)
 
     progress = Progress(
@@ -298,6 +340,7 @@ async def running(
         metrics=metrics,
         tracing=tracing,
         replica=replica,
+        requests=requests,
     )
 
     def start(name: str, work: Coroutine[Any, Any, None]) -> None:
@@ -358,8 +401,9 @@ async def _stopped(platform: Platform) -> None:
         with contextlib.suppress(NatsError):
             await platform.broker.connection.close()
     platform.bus.close()
-    if platform.replica is not None:
-        await platform.replica.close()
+    for other in (platform.replica, platform.requests):
+        if other is not None:
+            await other.close()
     await platform.pool.close()
     platform.store.close()
     if platform.tracing is not None:

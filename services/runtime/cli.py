@@ -734,7 +734,11 @@ async def serve(
 
     api = part in ("up", "api")
     async with running(
-        settings, servers, relay=part in ("up", "relay"), project=part in ("up", "project")
+        settings,
+        servers,
+        relay=part in ("up", "relay"),
+        project=part in ("up", "project"),
+        serve=api,
     ) as platform:
         if demo_wanted:
             await asyncio.to_thread(demo.load, platform.bus)
@@ -799,7 +803,7 @@ async def monitoring_listener(platform: Platform) -> AsyncIterator[str | None]:
 async def forward_disclosures(
     settings: Settings, servers: Servers, args: argparse.Namespace
 ) -> None:
-    async with running(settings, servers, relay=False, project=False) as platform:
+    async with running(settings, servers, relay=False, project=False, serve=False) as platform:
         forwarder = Forwarder(platform, args.recipient, name=args.name, from_start=args.from_start)
         print(f"disclosing to {forwarder.subject_prefix}.> as {forwarder.follower}", flush=True)
         await forwarder.run()
@@ -808,7 +812,7 @@ async def forward_disclosures(
 async def rebuild_model(settings: Settings, servers: Servers, name: str) -> None:
     model = next(m for m in READ_MODELS if name == m.NAME)
     try:
-        async with running(settings, servers, relay=False, project=False) as platform:
+        async with running(settings, servers, relay=False, project=False, serve=False) as platform:
             with meter(f"rebuilding {name}") as shown:
                 done = await rebuild(platform.store, platform.pool, model, on_progress=shown)
     except RebuildRunning:
