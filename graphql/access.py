@@ -28,6 +28,7 @@ from carecoord.graphql import (
 )
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.declared import client_mutation, into
+from carecoord.graphql.disclosed import disclosed
 from carecoord.graphql.whole_ranges import at_most_rows
 from carecoord.graphql.withheld import TextShown
 from carecoord.projections import break_glass as break_glass_view
@@ -172,10 +173,12 @@ class AccessMutation:
         BreakGlassInput,
     )
     record_disclosure = client_mutation(
-        "Record a disclosure to an outside recipient.",
+        "Record a disclosure to an outside recipient; returns its id, and the notice and"
+        " consent scope to send with the records.",
         Action.RECORD_DISCLOSURE,
         consent.record_disclosure,
         RecordDisclosureInput,
+        answer=disclosed,
         recipient=lambda given: given.recipient.parsed("recipient"),
         data_kinds=kinds_of,
     )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import NamedTuple, Unpack
+from typing import NamedTuple, Unpack, cast
 from uuid import UUID, uuid4
 
 from carecoord.events import CareEvent, Kind, Role
-from carecoord.events.access import DisclosureIntended
+from carecoord.events.access import DisclosureIntended, DisclosureRecorded
 from carecoord.events.bounds import COUNT_MAX
 from carecoord.events.consent import Recipient
 from carecoord.events.positioned import Positioned
@@ -80,10 +80,29 @@ def break_glass(stamp: Stamp, *, client_id: UUID, reason: str) -> Command[UUID]:
     return run
 
 
+class Disclosed(NamedTuple):
+    """A disclosure made by hand, and what its sender must send with the records: the 42 CFR
+    2.32 notice recorded with it, and the scope of the consent it was made under
+    (``Consent.scope``, as the forwarder sends it; None under emergency access)."""
+
+    id: UUID
+    notice: str
+    consent_scope: str | None
+
+
 def record_disclosure(
     stamp: Stamp, *, client_id: UUID, **terms: Unpack[DisclosureTerms]
-) -> Command[UUID]:
-    return _new_entry(client_id, lambda c, new_id: c.record_disclosure(stamp, new_id, **terms))
+) -> Command[Disclosed]:
+    entry = _new_entry(client_id, lambda c, new_id: c.record_disclosure(stamp, new_id, **terms))
+
+    def run(uow: UnitOfWork) -> Disclosed:
+        disclosure_id = entry(uow)
+        recorded = cast("DisclosureRecorded", uow.recorded()[-1].event)
+        under, consents = recorded.consent_id, uow.get(ConsentRecord, client_id).consents
+        scope = None if under is None else consents[under].scope()
+        return Disclosed(disclosure_id, recorded.notice, scope)
+
+    return named_for(run, entry)
 
 
 def written_by(event: CareEvent) -> dict[str, Role]:

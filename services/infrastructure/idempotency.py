@@ -136,7 +136,8 @@ def _finding(value: Mapping[str, str]) -> InteractionFound:
 
 @cache
 def _codecs() -> dict[type, _Codec]:
-    # medication's commands import the bus, which imports this module: import on first use.
+    # The commands import the bus, which imports this module: import on first use.
+    from carecoord.services.consent.commands import Disclosed  # noqa: PLC0415
     from carecoord.services.medication.commands import (  # noqa: PLC0415
         NotGivenRecorded,
         Written,
@@ -171,6 +172,12 @@ def _codecs() -> dict[type, _Codec]:
             NotGivenRecorded,
             lambda v: {"order_id": str(v.order_id), "entry_id": str(v.entry_id)},
             lambda m: NotGivenRecorded(UUID(m["order_id"]), UUID(m["entry_id"])),
+        ),
+        _Codec(
+            "consent.Disclosed",
+            Disclosed,
+            lambda v: {"id": str(v.id), "notice": v.notice, "consent_scope": v.consent_scope},
+            lambda m: Disclosed(UUID(m["id"]), m["notice"], m["consent_scope"]),
         ),
     ]
     return {c.cls: c for c in codecs}

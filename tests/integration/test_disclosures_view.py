@@ -87,13 +87,16 @@ async def test_an_intent_is_sent_or_withdrawn_in_place_and_one_by_hand_is_sent(
     went = await intend(platform, client_id, enrolled)
     in_flight = (await rows(platform, client_id))[went]
     await run(platform, record_sent(FORWARDER, client_id=client_id, disclosure_ids=[went]))
-    by_hand = await run(
-        platform,
-        record_disclosure(
-            ADMIN, client_id=client_id, recipient=CLINIC, purpose="a referral",
-            data_kinds=(Kind.CARE,), description="the intake summary", consent_id=consent_id,
-        ),
-    )  # fmt: skip
+    by_hand = (
+        await run(
+            platform,
+            record_disclosure(
+                ADMIN, client_id=client_id, recipient=CLINIC, purpose="a referral",
+                data_kinds=(Kind.CARE,), description="the intake summary",
+                consent_id=consent_id,
+            ),
+        )
+    ).id  # fmt: skip
     stopped = await intend(platform, client_id, assigned)
     await run(platform, revoke_consent(ADMIN, client_id=client_id, consent_id=consent_id))
     await run(platform, interrupted_disclosures(FORWARDER, client_id=client_id, recipient=CLINIC))
