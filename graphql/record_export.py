@@ -24,6 +24,7 @@ from carecoord.graphql import periods
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.log_pages import After, Key, LogOrder, not_a_cursor, paged
 from carecoord.graphql.page_info import PageInfo
+from carecoord.projections.audit import settling
 from carecoord.projections.audit.export import (
     ClientRecord,
     Format,
@@ -35,7 +36,7 @@ from carecoord.projections.audit.history import client_pages, program_clients
 from carecoord.projections.audit.reads import reads_of
 from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.clinical_time import IN_FUTURE
-from carecoord.services.kernel.errors import InvalidInput, NotFound
+from carecoord.services.kernel.errors import InvalidInput, NotFound, Unavailable
 from carecoord.services.kernel.policy import Grant, Listing
 
 strawberry.enum(Format, name="ExportFormat", description="JSON Lines of events, or FHIR R4.")
@@ -110,7 +111,26 @@ def period(recorded_from: datetime | None, recorded_to: datetime | None) -> Peri
             " in it from now on would be in neither this export nor the next, from its end;"
             " export a period once it has ended, or leave recordedTo out for all until now",
         )
+    retry = settling.until(within, datetime.now(UTC))
+    if retry is not None:
+        raise Unavailable(
+            "recordedTo",
+            "period-settling",
+            f"recordedTo {recorded_to} ended less than {settling.SETTLE.seconds} s ago: an event"
+            " recorded just before it may still be committing, and would be in neither this"
+            f" export nor the next, from its end; export the period from {retry.isoformat()} on",
+            {"retryAt": retry.isoformat()},
+        )
     return within
+
+
+async def settle(ctx: RequestContext, within: Period) -> None:
+    """Wait until every transaction storing events as the export is asked for has ended:
+    one holding events stamped before the period's end, stored after the export read, would
+    be in neither this export nor the next (``EventStore.writers_done``). A period left open
+    has no end to settle."""
+    if within.end is not None:
+        await asyncio.to_thread(ctx.platform.store.writers_done)
 
 
 def recorded(
@@ -215,6 +235,7 @@ class RecordExportQuery:
         within = period(recorded_from, recorded_to)
         await ctx.gate.require_about(Listing.RECORD_EXPORT, client_id, operation)
         grant = await ctx.gate.readable(client_id, operation=operation)
+        await settle(ctx, within)
         return await exported(ctx, {client_id: grant}, operation, format, within)
 
     @strawberry.field(
@@ -239,6 +260,7 @@ class RecordExportQuery:
         within = period(recorded_from, recorded_to)
         ctx.gate.require(Listing.RECORD_EXPORT)
         ctx.gate.manages(program)
+        await settle(ctx, within)
         clients = await asyncio.to_thread(program_clients, ctx.platform.store, program)
 
         async def enrolled_after(place: Key | None, limit: int) -> list[dict[str, UUID]]:

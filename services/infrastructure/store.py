@@ -147,6 +147,9 @@ _CATCH_UP = sql.SQL(
 )
 
 
+_WRITERS_DONE = sql.SQL("LOCK TABLE {}.{} IN SHARE MODE")
+
+
 class EventStore(Application[UUID]):
     name = "carecoord"
 
@@ -335,6 +338,21 @@ class EventStore(Application[UUID]):
         )
         mapper = self.catalog_mapper
         return [Positioned(n.id, mapper.open(n.topic, n.state)) for n in notifications]
+
+    def writers_done(self) -> None:
+        """Wait until every transaction storing events now, in any process, has ended: each
+        holds the table's EXCLUSIVE lock from its ``LOCK TABLE`` (the library's insert) to
+        its commit, or waits its turn for it, and a SHARE lock is granted after them (then let
+        go at once). What they stored is in the next read. A writer starting later stamped
+        its events no earlier than its batch began deciding (``projections/audit/settling.py``
+        waits that out first)."""
+        recorder = self.recorder
+        statement = _WRITERS_DONE.format(
+            sql.Identifier(recorder.datastore.schema),  # type: ignore[attr-defined]
+            sql.Identifier(recorder.events_table_name),  # type: ignore[attr-defined]
+        )
+        with recorder.datastore.transaction(commit=False) as cur:  # type: ignore[attr-defined]
+            cur.execute(statement)
 
     def last_position(self) -> int:
         return self.recorder.max_notification_id() or 0

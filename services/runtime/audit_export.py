@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TextIO
@@ -28,6 +29,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Actor, Role
 from carecoord.events.envelope import ACTOR_ID_MAX
+from carecoord.projections.audit import settling
 from carecoord.projections.audit.export import Format, Period
 from carecoord.projections.audit.history import client_pages, program_clients
 from carecoord.services.gate.gate import read_entry
@@ -86,6 +88,7 @@ def run(args: argparse.Namespace, database_url: str) -> int:
     if refused:
         print(f"carecoord audit export: {refused}", file=sys.stderr)
         return NOT_EXPORTED
+    _settle(Period(args.recorded_from, args.recorded_to))
     try:
         if args.out is not None and in_place(args.out):
             # Readable by its owner alone: a client's Part 2 record is not for every user.
@@ -100,6 +103,23 @@ def run(args: argparse.Namespace, database_url: str) -> int:
         return NOT_EXPORTED
     with spool:
         return _copied(spool, args.out)
+
+
+def _settle(period: Period) -> None:
+    """Wait, saying so, until every event recorded in a period that ended a moment ago is
+    committed (``settling.py``): read before, the store may lack one stamped just before
+    its end, which the next period's export would not hold either."""
+    retry = settling.until(period, datetime.now(UTC))
+    if retry is None:
+        return
+    print(
+        f"carecoord audit export: --to ended less than {settling.SETTLE.seconds} s ago;"
+        f" waiting until {retry.isoformat()} for what was recorded just before it to be"
+        " committed",
+        file=sys.stderr,
+        flush=True,
+    )
+    time.sleep(max(0.0, (retry - datetime.now(UTC)).total_seconds()))
 
 
 class NotMade(Exception):
@@ -192,6 +212,8 @@ async def export(
     team_only(auditor.role, Listing.RECORD_EXPORT)  # the same table the API's gate reads
     grant = decide(auditor.role, Standing())
     period = Period(args.recorded_from, args.recorded_to)
+    if period.end is not None:  # what is storing events stamped before its end (_settle)
+        await asyncio.to_thread(store.writers_done)
     if args.client is not None:
         clients = [args.client]
         if not await asyncio.to_thread(_stored, store, args.client):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from carecoord.graphql.record_export import period
+from carecoord.projections.audit.settling import SETTLE
 from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.runtime.audit_export import _refused
 
@@ -28,10 +29,11 @@ def test_an_api_export_of_a_period_to_come_is_refused_naming_its_end(ahead: time
 
 
 def test_an_api_export_of_a_period_ended_or_open_is_taken() -> None:
-    ended = period(NOW - timedelta(days=10), NOW - timedelta(seconds=1))
+    settled = NOW - SETTLE - timedelta(seconds=1)  # a moment ago: test_export_period_settles
+    ended = period(NOW - timedelta(days=10), settled)
     opened = period(NOW - timedelta(days=10), None)
 
-    assert (ended.end, opened.end) == (NOW - timedelta(seconds=1), None)
+    assert (ended.end, opened.end) == (settled, None)
 
 
 def cli(end: datetime | None, tmp_path: Path) -> argparse.Namespace:
