@@ -19,7 +19,10 @@ from strawberry.types import Info
 from carecoord.events import Actor, CareEvent, Kind, Role
 from carecoord.events.access import Basis
 from carecoord.events.envelope import ACTOR_ID_MAX
-from carecoord.graphql import log_pages
+from carecoord.graphql import (
+    access,  # noqa: F401  (registers the GraphQL `Role` and `AccessBasis` enums)
+    log_pages,
+)
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import into
 from carecoord.graphql.log_pages import MAX_ROWS, After, First, Key, LogOrder, instant, paged

@@ -30,6 +30,7 @@ from carecoord.events.medication import (
     TakeHomeCriterion,
     TaperStep,
 )
+from carecoord.graphql import medication_safety  # noqa: F401  (registers the GraphQL `Severity` enum)
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import (
     Converter,
@@ -81,8 +82,6 @@ from carecoord.services.medication.dispensing import (
 from carecoord.services.medication.eligibility import EligibilityDecision
 from carecoord.services.medication.prescribing import DoseChange, NewOrder, Taper
 from carecoord.services.medication.statements import Statement
-
-strawberry.enum(Severity, description="FHIR DetectedIssue severity.")
 
 V = TypeVar("V", bound=BaseModel)
 

@@ -41,6 +41,10 @@ from carecoord.services.medication.exports import to_csv
 
 FIELDS = tuple(c for c in medication_safety.COLUMNS if c != "occurred_at")
 
+# Here, where the views' modules that hold it import it from: a type read before the enum was
+# registered took it as an enum of its own, and the schema then held two of one name.
+strawberry.enum(Severity, description="FHIR DetectedIssue severity.")
+
 
 @strawberry.type(description="A refused hard stop or an acknowledged override, as recorded.")
 class SafetyEvent:

@@ -25,7 +25,11 @@ from strawberry.types import Info
 
 from carecoord.events import Kind, Role
 from carecoord.events.medication import Dispensing, Severity
-from carecoord.graphql import log_pages, medication_safety
+from carecoord.graphql import (
+    log_pages,
+    medication_inputs,  # noqa: F401  (registers the GraphQL `Dispensing` enum)
+    medication_safety,
+)
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.day_ranges import MAX_DAYS, bounded, last_days
 from carecoord.graphql.declared import into, listing_query

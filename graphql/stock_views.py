@@ -22,7 +22,10 @@ import strawberry
 from strawberry.types import Info
 
 from carecoord.events.medication import Severity
-from carecoord.graphql import log_pages
+from carecoord.graphql import (
+    log_pages,
+    medication_safety,  # noqa: F401  (registers the GraphQL `Severity` enum)
+)
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.day_ranges import MAX_DAYS, bounded
 from carecoord.graphql.declared import AT_LEAST, into, own_arguments, resolved_by, returned
