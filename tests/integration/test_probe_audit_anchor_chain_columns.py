@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from audit_cli import audit
+from logged_here import logged_here
 
 from carecoord.events import Actor, Role
 from carecoord.services.care.record import ClientRecord
@@ -48,7 +49,7 @@ async def test_anchoring_a_store_without_its_chain_columns_reports_the_break(
     assert await relay.anchor() is not None
     drop_chain_columns(platform.database_url)
 
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING), logged_here(caplog):
         assert await relay.anchor() is None
         assert await relay.anchor() is None  # said once
         await relay.final()
