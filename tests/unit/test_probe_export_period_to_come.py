@@ -17,33 +17,37 @@ from carecoord.projections.audit.settling import SETTLE
 from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.runtime.audit_export import _refused
 
-NOW = datetime.now(UTC)
+
+def now() -> datetime:
+    """Read when each test runs: a time read as the module was imported was past by the time
+    a test 5 s ahead of it ran in a full run."""
+    return datetime.now(UTC)
 
 
 @pytest.mark.parametrize("ahead", [timedelta(seconds=5), timedelta(days=20)])
 def test_an_api_export_of_a_period_to_come_is_refused_naming_its_end(ahead: timedelta) -> None:
     with pytest.raises(InvalidInput) as refused:
-        period(NOW - timedelta(days=10), NOW + ahead)
+        period(now() - timedelta(days=10), now() + ahead)
 
     assert (refused.value.field, refused.value.rule) == ("recordedTo", "not-in-future")
 
 
 def test_an_api_export_of_a_period_ended_or_open_is_taken() -> None:
-    settled = NOW - SETTLE - timedelta(seconds=1)  # a moment ago: test_export_period_settles
-    ended = period(NOW - timedelta(days=10), settled)
-    opened = period(NOW - timedelta(days=10), None)
+    settled = now() - SETTLE - timedelta(seconds=1)  # a moment ago: test_export_period_settles
+    ended = period(settled - timedelta(days=10), settled)
+    opened = period(settled - timedelta(days=10), None)
 
     assert (ended.end, opened.end) == (settled, None)
 
 
 def cli(end: datetime | None, tmp_path: Path) -> argparse.Namespace:
     return argparse.Namespace(
-        recorded_from=NOW - timedelta(days=10), recorded_to=end, out=tmp_path / "out.jsonl"
+        recorded_from=now() - timedelta(days=10), recorded_to=end, out=tmp_path / "out.jsonl"
     )
 
 
 def test_a_command_line_export_of_a_period_to_come_is_refused(tmp_path: Path) -> None:
-    end = NOW + timedelta(days=20)
+    end = now() + timedelta(days=20)
 
     assert _refused(cli(end, tmp_path)) == (
         f"--to {end.isoformat()} is to come: the period is not over, and what is recorded in"
@@ -52,5 +56,5 @@ def test_a_command_line_export_of_a_period_to_come_is_refused(tmp_path: Path) ->
 
 
 def test_a_command_line_export_of_a_period_ended_or_open_is_taken(tmp_path: Path) -> None:
-    assert _refused(cli(NOW - timedelta(seconds=1), tmp_path)) is None
+    assert _refused(cli(now() - timedelta(seconds=1), tmp_path)) is None
     assert _refused(cli(None, tmp_path)) is None
