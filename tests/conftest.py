@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import socket
+import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
@@ -40,7 +43,7 @@ from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.kernel.program_day import program_day
 from carecoord.services.platform import Platform
-from carecoord.services.runtime import embedded
+from carecoord.services.runtime import embedded, logs
 from carecoord.services.runtime.bootstrap import Servers, running
 from support import Api
 
@@ -73,6 +76,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 # --- servers ------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def logging_as_it_was() -> Iterator[None]:
+    """A command run in-process (``cli.main``) sets up the process's logging as a process of
+    its own: the root logger at INFO, with a handler on the stderr pytest captured for that
+    test. Later tests in the worker then logged into it ("I/O operation on closed file") and
+    their caplog held INFO records they did not cause; a test asserting on the records its
+    own calls raised failed in a full run alone."""
+    root = logging.getLogger()
+    level, hooks = root.level, (sys.excepthook, threading.excepthook)
+    quiet = {name: logging.getLogger(name).level for name in logs.NOISY}
+    yield
+    for handler in root.handlers[:]:
+        if isinstance(handler.formatter, logs.JsonFormatter):
+            root.removeHandler(handler)
+    root.setLevel(level)
+    sys.excepthook, threading.excepthook = hooks
+    for name, was in quiet.items():
+        logging.getLogger(name).setLevel(was)
 
 
 @pytest.fixture(scope="session")

