@@ -20,6 +20,19 @@ ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLea
 NURSE = "nurse-fentanyl"
 
 
+async def screened(api: Api, client_id: str, **results: str) -> int:
+    """A presumptive screen of ``results`` the nurse records; its position."""
+    given = [{"analyte": a, "result": r} for a, r in results.items()]
+    recorded = await api.ok(
+        SCREEN,
+        {"input": {"clientId": client_id, "method": "PRESUMPTIVE", "results": given}},
+        role=Role.NURSE,
+        user=NURSE,
+    )
+    position: int = recorded["recordDrugScreen"]["position"]
+    return position
+
+
 async def test_a_fentanyl_positive_screen_raises_an_overdose_risk_alert(api: Api) -> None:
     data = await api.ok(
         ENROLL, {"input": {"displayName": "Ari", "program": "IOP"}}, role=Role.PROGRAM_ADMIN
@@ -28,17 +41,8 @@ async def test_a_fentanyl_positive_screen_raises_an_overdose_risk_alert(api: Api
     await api.join_care_team(client_id, Role.NURSE, NURSE)
 
     async def screen(**results: str) -> list[dict[str, Any]]:
-        given = [{"analyte": a, "result": r} for a, r in results.items()]
-        recorded = await api.ok(
-            SCREEN,
-            {"input": {"clientId": client_id, "method": "PRESUMPTIVE", "results": given}},
-            role=Role.NURSE,
-            user=NURSE,
-        )
-        position = recorded["recordDrugScreen"]["position"]
-        found = await api.ok(
-            ALERTS, {"id": client_id, "atLeast": position}, role=Role.NURSE, user=NURSE
-        )
+        read = {"id": client_id, "atLeast": await screened(api, client_id, **results)}
+        found = await api.ok(ALERTS, read, role=Role.NURSE, user=NURSE)
         alerts: list[dict[str, Any]] = found["clientAlerts"]
         return alerts
 
@@ -66,15 +70,7 @@ async def test_a_peer_supporter_is_not_told_a_screen_result_by_its_alert(api: Ap
     client_id = data["enrollClient"]["id"]
     await api.join_care_team(client_id, Role.NURSE, NURSE)
     await api.join_care_team(client_id, Role.PEER_SUPPORTER, PEER)
-    given = [{"analyte": "fentanyl", "result": "POSITIVE"}]
-    recorded = await api.ok(
-        SCREEN,
-        {"input": {"clientId": client_id, "method": "PRESUMPTIVE", "results": given}},
-        role=Role.NURSE,
-        user=NURSE,
-    )
-    position = recorded["recordDrugScreen"]["position"]
-    read = {"id": client_id, "atLeast": position}
+    read = {"id": client_id, "atLeast": await screened(api, client_id, fentanyl="POSITIVE")}
     nurse = await api.ok(ALERTS, read, role=Role.NURSE, user=NURSE)
     assert [a["ruleId"] for a in nurse["clientAlerts"]] == ["screen-fentanyl"]
     peer = await api.ok(ALERTS, read, role=Role.PEER_SUPPORTER, user=PEER)
