@@ -423,7 +423,7 @@ class AccessQuery:
         ctx.gate.require(Listing.ACCESS_LOG)
         page_size(first)
         found = await access_log.entries(
-            ctx.platform.pool,
+            ctx.platform.primary_reads,
             client_id=client_id,
             actor_id=reader_id,
             after=after,

@@ -120,7 +120,7 @@ class AuditQuery:
     )
     async def access_log_head(self, info: Info[RequestContext, None]) -> int:
         info.context.gate.require(Listing.ACCESS_LOG)
-        return await access_log.head(info.context.platform.pool)
+        return await access_log.head(info.context.platform.primary_reads)
 
     @strawberry.field(
         description="The access log as FHIR R4 AuditEvent resources, in order, `first` after"
@@ -137,7 +137,7 @@ class AuditQuery:
         ctx.gate.require(Listing.ACCESS_LOG)
         page_size(first)
         found = await access_log.entries(
-            ctx.platform.pool,
+            ctx.platform.primary_reads,
             client_id=None,
             actor_id=None,
             after=after,

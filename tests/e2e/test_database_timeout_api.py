@@ -144,3 +144,28 @@ async def test_a_command_checked_behind_a_lock_is_answered_to_retry_unrecorded(a
     at = again["recordCheckIn"]["position"]
     found = await api.ok(CHECK_INS, {"id": client_id, "atLeast": at}, role=Role.NURSE)
     assert len(found["clientTimeline"]["edges"]) == 1  # the one sent again alone
+
+
+ACCESS_LOG_READS = [
+    ACCESS_LOG,
+    "{ accessLogHead }",
+    "{ accessLogAuditEvents(first: 5) }",
+]
+
+
+@pytest.mark.parametrize("query", ACCESS_LOG_READS, ids=["entries", "head", "audit-events"])
+async def test_an_access_log_read_behind_a_lock_is_answered_to_retry(api: Api, query: str) -> None:
+    """The auditor's pages of the access log read on the API's bound pool as every other
+    read does: they waited on the unbound one for as long as the lock was held."""
+    client_id = await enrolled(api)
+    variables = {"id": client_id} if "$id" in query else {}
+    async with await psycopg.AsyncConnection.connect(api.platform.database_url) as conn:
+        await conn.execute("LOCK TABLE access_log IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        body = await api.gql(query, variables, role=Role.AUDITOR, user="auditor-1")
+        took = time.monotonic() - started
+        await conn.rollback()
+
+    assert timed_out(body), body
+    assert took < ANSWERED_WITHIN, took
+    assert not (await api.gql(query, variables, role=Role.AUDITOR, user="auditor-1")).get("errors")
