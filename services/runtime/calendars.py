@@ -70,7 +70,7 @@ async def _run(
     store: EventStore, bus: CommandBus, conn: psycopg.AsyncConnection, after: int
 ) -> None:
     started = last_said = time.monotonic()
-    head = store.last_position()
+    head = await asyncio.to_thread(store.last_position)
     _progress(after, head)
     sessions = recorded = 0
     while True:
