@@ -15,6 +15,7 @@ from carecoord.events.medication import (
     TaperStep,
 )
 from carecoord.services.checkins.record import PositiveScreen
+from carecoord.services.kernel.platform_ids import MISSED_DOSE_SWEEP
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication import dispensing, eligibility, prescribing
 from carecoord.services.medication.dispensing import Bottle, GivenDose, TakeHome
@@ -148,6 +149,12 @@ class Story:
     def on(self, day: date, hour: int = 8) -> None:
         """Move the clock: decisions after this are taken at ``hour`` o'clock on ``day``."""
         self.now = at(day, hour)
+
+    def sweep(self, today: date) -> int:
+        """The missed-dose sweep as it runs early on ``today``: how many missed days it
+        recorded."""
+        stamp = Stamp(Actor(id=MISSED_DOSE_SWEEP, role=Role.SYSTEM), clock=lambda: at(today, 1))
+        return dispensing.record_missed(self.record, stamp, self.rules, today)
 
     def hold(self, order_id: UUID, reason: str) -> None:
         prescribing.hold(self.record, self.stamp(), self.rules, order_id, reason)

@@ -6,34 +6,21 @@ and writing another let the client be dosed in full after four days away."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from medication_story import Story, at, day
 
-from carecoord.events import Actor, Role
 from carecoord.events.medication import DoseMissed, OrderHeld
-from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.medication import dispensing
-
-SWEEP = Actor(id="missed-dose-sweep", role=Role.SYSTEM)
-
-
-def sweep(story: Story, today: date) -> None:
-    dispensing.record_missed(
-        story.record, Stamp(SWEEP, clock=lambda: at(today, 1)), story.rules, today
-    )
 
 
 def test_days_missed_before_a_stop_count_toward_the_hold_on_the_new_order() -> None:
     story = Story()
     old = story.prescribe(dose="60")
     story.dose(old, day(1), "60")
-    sweep(story, day(4))
+    story.sweep(day(4))
     story.on(day(4), 7)
     story.discontinue(old, stopped_at=at(day(4), 7), reason="dose increase as a new order")
     new = story.prescribe(dose="80", start=day(4))
 
-    sweep(story, day(5))
+    story.sweep(day(5))
 
     missed = [(e.order_id, e.day, e.consecutive_days) for e in story.events(DoseMissed)]
     assert missed == [(old, day(2), 1), (old, day(3), 2), (new, day(4), 3)]
@@ -46,12 +33,12 @@ def test_a_new_order_after_a_break_starts_its_own_count() -> None:
     story = Story()
     old = story.prescribe(dose="60")
     story.dose(old, day(1), "60")
-    sweep(story, day(4))
+    story.sweep(day(4))
     story.on(day(4), 7)
     story.discontinue(old, stopped_at=at(day(4), 7), reason="left the program")
     new = story.prescribe(dose="60", start=day(6))
 
-    sweep(story, day(8))
+    story.sweep(day(8))
 
     missed = [(e.order_id, e.day, e.consecutive_days) for e in story.events(DoseMissed)]
     assert missed == [(old, day(2), 1), (old, day(3), 2), (new, day(6), 1), (new, day(7), 2)]

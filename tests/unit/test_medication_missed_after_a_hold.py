@@ -6,22 +6,9 @@ resumed, the client dosed since."""
 
 from __future__ import annotations
 
-from datetime import date
+from medication_story import Story, day
 
-from medication_story import Story, at, day
-
-from carecoord.events import Actor, Role
 from carecoord.events.medication import DoseMissed, OrderHeld
-from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.medication import dispensing
-
-SWEEP = Actor(id="missed-dose-sweep", role=Role.SYSTEM)
-
-
-def sweep(story: Story, today: date) -> None:
-    dispensing.record_missed(
-        story.record, Stamp(SWEEP, clock=lambda: at(today, 1)), story.rules, today
-    )
 
 
 def test_days_a_prescribers_hold_followed_are_missed_and_place_no_second_hold() -> None:
@@ -34,7 +21,7 @@ def test_days_a_prescribers_hold_followed_are_missed_and_place_no_second_hold() 
     story.resume(order, "assessed at the window")
     story.dose(order, day(5))
 
-    sweep(story, day(6))
+    story.sweep(day(6))
 
     missed = [(e.day, e.consecutive_days) for e in story.events(DoseMissed)]
     assert missed == [(day(2), 1), (day(3), 2), (day(4), 3)]
@@ -47,7 +34,7 @@ def test_days_no_hold_followed_still_hold_the_order() -> None:
     order = story.prescribe()
     story.dose(order, day(1))
 
-    sweep(story, day(5))
+    story.sweep(day(5))
 
     [held] = story.events(OrderHeld)
     assert (held.order_id, held.rule_id) == (order, "consecutive-missed-doses")

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from medication_story import NURSE, Story, at, day
-from test_medication_not_given_missed import missed, sweep
+from test_medication_not_given_missed import missed
 
 from carecoord.events import Schedule
 from carecoord.events.medication import (
@@ -45,7 +45,7 @@ def test_the_entry_is_named_by_its_event_and_once_marked_its_day_is_missed() -> 
     story.dose(order, day(3))
     [recorded] = story.events(DoseNotGiven)
     assert entry == recorded.event_id
-    assert sweep(story, day(4)) == 0
+    assert story.sweep(day(4)) == 0
 
     story.now = at(day(4), 10)
     mark(story, entry)
@@ -54,7 +54,7 @@ def test_the_entry_is_named_by_its_event_and_once_marked_its_day_is_missed() -> 
     assert (marked.entry_id, marked.order_id, marked.day, marked.slot, marked.reason) == (
         entry, order, day(2), 1, "charted on the wrong client",
     )  # fmt: skip
-    assert sweep(story, day(4)) == 1
+    assert story.sweep(day(4)) == 1
     assert missed(story) == [(day(2), 1)]
 
 
@@ -92,9 +92,9 @@ def test_another_dose_not_given_that_stands_still_accounts_for_the_day() -> None
 
     story.now = at(day(2), 10)
     mark(story, first)
-    assert sweep(story, day(2)) == 0
+    assert story.sweep(day(2)) == 0
     mark(story, second)
-    assert sweep(story, day(2)) == 1
+    assert story.sweep(day(2)) == 1
 
 
 def test_the_record_folded_from_its_events_knows_the_mark() -> None:
@@ -140,15 +140,15 @@ def test_a_hold_the_entry_completed_stands_and_its_day_is_missed_after() -> None
     story = Story()
     order = story.prescribe()
     story.now = at(day(3), 8)
-    sweep(story, day(3))
+    story.sweep(day(3))
     entry = not_given(story, order, day(3))
-    assert sweep(story, day(4)) == 0
+    assert story.sweep(day(4)) == 0
     [held] = story.events(OrderHeld)
 
     story.now = at(day(4), 10)
     mark(story, entry)
 
-    assert sweep(story, day(4)) == 1
+    assert story.sweep(day(4)) == 1
     assert missed(story) == [(day(1), 1), (day(2), 2), (day(3), 3)]
     assert story.events(OrderHeld) == [held], "held once, until a prescriber lifts it"
     assert story.record.orders[order].hold is not None

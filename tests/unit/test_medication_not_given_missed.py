@@ -14,13 +14,9 @@ from uuid import UUID
 
 from medication_story import NURSE, Story, at, day
 
-from carecoord.events import Actor, Role
 from carecoord.events.medication import DoseMissed, DoseNotGiven, NotGivenReason, OrderHeld
-from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication import dispensing
 from carecoord.services.medication.dispensing import NotGiven
-
-SWEEP = Actor(id="missed-dose-sweep", role=Role.SYSTEM)
 
 
 def not_given(
@@ -28,12 +24,6 @@ def not_given(
 ) -> None:
     given = NotGiven(order, reason, occurred_at=at(on, 9))
     dispensing.not_given(story.record, story.stamp(NURSE), story.rules, given)
-
-
-def sweep(story: Story, today: date) -> int:
-    """The sweep as it runs early on ``today``: how many missed days it recorded."""
-    stamp = Stamp(SWEEP, clock=lambda: at(today, 1))
-    return dispensing.record_missed(story.record, stamp, story.rules, today)
 
 
 def missed(story: Story) -> list[tuple[date, int]]:
@@ -47,7 +37,7 @@ def test_a_day_a_dose_not_given_was_recorded_for_is_not_missed() -> None:
     not_given(story, order, day(2), NotGivenReason.DECLINED)
     story.dose(order, day(3))
 
-    assert sweep(story, day(5)) == 1
+    assert story.sweep(day(5)) == 1
 
     assert missed(story) == [(day(4), 1)]
     assert story.events(OrderHeld) == []
@@ -59,7 +49,7 @@ def test_every_reason_accounts_for_the_day() -> None:
         order = story.prescribe()
         not_given(story, order, day(1), reason)
 
-        assert sweep(story, day(2)) == 0, reason
+        assert story.sweep(day(2)) == 0, reason
         assert missed(story) == [], reason
 
 
@@ -67,10 +57,10 @@ def test_a_rerun_of_the_sweep_records_nothing_new() -> None:
     story = Story()
     order = story.prescribe()
     not_given(story, order, day(2))
-    first = sweep(story, day(4))
+    first = story.sweep(day(4))
     recorded = len(story.record.pending)
 
-    again = [sweep(story, day(4)), sweep(story, day(4))]
+    again = [story.sweep(day(4)), story.sweep(day(4))]
 
     assert (first, again) == (2, [0, 0])
     assert len(story.record.pending) == recorded
@@ -84,7 +74,7 @@ def test_a_day_not_given_counts_in_the_days_in_a_row_and_the_hold_comes_as_befor
     order = story.prescribe()
     not_given(story, order, day(2))
 
-    assert sweep(story, day(4)) == 2
+    assert story.sweep(day(4)) == 2
 
     assert missed(story) == [(day(1), 1), (day(3), 3)]
     [held] = story.events(OrderHeld)
@@ -100,18 +90,18 @@ def test_a_third_day_not_given_places_the_hold_with_no_day_missed_and_only_once(
     order = story.prescribe()
     not_given(story, order, day(3), NotGivenReason.DECLINED)
 
-    assert sweep(story, day(4)) == 2
+    assert story.sweep(day(4)) == 2
     assert missed(story) == [(day(1), 1), (day(2), 2)]
     [held] = story.events(OrderHeld)
     assert held.reason.startswith("3 consecutive dosing days without a dose (1 not given")
 
     # Reruns, and reruns after a prescriber assessed the client and lifted the hold, place
     # no second hold for the same days.
-    assert sweep(story, day(4)) == 0
+    assert story.sweep(day(4)) == 0
     story.on(day(4), 8)
     story.resume(order, "assessed; restart at 30 mg")
     story.dose(order, day(4), "30")
-    assert sweep(story, day(5)) == 0
+    assert story.sweep(day(5)) == 0
     assert len(story.events(OrderHeld)) == 1
     assert missed(story) == [(day(1), 1), (day(2), 2)]
 
@@ -125,7 +115,7 @@ def test_a_client_dosed_after_a_dose_not_given_that_day_was_dosed() -> None:
     not_given(story, order, day(2))
     story.dose(order, day(2))
 
-    sweep(story, day(5))
+    story.sweep(day(5))
 
     assert missed(story) == [(day(3), 1), (day(4), 2)]
     assert story.events(OrderHeld) == []
@@ -139,7 +129,7 @@ def test_days_not_given_under_the_order_a_dose_change_replaced_run_on() -> None:
     story.on(day(3))
     new = story.change(old, "70", day(3))
 
-    assert sweep(story, day(4)) == 1
+    assert story.sweep(day(4)) == 1
 
     assert missed(story) == [(day(3), 3)]
     [held] = story.events(OrderHeld)
@@ -153,7 +143,7 @@ def test_a_dose_not_given_charted_after_the_sweep_found_the_day_explains_it() ->
     story = Story()
     order = story.prescribe()
     story.dose(order, day(1))
-    assert sweep(story, day(3)) == 1
+    assert story.sweep(day(3)) == 1
     assert missed(story) == [(day(2), 1)]
 
     story.on(day(3), 10)
@@ -162,8 +152,8 @@ def test_a_dose_not_given_charted_after_the_sweep_found_the_day_explains_it() ->
     [late] = story.events(DoseNotGiven)
     assert (late.day, late.reason) == (day(2), NotGivenReason.INTOXICATED)
     assert story.record.orders[order].not_given == {day(2)}
-    assert sweep(story, day(3)) == 0
-    assert sweep(story, day(5)) == 2
+    assert story.sweep(day(3)) == 0
+    assert story.sweep(day(5)) == 2
     assert missed(story) == [(day(2), 1), (day(3), 2), (day(4), 3)]
     assert len(story.events(OrderHeld)) == 1
 
@@ -181,4 +171,4 @@ def test_the_record_folded_from_its_events_decides_the_same() -> None:
         loaded.record.apply(event)
 
     assert loaded.record.orders[order].not_given == {day(1)}
-    assert sweep(loaded, day(2)) == 0
+    assert loaded.sweep(day(2)) == 0
