@@ -4,7 +4,9 @@ from carecoord.events import catalog
 from carecoord.events.access import DISCLOSURE_EVENTS, BreakGlassUsed, ClientRecordRead
 from carecoord.events.alerts import ALERT_EVENTS
 from carecoord.events.care import (
+    ClientDischarged,
     ClientEnrolled,
+    ClientReadmitted,
     GoalProgressRecorded,
     LevelOfCareChanged,
     TreatmentGoalSet,
@@ -30,6 +32,7 @@ catalog.register(LevelOfCareChanged, TreatmentGoalSet, GoalProgressRecorded)
 catalog.register(*THERAPY_EVENTS, *CHECKIN_EVENTS, *ALERT_EVENTS)
 catalog.register(*STOCK_EVENTS)
 catalog.register(*CALENDAR_EVENTS)
+catalog.register(ClientDischarged, ClientReadmitted)
 
 __all__ = [
     "Actor",

@@ -1,4 +1,5 @@
-"""Facts about a client's place in a program: enrollment, level of care, treatment plan goals."""
+"""Facts about a client's place in a program: enrollment, discharge and readmission, level of
+care, treatment plan goals."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from carecoord.events.envelope import CareEvent, Kind
 
@@ -97,3 +98,41 @@ class GoalProgressRecorded(_Goal):
 
     achievement: GoalAchievement
     note: str = Field(default="", max_length=2000)
+
+
+class DischargeReason(StrEnum):
+    """Why a treatment episode ended: the reasons OTP discharge summaries and state
+    admission/discharge reporting use, as a closed list."""
+
+    TREATMENT_COMPLETED = "treatment_completed"
+    TRANSFERRED = "transferred"
+    ADMINISTRATIVE = "administrative"
+    LEFT_AGAINST_ADVICE = "left_against_advice"
+    INCARCERATED = "incarcerated"
+    DECEASED = "deceased"
+
+
+class ClientDischarged(_Care):
+    """The client's treatment episode ended at ``occurred_at``: no dose, take-home, order,
+    booking or level of care is recorded for them after it until a readmission."""
+
+    summary_template: ClassVar[str] = "Discharged: {reason}"
+    free_text: ClassVar[tuple[str, ...]] = ("note",)
+
+    reason: DischargeReason
+    admitted_at: AwareDatetime
+    """When the episode it ends began: the enrolment or the readmission before it."""
+    level: LevelOfCare | None = None
+    """The level of care the episode ended at, none if none was recorded."""
+    note: str = Field(default="", max_length=2000)
+
+
+class ClientReadmitted(_Care):
+    """A discharged client began a new treatment episode at ``occurred_at``: time in
+    treatment (the take-home schedule's day 1) counts afresh from it."""
+
+    summary_template: ClassVar[str] = "Readmitted to {program}"
+
+    program: str = Field(min_length=1, max_length=200)
+    discharged_at: AwareDatetime
+    """When the episode before it ended."""

@@ -1,10 +1,21 @@
 """The client's place in the program as FHIR R4: Patient (enrolment), EpisodeOfCare (one per
-level-of-care stint), CarePlan with its Goals, and CareTeam (memberships over time)."""
+level-of-care stint), Encounter (one per treatment episode that a discharge ended or a
+readmission began), CarePlan with its Goals, and CareTeam (memberships over time).
+
+A treatment episode is an Encounter whose ``hospitalization`` says how it began and ended:
+``reAdmission`` for one a readmission began (``in-progress`` until its discharge), and the
+discharge's reason as ``dischargeDisposition`` when it ends (``finished``); a discharge also
+finishes the level-of-care stint in progress. An episode from the enrolment shows once it
+ends: the enrolment is the Patient."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from carecoord.events.care import (
+    ClientDischarged,
     ClientEnrolled,
+    ClientReadmitted,
     GoalAchievement,
     GoalProgressRecorded,
     LevelOfCareChanged,
@@ -12,6 +23,7 @@ from carecoord.events.care import (
 )
 from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
 from carecoord.projections.audit.fhir import (
+    ACT_CODE,
     Resource,
     Resources,
     day,
@@ -43,13 +55,60 @@ def enrolled(res: Resources, event: ClientEnrolled) -> None:
     )
 
 
-def level_changed(res: Resources, event: LevelOfCareChanged) -> None:
+def _end_stint(res: Resources, event: LevelOfCareChanged | ClientDischarged) -> None:
     for stint in res.of_type("EpisodeOfCare"):
         if stint["status"] == "active":
             ended = res.change(event, "EpisodeOfCare", stint["id"])
             assert ended is not None
             ended["status"] = "finished"
             ended["period"]["end"] = instant(event.occurred_at)
+
+
+def episode_id(event: ClientDischarged | ClientReadmitted, admitted_at: datetime) -> str:
+    """The Encounter of the treatment episode that began at ``admitted_at``: named alike by
+    the readmission that began it and the discharge that ended it."""
+    return derived_id("Encounter", event.client_id, instant(admitted_at))
+
+
+def readmitted(res: Resources, event: ClientReadmitted) -> None:
+    res.new(
+        event,
+        {
+            "resourceType": "Encounter",
+            "id": episode_id(event, event.occurred_at),
+            "status": "in-progress",
+            "class": {"system": ACT_CODE, "code": "AMB", "display": "ambulatory"},
+            "type": [text("treatment episode")],
+            "subject": patient(event),
+            "period": {"start": instant(event.occurred_at)},
+            "hospitalization": {"reAdmission": text("readmission")},
+            "serviceProvider": {"display": event.program},
+        },
+    )
+
+
+def discharged(res: Resources, event: ClientDischarged) -> None:
+    _end_stint(res, event)
+    found = episode_id(event, event.admitted_at)
+    episode = res.change(event, "Encounter", found) or res.new(
+        event,
+        {
+            "resourceType": "Encounter",
+            "id": found,
+            "class": {"system": ACT_CODE, "code": "AMB", "display": "ambulatory"},
+            "type": [text("treatment episode")],
+            "subject": patient(event),
+            "period": {"start": instant(event.admitted_at)},
+            "hospitalization": {},
+        },
+    )
+    episode["status"] = "finished"
+    episode["period"]["end"] = instant(event.occurred_at)
+    episode["hospitalization"]["dischargeDisposition"] = text(event.reason.value)
+
+
+def level_changed(res: Resources, event: LevelOfCareChanged) -> None:
+    _end_stint(res, event)
     level = {"text": event.level.value}
     if event.asam_level:
         level["text"] += f" (ASAM {event.asam_level})"
@@ -142,4 +201,13 @@ def member_ended(res: Resources, event: CareTeamMemberEnded) -> None:
             period["end"] = instant(event.occurred_at)
 
 
-HANDLERS = handlers(enrolled, level_changed, goal_set, goal_progress, member_assigned, member_ended)
+HANDLERS = handlers(
+    enrolled,
+    discharged,
+    readmitted,
+    level_changed,
+    goal_set,
+    goal_progress,
+    member_assigned,
+    member_ended,
+)

@@ -10,11 +10,12 @@ from datetime import date, datetime
 from uuid import UUID, uuid4
 
 from carecoord.events import Role
-from carecoord.events.care import GoalAchievement, LevelOfCare
+from carecoord.events.care import DischargeReason, GoalAchievement, LevelOfCare
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, on
+from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.stock.record import SiteStock
 
 
@@ -41,6 +42,38 @@ def enroll_client(
         return new_id
 
     return run
+
+
+def discharge_client(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    reason: DischargeReason,
+    note: str = "",
+    discharged_at: datetime | None = None,
+) -> Command[UUID]:
+    """End the client's treatment episode, refused while a medication order of theirs is in
+    force (``ClientRecord.discharge``)."""
+
+    def run(uow: UnitOfWork) -> UUID:
+        orders = uow.get(MedicationRecord, client_id)
+        uow.get(ClientRecord, client_id).discharge(
+            stamp, reason, note=note, discharged_at=discharged_at, in_force=orders.in_force_on
+        )
+        return client_id
+
+    return run
+
+
+def readmit_client(
+    stamp: Stamp, *, client_id: UUID, readmitted_at: datetime | None = None
+) -> Command[UUID]:
+    return on(
+        ClientRecord,
+        client_id,
+        client_id,
+        lambda client: client.readmit(stamp, readmitted_at=readmitted_at),
+    )
 
 
 def change_level_of_care(

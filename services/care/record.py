@@ -1,5 +1,12 @@
-"""The client record aggregate: whether and where a client is enrolled, their level of care
-over time and their treatment plan goals.
+"""The client record aggregate: whether and where a client is enrolled, their treatment
+episodes (discharge and readmission), their level of care over time and their treatment
+plan goals.
+
+A discharge ends the episode: while the client is discharged, and for any time between a
+discharge and the readmission after it, no dose, take-home, new order, booking, level of
+care or goal is recorded (``require_in_treatment``, rule ``client-discharged``). It is dated
+as every clinical time is, and not before the episode or its current level of care began;
+a readmission is dated after the discharge it ends.
 
 A level of care is the level and its ASAM level (FHIR EpisodeOfCare.type): a move within
 residential from ASAM 3.5 to 3.7 is a new stint; the same level with the same ASAM level,
@@ -20,6 +27,7 @@ none, so no view or export shows a blank one."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
@@ -27,6 +35,9 @@ from uuid import UUID
 from carecoord.events import CareEvent, ClientEnrolled, Role
 from carecoord.events.bounds import said
 from carecoord.events.care import (
+    ClientDischarged,
+    ClientReadmitted,
+    DischargeReason,
     GoalAchievement,
     GoalProgressRecorded,
     LevelOfCare,
@@ -69,12 +80,27 @@ class ClientRecord(Aggregate, context="care"):
         self.asam_level = ""
         self.level_since: datetime | None = None
         self.goals: dict[UUID, Goal] = {}
+        self.admitted_at: datetime | None = None
+        """When the current (or last) episode began: the enrolment or the latest readmission."""
+        self.discharged_at: datetime | None = None
+        """When the current episode ended; None while the client is in treatment."""
+        self.gaps: list[tuple[datetime, datetime | None]] = []
+        """(discharged, readmitted) of every time out of treatment; readmitted is None while
+        it lasts."""
 
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, ClientEnrolled):
             self.display_name = event.display_name
             self.program = event.program
-            self.enrolled_at = event.occurred_at
+            self.enrolled_at = self.admitted_at = event.occurred_at
+        elif isinstance(event, ClientDischarged):
+            self.discharged_at = event.occurred_at
+            self.level_of_care, self.asam_level = None, ""
+            self.gaps.append((event.occurred_at, None))
+        elif isinstance(event, ClientReadmitted):
+            self.admitted_at = self.level_since = event.occurred_at
+            self.discharged_at = None
+            self.gaps[-1] = (self.gaps[-1][0], event.occurred_at)
         elif isinstance(event, LevelOfCareChanged):
             self.level_of_care, self.level_since = event.level, event.occurred_at
             self.asam_level = event.asam_level
@@ -130,6 +156,107 @@ class ClientRecord(Aggregate, context="care"):
                 f"no client {self.client_id} is enrolled; enroll the client first",
             )
 
+    def require_in_treatment(self, field: str, moment: datetime) -> None:
+        """Refuse what is recorded for ``moment`` if the client was out of treatment then:
+        after a discharge and before the readmission that ended it, if any."""
+        for discharged, readmitted in self.gaps:
+            if discharged <= moment and (readmitted is None or moment < readmitted):
+                since = f"discharged {discharged.isoformat(timespec='minutes')}"
+                until = (
+                    "; readmit the client first"
+                    if readmitted is None
+                    else f", readmitted {readmitted.isoformat(timespec='minutes')}"
+                )
+                raise RuleViolation(
+                    field,
+                    "client-discharged",
+                    f"the client was out of treatment at {moment.isoformat(timespec='minutes')}"
+                    f" ({since}{until}); nothing is recorded for that time",
+                )
+
+    def discharge(
+        self,
+        stamp: Stamp,
+        reason: DischargeReason,
+        *,
+        note: str,
+        discharged_at: datetime | None,
+        in_force: Callable[[date], Sequence[UUID]],
+    ) -> None:
+        """End the episode. ``in_force`` names the medication orders still in force on a
+        program day (``medication.prescribing.in_force``): a discharge while one is would
+        leave an order nobody may dose under and nobody reviews, so each is ended first."""
+        self.require_enrolled()
+        if self.discharged_at is not None:
+            raise RuleViolation(
+                "clientId",
+                "already-discharged",
+                f"the client was discharged {self.discharged_at.isoformat(timespec='minutes')};"
+                " readmit them before discharging again",
+            )
+        after, what = self._episode_began()
+        when = self._happened(stamp, discharged_at, after, what, field="dischargedAt")
+        orders = in_force(stamp.day(when))
+        if orders:
+            named = ", ".join(map(str, orders))
+            raise RuleViolation(
+                "clientId",
+                "orders-in-force",
+                f"{len(orders)} medication order(s) still in force ({named}); a prescriber"
+                " discontinues each (discontinueOrder) before the discharge",
+                {"orderIds": [str(o) for o in orders]},
+            )
+        self.record(
+            stamp.event(
+                ClientDischarged,
+                self.client_id,
+                when,
+                reason=reason,
+                admitted_at=self.admitted_at,
+                level=self.level_of_care,
+                note=said(note),
+            )
+        )
+
+    def readmit(self, stamp: Stamp, *, readmitted_at: datetime | None) -> None:
+        self.require_enrolled()
+        discharged = self.discharged_at
+        if discharged is None:
+            raise RuleViolation(
+                "clientId",
+                "not-discharged",
+                "the client is in treatment: only a discharged client is readmitted",
+            )
+        when = self._happened(stamp, readmitted_at, field="readmittedAt")
+        if (when or stamp.clock()) <= discharged:
+            raise InvalidInput(
+                "readmittedAt",
+                "after-discharge",
+                f"a readmission comes after the discharge"
+                f" ({discharged.isoformat(timespec='minutes')}); give a later readmittedAt",
+            )
+        self.record(
+            stamp.event(
+                ClientReadmitted,
+                self.client_id,
+                when,
+                program=self.program,
+                discharged_at=discharged,
+            )
+        )
+
+    def _episode_began(self) -> tuple[datetime | None, str]:
+        """The latest of the episode's start and its current level of care's: a discharge
+        before it would end a stint before it began."""
+        if self.level_since is not None and (
+            self.admitted_at is None or self.level_since > self.admitted_at
+        ):
+            return self.level_since, "the current level of care began"
+        return self.admitted_at, "the episode began (enrolment or readmission)"
+
+    def _in_treatment_now(self, stamp: Stamp, moment: datetime | None) -> None:
+        self.require_in_treatment("clientId", moment or stamp.clock())
+
     def change_level_of_care(
         self,
         stamp: Stamp,
@@ -140,6 +267,7 @@ class ClientRecord(Aggregate, context="care"):
         occurred_at: datetime | None,
     ) -> None:
         self.require_enrolled()
+        self._in_treatment_now(stamp, occurred_at)
         asam_level = said(asam_level)
         if level is self.level_of_care and asam_level in ("", self.asam_level):
             asam = f" (ASAM {self.asam_level})" if self.asam_level else ""
@@ -172,6 +300,7 @@ class ClientRecord(Aggregate, context="care"):
         occurred_at: datetime | None,
     ) -> None:
         self.require_enrolled()
+        self._in_treatment_now(stamp, occurred_at)
         description = said(description)
         if not description:
             raise InvalidInput("description", "goal-description", "describe the goal")
@@ -238,16 +367,17 @@ class ClientRecord(Aggregate, context="care"):
         what: str = "",
         *,
         enrolment: bool = True,
+        field: str = "occurredAt",
     ) -> datetime | None:
         """The time to record for one given: refused in the future, before enrolment (with
         ``enrolment``), or before ``after`` (when ``what`` happened); one within the clock
         tolerance ahead is now, so what is recorded after it is not dated before it."""
         enrolled_at = self.enrolled_at if enrolment else None
-        when = happened("occurredAt", occurred_at, now=stamp.clock(), enrolled_at=enrolled_at)
+        when = happened(field, occurred_at, now=stamp.clock(), enrolled_at=enrolled_at)
         if occurred_at is not None and after is not None and occurred_at < after:
             raise InvalidInput(
-                "occurredAt",
+                field,
                 "in-order",
-                f"occurredAt {occurred_at.isoformat()} is before {what} ({after.isoformat()})",
+                f"{field} {occurred_at.isoformat()} is before {what} ({after.isoformat()})",
             )
         return when

@@ -20,6 +20,8 @@ class Action(StrEnum):
     than matched as a string."""
 
     ENROLL_CLIENT = "enroll_client"
+    DISCHARGE_CLIENT = "discharge_client"
+    READMIT_CLIENT = "readmit_client"
     PRESCRIBE = "prescribe"
     ADMINISTER_DOSE = "administer_dose"
     CHANGE_DOSE = "change_dose"
@@ -81,6 +83,10 @@ _KEEPERS = frozenset({Role.NURSE, Role.PRESCRIBER, Role.PROGRAM_ADMIN})
 _ACCOUNTABLE = frozenset({Role.PRESCRIBER, Role.PROGRAM_ADMIN})
 MAY_RECORD: dict[Action, frozenset[Role]] = {
     Action.ENROLL_CLIENT: frozenset({Role.PROGRAM_ADMIN, Role.PRESCRIBER, Role.NURSE}),
+    # An episode ends and begins again on the program's decision: its medical staff's (a
+    # prescriber) or its administration's, never on a nurse's or counselor's alone.
+    Action.DISCHARGE_CLIENT: _ACCOUNTABLE,
+    Action.READMIT_CLIENT: _ACCOUNTABLE,
     Action.PRESCRIBE: frozenset({Role.PRESCRIBER}),
     Action.ADMINISTER_DOSE: frozenset({Role.NURSE, Role.PRESCRIBER}),
     # Medication (issue 4): prescribers order and change; nurses and prescribers dispense.

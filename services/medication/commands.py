@@ -150,6 +150,7 @@ def from_stock(
         client.require_enrolled()
         record = uow.get(MedicationRecord, client_id)
         at = dispensed_at(stamp, client, *poured.when) or stamp.clock()
+        client.require_in_treatment("clientId", at)
         named: Mapping[str, str] = {}
         if any(lot for _, lot in poured.lots):
             order = record.order(poured.order_id)
@@ -191,17 +192,22 @@ def on_picture(
     occurred_at: tuple[str, datetime | None],
     rules: MedicationRules,
     decide: Picturing,
+    *,
+    ordering: bool = True,
 ) -> Command[Written]:
     """A step that adds to the medication picture, checked with the client's latest QTc
     (recorded by check-ins) so QT-aware rules are judged on it, with the bands of the
     client's program. A hard stop is recorded as a refusal (see ``Written``); the
-    refusal's id is drawn now, like the order's."""
+    refusal's id is drawn now, like the order's. A new order (``ordering``) is refused for
+    a time the client was discharged; a statement of what they take is not."""
     refusal_id = uuid4()
 
     def run(uow: UnitOfWork) -> Written:
         client = uow.get(ClientRecord, client_id)
         client.require_enrolled()
         plausible_for(stamp, client, *occurred_at)
+        if ordering:
+            client.require_in_treatment("clientId", occurred_at[1] or stamp.clock())
         monitored = Monitored.of(uow.get(CheckInRecord, client_id))
         record = uow.get(MedicationRecord, client_id)
         try:
@@ -287,6 +293,7 @@ def record_statement(
         lambda record, seen, own: statements.record_statement(
             record, stamp, own, statement_id, statement, seen
         ),
+        ordering=False,
     )
 
 
@@ -494,9 +501,11 @@ def dispense_take_home(
     def decide(record: MedicationRecord, client: ClientRecord, drawn: Drawn) -> UUID:
         bottles = tuple(replace(b, lot=drawn.lot(b.lot)) for b in take_home.bottles)
         given = replace(take_home, handed_over_at=drawn.at, bottles=bottles)
+        readmitted_at = client.admitted_at if client.gaps else None
         dispensing.dispense_take_home(
-            record, stamp, rules, dispense_id, given, program=client.program
-        )
+            record, stamp, rules, dispense_id, given, program=client.program,
+            readmitted_at=readmitted_at,
+        )  # fmt: skip
         return dispense_id
 
     def bottle_days(order: Order, today: date) -> list[date]:
@@ -525,6 +534,7 @@ def arrange_guest_dosing(
     def run(uow: UnitOfWork) -> UUID:
         client = uow.get(ClientRecord, client_id)
         client.require_enrolled()
+        client.require_in_treatment("clientId", stamp.clock())
         if client.enrolled_at is not None:
             day_after_enrolment(
                 "start",

@@ -490,7 +490,11 @@ def dispense_take_home(
     given: TakeHome,
     *,
     program: str,
+    readmitted_at: datetime | None = None,
 ) -> None:
+    """Take-homes within eligibility and the cap. After a readmission (``readmitted_at``)
+    the episode before it counts for neither: time in treatment counts from the first dose
+    since, and only a determination made since stands."""
     first_day, days, dosage_form, bottles = (
         given.first_day,
         given.days,
@@ -534,7 +538,8 @@ def dispense_take_home(
         _check_active(record, rules, order, day, given_at=handed_over_at)
         _check_free(order, day, slot)
     _check_not_held_at(order, handed_over_at, rules.zone, "handedOverAt")
-    initiated = _initiated(record, rules, drug)
+    since = None if readmitted_at is None else rules.day_of(readmitted_at)
+    initiated = _initiated(record, rules, drug, since)
     if initiated is None:
         raise RuleViolation(
             "orderId",
@@ -549,6 +554,8 @@ def dispense_take_home(
             f" this hand-over is on {today}, before it",
         )
     eligibility = record.eligibility_at(handed_over_at)
+    if eligibility and readmitted_at and eligibility.determined_at < readmitted_at:
+        eligibility = None
     check_restart(record, rules, order.medication, eligibility, today)
     rules.initial_dose.dispensed(
         record, order, "bottles", [(day, order.per_slot(day)) for day, _ in doses],
@@ -562,6 +569,7 @@ def dispense_take_home(
             f"determined {rules.day_of(eligibility.determined_at)} by {eligibility.by}"
             if eligibility
             else f"none was determined by the hand-over on {today}"
+            + ("" if since is None else f" since the readmission on {since}")
         )
         raise RuleViolation(
             "days",
@@ -604,17 +612,25 @@ def dispense_take_home(
     )
 
 
-def _initiated(record: MedicationRecord, rules: MedicationRules, drug: Medication) -> date | None:
+def _initiated(
+    record: MedicationRecord, rules: MedicationRules, drug: Medication, since: date | None
+) -> date | None:
     """Day 1 of treatment with ``drug`` for its take-homes: the first dose of it, or of a
     medication of its treatment (``take_homes.TREATMENTS``), observed here and not marked
-    entered in error."""
+    entered in error, on or after ``since`` (the readmission's day) when given."""
     kin = drug.classes & TREATMENTS
 
     def same(code: str) -> bool:
         other = rules.formulary.medications.get(code)
         return code == drug.code or bool(other is not None and kin & other.classes)
 
-    days = [day for o in record.orders.values() if same(o.medication) for day in o.doses_on]
+    days = [
+        day
+        for o in record.orders.values()
+        if same(o.medication)
+        for day in o.doses_on
+        if since is None or day >= since
+    ]
     return min(days, default=None)
 
 

@@ -136,6 +136,17 @@ class MedicationRecord(Aggregate, context="medication"):
         """The guest-dosing arrangement that has the client dosing elsewhere on ``day``."""
         return next((g for g in self.guest_dosing.values() if g.covers(day)), None)
 
+    def in_force_on(self, day: date) -> list[UUID]:
+        """The orders a dose may still be given under on ``day`` or later: active or held,
+        not replaced by another, not ended before it."""
+        return [
+            o.order_id
+            for o in self.orders.values()
+            if o.status in (Status.ACTIVE, Status.ON_HOLD)
+            and o.replaced_by is None
+            and (o.end is None or o.end >= day)
+        ]
+
     def take_home_days(self) -> set[date]:
         """The days the take-home bottles handed over last (``Order.lasts``)."""
         return {

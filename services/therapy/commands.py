@@ -120,6 +120,8 @@ def schedule_session(
         # so the position it answers with is theirs.
         calendar = uow.get(Calendar, calendar_id(booking.clinician_id))
         records = [_record(uow, client_id) for client_id in client_ids]
+        for client_id in client_ids:  # a discharged client is booked once readmitted
+            uow.get(ClientRecord, client_id).require_in_treatment("clientIds", stamp.clock())
         _one_program(uow, client_ids)
         for client_id in client_ids:
             require_leader(uow.get(CareTeam, client_id), booking.clinician_id)

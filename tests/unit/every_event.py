@@ -17,7 +17,10 @@ from carecoord.events.access import (
 )
 from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
 from carecoord.events.care import (
+    ClientDischarged,
     ClientEnrolled,
+    ClientReadmitted,
+    DischargeReason,
     GoalAchievement,
     GoalProgressRecorded,
     LevelOfCare,
@@ -131,7 +134,17 @@ def every_event(client_id: UUID | None = None) -> Record:
     _checkins(r)
     _statement_in_error(r)
     _not_given_in_error(r, order)
+    _episode(r)
     return r
+
+
+def _episode(r: Record) -> None:
+    """Discharged, then readmitted: the record's last two events."""
+    discharged = r.add(
+        ClientDischarged, DOCTOR, reason=DischargeReason.TRANSFERRED, admitted_at=START,
+        level=LevelOfCare.INTENSIVE_OUTPATIENT, note="to a program nearer home",
+    )  # fmt: skip
+    r.add(ClientReadmitted, ADMIN, program="North OTP", discharged_at=discharged.occurred_at)
 
 
 def _not_given_in_error(r: Record, order_id: UUID) -> None:

@@ -232,7 +232,7 @@ def test_an_instrument_in_error_is_nullified_with_its_provenance() -> None:
 
 def test_a_corrected_session_outcome_sets_the_encounter_anew_with_its_provenance() -> None:
     bundle = as_fhir([record_for(DOCTOR)], [], at=AT)
-    encounters = by_type(bundle, "Encounter")
+    encounters = [e for e in by_type(bundle, "Encounter") if "identifier" in e]  # sessions
     assert [e["status"] for e in encounters] == ["finished", "cancelled", "finished"]
     corrected = encounters[-1]
     assert corrected["extension"][0]["valueCode"] == "attended"
@@ -334,11 +334,28 @@ def test_consents_access_and_alerts() -> None:
     assert pair[0]["code"]["coding"][0]["code"] == "DRG"
 
 
+def test_a_discharge_ends_the_episode_and_its_stint_and_a_readmission_begins_one() -> None:
+    bundle = as_fhir([record_for(DOCTOR)], [], at=AT)
+    Bundle.model_validate(bundle)
+    stints = by_type(bundle, "EpisodeOfCare")
+    assert {s["status"] for s in stints} == {"finished"}
+    ended, begun = [e for e in by_type(bundle, "Encounter") if "hospitalization" in e]
+    assert (ended["status"], ended["hospitalization"]) == (
+        "finished", {"dischargeDisposition": {"text": "transferred"}},
+    )  # fmt: skip
+    assert ended["period"]["end"] == stints[-1]["period"]["end"]
+    assert (begun["status"], begun["hospitalization"]) == (
+        "in-progress", {"reAdmission": {"text": "readmission"}},
+    )  # fmt: skip
+    assert "to a program nearer home" not in str(bundle)  # the note is the timeline's
+
+
 def test_the_readers_grant_decides_what_is_exported() -> None:
     admin = as_fhir([record_for(ADMIN)], [], at=AT)
     assert {r["resourceType"] for r in entries(admin)} == {
-        "Patient", "EpisodeOfCare", "CareTeam", "Consent", "AuditEvent",
+        "Patient", "EpisodeOfCare", "Encounter", "CareTeam", "Consent", "AuditEvent",
     }  # fmt: skip
+    assert {e["type"][0]["text"] for e in by_type(admin, "Encounter")} == {"treatment episode"}
     Bundle.model_validate(admin)
     auditor = as_fhir([record_for(AUDITOR)], [], at=AT)
     documents = by_type(auditor, "DocumentReference")

@@ -1,0 +1,265 @@
+"""A client's treatment episode ends with a discharge and begins again with a readmission:
+each refusal names its field and rule and records nothing, and while the client is out of
+treatment no dose, take-home, order, level of care or goal is recorded for them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import pytest
+from in_memory import InMemory
+from medication_story import INDUCTED
+
+from carecoord.events import Actor, CareEvent, Role, Schedule
+from carecoord.events.care import ClientDischarged, ClientReadmitted, DischargeReason, LevelOfCare
+from carecoord.events.medication import StatementSource, TakeHomeCriterion, TakeHomeDispensed
+from carecoord.services.care import commands as care
+from carecoord.services.kernel.errors import DomainError
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command
+from carecoord.services.medication import commands
+from carecoord.services.medication.dispensing import Bottle, GivenDose, TakeHome
+from carecoord.services.medication.eligibility import EligibilityDecision
+from carecoord.services.medication.induction import INITIAL_DOSE
+from carecoord.services.medication.prescribing import NewOrder
+from carecoord.services.medication.statements import Statement
+from carecoord.services.medication.take_homes import CRITERIA
+
+DOCTOR = Actor(id="dr-lee", role=Role.PRESCRIBER)
+NURSE = Actor(id="nurse-kim", role=Role.NURSE)
+JAN = date(2026, 1, 1)
+DISCHARGED = datetime(2026, 1, 10, 15, tzinfo=UTC)
+MARCH = date(2026, 3, 1)
+
+
+def at(day: date, hour: int = 9) -> datetime:
+    return datetime.combine(day, time(hour), UTC)
+
+
+class Clinic(InMemory):
+    """One client enrolled on 1 January at 8 o'clock, the clock at ``now``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = at(JAN, 8)
+        self.client_id = self.run(
+            care.enroll_client(self.stamp(), display_name="Sam", program="OTP")
+        )
+
+    def stamp(self, actor: Actor = DOCTOR) -> Stamp:
+        return Stamp(actor, clock=lambda: self.now)
+
+    def events(self) -> list[CareEvent]:
+        return [r.event for a in self.touched.values() for r in a.pending]
+
+    def refused(self, command: Command[Any]) -> DomainError:
+        """``command`` refused, with nothing recorded."""
+        before = len(self.events())
+        with pytest.raises(DomainError) as refusal:
+            self.run(command)
+        assert len(self.events()) == before
+        return refusal.value
+
+    def prescribe(self, start: date) -> UUID:
+        """Buprenorphine 8 mg a day: the take-home rules of a methadone restart do not
+        apply to it, so what a readmission changes is seen alone."""
+        order = NewOrder("buprenorphine", Decimal(8), "mg", "sublingual", Schedule(), start)
+        return self.run(commands.prescribe(self.stamp(), client_id=self.client_id, order=order)).id
+
+    def dose(self, order_id: UUID, given_at: datetime | None = None) -> UUID:
+        dose = GivenDose(order_id, Decimal(8), "sublingual tablet", given_at=given_at)
+        return self.run(commands.administer_dose(self.stamp(NURSE), client_id=self.client_id,
+                                                 dose=dose))  # fmt: skip
+
+    def discontinue(self, order_id: UUID) -> None:
+        self.run(
+            commands.discontinue_order(
+                self.stamp(), client_id=self.client_id, order_id=order_id, reason="discharge"
+            )
+        )
+
+    def discharge(self, when: datetime | None = DISCHARGED, note: str = "") -> None:
+        self.run(self.discharging(when, note))
+
+    def discharging(self, when: datetime | None = DISCHARGED, note: str = "") -> Command[UUID]:
+        return care.discharge_client(
+            self.stamp(), client_id=self.client_id, discharged_at=when, note=note,
+            reason=DischargeReason.LEFT_AGAINST_ADVICE,
+        )  # fmt: skip
+
+    def readmitting(self, when: datetime | None) -> Command[UUID]:
+        return care.readmit_client(self.stamp(), client_id=self.client_id, readmitted_at=when)
+
+    def eligible(self, max_days: int) -> None:
+        criteria = tuple(TakeHomeCriterion(criterion=c, met=True) for c in CRITERIA)
+        decision = EligibilityDecision(max_days, criteria, basis="stable")
+        self.run(commands.determine_take_home_eligibility(
+            self.stamp(), client_id=self.client_id, decision=decision))  # fmt: skip
+
+    def take_home(self, order_id: UUID, days: int) -> Command[UUID]:
+        first = self.now.date() + timedelta(days=1)
+        bottles = tuple(Bottle(f"B{n}", "LOT-1") for n in range(days))
+        given = TakeHome(order_id, first, days, "sublingual tablet", bottles)
+        return commands.dispense_take_home(
+            self.stamp(NURSE), client_id=self.client_id, take_home=given
+        )
+
+
+def discharged() -> tuple[Clinic, UUID]:
+    """Dosed from 1 to 9 January on an order discontinued on the 10th, then discharged."""
+    clinic = Clinic()
+    order_id = clinic.prescribe(JAN)
+    for n in range(9):
+        clinic.now = at(JAN + timedelta(days=n))
+        clinic.dose(order_id)
+    clinic.now = DISCHARGED
+    clinic.discontinue(order_id)
+    clinic.discharge()
+    return clinic, order_id
+
+
+def test_a_discharge_is_refused_while_an_order_is_in_force_and_names_it() -> None:
+    clinic = Clinic()
+    order_id = clinic.prescribe(JAN)
+    clinic.now = DISCHARGED
+
+    refusal = clinic.refused(clinic.discharging())
+
+    assert (refusal.code, refusal.field, refusal.rule) == (
+        "RULE_VIOLATION", "clientId", "orders-in-force",
+    )  # fmt: skip
+    assert refusal.details == {"orderIds": [str(order_id)]}
+    assert str(order_id) in refusal.message
+
+
+def test_an_order_ended_before_the_discharge_does_not_hold_it_up() -> None:
+    clinic = Clinic()
+    clinic.run(
+        care.change_level_of_care(clinic.stamp(), client_id=clinic.client_id,
+                                  level=LevelOfCare.OUTPATIENT)
+    )  # fmt: skip
+    order = NewOrder(
+        "buprenorphine", Decimal(8), "mg", "sublingual", Schedule(), JAN, JAN + timedelta(days=5)
+    )
+    clinic.run(commands.prescribe(clinic.stamp(), client_id=clinic.client_id, order=order))
+    clinic.now = DISCHARGED
+
+    clinic.discharge(note="moved away")
+
+    [event] = [e for e in clinic.events() if isinstance(e, ClientDischarged)]
+    assert (event.reason, event.level, event.note) == (
+        DischargeReason.LEFT_AGAINST_ADVICE, LevelOfCare.OUTPATIENT, "moved away",
+    )  # fmt: skip
+    assert event.occurred_at == DISCHARGED
+
+
+@pytest.mark.parametrize(
+    ("when", "code", "rule"),
+    [
+        (at(JAN, 7), "BAD_USER_INPUT", "after-enrolment"),
+        (DISCHARGED + timedelta(minutes=6), "BAD_USER_INPUT", "not-in-future"),
+    ],
+)
+def test_a_discharge_is_dated_within_the_episode_and_by_now(
+    when: datetime, code: str, rule: str
+) -> None:
+    clinic = Clinic()
+    clinic.now = DISCHARGED
+
+    refusal = clinic.refused(clinic.discharging(when))
+
+    assert (refusal.code, refusal.field, refusal.rule) == (code, "dischargedAt", rule)
+
+
+def test_a_discharge_is_not_dated_before_the_current_level_of_care_began() -> None:
+    clinic = Clinic()
+    clinic.now = DISCHARGED
+    clinic.run(
+        care.change_level_of_care(clinic.stamp(), client_id=clinic.client_id,
+                                  level=LevelOfCare.RESIDENTIAL, occurred_at=at(JAN, 12))
+    )  # fmt: skip
+
+    refusal = clinic.refused(clinic.discharging(at(JAN, 11)))
+
+    assert (refusal.field, refusal.rule) == ("dischargedAt", "in-order")
+
+
+def test_a_discharged_client_is_not_discharged_again_nor_dosed_nor_ordered_for() -> None:
+    clinic, order_id = discharged()
+    clinic.now = DISCHARGED + timedelta(hours=1)
+
+    assert clinic.refused(clinic.discharging(None)).rule == "already-discharged"
+    order = NewOrder(
+        "methadone", Decimal(40), "mg", "oral", Schedule(), DISCHARGED.date(),
+        acknowledgements={INITIAL_DOSE: INDUCTED},
+    )  # fmt: skip
+    refusals = [
+        clinic.refused(commands.prescribe(clinic.stamp(), client_id=clinic.client_id,
+                                          order=order)),
+        clinic.refused(commands.administer_dose(
+            clinic.stamp(NURSE), client_id=clinic.client_id,
+            dose=GivenDose(order_id, Decimal(8), "sublingual tablet"))),
+        clinic.refused(care.change_level_of_care(
+            clinic.stamp(), client_id=clinic.client_id, level=LevelOfCare.AFTERCARE)),
+        clinic.refused(care.set_treatment_goal(
+            clinic.stamp(), client_id=clinic.client_id, description="stay housed")),
+    ]  # fmt: skip
+    assert {(r.code, r.field, r.rule) for r in refusals} == {
+        ("RULE_VIOLATION", "clientId", "client-discharged")
+    }
+    # What the client takes elsewhere is still recorded: it is no new treatment here.
+    statement = Statement("sertraline", StatementSource.CLIENT, Decimal(50), "mg")
+    clinic.run(commands.record_statement(clinic.stamp(), client_id=clinic.client_id,
+                                         statement=statement))  # fmt: skip
+
+
+def test_a_readmission_comes_after_a_discharge_and_reopens_the_record() -> None:
+    clinic = Clinic()
+    assert clinic.refused(clinic.readmitting(None)).rule == "not-discharged"
+    clinic, old_order = discharged()
+    clinic.now = at(MARCH)
+
+    early = clinic.refused(clinic.readmitting(DISCHARGED - timedelta(minutes=1)))
+    assert (early.code, early.field, early.rule) == (
+        "BAD_USER_INPUT", "readmittedAt", "after-discharge",
+    )  # fmt: skip
+    ahead = clinic.refused(clinic.readmitting(at(MARCH, 10)))
+    assert (ahead.field, ahead.rule) == ("readmittedAt", "not-in-future")
+    clinic.run(clinic.readmitting(at(MARCH, 8)))
+
+    [event] = [e for e in clinic.events() if isinstance(e, ClientReadmitted)]
+    assert (event.program, event.discharged_at) == ("OTP", DISCHARGED)
+    order_id = clinic.prescribe(MARCH)
+    clinic.dose(order_id)
+    # A dose charted late for a day the client was out of treatment is refused still.
+    late = clinic.refused(
+        commands.administer_dose(
+            clinic.stamp(NURSE),
+            client_id=clinic.client_id,
+            dose=GivenDose(
+                old_order, Decimal(8), "sublingual tablet", given_at=at(date(2026, 2, 1))
+            ),
+        )
+    )
+    assert (late.field, late.rule) == ("clientId", "client-discharged")  # fmt: skip
+
+
+def test_time_in_treatment_and_take_home_eligibility_count_from_the_readmission() -> None:
+    clinic, _ = discharged()
+    clinic.eligible(28)  # before the readmission: it does not carry over
+    clinic.now = at(MARCH)
+    clinic.run(clinic.readmitting(at(MARCH, 8)))
+    order_id = clinic.prescribe(MARCH)
+    clinic.dose(order_id)
+
+    assert clinic.refused(clinic.take_home(order_id, 2)).rule == "take-home-eligibility"
+    clinic.eligible(28)
+    capped = clinic.refused(clinic.take_home(order_id, 8))
+    assert capped.rule == "take-home-cap"
+    assert "on day 1 of treatment" in capped.message
+    clinic.run(clinic.take_home(order_id, 7))
+    [handed] = [e for e in clinic.events() if isinstance(e, TakeHomeDispensed)]
+    assert (handed.day_in_treatment, handed.cap_days) == (1, 7)
