@@ -1,4 +1,4 @@
-"""Enrollment through the API."""
+"""Enrollment, discharge and readmission through the API."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from uuid import UUID
 
 import strawberry
 
+from carecoord.events.care import DischargeReason
 from carecoord.graphql.context import RequestContext
-from carecoord.graphql.declared import fields_of, mutation
-from carecoord.services.care.commands import enroll_client
+from carecoord.graphql.declared import client_mutation, fields_of, mutation
+from carecoord.services.care.commands import discharge_client, enroll_client, readmit_client
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.unit_of_work import Command
 
@@ -26,6 +27,52 @@ class EnrollClientInput:
     )
 
 
+strawberry.enum(DischargeReason, description="Why a treatment episode ended.")
+
+
+@strawberry.input(
+    description=(
+        "End the client's treatment episode. Refused while a medication order of theirs is"
+        " in force (orders-in-force, naming them in `orderIds`: a prescriber discontinues"
+        " each first) and for a client already discharged (already-discharged). From then"
+        " until a readmission no dose, take-home, order, session booking, guest dosing,"
+        " level of care or goal is recorded for them (client-discharged)."
+    )
+)
+class DischargeClientInput:
+    client_id: UUID
+    reason: DischargeReason
+    note: str = strawberry.field(
+        default="",
+        description=(
+            "Optional discharge note, at most 2,000 characters; withheld, like any clinical"
+            " note, from a reader whose grant shows less than its writer's role does."
+        ),
+    )
+    discharged_at: datetime | None = strawberry.field(
+        default=None,
+        description=(
+            "When the episode ended; now if omitted. Not in the future (not-in-future), not"
+            " before the enrolment (after-enrolment), the readmission or the current level of"
+            " care (in-order)."
+        ),
+    )
+
+
+@strawberry.input(description="Begin a new treatment episode for a discharged client.")
+class ReadmitClientInput:
+    client_id: UUID
+    readmitted_at: datetime | None = strawberry.field(
+        default=None,
+        description=(
+            "When the new episode began; now if omitted. After the discharge"
+            " (after-discharge), not in the future (not-in-future). Time in treatment for"
+            " the take-home schedule counts from the first dose since, and a take-home"
+            " eligibility determined before it no longer stands."
+        ),
+    )
+
+
 async def enrolled(ctx: RequestContext, input: EnrollClientInput) -> Command[UUID]:
     """Enrollment names no client yet: the program is what the caller must manage."""
     stamp = await ctx.gate.stamp(Action.ENROLL_CLIENT)
@@ -36,3 +83,15 @@ async def enrolled(ctx: RequestContext, input: EnrollClientInput) -> Command[UUI
 @strawberry.type
 class CareMutation:
     enroll_client = mutation("Enroll a client in a program.", EnrollClientInput, enrolled)
+    discharge_client = client_mutation(
+        "Discharge a client: their treatment episode ends; returns the client's id.",
+        Action.DISCHARGE_CLIENT,
+        discharge_client,
+        DischargeClientInput,
+    )
+    readmit_client = client_mutation(
+        "Readmit a discharged client: a new treatment episode begins; returns the client's id.",
+        Action.READMIT_CLIENT,
+        readmit_client,
+        ReadmitClientInput,
+    )

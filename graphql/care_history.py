@@ -1,16 +1,27 @@
-"""A client's levels of care over time, read from the timeline view: each change opens a stint
-that the next change closes. (Who was on the care team, and when, is ``careTeam``.)"""
+"""A client's levels of care and treatment episodes over time, read from the timeline view:
+each change of level opens a stint that the next change or a discharge closes, and each
+enrolment or readmission opens an episode that a discharge closes. (Who was on the care
+team, and when, is ``careTeam``.)"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import strawberry
 
 from carecoord.events import Kind
-from carecoord.events.care import LevelOfCare, LevelOfCareChanged
+from carecoord.events.care import (
+    ClientDischarged,
+    ClientReadmitted,
+    DischargeReason,
+    LevelOfCare,
+    LevelOfCareChanged,
+)
+from carecoord.events.envelope import type_name
 from carecoord.graphql import (
+    care,  # noqa: F401  (registers the GraphQL `DischargeReason` enum)
     log_pages,
     periods,
     therapy,  # noqa: F401  (registers the GraphQL `LevelOfCare` enum)
@@ -81,6 +92,74 @@ async def stints_shown(
     return rows
 
 
+@strawberry.type(
+    description=(
+        "A treatment episode (FHIR Encounter with its hospitalization): from the enrolment or"
+        " a readmission to the discharge that ended it."
+    )
+)
+class TreatmentEpisode:
+    admitted_at: datetime
+    readmission: bool = strawberry.field(description="Begun by a readmission.")
+    discharged_at: datetime | None = strawberry.field(description="Null while it lasts.")
+    reason: DischargeReason | None = strawberry.field(description="Why it ended.")
+    level: LevelOfCare | None = strawberry.field(description="The level of care it ended at.")
+    note: str | None = strawberry.field(
+        description="The discharge note; null where withheld: its writer reads more of the"
+        " record than you do."
+    )
+    withheld: list[str] = strawberry.field(
+        description="`note` where it is withheld from you (docs/access.md), else empty."
+    )
+    discharged_by: str | None
+    position: int = strawberry.field(description="Of its latest entry.")
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> TreatmentEpisode:
+        return cls(**row)
+
+
+async def episodes_shown(
+    ctx: RequestContext, client_id: UUID, grant: Grant
+) -> list[dict[str, Any]]:
+    """A client's treatment episodes, oldest first, as ``grant`` shows them: a discharge
+    note its writer's role tells more in than the grant shows is null. At most ``MAX_ROWS``
+    enrolments, discharges and readmissions."""
+    found = await timeline.episode_steps(
+        ctx.platform.reads, client_id, ctx.shown(grant), log_pages.MAX_ROWS + 1
+    )
+    steps = at_most_rows(found, ("clientId", "clientId"))
+    reader = ctx.reader().id
+    episodes: list[dict[str, Any]] = []
+    for step in steps:
+        facts = step["facts"]
+        if step["type"] != type_name(ClientDischarged):
+            readmission = step["type"] == type_name(ClientReadmitted)
+            episodes.append(
+                {
+                    "admitted_at": step["occurred_at"], "readmission": readmission,
+                    "discharged_at": None, "reason": None, "level": None, "note": None,
+                    "withheld": [], "discharged_by": None, "position": step["position"],
+                }
+            )  # fmt: skip
+        elif episodes:
+            gone = withheld(
+                ClientDischarged.free_text, grant, step["actor_role"], step["actor_id"], reader
+            )
+            shown = without(facts, gone)
+            level = facts.get("level")
+            episodes[-1].update(
+                discharged_at=step["occurred_at"],
+                reason=DischargeReason(facts["reason"]),
+                level=None if level is None else LevelOfCare(level),
+                note=shown.get("note", ""),
+                withheld=gone,
+                discharged_by=step["actor_id"],
+                position=step["position"],
+            )
+    return episodes
+
+
 @strawberry.type
 class CareHistoryQuery:
     level_of_care_history = client_query(
@@ -90,5 +169,14 @@ class CareHistoryQuery:
         timeline.NAME,
         stints_shown,
         LevelOfCareStint.of,
+        kinds=lambda rows: [Kind.CARE] * len(rows),
+    )
+    treatment_episodes = client_query(
+        "A client's treatment episodes, oldest first; the last is current unless it has"
+        f" ended. At most {log_pages.MAX_ROWS} enrolments, discharges and readmissions,"
+        " refused past that.",
+        timeline.NAME,
+        episodes_shown,
+        TreatmentEpisode.of,
         kinds=lambda rows: [Kind.CARE] * len(rows),
     )

@@ -16,7 +16,12 @@ from psycopg import AsyncConnection, pq, sql
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Kind
-from carecoord.events.care import LevelOfCareChanged
+from carecoord.events.care import (
+    ClientDischarged,
+    ClientEnrolled,
+    ClientReadmitted,
+    LevelOfCareChanged,
+)
 from carecoord.events.envelope import CareEvent, type_name
 from carecoord.events.positioned import Positioned
 from carecoord.projections.generations import Copied, generation_ddl, generation_table
@@ -206,15 +211,48 @@ async def level_of_care_stints(
     limit: int | None = None,
 ) -> list[Stint]:
     """A client's levels of care in clinical order, those ``shown`` allows (those that
-    began from ``occurred_from``, before ``occurred_to``, each ending where the next began,
-    in the period or not); the first ``limit`` (all when None)."""
+    began from ``occurred_from``, before ``occurred_to``, each ending where the next began
+    or the client was discharged, in the period or not); the first ``limit`` (all when
+    None)."""
     readable, params = shown.where()
     period, bounds = in_period("occurred_at", occurred_from, occurred_to)
     query = sql.SQL(
-        "SELECT * FROM (SELECT position, occurred_at, actor_id, actor_role, facts,"
+        "SELECT position, occurred_at, actor_id, actor_role, facts, until FROM"
+        " (SELECT position, occurred_at, actor_id, actor_role, facts, type,"
         " lead(occurred_at) OVER (ORDER BY occurred_at, position) AS until"
-        " FROM {} WHERE client_id = %s AND type = %s AND {}) stints"
-        " WHERE {} ORDER BY occurred_at, position LIMIT %s"
+        " FROM {} WHERE client_id = %s AND type = ANY(%s) AND {}) stints"
+        " WHERE type = %s AND {} ORDER BY occurred_at, position LIMIT %s"
     ).format(sql.Identifier(NAME), readable, period)
-    params = [client_id, type_name(LevelOfCareChanged), *params, *bounds, limit]
+    changed = type_name(LevelOfCareChanged)
+    ending = [changed, type_name(ClientDischarged)]
+    params = [client_id, ending, *params, changed, *bounds, limit]
     return await fetch(pool, Stint, query, params)
+
+
+class EpisodeStep(TypedDict):
+    """An enrolment, discharge or readmission: where a treatment episode begins or ends."""
+
+    position: int
+    type: str
+    occurred_at: datetime
+    actor_id: str
+    actor_role: str
+    facts: dict[str, Any]
+
+
+EPISODE_STEPS = (ClientEnrolled, ClientDischarged, ClientReadmitted)
+
+
+async def episode_steps(
+    pool: AsyncConnectionPool, client_id: UUID, shown: Shown, limit: int | None = None
+) -> list[EpisodeStep]:
+    """A client's enrolment, discharges and readmissions in clinical order, those ``shown``
+    allows; the first ``limit`` (all when None)."""
+    readable, params = shown.where()
+    query = sql.SQL(
+        "SELECT position, type, occurred_at, actor_id, actor_role, facts FROM {}"
+        " WHERE client_id = %s AND type = ANY(%s) AND {}"
+        " ORDER BY occurred_at, position LIMIT %s"
+    ).format(sql.Identifier(NAME), readable)
+    types = [type_name(t) for t in EPISODE_STEPS]
+    return await fetch(pool, EpisodeStep, query, [client_id, types, *params, limit])
