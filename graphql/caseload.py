@@ -2,9 +2,11 @@
 first, and a live feed of new alerts for those clients.
 
 The caseload is one set-based statement over the read models, whatever its size
-(``projections/caseload.py``); each client's fields are then shown only as far as the
-reader's grant on that client allows (``ctx.gate.readable_on_team``), and each client read is
-logged once.
+(``projections/caseload.py``), ranked by what the reader's role is shown on each client's
+team and answered a page at a time: a program-wide team of thousands came back whole, its
+access decided and logged client by client, in one multi-megabyte answer. Only a page's
+clients are decided (``ctx.gate.readable_on_team``), shown as far as the reader's grant on
+each allows, and logged once each.
 """
 
 from __future__ import annotations
@@ -12,22 +14,57 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
 
-from carecoord.events import Kind
+from carecoord.events import Kind, Role
+from carecoord.events.access import Basis
+from carecoord.graphql import log_pages
 from carecoord.graphql.alerts import Alert, notes_shown, shown_alerts
 from carecoord.graphql.context import After, RequestContext
 from carecoord.graphql.declared import listing_query
+from carecoord.graphql.log_pages import LogOrder, paged
+from carecoord.graphql.page_info import PageInfo
 from carecoord.projections import alerts, caseload
 from carecoord.services.kernel.caseload import CASELOAD_RULES, Attention, reasons, urgency
-from carecoord.services.kernel.policy import ON_CARE_TEAM, Grant, Listing
+from carecoord.services.kernel.policy import (
+    ON_CARE_TEAM,
+    Grant,
+    Listing,
+    program_policy,
+    team_visibility,
+)
 
 ALERTS_PAGE = 200
 """Alerts read at a time by a caseload feed catching up (from ``after: 0``, every open one)."""
+
+MAX_CLIENTS = 500
+"""The most clients one page of a caseload answers."""
+
+First = Annotated[
+    int,
+    strawberry.argument(
+        description=f"A page of at most this many clients (1 to {MAX_CLIENTS}), the next"
+        " after pageInfo.endCursor."
+    ),
+]
+
+
+def _place(text: str) -> int:
+    """A client's place in the order a cursor was made in: never below the first."""
+    value = int(text)
+    if not 0 <= value < 2**31:
+        raise ValueError(text)
+    return value
+
+
+ORDER = LogOrder("myCaseload", ("place", "client_id"), (_place, UUID))
+"""A cursor holds the last client of its page and the place it held, no clinical content: the
+next page goes on after that client where they are now in the order (a client who left the
+caseload meanwhile, at the place they held)."""
 
 
 @strawberry.type(description="One client of your caseload; a null field is outside your access.")
@@ -56,9 +93,10 @@ class CaseloadClient:
     next_session_at: datetime | None
 
 
-@strawberry.type(description="Your clients, most in need of attention first.")
+@strawberry.type(description="Your clients, most in need of attention first, a page at a time.")
 class Caseload:
     clients: list[CaseloadClient]
+    page_info: PageInfo
     rules_version: str = strawberry.field(description="The attention rules that ordered it.")
     check_in_every_days: int
     missed_window_days: int
@@ -128,7 +166,17 @@ def sort_key(client: CaseloadClient) -> tuple[Any, ...]:
     )
 
 
-async def members_caseload(ctx: RequestContext) -> Caseload:
+def on_team(row: caseload.Line, role: Role) -> Grant:
+    """What ``role`` is shown on the team of the client of ``row``, before the gate decides:
+    the order ranks only what the reader is shown (a consent widens a team grant by notes
+    alone, which no caseload field holds)."""
+    seen = team_visibility(role, program_policy(row["program"]))
+    return Grant(Basis.CARE_TEAM, frozenset() if seen is None else seen.kinds)
+
+
+async def members_caseload(
+    ctx: RequestContext, first: First = 100, after: log_pages.After = None
+) -> Caseload:
     reader = ctx.reader()
     rules = CASELOAD_RULES
     today = ctx.platform.medication.day_of(datetime.now(UTC))
@@ -143,10 +191,24 @@ async def members_caseload(ctx: RequestContext) -> Caseload:
         # What the role shows on any team (a consent widens a peer supporter's to no orders).
         alert_rules=ctx.platform.alert_rules.shown_to(ON_CARE_TEAM[reader.role].kinds),
     )
+    ranked = sorted(rows, key=lambda r: sort_key(entry(r, on_team(r, reader.role))[0]))
+    places = {r["client_id"]: place for place, r in enumerate(ranked)}
+
+    async def read(key: tuple[Any, ...] | None, limit: int) -> list[dict[str, Any]]:
+        start = 0
+        if key is not None:
+            place, client_id = key
+            start = places[client_id] + 1 if client_id in places else place
+        return [
+            {"place": place, "client_id": r["client_id"], "row": r}
+            for place, r in enumerate(ranked[start : start + limit], start)
+        ]
+
+    page, page_info = await paged(ORDER, first, after, read, most=MAX_CLIENTS, unit="clients")
     granted = await ctx.gate.readable_on_team(
-        (r["client_id"] for r in rows), operation="myCaseload"
+        (p["client_id"] for p in page), operation="myCaseload"
     )
-    shown = [entry(r, granted[r["client_id"]]) for r in rows if r["client_id"] in granted]
+    shown = [entry(p["row"], granted[p["client_id"]]) for p in page if p["client_id"] in granted]
     await asyncio.gather(
         *(
             ctx.gate.record_read(
@@ -156,7 +218,8 @@ async def members_caseload(ctx: RequestContext) -> Caseload:
         )
     )
     return Caseload(
-        clients=sorted((c for c, _ in shown), key=sort_key),
+        clients=[c for c, _ in shown],
+        page_info=page_info,
         rules_version=rules.version,
         check_in_every_days=rules.check_in_every.days,
         missed_window_days=rules.missed_window.days,
@@ -166,7 +229,8 @@ async def members_caseload(ctx: RequestContext) -> Caseload:
 @strawberry.type
 class CaseloadQuery:
     my_caseload = listing_query(
-        "Your clients (care team now), most in need of attention first.",
+        "Your clients (care team now), most in need of attention first, a page at a time:"
+        " `first` clients, the next after pageInfo.endCursor.",
         Listing.CASELOAD,
         members_caseload,
         *caseload.MODELS,
