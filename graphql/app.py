@@ -60,6 +60,7 @@ from carecoord.graphql.schema import build_schema
 from carecoord.graphql.sockets_per_user import CLOSE_CODE as SOCKETS_CLOSE_CODE
 from carecoord.graphql.sockets_per_user import Held, SocketsPerUser
 from carecoord.graphql.status import health as health_body
+from carecoord.graphql.status import pools
 from carecoord.services.infrastructure.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from carecoord.services.infrastructure.open_sockets import OpenSockets
 from carecoord.services.kernel.errors import DomainError, Unauthenticated
@@ -582,7 +583,9 @@ def monitoring_routes(platform: Platform) -> list[Route]:
         return JSONResponse(body, status_code=503 if down else 200)
 
     async def metrics(_: Request) -> Response:
-        text = await platform.metrics.exposition(platform.store, platform.pool, platform.liveness)
+        text = await platform.metrics.exposition(
+            platform.store, platform.pool, platform.liveness, pools(platform)
+        )
         return Response(text, media_type=METRICS_CONTENT_TYPE)
 
     return [Route("/health", health), Route("/metrics", metrics)]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import strawberry
 from psycopg import AsyncConnection
+from psycopg_pool.base import BasePool
 from strawberry.types import Info
 
 from carecoord.graphql.context import RequestContext
@@ -13,13 +15,28 @@ from carecoord.projections import versions
 from carecoord.projections.models import READ_MODELS
 from carecoord.projections.projector import version
 from carecoord.services.infrastructure import database_probe, parked, positions
-from carecoord.services.infrastructure.database_probe import Reach
+from carecoord.services.infrastructure.database_probe import PoolUse, Reach
 from carecoord.services.platform import Platform
 
 DATABASE_ANSWER_SECONDS = 2.0
 """How long ``/health`` waits for the database, all of its reading included, before it
 answers ``busy`` or ``unavailable``."""
 PAST_HEAD = "POSITION_PAST_HEAD"
+PROCESS_POOL = "process"
+"""The label of the pool the projector, the relay, the access log, subscriptions and
+``/health`` itself use."""
+
+
+def pools(platform: Platform) -> dict[str, BasePool]:
+    """Every connection pool of the process, by the label ``/health`` and ``/metrics`` name it
+    by: the process's, the API's bound reads on the primary (``requests``) and the
+    replica's where the process has them, and the event store's (its writer's)."""
+    found: dict[str, BasePool] = {PROCESS_POOL: platform.pool}
+    for label, pool in (("requests", platform.requests), ("replica", platform.replica)):
+        if pool is not None:
+            found[label] = pool
+    found["store"] = platform.store.pool
+    return found
 
 
 @strawberry.type
@@ -91,29 +108,44 @@ async def health(platform: Platform) -> dict[str, object]:
     process has been failing for ``loop_stuck_seconds`` (listed in ``stuckLoops``). Within
     ``DATABASE_ANSWER_SECONDS`` whatever the database does
     (``services/infrastructure/database_probe.py``): ``degraded`` with ``busy: ["database"]``
-    and the pool's use when the server answers but every pooled connection is taken (a
-    process serving long requests, not one to restart), and ``unavailable`` with
-    ``unreachable: ["database"]`` when the server does not answer. Those two carry no
-    positions: reading them is what could not be done in time.
+    when the server answers but a pool of the process hands out no connection in time (a
+    process serving long requests, not one to restart), ``busyPools`` naming each such pool
+    by its label (``pools``), and ``unavailable`` with ``unreachable: ["database"]`` when
+    the server does not answer. With the process's own pool taken, or the server silent,
+    there are no positions: reading them is what could not be done in time. ``pools`` holds
+    each pool's use, ``pool`` the process's when the positions were not read.
     """
-    reading = await database_probe.read_or_probe(
-        platform.pool,
-        platform.database_url,
-        lambda conn: read_status(platform, conn),
-        DATABASE_ANSWER_SECONDS,
+    every = pools(platform)
+    others = {label: pool for label, pool in every.items() if label != PROCESS_POOL}
+    reading, busy_pools = await asyncio.gather(
+        database_probe.read_or_probe(
+            platform.pool,
+            platform.database_url,
+            lambda conn: read_status(platform, conn),
+            DATABASE_ANSWER_SECONDS,
+        ),
+        database_probe.taken(others, DATABASE_ANSWER_SECONDS / 2),
     )
+    if reading.reach is Reach.BUSY:
+        busy_pools.insert(0, PROCESS_POOL)
+    use = {label: PoolUse.of(pool).report() for label, pool in every.items()}
+    taken = {"busy": ["database"], "busyPools": busy_pools} if busy_pools else {}
+    if reading.reach is Reach.UNREACHABLE:
+        taken = {"unreachable": ["database"]}  # a pool is taken or not: no server to ask
     status = reading.value
     if status is None:
-        busy = reading.reach is Reach.BUSY
         return {
-            "status": "degraded" if busy else "unavailable",
-            ("busy" if busy else "unreachable"): ["database"],
+            "status": "degraded" if reading.reach is Reach.BUSY else "unavailable",
+            **taken,
             "pool": reading.pool.report(),
+            "pools": use,
             "stuckLoops": platform.liveness.stuck(),
             "loops": platform.liveness.report(),
         }
     return {
-        "status": status.status,
+        "status": "degraded" if taken else status.status,
+        **taken,
+        "pools": use,
         "storePosition": status.store_position,
         "followers": {
             f.name: {"position": f.position, "lag": f.lag, "parked": f.parked}

@@ -11,6 +11,11 @@ database is up); refused or silent, the database is unreachable. A pool with eve
 connection out and requests already queued for one goes to the own connection at once:
 the health probe would only queue behind them.
 
+A process holds other pools beside that one (the API's bound reads on the primary, the
+replica's, the event store's writer), each of which can be taken while it answers: ``taken``
+asks each for a connection within the bound, so an exhausted read pool is busy, where only
+the process's pool was looked at and the API read healthy while its every read waited.
+
 Every wait is bounded, the statements included: a query cancelled by asyncio makes psycopg
 send the server a cancel and wait up to 10 s for it, so the work runs as a task of its own
 that the answer does not wait for once the bound has passed (``within``); it ends by
@@ -22,14 +27,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 import psycopg
 from psycopg import AsyncConnection
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
+from psycopg_pool.base import BasePool
 
 from carecoord.services.infrastructure.liveness import error_code
 
@@ -71,7 +77,7 @@ class PoolUse:
     """Requests queued for a connection."""
 
     @classmethod
-    def of(cls, pool: AsyncConnectionPool) -> PoolUse:
+    def of(cls, pool: BasePool) -> PoolUse:
         stats = pool.get_stats()
         return cls(
             size=stats.get("pool_size", 0),
@@ -192,3 +198,35 @@ async def server_answers(database_url: str, seconds: float) -> bool:
     except (psycopg.Error, OSError, TimeoutError):
         return False
     return True
+
+
+async def taken(pools: Mapping[str, BasePool], seconds: float) -> list[str]:
+    """The labels of ``pools`` that handed out no connection within ``seconds``, as a
+    request asking then would have waited: every connection out on long work, or requests
+    already queued for one (then at once: the ask would only queue behind them)."""
+
+    async def checked_out(pool: BasePool) -> None:
+        if isinstance(pool, AsyncConnectionPool):
+            async with pool.connection(timeout=seconds):
+                return
+        assert isinstance(pool, ConnectionPool)
+        await asyncio.to_thread(_check_out, pool, seconds)
+
+    async def one(pool: BasePool) -> bool:
+        use = PoolUse.of(pool)
+        if use.exhausted and use.waiting:
+            return True
+        try:
+            await within(checked_out(pool), seconds)
+        except (psycopg.Error, PoolTimeout, TimeoutError):
+            return True
+        return False
+
+    found = await asyncio.gather(*(one(pool) for pool in pools.values()))
+    return [label for label, busy in zip(pools, found, strict=True) if busy]
+
+
+def _check_out(pool: ConnectionPool, seconds: float) -> None:
+    """A connection of a pool the library's threads use, had and given back."""
+    with pool.connection(timeout=seconds):
+        return

@@ -8,7 +8,9 @@ events and this process's loops, so every process reports the same lag whichever
 scraped. That reading is bounded (``DATABASE_READ_SECONDS``): with every pooled connection
 out, or a database that does not answer, a scrape still answers within it with the loops and
 the counters, the positions as last read, and ``carecoord_metrics_database_read`` at 0, so a
-scraper's timeout does not turn a busy process into a missing one. Each platform has a
+scraper's timeout does not turn a busy process into a missing one. The use of each pool of
+the process (``carecoord_db_pool_*``, by the pool's label) is read from the pools themselves,
+busy or not. Each platform has a
 registry of its own (no process-wide state): tests run several platforms in one process.
 
 Labels are bounded by the code, never by what a client sends: a command is named by the
@@ -36,11 +38,12 @@ from prometheus_client import (
     generate_latest,
 )
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from psycopg_pool.base import BasePool
 
 from carecoord.events.envelope import type_name
 from carecoord.events.positioned import Positioned
 from carecoord.services.infrastructure import parked, positions
-from carecoord.services.infrastructure.database_probe import within
+from carecoord.services.infrastructure.database_probe import PoolUse, within
 from carecoord.services.infrastructure.liveness import Liveness, error_code
 from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.errors import DomainError
@@ -148,6 +151,20 @@ class Metrics:
             " those gauges then hold what the last successful scrape read.",
             registry=registry,
         )
+        self.pool_use = {
+            key: Gauge(
+                f"carecoord_db_pool_{name}",
+                f"{what}, by pool (process, requests, replica, store).",
+                ["pool"],
+                registry=registry,
+            )
+            for key, name, what in (
+                ("size", "connections", "Connections each pool holds (out, idle or opening)"),
+                ("max", "max_connections", "The most connections each pool opens"),
+                ("available", "available_connections", "Idle connections ready to hand out"),
+                ("waiting", "waiting_requests", "Requests queued for a connection"),
+            )
+        }
         self.scrape_seconds = Gauge(
             "carecoord_metrics_refresh_seconds",
             "How long reading the positions for this scrape took.",
@@ -184,10 +201,15 @@ class Metrics:
     # --- gauges, read at each scrape ------------------------------------------------------
 
     async def refresh(
-        self, store: EventStore, pool: AsyncConnectionPool, liveness: Liveness
+        self,
+        store: EventStore,
+        pool: AsyncConnectionPool,
+        liveness: Liveness,
+        pools: Mapping[str, BasePool],
     ) -> None:
         """Read the store's head, the followers' positions and parked events (within
-        ``DATABASE_READ_SECONDS``, on one pooled connection), and the loops."""
+        ``DATABASE_READ_SECONDS``, on ``pool``), the loops, and the use of each of ``pools``
+        by its label."""
         started = time.perf_counter()
 
         async def read() -> tuple[int, dict[str, int], dict[str, int]]:
@@ -214,11 +236,18 @@ class Metrics:
         for name, state in liveness.loops.items():
             self.loop_stuck.labels(name).set(int(state.stuck(now, liveness.stuck_after)))
             self.loop_progress.labels(name).set(state.last_progress or 0)
+        for label, each in pools.items():
+            for key, value in PoolUse.of(each).report().items():
+                self.pool_use[key].labels(label).set(value)
         self.scrape_seconds.set(time.perf_counter() - started)
 
     async def exposition(
-        self, store: EventStore, pool: AsyncConnectionPool, liveness: Liveness
+        self,
+        store: EventStore,
+        pool: AsyncConnectionPool,
+        liveness: Liveness,
+        pools: Mapping[str, BasePool],
     ) -> bytes:
         """The text a scrape gets, gauges refreshed first."""
-        await self.refresh(store, pool, liveness)
+        await self.refresh(store, pool, liveness, pools)
         return generate_latest(self.registry)

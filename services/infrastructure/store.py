@@ -22,6 +22,7 @@ from eventsourcing.persistence import Mapper, Recording, StoredEvent
 from eventsourcing.utils import get_topic
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool
 
 from carecoord.events import CareEvent, catalog
 from carecoord.events.envelope import type_name
@@ -365,10 +366,15 @@ class EventStore(Application[UUID]):
         row = await cur.fetchone()
         return int(row[0] or 0) if row else 0
 
+    @property
+    def pool(self) -> ConnectionPool:
+        """The library's pool, the one the command bus's writer saves on."""
+        return cast("ConnectionPool", self.recorder.datastore.pool)  # type: ignore[attr-defined]
+
     def drop_dead_connections(self) -> None:
         """Check the pooled connections at once (after the database went away), so no
         command finds a dead one."""
-        self.recorder.datastore.pool.check()  # type: ignore[attr-defined]
+        self.pool.check()
 
     @property
     def channel(self) -> str:

@@ -15,9 +15,9 @@ import psycopg
 from conftest import fresh_database
 from psycopg import AsyncConnection
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
-from carecoord.services.infrastructure.database_probe import Reach, read_or_probe
+from carecoord.services.infrastructure.database_probe import Reach, read_or_probe, taken
 from carecoord.services.runtime.bootstrap import Servers
 
 BOUND = 2.0
@@ -92,6 +92,27 @@ async def test_a_pool_with_every_connection_out_is_busy(servers: Servers) -> Non
     assert reach is Reach.BUSY
     assert queued_reach is Reach.BUSY
     assert queued_took < BOUND / 2
+
+
+async def test_each_pool_that_hands_out_no_connection_is_named(servers: Servers) -> None:
+    """The process's other pools, async (the API's reads) and the library's threaded one
+    (the store's writer), each asked for a connection within the bound."""
+    with fresh_database(servers.database_url) as url:
+        store = ConnectionPool(url, min_size=1, max_size=1, open=False)
+        store.open(wait=True, timeout=10)
+        try:
+            async with opened(url, 2) as reads, opened(url, 2) as replica:
+                pools = {"requests": reads, "replica": replica, "store": store}
+                assert await taken(pools, BOUND / 2) == []
+                async with all_out(reads):
+                    started = time.monotonic()
+                    assert await taken(pools, BOUND / 2) == ["requests"]
+                    assert time.monotonic() - started < BOUND / 2 + SLACK
+                    with store.connection(timeout=10):
+                        assert await taken(pools, BOUND / 2) == ["requests", "store"]
+                assert await taken(pools, BOUND / 2) == []
+        finally:
+            store.close()
 
 
 async def select_one_from(pool: AsyncConnectionPool) -> int:
