@@ -22,7 +22,11 @@ from strawberry.types import Info
 
 from carecoord.events import Kind, Role
 from carecoord.events.access import Basis
-from carecoord.graphql import log_pages
+from carecoord.events.care import DischargeReason
+from carecoord.graphql import (
+    care,  # noqa: F401  (registers the GraphQL `DischargeReason` enum)
+    log_pages,
+)
 from carecoord.graphql.alerts import Alert, notes_shown, shown_alerts
 from carecoord.graphql.context import After, RequestContext
 from carecoord.graphql.declared import listing_query
@@ -91,6 +95,14 @@ class CaseloadClient:
     check_in_overdue: bool | None
     upcoming_sessions: int | None
     next_session_at: datetime | None
+    discharged_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the client was discharged, while they are (treatmentEpisodes);"
+        " null while they are in treatment.",
+    )
+    discharge_reason: DischargeReason | None = strawberry.field(
+        default=None, description="Why, while they are discharged."
+    )
 
 
 @strawberry.type(description="Your clients, most in need of attention first, a page at a time.")
@@ -127,6 +139,7 @@ def entry(row: caseload.Line, grant: Grant) -> tuple[CaseloadClient, list[Kind]]
         )
         if given
     ]
+    reason = row["discharge_reason"]
     client = CaseloadClient(
         client_id=row["client_id"],
         display_name=row["display_name"],
@@ -143,6 +156,8 @@ def entry(row: caseload.Line, grant: Grant) -> tuple[CaseloadClient, list[Kind]]
         check_in_overdue=seen.check_in_overdue,
         upcoming_sessions=row["upcoming"] if sessions_seen else None,
         next_session_at=seen.next_session_at,
+        discharged_at=row["discharged_at"],
+        discharge_reason=None if reason is None else DischargeReason(reason),
     )
     return client, kinds
 

@@ -2,8 +2,8 @@
 
 It has no table of its own. It starts from the care team (the clients whose team the member
 is on now, in the role they act in) and joins what needs attention: open alerts, doses taken
-and missed, the last check-in and the sessions booked. Which of those a reader is shown is
-the API's decision, client by client.
+and missed, the last check-in and the sessions booked, and whether the client is discharged.
+Which of those a reader is shown is the API's decision, client by client.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ CHECKED_IN = ["checkins.CheckInRecorded", "checkins.InstrumentScored"]
 note alone has no point in the check-in series)."""
 IN_ERROR = "checkins.CheckInEnteredInError"
 """A correction: the check-in or instrument it names is no one's last check-in."""
+EPISODE_STEPS = ["care.ClientDischarged", "care.ClientReadmitted"]
+"""The latest of these says whether the client is discharged now."""
 SESSION_CLOSED = [
     "therapy.SessionAttended",
     "therapy.SessionNoShow",
@@ -52,6 +54,9 @@ class Line(TypedDict):
     check_in_due: datetime
     upcoming: int
     next_session: datetime | None
+    discharged_at: datetime | None
+    """When the client's episode ended, while they are discharged (None: in treatment)."""
+    discharge_reason: str | None
 
 
 _CASELOAD = sql.SQL(
@@ -65,6 +70,12 @@ enrolled AS (
            t.facts->>'program' AS program, t.occurred_at AS enrolled_at
     FROM {timeline} t JOIN mine USING (client_id)
     WHERE t.type = 'care.ClientEnrolled' ORDER BY t.client_id, t.position),
+episode AS (
+    SELECT DISTINCT ON (t.client_id) t.client_id, t.type, t.occurred_at,
+           t.facts->>'reason' AS reason
+    FROM {timeline} t JOIN mine USING (client_id)
+    WHERE t.type IN ({episode_steps})
+    ORDER BY t.client_id, t.occurred_at DESC, t.position DESC),
 alerting AS (
     SELECT a.client_id, count(*) AS open_alerts,
            (array_agg(a.severity ORDER BY array_position(%(severities)s::text[], a.severity)))[1]
@@ -114,11 +125,14 @@ SELECT m.client_id, m.since, e.display_name, e.program,
        coalesce(x.consecutive, 0) AS consecutive_missed, coalesce(x.recent, 0) AS recent_missed,
        k.last_dose_day, c.last_check_in,
        coalesce(c.last_check_in, e.enrolled_at, m.since) + %(every)s AS check_in_due,
-       coalesce(b.upcoming, 0) AS upcoming, b.next_session
+       coalesce(b.upcoming, 0) AS upcoming, b.next_session,
+       CASE WHEN p.type = {discharged} THEN p.occurred_at END AS discharged_at,
+       CASE WHEN p.type = {discharged} THEN p.reason END AS discharge_reason
 FROM mine m
 LEFT JOIN enrolled e USING (client_id) LEFT JOIN alerting a USING (client_id)
 LEFT JOIN taken k USING (client_id) LEFT JOIN missing x USING (client_id)
-LEFT JOIN checked c USING (client_id) LEFT JOIN booked b USING (client_id)"""
+LEFT JOIN checked c USING (client_id) LEFT JOIN booked b USING (client_id)
+LEFT JOIN episode p USING (client_id)"""
 ).format(
     care_team=sql.Identifier(careteam.NAME),
     timeline=sql.Identifier(timeline.NAME),
@@ -129,6 +143,8 @@ LEFT JOIN checked c USING (client_id) LEFT JOIN booked b USING (client_id)"""
     # Written out, so the planner reads the timeline's partial index for them.
     checked_in=sql.SQL(", ").join(map(sql.Literal, CHECKED_IN)),
     in_error=sql.Literal(IN_ERROR),
+    episode_steps=sql.SQL(", ").join(map(sql.Literal, EPISODE_STEPS)),
+    discharged=sql.Literal(EPISODE_STEPS[0]),
 )
 
 

@@ -26,7 +26,11 @@ EPISODES = """query($id: UUID!, $atLeast: Int) { treatmentEpisodes(clientId: $id
   dischargedBy } }"""
 STINTS = """query($id: UUID!, $atLeast: Int) {
   levelOfCareHistory(clientId: $id, atLeast: $atLeast) { level since until } }"""
+CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
+  clients { clientId dischargedAt dischargeReason } } }"""
 PEER = "peer-discharge"
+OWN_NURSE = "nurse-discharge"
+"""A nurse on this client's team alone: their caseload is this client."""
 NOTE = "left after a dispute at the window; naloxone kit given"
 
 
@@ -42,6 +46,15 @@ async def read(clinic: Clinic, query: str, role: Role, user: str) -> Any:
     return result
 
 
+async def caseload_line(clinic: Clinic) -> Any:
+    data = await clinic.api.ok(
+        CASELOAD, {"atLeast": clinic.position}, role=Role.NURSE, user=OWN_NURSE
+    )
+    [line] = data["myCaseload"]["clients"]
+    assert line["clientId"] == clinic.client_id
+    return line
+
+
 async def refused_unrecorded(clinic: Clinic, query: str, role: Role, **given: Any) -> Any:
     """The refusal of ``query`` as ``role``, having recorded nothing."""
     before = await head(clinic.api)
@@ -52,6 +65,7 @@ async def refused_unrecorded(clinic: Clinic, query: str, role: Role, **given: An
 
 async def test_a_client_is_discharged_and_readmitted(api: Api, today: date) -> None:
     clinic = await Clinic.enroll(api, "Dana P.")
+    await api.join_care_team(clinic.client_id, Role.NURSE, OWN_NURSE)
     clinic.position = await api.join_care_team(clinic.client_id, Role.PEER_SUPPORTER, PEER)
     await clinic.doctor(LEVEL, level="OUTPATIENT")
     started = today - timedelta(days=3)
@@ -94,6 +108,10 @@ async def test_a_client_is_discharged_and_readmitted(api: Api, today: date) -> N
     assert (peered["note"], peered["withheld"]) == (None, ["note"])
     [stint] = await read(clinic, STINTS, Role.NURSE, "nurse-kim")
     assert (stint["level"], stint["until"]) == ("OUTPATIENT", discharged_at)
+    line = await caseload_line(clinic)
+    assert (line["dischargedAt"], line["dischargeReason"]) == (
+        discharged_at, "LEFT_AGAINST_ADVICE",
+    )  # fmt: skip
     summaries = [n["summary"] for n in (await clinic.read(TIMELINE))["nodes"]]
     assert "Discharged: left_against_advice" in summaries
 
@@ -111,6 +129,8 @@ async def test_a_client_is_discharged_and_readmitted(api: Api, today: date) -> N
     first, second = await read(clinic, EPISODES, Role.NURSE, "nurse-kim")
     assert first["dischargedAt"] == discharged_at
     assert (second["readmission"], second["dischargedAt"], second["reason"]) == (True, None, None)
+    line = await caseload_line(clinic)
+    assert (line["dischargedAt"], line["dischargeReason"]) == (None, None)
     assert "Readmitted to OTP" in [n["summary"] for n in (await clinic.read(TIMELINE))["nodes"]]
     not_discharged = await refused_unrecorded(clinic, READMIT, Role.PRESCRIBER)
     assert not_discharged["rule"] == "not-discharged"
