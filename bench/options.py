@@ -17,12 +17,12 @@ from carecoord.bench.usage import Processes
 PARTS = ("reads", "freshness", "commands", "rebuild", "scale", "scaleout")
 
 FULL_READ_RATES = (
-    25, 50, 75, 100, 125, 150, 175, 200, 250, 300, 350, 400, 450, 500, 600, 700, 800
+    25, 50, 75, 100, 125, 150, 175, 200, 250, 300, 350, 400, 450, 500, 550, 600, 650, 700, 800
 )  # fmt: skip
-"""Steps of a quarter or less up to 300/s and a fifth or less above, where the servers
-compared here give out (between 150 and 300/s on one machine, between 400 and 600/s on a
-faster one): with 150 -> 200 -> 300, a server holding 240/s counted as 200, and the ratio
-moved by a step."""
+"""Steps of a quarter or less up to 300/s and a sixth or less from there to 700/s, where the
+servers compared here give out (between 150 and 300/s on one machine, between 350 and 600/s
+on a faster one): with 150 -> 200 -> 300, a server holding 240/s counted as 200, and with
+500 -> 600 one holding 580/s counted as 500; the ratio moved by a step."""
 QUICK_READ_RATES = (50, 100, 200, 400, 800)
 PUSH_RATES = (25, 50, 100, 200)
 READ_WORKERS = os.cpu_count() or 1
