@@ -7,7 +7,7 @@ nothing."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +21,8 @@ pytestmark = pytest.mark.shared_platform
 DISCHARGE = mutation("DischargeClientInput", "dischargeClient")
 READMIT = mutation("ReadmitClientInput", "readmitClient")
 LEVEL = mutation("ChangeLevelOfCareInput", "changeLevelOfCare")
+GUEST = mutation("GuestDosingInput", "arrangeGuestDosing")
+SCHEDULE = mutation("ScheduleSessionInput", "scheduleSession")
 EPISODES = """query($id: UUID!, $atLeast: Int) { treatmentEpisodes(clientId: $id,
   atLeast: $atLeast) { admittedAt readmission dischargedAt reason level note withheld
   dischargedBy } }"""
@@ -95,6 +97,20 @@ async def test_a_client_is_discharged_and_readmitted(api: Api, today: date) -> N
         assert (out["code"], out["field"], out["rule"]) == (
             "RULE_VIOLATION", "clientId", "client-discharged",
         )  # fmt: skip
+    stay = {"site": "Eastside OTP", "start": str(today), "end": str(today + timedelta(days=3))}
+    guest = await refused_unrecorded(clinic, GUEST, Role.NURSE, **stay)
+    assert (guest["field"], guest["rule"]) == ("clientId", "client-discharged")
+    booked = await clinic.api.gql(
+        SCHEDULE,
+        {"i": {"clientIds": [clinic.client_id], "modality": "CBT", "format": "INDIVIDUAL",
+               "scheduledFor": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+               "plannedMinutes": 50}},
+        role=Role.PRESCRIBER, user="dr-lee",
+    )  # fmt: skip
+    [error] = booked["errors"]
+    assert (error["extensions"]["field"], error["extensions"]["rule"]) == (
+        "clientIds", "client-discharged",
+    )  # fmt: skip
     again = await refused_unrecorded(clinic, DISCHARGE, Role.PRESCRIBER, reason="DECEASED")
     assert again["rule"] == "already-discharged"
 
