@@ -244,8 +244,10 @@ class TimelineQuery:
             raise await ctx.gate.refused_read(client_id, "clientTimeline", refusal)
         await ctx.caught_up(timeline.NAME, at_least)
         projected = await ctx.platform.progress.readable_position(timeline.NAME)
-        rows = await timeline.page(
+        rows = await ctx.platform.timeline_pages.page(
             ctx.platform.reads,
+            ctx.platform.progress,
+            projected,
             client_id,
             Shown.of(grant, ctx.reader().id),
             limit=first + 1,

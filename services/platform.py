@@ -14,6 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 from carecoord.projections.alerts import Raised
 from carecoord.projections.progress import Progress
 from carecoord.projections.timeline_feed import TimelineFeed
+from carecoord.projections.timeline_pages import TimelinePages
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.infrastructure.access_log import AccessLog
 from carecoord.services.infrastructure.coalesced import Coalesced
@@ -58,6 +59,8 @@ class Platform:
     """Care-team memberships the write gate confirmed since the view last changed."""
     grants: Grants = field(default_factory=Grants)
     """Read grants decided since the access views last changed."""
+    timeline_pages: TimelinePages = field(default_factory=TimelinePages)
+    """Timeline pages read since the timeline view last moved on."""
     raised_alerts: Raised = field(default_factory=Raised)
     """The alerts raised, as this process's caseload subscriptions read them together."""
     alert_rules: AlertRules = DEFAULT_ALERT_RULES
