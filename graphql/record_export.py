@@ -127,10 +127,11 @@ def period(recorded_from: datetime | None, recorded_to: datetime | None) -> Peri
 async def settle(ctx: RequestContext, within: Period) -> None:
     """Wait until every transaction storing events as the export is asked for has ended:
     one holding events stamped before the period's end, stored after the export read, would
-    be in neither this export nor the next (``EventStore.writers_done``). A period left open
-    has no end to settle."""
+    be in neither this export nor the next (``EventStore.writers_done``), on the API's bound
+    pool. A period left open has no end to settle."""
     if within.end is not None:
-        await asyncio.to_thread(ctx.platform.store.writers_done)
+        async with ctx.platform.primary_reads.connection() as conn:
+            await ctx.platform.store.writers_done_on(conn)
 
 
 def recorded(

@@ -6,8 +6,9 @@ before a period's end may be committed just after it. An export that read the st
 between held it no more than the next export, which starts at that end, so an auditor's
 consecutive exports missed it. So an export of a period first lets ``SETTLE`` pass since its
 end, by when every batch holding an event stamped in it has reached the store, then waits
-for every transaction storing events to end (``EventStore.writers_done``), however long its
-wait for the store's lock, before it reads.
+for every transaction storing events to end (``EventStore.writers_done``) before it reads:
+``audit export`` however long that takes, the API no longer than its statements' bound, then
+it answers to retry.
 """
 
 from __future__ import annotations

@@ -347,13 +347,23 @@ class EventStore(Application[UUID]):
         go at once). What they stored is in the next read. A writer starting later stamped
         its events no earlier than its batch began deciding (``projections/audit/settling.py``
         waits that out first)."""
+        with self.recorder.datastore.transaction(commit=False) as cur:  # type: ignore[attr-defined]
+            cur.execute(self._writers_done)
+
+    async def writers_done_on(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """``writers_done`` on a connection of the caller's: the API's, whose statements stop
+        at its timeout, so an export behind a writer that never commits is answered to
+        retry instead of hanging with its request."""
+        async with conn.transaction(force_rollback=True):
+            await conn.execute(self._writers_done)
+
+    @property
+    def _writers_done(self) -> sql.Composed:
         recorder = self.recorder
-        statement = _WRITERS_DONE.format(
+        return _WRITERS_DONE.format(
             sql.Identifier(recorder.datastore.schema),  # type: ignore[attr-defined]
             sql.Identifier(recorder.events_table_name),  # type: ignore[attr-defined]
         )
-        with recorder.datastore.transaction(commit=False) as cur:  # type: ignore[attr-defined]
-            cur.execute(statement)
 
     def last_position(self) -> int:
         return self.recorder.max_notification_id() or 0

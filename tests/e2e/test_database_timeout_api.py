@@ -23,6 +23,7 @@ from psycopg import sql
 
 from carecoord.events import Role
 from carecoord.projections import careteam, consents
+from carecoord.projections.audit import settling
 from carecoord.services.infrastructure.settings import Settings
 from support import Api, ago, mutation
 
@@ -169,3 +170,29 @@ async def test_an_access_log_read_behind_a_lock_is_answered_to_retry(api: Api, q
     assert timed_out(body), body
     assert took < ANSWERED_WITHIN, took
     assert not (await api.gql(query, variables, role=Role.AUDITOR, user="auditor-1")).get("errors")
+
+
+EXPORT = """query($id: UUID!, $to: DateTime) {
+  exportClientRecord(clientId: $id, recordedTo: $to) { events } }"""
+
+
+async def test_an_export_behind_a_writer_that_does_not_commit_is_answered_to_retry(
+    api: Api,
+) -> None:
+    """An export of a period waits for every transaction storing events to end: behind one
+    that never did (a process stopped holding the store's lock), it hung with its request."""
+    client_id = await enrolled(api)
+    recorder: Any = api.platform.store.recorder
+    table = sql.Identifier(recorder.datastore.schema, recorder.events_table_name)
+    asked = {"id": client_id, "to": ago(seconds=settling.SETTLE.total_seconds() + 5)}
+    async with await psycopg.AsyncConnection.connect(api.platform.database_url) as conn:
+        await conn.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(table))
+        started = time.monotonic()
+        body = await api.gql(EXPORT, asked, role=Role.AUDITOR, user="auditor-1")
+        took = time.monotonic() - started
+        await conn.rollback()
+
+    assert timed_out(body), body
+    assert took < ANSWERED_WITHIN, took
+    again = await api.ok(EXPORT, asked, role=Role.AUDITOR, user="auditor-1")
+    assert again["exportClientRecord"]["events"] == 0  # the client was recorded since
