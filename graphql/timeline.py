@@ -269,11 +269,15 @@ class TimelineQuery:
             kinds=(r["kind"] for r in page),
             count=len(page),
         )
+        kept = ctx.platform.timeline_pages
+
+        def edge(row: timeline.Entry) -> TimelineEdge:
+            node = TimelineEntry.of(row, text, restated)
+            return TimelineEdge(cursor=cursor_of(row, client), node=node)
+
         return TimelineConnection(
-            edges=[
-                TimelineEdge(cursor=cursor_of(r, client), node=TimelineEntry.of(r, text, restated))
-                for r in page
-            ],
+            # A goal's words a progress step restates are the goals view's, read anew.
+            edges=[edge(r) if r["type"] == PROGRESS else kept.shown(r, text, edge) for r in page],
             page_info=PageInfo(
                 has_next_page=len(rows) > first,
                 end_cursor=cursor_of(page[-1], client) if page else None,

@@ -15,8 +15,9 @@ once, shared by the pages that hold them; both are bounded, and all goes at the 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 from uuid import UUID
 
 from psycopg_pool import AsyncConnectionPool
@@ -29,6 +30,10 @@ from carecoord.projections.rows import Shown
 MOST_ROWS = 20_000
 """Distinct rows kept (a 10,000-entry timeline whole, some 30 MB)."""
 MOST_PAGES = 20_000
+MOST_SHOWN = 40_000
+"""Rows as shown to a reader (``shown``) kept, all readers together."""
+
+T = TypeVar("T")
 
 
 class TimelinePages:
@@ -40,6 +45,7 @@ class TimelinePages:
         self._state: Hashable = None
         self._pages: dict[Hashable, tuple[timeline.Entry, ...]] = {}
         self._rows: dict[int, timeline.Entry] = {}
+        self._shown: dict[tuple[int, Hashable], tuple[timeline.Entry, Any]] = {}
 
     async def page(
         self,
@@ -85,13 +91,33 @@ class TimelinePages:
             after=after,
             alert_rules=alert_rules,
         )
-        self._keep(state, key, rows)
-        return rows
+        return list(self._keep(state, key, rows))
 
-    def _keep(self, state: Hashable, key: Hashable, rows: list[timeline.Entry]) -> None:
+    def _keep(
+        self, state: Hashable, key: Hashable, rows: list[timeline.Entry]
+    ) -> tuple[timeline.Entry, ...]:
         full = len(self._rows) + len(rows) > self._most_rows or len(self._pages) >= self._most_pages
         if state != self._state or full:
             self._pages.clear()
             self._rows.clear()
+            self._shown.clear()
             self._state = state
-        self._pages[key] = tuple(self._rows.setdefault(r["position"], r) for r in rows)
+        kept = self._pages[key] = tuple(self._rows.setdefault(r["position"], r) for r in rows)
+        return kept
+
+    def shown(self, row: timeline.Entry, how: Hashable, make: Callable[[timeline.Entry], T]) -> T:
+        """``make(row)``, kept with a row kept here for each ``how`` (the free text a reader's
+        grant shows): a page read again builds what it shows of each entry once. Kept for
+        that very row only, so a row read before a rebuild never answers for its position
+        after it."""
+        key = (row["position"], how)
+        found = self._shown.get(key)
+        if found is not None and found[0] is row:
+            value: T = found[1]
+            return value
+        made = make(row)
+        if self._rows.get(row["position"]) is row:
+            if len(self._shown) >= MOST_SHOWN:
+                self._shown.clear()
+            self._shown[key] = (row, made)
+        return made

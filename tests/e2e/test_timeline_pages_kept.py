@@ -5,10 +5,13 @@ anew. A row altered behind the view's back shows which: the kept page does not h
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+import pytest
 from test_timeline_pages import caught_up, connection, four_entries
 
 from carecoord.events import Role
+from carecoord.graphql.timeline import TimelineEntry
 from carecoord.projections import timeline
 from carecoord.projections.rebuild import rebuild
 from support import Api
@@ -67,3 +70,29 @@ async def test_a_rebuild_drops_the_pages_kept(api: Api) -> None:
     await alter_first_summary(api, client_id)  # in the rebuilt generation
 
     assert (await summaries(api, client_id))[0] == "altered", "read anew from the rebuilt view"
+
+
+async def test_what_a_reader_is_shown_of_a_kept_page_is_built_once_per_text_shown(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client_id, position = await four_entries(api)
+    await caught_up(api, client_id, position)
+    built: list[int] = []
+    build = TimelineEntry.of
+
+    def counted(row: timeline.Entry, *args: Any) -> TimelineEntry:
+        built.append(row["position"])
+        return build(row, *args)
+
+    monkeypatch.setattr(TimelineEntry, "of", counted)
+    read = await summaries(api, client_id)
+    first = len(built)  # none when an earlier page (the catching up) built them already
+    assert await summaries(api, client_id) == read
+    assert len(built) == first, "the page read again reuses the entries built for it"
+
+    other = await api.gql(
+        "query($id: UUID!) { clientTimeline(clientId: $id) { nodes { summary } } }",
+        {"id": client_id}, role=Role.CLIENT, user=client_id,
+    )  # fmt: skip
+    assert other["data"]["clientTimeline"]["nodes"], "the client reads their own"
+    assert len(built) > first, "another reader's free text shown is built for them"
