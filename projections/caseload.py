@@ -1,9 +1,15 @@
 """A clinician's caseload: one set-based statement over the read models, whatever its size.
 
 It has no table of its own. It starts from the care team (the clients whose team the member
-is on now, in the role they act in) and joins what needs attention: open alerts, doses taken
-and missed, the last check-in and the sessions booked, and whether the client is discharged.
-Which of those a reader is shown is the API's decision, client by client.
+is on now, in the role they act in) and looks up what needs attention: open alerts, doses
+taken and missed, the last check-in and the sessions booked, and whether the client is
+discharged. Which of those a reader is shown is the API's decision, client by client.
+
+Each is looked up client by client on its view's index (``LATERAL``), so the statement's
+cost grows with the team. Joined as views of the whole team, each was planned on the care
+team's estimate, which is one client for a team just assigned (before its table is
+analysed): the planner ran the whole last-check-in lookup again for each client, a million
+index reads for a team of a thousand.
 """
 
 from __future__ import annotations
@@ -64,50 +70,52 @@ _CASELOAD = sql.SQL(
     SELECT client_id, min(started_at) AS since FROM {care_team}
     WHERE member_id = %(member)s AND role = %(role)s AND started_at <= now()
       AND (ended_at IS NULL OR ended_at > now())
-    GROUP BY client_id),
-enrolled AS (
-    SELECT DISTINCT ON (t.client_id) t.client_id, t.facts->>'display_name' AS display_name,
-           t.facts->>'program' AS program, t.occurred_at AS enrolled_at
-    FROM {timeline} t JOIN mine USING (client_id)
-    WHERE t.type = 'care.ClientEnrolled' ORDER BY t.client_id, t.position),
-episode AS (
-    SELECT DISTINCT ON (t.client_id) t.client_id, t.type, t.occurred_at,
-           t.facts->>'reason' AS reason
-    FROM {timeline} t JOIN mine USING (client_id)
-    WHERE t.type IN ({episode_steps})
-    ORDER BY t.client_id, t.occurred_at DESC, t.position DESC),
-alerting AS (
-    SELECT a.client_id, count(*) AS open_alerts,
+    GROUP BY client_id)
+SELECT m.client_id, m.since, e.display_name, e.program,
+       a.open_alerts, a.top_severity,
+       x.consecutive AS consecutive_missed, x.recent AS recent_missed,
+       k.last_dose_day, c.last_check_in,
+       coalesce(c.last_check_in, e.enrolled_at, m.since) + %(every)s AS check_in_due,
+       b.upcoming, b.next_session,
+       CASE WHEN p.type = {discharged} THEN p.occurred_at END AS discharged_at,
+       CASE WHEN p.type = {discharged} THEN p.reason END AS discharge_reason
+FROM mine m
+LEFT JOIN LATERAL (
+    SELECT t.facts->>'display_name' AS display_name, t.facts->>'program' AS program,
+           t.occurred_at AS enrolled_at
+    FROM {timeline} t WHERE t.client_id = m.client_id AND t.type = 'care.ClientEnrolled'
+    ORDER BY t.position LIMIT 1) e ON true
+LEFT JOIN LATERAL (
+    SELECT t.type, t.occurred_at, t.facts->>'reason' AS reason
+    FROM {timeline} t WHERE t.client_id = m.client_id AND t.type IN ({episode_steps})
+    ORDER BY t.occurred_at DESC, t.position DESC LIMIT 1) p ON true
+CROSS JOIN LATERAL (
+    SELECT count(*) AS open_alerts,
            (array_agg(a.severity ORDER BY array_position(%(severities)s::text[], a.severity)))[1]
              AS top_severity
-    FROM {alerts} a JOIN mine USING (client_id)
-    WHERE a.status <> 'resolved'
-      AND (%(alert_rules)s::text[] IS NULL OR a.rule_id = ANY(%(alert_rules)s))
-    GROUP BY a.client_id),
-taken AS (
-    SELECT d.client_id,
-           max(d.day) FILTER (
+    FROM {alerts} a WHERE a.client_id = m.client_id AND a.status <> 'resolved'
+      AND (%(alert_rules)s::text[] IS NULL OR a.rule_id = ANY(%(alert_rules)s))) a
+CROSS JOIN LATERAL (
+    SELECT max(d.day) FILTER (
              WHERE d.status = ANY(%(taken)s) AND d.day <= %(today)s AND {standing}
            ) AS last_dose_day
-    FROM {dosing} d JOIN mine USING (client_id) GROUP BY d.client_id),
-missing AS (
-    SELECT d.client_id,
-           count(DISTINCT d.day) FILTER (
+    FROM {dosing} d WHERE d.client_id = m.client_id) k
+CROSS JOIN LATERAL (
+    SELECT count(DISTINCT d.day) FILTER (
              WHERE d.day > coalesce(k.last_dose_day, '-infinity'::date)) AS consecutive,
            count(DISTINCT d.day) FILTER (WHERE d.day >= %(missed_from)s) AS recent
-    FROM {dosing} d JOIN taken k USING (client_id)
-    WHERE d.status = 'missed' AND {unexplained} GROUP BY d.client_id),
-checked AS (
-    SELECT m.client_id, last.occurred_at AS last_check_in FROM mine m,
-    LATERAL (SELECT t.occurred_at FROM {timeline} t WHERE t.client_id = m.client_id
-             AND t.type IN ({checked_in})
-             AND NOT EXISTS (SELECT 1 FROM {timeline} x WHERE x.client_id = t.client_id
-                             AND x.type = {in_error}
-                             AND x.facts->>'entry_event_id' = t.event_id::text)
-             ORDER BY t.occurred_at DESC LIMIT 1) last),
-booked AS (
-    SELECT t.client_id, count(*) AS upcoming, min(s.at) AS next_session
-    FROM {timeline} t JOIN mine USING (client_id),
+    FROM {dosing} d WHERE d.client_id = m.client_id AND d.status = 'missed'
+      AND {unexplained}) x
+LEFT JOIN LATERAL (
+    SELECT t.occurred_at AS last_check_in FROM {timeline} t WHERE t.client_id = m.client_id
+      AND t.type IN ({checked_in})
+      AND NOT EXISTS (SELECT 1 FROM {timeline} x WHERE x.client_id = t.client_id
+                      AND x.type = {in_error}
+                      AND x.facts->>'entry_event_id' = t.event_id::text)
+    ORDER BY t.occurred_at DESC LIMIT 1) c ON true
+CROSS JOIN LATERAL (
+    SELECT count(*) AS upcoming, min(s.at) AS next_session
+    FROM {timeline} t,
          LATERAL (SELECT t.facts->>'scheduled_for' AS text) f,
          -- By hand where an offset is written: timestamptz reads none past 15:59, and
          -- versions before the offset bound stored such times.
@@ -115,24 +123,10 @@ booked AS (
                    THEN (left(f.text, -6)::timestamp - right(f.text, 6)::interval)
                         AT TIME ZONE 'UTC'
                    ELSE f.text::timestamptz END AS at) s
-    WHERE t.type = 'therapy.SessionScheduled' AND s.at > now()
+    WHERE t.client_id = m.client_id AND t.type = 'therapy.SessionScheduled' AND s.at > now()
       AND NOT EXISTS (SELECT 1 FROM {timeline} o WHERE o.client_id = t.client_id
                       AND o.type = ANY(%(closed)s)
-                      AND o.facts->>'session_id' = t.facts->>'session_id')
-    GROUP BY t.client_id)
-SELECT m.client_id, m.since, e.display_name, e.program,
-       coalesce(a.open_alerts, 0) AS open_alerts, a.top_severity,
-       coalesce(x.consecutive, 0) AS consecutive_missed, coalesce(x.recent, 0) AS recent_missed,
-       k.last_dose_day, c.last_check_in,
-       coalesce(c.last_check_in, e.enrolled_at, m.since) + %(every)s AS check_in_due,
-       coalesce(b.upcoming, 0) AS upcoming, b.next_session,
-       CASE WHEN p.type = {discharged} THEN p.occurred_at END AS discharged_at,
-       CASE WHEN p.type = {discharged} THEN p.reason END AS discharge_reason
-FROM mine m
-LEFT JOIN enrolled e USING (client_id) LEFT JOIN alerting a USING (client_id)
-LEFT JOIN taken k USING (client_id) LEFT JOIN missing x USING (client_id)
-LEFT JOIN checked c USING (client_id) LEFT JOIN booked b USING (client_id)
-LEFT JOIN episode p USING (client_id)"""
+                      AND o.facts->>'session_id' = t.facts->>'session_id')) b"""
 ).format(
     care_team=sql.Identifier(careteam.NAME),
     timeline=sql.Identifier(timeline.NAME),
