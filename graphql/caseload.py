@@ -33,7 +33,13 @@ from carecoord.graphql.declared import listing_query
 from carecoord.graphql.log_pages import LogOrder, paged
 from carecoord.graphql.page_info import PageInfo
 from carecoord.projections import alerts, caseload
-from carecoord.services.kernel.caseload import CASELOAD_RULES, Attention, reasons, urgency
+from carecoord.services.kernel.caseload import (
+    CASELOAD_RULES,
+    Attention,
+    check_in_overdue,
+    reasons,
+    urgency,
+)
 from carecoord.services.kernel.policy import (
     ON_CARE_TEAM,
     Grant,
@@ -121,12 +127,17 @@ def entry(row: caseload.Line, grant: Grant) -> tuple[CaseloadClient, list[Kind]]
         return grant.shows(kind, authored_by_reader=False)
 
     alerts_seen, doses_seen = shows(Kind.ALERT), shows(Kind.DOSING)
+    discharged = row["discharged_at"] is not None
     check_ins_seen, sessions_seen = shows(Kind.CHECK_IN), shows(Kind.THERAPY)
     seen = Attention(
         open_alerts=row["open_alerts"] if alerts_seen else None,
         top_severity=row["top_severity"] if alerts_seen else None,
         consecutive_missed_days=row["consecutive_missed"] if doses_seen else None,
-        check_in_overdue=row["check_in_due"] < datetime.now(UTC) if check_ins_seen else None,
+        check_in_overdue=(
+            check_in_overdue(row["check_in_due"], discharged, datetime.now(UTC))
+            if check_ins_seen
+            else None
+        ),
         next_session_at=row["next_session"] if sessions_seen else None,
     )
     kinds = [Kind.CARE] + [

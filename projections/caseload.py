@@ -75,7 +75,9 @@ SELECT m.client_id, m.since, e.display_name, e.program,
        a.open_alerts, a.top_severity,
        x.consecutive AS consecutive_missed, x.recent AS recent_missed,
        k.last_dose_day, c.last_check_in,
-       coalesce(c.last_check_in, e.enrolled_at, m.since) + %(every)s AS check_in_due,
+       coalesce(greatest(c.last_check_in,
+                         CASE WHEN p.type = {readmitted} THEN p.occurred_at END),
+                e.enrolled_at, m.since) + %(every)s AS check_in_due,
        b.upcoming, b.next_session,
        CASE WHEN p.type = {discharged} THEN p.occurred_at END AS discharged_at,
        CASE WHEN p.type = {discharged} THEN p.reason END AS discharge_reason
@@ -139,6 +141,7 @@ CROSS JOIN LATERAL (
     in_error=sql.Literal(IN_ERROR),
     episode_steps=sql.SQL(", ").join(map(sql.Literal, EPISODE_STEPS)),
     discharged=sql.Literal(EPISODE_STEPS[0]),
+    readmitted=sql.Literal(EPISODE_STEPS[1]),
 )
 
 
@@ -158,7 +161,7 @@ async def of_member(
     ``severity_order``, the last dose is the last taken by the program's ``today`` (a
     take-home bottle for a day to come is not taken yet), recent missed days count from
     ``missed_from``, and a check-in is due ``check_in_every`` after the last (or the
-    enrolment)."""
+    enrolment), or after a readmission since."""
     return await fetch(
         pool,
         Line,

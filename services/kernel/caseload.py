@@ -3,6 +3,8 @@
 The order is a clinical choice a program reviews, so it lives here with its version rather
 than in a resolver: an open alert of the highest severity first, then a run of missed
 dosing days, then an overdue check-in, then more open alerts, then the soonest session.
+A discharged client is expected to check in no more: their check-in is never overdue
+(version 2026.2; 2026.1 ranked them by it as any client in treatment).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ class AttentionRules:
 
 
 CASELOAD_RULES = AttentionRules(
-    version="caseload-2026.1",
+    version="caseload-2026.2",
     source=(
         "carecoord program default: weekly check-ins and a 30-day adherence window; no national "
         "standard sets a check-in cadence, so a program states its own"
@@ -42,6 +44,12 @@ class Attention:
     consecutive_missed_days: int | None
     check_in_overdue: bool | None
     next_session_at: datetime | None
+
+
+def check_in_overdue(due: datetime, discharged: bool, now: datetime) -> bool:
+    """Whether a check-in due at ``due`` is overdue at ``now``: never while the client is
+    discharged (``dischargeClient``), whose care has ended until a readmission."""
+    return not discharged and due < now
 
 
 def urgency(seen: Attention, rules: AttentionRules = CASELOAD_RULES) -> tuple[int, int, int, int]:

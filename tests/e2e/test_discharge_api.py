@@ -29,7 +29,7 @@ EPISODES = """query($id: UUID!, $atLeast: Int) { treatmentEpisodes(clientId: $id
 STINTS = """query($id: UUID!, $atLeast: Int) {
   levelOfCareHistory(clientId: $id, atLeast: $atLeast) { level since until } }"""
 CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
-  clients { clientId dischargedAt dischargeReason } } }"""
+  clients { clientId dischargedAt dischargeReason checkInOverdue needsAttention } } }"""
 PEER = "peer-discharge"
 OWN_NURSE = "nurse-discharge"
 """A nurse on this client's team alone: their caseload is this client."""
@@ -69,6 +69,7 @@ async def test_a_client_is_discharged_and_readmitted(api: Api, today: date) -> N
     clinic = await Clinic.enroll(api, "Dana P.")
     await api.join_care_team(clinic.client_id, Role.NURSE, OWN_NURSE)
     clinic.position = await api.join_care_team(clinic.client_id, Role.PEER_SUPPORTER, PEER)
+    assert (await caseload_line(clinic))["checkInOverdue"]  # enrolled 90 days ago, none since
     await clinic.doctor(LEVEL, level="OUTPATIENT")
     started = today - timedelta(days=3)
     order = str((await clinic.methadone("40", started))["id"])
@@ -128,6 +129,7 @@ async def test_a_client_is_discharged_and_readmitted(api: Api, today: date) -> N
     assert (line["dischargedAt"], line["dischargeReason"]) == (
         discharged_at, "LEFT_AGAINST_ADVICE",
     )  # fmt: skip
+    assert (line["checkInOverdue"], line["needsAttention"]) == (False, [])
     summaries = [n["summary"] for n in (await clinic.read(TIMELINE))["nodes"]]
     assert "Discharged: left_against_advice" in summaries
 
@@ -147,6 +149,7 @@ async def test_a_client_is_discharged_and_readmitted(api: Api, today: date) -> N
     assert (second["readmission"], second["dischargedAt"], second["reason"]) == (True, None, None)
     line = await caseload_line(clinic)
     assert (line["dischargedAt"], line["dischargeReason"]) == (None, None)
+    assert not line["checkInOverdue"]  # due a week after the readmission
     assert "Readmitted to OTP" in [n["summary"] for n in (await clinic.read(TIMELINE))["nodes"]]
     not_discharged = await refused_unrecorded(clinic, READMIT, Role.PRESCRIBER)
     assert not_discharged["rule"] == "not-discharged"
