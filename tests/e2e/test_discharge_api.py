@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from fhir.resources.R4B.bundle import Bundle
 from medication_steps import DISCONTINUE, DOSE, PRESCRIBE, TIMELINE, Clinic, mutation
 
 from carecoord.events import Role
@@ -30,6 +31,7 @@ STINTS = """query($id: UUID!, $atLeast: Int) {
   levelOfCareHistory(clientId: $id, atLeast: $atLeast) { level since until } }"""
 CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
   clients { clientId dischargedAt dischargeReason checkInOverdue needsAttention } } }"""
+EXPORT = """query($id: UUID!) { exportClientRecord(clientId: $id, format: FHIR) { bundle } }"""
 PEER = "peer-discharge"
 OWN_NURSE = "nurse-discharge"
 """A nurse on this client's team alone: their caseload is this client."""
@@ -153,3 +155,16 @@ async def test_a_client_is_discharged_and_readmitted(api: Api, today: date) -> N
     assert "Readmitted to OTP" in [n["summary"] for n in (await clinic.read(TIMELINE))["nodes"]]
     not_discharged = await refused_unrecorded(clinic, READMIT, Role.PRESCRIBER)
     assert not_discharged["rule"] == "not-discharged"
+
+    exported = await api.ok(EXPORT, {"id": clinic.client_id}, role=Role.AUDITOR, user="aud-1")
+    bundle = exported["exportClientRecord"]["bundle"]
+    Bundle.model_validate(bundle)
+    resources = [entry["resource"] for entry in bundle["entry"]]
+    episodes = [r for r in resources if "hospitalization" in r]
+    assert [(e["status"], e["hospitalization"]) for e in episodes] == [
+        ("finished", {"dischargeDisposition": {"text": "left_against_advice"}}),
+        ("in-progress", {"reAdmission": {"text": "readmission"}}),
+    ]
+    assert episodes[0]["period"]["end"] == discharged_at
+    stints = [r for r in resources if r["resourceType"] == "EpisodeOfCare"]
+    assert [(s["status"], s["period"]["end"]) for s in stints] == [("finished", discharged_at)]
