@@ -18,9 +18,10 @@ position (``atLeast``, a subscription's or log's ``after``) below 0 is refused t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from strawberry.extensions import FieldExtension
 from strawberry.types.base import StrawberryObjectDefinition, has_object_definition
@@ -31,6 +32,10 @@ from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.stamp import to_camel
 
 BOUNDS = "value-bounds"
+
+Where = tuple[str, ...]
+Found = tuple[Where, str, str]
+"""Where a value is refused, by which rule, and why."""
 
 
 class BoundedArguments(FieldExtension):
@@ -45,32 +50,65 @@ class BoundedArguments(FieldExtension):
             at = () if name == "input" else (to_camel(name),)
             if self.reads:
                 read_problem(to_camel(name), value)
-            for where, rule, reason in self.problems(value, at):
+            found = self.problem(value, at)
+            if found is not None:
+                where, rule, reason = found
                 field = ".".join(where) or "input"
                 raise InvalidInput(field, rule, f"{field} {reason}")
         return kwargs
 
-    def problems(
-        self, value: object, at: tuple[str, ...]
-    ) -> Iterator[tuple[tuple[str, ...], str, str]]:
-        """Where, by which rule and why a value is refused."""
+    def problem(self, value: object, at: Where) -> Found | None:
+        """Where, by which rule and why a value is refused, at its first value out of
+        bounds (None when all are within). An input's fields are walked by a plan made
+        once per input type: every mutation walks its input."""
+        kind = type(value)
+        if kind in _WITHIN:
+            return None
         if isinstance(value, list | tuple):
             found = bounds.count_problem(len(value))
             if found:
-                yield at, BOUNDS, found
-                return
-            for n, item in enumerate(value):
-                yield from self.problems(item, (*at, str(n)))
-        elif has_object_definition(value):
-            for field in value.__strawberry_definition__.fields:
-                name = field.graphql_name or to_camel(field.python_name)
-                yield from self.problems(getattr(value, field.python_name), (*at, name))
-        elif isinstance(value, datetime) and (found := bounds.offset_problem(value)):
-            yield at, "time-offset", found
-        elif not isinstance(value, UnsetType) and (self.dates or not isinstance(value, date)):
+                return at, BOUNDS, found
+            return self._first((item, (*at, str(n))) for n, item in enumerate(value))
+        if has_object_definition(value):
+            fields = _fields(kind)
+            return self._first((getattr(value, python), (*at, name)) for python, name in fields)
+        return self._scalar_problem(value, at)
+
+    def _scalar_problem(self, value: object, at: Where) -> Found | None:
+        if isinstance(value, datetime) and (found := bounds.offset_problem(value)):
+            return at, "time-offset", found
+        if not isinstance(value, UnsetType) and (self.dates or not isinstance(value, date)):
             found = bounds.problem(value)
             if found:
-                yield at, BOUNDS, found
+                return at, BOUNDS, found
+        return None
+
+    def _first(self, values: Iterable[tuple[object, Where]]) -> Found | None:
+        for value, at in values:
+            found = self.problem(value, at)
+            if found is not None:
+                return found
+        return None
+
+
+_WITHIN = frozenset({bool, UUID, type(None)})
+"""Values within bounds whatever they are (``bounds.problem`` finds nothing in them)."""
+
+
+_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _fields(kind: type) -> tuple[tuple[str, str], ...]:
+    """Each field of an input type: its Python name and the name the API gives it (listed
+    once per type)."""
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        definition = kind.__strawberry_definition__  # type: ignore[attr-defined]
+        fields = _FIELDS[kind] = tuple(
+            (field.python_name, field.graphql_name or to_camel(field.python_name))
+            for field in definition.fields
+        )
+    return fields
 
 
 POSITIONS = frozenset({"atLeast", "after"})
