@@ -66,6 +66,16 @@ class Attribute:
         return getattr(source, self.name)
 
 
+class Unchanging:
+    """An object of plain fields never changed once built, that several requests may be
+    answered with (a kept timeline entry, ``projections/timeline_pages.py``): completed
+    once per selection kept across requests, and that answer given again. Its result is
+    never changed either: the response is encoded as it is."""
+
+
+_COMPLETED = "_completed_by_plan"
+
+
 def read_plain_fields_directly(schema: strawberry.Schema) -> int:
     """Point the plain fields of ``schema`` at ``getattr``; return how many there were."""
     converted = 0
@@ -257,7 +267,8 @@ class PlainCompletion(StrawberryGraphQLCoreExecutionContext):
         def complete_object(source: Any) -> dict[str, Any]:
             return {key: complete(read(source)) for key, read, complete in fields}
 
-        return complete_object
+        # A plan kept across requests completes an unchanging object once.
+        return complete_object if self._shared is None else _once(complete_object)
 
     def _value_plan(self, output: GraphQLOutputType, details: FieldDetailsList) -> Complete | None:
         """How to complete one value of type ``output``; None when not plain."""
@@ -354,6 +365,23 @@ def _scalar_plan(scalar: GraphQLScalarType, settled: Complete) -> Complete:
         return leaf(value)
 
     return as_is
+
+
+def _once(complete_object: Complete) -> Complete:
+    """``complete_object``, its answer for an ``Unchanging`` object kept with the object."""
+
+    def once(source: Any) -> Any:
+        if not isinstance(source, Unchanging):
+            return complete_object(source)
+        done: dict[Complete, Any] | None = vars(source).get(_COMPLETED)
+        if done is None:
+            done = vars(source)[_COMPLETED] = {}
+        found = done.get(once)
+        if found is None:
+            found = done[once] = complete_object(source)
+        return found
+
+    return once
 
 
 def _constant(value: str) -> Complete:

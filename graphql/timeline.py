@@ -24,6 +24,7 @@ from carecoord.graphql.alerts import shown_alerts
 from carecoord.graphql.context import After, AtLeast, RequestContext
 from carecoord.graphql.isoformat import isoformat
 from carecoord.graphql.page_info import PageInfo
+from carecoord.graphql.plain_fields import Unchanging
 from carecoord.graphql.withheld import TextShown, without
 from carecoord.projections import goals, timeline
 from carecoord.projections.rows import Shown
@@ -42,7 +43,7 @@ class RecordedBy:
 
 
 @strawberry.type(description="One recorded fact about a client.")
-class TimelineEntry:
+class TimelineEntry(Unchanging):
     position: int = strawberry.field(description="Global position in the event log.")
     event_id: UUID
     type: str
@@ -127,7 +128,7 @@ async def goals_restated(
 
 
 @strawberry.type
-class TimelineEdge:
+class TimelineEdge(Unchanging):
     cursor: str
     node: TimelineEntry
 

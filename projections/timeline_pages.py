@@ -5,8 +5,9 @@ grant's ``Shown`` read the same rows for as long as the view has not moved on (i
 are only ever inserted, each batch moving its position) nor changed otherwise: a rebuild
 switched to, or announcements missed while the listener reconnected (``Progress.version``). Asking
 the database again for such a page was a fifth of the API's CPU for a timeline page and
-most of PostgreSQL's. Only the rows are kept: the grant they are read under, the free text
-it withholds and the access-log entry are decided for each read as before.
+most of PostgreSQL's. The grant they are read under, the free text it shows and the
+access-log entry are decided for each read as before; what an entry shows with that text
+is built once for it (``shown``).
 
 A write anywhere moves the view on and drops every page kept: under a steady stream of
 writes little is kept, and a read costs what it did. Rows at the same position are kept

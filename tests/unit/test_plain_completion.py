@@ -14,7 +14,11 @@ import strawberry
 from strawberry.extensions import ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from carecoord.graphql.plain_fields import PlainCompletion, read_plain_fields_directly
+from carecoord.graphql.plain_fields import (
+    PlainCompletion,
+    Unchanging,
+    read_plain_fields_directly,
+)
 from carecoord.graphql.schema import build_schema
 
 WHEN = datetime(2024, 5, 1, 8, 30, tzinfo=UTC)
@@ -251,3 +255,41 @@ async def test_a_document_whose_variables_change_its_selection_is_planned_each_t
         )
         assert result.data == general.data
         assert ("summary" in result.data["page"]["entries"][0]) is value  # type: ignore[index]
+
+
+@strawberry.type
+class Kept(Unchanging):
+    position: int
+    by: Author
+
+
+KEPT = [Kept(position=n, by=Author(id=f"nurse-{n}", role="nurse")) for n in range(3)]
+
+
+@strawberry.type
+class KeptQuery:
+    @strawberry.field
+    def kept(self) -> list[Kept]:
+        return KEPT
+
+    @strawberry.field
+    def fresh(self) -> list[Entry]:
+        return [entry(n) for n in range(3)]
+
+
+async def test_an_unchanging_object_is_completed_once_per_selection_kept() -> None:
+    built = strawberry.Schema(
+        query=KeptQuery,
+        execution_context_class=PlainCompletion,
+        extensions=[lambda: ParserCache(maxsize=16)],
+    )
+    read_plain_fields_directly(built)
+    query = "{ kept { position by { id } } fresh { position } }"
+    first, again = (await built.execute(query)).data, (await built.execute(query)).data
+    assert first is not None
+    assert again is not None
+    assert first == again
+    assert again["kept"][0] is first["kept"][0], "the answer kept with the object"
+    assert again["fresh"][0] is not first["fresh"][0], "other objects are completed anew"
+    other = (await built.execute("{ kept { position } }")).data
+    assert other == {"kept": [{"position": n} for n in range(3)]}, "another selection, anew"
