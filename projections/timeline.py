@@ -62,6 +62,9 @@ ddl = generation_ddl(
         # The caseload reads each client's last check-in (projections/caseload.py).
         "checked_in": "(client_id, occurred_at)"
         " WHERE type IN ('checkins.CheckInRecorded', 'checkins.InstrumentScored')",
+        # The caseload reads whether each client is discharged now (projections/caseload.py).
+        "episode": "(client_id, occurred_at, position)"
+        " WHERE type IN ('care.ClientDischarged', 'care.ClientReadmitted')",
     },
     # Read (facts->>'program' and the like), never compared as a whole.
     unsampled=("summary", "facts"),
