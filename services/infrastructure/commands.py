@@ -22,6 +22,7 @@ correlation id (``correlation.py``), and with tracing on, a batch's commit is a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import logging
@@ -89,6 +90,8 @@ class _Pending:
     attempts: int = 0
     context: contextvars.Context = field(default_factory=contextvars.copy_context)
     """Where it was submitted from (its request's correlation id and trace)."""
+    waiter: asyncio.Future[Outcome[Any]] | None = None
+    """An async caller's, told on its own loop once the batch has settled (``_told``)."""
 
 
 @dataclass(slots=True)
@@ -140,6 +143,39 @@ class _Decisions:
         return max(positions.values(), default=0)
 
 
+def _tell(batch: Sequence[_Pending]) -> None:
+    """Tell the batch's async callers their outcomes: one wake-up of each event loop for
+    the whole batch, where each outcome woke its loop (a write to its self-pipe) on its
+    own. Each is told only once its future is settled, which the batch has done."""
+    waiting: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
+    for item in batch:
+        if item.waiter is not None:
+            waiting.setdefault(item.waiter.get_loop(), []).append(item)
+    for loop, items in waiting.items():
+        with contextlib.suppress(RuntimeError):  # its loop closed: no one is waiting
+            loop.call_soon_threadsafe(_told, items)
+
+
+def _told(items: Sequence[_Pending]) -> None:
+    """On the callers' loop: each waiter takes its command's outcome (or its refusal)."""
+    for item in items:
+        waiter = item.waiter
+        if waiter is None or waiter.done():  # its caller was cancelled
+            continue
+        if not item.future.done():  # not settled with its batch: told when it is
+            item.future.add_done_callback(functools.partial(_tell_later, item))
+            continue
+        failure = item.future.exception()
+        if failure is not None:
+            waiter.set_exception(failure)
+        else:
+            waiter.set_result(item.future.result())
+
+
+def _tell_later(item: _Pending, _: Future[Outcome[Any]]) -> None:
+    _tell([item])
+
+
 class CommandBus:
     def __init__(
         self,
@@ -166,7 +202,12 @@ class CommandBus:
     async def execute(
         self, command: Command[T], *, key: IdempotencyKey | None = None
     ) -> Outcome[T]:
-        return await asyncio.wrap_future(self.submit(command, key=key))
+        """``submit``, awaited. A caller cancelled while it waits (a websocket closed under
+        its mutation) leaves the command to its batch: whatever that decides is stored or
+        refused as for any other member, and no one is told."""
+        waiter: asyncio.Future[Outcome[T]] = asyncio.get_running_loop().create_future()
+        self._put(_Pending(command, key, waiter=waiter))
+        return await waiter
 
     def execute_sync(self, command: Command[T], *, key: IdempotencyKey | None = None) -> Outcome[T]:
         return self.submit(command, key=key).result()
@@ -176,10 +217,13 @@ class CommandBus:
     ) -> Future[Outcome[T]]:
         """Queue ``command``; with ``key``, a key already kept answers with its first outcome."""
         pending = _Pending(command, key)
-        if self._on_done is not None:
-            pending.future.add_done_callback(functools.partial(self._on_done, command))
-        self._queue.put(pending)
+        self._put(pending)
         return pending.future
+
+    def _put(self, pending: _Pending) -> None:
+        if self._on_done is not None:
+            pending.future.add_done_callback(functools.partial(self._on_done, pending.command))
+        self._queue.put(pending)
 
     def close(self) -> None:
         self._queue.put(None)
@@ -203,11 +247,14 @@ class CommandBus:
             self._settle(batch)
 
     def _settle(self, batch: list[_Pending]) -> None:
-        if self._tracing is None:
-            self._commit(batch)
-            return
-        with self._tracing.commit(len(batch), [item.context for item in batch]):
-            self._commit(batch)
+        try:
+            if self._tracing is None:
+                self._commit(batch)
+                return
+            with self._tracing.commit(len(batch), [item.context for item in batch]):
+                self._commit(batch)
+        finally:
+            _tell(batch)
 
     def _commit(self, batch: list[_Pending]) -> None:
         touched: dict[UUID, Aggregate] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
@@ -269,3 +270,30 @@ def test_a_command_whose_every_try_meets_another_write_is_told_to_send_it_again(
     assert not mine.load(Notebook, written).exists
     bus.close()
     other.close()
+
+
+@pytest.mark.usefixtures("noted_in_the_catalog")
+async def test_a_caller_cancelled_while_its_command_waits_leaves_the_writer_serving(
+    two_stores: tuple[EventStore, EventStore],
+) -> None:
+    """A websocket closed under its mutation cancels the resolver awaiting the bus: the
+    cancellation reached the command's future, and the writer, answering it once its batch
+    was stored, failed on it (``InvalidStateError``) and stopped; every later command of the
+    process waited forever. The command is decided with its batch as any other."""
+    store, _ = two_stores
+    client = uuid.uuid4()
+    bus = CommandBus(store, batch_max=100)
+    go = threading.Event()
+    held = bus.submit(lambda uow: go.wait(10))
+    waiting = asyncio.create_task(bus.execute(note(client, "cut off")))
+    beside = asyncio.create_task(bus.execute(note(uuid.uuid4(), "beside")))
+    await asyncio.sleep(0.05)
+    waiting.cancel()
+    go.set()
+    await asyncio.to_thread(held.result, 30)
+
+    assert (await asyncio.wait_for(beside, 30)).result == 1
+    assert (await asyncio.wait_for(bus.execute(note(client, "later")), 30)).result == 2
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    bus.close()
