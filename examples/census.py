@@ -1,5 +1,6 @@
-"""An example downstream service: the program census (clients per program and level of
-care), kept from the care stream. It is what a team outside carecoord writes against the
+"""An example downstream service: the program census (clients in treatment per program and
+level of care: a discharge takes a client out, a readmission puts them back at no level
+until their next), kept from the care stream. It is what a team outside carecoord writes against the
 event contract (``docs/events.md``); run it with ``python -m carecoord.examples.census``.
 
 - **Durable.** One JetStream pull consumer named ``DURABLE`` on ``care.care.>``. Created
@@ -55,7 +56,12 @@ from nats.js.api import Header as NatsHeader
 from pydantic_core import from_json
 
 from carecoord.events import CareEvent, ClientEnrolled, catalog, headers
-from carecoord.events.care import LevelOfCare, LevelOfCareChanged
+from carecoord.events.care import (
+    ClientDischarged,
+    ClientReadmitted,
+    LevelOfCare,
+    LevelOfCareChanged,
+)
 from carecoord.events.catalog import LaterVersion
 from carecoord.events.envelope import type_name
 
@@ -94,6 +100,18 @@ class Census:
         return True
 
     def enroll(self, position: int, event: ClientEnrolled) -> None:
+        if self.fresh(position):
+            self.programs[event.client_id] = event.program
+            self.levels[event.client_id] = None
+            self._applied(position, event)
+
+    def discharge(self, position: int, event: ClientDischarged) -> None:
+        if self.fresh(position):
+            self.programs.pop(event.client_id, None)
+            self.levels.pop(event.client_id, None)
+            self._applied(position, event)
+
+    def readmit(self, position: int, event: ClientReadmitted) -> None:
         if self.fresh(position):
             self.programs[event.client_id] = event.program
             self.levels[event.client_id] = None
@@ -262,6 +280,14 @@ def router(
         event: LevelOfCareChanged, position: int = Header(headers.POSITION)
     ) -> None:
         census.change_level(position, event)
+
+    @subscriber(filter=of_type(ClientDischarged), decoder=decode)
+    async def discharged(event: ClientDischarged, position: int = Header(headers.POSITION)) -> None:
+        census.discharge(position, event)
+
+    @subscriber(filter=of_type(ClientReadmitted), decoder=decode)
+    async def readmitted(event: ClientReadmitted, position: int = Header(headers.POSITION)) -> None:
+        census.readmit(position, event)
 
     @subscriber  # last: any other type, including ones this catalog does not know yet
     async def other(position: int = Header(headers.POSITION)) -> None:

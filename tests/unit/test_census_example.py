@@ -12,8 +12,14 @@ from faststream.nats import NatsMessage
 from nats.aio.msg import Msg
 
 from carecoord.events import ClientEnrolled, catalog, headers
-from carecoord.events.care import LevelOfCareChanged
-from carecoord.examples.census import NewerThanCatalog, decode, of_type
+from carecoord.events.care import (
+    ClientDischarged,
+    ClientReadmitted,
+    DischargeReason,
+    LevelOfCare,
+    LevelOfCareChanged,
+)
+from carecoord.examples.census import Census, NewerThanCatalog, decode, of_type
 
 
 def enrolled() -> ClientEnrolled:
@@ -39,3 +45,27 @@ async def test_a_payload_newer_than_the_catalog_is_refused() -> None:
     body = json.loads(catalog.encode(event)) | {"schema_version": 2, "referral": "court"}
     with pytest.raises(NewerThanCatalog, match=r"care.ClientEnrolled v2 arrived"):
         await decode(message(json.dumps(body).encode(), event))
+
+
+def test_a_discharge_takes_a_client_out_of_the_census_until_a_readmission() -> None:
+    record = Record()
+    census = Census()
+    census.enroll(1, record.add(ClientEnrolled, ADMIN, display_name="Alex R.", program="OTP"))
+    census.change_level(
+        2, record.add(LevelOfCareChanged, ADMIN, level=LevelOfCare.INTENSIVE_OUTPATIENT)
+    )
+    assert census.by_level() == {("OTP", "intensive_outpatient"): 1}
+
+    discharged = record.add(
+        ClientDischarged, ADMIN, reason=DischargeReason.TREATMENT_COMPLETED,
+        admitted_at=record.events[0].occurred_at, level=LevelOfCare.INTENSIVE_OUTPATIENT,
+    )  # fmt: skip
+    census.discharge(3, discharged)
+    assert census.by_level() == {}
+    census.readmit(
+        4,
+        record.add(ClientReadmitted, ADMIN, program="OTP", discharged_at=discharged.occurred_at),
+    )
+    assert census.by_level() == {("OTP", "unknown"): 1}
+    census.discharge(3, discharged)  # redelivered: skipped
+    assert (census.skipped, census.by_level()) == (1, {("OTP", "unknown"): 1})
