@@ -184,7 +184,7 @@ class ClientRecord(Aggregate, context="care"):
         in_force: Callable[[date], Sequence[UUID]],
     ) -> None:
         """End the episode. ``in_force`` names the medication orders still in force on a
-        program day (``medication.prescribing.in_force``): a discharge while one is would
+        program day (``MedicationRecord.in_force_on``): a discharge while one is would
         leave an order nobody may dose under and nobody reviews, so each is ended first."""
         self.require_enrolled()
         if self.discharged_at is not None:
