@@ -9,7 +9,9 @@ from decimal import Decimal
 from enum import Enum
 from uuid import UUID
 
+import pytest
 import strawberry
+from strawberry.types.arguments import InputContext
 from strawberry.types.base import get_object_definition
 
 from carecoord.graphql.medication_inputs import AdministerDoseInput
@@ -69,3 +71,26 @@ def test_inputs_built_from_their_fields_found_once_are_strawberrys_own() -> None
 def test_the_apis_inputs_are_built_from_their_fields_found_once() -> None:
     build_schema()
     assert get_object_definition(AdministerDoseInput, strict=True).from_input is not None
+
+
+def test_scalars_and_enums_are_taken_as_parsed_and_only_inputs_converted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """graphql-core has parsed a scalar's or an enum's value already, and strawberry's
+    conversion hands it back as it is, after a dozen checks of its type: a dose's nine
+    fields each went through it. Lists are still converted (each request gets its own)."""
+    schema = strawberry.Schema(query=Query)
+    build_inputs_directly(schema)
+    converted: list[tuple[object, ...]] = []
+    convert = InputContext.convert
+
+    def counted(self: InputContext, value: object, kind: object, *keys: str | int) -> object:
+        converted.append(keys)
+        return convert(self, value, kind, *keys)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(InputContext, "convert", counted)
+    result = schema.execute_sync(DOCUMENTS[1])
+    assert result.errors is None
+    assert result.data is not None
+    assert "Form.FILM" in result.data["built"]
+    assert converted == [("parts",), ("tags",)]
