@@ -202,7 +202,12 @@ async def read_pools(
     process that serves them; a serving process's are bound (``statement_bound``)."""
     bound = statement_bound(settings) if serve else None
     replica = await replica_pool(settings, bound)
-    return replica, None if bound is None else await opened(database_url, settings, bound)
+    try:
+        return replica, None if bound is None else await opened(database_url, settings, bound)
+    except BaseException:  # cut short: the replica's pool is not left open
+        if replica is not None:
+            await replica.close()
+        raise
 
 
 async def opened(
@@ -211,7 +216,11 @@ async def opened(
     found = AsyncConnectionPool(
         conninfo, min_size=1, max_size=settings.db_pool_size, configure=configure, open=False
     )
-    await found.open(wait=True)
+    try:
+        await found.open(wait=True)
+    except BaseException:  # cut short: its workers would keep the process from ending
+        await found.close()
+        raise
     return found
 
 
@@ -237,140 +246,199 @@ async def running(
     where spans go, whatever ``settings.tracing`` says (tests)."""
     program = load_program(settings.program_file)  # a bad file stops the start, naming the key
     tracing = start_tracing(settings, spans)
-    store = EventStore(
-        env=store_env(settings.model_copy(update={"database_url": servers.database_url}))
-    )
-    pool = AsyncConnectionPool(
-        servers.database_url,
-        min_size=2,
-        max_size=settings.db_pool_size,
-        open=False,
-    )
-    await pool.open(wait=True)
-    await positions.ensure_table(pool, parked.DDL, *open_sockets.DDL)
-    liveness = Liveness(stuck_after=settings.loop_stuck_seconds)
-    replica, requests = await read_pools(settings, servers.database_url, serve=serve)
+    async with contextlib.AsyncExitStack() as undo:
+        # A start cut short (Ctrl-C, SIGTERM, a failure) stops what it had started, newest
+        # first: a pool left open kept workers that take a cancel for a failed connection and
+        # try again, and the process never ended.
+        if tracing is not None:
+            undo.push_async_callback(asyncio.to_thread, tracing.shutdown)
+        store = EventStore(
+            env=store_env(settings.model_copy(update={"database_url": servers.database_url}))
+        )
+        undo.callback(store.close)
+        pool = AsyncConnectionPool(
+            servers.database_url,
+            min_size=2,
+            max_size=settings.db_pool_size,
+            open=False,
+        )
+        undo.push_async_callback(pool.close)
+        await pool.open(wait=True)
+        await positions.ensure_table(pool, parked.DDL, *open_sockets.DDL)
+        liveness = Liveness(stuck_after=settings.loop_stuck_seconds)
+        replica, requests = await read_pools(settings, servers.database_url, serve=serve)
+        undo.push_async_callback(close_pools, replica, requests)
 
-    async def drop_dead_connections() -> None:
-        await pool.check()
-        for other in (replica, requests):
-            if other is not None:
-                await other.check()
-        await asyncio.to_thread(store.drop_dead_connections)
+        async def drop_dead_connections() -> None:
+            await pool.check()
+            for other in (replica, requests):
+                if other is not None:
+                    await other.check()
+            await asyncio.to_thread(store.drop_dead_connections)
 
-    progress = Progress(
-        servers.database_url,
-        names(),
-        liveness,
-        drop_dead_connections,
-        replica=replica,
-        derived={model.NAME: version(model) for model in READ_MODELS},
-    )
-    fatal: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-
-    def broker_gone() -> None:
-        if not fatal.done():  # done or cancelled once this process stops on its own
-            log.critical(
-                "the broker connection gave up reconnecting; exiting for a restart",
-                extra={"code": "BROKER_GONE", "exit_status": EXIT_BROKER_GONE},
-            )
-            fatal.set_result(EXIT_BROKER_GONE)
-
-    broker = await connect_broker(settings, servers.nats_url, broker_gone)
-    metrics = Metrics()
-    projector = Projector(
-        pool,
-        share(settings.projector_share),
-        on_projected=progress.advance,
-        name=projector_name(settings.projector_share),
-        on_applied=metrics.events_applied,
-    )
-    # Every process, not only the projector: the API reads (and the write gate checks) the
-    # views from its first request on, whichever process happened to start first.
-    await Projector(pool, READ_MODELS).setup(only_missing=not project)
-    await broker.start()
-    await progress.start()
-    doorbell = Doorbell(servers.database_url, store.channel)
-    the_relay = (
-        Relay(
-            store,
-            broker,
-            pool,
-            settings,
-            doorbell,
+        progress = Progress(
+            servers.database_url,
+            names(),
             liveness,
-            on_published=metrics.events_published,
+            drop_dead_connections,
+            replica=replica,
+            derived={model.NAME: version(model) for model in READ_MODELS},
+        )
+        fatal: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def broker_gone() -> None:
+            if not fatal.done():  # done or cancelled once this process stops on its own
+                log.critical(
+                    "the broker connection gave up reconnecting; exiting for a restart",
+                    extra={"code": "BROKER_GONE", "exit_status": EXIT_BROKER_GONE},
+                )
+                fatal.set_result(EXIT_BROKER_GONE)
+
+        broker = await connect_broker(settings, servers.nats_url, broker_gone)
+        undo.push_async_callback(stop_broker, broker)
+        metrics = Metrics()
+        projector = Projector(
+            pool,
+            share(settings.projector_share),
+            on_projected=progress.advance,
+            name=projector_name(settings.projector_share),
+            on_applied=metrics.events_applied,
+        )
+        # Every process, not only the projector: the API reads (and the write gate checks)
+        # the views from its first request on, whichever process happened to start first.
+        await Projector(pool, READ_MODELS).setup(only_missing=not project)
+        await broker.start()
+        undo.push_async_callback(progress.stop)
+        await progress.start()
+        doorbell = Doorbell(servers.database_url, store.channel)
+        the_relay = (
+            Relay(
+                store,
+                broker,
+                pool,
+                settings,
+                doorbell,
+                liveness,
+                on_published=metrics.events_published,
+                tracing=tracing,
+            )
+            if relay
+            else None
+        )
+        bus = CommandBus(
+            store,
+            batch_max=settings.command_batch_max,
+            on_commit=doorbell.ring,
+            on_done=metrics.command_done,
             tracing=tracing,
         )
-        if relay
-        else None
-    )
-    bus = CommandBus(
-        store,
-        batch_max=settings.command_batch_max,
-        on_commit=doorbell.ring,
-        on_done=metrics.command_done,
-        tracing=tracing,
-    )
-    metrics.failed_saves.set_function(lambda: bus.conflicts)
-    platform = Platform(
-        settings,
-        servers.database_url,
-        store,
-        bus,
-        pool,
-        broker,
-        progress,
-        token_verifier(settings),
-        AccessLog(pool, flush=settings.access_log_flush),
-        liveness,
-        fatal,
-        TimelineFeed(
+        undo.callback(bus.close)
+        metrics.failed_saves.set_function(lambda: bus.conflicts)
+        platform = Platform(
+            settings,
+            servers.database_url,
+            store,
+            bus,
             pool,
+            broker,
             progress,
+            token_verifier(settings),
+            AccessLog(pool, flush=settings.access_log_flush),
             liveness,
-            any_reader_probe(
-                access_changes := access_change_probe(pool, store.recorder.events_table_name)  # type: ignore[attr-defined]
+            fatal,
+            TimelineFeed(
+                pool,
+                progress,
+                liveness,
+                any_reader_probe(
+                    access_changes := access_change_probe(pool, store.recorder.events_table_name)  # type: ignore[attr-defined]
+                ),
             ),
-        ),
-        access_changes,
-        the_relay,
-        alert_rules=program.alerts.table_for(settings),
-        medication=program.medication.rules(settings),
-        metrics=metrics,
-        tracing=tracing,
-        replica=replica,
-        requests=requests,
-    )
+            access_changes,
+            the_relay,
+            alert_rules=program.alerts.table_for(settings),
+            medication=program.medication.rules(settings),
+            metrics=metrics,
+            tracing=tracing,
+            replica=replica,
+            requests=requests,
+        )
+        undo.push_async_callback(platform.timelines.stop)
+        undo.push_async_callback(cancel_loops, platform.tasks)
+
+        await _start_loops(platform, doorbell, projector, project=project)
+        stop_if_cancelled()
+        undo.pop_all()  # started: _stopped stops it all from here
+    try:
+        yield platform
+    finally:
+        await _stopped(platform)
+
+
+async def close_pools(*pools: AsyncConnectionPool | None) -> None:
+    """Close each pool given; None stands for one this process does not keep."""
+    for pool in pools:
+        if pool is not None:
+            await pool.close()
+
+
+def stop_if_cancelled() -> None:
+    """Raise the cancel a driver took during the start: Python 3.11's ``asyncio.wait_for``
+    returns its result when it completes as the cancel arrives, and drops the cancel, so a
+    Ctrl-C as ``up`` started was lost and the process went on to serve."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
+async def stop_broker(broker: NatsBroker) -> None:
+    """Drain and close the broker; one that gave up or is reconnecting has nothing to drain."""
+    try:
+        await broker.stop()
+    except ConnectionClosedError:  # it gave up: nothing to drain
+        pass
+    except NatsError as failed:  # reconnecting, the broker down: nothing to drain; close it
+        log.warning("broker not drained at shutdown", extra={"error": error_code(failed)})
+        with contextlib.suppress(NatsError):
+            await broker.connection.close()
+
+
+async def _start_loops(
+    platform: Platform, doorbell: Doorbell, projector: Projector, *, project: bool
+) -> None:
+    """The process's loops, each a task of ``platform.tasks``; what a deciding process does
+    before its first decision comes first."""
 
     def start(name: str, work: Coroutine[Any, Any, None]) -> None:
         platform.tasks.append(asyncio.create_task(work, name=name))
 
+    settings, liveness, relay = platform.settings, platform.liveness, platform.relay
     start("access-log", platform.access_log.run())
-    if project or the_relay is None:  # the processes that decide: the API's, the projector's
+    if project or relay is None:  # the processes that decide: the API's, the projector's
         await _before_deciding(platform, start)
-    if the_relay is not None or project:
+    if relay is not None or project:
         start("store-listener", doorbell.run(liveness))
-    if the_relay is not None:
-        start("relay", the_relay.run())
+    if relay is not None:
+        start("relay", relay.run())
         # and anchors the event chain outside the database, one process per deployment
-        start("chain-anchors", Anchoring(pool, broker, settings, liveness).run())
+        start("chain-anchors", Anchoring(platform.pool, platform.broker, settings, liveness).run())
     if project:
-        start(projector.name, follow(store, projector, doorbell, liveness, settings, tracing))
+        start(
+            projector.name,
+            follow(platform.store, projector, doorbell, liveness, settings, platform.tracing),
+        )
     if project and dosing in projector.models:
         # medication: the missed-dose sweep reads a read model this process keeps
         start(
             "missed-dose-sweep",
             keep_running(
                 "missed-dose-sweep",
-                lambda: missed_sweep.run(bus, pool, platform.medication, settings),
+                lambda: missed_sweep.run(
+                    platform.bus, platform.pool, platform.medication, settings
+                ),
                 liveness,
             ),
         )
-    try:
-        yield platform
-    finally:
-        await _stopped(platform)
 
 
 async def _before_deciding(
@@ -392,19 +460,9 @@ async def _stopped(platform: Platform) -> None:
     await cancel_loops(platform.tasks)
     await platform.timelines.stop()
     await platform.progress.stop()
-    try:
-        await platform.broker.stop()
-    except ConnectionClosedError:  # it gave up: nothing to drain
-        pass
-    except NatsError as failed:  # reconnecting, the broker down: nothing to drain; close it
-        log.warning("broker not drained at shutdown", extra={"error": error_code(failed)})
-        with contextlib.suppress(NatsError):
-            await platform.broker.connection.close()
+    await stop_broker(platform.broker)
     platform.bus.close()
-    for other in (platform.replica, platform.requests):
-        if other is not None:
-            await other.close()
-    await platform.pool.close()
+    await close_pools(platform.replica, platform.requests, platform.pool)
     platform.store.close()
     if platform.tracing is not None:
         await asyncio.to_thread(platform.tracing.shutdown)  # sends the spans still waiting
