@@ -36,11 +36,12 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from functools import cache
+from typing import Any
 from uuid import UUID
 
 from annotated_types import MaxLen
@@ -201,16 +202,41 @@ def problems(model: BaseModel, at: Loc = ()) -> Iterator[tuple[Loc, str]]:
     """Every value of ``model`` (and the models, lists and dicts in it) out of bounds."""
     for name, declared, text_limit in _declared(type(model)):
         value = getattr(model, name)
-        if type(value) is str:  # the common case, without the walk
+        kind = type(value)
+        if kind is str:  # the common cases, without the walk
             found = text_problem(value, text_limit)
-            if found:
-                yield (*at, name), found
-        elif value is not None and not isinstance(value, _PLAIN):
+        elif kind in _WITHIN:
+            continue
+        elif (scalar := _SCALARS.get(kind)) is not None:
+            found = scalar(value)
+        elif not isinstance(value, _PLAIN):
             yield from _walk(value, (*at, name), declared, TEXT_MAX)
+            continue
+        else:
+            continue
+        if found:
+            yield (*at, name), found
 
 
 _PLAIN = (bool, UUID, Enum)
 """Values always within bounds (skipped without a look)."""
+_WITHIN = frozenset({bool, UUID, type(None)})
+"""The types of ``_PLAIN`` values and of None, found by their exact type."""
+
+
+def _time_problem(moment: datetime) -> str | None:
+    return offset_problem(moment) or date_problem(moment)
+
+
+_SCALARS: dict[type, Callable[[Any], str | None]] = {
+    int: number_problem,
+    float: number_problem,
+    Decimal: number_problem,
+    date: date_problem,
+    datetime: _time_problem,
+}
+"""What ``problem`` asks of a value of each of these exact types (an enum's value, a
+subclass, is walked as before)."""
 
 
 @cache
