@@ -28,10 +28,11 @@ from carecoord.projections import timeline
 from carecoord.projections.progress import Progress
 from carecoord.projections.rows import Shown
 
-MOST_ROWS = 20_000
-"""Distinct rows kept (a 10,000-entry timeline whole, some 30 MB)."""
+MOST_ROWS = 12_000
+"""Distinct rows kept: a 10,000-entry timeline whole. With what each shows a reader
+(``MOST_SHOWN``), some 50 MB of the process at most."""
 MOST_PAGES = 20_000
-MOST_SHOWN = 40_000
+MOST_SHOWN = 12_000
 """Rows as shown to a reader (``shown``) kept, all readers together."""
 
 T = TypeVar("T")
@@ -40,9 +41,7 @@ T = TypeVar("T")
 class TimelinePages:
     """``timeline.page`` answers of one process, kept for the view state they were read at."""
 
-    def __init__(self, most_rows: int = MOST_ROWS, most_pages: int = MOST_PAGES) -> None:
-        self._most_rows = most_rows
-        self._most_pages = most_pages
+    def __init__(self) -> None:
         self._state: Hashable = None
         self._pages: dict[Hashable, tuple[timeline.Entry, ...]] = {}
         self._rows: dict[int, timeline.Entry] = {}
@@ -97,7 +96,7 @@ class TimelinePages:
     def _keep(
         self, state: Hashable, key: Hashable, rows: list[timeline.Entry]
     ) -> tuple[timeline.Entry, ...]:
-        full = len(self._rows) + len(rows) > self._most_rows or len(self._pages) >= self._most_pages
+        full = len(self._rows) + len(rows) > MOST_ROWS or len(self._pages) >= MOST_PAGES
         if state != self._state or full:
             self._pages.clear()
             self._rows.clear()
