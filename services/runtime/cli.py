@@ -27,7 +27,7 @@ import psycopg
 import uvicorn
 from nats.aio.msg import Msg
 from nats.js.errors import BadRequestError, NotFoundError
-from pydantic import ValidationError
+from pydantic import AliasChoices, ValidationError
 
 from carecoord.events import Role
 from carecoord.events.consent import Recipient, RecipientType
@@ -259,8 +259,19 @@ def settings_or_exit() -> Settings:
         for error in wrong.errors():
             name = "_".join(str(part) for part in error["loc"]).upper()  # an alias: in full
             name = name if name.startswith("CARECOORD_") else f"CARECOORD_{name}"
-            print(f"carecoord: {name}: {error['msg']}", file=sys.stderr)
+            print(f"carecoord: {variable_set(name)}: {error['msg']}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def variable_set(name: str) -> str:
+    """Of the names of one setting (CARECOORD_DATABASE_URL, DATABASE_URL), the one the
+    environment sets: the first was named, which whoever set DATABASE_URL never wrote."""
+    for field in Settings.model_fields.values():
+        alias = field.validation_alias
+        names = alias.choices if isinstance(alias, AliasChoices) else []
+        if name in names:
+            return next((n for n in names if isinstance(n, str) and os.environ.get(n)), name)
+    return name
 
 
 @contextlib.contextmanager

@@ -44,6 +44,21 @@ def test_wrong_settings_are_named_each_without_its_value(tmp_path: Path) -> None
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("variable", ["DATABASE_URL", "CARECOORD_DATABASE_URL"])
+def test_a_wrong_setting_is_named_as_it_was_set(
+    tmp_path: Path, variable: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DATABASE_URL set wrong was named CARECOORD_DATABASE_URL, a variable nobody had set."""
+    for name in ("DATABASE_URL", "CARECOORD_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    done = carecoord(tmp_path, "relay", **{variable: "not-a-url"})
+
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"carecoord: {variable}: "), done.stderr
+    assert "not a PostgreSQL connection string" in done.stderr
+    assert "not-a-url" not in done.stderr
+
+
 @pytest.mark.parametrize("command", [["relay"], ["project"], ["rebuild", "timeline"]])
 def test_a_database_out_of_reach_is_said_in_a_line(tmp_path: Path, command: list[str]) -> None:
     done = carecoord(tmp_path, *command, DATABASE_URL=unreachable_url())
