@@ -39,8 +39,12 @@ TAKEN_FIRST_TOKENS = {
 may take (a ``$`` never fits its pattern: ``$JS``, ``$SYS``, ``$KV``)."""
 
 
+ENV_FILE = ".env"
+"""The file of settings read beside the environment, in the working directory."""
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CARECOORD_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CARECOORD_", env_file=ENV_FILE, extra="ignore")
 
     database_url: str | None = Field(
         default=None,

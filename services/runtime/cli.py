@@ -42,7 +42,7 @@ from carecoord.services.infrastructure.identity import (
 )
 from carecoord.services.infrastructure.liveness import error_code
 from carecoord.services.infrastructure.relay import POSITION_HEADER
-from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.infrastructure.settings import ENV_FILE, Settings
 from carecoord.services.infrastructure.stream_reader import HeaderTolerantClient, OrderedReader
 from carecoord.services.kernel import visible_names
 from carecoord.services.kernel.errors import InvalidInput, Unauthenticated
@@ -260,7 +260,16 @@ def settings_or_exit() -> Settings:
             name = "_".join(str(part) for part in error["loc"]).upper()  # an alias: in full
             name = name if name.startswith("CARECOORD_") else f"CARECOORD_{name}"
             print(f"carecoord: {variable_set(name)}: {error['msg']}", file=sys.stderr)
-        raise SystemExit(2) from None
+    except UnicodeDecodeError as wrong:  # the working directory's .env: a traceback
+        byte = wrong.object[wrong.start : wrong.start + 1].hex()
+        print(
+            f"carecoord: {os.path.abspath(ENV_FILE)}: not UTF-8 text (byte 0x{byte} at offset"
+            f" {wrong.start}); save it as UTF-8, or move it away",
+            file=sys.stderr,
+        )
+    except OSError as failed:  # .env there and unreadable
+        print(f"carecoord: {os.path.abspath(ENV_FILE)}: {failed.strerror}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def variable_set(name: str) -> str:

@@ -44,6 +44,18 @@ def test_wrong_settings_are_named_each_without_its_value(tmp_path: Path) -> None
     assert "Traceback" not in done.stderr
 
 
+def test_an_env_file_not_utf8_is_named_in_a_line(tmp_path: Path) -> None:
+    """A .env saved in another encoding ended the command in a traceback."""
+    (tmp_path / ".env").write_bytes(b"CARECOORD_HOST=h\xf4te\n")
+    done = carecoord(tmp_path, "token", "--user", "dr-lee", "--role", "prescriber")
+
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        f"carecoord: {tmp_path / '.env'}: not UTF-8 text (byte 0xf4 at offset 16);"
+        " save it as UTF-8, or move it away\n"
+    )
+
+
 @pytest.mark.parametrize("variable", ["DATABASE_URL", "CARECOORD_DATABASE_URL"])
 def test_a_wrong_setting_is_named_as_it_was_set(
     tmp_path: Path, variable: str, monkeypatch: pytest.MonkeyPatch
