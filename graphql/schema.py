@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from datetime import datetime
 from decimal import Decimal
 
 import strawberry
@@ -18,6 +19,7 @@ from carecoord.graphql.care import CareMutation
 from carecoord.graphql.care_history import CareHistoryQuery
 from carecoord.graphql.caseload import CaseloadQuery, CaseloadSubscription
 from carecoord.graphql.checkins import CheckInMutation, CheckInQuery
+from carecoord.graphql.datetimes import DATETIME
 from carecoord.graphql.decimals import DECIMAL
 from carecoord.graphql.disclosures import DisclosureQuery
 from carecoord.graphql.dispensing_sites import DispensingSitesQuery
@@ -126,7 +128,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
             ExplainedValidation,  # a bad literal named and located; an abort explained
         ],
         execution_context_class=WithoutSuggestions if production else PlainCompletion,
-        scalar_overrides={Decimal: DECIMAL},
+        scalar_overrides={Decimal: DECIMAL, datetime: DATETIME},
     )
     read_plain_fields_directly(schema)
     build_inputs_directly(schema)
