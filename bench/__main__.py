@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import platform
 import shutil
@@ -61,8 +62,35 @@ def servers(data_dir: Path) -> Servers:
     return Servers(database_url, nats.url, nats)
 
 
+def above_zero(text: str) -> float:
+    """A number of seconds or a rate: above 0 and finite (``--seconds -1`` ran the whole
+    benchmark, some nine minutes, measuring nothing)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"{text.strip() or 'nothing'} is not a number above 0")
+    return value
+
+
 def rates(text: str) -> tuple[float, ...]:
-    return tuple(float(r) for r in text.split(",") if r.strip())
+    """Rates, comma-separated, each above 0; at least one."""
+    given = tuple(above_zero(r) for r in text.split(",") if r.strip())
+    if not given:
+        raise argparse.ArgumentTypeError("no rate given; e.g. 25,50,100")
+    return given
+
+
+def count(text: str) -> int:
+    """A count of events or clients: 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text.strip() or 'nothing'} is not a count of 1 or more")
+    return value
 
 
 def arguments() -> argparse.ArgumentParser:
@@ -77,16 +105,18 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument(
         "--quick", action="store_true", help="short steps and small stores (about 2 minutes)"
     )
-    parser.add_argument("--seconds", type=float, help="each offered rate lasts this long (5; 2)")
+    parser.add_argument(
+        "--seconds", type=above_zero, help="each offered rate lasts this long (5; 2)"
+    )
     parser.add_argument("--read-rates", type=rates, help="timeline rates to step, req/s")
     parser.add_argument("--push-rates", type=rates, help="dose rates for freshness, cmd/s")
     parser.add_argument(
         "--scale-events",
-        type=int,
+        type=count,
         help="the large store's events (100,000; 1,000,000 with --only scale; 20,000 quick)",
     )
-    parser.add_argument("--history", type=int, help="events of the client read (10,000)")
-    parser.add_argument("--concurrency", type=int, help="concurrent command clients (64)")
+    parser.add_argument("--history", type=count, help="events of the client read (10,000)")
+    parser.add_argument("--concurrency", type=count, help="concurrent command clients (64)")
     parser.add_argument(
         "--api-workers",
         type=worker_count,

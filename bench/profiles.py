@@ -105,7 +105,10 @@ def main() -> None:
     parser.add_argument("directory", type=Path)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
-    for path in sorted(args.directory.glob("*.txt")):
+    profiles = sorted(args.directory.glob("*.txt"))
+    if not profiles:  # a folder mistyped, or one no profiled run wrote: it printed nothing
+        parser.error(f"no profiles (*.txt) in {args.directory}: give the folder of --profile")
+    for path in profiles:
         print(summarize(path, args.top), end="\n\n")
 
 
