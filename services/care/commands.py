@@ -11,12 +11,14 @@ from uuid import UUID, uuid4
 
 from carecoord.events import Role
 from carecoord.events.care import DischargeReason, GoalAchievement, LevelOfCare
+from carecoord.services.care import discharge as closing
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, on
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.stock.record import SiteStock
+from carecoord.services.therapy.record import TherapyRecord
 
 
 def enroll_client(
@@ -53,13 +55,18 @@ def discharge_client(
     discharged_at: datetime | None = None,
 ) -> Command[UUID]:
     """End the client's treatment episode, refused while a medication order of theirs is in
-    force (``ClientRecord.discharge``)."""
+    force (``ClientRecord.discharge``); the sessions booked after it and a guest-dosing
+    arrangement in force are closed with it (``discharge.py``)."""
 
     def run(uow: UnitOfWork) -> UUID:
         orders = uow.get(MedicationRecord, client_id)
-        uow.get(ClientRecord, client_id).discharge(
+        client = uow.get(ClientRecord, client_id)
+        client.discharge(
             stamp, reason, note=note, discharged_at=discharged_at, in_force=orders.in_force_on
         )
+        ended = client.discharged_at or stamp.clock()
+        closing.end_guest_dosing(orders, stamp, ended)
+        closing.cancel_sessions(uow.get(TherapyRecord, client_id), stamp, ended, client.enrolled_at)
         return client_id
 
     return run

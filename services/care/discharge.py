@@ -1,0 +1,58 @@
+"""What a discharge closes in its own transaction, by new events beside ``ClientDischarged``
+(docs/episodes.md, "What a discharge closes").
+
+Sessions booked to begin at or after the discharge are cancelled: a late cancellation (the
+one way a session is cancelled), dated at the discharge, its reason saying why. The client's
+time is free, and so is the leader's once every member of the session has cancelled
+(``calendar.py`` reads the members' records), so the slot is booked again; a cancellation
+counts for no no-show run. Refusing the discharge instead would hold up one nobody plans (a
+death, an arrest, a client who left) until someone cancelled each session by hand, with the
+same event.
+
+A guest-dosing arrangement in force on the discharge's day or later ends from that day
+(``GuestDosingEnded``): the orders it told the other site to dose by are ended already
+(``orders-in-force``), so it stands for nothing; one not yet begun ends on its first day.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.medication import dispensing
+from carecoord.services.medication.record import MedicationRecord
+from carecoord.services.therapy.record import Outcome, TherapyRecord, Told
+
+CLOSED_BY_DISCHARGE = "client discharged"
+"""The reason each cancellation and guest-dosing end gives."""
+
+
+def cancel_sessions(
+    record: TherapyRecord, stamp: Stamp, discharged_at: datetime, enrolled_at: datetime | None
+) -> None:
+    """Late-cancel every session of the client with no outcome that begins at or after
+    ``discharged_at``, dated then (or when it was booked, if that was later)."""
+    told = Told(Outcome.LATE_CANCELLED, reason=CLOSED_BY_DISCHARGE)
+    for session_id, session in list(record.sessions.items()):
+        if session.outcome is not Outcome.SCHEDULED or session.scheduled_for < discharged_at:
+            continue
+        when = max(discharged_at, session.opened)
+        record.record(record.outcome(stamp, session_id, told, when, enrolled_at=enrolled_at))
+
+
+def end_guest_dosing(record: MedicationRecord, stamp: Stamp, discharged_at: datetime) -> None:
+    """End each guest-dosing arrangement that covers the discharge's program day or a later
+    one, from that day (or its first day, if it begins later)."""
+    day = stamp.day(discharged_at)
+    for guest_dosing_id, guest in list(record.guest_dosing.items()):
+        ended_on = max(day, guest.start)
+        if ended_on > guest.end:  # over, or ended before it began
+            continue
+        dispensing.end_guest_dosing(
+            record,
+            stamp,
+            guest_dosing_id=guest_dosing_id,
+            ended_on=ended_on,
+            reason=CLOSED_BY_DISCHARGE,
+            occurred_at=discharged_at,
+        )

@@ -1,0 +1,94 @@
+"""A discharge closes, in its own transaction, what would leave the record telling of
+treatment that will not happen: the client's sessions booked to begin after it are
+late-cancelled (their leader's time free again) and a guest-dosing arrangement in force
+ends from its day. What came before it is left as it was."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID, uuid4
+
+import pytest
+from alert_story import DOCTOR, NURSE, Story
+from test_therapy_therapist_double_booking import book, client
+
+from carecoord.events.care import DischargeReason
+from carecoord.events.medication import GuestDosingEnded
+from carecoord.events.therapy import SessionLateCancelled
+from carecoord.services.care import commands as care
+from carecoord.services.kernel.aggregate import aggregate_id
+from carecoord.services.kernel.errors import RuleViolation
+from carecoord.services.medication import dispensing
+from carecoord.services.medication.record import MedicationRecord
+
+
+def discharge(story: Story) -> None:
+    story.run(
+        care.discharge_client(
+            story.stamp(DOCTOR), client_id=story.client_id, reason=DischargeReason.INCARCERATED
+        )
+    )
+
+
+def cancelled(story: Story) -> dict[UUID, SessionLateCancelled]:
+    return {e.session_id: e for e in story.events() if isinstance(e, SessionLateCancelled)}
+
+
+def test_sessions_booked_after_the_discharge_are_cancelled_and_their_slots_free() -> None:
+    story = Story()
+    earlier = book(story, [story.client_id], story.now + timedelta(hours=1))
+    later_slot = story.now + timedelta(days=3)
+    later = book(story, [story.client_id], later_slot)
+    other = client(story)
+    group_slot = story.now + timedelta(days=4)
+    group = book(story, [story.client_id, other], group_slot)
+    discharged_at = story.later(days=1)
+
+    discharge(story)
+
+    assert set(cancelled(story)) == {later, group}
+    assert earlier not in cancelled(story)
+    event = cancelled(story)[later]
+    assert (event.client_id, event.occurred_at, event.reason, event.actor) == (
+        story.client_id, discharged_at, "client discharged", DOCTOR,
+    )  # fmt: skip
+    # The therapist's hour is free: another client is booked into it.
+    book(story, [other], later_slot)
+    # The group goes on for its other member, so its leader stays booked then.
+    with pytest.raises(RuleViolation) as refusal:
+        book(story, [client(story)], group_slot)
+    assert refusal.value.rule == "therapist-booked-then"
+
+
+def medication(story: Story) -> MedicationRecord:
+    record = story.touched[aggregate_id(MedicationRecord.context, story.client_id)]
+    assert isinstance(record, MedicationRecord)
+    return record
+
+
+def test_guest_dosing_in_force_ends_from_the_discharges_day() -> None:
+    story = Story()
+    story.prescribe()
+    record = medication(story)
+    today = story.medication.day_of(story.now)
+    over, current, coming = uuid4(), uuid4(), uuid4()
+    for guest_dosing_id, first, last in (
+        (over, 1, 2), (current, 4, 8), (coming, 10, 12),
+    ):  # fmt: skip
+        dispensing.arrange_guest_dosing(
+            record, story.stamp(NURSE), guest_dosing_id=guest_dosing_id, site="Riverside OTP",
+            start=today + timedelta(days=first), end=today + timedelta(days=last),
+        )  # fmt: skip
+    story.later(days=6)
+    story.stop(next(iter(record.orders)))
+
+    discharge(story)
+
+    ended = {e.guest_dosing_id: e for e in story.events() if isinstance(e, GuestDosingEnded)}
+    assert {g: e.ended_on for g, e in ended.items()} == {
+        current: today + timedelta(days=6), coming: today + timedelta(days=10),
+    }  # fmt: skip
+    assert {e.reason for e in ended.values()} == {"client discharged"}
+    assert record.away_on(today + timedelta(days=7)) is None
+    assert record.away_on(today + timedelta(days=11)) is None
+    assert record.away_on(today + timedelta(days=5)) is not None
