@@ -174,6 +174,19 @@ class ClientRecord(Aggregate, context="care"):
                     f" ({since}{until}); nothing is recorded for that time",
                 )
 
+    def out_of_treatment(self, day_of: Callable[[datetime], date]) -> Callable[[date], bool]:
+        """Whether the client was out of treatment on a program day (``day_of`` gives a
+        moment's): from a discharge's day to the day before the readmission that ended it."""
+        gaps = [
+            (day_of(discharged), None if readmitted is None else day_of(readmitted))
+            for discharged, readmitted in self.gaps
+        ]
+
+        def out(day: date) -> bool:
+            return any(first <= day and (back is None or day < back) for first, back in gaps)
+
+        return out
+
     def discharge(
         self,
         stamp: Stamp,

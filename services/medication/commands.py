@@ -168,7 +168,12 @@ def from_stock(
         today = day == rules.day_of(stamp.clock())
         held = (
             dispensing.missed_hold_due(
-                record, rules, poured.order_id, day, _enrolled_on(client, rules)
+                record,
+                rules,
+                poured.order_id,
+                day,
+                _enrolled_on(client, rules),
+                client.out_of_treatment(rules.day_of),
             )
             if today
             else None
@@ -586,10 +591,14 @@ def detect_missed_doses(
     stamp: Stamp, *, client_id: UUID, today: date, rules: MedicationRules = DEFAULT_RULES
 ) -> Command[int]:
     """Record the client's missed dosing days before ``today``, none before their enrolment
-    (a dose for such a day is refused); the count of new ones."""
+    nor while they were discharged (a dose for such a day is refused); the count of new
+    ones."""
 
     def decide(record: MedicationRecord, client: ClientRecord) -> int:
-        return dispensing.record_missed(record, stamp, rules, today, _enrolled_on(client, rules))
+        return dispensing.record_missed(
+            record, stamp, rules, today, _enrolled_on(client, rules),
+            client.out_of_treatment(rules.day_of),
+        )  # fmt: skip
 
     return on_record(client_id, decide)
 

@@ -45,7 +45,7 @@ from carecoord.services.kernel.visible_names import shown
 from carecoord.services.medication.doses import check_amount
 from carecoord.services.medication.eligibility import check_restart
 from carecoord.services.medication.formulary import Medication
-from carecoord.services.medication.missed import Missed, missed_days
+from carecoord.services.medication.missed import Missed, missed_days, never
 from carecoord.services.medication.orders import Charted, HandedOver, Hold, Order, Status
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
@@ -846,12 +846,14 @@ def record_missed(
     rules: MedicationRules,
     today: date,
     since: date | None = None,
+    out: Callable[[date], bool] = never,
 ) -> int:
     """Record every new missed dosing day before ``today`` (from ``since``, the client's
-    enrolment day); hold where the rule says so. A day a dose not given was recorded for is
-    not missed (``missed.py``): it may place the hold, with no missed day recorded."""
+    enrolment day, and none ``out`` of treatment: discharged); hold where the rule says so. A
+    day a dose not given was recorded for is not missed (``missed.py``): it may place the
+    hold, with no missed day recorded."""
     recorded = 0
-    for order, found in _found(record, rules, today, since):
+    for order, found in _found(record, rules, today, since, out):
         for missed in found:
             facts = {"order_id": order.order_id, "medication": order.medication}
             if not missed.not_given:
@@ -892,6 +894,7 @@ def missed_hold_due(
     order_id: UUID,
     today: date,
     since: date | None = None,
+    out: Callable[[date], bool] = never,
 ) -> RuleViolation | None:
     """The refusal of the first dose of ``today`` under ``order_id`` (at the window or to take
     home) while the missed-dose rule holds its medication's order and the sweep has not
@@ -905,7 +908,7 @@ def missed_hold_due(
     mine = [o for o in record.orders.values() if o.medication == medication]
     if any(o.dosed_on(today) for o in mine):
         return None
-    for order, found in _found(record, rules, today, since):
+    for order, found in _found(record, rules, today, since, out):
         due = next((m for m in found if m.hold), None)
         if order.medication != medication or due is None:
             continue
@@ -923,15 +926,20 @@ def missed_hold_due(
 
 
 def _found(
-    record: MedicationRecord, rules: MedicationRules, today: date, since: date | None
+    record: MedicationRecord,
+    rules: MedicationRules,
+    today: date,
+    since: date | None,
+    out: Callable[[date], bool],
 ) -> Iterator[tuple[Order, list[Missed]]]:
-    """Each order the missed-dose rule reads, with its new missed days before ``today``."""
+    """Each order the missed-dose rule reads, with its new missed days before ``today``; a
+    day ``out`` of treatment is none to dose (an order dated back across a readmission)."""
     for order in list(record.orders.values()):
         if order.status not in (Status.ACTIVE, Status.ON_HOLD):
             continue
         if _latest(record, order).status is Status.STOPPED:  # stopped with its replacement
             continue
-        away = _not_dosed_here(record, rules, order)
+        away = _not_dosed_here(record, rules, order, out)
         earlier, earlier_not_given = _undosed_before(record, order)
         yield order, missed_days(
             order, today, away=away, rule=rules.missed, day_of=rules.day_of, since=since,
@@ -950,15 +958,16 @@ def _latest(record: MedicationRecord, order: Order) -> Order:
 
 
 def _not_dosed_here(
-    record: MedicationRecord, rules: MedicationRules, order: Order
+    record: MedicationRecord, rules: MedicationRules, order: Order, out: Callable[[date], bool]
 ) -> Callable[[date], bool]:
-    """Whether a day is none to dose ``order`` here: the client guest doses elsewhere, or an
-    order replacing it is on hold (which holds it too, ``_check_active``)."""
+    """Whether a day is none to dose ``order`` here: the client guest doses elsewhere or is
+    out of treatment, or an order replacing it is on hold (which holds it too,
+    ``_check_active``)."""
     successors = _successors(record, order)
 
     def away(day: date) -> bool:
         held = any(s.held_on(day, rules.day_of) for s in successors)
-        return held or record.away_on(day) is not None
+        return held or record.away_on(day) is not None or out(day)
 
     return away
 

@@ -59,6 +59,11 @@ class MissedDoseRule:
     source: str = GUIDELINE
 
 
+def never(_: date) -> bool:
+    """No day out of treatment: a client never discharged."""
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class Missed:
     """A dosing day without a dose, with the consecutive count it reaches and whether the

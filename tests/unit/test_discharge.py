@@ -15,7 +15,13 @@ from medication_story import INDUCTED
 
 from carecoord.events import Actor, CareEvent, Role, Schedule
 from carecoord.events.care import ClientDischarged, ClientReadmitted, DischargeReason, LevelOfCare
-from carecoord.events.medication import StatementSource, TakeHomeCriterion, TakeHomeDispensed
+from carecoord.events.medication import (
+    DoseMissed,
+    OrderHeld,
+    StatementSource,
+    TakeHomeCriterion,
+    TakeHomeDispensed,
+)
 from carecoord.services.care import commands as care
 from carecoord.services.kernel.errors import DomainError
 from carecoord.services.kernel.stamp import Stamp
@@ -263,3 +269,24 @@ def test_time_in_treatment_and_take_home_eligibility_count_from_the_readmission(
     clinic.run(clinic.take_home(order_id, 7))
     [handed] = [e for e in clinic.events() if isinstance(e, TakeHomeDispensed)]
     assert (handed.day_in_treatment, handed.cap_days) == (1, 7)
+
+
+def test_days_out_of_treatment_are_not_missed_under_an_order_dated_back_before_readmission() -> (
+    None
+):
+    """An order written at the readmission may start days before it: the days the client
+    was discharged are none to dose, so the sweep finds none of them missed and the first
+    dose back is not held for them."""
+    clinic, _ = discharged()
+    clinic.now = at(MARCH)
+    clinic.run(clinic.readmitting(at(MARCH, 8)))
+    order_id = clinic.prescribe(MARCH - timedelta(days=9))
+
+    clinic.dose(order_id)
+    clinic.now = at(MARCH + timedelta(days=3))
+    found = clinic.run(commands.detect_missed_doses(
+        clinic.stamp(), client_id=clinic.client_id, today=clinic.now.date()))  # fmt: skip
+
+    missed = [e.day for e in clinic.events() if isinstance(e, DoseMissed)]
+    assert (found, missed) == (2, [MARCH + timedelta(days=1), MARCH + timedelta(days=2)])
+    assert not [e for e in clinic.events() if isinstance(e, OrderHeld)]
