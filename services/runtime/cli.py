@@ -778,7 +778,7 @@ async def serve(
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
         sock = listener or listen_or_exit(settings, join=workers.is_sibling())
-        url = f"http://{settings.host}:{settings.port}"
+        url = http_url(settings.host, settings.port)
         if not workers.is_sibling():
             if servers.runtime is not None:
                 servers.runtime.publish_api(url)
@@ -792,6 +792,12 @@ async def serve(
             await serving
         if platform.fatal.done():  # the process cannot go on: its supervisor restarts it
             raise SystemExit(platform.fatal.result())
+
+
+def http_url(host: str, port: int) -> str:
+    """The URL of a listener on ``host``: an IPv6 address in brackets (``--host ::1`` printed
+    ``http://::1:8000``, which no client reads as a host and a port)."""
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 @contextlib.asynccontextmanager
@@ -814,7 +820,7 @@ async def monitoring_listener(platform: Platform) -> AsyncIterator[str | None]:
     server = _Server(config)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        yield f"http://{host}:{sock.getsockname()[1]}"
+        yield http_url(host, sock.getsockname()[1])
     finally:
         server.should_exit = True
         await serving

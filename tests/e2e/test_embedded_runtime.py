@@ -318,3 +318,23 @@ def test_a_damaged_file_is_stale(tmp_path: Path, damaged: bytes) -> None:
 
     assert live_runtime(tmp_path) is None
     assert not (tmp_path / FILE_NAME).exists()
+
+
+def test_up_on_an_ipv6_address_prints_a_url_that_reaches_it(tmp_path: Path) -> None:
+    """``--host ::1`` printed (and wrote to the runtime file) ``http://::1:<port>``, which
+    no client reads as a host and a port."""
+    port = free_port()
+    up = Command(tmp_path, "up", "--host", "::1", "--port", str(port))
+    try:
+        said = up.line(up.out, lambda line: line.startswith("carecoord GraphQL:"), within=60)
+        url = f"http://[::1]:{port}"
+
+        assert said == f"carecoord GraphQL: {url}/graphql  (health: {url}/health)"
+        assert runtime_of(tmp_path).api_url == url
+        assert httpx.get(f"{url}/health", timeout=10).status_code == 200
+    finally:
+        up.process.send_signal(signal.SIGTERM)
+        try:
+            up.process.wait(10)
+        finally:
+            up.end()
