@@ -176,6 +176,14 @@ def _tell_later(item: _Pending, _: Future[Outcome[Any]]) -> None:
     _tell([item])
 
 
+def _taken(items: Sequence[_Pending]) -> list[_Pending]:
+    """The items the writer runs: each future is marked running, so it can no longer be
+    cancelled; one its ``submit`` caller cancelled while it waited in the queue is left out,
+    never run. Setting the outcome of a future cancelled meanwhile raised on the writer's
+    thread and stopped it, and every later command of the process waited for ever."""
+    return [item for item in items if item.future.set_running_or_notify_cancel()]
+
+
 class CommandBus:
     def __init__(
         self,
@@ -234,7 +242,7 @@ class CommandBus:
             first = self._queue.get()
             if first is None:
                 return
-            batch = [first]
+            batch = _taken([first])
             while len(batch) < self._batch_max:
                 try:
                     nxt = self._queue.get_nowait()
@@ -243,8 +251,9 @@ class CommandBus:
                 if nxt is None:
                     self._settle(batch)
                     return
-                batch.append(nxt)
-            self._settle(batch)
+                batch.extend(_taken([nxt]))
+            if batch:
+                self._settle(batch)
 
     def _settle(self, batch: list[_Pending]) -> None:
         try:

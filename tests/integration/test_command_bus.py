@@ -297,3 +297,32 @@ async def test_a_caller_cancelled_while_its_command_waits_leaves_the_writer_serv
     with pytest.raises(asyncio.CancelledError):
         await waiting
     bus.close()
+
+
+@pytest.mark.usefixtures("noted_in_the_catalog")
+def test_a_command_cancelled_by_its_submitter_is_not_run_and_the_writer_serves_on(
+    two_stores: tuple[EventStore, EventStore],
+) -> None:
+    """A ``submit`` caller may cancel the future it was given while the command waits in the
+    queue: it is left out, never run, where the writer set its outcome and stopped."""
+    store, _ = two_stores
+    client = uuid.uuid4()
+    bus = CommandBus(store, batch_max=100)
+    running, go = threading.Event(), threading.Event()
+
+    def hold(uow: UnitOfWork) -> bool:
+        running.set()
+        return go.wait(10)
+
+    held = bus.submit(hold)
+    assert running.wait(10)  # the writer holds its batch: what follows waits in the queue
+    dropped = bus.submit(note(client, "cancelled"))
+    beside = bus.submit(note(uuid.uuid4(), "beside"))
+
+    assert dropped.cancel()
+    go.set()
+
+    held.result(timeout=30)
+    assert beside.result(timeout=30).result == 1
+    assert bus.submit(note(client, "later")).result(timeout=30).result == 1  # the first
+    bus.close()
