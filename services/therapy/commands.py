@@ -22,7 +22,7 @@ from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.therapy.calendar import Calendar, Led
 from carecoord.services.therapy.leaders import clinician_named, require_leader
-from carecoord.services.therapy.record import Booking, Outcome, TherapyRecord, Told
+from carecoord.services.therapy.record import HAPPENED, Booking, Outcome, TherapyRecord, Told
 
 MAX_GROUP = 100
 E = TypeVar("E", bound=CareEvent)
@@ -63,6 +63,18 @@ def _record(uow: UnitOfWork, client_id: UUID) -> tuple[TherapyRecord, datetime |
     client = uow.get(ClientRecord, client_id)
     client.require_enrolled()
     return uow.get(TherapyRecord, client_id), client.enrolled_at
+
+
+def _in_treatment_then(
+    uow: UnitOfWork, record: TherapyRecord, session_id: UUID, told: Told
+) -> None:
+    """Refuse attended or no-show for a session that began while the client was discharged
+    (its cancellation by the discharge corrected, or one left from before discharges
+    cancelled them): no one was expected there, and a no-show would count toward the
+    no-show alert."""
+    if told.outcome in HAPPENED:
+        began = record.session(session_id).scheduled_for
+        uow.get(ClientRecord, record.client_id).require_in_treatment("sessionId", began)
 
 
 def _one_program(uow: UnitOfWork, client_ids: Sequence[UUID]) -> None:
@@ -192,6 +204,7 @@ def record_attendance(
         for client_id, outcome in attendance:
             told = Told(outcome, duration_minutes if outcome is Outcome.ATTENDED else None, reason)
             record, enrolled_at = _record(uow, client_id)
+            _in_treatment_then(uow, record, session_id, told)
             event = record.outcome(stamp, session_id, told, occurred_at, enrolled_at=enrolled_at)
             decided.append((record, event))
         for record, event in decided:
@@ -216,7 +229,9 @@ def correct_outcome(
 
     def run(uow: UnitOfWork) -> UUID:
         record, _ = _record(uow, client_id)
-        event = record.correct_outcome(stamp, session_id, Told(outcome, duration_minutes, reason))
+        told = Told(outcome, duration_minutes, reason)
+        _in_treatment_then(uow, record, session_id, told)
+        event = record.correct_outcome(stamp, session_id, told)
         with_alerts(uow, client_id, rules, partial(_kept, record, event))
         return session_id
 

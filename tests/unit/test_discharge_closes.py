@@ -9,7 +9,7 @@ from datetime import timedelta
 from uuid import UUID, uuid4
 
 import pytest
-from alert_story import DOCTOR, NURSE, Story
+from alert_story import DOCTOR, NURSE, THERAPIST, Story
 from test_therapy_therapist_double_booking import book, client
 
 from carecoord.events.care import DischargeReason
@@ -20,6 +20,8 @@ from carecoord.services.kernel.aggregate import aggregate_id
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.medication import dispensing
 from carecoord.services.medication.record import MedicationRecord
+from carecoord.services.therapy import commands as therapy
+from carecoord.services.therapy.record import Outcome
 
 
 def discharge(story: Story) -> None:
@@ -92,3 +94,26 @@ def test_guest_dosing_in_force_ends_from_the_discharges_day() -> None:
     assert record.away_on(today + timedelta(days=7)) is None
     assert record.away_on(today + timedelta(days=11)) is None
     assert record.away_on(today + timedelta(days=5)) is not None
+
+
+def test_a_session_after_the_discharge_is_not_made_a_no_show_nor_alerted_on() -> None:
+    """A session cancelled by the discharge, once its time has passed, is not corrected to
+    a no-show (nor recorded attended): the client was out of treatment, and with the no-show
+    before the discharge it made a run of two and raised repeated-no-shows."""
+    story = Story()
+    story.session(Outcome.NO_SHOW)
+    after = book(story, [story.client_id], story.now + timedelta(days=2))
+    story.later(hours=1)
+    discharge(story)
+    story.later(days=3)
+
+    with pytest.raises(RuleViolation) as refusal:
+        story.run(
+            therapy.correct_outcome(
+                story.stamp(THERAPIST), client_id=story.client_id, session_id=after,
+                outcome=Outcome.NO_SHOW, reason="they never called", rules=story.rules,
+            )
+        )  # fmt: skip
+
+    assert (refusal.value.field, refusal.value.rule) == ("sessionId", "client-discharged")
+    assert story.fired() == []
