@@ -186,6 +186,15 @@ class Settings(BaseSettings):
             return DISCLOSED
         return f"{DISCLOSED}-{self.subject_root}"
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        """A NUL byte (only a .env can hold one) is refused at start, never quoted: in a path
+        it ended the command in a traceback, and libpq read a URL only up to it."""
+        if isinstance(value, str) and "\0" in value:
+            raise ValueError("holds a NUL byte (\\0); remove it from .env")
+        return value
+
     @field_validator(
         "database_url",
         "read_database_url",

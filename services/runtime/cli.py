@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 import nats.errors
 import psycopg
 import uvicorn
+from dotenv import dotenv_values
 from nats.aio.msg import Msg
 from nats.js.errors import BadRequestError, NotFoundError
 from pydantic import AliasChoices, ValidationError
@@ -274,12 +275,14 @@ def settings_or_exit() -> Settings:
 
 def variable_set(name: str) -> str:
     """Of the names of one setting (CARECOORD_DATABASE_URL, DATABASE_URL), the one the
-    environment sets: the first was named, which whoever set DATABASE_URL never wrote."""
+    environment or .env sets: the first was named, which whoever set DATABASE_URL never
+    wrote."""
     for field in Settings.model_fields.values():
         alias = field.validation_alias
         names = alias.choices if isinstance(alias, AliasChoices) else []
         if name in names:
-            return next((n for n in names if isinstance(n, str) and os.environ.get(n)), name)
+            given = {**dotenv_values(ENV_FILE), **os.environ}
+            return next((n for n in names if isinstance(n, str) and given.get(n)), name)
     return name
 
 
