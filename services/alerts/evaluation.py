@@ -44,6 +44,7 @@ from carecoord.events.checkins import (
 from carecoord.events.therapy import SessionNoShow, SessionOutcome, SessionOutcomeCorrected
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import AGONIST_ANALYTES, AlertRule, AlertRules, Test
+from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.instruments import INSTRUMENTS
 from carecoord.services.checkins.record import CheckInRecord, Reading
 from carecoord.services.kernel.platform_ids import ALERT_RULES
@@ -93,6 +94,13 @@ class History:
     screen_alerts: Mapping[UUID, frozenset[str]] = field(default_factory=dict)
     """By drug screen id, the rules that alerted on it: a definitive screen confirming it
     tests the same specimen, on which each rule alerts once (``evaluate``)."""
+    readmissions: tuple[datetime, ...] = ()
+    """When each readmission began a new treatment episode, oldest first."""
+
+    def episode_of(self, moment: datetime) -> int:
+        """Which of the client's treatment episodes ``moment`` falls in (0 the first): a
+        run of no-shows is counted within one."""
+        return sum(readmitted <= moment for readmitted in self.readmissions)
 
     def classes_at(self, moment: datetime, day_of: DayOf) -> frozenset[str]:
         """Formulary classes of the orders in force at ``moment`` (active or on hold), on the
@@ -136,6 +144,7 @@ def history_of(
     therapy: TherapyRecord,
     medication: MedicationRecord,
     alerts: AlertRecord,
+    client: ClientRecord,
     formulary: Formulary = FORMULARY,
 ) -> History:
     orders = tuple(
@@ -154,6 +163,7 @@ def history_of(
         orders=orders,
         open_rules=alerts.open_rules,
         screen_alerts=_screen_alerts(checkins, alerts),
+        readmissions=tuple(back for _, back in client.gaps if back is not None),
     )
 
 
@@ -372,14 +382,20 @@ def _screen_negative(
 
 def _no_shows(rule: AlertRule, history: History, event: CareEvent, _: DayOf) -> Finding | None:
     """A no-show, or a session corrected to one, that makes a run of ``threshold``: the run
-    since the last attended session, in the order sessions began, with this one in it."""
+    since the last attended session of its treatment episode, in the order sessions began,
+    with this one in it (a readmitted client's no-shows do not continue the last episode's)."""
     if not isinstance(event, SessionNoShow | SessionOutcomeCorrected):
         return None
     if isinstance(event, SessionOutcomeCorrected) and event.outcome is not SessionOutcome.NO_SHOW:
         return None
     began = history.session_starts[event.session_id]
     closed = Closed(event.session_id, Outcome.NO_SHOW, event.event_id, began)
-    others = (c for c in history.closed if c.session_id != event.session_id)
+    episode = history.episode_of(began)
+    others = (
+        c
+        for c in history.closed
+        if c.session_id != event.session_id and history.episode_of(c.scheduled_for) == episode
+    )
     run = no_show_run([*others, closed])
     if event.event_id not in run:
         return None  # a session before the last attended: the run since it is as it was

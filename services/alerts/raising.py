@@ -16,6 +16,7 @@ from carecoord.events import CareEvent
 from carecoord.services.alerts.evaluation import evaluate, history_of
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import AlertRules
+from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.record import CheckInRecord
 from carecoord.services.kernel.unit_of_work import UnitOfWork
 from carecoord.services.medication.record import MedicationRecord
@@ -31,6 +32,7 @@ def with_alerts(uow: UnitOfWork, client_id: UUID, rules: AlertRules, decide: Cal
         uow.get(TherapyRecord, client_id),
         uow.get(MedicationRecord, client_id),
         alerts,
+        uow.get(ClientRecord, client_id),
     )
     event = decide()
     for alert in evaluate(rules, history, event):

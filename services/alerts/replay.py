@@ -21,6 +21,7 @@ from carecoord.events.positioned import Positioned
 from carecoord.services.alerts.evaluation import History, evaluate, history_of
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import AlertRules
+from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.record import CheckInRecord
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.therapy.record import TherapyRecord
@@ -33,18 +34,21 @@ class _Client:
     therapy: TherapyRecord = field(init=False)
     medication: MedicationRecord = field(init=False)
     alerts: AlertRecord = field(init=False)
+    client: ClientRecord = field(init=False)
 
     def __post_init__(self) -> None:
         self.checkins = CheckInRecord(self.client_id)
         self.therapy = TherapyRecord(self.client_id)
         self.medication = MedicationRecord(self.client_id)
         self.alerts = AlertRecord(self.client_id)
+        self.client = ClientRecord(self.client_id)
 
     def history(self) -> History:
-        return history_of(self.checkins, self.therapy, self.medication, self.alerts)
+        return history_of(self.checkins, self.therapy, self.medication, self.alerts, self.client)
 
     def apply(self, event: CareEvent) -> None:
-        for record in (self.checkins, self.therapy, self.medication, self.alerts):
+        records = (self.checkins, self.therapy, self.medication, self.alerts, self.client)
+        for record in records:
             if record.context == type(event).context:
                 record.apply(event)
 

@@ -19,6 +19,9 @@ was dosed under it on that program day or the day before (``Order.taken_at``); v
 counted it (a screen negative for methadone while methadone was held raised a diversion
 review). The rows about an agonist's risks (screen-depressant-on-agonist, the QTc rows) count
 a held order as before.
+Version 3 of repeated-no-shows counts a run within one treatment episode: a readmitted
+client's first no-show is a run of one, where version 2 went on from the no-shows before
+the discharge.
 Version 2 of phq9-item9 details item 9's answer and what it says, then the total and its band
 apart ("PHQ-9 item 9 answered 1 (several days); total 4 (minimal)"); version 1 set the
 total's band beside the answer ("PHQ-9 item 9 1 (minimal)"), read as the answer's. Alerts
@@ -194,7 +197,7 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("screen-negative-for-agonist", "4", Test.SCREEN_NEGATIVE_FOR_AGONIST,
               "Drug screen negative for the prescribed agonist", Severity.MODERATE,
               "Adherence and possible-diversion review; take-home review", FDA_2017),
-    AlertRule("repeated-no-shows", "2", Test.CONSECUTIVE_NO_SHOWS, "Repeated therapy no-shows",
+    AlertRule("repeated-no-shows", "3", Test.CONSECUTIVE_NO_SHOWS, "Repeated therapy no-shows",
               Severity.MODERATE, "Outreach by the therapist or peer supporter", PROGRAM,
               threshold=2, while_open_once=True),
 )  # fmt: skip

@@ -15,6 +15,7 @@ from test_therapy_therapist_double_booking import book, client
 from carecoord.events.care import DischargeReason
 from carecoord.events.medication import GuestDosingEnded
 from carecoord.events.therapy import SessionLateCancelled
+from carecoord.services.alerts.replay import replay
 from carecoord.services.care import commands as care
 from carecoord.services.kernel.aggregate import aggregate_id
 from carecoord.services.kernel.errors import RuleViolation
@@ -117,3 +118,24 @@ def test_a_session_after_the_discharge_is_not_made_a_no_show_nor_alerted_on() ->
 
     assert (refusal.value.field, refusal.value.rule) == ("sessionId", "client-discharged")
     assert story.fired() == []
+
+
+def test_a_readmitted_clients_no_shows_do_not_continue_the_last_episodes_run() -> None:
+    """A no-show before the discharge and one after the readmission are no run of two
+    (repeated-no-shows version 3); two after the readmission are, and the replay agrees."""
+    story = Story()
+    story.session(Outcome.NO_SHOW)
+    story.later(hours=1)
+    discharge(story)
+    story.later(days=2)
+    story.run(care.readmit_client(story.stamp(DOCTOR), client_id=story.client_id))
+
+    story.session(Outcome.NO_SHOW)
+    assert story.fired() == []
+    story.session(Outcome.NO_SHOW)
+
+    [alert] = story.alerts()
+    assert (alert.rule_id, alert.rule_version, alert.detail) == (
+        "repeated-no-shows", "3", "2 consecutive no-shows",
+    )  # fmt: skip
+    assert replay(story.rules, story.events()) == story.alerts()
