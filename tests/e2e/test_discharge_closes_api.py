@@ -54,7 +54,10 @@ async def test_a_discharge_closes_sessions_and_guest_dosing_and_a_readmission_re
     stay = {"start": str(today + timedelta(days=1)), "end": str(today + timedelta(days=5))}
     await clinic.nurse(GUEST, site=SITE, **stay)
 
-    await clinic.doctor(DISCHARGE, reason="TRANSFERRED")
+    # The program admin records it: the cancellations and the end are recorded as theirs.
+    discharge = {"clientId": clinic.client_id, "reason": "TRANSFERRED"}
+    done = await api.ok(DISCHARGE, {"i": discharge}, role=Role.PROGRAM_ADMIN)
+    clinic.position = done["dischargeClient"]["position"]
 
     told = await summaries(clinic)
     assert "Late-cancelled cbt session" in told
