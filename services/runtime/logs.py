@@ -35,6 +35,9 @@ from pydantic import ValidationError
 from carecoord.services.infrastructure import correlation
 
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+_NOT_FIELDS = _STANDARD | {"color_message"}
+"""What a line's fields leave out: the record's own attributes, and uvicorn's copy of its
+message with a terminal's colour codes (``Started server process [\x1b[36m%d\x1b[0m]``)."""
 _WEBSOCKETS = str(Path(websockets.__file__).parent)
 _WEBSOCKET_LINES = frozenset(
     f'%s - "WebSocket %s" {outcome}' for outcome in ("[accepted]", "403", "%d")
@@ -67,7 +70,7 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
         }
         entry.update(correlation.fields())
-        entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
+        entry.update({k: v for k, v in record.__dict__.items() if k not in _NOT_FIELDS})
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
