@@ -1,7 +1,8 @@
 """What a discharge closes, through the API: the client's session booked for after it is
 late-cancelled with it (its therapist's hour booked again for another client), a guest-dosing
-arrangement in force ends from its day, and once readmitted the client is prescribed, dosed,
-booked and guest-dosed under the care team and the consent they had."""
+arrangement in force ends from its day, and once readmitted the client is prescribed (from
+days they were out of treatment, none swept as missed), dosed, booked and guest-dosed under
+the care team and the consent they had."""
 
 from __future__ import annotations
 
@@ -55,19 +56,26 @@ async def test_a_discharge_closes_sessions_and_guest_dosing_and_a_readmission_re
     await clinic.nurse(GUEST, site=SITE, **stay)
 
     # The program admin records it: the cancellations and the end are recorded as theirs.
-    discharge = {"clientId": clinic.client_id, "reason": "TRANSFERRED"}
+    # Dated five days back: the client left then, and it is recorded today.
+    left = datetime.now(UTC) - timedelta(days=5)
+    discharge = {"clientId": clinic.client_id, "reason": "TRANSFERRED",
+                 "dischargedAt": left.isoformat()}  # fmt: skip
     done = await api.ok(DISCHARGE, {"i": discharge}, role=Role.PROGRAM_ADMIN)
     clinic.position = done["dischargeClient"]["position"]
 
     told = await summaries(clinic)
     assert "Late-cancelled cbt session" in told
-    assert f"Guest dosing at {SITE} ended on {today + timedelta(days=1)}" in told
+    assert f"Guest dosing at {SITE} ended on {today + timedelta(days=1)}" in told  # not begun
     other = await Clinic.enroll(api, "Kit W.")
     await book(other, slot)  # dr-lee's hour is free again
 
     await clinic.doctor(READMIT)
-    order = await clinic.methadone("30", today)
+    # Written from four days back, days the client was out of treatment: none is missed,
+    # and today's dose is not held for them.
+    order = await clinic.methadone("30", today - timedelta(days=4))
     await clinic.nurse(DOSE, orderId=order["id"], amount="30", dosageForm="oral solution")
+    await clinic.swept(today)
+    assert not [s for s in await summaries(clinic) if s.startswith("Dose missed")]
     await book(clinic, slot + timedelta(hours=2))
     await clinic.nurse(GUEST, site=SITE, start=str(today + timedelta(days=2)),
                        end=str(today + timedelta(days=4)))  # fmt: skip
