@@ -22,6 +22,7 @@ from carecoord.graphql.withheld import step_shown
 from carecoord.projections import alerts
 from carecoord.services.alerts import commands
 from carecoord.services.alerts.record import Status
+from carecoord.services.gate.gate import AccessGate
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.policy import Grant, Listing
 
@@ -164,8 +165,9 @@ class AlertQuery:
         at_least: AtLeast = None,
     ) -> list[Alert]:
         ctx = info.context
-        ctx.gate.require(Listing.CASELOAD)  # no other role is on a care team
-        reader = ctx.reader()
+        gate = ctx.gate
+        gate.require(Listing.CASELOAD)  # no other role is on a care team
+        reader = gate.reader()
         for view in alerts.ROUTED_BY:
             await ctx.caught_up(view, at_least)
         rows = await read_whole(
@@ -178,33 +180,38 @@ class AlertQuery:
                 limit,
             )
         )
-        granted = await ctx.gate.readable_on_team(
-            (r["client_id"] for r in rows), operation="myAlerts"
-        )
-        shown = {
-            client_id: [r for r in rows if r["client_id"] == client_id and shows(r["rule_id"])]
-            for client_id, shows in (
-                (client_id, shown_alerts(ctx, grant)) for client_id, grant in granted.items()
+        granted = await gate.readable_on_team({r["client_id"] for r in rows}, operation="myAlerts")
+        return [Alert.of(r) for r in await queue_shown(ctx, gate, rows, granted)]
+
+
+async def queue_shown(
+    ctx: RequestContext, gate: AccessGate, rows: list[alerts.Alert], granted: dict[UUID, Grant]
+) -> list[alerts.Alert]:
+    """``rows`` (several clients' alerts, in order) as ``granted`` shows them, and each
+    granted client's read logged once: what a grant shows is asked once a client, and each
+    row is looked at once, where a queue of thousands was searched again for each client."""
+    reader = gate.reader().id
+    shows = {client_id: shown_alerts(ctx, grant) for client_id, grant in granted.items()}
+    mine: dict[UUID, int] = dict.fromkeys(granted, 0)
+    kept = []
+    for row in rows:
+        client_id = row["client_id"]
+        if client_id in shows and shows[client_id](row["rule_id"]):
+            kept.append(notes_shown(row, granted[client_id], reader))
+            mine[client_id] += 1
+    await asyncio.gather(
+        *(
+            gate.record_read(
+                client_id,
+                granted[client_id],
+                operation="myAlerts",
+                kinds=[Kind.ALERT] * count,
+                count=count,
             )
-        }
-        await asyncio.gather(
-            *(
-                ctx.gate.record_read(
-                    client_id,
-                    granted[client_id],
-                    operation="myAlerts",
-                    kinds=[Kind.ALERT] * len(mine),
-                    count=len(mine),
-                )
-                for client_id, mine in shown.items()
-            )
+            for client_id, count in mine.items()
         )
-        alerts_shown = [
-            Alert.of(notes_shown(r, granted[client_id], reader.id))
-            for client_id, mine in shown.items()
-            for r in mine
-        ]
-        return sorted(alerts_shown, key=lambda a: (a.raised_at, a.position))
+    )
+    return kept
 
 
 @strawberry.type

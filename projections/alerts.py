@@ -165,11 +165,25 @@ class Alert(TypedDict):
 Period = tuple[datetime | None, datetime | None]
 """Raised from the first time, before the second; an end left open (None) is not bounded."""
 
-_ON_TEAM_NOW = sql.SQL(
-    "EXISTS (SELECT 1 FROM {care_team} c WHERE c.client_id = a.client_id"
-    " AND c.member_id = %s AND c.role = %s AND c.started_at <= now()"
-    " AND (c.ended_at IS NULL OR c.ended_at > now()))"
-).format(care_team=sql.Identifier(careteam.NAME))
+
+Place = tuple[datetime, int]
+"""An alert's place in a queue's order: when it was raised, and where in the log."""
+
+
+def _kept(
+    status: Collection[Status], raised: Period, after: Place | None = None
+) -> tuple[sql.Composable, list[Any]]:
+    """The WHERE condition on alerts ``a`` keeping those in ``status`` (or all), raised in
+    the period ``raised`` and past the place ``after``, and its parameters."""
+    period, params = in_period("raised_at", *raised)
+    conditions = [period]
+    if status:
+        conditions.append(sql.SQL("a.status = ANY(%s)"))
+        params = [*params, [s.value for s in status]]
+    if after is not None:
+        conditions.append(sql.SQL("(a.raised_at, a.raised_position) > (%s, %s)"))
+        params = [*params, *after]
+    return sql.SQL(" AND ").join(conditions), params
 
 
 async def _in_order(
@@ -180,16 +194,11 @@ async def _in_order(
     raised: Period,
     limit: int,
 ) -> list[Alert]:
-    period, bounds = in_period("raised_at", *raised)
-    conditions = [where, period]
-    params = [*params, *bounds]
-    if status:
-        conditions.append(sql.SQL("a.status = ANY(%s)"))
-        params = [*params, [s.value for s in status]]
+    kept, bounds = _kept(status, raised)
     query = sql.SQL(
-        "SELECT a.* FROM {} a WHERE {} ORDER BY raised_at, raised_position LIMIT %s"
-    ).format(sql.Identifier(NAME), sql.SQL(" AND ").join(conditions))
-    return await fetch(pool, Alert, query, [*params, limit])
+        "SELECT a.* FROM {} a WHERE {} AND {} ORDER BY raised_at, raised_position LIMIT %s"
+    ).format(sql.Identifier(NAME), where, kept)
+    return await fetch(pool, Alert, query, [*params, *bounds, limit])
 
 
 async def of_client(
@@ -204,6 +213,15 @@ async def of_client(
     return await _in_order(pool, sql.SQL("a.client_id = %s"), [client_id], status, raised, limit)
 
 
+_ROUTED = sql.SQL(
+    """SELECT a.* FROM (SELECT DISTINCT client_id FROM {care_team} WHERE member_id = %s
+    AND role = %s AND started_at <= now() AND (ended_at IS NULL OR ended_at > now())) AS c
+    CROSS JOIN LATERAL (SELECT * FROM {alerts} a WHERE a.client_id = c.client_id AND {where}
+        ORDER BY raised_at, raised_position LIMIT %s) AS a
+    ORDER BY a.raised_at, a.raised_position LIMIT %s"""
+)
+
+
 async def routed_to(
     pool: AsyncConnectionPool,
     member_id: str,
@@ -211,10 +229,19 @@ async def routed_to(
     status: Collection[Status],
     raised: Period,
     limit: int,
+    after: Place | None = None,
 ) -> list[Alert]:
     """The first ``limit`` alerts (in ``status``, or all) raised in the period ``raised``,
-    oldest first, of the clients whose care team ``member_id`` is on now in ``role``."""
-    return await _in_order(pool, _ON_TEAM_NOW, [member_id, role.value], status, raised, limit)
+    oldest first (after the place ``after``), of the clients whose care team ``member_id``
+    is on now in ``role``.
+
+    Read from the member's clients on: each client's alerts through its index, so the cost
+    follows the caseload's alerts, not the program's."""
+    where, params = _kept(status, raised, after)
+    query = _ROUTED.format(
+        care_team=sql.Identifier(careteam.NAME), alerts=sql.Identifier(NAME), where=where
+    )
+    return await fetch(pool, Alert, query, [member_id, role.value, *params, limit, limit])
 
 
 async def raised_between(
