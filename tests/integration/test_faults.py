@@ -367,6 +367,21 @@ async def crash_at(deployment: Deployment, client: Client, part: str, point: str
     await remove_nurse_x(client)
     deployment.start(part)
     await writing
+    await served_again(client)
+
+
+async def served_again(client: Client, within: float = 90.0) -> None:
+    """A check-in acknowledged once the part is back: on a loaded machine the whole
+    workload may fall while a restarted projector starts, every check-in refused as the
+    access rules catch up (as they must be), and the fault's run would show no write."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        before = len(client.acknowledged)
+        await client.check_in(200)
+        if len(client.acknowledged) > before:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"no check-in acknowledged after the fault: {dict(client.refused)}")
 
 
 async def kill_api(deployment: Deployment, client: Client) -> None:
