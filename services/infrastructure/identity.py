@@ -60,6 +60,11 @@ class TokenKeysUnusable(ValueError):
     traceback)."""
 
 
+SHORTEST_KEY_BYTES = 32
+"""An HS256 key of fewer bytes is weaker than the hash (RFC 7518, 3.2); the file made here
+holds 64 characters, so a shorter one was cut short or written by hand."""
+
+
 def signing_key(settings: Settings) -> str:
     if settings.jwt_secret:
         return settings.jwt_secret
@@ -77,9 +82,11 @@ def signing_key(settings: Settings) -> str:
         key = path.read_text(encoding="utf-8").strip()
     except UnicodeDecodeError:
         key = ""
-    if not key:  # an empty HMAC key is refused by the library, as a traceback
+    size = len(key.encode())
+    if size < SHORTEST_KEY_BYTES:  # empty: the library's traceback; short: its warning
+        what = "empty or not text" if not key else f"{size} bytes, under the 32 HS256 needs"
         raise TokenKeysUnusable(
-            f"{path}: the development signing key is empty or not text; remove it and a new"
+            f"{path}: the development signing key is {what}; remove it and a new"
             " one is made (the tokens signed with it stop working)"
         )
     return key

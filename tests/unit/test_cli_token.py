@@ -109,6 +109,22 @@ def test_a_damaged_signing_key_is_named_not_a_traceback(
     )
 
 
+def test_a_signing_key_cut_short_is_named_not_used(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A key of a few bytes signed tokens anyone could forge, the JWT library warning of it
+    with a line of its source on every token."""
+    (data_dir / "jwt.key").write_text("xx\n")
+
+    err = refusal(capsys, "token", "--user", "nurse-kim", "--role", "nurse")
+
+    assert err == (
+        f"carecoord token: {data_dir / 'jwt.key'}: the development signing key is 2 bytes,"
+        " under the 32 HS256 needs; remove it and a new one is made (the tokens signed with"
+        " it stop working)\n"
+    )
+
+
 def test_a_signing_key_that_is_a_folder_is_named(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
