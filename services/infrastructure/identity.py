@@ -27,7 +27,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from carecoord.events import Actor, Role
 from carecoord.events.envelope import ACTOR_ID_MAX
-from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.infrastructure.settings import HS256_KEY_BYTES, Settings
 from carecoord.services.kernel.errors import Forbidden, Unauthenticated
 from carecoord.services.kernel.platform_ids import reserved
 from carecoord.services.kernel.user_ids import mistakable
@@ -60,11 +60,6 @@ class TokenKeysUnusable(ValueError):
     traceback)."""
 
 
-SHORTEST_KEY_BYTES = 32
-"""An HS256 key of fewer bytes is weaker than the hash (RFC 7518, 3.2); the file made here
-holds 64 characters, so a shorter one was cut short or written by hand."""
-
-
 def signing_key(settings: Settings) -> str:
     if settings.jwt_secret:
         return settings.jwt_secret
@@ -83,7 +78,7 @@ def signing_key(settings: Settings) -> str:
     except UnicodeDecodeError:
         key = ""
     size = len(key.encode())
-    if size < SHORTEST_KEY_BYTES:  # empty: the library's traceback; short: its warning
+    if size < HS256_KEY_BYTES:  # empty: the library's traceback; short (cut): its warning
         what = "empty or not text" if not key else f"{size} bytes, under the 32 HS256 needs"
         raise TokenKeysUnusable(
             f"{path}: the development signing key is {what}; remove it and a new"

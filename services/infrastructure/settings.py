@@ -39,6 +39,9 @@ TAKEN_FIRST_TOKENS = {
 may take (a ``$`` never fits its pattern: ``$JS``, ``$SYS``, ``$KV``)."""
 
 
+HS256_KEY_BYTES = 32
+"""The shortest HS256 key: a shorter one is weaker than the hash (RFC 7518, 3.2)."""
+
 ENV_FILE = ".env"
 """The file of settings read beside the environment, in the working directory."""
 
@@ -243,6 +246,19 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "not a PostgreSQL connection string (postgresql://user@host:port/database)"
                 ) from None
+        return value
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _hs256_key(cls, value: str | None) -> str | None:
+        """A secret too short for HS256 is refused at start, never quoted: it signed and
+        checked tokens, the JWT library warning of it on each, and a guessed one forges any
+        user's."""
+        if value is not None and len(value.encode()) < HS256_KEY_BYTES:
+            raise ValueError(
+                f"under the {HS256_KEY_BYTES} bytes HS256 needs; make one with python -c"
+                ' "import secrets; print(secrets.token_urlsafe(48))"'
+            )
         return value
 
     @field_validator("subject_root")
