@@ -17,6 +17,7 @@ from carecoord.events import Kind
 from carecoord.graphql import log_pages
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.declared import client_mutation, client_query, into
+from carecoord.graphql.page_info import PageInfo
 from carecoord.graphql.whole_ranges import at_most_rows
 from carecoord.graphql.withheld import step_shown
 from carecoord.projections import alerts
@@ -97,6 +98,19 @@ class Alert:
         )
 
 
+QUEUE_ORDER = log_pages.LogOrder(
+    "myAlerts", ("raised_at", "raised_position"), (log_pages.instant, log_pages.bigint)
+)
+"""A cursor holds the last alert's place in the queue (when it was raised, and its position
+in the log: no two alerts share it, and neither changes), no clinical content."""
+
+
+@strawberry.type(description="Alerts of your clients, oldest first, whole or a page at a time.")
+class AlertQueue:
+    alerts: list[Alert]
+    page_info: PageInfo
+
+
 @strawberry.input(description="Acknowledge (seen, acting) or resolve an alert, with a note.")
 class AlertNoteInput:
     client_id: UUID
@@ -154,7 +168,9 @@ class AlertQuery:
 
     @strawberry.field(
         description="Alerts of the clients whose care team you are on now (open ones by"
-        f" default), oldest first, {IN_PERIOD}"
+        f" default), oldest first, {IN_PERIOD} Or a page at a time: `first` alerts, the next"
+        " after pageInfo.endCursor; a page leaves out the alerts you are not shown, so it may"
+        " hold fewer, none even, with more to follow."
     )
     async def my_alerts(
         self,
@@ -162,26 +178,38 @@ class AlertQuery:
         status: list[Status] | None = None,
         raised_from: RaisedAt = None,
         raised_to: RaisedAt = None,
+        first: log_pages.First = None,
+        after: log_pages.After = None,
         at_least: AtLeast = None,
-    ) -> list[Alert]:
+    ) -> AlertQueue:
         ctx = info.context
         gate = ctx.gate
         gate.require(Listing.CASELOAD)  # no other role is on a care team
         reader = gate.reader()
         for view in alerts.ROUTED_BY:
             await ctx.caught_up(view, at_least)
-        rows = await read_whole(
-            lambda limit: alerts.routed_to(
+
+        async def read(key: log_pages.Key | None, limit: int) -> list[alerts.Alert]:
+            return await alerts.routed_to(
                 ctx.platform.reads,
                 reader.id,
                 reader.role,
                 status or (Status.OPEN, Status.ACKNOWLEDGED),
                 (raised_from, raised_to),
                 limit,
+                after=None if key is None else (key[0], key[1]),
             )
-        )
+
+        if first is None:  # the period whole, as before paging
+            key = None if after is None else QUEUE_ORDER.key(after)
+            rows = await read_whole(lambda limit: read(key, limit))
+            end = QUEUE_ORDER.cursor(rows[-1]) if rows else None
+            page_info = PageInfo(has_next_page=False, end_cursor=end)
+        else:
+            rows, page_info = await log_pages.paged(QUEUE_ORDER, first, after, read)
         granted = await gate.readable_on_team({r["client_id"] for r in rows}, operation="myAlerts")
-        return [Alert.of(r) for r in await queue_shown(ctx, gate, rows, granted)]
+        shown = await queue_shown(ctx, gate, rows, granted)
+        return AlertQueue(alerts=[Alert.of(r) for r in shown], page_info=page_info)
 
 
 async def queue_shown(

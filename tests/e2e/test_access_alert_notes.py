@@ -22,8 +22,8 @@ ACK = mutation("AlertNoteInput", "acknowledgeAlert")
 RESOLVE = mutation("AlertNoteInput", "resolveAlert")
 ALERTS = """query($id: UUID!, $atLeast: Int) {
   clientAlerts(clientId: $id, atLeast: $atLeast) { alertId ruleId status history } }"""
-MY_ALERTS = """query($atLeast: Int) { myAlerts(atLeast: $atLeast, status: [RESOLVED]) {
-  clientId history } }"""
+MY_ALERTS = """query($atLeast: Int) { myAlerts(atLeast: $atLeast, status: [RESOLVED]) { alerts {
+  clientId history } } }"""
 TIMELINE = """query($id: UUID!, $atLeast: Int) {
   clientTimeline(clientId: $id, first: 500, atLeast: $atLeast, kinds: [ALERT]) {
     nodes { type summary withheld facts } } }"""
@@ -70,7 +70,7 @@ async def test_a_peer_supporter_sees_who_noted_an_alert_and_not_what(api: Api) -
     ]
     assert [s["at"] for s in peered["history"]] == [s["at"] for s in nursed["history"]]
 
-    queue = await read(clinic, MY_ALERTS, Role.PEER_SUPPORTER, PEER)
+    queue = (await read(clinic, MY_ALERTS, Role.PEER_SUPPORTER, PEER))["alerts"]
     [mine] = [a for a in queue if a["clientId"] == clinic.client_id]
     assert [s["note"] for s in mine["history"]] == [None, None]
 

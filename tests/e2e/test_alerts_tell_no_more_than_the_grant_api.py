@@ -25,7 +25,9 @@ SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
 VITALS = mutation("RecordVitalSignsInput", "recordVitalSigns")
 ALERTS = """query($id: UUID!, $atLeast: Int) {
   clientAlerts(clientId: $id, atLeast: $atLeast) { ruleId } }"""
-MY_ALERTS = """query($atLeast: Int) { myAlerts(atLeast: $atLeast) { clientId ruleId } }"""
+MY_ALERTS = (
+    """query($atLeast: Int) { myAlerts(atLeast: $atLeast) { alerts { clientId ruleId } } }"""
+)
 CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
   clients { clientId openAlerts highestAlertSeverity } } }"""
 TIMELINE = """query($id: UUID!, $atLeast: Int) {
@@ -61,7 +63,7 @@ async def test_a_peer_supporter_is_not_told_of_orders_by_an_alert(api: Api) -> N
     assert {QTC_RULE, ITEM9_RULE} <= nurse
     peer = [a["ruleId"] for a in await read(clinic, ALERTS, Role.PEER_SUPPORTER, PEER)]
     assert peer == [ITEM9_RULE]
-    queue = await read(clinic, MY_ALERTS, Role.PEER_SUPPORTER, PEER)
+    queue = (await read(clinic, MY_ALERTS, Role.PEER_SUPPORTER, PEER))["alerts"]
     assert [a["ruleId"] for a in queue if a["clientId"] == clinic.client_id] == [ITEM9_RULE]
     caseload = await read(clinic, CASELOAD, Role.PEER_SUPPORTER, PEER)
     [mine] = [c for c in caseload["clients"] if c["clientId"] == clinic.client_id]

@@ -195,7 +195,9 @@ async def test_new_alerts_for_my_caseload_arrive_once_in_order(api: Api, now: da
     queried = await api.ok(
         operation("nurse", "MyAlerts"), {"atLeast": program.position}, role=Role.NURSE, user=NURSE
     )
-    assert {a["alertId"] for a in queried["myAlerts"]} == {a["alertId"] for a in delivered}
+    assert {a["alertId"] for a in queried["myAlerts"]["alerts"]} == {
+        a["alertId"] for a in delivered
+    }
 
 
 async def test_a_caseload_feed_resumed_far_back_catches_up_page_by_page(

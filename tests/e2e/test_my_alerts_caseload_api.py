@@ -19,8 +19,8 @@ from support import Api, mutation
 
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
 ACKNOWLEDGE = mutation("AlertNoteInput", "acknowledgeAlert")
-QUEUE = """query($at: Int) { myAlerts(atLeast: $at) {
-  clientId ruleId status history } }"""
+QUEUE = """query($at: Int) { myAlerts(atLeast: $at) { alerts {
+  clientId ruleId status history } } }"""
 NURSE, COLLEAGUE, PRESCRIBER = "nurse-mixed", "nurse-colleague", "prescriber-mixed"
 PHQ9_ITEM_9 = [{"item": str(i), "value": 2 if i == 9 else 0} for i in range(1, 10)]
 
@@ -79,7 +79,7 @@ async def read_as_the_views_lag(api: Api, revoked: tuple[str, str], left: str) -
         reading = asyncio.create_task(api.ok(QUEUE, role=Role.NURSE, user=NURSE))
         await asyncio.sleep(0.5)  # the read has begun, and waits for the views
         held.rollback()
-        return (await reading)["myAlerts"]
+        return (await reading)["myAlerts"]["alerts"]
 
 
 async def reads_of(api: Api, client_id: str, reader: str) -> list[tuple[Any, ...]]:
@@ -128,5 +128,55 @@ async def test_a_reader_on_no_team_is_answered_nothing(api: Api) -> None:
 
     found = await api.ok(QUEUE, {"at": position}, role=Role.NURSE, user="nurse-no-team")
 
-    assert found["myAlerts"] == []
+    assert found["myAlerts"]["alerts"] == []
     assert await reads_of(api, client_id, "nurse-no-team") == []
+
+
+PAGE = """query($at: Int, $first: Int, $after: String) {
+  myAlerts(atLeast: $at, first: $first, after: $after) {
+    alerts { alertId clientId } pageInfo { hasNextPage endCursor } } }"""
+
+
+async def test_the_queue_is_read_a_page_at_a_time_each_logged_for_its_own_clients(
+    api: Api,
+) -> None:
+    first_client, _, _ = await alerted(api, "Page A.")
+    second_client, _, position = await alerted(api, "Page B.")
+    whole = await api.ok(PAGE, {"at": position}, role=Role.NURSE, user=NURSE)
+    assert whole["myAlerts"]["pageInfo"]["hasNextPage"] is False
+
+    pages, after = [], None
+    for _ in range(2):
+        found = await api.ok(
+            PAGE, {"at": position, "first": 1, "after": after}, role=Role.NURSE, user=NURSE
+        )
+        pages.append(found["myAlerts"])
+        after = found["myAlerts"]["pageInfo"]["endCursor"]
+
+    assert [p["alerts"] for p in pages] == [[a] for a in whole["myAlerts"]["alerts"]]
+    assert [a["clientId"] for a in whole["myAlerts"]["alerts"]] == [first_client, second_client]
+    assert [p["pageInfo"]["hasNextPage"] for p in pages] == [True, False]
+    for client_id in (first_client, second_client):
+        assert (
+            await reads_of(api, client_id, NURSE)
+            == [("myAlerts", "GRANTED", "CARE_TEAM", ["alert"], 1)] * 2
+        )
+
+
+async def test_a_page_out_of_bounds_or_another_lists_cursor_is_refused(api: Api) -> None:
+    _, _, position = await alerted(api, "Bounds C.")
+    caseload = await api.ok(
+        "query($at: Int) { myCaseload(atLeast: $at, first: 1) { pageInfo { endCursor } } }",
+        {"at": position},
+        role=Role.NURSE,
+        user=NURSE,
+    )
+    for variables, field, rule in (
+        ({"first": 0}, "first", "page-size"),
+        ({"first": 5001}, "first", "page-size"),
+        ({"first": 1, "after": "not-a-cursor"}, "after", "cursor"),
+        ({"after": caseload["myCaseload"]["pageInfo"]["endCursor"]}, "after", "cursor-log"),
+    ):
+        body = await api.gql(PAGE, variables, role=Role.NURSE, user=NURSE)
+        [error] = body["errors"]
+        assert (error["extensions"]["field"], error["extensions"]["rule"]) == (field, rule)

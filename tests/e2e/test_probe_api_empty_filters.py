@@ -22,7 +22,7 @@ READS = {
     " { alertId } }",
 }
 GIVEN = {"kinds": ["CHECK_IN"], "measures": ["craving"], "status": ["OPEN"]}
-MY_ALERTS = "query($l: [AlertStatus!]) { myAlerts(status: $l) { alertId } }"
+MY_ALERTS = "query($l: [AlertStatus!]) { myAlerts(status: $l) { alerts { alertId } } }"
 ACCESS_LOG = "query($id: UUID) { accessLog(clientId: $id, first: 500) { operation } }"
 
 

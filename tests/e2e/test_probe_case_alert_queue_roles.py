@@ -12,7 +12,7 @@ from support import Api
 
 pytestmark = pytest.mark.shared_platform
 
-MY_ALERTS = "{ myAlerts { alertId } }"
+MY_ALERTS = "{ myAlerts { alerts { alertId } } }"
 
 
 @pytest.mark.parametrize("role", [Role.PROGRAM_ADMIN, Role.AUDITOR, Role.CLIENT])
@@ -26,4 +26,4 @@ async def test_the_alert_queue_is_for_care_team_roles(api: Api, role: Role) -> N
 
 async def test_a_care_team_role_is_answered_its_queue(api: Api) -> None:
     for role in (Role.NURSE, Role.PEER_SUPPORTER):
-        assert (await api.ok(MY_ALERTS, role=role))["myAlerts"] == []
+        assert (await api.ok(MY_ALERTS, role=role))["myAlerts"]["alerts"] == []

@@ -20,7 +20,7 @@ from support import Api, mutation
 
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
 QUEUE = """query($at: Int) { myCaseload(atLeast: $at) { clients { clientId openAlerts } }
-  myAlerts(atLeast: $at) { clientId ruleId } }"""
+  myAlerts(atLeast: $at) { alerts { clientId ruleId } } }"""
 NURSE, COLLEAGUE = "nurse-lag", "nurse-stays"
 PHQ9_ITEM_9 = [{"item": str(i), "value": 2 if i == 9 else 0} for i in range(1, 10)]
 
@@ -103,4 +103,4 @@ async def test_a_client_left_is_not_logged_as_a_read_refused(api: Api) -> None:
 
 def listed(data: dict[str, Any]) -> tuple[list[tuple[str, int]], list[tuple[str, str]]]:
     clients = [(c["clientId"], c["openAlerts"]) for c in data["myCaseload"]["clients"]]
-    return clients, [(a["clientId"], a["ruleId"]) for a in data["myAlerts"]]
+    return clients, [(a["clientId"], a["ruleId"]) for a in data["myAlerts"]["alerts"]]

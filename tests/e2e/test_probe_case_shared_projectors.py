@@ -24,7 +24,7 @@ from carecoord.services.runtime.bootstrap import Servers, running
 from support import Api
 
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
-MY_ALERTS = """query($at: Int) { myAlerts(atLeast: $at) { clientId ruleId } }"""
+MY_ALERTS = """query($at: Int) { myAlerts(atLeast: $at) { alerts { clientId ruleId } } }"""
 NEW = "nurse-new"
 PHQ9_ITEM_9 = [{"item": str(i), "value": 2 if i == 9 else 0} for i in range(1, 10)]
 
@@ -70,7 +70,7 @@ async def test_my_alerts_waits_for_the_care_team_kept_by_another_projector(
 
     found = await joined_and_read(api, url, clinic.client_id, MY_ALERTS)
 
-    assert found["myAlerts"] == [{"clientId": clinic.client_id, "ruleId": "phq9-item9"}]
+    assert found["myAlerts"]["alerts"] == [{"clientId": clinic.client_id, "ruleId": "phq9-item9"}]
 
 
 async def test_the_lot_ledger_waits_for_the_care_team_kept_by_another_projector(

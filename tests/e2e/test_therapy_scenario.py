@@ -50,8 +50,8 @@ RESOLVE = """mutation($input: AlertNoteInput!) { resolveAlert(input: $input) { i
 TIMELINE = """query($id: UUID!, $atLeast: Int) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 100) {
     nodes { type kind summary occurredAt facts } } }"""
-MY_ALERTS = """query($atLeast: Int) { myAlerts(atLeast: $atLeast) {
-  alertId clientId ruleId ruleVersion severity detail evidence status } }"""
+MY_ALERTS = """query($atLeast: Int) { myAlerts(atLeast: $atLeast) { alerts {
+  alertId clientId ruleId ruleVersion severity detail evidence status } } }"""
 CLIENT_ALERTS = """query($id: UUID!, $atLeast: Int) {
   clientAlerts(clientId: $id, atLeast: $atLeast) { alertId ruleId status history } }"""
 SERIES = """query($id: UUID!, $atLeast: Int, $measures: [String!]) {
@@ -211,7 +211,7 @@ async def test_the_care_team_works_the_alerts_and_replay_matches_the_store(api: 
     queue = await api.ok(
         MY_ALERTS, {"atLeast": team.position}, role=Role.THERAPIST, user="ther-ana"
     )
-    ours = [a for a in queue["myAlerts"] if a["clientId"] == team.client_id]
+    ours = [a for a in queue["myAlerts"]["alerts"] if a["clientId"] == team.client_id]
     assert {a["ruleId"] for a in ours} == {
         "phq9-item9", "phq9-positive", "qtc-methadone-critical", "repeated-no-shows",
         "screen-depressant-on-agonist",
@@ -242,7 +242,7 @@ async def test_the_care_team_works_the_alerts_and_replay_matches_the_store(api: 
     queue = await api.ok(
         MY_ALERTS, {"atLeast": team.position}, role=Role.THERAPIST, user="ther-ana"
     )
-    assert urgent["alertId"] not in {a["alertId"] for a in queue["myAlerts"]}
+    assert urgent["alertId"] not in {a["alertId"] for a in queue["myAlerts"]["alerts"]}
 
     stored = await asyncio.to_thread(api.platform.store.read, 0, 10_000)
     events = [
@@ -289,7 +289,7 @@ async def test_the_series_alert_and_goal_views_rebuild_to_the_same_rows(api: Api
     team = await month_of_care(api)
     alert_id = (
         await api.ok(MY_ALERTS, {"atLeast": team.position}, role=Role.NURSE, user="nurse-kim")
-    )["myAlerts"][0]["alertId"]
+    )["myAlerts"]["alerts"][0]["alertId"]
     await team.do(RESOLVE, Role.NURSE, "nurse-kim", alertId=alert_id, note="Reviewed with client")
     platform = api.platform
     for model in (checkins, alerts, goals):
