@@ -80,6 +80,30 @@ class SessionLateCancelled(_Session):
     reason: str = Field(default="", max_length=500)
 
 
+class CancellationReason(StrEnum):
+    """Why a session was cancelled before it began."""
+
+    CLIENT_REQUEST = "client_request"
+    CLINICIAN_UNAVAILABLE = "clinician_unavailable"
+    PROGRAM_CLOSURE = "program_closure"
+    CLIENT_DISCHARGED = "client_discharged"
+    OTHER = "other"
+
+
+class SessionCancelled(_Session):
+    """Cancelled before it began, in time to give the slot to someone else: not an outcome
+    of the session (nobody was expected), so it counts for no no-show run and frees the
+    client's time and, once every member's is cancelled, the clinician's. FHIR: the
+    Encounter's status is ``cancelled``."""
+
+    summary_template: ClassVar[str] = "Cancelled {modality} session"
+    free_text: ClassVar[tuple[str, ...]] = ("note",)
+
+    modality: Modality
+    reason: CancellationReason
+    note: str = Field(default="", max_length=500)
+
+
 class SessionNoShow(_Session):
     summary_template: ClassVar[str] = "No-show for {modality} session"
 
@@ -149,7 +173,7 @@ class ClinicianBooked(CareEvent):
     member, once for a group. Of two bookings of one clinician at once, the second's write
     conflicts and, decided again, is refused when the times overlap
     (``therapist-booked-then``); the session's members say whether it still holds the time
-    (``client_ids``: a late-cancelled session holds none)."""
+    (``client_ids``: a session cancelled or late-cancelled by each holds none)."""
 
     context: ClassVar[str] = "therapy"
     type_kind: ClassVar[Kind] = Kind.THERAPY
@@ -177,6 +201,7 @@ THERAPY_EVENTS: tuple[type[CareEvent], ...] = (
     SessionScheduled,
     SessionAttended,
     SessionLateCancelled,
+    SessionCancelled,
     SessionNoShow,
     SessionOutcomeCorrected,
     SessionNoteRecorded,

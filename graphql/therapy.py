@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 
 from carecoord.events import Kind
 from carecoord.events.care import GoalAchievement, LevelOfCare, TreatmentGoalSet
-from carecoord.events.therapy import Modality, SessionFormat
+from carecoord.events.therapy import CancellationReason, Modality, SessionFormat
 from carecoord.graphql import log_pages
 from carecoord.graphql.context import RequestContext, own_kinds
 from carecoord.graphql.declared import (
@@ -34,6 +34,7 @@ from carecoord.services.therapy.record import Outcome
 strawberry.enum(Modality, description="Therapy modality.")
 strawberry.enum(SessionFormat, description="Individual or group.")
 strawberry.enum(Outcome, name="SessionOutcome", description="How a session went for a client.")
+strawberry.enum(CancellationReason, description="Why a session was cancelled before it began.")
 strawberry.enum(LevelOfCare, description="Where the client is treated (FHIR EpisodeOfCare).")
 strawberry.enum(GoalAchievement, description="FHIR Goal.achievementStatus.")
 
@@ -48,7 +49,7 @@ class ScheduleSessionInput:
             "When it begins; it holds plannedMinutes from then. Refused while a client is"
             " booked into another session then (client-booked-then), or the clinician leads"
             " one then (therapist-booked-then; a group session is one); a session"
-            " late-cancelled (by every member) frees its time."
+            " cancelled or late-cancelled (by every member) frees its time."
         )
     )
     planned_minutes: int
@@ -60,6 +61,27 @@ class ScheduleSessionInput:
         ),
     )
     occurred_at: datetime | None = None
+
+
+@strawberry.input(description="Cancel a client's session before it begins.")
+class CancelSessionInput:
+    client_id: UUID
+    session_id: UUID
+    reason: CancellationReason
+    note: str = strawberry.field(
+        default="",
+        description=(
+            "Optional, at most 500 characters; withheld from a reader whose grant shows less"
+            " than its writer's role does."
+        ),
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=None,
+        description=(
+            "When it was cancelled, before the session began (cancelled-before-start); now if"
+            " omitted."
+        ),
+    )
 
 
 @strawberry.input
@@ -151,6 +173,14 @@ class TherapyMutation:
         therapy.schedule_session,
         ScheduleSessionInput,
         clients=lambda given: given.client_ids,
+    )
+    cancel_session = client_mutation(
+        "Cancel a client's session before it begins, freeing its time (and its clinician's,"
+        " once every member's is cancelled); after it began, record its outcome with"
+        " recordAttendance. Returns the session id.",
+        Action.CANCEL_SESSION,
+        therapy.cancel_session,
+        CancelSessionInput,
     )
     record_attendance = alerting_mutation(
         "Record attended, late-cancelled or no-show per client.",

@@ -41,6 +41,7 @@ SESSION_CLOSED = [
     "therapy.SessionAttended",
     "therapy.SessionNoShow",
     "therapy.SessionLateCancelled",
+    "therapy.SessionCancelled",
 ]
 
 

@@ -13,6 +13,7 @@ from uuid import UUID
 from carecoord.events.therapy import (
     CounselingNoteRecorded,
     SessionAttended,
+    SessionCancelled,
     SessionLateCancelled,
     SessionNoShow,
     SessionNoteRecorded,
@@ -71,7 +72,11 @@ def scheduled(res: Resources, event: SessionScheduled) -> None:
 
 def _outcome(
     res: Resources,
-    event: SessionAttended | SessionLateCancelled | SessionNoShow | SessionOutcomeCorrected,
+    event: SessionAttended
+    | SessionCancelled
+    | SessionLateCancelled
+    | SessionNoShow
+    | SessionOutcomeCorrected,
     status: str,
     outcome: str,
 ) -> Resource | None:
@@ -91,6 +96,11 @@ def attended(res: Resources, event: SessionAttended) -> None:
 
 def late_cancelled(res: Resources, event: SessionLateCancelled) -> None:
     _outcome(res, event, "cancelled", "late-cancelled")
+
+
+def cancelled(res: Resources, event: SessionCancelled) -> None:
+    """Cancelled before it began: no outcome, its note stays on the timeline."""
+    _outcome(res, event, "cancelled", "cancelled")
 
 
 def no_show(res: Resources, event: SessionNoShow) -> None:
@@ -145,4 +155,4 @@ def noted(res: Resources, event: SessionNoteRecorded | CounselingNoteRecorded) -
     res.new(event, document)
 
 
-HANDLERS = handlers(scheduled, attended, late_cancelled, no_show, corrected, noted)
+HANDLERS = handlers(scheduled, attended, cancelled, late_cancelled, no_show, corrected, noted)

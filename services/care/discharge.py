@@ -1,8 +1,8 @@
 """What a discharge closes in its own transaction, by new events beside ``ClientDischarged``
 (docs/episodes.md, "What a discharge closes").
 
-Sessions booked to begin at or after the discharge are cancelled: a late cancellation (the
-one way a session is cancelled), dated at the discharge, its reason saying why. The client's
+Sessions booked to begin at or after the discharge are cancelled (``SessionCancelled``, reason
+``client_discharged``): cancelled before they began, not late, dated at the discharge. The client's
 time is free, and so is the leader's once every member of the session has cancelled
 (``calendar.py`` reads the members' records), so the slot is booked again; a cancellation
 counts for no no-show run. Refusing the discharge instead would hold up one nobody plans (a
@@ -18,26 +18,35 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from carecoord.events.therapy import CancellationReason
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication import dispensing
 from carecoord.services.medication.record import MedicationRecord
-from carecoord.services.therapy.record import Outcome, TherapyRecord, Told
+from carecoord.services.therapy.record import TherapyRecord
 
 CLOSED_BY_DISCHARGE = "client discharged"
-"""The reason each cancellation and guest-dosing end gives."""
+"""The reason each guest-dosing end gives."""
 
 
 def cancel_sessions(
     record: TherapyRecord, stamp: Stamp, discharged_at: datetime, enrolled_at: datetime | None
 ) -> None:
-    """Late-cancel every session of the client with no outcome that begins at or after
+    """Cancel every session of the client with no outcome that begins at or after
     ``discharged_at``, dated then (or when it was booked, if that was later)."""
-    told = Told(Outcome.LATE_CANCELLED, reason=CLOSED_BY_DISCHARGE)
     for session_id, session in list(record.sessions.items()):
-        if session.outcome is not Outcome.SCHEDULED or session.scheduled_for < discharged_at:
+        if not session.open or session.scheduled_for < discharged_at:
             continue
         when = max(discharged_at, session.opened)
-        record.record(record.outcome(stamp, session_id, told, when, enrolled_at=enrolled_at))
+        record.record(
+            record.cancel(
+                stamp,
+                session_id,
+                CancellationReason.CLIENT_DISCHARGED,
+                "",
+                when,
+                enrolled_at=enrolled_at,
+            )
+        )
 
 
 def end_guest_dosing(record: MedicationRecord, stamp: Stamp, discharged_at: datetime) -> None:

@@ -52,6 +52,7 @@ class Action(StrEnum):
     SET_TREATMENT_GOAL = "set_treatment_goal"
     RECORD_GOAL_PROGRESS = "record_goal_progress"
     SCHEDULE_SESSION = "schedule_session"
+    CANCEL_SESSION = "cancel_session"
     RECORD_ATTENDANCE = "record_attendance"
     CORRECT_SESSION_OUTCOME = "correct_session_outcome"
     RECORD_SESSION_NOTE = "record_session_note"
@@ -81,6 +82,8 @@ class Action(StrEnum):
 
 _KEEPERS = frozenset({Role.NURSE, Role.PRESCRIBER, Role.PROGRAM_ADMIN})
 _ACCOUNTABLE = frozenset({Role.PRESCRIBER, Role.PROGRAM_ADMIN})
+MAY_SCHEDULE = frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST})
+"""Who books a therapy session, and so cancels one in advance."""
 MAY_RECORD: dict[Action, frozenset[Role]] = {
     Action.ENROLL_CLIENT: frozenset({Role.PROGRAM_ADMIN, Role.PRESCRIBER, Role.NURSE}),
     # An episode ends and begins again on the program's decision: its medical staff's (a
@@ -125,7 +128,8 @@ MAY_RECORD: dict[Action, frozenset[Role]] = {
     Action.CHANGE_LEVEL_OF_CARE: frozenset({Role.PRESCRIBER, Role.THERAPIST}),
     Action.SET_TREATMENT_GOAL: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.RECORD_GOAL_PROGRESS: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
-    Action.SCHEDULE_SESSION: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    Action.SCHEDULE_SESSION: MAY_SCHEDULE,
+    Action.CANCEL_SESSION: MAY_SCHEDULE,
     Action.RECORD_ATTENDANCE: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.CORRECT_SESSION_OUTCOME: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.RECORD_SESSION_NOTE: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),

@@ -6,9 +6,9 @@ for a group, in the transaction that books its members: two bookings of one clin
 once, even from two API processes, write the one record, and the second conflicts and is
 decided again on the calendar as the first left it. A read model of the sessions could not
 tell: it may not yet hold the first. A session holds the clinician's time while any of its
-members' records holds it (a late cancellation frees a client's time, and the clinician's
-once every member has late-cancelled); the members' records are read, not the calendar, so a
-late cancellation needs no entry here.
+members' records holds it (a cancellation or a late one frees a client's time, and the
+clinician's once every member's session is cancelled); the members' records are read, not
+the calendar, so a cancellation needs no entry here.
 
 A session booked before calendars were kept is put on its leader's calendar as the platform
 starts (``booked_before``, run by ``services/runtime/calendars.py``), so it holds their time
@@ -70,7 +70,7 @@ class Calendar(Aggregate, context="therapy"):
                     "therapist-booked-then",
                     f"clinician {booking.clinician_id} leads session {session_id} then"
                     f" ({led.slot.said()}); book another time, name another clinicianId, or"
-                    " late-cancel that session",
+                    " cancel that session",
                 )
         self._on_calendar(stamp, booking, client_ids, occurred_at)
 

@@ -11,7 +11,13 @@ from uuid import UUID, uuid4
 
 from carecoord.events import Actor, CareEvent, Role
 from carecoord.events.bounds import said
-from carecoord.events.therapy import Modality, SessionFormat, SessionScheduled, calendar_id
+from carecoord.events.therapy import (
+    CancellationReason,
+    Modality,
+    SessionFormat,
+    SessionScheduled,
+    calendar_id,
+)
 from carecoord.services.alerts.raising import with_alerts
 from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.care.record import ClientRecord
@@ -173,6 +179,28 @@ def booked_before_calendars(members: Sequence[SessionScheduled]) -> Command[bool
         calendar = uow.get(Calendar, calendar_id(booking.clinician_id))
         client_ids = [member.client_id for member in members]
         return calendar.booked_before(stamp, booking, client_ids, first.occurred_at)
+
+    return run
+
+
+def cancel_session(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    session_id: UUID,
+    reason: CancellationReason,
+    note: str = "",
+    occurred_at: datetime | None = None,
+) -> Command[UUID]:
+    """Cancel the client's session before it begins: their time is free, and its leader's
+    once every member's is (``_holds``); no outcome, so no alert rule reads it."""
+
+    def run(uow: UnitOfWork) -> UUID:
+        record, enrolled_at = _record(uow, client_id)
+        record.record(
+            record.cancel(stamp, session_id, reason, note, occurred_at, enrolled_at=enrolled_at)
+        )
+        return session_id
 
     return run
 

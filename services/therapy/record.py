@@ -1,21 +1,22 @@
 """The therapy record aggregate: one client's sessions, their outcomes and notes.
 
 A session goes from scheduled to one outcome, once: attended or no-show once it has begun,
-late-cancelled before it begins. An outcome recorded by mistake is corrected by a new
-event, never edited; the same rules hold for the corrected outcome. A group session is one
-session per member with the same id, so each client's record decides only about their own
-attendance. The repeated-no-show alert reads the run of consecutive no-shows, sessions in the
-order they were scheduled to begin (an outcome entered late counts where its session was), as
-corrected: an attended session ends the run, a late cancellation leaves it as it was (the
-client did call). A booking, an outcome or a note is
-dated no later than now (``clinical_time.plausible``): what a clinician records has happened;
-an attended or no-show outcome is dated no earlier than the session began, a cancellation
-or a note no earlier than it was booked (or began, if booked after). Nothing is booked for,
-or dated, before the client's enrolment (``clinical_time.after_enrolment``): each member of
-a group by their own. A session is booked at most a year ahead (``BOOKING_HORIZON``). The
-minutes an attended session ran, from when it began, end by now (within the tolerance). A
-client is booked into one session at a time (``client-booked-then``), as its leader leads
-one at a time (``calendar.py``).
+late-cancelled before it begins. A session cancelled in advance (``cancel``: before it
+begins, with a reason code) has no outcome and takes none. An outcome recorded by mistake is
+corrected by a new event, never edited; the same rules hold for the corrected outcome. A
+group session is one session per member with the same id, so each client's record decides
+only about their own attendance. The repeated-no-show alert reads the run of consecutive
+no-shows, sessions in the order they were scheduled to begin (an outcome entered late counts
+where its session was), as corrected: an attended session ends the run, a late cancellation
+leaves it as it was (the client did call), and a cancelled session is in no run. A booking,
+an outcome or a note is dated no later than now (``clinical_time.plausible``): what a
+clinician records has happened; an attended or no-show outcome is dated no earlier than the
+session began, a cancellation or a note no earlier than it was booked (or began, if booked
+after). Nothing is booked for, or dated, before the client's enrolment
+(``clinical_time.after_enrolment``): each member of a group by their own. A session is
+booked at most a year ahead (``BOOKING_HORIZON``). The minutes an attended session ran, from
+when it began, end by now (within the tolerance). A client is booked into one session at a
+time (``client-booked-then``), as its leader leads one at a time (``calendar.py``).
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ from uuid import UUID
 from carecoord.events import CareEvent
 from carecoord.events.bounds import said, visible
 from carecoord.events.therapy import (
+    CancellationReason,
     CounselingNoteRecorded,
     Modality,
     SessionAttended,
+    SessionCancelled,
     SessionFormat,
     SessionLateCancelled,
     SessionNoShow,
@@ -92,6 +95,8 @@ class Session:
     """The event that recorded the outcome (the latest correction's, once corrected)."""
     duration_minutes: int | None = None
     """The length recorded with an attended outcome (as corrected)."""
+    cancelled: bool = False
+    """Cancelled before it began (``SessionCancelled``): it will have no outcome."""
 
     @property
     def slot(self) -> Slot:
@@ -99,8 +104,14 @@ class Session:
 
     @property
     def held(self) -> bool:
-        """Whether the session holds the client's time: a late-cancelled one frees it."""
-        return self.outcome is not Outcome.LATE_CANCELLED
+        """Whether the session holds the client's time: a cancelled or late-cancelled one
+        frees it."""
+        return not self.cancelled and self.outcome is not Outcome.LATE_CANCELLED
+
+    @property
+    def open(self) -> bool:
+        """Whether it still waits for an outcome or a cancellation."""
+        return not self.cancelled and self.outcome is Outcome.SCHEDULED
 
     def holds(self, slot: Slot) -> bool:
         """Whether the client is held by this session during ``slot``."""
@@ -172,6 +183,8 @@ class TherapyRecord(Aggregate, context="therapy"):
                 event.occurred_at,
                 event.planned_minutes,
             )
+        elif isinstance(event, SessionCancelled):
+            self.sessions[event.session_id].cancelled = True
         elif isinstance(event, SessionAttended):
             self._close(event.session_id, Outcome.ATTENDED, event.event_id, event.duration_minutes)
         elif isinstance(event, SessionLateCancelled | SessionNoShow):
@@ -240,7 +253,7 @@ class TherapyRecord(Aggregate, context="therapy"):
                     "scheduledFor",
                     "client-booked-then",
                     f"client {self.client_id} is booked then for session {session_id}"
-                    f" ({session.slot.said()}); late-cancel it or book another time",
+                    f" ({session.slot.said()}); cancel it or book another time",
                 )
 
     def outcome(
@@ -256,6 +269,7 @@ class TherapyRecord(Aggregate, context="therapy"):
         command checks every member before recording any (``record`` it to keep it)."""
         outcome, duration_minutes = told.outcome, told.duration_minutes
         session = self.session(session_id)
+        _not_cancelled(session_id, session)
         if session.outcome is not Outcome.SCHEDULED:
             raise RuleViolation(
                 "sessionId",
@@ -297,6 +311,7 @@ class TherapyRecord(Aggregate, context="therapy"):
         attended session may be corrected to attended with another length."""
         outcome, reason = told.outcome, told.reason
         session = self.session(session_id)
+        _not_cancelled(session_id, session)
         if session.outcome is Outcome.SCHEDULED or session.outcome_event_id is None:
             raise RuleViolation(
                 "sessionId",
@@ -334,6 +349,48 @@ class TherapyRecord(Aggregate, context="therapy"):
             outcome=SessionOutcome(outcome.value),
             duration_minutes=told.duration_minutes,
             reason=reason.strip(),
+        )
+
+    def cancel(
+        self,
+        stamp: Stamp,
+        session_id: UUID,
+        reason: CancellationReason,
+        note: str,
+        occurred_at: datetime | None,
+        *,
+        enrolled_at: datetime | None,
+    ) -> SessionCancelled:
+        """The event cancelling the session before it begins, validated but not yet recorded
+        (``record`` it to keep it). Once it has begun its outcome is recorded instead: a
+        cancellation then is a late cancellation or a no-show."""
+        session = self.session(session_id)
+        _not_cancelled(session_id, session)
+        if session.outcome is not Outcome.SCHEDULED:
+            raise RuleViolation(
+                "sessionId",
+                "outcome-recorded",
+                f"session {session_id} is already recorded as {session.outcome.value} for"
+                f" client {self.client_id}; a session with an outcome is not cancelled",
+            )
+        when = occurred_at or stamp.clock()
+        if when > session.scheduled_for:
+            raise RuleViolation(
+                "sessionId" if occurred_at is None else "occurredAt",
+                "cancelled-before-start",
+                f"session {session_id} began {session.scheduled_for.isoformat()}; a session"
+                " is cancelled before it begins: record its outcome with recordAttendance"
+                " (late_cancelled or no_show)",
+            )
+        self._happened(stamp, occurred_at, enrolled_at, session)
+        return stamp.event(
+            SessionCancelled,
+            self.client_id,
+            when,
+            session_id=session_id,
+            modality=session.modality,
+            reason=reason,
+            note=said(note),
         )
 
     def record_note(
@@ -396,6 +453,16 @@ class TherapyRecord(Aggregate, context="therapy"):
                 f"client {self.client_id} has no session {session_id}",
             )
         return found
+
+
+def _not_cancelled(session_id: UUID, session: Session) -> None:
+    """Refuse anything more about a session cancelled before it began: nobody was expected."""
+    if session.cancelled:
+        raise RuleViolation(
+            "sessionId",
+            "session-cancelled",
+            f"session {session_id} was cancelled before it began; book another session",
+        )
 
 
 def _may_be(stamp: Stamp, session_id: UUID, session: Session, told: Told) -> None:

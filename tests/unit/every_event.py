@@ -80,9 +80,11 @@ from carecoord.events.medication import (
     TaperStep,
 )
 from carecoord.events.therapy import (
+    CancellationReason,
     CounselingNoteRecorded,
     Modality,
     SessionAttended,
+    SessionCancelled,
     SessionFormat,
     SessionLateCancelled,
     SessionNoShow,
@@ -397,19 +399,21 @@ def _therapy(r: Record) -> None:
     booked: dict[str, Any] = {"modality": Modality.CBT, "format": SessionFormat.INDIVIDUAL}
     booked |= {"clinician_id": THERAPIST.id, "planned_minutes": 50}
     sessions = []
-    for days in (1, 2, 3):
+    for days in (1, 2, 3, 4):
         session = r.add(
             SessionScheduled, THERAPIST, session_id=uuid4(),
             scheduled_for=START + timedelta(days=days), **booked,
         )  # fmt: skip
         sessions.append(session.session_id)
-    attended, cancelled, missed = sessions
+    attended, cancelled, missed, called_off = sessions
     r.add(SessionAttended, THERAPIST, session_id=attended, modality=Modality.CBT,
           duration_minutes=45)  # fmt: skip
     r.add(SessionNoteRecorded, THERAPIST, session_id=attended, note="Worked on triggers.")
     r.add(CounselingNoteRecorded, THERAPIST, session_id=attended, note="Private notes.")
     r.add(SessionLateCancelled, THERAPIST, session_id=cancelled, modality=Modality.CBT,
           reason="car broke down")  # fmt: skip
+    r.add(SessionCancelled, THERAPIST, session_id=called_off, modality=Modality.CBT,
+          reason=CancellationReason.CLINICIAN_UNAVAILABLE, note="therapist off sick")  # fmt: skip
     no_show = r.add(SessionNoShow, THERAPIST, session_id=missed, modality=Modality.CBT)
     r.add(SessionOutcomeCorrected, THERAPIST, session_id=missed, modality=Modality.CBT,
           corrects_event_id=no_show.event_id, previous_outcome=SessionOutcome.NO_SHOW,

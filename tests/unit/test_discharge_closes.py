@@ -1,7 +1,7 @@
 """A discharge closes, in its own transaction, what would leave the record telling of
 treatment that will not happen: the client's sessions booked to begin after it are
-late-cancelled (their leader's time free again) and a guest-dosing arrangement in force
-ends from its day. What came before it is left as it was."""
+cancelled, not late-cancelled (their leader's time free again) and a guest-dosing
+arrangement in force ends from its day. What came before it is left as it was."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from test_therapy_therapist_double_booking import book, client
 
 from carecoord.events.care import DischargeReason
 from carecoord.events.medication import GuestDosingEnded
-from carecoord.events.therapy import SessionLateCancelled
+from carecoord.events.therapy import CancellationReason, SessionCancelled, SessionLateCancelled
 from carecoord.services.alerts.replay import replay
 from carecoord.services.care import commands as care
 from carecoord.services.kernel.aggregate import aggregate_id
@@ -33,8 +33,8 @@ def discharge(story: Story) -> None:
     )
 
 
-def cancelled(story: Story) -> dict[UUID, SessionLateCancelled]:
-    return {e.session_id: e for e in story.events() if isinstance(e, SessionLateCancelled)}
+def cancelled(story: Story) -> dict[UUID, SessionCancelled]:
+    return {e.session_id: e for e in story.events() if isinstance(e, SessionCancelled)}
 
 
 def test_sessions_booked_after_the_discharge_are_cancelled_and_their_slots_free() -> None:
@@ -50,10 +50,11 @@ def test_sessions_booked_after_the_discharge_are_cancelled_and_their_slots_free(
     discharge(story)
 
     assert set(cancelled(story)) == {later, group}
+    assert not any(isinstance(e, SessionLateCancelled) for e in story.events())
     assert earlier not in cancelled(story)
     event = cancelled(story)[later]
-    assert (event.client_id, event.occurred_at, event.reason, event.actor) == (
-        story.client_id, discharged_at, "client discharged", DOCTOR,
+    assert (event.client_id, event.occurred_at, event.reason, event.note, event.actor) == (
+        story.client_id, discharged_at, CancellationReason.CLIENT_DISCHARGED, "", DOCTOR,
     )  # fmt: skip
     # The therapist's hour is free: another client is booked into it.
     book(story, [other], later_slot)

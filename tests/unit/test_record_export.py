@@ -233,8 +233,12 @@ def test_an_instrument_in_error_is_nullified_with_its_provenance() -> None:
 def test_a_corrected_session_outcome_sets_the_encounter_anew_with_its_provenance() -> None:
     bundle = as_fhir([record_for(DOCTOR)], [], at=AT)
     encounters = [e for e in by_type(bundle, "Encounter") if "identifier" in e]  # sessions
-    assert [e["status"] for e in encounters] == ["finished", "cancelled", "finished"]
-    corrected = encounters[-1]
+    assert [e["status"] for e in encounters] == ["finished", "cancelled", "finished", "cancelled"]
+    corrected, called_off = encounters[2:]
+    assert called_off["extension"] == [
+        {"url": called_off["extension"][0]["url"], "valueCode": "cancelled"}
+    ]
+    assert "length" not in called_off
     assert corrected["extension"][0]["valueCode"] == "attended"
     assert corrected["length"] == {"value": 30, "unit": "min"}
     target = [{"reference": f"Encounter/{corrected['id']}"}]
