@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
+import pytest
+from statements import statements
 from test_access import ACCESS_LOG, CONSENT, END, REVOKE
 from test_foundation import ENROLL
 
@@ -180,3 +182,19 @@ async def test_a_page_out_of_bounds_or_another_lists_cursor_is_refused(api: Api)
         body = await api.gql(PAGE, variables, role=Role.NURSE, user=NURSE)
         [error] = body["errors"]
         assert (error["extensions"]["field"], error["extensions"]["rule"]) == (field, rule)
+
+
+async def test_a_page_decides_its_own_clients_alone(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    position = 0
+    for n in range(4):
+        _, _, position = await alerted(api, f"Counted {n}.")
+
+    with statements(monkeypatch) as seen:
+        found = await api.ok(PAGE, {"at": position, "first": 1}, role=Role.NURSE, user=NURSE)
+
+    assert len(found["myAlerts"]["alerts"]) == 1
+    # One statement reads the page; one grant decided and one entry logged, for its client.
+    assert len([s for s in seen if "CROSS JOIN LATERAL" in s]) == 1
+    assert len([s for s in seen if "on_care_team" in s]) == 1
