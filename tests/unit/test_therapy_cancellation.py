@@ -136,3 +136,42 @@ def test_cancelled_sessions_are_in_no_no_show_run() -> None:
     assert story.fired() == ["repeated-no-shows"]
     [alert] = story.alerts()
     assert len(alert.evidence) == 2
+
+
+def test_a_group_frees_its_leader_once_every_members_session_is_cancelled() -> None:
+    story = Story()
+    other = client(story)
+    slot = story.now + timedelta(days=3)
+    group = book(story, [story.client_id, other], slot)
+
+    cancel(story, group)
+    with pytest.raises(RuleViolation) as held:
+        book(story, [client(story)], slot)
+    assert held.value.rule == "therapist-booked-then"
+    cancel(story, group, other, CancellationReason.PROGRAM_CLOSURE)
+
+    book(story, [client(story)], slot)
+
+
+def test_a_cancellation_dated_after_the_start_is_refused_naming_occurred_at() -> None:
+    story = Story()
+    starts = story.now + timedelta(days=1)
+    session_id = book(story, [story.client_id], starts)
+    story.later(days=2)
+    with pytest.raises(RuleViolation) as refusal:
+        story.run(
+            therapy.cancel_session(
+                story.stamp(NURSE), client_id=story.client_id, session_id=session_id,
+                reason=CancellationReason.OTHER, occurred_at=starts + timedelta(minutes=1),
+            )
+        )  # fmt: skip
+    assert (refusal.value.field, refusal.value.rule) == ("occurredAt", "cancelled-before-start")
+
+    story.run(
+        therapy.cancel_session(
+            story.stamp(NURSE), client_id=story.client_id, session_id=session_id,
+            reason=CancellationReason.CLIENT_REQUEST, occurred_at=starts - timedelta(days=1),
+        )
+    )  # fmt: skip
+    [event] = cancellations(story)
+    assert event.occurred_at == starts - timedelta(days=1)
