@@ -62,7 +62,12 @@ def discharge_client(
         orders = uow.get(MedicationRecord, client_id)
         client = uow.get(ClientRecord, client_id)
         client.discharge(
-            stamp, reason, note=note, discharged_at=discharged_at, in_force=orders.in_force_on
+            stamp,
+            reason,
+            note=note,
+            discharged_at=discharged_at,
+            in_force=orders.in_force_on,
+            last_given=orders.last_given(),
         )
         ended = client.discharged_at or stamp.clock()
         closing.end_guest_dosing(orders, stamp, ended)

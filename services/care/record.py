@@ -195,10 +195,14 @@ class ClientRecord(Aggregate, context="care"):
         note: str,
         discharged_at: datetime | None,
         in_force: Callable[[date], Sequence[UUID]],
+        last_given: tuple[datetime | None, date | None] = (None, None),
     ) -> None:
         """End the episode. ``in_force`` names the medication orders still in force on a
         program day (``MedicationRecord.in_force_on``): a discharge while one is would
-        leave an order nobody may dose under and nobody reviews, so each is ended first."""
+        leave an order nobody may dose under and nobody reviews, so each is ended first.
+        ``last_given`` is when the latest dose was given and the day of the latest take-home
+        (``MedicationRecord.last_given``): a discharge dated before either would leave it
+        given to a client out of treatment, which no dose sent then could be."""
         self.require_enrolled()
         if self.discharged_at is not None:
             raise RuleViolation(
@@ -209,6 +213,19 @@ class ClientRecord(Aggregate, context="care"):
             )
         after, what = self._episode_began()
         when = self._happened(stamp, discharged_at, after, what, field="dischargedAt")
+        ended = when or stamp.clock()
+        dosed, handed_over = last_given
+        if (dosed is not None and ended < dosed) or (
+            handed_over is not None and stamp.day(ended) < handed_over
+        ):
+            latest = [f"a dose given {dosed.isoformat(timespec='minutes')}"] if dosed else []
+            latest += [f"a take-home handed over on {handed_over}"] if handed_over else []
+            raise InvalidInput(
+                "dischargedAt",
+                "in-order",
+                f"dischargedAt {ended.isoformat(timespec='minutes')} is before what the client"
+                f" was last given ({' and '.join(latest)}); give a later dischargedAt",
+            )
         orders = in_force(stamp.day(when))
         if orders:
             named = ", ".join(map(str, orders))

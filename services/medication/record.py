@@ -147,6 +147,24 @@ class MedicationRecord(Aggregate, context="medication"):
             and (o.end is None or o.end >= day)
         ]
 
+    def last_given(self) -> tuple[datetime | None, date | None]:
+        """When the latest dose was given at the window, and the program day of the latest
+        take-home handed over (neither marked entered in error): a discharge dated before
+        either would leave it given to a client out of treatment."""
+        doses = [
+            charted.given_at
+            for order in self.orders.values()
+            for dose_id, charted in order.charted.items()
+            if dose_id not in order.in_error
+        ]
+        handed = [
+            over.day
+            for order in self.orders.values()
+            for dispense_id, over in order.handed_over.items()
+            if dispense_id not in order.take_home_in_error
+        ]
+        return max(doses, default=None), max(handed, default=None)
+
     def take_home_days(self) -> set[date]:
         """The days the take-home bottles handed over last (``Order.lasts``)."""
         return {

@@ -27,7 +27,7 @@ from carecoord.services.kernel.errors import DomainError
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command
 from carecoord.services.medication import commands
-from carecoord.services.medication.dispensing import Bottle, GivenDose, TakeHome
+from carecoord.services.medication.dispensing import Bottle, GivenDose, InError, TakeHome
 from carecoord.services.medication.eligibility import EligibilityDecision
 from carecoord.services.medication.induction import INITIAL_DOSE
 from carecoord.services.medication.prescribing import NewOrder
@@ -191,6 +191,31 @@ def test_a_discharge_is_not_dated_before_the_current_level_of_care_began() -> No
     refusal = clinic.refused(clinic.discharging(at(JAN, 11)))
 
     assert (refusal.field, refusal.rule) == ("dischargedAt", "in-order")
+
+
+def test_a_discharge_is_not_dated_before_a_dose_or_take_home_given() -> None:
+    """Dosed on the 9th at 9, the order stopped on the 10th: a discharge dated the 9th at 8
+    would leave that dose given to a client out of treatment, as no dose sent then could be;
+    one dated back before a take-home's day likewise. A dose marked in error holds none back."""
+    clinic = Clinic()
+    clinic.now = at(JAN + timedelta(days=8))
+    order_id = clinic.prescribe(clinic.now.date())
+    dose_id = clinic.dose(order_id)
+    clinic.eligible(7)
+    clinic.run(clinic.take_home(order_id, 1))
+    clinic.now = DISCHARGED
+    clinic.discontinue(order_id)
+
+    dosed = clinic.refused(clinic.discharging(at(JAN + timedelta(days=8), 8)))
+    handed = clinic.refused(clinic.discharging(at(JAN + timedelta(days=7), 10)))
+
+    assert (dosed.code, dosed.field, dosed.rule) == ("BAD_USER_INPUT", "dischargedAt", "in-order")
+    assert (handed.field, handed.rule) == ("dischargedAt", "in-order")
+    assert "take-home handed over on 2026-01-09" in handed.message
+    in_error = InError(dose_id, "wrong client")
+    clinic.run(commands.mark_dose_entered_in_error(
+        clinic.stamp(NURSE), client_id=clinic.client_id, in_error=in_error))  # fmt: skip
+    clinic.discharge(at(JAN + timedelta(days=8), 8))
 
 
 def test_a_discharged_client_is_not_discharged_again_nor_dosed_nor_ordered_for() -> None:
