@@ -1,10 +1,10 @@
 """cancelSession through the API: a session cancelled ahead (a therapist off sick) reads
 "Cancelled cbt session" on the timeline, not "Late-cancelled", leaves the caseload's
 upcoming sessions, frees the therapist's hour for another client, and is refused once
-cancelled, once given an outcome and once begun (pointing to recordAttendance), recording
-nothing. The nurse's note on it is withheld from the therapist, who sees no doses; a peer
-supporter is shown no therapy entry at all. Before, the one way to cancel was a late
-cancellation, counted like a no-show for the schedule."""
+cancelled, once given an outcome and once begun (pointing to recordAttendance), and with a
+note over 500 characters, recording nothing. The nurse's note on it is withheld from the
+therapist, who sees no doses; a peer supporter is shown no therapy entry at all. Before, the
+one way to cancel was a late cancellation, counted like a no-show for the schedule."""
 
 from __future__ import annotations
 
@@ -87,6 +87,7 @@ async def test_a_cancellation_is_refused_once_closed_or_begun_recording_nothing(
     other = await clinic.enroll("Di")
     coming = await clinic.send(SCHEDULE, **booking((client_id,), ahead(days=2), ago(days=1)))
     begun = await clinic.book(client_id, when=ago(hours=1))
+    later = await clinic.send(SCHEDULE, **booking((client_id,), ahead(days=4), ago(days=1)))
     attended = await clinic.book(client_id, when=ago(days=3))
     await clinic.send(
         ATTENDANCE, sessionId=attended, durationMinutes=50,
@@ -109,6 +110,10 @@ async def test_a_cancellation_is_refused_once_closed_or_begun_recording_nothing(
     assert (late["field"], late["rule"]) == ("sessionId", "cancelled-before-start")
     assert "recordAttendance" in late["message"]
     assert (theirs["field"], theirs["rule"]) == ("sessionId", "unknown-session")
+    wordy = await clinic.refusal(
+        CANCEL, clientId=client_id, sessionId=later, reason="OTHER", note="x" * 501
+    )
+    assert (wordy["code"], wordy["field"]) == ("BAD_USER_INPUT", "note")
     assert [n["type"] for n in await clinic.timeline(client_id)].count(
         "therapy.SessionCancelled"
     ) == 1
