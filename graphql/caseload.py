@@ -73,8 +73,9 @@ def _place(text: str) -> int:
 
 ORDER = LogOrder("myCaseload", ("place", "client_id"), (_place, UUID))
 """A cursor holds the last client of its page and the place it held, no clinical content: the
-next page goes on after that client where they are now in the order (a client who left the
-caseload meanwhile, at the place they held)."""
+next page goes on after the place they held, or at it if they have since moved down the order
+or left the caseload (those after them moved up one), so no client is passed over for the
+cursor's client moving."""
 
 
 @strawberry.type(description="One client of your caseload; a null field is outside your access.")
@@ -224,7 +225,10 @@ async def members_caseload(
         start = 0
         if key is not None:
             place, client_id = key
-            start = places[client_id] + 1 if client_id in places else place
+            now = places.get(client_id)
+            # At or before the place they held, those after them are where they were; moved
+            # down the order or gone, those after them moved up one, to the place they held.
+            start = place + 1 if now is not None and now <= place else place
         return [
             {"place": place, "client_id": r["client_id"], "row": r}
             for place, r in enumerate(ranked[start : start + limit], start)

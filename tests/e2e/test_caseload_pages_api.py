@@ -24,6 +24,8 @@ WHOLE = """query($at: Int) { myCaseload(atLeast: $at) {
   clients { clientId } pageInfo { hasNextPage endCursor } } }"""
 READS = """query($id: UUID!) { accessLog(clientId: $id) { readerId operation } }"""
 PHQ9 = mutation("ScoreInstrumentInput", "scoreInstrument")
+RESOLVE = mutation("AlertNoteInput", "resolveAlert")
+ALERTS = """query($id: UUID!, $at: Int) { clientAlerts(clientId: $id, atLeast: $at) { alertId } }"""
 ITEM9 = {"1": 2, "2": 2, "3": 1, "4": 2, "5": 1, "6": 1, "7": 1, "8": 0, "9": 1}
 
 
@@ -134,3 +136,38 @@ async def test_a_hostile_first_is_refused_before_anything_is_read(api: Api) -> N
         [error] = body["errors"]
         assert (error["extensions"]["field"], error["extensions"]["rule"]) == ("after", rule)
     assert await caseload_reads(api, ids["Fay"]) == []
+
+
+async def test_a_cursor_whose_client_moved_down_the_order_skips_no_one(api: Api) -> None:
+    """The page's last client, first for an alert, has it resolved before the next page and
+    goes to the end of the order: the next page went on after them there, empty, and the
+    clients alike in need that no page had shown were never read."""
+    nurse, doctor = "nurse-moved", "dr-moved"
+    ids, _ = await enrolled(api, ["Al", "Bo", "Cy", "Zed"], nurse)
+    await api.join_care_team(ids["Zed"], Role.PRESCRIBER, doctor)
+    answers = [{"item": str(n), "value": 1 if n == 9 else 0} for n in range(1, 10)]
+    scored = await api.ok(
+        PHQ9,
+        {"input": {"clientId": ids["Zed"], "instrument": "PHQ9", "answers": answers}},
+        role=Role.CLIENT,
+        user=ids["Zed"],
+    )
+    position = scored["scoreInstrument"]["position"]
+    first = await page(api, nurse, position, first=1)
+    assert [c["clientId"] for c in first["clients"]] == [ids["Zed"]]
+    alerts = await api.ok(ALERTS, {"id": ids["Zed"], "at": position}, role=Role.NURSE, user=nurse)
+    [alert] = alerts["clientAlerts"]
+    resolved = await api.ok(
+        RESOLVE,
+        {"input": {"clientId": ids["Zed"], "alertId": alert["alertId"], "note": "seen today"}},
+        role=Role.PRESCRIBER,
+        user=doctor,
+    )
+
+    rest = await page(
+        api, nurse, resolved["resolveAlert"]["position"], first=3,
+        after=first["pageInfo"]["endCursor"],
+    )  # fmt: skip
+
+    assert [c["clientId"] for c in rest["clients"]] == [ids[n] for n in ("Al", "Bo", "Cy")]
+    assert rest["pageInfo"]["hasNextPage"] is True  # Zed, moved behind them
