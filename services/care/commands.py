@@ -60,6 +60,7 @@ def discharge_client(
 
     def run(uow: UnitOfWork) -> UUID:
         orders = uow.get(MedicationRecord, client_id)
+        therapy = uow.get(TherapyRecord, client_id)
         client = uow.get(ClientRecord, client_id)
         client.discharge(
             stamp,
@@ -68,10 +69,11 @@ def discharge_client(
             discharged_at=discharged_at,
             in_force=orders.in_force_on,
             last_given=orders.last_given(),
+            last_session=therapy.last_held(),
         )
         ended = client.discharged_at or stamp.clock()
         closing.end_guest_dosing(orders, stamp, ended)
-        closing.cancel_sessions(uow.get(TherapyRecord, client_id), stamp, ended, client.enrolled_at)
+        closing.cancel_sessions(therapy, stamp, ended, client.enrolled_at)
         return client_id
 
     return run

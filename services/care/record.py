@@ -196,13 +196,15 @@ class ClientRecord(Aggregate, context="care"):
         discharged_at: datetime | None,
         in_force: Callable[[date], Sequence[UUID]],
         last_given: tuple[datetime | None, date | None] = (None, None),
+        last_session: datetime | None = None,
     ) -> None:
         """End the episode. ``in_force`` names the medication orders still in force on a
         program day (``MedicationRecord.in_force_on``): a discharge while one is would
         leave an order nobody may dose under and nobody reviews, so each is ended first.
         ``last_given`` is when the latest dose was given and the day of the latest take-home
-        (``MedicationRecord.last_given``): a discharge dated before either would leave it
-        given to a client out of treatment, which no dose sent then could be."""
+        (``MedicationRecord.last_given``), ``last_session`` when the latest session attended
+        or missed began (``TherapyRecord.last_held``): a discharge dated before one would
+        leave it to a client out of treatment, which none sent for that time could be."""
         self.require_enrolled()
         if self.discharged_at is not None:
             raise RuleViolation(
@@ -213,19 +215,7 @@ class ClientRecord(Aggregate, context="care"):
             )
         after, what = self._episode_began()
         when = self._happened(stamp, discharged_at, after, what, field="dischargedAt")
-        ended = when or stamp.clock()
-        dosed, handed_over = last_given
-        if (dosed is not None and ended < dosed) or (
-            handed_over is not None and stamp.day(ended) < handed_over
-        ):
-            latest = [f"a dose given {dosed.isoformat(timespec='minutes')}"] if dosed else []
-            latest += [f"a take-home handed over on {handed_over}"] if handed_over else []
-            raise InvalidInput(
-                "dischargedAt",
-                "in-order",
-                f"dischargedAt {ended.isoformat(timespec='minutes')} is before what the client"
-                f" was last given ({' and '.join(latest)}); give a later dischargedAt",
-            )
+        _after_what_happened(stamp, when or stamp.clock(), last_given, last_session)
         orders = in_force(stamp.day(when))
         if orders:
             named = ", ".join(map(str, orders))
@@ -411,3 +401,28 @@ class ClientRecord(Aggregate, context="care"):
                 f"{field} {occurred_at.isoformat()} is before {what} ({after.isoformat()})",
             )
         return when
+
+
+def _after_what_happened(
+    stamp: Stamp,
+    ended: datetime,
+    last_given: tuple[datetime | None, date | None],
+    last_session: datetime | None,
+) -> None:
+    """Refuse a discharge dated before the latest dose given, the day of the latest take-home
+    or the start of the latest session held (as the gap it opens judges each)."""
+    dosed, handed_over = last_given
+    since = (
+        [f"a dose given {dosed.isoformat(timespec='minutes')}"] if dosed and ended < dosed else []
+    )
+    if handed_over is not None and stamp.day(ended) < handed_over:
+        since.append(f"a take-home handed over on {handed_over}")
+    if last_session is not None and ended <= last_session:
+        since.append(f"a session held from {last_session.isoformat(timespec='minutes')}")
+    if since:
+        raise InvalidInput(
+            "dischargedAt",
+            "in-order",
+            f"dischargedAt {ended.isoformat(timespec='minutes')} is before what the client was"
+            f" given or attended since ({', '.join(since)}); give a later dischargedAt",
+        )

@@ -444,6 +444,14 @@ class TherapyRecord(Aggregate, context="therapy"):
         refused for the one member enrolled after it."""
         after_enrolment(field, moment, enrolled_at, f"client {self.client_id}'s")
 
+    def last_held(self) -> datetime | None:
+        """When the latest session recorded attended or a no-show began: a discharge dated
+        before it would leave it held for a client out of treatment."""
+        return max(
+            (s.scheduled_for for s in self.sessions.values() if s.outcome in HAPPENED),
+            default=None,
+        )
+
     def session(self, session_id: UUID) -> Session:
         found = self.sessions.get(session_id)
         if found is None:

@@ -1,5 +1,5 @@
-"""A discharge dated back is refused before a dose already given: the dose would read as
-given to a client out of treatment, as no dose sent for that time could be."""
+"""A discharge dated back is refused before a dose already given or a session already held:
+either would read as given to a client out of treatment, as none sent for that time could be."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ from support import Api
 pytestmark = pytest.mark.shared_platform
 
 DISCHARGE = mutation("DischargeClientInput", "dischargeClient")
+SCHEDULE = mutation("ScheduleSessionInput", "scheduleSession")
+ATTENDANCE = mutation("RecordAttendanceInput", "recordAttendance")
+THERAPIST = "therapist-dated-back"
 
 
 async def test_a_discharge_is_not_dated_before_the_last_dose_given(api: Api, today: date) -> None:
@@ -34,4 +37,33 @@ async def test_a_discharge_is_not_dated_before_the_last_dose_given(api: Api, tod
         "BAD_USER_INPUT", "dischargedAt", "in-order",
     )  # fmt: skip
     assert await asyncio.to_thread(api.platform.store.last_position) == before
+    await clinic.doctor(DISCHARGE, reason="ADMINISTRATIVE")
+
+
+async def test_a_discharge_is_not_dated_before_a_session_held(api: Api) -> None:
+    clinic = await Clinic.enroll(api, "Sasha M.")
+    await api.join_care_team(clinic.client_id, Role.THERAPIST, THERAPIST)
+    began = datetime.now(UTC) - timedelta(hours=2)
+    booked = await api.ok(
+        SCHEDULE,
+        {"i": {"clientIds": [clinic.client_id], "modality": "CBT", "format": "INDIVIDUAL",
+               "scheduledFor": began.isoformat(), "plannedMinutes": 50}},
+        role=Role.THERAPIST, user=THERAPIST,
+    )  # fmt: skip
+    attended = [{"clientId": clinic.client_id, "outcome": "ATTENDED"}]
+    await api.ok(
+        ATTENDANCE,
+        {"i": {"sessionId": booked["scheduleSession"]["id"], "attendance": attended,
+               "durationMinutes": 50}},
+        role=Role.THERAPIST, user=THERAPIST,
+    )  # fmt: skip
+
+    refusal = await clinic.refused(
+        DISCHARGE, Role.PRESCRIBER, reason="ADMINISTRATIVE",
+        dischargedAt=(began - timedelta(hours=1)).isoformat(),
+    )  # fmt: skip
+
+    assert (refusal["code"], refusal["field"], refusal["rule"]) == (
+        "BAD_USER_INPUT", "dischargedAt", "in-order",
+    )  # fmt: skip
     await clinic.doctor(DISCHARGE, reason="ADMINISTRATIVE")

@@ -5,7 +5,7 @@ arrangement in force ends from its day. What came before it is left as it was.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -18,7 +18,8 @@ from carecoord.events.therapy import CancellationReason, SessionCancelled, Sessi
 from carecoord.services.alerts.replay import replay
 from carecoord.services.care import commands as care
 from carecoord.services.kernel.aggregate import aggregate_id
-from carecoord.services.kernel.errors import RuleViolation
+from carecoord.services.kernel.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.unit_of_work import Command
 from carecoord.services.medication import dispensing
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.therapy import commands as therapy
@@ -140,3 +141,24 @@ def test_a_readmitted_clients_no_shows_do_not_continue_the_last_episodes_run() -
         "repeated-no-shows", "3", "2 consecutive no-shows",
     )  # fmt: skip
     assert replay(story.rules, story.events()) == story.alerts()
+
+
+@pytest.mark.parametrize("outcome", [Outcome.ATTENDED, Outcome.NO_SHOW])
+def test_a_discharge_is_not_dated_before_a_session_held(outcome: Outcome) -> None:
+    """A session attended or missed that began after the discharge's time would be one held
+    for a client out of treatment, which recording it then is refused as."""
+    story = Story()
+    story.session(outcome)
+    began = story.now - timedelta(hours=1)  # two hours after its booking, three before now
+
+    def discharging(at: datetime) -> Command[UUID]:
+        return care.discharge_client(
+            story.stamp(DOCTOR), client_id=story.client_id, discharged_at=at,
+            reason=DischargeReason.ADMINISTRATIVE,
+        )  # fmt: skip
+
+    for at in (began - timedelta(minutes=30), began):
+        with pytest.raises(InvalidInput) as refusal:
+            story.run(discharging(at))
+        assert (refusal.value.field, refusal.value.rule) == ("dischargedAt", "in-order")
+    story.run(discharging(began + timedelta(minutes=1)))
