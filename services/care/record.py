@@ -215,7 +215,8 @@ class ClientRecord(Aggregate, context="care"):
             )
         after, what = self._episode_began()
         when = self._happened(stamp, discharged_at, after, what, field="dischargedAt")
-        _after_what_happened(stamp, when or stamp.clock(), last_given, last_session)
+        last_goal = max((goal.set_at for goal in self.goals.values()), default=None)
+        _after_what_happened(stamp, when or stamp.clock(), last_given, last_session, last_goal)
         orders = in_force(stamp.day(when))
         if orders:
             named = ", ".join(map(str, orders))
@@ -408,9 +409,11 @@ def _after_what_happened(
     ended: datetime,
     last_given: tuple[datetime | None, date | None],
     last_session: datetime | None,
+    last_goal: datetime | None,
 ) -> None:
-    """Refuse a discharge dated before the latest dose given, the day of the latest take-home
-    or the start of the latest session held (as the gap it opens judges each)."""
+    """Refuse a discharge dated before the latest dose given, the day of the latest take-home,
+    the start of the latest session held or the latest goal set (as the gap it opens judges
+    each)."""
     dosed, handed_over = last_given
     since = (
         [f"a dose given {dosed.isoformat(timespec='minutes')}"] if dosed and ended < dosed else []
@@ -419,10 +422,12 @@ def _after_what_happened(
         since.append(f"a take-home handed over on {handed_over}")
     if last_session is not None and ended <= last_session:
         since.append(f"a session held from {last_session.isoformat(timespec='minutes')}")
+    if last_goal is not None and ended <= last_goal:
+        since.append(f"a goal set {last_goal.isoformat(timespec='minutes')}")
     if since:
         raise InvalidInput(
             "dischargedAt",
             "in-order",
-            f"dischargedAt {ended.isoformat(timespec='minutes')} is before what the client was"
-            f" given or attended since ({', '.join(since)}); give a later dischargedAt",
+            f"dischargedAt {ended.isoformat(timespec='minutes')} is before what was given to,"
+            f" held or set for the client since ({', '.join(since)}); give a later dischargedAt",
         )

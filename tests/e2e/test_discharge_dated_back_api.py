@@ -1,5 +1,6 @@
-"""A discharge dated back is refused before a dose already given or a session already held:
-either would read as given to a client out of treatment, as none sent for that time could be."""
+"""A discharge dated back is refused before a dose already given, a session already held or
+a goal already set: each would read as given to, held or set for a client out of treatment,
+as none sent for that time could be."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.shared_platform
 DISCHARGE = mutation("DischargeClientInput", "dischargeClient")
 SCHEDULE = mutation("ScheduleSessionInput", "scheduleSession")
 ATTENDANCE = mutation("RecordAttendanceInput", "recordAttendance")
+GOAL = mutation("SetTreatmentGoalInput", "setTreatmentGoal")
 THERAPIST = "therapist-dated-back"
 
 
@@ -67,3 +69,17 @@ async def test_a_discharge_is_not_dated_before_a_session_held(api: Api) -> None:
         "BAD_USER_INPUT", "dischargedAt", "in-order",
     )  # fmt: skip
     await clinic.doctor(DISCHARGE, reason="ADMINISTRATIVE")
+
+
+async def test_a_discharge_is_not_dated_before_a_goal_set(api: Api) -> None:
+    clinic = await Clinic.enroll(api, "Kai L.")
+    before_goal = datetime.now(UTC) - timedelta(minutes=1)
+    await clinic.doctor(GOAL, description="back at work by spring")
+
+    refusal = await clinic.refused(
+        DISCHARGE, Role.PRESCRIBER, reason="LEFT_AGAINST_ADVICE",
+        dischargedAt=before_goal.isoformat(),
+    )  # fmt: skip
+
+    assert (refusal["field"], refusal["rule"]) == ("dischargedAt", "in-order")
+    await clinic.doctor(DISCHARGE, reason="LEFT_AGAINST_ADVICE")

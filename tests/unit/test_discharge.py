@@ -218,6 +218,22 @@ def test_a_discharge_is_not_dated_before_a_dose_or_take_home_given() -> None:
     clinic.discharge(at(JAN + timedelta(days=8), 8))
 
 
+def test_a_discharge_is_not_dated_at_or_before_a_goal_set() -> None:
+    """A goal set after the discharge's time would be one set for a client out of treatment,
+    which setting it then is refused as."""
+    clinic = Clinic()
+    clinic.now = DISCHARGED
+    goal = care.set_treatment_goal(
+        clinic.stamp(), client_id=clinic.client_id, description="work", occurred_at=at(JAN, 12)
+    )
+    clinic.run(goal)
+
+    for when in (at(JAN, 11), at(JAN, 12)):
+        refusal = clinic.refused(clinic.discharging(when))
+        assert (refusal.field, refusal.rule) == ("dischargedAt", "in-order")
+    clinic.discharge(at(JAN, 13))
+
+
 def test_a_discharged_client_is_not_discharged_again_nor_dosed_nor_ordered_for() -> None:
     clinic, order_id = discharged()
     clinic.now = DISCHARGED + timedelta(hours=1)
