@@ -139,7 +139,10 @@ def schedule_session(
         calendar = uow.get(Calendar, calendar_id(booking.clinician_id))
         records = [_record(uow, client_id) for client_id in client_ids]
         for client_id in client_ids:  # a discharged client is booked once readmitted
-            uow.get(ClientRecord, client_id).require_in_treatment("clientIds", stamp.clock())
+            client = uow.get(ClientRecord, client_id)
+            client.require_in_treatment("clientIds", occurred_at or stamp.clock())
+            # nor for a time they were out of treatment, which no outcome could be told of
+            client.require_in_treatment("scheduledFor", scheduled_for)
         _one_program(uow, client_ids)
         for client_id in client_ids:
             require_leader(uow.get(CareTeam, client_id), booking.clinician_id)

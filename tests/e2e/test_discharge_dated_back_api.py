@@ -1,6 +1,7 @@
 """A discharge dated back is refused before a dose already given, a session already held or
 a goal already set: each would read as given to, held or set for a client out of treatment,
-as none sent for that time could be."""
+as none sent for that time could be. Nor is a session booked, once readmitted, for a time the
+client was discharged."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from support import Api
 pytestmark = pytest.mark.shared_platform
 
 DISCHARGE = mutation("DischargeClientInput", "dischargeClient")
+READMIT = mutation("ReadmitClientInput", "readmitClient")
 SCHEDULE = mutation("ScheduleSessionInput", "scheduleSession")
 ATTENDANCE = mutation("RecordAttendanceInput", "recordAttendance")
 GOAL = mutation("SetTreatmentGoalInput", "setTreatmentGoal")
@@ -83,3 +85,27 @@ async def test_a_discharge_is_not_dated_before_a_goal_set(api: Api) -> None:
 
     assert (refusal["field"], refusal["rule"]) == ("dischargedAt", "in-order")
     await clinic.doctor(DISCHARGE, reason="LEFT_AGAINST_ADVICE")
+
+
+async def test_no_session_is_booked_for_a_time_the_client_was_discharged(api: Api) -> None:
+    clinic = await Clinic.enroll(api, "Noor A.")
+    await api.join_care_team(clinic.client_id, Role.THERAPIST, THERAPIST)
+    now = datetime.now(UTC)
+    await clinic.doctor(DISCHARGE, reason="ADMINISTRATIVE",
+                        dischargedAt=(now - timedelta(days=10)).isoformat())  # fmt: skip
+    await clinic.doctor(READMIT, readmittedAt=(now - timedelta(days=2)).isoformat())
+
+    def session(starts: datetime) -> dict[str, object]:
+        return {"i": {"clientIds": [clinic.client_id], "modality": "CBT",
+                      "format": "INDIVIDUAL", "scheduledFor": starts.isoformat(),
+                      "plannedMinutes": 50}}  # fmt: skip
+
+    refused = await api.gql(
+        SCHEDULE, session(now - timedelta(days=5)), role=Role.THERAPIST, user=THERAPIST
+    )
+
+    [error] = refused["errors"]
+    assert (error["extensions"]["field"], error["extensions"]["rule"]) == (
+        "scheduledFor", "client-discharged",
+    )  # fmt: skip
+    await api.ok(SCHEDULE, session(now + timedelta(days=1)), role=Role.THERAPIST, user=THERAPIST)

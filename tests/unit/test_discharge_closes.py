@@ -162,3 +162,19 @@ def test_a_discharge_is_not_dated_before_a_session_held(outcome: Outcome) -> Non
             story.run(discharging(at))
         assert (refusal.value.field, refusal.value.rule) == ("dischargedAt", "in-order")
     story.run(discharging(began + timedelta(minutes=1)))
+
+
+def test_no_session_is_booked_for_a_time_the_client_was_out_of_treatment() -> None:
+    """Booked once readmitted, a session set in the days between the discharge and the
+    readmission could have no outcome (client-discharged), and stayed booked for ever."""
+    story = Story()
+    discharged_at = story.later(days=1)
+    discharge(story)
+    story.later(days=3)
+    story.run(care.readmit_client(story.stamp(DOCTOR), client_id=story.client_id))
+
+    with pytest.raises(RuleViolation) as refusal:
+        book(story, [story.client_id], discharged_at + timedelta(days=1))
+
+    assert (refusal.value.field, refusal.value.rule) == ("scheduledFor", "client-discharged")
+    book(story, [story.client_id], story.now + timedelta(days=1))
