@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID, uuid4
 
@@ -523,6 +523,23 @@ def dispense_take_home(
     return from_stock(stamp, client_id, poured, decide, rules)
 
 
+def _in_treatment_on_each_day(stamp: Stamp, client: ClientRecord, start: date, end: date) -> None:
+    """Refuse guest dosing over a day the client was out of treatment (arranged once they
+    are readmitted): days dosed elsewhere count as methadone in hand, so such a day would hide
+    the gap the restart rules hold a first dose back for."""
+    out = client.out_of_treatment(stamp.day)
+    day, last = start, min(end, stamp.day())
+    while day <= last:
+        if out(day):
+            raise RuleViolation(
+                "start",
+                "client-discharged",
+                f"the client was out of treatment on {day}; arrange guest dosing from the"
+                " day of the readmission or later",
+            )
+        day += timedelta(days=1)
+
+
 def arrange_guest_dosing(
     stamp: Stamp, *, client_id: UUID, site: str, start: date, end: date
 ) -> Command[UUID]:
@@ -547,6 +564,7 @@ def arrange_guest_dosing(
                 stamp.day(client.enrolled_at),
                 "no guest dosing is arranged for a day before it",
             )
+        _in_treatment_on_each_day(stamp, client, start, end)
         record = uow.get(MedicationRecord, client_id)
         consents = uow.get(ConsentRecord, client_id)
         consent_id = consents.consent_for(recipient, GUEST_DOSING_KINDS, stamp.clock())

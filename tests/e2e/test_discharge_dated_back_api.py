@@ -1,7 +1,7 @@
 """A discharge dated back is refused before a dose already given, a session already held or
 a goal already set: each would read as given to, held or set for a client out of treatment,
-as none sent for that time could be. Nor is a session booked, once readmitted, for a time the
-client was discharged."""
+as none sent for that time could be. Nor is a session booked, or guest dosing arranged, once
+readmitted, for a time the client was discharged."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ READMIT = mutation("ReadmitClientInput", "readmitClient")
 SCHEDULE = mutation("ScheduleSessionInput", "scheduleSession")
 ATTENDANCE = mutation("RecordAttendanceInput", "recordAttendance")
 GOAL = mutation("SetTreatmentGoalInput", "setTreatmentGoal")
+GUEST = mutation("GuestDosingInput", "arrangeGuestDosing")
+CONSENT = mutation("RecordConsentInput", "recordConsent")
+SITE = "Harbor OTP"
 THERAPIST = "therapist-dated-back"
 
 
@@ -109,3 +112,34 @@ async def test_no_session_is_booked_for_a_time_the_client_was_discharged(api: Ap
         "scheduledFor", "client-discharged",
     )  # fmt: skip
     await api.ok(SCHEDULE, session(now + timedelta(days=1)), role=Role.THERAPIST, user=THERAPIST)
+
+
+async def test_no_guest_dosing_is_arranged_over_days_the_client_was_discharged(
+    api: Api, today: date
+) -> None:
+    """Days dosed elsewhere count as methadone in hand: an arrangement over the days out of
+    treatment would hide the gap that holds the first dose back to the induction cap."""
+    clinic = await Clinic.enroll(api, "Ira B.")
+    consent = {
+        "clientId": clinic.client_id,
+        "recipients": [{"type": "ORGANIZATION", "id": SITE, "name": SITE}],
+        "purpose": "treatment: guest dosing",
+        "dataKinds": ["MEDICATION", "DOSING"],
+        "signedOn": str(today - timedelta(days=30)),
+        "signedBy": "Ira B.",
+        "expiresAt": (datetime.now(UTC) + timedelta(days=365)).isoformat(),
+    }
+    await api.ok(CONSENT, {"i": consent}, role=Role.PROGRAM_ADMIN)
+    now = datetime.now(UTC)
+    await clinic.doctor(DISCHARGE, reason="ADMINISTRATIVE",
+                        dischargedAt=(now - timedelta(days=10)).isoformat())  # fmt: skip
+    await clinic.doctor(READMIT, readmittedAt=(now - timedelta(days=2)).isoformat())
+    before = await asyncio.to_thread(api.platform.store.last_position)
+
+    refusal = await clinic.refused(
+        GUEST, site=SITE, start=str(today - timedelta(days=6)), end=str(today + timedelta(days=2))
+    )
+
+    assert (refusal["field"], refusal["rule"]) == ("start", "client-discharged")
+    assert await asyncio.to_thread(api.platform.store.last_position) == before
+    await clinic.nurse(GUEST, site=SITE, start=str(today), end=str(today + timedelta(days=2)))

@@ -294,6 +294,26 @@ def test_a_readmission_comes_after_a_discharge_and_reopens_the_record() -> None:
     assert (late.field, late.rule) == ("clientId", "client-discharged")  # fmt: skip
 
 
+def test_no_guest_dosing_is_arranged_over_days_out_of_treatment_once_readmitted() -> None:
+    """Days dosed elsewhere count as methadone in hand: guest dosing over days the client
+    was out of treatment would hide the gap the restart rules hold a first dose back for."""
+    clinic, _ = discharged()
+    clinic.now = at(MARCH, 9)
+    clinic.run(clinic.readmitting(at(MARCH - timedelta(days=2))))
+
+    def arranging(start: date) -> Command[UUID]:
+        return commands.arrange_guest_dosing(
+            clinic.stamp(NURSE), client_id=clinic.client_id, site="Harbor OTP",
+            start=start, end=MARCH + timedelta(days=3),
+        )  # fmt: skip
+
+    gap = clinic.refused(arranging(MARCH - timedelta(days=3)))
+    back = clinic.refused(arranging(MARCH - timedelta(days=2)))  # past this check
+
+    assert (gap.code, gap.field, gap.rule) == ("RULE_VIOLATION", "start", "client-discharged")
+    assert (back.field, back.rule) == ("site", "guest-dosing-consent")
+
+
 def test_time_in_treatment_and_take_home_eligibility_count_from_the_readmission() -> None:
     clinic, _ = discharged()
     clinic.eligible(28)  # before the readmission: it does not carry over
