@@ -127,8 +127,11 @@ async def test_the_limit_is_a_setting(servers: Servers, data_dir: Path) -> None:
             closed = await refused_with(api, token)
             assert (closed.code, closed.reason) == (4429, refusal(2))
         # A refused socket took no place: both come back once the two have ended.
-        async with sockets(api, token, 1):
+        first = await accepted_again(api, token)
+        try:
             await (await accepted_again(api, token)).close()
+        finally:
+            await first.close()
 
 
 @contextlib.asynccontextmanager
