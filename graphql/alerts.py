@@ -215,9 +215,11 @@ class AlertQuery:
 async def queue_shown(
     ctx: RequestContext, gate: AccessGate, rows: list[alerts.Alert], granted: dict[UUID, Grant]
 ) -> list[alerts.Alert]:
-    """``rows`` (several clients' alerts, in order) as ``granted`` shows them, and each
-    granted client's read logged once: what a grant shows is asked once a client, and each
-    row is looked at once, where a queue of thousands was searched again for each client."""
+    """``rows`` (several clients' alerts, in order) as ``granted`` shows them, and the read of
+    each client shown an alert of logged once: what a grant shows is asked once a client, and
+    each row is looked at once, where a queue of thousands was searched again for each client.
+    A client whose alerts the grant all leaves out (a peer supporter and a fentanyl screen's)
+    was shown nothing, and is not logged as read."""
     reader = gate.reader().id
     shows = {client_id: shown_alerts(ctx, grant) for client_id, grant in granted.items()}
     mine: dict[UUID, int] = dict.fromkeys(granted, 0)
@@ -237,6 +239,7 @@ async def queue_shown(
                 count=count,
             )
             for client_id, count in mine.items()
+            if count
         )
     )
     return kept

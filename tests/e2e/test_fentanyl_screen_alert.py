@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from test_access import ACCESS_LOG
 
 from carecoord.events import Role
 from support import Api, mutation
@@ -79,3 +80,7 @@ async def test_a_peer_supporter_is_not_told_a_screen_result_by_its_alert(api: Ap
     assert peer["clientAlerts"] == []
     queue = await api.ok(MY_ALERTS, read, role=Role.PEER_SUPPORTER, user=PEER)
     assert [a for a in queue["myAlerts"]["alerts"] if a["clientId"] == client_id] == []
+    # Shown nothing of the client, the queue is not logged as a read of their record.
+    log = await api.ok(ACCESS_LOG, {"id": client_id}, role=Role.AUDITOR, user="auditor-1")
+    assert [e for e in log["accessLog"] if e["readerId"] == PEER and
+            e["operation"] == "myAlerts"] == []  # fmt: skip
