@@ -70,6 +70,7 @@ def discharge_client(
             in_force=orders.in_force_on,
             last_given=orders.last_given(),
             last_session=therapy.last_held(),
+            last_ordered=orders.last_ordered,
         )
         ended = client.discharged_at or stamp.clock()
         closing.end_guest_dosing(orders, stamp, ended)

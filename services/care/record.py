@@ -197,14 +197,16 @@ class ClientRecord(Aggregate, context="care"):
         in_force: Callable[[date], Sequence[UUID]],
         last_given: tuple[datetime | None, date | None] = (None, None),
         last_session: datetime | None = None,
+        last_ordered: datetime | None = None,
     ) -> None:
         """End the episode. ``in_force`` names the medication orders still in force on a
         program day (``MedicationRecord.in_force_on``): a discharge while one is would
         leave an order nobody may dose under and nobody reviews, so each is ended first.
         ``last_given`` is when the latest dose was given and the day of the latest take-home
         (``MedicationRecord.last_given``), ``last_session`` when the latest session attended
-        or missed began (``TherapyRecord.last_held``): a discharge dated before one would
-        leave it to a client out of treatment, which none sent for that time could be."""
+        or missed began (``TherapyRecord.last_held``), ``last_ordered`` when the latest order
+        was written: a discharge dated before one would leave it to a client out of
+        treatment, which none sent for that time could be."""
         self.require_enrolled()
         if self.discharged_at is not None:
             raise RuleViolation(
@@ -216,7 +218,8 @@ class ClientRecord(Aggregate, context="care"):
         after, what = self._episode_began()
         when = self._happened(stamp, discharged_at, after, what, field="dischargedAt")
         last_goal = max((goal.set_at for goal in self.goals.values()), default=None)
-        _after_what_happened(stamp, when or stamp.clock(), last_given, last_session, last_goal)
+        latest = {"session": last_session, "goal": last_goal, "order": last_ordered}
+        _after_what_happened(stamp, when or stamp.clock(), last_given, latest)
         orders = in_force(stamp.day(when))
         if orders:
             named = ", ".join(map(str, orders))
@@ -408,22 +411,22 @@ def _after_what_happened(
     stamp: Stamp,
     ended: datetime,
     last_given: tuple[datetime | None, date | None],
-    last_session: datetime | None,
-    last_goal: datetime | None,
+    latest: dict[str, datetime | None],
 ) -> None:
-    """Refuse a discharge dated before the latest dose given, the day of the latest take-home,
-    the start of the latest session held or the latest goal set (as the gap it opens judges
-    each)."""
+    """Refuse a discharge dated before the latest dose given or the day of the latest
+    take-home, or at or before the latest of what ``latest`` names (a session held began, a
+    goal was set, an order was written), as the gap it opens would judge each."""
     dosed, handed_over = last_given
     since = (
         [f"a dose given {dosed.isoformat(timespec='minutes')}"] if dosed and ended < dosed else []
     )
     if handed_over is not None and stamp.day(ended) < handed_over:
         since.append(f"a take-home handed over on {handed_over}")
-    if last_session is not None and ended <= last_session:
-        since.append(f"a session held from {last_session.isoformat(timespec='minutes')}")
-    if last_goal is not None and ended <= last_goal:
-        since.append(f"a goal set {last_goal.isoformat(timespec='minutes')}")
+    since += [
+        f"{what} at {moment.isoformat(timespec='minutes')}"
+        for what, moment in latest.items()
+        if moment is not None and ended <= moment
+    ]
     if since:
         raise InvalidInput(
             "dischargedAt",

@@ -94,6 +94,9 @@ class MedicationRecord(Aggregate, context="medication"):
         self.determinations: list[Eligibility] = []
         """Every take-home eligibility determination, in the order recorded."""
         self.first_dose_day: date | None = None
+        self.last_ordered: datetime | None = None
+        """When the latest order (a prescription, dose change or taper) was written: a
+        discharge dated before it would leave it written for a client out of treatment."""
         self.not_given: dict[UUID, NotGivenEntry] = {}
         """Every dose not given, by its ``DoseNotGiven`` event's id (one marked in error too)."""
 
@@ -290,6 +293,7 @@ class MedicationRecord(Aggregate, context="medication"):
         if isinstance(event, TaperOrdered):
             order.steps, order.blind = event.steps, event.blind
         self.orders[event.order_id] = order
+        self.last_ordered = max(event.occurred_at, self.last_ordered or event.occurred_at)
 
     def _apply_reinstated(self, event: OrderReinstated) -> None:
         """Back in force from ``start`` to its own end; the days the cancelled replacement

@@ -1,7 +1,7 @@
-"""A discharge dated back is refused before a dose already given, a session already held or
-a goal already set: each would read as given to, held or set for a client out of treatment,
-as none sent for that time could be. Nor is a session booked, or guest dosing arranged, once
-readmitted, for a time the client was discharged."""
+"""A discharge dated back is refused before a dose already given, a session already held, a
+goal already set or an order written: each would read as given to, held or set for a client
+out of treatment, as none sent for that time could be. Nor is a session booked, or guest
+dosing arranged, once readmitted, for a time the client was discharged."""
 
 from __future__ import annotations
 
@@ -143,3 +143,17 @@ async def test_no_guest_dosing_is_arranged_over_days_the_client_was_discharged(
     assert (refusal["field"], refusal["rule"]) == ("start", "client-discharged")
     assert await asyncio.to_thread(api.platform.store.last_position) == before
     await clinic.nurse(GUEST, site=SITE, start=str(today), end=str(today + timedelta(days=2)))
+
+
+async def test_a_discharge_is_not_dated_before_an_order_written(api: Api, today: date) -> None:
+    clinic = await Clinic.enroll(api, "Lee O.")
+    before_order = datetime.now(UTC) - timedelta(minutes=1)
+    order = str((await clinic.methadone("30", today + timedelta(days=1)))["id"])
+    await clinic.doctor(DISCONTINUE, orderId=order, reason="not started")
+
+    refusal = await clinic.refused(
+        DISCHARGE, Role.PRESCRIBER, reason="TRANSFERRED", dischargedAt=before_order.isoformat()
+    )
+
+    assert (refusal["field"], refusal["rule"]) == ("dischargedAt", "in-order")
+    await clinic.doctor(DISCHARGE, reason="TRANSFERRED")

@@ -198,8 +198,9 @@ def test_a_discharge_is_not_dated_before_a_dose_or_take_home_given() -> None:
     would leave that dose given to a client out of treatment, as no dose sent then could be;
     one dated back before a take-home's day likewise. A dose marked in error holds none back."""
     clinic = Clinic()
-    clinic.now = at(JAN + timedelta(days=8))
+    clinic.now = at(JAN + timedelta(days=8), 7)
     order_id = clinic.prescribe(clinic.now.date())
+    clinic.now = at(JAN + timedelta(days=8))
     dose_id = clinic.dose(order_id)
     clinic.eligible(7)
     clinic.run(clinic.take_home(order_id, 1))
@@ -232,6 +233,21 @@ def test_a_discharge_is_not_dated_at_or_before_a_goal_set() -> None:
         refusal = clinic.refused(clinic.discharging(when))
         assert (refusal.field, refusal.rule) == ("dischargedAt", "in-order")
     clinic.discharge(at(JAN, 13))
+
+
+def test_a_discharge_is_not_dated_at_or_before_an_order_written() -> None:
+    """An order written, never dosed and stopped: a discharge dated before it was written
+    would leave it written for a client out of treatment, which writing it then is refused as."""
+    clinic = Clinic()
+    clinic.now = at(JAN + timedelta(days=4))
+    order_id = clinic.prescribe(clinic.now.date() + timedelta(days=1))
+    clinic.now = DISCHARGED
+    clinic.discontinue(order_id)
+
+    for when in (at(JAN + timedelta(days=3)), at(JAN + timedelta(days=4))):
+        refusal = clinic.refused(clinic.discharging(when))
+        assert (refusal.field, refusal.rule) == ("dischargedAt", "in-order")
+    clinic.discharge(at(JAN + timedelta(days=4), 10))
 
 
 def test_a_discharged_client_is_not_discharged_again_nor_dosed_nor_ordered_for() -> None:
