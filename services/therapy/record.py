@@ -269,15 +269,12 @@ class TherapyRecord(Aggregate, context="therapy"):
         command checks every member before recording any (``record`` it to keep it)."""
         outcome, duration_minutes = told.outcome, told.duration_minutes
         session = self.session(session_id)
-        _not_cancelled(session_id, session)
-        if session.outcome is not Outcome.SCHEDULED:
-            raise RuleViolation(
-                "sessionId",
-                "outcome-recorded",
-                f"session {session_id} is already recorded as {session.outcome.value} for"
-                f" client {self.client_id}; a session has one outcome (correct it if it was"
-                " recorded by mistake)",
-            )
+        _without_outcome(
+            session_id,
+            session,
+            self.client_id,
+            "a session has one outcome (correct it if it was recorded by mistake)",
+        )
         _may_be(stamp, session_id, session, told)
         starts = session.scheduled_for
         if outcome is Outcome.LATE_CANCELLED and occurred_at is not None and occurred_at > starts:
@@ -365,14 +362,9 @@ class TherapyRecord(Aggregate, context="therapy"):
         (``record`` it to keep it). Once it has begun its outcome is recorded instead: a
         cancellation then is a late cancellation or a no-show."""
         session = self.session(session_id)
-        _not_cancelled(session_id, session)
-        if session.outcome is not Outcome.SCHEDULED:
-            raise RuleViolation(
-                "sessionId",
-                "outcome-recorded",
-                f"session {session_id} is already recorded as {session.outcome.value} for"
-                f" client {self.client_id}; a session with an outcome is not cancelled",
-            )
+        _without_outcome(
+            session_id, session, self.client_id, "a session with an outcome is not cancelled"
+        )
         when = occurred_at or stamp.clock()
         if when > session.scheduled_for:
             raise RuleViolation(
@@ -461,6 +453,19 @@ class TherapyRecord(Aggregate, context="therapy"):
                 f"client {self.client_id} has no session {session_id}",
             )
         return found
+
+
+def _without_outcome(session_id: UUID, session: Session, client_id: UUID, then: str) -> None:
+    """Refuse a second outcome (or a cancellation) of a session cancelled or recorded
+    already; ``then`` says what the client of the API may do instead."""
+    _not_cancelled(session_id, session)
+    if session.outcome is not Outcome.SCHEDULED:
+        raise RuleViolation(
+            "sessionId",
+            "outcome-recorded",
+            f"session {session_id} is already recorded as {session.outcome.value} for"
+            f" client {client_id}; {then}",
+        )
 
 
 def _not_cancelled(session_id: UUID, session: Session) -> None:

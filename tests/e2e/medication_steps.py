@@ -38,6 +38,7 @@ HOLD = mutation("OrderActionInput", "holdOrder")
 RESUME = mutation("ResumeOrderInput", "resumeOrder")
 DISCONTINUE = mutation("DiscontinueOrderInput", "discontinueOrder")
 END_STATEMENT = mutation("EndMedicationStatementInput", "endMedicationStatement")
+CONSENT = mutation("RecordConsentInput", "recordConsent")
 SAFETY = """query($id: UUID!, $atLeast: Int) {
   clientSafetyEvents(clientId: $id, atLeast: $atLeast) {
     kind refId rule: ruleId ruleVersion severity action medication dose start orderId detail
@@ -183,6 +184,20 @@ class Clinic:
         await self.read(MEDICATIONS)  # the sweep finds its candidates in this view
         await sweep_once(platform.bus, platform.pool, platform.medication, today)
         self.position = await asyncio.to_thread(platform.store.last_position)
+
+    async def consent_to_guest_dosing(self, site: str, signed_by: str, today: date) -> None:
+        """The client's consent, signed a month ago for a year, to disclose their medication
+        and dosing to ``site`` for guest dosing there."""
+        consent = {
+            "clientId": self.client_id,
+            "recipients": [{"type": "ORGANIZATION", "id": site, "name": site}],
+            "purpose": "treatment: guest dosing",
+            "dataKinds": ["MEDICATION", "DOSING"],
+            "signedOn": str(today - timedelta(days=30)),
+            "signedBy": signed_by,
+            "expiresAt": (datetime.now(UTC) + timedelta(days=365)).isoformat(),
+        }
+        await self.api.ok(CONSENT, {"i": consent}, role=Role.PROGRAM_ADMIN)
 
     async def eligible(self, max_days: int, on: date | None = None) -> None:
         criteria = [{"criterion": c, "met": True} for c in CRITERIA]

@@ -20,7 +20,6 @@ DISCHARGE = mutation("DischargeClientInput", "dischargeClient")
 READMIT = mutation("ReadmitClientInput", "readmitClient")
 GUEST = mutation("GuestDosingInput", "arrangeGuestDosing")
 SCHEDULE = mutation("ScheduleSessionInput", "scheduleSession")
-CONSENT = mutation("RecordConsentInput", "recordConsent")
 SITE = "Lakeside OTP"
 
 
@@ -40,16 +39,7 @@ async def test_a_discharge_closes_sessions_and_guest_dosing_and_a_readmission_re
     api: Api, today: date
 ) -> None:
     clinic = await Clinic.enroll(api, "Rae T.")
-    consent = {
-        "clientId": clinic.client_id,
-        "recipients": [{"type": "ORGANIZATION", "id": SITE, "name": SITE}],
-        "purpose": "treatment: guest dosing",
-        "dataKinds": ["MEDICATION", "DOSING"],
-        "signedOn": str(today - timedelta(days=30)),
-        "signedBy": "Rae T.",
-        "expiresAt": (datetime.now(UTC) + timedelta(days=365)).isoformat(),
-    }
-    await api.ok(CONSENT, {"i": consent}, role=Role.PROGRAM_ADMIN)
+    await clinic.consent_to_guest_dosing(SITE, "Rae T.", today)
     slot = (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
     await book(clinic, slot)
     stay = {"start": str(today + timedelta(days=1)), "end": str(today + timedelta(days=5))}

@@ -22,7 +22,6 @@ SCHEDULE = mutation("ScheduleSessionInput", "scheduleSession")
 ATTENDANCE = mutation("RecordAttendanceInput", "recordAttendance")
 GOAL = mutation("SetTreatmentGoalInput", "setTreatmentGoal")
 GUEST = mutation("GuestDosingInput", "arrangeGuestDosing")
-CONSENT = mutation("RecordConsentInput", "recordConsent")
 SITE = "Harbor OTP"
 THERAPIST = "therapist-dated-back"
 
@@ -120,16 +119,7 @@ async def test_no_guest_dosing_is_arranged_over_days_the_client_was_discharged(
     """Days dosed elsewhere count as methadone in hand: an arrangement over the days out of
     treatment would hide the gap that holds the first dose back to the induction cap."""
     clinic = await Clinic.enroll(api, "Ira B.")
-    consent = {
-        "clientId": clinic.client_id,
-        "recipients": [{"type": "ORGANIZATION", "id": SITE, "name": SITE}],
-        "purpose": "treatment: guest dosing",
-        "dataKinds": ["MEDICATION", "DOSING"],
-        "signedOn": str(today - timedelta(days=30)),
-        "signedBy": "Ira B.",
-        "expiresAt": (datetime.now(UTC) + timedelta(days=365)).isoformat(),
-    }
-    await api.ok(CONSENT, {"i": consent}, role=Role.PROGRAM_ADMIN)
+    await clinic.consent_to_guest_dosing(SITE, "Ira B.", today)
     now = datetime.now(UTC)
     await clinic.doctor(DISCHARGE, reason="ADMINISTRATIVE",
                         dischargedAt=(now - timedelta(days=10)).isoformat())  # fmt: skip
