@@ -13,7 +13,7 @@ from carecoord.events.care import (
 )
 from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
 from carecoord.events.checkins import CHECKIN_EVENTS
-from carecoord.events.consent import ConsentRecorded, ConsentRevoked
+from carecoord.events.consent import ConsentExpired, ConsentRecorded, ConsentRevoked
 from carecoord.events.envelope import Actor, CareEvent, Kind, Role
 from carecoord.events.medication import (
     MEDICATION_EVENTS,
@@ -33,6 +33,7 @@ catalog.register(*THERAPY_EVENTS, *CHECKIN_EVENTS, *ALERT_EVENTS)
 catalog.register(*STOCK_EVENTS)
 catalog.register(*CALENDAR_EVENTS)
 catalog.register(ClientDischarged, ClientReadmitted)
+catalog.register(ConsentExpired)
 
 __all__ = [
     "Actor",

@@ -20,7 +20,7 @@ from strawberry.types import Info
 
 from carecoord.events import Kind, Role
 from carecoord.events.access import Basis, ReadOutcome
-from carecoord.events.consent import Recipient, RecipientType
+from carecoord.events.consent import ExpiryEvent, Recipient, RecipientType
 from carecoord.graphql import (
     log_pages,
     periods,
@@ -47,6 +47,12 @@ strawberry.enum(Role, name="Role", description="The role a member acts in.")
 strawberry.enum(RecipientType, name="RecipientType")
 strawberry.enum(Basis, name="AccessBasis", description="Why a reader could see a record.")
 strawberry.enum(ReadOutcome, name="ReadOutcome")
+strawberry.enum(
+    ExpiryEvent,
+    name="ConsentExpiryEvent",
+    description="An event a consent may expire on that the platform records, and so enforces:"
+    " DISCHARGE, the client's discharge (docs/episodes.md).",
+)
 
 
 @strawberry.input(description="Put a clinician on a client's care team (program admins).")
@@ -81,7 +87,8 @@ class RecipientInput:
 
 @strawberry.input(
     description="A signed 42 CFR Part 2 consent (elements of 42 CFR 2.31). It states when it"
-    " ends: `expiresAt`, `expiryEvent`, or both; with neither it is refused (`expiresAt`,"
+    " ends: `expiresAt`, `expiresOn`, `expiryEvent`, or more than one (it ends at the first of"
+    " the date and the event `expiresOn` names); with none it is refused (`expiresAt`,"
     " `expiry-required`) and nothing is recorded."
 )
 class RecordConsentInput:
@@ -100,7 +107,15 @@ class RecordConsentInput:
     expiry_event: str = strawberry.field(
         default="",
         description='The event or condition it expires on ("end of treatment"; "none" for a'
-        " consent to treatment, payment and health care operations).",
+        " consent to treatment, payment and health care operations), as free text: the"
+        " platform does not act on it; revoke the consent when it happens, or give"
+        " `expiresOn` for an event it records.",
+    )
+    expires_on: ExpiryEvent | None = strawberry.field(
+        default=None,
+        description="An event the platform records that ends the consent: DISCHARGE, the"
+        " client's discharge, from which its reads and disclosures are refused; a readmission"
+        " does not revive it. Refused for a client discharged now (`expiry-passed`).",
     )
 
 
@@ -211,9 +226,24 @@ class ConsentView:
         description="Empty, with `expiresAt` null, on a consent recorded before one of them was"
         " required: it stays in force until revoked."
     )
+    expires_on: ExpiryEvent | None = strawberry.field(
+        description="The event the platform records that ends it (DISCHARGE), if any."
+    )
     signed_on: date
     recorded_at: datetime
     revoked_at: datetime | None
+    expired_at: datetime | None = strawberry.field(
+        description="When it stopped granting by its own terms: its `expiresAt` once passed,"
+        " or the client's discharge for one until discharge, whichever came first; null while"
+        " neither has."
+    )
+    expired_by: str | None = strawberry.field(
+        description="Why it expired: `expires_at` (its date) or `discharge`; null while in force."
+    )
+
+
+def _expiry_event(stored: str | None) -> ExpiryEvent | None:
+    return None if stored is None else ExpiryEvent(stored)
 
 
 @strawberry.type(description="An emergency access: the program's alert.")
@@ -381,7 +411,7 @@ class AccessQuery:
         rows = await client_view(
             info.context, client_id, Kind.CONSENT, "consents", consents.NAME, recorded, at_least
         )
-        return [into(ConsentView, r) for r in rows]
+        return [into(ConsentView, r, expires_on=_expiry_event(r["expires_on"])) for r in rows]
 
     @strawberry.field(
         description="Emergency accesses, newest first, a page at a time: the first recorded"

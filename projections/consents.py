@@ -1,7 +1,9 @@
 """Part 2 consents per client: whom they name, for which kinds, until when, revoked or not.
 
-The read policy asks this view which consents name a reader right now; expiry is compared
-at query time, revocation is a column set when the revocation is projected.
+The read policy asks this view which consents name a reader right now; expiry by date is
+compared at query time, revocation and expiry on an event (``ended_at``, the client's
+discharge for a consent until discharge) are columns set when they are projected. Both are
+events of the consent record, so a reader's grant waits for them (``services/gate``).
 """
 
 from __future__ import annotations
@@ -14,32 +16,43 @@ from uuid import UUID
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.events.consent import ConsentRecorded, ConsentRevoked, RecipientType
+from carecoord.events.consent import (
+    ConsentExpired,
+    ConsentRecorded,
+    ConsentRevoked,
+    RecipientType,
+)
 from carecoord.events.positioned import Positioned
-from carecoord.projections.generations import generation_ddl, generation_table
+from carecoord.projections.generations import columns_added, generation_ddl, generation_table
 from carecoord.projections.inserts import Pending
 from carecoord.projections.rows import fetch, in_period
 
 NAME = "consents"
-VERSION = 1
-CHANGED_BY = (ConsentRecorded, ConsentRevoked)
+VERSION = 2
+CHANGED_BY = (ConsentRecorded, ConsentRevoked, ConsentExpired)
 RECORDED = ("consent_id", "position", "client_id", "member_ids", "organization_ids", "purpose",
             "data_kinds", "expires_at", "expiry_event", "signed_on", "recorded_at",
-            "recorded_by")  # fmt: skip
+            "recorded_by", "expires_on")  # fmt: skip
 """What a consent recorded fills in; its revocation fills in the rest."""
 
 
 table = generation_table(NAME)
 
 
-ddl = generation_ddl(
+ddl = columns_added(
     NAME,
-    "consent_id uuid PRIMARY KEY, position bigint NOT NULL, client_id uuid NOT NULL,"
-    " member_ids text[] NOT NULL, organization_ids text[] NOT NULL, purpose text NOT NULL,"
-    " data_kinds text[] NOT NULL, expires_at timestamptz, expiry_event text NOT NULL,"
-    " signed_on date NOT NULL, recorded_at timestamptz NOT NULL, recorded_by text NOT NULL,"
-    " revoked_at timestamptz, revoked_by text",
-    {"client": "(client_id)"},
+    generation_ddl(
+        NAME,
+        "consent_id uuid PRIMARY KEY, position bigint NOT NULL, client_id uuid NOT NULL,"
+        " member_ids text[] NOT NULL, organization_ids text[] NOT NULL, purpose text NOT NULL,"
+        " data_kinds text[] NOT NULL, expires_at timestamptz, expiry_event text NOT NULL,"
+        " signed_on date NOT NULL, recorded_at timestamptz NOT NULL, recorded_by text NOT NULL,"
+        " revoked_at timestamptz, revoked_by text, expires_on text, ended_at timestamptz",
+        {"client": "(client_id)"},
+    ),
+    # An earlier release's rows expire on no event, as every consent then did, until the
+    # rebuild VERSION starts derives them.
+    {"expires_on": "text", "ended_at": "timestamptz"},
 )
 
 
@@ -55,7 +68,7 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
             recorded.add((event.consent_id, item.position, event.client_id, members,
                           organizations, event.purpose, kinds, event.expires_at,
                           event.expiry_event, event.signed_on, event.recorded_at,
-                          event.actor.id))  # fmt: skip
+                          event.actor.id, event.expires_on and event.expires_on.value))  # fmt: skip
         elif isinstance(event, ConsentRevoked):
             await recorded.flush()
             await conn.execute(
@@ -64,6 +77,14 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
                     " WHERE consent_id = %s AND revoked_at IS NULL"
                 ).format(t),
                 (event.occurred_at, event.actor.id, event.consent_id),
+            )
+        elif isinstance(event, ConsentExpired):
+            await recorded.flush()
+            await conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET ended_at = %s WHERE consent_id = %s AND ended_at IS NULL"
+                ).format(t),
+                (event.occurred_at, event.consent_id),
             )
     await recorded.flush()
 
@@ -83,6 +104,13 @@ class Consent(TypedDict):
     recorded_by: str
     revoked_at: datetime | None
     revoked_by: str | None
+    expires_on: str | None
+    ended_at: datetime | None
+    expired_at: datetime | None
+    """When it stopped granting by its own terms: its date, once passed, or the event it
+    expires on (``ended_at``), whichever came first; None while neither has."""
+    expired_by: str | None
+    """Which: ``expires_at``, or the event (``discharge``)."""
 
 
 async def of_client(
@@ -97,6 +125,10 @@ async def of_client(
     None)."""
     period, bounds = in_period("recorded_at", recorded_from, recorded_to)
     query = sql.SQL(
-        "SELECT * FROM {} WHERE client_id = %s AND {} ORDER BY position LIMIT %s"
+        "SELECT *, CASE WHEN ended_at IS NOT NULL AND (expires_at IS NULL OR ended_at <"
+        " expires_at) THEN ended_at WHEN expires_at <= now() THEN expires_at END AS expired_at,"
+        " CASE WHEN ended_at IS NOT NULL AND (expires_at IS NULL OR ended_at < expires_at)"
+        " THEN expires_on WHEN expires_at <= now() THEN 'expires_at' END AS expired_by"
+        " FROM {} WHERE client_id = %s AND {} ORDER BY position LIMIT %s"
     ).format(sql.Identifier(NAME), period)
     return await fetch(pool, Consent, query, [client_id, *bounds, limit])

@@ -5,7 +5,8 @@ and the timeline it would have shown.
 
 Only what had been recorded by T counts (the timeline's ``asOf``), and times are compared
 with T as the access views compare them with the clock: a membership counts from its start
-until its end, a consent until it expires or a revocation is recorded, an emergency access
+until its end, a consent until it expires (its date, or the discharge it was given until)
+or a revocation is recorded, an emergency access
 until its window closes, a blind taper through its end date on the program's dosing day
 (the day T falls on in its time zone, whatever offset T is written with). The grant is
 today's policy applied to that standing; the access log's entries of the time name the
@@ -24,7 +25,12 @@ from carecoord.events.access import BreakGlassUsed
 from carecoord.events.alerts import AlertAcknowledged, AlertRaised, AlertResolved
 from carecoord.events.care import ClientEnrolled
 from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
-from carecoord.events.consent import ConsentRecorded, ConsentRevoked, RecipientType
+from carecoord.events.consent import (
+    ConsentExpired,
+    ConsentRecorded,
+    ConsentRevoked,
+    RecipientType,
+)
 from carecoord.events.medication import (
     DoseChanged,
     OrderDiscontinued,
@@ -65,6 +71,8 @@ class Consent:
     consent_id: UUID
     event: ConsentRecorded
     revoked_at: datetime | None = None
+    expired_at: datetime | None = None
+    """When the event it expires on (the client's discharge) happened."""
 
     def names(self, user_id: str) -> bool:
         return any(
@@ -72,8 +80,8 @@ class Consent:
         )
 
     def in_force(self, at: datetime) -> bool:
-        expires = self.event.expires_at
-        return self.revoked_at is None and (expires is None or at < expires)
+        ends = (self.event.expires_at, self.expired_at)
+        return self.revoked_at is None and all(end is None or at < end for end in ends)
 
 
 @dataclass(slots=True)
@@ -115,13 +123,21 @@ class AccessAsOf:
                     open_one.ended_at = ended(event)
         elif isinstance(event, ConsentRecorded):
             self.consents.append(Consent(event.consent_id, event))
-        elif isinstance(event, ConsentRevoked):
-            for consent in self.consents:
-                if consent.consent_id == event.consent_id and consent.revoked_at is None:
-                    consent.revoked_at = event.occurred_at
+        elif isinstance(event, ConsentRevoked | ConsentExpired):
+            self._end_consent(event)
         elif isinstance(event, BreakGlassUsed):
             self.emergencies.append(event)
         self._restrict(event)
+
+    def _end_consent(self, event: ConsentRevoked | ConsentExpired) -> None:
+        """A revocation, or the event the consent was given until (the client's discharge)."""
+        for consent in self.consents:
+            if consent.consent_id != event.consent_id:
+                continue
+            if isinstance(event, ConsentExpired):
+                consent.expired_at = event.occurred_at
+            elif consent.revoked_at is None:
+                consent.revoked_at = event.occurred_at
 
     def _restrict(self, event: object) -> None:
         """A blind taper hides doses from the client until replaced, stopped or past its end."""

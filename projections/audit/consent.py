@@ -19,7 +19,13 @@ from carecoord.events.access import (
     DisclosureRecorded,
     DisclosureWithdrawn,
 )
-from carecoord.events.consent import ConsentRecorded, ConsentRevoked, Recipient, RecipientType
+from carecoord.events.consent import (
+    ConsentExpired,
+    ConsentRecorded,
+    ConsentRevoked,
+    Recipient,
+    RecipientType,
+)
 from carecoord.projections.audit.fhir import (
     ACT_CODE,
     BASE,
@@ -43,6 +49,7 @@ PARTICIPATION = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
 DICOM = "http://dicom.nema.org/resources/ontology/DCM"
 ORGANIZATION = f"{BASE}/NamingSystem/organization"
 EXPIRY_EVENT = f"{BASE}/StructureDefinition/consent-expiry-event"
+EXPIRES_ON = f"{BASE}/StructureDefinition/consent-expires-on"
 RECIPIENT_ROLE = {"coding": [{"system": PARTICIPATION, "code": "IRCP"}]}
 
 
@@ -86,12 +93,19 @@ def consent_recorded(res: Resources, event: ConsentRecorded) -> None:
             "code": kinds(event.data_kinds),
         },
     }
+    extensions = []
     if event.expiry_event:
-        consent["extension"] = [{"url": EXPIRY_EVENT, "valueString": event.expiry_event}]
+        extensions.append({"url": EXPIRY_EVENT, "valueString": event.expiry_event})
+    if event.expires_on is not None:
+        extensions.append({"url": EXPIRES_ON, "valueCode": event.expires_on.value})
+    if extensions:
+        consent["extension"] = extensions
     res.new(event, consent)
 
 
-def consent_revoked(res: Resources, event: ConsentRevoked) -> None:
+def consent_revoked(res: Resources, event: ConsentRevoked | ConsentExpired) -> None:
+    """Revoked, or expired on the event it was given until (the client's discharge): inactive
+    from then, its period ending then unless its date came first."""
     consent = res.change(event, "Consent", event.consent_id)
     if consent is None:
         return

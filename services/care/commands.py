@@ -13,6 +13,7 @@ from carecoord.events import Role
 from carecoord.events.care import DischargeReason, GoalAchievement, LevelOfCare
 from carecoord.services.care import discharge as closing
 from carecoord.services.care.record import ClientRecord
+from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, on
@@ -56,7 +57,8 @@ def discharge_client(
 ) -> Command[UUID]:
     """End the client's treatment episode, refused while a medication order of theirs is in
     force (``ClientRecord.discharge``); the sessions booked after it and a guest-dosing
-    arrangement in force are closed with it (``discharge.py``)."""
+    arrangement in force are closed with it, and the consents given until discharge expire
+    (``discharge.py``)."""
 
     def run(uow: UnitOfWork) -> UUID:
         orders = uow.get(MedicationRecord, client_id)
@@ -75,6 +77,7 @@ def discharge_client(
         ended = client.discharged_at or stamp.clock()
         closing.end_guest_dosing(orders, stamp, ended)
         closing.cancel_sessions(therapy, stamp, ended, client.enrolled_at)
+        closing.expire_consents(uow.get(ConsentRecord, client_id), stamp, ended)
         return client_id
 
     return run

@@ -12,13 +12,19 @@ same event.
 A guest-dosing arrangement in force on the discharge's day or later ends from that day
 (``GuestDosingEnded``): the orders it told the other site to dose by are ended already
 (``orders-in-force``), so it stands for nothing; one not yet begun ends on its first day.
+
+A consent the client gave until discharge (``expiresOn: DISCHARGE``) expires with it
+(``ConsentExpired``, dated at the discharge): its grants and disclosures end on the consent
+record itself, which every access decision waits for, and a readmission does not revive it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from carecoord.events.consent import ExpiryEvent
 from carecoord.events.therapy import CancellationReason
+from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication import dispensing
 from carecoord.services.medication.record import MedicationRecord
@@ -65,3 +71,8 @@ def end_guest_dosing(record: MedicationRecord, stamp: Stamp, discharged_at: date
             reason=CLOSED_BY_DISCHARGE,
             occurred_at=discharged_at,
         )
+
+
+def expire_consents(record: ConsentRecord, stamp: Stamp, discharged_at: datetime) -> None:
+    """End each consent in force that the client gave until their discharge."""
+    record.expire_on(stamp, ExpiryEvent.DISCHARGE, discharged_at)

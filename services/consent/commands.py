@@ -43,7 +43,11 @@ def record_consent(
         client = uow.get(ClientRecord, client_id)
         client.require_enrolled()
         uow.get(ConsentRecord, client_id).record_consent(
-            stamp, consent_id, enrolled_at=client.enrolled_at, **terms
+            stamp,
+            consent_id,
+            enrolled_at=client.enrolled_at,
+            discharged_at=client.discharged_at,
+            **terms,
         )
         return consent_id
 

@@ -22,7 +22,13 @@ from carecoord.events.access import (
     DisclosureWithdrawn,
 )
 from carecoord.events.bounds import said
-from carecoord.events.consent import ConsentRecorded, ConsentRevoked, Recipient
+from carecoord.events.consent import (
+    ConsentExpired,
+    ConsentRecorded,
+    ConsentRevoked,
+    ExpiryEvent,
+    Recipient,
+)
 from carecoord.events.positioned import Positioned
 from carecoord.services.consent.notice import REDISCLOSURE_NOTICE
 from carecoord.services.consent.recipients import recipient_named, recipients_named
@@ -43,6 +49,10 @@ EXPIRY_REQUIRED = "expiry-required"
 """A consent states its expiry: a date, or an event or condition (42 CFR 2.31(a)(6)). Consents
 recorded before this was refused are kept and apply as recorded: until revoked."""
 
+EXPIRY_PASSED = "expiry-passed"
+"""A consent expiring on an event that has happened for the client (discharge, while they are
+discharged) would end before it began."""
+
 
 class ConsentTerms(TypedDict):
     """What a consent says, as a command is given it and the record checks it."""
@@ -54,6 +64,7 @@ class ConsentTerms(TypedDict):
     signed_by: str
     expires_at: NotRequired[datetime | None]
     expiry_event: NotRequired[str]
+    expires_on: NotRequired[ExpiryEvent | None]
 
 
 class DisclosureTerms(TypedDict):
@@ -77,6 +88,9 @@ class Consent:
     expiry_event: str = ""
     revoked: bool = False
     signed_on: date | None = None
+    expires_on: ExpiryEvent | None = None
+    expired_at: datetime | None = None
+    """When the event it expires on (``expires_on``) happened: it grants nothing from then."""
 
     def scope(self) -> str:
         """What the consent lets go, for whom to read beside what went under it: 42 CFR
@@ -89,11 +103,16 @@ class Consent:
                 "signedOn": None if self.signed_on is None else self.signed_on.isoformat(),
                 "expiresAt": None if self.expires_at is None else self.expires_at.isoformat(),
                 "expiryEvent": self.expiry_event or None,
+                "expiresOn": None if self.expires_on is None else self.expires_on.name,
             }
         )
 
     def in_force(self, now: datetime) -> bool:
-        return not self.revoked and (self.expires_at is None or now < self.expires_at)
+        return not self.revoked and all(end is None or now < end for end in self.ends())
+
+    def ends(self) -> tuple[datetime | None, datetime | None]:
+        """Its date, and when the event it expires on happened (None: not, or none)."""
+        return (self.expires_at, self.expired_at)
 
     def names(self, recipient: Recipient) -> bool:
         return any(r.type == recipient.type and r.id == recipient.id for r in self.recipients)
@@ -105,6 +124,7 @@ class Consent:
         purpose: str,
         expires_at: datetime | None,
         expiry_event: str,
+        expires_on: ExpiryEvent | None,
     ) -> bool:
         """Whether this consent grants exactly what those terms would, and ends as they would
         (42 CFR 2.31(a)(6): the date, and the event or condition, it expires on): one ending on
@@ -115,6 +135,7 @@ class Consent:
             and self.purpose == purpose
             and self.expires_at == expires_at
             and _condition(self.expiry_event) == _condition(expiry_event)
+            and self.expires_on == expires_on
         )
 
 
@@ -143,7 +164,10 @@ class ConsentRecord(Aggregate, context="consent"):
                 event.purpose,
                 event.expiry_event,
                 signed_on=event.signed_on,
+                expires_on=event.expires_on,
             )
+        elif isinstance(event, ConsentExpired):
+            self.consents[event.consent_id].expired_at = event.occurred_at
         elif isinstance(event, ConsentRevoked):
             self.consents[event.consent_id].revoked = True
         elif isinstance(event, BreakGlassUsed):
@@ -199,11 +223,15 @@ class ConsentRecord(Aggregate, context="consent"):
         signed_on: date,
         signed_by: str,
         enrolled_at: datetime | None,
+        discharged_at: datetime | None = None,
         expires_at: datetime | None = None,
         expiry_event: str = "",
+        expires_on: ExpiryEvent | None = None,
     ) -> None:
         """Checked against the client's enrolment (``enrolled_at``, from the client's record):
-        a consent signed before it is a date mistyped, as 1900-01-01 is."""
+        a consent signed before it is a date mistyped, as 1900-01-01 is; one expiring on
+        discharge against the discharge the client is out of treatment since
+        (``discharged_at``, None while in treatment)."""
         named = recipients_named(recipients, "recipients", stamp.actor)
         kinds = tuple(dict.fromkeys(data_kinds))
         purpose, signed_by = shown(purpose, "purpose"), shown(signed_by, "signedBy")
@@ -222,13 +250,22 @@ class ConsentRecord(Aggregate, context="consent"):
                 "a consent that opens SUD counseling notes is recorded by a program admin: a"
                 " colleague's word alone would open one therapist's notes to another",
             )
-        if expires_at is None and not expiry_event:
+        if expires_at is None and not expiry_event and expires_on is None:
             raise InvalidInput(
                 "expiresAt",
                 EXPIRY_REQUIRED,
-                "a consent states when it ends (42 CFR 2.31(a)(6)): give expiresAt, or"
-                ' expiryEvent naming the event or condition ("end of treatment"; "none" for'
-                " a consent to treatment, payment and health care operations)",
+                "a consent states when it ends (42 CFR 2.31(a)(6)): give expiresAt, expiresOn"
+                ' (DISCHARGE), or expiryEvent naming the event or condition ("end of'
+                ' treatment"; "none" for a consent to treatment, payment and health care'
+                " operations)",
+            )
+        if expires_on is ExpiryEvent.DISCHARGE and discharged_at is not None:
+            raise RuleViolation(
+                "expiresOn",
+                EXPIRY_PASSED,
+                f"the client was discharged {discharged_at.isoformat(timespec='minutes')} and"
+                " is not readmitted: a consent until discharge would end before it began;"
+                " readmit them first, or give expiresAt or expiryEvent",
             )
         now = stamp.clock()
         if expires_at is not None and expires_at <= now:
@@ -241,7 +278,7 @@ class ConsentRecord(Aggregate, context="consent"):
             )
         if consent_id in self.consents:
             raise RuleViolation("consentId", "new-consent", f"consent {consent_id} exists")
-        self._new_terms(now, named, frozenset(kinds), purpose, expires_at, expiry_event)
+        self._new_terms(now, named, frozenset(kinds), purpose, expires_at, expiry_event, expires_on)
         self._record_now(
             stamp,
             ConsentRecorded,
@@ -251,6 +288,7 @@ class ConsentRecord(Aggregate, context="consent"):
             data_kinds=kinds,
             expires_at=expires_at,
             expiry_event=expiry_event,
+            expires_on=expires_on,
             signed_on=signed_on,
             signed_by=signed_by,
         )
@@ -263,10 +301,11 @@ class ConsentRecord(Aggregate, context="consent"):
         purpose: str,
         expires_at: datetime | None,
         expiry_event: str,
+        expires_on: ExpiryEvent | None,
     ) -> None:
         """Refuse a consent that one in force already grants word for word (a form sent
         twice): the client would revoke the one they were shown, and the twin kept granting."""
-        terms = (recipients, kinds, purpose, expires_at, expiry_event)
+        terms = (recipients, kinds, purpose, expires_at, expiry_event, expires_on)
         for consent_id, consent in self.consents.items():
             if consent.in_force(now) and consent.says(*terms):
                 raise RuleViolation(
@@ -275,6 +314,18 @@ class ConsentRecord(Aggregate, context="consent"):
                     f"consent {consent_id}, in force, already names these recipients for these "
                     "kinds, purpose and expiry; revoke it first to record it anew",
                 )
+
+    def expire_on(self, stamp: Stamp, happened: ExpiryEvent, at: datetime) -> None:
+        """The event ``happened`` at ``at``: each consent in force expiring on it ends then
+        (not later than now: one dated a little ahead ends at once, as a membership does)."""
+        ended = min(at, stamp.clock())
+        for consent_id, consent in self.consents.items():
+            if consent.expires_on is happened and consent.in_force(ended):
+                expired = stamp.event(
+                    ConsentExpired, self.client_id, ended, consent_id=consent_id,
+                    expired_on=happened,
+                )  # fmt: skip
+                self.record(expired)
 
     def revoke(self, stamp: Stamp, *, consent_id: UUID, reason: str) -> None:
         actor = stamp.actor

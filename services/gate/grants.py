@@ -1,7 +1,8 @@
 """A reader's standing with a client, loaded from the access read models.
 
 One round trip reads what ``policy.decide`` needs: care-team membership now, consents that
-name the reader, are in force and someone else recorded (a consent naming its recorder,
+name the reader, are in force (not revoked, neither past their date nor expired on the
+client's discharge) and someone else recorded (a consent naming its recorder,
 kept before such consents were refused, grants them nothing), an open emergency access,
 the client's program and any restrictions on their own view. Times are compared with the
 database clock, as the projections record them; a blind taper's end date with the program's
@@ -114,6 +115,7 @@ _STANDING = sql.SQL(
           FROM {consents} WHERE client_id = %(client)s AND %(member)s = ANY(member_ids)
           AND recorded_by <> %(member)s
           AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+          AND (ended_at IS NULL OR ended_at > now())
           ORDER BY position) AS consents,
     (SELECT json_build_object('id', access_id, 'expires_at', expires_at)
           FROM {break_glass} WHERE client_id = %(client)s AND member_id = %(member)s

@@ -73,6 +73,7 @@ async def test_a_disclosure_by_hand_answers_with_the_notice_and_the_consents_sco
         "signedOn": signed.isoformat(),
         "expiresAt": None,
         "expiryEvent": "end of the proceedings",
+        "expiresOn": None,
     }
     assert "\n" not in first["consentScope"]  # the forwarder's header line, as it is
     assert again == first

@@ -49,4 +49,5 @@ async def test_what_goes_under_a_consent_carries_its_scope(api: Api) -> None:
         "signedOn": str(signed),
         "expiresAt": expires.isoformat(),
         "expiryEvent": "end of probation",
+        "expiresOn": None,
     }

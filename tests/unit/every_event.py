@@ -41,7 +41,14 @@ from carecoord.events.checkins import (
     ScreenMethod,
     VitalSignsRecorded,
 )
-from carecoord.events.consent import ConsentRecorded, ConsentRevoked, Recipient, RecipientType
+from carecoord.events.consent import (
+    ConsentExpired,
+    ConsentRecorded,
+    ConsentRevoked,
+    ExpiryEvent,
+    Recipient,
+    RecipientType,
+)
 from carecoord.events.medication import (
     Attempt,
     Dispensing,
@@ -202,6 +209,15 @@ def _consent(r: Record) -> None:
         data_kinds=(Kind.CHECK_IN,), signed_on=date(2026, 1, 5), signed_by="Jo R.",
     )  # fmt: skip
     r.add(ConsentRevoked, ADMIN, consent_id=revoked.consent_id, reason="changed my mind")
+    until_discharge = r.add(
+        ConsentRecorded, ADMIN, consent_id=uuid4(), recipients=(pcp,), purpose="shared care",
+        data_kinds=(Kind.CARE,), expires_on=ExpiryEvent.DISCHARGE, signed_on=date(2026, 1, 5),
+        signed_by="Jo R.",
+    )  # fmt: skip
+    r.add(
+        ConsentExpired, DOCTOR, consent_id=until_discharge.consent_id,
+        expired_on=ExpiryEvent.DISCHARGE,
+    )  # fmt: skip
     glass = r.add(
         BreakGlassUsed, Actor(id="dr-er", role=Role.PRESCRIBER), access_id=uuid4(),
         member_id="dr-er", role=Role.PRESCRIBER, reason="Unresponsive at the ER door",

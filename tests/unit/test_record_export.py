@@ -49,6 +49,7 @@ from carecoord.events.therapy import (
     SessionScheduled,
 )
 from carecoord.projections.audit.bundle import HANDLERS
+from carecoord.projections.audit.consent import EXPIRES_ON
 from carecoord.projections.audit.export import WHOLE, ClientRecord, Period, as_fhir, as_jsonl
 from carecoord.projections.audit.fhir import DATA_ABSENT
 from carecoord.services.infrastructure.access_log import LoggedRead
@@ -305,8 +306,13 @@ def test_a_consent_past_its_end_is_inactive_at_the_exports_moment() -> None:
 
 def test_consents_access_and_alerts() -> None:
     bundle = as_fhir([record_for(DOCTOR)], [], at=AT)
-    kept, revoked = by_type(bundle, "Consent")
+    kept, revoked, discharged = by_type(bundle, "Consent")
     assert (kept["status"], revoked["status"]) == ("active", "inactive")
+    # One given until discharge reads inactive from the discharge, its period ending then.
+    assert discharged["status"] == "inactive"
+    period = discharged["provision"]["period"]
+    assert datetime.fromisoformat(period["start"]) < datetime.fromisoformat(period["end"])
+    assert {"url": EXPIRES_ON, "valueCode": "discharge"} in discharged["extension"]
     assert kept["provision"]["actor"][0]["reference"]["identifier"]["value"] == "clinic_north"
     glass, disclosure, emergency_disclosure, sent, withdrawn = by_type(bundle, "AuditEvent")
     assert glass["purposeOfEvent"][0]["coding"][0]["code"] == "ETREAT"
