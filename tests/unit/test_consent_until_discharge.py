@@ -190,3 +190,31 @@ def test_a_consent_of_version_1_is_read_as_expiring_on_no_event() -> None:
 
     assert event == recorded
     assert event.schema_version == 2
+
+
+def test_the_forwarder_sends_nothing_under_it_after_the_discharge() -> None:
+    story = Story()
+    until_discharge = give(story, expires_on=ExpiryEvent.DISCHARGE)
+    offered = [Positioned(1, story.events()[0])]  # the enrolment, a care entry
+
+    def forwarded() -> list[UUID | None]:
+        intents = story.run(
+            consent.disclose_events(
+                story.stamp(ADMIN),
+                client_id=story.client_id,
+                recipient=COURT,
+                events=offered,
+                destination="disclosed.drug-court",
+            )
+        )
+        return [i.consent_id for i in intents]
+
+    story.later(hours=1)
+    discharge(story)
+    assert forwarded() == []
+    story.later(days=2)
+    story.run(care.readmit_client(story.stamp(DOCTOR), client_id=story.client_id))
+    assert forwarded() == [], "a readmission does not revive it"
+    assert not record(story).consents[until_discharge].in_force(story.now)
+    by_date = give(story, expires_at=story.now + timedelta(days=30))
+    assert forwarded() == [by_date], "the same event goes under a consent in force"
