@@ -91,6 +91,8 @@ class Consent:
     expires_on: ExpiryEvent | None = None
     expired_at: datetime | None = None
     """When the event it expires on (``expires_on``) happened: it grants nothing from then."""
+    recorded_at: datetime | None = None
+    """When it was recorded: it expires no earlier, whenever the event is dated back to."""
 
     def scope(self) -> str:
         """What the consent lets go, for whom to read beside what went under it: 42 CFR
@@ -165,6 +167,7 @@ class ConsentRecord(Aggregate, context="consent"):
                 event.expiry_event,
                 signed_on=event.signed_on,
                 expires_on=event.expires_on,
+                recorded_at=event.occurred_at,
             )
         elif isinstance(event, ConsentExpired):
             self.consents[event.consent_id].expired_at = event.occurred_at
@@ -317,9 +320,12 @@ class ConsentRecord(Aggregate, context="consent"):
 
     def expire_on(self, stamp: Stamp, happened: ExpiryEvent, at: datetime) -> None:
         """The event ``happened`` at ``at``: each consent in force expiring on it ends then
-        (not later than now: one dated a little ahead ends at once, as a membership does)."""
-        ended = min(at, stamp.clock())
+        (not later than now: one dated a little ahead ends at once, as a membership does), or
+        at its recording if that was later (a discharge dated back before it: an expiry before
+        it was recorded would end it before it began)."""
+        happened_at = min(at, stamp.clock())
         for consent_id, consent in self.consents.items():
+            ended = max(happened_at, consent.recorded_at or happened_at)
             if consent.expires_on is happened and consent.in_force(ended):
                 expired = stamp.event(
                     ConsentExpired, self.client_id, ended, consent_id=consent_id,

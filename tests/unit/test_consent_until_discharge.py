@@ -218,3 +218,26 @@ def test_the_forwarder_sends_nothing_under_it_after_the_discharge() -> None:
     assert not record(story).consents[until_discharge].in_force(story.now)
     by_date = give(story, expires_at=story.now + timedelta(days=30))
     assert forwarded() == [by_date], "the same event goes under a consent in force"
+
+
+def test_a_discharge_dated_back_before_the_consent_was_recorded_ends_it_at_its_recording() -> None:
+    story = Story()
+    discharged_at = story.later(hours=1)
+    recorded_at = story.later(hours=1)
+    consent_id = give(story, expires_on=ExpiryEvent.DISCHARGE)
+    story.later(hours=1)
+
+    story.run(
+        care.discharge_client(
+            story.stamp(DOCTOR),
+            client_id=story.client_id,
+            reason=DischargeReason.INCARCERATED,
+            discharged_at=discharged_at,
+        )
+    )
+
+    expired = [e for e in story.events() if isinstance(e, ConsentExpired)]
+    assert [(e.consent_id, e.occurred_at) for e in expired] == [(consent_id, recorded_at)], (
+        "an expiry dated before the consent was recorded would end it before it began"
+    )
+    assert not record(story).consents[consent_id].in_force(story.now)
