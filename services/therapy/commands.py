@@ -186,6 +186,10 @@ def booked_before_calendars(members: Sequence[SessionScheduled]) -> Command[bool
     return run
 
 
+REASON_OF_DISCHARGE = "reason-of-discharge"
+"""A cancellation by hand naming the discharge's reason, which only a discharge records."""
+
+
 def cancel_session(
     stamp: Stamp,
     *,
@@ -196,9 +200,18 @@ def cancel_session(
     occurred_at: datetime | None = None,
 ) -> Command[UUID]:
     """Cancel the client's session before it begins: their time is free, and its leader's
-    once every member's is (``_holds``); no outcome, so no alert rule reads it."""
+    once every member's is (``_holds``); no outcome, so no alert rule reads it. The reason
+    ``client_discharged`` is the discharge's own (``care/discharge.py``): given by hand, it
+    read as a discharge of a client in treatment."""
 
     def run(uow: UnitOfWork) -> UUID:
+        if reason is CancellationReason.CLIENT_DISCHARGED:
+            raise InvalidInput(
+                "reason",
+                REASON_OF_DISCHARGE,
+                "client_discharged is recorded by the discharge itself; give the reason the"
+                " session is cancelled for",
+            )
         record, enrolled_at = _record(uow, client_id)
         record.record(
             record.cancel(stamp, session_id, reason, note, occurred_at, enrolled_at=enrolled_at)

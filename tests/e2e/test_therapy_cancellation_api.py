@@ -114,6 +114,12 @@ async def test_a_cancellation_is_refused_once_closed_or_begun_recording_nothing(
         CANCEL, clientId=client_id, sessionId=later, reason="OTHER", note="x" * 501
     )
     assert (wordy["code"], wordy["field"]) == ("BAD_USER_INPUT", "note")
+    discharged = await clinic.refusal(
+        CANCEL, clientId=client_id, sessionId=later, reason="CLIENT_DISCHARGED"
+    )
+    assert (discharged["code"], discharged["field"], discharged["rule"]) == (
+        "BAD_USER_INPUT", "reason", "reason-of-discharge",
+    )  # fmt: skip
     assert [n["type"] for n in await clinic.timeline(client_id)].count(
         "therapy.SessionCancelled"
     ) == 1

@@ -15,7 +15,7 @@ from alert_story import NURSE, THERAPIST, Story
 from test_therapy_therapist_double_booking import book, client, late_cancel
 
 from carecoord.events.therapy import CancellationReason, SessionCancelled
-from carecoord.services.kernel.errors import NotFound, RuleViolation
+from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.therapy import commands as therapy
 from carecoord.services.therapy.record import Outcome
 
@@ -175,3 +175,15 @@ def test_a_cancellation_dated_after_the_start_is_refused_naming_occurred_at() ->
     )  # fmt: skip
     [event] = cancellations(story)
     assert event.occurred_at == starts - timedelta(days=1)
+
+
+def test_the_discharges_reason_is_refused_for_a_cancellation_by_hand() -> None:
+    story = Story()
+    session_id = book(story, [story.client_id], story.now + timedelta(days=7))
+    before = len(story.events())
+
+    with pytest.raises(InvalidInput) as refusal:
+        cancel(story, session_id, reason=CancellationReason.CLIENT_DISCHARGED)
+
+    assert (refusal.value.field, refusal.value.rule) == ("reason", "reason-of-discharge")
+    assert len(story.events()) == before, "a client in treatment read as discharged"
