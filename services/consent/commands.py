@@ -47,6 +47,7 @@ def record_consent(
             consent_id,
             enrolled_at=client.enrolled_at,
             discharged_at=client.discharged_at,
+            last_discharge=client.gaps[-1][0] if client.gaps else None,
             **terms,
         )
         return consent_id

@@ -227,6 +227,7 @@ class ConsentRecord(Aggregate, context="consent"):
         signed_by: str,
         enrolled_at: datetime | None,
         discharged_at: datetime | None = None,
+        last_discharge: datetime | None = None,
         expires_at: datetime | None = None,
         expiry_event: str = "",
         expires_on: ExpiryEvent | None = None,
@@ -234,7 +235,8 @@ class ConsentRecord(Aggregate, context="consent"):
         """Checked against the client's enrolment (``enrolled_at``, from the client's record):
         a consent signed before it is a date mistyped, as 1900-01-01 is; one expiring on
         discharge against the discharge the client is out of treatment since
-        (``discharged_at``, None while in treatment)."""
+        (``discharged_at``, None while in treatment) and their latest discharge
+        (``last_discharge``): one signed on a day before it ended there, by its terms."""
         named = recipients_named(recipients, "recipients", stamp.actor)
         kinds = tuple(dict.fromkeys(data_kinds))
         purpose, signed_by = shown(purpose, "purpose"), shown(signed_by, "signedBy")
@@ -271,6 +273,18 @@ class ConsentRecord(Aggregate, context="consent"):
                 " readmit them first, or give expiresAt or expiryEvent",
             )
         now = stamp.clock()
+        if (
+            expires_on is ExpiryEvent.DISCHARGE
+            and last_discharge is not None
+            and signed_on < stamp.day(last_discharge)
+        ):
+            raise RuleViolation(
+                "expiresOn",
+                EXPIRY_PASSED,
+                f"signed {signed_on.isoformat()}, before the client's discharge"
+                f" {last_discharge.isoformat(timespec='minutes')}: a consent until discharge"
+                " signed then ended at that discharge; the client signs a new one",
+            )
         if expires_at is not None and expires_at <= now:
             raise InvalidInput("expiresAt", "future-expiry", "expiresAt must be in the future")
         if signed_on > stamp.day(now):

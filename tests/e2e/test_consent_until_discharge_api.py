@@ -20,9 +20,11 @@ pytestmark = pytest.mark.shared_platform
 
 CONSENT = mutation("RecordConsentInput", "recordConsent")
 DISCHARGE = mutation("DischargeClientInput", "dischargeClient")
+READMIT = mutation("ReadmitClientInput", "readmitClient")
 DISCLOSE = mutation("RecordDisclosureInput", "recordDisclosure", "{ id position }")
 CONSENTS = """query($id: UUID!, $atLeast: Int) { consents(clientId: $id, atLeast: $atLeast) {
-  consentId memberIds expiresAt expiresOn expiryEvent expiredAt expiredBy revokedAt } }"""
+  consentId memberIds expiresAt expiresOn expiryEvent expiredAt expiredBy revokedAt
+  recordedAt } }"""
 ACCESS_LOG = """query($id: UUID) { accessLog(clientId: $id, first: 500) {
   readerId operation outcome refusal } }"""
 UNTIL_DISCHARGE = "dr-until-discharge"
@@ -105,7 +107,9 @@ async def test_a_consent_until_discharge_stops_granting_at_the_discharge(api: Ap
         "discharge",
         None,
     )
-    assert datetime.fromisoformat(ended["expiredAt"]) == discharged_at
+    # Recorded after the time the discharge is dated back to: it ends as it began, not before.
+    assert ended["expiredAt"] == ended["recordedAt"]
+    assert datetime.fromisoformat(ended["expiredAt"]) > discharged_at
     dated = found[by_date]
     assert (dated["expiresOn"], dated["expiredAt"], dated["expiredBy"]) == (None, None, None)
 
@@ -144,3 +148,28 @@ async def test_a_consent_until_discharge_is_refused_while_the_client_is_discharg
     assert error["extensions"] == {
         "code": "RULE_VIOLATION", "field": "expiresOn", "rule": "expiry-passed",
     }  # fmt: skip
+
+
+async def test_one_signed_before_the_last_discharge_is_refused_once_readmitted(api: Api) -> None:
+    clinic = await Clinic.enroll(api, "Noa P.")
+    discharged_at = datetime.now(UTC) - timedelta(days=3)
+    await clinic.doctor(DISCHARGE, reason="TRANSFERRED", dischargedAt=discharged_at.isoformat())
+    await clinic.doctor(READMIT)
+    given = {
+        "clientId": clinic.client_id,
+        "recipients": [COURT],
+        "purpose": "coordination of care",
+        "dataKinds": ["CARE"],
+        "signedOn": str(discharged_at.date() - timedelta(days=2)),
+        "signedBy": "Noa P.",
+        "expiresOn": "DISCHARGE",
+    }
+
+    body = await api.gql(CONSENT, {"i": given}, role=Role.PROGRAM_ADMIN)
+
+    [error] = body["errors"]
+    assert (error["extensions"]["field"], error["extensions"]["rule"]) == (
+        "expiresOn", "expiry-passed",
+    )  # fmt: skip
+    signed_since = {**given, "signedOn": str(datetime.now(UTC).date())}
+    assert "errors" not in await api.gql(CONSENT, {"i": signed_since}, role=Role.PROGRAM_ADMIN)

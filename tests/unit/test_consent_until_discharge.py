@@ -241,3 +241,17 @@ def test_a_discharge_dated_back_before_the_consent_was_recorded_ends_it_at_its_r
         "an expiry dated before the consent was recorded would end it before it began"
     )
     assert not record(story).consents[consent_id].in_force(story.now)
+
+
+def test_one_signed_before_a_discharge_since_is_refused_after_the_readmission() -> None:
+    story = Story()
+    story.later(days=3)
+    discharge(story)
+    story.later(days=2)
+    story.run(care.readmit_client(story.stamp(DOCTOR), client_id=story.client_id))
+
+    with pytest.raises(RuleViolation) as refusal:
+        give(story, expires_on=ExpiryEvent.DISCHARGE)  # signed 2026-01-05, discharged 01-08
+
+    assert (refusal.value.field, refusal.value.rule) == ("expiresOn", "expiry-passed")
+    assert not record(story).consents, "its discharge happened: it would grant until the next"
