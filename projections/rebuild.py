@@ -292,6 +292,9 @@ async def alone(
             if not (held and held[0]):
                 raise running(name)
         yield
+        # Let go before the connection closes: its server process ends a moment after the
+        # close returns, and a rebuild started in that moment was refused as running.
+        await conn.execute("SELECT pg_advisory_unlock_all()")
 
 
 _GENERATIONS = (
