@@ -65,7 +65,7 @@ from carecoord.services.consent.commands import (
     withheld_from,
     written_by,
 )
-from carecoord.services.consent.notice import NOTICE_VERSION, REDISCLOSURE_NOTICE
+from carecoord.services.consent.notice import version_of
 from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.gate.gate import AccessGate
 from carecoord.services.infrastructure import positions
@@ -264,7 +264,7 @@ class Forwarder:
         if not intents:
             return 0
         going = sorted(
-            (position, event_id, intent.consent_id)
+            (position, event_id, intent.consent_id, intent.notice)
             for intent in intents
             for position, event_id in zip(intent.positions, intent.event_ids, strict=True)
         )
@@ -274,7 +274,7 @@ class Forwarder:
         )
         consents = {c: terms for outcome in found for c, terms in outcome.result.items()}
         nc = self.platform.broker.connection
-        for _, event_id, consent_id in going:
+        for _, event_id, consent_id, notice in going:
             event = events[event_id]
             under = consents[consent_id]
             await nc.publish(
@@ -285,8 +285,10 @@ class Forwarder:
                     TYPE_HEADER: type_name(type(event)),
                     CONSENT_HEADER: str(consent_id),
                     CONSENT_SCOPE_HEADER: under.scope,
-                    NOTICE_VERSION_HEADER: NOTICE_VERSION,
-                    NOTICE_HEADER: REDISCLOSURE_NOTICE,
+                    # The notice its intent recorded, which its disclosure records too:
+                    # one intended before the notice changed goes with the text it named.
+                    NOTICE_VERSION_HEADER: version_of(notice),
+                    NOTICE_HEADER: notice,
                 },
             )
         await nc.flush()
