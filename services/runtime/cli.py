@@ -96,6 +96,8 @@ exit status:
       ends by SIGINT, as standard tools do (the shell says 130)
   141 its reader left (carecoord audit projections | head -1): it stops by SIGPIPE, quietly,
       as standard tools do (the shell says 141), once it has cleaned up
+  143 SIGTERM as it starts, before the command takes it in hand: one line, then it ends
+      by SIGTERM (the shell says 143); no server was started yet
 """
 
 log = logging.getLogger("carecoord.cli")

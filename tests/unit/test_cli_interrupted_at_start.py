@@ -1,6 +1,7 @@
 """Ctrl-C in a command's first second, while the command line's modules still import, ends
 it with one line and by SIGINT (the shell says 130), as standard tools end: it printed a
-KeyboardInterrupt traceback through the imports."""
+KeyboardInterrupt traceback through the imports. SIGTERM then ends it with one line and by
+SIGTERM (143): it ended by it with nothing said."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import time
 import tomllib
 from pathlib import Path
 
-from carecoord.services.runtime.console import INTERRUPTED
+import pytest
+
+from carecoord.services.runtime.console import INTERRUPTED, TERMINATED
 
 ROOT = Path(__file__).resolve().parents[2]
 IMPORTING = "_pydantic_core"
@@ -35,7 +38,12 @@ def importing(pid: int) -> bool:
         return True
 
 
-def test_ctrl_c_while_the_command_line_imports_ends_it_quietly(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("signum", "line"), [(signal.SIGINT, INTERRUPTED), (signal.SIGTERM, TERMINATED)]
+)
+def test_a_stop_while_the_command_line_imports_ends_it_with_one_line(
+    tmp_path: Path, signum: signal.Signals, line: str
+) -> None:
     env = {**os.environ, "CARECOORD_DATA_DIR": str(tmp_path)}
     command = subprocess.Popen(
         [*console_script(), "token", "--user", "nurse-kim", "--role", "nurse"],
@@ -50,9 +58,9 @@ def test_ctrl_c_while_the_command_line_imports_ends_it_quietly(tmp_path: Path) -
         assert time.monotonic() < deadline, "the command never began importing"
         time.sleep(0.001)
 
-    command.send_signal(signal.SIGINT)
+    command.send_signal(signum)
     out, err = command.communicate(timeout=30)
 
-    assert command.returncode == -signal.SIGINT, err
-    assert err == f"{INTERRUPTED}\n"
+    assert command.returncode == -signum, err
+    assert err == f"{line}\n"
     assert out == ""
