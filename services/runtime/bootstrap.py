@@ -295,7 +295,7 @@ async def running(
                 fatal.set_result(EXIT_BROKER_GONE)
 
         broker = await connect_broker(settings, servers.nats_url, broker_gone)
-        undo.push_async_callback(stop_broker, broker)
+        undo.push_async_callback(stop_broker, broker, fatal)
         metrics = Metrics()
         projector = Projector(
             pool,
@@ -391,8 +391,11 @@ def stop_if_cancelled() -> None:
         raise asyncio.CancelledError
 
 
-async def stop_broker(broker: NatsBroker) -> None:
-    """Drain and close the broker; one that gave up or is reconnecting has nothing to drain."""
+async def stop_broker(broker: NatsBroker, fatal: asyncio.Future[int]) -> None:
+    """Drain and close the broker; one that gave up or is reconnecting has nothing to drain.
+    ``fatal`` is cancelled first: closed on purpose, it is no broker lost (a start cut short
+    logged BROKER_GONE, exit 75, of a process then stopped as asked, exit 0)."""
+    fatal.cancel()
     try:
         await broker.stop()
     except ConnectionClosedError:  # it gave up: nothing to drain
@@ -460,7 +463,7 @@ async def _stopped(platform: Platform) -> None:
     await cancel_loops(platform.tasks)
     await platform.timelines.stop()
     await platform.progress.stop()
-    await stop_broker(platform.broker)
+    await stop_broker(platform.broker, platform.fatal)
     platform.bus.close()
     await close_pools(platform.replica, platform.requests, platform.pool)
     platform.store.close()

@@ -68,3 +68,14 @@ async def test_a_start_cancelled_leaves_no_pool_or_loop_running(
 async def test_a_cancel_a_start_step_took_still_stops_it(servers: Servers, data_dir: Path) -> None:
     """The platform is not run with a cancel pending, and nothing it started is left."""
     assert await start_cut_short(servers, data_dir, taken=True) == set()
+
+
+async def test_a_start_cancelled_does_not_log_the_broker_lost(
+    servers: Servers, data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The broker closed by the start's own undoing is no broker that gave up: a SIGTERM
+    as ``up`` started logged BROKER_GONE, "exiting for a restart" with exit status 75, and
+    the process then ended 0, as a stop on purpose does."""
+    caplog.set_level("WARNING", logger="carecoord")
+    await start_cut_short(servers, data_dir, taken=False)
+    assert [r.getMessage() for r in caplog.records if getattr(r, "code", "") == "BROKER_GONE"] == []
