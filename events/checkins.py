@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID
 
 from pydantic import Field
 
+from carecoord.events import catalog
 from carecoord.events.envelope import CareEvent, EnteredInError, Kind, Value
 
 
@@ -80,11 +81,14 @@ class Instrument(StrEnum):
     COWS = "COWS"
     CIWA_AR = "CIWA-Ar"
     BAM = "BAM"
+    AUDIT = "AUDIT"
+    DAST10 = "DAST-10"
 
 
 class InstrumentScored(_CheckIns):
     """A standard instrument's item-level answers and the scores computed from them."""
 
+    version: ClassVar[int] = 2
     assessment_id: UUID
     instrument: Instrument
     source: ReportSource
@@ -98,13 +102,33 @@ class InstrumentScored(_CheckIns):
     signs: tuple[str, ...] = ()
     """Complicating signs the answers show whatever the total (CIWA-Ar: seizure,
     hallucinations, disorientation); none on events scored before signs existed."""
+    unanswered: tuple[str, ...] = ()
+    """Scored items left unanswered, the total prorated from those answered (a PHQ-9 with
+    one or two missing); none when every item was answered."""
     scoring_version: str
 
     def summary(self) -> str:
         scores = [] if self.total is None else [str(self.total)]
         scores += [f"{name} {value}" for name, value in self.subscales.items()]
-        shown = "; ".join((self.band, *self.signs))
-        return f"{self.instrument.value}: {', '.join(scores)} ({shown})"
+        return f"{self.instrument.value}: {', '.join(scores)} ({'; '.join(self.reading())})"
+
+    def reading(self) -> tuple[str, ...]:
+        """How the score reads: its band, any complicating sign, and whether it is prorated."""
+        if not self.unanswered:
+            return (self.band, *self.signs)
+        items = "items" if len(self.unanswered) > 1 else "item"
+        return (
+            self.band,
+            *self.signs,
+            f"prorated, {items} {', '.join(self.unanswered)} unanswered",
+        )
+
+
+@catalog.upcaster("checkins.InstrumentScored", from_version=1)
+def _scored_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 adds instruments (AUDIT, DAST-10) and ``unanswered``: a version 1 score
+    answered every item."""
+    return {**data, "unanswered": []}
 
 
 class ScreenMethod(StrEnum):
@@ -210,6 +234,7 @@ class CheckInEnteredInError(EnteredInError, _CheckIns):
     role as any free text is: a nurse's, which may speak of a screen, to no peer supporter.
     """
 
+    version: ClassVar[int] = 2
     summary_text: ClassVar[str] = "reason"
 
     entry: Entry
@@ -225,6 +250,12 @@ class CheckInEnteredInError(EnteredInError, _CheckIns):
     def summary(self) -> str:
         name = ENTRY_NAMES[self.entry] if self.instrument is None else self.instrument.value
         return f"{name} entered in error ({self.reason})"
+
+
+@catalog.upcaster("checkins.CheckInEnteredInError", from_version=1)
+def _in_error_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 names more instruments (AUDIT, DAST-10); a version 1 payload reads as it is."""
+    return data
 
 
 CHECKIN_EVENTS: tuple[type[CareEvent], ...] = (

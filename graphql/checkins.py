@@ -116,6 +116,10 @@ class SeriesPoint:
     measure: str = strawberry.field(description="`craving`, `mood`, `PHQ-9`, `BAM use`, ...")
     value: Decimal
     band: str = strawberry.field(description="The instrument's band for this score, if any.")
+    prorated: bool = strawberry.field(
+        description="The total is prorated from the items answered: a PHQ-9 with one or two"
+        " unanswered (the timeline names them)."
+    )
     source: ReportSource
     occurred_at: datetime
     event_id: UUID
@@ -196,7 +200,9 @@ class CheckInMutation:
         ),
     )
     score_instrument = alerting_mutation(
-        "Record a PHQ-9, GAD-7, COWS, CIWA-Ar or BAM from its items.",
+        "Record a PHQ-9, GAD-7, COWS, CIWA-Ar, BAM, AUDIT or DAST-10 from its items; a PHQ-9"
+        " with one or two items unanswered is scored prorated (its total the mean of those"
+        " answered times nine), more are refused.",
         Action.SCORE_INSTRUMENT,
         commands.score_instrument,
         ScoreInstrumentInput,

@@ -2,7 +2,8 @@
 
 Rows carry the event's kind so a query filters them with the reader's grant exactly as the
 timeline does. An instrument gives a row for its total and one per subscale; the band sits
-on the score it reads (the total, or BAM's use subscale).
+on the score it reads (the total, or BAM's use subscale), and ``prorated`` on a total made up
+for unanswered items (a PHQ-9 with one or two left out).
 
 A check-in or instrument entered in error gets a correction row beside its readings, nothing
 edited in place: measure ``entered-in-error``, ``event_id`` the event that recorded the entry.
@@ -32,13 +33,14 @@ from carecoord.projections.generations import Copied, generation_ddl, generation
 from carecoord.projections.rows import Shown, fetch
 
 NAME = "checkin_series"
-VERSION = 2
+VERSION = 3
+"""Version 3: ``prorated``."""
 READS = (CheckInRecorded, InstrumentScored, CheckInEnteredInError)
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 COLUMNS = ("position", "measure", "client_id", "event_id", "kind", "actor_id", "source",
-           "value", "band", "occurred_at")  # fmt: skip
-Point = tuple[str, Decimal, str]
+           "value", "band", "prorated", "occurred_at")  # fmt: skip
+Point = tuple[str, Decimal, str, bool]
 IN_ERROR = "entered-in-error"
 """The measure of a correction row."""
 IN_SERIES = frozenset({Entry.CHECK_IN, Entry.INSTRUMENT})
@@ -52,7 +54,8 @@ ddl = generation_ddl(
     NAME,
     "position bigint NOT NULL, measure text NOT NULL, client_id uuid NOT NULL,"
     " event_id uuid NOT NULL, kind text NOT NULL, actor_id text NOT NULL, source text NOT NULL,"
-    " value numeric NOT NULL, band text NOT NULL, occurred_at timestamptz NOT NULL,"
+    " value numeric NOT NULL, band text NOT NULL, prorated boolean NOT NULL,"
+    " occurred_at timestamptz NOT NULL,"
     " PRIMARY KEY (position, measure)",
     {"client": "(client_id, measure, occurred_at)"},
 )
@@ -67,25 +70,27 @@ def points(event: CheckInRecorded | InstrumentScored) -> Iterator[Point]:
             ("sleep_quality", event.sleep_quality),
         ):
             if value is not None:
-                yield measure, Decimal(value), ""
+                yield measure, Decimal(value), "", False
         return
     name = event.instrument.value
     if event.total is not None:
-        yield name, Decimal(event.total), event.band if event.banded_on == "total" else ""
+        band = event.band if event.banded_on == "total" else ""
+        yield name, Decimal(event.total), band, bool(event.unanswered)
     for sub, value in event.subscales.items():
-        yield f"{name} {sub}", Decimal(value), event.band if event.banded_on == sub else ""
+        yield f"{name} {sub}", Decimal(value), event.band if event.banded_on == sub else "", False
 
 
 def rows(item: Positioned) -> Iterator[tuple[Any, ...]]:
     event = item.event
     if isinstance(event, CheckInRecorded | InstrumentScored):
-        for measure, value, band in points(event):
+        for measure, value, band, prorated in points(event):
             yield (item.position, measure, event.client_id, event.event_id, event.kind.value,
-                   event.actor.id, event.source.value, value, band, event.occurred_at)  # fmt: skip
+                   event.actor.id, event.source.value, value, band, prorated,
+                   event.occurred_at)  # fmt: skip
     elif isinstance(event, CheckInEnteredInError) and event.entry in IN_SERIES:
         # ``source`` and ``value`` say nothing of a correction, and it is never answered.
         yield (item.position, IN_ERROR, event.client_id, event.entry_event_id,
-               event.kind.value, event.actor.id, event.actor.role.value, Decimal(0), "",
+               event.kind.value, event.actor.id, event.actor.role.value, Decimal(0), "", False,
                event.occurred_at)  # fmt: skip
 
 
@@ -120,6 +125,7 @@ class Measured(TypedDict):
     source: str
     value: Decimal
     band: str
+    prorated: bool
     occurred_at: datetime
     entered_in_error: bool
 

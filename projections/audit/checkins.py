@@ -103,7 +103,7 @@ def scored(res: Resources, event: InstrumentScored) -> None:
     found = _observation(event, event.assessment_id, "survey", code)
     if event.total is not None:
         found["valueInteger"] = event.total
-    found["interpretation"] = [text("; ".join((event.band, *event.signs)))]
+    found["interpretation"] = [text("; ".join(event.reading()))]
     found["method"] = text(f"scoring {event.scoring_version}, reported by {event.source.value}")
     found["component"] = [
         {"code": text(name), "valueInteger": value} for name, value in event.subscales.items()

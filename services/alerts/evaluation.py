@@ -257,6 +257,7 @@ def _instrument_score(
         "item": event.answers.get(name),
         "subscale": event.subscales.get(name),
         "signs": len(event.signs),
+        "unanswered": int(name in event.unanswered),
     }[what]
     if value is None or not rule.in_range(value):
         return None
@@ -264,16 +265,20 @@ def _instrument_score(
         event.occurred_at, rule.maintenance_days, day_of
     ):
         return None
+    return Finding(_score_detail(event, what, name, value), (event.event_id,))
+
+
+def _score_detail(event: InstrumentScored, what: str, name: str, value: int) -> str:
+    """What an instrument alert says of the score its rule read (``AlertRule.score``)."""
+    instrument = event.instrument.value
     if what == "signs":
-        shown = ", ".join(event.signs)
-        return Finding(
-            f"{event.instrument.value} {shown} (total {event.total}, {event.band})",
-            (event.event_id,),
-        )
+        return f"{instrument} {', '.join(event.signs)} (total {event.total}, {event.band})"
     if what == "item":
-        return Finding(_item_answered(event, name, value), (event.event_id,))
+        return _item_answered(event, name, value)
+    if what == "unanswered":
+        return f"{instrument} item {name} unanswered; total {event.total} prorated ({event.band})"
     label = what if not name else f"{what} {name}"
-    return Finding(f"{event.instrument.value} {label} {value} ({event.band})", (event.event_id,))
+    return f"{instrument} {label} {value} ({event.band})"
 
 
 def _item_answered(event: InstrumentScored, item_id: str, answer: int) -> str:

@@ -26,6 +26,10 @@ Version 2 of phq9-item9 details item 9's answer and what it says, then the total
 apart ("PHQ-9 item 9 answered 1 (several days); total 4 (minimal)"); version 1 set the
 total's band beside the answer ("PHQ-9 item 9 1 (minimal)"), read as the answer's. Alerts
 stored under version 1 keep their words.
+A PHQ-9 may be scored with two items unanswered (prorated, ``instruments.py``): one without
+item 9 raises phq9-item9-unanswered, as an unasked self-harm question is no "not at all".
+The screening instruments alert at their top level, where a program reviews the level of
+care: AUDIT zone IV (20 and over, possible dependence) and DAST-10 severe (9 and over).
 """
 
 from __future__ import annotations
@@ -43,8 +47,9 @@ from carecoord.services.kernel.program_day import program_day
 
 class Test(StrEnum):
     INSTRUMENT_SCORE = auto()
-    """An instrument's ``score`` (``total``, ``item:<id>``, ``subscale:<name>`` or ``signs``,
-    the number of complicating signs) in range."""
+    """An instrument's ``score`` (``total``, ``item:<id>``, ``subscale:<name>``, ``signs``,
+    the number of complicating signs, or ``unanswered:<id>``, 1 when the item went
+    unanswered) in range."""
     SUBSTANCE_USE = auto()
     """A check-in reports substance use."""
     CRAVING_RISE = auto()
@@ -134,6 +139,8 @@ GAD = "https://www.mrcpsych.uk/search/label/GAD-7"
 COWS = "https://www.mdapp.co/clinical-opiate-withdrawal-scale-cows-calculator-189/"
 CIWA = "https://eguideline.guidelinecentral.com/i/1254278/2"
 BAM = "https://pmc.ncbi.nlm.nih.gov/articles/PMC3602977"
+AUDIT = "WHO AUDIT manual (Babor et al. 2001), risk zone IV"
+DAST = "DAST-10 (Skinner 1982); severe level 9-10 (Yudko et al. 2007)"
 CRAVING = "https://datashare.nida.nih.gov/instrument/visual-analog-scales"
 KRANTZ = "Krantz et al. 2009, https://pubmed.ncbi.nlm.nih.gov/19153406/"
 FDA_2017 = (
@@ -150,6 +157,10 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("phq9-item9", "2", Test.INSTRUMENT_SCORE, "PHQ-9 item 9: thoughts of self-harm",
               Severity.HIGH, "Same-day suicide-risk assessment (e.g. C-SSRS); notify prescriber "
               "and therapist", PHQ, instrument=Instrument.PHQ9, score="item:9"),
+    AlertRule("phq9-item9-unanswered", "1", Test.INSTRUMENT_SCORE,
+              "PHQ-9 item 9 (self-harm) unanswered", Severity.HIGH, "Ask item 9 today; if "
+              "answered 1 or more, same-day suicide-risk assessment (e.g. C-SSRS)", PHQ,
+              instrument=Instrument.PHQ9, score="unanswered:9"),
     AlertRule("phq9-positive", "1", Test.INSTRUMENT_SCORE, "PHQ-9 positive depression screen",
               Severity.MODERATE, "Depression treatment review; co-occurring-disorder pathway",
               PHQ, threshold=10, instrument=Instrument.PHQ9),
@@ -176,6 +187,13 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("bam-use-reported", "1", Test.INSTRUMENT_SCORE, "BAM: substance use reported",
               Severity.MODERATE, "Relapse-prevention review", BAM, instrument=Instrument.BAM,
               score="subscale:use"),
+    AlertRule("audit-zone-iv", "1", Test.INSTRUMENT_SCORE,
+              "AUDIT zone IV: possible alcohol dependence", Severity.MODERATE,
+              "Diagnostic evaluation; assess withdrawal risk (CIWA-Ar) and level of care", AUDIT,
+              threshold=20, instrument=Instrument.AUDIT),
+    AlertRule("dast10-severe", "1", Test.INSTRUMENT_SCORE, "DAST-10 severe drug problems",
+              Severity.MODERATE, "Intensive assessment; review level of care and treatment plan",
+              DAST, threshold=9, instrument=Instrument.DAST10),
     AlertRule("craving-rise", "2", Test.CRAVING_RISE, "Sustained craving rise over baseline",
               Severity.MODERATE, "Counselor outreach", CRAVING, threshold=20, window=3,
               baseline=10, baseline_min=3, while_open_once=True),

@@ -1,9 +1,9 @@
 """The standard instruments as data: items, allowed answers, subscales, bands and sources.
 
 Scores are computed here from item-level answers, never taken from the caller. Bands are
-those of shared/design/domain.md section 2; where sources disagree (CIWA-Ar) the table
-names the one it uses. A program changing a band or an item list bumps ``version``, which
-every ``InstrumentScored`` records as ``scoring_version``.
+those of shared/design/domain.md section 2 (AUDIT and DAST-10: their sources below); where
+sources disagree (CIWA-Ar) the table names the one it uses. A program changing a band or an
+item list bumps ``version``, which every ``InstrumentScored`` records as ``scoring_version``.
 """
 
 from __future__ import annotations
@@ -26,11 +26,25 @@ CIWA_SOURCE = (
 BAM_SOURCE = (
     "Cacciola et al. 2013, JSAT 44(3):256-63; https://pmc.ncbi.nlm.nih.gov/articles/PMC3602977"
 )
+AUDIT_SOURCE = (
+    "Babor et al. 2001, AUDIT: Guidelines for Use in Primary Care (2nd ed.), WHO/MSD/MSB/01.6a;"
+    " https://www.who.int/publications/i/item/WHO-MSD-MSB-01.6a"
+)
+DAST10_SOURCE = (
+    "Skinner 1982, Addict Behav 7(4):363-71; levels per Yudko, Lozhkina & Fouts 2007,"
+    " J Subst Abuse Treat 32(2):189-98"
+)
 
 LIKERT_0_3 = frozenset(range(4))
 OFTEN_0_3 = ("not at all", "several days", "more than half the days", "nearly every day")
 """What an answer of 0 to 3 to a PHQ-9 or GAD-7 item says: how often, in the last two weeks."""
+DIFFICULTY = ("not difficult at all", "somewhat difficult", "very difficult", "extremely difficult")
+"""What an answer of 0 to 3 to the unscored closing item of a PHQ-9 or GAD-7 says."""
 DAYS_0_30 = frozenset(range(31))
+RATED_0_4 = frozenset(range(5))
+HOW_MUCH_0_4 = ("not at all", "slightly", "moderately", "considerably", "extremely")
+NO_YES = frozenset({0, 1})
+NO_YES_MEANINGS = ("no", "yes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +58,11 @@ class Item:
     """The item whose answer bounds this one's: days of heavy drinking are days of drinking."""
     meanings: tuple[str, ...] = ()
     """What each answer says, by its value (0 first), where the form words them."""
+    reverse_scored: bool = False
+    """Scores its highest answer 0 and its 0 the highest (DAST-10 item 3: able to stop)."""
+
+    def points(self, answer: int) -> int:
+        return max(self.allowed) - answer if self.reverse_scored else answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +98,9 @@ class InstrumentSpec:
     banded_on: str = "total"
     """``total`` or the subscale name the bands read (BAM has no validated total)."""
     signs: tuple[Sign, ...] = ()
+    prorated_up_to: int = 0
+    """Scored items that may go unanswered, the total then prorated from the rest: the mean
+    of the answered items times the number scored, rounded (PHQ-9: two)."""
 
     def item(self, item_id: str) -> Item | None:
         return next((i for i in self.items if i.id == item_id), None)
@@ -97,6 +119,7 @@ class Scored:
     band: str
     subscales: dict[str, int]
     signs: tuple[str, ...] = ()
+    unanswered: tuple[str, ...] = ()
 
 
 def _numbered(
@@ -111,9 +134,21 @@ def _graded(item_id: str, label: str, *values: int) -> Item:
     return Item(item_id, label, frozenset(values))
 
 
+def _difficulty(item_id: str) -> Item:
+    """The closing item of a PHQ-9 or GAD-7: optional, carried with the answers, unscored."""
+    return Item(
+        item_id,
+        "How difficult have these problems made things",
+        LIKERT_0_3,
+        scored=False,
+        required=False,
+        meanings=DIFFICULTY,
+    )
+
+
 PHQ9 = InstrumentSpec(
     Instrument.PHQ9,
-    "phq9-2001.1",
+    "phq9-2001.2",
     PHQ9_SOURCE,
     (
         *_numbered(
@@ -131,7 +166,7 @@ PHQ9 = InstrumentSpec(
             LIKERT_0_3,
             OFTEN_0_3,
         ),
-        Item("10", "How difficult have these problems made things", LIKERT_0_3, False, False),
+        _difficulty("10"),
     ),
     (
         Band(0, 4, "minimal"),
@@ -140,24 +175,28 @@ PHQ9 = InstrumentSpec(
         Band(15, 19, "moderately severe"),
         Band(20, 27, "severe"),
     ),
+    prorated_up_to=2,
 )
 
 GAD7 = InstrumentSpec(
     Instrument.GAD7,
-    "gad7-2006.1",
+    "gad7-2006.2",
     GAD7_SOURCE,
-    _numbered(
-        (
-            "Feeling nervous, anxious, or on edge",
-            "Not being able to stop or control worrying",
-            "Worrying too much about different things",
-            "Trouble relaxing",
-            "Being so restless that it is hard to sit still",
-            "Becoming easily annoyed or irritable",
-            "Feeling afraid, as if something awful might happen",
+    (
+        *_numbered(
+            (
+                "Feeling nervous, anxious, or on edge",
+                "Not being able to stop or control worrying",
+                "Worrying too much about different things",
+                "Trouble relaxing",
+                "Being so restless that it is hard to sit still",
+                "Becoming easily annoyed or irritable",
+                "Feeling afraid, as if something awful might happen",
+            ),
+            LIKERT_0_3,
+            OFTEN_0_3,
         ),
-        LIKERT_0_3,
-        OFTEN_0_3,
+        _difficulty("8"),
     ),
     (Band(0, 4, "minimal"), Band(5, 9, "mild"), Band(10, 14, "moderate"), Band(15, 21, "severe")),
 )
@@ -236,44 +275,57 @@ CIWA_AR = InstrumentSpec(
     ),
 )
 
-# Continuous BAM: every scored item is a count of days in the past 30. Item 7 (7A-G, the
+# BAM (VA form, Cacciola 2013), each item on its own scale: counts of days (nights) in the
+# past 30, ratings from 0 to 4 (physical health excellent to poor; the others not at all to
+# extremely) and item 14 no or yes. Subscales add the answers as given. Item 7 (7A-G, the
 # substances) elaborates item 6 and is not scored; item 17 (satisfaction) is not scored.
 BAM = InstrumentSpec(
     Instrument.BAM,
-    "bam-2013.1",
+    "bam-2013.2",
     BAM_SOURCE,
     (
-        *(
-            Item(str(n), label, DAYS_0_30)
-            for n, label in (
-                (1, "Physical health problems"),
-                (2, "Trouble falling or staying asleep"),
-                (3, "Felt depressed, anxious, angry or very upset"),
-                (4, "Drank alcohol"),
-            )
+        Item(
+            "1",
+            "Physical health (0 excellent to 4 poor)",
+            RATED_0_4,
+            meanings=("excellent", "very good", "good", "fair", "poor"),
         ),
-        Item("5", "Had 5 or more drinks (4 for women)", DAYS_0_30, at_most="4"),
-        *(
-            Item(str(n), label, DAYS_0_30)
-            for n, label in (
-                (6, "Used illegal or non-prescribed drugs"),
-                (8, "Strong desire or urges to use"),
-                (9, "Confidence in not using (days confident)"),
-                (10, "Attended self-help meetings"),
-                (11, "Risky situations"),
-                (12, "Religion or spirituality helped recovery"),
-                (13, "Worked, went to school or volunteered"),
-                (14, "Enough income for necessities"),
-                (15, "Serious conflict with family or friends"),
-                (16, "Supportive family or friends"),
-            )
+        Item("2", "Nights with trouble falling or staying asleep", DAYS_0_30),
+        Item("3", "Days felt depressed, anxious, angry or very upset", DAYS_0_30),
+        Item("4", "Days drank alcohol", DAYS_0_30),
+        Item("5", "Days had 5 or more drinks (4 for women)", DAYS_0_30, at_most="4"),
+        Item("6", "Days used illegal or street drugs or misused prescriptions", DAYS_0_30),
+        Item("8", "Bothered by cravings or urges to use (0-4)", RATED_0_4, meanings=HOW_MUCH_0_4),
+        Item("9", "Confident of staying abstinent (0-4)", RATED_0_4, meanings=HOW_MUCH_0_4),
+        Item("10", "Days attended self-help meetings", DAYS_0_30),
+        Item("11", "Days in risky situations or with risky people", DAYS_0_30),
+        Item(
+            "12",
+            "Religion or spirituality supports recovery (0-4)",
+            RATED_0_4,
+            meanings=HOW_MUCH_0_4,
         ),
+        Item("13", "Days worked, went to school or volunteered", DAYS_0_30),
+        Item(
+            "14",
+            "Enough income for necessities (0 no, 1 yes)",
+            NO_YES,
+            meanings=NO_YES_MEANINGS,
+        ),
+        Item(
+            "15",
+            "Bothered by conflict with family or friends (0-4)",
+            RATED_0_4,
+            meanings=HOW_MUCH_0_4,
+        ),
+        Item("16", "Days with family or friends supportive of recovery", DAYS_0_30),
         Item(
             "17",
             "Satisfaction with progress toward recovery (0-4)",
-            frozenset(range(5)),
+            RATED_0_4,
             scored=False,
             required=False,
+            meanings=HOW_MUCH_0_4,
         ),
     ),
     (Band(0, 0, "no use reported"), Band(1, 90, "use reported")),
@@ -286,8 +338,75 @@ BAM = InstrumentSpec(
     banded_on="use",
 )
 
+_AUDIT_0_2_4 = frozenset({0, 2, 4})
+# AUDIT (WHO): items 1-8 scored 0-4, items 9-10 0 (no), 2 (yes, not in the last year) or 4
+# (yes, in the last year); the WHO risk zones.
+AUDIT = InstrumentSpec(
+    Instrument.AUDIT,
+    "audit-who2001.1",
+    AUDIT_SOURCE,
+    (
+        *_numbered(
+            (
+                "How often a drink containing alcohol",
+                "Drinks on a typical drinking day",
+                "How often six or more drinks on one occasion",
+                "How often unable to stop drinking once started",
+                "How often failed to do what was expected because of drinking",
+                "How often needed a first drink in the morning",
+                "How often guilt or remorse after drinking",
+                "How often unable to remember the night before",
+            ),
+            RATED_0_4,
+        ),
+        Item("9", "Anyone injured because of the drinking (0, 2 or 4)", _AUDIT_0_2_4),
+        Item("10", "Someone concerned about the drinking (0, 2 or 4)", _AUDIT_0_2_4),
+    ),
+    (
+        Band(0, 7, "zone I: low risk"),
+        Band(8, 15, "zone II: hazardous"),
+        Band(16, 19, "zone III: harmful"),
+        Band(20, 40, "zone IV: possible dependence"),
+    ),
+)
+
+# DAST-10: ten yes/no questions about the past 12 months, answered 0 (no) or 1 (yes); item 3
+# ("always able to stop") scores 1 for no.
+DAST10 = InstrumentSpec(
+    Instrument.DAST10,
+    "dast10-1982.1",
+    DAST10_SOURCE,
+    (
+        *(
+            Item(str(n), label, NO_YES, meanings=NO_YES_MEANINGS, reverse_scored=n == 3)
+            for n, label in enumerate(
+                (
+                    "Used drugs other than those required for medical reasons",
+                    "Used more than one drug at a time",
+                    "Always able to stop using drugs when wanted",
+                    "Had blackouts or flashbacks from drug use",
+                    "Felt bad or guilty about drug use",
+                    "Spouse or parents complained about drug use",
+                    "Neglected family because of drug use",
+                    "Engaged in illegal activities to obtain drugs",
+                    "Had withdrawal symptoms on stopping drugs",
+                    "Had medical problems from drug use",
+                ),
+                start=1,
+            )
+        ),
+    ),
+    (
+        Band(0, 0, "none"),
+        Band(1, 2, "low"),
+        Band(3, 5, "moderate"),
+        Band(6, 8, "substantial"),
+        Band(9, 10, "severe"),
+    ),
+)
+
 INSTRUMENTS: dict[Instrument, InstrumentSpec] = {
-    spec.instrument: spec for spec in (PHQ9, GAD7, COWS, CIWA_AR, BAM)
+    spec.instrument: spec for spec in (PHQ9, GAD7, COWS, CIWA_AR, BAM, AUDIT, DAST10)
 }
 
 
@@ -301,7 +420,9 @@ def quoted(item_id: str) -> str:
 
 
 def score(spec: InstrumentSpec, answers: Mapping[str, int]) -> Scored:
-    """Validate every answer against the item table, then compute total, subscales and band.
+    """Validate every answer against the item table, then compute total, subscales and band;
+    with up to ``prorated_up_to`` scored items unanswered, the total is prorated and they are
+    named (``unanswered``), more are refused naming them all.
 
     A refusal names the item (``answers.<item>``) and what it accepts; an item the table
     does not hold is named by its place among the answers (``answers.<n>.item``), as the
@@ -325,11 +446,17 @@ def score(spec: InstrumentSpec, answers: Mapping[str, int]) -> Scored:
                 f"{name} item {item_id} ({item.label}) accepts {accepted}, not {value}",
             )
     missing = [i for i in spec.items if i.required and i.id not in answers]
-    if missing:
+    if missing and (len(missing) > spec.prorated_up_to or not all(i.scored for i in missing)):
+        scored_without = (
+            f" ({name} is scored with at most {spec.prorated_up_to} unanswered)"
+            if spec.prorated_up_to
+            else ""
+        )
         raise InvalidInput(
             f"answers.{missing[0].id}",
             "instrument-incomplete",
-            f"{name} is incomplete: answer item(s) {', '.join(i.id for i in missing)}",
+            f"{name} is incomplete: answer item(s) {', '.join(i.id for i in missing)}"
+            + scored_without,
         )
     for item in spec.items:
         bound = answers.get(item.at_most or "")
@@ -340,8 +467,9 @@ def score(spec: InstrumentSpec, answers: Mapping[str, int]) -> Scored:
                 f"{name} item {item.id} ({item.label}) is {answers[item.id]}, more than item"
                 f" {item.at_most}'s {bound}, which counts them too",
             )
-    scored = {i.id for i in spec.items if i.scored}
-    total = sum(v for k, v in answers.items() if k in scored) if spec.has_total else None
+    scored = [i for i in spec.items if i.scored]
+    answered = [i.points(answers[i.id]) for i in scored if i.id in answers]
+    total = _prorated(sum(answered), len(answered), len(scored)) if spec.has_total else None
     subscales = {
         sub: sum(answers[item] for item in members) for sub, members in spec.subscales.items()
     }
@@ -351,4 +479,11 @@ def score(spec: InstrumentSpec, answers: Mapping[str, int]) -> Scored:
     band = next(
         b.label for b in spec.bands if b.low <= banded <= b.high and (signs or not b.with_signs)
     )
-    return Scored(dict(answers), total, band, subscales, signs)
+    unanswered = tuple(i.id for i in missing)
+    return Scored(dict(answers), total, band, subscales, signs, unanswered)
+
+
+def _prorated(points: int, answered: int, of: int) -> int:
+    """``points`` from ``answered`` items as if all ``of`` had been answered at their mean,
+    rounded half up: the points themselves when every item was answered."""
+    return (2 * points * of + answered) // (2 * answered)

@@ -48,17 +48,18 @@ START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
 
 def answers_totalling(instrument: Instrument, total: int) -> dict[str, int]:
-    """Answers to every required item that add up to ``total`` (scored items only)."""
+    """Answers to every required item whose points add up to ``total`` (scored items only)."""
     spec = INSTRUMENTS[instrument]
     items = [i for i in spec.items if i.required]
 
     def fill(k: int, left: int) -> list[int] | None:
         if k == len(items):
             return [] if left == 0 else None
-        options = sorted(items[k].allowed, reverse=True) if items[k].scored else [0]
+        item = items[k]
+        options = sorted(item.allowed, key=item.points, reverse=True) if item.scored else [0]
         for value in options:
-            if value <= left:
-                rest = fill(k + 1, left - value)
+            if item.points(value) <= left:
+                rest = fill(k + 1, left - item.points(value))
                 if rest is not None:
                     return [value, *rest]
         return None

@@ -37,6 +37,12 @@ def phq9(total: int, item9: int = 0) -> dict[str, int]:
         (Instrument.CIWA_AR, 10, ["ciwa-above-threshold"]),
         (Instrument.CIWA_AR, 18, ["ciwa-above-threshold"]),
         (Instrument.CIWA_AR, 19, ["ciwa-severe"]),
+        (Instrument.AUDIT, 19, []),
+        (Instrument.AUDIT, 20, ["audit-zone-iv"]),
+        (Instrument.AUDIT, 40, ["audit-zone-iv"]),
+        (Instrument.DAST10, 8, []),
+        (Instrument.DAST10, 9, ["dast10-severe"]),
+        (Instrument.DAST10, 10, ["dast10-severe"]),
     ],
 )
 def test_score_thresholds(instrument: Instrument, total: int, fired: list[str]) -> None:
@@ -78,6 +84,22 @@ def test_phq9_item9_fires_whatever_the_total() -> None:
     assert alert.detail == "PHQ-9 item 9 answered 1 (several days); total 1 (minimal)"
     story.instrument(Instrument.PHQ9, phq9(3, item9=0))
     assert story.fired() == ["phq9-item9"]
+
+
+def test_a_phq9_with_item9_unanswered_asks_for_it_and_counts_it_as_no_answer() -> None:
+    """Prorated without item 9, a PHQ-9 raises no item-9 alert as if it were 0, nor stays
+    silent: the unasked self-harm question is asked for today."""
+    story = Story()
+    answers = phq9(4)
+    del answers["9"]
+    story.instrument(Instrument.PHQ9, answers, actor=NURSE)
+    [alert] = story.alerts()
+    assert (alert.rule_id, alert.severity) == ("phq9-item9-unanswered", Severity.HIGH)
+    assert alert.detail == "PHQ-9 item 9 unanswered; total 5 prorated (mild)"
+    answers = phq9(4, item9=1)
+    del answers["1"]
+    story.instrument(Instrument.PHQ9, answers, actor=NURSE)
+    assert story.fired() == ["phq9-item9-unanswered", "phq9-item9"]
 
 
 def test_a_phq9_item9_alert_tells_the_answer_apart_from_the_totals_band() -> None:

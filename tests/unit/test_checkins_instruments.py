@@ -49,6 +49,23 @@ def scored(instrument: Instrument, answers: dict[str, int]) -> tuple[int | None,
         (Instrument.CIWA_AR, 18, "moderate"),
         (Instrument.CIWA_AR, 19, "severe"),
         (Instrument.CIWA_AR, 67, "complicated"),  # the maximum needs hallucinations
+        (Instrument.AUDIT, 0, "zone I: low risk"),
+        (Instrument.AUDIT, 7, "zone I: low risk"),
+        (Instrument.AUDIT, 8, "zone II: hazardous"),
+        (Instrument.AUDIT, 15, "zone II: hazardous"),
+        (Instrument.AUDIT, 16, "zone III: harmful"),
+        (Instrument.AUDIT, 19, "zone III: harmful"),
+        (Instrument.AUDIT, 20, "zone IV: possible dependence"),
+        (Instrument.AUDIT, 40, "zone IV: possible dependence"),
+        (Instrument.DAST10, 0, "none"),
+        (Instrument.DAST10, 1, "low"),
+        (Instrument.DAST10, 2, "low"),
+        (Instrument.DAST10, 3, "moderate"),
+        (Instrument.DAST10, 5, "moderate"),
+        (Instrument.DAST10, 6, "substantial"),
+        (Instrument.DAST10, 8, "substantial"),
+        (Instrument.DAST10, 9, "severe"),
+        (Instrument.DAST10, 10, "severe"),
     ],
 )
 def test_bands_at_each_boundary(instrument: Instrument, total: int, band: str) -> None:
@@ -127,26 +144,127 @@ def test_the_seizure_question_is_unscored_and_yes_or_no() -> None:
 
 
 def test_bam_scores_its_three_subscales_and_no_total() -> None:
+    # Health fair (3), 10 nights poor sleep, 5 upset days, 2 drinking days, 1 drug day,
+    # cravings extreme (4), confident considerably (3), 8 meetings, 2 risky days, spirituality
+    # extremely (4), 20 days at work, income enough (1), conflict slight (1), 26 supportive days.
     answers = {str(n): 0 for n in (1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16)}
-    answers |= {"1": 3, "2": 10, "3": 5, "4": 2, "6": 1, "8": 4, "9": 25, "10": 8, "11": 2}
-    answers |= {"12": 4, "13": 20, "14": 30, "15": 1, "16": 26, "17": 3}
+    answers |= {"1": 3, "2": 10, "3": 5, "4": 2, "6": 1, "8": 4, "9": 3, "10": 8, "11": 2}
+    answers |= {"12": 4, "13": 20, "14": 1, "15": 1, "16": 26, "17": 3}
     result = score(INSTRUMENTS[Instrument.BAM], answers)
     assert result.total is None
-    assert result.subscales == {"use": 3, "risk": 25, "protective": 113}
+    assert result.subscales == {"use": 3, "risk": 25, "protective": 62}
     assert result.band == "use reported"
 
 
 def test_bam_without_use_reads_no_use() -> None:
     answers = {str(n): 0 for n in (1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16)}
-    answers["9"] = 30
+    answers["16"] = 30
     result = score(INSTRUMENTS[Instrument.BAM], answers)
     assert (result.band, result.subscales["protective"]) == ("no use reported", 30)
 
 
-def test_bam_maxima_are_90_180_180() -> None:
+def test_bam_maxima_are_those_of_its_item_scales() -> None:
+    """Days items to 30, ratings to 4, income no or yes: risk (three days items, three
+    ratings) to 102, protective (three days items, two ratings, income) to 99."""
+    spec = INSTRUMENTS[Instrument.BAM]
+    result = score(spec, {i.id: max(i.allowed) for i in spec.items})
+    assert result.subscales == {"use": 90, "risk": 102, "protective": 99}
+
+
+@pytest.mark.parametrize(
+    ("item", "highest"),
+    [("1", 4), ("2", 30), ("8", 4), ("9", 4), ("12", 4), ("14", 1), ("15", 4), ("17", 4)],
+)
+def test_bam_items_take_the_scale_the_form_gives_them(item: str, highest: int) -> None:
+    """Physical health, cravings, confidence, spirituality, conflict and satisfaction are
+    rated 0 to 4, income no or yes: a count of days there (25 for confidence) is refused."""
+    spec = INSTRUMENTS[Instrument.BAM]
     answers = answers_totalling(Instrument.BAM, 0)
-    result = score(INSTRUMENTS[Instrument.BAM], dict.fromkeys(answers, 30))
-    assert result.subscales == {"use": 90, "risk": 180, "protective": 180}
+    assert score(spec, answers | {item: highest}).answers[item] == highest
+    with pytest.raises(InvalidInput) as refused:
+        score(spec, answers | {item: highest + 1})
+    assert (refused.value.field, refused.value.rule) == (f"answers.{item}", "answer-out-of-range")
+
+
+def test_audit_items_9_and_10_are_scored_0_2_or_4() -> None:
+    spec = INSTRUMENTS[Instrument.AUDIT]
+    answers = answers_totalling(Instrument.AUDIT, 0)
+    assert score(spec, answers | {"9": 2, "10": 4}).total == 6
+    with pytest.raises(InvalidInput) as refused:
+        score(spec, answers | {"10": 3})
+    assert (refused.value.field, refused.value.rule) == ("answers.10", "answer-out-of-range")
+    assert "accepts 0, 2, 4" in refused.value.message
+
+
+def test_audit_worked_example() -> None:
+    # Weekly drinking (3), 5-6 drinks (2), six or more monthly (2), unable to stop less than
+    # monthly (1), failed expectations never (0), morning drink never (0), guilt monthly (2),
+    # blackout less than monthly (1), no injury (0), concern not in the last year (2).
+    answers = {"1": 3, "2": 2, "3": 2, "4": 1, "5": 0, "6": 0, "7": 2, "8": 1, "9": 0, "10": 2}
+    assert scored(Instrument.AUDIT, answers) == (13, "zone II: hazardous")
+
+
+def test_dast10_item_3_is_reverse_scored() -> None:
+    """Always able to stop (item 3 yes) scores nothing; not able scores 1."""
+    no_to_all = dict.fromkeys(map(str, range(1, 11)), 0)
+    assert scored(Instrument.DAST10, no_to_all) == (1, "low")
+    assert scored(Instrument.DAST10, no_to_all | {"3": 1}) == (0, "none")
+    yes_to_all = dict.fromkeys(map(str, range(1, 11)), 1)
+    assert scored(Instrument.DAST10, yes_to_all) == (9, "severe")
+    assert scored(Instrument.DAST10, yes_to_all | {"3": 0}) == (10, "severe")
+    result = score(INSTRUMENTS[Instrument.DAST10], no_to_all)
+    assert result.answers["3"] == 0  # the answer as given; only its points are reversed
+
+
+def test_gad7_difficulty_item_is_carried_but_not_scored() -> None:
+    answers = answers_totalling(Instrument.GAD7, 11)
+    result = score(INSTRUMENTS[Instrument.GAD7], answers | {"8": 2})
+    assert (result.total, result.band, result.answers["8"]) == (11, "moderate", 2)
+    assert INSTRUMENTS[Instrument.GAD7].meaning("8", 2) == "very difficult"
+    assert score(INSTRUMENTS[Instrument.GAD7], answers).total == 11
+
+
+PHQ9_EXAMPLE = {"1": 2, "2": 2, "3": 1, "4": 2, "5": 1, "6": 1, "7": 2, "8": 0, "9": 1}
+"""The worked example above without its difficulty item: 12, moderate."""
+
+
+@pytest.mark.parametrize(
+    ("left_out", "total"),
+    [
+        (("9",), 12),  # 11 over eight items: 11 * 9 / 8 = 12.4
+        (("6", "8"), 14),  # 11 over seven: 11 * 9 / 7 = 14.1
+        (("1", "2"), 10),  # 8 over seven: 8 * 9 / 7 = 10.3
+    ],
+)
+def test_phq9_with_one_or_two_items_unanswered_is_prorated(
+    left_out: tuple[str, ...], total: int
+) -> None:
+    given = {k: v for k, v in PHQ9_EXAMPLE.items() if k not in left_out}
+    result = score(INSTRUMENTS[Instrument.PHQ9], given)
+    assert (result.total, result.band, result.unanswered) == (total, "moderate", left_out)
+
+
+def test_a_prorated_half_rounds_up() -> None:
+    """4 points over eight items read 4.5 of nine: 5 (mild), not 4 (minimal)."""
+    given = {str(n): 0 for n in range(1, 9)} | {"1": 2, "2": 2}
+    result = score(INSTRUMENTS[Instrument.PHQ9], given)
+    assert (result.total, result.band, result.unanswered) == (5, "mild", ("9",))
+
+
+def test_phq9_with_three_unanswered_is_refused_naming_them() -> None:
+    answers = answers_totalling(Instrument.PHQ9, 6)
+    for item in ("2", "5", "9"):
+        del answers[item]
+    with pytest.raises(InvalidInput) as refused:
+        score(INSTRUMENTS[Instrument.PHQ9], answers)
+    assert (refused.value.field, refused.value.rule) == ("answers.2", "instrument-incomplete")
+    assert "item(s) 2, 5, 9" in refused.value.message
+    assert "at most 2 unanswered" in refused.value.message
+
+
+def test_a_complete_phq9_is_not_prorated() -> None:
+    result = score(INSTRUMENTS[Instrument.PHQ9], answers_totalling(Instrument.PHQ9, 14))
+    assert (result.total, result.unanswered) == (14, ())
 
 
 @pytest.mark.parametrize(
@@ -154,13 +272,18 @@ def test_bam_maxima_are_90_180_180() -> None:
     [
         (Instrument.PHQ9, "9", 4, "answer-out-of-range"),
         (Instrument.PHQ9, "3", -1, "answer-out-of-range"),
-        (Instrument.GAD7, "8", 1, "unknown-item"),
+        (Instrument.GAD7, "8", 4, "answer-out-of-range"),
+        (Instrument.GAD7, "9", 1, "unknown-item"),
         (Instrument.COWS, "restlessness", 2, "answer-out-of-range"),
         (Instrument.COWS, "gooseflesh", 1, "answer-out-of-range"),
         (Instrument.CIWA_AR, "orientation", 5, "answer-out-of-range"),
         (Instrument.CIWA_AR, "tremor", 8, "answer-out-of-range"),
         (Instrument.BAM, "7", 1, "unknown-item"),
         (Instrument.BAM, "4", 31, "answer-out-of-range"),
+        (Instrument.AUDIT, "11", 0, "unknown-item"),
+        (Instrument.AUDIT, "3", 5, "answer-out-of-range"),
+        (Instrument.DAST10, "3", 2, "answer-out-of-range"),
+        (Instrument.DAST10, "0", 1, "unknown-item"),
     ],
 )
 def test_a_bad_answer_is_refused_naming_the_item(
@@ -190,9 +313,11 @@ def test_an_unknown_item_is_named_by_its_place_not_by_what_the_caller_wrote(item
 def test_an_incomplete_instrument_is_refused_naming_the_first_missing_item(
     instrument: Instrument,
 ) -> None:
+    """Missing more items than it is prorated over (PHQ-9: two; the others none)."""
     answers = answers_totalling(instrument, 0)
     first, *_ = answers
-    del answers[first]
+    for item in list(answers)[: INSTRUMENTS[instrument].prorated_up_to + 1]:
+        del answers[item]
     with pytest.raises(InvalidInput) as refused:
         score(INSTRUMENTS[instrument], answers)
     assert (refused.value.field, refused.value.rule) == (
