@@ -47,6 +47,7 @@ from carecoord.services.infrastructure.liveness import (
 )
 from carecoord.services.infrastructure.metrics import Metrics
 from carecoord.services.infrastructure.relay import Relay
+from carecoord.services.infrastructure.server_urls import described, without_credentials
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.platform import Platform
@@ -68,7 +69,47 @@ STARTUP_SECONDS = 30.0
 
 class BrokerUnreachable(RuntimeError):
     """NATS did not answer within the start-up window: the process exits with
-    ``EXIT_BROKER_GONE`` for its supervisor, as when a running connection gives up."""
+    ``EXIT_BROKER_GONE`` for its supervisor, as when a running connection gives up.
+    ``server``: the URL tried, its credentials hidden; ``reason``: its last failure."""
+
+    def __init__(self, server: str = "", reason: str = "") -> None:
+        super().__init__(f"{server}: {reason}" if server else reason)
+        self.server = server
+        self.reason = reason
+
+
+class BrokerStart:
+    """What a process says while NATS does not answer as it starts: which server it tries
+    (its credentials hidden), why it failed, and for how long it goes on trying. It said
+    "broker not ready; trying again" naming neither the server nor the cause, for 30 s, then
+    that no server answered, the cause hidden behind the start-up window's timeout."""
+
+    def __init__(self, nats_url: str) -> None:
+        self.url = nats_url
+        self.server = without_credentials(nats_url)
+        self.deadline = time.monotonic() + STARTUP_SECONDS
+        self.reason = ""
+
+    def left(self) -> float:
+        """Seconds left of the start-up window."""
+        return max(self.deadline - time.monotonic(), 0.0)
+
+    def not_ready(self, failure: BaseException, retry_in: float) -> None:
+        self.reason = described(failure, self.url)
+        log.warning(
+            "broker not ready; trying again",
+            extra={
+                "server": self.server,
+                "error": error_code(failure),
+                "reason": self.reason,
+                "retry_in": retry_in,
+                "gives_up_in": round(self.left(), 1),
+            },
+        )
+
+    def unreachable(self, failure: BaseException) -> BrokerUnreachable:
+        """The error to end with: the last failure seen, not the window's own timeout."""
+        return BrokerUnreachable(self.server, self.reason or described(failure, self.url))
 
 
 @dataclass
@@ -117,19 +158,14 @@ async def connect_broker(
     async def closed() -> None:
         on_gone()
 
+    start = BrokerStart(nats_url)
     starting = True
 
     async def failed(error: Exception) -> None:
         """The client's own retries at start-up (with a budget of -1 it never stops them,
         and its first connect does not return until one succeeds)."""
         if starting:
-            log.warning(
-                "broker not ready; trying again",
-                extra={
-                    "error": error_code(error),
-                    "retry_in": settings.nats_reconnect_wait_seconds,
-                },
-            )
+            start.not_ready(error, settings.nats_reconnect_wait_seconds)
 
     broker = NatsBroker(
         nats_url,
@@ -139,28 +175,27 @@ async def connect_broker(
         closed_cb=closed,
         error_cb=failed,
     )
-    deadline = time.monotonic() + STARTUP_SECONDS
     for pause in itertools.chain(BACKOFF_SECONDS, itertools.repeat(BACKOFF_SECONDS[-1])):
         try:
-            async with asyncio.timeout(max(deadline - time.monotonic(), 0.0)):
+            async with asyncio.timeout(start.left()):
                 await broker.connect()
                 await ensure_stream(broker, settings)
         except (OSError, TimeoutError, NatsError) as failure:
-            if time.monotonic() + pause > deadline:
+            if pause > start.left():
+                unreachable = start.unreachable(failure)
                 # As when a running connection gives up: the supervisor starts it again.
                 log.critical(
                     "the broker was not reachable at start-up; exiting for a restart",
                     extra={
                         "code": "BROKER_UNREACHABLE",
+                        "server": unreachable.server,
                         "error": error_code(failure),
+                        "reason": unreachable.reason,
                         "exit_status": EXIT_BROKER_GONE,
                     },
                 )
-                raise BrokerUnreachable from failure
-            log.warning(
-                "broker not ready; trying again",
-                extra={"error": error_code(failure), "retry_in": pause},
-            )
+                raise unreachable from failure
+            start.not_ready(failure, pause)
             await asyncio.sleep(pause)
         else:
             break

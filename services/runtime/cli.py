@@ -645,10 +645,13 @@ def until_stopped(command: Coroutine[Any, Any, None]) -> None:
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
         try:
             runner.run(guarded())
-        except BrokerUnreachable:  # logged where it was found; said here for a person
+        except BrokerUnreachable as unreachable:  # logged where found; said for a person
+            at = f" at {unreachable.server}" if unreachable.server else ""
+            why = f" ({unreachable.reason})" if unreachable.reason else ""
             print(
-                f"carecoord: no NATS server answered within {STARTUP_SECONDS:.0f} s: start it,"
-                " or set NATS_URL to one that runs (unset, the command starts its own)",
+                f"carecoord: no NATS server answered{at} within {STARTUP_SECONDS:.0f} s{why}:"
+                " start it, or set NATS_URL to one that runs (unset, the command starts its"
+                " own)",
                 file=sys.stderr,
             )
             raise SystemExit(EXIT_BROKER_GONE) from None
@@ -888,12 +891,17 @@ async def tail_events(
     line (``services/infrastructure/stream_reader.py``: what another publisher sends on the
     care subjects, whatever its headers, neither stops it nor goes unread)."""
     nc = HeaderTolerantClient()
+    connecting = bootstrap.BrokerStart(servers.nats_url)
+    starting = True
 
     async def failed(error: Exception) -> None:  # the client's own: a traceback each
-        log.warning("broker connection failed", extra={"error": error_code(error)})
+        if starting:  # its first connect: which server, why, for how long
+            connecting.not_ready(error, settings.nats_reconnect_wait_seconds)
+        else:
+            log.warning("broker connection failed", extra={"error": error_code(error)})
 
     try:  # the client's first connect retries for ever: it waited, printing nothing
-        async with asyncio.timeout(bootstrap.STARTUP_SECONDS):
+        async with asyncio.timeout(connecting.left()):
             await nc.connect(
                 servers.nats_url,
                 max_reconnect_attempts=settings.nats_reconnect_attempts,
@@ -902,7 +910,8 @@ async def tail_events(
                 error_cb=failed,
             )
     except (OSError, TimeoutError, nats.errors.Error) as failure:
-        raise bootstrap.BrokerUnreachable from failure
+        raise connecting.unreachable(failure) from failure
+    starting = False
     reader = OrderedReader(nc, settings.stream_name, subject, new_only=new_only)
     try:
         if servers.runtime is not None and servers.runtime.owned:  # servers of its own
