@@ -1,7 +1,8 @@
 """How the client is doing as FHIR R4 Observations: a check-in and a scored instrument
-(category survey; PHQ-9 and GAD-7 totals by LOINC), a drug screen (laboratory, one component
-per analyte) and vital signs (LOINC-coded components in UCUM units). An entry marked in error
-becomes ``entered-in-error`` with a Provenance (NULLIFY) saying why."""
+(category survey; PHQ-9, GAD-7, AUDIT and DAST-10 totals by LOINC), a drug screen
+(laboratory, one component per analyte) and vital signs (LOINC-coded components in UCUM
+units). An entry marked in error becomes ``entered-in-error`` with a Provenance (NULLIFY)
+saying why."""
 
 from __future__ import annotations
 
@@ -37,8 +38,14 @@ from carecoord.projections.audit.fhir import (
 
 CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
-TOTALS = {Instrument.PHQ9: "44261-6", Instrument.GAD7: "70274-6"}
-"""Instruments whose total has a LOINC code (domain reference, section 1.2)."""
+TOTALS = {
+    Instrument.PHQ9: "44261-6",
+    Instrument.GAD7: "70274-6",
+    Instrument.AUDIT: "75624-7",
+    Instrument.DAST10: "82667-7",
+}
+"""Instruments whose total has a LOINC code (domain reference, section 1.2; AUDIT and
+DAST-10: https://loinc.org/75624-7, https://loinc.org/82667-7)."""
 RESULTS = {AnalyteResult.POSITIVE: "POS", AnalyteResult.NEGATIVE: "NEG"}
 RESULTS_OTHERWISE = "IND"
 # Vital signs: (field, LOINC code, name, UCUM unit).

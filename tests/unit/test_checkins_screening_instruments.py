@@ -38,6 +38,12 @@ def test_audit_and_dast10_are_self_reported_scored_and_banded() -> None:
     assert (dast.total, dast.band, dast.answers["3"]) == (3, "moderate", 0)
     assert story.fired() == ["audit-zone-iv"]
 
+    exported = Resources()
+    fhir.scored(exported, audit)
+    fhir.scored(exported, dast)
+    codes = [o["code"]["coding"][0]["code"] for o in exported]
+    assert codes == ["75624-7", "82667-7"]  # LOINC: Total score [AUDIT], [DAST-10]
+
 
 def test_a_prorated_phq9_is_recorded_with_its_unanswered_items() -> None:
     story = Story()
