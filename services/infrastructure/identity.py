@@ -229,6 +229,8 @@ class TokenVerifier:
             raise _refused("token-expired", "the token has expired; sign in again") from None
         except jwt.PyJWKClientError as unreachable:
             raise _refused("token-keys", f"cannot get the issuer's keys: {unreachable}") from None
+        except jwt.InvalidSignatureError:  # the library's "Signature verification failed"
+            raise _refused("token-invalid", self._unsigned()) from None
         except jwt.InvalidTokenError as invalid:
             raise _refused("token-invalid", f"invalid token: {invalid}") from None
         try:
@@ -236,6 +238,19 @@ class TokenVerifier:
         except OverflowError:
             raise _refused("token-invalid", "invalid token: exp is past any date") from None
         return identity_of(claims), expires
+
+    def _unsigned(self) -> str:
+        """Why a token's signature does not verify, and what to do: said with no key."""
+        if self._secret is None:
+            return (
+                "invalid token: not signed by the issuer's key its kid names; get a new one"
+                " from the identity provider whose keys the API checks"
+            )
+        return (
+            "invalid token: not signed by this server's key; issue it with `carecoord token`"
+            " where the server runs (the same data directory), or set CARECOORD_JWT_SECRET"
+            " the same for both"
+        )
 
     def _key(self, token: str, header: dict[str, Any]) -> Any:
         if self._jwk_client is not None:

@@ -15,7 +15,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from carecoord.events import Actor, Role
-from carecoord.services.infrastructure.identity import KeySource, TokenVerifier, issue_token
+from carecoord.services.infrastructure.identity import (
+    KeySource,
+    TokenVerifier,
+    issue_token,
+    signing_key,
+)
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.kernel.errors import DomainError, Forbidden, Unauthenticated
 
@@ -211,3 +216,25 @@ def test_an_unreachable_jwks_url_is_a_clear_refusal() -> None:
     )
     token = jwt.encode(claims(), EC_KEY, algorithm="ES256", headers={"kid": "ec-1"})
     assert refusal_rule(verifier, token) == "token-keys"
+
+
+def test_a_token_signed_under_another_folders_key_says_why_and_what_to_do(
+    tmp_path: Path,
+) -> None:
+    """`carecoord token` in one folder, the server started in another: each signs with the
+    key under its own .carecoord/, and the token was refused as "Signature verification
+    failed", which said nothing of why. The refusal names no key."""
+    here, there = (Settings(jwt_secret=None, data_dir=tmp_path / d) for d in ("a", "b"))
+    token = issue_token(here, "nurse-kim", Role.NURSE)
+    keys = [signing_key(here), signing_key(there)]
+    verifier = TokenVerifier(there, KeySource(), keys[1])
+
+    with pytest.raises(Unauthenticated) as refused:
+        verifier.verify(token)
+
+    assert (refused.value.code, refused.value.rule) == ("UNAUTHENTICATED", "token-invalid")
+    message = refused.value.message
+    assert "not signed by this server's key" in message
+    assert "`carecoord token` where the server runs" in message
+    assert "CARECOORD_JWT_SECRET the same for both" in message
+    assert not [key for key in keys if key in message]
