@@ -95,11 +95,12 @@ def issue_token(
     lifetime: timedelta = timedelta(hours=12),
     program: str | None = None,
 ) -> str:
-    """A development token (HS256), as the embedded default's identity provider."""
+    """A development token (HS256), as the embedded default's identity provider; a role
+    given twice is in it once, as the API reads it (``identity_of``)."""
     now = datetime.now(UTC)
     claims: dict[str, Any] = {
         "sub": user_id,
-        "roles": [r.value for r in (role, *more_roles)],
+        "roles": [r.value for r in dict.fromkeys((role, *more_roles))],
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
         "iat": now,

@@ -73,6 +73,19 @@ def test_an_issued_token_verifies(data_dir: Path, capsys: pytest.CaptureFixture[
     assert identity.user_id == "nurse-kim"
 
 
+def test_a_role_given_twice_is_in_the_token_once(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The API reads a repeated role as one; the token repeated it (``--role nurse --role
+    nurse`` issued roles ["nurse", "nurse"]). The order given is kept."""
+    roles = ["--role", "nurse", "--role", "prescriber", "--role", "nurse"]
+    with pytest.raises(SystemExit) as exited:
+        main(["token", "--user", "nurse-kim", *roles])
+    assert exited.value.code == 0
+    claims = jwt.decode(capsys.readouterr().out.strip(), options={"verify_signature": False})
+    assert claims["roles"] == ["nurse", "prescriber"]
+
+
 @pytest.mark.parametrize(("hours", "seconds"), [("0.0167", 60), ("8784", 8784 * 3600)])
 def test_a_token_of_the_shortest_or_the_longest_lifetime_is_issued(
     data_dir: Path, capsys: pytest.CaptureFixture[str], hours: str, seconds: int
