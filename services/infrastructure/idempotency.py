@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -31,6 +31,7 @@ from carecoord.events import catalog
 from carecoord.events.envelope import CareEvent, type_name
 from carecoord.events.medication import HardStopRefused, InteractionFound
 from carecoord.services.infrastructure import pipelines
+from carecoord.services.infrastructure.store_types import StoreTypesRecorder
 from carecoord.services.kernel.errors import InvalidInput
 
 HEADER = "Idempotency-Key"
@@ -198,7 +199,7 @@ def decode_result(payload: bytes) -> object:
     raise TypeError(f"no result codec named {data['type']!r}")
 
 
-class IdempotentRecorder(PostgresApplicationRecorder):
+class IdempotentRecorder(StoreTypesRecorder):
     """The library's recorder, also keeping idempotency keys in the events' transaction.
 
     ``insert_events`` calls ``_fetch_ids_after_insert_events`` inside its transaction,
