@@ -163,6 +163,7 @@ def administer(
     _check_active(record, rules, order, day, any_day=drug.early_days > 0, given_at=given_at)
     _check_interval(record, order, drug, day)
     _check_not_held_at(order, given_at, rules.zone)
+    _check_after_written(order, given_at, rules)
     _check_free(order, day, slot)
     per_slot = order.per_slot(day)
     if amount > per_slot:
@@ -274,6 +275,7 @@ def replace_dose(
         )
     _check_active(record, rules, order, day, any_day=drug.early_days > 0, given_at=given_at)
     _check_not_held_at(order, given_at, rules.zone)
+    _check_after_written(order, given_at, rules)
     slot = next(s for (d, s), d_id in order.given.items() if d_id == replaces_dose_id and d == day)
     _record_dose(
         record,
@@ -538,6 +540,7 @@ def dispense_take_home(
         _check_active(record, rules, order, day, given_at=handed_over_at)
         _check_free(order, day, slot)
     _check_not_held_at(order, handed_over_at, rules.zone, "handedOverAt")
+    _check_after_written(order, handed_over_at, rules, "handedOverAt")
     since = None if readmitted_at is None else rules.day_of(readmitted_at)
     initiated = _initiated(record, rules, drug, since)
     if initiated is None:
@@ -1222,6 +1225,25 @@ def _check_not_held_at(
                 f"order was on hold from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M};"
                 f" no dose is given under it at {given:%Y-%m-%d %H:%M}",
             )
+
+
+def _check_after_written(
+    order: Order, given_at: datetime, rules: MedicationRules, field: str = "givenAt"
+) -> None:
+    """Refuse a dose or hand-over charted for a time before its order was written on the
+    order's start day: nothing is given before it is prescribed. An order dated back (its
+    start before the day it was written) is in force from its start (``Order.begins``); a
+    dose given before a dose change was written that day was given under the order it
+    replaced."""
+    begins = order.begins(rules.day_of)
+    if begins is not None and given_at < begins:
+        written, given = (t.astimezone(rules.zone) for t in (begins, given_at))
+        raise RuleViolation(
+            field,
+            "after-order-written",
+            f"order {order.order_id} was written at {written:%Y-%m-%d %H:%M}; nothing is"
+            f" given under it at {given:%Y-%m-%d %H:%M}, before it was prescribed",
+        )
 
 
 def _check_free(order: Order, day: date, slot: int) -> None:

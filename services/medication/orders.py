@@ -89,6 +89,9 @@ class Order:
     start: date
     end: date | None
     dispensing: Dispensing
+    written_at: datetime
+    """When it was written (its event's clinical time, dated back when charted late): on its
+    start day nothing is given under it before then (``Order.begins``)."""
     steps: tuple[TaperStep, ...] = ()
     blind: bool = False
     """A blind taper: its doses are hidden from the client."""
@@ -182,6 +185,12 @@ class Order:
         if self.stopped_at is not None and moment >= self.stopped_at:
             return False
         return self.in_period(day_of(moment))
+
+    def begins(self, day_of: Callable[[datetime], date]) -> datetime | None:
+        """The moment before which nothing is given under it on its start day: when it was
+        written, if that was on its start day. An order dated back (a start before the day it
+        was written, a paper order entered late) is in force from its start day."""
+        return self.written_at if day_of(self.written_at) == self.start else None
 
     def in_period(self, day: date) -> bool:
         return (

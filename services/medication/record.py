@@ -282,6 +282,7 @@ class MedicationRecord(Aggregate, context="medication"):
             event.start,
             event.end,
             event.dispensing,
+            event.occurred_at,
         )
         if isinstance(event, DoseChanged | TaperOrdered):
             prior = self.orders[event.prior_order_id]

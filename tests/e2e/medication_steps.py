@@ -8,6 +8,7 @@ from typing import Any
 
 import support
 from carecoord.events import Role
+from carecoord.services.kernel.program_day import program_day
 from carecoord.services.runtime.missed_sweep import sweep_once
 from support import RECORDED, Api
 
@@ -153,14 +154,12 @@ class Clinic:
     async def dose(
         self, order: str, day: date, amount: str, form: str = "oral solution", **more: Any
     ) -> str:
+        """A dose at 9 o'clock on a day before today, charted late; one today is charted as
+        it is given, now: an order written today is not dosed before it was written."""
+        today = program_day(datetime.now(UTC), self.api.platform.medication.zone)
+        given_at = {} if day >= today else {"givenAt": at(day)}
         result = await self.nurse(
-            DOSE,
-            orderId=order,
-            amount=amount,
-            dosageForm=form,
-            givenAt=at(day),
-            lot="LOT-A",
-            **more,
+            DOSE, orderId=order, amount=amount, dosageForm=form, lot="LOT-A", **given_at, **more
         )
         return str(result["id"])
 

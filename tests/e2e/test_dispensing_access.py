@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-from medication_steps import DOCTOR, DOSE, ENROLL, INDUCTED, MEDICATIONS, PRESCRIBE, Clinic, at
+from medication_steps import DOCTOR, DOSE, ENROLL, INDUCTED, MEDICATIONS, PRESCRIBE, Clinic
 from test_access import ACCESS_LOG, refusal
 
 from carecoord.events import Role
@@ -43,7 +43,7 @@ async def dosed_elsewhere(api: Api, today: date) -> tuple[str, int]:
     done = await api.ok(
         DOSE,
         {"i": {"clientId": other.client_id, "orderId": order["id"], "amount": "60",
-               "dosageForm": "oral solution", "givenAt": at(today), "lot": "LOT-A"}},
+               "dosageForm": "oral solution", "lot": "LOT-A"}},
         role=Role.NURSE,
         user="nurse-2",
     )  # fmt: skip

@@ -128,13 +128,15 @@ async def test_a_replacement_given_before_the_stop_is_charted_and_one_after_it_i
     """A dose vomited and replaced at the window before the order was stopped, both charted
     after the stop: the replacement is dispensed methadone the DEA log needs, as the dose is."""
     clinic = await Clinic.enroll(api, "Lee S.")
+    written_at, given_at, replaced_at, stopped_at, after_at = minutes_before(
+        api, now, 40, 30, 25, 10, 5
+    )
     order = (
         await clinic.doctor(
-            PRESCRIBE, medication="methadone", dose="60",
-            acknowledgements=[INDUCTED], unit="mg", route="oral", start=str(today),
+            PRESCRIBE, medication="methadone", dose="60", acknowledgements=[INDUCTED],
+            unit="mg", route="oral", start=str(today), occurredAt=written_at.isoformat(),
         )
     )["id"]  # fmt: skip
-    given_at, replaced_at, stopped_at, after_at = minutes_before(api, now, 30, 25, 10, 5)
     dose = await clinic.nurse(
         DOSE, orderId=order, amount="60", dosageForm="oral solution", givenAt=given_at.isoformat()
     )

@@ -82,11 +82,12 @@ class Story:
         ack: dict[str, str] | None = None,
         end: date | None = None,
         induction: str | None = INDUCTED,
+        written_at: datetime | None = None,
     ) -> UUID:
         order_id = uuid4()
         new = NewOrder(
             medication, Decimal(dose), "mg", route, schedule or Schedule(), start, end,
-            acknowledgements=_with_induction(ack, induction),
+            acknowledgements=_with_induction(ack, induction), occurred_at=written_at,
         )  # fmt: skip
         prescribing.prescribe(
             self.record, self.stamp(), self.rules, order_id, new, self.monitored()
@@ -135,9 +136,10 @@ class Story:
         amount: str = "60",
         slot: int = 1,
         form: str = "oral solution",
+        hour: int = 9,
     ) -> UUID:
         dose_id = uuid4()
-        given = GivenDose(order_id, Decimal(amount), form, slot, at(day), lot="L1")
+        given = GivenDose(order_id, Decimal(amount), form, slot, at(day, hour), lot="L1")
         dispensing.administer(
             self.record, self.stamp(NURSE), self.rules, dose_id, given, site="OTP"
         )

@@ -64,6 +64,53 @@ def test_no_dose_before_start_or_after_end() -> None:
     assert "active from 2026-01-05, not on 2026-01-04" in refused.value.message
 
 
+def test_no_dose_before_the_order_was_written_on_its_start_day() -> None:
+    """An order written at 10:00 to start that day: a dose charted as given at 09:00 was
+    given before anything was prescribed, and is refused naming givenAt; one at 11:00 is
+    given."""
+    story = Story()
+    story.on(day(1), 10)
+    order = story.prescribe(start=day(1))
+    with pytest.raises(RuleViolation) as refused:
+        story.dose(order, day(1), hour=9)
+    assert (refused.value.field, refused.value.rule) == ("givenAt", "after-order-written")
+    assert "written at 2026-01-01 10:00" in refused.value.message
+    assert "at 2026-01-01 09:00" in refused.value.message
+    assert not story.events(DoseAdministered)
+    story.dose(order, day(1), hour=11)
+
+
+def test_an_order_dated_back_is_dosed_from_its_start() -> None:
+    """A paper order entered late: dated back by its start, or by when it was written (its
+    clinical time), a dose given then under it is charted."""
+    story = Story()
+    story.on(day(3), 10)
+    by_start = story.prescribe(start=day(1))
+    story.dose(by_start, day(1), hour=9)
+    other = Story()
+    other.on(day(1), 10)
+    by_time = other.prescribe(start=day(1), written_at=at(day(1), 7))
+    with pytest.raises(RuleViolation, match="written at 2026-01-01 07:00"):
+        other.dose(by_time, day(1), hour=6)
+    other.dose(by_time, day(1), hour=9)
+
+
+def test_a_dose_change_is_not_dosed_before_it_was_written() -> None:
+    """A change written at noon to start that day: a take-home or dose before noon was given
+    under the order it replaced, not under the change."""
+    story, order = started(7)
+    attended(story, order, day(4))
+    story.on(day(5), 12)
+    changed = story.change(order, "70", day(5))
+    with pytest.raises(RuleViolation) as handed:
+        story.take_home(changed, day(5), day(5), 1)
+    assert (handed.value.field, handed.value.rule) == ("handedOverAt", "after-order-written")
+    with pytest.raises(RuleViolation) as given:
+        story.dose(changed, day(5), "70")
+    assert (given.value.field, given.value.rule) == ("givenAt", "after-order-written")
+    story.dose(changed, day(5), "70", hour=13)
+
+
 def test_no_dose_against_a_held_order_names_who_and_since_and_not_why() -> None:
     story = Story()
     order = story.prescribe()
