@@ -78,8 +78,8 @@ class CancelSessionInput:
     occurred_at: datetime | None = strawberry.field(
         default=None,
         description=(
-            "When it was cancelled, before the session began (cancelled-before-start); now if"
-            " omitted."
+            "When it was cancelled, before the session's start (at or after it:"
+            " cancelled-before-start, record its outcome instead); now if omitted."
         ),
     )
 

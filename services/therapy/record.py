@@ -1,9 +1,9 @@
 """The therapy record aggregate: one client's sessions, their outcomes and notes.
 
 A session goes from scheduled to one outcome, once: attended or no-show once it has begun,
-late-cancelled before it begins. A session cancelled in advance (``cancel``: before it
-begins, with a reason code) has no outcome and takes none. An outcome recorded by mistake is
-corrected by a new event, never edited; the same rules hold for the corrected outcome. A
+late-cancelled before it begins. A session cancelled in advance (``cancel``: strictly before
+it begins, with a reason code) has no outcome and takes none. An outcome recorded by mistake
+is corrected by a new event, never edited; the same rules hold for the corrected outcome. A
 group session is one session per member with the same id, so each client's record decides
 only about their own attendance. The repeated-no-show alert reads the run of consecutive
 no-shows, sessions in the order they were scheduled to begin (an outcome entered late counts
@@ -359,14 +359,19 @@ class TherapyRecord(Aggregate, context="therapy"):
         enrolled_at: datetime | None,
     ) -> SessionCancelled:
         """The event cancelling the session before it begins, validated but not yet recorded
-        (``record`` it to keep it). Once it has begun its outcome is recorded instead: a
-        cancellation then is a late cancellation or a no-show."""
+        (``record`` it to keep it). From its start on its outcome is recorded instead (a
+        cancellation then is a late cancellation or a no-show, which ``_may_be`` admits from
+        the start): a cancellation at the start itself was kept, where a no-show was too. A
+        discharge cancels a session beginning at it all the same: its client is out of
+        treatment from then, so no outcome is told of it (``_in_treatment_then``)."""
         session = self.session(session_id)
         _without_outcome(
             session_id, session, self.client_id, "a session with an outcome is not cancelled"
         )
         when = occurred_at or stamp.clock()
-        if when > session.scheduled_for:
+        starts = session.scheduled_for
+        by_discharge = reason is CancellationReason.CLIENT_DISCHARGED
+        if when > starts or (when == starts and not by_discharge):
             raise RuleViolation(
                 "sessionId" if occurred_at is None else "occurredAt",
                 "cancelled-before-start",

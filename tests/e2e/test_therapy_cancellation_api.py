@@ -128,3 +128,31 @@ async def test_a_cancellation_is_refused_once_closed_or_begun_recording_nothing(
         ATTENDANCE, sessionId=coming, attendance=[{"clientId": client_id, "outcome": "NO_SHOW"}]
     )
     assert no_show["rule"] == "session-cancelled"
+
+
+async def test_a_cancellation_dated_at_the_start_is_refused_and_the_no_show_kept(
+    api: Api,
+) -> None:
+    """From a session's start on, its outcome is recorded: a cancellation dated at the start
+    itself was kept, and the same session read as cancelled and, to the no-show sent beside
+    it, as missed."""
+    clinic = Clinic(api)
+    client_id = await clinic.enroll("Ed")
+    starts = ago(hours=1)
+    session_id = await clinic.book(client_id, when=starts)
+
+    at_start = await clinic.refusal(
+        CANCEL, clientId=client_id, sessionId=session_id, reason="CLIENT_REQUEST",
+        occurredAt=starts,
+    )  # fmt: skip
+
+    assert (at_start["code"], at_start["field"], at_start["rule"]) == (
+        "RULE_VIOLATION", "occurredAt", "cancelled-before-start",
+    )  # fmt: skip
+    assert "recordAttendance" in at_start["message"]
+    await clinic.send(
+        ATTENDANCE, sessionId=session_id, attendance=[{"clientId": client_id, "outcome": "NO_SHOW"}]
+    )
+    types = [n["type"] for n in await clinic.timeline(client_id)]
+    assert "therapy.SessionNoShow" in types
+    assert "therapy.SessionCancelled" not in types

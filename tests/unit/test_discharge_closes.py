@@ -178,3 +178,16 @@ def test_no_session_is_booked_for_a_time_the_client_was_out_of_treatment() -> No
 
     assert (refusal.value.field, refusal.value.rule) == ("scheduledFor", "client-discharged")
     book(story, [story.client_id], story.now + timedelta(days=1))
+
+
+def test_a_session_beginning_at_the_discharge_is_cancelled_by_it() -> None:
+    """A cancellation by hand at a session's start is refused (its outcome is due), but the
+    discharge at that moment cancels it: no outcome is told of a client out of treatment."""
+    story = Story()
+    starts = story.now + timedelta(hours=1)
+    session_id = book(story, [story.client_id], starts)
+    story.later(hours=1)
+
+    discharge(story)
+
+    assert cancelled(story)[session_id].occurred_at == starts

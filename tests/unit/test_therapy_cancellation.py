@@ -187,3 +187,43 @@ def test_the_discharges_reason_is_refused_for_a_cancellation_by_hand() -> None:
 
     assert (refusal.value.field, refusal.value.rule) == ("reason", "reason-of-discharge")
     assert len(story.events()) == before, "a client in treatment read as discharged"
+
+
+def test_a_session_at_its_start_takes_its_outcome_not_a_cancellation() -> None:
+    """From its start on a session takes attended or a no-show: a cancellation at the start
+    itself was kept too, so the same moment read as both cancelled and a no-show."""
+    story = Story()
+    starts = story.now + timedelta(hours=1)
+    session_id = book(story, [story.client_id], starts)
+    story.later(hours=1)
+
+    now = refused(story, session_id)
+    with pytest.raises(RuleViolation) as dated:
+        story.run(
+            therapy.cancel_session(
+                story.stamp(NURSE), client_id=story.client_id, session_id=session_id,
+                reason=CancellationReason.CLIENT_REQUEST, occurred_at=starts,
+            )
+        )  # fmt: skip
+
+    assert (now.field, now.rule) == ("sessionId", "cancelled-before-start")
+    assert (dated.value.field, dated.value.rule) == ("occurredAt", "cancelled-before-start")
+    story.run(
+        therapy.record_attendance(
+            story.stamp(THERAPIST), session_id=session_id,
+            attendance=[(story.client_id, Outcome.NO_SHOW)], rules=story.rules,
+        )
+    )  # fmt: skip
+    assert cancellations(story) == []
+
+
+def test_a_cancellation_a_moment_before_the_start_is_kept() -> None:
+    story = Story()
+    starts = story.now + timedelta(hours=1)
+    session_id = book(story, [story.client_id], starts)
+    story.later(hours=1, microseconds=-1)
+
+    cancel(story, session_id)
+
+    [event] = cancellations(story)
+    assert event.occurred_at == starts - timedelta(microseconds=1)
