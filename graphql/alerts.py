@@ -4,6 +4,7 @@ clients whose care team they are on now), and acknowledging and resolving with a
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated, cast
@@ -105,6 +106,13 @@ QUEUE_ORDER = log_pages.LogOrder(
 in the log: no two alerts share it, and neither changes), no clinical content."""
 
 
+PASSED_AT_MOST = log_pages.MAX_ROWS
+"""The most alerts hidden from the reader a page of ``myAlerts`` reads past to fill itself:
+beyond them it ends short, with more to follow, so a reader shown few of their clients'
+alerts (a peer supporter and a queue of QTc alerts) reads at most ``first`` + 1 + this many
+alerts a request, however many their clients hold."""
+
+
 @strawberry.type(description="Alerts of your clients, oldest first, whole or a page at a time.")
 class AlertQueue:
     alerts: list[Alert]
@@ -169,8 +177,9 @@ class AlertQuery:
     @strawberry.field(
         description="Alerts of the clients whose care team you are on now (open ones by"
         f" default), oldest first, {IN_PERIOD} Or a page at a time: `first` alerts, the next"
-        " after pageInfo.endCursor; a page leaves out the alerts you are not shown, so it may"
-        " hold fewer, none even, with more to follow."
+        " after pageInfo.endCursor. A page leaves out the alerts you are not shown and reads on"
+        f" to hold `first` while more follow, past at most {PASSED_AT_MOST} alerts it leaves"
+        " out: there it ends short (none even) with more to follow, its endCursor past them."
     )
     async def my_alerts(
         self,
@@ -200,49 +209,65 @@ class AlertQuery:
                 after=None if key is None else (key[0], key[1]),
             )
 
+        queue = Shown(ctx, gate)
         if first is None:  # the period whole, as before paging
             key = None if after is None else QUEUE_ORDER.key(after)
             rows = await read_whole(lambda limit: read(key, limit))
             end = QUEUE_ORDER.cursor(rows[-1]) if rows else None
             page_info = PageInfo(has_next_page=False, end_cursor=end)
+            shown = await queue.kept(rows)
         else:
-            rows, page_info = await log_pages.paged(QUEUE_ORDER, first, after, read)
-        granted = await gate.readable_on_team({r["client_id"] for r in rows}, operation="myAlerts")
-        shown = await queue_shown(ctx, gate, rows, granted)
+            shown, page_info = await log_pages.filled(
+                QUEUE_ORDER, first, after, read, queue.kept, PASSED_AT_MOST
+            )
+        await queue.logged(shown)
         return AlertQueue(alerts=[Alert.of(r) for r in shown], page_info=page_info)
 
 
-async def queue_shown(
-    ctx: RequestContext, gate: AccessGate, rows: list[alerts.Alert], granted: dict[UUID, Grant]
-) -> list[alerts.Alert]:
-    """``rows`` (several clients' alerts, in order) as ``granted`` shows them, and the read of
-    each client shown an alert of logged once: what a grant shows is asked once a client, and
-    each row is looked at once, where a queue of thousands was searched again for each client.
-    A client whose alerts the grant all leaves out (a peer supporter and a fentanyl screen's)
-    was shown nothing, and is not logged as read."""
-    reader = gate.reader().id
-    shows = {client_id: shown_alerts(ctx, grant) for client_id, grant in granted.items()}
-    mine: dict[UUID, int] = dict.fromkeys(granted, 0)
-    kept = []
-    for row in rows:
-        client_id = row["client_id"]
-        if client_id in shows and shows[client_id](row["rule_id"]):
-            kept.append(notes_shown(row, granted[client_id], reader))
-            mine[client_id] += 1
-    await asyncio.gather(
-        *(
-            gate.record_read(
-                client_id,
-                granted[client_id],
-                operation="myAlerts",
-                kinds=[Kind.ALERT] * count,
-                count=count,
+class Shown:
+    """What the queue shows its reader: the alerts each client's grant shows, decided once a
+    client however many alerts or reads ask (a queue of thousands was searched again for
+    each client), and the read of each client logged once, for the alerts a page shows."""
+
+    def __init__(self, ctx: RequestContext, gate: AccessGate):
+        self.ctx, self.gate = ctx, gate
+        self.decided: set[UUID] = set()
+        self.granted: dict[UUID, Grant] = {}
+        self.shows: dict[UUID, Callable[[str], bool]] = {}
+
+    async def kept(self, rows: list[alerts.Alert]) -> list[alerts.Alert]:
+        """Those of ``rows`` (several clients' alerts, in order) their clients' grants show,
+        with the notes each shows; the clients not yet decided are decided first."""
+        new = {r["client_id"] for r in rows} - self.decided
+        if new:
+            granted = await self.gate.readable_on_team(new, operation="myAlerts")
+            self.decided |= new
+            self.granted.update(granted)
+            self.shows.update({c: shown_alerts(self.ctx, g) for c, g in granted.items()})
+        reader = self.gate.reader().id
+        return [
+            notes_shown(row, self.granted[row["client_id"]], reader)
+            for row in rows
+            if row["client_id"] in self.shows and self.shows[row["client_id"]](row["rule_id"])
+        ]
+
+    async def logged(self, shown: list[alerts.Alert]) -> None:
+        """Log a read of each client ``shown`` (the alerts answered) holds alerts of: a
+        client whose alerts the grant all leaves out (a peer supporter and a fentanyl
+        screen's) was shown nothing, and is not logged as read."""
+        count = Counter(r["client_id"] for r in shown)
+        await asyncio.gather(
+            *(
+                self.gate.record_read(
+                    client_id,
+                    self.granted[client_id],
+                    operation="myAlerts",
+                    kinds=[Kind.ALERT] * n,
+                    count=n,
+                )
+                for client_id, n in count.items()
             )
-            for client_id, count in mine.items()
-            if count
         )
-    )
-    return kept
 
 
 @strawberry.type

@@ -96,6 +96,10 @@ class LogOrder:
         raw = json.dumps([self.log, *(str(row[c]) for c in self.columns)])
         return base64.urlsafe_b64encode(raw.encode()).decode()
 
+    def place(self, row: Mapping[str, Any]) -> Key:
+        """The place ``row`` holds, as its cursor would give it back."""
+        return tuple(row[c] for c in self.columns)
+
     def key(self, cursor: str) -> Key:
         """The place a cursor holds; one another log made is refused, as it holds no
         place in this one."""
@@ -143,3 +147,40 @@ async def paged(
     page = rows[:limit]
     end = order.cursor(page[-1]) if page else None
     return page, PageInfo(has_next_page=len(rows) > limit, end_cursor=end)
+
+
+async def filled(
+    order: LogOrder,
+    first: int,
+    after: str | None,
+    read: Callable[[Key | None, int], Awaitable[list[R]]],
+    shown: Callable[[list[R]], Awaitable[list[R]]],
+    passed_at_most: int,
+) -> tuple[list[R], PageInfo]:
+    """A page of ``first`` of the rows ``shown`` keeps of those ``read`` answers (a log
+    whose rows are not all shown to every reader), and its ``PageInfo``: read on, twice as
+    many rows each time, until it holds ``first`` and one more (so more follow), the log
+    ends, or it has passed over ``passed_at_most`` rows not shown. Then it ends short, with
+    more to follow and its cursor at the last row read, so a reader shown almost nothing
+    reads the log a bounded stretch at a time rather than whole in one request."""
+    if not 1 <= first <= MAX_ROWS:
+        raise InvalidInput("first", "page-size", f"first must be between 1 and {MAX_ROWS}")
+    key = None if after is None else order.key(after)
+    kept: list[R] = []
+    last: R | None = None
+    passed, limit = 0, first + 1
+    while True:
+        rows = await read(key, limit)
+        found = await shown(rows)
+        kept += found
+        passed += len(rows) - len(found)
+        if len(kept) > first:
+            page = kept[:first]
+            return page, PageInfo(has_next_page=True, end_cursor=order.cursor(page[-1]))
+        last = rows[-1] if rows else last
+        ended = len(rows) < limit
+        if ended or passed >= passed_at_most:
+            end = None if last is None else order.cursor(last)
+            return kept, PageInfo(has_next_page=not ended, end_cursor=end)
+        key = order.place(rows[-1])
+        limit = min(2 * limit, passed_at_most - passed + first + 1 - len(kept))

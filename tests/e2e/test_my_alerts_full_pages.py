@@ -1,0 +1,113 @@
+"""A page of ``myAlerts`` holds ``first`` alerts the reader is shown while that many follow:
+it read ``first`` alerts and left out those hidden from the reader (a QTc alert from a peer
+supporter), so a page came short, even empty, with more to follow. Only the alerts shown are
+access-logged; and a page passes over a bounded number of hidden alerts, then ends short with
+more to follow and a cursor past them. The rows are put in the views' tables directly, one
+alert per client, so each client's reads say whether their alert was shown."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from psycopg import AsyncConnection
+from test_access import ACCESS_LOG
+from test_my_alerts_cost import table_of
+
+from carecoord.events import Role
+from carecoord.graphql import alerts as alert_queries
+from carecoord.projections import alerts
+from support import Api
+
+PEER = "peer-full-pages"
+PAGE = """query($first: Int, $after: String) { myAlerts(first: $first, after: $after) {
+  alerts { clientId ruleId } pageInfo { hasNextPage endCursor } } }"""
+SHOWN, HIDDEN = "phq9-item9", "qtc-methadone-prolonged"
+"""A check-in's alert, which a peer supporter is shown, and one telling of the client's
+methadone, which they are not."""
+
+
+async def queue_of(api: Api, rules: list[str]) -> list[str]:
+    """Clients on PEER's team, each with an open alert of the rule ``rules`` names in turn,
+    raised in that order; the clients' ids, in it."""
+    clients = [uuid.uuid4() for _ in rules]
+    now = datetime.now(UTC)
+    async with await AsyncConnection.connect(api.platform.database_url) as conn:
+        team, queue = await table_of(conn, "care_team"), await table_of(conn, alerts.NAME)
+        async with conn.cursor().copy(
+            f"COPY {team} (position, client_id, member_id, role, started_at) FROM STDIN"
+        ) as copy:
+            for n, client_id in enumerate(clients):
+                await copy.write_row(
+                    (10**9 + n, client_id, PEER, "peer_supporter", now - timedelta(days=9))
+                )
+        columns = ", ".join(alerts.Alert.__annotations__)
+        async with conn.cursor().copy(f"COPY {queue} ({columns}) FROM STDIN") as copy:
+            for n, (client_id, rule) in enumerate(zip(clients, rules, strict=True)):
+                at = 10**9 + n
+                await copy.write_row(
+                    (uuid.uuid4(), client_id, rule, "1", "high", rule, "detail", "assess",
+                     json.dumps([]), None, "open", now - timedelta(hours=len(rules) - n), at,
+                     at, "[]")
+                )  # fmt: skip
+        await conn.commit()
+    return [str(c) for c in clients]
+
+
+async def pages_of(api: Api, first: int) -> list[dict[str, Any]]:
+    """PEER's queue, a page of ``first`` at a time, to the end."""
+    pages, after = [], None
+    while True:
+        found = await api.ok(
+            PAGE, {"first": first, "after": after}, role=Role.PEER_SUPPORTER, user=PEER
+        )
+        pages.append(found["myAlerts"])
+        if not found["myAlerts"]["pageInfo"]["hasNextPage"]:
+            return pages
+        after = found["myAlerts"]["pageInfo"]["endCursor"]
+
+
+async def reads_of(api: Api, client_id: str) -> list[int]:
+    """The alerts each myAlerts read of the client by PEER returned."""
+    data = await api.ok(ACCESS_LOG, {"id": client_id}, role=Role.AUDITOR, user="a-1")
+    return [
+        e["entriesReturned"]
+        for e in data["accessLog"]
+        if e["readerId"] == PEER and e["operation"] == "myAlerts"
+    ]
+
+
+async def test_a_page_holds_first_alerts_shown_while_more_follow(api: Api) -> None:
+    rules = [SHOWN, HIDDEN, HIDDEN, SHOWN, HIDDEN, SHOWN, SHOWN, HIDDEN, HIDDEN]
+    clients = await queue_of(api, rules)
+
+    pages = await pages_of(api, 2)
+
+    shown = [c for c, rule in zip(clients, rules, strict=True) if rule == SHOWN]
+    assert [[a["clientId"] for a in p["alerts"]] for p in pages] == [shown[:2], shown[2:]]
+    assert [p["pageInfo"]["hasNextPage"] for p in pages] == [True, False]
+    # Each alert shown logged once, by the page showing it (not by the one that looked
+    # past its end to tell whether more follow); none hidden is logged.
+    for client_id, rule in zip(clients, rules, strict=True):
+        assert await reads_of(api, client_id) == ([1] if rule == SHOWN else [])
+
+
+async def test_a_page_passes_over_a_bounded_number_of_hidden_alerts(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(alert_queries, "PASSED_AT_MOST", 3)
+    rules = [SHOWN, *[HIDDEN] * 12, SHOWN]
+    clients = await queue_of(api, rules)
+
+    pages = await pages_of(api, 2)
+
+    # A page ends once it has passed over three hidden alerts, short (empty even) with more
+    # to follow; the next goes on past the last alert it read, and the pass misses none.
+    assert [a["clientId"] for p in pages for a in p["alerts"]] == [clients[0], clients[-1]]
+    assert len(pages) > 2
+    assert all(p["pageInfo"]["hasNextPage"] for p in pages[:-1])
+    assert await reads_of(api, clients[0]) == [1]
+    assert await reads_of(api, clients[-1]) == [1]
