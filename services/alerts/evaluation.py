@@ -78,6 +78,8 @@ class History:
 
     cravings: tuple[Reading, ...] = ()
     """Craving readings not in error, in the order recorded."""
+    moods: tuple[Reading, ...] = ()
+    """Mood readings not in error, in the order recorded."""
     latest_qtc_at: datetime | None = None
     """When the QTc measured last (not in error) was measured."""
     closed: tuple[Closed, ...] = ()
@@ -156,6 +158,7 @@ def history_of(
     latest_qtc = checkins.latest_qtc
     return History(
         cravings=tuple(checkins.cravings),
+        moods=tuple(checkins.moods),
         latest_qtc_at=None if latest_qtc is None else latest_qtc.measured_at,
         closed=tuple(therapy.closed.values()),
         session_starts={i: s.scheduled_for for i, s in therapy.sessions.items()},
@@ -307,18 +310,35 @@ def _craving_rise(rule: AlertRule, history: History, event: CareEvent, _: DayOf)
     if not isinstance(event, CheckInRecorded) or event.craving is None:
         return None
     new = Reading(event.event_id, event.craving, event.occurred_at)
+    return _sustained(rule, "craving", [*history.cravings, new], new, rising=True)
+
+
+def _mood_drop(rule: AlertRule, history: History, event: CareEvent, _: DayOf) -> Finding | None:
+    if not isinstance(event, CheckInRecorded) or event.mood is None:
+        return None
+    new = Reading(event.event_id, event.mood, event.occurred_at)
+    return _sustained(rule, "mood", [*history.moods, new], new, rising=False)
+
+
+def _sustained(
+    rule: AlertRule, measure: str, series: list[Reading], new: Reading, *, rising: bool
+) -> Finding | None:
+    """The last ``window`` readings of ``series`` all ``threshold`` or more above (``rising``)
+    or below the client's own baseline, the new one among them: one reading apart from the
+    client's usual is a bad day, a run of them a change."""
     # By when taken; the new reading goes after any taken at the same time (a stable sort).
-    readings = sorted([*history.cravings, new], key=lambda r: r.taken_at)
+    readings = sorted(series, key=lambda r: r.taken_at)
     window, before = readings[-rule.window :], readings[: -rule.window]
     base = before[-rule.baseline :]
     if new not in window or len(window) < rule.window or len(base) < rule.baseline_min:
         return None
     baseline = statistics.median(r.value for r in base)
-    if any(r.value < baseline + rule.threshold for r in window):
+    sign = 1 if rising else -1
+    if any(sign * (r.value - baseline) < rule.threshold for r in window):
         return None
     shown = ", ".join(str(r.value) for r in window)
     return Finding(
-        f"craving {shown} against a baseline of {baseline:g} (last {len(base)} readings)",
+        f"{measure} {shown} against a baseline of {baseline:g} (last {len(base)} readings)",
         tuple(r.event_id for r in window),
     )
 
@@ -413,6 +433,7 @@ CHECKS: dict[Test, Check] = {
     Test.INSTRUMENT_SCORE: _instrument_score,
     Test.SUBSTANCE_USE: _substance_use,
     Test.CRAVING_RISE: _craving_rise,
+    Test.MOOD_DROP: _mood_drop,
     Test.QTC_ON_MEDICATION: _qtc,
     Test.SCREEN_POSITIVE: _screen_positive,
     Test.SCREEN_POSITIVE_ON_AGONIST: _screen_positive_on_agonist,

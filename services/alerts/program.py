@@ -40,6 +40,7 @@ TUNABLE: dict[Test, frozenset[str]] = {
     Test.INSTRUMENT_SCORE: frozenset({"threshold", "below", "maintenance_days", "severity"}),
     Test.SUBSTANCE_USE: frozenset({"severity"}),
     Test.CRAVING_RISE: frozenset({"threshold", "window", "baseline", "baseline_min", "severity"}),
+    Test.MOOD_DROP: frozenset({"threshold", "window", "baseline", "baseline_min", "severity"}),
     Test.QTC_ON_MEDICATION: frozenset({"threshold", "below", "severity"}),
     Test.SCREEN_POSITIVE: frozenset({"severity"}),
     Test.SCREEN_POSITIVE_ON_AGONIST: frozenset({"severity"}),
@@ -57,7 +58,8 @@ class RuleChange(BaseModel):
     below: int | None = Field(default=None, ge=1, le=10_000)
     maintenance_days: int | None = Field(default=None, ge=0, le=365)
     window: int | None = Field(default=None, ge=1, le=30)
-    """Craving rise: how many latest readings must all be above the baseline."""
+    """Craving rise, mood drop: how many latest readings must all be that far from the
+    baseline."""
     baseline: int | None = Field(default=None, ge=1, le=100)
     baseline_min: int | None = Field(default=None, ge=1, le=100)
     severity: Severity | None = None

@@ -28,6 +28,10 @@ total's band beside the answer ("PHQ-9 item 9 1 (minimal)"), read as the answer'
 stored under version 1 keep their words.
 A PHQ-9 may be scored with two items unanswered (prorated, ``instruments.py``): one without
 item 9 raises phq9-item9-unanswered, as an unasked self-harm question is no "not at all".
+A run of low moods against the client's own baseline (mood-drop: the last three check-ins'
+moods, 0 worst to 10 best, each 3 or more below the median of up to ten before them) asks for
+outreach as a craving rise does: low mood in early recovery comes before relapse and goes
+with suicide risk, and the PHQ-9 is asked far less often than a check-in's mood.
 The screening instruments alert at their top level, where a program reviews the level of
 care: AUDIT zone IV (20 and over, possible dependence) and DAST-10 severe (9 and over).
 """
@@ -54,6 +58,9 @@ class Test(StrEnum):
     """A check-in reports substance use."""
     CRAVING_RISE = auto()
     """The last ``window`` cravings all at least ``threshold`` above the client's baseline
+    (median of up to ``baseline`` readings before them, at least ``baseline_min``)."""
+    MOOD_DROP = auto()
+    """The last ``window`` moods all at least ``threshold`` below the client's baseline
     (median of up to ``baseline`` readings before them, at least ``baseline_min``)."""
     QTC_ON_MEDICATION = auto()
     """QTc in range while on a medication of ``medication_class``."""
@@ -109,6 +116,7 @@ REVEALS: dict[Test, frozenset[Kind]] = {
     Test.INSTRUMENT_SCORE: frozenset({Kind.CHECK_IN}),
     Test.SUBSTANCE_USE: frozenset({Kind.CHECK_IN}),
     Test.CRAVING_RISE: frozenset({Kind.CHECK_IN}),
+    Test.MOOD_DROP: frozenset({Kind.CHECK_IN}),
     Test.QTC_ON_MEDICATION: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
     # A screen is MEDICATION kind (monitoring treatment): its result is not a check-in's.
     Test.SCREEN_POSITIVE: frozenset({DrugScreenResulted.type_kind}),
@@ -197,6 +205,10 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("craving-rise", "2", Test.CRAVING_RISE, "Sustained craving rise over baseline",
               Severity.MODERATE, "Counselor outreach", CRAVING, threshold=20, window=3,
               baseline=10, baseline_min=3, while_open_once=True),
+    AlertRule("mood-drop", "1", Test.MOOD_DROP, "Sustained low mood below baseline",
+              Severity.MODERATE, "Counselor outreach; depression screen (PHQ-9) and ask about "
+              "self-harm", PROGRAM, threshold=3, window=3, baseline=10, baseline_min=3,
+              while_open_once=True),
     AlertRule("qtc-methadone-prolonged", "2", Test.QTC_ON_MEDICATION,
               "QTc 451-499 ms on methadone", Severity.MODERATE,
               "Discuss risk and benefit; monitor ECG more often", KRANTZ, threshold=451,

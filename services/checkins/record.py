@@ -1,12 +1,13 @@
 """The check-in record aggregate: one client's check-ins, instruments, screens and vitals.
 
-State keeps only what later decisions read: the craving series, which the craving-rise
-alert compares against the client's own baseline, the latest QTc, which medication's
-methadone QT rule is judged on, the drug screens that found something and the check-ins
-that reported use of an opioid or alcohol, which medication's rules count as exposure (an
-opioid-positive screen or reported heroin use before naltrexone; a definitive result in
-place of the presumptive one of its specimen, ``screens.py``), and every entry by id, so one
-recorded in error is marked (``CheckInEnteredInError``) and then counted in none.
+State keeps only what later decisions read: the craving and mood series, which the
+craving-rise and mood-drop alerts compare against the client's own baseline, the latest
+QTc, which medication's methadone QT rule is judged on, the drug screens that found
+something and the check-ins that reported use of an opioid or alcohol, which medication's
+rules count as exposure (an opioid-positive screen or reported heroin use before naltrexone;
+a definitive result in place of the presumptive one of its specimen, ``screens.py``), and
+every entry by id, so one recorded in error is marked (``CheckInEnteredInError``) and then
+counted in none.
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ class CheckInRecord(Aggregate, context="checkins"):
     def __init__(self, client_id: UUID) -> None:
         super().__init__(client_id)
         self.cravings: list[Reading] = []
+        self.moods: list[Reading] = []
         self.qtcs: list[QtcEvidence] = []
         """Every QTc not in error, in the order recorded."""
         self.evidence: list[PositiveScreen] = []
@@ -177,6 +179,8 @@ class CheckInRecord(Aggregate, context="checkins"):
             self._entry(Entry.CHECK_IN, event.checkin_id, event)
             if event.craving is not None:
                 self.cravings.append(Reading(event.event_id, event.craving, event.occurred_at))
+            if event.mood is not None:
+                self.moods.append(Reading(event.event_id, event.mood, event.occurred_at))
             used = reported(event.substances) if event.substance_use else frozenset()
             if used:
                 self.evidence.append(
@@ -212,6 +216,7 @@ class CheckInRecord(Aggregate, context="checkins"):
             # When and by whom, never why: a refusal quoting it would carry clinical content.
             self.in_error[event.entry_id] = Marked(event.occurred_at, event.actor.id)
             self.cravings = [r for r in self.cravings if r.event_id != event.entry_event_id]
+            self.moods = [r for r in self.moods if r.event_id != event.entry_event_id]
             self.qtcs = [q for q in self.qtcs if q.vitals_id != event.entry_id]
             self.evidence = [s for s in self.evidence if s.screen_id != event.entry_id]
 

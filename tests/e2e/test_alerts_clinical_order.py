@@ -54,10 +54,10 @@ class Client:
         )  # fmt: skip
         return session_id
 
-    async def craving(self, value: int, taken: datetime) -> None:
+    async def check_in(self, taken: datetime, **measures: int) -> None:
         await self.send(
-            CHECK_IN, Role.PEER_SUPPORTER, PEER, clientId=self.client_id, craving=value,
-            occurredAt=taken.isoformat(),
+            CHECK_IN, Role.PEER_SUPPORTER, PEER, clientId=self.client_id,
+            occurredAt=taken.isoformat(), **measures,
         )  # fmt: skip
 
     async def alerts(self) -> list[tuple[str, str]]:
@@ -102,11 +102,26 @@ async def test_cravings_entered_late_count_where_they_were_taken(api: Api) -> No
     client = await enrolled(api)
     start = datetime.now(UTC) - timedelta(minutes=5)  # every reading taken by now
     for n, value in enumerate((40, 35, 45, 38, 42)):  # baseline 40
-        await client.craving(value, start + timedelta(seconds=n + 1))
-    await client.craving(30, start + timedelta(seconds=60))
+        await client.check_in(start + timedelta(seconds=n + 1), craving=value)
+    await client.check_in(start + timedelta(seconds=60), craving=30)
     for n, value in enumerate((62, 65, 70)):  # from paper: taken before the 30
-        await client.craving(value, start + timedelta(seconds=30 + n))
+        await client.check_in(start + timedelta(seconds=30 + n), craving=value)
     assert await client.alerts() == [], "taken in that order, the latest reading is 30"
     for n, value in enumerate((66, 72, 75)):
-        await client.craving(value, start + timedelta(seconds=61 + n))
+        await client.check_in(start + timedelta(seconds=61 + n), craving=value)
     assert [rule for rule, _ in await client.alerts()] == ["craving-rise"]
+
+
+async def test_a_run_of_low_moods_against_the_clients_own_raises_a_mood_drop(api: Api) -> None:
+    client = await enrolled(api)
+    start = datetime.now(UTC) - timedelta(minutes=5)
+    for n, value in enumerate((7, 6, 8, 7, 7)):  # baseline 7
+        await client.check_in(start + timedelta(seconds=n + 1), mood=value)
+    for n, value in enumerate((3, 5, 3)):
+        await client.check_in(start + timedelta(seconds=10 + n), mood=value)
+    assert await client.alerts() == [], "5 is not 3 below the baseline"
+    await client.check_in(start + timedelta(seconds=20), mood=4)
+    await client.check_in(start + timedelta(seconds=21), mood=2)
+    assert await client.alerts() == [
+        ("mood-drop", "mood 3, 4, 2 against a baseline of 7 (last 7 readings)")
+    ]

@@ -214,6 +214,59 @@ def test_craving_rise_against_the_clients_own_baseline() -> None:
     assert story.fired() == ["craving-rise", "craving-rise"]
 
 
+def test_mood_drop_against_the_clients_own_baseline() -> None:
+    story = Story()
+    for value in (7, 6, 8, 7, 7):  # baseline 7
+        story.check_in(mood=value)
+    for value in (4, 5, 3):
+        story.check_in(mood=value)
+    assert story.fired() == [], "5 is not 3 below the baseline"
+    story.check_in(mood=4)
+    assert story.fired() == [], "the window is 5, 3, 4"
+    story.check_in(mood=2)
+    [alert] = story.alerts()
+    assert alert.rule_id == "mood-drop"
+    assert alert.detail == "mood 3, 4, 2 against a baseline of 7 (last 7 readings)"
+    assert len(alert.evidence) == 3
+    story.check_in(mood=1)
+    assert story.fired() == ["mood-drop"], "once while the alert is open"
+    story.resolve(alert.alert_id)
+    story.check_in(mood=2)
+    assert story.fired() == ["mood-drop", "mood-drop"]
+
+
+def test_a_mood_drop_needs_a_baseline_and_ignores_a_mood_in_error() -> None:
+    story = Story()
+    for value in (7, 7):
+        story.check_in(mood=value)
+    for value in (2, 2, 2):
+        story.check_in(mood=value)
+    assert story.fired() == [], "two readings before the window are no baseline"
+    fresh = Story()
+    for value in (7, 7, 7):
+        fresh.check_in(mood=value)
+    fresh.check_in(mood=3)
+    mistyped = fresh.check_in(mood=3)
+    fresh.run(
+        checkins.mark_entered_in_error(
+            fresh.stamp(NURSE), client_id=fresh.client_id, entry_id=mistyped, reason="wrong client"
+        )
+    )
+    fresh.check_in(mood=3)
+    assert fresh.fired() == [], "the mood recorded in error is not in the run"
+    fresh.check_in(mood=3)
+    assert fresh.fired() == ["mood-drop"]
+
+
+def test_moods_and_cravings_are_separate_series() -> None:
+    story = Story()
+    for _ in range(5):
+        story.check_in(mood=7, craving=40)
+    for _ in range(3):
+        story.check_in(mood=2)
+    assert story.fired() == ["mood-drop"], "check-ins without a craving are no craving rise"
+
+
 def test_a_craving_entered_late_does_not_make_a_rise_the_latest_reading_ends() -> None:
     story = Story()
     for value in (40, 35, 45, 38, 42):  # baseline 40
