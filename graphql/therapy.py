@@ -67,12 +67,45 @@ class ScheduleSessionInput:
 class CancelSessionInput:
     client_id: UUID
     session_id: UUID
-    reason: CancellationReason
+    reason: CancellationReason = strawberry.field(
+        description="A program admin gives PROGRAM_CLOSURE only (closure-only)."
+    )
     note: str = strawberry.field(
         default="",
         description=(
             "Optional, at most 500 characters; withheld from a reader whose grant shows less"
             " than its writer's role does."
+        ),
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=None,
+        description=(
+            "When it was cancelled, before the session's start (at or after it:"
+            " cancelled-before-start, record its outcome instead); now if omitted."
+        ),
+    )
+
+
+@strawberry.input(
+    description="Cancel a group session, one meeting, for every member still booked on it."
+)
+class CancelGroupSessionInput:
+    session_id: UUID
+    client_ids: list[UUID] = strawberry.field(
+        description=(
+            "Every member whose session is still booked (not cancelled, no outcome), each once;"
+            " one left out is refused (every-member), as the meeting would hold its leader's"
+            " time."
+        )
+    )
+    reason: CancellationReason = strawberry.field(
+        description="A program admin gives PROGRAM_CLOSURE only (closure-only)."
+    )
+    note: str = strawberry.field(
+        default="",
+        description=(
+            "Optional, at most 500 characters, kept on each member's cancellation; withheld"
+            " from a reader whose grant shows less than its writer's role does."
         ),
     )
     occurred_at: datetime | None = strawberry.field(
@@ -181,6 +214,15 @@ class TherapyMutation:
         Action.CANCEL_SESSION,
         therapy.cancel_session,
         CancelSessionInput,
+    )
+    cancel_group_session = client_mutation(
+        "Cancel a group session for every member still booked on it, in one transaction: each"
+        " member's session reads cancelled with the reason and its leader's time is free, or"
+        " nothing is recorded. Returns the session id.",
+        Action.CANCEL_SESSION,
+        therapy.cancel_group_session,
+        CancelGroupSessionInput,
+        clients=lambda given: given.client_ids,
     )
     record_attendance = alerting_mutation(
         "Record attended, late-cancelled or no-show per client.",

@@ -83,7 +83,7 @@ class Action(StrEnum):
 _KEEPERS = frozenset({Role.NURSE, Role.PRESCRIBER, Role.PROGRAM_ADMIN})
 _ACCOUNTABLE = frozenset({Role.PRESCRIBER, Role.PROGRAM_ADMIN})
 MAY_SCHEDULE = frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST})
-"""Who books a therapy session, and so cancels one in advance."""
+"""Who books a therapy session, and so cancels one in advance for any reason."""
 MAY_RECORD: dict[Action, frozenset[Role]] = {
     Action.ENROLL_CLIENT: frozenset({Role.PROGRAM_ADMIN, Role.PRESCRIBER, Role.NURSE}),
     # An episode ends and begins again on the program's decision: its medical staff's (a
@@ -129,7 +129,10 @@ MAY_RECORD: dict[Action, frozenset[Role]] = {
     Action.SET_TREATMENT_GOAL: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.RECORD_GOAL_PROGRESS: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.SCHEDULE_SESSION: MAY_SCHEDULE,
-    Action.CANCEL_SESSION: MAY_SCHEDULE,
+    # A program closing (weather, an emergency) is its admin's call: a program admin cancels
+    # with the reason program_closure only (``therapy/commands.py``), any other is the
+    # booking clinicians'.
+    Action.CANCEL_SESSION: MAY_SCHEDULE | {Role.PROGRAM_ADMIN},
     Action.RECORD_ATTENDANCE: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.CORRECT_SESSION_OUTCOME: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.RECORD_SESSION_NOTE: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),

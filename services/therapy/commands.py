@@ -9,11 +9,12 @@ from functools import partial
 from typing import TypeVar
 from uuid import UUID, uuid4
 
-from carecoord.events import Actor, CareEvent, Role
+from carecoord.events import Actor, CareEvent, Kind, Role
 from carecoord.events.bounds import said
 from carecoord.events.therapy import (
     CancellationReason,
     Modality,
+    SessionCancelled,
     SessionFormat,
     SessionScheduled,
     calendar_id,
@@ -22,8 +23,10 @@ from carecoord.services.alerts.raising import with_alerts
 from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.careteam.team import CareTeam
-from carecoord.services.kernel.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.concealed import refuse_unseen
+from carecoord.services.kernel.errors import Forbidden, InvalidInput, RuleViolation
 from carecoord.services.kernel.platform_ids import SYSTEM
+from carecoord.services.kernel.policy import writer_sees
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.therapy.calendar import Calendar, Led
@@ -188,6 +191,50 @@ def booked_before_calendars(members: Sequence[SessionScheduled]) -> Command[bool
 
 REASON_OF_DISCHARGE = "reason-of-discharge"
 """A cancellation by hand naming the discharge's reason, which only a discharge records."""
+CLOSURE_ONLY = "closure-only"
+"""A program admin's cancellation for another reason than the program's closure."""
+
+
+def _cancellable_for(stamp: Stamp, reason: CancellationReason) -> None:
+    """Refuse the reason ``client_discharged``, the discharge's own (``care/discharge.py``):
+    given by hand, it read as a discharge of a client in treatment. Refuse a program admin
+    any reason but ``program_closure``: a program closing (weather, an emergency) is their
+    call, a client's request or a clinician's absence the booking clinicians'."""
+    if reason is CancellationReason.CLIENT_DISCHARGED:
+        raise InvalidInput(
+            "reason",
+            REASON_OF_DISCHARGE,
+            "client_discharged is recorded by the discharge itself; give the reason the"
+            " session is cancelled for",
+        )
+    if stamp.actor.role is Role.PROGRAM_ADMIN and reason is not CancellationReason.PROGRAM_CLOSURE:
+        raise Forbidden(
+            "reason",
+            CLOSURE_ONLY,
+            "a program admin cancels a session for the program's closure (program_closure);"
+            " for another reason, its prescriber, nurse or therapist cancels it",
+        )
+
+
+def _cancelled(
+    uow: UnitOfWork,
+    stamp: Stamp,
+    client_id: UUID,
+    session_id: UUID,
+    said_of: tuple[CancellationReason, str, datetime | None],
+) -> tuple[TherapyRecord, SessionCancelled]:
+    """The client's record and its cancellation of the session, validated, not yet recorded
+    (``said_of``: the reason, note and time given). A caller who reads no therapy entries
+    (a program admin) is refused a session they could not cancel as an unknown one: that it
+    is cancelled, has an outcome or began would tell them of it (``concealed.py``)."""
+    reason, note, occurred_at = said_of
+    record, enrolled_at = _record(uow, client_id)
+    try:
+        event = record.cancel(stamp, session_id, reason, note, occurred_at, enrolled_at=enrolled_at)
+    except RuleViolation:
+        refuse_unseen(stamp.actor, Kind.THERAPY, record.unknown(session_id))
+        raise
+    return record, event
 
 
 def cancel_session(
@@ -200,25 +247,69 @@ def cancel_session(
     occurred_at: datetime | None = None,
 ) -> Command[UUID]:
     """Cancel the client's session before it begins: their time is free, and its leader's
-    once every member's is (``_holds``); no outcome, so no alert rule reads it. The reason
-    ``client_discharged`` is the discharge's own (``care/discharge.py``): given by hand, it
-    read as a discharge of a client in treatment."""
+    once every member's is (``_holds``); no outcome, so no alert rule reads it."""
+    _cancellable_for(stamp, reason)
 
     def run(uow: UnitOfWork) -> UUID:
-        if reason is CancellationReason.CLIENT_DISCHARGED:
-            raise InvalidInput(
-                "reason",
-                REASON_OF_DISCHARGE,
-                "client_discharged is recorded by the discharge itself; give the reason the"
-                " session is cancelled for",
-            )
-        record, enrolled_at = _record(uow, client_id)
-        record.record(
-            record.cancel(stamp, session_id, reason, note, occurred_at, enrolled_at=enrolled_at)
-        )
+        record, event = _cancelled(uow, stamp, client_id, session_id, (reason, note, occurred_at))
+        record.record(event)
         return session_id
 
     return run
+
+
+def cancel_group_session(
+    stamp: Stamp,
+    *,
+    session_id: UUID,
+    client_ids: Sequence[UUID],
+    reason: CancellationReason,
+    note: str = "",
+    occurred_at: datetime | None = None,
+) -> Command[UUID]:
+    """Cancel a group session, one meeting, for every member still booked on it (``client_ids``
+    names each), in one transaction: every member's session reads cancelled with the reason,
+    and its leader's time is free; or none does."""
+    _distinct(client_ids, "clientIds")
+    _cancellable_for(stamp, reason)
+    told = (reason, note, occurred_at)
+
+    def run(uow: UnitOfWork) -> UUID:
+        decided = [_cancelled(uow, stamp, c, session_id, told) for c in client_ids]
+        _every_member(uow, stamp, session_id, decided[0][0], client_ids)
+        for record, event in decided:
+            record.record(event)
+        return session_id
+
+    return run
+
+
+def _every_member(
+    uow: UnitOfWork,
+    stamp: Stamp,
+    session_id: UUID,
+    record: TherapyRecord,
+    client_ids: Sequence[UUID],
+) -> None:
+    """Refuse a group's cancellation that leaves a member booked on it (its leader's
+    calendar lists them): the meeting would still hold its leader's time. A caller who
+    reads no therapy entries is not told who else the session is booked for."""
+    leader = record.session(session_id).clinician_id
+    led = uow.get(Calendar, calendar_id(leader)).sessions.get(session_id)
+    members = () if led is None else led.client_ids
+    left = [
+        str(member)
+        for member in members
+        if member not in client_ids and uow.get(TherapyRecord, member).session(session_id).open
+    ]
+    if left:
+        whom = ", ".join(left) if Kind.THERAPY in writer_sees(stamp.actor.role) else "others"
+        raise RuleViolation(
+            "clientIds",
+            "every-member",
+            f"session {session_id} is booked for {whom} too; name every member still booked"
+            " to cancel the meeting, or cancel one member's session with cancelSession",
+        )
 
 
 def _holds(uow: UnitOfWork, session_id: UUID, led: Led) -> bool:

@@ -90,6 +90,8 @@ class Session:
     scheduled_for: datetime
     booked_at: datetime
     planned_minutes: int
+    clinician_id: str
+    """Who leads it: their calendar holds every member of a group (``calendar.py``)."""
     outcome: Outcome = Outcome.SCHEDULED
     outcome_event_id: UUID | None = None
     """The event that recorded the outcome (the latest correction's, once corrected)."""
@@ -182,6 +184,7 @@ class TherapyRecord(Aggregate, context="therapy"):
                 event.scheduled_for,
                 event.occurred_at,
                 event.planned_minutes,
+                event.clinician_id,
             )
         elif isinstance(event, SessionCancelled):
             self.sessions[event.session_id].cancelled = True
@@ -452,12 +455,15 @@ class TherapyRecord(Aggregate, context="therapy"):
     def session(self, session_id: UUID) -> Session:
         found = self.sessions.get(session_id)
         if found is None:
-            raise NotFound(
-                "sessionId",
-                "unknown-session",
-                f"client {self.client_id} has no session {session_id}",
-            )
+            raise self.unknown(session_id)
         return found
+
+    def unknown(self, session_id: UUID) -> NotFound:
+        """The refusal of a session id the client has none of (``concealed.py``: also of
+        one the caller may not read of)."""
+        return NotFound(
+            "sessionId", "unknown-session", f"client {self.client_id} has no session {session_id}"
+        )
 
 
 def _without_outcome(session_id: UUID, session: Session, client_id: UUID, then: str) -> None:
