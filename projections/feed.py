@@ -16,7 +16,8 @@ the event that still fails is set aside for the model it broke
 any other failure (a lost connection, a restart) is retried from the recorded positions.
 A batch's log lines carry its events' correlation ids; with tracing on, it is a span.
 As it starts, the models whose live generation another version built are rebuilt beside it
-(``versions.py``).
+(``versions.py``); once it has caught up on a backlog, the models it grew are ANALYZEd
+beside it (``statistics.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import psycopg
 
 from carecoord.projections import versions
 from carecoord.projections.projector import Projector
+from carecoord.projections.statistics import CatchUpGrowth
 from carecoord.services.infrastructure import correlation
 from carecoord.services.infrastructure.catching_up import CatchingUp
 from carecoord.services.infrastructure.crash_points import crash_point
@@ -71,6 +73,7 @@ async def follow(
     async def feed() -> None:
         after = min((await projector.positions()).values(), default=0)
         behind = CatchingUp(projector.name, head)
+        growth = CatchUpGrowth(projector.pool, projector.models)
         await behind.start(after)
         while True:
             page = await next_page(store, wake, after, settings.projection_batch_size)
@@ -86,7 +89,11 @@ async def follow(
             after = page.last
             liveness.progressed(projector.name)
             read = len(page.events) + len(page.unreadable)
-            await behind.moved(after, read, full=read >= settings.projection_batch_size)
+            full = read >= settings.projection_batch_size
+            await behind.moved(after, read, full=full)
+            analyze = growth.page(page.events, full=full)
+            if analyze is not None:  # beside the feed: the next page waits for none of it
+                beside.create_task(analyze)
 
     async with asyncio.TaskGroup() as beside:
         # The models an earlier release derived are rebuilt beside the live feed, which
