@@ -31,7 +31,7 @@ from carecoord.services.gate.grants import (
     DECIDED_FROM,
     OWN_VIEW_RECORDS,
     access_records,
-    grant_for,
+    grants_for,
     on_care_team,
     programs_of,
 )
@@ -174,22 +174,10 @@ class AccessGate:
             raise
         if not settled:
             await self._settle_reads(reader, frozenset({client_id}))
-        progress, kept = self.platform.progress, self.platform.grants
-        today = self.platform.medication.day_of(datetime.now(UTC))
-        # Kept for the program's day too: a blind taper lifts when its last day is over,
-        # and no access view changes then.
-        versions = (*(progress.version(name) for name in ACCESS_MODELS), today.toordinal())
-        grant = kept.get(reader, client_id, versions)
-        if grant is not None:
-            return grant
-        try:
-            async with self.platform.reads.connection() as conn:
-                grant = await grant_for(conn, reader, client_id, today)
-        except Forbidden as refusal:
-            await self._log(reader, client_id, operation, refusal=refusal)
-            raise
-        kept.keep(reader, client_id, versions, grant)
-        return grant
+        decided = (await self._decided([client_id], operation))[client_id]
+        if isinstance(decided, Forbidden):
+            raise decided
+        return decided
 
     async def readable_after(self, client_id: UUID, *, operation: str, changed: int) -> Grant:
         """``readable`` once the access views have ``changed``: the client's newest access
@@ -220,16 +208,47 @@ class AccessGate:
         return {c: g for c, g in granted.items() if g.basis is Basis.CARE_TEAM}
 
     async def _settled_grants(self, clients: list[UUID], operation: str) -> dict[UUID, Grant]:
-        """``readable`` for each of ``clients``, whose newest access changes the views have."""
+        """``readable`` for each of ``clients``, whose newest access changes the views have:
+        those outside a program admin's program refused and logged as ``readable`` does."""
+        if not clients:
+            return {}
+        if self.reader().role not in PROGRAM_WIDE:
+            self.platform.progress.require_current(*DECIDED_FROM)
+        inside = await self.in_managed_program(frozenset(clients))
+        for client_id in clients:
+            if client_id not in inside:
+                await self._log(
+                    self.reader(), client_id, operation, refusal=self._outside(client_id)
+                )
+        decided = await self._decided([c for c in clients if c in inside], operation)
+        return {c: g for c, g in decided.items() if not isinstance(g, Forbidden)}
 
-        async def one(client_id: UUID) -> Grant | None:
-            try:
-                return await self.readable(client_id, operation=operation, settled=True)
-            except Forbidden:
-                return None
-
-        decided = await asyncio.gather(*(one(c) for c in clients))
-        return {c: g for c, g in zip(clients, decided, strict=True) if g is not None}
+    async def _decided(self, clients: list[UUID], operation: str) -> dict[UUID, Grant | Forbidden]:
+        """The grant of each of ``clients`` (at once, whose newest access changes the views
+        have), or its refusal, logged: one kept since the access views last changed, and the
+        others' in one statement (one each, a caseload's thousand clients took a thousand)."""
+        reader = self.reader()
+        progress, kept = self.platform.progress, self.platform.grants
+        today = self.platform.medication.day_of(datetime.now(UTC))
+        # Kept for the program's day too: a blind taper lifts when its last day is over,
+        # and no access view changes then.
+        versions = (*(progress.version(name) for name in ACCESS_MODELS), today.toordinal())
+        decided: dict[UUID, Grant | Forbidden] = {}
+        for client_id in clients:
+            grant = kept.get(reader, client_id, versions)
+            if grant is not None:
+                decided[client_id] = grant
+        unknown = [c for c in dict.fromkeys(clients) if c not in decided]
+        if unknown:
+            async with self.platform.reads.connection() as conn:
+                decided.update(await grants_for(conn, reader, unknown, today))
+        for client_id in unknown:
+            found = decided[client_id]
+            if isinstance(found, Forbidden):
+                await self._log(reader, client_id, operation, refusal=found)
+            else:
+                kept.keep(reader, client_id, versions, found)
+        return decided
 
     async def record_read(
         self, client_id: UUID, grant: Grant, *, operation: str, kinds: Iterable[str], count: int
@@ -276,11 +295,15 @@ class AccessGate:
 
     async def _within_program(self, clients: frozenset[UUID]) -> None:
         for client_id in sorted(clients - await self.in_managed_program(clients)):
-            raise Forbidden(
-                "clientId",
-                "admin-program",
-                f"you manage program {self.program!r}; client {client_id} is not in it",
-            )
+            raise self._outside(client_id)
+
+    def _outside(self, client_id: UUID) -> Forbidden:
+        """The refusal of a client outside the program a program admin's token names."""
+        return Forbidden(
+            "clientId",
+            "admin-program",
+            f"you manage program {self.program!r}; client {client_id} is not in it",
+        )
 
     async def _on_care_team(self, actor: Actor, clients: frozenset[UUID]) -> frozenset[UUID]:
         """Membership from the care-team read model (or what it confirmed since its last

@@ -28,6 +28,7 @@ from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.infrastructure.autocommit import autocommitted
 from carecoord.services.infrastructure.coalesced import Coalesced
 from carecoord.services.kernel.aggregate import aggregate_id
+from carecoord.services.kernel.errors import Forbidden
 from carecoord.services.kernel.policy import (
     PROGRAM_WIDE,
     ActiveConsent,
@@ -99,30 +100,31 @@ def access_change_probe(pool: AsyncConnectionPool, events_table: str) -> Coalesc
     return Coalesced(probe)
 
 
-_STANDING = sql.SQL(
-    """SELECT
-    EXISTS (SELECT 1 FROM {care_team} WHERE client_id = %(client)s AND member_id = %(member)s
+_STANDINGS = sql.SQL(
+    """SELECT c.client_id,
+    EXISTS (SELECT 1 FROM {care_team} WHERE client_id = c.client_id AND member_id = %(member)s
             AND role = %(role)s AND started_at <= now()
             AND (ended_at IS NULL OR ended_at > now())) AS on_care_team,
     (SELECT CASE WHEN bool_or(ended_at IS NULL) THEN NULL ELSE max(ended_at) END
-          FROM {care_team} WHERE client_id = %(client)s AND member_id = %(member)s
+          FROM {care_team} WHERE client_id = c.client_id AND member_id = %(member)s
           AND role = %(role)s AND started_at <= now()
           AND (ended_at IS NULL OR ended_at > now())) AS team_ends_at,
-    (SELECT facts->>'program' FROM {timeline} WHERE client_id = %(client)s
+    (SELECT facts->>'program' FROM {timeline} WHERE client_id = c.client_id
             AND type = 'care.ClientEnrolled' LIMIT 1) AS program,
     ARRAY(SELECT json_build_object('id', consent_id, 'kinds', data_kinds,
                                    'expires_at', expires_at)
-          FROM {consents} WHERE client_id = %(client)s AND %(member)s = ANY(member_ids)
+          FROM {consents} WHERE client_id = c.client_id AND %(member)s = ANY(member_ids)
           AND recorded_by <> %(member)s
           AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
           AND (ended_at IS NULL OR ended_at > now())
           ORDER BY position) AS consents,
     (SELECT json_build_object('id', access_id, 'expires_at', expires_at)
-          FROM {break_glass} WHERE client_id = %(client)s AND member_id = %(member)s
+          FROM {break_glass} WHERE client_id = c.client_id AND member_id = %(member)s
           AND role = %(role)s AND expires_at > now()
           ORDER BY expires_at DESC LIMIT 1) AS emergency,
-    ARRAY(SELECT DISTINCT restriction FROM {restrictions} WHERE client_id = %(client)s
-          AND (until IS NULL OR until >= %(today)s)) AS restrictions"""
+    ARRAY(SELECT DISTINCT restriction FROM {restrictions} WHERE client_id = c.client_id
+          AND (until IS NULL OR until >= %(today)s)) AS restrictions
+    FROM unnest(%(clients)s::uuid[]) AS c(client_id)"""
 ).format(
     care_team=sql.Identifier(careteam.NAME),
     timeline=sql.Identifier(timeline.NAME),
@@ -130,35 +132,57 @@ _STANDING = sql.SQL(
     break_glass=sql.Identifier(break_glass.NAME),
     restrictions=sql.Identifier(restrictions.NAME),
 )
+"""Each client's standing, every client's read in the one statement (one snapshot, so each
+is decided on the views as they stood together): a caseload's thousand clients took a
+thousand statements and round trips."""
 
 
-async def standing(conn: AsyncConnection, reader: Actor, client_id: UUID, today: date) -> Standing:
+async def standings(
+    conn: AsyncConnection, reader: Actor, client_ids: Sequence[UUID], today: date
+) -> dict[UUID, Standing]:
     """``today``: the program's dosing day, which a blind taper's end date is a day of (the
     database's own date differs from it for hours each day outside UTC)."""
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(
-        _STANDING,
-        {"client": client_id, "member": reader.id, "role": reader.role.value, "today": today},
+        _STANDINGS,
+        {
+            "clients": list(client_ids),
+            "member": reader.id,
+            "role": reader.role.value,
+            "today": today,
+        },
     )
-    found = await cur.fetchone()
-    assert found is not None
-    return Standing(
-        on_care_team=found["on_care_team"],
-        team_ends_at=found["team_ends_at"],
-        is_self=reader.role is Role.CLIENT and reader.id == str(client_id),
-        consents=tuple(_consent(c) for c in found["consents"]),
-        emergency=_emergency(found["emergency"]),
-        program=program_policy(found["program"]),
-        restrictions=frozenset(Restriction(r) for r in found["restrictions"]),
-    )
+    return {
+        found["client_id"]: Standing(
+            on_care_team=found["on_care_team"],
+            team_ends_at=found["team_ends_at"],
+            is_self=reader.role is Role.CLIENT and reader.id == str(found["client_id"]),
+            consents=tuple(_consent(c) for c in found["consents"]),
+            emergency=_emergency(found["emergency"]),
+            program=program_policy(found["program"]),
+            restrictions=frozenset(Restriction(r) for r in found["restrictions"]),
+        )
+        for found in await cur.fetchall()
+    }
 
 
-async def grant_for(conn: AsyncConnection, reader: Actor, client_id: UUID, today: date) -> Grant:
-    """What ``reader`` may see of ``client_id`` now (``today`` the program's dosing day);
-    Forbidden says what would allow it."""
+async def grants_for(
+    conn: AsyncConnection, reader: Actor, client_ids: Sequence[UUID], today: date
+) -> dict[UUID, Grant | Forbidden]:
+    """What ``reader`` may see of each of ``client_ids`` now (``today`` the program's dosing
+    day), or the refusal saying what would allow it; one statement however many clients,
+    none for a program-wide role."""
     if reader.role in PROGRAM_WIDE:
-        return decide(reader.role, Standing())
-    return decide(reader.role, await standing(conn, reader, client_id, today))
+        return dict.fromkeys(client_ids, _decided(reader.role, Standing()))
+    found = await standings(conn, reader, client_ids, today)
+    return {c: _decided(reader.role, found[c]) for c in client_ids}
+
+
+def _decided(role: Role, standing: Standing) -> Grant | Forbidden:
+    try:
+        return decide(role, standing)
+    except Forbidden as refusal:
+        return refusal
 
 
 _ON_TEAM = sql.SQL(

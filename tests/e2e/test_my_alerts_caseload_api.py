@@ -17,6 +17,8 @@ from test_access import ACCESS_LOG, CONSENT, END, REVOKE
 from test_foundation import ENROLL
 
 from carecoord.events import Role
+from carecoord.services.gate import gate
+from carecoord.services.gate.grants import grants_for
 from support import Api, mutation
 
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
@@ -191,11 +193,19 @@ async def test_a_page_decides_its_own_clients_alone(
     for n in range(4):
         _, _, position = await alerted(api, f"Counted {n}.")
 
+    decided: list[list[Any]] = []
+
+    async def counted(conn: Any, reader: Any, clients: list[Any], today: Any) -> Any:
+        decided.append(list(clients))
+        return await grants_for(conn, reader, clients, today)
+
+    monkeypatch.setattr(gate, "grants_for", counted)
     with statements(monkeypatch) as seen:
         found = await api.ok(PAGE, {"at": position, "first": 1}, role=Role.NURSE, user=NURSE)
 
     assert len(found["myAlerts"]["alerts"]) == 1
-    # One statement reads the page and the alert after it; two grants decided, the page's
-    # client's and that alert's (is it shown, so that more follow?), not the four clients'.
+    # One statement reads the page and the alert after it; one decides two grants, the
+    # page's client's and that alert's (is it shown, so that more follow?), not the four.
     assert len([s for s in seen if "CROSS JOIN LATERAL" in s]) == 1
-    assert len([s for s in seen if "on_care_team" in s]) == 2
+    assert len([s for s in seen if "on_care_team" in s]) == 1
+    assert [len(clients) for clients in decided] == [2]

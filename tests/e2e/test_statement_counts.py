@@ -1,7 +1,8 @@
 """No N+1: the statements a list query sends do not grow with the number of items it returns.
 
 What does grow with a caseload is the access check itself: one grant decision per client
-(and the group-committed access-log entries), as for every read of a client's record.
+(and the group-committed access-log entries), as for every read of a client's record, the
+clients' standings read in one statement.
 """
 
 from __future__ import annotations
@@ -122,3 +123,20 @@ async def test_the_caseload_reads_its_data_in_one_statement_for_any_size(
         # At most one grant decision per client, as for any read; fewer where a grant decided
         # earlier still holds (services/infrastructure/remembered.py).
         assert len(grants) <= size
+
+
+async def test_a_cold_caseload_decides_its_clients_in_one_statement(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read for the first time (no grant kept), a caseload's clients are decided together:
+    one statement each took a thousand for a program-wide team, each a round trip."""
+    position = 0
+    for n in range(6):
+        client_id = await enroll(api, f"Cold {n}")
+        position = await api.join_care_team(client_id, Role.NURSE, "nurse-cold")
+
+    with statements(monkeypatch) as seen:
+        found = await api.ok(CASELOAD, {"p": position}, role=Role.NURSE, user="nurse-cold")
+
+    assert len(found["myCaseload"]["clients"]) == 6
+    assert len([s for s in seen if "on_care_team" in s]) == 1
