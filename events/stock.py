@@ -27,6 +27,7 @@ from carecoord.events.medication import Severity
 
 _SITES = uuid5(NAMESPACE_URL, "https://carecoord.dev/sites")
 _SITE_NAMES = uuid5(NAMESPACE_URL, "https://carecoord.dev/site-names")
+_DRAWS = uuid5(NAMESPACE_URL, "https://carecoord.dev/lot-draws")
 
 Quantity = Annotated[Decimal, Field(gt=0, le=10_000_000, decimal_places=3)]
 """An amount that moves (received, wasted, transferred): positive, at most 10 kg of substance."""
@@ -50,6 +51,12 @@ def stock_id(site: str) -> UUID:
 def name_key(site: str) -> str:
     """What a site's name reads as: case folded, its whitespace one space."""
     return " ".join(site.casefold().split())
+
+
+def draws_id(site: str, lot: str) -> UUID:
+    """The id of the record of what doses drew from ``lot`` (as the site first recorded it)
+    at ``site``, where the envelope names a client."""
+    return uuid5(_DRAWS, f"{site}\n{lot}")
 
 
 def site_name_id(site: str) -> UUID:
@@ -162,6 +169,32 @@ class StockTransferredIn(_Transfer):
     """The receiving site's order form the transfer names, as its transfer out says (None:
     recorded before this side carried it)."""
     order_form_number: str = Field(default="", pattern=r"^[A-Za-z0-9-]{0,40}$")
+
+
+Draw = Annotated[Decimal, Field(ge=-10_000_000, le=10_000_000, decimal_places=3)]
+"""What a dispensing drew from a lot: negative when it is given back."""
+
+
+class StockDrawn(_LotEvent):
+    """A dose, a replacement or a take-home's bottles drawn from a lot the site holds, on the
+    lot's record of draws at the site beside the client's dispensing and in its
+    transaction: two draws from the lot at once write the one record, so the second is
+    decided again on the first, and a lot is not drawn below what it holds. Given back
+    (``quantity`` negative) when the dose or take-home is marked entered in error.
+    ``dispensed_id`` is the dose's or the take-home's id; the client's record says whom it
+    went to, this record never does."""
+
+    about: ClassVar[str] = "The lot's draws id (a UUID: draws_id(site, lot) in events/stock.py)"
+    summary_template: ClassVar[str] = "Drew {quantity} {unit} {medication} lot {lot}"
+
+    dispensed_id: UUID
+    quantity: Draw
+
+    @model_validator(mode="after")
+    def _site_is_the_record(self) -> Self:
+        if self.client_id != draws_id(self.site, self.lot):
+            raise ValueError(f"client_id must be the draws id of lot {self.lot!r} at {self.site!r}")
+        return self
 
 
 class CountOccasion(StrEnum):
@@ -357,6 +390,7 @@ STOCK_EVENTS: tuple[type[CareEvent], ...] = (
     StockWasted,
     StockTransferredOut,
     StockTransferredIn,
+    StockDrawn,
     StockCounted,
     StockEntryWitnessed,
     StockDiscrepancyFound,

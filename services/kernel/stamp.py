@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
@@ -42,6 +42,14 @@ class Stamp:
     def day(self, moment: datetime | None = None) -> date:
         """The program's day of ``moment``, or of now."""
         return program_day(moment or self.clock(), self.zone)
+
+    def also_for(self, *records: UUID) -> Stamp:
+        """This stamp, signing events about ``records`` too: records a command writes as
+        part of what the gate admitted for its clients, never named by the request (a dose's
+        draw on the record of draws of the lot it was poured from)."""
+        if self.clients is None:
+            return self
+        return replace(self, clients=self.clients | frozenset(records))
 
     def event(self, cls: type[E], client_id: UUID, occurred_at: datetime | None, **facts: Any) -> E:
         """Build an event, turning a validation failure into an error that names the field."""

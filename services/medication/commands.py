@@ -10,9 +10,10 @@ the future beyond the clock tolerance, not before the client's enrolment.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import TypeVar
 from uuid import UUID, uuid4
 
@@ -21,7 +22,7 @@ from pydantic import ValidationError
 from carecoord.events import Kind
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.events.medication import HardStopRefused, InteractionFound
-from carecoord.events.stock import stock_id
+from carecoord.events.stock import draws_id, stock_id
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.record import CheckInRecord
 from carecoord.services.consent.record import ConsentRecord
@@ -54,6 +55,7 @@ from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
 from carecoord.services.medication.statements import Statement
 from carecoord.services.stock import draws
+from carecoord.services.stock.lot_draws import LotDraws
 from carecoord.services.stock.record import SiteStock
 
 T = TypeVar("T")
@@ -115,6 +117,11 @@ class Poured:
     dosage_form: str
     lots: tuple[tuple[str, str], ...]
     when: tuple[str, datetime | None]
+    dispensed_id: UUID
+    """The dose's or the take-home's id, which its draws on the lots' records name."""
+    amount: Decimal | None = None
+    """What a dose or replacement poured; None: each bottle the order's dose for its slot on
+    its day (a take-home)."""
     for_days: Callable[[Order, date], Sequence[date]] | None = None
 
 
@@ -152,6 +159,8 @@ def from_stock(
         at = dispensed_at(stamp, client, *poured.when) or stamp.clock()
         client.require_in_treatment("clientId", at)
         named: Mapping[str, str] = {}
+        drawing: list[tuple[str, str, Decimal]] = []
+        stock = None
         if any(lot for _, lot in poured.lots):
             order = record.order(poured.order_id)
             drug = rules.formulary.lookup(order.medication)
@@ -164,6 +173,10 @@ def from_stock(
                 if lot
             ]
             named = draws.poured_from(stock, drug.code, poured.dosage_form, lots)
+            drawing = [
+                (field, lot, poured.amount or order.per_slot(for_day))
+                for field, lot, for_day in lots
+            ]
         day = rules.day_of(at)
         today = day == rules.day_of(stamp.clock())
         held = (
@@ -179,6 +192,9 @@ def from_stock(
             else None
         )
         decided = decide(record, client, Drawn(at, named))
+        if stock is not None:  # after ``decide``: the dispensing's own refusals come first
+            records, signing = _lot_records(uow, stamp, stock, named.values())
+            draws.draw(stock, records, signing, rules, poured.dispensed_id, at, drawing)
         if held is not None:  # after ``decide``: its own refusals come first
             raise held
         if today:
@@ -415,8 +431,9 @@ def administer_dose(
         return dose_id
 
     poured = Poured(
-        dose.order_id, dose.dosage_form, (("lot", dose.lot),), ("givenAt", dose.given_at)
-    )
+        dose.order_id, dose.dosage_form, (("lot", dose.lot),), ("givenAt", dose.given_at),
+        dose_id, dose.amount,
+    )  # fmt: skip
     return from_stock(stamp, client_id, poured, decide, rules)
 
 
@@ -436,7 +453,7 @@ def replace_dose(
 
     poured = Poured(
         replacement.order_id, replacement.dosage_form, (("lot", replacement.lot),),
-        ("givenAt", replacement.given_at),
+        ("givenAt", replacement.given_at), dose_id, replacement.amount,
     )  # fmt: skip
     return from_stock(stamp, client_id, poured, decide, rules)
 
@@ -446,11 +463,12 @@ def mark_dose_entered_in_error(
 ) -> Command[UUID]:
     """A dose charted in error is corrected by a new event, never by editing the dose."""
 
-    def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
+    def decide(record: MedicationRecord) -> tuple[str, Sequence[str]]:
         dispensing.enter_in_error(record, stamp, rules, in_error)
-        return in_error.dose_id
+        charted = record.dose_order(in_error.dose_id).charted[in_error.dose_id]
+        return charted.site, (charted.lot,)
 
-    return on_record(client_id, decide)
+    return _given_back(stamp, client_id, rules, in_error.dose_id, decide)
 
 
 def mark_take_home_entered_in_error(
@@ -462,11 +480,43 @@ def mark_take_home_entered_in_error(
 ) -> Command[UUID]:
     """A take-home charted in error is corrected by a new event, never by editing it."""
 
-    def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
+    def decide(record: MedicationRecord) -> tuple[str, Sequence[str]]:
         dispensing.enter_take_home_in_error(record, stamp, rules, in_error)
-        return in_error.dispense_id
+        handed = record.take_home_order(in_error.dispense_id).handed_over[in_error.dispense_id]
+        return handed.site, [bottle.lot for bottle in handed.bottles]
 
-    return on_record(client_id, decide)
+    return _given_back(stamp, client_id, rules, in_error.dispense_id, decide)
+
+
+def _given_back(
+    stamp: Stamp,
+    client_id: UUID,
+    rules: MedicationRules,
+    dispensed_id: UUID,
+    correct: Callable[[MedicationRecord], tuple[str, Sequence[str]]],
+) -> Command[UUID]:
+    """A dispensing marked entered in error (``correct`` records the mark and answers the
+    site it was dispensed at and the lots it named), and what it drew on them given back."""
+
+    def run(uow: UnitOfWork) -> UUID:
+        uow.get(ClientRecord, client_id).require_enrolled()
+        site, lots = correct(uow.get(MedicationRecord, client_id))
+        stock = uow.get(SiteStock, stock_id(site))
+        records, signing = _lot_records(uow, stamp, stock, lots)
+        draws.give_back(stock, records, signing, rules, dispensed_id, lots)
+        return dispensed_id
+
+    return named_for(run, correct)
+
+
+def _lot_records(
+    uow: UnitOfWork, stamp: Stamp, stock: SiteStock, lots: Iterable[str]
+) -> tuple[Callable[[str], LotDraws], Stamp]:
+    """The records of the draws on ``lots`` at ``stock``'s site, by the lot's name there, and
+    ``stamp`` signing on them too: they are written as part of the client's dispensing the
+    gate admitted, never named by the request."""
+    ids = {stock.named(lot): draws_id(stock.site, stock.named(lot)) for lot in lots if lot}
+    return lambda name: uow.get(LotDraws, ids[name]), stamp.also_for(*ids.values())
 
 
 def record_dose_not_given(
@@ -519,7 +569,9 @@ def dispense_take_home(
 
     lots = tuple((f"bottles.{n}.lot", b.lot) for n, b in enumerate(take_home.bottles))
     when = ("handedOverAt", take_home.handed_over_at)
-    poured = Poured(take_home.order_id, take_home.dosage_form, lots, when, bottle_days)
+    poured = Poured(
+        take_home.order_id, take_home.dosage_form, lots, when, dispense_id, for_days=bottle_days
+    )
     return from_stock(stamp, client_id, poured, decide, rules)
 
 

@@ -17,17 +17,28 @@ past that date. A lot the site has no receipt of yet has no expiry here to go by
 named in other letters than the site's (``lot-7`` for its LOT-7) is that lot, and is drawn as
 the site first recorded it: the stock ledger showed ``lot-7`` as a lot of its own, short by
 every dose drawn on it, with LOT-7 over by as much.
+
+A draw from a lot the site holds is recorded on the lot's record of draws (``draw``), and is
+refused beyond what the lot holds (``on-hand``, as waste and transfers are): a lot
+cannot physically give more than it holds, so a dose past it means the record or the lot
+named is wrong, a controlled-substance discrepancy the nurse clears (the right lot, a
+receipt entered late) before the dose is charted, not one found at the next count.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from datetime import date
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
 
-from carecoord.events.stock import LOT_MAX, LOT_PATTERN
+from carecoord.events.stock import LOT_MAX, LOT_PATTERN, StockDrawn
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
-from carecoord.services.stock.record import SiteStock
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.medication.rules import MedicationRules
+from carecoord.services.stock.lot_draws import LotDraws
+from carecoord.services.stock.record import Lot, SiteStock
 
 EXPIRY_SOURCE = (
     "21 CFR 211.137(a): an expiration date assures the product meets its standards of"
@@ -75,3 +86,77 @@ def poured_from(
             )
         named[name] = stock.named(name)
     return named
+
+
+def draw(
+    stock: SiteStock,
+    records: Callable[[str], LotDraws],
+    stamp: Stamp,
+    rules: MedicationRules,
+    dispensed_id: UUID,
+    at: datetime,
+    poured: Iterable[tuple[str, str, Decimal]],
+) -> None:
+    """Each (field, lot, amount) poured at ``at`` from a lot the site holds, recorded on the
+    lot's record of draws (``records`` gives it by the lot's name), a lot once with all it
+    gave (a take-home's bottles): refused naming the first field that names a lot holding
+    less, then and ever since, than is drawn from it. A lot the site had no receipt (or
+    transfer in) of by ``at`` is drawn on unrecorded, as one it has none of is (above)."""
+    fields: dict[str, str] = {}
+    amounts: dict[str, Decimal] = {}
+    for field, name, amount in poured:
+        lot = stock.held(name)
+        if lot is not None and lot.came_in_by(at):
+            fields.setdefault(lot.lot, field)
+            amounts[lot.lot] = amounts.get(lot.lot, Decimal(0)) + amount
+    for name, amount in amounts.items():
+        lot, record = stock.lots[name], records(name)
+        spare = lot.spare(at, record.drawn)
+        if amount > spare:
+            raise RuleViolation(
+                fields[name],
+                "on-hand",
+                f"lot {name} holds {max(spare, Decimal(0))} {lot.unit} by the site's record, not"
+                f" the {amount} {lot.unit} drawn from it: name the lot it was poured from, or"
+                " record the receipt or transfer that brought it in first; a count finding"
+                " the record wrong is a discrepancy to investigate",
+            )
+        _drawn(record, stock, stamp, rules, dispensed_id, at, lot, amount)
+
+
+def give_back(
+    stock: SiteStock,
+    records: Callable[[str], LotDraws],
+    stamp: Stamp,
+    rules: MedicationRules,
+    dispensed_id: UUID,
+    lots: Iterable[str],
+) -> None:
+    """A dose or take-home marked entered in error gives back to each of its ``lots`` what
+    it drew there, from the time it was drawn (nothing, if it was dispensed before draws
+    were recorded, or was given back already)."""
+    for name in dict.fromkeys(stock.named(lot) for lot in lots if stock.held(lot)):
+        record = records(name)
+        taken = record.by.get(dispensed_id, [])
+        amount = sum((quantity for _, quantity in taken), Decimal(0))
+        if amount > 0:
+            at = min(when for when, _ in taken)
+            _drawn(record, stock, stamp, rules, dispensed_id, at, stock.lots[name], -amount)
+
+
+def _drawn(
+    record: LotDraws,
+    stock: SiteStock,
+    stamp: Stamp,
+    rules: MedicationRules,
+    dispensed_id: UUID,
+    at: datetime,
+    lot: Lot,
+    quantity: Decimal,
+) -> None:
+    record.record(
+        stamp.event(
+            StockDrawn, record.client_id, at, site=stock.site, day=rules.day_of(at),
+            **lot.facts(), dispensed_id=dispensed_id, quantity=quantity,
+        )
+    )  # fmt: skip

@@ -3,9 +3,10 @@ witnesses, discrepancies and entries marked in error recorded on it.
 
 A site is one record (not one per lot) so that a count sees every lot the site holds and can
 refuse one that leaves a lot out; receipts, counts, waste and transfers are a few a day, so
-one record takes them without contention. Doses are not here: they belong to each client's
-medication record, and a decision that needs them is handed the ``Ledger`` the stock view
-read (the perpetual inventory's dispensed side).
+one record takes them without contention. Doses belong to each client's medication record,
+and a decision that needs them all is handed the ``Ledger`` the stock view read (the
+perpetual inventory's dispensed side). A draw is decided on this record and the lot's
+record of draws (``lot_draws.py``), which each draw writes.
 """
 
 from __future__ import annotations
@@ -94,14 +95,24 @@ class Lot:
 
     def lowest(self, ledger: Ledger) -> Decimal:
         """The least the lot has held from ``ledger.at`` on: what may leave it then without
-        taking it below zero at any later moment (what came in at a moment counted first)."""
+        taking it below zero at any later moment."""
         changes = [(w, v if m in INTO_STOCK else -v) for w, m, v in self.moves if w > ledger.at]
         changes += [(when, -amount) for when, amount in ledger.since.get(self.lot, ())]
-        held = least = self.expected(ledger)
-        for _, change in sorted(changes, key=lambda c: (c[0], c[1] < 0)):
-            held += change
-            least = min(least, held)
-        return least
+        return _least(self.expected(ledger), changes)
+
+    def came_in_by(self, at: datetime) -> bool:
+        """A receipt or transfer brought it in at ``at`` or before."""
+        return any(when <= at and move in INTO_STOCK for when, move, _ in self.moves)
+
+    def spare(self, at: datetime, drawn: Sequence[tuple[datetime, Decimal]]) -> Decimal:
+        """The least the lot has held from ``at`` on by this record and the draws on it
+        recorded (``LotDraws``): what came in, less what left and what they took. Doses from
+        before draws were recorded, or from before the lot's receipt, are the stock view's
+        alone and not counted: a draw is refused only where the records show the lot short."""
+        changes = [(w, v if m in INTO_STOCK else -v) for w, m, v in self.moves]
+        changes += [(when, -amount) for when, amount in drawn]
+        held = sum((change for when, change in changes if when <= at), Decimal(0))
+        return _least(held, [(when, change) for when, change in changes if when > at])
 
     def facts(self) -> dict[str, object]:
         """What every event about this lot repeats for the DEA records."""
@@ -113,6 +124,16 @@ class Lot:
             "unit": self.unit,
             "dea_schedule": self.dea_schedule,
         }
+
+
+def _least(held: Decimal, changes: list[tuple[datetime, Decimal]]) -> Decimal:
+    """The least of ``held`` and each balance after it as ``changes`` follow in time (what
+    came in at a moment counted first)."""
+    least = held
+    for _, change in sorted(changes, key=lambda c: (c[0], c[1] < 0)):
+        held += change
+        least = min(least, held)
+    return least
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,49 @@
+"""Through the API: a dose from a lot holding less than it is refused naming the lot (rule
+``on-hand``) and records nothing; before, it was recorded and the lot read below zero. A dose
+marked entered in error gives its amount back, and the lot may be drawn on again."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from medication_steps import DOSE, DOSING, Clinic, mutation
+from stock_steps import methadone_receipt
+
+from carecoord.events import Role
+from support import Api
+
+pytestmark = pytest.mark.shared_platform
+
+RECEIVE = mutation("ReceiveStockInput", "receiveStock")
+IN_ERROR = mutation("DoseInErrorInput", "markDoseEnteredInError")
+ON_HAND = """query($site: String!, $atLeast: Int) {
+  stockOnHand(site: $site, atLeast: $atLeast) { lots { lot dispensed onHand } } }"""
+
+
+async def test_a_dose_past_what_the_lot_holds_is_refused_and_not_recorded(
+    api: Api, today: date
+) -> None:
+    site = f"Draw OTP {uuid4().hex[:8]}"
+    await api.ok(RECEIVE, {"i": methadone_receipt(site, quantity="100")}, role=Role.NURSE)
+    first, second = [await Clinic.enroll(api, name, program=site) for name in ("Al D.", "Bo D.")]
+    orders = [(await c.methadone("60", today - timedelta(days=1)))["id"] for c in (first, second)]
+    dose: dict[str, Any] = {"amount": "60", "dosageForm": "oral solution"}
+    given = await first.nurse(DOSE, orderId=orders[0], lot="M-1", **dose)
+
+    refused = await second.refused(DOSE, orderId=orders[1], lot="m-1", **dose)
+
+    assert (refused["code"], refused["field"], refused["rule"]) == (
+        "RULE_VIOLATION", "lot", "on-hand",
+    )  # fmt: skip
+    assert "lot M-1 holds 40 mg by the site's record, not the 60 mg" in refused["message"]
+    assert (await second.read(DOSING))["entries"] == []
+    stock = await api.ok(ON_HAND, {"site": site, "atLeast": given["position"]}, role=Role.NURSE)
+    assert [(x["lot"], x["onHand"]) for x in stock["stockOnHand"]["lots"]] == [("M-1", "40")]
+
+    mark = {"doseId": given["id"], "reason": "charted on the wrong client"}
+    await first.nurse(IN_ERROR, **mark)
+    await second.nurse(DOSE, orderId=orders[1], lot="M-1", **dose)
+    assert [e["status"] for e in (await second.read(DOSING))["entries"]] == ["given"]

@@ -1,0 +1,106 @@
+"""A dose or take-home drawn from a lot the site holds is recorded on the site's record and
+refused beyond what the lot holds there: the lot cannot have given it, so the record or the
+lot named is wrong (before, the lot was drawn below zero and the count found it later)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+import pytest
+from stock_story import RULES, SITE, Site
+
+from carecoord.events.stock import StockDrawn, draws_id, stock_id
+from carecoord.services.kernel.aggregate import aggregate_id
+from carecoord.services.kernel.errors import RuleViolation
+from carecoord.services.stock import draws
+from carecoord.services.stock.lot_draws import LotDraws
+from carecoord.services.stock.record import SiteStock
+
+
+class Draws(Site):
+    """The site, and the record of draws on each of its lots."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lots: dict[str, LotDraws] = {}
+
+    def record(self, lot: str) -> LotDraws:
+        return self.lots.setdefault(lot, LotDraws(draws_id(SITE, lot)))
+
+    def stock(self) -> SiteStock:
+        found = self.touched[aggregate_id(SiteStock.context, stock_id(SITE))]
+        assert isinstance(found, SiteStock)
+        return found
+
+    def drawn(self, *poured: tuple[str, str, str]) -> UUID:
+        """Each (field, lot, amount) poured now under one dispensing; its id."""
+        dispensed_id = uuid4()
+        amounts = [(field, lot, Decimal(amount)) for field, lot, amount in poured]
+        draws.draw(self.stock(), self.record, self.stamp(), RULES, dispensed_id, self.now, amounts)
+        return dispensed_id
+
+    def give_back(self, dispensed_id: UUID, *lots: str) -> None:
+        draws.give_back(self.stock(), self.record, self.stamp(), RULES, dispensed_id, lots)
+
+    def quantities(self) -> list[Decimal]:
+        events = [r.event for record in self.lots.values() for r in record.pending]
+        return [e.quantity for e in events if isinstance(e, StockDrawn)]
+
+
+def test_a_draw_past_what_the_lot_holds_is_refused_and_records_nothing() -> None:
+    site = Draws()
+    site.receive("M-100", "100")
+    site.later(hours=1)
+    site.drawn(("lot", "M-100", "60"))
+
+    with pytest.raises(RuleViolation) as refused:
+        site.drawn(("lot", "m-100", "60"))
+
+    assert (refused.value.field, refused.value.rule) == ("lot", "on-hand")
+    assert "lot M-100 holds 40 mg by the site's record, not the 60 mg" in refused.value.message
+    assert site.quantities() == [Decimal(60)]
+    site.drawn(("lot", "M-100", "40"))
+
+
+def test_a_take_homes_bottles_from_one_lot_are_drawn_together() -> None:
+    """Two bottles of 30 from a lot holding 40: the first bottle naming it is named."""
+    site = Draws()
+    site.receive("M-100", "40")
+    with pytest.raises(RuleViolation) as refused:
+        site.drawn(("bottles.0.lot", "M-100", "30"), ("bottles.1.lot", "M-100", "30"))
+    assert (refused.value.field, refused.value.rule) == ("bottles.0.lot", "on-hand")
+    site.drawn(("bottles.0.lot", "M-100", "20"), ("bottles.1.lot", "M-100", "20"))
+    assert site.quantities() == [Decimal(40)]
+
+
+def test_waste_and_a_dose_charted_late_count_where_they_happened() -> None:
+    """A waste dated after a dose charted late leaves the lot what it held then and ever
+    since; a dose given before the lot came in is a lot not yet received: not drawn here."""
+    site = Draws()
+    received_at = site.now
+    site.receive("M-100", "100")
+    site.later(hours=2)
+    site.waste("M-100", "50")
+    site.later(hours=1)
+    before = site.now
+    site.now = received_at + timedelta(hours=1)
+    with pytest.raises(RuleViolation, match="holds 50 mg"):
+        site.drawn(("lot", "M-100", "60"))
+    site.now = received_at - timedelta(hours=1)
+    site.drawn(("lot", "M-100", "60"))
+    site.now = before
+    assert site.quantities() == []
+
+
+def test_a_dispensing_marked_in_error_gives_back_what_it_drew_once() -> None:
+    site = Draws()
+    site.receive("M-100", "100")
+    site.later(hours=1)
+    dose = site.drawn(("lot", "M-100", "60"))
+    site.give_back(dose, "m-100")
+    site.give_back(dose, "M-100")
+
+    assert site.quantities() == [Decimal(60), Decimal(-60)]
+    site.drawn(("lot", "M-100", "100"))
