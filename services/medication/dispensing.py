@@ -1234,9 +1234,9 @@ def _check_after_written(
     order's start day: nothing is given before it is prescribed. An order dated back (its
     start before the day it was written) is in force from its start (``Order.begins``); a
     dose given before a dose change was written that day was given under the order it
-    replaced."""
+    replaced. Charting times are minutes: one in the minute it was written is after it."""
     begins = order.begins(rules.day_of)
-    if begins is not None and given_at < begins:
+    if begins is not None and given_at < begins.replace(second=0, microsecond=0):
         written, given = (t.astimezone(rules.zone) for t in (begins, given_at))
         raise RuleViolation(
             field,
