@@ -573,6 +573,7 @@ def dispense_take_home(
             if eligibility
             else f"none was determined by the hand-over on {today}"
             + ("" if since is None else f" since the readmission on {since}")
+            + ": a prescriber determines it with determineTakeHomeEligibility"
         )
         raise RuleViolation(
             "days",

@@ -318,6 +318,7 @@ def test_take_homes_need_a_first_dose_and_eligibility() -> None:
         story.take_home(order, day(1), day(2), 1)
     assert not_eligible.value.rule == "take-home-eligibility"
     assert "none was determined by the hand-over" in not_eligible.value.message
+    assert "determineTakeHomeEligibility" in not_eligible.value.message  # what to do about it
 
 
 def test_a_take_home_handed_over_before_the_first_dose_is_refused_as_before_treatment() -> None:
