@@ -22,7 +22,7 @@ from carecoord.events.medication import (
     Schedule,
 )
 from carecoord.events.stock import STOCK_EVENTS
-from carecoord.events.therapy import CALENDAR_EVENTS, THERAPY_EVENTS
+from carecoord.events.therapy import CALENDAR_EVENTS, PROGRAM_EVENTS, THERAPY_EVENTS
 
 catalog.register(ClientEnrolled, MedicationPrescribed, DoseAdministered)
 catalog.register(*MEDICATION_EVENTS)
@@ -32,6 +32,7 @@ catalog.register(LevelOfCareChanged, TreatmentGoalSet, GoalProgressRecorded)
 catalog.register(*THERAPY_EVENTS, *CHECKIN_EVENTS, *ALERT_EVENTS)
 catalog.register(*STOCK_EVENTS)
 catalog.register(*CALENDAR_EVENTS)
+catalog.register(*PROGRAM_EVENTS)
 catalog.register(ClientDischarged, ClientReadmitted)
 catalog.register(ConsentExpired)
 

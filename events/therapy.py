@@ -9,7 +9,8 @@ carries the note text.
 
 A clinician's calendar is a record of its own, no client's: ``ClinicianBooked`` carries the
 calendar's id (``calendar_id(clinician_id)``) in ``client_id``, as a stock event carries a
-site's, so that two bookings of one clinician at once write one record and conflict.
+site's, so that two bookings of one clinician at once write one record and conflict. A
+program's closures are the program's record (``program_id(program)``): ``ProgramClosed``.
 """
 
 from __future__ import annotations
@@ -197,6 +198,48 @@ class ClinicianBooked(CareEvent):
         return self
 
 
+_PROGRAMS = uuid5(NAMESPACE_URL, "https://carecoord.dev/program-closures")
+CLOSURE_NOTE_MAX = 500
+
+
+def program_id(program: str) -> UUID:
+    """The id of the record of ``program``'s closures (its name as clients are enrolled in it)."""
+    return uuid5(_PROGRAMS, program)
+
+
+class ProgramClosed(CareEvent):
+    """The program closed (weather, an emergency, a holiday) from ``closed_from`` until
+    ``closed_until``, by its admin: recorded on the program's record (``client_id`` =
+    ``program_id(program)``) once every session of its clients beginning then and not yet
+    begun is cancelled (``SessionCancelled``, reason ``program_closure``, one transaction a
+    client), with how many sessions and clients this request cancelled. No client's record
+    holds it, nor names a session."""
+
+    context: ClassVar[str] = "therapy"
+    type_kind: ClassVar[Kind] = Kind.CARE
+    about: ClassVar[str] = "The program's id (a UUID: program_id(program) in events/therapy.py)"
+    summary_template: ClassVar[str] = (
+        "Program {program} closed from {closed_from} until {closed_until}:"
+        " {sessions_cancelled} sessions of {clients_cancelled} clients cancelled"
+    )
+    free_text: ClassVar[tuple[str, ...]] = ("note",)
+
+    program: str = Field(min_length=1, max_length=200)
+    closed_from: datetime
+    closed_until: datetime
+    note: str = Field(default="", max_length=CLOSURE_NOTE_MAX)
+    sessions_cancelled: int = Field(ge=0, le=10_000_000)
+    clients_cancelled: int = Field(ge=0, le=10_000_000)
+
+    @model_validator(mode="after")
+    def _program_is_the_record(self) -> Self:
+        if self.client_id != program_id(self.program):
+            raise ValueError(f"client_id must be the program id of {self.program!r}")
+        if self.closed_until <= self.closed_from:
+            raise ValueError("closed_until must be after closed_from")
+        return self
+
+
 THERAPY_EVENTS: tuple[type[CareEvent], ...] = (
     SessionScheduled,
     SessionAttended,
@@ -209,3 +252,5 @@ THERAPY_EVENTS: tuple[type[CareEvent], ...] = (
 )
 CALENDAR_EVENTS: tuple[type[CareEvent], ...] = (ClinicianBooked,)
 """Events about a clinician's calendar: no client's record holds them."""
+PROGRAM_EVENTS: tuple[type[CareEvent], ...] = (ProgramClosed,)
+"""Events about a program as a whole: no client's record holds them."""

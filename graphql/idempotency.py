@@ -11,9 +11,10 @@ The key belongs to the actor and role that sent it; the same key on a different 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,6 +28,7 @@ from carecoord.services.infrastructure.idempotency import (
     IdempotencyKey,
     checked,
     request_digest,
+    reused,
 )
 from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.unit_of_work import Command
@@ -43,18 +45,41 @@ async def executed(info: Info[RequestContext, None], command: Command[T]) -> Out
     key = idempotency_key(info)
     outcome = await ctx.platform.bus.execute(command, key=key)
     if outcome.replayed:
-        if isinstance(ctx.response, Response):
-            ctx.response.headers[REPLAYED_HEADER] = "true"
-        log.info(
-            "idempotent mutation answered with its first outcome",
-            extra={
-                "correlation_id": str(ctx.correlation_id()),
-                "actor": ctx.reader().id,
-                "mutation": info.path.key,
-                "position": outcome.position,
-            },
-        )
+        _replayed(info, outcome)
     return outcome
+
+
+async def first_outcome(info: Info[RequestContext, None]) -> Outcome[object] | None:
+    """The outcome kept under this mutation's key, looked up before anything is run: a
+    mutation of several commands keys its last, and a retry of it once done runs none (the
+    same key on another request is refused, as ``executed`` refuses it)."""
+    key = idempotency_key(info)
+    if key is None:
+        return None
+    store = info.context.platform.store
+    found = (await asyncio.to_thread(store.kept, [key])).get(key.scope)
+    if found is None:
+        return None
+    if found.digest != key.digest:
+        raise reused()
+    outcome = Outcome(found.result, found.position, found.event_ids, replayed=True)
+    _replayed(info, outcome)
+    return outcome
+
+
+def _replayed(info: Info[RequestContext, None], outcome: Outcome[Any]) -> None:
+    ctx = info.context
+    if isinstance(ctx.response, Response):
+        ctx.response.headers[REPLAYED_HEADER] = "true"
+    log.info(
+        "idempotent mutation answered with its first outcome",
+        extra={
+            "correlation_id": str(ctx.correlation_id()),
+            "actor": ctx.reader().id,
+            "mutation": info.path.key,
+            "position": outcome.position,
+        },
+    )
 
 
 def idempotency_key(info: Info[RequestContext, None]) -> IdempotencyKey | None:

@@ -15,6 +15,7 @@ from carecoord.events import Kind
 from carecoord.events.care import GoalAchievement, LevelOfCare, TreatmentGoalSet
 from carecoord.events.therapy import CancellationReason, Modality, SessionFormat
 from carecoord.graphql import log_pages
+from carecoord.graphql.closure import close_program
 from carecoord.graphql.context import RequestContext, own_kinds
 from carecoord.graphql.declared import (
     alerting_mutation,
@@ -223,6 +224,16 @@ class TherapyMutation:
         therapy.cancel_group_session,
         CancelGroupSessionInput,
         clients=lambda given: given.client_ids,
+    )
+    close_program = strawberry.mutation(
+        resolver=close_program,
+        description=(
+            "Close the program your token names (program admins) from one time until another:"
+            " every session of its clients beginning then and not yet begun is cancelled"
+            " (PROGRAM_CLOSURE), a group session for every member, one transaction a client."
+            " Answers how many sessions and clients, naming none; sent again, cancels what is"
+            " left and nothing twice."
+        ),
     )
     record_attendance = alerting_mutation(
         "Record attended, late-cancelled or no-show per client.",

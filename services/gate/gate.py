@@ -31,6 +31,7 @@ from carecoord.services.gate.grants import (
     DECIDED_FROM,
     OWN_VIEW_RECORDS,
     access_records,
+    clients_of,
     grants_for,
     on_care_team,
     programs_of,
@@ -275,6 +276,27 @@ class AccessGate:
         """The one program whose clients a program admin's token confines their reads to;
         None for every program (and for every other role)."""
         return self.program if self._scoped(self.reader()) else None
+
+    async def program_clients(self) -> tuple[str, list[UUID]]:
+        """The program a program admin's token names and every client enrolled in it, as the
+        store holds them before this request (a client enrolled just before counts); refused
+        to a token that names no program, which acts for every program and so for none."""
+        program = self.managed_program()
+        if program is None:
+            raise Forbidden(
+                "program",
+                "admin-program",
+                "your token names no program; a program is closed by the admin its token names",
+            )
+        self.platform.progress.require_current(timeline.NAME)
+        head = await asyncio.to_thread(self.platform.store.last_position)
+        timeout = self.platform.settings.read_your_writes_timeout
+        if not await self.platform.progress.reach(timeline.NAME, head, timeout):
+            raise Unavailable(
+                "program", "enrolments-catching-up", "the enrolments are catching up; retry"
+            )
+        async with self.platform.primary_reads.connection() as conn:
+            return program, await clients_of(conn, program)
 
     def _scoped(self, actor: Actor) -> bool:
         return actor.role is Role.PROGRAM_ADMIN and self.program is not None

@@ -219,6 +219,17 @@ async def programs_of(conn: AsyncConnection, client_ids: frozenset[UUID]) -> dic
     return {client_id: str(program) for client_id, program in await cur.fetchall()}
 
 
+_CLIENTS_OF = sql.SQL(
+    "SELECT client_id FROM {timeline} WHERE type = 'care.ClientEnrolled' AND facts->>'program' = %s"
+).format(timeline=sql.Identifier(timeline.NAME))
+
+
+async def clients_of(conn: AsyncConnection, program: str) -> list[UUID]:
+    """The clients enrolled in ``program``."""
+    cur = await conn.execute(_CLIENTS_OF, (program,))
+    return [client_id for (client_id,) in await cur.fetchall()]
+
+
 def _consent(raw: dict[str, Any]) -> ActiveConsent:
     expires = raw["expires_at"]
     return ActiveConsent(

@@ -143,6 +143,7 @@ def _codecs() -> dict[type, _Codec]:
         NotGivenRecorded,
         Written,
     )
+    from carecoord.services.therapy.closure import Closure  # noqa: PLC0415
 
     def event(found: CareEvent) -> dict[str, str]:
         return {"type": type_name(type(found)), "body": catalog.encode(found).decode()}
@@ -179,6 +180,12 @@ def _codecs() -> dict[type, _Codec]:
             Disclosed,
             lambda v: {"id": str(v.id), "notice": v.notice, "consent_scope": v.consent_scope},
             lambda m: Disclosed(UUID(m["id"]), m["notice"], m["consent_scope"]),
+        ),
+        _Codec(
+            "therapy.Closure",
+            Closure,
+            lambda v: {"id": str(v.id), "sessions": v.sessions, "clients": v.clients},
+            lambda m: Closure(UUID(m["id"]), m["sessions"], m["clients"]),
         ),
     ]
     return {c.cls: c for c in codecs}

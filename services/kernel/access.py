@@ -53,6 +53,7 @@ class Action(StrEnum):
     RECORD_GOAL_PROGRESS = "record_goal_progress"
     SCHEDULE_SESSION = "schedule_session"
     CANCEL_SESSION = "cancel_session"
+    CLOSE_PROGRAM = "close_program"
     RECORD_ATTENDANCE = "record_attendance"
     CORRECT_SESSION_OUTCOME = "correct_session_outcome"
     RECORD_SESSION_NOTE = "record_session_note"
@@ -133,6 +134,8 @@ MAY_RECORD: dict[Action, frozenset[Role]] = {
     # with the reason program_closure only (``therapy/commands.py``), any other is the
     # booking clinicians'.
     Action.CANCEL_SESSION: MAY_SCHEDULE | {Role.PROGRAM_ADMIN},
+    # Its sessions cancelled at once, for the program its admin's token names.
+    Action.CLOSE_PROGRAM: frozenset({Role.PROGRAM_ADMIN}),
     Action.RECORD_ATTENDANCE: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.CORRECT_SESSION_OUTCOME: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.RECORD_SESSION_NOTE: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),

@@ -1,0 +1,101 @@
+"""``closeProgram``: a program admin closes their program for a day or some hours, and every
+session of its clients beginning then and not yet begun is cancelled
+(``services/therapy/closure.py``); the answer counts them and names none."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import cast
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from carecoord.graphql.context import RequestContext
+from carecoord.graphql.idempotency import executed, first_outcome
+from carecoord.services.infrastructure.commands import Outcome
+from carecoord.services.kernel.access import Action
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.therapy import closure
+
+
+@strawberry.input(description="Close the program your token names, from one time until another.")
+class CloseProgramInput:
+    from_: datetime = strawberry.field(
+        name="from",
+        description="Sessions beginning from then (and not yet begun) are cancelled.",
+    )
+    until: datetime = strawberry.field(
+        description=(
+            "Sessions beginning before then; after from (until-after-from), at most"
+            f" {closure.LONGEST_CLOSURE.days} days after it (closure-span), and after now"
+            " (closure-over)."
+        )
+    )
+    note: str = strawberry.field(
+        default="",
+        description=(
+            "Optional, at most 500 characters (closure-note): why, kept on the closure and on"
+            " each cancellation, withheld as a clinical note is."
+        ),
+    )
+
+
+@strawberry.type(description="A closure: how many sessions and clients it cancelled, not which.")
+class ProgramClosure:
+    id: UUID = strawberry.field(description="The closure's record (ProgramClosed).")
+    position: int = strawberry.field(
+        description="Pass as `atLeast` to a query to read your own write."
+    )
+    sessions_cancelled: int = strawberry.field(
+        description="Sessions this request cancelled (a group session once)."
+    )
+    clients_cancelled: int = strawberry.field(
+        description="Clients whose sessions this request cancelled."
+    )
+
+
+async def close_program(
+    info: Info[RequestContext, None], input: CloseProgramInput
+) -> ProgramClosure | None:
+    """Refused before anything is cancelled where the span or note is; sent again with its
+    ``Idempotency-Key`` once done, answered with its first outcome and nothing run."""
+    stamp = await info.context.gate.stamp(Action.CLOSE_PROGRAM)
+    span = closure.closure_span(stamp, input.from_, input.until, input.note)
+    outcome = await first_outcome(info) or await _closed(info, stamp, span, input.note)
+    found = cast("closure.Closure", outcome.result)
+    return ProgramClosure(
+        id=found.id,
+        position=outcome.position,
+        sessions_cancelled=found.sessions,
+        clients_cancelled=found.clients,
+    )
+
+
+async def _closed(
+    info: Info[RequestContext, None], stamp: Stamp, span: closure.Span, note: str
+) -> Outcome[closure.Closure]:
+    """Each client's sessions cancelled in a transaction of their own, all sent at once,
+    then the closure recorded under the request's key; one client's refusal (another
+    process writing their record each time) is raised once the others are done, and the
+    closure, sent again, cancels what is left."""
+    ctx = info.context
+    program, clients = await ctx.gate.program_clients()
+    outcomes = await asyncio.gather(
+        *(
+            ctx.platform.bus.execute(
+                closure.cancel_within(stamp, client_id=c, program=program, span=span, note=note)
+            )
+            for c in clients
+        ),
+        return_exceptions=True,
+    )
+    for failed in outcomes:
+        if isinstance(failed, BaseException):
+            raise failed
+    cancelled = frozenset().union(*(o.result for o in outcomes if not isinstance(o, BaseException)))
+    return await executed(
+        info,
+        closure.record_closure(stamp, program=program, span=span, note=note, cancelled=cancelled),
+    )

@@ -1,0 +1,182 @@
+"""A program closed for a day or some hours (weather, an emergency, a holiday): every session
+of its clients beginning then and not yet begun is cancelled, reason ``program_closure``, by
+its admin, who reads no therapy entries and so names no session.
+
+One transaction a client (``cancel_within``), not one for the program: a program of 1,000
+clients all or nothing held the command writer for the whole of it, and one write to any of
+its clients' records from another API process made it all be decided again, until it gave
+up (``concurrent-writes``) having cancelled nothing. A group session is cancelled whole in
+the transaction of the first member reached, its members being of one program. Each client's
+decision is read from their records as they stand, so a closure cut short is sent again and
+cancels what is left, and nothing twice. The closure is recorded on the program's record
+last (``ProgramClosed``, with how many it cancelled), in the transaction that keeps the
+request's ``Idempotency-Key``; sent again once done, it records nothing more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from carecoord.events import CareEvent
+from carecoord.events.bounds import said, text_problem
+from carecoord.events.therapy import (
+    CLOSURE_NOTE_MAX,
+    CancellationReason,
+    ProgramClosed,
+    calendar_id,
+    program_id,
+)
+from carecoord.services.care.record import ClientRecord
+from carecoord.services.kernel.aggregate import Aggregate
+from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.therapy.calendar import Calendar
+from carecoord.services.therapy.record import BOOKING_HORIZON, TherapyRecord
+
+LONGEST_CLOSURE = timedelta(days=7)
+"""A closure's longest span: a program closed longer is wound down, not closed (a typo of a
+month for a day cancelled a month of sessions)."""
+
+Cancelled = frozenset[tuple[UUID, UUID]]
+"""The sessions a closure cancelled, as (session id, client id)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """When the program is closed: sessions beginning from ``starts`` and before ``ends``."""
+
+    starts: datetime
+    ends: datetime
+
+    def holds(self, moment: datetime) -> bool:
+        return self.starts <= moment < self.ends
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    """What a closure answers: its record's id and how many sessions and clients it
+    cancelled (which, it does not say)."""
+
+    id: UUID
+    sessions: int
+    clients: int
+
+
+def closure_span(stamp: Stamp, starts: datetime, ends: datetime, note: str) -> Span:
+    """The span ``from``-``until`` as a closure takes it, refused naming the field: an end
+    not after the start, a span longer than ``LONGEST_CLOSURE``, one over by now (no session
+    in it is cancelled any longer), one past the booking horizon (none is booked then), or a
+    note no event could carry."""
+    now = stamp.clock()
+    if ends <= starts:
+        raise InvalidInput("until", "until-after-from", "until is after from")
+    if ends - starts > LONGEST_CLOSURE:
+        raise InvalidInput(
+            "until",
+            "closure-span",
+            f"a closure spans at most {LONGEST_CLOSURE.days} days; close each week apart",
+        )
+    if ends <= now:
+        raise InvalidInput(
+            "until",
+            "closure-over",
+            f"until {ends.isoformat(timespec='minutes')} is past; a session is cancelled"
+            " before it begins, so a closure ends after now",
+        )
+    if starts > now + BOOKING_HORIZON:
+        raise InvalidInput(
+            "from",
+            "booking-horizon",
+            f"no session is booked more than {BOOKING_HORIZON.days} days ahead",
+        )
+    problem = text_problem(note, CLOSURE_NOTE_MAX)
+    if problem is not None:
+        raise InvalidInput("note", "closure-note", f"note: {problem}")
+    return Span(starts, ends)
+
+
+def cancel_within(
+    stamp: Stamp, *, client_id: UUID, program: str, span: Span, note: str
+) -> Command[Cancelled]:
+    """Cancel each session of the client beginning in ``span`` and not yet begun, booked
+    still (as ``cancelSession`` would: strictly before its start), a group's for each of
+    its members still booked; none of a client no longer in ``program``."""
+
+    def run(uow: UnitOfWork) -> Cancelled:
+        done: set[tuple[UUID, UUID]] = set()
+        if uow.get(ClientRecord, client_id).program != program:
+            return frozenset()
+        record = uow.get(TherapyRecord, client_id)
+        now = stamp.clock()
+        for session_id, session in list(record.sessions.items()):
+            if session.open and span.holds(session.scheduled_for) and now < session.scheduled_for:
+                led = uow.get(Calendar, calendar_id(session.clinician_id)).sessions.get(session_id)
+                members = (client_id,) if led is None else led.client_ids
+                for member in members:
+                    if _cancel(uow, stamp, member, session_id, (program, note)):
+                        done.add((session_id, member))
+        return frozenset(done)
+
+    return run
+
+
+def _cancel(
+    uow: UnitOfWork, stamp: Stamp, client_id: UUID, session_id: UUID, closed: tuple[str, str]
+) -> bool:
+    """Cancel the member's session for the closure if still booked and in the program."""
+    program, note = closed
+    client = uow.get(ClientRecord, client_id)
+    record = uow.get(TherapyRecord, client_id)
+    session = record.sessions.get(session_id)
+    if client.program != program or session is None or not session.open:
+        return False
+    reason = CancellationReason.PROGRAM_CLOSURE
+    record.record(
+        record.cancel(stamp, session_id, reason, note, None, enrolled_at=client.enrolled_at)
+    )
+    return True
+
+
+class ProgramRecord(Aggregate, context="therapy"):
+    """A program's closures (``program_id(program)``), each span once."""
+
+    def __init__(self, program: UUID) -> None:
+        super().__init__(program)
+        self.closures: dict[tuple[datetime, datetime], UUID] = {}
+
+    def apply(self, event: CareEvent) -> None:
+        if isinstance(event, ProgramClosed):
+            self.closures[(event.closed_from, event.closed_until)] = event.event_id
+
+
+def record_closure(
+    stamp: Stamp, *, program: str, span: Span, note: str, cancelled: Cancelled
+) -> Command[Closure]:
+    """Record the closure on the program's record with what it cancelled; a span recorded
+    already, sent again with nothing left to cancel, records nothing."""
+    sessions = len({session_id for session_id, _ in cancelled})
+    clients = len({client_id for _, client_id in cancelled})
+
+    def run(uow: UnitOfWork) -> Closure:
+        record = uow.get(ProgramRecord, program_id(program))
+        known = record.closures.get((span.starts, span.ends))
+        if known is not None and not cancelled:
+            return Closure(known, 0, 0)
+        event = stamp.event(
+            ProgramClosed,
+            record.client_id,
+            None,
+            program=program,
+            closed_from=span.starts,
+            closed_until=span.ends,
+            note=said(note),
+            sessions_cancelled=sessions,
+            clients_cancelled=clients,
+        )
+        record.record(event)
+        return Closure(event.event_id, sessions, clients)
+
+    return run
