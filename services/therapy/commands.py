@@ -204,14 +204,14 @@ def _cancellable_for(stamp: Stamp, reason: CancellationReason) -> None:
         raise InvalidInput(
             "reason",
             REASON_OF_DISCHARGE,
-            "client_discharged is recorded by the discharge itself; give the reason the"
+            "CLIENT_DISCHARGED is recorded by the discharge itself; give the reason the"
             " session is cancelled for",
         )
     if stamp.actor.role is Role.PROGRAM_ADMIN and reason is not CancellationReason.PROGRAM_CLOSURE:
         raise Forbidden(
             "reason",
             CLOSURE_ONLY,
-            "a program admin cancels a session for the program's closure (program_closure);"
+            "a program admin cancels a session for the program's closure (PROGRAM_CLOSURE);"
             " for another reason, its prescriber, nurse or therapist cancels it",
         )
 

@@ -186,6 +186,7 @@ def test_the_discharges_reason_is_refused_for_a_cancellation_by_hand() -> None:
         cancel(story, session_id, reason=CancellationReason.CLIENT_DISCHARGED)
 
     assert (refusal.value.field, refusal.value.rule) == ("reason", "reason-of-discharge")
+    assert refusal.value.message.startswith("CLIENT_DISCHARGED "), "the reason as it is sent"
     assert len(story.events()) == before, "a client in treatment read as discharged"
 
 

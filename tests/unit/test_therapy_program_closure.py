@@ -57,6 +57,7 @@ def test_any_other_reason_is_the_booking_clinicians(reason: CancellationReason) 
         closed(story, session_id, reason)
 
     assert (refusal.value.field, refusal.value.rule) == ("reason", "closure-only")
+    assert "(PROGRAM_CLOSURE)" in refusal.value.message, "the reason as it is sent"
     assert cancellations(story) == []
     story.run(
         therapy.cancel_session(
