@@ -43,6 +43,8 @@ log = logging.getLogger("carecoord.embedded")
 
 DATABASE = "carecoord"
 NATS_READY_TIMEOUT = 10.0
+NATS_PORT_TRIES = 5
+"""Free ports tried, each taken by another process before nats-server could listen on it."""
 POSTGRES_READY_TIMEOUT = 30.0
 POSTGRES_USER_WHEN_ROOT = "embedded_postgres"  # PostgreSQL refuses to run as root
 NATS_STORE_KEY_FILE = "nats-store.key"
@@ -332,39 +334,59 @@ def start_nats(data_dir: Path) -> NatsServer:
     """Start a JetStream nats-server on a free loopback port and wait until it is ours.
 
     Its store is encrypted (ChaCha20-Poly1305) with a key kept beside it in the data
-    directory; a store written before encryption is encrypted when the server starts.
+    directory; a store written before encryption is encrypted when the server starts. The
+    port is free when picked but not held until the server binds it: one taken meanwhile
+    (by anything) makes the server exit at start, and another port is tried.
     """
     store = data_dir.resolve() / "nats"
     store.mkdir(parents=True, exist_ok=True)
     for left in running_with("-sd", str(store)):  # a server on this store whose owner is gone
         log.warning("stopping a nats-server left running", extra={"pid": left.pid})
         left.stop()
-    name = f"carecoord-{uuid.uuid4().hex[:12]}"
-    port = free_port()
     config = store / "nats.conf"
     config.write_text(NATS_STORE_CONFIG)
+    for _ in range(NATS_PORT_TRIES):
+        server = _launch_nats(store, config, free_port())
+        if server is not None:
+            return server
+    raise EmbeddedServerFailed(
+        f"nats-server found each of {NATS_PORT_TRIES} free ports taken before it could listen;"
+        f" see {store / 'server.log'}"
+    )
+
+
+def _launch_nats(store: Path, config: Path, port: int) -> NatsServer | None:
+    """The server on ``port``, or None when the port was taken before it could listen."""
+    name = f"carecoord-{uuid.uuid4().hex[:12]}"
     command = [nats_binary(), "-c", str(config), "-js", "-sd", str(store)]
     command += ["-a", "127.0.0.1", "-p", str(port)]
-    env = {**os.environ, NATS_STORE_KEY_VARIABLE: nats_store_key(data_dir)}
-    with (store / "server.log").open("ab") as server_log:
+    env = {**os.environ, NATS_STORE_KEY_VARIABLE: nats_store_key(store.parent)}
+    server_log = store / "server.log"
+    with server_log.open("ab") as written:
+        logged_before = written.tell()
         process = subprocess.Popen(  # noqa: S603
             [*command, "-n", name],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=server_log,
+            stderr=written,
             start_new_session=True,
             preexec_fn=die_with_parent(signal.SIGTERM),  # noqa: PLW1509  (no threads yet)
         )
     deadline = time.monotonic() + NATS_READY_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise EmbeddedServerFailed(f"nats-server exited at start; see {store / 'server.log'}")
+            with server_log.open("rb") as read:
+                read.seek(logged_before)
+                if b"address already in use" in read.read():
+                    log.info("embedded nats port taken, trying another", extra={"port": port})
+                    return None
+            raise EmbeddedServerFailed(f"nats-server exited at start; see {server_log}")
         if server_name(port) == name:
             log.info("embedded nats ready", extra={"port": port, "pid": process.pid})
             return NatsServer(f"nats://127.0.0.1:{port}", process)
         time.sleep(0.02)
     process.kill()
-    raise EmbeddedServerFailed(f"nats-server did not become ready; see {store / 'server.log'}")
+    raise EmbeddedServerFailed(f"nats-server did not become ready; see {server_log}")
 
 
 def nats_store_key(data_dir: Path) -> str:
