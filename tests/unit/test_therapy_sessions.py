@@ -12,6 +12,7 @@ from alert_story import DOCTOR, NURSE, THERAPIST, Story
 from carecoord.events import Kind
 from carecoord.events.care import GoalAchievement, LevelOfCare, LevelOfCareChanged
 from carecoord.events.therapy import (
+    CancellationReason,
     CounselingNoteRecorded,
     Modality,
     SessionAttended,
@@ -177,6 +178,29 @@ def test_a_late_cancellation_comes_before_the_session() -> None:
     outcome(story, session_id, Outcome.LATE_CANCELLED, reason="sick child")
     [cancelled] = [e for e in story.events() if isinstance(e, SessionLateCancelled)]
     assert (cancelled.reason, cancelled.session_id) == ("sick child", session_id)
+
+
+def test_the_start_itself_takes_one_outcome_and_no_cancellation() -> None:
+    """At its start a session has begun: cancelSession is refused, and recordAttendance
+    takes late_cancelled or no_show dated then, one of them, so the session never reads two."""
+    story = Story()
+    session_id = book(story, 6)
+    starts = story.later(hours=6)
+    with pytest.raises(RuleViolation) as cancelled:
+        story.run(
+            therapy.cancel_session(
+                story.stamp(NURSE), client_id=story.client_id, session_id=session_id,
+                reason=CancellationReason.CLIENT_REQUEST,
+            )
+        )  # fmt: skip
+    outcome(story, session_id, Outcome.LATE_CANCELLED, occurred_at=starts)
+    with pytest.raises(RuleViolation) as no_show:
+        outcome(story, session_id, Outcome.NO_SHOW, occurred_at=starts)
+
+    assert cancelled.value.rule == "cancelled-before-start"
+    assert no_show.value.rule == "outcome-recorded"
+    [late] = [e for e in story.events() if isinstance(e, SessionLateCancelled)]
+    assert late.occurred_at == starts
 
 
 def correct(
