@@ -371,6 +371,7 @@ class TherapyRecord(Aggregate, context="therapy"):
         _without_outcome(
             session_id, session, self.client_id, "a session with an outcome is not cancelled"
         )
+        self._happened(stamp, occurred_at, enrolled_at, session)  # a time ahead: not begun
         when = occurred_at or stamp.clock()
         starts = session.scheduled_for
         by_discharge = reason is CancellationReason.CLIENT_DISCHARGED
@@ -382,7 +383,6 @@ class TherapyRecord(Aggregate, context="therapy"):
                 " is cancelled before it begins: record its outcome with recordAttendance"
                 " (late_cancelled or no_show)",
             )
-        self._happened(stamp, occurred_at, enrolled_at, session)
         return stamp.event(
             SessionCancelled,
             self.client_id,
