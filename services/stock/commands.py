@@ -2,7 +2,7 @@
 
 Ids are drawn when the command is built, so a retry after a conflict records the same ids.
 A decision that needs the doses drawn from a lot takes the ``Ledger`` the caller read from
-the stock view.
+the stock view, and the lot's record of draws, read in its batch (``draws_on``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from uuid import UUID, uuid4
 
-from carecoord.events.stock import Resolution, site_name_id, stock_id
+from carecoord.events.stock import Resolution, draws_id, site_name_id, stock_id
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
@@ -19,6 +19,7 @@ from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.stock import corrections, counts, movements, sites
 from carecoord.services.stock.corrections import InError
 from carecoord.services.stock.counts import Count
+from carecoord.services.stock.lot_draws import DrawsOn, LotDraws
 from carecoord.services.stock.movements import Receipt, Transfer, Waste
 from carecoord.services.stock.record import Ledger, SiteStock
 from carecoord.services.stock.site_names import SiteName
@@ -38,15 +39,23 @@ def site_stock(uow: UnitOfWork, site: str) -> SiteStock:
     return uow.get(SiteStock, found)
 
 
+def draws_on(uow: UnitOfWork, stock: SiteStock) -> DrawsOn:
+    """The record of draws on each lot of ``stock``'s site, read as a decision asks for it:
+    read in the batch, so a draw stored before the batch commits runs it again."""
+    return lambda lot: uow.get(LotDraws, draws_id(stock.site, lot))
+
+
 def _on_site(
-    site: str, decide: Callable[[SiteStock, UUID], object], entry_id: UUID | None = None
+    site: str, decide: Callable[[SiteStock, UUID, DrawsOn], object], entry_id: UUID | None = None
 ) -> Command[UUID]:
-    """Most commands decide on one site's record and answer with the id of what they
-    recorded: the one they were given, or one drawn now, when the command is built."""
+    """Most commands decide on one site's record (and what takes from a lot, on the lot's
+    record of draws) and answer with the id of what they recorded: the one they were given,
+    or one drawn now, when the command is built."""
     answer = entry_id or uuid4()
 
     def run(uow: UnitOfWork) -> UUID:
-        decide(site_stock(uow, site), answer)
+        stock = site_stock(uow, site)
+        decide(stock, answer, draws_on(uow, stock))
         return answer
 
     return named_for(run, decide)
@@ -54,7 +63,8 @@ def _on_site(
 
 def receive(stamp: Stamp, *, site: str, receipt: Receipt, rules: MedicationRules) -> Command[UUID]:
     return _on_site(
-        site, lambda stock, new_id: movements.receive(stock, stamp, rules, site, new_id, receipt)
+        site,
+        lambda stock, new_id, _: movements.receive(stock, stamp, rules, site, new_id, receipt),
     )
 
 
@@ -62,7 +72,10 @@ def waste(
     stamp: Stamp, *, site: str, waste: Waste, ledger: Ledger, rules: MedicationRules
 ) -> Command[UUID]:
     return _on_site(
-        site, lambda stock, new_id: movements.waste(stock, stamp, rules, new_id, waste, ledger)
+        site,
+        lambda stock, new_id, draws: movements.waste(
+            stock, stamp, rules, new_id, waste, ledger, draws
+        ),
     )
 
 
@@ -74,7 +87,8 @@ def transfer(
     def run(uow: UnitOfWork) -> UUID:
         source = site_stock(uow, site)
         target = site_stock(uow, transfer.to_site.strip())
-        movements.transfer(source, target, stamp, rules, transfer_id, transfer, ledger)
+        draws = draws_on(uow, source)
+        movements.transfer(source, target, stamp, rules, transfer_id, transfer, ledger, draws)
         return transfer_id
 
     return run
@@ -86,8 +100,8 @@ def enter_in_error(
     """Answers with the entry's id, or with a corrected amount the new receipt's."""
     return _on_site(
         site,
-        lambda stock, new_id: corrections.enter_in_error(
-            stock, stamp, rules, in_error, ledger, new_id
+        lambda stock, new_id, draws: corrections.enter_in_error(
+            stock, stamp, rules, in_error, ledger, new_id, draws
         ),
         None if in_error.received_amount is not None else in_error.entry_id,
     )
@@ -97,7 +111,7 @@ def count(
     stamp: Stamp, *, site: str, count: Count, ledger: Ledger, rules: MedicationRules
 ) -> Command[UUID]:
     return _on_site(
-        site, lambda stock, new_id: counts.count(stock, stamp, rules, new_id, count, ledger)
+        site, lambda stock, new_id, _: counts.count(stock, stamp, rules, new_id, count, ledger)
     )
 
 
@@ -106,7 +120,7 @@ def witness(
 ) -> Command[UUID]:
     return _on_site(
         site,
-        lambda stock, _: counts.witness(stock, stamp, rules, entry_id, in_error=in_error),
+        lambda stock, _, __: counts.witness(stock, stamp, rules, entry_id, in_error=in_error),
         entry_id,
     )
 
@@ -123,7 +137,9 @@ def resolve(
 ) -> Command[UUID]:
     return _on_site(
         site,
-        lambda stock, _: counts.resolve(stock, stamp, rules, alert_id, resolution, note, ledger),
+        lambda stock, _, draws: counts.resolve(
+            stock, stamp, rules, alert_id, resolution, note, ledger, draws
+        ),
         alert_id,
     )
 

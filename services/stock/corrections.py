@@ -28,6 +28,7 @@ from carecoord.events.stock import Containers, Quantity, StockEntryEnteredInErro
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp, invalid_input
 from carecoord.services.medication.rules import MedicationRules
+from carecoord.services.stock.lot_draws import DrawsOn
 from carecoord.services.stock.movements import record_entry, witnessed_by_another
 from carecoord.services.stock.record import Ledger, Move, SiteStock
 
@@ -54,10 +55,12 @@ def enter_in_error(
     given: InError,
     ledger: Ledger,
     receipt_id: UUID,
+    draws: DrawsOn,
 ) -> None:
     """Mark the receipt or waste ``given.entry_id`` names, and with ``received_amount``
     receive that amount in its place as ``receipt_id``; ``ledger`` is the doses as of that
-    entry's time and since (what a receipt's amount is checked against)."""
+    entry's time and since, and ``draws`` the lot's record of draws (what a receipt's amount
+    is checked against)."""
     witnessed_by_another(stamp, given.witness_id)
     reason = said(given.reason)
     if not reason:
@@ -89,7 +92,7 @@ def enter_in_error(
         )  # fmt: skip
     lot = stock.lots[entry.lot]
     if entry.move is Move.RECEIVED:
-        held = lot.lowest(ledger)
+        held = lot.least(ledger, draws(lot.lot).drawn)
         if entry.quantity - amount > held:
             raise RuleViolation(
                 "receivedAmount" if amount else "entryId",

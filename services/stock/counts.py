@@ -50,6 +50,7 @@ from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolati
 from carecoord.services.kernel.stamp import Stamp, invalid_input
 from carecoord.services.kernel.user_ids import read_alike
 from carecoord.services.medication.rules import MedicationRules
+from carecoord.services.stock.lot_draws import DrawsOn
 from carecoord.services.stock.movements import dated, record_entry, witnessed_by_another
 from carecoord.services.stock.record import Ledger, Move, SiteStock
 
@@ -214,9 +215,10 @@ def resolve(
     resolution: Resolution,
     note: str,
     ledger: Ledger,
+    draws: DrawsOn,
 ) -> None:
     """Close the discrepancy ``alert_id``; ``ledger`` is the doses as of the count that found
-    it and since (what a loss is checked against)."""
+    it and since, and ``draws`` the lot's record of draws (what a loss is checked against)."""
     found = stock.discrepancies.get(alert_id)
     if found is None:
         raise NotFound("alertId", "unknown-discrepancy", f"no discrepancy {alert_id} here")
@@ -241,7 +243,7 @@ def resolve(
             )
         lost = -found.variance
         lot = stock.lots[found.lot]
-        held = lot.lowest(ledger)
+        held = lot.least(ledger, draws(lot.lot).drawn)
         if lost > held:
             raise RuleViolation(
                 "resolution",

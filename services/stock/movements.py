@@ -7,8 +7,10 @@ DEA registration and a name a reader sees (one line, nothing invisible: the DEA 
 whom it came from), once per order form and lot, neither expired nor expiring more than
 ``SHELF_LIFE`` on. A lot keeps the medication and form of its first receipt. Waste and
 transfers leave at most what the perpetual inventory holds of the lot at that moment and
-has held ever since (an entry dated back must not take a later balance below zero); waste
-names a witness other than the person recording it. A transfer between sites records both
+has held ever since (an entry dated back must not take a later balance below zero), by the
+stock view's doses and by the lot's record of draws read in the batch (``Lot.least``), so a
+dose stored after the view was read is counted too. Waste names a witness other than the
+person recording it. A transfer between sites records both
 sides in one transaction, once per order form and lot when it names one, to a site whose
 name reads one way and not as the sending site's (``OTP`` with a Cyrillic O, a fullwidth O,
 two spaces or in small letters is the same site to a reader, and the stock would leave the
@@ -47,6 +49,7 @@ from carecoord.services.kernel.user_ids import read_alike
 from carecoord.services.kernel.visible_names import shown, site_named
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.stock import sites
+from carecoord.services.stock.lot_draws import DrawsOn
 from carecoord.services.stock.record import FormLine, Ledger, Lot, Move, SiteStock
 
 BACKDATE = timedelta(days=31)
@@ -216,6 +219,7 @@ def waste(
     waste_id: UUID,
     given: Waste,
     ledger: Ledger,
+    draws: DrawsOn,
 ) -> None:
     lot = stock.lot(given.lot)
     when = dated(stamp, "occurredAt", given.occurred_at)
@@ -223,7 +227,7 @@ def waste(
     description = said(given.description)
     if not description:
         raise InvalidInput("description", "waste-description", "say what was wasted and how")
-    within_stock(lot, given.quantity, ledger)
+    within_stock(lot, given.quantity, ledger, draws)
     record_entry(
         stock,
         stamp,
@@ -247,6 +251,7 @@ def transfer(
     transfer_id: UUID,
     given: Transfer,
     ledger: Ledger,
+    draws: DrawsOn,
 ) -> None:
     lot = source.lot(given.lot)
     when = dated(stamp, "occurredAt", given.occurred_at)
@@ -285,7 +290,7 @@ def transfer(
         raise RuleViolation(
             "lot", "lot-medication", f"lot {lot.lot} at {to_site} is {there.medication}"
         )
-    within_stock(lot, given.quantity, ledger)
+    within_stock(lot, given.quantity, ledger, draws)
     day = rules.day_of(when)
     common = {"day": day, **lot.facts(), "transfer_id": transfer_id, "quantity": given.quantity}
     source.record(
@@ -353,9 +358,9 @@ def witnessed_by_another(stamp: Stamp, witness_id: str) -> None:
         )
 
 
-def within_stock(lot: Lot, quantity: Decimal, ledger: Ledger) -> None:
+def within_stock(lot: Lot, quantity: Decimal, ledger: Ledger, draws: DrawsOn) -> None:
     """At most what the lot held then, and has held ever since (an entry dated back)."""
-    held = lot.lowest(ledger)
+    held = lot.least(ledger, draws(lot.lot).drawn)
     if quantity > held:
         raise RuleViolation(
             "quantity",

@@ -6,7 +6,11 @@ refuse one that leaves a lot out; receipts, counts, waste and transfers are a fe
 one record takes them without contention. Doses belong to each client's medication record,
 and a decision that needs them all is handed the ``Ledger`` the stock view read (the
 perpetual inventory's dispensed side). A draw is decided on this record and the lot's
-record of draws (``lot_draws.py``), which each draw writes.
+record of draws (``lot_draws.py``), which each draw writes; whatever else takes from a lot
+(waste, a transfer out, a loss, a receipt taken back) on both, and on the ``Ledger``
+(``Lot.least``). Each decision reads the other's record in its batch, which is checked
+unchanged as it commits (services/infrastructure/decided_on.py), so a draw and a waste at
+once, in one process or two, are decided one after the other.
 """
 
 from __future__ import annotations
@@ -99,6 +103,14 @@ class Lot:
         changes = [(w, v if m in INTO_STOCK else -v) for w, m, v in self.moves if w > ledger.at]
         changes += [(when, -amount) for when, amount in ledger.since.get(self.lot, ())]
         return _least(self.expected(ledger), changes)
+
+    def least(self, ledger: Ledger, drawn: Sequence[tuple[datetime, Decimal]]) -> Decimal:
+        """What may leave the lot at ``ledger.at`` (a waste, a transfer out, a loss, a
+        receipt taken back) without taking it below zero then or since: the lower of the
+        stock view's account (``lowest``: every dose, as far as it had read) and the lot's
+        record of draws (``spare``: each draw since draws were recorded, a draw stored since
+        the view read too, as the record is read in the decision's own batch)."""
+        return min(self.lowest(ledger), self.spare(ledger.at, drawn))
 
     def came_in_by(self, at: datetime) -> bool:
         """A receipt or transfer brought it in at ``at`` or before."""

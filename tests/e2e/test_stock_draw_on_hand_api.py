@@ -1,9 +1,12 @@
 """Through the API: a dose from a lot holding less than it is refused naming the lot (rule
 ``on-hand``) and records nothing; before, it was recorded and the lot read below zero. A dose
-marked entered in error gives its amount back, and the lot may be drawn on again."""
+marked entered in error gives its amount back, and the lot may be drawn on again. A waste
+past what doses left the lot is refused naming its quantity (rule ``on-hand``), and a waste
+and a dose sent at once never both take the last of it."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
@@ -19,6 +22,7 @@ pytestmark = pytest.mark.shared_platform
 
 RECEIVE = mutation("ReceiveStockInput", "receiveStock")
 IN_ERROR = mutation("DoseInErrorInput", "markDoseEnteredInError")
+WASTE = mutation("WasteStockInput", "wasteStock")
 ON_HAND = """query($site: String!, $atLeast: Int) {
   stockOnHand(site: $site, atLeast: $atLeast) { lots { lot dispensed onHand } } }"""
 
@@ -47,3 +51,36 @@ async def test_a_dose_past_what_the_lot_holds_is_refused_and_not_recorded(
     await first.nurse(IN_ERROR, **mark)
     await second.nurse(DOSE, orderId=orders[1], lot="M-1", **dose)
     assert [e["status"] for e in (await second.read(DOSING))["entries"]] == ["given"]
+
+
+async def test_a_waste_past_what_doses_left_is_refused_and_one_at_once_with_a_dose_too(
+    api: Api, today: date
+) -> None:
+    site = f"Waste OTP {uuid4().hex[:8]}"
+    await api.ok(RECEIVE, {"i": methadone_receipt(site, quantity="100")}, role=Role.NURSE)
+    first, second = [await Clinic.enroll(api, name, program=site) for name in ("Al W.", "Bo W.")]
+    orders = [(await c.methadone("60", today - timedelta(days=1)))["id"] for c in (first, second)]
+    await first.nurse(DOSE, orderId=orders[0], lot="M-1", amount="60", dosageForm="oral solution")
+    spill = {"site": site, "lot": "m-1", "reason": "SPILL", "description": "cup knocked over",
+             "witnessId": "nurse-ola"}  # fmt: skip
+
+    body = await api.gql(WASTE, {"i": spill | {"quantity": "60"}}, role=Role.NURSE)
+
+    [error] = body["errors"]
+    assert (error["extensions"]["code"], error["extensions"]["field"]) == (
+        "RULE_VIOLATION", "quantity"
+    )  # fmt: skip
+    assert error["extensions"]["rule"] == "on-hand"
+    assert "lot M-1 holds 40 mg" in error["message"]
+
+    dose = {"clientId": second.client_id, "orderId": orders[1], "lot": "M-1", "amount": "40",
+            "dosageForm": "oral solution"}  # fmt: skip
+    both = await asyncio.gather(
+        api.gql(WASTE, {"i": spill | {"quantity": "40"}}, role=Role.NURSE),
+        api.gql(DOSE, {"i": dose}, role=Role.NURSE, user="nurse-kim"),
+    )
+    refused = [e["extensions"] for body in both for e in body.get("errors") or ()]
+    assert [(r["code"], r["rule"]) for r in refused] == [("RULE_VIOLATION", "on-hand")]
+    head = max(r["position"] for body in both for r in (body["data"] or {}).values() if r)
+    stock = await api.ok(ON_HAND, {"site": site, "atLeast": head}, role=Role.NURSE)
+    assert [(x["lot"], x["onHand"]) for x in stock["stockOnHand"]["lots"]] == [("M-1", "0")]

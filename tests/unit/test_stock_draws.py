@@ -1,33 +1,48 @@
 """A dose or take-home drawn from a lot the site holds is recorded on the site's record and
 refused beyond what the lot holds there: the lot cannot have given it, so the record or the
-lot named is wrong (before, the lot was drawn below zero and the count found it later)."""
+lot named is wrong (before, the lot was drawn below zero and the count found it later).
+Whatever else takes from the lot (a waste, a transfer out, a loss, a receipt taken back) is
+decided on those draws too, as the batch read them, though the stock view has not read them
+yet: before, it counted the view's doses only, and a dose stored after the view read was
+taken again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
-from stock_story import RULES, SITE, Site
+from stock_story import DOCTOR, RULES, SITE, START, Site
 
-from carecoord.events.stock import StockDrawn, draws_id, stock_id
+from carecoord.events.stock import (
+    Resolution,
+    StockDiscrepancyFound,
+    StockDrawn,
+    StockTransferredOut,
+    StockWasted,
+    draws_id,
+    stock_id,
+)
 from carecoord.services.kernel.aggregate import aggregate_id
 from carecoord.services.kernel.errors import RuleViolation
-from carecoord.services.stock import draws
+from carecoord.services.stock import commands, draws
 from carecoord.services.stock.lot_draws import LotDraws
 from carecoord.services.stock.record import SiteStock
 
 
 class Draws(Site):
-    """The site, and the record of draws on each of its lots."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lots: dict[str, LotDraws] = {}
+    """The site, and the record of draws on each of its lots, which the stock commands read
+    as the bus would; the stock view has read none of the draws (``Site.dispensed``)."""
 
     def record(self, lot: str) -> LotDraws:
-        return self.lots.setdefault(lot, LotDraws(draws_id(SITE, lot)))
+        found = self.touched.setdefault(
+            aggregate_id(LotDraws.context, draws_id(SITE, lot)), LotDraws(draws_id(SITE, lot))
+        )
+        assert isinstance(found, LotDraws)
+        return found
 
     def stock(self) -> SiteStock:
         found = self.touched[aggregate_id(SiteStock.context, stock_id(SITE))]
@@ -45,8 +60,7 @@ class Draws(Site):
         draws.give_back(self.stock(), self.record, self.stamp(), RULES, dispensed_id, lots)
 
     def quantities(self) -> list[Decimal]:
-        events = [r.event for record in self.lots.values() for r in record.pending]
-        return [e.quantity for e in events if isinstance(e, StockDrawn)]
+        return [e.quantity for e in self.events(StockDrawn)]
 
 
 def test_a_draw_past_what_the_lot_holds_is_refused_and_records_nothing() -> None:
@@ -104,3 +118,56 @@ def test_a_dispensing_marked_in_error_gives_back_what_it_drew_once() -> None:
 
     assert site.quantities() == [Decimal(60), Decimal(-60)]
     site.drawn(("lot", "M-100", "100"))
+
+
+def test_a_waste_or_transfer_out_past_what_the_draws_left_is_refused() -> None:
+    """The stock view has read none of the draws; the lot's record of draws has them."""
+    site = Draws()
+    site.receive("M-100", "100")
+    site.later(hours=1)
+    site.drawn(("lot", "M-100", "60"))
+    site.later(minutes=1)
+
+    takes: list[Callable[[], object]] = [
+        lambda: site.waste("M-100", "60"),
+        lambda: site.transfer("M-100", "60", "South OTP"),
+    ]
+    for take in takes:
+        with pytest.raises(RuleViolation) as refused:
+            take()
+        assert (refused.value.field, refused.value.rule) == ("quantity", "on-hand")
+        assert "lot M-100 holds 40 mg" in refused.value.message
+    assert site.events(StockWasted) == []
+    assert site.events(StockTransferredOut) == []
+
+    site.waste("M-100", "40")
+    with pytest.raises(RuleViolation, match="holds 0 mg"):
+        site.drawn(("lot", "M-100", "1"))
+
+
+def test_a_loss_reported_or_a_receipt_taken_back_counts_the_draws_since() -> None:
+    site = Draws()
+    first = site.receive("M-100", "100")
+    site.receive("M-100", "50", order_form_number="222-more")
+    site.later(hours=1)
+    site.count(("M-100", "140"))
+    [short] = site.events(StockDiscrepancyFound)
+    site.later(hours=1)
+    site.drawn(("lot", "M-100", "145"))  # the records hold 150 less the 10 found short
+
+    with pytest.raises(RuleViolation) as refused:
+        site.run(
+            commands.resolve(
+                site.stamp(DOCTOR), site=SITE, alert_id=short.alert_id,
+                resolution=Resolution.LOSS_REPORTED, note="DEA Form 106 filed",
+                ledger=replace(site.ledger(), at=short.occurred_at), rules=RULES,
+            )
+        )  # fmt: skip
+    assert (refused.value.rule, refused.value.message.split(":")[0]) == (
+        "loss-within-stock", "lot M-100 has held as little as 5 mg since the count that found"
+        " this shortfall of 10",
+    )  # fmt: skip
+    with pytest.raises(RuleViolation) as refused:
+        site.in_error(first, ledger=replace(site.ledger(), at=START))
+    assert refused.value.rule == "receipt-drawn-on"
+    assert "held as little as 5 mg" in refused.value.message
