@@ -78,8 +78,8 @@ async def _closed(
 ) -> Outcome[closure.Closure]:
     """Each client's sessions cancelled in a transaction of their own, all sent at once,
     then the closure recorded under the request's key; one client's refusal (another
-    process writing their record each time) is raised once the others are done, and the
-    closure, sent again, cancels what is left."""
+    process writing their record each time) refuses the closure once the others are done
+    (``closure.settled``), and sent again it cancels what is left."""
     ctx = info.context
     program, clients = await ctx.gate.program_clients()
     outcomes = await asyncio.gather(
@@ -91,10 +91,7 @@ async def _closed(
         ),
         return_exceptions=True,
     )
-    for failed in outcomes:
-        if isinstance(failed, BaseException):
-            raise failed
-    cancelled = frozenset().union(*(o.result for o in outcomes if not isinstance(o, BaseException)))
+    cancelled = closure.settled([o if isinstance(o, BaseException) else o.result for o in outcomes])
     return await executed(
         info,
         closure.record_closure(stamp, program=program, span=span, note=note, cancelled=cancelled),

@@ -15,6 +15,7 @@ request's ``Idempotency-Key``; sent again once done, it records nothing more.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -30,7 +31,7 @@ from carecoord.events.therapy import (
 )
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.kernel.aggregate import Aggregate
-from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.errors import DomainError, InvalidInput, Unavailable
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.therapy.calendar import Calendar
@@ -138,6 +139,27 @@ def _cancel(
         record.cancel(stamp, session_id, reason, note, None, enrolled_at=client.enrolled_at)
     )
     return True
+
+
+def settled(decided: Sequence[Cancelled | BaseException]) -> Cancelled:
+    """What the clients' transactions cancelled (``decided``: each one's, or its refusal),
+    or, if any was refused, the refusal of the closure, not recorded: the others' sessions
+    are cancelled, and sent again it cancels what is left. Only the first refusal's rule is
+    said: its message could name a session to an admin who reads no therapy."""
+    refused = [d for d in decided if isinstance(d, BaseException)]
+    for failure in refused:
+        if not isinstance(failure, DomainError):
+            raise failure
+    first = next((d for d in decided if isinstance(d, DomainError)), None)
+    if first is not None:
+        raise Unavailable(
+            "program",
+            "closure-cut-short",
+            f"the sessions of {len(refused)} of {len(decided)} clients were not cancelled"
+            f" ({first.rule}); the others' are, and the closure is not recorded: send it"
+            " again, it cancels what is left and nothing twice",
+        )
+    return frozenset().union(*(d for d in decided if not isinstance(d, BaseException)))
 
 
 class ProgramRecord(Aggregate, context="therapy"):

@@ -91,6 +91,7 @@ async def test_only_a_program_admin_closes_and_a_span_or_note_it_cannot_take_is_
         ("until", "closure-over"): {"from": ago(days=2), "until": ago(days=1)},
         ("from", "booking-horizon"): {"from": ahead(days=400), "until": ahead(days=401)},
         ("note", "closure-note"): day | {"note": "x" * 501},
+        ("from", "time-offset"): day | {"from": ahead(days=2)[:19]},  # no offset
     }
     assert refusal(therapist) == ("FORBIDDEN", "role", "role-may-record")
     assert refusal(unscoped) == ("FORBIDDEN", "program", "admin-program")

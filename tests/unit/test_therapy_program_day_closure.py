@@ -6,7 +6,7 @@ could cancel only a session whose id they had, and they read no therapy entries 
 from __future__ import annotations
 
 from datetime import timedelta
-from uuid import UUID
+from uuid import uuid4
 
 import pytest
 from alert_story import ADMIN, THERAPIST, Story
@@ -16,7 +16,7 @@ from test_therapy_therapist_double_booking import book, client, late_cancel
 from carecoord.events.care import ClientEnrolled
 from carecoord.events.therapy import CancellationReason, ProgramClosed, program_id
 from carecoord.services.care.commands import enroll_client
-from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.errors import InvalidInput, RuleViolation, Unavailable
 from carecoord.services.therapy import closure
 from carecoord.services.therapy.closure import Closure, Span
 
@@ -27,11 +27,14 @@ def close(story: Story, span: Span, note: str = "snowstorm") -> Closure:
     """The closure as the API runs it: each client's transaction, then the record."""
     stamp = story.stamp(ADMIN)
     enrolled = [e.client_id for e in story.events() if isinstance(e, ClientEnrolled)]
-    cancelled: frozenset[tuple[UUID, UUID]] = frozenset()
-    for client_id in enrolled:
-        cancelled |= story.run(
-            closure.cancel_within(stamp, client_id=client_id, program="OTP", span=span, note=note)
-        )
+    cancelled = closure.settled(
+        [
+            story.run(
+                closure.cancel_within(stamp, client_id=c, program="OTP", span=span, note=note)
+            )
+            for c in enrolled
+        ]
+    )
     return story.run(
         closure.record_closure(stamp, program="OTP", span=span, note=note, cancelled=cancelled)
     )
@@ -143,3 +146,19 @@ def test_a_span_or_note_no_closure_takes_is_refused_naming_it(
             note,
         )
     assert (refusal.value.field, refusal.value.rule) == (field, rule)
+
+
+def test_a_client_whose_transaction_was_refused_refuses_the_closure_naming_no_session() -> None:
+    """The others' cancellations stand; the closure is sent again, not recorded half."""
+    done = frozenset({(uuid4(), uuid4())})
+    session = uuid4()
+    refusal = RuleViolation("sessionId", "cancelled-before-start", f"session {session} began")
+
+    with pytest.raises(Unavailable) as cut:
+        closure.settled([done, refusal, done])
+
+    assert (cut.value.field, cut.value.rule) == ("program", "closure-cut-short")
+    assert "1 of 3 clients" in cut.value.message
+    assert "cancelled-before-start" in cut.value.message
+    assert str(session) not in cut.value.message
+    assert closure.settled([done, frozenset()]) == done
