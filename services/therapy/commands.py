@@ -292,24 +292,34 @@ def _every_member(
     client_ids: Sequence[UUID],
 ) -> None:
     """Refuse a group's cancellation that leaves a member booked on it (its leader's
-    calendar lists them): the meeting would still hold its leader's time. A caller who
-    reads no therapy entries is not told who else the session is booked for."""
+    calendar lists them): the meeting would still hold its leader's time. A member is named
+    only to a caller who reads therapy on their care team (``_named``)."""
     leader = record.session(session_id).clinician_id
     led = uow.get(Calendar, calendar_id(leader)).sessions.get(session_id)
     members = () if led is None else led.client_ids
     left = [
-        str(member)
+        member
         for member in members
         if member not in client_ids and uow.get(TherapyRecord, member).session(session_id).open
     ]
     if left:
-        whom = ", ".join(left) if Kind.THERAPY in writer_sees(stamp.actor.role) else "others"
+        named = [str(member) for member in left if _named(uow, stamp.actor, member)]
+        whom = ", ".join(named + (["others"] if len(named) < len(left) else []))
         raise RuleViolation(
             "clientIds",
             "every-member",
             f"session {session_id} is booked for {whom} too; name every member still booked"
             " to cancel the meeting, or cancel one member's session with cancelSession",
         )
+
+
+def _named(uow: UnitOfWork, actor: Actor, member: UUID) -> bool:
+    """Whether a group's member may be named to ``actor``: who else is in a group tells who
+    is in SUD treatment, which a member's timeline tells no one (it gives the group's size),
+    so only a caller on that member's care team, in a role that reads therapy, is told."""
+    membership = uow.get(CareTeam, member).members.get(actor.id)
+    on_team = membership is not None and membership.role is actor.role
+    return on_team and Kind.THERAPY in writer_sees(actor.role)
 
 
 def _holds(uow: UnitOfWork, session_id: UUID, led: Led) -> bool:
