@@ -131,12 +131,21 @@ def interrupted(args: argparse.Namespace) -> int:
     return CANNOT_CHECK
 
 
+NO_ANCHOR_YET = (
+    "; the relay (of `up`, or `carecoord relay`) writes its first anchor a minute after it"
+    " starts with events stored: before it, there is none to check against"
+)
+"""Said of an anchors file not there: right after a first start it is not there yet."""
+
+
 def check_chains(args: argparse.Namespace, database_url: str) -> int:
     """The exit status of ``audit verify``: the event chain's walk, then the access log's."""
     try:
         anchors = read_anchors(args.anchors, warn=_warned) if args.anchors else []
     except OSError as error:  # the errno's text was said ("[Errno 2] ..."), and no argument
         why = error.strerror or type(error).__name__
+        if isinstance(error, FileNotFoundError):
+            why += NO_ANCHOR_YET
         print(f"carecoord audit verify: --anchors {args.anchors}: {why}", file=sys.stderr)
         return CANNOT_CHECK
     except ValueError as error:
