@@ -7,7 +7,9 @@ aggregate in one transaction. If that transaction fails (another process wrote t
 record first), its members run again on fresh state in halves, down to one alone, so one
 client's conflict never fails another's command and costs a few commits, not one per
 member. A command refused after it recorded something leaves nothing behind: the others of
-its batch run again on fresh state without it. The event loop never waits on the database.
+its batch run again on fresh state without it. One refused on a record another process has
+written since it was cached here runs again on the record as stored before it is answered.
+The event loop never waits on the database.
 
 A command submitted with an idempotency key is looked up first (one query for all the
 keys of a batch): a key already kept answers with its first outcome and the command is
@@ -278,9 +280,15 @@ class CommandBus:
                 try:
                     result = item.context.run(item.command, uow)
                 except DomainError as refusal:
+                    if item.attempts < MAX_CONFLICT_RETRIES and self._store.written_since(
+                        uow.read()
+                    ):
+                        item.attempts += 1
+                        self._again_afresh(batch, touched)
+                        return
                     item.future.set_exception(refusal)
                     if uow.recorded():
-                        self._again_without_it(batch, touched)
+                        self._again_afresh(batch, touched)
                         return
                     continue
                 decisions.add(item, result, uow.recorded())
@@ -305,11 +313,15 @@ class CommandBus:
         if head and self._on_commit is not None:
             self._on_commit(head)
 
-    def _again_without_it(self, batch: list[_Pending], touched: dict[UUID, Aggregate]) -> None:
-        """A command refused after it had recorded: the records it touched hold what it
-        recorded, beside what earlier members of the batch did. Nothing of the batch is saved;
-        the members not yet answered run again on records loaded afresh, so what the refused
-        one recorded is stored nowhere and no later decision reads it."""
+    def _again_afresh(self, batch: list[_Pending], touched: dict[UUID, Aggregate]) -> None:
+        """The members of ``batch`` not yet answered run again on records loaded afresh,
+        nothing of the batch saved. After a command refused once it had recorded (the records
+        it touched hold what it recorded, beside what earlier members did), so what it
+        recorded is stored nowhere and no later decision reads it. And before answering a
+        command refused on a record another process wrote since it was cached here, not yet
+        heard of (``cache_freshness.py``): a refusal is saved nowhere, so no version check
+        would catch it, and a dose sent to one API process just after another stored the
+        receipt of its lot was refused as drawing on a lot holding less."""
         self._store.evict(*touched)
         self._commit([item for item in batch if not item.future.done()])
 

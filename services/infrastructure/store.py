@@ -148,6 +148,12 @@ _CATCH_UP = sql.SQL(
 )
 
 
+_WRITTEN_SINCE = sql.SQL(
+    "SELECT EXISTS (SELECT 1 FROM unnest(%s::uuid[], %s::int[]) AS read(id, version)"
+    " JOIN {}.{} AS e ON e.originator_id = read.id AND e.originator_version > read.version)"
+    " AS written"
+)
+
 _WRITERS_DONE = sql.SQL("LOCK TABLE {}.{} IN SHARE MODE")
 
 
@@ -252,6 +258,21 @@ class EventStore(Application[UUID]):
             StoredEvent(r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"]))
             for r in rows
         ]
+
+    def written_since(self, read: Mapping[UUID, int]) -> bool:
+        """Whether any aggregate of ``read`` (by id, the version read) has a later version
+        stored: one another process wrote that this one has not heard of yet."""
+        if not read:
+            return False
+        recorder = self.recorder
+        statement = _WRITTEN_SINCE.format(
+            sql.Identifier(recorder.datastore.schema),  # type: ignore[attr-defined]
+            sql.Identifier(recorder.events_table_name),  # type: ignore[attr-defined]
+        )
+        with recorder.datastore.get_connection() as conn, conn.cursor() as cur:  # type: ignore[attr-defined]
+            cur.execute(statement, (list(read), list(read.values())), prepare=True)
+            row = cur.fetchone()
+        return bool(row and row["written"])
 
     def advanced(self, aggregate_id: UUID, version: int) -> None:
         """Thread-safe: another writer stored ``version`` of this aggregate. A cached copy

@@ -37,6 +37,14 @@ class UnitOfWork:
         self._before.setdefault(aid, len(aggregate.pending))
         return aggregate  # type: ignore[return-value]
 
+    def read(self) -> dict[UUID, int]:
+        """Each aggregate this command asked for, by id, at the version it was loaded at
+        (what earlier commands of the batch recorded on it not counted)."""
+        return {
+            aid: self._touched[aid].version - len(self._touched[aid].pending)
+            for aid in self._before
+        }
+
     def recorded(self) -> list[Recorded]:
         """What this command recorded, so a batch is stored in the order it was decided."""
         new: list[Recorded] = []
