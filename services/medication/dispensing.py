@@ -1132,6 +1132,9 @@ def _check_active(
     if not order.in_period(day):
         until = f" to {order.end}" if order.end else ""
         replaced = f" (replaced by order {order.replaced_by})" if order.replaced_by else ""
+        change = None if order.replaced_by is None else record.orders.get(order.replaced_by)
+        if change is not None and given_at is not None and _before_written(change, given_at, rules):
+            replaced += _charted_before(change)
         raise RuleViolation(
             "orderId",
             "order-active",
@@ -1236,15 +1239,35 @@ def _check_after_written(
     start before the day it was written) is in force from its start (``Order.begins``); a
     dose given before a dose change was written that day was given under the order it
     replaced. Charting times are minutes: one in the minute it was written is after it."""
-    begins = order.begins(rules.day_of)
-    if begins is not None and given_at < begins.replace(second=0, microsecond=0):
-        written, given = (t.astimezone(rules.zone) for t in (begins, given_at))
+    if _before_written(order, given_at, rules):
+        written, given = (t.astimezone(rules.zone) for t in (order.written_at, given_at))
+        replaced = "" if order.prior_order_id is None else _charted_before(order)
         raise RuleViolation(
             field,
             "after-order-written",
             f"order {order.order_id} was written at {written:%Y-%m-%d %H:%M}; nothing is"
-            f" given under it at {given:%Y-%m-%d %H:%M}, before it was prescribed",
+            f" given under it at {given:%Y-%m-%d %H:%M}, before it was prescribed{replaced}",
         )
+
+
+def _before_written(order: Order, moment: datetime, rules: MedicationRules) -> bool:
+    """Whether ``moment`` is before ``order`` was written on its start day, in the minutes
+    charting times are given in (one in the minute it was written is after it)."""
+    begins = order.begins(rules.day_of)
+    return begins is not None and moment < begins.replace(second=0, microsecond=0)
+
+
+def _charted_before(change: Order) -> str:
+    """How a dose given that day before ``change`` (a dose change or taper) was written is
+    charted: under the order it replaced, which ends the day before the change's start. The
+    change is written again from the next day, so the day is not dosed twice."""
+    return (
+        f"; a dose given before it was written was given under order {change.prior_order_id},"
+        f" which it replaced: to chart it, mark order {change.order_id} entered in error"
+        " (markOrderEnteredInError: the order it replaced is in force again), chart the dose"
+        " under that order, and write the change again from the next day"
+        " (start-after-last-dispensed), so the day is not dosed twice"
+    )
 
 
 def _check_free(order: Order, day: date, slot: int) -> None:

@@ -111,6 +111,28 @@ def test_a_dose_change_is_not_dosed_before_it_was_written() -> None:
     story.dose(changed, day(5), "70", hour=13)
 
 
+def test_a_dose_given_before_a_same_day_change_is_charted_once_the_change_is_rewritten() -> None:
+    """The morning's dose charted after a change written at noon to start that day: under
+    neither order (the old one ends the day before, the change was not written yet), both
+    refusals say how to chart it, and that way does chart it, the change then written from
+    the next day so the day is not dosed twice."""
+    story, order = started(7)
+    attended(story, order, day(4))
+    story.on(day(5), 12)
+    changed = story.change(order, "70", day(5))
+    for under, amount in ((changed, "70"), (order, "60")):
+        with pytest.raises(RuleViolation) as refused:
+            story.dose(under, day(5), amount, hour=8)
+        assert f"mark order {changed} entered in error" in refused.value.message
+        assert f"given under order {order}" in refused.value.message
+    story.discontinue_in_error(changed)
+    story.dose(order, day(5), hour=8)
+    with pytest.raises(RuleViolation) as same_day:
+        story.change(order, "70", day(5))
+    assert same_day.value.rule == "start-after-last-dispensed"
+    story.change(order, "70", day(6))
+
+
 def test_no_dose_against_a_held_order_names_who_and_since_and_not_why() -> None:
     story = Story()
     order = story.prescribe()
