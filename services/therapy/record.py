@@ -291,7 +291,8 @@ class TherapyRecord(Aggregate, context="therapy"):
                 "occurredAt",
                 "outcome-before-start",
                 f"the session began {starts.isoformat()}; {outcome.value} is dated from then on"
-                " (a cancellation before it is late_cancelled)",
+                " (a session called off before it is cancelled with cancelSession, or"
+                " late_cancelled if the client called it off too late)",
             )
         self._happened(stamp, occurred_at, enrolled_at, session)
         facts: dict[str, object] = {"session_id": session_id, "modality": session.modality}

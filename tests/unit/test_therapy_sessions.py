@@ -180,6 +180,18 @@ def test_a_late_cancellation_comes_before_the_session() -> None:
     assert (cancelled.reason, cancelled.session_id) == ("sick child", session_id)
 
 
+def test_an_outcome_dated_before_the_start_names_cancel_session_for_a_cancellation() -> None:
+    """Told a cancellation before the start is late_cancelled, a clinician recorded a call
+    ahead as a late cancellation, where cancelSession cancels it."""
+    story = Story()
+    session_id = book(story, 6)
+    story.later(hours=7)
+    with pytest.raises(RuleViolation) as early:
+        outcome(story, session_id, Outcome.NO_SHOW, occurred_at=story.now - timedelta(hours=2))
+    assert (early.value.field, early.value.rule) == ("occurredAt", "outcome-before-start")
+    assert "a session called off before it is cancelled with cancelSession" in early.value.message
+
+
 def test_the_start_itself_takes_one_outcome_and_no_cancellation() -> None:
     """At its start a session has begun: cancelSession is refused, and recordAttendance
     takes late_cancelled or no_show dated then, one of them, so the session never reads two."""
