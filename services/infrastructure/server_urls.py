@@ -4,6 +4,11 @@
 user's place (``nats://s3cr3t@host``, NATS's token auth) as ``nats://***@host``; a list of
 servers (``nats://a:4222,nats://b:4222``) each so. An error's message is shown with the same
 secrets hidden, in case it quotes the URL.
+
+A NATS URL may list a cluster's servers, comma separated, as NATS's own tools take it: the
+client is given them as a list (``nats_servers``; the whole string read as one URL failed
+with "invalid connect url option", tried again for 30 s), and one that cannot be a NATS
+server's URL is refused at start (``nats_url_problem``).
 """
 
 from __future__ import annotations
@@ -11,6 +16,40 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 HIDDEN = "***"
+
+
+NATS_SCHEMES = ("nats", "tls", "ws", "wss")
+
+
+def nats_servers(url: str) -> list[str]:
+    """The servers of a NATS URL, each once, in the order given."""
+    return list(dict.fromkeys(part.strip() for part in url.split(",") if part.strip()))
+
+
+def nats_url_problem(url: str) -> str | None:
+    """Why ``url`` (a list of servers) cannot reach NATS, naming the server with its
+    credentials hidden; None when each server is a NATS URL (``host``, ``host:port`` or
+    ``nats://``, ``tls://``, ``ws://``, ``wss://``), websocket ones not mixed with the others,
+    as the client requires."""
+    servers = nats_servers(url)
+    if not servers:
+        return "names no server (nats://host:4222, or several comma separated)"
+    schemes = set()
+    for n, server in enumerate(servers, 1):
+        parts = urlsplit(server if "://" in server else f"nats://{server}")
+        said = f"server {n} ({without_credentials(server)})"
+        if parts.scheme not in NATS_SCHEMES:
+            return f"{said} is not nats://, tls://, ws:// or wss://"
+        try:
+            parts.port  # noqa: B018  (read for the error it raises)
+        except ValueError:
+            return f"{said} has a port that is not a number from 0 to 65535"
+        if not parts.hostname:
+            return f"{said} names no host"
+        schemes.add(parts.scheme in ("ws", "wss"))
+    if len(schemes) > 1:
+        return "mixes websocket (ws://, wss://) and other servers, which one client cannot"
+    return None
 
 
 def without_credentials(url: str) -> str:

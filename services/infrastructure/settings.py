@@ -13,6 +13,8 @@ from psycopg.conninfo import conninfo_to_dict
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from carecoord.services.infrastructure.server_urls import nats_url_problem
+
 AES_KEY_SIZES = (16, 24, 32)
 """The key sizes, in bytes, of the store's cipher (AES-GCM)."""
 
@@ -246,6 +248,16 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "not a PostgreSQL connection string (postgresql://user@host:port/database)"
                 ) from None
+        return value
+
+    @field_validator("nats_url")
+    @classmethod
+    def _nats_servers(cls, value: str | None) -> str | None:
+        """A URL no NATS server can answer at is refused at start, its credentials hidden:
+        every command tried it for 30 s, then exited 75 for a restart that could not help."""
+        problem = None if value is None else nats_url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     @field_validator("jwt_secret")

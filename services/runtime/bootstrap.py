@@ -47,7 +47,11 @@ from carecoord.services.infrastructure.liveness import (
 )
 from carecoord.services.infrastructure.metrics import Metrics
 from carecoord.services.infrastructure.relay import Relay
-from carecoord.services.infrastructure.server_urls import described, without_credentials
+from carecoord.services.infrastructure.server_urls import (
+    described,
+    nats_servers,
+    without_credentials,
+)
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.platform import Platform
@@ -168,7 +172,7 @@ async def connect_broker(
             start.not_ready(error, settings.nats_reconnect_wait_seconds)
 
     broker = NatsBroker(
-        nats_url,
+        nats_servers(nats_url),
         logger=None,
         max_reconnect_attempts=settings.nats_reconnect_attempts,
         reconnect_time_wait=settings.nats_reconnect_wait_seconds,  # type: ignore[arg-type]

@@ -43,6 +43,7 @@ from carecoord.services.infrastructure.identity import (
 )
 from carecoord.services.infrastructure.liveness import error_code
 from carecoord.services.infrastructure.relay import POSITION_HEADER
+from carecoord.services.infrastructure.server_urls import nats_servers
 from carecoord.services.infrastructure.settings import ENV_FILE, Settings
 from carecoord.services.infrastructure.stream_reader import HeaderTolerantClient, OrderedReader
 from carecoord.services.kernel import visible_names
@@ -903,7 +904,7 @@ async def tail_events(
     try:  # the client's first connect retries for ever: it waited, printing nothing
         async with asyncio.timeout(connecting.left()):
             await nc.connect(
-                servers.nats_url,
+                nats_servers(servers.nats_url),
                 max_reconnect_attempts=settings.nats_reconnect_attempts,
                 # typed int, slept as given: the platform's connections take it so too
                 reconnect_time_wait=settings.nats_reconnect_wait_seconds,  # type: ignore[arg-type]
