@@ -32,6 +32,10 @@ A run of low moods against the client's own baseline (mood-drop: the last three 
 moods, 0 worst to 10 best, each 3 or more below the median of up to ten before them) asks for
 outreach as a craving rise does: low mood in early recovery comes before relapse and goes
 with suicide risk, and the PHQ-9 is asked far less often than a check-in's mood.
+A screen positive for xylazine (screen-xylazine, high) asks for the overdose review a
+fentanyl screen does, with what differs: naloxone does not reverse xylazine's sedation (it is
+still given for the opioid it comes with; breathing is supported), and its wounds are looked
+for.
 The screening instruments alert at their top level, where a program reviews the level of
 care: AUDIT zone IV (20 and over, possible dependence) and DAST-10 severe (9 and over).
 """
@@ -159,6 +163,9 @@ OVERDOSE = (
     "SAMHSA TIP 63, Medications for Opioid Use Disorder (PEP21-02-01-002); CDC Stop Overdose,"
     " https://www.cdc.gov/stop-overdose/caring/index.html"
 )
+XYLAZINE = (
+    "CDC, What You Should Know About Xylazine (2024); FDA, Xylazine in illicit drugs (2022-2023)"
+)
 PROGRAM = "program policy (no published threshold; set by the medical director)"
 
 DEFAULT_RULES: tuple[AlertRule, ...] = (
@@ -224,6 +231,10 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
               Severity.HIGH, "Overdose-risk review: offer naloxone and overdose education; review"
               " take-homes; do not withhold MAT", OVERDOSE,
               analytes=frozenset({"fentanyl", "norfentanyl"})),
+    AlertRule("screen-xylazine", "1", Test.SCREEN_POSITIVE, "Drug screen positive for xylazine",
+              Severity.HIGH, "Overdose-risk review: naloxone still for the opioid with it (xylazine"
+              " is not reversed by it: rescue breathing); wound check; do not withhold MAT",
+              XYLAZINE, analytes=frozenset({"xylazine"})),
     AlertRule("screen-negative-for-agonist", "4", Test.SCREEN_NEGATIVE_FOR_AGONIST,
               "Drug screen negative for the prescribed agonist", Severity.MODERATE,
               "Adherence and possible-diversion review; take-home review", FDA_2017),

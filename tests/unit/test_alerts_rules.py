@@ -377,6 +377,18 @@ def test_screen_positive_for_fentanyl_on_any_client() -> None:
     assert "do not withhold MAT" in alert.action
 
 
+def test_screen_positive_for_xylazine_on_any_client() -> None:
+    story = Story()
+    story.screen(xylazine="negative", fentanyl="negative")
+    assert story.fired() == []
+    story.screen(xylazine="positive", fentanyl="positive")
+    assert sorted(story.fired()) == ["screen-fentanyl", "screen-xylazine"]
+    [alert] = [a for a in story.alerts() if a.rule_id == "screen-xylazine"]
+    assert (alert.severity, alert.detail) == (Severity.HIGH, "positive for xylazine")
+    assert "not reversed" in alert.action
+    assert "wound" in alert.action
+
+
 def test_fentanyl_on_an_agonist_raises_both_screen_alerts() -> None:
     story = Story()
     story.prescribe("methadone")
@@ -469,6 +481,7 @@ def test_an_alert_shows_to_readers_who_see_what_its_rule_tells_of() -> None:
         "screen-depressant-on-agonist",
         "screen-negative-for-agonist",
         "screen-fentanyl",
+        "screen-xylazine",
         "cows-maintenance",
     }
     assert not told_of_orders & peer
