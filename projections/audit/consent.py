@@ -43,6 +43,7 @@ from carecoord.projections.audit.fhir import (
     reference,
     text,
 )
+from carecoord.services.consent.notice import version_of
 from carecoord.services.infrastructure.audit_events import ACT_REASON, PURPOSE
 
 PARTICIPATION = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
@@ -50,6 +51,9 @@ DICOM = "http://dicom.nema.org/resources/ontology/DCM"
 ORGANIZATION = f"{BASE}/NamingSystem/organization"
 EXPIRY_EVENT = f"{BASE}/StructureDefinition/consent-expiry-event"
 EXPIRES_ON = f"{BASE}/StructureDefinition/consent-expires-on"
+NOTICE_VERSION_EXTENSION = f"{BASE}/StructureDefinition/notice-version"
+"""The version of the 42 CFR 2.32 notice a disclosure went with (``notice.NOTICES``), on its
+``notice`` detail: texts that differ by a condition are told apart by it."""
 RECIPIENT_ROLE = {"coding": [{"system": PARTICIPATION, "code": "IRCP"}]}
 
 
@@ -183,10 +187,11 @@ def disclosed(res: Resources, event: DisclosureIntended | DisclosureRecorded) ->
         del intended["outcomeDesc"]
         return
     entities = [_patient_entity(event, event.description)]
+    version = {"url": NOTICE_VERSION_EXTENSION, "valueString": version_of(event.notice)}
     entities[0]["detail"] = [
         {"type": "purpose", "valueString": event.purpose},
         {"type": "kinds", "valueString": ",".join(event.data_kinds)},
-        {"type": "notice", "valueString": event.notice},
+        {"type": "notice", "valueString": event.notice, "extension": [version]},
     ]
     if event.consent_id is not None:
         entities.append({"what": reference("Consent", event.consent_id)})
