@@ -1,22 +1,24 @@
 """What a dose or a take-home bottle may say it was poured from.
 
-A dose is the medication context's and is never held up for stock bookkeeping: a lot the
-site has no receipt of yet (one entered late) is drawn on all the same, and the next
-opening or closing count waits for its receipt. A lot the site does hold of another
-medication or form is different: the dose would take methadone mg out of a buprenorphine
-lot, one lot coming up short at the count and the other over, so it is refused while the
-nurse can still name the right lot. So is a lot no receipt could name (``LOT-7 `` with a
-space, ``LOT-7`` with a zero-width space after it): the ledger showed it beside LOT-7 as one
-more lot that reads the same, short by every dose drawn on it, with LOT-7 over by as much.
-A lot the site holds past its expiry date on the day a draw is for is refused too
-(``not-expired``, as a receipt of one is): its strength and purity are assured through that
-date only (21 CFR 211.137(a): the expiration date assures the product meets its standards at
-the time of use). The day a take-home bottle is for is the day it is taken, not the day it is
-handed over: one handed over the day before its lot expires for the day after holds a dose
-past that date. A lot the site has no receipt of yet has no expiry here to go by. A lot
-named in other letters than the site's (``lot-7`` for its LOT-7) is that lot, and is drawn as
-the site first recorded it: the stock ledger showed ``lot-7`` as a lot of its own, short by
-every dose drawn on it, with LOT-7 over by as much.
+A lot named at a site that keeps no stock here (no receipt or transfer in recorded) is the
+nurse's word alone, as before stock was kept. A site keeping stock refuses a lot it had no
+receipt of by the time poured (``unknown-lot``, in ``draw``): a mistyped lot number put a
+lot that does not exist in the DEA dispensing log, drawn below zero by every dose; a
+receipt entered late is recorded (dated when the lot came in) before the dose. A lot the
+site does hold of another medication or form is refused too: the dose would take methadone
+mg out of a buprenorphine lot, one lot coming up short at the count and the other over, so
+it is refused while the nurse can still name the right lot. So is a lot no receipt could
+name (``LOT-7 `` with a space, ``LOT-7`` with a zero-width space after it): the ledger
+showed it beside LOT-7 as one more lot that reads the same, short by every dose drawn on
+it, with LOT-7 over by as much. A lot the site holds past its expiry date on the day a draw
+is for is refused too (``not-expired``, as a receipt of one is): its strength and purity
+are assured through that date only (21 CFR 211.137(a): the expiration date assures the
+product meets its standards at the time of use). The day a take-home bottle is for is the
+day it is taken, not the day it is handed over: one handed over the day before its lot
+expires for the day after holds a dose past that date. A lot the site has no receipt of has
+no expiry here to go by. A lot named in other letters than the site's (``lot-7`` for its
+LOT-7) is that lot, and is drawn as the site first recorded it: the stock ledger showed
+``lot-7`` as a lot of its own, short by every dose drawn on it, with LOT-7 over by as much.
 
 A draw from a lot the site holds is recorded on the lot's record of draws (``draw``), and is
 refused beyond what the lot holds (``on-hand``, as waste and transfers are): a lot
@@ -34,7 +36,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from carecoord.events.stock import LOT_MAX, LOT_PATTERN, StockDrawn
-from carecoord.services.kernel.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.stock.lot_draws import LotDraws
@@ -100,15 +102,26 @@ def draw(
     """Each (field, lot, amount) poured at ``at`` from a lot the site holds, recorded on the
     lot's record of draws (``records`` gives it by the lot's name), a lot once with all it
     gave (a take-home's bottles): refused naming the first field that names a lot holding
-    less, then and ever since, than is drawn from it. A lot the site had no receipt (or
-    transfer in) of by ``at`` is drawn on unrecorded, as one it has none of is (above)."""
+    less, then and ever since, than is drawn from it, or one the site had no receipt (or
+    transfer in) of by ``at`` (``unknown-lot``). A site that keeps no stock here (no lot
+    received) draws on nothing: its lots are the nurse's word alone."""
+    if not stock.lots:
+        return
     fields: dict[str, str] = {}
     amounts: dict[str, Decimal] = {}
     for field, name, amount in poured:
-        lot = stock.held(name)
-        if lot is not None and lot.came_in_by(at):
-            fields.setdefault(lot.lot, field)
-            amounts[lot.lot] = amounts.get(lot.lot, Decimal(0)) + amount
+        lot = stock.lot(name, field)
+        if lot.came_in > at:
+            raise NotFound(
+                field,
+                "unknown-lot",
+                f"lot {lot.lot} came in at site {stock.site} at"
+                f" {lot.came_in.astimezone(rules.zone):%Y-%m-%d %H:%M}, after it was poured"
+                f" ({at.astimezone(rules.zone):%Y-%m-%d %H:%M}): name the lot it was poured"
+                " from, or record the receipt or transfer that brought it in by then first",
+            )
+        fields.setdefault(lot.lot, field)
+        amounts[lot.lot] = amounts.get(lot.lot, Decimal(0)) + amount
     for name, amount in amounts.items():
         lot, record = stock.lots[name], records(name)
         spare = lot.spare(at, record.drawn)

@@ -112,9 +112,10 @@ class Lot:
         the view read too, as the record is read in the decision's own batch)."""
         return min(self.lowest(ledger), self.spare(ledger.at, drawn))
 
-    def came_in_by(self, at: datetime) -> bool:
-        """A receipt or transfer brought it in at ``at`` or before."""
-        return any(when <= at and move in INTO_STOCK for when, move, _ in self.moves)
+    @property
+    def came_in(self) -> datetime:
+        """When a receipt or transfer first brought it in."""
+        return min(when for when, move, _ in self.moves if move in INTO_STOCK)
 
     def spare(self, at: datetime, drawn: Sequence[tuple[datetime, Decimal]]) -> Decimal:
         """The least the lot has held from ``at`` on by this record and the draws on it
@@ -232,7 +233,7 @@ class SiteStock(Aggregate, context="stock"):
                 field,
                 "unknown-lot",
                 f"site {self.site or '(none yet)'} has received no lot {lot!r};"
-                " record its receipt (or transfer in) first",
+                " record its receipt (or transfer in) first, or name the lot as received",
             )
         return found
 

@@ -27,7 +27,7 @@ from carecoord.events.stock import (
     stock_id,
 )
 from carecoord.services.kernel.aggregate import aggregate_id
-from carecoord.services.kernel.errors import RuleViolation
+from carecoord.services.kernel.errors import NotFound, RuleViolation
 from carecoord.services.stock import commands, draws
 from carecoord.services.stock.lot_draws import LotDraws
 from carecoord.services.stock.record import SiteStock
@@ -91,20 +91,41 @@ def test_a_take_homes_bottles_from_one_lot_are_drawn_together() -> None:
 
 def test_waste_and_a_dose_charted_late_count_where_they_happened() -> None:
     """A waste dated after a dose charted late leaves the lot what it held then and ever
-    since; a dose given before the lot came in is a lot not yet received: not drawn here."""
+    since."""
     site = Draws()
     received_at = site.now
     site.receive("M-100", "100")
     site.later(hours=2)
     site.waste("M-100", "50")
     site.later(hours=1)
-    before = site.now
     site.now = received_at + timedelta(hours=1)
     with pytest.raises(RuleViolation, match="holds 50 mg"):
         site.drawn(("lot", "M-100", "60"))
+    assert site.quantities() == []
+
+
+def test_a_lot_the_site_had_not_received_by_the_draw_is_refused() -> None:
+    """At a site keeping stock, a mistyped lot was drawn on unrecorded: the DEA dispensing
+    log named a lot that does not exist, taken below zero by every dose. So was a lot a dose
+    charted late was given from before its receipt. A take-home names the bottle."""
+    site = Draws()
+    received_at = site.now
+    site.receive("M-100", "100")
+    site.later(hours=1)
+
+    with pytest.raises(NotFound) as unknown:
+        site.drawn(("bottles.0.lot", "m-100", "30"), ("bottles.1.lot", "M-1OO", "30"))
     site.now = received_at - timedelta(hours=1)
-    site.drawn(("lot", "M-100", "60"))
-    site.now = before
+    with pytest.raises(NotFound) as early:
+        site.drawn(("lot", "m-100", "30"))
+
+    assert (unknown.value.field, unknown.value.rule) == ("bottles.1.lot", "unknown-lot")
+    assert "no lot 'M-1OO'; record its receipt (or transfer in) first" in unknown.value.message
+    assert (early.value.field, early.value.rule) == ("lot", "unknown-lot")
+    assert (
+        f"lot M-100 came in at site {SITE} at {received_at:%Y-%m-%d %H:%M}, after it was"
+        f" poured ({site.now:%Y-%m-%d %H:%M})"
+    ) in early.value.message
     assert site.quantities() == []
 
 
