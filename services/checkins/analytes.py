@@ -75,10 +75,21 @@ REPORTED_AS: Mapping[str, str] = {
     "spirits": "alcohol",
     "ethanol": "alcohol",
     "drinking": "alcohol",
+    "benzo": "benzodiazepines",
+    "benzos": "benzodiazepines",
+    "xanax": "benzodiazepines",
+    "alprazolam": "benzodiazepines",
+    "valium": "benzodiazepines",
+    "diazepam": "benzodiazepines",
+    "klonopin": "benzodiazepines",
+    "clonazepam": "benzodiazepines",
+    "ativan": "benzodiazepines",
+    "lorazepam": "benzodiazepines",
 }
 """What a check-in's free-text substance names, as the analyte a screen would find: a client
 who says they used heroin yesterday is as opioid-exposed to naltrexone as a positive screen
-shows, one who drank this morning as unready for disulfiram. A name not listed counts for
+shows, one who drank this morning as unready for disulfiram, one who took Xanax as exposed
+to a benzodiazepine when methadone is written. A name not listed counts for
 no medication rule (the alert on reported use still reads it)."""
 
 

@@ -12,7 +12,8 @@ exposure to a class it keeps counting, each with its source; a class with no was
 counts while it acts (a daily dose for its day, an injection for its interval).
 
 FDA expects the opioid + benzodiazepine pair to be managed, not blocked (2017 safety
-communication): it is high severity, needs an acknowledgement, and is never a hard stop.
+communication): it is high severity, needs an acknowledgement, and is never a hard stop,
+whether the benzodiazepine (or alcohol) was prescribed, found on a screen or reported used.
 """
 
 from __future__ import annotations
@@ -65,6 +66,11 @@ METHADONE_MAOI = (
 TRIPTAN_MAOI = (
     "https://uat.mimsdev.com/thailand/drug/info/siagran/contraindications (sumatriptan: not"
     " within 2 weeks of discontinuing an MAOI)"
+)
+ASAM_DRUG_TESTING = (
+    "https://doi.org/10.1097/ADM.0000000000000323 (ASAM 2017, Appropriate Use of Drug Testing:"
+    " intermediate-acting benzodiazepines found 1-5 days after use, long-acting up to 30 with"
+    " regular use; EtG and EtS up to 5 days after drinking)"
 )
 FLAGYL_LABEL = (
     "https://wikidoc.org./index.php/Metronidazole_contraindications (FDA label: not to"
@@ -189,6 +195,11 @@ SEROTONERGIC_BEFORE_MAOI = (
     MAOI_AFTER,
 )
 DISULFIRAM_AFTER = _washout("disulfiram", 14, f"{DISULFIRAM_LABEL} ; {FLAGYL_LABEL}")
+RECENT_DEPRESSANT = (_washout("benzodiazepine alcohol_containing", 7, ASAM_DRUG_TESTING),)
+"""A week after a benzodiazepine or alcohol was found on a screen, reported used at a
+check-in, or last prescribed: the screen does not say which benzodiazepine or how much, a
+long-acting one still acts for days, and a week spans what a screen finds of recent use.
+A program sets its own window by replacing the rule."""
 
 
 HIGH, MODERATE = Severity.HIGH, Severity.MODERATE
@@ -196,7 +207,8 @@ HIGH, MODERATE = Severity.HIGH, Severity.MODERATE
 DEFAULT_RULES: tuple[Rule, ...] = (
     _rule("opioid-cns-depressant", HIGH, "opioid", "benzodiazepine cns_depressant",
           "profound sedation, respiratory depression, coma, death; manage, do not withhold MAT",
-          FDA_OPIOID_BENZO),
+          f"{FDA_OPIOID_BENZO} ; {ASAM_DRUG_TESTING}", version="2",
+          washouts=RECENT_DEPRESSANT),
     _rule("duplicate-opioid-treatment", HIGH, "methadone buprenorphine",
           "methadone buprenorphine",
           "duplicate therapy: two treatments for opioid use disorder at once (a doubled dose,"

@@ -3,17 +3,20 @@ rules are judged on, and the drug screens that found a substance, which count as
 
 A positive screen is evidence of use whatever was prescribed: an opioid found before
 naltrexone starts precipitates withdrawal as a prescribed one would (the label
-contraindicates naltrexone with an opioid-positive urine screen), and alcohol found before
-disulfiram starts is what the disulfiram-alcohol rule is about. Each such screen enters the
-picture as one entry acting through the day its specimen was collected, and the rule's
-washout counts from there, as it does after an order's last dose. An analyte the client's
-own treatment explains (methadone or EDDP while methadone is in the picture, buprenorphine
-or its metabolite while buprenorphine is) adds nothing the order does not already; found
-without it, it is diverted or street methadone or buprenorphine, and counts as that.
-Analytes no rule reads (cannabinoids, stimulants, benzodiazepines) are left to the alert
-rules on screens. Use the client reports at a check-in (heroin, alcohol) counts as the analyte
-a screen would have found, through the day it was reported: waiting for a screen to say what
-the client already said would start naltrexone into withdrawal or disulfiram into a reaction.
+contraindicates naltrexone with an opioid-positive urine screen), alcohol found before
+disulfiram starts is what the disulfiram-alcohol rule is about, and a benzodiazepine or
+alcohol found when methadone or buprenorphine is written or raised is the opioid-sedative
+interaction a prescribed benzodiazepine is (FDA's boxed warning: managed, not withheld).
+Each such screen enters the picture as one entry acting through the day its specimen was
+collected, and the rule's washout counts from there, as it does after an order's last dose.
+An analyte the client's own treatment explains (methadone or EDDP while methadone is in the
+picture, buprenorphine or its metabolite while buprenorphine is) adds nothing the order does
+not already; found without it, it is diverted or street methadone or buprenorphine, and
+counts as that.
+Analytes no rule reads (cannabinoids, stimulants) are left to the alert rules on screens.
+Use the client reports at a check-in (heroin, alcohol, Xanax) counts as the analyte a screen
+would have found, through the day it was reported: waiting for a screen to say what the
+client already said would start naltrexone into withdrawal or disulfiram into a reaction.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from carecoord.services.medication.rules import MedicationRules
 _OPIOID = frozenset({"opioid"})
 _METHADONE = frozenset({"opioid", "methadone"})
 _BUPRENORPHINE = frozenset({"opioid", "buprenorphine"})
-_ALCOHOL = frozenset({"alcohol_containing"})
+_ALCOHOL = frozenset({"alcohol_containing", "cns_depressant"})
+_BENZODIAZEPINE = frozenset({"benzodiazepine", "cns_depressant"})
 
 SCREENED_CLASSES: Mapping[str, frozenset[str]] = {
     "opiates": _OPIOID,
@@ -47,6 +51,7 @@ SCREENED_CLASSES: Mapping[str, frozenset[str]] = {
     "eddp": _METHADONE,
     "buprenorphine": _BUPRENORPHINE,
     "norbuprenorphine": _BUPRENORPHINE,
+    "benzodiazepines": _BENZODIAZEPINE,
     "alcohol": _ALCOHOL,
     "etg": _ALCOHOL,
     "ets": _ALCOHOL,

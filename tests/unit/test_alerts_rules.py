@@ -339,6 +339,7 @@ def test_screen_positive_for_benzodiazepines_or_alcohol_on_an_agonist() -> None:
     story = Story()
     story.screen(benzodiazepines="positive")
     assert story.fired() == [], "not on an agonist"
+    story.later(days=8)  # past the week the screen counts for buprenorphine's interactions
     story.prescribe("buprenorphine")
     story.screen(benzodiazepines="negative", alcohol="negative", buprenorphine="positive")
     assert story.fired() == []

@@ -269,6 +269,7 @@ def test_an_order_in_error_drops_out_unless_doses_were_given_under_it() -> None:
 def test_rules_with_a_washout_name_a_source_for_each_and_a_new_version() -> None:
     timed = [rule for rule in DEFAULT_RULES if rule.washouts]
     assert {rule.id for rule in timed} == {
+        "opioid-cns-depressant",
         "naltrexone-opioid-agonist",
         "naltrexone-opioid-free-interval",
         "opioid-maoi",

@@ -48,7 +48,7 @@ def test_an_acknowledged_high_finding_is_recorded_with_rule_version_and_reason()
 
     [found] = findings(story)
     assert found.rule_id == "opioid-cns-depressant"
-    assert found.rule_version == "1"
+    assert found.rule_version == "2"
     assert found.severity == "high"
     assert found.acknowledged_reason == "taper planned"
     assert {i.id for i in found.implicated} == {methadone, lorazepam}

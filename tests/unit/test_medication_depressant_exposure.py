@@ -1,0 +1,145 @@
+"""A benzodiazepine or alcohol found on a drug screen, or reported used at a check-in, is
+exposure the opioid-sedative rule counts, as a prescribed benzodiazepine is: methadone written
+or raised the day after a benzodiazepine-positive screen recorded no finding, since only
+prescribed benzodiazepines met the rule. It is the same high-severity finding, acknowledged
+with a reason and never a hard stop (FDA 2017: do not withhold MAT), for a week after the
+screen or the report."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+from alert_story import DOCTOR, NURSE, PEER
+from alert_story import Story as CheckIns
+from medication_story import Story, day
+
+from carecoord.events import Schedule
+from carecoord.events.checkins import AnalyteFinding, AnalyteResult, ScreenMethod
+from carecoord.events.medication import InteractionFound
+from carecoord.services.checkins import commands as checkins
+from carecoord.services.kernel.errors import RuleViolation
+from carecoord.services.medication import commands as medication
+from carecoord.services.medication.commands import Written
+from carecoord.services.medication.findings import HardStop
+from carecoord.services.medication.induction import INITIAL_DOSE
+from carecoord.services.medication.prescribing import NewOrder
+
+RULE = "opioid-cns-depressant"
+MANAGED = {RULE: "naloxone given, take-homes reviewed, PDMP checked"}
+
+
+def test_methadone_the_day_after_a_benzodiazepine_screen_needs_an_acknowledgement() -> None:
+    story = Story()
+    screen = story.screened(day(1), "benzodiazepines", "cannabinoids")
+    story.on(day(2))
+
+    with pytest.raises(RuleViolation) as refused:
+        story.prescribe("methadone", "30", start=day(2))
+    assert not isinstance(refused.value, HardStop)
+    assert (refused.value.field, refused.value.rule) == ("acknowledgements", RULE)
+    assert "positive drug screen collected 2026-01-01" in refused.value.message
+
+    order = story.prescribe("methadone", "30", start=day(2), ack=MANAGED)
+
+    [found] = story.events(InteractionFound)
+    assert (found.rule_id, found.rule_version, found.severity) == (RULE, "2", "high")
+    assert [i.id for i in found.implicated] == [order, screen]
+    assert found.acknowledged_reason == MANAGED[RULE]
+    assert found.exposure is not None
+    assert (found.exposure.medication, found.exposure.basis) == (
+        "benzodiazepines",
+        f"positive drug screen collected {day(1)}",
+    )
+    assert (found.exposure.through, found.exposure.washout_days) == (day(1), 7)
+    assert found.exposure.clear_from == day(9)
+    assert [o.rule_id for o in story.overrides()] == [RULE]
+
+
+def test_a_dose_raised_after_the_screen_is_judged_on_it() -> None:
+    story = Story()
+    order = story.prescribe("methadone", "30", start=day(1))
+    screen = story.screened(day(1), "benzodiazepines")
+    story.on(day(2))
+
+    with pytest.raises(RuleViolation) as refused:
+        story.change(order, "40", day(2))
+    assert refused.value.rule == RULE
+
+    raised = story.change(order, "40", day(2), ack=MANAGED)
+    [found] = story.events(InteractionFound)
+    assert [i.id for i in found.implicated] == [raised, screen]
+
+
+@pytest.mark.parametrize("analyte", ["alcohol", "etg", "ets"])
+def test_alcohol_found_is_a_depressant_for_buprenorphine(analyte: str) -> None:
+    story = Story()
+    story.screened(day(3), analyte)
+    story.on(day(4))
+
+    story.prescribe("buprenorphine", "8", route="sublingual", start=day(4), ack=MANAGED)
+
+    [found] = story.events(InteractionFound)
+    assert found.rule_id == RULE
+    assert found.exposure is not None
+    assert found.exposure.medication == analyte
+
+
+def test_a_week_after_the_screen_methadone_is_written_without_a_finding() -> None:
+    story = Story()
+    story.screened(day(1), "benzodiazepines", "etg")
+    story.on(day(9))
+
+    story.prescribe("methadone", "30", start=day(9))
+
+    assert story.events(InteractionFound) == []
+
+
+def written(story: CheckIns, **acks: str) -> Written:
+    """Methadone prescribed by the doctor from today, acknowledging ``acks``."""
+    new = NewOrder(
+        "methadone", Decimal(30), "mg", "oral", Schedule(), story.medication.day_of(story.now),
+        None, acknowledgements={INITIAL_DOSE: "induction per protocol", **acks},
+    )  # fmt: skip
+    result: Written = story.run(
+        medication.prescribe(story.stamp(DOCTOR), client_id=story.client_id, order=new)
+    )
+    return result
+
+
+def refused_rule(story: CheckIns) -> str | None:
+    try:
+        written(story)
+    except RuleViolation as refused:
+        return refused.rule
+    return None
+
+
+def test_benzodiazepine_use_reported_at_a_check_in_counts_until_marked_in_error() -> None:
+    story = CheckIns()
+    said = story.check_in(PEER, substance_use=True, substances=("Xanax",), note="last night")
+    story.later(hours=2)
+    assert refused_rule(story) == RULE
+
+    story.run(
+        checkins.mark_entered_in_error(
+            story.stamp(NURSE), client_id=story.client_id, entry_id=said, reason="other client"
+        )
+    )
+    assert refused_rule(story) is None
+
+
+def test_a_definitive_negative_retest_of_the_specimen_no_longer_counts() -> None:
+    story = CheckIns()
+    presumptive = story.screen(benzodiazepines="positive")
+    assert refused_rule(story) == RULE
+
+    negative = {"benzodiazepines": AnalyteFinding(analyte="benzodiazepines",
+                                                  result=AnalyteResult.NEGATIVE)}  # fmt: skip
+    confirmed: UUID = story.next_day(
+        checkins.record_drug_screen, NURSE, method=ScreenMethod.DEFINITIVE, results=negative,
+        confirms=presumptive,
+    )  # fmt: skip
+    assert confirmed != presumptive
+    assert refused_rule(story) is None
