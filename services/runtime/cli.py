@@ -37,6 +37,7 @@ from carecoord.projections.rebuild import RebuildRunning, rebuild
 from carecoord.services.infrastructure.broker import StreamRefused, declare_stream
 from carecoord.services.infrastructure.chain_anchors import AnchorFileUnusable, check_anchor_file
 from carecoord.services.infrastructure.identity import (
+    KeySource,
     TokenKeysUnusable,
     identity_of,
     issue_token,
@@ -792,6 +793,7 @@ async def serve(
             if servers.runtime is not None:
                 servers.runtime.publish_api(url)
             print(f"carecoord GraphQL: {url}/graphql  (health: {url}/health)", flush=True)
+            print(f"carecoord tokens: {token_source(settings)}", flush=True)
         server = _Server(config)
         serving = asyncio.create_task(server.serve(sockets=[sock]))
         try:
@@ -874,6 +876,25 @@ async def rebuild_model(settings: Settings, servers: Servers, name: str) -> None
             f"{name}: {done.set_aside} stored event(s) do not decode: left out and parked,"
             " as the live projector does (parked_events; /health says degraded)"
         )
+
+
+def token_source(settings: Settings) -> str:
+    """Where the API's tokens come from, said under its URL: a new user of ``up`` had a URL
+    that refused every request without a token and nothing saying how to get one. A
+    development token is signed with the key under the data directory (or
+    CARECOORD_JWT_SECRET), so it is issued in the folder the platform runs in. With a key set
+    configured the API takes its identity provider's tokens alone (HS256 refused), and in
+    production none is a development token (docs/access.md, "Identity")."""
+    keys = KeySource()
+    if keys.jwks_url or keys.jwks_file:
+        named = "CARECOORD_JWT_JWKS_URL" if keys.jwks_url else "CARECOORD_JWT_JWKS_FILE"
+        return f"from the identity provider, checked with the keys {named} names"
+    if settings.environment == "production":
+        return "from the identity provider, signed with CARECOORD_JWT_SECRET"
+    return (
+        "carecoord token --user <id> --role <role>, run in this folder"
+        '  (GraphiQL headers: {"Authorization": "Bearer <token>"})'
+    )
 
 
 def print_demo_tokens(settings: Settings) -> None:

@@ -18,8 +18,11 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import httpx
+import jwt
 import psycopg
 import pytest
+from cli_run import run_cli
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from carecoord.events import Role
 from carecoord.services.infrastructure.event_chain import TABLE as EVENT_TABLE
@@ -42,20 +45,27 @@ WAITING_ON_A_LOCK = (
 ENROLL = 'mutation { enrollClient(input: {displayName: "Alex R.", program: "OTP"}) { id } }'
 
 
+def command_env(home: Path, **settings: str) -> dict[str, str]:
+    """This session's environment without the servers' variables or carecoord's own, the data
+    directory under ``home``, the test's key and ``settings``."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "NATS_URL") and not k.startswith("CARECOORD_")
+    }
+    return (
+        env | {"CARECOORD_DATA_DIR": str(home / "data"), "CARECOORD_JWT_SECRET": SECRET} | settings
+    )
+
+
 class Command:
     """`carecoord <args>` in ``home``, on the embedded default, its output read as it comes."""
 
-    def __init__(self, home: Path, *args: str) -> None:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("DATABASE_URL", "NATS_URL") and not k.startswith("CARECOORD_")
-        }
-        env.update(CARECOORD_DATA_DIR=str(home / "data"), CARECOORD_JWT_SECRET=SECRET)
+    def __init__(self, home: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "carecoord.services.runtime.cli", *args],
             cwd=home,
-            env=env,
+            env=env or command_env(home),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -170,6 +180,71 @@ def test_up_writes_where_its_servers_are_and_listens_on_the_port_given(
     assert found.nats_url.startswith("nats://127.0.0.1:")
     assert not found.nats_url.endswith(":4222")
     assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=10).status_code == 200
+
+
+def test_up_says_under_its_url_how_to_issue_a_token_and_that_token_is_taken(
+    platform_home: tuple[Path, Command, int],
+) -> None:
+    """Without --demo, `up` printed the URL alone: a new user had no hint that every request
+    needs a token, nor how to get one."""
+    home, up, port = platform_home
+    assert up.seen[-1].startswith("carecoord GraphQL:")
+    said = up.line(up.out, lambda line: True, within=10)
+
+    assert said == (
+        "carecoord tokens: carecoord token --user <id> --role <role>, run in this folder"
+        '  (GraphiQL headers: {"Authorization": "Bearer <token>"})'
+    )
+    issued = run_cli(
+        home, command_env(home), "token", "--user", "admin-1", "--role", "program_admin"
+    )
+    answer = httpx.post(
+        f"http://127.0.0.1:{port}/graphql",
+        json={"query": ENROLL},
+        headers={"Authorization": f"Bearer {issued.stdout.strip()}"},
+        timeout=10,
+    ).json()
+    assert answer["data"]["enrollClient"]["id"]
+
+
+def write_jwks(path: Path) -> None:
+    """An identity provider's key set of one ES256 key."""
+    public = jwt.get_algorithm_by_name("ES256").to_jwk(
+        ec.generate_private_key(ec.SECP256R1()).public_key()
+    )
+    path.write_text(json.dumps({"keys": [json.loads(public) | {"kid": "idp-1", "alg": "ES256"}]}))
+
+
+@pytest.mark.parametrize(
+    ("settings", "source"),
+    [
+        ({"CARECOORD_ENVIRONMENT": "production"}, "signed with CARECOORD_JWT_SECRET"),
+        (
+            {"CARECOORD_JWT_JWKS_FILE": "jwks.json", "CARECOORD_JWT_ALGORITHMS": '["ES256"]'},
+            "checked with the keys CARECOORD_JWT_JWKS_FILE names",
+        ),
+    ],
+    ids=["production", "a key set"],
+)
+def test_up_names_the_identity_provider_where_it_takes_no_development_token(
+    tmp_path: Path, settings: dict[str, str], source: str
+) -> None:
+    """In production, or with an identity provider's key set (HS256 refused), a development
+    token is no token the API takes: `up` says where its tokens come from instead."""
+    write_jwks(tmp_path / "jwks.json")  # the key set's case names it
+    port = free_port()
+    up = Command(tmp_path, "up", "--port", str(port), env=command_env(tmp_path, **settings))
+    try:
+        up.line(up.out, lambda line: line.startswith("carecoord GraphQL:"), within=60)
+        said = up.line(up.out, lambda line: True, within=10)
+
+        assert said == f"carecoord tokens: from the identity provider, {source}"
+    finally:
+        up.process.send_signal(signal.SIGTERM)
+        try:
+            up.process.wait(10)
+        finally:
+            up.end()
 
 
 def test_tail_attaches_to_up_and_prints_a_new_event_once(
