@@ -209,6 +209,22 @@ class InitialDoseCap:
             reach = last if reach is None else max(reach, last)
         return latest
 
+    def first_day(
+        self, record: MedicationRecord, medication: str, day: date, today: date
+    ) -> date | None:
+        """The first dosing day of the course of ``medication`` that ``day`` falls in: the
+        client's first here, or the first after a gap of ``restart.after_days`` or more
+        (counted as ``gap`` counts them); None when ``day`` would itself be one."""
+        if self.gap(record, medication, day, counted_to=min(day, today)) is not None:
+            return None
+        spans = sorted(s for s in _spans(record, medication) if s[0] < day)
+        first, reach = spans[0]
+        for begins, last in spans[1:]:
+            if (begins - reach).days - 1 >= self.restart.after_days:
+                first = begins
+            reach = max(reach, last)
+        return first
+
     def _why(self, gap: Gap) -> str:
         if gap.last is None:
             return "none given here yet"

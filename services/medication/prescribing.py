@@ -3,9 +3,10 @@
 Every step that adds to the picture runs the interaction check over what the client takes and
 was recently exposed to (``findings.py``), the dose plausibility check (``doses.py``) and, for
 a client in induction (new, or again after days without methadone), the initial-dose cap on its
-first day's dose (``induction.py``). An order past its end date has ended: it is not acted on,
-and it counts as exposure only through its washouts. A stop may be dated in the past, within
-limits.
+first day's dose (``induction.py``), and in a course's first two weeks the titration limit on
+how much and how soon methadone is raised (``titration.py``). An order past its end date has
+ended: it is not acted on, and it counts as exposure only through its washouts. A stop may be
+dated in the past, within limits.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from carecoord.services.medication.monitored import NOTHING, Monitored
 from carecoord.services.medication.orders import Order, Status
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import MedicationRules
+from carecoord.services.medication.titration import Raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +171,8 @@ def change_dose(
         alone=increase,
     )  # fmt: skip
     overrides = _dose_overrides(record, rules, drug, new, attempt, today)
+    raised = [Raise("", new.start, new.dose)]
+    overrides += _titration(record, rules, prior, raised, acks, attempt, today)
     record.record(
         stamp.event(
             DoseChanged,
@@ -252,6 +256,8 @@ def taper(
             attempt,
         ),
     ]
+    raises = [Raise(f"steps.{n}.", step.start, step.dose) for n, step in enumerate(steps)]
+    overrides += _titration(record, rules, prior, raises, acks, attempt, today)
     record.record(
         stamp.event(
             TaperOrdered,
@@ -587,6 +593,28 @@ def _dose_overrides(
         record, drug.code, "dose", new.dose, acks, start=new.start, today=today
     )
     return [(rules.doses.usual(drug, "dose", new.dose, acks), attempt), (first_day, attempt)]
+
+
+def _titration(
+    record: MedicationRecord,
+    rules: MedicationRules,
+    prior: Order,
+    raises: list[Raise],
+    acks: Mapping[str, str],
+    attempt: Attempt,
+    today: date,
+) -> list[tuple[Override | None, Attempt]]:
+    """The titration limit a change or taper went past in a course's first days, with the
+    attempt it names (the step that went past it); refused unacknowledged."""
+    found = rules.titration.order(
+        record, rules.initial_dose, prior.medication, raises, prior.dose_on(raises[0].start),
+        acks, today=today, day_of=rules.day_of,
+    )  # fmt: skip
+    if found is None:
+        return []
+    override, n = found
+    named = attempt.model_copy(update={"dose": raises[n].dose, "start": raises[n].start})
+    return [(override, named)]
 
 
 def _recorded(

@@ -15,6 +15,8 @@ every program or for one; a finding's rule version then names the bands. The ini
 cap of methadone (past which an order for a client in induction needs an acknowledgement)
 may be lower than the federal 50 mg (42 CFR 8.12(h)), never higher; the days without methadone
 after which a client is in induction again may be fewer than the guideline's 5, never more.
+The titration limit of methadone in a course's first days (``titration.py``) may be stricter
+than SAMHSA TIP 63's (smaller steps, more days between them, a longer window), never looser.
 ``sites`` registers the program's sites that receive stock by transfer alone (a medication
 unit supplied by its OTP) before they keep any here.
 Every problem names its key (``services/runtime/program.py`` stops the start with it).
@@ -49,6 +51,12 @@ from carecoord.services.medication.interactions import (
 from carecoord.services.medication.missed import MissedDoseRule
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.medication.take_homes import FEDERAL_2024, CapSchedule, TakeHomePolicy
+from carecoord.services.medication.titration import (
+    MAX_STEP,
+    MIN_INTERVAL_DAYS,
+    WINDOW_DAYS,
+    TitrationLimit,
+)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=100)]
@@ -195,6 +203,41 @@ class RestartEntry(_Entry):
         return Restart(self.after_days, self.version, self.source)
 
 
+class TitrationEntry(_Entry):
+    """How much, and how soon, methadone is raised in a course's first days without an
+    acknowledgement."""
+
+    window_days: int = Field(default=WINDOW_DAYS, le=90)
+    max_step: Amount = MAX_STEP
+    min_interval_days: int = Field(default=MIN_INTERVAL_DAYS, le=30)
+    version: Text
+    source: Text
+
+    @model_validator(mode="after")
+    def _within_guideline(self) -> Self:
+        window, step, interval = self.window_days, self.max_step, self.min_interval_days
+        looser = [
+            f"{key} {value} (the guideline's: {guideline})"
+            for key, value, guideline, ok in (
+                ("window_days", window, f"{WINDOW_DAYS} or more", window >= WINDOW_DAYS),
+                ("max_step", step, f"{MAX_STEP} mg or less", step <= MAX_STEP),
+                ("min_interval_days", interval, f"{MIN_INTERVAL_DAYS} or more",
+                 interval >= MIN_INTERVAL_DAYS),
+            )
+            if not ok
+        ]  # fmt: skip
+        if looser:
+            raise ValueError(
+                f"titration: {'; '.join(looser)} is looser than SAMHSA TIP 63's; a program may"
+                " be stricter, not looser"
+            )
+        return self
+
+    def table(self) -> TitrationLimit:
+        return TitrationLimit(self.window_days, self.max_step, self.min_interval_days,
+                              self.version, self.source)  # fmt: skip
+
+
 class CapEntry(_Entry):
     id: Code
     version: Text
@@ -268,6 +311,7 @@ class MedicationSection(_Entry):
     dose_bounds: DoseBoundsEntry | None = None
     initial_dose: InitialDoseEntry | None = None
     restart: RestartEntry | None = None
+    titration: TitrationEntry | None = None
     qtc_bands: QtcBandsEntry | None = None
     qtc_bands_by_program: dict[str, QtcBandsEntry] = Field(default_factory=dict)
     sites: list[Site] = Field(default_factory=list, max_length=1000)
@@ -323,6 +367,7 @@ class MedicationSection(_Entry):
             ),
             doses=self.dose_bounds.table() if self.dose_bounds else DoseTable(),
             initial_dose=initial_dose,
+            titration=self.titration.table() if self.titration else TitrationLimit(),
             zone=settings.program_time_zone,
             sites=frozenset(self.sites),
         )

@@ -21,6 +21,7 @@ from carecoord.services.medication.induction import InitialDoseCap
 from carecoord.services.medication.interactions import RuleTable
 from carecoord.services.medication.missed import MissedDoseRule
 from carecoord.services.medication.take_homes import TakeHomePolicy
+from carecoord.services.medication.titration import TitrationLimit
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -33,6 +34,7 @@ class MedicationRules:
     missed: MissedDoseRule = field(default_factory=MissedDoseRule)
     doses: DoseTable = field(default_factory=DoseTable)
     initial_dose: InitialDoseCap = field(default_factory=InitialDoseCap)
+    titration: TitrationLimit = field(default_factory=TitrationLimit)
     zone: ZoneInfo = UTC_ZONE
     interactions_by_program: Mapping[str, RuleTable] = field(default_factory=dict)
     """The interaction table of a program that has its own QTc bands."""

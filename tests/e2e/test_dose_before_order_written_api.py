@@ -58,7 +58,7 @@ async def test_a_take_home_handed_over_before_a_dose_change_was_written_is_refus
     changed = (
         await clinic.doctor(
             CHANGE, orderId=order, dose="70", start=str(today), reason="cravings",
-            acknowledgements=[INDUCTED],
+            acknowledgements=[INDUCTED, {"rule": "methadone-titration", "reason": "cravings"}],
         )
     )["id"]  # fmt: skip
 

@@ -47,8 +47,9 @@ async def test_a_dose_change_in_error_leaves_the_earlier_order_to_dose_by(
     await api.ok(VITALS, {"i": vitals}, role=Role.NURSE, user="nurse-kim")
     yesterday = today - timedelta(days=1)
     changed = await clinic.doctor(
-        CHANGE, orderId=first["id"], dose="80", start=str(yesterday), reason="titration"
-    )
+        CHANGE, orderId=first["id"], dose="80", start=str(yesterday), reason="titration",
+        acknowledgements=[{"rule": "methadone-titration", "reason": "withdrawal at 60 mg"}],
+    )  # fmt: skip
     given = await clinic.dose(changed["id"], yesterday, "80")
 
     blank = await clinic.refused(ORDER_IN_ERROR, Role.PRESCRIBER, orderId=changed["id"], reason=" ")

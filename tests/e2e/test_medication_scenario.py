@@ -34,6 +34,8 @@ from carecoord.services.runtime.missed_sweep import sweep_once
 from support import Api
 
 Day = Callable[[int], date]
+RAISED = {"rule": "methadone-titration", "reason": "cravings and withdrawal at 40 mg"}
+"""The prescriber's reason for 20 mg more in the first two weeks (``titration.py``)."""
 
 
 @pytest.fixture
@@ -60,7 +62,7 @@ async def methadone_client(api: Api, day: Day) -> tuple[Clinic, str]:
     await alex.doses(forty["id"], day(3), 7, "40")
     sixty = await alex.doctor(
         CHANGE, orderId=forty["id"], dose="60", start=str(day(10)),
-        reason="cravings", occurredAt=at(day(9), 12),
+        reason="cravings", occurredAt=at(day(9), 12), acknowledgements=[RAISED],
     )  # fmt: skip
     await alex.doses(sixty["id"], day(10), 7, "60")
     pdmp = await alex.nurse(

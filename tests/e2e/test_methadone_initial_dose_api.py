@@ -65,8 +65,10 @@ async def test_the_window_holds_a_first_day_to_50_mg_under_an_order_without_it(
     first = await clinic.doctor(PRESCRIBE, **methadone("40", first_day))
     wrong = await clinic.dose(first["id"], first_day, "40")
     raised = await clinic.doctor(
-        CHANGE, orderId=first["id"], dose="60", start=str(second_day), reason="titration"
-    )  # dosed here already: no acknowledgement asked
+        CHANGE, orderId=first["id"], dose="60", start=str(second_day), reason="titration",
+        acknowledgements=[{"rule": "methadone-titration", "reason": "withdrawal at 40 mg"}],
+    )  # fmt: skip
+    # dosed here already: the initial dose's acknowledgement not asked, the raise's is
     await clinic.nurse(IN_ERROR, doseId=wrong, reason="charted on the wrong client")
 
     refused = await clinic.refused(

@@ -118,13 +118,14 @@ class Story:
         steps: list[tuple[date, str]],
         *,
         blind: bool = False,
+        ack: dict[str, str] | None = None,
         induction: str | None = INDUCTED,
     ) -> UUID:
         new_id = uuid4()
         taper = Taper(
             order_id, tuple(TaperStep(start=d, dose=Decimal(x)) for d, x in steps),
             blind=blind, reason="client request",
-            acknowledgements=_with_induction(None, induction),
+            acknowledgements=_with_induction(ack, induction),
         )  # fmt: skip
         prescribing.taper(self.record, self.stamp(), self.rules, new_id, taper, self.monitored())
         return new_id

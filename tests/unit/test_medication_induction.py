@@ -72,18 +72,18 @@ def test_a_change_or_taper_before_the_first_dose_is_judged_on_its_first_day() ->
         story.taper(order, [(day(1), "55"), (day(5), "45")], induction=None)
     assert tapered.value.rule == INITIAL_DOSE
     assert "steps.0.dose 55 mg" in str(tapered.value)
-    story.taper(order, [(day(1), "45"), (day(5), "60")], induction=None)  # the first step
+    story.taper(order, [(day(1), "45"), (day(5), "55")], induction=None)  # the first step
     assert story.events(OverrideAcknowledged) == []
 
 
 def test_a_client_dosed_here_before_is_not_held_to_the_cap() -> None:
     story = Story()
-    order = story.prescribe("methadone", "40", start=day(1), induction=None)
-    story.dose(order, day(1), "40")
-    story.change(order, "80", day(2), induction=None)
-    story.on(day(2))
+    order = story.prescribe("methadone", "45", start=day(1), induction=None)
+    story.dose(order, day(1), "45")
+    story.change(order, "55", day(4), induction=None)
+    story.on(day(4))
     [changed] = [o for o in story.record.orders.values() if o.prior_order_id == order]
-    story.dose(changed.order_id, day(2), "80")
+    story.dose(changed.order_id, day(4), "55")
     assert story.events(OverrideAcknowledged) == []
 
 

@@ -31,6 +31,10 @@ from carecoord.projections.audit.access_as_of import AccessAsOf
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.medication import dispensing
 from carecoord.services.medication.orders import Status
+from carecoord.services.medication.titration import TITRATION
+
+RAISED = {TITRATION: "withdrawal not held at 60 mg"}
+"""A raise in the first days of treatment, acknowledged (``titration.py``)."""
 
 
 def test_a_dose_change_in_error_puts_the_order_it_replaced_back_in_force() -> None:
@@ -38,7 +42,7 @@ def test_a_dose_change_in_error_puts_the_order_it_replaced_back_in_force() -> No
     first = story.prescribe(dose="60")
     story.dose(first, day(1))
     story.on(day(3))
-    change = story.change(first, "80", day(3))
+    change = story.change(first, "80", day(3), ack=RAISED)
     wrong = story.dose(change, day(3), "80")
     story.on(day(4))
 
@@ -70,7 +74,7 @@ def test_the_earlier_order_is_not_due_on_the_days_the_cancelled_one_covered() ->
     first = story.prescribe(dose="60")
     story.dose(first, day(1))
     story.on(day(2))
-    change = story.change(first, "80", day(2))
+    change = story.change(first, "80", day(2), ack=RAISED)
     story.dose(change, day(2), "80")
     story.on(day(5))
 

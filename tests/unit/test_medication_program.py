@@ -109,6 +109,24 @@ def test_a_program_sets_fewer_days_to_a_restart_of_methadone(tmp_path: Path) -> 
     story.dose(order, day(10), "40")
 
 
+def test_a_program_sets_a_stricter_titration_of_methadone(tmp_path: Path) -> None:
+    rules = load_program(program_file(tmp_path, OLANZAPINE)).medication.rules(Settings())
+    limit = rules.titration
+    assert (limit.window_days, limit.max_step, limit.min_interval_days, limit.version) == (
+        21, Decimal(5), 4, "program-1"
+    )  # fmt: skip
+    assert load_program(None).medication.rules(Settings()).titration.max_step == Decimal(10)
+
+    story = Story(rules)
+    order = story.prescribe("methadone", "30", induction=None)
+    story.dose(order, day(1), "30")
+    with pytest.raises(RuleViolation) as refused:
+        story.change(order, "35", day(4), induction=None)  # 3 days: 4 here
+    assert (refused.value.field, refused.value.rule) == ("start", "methadone-titration")
+    assert "Medical director sign-off, 2026-01-15" in refused.value.message
+    story.change(order, "35", day(5), induction=None)
+
+
 def test_a_program_judges_the_qt_rule_on_its_own_qtc_bands(tmp_path: Path) -> None:
     rules = load_program(program_file(tmp_path, OLANZAPINE)).medication.rules(Settings())
     qtc = QtcEvidence(vitals_id=uuid4(), qtc_ms=480, measured_at=at(date(2025, 12, 30)))
@@ -206,6 +224,9 @@ def test_no_file_means_the_defaults_with_the_settings(tmp_path: Path) -> None:
          " which the guideline treats a return as a new induction; a program may be stricter,"),
         (("after_days = 4", "after_days = 1"),
          "[medication.restart.after_days] Input should be greater than or equal to 2"),
+        (("max_step = 5", "max_step = 15"),
+         "[medication.titration] Value error, titration: max_step 15 (the guideline's: 10 mg or"
+         " less) is looser than SAMHSA TIP 63's; a program may be stricter, not looser"),
     ],
 )  # fmt: skip
 def test_a_bad_file_names_the_key_and_what_would_be_accepted(

@@ -103,7 +103,7 @@ def test_a_raise_inside_a_taper_is_an_increase() -> None:
     story.qtc = QtcEvidence(vitals_id=uuid4(), qtc_ms=480, measured_at=MEASURED)
     story.on(day(2))
 
-    taper = story.taper(order, [(day(2), "50"), (day(5), "70")])
+    taper = story.taper(order, [(day(2), "50"), (day(16), "70")])  # past the titration window
 
     [found] = qtc_findings(story)
     assert [i.id for i in found.implicated] == [taper]

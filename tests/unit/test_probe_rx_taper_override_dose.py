@@ -19,7 +19,7 @@ from carecoord.services.medication.prescribing import Taper
 def test_a_tapers_dose_override_names_the_step_above_the_usual_maximum() -> None:
     story = Story()
     order = story.prescribe("methadone", "80", start=day(1))
-    steps = (TaperStep(start=day(2), dose=Decimal(90)), TaperStep(start=day(5), dose=Decimal(130)))
+    steps = (TaperStep(start=day(2), dose=Decimal(90)), TaperStep(start=day(16), dose=Decimal(130)))
     acks = {ABOVE_USUAL: "rapid", INITIAL_DOSE: INDUCTED}  # not dosed yet: still in induction
     taper = Taper(order, steps, reason="titration", acknowledgements=acks)
 
@@ -29,7 +29,7 @@ def test_a_tapers_dose_override_names_the_step_above_the_usual_maximum() -> None
     assert (override.rule_id, override.attempted.dose, override.attempted.start) == (
         ABOVE_USUAL,
         Decimal(130),
-        day(5),
+        day(16),
     )
     assert override.attempted.action == "taper"
     [tapered] = story.events(TaperOrdered)
