@@ -121,6 +121,9 @@ def prescribe(
             _after_dispensed(order, new.start)
     attempt, findings = _checked(record, rules, "prescribe", order_id, drug, new, monitored, today)
     overrides = _dose_overrides(record, rules, drug, new, attempt, today)
+    raised = [Raise("", new.start, new.dose)]
+    overrides += _titration(record, rules, None, drug.code, raised, new.acknowledgements,
+                            attempt, today)  # fmt: skip
     record.record(
         stamp.event(
             MedicationPrescribed,
@@ -172,7 +175,7 @@ def change_dose(
     )  # fmt: skip
     overrides = _dose_overrides(record, rules, drug, new, attempt, today)
     raised = [Raise("", new.start, new.dose)]
-    overrides += _titration(record, rules, prior, raised, acks, attempt, today)
+    overrides += _titration(record, rules, prior, drug.code, raised, acks, attempt, today)
     record.record(
         stamp.event(
             DoseChanged,
@@ -257,7 +260,7 @@ def taper(
         ),
     ]
     raises = [Raise(f"steps.{n}.", step.start, step.dose) for n, step in enumerate(steps)]
-    overrides += _titration(record, rules, prior, raises, acks, attempt, today)
+    overrides += _titration(record, rules, prior, drug.code, raises, acks, attempt, today)
     record.record(
         stamp.event(
             TaperOrdered,
@@ -598,17 +601,20 @@ def _dose_overrides(
 def _titration(
     record: MedicationRecord,
     rules: MedicationRules,
-    prior: Order,
+    prior: Order | None,
+    medication: str,
     raises: list[Raise],
     acks: Mapping[str, str],
     attempt: Attempt,
     today: date,
 ) -> list[tuple[Override | None, Attempt]]:
-    """The titration limit a change or taper went past in a course's first days, with the
-    attempt it names (the step that went past it); refused unacknowledged."""
+    """The titration limit a new order, change or taper went past in a course's first days
+    (over the dose of the order ``prior`` it replaces), with the attempt it names (the step
+    that went past it); refused unacknowledged."""
+    in_force = None if prior is None else prior.dose_on(raises[0].start)
     found = rules.titration.order(
-        record, rules.initial_dose, prior.medication, raises, prior.dose_on(raises[0].start),
-        acks, today=today, day_of=rules.day_of,
+        record, rules.initial_dose, medication, raises, in_force, acks, today=today,
+        day_of=rules.day_of,
     )  # fmt: skip
     if found is None:
         return []

@@ -9,15 +9,16 @@ no more often than every 3 to 5 days, and be conservative in the first weeks.
 Within ``window_days`` (14) of a course's first dosing day (the client's first methadone dose
 here, or the first after a gap that makes a restart, as ``induction.py`` counts one), a dose
 change, or a taper's step, that raises the daily dose (the per-day total, split doses
-together) by more than ``max_step`` (10 mg) over the dose in force, or starts less than
-``min_interval_days`` (3) after the last increase, needs the prescriber's acknowledgement of
-rule ``methadone-titration`` with a reason, recorded as an override as the initial dose's is.
-The first dosing day counts as the first increase: the initial dose is raised on the third
-day at the soonest. Without the acknowledgement the order is refused naming ``dose`` or
-``start`` (a taper's ``steps.N.dose`` or ``steps.N.start``), the limit, the last increase and
-the day the next is allowed. Decreases are never limited. A change or a taper's first step
-written before the course's first dose is that first dose, which the initial-dose cap judges;
-a taper's later steps are judged from it.
+together) by more than ``max_step`` (10 mg) over the dose in force (a new order written after
+a stop: over the course's last dose), or starts less than ``min_interval_days`` (3) after the
+last increase, needs the prescriber's acknowledgement of rule ``methadone-titration`` with a
+reason, recorded as an override as the initial dose's is. The first dosing day counts as the
+first increase: a first dose on day 1 is raised on day 4 at the soonest. Without the
+acknowledgement the order is refused naming ``dose`` or ``start`` (a taper's ``steps.N.dose``
+or ``steps.N.start``), the limit, the last increase and the day the next is allowed.
+Decreases are never limited. A change or a taper's first step written before the course's
+first dose is that first dose, which the initial-dose cap judges; a taper's later steps are
+judged from it.
 
 A program may be stricter in its program file (smaller steps, more days between them, a
 longer window), never looser; the table's version goes into every override it causes.
@@ -77,22 +78,23 @@ class TitrationLimit:
         initial: InitialDoseCap,
         medication: str,
         raises: Sequence[Raise],
-        in_force: Decimal,
+        in_force: Decimal | None,
         acknowledgements: Mapping[str, str],
         *,
         today: date,
         day_of: Callable[[datetime], date],
     ) -> tuple[Override, int] | None:
         """The override, and which of ``raises`` needed it, when one goes past the limit over
-        the dose before it (``in_force`` before the first); refused unacknowledged."""
+        the dose before it (``in_force`` before the first; None for a new order, judged on
+        the course's last dose); refused unacknowledged."""
         if medication != self.medication:
             return None
         first = initial.first_day(record, self.medication, raises[0].start, today)
         if first is None:  # the course's first dose: the initial-dose cap's
             first, last, dose, judged = raises[0].start, raises[0].start, raises[0].dose, 1
         else:
-            last = self._last_increase(record, first, raises[0].start, day_of)
-            dose, judged = in_force, 0
+            last, latest = self._course(record, first, raises[0].start, day_of)
+            dose, judged = latest if in_force is None else in_force, 0
         end = first + timedelta(days=self.window_days)
         for n, step in enumerate(raises[judged:], start=judged):
             if step.dose > dose and step.start < end:
@@ -128,23 +130,24 @@ class TitrationLimit:
             f" acknowledge rule {TITRATION!r} with a reason"
         )
 
-    def _last_increase(
+    def _course(
         self,
         record: MedicationRecord,
         first: date,
         before: date,
         day_of: Callable[[datetime], date],
-    ) -> date:
+    ) -> tuple[date, Decimal]:
         """The last day from ``first`` (itself the first increase) and before ``before`` the
-        daily dose in force went up, a day or order ahead of it written in advance too."""
+        daily dose went up (an order written ahead too), and the last dose in force: days with
+        none (a stop, then a new order) neither lower it nor count as an increase after."""
         last, day = first, first + timedelta(days=1)
         previous = self._in_force(record, first, day_of)
         while day < min(before, first + timedelta(days=self.window_days)):
             dose = self._in_force(record, day, day_of)
             if dose > previous:
                 last = day
-            previous, day = dose, day + timedelta(days=1)
-        return last
+            previous, day = dose or previous, day + timedelta(days=1)
+        return last, previous
 
     def _in_force(
         self, record: MedicationRecord, day: date, day_of: Callable[[datetime], date]

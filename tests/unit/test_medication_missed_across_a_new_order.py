@@ -18,7 +18,7 @@ def test_days_missed_before_a_stop_count_toward_the_hold_on_the_new_order() -> N
     story.sweep(day(4))
     story.on(day(4), 7)
     story.discontinue(old, stopped_at=at(day(4), 7), reason="dose increase as a new order")
-    new = story.prescribe(dose="80", start=day(4))
+    new = story.prescribe(dose="70", start=day(4))
 
     story.sweep(day(5))
 

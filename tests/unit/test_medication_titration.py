@@ -118,6 +118,18 @@ def test_a_taper_step_up_is_judged_on_the_step_before_it() -> None:
     assert (override.attempted.dose, override.attempted.start) == (Decimal(50), day(6))
 
 
+def test_a_new_order_after_a_stop_is_judged_on_the_courses_last_dose() -> None:
+    story, order = started()
+    story.on(day(2), 12)
+    story.discontinue(order)
+    with pytest.raises(RuleViolation) as refusal:
+        story.prescribe("methadone", "60", start=day(3), induction=None)
+    assert (refusal.value.field, refusal.value.rule) == ("dose", TITRATION)
+    assert "raises the dose in force (30 mg) by 30 mg on day 3" in refusal.value.message
+    story.prescribe("methadone", "30", start=day(3), induction=None)
+    assert story.events(OverrideAcknowledged) == []
+
+
 def test_a_restart_after_a_gap_restarts_the_window() -> None:
     story, order = started()
     story.on(day(4))
