@@ -18,8 +18,8 @@ counted from the first dose's dosing day to it.
 An order on hold is prescribed but not given. The rows that ask whether the client was taking
 an agonist (a screen negative for it, withdrawal in maintenance) do not count it, unless the
 client was dosed under it that program day or the day before, a dose that still shows
-(``Order.taken_at``); those about its risks (benzodiazepines or alcohol on an agonist, the
-QTc on methadone) do, as the drug and its risks outlast a hold and resuming is the decision
+(``Order.taken_at``); those about its risks (a depressant found or reported on an agonist,
+the QTc on methadone) do, as the drug and its risks outlast a hold and resuming is the decision
 they inform.
 """
 
@@ -45,6 +45,7 @@ from carecoord.events.therapy import SessionNoShow, SessionOutcome, SessionOutco
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import AGONIST_ANALYTES, AlertRule, AlertRules, Test
 from carecoord.services.care.record import ClientRecord
+from carecoord.services.checkins.analytes import reported
 from carecoord.services.checkins.instruments import INSTRUMENTS
 from carecoord.services.checkins.record import CheckInRecord, Reading
 from carecoord.services.kernel.platform_ids import ALERT_RULES
@@ -371,18 +372,33 @@ def _screen_positive(rule: AlertRule, _: History, event: CareEvent, __: DayOf) -
     return Finding(f"positive for {positive}", (event.event_id,)) if positive else None
 
 
+def _reported_use(rule: AlertRule, event: CareEvent) -> str:
+    """The rule's analytes the substances a check-in reports using stand for (``reported``:
+    Xanax as benzodiazepines, beer as alcohol), named as the analytes; empty if none. The
+    check-in's own words stay with ``_substance_use``'s alert."""
+    if not isinstance(event, CheckInRecorded) or not event.substance_use:
+        return ""
+    return ", ".join(sorted(reported(event.substances) & rule.analytes))
+
+
 def _screen_positive_on_agonist(
     rule: AlertRule, history: History, event: CareEvent, day_of: DayOf
 ) -> Finding | None:
-    """An order on hold counts: methadone and buprenorphine outlast the last dose by days
-    (and take-home bottles may be at home), the hold is often for the very intoxication the
-    screen shows, and resuming is when the overdose-risk review matters most."""
+    """A screen that found the substance or a check-in where the client said they used it:
+    the combination is the overdose risk whether found or told, as the medication rules read
+    reported use (``monitored.py``). An order on hold counts: methadone and buprenorphine
+    outlast the last dose by days (and take-home bottles may be at home), the hold is often
+    for the very intoxication the screen shows, and resuming is when the overdose-risk review
+    matters most."""
     agonists = history.agonists_at(event.occurred_at, day_of)
-    positive = _positive(rule, event) if agonists else ""
-    if not positive:
+    if not agonists:
         return None
     on = ", ".join(sorted(agonists))
-    return Finding(f"positive for {positive} while on {on}", (event.event_id,))
+    if positive := _positive(rule, event):
+        return Finding(f"positive for {positive} while on {on}", (event.event_id,))
+    if used := _reported_use(rule, event):
+        return Finding(f"use of {used} reported at a check-in while on {on}", (event.event_id,))
+    return None
 
 
 def _screen_negative(

@@ -19,6 +19,12 @@ was dosed under it on that program day or the day before (``Order.taken_at``); v
 counted it (a screen negative for methadone while methadone was held raised a diversion
 review). The rows about an agonist's risks (screen-depressant-on-agonist, the QTc rows) count
 a held order as before.
+Version 4 of screen-depressant-on-agonist reads use reported at a check-in as a screen's
+finding (Xanax as benzodiazepines, beer as alcohol; ``analytes.reported``), as the medication
+rules do, and counts barbiturates, CNS depressants as benzodiazepines are (domain.md section
+5): the combination with an agonist is the overdose risk whether found or told. One alert
+per screen or check-in, whatever it names, beside substance-use-reported's relapse review;
+version 3 read screens alone, for benzodiazepines and alcohol (EtG, EtS).
 Version 3 of repeated-no-shows counts a run within one treatment episode: a readmitted
 client's first no-show is a run of one, where version 2 went on from the no-shows before
 the discharge.
@@ -71,7 +77,8 @@ class Test(StrEnum):
     SCREEN_POSITIVE = auto()
     """A drug screen positive for any of ``analytes``, whatever the client is prescribed."""
     SCREEN_POSITIVE_ON_AGONIST = auto()
-    """A drug screen positive for any of ``analytes`` while on an opioid agonist."""
+    """A drug screen positive for any of ``analytes``, or a check-in reporting use of one
+    (``analytes.reported``), while on an opioid agonist."""
     SCREEN_NEGATIVE_FOR_AGONIST = auto()
     """A drug screen tested for the prescribed agonist and found none of it, while the
     client was taking it (not on hold; ``Order.taken_at``)."""
@@ -223,10 +230,11 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("qtc-methadone-critical", "2", Test.QTC_ON_MEDICATION, "QTc >= 500 ms on methadone",
               Severity.HIGH, "Consider reducing or stopping methadone; remove contributing drugs",
               KRANTZ, threshold=500, medication_class="methadone"),
-    AlertRule("screen-depressant-on-agonist", "3", Test.SCREEN_POSITIVE_ON_AGONIST,
-              "Benzodiazepines or alcohol while on an opioid agonist", Severity.HIGH,
+    AlertRule("screen-depressant-on-agonist", "4", Test.SCREEN_POSITIVE_ON_AGONIST,
+              "Benzodiazepines, barbiturates or alcohol while on an opioid agonist", Severity.HIGH,
               "Overdose-risk review: naloxone, PDMP check, take-home review; do not withhold MAT",
-              FDA_2017, analytes=frozenset({"benzodiazepines", "alcohol", "etg", "ets"})),
+              FDA_2017, analytes=frozenset({"benzodiazepines", "barbiturates", "alcohol", "etg",
+                                            "ets"})),
     AlertRule("screen-fentanyl", "1", Test.SCREEN_POSITIVE, "Drug screen positive for fentanyl",
               Severity.HIGH, "Overdose-risk review: offer naloxone and overdose education; review"
               " take-homes; do not withhold MAT", OVERDOSE,

@@ -349,6 +349,37 @@ def test_screen_positive_for_benzodiazepines_or_alcohol_on_an_agonist() -> None:
     assert alert.detail == "positive for alcohol, benzodiazepines while on buprenorphine"
 
 
+def test_benzodiazepine_or_alcohol_use_reported_on_an_agonist_raises_the_depressant_alert() -> None:
+    """Told at a check-in, the combination is the overdose risk a screen finding is: only the
+    moderate relapse review was raised. One alert for the check-in, whatever it names."""
+    off = Story()
+    off.check_in(substance_use=True, substances=("Xanax",))
+    assert off.fired() == ["substance-use-reported"], "not on an agonist"
+
+    story = Story()
+    story.prescribe("methadone")
+    story.check_in(substance_use=True, substances=("cannabis",))
+    assert story.fired() == ["substance-use-reported"]
+    said = story.check_in(substance_use=True, substances=("Xanax", "valium", "beer", "cannabis"))
+    assert sorted(story.fired()[1:]) == ["screen-depressant-on-agonist", "substance-use-reported"]
+    [alert] = [a for a in story.alerts() if a.rule_id == "screen-depressant-on-agonist"]
+    assert (alert.severity, alert.rule_version) == (Severity.HIGH, "4")
+    assert alert.detail == (
+        "use of alcohol, benzodiazepines reported at a check-in while on methadone"
+    )
+    assert alert.evidence == (said,)
+
+
+def test_a_barbiturate_positive_screen_on_an_agonist_raises_the_depressant_alert() -> None:
+    """Barbiturates are CNS depressants (domain.md section 5) on the panel no rule read."""
+    story = Story()
+    story.prescribe("buprenorphine")
+    story.screen(barbiturates="positive", buprenorphine="positive")
+    [alert] = story.alerts()
+    assert alert.rule_id == "screen-depressant-on-agonist"
+    assert alert.detail == "positive for barbiturates while on buprenorphine"
+
+
 def test_a_screen_entered_late_goes_by_the_orders_when_it_was_collected() -> None:
     story = Story()
     before_mat = story.later(hours=1)
