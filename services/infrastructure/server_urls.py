@@ -34,22 +34,27 @@ def nats_url_problem(url: str) -> str | None:
     servers = nats_servers(url)
     if not servers:
         return "names no server (nats://host:4222, or several comma separated)"
-    schemes = set()
     for n, server in enumerate(servers, 1):
-        parts = urlsplit(server if "://" in server else f"nats://{server}")
-        said = f"server {n} ({without_credentials(server)})"
-        if parts.scheme not in NATS_SCHEMES:
-            return f"{said} is not nats://, tls://, ws:// or wss://"
-        try:
-            parts.port  # noqa: B018  (read for the error it raises)
-        except ValueError:
-            return f"{said} has a port that is not a number from 0 to 65535"
-        if not parts.hostname:
-            return f"{said} names no host"
-        schemes.add(parts.scheme in ("ws", "wss"))
-    if len(schemes) > 1:
+        problem = _server_problem(server)
+        if problem is not None:
+            return f"server {n} ({without_credentials(server)}) {problem}"
+    if len({_split(server)[0].lower() in ("ws://", "wss://") for server in servers}) > 1:
         return "mixes websocket (ws://, wss://) and other servers, which one client cannot"
     return None
+
+
+def _server_problem(server: str) -> str | None:
+    try:
+        parts = urlsplit(server if "://" in server else f"nats://{server}")
+    except ValueError as failure:  # an unclosed [ of an IPv6 address
+        return f"is not a URL: {failure}"
+    if parts.scheme not in NATS_SCHEMES:
+        return "is not nats://, tls://, ws:// or wss://"
+    try:
+        parts.port  # noqa: B018  (read for the error it raises)
+    except ValueError:
+        return "has a port that is not a number from 0 to 65535"
+    return None if parts.hostname else "names no host"
 
 
 def without_credentials(url: str) -> str:
@@ -71,20 +76,32 @@ def described(failure: BaseException, url: str) -> str:
     return hidden_from(f"{kind}: {message}" if message else kind, url)
 
 
+def _split(url: str) -> tuple[str, str, str]:
+    """``url`` as its scheme (with ``://``), the part naming user and host, and the rest.
+    Cut by hand, not by ``urlsplit``: a server named without a scheme (``ops:pw@host:4222``,
+    as ``nats_url_problem`` takes it) read as scheme ``ops``, its password shown in every
+    log line, and a URL ``urlsplit`` refuses (``nats://[::1``) could not be shown at all."""
+    scheme, sep, rest = url.strip().partition("://")
+    if not sep:
+        scheme, rest = "", url.strip()
+    end = min([i for i in map(rest.find, "/?#") if i >= 0], default=len(rest))
+    return scheme + sep, rest[:end], rest[end:]
+
+
 def _shown(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if "@" not in parts.netloc:
+    scheme, netloc, rest = _split(url)
+    if "@" not in netloc:
         return url.strip()
-    userinfo, host = parts.netloc.rsplit("@", 1)
+    userinfo, host = netloc.rsplit("@", 1)
     user, has_password, _ = userinfo.partition(":")
     shown = f"{user}:{HIDDEN}" if has_password else HIDDEN
-    return parts._replace(netloc=f"{shown}@{host}").geturl()
+    return f"{scheme}{shown}@{host}{rest}"
 
 
 def _secrets(url: str) -> list[str]:
     found = []
     for part in url.split(","):
-        netloc = urlsplit(part.strip()).netloc
+        netloc = _split(part)[1]
         if "@" in netloc:
             user, has_password, password = netloc.rsplit("@", 1)[0].partition(":")
             found.append(password if has_password else user)

@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 from cli_run import run_cli
 
-from carecoord.services.infrastructure.server_urls import nats_servers, nats_url_problem
+from carecoord.services.infrastructure.server_urls import (
+    described,
+    nats_servers,
+    nats_url_problem,
+    without_credentials,
+)
 
 
 def test_a_list_of_servers_is_each_of_them_once() -> None:
@@ -33,6 +38,11 @@ def test_a_list_of_servers_is_each_of_them_once() -> None:
         ("nats://:4222", "server 1 (nats://:4222) names no host"),
         ("ws://a,nats://b", "mixes websocket (ws://, wss://) and other servers"),
         (",", "names no server"),
+        ("ops:s3cret@b:port", "server 1 (ops:***@b:port) has a port that is not a number"),
+        (
+            "nats://a,nats://ops:s3cret@[::1:4222",
+            "server 2 (nats://ops:***@[::1:4222) is not a URL",
+        ),
     ],
 )
 def test_a_url_no_nats_server_answers_at_is_named(url: str, said: str) -> None:
@@ -40,6 +50,14 @@ def test_a_url_no_nats_server_answers_at_is_named(url: str, said: str) -> None:
     assert problem is not None
     assert problem.startswith(said)
     assert "s3cret" not in problem
+
+
+def test_a_server_named_without_a_scheme_shows_no_password() -> None:
+    """``ops:s3cret@b:4222`` is taken as ``nats://ops:s3cret@b:4222``, and was shown whole in
+    every 'broker not ready' line while the client tried it."""
+    url = "ops:s3cret@b:4222,nats://a:4222"
+    assert without_credentials(url) == "ops:***@b:4222,nats://a:4222"
+    assert described(OSError("no ops:s3cret@b"), url) == "OSError: no ops:***@b"
 
 
 def test_the_command_line_refuses_it_at_once_without_its_secrets(tmp_path: Path) -> None:
