@@ -85,12 +85,16 @@ REPORTED_AS: Mapping[str, str] = {
     "clonazepam": "benzodiazepines",
     "ativan": "benzodiazepines",
     "lorazepam": "benzodiazepines",
+    "barbiturate": "barbiturates",
+    "barbs": "barbiturates",
+    "phenobarbital": "barbiturates",
+    "butalbital": "barbiturates",
 }
 """What a check-in's free-text substance names, as the analyte a screen would find: a client
 who says they used heroin yesterday is as opioid-exposed to naltrexone as a positive screen
-shows, one who drank this morning as unready for disulfiram, one who took Xanax as exposed
-to a benzodiazepine when methadone is written. A name not listed counts for
-no medication rule (the alert on reported use still reads it)."""
+shows, one who drank this morning as unready for disulfiram, one who took Xanax or
+phenobarbital as exposed to a depressant when methadone is written. A name not listed counts
+for no medication rule (the alert on reported use still reads it)."""
 
 
 def reported(substances: Iterable[str]) -> frozenset[str]:

@@ -3,9 +3,9 @@
 State keeps only what later decisions read: the craving and mood series, which the
 craving-rise and mood-drop alerts compare against the client's own baseline, the latest
 QTc, which medication's methadone QT rule is judged on, the drug screens that found
-something and the check-ins that reported use of an opioid, alcohol or a benzodiazepine,
-which medication's rules count as exposure (an opioid-positive screen or reported heroin use
-before naltrexone, a benzodiazepine-positive one when methadone is written;
+something and the check-ins that reported use of an opioid, alcohol, a benzodiazepine or a
+barbiturate, which medication's rules count as exposure (an opioid-positive screen or
+reported heroin use before naltrexone, a benzodiazepine-positive one when methadone is written;
 a definitive result in place of the presumptive one of its specimen, ``screens.py``), and
 every entry by id, so one recorded in error is marked (``CheckInEnteredInError``) and then
 counted in none.

@@ -11,8 +11,9 @@ an SSRI) must see more than the orders in force. Each order and statement become
   long-acting injectable, or the order's dosing interval); nothing if nothing was given;
 - a pharmacy-filled order no longer in force: the day it stopped or ended;
 - a medication from elsewhere: while it is taken, then through the day it stopped;
-- a drug screen that found an opioid, alcohol or a benzodiazepine (or use of one reported
-  at a check-in): through the day its specimen was collected (or the use reported).
+- a drug screen that found an opioid, alcohol, a benzodiazepine or a barbiturate (or use of
+  one reported at a check-in): through the day its specimen was collected (or the use
+  reported).
 
 The rule's washout (``interactions.py``) then says how long past ``through`` it counts.
 """

@@ -13,7 +13,8 @@ counts while it acts (a daily dose for its day, an injection for its interval).
 
 FDA expects the opioid + benzodiazepine pair to be managed, not blocked (2017 safety
 communication): it is high severity, needs an acknowledgement, and is never a hard stop,
-whether the benzodiazepine (or alcohol) was prescribed, found on a screen or reported used.
+whether the benzodiazepine (or barbiturate, or alcohol) was prescribed, found on a screen or
+reported used.
 """
 
 from __future__ import annotations
@@ -195,10 +196,13 @@ SEROTONERGIC_BEFORE_MAOI = (
     MAOI_AFTER,
 )
 DISULFIRAM_AFTER = _washout("disulfiram", 14, f"{DISULFIRAM_LABEL} ; {FLAGYL_LABEL}")
-RECENT_DEPRESSANT = (_washout("benzodiazepine alcohol_containing", 7, ASAM_DRUG_TESTING),)
-"""A week after a benzodiazepine or alcohol was found on a screen, reported used at a
-check-in, or last prescribed: the screen does not say which benzodiazepine or how much, a
-long-acting one still acts for days, and a week spans what a screen finds of recent use.
+RECENT_DEPRESSANT = (
+    _washout("benzodiazepine barbiturate alcohol_containing", 7, ASAM_DRUG_TESTING),
+)
+"""A week after a benzodiazepine, a barbiturate or alcohol was found on a screen, reported
+used at a check-in, or last prescribed: the screen does not say which one or how much, a
+long-acting one (diazepam, phenobarbital) still acts for days, and a week spans what a screen
+finds of recent use.
 A program sets its own window by replacing the rule."""
 
 

@@ -4,9 +4,10 @@ rules are judged on, and the drug screens that found a substance, which count as
 A positive screen is evidence of use whatever was prescribed: an opioid found before
 naltrexone starts precipitates withdrawal as a prescribed one would (the label
 contraindicates naltrexone with an opioid-positive urine screen), alcohol found before
-disulfiram starts is what the disulfiram-alcohol rule is about, and a benzodiazepine or
-alcohol found when methadone or buprenorphine is written or raised is the opioid-sedative
-interaction a prescribed benzodiazepine is (FDA's boxed warning: managed, not withheld).
+disulfiram starts is what the disulfiram-alcohol rule is about, and a benzodiazepine, a
+barbiturate or alcohol found when methadone or buprenorphine is written or raised is the
+opioid-sedative interaction a prescribed benzodiazepine is (FDA's boxed warning: managed, not
+withheld; barbiturates are among the CNS depressants of domain.md section 5).
 Each such screen enters the picture as one entry acting through the day its specimen was
 collected, and the rule's washout counts from there, as it does after an order's last dose.
 An analyte the client's own treatment explains (methadone or EDDP while methadone is in the
@@ -34,6 +35,7 @@ _METHADONE = frozenset({"opioid", "methadone"})
 _BUPRENORPHINE = frozenset({"opioid", "buprenorphine"})
 _ALCOHOL = frozenset({"alcohol_containing", "cns_depressant"})
 _BENZODIAZEPINE = frozenset({"benzodiazepine", "cns_depressant"})
+_BARBITURATE = frozenset({"barbiturate", "cns_depressant"})
 
 SCREENED_CLASSES: Mapping[str, frozenset[str]] = {
     "opiates": _OPIOID,
@@ -52,6 +54,7 @@ SCREENED_CLASSES: Mapping[str, frozenset[str]] = {
     "buprenorphine": _BUPRENORPHINE,
     "norbuprenorphine": _BUPRENORPHINE,
     "benzodiazepines": _BENZODIAZEPINE,
+    "barbiturates": _BARBITURATE,
     "alcohol": _ALCOHOL,
     "etg": _ALCOHOL,
     "ets": _ALCOHOL,

@@ -1,9 +1,9 @@
-"""A benzodiazepine or alcohol found on a drug screen, or reported used at a check-in, is
-exposure the opioid-sedative rule counts, as a prescribed benzodiazepine is: methadone written
-or raised the day after a benzodiazepine-positive screen recorded no finding, since only
-prescribed benzodiazepines met the rule. It is the same high-severity finding, acknowledged
-with a reason and never a hard stop (FDA 2017: do not withhold MAT), for a week after the
-screen or the report."""
+"""A benzodiazepine, a barbiturate or alcohol found on a drug screen, or reported used at a
+check-in, is exposure the opioid-sedative rule counts, as a prescribed benzodiazepine is:
+methadone written or raised the day after a benzodiazepine-positive screen recorded no
+finding, since only prescribed benzodiazepines met the rule. It is the same high-severity
+finding, acknowledged with a reason and never a hard stop (FDA 2017: do not withhold MAT),
+for a week after the screen or the report."""
 
 from __future__ import annotations
 
@@ -86,6 +86,24 @@ def test_alcohol_found_is_a_depressant_for_buprenorphine(analyte: str) -> None:
     assert found.exposure.medication == analyte
 
 
+def test_barbiturates_found_count_for_the_week_as_a_benzodiazepine_does() -> None:
+    """Barbiturates are CNS depressants (domain.md section 5) on the panel; found, methadone
+    was written with no finding, and a long-acting one (phenobarbital) acts for days."""
+    story = Story()
+    screen = story.screened(day(1), "barbiturates")
+    story.on(day(5))
+
+    with pytest.raises(RuleViolation) as refused:
+        story.prescribe("methadone", "30", start=day(5))
+    assert refused.value.rule == RULE
+
+    order = story.prescribe("methadone", "30", start=day(5), ack=MANAGED)
+    [found] = story.events(InteractionFound)
+    assert [i.id for i in found.implicated] == [order, screen]
+    assert found.exposure is not None
+    assert (found.exposure.medication, found.exposure.clear_from) == ("barbiturates", day(9))
+
+
 def test_a_week_after_the_screen_methadone_is_written_without_a_finding() -> None:
     story = Story()
     story.screened(day(1), "benzodiazepines", "etg")
@@ -128,6 +146,14 @@ def test_benzodiazepine_use_reported_at_a_check_in_counts_until_marked_in_error(
         )
     )
     assert refused_rule(story) is None
+
+
+@pytest.mark.parametrize("named", ["phenobarbital", "Butalbital", "barbs"])
+def test_barbiturate_use_reported_at_a_check_in_counts(named: str) -> None:
+    story = CheckIns()
+    story.check_in(PEER, substance_use=True, substances=(named,))
+    story.later(days=3)
+    assert refused_rule(story) == RULE
 
 
 def test_a_definitive_negative_retest_of_the_specimen_no_longer_counts() -> None:
