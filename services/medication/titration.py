@@ -85,8 +85,10 @@ class TitrationLimit:
         day_of: Callable[[datetime], date],
     ) -> tuple[Override, int] | None:
         """The override, and which of ``raises`` needed it, when one goes past the limit over
-        the dose before it (``in_force`` before the first; None for a new order, judged on
-        the course's last dose); refused unacknowledged."""
+        the dose before it (before the first: ``in_force``, or the dose the day before when
+        lower, as it is for a change of a raise written ahead to start that same day, which
+        never was in force; None for a new order, judged on the course's last dose); refused
+        unacknowledged."""
         if medication != self.medication:
             return None
         first = initial.first_day(record, self.medication, raises[0].start, today)
@@ -94,7 +96,7 @@ class TitrationLimit:
             first, last, dose, judged = raises[0].start, raises[0].start, raises[0].dose, 1
         else:
             last, latest = self._course(record, first, raises[0].start, day_of)
-            dose, judged = latest if in_force is None else in_force, 0
+            dose, judged = latest if in_force is None else min(in_force, latest), 0
         end = first + timedelta(days=self.window_days)
         for n, step in enumerate(raises[judged:], start=judged):
             if step.dose > dose and step.start < end:

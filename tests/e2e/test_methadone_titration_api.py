@@ -56,3 +56,31 @@ async def test_a_raise_of_20_mg_on_day_5_is_refused_until_acknowledged(
         "50",
         str(today),
     )
+
+
+@pytest.mark.shared_platform
+async def test_a_change_of_a_raise_written_ahead_is_judged_on_the_dose_the_day_before(
+    api: Api, today: date
+) -> None:
+    """40 mg from two days on, then that order changed to 50 mg from the same day: 30 mg to
+    50 mg overnight, which was judged over the 40 mg never given and went through."""
+    clinic = await Clinic.enroll(api, "Noa V.")
+    first_day, raised_on = today - timedelta(days=1), today + timedelta(days=2)
+    order = await clinic.methadone("30", first_day)
+    await clinic.dose(order["id"], first_day, "30")
+    ahead = {"orderId": order["id"], "dose": "40", "start": str(raised_on), "reason": "titration"}
+    written = await clinic.doctor(CHANGE, **ahead)
+
+    refused = await clinic.refused(
+        CHANGE, Role.PRESCRIBER, **ahead | {"orderId": written["id"], "dose": "50"}
+    )
+
+    assert (refused["code"], refused["field"], refused["rule"]) == (
+        "RULE_VIOLATION",
+        "dose",
+        "methadone-titration",
+    )
+    assert "raises the dose in force (30 mg) by 20 mg" in refused["message"]
+    orders = (await clinic.read(MEDICATIONS))["orders"]
+    assert [(o["id"], o["dose"]) for o in orders] == [(written["id"], "40")]
+    assert await clinic.read(SAFETY) == []

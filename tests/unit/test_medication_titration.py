@@ -76,6 +76,19 @@ def test_an_increase_sooner_than_3_days_after_the_last_is_refused_naming_the_sta
     story.change(raised, "45", day(7), induction=None)
 
 
+def test_a_change_of_a_raise_written_ahead_is_judged_on_the_dose_before_it() -> None:
+    """40 mg written on day 2 from day 4, then changed to 50 mg from day 4 too: the client goes
+    from 30 to 50 mg in a day. It was judged over the 40 mg never given and recorded nothing."""
+    story, order = started()
+    story.on(day(2))
+    ahead = story.change(order, "40", day(4), induction=None)
+    refusal = refused(story, ahead, "50", 4)
+    assert refusal.field == "dose"
+    assert "raises the dose in force (30 mg) by 20 mg on day 4" in refusal.message
+    story.change(ahead, "40", day(4), induction=None)
+    assert story.events(OverrideAcknowledged) == []
+
+
 def test_an_acknowledged_increase_is_recorded_as_an_override() -> None:
     story, order = started()
     story.on(day(2))
