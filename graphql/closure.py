@@ -16,6 +16,7 @@ from carecoord.graphql.context import RequestContext
 from carecoord.graphql.idempotency import executed, first_outcome
 from carecoord.services.infrastructure.commands import Outcome
 from carecoord.services.kernel.access import Action
+from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.therapy import closure
 
@@ -92,7 +93,12 @@ async def _closed(
         return_exceptions=True,
     )
     cancelled = closure.settled([o if isinstance(o, BaseException) else o.result for o in outcomes])
-    return await executed(
-        info,
-        closure.record_closure(stamp, program=program, span=span, note=note, cancelled=cancelled),
+    command = closure.record_closure(
+        stamp, program=program, span=span, note=note, cancelled=cancelled
     )
+    try:
+        return await executed(info, command)
+    except InvalidInput as refusal:
+        if refusal.rule != "idempotency-key-reused" or not cancelled:
+            raise
+        raise closure.key_taken(cancelled) from refusal

@@ -162,6 +162,20 @@ def settled(decided: Sequence[Cancelled | BaseException]) -> Cancelled:
     return frozenset().union(*(d for d in decided if not isinstance(d, BaseException)))
 
 
+def key_taken(cancelled: Cancelled) -> Unavailable:
+    """The refusal of a closure whose Idempotency-Key another request, sent at the same time,
+    was kept under first: it said nothing was recorded, and the sessions it had cancelled
+    stayed cancelled with no closure on record to say why."""
+    clients = len({client_id for _, client_id in cancelled})
+    return Unavailable(
+        "Idempotency-Key",
+        "idempotency-key-reused",
+        f"another request was sent with this Idempotency-Key at the same time: the sessions"
+        f" of {clients} clients are cancelled, and the closure is not recorded; send it again"
+        " with a new key, it cancels what is left and nothing twice",
+    )
+
+
 class ProgramRecord(Aggregate, context="therapy"):
     """A program's closures (``program_id(program)``), each span once."""
 

@@ -5,6 +5,7 @@ nothing more. Before, the admin needed each session's id, and read no therapy to
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from uuid import uuid4
 
@@ -99,3 +100,28 @@ async def test_only_a_program_admin_closes_and_a_span_or_note_it_cannot_take_is_
         body = await api.gql(CLOSE, {"input": given}, token=admin)
         assert refusal(body) == ("BAD_USER_INPUT", field, rule), given
     assert await cancelled(clinic, ann) == []
+
+
+async def test_a_closure_losing_its_key_to_another_sent_at_once_says_what_it_cancelled(
+    api: Api,
+) -> None:
+    """Two closures sent at once with one Idempotency-Key: the one refused for the key had
+    cancelled its day's sessions too, and said nothing was recorded."""
+    clinic = ProgramClinic(api)
+    first, second = await clinic.enroll("Ann"), await clinic.enroll("Bea")
+    await clinic.send(SCHEDULE, **booking((first,), ahead(days=2, hours=2), ago(days=1)))
+    await clinic.send(SCHEDULE, **booking((second,), ahead(days=3, hours=2), ago(days=1)))
+    admin = admin_of(api, clinic.program)
+    days = [{"from": ahead(days=n), "until": ahead(days=n + 1)} for n in (2, 3)]
+
+    answers = await asyncio.gather(*(closed(api, admin, day, key="storm") for day in days))
+
+    bodies = [answer.json() for answer in answers]
+    clinic.position = max(
+        b["data"]["closeProgram"]["position"] for b in bodies if b["data"]["closeProgram"]
+    )
+    for body, client in zip(bodies, (first, second), strict=True):
+        if body["data"]["closeProgram"] is None:
+            [error] = body["errors"]
+            said_cancelled = "sessions of 1 clients are cancelled" in error["message"]
+            assert said_cancelled == bool(await cancelled(clinic, client)), error["message"]
