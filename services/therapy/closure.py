@@ -73,7 +73,12 @@ def closure_span(stamp: Stamp, starts: datetime, ends: datetime, note: str) -> S
     note no event could carry."""
     now = stamp.clock()
     if ends <= starts:
-        raise InvalidInput("until", "until-after-from", "until is after from")
+        raise InvalidInput(
+            "until",
+            "until-after-from",
+            f"until ({ends.isoformat(timespec='minutes')}) must be after from"
+            f" ({starts.isoformat(timespec='minutes')})",
+        )
     if ends - starts > LONGEST_CLOSURE:
         raise InvalidInput(
             "until",
