@@ -32,6 +32,7 @@ from carecoord.services.infrastructure.commands import CommandBus
 from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command
 from carecoord.services.medication.commands import administer_dose, prescribe
 from carecoord.services.medication.dispensing import GivenDose
 from carecoord.services.medication.induction import INITIAL_DOSE
@@ -57,6 +58,25 @@ def buses(two_stores: tuple[EventStore, EventStore]) -> Iterator[tuple[CommandBu
     yield pair
     for bus in pair:
         bus.close()
+
+
+def received(bus: CommandBus, name: str) -> str:
+    """A site of its own, named ``name`` and a tag, holding lot M-1 as ``RECEIPT`` brings it."""
+    site = f"{name} {uuid.uuid4().hex[:8]}"
+    bus.execute_sync(receive(NURSE, site=site, receipt=RECEIPT, rules=DEFAULT_RULES))
+    return site
+
+
+def doses_of(clients: list[tuple[uuid.UUID, uuid.UUID]]) -> list[Command[uuid.UUID]]:
+    """A 60 mg dose from lot M-1 for each of ``clients``, under its order."""
+    return [
+        administer_dose(
+            NURSE,
+            client_id=client_id,
+            dose=GivenDose(order, Decimal(60), "oral solution", lot="M-1"),
+        )
+        for client_id, order in clients
+    ]
 
 
 def ordered(bus: CommandBus, site: str, count: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
@@ -86,18 +106,10 @@ def test_doses_from_one_lot_sent_at_once_do_not_draw_it_below_zero(
     buses: tuple[CommandBus, CommandBus],
     two_stores: tuple[EventStore, EventStore],
 ) -> None:
-    site = f"Draw OTP {uuid.uuid4().hex[:8]}"
-    buses[0].execute_sync(receive(NURSE, site=site, receipt=RECEIPT, rules=DEFAULT_RULES))
+    site = received(buses[0], "Draw OTP")
     clients = ordered(buses[0], site, 6)
 
-    doses = [
-        administer_dose(
-            NURSE,
-            client_id=client_id,
-            dose=GivenDose(order, Decimal(60), "oral solution", lot="M-1"),
-        )
-        for client_id, order in clients
-    ]
+    doses = doses_of(clients)
     sent = [buses[n % processes].submit(dose) for n, dose in enumerate(doses)]
 
     refused = [f.exception(timeout=30) for f in sent if f.exception(timeout=30) is not None]
@@ -122,8 +134,7 @@ def test_a_waste_and_a_dose_at_once_do_not_take_the_lot_below_zero(
 ) -> None:
     """One after the other: the second is submitted once the first is stored, decided on
     what its process read before (the worst moment); at once: whichever comes first."""
-    site = f"Waste OTP {uuid.uuid4().hex[:8]}"
-    buses[0].execute_sync(receive(NURSE, site=site, receipt=RECEIPT, rules=DEFAULT_RULES))
+    site = received(buses[0], "Waste OTP")
     ((client_id, order_id),) = ordered(buses[0], site, 1)
     for store in two_stores:  # each process has read the lot as it stood before either
         store.load(SiteStock, stock_id(site))
@@ -165,17 +176,8 @@ def test_a_receipt_in_one_process_is_drawn_on_by_the_next_dose_in_the_other(
     """The second process has the site's record cached from its first dose and has not
     heard of the receipt (as between a write and its NOTIFY): it refused the dose, the lot
     holding 40 mg by its copy, though 140 mg was stored."""
-    site = f"Receipt OTP {uuid.uuid4().hex[:8]}"
-    buses[0].execute_sync(receive(NURSE, site=site, receipt=RECEIPT, rules=DEFAULT_RULES))
-    clients = ordered(buses[0], site, 2)
-    doses = [
-        administer_dose(
-            NURSE,
-            client_id=client_id,
-            dose=GivenDose(order, Decimal(60), "oral solution", lot="M-1"),
-        )
-        for client_id, order in clients
-    ]
+    site = received(buses[0], "Receipt OTP")
+    doses = doses_of(ordered(buses[0], site, 2))
     buses[1].execute_sync(doses[0])
     more = replace(RECEIPT, order_form_number="222-2")
     buses[0].execute_sync(receive(NURSE, site=site, receipt=more, rules=DEFAULT_RULES))
