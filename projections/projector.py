@@ -93,6 +93,15 @@ class ReadModel(Protocol):
     ) -> None: ...
 
 
+def read_by(model: ReadModel) -> tuple[type, ...] | None:
+    """The event classes ``model`` reads (``READS`` or ``CHANGED_BY``; their subclasses too);
+    None when it says neither, and reads every event."""
+    said: tuple[type, ...] | None = getattr(model, "READS", None) or getattr(
+        model, "CHANGED_BY", None
+    )
+    return said
+
+
 @dataclass
 class Projector:
     """Applies each batch to every read model it keeps, in one transaction.

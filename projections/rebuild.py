@@ -28,7 +28,7 @@ from psycopg import AsyncConnection, AsyncCopy, sql
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import catalog
-from carecoord.events.envelope import CareEvent, type_name
+from carecoord.events.envelope import type_name
 from carecoord.projections.copy_workers import (
     SIGNATURE,
     TRAILER,
@@ -47,6 +47,7 @@ from carecoord.projections.projector import (
     ReadModel,
     current_generations,
     point_view,
+    read_by,
     version,
 )
 from carecoord.services.infrastructure import parked, positions
@@ -386,9 +387,9 @@ def _read_by(models: Sequence[ReadModel]) -> frozenset[str] | None:
     """The catalog names of the events ``models`` read (``READS`` or ``CHANGED_BY``, and
     their subclasses), which are all a rebuild gives them; ``None`` for every event when one
     of them says neither."""
-    kinds: list[type[CareEvent]] = []
+    kinds: list[type] = []
     for model in models:
-        said = getattr(model, "READS", None) or getattr(model, "CHANGED_BY", None)
+        said = read_by(model)
         if said is None:
             return None
         kinds.extend(said)

@@ -23,7 +23,7 @@ from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.positioned import Positioned
-from carecoord.projections.projector import ReadModel, current_generations
+from carecoord.projections.projector import ReadModel, current_generations, read_by
 from carecoord.services.infrastructure.autocommit import autocommitted
 
 log = logging.getLogger("carecoord.projector")
@@ -33,14 +33,6 @@ ANALYZE_AT_LEAST = 1000
 ANALYZE_GROWTH = 0.1
 """The share of the rows a table held when last sampled a catch-up adds for it to be sampled
 again (autovacuum's ``autovacuum_analyze_scale_factor``); a table never sampled held none."""
-
-
-def read_by(model: ReadModel) -> tuple[type, ...] | None:
-    """The events ``model`` reads (``READS`` or ``CHANGED_BY``); None: it says neither."""
-    said: tuple[type, ...] | None = getattr(model, "READS", None) or getattr(
-        model, "CHANGED_BY", None
-    )
-    return said
 
 
 @dataclass
@@ -56,12 +48,14 @@ class CatchUpGrowth:
         first page not full after them, the ANALYZE of the models grown enough, to run
         beside the feed."""
         if full:
+            # Each event's class counted once, not each event looked at once a model.
+            kinds = Counter(type(i.event) for i in events)
             for model in self.models:
                 reads = read_by(model)
                 self._grown[model.NAME] += (
                     len(events)
                     if reads is None
-                    else sum(isinstance(i.event, reads) for i in events)
+                    else sum(n for kind, n in kinds.items() if issubclass(kind, reads))
                 )
             return None
         if not self._grown:

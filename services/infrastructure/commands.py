@@ -48,7 +48,7 @@ from carecoord.services.infrastructure.idempotency import (
 from carecoord.services.infrastructure.liveness import error_code
 from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.aggregate import Aggregate, Recorded
-from carecoord.services.kernel.errors import DomainError, Unavailable
+from carecoord.services.kernel.errors import DomainError, InvalidInput, Unavailable
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 
 if TYPE_CHECKING:
@@ -280,8 +280,12 @@ class CommandBus:
                 try:
                     result = item.context.run(item.command, uow)
                 except DomainError as refusal:
-                    if item.attempts < MAX_CONFLICT_RETRIES and self._store.written_since(
-                        uow.read()
+                    # Bad input is refused whatever is stored: only a refusal of what the
+                    # records hold asks whether they moved on (a query a refusal).
+                    if (
+                        not isinstance(refusal, InvalidInput)
+                        and item.attempts < MAX_CONFLICT_RETRIES
+                        and self._store.written_since(uow.read())
                     ):
                         item.attempts += 1
                         self._again_afresh(batch, touched)
