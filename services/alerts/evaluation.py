@@ -368,8 +368,9 @@ def _positive(rule: AlertRule, event: CareEvent) -> str:
 
 
 def _screen_positive(rule: AlertRule, _: History, event: CareEvent, __: DayOf) -> Finding | None:
-    positive = _positive(rule, event)
-    return Finding(f"positive for {positive}", (event.event_id,)) if positive else None
+    """Found on a screen or told at a check-in, on an agonist or not: a client who says they
+    used fentanyl is at the overdose risk a screen finding it shows."""
+    return _found_or_reported(rule, event)
 
 
 def _reported_use(rule: AlertRule, event: CareEvent) -> str:
@@ -393,11 +394,16 @@ def _screen_positive_on_agonist(
     agonists = history.agonists_at(event.occurred_at, day_of)
     if not agonists:
         return None
-    on = ", ".join(sorted(agonists))
+    return _found_or_reported(rule, event, f" while on {', '.join(sorted(agonists))}")
+
+
+def _found_or_reported(rule: AlertRule, event: CareEvent, context: str = "") -> Finding | None:
+    """A screen positive for the rule's analytes, or a check-in reporting use of them, named
+    as analytes (never the check-in's words), followed by ``context``."""
     if positive := _positive(rule, event):
-        return Finding(f"positive for {positive} while on {on}", (event.event_id,))
+        return Finding(f"positive for {positive}{context}", (event.event_id,))
     if used := _reported_use(rule, event):
-        return Finding(f"use of {used} reported at a check-in while on {on}", (event.event_id,))
+        return Finding(f"use of {used} reported at a check-in{context}", (event.event_id,))
     return None
 
 

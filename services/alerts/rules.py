@@ -42,6 +42,14 @@ A screen positive for xylazine (screen-xylazine, high) asks for the overdose rev
 fentanyl screen does, with what differs: naloxone does not reverse xylazine's sedation (it is
 still given for the opioid it comes with; breathing is supported), and its wounds are looked
 for.
+Version 2 of screen-fentanyl and screen-xylazine reads use reported at a check-in as a
+screen's finding (fentanyl, fent, Duragesic as fentanyl, tranq as xylazine;
+``analytes.reported``), for any client, as version 4 of screen-depressant-on-agonist does: a
+client who says they used fentanyl is at the overdose risk a positive screen shows, where
+only substance-use-reported's moderate relapse review was raised. One alert per screen or
+check-in; a screen and a check-in telling of the same use are two facts and raise one each,
+as for the depressant row. Their alerts tell of a check-in as well as a screen (``REVEALS``),
+so a reader who sees screens and not check-ins sees neither; version 1 read screens alone.
 The screening instruments alert at their top level, where a program reviews the level of
 care: AUDIT zone IV (20 and over, possible dependence) and DAST-10 severe (9 and over).
 """
@@ -75,7 +83,8 @@ class Test(StrEnum):
     QTC_ON_MEDICATION = auto()
     """QTc in range while on a medication of ``medication_class``."""
     SCREEN_POSITIVE = auto()
-    """A drug screen positive for any of ``analytes``, whatever the client is prescribed."""
+    """A drug screen positive for any of ``analytes``, or a check-in reporting use of one
+    (``analytes.reported``), whatever the client is prescribed."""
     SCREEN_POSITIVE_ON_AGONIST = auto()
     """A drug screen positive for any of ``analytes``, or a check-in reporting use of one
     (``analytes.reported``), while on an opioid agonist."""
@@ -129,8 +138,9 @@ REVEALS: dict[Test, frozenset[Kind]] = {
     Test.CRAVING_RISE: frozenset({Kind.CHECK_IN}),
     Test.MOOD_DROP: frozenset({Kind.CHECK_IN}),
     Test.QTC_ON_MEDICATION: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
-    # A screen is MEDICATION kind (monitoring treatment): its result is not a check-in's.
-    Test.SCREEN_POSITIVE: frozenset({DrugScreenResulted.type_kind}),
+    # A screen is MEDICATION kind (monitoring treatment), and the use a check-in reported
+    # the check-in's: an alert may stand for either.
+    Test.SCREEN_POSITIVE: frozenset({Kind.CHECK_IN, DrugScreenResulted.type_kind}),
     Test.SCREEN_POSITIVE_ON_AGONIST: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
     Test.SCREEN_NEGATIVE_FOR_AGONIST: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
     # How many sessions in a row were missed, no session's content: the outreach it asks
@@ -235,13 +245,15 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
               "Overdose-risk review: naloxone, PDMP check, take-home review; do not withhold MAT",
               FDA_2017, analytes=frozenset({"benzodiazepines", "barbiturates", "alcohol", "etg",
                                             "ets"})),
-    AlertRule("screen-fentanyl", "1", Test.SCREEN_POSITIVE, "Drug screen positive for fentanyl",
-              Severity.HIGH, "Overdose-risk review: offer naloxone and overdose education; review"
-              " take-homes; do not withhold MAT", OVERDOSE,
+    AlertRule("screen-fentanyl", "2", Test.SCREEN_POSITIVE,
+              "Fentanyl found on a drug screen or reported used", Severity.HIGH,
+              "Overdose-risk review: offer naloxone and overdose education; review take-homes;"
+              " do not withhold MAT", OVERDOSE,
               analytes=frozenset({"fentanyl", "norfentanyl"})),
-    AlertRule("screen-xylazine", "1", Test.SCREEN_POSITIVE, "Drug screen positive for xylazine",
-              Severity.HIGH, "Overdose-risk review: naloxone still for the opioid with it (xylazine"
-              " is not reversed by it: rescue breathing); wound check; do not withhold MAT",
+    AlertRule("screen-xylazine", "2", Test.SCREEN_POSITIVE,
+              "Xylazine found on a drug screen or reported used", Severity.HIGH,
+              "Overdose-risk review: naloxone still for the opioid with it (xylazine is not"
+              " reversed by it: rescue breathing); wound check; do not withhold MAT",
               XYLAZINE, analytes=frozenset({"xylazine"})),
     AlertRule("screen-negative-for-agonist", "4", Test.SCREEN_NEGATIVE_FOR_AGONIST,
               "Drug screen negative for the prescribed agonist", Severity.MODERATE,

@@ -47,9 +47,16 @@ ANALYTES = frozenset(
 )
 
 
+def _normal(name: str) -> str:
+    """``name`` in lower case with its words joined by one hyphen, however they were
+    separated (spaces, hyphens, underscores): "6 MAM" and "6-mam" are one name."""
+    return "-".join(name.lower().replace("_", " ").replace("-", " ").split())
+
+
 def analyte(name: str, field: str) -> str:
-    """The panel's name for ``name`` (case and spaces ignored), or a refusal listing them."""
-    normal = name.strip().lower().replace(" ", "_")
+    """The panel's name for ``name`` (case and separators ignored, ``_normal``), or a
+    refusal listing them."""
+    normal = _normal(name)
     if normal not in ANALYTES:
         raise InvalidInput(
             field,
@@ -65,6 +72,13 @@ REPORTED_AS: Mapping[str, str] = {
     "opiate": "opiates",
     "opioid": "opiates",
     "opioids": "opiates",
+    "fent": "fentanyl",
+    "fetty": "fentanyl",
+    "duragesic": "fentanyl",
+    "sublimaze": "fentanyl",
+    "actiq": "fentanyl",
+    "fentora": "fentanyl",
+    "tranq": "xylazine",
     "oxycontin": "oxycodone",
     "percocet": "oxycodone",
     "suboxone": "buprenorphine",
@@ -93,12 +107,27 @@ REPORTED_AS: Mapping[str, str] = {
 """What a check-in's free-text substance names, as the analyte a screen would find: a client
 who says they used heroin yesterday is as opioid-exposed to naltrexone as a positive screen
 shows, one who drank this morning as unready for disulfiram, one who took Xanax or
-phenobarbital as exposed to a depressant when methadone is written. A name not listed counts
-for no medication rule (the alert on reported use still reads it)."""
+phenobarbital as exposed to a depressant when methadone is written, one who used fentanyl
+as at the overdose risk a fentanyl-positive screen shows. Keys are ``_normal`` names. Brand
+names stand for their drug (Duragesic, Sublimaze, Actiq, Fentora are fentanyl); street names
+are listed only where they mean the one drug: fent, and fetty (among the commonest fentanyl
+terms the NDEWS Sentinel Sites reported), tranq for xylazine (CDC, What You Should Know About
+Xylazine); not China White (heroin before it was fentanyl), Apache, blues or other words
+with an everyday or a second drug's meaning. A name not listed counts for no medication rule
+(the alert on reported use still reads it)."""
 
 
 def reported(substances: Iterable[str]) -> frozenset[str]:
-    """The analytes the substances a client reported using stand for (case and spaces
-    ignored)."""
-    normal = (s.strip().lower().replace(" ", "_") for s in substances)
-    return frozenset(REPORTED_AS[name] for name in normal if name in REPORTED_AS)
+    """The analytes the substances a client reported using stand for: case and separators
+    ignored (``_normal``), and a plural by its one trailing s (fentanyls, beers) when the
+    name as written is not listed; nothing nearer is guessed, as a near miss may be
+    another drug."""
+    found = (_listed(_normal(s)) for s in substances)
+    return frozenset(REPORTED_AS[name] for name in found if name is not None)
+
+
+def _listed(name: str) -> str | None:
+    if name in REPORTED_AS:
+        return name
+    single = name.removesuffix("s")
+    return single if single in REPORTED_AS else None

@@ -421,6 +421,40 @@ def test_screen_positive_for_xylazine_on_any_client() -> None:
     assert "wound" in alert.action
 
 
+def test_fentanyl_or_xylazine_use_reported_raises_its_overdose_alert_for_any_client() -> None:
+    """Told at a check-in, fentanyl is the overdose risk a screen finding it is, on an agonist
+    or not: only the moderate relapse review was raised. The alert names the analyte, never
+    the check-in's words; one per check-in beside the relapse review."""
+    story = Story()
+    story.check_in(substance_use=True, substances=("cannabis", "fentanil"))
+    assert story.fired() == ["substance-use-reported"]
+    said = story.check_in(substance_use=True, substances=("Fetty", "cannabis"))
+    assert sorted(story.fired()[1:]) == ["screen-fentanyl", "substance-use-reported"]
+    [alert] = [a for a in story.alerts() if a.rule_id == "screen-fentanyl"]
+    assert (alert.severity, alert.rule_version) == (Severity.HIGH, "2")
+    assert alert.detail == "use of fentanyl reported at a check-in"
+    assert alert.evidence == (said,)
+    assert "naloxone" in alert.action
+
+    story.check_in(substance_use=True, substances=("Tranq", "fentanyls"))
+    assert sorted(story.fired()[3:]) == [
+        "screen-fentanyl",
+        "screen-xylazine",
+        "substance-use-reported",
+    ]
+    [xylazine] = [a for a in story.alerts() if a.rule_id == "screen-xylazine"]
+    assert xylazine.detail == "use of xylazine reported at a check-in"
+
+
+def test_a_screen_or_use_alert_shows_only_to_who_sees_both_screens_and_check_ins() -> None:
+    """Raised by a check-in as well as a screen, a fentanyl alert may tell what the client
+    said: a reader who sees screens (by a consent to medication records) and not check-ins is
+    not told it by the alert."""
+    medication_only = AlertRules().shown_to(frozenset({Kind.MEDICATION, Kind.ALERT}))
+    assert medication_only is not None
+    assert not {"screen-fentanyl", "screen-xylazine"} & medication_only
+
+
 def test_fentanyl_on_an_agonist_raises_both_screen_alerts() -> None:
     story = Story()
     story.prescribe("methadone")
