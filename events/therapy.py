@@ -10,7 +10,8 @@ carries the note text.
 A clinician's calendar is a record of its own, no client's: ``ClinicianBooked`` carries the
 calendar's id (``calendar_id(clinician_id)``) in ``client_id``, as a stock event carries a
 site's, so that two bookings of one clinician at once write one record and conflict. A
-program's closures are the program's record (``program_id(program)``): ``ProgramClosed``.
+program's closures are the program's record (``program_id(program)``):
+``ProgramClosureDeclared`` as a closure begins, ``ProgramClosed`` once it is done.
 """
 
 from __future__ import annotations
@@ -207,29 +208,18 @@ def program_id(program: str) -> UUID:
     return uuid5(_PROGRAMS, program)
 
 
-class ProgramClosed(CareEvent):
-    """The program closed (weather, an emergency, a holiday) from ``closed_from`` until
-    ``closed_until``, by its admin: recorded on the program's record (``client_id`` =
-    ``program_id(program)``) once every session of its clients beginning then and not yet
-    begun is cancelled (``SessionCancelled``, reason ``program_closure``, one transaction a
-    client), with how many sessions and clients this request cancelled. No client's record
-    holds it, nor names a session."""
+class _ProgramSpan(CareEvent):
+    """An event of the program's record (``client_id`` = ``program_id(program)``) about the
+    span it is closed for: sessions beginning from ``closed_from`` and before
+    ``closed_until``."""
 
     context: ClassVar[str] = "therapy"
     type_kind: ClassVar[Kind] = Kind.CARE
     about: ClassVar[str] = "The program's id (a UUID: program_id(program) in events/therapy.py)"
-    summary_template: ClassVar[str] = (
-        "Program {program} closed from {closed_from} until {closed_until}:"
-        " {sessions_cancelled} sessions of {clients_cancelled} clients cancelled"
-    )
-    free_text: ClassVar[tuple[str, ...]] = ("note",)
 
     program: str = Field(min_length=1, max_length=200)
     closed_from: datetime
     closed_until: datetime
-    note: str = Field(default="", max_length=CLOSURE_NOTE_MAX)
-    sessions_cancelled: int = Field(ge=0, le=10_000_000)
-    clients_cancelled: int = Field(ge=0, le=10_000_000)
 
     @model_validator(mode="after")
     def _program_is_the_record(self) -> Self:
@@ -238,6 +228,38 @@ class ProgramClosed(CareEvent):
         if self.closed_until <= self.closed_from:
             raise ValueError("closed_until must be after closed_from")
         return self
+
+
+class ProgramClosureDeclared(_ProgramSpan):
+    """The program's admin closed it from ``closed_from`` until ``closed_until``: recorded
+    on the program's record before any of its sessions then is cancelled, so that from
+    this event on no session is booked to begin in the span (``program-closed``), and the
+    cancellations that follow find every session booked before it. ``ProgramClosed``
+    follows once they are done; a closure cut short has this event alone, and sent again
+    records it no more."""
+
+    summary_template: ClassVar[str] = (
+        "Program {program} declared closed from {closed_from} until {closed_until}"
+    )
+
+
+class ProgramClosed(_ProgramSpan):
+    """The program closed (weather, an emergency, a holiday) from ``closed_from`` until
+    ``closed_until``, by its admin: recorded on the program's record (``client_id`` =
+    ``program_id(program)``) once every session of its clients beginning then and not yet
+    begun is cancelled (``SessionCancelled``, reason ``program_closure``, one transaction a
+    client), with how many sessions and clients this request cancelled. No client's record
+    holds it, nor names a session."""
+
+    summary_template: ClassVar[str] = (
+        "Program {program} closed from {closed_from} until {closed_until}:"
+        " {sessions_cancelled} sessions of {clients_cancelled} clients cancelled"
+    )
+    free_text: ClassVar[tuple[str, ...]] = ("note",)
+
+    note: str = Field(default="", max_length=CLOSURE_NOTE_MAX)
+    sessions_cancelled: int = Field(ge=0, le=10_000_000)
+    clients_cancelled: int = Field(ge=0, le=10_000_000)
 
 
 THERAPY_EVENTS: tuple[type[CareEvent], ...] = (
@@ -252,5 +274,5 @@ THERAPY_EVENTS: tuple[type[CareEvent], ...] = (
 )
 CALENDAR_EVENTS: tuple[type[CareEvent], ...] = (ClinicianBooked,)
 """Events about a clinician's calendar: no client's record holds them."""
-PROGRAM_EVENTS: tuple[type[CareEvent], ...] = (ProgramClosed,)
+PROGRAM_EVENTS: tuple[type[CareEvent], ...] = (ProgramClosureDeclared, ProgramClosed)
 """Events about a program as a whole: no client's record holds them."""

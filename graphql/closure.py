@@ -25,7 +25,10 @@ from carecoord.services.therapy import closure
 class CloseProgramInput:
     from_: datetime = strawberry.field(
         name="from",
-        description="Sessions beginning from then (and not yet begun) are cancelled.",
+        description=(
+            "Sessions beginning from then (and not yet begun) are cancelled, and none is"
+            " booked to begin in the span from then on (program-closed)."
+        ),
     )
     until: datetime = strawberry.field(
         description=(
@@ -77,12 +80,16 @@ async def close_program(
 async def _closed(
     info: Info[RequestContext, None], stamp: Stamp, span: closure.Span, note: str
 ) -> Outcome[closure.Closure]:
-    """Each client's sessions cancelled in a transaction of their own, all sent at once,
-    then the closure recorded under the request's key; one client's refusal (another
-    process writing their record each time) refuses the closure once the others are done
+    """The closure declared first, so no session is booked in it from then on; then each
+    client's sessions cancelled in a transaction of their own, all sent at once, the clients
+    listed once it is declared (one enrolled since is refused a booking in it); then the
+    closure recorded under the request's key. One client's refusal (another process writing
+    their record each time) refuses the closure once the others are done
     (``closure.settled``), and sent again it cancels what is left."""
     ctx = info.context
-    program, clients = await ctx.gate.program_clients()
+    program = ctx.gate.closing_program()
+    await ctx.platform.bus.execute(closure.declare_closure(stamp, program=program, span=span))
+    clients = await ctx.gate.program_clients(program)
     outcomes = await asyncio.gather(
         *(
             ctx.platform.bus.execute(

@@ -50,7 +50,8 @@ class ScheduleSessionInput:
             "When it begins; it holds plannedMinutes from then. Refused while a client is"
             " booked into another session then (client-booked-then), or the clinician leads"
             " one then (therapist-booked-then; a group session is one); a session"
-            " cancelled or late-cancelled (by every member) frees its time."
+            " cancelled or late-cancelled (by every member) frees its time. Refused to"
+            " begin while the clients' program is closed (program-closed, closeProgram)."
         )
     )
     planned_minutes: int

@@ -277,10 +277,9 @@ class AccessGate:
         None for every program (and for every other role)."""
         return self.program if self._scoped(self.reader()) else None
 
-    async def program_clients(self) -> tuple[str, list[UUID]]:
-        """The program a program admin's token names and every client enrolled in it, as the
-        store holds them before this request (a client enrolled just before counts); refused
-        to a token that names no program, which acts for every program and so for none."""
+    def closing_program(self) -> str:
+        """The program a program admin's token names, to close; refused to a token that
+        names no program, which acts for every program and so for none."""
         program = self.managed_program()
         if program is None:
             raise Forbidden(
@@ -288,6 +287,11 @@ class AccessGate:
                 "admin-program",
                 "your token names no program; a program is closed by the admin its token names",
             )
+        return program
+
+    async def program_clients(self, program: str) -> list[UUID]:
+        """Every client enrolled in ``program`` (``closing_program``), as the store holds
+        them before this call (a client enrolled just before counts)."""
         self.platform.progress.require_current(timeline.NAME)
         head = await asyncio.to_thread(self.platform.store.last_position)
         timeout = self.platform.settings.read_your_writes_timeout
@@ -296,7 +300,7 @@ class AccessGate:
                 "program", "enrolments-catching-up", "the enrolments are catching up; retry"
             )
         async with self.platform.primary_reads.connection() as conn:
-            return program, await clients_of(conn, program)
+            return await clients_of(conn, program)
 
     def _scoped(self, actor: Actor) -> bool:
         return actor.role is Role.PROGRAM_ADMIN and self.program is not None

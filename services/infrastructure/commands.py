@@ -8,7 +8,8 @@ record first), its members run again on fresh state in halves, down to one alone
 client's conflict never fails another's command and costs a few commits, not one per
 member. A command refused after it recorded something leaves nothing behind: the others of
 its batch run again on fresh state without it. One refused on a record another process has
-written since it was cached here runs again on the record as stored before it is answered.
+written since it was cached here runs again on the record as stored before it is answered,
+as does one that records nothing and asks for that to be checked (``check_nothing``).
 The event loop never waits on the database.
 
 A command submitted with an idempotency key is looked up first (one query for all the
@@ -282,12 +283,7 @@ class CommandBus:
                 except DomainError as refusal:
                     # Bad input is refused whatever is stored: only a refusal of what the
                     # records hold asks whether they moved on (a query a refusal).
-                    if (
-                        not isinstance(refusal, InvalidInput)
-                        and item.attempts < MAX_CONFLICT_RETRIES
-                        and self._store.written_since(uow.read())
-                    ):
-                        item.attempts += 1
+                    if not isinstance(refusal, InvalidInput) and self._moved_on(item, uow):
                         self._again_afresh(batch, touched)
                         return
                     item.future.set_exception(refusal)
@@ -295,7 +291,11 @@ class CommandBus:
                         self._again_afresh(batch, touched)
                         return
                     continue
-                decisions.add(item, result, uow.recorded())
+                new = uow.recorded()
+                if not new and uow.nothing_checked and self._moved_on(item, uow):
+                    self._again_afresh(batch, touched)
+                    return
+                decisions.add(item, result, new)
             recordings = self._store.record(
                 decisions.in_order, list(touched.values()), decisions.keeping
             )
@@ -316,6 +316,14 @@ class CommandBus:
         head = decisions.answer(recordings)
         if head and self._on_commit is not None:
             self._on_commit(head)
+
+    def _moved_on(self, item: _Pending, uow: UnitOfWork) -> bool:
+        """Whether a record ``item`` decided on without writing it was written since by
+        another process (counted as an attempt, so a record written each time ends it)."""
+        if item.attempts < MAX_CONFLICT_RETRIES and self._store.written_since(uow.read()):
+            item.attempts += 1
+            return True
+        return False
 
     def _again_afresh(self, batch: list[_Pending], touched: dict[UUID, Aggregate]) -> None:
         """The members of ``batch`` not yet answered run again on records loaded afresh,

@@ -27,6 +27,8 @@ class UnitOfWork:
         self._store = store
         self._touched = touched
         self._before: dict[UUID, int] = {}
+        self.nothing_checked = False
+        """Whether recording nothing is a decision the bus checks (``check_nothing``)."""
 
     def get(self, cls: type[A], client_id: UUID) -> A:
         aid = aggregate_id(cls.context, client_id)
@@ -36,6 +38,14 @@ class UnitOfWork:
             self._touched[aid] = aggregate
         self._before.setdefault(aid, len(aggregate.pending))
         return aggregate  # type: ignore[return-value]
+
+    def check_nothing(self) -> None:
+        """Have the bus check, if this command records nothing, that no record it read was
+        written since by another process, and else decide it again on the records as
+        stored: a save's version check guards only a command that records, and finding
+        nothing to do on a record cached before another process wrote it (a closure finding
+        no session, a booking made a moment ago elsewhere) left that write undone."""
+        self.nothing_checked = True
 
     def read(self) -> dict[UUID, int]:
         """Each aggregate this command asked for, by id, at the version it was loaded at

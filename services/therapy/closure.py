@@ -2,15 +2,28 @@
 of its clients beginning then and not yet begun is cancelled, reason ``program_closure``, by
 its admin, who reads no therapy entries and so names no session.
 
+The closure is declared on the program's record first (``ProgramClosureDeclared``): from
+then on a booking of the program's clients to begin in the span is refused
+(``program-closed``; ``refuse_closed``), read from that record in the booking's own unit of
+work, which fails as a conflict at commit if the record moved since (``decided_on.py``), so
+no read model's lag and no other API process decides it. A booking committed before the
+declaration is in its clients' records when the cancellations, run after it, read them, and
+is cancelled; one committed after it read the declaration, or conflicted and read it when
+decided again, and is refused. Either way a booking sent during a closure ends cancelled
+or refused, never booked in the span.
+
 One transaction a client (``cancel_within``), not one for the program: a program of 1,000
 clients all or nothing held the command writer for the whole of it, and one write to any of
 its clients' records from another API process made it all be decided again, until it gave
 up (``concurrent-writes``) having cancelled nothing. A group session is cancelled whole in
 the transaction of the first member reached, its members being of one program. Each client's
 decision is read from their records as they stand, so a closure cut short is sent again and
-cancels what is left, and nothing twice. The closure is recorded on the program's record
-last (``ProgramClosed``, with how many it cancelled), in the transaction that keeps the
-request's ``Idempotency-Key``; sent again once done, it records nothing more.
+cancels what is left, and nothing twice; its span stays declared meanwhile. The closure is
+recorded on the program's record last (``ProgramClosed``, with how many it cancelled), in
+the transaction that keeps the request's ``Idempotency-Key``; sent again once done, it
+records nothing more.
+
+A closure is not lifted: no command ends one early or withdraws it.
 """
 
 from __future__ import annotations
@@ -26,12 +39,13 @@ from carecoord.events.therapy import (
     CLOSURE_NOTE_MAX,
     CancellationReason,
     ProgramClosed,
+    ProgramClosureDeclared,
     calendar_id,
     program_id,
 )
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.kernel.aggregate import Aggregate
-from carecoord.services.kernel.errors import DomainError, InvalidInput, Unavailable
+from carecoord.services.kernel.errors import DomainError, InvalidInput, RuleViolation, Unavailable
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.therapy.calendar import Calendar
@@ -109,9 +123,12 @@ def cancel_within(
 ) -> Command[Cancelled]:
     """Cancel each session of the client beginning in ``span`` and not yet begun, booked
     still (as ``cancelSession`` would: strictly before its start), a group's for each of
-    its members still booked; none of a client no longer in ``program``."""
+    its members still booked; none of a client no longer in ``program``. Finding none is
+    checked on the records as stored (``check_nothing``): a booking another process made
+    just before the closure was declared is cancelled, not missed on a cached record."""
 
     def run(uow: UnitOfWork) -> Cancelled:
+        uow.check_nothing()
         done: set[tuple[UUID, UUID]] = set()
         if uow.get(ClientRecord, client_id).program != program:
             return frozenset()
@@ -182,15 +199,62 @@ def key_taken(cancelled: Cancelled) -> Unavailable:
 
 
 class ProgramRecord(Aggregate, context="therapy"):
-    """A program's closures (``program_id(program)``), each span once."""
+    """A program's closures (``program_id(program)``): each span declared, and each
+    recorded once done."""
 
     def __init__(self, program: UUID) -> None:
         super().__init__(program)
         self.closures: dict[tuple[datetime, datetime], UUID] = {}
+        self.declared: set[Span] = set()
 
     def apply(self, event: CareEvent) -> None:
+        if isinstance(event, ProgramClosureDeclared | ProgramClosed):
+            self.declared.add(Span(event.closed_from, event.closed_until))
         if isinstance(event, ProgramClosed):
             self.closures[(event.closed_from, event.closed_until)] = event.event_id
+
+    def closed_at(self, moment: datetime) -> Span | None:
+        """The span, declared, that ``moment`` begins in (the earliest of them), if any."""
+        spans = (span for span in self.declared if span.holds(moment))
+        return min(spans, default=None, key=lambda span: span.starts)
+
+
+def refuse_closed(uow: UnitOfWork, program: str, scheduled_for: datetime) -> None:
+    """Refuse a session of ``program``'s clients to begin while it is closed (a closure
+    declared, done or not): the closure would have cancelled it, and one booked once its
+    cancellations ran was kept in a closed program. Read in the booking's unit of work, so
+    its commit checks the record unchanged (module docstring)."""
+    closed = uow.get(ProgramRecord, program_id(program)).closed_at(scheduled_for)
+    if closed is not None:
+        raise RuleViolation(
+            "scheduledFor",
+            "program-closed",
+            f"the program is closed from {closed.starts.isoformat(timespec='minutes')} until"
+            f" {closed.ends.isoformat(timespec='minutes')}; book a session beginning before"
+            " or after",
+        )
+
+
+def declare_closure(stamp: Stamp, *, program: str, span: Span) -> Command[None]:
+    """Declare the closure on the program's record before cancelling anything; a span
+    declared already (sent again, or cut short) records nothing."""
+
+    def run(uow: UnitOfWork) -> None:
+        record = uow.get(ProgramRecord, program_id(program))
+        if span in record.declared:
+            return
+        record.record(
+            stamp.event(
+                ProgramClosureDeclared,
+                record.client_id,
+                None,
+                program=program,
+                closed_from=span.starts,
+                closed_until=span.ends,
+            )
+        )
+
+    return run
 
 
 def record_closure(

@@ -30,6 +30,7 @@ from carecoord.services.kernel.policy import writer_sees
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.therapy.calendar import Calendar, Led
+from carecoord.services.therapy.closure import refuse_closed
 from carecoord.services.therapy.leaders import clinician_named, require_leader
 from carecoord.services.therapy.record import HAPPENED, Booking, Outcome, TherapyRecord, Told
 
@@ -86,9 +87,10 @@ def _in_treatment_then(
         uow.get(ClientRecord, record.client_id).require_in_treatment("sessionId", began)
 
 
-def _one_program(uow: UnitOfWork, client_ids: Sequence[UUID]) -> None:
-    """Refuse a group whose members are enrolled in different programs: each program's
-    clients are its own under Part 2, and a shared session tells each of the others."""
+def _one_program(uow: UnitOfWork, client_ids: Sequence[UUID]) -> str:
+    """The members' program; refuse a group whose members are enrolled in different
+    programs: each program's clients are its own under Part 2, and a shared session tells
+    each of the others."""
     first = uow.get(ClientRecord, client_ids[0]).program
     for client_id in client_ids[1:]:
         if uow.get(ClientRecord, client_id).program != first:
@@ -98,6 +100,7 @@ def _one_program(uow: UnitOfWork, client_ids: Sequence[UUID]) -> None:
                 f"client {client_id} is enrolled in another program than client"
                 f" {client_ids[0]}; a session's members are of one program",
             )
+    return first
 
 
 def schedule_session(
@@ -112,7 +115,8 @@ def schedule_session(
     occurred_at: datetime | None = None,
 ) -> Command[UUID]:
     """Book a session led by ``clinician_id`` (whoever books it, if None): a therapist or
-    prescriber on every member's care team (``leaders``)."""
+    prescriber on every member's care team (``leaders``), not to begin while the members'
+    program is closed (``closure.refuse_closed``)."""
     session_id = uuid4()
     _distinct(client_ids, "clientIds")
     if format is SessionFormat.INDIVIDUAL and len(client_ids) > 1:
@@ -146,7 +150,7 @@ def schedule_session(
             client.require_in_treatment("clientIds", occurred_at or stamp.clock())
             # nor for a time they were out of treatment, which no outcome could be told of
             client.require_in_treatment("scheduledFor", scheduled_for)
-        _one_program(uow, client_ids)
+        refuse_closed(uow, _one_program(uow, client_ids), scheduled_for)
         for client_id in client_ids:
             require_leader(uow.get(CareTeam, client_id), booking.clinician_id)
         decided = [

@@ -125,3 +125,30 @@ async def test_a_closure_losing_its_key_to_another_sent_at_once_says_what_it_can
             [error] = body["errors"]
             said_cancelled = "sessions of 1 clients are cancelled" in error["message"]
             assert said_cancelled == bool(await cancelled(clinic, client)), error["message"]
+
+
+async def test_a_session_beginning_while_the_program_is_closed_is_refused(api: Api) -> None:
+    """Booked once the program is closed, a session (one client's or a group's) beginning in
+    the span is refused naming scheduledFor, and no timeline holds it; one beginning as the
+    span ends is booked. Before, it was booked into the closed day."""
+    clinic = ProgramClinic(api)
+    ann, bea = await clinic.enroll("Ann"), await clinic.enroll("Bea")
+    day = {"from": ahead(days=2), "until": ahead(days=3)}
+    answer = await closed(api, admin_of(api, clinic.program), day)
+    assert answer.json()["data"]["closeProgram"]["sessionsCancelled"] == 0
+
+    for members in ((ann,), (ann, bea)):
+        given = booking(members, ahead(days=2, hours=5), ago(minutes=1))
+        refused = await clinic.refusal(SCHEDULE, **given)
+        assert (refused["code"], refused["field"], refused["rule"]) == (
+            "RULE_VIOLATION", "scheduledFor", "program-closed",
+        )  # fmt: skip
+        assert "the program is closed from " in refused["message"]
+    after = await clinic.send(SCHEDULE, **booking((ann,), day["until"], ago(minutes=1)))
+
+    scheduled = [
+        n["facts"]["session_id"]
+        for n in await clinic.timeline(ann)
+        if n["type"] == "therapy.SessionScheduled"
+    ]
+    assert scheduled == [after]

@@ -24,8 +24,10 @@ DAY = timedelta(days=1)
 
 
 def close(story: Story, span: Span, note: str = "snowstorm") -> Closure:
-    """The closure as the API runs it: each client's transaction, then the record."""
+    """The closure as the API runs it: declared, each client's transaction, then the
+    record."""
     stamp = story.stamp(ADMIN)
+    story.run(closure.declare_closure(stamp, program="OTP", span=span))
     enrolled = [e.client_id for e in story.events() if isinstance(e, ClientEnrolled)]
     cancelled = closure.settled(
         [
@@ -83,13 +85,13 @@ def test_sent_again_it_cancels_what_is_left_and_nothing_twice() -> None:
     story = Story()
     day = tomorrow(story)
     first = book(story, [story.client_id], day.starts + timedelta(hours=9))
+    second = book(story, [client(story)], day.starts + timedelta(hours=10))
     stamp = story.stamp(ADMIN)
-    # cut short: one client's transaction done, the closure not recorded
+    # cut short: declared, one client's transaction done, the closure not recorded
+    story.run(closure.declare_closure(stamp, program="OTP", span=day))
     story.run(
         closure.cancel_within(stamp, client_id=story.client_id, program="OTP", span=day, note="")
     )
-    other = client(story)
-    second = book(story, [other], day.starts + timedelta(hours=10))
 
     again = close(story, day)
     once_more = close(story, day)
