@@ -12,8 +12,9 @@ Query and subscription arguments are held to the same bounds except the plausibl
 a filter only compares, and a date far out is a fair way to say "everything". A filter's
 list given empty (``kinds: []``) is refused naming it (``<field>-not-empty``): each read
 took it as the filter left out and answered everything, the opposite of what it says. A
-position (``atLeast``, a subscription's or log's ``after``) below 0 is refused too
-(``position-not-negative``): none is recorded there, and each was read as "any".
+position (``atLeast``, a subscription's or log's ``after``, a log's ``through`` or
+``before``) below 0 is refused too (``position-not-negative``): none is recorded there, and
+each was read as "any" or answered an empty page, which an auditor read as nothing logged.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def _fields(kind: type) -> tuple[tuple[str, str], ...]:
     return fields
 
 
-POSITIONS = frozenset({"atLeast", "after"})
+POSITIONS = frozenset({"atLeast", "after", "before", "through"})
 """A read's arguments that, given a number, name a position in the store or a log."""
 
 
@@ -122,7 +123,8 @@ def read_problem(field: str, value: object) -> None:
         raise InvalidInput(
             field,
             "position-not-negative",
-            f"{field} is a position: 0 or more, as a mutation or a delivered item answered it",
+            f"{field} is a position: 0 or more, as a mutation, a delivered item or a page answered"
+            " it",
         )
     if isinstance(value, list) and not value:
         raise InvalidInput(

@@ -55,3 +55,25 @@ async def test_a_subscription_resumed_after_a_negative_position_is_refused(api: 
     # Refused before the stream starts: the protocol's error message, which ends the operation.
     assert refused["type"] == "error", refused
     assert refused["payload"][0]["extensions"] == {**REFUSED, "field": "after"}
+
+
+LOG_PAGES = {
+    "accessLog": ("through", "query($n: Int) { accessLog(through: $n) { operation } }"),
+    "accessLogAuditEvents": ("through", "query($n: Int) { accessLogAuditEvents(through: $n) }"),
+    "breakGlassUses": ("before", "query($n: Int) { breakGlassUses(before: $n) { clientId } }"),
+}
+
+
+@pytest.mark.parametrize("read", sorted(LOG_PAGES))
+async def test_a_log_page_bounded_by_a_negative_position_is_refused_naming_it(
+    api: Api, read: str
+) -> None:
+    """An auditor's page up to ``through`` -1, or before -1, answered empty: read as a log
+    with nothing in it."""
+    field, query = LOG_PAGES[read]
+
+    body = await api.gql(query, {"n": -1}, role=Role.AUDITOR)
+
+    [error] = body["errors"]
+    assert error["extensions"] == {**REFUSED, "field": field}
+    await api.ok(query, {"n": 0}, role=Role.AUDITOR)
