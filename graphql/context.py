@@ -122,11 +122,16 @@ class RequestContext:
         return self._correlation if operation is None else operation
 
     def _given(self, name: str) -> str | None:
-        """A header, or for a websocket the same key in its connection_init payload."""
-        for key, value in (self.connection_params or {}).items():
-            if key.lower() == name and value:
-                return str(value)
-        return self.request.headers.get(name)
+        """A header, or for a websocket the same key in its connection_init payload. One
+        sent twice is refused: the first was taken, so a request carrying two tokens (or two
+        roles) ran as whichever came first, while a proxy may have judged it on the other."""
+        params = self.connection_params or {}
+        given = [str(v) for k, v in params.items() if k.lower() == name and v]
+        if not given:
+            given = self.request.headers.getlist(name)
+        if len(given) > 1:
+            raise InvalidInput(name, "header-repeated", f"send one {name}, not several")
+        return given[0] if given else None
 
     async def caught_up(self, name: str, at_least: int | None) -> None:
         """Wait (briefly) until read model ``name`` has ``at_least``: read your own write.
