@@ -7,8 +7,12 @@ as it was before a booking is checked on the record as stored and cancels it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 from uuid import UUID
 
 import pytest
@@ -21,12 +25,14 @@ from carecoord.services.infrastructure.commands import CommandBus
 from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.unit_of_work import Command
 from carecoord.services.therapy import closure
 from carecoord.services.therapy import commands as therapy
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 THERAPIST = Stamp(Actor(id="ther-race", role=Role.THERAPIST))
 DAY = timedelta(days=1)
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -53,13 +59,15 @@ def enrolled(bus: CommandBus) -> UUID:
     return client_id
 
 
+def booking(client_id: UUID, starts: datetime) -> Command[UUID]:
+    return therapy.schedule_session(
+        THERAPIST, client_ids=[client_id], modality=Modality.CBT,
+        format=SessionFormat.INDIVIDUAL, scheduled_for=starts, planned_minutes=50,
+    )  # fmt: skip
+
+
 def book(bus: CommandBus, client_id: UUID, starts: datetime) -> UUID:
-    return bus.execute_sync(
-        therapy.schedule_session(
-            THERAPIST, client_ids=[client_id], modality=Modality.CBT,
-            format=SessionFormat.INDIVIDUAL, scheduled_for=starts, planned_minutes=50,
-        )
-    ).result  # fmt: skip
+    return bus.execute_sync(booking(client_id, starts)).result
 
 
 def close(bus: CommandBus, clients: list[UUID], span: closure.Span) -> closure.Closure:
@@ -109,3 +117,34 @@ def test_a_booking_made_elsewhere_before_the_closure_is_cancelled_by_it(
     assert (closed.sessions, closed.clients) == (1, 1)
     stored = [item.event for item in two_stores[0].read(0, 1000)]
     assert [e.session_id for e in stored if isinstance(e, SessionCancelled)] == [session_id]
+
+
+def after_a_moment(step: Callable[..., T], *args: object) -> T:
+    time.sleep(random.uniform(0, 0.004))
+    return step(*args)
+
+
+def test_bookings_sent_while_closures_run_elsewhere_end_cancelled_or_refused(
+    buses: tuple[CommandBus, CommandBus], two_stores: tuple[EventStore, EventStore]
+) -> None:
+    """At once, in no set order: each booking sent a moment before, during or after a
+    closure of its day runs in the other process."""
+    here, there = buses
+    client_id = enrolled(here)
+    outcomes: list[UUID | BaseException] = []
+    with ThreadPoolExecutor(1) as pool:
+        for n in range(1, 21):
+            day = days_ahead(n)
+            closing = pool.submit(after_a_moment, close, there, [client_id], day)
+            time.sleep(random.uniform(0, 0.004))
+            booked = here.submit(booking(client_id, day.starts + timedelta(hours=9)))
+            closing.result()
+            outcomes.append(booked.exception() or booked.result().result)
+
+    stored = [item.event for item in two_stores[0].read(0, 10_000)]
+    cancelled = {e.session_id for e in stored if isinstance(e, SessionCancelled)}
+    for outcome in outcomes:
+        if isinstance(outcome, RuleViolation):
+            assert outcome.rule == "program-closed"
+        else:
+            assert outcome in cancelled, outcome
