@@ -180,7 +180,8 @@ def administer(
             f"{already} of {order.dose_on(day)} {order.unit} prescribed for {day} were already"
             f" given; at most {max(order.dose_on(day) - already, Decimal(0))} {order.unit} more",
         )
-    rules.initial_dose.dispensed(record, order, "amount", [(day, amount)], rules.day_of, day)
+    for induction in rules.inductions:
+        induction.dispensed(record, order, "amount", [(day, amount)], rules.day_of, day)
     _record_dose(record, stamp, order, drug, dose_id, given, site, given_at, slot, day)
 
 
@@ -560,10 +561,11 @@ def dispense_take_home(
     if eligibility and readmitted_at and eligibility.determined_at < readmitted_at:
         eligibility = None
     check_restart(record, rules, order.medication, eligibility, today)
-    rules.initial_dose.dispensed(
-        record, order, "bottles", [(day, order.per_slot(day)) for day, _ in doses],
-        rules.day_of, today,
-    )  # fmt: skip
+    for induction in rules.inductions:
+        induction.dispensed(
+            record, order, "bottles", [(day, order.per_slot(day)) for day, _ in doses],
+            rules.day_of, today,
+        )  # fmt: skip
     handed = {lasting for day, _ in doses for lasting in order.lasts(day)}
     after = supply_days(record.take_home_days() | handed, today)
     eligible = eligibility.max_days if eligibility else 0

@@ -50,6 +50,19 @@ a higher one, which would let a higher initial dose through without the document
 the federal rule asks for. The cap's version goes into every override it causes, with the
 restart threshold's after a gap (``2024-04-02+restart:1``). A program may likewise set fewer
 days to a restart (2 at the least), never more.
+
+Sublingual buprenorphine and buprenorphine/naloxone have their own induction days, on the same
+machinery (``BUPRENORPHINE_INDUCTION``, rule ``buprenorphine-initial-dose``): the SUBOXONE
+sublingual film label gives up to 8 mg on day 1 and a single dose of up to 16 mg on day 2
+(the usual induction; monotherapy is inducted alike), so above 8 mg on the client's first
+day of either here, or above 16 mg on the day after, an order needs the prescriber's
+acknowledgement, and the window holds those days to the caps unless the order carries one.
+It is never a hard stop: a higher induction (in an emergency department, say) is the
+prescriber's to document. The two products are one course (a client inducted on one and
+switched to the other is not inducted again); the XR injection is not, as it is started only
+after sublingual induction. The label sets no days after which a return is a new induction,
+so only the client's first days here are held. A program may set other caps, with their
+source and a version that goes into every override.
 """
 
 from __future__ import annotations
@@ -59,6 +72,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from carecoord.events.medication import Dispensing
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.medication.doses import Override, acknowledged
 from carecoord.services.medication.missed import GUIDELINE
@@ -66,6 +80,7 @@ from carecoord.services.medication.orders import Order, Status
 from carecoord.services.medication.record import MedicationRecord
 
 INITIAL_DOSE = "methadone-initial-dose"
+BUPRENORPHINE_INITIAL_DOSE = "buprenorphine-initial-dose"
 FEDERAL_CAP = Decimal(50)
 FEDERAL_SOURCE = (
     "42 CFR 8.12(h), 89 FR 7528 (2 Feb 2024, effective 2 Apr 2024): initial dose of methadone"
@@ -84,9 +99,10 @@ RESTART_SOURCE = (
 @dataclass(frozen=True, slots=True)
 class Restart:
     """After ``after_days`` consecutive days with no methadone given or in hand, the client's
-    next dosing day is a first dosing day again."""
+    next dosing day is a first dosing day again; never when None (only the client's first
+    days here are induction)."""
 
-    after_days: int = RESTART_AFTER
+    after_days: int | None = RESTART_AFTER
     version: str = "1"
     source: str = RESTART_SOURCE
 
@@ -107,13 +123,39 @@ class Gap:
 
 @dataclass(frozen=True, slots=True)
 class InitialDoseCap:
-    """The most methadone a client in induction is given on their first dosing day, in mg."""
+    """The most of a medication a client in induction is given on their first dosing day, in
+    mg, and on the days after it that ``later`` caps."""
 
     cap: Decimal = FEDERAL_CAP
     version: str = "2024-04-02"
     source: str = FEDERAL_SOURCE
-    medication: str = "methadone"
+    medications: frozenset[str] = frozenset({"methadone"})
+    """The formulary codes of one course: a dose of any counts for all."""
     restart: Restart = field(default_factory=Restart)
+    rule: str = INITIAL_DOSE
+    later: tuple[Decimal, ...] = ()
+    """The caps of the days after the first, in order (buprenorphine's 16 mg on day 2)."""
+
+    def _induction_day(
+        self, record: MedicationRecord, day: date, today: date
+    ) -> tuple[int, Decimal, Gap] | None:
+        """Which day of induction ``day`` is (0 the first), its cap, and the gap that began
+        the course; None past the capped days."""
+        gap = self.gap(record, day, counted_to=min(day, today))
+        if gap is not None:
+            return 0, self.cap, gap
+        if not self.later:
+            return None
+        first = self.first_day(record, day, today)
+        if first is None or not 0 < (day - first).days <= len(self.later):
+            return None
+        n = (day - first).days
+        begun = self.gap(record, first, counted_to=min(first, today))
+        return None if begun is None else (n, self.later[n - 1], begun)
+
+    def _capped(self, n: int, cap: Decimal) -> str:
+        name = "the initial dose cap" if n == 0 else f"the day {n + 1} induction cap"
+        return f"{name} of {cap} mg"
 
     def order(
         self,
@@ -127,21 +169,22 @@ class InitialDoseCap:
         today: date,
     ) -> Override | None:
         """An order's first-day ``dose`` (sent as ``field``, the order starting on ``start``)
-        for a client in induction: above the cap, the prescriber's acknowledgement with a
-        reason."""
-        if medication != self.medication or dose <= self.cap:
+        for a client in induction: above the cap of that day of it, the prescriber's
+        acknowledgement with a reason."""
+        if medication not in self.medications or dose <= min((self.cap, *self.later)):
             return None
-        gap = self.gap(record, medication, start, counted_to=min(start, today))
-        if gap is None:
+        found = self._induction_day(record, start, today)
+        if found is None or dose <= found[1]:
             return None
+        n, cap, gap = found
         return acknowledged(
             acknowledgements,
-            INITIAL_DOSE,
+            self.rule,
             self._version(gap),
-            f"{field} {dose} mg is above the initial dose cap of {self.cap} mg of"
-            f" {medication} for a client in induction ({self._why(gap)}) (version"
-            f" {self.version}; source: {self.source}). To proceed, acknowledge rule"
-            f" {INITIAL_DOSE!r} with the medical rationale",
+            f"{field} {dose} mg is above {self._capped(n, cap)} of {medication} for a client"
+            f" in induction ({self._why(gap)}) (version {self.version}; source:"
+            f" {self.source}). To proceed, acknowledge rule {self.rule!r} with the medical"
+            " rationale",
             _details(gap),
         )
 
@@ -155,11 +198,12 @@ class InitialDoseCap:
         today: date,
     ) -> None:
         """Refuse ``amounts`` (day, amount) about to be given under ``order`` on ``today``
-        when they bring a first dosing day (the client's first, or the first after a gap)
-        above the cap and the order carries no acknowledgement given since the gap began. A
-        gap counts the days up to ``today`` at most: a take-home bottle for a later day is
-        not a restart for the days still to come, which the window may dose."""
-        if order.medication != self.medication:
+        when they bring a day of induction (the client's first, or the first after a gap; the
+        days ``later`` caps) above its cap and the order carries no acknowledgement given
+        since the gap began; a hand-over is judged on its earliest day. A gap counts the days
+        up to ``today`` at most: a take-home bottle for a later day is not a restart for the
+        days still to come, which the window may dose."""
+        if order.medication not in self.medications:
             return
         adding: dict[date, Decimal] = {}
         for day, amount in amounts:
@@ -167,60 +211,63 @@ class InitialDoseCap:
         if not adding:
             return
         first = min(adding)
-        gap = self.gap(record, order.medication, first, counted_to=min(first, today))
-        if gap is None or _carries(order, gap, day_of):
+        found = self._induction_day(record, first, today)
+        if found is None or self._carries(order, found[2], day_of):
             return
-        before = day_total(record, order.medication, first)
-        if before + adding[first] > self.cap:
+        n, cap, gap = found
+        before = day_total(record, self.medications, first)
+        if before + adding[first] > cap:
             since = "" if gap.last is None else f" given after {gap.last}"
+            which = "first dosing day" if n == 0 else f"day {n + 1} of induction"
             raise RuleViolation(
                 field,
-                INITIAL_DOSE,
-                f"{first} is the client's first dosing day of {order.medication}"
-                f" ({self._why(gap)}): {before} mg given and {adding[first]} mg more is above"
-                f" the initial dose cap of {self.cap} mg (version {self.version}; source:"
-                f" {self.source}); order {order.order_id} carries no acknowledgement of rule"
-                f" {INITIAL_DOSE!r}{since}, so at most {max(self.cap - before, Decimal(0))} mg"
-                " more",
+                self.rule,
+                f"{first} is the client's {which} of {order.medication} ({self._why(gap)}):"
+                f" {before} mg given and {adding[first]} mg more is above"
+                f" {self._capped(n, cap)} (version {self.version}; source: {self.source});"
+                f" order {order.order_id} carries no acknowledgement of rule {self.rule!r}"
+                f"{since}, so at most {max(cap - before, Decimal(0))} mg more",
                 _details(gap),
             )
 
     def gap(
-        self, record: MedicationRecord, medication: str, day: date, counted_to: date | None = None
+        self, record: MedicationRecord, day: date, counted_to: date | None = None
     ) -> Gap | None:
-        """Why ``day`` is a first dosing day of ``medication``, or None when it is not: none
-        here before it, or ``restart.after_days`` or more days without it before it, counted
-        up to ``counted_to`` (``day``)."""
-        last = last_day(record, medication, day)
+        """Why ``day`` is a first dosing day of the course, or None when it is not: none here
+        before it, or ``restart.after_days`` or more days without it before it, counted up to
+        ``counted_to`` (``day``)."""
+        last = last_day(record, self.medications, day)
         if last is None:
             return Gap(None, 0)
         days = ((counted_to or day) - last).days - 1
-        return Gap(last, days) if days >= self.restart.after_days else None
+        return Gap(last, days) if self._restarts(days) else None
 
-    def restarted(self, record: MedicationRecord, medication: str, today: date) -> Gap | None:
+    def _restarts(self, days: int) -> bool:
+        after = self.restart.after_days
+        return after is not None and days >= after
+
+    def restarted(self, record: MedicationRecord, today: date) -> Gap | None:
         """The gap before the client's latest first dosing day after one, up to ``today``
         (today itself when the gap runs to it), or None when there was none since their
         first."""
-        spans = sorted(s for s in _spans(record, medication) if s[0] <= today)
+        spans = sorted(s for s in _spans(record, self.medications) if s[0] <= today)
         latest, reach = None, None
         for first, last in [*spans, (today, today)]:
-            if reach is not None and (first - reach).days - 1 >= self.restart.after_days:
+            if reach is not None and self._restarts((first - reach).days - 1):
                 latest = Gap(reach, (first - reach).days - 1)
             reach = last if reach is None else max(reach, last)
         return latest
 
-    def first_day(
-        self, record: MedicationRecord, medication: str, day: date, today: date
-    ) -> date | None:
-        """The first dosing day of the course of ``medication`` that ``day`` falls in: the
-        client's first here, or the first after a gap of ``restart.after_days`` or more
-        (counted as ``gap`` counts them); None when ``day`` would itself be one."""
-        if self.gap(record, medication, day, counted_to=min(day, today)) is not None:
+    def first_day(self, record: MedicationRecord, day: date, today: date) -> date | None:
+        """The first dosing day of the course that ``day`` falls in: the client's first
+        here, or the first after a gap of ``restart.after_days`` or more (counted as ``gap``
+        counts them); None when ``day`` would itself be one."""
+        if self.gap(record, day, counted_to=min(day, today)) is not None:
             return None
-        spans = sorted(s for s in _spans(record, medication) if s[0] < day)
+        spans = sorted(s for s in _spans(record, self.medications) if s[0] < day)
         first, reach = spans[0]
         for begins, last in spans[1:]:
-            if (begins - reach).days - 1 >= self.restart.after_days:
+            if self._restarts((begins - reach).days - 1):
                 first = begins
             reach = max(reach, last)
         return first
@@ -235,39 +282,40 @@ class InitialDoseCap:
         )
 
     def _version(self, gap: Gap) -> str:
-        return (
-            self.version if gap.last is None else f"{self.version}+restart:{self.restart.version}"
-        )
+        if gap.last is None:
+            return self.version
+        return f"{self.version}+restart:{self.restart.version}"
+
+    def _carries(self, order: Order, gap: Gap, day_of: Callable[[datetime], date]) -> bool:
+        """``order`` carries the acknowledgement for the day of induction after ``gap``: any
+        for a client's first, one given after its last day with the medication for a
+        restart."""
+        acknowledged = order.acknowledged_at.get(self.rule)
+        if acknowledged is None:
+            return False
+        return gap.last is None or day_of(acknowledged) > gap.last
 
 
 def _details(gap: Gap) -> dict[str, object] | None:
     return None if gap.last is None else {"daysMissed": gap.days}
 
 
-def _carries(order: Order, gap: Gap, day_of: Callable[[datetime], date]) -> bool:
-    """``order`` carries the initial-dose acknowledgement for the first dosing day after
-    ``gap``: any for a client's first, one given after its last day with methadone for a
-    restart."""
-    acknowledged = order.acknowledged_at.get(INITIAL_DOSE)
-    if acknowledged is None:
-        return False
-    return gap.last is None or day_of(acknowledged) > gap.last
-
-
-def last_day(record: MedicationRecord, medication: str, before: date) -> date | None:
-    """The last day before ``before`` the client had ``medication``: given here (a dose lasts
-    to the order's next dosing day), in a take-home bottle, or guest dosing elsewhere while
-    an order of it was in force."""
+def last_day(record: MedicationRecord, medications: frozenset[str], before: date) -> date | None:
+    """The last day before ``before`` the client had one of ``medications``: given here (a
+    dose lasts to the order's next dosing day), in a take-home bottle, or guest dosing
+    elsewhere while an order of it was in force."""
     eve = before - timedelta(days=1)
-    days = [min(last, eve) for first, last in _spans(record, medication) if first < before]
+    days = [min(last, eve) for first, last in _spans(record, medications) if first < before]
     return max(days, default=None)
 
 
-def _spans(record: MedicationRecord, medication: str) -> list[tuple[date, date]]:
-    """The (first, last) days the client had ``medication``: a dose given here to the order's
-    next dosing day, a take-home bottle its day, guest dosing elsewhere while an order of it
-    was in force its days away."""
-    orders = [o for o in record.orders.values() if o.medication == medication]
+def _spans(record: MedicationRecord, medications: frozenset[str]) -> list[tuple[date, date]]:
+    """The (first, last) days the client had one of ``medications``: a dose given here to the
+    order's next dosing day, a take-home bottle its day, guest dosing elsewhere while an order
+    of it was in force its days away, a pharmacy-filled order (buprenorphine's) from its start
+    day, as no fill is charted here (to its end, if it has one: a restart is methadone's, which
+    no pharmacy fills)."""
+    orders = [o for o in record.orders.values() if o.medication in medications]
     spans = [
         (day, day + timedelta(days=order.schedule.every_days - 1))
         for order in orders
@@ -277,6 +325,11 @@ def _spans(record: MedicationRecord, medication: str) -> list[tuple[date, date]]
         (away.start, away.end)
         for away in record.guest_dosing.values()
         if any(_in_force(o, away.start, away.end) for o in orders)
+    ]
+    spans += [
+        (o.start, o.end or o.start)
+        for o in orders
+        if o.dispensing is Dispensing.PHARMACY and o.status is not Status.ENTERED_IN_ERROR
     ]
     return spans
 
@@ -289,12 +342,13 @@ def _in_force(order: Order, first: date, last: date) -> bool:
     )
 
 
-def day_total(record: MedicationRecord, medication: str, day: date) -> Decimal:
-    """What the client was given of ``medication`` for ``day``: at the window (a replaced dose
-    by its replacement) and in take-home bottles for the day, under any of its orders."""
+def day_total(record: MedicationRecord, medications: frozenset[str], day: date) -> Decimal:
+    """What the client was given of ``medications`` for ``day``: at the window (a replaced
+    dose by its replacement) and in take-home bottles for the day, under any of their
+    orders."""
     total = Decimal(0)
     for order in record.orders.values():
-        if order.medication != medication:
+        if order.medication not in medications:
             continue
         total += order.given_amount(day)
         for dispense_id, handed in order.handed_over.items():
@@ -304,3 +358,22 @@ def day_total(record: MedicationRecord, medication: str, day: date) -> Decimal:
                 Decimal(0),
             )  # fmt: skip
     return total
+
+
+BUPRENORPHINE_SOURCE = (
+    "SUBOXONE (buprenorphine and naloxone) sublingual film prescribing information, Induction:"
+    " up to 8 mg/2 mg on Day 1, a single daily dose of up to 16 mg/4 mg on Day 2:"
+    " https://www.drugs.com/dosage/suboxone-film.html"
+)
+BUPRENORPHINE_INDUCTION = InitialDoseCap(
+    Decimal(8),
+    "label-1",
+    BUPRENORPHINE_SOURCE,
+    frozenset({"buprenorphine", "buprenorphine-naloxone"}),
+    restart=Restart(
+        None, "none", "the label names no days after which a return is a new induction"
+    ),
+    rule=BUPRENORPHINE_INITIAL_DOSE,
+    later=(Decimal(16),),
+)
+"""Sublingual buprenorphine's induction days (the XR injection is no part of them)."""

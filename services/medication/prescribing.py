@@ -252,12 +252,7 @@ def taper(
     above = attempt.model_copy(update={"dose": steps[highest].dose, "start": steps[highest].start})
     overrides = [
         (rules.doses.usual(drug, f"steps.{highest}.dose", steps[highest].dose, acks), above),
-        (
-            rules.initial_dose.order(
-                record, drug.code, "steps.0.dose", new.dose, acks, start=new.start, today=today
-            ),
-            attempt,
-        ),
+        *_first_days(record, rules, drug, "steps.0.dose", new, attempt, today),
     ]
     raises = [Raise(f"steps.{n}.", step.start, step.dose) for n, step in enumerate(steps)]
     overrides += _titration(record, rules, prior, drug.code, raises, acks, attempt, today)
@@ -591,11 +586,27 @@ def _dose_overrides(
     """The dose rules an order's ``dose`` went past (the usual maximum, and the initial-dose
     cap for a client in induction, new or after a gap), each with the attempt it names;
     refused unacknowledged."""
+    usual = rules.doses.usual(drug, "dose", new.dose, new.acknowledgements)
+    return [(usual, attempt), *_first_days(record, rules, drug, "dose", new, attempt, today)]
+
+
+def _first_days(
+    record: MedicationRecord,
+    rules: MedicationRules,
+    drug: Medication,
+    sent_as: str,
+    new: NewOrder,
+    attempt: Attempt,
+    today: date,
+) -> list[tuple[Override | None, Attempt]]:
+    """The induction caps (``induction.py``) an order's first-day ``dose``, sent as
+    ``sent_as``, went past for a client in induction, each with the attempt it names."""
     acks = new.acknowledgements
-    first_day = rules.initial_dose.order(
-        record, drug.code, "dose", new.dose, acks, start=new.start, today=today
-    )
-    return [(rules.doses.usual(drug, "dose", new.dose, acks), attempt), (first_day, attempt)]
+    return [
+        (induction.order(record, drug.code, sent_as, new.dose, acks, start=new.start, today=today),
+         attempt)
+        for induction in rules.inductions
+    ]  # fmt: skip
 
 
 def _titration(

@@ -15,6 +15,9 @@ every program or for one; a finding's rule version then names the bands. The ini
 cap of methadone (past which an order for a client in induction needs an acknowledgement)
 may be lower than the federal 50 mg (42 CFR 8.12(h)), never higher; the days without methadone
 after which a client is in induction again may be fewer than the guideline's 5, never more.
+Sublingual buprenorphine's induction caps (8 mg on the first day, 16 mg on the second, the
+SUBOXONE label's usual induction) may be set otherwise, with the source, up to the usual
+maximum; above them an order needs an acknowledgement, never a hard stop.
 The titration limit of methadone in a course's first days (``titration.py``) may be stricter
 than SAMHSA TIP 63's (smaller steps, more days between them, a longer window), never looser.
 ``sites`` registers the program's sites that receive stock by transfer alone (a medication
@@ -32,9 +35,10 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from carecoord.events.medication import Dispensing, Severity
-from carecoord.services.medication.doses import DoseBound, DoseTable
+from carecoord.services.medication.doses import DEFAULT_BOUNDS, DoseBound, DoseTable
 from carecoord.services.medication.formulary import FORMULARY, Medication
 from carecoord.services.medication.induction import (
+    BUPRENORPHINE_INDUCTION,
     FEDERAL_CAP,
     RESTART_AFTER,
     InitialDoseCap,
@@ -181,6 +185,40 @@ class InitialDoseEntry(_Entry):
         return InitialDoseCap(self.cap, self.version, self.source)
 
 
+class BuprenorphineInductionEntry(_Entry):
+    """The most sublingual buprenorphine (or buprenorphine/naloxone) a client in induction is
+    given on their first and second days here without the prescriber's acknowledgement."""
+
+    day_1: Amount
+    day_2: Amount
+    version: Text
+    source: Text
+
+    @model_validator(mode="after")
+    def _rising_within_the_usual_maximum(self) -> Self:
+        usual = DEFAULT_BOUNDS["buprenorphine"].usual_max
+        if usual is not None and max(self.day_1, self.day_2) > usual:
+            raise ValueError(
+                f"buprenorphine_induction: a cap above the usual maximum of {usual} mg/day"
+                " holds nothing that dose-above-usual-maximum does not"
+            )
+        if self.day_2 < self.day_1:
+            raise ValueError(
+                f"buprenorphine_induction.day_2 {self.day_2} mg is below day_1 {self.day_1} mg;"
+                " induction rises to the maintenance dose"
+            )
+        return self
+
+    def table(self) -> InitialDoseCap:
+        return replace(
+            BUPRENORPHINE_INDUCTION,
+            cap=self.day_1,
+            later=(self.day_2,),
+            version=self.version,
+            source=self.source,
+        )
+
+
 class RestartEntry(_Entry):
     """Consecutive days with no methadone given or in hand after which the next dosing day is
     a first dosing day again, held to the initial-dose cap."""
@@ -310,6 +348,7 @@ class MedicationSection(_Entry):
     missed_dose_hold_after: int | None = Field(default=None, ge=1, le=14)
     dose_bounds: DoseBoundsEntry | None = None
     initial_dose: InitialDoseEntry | None = None
+    buprenorphine_induction: BuprenorphineInductionEntry | None = None
     restart: RestartEntry | None = None
     titration: TitrationEntry | None = None
     qtc_bands: QtcBandsEntry | None = None
@@ -367,6 +406,11 @@ class MedicationSection(_Entry):
             ),
             doses=self.dose_bounds.table() if self.dose_bounds else DoseTable(),
             initial_dose=initial_dose,
+            buprenorphine_induction=(
+                self.buprenorphine_induction.table()
+                if self.buprenorphine_induction
+                else BUPRENORPHINE_INDUCTION
+            ),
             titration=self.titration.table() if self.titration else TitrationLimit(),
             zone=settings.program_time_zone,
             sites=frozenset(self.sites),

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from carecoord.services.kernel.program_day import program_day
 from carecoord.services.medication.doses import DoseTable
 from carecoord.services.medication.formulary import FORMULARY, Formulary
-from carecoord.services.medication.induction import InitialDoseCap
+from carecoord.services.medication.induction import BUPRENORPHINE_INDUCTION, InitialDoseCap
 from carecoord.services.medication.interactions import RuleTable
 from carecoord.services.medication.missed import MissedDoseRule
 from carecoord.services.medication.take_homes import TakeHomePolicy
@@ -34,6 +34,8 @@ class MedicationRules:
     missed: MissedDoseRule = field(default_factory=MissedDoseRule)
     doses: DoseTable = field(default_factory=DoseTable)
     initial_dose: InitialDoseCap = field(default_factory=InitialDoseCap)
+    """Methadone's first dosing day (its restarts and titration read it too)."""
+    buprenorphine_induction: InitialDoseCap = BUPRENORPHINE_INDUCTION
     titration: TitrationLimit = field(default_factory=TitrationLimit)
     zone: ZoneInfo = UTC_ZONE
     interactions_by_program: Mapping[str, RuleTable] = field(default_factory=dict)
@@ -41,6 +43,11 @@ class MedicationRules:
     sites: frozenset[str] = frozenset()
     """The sites the program file registers: stock may be transferred to one of them before
     it keeps any here (``stock/movements.py``)."""
+
+    @property
+    def inductions(self) -> tuple[InitialDoseCap, ...]:
+        """Every medication's induction caps, which an order and the window are held to."""
+        return self.initial_dose, self.buprenorphine_induction
 
     def day_of(self, moment: datetime) -> date:
         """The program's dosing day that ``moment`` falls on."""

@@ -25,9 +25,9 @@ PRESCRIBER = Actor(id="dr-demo", role=Role.PRESCRIBER)
 NURSE = Actor(id="nurse-demo", role=Role.NURSE)
 
 CLIENTS = (
-    # Methadone within the initial-dose cap (induction.py): the demo's new client starts there.
+    # Within the induction caps (induction.py): the demo's new clients start there.
     ("Alex R.", "methadone", Decimal(40), "oral", "oral solution"),
-    ("Sam K.", "buprenorphine-naloxone", Decimal(16), "sublingual", "sublingual film"),
+    ("Sam K.", "buprenorphine-naloxone", Decimal(8), "sublingual", "sublingual film"),
     ("Jordan P.", "naltrexone", Decimal(50), "oral", "tablet"),
 )
 

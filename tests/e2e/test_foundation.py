@@ -145,7 +145,7 @@ async def test_subscription_pushes_entries_recorded_by_another_client(api: Api) 
     async with api.subscription(api.token(Role.NURSE), query, variables) as ws:
         await recorded(
             api, PRESCRIBE, Role.PRESCRIBER,
-            clientId=client["id"], medication="buprenorphine", dose="16", unit="mg",
+            clientId=client["id"], medication="buprenorphine", dose="8", unit="mg",
             route="sublingual", start="2026-01-01",
         )  # fmt: skip
         message = json.loads(await asyncio.wait_for(ws.recv(), 5))

@@ -32,9 +32,9 @@ async def test_prescribing_refusals_name_field_and_rule_and_record_nothing(
     pharmacy = await clinic.refused(
         PRESCRIBE, Role.PRESCRIBER, **drug("methadone", "60", "oral", today, dispensing="PHARMACY")
     )
-    await clinic.doctor(PRESCRIBE, **drug("buprenorphine", "16", "sublingual", today))
+    await clinic.doctor(PRESCRIBE, **drug("buprenorphine", "8", "sublingual", today))
     duplicate = await clinic.refused(
-        PRESCRIBE, Role.PRESCRIBER, **drug("buprenorphine-naloxone", "16", "sublingual", today)
+        PRESCRIBE, Role.PRESCRIBER, **drug("buprenorphine-naloxone", "8", "sublingual", today)
     )
 
     assert [(r["code"], r["field"], r["rule"]) for r in (split, pharmacy, duplicate)] == [

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from in_memory import InMemory
-from medication_story import INDUCTED
+from medication_story import inducted
 
 from carecoord.events import Actor, CareEvent, Role, Schedule
 from carecoord.events.alerts import AlertRaised
@@ -33,7 +33,6 @@ from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command
 from carecoord.services.medication import commands as medication
 from carecoord.services.medication.dispensing import GivenDose
-from carecoord.services.medication.induction import INITIAL_DOSE
 from carecoord.services.medication.prescribing import NewOrder
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
 from carecoord.services.therapy import commands as therapy
@@ -161,7 +160,7 @@ class Story(InMemory):
         first = start or self.medication.day_of(self.now)
         order = NewOrder(
             medication_code, dose, "mg", route, Schedule(), first, end,
-            acknowledgements={INITIAL_DOSE: INDUCTED},
+            acknowledgements=inducted(),
         )  # fmt: skip
         written = self.run(
             medication.prescribe(

@@ -20,7 +20,7 @@ from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication import dispensing, eligibility, prescribing
 from carecoord.services.medication.dispensing import Bottle, GivenDose, TakeHome
 from carecoord.services.medication.eligibility import EligibilityDecision
-from carecoord.services.medication.induction import INITIAL_DOSE
+from carecoord.services.medication.induction import BUPRENORPHINE_INITIAL_DOSE, INITIAL_DOSE
 from carecoord.services.medication.monitored import Monitored
 from carecoord.services.medication.prescribing import DoseChange, NewOrder, Taper
 from carecoord.services.medication.record import MedicationRecord
@@ -33,9 +33,14 @@ DOCTOR = Actor(id="dr-lee", role=Role.PRESCRIBER)
 NURSE = Actor(id="nurse-kim", role=Role.NURSE)
 JAN = date(2026, 1, 1)
 INDUCTED = "opioid tolerance confirmed; induction dose per protocol"
-"""The prescriber's rationale for an initial methadone dose above the cap: a story's orders
-carry it, so the tests of other rules start a new client at the doses they were written
-for; a test of the cap itself passes ``induction=None``."""
+"""The prescriber's rationale for an initial methadone or buprenorphine dose above the caps:
+a story's orders carry it, so the tests of other rules start a new client at the doses they
+were written for; a test of the caps itself passes ``induction=None``."""
+
+
+def inducted(reason: str | None = INDUCTED) -> dict[str, str]:
+    """The acknowledgements of both induction caps with ``reason``; none for None."""
+    return dict.fromkeys((INITIAL_DOSE, BUPRENORPHINE_INITIAL_DOSE), reason) if reason else {}
 
 
 def day(n: int) -> date:
@@ -207,4 +212,4 @@ class Story:
 
 def _with_induction(ack: dict[str, str] | None, induction: str | None) -> dict[str, str]:
     """``ack`` with the initial-dose rationale, unless ``ack`` gives one or it is None."""
-    return {**({INITIAL_DOSE: induction} if induction else {}), **(ack or {})}
+    return {**inducted(induction), **(ack or {})}

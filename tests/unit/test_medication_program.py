@@ -88,6 +88,28 @@ def test_a_program_sets_a_stricter_initial_dose_of_methadone(tmp_path: Path) -> 
     assert load_program(None).medication.rules(Settings()).initial_dose.cap == Decimal(50)
 
 
+def test_a_program_sets_its_own_buprenorphine_induction(tmp_path: Path) -> None:
+    rules = load_program(program_file(tmp_path, OLANZAPINE)).medication.rules(Settings())
+    induction = rules.buprenorphine_induction
+    assert (induction.cap, induction.later, induction.version) == (
+        Decimal(4),
+        (Decimal(12),),
+        "program-1",
+    )
+
+    story = Story(rules)
+    with pytest.raises(RuleViolation) as refused:
+        story.prescribe("buprenorphine", "6", route="sublingual", induction=None)
+    assert refused.value.rule == "buprenorphine-initial-dose"
+    assert "initial dose cap of 4 mg" in refused.value.message
+    assert "Medical director sign-off, 2026-01-15" in refused.value.message
+    story.prescribe("buprenorphine", "6", route="sublingual", induction="moderate withdrawal")
+    [override] = story.events(OverrideAcknowledged)
+    assert (override.rule_id, override.rule_version) == ("buprenorphine-initial-dose", "program-1")
+    default = load_program(None).medication.rules(Settings()).buprenorphine_induction
+    assert (default.cap, default.later) == (Decimal(8), (Decimal(16),))
+
+
 def test_a_program_sets_fewer_days_to_a_restart_of_methadone(tmp_path: Path) -> None:
     rules = load_program(program_file(tmp_path, OLANZAPINE)).medication.rules(Settings())
     restart = rules.initial_dose.restart
@@ -219,6 +241,14 @@ def test_no_file_means_the_defaults_with_the_settings(tmp_path: Path) -> None:
         (("cap = 40", "cap = 60"),
          "[medication.initial_dose] Value error, initial_dose.cap 60 mg is above the federal"
          " initial dose of 50 mg (42 CFR 8.12(h)); a program may be stricter, not looser"),
+        (("day_2 = 12", "day_2 = 3"),
+         "[medication.buprenorphine_induction] Value error, buprenorphine_induction.day_2 3 mg"
+         " is below day_1 4 mg"),
+        (("day_2 = 12", "day_2 = 32"),
+         "buprenorphine_induction: a cap above the usual maximum of 24 mg/day holds nothing"),
+        (('day_1 = 4\nday_2 = 12\nversion = "program-1"\nsource = "Medical director sign-off,'
+          ' 2026-01-15"', "day_1 = 4\nday_2 = 12"),
+         "[medication.buprenorphine_induction.version] Field required"),
         (("after_days = 4", "after_days = 7"),
          "[medication.restart] Value error, restart.after_days 7 is more than the 5 days after"
          " which the guideline treats a return as a new induction; a program may be stricter,"),

@@ -19,7 +19,7 @@ from carecoord.services.medication.prescribing import NewOrder
 
 
 def ordered(story: Story, medication: str, route: str, dispensing: Dispensing) -> None:
-    new = NewOrder(medication, Decimal(16), "mg", route, Schedule(), JAN, dispensing=dispensing)
+    new = NewOrder(medication, Decimal(8), "mg", route, Schedule(), JAN, dispensing=dispensing)
     prescribing.prescribe(story.record, story.stamp(), story.rules, uuid4(), new)
 
 

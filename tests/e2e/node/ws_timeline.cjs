@@ -44,7 +44,7 @@ async function record() {
         input: {
           clientId: env.CLIENT_ID,
           medication: 'buprenorphine',
-          dose: '16',
+          dose: '8',
           unit: 'mg',
           route: 'sublingual',
           start: '2026-01-01',
