@@ -205,25 +205,32 @@ class ProgramRecord(Aggregate, context="therapy"):
     def __init__(self, program: UUID) -> None:
         super().__init__(program)
         self.closures: dict[tuple[datetime, datetime], UUID] = {}
-        self.declared: set[Span] = set()
+        self.declared: dict[Span, Span] = {}
+        """Each span declared (or, for a closure recorded before closures were declared,
+        recorded), to the part of it closed: from when it was first declared on, since a
+        session that had begun by then was not cancelled and took place."""
 
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, ProgramClosureDeclared | ProgramClosed):
-            self.declared.add(Span(event.closed_from, event.closed_until))
+            span = Span(event.closed_from, event.closed_until)
+            closed = Span(max(span.starts, event.occurred_at), span.ends)
+            self.declared.setdefault(span, closed)
         if isinstance(event, ProgramClosed):
             self.closures[(event.closed_from, event.closed_until)] = event.event_id
 
     def closed_at(self, moment: datetime) -> Span | None:
-        """The span, declared, that ``moment`` begins in (the earliest of them), if any."""
-        spans = (span for span in self.declared if span.holds(moment))
+        """The part closed of a span declared that ``moment`` is in (the earliest), if any."""
+        spans = (span for span in self.declared.values() if span.holds(moment))
         return min(spans, default=None, key=lambda span: span.starts)
 
 
 def refuse_closed(uow: UnitOfWork, program: str, scheduled_for: datetime) -> None:
     """Refuse a session of ``program``'s clients to begin while it is closed (a closure
     declared, done or not): the closure would have cancelled it, and one booked once its
-    cancellations ran was kept in a closed program. Read in the booking's unit of work, so
-    its commit checks the record unchanged (module docstring)."""
+    cancellations ran was kept in a closed program. A session entered late that began in
+    the span before the closure was declared is booked: it was not cancelled, and took
+    place. Read in the booking's unit of work, so its commit checks the record unchanged
+    (module docstring)."""
     closed = uow.get(ProgramRecord, program_id(program)).closed_at(scheduled_for)
     if closed is not None:
         raise RuleViolation(

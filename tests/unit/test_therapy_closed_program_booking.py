@@ -18,8 +18,10 @@ from carecoord.events.therapy import ProgramClosureDeclared, SessionScheduled
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.therapy import closure
+from carecoord.services.therapy.closure import Span
 
 HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 
 
 def refused(story: Story, clients: list[UUID], starts: datetime) -> str:
@@ -93,3 +95,19 @@ def test_another_programs_closure_refuses_nothing() -> None:
     session_id = book(story, [elsewhere], day.starts + HOUR)
 
     assert session_id in {e.session_id for e in story.events() if isinstance(e, SessionScheduled)}
+
+
+def test_a_session_entered_late_that_began_before_the_closure_was_declared_is_booked() -> None:
+    """Closed at noon from the morning on: a session of 10:00, begun by then, was not
+    cancelled and took place, so it is entered; one of 13:00 is refused, the program closed
+    from noon."""
+    story = Story()
+    story.later(hours=3)
+    span = Span(story.now - 2 * HOUR, story.now + DAY)
+    close(story, span)
+
+    held = book(story, [story.client_id], story.now - HOUR)
+    message = refused(story, [story.client_id], story.now + HOUR)
+
+    assert held in {e.session_id for e in story.events() if isinstance(e, SessionScheduled)}
+    assert f"closed from {story.now.isoformat(timespec='minutes')} until" in message
