@@ -233,8 +233,9 @@ class _ProgramSpan(CareEvent):
 class ProgramClosureDeclared(_ProgramSpan):
     """The program's admin closed it from ``closed_from`` until ``closed_until``: recorded
     on the program's record before any of its sessions then is cancelled, so that from
-    this event on no session is booked to begin in the span (``program-closed``), and the
-    cancellations that follow find every session booked before it. ``ProgramClosed``
+    this event on no session is booked to begin in the span from its ``occurred_at`` on
+    (``program-closed``), and the cancellations that follow find every session booked
+    before it. ``ProgramClosed``
     follows once they are done; a closure cut short has this event alone, and sent again
     records it no more."""
 
