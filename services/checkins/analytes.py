@@ -9,7 +9,9 @@ metabolite, is what tells heroin from prescribed morphine or codeine."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from unicodedata import category, normalize
 
 from carecoord.services.kernel.errors import InvalidInput
 
@@ -48,9 +50,14 @@ ANALYTES = frozenset(
 
 
 def _normal(name: str) -> str:
-    """``name`` in lower case with its words joined by one hyphen, however they were
-    separated (spaces, hyphens, underscores): "6 MAM" and "6-mam" are one name."""
-    return "-".join(name.lower().replace("_", " ").replace("-", " ").split())
+    """``name`` as a reader sees it (NFKC, so fullwidth letters are their own; invisible
+    format characters, a zero-width space or a soft hyphen, left out), in lower case with
+    its words joined by one hyphen, however they were separated (spaces, hyphens,
+    underscores) and without a full stop after it: "6 MAM", "6-mam" and "6-MAM." are one
+    name, and heroin with a zero-width space in it, which every reader sees as heroin, is
+    heroin."""
+    seen = "".join(c for c in normalize("NFKC", name) if category(c) != "Cf").strip()
+    return "-".join(seen.rstrip(".").lower().replace("_", " ").replace("-", " ").split())
 
 
 def analyte(name: str, field: str) -> str:
@@ -117,12 +124,16 @@ with an everyday or a second drug's meaning. A name not listed counts for no med
 (the alert on reported use still reads it)."""
 
 
+LISTED_APART = re.compile(r"[,;/]")
+"""What separates several substances written in one entry."""
+
+
 def reported(substances: Iterable[str]) -> frozenset[str]:
     """The analytes the substances a client reported using stand for: case and separators
-    ignored (``_normal``), and a plural by its one trailing s (fentanyls, beers) when the
-    name as written is not listed; nothing nearer is guessed, as a near miss may be
-    another drug."""
-    found = (_listed(_normal(s)) for s in substances)
+    ignored (``_normal``), an entry listing several ("heroin, xanax", "fentanyl/heroin")
+    read as each, and a plural by its one trailing s (fentanyls, beers) when the name as
+    written is not listed; nothing nearer is guessed, as a near miss may be another drug."""
+    found = (_listed(_normal(name)) for s in substances for name in LISTED_APART.split(s))
     return frozenset(REPORTED_AS[name] for name in found if name is not None)
 
 

@@ -45,3 +45,28 @@ def test_a_screen_analyte_takes_any_separator_and_refuses_a_plural() -> None:
     assert analyte("6 MAM", "results.0.analyte") == "6-mam"
     with pytest.raises(InvalidInput):
         analyte("fentanyls", "results.0.analyte")
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "her\u200boin",  # a zero-width space: every reader sees heroin
+        "he\u00adroin",  # a soft hyphen, drawn only at a line's end
+        "heroin\u200d",
+        "\uff48\uff45\uff52\uff4f\uff49\uff4e",  # fullwidth letters
+        "Heroin.",
+    ],
+)
+def test_heroin_as_every_reader_sees_it_is_heroin(said: str) -> None:
+    """Each was recorded as said, shown as heroin, and counted for no medication rule:
+    naltrexone was written after the check-in with no hard stop."""
+    assert reported([said]) == {"opiates"}
+
+
+@pytest.mark.parametrize("said", ["heroin, xanax", "heroin; Xanax", "heroin/xanax"])
+def test_an_entry_listing_several_substances_counts_each(said: str) -> None:
+    assert reported([said]) == {"opiates", "benzodiazepines"}
+
+
+def test_a_screen_analyte_with_an_invisible_character_is_the_analyte() -> None:
+    assert analyte("fent\u200banyl", "results.0.analyte") == "fentanyl"
