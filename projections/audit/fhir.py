@@ -27,6 +27,20 @@ RULE = f"{BASE}/CodeSystem/rule"
 USER = f"{BASE}/NamingSystem/user"
 EVENT = f"{BASE}/NamingSystem/event"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+PART_2_LABELS = (
+    {"system": CONFIDENTIALITY, "code": "R", "display": "restricted"},
+    {"system": ACT_CODE, "code": "ETH", "display": "substance abuse information sensitivity"},
+    {"system": ACT_CODE, "code": "42CFRPart2", "display": "42 CFR Part2"},
+    {
+        "system": ACT_CODE,
+        "code": "NORDSCLCD",
+        "display": "no redisclosure without consent directive",
+    },
+)
+"""The labels every exported Bundle carries: a Part 2 program's record is restricted
+substance-use information that 42 CFR Part 2 forbids disclosing further without consent,
+wherever the file goes once written."""
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 
@@ -117,6 +131,7 @@ def bundle(resources: Iterable[Resource], *, bundle_id: UUID, at: datetime) -> R
     return {
         "resourceType": "Bundle",
         "id": str(bundle_id),
+        "meta": {"security": [dict(label) for label in PART_2_LABELS]},
         "type": "collection",
         "timestamp": instant(at),
         "entry": [

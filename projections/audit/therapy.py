@@ -24,6 +24,7 @@ from carecoord.events.therapy import (
 from carecoord.projections.audit.fhir import (
     ACT_CODE,
     BASE,
+    CONFIDENTIALITY,
     Resource,
     Resources,
     derived_id,
@@ -39,7 +40,6 @@ from carecoord.projections.audit.fhir import (
 
 SESSION = f"{BASE}/NamingSystem/session"
 OUTCOME = f"{BASE}/StructureDefinition/session-outcome"
-CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 # An SUD counseling note: restricted, and substance-use information (42 CFR Part 2).
 NOTE_LABELS = [
     {"coding": [{"system": CONFIDENTIALITY, "code": "R"}]},
