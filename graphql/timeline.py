@@ -166,17 +166,27 @@ def cursor_of(row: Keyset, client: str = "") -> str:
     return binascii.b2a_base64(raw.encode(), newline=False).translate(_URL_SAFE).decode()
 
 
+LAST_POSITION = 2**63 - 1
+"""The highest position the store's bigint holds."""
+
+
 def parse_cursor(cursor: str, client_id: UUID) -> tuple[datetime, int]:
     """The keyset a cursor holds. One made on another client's timeline is refused: it
-    would page this one from an entry it does not have, silently leaving out all before."""
+    would page this one from an entry it does not have, silently leaving out all before.
+    So is one no page made (a time without its offset, which the database would read in
+    its own zone, or a position no entry has), as a tampered cursor of every other read
+    is."""
     try:
         decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
         occurred, position, *made_for = decoded.split("|")
         keyset = datetime.fromisoformat(occurred), int(position)
         (client,) = made_for or [str(client_id)]
         another = UUID(client) != client_id
+        made = keyset[0].tzinfo is not None and 0 < keyset[1] <= LAST_POSITION
     except ValueError:
-        raise InvalidInput("after", "cursor", "not a cursor returned by this API") from None
+        made = False
+    if not made:
+        raise InvalidInput("after", "cursor", "not a cursor returned by this API")
     if another:
         raise InvalidInput("after", "cursor-client", "this cursor pages another client's timeline")
     return keyset

@@ -144,3 +144,22 @@ async def test_filters_by_kind_date_range_and_recorded_time(api: Api) -> None:
     nothing = await api.ok(AS_OF, {"clientId": client_id, "asOf": "2000-01-01T00:00:00Z"},
                            role=Role.AUDITOR)  # fmt: skip
     assert nothing["clientTimeline"]["nodes"] == []
+
+
+async def test_a_cursor_tampered_within_its_own_client_is_no_cursor(api: Api) -> None:
+    """A time without its offset (read in the database's own zone), a position below 1 or
+    past any the store holds: each paged from where no entry stands, answered as a page."""
+    client_id, position = await four_entries(api)
+    await caught_up(api, client_id, position)
+    cursor = (await connection(api, clientId=client_id, first=2))["pageInfo"]["endCursor"]
+    occurred, at, client = base64.urlsafe_b64decode(cursor).decode().split("|")
+    naive = occurred.rsplit("+", 1)[0]
+
+    for keyset in (f"{naive}|{at}", f"{occurred}|-5", f"{occurred}|0", f"{occurred}|{2**63}"):
+        forged = base64.urlsafe_b64encode(f"{keyset}|{client}".encode()).decode()
+        body = await page(api, clientId=client_id, first=2, after=forged)
+        assert body["data"] is None, keyset
+        extensions = body["errors"][0]["extensions"]
+        assert (extensions["field"], extensions["rule"]) == ("after", "cursor"), keyset
+    own = await connection(api, clientId=client_id, first=2, after=cursor)
+    assert len(own["nodes"]) == 2
