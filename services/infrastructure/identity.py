@@ -41,6 +41,8 @@ JWKS_LARGEST = 1 << 20
 # Verified tokens remembered (until they expire): a client sends the same token all day.
 VERIFIED_MAX = 10_000
 ROLE_HEADER = "x-carecoord-role"
+PROGRAM_MAX = 200
+"""The longest program claim: an enrolment's program is at most this long (events/care.py)."""
 
 
 class KeySource(BaseSettings):
@@ -303,9 +305,23 @@ def identity_of(claims: dict[str, Any]) -> Identity:
             raise _refused("token-subject", "a client's token has their client id as sub")
         subject = client
     program = claims.get("program")
-    if program is not None and (not isinstance(program, str) or not program.strip()):
-        raise _refused("token-program", "the program claim must name a program")
+    if program is not None and not _names_a_program(program):
+        raise _refused(
+            "token-program",
+            f"the program claim must name a program: printable text of 1 to {PROGRAM_MAX}"
+            " characters",
+        )
     return Identity(subject, roles, program.strip() if program else None)
+
+
+def _names_a_program(program: object) -> bool:
+    """A program's name as an enrolment holds one: every refusal about it (another
+    program's client, another site) quotes the claim, so one of a million characters or
+    with a terminal's escapes went whole into each answer and log line."""
+    if not isinstance(program, str):
+        return False
+    name = program.strip()
+    return 0 < len(name) <= PROGRAM_MAX and name.isprintable()
 
 
 def client_subject(subject: str) -> str | None:
