@@ -31,9 +31,10 @@ from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionContext, ExecutionResult, StreamExecutionResult
 
 from carecoord.graphql.extension_hooks import KnownHooks
+from carecoord.graphql.validation_errors import variable_field
 from carecoord.services.kernel.errors import DomainError, Unavailable
 from carecoord.services.medication.formulary import FORMULARY
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError
 
 log = logging.getLogger("carecoord.api")
 
@@ -97,7 +98,9 @@ def as_unavailable(error: GraphQLError) -> GraphQLError:
     return GraphQLError(error.message, error.nodes, path=error.path, original_error=refusal)
 
 
-def shaped(error: GraphQLError, *, mask: bool) -> GraphQLError:
+def shaped(
+    error: GraphQLError, *, mask: bool, document: DocumentNode | None = None
+) -> GraphQLError:
     if timed_out(error.original_error):
         error = as_unavailable(error)
     original = error.original_error
@@ -115,9 +118,13 @@ def shaped(error: GraphQLError, *, mask: bool) -> GraphQLError:
             },
         )
     if not_run(error):
-        # Parse, validation and variable-coercion errors: the message names the field.
+        # Parse, validation and variable-coercion errors: the message names the field, and
+        # a variable's refused value names it in extensions too (a literal's does already).
         extensions = dict(error.extensions or {})
         extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
+        field = variable_field(error.message, document)
+        if field is not None:
+            extensions.setdefault("field", field)
         return GraphQLError(
             without_input_values(error.message),
             nodes=error.nodes,
@@ -140,15 +147,18 @@ class ShapeErrors(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
+        context = self.execution_context
+        result = context.result
         if result is not None and result.errors:
-            result.errors = [shaped(e, mask=self.mask) for e in result.errors]
+            document = context.graphql_document
+            result.errors = [shaped(e, mask=self.mask, document=document) for e in result.errors]
 
     def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
         """Each result a websocket sends (a subscription's refusal too) is shaped the same:
         ``on_operation`` only sees the last one, after it was sent."""
         if isinstance(result, ExecutionResult) and result.errors:
-            result.errors = [shaped(e, mask=self.mask) for e in result.errors]
+            document = self.execution_context.graphql_document
+            result.errors = [shaped(e, mask=self.mask, document=document) for e in result.errors]
         yield
 
 

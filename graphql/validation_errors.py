@@ -9,6 +9,11 @@
   'clientId': ...``, located, with ``extensions.field`` as a refusal's (``clientId``,
   ``bottles.0.lot``). Values sent as variables were named already (``Variable '$input' got
   invalid value ... at 'input.clientId'``).
+- A variable's value the schema refuses names, in ``extensions.field``, where the variable
+  is used and where in its value, as a literal's error does (``craving`` for
+  ``recordCheckIn(input: $i)`` with ``$i.craving`` "lots", ``answers.0.item``): the message
+  named it alone, so a client that shows each error beside its field, sending its values as
+  variables as clients do, had none to show it by.
 - A document whose checking would take more than graphql-core's budget (fields of one
   response name compared pairwise, fragments spread again and again) or more than Python's
   recursion, which graphql-core answers with a bare ``Validation aborted.``, is told what
@@ -17,6 +22,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,6 +34,7 @@ from strawberry.extensions import SchemaExtension
 
 from graphql import (
     ArgumentNode,
+    DocumentNode,
     GraphQLError,
     GraphQLInputType,
     ListValueNode,
@@ -35,7 +42,10 @@ from graphql import (
     ObjectValueNode,
     ValueNode,
     VariableDefinitionNode,
+    VariableNode,
+    Visitor,
     VisitorAction,
+    visit,
 )
 
 ABORTED = (
@@ -101,6 +111,63 @@ def located(
         original_error=error.original_error,
         extensions=extensions,
     )
+
+
+VARIABLE_VALUE = re.compile(
+    r"Variable '\$(?P<name>\w+)' (?:has invalid value(?: at (?P<path>[.\w\[\]]+))?: "
+    r"|of required type )"
+)
+"""graphql-core's error for a variable's value, naming the variable and the path inside it
+(``.answers[0].item``), or for a required variable not sent."""
+
+
+def variable_field(message: str, document: DocumentNode | None) -> str | None:
+    """The field a variable's refused value is about, named as ``located`` names a
+    literal's: the argument the variable is given to (``input`` left out before what is
+    inside it), then the path to it and inside it; None for any other error."""
+    found = VARIABLE_VALUE.match(message)
+    if found is None or document is None:
+        return None
+    used = _Uses(found["name"])
+    visit(document, used)
+    if used.at is None:
+        return None
+    argument, *within = used.at
+    inside = re.findall(r"\w+", found["path"] or "")
+    steps = [*within, *inside]
+    return ".".join(steps if argument == "input" and steps else [argument, *steps])
+
+
+class _Uses(Visitor):
+    """Where variable ``name`` is first given: its argument and the path inside it."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.at: list[str] | None = None
+
+    def enter_argument(self, node: ArgumentNode, *_args: Any) -> VisitorAction:
+        if self.at is None:
+            inside = _path_to(node.value, self.name)
+            if inside is not None:
+                self.at = [node.name.value, *inside]
+        return SKIP
+
+
+def _path_to(value: ValueNode, name: str) -> list[str] | None:
+    """The path from ``value`` to variable ``name`` within it, or None."""
+    if isinstance(value, VariableNode):
+        return [] if value.name.value == name else None
+    inner: list[tuple[str, ValueNode]] = []
+    if isinstance(value, ObjectValueNode):
+        inner = [(f.name.value, f.value) for f in value.fields]
+    elif isinstance(value, ListValueNode):
+        inner = [(str(n), v) for n, v in enumerate(value.values)]
+    for step, node in inner:
+        path = _path_to(node, name)
+        if path is not None:
+            return [step, *path]
+    return None
 
 
 def literal_at(top: ValueNode, path: list[str | int]) -> Node:
