@@ -31,6 +31,17 @@ _NO_END = 2**63 - 1
 _ENROLMENTS = "SELECT notification_id, topic, state FROM {} WHERE topic = %s ORDER BY 1"
 
 
+class Unreadable(ValueError):
+    """A stored event of the record that does not decode (altered, of a later release, or
+    sealed under another key), named by its position: an export that stops at it says
+    where, as ``audit verify`` says where the chain breaks; its cause says why."""
+
+    def __init__(self, position: int, cause: Exception) -> None:
+        super().__init__(f"the event at position {position} does not decode")
+        self.position = position
+        self.cause = cause
+
+
 def client_history(store: EventStore, client_id: UUID) -> list[Positioned]:
     """Every stored event of the client, in log order."""
     return _read(store, _CLIENT, (client_aggregates(client_id),))
@@ -76,7 +87,12 @@ def _read(store: EventStore, query: str, params: tuple[Any, ...]) -> list[Positi
     with datastore.get_connection() as conn:
         rows = conn.execute(sql.SQL(query).format(table), params).fetchall()
     mapper = store.catalog_mapper
-    return [
-        Positioned(row["notification_id"], mapper.open(row["topic"], bytes(row["state"])))
-        for row in rows
-    ]
+    read = []
+    for row in rows:
+        try:
+            read.append(
+                Positioned(row["notification_id"], mapper.open(row["topic"], bytes(row["state"])))
+            )
+        except (ValueError, LookupError) as unreadable:
+            raise Unreadable(row["notification_id"], unreadable) from unreadable
+    return read

@@ -31,7 +31,7 @@ from carecoord.events import Actor, Role
 from carecoord.events.envelope import ACTOR_ID_MAX
 from carecoord.projections.audit import settling
 from carecoord.projections.audit.export import Format, Period
-from carecoord.projections.audit.history import client_pages, program_clients
+from carecoord.projections.audit.history import Unreadable, client_pages, program_clients
 from carecoord.services.gate.gate import read_entry
 from carecoord.services.infrastructure import access_log
 from carecoord.services.infrastructure.access_log import AccessLog
@@ -184,8 +184,9 @@ def _made(args: argparse.Namespace, database_url: str, out: TextIO) -> None:
     except Unknown as unknown:
         why = str(unknown)
     except (ValueError, LookupError) as error:  # an event does not decode: altered, a wrong key
+        where, cause = (f"{error}: ", error.cause) if isinstance(error, Unreadable) else ("", error)
         why = (
-            f"cannot read the record: {logs.withheld(error) or error};"
+            f"cannot read the record: {where}{logs.withheld(cause) or cause};"
             " carecoord audit verify names an altered event"
         )
     print(f"carecoord audit export: {why}", file=sys.stderr)

@@ -1,6 +1,8 @@
 """``audit export`` of a record holding a stored event that no longer decodes exits 2 with
 one line that names no value, and logs no export: the validation error went uncaught, a
-traceback and exit 1 (the command's statuses are 0 exported, 2 not exported)."""
+traceback and exit 1 (the command's statuses are 0 exported, 2 not exported). The line names
+the event's position, as ``audit verify`` names where the chain breaks: it said only what did
+not decode, and an auditor could not tell which of years of events to look at."""
 
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ async def test_a_record_with_an_event_that_does_not_decode_is_not_exported(
     assert done.returncode == 2, done.stderr
     assert done.stdout == ""
     assert "carecoord audit export: cannot read the record" in done.stderr
+    assert f"the event at position {enrolled.position} does not decode" in done.stderr
     assert "Traceback" not in done.stderr
     assert NAME not in done.stderr
     with psycopg.connect(platform.database_url) as conn:
