@@ -114,7 +114,7 @@ def closure_span(stamp: Stamp, starts: datetime, ends: datetime, note: str) -> S
         )
     problem = text_problem(note, CLOSURE_NOTE_MAX)
     if problem is not None:
-        raise InvalidInput("note", "closure-note", f"note: {problem}")
+        raise InvalidInput("note", "closure-note", f"note {problem}")
     return Span(starts, ends)
 
 

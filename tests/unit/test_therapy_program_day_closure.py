@@ -150,6 +150,8 @@ def test_a_span_or_note_no_closure_takes_is_refused_naming_it(
     assert (refusal.value.field, refusal.value.rule) == (field, rule)
     if rule == "until-after-from":  # it read "until is after from", as if that were so
         assert " must be after from (" in refusal.value.message
+    if rule == "closure-note":  # it read "note: is 501 characters long", "note: holds ..."
+        assert refusal.value.message.startswith(("note is 501 ", "note holds the control"))
 
 
 def test_a_client_whose_transaction_was_refused_refuses_the_closure_naming_no_session() -> None:
