@@ -34,7 +34,7 @@ from carecoord.graphql.extension_hooks import KnownHooks
 from carecoord.graphql.validation_errors import variable_field
 from carecoord.services.kernel.errors import DomainError, Unavailable
 from carecoord.services.medication.formulary import FORMULARY
-from graphql import DocumentNode, GraphQLError
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, OperationType
 
 log = logging.getLogger("carecoord.api")
 
@@ -73,6 +73,15 @@ def without_input_values(message: str) -> str:
 
 DATABASE_TIMEOUT = "database-timeout"
 """The rule of an UNAVAILABLE answer to a statement the database stopped (``timed_out``)."""
+DATABASE_CONNECTION_LOST = "database-connection-lost"
+"""The rule of an UNAVAILABLE answer to a read whose connection was lost (``connection_lost``)."""
+RETRY = {
+    DATABASE_TIMEOUT: "the database did not answer in time (a lock held, or under load): retry",
+    DATABASE_CONNECTION_LOST: "the connection to the database was lost (a restart, a failover):"
+    " retry",
+}
+SERVER_ENDED = frozenset({"57P01", "57P02", "57P03"})
+"""The server ended the connection: an operator's pg_terminate_backend, a shutdown, a start."""
 
 
 def timed_out(error: BaseException | None) -> bool:
@@ -82,27 +91,56 @@ def timed_out(error: BaseException | None) -> bool:
     return isinstance(error, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable)
 
 
-def as_unavailable(error: GraphQLError) -> GraphQLError:
-    """A statement the database stopped (``timed_out``) as a refusal to retry: it was an
-    internal error, and the request had hung for as long as the lock it waited on was held.
-    Logged with its code and rule, never the driver's message (it may quote the query)."""
+def connection_lost(error: BaseException | None) -> bool:
+    """A connection the server ended or that broke under a statement. The pool drops it and
+    the next request gets another (the idle ones that died with it are dropped once the
+    process's listener is back, a few seconds on: projections/progress.py)."""
+    found = error.__cause__ if isinstance(error, PersistenceError) else error
+    if not isinstance(found, psycopg.OperationalError):
+        return False
+    state = found.sqlstate
+    return state is None or state.startswith("08") or state in SERVER_ENDED
+
+
+def reads_only(document: DocumentNode | None) -> bool:
+    """Whether the request holds no mutation: a read asked again decides nothing twice, where
+    a write whose connection was lost may have been recorded (retry it with its
+    Idempotency-Key)."""
+    return document is not None and all(
+        d.operation is not OperationType.MUTATION
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+    )
+
+
+def retry_rule(error: BaseException | None, document: DocumentNode | None) -> str | None:
+    """The UNAVAILABLE rule of an error the client should retry; None for any other."""
+    if timed_out(error):
+        return DATABASE_TIMEOUT
+    if connection_lost(error) and reads_only(document):
+        return DATABASE_CONNECTION_LOST
+    return None
+
+
+def as_unavailable(error: GraphQLError, rule: str) -> GraphQLError:
+    """A statement the database stopped (``timed_out``) or a read whose connection was lost
+    as a refusal to retry: it was an internal error, and a stopped statement had hung for as
+    long as the lock it waited on was held. Logged with its code and rule, never the
+    driver's message (it may quote the query)."""
     log.warning(
         "database statement stopped",
-        extra={"code": Unavailable.code, "rule": DATABASE_TIMEOUT},
+        extra={"code": Unavailable.code, "rule": rule},
     )
-    refusal = Unavailable(
-        "",
-        DATABASE_TIMEOUT,
-        "the database did not answer in time (a lock held, or under load): retry",
-    )
+    refusal = Unavailable("", rule, RETRY[rule])
     return GraphQLError(error.message, error.nodes, path=error.path, original_error=refusal)
 
 
 def shaped(
     error: GraphQLError, *, mask: bool, document: DocumentNode | None = None
 ) -> GraphQLError:
-    if timed_out(error.original_error):
-        error = as_unavailable(error)
+    rule = retry_rule(error.original_error, document)
+    if rule is not None:
+        error = as_unavailable(error, rule)
     original = error.original_error
     if isinstance(original, DomainError):
         return GraphQLError(
