@@ -271,6 +271,10 @@ class TokenVerifier:
 
 def identity_of(claims: dict[str, Any]) -> Identity:
     raw = claims["roles"] if "roles" in claims else claims.get("role", [])
+    # A token naming its roles in both claims, differently, is read one way here and maybe
+    # the other by whatever else judges it (a gateway, an audit of the provider's tokens).
+    if "roles" in claims and "role" in claims and _listed(claims["role"]) != _listed(raw):
+        raise _refused("token-role", "the token names roles in both roles and role, differently")
     names: Sequence[Any] = [raw] if isinstance(raw, str) else raw
     # JSON null, a number or an object is no list of roles (an object's keys are not).
     if not isinstance(names, list):
@@ -312,6 +316,13 @@ def identity_of(claims: dict[str, Any]) -> Identity:
             " characters",
         )
     return Identity(subject, roles, program.strip() if program else None)
+
+
+def _listed(roles: object) -> object:
+    """A roles claim as the set of names it lists (a single name as one), to compare."""
+    if isinstance(roles, str):
+        return frozenset({roles})
+    return frozenset(map(str, roles)) if isinstance(roles, list) else roles
 
 
 def _names_a_program(program: object) -> bool:

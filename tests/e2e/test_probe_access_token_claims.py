@@ -1,6 +1,8 @@
 """A signed token whose claims have the wrong shape (roles that are null, a number or an
 object; an expiry past any date) is refused as a bad token, over HTTP and at a websocket's
-connection_init: it was an internal error, and a socket dropped with no close frame."""
+connection_init: it was an internal error, and a socket dropped with no close frame. So is
+one naming its roles in both ``roles`` and ``role``, differently: it acted in ``roles``'
+alone, where a gateway reading ``role`` judged it as another role."""
 
 from __future__ import annotations
 
@@ -42,8 +44,9 @@ SHAPES = [
     ({"roles": 5}, "token-role"),
     ({"roles": {"nurse": True}}, "token-role"),
     ({"exp": 10**400}, "token-invalid"),
+    ({"role": "program_admin"}, "token-role"),
 ]
-IDS = ["roles-null", "roles-number", "roles-object", "exp-past-any-date"]
+IDS = ["roles-null", "roles-number", "roles-object", "exp-past-any-date", "role-beside-roles"]
 
 
 @pytest.mark.parametrize(("claims", "rule"), SHAPES, ids=IDS)
