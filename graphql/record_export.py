@@ -38,6 +38,7 @@ from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.clinical_time import IN_FUTURE
 from carecoord.services.kernel.errors import InvalidInput, NotFound, Unavailable
 from carecoord.services.kernel.policy import Grant, Listing
+from carecoord.services.kernel.visible_names import site_named
 
 strawberry.enum(Format, name="ExportFormat", description="JSON Lines of events, or FHIR R4.")
 
@@ -260,6 +261,7 @@ class RecordExportQuery:
         operation = "exportProgramRecord"
         within = period(recorded_from, recorded_to)
         ctx.gate.require(Listing.RECORD_EXPORT)
+        program = program_named(program)
         ctx.gate.manages(program)
         await settle(ctx, within)
         clients = await asyncio.to_thread(program_clients, ctx.platform.store, program)
@@ -275,6 +277,16 @@ class RecordExportQuery:
         export = await exported(ctx, grants, operation, format, within)
         export.page_info = page_info
         return export
+
+
+def program_named(program: str) -> str:
+    """``program`` as an enrolment records it (``site_named``: trimmed, one way of writing
+    it), or a refusal: "Demo OTP " or a blank name read no client of the program, an export
+    whose auditor took it for a program with none."""
+    name = site_named("program", program)
+    if not name:
+        raise InvalidInput("program", "program-name", "name the program its clients are in")
+    return name
 
 
 def after_client(clients: list[UUID], client_id: UUID) -> int:

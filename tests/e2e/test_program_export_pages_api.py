@@ -69,3 +69,19 @@ async def test_a_programs_export_past_the_most_clients_is_refused_and_read_a_pag
     ]:
         refused = await export(api, program, first=1, after=cursor)
         assert refusal(refused)[:2] == ("after", rule)
+
+
+async def test_a_program_is_exported_by_its_name_as_its_clients_were_enrolled_in_it(
+    api: Api,
+) -> None:
+    """An enrolment trims the program's name, so "Named P. " enrolled clients in "Named P.";
+    the export of "Named P. " answered no client, and a blank name none either: read as a
+    program with no clients. Each now reads as the enrolment did, or is refused."""
+    program = f"Named {uuid.uuid4().hex[:6]}"
+    enrolled = [await enroll(api, f"{program} ", "Ed N.")]
+
+    for given in (program, f" {program} "):
+        whole = (await export(api, given))["data"]["exportProgramRecord"]
+        assert (whole["clients"], patients(whole)) == (1, enrolled), given
+    for blank in ("", "   "):
+        assert refusal(await export(api, blank))[:2] == ("program", "program-name")
