@@ -48,6 +48,26 @@ ENV_FILE = ".env"
 """The file of settings read beside the environment, in the working directory."""
 
 
+HOST_MAX = 253
+"""The longest host name DNS has (an address is shorter)."""
+
+
+def interface_refusal(host: str) -> str | None:
+    """Why ``host`` (``--host``, ``CARECOORD_HOST``) cannot be the interface to listen on;
+    None when it may be. An empty one listened on every interface of the machine (a blank
+    line in .env, a compose file's unset variable): asking for that is 0.0.0.0, said. One
+    holding a control character was echoed raw into the refusal once the servers had
+    started, a terminal's escapes and all."""
+    if not host.strip():
+        return "empty; give the interface to listen on, such as 127.0.0.1 (0.0.0.0 for all)"
+    if len(host) > HOST_MAX or not host.isprintable() or host != host.strip():
+        return (
+            f"not a host name or address: printable text of 1 to {HOST_MAX} characters,"
+            " such as 127.0.0.1"
+        )
+    return None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CARECOORD_", env_file=ENV_FILE, extra="ignore")
 
@@ -228,12 +248,9 @@ class Settings(BaseSettings):
     @field_validator("host")
     @classmethod
     def _interface(cls, value: str) -> str:
-        """An empty host listened on every interface of the machine (a blank line in .env, a
-        compose file's unset variable): asking for that is 0.0.0.0, said."""
-        if not value.strip():
-            raise ValueError(
-                "empty; give the interface to listen on, such as 127.0.0.1 (0.0.0.0 for all)"
-            )
+        refused = interface_refusal(value)
+        if refused is not None:
+            raise ValueError(refused)
         return value
 
     @field_validator("database_url", "read_database_url")

@@ -45,7 +45,7 @@ from carecoord.services.infrastructure.identity import (
 from carecoord.services.infrastructure.liveness import error_code
 from carecoord.services.infrastructure.relay import POSITION_HEADER
 from carecoord.services.infrastructure.server_urls import nats_servers
-from carecoord.services.infrastructure.settings import ENV_FILE, Settings
+from carecoord.services.infrastructure.settings import ENV_FILE, Settings, interface_refusal
 from carecoord.services.infrastructure.stream_reader import HeaderTolerantClient, OrderedReader
 from carecoord.services.kernel import visible_names
 from carecoord.services.kernel.errors import InvalidInput, Unauthenticated
@@ -318,11 +318,10 @@ def data_dir_refused(settings: Settings) -> Iterator[None]:
 
 
 def interface(text: str) -> str:
-    """``--host``, refused with the usage when empty (it listened on every interface)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError(
-            "empty; give an address such as 127.0.0.1 (0.0.0.0 for all)"
-        )
+    """``--host``, refused with the usage as ``CARECOORD_HOST`` is (``interface_refusal``)."""
+    refused = interface_refusal(text)
+    if refused is not None:
+        raise argparse.ArgumentTypeError(refused)
     return text
 
 
