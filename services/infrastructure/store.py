@@ -195,6 +195,12 @@ class EventStore(Application[UUID]):
             )
         except AggregateNotFoundError:
             return cls(client_id)
+        if not isinstance(aggregate, cls):
+            # Records of one context share ids (a site's stock, its lots' draws): the cache
+            # held the other record, read once under this id (a client enrolled under a
+            # lot's id), and every dose drawn from that lot was an internal error after.
+            history = cast("Iterator[Recorded]", self.repository.event_store.get(aid))
+            return cls.replay(None, history) or cls(client_id)
         with self._behind_lock:
             stored = self._behind.pop(aid, 0)
         if aggregate.version < stored and not aggregate.pending:

@@ -9,6 +9,7 @@ from typing import Protocol, TypeVar
 from uuid import UUID
 
 from carecoord.services.kernel.aggregate import Aggregate, Recorded, aggregate_id
+from carecoord.services.kernel.errors import RuleViolation
 
 T = TypeVar("T")
 A = TypeVar("A", bound=Aggregate)
@@ -36,8 +37,17 @@ class UnitOfWork:
         if aggregate is None:
             aggregate = self._store.load(cls, client_id)
             self._touched[aid] = aggregate
+        elif not isinstance(aggregate, cls):
+            # Records of one context share ids: a client enrolled under the id of a
+            # clinician's calendar was that calendar here, and its booking an internal error.
+            raise RuleViolation(
+                "clientId",
+                "id-of-another-record",
+                f"{client_id} is the id another of the platform's records goes by (a"
+                " clinician's calendar, a site's stock or lot); nothing is recorded on it",
+            )
         self._before.setdefault(aid, len(aggregate.pending))
-        return aggregate  # type: ignore[return-value]
+        return aggregate
 
     def check_nothing(self) -> None:
         """Have the bus check, if this command records nothing, that no record it read was
