@@ -274,6 +274,11 @@ class Forwarder:
         )
         consents = {c: terms for outcome in found for c, terms in outcome.result.items()}
         nc = self.platform.broker.connection
+        if not nc.is_connected:
+            # nats-py keeps what is published while it reconnects and sends it all once
+            # back: each retry of an outage added one more copy of every message (seven of
+            # one disclosure after a 15 s outage, a page's worth each retry).
+            raise nats.errors.ConnectionReconnectingError
         for _, event_id, consent_id, notice in going:
             event = events[event_id]
             under = consents[consent_id]
