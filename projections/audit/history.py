@@ -8,23 +8,26 @@ worker thread.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
 from psycopg import sql
+from pydantic_core import from_json
 
 from carecoord.events.care import ClientEnrolled
 from carecoord.events.envelope import type_name
 from carecoord.events.positioned import Positioned
 from carecoord.services.infrastructure.chain_verification import client_aggregates
-from carecoord.services.infrastructure.store import EventStore
+from carecoord.services.infrastructure.store import CatalogMapper, EventStore
 
 _CLIENT = "SELECT notification_id, topic, state FROM {} WHERE originator_id = ANY(%s) ORDER BY 1"
 _PAGE = (
     "SELECT notification_id, topic, state FROM {} WHERE originator_id = ANY(%s)"
     " AND notification_id > %s AND notification_id <= %s ORDER BY 1 LIMIT %s"
 )
+Row = Mapping[str, Any]
+"""A stored event's row: its position, topic and state."""
 _NO_END = 2**63 - 1
 """The greatest position a store numbers (a bigint): a read to it reads to the head."""
 # Enrolments are few and their topic is readable (only bodies are encrypted).
@@ -72,27 +75,48 @@ def pages_of(
 
 
 def program_clients(store: EventStore, program: str) -> list[UUID]:
-    """The clients enrolled in ``program``, in the order they were enrolled."""
-    enrolments = _read(store, _ENROLMENTS, (type_name(ClientEnrolled),))
-    return [
-        item.event.client_id
-        for item in enrolments
-        if isinstance(item.event, ClientEnrolled) and item.event.program == program
-    ]
+    """The clients enrolled in ``program``, in the order they were enrolled. An enrolment
+    that does not decode (of a later release, read after a rollback) counts by the client
+    and program its stored body names: one of them stopped every program's export. One
+    whose body names neither (altered, sealed under another key) stops it still, by its
+    position (``Unreadable``), since whose it is cannot be told."""
+    mapper = store.catalog_mapper
+    clients = []
+    for row in _rows(store, _ENROLMENTS, (type_name(ClientEnrolled),)):
+        try:
+            enrolment = _opened(mapper, row).event
+        except Unreadable as unreadable:
+            client, named = _named(mapper, row, unreadable)
+        else:
+            client, named = enrolment.client_id, getattr(enrolment, "program", None)
+        if named == program:
+            clients.append(client)
+    return clients
 
 
-def _read(store: EventStore, query: str, params: tuple[Any, ...]) -> list[Positioned]:
+def _named(mapper: CatalogMapper, row: Row, unreadable: Unreadable) -> tuple[UUID, object]:
+    """The client and the program an enrolment's stored body names, read as JSON alone."""
+    try:
+        body = from_json(mapper.unseal(bytes(row["state"])))
+        return UUID(body["client_id"]), body["program"]
+    except (ValueError, LookupError, TypeError) as unnamed:
+        raise unreadable from unnamed
+
+
+def _rows(store: EventStore, query: str, params: tuple[Any, ...]) -> list[Row]:
     table = sql.Identifier(store.recorder.events_table_name)  # type: ignore[attr-defined]
     datastore = store.recorder.datastore  # type: ignore[attr-defined]
     with datastore.get_connection() as conn:
-        rows = conn.execute(sql.SQL(query).format(table), params).fetchall()
+        return list(conn.execute(sql.SQL(query).format(table), params).fetchall())
+
+
+def _opened(mapper: CatalogMapper, row: Row) -> Positioned:
+    try:
+        return Positioned(row["notification_id"], mapper.open(row["topic"], bytes(row["state"])))
+    except (ValueError, LookupError) as unreadable:
+        raise Unreadable(row["notification_id"], unreadable) from unreadable
+
+
+def _read(store: EventStore, query: str, params: tuple[Any, ...]) -> list[Positioned]:
     mapper = store.catalog_mapper
-    read = []
-    for row in rows:
-        try:
-            read.append(
-                Positioned(row["notification_id"], mapper.open(row["topic"], bytes(row["state"])))
-            )
-        except (ValueError, LookupError) as unreadable:
-            raise Unreadable(row["notification_id"], unreadable) from unreadable
-    return read
+    return [_opened(mapper, row) for row in _rows(store, query, params)]

@@ -7,6 +7,8 @@ not decode, and an auditor could not tell which of years of events to look at.""
 from __future__ import annotations
 
 import asyncio
+import json
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -51,3 +53,45 @@ async def test_a_record_with_an_event_that_does_not_decode_is_not_exported(
             "SELECT count(*) FROM access_log WHERE actor_id = 'aud-undecodable'"
         ).fetchone()
     assert logged == (0,)
+
+
+LATER_RELEASE = (
+    f"UPDATE {TABLE} SET state = convert_to(jsonb_set(convert_from(state, 'UTF8')::jsonb,"
+    " '{schema_version}', '99')::text, 'UTF8') WHERE notification_id = %s"
+)
+
+
+async def test_an_enrolment_of_a_later_release_keeps_no_other_programs_export_from_being_made(
+    platform: Platform, tmp_path: Path
+) -> None:
+    """A stored enrolment of a later release (read after a rollback) stopped the export of
+    every program, whichever its own: it counts by the program its body names."""
+    program = f"North {uuid.uuid4().hex[:8]}"
+    kept = await platform.bus.execute(enroll_client(ADMIN, display_name=NAME, program=program))
+    later = await platform.bus.execute(
+        enroll_client(ADMIN, display_name=NAME, program=f"South {program}")
+    )
+    with psycopg.connect(platform.database_url, autocommit=True) as conn, conn.transaction():
+        conn.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER ALL")
+        conn.execute(LATER_RELEASE, (later.position,))
+        conn.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER ALL")
+
+    done = await asyncio.to_thread(
+        export, platform.database_url, tmp_path, "--as", "aud-later", "--program", program
+    )
+    refused = await asyncio.to_thread(
+        export,
+        platform.database_url,
+        tmp_path,
+        "--as",
+        "aud-later",
+        "--program",
+        f"South {program}",
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(line)["client_id"] for line in done.stdout.splitlines()] == [
+        str(kept.result)
+    ]
+    assert refused.returncode == 2
+    assert f"the event at position {later.position} does not decode" in refused.stderr
