@@ -42,13 +42,13 @@ async def test_json_lines_are_written_a_page_of_the_store_at_a_time(
     monkeypatch.setattr(export_stream, "PAGE", 3)
     out = io.StringIO()
     written_at_each_read: list[int] = []
-    read = history._read
+    read = history._rows
 
     def reading(*given: Any) -> Any:
         written_at_each_read.append(out.getvalue().count("\n"))
         return read(*given)
 
-    monkeypatch.setattr(history, "_read", reading)
+    monkeypatch.setattr(history, "_rows", reading)
     args = arguments(program, "jsonl")
 
     await audit_export.export(platform.store, platform.database_url, args, UTC, out)
@@ -72,13 +72,13 @@ async def test_a_bundle_is_written_a_client_at_a_time(
         await platform.bus.execute(enroll_client(ADMIN, display_name=f"F{n}", program=program))
     out = io.StringIO()
     written_at_each_read: list[int] = []
-    read = history._read
+    read = history._rows
 
     def reading(*given: Any) -> Any:
         written_at_each_read.append(out.getvalue().count('"resourceType": "Patient"'))
         return read(*given)
 
-    monkeypatch.setattr(history, "_read", reading)
+    monkeypatch.setattr(history, "_rows", reading)
 
     await audit_export.export(
         platform.store, platform.database_url, arguments(program, "fhir"), UTC, out
