@@ -309,7 +309,7 @@ def identity_of(claims: dict[str, Any]) -> Identity:
             raise _refused("token-subject", "a client's token has their client id as sub")
         subject = client
     program = claims.get("program")
-    if program is not None and not _names_a_program(program):
+    if program is not None and not names_a_program(program):
         raise _refused(
             "token-program",
             f"the program claim must name a program: printable text of 1 to {PROGRAM_MAX}"
@@ -325,10 +325,11 @@ def _listed(roles: object) -> object:
     return frozenset(map(str, roles)) if isinstance(roles, list) else roles
 
 
-def _names_a_program(program: object) -> bool:
+def names_a_program(program: object) -> bool:
     """A program's name as an enrolment holds one: every refusal about it (another
-    program's client, another site) quotes the claim, so one of a million characters or
-    with a terminal's escapes went whole into each answer and log line."""
+    program's client, another site) quotes a token's claim, and ``audit export`` its
+    ``--program``, so one of a million characters or with a terminal's escapes went whole
+    into each answer."""
     if not isinstance(program, str):
         return False
     name = program.strip()

@@ -36,6 +36,7 @@ from carecoord.services.gate.gate import read_entry
 from carecoord.services.infrastructure import access_log
 from carecoord.services.infrastructure.access_log import AccessLog
 from carecoord.services.infrastructure.event_chain import TABLE
+from carecoord.services.infrastructure.identity import PROGRAM_MAX, names_a_program
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.kernel.platform_ids import reserved
@@ -64,7 +65,7 @@ opening, reading the record): the library raises its own class, which went uncau
 def arguments(export: argparse.ArgumentParser) -> None:
     which = export.add_mutually_exclusive_group(required=True)
     which.add_argument("--client", type=UUID, help="one client's whole record")
-    which.add_argument("--program", help="every client enrolled in this program")
+    which.add_argument("--program", type=_program, help="every client enrolled in this program")
     export.add_argument(
         "--from", dest="recorded_from", type=_aware, help="recorded at or after (ISO 8601, offset)"
     )
@@ -313,6 +314,13 @@ def _user(value: str) -> str:
     why = mistakable(value) or reserved(value)
     if why is not None:
         raise argparse.ArgumentTypeError(why)
+    return value
+
+
+def _program(value: str) -> str:
+    """A program's name (``names_a_program``): no client is enrolled in any other."""
+    if not names_a_program(value):
+        raise argparse.ArgumentTypeError(f"printable text of 1 to {PROGRAM_MAX} characters")
     return value
 
 
