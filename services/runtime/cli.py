@@ -61,6 +61,7 @@ from carecoord.services.runtime.bootstrap import (
 )
 from carecoord.services.runtime.disclosure import RECIPIENT_ID, RECIPIENT_RULE, Forwarder
 from carecoord.services.runtime.embedded import EmbeddedServerFailed
+from carecoord.services.runtime.line_out import LineOut
 from carecoord.services.runtime.meter import meter
 from carecoord.services.runtime.output_files import write_whole
 from carecoord.services.runtime.program import ProgramFileError
@@ -947,11 +948,12 @@ async def tail_events(
         except BadRequestError:  # a filter this broker refuses all the same: was a traceback
             subject_refused(settings, subject)
         log.info("tailing", extra={"subject": subject, "new_only": new_only})
+        out = LineOut(sys.stdout.fileno())
         try:
             async for msg in reader.messages():
                 line = tail_line(msg)
                 if line is not None:
-                    print(line, flush=True)
+                    await out.write(line)
         except nats.errors.ConnectionClosedError:  # reconnecting gave up
             raise bootstrap.BrokerUnreachable from None
     finally:
