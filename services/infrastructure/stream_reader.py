@@ -112,6 +112,12 @@ class OrderedReader:
         its broker's store lost), its sequences counted from 1 again."""
         self.restarts = 0
 
+    @property
+    def consumer(self) -> str | None:
+        """The name of the broker's consumer it reads from now (None before ``start``), as
+        ``nats consumer ls`` lists it."""
+        return self._consumer
+
     async def start(self) -> None:
         """Make the first consumer: NotFoundError when the broker has no such stream,
         BadRequestError when the subject is outside it."""
