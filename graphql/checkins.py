@@ -148,6 +148,12 @@ def answers_of(given: ScoreInstrumentInput) -> dict[str, int]:
     return answers
 
 
+CUTOFF_MAX_NG_ML = 100_000
+"""A cutoff past this is a unit typed wrong: the screens a program runs cut off from about
+1 ng/mL (fentanyl) to 2,000 (opiates), and 999,999,999 was recorded as given and shown to
+every reader."""
+
+
 def findings_of(given: RecordDrugScreenInput) -> dict[str, AnalyteFinding]:
     """Results keyed by the analyte as given (the record names it from the panel)."""
     findings: dict[str, AnalyteFinding] = {}
@@ -155,6 +161,13 @@ def findings_of(given: RecordDrugScreenInput) -> dict[str, AnalyteFinding]:
         if result.analyte in findings:
             raise InvalidInput(
                 f"results.{n}.analyte", "duplicate-analyte", f"{result.analyte} is reported twice"
+            )
+        if result.cutoff_ng_ml is not None and result.cutoff_ng_ml > CUTOFF_MAX_NG_ML:
+            raise InvalidInput(
+                f"results.{n}.cutoffNgMl",
+                "cutoff-implausible",
+                f"a cutoff above {CUTOFF_MAX_NG_ML} ng/mL is no screen's (they run from about 1"
+                " to 2,000 ng/mL): check the unit",
             )
         try:
             findings[result.analyte] = AnalyteFinding(

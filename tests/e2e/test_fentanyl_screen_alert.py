@@ -84,3 +84,30 @@ async def test_a_peer_supporter_is_not_told_a_screen_result_by_its_alert(api: Ap
     log = await api.ok(ACCESS_LOG, {"id": client_id}, role=Role.AUDITOR, user="auditor-1")
     assert [e for e in log["accessLog"] if e["readerId"] == PEER and
             e["operation"] == "myAlerts"] == []  # fmt: skip
+
+
+async def test_an_implausible_cutoff_is_refused_naming_its_field_and_records_nothing(
+    api: Api,
+) -> None:
+    data = await api.ok(
+        ENROLL, {"input": {"displayName": "Cy", "program": "IOP"}}, role=Role.PROGRAM_ADMIN
+    )
+    client_id = data["enrollClient"]["id"]
+    await api.join_care_team(client_id, Role.NURSE, NURSE)
+    results = [
+        {"analyte": "fentanyl", "result": "NEGATIVE", "cutoffNgMl": "1"},
+        {"analyte": "opiates", "result": "POSITIVE", "cutoffNgMl": "999999999"},
+    ]
+
+    refused = await api.gql(
+        SCREEN,
+        {"input": {"clientId": client_id, "method": "PRESUMPTIVE", "results": results}},
+        role=Role.NURSE,
+        user=NURSE,
+    )
+
+    [error] = refused["errors"]
+    assert error["extensions"]["field"] == "results.1.cutoffNgMl"
+    assert error["extensions"]["rule"] == "cutoff-implausible"
+    assert refused["data"] is None or refused["data"]["recordDrugScreen"] is None
+    assert await screened(api, client_id, fentanyl="NEGATIVE") > 0
