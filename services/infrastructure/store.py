@@ -82,21 +82,17 @@ class CatalogMapper(Mapper[UUID]):
         return catalog.decode(topic, self.unseal(state))
 
 
-@contextmanager
-def of_a_later_release(cls: type[Aggregate], client_id: UUID) -> Iterator[None]:
+def of_a_later_release(cls: type[Aggregate], client_id: UUID) -> Unavailable:
     """A record holding an event this release cannot read (a later release recorded it and
-    was rolled back) is refused as unavailable, naming the record and never the event: it
+    was rolled back), refused as unavailable, naming the record and never the event: it
     was an internal error, as if the platform were broken, where running that release again
     (or this one once it reads the event) is what writes to the record."""
-    try:
-        yield
-    except (catalog.LaterVersion, catalog.UnknownEventType):
-        raise Unavailable(
-            "clientId",
-            "record-of-later-release",
-            f"client {client_id}'s {cls.context} record holds an event of a later release"
-            " than this one reads; nothing is recorded on it until that release runs",
-        ) from None
+    return Unavailable(
+        "clientId",
+        "record-of-later-release",
+        f"client {client_id}'s {cls.context} record holds an event of a later release than"
+        " this one reads; nothing is recorded on it until that release runs",
+    )
 
 
 def store_env(settings: Settings) -> dict[str, str]:
@@ -206,26 +202,30 @@ class EventStore(Application[UUID]):
         ``catch_up`` did not bring up to date (heard in between) first reads the events it
         lacks, so the decision is taken on the stored state and its save does not conflict.
         """
+        try:
+            return self._load(cls, client_id)
+        except (catalog.LaterVersion, catalog.UnknownEventType):
+            raise of_a_later_release(cls, client_id) from None
+
+    def _load(self, cls: type[A], client_id: UUID) -> A:
         aid = aggregate_id(cls.context, client_id)
-        with of_a_later_release(cls, client_id):
-            try:
-                aggregate = self.repository.get(
-                    aid, projector_func=cls.replay, deepcopy_from_cache=False
-                )
-            except AggregateNotFoundError:
-                return cls(client_id)
-            if not isinstance(aggregate, cls):
-                # Records of one context share ids (a site's stock, its lots' draws): the
-                # cache held the other record, read once under this id (a client enrolled
-                # under a lot's id), and every dose drawn from that lot was an internal
-                # error after.
-                history = cast("Iterator[Recorded]", self.repository.event_store.get(aid))
-                return cls.replay(None, history) or cls(client_id)
-            with self._behind_lock:
-                stored = self._behind.pop(aid, 0)
-            if aggregate.version < stored and not aggregate.pending:
-                newer = self.repository.event_store.get(aid, gt=aggregate.version)
-                cls.replay(aggregate, cast("Iterator[Recorded]", newer))
+        try:
+            aggregate = self.repository.get(
+                aid, projector_func=cls.replay, deepcopy_from_cache=False
+            )
+        except AggregateNotFoundError:
+            return cls(client_id)
+        if not isinstance(aggregate, cls):
+            # Records of one context share ids (a site's stock, its lots' draws): the cache
+            # held the other record, read once under this id (a client enrolled under a
+            # lot's id), and every dose drawn from that lot was an internal error after.
+            history = cast("Iterator[Recorded]", self.repository.event_store.get(aid))
+            return cls.replay(None, history) or cls(client_id)
+        with self._behind_lock:
+            stored = self._behind.pop(aid, 0)
+        if aggregate.version < stored and not aggregate.pending:
+            newer = self.repository.event_store.get(aid, gt=aggregate.version)
+            cls.replay(aggregate, cast("Iterator[Recorded]", newer))
         return aggregate
 
     def catch_up(self) -> None:
