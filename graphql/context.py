@@ -189,8 +189,10 @@ class RequestContext:
         The grant is asked first (a refusal is logged, then raised); with ``needs``, a
         grant that does not show that kind of data is refused too. Then the view is waited
         for until it has ``at_least``. The read is logged with ``kinds`` of what it
-        returned: by default the ``needs`` kind, or else each row's own; one ``read``
-        refuses once it has looked at the rows (too many to answer whole) as returning none.
+        returned: by default the ``needs`` kind (none when no row came back: an auditor
+        counting who was shown a kind counted reads that showed nothing), or else each
+        row's own; one ``read`` refuses once it has looked at the rows (too many to answer
+        whole) as returning none.
         """
         grant = await self.gate.readable(client_id, operation=operation, at_least=at_least)
         if needs is not None and not grant.shows(needs, authored_by_reader=False):
@@ -207,7 +209,7 @@ class RequestContext:
         if kinds is not None:
             returned = kinds(rows)
         else:
-            returned = own_kinds(rows) if needs is None else [needs]
+            returned = own_kinds(rows) if needs is None else [needs] * bool(rows)
         await self.gate.record_read(
             client_id, grant, operation=operation, kinds=returned, count=len(rows)
         )

@@ -644,6 +644,8 @@ class MedicationQuery:
                 TextShown.of(grant, ctx.reader().id),
             ),
             needs=Kind.DOSING,
+            # Its totals (first dose day, take-home supply) show dosing whatever the range holds.
+            kinds=lambda _: [Kind.DOSING],
         )
         today = on or datetime.now(ctx.platform.medication.zone).date()
         summary = await dosing.treatment(ctx.platform.reads, client_id, today)
