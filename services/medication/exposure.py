@@ -7,8 +7,10 @@ an SSRI) must see more than the orders in force. Each order and statement become
 - an order in force: while it lasts (None without an end date, else its end date);
 - a clinic-dispensed order no longer in force (stopped, replaced, past its end, or in
   error): the last day a dose was given or a take-home bottle covers (bottles handed over
-  stay in hand), plus the days one dose acts (``Medication.acts_days``, a month for a
-  long-acting injectable, or the order's dosing interval); nothing if nothing was given;
+  stay in hand), or the client guest dosed elsewhere by it (the guest site doses by the
+  orders in force: the last dose there is the last one taken), plus the days one dose acts
+  (``Medication.acts_days``, a month for a long-acting injectable, or the order's dosing
+  interval); nothing if nothing was given;
 - a pharmacy-filled order no longer in force: the day it stopped or ended;
 - a medication from elsewhere: while it is taken, then through the day it stopped;
 - a drug screen that found an opioid, alcohol, a benzodiazepine or a barbiturate (or use of
@@ -46,7 +48,7 @@ def picture(
     entries = [
         entry
         for order in record.orders.values()
-        if order.order_id != replacing and (entry := order_exposure(order, rules, today))
+        if order.order_id != replacing and (entry := order_exposure(record, order, rules, today))
     ]
     entries += [
         statement_exposure(s, rules.formulary.lookup(s.medication), rules)
@@ -71,7 +73,9 @@ def acting(schedule: Schedule, drug: Medication) -> timedelta:
     return timedelta(days=max(schedule.every_days, drug.acts_days) - 1)
 
 
-def order_exposure(order: Order, rules: MedicationRules, today: date) -> Entry | None:
+def order_exposure(
+    record: MedicationRecord, order: Order, rules: MedicationRules, today: date
+) -> Entry | None:
     drug = rules.formulary.lookup(order.medication)
     acts = acting(order.schedule, drug)
     if order.status is not Status.ENTERED_IN_ERROR and order.current_on(today):
@@ -80,9 +84,11 @@ def order_exposure(order: Order, rules: MedicationRules, today: date) -> Entry |
         return _entry(order, drug, order.end + acts, f"order in force until {order.end}")
     if order.dispensing is Dispensing.CLINIC or order.status is Status.ENTERED_IN_ERROR:
         dispensed = order.dispensed_days()
-        if not dispensed:
+        away = [min(last, today) for first, last in record.dosed_elsewhere(order, rules.day_of)
+                if first <= today]  # fmt: skip
+        if not dispensed and not away:
             return None
-        last = max(dispensed)
+        last = max(dispensed | set(away))
         return _entry(order, drug, last + acts, _last_dispensed(order, last, acts))
     stopped = _stop_day(order, rules)
     if stopped is None or stopped < order.start:
@@ -114,6 +120,8 @@ def _entry(order: Order, drug: Medication, through: date | None, basis: str) -> 
 
 
 def _last_dispensed(order: Order, last: date, acts: timedelta) -> str:
+    if last not in order.dispensed_days():
+        return f"guest dosing elsewhere through {last}"
     if last not in order.doses_on:
         return f"take-home doses in hand through {last}"
     if acts:

@@ -9,6 +9,7 @@ This module folds events into state; the decisions are in ``prescribing.py`` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
@@ -138,6 +139,24 @@ class MedicationRecord(Aggregate, context="medication"):
     def away_on(self, day: date) -> GuestDosing | None:
         """The guest-dosing arrangement that has the client dosing elsewhere on ``day``."""
         return next((g for g in self.guest_dosing.values() if g.covers(day)), None)
+
+    def dosed_elsewhere(
+        self, order: Order, day_of: Callable[[datetime], date]
+    ) -> list[tuple[date, date]]:
+        """The (first, last) days the client guest doses elsewhere by ``order``: the guest
+        site doses by the orders in force, so within its period and up to the program day
+        it was stopped (``day_of``); none by an order entered in error, which never was."""
+        if order.status is Status.ENTERED_IN_ERROR:
+            return []
+        last = order.end
+        if order.stopped_at is not None:
+            stopped = day_of(order.stopped_at)
+            last = stopped if last is None else min(last, stopped)
+        spans = [
+            (max(away.start, order.start), away.end if last is None else min(away.end, last))
+            for away in self.guest_dosing.values()
+        ]
+        return [(first, end) for first, end in spans if first <= end]
 
     def in_force_on(self, day: date) -> list[UUID]:
         """The orders a dose may still be given under on ``day`` or later: active or held,
