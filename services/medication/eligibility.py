@@ -91,7 +91,7 @@ def check_restart(
     """Refuse a take-home of ``medication`` handed over on ``today`` after the client's latest
     restart unless ``eligibility``, the determination in force, was made since it began."""
     cap = rules.initial_dose
-    gap = cap.restarted(record, today) if medication in cap.medications else None
+    gap = cap.restarted(record, today, rules.day_of) if medication in cap.medications else None
     if gap is None or gap.back is None:
         return
     if eligibility is not None and rules.day_of(eligibility.determined_at) >= gap.back:

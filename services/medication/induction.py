@@ -14,10 +14,11 @@ A client is in induction until the first day a methadone dose is given here, at 
 or in a take-home bottle (one marked entered in error was not given), and again after a gap:
 once ``restart.after_days`` (default 5) consecutive days have passed with no methadone given
 here or in hand (a dose lasts to the order's next dosing day, a take-home bottle the day it
-is for; a guest-dosing arrangement under a methadone order counts as dosed elsewhere),
-tolerance is taken as lost, and the first dosing day after the gap is a first dosing day
-again (the Australian national guideline, section 3.5: five or more days missed, a new
-induction; a full maintenance dose after such a gap is a known cause of overdose deaths).
+is for; a guest-dosing arrangement counts as dosed elsewhere while a methadone order was in
+force, up to the day it was stopped), tolerance is taken as lost, and the first dosing day
+after the gap is a first dosing day again (the Australian national guideline, section 3.5:
+five or more days missed, a new induction; a full maintenance dose after such a gap is a
+known cause of overdose deaths).
 A prescription, dose change or taper written while that is so is judged on the dose of its
 first day (a taper's first step): the order the client will be started on. For a restart,
 the days until the order's first day count only as far as today: an order written before
@@ -79,6 +80,8 @@ from carecoord.services.medication.missed import GUIDELINE
 from carecoord.services.medication.orders import Order, Status
 from carecoord.services.medication.record import MedicationRecord
 
+DayOf = Callable[[datetime], date]
+"""The program's day a moment falls on (``MedicationRules.day_of``)."""
 INITIAL_DOSE = "methadone-initial-dose"
 BUPRENORPHINE_INITIAL_DOSE = "buprenorphine-initial-dose"
 FEDERAL_CAP = Decimal(50)
@@ -137,20 +140,20 @@ class InitialDoseCap:
     """The caps of the days after the first, in order (buprenorphine's 16 mg on day 2)."""
 
     def _induction_day(
-        self, record: MedicationRecord, day: date, today: date
+        self, record: MedicationRecord, day: date, today: date, day_of: DayOf
     ) -> tuple[int, Decimal, Gap] | None:
         """Which day of induction ``day`` is (0 the first), its cap, and the gap that began
         the course; None past the capped days."""
-        gap = self.gap(record, day, counted_to=min(day, today))
+        gap = self.gap(record, day, day_of, counted_to=min(day, today))
         if gap is not None:
             return 0, self.cap, gap
         if not self.later:
             return None
-        first = self.first_day(record, day, today)
+        first = self.first_day(record, day, today, day_of)
         if first is None or not 0 < (day - first).days <= len(self.later):
             return None
         n = (day - first).days
-        begun = self.gap(record, first, counted_to=min(first, today))
+        begun = self.gap(record, first, day_of, counted_to=min(first, today))
         return None if begun is None else (n, self.later[n - 1], begun)
 
     def _capped(self, n: int, cap: Decimal) -> str:
@@ -167,13 +170,14 @@ class InitialDoseCap:
         *,
         start: date,
         today: date,
+        day_of: DayOf,
     ) -> Override | None:
         """An order's first-day ``dose`` (sent as ``field``, the order starting on ``start``)
         for a client in induction: above the cap of that day of it, the prescriber's
         acknowledgement with a reason."""
         if medication not in self.medications or dose <= min((self.cap, *self.later)):
             return None
-        found = self._induction_day(record, start, today)
+        found = self._induction_day(record, start, today, day_of)
         if found is None or dose <= found[1]:
             return None
         n, cap, gap = found
@@ -194,7 +198,7 @@ class InitialDoseCap:
         order: Order,
         field: str,
         amounts: Iterable[tuple[date, Decimal]],
-        day_of: Callable[[datetime], date],
+        day_of: DayOf,
         today: date,
     ) -> None:
         """Refuse ``amounts`` (day, amount) about to be given under ``order`` on ``today``
@@ -211,7 +215,7 @@ class InitialDoseCap:
         if not adding:
             return
         first = min(adding)
-        found = self._induction_day(record, first, today)
+        found = self._induction_day(record, first, today, day_of)
         if found is None or self._carries(order, found[2], day_of):
             return
         n, cap, gap = found
@@ -231,12 +235,12 @@ class InitialDoseCap:
             )
 
     def gap(
-        self, record: MedicationRecord, day: date, counted_to: date | None = None
+        self, record: MedicationRecord, day: date, day_of: DayOf, counted_to: date | None = None
     ) -> Gap | None:
         """Why ``day`` is a first dosing day of the course, or None when it is not: none here
         before it, or ``restart.after_days`` or more days without it before it, counted up to
         ``counted_to`` (``day``)."""
-        last = last_day(record, self.medications, day)
+        last = last_day(record, self.medications, day, day_of)
         if last is None:
             return Gap(None, 0)
         days = ((counted_to or day) - last).days - 1
@@ -246,11 +250,11 @@ class InitialDoseCap:
         after = self.restart.after_days
         return after is not None and days >= after
 
-    def restarted(self, record: MedicationRecord, today: date) -> Gap | None:
+    def restarted(self, record: MedicationRecord, today: date, day_of: DayOf) -> Gap | None:
         """The gap before the client's latest first dosing day after one, up to ``today``
         (today itself when the gap runs to it), or None when there was none since their
         first."""
-        spans = sorted(s for s in _spans(record, self.medications) if s[0] <= today)
+        spans = sorted(s for s in _spans(record, self.medications, day_of) if s[0] <= today)
         latest, reach = None, None
         for first, last in [*spans, (today, today)]:
             if reach is not None and self._restarts((first - reach).days - 1):
@@ -258,13 +262,15 @@ class InitialDoseCap:
             reach = last if reach is None else max(reach, last)
         return latest
 
-    def first_day(self, record: MedicationRecord, day: date, today: date) -> date | None:
+    def first_day(
+        self, record: MedicationRecord, day: date, today: date, day_of: DayOf
+    ) -> date | None:
         """The first dosing day of the course that ``day`` falls in: the client's first
         here, or the first after a gap of ``restart.after_days`` or more (counted as ``gap``
         counts them); None when ``day`` would itself be one."""
-        if self.gap(record, day, counted_to=min(day, today)) is not None:
+        if self.gap(record, day, day_of, counted_to=min(day, today)) is not None:
             return None
-        spans = sorted(s for s in _spans(record, self.medications) if s[0] < day)
+        spans = sorted(s for s in _spans(record, self.medications, day_of) if s[0] < day)
         first, reach = spans[0]
         for begins, last in spans[1:]:
             if self._restarts((begins - reach).days - 1):
@@ -286,7 +292,7 @@ class InitialDoseCap:
             return self.version
         return f"{self.version}+restart:{self.restart.version}"
 
-    def _carries(self, order: Order, gap: Gap, day_of: Callable[[datetime], date]) -> bool:
+    def _carries(self, order: Order, gap: Gap, day_of: DayOf) -> bool:
         """``order`` carries the acknowledgement for the day of induction after ``gap``: any
         for a client's first, one given after its last day with the medication for a
         restart."""
@@ -300,46 +306,40 @@ def _details(gap: Gap) -> dict[str, object] | None:
     return None if gap.last is None else {"daysMissed": gap.days}
 
 
-def last_day(record: MedicationRecord, medications: frozenset[str], before: date) -> date | None:
+def last_day(
+    record: MedicationRecord, medications: frozenset[str], before: date, day_of: DayOf
+) -> date | None:
     """The last day before ``before`` the client had one of ``medications``: given here (a
     dose lasts to the order's next dosing day), in a take-home bottle, or guest dosing
     elsewhere while an order of it was in force."""
     eve = before - timedelta(days=1)
-    days = [min(last, eve) for first, last in _spans(record, medications) if first < before]
+    spans = _spans(record, medications, day_of)
+    days = [min(last, eve) for first, last in spans if first < before]
     return max(days, default=None)
 
 
-def _spans(record: MedicationRecord, medications: frozenset[str]) -> list[tuple[date, date]]:
+def _spans(
+    record: MedicationRecord, medications: frozenset[str], day_of: DayOf
+) -> list[tuple[date, date]]:
     """The (first, last) days the client had one of ``medications``: a dose given here to the
-    order's next dosing day, a take-home bottle its day, guest dosing elsewhere while an order
-    of it was in force its days away, a pharmacy-filled order (buprenorphine's) from its start
-    day, as no fill is charted here (to its end, if it has one: a restart is methadone's, which
-    no pharmacy fills)."""
+    order's next dosing day, a take-home bottle its day, guest dosing elsewhere its days away
+    while an order of it was in force (``MedicationRecord.dosed_elsewhere``: none after the
+    program day it was stopped, as the guest site doses by no stopped order), a
+    pharmacy-filled order (buprenorphine's) from its start day, as no fill is charted here
+    (to its end, if it has one: a restart is methadone's, which no pharmacy fills)."""
     orders = [o for o in record.orders.values() if o.medication in medications]
     spans = [
         (day, day + timedelta(days=order.schedule.every_days - 1))
         for order in orders
         for day in order.dispensed_days()
     ]
-    spans += [
-        (away.start, away.end)
-        for away in record.guest_dosing.values()
-        if any(_in_force(o, away.start, away.end) for o in orders)
-    ]
+    spans += [span for order in orders for span in record.dosed_elsewhere(order, day_of)]
     spans += [
         (o.start, o.end or o.start)
         for o in orders
         if o.dispensing is Dispensing.PHARMACY and o.status is not Status.ENTERED_IN_ERROR
     ]
     return spans
-
-
-def _in_force(order: Order, first: date, last: date) -> bool:
-    return (
-        order.status is not Status.ENTERED_IN_ERROR
-        and order.start <= last
-        and (order.end is None or first <= order.end)
-    )
 
 
 def day_total(record: MedicationRecord, medications: frozenset[str], day: date) -> Decimal:

@@ -312,8 +312,9 @@ def resume(
     if said(acks.get(INITIAL_DOSE, "")):
         dose = order.dose_on(today)
         restart = rules.initial_dose.order(
-            record, order.medication, "acknowledgements", dose, acks, start=today, today=today
-        )
+            record, order.medication, "acknowledgements", dose, acks, start=today, today=today,
+            day_of=rules.day_of,
+        )  # fmt: skip
     _record_hold(record, stamp, rules, OrderResumed, order, reason, occurred_at)
     if restart is not None:
         attempt = Attempt(action="resume", medication=order.medication, dose=dose,
@@ -603,8 +604,8 @@ def _first_days(
     ``sent_as``, went past for a client in induction, each with the attempt it names."""
     acks = new.acknowledgements
     return [
-        (induction.order(record, drug.code, sent_as, new.dose, acks, start=new.start, today=today),
-         attempt)
+        (induction.order(record, drug.code, sent_as, new.dose, acks, start=new.start, today=today,
+                         day_of=rules.day_of), attempt)
         for induction in rules.inductions
     ]  # fmt: skip
 

@@ -91,7 +91,7 @@ class TitrationLimit:
         unacknowledged."""
         if medication != self.medication:
             return None
-        first = initial.first_day(record, raises[0].start, today)
+        first = initial.first_day(record, raises[0].start, today, day_of)
         if first is None:  # the course's first dose: the initial-dose cap's
             first, last, dose, judged = raises[0].start, raises[0].start, raises[0].dose, 1
         else:
