@@ -539,7 +539,7 @@ def dispense_take_home(
         )
     for day, slot in doses:
         _check_active(record, rules, order, day, given_at=handed_over_at)
-        _check_free(order, day, slot)
+        _check_free(order, day, slot, "firstDay" if day == first_day else "days")
     _check_not_held_at(order, handed_over_at, rules.zone, "handedOverAt")
     _check_after_written(order, handed_over_at, rules, "handedOverAt")
     since = None if readmitted_at is None else rules.day_of(readmitted_at)
@@ -1272,11 +1272,13 @@ def _charted_before(change: Order) -> str:
     )
 
 
-def _check_free(order: Order, day: date, slot: int) -> None:
+def _check_free(order: Order, day: date, slot: int, field: str = "slot") -> None:
+    """Refuse a second dose for the slot, naming ``field``: the dose's ``slot``, or the
+    take-home's ``firstDay`` or ``days`` (it has no slot) that reached a covered day."""
     taken = order.filled(day, slot)
     if taken is not None:
         raise RuleViolation(
-            "slot", "one-dose-per-slot", f"slot {slot} on {day} is already covered (by {taken})"
+            field, "one-dose-per-slot", f"slot {slot} on {day} is already covered (by {taken})"
         )
 
 
