@@ -8,6 +8,7 @@ that touches a client's record is itself logged.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
@@ -337,12 +338,15 @@ async def client_view(
 async def log_each_client(
     ctx: RequestContext, clients: Iterable[UUID], operation: str
 ) -> frozenset[UUID]:
-    """One access-log entry per client a program-wide listing returns, written together; the
+    """One access-log entry per client a program-wide listing returns, written together;
+    ``clients`` names a client once for each row of theirs shown, and their entry counts
+    those rows (two emergency accesses to one client were logged as one row shown). The
     clients the reader may read (a program admin: those of their program) come back."""
-    granted = await ctx.gate.readable_each(clients, operation=operation)
+    rows = Counter(clients)
+    granted = await ctx.gate.readable_each(rows, operation=operation)
     await asyncio.gather(
         *(
-            ctx.gate.record_read(c, grant, operation=operation, kinds=[Kind.CONSENT], count=1)
+            ctx.gate.record_read(c, grant, operation=operation, kinds=[Kind.CONSENT], count=rows[c])
             for c, grant in granted.items()
         )
     )
