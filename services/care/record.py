@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from carecoord.events import CareEvent, ClientEnrolled, Role
+from carecoord.events import CareEvent, ClientEnrolled, Kind, Role
 from carecoord.events.bounds import said
 from carecoord.events.care import (
     ClientDischarged,
@@ -47,6 +47,7 @@ from carecoord.events.care import (
 from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.clinical_time import happened
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.kernel.policy import writer_sees
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.visible_names import site_named
 
@@ -407,6 +408,10 @@ class ClientRecord(Aggregate, context="care"):
         return when
 
 
+LATEST_KINDS = {"session": Kind.THERAPY, "goal": Kind.THERAPY, "order": Kind.MEDICATION}
+"""The kind of data each of a discharge's ``latest`` facts is."""
+
+
 def _after_what_happened(
     stamp: Stamp,
     ended: datetime,
@@ -415,22 +420,29 @@ def _after_what_happened(
 ) -> None:
     """Refuse a discharge dated before the latest dose given or the day of the latest
     take-home, or at or before the latest of what ``latest`` names (a session held began, a
-    goal was set, an order was written), as the gap it opens would judge each."""
+    goal was set, an order was written), as the gap it opens would judge each. The refusal
+    names what and when only of the kinds its writer's role reads (``writer_sees``): a
+    program admin, who reads care and consents alone, was told when the client was last
+    dosed, seen in session or prescribed for."""
     dosed, handed_over = last_given
-    since = (
-        [f"a dose given {dosed.isoformat(timespec='minutes')}"] if dosed and ended < dosed else []
-    )
+    since: list[tuple[Kind, str]] = []
+    if dosed and ended < dosed:
+        since.append((Kind.DOSING, f"a dose given {dosed.isoformat(timespec='minutes')}"))
     if handed_over is not None and stamp.day(ended) < handed_over:
-        since.append(f"a take-home handed over on {handed_over}")
+        since.append((Kind.DOSING, f"a take-home handed over on {handed_over}"))
     since += [
-        f"{what} at {moment.isoformat(timespec='minutes')}"
+        (LATEST_KINDS[what], f"{what} at {moment.isoformat(timespec='minutes')}")
         for what, moment in latest.items()
         if moment is not None and ended <= moment
     ]
     if since:
+        seen = writer_sees(stamp.actor.role)
+        told = [fact for kind, fact in since if kind in seen]
+        if len(told) < len(since):
+            told.append("an entry of a kind your role does not read")
         raise InvalidInput(
             "dischargedAt",
             "in-order",
             f"dischargedAt {ended.isoformat(timespec='minutes')} is before what was given to,"
-            f" held or set for the client since ({', '.join(since)}); give a later dischargedAt",
+            f" held or set for the client since ({', '.join(told)}); give a later dischargedAt",
         )
