@@ -45,6 +45,7 @@ from carecoord.services.kernel.visible_names import shown
 from carecoord.services.medication.doses import check_amount
 from carecoord.services.medication.eligibility import check_restart
 from carecoord.services.medication.formulary import Medication
+from carecoord.services.medication.induction import day_total
 from carecoord.services.medication.missed import Missed, missed_days, never
 from carecoord.services.medication.orders import Charted, HandedOver, Hold, Order, Status
 from carecoord.services.medication.record import MedicationRecord
@@ -186,13 +187,32 @@ def administer(
 
 
 def _given_on(record: MedicationRecord, medication: str, day: date) -> Decimal:
-    """What the client took of ``medication`` at the window on ``day``, under any of its
-    orders: a dose charted late under an order stopped that morning and one given under the
-    order that followed it are one day's intake, held to the dose of the order being dosed."""
-    return sum(
-        (o.given_amount(day) for o in record.orders.values() if o.medication == medication),
-        Decimal(0),
-    )
+    """What the client took of ``medication`` for ``day``, at the window or in a take-home
+    bottle, under any of its orders: a dose or bottle charted late under an order stopped
+    that morning and a dose given under the order that followed it are one day's intake,
+    held to the dose of the order being dosed."""
+    return day_total(record, frozenset({medication}), day)
+
+
+def _check_other_orders(
+    record: MedicationRecord, order: Order, days: list[date], first_day: date
+) -> None:
+    """Refuse a take-home for a day another order of the medication dosed (a bottle charted
+    late under an order stopped that morning, beside the order that followed it, which its
+    slots alone did not see), naming ``firstDay`` or ``days`` as ``_check_free`` does."""
+    for day in days:
+        other = next(
+            (o for o in record.orders.values()
+             if o.medication == order.medication and o is not order and o.dosed_on(day)),
+            None,
+        )  # fmt: skip
+        if other is not None:
+            raise RuleViolation(
+                "firstDay" if day == first_day else "days",
+                "one-dose-per-slot",
+                f"{day} is already dosed under order {other.order_id} of {order.medication};"
+                " a take-home under another order would be a second dose that day",
+            )
 
 
 def replace_dose(
@@ -540,6 +560,7 @@ def dispense_take_home(
     for day, slot in doses:
         _check_active(record, rules, order, day, given_at=handed_over_at)
         _check_free(order, day, slot, "firstDay" if day == first_day else "days")
+    _check_other_orders(record, order, sorted({day for day, _ in doses}), first_day)
     _check_not_held_at(order, handed_over_at, rules.zone, "handedOverAt")
     _check_after_written(order, handed_over_at, rules, "handedOverAt")
     since = None if readmitted_at is None else rules.day_of(readmitted_at)
