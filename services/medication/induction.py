@@ -68,7 +68,7 @@ source and a version that goes into every override.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -180,7 +180,52 @@ class InitialDoseCap:
         found = self._induction_day(record, start, today, day_of)
         if found is None or dose <= found[1]:
             return None
-        n, cap, gap = found
+        return self._asked(acknowledgements, medication, field, dose, *found)
+
+    def steps(
+        self,
+        record: MedicationRecord,
+        medication: str,
+        steps: Sequence[tuple[date, Decimal]],
+        acknowledgements: Mapping[str, str],
+        *,
+        today: date,
+        day_of: DayOf,
+    ) -> tuple[Override, int] | None:
+        """A taper's later steps (``steps``: start and daily dose) that begin on a day of
+        induction its first step's day leads into (buprenorphine's day 2, ``later``), each
+        held to that day's cap as ``order`` holds the first; with the step that needed the
+        acknowledgement. Its first day's acknowledgement, when that step needed one, covers
+        them (the window reads any), so they are not asked again."""
+        if medication not in self.medications or len(steps) < 2 or not self.later:
+            return None
+        (first, dose), *rest = steps
+        found = self._induction_day(record, first, today, day_of)
+        if found is None or dose > found[1]:
+            return None
+        begun, _, gap = found
+        for n, (start, later) in enumerate(rest, start=1):
+            day = begun + (start - first).days
+            if day > len(self.later):
+                break
+            cap = self.later[day - 1]
+            if later > cap:
+                field = f"steps.{n}.dose"
+                return self._asked(acknowledgements, medication, field, later, day, cap, gap), n
+        return None
+
+    def _asked(
+        self,
+        acknowledgements: Mapping[str, str],
+        medication: str,
+        field: str,
+        dose: Decimal,
+        n: int,
+        cap: Decimal,
+        gap: Gap,
+    ) -> Override:
+        """The override of ``dose`` above the cap of day ``n`` of induction, acknowledged;
+        refused naming ``field`` without the acknowledgement."""
         return acknowledged(
             acknowledgements,
             self.rule,

@@ -253,6 +253,7 @@ def taper(
     overrides = [
         (rules.doses.usual(drug, f"steps.{highest}.dose", steps[highest].dose, acks), above),
         *_first_days(record, rules, drug, "steps.0.dose", new, attempt, today),
+        *_induction_steps(record, rules, drug.code, steps, acks, attempt, today),
     ]
     raises = [Raise(f"steps.{n}.", step.start, step.dose) for n, step in enumerate(steps)]
     overrides += _titration(record, rules, prior, drug.code, raises, acks, attempt, today)
@@ -608,6 +609,31 @@ def _first_days(
                          day_of=rules.day_of), attempt)
         for induction in rules.inductions
     ]  # fmt: skip
+
+
+def _induction_steps(
+    record: MedicationRecord,
+    rules: MedicationRules,
+    medication: str,
+    steps: tuple[TaperStep, ...],
+    acks: Mapping[str, str],
+    attempt: Attempt,
+    today: date,
+) -> list[tuple[Override | None, Attempt]]:
+    """The induction caps a taper's later steps went past (buprenorphine's day 2), each with
+    the attempt it names (the step); refused unacknowledged. Recorded on the order, the
+    acknowledgement is what the window, holding those days to the caps, reads."""
+    found: list[tuple[Override | None, Attempt]] = []
+    for induction in rules.inductions:
+        asked = induction.steps(
+            record, medication, [(s.start, s.dose) for s in steps], acks, today=today,
+            day_of=rules.day_of,
+        )  # fmt: skip
+        if asked is not None:
+            override, n = asked
+            step = attempt.model_copy(update={"dose": steps[n].dose, "start": steps[n].start})
+            found.append((override, step))
+    return found
 
 
 def _titration(
