@@ -21,6 +21,7 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
+from carecoord.events import Kind, Role
 from carecoord.events.medication import Severity
 from carecoord.graphql import (
     log_pages,
@@ -34,7 +35,7 @@ from carecoord.graphql.page_info import PageInfo
 from carecoord.graphql.stock import site_of
 from carecoord.graphql.whole_ranges import given, whole
 from carecoord.projections import stock
-from carecoord.services.kernel.policy import Listing
+from carecoord.services.kernel.policy import Listing, writer_sees
 from carecoord.services.medication.exports import to_csv
 
 
@@ -105,6 +106,11 @@ class StockEntry:
     witnessed_at: datetime | None = strawberry.field(
         description="When the witness the row names (a count, a waste, a mark of entered in"
         " error) confirmed it; null: not yet, or no witness named."
+    )
+    withheld: list[str] = strawberry.field(
+        description="`reason` where `detail` reads without the clinician's reason about a"
+        " client's dose (a replacement's, a dose's or take-home's mark of entered in error):"
+        " your role reads no client's doses (docs/access.md)."
     )
 
 
@@ -222,7 +228,24 @@ async def counted_page(
     )
 
 
-def entry_of(r: stock.Witnessed) -> StockEntry:
+IN_ERROR = " entered in error: "
+"""Where a dose's or take-home's mark of entered in error puts its reason in ``detail``."""
+DOSE_REASONS = frozenset({"dose", "dose-in-error", "take-home-in-error"})
+"""The rows whose ``detail`` tells a clinician's reason about a client's dose."""
+
+
+def reasons_shown(r: stock.Witnessed, reader: Role) -> dict[str, Any]:
+    """``r`` with ``withheld``, and without the clinician's reason about a client's dose
+    for a reader whose role reads no client's doses (a program admin): the ledger names no
+    client and is read unlogged, and the same text is withheld from them in clientDosing."""
+    detail = r["detail"]
+    if r["kind"] not in DOSE_REASONS or not detail or Kind.DOSING in writer_sees(reader):
+        return {**r, "withheld": []}
+    cut = detail.partition(IN_ERROR)[0] + IN_ERROR.rstrip(": ") if IN_ERROR in detail else ""
+    return {**r, "detail": cut, "withheld": ["reason"]}
+
+
+def entry_of(r: dict[str, Any]) -> StockEntry:
     return into(StockEntry, r, recorded_by=r["actor_id"])
 
 
@@ -310,9 +333,10 @@ async def ledger(
             ctx.platform.primary_reads, site, from_day, to_day, lot, after=place, limit=limit
         ),
     )
+    shown = [reasons_shown(r, ctx.reader().role) for r in found]
     return StockLedger(
-        rows=[entry_of(r) for r in found],
-        csv=to_csv(LEDGER_CSV, ([r[c] for c in LEDGER_CSV] for r in found)),  # type: ignore[literal-required]
+        rows=[entry_of(r) for r in shown],
+        csv=to_csv(LEDGER_CSV, ([r[c] for c in LEDGER_CSV] for r in shown)),
         page_info=page_info,
     )
 
