@@ -15,10 +15,10 @@ or in a take-home bottle (one marked entered in error was not given), and again 
 once ``restart.after_days`` (default 5) consecutive days have passed with no methadone given
 here or in hand (a dose lasts to the order's next dosing day, a take-home bottle the day it
 is for; a guest-dosing arrangement counts as dosed elsewhere while a methadone order was in
-force, up to the day it was stopped), tolerance is taken as lost, and the first dosing day
-after the gap is a first dosing day again (the Australian national guideline, section 3.5:
-five or more days missed, a new induction; a full maintenance dose after such a gap is a
-known cause of overdose deaths).
+force and not on hold, up to the day it was stopped), tolerance is taken as lost, and the
+first dosing day after the gap is a first dosing day again (the Australian national
+guideline, section 3.5: five or more days missed, a new induction; a full maintenance dose
+after such a gap is a known cause of overdose deaths).
 A prescription, dose change or taper written while that is so is judged on the dose of its
 first day (a taper's first step): the order the client will be started on. For a restart,
 the days until the order's first day count only as far as today: an order written before
@@ -368,22 +368,47 @@ def _spans(
 ) -> list[tuple[date, date]]:
     """The (first, last) days the client had one of ``medications``: a dose given here to the
     order's next dosing day, a take-home bottle its day, guest dosing elsewhere its days away
-    while an order of it was in force (``MedicationRecord.dosed_elsewhere``: none after the
-    program day it was stopped, as the guest site doses by no stopped order), a
-    pharmacy-filled order (buprenorphine's) from its start day, as no fill is charted here
-    (to its end, if it has one: a restart is methadone's, which no pharmacy fills)."""
+    while an order of it was in force and not on hold (``MedicationRecord.dosed_elsewhere``:
+    none after the program day it was stopped, as the guest site doses by no stopped or held
+    order), a pharmacy-filled order (buprenorphine's) from its start day, as no fill is
+    charted here (to its end, if it has one: a restart is methadone's, which no pharmacy
+    fills)."""
     orders = [o for o in record.orders.values() if o.medication in medications]
     spans = [
         (day, day + timedelta(days=order.schedule.every_days - 1))
         for order in orders
         for day in order.dispensed_days()
     ]
-    spans += [span for order in orders for span in record.dosed_elsewhere(order, day_of)]
+    spans += [
+        span
+        for order in orders
+        for span in _unheld(order, record.dosed_elsewhere(order, day_of), day_of)
+    ]
     spans += [
         (o.start, o.end or o.start)
         for o in orders
         if o.dispensing is Dispensing.PHARMACY and o.status is not Status.ENTERED_IN_ERROR
     ]
+    return spans
+
+
+def _unheld(order: Order, spans: list[tuple[date, date]], day_of: DayOf) -> list[tuple[date, date]]:
+    """The days of ``spans`` (first, last) the order was not on hold (``Order.held_on``):
+    a guest site is told a held order is not to be dosed, so a stay held from its third day
+    to the return is days without methadone, not in hand."""
+    one = timedelta(days=1)
+    for start, end in order.held:
+        held_from = day_of(start)
+        held_to = None if end is None else day_of(end) - one  # its last day held
+        if held_to is not None and held_to < held_from:
+            continue  # lifted the day it was placed: no day held
+        kept = []
+        for first, last in spans:
+            if first < held_from:
+                kept.append((first, min(last, held_from - one)))
+            if held_to is not None and last > held_to:
+                kept.append((max(first, held_to + one), last))
+        spans = kept
     return spans
 
 
