@@ -558,8 +558,9 @@ def dispense_take_home(
             f" {first_day + timedelta(days=days - 1)}: give {len(doses)} bottles",
         )
     for day, slot in doses:
-        _check_active(record, rules, order, day, given_at=handed_over_at)
-        _check_free(order, day, slot, "firstDay" if day == first_day else "days")
+        reached = "firstDay" if day == first_day else "days"
+        _check_active(record, rules, order, day, given_at=handed_over_at, day_field=reached)
+        _check_free(order, day, slot, reached)
     _check_other_orders(record, order, sorted({day for day, _ in doses}), first_day)
     _check_not_held_at(order, handed_over_at, rules.zone, "handedOverAt")
     _check_after_written(order, handed_over_at, rules, "handedOverAt")
@@ -1089,8 +1090,12 @@ def _check_active(
     held: bool = False,
     any_day: bool = False,
     given_at: datetime | None = None,
+    day_field: str = "orderId",
 ) -> None:
     """Refuse unless the order may be dispensed at this window on ``day``, saying why not.
+    ``day_field``: the input that put the dispensing on ``day``, named when the day is the
+    reason (not the order's, a dosing day, the client away), as a take-home's ``firstDay`` or
+    ``days``; the order itself otherwise.
     ``held``: a hold is no reason to refuse (a dose not given is due, held or not).
     ``any_day``: a long-acting dose, given in its window (``_check_interval``) rather than on
     its exact dosing day. ``given_at``: when a dose (or take-home) charted late was given (or
@@ -1147,7 +1152,7 @@ def _check_active(
     gap = next(((first, last) for first, last in order.gaps if first <= day <= last), None)
     if gap is not None:
         raise RuleViolation(
-            "orderId",
+            day_field,
             "order-active",
             f"order was not in force from {gap[0]} to {gap[1]}: the order that replaced it"
             f" then was entered in error; it is dosed again from {gap[1] + timedelta(days=1)}",
@@ -1159,13 +1164,13 @@ def _check_active(
         if change is not None and given_at is not None and _before_written(change, given_at, rules):
             replaced += _charted_before(change)
         raise RuleViolation(
-            "orderId",
+            day_field,
             "order-active",
             f"order is active from {order.start}{until}{replaced}, not on {day}",
         )
     if not any_day and not order.due_on(day):
         raise RuleViolation(
-            "orderId",
+            day_field,
             "dosing-day",
             f"order is dosed every {order.schedule.every_days} days from {order.start};"
             f" {day} is not a dosing day",
@@ -1173,7 +1178,7 @@ def _check_active(
     away = record.away_on(day)
     if away is not None:
         raise RuleViolation(
-            "orderId",
+            day_field,
             "guest-dosing",
             f"the client doses at {away.site} from {away.start} to {away.end}, not here on {day}",
         )
