@@ -170,6 +170,22 @@ class Story:
     def resume(self, order_id: UUID, reason: str) -> None:
         prescribing.resume(self.record, self.stamp(), self.rules, order_id, reason)
 
+    def guest(self, start: date, end: date, site: str = "Riverside OTP") -> UUID:
+        """Guest dosing at ``site`` from ``start`` to ``end``, arranged by the nurse; its id."""
+        guest_id = uuid4()
+        dispensing.arrange_guest_dosing(
+            self.record, self.stamp(NURSE), guest_dosing_id=guest_id, site=site, start=start,
+            end=end,
+        )  # fmt: skip
+        return guest_id
+
+    def back_from_guest(self, guest_id: UUID, on: date) -> None:
+        """The guest stay ``guest_id`` ended ``on``, the client back home."""
+        dispensing.end_guest_dosing(
+            self.record, self.stamp(NURSE), guest_dosing_id=guest_id, ended_on=on,
+            reason="back home",
+        )  # fmt: skip
+
     def discontinue(
         self, order_id: UUID, stopped_at: datetime | None = None, reason: str = "switching"
     ) -> None:

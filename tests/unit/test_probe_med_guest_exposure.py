@@ -5,12 +5,9 @@ weeks back), so precipitated withdrawal was one prescription away."""
 
 from __future__ import annotations
 
-from uuid import uuid4
-
 import pytest
-from medication_story import NURSE, Story, at, day
+from medication_story import Story, at, day
 
-from carecoord.services.medication import dispensing
 from carecoord.services.medication.exposure import picture
 from carecoord.services.medication.findings import HardStop
 
@@ -21,10 +18,7 @@ def back_from_guest_dosing(stopped_on: int) -> Story:
     story = Story()
     order = story.prescribe("methadone", "60", start=day(1))
     story.dose(order, day(1))
-    dispensing.arrange_guest_dosing(
-        story.record, story.stamp(NURSE), guest_dosing_id=uuid4(), site="Riverside OTP",
-        start=day(2), end=day(20),
-    )  # fmt: skip
+    story.guest(day(2), day(20))
     story.on(day(21), 10)
     story.discontinue(order, stopped_at=at(day(stopped_on), 8))
     return story

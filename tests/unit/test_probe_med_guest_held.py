@@ -5,13 +5,10 @@ dose on the order's resumption with no initial-dose cap."""
 
 from __future__ import annotations
 
-from uuid import uuid4
-
 import pytest
-from medication_story import NURSE, Story, day
+from medication_story import Story, day
 
 from carecoord.services.kernel.errors import RuleViolation
-from carecoord.services.medication import dispensing
 from carecoord.services.medication.induction import INITIAL_DOSE
 
 
@@ -19,18 +16,11 @@ def test_a_stay_held_to_the_return_is_a_restart() -> None:
     story = Story()
     order = story.prescribe("methadone", "60", start=day(1))
     story.dose(order, day(1))
-    guest_id = uuid4()
-    dispensing.arrange_guest_dosing(
-        story.record, story.stamp(NURSE), guest_dosing_id=guest_id, site="Riverside OTP",
-        start=day(2), end=day(20),
-    )  # fmt: skip
+    guest_id = story.guest(day(2), day(20))
     story.on(day(4))
     story.hold(order, "guest site reports the client intoxicated")
     story.on(day(12))
-    dispensing.end_guest_dosing(
-        story.record, story.stamp(NURSE), guest_dosing_id=guest_id, ended_on=day(12),
-        reason="back home",
-    )  # fmt: skip
+    story.back_from_guest(guest_id, day(12))
     story.resume(order, "assessed on return")
     recorded = len(story.record.pending)
 

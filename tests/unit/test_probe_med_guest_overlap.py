@@ -5,27 +5,18 @@ was told to dose the client on days the client already had their dose."""
 from __future__ import annotations
 
 from datetime import date
-from uuid import uuid4
 
 import pytest
-from medication_story import NURSE, Story, day
+from medication_story import Story, day
 
 from carecoord.events.medication import GuestDosingArranged
 from carecoord.services.kernel.errors import RuleViolation
-from carecoord.services.medication import dispensing
-
-
-def arrange(story: Story, start: date, end: date) -> None:
-    dispensing.arrange_guest_dosing(
-        story.record, story.stamp(NURSE), guest_dosing_id=uuid4(), site="Riverside OTP",
-        start=start, end=end,
-    )  # fmt: skip
 
 
 def refused(story: Story, start: date, end: date) -> RuleViolation:
     recorded = len(story.record.pending)
     with pytest.raises(RuleViolation) as refusal:
-        arrange(story, start, end)
+        story.guest(start, end)
     assert len(story.record.pending) == recorded
     return refusal.value
 
@@ -51,7 +42,7 @@ def test_guest_dosing_over_take_homes_in_hand_is_refused() -> None:
 
     assert refused(story, day(3), day(9)).rule == "start-after-last-dispensed"
 
-    arrange(story, day(5), day(9))
+    story.guest(day(5), day(9))
     assert len(story.events(GuestDosingArranged)) == 1
 
 
@@ -59,6 +50,6 @@ def test_guest_dosing_from_the_day_after_the_last_dose_is_arranged() -> None:
     story = Story()
     order = story.prescribe()
     story.dose(order, day(1))
-    arrange(story, day(2), day(6))
+    story.guest(day(2), day(6))
 
     assert len(story.events(GuestDosingArranged)) == 1

@@ -6,13 +6,10 @@ cap, after six days without methadone."""
 
 from __future__ import annotations
 
-from uuid import uuid4
-
 import pytest
-from medication_story import NURSE, Story, at, day
+from medication_story import Story, at, day
 
 from carecoord.services.kernel.errors import RuleViolation
-from carecoord.services.medication import dispensing
 from carecoord.services.medication.induction import INITIAL_DOSE
 
 
@@ -22,17 +19,10 @@ def back_on_day_12(stopped_on: int) -> Story:
     story = Story()
     order = story.prescribe("methadone", "60", start=day(1))
     story.dose(order, day(1))
-    guest_id = uuid4()
-    dispensing.arrange_guest_dosing(
-        story.record, story.stamp(NURSE), guest_dosing_id=guest_id, site="Riverside OTP",
-        start=day(2), end=day(20),
-    )  # fmt: skip
+    guest_id = story.guest(day(2), day(20))
     story.on(day(12))
     story.discontinue(order, stopped_at=at(day(stopped_on), 8))
-    dispensing.end_guest_dosing(
-        story.record, story.stamp(NURSE), guest_dosing_id=guest_id, ended_on=day(12),
-        reason="back home",
-    )  # fmt: skip
+    story.back_from_guest(guest_id, day(12))
     return story
 
 

@@ -4,13 +4,10 @@ dosed is: it named ``orderId``, though the order was right and the days asked fo
 
 from __future__ import annotations
 
-from uuid import uuid4
-
 import pytest
-from medication_story import NURSE, Story, day
+from medication_story import Story, day
 
 from carecoord.services.kernel.errors import RuleViolation
-from carecoord.services.medication import dispensing
 
 
 def test_a_take_home_running_into_guest_dosing_names_days() -> None:
@@ -18,10 +15,7 @@ def test_a_take_home_running_into_guest_dosing_names_days() -> None:
     order = story.prescribe()
     story.dose(order, day(1))
     story.eligible(7)
-    dispensing.arrange_guest_dosing(
-        story.record, story.stamp(NURSE), guest_dosing_id=uuid4(), site="Riverside OTP",
-        start=day(4), end=day(9),
-    )  # fmt: skip
+    story.guest(day(4), day(9))
 
     with pytest.raises(RuleViolation) as away:
         story.take_home(order, day(1), day(2), 3)
