@@ -179,8 +179,11 @@ class Formulary:
         return Formulary(self.medications | {m.code: m for m in extra})
 
     def lookup(self, code: str, field: str = "medication") -> Medication:
+        """The medication ``code`` names in whatever letters, spaces around it aside: codes
+        are lower-case (``program.py``), so ``Methadone`` is ``methadone`` and names no other.
+        What is recorded is its ``code``, as the formulary writes it."""
         try:
-            return self.medications[code]
+            return self.medications[code.strip().lower()]
         except KeyError:
             known = ", ".join(sorted(self.medications))
             raise InvalidInput(

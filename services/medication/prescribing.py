@@ -12,7 +12,7 @@ dated in the past, within limits.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
@@ -109,6 +109,7 @@ def prescribe(
     occurred_at = new.occurred_at
     today = rules.day_of(stamp.clock())
     drug = _validate(rules, new)
+    new = replace(new, medication=drug.code)  # as the formulary writes it, for every rule
     for order in record.orders.values():
         if order.current_on(today) and order.medication == drug.code:
             raise RuleViolation(

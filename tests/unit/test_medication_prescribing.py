@@ -245,3 +245,18 @@ def test_eligibility_needs_every_criterion_assessed_and_met_for_any_days() -> No
     determined = story.record.eligibility_at(story.now)
     assert determined is not None
     assert determined.max_days == 7
+
+
+def test_a_medication_is_named_by_its_code_in_any_letters_and_recorded_as_the_formulary_writes_it(
+) -> None:
+    story = Story()
+    story.prescribe(" Methadone ")
+
+    [order] = story.record.orders.values()
+    assert order.medication == "methadone"
+    with pytest.raises(RuleViolation) as again:
+        story.prescribe("METHADONE")
+    assert again.value.rule == "one-order-per-medication"
+    with pytest.raises(RuleViolation) as lorazepam:
+        story.prescribe("LoRazepam", "1")
+    assert lorazepam.value.rule == "opioid-cns-depressant", "the rules read the code"

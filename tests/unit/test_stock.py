@@ -371,3 +371,11 @@ def test_a_discrepancy_is_not_resolved_by_who_took_or_witnessed_its_count(
     resolve(ADMIN)
     [resolved] = site.events(StockDiscrepancyResolved)
     assert (resolved.actor, resolved.lost) == (ADMIN, Decimal(10))
+
+
+def test_a_receipt_names_its_medication_in_any_letters_and_the_lot_keeps_its_code() -> None:
+    site = Site()
+    site.receive("M-100", "100", medication="Methadone")
+    site.receive("M-100", "50", medication=" METHADONE", order_form_number="222-2")
+
+    assert [r.medication for r in site.events(StockReceived)] == ["methadone", "methadone"]
