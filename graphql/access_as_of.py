@@ -32,7 +32,7 @@ from carecoord.projections.audit.access_as_of import AccessAsOf
 from carecoord.projections.audit.export import ClientRecord
 from carecoord.projections.audit.history import client_history
 from carecoord.services.alerts.rules import AlertRules
-from carecoord.services.infrastructure.identity import client_subject
+from carecoord.services.infrastructure.identity import PROGRAM_MAX, client_subject, names_a_program
 from carecoord.services.kernel.clinical_time import happened
 from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound
 from carecoord.services.kernel.policy import Grant, Listing
@@ -266,6 +266,40 @@ def _returned(view: AccessAsOfView) -> set[str]:
     return {kind.value for kind in (*care, *consent)}
 
 
+def _user_asked(user_id: str, role: Role) -> str:
+    """The user as the gate reads their token's subject: trimmed, printable, a client by
+    their client id written one way. Taken as typed, ``" nurse-b "`` was answered refused
+    for want of a membership, though a token naming it reads as nurse-b."""
+    user = user_id.strip()
+    if not user:
+        raise InvalidInput("userId", "user-id", "name the user (their token subject)")
+    if len(user) > ACTOR_ID_MAX or not user.isprintable():
+        raise InvalidInput(
+            "userId",
+            "user-id",
+            f"userId is a token's subject: printable text of 1 to {ACTOR_ID_MAX} characters",
+        )
+    if role is Role.CLIENT:
+        return client_subject(user) or user
+    return user
+
+
+def _program_asked(program: str | None) -> str | None:
+    """The program as the gate reads a token's claim: trimmed, printable text of 1 to
+    ``PROGRAM_MAX`` characters. Taken as typed, ``" Demo OTP "`` was answered refused
+    (admin-program) where a token naming it reads the program's clients, and a name of
+    thousands of characters was quoted whole in that refusal."""
+    if program is None:
+        return None
+    if not names_a_program(program):
+        raise InvalidInput(
+            "program",
+            "program-name",
+            f"program is a token's program claim: printable text of 1 to {PROGRAM_MAX} characters",
+        )
+    return program.strip()
+
+
 @strawberry.type
 class AccessAsOfQuery:
     @strawberry.field(
@@ -298,14 +332,7 @@ class AccessAsOfQuery:
         # What could be seen at a time to come is no record: consents and memberships would
         # be judged in force or expired by a moment that has not happened.
         at = happened("at", at, now=datetime.now(UTC), enrolled_at=None)
-        if not user_id.strip():
-            raise InvalidInput("userId", "user-id", "name the user (their token subject)")
-        if len(user_id) > ACTOR_ID_MAX:
-            raise InvalidInput(
-                "userId", "user-id", f"userId is over {ACTOR_ID_MAX} characters: no user's is"
-            )
-        if role is Role.CLIENT:  # as the gate reads a client's token: their id, one way
-            user_id = client_subject(user_id) or user_id
+        user_id, program = _user_asked(user_id, role), _program_asked(program)
         own = await ctx.gate.readable(client_id, operation=OPERATION)
         history = await asyncio.to_thread(client_history, ctx.platform.store, client_id)
         if not history:  # a mistyped id: not a client the user was refused
