@@ -24,7 +24,7 @@ from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.careteam.team import CareTeam
 from carecoord.services.kernel.concealed import refuse_unseen
-from carecoord.services.kernel.errors import Forbidden, InvalidInput, RuleViolation
+from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.platform_ids import SYSTEM
 from carecoord.services.kernel.policy import writer_sees
 from carecoord.services.kernel.stamp import Stamp
@@ -349,10 +349,11 @@ def record_attendance(
     _told_of_someone(attendance, duration_minutes, reason)
 
     def run(uow: UnitOfWork) -> UUID:
+        records = [_record(uow, client_id) for client_id, _ in attendance]
+        _attendees_booked(uow, stamp, session_id, [record for record, _ in records])
         decided = []
-        for client_id, outcome in attendance:
+        for (record, enrolled_at), (_, outcome) in zip(records, attendance, strict=True):
             told = Told(outcome, duration_minutes if outcome is Outcome.ATTENDED else None, reason)
-            record, enrolled_at = _record(uow, client_id)
             _in_treatment_then(uow, record, session_id, told)
             event = record.outcome(stamp, session_id, told, occurred_at, enrolled_at=enrolled_at)
             decided.append((record, event))
@@ -361,6 +362,26 @@ def record_attendance(
         return session_id
 
     return run
+
+
+def _attendees_booked(
+    uow: UnitOfWork, stamp: Stamp, session_id: UUID, records: Sequence[TherapyRecord]
+) -> None:
+    """Refuse an attendee not booked on a session that is known (another attendee is booked
+    on it, or the writer leads it), naming their entry, ``attendance.<n>.clientId``: the
+    session is right and that client is not. A session known to neither is refused by each
+    record as unknown, naming ``sessionId``."""
+    known = any(session_id in record.sessions for record in records) or (
+        session_id in uow.get(Calendar, calendar_id(stamp.actor.id)).sessions
+    )
+    for n, record in enumerate(records):
+        if known and session_id not in record.sessions:
+            raise NotFound(
+                f"attendance.{n}.clientId",
+                "not-booked",
+                f"client {record.client_id} is not booked on session {session_id}; name the"
+                " clients booked on it",
+            )
 
 
 def correct_outcome(

@@ -190,7 +190,9 @@ async def test_the_session_lifecycle_refuses_a_second_outcome_and_records_nothin
         ATTENDANCE, sessionId=session_id,
         attendance=[{"clientId": stranger, "outcome": "NO_SHOW"}],
     )  # fmt: skip
-    assert (group["code"], group["rule"]) == ("NOT_FOUND", "unknown-session")
+    assert (group["code"], group["field"], group["rule"]) == (
+        "NOT_FOUND", "attendance.0.clientId", "not-booked",
+    )  # fmt: skip
 
     assert [n["type"] for n in await clinic.timeline(client_id)] == [
         "therapy.SessionScheduled", "therapy.SessionScheduled", "therapy.SessionAttended",
@@ -208,7 +210,7 @@ async def test_a_group_refusal_names_the_member_whose_record_refused_it(api: Api
         ATTENDANCE, sessionId=session_id, durationMinutes=80,
         attendance=[{"clientId": members[1], "outcome": "ATTENDED"}],
     )  # fmt: skip
-    for named, rule in ((members[1], "outcome-recorded"), (members[2], "unknown-session")):
+    for named, rule in ((members[1], "outcome-recorded"), (members[2], "not-booked")):
         attendance = [{"clientId": members[0], "outcome": "NO_SHOW"}]
         refused = await clinic.refusal(
             ATTENDANCE, sessionId=session_id,

@@ -92,7 +92,7 @@ def test_a_group_is_all_or_nothing() -> None:
                 attendance=[(m, Outcome.ATTENDED) for m in members], rules=story.rules,
             )
         )  # fmt: skip
-    assert refused.value.rule == "unknown-session"
+    assert (refused.value.field, refused.value.rule) == ("attendance.2.clientId", "not-booked")
     assert len(story.events()) == before
 
 
