@@ -184,10 +184,13 @@ def client_mutation(
     rules: Callable[[Platform], object] | None = None,
     fields: Iterable[str] | None = None,
     clients: Callable[[Any], Iterable[UUID]] = the_client,
+    client_field: str = "clientId",
     **given: Converter,
 ) -> Any:
     """The mutation that stamps ``action`` for the input's ``clients``, then records
-    ``command(stamp, **arguments)`` and answers with ``answer``.
+    ``command(stamp, **arguments)`` and answers with ``answer``. A client the stamp refuses
+    is named by ``client_field``, its ``{n}`` their place in ``clients`` (the first, if named
+    twice): ``clientIds.{n}`` for a group's list.
 
     The arguments are ``arguments_of`` the input, and ``rules``, the platform's rules the
     command decides by. The conversions run once the stamp is made: a caller the action is
@@ -197,7 +200,9 @@ def client_mutation(
     names = None if fields is None else tuple(fields)
 
     async def build(ctx: RequestContext, input: object) -> Command[Any]:
-        stamp = await ctx.gate.stamp(action, *clients(input))
+        named = list(clients(input))
+        fields = {c: client_field.format(n=n) for n, c in reversed(list(enumerate(named)))}
+        stamp = await ctx.gate.stamp(action, *named, fields=fields)
         arguments = arguments_of(input, names, given)
         if rules is not None:
             arguments["rules"] = rules(ctx.platform)

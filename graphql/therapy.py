@@ -208,6 +208,7 @@ class TherapyMutation:
         therapy.schedule_session,
         ScheduleSessionInput,
         clients=lambda given: given.client_ids,
+        client_field="clientIds.{n}",
     )
     cancel_session = client_mutation(
         "Cancel a client's session before it begins, freeing its time (and its clinician's,"
@@ -225,6 +226,7 @@ class TherapyMutation:
         therapy.cancel_group_session,
         CancelGroupSessionInput,
         clients=lambda given: given.client_ids,
+        client_field="clientIds.{n}",
     )
     close_program = strawberry.mutation(
         resolver=close_program,
@@ -242,6 +244,7 @@ class TherapyMutation:
         therapy.record_attendance,
         RecordAttendanceInput,
         clients=lambda given: [a.client_id for a in given.attendance],
+        client_field="attendance.{n}.clientId",
         attendance=lambda given: [(a.client_id, a.outcome) for a in given.attendance],
     )
     correct_session_outcome = alerting_mutation(

@@ -14,7 +14,7 @@ when one is configured); what they must have caught up with is asked of the prim
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -107,21 +107,24 @@ class AccessGate:
         async with self.platform.reads.connection() as conn:
             return frozenset(await on_care_team(conn, self.reader(), clients))
 
-    async def stamp(self, action: Action, *clients: UUID) -> Stamp:
+    async def stamp(
+        self, action: Action, *clients: UUID, fields: Mapping[UUID, str] | None = None
+    ) -> Stamp:
         """The envelope for ``action`` about ``clients``: the one gate every write passes.
 
         The actor's role must allow the action (``MAY_RECORD``) and they must stand in the
         needed relationship to each client (``admit``); the stamp then signs events about
-        those clients only.
+        those clients only. A refusal names the first client refused by ``fields``' name
+        for them (``clientId`` if none): the one entry of a group's list that is wrong.
         """
         actor = authorize(self.actor, action)
         named = frozenset(clients)
-        await self._within_program(named)
+        await self._within_program(clients, fields)
         needed = relationship_needed(actor, action)
         on_team: frozenset[UUID] = frozenset()
         if needed is Relationship.CARE_TEAM:
             on_team = await self._on_care_team(actor, named)
-        admit(actor, action, named, on_team)
+        admit(actor, action, clients, on_team, fields)
         return Stamp(
             actor,
             correlation_id=self.correlation_id,
@@ -169,7 +172,7 @@ class AccessGate:
         if at_least is not None:
             await self._access_models_at(at_least)
         try:
-            await self._within_program(frozenset({client_id}))
+            await self._within_program((client_id,))
         except Forbidden as refusal:
             await self._log(reader, client_id, operation, refusal=refusal)
             raise
@@ -319,14 +322,17 @@ class AccessGate:
                 found = await programs_of(conn, clients)
         return frozenset(c for c in clients if found.get(c) == self.program)
 
-    async def _within_program(self, clients: frozenset[UUID]) -> None:
-        for client_id in sorted(clients - await self.in_managed_program(clients)):
-            raise self._outside(client_id)
+    async def _within_program(
+        self, clients: Sequence[UUID], fields: Mapping[UUID, str] | None = None
+    ) -> None:
+        managed = await self.in_managed_program(frozenset(clients))
+        for client_id in (c for c in clients if c not in managed):
+            raise self._outside(client_id, (fields or {}).get(client_id, "clientId"))
 
-    def _outside(self, client_id: UUID) -> Forbidden:
+    def _outside(self, client_id: UUID, field: str = "clientId") -> Forbidden:
         """The refusal of a client outside the program a program admin's token names."""
         return Forbidden(
-            "clientId",
+            field,
             "admin-program",
             f"you manage program {self.program!r}; client {client_id} is not in it",
         )

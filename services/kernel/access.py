@@ -7,7 +7,7 @@ A write needs the role (``MAY_RECORD``) and, like a read, a relationship with th
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from enum import StrEnum
 from uuid import UUID
 
@@ -233,10 +233,19 @@ def relationship_needed(actor: Actor, action: Action) -> Relationship:
     return Relationship.CARE_TEAM
 
 
-def admit(actor: Actor, action: Action, clients: Iterable[UUID], on_team: Collection[UUID]) -> None:
-    """Refuse unless ``actor`` stands in the needed relationship to every one of ``clients``.
+def admit(
+    actor: Actor,
+    action: Action,
+    clients: Iterable[UUID],
+    on_team: Collection[UUID],
+    fields: Mapping[UUID, str] | None = None,
+) -> None:
+    """Refuse unless ``actor`` stands in the needed relationship to every one of ``clients``,
+    the first refused in their order.
 
     ``on_team``: the clients on whose care team the actor is now, in the role they act in.
+    ``fields``: the input field naming each client, where it is not ``clientId`` (a
+    group's ``clientIds.1``, an attendance's ``attendance.1.clientId``).
     """
     if action in SITE_ACTIONS:
         raise Forbidden(
@@ -244,13 +253,14 @@ def admit(actor: Actor, action: Action, clients: Iterable[UUID], on_team: Collec
         )
     needed = relationship_needed(actor, action)
     for client_id in clients:
+        field = (fields or {}).get(client_id, "clientId")
         if needed is Relationship.SELF and actor.id != str(client_id):
             raise Forbidden(
-                "clientId", "own-record-only", f"a client may {action.said} only about themself"
+                field, "own-record-only", f"a client may {action.said} only about themself"
             )
         if needed is Relationship.CARE_TEAM and client_id not in on_team:
             raise Forbidden(
-                "clientId",
+                field,
                 "care-team-member",
                 f"{action.said} for client {client_id} needs you on their care team as "
                 f"{actor.role.value}; ask a program admin to add you (emergency access "
