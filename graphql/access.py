@@ -41,6 +41,7 @@ from carecoord.services.kernel.access import MAY_RECORD, Action
 from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.policy import Grant, Listing
 from carecoord.services.kernel.stamp import invalid_input
+from carecoord.services.kernel.user_ids import subject_asked
 
 MAX_PAGE = timeline.MAX_PAGE
 
@@ -459,7 +460,7 @@ class AccessQuery:
         found = await access_log.entries(
             ctx.platform.primary_reads,
             client_id=client_id,
-            actor_id=reader_id,
+            actor_id=None if reader_id is None else subject_asked("readerId", reader_id),
             after=after,
             limit=first,
             since=since,

@@ -18,7 +18,6 @@ from strawberry.types import Info
 
 from carecoord.events import Actor, CareEvent, Kind, Role
 from carecoord.events.access import Basis
-from carecoord.events.envelope import ACTOR_ID_MAX
 from carecoord.graphql import (
     access,  # noqa: F401  (registers the GraphQL `Role` and `AccessBasis` enums)
     log_pages,
@@ -36,6 +35,7 @@ from carecoord.services.infrastructure.identity import PROGRAM_MAX, client_subje
 from carecoord.services.kernel.clinical_time import happened
 from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound
 from carecoord.services.kernel.policy import Grant, Listing
+from carecoord.services.kernel.user_ids import subject_asked
 
 OPERATION = "accessAsOf"
 TIMELINE_ORDER = LogOrder(OPERATION, ("occurred_at", "position"), (instant, log_pages.bigint))
@@ -267,18 +267,9 @@ def _returned(view: AccessAsOfView) -> set[str]:
 
 
 def _user_asked(user_id: str, role: Role) -> str:
-    """The user as the gate reads their token's subject: trimmed, printable, a client by
-    their client id written one way. Taken as typed, ``" nurse-b "`` was answered refused
-    for want of a membership, though a token naming it reads as nurse-b."""
-    user = user_id.strip()
-    if not user:
-        raise InvalidInput("userId", "user-id", "name the user (their token subject)")
-    if len(user) > ACTOR_ID_MAX or not user.isprintable():
-        raise InvalidInput(
-            "userId",
-            "user-id",
-            f"userId is a token's subject: printable text of 1 to {ACTOR_ID_MAX} characters",
-        )
+    """The user as the gate reads their token's subject (``subject_asked``), a client by
+    their client id written one way."""
+    user = subject_asked("userId", user_id)
     if role is Role.CLIENT:
         return client_subject(user) or user
     return user

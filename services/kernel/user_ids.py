@@ -18,6 +18,7 @@ import string
 import unicodedata
 
 from carecoord.events.bounds import visible
+from carecoord.events.envelope import ACTOR_ID_MAX
 from carecoord.services.kernel.errors import InvalidInput
 
 RULE = "unmistakable-id"
@@ -146,6 +147,22 @@ def unmistakable(field: str, user_id: str) -> str:
     if why is not None:
         raise InvalidInput(field, RULE, f"{field} {why}")
     return user_id
+
+
+def subject_asked(field: str, user_id: str) -> str:
+    """A user asked about (whose reads, what they could see) as the gate reads a token's
+    subject: trimmed, printable, 1 to ``ACTOR_ID_MAX`` characters. Taken as typed,
+    ``" nurse-b "`` named nobody, and the answer read as nurse-b having read nothing."""
+    user = user_id.strip()
+    if not user:
+        raise InvalidInput(field, "user-id", f"name the user in {field} (their token subject)")
+    if len(user) > ACTOR_ID_MAX or not user.isprintable():
+        raise InvalidInput(
+            field,
+            "user-id",
+            f"{field} is a token's subject: printable text of 1 to {ACTOR_ID_MAX} characters",
+        )
+    return user
 
 
 def _unnormal(user_id: str) -> str:

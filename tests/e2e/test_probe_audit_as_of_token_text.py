@@ -1,9 +1,10 @@
-"""What a user could see at a time, asked with their id or their token's program as a token
-may carry it (spaces around): the gate trims a token's subject and program claim, so the
-nurse read the record and the program's admin its client, yet ``accessAsOf`` compared the
-text as typed and answered each refused, an auditor told of a refusal that never was. An id
-or a program no token could carry (a line break, none at all, thousands of characters) is
-refused naming it, where a program of thousands was quoted whole in the refusal."""
+"""What a user could see at a time, and what they read, asked with their id or their token's
+program as a token may carry it (spaces around): the gate trims a token's subject and program
+claim, so the nurse read the record and the program's admin its client, yet ``accessAsOf``
+compared the text as typed and answered each refused, an auditor told of a refusal that
+never was, and ``accessLog`` answered that the nurse had read nothing. An id or a program no
+token could carry (a line break, none at all, thousands of characters) is refused naming it,
+where a program of thousands was quoted whole in the refusal."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ ENROLL = mutation("EnrollClientInput", "enrollClient")
 AS_OF = """query($user: String!, $role: Role!, $client: UUID!, $at: DateTime!, $program: String) {
   accessAsOf(userId: $user, role: $role, clientId: $client, at: $at, program: $program) {
     userId grant { basis } refusal { rule } } }"""
+CARE_TEAM = "query($id: UUID!) { careTeam(clientId: $id) { memberId } }"
+LOG = """query($reader: String) {
+  accessLog(readerId: $reader, first: 500) { readerId clientId } }"""
 
 
 async def as_of(api: Api, client_id: str, user: str, role: str, program: str | None = None) -> Any:
@@ -73,3 +77,18 @@ async def test_an_id_or_a_program_no_token_carries_is_refused_naming_it(
     [error] = body["errors"]
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field, "rule": rule}
     assert "P" * 300 not in error["message"]
+
+
+async def test_the_access_log_of_a_reader_asked_with_spaces_around_is_theirs(api: Api) -> None:
+    client_id = await enrolled(api)
+    await api.join_care_team(client_id, Role.NURSE, "nurse-logged")
+    await api.ok(CARE_TEAM, {"id": client_id}, role=Role.NURSE, user="nurse-logged")
+
+    asked = await api.ok(LOG, {"reader": " nurse-logged\t"}, role=Role.AUDITOR)
+    blank = await api.gql(LOG, {"reader": "  "}, role=Role.AUDITOR)
+
+    assert [(e["readerId"], e["clientId"]) for e in asked["accessLog"]] == [
+        ("nurse-logged", client_id)
+    ]
+    [error] = blank["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "readerId", "rule": "user-id"}
