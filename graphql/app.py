@@ -293,14 +293,21 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
 
 
 def malformed(message: object) -> str | None:
-    """Why ``message`` is no graphql-transport-ws message; None when it may be one."""
+    """Why ``message`` is no graphql-transport-ws message; None when it may be one. Held to
+    what the reference implementation (npm ``graphql-ws``) takes: an operation's id is a
+    string of at least one character, and a ping's or pong's payload an object if any."""
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         return "a message must be a JSON object with a string type"
     kind = message["type"]
+    if kind in ("ping", "pong"):
+        payload = message.get("payload")
+        if payload is not None and not isinstance(payload, dict):
+            return f"a {kind} message's payload must be a JSON object"
+        return None
     if kind not in ("subscribe", "complete"):
         return None
-    if not isinstance(message.get("id"), str):
-        return f"a {kind} message needs a string id"
+    if not isinstance(message.get("id"), str) or not message["id"]:
+        return f"a {kind} message needs a non-empty string id"
     return malformed_payload(message.get("payload")) if kind == "subscribe" else None
 
 

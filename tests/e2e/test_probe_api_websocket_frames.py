@@ -38,6 +38,13 @@ MALFORMED = [
     ),
     json.dumps({"id": [], "type": "complete"}),
     '{"type": "\\ud800"}',
+    # What the reference implementation (npm graphql-ws) refuses too: an operation's id of
+    # no characters (echoed back, it is refused by the reference client), and a ping's or
+    # pong's payload that is no object. Each was taken (a next under id "", a pong).
+    json.dumps({"id": "", "type": "subscribe", "payload": {"query": SUBSCRIPTION}}),
+    json.dumps({"id": "", "type": "complete"}),
+    json.dumps({"type": "ping", "payload": "x"}),
+    json.dumps({"type": "pong", "payload": [1]}),
 ]
 
 
