@@ -263,6 +263,21 @@ class ProgramClosed(_ProgramSpan):
     clients_cancelled: int = Field(ge=0, le=10_000_000)
 
 
+class ProgramClosureLifted(_ProgramSpan):
+    """The program's admin lifted its closure from ``closed_from`` until ``closed_until``
+    (as declared), closed in error: the wrong day, or a storm that passed. From this event
+    on, sessions of the program's clients are booked in the span again. The sessions the
+    closure cancelled stay cancelled, each client's timeline keeping it; they are booked
+    again."""
+
+    summary_template: ClassVar[str] = (
+        "Program {program} closure from {closed_from} until {closed_until} lifted"
+    )
+    free_text: ClassVar[tuple[str, ...]] = ("reason",)
+
+    reason: str = Field(min_length=1, max_length=CLOSURE_NOTE_MAX)
+
+
 THERAPY_EVENTS: tuple[type[CareEvent], ...] = (
     SessionScheduled,
     SessionAttended,
@@ -275,5 +290,9 @@ THERAPY_EVENTS: tuple[type[CareEvent], ...] = (
 )
 CALENDAR_EVENTS: tuple[type[CareEvent], ...] = (ClinicianBooked,)
 """Events about a clinician's calendar: no client's record holds them."""
-PROGRAM_EVENTS: tuple[type[CareEvent], ...] = (ProgramClosureDeclared, ProgramClosed)
+PROGRAM_EVENTS: tuple[type[CareEvent], ...] = (
+    ProgramClosureDeclared,
+    ProgramClosed,
+    ProgramClosureLifted,
+)
 """Events about a program as a whole: no client's record holds them."""

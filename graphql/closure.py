@@ -1,6 +1,7 @@
 """``closeProgram``: a program admin closes their program for a day or some hours, and every
 session of its clients beginning then and not yet begun is cancelled
-(``services/therapy/closure.py``); the answer counts them and names none."""
+(``services/therapy/closure.py``); the answer counts them and names none.
+``liftProgramClosure`` lifts one closed in error."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import strawberry
 from strawberry.types import Info
 
 from carecoord.graphql.context import RequestContext
+from carecoord.graphql.declared import Recorded, recorded
 from carecoord.graphql.idempotency import executed, first_outcome
 from carecoord.services.infrastructure.commands import Outcome
 from carecoord.services.kernel.access import Action
@@ -109,3 +111,26 @@ async def _closed(
         if refusal.rule != "idempotency-key-reused" or not cancelled:
             raise
         raise closure.key_taken(cancelled) from refusal
+
+
+@strawberry.input(description="Lift a closure of the program your token names, made in error.")
+class LiftProgramClosureInput:
+    from_: datetime = strawberry.field(name="from", description="The closure's from, as sent.")
+    until: datetime = strawberry.field(description="The closure's until, as sent.")
+    reason: str = strawberry.field(
+        description="Why it is lifted: 1 to 500 characters (lift-reason), kept on the closure."
+    )
+
+
+async def lift_program_closure(
+    info: Info[RequestContext, None], input: LiftProgramClosureInput
+) -> Recorded | None:
+    """Lift the closure of the span ``from``-``until``: sessions are booked in it again;
+    those it cancelled stay cancelled, to be booked again."""
+    gate = info.context.gate
+    stamp = await gate.stamp(Action.LIFT_PROGRAM_CLOSURE)
+    span = closure.Span(input.from_, input.until)
+    command = closure.lift_closure(
+        stamp, program=gate.closing_program(), span=span, reason=input.reason
+    )
+    return await recorded(info, command)

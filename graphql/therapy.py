@@ -15,7 +15,7 @@ from carecoord.events import Kind
 from carecoord.events.care import GoalAchievement, LevelOfCare, TreatmentGoalSet
 from carecoord.events.therapy import CancellationReason, Modality, SessionFormat
 from carecoord.graphql import log_pages
-from carecoord.graphql.closure import close_program
+from carecoord.graphql.closure import close_program, lift_program_closure
 from carecoord.graphql.context import RequestContext, own_kinds
 from carecoord.graphql.declared import (
     alerting_mutation,
@@ -236,6 +236,15 @@ class TherapyMutation:
             " (PROGRAM_CLOSURE), a group session for every member, one transaction a client."
             " Answers how many sessions and clients, naming none; sent again, cancels what is"
             " left and nothing twice."
+        ),
+    )
+    lift_program_closure = strawberry.mutation(
+        resolver=lift_program_closure,
+        description=(
+            "Lift a closure of the program your token names (program admins), made in error:"
+            " from then on sessions are booked in its span again (from and until as the"
+            " closure was sent; closure-unknown otherwise). The sessions it cancelled stay"
+            " cancelled: book them again. Returns the lifting's id."
         ),
     )
     record_attendance = alerting_mutation(

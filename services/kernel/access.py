@@ -54,6 +54,7 @@ class Action(StrEnum):
     SCHEDULE_SESSION = "schedule_session"
     CANCEL_SESSION = "cancel_session"
     CLOSE_PROGRAM = "close_program"
+    LIFT_PROGRAM_CLOSURE = "lift_program_closure"
     RECORD_ATTENDANCE = "record_attendance"
     CORRECT_SESSION_OUTCOME = "correct_session_outcome"
     RECORD_SESSION_NOTE = "record_session_note"
@@ -136,6 +137,7 @@ MAY_RECORD: dict[Action, frozenset[Role]] = {
     Action.CANCEL_SESSION: MAY_SCHEDULE | {Role.PROGRAM_ADMIN},
     # Its sessions cancelled at once, for the program its admin's token names.
     Action.CLOSE_PROGRAM: frozenset({Role.PROGRAM_ADMIN}),
+    Action.LIFT_PROGRAM_CLOSURE: frozenset({Role.PROGRAM_ADMIN}),
     Action.RECORD_ATTENDANCE: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.CORRECT_SESSION_OUTCOME: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.RECORD_SESSION_NOTE: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),

@@ -23,7 +23,9 @@ recorded on the program's record last (``ProgramClosed``, with how many it cance
 the transaction that keeps the request's ``Idempotency-Key``; sent again once done, it
 records nothing more.
 
-A closure is not lifted: no command ends one early or withdraws it.
+A closure declared in error (the wrong day, a storm that passed) is lifted by its admin
+(``lift_closure``): bookings in its span are taken again from then on. What it cancelled
+stays cancelled, each a fact of its client's record; the sessions are booked again.
 """
 
 from __future__ import annotations
@@ -34,12 +36,13 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from carecoord.events import CareEvent
-from carecoord.events.bounds import said, text_problem
+from carecoord.events.bounds import said, text_problem, visible
 from carecoord.events.therapy import (
     CLOSURE_NOTE_MAX,
     CancellationReason,
     ProgramClosed,
     ProgramClosureDeclared,
+    ProgramClosureLifted,
     calendar_id,
     program_id,
 )
@@ -217,6 +220,9 @@ class ProgramRecord(Aggregate, context="therapy"):
             self.declared.setdefault(span, closed)
         if isinstance(event, ProgramClosed):
             self.closures[(event.closed_from, event.closed_until)] = event.event_id
+        if isinstance(event, ProgramClosureLifted):
+            self.declared.pop(Span(event.closed_from, event.closed_until), None)
+            self.closures.pop((event.closed_from, event.closed_until), None)
 
     def closed_at(self, moment: datetime) -> Span | None:
         """The part closed of a span declared that ``moment`` is in (the earliest), if any."""
@@ -290,5 +296,42 @@ def record_closure(
         )
         record.record(event)
         return Closure(event.event_id, sessions, clients)
+
+    return run
+
+
+def lift_closure(stamp: Stamp, *, program: str, span: Span, reason: str) -> Command[UUID]:
+    """Lift the closure of ``span`` declared in error (``reason``: why): from then on a
+    session is booked in it again (``refuse_closed`` no longer reads it), and closing the
+    span again declares it anew. Refused naming the field: a reason that shows nothing or
+    that no event could carry, and a span no closure in force was declared for (``from``
+    and ``until`` as the closure was sent)."""
+    problem = text_problem(reason, CLOSURE_NOTE_MAX)
+    if problem is None and not visible(reason):
+        problem = "shows nothing; say why the closure is lifted"
+    if problem is not None:
+        raise InvalidInput("reason", "lift-reason", f"reason {problem}")
+
+    def run(uow: UnitOfWork) -> UUID:
+        record = uow.get(ProgramRecord, program_id(program))
+        if span not in record.declared:
+            raise RuleViolation(
+                "from",
+                "closure-unknown",
+                f"no closure of the program from {span.starts.isoformat(timespec='minutes')}"
+                f" until {span.ends.isoformat(timespec='minutes')} is in force; give from and"
+                " until as the closure was sent",
+            )
+        event = stamp.event(
+            ProgramClosureLifted,
+            record.client_id,
+            None,
+            program=program,
+            closed_from=span.starts,
+            closed_until=span.ends,
+            reason=reason.strip(),
+        )
+        record.record(event)
+        return event.event_id
 
     return run
