@@ -32,6 +32,7 @@ from strawberry.types import ExecutionContext, ExecutionResult, StreamExecutionR
 
 from carecoord.graphql.extension_hooks import KnownHooks
 from carecoord.graphql.validation_errors import variable_field
+from carecoord.services.infrastructure import connection_lost as connection
 from carecoord.services.kernel.errors import DomainError, Unavailable
 from carecoord.services.medication.formulary import FORMULARY
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, OperationType
@@ -73,15 +74,12 @@ def without_input_values(message: str) -> str:
 
 DATABASE_TIMEOUT = "database-timeout"
 """The rule of an UNAVAILABLE answer to a statement the database stopped (``timed_out``)."""
-DATABASE_CONNECTION_LOST = "database-connection-lost"
+DATABASE_CONNECTION_LOST = connection.RULE
 """The rule of an UNAVAILABLE answer to a read whose connection was lost (``connection_lost``)."""
 RETRY = {
     DATABASE_TIMEOUT: "the database did not answer in time (a lock held, or under load): retry",
-    DATABASE_CONNECTION_LOST: "the connection to the database was lost (a restart, a failover):"
-    " retry",
+    DATABASE_CONNECTION_LOST: connection.MESSAGE,
 }
-SERVER_ENDED = frozenset({"57P01", "57P02", "57P03"})
-"""The server ended the connection: an operator's pg_terminate_backend, a shutdown, a start."""
 
 
 def timed_out(error: BaseException | None) -> bool:
@@ -89,17 +87,6 @@ def timed_out(error: BaseException | None) -> bool:
     ``statement_timeout`` (a wait for a lock included), past a ``lock_timeout``, or cancelled
     by an operator. Nothing was decided by it, so asking again may well do."""
     return isinstance(error, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable)
-
-
-def connection_lost(error: BaseException | None) -> bool:
-    """A connection the server ended or that broke under a statement. The pool drops it and
-    the next request gets another (the idle ones that died with it are dropped once the
-    process's listener is back, a few seconds on: projections/progress.py)."""
-    found = error.__cause__ if isinstance(error, PersistenceError) else error
-    if not isinstance(found, psycopg.OperationalError):
-        return False
-    state = found.sqlstate
-    return state is None or state.startswith("08") or state in SERVER_ENDED
 
 
 def reads_only(document: DocumentNode | None) -> bool:
@@ -117,7 +104,7 @@ def retry_rule(error: BaseException | None, document: DocumentNode | None) -> st
     """The UNAVAILABLE rule of an error the client should retry; None for any other."""
     if timed_out(error):
         return DATABASE_TIMEOUT
-    if connection_lost(error) and reads_only(document):
+    if connection.connection_lost(error) and reads_only(document):
         return DATABASE_CONNECTION_LOST
     return None
 

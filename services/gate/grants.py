@@ -1,5 +1,8 @@
 """A reader's standing with a client, loaded from the access read models.
 
+A read here whose connection is lost is refused UNAVAILABLE to retry
+(``unavailable_when_lost``): it decided nothing, though it ran inside a mutation.
+
 One round trip reads what ``policy.decide`` needs: care-team membership now, consents that
 name the reader, are in force (not revoked, neither past their date nor expired on the
 client's discharge) and someone else recorded (a consent naming its recorder,
@@ -27,6 +30,7 @@ from carecoord.services.careteam.team import CareTeam
 from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.infrastructure.autocommit import autocommitted
 from carecoord.services.infrastructure.coalesced import Coalesced
+from carecoord.services.infrastructure.connection_lost import unavailable_when_lost
 from carecoord.services.kernel.aggregate import aggregate_id
 from carecoord.services.kernel.errors import Forbidden
 from carecoord.services.kernel.policy import (
@@ -64,6 +68,7 @@ def access_records(client_ids: Iterable[UUID], contexts: Iterable[str]) -> list[
     return [aggregate_id(context, c) for c in client_ids for context in contexts]
 
 
+@unavailable_when_lost
 async def last_access_change(
     conn: AsyncConnection, events_table: str, records: Iterable[UUID]
 ) -> int:
@@ -137,6 +142,7 @@ is decided on the views as they stood together): a caseload's thousand clients t
 thousand statements and round trips."""
 
 
+@unavailable_when_lost
 async def standings(
     conn: AsyncConnection, reader: Actor, client_ids: Sequence[UUID], today: date
 ) -> dict[UUID, Standing]:
@@ -192,6 +198,7 @@ _ON_TEAM = sql.SQL(
 ).format(care_team=sql.Identifier(careteam.NAME))
 
 
+@unavailable_when_lost
 async def on_care_team(
     conn: AsyncConnection, actor: Actor, client_ids: frozenset[UUID]
 ) -> dict[UUID, datetime | None]:
@@ -213,6 +220,7 @@ _PROGRAMS = sql.SQL(
 ).format(timeline=sql.Identifier(timeline.NAME))
 
 
+@unavailable_when_lost
 async def programs_of(conn: AsyncConnection, client_ids: frozenset[UUID]) -> dict[UUID, str]:
     """The program each enrolled client of ``client_ids`` belongs to."""
     cur = await conn.execute(_PROGRAMS, (list(client_ids),))
@@ -224,6 +232,7 @@ _CLIENTS_OF = sql.SQL(
 ).format(timeline=sql.Identifier(timeline.NAME))
 
 
+@unavailable_when_lost
 async def clients_of(conn: AsyncConnection, program: str) -> list[UUID]:
     """The clients enrolled in ``program``."""
     cur = await conn.execute(_CLIENTS_OF, (program,))

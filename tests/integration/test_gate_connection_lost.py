@@ -1,0 +1,78 @@
+"""The access gate's reads, whose connection the server ended (an operator's
+pg_terminate_backend, a restart, a failover), refuse UNAVAILABLE, rule
+database-connection-lost, to retry: they decided nothing. Inside a mutation (the write
+gate reads care-team membership and the newest access change before any command is
+decided) the driver's error was answered INTERNAL_SERVER_ERROR, as a write of unknown
+outcome, and a clinic's client could not tell that asking again was safe."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+import psycopg
+import pytest
+
+from carecoord.events import Actor, Role
+from carecoord.graphql.errors import shaped
+from carecoord.services.gate.grants import (
+    clients_of,
+    last_access_change,
+    on_care_team,
+    programs_of,
+    standings,
+)
+from carecoord.services.kernel.errors import Unavailable
+from graphql import GraphQLError, parse
+
+NURSE = Actor(id="nurse-1", role=Role.NURSE)
+CLIENT = uuid.uuid4()
+DOSE = parse('mutation { administerDose(input: {clientId: "c"}) { id } }')
+Read = Callable[[psycopg.AsyncConnection[Any]], Awaitable[object]]
+READS: dict[str, Read] = {
+    "on_care_team": lambda conn: on_care_team(conn, NURSE, frozenset({CLIENT})),
+    "last_access_change": lambda conn: last_access_change(conn, "events", [CLIENT]),
+    "standings": lambda conn: standings(conn, NURSE, [CLIENT], date(2026, 1, 5)),
+    "programs_of": lambda conn: programs_of(conn, frozenset({CLIENT})),
+    "clients_of": lambda conn: clients_of(conn, "OTP"),
+}
+
+
+async def ended_by_the_server(database: str) -> psycopg.AsyncConnection[Any]:
+    """A connection whose backend an operator terminated."""
+    conn = await psycopg.AsyncConnection.connect(database, autocommit=True)
+    async with await psycopg.AsyncConnection.connect(database, autocommit=True) as admin:
+        await admin.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
+    return conn
+
+
+@pytest.mark.parametrize("read", READS.values(), ids=READS.keys())
+async def test_a_gate_read_whose_connection_was_ended_is_unavailable_to_retry(
+    database: str, read: Read
+) -> None:
+    conn = await ended_by_the_server(database)
+    try:
+        with pytest.raises(Unavailable) as refused:
+            await read(conn)
+    finally:
+        await conn.close()
+
+    assert refused.value.rule == "database-connection-lost"
+    shown = shaped(
+        GraphQLError("", path=["administerDose"], original_error=refused.value),
+        mask=True,
+        document=DOSE,
+    )
+    extensions = shown.extensions or {}
+    assert (extensions["code"], extensions["rule"]) == ("UNAVAILABLE", "database-connection-lost")
+    assert "retry" in shown.message
+
+
+async def test_another_database_error_of_a_gate_read_is_not_taken_for_a_lost_connection(
+    database: str,
+) -> None:
+    async with await psycopg.AsyncConnection.connect(database, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            await clients_of(conn, "OTP")  # a database without the views
