@@ -18,6 +18,7 @@ from strawberry.types import Info
 
 from carecoord.events import Actor, CareEvent, Kind, Role
 from carecoord.events.access import Basis
+from carecoord.events.consent import ExpiryEvent
 from carecoord.graphql import (
     access,  # noqa: F401  (registers the GraphQL `Role` and `AccessBasis` enums)
     log_pages,
@@ -27,7 +28,7 @@ from carecoord.graphql.declared import into
 from carecoord.graphql.log_pages import MAX_ROWS, After, First, Key, LogOrder, instant, paged
 from carecoord.graphql.page_info import PageInfo
 from carecoord.graphql.timeline import RecordedBy
-from carecoord.projections.audit.access_as_of import AccessAsOf
+from carecoord.projections.audit.access_as_of import AccessAsOf, Consent
 from carecoord.projections.audit.export import ClientRecord
 from carecoord.projections.audit.history import client_history
 from carecoord.services.alerts.rules import AlertRules
@@ -56,7 +57,19 @@ class ConsentAsOf:
     purpose: str
     data_kinds: list[str]
     expires_at: datetime | None
+    expires_on: ExpiryEvent | None = strawberry.field(
+        description="The event the platform records that ends it (DISCHARGE), if any."
+    )
     revoked_at: datetime | None
+    expired_at: datetime | None = strawberry.field(
+        description="When it had stopped granting by its own terms by T: its `expiresAt` once"
+        " T passed it, or the client's discharge recorded by T for one until discharge,"
+        " whichever came first; null while neither had, as `consents` reads it."
+    )
+    expired_by: str | None = strawberry.field(
+        description="Why it had expired by T: `expires_at` (its date) or `discharge`; null"
+        " while in force."
+    )
     in_force: bool
 
 
@@ -168,17 +181,7 @@ def _view(
             )
             for m in found.memberships_of(user.id)
         ],
-        consents=[
-            ConsentAsOf(
-                consent_id=c.consent_id,
-                purpose=c.event.purpose,
-                data_kinds=[k.value for k in c.event.data_kinds],
-                expires_at=c.event.expires_at,
-                revoked_at=c.revoked_at,
-                in_force=c.in_force(at),
-            )
-            for c in found.consents_naming(user.id)
-        ],
+        consents=[_consent(c, at) for c in found.consents_naming(user.id)],
         break_glass_uses=[
             BreakGlassAsOf(
                 access_id=e.access_id,
@@ -264,6 +267,21 @@ def _returned(view: AccessAsOfView) -> set[str]:
     care = [Kind.CARE] if view.memberships else []
     consent = [Kind.CONSENT] if view.consents or view.break_glass_uses else []
     return {kind.value for kind in (*care, *consent)}
+
+
+def _consent(consent: Consent, at: datetime) -> ConsentAsOf:
+    expired = consent.expiry(at)
+    return ConsentAsOf(
+        consent_id=consent.consent_id,
+        purpose=consent.event.purpose,
+        data_kinds=[k.value for k in consent.event.data_kinds],
+        expires_at=consent.event.expires_at,
+        expires_on=consent.event.expires_on,
+        revoked_at=consent.revoked_at,
+        expired_at=None if expired is None else expired[0],
+        expired_by=None if expired is None else expired[1],
+        in_force=consent.in_force(at),
+    )
 
 
 def _user_asked(user_id: str, role: Role) -> str:

@@ -83,6 +83,22 @@ class Consent:
         ends = (self.event.expires_at, self.expired_at)
         return self.revoked_at is None and all(end is None or at < end for end in ends)
 
+    def expiry(self, at: datetime) -> tuple[datetime, str] | None:
+        """When and why it stopped granting by its own terms by ``at``, as ``consents``
+        says it: the event it was given until, recorded by then and before its date, else
+        its date once passed (``expires_at``); None while neither has."""
+        date = self.event.expires_at
+        on = self.event.expires_on
+        if (
+            self.expired_at is not None
+            and on is not None
+            and (date is None or self.expired_at < date)
+        ):
+            return self.expired_at, on.value
+        if date is not None and date <= at:
+            return date, "expires_at"
+        return None
+
 
 @dataclass(slots=True)
 class AccessAsOf:
