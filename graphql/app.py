@@ -159,7 +159,7 @@ class BoundedRequest(StarletteRequestAdapter):
 class ExplainedClose(ASGIWebSocketAdapter):
     """Closes a socket refused at ``connection_init`` with the reason it was refused, which
     the client can show, instead of a bare ``Forbidden``, and the close code of the refusal
-    (4403 for a token, 4429 for one socket too many); every reason cut to what a close
+    (4403 for a token, 1013 for one socket too many); every reason cut to what a close
     frame carries (Strawberry's quote the client's message type or id whole).
 
     A message or close the client does not take within ``SEND_WAIT`` drops the socket: what
@@ -554,7 +554,7 @@ class CareGraphQL(GraphQL[RequestContext, None]):
         """Refuse a socket whose token is bad at once, rather than at its first operation,
         one without a token (nothing is served without one, and such sockets, counted for no
         user, could be opened without end), and one its user opened past
-        ``max_websockets_per_user``; the close frame (4403, 4429) says why:
+        ``max_websockets_per_user``; the close frame (4403, 1013) says why:
         ``<code> <rule>: <message>``."""
         scope = context.request.scope
         try:

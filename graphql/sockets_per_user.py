@@ -5,8 +5,11 @@ A socket runs at most ``MAX_OPERATIONS_PER_SOCKET`` operations, but one user cou
 sockets without end, each holding its subscriptions, their feeds and their access
 re-decisions. A socket counts for its user from its accepted ``connection_init`` (the
 token names the user there) until it ends, whatever ends it; one more is closed at its
-``connection_init`` with ``4429`` (graphql-transport-ws's "too many" close code) and a
-reason in the shape a refused token's ``4403`` has, ``<code> <rule>: <message>``.
+``connection_init`` with ``1013`` (Try Again Later) and a reason in the shape a refused
+token's ``4403`` has, ``<code> <rule>: <message>``. Not ``4429``: graphql-transport-ws keeps
+it for a client that sent ``connection_init`` twice, a fault the reference client (npm
+``graphql-ws``) never retries, while a place comes free as soon as another of the user's
+sockets ends (or, for those of a process killed without closing them, its lease runs out).
 
 The count is the database's (``services/infrastructure/open_sockets.py``): each process
 counting its own let ``carecoord api --workers N`` hold N times the cap. This process's own
@@ -27,7 +30,7 @@ from carecoord.services.infrastructure.open_sockets import OpenSockets
 
 log = logging.getLogger("carecoord.api")
 
-CLOSE_CODE = 4429
+CLOSE_CODE = 1013
 RULE = "websockets-per-user"
 
 

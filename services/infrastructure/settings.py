@@ -147,7 +147,7 @@ class Settings(BaseSettings):
         default=20,
         ge=1,
         description="GraphQL websockets one user may have open at once across the API "
-        "processes of one database; one more is closed at its connection_init with 4429 "
+        "processes of one database; one more is closed at its connection_init with 1013 "
         "(each socket runs at most 100 operations at once).",
     )
     db_pool_size: int = Field(default=8, ge=1)
