@@ -49,7 +49,7 @@ from carecoord.graphql.withheld import TextShown, without
 from carecoord.projections import dispensing_log as dea_log
 from carecoord.projections import dosing, inventory, medications
 from carecoord.services.kernel.errors import InvalidInput
-from carecoord.services.kernel.policy import Grant, Listing
+from carecoord.services.kernel.policy import Grant, Listing, writer_sees
 from carecoord.services.medication.exports import to_csv
 
 
@@ -250,7 +250,15 @@ class DispensingLogRow:
     unit: str
     dispenser: str
     lots: str
-    note: str
+    note: str = strawberry.field(
+        description="What else the line is: a replacement (and why), a correction (of what,"
+        " and why), a take-home's bottles and days. Without the clinician's reason for a"
+        " reader whose role reads no client's doses (a program admin; `withheld`)."
+    )
+    withheld: list[str] = strawberry.field(
+        description="`reason` where `note` reads without the clinician's reason about the"
+        " client's dose: your role reads no client's doses (docs/access.md)."
+    )
 
 
 @strawberry.type
@@ -549,12 +557,31 @@ async def dispensed(
         ),
     )
     found = await kept_rows(ctx, found, "dispensingLog", Listing.DISPENSING_LOG, Kind.DOSING)
+    shown = [reason_shown(r, ctx.reader().role) for r in found]
     fields = [f for f in dea_log.COLUMNS if f not in ("dispensed_at", "ref_id")]
     return DispensingLog(
-        rows=[into(DispensingLogRow, r) for r in found],
-        csv=to_csv(fields, (cells(r, fields) for r in found)),
+        rows=[into(DispensingLogRow, r) for r in shown],
+        csv=to_csv(fields, (cells(r, fields) for r in shown)),
         page_info=page_info,
     )
+
+
+CORRECTION = "entered in error: "
+"""How a correction's note begins: what it corrects, then ``: `` and the clinician's reason."""
+REPLACEMENT = "replaces "
+"""How a replacement dose's note begins: the dose it replaces, then ``: `` and the reason."""
+
+
+def reason_shown(r: dea_log.Dispensed, reader: Role) -> dict[str, Any]:
+    """``r`` with ``withheld``, and its note without the clinician's reason about the
+    client's dose for a reader whose role reads no client's doses (a program admin), as the
+    stock ledger (``stock_views.reasons_shown``) and clientDosing withhold it from them."""
+    note: str = r["note"]
+    if Kind.DOSING in writer_sees(reader) or not note.startswith((CORRECTION, REPLACEMENT)):
+        return {**r, "withheld": []}
+    told = note.removeprefix(CORRECTION) if note.startswith(CORRECTION) else note
+    cut = note[: len(note) - len(told)] + told.partition(": ")[0]
+    return {**r, "note": cut, "withheld": ["reason"]}
 
 
 @strawberry.type
