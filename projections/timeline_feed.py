@@ -12,7 +12,9 @@ of one batch. A watch far behind (resumed from an old position) catches up
 
 The newest access change of the watched clients is read from the store alongside the rows
 (``Probe``: one statement for all, at the same time as theirs), so a subscription decides on
-access views that have it without a probe of its own after the rows came.
+access views that have it without a probe of its own after the rows came; unless they came
+while its reader was still taking the last push (``read_at``), when changes recorded since
+count too.
 """
 
 from __future__ import annotations
@@ -47,11 +49,13 @@ Probe = Callable[[Sequence[UUID]], Awaitable[int]]
 @dataclass(frozen=True, slots=True)
 class Appended:
     """A client's entries after the watch's last position, through ``through``, and the
-    newest access change of the client recorded by the time they were read."""
+    newest access change of the client recorded by the time they were read (the event
+    loop's time as they were asked for: ``read_at``)."""
 
     entries: list[timeline.Entry]
     through: int
     access_changed: int
+    read_at: float
 
 
 @dataclass(eq=False)
@@ -129,6 +133,7 @@ class TimelineFeed:
 
     async def _hand_over(self, after: int, through: int, watches: list[Watch]) -> None:
         clients = sorted({w.client_id for w in watches})
+        read_at = asyncio.get_running_loop().time()
         rows = timeline.appended(self._pool, clients, after, through, CATCH_UP_PAGE)
         if len(clients) <= PROBED_ALONGSIDE:  # at once: the push waits for both
             found, changed = await asyncio.gather(rows, self._probe(clients))
@@ -143,7 +148,7 @@ class TimelineFeed:
             per_client[entry["client_id"]].append(entry)
         for watch in watches:
             watch.after = through
-            watch.hand(Appended(per_client.get(watch.client_id, []), through, changed))
+            watch.hand(Appended(per_client.get(watch.client_id, []), through, changed, read_at))
 
     async def _moved(self, through: int) -> None:
         """Wait until the view passes ``through`` or a subscription starts watching or takes
