@@ -22,7 +22,7 @@ from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolati
 from carecoord.services.kernel.platform_ids import a_person
 from carecoord.services.kernel.policy import ON_CARE_TEAM
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.user_ids import RULE, read_alike
+from carecoord.services.kernel.user_ids import not_read_as
 
 TEAM_ROLES = frozenset(ON_CARE_TEAM)
 
@@ -65,7 +65,12 @@ class CareTeam(Aggregate, context="careteam"):
                 " or other control or spacing characters but the space",
             )
         a_person("memberId", member_id)
-        self._not_read_as_another(member_id)
+        not_read_as(
+            "memberId",
+            member_id,
+            self.members.keys() | self.left.keys(),
+            "already on this client's care team",
+        )
         occurred_at = _happened(stamp, occurred_at, enrolled_at)
         if role not in TEAM_ROLES:
             roles = ", ".join(sorted(r.value for r in TEAM_ROLES))
@@ -91,20 +96,6 @@ class CareTeam(Aggregate, context="careteam"):
                 CareTeamMemberAssigned, self.client_id, occurred_at, member_id=member_id, role=role
             )
         )
-
-    def _not_read_as_another(self, member_id: str) -> None:
-        """A new member whose id reads as that of someone else on this team, now or before
-        (``dr-1ee`` or ``NURSE-KIM`` beside ``dr-lee`` or ``nurse-kim``), is refused: the
-        team listing and the access log would show one person where there are two."""
-        for known in sorted(self.members.keys() | self.left.keys()):
-            if known != member_id and read_alike(known, member_id):
-                raise InvalidInput(
-                    "memberId",
-                    RULE,
-                    f"memberId reads as {known}, already on this client's care team: an id"
-                    " differing only in characters drawn alike (I, l, 1, 0 and O, rn and m,"
-                    " capitals) is not told apart",
-                )
 
     def end(
         self, stamp: Stamp, *, member_id: str, reason: str, occurred_at: datetime | None

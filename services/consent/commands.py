@@ -42,9 +42,11 @@ def record_consent(
     def run(uow: UnitOfWork) -> UUID:
         client = uow.get(ClientRecord, client_id)
         client.require_enrolled()
+        team = uow.get(CareTeam, client_id)
         uow.get(ConsentRecord, client_id).record_consent(
             stamp,
             consent_id,
+            team=team.members.keys() | team.left.keys(),
             enrolled_at=client.enrolled_at,
             discharged_at=client.discharged_at,
             last_discharge=client.gaps[-1][0] if client.gaps else None,

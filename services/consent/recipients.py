@@ -14,13 +14,14 @@ opens every therapist's notes).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from carecoord.events import Actor
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.services.kernel import visible_names
 from carecoord.services.kernel.errors import Forbidden, InvalidInput
 from carecoord.services.kernel.platform_ids import a_person
+from carecoord.services.kernel.user_ids import not_read_as
 
 
 def recipient_named(recipient: Recipient, field: str) -> Recipient:
@@ -41,13 +42,25 @@ def recipient_named(recipient: Recipient, field: str) -> Recipient:
 
 
 def recipients_named(
-    recipients: Sequence[Recipient], field: str, recorder: Actor
+    recipients: Sequence[Recipient], field: str, recorder: Actor, known: Collection[str] = ()
 ) -> tuple[Recipient, ...]:
     """``recipients`` trimmed and each once (``recipient_named``); a consent naming
-    ``recorder`` is refused: someone else records a consent that lets you read."""
+    ``recorder`` is refused: someone else records a consent that lets you read. A member
+    whose id reads as one of ``known`` (the client's care team, now or before, and the
+    members their consents name) or as another the consent names, and is not it, is
+    refused: ``NURSE-B`` or ``dr-1ee`` was granted the record, listed beside nurse-b and
+    dr-lee as if the client had named them."""
     named: dict[tuple[RecipientType, str], Recipient] = {}
+    members = {r.id for r in recipients if r.type is RecipientType.MEMBER}
     for n, given in enumerate(recipients):
         recipient = recipient_named(given, f"{field}.{n}")
+        if recipient.type is RecipientType.MEMBER:
+            not_read_as(
+                f"{field}.{n}.id",
+                recipient.id,
+                {*known, *(m.strip() for m in members)},
+                "on this client's care team or named by a consent of theirs",
+            )
         if recipient.type is RecipientType.MEMBER and recipient.id == recorder.id:
             raise Forbidden(
                 f"{field}.{n}.id",

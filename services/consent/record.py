@@ -8,7 +8,7 @@ each other cannot both succeed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NotRequired, TypedDict
@@ -28,6 +28,7 @@ from carecoord.events.consent import (
     ConsentRevoked,
     ExpiryEvent,
     Recipient,
+    RecipientType,
 )
 from carecoord.events.positioned import Positioned
 from carecoord.services.consent.notice import REDISCLOSURE_NOTICE
@@ -231,13 +232,16 @@ class ConsentRecord(Aggregate, context="consent"):
         expires_at: datetime | None = None,
         expiry_event: str = "",
         expires_on: ExpiryEvent | None = None,
+        team: Collection[str] = (),
     ) -> None:
         """Checked against the client's enrolment (``enrolled_at``, from the client's record):
         a consent signed before it is a date mistyped, as 1900-01-01 is; one expiring on
         discharge against the discharge the client is out of treatment since
         (``discharged_at``, None while in treatment) and their latest discharge
-        (``last_discharge``): one signed on a day before it ended there, by its terms."""
-        named = recipients_named(recipients, "recipients", stamp.actor)
+        (``last_discharge``): one signed on a day before it ended there, by its terms. A
+        member is not named by an id reading as another of ``team`` (their care team, now or
+        before) or of the members the client's consents name."""
+        named = recipients_named(recipients, "recipients", stamp.actor, {*team, *self._members()})
         kinds = tuple(dict.fromkeys(data_kinds))
         purpose, signed_by = shown(purpose, "purpose"), shown(signed_by, "signedBy")
         expiry_event = said(expiry_event)
@@ -309,6 +313,15 @@ class ConsentRecord(Aggregate, context="consent"):
             signed_on=signed_on,
             signed_by=signed_by,
         )
+
+    def _members(self) -> set[str]:
+        """The members the client's consents name, revoked and expired ones too."""
+        return {
+            r.id
+            for consent in self.consents.values()
+            for r in consent.recipients
+            if r.type is RecipientType.MEMBER
+        }
 
     def _new_terms(
         self,

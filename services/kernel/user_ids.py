@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
+from collections.abc import Iterable
 
 from carecoord.events.bounds import visible
 from carecoord.events.envelope import ACTOR_ID_MAX
@@ -147,6 +148,20 @@ def unmistakable(field: str, user_id: str) -> str:
     if why is not None:
         raise InvalidInput(field, RULE, f"{field} {why}")
     return user_id
+
+
+def not_read_as(field: str, user_id: str, known: Iterable[str], where: str) -> None:
+    """Refuse ``user_id`` when it reads as one of ``known`` and is not it (``dr-1ee`` or
+    ``NURSE-KIM`` beside ``dr-lee`` or ``nurse-kim``): the listing that shows them and the
+    access log would show one person where there are two."""
+    for other in sorted(set(known)):
+        if other != user_id and read_alike(other, user_id):
+            raise InvalidInput(
+                field,
+                RULE,
+                f"{field} reads as {other}, {where}: an id differing only in characters drawn"
+                " alike (I, l, 1, 0 and O, rn and m, capitals) is not told apart",
+            )
 
 
 def subject_asked(field: str, user_id: str) -> str:
