@@ -23,7 +23,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import Field, model_validator
 
-from carecoord.events.envelope import CareEvent, Kind
+from carecoord.events.envelope import CareEvent, EnteredInError, Kind
 
 
 class Modality(StrEnum):
@@ -161,6 +161,27 @@ class CounselingNoteRecorded(_Session):
     note: str = Field(min_length=1, max_length=20000)
 
 
+class _NoteInError(EnteredInError, _Session):
+    """A note on the session recorded in error (on the wrong client's session, the wrong
+    text): the note stays on the record; this names it (``note_id``, the note's event id)
+    and why. FHIR: its DocumentReference is ``entered-in-error``, with a Provenance
+    (NULLIFY) giving who and why."""
+
+    note_id: UUID
+
+
+class SessionNoteEnteredInError(_NoteInError):
+    summary_template: ClassVar[str] = "Session note entered in error ({reason})"
+    summary_text: ClassVar[str] = "reason"
+
+
+class CounselingNoteEnteredInError(_NoteInError):
+    """Of a SUD counseling note: of its kind, read by those who read the note."""
+
+    type_kind: ClassVar[Kind] = Kind.COUNSELING_NOTE
+    summary_template: ClassVar[str] = "SUD counseling note entered in error"
+
+
 _CALENDARS = uuid5(NAMESPACE_URL, "https://carecoord.dev/clinician-calendars")
 
 
@@ -287,6 +308,8 @@ THERAPY_EVENTS: tuple[type[CareEvent], ...] = (
     SessionOutcomeCorrected,
     SessionNoteRecorded,
     CounselingNoteRecorded,
+    SessionNoteEnteredInError,
+    CounselingNoteEnteredInError,
 )
 CALENDAR_EVENTS: tuple[type[CareEvent], ...] = (ClinicianBooked,)
 """Events about a clinician's calendar: no client's record holds them."""

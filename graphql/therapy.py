@@ -168,6 +168,13 @@ class SessionNoteInput:
     occurred_at: datetime | None = None
 
 
+@strawberry.input(description="A session or counseling note recorded in error.")
+class NoteInErrorInput:
+    client_id: UUID
+    note_id: UUID = strawberry.field(description="The note's eventId, as its timeline reads.")
+    reason: str = strawberry.field(description="Why it is in error: 1 to 500 characters.")
+
+
 @strawberry.input
 class ChangeLevelOfCareInput:
     client_id: UUID
@@ -270,6 +277,15 @@ class TherapyMutation:
         "A SUD counseling note (42 CFR Part 2): restricted, kept apart from the record.",
         Action.RECORD_COUNSELING_NOTE,
         counseling=True,
+    )
+    mark_session_note_entered_in_error = client_mutation(
+        "Mark a session or SUD counseling note recorded in error (the wrong client's session,"
+        " the wrong text): the note stays on the record, marked, and its correction is on the"
+        " timeline (of the note's kind) and in the FHIR export (entered-in-error). Returns"
+        " the note's id.",
+        Action.ENTER_NOTE_IN_ERROR,
+        therapy.mark_note_entered_in_error,
+        NoteInErrorInput,
     )
     change_level_of_care = client_mutation(
         "Move the client to a level of care.",

@@ -11,11 +11,13 @@ import base64
 from uuid import UUID
 
 from carecoord.events.therapy import (
+    CounselingNoteEnteredInError,
     CounselingNoteRecorded,
     SessionAttended,
     SessionCancelled,
     SessionLateCancelled,
     SessionNoShow,
+    SessionNoteEnteredInError,
     SessionNoteRecorded,
     SessionOutcome,
     SessionOutcomeCorrected,
@@ -155,4 +157,20 @@ def noted(res: Resources, event: SessionNoteRecorded | CounselingNoteRecorded) -
     res.new(event, document)
 
 
-HANDLERS = handlers(scheduled, attended, cancelled, late_cancelled, no_show, corrected, noted)
+def note_in_error(
+    res: Resources, event: SessionNoteEnteredInError | CounselingNoteEnteredInError
+) -> None:
+    """The note's DocumentReference is nullified, never removed; the Provenance says who,
+    when and why."""
+    found = res.change(event, "DocumentReference", event.note_id)
+    if found is None:
+        return
+    found["status"] = "entered-in-error"
+    masked = res.masked(event, "reason")
+    target = reference("DocumentReference", event.note_id)
+    res.new(event, provenance(event, target, "NULLIFY", event.reason, masked=masked))
+
+
+HANDLERS = handlers(
+    scheduled, attended, cancelled, late_cancelled, no_show, corrected, noted, note_in_error
+)

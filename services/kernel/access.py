@@ -59,6 +59,7 @@ class Action(StrEnum):
     CORRECT_SESSION_OUTCOME = "correct_session_outcome"
     RECORD_SESSION_NOTE = "record_session_note"
     RECORD_COUNSELING_NOTE = "record_counseling_note"
+    ENTER_NOTE_IN_ERROR = "enter_note_in_error"
     RECORD_CHECK_IN = "record_check_in"
     SCORE_INSTRUMENT = "score_instrument"
     RECORD_DRUG_SCREEN = "record_drug_screen"
@@ -142,6 +143,7 @@ MAY_RECORD: dict[Action, frozenset[Role]] = {
     Action.CORRECT_SESSION_OUTCOME: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.RECORD_SESSION_NOTE: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.RECORD_COUNSELING_NOTE: frozenset({Role.PRESCRIBER, Role.THERAPIST}),
+    Action.ENTER_NOTE_IN_ERROR: frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     Action.RECORD_CHECK_IN: frozenset(
         {Role.CLIENT, Role.PEER_SUPPORTER, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}
     ),

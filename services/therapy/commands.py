@@ -408,6 +408,20 @@ def correct_outcome(
     return run
 
 
+def mark_note_entered_in_error(
+    stamp: Stamp, *, client_id: UUID, note_id: UUID, reason: str
+) -> Command[UUID]:
+    """Mark a session or counseling note recorded in error: it stays on the record, and
+    every view and export shows it marked (``TherapyRecord.note_in_error``)."""
+
+    def run(uow: UnitOfWork) -> UUID:
+        record, _ = _record(uow, client_id)
+        record.record(record.note_in_error(stamp, note_id, reason))
+        return note_id
+
+    return run
+
+
 def _kept(record: TherapyRecord, event: E) -> E:
     record.record(event)
     return event

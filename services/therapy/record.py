@@ -31,6 +31,7 @@ from carecoord.events import CareEvent
 from carecoord.events.bounds import said, visible
 from carecoord.events.therapy import (
     CancellationReason,
+    CounselingNoteEnteredInError,
     CounselingNoteRecorded,
     Modality,
     SessionAttended,
@@ -38,6 +39,7 @@ from carecoord.events.therapy import (
     SessionFormat,
     SessionLateCancelled,
     SessionNoShow,
+    SessionNoteEnteredInError,
     SessionNoteRecorded,
     SessionOutcome,
     SessionOutcomeCorrected,
@@ -169,12 +171,24 @@ OUTCOME_EVENTS: dict[Outcome, type[SessionAttended | SessionLateCancelled | Sess
 RECORDED = {cls: outcome for outcome, cls in OUTCOME_EVENTS.items()}
 
 
+@dataclass(slots=True)
+class Note:
+    """A note recorded on a session (``counseling``: a SUD counseling note)."""
+
+    session_id: UUID
+    author: str
+    counseling: bool
+    in_error: bool = False
+
+
 class TherapyRecord(Aggregate, context="therapy"):
     def __init__(self, client_id: UUID) -> None:
         super().__init__(client_id)
         self.sessions: dict[UUID, Session] = {}
         self.closed: dict[UUID, Closed] = {}
         """Sessions with an outcome, by id (``no_show_run`` orders them by when they began)."""
+        self.notes: dict[UUID, Note] = {}
+        """Each note by its event id: a session's or a counseling note, marked or not."""
 
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, SessionScheduled):
@@ -192,6 +206,11 @@ class TherapyRecord(Aggregate, context="therapy"):
             self._close(event.session_id, Outcome.ATTENDED, event.event_id, event.duration_minutes)
         elif isinstance(event, SessionLateCancelled | SessionNoShow):
             self._close(event.session_id, RECORDED[type(event)], event.event_id)
+        elif isinstance(event, SessionNoteRecorded | CounselingNoteRecorded):
+            counseling = isinstance(event, CounselingNoteRecorded)
+            self.notes[event.event_id] = Note(event.session_id, event.actor.id, counseling)
+        elif isinstance(event, SessionNoteEnteredInError | CounselingNoteEnteredInError):
+            self.notes[event.note_id].in_error = True
         elif isinstance(event, SessionOutcomeCorrected):
             self._close(
                 event.session_id,
@@ -415,6 +434,35 @@ class TherapyRecord(Aggregate, context="therapy"):
         cls = CounselingNoteRecorded if counseling else SessionNoteRecorded
         self.record(
             stamp.event(cls, self.client_id, occurred_at, session_id=session_id, note=note.strip())
+        )
+
+    def note_in_error(
+        self, stamp: Stamp, note_id: UUID, reason: str
+    ) -> SessionNoteEnteredInError | CounselingNoteEnteredInError:
+        """The event marking a note entered in error, validated but not yet recorded: a
+        note of this client's, not marked already, with a reason. A counseling note is its
+        author's alone (``policy.ON_CARE_TEAM``): unknown to anyone else (``concealed.py``)."""
+        note = self.notes.get(note_id)
+        if note is None or (note.counseling and note.author != stamp.actor.id):
+            raise NotFound(
+                "noteId", "unknown-note", f"client {self.client_id} has no note {note_id}"
+            )
+        if note.in_error:
+            raise RuleViolation(
+                "noteId", "note-in-error", f"note {note_id} is already marked entered in error"
+            )
+        if not visible(reason):
+            raise InvalidInput("reason", "reason-required", "say why the note is in error")
+        cls: type[SessionNoteEnteredInError | CounselingNoteEnteredInError] = (
+            CounselingNoteEnteredInError if note.counseling else SessionNoteEnteredInError
+        )
+        return stamp.event(
+            cls,
+            self.client_id,
+            None,
+            session_id=note.session_id,
+            note_id=note_id,
+            reason=reason.strip(),
         )
 
     def _happened(

@@ -88,6 +88,7 @@ from carecoord.events.medication import (
 )
 from carecoord.events.therapy import (
     CancellationReason,
+    CounselingNoteEnteredInError,
     CounselingNoteRecorded,
     Modality,
     SessionAttended,
@@ -95,6 +96,7 @@ from carecoord.events.therapy import (
     SessionFormat,
     SessionLateCancelled,
     SessionNoShow,
+    SessionNoteEnteredInError,
     SessionNoteRecorded,
     SessionOutcome,
     SessionOutcomeCorrected,
@@ -426,6 +428,12 @@ def _therapy(r: Record) -> None:
           duration_minutes=45)  # fmt: skip
     r.add(SessionNoteRecorded, THERAPIST, session_id=attended, note="Worked on triggers.")
     r.add(CounselingNoteRecorded, THERAPIST, session_id=attended, note="Private notes.")
+    wrong = r.add(SessionNoteRecorded, THERAPIST, session_id=attended, note="Another's notes.")
+    r.add(SessionNoteEnteredInError, THERAPIST, session_id=attended, note_id=wrong.event_id,
+          reason="written on the wrong client's session")  # fmt: skip
+    misfiled = r.add(CounselingNoteRecorded, THERAPIST, session_id=attended, note="Misfiled.")
+    r.add(CounselingNoteEnteredInError, THERAPIST, session_id=attended, note_id=misfiled.event_id,
+          reason="written on the wrong client's session")  # fmt: skip
     r.add(SessionLateCancelled, THERAPIST, session_id=cancelled, modality=Modality.CBT,
           reason="car broke down")  # fmt: skip
     r.add(SessionCancelled, THERAPIST, session_id=called_off, modality=Modality.CBT,

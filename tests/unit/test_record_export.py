@@ -371,10 +371,13 @@ def test_the_readers_grant_decides_what_is_exported() -> None:
     Bundle.model_validate(admin)
     auditor = as_fhir([record_for(AUDITOR)], [], at=AT)
     documents = by_type(auditor, "DocumentReference")
-    assert [d["type"]["text"] for d in documents] == ["Session progress note"]  # never notes
+    assert [(d["type"]["text"], d["status"]) for d in documents] == [
+        ("Session progress note", "current"),
+        ("Session progress note", "entered-in-error"),
+    ]  # never counseling notes
     therapist = as_fhir([record_for(THERAPIST)], [], at=AT)
     counseling = [d for d in by_type(therapist, "DocumentReference") if "securityLabel" in d]
-    assert len(counseling) == 1  # their own note, labelled restricted
+    assert [d["status"] for d in counseling] == ["current", "entered-in-error"]  # their own
 
 
 def test_json_lines_are_the_broker_bodies_with_their_positions() -> None:
@@ -593,8 +596,11 @@ def test_a_bundle_marks_a_withheld_reason_masked_where_none_given_is_left_out() 
     assert responses
     assert all(a["_text"] == MASKED for a in responses)
     nullified = [r for r in by_type(bundle, "Provenance") if "NULLIFY" in json.dumps(r)]
-    assert nullified
-    assert all(r["reason"] == [MASKED] for r in nullified)
+    theirs = [r for r in nullified if "DocumentReference/" in json.dumps(r["target"])]
+    assert [r["reason"] for r in theirs] == [
+        [{"text": "written on the wrong client's session"}]
+    ] * 2  # the therapist's own marks of their notes
+    assert all(r["reason"] == [MASKED] for r in nullified if r not in theirs)
     audited = json.dumps(as_fhir([record_for(AUDITOR)], [], at=AT))
     assert "masked" not in audited
 
