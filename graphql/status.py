@@ -105,7 +105,8 @@ async def health(platform: Platform) -> dict[str, object]:
     another version than this process's (``outdatedModels``: the version that built them and
     this one's; the projector is rebuilding it, ``projections/versions.py``), a follower's
     position is past the store's head (``pastHead``, code ``POSITION_PAST_HEAD``) or a loop of
-    process has been failing for ``loop_stuck_seconds`` (listed in ``stuckLoops``). Within
+    process has been failing, or holding a page it has not finished, for
+    ``loop_stuck_seconds`` (listed in ``stuckLoops``). Within
     ``DATABASE_ANSWER_SECONDS`` whatever the database does
     (``services/infrastructure/database_probe.py``): ``degraded`` with ``busy: ["database"]``
     when the server answers but a pool of the process hands out no connection in time (a

@@ -77,6 +77,7 @@ async def follow(
         await behind.start(after)
         while True:
             page = await next_page(store, wake, after, settings.projection_batch_size)
+            liveness.working(projector.name)
             crash_point("projector-read")
             with (
                 correlation.bound(**correlation.of_events(item.event for item in page.events)),

@@ -5,8 +5,10 @@ process. A loop that dies quietly is worse than a crash: the process looks alive
 nothing moves. So each loop runs under ``keep_running``, which retries every failure with
 a growing pause (a broker or database outage of any length ends in a resume from the
 loop's recorded position) and keeps the loop's last progress and last error, which
-``/health`` reports. A loop failing for longer than ``stuck_after`` makes the process
-``degraded``. Errors are kept as a class name and an SQLSTATE, never a message: a driver's
+``/health`` reports. A loop failing for longer than ``stuck_after``, or holding work it
+took (``working``) for that long without finishing it, makes the process ``degraded``: a
+projector waiting on a lock someone holds on a view fails nothing, and read as ``ok``
+however long it waited. Errors are kept as a class name and an SQLSTATE, never a message: a driver's
 message may quote the data it choked on.
 """
 
@@ -40,9 +42,12 @@ class LoopState:
     last_error_at: float | None = None
     failing_since: float | None = None
     """When the current run of failures began; None while the loop works."""
+    working_since: float | None = None
+    """When the loop took the work it has not finished; None while it waits for more."""
 
     def stuck(self, now: float, after: float) -> bool:
-        return self.failing_since is not None and now - self.failing_since >= after
+        since = self.failing_since or self.working_since
+        return since is not None and now - since >= after
 
     def as_json(self, now: float, after: float) -> dict[str, object]:
         return {
@@ -67,13 +72,21 @@ class Liveness:
     def loop(self, name: str) -> LoopState:
         return self.loops.setdefault(name, LoopState(name))
 
+    def working(self, name: str) -> None:
+        """The loop took work (a page of the log); ``progressed`` or ``failed`` ends it."""
+        state = self.loop(name)
+        if state.working_since is None:
+            state.working_since = time.time()
+
     def progressed(self, name: str) -> None:
         state = self.loop(name)
         state.last_progress = time.time()
         state.failing_since = None
+        state.working_since = None
 
     def failed(self, name: str, failure: BaseException) -> None:
         state = self.loop(name)
+        state.working_since = None
         state.last_error = error_code(failure)
         state.last_error_at = time.time()
         if state.failing_since is None:

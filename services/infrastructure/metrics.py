@@ -133,8 +133,8 @@ class Metrics:
         )
         self.loop_stuck = Gauge(
             "carecoord_loop_stuck",
-            "1 when a loop of this process has been failing for longer than "
-            "loop_stuck_seconds, else 0.",
+            "1 when a loop of this process has been failing, or holding a page it has not "
+            "finished, for longer than loop_stuck_seconds, else 0.",
             ["loop"],
             registry=registry,
         )

@@ -115,6 +115,7 @@ class Relay:
         await behind.start(self.position)
         while True:
             page = await next_page(self._store, self._wake, self.position, self._page_size)
+            self._liveness.working(NAME)
             with (
                 correlation.bound(**correlation.of_events(item.event for item in page.events)),
                 self._traced(page.events),

@@ -75,3 +75,16 @@ async def test_a_loop_that_drops_a_cancel_is_cancelled_again_until_it_ends() -> 
 
     assert dropped == [1]
     assert loop.cancelled()
+
+
+def test_a_loop_holding_work_longer_than_the_bound_is_stuck_until_it_progresses() -> None:
+    liveness = Liveness(stuck_after=0)
+    liveness.progressed("projections")
+    assert liveness.stuck() == []  # waiting for work is not being stuck
+
+    liveness.working("projections")  # a page in hand, its transaction behind a lock
+    assert liveness.stuck() == ["projections"]
+    assert liveness.report()["projections"]["status"] == "stuck"
+
+    liveness.progressed("projections")
+    assert liveness.stuck() == []
