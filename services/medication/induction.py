@@ -56,8 +56,11 @@ Sublingual buprenorphine and buprenorphine/naloxone have their own induction day
 machinery (``BUPRENORPHINE_INDUCTION``, rule ``buprenorphine-initial-dose``): the SUBOXONE
 sublingual film label gives up to 8 mg on day 1 and a single dose of up to 16 mg on day 2
 (the usual induction; monotherapy is inducted alike), so above 8 mg on the client's first
-day of either here, or above 16 mg on the day after, an order needs the prescriber's
-acknowledgement, and the window holds those days to the caps unless the order carries one.
+day of either here, or above 16 mg on their second day dosed (the next day they are given it:
+a day missed between leaves their tolerance no higher, so the day after it is day 2; an order
+written ahead counts the days until it as dosed, and the window judges the day when it comes),
+an order needs the prescriber's acknowledgement, and the window holds those days to the caps
+unless the order carries one.
 It is never a hard stop: a higher induction (in an emergency department, say) is the
 prescriber's to document. The two products are one course (a client inducted on one and
 switched to the other is not inducted again); the XR injection is not, as it is started only
@@ -150,11 +153,24 @@ class InitialDoseCap:
         if not self.later:
             return None
         first = self.first_day(record, day, today, day_of)
-        if first is None or not 0 < (day - first).days <= len(self.later):
+        if first is None:
             return None
-        n = (day - first).days
+        n = self._dosing_day(record, first, day, today, day_of)
+        if not 0 < n <= len(self.later):
+            return None
         begun = self.gap(record, first, day_of, counted_to=min(first, today))
         return None if begun is None else (n, self.later[n - 1], begun)
+
+    def _dosing_day(
+        self, record: MedicationRecord, first: date, day: date, today: date, day_of: DayOf
+    ) -> int:
+        """How many dosing days of the course beginning on ``first`` came before ``day``:
+        the label's day 2 is the client's second day dosed, so a day skipped between is not
+        counted. Days after ``today`` and before ``day`` count as dosed, as an order written
+        ahead cannot know they will be missed; the window judges the day when it comes."""
+        dosed = {d for d in _dosed_days(record, self.medications, day_of, today) if d < day}
+        ahead = (today + timedelta(days=n) for n in range(1, (day - today).days))
+        return len({d for d in (*dosed, *ahead) if d >= first})
 
     def _capped(self, n: int, cap: Decimal) -> str:
         name = "the initial dose cap" if n == 0 else f"the day {n + 1} induction cap"
@@ -390,6 +406,29 @@ def _spans(
         if o.dispensing is Dispensing.PHARMACY and o.status is not Status.ENTERED_IN_ERROR
     ]
     return spans
+
+
+def _dosed_days(
+    record: MedicationRecord, medications: frozenset[str], day_of: DayOf, today: date
+) -> set[date]:
+    """The days the client had one of ``medications``: given here or in a take-home bottle
+    for the day, dosed elsewhere as a guest (``_spans``), and each day of a pharmacy-filled
+    order's period up to ``today`` and the day it was stopped (no fill is charted here, so
+    its days are taken as taken)."""
+    orders = [o for o in record.orders.values() if o.medication in medications]
+    days = {day for order in orders for day in order.dispensed_days()}
+    for order in orders:
+        spans = _unheld(order, record.dosed_elsewhere(order, day_of), day_of)
+        if order.dispensing is Dispensing.PHARMACY and order.status is not Status.ENTERED_IN_ERROR:
+            stopped = None if order.stopped_at is None else day_of(order.stopped_at)
+            last = min(d for d in (order.end, stopped, today) if d is not None)
+            spans.append((order.start, last))
+        days |= {
+            first + timedelta(days=n)
+            for first, last in spans
+            for n in range((last - first).days + 1)
+        }
+    return days
 
 
 def _unheld(order: Order, spans: list[tuple[date, date]], day_of: DayOf) -> list[tuple[date, date]]:
