@@ -106,6 +106,20 @@ def test_a_client_not_on_the_session_or_named_twice_cancels_nobody() -> None:
     with pytest.raises(InvalidInput) as twice:
         cancel_group(story, session_id, [*members, members[0]])
 
-    assert (stranger.value.field, stranger.value.rule) == ("sessionId", "unknown-session")
+    assert (stranger.value.field, stranger.value.rule) == ("clientIds.3", "not-booked")
     assert (twice.value.field, twice.value.rule) == ("clientIds", "duplicate-client")
+    assert cancellations(story) == []
+
+
+def test_a_client_not_on_the_session_is_unknown_session_to_an_admin_who_reads_no_therapy() -> None:
+    story = Story()
+    session_id, members = group(story)
+
+    with pytest.raises(NotFound) as stranger:
+        cancel_group(
+            story, session_id, [*members, client(story)], ADMIN,
+            CancellationReason.PROGRAM_CLOSURE,
+        )  # fmt: skip
+
+    assert (stranger.value.field, stranger.value.rule) == ("sessionId", "unknown-session")
     assert cancellations(story) == []
