@@ -177,7 +177,11 @@ class AccessGate:
             await self._log(reader, client_id, operation, refusal=refusal)
             raise
         if not settled:
-            await self._settle_reads(reader, frozenset({client_id}))
+            try:
+                await self._settle_reads(reader, frozenset({client_id}))
+            except Unavailable as undecided:  # an attempt all the same, shown nothing
+                await self._log(reader, client_id, operation, refusal=undecided)
+                raise
         decided = (await self._decided([client_id], operation))[client_id]
         if isinstance(decided, Forbidden):
             raise decided
@@ -436,7 +440,7 @@ def read_entry(
     operation: str,
     *,
     grant: Grant | None = None,
-    refusal: Forbidden | None = None,
+    refusal: Forbidden | Unavailable | None = None,
     kinds: Iterable[str] = (),
     count: int = 0,
 ) -> ClientRecordRead:
