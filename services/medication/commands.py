@@ -424,6 +424,7 @@ def administer_dose(
     stamp: Stamp, *, client_id: UUID, dose: GivenDose, rules: MedicationRules = DEFAULT_RULES
 ) -> Command[UUID]:
     dose_id = uuid4()
+    dose = replace(dose, dosage_form=rules.formulary.written(dose.dosage_form))
 
     def decide(record: MedicationRecord, client: ClientRecord, drawn: Drawn) -> UUID:
         given = replace(dose, given_at=drawn.at, lot=drawn.lot(dose.lot))
@@ -445,6 +446,7 @@ def replace_dose(
     rules: MedicationRules = DEFAULT_RULES,
 ) -> Command[UUID]:
     dose_id = uuid4()
+    replacement = replace(replacement, dosage_form=rules.formulary.written(replacement.dosage_form))
 
     def decide(record: MedicationRecord, client: ClientRecord, drawn: Drawn) -> UUID:
         given = replace(replacement, given_at=drawn.at, lot=drawn.lot(replacement.lot))
@@ -552,6 +554,7 @@ def dispense_take_home(
     stamp: Stamp, *, client_id: UUID, take_home: TakeHome, rules: MedicationRules = DEFAULT_RULES
 ) -> Command[UUID]:
     dispense_id = uuid4()
+    take_home = replace(take_home, dosage_form=rules.formulary.written(take_home.dosage_form))
 
     def decide(record: MedicationRecord, client: ClientRecord, drawn: Drawn) -> UUID:
         bottles = tuple(replace(b, lot=drawn.lot(b.lot)) for b in take_home.bottles)

@@ -178,6 +178,18 @@ class Formulary:
     def extended(self, extra: Iterable[Medication]) -> Formulary:
         return Formulary(self.medications | {m.code: m for m in extra})
 
+    def written(self, given: str) -> str:
+        """``given``, a unit, route or dosage form, as the formulary writes it where one of
+        its medications writes it in other letters (``Oral Solution``, `` MG``); else as
+        given, for the check that refuses it to name."""
+        words = (
+            word
+            for m in self.medications.values()
+            for word in (m.unit, *m.routes, *m.forms)
+            if word.casefold() == given.strip().casefold()
+        )
+        return next(words, given)
+
     def lookup(self, code: str, field: str = "medication") -> Medication:
         """The medication ``code`` names in whatever letters, spaces around it aside: codes
         are lower-case (``program.py``), so ``Methadone`` is ``methadone`` and names no other.

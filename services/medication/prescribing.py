@@ -108,8 +108,14 @@ def prescribe(
     drug screens."""
     occurred_at = new.occurred_at
     today = rules.day_of(stamp.clock())
+    written = rules.formulary.written
+    new = replace(
+        new,
+        medication=rules.formulary.lookup(new.medication).code,
+        unit=written(new.unit),
+        route=written(new.route),
+    )  # as the formulary writes each, for every rule and the order recorded
     drug = _validate(rules, new)
-    new = replace(new, medication=drug.code)  # as the formulary writes it, for every rule
     for order in record.orders.values():
         if order.current_on(today) and order.medication == drug.code:
             raise RuleViolation(

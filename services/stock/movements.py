@@ -138,7 +138,8 @@ def receive(
     given: Receipt,
 ) -> None:
     site_named("site", site)
-    given = replace(given, lot=stock.named(given.lot))
+    written = rules.formulary.written(given.dosage_form)
+    given = replace(given, lot=stock.named(given.lot), dosage_form=written)
     when = dated(stamp, "receivedAt", given.received_at)
     drug = rules.formulary.lookup(given.medication)
     if not drug.dea_schedule:
