@@ -34,9 +34,19 @@ def earlier_today(now: datetime, zone: tzinfo, *minutes: float) -> list[datetime
     """``now`` less each of ``minutes``, in their order, all on ``now``'s program day in
     ``zone``: "this morning, half an hour ago" for a test on the real clock. In the day's
     first minutes, where the earliest would be on the day before, they are drawn in between
-    the day's start and ``now``, each as far back as its share of the earliest: in the same
-    order, and so on the same side of one another (before or after a stop) as they were."""
+    the day's start and ``now``, in the same order, and so on the same side of one another
+    (before or after a stop) as they were: each on a whole minute of its own once the day
+    has one for each, since charting times are minutes (a dose in the minute its order was
+    written is after it), else each as far back as its share of the earliest."""
     start = datetime.combine(program_day(now, zone), time(), zone)
     earliest = timedelta(minutes=max(minutes))
-    scale = min((now - start) / earliest, 1.0)
-    return [now - timedelta(minutes=m) * scale for m in minutes]
+    if now - start >= earliest:
+        return [now - timedelta(minutes=m) for m in minutes]
+    whole = (now - start) // timedelta(minutes=1)
+    distinct = sorted(set(minutes), reverse=True)
+    if len(distinct) - 1 > whole:
+        scale = (now - start) / earliest
+        return [now - timedelta(minutes=m) * scale for m in minutes]
+    step = whole / max(len(distinct) - 1, 1)
+    placed = {m: start + timedelta(minutes=round(i * step)) for i, m in enumerate(distinct)}
+    return [placed[m] for m in minutes]

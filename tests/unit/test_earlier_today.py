@@ -36,13 +36,32 @@ def test_away_from_midnight_each_is_so_many_minutes_before_now() -> None:
 def test_just_after_midnight_they_are_drawn_in_between_midnight_and_now(
     zone: ZoneInfo, midnight: datetime
 ) -> None:
-    now = midnight + timedelta(minutes=10)
+    now = midnight + timedelta(minutes=10, seconds=30)
 
     moments = earlier_today(now, zone, 30, 25, 10, 5)
 
-    # Ten minutes since midnight for the thirty asked for: each a third as far back.
-    assert moments == [now - timedelta(minutes=m / 3) for m in (30, 25, 10, 5)]
-    assert moments[0] == midnight
+    # Ten whole minutes since midnight for the thirty asked for: spread over them.
+    assert moments == [midnight + timedelta(minutes=m) for m in (0, 3, 7, 10)]
+
+
+def test_in_the_first_minute_each_is_as_far_back_as_its_share() -> None:
+    midnight = datetime(2026, 12, 7, tzinfo=UTC)
+    now = midnight + timedelta(seconds=30)
+
+    moments = earlier_today(now, ZoneInfo("UTC"), 30, 20)
+
+    assert moments == [midnight, now - timedelta(seconds=20)]
+
+
+def test_a_minute_after_midnight_they_are_charted_in_minutes_of_their_own() -> None:
+    """An order written a minute after a dose charted at midnight: the dose is before it in
+    the minutes charting times are given in, where a third of a minute apart it was not."""
+    midnight = datetime(2026, 12, 7, tzinfo=UTC)
+    now = midnight + timedelta(minutes=1, seconds=28)
+
+    given_at, written_at = earlier_today(now, ZoneInfo("UTC"), 30, 20)
+
+    assert (given_at, written_at) == (midnight, midnight + timedelta(minutes=1))
 
 
 @given(
@@ -59,3 +78,5 @@ def test_each_is_on_nows_program_day_before_now_in_the_order_given(
     assert {program_day(m, zone) for m in moments} == {program_day(now, zone)}
     assert moments == sorted(moments)
     assert moments[-1] <= now
+    if now - moments[0] >= timedelta(minutes=3):  # a whole minute for each of the four
+        assert len({m.replace(second=0, microsecond=0) for m in moments}) == 4
