@@ -592,11 +592,15 @@ def _dose_overrides(
     attempt: Attempt,
     today: date,
 ) -> list[tuple[Override | None, Attempt]]:
-    """The dose rules an order's ``dose`` went past (the usual maximum, and the initial-dose
-    cap for a client in induction, new or after a gap), each with the attempt it names;
-    refused unacknowledged."""
-    usual = rules.doses.usual(drug, "dose", new.dose, new.acknowledgements)
-    return [(usual, attempt), *_first_days(record, rules, drug, "dose", new, attempt, today)]
+    """The dose rules an order's ``dose`` went past (the usual maximum, extended-release
+    buprenorphine for a client with none on record, and the initial-dose cap for a client in
+    induction, new or after a gap), each with the attempt it names; refused
+    unacknowledged."""
+    acks = new.acknowledgements
+    usual = rules.doses.usual(drug, "dose", new.dose, acks)
+    xr = rules.xr_initiation.order(record, drug.code, new.start, acks, rules.day_of)
+    first_days = _first_days(record, rules, drug, "dose", new, attempt, today)
+    return [(usual, attempt), (xr, attempt), *first_days]
 
 
 def _first_days(

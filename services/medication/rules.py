@@ -22,6 +22,7 @@ from carecoord.services.medication.interactions import RuleTable
 from carecoord.services.medication.missed import MissedDoseRule
 from carecoord.services.medication.take_homes import TakeHomePolicy
 from carecoord.services.medication.titration import TitrationLimit
+from carecoord.services.medication.xr_initiation import XrInitiation
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -37,6 +38,8 @@ class MedicationRules:
     """Methadone's first dosing day (its restarts and titration read it too)."""
     buprenorphine_induction: InitialDoseCap = BUPRENORPHINE_INDUCTION
     titration: TitrationLimit = field(default_factory=TitrationLimit)
+    xr_initiation: XrInitiation = field(default_factory=XrInitiation)
+    """Extended-release buprenorphine only after buprenorphine the client has taken."""
     zone: ZoneInfo = UTC_ZONE
     interactions_by_program: Mapping[str, RuleTable] = field(default_factory=dict)
     """The interaction table of a program that has its own QTc bands."""

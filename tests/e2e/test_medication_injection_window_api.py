@@ -14,6 +14,8 @@ from medication_steps import DOSE, DOSING, NOT_GIVEN, PRESCRIBE, Clinic, at
 
 from support import Api
 
+STARTED = {"rule": "buprenorphine-xr-initiation", "reason": "on sublingual buprenorphine elsewhere"}
+
 
 async def injected_once(api: Api, today: date, name: str) -> tuple[Clinic, dict[str, Any], date]:
     """A client on a monthly injection given 40 days before ``today``: the clinic, the order,
@@ -23,6 +25,7 @@ async def injected_once(api: Api, today: date, name: str) -> tuple[Clinic, dict[
     order = await clinic.doctor(
         PRESCRIBE, medication="buprenorphine-xr", dose="300", unit="mg", route="subcutaneous",
         start=str(first), schedule={"everyDays": 28}, occurredAt=at(first, 8),
+        acknowledgements=[STARTED],
     )  # fmt: skip
     await clinic.dose(order["id"], first, "300", form="injection")
     return clinic, order, first

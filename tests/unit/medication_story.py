@@ -26,6 +26,7 @@ from carecoord.services.medication.prescribing import DoseChange, NewOrder, Tape
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
 from carecoord.services.medication.take_homes import CRITERIA
+from carecoord.services.medication.xr_initiation import XR_INITIATION
 
 E = TypeVar("E", bound=CareEvent)
 
@@ -39,8 +40,10 @@ were written for; a test of the caps itself passes ``induction=None``."""
 
 
 def inducted(reason: str | None = INDUCTED) -> dict[str, str]:
-    """The acknowledgements of both induction caps with ``reason``; none for None."""
-    return dict.fromkeys((INITIAL_DOSE, BUPRENORPHINE_INITIAL_DOSE), reason) if reason else {}
+    """The acknowledgements of both induction caps, and of extended-release buprenorphine
+    started without buprenorphine on record, with ``reason``; none for None."""
+    rules = (INITIAL_DOSE, BUPRENORPHINE_INITIAL_DOSE, XR_INITIATION)
+    return dict.fromkeys(rules, reason) if reason else {}
 
 
 def day(n: int) -> date:

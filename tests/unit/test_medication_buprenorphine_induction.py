@@ -22,6 +22,7 @@ from carecoord.services.medication.induction import (
 )
 from carecoord.services.medication.prescribing import NewOrder
 from carecoord.services.medication.rules import DEFAULT_RULES
+from carecoord.services.medication.xr_initiation import XR_INITIATION
 
 SL = "sublingual"
 FILM = "sublingual film"
@@ -62,11 +63,16 @@ def test_8_mg_the_xr_injection_or_methadone_needs_no_buprenorphine_acknowledgeme
     story.prescribe("buprenorphine", "8", route=SL, induction=None)
     xr = Story()
     monthly = Schedule(every_days=28)
-    xr.prescribe("buprenorphine-xr", "300", route="subcutaneous", schedule=monthly, induction=None)
+    started = {XR_INITIATION: "4 mg sublingual tolerated at the emergency department"}
+    xr.prescribe(
+        "buprenorphine-xr", "300", route="subcutaneous", schedule=monthly, ack=started,
+        induction=None,
+    )  # fmt: skip
     methadone = Story()
     methadone.prescribe("methadone", "40", induction=None)
     found = [*story.events(OverrideAcknowledged), *xr.events(OverrideAcknowledged)]
-    assert found + methadone.events(OverrideAcknowledged) == []
+    found += methadone.events(OverrideAcknowledged)
+    assert [o.rule_id for o in found] == [XR_INITIATION]
 
 
 def test_the_second_day_is_held_to_16_mg_and_the_third_to_nothing() -> None:
