@@ -401,8 +401,6 @@ class CareGraphQL(GraphQL[RequestContext, None]):
             build_schema(production=production),
             graphql_ide=None if production else "graphiql",
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-            keep_alive=True,
-            keep_alive_interval=15,
             connection_init_wait_timeout=INIT_WAIT,
             max_subscriptions_per_connection=MAX_OPERATIONS_PER_SOCKET,
         )
