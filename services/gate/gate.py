@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -68,6 +68,11 @@ class AccessGate:
     actor: Actor | None
     program: str | None
     correlation_id: UUID
+    decided_at: dict[UUID, datetime] = field(default_factory=dict, repr=False)
+    """When each client's last grant was decided: the time its read is logged at, so that
+    ``accessAsOf`` at a read's time rests on the access changes its grant did. Logged when
+    the read was done, a revocation recorded while the rows were read made the log say
+    granted under a consent the replay at that time read as revoked."""
 
     def reader(self) -> Actor:
         return require_actor(self.actor)
@@ -237,7 +242,9 @@ class AccessGate:
         others' in one statement (one each, a caseload's thousand clients took a thousand)."""
         reader = self.reader()
         progress, kept = self.platform.progress, self.platform.grants
-        today = self.platform.medication.day_of(datetime.now(UTC))
+        now = datetime.now(UTC)
+        self.decided_at.update(dict.fromkeys(clients, now))
+        today = self.platform.medication.day_of(now)
         # Kept for the program's day too: a blind taper lifts when its last day is over,
         # and no access view changes then.
         versions = (*(progress.version(name) for name in ACCESS_MODELS), today.toordinal())
@@ -261,8 +268,17 @@ class AccessGate:
     async def record_read(
         self, client_id: UUID, grant: Grant, *, operation: str, kinds: Iterable[str], count: int
     ) -> None:
-        """Append the one access-log entry of a read; returns once it is stored."""
-        await self._log(self.reader(), client_id, operation, grant=grant, kinds=kinds, count=count)
+        """Append the one access-log entry of a read, at the time its grant was decided;
+        returns once it is stored."""
+        await self._log(
+            self.reader(),
+            client_id,
+            operation,
+            grant=grant,
+            kinds=kinds,
+            count=count,
+            at=self.decided_at.get(client_id),
+        )
 
     async def refused_read(self, client_id: UUID, operation: str, refusal: Forbidden) -> Forbidden:
         """Log a read of a client's record refused before the policy was asked (a role that
@@ -414,10 +430,19 @@ class AccessGate:
                 "atLeast", "not-yet-visible", f"access rules are not yet at {position}; retry"
             )
 
-    async def _log(self, reader: Actor, client_id: UUID, operation: str, **read: Any) -> None:
-        """Append the access-log entry of a read (``read``: as ``read_entry`` takes it)."""
+    async def _log(
+        self,
+        reader: Actor,
+        client_id: UUID,
+        operation: str,
+        at: datetime | None = None,
+        **read: Any,
+    ) -> None:
+        """Append the access-log entry of a read (``read``: as ``read_entry`` takes it), at
+        ``at`` (now if None)."""
         stamp = Stamp(reader, correlation_id=self.correlation_id)
-        await self.platform.access_log.append(read_entry(stamp, client_id, operation, **read))
+        entry = read_entry(stamp, client_id, operation, at=at, **read)
+        await self.platform.access_log.append(entry)
 
 
 async def recorded(platform: Platform, at_least: int) -> None:
@@ -443,12 +468,14 @@ def read_entry(
     refusal: Forbidden | Unavailable | None = None,
     kinds: Iterable[str] = (),
     count: int = 0,
+    at: datetime | None = None,
 ) -> ClientRecordRead:
-    """The access-log entry of one read of a client's record, granted (``grant``) or refused."""
+    """The access-log entry of one read of a client's record, granted (``grant``) or refused,
+    at ``at`` (when its grant was decided; now if None)."""
     return stamp.event(
         ClientRecordRead,
         client_id,
-        None,
+        at,
         operation=operation,
         outcome=ReadOutcome.REFUSED if grant is None else ReadOutcome.GRANTED,
         basis=Basis.NONE if grant is None else grant.basis,
