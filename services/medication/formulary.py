@@ -9,7 +9,7 @@ on (see ``interactions.py``). A program extends the table with ``Formulary.exten
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from carecoord.events.medication import Dispensing
@@ -140,6 +140,16 @@ DEFAULT_MEDICATIONS: tuple[Medication, ...] = (
     _rx("oxycodone", "Oxycodone", "7804", "N02AA05", *OPIOID),
     _rx("fentanyl", "Fentanyl", "4337", "N02AB03", *SEROTONERGIC_OPIOID,
         route="transdermal", form="patch"),
+    _rx("hydrocodone", "Hydrocodone", "5489", "R05DA03", *OPIOID),
+    _rx("morphine", "Morphine", "7052", "N02AA01", *OPIOID),
+    _rx("hydromorphone", "Hydromorphone", "3423", "N02AA03", *OPIOID),
+    _rx("oxymorphone", "Oxymorphone", "7814", "N02AA11", *OPIOID),
+    _rx("codeine", "Codeine", "2670", "R05DA04", *OPIOID),
+    _rx("tapentadol", "Tapentadol", "787390", "N02AX06", *SEROTONERGIC_OPIOID),
+    _rx("meperidine", "Meperidine", "6754", "N02AB02", *SEROTONERGIC_OPIOID),
+    _rx("phenobarbital", "Phenobarbital", "8134", "N03AA02", "barbiturate", "cns_depressant",
+        "cyp3a4_inducer"),
+    _rx("butalbital", "Butalbital", None, None, "barbiturate", "cns_depressant"),
     _rx("amphetamine", "Amphetamine", "725", "N06BA01", "stimulant"),
     _rx("methylphenidate", "Methylphenidate", "6901", "N06BA04", "stimulant"),
     _rx("sumatriptan", "Sumatriptan", "37418", "N02CC01", "triptan", "serotonergic"),
@@ -167,6 +177,64 @@ DEFAULT_MEDICATIONS: tuple[Medication, ...] = (
 )  # fmt: skip
 
 
+OTHER_NAMES: Mapping[str, str] = {
+    **dict.fromkeys(("dolophine", "methadose", "diskets"), "methadone"),
+    "subutex": "buprenorphine",
+    **dict.fromkeys(
+        ("suboxone", "zubsolv", "buprenorphine/naloxone", "buprenorphine and naloxone"),
+        "buprenorphine-naloxone",
+    ),
+    "sublocade": "buprenorphine-xr",
+    "vivitrol": "naltrexone-xr",
+    "revia": "naltrexone",
+    "narcan": "naloxone",
+    "antabuse": "disulfiram",
+    "campral": "acamprosate",
+    "lucemyra": "lofexidine",
+    "zoloft": "sertraline", "lexapro": "escitalopram", "celexa": "citalopram",
+    "prozac": "fluoxetine", "paxil": "paroxetine", "luvox": "fluvoxamine",
+    "effexor": "venlafaxine", "cymbalta": "duloxetine", "elavil": "amitriptyline",
+    "remeron": "mirtazapine", "wellbutrin": "bupropion", "nardil": "phenelzine",
+    "parnate": "tranylcypromine",
+    "ativan": "lorazepam", "xanax": "alprazolam", "klonopin": "clonazepam",
+    "valium": "diazepam", "buspar": "buspirone", "vistaril": "hydroxyzine",
+    "atarax": "hydroxyzine", "ambien": "zolpidem", "desyrel": "trazodone",
+    "rozerem": "ramelteon", "benadryl": "diphenhydramine",
+    "lamictal": "lamotrigine", "depakote": "valproate", "divalproex": "valproate",
+    "valproic acid": "valproate", "tegretol": "carbamazepine", "dilantin": "phenytoin",
+    "seroquel": "quetiapine", "neurontin": "gabapentin", "lyrica": "pregabalin",
+    "ultram": "tramadol", "oxycontin": "oxycodone", "roxicodone": "oxycodone",
+    "percocet": "oxycodone", "duragesic": "fentanyl",
+    "norco": "hydrocodone", "vicodin": "hydrocodone", "lortab": "hydrocodone",
+    "ms contin": "morphine", "dilaudid": "hydromorphone", "opana": "oxymorphone",
+    "nucynta": "tapentadol", "demerol": "meperidine", "fioricet": "butalbital",
+    "fiorinal": "butalbital",
+    "adderall": "amphetamine", "ritalin": "methylphenidate", "imitrex": "sumatriptan",
+    "zofran": "ondansetron", "zithromax": "azithromycin", "biaxin": "clarithromycin",
+    "cipro": "ciprofloxacin", "levaquin": "levofloxacin", "diflucan": "fluconazole",
+    "norvir": "ritonavir", "rifampicin": "rifampin", "zyvox": "linezolid",
+    "flagyl": "metronidazole", "coumadin": "warfarin", "jantoven": "warfarin",
+}  # fmt: skip
+"""Brand names and other names a medication is told by, to its code: a client says they take
+Xanax or Norco, and a statement of it is alprazolam or hydrocodone to every rule. A
+combination product is its ingredient the rules read (Percocet's oxycodone, not its
+acetaminophen); one that names two medications of the table (buprenorphine/naloxone) is the
+table's combination. Brixadi is none: its doses and intervals are not the monthly
+injection's."""
+SALTS = frozenset({
+    "hydrochloride", "hcl", "sulfate", "sulphate", "bitartrate", "tartrate", "citrate",
+    "sodium", "potassium", "besylate", "mesylate", "maleate", "fumarate", "succinate",
+    "acetate", "phosphate", "carbonate", "hydrobromide", "pamoate",
+})  # fmt: skip
+"""A salt named after the medication (methadone hydrochloride, morphine sulfate, zolpidem
+tartrate) is the medication: the rules read the active moiety."""
+
+
+def _said(name: str) -> str:
+    """``name`` in lower case, its words separated by one space, none around a slash."""
+    return " ".join(name.lower().split()).replace(" /", "/").replace("/ ", "/")
+
+
 @dataclass(frozen=True, slots=True)
 class Formulary:
     """A program's formulary: the defaults plus what the program adds or overrides."""
@@ -174,9 +242,11 @@ class Formulary:
     medications: dict[str, Medication] = field(
         default_factory=lambda: {m.code: m for m in DEFAULT_MEDICATIONS}
     )
+    names: Mapping[str, str] = field(default_factory=lambda: OTHER_NAMES)
+    """Other names of its medications (``OTHER_NAMES``), lower case, to their codes."""
 
     def extended(self, extra: Iterable[Medication]) -> Formulary:
-        return Formulary(self.medications | {m.code: m for m in extra})
+        return Formulary(self.medications | {m.code: m for m in extra}, self.names)
 
     def written(self, given: str) -> str:
         """``given``, a unit, route or dosage form, as the formulary writes it where one of
@@ -192,15 +262,21 @@ class Formulary:
 
     def lookup(self, code: str, field: str = "medication") -> Medication:
         """The medication ``code`` names in whatever letters, spaces around it aside: codes
-        are lower-case (``program.py``), so ``Methadone`` is ``methadone`` and names no other.
-        What is recorded is its ``code``, as the formulary writes it."""
-        try:
-            return self.medications[code.strip().lower()]
-        except KeyError:
+        are lower-case (``program.py``), so ``Methadone`` is ``methadone`` and names no other;
+        a brand or other name (``names``: ``Suboxone``) and a salt after either
+        (``methadone hydrochloride``, ``Dilaudid HCl``) are the medication too. What is
+        recorded is its ``code``, as the formulary writes it."""
+        said = _said(code)
+        words = said.split(" ")
+        if len(words) > 1 and words[-1] in SALTS:
+            said = " ".join(words[:-1])
+        found = self.medications.get(said) or self.medications.get(self.names.get(said, ""))
+        if found is None:
             known = ", ".join(sorted(self.medications))
             raise InvalidInput(
                 field, "not-in-formulary", f"{code!r} is not in the formulary; known: {known}"
-            ) from None
+            )
+        return found
 
 
 FORMULARY = Formulary()
