@@ -83,12 +83,13 @@ class Instrument(StrEnum):
     BAM = "BAM"
     AUDIT = "AUDIT"
     DAST10 = "DAST-10"
+    SOWS = "SOWS"
 
 
 class InstrumentScored(_CheckIns):
     """A standard instrument's item-level answers and the scores computed from them."""
 
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     assessment_id: UUID
     instrument: Instrument
     source: ReportSource
@@ -129,6 +130,12 @@ def _scored_v1(data: dict[str, Any]) -> dict[str, Any]:
     """Version 2 adds instruments (AUDIT, DAST-10) and ``unanswered``: a version 1 score
     answered every item."""
     return {**data, "unanswered": []}
+
+
+@catalog.upcaster("checkins.InstrumentScored", from_version=2)
+def _scored_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 names one more instrument (SOWS); a version 2 payload reads as it is."""
+    return data
 
 
 class ScreenMethod(StrEnum):
@@ -234,7 +241,7 @@ class CheckInEnteredInError(EnteredInError, _CheckIns):
     role as any free text is: a nurse's, which may speak of a screen, to no peer supporter.
     """
 
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     summary_text: ClassVar[str] = "reason"
 
     entry: Entry
@@ -255,6 +262,12 @@ class CheckInEnteredInError(EnteredInError, _CheckIns):
 @catalog.upcaster("checkins.CheckInEnteredInError", from_version=1)
 def _in_error_v1(data: dict[str, Any]) -> dict[str, Any]:
     """Version 2 names more instruments (AUDIT, DAST-10); a version 1 payload reads as it is."""
+    return data
+
+
+@catalog.upcaster("checkins.CheckInEnteredInError", from_version=2)
+def _in_error_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 names one more instrument (SOWS); a version 2 payload reads as it is."""
     return data
 
 

@@ -213,8 +213,8 @@ class CheckInMutation:
         ),
     )
     score_instrument = alerting_mutation(
-        "Record a PHQ-9, GAD-7, COWS, CIWA-Ar, BAM, AUDIT or DAST-10 from its items; a PHQ-9"
-        " with one or two items unanswered is scored prorated (its total the mean of those"
+        "Record a PHQ-9, GAD-7, COWS, SOWS, CIWA-Ar, BAM, AUDIT or DAST-10 from its items; a"
+        " PHQ-9 with one or two items unanswered is scored prorated (its total the mean of those"
         " answered times nine), more are refused.",
         Action.SCORE_INSTRUMENT,
         commands.score_instrument,

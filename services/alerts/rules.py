@@ -50,6 +50,8 @@ only substance-use-reported's moderate relapse review was raised. One alert per 
 check-in; a screen and a check-in telling of the same use are two facts and raise one each,
 as for the depressant row. Their alerts tell of a check-in as well as a screen (``REVEALS``),
 so a reader who sees screens and not check-ins sees neither; version 1 read screens alone.
+The SOWS, the client's own rating of withdrawal, asks for the dose review the COWS does
+(sows-maintenance: moderate, 11 and over, a week or more into an agonist order).
 The screening instruments alert at their top level, where a program reviews the level of
 care: AUDIT zone IV (20 and over, possible dependence) and DAST-10 severe (9 and over).
 """
@@ -166,6 +168,7 @@ AGONIST_ANALYTES: dict[str, frozenset[str]] = {
 PHQ = "https://www.calcipedia.org/calculators/phq-9-calculator"
 GAD = "https://www.mrcpsych.uk/search/label/GAD-7"
 COWS = "https://www.mdapp.co/clinical-opiate-withdrawal-scale-cows-calculator-189/"
+SOWS = "Handelsman et al. 1987 (SOWS); moderate band 11-20 as the form prints it"
 CIWA = "https://eguideline.guidelinecentral.com/i/1254278/2"
 BAM = "https://pmc.ncbi.nlm.nih.gov/articles/PMC3602977"
 AUDIT = "WHO AUDIT manual (Babor et al. 2001), risk zone IV"
@@ -203,6 +206,10 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
               "Moderate opioid withdrawal during maintenance", Severity.MODERATE,
               "Dose-adequacy review (under-dosing)", COWS, threshold=13,
               instrument=Instrument.COWS, maintenance_days=7),
+    AlertRule("sows-maintenance", "1", Test.INSTRUMENT_SCORE,
+              "Moderate self-reported opioid withdrawal during maintenance", Severity.MODERATE,
+              "Dose-adequacy review (under-dosing)", SOWS, threshold=11,
+              instrument=Instrument.SOWS, maintenance_days=7),
     AlertRule("ciwa-above-threshold", "1", Test.INSTRUMENT_SCORE,
               "Alcohol withdrawal above program threshold", Severity.MODERATE,
               "Medication per protocol", CIWA, threshold=10, below=19,

@@ -20,6 +20,11 @@ COWS_SOURCE = (
     "Wesson & Ling 2003, J Psychoactive Drugs 35(2):253-9; "
     "https://www.mdapp.co/clinical-opiate-withdrawal-scale-cows-calculator-189/"
 )
+SOWS_SOURCE = (
+    "Handelsman et al. 1987, Am J Drug Alcohol Abuse 13(3):293-308; bands as the form prints"
+    " them for buprenorphine induction (mild 1-10, moderate 11-20, severe 21 and over);"
+    " https://www.emcdda.europa.eu/drugs-library/subjective-opiate-withdrawal-scale_en"
+)
 CIWA_SOURCE = (
     "ASAM 2020 guideline example bands; https://eguideline.guidelinecentral.com/i/1254278/2"
 )
@@ -43,6 +48,8 @@ DIFFICULTY = ("not difficult at all", "somewhat difficult", "very difficult", "e
 DAYS_0_30 = frozenset(range(31))
 RATED_0_4 = frozenset(range(5))
 HOW_MUCH_0_4 = ("not at all", "slightly", "moderately", "considerably", "extremely")
+FELT_0_4 = ("not at all", "a little", "moderately", "quite a bit", "extremely")
+"""What an answer of 0 to 4 to a SOWS item says: how much the symptom is felt now."""
 NO_YES = frozenset({0, 1})
 NO_YES_MEANINGS = ("no", "yes")
 
@@ -230,6 +237,42 @@ COWS = InstrumentSpec(
     clinician_rated=True,
 )
 
+# SOWS: sixteen symptoms the client rates now, each 0 (not at all) to 4 (extremely); the
+# self-report beside the COWS, as at a buprenorphine induction at home.
+SOWS = InstrumentSpec(
+    Instrument.SOWS,
+    "sows-1987.1",
+    SOWS_SOURCE,
+    _numbered(
+        (
+            "I feel anxious",
+            "I feel like yawning",
+            "I am perspiring",
+            "My eyes are teary",
+            "My nose is running",
+            "I have goosebumps",
+            "I am shaking",
+            "I have hot flushes",
+            "I have cold flushes",
+            "My bones and muscles ache",
+            "I feel restless",
+            "I feel nauseous",
+            "I feel like vomiting",
+            "My muscles twitch",
+            "I have stomach cramps",
+            "I feel like using now",
+        ),
+        RATED_0_4,
+        FELT_0_4,
+    ),
+    (
+        Band(0, 0, "no withdrawal reported"),
+        Band(1, 10, "mild"),
+        Band(11, 20, "moderate"),
+        Band(21, 64, "severe"),
+    ),
+)
+
 _CIWA_0_7 = frozenset(range(8))
 # ASAM 2020: a severe score with seizure, delirium or hallucinations is "complicated", and any
 # of them alone needs attention (domain.md 2.1). Seizure is not a CIWA-Ar item, so the form
@@ -406,7 +449,7 @@ DAST10 = InstrumentSpec(
 )
 
 INSTRUMENTS: dict[Instrument, InstrumentSpec] = {
-    spec.instrument: spec for spec in (PHQ9, GAD7, COWS, CIWA_AR, BAM, AUDIT, DAST10)
+    spec.instrument: spec for spec in (PHQ9, GAD7, COWS, SOWS, CIWA_AR, BAM, AUDIT, DAST10)
 }
 
 

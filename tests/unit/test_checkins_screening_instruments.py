@@ -74,7 +74,7 @@ def test_scores_of_version_1_read_as_answering_every_item() -> None:
 
     assert event == recorded
     assert isinstance(event, InstrumentScored)
-    assert (event.unanswered, event.schema_version) == ((), 2)
+    assert (event.unanswered, event.schema_version) == ((), InstrumentScored.version)
 
 
 def test_a_correction_of_version_1_reads_as_it_was() -> None:
@@ -93,4 +93,4 @@ def test_a_correction_of_version_1_reads_as_it_was() -> None:
     event = catalog.decode("checkins.CheckInEnteredInError", json.dumps(body).encode())
 
     assert event == recorded
-    assert event.schema_version == 2
+    assert event.schema_version == CheckInEnteredInError.version
