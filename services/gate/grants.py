@@ -30,7 +30,10 @@ from carecoord.services.careteam.team import CareTeam
 from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.infrastructure.autocommit import autocommitted
 from carecoord.services.infrastructure.coalesced import Coalesced
-from carecoord.services.infrastructure.connection_lost import unavailable_when_lost
+from carecoord.services.infrastructure.connection_lost import (
+    once_more_when_lost,
+    unavailable_when_lost,
+)
 from carecoord.services.kernel.aggregate import aggregate_id
 from carecoord.services.kernel.errors import Forbidden
 from carecoord.services.kernel.policy import (
@@ -96,13 +99,14 @@ def any_reader_probe(probe: Coalesced[UUID, int]) -> Probe:
 
 def access_change_probe(pool: AsyncConnectionPool, events_table: str) -> Coalesced[UUID, int]:
     """``last_access_change`` on the primary for the decisions of one process: those waiting
-    together share one statement (a later position for some is a stricter wait for all)."""
+    together share one statement (a later position for some is a stricter wait for all),
+    asked once more when its connection was lost, since it fails every request waiting on it."""
 
-    async def probe(records: frozenset[UUID]) -> int:
+    async def newest(records: frozenset[UUID]) -> int:
         async with autocommitted(pool) as conn:
             return await last_access_change(conn, events_table, records)
 
-    return Coalesced(probe)
+    return Coalesced(lambda records: once_more_when_lost(pool, lambda: newest(records)))
 
 
 _STANDINGS = sql.SQL(

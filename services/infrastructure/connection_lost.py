@@ -10,6 +10,7 @@ from typing import ParamSpec, TypeVar
 
 import psycopg
 from eventsourcing.persistence import PersistenceError
+from psycopg_pool import AsyncConnectionPool
 
 from carecoord.services.kernel.errors import Unavailable
 
@@ -46,3 +47,18 @@ def unavailable_when_lost(read: Callable[P, Awaitable[R]]) -> Callable[P, Awaita
             raise Unavailable("", RULE, MESSAGE) from failure
 
     return answered
+
+
+async def once_more_when_lost(pool: AsyncConnectionPool, read: Callable[[], Awaitable[R]]) -> R:
+    """``read`` (one ``unavailable_when_lost``, on a connection of ``pool``), asked once more
+    when its connection was lost, after the pool has checked its idle connections: they
+    most often died with it (a restart, a failover, every backend terminated). For a read
+    many requests share (one coalesced statement), whose one lost connection failed them
+    all."""
+    try:
+        return await read()
+    except Unavailable as refusal:
+        if refusal.rule != RULE:
+            raise
+    await pool.check()
+    return await read()

@@ -3,27 +3,37 @@ pg_terminate_backend, a restart, a failover), refuse UNAVAILABLE, rule
 database-connection-lost, to retry: they decided nothing. Inside a mutation (the write
 gate reads care-team membership and the newest access change before any command is
 decided) the driver's error was answered INTERNAL_SERVER_ERROR, as a write of unknown
-outcome, and a clinic's client could not tell that asking again was safe."""
+outcome, and a clinic's client could not tell that asking again was safe.
+
+The newest access change, one statement shared by every request waiting on it, is asked
+once more on another connection: each backend terminated failed every request waiting
+then, and the pool's other idle connections, dead with it, failed the next ones."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from conftest import isolated_settings
+from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Actor, Role
 from carecoord.graphql.errors import shaped
 from carecoord.services.gate.grants import (
+    access_change_probe,
     clients_of,
     last_access_change,
     on_care_team,
     programs_of,
     standings,
 )
+from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.kernel.errors import Unavailable
 from graphql import GraphQLError, parse
 
@@ -76,3 +86,23 @@ async def test_another_database_error_of_a_gate_read_is_not_taken_for_a_lost_con
     async with await psycopg.AsyncConnection.connect(database, autocommit=True) as conn:
         with pytest.raises(psycopg.errors.UndefinedTable):
             await clients_of(conn, "OTP")  # a database without the views
+
+
+async def test_the_shared_access_change_probe_is_asked_again_on_another_connection(
+    database: str, data_dir: Path
+) -> None:
+    store = EventStore(env=store_env(isolated_settings(data_dir, database_url=database)))
+    table = store.recorder.events_table_name  # type: ignore[attr-defined]
+    store.close()
+    async with AsyncConnectionPool(database, min_size=3, open=False) as pool:
+        await pool.open(wait=True)
+        async with await psycopg.AsyncConnection.connect(database, autocommit=True) as admin:
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        probe = access_change_probe(pool, table)
+
+        first, second = await asyncio.gather(probe.ask([CLIENT]), probe.ask([uuid.uuid4()]))
+
+        assert (first, second) == (0, 0)
