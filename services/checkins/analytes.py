@@ -88,8 +88,21 @@ REPORTED_AS: Mapping[str, str] = {
     "tranq": "xylazine",
     "oxycontin": "oxycodone",
     "percocet": "oxycodone",
+    "roxicodone": "oxycodone",
+    "norco": "hydrocodone",
+    "vicodin": "hydrocodone",
+    "lortab": "hydrocodone",
+    "dilaudid": "hydromorphone",
+    "ms-contin": "morphine",
+    "opana": "oxymorphone",
+    "ultram": "tramadol",
+    "dolophine": "methadone",
+    "methadose": "methadone",
     "suboxone": "buprenorphine",
     "subutex": "buprenorphine",
+    "zubsolv": "buprenorphine",
+    "neurontin": "gabapentin",
+    "adderall": "amphetamines",
     "beer": "alcohol",
     "wine": "alcohol",
     "liquor": "alcohol",
@@ -106,17 +119,28 @@ REPORTED_AS: Mapping[str, str] = {
     "clonazepam": "benzodiazepines",
     "ativan": "benzodiazepines",
     "lorazepam": "benzodiazepines",
+    "restoril": "benzodiazepines",
+    "temazepam": "benzodiazepines",
+    "halcion": "benzodiazepines",
+    "triazolam": "benzodiazepines",
+    "librium": "benzodiazepines",
+    "chlordiazepoxide": "benzodiazepines",
     "barbiturate": "barbiturates",
     "barbs": "barbiturates",
     "phenobarbital": "barbiturates",
     "butalbital": "barbiturates",
+    "fioricet": "barbiturates",
+    "fiorinal": "barbiturates",
 }
 """What a check-in's free-text substance names, as the analyte a screen would find: a client
 who says they used heroin yesterday is as opioid-exposed to naltrexone as a positive screen
 shows, one who drank this morning as unready for disulfiram, one who took Xanax or
 phenobarbital as exposed to a depressant when methadone is written, one who used fentanyl
 as at the overdose risk a fentanyl-positive screen shows. Keys are ``_normal`` names. Brand
-names stand for their drug (Duragesic, Sublimaze, Actiq, Fentora are fentanyl); street names
+names stand for their drug (Duragesic, Sublimaze, Actiq, Fentora are fentanyl; Norco and
+Vicodin hydrocodone, Dilaudid hydromorphone, Restoril a benzodiazepine, Fioricet a
+barbiturate: one who took Norco is as opioid-exposed to naltrexone as one who said
+hydrocodone); street names
 are listed only where they mean the one drug: fent, and fetty (among the commonest fentanyl
 terms the NDEWS Sentinel Sites reported), tranq for xylazine (CDC, What You Should Know About
 Xylazine); not China White (heroin before it was fentanyl), Apache, blues or other words
