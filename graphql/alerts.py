@@ -15,7 +15,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from carecoord.events import Kind
-from carecoord.graphql import log_pages
+from carecoord.graphql import log_pages, periods
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.declared import client_mutation, client_query, into
 from carecoord.graphql.page_info import PageInfo
@@ -154,6 +154,7 @@ async def alerts_shown(
 ) -> list[alerts.Alert]:
     """A client's alerts of a period, for a reader whose grant shows alerts (``needs``):
     those whose rule tells no more than the grant shows."""
+    periods.in_order(RAISED, raised_from, raised_to)
     raised = (raised_from, raised_to)
     rows = await read_whole(
         lambda limit: alerts.of_client(ctx.platform.reads, client_id, status or (), raised, limit)
@@ -194,6 +195,7 @@ class AlertQuery:
         ctx = info.context
         gate = ctx.gate
         gate.require(Listing.CASELOAD)  # no other role is on a care team
+        periods.in_order(RAISED, raised_from, raised_to)
         reader = gate.reader()
         for view in alerts.ROUTED_BY:
             await ctx.caught_up(view, at_least)

@@ -1,11 +1,12 @@
 """A period a client's view is read for: from its start, before its end (``occurredFrom``
-and ``occurredTo``, ``startedFrom`` and ``startedTo``, ``recordedFrom`` and ``recordedTo``).
+and ``occurredTo``, ``startedFrom`` and ``startedTo``, ``recordedFrom`` and ``recordedTo``,
+``raisedFrom`` and ``raisedTo``).
 
 Given at both ends with its end at or before its start (the two swapped, an offset misread)
-it holds nothing, and the empty timeline, check-in series, safety events, care team or
-consents it was answered with read, to a clinician who swapped the two, as a period in which
-nothing happened. It is refused naming its end, as a reversed range of days is
-(``day_ranges.py``) and an export's period is.
+it holds nothing, and the empty timeline, check-in series, safety events, care team,
+consents or alerts it was answered with read, to a clinician who swapped the two, as a
+period in which nothing happened. It is refused naming its end, as a reversed range of days
+is (``day_ranges.py``) and an export's period is.
 """
 
 from __future__ import annotations
