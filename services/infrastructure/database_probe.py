@@ -4,12 +4,13 @@ each told within one bound.
 A database whose pool is merely busy (every connection checked out by long requests) and a
 database that does not answer look the same to a wait for a pooled connection: both time
 out. ``read_or_probe`` tells them apart. It reads what ``/health`` needs on a pooled
-connection within half the bound; when that fails (no connection in time, an error, a slow
-answer), it asks the server itself on a connection of its own, outside the pool, in the
-time left. The server answering that connection means this process's pool is busy (the
-database is up); refused or silent, the database is unreachable. A pool with every
-connection out and requests already queued for one goes to the own connection at once:
-the health probe would only queue behind them.
+connection within half the bound (on another, the pool checked, when that one had been
+lost); when that fails (no connection in time, an error, a slow answer), it asks the server
+itself on a connection of its own, outside the pool, in the time left. The server
+answering that connection means this process's pool is busy (the database is up); refused
+or silent, the database is unreachable. A pool with every connection out and requests
+already queued for one goes to the own connection at once: the health probe would only
+queue behind them.
 
 A process holds other pools beside that one (the API's bound reads on the primary, the
 replica's, the event store's writer), each of which can be taken while it answers: ``taken``
@@ -37,6 +38,7 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
 from psycopg_pool.base import BasePool
 
+from carecoord.services.infrastructure.connection_lost import connection_lost
 from carecoord.services.infrastructure.liveness import error_code
 
 log = logging.getLogger("carecoord.database_probe")
@@ -150,6 +152,15 @@ async def read_or_probe(
     share = bound / 2
 
     async def on_pool() -> T:
+        async with pool.connection(timeout=share) as conn:
+            try:
+                return await read(conn)
+            except psycopg.OperationalError as failed:
+                if not connection_lost(failed):
+                    raise
+        # Dead (a restart, a terminated backend), as most often are the pool's other idle
+        # connections: it was answered busy, its pool all but idle. Checked, then read again.
+        await pool.check()
         async with pool.connection(timeout=share) as conn:
             return await read(conn)
 

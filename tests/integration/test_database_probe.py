@@ -71,6 +71,20 @@ async def probe(pool: AsyncConnectionPool, url: str) -> tuple[Reach, float]:
     return reading.reach, took
 
 
+async def test_a_pool_whose_connections_the_server_ended_answers(servers: Servers) -> None:
+    """Its backends terminated (a restart, an operator): the connection it hands out first
+    is dead, and so are its other idle ones. It was answered busy, the pool all but idle."""
+    with fresh_database(servers.database_url) as url:
+        async with opened(url, 3) as pool:
+            with psycopg.connect(url, autocommit=True) as admin:
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            reach, _ = await probe(pool, url)
+    assert reach is Reach.ANSWERS
+
+
 async def test_an_idle_pool_answers(servers: Servers) -> None:
     with fresh_database(servers.database_url) as url:
         async with opened(url, 2) as pool:
