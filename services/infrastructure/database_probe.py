@@ -151,25 +151,12 @@ async def read_or_probe(
     started = loop.time()
     share = bound / 2
 
-    async def on_pool() -> T:
-        async with pool.connection(timeout=share) as conn:
-            try:
-                return await read(conn)
-            except psycopg.OperationalError as failed:
-                if not connection_lost(failed):
-                    raise
-        # Dead (a restart, a terminated backend), as most often are the pool's other idle
-        # connections: it was answered busy, its pool all but idle. Checked, then read again.
-        await pool.check()
-        async with pool.connection(timeout=share) as conn:
-            return await read(conn)
-
     before = PoolUse.of(pool)
     if before.exhausted and before.waiting:
         failure = "PoolExhausted"
     else:
         try:
-            value = await within(on_pool(), share)
+            value = await within(read_pooled(pool, read, share), share)
         except (psycopg.Error, PoolTimeout, TimeoutError) as failed:
             failure = error_code(failed)
         else:
@@ -183,6 +170,24 @@ async def read_or_probe(
         extra={"code": f"DATABASE_{reach.value.upper()}", "error": failure, **use.report()},
     )
     return Reading(reach, None, use)
+
+
+async def read_pooled(
+    pool: AsyncConnectionPool, read: Callable[[AsyncConnection[Any]], Awaitable[T]], wait: float
+) -> T:
+    """``read`` on a connection of ``pool`` (``wait``: for one to be free); on another when
+    that one had been lost, once the pool has checked its idle connections: after a restart
+    or a terminated backend they most often died with it, and the positions /health and
+    /metrics read went unread (busy, its pool all but idle) at the first ask after it."""
+    async with pool.connection(timeout=wait) as conn:
+        try:
+            return await read(conn)
+        except psycopg.OperationalError as failed:
+            if not connection_lost(failed):
+                raise
+    await pool.check()
+    async with pool.connection(timeout=wait) as conn:
+        return await read(conn)
 
 
 async def server_answers(database_url: str, seconds: float) -> bool:

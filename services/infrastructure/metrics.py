@@ -37,13 +37,14 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
+from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from psycopg_pool.base import BasePool
 
 from carecoord.events.envelope import type_name
 from carecoord.events.positioned import Positioned
 from carecoord.services.infrastructure import parked, positions
-from carecoord.services.infrastructure.database_probe import PoolUse, within
+from carecoord.services.infrastructure.database_probe import PoolUse, read_pooled, within
 from carecoord.services.infrastructure.liveness import Liveness, error_code
 from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.errors import DomainError
@@ -212,13 +213,14 @@ class Metrics:
         by its label."""
         started = time.perf_counter()
 
-        async def read() -> tuple[int, dict[str, int], dict[str, int]]:
-            async with pool.connection(timeout=DATABASE_READ_SECONDS) as conn:
-                head = await store.last_position_on(conn)
-                return head, await positions.all_positions_on(conn), await parked.counts_on(conn)
+        async def read(conn: AsyncConnection[Any]) -> tuple[int, dict[str, int], dict[str, int]]:
+            head = await store.last_position_on(conn)
+            return head, await positions.all_positions_on(conn), await parked.counts_on(conn)
 
         try:
-            head, reached, set_aside = await within(read(), DATABASE_READ_SECONDS)
+            head, reached, set_aside = await within(
+                read_pooled(pool, read, DATABASE_READ_SECONDS), DATABASE_READ_SECONDS
+            )
         except (psycopg.Error, PoolTimeout, TimeoutError) as failed:
             self.database_read.set(0)
             log.warning(

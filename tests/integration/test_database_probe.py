@@ -18,6 +18,9 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from carecoord.services.infrastructure.database_probe import Reach, read_or_probe, taken
+from carecoord.services.infrastructure.liveness import Liveness
+from carecoord.services.infrastructure.metrics import Metrics
+from carecoord.services.platform import Platform
 from carecoord.services.runtime.bootstrap import Servers
 
 BOUND = 2.0
@@ -71,18 +74,33 @@ async def probe(pool: AsyncConnectionPool, url: str) -> tuple[Reach, float]:
     return reading.reach, took
 
 
+def end_every_backend(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 async def test_a_pool_whose_connections_the_server_ended_answers(servers: Servers) -> None:
     """Its backends terminated (a restart, an operator): the connection it hands out first
     is dead, and so are its other idle ones. It was answered busy, the pool all but idle."""
     with fresh_database(servers.database_url) as url:
         async with opened(url, 3) as pool:
-            with psycopg.connect(url, autocommit=True) as admin:
-                admin.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
+            end_every_backend(url)
             reach, _ = await probe(pool, url)
     assert reach is Reach.ANSWERS
+
+
+async def test_a_scrape_after_the_server_ended_the_connections_reads_the_positions(
+    platform: Platform,
+) -> None:
+    """/metrics the same: carecoord_metrics_database_read read 0, the positions unread."""
+    metrics = Metrics()
+    async with opened(platform.database_url, 3) as pool:
+        end_every_backend(platform.database_url)
+        await metrics.refresh(platform.store, pool, Liveness(), {})
+    assert metrics.database_read._value.get() == 1
 
 
 async def test_an_idle_pool_answers(servers: Servers) -> None:
