@@ -71,11 +71,39 @@ def _place(text: str) -> int:
     return value
 
 
-ORDER = LogOrder("myCaseload", ("place", "client_id"), (_place, UUID))
-"""A cursor holds the last client of its page and the place it held, no clinical content: the
-next page goes on after the place they held, or at it if they have since moved down the order
-or left the caseload (those after them moved up one), so no client is passed over for the
-cursor's client moving."""
+def _following(text: str) -> UUID | None:
+    """The client after a cursor's in the order it was made in; none at its end."""
+    return UUID(text) if text else None
+
+
+ORDER = LogOrder("myCaseload", ("place", "client_id", "following"), (_place, UUID, _following))
+"""A cursor holds the last client of its page, the place they held and the client after them
+then (the first no page had shown), no clinical content: the next page goes on where that
+client is now, so a client moving in the order passes over none who stayed, whether the
+cursor's client moved down (an alert resolved) or another moved up ahead of them (an alert
+raised), which showed the page's clients again. The one who moved may be shown twice (moved
+down past the cursor) or not in this pass (moved up ahead of those shown; the first page
+shows them)."""
+
+
+def resumed_at(key: tuple[Any, ...], places: dict[UUID, int]) -> int:
+    """Where the page after the cursor ``key`` starts in the order now (``places``)."""
+    place: int = key[0]
+    last, following = key[1:]
+    now = places.get(last)
+    after = None if following is None else places.get(following)
+    if after is None:  # the next client left, or none followed: the cursor's place
+        # At or before the place they held, those after them are where they were; moved
+        # down the order or gone, those after them moved up one, to the place they held.
+        return place + 1 if now is not None and now <= place else place
+    if now is None or after > now:
+        # Still after the cursor's client: from the first after them, the next client or
+        # one that moved in between; the cursor's client gone, from the next.
+        return after if now is None else min(after, now + 1)
+    # Ahead of the cursor's client now: the two swapped (the next one shown, the cursor's
+    # again), or the next client moved up past clients shown (passed over, as any is that
+    # moves ahead of those shown).
+    return after if after >= place else now + 1
 
 
 @strawberry.type(description="One client of your caseload; a null field is outside your access.")
@@ -222,15 +250,11 @@ async def members_caseload(
     places = {r["client_id"]: place for place, r in enumerate(ranked)}
 
     async def read(key: tuple[Any, ...] | None, limit: int) -> list[dict[str, Any]]:
-        start = 0
-        if key is not None:
-            place, client_id = key
-            now = places.get(client_id)
-            # At or before the place they held, those after them are where they were; moved
-            # down the order or gone, those after them moved up one, to the place they held.
-            start = place + 1 if now is not None and now <= place else place
+        start = 0 if key is None else resumed_at(key, places)
+        ids: list[UUID | str] = [r["client_id"] for r in ranked]
+        ids.append("")  # none follows the last
         return [
-            {"place": place, "client_id": r["client_id"], "row": r}
+            {"place": place, "client_id": ids[place], "following": ids[place + 1], "row": r}
             for place, r in enumerate(ranked[start : start + limit], start)
         ]
 

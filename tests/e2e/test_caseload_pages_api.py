@@ -82,7 +82,8 @@ async def test_a_caseload_is_read_a_page_at_a_time_most_urgent_first(api: Api) -
     assert (seen, pages) == (order, [2, 2, 1])
     assert after is not None
     decoded = json.loads(base64.urlsafe_b64decode(after))
-    assert decoded == ["myCaseload", "4", ids["Eve"]]  # a place and an id, nothing clinical
+    # A place, an id and the next's (none after the last), nothing clinical.
+    assert decoded == ["myCaseload", "4", ids["Eve"], ""]
     assert (await page(api, NURSE, position, first=2, after=after))["clients"] == []
 
     # One page read: its clients are decided and logged, the others not read at all.
@@ -171,3 +172,28 @@ async def test_a_cursor_whose_client_moved_down_the_order_skips_no_one(api: Api)
 
     assert [c["clientId"] for c in rest["clients"]] == [ids[n] for n in ("Al", "Bo", "Cy")]
     assert rest["pageInfo"]["hasNextPage"] is True  # Zed, moved behind them
+
+
+async def test_a_client_moving_ahead_of_the_page_does_not_show_the_page_again(api: Api) -> None:
+    """A client no page had shown gets an alert between pages and goes to the head of the
+    order: the page's last client was a place further down, read as their having moved down,
+    and the next page showed the last page's clients again."""
+    nurse = "nurse-jumped"
+    ids, position = await enrolled(api, ["Ann", "Ben", "Cal", "Dot", "Eli"], nurse)
+    first = await page(api, nurse, position, first=2)
+    assert [c["clientId"] for c in first["clients"]] == [ids["Ann"], ids["Ben"]]
+    answers = [{"item": str(n), "value": 1} for n in range(1, 10)]
+    scored = await api.ok(
+        PHQ9,
+        {"input": {"clientId": ids["Eli"], "instrument": "PHQ9", "answers": answers}},
+        role=Role.CLIENT,
+        user=ids["Eli"],
+    )
+
+    rest = await page(
+        api, nurse, scored["scoreInstrument"]["position"], first=2,
+        after=first["pageInfo"]["endCursor"],
+    )  # fmt: skip
+
+    assert [c["clientId"] for c in rest["clients"]] == [ids["Cal"], ids["Dot"]]
+    assert rest["pageInfo"]["hasNextPage"] is False
