@@ -14,11 +14,14 @@ when one is configured); what they must have caught up with is asked of the prim
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
+
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Actor, Kind, Role
 from carecoord.events.access import Basis, ClientRecordRead, ReadOutcome
@@ -36,6 +39,7 @@ from carecoord.services.gate.grants import (
     on_care_team,
     programs_of,
 )
+from carecoord.services.infrastructure.connection_lost import once_more_when_lost
 from carecoord.services.kernel.access import (
     SITE_ACTIONS,
     SITE_NAME_ACTIONS,
@@ -56,6 +60,8 @@ from carecoord.services.kernel.policy import (
 )
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -109,8 +115,8 @@ class AccessGate:
     async def on_team(self, clients: frozenset[UUID]) -> frozenset[UUID]:
         """Those of ``clients`` whose care team the reader is on now, in the role they act in."""
         self.platform.progress.require_current(careteam.NAME)
-        async with self.platform.reads.connection() as conn:
-            return frozenset(await on_care_team(conn, self.reader(), clients))
+        reader = self.reader()
+        return frozenset(await self._on_views(lambda conn: on_care_team(conn, reader, clients)))
 
     async def stamp(
         self, action: Action, *clients: UUID, fields: Mapping[UUID, str] | None = None
@@ -255,8 +261,9 @@ class AccessGate:
                 decided[client_id] = grant
         unknown = [c for c in dict.fromkeys(clients) if c not in decided]
         if unknown:
-            async with self.platform.reads.connection() as conn:
-                decided.update(await grants_for(conn, reader, unknown, today))
+            decided.update(
+                await self._on_views(lambda conn: grants_for(conn, reader, unknown, today))
+            )
         for client_id in unknown:
             found = decided[client_id]
             if isinstance(found, Forbidden):
@@ -322,8 +329,9 @@ class AccessGate:
             raise Unavailable(
                 "program", "enrolments-catching-up", "the enrolments are catching up; retry"
             )
-        async with self.platform.primary_reads.connection() as conn:
-            return await clients_of(conn, program)
+        return await self._on_views(
+            lambda conn: clients_of(conn, program), self.platform.primary_reads
+        )
 
     def _scoped(self, actor: Actor) -> bool:
         return actor.role is Role.PROGRAM_ADMIN and self.program is not None
@@ -334,12 +342,10 @@ class AccessGate:
         if not clients or not self._scoped(self.reader()):
             return clients
         self.platform.progress.require_current(timeline.NAME)
-        async with self.platform.reads.connection() as conn:
-            found = await programs_of(conn, clients)
+        found = await self._on_views(lambda conn: programs_of(conn, clients))
         if clients - found.keys():
             await self._at_head(timeline.NAME)  # a client may have just enrolled
-            async with self.platform.reads.connection() as conn:
-                found = await programs_of(conn, clients)
+            found = await self._on_views(lambda conn: programs_of(conn, clients))
         return frozenset(c for c in clients if found.get(c) == self.program)
 
     async def _within_program(
@@ -412,10 +418,26 @@ class AccessGate:
     async def _memberships(
         self, actor: Actor, clients: frozenset[UUID], version: int
     ) -> frozenset[UUID]:
-        async with self.platform.reads.connection() as conn:
-            ends = await on_care_team(conn, actor, clients)
+        ends = await self._on_views(lambda conn: on_care_team(conn, actor, clients))
         self.platform.memberships.keep(actor, ends, version)
         return frozenset(ends)
+
+    async def _on_views(
+        self,
+        read: Callable[[AsyncConnection[Any]], Awaitable[T]],
+        pool: AsyncConnectionPool | None = None,
+    ) -> T:
+        """``read`` where the views are read (``platform.reads``, or ``pool``), asked once
+        more on another connection when its connection was lost: after a restart or a
+        terminated backend, the pool's idle connections died with it, and each failed a
+        request (UNAVAILABLE, to retry) until the process's listener had them checked."""
+        views = self.platform.reads if pool is None else pool
+
+        async def once() -> T:
+            async with views.connection() as conn:
+                return await read(conn)
+
+        return await once_more_when_lost(views, once)
 
     async def _access_models_at(self, position: int) -> None:
         progress = self.platform.progress

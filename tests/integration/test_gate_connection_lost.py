@@ -5,15 +5,17 @@ gate reads care-team membership and the newest access change before any command 
 decided) the driver's error was answered INTERNAL_SERVER_ERROR, as a write of unknown
 outcome, and a clinic's client could not tell that asking again was safe.
 
-The newest access change, one statement shared by every request waiting on it, is asked
-once more on another connection: each backend terminated failed every request waiting
-then, and the pool's other idle connections, dead with it, failed the next ones."""
+The newest access change, one statement shared by every request waiting on it, and the
+views the gate reads are asked once more on another connection: each backend terminated
+failed every request waiting then, and the pool's other idle connections, dead with it,
+failed the next ones."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,10 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Actor, Role
 from carecoord.graphql.errors import shaped
+from carecoord.projections import careteam
+from carecoord.services.care.commands import enroll_client
+from carecoord.services.careteam.commands import assign_member
+from carecoord.services.gate.gate import AccessGate
 from carecoord.services.gate.grants import (
     access_change_probe,
     clients_of,
@@ -35,9 +41,13 @@ from carecoord.services.gate.grants import (
 )
 from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.kernel.errors import Unavailable
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.platform import Platform
 from graphql import GraphQLError, parse
 
 NURSE = Actor(id="nurse-1", role=Role.NURSE)
+ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
+VIEWS = "gate-views"
 CLIENT = uuid.uuid4()
 DOSE = parse('mutation { administerDose(input: {clientId: "c"}) { id } }')
 Read = Callable[[psycopg.AsyncConnection[Any]], Awaitable[object]]
@@ -106,3 +116,28 @@ async def test_the_shared_access_change_probe_is_asked_again_on_another_connecti
         first, second = await asyncio.gather(probe.ask([CLIENT]), probe.ask([uuid.uuid4()]))
 
         assert (first, second) == (0, 0)
+
+
+async def test_the_gate_reads_the_views_again_on_another_connection(platform: Platform) -> None:
+    client = uuid.uuid4()
+    await platform.bus.execute(
+        enroll_client(ADMIN, display_name="A", program="OTP", client_id=client)
+    )
+    added = await platform.bus.execute(
+        assign_member(ADMIN, client_id=client, member_id=NURSE.id, role=Role.NURSE)
+    )
+    assert await platform.progress.reach(careteam.NAME, added.position, 30)
+    views = AsyncConnectionPool(
+        platform.database_url, min_size=3, open=False, kwargs={"application_name": VIEWS}
+    )
+    async with views:
+        await views.open(wait=True)
+        async with await psycopg.AsyncConnection.connect(platform.database_url) as admin:
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = %s",
+                (VIEWS,),
+            )
+        gate = AccessGate(replace(platform, replica=views), NURSE, None, uuid.uuid4())
+
+        assert await gate.on_team(frozenset({client})) == {client}
