@@ -48,6 +48,7 @@ from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.analytes import reported
 from carecoord.services.checkins.instruments import INSTRUMENTS
 from carecoord.services.checkins.record import CheckInRecord, Reading
+from carecoord.services.checkins.side_effects import signs_reported
 from carecoord.services.kernel.platform_ids import ALERT_RULES
 from carecoord.services.kernel.policy import writer_sees
 from carecoord.services.medication.formulary import FORMULARY, Formulary
@@ -407,6 +408,22 @@ def _found_or_reported(rule: AlertRule, event: CareEvent, context: str = "") -> 
     return None
 
 
+def _sedation_on_agonist(
+    _: AlertRule, history: History, event: CareEvent, day_of: DayOf
+) -> Finding | None:
+    """Sedation or slowed breathing told at a check-in on an agonist, a held order counted:
+    the drug outlasts the hold, and take-home bottles may be at home. Named as the signs,
+    never the check-in's words."""
+    if not isinstance(event, CheckInRecorded):
+        return None
+    signs = signs_reported(event.side_effects)
+    agonists = history.agonists_at(event.occurred_at, day_of) if signs else frozenset()
+    if not agonists:
+        return None
+    on = ", ".join(sorted(agonists))
+    return Finding(f"{' and '.join(signs)} reported at a check-in while on {on}", (event.event_id,))
+
+
 def _screen_negative(
     _: AlertRule, history: History, event: CareEvent, day_of: DayOf
 ) -> Finding | None:
@@ -461,4 +478,5 @@ CHECKS: dict[Test, Check] = {
     Test.SCREEN_POSITIVE_ON_AGONIST: _screen_positive_on_agonist,
     Test.SCREEN_NEGATIVE_FOR_AGONIST: _screen_negative,
     Test.CONSECUTIVE_NO_SHOWS: _no_shows,
+    Test.SEDATION_ON_AGONIST: _sedation_on_agonist,
 }

@@ -52,6 +52,10 @@ as for the depressant row. Their alerts tell of a check-in as well as a screen (
 so a reader who sees screens and not check-ins sees neither; version 1 read screens alone.
 The SOWS, the client's own rating of withdrawal, asks for the dose review the COWS does
 (sows-maintenance: moderate, 11 and over, a week or more into an agonist order).
+Sedation or slowed breathing told at a check-in (its side effects, in the client's words;
+``side_effects.signs_reported``) while on an opioid agonist, a held order counted as the
+depressant row counts it, asks the same day for an assessment before the next dose
+(sedation-on-agonist, high): the warning sign of an overdose as methadone accumulates.
 The screening instruments alert at their top level, where a program reviews the level of
 care: AUDIT zone IV (20 and over, possible dependence) and DAST-10 severe (9 and over).
 """
@@ -95,6 +99,9 @@ class Test(StrEnum):
     client was taking it (not on hold; ``Order.taken_at``)."""
     CONSECUTIVE_NO_SHOWS = auto()
     """``threshold`` or more therapy no-shows in a row."""
+    SEDATION_ON_AGONIST = auto()
+    """A check-in whose side effects report sedation or slowed breathing
+    (``side_effects.signs_reported``) while on an opioid agonist, a held order included."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +155,7 @@ REVEALS: dict[Test, frozenset[Kind]] = {
     # How many sessions in a row were missed, no session's content: the outreach it asks
     # for is the peer supporter's as much as the therapist's.
     Test.CONSECUTIVE_NO_SHOWS: frozenset(),
+    Test.SEDATION_ON_AGONIST: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
 }
 """The kinds of record each test's alerts tell of, besides the alert itself: a QTc alert
 says the client takes methadone, a screen negative for the agonist that they are prescribed
@@ -187,6 +195,10 @@ XYLAZINE = (
     "CDC, What You Should Know About Xylazine (2024); FDA, Xylazine in illicit drugs (2022-2023)"
 )
 PROGRAM = "program policy (no published threshold; set by the medical director)"
+SEDATION = (
+    "SAMHSA TIP 63, Medications for Opioid Use Disorder (PEP21-02-01-002), part 3: assess for"
+    " sedation or intoxication before each dose and hold it while either shows"
+)
 
 DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("phq9-item9", "2", Test.INSTRUMENT_SCORE, "PHQ-9 item 9: thoughts of self-harm",
@@ -252,6 +264,10 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
               "Overdose-risk review: naloxone, PDMP check, take-home review; do not withhold MAT",
               FDA_2017, analytes=frozenset({"benzodiazepines", "barbiturates", "alcohol", "etg",
                                             "ets"})),
+    AlertRule("sedation-on-agonist", "1", Test.SEDATION_ON_AGONIST,
+              "Sedation or slowed breathing reported on an opioid agonist", Severity.HIGH,
+              "Assess today, before the next dose (hold it while sedated); review the dose,"
+              " take-homes and other CNS depressants; offer naloxone", SEDATION),
     AlertRule("screen-fentanyl", "2", Test.SCREEN_POSITIVE,
               "Fentanyl found on a drug screen or reported used", Severity.HIGH,
               "Overdose-risk review: offer naloxone and overdose education; review take-homes;"

@@ -49,7 +49,7 @@ ANALYTES = frozenset(
 )
 
 
-def _normal(name: str) -> str:
+def normal_name(name: str) -> str:
     """``name`` as a reader sees it (NFKC, so fullwidth letters are their own; invisible
     format characters, a zero-width space or a soft hyphen, left out), in lower case with
     its words joined by one hyphen, however they were separated (spaces, hyphens,
@@ -61,9 +61,9 @@ def _normal(name: str) -> str:
 
 
 def analyte(name: str, field: str) -> str:
-    """The panel's name for ``name`` (case and separators ignored, ``_normal``), or a
+    """The panel's name for ``name`` (case and separators ignored, ``normal_name``), or a
     refusal listing them."""
-    normal = _normal(name)
+    normal = normal_name(name)
     if normal not in ANALYTES:
         raise InvalidInput(
             field,
@@ -136,7 +136,7 @@ REPORTED_AS: Mapping[str, str] = {
 who says they used heroin yesterday is as opioid-exposed to naltrexone as a positive screen
 shows, one who drank this morning as unready for disulfiram, one who took Xanax or
 phenobarbital as exposed to a depressant when methadone is written, one who used fentanyl
-as at the overdose risk a fentanyl-positive screen shows. Keys are ``_normal`` names. Brand
+as at the overdose risk a fentanyl-positive screen shows. Keys are ``normal_name`` names. Brand
 names stand for their drug (Duragesic, Sublimaze, Actiq, Fentora are fentanyl; Norco and
 Vicodin hydrocodone, Dilaudid hydromorphone, Restoril a benzodiazepine, Fioricet a
 barbiturate: one who took Norco is as opioid-exposed to naltrexone as one who said
@@ -154,10 +154,10 @@ LISTED_APART = re.compile(r"[,;/]")
 
 def reported(substances: Iterable[str]) -> frozenset[str]:
     """The analytes the substances a client reported using stand for: case and separators
-    ignored (``_normal``), an entry listing several ("heroin, xanax", "fentanyl/heroin")
+    ignored (``normal_name``), an entry listing several ("heroin, xanax", "fentanyl/heroin")
     read as each, and a plural by its one trailing s (fentanyls, beers) when the name as
     written is not listed; nothing nearer is guessed, as a near miss may be another drug."""
-    found = (_listed(_normal(name)) for s in substances for name in LISTED_APART.split(s))
+    found = (_listed(normal_name(name)) for s in substances for name in LISTED_APART.split(s))
     return frozenset(REPORTED_AS[name] for name in found if name is not None)
 
 
