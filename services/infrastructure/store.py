@@ -18,8 +18,14 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.persistence import Mapper, Recording, StoredEvent
-from eventsourcing.utils import get_topic
+from eventsourcing.persistence import (
+    InterfaceError,
+    Mapper,
+    OperationalError,
+    Recording,
+    StoredEvent,
+)
+from eventsourcing.utils import get_topic, retry
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
@@ -170,6 +176,11 @@ _WRITTEN_SINCE = sql.SQL(
 
 _WRITERS_DONE = sql.SQL("LOCK TABLE {}.{} IN SHARE MODE")
 
+_read_again = retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+"""The library's own reads' retry, for the reads a batch of commands makes before it
+decides: one on a connection that died (a restart, a terminated backend) failed its
+commands, though nothing was decided, where the library's reads are asked again."""
+
 
 class EventStore(Application[UUID]):
     name = "carecoord"
@@ -270,6 +281,7 @@ class EventStore(Application[UUID]):
             extra={"aggregate_id": str(aggregate_id), "error": error_code(failure)},
         )
 
+    @_read_again
     def _lacking(self, stale: Mapping[UUID, Aggregate]) -> list[StoredEvent]:
         recorder = self.recorder
         statement = _CATCH_UP.format(
@@ -285,6 +297,7 @@ class EventStore(Application[UUID]):
             for r in rows
         ]
 
+    @_read_again
     def written_since(self, read: Mapping[UUID, int]) -> bool:
         """Whether any aggregate of ``read`` (by id, the version read) has a later version
         stored: one another process wrote that this one has not heard of yet."""
