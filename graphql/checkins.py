@@ -35,7 +35,7 @@ from carecoord.graphql.declared import (
 from carecoord.graphql.whole_ranges import at_most_rows
 from carecoord.projections import checkins as series
 from carecoord.services.checkins import commands
-from carecoord.services.checkins.instruments import quoted
+from carecoord.services.checkins.instruments import INSTRUMENTS, quoted
 from carecoord.services.checkins.record import CheckIn, Vitals
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.errors import InvalidInput
@@ -248,17 +248,42 @@ class CheckInMutation:
     )
 
 
+MEASURES = (
+    *series.CHECK_IN_MEASURES,
+    *(spec.instrument.value for spec in INSTRUMENTS.values() if spec.has_total),
+    *(f"{spec.instrument.value} {sub}" for spec in INSTRUMENTS.values() for sub in spec.subscales),
+)
+"""The measures a series holds: a name not among them (``PHQ9``, the instrument's GraphQL
+name, for ``PHQ-9``) was answered with no points, read as a measure never taken."""
+
+
+def known_measures(measures: list[str]) -> None:
+    """Refuse a measure the series holds none of, naming its place (``measures.N``)."""
+    for n, measure in enumerate(measures):
+        if measure not in MEASURES:
+            raise InvalidInput(
+                f"measures.{n}",
+                "unknown-measure",
+                f"no measure {quoted(measure)}; measures: {', '.join(MEASURES)}",
+            )
+
+
 async def measured(
     ctx: RequestContext,
     client_id: UUID,
     grant: Grant,
     measures: Annotated[
-        list[str] | None, strawberry.argument(description="Only these measures.")
+        list[str] | None,
+        strawberry.argument(
+            description=f"Only these measures, of {', '.join(MEASURES)}; another is refused"
+            " (unknown-measure)."
+        ),
     ] = None,
     occurred_from: datetime | None = None,
     occurred_to: datetime | None = None,
 ) -> list[series.Measured]:
     periods.in_order(("occurredFrom", "occurredTo"), occurred_from, occurred_to)
+    known_measures(measures or [])
     found = await series.client_series(
         ctx.platform.reads,
         client_id,

@@ -61,14 +61,15 @@ ddl = generation_ddl(
 )
 
 
+CHECK_IN_MEASURES = ("craving", "mood", "sleep_hours", "sleep_quality")
+"""The measures of a check-in, named as its fields; an instrument's are its name (its total)
+and its name and a subscale's (``BAM use``)."""
+
+
 def points(event: CheckInRecorded | InstrumentScored) -> Iterator[Point]:
     if isinstance(event, CheckInRecorded):
-        for measure, value in (
-            ("craving", event.craving),
-            ("mood", event.mood),
-            ("sleep_hours", event.sleep_hours),
-            ("sleep_quality", event.sleep_quality),
-        ):
+        for measure in CHECK_IN_MEASURES:
+            value = getattr(event, measure)
             if value is not None:
                 yield measure, Decimal(value), "", False
         return
