@@ -467,9 +467,13 @@ def score(spec: InstrumentSpec, answers: Mapping[str, int]) -> Scored:
     with up to ``prorated_up_to`` scored items unanswered, the total is prorated and they are
     named (``unanswered``), more are refused naming them all.
 
-    A refusal names the item (``answers.<item>``) and what it accepts; an item the table
-    does not hold is named by its place among the answers (``answers.<n>.item``), as the
-    caller's text is no field name for a log to carry, and quoted only when short.
+    A refusal names the answer by its place among the answers, as a field of a list input
+    is named (``answers.<n>.item`` for an item the table does not hold, quoted only when
+    short, as the caller's text is no field name for a log to carry; ``answers.<n>.value``
+    for an answer refused), and its message the item and what it accepts; items left
+    unanswered have no place, and the refusal names ``answers``. It named an answer refused
+    by its item (``answers.9``), read as the tenth answer sent, which for a PHQ-9 sent in
+    order is the difficulty item, not item 9.
     """
     name = spec.instrument.value
     for n, (item_id, value) in enumerate(answers.items()):
@@ -484,7 +488,7 @@ def score(spec: InstrumentSpec, answers: Mapping[str, int]) -> Scored:
         if value not in item.allowed:
             accepted = ", ".join(map(str, sorted(item.allowed)))
             raise InvalidInput(
-                f"answers.{item_id}",
+                f"answers.{n}.value",
                 "answer-out-of-range",
                 f"{name} item {item_id} ({item.label}) accepts {accepted}, not {value}",
             )
@@ -496,7 +500,7 @@ def score(spec: InstrumentSpec, answers: Mapping[str, int]) -> Scored:
             else ""
         )
         raise InvalidInput(
-            f"answers.{missing[0].id}",
+            "answers",
             "instrument-incomplete",
             f"{name} is incomplete: answer item(s) {', '.join(i.id for i in missing)}"
             + scored_without,
@@ -505,7 +509,7 @@ def score(spec: InstrumentSpec, answers: Mapping[str, int]) -> Scored:
         bound = answers.get(item.at_most or "")
         if bound is not None and answers.get(item.id, 0) > bound:
             raise InvalidInput(
-                f"answers.{item.id}",
+                f"answers.{list(answers).index(item.id)}.value",
                 "answer-above-item",
                 f"{name} item {item.id} ({item.label}) is {answers[item.id]}, more than item"
                 f" {item.at_most}'s {bound}, which counts them too",

@@ -73,11 +73,11 @@ async def test_screening_instruments_are_scored_banded_shown_and_alerted(api: Ap
 @pytest.mark.parametrize(
     ("instrument", "given", "field", "rule"),
     [
-        ("AUDIT", {"i9": 3}, "answers.9", "answer-out-of-range"),
+        ("AUDIT", {"i9": 3}, "answers.8.value", "answer-out-of-range"),
         ("AUDIT", {"i11": 0}, "answers.10.item", "unknown-item"),
-        ("DAST10", {"i3": 2}, "answers.3", "answer-out-of-range"),
-        ("GAD7", {"i8": 4}, "answers.8", "answer-out-of-range"),
-        ("PHQ9", {}, "answers.7", "instrument-incomplete"),
+        ("DAST10", {"i3": 2}, "answers.2.value", "answer-out-of-range"),
+        ("GAD7", {"i8": 4}, "answers.7.value", "answer-out-of-range"),
+        ("PHQ9", {}, "answers", "instrument-incomplete"),
     ],
 )
 async def test_bad_answers_are_refused_naming_the_field_and_record_nothing(

@@ -59,7 +59,7 @@ async def test_a_sows_answer_off_its_scale_is_refused_and_a_cows_is_not_the_clie
     off_scale = await by_client(clinic, "SOWS", answers(*[0] * 15, 5))
     [error] = off_scale["errors"]
     assert (error["extensions"]["field"], error["extensions"]["rule"]) == (
-        "answers.16",
+        "answers.15.value",
         "answer-out-of-range",
     )
     cows = await by_client(clinic, "COWS", [{"item": "sweating", "value": 1}])

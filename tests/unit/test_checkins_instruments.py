@@ -10,6 +10,11 @@ from carecoord.services.checkins.instruments import INSTRUMENTS, score
 from carecoord.services.kernel.errors import InvalidInput
 
 
+def place(answers: dict[str, int], item: str) -> str:
+    """The field a refused answer to ``item`` is named by: its place among ``answers``."""
+    return f"answers.{list(answers).index(item)}.value"
+
+
 def scored(instrument: Instrument, answers: dict[str, int]) -> tuple[int | None, str]:
     result = score(INSTRUMENTS[instrument], answers)
     return result.total, result.band
@@ -137,9 +142,11 @@ def test_ciwa_severe_with_a_sign_is_complicated(
 def test_the_seizure_question_is_unscored_and_yes_or_no() -> None:
     answers = answers_totalling(Instrument.CIWA_AR, 12)
     assert scored(Instrument.CIWA_AR, answers | {"seizure": 1})[0] == 12
+    given = answers | {"seizure": 2}
     with pytest.raises(InvalidInput) as refused:
-        score(INSTRUMENTS[Instrument.CIWA_AR], answers | {"seizure": 2})
-    assert (refused.value.field, refused.value.rule) == ("answers.seizure", "answer-out-of-range")
+        score(INSTRUMENTS[Instrument.CIWA_AR], given)
+    refusal = (refused.value.field, refused.value.rule)
+    assert refusal == (place(given, "seizure"), "answer-out-of-range")
     assert "accepts 0, 1" in refused.value.message
 
 
@@ -181,9 +188,10 @@ def test_bam_items_take_the_scale_the_form_gives_them(item: str, highest: int) -
     spec = INSTRUMENTS[Instrument.BAM]
     answers = answers_totalling(Instrument.BAM, 0)
     assert score(spec, answers | {item: highest}).answers[item] == highest
+    above = answers | {item: highest + 1}
     with pytest.raises(InvalidInput) as refused:
-        score(spec, answers | {item: highest + 1})
-    assert (refused.value.field, refused.value.rule) == (f"answers.{item}", "answer-out-of-range")
+        score(spec, above)
+    assert (refused.value.field, refused.value.rule) == (place(above, item), "answer-out-of-range")
 
 
 def test_audit_items_9_and_10_are_scored_0_2_or_4() -> None:
@@ -192,7 +200,7 @@ def test_audit_items_9_and_10_are_scored_0_2_or_4() -> None:
     assert score(spec, answers | {"9": 2, "10": 4}).total == 6
     with pytest.raises(InvalidInput) as refused:
         score(spec, answers | {"10": 3})
-    assert (refused.value.field, refused.value.rule) == ("answers.10", "answer-out-of-range")
+    assert (refused.value.field, refused.value.rule) == ("answers.9.value", "answer-out-of-range")
     assert "accepts 0, 2, 4" in refused.value.message
 
 
@@ -257,7 +265,7 @@ def test_phq9_with_three_unanswered_is_refused_naming_them() -> None:
         del answers[item]
     with pytest.raises(InvalidInput) as refused:
         score(INSTRUMENTS[Instrument.PHQ9], answers)
-    assert (refused.value.field, refused.value.rule) == ("answers.2", "instrument-incomplete")
+    assert (refused.value.field, refused.value.rule) == ("answers", "instrument-incomplete")
     assert "item(s) 2, 5, 9" in refused.value.message
     assert "at most 2 unanswered" in refused.value.message
 
@@ -286,14 +294,14 @@ def test_a_complete_phq9_is_not_prorated() -> None:
         (Instrument.DAST10, "0", 1, "unknown-item"),
     ],
 )
-def test_a_bad_answer_is_refused_naming_the_item(
+def test_a_bad_answer_is_refused_naming_its_place_and_the_item(
     instrument: Instrument, item: str, value: int, rule: str
 ) -> None:
     answers = answers_totalling(instrument, 0) | {item: value}
     with pytest.raises(InvalidInput) as refused:
         score(INSTRUMENTS[instrument], answers)
     known = INSTRUMENTS[instrument].item(item) is not None
-    field = f"answers.{item}" if known else f"answers.{list(answers).index(item)}.item"
+    field = place(answers, item) if known else f"answers.{list(answers).index(item)}.item"
     assert (refused.value.field, refused.value.rule) == (field, rule)
     assert item in refused.value.message
 
@@ -310,20 +318,19 @@ def test_an_unknown_item_is_named_by_its_place_not_by_what_the_caller_wrote(item
 
 
 @pytest.mark.parametrize("instrument", list(Instrument))
-def test_an_incomplete_instrument_is_refused_naming_the_first_missing_item(
+def test_an_incomplete_instrument_is_refused_naming_the_missing_items(
     instrument: Instrument,
 ) -> None:
-    """Missing more items than it is prorated over (PHQ-9: two; the others none)."""
+    """Missing more items than it is prorated over (PHQ-9: two; the others none): they have
+    no place among the answers, so the refusal names the answers and its message them."""
     answers = answers_totalling(instrument, 0)
     first, *_ = answers
     for item in list(answers)[: INSTRUMENTS[instrument].prorated_up_to + 1]:
         del answers[item]
     with pytest.raises(InvalidInput) as refused:
         score(INSTRUMENTS[instrument], answers)
-    assert (refused.value.field, refused.value.rule) == (
-        f"answers.{first}",
-        "instrument-incomplete",
-    )
+    assert (refused.value.field, refused.value.rule) == ("answers", "instrument-incomplete")
+    assert f"answer item(s) {first}" in refused.value.message
 
 
 def test_bam_days_of_heavy_drinking_are_no_more_than_days_of_drinking() -> None:
@@ -332,5 +339,5 @@ def test_bam_days_of_heavy_drinking_are_no_more_than_days_of_drinking() -> None:
     answers = answers_totalling(Instrument.BAM, 0) | {"4": 2, "5": 20}
     with pytest.raises(InvalidInput) as refused:
         score(INSTRUMENTS[Instrument.BAM], answers)
-    assert (refused.value.field, refused.value.rule) == ("answers.5", "answer-above-item")
+    assert (refused.value.field, refused.value.rule) == (place(answers, "5"), "answer-above-item")
     assert score(INSTRUMENTS[Instrument.BAM], answers | {"5": 2}).subscales["use"] == 4

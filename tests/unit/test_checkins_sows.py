@@ -39,10 +39,11 @@ def test_sows_refuses_an_answer_off_the_0_to_4_scale_and_a_missing_item() -> Non
     every = dict.fromkeys(map(str, range(1, 17)), 1)
     with pytest.raises(InvalidInput) as off_scale:
         score(SOWS, every | {"4": 5})
-    assert (off_scale.value.field, off_scale.value.rule) == ("answers.4", "answer-out-of-range")
+    refusal = (off_scale.value.field, off_scale.value.rule)
+    assert refusal == ("answers.3.value", "answer-out-of-range")
     with pytest.raises(InvalidInput) as short:
         score(SOWS, {k: v for k, v in every.items() if k != "16"})
-    assert (short.value.field, short.value.rule) == ("answers.16", "instrument-incomplete")
+    assert (short.value.field, short.value.rule) == ("answers", "instrument-incomplete")
 
 
 def test_a_self_reported_sows_is_recorded_and_reads_moderate_withdrawal_in_maintenance() -> None:
