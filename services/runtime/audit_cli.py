@@ -165,13 +165,13 @@ def check_chains(args: argparse.Namespace, database_url: str) -> int:
         )
         return CANNOT_CHECK
     except psycopg.OperationalError as error:  # not a broken link: 1 would cry tampering
-        print(f"carecoord audit verify: cannot reach the database: {logs.one_line(error)}",
+        print(f"carecoord audit verify: {logs.database_failure(error)}",
               file=sys.stderr)  # fmt: skip
         return CANNOT_CHECK
     try:
         logged = asyncio.run(_access_log(database_url, args.access_log_head, anchors))
     except psycopg.OperationalError as error:
-        print(f"carecoord audit verify: cannot reach the database: {logs.one_line(error)}",
+        print(f"carecoord audit verify: {logs.database_failure(error)}",
               file=sys.stderr)  # fmt: skip
         return CANNOT_CHECK
     if args.json:
@@ -260,7 +260,7 @@ def check_projections(args: argparse.Namespace, database_url: str) -> int:
             )
             stored, projected = cur.fetchone() or (False, False)
     except psycopg.OperationalError as error:
-        print(f"carecoord audit projections: cannot reach the database: {logs.one_line(error)}",
+        print(f"carecoord audit projections: {logs.database_failure(error)}",
               file=sys.stderr)  # fmt: skip
         return CANNOT_CHECK
     if not (stored and projected):
@@ -296,7 +296,7 @@ CANNOT_DERIVE = (
     ValueError,  # an event does not decode: malformed, a wrong key
     LookupError,
     psycopg.errors.UndefinedTable,  # a rebuild switched and dropped it
-    *audit_export.DATABASE_LOST,  # lost partway: not a difference, as 1 would say
+    *logs.DATABASE_LOST,  # lost partway: not a difference, as 1 would say
 )
 
 
@@ -307,7 +307,7 @@ def _cannot_derive(error: Exception) -> str:
     if isinstance(error, psycopg.errors.UndefinedTable):
         went = error.diag.message_primary or type(error).__name__  # not its quoted query
         return f"a read model's table went: {went}; check again"
-    if isinstance(error, audit_export.DATABASE_LOST):
+    if isinstance(error, logs.DATABASE_LOST):
         return f"lost the database partway: {logs.one_line(error)}; nothing was checked"
     return f"cannot derive the read models: {logs.withheld(error) or error}"
 

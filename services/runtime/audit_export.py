@@ -24,7 +24,6 @@ from typing import TextIO
 from uuid import UUID, uuid4
 
 import psycopg
-from eventsourcing import persistence
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Actor, Role
@@ -57,9 +56,6 @@ class Unknown(Exception):
     an export of it would read as a record with nothing in it."""
 
 
-DATABASE_LOST = (psycopg.OperationalError, persistence.OperationalError)
-"""The database unreached or lost partway, on our connections or the library's (the store
-opening, reading the record): the library raises its own class, which went uncaught."""
 
 
 def arguments(export: argparse.ArgumentParser) -> None:
@@ -180,8 +176,8 @@ def _made(args: argparse.Namespace, database_url: str, out: TextIO) -> None:
             return
         finally:
             store.close()
-    except DATABASE_LOST as error:
-        why = f"cannot reach the database: {logs.one_line(error)}"
+    except logs.DATABASE_LOST as error:
+        why = logs.database_failure(error)
     except Unknown as unknown:
         why = str(unknown)
     except (ValueError, LookupError) as error:  # an event does not decode: altered, a wrong key

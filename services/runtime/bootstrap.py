@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -223,6 +224,20 @@ def statement_bound(settings: Settings) -> Configure:
         await conn.commit()
 
     return configure
+
+
+UNBOUND = "-c statement_timeout=0"
+
+
+def statements_unbound() -> None:
+    """Every connection the process opens runs its statements to their end, as pg_dump's
+    do: a ``statement_timeout`` set on the database or the role (for an application's
+    reads) stopped a rebuild, an export or the projector partway, and said the database
+    could not be reached. A pool serving requests sets its own bound over it
+    (``statement_bound``), and one given in ``PGOPTIONS`` by the operator is kept."""
+    given = os.environ.get("PGOPTIONS", "")
+    if "statement_timeout" not in given:
+        os.environ["PGOPTIONS"] = f"{given} {UNBOUND}".strip()
 
 
 async def replica_pool(

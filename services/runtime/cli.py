@@ -23,7 +23,6 @@ from types import FrameType
 from typing import Any, NoReturn
 
 import nats.errors
-import psycopg
 import uvicorn
 from dotenv import dotenv_values
 from nats.aio.msg import Msg
@@ -434,6 +433,7 @@ def command_line(argv: Sequence[str] | None) -> None:
     # went on to print a verdict (the long-running commands set their own handlers as well).
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop_signal, _interrupt)
+    bootstrap.statements_unbound()
     if command == "audit" and settings.database_url:  # the database alone; no broker
         sys.exit(audit_cli.run(args, settings.database_url))
     settings = command_settings(settings, args)
@@ -456,11 +456,10 @@ def command_line(argv: Sequence[str] | None) -> None:
         with contextlib.suppress(KeyboardInterrupt):
             run(command, args, settings, servers, argv, listener)
         _exit_if_server_died(command, settings, servers)
-    except psycopg.OperationalError as error:  # not a bug of ours: say what, not where
+    except logs.DATABASE_LOST as error:  # not a bug of ours: say what, not where
         _exit_if_server_died(command, settings, servers)
-        said = logs.one_line(error)
         which = "at DATABASE_URL" if settings.database_url else f"under {settings.data_dir}"
-        sys.exit(f"carecoord {command}: cannot reach the database {which}: {said}")
+        sys.exit(f"carecoord {command}: {logs.database_failure(error, which)}")
     except Exception:
         _exit_if_server_died(command, settings, servers)
         raise

@@ -29,6 +29,7 @@ from typing import Any
 
 import psycopg
 import websockets
+from eventsourcing import persistence
 from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 
@@ -106,6 +107,22 @@ def one_line(failure: BaseException) -> str:
     """An error's message as one line of a command's answer: libpq puts its hint on a line
     of its own (Is the server running ...?), which read as a second error."""
     return "; ".join(line.strip() for line in str(failure).splitlines() if line.strip())
+
+
+DATABASE_LOST = (psycopg.OperationalError, persistence.OperationalError)
+"""The database unreached or lost partway, on our connections or the library's (the store
+opening, reading the record): the library raises its own class, which went uncaught."""
+
+
+def database_failure(failure: BaseException, which: str = "") -> str:
+    """What a command says of a database error it stops on: a statement cancelled (an
+    operator's pg_cancel_backend, a statement_timeout in the connection's own options) is
+    not a database it could not reach, and is to be run again, not looked for."""
+    cause = failure if isinstance(failure, psycopg.Error) else failure.__cause__
+    where = f" {which}" if which else ""
+    if isinstance(cause, psycopg.errors.QueryCanceled):
+        return f"a statement was cancelled in the database{where}: {one_line(failure)}; run again"
+    return f"cannot reach the database{where}: {one_line(failure)}"
 
 
 def withheld(failure: BaseException) -> str | None:
