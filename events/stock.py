@@ -348,6 +348,37 @@ class StockCorrectionWitnessed(_Stock):
     entry: CorrectedEntry
 
 
+class TransferSide(StrEnum):
+    """Which side of a transfer a site's record holds."""
+
+    OUT = "out"
+    """The site sent it."""
+    IN = "in"
+    """The site received it."""
+
+
+class StockTransferEnteredInError(EnteredInError, _LotEvent):
+    """A transfer recorded wrong (the wrong site, the wrong amount, one that never happened)
+    marked in error: recorded on both sites' records in one transaction, as the transfer
+    was, each naming its side, so the sending lot holds again what it sent and the
+    receiving lot no longer holds it, from the transfer's own time on. The transfer's
+    records stay (21 CFR 1304); ``day`` is the site's day it was marked, ``transfer_day``
+    the transfer's, ``other_site`` the site on the transfer's other side."""
+
+    summary_template: ClassVar[str] = (
+        "Transfer {side} entered in error: {quantity} {unit} {medication} lot {lot},"
+        " other site {other_site} ({reason})"
+    )
+    summary_text: ClassVar[str] = "reason"
+
+    transfer_id: UUID
+    side: TransferSide
+    other_site: str = Field(min_length=1, max_length=200)
+    transfer_day: date
+    quantity: Quantity
+    """What the transfer moved, returned by the correction."""
+
+
 class DispensingSiteRegistered(_Stock):
     """A program admin registered a dispensing site of the program: stock may be transferred
     to it before it keeps any (21 CFR 1307.11(a)(1): only to a site registered to receive
@@ -397,6 +428,7 @@ STOCK_EVENTS: tuple[type[CareEvent], ...] = (
     StockDiscrepancyResolved,
     StockEntryEnteredInError,
     StockCorrectionWitnessed,
+    StockTransferEnteredInError,
     DispensingSiteRegistered,
     DispensingSiteRetired,
     DispensingSiteNameHeld,

@@ -1,5 +1,5 @@
 """A site's controlled-substance stock through the API: receipts, counts, witnessed waste,
-transfers, the witness's confirmation, receipts and waste marked entered in error,
+transfers, the witness's confirmation, receipts, waste and transfers marked entered in error,
 discrepancies resolved, and the program's dispensing sites registered and retired (what is
 read of it: ``stock_views.py``).
 
@@ -34,6 +34,7 @@ from carecoord.services.stock.corrections import InError
 from carecoord.services.stock.counts import Count
 from carecoord.services.stock.movements import Receipt, Transfer, Waste, with_offset
 from carecoord.services.stock.record import Ledger
+from carecoord.services.stock.transfers_in_error import TransferInError
 
 strawberry.enum(OrderForm, description="What a receipt was ordered on (21 CFR 1305).")
 strawberry.enum(WasteReason, description="Why stock was destroyed or lost in handling.")
@@ -142,6 +143,17 @@ class StockEntryInErrorInput:
     )
 
 
+@strawberry.input(
+    description="Mark a transfer entered in error (the wrong site, the wrong amount, one never"
+    " made): both sites hold what they would have without it; its records stay."
+)
+class TransferInErrorInput:
+    site: str = strawberry.field(description="The site that sent it.")
+    to_site: str = strawberry.field(description="The site it went to, as the transfer names it.")
+    transfer_id: UUID = strawberry.field(description="The transfer's id.")
+    reason: str
+
+
 @strawberry.input
 class ResolveStockDiscrepancyInput:
     site: str
@@ -190,12 +202,15 @@ def as_of(field: str) -> LedgerOf:
     return read
 
 
-def at_entry(field: str, *kinds: str) -> LedgerOf:
+def at_entry(field: str, *kinds: str, site_field: str | None = None) -> LedgerOf:
     """The ledger as of the site's entry of ``kinds`` the input's ``field`` names (now if
-    the site has none: the command refuses it)."""
+    the site has none: the command refuses it); with ``site_field``, the ledger of the site
+    that field of the input names (a transfer's receiving site)."""
 
     async def read(ctx: RequestContext, site: str, given: Any) -> Ledger:
         head = await caught_up(ctx)
+        if site_field is not None:
+            site = site_of(getattr(given, site_field), to_camel(site_field))
         at = await stock.entry_time(ctx.platform.primary_reads, site, getattr(given, field), kinds)
         return await ledger_through(ctx, site, head, at)
 
@@ -329,6 +344,21 @@ class StockMutation:
         StockEntryInErrorInput,
         ledger=at_entry("entry_id", "receipt", "waste"),
         in_error=built(InError),
+    )
+    mark_transfer_entered_in_error = stock_mutation(
+        "Mark a transfer entered in error (prescribers and program admins): a correction"
+        " row at each site returns the sending lot what it sent and takes it from the"
+        " receiving lot, as of the transfer; refused (rule transfer-drawn-on) while what the"
+        " receiving site used of it since would leave its lot below zero. The transfer's"
+        " order form line may be transferred again. Returns the transfer's id.",
+        Action.ENTER_STOCK_ENTRY_IN_ERROR,
+        commands.enter_transfer_in_error,
+        TransferInErrorInput,
+        sites=lambda given: (site_of(given.site), site_of(given.to_site, "toSite")),
+        ledger=at_entry("transfer_id", "transfer-in", site_field="to_site"),
+        fields=(),
+        to_site=lambda given: site_of(given.to_site, "toSite"),
+        in_error=built(TransferInError),
     )
     resolve_stock_discrepancy = stock_mutation(
         "Close a discrepancy: explained (a recording error) or a loss reported to"

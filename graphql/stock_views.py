@@ -88,7 +88,9 @@ class StockEntry:
     occurred_at: datetime
     kind: str = strawberry.field(
         description="receipt, receipt-in-error (a receipt entered in error, its amount taken"
-        " back), transfer-in, transfer-out, waste, waste-in-error (a waste entered in error,"
+        " back), transfer-in, transfer-out, transfer-out-in-error and transfer-in-in-error"
+        " (a transfer entered in error: its amount back at the site that sent it, taken"
+        " away at the one it went to), waste, waste-in-error (a waste entered in error,"
         " its amount back), dose, dose-in-error (a dose entered in error, its amount back),"
         " take-home, take-home-in-error (a take-home bottle entered in error, its amount"
         " back), count, discrepancy, resolved or witnessed."

@@ -13,7 +13,10 @@ each of its bottles' (``take-home-in-error``): the dispensing is reversed, as th
 went to another client (charted anew, drawing again) or never left; one poured and not put
 back is recorded as waste. A receipt or a waste marked entered in error gets a correction
 row (``receipt-in-error``, ``waste-in-error``) that moves its amount back, the entry's row
-staying; it counts under received or wasted, so the lot's columns still add up. A witness's
+staying; it counts under received or wasted, so the lot's columns still add up. A transfer
+marked entered in error gets one at each site (``transfer-out-in-error`` at the site that
+sent it, its amount back; ``transfer-in-in-error`` at the one it went to, its amount taken
+away), counted under transferred out and in. A witness's
 confirmation is a ``witnessed`` row naming what it confirms (``count``, ``waste``,
 ``receipt-in-error``, ``waste-in-error``: the kind of the row it confirms, by ``ref_id``).
 No client is named here.
@@ -55,9 +58,11 @@ from carecoord.events.stock import (
     StockEntryEnteredInError,
     StockEntryWitnessed,
     StockReceived,
+    StockTransferEnteredInError,
     StockTransferredIn,
     StockTransferredOut,
     StockWasted,
+    TransferSide,
 )
 from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
 from carecoord.projections.generations import columns_added, generation_table
@@ -68,7 +73,8 @@ VERSION = 2
 READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, TakeHomeEnteredInError,
          StockReceived, StockTransferredIn, StockTransferredOut, StockWasted, StockCounted,
          StockDiscrepancyFound, StockDiscrepancyResolved, StockEntryWitnessed,
-         StockEntryEnteredInError, StockCorrectionWitnessed)  # fmt: skip
+         StockEntryEnteredInError, StockCorrectionWitnessed,
+         StockTransferEnteredInError)  # fmt: skip
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
@@ -154,10 +160,8 @@ def _rows(item: Positioned) -> Iterator[Row]:
     elif isinstance(e, StockWasted):
         detail = f"{e.reason.value}: {e.description}"
         yield _lot_row(e, "waste", -e.quantity, e.waste_id, detail, e.witness_id)
-    elif isinstance(e, StockEntryEnteredInError):
-        back = -e.quantity if e.entry is CorrectedEntry.RECEIPT else e.quantity
-        detail = f"{e.entry.value} of {e.entry_day} entered in error: {e.reason}"
-        yield _lot_row(e, f"{e.entry.value}-in-error", back, e.entry_id, detail, e.witness_id)
+    elif isinstance(e, StockEntryEnteredInError | StockTransferEnteredInError):
+        yield _correction_row(e)
     elif isinstance(e, StockCounted):
         occasion = e.occasion.value + (", biennial inventory" if e.biennial else "")
         for line in e.lines:
@@ -207,6 +211,19 @@ def _take_home_rows(e: TakeHomeDispensed | TakeHomeEnteredInError) -> Iterator[R
                e.occurred_at, e.actor.id)  # fmt: skip
 
 
+def _correction_row(e: StockEntryEnteredInError | StockTransferEnteredInError) -> Row:
+    """A mark of entered in error moves its entry's amount back: a receipt's or a transfer
+    in's out of the lot, a waste's or a transfer out's into it."""
+    if isinstance(e, StockEntryEnteredInError):
+        back = -e.quantity if e.entry is CorrectedEntry.RECEIPT else e.quantity
+        detail = f"{e.entry.value} of {e.entry_day} entered in error: {e.reason}"
+        return _lot_row(e, f"{e.entry.value}-in-error", back, e.entry_id, detail, e.witness_id)
+    back = e.quantity if e.side is TransferSide.OUT else -e.quantity
+    other = f"to {e.other_site}" if e.side is TransferSide.OUT else f"from {e.other_site}"
+    detail = f"transfer {other} of {e.transfer_day} entered in error: {e.reason}"
+    return _lot_row(e, f"transfer-{e.side.value}-in-error", back, e.transfer_id, detail, "")
+
+
 def _form(e: StockTransferredIn | StockTransferredOut) -> str:
     """The order form a transfer names, when it names one."""
     if e.order_form is None or not e.order_form_number:
@@ -219,7 +236,8 @@ def _lot_row(
     | StockTransferredIn
     | StockTransferredOut
     | StockWasted
-    | StockEntryEnteredInError,
+    | StockEntryEnteredInError
+    | StockTransferEnteredInError,
     kind: str,
     change: Decimal,
     ref_id: UUID,
@@ -355,8 +373,10 @@ SELECT n.lot,
        coalesce(l.dea_schedule, min(m.dea_schedule)) AS dea_schedule,
        coalesce(sum(m.change) FILTER (WHERE m.kind IN ('receipt', 'receipt-in-error')), 0)
          AS received,
-       coalesce(sum(m.change) FILTER (WHERE m.kind = 'transfer-in'), 0) AS transferred_in,
-       coalesce(-sum(m.change) FILTER (WHERE m.kind = 'transfer-out'), 0) AS transferred_out,
+       coalesce(sum(m.change) FILTER (WHERE m.kind IN ('transfer-in', 'transfer-in-in-error')),
+         0) AS transferred_in,
+       coalesce(-sum(m.change) FILTER (WHERE m.kind IN ('transfer-out',
+         'transfer-out-in-error')), 0) AS transferred_out,
        coalesce(-sum(m.change) FILTER (WHERE m.kind IN ('waste', 'waste-in-error')), 0)
          AS wasted,
        coalesce(-sum(m.change) FILTER (WHERE m.kind = 'resolved'), 0) AS lost,

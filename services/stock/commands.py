@@ -16,13 +16,14 @@ from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, named_for
 from carecoord.services.medication.rules import MedicationRules
-from carecoord.services.stock import corrections, counts, movements, sites
+from carecoord.services.stock import corrections, counts, movements, sites, transfers_in_error
 from carecoord.services.stock.corrections import InError
 from carecoord.services.stock.counts import Count
 from carecoord.services.stock.lot_draws import DrawsOn, LotDraws
 from carecoord.services.stock.movements import Receipt, Transfer, Waste
 from carecoord.services.stock.record import Ledger, SiteStock
 from carecoord.services.stock.site_names import SiteName
+from carecoord.services.stock.transfers_in_error import TransferInError
 
 
 def site_stock(uow: UnitOfWork, site: str) -> SiteStock:
@@ -105,6 +106,30 @@ def enter_in_error(
         ),
         None if in_error.received_amount is not None else in_error.entry_id,
     )
+
+
+def enter_transfer_in_error(
+    stamp: Stamp,
+    *,
+    site: str,
+    to_site: str,
+    in_error: TransferInError,
+    ledger: Ledger,
+    rules: MedicationRules,
+) -> Command[UUID]:
+    """Marks at ``site``, which sent it, and at ``to_site``, which it went to; ``ledger`` is
+    the receiving site's as of the transfer. Answers with the transfer's id."""
+
+    def run(uow: UnitOfWork) -> UUID:
+        source = site_stock(uow, site)
+        transfers_in_error.sent_from(source, in_error.transfer_id, to_site)
+        target = site_stock(uow, to_site)
+        transfers_in_error.enter_in_error(
+            source, target, stamp, rules, in_error, ledger, draws_on(uow, target)
+        )
+        return in_error.transfer_id
+
+    return run
 
 
 def count(

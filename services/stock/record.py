@@ -35,9 +35,11 @@ from carecoord.events.stock import (
     StockEntryEnteredInError,
     StockEntryWitnessed,
     StockReceived,
+    StockTransferEnteredInError,
     StockTransferredIn,
     StockTransferredOut,
     StockWasted,
+    TransferSide,
 )
 from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.errors import NotFound
@@ -174,6 +176,23 @@ def receipt_key(event: StockReceived) -> FormLine:
     return (event.order_form, event.order_form_number, event.lot)
 
 
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One side of a transfer, as marking it entered in error needs it: which side, what
+    it moved of which lot, when, the site on its other side, and its order form line."""
+
+    side: TransferSide
+    lot: str
+    quantity: Decimal
+    at: datetime
+    other_site: str
+    line: FormLine | None
+
+    @property
+    def move(self) -> Move:
+        return Move.TRANSFERRED_OUT if self.side is TransferSide.OUT else Move.TRANSFERRED_IN
+
+
 @dataclass(slots=True)
 class Attestation:
     """A count, a waste or a mark of entered in error awaiting (or given) its witness's
@@ -208,7 +227,10 @@ class SiteStock(Aggregate, context="stock"):
         form, and which of the two brought it: a line comes into the site once."""
         self.sent: set[FormLine] = set()
         """The same of every transfer out that names its order form: one transfer each."""
-        self.transfers: set[UUID] = set()
+        self.transfers: dict[UUID, Sent] = {}
+        """This site's side of every transfer, by its id; those marked in error in
+        ``transfers_in_error``."""
+        self.transfers_in_error: set[UUID] = set()
         self.attestations: dict[UUID, Attestation] = {}
         self.entries: dict[UUID, Entry] = {}
         """Every receipt and waste, by its id; those marked entered in error in ``in_error``."""
@@ -251,9 +273,15 @@ class SiteStock(Aggregate, context="stock"):
             self.lots[event.lot].moves.append(
                 (event.occurred_at, Move.TRANSFERRED_OUT, event.quantity)
             )
+            line = (event.order_form, event.order_form_number, event.lot)
             if event.order_form_number:
-                self.sent.add((event.order_form, event.order_form_number, event.lot))
-            self.transfers.add(event.transfer_id)
+                self.sent.add(line)
+            self.transfers[event.transfer_id] = Sent(
+                TransferSide.OUT, event.lot, event.quantity, event.occurred_at, event.to_site,
+                line if event.order_form_number else None,
+            )  # fmt: skip
+        elif isinstance(event, StockTransferEnteredInError):
+            self._undo_transfer(event.transfer_id)
         elif isinstance(event, StockWasted):
             self.lots[event.lot].moves.append((event.occurred_at, Move.WASTED, event.quantity))
             self.attestations[event.waste_id] = Attestation(
@@ -295,10 +323,16 @@ class SiteStock(Aggregate, context="stock"):
             )
         else:
             move = Move.TRANSFERRED_IN
-            self.transfers.add(event.transfer_id)
         self._lot(event, event.expires_on).moves.append((event.occurred_at, move, event.quantity))
+        line = None
         if event.order_form is not None and event.order_form_number:
-            self.brought_in[(event.order_form, event.order_form_number, event.lot)] = move
+            line = (event.order_form, event.order_form_number, event.lot)
+            self.brought_in[line] = move
+        if isinstance(event, StockTransferredIn):
+            self.transfers[event.transfer_id] = Sent(
+                TransferSide.IN, event.lot, event.quantity, event.occurred_at, event.from_site,
+                line,
+            )  # fmt: skip
 
     def _undo(self, entry_id: UUID) -> None:
         """An entry marked in error moves the opposite amount at its own time, so the lot's
@@ -308,6 +342,19 @@ class SiteStock(Aggregate, context="stock"):
         self.lots[entry.lot].moves.append((entry.at, entry.move, -entry.quantity))
         if entry.receipt is not None:
             self.brought_in.pop(receipt_key(entry.receipt), None)
+
+    def _undo_transfer(self, transfer_id: UUID) -> None:
+        """A transfer marked in error moves the opposite amount at its own time, on either
+        side; its order form line may be sent, or brought in, again."""
+        sent = self.transfers[transfer_id]
+        self.lots[sent.lot].moves.append((sent.at, sent.move, -sent.quantity))
+        self.transfers_in_error.add(transfer_id)
+        if sent.line is None:
+            return
+        if sent.side is TransferSide.OUT:
+            self.sent.discard(sent.line)
+        else:
+            self.brought_in.pop(sent.line, None)
 
     def _lot(self, event: StockReceived | StockTransferredIn, expires_on: date | None) -> Lot:
         found = self.lots.get(event.lot)
