@@ -6,13 +6,12 @@ saying it could not reach it."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+from cli_run import run_cli
 from platform_env import platform_env
 
 from carecoord.events import Actor, Role
@@ -37,17 +36,6 @@ def statements_bound_on(url: str) -> Iterator[None]:
             conn.execute(f'ALTER DATABASE "{name}" RESET statement_timeout')
 
 
-def carecoord(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "carecoord.services.runtime.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 async def test_a_rebuild_and_an_audit_run_to_their_end_past_the_databases_bound(
     platform: Platform, servers: Servers, tmp_path: Path
 ) -> None:
@@ -59,8 +47,8 @@ async def test_a_rebuild_and_an_audit_run_to_their_end_past_the_databases_bound(
     with statements_bound_on(platform.database_url):
         with psycopg.connect(platform.database_url) as bound:  # the bound holds here
             assert bound.execute("SHOW statement_timeout").fetchone() == ("1ms",)
-        rebuilt = await asyncio.to_thread(carecoord, env, "rebuild", "timeline")
-        audited = await asyncio.to_thread(carecoord, env, "audit", "projections")
+        rebuilt = await asyncio.to_thread(run_cli, tmp_path, env, "rebuild", "timeline")
+        audited = await asyncio.to_thread(run_cli, tmp_path, env, "audit", "projections")
 
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "timeline: generation" in rebuilt.stdout
@@ -75,7 +63,7 @@ async def test_a_bound_the_operator_gives_the_command_is_kept_and_named_when_it_
     await platform.bus.execute(enroll_client(ADMIN, display_name="Sam K.", program="OTP"))
     env = platform_env(platform, servers, tmp_path) | {"PGOPTIONS": "-c statement_timeout=1"}
 
-    rebuilt = await asyncio.to_thread(carecoord, env, "rebuild", "timeline")
+    rebuilt = await asyncio.to_thread(run_cli, tmp_path, env, "rebuild", "timeline")
 
     assert rebuilt.returncode != 0
     assert "a statement was cancelled in the database at DATABASE_URL" in rebuilt.stderr
