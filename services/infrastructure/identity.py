@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 from uuid import UUID
 
 import jwt
@@ -27,6 +28,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from carecoord.events import Actor, Role
 from carecoord.events.envelope import ACTOR_ID_MAX
+from carecoord.services.infrastructure.provider_keys import (
+    JWKS_LARGEST,
+    KeysUnreachable,
+    ProviderKeys,
+)
 from carecoord.services.infrastructure.settings import HS256_KEY_BYTES, Settings
 from carecoord.services.kernel.errors import Forbidden, Unauthenticated
 from carecoord.services.kernel.platform_ids import reserved
@@ -35,9 +41,6 @@ from carecoord.services.kernel.user_ids import mistakable
 ALGORITHM = "HS256"
 ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"})
 LEEWAY = timedelta(seconds=30)
-JWKS_CACHE_SECONDS = 300
-JWKS_LARGEST = 1 << 20
-"""The most bytes of a JWKS file read (a key set is a few kilobytes; /dev/zero has no end)."""
 # Verified tokens remembered (until they expire): a client sends the same token all day.
 VERIFIED_MAX = 10_000
 ROLE_HEADER = "x-carecoord-role"
@@ -53,6 +56,8 @@ class KeySource(BaseSettings):
     algorithms: tuple[str, ...] = (ALGORITHM,)
     jwks_file: Path | None = None
     jwks_url: str | None = None
+    jwks_cache_seconds: float = 300.0
+    """How long a key set fetched from ``jwks_url`` is used before it is fetched again."""
 
 
 class TokenKeysUnusable(ValueError):
@@ -171,7 +176,7 @@ class TokenVerifier:
         self._algorithms = list(keys.algorithms)
         self._secret = secret
         self._jwk_set: jwt.PyJWKSet | None = None
-        self._jwk_client: jwt.PyJWKClient | None = None
+        self._provider: ProviderKeys | None = None
         self._verified: dict[str, tuple[Identity, float]] = {}
         if keys.jwks_file or keys.jwks_url:
             weak = set(self._algorithms) - ASYMMETRIC
@@ -184,9 +189,7 @@ class TokenVerifier:
                 self._jwk_set = key_set(keys.jwks_file)
             else:
                 assert keys.jwks_url is not None
-                self._jwk_client = jwt.PyJWKClient(
-                    keys.jwks_url, cache_keys=True, lifespan=JWKS_CACHE_SECONDS
-                )
+                self._provider = provider_keys(keys)
         elif secret is None or self._algorithms != [ALGORITHM]:
             raise TokenKeysUnusable(
                 "CARECOORD_JWT_ALGORITHMS: without a JWKS, tokens are HS256 with"
@@ -221,7 +224,7 @@ class TokenVerifier:
                 )
             claims = jwt.decode(
                 token,
-                self._key(token, header),
+                self._key(header),
                 algorithms=self._algorithms,
                 issuer=self._issuer,
                 audience=self._audience,
@@ -230,7 +233,7 @@ class TokenVerifier:
             )
         except jwt.ExpiredSignatureError:
             raise _refused("token-expired", "the token has expired; sign in again") from None
-        except jwt.PyJWKClientError as unreachable:
+        except KeysUnreachable as unreachable:
             raise _refused("token-keys", f"cannot get the issuer's keys: {unreachable}") from None
         except jwt.InvalidSignatureError:  # the library's "Signature verification failed"
             raise _refused("token-invalid", self._unsigned()) from None
@@ -255,18 +258,31 @@ class TokenVerifier:
             " the same for both"
         )
 
-    def _key(self, token: str, header: dict[str, Any]) -> Any:
-        if self._jwk_client is not None:
-            return self._jwk_client.get_signing_key_from_jwt(token)
-        if self._jwk_set is not None:
-            kid = header.get("kid")
-            if not kid:
-                raise _refused("token-kid", "the token names no key (kid)")
-            try:
-                return self._jwk_set[str(kid)]
-            except KeyError:
-                raise _refused("token-kid", f"no key {kid!r} in the issuer's key set") from None
-        return self._secret
+    def _key(self, header: dict[str, Any]) -> Any:
+        if self._provider is None and self._jwk_set is None:
+            return self._secret
+        kid = header.get("kid")
+        if not kid:
+            raise _refused("token-kid", "the token names no key (kid)")
+        if self._provider is not None:
+            key = self._provider.key(str(kid))
+        else:
+            assert self._jwk_set is not None
+            key = next((k for k in self._jwk_set.keys if k.key_id == str(kid)), None)
+        if key is None:
+            raise _refused("token-kid", f"no key {str(kid)[:100]!r} in the issuer's key set")
+        return key
+
+
+def provider_keys(keys: KeySource) -> ProviderKeys:
+    """The key set at ``CARECOORD_JWT_JWKS_URL``, an http(s) URL, kept for
+    ``CARECOORD_JWT_JWKS_CACHE_SECONDS``."""
+    assert keys.jwks_url is not None
+    if urlparse(keys.jwks_url).scheme.lower() not in ("http", "https"):
+        raise TokenKeysUnusable("CARECOORD_JWT_JWKS_URL: must be an http or https URL")
+    if not 0 < keys.jwks_cache_seconds < float("inf"):
+        raise TokenKeysUnusable("CARECOORD_JWT_JWKS_CACHE_SECONDS: must be a positive number")
+    return ProviderKeys(keys.jwks_url, keys.jwks_cache_seconds)
 
 
 def identity_of(claims: dict[str, Any]) -> Identity:

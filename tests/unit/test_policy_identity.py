@@ -238,3 +238,105 @@ def test_a_token_signed_under_another_folders_key_says_why_and_what_to_do(
     assert "`carecoord token` where the server runs" in message
     assert "CARECOORD_JWT_SECRET the same for both" in message
     assert not [key for key in keys if key in message]
+
+
+class ProviderStub(BaseHTTPRequestHandler):
+    """An identity provider's JWKS endpoint serving whatever its server's ``body`` is, and
+    counting the fetches."""
+
+    def do_GET(self) -> None:
+        server: Any = self.server
+        server.fetches += 1
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(server.body)
+
+    def log_message(self, *_: Any) -> None:
+        return
+
+
+@pytest.fixture
+def provider() -> Iterator[Any]:
+    server: Any = HTTPServer(("127.0.0.1", 0), ProviderStub)
+    server.body, server.fetches = jwks(*KEYS).encode(), 0
+    server.url = f"http://127.0.0.1:{server.server_port}/jwks"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+
+
+def test_a_key_the_provider_rotated_out_stops_verifying_once_the_set_is_fetched_again(
+    provider: Any,
+) -> None:
+    """Each key used was kept in a cache that never expired: a key the provider removed
+    from its set (rotated out, or revoked as compromised) verified tokens for as long as
+    the API ran."""
+    lifespan = 0.05
+    keys = KeySource(algorithms=("RS256",), jwks_url=provider.url, jwks_cache_seconds=lifespan)
+    verifier = TokenVerifier(SETTINGS, keys, None)
+    old = jwt.encode(claims(), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
+    assert verifier.verify(old).user_id == "dr-lee"
+    new_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    provider.body = jwks(("rsa-2", new_key, "RS256")).encode()
+    threading.Event().wait(lifespan * 2)  # the set is past its lifespan
+
+    again = jwt.encode(claims(jti="again"), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
+    assert refusal_rule(verifier, again) == "token-kid"
+    rotated = jwt.encode(claims(), new_key, algorithm="RS256", headers={"kid": "rsa-2"})
+    assert verifier.verify(rotated).user_id == "dr-lee"
+
+
+def test_unknown_kids_fetch_the_set_again_at_most_once_per_cooldown(provider: Any) -> None:
+    verifier = TokenVerifier(
+        SETTINGS, KeySource(algorithms=("RS256",), jwks_url=provider.url), None
+    )
+    for n in range(5):
+        unknown = jwt.encode(claims(), RSA_KEY, algorithm="RS256", headers={"kid": f"k{n}"})
+        assert refusal_rule(verifier, unknown) == "token-kid"
+    assert provider.fetches == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (b"{" * 10 + b"x" * (1 << 21), "over 1,048,576 bytes"),
+        (b"<html>gateway error</html>", "not a JSON Web Key Set"),
+        (b'{"keys": []}', "not a JSON Web Key Set"),
+    ],
+)
+def test_a_provider_answering_no_key_set_is_a_clear_refusal(
+    provider: Any, body: bytes, said: str
+) -> None:
+    provider.body = body
+    verifier = TokenVerifier(
+        SETTINGS, KeySource(algorithms=("RS256",), jwks_url=provider.url), None
+    )
+    token = jwt.encode(claims(), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
+    with pytest.raises(Unauthenticated) as refused:
+        verifier.verify(token)
+    assert refused.value.rule == "token-keys"
+    assert said in refused.value.message
+
+
+def test_a_set_fetched_once_keeps_serving_while_the_provider_is_down(provider: Any) -> None:
+    """The set past its lifespan, the provider down: tokens it signed were all refused at
+    once, each request waiting on the fetch, until it was back."""
+    lifespan = 0.05
+    keys = KeySource(algorithms=("RS256",), jwks_url=provider.url, jwks_cache_seconds=lifespan)
+    verifier = TokenVerifier(SETTINGS, keys, None)
+    assert verifier.verify(
+        jwt.encode(claims(), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
+    )
+    provider.body = b"503 Service Unavailable"
+    threading.Event().wait(lifespan * 2)
+
+    later = jwt.encode(claims(jti="later"), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
+    assert verifier.verify(later).user_id == "dr-lee"
+    assert provider.fetches == 2
+
+
+def test_a_jwks_url_must_be_http() -> None:
+    with pytest.raises(ValueError, match="http or https"):
+        TokenVerifier(
+            SETTINGS, KeySource(algorithms=("RS256",), jwks_url="file:///etc/passwd"), None
+        )
