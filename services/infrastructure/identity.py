@@ -33,6 +33,7 @@ from carecoord.services.infrastructure.provider_keys import (
     KeysUnreachable,
     ProviderKeys,
 )
+from carecoord.services.infrastructure.repeated_claims import repeated_member
 from carecoord.services.infrastructure.settings import HS256_KEY_BYTES, Settings
 from carecoord.services.kernel.errors import Forbidden, Unauthenticated
 from carecoord.services.kernel.platform_ids import reserved
@@ -213,6 +214,9 @@ class TokenVerifier:
         return checked
 
     def _check(self, token: str) -> tuple[Identity, float]:
+        repeated = repeated_member(token)
+        if repeated is not None:
+            raise _refused("token-repeated-member", f"the token names {repeated} twice")
         try:
             header = jwt.get_unverified_header(token)
             algorithm = header.get("alg")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -13,6 +15,7 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jwt.utils import base64url_encode
 
 from carecoord.events import Actor, Role
 from carecoord.services.infrastructure.identity import (
@@ -340,3 +343,37 @@ def test_a_jwks_url_must_be_http() -> None:
         TokenVerifier(
             SETTINGS, KeySource(algorithms=("RS256",), jwks_url="file:///etc/passwd"), None
         )
+
+
+def signed_as_written(header: str, payload: str) -> str:
+    """An HS256 token of exactly this header and payload text (PyJWT would write each
+    member once)."""
+    signing = b".".join(base64url_encode(part.encode()) for part in (header, payload))
+    signature = hmac.new(SECRET.encode(), signing, hashlib.sha256).digest()
+    return (signing + b"." + base64url_encode(signature)).decode()
+
+
+HEADER = '{"alg":"HS256","typ":"JWT"}'
+
+
+@pytest.mark.parametrize(
+    ("header", "first", "named"),
+    [
+        (HEADER, '"sub":"nurse-kim",', "claims.sub"),
+        (HEADER, '"roles":["nurse"],', "claims.roles"),
+        ('{"alg":"none","alg":"HS256"}', "", "header.alg"),
+    ],
+)
+def test_a_token_naming_a_member_twice_is_refused(header: str, first: str, named: str) -> None:
+    """PyJWT takes the last of a repeated claim, a gateway or an audit of the provider's
+    tokens may take the first: the token acted as dr-lee and was judged as nurse-kim."""
+    now = int(datetime.now(UTC).timestamp())
+    last = json.dumps(claims(iat=now, exp=now + 300))  # sub dr-lee, roles [prescriber]
+    token = signed_as_written(header, "{" + first + last[1:])
+    assert jwt.decode(token, SECRET, algorithms=["HS256"], audience=SETTINGS.jwt_audience)
+
+    with pytest.raises(Unauthenticated) as refused:
+        hs256().verify(token)
+
+    assert refused.value.rule == "token-repeated-member"
+    assert f"names {named} twice" in refused.value.message
