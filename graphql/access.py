@@ -138,7 +138,13 @@ class BreakGlassInput:
 class RecordDisclosureInput:
     client_id: UUID
     recipient: RecipientInput
-    purpose: str
+    purpose: str | None = strawberry.field(
+        default=None,
+        description="What it was for. Under a consent, the consent's purpose (42 CFR"
+        " 2.31(a)(4)): left out, it is the consent's; one that reads otherwise, capitals and"
+        " spacing aside, is refused (`purpose`, `consent-purpose`) and nothing is recorded."
+        " Under emergency access (`breakGlassId`), required (`purpose-stated`).",
+    )
     data_kinds: list[Kind]
     description: str
     consent_id: UUID | None = None

@@ -50,6 +50,14 @@ EXPIRY_REQUIRED = "expiry-required"
 """A consent states its expiry: a date, or an event or condition (42 CFR 2.31(a)(6)). Consents
 recorded before this was refused are kept and apply as recorded: until revoked."""
 
+CONSENT_PURPOSE = "consent-purpose"
+"""A disclosure under a consent is made for the purpose the consent states (42 CFR
+2.31(a)(4)), and 2.13(a) limits what goes to what that purpose needs: one for another purpose
+is another disclosure, which the client has not consented to."""
+
+PURPOSE_STATED = "purpose-stated"
+"""A disclosure under no consent (an emergency access) states its own purpose."""
+
 EXPIRY_PASSED = "expiry-passed"
 """A consent expiring on an event that has happened for the client (discharge, while they are
 discharged) would end before it began."""
@@ -69,10 +77,11 @@ class ConsentTerms(TypedDict):
 
 
 class DisclosureTerms(TypedDict):
-    """What a disclosure says went where, and the consent or emergency access it went under."""
+    """What a disclosure says went where, and the consent or emergency access it went under;
+    under a consent its purpose is the consent's, and may be left out (None)."""
 
     recipient: Recipient
-    purpose: str
+    purpose: NotRequired[str | None]
     data_kinds: tuple[Kind, ...]
     description: str
     consent_id: NotRequired[UUID | None]
@@ -137,14 +146,15 @@ class Consent:
             and self.kinds == kinds
             and self.purpose == purpose
             and self.expires_at == expires_at
-            and _condition(self.expiry_event) == _condition(expiry_event)
+            and _as_read(self.expiry_event) == _as_read(expiry_event)
             and self.expires_on == expires_on
         )
 
 
-def _condition(expiry_event: str) -> str:
-    """An expiry event as a form sent twice says it, its capitals and spacing aside."""
-    return " ".join(expiry_event.split()).casefold()
+def _as_read(text: str) -> str:
+    """``text`` as a reader compares it (an expiry event on a form sent twice, a purpose
+    restated), its capitals and spacing aside."""
+    return " ".join(text.split()).casefold()
 
 
 class ConsentRecord(Aggregate, context="consent"):
@@ -400,17 +410,21 @@ class ConsentRecord(Aggregate, context="consent"):
         disclosure_id: UUID,
         *,
         recipient: Recipient,
-        purpose: str,
+        purpose: str | None = None,
         data_kinds: tuple[Kind, ...],
         description: str,
         consent_id: UUID | None = None,
         break_glass_id: UUID | None = None,
         event_ids: tuple[UUID, ...] = (),
     ) -> None:
+        """Under a consent, for its purpose (``purpose`` None: the consent's); under an
+        emergency access, for the ``purpose`` given."""
         recipient = recipient_named(recipient, "recipient")
-        purpose, description = shown(purpose, "purpose"), shown(description, "description")
+        given = None if purpose is None else shown(purpose, "purpose")
+        description = shown(description, "description")
         kinds = frozenset(data_kinds)
         self._may_disclose(stamp.clock(), recipient, kinds, consent_id, break_glass_id, event_ids)
+        purpose = self._purpose(given, consent_id)
         recipient = self._named(recipient, consent_id)
         self._record_now(
             stamp,
@@ -489,6 +503,30 @@ class ConsentRecord(Aggregate, context="consent"):
             consent_id=intent.consent_id,
             reason=reason,
         )
+
+    def _purpose(self, given: str | None, consent_id: UUID | None) -> str:
+        """The purpose a disclosure is recorded for: under a consent, the consent's words,
+        ``given`` refused unless it says the same; checked once the consent is known to allow
+        the rest, so the refusal tells its purpose only to one who may disclose under it (and
+        is answered its scope)."""
+        if consent_id is None:
+            if given is None:
+                raise InvalidInput(
+                    "purpose",
+                    PURPOSE_STATED,
+                    "say what the disclosure is for: only one under a consent takes its purpose",
+                )
+            return given
+        consented = self.consents[consent_id].purpose
+        if given is not None and _as_read(given) != _as_read(consented):
+            raise RuleViolation(
+                "purpose",
+                CONSENT_PURPOSE,
+                f"consent {consent_id} is for {consented!r}: a disclosure under it is made for"
+                " that purpose (42 CFR 2.31(a)(4)); leave purpose out, or record the client's"
+                " consent for this one",
+            )
+        return consented
 
     def _named(self, recipient: Recipient, consent_id: UUID | None) -> Recipient:
         """``recipient`` with the name the consent relied on gives them, where none was given:

@@ -600,7 +600,8 @@ def arrange_guest_dosing(
 ) -> Command[UUID]:
     """Guest dosing tells the other site the client's orders and doses: a Part 2 disclosure,
     recorded with the arrangement, under a consent in force that names the site and covers
-    medication and dosing (42 CFR 2.31-2.33; domain.md section 3, guest dosing)."""
+    medication and dosing, for the consent's purpose (42 CFR 2.31-2.33; domain.md section 3,
+    guest dosing)."""
     guest_dosing_id, disclosure_id = uuid4(), uuid4()
     try:
         recipient = Recipient(type=RecipientType.ORGANIZATION, id=site, name=site)
@@ -637,7 +638,6 @@ def arrange_guest_dosing(
             stamp,
             disclosure_id=disclosure_id,
             recipient=recipient,
-            purpose=f"treatment: guest dosing from {start} to {end}",
             data_kinds=GUEST_DOSING_KINDS,
             description=dispensing.guest_dosing_summary(record, start, end),
             consent_id=consent_id,

@@ -46,14 +46,13 @@ async def consent_and_disclosure(api: Api, client_id: str) -> tuple[str, dict[st
 
 
 async def disclose(api: Api, client_id: str, consent_id: str) -> dict[str, Any]:
-    """A disclosure to the clinic recorded by hand under ``consent_id``."""
+    """A disclosure to the clinic recorded by hand under ``consent_id``, for its purpose."""
     disclosed = await api.ok(
         DISCLOSE,
         {
             "input": {
                 "clientId": client_id,
                 "recipient": CLINIC,
-                "purpose": "transfer of care",
                 "dataKinds": ["MEDICATION"],
                 "description": "current orders, faxed",
                 "consentId": consent_id,
@@ -93,7 +92,7 @@ async def test_the_client_auditors_and_admins_read_the_accounting_others_are_ref
         "recipientType": "organization",
         "recipientId": "clinic-north",
         "recipientName": "North Clinic",
-        "purpose": "transfer of care",
+        "purpose": "care coordination",
         "dataKinds": ["medication"],
         "description": "current orders, faxed",
         "consentId": consent_id,

@@ -91,7 +91,7 @@ async def test_an_intent_is_sent_or_withdrawn_in_place_and_one_by_hand_is_sent(
         await run(
             platform,
             record_disclosure(
-                ADMIN, client_id=client_id, recipient=CLINIC, purpose="a referral",
+                ADMIN, client_id=client_id, recipient=CLINIC, purpose=" Coordination",
                 data_kinds=(Kind.CARE,), description="the intake summary",
                 consent_id=consent_id,
             ),
@@ -116,7 +116,7 @@ async def test_an_intent_is_sent_or_withdrawn_in_place_and_one_by_hand_is_sent(
     )  # fmt: skip
     assert picked(sent, "purpose", "data_kinds") == ("coordination", ["care"])
     assert picked(hand, "status", "event_count", "recorded_by", "purpose", "description") == (
-        "sent", 0, "admin-1", "a referral", "the intake summary",
+        "sent", 0, "admin-1", "coordination", "the intake summary",
     )  # fmt: skip
     assert picked(hand, "consent_id", "break_glass_id") == (consent_id, None)
     assert hand["sent_at"] == hand["recorded_at"]

@@ -107,7 +107,6 @@ def test_a_disclosure_needs_a_consent_in_force_that_names_the_recipient_and_the_
             stamp(Role.NURSE),
             disclosure_id=uuid4(),
             recipient=recipient,
-            purpose="guest dosing",
             data_kinds=kinds,
             description="current methadone dose and last three doses",
             consent_id=consent_id,
@@ -130,7 +129,7 @@ def test_a_disclosure_needs_a_consent_in_force_that_names_the_recipient_and_the_
     disclosed = record.pending[1].event
     assert isinstance(disclosed, DisclosureRecorded)
     assert disclosed.notice == REDISCLOSURE_NOTICE
-    assert disclosed.summary() == "Disclosed to OTP North for guest dosing"
+    assert disclosed.summary() == "Disclosed to OTP North for treatment"
 
 
 def test_break_glass_needs_a_clinician_off_the_team_and_opens_a_window() -> None:
