@@ -42,7 +42,8 @@ from carecoord.services.kernel.user_ids import mistakable
 ALGORITHM = "HS256"
 ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"})
 LEEWAY = timedelta(seconds=30)
-# Verified tokens remembered (until they expire): a client sends the same token all day.
+# Verified tokens remembered (until they expire, or their key set is fetched again): a
+# client sends the same token all day.
 VERIFIED_MAX = 10_000
 ROLE_HEADER = "x-carecoord-role"
 PROGRAM_MAX = 200
@@ -178,7 +179,11 @@ class TokenVerifier:
         self._secret = secret
         self._jwk_set: jwt.PyJWKSet | None = None
         self._provider: ProviderKeys | None = None
-        self._verified: dict[str, tuple[Identity, float]] = {}
+        self._verified: dict[str, tuple[Identity, float, float]] = {}
+        self._recheck = float("inf")
+        """Seconds a verified token is taken without checking it again: a URL's key set's
+        lifespan, so a token signed with a key the provider has removed since is refused
+        once the set is fetched again, not at its own expiry hours later."""
         if keys.jwks_file or keys.jwks_url:
             weak = set(self._algorithms) - ASYMMETRIC
             if weak:
@@ -191,6 +196,7 @@ class TokenVerifier:
             else:
                 assert keys.jwks_url is not None
                 self._provider = provider_keys(keys)
+                self._recheck = keys.jwks_cache_seconds
         elif secret is None or self._algorithms != [ALGORITHM]:
             raise TokenKeysUnusable(
                 "CARECOORD_JWT_ALGORITHMS: without a JWKS, tokens are HS256 with"
@@ -205,13 +211,14 @@ class TokenVerifier:
         """The token's identity and the time (``time.time()``) from which it is refused as
         expired, its leeway counted: a websocket is closed then."""
         known = self._verified.get(token)
-        if known is not None and time.time() < known[1]:
-            return known
-        checked = self._check(token)
+        now = time.time()
+        if known is not None and now < min(known[1], known[2]):
+            return known[0], known[1]
+        identity, expires = self._check(token)
         if len(self._verified) >= VERIFIED_MAX:
             self._verified.clear()
-        self._verified[token] = checked
-        return checked
+        self._verified[token] = (identity, expires, now + self._recheck)
+        return identity, expires
 
     def _check(self, token: str) -> tuple[Identity, float]:
         repeated = repeated_member(token)

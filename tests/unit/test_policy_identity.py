@@ -273,7 +273,7 @@ def test_a_key_the_provider_rotated_out_stops_verifying_once_the_set_is_fetched_
 ) -> None:
     """Each key used was kept in a cache that never expired: a key the provider removed
     from its set (rotated out, or revoked as compromised) verified tokens for as long as
-    the API ran."""
+    the API ran, and a token verified before verified until its own expiry."""
     lifespan = 0.05
     keys = KeySource(algorithms=("RS256",), jwks_url=provider.url, jwks_cache_seconds=lifespan)
     verifier = TokenVerifier(SETTINGS, keys, None)
@@ -283,6 +283,7 @@ def test_a_key_the_provider_rotated_out_stops_verifying_once_the_set_is_fetched_
     provider.body = jwks(("rsa-2", new_key, "RS256")).encode()
     threading.Event().wait(lifespan * 2)  # the set is past its lifespan
 
+    assert refusal_rule(verifier, old) == "token-kid"
     again = jwt.encode(claims(jti="again"), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
     assert refusal_rule(verifier, again) == "token-kid"
     rotated = jwt.encode(claims(), new_key, algorithm="RS256", headers={"kid": "rsa-2"})
