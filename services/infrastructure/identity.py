@@ -46,6 +46,8 @@ LEEWAY = timedelta(seconds=30)
 # client sends the same token all day.
 VERIFIED_MAX = 10_000
 ROLE_HEADER = "x-carecoord-role"
+HEADER_QUOTED_MAX = 64
+"""The longest ``alg`` or ``kid`` a refusal quotes."""
 PROGRAM_MAX = 200
 """The longest program claim: an enrolment's program is at most this long (events/care.py)."""
 
@@ -230,7 +232,8 @@ class TokenVerifier:
             if algorithm not in self._algorithms:
                 raise _refused(
                     "token-algorithm",
-                    f"tokens signed with {algorithm} are not accepted here; "
+                    f"tokens signed with the algorithm {header_value(algorithm)} are not"
+                    " accepted here; "
                     f"accepted: {', '.join(self._algorithms)}",
                 )
             claims = jwt.decode(
@@ -281,7 +284,7 @@ class TokenVerifier:
             assert self._jwk_set is not None
             key = next((k for k in self._jwk_set.keys if k.key_id == str(kid)), None)
         if key is None:
-            raise _refused("token-kid", f"no key {str(kid)[:100]!r} in the issuer's key set")
+            raise _refused("token-kid", f"the issuer's key set holds no key {header_value(kid)}")
         return key
 
 
@@ -343,6 +346,16 @@ def identity_of(claims: dict[str, Any]) -> Identity:
             " characters",
         )
     return Identity(subject, roles, program.strip() if program else None)
+
+
+def header_value(value: object) -> str:
+    """A token header's ``alg`` or ``kid`` as a refusal quotes it: short printable text as
+    it is, anything else by its kind. The refusal goes back to the client whole, and its
+    header is the sender's to write: an ``alg`` of terminal escapes, or of 60 kB, was quoted
+    whole, and a list as Python prints one."""
+    if isinstance(value, str) and 0 < len(value) <= HEADER_QUOTED_MAX and value.isprintable():
+        return repr(value)
+    return f"(not quoted: no printable text of 1 to {HEADER_QUOTED_MAX} characters)"
 
 
 def _listed(roles: object) -> object:

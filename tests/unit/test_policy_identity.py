@@ -378,3 +378,37 @@ def test_a_token_naming_a_member_twice_is_refused(header: str, first: str, named
 
     assert refused.value.rule == "token-repeated-member"
     assert f"names {named} twice" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    "alg", ["\x1b[31mHS256\x1b[0m", "A" * 60_000, ["HS256"], {"name": "HS256"}, None]
+)
+def test_a_refused_algorithm_is_quoted_only_as_a_short_name(alg: object) -> None:
+    """The header is the sender's to write: an alg of terminal escapes or of 60 kB went back
+    whole in the refusal, and a list as Python prints one."""
+    token = signed_as_written(json.dumps({"alg": alg}), json.dumps({"sub": "dr-lee"}))
+
+    with pytest.raises(Unauthenticated) as refused:
+        hs256().verify(token)
+
+    assert refused.value.rule == "token-algorithm"
+    assert refused.value.message == (
+        "tokens signed with the algorithm (not quoted: no printable text of 1 to 64"
+        " characters) are not accepted here; accepted: HS256"
+    )
+
+
+def test_a_short_algorithm_or_key_name_is_quoted(tmp_path: Path) -> None:
+    path = tmp_path / "jwks.json"
+    path.write_text(jwks(*KEYS))
+    verifier = TokenVerifier(SETTINGS, KeySource(algorithms=("RS256",), jwks_file=path), None)
+    unknown = jwt.encode(claims(), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-9"})
+    wrong = signed_as_written('{"alg":"none"}', '{"sub":"dr-lee"}')
+
+    with pytest.raises(Unauthenticated) as no_key:
+        verifier.verify(unknown)
+    with pytest.raises(Unauthenticated) as no_alg:
+        verifier.verify(wrong)
+
+    assert no_key.value.message == "the issuer's key set holds no key 'rsa-9'"
+    assert no_alg.value.message.startswith("tokens signed with the algorithm 'none' are not")
