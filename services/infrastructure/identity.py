@@ -47,7 +47,7 @@ LEEWAY = timedelta(seconds=30)
 VERIFIED_MAX = 10_000
 ROLE_HEADER = "x-carecoord-role"
 HEADER_QUOTED_MAX = 64
-"""The longest ``alg`` or ``kid`` a refusal quotes."""
+"""The longest ``alg``, ``kid`` or role a refusal quotes."""
 PROGRAM_MAX = 200
 """The longest program claim: an enrolment's program is at most this long (events/care.py)."""
 
@@ -138,7 +138,10 @@ class Identity:
             try:
                 role = Role(requested)
             except ValueError:
-                raise Forbidden("role", "known-role", f"unknown role {requested!r}") from None
+                known = ", ".join(r.value for r in self.roles)
+                raise Forbidden(
+                    "role", "known-role", f"unknown role {quoted(requested)}; yours: {known}"
+                ) from None
             if role not in self.roles:
                 raise Forbidden(
                     "role", "role-in-token", f"your token does not carry the role {role.value}"
@@ -232,7 +235,7 @@ class TokenVerifier:
             if algorithm not in self._algorithms:
                 raise _refused(
                     "token-algorithm",
-                    f"tokens signed with the algorithm {header_value(algorithm)} are not"
+                    f"tokens signed with the algorithm {quoted(algorithm)} are not"
                     " accepted here; "
                     f"accepted: {', '.join(self._algorithms)}",
                 )
@@ -284,7 +287,7 @@ class TokenVerifier:
             assert self._jwk_set is not None
             key = next((k for k in self._jwk_set.keys if k.key_id == str(kid)), None)
         if key is None:
-            raise _refused("token-kid", f"the issuer's key set holds no key {header_value(kid)}")
+            raise _refused("token-kid", f"the issuer's key set holds no key {quoted(kid)}")
         return key
 
 
@@ -348,11 +351,11 @@ def identity_of(claims: dict[str, Any]) -> Identity:
     return Identity(subject, roles, program.strip() if program else None)
 
 
-def header_value(value: object) -> str:
-    """A token header's ``alg`` or ``kid`` as a refusal quotes it: short printable text as
-    it is, anything else by its kind. The refusal goes back to the client whole, and its
-    header is the sender's to write: an ``alg`` of terminal escapes, or of 60 kB, was quoted
-    whole, and a list as Python prints one."""
+def quoted(value: object) -> str:
+    """A token header's ``alg`` or ``kid``, or the role a request names, as a refusal quotes
+    it: short printable text as it is, anything else not. The refusal goes back to the
+    client whole, and the value is the sender's to write: an ``alg`` of terminal escapes,
+    or a role of 30 kB, was quoted whole, and a list as Python prints one."""
     if isinstance(value, str) and 0 < len(value) <= HEADER_QUOTED_MAX and value.isprintable():
         return repr(value)
     return f"(not quoted: no printable text of 1 to {HEADER_QUOTED_MAX} characters)"
