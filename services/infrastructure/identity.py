@@ -13,6 +13,7 @@ client's own token has their client id as ``sub``. Every refusal is ``Unauthenti
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from collections.abc import Sequence
@@ -24,7 +25,8 @@ from urllib.parse import urlparse
 from uuid import UUID
 
 import jwt
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from carecoord.events import Actor, Role
 from carecoord.events.envelope import ACTOR_ID_MAX
@@ -69,6 +71,26 @@ class TokenKeysUnusable(ValueError):
     production, a damaged development key, a key set that cannot be read); the message names
     the setting or file to mend (the command line says it in a line, exit 2: it was a
     traceback)."""
+
+
+def key_source() -> KeySource:
+    """The ``CARECOORD_JWT_*`` settings; one that cannot be read is named with what is
+    wrong, never quoted (the command line says it in a line, exit 2: it was a traceback)."""
+    try:
+        return KeySource()
+    except ValidationError as wrong:
+        raise TokenKeysUnusable(
+            "; ".join(
+                f"CARECOORD_JWT_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
+                for e in wrong.errors()
+            )
+        ) from None
+    except SettingsError as wrong:  # a list or tuple setting that is no JSON
+        field = re.search(r'field "(\w+)"', str(wrong))
+        name = field.group(1).upper() if field else "ALGORITHMS"
+        raise TokenKeysUnusable(
+            f'CARECOORD_JWT_{name}: not a JSON list; write it as ["RS256", "ES256"]'
+        ) from None
 
 
 def signing_key(settings: Settings) -> str:

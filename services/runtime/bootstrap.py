@@ -38,7 +38,7 @@ from carecoord.services.infrastructure.cache_freshness import CacheFreshness
 from carecoord.services.infrastructure.chain_anchors import Anchoring
 from carecoord.services.infrastructure.commands import CommandBus
 from carecoord.services.infrastructure.doorbell import Doorbell
-from carecoord.services.infrastructure.identity import KeySource, TokenVerifier, signing_key
+from carecoord.services.infrastructure.identity import TokenVerifier, key_source, signing_key
 from carecoord.services.infrastructure.liveness import (
     BACKOFF_SECONDS,
     Liveness,
@@ -149,7 +149,7 @@ def resolve_servers(settings: Settings, command: str = "up") -> Servers:
 
 def token_verifier(settings: Settings) -> TokenVerifier:
     """Keys from a JWKS when one is configured; otherwise the shared HS256 secret."""
-    keys = KeySource()
+    keys = key_source()
     secret = None if keys.jwks_file or keys.jwks_url else signing_key(settings)
     return TokenVerifier(settings, keys, secret)
 

@@ -36,10 +36,10 @@ from carecoord.projections.rebuild import RebuildRunning, rebuild
 from carecoord.services.infrastructure.broker import StreamRefused, declare_stream
 from carecoord.services.infrastructure.chain_anchors import AnchorFileUnusable, check_anchor_file
 from carecoord.services.infrastructure.identity import (
-    KeySource,
     TokenKeysUnusable,
     identity_of,
     issue_token,
+    key_source,
 )
 from carecoord.services.infrastructure.liveness import error_code
 from carecoord.services.infrastructure.relay import POSITION_HEADER
@@ -884,7 +884,7 @@ def token_source(settings: Settings) -> str:
     CARECOORD_JWT_SECRET), so it is issued in the folder the platform runs in. With a key set
     configured the API takes its identity provider's tokens alone (HS256 refused), and in
     production none is a development token (docs/access.md, "Identity")."""
-    keys = KeySource()
+    keys = key_source()
     if keys.jwks_url or keys.jwks_file:
         named = "CARECOORD_JWT_JWKS_URL" if keys.jwks_url else "CARECOORD_JWT_JWKS_FILE"
         return f"from the identity provider, checked with the keys {named} names"

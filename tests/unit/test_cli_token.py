@@ -203,3 +203,31 @@ def test_a_key_set_that_cannot_be_read_stops_before_anything_starts(
 
     assert err.startswith(f"carecoord: CARECOORD_JWT_JWKS_FILE: {jwks}: {said}"), err
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("CARECOORD_JWT_ALGORITHMS", "RS256", 'not a JSON list; write it as ["RS256", "ES256"]'),
+        (
+            "CARECOORD_JWT_JWKS_CACHE_SECONDS",
+            "five minutes",
+            "Input should be a valid number, unable to parse string as a number",
+        ),
+        ("CARECOORD_JWT_JWKS_CACHE_SECONDS", "0", "must be a positive number"),
+    ],
+)
+def test_a_key_setting_that_cannot_be_read_is_named_not_a_traceback(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    variable: str, value: str, said: str,
+) -> None:  # fmt: skip
+    """CARECOORD_JWT_ALGORITHMS=RS256 (not a JSON list) stopped the API with a traceback."""
+    monkeypatch.setenv("CARECOORD_JWT_JWKS_URL", "http://127.0.0.1:1/jwks")  # not reached
+    monkeypatch.setenv("CARECOORD_JWT_ALGORITHMS", '["RS256"]')
+    monkeypatch.setenv(variable, value)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")  # not reached
+    monkeypatch.setenv("NATS_URL", "nats://127.0.0.1:1")
+
+    err = refusal(capsys, "relay")
+
+    assert err == f"carecoord: {variable}: {said}\n"
