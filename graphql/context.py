@@ -124,13 +124,23 @@ class RequestContext:
     def _given(self, name: str) -> str | None:
         """A header, or for a websocket the same key in its connection_init payload. One
         sent twice is refused: the first was taken, so a request carrying two tokens (or two
-        roles) ran as whichever came first, while a proxy may have judged it on the other."""
+        roles) ran as whichever came first, while a proxy may have judged it on the other.
+        So is a socket whose payload and upgrade request name different ones."""
         params = self.connection_params or {}
-        given = [str(v) for k, v in params.items() if k.lower() == name and v]
-        if not given:
-            given = self.request.headers.getlist(name)
+        sent = [str(v) for k, v in params.items() if k.lower() == name and v]
+        headers = self.request.headers.getlist(name)
+        given = sent or headers
         if len(given) > 1:
             raise InvalidInput(name, "header-repeated", f"send one {name}, not several")
+        # A socket's upgrade request naming another caller than its connection_init: a
+        # gateway judging the upgrade let through a socket that then acted as someone else.
+        if sent and headers and sent != headers:
+            raise InvalidInput(
+                name,
+                "header-repeated",
+                f"send one {name}: the connection_init payload names another than the"
+                " upgrade request's header",
+            )
         return given[0] if given else None
 
     async def caught_up(self, name: str, at_least: int | None) -> None:
