@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncGenerator, Callable, Coroutine
+from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
 from datetime import timedelta
 from typing import Any, cast
 from uuid import uuid4
@@ -61,6 +61,7 @@ from carecoord.graphql.sockets_per_user import CLOSE_CODE as SOCKETS_CLOSE_CODE
 from carecoord.graphql.sockets_per_user import Held, SocketsPerUser
 from carecoord.graphql.status import health as health_body
 from carecoord.graphql.status import pools
+from carecoord.services.infrastructure.identity import quoted
 from carecoord.services.infrastructure.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from carecoord.services.infrastructure.open_sockets import OpenSockets
 from carecoord.services.kernel.errors import DomainError, Unauthenticated
@@ -137,6 +138,16 @@ def request_failed(result: ExecutionResult) -> bool:
 class BoundedRequest(StarletteRequestAdapter):
     """Reads a request body only up to ``MAX_BODY_BYTES``: a client cannot make the API hold
     a body of any size in memory (a declared length over it is refused unread)."""
+
+    @property
+    def query_params(self) -> Mapping[str, str | None]:
+        """A GET's parameters, each named once: of ``?query={a}&query={b}`` the last was
+        run, while a proxy or log reading the first judged the other."""
+        params = self._request.query_params
+        for name in params:
+            if len(params.getlist(name)) > 1:
+                raise HTTPException(400, f"the query string names {quoted(name)} twice")
+        return params
 
     @property
     def content_type(self) -> str | None:
@@ -383,12 +394,29 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+class NamedTwice(ValueError):
+    """A JSON object naming one member twice."""
+
+
+def _named_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object of a request's JSON, each member named once: of ``{"query": "{a}",
+    "query": "mutation ..."}``, or an input naming ``amount`` twice, the last was taken,
+    while a gateway, a WAF or an audit proxy reading the first judged another request."""
+    taken = dict(pairs)
+    if len(taken) < len(pairs):
+        names = [name for name, _ in pairs]
+        twice = next(name for name in names if names.count(name) > 1)
+        raise NamedTwice(f"names {quoted(twice)} twice in one object")
+    return taken
+
+
 class CareGraphQL(GraphQL[RequestContext, None]):
     """Strawberry's view, refusing malformed requests with a JSON error (never a 500).
 
     The request body must be UTF-8 JSON holding an object (a list is a batch, which
-    Strawberry refuses), with no ``NaN`` or ``Infinity``, nested no deeper than the parser
-    can follow, and no bigger than ``MAX_BODY_BYTES``.
+    Strawberry refuses), with no ``NaN`` or ``Infinity``, no member named twice in one
+    object, nested no deeper than the parser can follow, and no bigger than
+    ``MAX_BODY_BYTES``.
     """
 
     request_adapter_class = BoundedRequest
@@ -531,9 +559,12 @@ class CareGraphQL(GraphQL[RequestContext, None]):
         body = isinstance(data, bytes)
         try:
             text = data.decode() if isinstance(data, bytes) else data
-            decoded = json.loads(text, parse_constant=_no_constants)
+            decoded = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_named_once)
         except UnicodeDecodeError:
             raise HTTPException(400, "the request body is not UTF-8") from None
+        except NamedTwice as twice:
+            where = "the request body" if body else "the query string's variables or extensions"
+            raise HTTPException(400, f"{where} {twice}") from None
         except (ValueError, RecursionError):
             where = "the request body" if body else "the query string's variables or extensions"
             raise HTTPException(400, f"unable to parse {where} as JSON") from None
