@@ -191,6 +191,9 @@ def isolated_settings(data_dir: Path, **overrides: Any) -> Settings:
         "subject_root": f"t{tag}",
         "stream_name": f"T{tag}",
         "jwt_secret": "test-secret-test-secret-test-secret!",
+        # The stories date orders back to stand for days gone by: the sweep judges their days
+        # at once, with no grace for charting an order entered late from paper.
+        "missed_dose_charting_grace_days": 0,
     }
     values.update(overrides)
     return Settings(**values)

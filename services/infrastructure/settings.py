@@ -185,6 +185,13 @@ class Settings(BaseSettings):
     missed_dose_hold_after: int = Field(
         default=3, ge=1, description="Consecutive missed dosing days that place a dose hold."
     )
+    missed_dose_charting_grace_days: int = Field(
+        default=1,
+        ge=0,
+        le=7,
+        description="Program days after an order entered late (start before the day it was "
+        "entered) before the sweep judges its earlier days, charted from paper; 0: at once.",
+    )
     program_time_zone: ZoneInfo = Field(
         default=ZoneInfo("UTC"),
         description="IANA zone of the program's day: the dosing day (per-day limits, slots, "

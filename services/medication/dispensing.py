@@ -880,9 +880,10 @@ def record_missed(
     """Record every new missed dosing day before ``today`` (from ``since``, the client's
     enrolment day, and none ``out`` of treatment: discharged); hold where the rule says so. A
     day a dose not given was recorded for is not missed (``missed.py``): it may place the
-    hold, with no missed day recorded."""
+    hold, with no missed day recorded. Days before an order entered late was entered wait
+    out the rule's charting grace (``missed.py``)."""
     recorded = 0
-    for order, found in _found(record, rules, today, since, out):
+    for order, found in _found(record, rules, today, since, out, grace=True):
         for missed in found:
             facts = {"order_id": order.order_id, "medication": order.medication}
             if not missed.not_given:
@@ -960,9 +961,12 @@ def _found(
     today: date,
     since: date | None,
     out: Callable[[date], bool],
+    *,
+    grace: bool = False,
 ) -> Iterator[tuple[Order, list[Missed]]]:
     """Each order the missed-dose rule reads, with its new missed days before ``today``; a
-    day ``out`` of treatment is none to dose (an order dated back across a readmission)."""
+    day ``out`` of treatment is none to dose (an order dated back across a readmission).
+    ``grace``: the sweep's judgement (``missed_days``)."""
     for order in list(record.orders.values()):
         if order.status not in (Status.ACTIVE, Status.ON_HOLD):
             continue
@@ -974,7 +978,7 @@ def _found(
             order, today, away=away, rule=rules.missed, day_of=rules.day_of, since=since,
             earlier=earlier, earlier_not_given=earlier_not_given,
             early=rules.formulary.lookup(order.medication).early_days,
-            successors=_successors(record, order),
+            successors=_successors(record, order), grace=grace,
         )  # fmt: skip
 
 

@@ -4,8 +4,18 @@ A rule over the record, so it is deterministic and auditable: a scheduled day of
 clinic-dispensed order that has fully passed with no observed dose, no take-home covering it
 and no dose not given recorded for it, while the order was neither on hold nor the client
 guest dosing elsewhere, is missed. Detection walks every day from the order's start, so it
-catches up after any downtime, and skips days already found, so running it twice records
-nothing new.
+catches up after any downtime of the sweep, and skips days already found, so running it twice
+records nothing new.
+
+An order entered late (a paper or telephone order written during a downtime of the platform,
+its ``start`` before the day it was entered) covers days whose doses were charted on paper:
+the sweep judges those days only once ``charting_grace_days`` whole program days have passed
+after the day it was entered, so the nurses chart the paper doses first (version 4: the sweep
+found every such day missed within the hour, raised an alert for each, and held the order,
+which refuses the very doses to chart). The window's check before the day's first dose
+(``dispensing.missed_hold_due``) gives no grace: a client back after three days with no dose
+charted is assessed first, or the doses given on paper are charted first. An order that has
+ended is never held: it takes no dose to hold, and a prescriber cannot resume it.
 
 A day a dose not given was recorded for (``DoseNotGiven``: declined, intoxicated, a clinical
 hold) is accounted for: the nurse saw the client and said why, so it is not missed as well
@@ -48,14 +58,20 @@ GUIDELINE = (
 @dataclass(frozen=True, slots=True)
 class MissedDoseRule:
     id: str = "consecutive-missed-doses"
-    version: str = "3"
-    """3: no hold for days without a dose that a hold placed since followed (a prescriber
-    held the order and so assessed the client; the sweep finding the days late held it
+    version: str = "4"
+    """4: days of an order entered late that passed before the day it was entered are judged
+    ``charting_grace_days`` after it (the nurses chart the paper doses), and an order ended by
+    then is not held. 3: no hold for days without a dose that a hold placed since followed (a
+    prescriber held the order and so assessed the client; the sweep finding the days late held it
     again, resumed and dosed), and the days in a row run on from an order of the medication
     stopped before a new one began, as from one a dose change replaced. 2: a day a dose not
     given was recorded for is not missed (it still counts in the consecutive days); 1
     recorded it missed as well."""
     hold_after: int = 3
+    charting_grace_days: int = 1
+    """Whole program days after the day an order was entered late before its earlier days
+    are judged: the rest of that day and the next to chart the paper record; 0 judges them
+    at once."""
     source: str = GUIDELINE
 
 
@@ -90,6 +106,7 @@ def missed_days(
     earlier_not_given: frozenset[date] = frozenset(),
     early: int = 0,
     successors: Sequence[Order] = (),
+    grace: bool = False,
 ) -> list[Missed]:
     """New missed days of ``order`` before ``today``, each with its consecutive count.
 
@@ -106,6 +123,9 @@ def missed_days(
     days before its due day a long-acting dose may be given (``Medication.early_days``);
     above 0, each due day is an interval after the dose given last (``_cycle_due_days``).
     ``successors``: the orders that replaced it in turn, whose holds hold it too.
+    ``grace``: the sweep's judgement, which leaves the days before an order entered late was
+    entered until ``rule.charting_grace_days`` after; the window's check before a dose gives
+    none. No hold is placed once the order (its last replacement) has ended by ``today``.
 
     No hold is placed for days a hold placed on a later day followed, lifted or not: a
     prescriber held the order after them, which is the assessment the hold asks for. The
@@ -118,10 +138,12 @@ def missed_days(
     known = set(order.missed)
     undosed = {day for day in known | earlier if not order.dosed_on(day)}  # or dosed late
     found: list[Missed] = []
-    hold_placed = order.hold is not None
+    latest = (order, *successors)[-1]
+    hold_placed = order.hold is not None or latest.ended(today)
+    charting = _charting(order, today, rule, day_of) if grace else None
     due_days = _cycle_due_days(order, today, early) if early else _due_days(order, today)
     for day in due_days:
-        if since is not None and day < since:
+        if (since is not None and day < since) or (charting is not None and day < charting):
             continue
         if day in known or order.dosed_on(day) or order.held_on(day, day_of) or away(day):
             continue
@@ -145,6 +167,18 @@ def missed_days(
         hold_placed = hold_placed or reached
         found.append(Missed(day, len(streak), reached, False, not_given))
     return found
+
+
+def _charting(
+    order: Order, today: date, rule: MissedDoseRule, day_of: Callable[[datetime], date]
+) -> date | None:
+    """The day an order entered late was entered, while its earlier days are still being
+    charted from paper: none of them is judged yet."""
+    entered = order.entered_late(day_of)
+    grace = rule.charting_grace_days
+    if entered is None or not grace or today > entered + timedelta(days=grace):
+        return None
+    return entered
 
 
 def _due_days(order: Order, today: date) -> Iterator[date]:

@@ -92,6 +92,10 @@ class Order:
     written_at: datetime
     """When it was written (its event's clinical time, dated back when charted late): on its
     start day nothing is given under it before then (``Order.begins``)."""
+    recorded_at: datetime
+    """When it was entered into the record: its days before that program day were charted, if
+    at all, on paper, and the missed-dose sweep gives the nurses time to chart them
+    (``missed.py``)."""
     steps: tuple[TaperStep, ...] = ()
     blind: bool = False
     """A blind taper: its doses are hidden from the client."""
@@ -154,6 +158,13 @@ class Order:
     def current(self) -> bool:
         """Not stopped, in error or replaced by a new order (it may still be past its end)."""
         return self.status in (Status.ACTIVE, Status.ON_HOLD) and self.replaced_by is None
+
+    def entered_late(self, day_of: Callable[[datetime], date]) -> date | None:
+        """The program day it was entered, if that is after its start day (a paper or
+        telephone order entered after the days it covers): its days before then were charted
+        on paper, if at all."""
+        entered = day_of(self.recorded_at)
+        return entered if entered > self.start else None
 
     def ended(self, day: date) -> bool:
         """Past its end date on ``day``: an order ends when it says it ends."""

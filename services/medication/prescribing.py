@@ -126,6 +126,7 @@ def prescribe(
             )
         if order.medication == drug.code:
             _after_dispensed(order, new.start)
+    _no_overlap(record, rules, drug, new)
     attempt, findings = _checked(record, rules, "prescribe", order_id, drug, new, monitored, today)
     overrides = _dose_overrides(record, rules, drug, new, attempt, today)
     raised = [Raise("", new.start, new.dose)]
@@ -787,6 +788,36 @@ def _after_dispensed(earlier: Order, start: date, field: str = "start") -> None:
             "start-after-last-dispensed",
             f"order {earlier.order_id} has doses given or taken home through {last};"
             f" start the new order on {last + timedelta(days=1)} or later",
+        )
+
+
+def _no_overlap(
+    record: MedicationRecord, rules: MedicationRules, drug: Medication, new: NewOrder
+) -> None:
+    """Refuse a new order whose days an order of the medication already covered, as one in
+    force today is refused: an order entered late (a paper order charted after a downtime,
+    ``start`` in the past) meets orders that have ended, been replaced or stopped since, and
+    two orders for the same days would each be missed on every day without a dose. A stopped
+    order covers the days before the day it stopped: a new order may start that day (a stop
+    and a new order the same morning), after the last day dispensed (``_after_dispensed``)."""
+    for order in record.orders.values():
+        if order.medication != drug.code or order.status is Status.ENTERED_IN_ERROR:
+            continue
+        last = order.end
+        if order.stopped_at is not None:
+            stopped = rules.day_of(order.stopped_at) - timedelta(days=1)
+            last = stopped if last is None else min(last, stopped)
+        if last is None or last < order.start:
+            continue
+        if new.start > last or (new.end is not None and new.end < order.start):
+            continue
+        inside = new.start >= order.start
+        instead = f"start the new order after {last}"
+        raise RuleViolation(
+            "start" if inside else "end",
+            "one-order-per-medication",
+            f"order {order.order_id} for {drug.code} covered {order.start} to {last}; "
+            + (instead if inside else f"end the new order before {order.start} or {instead}"),
         )
 
 

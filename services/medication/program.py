@@ -74,6 +74,9 @@ class ProgramSettings(Protocol):
     def missed_dose_hold_after(self) -> int: ...
 
     @property
+    def missed_dose_charting_grace_days(self) -> int: ...
+
+    @property
     def program_time_zone(self) -> ZoneInfo: ...
 
 
@@ -402,7 +405,8 @@ class MedicationSection(_Entry):
                 by_program={k: v.schedule() for k, v in self.take_home_caps_by_program.items()},
             ),
             missed=MissedDoseRule(
-                hold_after=self.missed_dose_hold_after or settings.missed_dose_hold_after
+                hold_after=self.missed_dose_hold_after or settings.missed_dose_hold_after,
+                charting_grace_days=settings.missed_dose_charting_grace_days,
             ),
             doses=self.dose_bounds.table() if self.dose_bounds else DoseTable(),
             initial_dose=initial_dose,

@@ -302,6 +302,7 @@ class MedicationRecord(Aggregate, context="medication"):
             event.end,
             event.dispensing,
             event.occurred_at,
+            event.recorded_at,
         )
         if isinstance(event, DoseChanged | TaperOrdered):
             prior = self.orders[event.prior_order_id]

@@ -5,7 +5,8 @@ It finds candidates in the medications read model (a client whose order is not y
 projected is picked up on a later run) and decides on the aggregate, so it is idempotent
 and catches up after downtime: the rule walks every passed dosing day. What is missed is the
 rule's decision (``services/medication/missed.py``), not the sweep's: a day a dose not given
-was recorded for is not. Two sweeps racing
+was recorded for is not, nor yet a day before an order entered late was entered (its charting
+grace, for the paper doses). Two sweeps racing
 (two projector processes) conflict on the record and the retry finds nothing new.
 """
 

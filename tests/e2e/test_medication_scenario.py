@@ -29,7 +29,6 @@ from medication_steps import (
 )
 
 from carecoord.events import Role
-from carecoord.services.medication.rules import DEFAULT_RULES
 from carecoord.services.runtime.missed_sweep import sweep_once
 from support import Api
 
@@ -144,8 +143,9 @@ async def test_two_clients_through_the_full_medication_story(
     await sam.read(MEDICATIONS)
 
     # Alex's days 27-29; not Sam's day 26, a dose not given: that day is accounted for.
-    assert await sweep_once(api.platform.bus, api.platform.pool, DEFAULT_RULES, today) == 3
-    assert await sweep_once(api.platform.bus, api.platform.pool, DEFAULT_RULES, today) == 0
+    platform = api.platform
+    assert await sweep_once(platform.bus, platform.pool, platform.medication, today) == 3
+    assert await sweep_once(platform.bus, platform.pool, platform.medication, today) == 0
 
     held = await alex.refused(DOSE, orderId=methadone, amount="60", dosageForm="oral solution")
     assert held["rule"] == "order-active"

@@ -38,7 +38,8 @@ class Clinic(InMemory):
             "methadone", Decimal(60), "mg", "oral", Schedule(), start,
             acknowledgements={INITIAL_DOSE: INDUCTED},
         )  # fmt: skip
-        self.run(commands.prescribe(self.stamp(), client_id=self.client_id, order=order))
+        entered = Stamp(DOCTOR, clock=lambda: ENROLLED + timedelta(hours=1))  # on enrolment
+        self.run(commands.prescribe(entered, client_id=self.client_id, order=order))
 
     def sweep(self) -> int:
         return self.run(
