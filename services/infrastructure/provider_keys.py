@@ -5,16 +5,17 @@ its set (rotated out, or revoked as compromised) stops verifying once the set is
 again. PyJWKClient, as it was used, kept each key it had used in a cache that never
 expired, so such a key verified tokens for as long as the process ran.
 
-A fetch runs on the caller's thread (the request's), so it is bounded: it waits at most
-``FETCH_WAIT`` for the whole body, reads at most ``JWKS_LARGEST`` bytes, and is tried at
-most once per cooldown, for an unknown ``kid`` as after a failure (a provider that does not
-answer held every request for 30 s while it was down). A set that cannot be fetched again
-keeps serving for ``STALE_MAX`` after it was last fetched: tokens the provider signed do not
-all fail together while it is briefly down.
+A fetch runs on the caller's thread (the request's), so it is bounded: it follows no
+redirect, waits at most ``FETCH_WAIT`` for the whole body, reads at most ``JWKS_LARGEST``
+bytes, and is tried at most once per cooldown, for an unknown ``kid`` as after a failure (a
+provider that does not answer held every request for 30 s while it was down). A set that
+cannot be fetched again keeps serving for ``STALE_MAX`` after it was last fetched: tokens the
+provider signed do not all fail together while it is briefly down.
 """
 
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 import urllib.request
@@ -30,6 +31,14 @@ STALE_MAX = 3600.0
 """Seconds a set fetched once keeps serving while the provider cannot be reached."""
 JWKS_LARGEST = 1 << 20
 """The most bytes of a key set read (a key set is a few kilobytes)."""
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is a failed fetch, as PyJWT's client has it: one from https to http
+    would hand the keys, and so every token, to whoever is on the path."""
+
+    def redirect_request(self, *_: object, **__: object) -> None:
+        return None
 
 
 class KeysUnreachable(Exception):
@@ -97,7 +106,8 @@ def fetched(url: str) -> str:
     try:
         # http(s) only: the URL is checked as the verifier is made (identity.provider_keys)
         request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
-        with urllib.request.urlopen(request, timeout=FETCH_WAIT) as response:  # noqa: S310
+        opener = urllib.request.build_opener(_NoRedirects())
+        with opener.open(request, timeout=FETCH_WAIT) as response:
             while chunk := response.read1(1 << 16):
                 body += chunk
                 if len(body) > JWKS_LARGEST:
@@ -105,7 +115,7 @@ def fetched(url: str) -> str:
                 if time.monotonic() > deadline:
                     raise KeysUnreachable(f"the key set took over {FETCH_WAIT:g} s to fetch")
         return body.decode("utf-8")
-    except (URLError, OSError) as failed:
+    except (URLError, OSError, http.client.HTTPException) as failed:  # no HTTP answer
         raise KeysUnreachable(f"cannot fetch the key set: {str(failed)[:200]}") from None
     except UnicodeDecodeError:
         raise KeysUnreachable("the key set is not UTF-8 text") from None

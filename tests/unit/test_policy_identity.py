@@ -412,3 +412,34 @@ def test_a_short_algorithm_or_key_name_is_quoted(tmp_path: Path) -> None:
 
     assert no_key.value.message == "the issuer's key set holds no key 'rsa-9'"
     assert no_alg.value.message.startswith("tokens signed with the algorithm 'none' are not")
+
+
+class Redirecting(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(302)
+        self.send_header("Location", self.server.target)  # type: ignore[attr-defined]
+        self.end_headers()
+
+    def log_message(self, *_: Any) -> None:
+        return
+
+
+def test_a_jwks_url_that_redirects_is_not_followed(provider: Any) -> None:
+    """A redirect (from https to http, or to another host) would hand over the keys every
+    token is checked with; PyJWT's client refused it, and so does the fetch that took its
+    place."""
+    server: Any = HTTPServer(("127.0.0.1", 0), Redirecting)
+    server.target = provider.url
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/jwks"
+        verifier = TokenVerifier(SETTINGS, KeySource(algorithms=("RS256",), jwks_url=url), None)
+        token = jwt.encode(claims(), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
+        with pytest.raises(Unauthenticated) as refused:
+            verifier.verify(token)
+    finally:
+        server.shutdown()
+
+    assert refused.value.rule == "token-keys"
+    assert "302" in refused.value.message
+    assert provider.fetches == 0
