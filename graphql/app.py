@@ -30,6 +30,8 @@ from uuid import uuid4
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -54,14 +56,15 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
-from carecoord.graphql.context import OPERATION_CORRELATION, RequestContext
+from carecoord.graphql.context import CORRELATION_HEADER, OPERATION_CORRELATION, RequestContext
 from carecoord.graphql.metrics import NOT_RUN, OPERATION_SCOPE_KEY
 from carecoord.graphql.schema import build_schema
 from carecoord.graphql.sockets_per_user import CLOSE_CODE as SOCKETS_CLOSE_CODE
 from carecoord.graphql.sockets_per_user import Held, SocketsPerUser
 from carecoord.graphql.status import health as health_body
 from carecoord.graphql.status import pools
-from carecoord.services.infrastructure.identity import quoted
+from carecoord.services.infrastructure.idempotency import HEADER, REPLAYED_HEADER
+from carecoord.services.infrastructure.identity import ROLE_HEADER, quoted
 from carecoord.services.infrastructure.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from carecoord.services.infrastructure.open_sockets import OpenSockets
 from carecoord.services.kernel.errors import DomainError, Unauthenticated
@@ -634,8 +637,35 @@ def create_app(platform: Platform) -> Starlette:
             Route("/graphql", graphql),  # any method: the view refuses the others (405)
             WebSocketRoute("/graphql", graphql),
             *monitoring_routes(platform),
-        ]
+        ],
+        middleware=cross_origin(platform.settings.cors_origins),
     )
+
+
+def cross_origin(origins: tuple[str, ...]) -> list[Middleware]:
+    """CORS for the web origins ``CARECOORD_CORS_ORIGINS`` names: their pages may send the
+    headers a request carries (token, role, idempotency key, correlation id) and read the
+    answer's; no origin without it (a browser then refuses every other site's page the
+    answer, and its preflight is answered 405). No cookies: a token goes in a header."""
+    if not origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=[
+                "authorization",
+                "content-type",
+                "accept",
+                ROLE_HEADER,
+                HEADER.lower(),
+                CORRELATION_HEADER,
+            ],
+            expose_headers=[REPLAYED_HEADER.lower()],
+            max_age=600,
+        )
+    ]
 
 
 def create_monitoring_app(platform: Platform) -> Starlette:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from carecoord.services.infrastructure.server_urls import nats_url_problem
+
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+"""A web origin as a browser's ``Origin`` header names one."""
 
 AES_KEY_SIZES = (16, 24, 32)
 """The key sizes, in bytes, of the store's cipher (AES-GCM)."""
@@ -150,6 +155,12 @@ class Settings(BaseSettings):
         "processes of one database; one more is closed at its connection_init with 1013 "
         "(each socket runs at most 100 operations at once).",
     )
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Web origins (https://host[:port]) whose pages may call the GraphQL API "
+        "from a browser, separated by commas (or a JSON list); none by default, so only "
+        "pages of the API's own origin can.",
+    )
     db_pool_size: int = Field(default=8, ge=1)
     api_statement_timeout_seconds: float = Field(
         default=30.0,
@@ -251,6 +262,32 @@ class Settings(BaseSettings):
         """Empty is unset (``.carecoord``): it was the working directory itself, which then
         held the servers' files beside the user's own."""
         return DATA_DIR if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins_listed(cls, value: object) -> object:
+        """Origins separated by commas, or a JSON list (a list given whole, as in tests)."""
+        if not isinstance(value, str):
+            return value
+        if value.lstrip().startswith("["):
+            try:
+                return json.loads(value)
+            except ValueError:
+                raise ValueError("not a JSON list of origins") from None
+        return tuple(o.strip() for o in value.split(",") if o.strip())
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _web_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """Each an origin as a browser sends it: a page of any site (``*``) would call the
+        API with whatever token it holds, and a path or a trailing slash matches no page."""
+        for origin in value:
+            if not ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"{origin[:100]!r} is no web origin: write each as scheme://host[:port],"
+                    " e.g. https://clinic.example.org, with no path (no * either)"
+                )
+        return value
 
     @field_validator("host")
     @classmethod
