@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
 from datetime import timedelta
@@ -60,6 +61,7 @@ from carecoord.graphql.context import CORRELATION_HEADER, OPERATION_CORRELATION,
 from carecoord.graphql.metrics import NOT_RUN, OPERATION_SCOPE_KEY
 from carecoord.graphql.schema import build_schema
 from carecoord.graphql.sockets_per_user import CLOSE_CODE as SOCKETS_CLOSE_CODE
+from carecoord.graphql.sockets_per_user import RULE as SOCKETS_RULE
 from carecoord.graphql.sockets_per_user import Held, SocketsPerUser
 from carecoord.graphql.status import health as health_body
 from carecoord.graphql.status import pools
@@ -70,6 +72,8 @@ from carecoord.services.infrastructure.open_sockets import OpenSockets
 from carecoord.services.kernel.errors import DomainError, Unauthenticated
 from carecoord.services.platform import Platform
 from graphql import GraphQLError, GraphQLFormattedError
+
+log = logging.getLogger("carecoord.api")
 
 MAX_BODY_BYTES = 1 << 20
 """A request body over this is refused (413) before it is read in full."""
@@ -598,14 +602,30 @@ class CareGraphQL(GraphQL[RequestContext, None]):
                     "send 'Authorization: Bearer <token>' in the connection_init payload",
                 )
         except DomainError as refusal:
+            self._refused(context, refusal.code, refusal.rule, refusal.field)
             scope[_REFUSAL] = (4403, refused_because(refusal))
             raise ConnectionRejectionError({"message": refusal.message}) from None
         held = await self.sockets.hold(actor.id)
         if held is None:
+            self._refused(context, BAD_REQUEST, SOCKETS_RULE, None)
             scope[_REFUSAL] = (SOCKETS_CLOSE_CODE, self.sockets.refusal)
             raise ConnectionRejectionError({"message": self.sockets.refusal})
         scope[_HELD] = held
         return await super().on_ws_connect(context)
+
+    def _refused(self, context: RequestContext, code: str, rule: str, field: str | None) -> None:
+        """A socket refused at its connection_init, counted and logged as an HTTP request's
+        refusal is (``carecoord_refusals_total``, "request refused"): a bad or expired token
+        over a websocket was neither, so a rate of them showed nowhere."""
+        self.platform.metrics.refusals.labels(code, rule).inc()
+        try:
+            correlation: str | None = str(context.correlation_id())
+        except DomainError:  # a malformed x-correlation-id
+            correlation = None
+        log.info(
+            "socket refused",
+            extra={"code": code, "rule": rule, "field": field, "correlation_id": correlation},
+        )
 
 
 def monitoring_routes(platform: Platform) -> list[Route]:
