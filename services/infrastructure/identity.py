@@ -34,6 +34,7 @@ from carecoord.services.infrastructure.provider_keys import (
     JWKS_LARGEST,
     KeysUnreachable,
     ProviderKeys,
+    key_for_signatures,
 )
 from carecoord.services.infrastructure.repeated_claims import repeated_member
 from carecoord.services.infrastructure.settings import HS256_KEY_BYTES, Settings
@@ -307,7 +308,7 @@ class TokenVerifier:
             key = self._provider.key(str(kid))
         else:
             assert self._jwk_set is not None
-            key = next((k for k in self._jwk_set.keys if k.key_id == str(kid)), None)
+            key = key_for_signatures(self._jwk_set, str(kid))
         if key is None:
             raise _refused("token-kid", f"the issuer's key set holds no key {quoted(kid)}")
         return key

@@ -74,12 +74,7 @@ class ProviderKeys:
             return found
 
     def _find(self, kid: str) -> jwt.PyJWK | None:
-        if self._keys is None:
-            return None
-        try:
-            return self._keys[kid]
-        except KeyError:
-            return None
+        return None if self._keys is None else key_for_signatures(self._keys, kid)
 
     def _refresh(self, now: float) -> None:
         if now - self._tried < self._cooldown:
@@ -97,6 +92,14 @@ class ProviderKeys:
         self._failure = why
         if now - self._fetched >= STALE_MAX:
             self._keys = None
+
+
+def key_for_signatures(keys: jwt.PyJWKSet, kid: str) -> jwt.PyJWK | None:
+    """The key ``kid`` names, if it is one to check signatures with: a key the provider
+    publishes for another use (``"use": "enc"``) is not, as PyJWT's client had it."""
+    return next(
+        (k for k in keys.keys if k.key_id == kid and k.public_key_use in ("sig", None)), None
+    )
 
 
 def fetched(url: str) -> str:

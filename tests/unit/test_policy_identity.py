@@ -443,3 +443,24 @@ def test_a_jwks_url_that_redirects_is_not_followed(provider: Any) -> None:
     assert refused.value.rule == "token-keys"
     assert "302" in refused.value.message
     assert provider.fetches == 0
+
+
+@pytest.mark.parametrize("source", ["file", "url"])
+def test_a_key_published_for_encryption_verifies_no_token(
+    source: str, provider: Any, tmp_path: Path
+) -> None:
+    """A provider's set may hold its encryption keys beside its signing keys; one named by
+    a token's kid checked its signature (PyJWT's client, before, kept to signing keys)."""
+    public = json.loads(jwks(("rsa-1", RSA_KEY, "RS256")))["keys"][0] | {"use": "enc"}
+    body = json.dumps({"keys": [public]})
+    path = tmp_path / "jwks.json"
+    path.write_text(body)
+    provider.body = body.encode()
+    keys = (
+        KeySource(algorithms=("RS256",), jwks_file=path)
+        if source == "file"
+        else KeySource(algorithms=("RS256",), jwks_url=provider.url)
+    )
+    token = jwt.encode(claims(), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
+
+    assert refusal_rule(TokenVerifier(SETTINGS, keys, None), token) == "token-kid"
