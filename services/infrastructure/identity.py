@@ -245,7 +245,10 @@ class TokenVerifier:
         identity, expires = self._check(token)
         if len(self._verified) >= VERIFIED_MAX:
             self._verified.clear()
-        self._verified[token] = (identity, expires, now + self._recheck)
+        # Checked against a set past its lifespan (fetched again behind this request), it
+        # is checked again at its next use, against the set then held.
+        stale = self._provider is not None and not self._provider.fresh()
+        self._verified[token] = (identity, expires, now if stale else now + self._recheck)
         return identity, expires
 
     def _check(self, token: str) -> tuple[Identity, float]:

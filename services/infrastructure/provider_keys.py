@@ -5,12 +5,15 @@ its set (rotated out, or revoked as compromised) stops verifying once the set is
 again. PyJWKClient, as it was used, kept each key it had used in a cache that never
 expired, so such a key verified tokens for as long as the process ran.
 
-A fetch runs on the caller's thread (the request's), so it is bounded: it follows no
-redirect, waits at most ``FETCH_WAIT`` for the whole body, reads at most ``JWKS_LARGEST``
-bytes, and is tried at most once per cooldown, for an unknown ``kid`` as after a failure (a
-provider that does not answer held every request for 30 s while it was down). A set that
-cannot be fetched again keeps serving for ``STALE_MAX`` after it was last fetched: tokens the
-provider signed do not all fail together while it is briefly down.
+Once a set is held, it is fetched again on a thread of its own, behind the request that
+found it due (or found no key by a token's ``kid``), which is answered from the set held:
+the request runs on the event loop, and a provider that did not answer held every request
+of the process while it waited. Only the first fetch, with no set to answer from, is waited
+for. Every fetch is bounded: it follows no redirect, waits at most ``FETCH_WAIT`` for the
+whole body, reads at most ``JWKS_LARGEST`` bytes, and is tried at most once per cooldown,
+for an unknown ``kid`` as after a failure. A set that cannot be fetched again keeps serving
+for ``STALE_MAX`` after it was last fetched: tokens the provider signed do not all fail
+together while it is briefly down.
 """
 
 from __future__ import annotations
@@ -59,34 +62,60 @@ class ProviderKeys:
         self._lock = threading.Lock()
 
     def key(self, kid: str) -> jwt.PyJWK | None:
-        """The key ``kid`` names in the provider's current set; None when the set holds
-        none (fetched again first, unless fetched within the cooldown)."""
+        """The key ``kid`` names in the set held; None when it holds none. A set due, or
+        holding no ``kid``, is fetched again behind the caller (``_refresh_behind``)."""
         with self._lock:
             now = time.monotonic()
-            if now - self._fetched >= self._lifespan:
+            if self._keys is None:  # nothing to answer from: the first fetch is waited for
                 self._refresh(now)
-            found = self._find(kid)
-            if found is None and self._keys is not None:
-                self._refresh(now)
-                found = self._find(kid)
-            if self._keys is None:
-                raise KeysUnreachable(self._failure)
+                return self._held(kid)
+            found = self._held(kid)
+            if found is None or not self.fresh():
+                self._refresh_behind(now)
             return found
 
-    def _find(self, kid: str) -> jwt.PyJWK | None:
-        return None if self._keys is None else key_for_signatures(self._keys, kid)
+    def fresh(self) -> bool:
+        """Whether the set held is within its lifespan: a token checked against one past it
+        is checked again once the set fetched behind it is in."""
+        return time.monotonic() - self._fetched < self._lifespan
+
+    def _held(self, kid: str) -> jwt.PyJWK | None:
+        """The key ``kid`` names in the set held; KeysUnreachable, saying why, with none."""
+        if self._keys is None:
+            raise KeysUnreachable(self._failure)
+        return key_for_signatures(self._keys, kid)
+
+    def _refresh_behind(self, now: float) -> None:
+        if now - self._tried < self._cooldown:
+            return
+        self._tried = now
+        threading.Thread(target=self._fetch, args=(now,), daemon=True).start()
 
     def _refresh(self, now: float) -> None:
         if now - self._tried < self._cooldown:
             return
         self._tried = now
+        self._take(now, self._fetched_set())
+
+    def _fetch(self, now: float) -> None:
+        found = self._fetched_set()  # outside the lock: requests go on meanwhile
+        with self._lock:
+            self._take(now, found)
+
+    def _fetched_set(self) -> jwt.PyJWKSet | str:
+        """The set at the URL, or why there is none."""
         try:
-            self._keys = jwt.PyJWKSet.from_json(fetched(self._url))
-            self._fetched = time.monotonic()
+            return jwt.PyJWKSet.from_json(fetched(self._url))
         except KeysUnreachable as failed:
-            self._failed(now, str(failed))
+            return str(failed)
         except (ValueError, jwt.PyJWTError) as wrong:  # not JSON, or no usable key in it
-            self._failed(now, f"not a JSON Web Key Set ({type(wrong).__name__}: {wrong})"[:300])
+            return f"not a JSON Web Key Set ({type(wrong).__name__}: {wrong})"[:300]
+
+    def _take(self, now: float, found: jwt.PyJWKSet | str) -> None:
+        if isinstance(found, str):
+            self._failed(now, found)
+        else:
+            self._keys, self._fetched = found, time.monotonic()
 
     def _failed(self, now: float, why: str) -> None:
         self._failure = why
