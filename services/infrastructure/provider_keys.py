@@ -5,15 +5,16 @@ its set (rotated out, or revoked as compromised) stops verifying once the set is
 again. PyJWKClient, as it was used, kept each key it had used in a cache that never
 expired, so such a key verified tokens for as long as the process ran.
 
-Once a set is held, it is fetched again on a thread of its own, behind the request that
-found it due (or found no key by a token's ``kid``), which is answered from the set held:
-the request runs on the event loop, and a provider that did not answer held every request
-of the process while it waited. Only the first fetch, with no set to answer from, is waited
-for. Every fetch is bounded: it follows no redirect, waits at most ``FETCH_WAIT`` for the
-whole body, reads at most ``JWKS_LARGEST`` bytes, and is tried at most once per cooldown,
-for an unknown ``kid`` as after a failure. A set that cannot be fetched again keeps serving
-for ``STALE_MAX`` after it was last fetched: tokens the provider signed do not all fail
-together while it is briefly down.
+Once a set is held, it is fetched again as it ages on a thread of its own, behind the
+request that found it due, which is answered from the set held: the request runs on the
+event loop, and a provider that did not answer held every request of the process while it
+waited. The first fetch, with no set to answer from, and one for a ``kid`` the set lacks (a
+key the provider has just begun to sign with) are waited for. Every fetch is bounded: it
+follows no redirect, waits at most ``FETCH_WAIT`` for the whole body, reads at most
+``JWKS_LARGEST`` bytes, and is tried at most once per cooldown, for an unknown ``kid`` as
+after a failure. A set that cannot be fetched again keeps serving for ``STALE_MAX`` after
+it was last fetched: tokens the provider signed do not all fail together while it is
+briefly down.
 """
 
 from __future__ import annotations
@@ -62,16 +63,21 @@ class ProviderKeys:
         self._lock = threading.Lock()
 
     def key(self, kid: str) -> jwt.PyJWK | None:
-        """The key ``kid`` names in the set held; None when it holds none. A set due, or
-        holding no ``kid``, is fetched again behind the caller (``_refresh_behind``)."""
+        """The key ``kid`` names in the set held; None when it holds none. A set past its
+        lifespan is fetched again behind the caller (``_refresh_behind``); one holding no
+        ``kid`` is fetched again for it, waited for (a key the provider has just begun to
+        sign with), at most once per cooldown."""
         with self._lock:
             now = time.monotonic()
             if self._keys is None:  # nothing to answer from: the first fetch is waited for
                 self._refresh(now)
                 return self._held(kid)
-            found = self._held(kid)
-            if found is None or not self.fresh():
+            if not self.fresh():
                 self._refresh_behind(now)
+            found = self._held(kid)
+            if found is None:
+                self._refresh(now)
+                found = self._held(kid)
             return found
 
     def fresh(self) -> bool:
