@@ -1,7 +1,8 @@
 """A ``statement_timeout`` set on the database (a DBA's bound for the applications' reads)
 does not stop the tools partway: a rebuild and the audit of the read models run their
 statements to the end, as pg_dump does. ``carecoord rebuild`` failed on such a database,
-saying it could not reach it."""
+saying it could not reach it. Each test has a database of its own, bound as a DBA would
+bind it (the suite's shared database is never bound)."""
 
 from __future__ import annotations
 
@@ -11,24 +12,27 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+import pytest
 from cli_run import run_cli
+from enrolled_store import enrolled_store
 from platform_env import platform_env
 
-from carecoord.events import Actor, Role
-from carecoord.services.care.commands import enroll_client
-from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
 from carecoord.services.runtime.bootstrap import Servers
 
-ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
+BOUND_SETTING = (
+    "SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase"
+    " WHERE d.datname = current_database() AND s.setrole = 0"
+)
 
 
 @contextmanager
 def statements_bound_on(url: str) -> Iterator[None]:
-    """The test's database bounds every new session's statements to a millisecond."""
+    """The database ``url`` names bounds every new session's statements to a millisecond."""
     with psycopg.connect(url, autocommit=True) as conn:
         name = conn.info.dbname
         conn.execute(f"ALTER DATABASE \"{name}\" SET statement_timeout = '1ms'")
+        assert conn.execute(BOUND_SETTING).fetchone() == (["statement_timeout=1ms"],)
     try:
         yield
     finally:
@@ -36,19 +40,22 @@ def statements_bound_on(url: str) -> Iterator[None]:
             conn.execute(f'ALTER DATABASE "{name}" RESET statement_timeout')
 
 
-async def test_a_rebuild_and_an_audit_run_to_their_end_past_the_databases_bound(
-    platform: Platform, servers: Servers, tmp_path: Path
-) -> None:
-    for name in ("Sam K.", "Jo P."):
-        await platform.bus.execute(enroll_client(ADMIN, display_name=name, program="OTP"))
-    env = platform_env(platform, servers, tmp_path)
-    env.pop("PGOPTIONS", None)
+@pytest.fixture
+def own_database(platform: Platform, servers: Servers, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The environment of a command run against a fresh database of two enrolments (with the
+    test platform's stream and servers), no ``PGOPTIONS`` of the suite's own."""
+    with enrolled_store(servers, tmp_path, 2) as url:
+        env = platform_env(platform, servers, tmp_path) | {"DATABASE_URL": url}
+        env.pop("PGOPTIONS", None)
+        yield env
 
-    with statements_bound_on(platform.database_url):
-        with psycopg.connect(platform.database_url) as bound:  # the bound holds here
-            assert bound.execute("SHOW statement_timeout").fetchone() == ("1ms",)
-        rebuilt = await asyncio.to_thread(run_cli, tmp_path, env, "rebuild", "timeline")
-        audited = await asyncio.to_thread(run_cli, tmp_path, env, "audit", "projections")
+
+async def test_a_rebuild_and_an_audit_run_to_their_end_past_the_databases_bound(
+    own_database: dict[str, str], tmp_path: Path
+) -> None:
+    with statements_bound_on(own_database["DATABASE_URL"]):
+        rebuilt = await asyncio.to_thread(run_cli, tmp_path, own_database, "rebuild", "timeline")
+        audited = await asyncio.to_thread(run_cli, tmp_path, own_database, "audit", "projections")
 
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "timeline: generation" in rebuilt.stdout
@@ -56,12 +63,11 @@ async def test_a_rebuild_and_an_audit_run_to_their_end_past_the_databases_bound(
 
 
 async def test_a_bound_the_operator_gives_the_command_is_kept_and_named_when_it_stops_it(
-    platform: Platform, servers: Servers, tmp_path: Path
+    own_database: dict[str, str], tmp_path: Path
 ) -> None:
     """One in ``PGOPTIONS`` is the operator's own, for this command: kept, and a statement
     it cancels is told as cancelled, to run again, not as a database out of reach."""
-    await platform.bus.execute(enroll_client(ADMIN, display_name="Sam K.", program="OTP"))
-    env = platform_env(platform, servers, tmp_path) | {"PGOPTIONS": "-c statement_timeout=1"}
+    env = own_database | {"PGOPTIONS": "-c statement_timeout=1"}
 
     rebuilt = await asyncio.to_thread(run_cli, tmp_path, env, "rebuild", "timeline")
 
