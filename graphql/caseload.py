@@ -241,6 +241,7 @@ async def members_caseload(
         reader.role,
         severity_order=list(rules.severity_order),
         today=today,
+        zone=str(ctx.platform.medication.zone),
         missed_from=today - rules.missed_window,
         check_in_every=rules.check_in_every,
         # What the role shows on any team (a consent widens a peer supporter's to no orders).

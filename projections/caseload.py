@@ -105,7 +105,11 @@ CROSS JOIN LATERAL (
     FROM {dosing} d WHERE d.client_id = m.client_id) k
 CROSS JOIN LATERAL (
     SELECT count(DISTINCT d.day) FILTER (
-             WHERE d.day > coalesce(k.last_dose_day, '-infinity'::date)) AS consecutive,
+             WHERE d.day > coalesce(k.last_dose_day, '-infinity'::date)
+               AND p.type IS DISTINCT FROM {discharged}
+               AND d.day >= coalesce(CASE WHEN p.type = {readmitted}
+                                     THEN (p.occurred_at AT TIME ZONE %(zone)s)::date END,
+                                     '-infinity'::date)) AS consecutive,
            count(DISTINCT d.day) FILTER (WHERE d.day >= %(missed_from)s) AS recent
     FROM {dosing} d WHERE d.client_id = m.client_id AND d.status = 'missed'
       AND {unexplained}) x
@@ -153,6 +157,7 @@ async def of_member(
     *,
     severity_order: list[str],
     today: date,
+    zone: str,
     missed_from: date,
     check_in_every: timedelta,
     alert_rules: Collection[str] | None = None,
@@ -160,9 +165,10 @@ async def of_member(
     """The clients whose care team ``member_id`` is on now in ``role``, in no order: open
     alerts count those of ``alert_rules`` (None: every rule's) and their severities rank by
     ``severity_order``, the last dose is the last taken by the program's ``today`` (a
-    take-home bottle for a day to come is not taken yet), recent missed days count from
-    ``missed_from``, and a check-in is due ``check_in_every`` after the last (or the
-    enrolment), or after a readmission since."""
+    take-home bottle for a day to come is not taken yet), the run of missed days is the
+    episode's in progress (none while discharged, from the readmission's day in ``zone``
+    after one), recent missed days count from ``missed_from``, and a check-in is due
+    ``check_in_every`` after the last (or the enrolment), or after a readmission since."""
     return await fetch(
         pool,
         Line,
@@ -174,6 +180,7 @@ async def of_member(
             "taken": TAKEN,
             "closed": SESSION_CLOSED,
             "today": today,
+            "zone": zone,
             "missed_from": missed_from,
             "every": check_in_every,
             "alert_rules": None if alert_rules is None else sorted(alert_rules),

@@ -4,7 +4,9 @@ The order is a clinical choice a program reviews, so it lives here with its vers
 than in a resolver: an open alert of the highest severity first, then a run of missed
 dosing days, then an overdue check-in, then more open alerts, then the soonest session.
 A discharged client is expected to check in no more: their check-in is never overdue
-(version 2026.2; 2026.1 ranked them by it as any client in treatment).
+(version 2026.2; 2026.1 ranked them by it as any client in treatment). Nor at the window: a
+run of missed dosing days is the episode's in progress, none while discharged and counted
+from the readmission's day after one (version 2026.3; 2026.2 kept the ended episode's run).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ class AttentionRules:
 
 
 CASELOAD_RULES = AttentionRules(
-    version="caseload-2026.2",
+    version="caseload-2026.3",
     source=(
         "carecoord program default: weekly check-ins and a 30-day adherence window; no national "
         "standard sets a check-in cadence, so a program states its own"

@@ -126,7 +126,7 @@ async def test_the_caseload_puts_who_needs_attention_first(
         await asyncio.sleep(0.1)
 
     nurse = await program.caseload(Role.NURSE, NURSE)
-    assert nurse["rulesVersion"] == "caseload-2026.2"
+    assert nurse["rulesVersion"] == "caseload-2026.3"
     rows = nurse["clients"]
     assert [r["clientId"] for r in rows] == [alerted, missing, booked, quiet]
     ash, blake, cary, dale = rows

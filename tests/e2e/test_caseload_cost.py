@@ -49,6 +49,7 @@ async def test_a_program_wide_caseload_costs_in_proportion_to_its_team(api: Api)
         "taken": caseload.TAKEN,
         "closed": caseload.SESSION_CLOSED,
         "today": today,
+        "zone": "UTC",
         "missed_from": today - timedelta(days=30),
         "every": timedelta(days=7),
         "alert_rules": None,

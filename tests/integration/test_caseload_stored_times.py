@@ -56,6 +56,7 @@ async def test_a_booking_stored_at_an_offset_postgresql_lacks_still_counts(
         Role.THERAPIST,
         severity_order=[],
         today=date.today(),
+        zone="UTC",
         missed_from=date.today(),
         check_in_every=timedelta(days=7),
     )
