@@ -594,14 +594,15 @@ def _dose_overrides(
     today: date,
 ) -> list[tuple[Override | None, Attempt]]:
     """The dose rules an order's ``dose`` went past (the usual maximum, extended-release
-    buprenorphine for a client with none on record, and the initial-dose cap for a client in
-    induction, new or after a gap), each with the attempt it names; refused
-    unacknowledged."""
+    buprenorphine for a client with none on record, a first buprenorphine within a day of
+    methadone, and the initial-dose cap for a client in induction, new or after a gap), each
+    with the attempt it names; refused unacknowledged."""
     acks = new.acknowledgements
     usual = rules.doses.usual(drug, "dose", new.dose, acks)
     xr = rules.xr_initiation.order(record, drug.code, new.start, acks, rules.day_of)
+    switch = rules.methadone_switch.order(record, drug.code, new.start, acks, rules.zone)
     first_days = _first_days(record, rules, drug, "dose", new, attempt, today)
-    return [(usual, attempt), (xr, attempt), *first_days]
+    return [(usual, attempt), (xr, attempt), (switch, attempt), *first_days]
 
 
 def _first_days(

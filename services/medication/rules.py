@@ -19,6 +19,7 @@ from carecoord.services.medication.doses import DoseTable
 from carecoord.services.medication.formulary import FORMULARY, Formulary
 from carecoord.services.medication.induction import BUPRENORPHINE_INDUCTION, InitialDoseCap
 from carecoord.services.medication.interactions import RuleTable
+from carecoord.services.medication.methadone_switch import MethadoneSwitch
 from carecoord.services.medication.missed import MissedDoseRule
 from carecoord.services.medication.take_homes import TakeHomePolicy
 from carecoord.services.medication.titration import TitrationLimit
@@ -40,6 +41,8 @@ class MedicationRules:
     titration: TitrationLimit = field(default_factory=TitrationLimit)
     xr_initiation: XrInitiation = field(default_factory=XrInitiation)
     """Extended-release buprenorphine only after buprenorphine the client has taken."""
+    methadone_switch: MethadoneSwitch = field(default_factory=MethadoneSwitch)
+    """A first buprenorphine dose only a day after the last methadone."""
     zone: ZoneInfo = UTC_ZONE
     interactions_by_program: Mapping[str, RuleTable] = field(default_factory=dict)
     """The interaction table of a program that has its own QTc bands."""
