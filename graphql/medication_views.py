@@ -47,7 +47,7 @@ from carecoord.graphql.page_info import PageInfo
 from carecoord.graphql.whole_ranges import given, whole
 from carecoord.graphql.withheld import TextShown, without
 from carecoord.projections import dispensing_log as dea_log
-from carecoord.projections import dosing, inventory, medications
+from carecoord.projections import dosing, inventory, medications, timeline
 from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.policy import Grant, Listing, writer_sees
 from carecoord.services.medication.exports import to_csv
@@ -226,8 +226,11 @@ class DosingEntry:
 @strawberry.type
 class DosingView:
     on: date
-    first_dose_day: date | None
-    days_in_treatment: int = strawberry.field(description="Day 1 is the first observed dose.")
+    first_dose_day: date | None = strawberry.field(
+        description="The first observed dose of the episode in progress on `on`: since the"
+        " readmission that began it, as the take-home schedule counts."
+    )
+    days_in_treatment: int = strawberry.field(description="Day 1 is `firstDoseDay`.")
     take_home_supply_days: int = strawberry.field(description="Days covered from `on` onward.")
     given: int
     missed: int
@@ -674,8 +677,11 @@ class MedicationQuery:
             # Its totals (first dose day, take-home supply) show dosing whatever the range holds.
             kinds=lambda _: [Kind.DOSING],
         )
-        today = on or datetime.now(ctx.platform.medication.zone).date()
-        summary = await dosing.treatment(ctx.platform.reads, client_id, today)
+        zone = ctx.platform.medication.zone
+        today = on or datetime.now(zone).date()
+        await ctx.caught_up(timeline.NAME, at_least)
+        since = await timeline.readmitted_by(ctx.platform.reads, client_id, today, str(zone))
+        summary = await dosing.treatment(ctx.platform.reads, client_id, today, since)
         blind: set[UUID] = set()
         if ctx.reader().role is Role.CLIENT:
             blind = await medications.blind_orders(ctx.platform.reads, client_id)

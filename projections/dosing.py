@@ -209,17 +209,22 @@ class Treatment(TypedDict):
     supply: int
 
 
-async def treatment(pool: AsyncConnectionPool, client_id: UUID, today: date) -> Treatment:
-    """A client's first observed dose day (of a dose not entered in error), and the take-home
-    days they hold from ``today`` (of take-homes not entered in error): each bottle lasts to
-    the next dosing day of its order (``Order.lasts``), two days on an every-other-day one."""
+async def treatment(
+    pool: AsyncConnectionPool, client_id: UUID, today: date, since: date | None
+) -> Treatment:
+    """A client's first observed dose day (of a dose not entered in error) on or after
+    ``since`` (the readmission's day: the doses of an earlier episode count for nothing), and
+    the take-home days they hold from ``today`` (of take-homes not entered in error): each
+    bottle lasts to the next dosing day of its order (``Order.lasts``), two days on an
+    every-other-day one."""
     query = sql.SQL(
-        "SELECT min(d.day) FILTER (WHERE d.status = 'given' AND {standing}) AS first_dose,"
+        "SELECT min(d.day) FILTER (WHERE d.status = 'given' AND d.day >= %s AND {standing})"
+        " AS first_dose,"
         " count(DISTINCT d.day + n) FILTER (WHERE d.status = 'take-home' AND d.day + n >= %s"
         " AND {standing}) AS supply"
         " FROM {view} d LEFT JOIN {orders} o ON o.id = d.order_id AND d.status = 'take-home',"
         " generate_series(0, coalesce((o.details #>> '{{schedule,every_days}}')::int, 1) - 1) n"
         " WHERE d.client_id = %s"
     ).format(view=sql.Identifier(NAME), orders=sql.Identifier(ORDERS), standing=standing("d"))
-    [found] = await fetch(pool, Treatment, query, [today, client_id])
+    [found] = await fetch(pool, Treatment, query, [since or date.min, today, client_id])
     return found

@@ -7,7 +7,7 @@ rebuild copies them in bulk; both call ``row`` so the two can never disagree.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any, LiteralString, TypedDict
 from uuid import UUID
@@ -259,3 +259,22 @@ async def episode_steps(
     ).format(sql.Identifier(NAME), readable)
     types = [type_name(t) for t in EPISODE_STEPS]
     return await fetch(pool, EpisodeStep, query, [client_id, types, *params, limit])
+
+
+class Readmitted(TypedDict):
+    day: date | None
+
+
+async def readmitted_by(
+    pool: AsyncConnectionPool, client_id: UUID, day: date, zone: str
+) -> date | None:
+    """The program day (in ``zone``) of the client's latest readmission on or before
+    ``day``, the first of the episode in progress then; None while in their first."""
+    query = sql.SQL(
+        "SELECT max((occurred_at AT TIME ZONE %(zone)s)::date) AS day FROM {}"
+        " WHERE client_id = %(client)s AND type = %(type)s"
+        " AND (occurred_at AT TIME ZONE %(zone)s)::date <= %(day)s"
+    ).format(sql.Identifier(NAME))
+    params = {"zone": zone, "client": client_id, "type": type_name(ClientReadmitted), "day": day}
+    [found] = await fetch(pool, Readmitted, query, params)
+    return found["day"]
