@@ -584,7 +584,9 @@ class CareGraphQL(GraphQL[RequestContext, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
-        return RequestContext(self.platform, request, response)
+        context = RequestContext(self.platform, request, response)
+        await context.prepare()
+        return context
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """Refuse a socket whose token is bad at once, rather than at its first operation,
@@ -593,6 +595,7 @@ class CareGraphQL(GraphQL[RequestContext, None]):
         ``max_websockets_per_user``; the close frame (4403, 1013) says why:
         ``<code> <rule>: <message>``."""
         scope = context.request.scope
+        await context.prepare()  # the payload's token: the upgrade's was at get_context
         try:
             actor = context.actor()
             if actor is None:

@@ -25,7 +25,7 @@ from carecoord.events import Actor, Kind
 from carecoord.projections.rows import Shown
 from carecoord.services.gate.gate import AccessGate, recorded
 from carecoord.services.infrastructure.identity import ROLE_HEADER, bearer
-from carecoord.services.kernel.errors import Forbidden, InvalidInput, RuleViolation
+from carecoord.services.kernel.errors import DomainError, Forbidden, InvalidInput, RuleViolation
 from carecoord.services.kernel.policy import Grant
 from carecoord.services.platform import Platform
 
@@ -83,6 +83,17 @@ class RequestContext:
         self._gate = AccessGate(self.platform, actor, program, self.correlation_id())
         self._token = token
         return self._gate
+
+    async def prepare(self) -> None:
+        """What verifying the caller's token needs fetched (an identity provider's keys),
+        fetched before ``gate`` verifies it on the event loop, where the wait held every
+        request of the process."""
+        try:
+            token = bearer(self._given("authorization"))
+        except DomainError:
+            return  # refused as ``gate`` reads it
+        if token is not None:
+            await self.platform.verifier.prepare(token)
 
     def _for_operation(self, gate: AccessGate) -> AccessGate:
         """``gate`` under the correlation id of the operation asking (a socket's gate is made

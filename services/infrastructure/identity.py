@@ -231,6 +231,22 @@ class TokenVerifier:
                 " CARECOORD_JWT_SECRET"
             )
 
+    async def prepare(self, token: str) -> None:
+        """Fetch the keys of a JWKS URL that ``token``'s ``kid`` needs and the set held lacks,
+        off the event loop, before ``verify`` checks it on the loop from the keys held."""
+        if self._provider is None:
+            return
+        known = self._verified.get(token)
+        if known is not None and time.time() < known[2]:
+            return
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            return  # refused as ``verify`` reads it
+        kid = header.get("kid")
+        if header.get("alg") in self._algorithms and isinstance(kid, str) and kid:
+            await self._provider.ready(kid)
+
     def verify(self, token: str) -> Identity:
         """The token's identity; a signature is checked once, expiry on every use."""
         return self.verified(token)[0]

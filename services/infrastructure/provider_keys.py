@@ -5,11 +5,12 @@ its set (rotated out, or revoked as compromised) stops verifying once the set is
 again. PyJWKClient, as it was used, kept each key it had used in a cache that never
 expired, so such a key verified tokens for as long as the process ran.
 
-Once a set is held, it is fetched again as it ages on a thread of its own, behind the
-request that found it due, which is answered from the set held: the request runs on the
-event loop, and a provider that did not answer held every request of the process while it
-waited. The first fetch, with no set to answer from, and one for a ``kid`` the set lacks (a
-key the provider has just begun to sign with) are waited for. Every fetch is bounded: it
+Every fetch runs on a thread of its own: a request runs on the event loop, and a provider
+slow to answer, fetched on it, held every request of the process while it waited. A set
+past its lifespan is fetched behind the request that found it due, which is answered from
+the set held. The first fetch, with no set to answer from, and one for a ``kid`` the set
+lacks (a key the provider has just begun to sign with) are awaited by the request that
+needs them (``ready``), while the loop serves the others. Every fetch is bounded: it
 follows no redirect, waits at most ``FETCH_WAIT`` for the whole body, reads at most
 ``JWKS_LARGEST`` bytes, and is tried at most once per cooldown, for an unknown ``kid`` as
 after a failure. A set that cannot be fetched again keeps serving for ``STALE_MAX`` after
@@ -19,10 +20,12 @@ briefly down.
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import threading
 import time
 import urllib.request
+from concurrent.futures import Future
 from urllib.error import URLError
 
 import jwt
@@ -60,25 +63,28 @@ class ProviderKeys:
         self._fetched = float("-inf")
         self._tried = float("-inf")
         self._failure = "not fetched yet"
+        self._fetching: Future[None] | None = None
         self._lock = threading.Lock()
 
     def key(self, kid: str) -> jwt.PyJWK | None:
-        """The key ``kid`` names in the set held; None when it holds none. A set past its
-        lifespan is fetched again behind the caller (``_refresh_behind``); one holding no
-        ``kid`` is fetched again for it, waited for (a key the provider has just begun to
-        sign with), at most once per cooldown."""
+        """The key ``kid`` names in the set held, never waiting on a fetch (``ready`` fetches
+        what is lacking); None when it holds none. A set past its lifespan is fetched again
+        behind the caller."""
         with self._lock:
-            now = time.monotonic()
-            if self._keys is None:  # nothing to answer from: the first fetch is waited for
-                self._refresh(now)
-                return self._held(kid)
-            if not self.fresh():
-                self._refresh_behind(now)
-            found = self._held(kid)
-            if found is None:
-                self._refresh(now)
-                found = self._held(kid)
-            return found
+            if self._keys is not None and not self.fresh():
+                self._fetch_behind(time.monotonic())
+            return self._held(kid)
+
+    async def ready(self, kid: str) -> None:
+        """Wait for what ``key(kid)`` lacks, fetched on a thread: the first set, or the set
+        again for a ``kid`` it does not hold, at most once per cooldown (a fetch already
+        running is joined)."""
+        with self._lock:
+            if self._keys is not None and key_for_signatures(self._keys, kid) is not None:
+                return
+            fetching = self._fetch_behind(time.monotonic())
+        if fetching is not None:
+            await asyncio.wrap_future(fetching)
 
     def fresh(self) -> bool:
         """Whether the set held is within its lifespan: a token checked against one past it
@@ -91,22 +97,24 @@ class ProviderKeys:
             raise KeysUnreachable(self._failure)
         return key_for_signatures(self._keys, kid)
 
-    def _refresh_behind(self, now: float) -> None:
-        if now - self._tried < self._cooldown:
-            return
-        self._tried = now
-        threading.Thread(target=self._fetch, args=(now,), daemon=True).start()
+    def _fetch_behind(self, now: float) -> Future[None] | None:
+        """A fetch on a thread of its own, unless one was tried within the cooldown; the
+        fetch running, if one is (held under the lock)."""
+        if now - self._tried >= self._cooldown:
+            self._tried = now
+            self._fetching = Future()
+            threading.Thread(target=self._fetch, args=(now, self._fetching), daemon=True).start()
+        return self._fetching
 
-    def _refresh(self, now: float) -> None:
-        if now - self._tried < self._cooldown:
-            return
-        self._tried = now
-        self._take(now, self._fetched_set())
-
-    def _fetch(self, now: float) -> None:
-        found = self._fetched_set()  # outside the lock: requests go on meanwhile
-        with self._lock:
-            self._take(now, found)
+    def _fetch(self, now: float, done: Future[None]) -> None:
+        try:
+            found = self._fetched_set()  # outside the lock: requests go on meanwhile
+            with self._lock:
+                self._take(now, found)
+                if self._fetching is done:
+                    self._fetching = None
+        finally:
+            done.set_result(None)
 
     def _fetched_set(self) -> jwt.PyJWKSet | str:
         """The set at the URL, or why there is none."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -20,6 +21,7 @@ from jwt.utils import base64url_encode
 
 from carecoord.events import Actor, Role
 from carecoord.services.infrastructure.identity import (
+    Identity,
     KeySource,
     TokenVerifier,
     issue_token,
@@ -53,8 +55,15 @@ def hs256() -> TokenVerifier:
 
 def refusal_rule(verifier: TokenVerifier, token: str) -> str:
     with pytest.raises(Unauthenticated) as refused:
-        verifier.verify(token)
+        checked(verifier, token)
     return refused.value.rule
+
+
+def checked(verifier: TokenVerifier, token: str) -> Identity:
+    """``token`` verified as a request has it: the keys it needs fetched first, off the event
+    loop (``prepare``), then checked on it."""
+    asyncio.run(verifier.prepare(token))
+    return verifier.verify(token)
 
 
 def test_a_development_token_round_trips() -> None:
@@ -211,7 +220,7 @@ def jwks_url() -> Iterator[str]:
 def test_es256_tokens_verify_against_a_jwks_url(jwks_url: str) -> None:
     verifier = TokenVerifier(SETTINGS, KeySource(algorithms=("ES256",), jwks_url=jwks_url), None)
     token = jwt.encode(claims(), EC_KEY, algorithm="ES256", headers={"kid": "ec-1"})
-    assert verifier.verify(token).acting(None) == Actor(id="dr-lee", role=Role.PRESCRIBER)
+    assert checked(verifier, token).acting(None) == Actor(id="dr-lee", role=Role.PRESCRIBER)
 
 
 def test_an_unreachable_jwks_url_is_a_clear_refusal() -> None:
@@ -234,7 +243,7 @@ def test_a_token_signed_under_another_folders_key_says_why_and_what_to_do(
     verifier = TokenVerifier(there, KeySource(), keys[1])
 
     with pytest.raises(Unauthenticated) as refused:
-        verifier.verify(token)
+        checked(verifier, token)
 
     assert (refused.value.code, refused.value.rule) == ("UNAUTHENTICATED", "token-invalid")
     message = refused.value.message
@@ -288,7 +297,7 @@ def refused_once_taken_in(verifier: TokenVerifier, token: str) -> str:
     deadline = time.monotonic() + 10
     while True:
         try:
-            verifier.verify(token)
+            checked(verifier, token)
         except Unauthenticated as refused:
             return refused.rule
         assert time.monotonic() < deadline, "the token still verifies"
@@ -305,18 +314,18 @@ def test_a_key_the_provider_rotated_out_stops_verifying_once_the_set_is_fetched_
     keys = KeySource(algorithms=("RS256",), jwks_url=provider.url, jwks_cache_seconds=lifespan)
     verifier = TokenVerifier(SETTINGS, keys, None)
     old = jwt.encode(claims(), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
-    assert verifier.verify(old).user_id == "dr-lee"
+    assert checked(verifier, old).user_id == "dr-lee"
     new_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     provider.body = jwks(("rsa-2", new_key, "RS256")).encode()
     threading.Event().wait(lifespan * 2)  # the set is past its lifespan
 
     # The request finding the set due is answered from it; the set is fetched behind it.
-    assert verifier.verify(old).user_id == "dr-lee"
+    assert checked(verifier, old).user_id == "dr-lee"
     assert refused_once_taken_in(verifier, old) == "token-kid"
     again = jwt.encode(claims(jti="again"), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
     assert refusal_rule(verifier, again) == "token-kid"
     rotated = jwt.encode(claims(), new_key, algorithm="RS256", headers={"kid": "rsa-2"})
-    assert verifier.verify(rotated).user_id == "dr-lee"
+    assert checked(verifier, rotated).user_id == "dr-lee"
 
 
 def test_unknown_kids_fetch_the_set_again_at_most_once_per_cooldown(provider: Any) -> None:
@@ -346,7 +355,7 @@ def test_a_provider_answering_no_key_set_is_a_clear_refusal(
     )
     token = jwt.encode(claims(), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
     with pytest.raises(Unauthenticated) as refused:
-        verifier.verify(token)
+        checked(verifier, token)
     assert refused.value.rule == "token-keys"
     assert said in refused.value.message
 
@@ -357,16 +366,16 @@ def test_a_set_fetched_once_keeps_serving_while_the_provider_is_down(provider: A
     lifespan = 0.05
     keys = KeySource(algorithms=("RS256",), jwks_url=provider.url, jwks_cache_seconds=lifespan)
     verifier = TokenVerifier(SETTINGS, keys, None)
-    assert verifier.verify(
-        jwt.encode(claims(), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
+    assert checked(
+        verifier, jwt.encode(claims(), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
     )
     provider.body = b"503 Service Unavailable"
     threading.Event().wait(lifespan * 2)
 
     later = jwt.encode(claims(jti="later"), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
-    assert verifier.verify(later).user_id == "dr-lee"
+    assert checked(verifier, later).user_id == "dr-lee"
     fetched_again(provider, 2)
-    assert verifier.verify(later).user_id == "dr-lee"
+    assert checked(verifier, later).user_id == "dr-lee"
 
 
 def test_a_set_past_its_lifespan_is_fetched_behind_the_request(provider: Any) -> None:
@@ -378,12 +387,12 @@ def test_a_set_past_its_lifespan_is_fetched_behind_the_request(provider: Any) ->
     keys = KeySource(algorithms=("RS256",), jwks_url=provider.url, jwks_cache_seconds=lifespan)
     verifier = TokenVerifier(SETTINGS, keys, None)
     token = jwt.encode(claims(), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
-    assert verifier.verify(token).user_id == "dr-lee"
+    assert checked(verifier, token).user_id == "dr-lee"
     new_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     provider.body, provider.hold = jwks(("rsa-2", new_key, "RS256")).encode(), 2
     threading.Event().wait(lifespan * 2)
 
-    assert verifier.verify(token).user_id == "dr-lee"
+    assert checked(verifier, token).user_id == "dr-lee"
     assert not provider.answered
 
     assert refused_once_taken_in(verifier, token) == "token-kid"
@@ -457,9 +466,9 @@ def test_a_short_algorithm_or_key_name_is_quoted(tmp_path: Path) -> None:
     wrong = signed_as_written('{"alg":"none"}', '{"sub":"dr-lee"}')
 
     with pytest.raises(Unauthenticated) as no_key:
-        verifier.verify(unknown)
+        checked(verifier, unknown)
     with pytest.raises(Unauthenticated) as no_alg:
-        verifier.verify(wrong)
+        checked(verifier, wrong)
 
     assert no_key.value.message == "the issuer's key set holds no key 'rsa-9'"
     assert no_alg.value.message.startswith("tokens signed with the algorithm 'none' are not")
@@ -487,7 +496,7 @@ def test_a_jwks_url_that_redirects_is_not_followed(provider: Any) -> None:
         verifier = TokenVerifier(SETTINGS, KeySource(algorithms=("RS256",), jwks_url=url), None)
         token = jwt.encode(claims(), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
         with pytest.raises(Unauthenticated) as refused:
-            verifier.verify(token)
+            checked(verifier, token)
     finally:
         server.shutdown()
 
