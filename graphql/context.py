@@ -88,6 +88,8 @@ class RequestContext:
         """What verifying the caller's token needs fetched (an identity provider's keys),
         fetched before ``gate`` verifies it on the event loop, where the wait held every
         request of the process."""
+        if not self.platform.verifier.fetches_keys:  # a secret or a file: nothing to fetch
+            return
         try:
             token = bearer(self._given("authorization"))
         except DomainError:

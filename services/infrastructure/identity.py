@@ -231,6 +231,11 @@ class TokenVerifier:
                 " CARECOORD_JWT_SECRET"
             )
 
+    @property
+    def fetches_keys(self) -> bool:
+        """Whether tokens are checked against a JWKS URL's keys, which ``prepare`` fetches."""
+        return self._provider is not None
+
     async def prepare(self, token: str) -> None:
         """Fetch the keys of a JWKS URL that ``token``'s ``kid`` needs and the set held lacks,
         off the event loop, before ``verify`` checks it on the loop from the keys held."""
