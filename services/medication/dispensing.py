@@ -974,7 +974,7 @@ def _found(
         if _latest(record, order).status is Status.STOPPED:  # stopped with its replacement
             continue
         away = _not_dosed_here(record, rules, order, out)
-        earlier, earlier_not_given = _undosed_before(record, order)
+        earlier, earlier_not_given = _undosed_before(record, rules, order, away, since)
         yield order, missed_days(
             order, today, away=away, rule=rules.missed, day_of=rules.day_of, since=since,
             earlier=earlier, earlier_not_given=earlier_not_given,
@@ -1026,32 +1026,77 @@ def _hold_reason(missed: Missed) -> str:
 
 
 def _undosed_before(
-    record: MedicationRecord, order: Order
+    record: MedicationRecord,
+    rules: MedicationRules,
+    order: Order,
+    away: Callable[[date], bool],
+    since: date | None,
 ) -> tuple[frozenset[date], frozenset[date]]:
     """The days without a dose (missed, or not given and not dosed after all) under the
     orders ``order`` replaced, under a replacement of it marked in error, and under an order
-    of its medication stopped before it began (and those it replaced), and those of them a
-    dose not given was recorded for: a dose change, its cancellation, or a stop and a new
-    order (a dose changed the other way) does not start the consecutive days without a dose
-    again. Days of a stopped order only join a streak up to the new order's first dosing day,
-    as days in a row (``missed._streak``)."""
+    of its medication stopped or ended before it began (and those it replaced), with the days
+    between such an order and it (``_lapsed_before``), and those of them a dose not given
+    was recorded for: a dose change, its cancellation, a stop and a new order (a dose changed
+    the other way), or an order run out and the next, does not start the consecutive days
+    without a dose again. Those days only join a streak up to the new order's first dosing
+    day, as days in a row (``missed._streak``)."""
     others = [
         other
         for other in record.orders.values()
         if other.prior_order_id == order.order_id and other.status is Status.ENTERED_IN_ERROR
     ]
     others += _priors(record, order)
-    for stopped in record.orders.values():
-        if (
-            stopped.medication == order.medication
-            and stopped.status is Status.STOPPED
-            and stopped.start <= order.start
-            and stopped is not order
-        ):
-            others += [stopped, *_priors(record, stopped)]
+    before = _ended_before(record, order)
+    for ended in before:
+        others += [ended, *_priors(record, ended)]
     undosed = {day for other in others for day in other.undosed()}
+    if order.prior_order_id is None and before:
+        first = min(o.start for o in before)
+        undosed |= _lapsed_before(record, rules, order, first, away, since)
     not_given = {day for other in others for day in other.not_given}
     return frozenset(undosed), frozenset(undosed & not_given)
+
+
+def _ended_before(record: MedicationRecord, order: Order) -> list[Order]:
+    """The clinic orders of ``order``'s medication stopped, or run out by their end date,
+    before it began."""
+    return [
+        other
+        for other in record.orders.values()
+        if other.medication == order.medication
+        and other is not order
+        and other.dispensing is Dispensing.CLINIC
+        and other.start <= order.start
+        and (
+            other.status is Status.STOPPED
+            or (other.current and other.end is not None and other.end < order.start)
+        )
+    ]
+
+
+def _lapsed_before(
+    record: MedicationRecord,
+    rules: MedicationRules,
+    order: Order,
+    first: date,
+    away: Callable[[date], bool],
+    since: date | None,
+) -> set[date]:
+    """The days in a row before a new order's start, back to ``first`` (the start of the
+    orders of its medication before it), with no dose of the medication given or taken home
+    here, under no hold, the client neither dosing elsewhere nor out of treatment: the
+    previous order's last days missed and the days with no order between (version 5; the
+    new order counted from its own start, so a client who missed days while an order ran
+    out and the next began was dosed in full)."""
+    same = [o for o in record.orders.values() if o.medication == order.medication]
+    lapsed: set[date] = set()
+    day = order.start - timedelta(days=1)
+    while day >= first and (since is None or day >= since) and not away(day):
+        if any(o.dosed_on(day) or o.held_on(day, rules.day_of) for o in same):
+            break
+        lapsed.add(day)
+        day -= timedelta(days=1)
+    return lapsed
 
 
 def _priors(record: MedicationRecord, order: Order) -> list[Order]:

@@ -58,15 +58,19 @@ GUIDELINE = (
 @dataclass(frozen=True, slots=True)
 class MissedDoseRule:
     id: str = "consecutive-missed-doses"
-    version: str = "4"
-    """4: days of an order entered late that passed before the day it was entered are judged
-    ``charting_grace_days`` after it (the nurses chart the paper doses), and an order ended by
-    then is not held. 3: no hold for days without a dose that a hold placed since followed (a
-    prescriber held the order and so assessed the client; the sweep finding the days late held it
-    again, resumed and dosed), and the days in a row run on from an order of the medication
-    stopped before a new one began, as from one a dose change replaced. 2: a day a dose not
-    given was recorded for is not missed (it still counts in the consecutive days); 1
-    recorded it missed as well."""
+    version: str = "5"
+    """5: the days in a row run on from an order of the medication that ran out by its end
+    date, as from one stopped, and across the days with no order between, while the client
+    had no dose of it here, was under no hold and was neither dosing elsewhere nor out of
+    treatment (a client who missed an order's last days and the days before the next was
+    dosed in full under the next). 4: days of an order entered late that passed before the
+    day it was entered are judged ``charting_grace_days`` after it (the nurses chart the paper
+    doses), and an order ended by then is not held. 3: no hold for days without a dose that a
+    hold placed since followed (a prescriber held the order and so assessed the client; the
+    sweep finding the days late held it again, resumed and dosed), and the days in a row run
+    on from an order of the medication stopped before a new one began, as from one a dose
+    change replaced. 2: a day a dose not given was recorded for is not missed (it still counts
+    in the consecutive days); 1 recorded it missed as well."""
     hold_after: int = 3
     charting_grace_days: int = 1
     """Whole program days after the day an order was entered late before its earlier days

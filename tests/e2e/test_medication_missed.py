@@ -55,7 +55,7 @@ async def test_the_platform_sweep_records_missed_days_and_holds_after_three(
 
     missed = [e for e in dosing["entries"] if e["status"] == "missed"]
     assert [e["day"] for e in missed] == [str(start + timedelta(days=n)) for n in (2, 3, 4)]
-    assert [e["detail"] for e in missed][-1].startswith("3 in a row (consecutive-missed-doses v4)")
+    assert [e["detail"] for e in missed][-1].startswith("3 in a row (consecutive-missed-doses v5)")
     assert {e["recordedBy"] for e in missed} == {"missed-dose-sweep"}
     [held] = (await clinic.read(MEDICATIONS))["orders"]
     assert held["status"] == "on-hold"
@@ -107,7 +107,7 @@ async def test_a_day_not_given_is_not_missed_and_one_charted_late_explains_its_d
     dosing = await clinic.read(EXPLAINED)
     missed = [e for e in dosing["entries"] if e["status"] == "missed"]
     assert [e["day"] for e in missed] == [yesterday], "the day not given is not missed too"
-    assert missed[0]["detail"].startswith("1 in a row (consecutive-missed-doses v4)")
+    assert missed[0]["detail"].startswith("1 in a row (consecutive-missed-doses v5)")
     assert (dosing["missed"], dosing["notGiven"]) == (1, 1)
 
     # The nurse charts yesterday's dose not given after the sweep found the day missed.

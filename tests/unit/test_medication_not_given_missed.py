@@ -82,7 +82,7 @@ def test_a_day_not_given_counts_in_the_days_in_a_row_and_the_hold_comes_as_befor
     assert held.reason == (
         "3 consecutive dosing days without a dose (1 not given, 2 missed); a prescriber must assess"
     )
-    assert (held.rule_id, held.rule_version) == ("consecutive-missed-doses", "4")
+    assert (held.rule_id, held.rule_version) == ("consecutive-missed-doses", "5")
 
 
 def test_a_third_day_not_given_places_the_hold_with_no_day_missed_and_only_once() -> None:

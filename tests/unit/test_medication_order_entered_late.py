@@ -58,7 +58,7 @@ def test_after_the_grace_the_days_still_uncharted_are_missed_and_hold_as_ever() 
     assert missed(story)[:3] == [(day(1), 1), (day(2), 2), (day(3), 3)]
     [held] = story.events(OrderHeld)
     assert held.order_id == order
-    assert held.rule_version == "4"
+    assert held.rule_version == "5"
 
 
 def test_the_window_gives_no_grace_before_the_first_dose_back() -> None:

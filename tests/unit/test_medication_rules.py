@@ -121,7 +121,7 @@ def test_recording_missed_doses_is_idempotent_and_holds_once() -> None:
     holds = [e for e in events if isinstance(e, OrderHeld)]
     assert [m.consecutive_days for m in missed] == [1, 2, 3, 4]
     assert len(holds) == 1
-    assert (holds[0].rule_id, holds[0].rule_version) == ("consecutive-missed-doses", "4")
+    assert (holds[0].rule_id, holds[0].rule_version) == ("consecutive-missed-doses", "5")
     assert holds[0].actor == SWEEP
     with pytest.raises(RuleViolation, match="placed by missed-dose-sweep"):
         story.dose(order, day(5))
