@@ -459,6 +459,7 @@ class CareGraphQL(GraphQL[RequestContext, None]):
             response = await self.run(request)
         except HTTPException as refused:
             response = refusal_response(refused, self.encode_json)
+            self._request_refused(response.status_code)
         except ClientDisconnect:
             return  # gone before its body arrived: nothing ran, and nobody is left to answer
         if response.headers.get("content-type", "").startswith(JSON):
@@ -615,6 +616,15 @@ class CareGraphQL(GraphQL[RequestContext, None]):
             raise ConnectionRejectionError({"message": self.sockets.refusal})
         scope[_HELD] = held
         return await super().on_ws_connect(context)
+
+    def _request_refused(self, status: int) -> None:
+        """A request refused before GraphQL saw it (not JSON, a batch, a body over the
+        limit, a method the endpoint does not take), counted and logged by its status as
+        ``http-<status>``: a run of them (a misconfigured client, a probe) showed in no
+        rate of refusals."""
+        rule = f"http-{status}"
+        self.platform.metrics.refusals.labels(BAD_REQUEST, rule).inc()
+        log.info("request refused", extra={"code": BAD_REQUEST, "rule": rule})
 
     def _refused(self, context: RequestContext, code: str, rule: str, field: str | None) -> None:
         """A socket refused at its connection_init, counted and logged as an HTTP request's
