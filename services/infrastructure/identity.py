@@ -213,6 +213,7 @@ class TokenVerifier:
         lifespan, so a token signed with a key the provider has removed since is refused
         once the set is fetched again, not at its own expiry hours later."""
         if keys.jwks_file or keys.jwks_url:
+            provider_audience(settings)
             weak = set(self._algorithms) - ASYMMETRIC
             if weak:
                 raise TokenKeysUnusable(
@@ -336,6 +337,18 @@ class TokenVerifier:
         if key is None:
             raise _refused("token-kid", f"the issuer's key set holds no key {quoted(kid)}")
         return key
+
+
+def provider_audience(settings: Settings) -> None:
+    """In production, an identity provider's tokens are taken only for an audience the
+    deployment names: under the default, every deployment its provider serves (another
+    program's, a test one) took the tokens it gave the others."""
+    if settings.environment == "production" and "jwt_audience" not in settings.model_fields_set:
+        raise TokenKeysUnusable(
+            "CARECOORD_JWT_AUDIENCE: must be set in production with an identity provider's"
+            " keys: the aud its tokens name for this API alone (under the default,"
+            f" {settings.jwt_audience}, it took tokens given to any deployment of the provider)"
+        )
 
 
 def provider_keys(keys: KeySource) -> ProviderKeys:

@@ -5,13 +5,16 @@ CARECOORD_JWT_SECRET, a damaged key in the data directory) is said the same way.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from carecoord.services.infrastructure.identity import KeySource, TokenVerifier, signing_key
 from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.kernel.errors import Unauthenticated
 from carecoord.services.runtime.cli import main
 from carecoord.services.runtime.embedded import (
     NATS_STORE_KEY_FILE,
@@ -231,3 +234,35 @@ def test_a_key_setting_that_cannot_be_read_is_named_not_a_traceback(
     err = refusal(capsys, "relay")
 
     assert err == f"carecoord: {variable}: {said}\n"
+
+
+def test_production_with_an_identity_provider_names_the_audience_it_takes(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under the default audience, every deployment one identity provider serves (another
+    program's, a test one) took the tokens the provider gave the others."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = json.loads(jwt.get_algorithm_by_name("RS256").to_jwk(key.public_key()))
+    jwks = data_dir / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [public | {"kid": "k1", "use": "sig"}]}))
+    monkeypatch.setenv("CARECOORD_ENVIRONMENT", "production")
+    monkeypatch.setenv("CARECOORD_JWT_JWKS_FILE", str(jwks))
+    monkeypatch.setenv("CARECOORD_JWT_ALGORITHMS", '["RS256"]')
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")  # not reached
+    monkeypatch.setenv("NATS_URL", "nats://127.0.0.1:1")
+
+    err = refusal(capsys, "relay")
+
+    assert err.startswith("carecoord: CARECOORD_JWT_AUDIENCE: must be set in production"), err
+    assert len(err.splitlines()) == 1
+
+    monkeypatch.setenv("CARECOORD_JWT_AUDIENCE", "carecoord-north")
+    verifier = TokenVerifier(Settings(), KeySource(), None)
+    claims = {"sub": "dr-lee", "roles": ["prescriber"], "iss": "carecoord", "exp": 2**40}
+    for audience, taken in (("carecoord-north", True), ("carecoord-api", False)):
+        token = jwt.encode(claims | {"aud": audience}, key, "RS256", headers={"kid": "k1"})
+        if taken:
+            assert verifier.verify(token).user_id == "dr-lee"
+        else:
+            with pytest.raises(Unauthenticated):
+                verifier.verify(token)
