@@ -10,8 +10,9 @@ death, an arrest, a client who left) until someone cancelled each session by han
 same event.
 
 A guest-dosing arrangement in force on the discharge's day or later ends from that day
-(``GuestDosingEnded``): the orders it told the other site to dose by are ended already
-(``orders-in-force``), so it stands for nothing; one not yet begun ends on its first day.
+(``GuestDosingEnded``, dated at the discharge or at its arranging if later): the orders it
+told the other site to dose by are ended already (``orders-in-force``), so it stands for
+nothing; one not yet begun ends on its first day.
 
 A consent the client gave until discharge (``expiresOn: DISCHARGE``) expires with it
 (``ConsentExpired``, dated at the discharge): its grants and disclosures end on the consent
@@ -57,7 +58,8 @@ def cancel_sessions(
 
 def end_guest_dosing(record: MedicationRecord, stamp: Stamp, discharged_at: datetime) -> None:
     """End each guest-dosing arrangement that covers the discharge's program day or a later
-    one, from that day (or its first day, if it begins later)."""
+    one, from that day (or its first day, if it begins later), dated at the discharge (or
+    when it was arranged, if that was later: it did not end before it began)."""
     day = stamp.day(discharged_at)
     for guest_dosing_id, guest in list(record.guest_dosing.items()):
         ended_on = max(day, guest.start)
@@ -69,7 +71,7 @@ def end_guest_dosing(record: MedicationRecord, stamp: Stamp, discharged_at: date
             guest_dosing_id=guest_dosing_id,
             ended_on=ended_on,
             reason=CLOSED_BY_DISCHARGE,
-            occurred_at=discharged_at,
+            occurred_at=max(discharged_at, guest.arranged_at),
         )
 
 

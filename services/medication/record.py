@@ -73,6 +73,8 @@ class GuestDosing:
     site: str
     start: date
     end: date
+    arranged_at: datetime
+    """When it was arranged: a discharge dated back before then ends it then, not before."""
 
     def covers(self, day: date) -> bool:
         return self.start <= day <= self.end
@@ -231,7 +233,7 @@ class MedicationRecord(Aggregate, context="medication"):
             self._apply_eligibility(event)
         elif isinstance(event, GuestDosingArranged):
             self.guest_dosing[event.guest_dosing_id] = GuestDosing(
-                event.site, event.start, event.end
+                event.site, event.start, event.end, event.occurred_at
             )
         elif isinstance(event, GuestDosingEnded):
             self.guest_dosing[event.guest_dosing_id].end = event.ended_on - timedelta(days=1)
