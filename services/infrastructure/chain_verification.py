@@ -7,7 +7,8 @@ hashes here, in Python, from the rows as stored: the database's own function is 
 to check itself. A break is judged from what is left around it:
 
 - ``altered``: the row still follows its predecessor but no longer hashes to what was
-  written (or its hash was removed, and its successor still follows it);
+  written (or its hash or link was removed, and its successor still follows it, or its link
+  was rewritten to its own hash or to one no row has, which it no longer hashes with);
 - ``deleted``: the row was chained to a hash no stored row has, and positions are missing
   before it (with no gap: the row before it was altered and its hash recomputed);
 - ``inserted``: the row was chained to a row further back than its predecessor, so what
@@ -181,7 +182,8 @@ def judge(row: Row, before: Row | None, after: Row | None, source: int | None) -
         if after is None or skipped:
             text = f"{where} carries no hash: it was inserted with the chain's trigger off"
             return Break(verdict=Verdict.INSERTED, message=text, **base)
-        return Break(verdict=Verdict.ALTERED, message=f"{where} had its hash removed", **base)
+        lost = "hash" if row.hash is None else "link to the event before it (prev_hash)"
+        return Break(verdict=Verdict.ALTERED, message=f"{where} had its {lost} removed", **base)
     if row.prev_hash != expected:
         return _misplaced(row, before, source, where, base)
     base.update(expected=_hex(row.hash), found=_hex(row.recomputed()))
@@ -199,6 +201,16 @@ def _misplaced(
     if source is not None and source > row.position:
         text = f"{where} was chained after event {source}, which now comes after it: reordered"
         return Break(verdict=Verdict.REORDERED, message=text, related=source, **base)
+    relinked = row.recomputed() != row.hash and row.position == last + 1
+    if source == row.position or (source is None and relinked):
+        # Its prev_hash is part of what it hashes: a link rewritten in the row itself leaves
+        # it hashing otherwise, where a row before it altered and re-hashed does not.
+        text = (
+            f"{where} no longer hashes as written and is chained to "
+            f"{'its own hash' if source == row.position else 'a hash no stored event has'}"
+            ": its link to the event before it was changed"
+        )
+        return Break(verdict=Verdict.ALTERED, message=text, related=last or None, **base)
     if source is not None:
         text = (
             f"{where} was chained after event {source}: the events after {source} and before "
