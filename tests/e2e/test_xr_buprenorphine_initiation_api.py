@@ -69,3 +69,45 @@ async def test_an_injection_waits_for_sublingual_buprenorphine_and_an_hour(
     dosing = await clinic.read(DOSING)
     given = [(e["medication"], e["amount"]) for e in dosing["entries"] if e["status"] == "given"]
     assert sorted(given) == [("buprenorphine", "4"), ("buprenorphine-xr", "300")]
+
+
+@pytest.mark.shared_platform
+async def test_a_week_at_2_mg_is_not_enough_for_the_first_injection(api: Api, today: date) -> None:
+    """Version 2 of the rule (the SUBLOCADE label): seven days of 8-24 mg a day, or a single
+    dose of at least 4 mg observed over the hour before; any buprenorphine was enough, so a
+    week at 2 mg a day, or an order of it that ran out days before, let the depot in."""
+    clinic = await Clinic.enroll(api, "Ivo P.")
+    first = today - timedelta(days=10)
+    injection_day = first + timedelta(days=7)
+    sublingual = await clinic.doctor(
+        PRESCRIBE, medication="buprenorphine", dose="2", unit="mg", route="sublingual",
+        start=str(first), end=str(injection_day), occurredAt=at(first, 8),
+    )  # fmt: skip
+    await clinic.doses(sublingual["id"], first, 7, "2", form="sublingual film")
+    ran_out = await clinic.refused(
+        PRESCRIBE, role=Role.PRESCRIBER, **XR, start=str(injection_day + timedelta(days=1)),
+        occurredAt=at(first, 8),
+    )  # fmt: skip
+    xr = await clinic.doctor(
+        PRESCRIBE, **XR, start=str(injection_day), occurredAt=at(first, 8),
+        acknowledgements=[CROSS],
+    )  # fmt: skip
+    injection: dict[str, Any] = {"orderId": xr["id"], "amount": "300", "dosageForm": "injection"}
+    refused = await clinic.refused(DOSE, **injection, givenAt=clock(injection_day, 11, 0))
+
+    assert (ran_out["field"], ran_out["rule"], ran_out["daysOnBuprenorphine"]) == (
+        "acknowledgements",
+        RULE,
+        0,
+    )
+    assert (refused["code"], refused["field"], refused["rule"]) == (
+        "RULE_VIOLATION",
+        "orderId",
+        RULE,
+    )
+    assert refused["daysOnBuprenorphine"] == 0
+    assert "7 days of 8-24 mg" in refused["message"]
+    dosing = await clinic.read(DOSING)
+    assert [e["medication"] for e in dosing["entries"] if e["status"] == "given"] == [
+        "buprenorphine"
+    ] * 7
