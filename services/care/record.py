@@ -418,15 +418,16 @@ def _after_what_happened(
     last_given: tuple[datetime | None, date | None],
     latest: dict[str, datetime | None],
 ) -> None:
-    """Refuse a discharge dated before the latest dose given or the day of the latest
-    take-home, or at or before the latest of what ``latest`` names (a session held began, a
+    """Refuse a discharge dated at or before the latest dose given (a dose at the discharge
+    is out of treatment, ``require_in_treatment``), before the day of the latest take-home,
+    or at or before the latest of what ``latest`` names (a session held began, a
     goal was set, an order was written), as the gap it opens would judge each. The refusal
     names what and when only of the kinds its writer's role reads (``writer_sees``): a
     program admin, who reads care and consents alone, was told when the client was last
     dosed, seen in session or prescribed for."""
     dosed, handed_over = last_given
     since: list[tuple[Kind, str]] = []
-    if dosed and ended < dosed:
+    if dosed and ended <= dosed:
         since.append((Kind.DOSING, f"a dose given {dosed.isoformat(timespec='minutes')}"))
     if handed_over is not None and stamp.day(ended) < handed_over:
         since.append((Kind.DOSING, f"a take-home handed over on {handed_over}"))

@@ -219,6 +219,24 @@ def test_a_discharge_is_not_dated_before_a_dose_or_take_home_given() -> None:
     clinic.discharge(at(JAN + timedelta(days=8), 8))
 
 
+def test_a_discharge_is_not_dated_at_the_moment_a_dose_was_given() -> None:
+    """A discharge at the very moment a dose was given begins the time out of treatment at
+    it, when a dose sent for that moment is refused: the dose would stand given to a client
+    out of treatment. It was kept, as only a discharge strictly before the dose was refused."""
+    clinic = Clinic()
+    clinic.now = at(JAN + timedelta(days=8), 7)
+    order_id = clinic.prescribe(clinic.now.date())
+    given = at(JAN + timedelta(days=8))
+    clinic.now = DISCHARGED
+    clinic.dose(order_id, given)
+    clinic.discontinue(order_id)
+
+    refusal = clinic.refused(clinic.discharging(given))
+
+    assert (refusal.field, refusal.rule) == ("dischargedAt", "in-order")
+    clinic.discharge(given + timedelta(minutes=1))
+
+
 def test_a_discharge_is_not_dated_at_or_before_a_goal_set() -> None:
     """A goal set after the discharge's time would be one set for a client out of treatment,
     which setting it then is refused as."""
