@@ -77,6 +77,7 @@ async def enrolled(ctx: RequestContext, input: EnrollClientInput) -> Command[UUI
     """Enrollment names no client yet: the program is what the caller must manage."""
     stamp = await ctx.gate.stamp(Action.ENROLL_CLIENT)
     ctx.gate.manages(input.program)
+    await ctx.gate.unmistakable_program(input.program)
     return enroll_client(stamp, **fields_of(input))
 
 

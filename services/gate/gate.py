@@ -38,6 +38,7 @@ from carecoord.services.gate.grants import (
     grants_for,
     on_care_team,
     programs_of,
+    spelled_otherwise,
 )
 from carecoord.services.infrastructure.connection_lost import once_more_when_lost
 from carecoord.services.kernel.access import (
@@ -332,6 +333,23 @@ class AccessGate:
         return await self._on_views(
             lambda conn: clients_of(conn, program), self.platform.primary_reads
         )
+
+    async def unmistakable_program(self, program: str) -> None:
+        """A client is enrolled in a program under the name its other clients have: "otp"
+        beside "OTP" split one program in two, a program admin of the one seeing none of the
+        other's clients and the caseloads, closures and reports of each missing them."""
+        named = program.strip()  # as the enrolment keeps it
+        await self._at_head(timeline.NAME)  # a client enrolled just before counts
+        existing = await self._on_views(
+            lambda conn: spelled_otherwise(conn, named), self.platform.primary_reads
+        )
+        if existing is not None:
+            raise InvalidInput(
+                "program",
+                "unmistakable-program",
+                f"clients are enrolled in the program {existing!r}: write its name as that,"
+                " or name another program",
+            )
 
     def _scoped(self, actor: Actor) -> bool:
         return actor.role is Role.PROGRAM_ADMIN and self.program is not None

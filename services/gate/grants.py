@@ -243,6 +243,22 @@ async def clients_of(conn: AsyncConnection, program: str) -> list[UUID]:
     return [client_id for (client_id,) in await cur.fetchall()]
 
 
+_SPELLED_OTHERWISE = sql.SQL(
+    "SELECT facts->>'program' FROM {timeline} WHERE type = 'care.ClientEnrolled'"
+    " AND lower(facts->>'program') = lower(%(program)s) AND facts->>'program' <> %(program)s"
+    " LIMIT 1"
+).format(timeline=sql.Identifier(timeline.NAME))
+
+
+@unavailable_when_lost
+async def spelled_otherwise(conn: AsyncConnection, program: str) -> str | None:
+    """A program clients are enrolled in whose name is ``program``'s in other letters' case,
+    if there is one (two spaces for one are refused as a name is read: ``site_named``)."""
+    cur = await conn.execute(_SPELLED_OTHERWISE, {"program": program})
+    found = await cur.fetchone()
+    return None if found is None else str(found[0])
+
+
 def _consent(raw: dict[str, Any]) -> ActiveConsent:
     expires = raw["expires_at"]
     return ActiveConsent(
