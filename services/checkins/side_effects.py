@@ -5,12 +5,14 @@ before each dose and a dose held while it shows).
 
 A client writes their side effects in their own words, so a sign is read wherever its words
 stand in an entry, whole words in order, case and separators ignored ("very drowsy today",
-"Nodding-off"); nothing nearer is guessed. An entry that says the sign is absent ("no
+"Nodding-off"), punctuation ending a word ("Drowsy, dizzy", which read as no sign: the
+comma stayed on the word); nothing nearer is guessed. An entry that says the sign is absent ("no
 drowsiness") reads as reporting it too: a sign a clinician dismisses costs a note, one
 missed may cost a life."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from carecoord.services.checkins.analytes import normal_name
@@ -53,12 +55,22 @@ _WORDS = {sign: [normal_name(w).split("-") for w in words] for sign, words in SI
 
 def signs_reported(side_effects: Iterable[str]) -> tuple[str, ...]:
     """The signs (``SIGNS``) the side effects report, in the table's order."""
-    entries = [normal_name(s).split("-") for s in side_effects]
+    clauses = [clause for entry in side_effects for clause in _clauses(entry)]
     return tuple(
         sign
         for sign, phrases in _WORDS.items()
-        if any(_within(phrase, entry) for phrase in phrases for entry in entries)
+        if any(_within(phrase, clause) for phrase in phrases for clause in clauses)
     )
+
+
+_PUNCTUATION = re.compile(r"[,;:.!?()\[\]/]+")
+"""What ends a clause in an entry (an apostrophe is in a word: can't)."""
+
+
+def _clauses(entry: str) -> list[list[str]]:
+    """The words of each clause of ``entry``, as ``normal_name`` reads them."""
+    pieces = _PUNCTUATION.split(normal_name(entry))
+    return [words for piece in pieces if (words := [w for w in piece.split("-") if w])]
 
 
 def _within(phrase: list[str], words: list[str]) -> bool:

@@ -18,6 +18,9 @@ from carecoord.services.checkins.side_effects import signs_reported
         (["trouble  breathing at night", "sedated"], ("sedation", "slowed breathing")),
         (["nausea", "constipation"], ()),
         (["breathing", "nod"], ()),  # a word of a sign is no sign
+        (["Drowsy, dizzy"], ("sedation",)),  # the comma ended the word: no sign
+        (["nausea; shallow breathing."], ("slowed breathing",)),
+        (["can't stay awake!"], ("sedation",)),
     ],
 )
 def test_the_signs_are_read_in_the_clients_words(
@@ -40,7 +43,7 @@ def test_sedation_on_an_agonist_raises_a_high_alert_naming_the_sign_not_the_word
     [alert] = story.alerts()
     assert (alert.rule_id, alert.rule_version, alert.severity.value) == (
         "sedation-on-agonist",
-        "1",
+        "2",
         "high",
     )
     assert alert.detail == "sedation reported at a check-in while on methadone"
