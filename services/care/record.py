@@ -217,7 +217,7 @@ class ClientRecord(Aggregate, context="care"):
                 " readmit them before discharging again",
             )
         after, what = self._episode_began()
-        when = self._happened(stamp, discharged_at, after, what, field="dischargedAt")
+        when = self._happened(stamp, discharged_at, after, what, field="dischargedAt", at=False)
         last_goal = max((goal.set_at for goal in self.goals.values()), default=None)
         latest = {"session": last_session, "goal": last_goal, "order": last_ordered}
         _after_what_happened(stamp, when or stamp.clock(), last_given, latest)
@@ -393,17 +393,24 @@ class ClientRecord(Aggregate, context="care"):
         *,
         enrolment: bool = True,
         field: str = "occurredAt",
+        at: bool = True,
     ) -> datetime | None:
         """The time to record for one given: refused in the future, before enrolment (with
-        ``enrolment``), or before ``after`` (when ``what`` happened); one within the clock
+        ``enrolment``), or before ``after`` (when ``what`` happened; at it too, without
+        ``at``: a discharge then would put it out of treatment); one within the clock
         tolerance ahead is now, so what is recorded after it is not dated before it."""
         enrolled_at = self.enrolled_at if enrolment else None
         when = happened(field, occurred_at, now=stamp.clock(), enrolled_at=enrolled_at)
-        if occurred_at is not None and after is not None and occurred_at < after:
+        if (
+            occurred_at is not None
+            and after is not None
+            and (occurred_at < after or (not at and occurred_at == after))
+        ):
+            relation = "before" if at else "at or before"
             raise InvalidInput(
                 field,
                 "in-order",
-                f"{field} {occurred_at.isoformat()} is before {what} ({after.isoformat()})",
+                f"{field} {occurred_at.isoformat()} is {relation} {what} ({after.isoformat()})",
             )
         return when
 

@@ -193,6 +193,28 @@ def test_a_discharge_is_not_dated_before_the_current_level_of_care_began() -> No
     assert (refusal.field, refusal.rule) == ("dischargedAt", "in-order")
 
 
+def test_a_discharge_is_not_dated_at_the_moment_its_episode_or_level_of_care_began() -> None:
+    """A discharge at the moment a level of care began, or a readmission, would end a stint
+    or an episode of no length, whose beginning lies at the discharge, out of treatment."""
+    clinic = Clinic()
+    clinic.now = DISCHARGED
+    began = at(JAN, 12)
+    clinic.run(
+        care.change_level_of_care(clinic.stamp(), client_id=clinic.client_id,
+                                  level=LevelOfCare.RESIDENTIAL, occurred_at=began)
+    )  # fmt: skip
+
+    refusal = clinic.refused(clinic.discharging(began))
+
+    assert (refusal.field, refusal.rule) == ("dischargedAt", "in-order")
+    assert "at or before the current level of care began" in refusal.message
+    clinic.discharge(began + timedelta(minutes=1))
+    readmitted = began + timedelta(hours=1)
+    clinic.run(clinic.readmitting(readmitted))
+    again = clinic.refused(clinic.discharging(readmitted))
+    assert (again.field, again.rule) == ("dischargedAt", "in-order")
+
+
 def test_a_discharge_is_not_dated_before_a_dose_or_take_home_given() -> None:
     """Dosed on the 9th at 9, the order stopped on the 10th: a discharge dated the 9th at 8
     would leave that dose given to a client out of treatment, as no dose sent then could be;
