@@ -46,9 +46,14 @@ def check(
     if seq < FIRST_SEQ:
         text = f"entry {seq} is numbered where the log never numbers one (it numbers from 1)"
         return Broken(seq, "seq", f"{text}: it was put there")
-    if stored_prev is None or stored_hash is None:
+    if stored_hash is None:
         return Broken(seq, "unchained", f"entry {seq} carries no hash")
     if stored_prev != prev_hash:
+        if stored_prev is None or link(stored_prev, entry) != stored_hash:
+            # Its prev_hash is part of what it hashes: one removed before it leaves it hashing
+            # as written, a link changed in the entry itself does not.
+            text = f"entry {seq} was altered after it was written: its link to the one before"
+            return Broken(seq, "hash", f"{text} was changed")
         return Broken(
             seq,
             "prev-hash",
