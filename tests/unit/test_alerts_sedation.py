@@ -21,6 +21,14 @@ from carecoord.services.checkins.side_effects import signs_reported
         (["Drowsy, dizzy"], ("sedation",)),  # the comma ended the word: no sign
         (["nausea; shallow breathing."], ("slowed breathing",)),
         (["can't stay awake!"], ("sedation",)),
+        (["no sedation", "Denies drowsiness."], ()),  # version 3: denied, not reported
+        (["denies any drowsiness", "not feeling drowsy", "no signs of sedation"], ()),
+        (["No more nodding off", "haven't been drowsy"], ()),
+        (["no nausea, nodding off"], ("sedation",)),
+        (["no appetite drowsy", "not sure why so drowsy"], ("sedation",)),
+        (["not drowsy but nodding off"], ("sedation",)),
+        (["can't drive without falling asleep"], ("sedation",)),
+        (["no sedation or slowed breathing"], ("slowed breathing",)),  # only the first denied
     ],
 )
 def test_the_signs_are_read_in_the_clients_words(
@@ -43,7 +51,7 @@ def test_sedation_on_an_agonist_raises_a_high_alert_naming_the_sign_not_the_word
     [alert] = story.alerts()
     assert (alert.rule_id, alert.rule_version, alert.severity.value) == (
         "sedation-on-agonist",
-        "2",
+        "3",
         "high",
     )
     assert alert.detail == "sedation reported at a check-in while on methadone"
