@@ -58,7 +58,8 @@ depressant row counts it, asks the same day for an assessment before the next do
 (sedation-on-agonist, high): the warning sign of an overdose as methadone accumulates.
 Version 2 reads a sign followed by punctuation ("Drowsy, dizzy"), which version 1 missed;
 version 3 leaves out a sign the client denies ("no sedation", "denies drowsiness"), which
-version 2 raised.
+version 2 raised; version 4 reads a phone's typographic apostrophe as one ("can\u2019t stay
+awake" was no sign).
 The screening instruments alert at their top level, where a program reviews the level of
 care: AUDIT zone IV (20 and over, possible dependence) and DAST-10 severe (9 and over).
 """
@@ -267,7 +268,7 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
               "Overdose-risk review: naloxone, PDMP check, take-home review; do not withhold MAT",
               FDA_2017, analytes=frozenset({"benzodiazepines", "barbiturates", "alcohol", "etg",
                                             "ets"})),
-    AlertRule("sedation-on-agonist", "3", Test.SEDATION_ON_AGONIST,
+    AlertRule("sedation-on-agonist", "4", Test.SEDATION_ON_AGONIST,
               "Sedation or slowed breathing reported on an opioid agonist", Severity.HIGH,
               "Assess today, before the next dose (hold it while sedated); review the dose,"
               " take-homes and other CNS depressants; offer naloxone", SEDATION),

@@ -82,9 +82,14 @@ _PUNCTUATION = re.compile(r"[,;:.!?()\[\]/]+")
 """What ends a clause in an entry (an apostrophe is in a word: can't)."""
 
 
+_APOSTROPHES = str.maketrans(dict.fromkeys("\u2018\u2019\u02bc\u0060\u00b4", "'"))
+"""The apostrophes a phone or word processor types for ', read as it: "can\u2019t stay awake"
+was no sign."""
+
+
 def _clauses(entry: str) -> list[list[str]]:
     """The words of each clause of ``entry``, as ``normal_name`` reads them."""
-    pieces = _PUNCTUATION.split(normal_name(entry))
+    pieces = _PUNCTUATION.split(normal_name(entry).translate(_APOSTROPHES))
     return [words for piece in pieces if (words := [w for w in piece.split("-") if w])]
 
 

@@ -29,6 +29,8 @@ from carecoord.services.checkins.side_effects import signs_reported
         (["not drowsy but nodding off"], ("sedation",)),
         (["can't drive without falling asleep"], ("sedation",)),
         (["no sedation or slowed breathing"], ("slowed breathing",)),  # only the first denied
+        (["can\u2019t stay awake"], ("sedation",)),  # a phone's apostrophe: version 4
+        (["I don\u2019t feel drowsy"], ()),
     ],
 )
 def test_the_signs_are_read_in_the_clients_words(
@@ -51,7 +53,7 @@ def test_sedation_on_an_agonist_raises_a_high_alert_naming_the_sign_not_the_word
     [alert] = story.alerts()
     assert (alert.rule_id, alert.rule_version, alert.severity.value) == (
         "sedation-on-agonist",
-        "3",
+        "4",
         "high",
     )
     assert alert.detail == "sedation reported at a check-in while on methadone"
