@@ -65,11 +65,20 @@ class CheckInRecorded(_CheckIns):
     note: str = Field(default="", max_length=5000)
 
     def summary(self) -> str:
+        """Every measure the check-in gave, by its value; the side effects by their count
+        alone (their words are free text, withheld from readers not shown it)."""
         parts = [f"Check-in ({self.source.value})"]
         if self.craving is not None:
             parts.append(f"craving {self.craving}/100")
         if self.mood is not None:
             parts.append(f"mood {self.mood}/10")
+        if self.sleep_hours is not None:
+            parts.append(f"sleep {self.sleep_hours.normalize():f} h")
+        if self.sleep_quality is not None:
+            parts.append(f"sleep quality {self.sleep_quality}/10")
+        if self.side_effects:
+            count = len(self.side_effects)
+            parts.append(f"{count} side effect{'' if count == 1 else 's'} reported")
         if self.substance_use:
             parts.append("substance use reported")
         return ", ".join(parts)

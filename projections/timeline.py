@@ -30,7 +30,7 @@ from carecoord.projections.rows import Shown, fetch, in_period
 from carecoord.services.infrastructure.copy_writer import WithheldWriter
 
 NAME = "timeline"
-VERSION = 3
+VERSION = 4
 COLUMNS = (
     "position",
     "client_id",

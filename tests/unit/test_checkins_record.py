@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from alert_story import PEER, Story, answers_totalling
@@ -165,3 +166,27 @@ def test_substances_and_side_effects_named_twice_in_another_case_or_spacing_are_
     [recorded] = [e for e in story.events() if isinstance(e, CheckInRecorded)]
     assert recorded.substances == ("alcohol", "Heroin")
     assert recorded.side_effects == ("Nausea",)
+
+
+def test_a_check_ins_summary_reads_every_measure_and_counts_the_side_effects() -> None:
+    """The timeline's line left out the sleep and the side effects: a nurse reading it saw
+    neither. The side effects' words are free text, so the line gives their count alone."""
+    story = Story()
+    story.check_in(
+        craving=20,
+        mood=6,
+        sleep_hours=Decimal("5.50"),
+        sleep_quality=4,
+        side_effects=("constipation", "sweating"),
+        substance_use=True,
+        substances=("alcohol",),
+    )
+    story.check_in(sleep_hours=Decimal("8"), side_effects=("nausea",))
+    story.check_in(mood=7)
+
+    assert [e.summary() for e in story.events() if isinstance(e, CheckInRecorded)] == [
+        "Check-in (peer_supporter), craving 20/100, mood 6/10, sleep 5.5 h,"
+        " sleep quality 4/10, 2 side effects reported, substance use reported",
+        "Check-in (peer_supporter), sleep 8 h, 1 side effect reported",
+        "Check-in (peer_supporter), mood 7/10",
+    ]
