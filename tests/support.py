@@ -11,6 +11,7 @@ from uuid import UUID
 
 import httpx
 import websockets
+from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import ClientConnection
 from websockets.typing import Subprotocol
 
@@ -88,6 +89,17 @@ class Api:
             role=Role.PROGRAM_ADMIN,
         )
         return int(data["assignCareTeamMember"]["position"])
+
+    async def refusals(self, code: str, rule: str) -> float:
+        """``carecoord_refusals_total`` of ``code`` and ``rule``, as ``/metrics`` says now."""
+        text = (await self.http.get("/metrics")).text
+        return sum(
+            sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == "carecoord_refusals_total"
+            and sample.labels == {"code": code, "rule": rule}
+        )
 
     @property
     def ws_url(self) -> str:

@@ -10,20 +10,8 @@ import logging
 
 import pytest
 import websockets
-from prometheus_client.parser import text_string_to_metric_families
 
 from support import GRAPHQL_WS, Api
-
-
-async def refusals(api: Api, rule: str) -> float:
-    text = (await api.http.get("/metrics")).text
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == "carecoord_refusals_total"
-        and sample.labels == {"code": "UNAUTHENTICATED", "rule": rule}
-    )
 
 
 async def closed_at_init(api: Api, payload: dict[str, str]) -> int:
@@ -38,14 +26,17 @@ async def closed_at_init(api: Api, payload: dict[str, str]) -> int:
 async def test_sockets_refused_for_their_token_are_counted_and_logged(
     api: Api, caplog: pytest.LogCaptureFixture
 ) -> None:
-    forged, missing = await refusals(api, "token-invalid"), await refusals(api, "token-required")
+    forged, missing = (
+        await api.refusals("UNAUTHENTICATED", "token-invalid"),
+        await api.refusals("UNAUTHENTICATED", "token-required"),
+    )
 
     with caplog.at_level(logging.INFO, logger="carecoord.api"):
         assert await closed_at_init(api, {"Authorization": "Bearer not.a.token"}) == 4403
         assert await closed_at_init(api, {}) == 4403
 
-    assert await refusals(api, "token-invalid") == forged + 1
-    assert await refusals(api, "token-required") == missing + 1
+    assert await api.refusals("UNAUTHENTICATED", "token-invalid") == forged + 1
+    assert await api.refusals("UNAUTHENTICATED", "token-required") == missing + 1
     logged = [
         (r.code, r.rule)  # type: ignore[attr-defined]
         for r in caplog.records

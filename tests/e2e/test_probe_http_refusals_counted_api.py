@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from carecoord.graphql.app import MAX_BODY_BYTES
 from support import Api
@@ -17,21 +16,13 @@ from support import Api
 pytestmark = pytest.mark.shared_platform
 
 
-async def refusals(api: Api, rule: str) -> float:
-    text = (await api.http.get("/metrics")).text
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == "carecoord_refusals_total"
-        and sample.labels == {"code": "BAD_REQUEST", "rule": rule}
-    )
-
-
 async def test_requests_refused_before_graphql_are_counted_and_logged(
     api: Api, caplog: pytest.LogCaptureFixture
 ) -> None:
-    before = {rule: await refusals(api, rule) for rule in ("http-400", "http-405", "http-413")}
+    before = {
+        rule: await api.refusals("BAD_REQUEST", rule)
+        for rule in ("http-400", "http-405", "http-413")
+    }
     json_body = {"content-type": "application/json"}
 
     with caplog.at_level(logging.INFO, logger="carecoord.api"):
@@ -45,9 +36,9 @@ async def test_requests_refused_before_graphql_are_counted_and_logged(
         big = b'{"query": "' + b" " * MAX_BODY_BYTES + b'"}'
         assert (await api.http.post("/graphql", content=big, headers=json_body)).status_code == 413
 
-    assert await refusals(api, "http-400") == before["http-400"] + 2
-    assert await refusals(api, "http-405") == before["http-405"] + 1
-    assert await refusals(api, "http-413") == before["http-413"] + 1
+    assert await api.refusals("BAD_REQUEST", "http-400") == before["http-400"] + 2
+    assert await api.refusals("BAD_REQUEST", "http-405") == before["http-405"] + 1
+    assert await api.refusals("BAD_REQUEST", "http-413") == before["http-413"] + 1
     logged = [
         (r.code, r.rule)  # type: ignore[attr-defined]
         for r in caplog.records
