@@ -104,9 +104,14 @@ class LogOrder:
         """The place a cursor holds; one another log made is refused, as it holds no
         place in this one."""
         try:
-            log, *values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+            decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         except (ValueError, TypeError):
             raise not_a_cursor() from None
+        # The API writes a list: a string or an object unpacks as well, by its letters or
+        # keys, and read as another log's cursor, or as this one's place.
+        if not isinstance(decoded, list) or not decoded:
+            raise not_a_cursor()
+        log, *values = decoded
         if log != self.log:
             message = f"this cursor pages another log, not {self.log}"
             raise InvalidInput("after", "cursor-log", message)
