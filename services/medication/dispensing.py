@@ -953,6 +953,52 @@ def missed_hold_due(
             " prescriber holds the order and resumes it once the client is assessed",
             {"consecutiveDays": due.consecutive_days},
         )
+    return _lapse_due(record, rules, mine, today, since, out)
+
+
+def _lapse_due(
+    record: MedicationRecord,
+    rules: MedicationRules,
+    mine: list[Order],
+    today: date,
+    since: date | None,
+    out: Callable[[date], bool],
+) -> RuleViolation | None:
+    """The refusal of the first dose of a new order starting ``today`` after
+    ``rules.missed.hold_after`` days in a row without its medication: the last days of an
+    order that ran out or was stopped, and the days with no order between
+    (``_lapsed_before``), which no order of its own could find missed. Neither written after
+    those days nor an order of the medication held since by a prescriber (the assessment the
+    rule asks for: a restart after weeks away is the initial-dose cap's, ``induction.py``)."""
+    for order in mine:
+        if (
+            order.start != today
+            or order.prior_order_id is not None
+            or order.dispensing is not Dispensing.CLINIC
+            or not order.current
+        ):
+            continue
+        away = _not_dosed_here(record, rules, order, out)
+        earlier, _ = _undosed_before(record, rules, order, away, since)
+        day, days = today - timedelta(days=1), 0
+        while day in earlier:
+            day, days = day - timedelta(days=1), days + 1
+        last = today - timedelta(days=1)
+        assessed = rules.day_of(order.written_at) > last or any(
+            o.held_after(last, rules.day_of) for o in mine
+        )
+        if days < rules.missed.hold_after or assessed:
+            continue
+        return RuleViolation(
+            "orderId",
+            rules.missed.id,
+            f"{days} consecutive days without a dose of {order.medication} through {last}"
+            f" before order {order.order_id} began hold it until a prescriber assesses the"
+            f" client (rule {rules.missed.id} version {rules.missed.version}; source:"
+            f" {rules.missed.source}): a prescriber holds the order and resumes it once the"
+            " client is assessed",
+            {"consecutiveDays": days},
+        )
     return None
 
 

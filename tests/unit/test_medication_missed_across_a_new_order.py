@@ -11,6 +11,7 @@ from __future__ import annotations
 from medication_story import Story, at, day
 
 from carecoord.events.medication import DoseMissed, OrderHeld
+from carecoord.services.medication import dispensing
 
 
 def test_days_missed_before_a_stop_count_toward_the_hold_on_the_new_order() -> None:
@@ -81,3 +82,49 @@ def test_a_new_order_after_the_client_dosed_elsewhere_starts_its_own_count() -> 
     missed = [(e.order_id, e.day, e.consecutive_days) for e in story.events(DoseMissed)]
     assert missed == [(new, day(6), 1), (new, day(7), 2)]
     assert story.events(OrderHeld) == []
+
+
+def test_a_new_orders_first_dose_after_three_days_without_one_waits_for_a_prescriber() -> None:
+    """Two days missed as an order ran out and a day with none: the new order's first dose
+    is refused until a prescriber holds and resumes it, as the sweep's hold asks."""
+    story = Story()
+    ended = story.prescribe(dose="60", end=day(3))
+    story.dose(ended, day(1), "60")
+    story.on(day(4))
+    new = story.prescribe(dose="60", start=day(5))
+    story.on(day(5), 8)
+
+    due = dispensing.missed_hold_due(story.record, story.rules, new, day(5))
+
+    assert due is not None
+    assert (due.field, due.rule, due.details) == (
+        "orderId",
+        "consecutive-missed-doses",
+        {"consecutiveDays": 3},
+    )
+    story.hold(new, "assess after three days without methadone")
+    story.resume(new, "assessed; full dose")
+    assert dispensing.missed_hold_due(story.record, story.rules, new, day(5)) is None
+
+
+def test_the_first_dose_of_a_new_order_after_a_day_without_one_is_given() -> None:
+    story = Story()
+    ended = story.prescribe(dose="60", end=day(3))
+    for n in (1, 2, 3):
+        story.on(day(n))
+        story.dose(ended, day(n), "60")
+    story.on(day(4))
+    new = story.prescribe(dose="60", start=day(5))
+    story.on(day(5), 8)
+    assert dispensing.missed_hold_due(story.record, story.rules, new, day(5)) is None
+
+
+def test_a_new_order_written_after_the_days_without_a_dose_is_the_assessment() -> None:
+    """A prescriber writing the order on the day it starts, after the days, knew of them (a
+    restart after weeks away is held to the initial-dose cap instead)."""
+    story = Story()
+    ended = story.prescribe(dose="60", end=day(3))
+    story.dose(ended, day(1), "60")
+    story.on(day(5), 8)
+    new = story.prescribe(dose="60", start=day(5))
+    assert dispensing.missed_hold_due(story.record, story.rules, new, day(5)) is None
