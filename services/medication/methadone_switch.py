@@ -12,7 +12,8 @@ the window less than ``wait`` after the last methadone dose, needs the prescribe
 acknowledgement of rule ``methadone-to-buprenorphine`` with a reason (a low-dose
 "microinduction" that overlaps on purpose, say), recorded as an override on the order; the
 window refuses the dose, naming ``orderId`` and the hours since, unless the order carries it.
-A take-home bottle of methadone counts as taken by the end of its day.
+A take-home bottle of methadone, or a day guest dosed on it elsewhere, counts as taken by the
+end of its day.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from carecoord.services.kernel.errors import RuleViolation
+from carecoord.services.kernel.program_day import program_day
 from carecoord.services.medication.doses import Override, acknowledged
 from carecoord.services.medication.orders import Order
 from carecoord.services.medication.record import MedicationRecord
@@ -130,17 +132,20 @@ class MethadoneSwitch:
         record: MedicationRecord, products: frozenset[str], by: datetime | None, zone: ZoneInfo
     ) -> Iterator[datetime]:
         """When the client took ``products`` by ``by`` (ever, when None): each dose given here
-        (not marked in error), and each take-home bottle by the end of its day (``by`` at the
-        latest)."""
+        (not marked in error), and each day of a take-home bottle or of guest dosing
+        elsewhere by the end of that day (``by`` at the latest)."""
         for order in record.orders.values():
             if order.medication not in products:
                 continue
             for dose, charted in order.charted.items():
                 if dose not in order.in_error and (by is None or charted.given_at <= by):
                     yield charted.given_at
-            for day, _ in order.take_home:
-                bottle = datetime.combine(day + timedelta(days=1), time(), zone)
+            days = [day for day, _ in order.take_home]
+            for first, last in record.dosed_elsewhere(order, lambda m: program_day(m, zone)):
+                days += [first + timedelta(days=n) for n in range((last - first).days + 1)]
+            for day in days:
+                ends = datetime.combine(day + timedelta(days=1), time(), zone)
                 if by is None:
-                    yield bottle
+                    yield ends
                 elif datetime.combine(day, time(), zone) <= by:
-                    yield min(bottle, by)
+                    yield min(ends, by)

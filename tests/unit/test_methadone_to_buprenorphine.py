@@ -84,3 +84,19 @@ def test_buprenorphine_long_after_methadone_or_already_taken_is_not_asked() -> N
     story.on(day(4), 12)
     story.dose(order, day(4), "4", form="sublingual film", hour=9)
     assert not [o for o in story.overrides() if o.rule_id == METHADONE_TO_BUPRENORPHINE]
+
+
+def test_methadone_guest_dosed_elsewhere_counts_as_taken_by_the_end_of_its_day() -> None:
+    story = Story()
+    order = story.prescribe("buprenorphine", "4", route=SL, start=day(5))
+    story.prescribe("methadone", "30", start=day(1), end=day(4))
+    story.guest(day(1), day(4))
+    story.on(day(5), 12)
+    with pytest.raises(RuleViolation) as refused:
+        story.dose(order, day(5), "4", form="sublingual film", hour=10)
+    assert (refused.value.rule, refused.value.details) == (
+        METHADONE_TO_BUPRENORPHINE,
+        {"hoursSinceMethadone": 10},
+    )
+    story.on(day(6), 12)
+    story.dose(order, day(6), "4", form="sublingual film", hour=10)
