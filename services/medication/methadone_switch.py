@@ -116,8 +116,9 @@ class MethadoneSwitch:
         zone: ZoneInfo,
     ) -> timedelta | None:
         """How long before ``moment`` the client last had methadone (on record by ``by``,
-        all of it when None; after ``moment`` reads as none), where ``medication`` is the
-        client's first buprenorphine and that is less than ``wait``; else None."""
+        all of it when None; methadone after ``moment`` is none before it, 0 hours), where
+        ``medication`` is the client's first buprenorphine and that is less than ``wait``;
+        else None."""
         if medication not in self.buprenorphine:
             return None
         if any(True for _ in self._taken(record, self.buprenorphine, by, zone)):
