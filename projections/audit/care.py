@@ -22,6 +22,7 @@ from carecoord.events.care import (
     TreatmentGoalSet,
 )
 from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
+from carecoord.events.envelope import CareEvent
 from carecoord.projections.audit.fhir import (
     ACT_CODE,
     Resource,
@@ -53,6 +54,10 @@ def enrolled(res: Resources, event: ClientEnrolled) -> None:
             "managingOrganization": {"display": event.program},
         },
     )
+    res.new(
+        event,
+        {**_episode(event, event.occurred_at), "serviceProvider": {"display": event.program}},
+    )
 
 
 def _end_stint(res: Resources, event: LevelOfCareChanged | ClientDischarged) -> None:
@@ -64,23 +69,31 @@ def _end_stint(res: Resources, event: LevelOfCareChanged | ClientDischarged) -> 
             ended["period"]["end"] = instant(event.occurred_at)
 
 
-def episode_id(event: ClientDischarged | ClientReadmitted, admitted_at: datetime) -> str:
+def episode_id(event: CareEvent, admitted_at: datetime) -> str:
     """The Encounter of the treatment episode that began at ``admitted_at``: named alike by
-    the readmission that began it and the discharge that ended it."""
+    the enrolment or readmission that began it and the discharge that ended it."""
     return derived_id("Encounter", event.client_id, instant(admitted_at))
+
+
+def _episode(event: CareEvent, began: datetime) -> Resource:
+    """The treatment episode that began at ``began``, in progress until a discharge
+    finishes it."""
+    return {
+        "resourceType": "Encounter",
+        "id": episode_id(event, began),
+        "status": "in-progress",
+        "class": {"system": ACT_CODE, "code": "AMB", "display": "ambulatory"},
+        "type": [text("treatment episode")],
+        "subject": patient(event),
+        "period": {"start": instant(began)},
+    }
 
 
 def readmitted(res: Resources, event: ClientReadmitted) -> None:
     res.new(
         event,
         {
-            "resourceType": "Encounter",
-            "id": episode_id(event, event.occurred_at),
-            "status": "in-progress",
-            "class": {"system": ACT_CODE, "code": "AMB", "display": "ambulatory"},
-            "type": [text("treatment episode")],
-            "subject": patient(event),
-            "period": {"start": instant(event.occurred_at)},
+            **_episode(event, event.occurred_at),
             "hospitalization": {"reAdmission": text("readmission")},
             "serviceProvider": {"display": event.program},
         },
@@ -88,23 +101,16 @@ def readmitted(res: Resources, event: ClientReadmitted) -> None:
 
 
 def discharged(res: Resources, event: ClientDischarged) -> None:
+    """Finish the episode in progress: the enrolment's or readmission's Encounter, or, where
+    that lies outside the export, one begun at the episode's start."""
     _end_stint(res, event)
     found = episode_id(event, event.admitted_at)
     episode = res.change(event, "Encounter", found) or res.new(
-        event,
-        {
-            "resourceType": "Encounter",
-            "id": found,
-            "class": {"system": ACT_CODE, "code": "AMB", "display": "ambulatory"},
-            "type": [text("treatment episode")],
-            "subject": patient(event),
-            "period": {"start": instant(event.admitted_at)},
-            "hospitalization": {},
-        },
+        event, _episode(event, event.admitted_at)
     )
     episode["status"] = "finished"
     episode["period"]["end"] = instant(event.occurred_at)
-    episode["hospitalization"]["dischargeDisposition"] = text(event.reason.value)
+    episode.setdefault("hospitalization", {})["dischargeDisposition"] = text(event.reason.value)
 
 
 def level_changed(res: Resources, event: LevelOfCareChanged) -> None:

@@ -69,7 +69,7 @@ async def test_an_auditor_exports_a_clients_record_and_each_export_is_logged(api
     bundle = fhir["bundle"]
     Bundle.model_validate(bundle)
     kinds = [entry["resource"]["resourceType"] for entry in bundle["entry"]]
-    assert kinds[:2] == ["Patient", "CareTeam"]
+    assert kinds[:3] == ["Patient", "Encounter", "CareTeam"]  # the episode since enrolment
     assert "AuditEvent" in kinds  # the earlier export, read from the access log
     entries = await access_log(api, client)
     assert operations(entries, "exportClientRecord") == [
@@ -113,7 +113,7 @@ async def test_a_program_admin_exports_their_program_within_their_grant(api: Api
     assert {(r["resourceType"], r["id"]) for r in resources if r["resourceType"] == "Patient"} == {
         ("Patient", second)
     }
-    assert {r["resourceType"] for r in resources} <= {"Patient", "CareTeam", "Consent"}
+    assert {r["resourceType"] for r in resources} <= {"Patient", "Encounter", "CareTeam", "Consent"}
     other = await refusal(api, EXPORT_PROGRAM, {"p": "Elsewhere", "format": "JSONL"}, token=token)
     assert other["rule"] == "admin-program"
     logged = operations(await access_log(api, first), "exportProgramRecord")
