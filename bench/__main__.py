@@ -22,6 +22,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import timeit
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -195,7 +196,17 @@ def machine(database_url: str) -> str:
         )
     return (
         f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB; Python {platform.python_version()};"
-        f" PostgreSQL {found[0] if found else '?'}; {node}"
+        f" PostgreSQL {found[0] if found else '?'}; {node}; {pace()}"
+    )
+
+
+def pace() -> str:
+    """How fast and how busy the machine is as the run starts: the same machine's figures
+    move two to three times between runs, with its speed (a shared host) and its load."""
+    loop = min(timeit.repeat("sum(range(1000))", number=10_000, repeat=5)) / 10_000
+    return (
+        f'python -m timeit "sum(range(1000))": {loop * 1e6:.1f} us;'
+        f" load average {os.getloadavg()[0]:.2f}"
     )
 
 
