@@ -17,6 +17,7 @@ from typing import Any, get_args, get_type_hints
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from carecoord.events import Actor, CareEvent
+from carecoord.services.infrastructure.audit_events import USER
 from carecoord.services.kernel.program_day import program_day
 
 BASE = "https://carecoord.dev/fhir"
@@ -24,7 +25,6 @@ BASE = "https://carecoord.dev/fhir"
 KIND = f"{BASE}/CodeSystem/kind"
 RULE = f"{BASE}/CodeSystem/rule"
 """A clinical or safety rule of carecoord, by id; the Coding's ``version`` is the rule's."""
-USER = f"{BASE}/NamingSystem/user"
 EVENT = f"{BASE}/NamingSystem/event"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"

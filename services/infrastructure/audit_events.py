@@ -16,6 +16,9 @@ from carecoord.services.infrastructure.access_log import LoggedRead
 
 ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
 CHAIN_EXTENSION = "https://carecoord.dev/fhir/StructureDefinition/access-log-chain"
+USER = "https://carecoord.dev/fhir/NamingSystem/user"
+"""The system of a user id wherever an export names a user (the reader here; members,
+performers and authors in a record's Bundle), so a FHIR client matches them."""
 
 # Why the reader could see the record, as a FHIR purposeOfEvent (v3 ActReason codes).
 PURPOSE: dict[Basis, tuple[str, str]] = {
@@ -46,7 +49,7 @@ def audit_event(logged: LoggedRead) -> dict[str, Any]:
         "outcome": OUTCOME[entry.outcome],
         "agent": [
             {
-                "who": {"identifier": {"value": entry.actor.id}},
+                "who": {"identifier": {"system": USER, "value": entry.actor.id}},
                 "role": [{"text": entry.actor.role.value}],
                 "requestor": True,
                 "policy": [entry.policy_version],

@@ -14,6 +14,7 @@ from audit_cli import audit
 from test_access import TIMELINE, access_log, enroll, refusal
 
 from carecoord.events import Role
+from carecoord.services.infrastructure.audit_events import USER
 from support import Api
 
 VERIFY = """{ verifyAccessLog { intact chain entriesChecked unchained headSeq headHash
@@ -175,7 +176,7 @@ async def test_the_export_is_fhir_audit_events_carrying_the_chain(api: Api) -> N
     assert [e["resourceType"] for e in exported] == ["AuditEvent"] * 4
     assert first["action"] == "R"
     assert first["outcome"] == "0"
-    assert first["agent"][0]["who"] == {"identifier": {"value": "nurse-1"}}
+    assert first["agent"][0]["who"] == {"identifier": {"system": USER, "value": "nurse-1"}}
     assert first["agent"][0]["role"] == [{"text": "nurse"}]
     assert first["entity"][0]["what"] == {"reference": f"Patient/{client_id}"}
     assert first["purposeOfEvent"][0]["coding"][0]["code"] == "TREAT"
