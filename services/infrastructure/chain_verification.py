@@ -400,22 +400,21 @@ def _against(anchor: Anchor, row: Row) -> Break | None:
             f"event {row.position} hashes to {_hex(row.hash)}, not to the hash anchored "
             f"{anchor.at}: the chain was rewritten up to it"
         )
-        found, aggregate, version = _hex(row.hash), row.originator_id, row.version
-    else:
-        text = (
-            f"no event at anchored position {anchor.position} (anchored {anchor.at}): the "
-            "chain was rewritten without it"
+        return _at_anchor(
+            anchor,
+            Verdict.REWRITTEN,
+            text,
+            found=_hex(row.hash),
+            aggregate_id=row.originator_id,
+            version=row.version,
+            topic=row.topic,
+            related=row.position,
         )
-        found, aggregate, version = None, None, None
-    return _at_anchor(
-        anchor,
-        Verdict.REWRITTEN,
-        text,
-        found=found,
-        aggregate_id=aggregate,
-        version=version,
-        related=row.position,
+    text = (
+        f"no event at anchored position {anchor.position} (anchored {anchor.at}): the "
+        "chain was rewritten without it"
     )
+    return _at_anchor(anchor, Verdict.REWRITTEN, text, related=row.position)
 
 
 def _beyond(anchor: Anchor, head: int) -> Break | None:
