@@ -127,17 +127,21 @@ def handlers(*made: Handler) -> dict[type, Handler]:
 
 
 def bundle(resources: Iterable[Resource], *, bundle_id: UUID, at: datetime) -> Resource:
-    """A ``collection`` Bundle: resources that belong together, not a transaction to replay."""
-    return {
+    """A ``collection`` Bundle: resources that belong together, not a transaction to replay.
+    With none, no ``entry``: FHIR's JSON carries no empty array."""
+    made: Resource = {
         "resourceType": "Bundle",
         "id": str(bundle_id),
         "meta": {"security": [dict(label) for label in PART_2_LABELS]},
         "type": "collection",
         "timestamp": instant(at),
-        "entry": [
-            {"fullUrl": f"{BASE}/{r['resourceType']}/{r['id']}", "resource": r} for r in resources
-        ],
     }
+    entries = [
+        {"fullUrl": f"{BASE}/{r['resourceType']}/{r['id']}", "resource": r} for r in resources
+    ]
+    if entries:
+        made["entry"] = entries
+    return made
 
 
 def derived_id(*parts: object) -> str:

@@ -94,27 +94,26 @@ async def write_fhir(
     """One Bundle (``as_fhir``'s) of the clients' resources, a client at a time, then the
     logged reads of each one's record in the period; progress by client."""
     at = datetime.now(UTC)
-    head = as_fhir([], [], at=at, period=period, zone=zone)
-    del head["entry"]
-    out.write(json.dumps(head)[:-1] + ', "entry": [')
+    head = as_fhir([], [], at=at, period=period, zone=zone)  # a Bundle of none: no entry
+    out.write(json.dumps(head)[:-1])
     written = 0
 
     def put(entries: list[dict[str, object]]) -> None:
         nonlocal written
         for entry in entries:
-            out.write(("\n" if not written else ",\n") + json.dumps(entry))
+            out.write((', "entry": [\n' if not written else ",\n") + json.dumps(entry))
             written += 1
 
     tallies = {client: Tally() for client in clients}
     for n, client in enumerate(clients, 1):
         record = await asyncio.to_thread(_record, store, client, grant, reader, period)
-        put(as_fhir([record], [], at=at, period=period, zone=zone)["entry"])
+        put(as_fhir([record], [], at=at, period=period, zone=zone).get("entry", []))
         tallies[client].add(record, period)
         progress(n, len(clients))
     for client in clients:
         reads = await reads_of(pool, [client], period)
-        put(as_fhir([], reads, at=at, period=period, zone=zone)["entry"])
-    out.write("\n]}\n")
+        put(as_fhir([], reads, at=at, period=period, zone=zone).get("entry", []))
+    out.write("\n]}\n" if written else "}\n")
     return tallies
 
 

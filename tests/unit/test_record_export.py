@@ -108,7 +108,7 @@ def episode_of(record: Record) -> str:
 
 
 def entries(bundle: dict[str, Any]) -> list[dict[str, Any]]:
-    return [entry["resource"] for entry in bundle["entry"]]
+    return [entry["resource"] for entry in bundle.get("entry", [])]  # none: no entry
 
 
 def by_type(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
