@@ -185,6 +185,7 @@ def administer(
         induction.dispensed(record, order, "amount", [(day, amount)], rules.day_of, day)
     rules.xr_initiation.given(record, order, given_at, rules.day_of)
     rules.methadone_switch.given(record, order, given_at, rules.zone)
+    rules.spacing.given(record, order, given_at, rules.day_of)
     _record_dose(record, stamp, order, drug, dose_id, given, site, given_at, slot, day)
 
 

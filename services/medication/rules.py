@@ -15,6 +15,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from carecoord.services.kernel.program_day import program_day
+from carecoord.services.medication.dose_spacing import DoseSpacing
 from carecoord.services.medication.doses import DoseTable
 from carecoord.services.medication.formulary import FORMULARY, Formulary
 from carecoord.services.medication.induction import BUPRENORPHINE_INDUCTION, InitialDoseCap
@@ -43,6 +44,8 @@ class MedicationRules:
     """Extended-release buprenorphine only after buprenorphine the client has taken."""
     methadone_switch: MethadoneSwitch = field(default_factory=MethadoneSwitch)
     """A first buprenorphine dose only a day after the last methadone."""
+    spacing: DoseSpacing = field(default_factory=DoseSpacing)
+    """Doses at the window hours apart across midnight."""
     zone: ZoneInfo = UTC_ZONE
     interactions_by_program: Mapping[str, RuleTable] = field(default_factory=dict)
     """The interaction table of a program that has its own QTc bands."""

@@ -62,11 +62,49 @@ def test_a_dose_at_2330_local_counts_for_that_local_day_not_the_utc_one() -> Non
 def test_the_local_day_turns_over_at_local_midnight() -> None:
     story = Story(NEW_YORK)
     order = story.prescribe(start=date(2026, 1, 9))
-    give(story, order, utc(10, 4, 30))  # 23:30 on the 9th
+    give(story, order, utc(9, 16))  # 11:00 on the 9th
 
     after_midnight = give(story, order, utc(10, 5, 15))  # 00:15 on the 10th
 
     assert after_midnight.day == date(2026, 1, 10)
+
+
+def test_doses_on_either_side_of_midnight_are_half_a_dosing_interval_apart() -> None:
+    """Each was the first of its program day, so a dose at 23:30 and another at 00:15 were
+    two full daily doses 45 minutes apart, given with nothing asked."""
+    story = Story(NEW_YORK)
+    order = story.prescribe(start=date(2026, 1, 9))
+    give(story, order, utc(10, 4, 30))  # 23:30 on the 9th
+
+    for too_soon in (utc(10, 5, 15), utc(10, 16, 29)):  # 00:15, 11:29 on the 10th
+        with pytest.raises(RuleViolation) as refused:
+            give(story, order, too_soon)
+        assert (refused.value.field, refused.value.rule) == ("givenAt", "dose-spacing")
+        assert "at least 12 hours apart across midnight" in refused.value.message
+    assert give(story, order, utc(10, 16, 30)).day == date(2026, 1, 10)  # 11:30, 12 h on
+
+
+def test_a_dose_charted_late_is_held_to_the_next_days_dose_given_before_it() -> None:
+    story = Story(NEW_YORK)
+    order = story.prescribe(start=date(2026, 1, 8))
+    give(story, order, utc(9, 13))  # 08:00 on the 9th
+
+    with pytest.raises(RuleViolation) as refused:
+        give(story, order, utc(9, 4, 30))  # charted now: given at 23:30 on the 8th
+    assert refused.value.rule == "dose-spacing"
+    assert give(story, order, utc(8, 20)).day == date(2026, 1, 8)  # 15:00 on the 8th
+
+
+def test_a_split_dose_is_a_quarter_day_from_the_other_days_doses() -> None:
+    story = Story(NEW_YORK)
+    order = story.prescribe(dose="80", start=date(2026, 1, 9), schedule=Schedule(times_per_day=2))
+    give(story, order, utc(10, 4), amount="40", slot=2)  # 23:00 on the 9th
+
+    with pytest.raises(RuleViolation) as refused:
+        give(story, order, utc(10, 9, 59), amount="40")  # 04:59 on the 10th
+    assert refused.value.rule == "dose-spacing"
+    assert "at least 6 hours apart" in refused.value.message
+    give(story, order, utc(10, 10), amount="40")  # 05:00, six hours on
 
 
 def test_in_utc_the_same_two_moments_are_two_days() -> None:
