@@ -56,8 +56,6 @@ class Unknown(Exception):
     an export of it would read as a record with nothing in it."""
 
 
-
-
 def arguments(export: argparse.ArgumentParser) -> None:
     which = export.add_mutually_exclusive_group(required=True)
     which.add_argument("--client", type=UUID, help="one client's whole record")
@@ -68,7 +66,10 @@ def arguments(export: argparse.ArgumentParser) -> None:
     export.add_argument("--to", dest="recorded_to", type=_aware, help="recorded before")
     export.add_argument("--format", choices=[f.value for f in Format], default=Format.JSONL.value)
     export.add_argument(
-        "--out", type=Path, default=None, help="a file, readable by you alone (default: stdout)"
+        "--out",
+        type=_out,
+        default=None,
+        help="a file, readable by you alone (default, or -: stdout)",
     )
     export.add_argument(
         "--as",
@@ -321,12 +322,23 @@ def _program(value: str) -> str:
 
 
 def _aware(value: str) -> datetime:
+    """An ISO 8601 time with its UTC offset, said as such when it is not: argparse said
+    "invalid _aware value" (this function's name), and an offset past a day quoted Python's
+    own ``timedelta(days=1, seconds=3600)``."""
+    shown = repr(value) if len(value) <= 80 else f"{value[:80]!r}..."
     try:
         found = datetime.fromisoformat(value)
-    except ValueError as error:  # argparse said "invalid _aware value", this function's name
+    except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{value!r} is not an ISO 8601 time with its offset, e.g. 2026-12-01T00:00Z ({error})"
+            f"{shown} is not an ISO 8601 time with its offset, e.g. 2026-12-01T00:00Z (a valid"
+            " date and time, and an offset of at most 23:59 either way)"
         ) from None
     if found.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{value!r} has no UTC offset; add one, e.g. Z")
+        raise argparse.ArgumentTypeError(f"{shown} has no UTC offset; add one, e.g. Z")
     return found
+
+
+def _out(value: str) -> Path | None:
+    """The file to write; ``-`` is standard output, as the default, as other tools have it
+    (it wrote a file named ``-``)."""
+    return None if value == "-" else Path(value)

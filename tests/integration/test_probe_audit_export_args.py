@@ -66,7 +66,7 @@ async def test_an_auditor_no_actor_could_be_is_a_usage_error(
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("given", ["2026-13-01T00:00Z", "yesterday"])
+@pytest.mark.parametrize("given", ["2026-13-01T00:00Z", "yesterday", "2026-12-01T00:00+25:00"])
 def test_a_time_that_is_no_time_is_a_usage_error_that_says_what_a_time_is(
     given: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -78,4 +78,18 @@ def test_a_time_that_is_no_time_is_a_usage_error_that_says_what_a_time_is(
     assert ended.value.code == 2
     said = capsys.readouterr().err
     assert "_aware" not in said
+    assert "timedelta" not in said  # an offset past a day quoted Python's own value
     assert f"argument --from: {given!r} is not an ISO 8601 time with its offset" in said
+
+
+async def test_out_dash_is_standard_output(platform: Platform, tmp_path: Path) -> None:
+    """``--out -`` wrote a file named ``-``; it is standard output, as the default is."""
+    enrolled = await platform.bus.execute(enroll_client(ADMIN, display_name="Oz", program="OTP"))
+    client = str(enrolled.result)
+
+    done = await asyncio.to_thread(export, platform.database_url, tmp_path, "--as", "aud-dash",
+                                   "--client", client, "--out", "-")  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    assert client in done.stdout
+    assert not (tmp_path / "-").exists()
