@@ -317,6 +317,19 @@ def page_size(first: int) -> None:
         raise InvalidInput("first", "page-size", f"first must be between 1 and {MAX_PAGE}")
 
 
+def log_page(first: int, after: int, through: int | None) -> None:
+    """A page of the access log: ``first`` entries after ``after``, up to ``through``. One
+    held to a head before where it starts was answered empty, as if the log ended there."""
+    page_size(first)
+    if through is not None and through < after:
+        raise InvalidInput(
+            "through",
+            "through-before-after",
+            f"through ({through}) is before after ({after}): a page runs from after up to"
+            " through; pass the accessLogHead read before paging",
+        )
+
+
 R = TypeVar("R", bound=Mapping[str, object])
 
 
@@ -462,7 +475,7 @@ class AccessQuery:
     ) -> list[AccessLogEntry]:
         ctx = info.context
         ctx.gate.require(Listing.ACCESS_LOG)
-        page_size(first)
+        log_page(first, after, through)
         found = await access_log.entries(
             ctx.platform.primary_reads,
             client_id=client_id,

@@ -17,7 +17,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from carecoord.events import Role
-from carecoord.graphql.access import Through, log_each_client, page_size
+from carecoord.graphql.access import Through, log_each_client, log_page
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import into
 from carecoord.services.infrastructure import access_log
@@ -135,7 +135,7 @@ class AuditQuery:
     ) -> list[JSON]:
         ctx = info.context
         ctx.gate.require(Listing.ACCESS_LOG)
-        page_size(first)
+        log_page(first, after, through)
         found = await access_log.entries(
             ctx.platform.primary_reads,
             client_id=None,
