@@ -60,6 +60,7 @@ from carecoord.services.kernel.policy import (
     team_only,
 )
 from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.kernel.visible_names import site_named
 from carecoord.services.platform import Platform
 
 T = TypeVar("T")
@@ -338,7 +339,7 @@ class AccessGate:
         """A client is enrolled in a program under the name its other clients have: "otp"
         beside "OTP" split one program in two, a program admin of the one seeing none of the
         other's clients and the caseloads, closures and reports of each missing them."""
-        named = program.strip()  # as the enrolment keeps it
+        named = site_named("program", program)  # as the enrolment reads and keeps it
         await self._at_head(timeline.NAME)  # a client enrolled just before counts
         existing = await self._on_views(
             lambda conn: spelled_otherwise(conn, named), self.platform.primary_reads
