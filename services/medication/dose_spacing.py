@@ -18,7 +18,7 @@ hold; doses marked in error count nowhere. Long-acting injections keep their own
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -51,7 +51,7 @@ class DoseSpacing:
         near = min(
             (
                 at
-                for at in _given(record, order.medication)
+                for at in record.given_at((order.medication,))
                 if abs(at - given_at) < least and day_of(at) != day
             ),
             key=lambda at: abs(at - given_at),
@@ -68,12 +68,3 @@ class DoseSpacing:
             f" an order given {order.schedule.times_per_day} time(s) a day are at least"
             f" {hours:g} hours apart across midnight (version {self.version}); give it later",
         )
-
-
-def _given(record: MedicationRecord, medication: str) -> Iterator[datetime]:
-    """When each dose of ``medication`` was given here, under any of its orders."""
-    for order in record.orders.values():
-        if order.medication == medication:
-            for dose, charted in order.charted.items():
-                if dose not in order.in_error:
-                    yield charted.given_at

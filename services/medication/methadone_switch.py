@@ -135,12 +135,10 @@ class MethadoneSwitch:
         """When the client took ``products`` by ``by`` (ever, when None): each dose given here
         (not marked in error), and each day of a take-home bottle or of guest dosing
         elsewhere by the end of that day (``by`` at the latest)."""
+        yield from (at for at in record.given_at(products) if by is None or at <= by)
         for order in record.orders.values():
             if order.medication not in products:
                 continue
-            for dose, charted in order.charted.items():
-                if dose not in order.in_error and (by is None or charted.given_at <= by):
-                    yield charted.given_at
             days = [day for day, _ in order.take_home]
             for first, last in record.dosed_elsewhere(order, lambda m: program_day(m, zone)):
                 days += [first + timedelta(days=n) for n in range((last - first).days + 1)]

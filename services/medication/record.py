@@ -9,7 +9,7 @@ This module folds events into state; the decisions are in ``prescribing.py`` and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
@@ -171,16 +171,20 @@ class MedicationRecord(Aggregate, context="medication"):
             and (o.end is None or o.end >= day)
         ]
 
+    def given_at(self, medications: Collection[str] | None = None) -> Iterator[datetime]:
+        """When each dose at the window was given (not marked entered in error), of
+        ``medications`` under any of their orders, or of every medication."""
+        for order in self.orders.values():
+            if medications is None or order.medication in medications:
+                for dose_id, charted in order.charted.items():
+                    if dose_id not in order.in_error:
+                        yield charted.given_at
+
     def last_given(self) -> tuple[datetime | None, date | None]:
         """When the latest dose was given at the window, and the program day of the latest
         take-home handed over (neither marked entered in error): a discharge dated before
         either would leave it given to a client out of treatment."""
-        doses = [
-            charted.given_at
-            for order in self.orders.values()
-            for dose_id, charted in order.charted.items()
-            if dose_id not in order.in_error
-        ]
+        doses = list(self.given_at())
         handed = [
             over.day
             for order in self.orders.values()
