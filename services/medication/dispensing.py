@@ -184,7 +184,7 @@ def administer(
     for induction in rules.inductions:
         induction.dispensed(record, order, "amount", [(day, amount)], rules.day_of, day)
     rules.xr_initiation.given(record, order, given_at, rules.day_of)
-    rules.methadone_switch.given(record, order, given_at, rules.zone)
+    rules.methadone_switch.given(record, order, given_at, rules.zone, stamp.clock())
     rules.spacing.given(record, order, given_at, rules.day_of)
     _record_dose(record, stamp, order, drug, dose_id, given, site, given_at, slot, day)
 

@@ -14,6 +14,21 @@ acknowledgement of rule ``methadone-to-buprenorphine`` with a reason (a low-dose
 window refuses the dose, naming ``orderId`` and the hours since, unless the order carries it.
 A take-home bottle of methadone, or a day guest dosed on it elsewhere, counts as taken by the
 end of its day.
+
+Methadone taken elsewhere (a client coming from another OTP) is on record as a medication
+statement (``statements.py``), which gives no dose time: its ``since`` is the first day it
+was taken, and ending it gives ``stoppedAt``, when the client stopped, that is, when they
+last took it. So an ended statement of methadone counts as taken at its ``stoppedAt``, and
+one still in force (no stop) as taken up to now: the client is on methadone for all the
+record says, so a first buprenorphine dose is refused until the statement is ended with the
+last dose's time (or the order carries the acknowledgement), and an order starting less than
+``wait`` from now needs the acknowledgement. A statement whose ``since`` is after a moment
+counts nothing before it; one marked in error counts nowhere. A statement of buprenorphine
+taken elsewhere does not make the buprenorphine here not the first: it records no dose, and
+the prescriber who knows it acknowledges the rule (as for ``buprenorphine-xr-initiation``).
+Version 2 reads statements; version 1 counted only methadone given, taken home or guest dosed
+by this program, so a client whose statement said "methadone, stopped this morning" was given
+buprenorphine with nothing asked.
 """
 
 from __future__ import annotations
@@ -47,7 +62,7 @@ class MethadoneSwitch:
         {"buprenorphine", "buprenorphine-naloxone", "buprenorphine-xr"}
     )
     wait: timedelta = timedelta(hours=24)
-    version: str = "1"
+    version: str = "2"
     source: str = SOURCE
 
     def order(
@@ -57,11 +72,13 @@ class MethadoneSwitch:
         start: date,
         acknowledgements: Mapping[str, str],
         zone: ZoneInfo,
+        now: datetime,
     ) -> Override | None:
         """A first buprenorphine order starting on ``start``, less than ``wait`` after the
-        client's last methadone on record: the prescriber's acknowledgement with a reason."""
+        client's last methadone on record (a statement in force: ``now``): the prescriber's
+        acknowledgement with a reason."""
         begins = datetime.combine(start, time(), zone)
-        since = self._since_methadone(record, medication, begins, None, zone)
+        since = self._since_methadone(record, medication, begins, None, zone, now)
         if since is None:
             return None
         return acknowledged(
@@ -82,23 +99,26 @@ class MethadoneSwitch:
         order: Order,
         given_at: datetime,
         zone: ZoneInfo,
+        now: datetime,
     ) -> None:
         """Refuse a first buprenorphine dose under ``order`` at ``given_at`` less than
-        ``wait`` after the last methadone dose, unless the order carries the
-        acknowledgement."""
+        ``wait`` after the last methadone on record (a statement in force: ``now``),
+        unless the order carries the acknowledgement."""
         if METHADONE_TO_BUPRENORPHINE in order.acknowledged:
             return
         medication = order.medication
-        since = self._since_methadone(record, medication, given_at, given_at, zone)
+        since = self._since_methadone(record, medication, given_at, given_at, zone, now)
         if since is None:
             return
         raise RuleViolation(
             "orderId",
             METHADONE_TO_BUPRENORPHINE,
             f"order {order.order_id} of {medication} is the client's first buprenorphine,"
-            f" {self._hours(since)} h after the last methadone dose: it precipitates"
-            f" withdrawal before {self._hours(self.wait)} h (version {self.version}; source:"
-            f" {self.source}); give it later, or the prescriber acknowledges rule"
+            f" {self._hours(since)} h after the client's last methadone on record: it"
+            f" precipitates withdrawal before {self._hours(self.wait)} h (version"
+            f" {self.version}; source: {self.source}); give it later (a statement of methadone"
+            " taken elsewhere counts as taken up to now until it is ended with when the"
+            " client stopped), or the prescriber acknowledges rule"
             f" {METHADONE_TO_BUPRENORPHINE!r} on the order",
             {"hoursSinceMethadone": self._hours(since)},
         )
@@ -114,6 +134,7 @@ class MethadoneSwitch:
         moment: datetime,
         by: datetime | None,
         zone: ZoneInfo,
+        now: datetime,
     ) -> timedelta | None:
         """How long before ``moment`` the client last had methadone (on record by ``by``,
         all of it when None; methadone after ``moment`` is none before it, 0 hours), where
@@ -123,7 +144,9 @@ class MethadoneSwitch:
             return None
         if any(True for _ in self._taken(record, self.buprenorphine, by, zone)):
             return None
-        last = max(self._taken(record, self.methadone, by, zone), default=None)
+        here = self._taken(record, self.methadone, by, zone)
+        elsewhere = self._reported(record, by, zone, now)
+        last = max((*here, *elsewhere), default=None)
         if last is None or moment - last >= self.wait:
             return None
         return moment - last
@@ -148,3 +171,18 @@ class MethadoneSwitch:
                     yield ends
                 elif datetime.combine(day, time(), zone) <= by:
                     yield min(ends, by)
+
+    def _reported(
+        self, record: MedicationRecord, by: datetime | None, zone: ZoneInfo, now: datetime
+    ) -> Iterator[datetime]:
+        """When the client last took methadone by ``by`` (ever, when None) as its statements
+        say: when one ended says they stopped, ``now`` for one in force; none of a statement
+        taken from a day after ``by`` or marked in error."""
+        for statement in record.statements.values():
+            if statement.medication not in self.methadone or statement.in_error is not None:
+                continue
+            last = statement.stopped_at if statement.stopped_at is not None else now
+            if by is None:
+                yield last
+            elif statement.since is None or datetime.combine(statement.since, time(), zone) <= by:
+                yield min(last, by)

@@ -128,7 +128,7 @@ def prescribe(
             _after_dispensed(order, new.start)
     _no_overlap(record, rules, drug, new)
     attempt, findings = _checked(record, rules, "prescribe", order_id, drug, new, monitored, today)
-    overrides = _dose_overrides(record, rules, drug, new, attempt, today)
+    overrides = _dose_overrides(record, rules, drug, new, attempt, today, stamp.clock())
     raised = [Raise("", new.start, new.dose)]
     overrides += _titration(record, rules, None, drug.code, raised, new.acknowledgements,
                             attempt, today)  # fmt: skip
@@ -181,7 +181,7 @@ def change_dose(
         record, rules, "change_dose", order_id, drug, new, monitored, today, prior_order_id,
         alone=increase,
     )  # fmt: skip
-    overrides = _dose_overrides(record, rules, drug, new, attempt, today)
+    overrides = _dose_overrides(record, rules, drug, new, attempt, today, stamp.clock())
     raised = [Raise("", new.start, new.dose)]
     overrides += _titration(record, rules, prior, drug.code, raised, acks, attempt, today)
     record.record(
@@ -592,6 +592,7 @@ def _dose_overrides(
     new: NewOrder,
     attempt: Attempt,
     today: date,
+    now: datetime,
 ) -> list[tuple[Override | None, Attempt]]:
     """The dose rules an order's ``dose`` went past (the usual maximum, extended-release
     buprenorphine for a client with none on record, a first buprenorphine within a day of
@@ -600,7 +601,7 @@ def _dose_overrides(
     acks = new.acknowledgements
     usual = rules.doses.usual(drug, "dose", new.dose, acks)
     xr = rules.xr_initiation.order(record, drug.code, new.start, acks, rules.day_of)
-    switch = rules.methadone_switch.order(record, drug.code, new.start, acks, rules.zone)
+    switch = rules.methadone_switch.order(record, drug.code, new.start, acks, rules.zone, now)
     first_days = _first_days(record, rules, drug, "dose", new, attempt, today)
     return [(usual, attempt), (xr, attempt), (switch, attempt), *first_days]
 

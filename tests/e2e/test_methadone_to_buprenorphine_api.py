@@ -50,7 +50,7 @@ async def test_buprenorphine_within_a_day_of_methadone_is_asked_for_and_refused(
     [override] = [e for e in await clinic.read(SAFETY) if e["rule"] == RULE]
     assert (override["kind"], override["ruleVersion"], override["orderId"]) == (
         "override",
-        "1",
+        "2",
         planned["id"],
     )
 

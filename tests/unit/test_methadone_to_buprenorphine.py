@@ -6,11 +6,17 @@ order carries one, naming the hours since and recording nothing."""
 
 from __future__ import annotations
 
-import pytest
-from medication_story import Story, day
+from datetime import datetime
+from uuid import UUID, uuid4
 
+import pytest
+from medication_story import Story, at, day
+
+from carecoord.events.medication import StatementSource
 from carecoord.services.kernel.errors import RuleViolation
+from carecoord.services.medication import statements
 from carecoord.services.medication.methadone_switch import METHADONE_TO_BUPRENORPHINE
+from carecoord.services.medication.statements import Statement
 
 SL = "sublingual"
 PLAN = {METHADONE_TO_BUPRENORPHINE: "low-dose overlap per protocol"}
@@ -39,7 +45,7 @@ def test_buprenorphine_ordered_to_start_the_day_after_methadone_needs_the_acknow
 
     order = story.prescribe("buprenorphine", "4", route=SL, start=day(4), ack=PLAN)
     [override] = [o for o in story.overrides() if o.rule_id == METHADONE_TO_BUPRENORPHINE]
-    assert (override.order_id, override.rule_version) == (order, "1")
+    assert (override.order_id, override.rule_version) == (order, "2")
     story.on(day(4), 10)
     story.dose(order, day(4), "4", form="sublingual film", hour=10)  # the order carries it
 
@@ -100,3 +106,63 @@ def test_methadone_guest_dosed_elsewhere_counts_as_taken_by_the_end_of_its_day()
     )
     story.on(day(6), 12)
     story.dose(order, day(6), "4", form="sublingual film", hour=10)
+
+
+def from_another_otp(story: Story, stopped_at: datetime | None = None) -> UUID:
+    """A statement of methadone the client takes at another OTP, ended at ``stopped_at``."""
+    statement_id = uuid4()
+    given = Statement("methadone", StatementSource.OTHER_PRESCRIBER, source_detail="OTP")
+    statements.record_statement(story.record, story.stamp(), story.rules, statement_id, given)
+    if stopped_at is not None:
+        statements.end_statement(
+            story.record, story.stamp(), story.rules, statement_id, "transfer", stopped_at
+        )
+    return statement_id
+
+
+def test_methadone_taken_elsewhere_counts_from_when_the_statement_says_it_stopped() -> None:
+    story = Story()
+    story.on(day(3), 12)
+    from_another_otp(story, stopped_at=at(day(3), 7))
+    with pytest.raises(RuleViolation) as refused:  # version 1 asked nothing
+        story.prescribe("buprenorphine", "4", route=SL, start=day(4))
+    assert (refused.value.rule, refused.value.details) == (
+        METHADONE_TO_BUPRENORPHINE,
+        {"hoursSinceMethadone": 17},
+    )
+    order = story.prescribe("buprenorphine", "4", route=SL, start=day(5))  # 41 hours on
+    story.on(day(5), 12)
+    story.dose(order, day(5), "4", form="sublingual film", hour=8)
+
+
+def test_a_statement_in_force_counts_as_methadone_taken_up_to_now() -> None:
+    story = Story()
+    story.on(day(1), 12)
+    statement = from_another_otp(story)
+    cross = {"duplicate-opioid-treatment": "switching from the other OTP"}
+    order = story.prescribe("buprenorphine", "4", route=SL, start=day(3), ack=cross)
+    story.on(day(5), 12)
+    pending = len(story.record.pending)
+    with pytest.raises(RuleViolation) as refused:
+        story.dose(order, day(5), "4", form="sublingual film", hour=9)
+    assert (refused.value.field, refused.value.details) == ("orderId", {"hoursSinceMethadone": 0})
+    assert "until it is ended" in str(refused.value)
+    assert len(story.record.pending) == pending
+    statements.end_statement(
+        story.record, story.stamp(), story.rules, statement, "transfer", at(day(4), 7)
+    )
+    with pytest.raises(RuleViolation) as refused:
+        story.dose(order, day(5), "4", form="sublingual film", hour=6)
+    assert refused.value.details == {"hoursSinceMethadone": 23}
+    story.dose(order, day(5), "4", form="sublingual film", hour=8)
+
+
+def test_a_statement_in_error_or_taken_from_a_later_day_counts_nothing_before_it() -> None:
+    story = Story()
+    story.on(day(5), 12)
+    order = story.prescribe("buprenorphine", "4", route=SL, start=day(5))
+    wrong = from_another_otp(story)
+    statements.enter_in_error(story.record, story.stamp(), story.rules, wrong, "wrong client")
+    later = Statement("methadone", StatementSource.CLIENT, since=day(6))
+    statements.record_statement(story.record, story.stamp(), story.rules, uuid4(), later)
+    story.dose(order, day(5), "4", form="sublingual film", hour=13)
