@@ -60,6 +60,10 @@ Version 2 reads a sign followed by punctuation ("Drowsy, dizzy"), which version 
 version 3 leaves out a sign the client denies ("no sedation", "denies drowsiness"), which
 version 2 raised; version 4 reads a phone's typographic apostrophe as one ("can\u2019t stay
 awake" was no sign).
+Version 5 leaves out each sign of a list the client denies, joined by commas and closed by
+"or" or "nor" ("no sedation or slowed breathing", "denies drowsiness, slurred speech or
+nodding"), up to a clause's end or a word that turns it ("no sedation but slurred speech"
+raises); version 4 left out the first alone.
 The screening instruments alert at their top level, where a program reviews the level of
 care: AUDIT zone IV (20 and over, possible dependence) and DAST-10 severe (9 and over).
 """
@@ -268,7 +272,7 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
               "Overdose-risk review: naloxone, PDMP check, take-home review; do not withhold MAT",
               FDA_2017, analytes=frozenset({"benzodiazepines", "barbiturates", "alcohol", "etg",
                                             "ets"})),
-    AlertRule("sedation-on-agonist", "4", Test.SEDATION_ON_AGONIST,
+    AlertRule("sedation-on-agonist", "5", Test.SEDATION_ON_AGONIST,
               "Sedation or slowed breathing reported on an opioid agonist", Severity.HIGH,
               "Assess today, before the next dose (hold it while sedated); review the dose,"
               " take-homes and other CNS depressants; offer naloxone", SEDATION),

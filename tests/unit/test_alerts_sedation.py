@@ -9,6 +9,8 @@ from alert_story import Story
 
 from carecoord.services.checkins.side_effects import signs_reported
 
+SIGNS = ("sedation", "slowed breathing")
+
 
 @pytest.mark.parametrize(
     ("side_effects", "signs"),
@@ -28,7 +30,17 @@ from carecoord.services.checkins.side_effects import signs_reported
         (["no appetite drowsy", "not sure why so drowsy"], ("sedation",)),
         (["not drowsy but nodding off"], ("sedation",)),
         (["can't drive without falling asleep"], ("sedation",)),
-        (["no sedation or slowed breathing"], ("slowed breathing",)),  # only the first denied
+        (["no sedation or slowed breathing"], ()),  # version 5: the list is denied
+        (["denies drowsiness, slurred speech or nodding"], ()),
+        (["Client denies nausea, vomiting, or shallow breathing."], ()),
+        (["neither drowsy nor nodding off"], ()),
+        (["no sedation but slurred speech", "no nausea; slowed breathing"], SIGNS),
+        (["no nausea or vomiting, nodding off", "no nausea and slurred speech"], ("sedation",)),
+        (
+            ["not sure, drowsy or nodding off", "no sedation however drowsy or nodding"],
+            ("sedation",),
+        ),
+        (["no nausea or I was nodding off at work all day"], ("sedation",)),
         (["can\u2019t stay awake"], ("sedation",)),  # a phone's apostrophe: version 4
         (["I don\u2019t feel drowsy"], ()),
     ],
@@ -53,7 +65,7 @@ def test_sedation_on_an_agonist_raises_a_high_alert_naming_the_sign_not_the_word
     [alert] = story.alerts()
     assert (alert.rule_id, alert.rule_version, alert.severity.value) == (
         "sedation-on-agonist",
-        "4",
+        "5",
         "high",
     )
     assert alert.detail == "sedation reported at a check-in while on methadone"
