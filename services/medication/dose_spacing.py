@@ -14,6 +14,11 @@ rule ``dose-spacing``. The doses of one day are held together by the day's amoun
 A dose spilled or vomited is replaced through ``replaceDose``, which this rule does not
 hold; doses marked in error count nowhere. Long-acting injections keep their own interval
 (``injection-interval``).
+
+The share is a program's to set (``[medication.dose_spacing]`` in the program file, with its
+version and source; ``program.py``), from a quarter of the interval to three quarters: a
+window that opens early and closes late may need less than twelve hours between one
+evening's dose and the next morning's, and no program may space doses a few hours apart.
 """
 
 from __future__ import annotations
@@ -27,6 +32,11 @@ from carecoord.services.medication.orders import Order
 from carecoord.services.medication.record import MedicationRecord
 
 DOSE_SPACING = "dose-spacing"
+SOURCE = (
+    "carecoord default: half the order's interval between doses (methadone peaks two to four"
+    " hours after a dose and acts a day or more; SAMHSA TIP 63, Part 3):"
+    " https://store.samhsa.gov/product/tip-63-medications-opioid-use-disorder/pep21-02-01-002"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +45,7 @@ class DoseSpacing:
 
     share: float = 0.5
     version: str = "1"
+    source: str = SOURCE
 
     def given(
         self,
@@ -66,5 +77,6 @@ class DoseSpacing:
             f"a dose of {order.medication} was given at {near.isoformat()}, less than"
             f" {hours:g} hours from {given_at.isoformat()} on the day before or after: doses of"
             f" an order given {order.schedule.times_per_day} time(s) a day are at least"
-            f" {hours:g} hours apart across midnight (version {self.version}); give it later",
+            f" {hours:g} hours apart across midnight (version {self.version}; source:"
+            f" {self.source}); give it later",
         )

@@ -20,6 +20,8 @@ SUBOXONE label's usual induction) may be set otherwise, with the source, up to t
 maximum; above them an order needs an acknowledgement, never a hard stop.
 The titration limit of methadone in a course's first days (``titration.py``) may be stricter
 than SAMHSA TIP 63's (smaller steps, more days between them, a longer window), never looser.
+Doses at the window are kept half the order's interval apart across midnight unless
+``dose_spacing`` sets another share, from a quarter to three quarters (``dose_spacing.py``).
 ``sites`` registers the program's sites that receive stock by transfer alone (a medication
 unit supplied by its OTP) before they keep any here.
 Every problem names its key (``services/runtime/program.py`` stops the start with it).
@@ -35,6 +37,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from carecoord.events.medication import Dispensing, Severity
+from carecoord.services.medication.dose_spacing import DoseSpacing
 from carecoord.services.medication.doses import DEFAULT_BOUNDS, DoseBound, DoseTable
 from carecoord.services.medication.formulary import FORMULARY, Medication
 from carecoord.services.medication.induction import (
@@ -279,6 +282,29 @@ class TitrationEntry(_Entry):
                               self.version, self.source)  # fmt: skip
 
 
+class DoseSpacingEntry(_Entry):
+    """How far apart doses at the window are kept across midnight (``dose_spacing.py``), as
+    a share of the order's interval between doses."""
+
+    share: float = Field(ge=0.25, le=0.75, allow_inf_nan=False)
+    """A quarter (6 hours for a dose a day) to three quarters (18 hours) of the interval."""
+    version: Text
+    source: Text
+
+    @model_validator(mode="after")
+    def _new_version(self) -> Self:
+        default = DoseSpacing()
+        if self.version == default.version:
+            raise ValueError(
+                f"dose_spacing.version {self.version!r} is the default rule's; give it a new"
+                " version, since a refusal names the version that decided it"
+            )
+        return self
+
+    def table(self) -> DoseSpacing:
+        return DoseSpacing(self.share, self.version, self.source)
+
+
 class CapEntry(_Entry):
     id: Code
     version: Text
@@ -354,6 +380,7 @@ class MedicationSection(_Entry):
     buprenorphine_induction: BuprenorphineInductionEntry | None = None
     restart: RestartEntry | None = None
     titration: TitrationEntry | None = None
+    dose_spacing: DoseSpacingEntry | None = None
     qtc_bands: QtcBandsEntry | None = None
     qtc_bands_by_program: dict[str, QtcBandsEntry] = Field(default_factory=dict)
     sites: list[Site] = Field(default_factory=list, max_length=1000)
@@ -416,6 +443,7 @@ class MedicationSection(_Entry):
                 else BUPRENORPHINE_INDUCTION
             ),
             titration=self.titration.table() if self.titration else TitrationLimit(),
+            spacing=self.dose_spacing.table() if self.dose_spacing else DoseSpacing(),
             zone=settings.program_time_zone,
             sites=frozenset(self.sites),
         )

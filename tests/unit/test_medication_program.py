@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from medication_story import Story, at, day
+from medication_story import NURSE, Story, at, day
 
 from carecoord.events.medication import (
     InteractionFound,
@@ -18,6 +18,8 @@ from carecoord.events.medication import (
 )
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.kernel.errors import RuleViolation
+from carecoord.services.medication import dispensing
+from carecoord.services.medication.dispensing import GivenDose
 from carecoord.services.runtime.program import ProgramFileError, load_program
 
 # The example program file of the docs, so the documented keys stay the accepted ones.
@@ -149,6 +151,30 @@ def test_a_program_sets_a_stricter_titration_of_methadone(tmp_path: Path) -> Non
     story.change(order, "35", day(5), induction=None)
 
 
+def test_a_program_sets_how_far_apart_doses_are_across_midnight(tmp_path: Path) -> None:
+    rules = load_program(program_file(tmp_path, OLANZAPINE)).medication.rules(Settings())
+    assert (rules.spacing.share, rules.spacing.version) == (0.4, "program-1")
+    default = load_program(None).medication.rules(Settings()).spacing
+    assert (default.share, default.version) == (0.5, "1")
+
+    story = Story(rules)
+    order = story.prescribe("methadone", "30", start=day(1))
+    story.on(day(2), 12)
+    story.dose(order, day(1), "30", hour=22)
+    evening = at(day(1), 22)
+
+    def give(after: timedelta) -> None:
+        given = GivenDose(order, Decimal(30), "oral solution", 1, evening + after)
+        dispensing.administer(story.record, story.stamp(NURSE), rules, uuid4(), given, site="OTP")
+
+    with pytest.raises(RuleViolation) as refused:
+        give(timedelta(hours=9, minutes=35))
+    assert refused.value.rule == "dose-spacing"
+    assert "at least 9.6 hours apart" in refused.value.message
+    assert "version program-1; source: Medical director sign-off" in refused.value.message
+    give(timedelta(hours=9, minutes=36))
+
+
 def test_a_program_judges_the_qt_rule_on_its_own_qtc_bands(tmp_path: Path) -> None:
     rules = load_program(program_file(tmp_path, OLANZAPINE)).medication.rules(Settings())
     qtc = QtcEvidence(vitals_id=uuid4(), qtc_ms=480, measured_at=at(date(2025, 12, 30)))
@@ -254,6 +280,19 @@ def test_no_file_means_the_defaults_with_the_settings(tmp_path: Path) -> None:
          " which the guideline treats a return as a new induction; a program may be stricter,"),
         (("after_days = 4", "after_days = 1"),
          "[medication.restart.after_days] Input should be greater than or equal to 2"),
+        (("share = 0.4", "share = nan"),
+         "[medication.dose_spacing.share] Input should be a finite number"),
+        (("share = 0.4", "share = inf"),
+         "[medication.dose_spacing.share] Input should be a finite number"),
+        (("share = 0.4", "share = 0.1"),
+         "[medication.dose_spacing.share] Input should be greater than or equal to 0.25"),
+        (("share = 0.4", "share = 1"),
+         "[medication.dose_spacing.share] Input should be less than or equal to 0.75"),
+        (("share = 0.4", 'share = "half"'),
+         "[medication.dose_spacing.share] Input should be a valid number"),
+        (('share = 0.4\nversion = "program-1"', 'share = 0.4\nversion = "1"'),
+         "[medication.dose_spacing] Value error, dose_spacing.version '1' is the default"
+         " rule's; give it a new version"),
         (("max_step = 5", "max_step = 15"),
          "[medication.titration] Value error, titration: max_step 15 (the guideline's: 10 mg or"
          " less) is looser than SAMHSA TIP 63's; a program may be stricter, not looser"),
