@@ -94,6 +94,10 @@ class Verified:
     """The version of the model that built the live rows (``projections/versions.py``)."""
     derived_with: int
     """This code's version of the model, which derived the rows compared with them."""
+    live_clients: int
+    live_rows: int
+    """Of the live model, in the snapshot compared (``clients`` and ``rows`` are the derived
+    model's): a report of a difference names each side's."""
 
     @property
     def differing(self) -> tuple[UUID | None, ...]:
@@ -138,6 +142,8 @@ class Verified:
             "judged": self.judged,
             "builtWith": self.built_with,
             "derivedWith": self.derived_with,
+            "liveClients": self.live_clients,
+            "liveRows": self.live_rows,
         }
 
 
@@ -243,8 +249,7 @@ async def _compare(
         target.name,
         max(reached, live),
         read + more,
-        sum(client is not None for client in derived),
-        sum(rows for rows, _ in derived.values()),
+        *_held(derived),
         _differences(live_digests, derived),
         _whole(live_digests),
         _whole(derived),
@@ -253,7 +258,13 @@ async def _compare(
         head,
         built.get(target.name, version(target.model)),
         version(target.model),
+        *_held(live_digests),
     )
+
+
+def _held(digests: Digests) -> tuple[int, int]:
+    """How many clients a model's rows name, and how many rows it holds."""
+    return sum(client is not None for client in digests), sum(n for n, _ in digests.values())
 
 
 async def _caught_up(

@@ -338,27 +338,38 @@ def describe_projections(found: list[Verified], seconds: float) -> str:
             )
         lines += [
             f"    {f'client {d.client_id}' if d.client_id else 'the model'}:"
-            f" live {d.live_rows:,} rows (digest {d.live_digest or '-'}),"
-            f" derived {d.derived_rows:,} rows (digest {d.derived_digest or '-'})"
+            f" live {_rows(d.live_rows)} (digest {d.live_digest or '-'}),"
+            f" derived {_rows(d.derived_rows)} (digest {d.derived_digest or '-'})"
             for d in v.differences
         ]
     return "\n".join(lines)
 
 
 def _verdict(v: Verified) -> str:
-    held = f"{v.rows:,} rows, {v.clients:,} clients"
+    """A model's line: its counts and digest when the live and derived ones are the same,
+    each side's, named, when they differ (the derived counts alone, unnamed, read as the
+    live model's)."""
     if not v.judged:
         return (
             f"CANNOT JUDGE built by version {v.built_with} of it, a later one than this code's"
             f" {v.derived_with}: check it with the release that built it"
         )
     if v.intact:
-        return f"same     {held}, digest {v.live_digest}"
+        return f"same     {_held(v.rows, v.clients)}, digest {v.live_digest}"
     ahead = ", its position ahead of the store" if v.ahead else ""
     return (
-        f"DIFFERS  {held}, {len(v.differences)} differing{ahead}; digest live"
-        f" {v.live_digest}, derived {v.derived_digest}"
+        f"DIFFERS  {len(v.differences)} differing{ahead};"
+        f" live {_held(v.live_rows, v.live_clients)}, digest {v.live_digest};"
+        f" derived {_held(v.rows, v.clients)}, digest {v.derived_digest}"
     )
+
+
+def _held(rows: int, clients: int) -> str:
+    return f"{_rows(rows)}, {clients:,} client{'s' * (clients != 1)}"
+
+
+def _rows(rows: int) -> str:
+    return f"{rows:,} row{'s' * (rows != 1)}"
 
 
 def projections_json(found: list[Verified], seconds: float) -> dict[str, object]:
