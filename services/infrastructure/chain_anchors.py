@@ -24,6 +24,7 @@ before either field are read without it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
@@ -82,18 +83,52 @@ class Anchor:
         return anchored
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Anchor:
-        """An anchor as ``as_json`` writes it, or ValueError: a damaged line read leniently
-        (5.9 as 5, -5, a short hash) would be judged as tampering, or even match."""
-        position, hashed, at, chain = data["position"], data["hash"], data["at"], data["chain"]
+    def from_json(cls, data: object) -> Anchor:
+        """An anchor as ``as_json`` writes it, or ValueError naming the field and what it
+        must be: a damaged line read leniently (5.9 as 5, -5, a short hash) would be judged
+        as tampering, or even match, and an ``at`` that is no time (a number, NUL, text of
+        any length) was taken as it was and printed in the verdicts it is quoted in."""
+        if not isinstance(data, dict):
+            raise ValueError(f"{_shown(data)} is not a JSON object")
+        missing = [field for field in ("chain", "position", "hash", "at") if field not in data]
+        if missing:
+            raise ValueError(f"no {', '.join(missing)}")
+        position, chain = data["position"], data["chain"]
         if not _counted(position):
-            raise ValueError(f"position {position!r} is not a store position")
-        if not isinstance(at, str) or not isinstance(chain, str):
-            raise TypeError("at and chain are not text")
+            raise ValueError(f"position {_shown(position)} is not a store position")
+        if not isinstance(chain, str):
+            raise ValueError(f"chain {_shown(chain)} is not text")
         logged = data.get("accessLogFrom")
         if logged is not None and not _counted(logged):
-            raise ValueError(f"accessLogFrom {logged!r} is not an access-log entry")
-        return cls(position, _digest(hashed), at, chain, logged, _logged_head(data))
+            raise ValueError(f"accessLogFrom {_shown(logged)} is not an access-log entry")
+        hashed = _digest("hash", data["hash"])
+        return cls(position, hashed, _time(data["at"]), chain, logged, _logged_head(data))
+
+
+AT_MOST = 40
+"""The longest ``at`` read: the relay writes 25 characters (``2026-11-27T09:00:00+00:00``)."""
+AT_SAID = "an ISO 8601 time with its UTC offset, as the relay writes it: 2026-11-27T09:00:00+00:00"
+
+
+def _time(at: object) -> str:
+    """``at``: when the head was anchored, an ISO 8601 time with its offset (the verdicts
+    quote it), or ValueError saying what it must be."""
+    if isinstance(at, str) and len(at) <= AT_MOST and at.isascii() and at.isprintable():
+        try:
+            when = datetime.fromisoformat(at)
+        except ValueError:
+            pass
+        else:
+            if when.tzinfo is not None:
+                return at
+    raise ValueError(f"at {_shown(at)} is not {AT_SAID}")
+
+
+def _shown(value: object) -> str:
+    """A field's value as the line holds it (JSON, non-ASCII and control characters
+    escaped), cut short: the file is not ours to trust, and a terminal acts on escapes."""
+    text = json.dumps(value)
+    return text if len(text) <= AT_MOST + 2 else f"{text[:AT_MOST]}..."
 
 
 def _counted(value: object) -> bool:
@@ -101,14 +136,14 @@ def _counted(value: object) -> bool:
     return type(value) is int and 0 < value <= POSITION_MAX
 
 
-def _digest(hashed: object) -> bytes:
-    """A hash as 64 hex digits, or ValueError (TypeError when it is not text)."""
-    if not isinstance(hashed, str):
-        raise TypeError("a hash is not text")
-    digest = bytes.fromhex(hashed)
-    if len(hashed) != 64 or len(digest) != 32:
-        raise ValueError("a hash is not 64 hex digits")
-    return digest
+def _digest(field: str, hashed: object) -> bytes:
+    """A hash as 64 hex digits, or ValueError naming ``field``."""
+    if isinstance(hashed, str) and len(hashed) == 64 and hashed.isascii():
+        with contextlib.suppress(ValueError):
+            digest = bytes.fromhex(hashed)  # spaces between digits are read past
+            if len(digest) == 32:
+                return digest
+    raise ValueError(f"{field} {_shown(hashed)} is not 64 hex digits")
 
 
 def _logged_head(data: dict[str, Any]) -> tuple[int, bytes] | None:
@@ -117,8 +152,8 @@ def _logged_head(data: dict[str, Any]) -> tuple[int, bytes] | None:
     if head is None:
         return None
     if not isinstance(head, dict) or not _counted(head.get("seq")):
-        raise ValueError(f"accessLogHead {head!r} is not an access-log entry")
-    return head["seq"], _digest(head.get("hash"))
+        raise ValueError(f"accessLogHead {_shown(head)} is not an access-log entry")
+    return head["seq"], _digest("accessLogHead hash", head.get("hash"))
 
 
 def read_anchors(path: Path, warn: Callable[[str], None] = log.warning) -> list[Anchor]:
@@ -141,7 +176,7 @@ def read_anchors(path: Path, warn: Callable[[str], None] = log.warning) -> list[
                 raise ValueError(f"{path}:{number}: not an anchor ({error})") from None
             if anchor.chain != event_chain.CHAIN:
                 expected = event_chain.CHAIN
-                raise ValueError(f"{path}:{number}: chain {anchor.chain!r}, not {expected}")
+                raise ValueError(f"{path}:{number}: chain {_shown(anchor.chain)}, not {expected}")
             anchors.append(anchor)
     if not anchors:
         raise ValueError(f"{path} holds no anchor: nothing to hold the store's head to")
@@ -167,7 +202,11 @@ def _anchor(line: bytes) -> Anchor:
         text = line.decode("utf-8")
     except UnicodeDecodeError:
         raise ValueError("not UTF-8 text") from None
-    return Anchor.from_json(json.loads(text))
+    try:
+        data = json.loads(text)
+    except RecursionError:  # [[[[... the length of a line: the decoder's stack ran out
+        raise ValueError("JSON nested too deep") from None
+    return Anchor.from_json(data)
 
 
 def last_anchor(path: Path) -> Anchor | None:

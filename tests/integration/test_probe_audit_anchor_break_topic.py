@@ -32,7 +32,12 @@ def test_a_rewritten_anchor_names_the_event_type_found_there(
 ) -> None:
     url, head = chained
     anchors = tmp_path / "anchors.jsonl"
-    anchor = {"chain": "event-sha256-v1", "position": head, "hash": "ab" * 32, "at": "then"}
+    anchor = {
+        "chain": "event-sha256-v1",
+        "position": head,
+        "hash": "ab" * 32,
+        "at": "2026-12-03T09:00Z",
+    }
     anchors.write_text(json.dumps(anchor) + "\n")
 
     text = audit(url, tmp_path, "verify", "--anchors", str(anchors))

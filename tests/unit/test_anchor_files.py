@@ -23,6 +23,8 @@ from carecoord.services.infrastructure.chain_anchors import (
     read_anchors,
 )
 from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.runtime import audit_cli
+from carecoord.services.runtime.cli import arguments
 
 ANCHOR = json.dumps(
     {"chain": "event-sha256-v1", "position": 7, "hash": "ab" * 32, "at": "2026-12-03T09:00Z"}
@@ -138,7 +140,8 @@ def test_an_anchors_file_under_a_missing_folder_is_not_made_before_its_first_anc
 
 
 @pytest.mark.parametrize(
-    "torn", [ANCHOR[:40], "\x00" * 90, ANCHOR[:20].encode("utf-8") + b"\xe2\x82"],
+    "torn",
+    [ANCHOR[:40], "\x00" * 90, ANCHOR[:20].encode("utf-8") + b"\xe2\x82"],
     ids=["cut off", "zeros", "cut inside a letter"],
 )
 def test_a_torn_last_line_is_named_and_the_whole_lines_read(
@@ -245,3 +248,68 @@ def test_the_access_log_head_is_read_as_written_and_older_lines_without_it(
         "seq": 40,
         "hash": "ef" * 32,
     }
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        1796630400,
+        "9" * 3000,
+        "\x00",
+        "\x1b[2Jyesterday",
+        "2026-12-03 09:00 UTC",
+        "2026-12-03T09:00",
+    ],
+    ids=["a number", "huge", "NUL", "escapes", "not ISO", "no offset"],
+)
+def test_an_anchor_whose_time_is_no_time_is_refused_naming_the_line_and_field(
+    tmp_path: Path, at: object
+) -> None:
+    """``at`` was taken as it came (a number, NUL, 3,000 digits, a terminal's escapes) and
+    quoted so in the verdicts that name an anchor."""
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text(f"{ANCHOR}\n{json.dumps(json.loads(ANCHOR) | {'at': at})}\n")
+
+    with pytest.raises(ValueError, match=r"^\S+:2: not an anchor \(at ") as refused:
+        read_anchors(anchors)
+
+    said = str(refused.value)
+    assert said.startswith(f"{anchors}:2: not an anchor (at ")
+    assert said.endswith("is not an ISO 8601 time with its UTC offset, as the relay writes it:"
+                         " 2026-11-27T09:00:00+00:00)")  # fmt: skip
+    assert said.isprintable()
+    assert len(said) < len(str(anchors)) + 200
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ("[" * 3000, "JSON nested too deep"),
+        ('{"chain": "event-sha256-v1"}', "no position, hash, at"),
+    ],
+    ids=["nested", "fields missing"],
+)
+def test_a_line_that_is_no_anchor_object_says_why(tmp_path: Path, line: str, why: str) -> None:
+    """JSON nested the length of a line ran the decoder's stack out (a traceback), and a
+    field left out was named as Python quotes a missing key: ('position')."""
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text(f"{line}\n")
+
+    with pytest.raises(ValueError, match=f"^{anchors}:1: not an anchor \\({why}\\)$"):
+        read_anchors(anchors)
+
+
+def test_the_command_refuses_an_anchor_time_that_is_no_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    anchors = tmp_path / "anchors.jsonl"
+    anchors.write_text(json.dumps(json.loads(ANCHOR) | {"at": 5}) + "\n")
+    args = arguments().parse_args(["audit", "verify", "--anchors", str(anchors)])
+
+    status = audit_cli.run(args, "postgresql://nobody@127.0.0.1:1/none")  # never reached
+
+    assert status == audit_cli.CANNOT_CHECK == 2
+    assert capsys.readouterr().err == (
+        f"carecoord audit verify: {anchors}:1: not an anchor (at 5 is not an ISO 8601 time"
+        " with its UTC offset, as the relay writes it: 2026-11-27T09:00:00+00:00)\n"
+    )
