@@ -28,14 +28,16 @@ taken elsewhere does not make the buprenorphine here not the first: it records n
 the prescriber who knows it acknowledges the rule (as for ``buprenorphine-xr-initiation``).
 Version 2 reads statements; version 1 counted only methadone given, taken home or guest dosed
 by this program, so a client whose statement said "methadone, stopped this morning" was given
-buprenorphine with nothing asked.
+buprenorphine with nothing asked. The hours are real ones: across the night the clocks go
+forward, the end of a day of methadone in hand and the start of an order two days on are 23
+hours apart, not 24.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from carecoord.services.kernel.errors import RuleViolation
@@ -147,9 +149,12 @@ class MethadoneSwitch:
         here = self._taken(record, self.methadone, by, zone)
         elsewhere = self._reported(record, by, zone, now)
         last = max((*here, *elsewhere), default=None)
-        if last is None or moment - last >= self.wait:
+        if last is None:
             return None
-        return moment - last
+        # In UTC: two times in the program's zone subtract as wall-clock times, so the
+        # 23 hours of a day the clocks go forward counted as 24.
+        since = moment.astimezone(UTC) - last.astimezone(UTC)
+        return since if since < self.wait else None
 
     @staticmethod
     def _taken(

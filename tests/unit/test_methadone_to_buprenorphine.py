@@ -6,8 +6,9 @@ order carries one, naming the hours since and recording nothing."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 import pytest
 from medication_story import Story, at, day
@@ -16,6 +17,7 @@ from carecoord.events.medication import StatementSource
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.medication import statements
 from carecoord.services.medication.methadone_switch import METHADONE_TO_BUPRENORPHINE
+from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.medication.statements import Statement
 
 SL = "sublingual"
@@ -166,3 +168,19 @@ def test_a_statement_in_error_or_taken_from_a_later_day_counts_nothing_before_it
     later = Statement("methadone", StatementSource.CLIENT, since=day(6))
     statements.record_statement(story.record, story.stamp(), story.rules, uuid4(), later)
     story.dose(order, day(5), "4", form="sublingual film", hour=13)
+
+
+def test_the_hours_are_real_ones_across_the_night_the_clocks_go_forward() -> None:
+    """In New York 8 March 2026 has 23 hours: methadone in hand through the 7th and
+    buprenorphine from the 9th are 23 hours apart, which counted as 24 and asked nothing."""
+    story = Story(MedicationRules(zone=ZoneInfo("America/New_York")))
+    story.now = datetime(2026, 3, 1, 13, tzinfo=UTC)
+    story.prescribe("methadone", "30", start=date(2026, 3, 1), end=date(2026, 3, 7))
+    story.guest(date(2026, 3, 1), date(2026, 3, 7))
+    with pytest.raises(RuleViolation) as refused:
+        story.prescribe("buprenorphine", "4", route=SL, start=date(2026, 3, 9))
+    assert (refused.value.rule, refused.value.details) == (
+        METHADONE_TO_BUPRENORPHINE,
+        {"hoursSinceMethadone": 23},
+    )
+    story.prescribe("buprenorphine", "4", route=SL, start=date(2026, 3, 10))
