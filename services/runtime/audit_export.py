@@ -147,15 +147,21 @@ def _copied(spool: TextIO, out: Path | None) -> int:
     if out is not None:
         try:
             with out.open("w", encoding="utf-8") as device:
-                shutil.copyfileobj(spool, device)
+                return _out_whole(spool, device)
         except OSError as failed:
             _cannot_write(out, failed)
             return NOT_EXPORTED
-        return EXPORTED
+    return _out_whole(spool, sys.stdout)
+
+
+def _out_whole(spool: TextIO, out: TextIO) -> int:
+    """Copy the export to ``out``; the exit status. Interrupted, part of it may be out (a
+    pipe's reader has had what it holds), on stdout as on a device (``--out /dev/stdout``,
+    which said "nothing was written")."""
     try:
-        shutil.copyfileobj(spool, sys.stdout)
-        sys.stdout.flush()
-    except KeyboardInterrupt:  # part of it may be out: "nothing was written" is not so
+        shutil.copyfileobj(spool, out)
+        out.flush()
+    except KeyboardInterrupt:
         print("carecoord audit export: interrupted while writing; the output is incomplete",
               file=sys.stderr)  # fmt: skip
         return NOT_EXPORTED
