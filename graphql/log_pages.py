@@ -105,7 +105,7 @@ class LogOrder:
         place in this one."""
         try:
             decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):  # [[[[...: the decoder's stack ran out
             raise not_a_cursor() from None
         # The API writes a list: a string or an object unpacks as well, by its letters or
         # keys, and read as another log's cursor, or as this one's place.

@@ -35,3 +35,14 @@ def test_a_cursor_the_api_made_still_holds_its_place() -> None:
     client = uuid.uuid4()
 
     assert ORDER.key(ORDER.cursor({"client_id": client})) == (client,)
+
+
+def test_json_nested_past_the_decoders_depth_is_not_a_cursor() -> None:
+    """Arrays nested some thousands deep (a cursor of 4 kB) ran the decoder's stack out: an
+    internal error, not a refusal naming after."""
+    nested = base64.urlsafe_b64encode(b"[" * 3000).decode()
+
+    with pytest.raises(InvalidInput) as refused:
+        ORDER.key(nested)
+
+    assert (refused.value.field, refused.value.rule) == ("after", "cursor")
