@@ -58,6 +58,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
 from carecoord.graphql.context import CORRELATION_HEADER, OPERATION_CORRELATION, RequestContext
+from carecoord.graphql.decimals import WrittenNumber
 from carecoord.graphql.metrics import NOT_RUN, OPERATION_SCOPE_KEY
 from carecoord.graphql.schema import build_schema
 from carecoord.graphql.sockets_per_user import CLOSE_CODE as SOCKETS_CLOSE_CODE
@@ -563,11 +564,17 @@ class CareGraphQL(GraphQL[RequestContext, None]):
             return json.dumps(data, separators=(",", ":"))
 
     def decode_json(self, data: str | bytes) -> object:
-        """Strawberry passes a request body as bytes and query-string parameters as text."""
+        """Strawberry passes a request body as bytes and query-string parameters as text. A
+        number with a fraction or an exponent keeps its text (``decimals.WrittenNumber``)."""
         body = isinstance(data, bytes)
         try:
             text = data.decode() if isinstance(data, bytes) else data
-            decoded = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_named_once)
+            decoded = json.loads(
+                text,
+                parse_constant=_no_constants,
+                parse_float=WrittenNumber,
+                object_pairs_hook=_named_once,
+            )
         except UnicodeDecodeError:
             raise HTTPException(400, "the request body is not UTF-8") from None
         except NamedTwice as twice:

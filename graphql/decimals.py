@@ -19,6 +19,27 @@ _WRITTEN = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 """What a decimal input may look like; ``fullmatch``, so nothing around it."""
 
 
+class WrittenNumber(float):
+    """A JSON number with a fraction or an exponent, as the request wrote it (``str``); a float
+    to all else (graphql-core's ``Int`` reads ``2.0`` as 2).
+
+    The standard library's JSON reading makes such a number a float, which keeps some 17
+    digits: a dose sent as the number ``39.99999999999999999999`` was read as 40 and recorded
+    as a dose of 40 (the same digits as text are refused: more than 12 decimal places), and
+    ``0.0000001`` was refused quoting ``1e-07``, which nobody wrote. ``app.py`` reads every
+    request's numbers so, and the Decimal scalar takes their text."""
+
+    text: str
+
+    def __new__(cls, text: str) -> WrittenNumber:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+    def __str__(self) -> str:
+        return self.text
+
+
 def parse(text: str) -> decimal.Decimal:
     if _WRITTEN.fullmatch(text) is None:
         raise ValueError("Write it with the digits 0-9, an optional '-' and '.' (60, 0.5)")
@@ -31,7 +52,8 @@ DECIMAL = ScalarDefinition(
     " optional '.' fraction (60, 0.5, -2.25).",
     specified_by_url=None,
     serialize=str,
-    # A JSON number (60, 0.5) is taken as its text, as Strawberry's own takes it.
+    # A JSON number (60, 0.5) is taken as its text (``WrittenNumber``): 6e1 is refused as
+    # "6e1" is, and no digit past a float's is lost.
     parse_value=wrap_parser(parse, "Decimal", exceptions=(ValueError,), accept_non_string=True),
     parse_literal=None,
     origin=decimal.Decimal,

@@ -141,15 +141,16 @@ def acknowledged(
 
 
 def check_amount(field: str, amount: Decimal) -> None:
-    """Above 0 and at most ``PLACES`` decimal places, or refused naming the field."""
+    """Above 0 and at most ``PLACES`` decimal places, or refused naming the field, the amount
+    quoted in digits as written (0.0000001, which ``str`` writes 1E-7)."""
     if not amount > 0:
-        raise InvalidInput(field, "positive-dose", f"{field} must be above 0, got {amount}")
+        raise InvalidInput(field, "positive-dose", f"{field} must be above 0, got {amount:f}")
     exponent = amount.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > PLACES:
         raise InvalidInput(
             field,
             PRECISION,
-            f"{field} {amount} has more than {PLACES} decimal places; round it to {PLACES}",
+            f"{field} {amount:f} has more than {PLACES} decimal places; round it to {PLACES}",
         )
 
 

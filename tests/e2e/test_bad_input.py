@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from typing import Any
 
@@ -19,6 +20,7 @@ PRESCRIBE = (
     """mutation($input: PrescribeInput!) { prescribeMedication(input: $input) { id position } }"""
 )
 ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) { id position } }"""
+JSON = {"Content-Type": "application/json"}
 
 
 async def enrolled(api: Api) -> str:
@@ -114,6 +116,40 @@ async def test_a_number_not_written_plainly_is_refused_by_the_schema(api: Api, d
     assert "dose" in error["message"]
     assert "with the digits 0-9" in error["message"]
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+@pytest.mark.parametrize(
+    ("number", "says"),
+    [
+        ("59.99999999999999999999", "more than 12 decimal places"),  # was read as 60
+        ("6e1", "with the digits 0-9"),  # was read as 60
+        ("0.0000001", "0.0000001"),  # was quoted as 1e-07
+    ],
+)
+async def test_a_dose_sent_as_a_json_number_is_read_as_written(
+    api: Api, number: str, says: str
+) -> None:
+    """The standard library reads a JSON number with a fraction as a float, some 17 digits:
+    a dose no text form would pass was recorded as the float nearest it."""
+    client_id = await enrolled(api)
+    head = await asyncio.to_thread(api.platform.store.last_position)
+    variables = json.dumps({"input": order(client_id, dose="DOSE")}).replace('"DOSE"', number)
+    response = await api.http.post(
+        "/graphql",
+        content=f'{{"query": {json.dumps(PRESCRIBE)}, "variables": {variables}}}',
+        headers={"Authorization": f"Bearer {api.token(Role.PRESCRIBER)}", **JSON},
+    )
+    [error] = response.json()["errors"]
+    assert "dose" in error["message"]
+    assert says in error["message"]
+    assert await asyncio.to_thread(api.platform.store.last_position) == head, "nothing recorded"
+    written = json.dumps({"input": order(client_id, dose="DOSE")}).replace('"DOSE"', "60.5")
+    taken = await api.http.post(
+        "/graphql",
+        content=f'{{"query": {json.dumps(PRESCRIBE)}, "variables": {written}}}',
+        headers={"Authorization": f"Bearer {api.token(Role.PRESCRIBER)}", **JSON},
+    )
+    assert taken.json()["data"]["prescribeMedication"]["id"]
 
 
 async def test_no_token_records_nothing(api: Api) -> None:
