@@ -4,6 +4,7 @@ from carecoord.events import catalog
 from carecoord.events.access import DISCLOSURE_EVENTS, BreakGlassUsed, ClientRecordRead
 from carecoord.events.alerts import ALERT_EVENTS
 from carecoord.events.care import (
+    EPISODE_CORRECTIONS,
     ClientDischarged,
     ClientEnrolled,
     ClientReadmitted,
@@ -35,6 +36,7 @@ catalog.register(*CALENDAR_EVENTS)
 catalog.register(*PROGRAM_EVENTS)
 catalog.register(ClientDischarged, ClientReadmitted)
 catalog.register(ConsentExpired)
+catalog.register(*EPISODE_CORRECTIONS)
 
 __all__ = [
     "Actor",

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from carecoord.events.envelope import CareEvent, Kind
+from carecoord.events.envelope import CareEvent, EnteredInError, Kind
 
 
 class _Care(CareEvent):
@@ -136,3 +136,45 @@ class ClientReadmitted(_Care):
     program: str = Field(min_length=1, max_length=200)
     discharged_at: AwareDatetime
     """When the episode before it ended."""
+
+
+class _EpisodeStepInError(EnteredInError, _Care):
+    """A discharge or a readmission recorded in error (the wrong client, a death reported
+    of someone else): the episode goes on as if it had not been recorded, and its own
+    record stays. ``entry_event_id`` is the event that recorded it."""
+
+    summary_text: ClassVar[str] = "reason"
+
+    entry_event_id: UUID
+
+
+class DischargeEnteredInError(_EpisodeStepInError):
+    """The discharge ``entry_event_id`` was recorded in error: the episode it ended goes on,
+    at the level of care it ended at. What the discharge closed in its own transaction
+    (sessions cancelled, guest dosing ended, consents given until discharge expired) stays
+    closed: each is its own event, booked, arranged or given again if still wanted."""
+
+    summary_template: ClassVar[str] = "Discharge entered in error ({reason})"
+
+    discharged_at: AwareDatetime
+    """When the discharge said the episode ended."""
+    admitted_at: AwareDatetime
+    """When the episode it said it ended began, which goes on."""
+
+
+class ReadmissionEnteredInError(_EpisodeStepInError):
+    """The readmission ``entry_event_id`` was recorded in error: the client is out of
+    treatment again from the discharge it said it ended, and no episode began with it."""
+
+    summary_template: ClassVar[str] = "Readmission entered in error ({reason})"
+
+    readmitted_at: AwareDatetime
+    """When the readmission said the new episode began."""
+    discharged_at: AwareDatetime
+    """The discharge it said it ended, which stands again."""
+
+
+EPISODE_CORRECTIONS: tuple[type[CareEvent], ...] = (
+    DischargeEnteredInError,
+    ReadmissionEnteredInError,
+)

@@ -1,7 +1,9 @@
 """An example downstream service: the program census (clients in treatment per program and
 level of care: a discharge takes a client out, a readmission puts them back at no level
-until their next), kept from the care stream. It is what a team outside carecoord writes against the
-event contract (``docs/events.md``); run it with ``python -m carecoord.examples.census``.
+until their next; a discharge marked entered in error puts the client back where they were
+counted, a readmission marked so takes them out again), kept from the care stream. It is
+what a team outside carecoord writes against the event contract (``docs/events.md``); run
+it with ``python -m carecoord.examples.census``.
 
 - **Durable.** One JetStream pull consumer named ``DURABLE`` on ``care.care.>``. Created
   the first time with deliver policy ALL, so a new service replays the stream from its
@@ -59,8 +61,10 @@ from carecoord.events import CareEvent, ClientEnrolled, catalog, headers
 from carecoord.events.care import (
     ClientDischarged,
     ClientReadmitted,
+    DischargeEnteredInError,
     LevelOfCare,
     LevelOfCareChanged,
+    ReadmissionEnteredInError,
 )
 from carecoord.events.catalog import LaterVersion
 from carecoord.events.envelope import type_name
@@ -87,6 +91,9 @@ class Census:
     position: int = 0
     programs: dict[UUID, str] = field(default_factory=dict)
     levels: dict[UUID, LevelOfCare | None] = field(default_factory=dict)
+    counted: dict[UUID, list[tuple[str, LevelOfCare | None]]] = field(default_factory=dict)
+    """Where each client was counted before each of their discharges, the latest last: what
+    a discharge marked entered in error puts back."""
     applied: list[tuple[int, CareEvent]] = field(default_factory=list)
     """What was applied, in order (kept for the example's test; a service would not)."""
     skipped: int = 0
@@ -106,6 +113,24 @@ class Census:
             self._applied(position, event)
 
     def discharge(self, position: int, event: ClientDischarged) -> None:
+        if self.fresh(position):
+            program = self.programs.pop(event.client_id, None)
+            level = self.levels.pop(event.client_id, None)
+            if program is not None:
+                self.counted.setdefault(event.client_id, []).append((program, level))
+            self._applied(position, event)
+
+    def discharge_in_error(self, position: int, event: DischargeEnteredInError) -> None:
+        """The episode goes on: counted again where the client was before the discharge."""
+        if self.fresh(position):
+            before = self.counted.get(event.client_id)
+            if before:
+                program, level = before.pop()
+                self.programs[event.client_id], self.levels[event.client_id] = program, level
+            self._applied(position, event)
+
+    def readmission_in_error(self, position: int, event: ReadmissionEnteredInError) -> None:
+        """Out of treatment again, from the discharge the readmission ended."""
         if self.fresh(position):
             self.programs.pop(event.client_id, None)
             self.levels.pop(event.client_id, None)
@@ -288,6 +313,18 @@ def router(
     @subscriber(filter=of_type(ClientReadmitted), decoder=decode)
     async def readmitted(event: ClientReadmitted, position: int = Header(headers.POSITION)) -> None:
         census.readmit(position, event)
+
+    @subscriber(filter=of_type(DischargeEnteredInError), decoder=decode)
+    async def discharge_in_error(
+        event: DischargeEnteredInError, position: int = Header(headers.POSITION)
+    ) -> None:
+        census.discharge_in_error(position, event)
+
+    @subscriber(filter=of_type(ReadmissionEnteredInError), decoder=decode)
+    async def readmission_in_error(
+        event: ReadmissionEnteredInError, position: int = Header(headers.POSITION)
+    ) -> None:
+        census.readmission_in_error(position, event)
 
     @subscriber  # last: any other type, including ones this catalog does not know yet
     async def other(position: int = Header(headers.POSITION)) -> None:

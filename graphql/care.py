@@ -10,7 +10,13 @@ import strawberry
 from carecoord.events.care import DischargeReason
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import client_mutation, fields_of, mutation
-from carecoord.services.care.commands import discharge_client, enroll_client, readmit_client
+from carecoord.services.care.commands import (
+    discharge_client,
+    enroll_client,
+    mark_discharge_in_error,
+    mark_readmission_in_error,
+    readmit_client,
+)
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.unit_of_work import Command
 
@@ -33,8 +39,10 @@ strawberry.enum(DischargeReason, description="Why a treatment episode ended.")
 @strawberry.input(
     description=(
         "End the client's treatment episode. Refused while a medication order of theirs is"
-        " in force (orders-in-force, naming them in `orderIds`: a prescriber discontinues"
-        " each first) and for a client already discharged (already-discharged). From then"
+        " in force (orders-in-force, naming them in `orderIds` to a prescriber, and to a"
+        " program admin, who reads no orders, their count in `orderCount` and who wrote them"
+        " in `prescriberIds`: a prescriber discontinues each first) and for a client already"
+        " discharged (already-discharged). From then"
         " until a readmission no dose, take-home, order, session booking, guest dosing,"
         " level of care or goal is recorded for them (client-discharged)."
     )
@@ -59,7 +67,11 @@ class DischargeClientInput:
     )
 
 
-@strawberry.input(description="Begin a new treatment episode for a discharged client.")
+@strawberry.input(
+    description="Begin a new treatment episode for a discharged client; refused for one"
+    " discharged as deceased (client-deceased): a death recorded in error is marked so"
+    " (markDischargeEnteredInError)."
+)
 class ReadmitClientInput:
     client_id: UUID
     readmitted_at: datetime | None = strawberry.field(
@@ -71,6 +83,35 @@ class ReadmitClientInput:
             " eligibility determined before it no longer stands."
         ),
     )
+
+
+@strawberry.input(description="A discharge recorded in error: the episode it ended goes on.")
+class DischargeInErrorInput:
+    client_id: UUID
+    discharge_id: UUID = strawberry.field(
+        description="The discharge: its `dischargeId` in `treatmentEpisodes` (its event,"
+        " `eventId` on the timeline). Only the client's latest discharge standing: after a"
+        " readmission, mark that entered in error first (readmission-since)."
+    )
+    reason: str = strawberry.field(
+        description="Why: the wrong client, a death reported in error, ..."
+    )
+
+
+@strawberry.input(
+    description="A readmission recorded in error: the client is out of treatment again from"
+    " the discharge it ended."
+)
+class ReadmissionInErrorInput:
+    client_id: UUID
+    readmission_id: UUID = strawberry.field(
+        description="The readmission: its `admissionId` in `treatmentEpisodes` (its event,"
+        " `eventId` on the timeline). Only the client's latest readmission standing: after a"
+        " discharge, mark that entered in error first (discharge-since); refused while what"
+        " was recorded for the episode it began would be out of treatment"
+        " (in-treatment-since)."
+    )
+    reason: str = strawberry.field(description="Why: the wrong client, entered twice, ...")
 
 
 async def enrolled(ctx: RequestContext, input: EnrollClientInput) -> Command[UUID]:
@@ -95,4 +136,22 @@ class CareMutation:
         Action.READMIT_CLIENT,
         readmit_client,
         ReadmitClientInput,
+    )
+    mark_discharge_entered_in_error = client_mutation(
+        "Mark a discharge entered in error: the episode it ended goes on, at the level of care"
+        " it ended at; the discharge stays on the record, marked. What it closed (sessions"
+        " cancelled, guest dosing ended, consents given until discharge expired) stays closed:"
+        " book, arrange or record each again. Those who may discharge may mark it. Returns the"
+        " discharge's id.",
+        Action.ENTER_DISCHARGE_IN_ERROR,
+        mark_discharge_in_error,
+        DischargeInErrorInput,
+    )
+    mark_readmission_entered_in_error = client_mutation(
+        "Mark a readmission entered in error: the client is out of treatment again from the"
+        " discharge it ended; the readmission stays on the record, marked. Those who may"
+        " readmit may mark it. Returns the readmission's id.",
+        Action.ENTER_READMISSION_IN_ERROR,
+        mark_readmission_in_error,
+        ReadmissionInErrorInput,
     )

@@ -15,9 +15,11 @@ from carecoord.events import Kind
 from carecoord.events.care import (
     ClientDischarged,
     ClientReadmitted,
+    DischargeEnteredInError,
     DischargeReason,
     LevelOfCare,
     LevelOfCareChanged,
+    ReadmissionEnteredInError,
 )
 from carecoord.events.envelope import type_name
 from carecoord.graphql import (
@@ -94,11 +96,39 @@ async def stints_shown(
 
 @strawberry.type(
     description=(
+        "A discharge or readmission marked entered in error: it stays on the record (and the"
+        " timeline), and counts for no episode."
+    )
+)
+class EpisodeStepInError:
+    entry_id: UUID = strawberry.field(description="The discharge's or readmission's event.")
+    step: str = strawberry.field(description="`discharge` or `readmission`.")
+    entry_at: datetime = strawberry.field(description="When it said the step happened.")
+    marked_at: datetime
+    marked_by: str
+    reason: str | None = strawberry.field(
+        description="Why it was marked; null where withheld: its writer reads more of the"
+        " record than you do."
+    )
+    withheld: list[str] = strawberry.field(
+        description="`reason` where it is withheld from you, else empty."
+    )
+
+
+@strawberry.type(
+    description=(
         "A treatment episode (FHIR Encounter with its hospitalization): from the enrolment or"
-        " a readmission to the discharge that ended it."
+        " a readmission to the discharge that ended it. A discharge marked entered in error"
+        " ends none (the episode goes on), and a readmission marked so begins none (the"
+        " episode before stays ended); each is listed in `enteredInError` of the episode it"
+        " was recorded in."
     )
 )
 class TreatmentEpisode:
+    admission_id: UUID = strawberry.field(
+        description="The enrolment's or readmission's event (`readmissionId` of"
+        " `markReadmissionEnteredInError`)."
+    )
     admitted_at: datetime
     readmission: bool = strawberry.field(description="Begun by a readmission.")
     discharged_at: datetime | None = strawberry.field(description="Null while it lasts.")
@@ -112,11 +142,26 @@ class TreatmentEpisode:
         description="`note` where it is withheld from you (docs/access.md), else empty."
     )
     discharged_by: str | None
+    discharge_id: UUID | None = strawberry.field(
+        description="The discharge's event (`dischargeId` of `markDischargeEnteredInError`);"
+        " null while it lasts."
+    )
+    entered_in_error: list[EpisodeStepInError] = strawberry.field(
+        description="Its discharges and readmissions marked entered in error, oldest first."
+    )
     position: int = strawberry.field(description="Of its latest entry.")
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> TreatmentEpisode:
-        return cls(**row)
+        marked = [EpisodeStepInError(**m) for m in row["entered_in_error"]]
+        return cls(**{**row, "entered_in_error": marked})
+
+
+IN_ERROR = {
+    type_name(DischargeEnteredInError): "discharge",
+    type_name(ReadmissionEnteredInError): "readmission",
+}
+"""Each correction's type, and the step it marks."""
 
 
 async def episodes_shown(
@@ -130,16 +175,26 @@ async def episodes_shown(
     )
     steps = at_most_rows(found, ("clientId", "clientId"))
     reader = ctx.reader().id
+    marks = {
+        UUID(step["facts"]["entry_event_id"]): step for step in steps if step["type"] in IN_ERROR
+    }
     episodes: list[dict[str, Any]] = []
     for step in steps:
         facts = step["facts"]
-        if step["type"] != type_name(ClientDischarged):
+        mark = marks.get(step["event_id"])
+        if step["type"] in IN_ERROR:
+            continue
+        if mark is not None:
+            if episodes:
+                _marked(episodes[-1], step, mark, grant, reader)
+        elif step["type"] != type_name(ClientDischarged):
             readmission = step["type"] == type_name(ClientReadmitted)
             episodes.append(
                 {
-                    "admitted_at": step["occurred_at"], "readmission": readmission,
-                    "discharged_at": None, "reason": None, "level": None, "note": None,
-                    "withheld": [], "discharged_by": None, "position": step["position"],
+                    "admission_id": step["event_id"], "admitted_at": step["occurred_at"],
+                    "readmission": readmission, "discharged_at": None, "reason": None,
+                    "level": None, "note": None, "withheld": [], "discharged_by": None,
+                    "discharge_id": None, "entered_in_error": [], "position": step["position"],
                 }
             )  # fmt: skip
         elif episodes:
@@ -155,9 +210,35 @@ async def episodes_shown(
                 note=shown.get("note", ""),
                 withheld=gone,
                 discharged_by=step["actor_id"],
-                position=step["position"],
+                discharge_id=step["event_id"],
+                position=max(step["position"], episodes[-1]["position"]),
             )
     return episodes
+
+
+def _marked(
+    episode: dict[str, Any],
+    step: timeline.EpisodeStep,
+    mark: timeline.EpisodeStep,
+    grant: Grant,
+    reader: str,
+) -> None:
+    """List the discharge or readmission ``step``, marked in error by ``mark``, in the
+    episode it was recorded in, which goes on (a discharge's) or stays ended (a
+    readmission's)."""
+    gone = withheld(["reason"], grant, mark["actor_role"], mark["actor_id"], reader)
+    episode["entered_in_error"].append(
+        {
+            "entry_id": step["event_id"],
+            "step": IN_ERROR[mark["type"]],
+            "entry_at": step["occurred_at"],
+            "marked_at": mark["occurred_at"],
+            "marked_by": mark["actor_id"],
+            "reason": None if gone else mark["facts"]["reason"],
+            "withheld": gone,
+        }
+    )
+    episode["position"] = max(episode["position"], step["position"], mark["position"])
 
 
 @strawberry.type

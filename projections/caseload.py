@@ -36,7 +36,8 @@ note alone has no point in the check-in series)."""
 IN_ERROR = "checkins.CheckInEnteredInError"
 """A correction: the check-in or instrument it names is no one's last check-in."""
 EPISODE_STEPS = ["care.ClientDischarged", "care.ClientReadmitted"]
-"""The latest of these says whether the client is discharged now."""
+"""The latest of these not marked entered in error says whether the client is discharged
+now."""
 SESSION_CLOSED = [
     "therapy.SessionAttended",
     "therapy.SessionNoShow",
@@ -91,6 +92,7 @@ LEFT JOIN LATERAL (
 LEFT JOIN LATERAL (
     SELECT t.type, t.occurred_at, t.facts->>'reason' AS reason
     FROM {timeline} t WHERE t.client_id = m.client_id AND t.type IN ({episode_steps})
+      AND {step_standing}
     ORDER BY t.occurred_at DESC, t.position DESC LIMIT 1) p ON true
 CROSS JOIN LATERAL (
     SELECT count(*) AS open_alerts,
@@ -145,6 +147,7 @@ CROSS JOIN LATERAL (
     checked_in=sql.SQL(", ").join(map(sql.Literal, CHECKED_IN)),
     in_error=sql.Literal(IN_ERROR),
     episode_steps=sql.SQL(", ").join(map(sql.Literal, EPISODE_STEPS)),
+    step_standing=timeline.standing("t"),
     discharged=sql.Literal(EPISODE_STEPS[0]),
     readmitted=sql.Literal(EPISODE_STEPS[1]),
 )

@@ -17,6 +17,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Kind
 from carecoord.events.care import (
+    EPISODE_CORRECTIONS,
     ClientDischarged,
     ClientEnrolled,
     ClientReadmitted,
@@ -65,6 +66,9 @@ ddl = generation_ddl(
         # The caseload reads whether each client is discharged now (projections/caseload.py).
         "episode": "(client_id, occurred_at, position)"
         " WHERE type IN ('care.ClientDischarged', 'care.ClientReadmitted')",
+        # Whether one of those is marked entered in error (``standing``).
+        "episode_in_error": "(client_id)"
+        " WHERE type IN ('care.DischargeEnteredInError', 'care.ReadmissionEnteredInError')",
     },
     # Read (facts->>'program' and the like), never compared as a whole.
     unsampled=("summary", "facts"),
@@ -194,6 +198,19 @@ async def appended(
     return await fetch(pool, Entry, query, (list(clients), after, through, limit))
 
 
+def standing(alias: str) -> sql.Composable:
+    """That the row ``alias`` (a discharge or readmission) is not marked entered in error:
+    no episode correction of the client names its event."""
+    return sql.SQL(
+        "NOT EXISTS (SELECT 1 FROM {} x WHERE x.client_id = {a}.client_id"
+        " AND x.type IN ({}) AND x.facts->>'entry_event_id' = {a}.event_id::text)"
+    ).format(
+        sql.Identifier(NAME),
+        sql.SQL(", ").join(sql.Literal(type_name(c)) for c in EPISODE_CORRECTIONS),
+        a=sql.Identifier(alias),
+    )
+
+
 class Stint(TypedDict):
     """A change of level of care, and when the next one ended it (None: it holds)."""
 
@@ -215,17 +232,17 @@ async def level_of_care_stints(
 ) -> list[Stint]:
     """A client's levels of care in clinical order, those ``shown`` allows (those that
     began from ``occurred_from``, before ``occurred_to``, each ending where the next began
-    or the client was discharged, in the period or not); the first ``limit`` (all when
-    None)."""
+    or the client was discharged, in the period or not, by a discharge not marked entered
+    in error); the first ``limit`` (all when None)."""
     readable, params = shown.where()
     period, bounds = in_period("occurred_at", occurred_from, occurred_to)
     query = sql.SQL(
         "SELECT position, occurred_at, actor_id, actor_role, facts, until FROM"
         " (SELECT position, occurred_at, actor_id, actor_role, facts, type,"
         " lead(occurred_at) OVER (ORDER BY occurred_at, position) AS until"
-        " FROM {} WHERE client_id = %s AND type = ANY(%s) AND {}) stints"
+        " FROM {} t WHERE client_id = %s AND type = ANY(%s) AND {} AND {}) stints"
         " WHERE type = %s AND {} ORDER BY occurred_at, position LIMIT %s"
-    ).format(sql.Identifier(NAME), readable, period)
+    ).format(sql.Identifier(NAME), readable, standing("t"), period)
     changed = type_name(LevelOfCareChanged)
     ending = [changed, type_name(ClientDischarged)]
     params = [client_id, ending, *params, changed, *bounds, limit]
@@ -233,9 +250,11 @@ async def level_of_care_stints(
 
 
 class EpisodeStep(TypedDict):
-    """An enrolment, discharge or readmission: where a treatment episode begins or ends."""
+    """An enrolment, discharge or readmission: where a treatment episode begins or ends;
+    or the correction of a discharge or readmission entered in error."""
 
     position: int
+    event_id: UUID
     type: str
     occurred_at: datetime
     actor_id: str
@@ -243,17 +262,23 @@ class EpisodeStep(TypedDict):
     facts: dict[str, Any]
 
 
-EPISODE_STEPS = (ClientEnrolled, ClientDischarged, ClientReadmitted)
+EPISODE_STEPS: tuple[type[CareEvent], ...] = (
+    ClientEnrolled,
+    ClientDischarged,
+    ClientReadmitted,
+    *EPISODE_CORRECTIONS,
+)
 
 
 async def episode_steps(
     pool: AsyncConnectionPool, client_id: UUID, shown: Shown, limit: int | None = None
 ) -> list[EpisodeStep]:
-    """A client's enrolment, discharges and readmissions in clinical order, those ``shown``
-    allows; the first ``limit`` (all when None)."""
+    """A client's enrolment, discharges and readmissions in clinical order, and the
+    corrections of those entered in error, those ``shown`` allows; the first ``limit`` (all
+    when None)."""
     readable, params = shown.where()
     query = sql.SQL(
-        "SELECT position, type, occurred_at, actor_id, actor_role, facts FROM {}"
+        "SELECT position, event_id, type, occurred_at, actor_id, actor_role, facts FROM {}"
         " WHERE client_id = %s AND type = ANY(%s) AND {}"
         " ORDER BY occurred_at, position LIMIT %s"
     ).format(sql.Identifier(NAME), readable)
@@ -269,12 +294,13 @@ async def readmitted_by(
     pool: AsyncConnectionPool, client_id: UUID, day: date, zone: str
 ) -> date | None:
     """The program day (in ``zone``) of the client's latest readmission on or before
-    ``day``, the first of the episode in progress then; None while in their first."""
+    ``day`` (not marked entered in error), the first of the episode in progress then; None
+    while in their first."""
     query = sql.SQL(
-        "SELECT max((occurred_at AT TIME ZONE %(zone)s)::date) AS day FROM {}"
+        "SELECT max((occurred_at AT TIME ZONE %(zone)s)::date) AS day FROM {} t"
         " WHERE client_id = %(client)s AND type = %(type)s"
-        " AND (occurred_at AT TIME ZONE %(zone)s)::date <= %(day)s"
-    ).format(sql.Identifier(NAME))
+        " AND (occurred_at AT TIME ZONE %(zone)s)::date <= %(day)s AND {}"
+    ).format(sql.Identifier(NAME), standing("t"))
     params = {"zone": zone, "client": client_id, "type": type_name(ClientReadmitted), "day": day}
     [found] = await fetch(pool, Readmitted, query, params)
     return found["day"]

@@ -6,7 +6,9 @@ A treatment episode is an Encounter whose ``hospitalization`` says how it began 
 ``reAdmission`` for one a readmission began (``in-progress`` until its discharge), and the
 discharge's reason as ``dischargeDisposition`` when it ends (``finished``); a discharge also
 finishes the level-of-care stint in progress. An episode from the enrolment shows once it
-ends: the enrolment is the Patient."""
+ends: the enrolment is the Patient. A discharge marked entered in error puts its Encounter
+(and stint) back in progress, a readmission marked so nullifies the Encounter it began
+(``entered-in-error``), each with a Provenance."""
 
 from __future__ import annotations
 
@@ -16,9 +18,11 @@ from carecoord.events.care import (
     ClientDischarged,
     ClientEnrolled,
     ClientReadmitted,
+    DischargeEnteredInError,
     GoalAchievement,
     GoalProgressRecorded,
     LevelOfCareChanged,
+    ReadmissionEnteredInError,
     TreatmentGoalSet,
 )
 from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
@@ -34,6 +38,7 @@ from carecoord.projections.audit.fhir import (
     member,
     note,
     patient,
+    provenance,
     reference,
     text,
 )
@@ -111,6 +116,60 @@ def discharged(res: Resources, event: ClientDischarged) -> None:
     episode["status"] = "finished"
     episode["period"]["end"] = instant(event.occurred_at)
     episode.setdefault("hospitalization", {})["dischargeDisposition"] = text(event.reason.value)
+
+
+def discharge_in_error(res: Resources, event: DischargeEnteredInError) -> None:
+    """The episode the discharge ended goes on: its Encounter is in progress again, with no
+    end or disposition, and the level-of-care stint the discharge finished is active again;
+    a Provenance (UPDATE) on the Encounter says who, when and why."""
+    ended = instant(event.discharged_at)
+    stints = [s for s in res.of_type("EpisodeOfCare") if s["period"].get("end") == ended]
+    if stints:
+        latest = max(stints, key=lambda s: str(s["period"]["start"]))
+        stint = res.change(event, "EpisodeOfCare", latest["id"])
+        assert stint is not None
+        stint["status"] = "active"
+        del stint["period"]["end"]
+    found = episode_id(event, event.admitted_at)
+    episode = res.change(event, "Encounter", found)
+    if episode is None:
+        return
+    episode["status"] = "in-progress"
+    episode["period"].pop("end", None)
+    stay = episode.get("hospitalization", {})
+    stay.pop("dischargeDisposition", None)
+    if not stay:
+        episode.pop("hospitalization", None)
+    _corrected(res, event, found, "UPDATE")
+
+
+def readmission_in_error(res: Resources, event: ReadmissionEnteredInError) -> None:
+    """The episode the readmission began is nullified (``entered-in-error``), never
+    removed; the one before stays finished. A Provenance (NULLIFY) says who, when and why."""
+    found = episode_id(event, event.readmitted_at)
+    episode = res.change(event, "Encounter", found)
+    if episode is None:
+        return
+    episode["status"] = "entered-in-error"
+    _corrected(res, event, found, "NULLIFY")
+
+
+def _corrected(
+    res: Resources,
+    event: DischargeEnteredInError | ReadmissionEnteredInError,
+    encounter_id: str,
+    operation: str,
+) -> None:
+    res.new(
+        event,
+        provenance(
+            event,
+            reference("Encounter", encounter_id),
+            operation,
+            event.reason,
+            masked=res.masked(event, "reason"),
+        ),
+    )
 
 
 def level_changed(res: Resources, event: LevelOfCareChanged) -> None:
@@ -211,6 +270,8 @@ HANDLERS = handlers(
     enrolled,
     discharged,
     readmitted,
+    discharge_in_error,
+    readmission_in_error,
     level_changed,
     goal_set,
     goal_progress,

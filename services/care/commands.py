@@ -12,14 +12,14 @@ from uuid import UUID, uuid4
 from carecoord.events import Role
 from carecoord.events.care import DischargeReason, GoalAchievement, LevelOfCare
 from carecoord.services.care import discharge as closing
-from carecoord.services.care.record import ClientRecord
+from carecoord.services.care.record import ClientRecord, Since
 from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, on
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.stock.record import SiteStock
-from carecoord.services.therapy.record import TherapyRecord
+from carecoord.services.therapy.record import HAPPENED, TherapyRecord
 
 
 def enroll_client(
@@ -69,7 +69,7 @@ def discharge_client(
             reason,
             note=note,
             discharged_at=discharged_at,
-            in_force=orders.in_force_on,
+            in_force=lambda day: {o: orders.orders[o].written_by for o in orders.in_force_on(day)},
             last_given=orders.last_given(),
             last_session=therapy.last_held(),
             last_ordered=orders.last_ordered,
@@ -92,6 +92,49 @@ def readmit_client(
         client_id,
         lambda client: client.readmit(stamp, readmitted_at=readmitted_at),
     )
+
+
+def mark_discharge_in_error(
+    stamp: Stamp, *, client_id: UUID, discharge_id: UUID, reason: str
+) -> Command[UUID]:
+    """Mark the client's discharge standing now entered in error: the episode it ended goes
+    on. What it closed (sessions, guest dosing, consents given until discharge) stays
+    closed (docs/episodes.md)."""
+    return on(
+        ClientRecord,
+        client_id,
+        discharge_id,
+        lambda client: client.mark_discharge_in_error(stamp, discharge_id, reason),
+    )
+
+
+def mark_readmission_in_error(
+    stamp: Stamp, *, client_id: UUID, readmission_id: UUID, reason: str
+) -> Command[UUID]:
+    """Mark the client's readmission standing now entered in error: they are out of
+    treatment again from the discharge it ended, refused while what was recorded for the
+    episode it began would be out of treatment (``ClientRecord.mark_readmission_in_error``)."""
+
+    def run(uow: UnitOfWork) -> UUID:
+        client = uow.get(ClientRecord, client_id)
+        client.require_enrolled()
+        orders = uow.get(MedicationRecord, client_id)
+        sessions = uow.get(TherapyRecord, client_id).sessions.values()
+        since = Since(
+            last_given=orders.last_given(),
+            last_ordered=orders.last_written(),
+            last_session=max(
+                (s.scheduled_for for s in sessions if s.open or s.outcome in HAPPENED),
+                default=None,
+            ),
+            guest_dosed_until=max(
+                (g.end for g in orders.guest_dosing.values() if g.end >= g.start), default=None
+            ),
+        )
+        client.mark_readmission_in_error(stamp, readmission_id, reason, since)
+        return readmission_id
+
+    return run
 
 
 def change_level_of_care(

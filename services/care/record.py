@@ -27,7 +27,7 @@ none, so no view or export shows a blank one."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
@@ -37,11 +37,13 @@ from carecoord.events.bounds import said
 from carecoord.events.care import (
     ClientDischarged,
     ClientReadmitted,
+    DischargeEnteredInError,
     DischargeReason,
     GoalAchievement,
     GoalProgressRecorded,
     LevelOfCare,
     LevelOfCareChanged,
+    ReadmissionEnteredInError,
     TreatmentGoalSet,
 )
 from carecoord.services.kernel.aggregate import Aggregate
@@ -71,6 +73,23 @@ class Goal:
         return self.achievement in CLOSING
 
 
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """Where the client's treatment episodes stand: what a discharge or a readmission
+    changes, and so what its correction (entered in error) puts back as it was."""
+
+    admitted_at: datetime | None = None
+    discharged_at: datetime | None = None
+    level_of_care: LevelOfCare | None = None
+    asam_level: str = ""
+    level_since: datetime | None = None
+    gaps: tuple[tuple[datetime, datetime | None], ...] = ()
+    step_id: UUID | None = None
+    """The event of the latest discharge or readmission standing; None for the enrolment."""
+    reason: DischargeReason | None = None
+    """Why the episode ended, while the client is discharged."""
+
+
 class ClientRecord(Aggregate, context="care"):
     def __init__(self, client_id: UUID) -> None:
         super().__init__(client_id)
@@ -88,6 +107,18 @@ class ClientRecord(Aggregate, context="care"):
         self.gaps: list[tuple[datetime, datetime | None]] = []
         """(discharged, readmitted) of every time out of treatment; readmitted is None while
         it lasts."""
+        self.discharge_reason: DischargeReason | None = None
+        """Why the current episode ended; None while the client is in treatment."""
+        self.step_id: UUID | None = None
+        """The event of the latest discharge or readmission standing (not entered in
+        error); None while the enrolment began the only episode."""
+        self.steps: dict[type[CareEvent], set[UUID]] = {}
+        """The event ids of every discharge and readmission, by their class."""
+        self.in_error: set[UUID] = set()
+        """The discharges and readmissions entered in error."""
+        self._before: list[Episode] = []
+        """How the episodes stood before each discharge or readmission standing, the
+        latest last: what its correction puts back."""
 
     def apply(self, event: CareEvent) -> None:
         if isinstance(event, ClientEnrolled):
@@ -95,13 +126,19 @@ class ClientRecord(Aggregate, context="care"):
             self.program = event.program
             self.enrolled_at = self.admitted_at = event.occurred_at
         elif isinstance(event, ClientDischarged):
+            self._step(event)
             self.discharged_at = event.occurred_at
+            self.discharge_reason = event.reason
             self.level_of_care, self.asam_level = None, ""
             self.gaps.append((event.occurred_at, None))
         elif isinstance(event, ClientReadmitted):
+            self._step(event)
             self.admitted_at = self.level_since = event.occurred_at
-            self.discharged_at = None
+            self.discharged_at = self.discharge_reason = None
             self.gaps[-1] = (self.gaps[-1][0], event.occurred_at)
+        elif isinstance(event, DischargeEnteredInError | ReadmissionEnteredInError):
+            self.in_error.add(event.entry_event_id)
+            self._restore(self._before.pop())
         elif isinstance(event, LevelOfCareChanged):
             self.level_of_care, self.level_since = event.level, event.occurred_at
             self.asam_level = event.asam_level
@@ -110,6 +147,23 @@ class ClientRecord(Aggregate, context="care"):
         elif isinstance(event, GoalProgressRecorded):
             goal = self.goals[event.goal_id]
             goal.achievement, goal.progress_at = event.achievement, event.occurred_at
+
+    def _step(self, event: ClientDischarged | ClientReadmitted) -> None:
+        """Remember how the episodes stand before a discharge or readmission changes them."""
+        self.steps.setdefault(type(event), set()).add(event.event_id)
+        self._before.append(
+            Episode(
+                self.admitted_at, self.discharged_at, self.level_of_care, self.asam_level,
+                self.level_since, tuple(self.gaps), self.step_id, self.discharge_reason,
+            )
+        )  # fmt: skip
+        self.step_id = event.event_id
+
+    def _restore(self, before: Episode) -> None:
+        self.admitted_at, self.discharged_at = before.admitted_at, before.discharged_at
+        self.level_of_care, self.asam_level = before.level_of_care, before.asam_level
+        self.level_since, self.gaps = before.level_since, list(before.gaps)
+        self.step_id, self.discharge_reason = before.step_id, before.reason
 
     def enroll(
         self, stamp: Stamp, *, display_name: str, program: str, occurred_at: datetime | None
@@ -175,6 +229,14 @@ class ClientRecord(Aggregate, context="care"):
                     f" ({since}{until}); nothing is recorded for that time",
                 )
 
+    def in_treatment_at(self, stamp: Stamp, field: str, given: datetime | None) -> None:
+        """``require_in_treatment`` for the time a caller gave in ``field``, or for now
+        when they gave none: a refusal names the field they sent the time in, or
+        ``clientId`` (the client is discharged now)."""
+        self.require_in_treatment(
+            field if given is not None else "clientId", given or stamp.clock()
+        )
+
     def out_of_treatment(self, day_of: Callable[[datetime], date]) -> Callable[[date], bool]:
         """Whether the client was out of treatment on a program day (``day_of`` gives a
         moment's): from a discharge's day to the day before the readmission that ended it."""
@@ -195,13 +257,14 @@ class ClientRecord(Aggregate, context="care"):
         *,
         note: str,
         discharged_at: datetime | None,
-        in_force: Callable[[date], Sequence[UUID]],
+        in_force: Callable[[date], Mapping[UUID, str]],
         last_given: tuple[datetime | None, date | None] = (None, None),
         last_session: datetime | None = None,
         last_ordered: datetime | None = None,
     ) -> None:
         """End the episode. ``in_force`` names the medication orders still in force on a
-        program day (``MedicationRecord.in_force_on``): a discharge while one is would
+        program day, each with its prescriber's user id (``MedicationRecord.in_force_on``
+        and ``Order.written_by``): a discharge while one is would
         leave an order nobody may dose under and nobody reviews, so each is ended first.
         ``last_given`` is when the latest dose was given and the day of the latest take-home
         (``MedicationRecord.last_given``), ``last_session`` when the latest session attended
@@ -221,16 +284,7 @@ class ClientRecord(Aggregate, context="care"):
         last_goal = max((goal.set_at for goal in self.goals.values()), default=None)
         latest = {"session": last_session, "goal": last_goal, "order": last_ordered}
         _after_what_happened(stamp, when or stamp.clock(), last_given, latest)
-        orders = in_force(stamp.day(when))
-        if orders:
-            named = ", ".join(map(str, orders))
-            raise RuleViolation(
-                "clientId",
-                "orders-in-force",
-                f"{len(orders)} medication order(s) still in force ({named}); a prescriber"
-                " discontinues each (discontinueOrder) before the discharge",
-                {"orderIds": [str(o) for o in orders]},
-            )
+        _no_order_in_force(stamp, in_force(stamp.day(when)))
         self.record(
             stamp.event(
                 ClientDischarged,
@@ -252,6 +306,14 @@ class ClientRecord(Aggregate, context="care"):
                 "not-discharged",
                 "the client is in treatment: only a discharged client is readmitted",
             )
+        if self.discharge_reason is DischargeReason.DECEASED:
+            raise RuleViolation(
+                "clientId",
+                "client-deceased",
+                "the client was discharged as deceased: no episode begins after a death; if"
+                " the death was recorded in error, mark the discharge entered in error"
+                " (markDischargeEnteredInError) and the episode goes on",
+            )
         when = self._happened(stamp, readmitted_at, field="readmittedAt")
         if (when or stamp.clock()) <= discharged:
             raise InvalidInput(
@@ -270,6 +332,114 @@ class ClientRecord(Aggregate, context="care"):
             )
         )
 
+    def mark_discharge_in_error(self, stamp: Stamp, discharge_id: UUID, reason: str) -> None:
+        """Mark the discharge ``discharge_id`` entered in error: the episode it ended goes
+        on (``DischargeEnteredInError``). Only the discharge standing now: once a
+        readmission followed it, that readmission is marked in error first."""
+        self.require_enrolled()
+        self._correctable(discharge_id, "dischargeId", ClientDischarged, ClientReadmitted)
+        discharged, admitted = self.discharged_at, self.admitted_at
+        assert discharged is not None
+        assert admitted is not None
+        self.record(
+            stamp.event(
+                DischargeEnteredInError,
+                self.client_id,
+                None,
+                entry_event_id=discharge_id,
+                reason=_why(reason),
+                discharged_at=discharged,
+                admitted_at=admitted,
+            )
+        )
+
+    def mark_readmission_in_error(
+        self, stamp: Stamp, readmission_id: UUID, reason: str, since: Since
+    ) -> None:
+        """Mark the readmission ``readmission_id`` entered in error: the client is out of
+        treatment again from the discharge it ended (``ReadmissionEnteredInError``). Only
+        the readmission standing now, and only while nothing recorded for the episode it
+        began would be refused for a client out of treatment (``since``): each such entry
+        is marked in error, cancelled or ended first."""
+        self.require_enrolled()
+        self._correctable(readmission_id, "readmissionId", ClientReadmitted, ClientDischarged)
+        readmitted = self.admitted_at
+        assert readmitted is not None
+        assert self._before
+        discharged = self._before[-1].discharged_at
+        assert discharged is not None
+        self._nothing_since(stamp, readmitted, since)
+        self.record(
+            stamp.event(
+                ReadmissionEnteredInError,
+                self.client_id,
+                None,
+                entry_event_id=readmission_id,
+                reason=_why(reason),
+                readmitted_at=readmitted,
+                discharged_at=discharged,
+            )
+        )
+
+    def _correctable(
+        self, step_id: UUID, field: str, kind: type[CareEvent], next_kind: type[CareEvent]
+    ) -> None:
+        """Refuse to mark ``step_id`` in error unless it is the client's latest discharge or
+        readmission (of ``kind``) standing: one marked already, one of another kind or
+        client, or one a later step (``next_kind``) depends on."""
+        said = "discharge" if kind is ClientDischarged else "readmission"
+        later = "readmission" if said == "discharge" else "discharge"
+        if step_id in self.in_error:
+            raise RuleViolation(
+                field, "already-in-error", f"the {said} is marked entered in error already"
+            )
+        if step_id == self.step_id and (self.discharged_at is not None) is (
+            kind is ClientDischarged
+        ):
+            return
+        if step_id not in self.steps.get(kind, set()):
+            raise NotFound(field, f"unknown-{said}", f"the client has no {said} {step_id}")
+        raise RuleViolation(
+            field,
+            f"{later}-since",
+            f"a {later} was recorded after this {said}, and stands on it; mark the"
+            f" {later} entered in error first (the latest step is corrected first)",
+        )
+
+    def _nothing_since(self, stamp: Stamp, readmitted: datetime, since: Since) -> None:
+        """Refuse to undo a readmission while what was recorded for the episode it began
+        would be refused for a client out of treatment; the refusal names what and when
+        of the kinds the writer's role reads alone (``writer_sees``)."""
+        facts: list[tuple[Kind, str]] = []
+        dosed, handed_over = since.last_given
+        if dosed is not None and dosed >= readmitted:
+            facts.append((Kind.DOSING, f"a dose given {_minutes(dosed)}"))
+        if handed_over is not None and handed_over >= stamp.day(readmitted):
+            facts.append((Kind.DOSING, f"a take-home for {handed_over}"))
+        if since.guest_dosed_until is not None and since.guest_dosed_until >= stamp.day(readmitted):
+            facts.append((Kind.MEDICATION, f"guest dosing through {since.guest_dosed_until}"))
+        if since.last_ordered is not None and since.last_ordered >= readmitted:
+            facts.append((Kind.MEDICATION, f"an order written {_minutes(since.last_ordered)}"))
+        if since.last_session is not None and since.last_session >= readmitted:
+            facts.append((Kind.THERAPY, f"a session at {_minutes(since.last_session)}"))
+        goals = [g.set_at for g in self.goals.values() if g.set_at >= readmitted]
+        if goals:
+            facts.append((Kind.THERAPY, f"a goal set {_minutes(max(goals))}"))
+        if self.level_of_care is not None:
+            facts.append((Kind.CARE, f"a level of care from {_minutes(self.level_since)}"))
+        if facts:
+            seen = writer_sees(stamp.actor.role)
+            told = [fact for kind, fact in facts if kind in seen]
+            if len(told) < len(facts):
+                told.append("an entry of a kind your role does not read")
+            raise RuleViolation(
+                "readmissionId",
+                "in-treatment-since",
+                f"what was recorded for the episode the readmission began ({', '.join(told)})"
+                " would be out of treatment without it; mark each entered in error, cancel"
+                " or end it first",
+            )
+
     def _episode_began(self) -> tuple[datetime | None, str]:
         """The latest of the episode's start and its current level of care's: a discharge
         before it would end a stint before it began."""
@@ -278,9 +448,6 @@ class ClientRecord(Aggregate, context="care"):
         ):
             return self.level_since, "the current level of care began"
         return self.admitted_at, "the episode began (enrolment or readmission)"
-
-    def _in_treatment_now(self, stamp: Stamp, moment: datetime | None) -> None:
-        self.require_in_treatment("clientId", moment or stamp.clock())
 
     def change_level_of_care(
         self,
@@ -292,7 +459,7 @@ class ClientRecord(Aggregate, context="care"):
         occurred_at: datetime | None,
     ) -> None:
         self.require_enrolled()
-        self._in_treatment_now(stamp, occurred_at)
+        self.in_treatment_at(stamp, "occurredAt", occurred_at)
         asam_level = said(asam_level)
         if level is self.level_of_care and asam_level in ("", self.asam_level):
             asam = f" (ASAM {self.asam_level})" if self.asam_level else ""
@@ -325,7 +492,7 @@ class ClientRecord(Aggregate, context="care"):
         occurred_at: datetime | None,
     ) -> None:
         self.require_enrolled()
-        self._in_treatment_now(stamp, occurred_at)
+        self.in_treatment_at(stamp, "occurredAt", occurred_at)
         description = said(description)
         if not description:
             raise InvalidInput("description", "goal-description", "describe the goal")
@@ -413,6 +580,62 @@ class ClientRecord(Aggregate, context="care"):
                 f"{field} {occurred_at.isoformat()} is {relation} {what} ({after.isoformat()})",
             )
         return when
+
+
+@dataclass(frozen=True, slots=True)
+class Since:
+    """The latest of what the client's other records hold that only a client in treatment
+    is given: what a readmission's correction would leave to a client out of treatment."""
+
+    last_given: tuple[datetime | None, date | None] = (None, None)
+    """``MedicationRecord.last_given``."""
+    last_ordered: datetime | None = None
+    """When the latest order standing (not marked in error) was written."""
+    last_session: datetime | None = None
+    """When the latest session held or booked (not cancelled) begins."""
+    guest_dosed_until: date | None = None
+    """The last day a guest-dosing arrangement covers (none ended before it began)."""
+
+
+def _minutes(moment: datetime | None) -> str:
+    return "" if moment is None else moment.isoformat(timespec="minutes")
+
+
+def _why(reason: str) -> str:
+    """The correction's reason, which shows text."""
+    why = said(reason)
+    if not why:
+        raise InvalidInput(
+            "reason", "reason-required", "say why it was entered in error (wrong client, ...)"
+        )
+    return why
+
+
+def _no_order_in_force(stamp: Stamp, orders: Mapping[UUID, str]) -> None:
+    """Refuse a discharge while a medication order is in force. Its writer is told the
+    order ids (``orderIds``) if their role reads the client's orders (``writer_sees``);
+    a program admin, who reads no orders, is told how many (``orderCount``) and the user
+    ids of the prescribers who wrote them (``prescriberIds``), whom to ask to end them:
+    the ids would let them ask for what they may not read."""
+    if not orders:
+        return
+    ending = "a prescriber discontinues each (discontinueOrder) before the discharge"
+    if Kind.MEDICATION in writer_sees(stamp.actor.role):
+        named = ", ".join(map(str, orders))
+        raise RuleViolation(
+            "clientId",
+            "orders-in-force",
+            f"{len(orders)} medication order(s) still in force ({named}); {ending}",
+            {"orderIds": [str(o) for o in orders]},
+        )
+    prescribers = sorted(set(orders.values()))
+    raise RuleViolation(
+        "clientId",
+        "orders-in-force",
+        f"{len(orders)} medication order(s) still in force, written by"
+        f" {', '.join(prescribers)}; {ending}",
+        {"orderCount": len(orders), "prescriberIds": prescribers},
+    )
 
 
 LATEST_KINDS = {"session": Kind.THERAPY, "goal": Kind.THERAPY, "order": Kind.MEDICATION}

@@ -22,6 +22,8 @@ class Action(StrEnum):
     ENROLL_CLIENT = "enroll_client"
     DISCHARGE_CLIENT = "discharge_client"
     READMIT_CLIENT = "readmit_client"
+    ENTER_DISCHARGE_IN_ERROR = "enter_discharge_in_error"
+    ENTER_READMISSION_IN_ERROR = "enter_readmission_in_error"
     PRESCRIBE = "prescribe"
     ADMINISTER_DOSE = "administer_dose"
     CHANGE_DOSE = "change_dose"
@@ -93,6 +95,9 @@ MAY_RECORD: dict[Action, frozenset[Role]] = {
     # prescriber) or its administration's, never on a nurse's or counselor's alone.
     Action.DISCHARGE_CLIENT: _ACCOUNTABLE,
     Action.READMIT_CLIENT: _ACCOUNTABLE,
+    # Those who record them mark them entered in error.
+    Action.ENTER_DISCHARGE_IN_ERROR: _ACCOUNTABLE,
+    Action.ENTER_READMISSION_IN_ERROR: _ACCOUNTABLE,
     Action.PRESCRIBE: frozenset({Role.PRESCRIBER}),
     Action.ADMINISTER_DOSE: frozenset({Role.NURSE, Role.PRESCRIBER}),
     # Medication (issue 4): prescribers order and change; nurses and prescribers dispense.

@@ -157,7 +157,7 @@ def from_stock(
         client.require_enrolled()
         record = uow.get(MedicationRecord, client_id)
         at = dispensed_at(stamp, client, *poured.when) or stamp.clock()
-        client.require_in_treatment("clientId", at)
+        client.in_treatment_at(stamp, poured.when[0], poured.when[1] and at)
         named: Mapping[str, str] = {}
         drawing: list[tuple[str, str, Decimal]] = []
         stock = None
@@ -228,7 +228,7 @@ def on_picture(
         client.require_enrolled()
         plausible_for(stamp, client, *occurred_at)
         if ordering:
-            client.require_in_treatment("clientId", occurred_at[1] or stamp.clock())
+            client.in_treatment_at(stamp, *occurred_at)
         monitored = Monitored.of(uow.get(CheckInRecord, client_id))
         record = uow.get(MedicationRecord, client_id)
         try:

@@ -96,6 +96,8 @@ class Order:
     """When it was entered into the record: its days before that program day were charted, if
     at all, on paper, and the missed-dose sweep gives the nurses time to chart them
     (``missed.py``)."""
+    written_by: str = ""
+    """The user id of the prescriber who wrote it: whom to ask to end it."""
     steps: tuple[TaperStep, ...] = ()
     blind: bool = False
     """A blind taper: its doses are hidden from the client."""

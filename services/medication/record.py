@@ -171,6 +171,13 @@ class MedicationRecord(Aggregate, context="medication"):
             and (o.end is None or o.end >= day)
         ]
 
+    def last_written(self) -> datetime | None:
+        """When the latest order not marked entered in error was written."""
+        return max(
+            (o.written_at for o in self.orders.values() if o.status is not Status.ENTERED_IN_ERROR),
+            default=None,
+        )
+
     def given_at(self, medications: Collection[str] | None = None) -> Iterator[datetime]:
         """When each dose at the window was given (not marked entered in error), of
         ``medications`` under any of their orders, or of every medication."""
@@ -309,6 +316,7 @@ class MedicationRecord(Aggregate, context="medication"):
             event.dispensing,
             event.occurred_at,
             event.recorded_at,
+            written_by=event.actor.id,
         )
         if isinstance(event, DoseChanged | TaperOrdered):
             prior = self.orders[event.prior_order_id]

@@ -147,7 +147,9 @@ def schedule_session(
         records = [_record(uow, client_id) for client_id in client_ids]
         for client_id in client_ids:  # a discharged client is booked once readmitted
             client = uow.get(ClientRecord, client_id)
-            client.require_in_treatment("clientIds", occurred_at or stamp.clock())
+            client.require_in_treatment(
+                "clientIds" if occurred_at is None else "occurredAt", occurred_at or stamp.clock()
+            )
             # nor for a time they were out of treatment, which no outcome could be told of
             client.require_in_treatment("scheduledFor", scheduled_for)
         refuse_closed(uow, _one_program(uow, client_ids), scheduled_for)

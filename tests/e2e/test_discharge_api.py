@@ -50,10 +50,8 @@ async def read(clinic: Clinic, query: str, role: Role, user: str) -> Any:
     return result
 
 
-async def caseload_line(clinic: Clinic) -> Any:
-    data = await clinic.api.ok(
-        CASELOAD, {"atLeast": clinic.position}, role=Role.NURSE, user=OWN_NURSE
-    )
+async def caseload_line(clinic: Clinic, nurse: str = OWN_NURSE) -> Any:
+    data = await clinic.api.ok(CASELOAD, {"atLeast": clinic.position}, role=Role.NURSE, user=nurse)
     [line] = data["myCaseload"]["clients"]
     assert line["clientId"] == clinic.client_id
     return line
@@ -168,3 +166,97 @@ async def test_a_client_is_discharged_and_readmitted(api: Api, today: date) -> N
     assert episodes[0]["period"]["end"] == discharged_at
     stints = [r for r in resources if r["resourceType"] == "EpisodeOfCare"]
     assert [(s["status"], s["period"]["end"]) for s in stints] == [("finished", discharged_at)]
+
+
+DISCHARGE_IN_ERROR = mutation("DischargeInErrorInput", "markDischargeEnteredInError")
+READMISSION_IN_ERROR = mutation("ReadmissionInErrorInput", "markReadmissionEnteredInError")
+ORDER_IN_ERROR = mutation("OrderActionInput", "markOrderEnteredInError")
+EPISODES_NURSE = "nurse-episodes"
+"""A nurse on the care team of the client whose episodes are corrected alone."""
+STEPS = """query($id: UUID!, $atLeast: Int) { treatmentEpisodes(clientId: $id,
+  atLeast: $atLeast) { admissionId dischargeId dischargedAt reason
+  enteredInError { entryId step reason } } }"""
+
+
+async def test_a_death_or_a_readmission_entered_in_error_is_corrected(
+    api: Api, today: date
+) -> None:
+    clinic = await Clinic.enroll(api, "Lee R.")
+    await api.join_care_team(clinic.client_id, Role.NURSE, EPISODES_NURSE)
+    written = (datetime.now(UTC) - timedelta(days=4)).isoformat()
+    order = str((await clinic.methadone("40", today - timedelta(days=3), occurredAt=written))["id"])
+
+    # A program admin reads no orders: told how many and whom to ask, not which.
+    admin = await refused_unrecorded(clinic, DISCHARGE, Role.PROGRAM_ADMIN, reason="DECEASED")
+    assert (admin["rule"], admin["orderCount"], admin["prescriberIds"]) == (
+        "orders-in-force", 1, ["dr-lee"],
+    )  # fmt: skip
+    assert "orderIds" not in admin
+    assert order not in admin["message"]
+    await clinic.doctor(DISCONTINUE, orderId=order, reason="died")
+    await clinic.doctor(DISCHARGE, reason="DECEASED")
+
+    dead = await refused_unrecorded(clinic, READMIT, Role.PRESCRIBER)
+    assert (dead["code"], dead["field"], dead["rule"]) == (
+        "RULE_VIOLATION", "clientId", "client-deceased",
+    )  # fmt: skip
+    [episode] = await read(clinic, STEPS, Role.NURSE, "nurse-kim")
+    death = episode["dischargeId"]
+    blank = await refused_unrecorded(clinic, DISCHARGE_IN_ERROR, Role.PRESCRIBER,
+                                     dischargeId=death, reason=" ")  # fmt: skip
+    assert (blank["code"], blank["field"], blank["rule"]) == (
+        "BAD_USER_INPUT", "reason", "reason-required",
+    )  # fmt: skip
+    nurse = await refused_unrecorded(clinic, DISCHARGE_IN_ERROR, Role.NURSE,
+                                     dischargeId=death, reason="wrong client")  # fmt: skip
+    assert (nurse["code"], nurse["rule"]) == ("FORBIDDEN", "role-may-record")
+    await clinic.doctor(DISCHARGE_IN_ERROR, dischargeId=death, reason="another client's death")
+
+    [episode] = await read(clinic, STEPS, Role.NURSE, "nurse-kim")
+    assert (episode["dischargeId"], episode["dischargedAt"], episode["enteredInError"]) == (
+        None, None, [{"entryId": death, "step": "discharge", "reason": "another client's death"}],
+    )  # fmt: skip
+    assert (await caseload_line(clinic, EPISODES_NURSE))["dischargedAt"] is None
+    summaries = [n["summary"] for n in (await clinic.read(TIMELINE))["nodes"]]
+    assert "Discharge entered in error (another client's death)" in summaries
+
+    # Discharged two days ago, readmitted now: a dose charted for a day between is refused
+    # naming givenAt; the readmission is corrected once nothing of its episode stands on it.
+    gone = datetime.now(UTC) - timedelta(days=2)
+    await clinic.doctor(DISCHARGE, reason="ADMINISTRATIVE", dischargedAt=gone.isoformat())
+    await clinic.doctor(READMIT)
+    bup = {"medication": "buprenorphine", "dose": "8", "unit": "mg", "route": "sublingual"}
+    again = str((await clinic.doctor(PRESCRIBE, start=str(today - timedelta(days=1)), **bup))["id"])
+    late = await refused_unrecorded(
+        clinic, DOSE, Role.NURSE, orderId=again, amount="8", dosageForm="sublingual tablet",
+        givenAt=(gone + timedelta(days=1)).isoformat(),
+    )  # fmt: skip
+    assert (late["field"], late["rule"]) == ("givenAt", "client-discharged")
+    first, second = await read(clinic, STEPS, Role.NURSE, "nurse-kim")
+    readmission = second["admissionId"]
+    held = await refused_unrecorded(clinic, READMISSION_IN_ERROR, Role.PRESCRIBER,
+                                    readmissionId=readmission, reason="wrong client")  # fmt: skip
+    assert (held["field"], held["rule"]) == ("readmissionId", "in-treatment-since")
+    earlier = await refused_unrecorded(clinic, DISCHARGE_IN_ERROR, Role.PRESCRIBER,
+                                       dischargeId=first["dischargeId"], reason="x")  # fmt: skip
+    assert (earlier["field"], earlier["rule"]) == ("dischargeId", "readmission-since")
+    await clinic.doctor(ORDER_IN_ERROR, orderId=again, reason="wrong client")
+    await clinic.doctor(READMISSION_IN_ERROR, readmissionId=readmission, reason="wrong client")
+
+    [episode] = await read(clinic, STEPS, Role.NURSE, "nurse-kim")
+    assert (episode["reason"], [m["step"] for m in episode["enteredInError"]]) == (
+        "ADMINISTRATIVE", ["discharge", "readmission"],
+    )  # fmt: skip
+    assert (await caseload_line(clinic, EPISODES_NURSE))["dischargeReason"] == "ADMINISTRATIVE"
+    exported = await api.ok(EXPORT, {"id": clinic.client_id}, role=Role.AUDITOR, user="aud-1")
+    bundle = exported["exportClientRecord"]["bundle"]
+    Bundle.model_validate(bundle)
+    resources = [entry["resource"] for entry in bundle["entry"]]
+    encounters = [r for r in resources if r["resourceType"] == "Encounter"]
+    assert [(e["status"], "hospitalization" in e) for e in encounters] == [
+        ("finished", True), ("entered-in-error", True),
+    ]  # fmt: skip
+    corrected = {
+        r["target"][0]["reference"] for r in resources if r["resourceType"] == "Provenance"
+    }
+    assert {f"Encounter/{e['id']}" for e in encounters} <= corrected

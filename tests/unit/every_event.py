@@ -20,11 +20,13 @@ from carecoord.events.care import (
     ClientDischarged,
     ClientEnrolled,
     ClientReadmitted,
+    DischargeEnteredInError,
     DischargeReason,
     GoalAchievement,
     GoalProgressRecorded,
     LevelOfCare,
     LevelOfCareChanged,
+    ReadmissionEnteredInError,
     TreatmentGoalSet,
 )
 from carecoord.events.careteam import CareTeamMemberAssigned, CareTeamMemberEnded
@@ -145,6 +147,7 @@ def every_event(client_id: UUID | None = None) -> Record:
     _checkins(r)
     _statement_in_error(r)
     _not_given_in_error(r, order)
+    _episode_in_error(r)
     _episode(r)
     return r
 
@@ -156,6 +159,24 @@ def _episode(r: Record) -> None:
         level=LevelOfCare.INTENSIVE_OUTPATIENT, note="to a program nearer home",
     )  # fmt: skip
     r.add(ClientReadmitted, ADMIN, program="North OTP", discharged_at=discharged.occurred_at)
+
+
+def _episode_in_error(r: Record) -> None:
+    """A discharge and the readmission after it, each marked entered in error (the
+    readmission first): the first episode goes on."""
+    discharged = r.add(
+        ClientDischarged, DOCTOR, reason=DischargeReason.DECEASED, admitted_at=START,
+        level=LevelOfCare.INTENSIVE_OUTPATIENT,
+    )  # fmt: skip
+    readmitted = r.add(
+        ClientReadmitted, DOCTOR, program="North OTP", discharged_at=discharged.occurred_at
+    )
+    r.add(ReadmissionEnteredInError, DOCTOR, entry_event_id=readmitted.event_id,
+          reason="another client's readmission", readmitted_at=readmitted.occurred_at,
+          discharged_at=discharged.occurred_at)  # fmt: skip
+    r.add(DischargeEnteredInError, DOCTOR, entry_event_id=discharged.event_id,
+          reason="another client's death", discharged_at=discharged.occurred_at,
+          admitted_at=START)  # fmt: skip
 
 
 def _not_given_in_error(r: Record, order_id: UUID) -> None:

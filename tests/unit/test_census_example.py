@@ -15,9 +15,11 @@ from carecoord.events import ClientEnrolled, catalog, headers
 from carecoord.events.care import (
     ClientDischarged,
     ClientReadmitted,
+    DischargeEnteredInError,
     DischargeReason,
     LevelOfCare,
     LevelOfCareChanged,
+    ReadmissionEnteredInError,
 )
 from carecoord.examples.census import Census, NewerThanCatalog, decode, of_type
 
@@ -69,3 +71,33 @@ def test_a_discharge_takes_a_client_out_of_the_census_until_a_readmission() -> N
     assert census.by_level() == {("OTP", "unknown"): 1}
     census.discharge(3, discharged)  # redelivered: skipped
     assert (census.skipped, census.by_level()) == (1, {("OTP", "unknown"): 1})
+
+
+def test_an_episode_step_entered_in_error_counts_the_client_as_before_it() -> None:
+    record = Record()
+    census = Census()
+    census.enroll(1, record.add(ClientEnrolled, ADMIN, display_name="Alex R.", program="OTP"))
+    census.change_level(2, record.add(LevelOfCareChanged, ADMIN, level=LevelOfCare.OUTPATIENT))
+    discharged = record.add(
+        ClientDischarged, ADMIN, reason=DischargeReason.DECEASED,
+        admitted_at=record.events[0].occurred_at, level=LevelOfCare.OUTPATIENT,
+    )  # fmt: skip
+    census.discharge(3, discharged)
+    readmitted = record.add(
+        ClientReadmitted, ADMIN, program="OTP", discharged_at=discharged.occurred_at
+    )
+    census.readmit(4, readmitted)
+    census.readmission_in_error(
+        5,
+        record.add(ReadmissionEnteredInError, ADMIN, entry_event_id=readmitted.event_id,
+                   reason="wrong client", readmitted_at=readmitted.occurred_at,
+                   discharged_at=discharged.occurred_at),
+    )  # fmt: skip
+    assert census.by_level() == {}
+    census.discharge_in_error(
+        6,
+        record.add(DischargeEnteredInError, ADMIN, entry_event_id=discharged.event_id,
+                   reason="wrong client", discharged_at=discharged.occurred_at,
+                   admitted_at=discharged.admitted_at),
+    )  # fmt: skip
+    assert census.by_level() == {("OTP", "outpatient"): 1}

@@ -14,7 +14,14 @@ from in_memory import InMemory
 from medication_story import INDUCTED
 
 from carecoord.events import Actor, CareEvent, Role, Schedule
-from carecoord.events.care import ClientDischarged, ClientReadmitted, DischargeReason, LevelOfCare
+from carecoord.events.care import (
+    ClientDischarged,
+    ClientReadmitted,
+    DischargeEnteredInError,
+    DischargeReason,
+    LevelOfCare,
+    ReadmissionEnteredInError,
+)
 from carecoord.events.medication import (
     DoseMissed,
     OrderHeld,
@@ -347,7 +354,7 @@ def test_a_readmission_comes_after_a_discharge_and_reopens_the_record() -> None:
             ),
         )
     )
-    assert (late.field, late.rule) == ("clientId", "client-discharged")  # fmt: skip
+    assert (late.field, late.rule) == ("givenAt", "client-discharged")  # fmt: skip
 
 
 def test_no_guest_dosing_is_arranged_over_days_out_of_treatment_once_readmitted() -> None:
@@ -407,3 +414,174 @@ def test_days_out_of_treatment_are_not_missed_under_an_order_dated_back_before_r
     missed = [e.day for e in clinic.events() if isinstance(e, DoseMissed)]
     assert (found, missed) == (2, [MARCH + timedelta(days=1), MARCH + timedelta(days=2)])
     assert not [e for e in clinic.events() if isinstance(e, OrderHeld)]
+
+
+ADMIN = Actor(id="admin-north", role=Role.PROGRAM_ADMIN)
+
+
+def test_an_admin_is_told_how_many_orders_are_in_force_and_by_whom_not_their_ids() -> None:
+    """A program admin reads no client's orders: the refusal tells them whom to ask."""
+    clinic = Clinic()
+    order_id = clinic.prescribe(JAN)
+    clinic.now = DISCHARGED
+
+    refusal = clinic.refused(
+        care.discharge_client(clinic.stamp(ADMIN), client_id=clinic.client_id,
+                              reason=DischargeReason.ADMINISTRATIVE)
+    )  # fmt: skip
+
+    assert (refusal.field, refusal.rule) == ("clientId", "orders-in-force")
+    assert refusal.details == {"orderCount": 1, "prescriberIds": [DOCTOR.id]}
+    assert str(order_id) not in refusal.message
+    assert DOCTOR.id in refusal.message
+
+
+def test_a_time_sent_in_a_gap_between_episodes_is_named_by_its_field() -> None:
+    clinic, _ = discharged()
+    clinic.now = at(MARCH)
+    clinic.run(clinic.readmitting(at(MARCH, 8)))
+    in_gap = at(date(2026, 2, 1))
+
+    level = clinic.refused(care.change_level_of_care(
+        clinic.stamp(), client_id=clinic.client_id, level=LevelOfCare.OUTPATIENT,
+        occurred_at=in_gap))  # fmt: skip
+    goal = clinic.refused(care.set_treatment_goal(
+        clinic.stamp(), client_id=clinic.client_id, description="stay housed",
+        occurred_at=in_gap))  # fmt: skip
+
+    assert {(r.field, r.rule) for r in (level, goal)} == {("occurredAt", "client-discharged")}
+
+
+def deceased() -> Clinic:
+    clinic = Clinic()
+    clinic.now = DISCHARGED
+    clinic.run(care.discharge_client(clinic.stamp(), client_id=clinic.client_id,
+                                     reason=DischargeReason.DECEASED))  # fmt: skip
+    return clinic
+
+
+def test_a_client_discharged_as_deceased_is_not_readmitted_until_the_death_is_corrected() -> None:
+    clinic = deceased()
+    clinic.now = at(MARCH)
+
+    refusal = clinic.refused(clinic.readmitting(None))
+
+    assert (refusal.code, refusal.field, refusal.rule) == (
+        "RULE_VIOLATION", "clientId", "client-deceased",
+    )  # fmt: skip
+    [discharge] = [e for e in clinic.events() if isinstance(e, ClientDischarged)]
+    clinic.run(care.mark_discharge_in_error(
+        clinic.stamp(ADMIN), client_id=clinic.client_id, discharge_id=discharge.event_id,
+        reason="another client's death"))  # fmt: skip
+    # The episode goes on from the enrolment: nothing to readmit, and the client is treated.
+    assert clinic.refused(clinic.readmitting(None)).rule == "not-discharged"
+    clinic.dose(clinic.prescribe(MARCH))
+    [marked] = [e for e in clinic.events() if isinstance(e, DischargeEnteredInError)]
+    assert (marked.entry_event_id, marked.discharged_at, marked.admitted_at) == (
+        discharge.event_id, DISCHARGED, at(JAN, 8),
+    )  # fmt: skip
+    assert marked.summary() == "Discharge entered in error (another client's death)"
+
+
+def test_a_discharge_in_error_restores_the_episode_and_its_level_of_care() -> None:
+    clinic = Clinic()
+    clinic.run(care.change_level_of_care(clinic.stamp(), client_id=clinic.client_id,
+                                         level=LevelOfCare.OUTPATIENT, asam_level="1"))  # fmt: skip
+    clinic.now = DISCHARGED
+    clinic.discharge()
+    [discharge] = [e for e in clinic.events() if isinstance(e, ClientDischarged)]
+
+    def marking(reason: str, actor: Actor = DOCTOR, entry: UUID | None = None) -> Command[UUID]:
+        return care.mark_discharge_in_error(
+            clinic.stamp(actor), client_id=clinic.client_id, reason=reason,
+            discharge_id=entry or discharge.event_id,
+        )  # fmt: skip
+
+    blank = clinic.refused(marking("  \u200b"))
+    assert (blank.code, blank.field, blank.rule) == ("BAD_USER_INPUT", "reason", "reason-required")
+    unknown = clinic.refused(marking("wrong client", entry=clinic.client_id))
+    assert (unknown.code, unknown.field, unknown.rule) == (
+        "NOT_FOUND", "dischargeId", "unknown-discharge",
+    )  # fmt: skip
+    clinic.run(marking("wrong client"))
+
+    assert clinic.refused(marking("again")).rule == "already-in-error"
+    same = clinic.refused(care.change_level_of_care(
+        clinic.stamp(), client_id=clinic.client_id, level=LevelOfCare.OUTPATIENT,
+        asam_level="1"))  # fmt: skip
+    assert same.rule == "same-level"  # where it stood before the discharge
+    clinic.discharge(DISCHARGED + timedelta(minutes=1))  # a new discharge: its own episode end
+
+
+def test_a_discharge_is_corrected_only_after_the_readmission_after_it() -> None:
+    clinic, _ = discharged()
+    [discharge] = [e for e in clinic.events() if isinstance(e, ClientDischarged)]
+    clinic.now = at(MARCH)
+    clinic.run(clinic.readmitting(at(MARCH, 8)))
+    [readmission] = [e for e in clinic.events() if isinstance(e, ClientReadmitted)]
+
+    def discharge_in_error() -> Command[UUID]:
+        return care.mark_discharge_in_error(
+            clinic.stamp(), client_id=clinic.client_id, discharge_id=discharge.event_id,
+            reason="wrong",
+        )  # fmt: skip
+
+    def readmission_in_error(actor: Actor = DOCTOR) -> Command[UUID]:
+        return care.mark_readmission_in_error(
+            clinic.stamp(actor), client_id=clinic.client_id,
+            readmission_id=readmission.event_id, reason="wrong client",
+        )  # fmt: skip
+
+    later = clinic.refused(discharge_in_error())
+    assert (later.code, later.field, later.rule) == (
+        "RULE_VIOLATION", "dischargeId", "readmission-since",
+    )  # fmt: skip
+    wrong_kind = clinic.refused(care.mark_discharge_in_error(
+        clinic.stamp(), client_id=clinic.client_id, discharge_id=readmission.event_id,
+        reason="wrong"))  # fmt: skip
+    assert wrong_kind.rule == "unknown-discharge"
+
+    # A dose given in the episode the readmission began holds its correction up; a program
+    # admin is not told when the client was dosed.
+    order_id = clinic.prescribe(MARCH)
+    dose_id = clinic.dose(order_id)
+    held = clinic.refused(readmission_in_error())
+    assert (held.field, held.rule) == ("readmissionId", "in-treatment-since")
+    assert "a dose given 2026-03-01T09:00" in held.message
+    hidden = clinic.refused(readmission_in_error(ADMIN))
+    assert "dose" not in hidden.message
+    assert "an entry of a kind your role does not read" in hidden.message
+
+    clinic.run(commands.mark_dose_entered_in_error(
+        clinic.stamp(NURSE), client_id=clinic.client_id,
+        in_error=InError(dose_id, "wrong client")))  # fmt: skip
+    ordered = clinic.refused(readmission_in_error())
+    assert "an order written" in ordered.message
+    clinic.run(commands.discontinue_order(
+        clinic.stamp(), client_id=clinic.client_id, order_id=order_id, reason="wrong client",
+        in_error=True))  # fmt: skip
+    clinic.run(readmission_in_error())
+
+    # Out of treatment again from the discharge; the discharge may be corrected now.
+    goal = clinic.refused(care.set_treatment_goal(
+        clinic.stamp(), client_id=clinic.client_id, description="stay housed"))  # fmt: skip
+    assert (goal.field, goal.rule) == ("clientId", "client-discharged")
+    assert clinic.refused(readmission_in_error()).rule == "already-in-error"
+    clinic.run(discharge_in_error())
+    [marked] = [e for e in clinic.events() if isinstance(e, ReadmissionEnteredInError)]
+    assert (marked.readmitted_at, marked.discharged_at) == (at(MARCH, 8), DISCHARGED)
+
+
+def test_a_readmission_is_corrected_only_before_a_discharge_after_it() -> None:
+    clinic, _ = discharged()
+    clinic.now = at(MARCH)
+    clinic.run(clinic.readmitting(at(MARCH, 8)))
+    [readmission] = [e for e in clinic.events() if isinstance(e, ClientReadmitted)]
+    clinic.now = at(MARCH, 10)
+    clinic.discharge(None)
+
+    refusal = clinic.refused(care.mark_readmission_in_error(
+        clinic.stamp(), client_id=clinic.client_id, readmission_id=readmission.event_id,
+        reason="wrong client"))  # fmt: skip
+
+    assert (refusal.field, refusal.rule) == ("readmissionId", "discharge-since")

@@ -358,7 +358,12 @@ def test_a_discharge_ends_the_episode_and_its_stint_and_a_readmission_begins_one
     Bundle.model_validate(bundle)
     stints = by_type(bundle, "EpisodeOfCare")
     assert {s["status"] for s in stints} == {"finished"}
-    ended, begun = [e for e in by_type(bundle, "Encounter") if "hospitalization" in e]
+    encounters = by_type(bundle, "Encounter")
+    [nullified] = [e for e in encounters if e["status"] == "entered-in-error"]
+    assert nullified["hospitalization"] == {"reAdmission": {"text": "readmission"}}
+    ended, begun = [
+        e for e in encounters if "hospitalization" in e and e["status"] != "entered-in-error"
+    ]
     assert (ended["status"], ended["hospitalization"]) == (
         "finished", {"dischargeDisposition": {"text": "transferred"}},
     )  # fmt: skip
@@ -373,6 +378,7 @@ def test_the_readers_grant_decides_what_is_exported() -> None:
     admin = as_fhir([record_for(ADMIN)], [], at=AT)
     assert {r["resourceType"] for r in entries(admin)} == {
         "Patient", "EpisodeOfCare", "Encounter", "CareTeam", "Consent", "AuditEvent",
+        "Provenance",  # of the episodes' corrections
     }  # fmt: skip
     assert {e["type"][0]["text"] for e in by_type(admin, "Encounter")} == {"treatment episode"}
     Bundle.model_validate(admin)
