@@ -45,7 +45,7 @@ from carecoord.services.kernel.user_ids import mistakable
 from carecoord.services.runtime import logs
 from carecoord.services.runtime.export_stream import Tally, write_fhir, write_jsonl
 from carecoord.services.runtime.meter import meter
-from carecoord.services.runtime.output_files import in_place, whole
+from carecoord.services.runtime.output_files import closed_at_start, in_place, whole
 
 OPERATION = "auditExport (command line)"
 EXPORTED, NOT_EXPORTED = 0, 2
@@ -287,6 +287,11 @@ def _refused(args: argparse.Namespace) -> str | None:
         return (
             f"--to {end.isoformat()} is to come: the period is not over, and what is recorded"
             " in it from now on would be in neither this export nor the next, from its end"
+        )
+    if args.out is None and closed_at_start(sys.stdout):
+        return (
+            "standard output is closed: nothing would receive the record, yet the access log"
+            " would hold it as exported; give --out FILE"
         )
     unwritable = _unwritable(args.out)
     return f"cannot write {args.out}: {unwritable}" if unwritable else None

@@ -62,7 +62,7 @@ from carecoord.services.runtime.disclosure import RECIPIENT_ID, RECIPIENT_RULE, 
 from carecoord.services.runtime.embedded import EmbeddedServerFailed
 from carecoord.services.runtime.line_out import LineOut
 from carecoord.services.runtime.meter import meter
-from carecoord.services.runtime.output_files import write_whole
+from carecoord.services.runtime.output_files import nowhere, write_whole
 from carecoord.services.runtime.program import ProgramFileError
 from carecoord.services.runtime.session import RuntimeBroken, Session
 
@@ -389,10 +389,11 @@ def output_kept() -> Iterator[None]:
     or, when its reader left on purpose (``carecoord tail | head``), by SIGPIPE: each was a
     traceback.
     A stream closed at start (``2>&-``) is None, and the first write to it raised: it writes
-    nowhere instead (``audit verify`` said 1, a broken chain)."""
+    nowhere instead (``audit verify`` said 1, a broken chain), but for ``audit export``'s
+    record, refused then: written nowhere, it was logged as exported, exit 0."""
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:
-            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115  (for the process)
+            setattr(sys, name, nowhere())
     try:
         try:
             yield

@@ -67,3 +67,15 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def nowhere() -> TextIO:
+    """What a command writes to in place of a stream closed as it started (``>&-``): the
+    null device, known by its name (``closed_at_start``) from a stream sent there by the
+    shell, whose name is ``<stdout>``."""
+    return open(os.devnull, "w", encoding="utf-8")
+
+
+def closed_at_start(stream: TextIO) -> bool:
+    """Whether ``stream`` stands in for one closed as the command started (``nowhere``)."""
+    return getattr(stream, "name", None) == os.devnull
