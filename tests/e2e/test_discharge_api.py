@@ -183,6 +183,8 @@ async def test_a_death_or_a_readmission_entered_in_error_is_corrected(
 ) -> None:
     clinic = await Clinic.enroll(api, "Lee R.")
     await api.join_care_team(clinic.client_id, Role.NURSE, EPISODES_NURSE)
+    moved = (datetime.now(UTC) - timedelta(days=5)).isoformat()
+    await clinic.doctor(LEVEL, level="OUTPATIENT", occurredAt=moved)
     written = (datetime.now(UTC) - timedelta(days=4)).isoformat()
     order = str((await clinic.methadone("40", today - timedelta(days=3), occurredAt=written))["id"])
 
@@ -217,6 +219,8 @@ async def test_a_death_or_a_readmission_entered_in_error_is_corrected(
         None, None, [{"entryId": death, "step": "discharge", "reason": "another client's death"}],
     )  # fmt: skip
     assert (await caseload_line(clinic, EPISODES_NURSE))["dischargedAt"] is None
+    [stint] = await read(clinic, STINTS, Role.NURSE, "nurse-kim")
+    assert (stint["level"], stint["until"]) == ("OUTPATIENT", None)  # the death ended none
     summaries = [n["summary"] for n in (await clinic.read(TIMELINE))["nodes"]]
     assert "Discharge entered in error (another client's death)" in summaries
 

@@ -21,9 +21,14 @@ from program_days import PARTED, parted
 from carecoord.events import Actor, Kind, Role, catalog
 from carecoord.events.access import Basis, ClientRecordRead, ReadOutcome
 from carecoord.events.care import (
+    ClientDischarged,
     ClientEnrolled,
+    DischargeEnteredInError,
+    DischargeReason,
     GoalAchievement,
     GoalProgressRecorded,
+    LevelOfCare,
+    LevelOfCareChanged,
     TreatmentGoalSet,
 )
 from carecoord.events.checkins import CheckInRecorded
@@ -372,6 +377,32 @@ def test_a_discharge_ends_the_episode_and_its_stint_and_a_readmission_begins_one
         "in-progress", {"reAdmission": {"text": "readmission"}},
     )  # fmt: skip
     assert "to a program nearer home" not in str(bundle)  # the note is the timeline's
+
+
+def test_a_discharge_in_error_puts_its_episode_and_stint_back_in_progress() -> None:
+    r = Record()
+    enrolled = r.add(ClientEnrolled, ADMIN, display_name="K. L.", program="OTP")
+    r.add(LevelOfCareChanged, DOCTOR, level=LevelOfCare.OUTPATIENT)
+    discharged = r.add(ClientDischarged, ADMIN, reason=DischargeReason.DECEASED,
+                       admitted_at=enrolled.occurred_at, level=LevelOfCare.OUTPATIENT)  # fmt: skip
+    r.add(DischargeEnteredInError, ADMIN, entry_event_id=discharged.event_id,
+          reason="another client's death", discharged_at=discharged.occurred_at,
+          admitted_at=enrolled.occurred_at)  # fmt: skip
+    grant = decide(ADMIN.role, Standing(on_care_team=True))
+    record = ClientRecord.shown(r.client_id, positioned(r.events), grant, ADMIN, WHOLE)
+
+    bundle = as_fhir([record], [], at=AT)
+
+    Bundle.model_validate(bundle)
+    [episode] = by_type(bundle, "Encounter")
+    assert (episode["status"], "end" in episode["period"], "hospitalization" in episode) == (
+        "in-progress", False, False,
+    )  # fmt: skip
+    [stint] = by_type(bundle, "EpisodeOfCare")
+    assert (stint["status"], "end" in stint["period"]) == ("active", False)
+    [marked] = by_type(bundle, "Provenance")
+    assert marked["target"] == [{"reference": f"Encounter/{episode['id']}"}]
+    assert marked["activity"]["coding"][0]["code"] == "UPDATE"
 
 
 def test_the_readers_grant_decides_what_is_exported() -> None:
