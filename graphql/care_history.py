@@ -168,8 +168,10 @@ async def episodes_shown(
     ctx: RequestContext, client_id: UUID, grant: Grant
 ) -> list[dict[str, Any]]:
     """A client's treatment episodes, oldest first, as ``grant`` shows them: a discharge
-    note its writer's role tells more in than the grant shows is null. At most ``MAX_ROWS``
-    enrolments, discharges and readmissions."""
+    note (or a mark's reason) its writer's role tells more in than the grant shows is null.
+    A discharge or readmission marked entered in error counts for no episode, and is listed
+    in the episode it was recorded in. At most ``MAX_ROWS`` enrolments, discharges,
+    readmissions and marks."""
     found = await timeline.episode_steps(
         ctx.platform.reads, client_id, ctx.shown(grant), log_pages.MAX_ROWS + 1
     )
@@ -254,8 +256,8 @@ class CareHistoryQuery:
     )
     treatment_episodes = client_query(
         "A client's treatment episodes, oldest first; the last is current unless it has"
-        f" ended. At most {log_pages.MAX_ROWS} enrolments, discharges and readmissions,"
-        " refused past that.",
+        f" ended. At most {log_pages.MAX_ROWS} enrolments, discharges and readmissions"
+        " (with those marked entered in error and their marks), refused past that.",
         timeline.NAME,
         episodes_shown,
         TreatmentEpisode.of,
