@@ -298,9 +298,18 @@ def _refused(args: argparse.Namespace) -> str | None:
 
 
 def _unwritable(out: Path | None) -> str | None:
-    """Why ``out`` cannot be written, if it cannot (None: stdout, or a file it can)."""
+    """Why ``out`` cannot be written, if it cannot (None: stdout, or a file it can). A path
+    no file can have (a name too long, a folder that may not be searched) is said so: asked
+    whether it was a folder, it raised, a traceback."""
     if out is None:
         return None
+    try:
+        return _unwritable_file(out)
+    except OSError as failed:
+        return (failed.strerror or type(failed).__name__).lower()
+
+
+def _unwritable_file(out: Path) -> str | None:
     if out.is_dir():
         return "a folder"
     if out.is_file() and out.stat().st_uid != os.geteuid():

@@ -21,6 +21,8 @@ from typing import TextIO
 
 PARTIAL = ".partial"
 """The suffix of the file being written, beside the target, until it takes its name."""
+NAME_SHOWN = 200
+"""The most bytes of the target's name the partial file's name holds."""
 
 
 def write_whole(target: Path, text: str, *, mode: int | None = None) -> None:
@@ -49,7 +51,10 @@ def whole(target: Path, *, mode: int | None = None) -> Iterator[TextIO]:
     real = Path(os.path.realpath(target))  # a symbolic link is written through, not replaced
     if mode is None:
         mode = stat.S_IMODE(real.stat().st_mode) if real.exists() else 0o666 & ~_umask()
-    fd, partial = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=PARTIAL)
+    # Named for the target, cut short: a target's name near the longest a folder takes
+    # (255 bytes) made the partial file's too long, and the export was refused.
+    shown = os.fsdecode(os.fsencode(real.name)[:NAME_SHOWN])
+    fd, partial = tempfile.mkstemp(dir=real.parent, prefix=f".{shown}.", suffix=PARTIAL)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             os.fchmod(fd, mode)  # before a byte is written: 0600 is never wider on the way
