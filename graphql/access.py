@@ -330,6 +330,23 @@ def log_page(first: int, after: int, through: int | None) -> None:
         )
 
 
+async def after_in_log(ctx: RequestContext, after: int) -> None:
+    """Refuse an ``after`` past the newest entry: no page or head gave it, and a pass
+    started there passes over the entries numbered up to it once they are written. It was
+    answered empty, as if the log ended there (a store position passed for a seq)."""
+    if after == 0:
+        return
+    head = await access_log.head(ctx.platform.primary_reads)
+    if after > head:
+        raise InvalidInput(
+            "after",
+            "after-past-head",
+            f"after ({after}) is past the access log's newest entry ({head}): a pass from"
+            f" there would pass over entries {head + 1} to {after} once they are written;"
+            " pass a seq a page answered, or the accessLogHead",
+        )
+
+
 R = TypeVar("R", bound=Mapping[str, object])
 
 
@@ -476,6 +493,7 @@ class AccessQuery:
         ctx = info.context
         ctx.gate.require(Listing.ACCESS_LOG)
         log_page(first, after, through)
+        await after_in_log(ctx, after)
         found = await access_log.entries(
             ctx.platform.primary_reads,
             client_id=client_id,

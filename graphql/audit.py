@@ -17,7 +17,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from carecoord.events import Role
-from carecoord.graphql.access import Through, log_each_client, log_page
+from carecoord.graphql.access import Through, after_in_log, log_each_client, log_page
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import into
 from carecoord.services.infrastructure import access_log
@@ -136,6 +136,7 @@ class AuditQuery:
         ctx = info.context
         ctx.gate.require(Listing.ACCESS_LOG)
         log_page(first, after, through)
+        await after_in_log(ctx, after)
         found = await access_log.entries(
             ctx.platform.primary_reads,
             client_id=None,
