@@ -112,6 +112,13 @@ def period(recorded_from: datetime | None, recorded_to: datetime | None) -> Peri
             " in it from now on would be in neither this export nor the next, from its end;"
             " export a period once it has ended, or leave recordedTo out for all until now",
         )
+    if within.starts_to_come(datetime.now(UTC)):
+        raise InvalidInput(
+            "recordedFrom",
+            IN_FUTURE,
+            f"recordedFrom {recorded_from} is to come: nothing recorded is in the period yet;"
+            " export a period once it has begun and ended, or leave recordedFrom out",
+        )
     retry = settling.until(within, datetime.now(UTC))
     if retry is not None:
         raise Unavailable(

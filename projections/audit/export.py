@@ -51,6 +51,12 @@ class Period:
         starts where it ended."""
         return self.end is not None and self.end > now
 
+    def starts_to_come(self, now: datetime) -> bool:
+        """Starting after ``now``: nothing recorded is in it yet, so an export of it would
+        hold nothing, yet log a read of every client (a year mistyped read as a quiet
+        period)."""
+        return self.start is not None and self.start > now
+
     def reached(self, at: datetime) -> bool:
         return self.end is None or at < self.end
 

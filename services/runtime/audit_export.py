@@ -278,8 +278,8 @@ async def _log(
 
 def _refused(args: argparse.Namespace) -> str | None:
     """Why the export is refused before the access log records it: a period that holds
-    nothing (--from and --to swapped) or is not over (--to to come), an ``--out`` that
-    cannot be written."""
+    nothing (--from and --to swapped, --from to come) or is not over (--to to come), an
+    ``--out`` that cannot be written."""
     start, end = args.recorded_from, args.recorded_to
     if Period(start, end).holds_nothing():
         return f"--to {end.isoformat()} is not after --from {start.isoformat()}: nothing is in it"
@@ -287,6 +287,11 @@ def _refused(args: argparse.Namespace) -> str | None:
         return (
             f"--to {end.isoformat()} is to come: the period is not over, and what is recorded"
             " in it from now on would be in neither this export nor the next, from its end"
+        )
+    if Period(start, end).starts_to_come(datetime.now(UTC)):
+        return (
+            f"--from {start.isoformat()} is to come: nothing recorded is in the period yet,"
+            " and the access log would hold a read of each client of it"
         )
     if args.out is None and closed_at_start(sys.stdout):
         return (

@@ -58,3 +58,21 @@ def test_a_command_line_export_of_a_period_to_come_is_refused(tmp_path: Path) ->
 def test_a_command_line_export_of_a_period_ended_or_open_is_taken(tmp_path: Path) -> None:
     assert _refused(cli(now() - timedelta(seconds=1), tmp_path)) is None
     assert _refused(cli(None, tmp_path)) is None
+
+
+def test_an_export_of_a_period_that_starts_to_come_is_refused_naming_its_start(
+    tmp_path: Path,
+) -> None:
+    """A start to come (a year mistyped) held nothing, read as a quiet period, yet logged a
+    read of every client of it, from the API and the command line alike."""
+    start = now() + timedelta(days=365)
+    with pytest.raises(InvalidInput) as refused:
+        period(start, None)
+    args = cli(None, tmp_path)
+    args.recorded_from = start
+
+    assert (refused.value.field, refused.value.rule) == ("recordedFrom", "not-in-future")
+    assert _refused(args) == (
+        f"--from {start.isoformat()} is to come: nothing recorded is in the period yet, and"
+        " the access log would hold a read of each client of it"
+    )
