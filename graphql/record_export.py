@@ -280,6 +280,14 @@ class RecordExportQuery:
         page, page_info = await paged(
             CLIENT_ORDER, first, after, enrolled_after, most=MAX_CLIENTS, unit="clients"
         )
+        if not clients:  # a name mistyped, or written in other letters' case
+            await ctx.gate.unmistakable_program(program)
+            raise NotFound(
+                "program",
+                "unknown-program",
+                f"no client is enrolled in program {program!r}: an export of it would read as"
+                " a program with none",
+            )
         grants = await ctx.gate.readable_each([r["client_id"] for r in page], operation=operation)
         export = await exported(ctx, grants, operation, format, within)
         export.page_info = page_info

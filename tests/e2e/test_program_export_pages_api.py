@@ -76,7 +76,8 @@ async def test_a_program_is_exported_by_its_name_as_its_clients_were_enrolled_in
 ) -> None:
     """An enrolment trims the program's name, so "Named P. " enrolled clients in "Named P.";
     the export of "Named P. " answered no client, and a blank name none either: read as a
-    program with no clients. Each now reads as the enrolment did, or is refused."""
+    program with no clients. Each now reads as the enrolment did, or is refused, as is a
+    name no client is enrolled in."""
     program = f"Named {uuid.uuid4().hex[:6]}"
     enrolled = [await enroll(api, f"{program} ", "Ed N.")]
 
@@ -85,3 +86,9 @@ async def test_a_program_is_exported_by_its_name_as_its_clients_were_enrolled_in
         assert (whole["clients"], patients(whole)) == (1, enrolled), given
     for blank in ("", "   "):
         assert refusal(await export(api, blank))[:2] == ("program", "program-name")
+    # A name no client is enrolled in (mistyped; in other letters' case) was exported as a
+    # program with no clients, where the command line refuses it.
+    assert refusal(await export(api, f"{program}x"))[:2] == ("program", "unknown-program")
+    other_case = refusal(await export(api, program.upper()))
+    assert other_case[:2] == ("program", "unmistakable-program")
+    assert repr(program) in other_case[2]
