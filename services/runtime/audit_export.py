@@ -45,7 +45,12 @@ from carecoord.services.kernel.user_ids import mistakable
 from carecoord.services.runtime import logs
 from carecoord.services.runtime.export_stream import Tally, write_fhir, write_jsonl
 from carecoord.services.runtime.meter import meter
-from carecoord.services.runtime.output_files import closed_at_start, in_place, whole
+from carecoord.services.runtime.output_files import (
+    closed_at_start,
+    in_place,
+    open_device,
+    whole,
+)
 
 OPERATION = "auditExport (command line)"
 EXPORTED, NOT_EXPORTED = 0, 2
@@ -146,7 +151,7 @@ def _copied(spool: TextIO, out: Path | None) -> int:
     stdout that fails (its reader gone, a full disk) is the command line's to say."""
     if out is not None:
         try:
-            with out.open("w", encoding="utf-8") as device:
+            with open_device(out) as device:
                 return _out_whole(spool, device)
         except OSError as failed:
             _cannot_write(out, failed)
@@ -317,12 +322,12 @@ def _unwritable(out: Path | None) -> str | None:
 def _unwritable_file(out: Path) -> str | None:
     if out.is_dir():
         return "a folder"
-    if out.is_file() and out.stat().st_uid != os.geteuid():
+    if in_place(out) and out.is_file() and out.stat().st_uid != os.geteuid():
         # Root may write it, or anyone through its mode: 0600 would leave it theirs to read.
         return "another user owns it and could read the record"
     if out.exists() and not os.access(out, os.W_OK):
         return "not writable"
-    if out.exists() and not out.is_file():  # a device or a pipe: written in place
+    if not in_place(out):  # a device, a pipe, a descriptor's file: written in place
         return None
     # Written beside it first, then renamed over it (output_files.py): its folder is written.
     folder = Path(os.path.realpath(out)).parent

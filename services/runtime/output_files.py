@@ -6,13 +6,15 @@ takes the target's name (a rename, which a reader sees as one step). An interrup
 disk or a crash while writing leaves the file that was there before, or none, and no
 half-written one: opened in place and truncated first, a program's export stopped halfway
 read as a whole record with clients missing. A target that is no regular file (a device,
-a pipe: ``/dev/stdout``) is written in place: there is nothing to replace.
+a pipe: ``/dev/stdout``), or a path naming a descriptor (``/dev/stdout`` to a file the
+shell opened, ``>>`` too), is written in place: there is nothing to replace.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -30,7 +32,7 @@ def write_whole(target: Path, text: str, *, mode: int | None = None) -> None:
     (a device or a pipe keeps its own); None: an existing file's, else a new file's under
     the umask."""
     if not in_place(target):  # /dev/stdout to a pipe: no path of its own
-        with target.open("w", encoding="utf-8") as device:
+        with open_device(target) as device:
             device.write(text)
         return
     with whole(target, mode=mode) as file:
@@ -39,8 +41,26 @@ def write_whole(target: Path, text: str, *, mode: int | None = None) -> None:
 
 def in_place(target: Path) -> bool:
     """Whether ``target`` is written beside itself and renamed over (``whole``): a regular
-    file or none yet, not a device or a pipe."""
+    file or none yet, not a device or a pipe, nor a path that names a descriptor
+    (``/dev/stdout``, ``/dev/fd/N``): the shell opened that file for the command, and,
+    renamed over, it lost what it held (``>> all.jsonl`` appended to nothing)."""
+    if _names_a_descriptor(target):
+        return False
     return not target.exists() or target.is_file()
+
+
+DESCRIPTORS = re.compile(r"/dev/(stdout|stderr|fd/\d+)|/proc/(self|thread-self|\d+)/fd/\d+")
+
+
+def _names_a_descriptor(target: Path) -> bool:
+    return DESCRIPTORS.fullmatch(os.path.abspath(target)) is not None
+
+
+def open_device(target: Path) -> TextIO:
+    """``target`` opened to be written in place (not ``in_place``): a device, a pipe, or
+    the file a descriptor path leads to, appended to (opened to write, it was emptied: what
+    ``>>`` had kept went, a file made by ``>`` is empty already)."""
+    return target.open("a", encoding="utf-8")
 
 
 @contextlib.contextmanager
