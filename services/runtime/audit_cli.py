@@ -75,9 +75,10 @@ def arguments(audit: argparse.ArgumentParser) -> None:
     )
     verify_cmd.add_argument(
         "--anchors",
-        type=Path,
+        type=_anchors_file,
         default=None,
-        help="a JSON Lines file of anchors (the relay's, shipped elsewhere): each must match",
+        help="a JSON Lines file of anchors (the relay's, shipped elsewhere), - for standard"
+        " input: each must match",
     )
     verify_cmd.add_argument(
         "--access-log-head",
@@ -109,6 +110,12 @@ def arguments(audit: argparse.ArgumentParser) -> None:
             epilog="exit status: 0 exported, 2 nothing written (refused, no database, interrupted)",
         )
     )
+
+
+def _anchors_file(value: str) -> Path:
+    """The anchors file; ``-`` is standard input, as ``audit export --out -`` is standard
+    output (it was looked for as a file named -, "not there yet" said of it)."""
+    return Path("/dev/stdin") if value == "-" else Path(value)
 
 
 def run(args: argparse.Namespace, database_url: str) -> int:

@@ -313,3 +313,26 @@ def test_the_command_refuses_an_anchor_time_that_is_no_time(
         f"carecoord audit verify: {anchors}:1: not an anchor (at 5 is not an ISO 8601 time"
         " with its UTC offset, as the relay writes it: 2026-11-27T09:00:00+00:00)\n"
     )
+
+
+def test_anchors_given_as_dash_are_read_from_standard_input(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--anchors -`` was looked for as a file named -, said not to be there yet."""
+    args = arguments().parse_args(["audit", "verify", "--anchors", "-"])
+    read, written = os.pipe()
+    os.write(written, b"[5]\n")
+    os.close(written)
+    standard_input = os.dup(0)
+    os.dup2(read, 0)
+    try:
+        status = audit_cli.run(args, "postgresql://nobody@127.0.0.1:1/none")  # never reached
+    finally:
+        os.dup2(standard_input, 0)
+        os.close(standard_input)
+        os.close(read)
+
+    assert status == 2
+    assert capsys.readouterr().err == (
+        "carecoord audit verify: /dev/stdin:1: not an anchor ([5] is not a JSON object)\n"
+    )
