@@ -97,8 +97,8 @@ def arguments(audit: argparse.ArgumentParser) -> None:
         "(docs/architecture.md, 'Projection verification'). Differences are named by model, "
         "client id, row counts and digests, never by content.",
         epilog="exit status: 0 every model the same, 1 one differs, 2 cannot check (no"
-        " database, another verification running, a model a later version of it built,"
-        " interrupted)",
+        " database, an event that does not decode (a wrong CARECOORD_CIPHER_KEY), another"
+        " verification running, a model a later version of it built, interrupted)",
     )
     projections_cmd.add_argument("--json", action="store_true", help="print the report as JSON")
     audit_export.arguments(
