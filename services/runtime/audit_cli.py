@@ -54,7 +54,10 @@ from carecoord.services.runtime.meter import Meter, meter
 INTACT, BROKEN, CANNOT_CHECK = 0, 1, 2
 SEQ_MAX = 2**63 - 1
 """The greatest access-log entry number (``seq`` is a bigint)."""
-EXIT_STATUS = "exit status: 0 intact, 1 broken, 2 cannot check (no database, interrupted)"
+EXIT_STATUS = (
+    "exit status: 0 intact, 1 broken, 2 cannot check (no database or no event store in it,"
+    " an anchors file that cannot be read or holds a malformed line, interrupted)"
+)
 INTERRUPTED = {
     "verify": "nothing was checked",
     "projections": "nothing was checked; its scratch tables are dropped",

@@ -45,3 +45,16 @@ def test_audit_projections_help_names_each_cause_of_cannot_check(
     causes = ("no database", "does not decode", "another verification running", "a later version")
     for cause in (*causes, "interrupted"):
         assert cause in cannot_check
+
+
+def test_audit_verify_help_names_each_cause_of_cannot_check(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A malformed anchors file exits 2, which the help did not say."""
+    with pytest.raises(SystemExit):
+        main(["audit", "verify", "--help"])
+
+    said = " ".join(capsys.readouterr().out.split())
+    cannot_check = said[said.index("2 cannot check") :]
+    for cause in ("no database", "no event store", "anchors file", "malformed", "interrupted"):
+        assert cause in cannot_check
