@@ -704,12 +704,16 @@ def export_schema(output: Path | None, *, check: bool) -> int:
         print(export.sdl(), end="")
         return 0
     target = output or export.SCHEMA_FILE
+    text = export.sdl()
+    try:  # a name too long, a folder that may not be searched: a traceback, exit 1
+        current = export.current(target, text)
+    except OSError as failed:
+        print(f"carecoord schema: cannot read {target}: {failed.strerror}", file=sys.stderr)
+        return 2
     if check:
-        current = export.current(target, export.sdl())
         print(f"{target}: {'current' if current else 'out of date; run ' + export.REGENERATE}")
         return 0 if current else 1
-    text = export.sdl()
-    if export.current(target, text):
+    if current:
         print(f"{target}: unchanged")
         return 0
     try:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from carecoord.graphql.export import REGENERATE, SCHEMA_FILE, sdl
 from carecoord.services.runtime.cli import export_schema
 
@@ -58,3 +60,15 @@ def test_a_write_cut_short_leaves_the_file_as_it_was(tmp_path: Path) -> None:
     assert done.stderr == f"carecoord schema: cannot write {target}: File too large\n"
     assert target.read_text(encoding="utf-8") == "type Query { old: Int }\n"
     assert [p.name for p in tmp_path.iterdir()] == ["schema.graphql"]
+
+
+def test_an_output_no_file_can_have_is_said_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A name longer than a folder takes was asked whether it was a file: a traceback."""
+    target = tmp_path / ("x" * 300)
+
+    assert export_schema(target, check=False) == 2
+    assert capsys.readouterr().err == (
+        f"carecoord schema: cannot read {target}: File name too long\n"
+    )
