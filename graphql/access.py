@@ -331,9 +331,10 @@ def log_page(first: int, after: int, through: int | None) -> None:
 
 
 async def after_in_log(ctx: RequestContext, after: int) -> None:
-    """Refuse an ``after`` past the newest entry: no page or head gave it, and a pass
-    started there passes over the entries numbered up to it once they are written. It was
-    answered empty, as if the log ended there (a store position passed for a seq)."""
+    """Refuse an ``after`` past the newest entry: no page or head gave it (unless entries
+    were removed since), and a pass started there passes over the entries numbered up to
+    it once they are written. It was answered empty, as if the log ended there (a store
+    position passed for a seq, or the log's tail cut since the last pass)."""
     if after == 0:
         return
     head = await access_log.head(ctx.platform.primary_reads)
@@ -343,7 +344,8 @@ async def after_in_log(ctx: RequestContext, after: int) -> None:
             "after-past-head",
             f"after ({after}) is past the access log's newest entry ({head}): a pass from"
             f" there would pass over entries {head + 1} to {after} once they are written;"
-            " pass a seq a page answered, or the accessLogHead",
+            " pass a seq a page answered, or the accessLogHead (one such seq past it now"
+            " means entries were removed since: verifyAccessLog)",
         )
 
 

@@ -154,10 +154,16 @@ async def test_a_cut_tail_is_caught_against_a_head_kept_from_an_earlier_verifica
     alone = audit(url, tmp_path, "verify")
     cut = audit(url, tmp_path, "verify", "--access-log-head", head)
 
+    # A pass of the API resumed after that head: answered empty, as a log with nothing new.
+    resumed = await api.gql(EXPORT, {"after": kept["headSeq"]}, **AUDITOR)
+
     assert alone.returncode == 0, alone.stdout  # a shorter chain holds
     assert cut.returncode == 1, cut.stdout
     assert f"access log BROKEN at entry {kept['headSeq']}: truncated" in cut.stdout
     assert f"the log ends at entry {entries[1]['seq']}," in cut.stdout
+    (error,) = resumed["errors"]
+    assert error["extensions"]["rule"] == "after-past-head"
+    assert "entries were removed since: verifyAccessLog" in error["message"]
 
 
 async def test_only_auditors_verify_or_export(api: Api) -> None:
