@@ -38,10 +38,12 @@ from carecoord.services.infrastructure.event_chain import TABLE
 from carecoord.services.infrastructure.identity import PROGRAM_MAX, names_a_program
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
+from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.platform_ids import reserved
 from carecoord.services.kernel.policy import Grant, Listing, Standing, decide, team_only
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.user_ids import mistakable
+from carecoord.services.kernel.visible_names import site_named
 from carecoord.services.runtime import logs
 from carecoord.services.runtime.export_stream import Tally, write_fhir, write_jsonl
 from carecoord.services.runtime.meter import meter
@@ -345,10 +347,15 @@ def _user(value: str) -> str:
 
 
 def _program(value: str) -> str:
-    """A program's name (``names_a_program``): no client is enrolled in any other."""
+    """A program's name (``names_a_program``): no client is enrolled in any other. Read as
+    an enrolment reads it (``site_named``: trimmed, one way of writing it), as the API's
+    export reads it: " OTP " was no program of the store's."""
     if not names_a_program(value):
         raise argparse.ArgumentTypeError(f"printable text of 1 to {PROGRAM_MAX} characters")
-    return value
+    try:
+        return site_named("--program", value)
+    except InvalidInput as unread:
+        raise argparse.ArgumentTypeError(unread.message) from None
 
 
 def _aware(value: str) -> datetime:
