@@ -192,6 +192,12 @@ def _made(args: argparse.Namespace, database_url: str, out: TextIO) -> None:
             store.close()
     except logs.DATABASE_LOST as error:
         why = logs.database_failure(error)
+    except psycopg.errors.ReadOnlySqlTransaction:  # a standby: a traceback, exit 1
+        why = (
+            "the database takes no writes (a standby, or read-only by its settings), and an"
+            " export is recorded in its access log before it is written out; export from"
+            " the primary"
+        )
     except Unknown as unknown:
         why = str(unknown)
     except (ValueError, LookupError) as error:  # an event does not decode: altered, a wrong key
