@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from faststream.nats import NatsBroker
-from nats.errors import ConnectionClosedError
+from nats.errors import ConnectionClosedError, FlushTimeoutError
 from nats.errors import Error as NatsError
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
@@ -62,6 +62,7 @@ from carecoord.services.runtime.program import load_program
 from carecoord.services.runtime.session import Session, attach_or_start
 
 if TYPE_CHECKING:
+    from nats.aio.client import Client
     from opentelemetry.sdk.trace.export import SpanExporter
 
     from carecoord.services.infrastructure.tracing import Tracing
@@ -70,6 +71,8 @@ log = logging.getLogger("carecoord")
 
 EXIT_BROKER_GONE = 75  # EX_TEMPFAIL: the supervisor should start the process again
 STARTUP_SECONDS = 30.0
+BROKER_STOP_SECONDS = 2  # the longest a stop waits on the broker's drain, and on its close
+CANCELS = 10  # how often a drain given up is cancelled before it is left to the loop's close
 
 
 class BrokerUnreachable(RuntimeError):
@@ -445,11 +448,44 @@ def stop_if_cancelled() -> None:
         raise asyncio.CancelledError
 
 
-async def stop_broker(broker: NatsBroker, fatal: asyncio.Future[int]) -> None:
+async def stop_broker(
+    broker: NatsBroker, fatal: asyncio.Future[int], *, within: int = BROKER_STOP_SECONDS
+) -> None:
     """Drain and close the broker; one that gave up or is reconnecting has nothing to drain.
     ``fatal`` is cancelled first: closed on purpose, it is no broker lost (a start cut short
-    logged BROKER_GONE, exit 75, of a process then stopped as asked, exit 0)."""
+    logged BROKER_GONE, exit 75, of a process then stopped as asked, exit 0).
+
+    A server that holds the connection but answers nothing (hung, or its host frozen) is
+    closed without a drain, and each step is bounded by ``within`` seconds: the NATS client's
+    own drain waits on it for a flush of ten seconds per subscription and ten more for the
+    connection, so a stop took over twenty seconds where a service manager waits for a few.
+    Nothing is lost by it: the relay records its position only for what the broker confirmed,
+    and publishes the rest again after a restart under the same message ids (the broker
+    drops a copy it holds)."""
     fatal.cancel()
+    connection = broker._connection  # the client, None once stopped
+    if (
+        connection is not None
+        and connection.is_connected
+        and not await _answers(connection, within)
+    ):
+        log.warning("broker not drained at shutdown", extra={"error": "BROKER_NOT_ANSWERING"})
+        await _within(asyncio.ensure_future(connection.close()), within)
+    await _within(asyncio.ensure_future(_drained(broker)), within)
+
+
+async def _answers(connection: Client, within: int) -> bool:
+    """Whether the server answers a ping within ``within`` seconds."""
+    try:
+        await connection.flush(timeout=within)
+    except FlushTimeoutError:
+        return False
+    except NatsError:  # closed or reconnecting meanwhile: the drain says what it is
+        pass
+    return True
+
+
+async def _drained(broker: NatsBroker) -> None:
     try:
         await broker.stop()
     except ConnectionClosedError:  # it gave up: nothing to drain
@@ -458,6 +494,22 @@ async def stop_broker(broker: NatsBroker, fatal: asyncio.Future[int]) -> None:
         log.warning("broker not drained at shutdown", extra={"error": error_code(failed)})
         with contextlib.suppress(NatsError):
             await broker.connection.close()
+
+
+async def _within(work: asyncio.Future[None], seconds: float) -> bool:
+    """Whether ``work`` ended within ``seconds``; if not, it is cancelled until it ends (the
+    NATS client swallows one cancel of a drain and goes on to flush), so no task is left to
+    hold the event loop's own close."""
+    done, _ = await asyncio.wait({work}, timeout=seconds)
+    if done:
+        work.result()
+        return True
+    for _ in range(CANCELS):
+        if work.done():
+            break
+        work.cancel()
+        await asyncio.wait({work}, timeout=0.1)
+    return False
 
 
 async def _start_loops(

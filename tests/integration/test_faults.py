@@ -428,6 +428,32 @@ async def nats_down_past_the_budget(deployment: Deployment, client: Client) -> N
     await workload(client, 20, start=100)
 
 
+async def nats_frozen_at_stop(deployment: Deployment, client: Client) -> None:
+    """A hung broker (its process stopped) as every part is asked to stop: each exits 0
+    within a few seconds, where the NATS client's drain waited on it for over 20 s, longer
+    than a service manager waits; what the relay had not seen confirmed it publishes after
+    the restart, once."""
+    writing = asyncio.create_task(workload(client, 60))
+    await asyncio.sleep(0.2)
+    deployment.nats.freeze()
+    try:
+        await writing
+        for part in PARTS:
+            deployment.parts[part].send_signal(signal.SIGTERM)
+        for part in PARTS:
+            assert await deployment.exited(part, within=STOP_BOUND) == 0, deployment.log(part)
+    finally:
+        deployment.nats.thaw()
+    for part in PARTS:
+        deployment.start(part)
+    await api_ready(client.http)
+    await remove_nurse_x(client)
+    await workload(client, 20, start=100)
+
+
+STOP_BOUND = 12.0  # seconds: a failure bound, over the ~4 s a stop takes, under the 20 s it took
+
+
 async def postgres_restart(deployment: Deployment, client: Client) -> None:
     writing = asyncio.create_task(workload(client, 60))
     await asyncio.sleep(0.3)
@@ -450,6 +476,7 @@ FAULTS = {
     "NATS down for 3 s": lambda d, c: nats_down(d, c, 3.0),
     "NATS down past the reconnect budget": nats_down_past_the_budget,
     "PostgreSQL restarted": postgres_restart,
+    "NATS frozen as every part stops": nats_frozen_at_stop,
 }
 
 
