@@ -59,6 +59,10 @@ from strawberry.types.unset import UnsetType
 
 from carecoord.graphql.context import CORRELATION_HEADER, OPERATION_CORRELATION, RequestContext
 from carecoord.graphql.decimals import WrittenNumber
+from carecoord.graphql.message_rate import CLOSE_CODE as RATE_CLOSE_CODE
+from carecoord.graphql.message_rate import REASON as RATE_REASON
+from carecoord.graphql.message_rate import RULE as RATE_RULE
+from carecoord.graphql.message_rate import MessageRate
 from carecoord.graphql.metrics import NOT_RUN, OPERATION_SCOPE_KEY
 from carecoord.graphql.schema import build_schema
 from carecoord.graphql.sockets_per_user import CLOSE_CODE as SOCKETS_CLOSE_CODE
@@ -230,9 +234,11 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
     """Closes the socket with 4400 and the reason, as the protocol asks, on a message of no
     shape it defines: Strawberry's handler indexes it as it comes and fails with a bare
     exception (no close frame, a traceback in the log). Each operation gets a correlation id
-    of its own, as each HTTP request does."""
+    of its own, as each HTTP request does. A socket sending messages faster than
+    ``message_rate.py`` allows is closed (1008) before the one past it is handled."""
 
     _expiry: asyncio.Task[None] | None = None
+    _rate: MessageRate | None = None
 
     async def handle(self) -> None:
         """As Strawberry's; the socket's place in its user's count is given back however it
@@ -290,6 +296,11 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
         await super().run_operation(operation)
 
     async def handle_message(self, message: Message) -> None:
+        if self._rate is None:
+            self._rate = MessageRate()
+        if not self._rate.take():
+            await self._too_fast()
+            return
         problem = malformed(message)
         if problem is not None:
             await self.handle_invalid_message(problem)
@@ -299,6 +310,12 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
             )
         else:
             await super().handle_message(message)
+
+    async def _too_fast(self) -> None:
+        """Close the socket past its message rate, counted and logged as a socket refused."""
+        self.context.platform.metrics.refusals.labels(BAD_REQUEST, RATE_RULE).inc()
+        log.info("socket refused", extra={"code": BAD_REQUEST, "rule": RATE_RULE})
+        await self.websocket.close(RATE_CLOSE_CODE, RATE_REASON)
 
     def _past_the_limit(self, message: Message) -> str | None:
         """The id of a new operation past ``MAX_OPERATIONS_PER_SOCKET`` running on this
