@@ -292,6 +292,11 @@ def check_projections(args: argparse.Namespace, database_url: str) -> int:
     except (*CANNOT_DERIVE, VerificationRunning) as error:
         print(f"carecoord audit projections: {_cannot_derive(error)}", file=sys.stderr)
         return CANNOT_CHECK
+    except Exception as error:  # a standby, a user that may only read: a traceback, exit 1
+        if not audit_export.writes_refused(error):
+            raise
+        print(f"carecoord audit projections: {READ_ONLY}", file=sys.stderr)
+        return CANNOT_CHECK
     seconds = time.perf_counter() - started
     if args.json:
         said(json.dumps(projections_json(found, seconds), indent=2))
@@ -306,12 +311,12 @@ CANNOT_DERIVE = (
     ValueError,  # an event does not decode: malformed, a wrong key
     LookupError,
     psycopg.errors.UndefinedTable,  # a rebuild switched and dropped it
-    psycopg.errors.ReadOnlySqlTransaction,  # a standby: a traceback, exit 1, "differs"
     *logs.DATABASE_LOST,  # lost partway: not a difference, as 1 would say
 )
 READ_ONLY = (
-    "the database takes no writes (a standby, or read-only by its settings): the read"
-    " models are derived into scratch tables; check against the primary"
+    "the database takes no writes (a standby, or a user that may only read): the read"
+    " models are derived into scratch tables; check against the primary, as a user that"
+    " may create tables"
 )
 
 
@@ -319,8 +324,6 @@ def _cannot_derive(error: Exception) -> str:
     """Why the read models were not compared, in one line without content."""
     if isinstance(error, VerificationRunning):
         return "another verification of the read models is running; check again once it is done"
-    if isinstance(error, psycopg.errors.ReadOnlySqlTransaction):
-        return READ_ONLY
     if isinstance(error, psycopg.errors.UndefinedTable):
         went = error.diag.message_primary or type(error).__name__  # not its quoted query
         return f"a read model's table went: {went}; check again"

@@ -192,12 +192,6 @@ def _made(args: argparse.Namespace, database_url: str, out: TextIO) -> None:
             store.close()
     except logs.DATABASE_LOST as error:
         why = logs.database_failure(error)
-    except psycopg.errors.ReadOnlySqlTransaction:  # a standby: a traceback, exit 1
-        why = (
-            "the database takes no writes (a standby, or read-only by its settings), and an"
-            " export is recorded in its access log before it is written out; export from"
-            " the primary"
-        )
     except Unknown as unknown:
         why = str(unknown)
     except (ValueError, LookupError) as error:  # an event does not decode: altered, a wrong key
@@ -206,8 +200,26 @@ def _made(args: argparse.Namespace, database_url: str, out: TextIO) -> None:
             f"cannot read the record: {where}{logs.withheld(cause) or cause};"
             " carecoord audit verify names an altered event"
         )
+    except Exception as error:
+        if not writes_refused(error):
+            raise
+        why = (
+            "the database takes no writes (a standby, or a user that may only read), and an"
+            " export is recorded in its access log before it is written out; export from"
+            " the primary, as a user that may write the access log"
+        )
     print(f"carecoord audit export: {why}", file=sys.stderr)
     raise NotMade
+
+
+WRITES_REFUSED = (psycopg.errors.ReadOnlySqlTransaction, psycopg.errors.InsufficientPrivilege)
+
+
+def writes_refused(error: BaseException) -> bool:
+    """Whether ``error`` is the database refusing a write, or the event store's library's
+    own error for it (it wraps the driver's): a standby, or a user that may only read.
+    Each ended an audit command in a traceback, exit 1."""
+    return isinstance(error, WRITES_REFUSED) or isinstance(error.__cause__, WRITES_REFUSED)
 
 
 def _has_a_store(database_url: str) -> bool:
