@@ -107,6 +107,8 @@ class Anchor:
 
 AT_MOST = 40
 """The longest ``at`` read: the relay writes 25 characters (``2026-11-27T09:00:00+00:00``)."""
+QUOTED_MOST = 40
+"""The most characters of a malformed field's value a refusal quotes."""
 AT_SAID = "an ISO 8601 time with its UTC offset, as the relay writes it: 2026-11-27T09:00:00+00:00"
 
 
@@ -128,7 +130,7 @@ def _shown(value: object) -> str:
     """A field's value as the line holds it (JSON, non-ASCII and control characters
     escaped), cut short: the file is not ours to trust, and a terminal acts on escapes."""
     text = json.dumps(value)
-    return text if len(text) <= AT_MOST + 2 else f"{text[:AT_MOST]}..."
+    return text if len(text) <= QUOTED_MOST + 2 else f"{text[:QUOTED_MOST]}..."
 
 
 def _counted(value: object) -> bool:
