@@ -11,6 +11,11 @@ actually received: the mark and the receipt of that amount, at the original's ti
 its facts (its container count too, unless a corrected one is given), are recorded together,
 so the lot only needs to have held the difference. The mark's witness confirms it under
 their own credentials, as a count's or a waste's does (``counts.witness``).
+
+A mark is final, as every entered-in-error mark of the record is (a dose's, a check-in's, a
+discharge's): one made by mistake is undone by recording the entry again, at its time (up to
+``movements.BACKDATE`` back; an older one now, the difference explained), before a witness
+as the first was.
 """
 
 from __future__ import annotations
@@ -82,8 +87,13 @@ def enter_in_error(
             "entryId", "unknown-entry", f"no receipt or waste {given.entry_id} at this site"
         )
     if given.entry_id in stock.in_error:
+        again = "wasteStock" if entry.receipt is None else "receiveStock"
         raise RuleViolation(
-            "entryId", "not-in-error", f"{entry.entry.value} {given.entry_id} is already marked"
+            "entryId",
+            "not-in-error",
+            f"{entry.entry.value} {given.entry_id} is already marked, and a mark is final:"
+            f" if the mark was the mistake, record the {entry.entry.value} again ({again},"
+            " occurredAt its time)",
         )
     if amount and entry.receipt is None:
         raise InvalidInput(

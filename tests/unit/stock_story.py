@@ -94,8 +94,16 @@ class Site(InMemory):
             )
         )  # fmt: skip
 
-    def waste(self, lot: str, quantity: str, witness: str = WITNESS.id) -> UUID:
-        given = Waste(lot, Decimal(quantity), WasteReason.SPILL, "cup knocked over", witness)
+    def waste(
+        self,
+        lot: str,
+        quantity: str,
+        witness: str = WITNESS.id,
+        occurred_at: datetime | None = None,
+    ) -> UUID:
+        given = Waste(
+            lot, Decimal(quantity), WasteReason.SPILL, "cup knocked over", witness, occurred_at
+        )
         return self.run(
             commands.waste(self.stamp(), site=SITE, waste=given, ledger=self.ledger(), rules=RULES)
         )

@@ -75,6 +75,30 @@ def test_a_waste_in_error_returns_its_amount_to_the_lot() -> None:
     assert site.events(StockEntryEnteredInError)[0].entry is CorrectedEntry.WASTE
 
 
+def test_a_waste_marked_by_mistake_is_recorded_again_at_its_time() -> None:
+    """A mark is final, as every mark of entered in error is; the refusal of a second says
+    how to undo it, and the waste recorded again at its time leaves the counts as they were."""
+    site = Site()
+    site.receive("M-100", "100")
+    site.dose("M-100", "30")
+    spilled_at = site.now
+    spill = site.waste("M-100", "6")
+    site.later(hours=2)
+    site.count(("M-100", "64"))
+    site.later(days=3)
+    site.in_error(spill, reason="the wrong waste marked")
+
+    again = refusal(site, spill)
+    assert (again.field, again.rule) == ("entryId", "not-in-error")
+    assert "a mark is final" in again.message
+    assert "record the waste again (wasteStock, occurredAt its time)" in again.message
+    site.waste("M-100", "6", occurred_at=spilled_at)
+    site.count(("M-100", "64"))
+
+    assert [c.lines[0].expected for c in site.events(StockCounted)] == [64, 64]
+    assert site.events(StockDiscrepancyFound) == []
+
+
 def test_a_receipt_drawn_on_since_is_not_taken_back_below_zero() -> None:
     site = Site()
     wrong = site.receive("M-100", "1000")
