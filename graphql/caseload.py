@@ -295,7 +295,9 @@ class CaseloadQuery:
 @strawberry.type
 class CaseloadSubscription:
     @strawberry.subscription(
-        description="New alerts for the clients of your caseload, once each, in order raised."
+        description="New alerts for the clients of your caseload, once each, in order raised,"
+        " each as it stands when pushed: resumed `after` the last `position` pushed, every"
+        " alert raised since, those resolved meanwhile too (status RESOLVED)."
     )
     async def alerts_for_my_caseload(
         self,

@@ -247,12 +247,14 @@ async def routed_to(
 async def raised_between(
     pool: AsyncConnectionPool, after: int, through: int, limit: int
 ) -> list[Alert]:
-    """The first ``limit`` alerts raised at positions ``after`` < p <= ``through`` and not
-    yet resolved, in the order raised (a live feed; the caller decides whom they are shown,
-    and pages on: a feed resumed from 0 would otherwise hold every open alert at once)."""
+    """The first ``limit`` alerts raised at positions ``after`` < p <= ``through``, in the
+    order raised, each as it stands (a live feed; the caller decides whom they are shown, and
+    pages on: a feed resumed from 0 would otherwise hold every alert at once). Those resolved
+    since count too: a feed resumed after a position gets every alert raised after it, as
+    one that never went away did."""
     query = sql.SQL(
         "SELECT * FROM {} WHERE raised_position > %s AND raised_position <= %s"
-        " AND status <> 'resolved' ORDER BY raised_position LIMIT %s"
+        " ORDER BY raised_position LIMIT %s"
     ).format(sql.Identifier(NAME))
     return await fetch(pool, Alert, query, (after, through, limit))
 
