@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import isolated_settings
-from medication_steps import STATEMENT, TIMELINE, Clinic
+from medication_steps import STATEMENT, TIMELINE, Clinic, mutation
 from test_probe_audit_blind_taper_day import blind_taper_ending
 
 from carecoord.events import Role
@@ -25,6 +25,7 @@ from carecoord.services.infrastructure.settings import Settings
 from support import Api
 
 BEHIND, AHEAD = ZoneInfo("Etc/GMT+12"), ZoneInfo("Etc/GMT-14")  # 26 hours apart: other days
+CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
 SUBSCRIBE = """subscription($id: UUID!, $after: Int) {
   timeline(clientId: $id, after: $after) { position type kind } }"""
 
@@ -65,6 +66,10 @@ async def test_the_feed_shows_what_arrives_after_the_last_day_without_an_access_
 
     async with api.subscription(token, SUBSCRIBE, watched) as ws:
         blind = await reported(clinic, "fluoxetine")
+        # A check-in the client sees, after it: once it is pushed, the feed has decided on the
+        # blind entry (in order), before the day moves on.
+        seen = await clinic.nurse(CHECK_IN, craving=20)
+        assert (await next_entry(ws))["position"] == seen["position"]
         # The program's day moves past the taper's last day; no access view changes with it.
         api.platform.medication = dataclasses.replace(api.platform.medication, zone=AHEAD)
         lifted = await reported(clinic, "sertraline")
