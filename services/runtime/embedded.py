@@ -97,6 +97,7 @@ class Postgres:
             return
         fast = self.pgdata.exists()
         self.process.send_signal(signal.SIGINT if fast else signal.SIGQUIT)
+        self.process.send_signal(signal.SIGCONT)  # a stopped one takes it once continued
         try:
             self.process.wait(4.0 if fast else 2.0)
         except subprocess.TimeoutExpired:
@@ -312,6 +313,9 @@ class NatsServer:
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
+            # A server stopped (SIGSTOP: frozen, hung) takes the signal once continued; it
+            # waited out the 5 s below and was killed without its shutdown.
+            self.process.send_signal(signal.SIGCONT)
             try:
                 self.process.wait(5)
             except subprocess.TimeoutExpired:

@@ -40,8 +40,11 @@ class Proc:
                 os.kill(self.pid, signum)
 
     def stop(self, signum: int = signal.SIGTERM, *, timeout: float = 4.0) -> None:
-        """Ask it to exit; kill it when it has not within ``timeout`` seconds."""
+        """Ask it to exit; kill it when it has not within ``timeout`` seconds. A process
+        stopped (SIGSTOP: a server frozen, a debugger's hold) takes the signal only once it
+        is continued: it is, or it waited out ``timeout`` to be killed, its data unflushed."""
         self.send(signum)
+        self.send(signal.SIGCONT)
         if not self.gone_within(timeout):
             self.send(signal.SIGKILL)
             self.gone_within(2.0)
