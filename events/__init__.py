@@ -24,6 +24,7 @@ from carecoord.events.medication import (
 )
 from carecoord.events.stock import STOCK_EVENTS
 from carecoord.events.therapy import CALENDAR_EVENTS, PROGRAM_EVENTS, THERAPY_EVENTS
+from carecoord.events.users import USER_EVENTS
 
 catalog.register(ClientEnrolled, MedicationPrescribed, DoseAdministered)
 catalog.register(*MEDICATION_EVENTS)
@@ -37,6 +38,7 @@ catalog.register(*PROGRAM_EVENTS)
 catalog.register(ClientDischarged, ClientReadmitted)
 catalog.register(ConsentExpired)
 catalog.register(*EPISODE_CORRECTIONS)
+catalog.register(*USER_EVENTS)
 
 __all__ = [
     "Actor",

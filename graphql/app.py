@@ -70,6 +70,8 @@ from carecoord.graphql.sockets_per_user import RULE as SOCKETS_RULE
 from carecoord.graphql.sockets_per_user import Held, SocketsPerUser
 from carecoord.graphql.status import health as health_body
 from carecoord.graphql.status import pools
+from carecoord.services.gate.suspensions import is_suspended
+from carecoord.services.gate.suspensions import refusal as suspended_refusal
 from carecoord.services.infrastructure.idempotency import HEADER, REPLAYED_HEADER
 from carecoord.services.infrastructure.identity import ROLE_HEADER, quoted
 from carecoord.services.infrastructure.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -238,6 +240,7 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
     ``message_rate.py`` allows is closed (1008) before the one past it is handled."""
 
     _expiry: asyncio.Task[None] | None = None
+    _suspension: asyncio.Task[None] | None = None
     _rate: MessageRate | None = None
 
     async def handle(self) -> None:
@@ -251,10 +254,11 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
                 raise
             handling.uncancel()  # the drop's cancelling: the socket ends as a client gone
         finally:
-            if self._expiry is not None:
-                self._expiry.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._expiry
+            for watch in (self._expiry, self._suspension):
+                if watch is not None:
+                    watch.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await watch
             held: Held | None = self.context.request.scope.pop(_HELD, None)
             if held is not None:
                 await held.release()
@@ -278,6 +282,8 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
         if self.connection_acknowledged and self._expiry is None:
             self._expiry = asyncio.create_task(self._close_when_expired())
             self._expiry.add_done_callback(self._task_done)
+            self._suspension = asyncio.create_task(self._close_when_suspended())
+            self._suspension.add_done_callback(self._task_done)
 
     async def _close_when_expired(self) -> None:
         """Closes the socket with 4403 and the token's refusal once the token has expired
@@ -290,6 +296,45 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
                 expires = self.context.token_expires()
         except DomainError as refusal:
             await self.websocket.close(4403, refused_because(refusal))
+
+    async def _close_when_suspended(self) -> None:
+        """Ends the socket's operations, each with the refusal and ``complete``, and closes
+        it (4403) once a program admin suspends its user: asked again of the store at every
+        commit of any process, so a suspension reaches an open socket at once."""
+        platform = self.context.platform
+        doorbell, probe = platform.doorbell, platform.suspensions
+        try:
+            actor = self.context.actor()
+        except DomainError:  # expired meanwhile: the expiry's watch closes the socket
+            return
+        if doorbell is None or probe is None or actor is None:
+            return
+        wake = doorbell.bell()
+        try:
+            while True:
+                wake.clear()
+                try:
+                    if await is_suspended(probe, actor.id):
+                        break
+                except DomainError:  # the database away: asked again at the next ring, and
+                    pass  # every new operation is refused until it answers (NotSuspended)
+                await wake.wait()
+        finally:
+            doorbell.unbell(wake)
+        refusal = suspended_refusal()
+        platform.metrics.refusals.labels(refusal.code, refusal.rule).inc()
+        log.info("socket refused", extra={"code": refusal.code, "rule": refusal.rule})
+        error: GraphQLFormattedError = {
+            "message": refusal.message,
+            "extensions": {"code": refusal.code, "field": refusal.field, "rule": refusal.rule},
+        }
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
+            await self.send_message(
+                {"id": operation_id, "type": "next", "payload": {"errors": [error]}}
+            )
+            await self.send_message({"id": operation_id, "type": "complete"})
+        await self.websocket.close(4403, refused_because(refusal))
 
     async def run_operation(self, operation: Operation[RequestContext, None]) -> None:
         OPERATION_CORRELATION.set(uuid4())  # in the operation's own task: its alone

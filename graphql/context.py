@@ -97,6 +97,15 @@ class RequestContext:
         if token is not None:
             await self.platform.verifier.prepare(token)
 
+    async def not_suspended(self) -> None:
+        """Refuse the caller if a program admin suspended them (``user-suspended``); a bad
+        or missing token is left to ``gate``'s first use, which refuses it as before."""
+        try:
+            gate = self.gate
+        except DomainError:
+            return
+        await gate.not_suspended()
+
     def _for_operation(self, gate: AccessGate) -> AccessGate:
         """``gate`` under the correlation id of the operation asking (a socket's gate is made
         as it connects)."""

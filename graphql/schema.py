@@ -41,6 +41,7 @@ from carecoord.graphql.stock import StockMutation
 from carecoord.graphql.stock_views import StockQuery
 from carecoord.graphql.therapy import TherapyMutation, TherapyQuery
 from carecoord.graphql.timeline import TimelineQuery, TimelineSubscription
+from carecoord.graphql.users import NotSuspended, UserAccessMutation, UserAccessQuery
 from carecoord.graphql.validated import validation_cache
 from carecoord.graphql.validation_errors import ExplainedValidation
 from graphql import GraphQLError
@@ -63,6 +64,7 @@ Query = merge_types(
         TherapyQuery,
         StockQuery,
         DispensingSitesQuery,
+        UserAccessQuery,
     ),
 )
 Mutation = merge_types(
@@ -75,6 +77,7 @@ Mutation = merge_types(
         CheckInMutation,
         AlertMutation,
         StockMutation,
+        UserAccessMutation,
     ),
 )
 Subscription = merge_types("Subscription", (TimelineSubscription, CaseloadSubscription))
@@ -126,6 +129,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
             production_validation(MAX_DEPTH) if production else validation_cache(),
             OperationNamed,  # several operations and none named: refused, none run
             ExplainedValidation,  # a bad literal named and located; an abort explained
+            NotSuspended,  # a suspended user's operations refused before they run
         ],
         execution_context_class=WithoutSuggestions if production else PlainCompletion,
         scalar_overrides={Decimal: DECIMAL, datetime: DATETIME},

@@ -19,6 +19,7 @@ from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.infrastructure.access_log import AccessLog
 from carecoord.services.infrastructure.coalesced import Coalesced
 from carecoord.services.infrastructure.commands import CommandBus
+from carecoord.services.infrastructure.doorbell import Doorbell
 from carecoord.services.infrastructure.identity import TokenVerifier
 from carecoord.services.infrastructure.liveness import (
     Liveness,
@@ -79,6 +80,12 @@ class Platform:
     requests: AsyncConnectionPool | None = None
     """The primary's pool for the API's reads, each statement bound
     (``api_statement_timeout_seconds``), in a process that serves requests."""
+    suspensions: Coalesced[UUID, frozenset[UUID]] | None = None
+    """Which users' access records end in a suspension, asked of the store on the primary
+    (``services/gate/suspensions.py``); None only where nothing is decided for a request."""
+    doorbell: Doorbell | None = None
+    """Rings at every commit of any process: an open socket asks again whether its user
+    was suspended."""
 
     @property
     def reads(self) -> AsyncConnectionPool:

@@ -26,6 +26,7 @@ from psycopg_pool import AsyncConnectionPool
 from carecoord.events import Actor, Kind, Role
 from carecoord.events.access import Basis, ClientRecordRead, ReadOutcome
 from carecoord.events.stock import site_name_id, stock_id
+from carecoord.events.users import user_record_id
 from carecoord.projections import careteam, timeline
 from carecoord.services.careteam.team import CareTeam
 from carecoord.services.gate.grants import (
@@ -40,10 +41,13 @@ from carecoord.services.gate.grants import (
     programs_of,
     spelled_otherwise,
 )
+from carecoord.services.gate.suspensions import is_suspended
+from carecoord.services.gate.suspensions import refusal as suspended_refusal
 from carecoord.services.infrastructure.connection_lost import once_more_when_lost
 from carecoord.services.kernel.access import (
     SITE_ACTIONS,
     SITE_NAME_ACTIONS,
+    USER_ACTIONS,
     Action,
     Relationship,
     admit,
@@ -163,6 +167,33 @@ class AccessGate:
             clients=frozenset({*(stock_id(s) for s in (site, *receiving)), *named}),
             zone=self.platform.settings.program_time_zone,
         )
+
+    def stamp_user(self, action: Action, user_id: str) -> Stamp:
+        """The envelope for ``action`` on ``user_id``'s access record: the role alone admits
+        it (no client's record is touched), and the stamp signs events about that record
+        only. Whether the actor is suspended themself was asked before anything ran
+        (``not_suspended``)."""
+        actor = authorize(self.actor, action)
+        if action not in USER_ACTIONS:
+            raise Forbidden("userId", "client-action", f"{action.said} is not about a user")
+        return Stamp(
+            actor,
+            correlation_id=self.correlation_id,
+            clients=frozenset({user_record_id(user_id)}),
+            zone=self.platform.settings.program_time_zone,
+        )
+
+    async def not_suspended(self) -> None:
+        """Refuse (``user-suspended``) a caller whose access a program admin suspended,
+        asked of the store on the primary: a suspension recorded before the request counts
+        for it, in every process, however far the views lag."""
+        if self.actor is None:
+            return
+        probe = self.platform.suspensions
+        if probe is None:
+            raise Unavailable("authorization", "suspensions-unknown", "retry in a moment")
+        if await is_suspended(probe, self.actor.id):
+            raise suspended_refusal()
 
     async def readable(
         self,

@@ -41,6 +41,11 @@ class Doorbell:
         self._waiting.append(wake)
         return wake
 
+    def unbell(self, wake: asyncio.Event) -> None:
+        """``wake`` is no longer waited on (its follower ended)."""
+        if wake in self._waiting:
+            self._waiting.remove(wake)
+
     def ring(self, _position: int = 0) -> None:
         """Thread-safe: new events are committed."""
         if self._loop is not None:

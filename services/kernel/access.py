@@ -78,6 +78,8 @@ class Action(StrEnum):
     ENTER_STOCK_ENTRY_IN_ERROR = "enter_stock_entry_in_error"
     REGISTER_DISPENSING_SITE = "register_dispensing_site"
     RETIRE_DISPENSING_SITE = "retire_dispensing_site"
+    SUSPEND_USER = "suspend_user"
+    REINSTATE_USER = "reinstate_user"
 
     @property
     def said(self) -> str:
@@ -178,6 +180,10 @@ MAY_RECORD: dict[Action, frozenset[Role]] = {
     # The program's dispensing sites (which a transfer may go to): its admins keep the list.
     Action.REGISTER_DISPENSING_SITE: frozenset({Role.PROGRAM_ADMIN}),
     Action.RETIRE_DISPENSING_SITE: frozenset({Role.PROGRAM_ADMIN}),
+    # A user's access to the platform (a staff member who left, a token stolen): the
+    # program's admins end it at once and give it back.
+    Action.SUSPEND_USER: frozenset({Role.PROGRAM_ADMIN}),
+    Action.REINSTATE_USER: frozenset({Role.PROGRAM_ADMIN}),
 }
 # Acts on a site's stock, not on any client's record: the role decides (and a program admin's
 # program, a site being a program), and the stamp signs events about that site's stock only
@@ -197,6 +203,10 @@ SITE_ACTIONS = frozenset(
 )
 SITE_NAME_ACTIONS = frozenset({Action.REGISTER_DISPENSING_SITE, Action.RETIRE_DISPENSING_SITE})
 """Site actions that record on the record of the site's name too (``site_name_id``)."""
+# Acts on a user's access record (``user_record_id``), not on any client's record: the role
+# decides, and the stamp signs events about that user's record only
+# (``AccessGate.stamp_user``).
+USER_ACTIONS = frozenset({Action.SUSPEND_USER, Action.REINSTATE_USER})
 
 
 def require_actor(actor: Actor | None) -> Actor:
@@ -260,6 +270,8 @@ def admit(
         raise Forbidden(
             "clientId", "site-action", f"{action.said} is about a site's stock, no client"
         )
+    if action in USER_ACTIONS:
+        raise Forbidden("clientId", "user-action", f"{action.said} is about a user, no client")
     needed = relationship_needed(actor, action)
     for client_id in clients:
         field = (fields or {}).get(client_id, "clientId")

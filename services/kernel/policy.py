@@ -87,6 +87,7 @@ class Listing(StrEnum):
     STOCK = "a site's controlled-substance stock"
     DISCLOSURES = "the accounting of disclosures"
     DISPENSING_SITES = "the program's dispensing sites"
+    USER_ACCESS = "who suspended and reinstated a user"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +133,11 @@ MAY_LIST: dict[Listing, ListingRule] = {
     # entries see each disclosure on the timeline.
     Listing.DISCLOSURES: ListingRule(
         frozenset({Role.CLIENT, Role.PROGRAM_ADMIN, Role.AUDITOR}), "role-may-read"
+    ),
+    # A user's suspensions and reinstatements: the admins who decide them, auditors who
+    # check who ended whose access, when and why.
+    Listing.USER_ACCESS: ListingRule(
+        frozenset({Role.PROGRAM_ADMIN, Role.AUDITOR}), "role-may-read"
     ),
 }
 

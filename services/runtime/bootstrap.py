@@ -30,6 +30,7 @@ from carecoord.projections.progress import Progress
 from carecoord.projections.projector import Projector, version
 from carecoord.projections.timeline_feed import TimelineFeed
 from carecoord.services.gate.grants import access_change_probe, any_reader_probe
+from carecoord.services.gate.suspensions import suspension_probe
 from carecoord.services.infrastructure import open_sockets, parked, positions
 from carecoord.services.infrastructure.access_log import AccessLog
 from carecoord.services.infrastructure.broker import ensure_stream
@@ -419,6 +420,8 @@ async def running(
             tracing=tracing,
             replica=replica,
             requests=requests,
+            suspensions=suspension_probe(pool, store.recorder.events_table_name),  # type: ignore[attr-defined]
+            doorbell=doorbell,
         )
         undo.push_async_callback(platform.timelines.stop)
         undo.push_async_callback(cancel_loops, platform.tasks)
@@ -525,8 +528,9 @@ async def _start_loops(
     start("access-log", platform.access_log.run())
     if project or relay is None:  # the processes that decide: the API's, the projector's
         await _before_deciding(platform, start)
-    if relay is not None or project:
-        start("store-listener", doorbell.run(liveness))
+    # Every process listens: the API's for its open sockets, whose users a suspension
+    # recorded anywhere must reach at once (``services/gate/suspensions.py``).
+    start("store-listener", doorbell.run(liveness))
     if relay is not None:
         start("relay", relay.run())
         # and anchors the event chain outside the database, one process per deployment

@@ -28,7 +28,9 @@ CASELOAD = """query($p: Int) { myCaseload(atLeast: $p) { clients { clientId disp
   needsAttention openAlerts consecutiveMissedDays checkInOverdue nextSessionAt } } }"""
 TEAM_CHECK = "SELECT client_id, ended_at FROM"
 """A team listing's check of who the reader is on the team of now (``readable_on_team``)."""
-ACCESS_PATH = ("on_care_team", "access_log", "access_changed_at", TEAM_CHECK)
+SUSPENSION = "suspended_record"
+"""Whether the caller is suspended, asked of the store once a request (``not_suspended``)."""
+ACCESS_PATH = ("on_care_team", "access_log", "access_changed_at", TEAM_CHECK, SUSPENSION)
 
 
 async def enroll(api: Api, name: str) -> str:
@@ -120,6 +122,7 @@ async def test_the_caseload_reads_its_data_in_one_statement_for_any_size(
         assert len([s for s in seen if TEAM_CHECK in s]) == 2
         # The access views are checked against the store once for the whole caseload.
         assert len(settled) == 1, settled
+        assert len([s for s in seen if SUSPENSION in s]) == 1
         # At most one grant decision per client, as for any read; fewer where a grant decided
         # earlier still holds (services/infrastructure/remembered.py).
         assert len(grants) <= size

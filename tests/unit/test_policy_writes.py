@@ -16,6 +16,7 @@ from carecoord.events.careteam import CareTeamMemberAssigned
 from carecoord.services.kernel.access import (
     MAY_RECORD,
     SITE_ACTIONS,
+    USER_ACTIONS,
     Action,
     Relationship,
     admit,
@@ -28,7 +29,7 @@ from carecoord.services.kernel.stamp import Stamp
 CLIENT = uuid4()
 OTHER = uuid4()
 TEAM_ROLES = (Role.PRESCRIBER, Role.NURSE, Role.THERAPIST, Role.PEER_SUPPORTER)
-CLIENT_ACTIONS = sorted(set(MAY_RECORD) - SITE_ACTIONS)
+CLIENT_ACTIONS = sorted(set(MAY_RECORD) - SITE_ACTIONS - USER_ACTIONS)
 
 
 def actor(role: Role, user: str | None = None) -> Actor:
@@ -118,3 +119,13 @@ def test_a_refusal_names_the_action_in_words_not_a_python_name() -> None:
     with pytest.raises(Forbidden) as refused:
         authorize(peer, Action.HOLD_ORDER)
     assert str(refused.value) == "hold order needs one of: prescriber"
+
+
+@pytest.mark.parametrize("action", sorted(USER_ACTIONS))
+def test_a_user_action_is_program_admins_and_names_no_client(action: Action) -> None:
+    assert MAY_RECORD[action] == {Role.PROGRAM_ADMIN}
+    for role in Role:
+        assert not admitted(actor(role), action, {CLIENT}), "a user's access is no client's record"
+    with pytest.raises(Forbidden) as refused:
+        admit(actor(Role.PROGRAM_ADMIN), action, [CLIENT], set())
+    assert (refused.value.field, refused.value.rule) == ("clientId", "user-action")

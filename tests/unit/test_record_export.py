@@ -54,6 +54,7 @@ from carecoord.events.therapy import (
     SessionOutcomeCorrected,
     SessionScheduled,
 )
+from carecoord.events.users import USER_EVENTS
 from carecoord.projections.audit.bundle import HANDLERS
 from carecoord.projections.audit.care import episode_id
 from carecoord.projections.audit.consent import EXPIRES_ON
@@ -140,9 +141,9 @@ def a_read(client_id: Any) -> LoggedRead:
 
 
 def test_every_event_type_of_a_clients_record_has_a_fhir_mapping() -> None:
-    # The access log is kept apart; a site's stock, a clinician's calendar and a program's
-    # closures are no client's record.
-    excluded = {ClientRecordRead, *STOCK_EVENTS, *CALENDAR_EVENTS, *PROGRAM_EVENTS}
+    # The access log is kept apart; a site's stock, a clinician's calendar, a program's
+    # closures and a user's access are no client's record.
+    excluded = {ClientRecordRead, *STOCK_EVENTS, *CALENDAR_EVENTS, *PROGRAM_EVENTS, *USER_EVENTS}
     stored = set(catalog.event_types()) - excluded
     assert stored == set(HANDLERS)
     assert stored == {type(e) for e in every_event().events}
