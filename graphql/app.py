@@ -70,7 +70,7 @@ from carecoord.graphql.sockets_per_user import RULE as SOCKETS_RULE
 from carecoord.graphql.sockets_per_user import Held, SocketsPerUser
 from carecoord.graphql.status import health as health_body
 from carecoord.graphql.status import pools
-from carecoord.services.gate.suspensions import is_suspended
+from carecoord.services.gate.suspensions import access_record
 from carecoord.services.gate.suspensions import refusal as suspended_refusal
 from carecoord.services.infrastructure.idempotency import HEADER, REPLAYED_HEADER
 from carecoord.services.infrastructure.identity import ROLE_HEADER, quoted
@@ -299,28 +299,16 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
 
     async def _close_when_suspended(self) -> None:
         """Ends the socket's operations, each with the refusal and ``complete``, and closes
-        it (4403) once a program admin suspends its user: asked again of the store at every
-        commit of any process, so a suspension reaches an open socket at once."""
+        it (4403) once a program admin suspends its user: asked again at every commit of any
+        process (``RecordWatch``), so a suspension reaches an open socket at once."""
         platform = self.context.platform
-        doorbell, probe = platform.doorbell, platform.suspensions
         try:
             actor = self.context.actor()
         except DomainError:  # expired meanwhile: the expiry's watch closes the socket
             return
-        if doorbell is None or probe is None or actor is None:
+        if platform.suspended is None or actor is None:
             return
-        wake = doorbell.bell()
-        try:
-            while True:
-                wake.clear()
-                try:
-                    if await is_suspended(probe, actor.id):
-                        break
-                except DomainError:  # the database away: asked again at the next ring, and
-                    pass  # every new operation is refused until it answers (NotSuspended)
-                await wake.wait()
-        finally:
-            doorbell.unbell(wake)
+        await platform.suspended.until(access_record(actor.id))
         refusal = suspended_refusal()
         platform.metrics.refusals.labels(refusal.code, refusal.rule).inc()
         log.info("socket refused", extra={"code": refusal.code, "rule": refusal.rule})

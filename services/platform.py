@@ -19,12 +19,12 @@ from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.infrastructure.access_log import AccessLog
 from carecoord.services.infrastructure.coalesced import Coalesced
 from carecoord.services.infrastructure.commands import CommandBus
-from carecoord.services.infrastructure.doorbell import Doorbell
 from carecoord.services.infrastructure.identity import TokenVerifier
 from carecoord.services.infrastructure.liveness import (
     Liveness,
 )
 from carecoord.services.infrastructure.metrics import Metrics
+from carecoord.services.infrastructure.record_watch import RecordWatch
 from carecoord.services.infrastructure.relay import Relay
 from carecoord.services.infrastructure.remembered import Grants, Memberships
 from carecoord.services.infrastructure.settings import Settings
@@ -83,9 +83,9 @@ class Platform:
     suspensions: Coalesced[UUID, frozenset[UUID]] | None = None
     """Which users' access records end in a suspension, asked of the store on the primary
     (``services/gate/suspensions.py``); None only where nothing is decided for a request."""
-    doorbell: Doorbell | None = None
-    """Rings at every commit of any process: an open socket asks again whether its user
-    was suspended."""
+    suspended: RecordWatch | None = None
+    """Which users of the process's open sockets are suspended (their ``access_record``),
+    asked at every commit of any process."""
 
     @property
     def reads(self) -> AsyncConnectionPool:

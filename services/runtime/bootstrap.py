@@ -48,6 +48,7 @@ from carecoord.services.infrastructure.liveness import (
     keep_running,
 )
 from carecoord.services.infrastructure.metrics import Metrics
+from carecoord.services.infrastructure.record_watch import RecordWatch
 from carecoord.services.infrastructure.relay import Relay
 from carecoord.services.infrastructure.server_urls import (
     described,
@@ -420,8 +421,10 @@ async def running(
             tracing=tracing,
             replica=replica,
             requests=requests,
-            suspensions=suspension_probe(pool, store.recorder.events_table_name),  # type: ignore[attr-defined]
-            doorbell=doorbell,
+            suspensions=(
+                suspensions := suspension_probe(pool, store.recorder.events_table_name)  # type: ignore[attr-defined]
+            ),
+            suspended=RecordWatch(doorbell, suspensions),
         )
         undo.push_async_callback(platform.timelines.stop)
         undo.push_async_callback(cancel_loops, platform.tasks)
@@ -572,6 +575,8 @@ async def _stopped(platform: Platform) -> None:
     platform.fatal.cancel()
     await cancel_loops(platform.tasks)
     await platform.timelines.stop()
+    if platform.suspended is not None:
+        await platform.suspended.stop()
     await platform.progress.stop()
     await stop_broker(platform.broker, platform.fatal)
     platform.bus.close()
