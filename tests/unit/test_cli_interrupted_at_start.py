@@ -22,6 +22,11 @@ IMPORTING = "_pydantic_core"
 """A library the command line's imports load early and nothing before them: once the process
 has it mapped, it is importing them."""
 
+ATTEMPTS = 5
+"""Runs of the command before the signal lands while it runs: on a busy machine the test
+may look at the process only after its imports and its command are done (exit 0), and such a
+run stopped nothing."""
+
 
 def console_script() -> list[str]:
     """The ``carecoord`` command as pip's console script runs it, from pyproject.toml."""
@@ -44,6 +49,21 @@ def importing(pid: int) -> bool:
 def test_a_stop_while_the_command_line_imports_ends_it_with_one_line(
     tmp_path: Path, signum: signal.Signals, line: str
 ) -> None:
+    for _ in range(ATTEMPTS):
+        command, out, err = stopped_while_importing(tmp_path, signum)
+        if command.returncode != 0:
+            break  # the signal came while it ran: what is asserted below
+
+    assert command.returncode == -signum, err
+    assert err == f"{line}\n"
+    assert out == ""
+
+
+def stopped_while_importing(
+    tmp_path: Path, signum: signal.Signals
+) -> tuple[subprocess.Popen[str], str, str]:
+    """``carecoord token`` sent ``signum`` once it is importing the command line's modules;
+    the process and what it said."""
     env = {**os.environ, "CARECOORD_DATA_DIR": str(tmp_path)}
     command = subprocess.Popen(
         [*console_script(), "token", "--user", "nurse-kim", "--role", "nurse"],
@@ -60,7 +80,4 @@ def test_a_stop_while_the_command_line_imports_ends_it_with_one_line(
 
     command.send_signal(signum)
     out, err = command.communicate(timeout=30)
-
-    assert command.returncode == -signum, err
-    assert err == f"{line}\n"
-    assert out == ""
+    return command, out, err
