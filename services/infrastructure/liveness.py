@@ -27,10 +27,12 @@ RECANCEL_SECONDS = 0.5
 
 
 def error_code(failure: BaseException) -> str:
-    """What went wrong, without the message: ``OperationalError/08006``."""
-    sqlstate = getattr(failure, "sqlstate", None)
+    """What went wrong, without the message: ``OperationalError/08006``, or with JetStream's
+    error code, ``ServiceUnavailableError/10077`` (a stream at its limits refusing more):
+    the class alone read the same as a broker that is down."""
+    code = getattr(failure, "sqlstate", None) or getattr(failure, "err_code", None)
     name = type(failure).__name__
-    return f"{name}/{sqlstate}" if sqlstate else name
+    return f"{name}/{code}" if code else name
 
 
 @dataclass
