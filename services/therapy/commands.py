@@ -51,8 +51,11 @@ def _told_of_someone(
     attendance: Sequence[tuple[UUID, Outcome]], duration_minutes: int | None, reason: str
 ) -> None:
     """Refuse a length when no one attended, and a reason when no one late-cancelled: either
-    was dropped without a word, and the clinician believed it recorded."""
+    was dropped without a word, and the clinician believed it recorded. A reason is one
+    client's, so it is refused when several late-cancelled: each would keep it on their record,
+    where a group member read why another cancelled."""
     outcomes = {outcome for _, outcome in attendance}
+    cancelled = sum(outcome is Outcome.LATE_CANCELLED for _, outcome in attendance)
     if duration_minutes is not None and Outcome.ATTENDED not in outcomes:
         raise InvalidInput(
             "durationMinutes",
@@ -64,6 +67,13 @@ def _told_of_someone(
             "reason",
             "reason-unexpected",
             "a reason is kept for a late cancellation, and no one here late-cancelled",
+        )
+    if said(reason) and cancelled > 1:
+        raise InvalidInput(
+            "reason",
+            "reason-of-one-client",
+            f"a reason says why one client late-cancelled, and {cancelled} here did: record"
+            " each late cancellation with its reason in an attendance naming that client alone",
         )
 
 

@@ -1,9 +1,9 @@
 """What a booking, an attendance or a note gives that the record would not keep is refused,
 naming the field, and nothing is recorded: a session booked beyond a year ahead, a length when
-no one attended, a reason when no one late-cancelled, a cancellation or a note dated before
-the session was booked, a note or a correction's reason that shows nothing. Before, 2199 was
-booked, a note dated 1950 was kept on a session booked today, so was a note of zero-width
-characters, and the length and reason were dropped without a word."""
+no one attended, a reason when no one late-cancelled or several did, a cancellation or a note
+dated before the session was booked, a note or a correction's reason that shows nothing.
+Before, 2199 was booked, a note dated 1950 was kept on a session booked today, so was a note of
+zero-width characters, and the length and reason were dropped without a word."""
 
 from __future__ import annotations
 
@@ -112,6 +112,31 @@ def test_a_group_keeps_the_length_for_who_attended_and_the_reason_for_who_cancel
     [cancelled] = [e for e in story.events() if isinstance(e, SessionLateCancelled)]
     assert (attended.client_id, attended.duration_minutes) == (story.client_id, 45)
     assert (cancelled.client_id, cancelled.reason) == (other, "called in sick")
+
+
+def test_a_reason_given_for_several_late_cancellations_is_refused() -> None:
+    """One reason was kept on every member who late-cancelled, so each read on their own
+    record why another had (a group's reason naming one of them, their hospital stay)."""
+    story = Story()
+    others = [
+        story.run(enroll_client(story.stamp(NURSE), display_name=name, program="OTP"))
+        for name in ("Ash", "Bea")
+    ]
+    for other in others:
+        story.join(other, THERAPIST)
+    session_id = book(story, timedelta(hours=1), [story.client_id, *others])
+    story.later(hours=2)
+    cancelled = [(other, Outcome.LATE_CANCELLED) for other in others]
+    shared = refusal(story, attend, session_id, *cancelled, reason="Ash is in hospital")
+    assert (type(shared), shared.field, shared.rule) == (
+        InvalidInput, "reason", "reason-of-one-client",
+    )  # fmt: skip
+    attend(story, session_id, cancelled[0], reason="Ash is in hospital")
+    attend(story, session_id, cancelled[1])
+    kept = [e for e in story.events() if isinstance(e, SessionLateCancelled)]
+    assert [(e.client_id, e.reason) for e in kept] == [
+        (others[0], "Ash is in hospital"), (others[1], ""),
+    ]  # fmt: skip
 
 
 def test_a_session_before_a_members_enrolment_is_refused_for_every_member() -> None:
