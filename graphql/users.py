@@ -24,6 +24,7 @@ from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.declared import Recorded, recorded
 from carecoord.projections import timeline
 from carecoord.projections import user_access as view
+from carecoord.services.gate.user_programs import manages_user
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.errors import DomainError
 from carecoord.services.kernel.policy import Listing
@@ -88,6 +89,7 @@ async def _decided(
 ) -> Recorded:
     gate = info.context.gate
     user = user_named(input.user_id)
+    await manages_user(gate, user)
     stamp = gate.stamp_user(action, user)
     build = commands.suspend if action is Action.SUSPEND_USER else commands.reinstate
     return await recorded(
@@ -109,14 +111,17 @@ class UserAccessMutation:
         resolver=suspend_user,
         description="Suspend a user's access at once (program admins): from then on every"
         " request and open websocket of the user id is refused (FORBIDDEN, user-suspended),"
-        " whatever token it carries, in every API process. Refused for yourself (not-self)"
-        " and for a user suspended already (already-suspended). Returns the id of the"
-        " user's access record.",
+        " whatever token it carries, in every API process. Refused for yourself (not-self),"
+        " for a user suspended already (already-suspended), and to an admin whose token"
+        " names a program for a user on no care team of its clients (admin-program)."
+        " Returns the id of the user's access record.",
     )
     reinstate_user = strawberry.mutation(
         resolver=reinstate_user,
         description="Reinstate a suspended user (program admins): their tokens are taken"
-        " again, each until it expires. Refused for a user not suspended (not-suspended).",
+        " again, each until it expires. Refused for a user not suspended (not-suspended), and"
+        " to an admin whose token names a program for a user on no care team of its"
+        " clients, or suspended by an admin of another program (admin-program).",
     )
 
 
@@ -124,7 +129,8 @@ class UserAccessMutation:
 class UserAccessQuery:
     @strawberry.field(
         description="Who suspended and reinstated a user, when and why, in the order recorded"
-        f" (auditors and program admins; at most {HISTORY_MAX})."
+        f" (auditors and program admins, an admin whose token names a program for that"
+        f" program's users only; at most {HISTORY_MAX})."
     )
     async def user_access_changes(
         self, info: Info[RequestContext, None], user_id: str, at_least: AtLeast = None
@@ -132,6 +138,7 @@ class UserAccessQuery:
         ctx = info.context
         ctx.gate.require(Listing.USER_ACCESS)
         user = user_named(user_id)
+        await manages_user(ctx.gate, user)
         await ctx.caught_up(timeline.NAME, at_least)
         rows = await view.changes(ctx.platform.reads, user_record_id(user), HISTORY_MAX)
         return [

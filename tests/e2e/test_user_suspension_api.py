@@ -13,6 +13,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from carecoord.events import Role
+from carecoord.services.infrastructure.identity import issue_token
 from support import Api, mutation
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")
@@ -97,3 +98,30 @@ async def test_a_suspended_user_is_refused_everywhere_at_once(api: Api) -> None:
     ]
     nursed = await api.gql(CHANGES, {"user": nurse}, **as_nurse)
     assert refusal(nursed)[2] == "role-may-read"
+
+
+@pytest.mark.shared_platform
+async def test_an_admin_of_one_program_suspends_only_that_programs_users(api: Api) -> None:
+    north, south = (f"{side} {uuid4().hex[:8]}" for side in ("North", "South"))
+    nurse = f"nurse-{uuid4().hex[:8]}"
+    enrolled = await api.ok(
+        ENROLL, {"input": {"displayName": "Sam", "program": north}}, role=Role.PROGRAM_ADMIN
+    )
+    await api.join_care_team(enrolled["enrollClient"]["id"], Role.NURSE, nurse)
+    left = {"input": {"userId": nurse, "reason": "left the program"}}
+    of_north, of_south = (
+        issue_token(api.platform.settings, f"admin-{uuid4().hex[:8]}", Role.PROGRAM_ADMIN,
+                    program=program)
+        for program in (north, south)
+    )  # fmt: skip
+
+    for query, variables in ((SUSPEND, left), (CHANGES, {"user": nurse})):
+        body = await api.gql(query, variables, token=of_south)
+        assert refusal(body) == ("FORBIDDEN", "userId", "admin-program")
+        assert nurse not in body["errors"][0]["message"]
+    await api.ok(SUSPEND, left, token=of_north)
+    # Nor does another program's admin learn that the user is suspended, by whom or why.
+    body = await api.gql(REINSTATE, left, token=of_south)
+    assert refusal(body) == ("FORBIDDEN", "userId", "admin-program")
+    assert north not in body["errors"][0]["message"]
+    await api.ok(REINSTATE, left, token=of_north)
