@@ -32,6 +32,7 @@ from carecoord.projections.audit import settling
 from carecoord.projections.audit.export import Format, Period
 from carecoord.projections.audit.history import Unreadable, client_pages, program_clients
 from carecoord.services.gate.gate import read_entry
+from carecoord.services.gate.suspensions import access_record, suspended_records
 from carecoord.services.infrastructure import access_log
 from carecoord.services.infrastructure.access_log import AccessLog
 from carecoord.services.infrastructure.event_chain import TABLE
@@ -61,6 +62,10 @@ EXPORTED, NOT_EXPORTED = 0, 2
 class Unknown(Exception):
     """What ``--client`` or ``--program`` names is not in the store (or there is no store):
     an export of it would read as a record with nothing in it."""
+
+
+class Suspended(Exception):
+    """The user named by ``--as`` is suspended: the API refuses them everything."""
 
 
 def arguments(export: argparse.ArgumentParser) -> None:
@@ -192,8 +197,8 @@ def _made(args: argparse.Namespace, database_url: str, out: TextIO) -> None:
             store.close()
     except logs.DATABASE_LOST as error:
         why = logs.database_failure(error)
-    except Unknown as unknown:
-        why = str(unknown)
+    except (Unknown, Suspended) as refused:
+        why = str(refused)
     except (ValueError, LookupError) as error:  # an event does not decode: altered, a wrong key
         where, cause = (f"{error}: ", error.cause) if isinstance(error, Unreadable) else ("", error)
         why = (
@@ -240,6 +245,7 @@ async def export(
     program's time zone ``zone``. The caller puts ``out`` in view only after this returns."""
     auditor = Actor(id=args.auditor, role=Role.AUDITOR)
     team_only(auditor.role, Listing.RECORD_EXPORT)  # the same table the API's gate reads
+    await _not_suspended(store, database_url, auditor.id)
     grant = decide(auditor.role, Standing())
     period = Period(args.recorded_from, args.recorded_to)
     if period.end is not None:  # what is storing events stamped before its end (_settle)
@@ -267,6 +273,20 @@ async def export(
                 )
         out.flush()
         await _log(pool, auditor, grant, tallies)
+
+
+async def _not_suspended(store: EventStore, database_url: str, user_id: str) -> None:
+    """Refuse the export to a user a program admin suspended, as the API refuses them every
+    request (``user-suspended``): whoever holds the database's credentials names them by
+    ``--as``, and their suspension is not to be side-stepped by the command line."""
+    table = store.recorder.events_table_name  # type: ignore[attr-defined]
+    record = access_record(user_id)
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        if record in await suspended_records(conn, table, frozenset({record})):
+            raise Suspended(
+                f"user {user_id} is suspended (user-suspended): no export is made as them;"
+                " a program admin reinstates them"
+            )
 
 
 def _stored(store: EventStore, client: UUID) -> bool:

@@ -23,6 +23,7 @@ from carecoord.services.care.commands import change_level_of_care, enroll_client
 from carecoord.services.careteam.commands import assign_member
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
+from carecoord.services.users.commands import suspend
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 
@@ -111,4 +112,16 @@ async def test_times_without_an_offset_are_refused(platform: Platform) -> None:
     )
     assert done.returncode == 2
     assert "no UTC offset" in done.stderr
+    assert logged(platform) == []
+
+
+async def test_a_suspended_user_exports_nothing(platform: Platform) -> None:
+    client = await enroll(platform, "Jo R.", "North")
+    await platform.bus.execute(suspend(ADMIN, user_id="aud-7", reason="left", program=None))
+
+    done = await asyncio.to_thread(export, platform, "--client", str(client), "--as", "aud-7")
+
+    assert done.returncode == 2
+    assert "user aud-7 is suspended (user-suspended)" in done.stderr
+    assert done.stdout == ""
     assert logged(platform) == []
