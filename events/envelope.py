@@ -8,6 +8,7 @@ contract: add fields with defaults, never rename or remove; a breaking change is
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 from typing import Any, ClassVar, Self
@@ -25,7 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from carecoord.events import bounds, summaries
+from carecoord.events import amounts, bounds, summaries
 
 _STORED = "stored"
 """Validation context key: the data is a recorded event, not new input."""
@@ -146,7 +147,7 @@ class CareEvent(BaseModel):
         cls = type(self)
         names = _summarised(cls)
         line = None if names is None else summaries.filled(cls.summary_template, names, self)
-        return cls.summary_template.format(**self.facts()) if line is None else line
+        return cls.summary_template.format(**self.summary_facts()) if line is None else line
 
     @classmethod
     def summary_withheld(cls, line: str, facts: Mapping[str, Any]) -> str:
@@ -154,6 +155,15 @@ class CareEvent(BaseModel):
         shown its free text reads it: without the text it ends with (``summary_text``)."""
         said = facts.get(cls.summary_text) if cls.summary_text else None
         return line.removesuffix(f" ({said})") if said else line
+
+    def summary_facts(self) -> dict[str, Any]:
+        """``facts`` as a summary line shows them: each amount as a reader reads it
+        (``amounts.shown``), where the facts keep it as it was written."""
+        facts = self.facts()
+        for name, value in self:
+            if isinstance(value, Decimal) and name in facts:
+                facts[name] = amounts.shown(value)
+        return facts
 
     def facts(self) -> dict[str, Any]:
         """The event's own fields, without the envelope."""

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
+from carecoord.events import amounts
 from carecoord.events.envelope import CareEvent, EnteredInError, Kind, Value
 
 
@@ -126,7 +127,8 @@ class TaperOrdered(_Order):
         return len(self.steps)
 
     def summary(self) -> str:
-        facts = self.facts() | {"step_count": self.step_count, "final_dose": self.steps[-1].dose}
+        final_dose = amounts.shown(self.steps[-1].dose)
+        facts = self.summary_facts() | {"step_count": self.step_count, "final_dose": final_dose}
         return self.summary_template.format(**facts)
 
 
@@ -447,7 +449,7 @@ class DoseAdministered(_ObservedDose):
         if self.replaces_dose_id is None:
             return super().summary()
         return (
-            f"Replacement dose given: {self.medication} {self.amount} {self.unit}"
+            f"Replacement dose given: {self.medication} {amounts.shown(self.amount)} {self.unit}"
             f" ({self.replacement_reason})"
         )
 
@@ -540,8 +542,8 @@ class _TakeHome(_Dispensed):
         return sum((bottle.amount for bottle in self.bottles), Decimal(0))
 
     def summary(self) -> str:
-        extra = {"dose_count": self.dose_count, "total_amount": self.total_amount}
-        return self.summary_template.format(**self.facts(), **extra)
+        extra = {"dose_count": self.dose_count, "total_amount": amounts.shown(self.total_amount)}
+        return self.summary_template.format(**self.summary_facts(), **extra)
 
 
 class TakeHomeDispensed(_TakeHome):

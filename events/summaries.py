@@ -19,7 +19,9 @@ from string import Formatter
 from typing import Any
 from uuid import UUID
 
-_AS_IS = frozenset({str, int, Decimal, UUID, date, type(None)})
+from carecoord.events import amounts
+
+_AS_IS = frozenset({str, int, UUID, date, type(None)})
 """Types whose value formats as its JSON form reads (``datetime`` does not: a space, not
 ``T``; ``bool`` is left to the long way with the rest)."""
 
@@ -44,6 +46,8 @@ def filled(template: str, names: tuple[str, ...], event: Any) -> str | None:
         value = getattr(event, name)
         if type(value) in _AS_IS:
             values[name] = value
+        elif type(value) is Decimal:
+            values[name] = amounts.shown(value)
         elif isinstance(value, Enum) and type(value.value) in (str, int):
             values[name] = value.value
         else:

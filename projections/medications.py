@@ -37,7 +37,7 @@ from carecoord.projections.inserts import Pending
 from carecoord.projections.rows import fetch, steps_at_most
 
 NAME = "medications"
-VERSION = 3
+VERSION = 4
 READS = (DoseChanged, InteractionFound, MedicationPrescribed, MedicationStatementEnded,
          MedicationStatementEnteredInError, MedicationStatementRecorded, OrderDiscontinued,
          OrderEnteredInError, OrderHeld, OrderReinstated, OrderResumed,

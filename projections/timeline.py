@@ -31,7 +31,7 @@ from carecoord.projections.rows import Shown, fetch, in_period
 from carecoord.services.infrastructure.copy_writer import WithheldWriter
 
 NAME = "timeline"
-VERSION = 4
+VERSION = 5
 COLUMNS = (
     "position",
     "client_id",

@@ -7,7 +7,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
+
+from carecoord.events import amounts
 
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 """How a spreadsheet tells a cell is a formula to run: an inspector opens these exports in
@@ -24,9 +27,12 @@ def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 def cell(value: object) -> str:
     """A value as its CSV cell; text a spreadsheet would run as a formula is written with a
-    leading apostrophe, shown as the text it is (numbers, negative ones too, are not text)."""
+    leading apostrophe, shown as the text it is (numbers, negative ones too, are not text);
+    an amount as a reader reads it (``amounts.shown``)."""
     if value is None:
         return ""
     if isinstance(value, str) and value.startswith(FORMULA):
         return f"'{value}"
+    if isinstance(value, Decimal):
+        return amounts.shown(value)
     return str(value)

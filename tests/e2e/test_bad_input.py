@@ -152,6 +152,44 @@ async def test_a_dose_sent_as_a_json_number_is_read_as_written(
     assert taken.json()["data"]["prescribeMedication"]["id"]
 
 
+@pytest.mark.parametrize(
+    ("number", "read"), [("0.99999999999999999", None), ("2.0000000000000001", None), ("2.0", 2)]
+)
+async def test_an_int_sent_as_a_json_number_is_read_as_written(
+    api: Api, number: str, read: int | None
+) -> None:
+    """graphql-js reads 2.0 as the Int 2 and refuses 1.5; 0.99999999999999999 it reads as 1
+    only as its JSON reading loses the digits that say it is no integer, and so did ours: an
+    order split into "0.99999999999999999" doses a day was written for one."""
+    client_id = await enrolled(api)
+    head = await asyncio.to_thread(api.platform.store.last_position)
+    given = order(client_id, schedule={"timesPerDay": "TIMES"})
+    variables = json.dumps({"input": given}).replace('"TIMES"', number)
+    response = await api.http.post(
+        "/graphql",
+        content=f'{{"query": {json.dumps(PRESCRIBE)}, "variables": {variables}}}',
+        headers={"Authorization": f"Bearer {api.token(Role.PRESCRIBER)}", **JSON},
+    )
+    body = response.json()
+    if read is None:
+        [error] = body["errors"]
+        assert error["extensions"]["field"] == "schedule.timesPerDay"
+        assert f"Int cannot represent non-integer value: {number}" in error["message"]
+        assert await asyncio.to_thread(api.platform.store.last_position) == head, "nothing recorded"
+    else:
+        assert body["data"]["prescribeMedication"]["id"]
+
+
+async def test_a_time_at_24_00_is_refused_naming_the_field(api: Api) -> None:
+    """ISO 8601's end of a day was read as the next day's midnight: a time given "at 24:00
+    on the 1st" was recorded on the 2nd."""
+    client_id = await enrolled(api)
+    changes = {"occurredAt": "2026-01-01T24:00:00Z"}
+    error = await refused(api, PRESCRIBE, {"input": order(client_id, **changes)}, Role.PRESCRIBER)
+    assert error["extensions"]["field"] == "occurredAt"
+    assert "24:00 is the day's end" in error["message"]
+
+
 async def test_no_token_records_nothing(api: Api) -> None:
     error = await refused(api, ENROLL, {"input": {"displayName": "A", "program": "P"}}, None)
     assert error["extensions"]["code"] == "UNAUTHENTICATED"

@@ -1,5 +1,6 @@
 """A DateTime argument reads as strawberry's own scalar reads it (``dateutil``'s
-``isoparse``): the same value, zone object and refusal, the common form read faster."""
+``isoparse``): the same value, zone object and refusal, the common form read faster; but
+an hour 24, which ``isoparse`` reads as the next day's midnight, is refused."""
 
 from __future__ import annotations
 
@@ -26,7 +27,6 @@ WRITTEN = [
     "1900-01-01T00:00:00+14:00",
     "2026-11-27T12:00:00.1234567Z",
     "2026-11-27T12:00:00",
-    "2026-11-27T24:00:00Z",
     "2026-11-27 12:00:00Z",
     "20261127T120000Z",
     "2026-11-27",
@@ -40,6 +40,30 @@ def test_a_time_reads_as_isoparse_reads_it(text: str) -> None:
     expected = strawberrys(text)
     assert read == expected
     assert repr(read) == repr(expected)  # the same fields, and the same kind of zone
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-27T24:00:00Z",
+        "2026-11-27T24:00:00.000+05:30",
+        "2026-11-27T24:00Z",
+        "2026-11-27 24:00:00Z",
+        "20261127T2400Z",
+        "2026-W48-5T24:00Z",
+    ],
+)
+def test_an_hour_24_is_refused_where_isoparse_reads_the_next_day(text: str) -> None:
+    """A dose given "at 24:00 on the 27th" was charted on the 28th: its day, slot and the
+    day's limits all the next day's."""
+    assert strawberrys(text).hour == 0
+    with pytest.raises(StrawberryInputCoercionError, match="24:00 is the day's end"):
+        parse_value(text)
+
+
+@pytest.mark.parametrize("text", ["2026-11-27T12:24:00Z", "2024-12-24T23:59:59Z"])
+def test_a_24_elsewhere_is_read(text: str) -> None:
+    assert parse_value(text) == strawberrys(text)
 
 
 @pytest.mark.parametrize("text", REFUSED)
