@@ -63,16 +63,34 @@ class Calendar(Aggregate, context="therapy"):
     ) -> None:
         """Refuse a booking during another session the clinician leads that still holds its
         time; else record it here."""
-        for session_id, led in self.sessions.items():
-            if led.slot.overlaps(booking.slot) and holds(session_id, led):
-                raise RuleViolation(
-                    "scheduledFor",
-                    "therapist-booked-then",
-                    f"clinician {booking.clinician_id} leads session {session_id} then"
-                    f" ({led.slot.said()}); book another time, name another clinicianId, or"
-                    " cancel that session",
-                )
+        self.require_free(
+            booking.clinician_id,
+            booking.slot,
+            holds,
+            "scheduledFor",
+            "book another time, name another clinicianId, or cancel that session",
+        )
         self._on_calendar(stamp, booking, client_ids, occurred_at)
+
+    def require_free(
+        self,
+        clinician_id: str,
+        slot: Slot,
+        holds: Holds,
+        field: str,
+        then: str,
+        but: UUID | None = None,
+    ) -> None:
+        """Refuse ``slot`` while another session than ``but`` the clinician leads holds it
+        (``then`` says what to do about that session)."""
+        for session_id, led in self.sessions.items():
+            if session_id != but and led.slot.overlaps(slot) and holds(session_id, led):
+                raise RuleViolation(
+                    field,
+                    "therapist-booked-then",
+                    f"clinician {clinician_id} leads session {session_id} then"
+                    f" ({led.slot.said()}); {then}",
+                )
 
     def booked_before(
         self, stamp: Stamp, booking: Booking, client_ids: Sequence[UUID], booked_at: datetime

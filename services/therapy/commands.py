@@ -32,7 +32,15 @@ from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.therapy.calendar import Calendar, Led
 from carecoord.services.therapy.closure import refuse_closed
 from carecoord.services.therapy.leaders import clinician_named, require_leader
-from carecoord.services.therapy.record import HAPPENED, Booking, Outcome, TherapyRecord, Told
+from carecoord.services.therapy.record import (
+    HAPPENED,
+    THEN_CORRECT,
+    Booking,
+    Outcome,
+    TherapyRecord,
+    Told,
+    takes_back_time,
+)
 
 MAX_GROUP = 100
 E = TypeVar("E", bound=CareEvent)
@@ -424,6 +432,17 @@ def correct_outcome(
         told = Told(outcome, duration_minutes, reason)
         _in_treatment_then(uow, record, session_id, told)
         event = record.correct_outcome(stamp, session_id, told)
+        session = record.session(session_id)
+        if takes_back_time(session, outcome):
+            # Its leader's time too, which another session of theirs may have taken since.
+            uow.get(Calendar, calendar_id(session.clinician_id)).require_free(
+                session.clinician_id,
+                session.slot,
+                partial(_holds, uow),
+                "outcome",
+                THEN_CORRECT,
+                but=session_id,
+            )
         with_alerts(uow, client_id, rules, partial(_kept, record, event))
         return session_id
 

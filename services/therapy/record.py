@@ -128,6 +128,16 @@ class Session:
         return min(self.booked_at, self.scheduled_for)
 
 
+THEN_CORRECT = "correct that session's outcome first"
+"""What a correction taking back a session's time says of the session holding it since."""
+
+
+def takes_back_time(session: Session, outcome: Outcome) -> bool:
+    """Whether correcting ``session`` to ``outcome`` makes it hold its time again: a late
+    cancellation freed it, attended or a no-show holds it."""
+    return not session.held and not session.cancelled and outcome is not Outcome.LATE_CANCELLED
+
+
 @dataclass(frozen=True, slots=True)
 class Told:
     """How a session went, as a clinician tells it: attended with its length, late-cancelled
@@ -243,7 +253,7 @@ class TherapyRecord(Aggregate, context="therapy"):
             )
         self._happened(stamp, occurred_at, enrolled_at)
         self._since_enrolment("scheduledFor", booking.scheduled_for, enrolled_at)
-        self._free(booking)
+        self._free(booking.slot, "scheduledFor", "cancel it or book another time")
         latest = stamp.clock() + BOOKING_HORIZON
         if booking.scheduled_for > latest:
             raise InvalidInput(
@@ -266,16 +276,17 @@ class TherapyRecord(Aggregate, context="therapy"):
             group_size=booking.group_size,
         )
 
-    def _free(self, booking: Booking) -> None:
-        """Refuse a booking during another of the client's sessions: a form sent twice booked
-        the slot twice, and one missed appointment counted as two no-shows in a row."""
+    def _free(self, slot: Slot, field: str, then: str, but: UUID | None = None) -> None:
+        """Refuse ``slot`` while another of the client's sessions than ``but`` holds it: a
+        form sent twice booked the slot twice, and one missed appointment counted as two
+        no-shows in a row. ``then`` says what to do about that session."""
         for session_id, session in self.sessions.items():
-            if session.holds(booking.slot):
+            if session_id != but and session.holds(slot):
                 raise RuleViolation(
-                    "scheduledFor",
+                    field,
                     "client-booked-then",
                     f"client {self.client_id} is booked then for session {session_id}"
-                    f" ({session.slot.said()}); cancel it or book another time",
+                    f" ({session.slot.said()}); {then}",
                 )
 
     def outcome(
@@ -358,6 +369,9 @@ class TherapyRecord(Aggregate, context="therapy"):
                 "reason", "correction-reason", "say why the recorded outcome was wrong"
             )
         _may_be(stamp, session_id, session, told)
+        if takes_back_time(session, outcome):
+            # A late cancellation freed the time, and another session may have taken it.
+            self._free(session.slot, "outcome", THEN_CORRECT, but=session_id)
         return stamp.event(
             SessionOutcomeCorrected,
             self.client_id,

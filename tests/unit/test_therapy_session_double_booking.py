@@ -55,3 +55,37 @@ def test_the_next_slot_and_a_late_cancelled_slot_are_free() -> None:
     )  # fmt: skip
     book(story, starts)
     assert booked(story) == 3
+
+
+def correct(story: Story, session_id: UUID, client_id: UUID, outcome: Outcome) -> None:
+    attended = outcome is Outcome.ATTENDED
+    story.run(
+        therapy.correct_outcome(
+            story.stamp(THERAPIST), client_id=client_id, session_id=session_id,
+            outcome=outcome, duration_minutes=50 if attended else None,
+            reason="they came after all", rules=story.rules,
+        )
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("outcome", [Outcome.ATTENDED, Outcome.NO_SHOW])
+def test_a_late_cancellation_is_not_corrected_into_a_slot_booked_since(outcome: Outcome) -> None:
+    """Its time was freed and booked again, and the correction put the client in two sessions
+    at once, attended or missed, where a booking then is refused."""
+    story = Story()
+    starts = story.now + timedelta(hours=1)
+    cancelled = book(story, starts)
+    story.run(
+        therapy.record_attendance(
+            story.stamp(THERAPIST), session_id=cancelled,
+            attendance=[(story.client_id, Outcome.LATE_CANCELLED)], rules=story.rules,
+        )
+    )  # fmt: skip
+    since = book(story, starts + timedelta(minutes=30))
+    story.later(hours=3)
+    before = len(story.events())
+    with pytest.raises(RuleViolation) as refusal:
+        correct(story, cancelled, story.client_id, outcome)
+    assert (refusal.value.field, refusal.value.rule) == ("outcome", "client-booked-then")
+    assert str(since) in refusal.value.message
+    assert len(story.events()) == before

@@ -128,3 +128,26 @@ def test_a_booking_admitted_for_its_clients_records_on_its_leaders_calendar() ->
     admitted = Stamp(THERAPIST, clock=lambda: story.now, clients=frozenset({story.client_id}))
     book(story, [story.client_id], starts, stamp=admitted)
     assert {type(e) for e in story.events()[-2:]} == {SessionScheduled, ClinicianBooked}
+
+
+def test_a_late_cancellation_is_not_corrected_into_its_leaders_time_booked_since() -> None:
+    """Its leader's time was freed and booked with another client, and the correction to
+    attended had the therapist lead both sessions at once."""
+    story = Story()
+    starts = story.now + timedelta(hours=1)
+    cancelled = book(story, [story.client_id], starts)
+    late_cancel(story, cancelled, [story.client_id])
+    since = book(story, [client(story)], starts)
+    story.later(hours=3)
+    before = len(story.events())
+    with pytest.raises(RuleViolation) as refusal:
+        story.run(
+            therapy.correct_outcome(
+                story.stamp(THERAPIST), client_id=story.client_id, session_id=cancelled,
+                outcome=Outcome.ATTENDED, duration_minutes=50, reason="came after all",
+                rules=story.rules,
+            )
+        )  # fmt: skip
+    assert (refusal.value.field, refusal.value.rule) == ("outcome", "therapist-booked-then")
+    assert str(since) in refusal.value.message
+    assert len(story.events()) == before
