@@ -102,7 +102,9 @@ class Census:
         """Whether ``position`` is new; a repeated one is counted and skipped."""
         if position <= self.position:
             self.skipped += 1
-            log.info("skipped a repeated event", extra={"position": position})
+            log.info(
+                "skipped a repeated event at position %d", position, extra={"position": position}
+            )
             return False
         return True
 
@@ -234,9 +236,14 @@ def skip(message: NatsMessage) -> NoReturn:
 
 
 def log_unreadable(stream_sequence: int) -> None:
+    """The code and the sequence are in the line itself: ``main``'s plain logging shows no
+    ``extra``, and the line said only that a message was skipped, not which."""
+    code = "MESSAGE_UNREADABLE"
     log.warning(
-        "message skipped: it is not an event",
-        extra={"stream_sequence": stream_sequence, "code": "MESSAGE_UNREADABLE"},
+        "%s: message at stream sequence %d skipped, it is not an event",
+        code,
+        stream_sequence,
+        extra={"stream_sequence": stream_sequence, "code": code},
     )
 
 
@@ -274,7 +281,8 @@ async def watch(nc: Client, stream: str, durable: str) -> None:
         try:
             await stuck(nc, stream, durable)
         except (NatsError, TimeoutError) as failure:  # the broker away: look again later
-            log.warning("consumer not looked at", extra={"error": type(failure).__name__})
+            error = type(failure).__name__
+            log.warning("consumer not looked at: %s", error, extra={"error": error})
 
 
 def router(

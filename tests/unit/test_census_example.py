@@ -4,6 +4,7 @@ Carecoord-Type header, and a payload newer than its catalog is refused, never mi
 from __future__ import annotations
 
 import json
+import logging
 from typing import cast
 
 import pytest
@@ -21,7 +22,7 @@ from carecoord.events.care import (
     LevelOfCareChanged,
     ReadmissionEnteredInError,
 )
-from carecoord.examples.census import Census, NewerThanCatalog, decode, of_type
+from carecoord.examples.census import Census, NewerThanCatalog, decode, log_unreadable, of_type
 
 
 def enrolled() -> ClientEnrolled:
@@ -101,3 +102,14 @@ def test_an_episode_step_entered_in_error_counts_the_client_as_before_it() -> No
                    admitted_at=discharged.admitted_at),
     )  # fmt: skip
     assert census.by_level() == {("OTP", "outpatient"): 1}
+
+
+def test_a_skipped_message_is_named_by_code_and_sequence_in_the_plain_log_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    log_unreadable(4242)
+
+    (record,) = caplog.records
+    line = logging.Formatter(logging.BASIC_FORMAT).format(record)  # as ``main`` logs
+    assert "MESSAGE_UNREADABLE" in line
+    assert "4242" in line
