@@ -335,6 +335,7 @@ class CaseloadSubscription:
                         fresh.add(client_id)
                     grant = granted.get(client_id)
                     if grant is not None and shown_alerts(ctx, grant)(row["rule_id"]):
+                        await ctx.still_admitted(reached)
                         await ctx.gate.record_read(
                             client_id,
                             grant,

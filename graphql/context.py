@@ -24,6 +24,8 @@ from starlette.websockets import WebSocket
 from carecoord.events import Actor, Kind
 from carecoord.projections.rows import Shown
 from carecoord.services.gate.gate import AccessGate, recorded
+from carecoord.services.gate.suspensions import access_record
+from carecoord.services.gate.suspensions import refusal as suspended_refusal
 from carecoord.services.infrastructure.identity import ROLE_HEADER, bearer
 from carecoord.services.kernel.errors import DomainError, Forbidden, InvalidInput, RuleViolation
 from carecoord.services.kernel.policy import Grant
@@ -105,6 +107,16 @@ class RequestContext:
         except DomainError:
             return
         await gate.not_suspended()
+
+    async def still_admitted(self, position: int) -> None:
+        """Refuse (``user-suspended``) a push of what the store holds up to ``position`` to a
+        caller suspended by then, as the socket's watch knows it (``RecordWatch``): the
+        socket is closed only once its task runs, and a push went out in between."""
+        watch, actor = self.platform.suspended, self.actor()
+        if watch is None or actor is None:
+            return
+        if await watch.named_through(access_record(actor.id), position):
+            raise suspended_refusal()
 
     def _for_operation(self, gate: AccessGate) -> AccessGate:
         """``gate`` under the correlation id of the operation asking (a socket's gate is made

@@ -345,6 +345,7 @@ class TimelineSubscription:
                         text = TextShown.of(grant, ctx.reader().id)
                         taken = False
                     if shown(grant, ctx, row):
+                        await ctx.still_admitted(gained.through)
                         await ctx.gate.record_read(
                             client_id, grant, operation="timeline", kinds=[row["kind"]], count=1
                         )

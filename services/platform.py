@@ -24,7 +24,7 @@ from carecoord.services.infrastructure.liveness import (
     Liveness,
 )
 from carecoord.services.infrastructure.metrics import Metrics
-from carecoord.services.infrastructure.record_watch import RecordWatch
+from carecoord.services.infrastructure.record_watch import Named, RecordWatch
 from carecoord.services.infrastructure.relay import Relay
 from carecoord.services.infrastructure.remembered import Grants, Memberships
 from carecoord.services.infrastructure.settings import Settings
@@ -80,7 +80,7 @@ class Platform:
     requests: AsyncConnectionPool | None = None
     """The primary's pool for the API's reads, each statement bound
     (``api_statement_timeout_seconds``), in a process that serves requests."""
-    suspensions: Coalesced[UUID, frozenset[UUID]] | None = None
+    suspensions: Coalesced[UUID, Named] | None = None
     """Which users' access records end in a suspension, asked of the store on the primary
     (``services/gate/suspensions.py``); None only where nothing is decided for a request."""
     suspended: RecordWatch | None = None

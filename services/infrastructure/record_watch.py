@@ -2,13 +2,20 @@
 user suspended, ``services/gate/suspensions.py``): at each commit of any process, one ask for
 all of them, which wakes the sockets of those it named. A task per socket woke at every
 commit and asked on its own: every socket a wake-up and an ask per commit, where most
-commits concern none of them."""
+commits concern none of them.
+
+Each push of a socket asks the watch too (``named_through``): the socket is closed only once
+its task has run, and a push of what was recorded after the suspension went out in between.
+The watch's last answer already holds it, unless the push is of an event past the answer,
+which then waits for the watch's next ask: one ask a commit for every socket, not one a push.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from uuid import UUID
 
 from carecoord.services.infrastructure.coalesced import Coalesced
@@ -16,11 +23,25 @@ from carecoord.services.infrastructure.doorbell import Doorbell
 from carecoord.services.kernel.errors import DomainError
 
 
+@dataclass(frozen=True, slots=True)
+class Named:
+    """One answer of the store: the records asked that it names, as of ``through``, the
+    store's last position then. Events are committed in the order of their positions (the
+    store's writers take turns), so every event up to ``through`` counted for the answer."""
+
+    records: frozenset[UUID]
+    through: int
+
+
 class RecordWatch:
-    def __init__(self, doorbell: Doorbell, ask: Coalesced[UUID, frozenset[UUID]]) -> None:
+    def __init__(self, doorbell: Doorbell, ask: Coalesced[UUID, Named]) -> None:
         self._doorbell = doorbell
         self._ask = ask
         self._waiting: defaultdict[UUID, set[asyncio.Future[None]]] = defaultdict(set)
+        self._checking: Counter[UUID] = Counter()
+        self._asked: frozenset[UUID] = frozenset()
+        self._named = Named(frozenset(), 0)
+        self._answered: asyncio.Event | None = None
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -28,10 +49,7 @@ class RecordWatch:
         """Returns once the ask names ``record`` (asked at once, then at every commit)."""
         named = asyncio.get_running_loop().create_future()
         self._waiting[record].add(named)
-        if self._wake is None:
-            self._wake = self._doorbell.bell()
-            self._task = asyncio.create_task(self._run(self._wake))
-        self._wake.set()  # asked now too: what was recorded as the socket opened counts
+        self._asked_now()  # what was recorded as the socket opened counts
         try:
             await named
         finally:
@@ -39,6 +57,21 @@ class RecordWatch:
             waiting.discard(named)
             if not waiting:
                 del self._waiting[record]
+
+    async def named_through(self, record: UUID, position: int) -> bool:
+        """Whether ``record`` is named by an answer that holds every event up to ``position``:
+        the last one if it does, else the next ask's (asked now)."""
+        self._checking[record] += 1
+        try:
+            while record not in self._asked or self._named.through < position:
+                answered = self._answered_event()
+                self._asked_now()
+                await answered.wait()
+            return record in self._named.records
+        finally:
+            self._checking[record] -= 1
+            if not self._checking[record]:
+                del self._checking[record]
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -50,17 +83,33 @@ class RecordWatch:
             self._doorbell.unbell(self._wake)
             self._wake = None
 
+    def _answered_event(self) -> asyncio.Event:
+        if self._answered is None:
+            self._answered = asyncio.Event()
+        return self._answered
+
+    def _asked_now(self) -> None:
+        if self._wake is None:
+            self._wake = self._doorbell.bell()
+            self._task = asyncio.create_task(self._run(self._wake))
+        self._wake.set()
+
     async def _run(self, wake: asyncio.Event) -> None:
         while True:
             await wake.wait()
             wake.clear()
-            if not self._waiting:
+            asked = frozenset(self._waiting) | frozenset(self._checking)
+            if not asked:
                 continue
             try:
-                named = await self._ask.ask(list(self._waiting))
+                named = await self._ask.ask(asked)
             except DomainError:  # the database away: asked again at the next commit (and
                 continue  # every new operation is refused until it answers)
-            for record in named:
+            self._asked, self._named = asked, named
+            answered, self._answered = self._answered, None
+            if answered is not None:
+                answered.set()
+            for record in named.records:
                 for waiter in self._waiting.get(record, ()):
                     if not waiter.done():
                         waiter.set_result(None)

@@ -282,7 +282,7 @@ async def _not_suspended(store: EventStore, database_url: str, user_id: str) -> 
     table = store.recorder.events_table_name  # type: ignore[attr-defined]
     record = access_record(user_id)
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
-        if record in await suspended_records(conn, table, frozenset({record})):
+        if record in (await suspended_records(conn, table, frozenset({record}))).records:
             raise Suspended(
                 f"user {user_id} is suspended (user-suspended): no export is made as them;"
                 " a program admin reinstates them"

@@ -125,3 +125,31 @@ async def test_an_admin_of_one_program_suspends_only_that_programs_users(api: Ap
     assert refusal(body) == ("FORBIDDEN", "userId", "admin-program")
     assert north not in body["errors"][0]["message"]
     await api.ok(REINSTATE, left, token=of_north)
+
+
+async def test_a_push_after_the_suspension_is_refused_before_the_socket_is_closed(
+    api: Api,
+) -> None:
+    """The watch that closes a suspended user's socket asks at each commit, and may not have
+    asked yet (here: it is stopped): each push asks it of what it pushes, so nothing recorded
+    after the suspension reaches the user meanwhile."""
+    nurse = f"nurse-{uuid4().hex[:8]}"
+    enrolled = await api.ok(
+        ENROLL, {"input": {"displayName": "Sam", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
+    )
+    client_id = enrolled["enrollClient"]["id"]
+    await api.join_care_team(client_id, Role.NURSE)
+    after = await api.join_care_team(client_id, Role.NURSE, nurse)
+    check_in = {"input": {"clientId": client_id, "mood": 6}}
+    token = api.token(Role.NURSE, nurse)
+    async with api.subscription(token, SUBSCRIBE, {"id": client_id, "after": after}) as ws:
+        await api.ok(CHECK_IN, check_in, role=Role.NURSE)
+        assert (await next_message(ws))["type"] == "next"
+        assert api.platform.suspended is not None
+        await api.platform.suspended.stop()
+        left = {"userId": nurse, "reason": "left the program"}
+        await api.ok(SUSPEND, {"input": left}, role=Role.PROGRAM_ADMIN)
+        await api.ok(CHECK_IN, check_in, role=Role.NURSE)
+        ended = await next_message(ws)
+        assert refusal(ended["payload"]) == ("FORBIDDEN", "authorization", "user-suspended")
+        assert await next_message(ws) == {"id": "1", "type": "complete"}
