@@ -230,7 +230,8 @@ class CheckInRecord(Aggregate, context="checkins"):
 
     def enter_in_error(self, stamp: Stamp, entry_id: UUID, reason: str) -> CheckInEnteredInError:
         """Mark an entry recorded in error: it stays recorded and stops counting. Only an
-        entry of this client's, not marked already, by a role that may record that entry."""
+        entry of this client's, not marked already, by a role that may record that entry.
+        A refusal names the entry by the id the caller gave (its own or its event's)."""
         actor = authorize(stamp.actor, Action.ENTER_CHECK_IN_IN_ERROR)
         unknown = NotFound(
             "entryId",
@@ -251,13 +252,13 @@ class CheckInRecord(Aggregate, context="checkins"):
             raise Forbidden(
                 "entryId",
                 "role-may-record",
-                f"entry {found.entry_id} is corrected by one of: {roles}",
+                f"entry {entry_id} is corrected by one of: {roles}",
             )
         if found.entry_id in self.in_error:
             raise RuleViolation(
                 "entryId",
                 "already-in-error",
-                f"entry {found.entry_id} was already marked entered in error"
+                f"entry {entry_id} was already marked entered in error"
                 f" {self.in_error[found.entry_id].note(stamp.zone)}",
             )
         why = said(reason)

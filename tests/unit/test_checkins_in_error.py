@@ -115,6 +115,19 @@ def test_an_entry_already_in_error_is_refused() -> None:
     assert len(corrections(story)) == 1
 
 
+def test_a_refusal_names_the_entry_by_the_id_it_was_given() -> None:
+    """recordCheckIn answers the event's id, and marking it twice was refused naming the
+    check-in's own id, which the caller had never been given."""
+    story = Story()
+    story.check_in(craving=30)
+    [checked] = [e for e in story.events() if isinstance(e, CheckInRecorded)]
+    mark(story, checked.event_id)
+    for given in (checked.event_id, checked.checkin_id):
+        with pytest.raises(RuleViolation) as refused:
+            mark(story, given, "again")
+        assert f"entry {given} was already marked" in refused.value.message
+
+
 def test_an_entry_not_recorded_for_this_client_is_not_found() -> None:
     story = Story()
     story.check_in(craving=30)
