@@ -30,6 +30,7 @@ Row = Mapping[str, Any]
 """A stored event's row: its position, topic and state."""
 _NO_END = 2**63 - 1
 """The greatest position a store numbers (a bigint): a read to it reads to the head."""
+_ANY = "SELECT 1 FROM {} WHERE originator_id = ANY(%s) LIMIT 1"
 # Enrolments are few and their topic is readable (only bodies are encrypted).
 _ENROLMENTS = "SELECT notification_id, topic, state FROM {} WHERE topic = %s ORDER BY 1"
 
@@ -48,6 +49,12 @@ class Unreadable(ValueError):
 def client_history(store: EventStore, client_id: UUID) -> list[Positioned]:
     """Every stored event of the client, in log order."""
     return _read(store, _CLIENT, (client_aggregates(client_id),))
+
+
+def is_stored(store: EventStore, client_id: UUID) -> bool:
+    """Whether any event of the client is stored (``client_history`` not empty), on one
+    index probe: a mistyped id, where an auditor's read is told it names no client."""
+    return bool(_rows(store, _ANY, (client_aggregates(client_id),)))
 
 
 def client_pages(store: EventStore, client_id: UUID, size: int) -> Iterator[list[Positioned]]:

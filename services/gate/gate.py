@@ -28,6 +28,7 @@ from carecoord.events.access import Basis, ClientRecordRead, ReadOutcome
 from carecoord.events.stock import site_name_id, stock_id
 from carecoord.events.users import user_record_id
 from carecoord.projections import careteam, timeline
+from carecoord.projections.audit.history import is_stored
 from carecoord.services.careteam.team import CareTeam
 from carecoord.services.gate.grants import (
     ACCESS_MODELS,
@@ -55,7 +56,13 @@ from carecoord.services.kernel.access import (
     relationship_needed,
     require_actor,
 )
-from carecoord.services.kernel.errors import Forbidden, InvalidInput, RuleViolation, Unavailable
+from carecoord.services.kernel.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RuleViolation,
+    Unavailable,
+)
 from carecoord.services.kernel.policy import (
     POLICY_VERSION,
     PROGRAM_WIDE,
@@ -229,7 +236,22 @@ class AccessGate:
         decided = (await self._decided([client_id], operation))[client_id]
         if isinstance(decided, Forbidden):
             raise decided
+        if reader.role in PROGRAM_WIDE and not self._scoped(reader):
+            await self._stored(client_id, decided, operation)
         return decided
+
+    async def _stored(self, client_id: UUID, grant: Grant, operation: str) -> None:
+        """Tell a reader who may see every client that an id names none (``unknown-client``,
+        logged as a read returning none), whatever they read: a timeline or a consent list
+        answered empty, where a verification, an export or ``accessAsOf`` said so, and an
+        auditor took a mistyped id for a client with nothing recorded. Any other reader is
+        refused an unknown id as a client they may not see (by the policy, or the program
+        their token names), so no answer tells them which ids are clients."""
+        if not await asyncio.to_thread(is_stored, self.platform.store, client_id):
+            await self.record_read(client_id, grant, operation=operation, kinds=(), count=0)
+            raise NotFound(
+                "clientId", "unknown-client", f"no event of client {client_id} is stored"
+            )
 
     async def readable_after(self, client_id: UUID, *, operation: str, changed: int) -> Grant:
         """``readable`` once the access views have ``changed``: the client's newest access
