@@ -26,7 +26,11 @@ class EnrollClientInput:
     display_name: str
     program: str
     client_id: UUID | None = strawberry.field(
-        default=None, description="Optional id from an upstream system; generated if omitted."
+        default=None,
+        description="Optional id from an upstream system. The client's id (the answer's"
+        " `id`) is drawn from it and the program: enrolled again in the program it is refused"
+        " (already-enrolled, naming the client), and in another program it is another"
+        " client. Without it the client's id is new.",
     )
     occurred_at: datetime | None = strawberry.field(
         default=None, description="When the client was admitted; now if omitted."
@@ -119,7 +123,9 @@ async def enrolled(ctx: RequestContext, input: EnrollClientInput) -> Command[UUI
     stamp = await ctx.gate.stamp(Action.ENROLL_CLIENT)
     ctx.gate.manages(input.program)
     await ctx.gate.unmistakable_program(input.program)
-    return enroll_client(stamp, **fields_of(input))
+    given = fields_of(input)
+    upstream_id = given.pop("client_id")  # another system's: not the client's (upstream.py)
+    return enroll_client(stamp, **given, upstream_id=upstream_id)
 
 
 @strawberry.type

@@ -13,6 +13,7 @@ from carecoord.events import Role
 from carecoord.events.care import DischargeReason, GoalAchievement, LevelOfCare
 from carecoord.services.care import discharge as closing
 from carecoord.services.care.record import ClientRecord, Since
+from carecoord.services.care.upstream import upstream_client
 from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.kernel.stamp import Stamp
@@ -28,11 +29,18 @@ def enroll_client(
     display_name: str,
     program: str,
     client_id: UUID | None = None,
+    upstream_id: UUID | None = None,
     occurred_at: datetime | None = None,
 ) -> Command[UUID]:
-    new_id = client_id or uuid4()
+    """``client_id`` is the client's own id; ``upstream_id`` another system's, from which
+    the program's client is drawn (``services/care/upstream.py``); neither: a new id."""
+    new_id = client_id or (
+        uuid4() if upstream_id is None else upstream_client(program, upstream_id)
+    )
 
     def run(uow: UnitOfWork) -> UUID:
+        if upstream_id is not None:  # enrolled under the upstream id itself before
+            uow.get(ClientRecord, upstream_id).not_enrolled_in(program)
         if uow.get(SiteStock, new_id).exists:
             raise RuleViolation(
                 "clientId",

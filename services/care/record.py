@@ -169,9 +169,7 @@ class ClientRecord(Aggregate, context="care"):
         self, stamp: Stamp, *, display_name: str, program: str, occurred_at: datetime | None
     ) -> None:
         if self.exists:
-            raise RuleViolation(
-                "clientId", "already-enrolled", f"client {self.client_id} is already enrolled"
-            )
+            raise self._enrolled()
         when = self._happened(stamp, occurred_at)
         self.record(
             stamp.event(
@@ -181,6 +179,20 @@ class ClientRecord(Aggregate, context="care"):
                 display_name=self._named(display_name),
                 program=site_named("program", program),
             )
+        )
+
+    def not_enrolled_in(self, program: str) -> None:
+        """Refuse a second enrolment in ``program`` of this client (one enrolled under an
+        upstream system's id itself, before ids were drawn from it); another program's
+        client under the id is not named, nor refused (``services/care/upstream.py``)."""
+        if self.exists and self.program == site_named("program", program):
+            raise self._enrolled()
+
+    def _enrolled(self) -> RuleViolation:
+        return RuleViolation(
+            "clientId",
+            "already-enrolled",
+            f"client {self.client_id} is already enrolled",
         )
 
     @staticmethod
