@@ -60,7 +60,8 @@ class NotSuspended(SchemaExtension):
 @strawberry.input(description="The user whose access is suspended or reinstated, and why.")
 class UserAccessInput:
     user_id: str = strawberry.field(
-        description="The user's id as their tokens carry it (`sub`): trimmed, printable."
+        description="The user's id as their tokens carry it (`sub`): trimmed, printable; a"
+        " UUID (a client's id) in any letters' case."
     )
     reason: str = strawberry.field(
         description=f"Why: required, printable, at most {REASON_MAX} characters; shown to"

@@ -26,7 +26,7 @@ from carecoord.services.infrastructure.connection_lost import (
 from carecoord.services.infrastructure.record_watch import Named
 from carecoord.services.kernel.aggregate import aggregate_id
 from carecoord.services.kernel.errors import Forbidden
-from carecoord.services.users.access import UserAccess
+from carecoord.services.users.access import UserAccess, one_way
 
 RULE = "user-suspended"
 SUSPENDED = type_name(UserSuspended)
@@ -39,8 +39,9 @@ ARRAY(SELECT record.id AS suspended_record FROM unnest(%s::uuid[]) AS record(id)
 
 
 def access_record(user_id: str) -> UUID:
-    """The store's id of ``user_id``'s access record (its aggregate's)."""
-    return aggregate_id(UserAccess.context, user_record_id(user_id))
+    """The store's id of ``user_id``'s access record (its aggregate's), the id read one way
+    as a suspension names it (``one_way``)."""
+    return aggregate_id(UserAccess.context, user_record_id(one_way(user_id)))
 
 
 @unavailable_when_lost

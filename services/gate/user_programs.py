@@ -1,7 +1,8 @@
 """Whose access a program admin ends and gives back: their program's users only.
 
 There is no directory of users, so a program knows who works in it by its care teams: a
-user on the care team, now or before, of a client enrolled in the program, in any role.
+user on the care team, now or before, of a client enrolled in the program, in any role; and
+its clients are its users too (a client's token names their client id).
 An admin whose token names a program suspends, reinstates and reads the access changes of
 those users alone; a token that names no program acts for every program, and so for any
 user (another program's admin, an auditor, a user on no care team yet).
@@ -10,6 +11,7 @@ user (another program's admin, an auditor, a user on no care team yet).
 from __future__ import annotations
 
 import asyncio
+from uuid import UUID
 
 from psycopg import AsyncConnection, sql
 
@@ -25,6 +27,8 @@ _WORKS_IN = sql.SQL(
     "SELECT EXISTS (SELECT 1 FROM {care_team} AS team JOIN {timeline} AS enrolled"
     " ON enrolled.client_id = team.client_id AND enrolled.type = 'care.ClientEnrolled'"
     " WHERE team.member_id = %(member)s AND enrolled.facts->>'program' = %(program)s)"
+    " OR EXISTS (SELECT 1 FROM {timeline} WHERE client_id = %(client)s"
+    " AND type = 'care.ClientEnrolled' AND facts->>'program' = %(program)s)"
 ).format(care_team=sql.Identifier(careteam.NAME), timeline=sql.Identifier(timeline.NAME))
 
 VIEWS = (careteam.NAME, timeline.NAME)
@@ -33,8 +37,13 @@ VIEWS = (careteam.NAME, timeline.NAME)
 
 @unavailable_when_lost
 async def works_in(conn: AsyncConnection, user_id: str, program: str) -> bool:
-    """Whether ``user_id`` is, or was, on the care team of a client enrolled in ``program``."""
-    cur = await conn.execute(_WORKS_IN, {"member": user_id, "program": program})
+    """Whether ``user_id`` is, or was, on the care team of a client enrolled in ``program``,
+    or is the id of such a client (their own token's subject)."""
+    try:
+        client: UUID | None = UUID(user_id)
+    except ValueError:
+        client = None
+    cur = await conn.execute(_WORKS_IN, {"member": user_id, "client": client, "program": program})
     found = await cur.fetchone()
     return bool(found and found[0])
 

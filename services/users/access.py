@@ -37,9 +37,19 @@ class UserAccess(Aggregate, context="users"):
 
 
 def user_named(user_id: str) -> str:
-    """The user id as a token's subject reads (trimmed, printable, bounded), one a person may
-    be known by: the platform's own ids are no one's to suspend."""
-    return a_person("userId", subject_asked("userId", user_id))
+    """The user id as a token's subject reads (trimmed, printable, bounded, ``one_way``), one
+    a person may be known by: the platform's own ids are no one's to suspend."""
+    return one_way(a_person("userId", subject_asked("userId", user_id)))
+
+
+def one_way(user_id: str) -> str:
+    """A user id that is a UUID (a client's id, an identity provider's subject) written one
+    way, as the gate reads a client's token: a client suspended by their id in capitals had a
+    record of its own, and their tokens, read as the id in small letters, were taken."""
+    try:
+        return str(UUID(user_id))
+    except ValueError:
+        return user_id
 
 
 def reason_given(reason: str) -> str:
@@ -61,7 +71,7 @@ def suspend(
     the last admin of a program would leave it with none), and for a user suspended already
     (``already-suspended``: the first suspension stands, with its who and why)."""
     why = reason_given(reason)
-    if user_id == stamp.actor.id:
+    if user_id == one_way(stamp.actor.id):
         raise Forbidden(
             "userId",
             "not-self",

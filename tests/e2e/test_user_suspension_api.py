@@ -153,3 +153,21 @@ async def test_a_push_after_the_suspension_is_refused_before_the_socket_is_close
         ended = await next_message(ws)
         assert refusal(ended["payload"]) == ("FORBIDDEN", "authorization", "user-suspended")
         assert await next_message(ws) == {"id": "1", "type": "complete"}
+
+
+@pytest.mark.shared_platform
+async def test_a_programs_admin_suspends_its_client_by_their_id_however_written(
+    api: Api,
+) -> None:
+    program = f"North {uuid4().hex[:8]}"
+    enrolled = await api.ok(
+        ENROLL, {"input": {"displayName": "Sam", "program": program}}, role=Role.PROGRAM_ADMIN
+    )
+    client_id = enrolled["enrollClient"]["id"]
+    admin = issue_token(api.platform.settings, "admin-north", Role.PROGRAM_ADMIN, program=program)
+    lost = {"input": {"userId": client_id.upper(), "reason": "phone stolen"}}
+
+    await api.ok(SUSPEND, lost, token=admin)
+
+    read = await api.gql("{ __typename }", token=api.token(Role.CLIENT, client_id))
+    assert refusal(read) == ("FORBIDDEN", "authorization", "user-suspended")

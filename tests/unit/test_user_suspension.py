@@ -87,3 +87,11 @@ def test_an_admin_of_one_program_reinstates_only_that_programs_suspensions() -> 
     assert refused(reinstate, access, ADMIN, "nurse-b", "back", "North OTP").rule == "admin-program"
     reinstate(access, ADMIN, "nurse-b", "back", None)
     assert not access.suspended
+
+
+def test_a_user_id_that_is_a_uuid_is_one_user_however_written() -> None:
+    upper = "71A77D39-08F7-5F4D-AC1D-A6A77F9D59AC"
+    assert user_named(f" {upper} ") == upper.lower()
+    admin = Stamp(Actor(id=upper, role=Role.PROGRAM_ADMIN))
+    refusal = refused(suspend, record(upper.lower()), admin, upper.lower(), "testing", None)
+    assert refusal.rule == "not-self"
