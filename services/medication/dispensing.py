@@ -23,6 +23,7 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
+from carecoord.events import amounts
 from carecoord.events.bounds import said
 from carecoord.events.medication import (
     Dispensing,
@@ -171,15 +172,17 @@ def administer(
         raise RuleViolation(
             "amount",
             "prescribed-amount",
-            f"at most {per_slot} {order.unit} per dose is prescribed on {day}, got {amount}",
+            f"at most {amounts.shown(per_slot)} {order.unit} per dose is prescribed on {day},"
+            f" got {amount}",
         )
-    already = _given_on(record, order.medication, day)
-    if already + amount > order.dose_on(day):
+    already, daily = _given_on(record, order.medication, day), order.dose_on(day)
+    if already + amount > daily:
         raise RuleViolation(
             "amount",
             "daily-amount",
-            f"{already} of {order.dose_on(day)} {order.unit} prescribed for {day} were already"
-            f" given; at most {max(order.dose_on(day) - already, Decimal(0))} {order.unit} more",
+            f"{amounts.shown(already)} of {amounts.shown(daily)} {order.unit} prescribed for"
+            f" {day} were already given; at most"
+            f" {amounts.shown(max(daily - already, Decimal(0)))} {order.unit} more",
         )
     for induction in rules.inductions:
         induction.dispensed(record, order, "amount", [(day, amount)], rules.day_of, day)
@@ -295,7 +298,8 @@ def replace_dose(
         raise InvalidInput(
             "amount",
             "replacement-amount",
-            f"a replacement is at most {original_amount} (the original dose), got {amount}",
+            f"a replacement is at most {amounts.shown(original_amount)} (the original dose),"
+            f" got {amount}",
         )
     _check_active(record, rules, order, day, any_day=drug.early_days > 0, given_at=given_at)
     _check_not_held_at(order, given_at, rules.zone)
@@ -817,7 +821,7 @@ def _told(
     ``hold`` (its own or its replacement's); ``brief``: its dose steps inside the stay as
     their count and the last one."""
     told = (
-        f"{order.medication} {order.dose_on(first)} {order.unit} {order.route}"
+        f"{order.medication} {amounts.shown(order.dose_on(first))} {order.unit} {order.route}"
         f" {order.schedule.times_per_day}x every {order.schedule.every_days} day(s)"
     )
     if first > start:
@@ -825,7 +829,9 @@ def _told(
     if last < end:
         told += f" to {last}"
     steps = [
-        f"{s.dose} {order.unit} from {s.start}" for s in order.steps if first < s.start <= last
+        f"{amounts.shown(s.dose)} {order.unit} from {s.start}"
+        for s in order.steps
+        if first < s.start <= last
     ]
     if steps and brief:
         told += f", then {len(steps)} dose steps to {steps[-1]} (each on order {order.order_id})"

@@ -172,6 +172,24 @@ def test_no_more_than_prescribed_per_slot_and_per_day() -> None:
     assert no_slot.value.rule == "scheduled-slot"
 
 
+def test_a_refusal_quotes_the_amounts_of_the_record_as_numbers() -> None:
+    """An order written "80.000000000000" was quoted to the nurse as "at most
+    40.000000000000 mg per dose", and its dose as "at most 40.0 (the original dose)"."""
+    story = Story()
+    order = story.prescribe(dose="80.000000000000", schedule=Schedule(times_per_day=2))
+    with pytest.raises(RuleViolation, match="at most 40 mg per dose is prescribed"):
+        story.dose(order, day(1), "60", slot=1)
+    story.dose(order, day(1), "40.0", slot=1)
+    more = Replacement(
+        order, story.record.orders[order].given[(day(1), 1)], Decimal(45), "oral solution",
+        "vomited within 15 minutes", at(day(1), 10),
+    )  # fmt: skip
+    with pytest.raises(InvalidInput, match=r"at most 40 \(the original dose\), got 45"):
+        dispensing.replace_dose(
+            story.record, story.stamp(NURSE), story.rules, uuid4(), more, site="OTP"
+        )
+
+
 def test_the_daily_amount_holds_with_partial_split_doses() -> None:
     story = Story()
     order = story.prescribe(dose="80", schedule=Schedule(times_per_day=2))

@@ -59,3 +59,13 @@ def test_a_long_daily_taper_over_a_long_stay_is_told_in_short() -> None:
 
     assert len(told) <= 1000
     assert f"then 59 dose steps to 40 mg from 2026-03-02 (each on order {taper})" in told
+
+
+def test_a_dose_is_told_as_its_number() -> None:
+    """An order written "60.000000000000" was told as such to the guest site's nurse."""
+    story = Story()
+    story.prescribe(dose="60.000000000000")
+
+    told = guest_dosing_summary(story.record, day(2), day(6))
+
+    assert told.startswith("Orders to dose by: methadone 60 mg oral")
