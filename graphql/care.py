@@ -119,9 +119,9 @@ class ReadmissionInErrorInput:
 
 
 async def enrolled(ctx: RequestContext, input: EnrollClientInput) -> Command[UUID]:
-    """Enrollment names no client yet: the program is what the caller must manage."""
+    """Enrollment names no client yet: the program is the one a token names, if any."""
     stamp = await ctx.gate.stamp(Action.ENROLL_CLIENT)
-    ctx.gate.manages(input.program)
+    ctx.gate.at_site(input.program, "program")
     await ctx.gate.unmistakable_program(input.program)
     given = fields_of(input)
     upstream_id = given.pop("client_id")  # another system's: not the client's (upstream.py)

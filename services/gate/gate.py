@@ -103,16 +103,16 @@ class AccessGate:
                 "program", "admin-program", f"you manage program {self.program!r}, not {program!r}"
             )
 
-    def at_site(self, site: str) -> None:
+    def at_site(self, site: str, field: str = "site") -> None:
         """A token that names a program keeps whoever holds it, in any role, to that
         program's site: a nurse or prescriber of one program neither records on nor reads
-        another program's controlled-substance stock (a site is a program)."""
+        another program's controlled-substance stock (a site is a program), nor enrolls a
+        client into another program, where a second enrolment under an upstream id is
+        refused naming the client that program has (``services/care/upstream.py``)."""
         reader = self.reader()
         if self.program is not None and site != self.program:
             rule = "admin-program" if reader.role is Role.PROGRAM_ADMIN else "site-program"
-            raise Forbidden(
-                "site", rule, f"your token names program {self.program!r}, not {site!r}"
-            )
+            raise Forbidden(field, rule, f"your token names program {self.program!r}, not {site!r}")
 
     def require(self, listing: Listing) -> bool:
         """Admit a listing by role; True when the reader sees only their care team's clients."""

@@ -16,6 +16,7 @@ from test_access_admin_program import ENROLL, admin_of
 
 from carecoord.events import Actor, Role
 from carecoord.services.care.commands import enroll_client
+from carecoord.services.infrastructure.identity import issue_token
 from carecoord.services.kernel.stamp import Stamp
 from support import Api
 
@@ -42,6 +43,21 @@ async def test_another_programs_enrolment_under_the_upstream_id_is_not_told(api:
     assert refused["extensions"]["rule"] == "already-enrolled"
     assert first in refused["message"]
     await api.ok(CARE_TEAM, {"id": first}, token=admin_of(api, north))
+
+
+async def test_a_token_naming_a_program_enrolls_into_no_other(api: Api) -> None:
+    """In any role: a nurse of one program was told whether another had the person."""
+    upstream, north, south = uuid4(), f"North {uuid4().hex[:8]}", f"South {uuid4().hex[:8]}"
+    await enrol(api, north, upstream)
+    nurse = issue_token(api.platform.settings, "nurse-south", Role.NURSE, program=south)
+    given = {"displayName": "Riley T.", "program": north, "clientId": str(upstream)}
+
+    body = await api.gql(ENROLL, {"i": given}, token=nurse)
+
+    [refused] = body["errors"]
+    assert refused["extensions"] == {
+        "code": "FORBIDDEN", "field": "program", "rule": "site-program",
+    }  # fmt: skip
 
 
 async def test_a_client_enrolled_under_the_upstream_id_itself_is_found_by_its_program(
