@@ -18,29 +18,34 @@ import pytest
 from carecoord.services.runtime.console import INTERRUPTED, TERMINATED
 
 ROOT = Path(__file__).resolve().parents[2]
-IMPORTING = "_pydantic_core"
-"""A library the command line's imports load early and nothing before them: once the process
-has it mapped, it is importing them."""
+SLOW_IMPORT = """
+import sys, time
+from pathlib import Path
 
-ATTEMPTS = 5
-"""Runs of the command before the signal lands while it runs: on a busy machine the test
-may look at the process only after its imports and its command are done (exit 0), and such a
-run stopped nothing."""
+MARKER = Path(sys.argv.pop(1))
+
+class Slow:
+    def find_spec(self, name, path, target=None):
+        if name == "carecoord.services.runtime.cli":
+            MARKER.touch()
+            time.sleep(30)
+        return None
+
+sys.meta_path.insert(0, Slow())
+"""
+"""Run first: the import of the command line's modules, once begun, says so (``MARKER``) and
+takes its time, so the signal lands inside it however busy the machine is (a look for the
+process's libraries in /proc found it, on a loaded machine, only once its command had printed
+its token and was ending, and the signal stopped nothing)."""
 
 
-def console_script() -> list[str]:
-    """The ``carecoord`` command as pip's console script runs it, from pyproject.toml."""
+def console_script(marker: Path) -> list[str]:
+    """The ``carecoord`` command as pip's console script runs it, from pyproject.toml, its
+    imports slowed (``SLOW_IMPORT``, which makes ``marker`` once they are under way)."""
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     module, function = declared["carecoord"].split(":")
-    run = f"import sys; from {module} import {function}; sys.exit({function}())"
-    return [sys.executable, "-c", run]
-
-
-def importing(pid: int) -> bool:
-    try:
-        return IMPORTING in Path(f"/proc/{pid}/maps").read_text()
-    except FileNotFoundError:  # ended already: the caller reads how
-        return True
+    run = f"{SLOW_IMPORT}from {module} import {function}; sys.exit({function}())"
+    return [sys.executable, "-c", run, str(marker)]
 
 
 @pytest.mark.parametrize(
@@ -49,10 +54,7 @@ def importing(pid: int) -> bool:
 def test_a_stop_while_the_command_line_imports_ends_it_with_one_line(
     tmp_path: Path, signum: signal.Signals, line: str
 ) -> None:
-    for _ in range(ATTEMPTS):
-        command, out, err = stopped_while_importing(tmp_path, signum)
-        if command.returncode != 0:
-            break  # the signal came while it ran: what is asserted below
+    command, out, err = stopped_while_importing(tmp_path, signum)
 
     assert command.returncode == -signum, err
     assert err == f"{line}\n"
@@ -65,8 +67,9 @@ def stopped_while_importing(
     """``carecoord token`` sent ``signum`` once it is importing the command line's modules;
     the process and what it said."""
     env = {**os.environ, "CARECOORD_DATA_DIR": str(tmp_path)}
+    marker = tmp_path / "importing"
     command = subprocess.Popen(
-        [*console_script(), "token", "--user", "nurse-kim", "--role", "nurse"],
+        [*console_script(marker), "token", "--user", "nurse-kim", "--role", "nurse"],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
@@ -74,9 +77,10 @@ def stopped_while_importing(
         text=True,
     )
     deadline = time.monotonic() + 30
-    while not importing(command.pid):
+    while not marker.exists():
+        assert command.poll() is None, "the command ended before it began importing"
         assert time.monotonic() < deadline, "the command never began importing"
-        time.sleep(0.001)
+        time.sleep(0.01)
 
     command.send_signal(signum)
     out, err = command.communicate(timeout=30)
