@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from carecoord.events import amounts
 from carecoord.events.bounds import said
 from carecoord.events.medication import Severity
 from carecoord.services.kernel.errors import RuleViolation
@@ -124,7 +125,8 @@ class TitrationLimit:
         was = " (the first dose)" if last == first else ""
         return (
             f"{field}: {step.dose} mg of {self.medication} from {step.start} raises the dose in"
-            f" force ({dose} mg) by {step.dose - dose} mg on day {day} of the client's course"
+            f" force ({amounts.shown(dose)} mg) by {amounts.shown(step.dose - dose)} mg on day"
+            f" {day} of the client's course"
             f" here (first dose {first}): in its first {self.window_days} days an increase is"
             f" at most {self.max_step} mg, {self.min_interval_days} days or more after the"
             f" last; the last increase was on {last}{was}, the next is allowed from"

@@ -27,7 +27,7 @@ from uuid import UUID
 
 from pydantic import TypeAdapter, ValidationError
 
-from carecoord.events import CareEvent
+from carecoord.events import CareEvent, amounts
 from carecoord.events.bounds import said
 from carecoord.events.stock import Containers, Quantity, StockEntryEnteredInError, StockReceived
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
@@ -107,9 +107,10 @@ def enter_in_error(
             raise RuleViolation(
                 "receivedAmount" if amount else "entryId",
                 "receipt-drawn-on",
-                f"lot {lot.lot} has held as little as {held} {lot.unit} since this receipt"
-                f" of {entry.quantity}: taking back {entry.quantity - amount} would leave it"
-                f" below zero (at least {entry.quantity - held} was received)",
+                f"lot {lot.lot} has held as little as {amounts.shown(held)} {lot.unit} since"
+                f" this receipt of {amounts.shown(entry.quantity)}: taking back"
+                f" {amounts.shown(entry.quantity - amount)} would leave it below zero (at least"
+                f" {amounts.shown(entry.quantity - held)} was received)",
             )
     record_entry(
         stock,

@@ -33,7 +33,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import ValidationError
 
-from carecoord.events import CareEvent
+from carecoord.events import CareEvent, amounts
 from carecoord.events.bounds import said
 from carecoord.events.medication import Severity
 from carecoord.events.stock import (
@@ -248,10 +248,10 @@ def resolve(
             raise RuleViolation(
                 "resolution",
                 "loss-within-stock",
-                f"lot {lot.lot} has held as little as {held} {lot.unit} since the count that"
-                f" found this shortfall of {lost}: reported lost, it would leave the lot below"
-                " zero; what was corrected or recorded since explains it: resolve it as"
-                " explained",
+                f"lot {lot.lot} has held as little as {amounts.shown(held)} {lot.unit} since the"
+                f" count that found this shortfall of {amounts.shown(lost)}: reported lost, it"
+                " would leave the lot below zero; what was corrected or recorded since explains"
+                " it: resolve it as explained",
             )
     record_entry(
         stock,

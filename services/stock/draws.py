@@ -35,6 +35,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from carecoord.events.amounts import shown
 from carecoord.events.stock import LOT_MAX, LOT_PATTERN, StockDrawn
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
@@ -129,10 +130,10 @@ def draw(
             raise RuleViolation(
                 fields[name],
                 "on-hand",
-                f"lot {name} holds {max(spare, Decimal(0))} {lot.unit} by the site's record, not"
-                f" the {amount} {lot.unit} drawn from it: name the lot it was poured from, or"
-                " record the receipt or transfer that brought it in first; a count finding"
-                " the record wrong is a discrepancy to investigate",
+                f"lot {name} holds {shown(max(spare, Decimal(0)))} {lot.unit} by the site's"
+                f" record, not the {shown(amount)} {lot.unit} drawn from it: name the lot it was"
+                " poured from, or record the receipt or transfer that brought it in first; a count"
+                " finding the record wrong is a discrepancy to investigate",
             )
         _drawn(record, stock, stamp, rules, dispensed_id, at, lot, amount)
 

@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from carecoord.events import CareEvent
+from carecoord.events import CareEvent, amounts
 from carecoord.events.bounds import said
 from carecoord.events.stock import (
     OrderForm,
@@ -366,8 +366,8 @@ def within_stock(lot: Lot, quantity: Decimal, ledger: Ledger, draws: DrawsOn) ->
         raise RuleViolation(
             "quantity",
             "on-hand",
-            f"lot {lot.lot} holds {held} {lot.unit} by the perpetual inventory; at most that"
-            " leaves it",
+            f"lot {lot.lot} holds {amounts.shown(held)} {lot.unit} by the perpetual inventory;"
+            " at most that leaves it",
         )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from carecoord.events import amounts
 from carecoord.events.bounds import said
 from carecoord.events.stock import StockTransferEnteredInError, TransferSide
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
@@ -84,9 +85,10 @@ def enter_in_error(
         raise RuleViolation(
             "transferId",
             "transfer-drawn-on",
-            f"lot {lot.lot} at {target.site} has held as little as {held} {lot.unit} since"
-            f" this transfer of {came.quantity}: taking it back would leave it below zero;"
-            f" what {target.site} used of it is corrected first, or sent back by a transfer",
+            f"lot {lot.lot} at {target.site} has held as little as {amounts.shown(held)}"
+            f" {lot.unit} since this transfer of {amounts.shown(came.quantity)}: taking it back"
+            f" would leave it below zero; what {target.site} used of it is corrected first, or"
+            " sent back by a transfer",
         )
     now = stamp.clock()
     for stock, side, other in ((source, out, target.site), (target, came, source.site)):

@@ -52,6 +52,15 @@ def test_more_than_10_mg_is_refused_naming_the_dose() -> None:
     assert "SAMHSA TIP 63" in refusal.message
 
 
+def test_the_dose_in_force_is_quoted_as_its_number() -> None:
+    """An order written "30.000000000000" was quoted "(30.000000000000 mg) by
+    15.000000000000 mg"."""
+    story, order = started("30.000000000000")
+    story.on(day(2))
+    refusal = refused(story, order, "45", 4)
+    assert "raises the dose in force (30 mg) by 15 mg on day 4" in refusal.message
+
+
 def test_split_doses_are_judged_on_the_days_total() -> None:
     story, order = started(schedule=Schedule(times_per_day=2))
     story.on(day(2))

@@ -156,6 +156,15 @@ def test_two_people_count_and_the_named_witness_confirms_under_their_own_name() 
         site.witness(uuid4())
 
 
+def test_what_a_lot_holds_is_quoted_as_its_number() -> None:
+    """A receipt of "100.000" mg with "80.0" given was quoted as holding 20.000 mg."""
+    site = Site()
+    site.receive("M-100", "100.000")
+    site.dose("M-100", "80.0")
+    with pytest.raises(RuleViolation, match="lot M-100 holds 20 mg by the perpetual inventory"):
+        site.waste("M-100", "30")
+
+
 def test_waste_is_witnessed_and_never_more_than_the_lot_holds() -> None:
     site = Site()
     site.receive("M-100", "100")
