@@ -30,6 +30,9 @@ it with ``python -m carecoord.examples.census``.
   word and drops it, unacknowledged, and the consumer, one message in flight, would wait on
   it for good. The broker's watch (``stuck``) finds it as the consumer's message in flight
   and terminates it by its stream sequence.
+- **Its own user.** In a deployment it runs as a NATS user pinned to its consumer, whose
+  replies come under an inbox prefix of its own (``NATS_INBOX_PREFIX``, docs/events.md,
+  "In a deployment"): the pull's replies on the default ``_INBOX.`` were refused.
 """
 
 from __future__ import annotations
@@ -286,12 +289,18 @@ async def watch(nc: Client, stream: str, durable: str) -> None:
 
 
 def router(
-    census: Census, *, subject_root: str = "care", stream: str = "CARE", durable: str = DURABLE
+    census: Census,
+    *,
+    subject_root: str = "care",
+    stream: str = "CARE",
+    durable: str = DURABLE,
+    inbox_prefix: str = "_INBOX",
 ) -> NatsRouter:
     """The census's subscriber: one ordered durable consumer, one typed handler per type."""
     routes = NatsRouter()
     subscriber = routes.subscriber(
         f"{subject_root}.care.>",
+        inbox_prefix=f"{inbox_prefix}.".encode(),  # the pulls' replies: the user's own inboxes
         stream=JStream(stream, declare=False),  # carecoord owns the stream
         durable=durable,
         deliver_policy=DeliverPolicy.ALL,  # a new consumer starts at the first message
@@ -353,10 +362,17 @@ class Service(NatsBroker):
         subject_root: str = "care",
         stream: str = "CARE",
         durable: str = DURABLE,
+        inbox_prefix: str = "_INBOX",
     ) -> None:
-        super().__init__(nats_url)
+        super().__init__(nats_url, inbox_prefix=inbox_prefix)
         self.include_router(
-            router(census, subject_root=subject_root, stream=stream, durable=durable)
+            router(
+                census,
+                subject_root=subject_root,
+                stream=stream,
+                durable=durable,
+                inbox_prefix=inbox_prefix,
+            )
         )
         self._consumer = stream, durable
         self._watch: asyncio.Task[None] | None = None
@@ -387,6 +403,7 @@ def main() -> None:
         census,
         subject_root=os.environ.get("CARECOORD_SUBJECT_ROOT", "care"),
         stream=os.environ.get("CARECOORD_STREAM_NAME", "CARE"),
+        inbox_prefix=os.environ.get("NATS_INBOX_PREFIX", "_INBOX"),
     )
     asyncio.run(FastStream(broker).run())
 

@@ -3,6 +3,7 @@ store, as a broker outage looks to the platform's clients (they reconnect to the
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -21,6 +22,11 @@ class RestartableNats:
     port: int = field(default_factory=free_port)
     name: str = field(default_factory=lambda: f"outage-{uuid.uuid4().hex[:8]}")
     process: subprocess.Popen[bytes] | None = None
+    conf: Path | None = None
+    """A configuration file (its users and their permissions); its listen and monitoring
+    ports are overridden."""
+    env: dict[str, str] | None = None
+    """The environment the configuration reads (passwords, the store's key)."""
 
     @property
     def url(self) -> str:
@@ -34,8 +40,11 @@ class RestartableNats:
         store = self.root / "nats"
         store.mkdir(exist_ok=True)
         command = [embedded.nats_binary(), "-js", "-sd", str(store), "-a", "127.0.0.1"]
+        if self.conf is not None:
+            command += ["-c", str(self.conf), "-m", "0"]
         self.process = subprocess.Popen(
             [*command, "-p", str(self.port), "-n", self.name],
+            env=None if self.env is None else {**os.environ, **self.env},
             stdout=subprocess.DEVNULL,
             stderr=(self.root / "nats.log").open("ab"),
             preexec_fn=die_with_parent(signal.SIGKILL),  # noqa: PLW1509
