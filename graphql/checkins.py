@@ -28,7 +28,6 @@ from carecoord.graphql.context import RequestContext, own_kinds
 from carecoord.graphql.declared import (
     alerting_mutation,
     built,
-    client_mutation,
     client_query,
     into,
 )
@@ -238,7 +237,7 @@ class CheckInMutation:
         fields=MEASURED,
         vitals=built(Vitals),
     )
-    mark_check_in_entered_in_error = client_mutation(
+    mark_check_in_entered_in_error = alerting_mutation(
         "Mark a check-in, instrument, drug screen or vital signs entered in error; its record"
         " stays, and it counts in no series, last check-in or latest QTc. Those on the care"
         " team who may record the entry may mark it.",

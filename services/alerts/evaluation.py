@@ -35,6 +35,7 @@ from carecoord.events import Actor, CareEvent, Kind, Role, bounds
 from carecoord.events.alerts import AlertRaised
 from carecoord.events.checkins import (
     AnalyteResult,
+    CheckInEnteredInError,
     CheckInRecorded,
     DrugScreenResulted,
     Entry,
@@ -98,6 +99,8 @@ class History:
     screen_alerts: Mapping[UUID, frozenset[str]] = field(default_factory=dict)
     """By drug screen id, the rules that alerted on it: a definitive screen confirming it
     tests the same specimen, on which each rule alerts once (``evaluate``)."""
+    alerted_on: Mapping[UUID, frozenset[str]] = field(default_factory=dict)
+    """By event id, the rules that raised an alert with it in evidence, open or resolved."""
     readmissions: tuple[datetime, ...] = ()
     """When each readmission began a new treatment episode, oldest first."""
 
@@ -158,6 +161,7 @@ def history_of(
     )
     current = (c for p in orders if p.order.current for c in p.classes)
     latest_qtc = checkins.latest_qtc
+    alerted_on = alerts.alerted_on
     return History(
         cravings=tuple(checkins.cravings),
         moods=tuple(checkins.moods),
@@ -167,13 +171,15 @@ def history_of(
         medication_classes=frozenset(current),
         orders=orders,
         open_rules=alerts.open_rules,
-        screen_alerts=_screen_alerts(checkins, alerts),
+        screen_alerts=_screen_alerts(checkins, alerted_on),
+        alerted_on=alerted_on,
         readmissions=tuple(back for _, back in client.gaps if back is not None),
     )
 
 
-def _screen_alerts(checkins: CheckInRecord, alerts: AlertRecord) -> dict[UUID, frozenset[str]]:
-    alerted = alerts.alerted_on
+def _screen_alerts(
+    checkins: CheckInRecord, alerted: Mapping[UUID, frozenset[str]]
+) -> dict[UUID, frozenset[str]]:
     return {
         screen_id: alerted[entry.event_id]
         for screen_id, entry in checkins.entries.items()
@@ -309,6 +315,8 @@ def _substance_use(rule: AlertRule, _: History, event: CareEvent, __: DayOf) -> 
 
 
 def _craving_rise(rule: AlertRule, history: History, event: CareEvent, _: DayOf) -> Finding | None:
+    if isinstance(event, CheckInEnteredInError):
+        return _sustained_without(rule, "craving", history, history.cravings, event, rising=True)
     if not isinstance(event, CheckInRecorded) or event.craving is None:
         return None
     new = Reading(event.event_id, event.craving, event.occurred_at)
@@ -316,10 +324,39 @@ def _craving_rise(rule: AlertRule, history: History, event: CareEvent, _: DayOf)
 
 
 def _mood_drop(rule: AlertRule, history: History, event: CareEvent, _: DayOf) -> Finding | None:
+    if isinstance(event, CheckInEnteredInError):
+        return _sustained_without(rule, "mood", history, history.moods, event, rising=False)
     if not isinstance(event, CheckInRecorded) or event.mood is None:
         return None
     new = Reading(event.event_id, event.mood, event.occurred_at)
     return _sustained(rule, "mood", [*history.moods, new], new, rising=False)
+
+
+def _sustained_without(
+    rule: AlertRule,
+    measure: str,
+    history: History,
+    series: tuple[Reading, ...],
+    corrected: CheckInEnteredInError,
+    *,
+    rising: bool,
+) -> Finding | None:
+    """The run the latest readings make once a reading is marked entered in error, where it
+    made none with it: a calm craving typed on the wrong client hid a rise, which no reading
+    to come would tell of until the next check-in. Raised on the correction, unless the run
+    is one an alert of the rule told of already (raised before the reading, and resolved)."""
+    left = sorted(
+        (r for r in series if r.event_id != corrected.entry_event_id), key=lambda r: r.taken_at
+    )
+    if len(left) == len(series) or not left:
+        return None  # not a reading of this measure
+    whole = sorted(series, key=lambda r: r.taken_at)
+    if _sustained(rule, measure, whole, whole[-1], rising=rising) is not None:
+        return None  # the run stood with it: raised then, or open still
+    found = _sustained(rule, measure, left, left[-1], rising=rising)
+    if found is None or all(rule.id in history.alerted_on.get(e, ()) for e in found.evidence):
+        return None
+    return found
 
 
 def _sustained(

@@ -66,6 +66,10 @@ nodding"), up to a clause's end or a word that turns it ("no sedation but slurre
 raises); version 4 left out the first alone.
 The screening instruments alert at their top level, where a program reviews the level of
 care: AUDIT zone IV (20 and over, possible dependence) and DAST-10 severe (9 and over).
+Version 3 of craving-rise and version 2 of mood-drop read the run a check-in marked entered
+in error leaves: the latest readings make a run without it that they did not with it (a calm
+craving typed on the wrong client hid a rise), raised on the correction; versions before
+raised none until the next check-in.
 """
 
 from __future__ import annotations
@@ -253,10 +257,10 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("dast10-severe", "1", Test.INSTRUMENT_SCORE, "DAST-10 severe drug problems",
               Severity.MODERATE, "Intensive assessment; review level of care and treatment plan",
               DAST, threshold=9, instrument=Instrument.DAST10),
-    AlertRule("craving-rise", "2", Test.CRAVING_RISE, "Sustained craving rise over baseline",
+    AlertRule("craving-rise", "3", Test.CRAVING_RISE, "Sustained craving rise over baseline",
               Severity.MODERATE, "Counselor outreach", CRAVING, threshold=20, window=3,
               baseline=10, baseline_min=3, while_open_once=True),
-    AlertRule("mood-drop", "1", Test.MOOD_DROP, "Sustained low mood below baseline",
+    AlertRule("mood-drop", "2", Test.MOOD_DROP, "Sustained low mood below baseline",
               Severity.MODERATE, "Counselor outreach; depression screen (PHQ-9) and ask about "
               "self-harm", PROGRAM, threshold=3, window=3, baseline=10, baseline_min=3,
               while_open_once=True),

@@ -21,7 +21,7 @@ from carecoord.services.checkins.instruments import INSTRUMENTS
 from carecoord.services.checkins.record import CheckIn, CheckInRecord, Vitals
 from carecoord.services.kernel.clinical_time import happened
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, named_for, on
+from carecoord.services.kernel.unit_of_work import Command, UnitOfWork, named_for
 
 E = TypeVar("E", bound=CareEvent)
 
@@ -132,14 +132,16 @@ def record_vital_signs(
 
 
 def mark_entered_in_error(
-    stamp: Stamp, *, client_id: UUID, entry_id: UUID, reason: str
+    stamp: Stamp, *, client_id: UUID, entry_id: UUID, reason: str, rules: AlertRules
 ) -> Command[UUID]:
     """An entry recorded in error is corrected by a new event, never by editing it; any alert
-    it raised stays for the care team to resolve (``services/alerts/record.py``). Answers
-    with the entry's id as the caller gave it."""
-    return on(
-        CheckInRecord,
-        client_id,
-        entry_id,
-        lambda record: record.enter_in_error(stamp, entry_id, reason),
-    )
+    it raised stays for the care team to resolve (``services/alerts/record.py``), and the
+    readings left raise the run it hid (``evaluation._sustained_without``). Answers with the
+    entry's id as the caller gave it."""
+
+    def run(uow: UnitOfWork) -> UUID:
+        record = uow.get(CheckInRecord, client_id)
+        with_alerts(uow, client_id, rules, lambda: record.enter_in_error(stamp, entry_id, reason))
+        return entry_id
+
+    return run

@@ -249,13 +249,56 @@ def test_a_mood_drop_needs_a_baseline_and_ignores_a_mood_in_error() -> None:
     mistyped = fresh.check_in(mood=3)
     fresh.run(
         checkins.mark_entered_in_error(
-            fresh.stamp(NURSE), client_id=fresh.client_id, entry_id=mistyped, reason="wrong client"
+            fresh.stamp(NURSE),
+            client_id=fresh.client_id,
+            entry_id=mistyped,
+            reason="wrong client",
+            rules=fresh.rules,
         )
     )
     fresh.check_in(mood=3)
     assert fresh.fired() == [], "the mood recorded in error is not in the run"
     fresh.check_in(mood=3)
     assert fresh.fired() == ["mood-drop"]
+
+
+@pytest.mark.parametrize(
+    ("measure", "usual", "changed", "rule"),
+    [("craving", 10, 60, "craving-rise"), ("mood", 8, 3, "mood-drop")],
+)
+def test_a_reading_in_error_that_hid_a_run_raises_it_when_marked(
+    measure: str, usual: int, changed: int, rule: str
+) -> None:
+    """A usual reading typed on the wrong client broke the run the readings around it made,
+    and marking it left a rise (or a drop) no alert told of until the next check-in."""
+    story = Story()
+
+    def reading(value: int) -> UUID:
+        return story.check_in(craving=value) if measure == "craving" else story.check_in(mood=value)
+
+    for _ in range(3):
+        reading(usual)
+    run = [reading(changed) for _ in range(2)]
+    wrong = reading(usual)
+    run.append(reading(changed))
+    assert story.fired() == []
+    story.run(
+        checkins.mark_entered_in_error(
+            story.stamp(NURSE), client_id=story.client_id, entry_id=wrong,
+            reason="typed on the wrong client", rules=story.rules,
+        )
+    )  # fmt: skip
+    [alert] = story.alerts()
+    assert (alert.rule_id, alert.evidence) == (rule, tuple(run))
+    story.resolve(alert.alert_id)
+    again = reading(usual)
+    story.run(
+        checkins.mark_entered_in_error(
+            story.stamp(NURSE), client_id=story.client_id, entry_id=again,
+            reason="typed on the wrong client", rules=story.rules,
+        )
+    )  # fmt: skip
+    assert story.fired() == [rule], "the run stood before that reading: raised, and resolved"
 
 
 def test_moods_and_cravings_are_separate_series() -> None:

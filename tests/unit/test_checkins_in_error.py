@@ -32,7 +32,11 @@ def mark(
     story.later(hours=1)
     return story.run(
         checkins.mark_entered_in_error(
-            story.stamp(actor), client_id=story.client_id, entry_id=entry_id, reason=reason
+            story.stamp(actor),
+            client_id=story.client_id,
+            entry_id=entry_id,
+            reason=reason,
+            rules=story.rules,
         )
     )
 

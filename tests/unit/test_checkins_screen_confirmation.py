@@ -46,7 +46,11 @@ def in_error(story: Story, entry_id: UUID) -> None:
     story.later(hours=1)
     story.run(
         checkins.mark_entered_in_error(
-            story.stamp(NURSE), client_id=story.client_id, entry_id=entry_id, reason="wrong"
+            story.stamp(NURSE),
+            client_id=story.client_id,
+            entry_id=entry_id,
+            reason="wrong",
+            rules=story.rules,
         )
     )
 

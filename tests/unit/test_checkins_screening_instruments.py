@@ -83,7 +83,11 @@ def test_a_correction_of_version_1_reads_as_it_was() -> None:
     story.later(hours=1)
     story.run(
         checkins.mark_entered_in_error(
-            story.stamp(NURSE), client_id=story.client_id, entry_id=assessment, reason="wrong"
+            story.stamp(NURSE),
+            client_id=story.client_id,
+            entry_id=assessment,
+            reason="wrong",
+            rules=story.rules,
         )
     )
     [recorded] = [e for e in story.events() if isinstance(e, CheckInEnteredInError)]

@@ -71,7 +71,11 @@ def test_check_in_events_of_version_2_read_as_they_were() -> None:
     story.later(hours=1)
     story.run(
         checkins.mark_entered_in_error(
-            story.stamp(PEER), client_id=story.client_id, entry_id=assessment, reason="wrong"
+            story.stamp(PEER),
+            client_id=story.client_id,
+            entry_id=assessment,
+            reason="wrong",
+            rules=story.rules,
         )
     )
     for recorded in (

@@ -96,7 +96,11 @@ def test_a_check_in_in_error_is_quoted_on_the_programs_day(zone: ZoneInfo) -> No
     message = refused_twice(
         lambda: story.run(
             checkins.mark_entered_in_error(
-                stamp, client_id=story.client_id, entry_id=entry, reason="wrong client"
+                stamp,
+                client_id=story.client_id,
+                entry_id=entry,
+                reason="wrong client",
+                rules=story.rules,
             )
         )
     )

@@ -142,7 +142,11 @@ def test_benzodiazepine_use_reported_at_a_check_in_counts_until_marked_in_error(
 
     story.run(
         checkins.mark_entered_in_error(
-            story.stamp(NURSE), client_id=story.client_id, entry_id=said, reason="other client"
+            story.stamp(NURSE),
+            client_id=story.client_id,
+            entry_id=said,
+            reason="other client",
+            rules=story.rules,
         )
     )
     assert refused_rule(story) is None

@@ -78,7 +78,11 @@ def test_a_check_in_in_error_is_no_longer_exposure() -> None:
     story.later(hours=1)
     story.run(
         checkins.mark_entered_in_error(
-            story.stamp(NURSE), client_id=story.client_id, entry_id=wrong, reason="other client"
+            story.stamp(NURSE),
+            client_id=story.client_id,
+            entry_id=wrong,
+            reason="other client",
+            rules=story.rules,
         )
     )
 

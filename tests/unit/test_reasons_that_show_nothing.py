@@ -173,7 +173,11 @@ def check_in_in_error() -> Prepared:
     def mark(text: str) -> object:
         return story.run(
             checkins.mark_entered_in_error(
-                story.stamp(NURSE), client_id=story.client_id, entry_id=entry, reason=text
+                story.stamp(NURSE),
+                client_id=story.client_id,
+                entry_id=entry,
+                reason=text,
+                rules=story.rules,
             )
         )
 
