@@ -16,7 +16,7 @@ from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.envelope import type_name
-from carecoord.events.users import UserSuspended, user_record_id
+from carecoord.events.users import UserSuspended
 from carecoord.services.infrastructure.autocommit import autocommitted
 from carecoord.services.infrastructure.coalesced import Coalesced
 from carecoord.services.infrastructure.connection_lost import (
@@ -24,11 +24,10 @@ from carecoord.services.infrastructure.connection_lost import (
     unavailable_when_lost,
 )
 from carecoord.services.infrastructure.record_watch import Named
-from carecoord.services.kernel.aggregate import aggregate_id
 from carecoord.services.kernel.errors import Forbidden
-from carecoord.services.users.access import UserAccess, one_way
+from carecoord.services.users.access import SUSPENDED_RULE, access_record, suspended_refusal
 
-RULE = "user-suspended"
+RULE = SUSPENDED_RULE
 SUSPENDED = type_name(UserSuspended)
 
 _SUSPENDED = """SELECT (SELECT coalesce(max(notification_id), 0) FROM {events}) AS head,
@@ -36,12 +35,6 @@ ARRAY(SELECT record.id AS suspended_record FROM unnest(%s::uuid[]) AS record(id)
       LATERAL (SELECT topic FROM {events} WHERE originator_id = record.id
                ORDER BY originator_version DESC LIMIT 1) AS last
       WHERE last.topic = %s) AS suspended"""
-
-
-def access_record(user_id: str) -> UUID:
-    """The store's id of ``user_id``'s access record (its aggregate's), the id read one way
-    as a suspension names it (``one_way``)."""
-    return aggregate_id(UserAccess.context, user_record_id(one_way(user_id)))
 
 
 @unavailable_when_lost
@@ -73,8 +66,4 @@ async def is_suspended(probe: Coalesced[UUID, Named], user_id: str) -> bool:
 
 def refusal() -> Forbidden:
     """What a suspended user is told, whatever they asked: no more than that."""
-    return Forbidden(
-        "authorization",
-        RULE,
-        "your access is suspended by a program admin; ask one to reinstate it",
-    )
+    return suspended_refusal()

@@ -39,6 +39,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Recording
 
+from carecoord.services.infrastructure.decided_on import suspended_actor
 from carecoord.services.infrastructure.idempotency import (
     IdempotencyKey,
     Keeping,
@@ -51,6 +52,7 @@ from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.aggregate import Aggregate, Recorded
 from carecoord.services.kernel.errors import DomainError, InvalidInput, Unavailable
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
+from carecoord.services.users.access import suspended_refusal
 
 if TYPE_CHECKING:
     from carecoord.services.infrastructure.tracing import Tracing
@@ -338,6 +340,9 @@ class CommandBus:
         self._commit([item for item in batch if not item.future.done()])
 
     def _fail_alone(self, item: _Pending, failure: Exception) -> None:
+        if suspended_actor(failure) and not item.future.done():
+            item.future.set_exception(suspended_refusal())
+            return
         if isinstance(failure, IntegrityError) and item.attempts < MAX_CONFLICT_RETRIES:
             item.attempts += 1
             item.context.run(

@@ -24,6 +24,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from carecoord.events.envelope import type_name
+from carecoord.events.users import UserSuspended
 from carecoord.services.infrastructure import pipelines
 from carecoord.services.infrastructure.idempotency import IdempotentRecorder
 
@@ -33,6 +35,14 @@ records read and not written, each with the version read."""
 
 CONFLICT = "23505"
 """unique_violation: what a version already taken raises, so the bus treats both alike."""
+
+ACTING_KWARG = "acting"
+"""The keyword ``EventStore.record`` passes down to the recorder: the access records of the
+users whose events the batch stores (``access_record``), each refused if suspended."""
+SUSPENDED = "CC403"
+"""What a batch storing an event of a user suspended meanwhile raises: the gate admitted
+the request before the suspension, and it is refused all the same (``user-suspended``)."""
+SUSPENDED_TOPIC = type_name(UserSuspended)
 
 
 class DecisionRecorder(IdempotentRecorder):
@@ -68,6 +78,30 @@ class DecisionRecorder(IdempotentRecorder):
             )
         )
         self._check = SQL("SELECT {}(%s::uuid[], %s::bigint[])").format(function)
+        admitted = SQL("{}.carecoord_not_suspended").format(schema)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION {function}(ids uuid[], suspended text)"
+                " RETURNS void LANGUAGE plpgsql AS $$"
+                " DECLARE found uuid;"
+                " BEGIN"
+                "  SELECT record.id INTO found FROM unnest(ids) AS record(id),"
+                "   LATERAL (SELECT topic FROM {schema}.{table} WHERE originator_id = record.id"
+                "            ORDER BY originator_version DESC LIMIT 1) AS last"
+                "  WHERE last.topic = suspended LIMIT 1;"
+                "  IF found IS NOT NULL THEN"
+                "   RAISE EXCEPTION 'access record % is suspended', found"
+                "    USING ERRCODE = '{code}';"
+                "  END IF;"
+                " END $$"
+            ).format(
+                function=admitted,
+                schema=schema,
+                table=Identifier(events_table_name),
+                code=SQL(SUSPENDED),
+            )
+        )
+        self._admitted = SQL("SELECT {}(%s::uuid[], %s)").format(admitted)
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -77,10 +111,21 @@ class DecisionRecorder(IdempotentRecorder):
         ``curs``."""
         super()._insert_stored_events(curs, stored_events, **kwargs)
         read = _read(kwargs)
-        if read:
+        acting = cast("frozenset[UUID]", kwargs.get(ACTING_KWARG, frozenset()))
+        if read or acting:
             with curs.connection.cursor() as check:
-                check.execute(self._check, (list(read), list(read.values())), prepare=True)
+                if read:
+                    check.execute(self._check, (list(read), list(read.values())), prepare=True)
+                if acting:
+                    check.execute(self._admitted, (list(acting), SUSPENDED_TOPIC), prepare=True)
             pipelines.send_all(curs.connection)
+
+
+def suspended_actor(failure: BaseException) -> bool:
+    """Whether ``failure`` is a batch refused for an actor suspended before it committed
+    (the store's library wraps the driver's error)."""
+    cause = failure.__cause__ if failure.__cause__ is not None else failure
+    return getattr(cause, "sqlstate", None) == SUSPENDED
 
 
 def _read(kwargs: Mapping[str, Any]) -> Mapping[UUID, int]:

@@ -30,7 +30,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
-from carecoord.events import CareEvent, catalog
+from carecoord.events import CareEvent, Role, catalog
 from carecoord.events.envelope import type_name
 from carecoord.events.positioned import Positioned
 from carecoord.services.infrastructure import decided_on, event_chain
@@ -47,6 +47,7 @@ from carecoord.services.infrastructure.liveness import error_code
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.kernel.aggregate import Aggregate, Recorded, aggregate_id
 from carecoord.services.kernel.errors import Unavailable
+from carecoord.services.users.access import access_record
 
 log = logging.getLogger("carecoord.store")
 
@@ -348,7 +349,8 @@ class EventStore(Application[UUID]):
         Each of ``keeping`` names a keyed command among ``events``: its key, outcome and
         result are kept in the same transaction (see ``services/infrastructure/idempotency.py``).
         Each of ``aggregates`` with nothing to save was only read: the transaction fails as
-        a conflict if it has been written since (``decided_on.py``).
+        a conflict if it has been written since (``decided_on.py``); and it fails, refused
+        (``decided_on.SUSPENDED``), if the user of one of ``events`` is suspended by then.
         """
         read = {a.id: a.version for a in aggregates if not a.pending}
         seal = self.catalog_mapper.seal
@@ -367,6 +369,12 @@ class EventStore(Application[UUID]):
         if read and processing.events:
             self._our_recorder("checks of the records a batch read")
             processing.saved_kwargs[decided_on.SAVE_KWARG] = read
+        acting = frozenset(
+            access_record(e.event.actor.id) for e in events if e.event.actor.role is not Role.SYSTEM
+        )
+        if acting:
+            self._our_recorder("checks of the actors' suspensions")
+            processing.saved_kwargs[decided_on.ACTING_KWARG] = acting
         return self._record(processing)
 
     def kept(self, keys: Sequence[IdempotencyKey]) -> dict[Scope, Kept]:

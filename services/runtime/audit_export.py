@@ -32,7 +32,7 @@ from carecoord.projections.audit import settling
 from carecoord.projections.audit.export import Format, Period
 from carecoord.projections.audit.history import Unreadable, client_pages, program_clients
 from carecoord.services.gate.gate import read_entry
-from carecoord.services.gate.suspensions import access_record, suspended_records
+from carecoord.services.gate.suspensions import suspended_records
 from carecoord.services.infrastructure import access_log
 from carecoord.services.infrastructure.access_log import AccessLog
 from carecoord.services.infrastructure.event_chain import TABLE
@@ -54,6 +54,7 @@ from carecoord.services.runtime.output_files import (
     open_device,
     whole,
 )
+from carecoord.services.users.access import access_record
 
 OPERATION = "auditExport (command line)"
 EXPORTED, NOT_EXPORTED = 0, 2

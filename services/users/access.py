@@ -12,7 +12,7 @@ from uuid import UUID
 
 from carecoord.events import CareEvent
 from carecoord.events.users import REASON_MAX, UserReinstated, UserSuspended, user_record_id
-from carecoord.services.kernel.aggregate import Aggregate
+from carecoord.services.kernel.aggregate import Aggregate, aggregate_id
 from carecoord.services.kernel.errors import Forbidden, InvalidInput, RuleViolation
 from carecoord.services.kernel.platform_ids import a_person
 from carecoord.services.kernel.stamp import Stamp
@@ -50,6 +50,24 @@ def one_way(user_id: str) -> str:
         return str(UUID(user_id))
     except ValueError:
         return user_id
+
+
+SUSPENDED_RULE = "user-suspended"
+
+
+def suspended_refusal() -> Forbidden:
+    """What a suspended user is told, whatever they asked: no more than that."""
+    return Forbidden(
+        "authorization",
+        SUSPENDED_RULE,
+        "your access is suspended by a program admin; ask one to reinstate it",
+    )
+
+
+def access_record(user_id: str) -> UUID:
+    """The store's id of ``user_id``'s access record (its aggregate's), the id read one way
+    as a suspension names it (``one_way``)."""
+    return aggregate_id(UserAccess.context, user_record_id(one_way(user_id)))
 
 
 def reason_given(reason: str) -> str:

@@ -18,10 +18,11 @@ from carecoord.services.infrastructure import correlation
 from carecoord.services.infrastructure.commands import CommandBus
 from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.aggregate import Aggregate, aggregate_id
-from carecoord.services.kernel.errors import RuleViolation, Unavailable
+from carecoord.services.kernel.errors import Forbidden, RuleViolation, Unavailable
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.unit_of_work import Command, UnitOfWork
 from carecoord.services.runtime.logs import JsonFormatter
+from carecoord.services.users.commands import suspend
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 
@@ -325,4 +326,27 @@ def test_a_command_cancelled_by_its_submitter_is_not_run_and_the_writer_serves_o
     held.result(timeout=30)
     assert beside.result(timeout=30).result == 1
     assert bus.submit(note(client, "later")).result(timeout=30).result == 1  # the first
+    bus.close()
+
+
+def test_a_command_of_a_user_suspended_since_the_gate_admitted_it_records_nothing(
+    two_stores: tuple[EventStore, EventStore],
+) -> None:
+    """The gate asks whether a user is suspended as their request arrives; a suspension
+    another process commits before their command does refuses it all the same."""
+    store, elsewhere = two_stores
+    suspending = CommandBus(elsewhere)
+    left = suspend(ADMIN, user_id="nurse-7", reason="left the program", program=None)
+    suspending.submit(left).result(timeout=30)
+    suspending.close()
+    bus = CommandBus(store, batch_max=100)
+    nurse = Stamp(Actor(id="nurse-7", role=Role.NURSE))
+    futures = [
+        bus.submit(enroll_client(nurse, display_name="a", program="P")),
+        bus.submit(enroll_client(ADMIN, display_name="b", program="P")),
+    ]
+    with pytest.raises(Forbidden) as refused:
+        futures[0].result(timeout=30)
+    assert refused.value.rule == "user-suspended"
+    assert futures[1].result(timeout=30).event_ids
     bus.close()
