@@ -488,7 +488,7 @@ def _no_shows(rule: AlertRule, history: History, event: CareEvent, _: DayOf) -> 
     if not isinstance(event, SessionNoShow | SessionOutcomeCorrected):
         return None
     if isinstance(event, SessionOutcomeCorrected) and event.outcome is not SessionOutcome.NO_SHOW:
-        return None
+        return _no_shows_rejoined(rule, history, event)
     began = history.session_starts[event.session_id]
     closed = Closed(event.session_id, Outcome.NO_SHOW, event.event_id, began)
     episode = history.episode_of(began)
@@ -501,6 +501,25 @@ def _no_shows(rule: AlertRule, history: History, event: CareEvent, _: DayOf) -> 
     if event.event_id not in run:
         return None  # a session before the last attended: the run since it is as it was
     if len(run) < rule.threshold:
+        return None
+    return Finding(f"{len(run)} consecutive no-shows", run)
+
+
+def _no_shows_rejoined(
+    rule: AlertRule, history: History, event: SessionOutcomeCorrected
+) -> Finding | None:
+    """An attended session corrected to a late cancellation, which leaves a run as it was:
+    the no-shows on either side of it are one run now, raised on the correction unless an
+    alert of the rule told of them already."""
+    if event.previous_outcome is not SessionOutcome.ATTENDED:
+        return None
+    episode = history.episode_of(history.session_starts[event.session_id])
+    mine = [c for c in history.closed if history.episode_of(c.scheduled_for) == episode]
+    before = no_show_run(mine)
+    run = no_show_run(c for c in mine if c.session_id != event.session_id)
+    if len(run) < rule.threshold or len(before) >= rule.threshold:
+        return None
+    if all(rule.id in history.alerted_on.get(e, ()) for e in run):
         return None
     return Finding(f"{len(run)} consecutive no-shows", run)
 

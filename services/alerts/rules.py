@@ -69,7 +69,9 @@ care: AUDIT zone IV (20 and over, possible dependence) and DAST-10 severe (9 and
 Version 3 of craving-rise and version 2 of mood-drop read the run a check-in marked entered
 in error leaves: the latest readings make a run without it that they did not with it (a calm
 craving typed on the wrong client hid a rise), raised on the correction; versions before
-raised none until the next check-in.
+raised none until the next check-in. Version 4 of repeated-no-shows reads an attended
+session corrected to a late cancellation the same way: the no-shows on either side of it are
+one run, raised on the correction; version 3 raised none until the next no-show.
 """
 
 from __future__ import annotations
@@ -293,7 +295,7 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("screen-negative-for-agonist", "4", Test.SCREEN_NEGATIVE_FOR_AGONIST,
               "Drug screen negative for the prescribed agonist", Severity.MODERATE,
               "Adherence and possible-diversion review; take-home review", FDA_2017),
-    AlertRule("repeated-no-shows", "3", Test.CONSECUTIVE_NO_SHOWS, "Repeated therapy no-shows",
+    AlertRule("repeated-no-shows", "4", Test.CONSECUTIVE_NO_SHOWS, "Repeated therapy no-shows",
               Severity.MODERATE, "Outreach by the therapist or peer supporter", PROGRAM,
               threshold=2, while_open_once=True),
 )  # fmt: skip

@@ -124,7 +124,7 @@ def test_a_session_after_the_discharge_is_not_made_a_no_show_nor_alerted_on() ->
 
 def test_a_readmitted_clients_no_shows_do_not_continue_the_last_episodes_run() -> None:
     """A no-show before the discharge and one after the readmission are no run of two
-    (repeated-no-shows version 3); two after the readmission are, and the replay agrees."""
+    (repeated-no-shows from version 3); two after the readmission are, and the replay agrees."""
     story = Story()
     story.session(Outcome.NO_SHOW)
     story.later(hours=1)
@@ -138,7 +138,7 @@ def test_a_readmitted_clients_no_shows_do_not_continue_the_last_episodes_run() -
 
     [alert] = story.alerts()
     assert (alert.rule_id, alert.rule_version, alert.detail) == (
-        "repeated-no-shows", "3", "2 consecutive no-shows",
+        "repeated-no-shows", "4", "2 consecutive no-shows",
     )  # fmt: skip
     assert replay(story.rules, story.events()) == story.alerts()
 

@@ -310,6 +310,21 @@ def test_corrections_change_the_run_of_no_shows_the_alert_counts() -> None:
     assert len(story.alerts()) == 1, "the run restarted at the corrected attendance"
 
 
+def test_attended_corrected_to_late_cancelled_joins_the_no_shows_around_it() -> None:
+    """A late cancellation leaves a run as it was, so the no-shows on either side of the
+    session are one run once it was not attended after all; no alert told of it."""
+    story = Story()
+    first = story.session(Outcome.NO_SHOW)
+    middle = story.session(Outcome.ATTENDED)
+    last = story.session(Outcome.NO_SHOW)
+    assert story.fired() == []
+    correct(story, middle, Outcome.LATE_CANCELLED, "called in the morning; typed as attended")
+    [alert] = story.alerts()
+    assert (alert.rule_id, alert.detail) == ("repeated-no-shows", "2 consecutive no-shows")
+    no_shows = {e.session_id: e.event_id for e in story.events() if isinstance(e, SessionNoShow)}
+    assert alert.evidence == (no_shows[first], no_shows[last])
+
+
 def test_an_individual_session_has_one_client() -> None:
     story = Story()
     members = group_of_three(story)
