@@ -23,7 +23,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeGuard, TypeVar
 
 from faststream.nats import NatsBroker
 from nats.aio.client import DEFAULT_PENDING_SIZE
@@ -53,9 +53,8 @@ log = logging.getLogger("carecoord.relay")
 NAME = "relay"
 POSITION_HEADER = headers.POSITION
 TYPE_HEADER = headers.TYPE
-# The broker refuses these for what the event is, not for the moment: publishing again
-# would fail again.
-UNPUBLISHABLE = (MaxPayloadError, BadRequestError)
+TOO_LARGE = frozenset({10054, 10097})
+"""JetStream's codes for a message larger than the stream takes: its body, its headers."""
 PROBE_PAGE = 16
 """Stored entries read at once while looking for the next one that decodes."""
 RUN_BYTES = DEFAULT_PENDING_SIZE // 2
@@ -232,7 +231,7 @@ class Relay:
                 *(self._publish(item, body) for item, body in run), return_exceptions=True
             )
             for (item, body), outcome in zip(run, outcomes, strict=True):
-                if isinstance(outcome, UNPUBLISHABLE):
+                if unpublishable(outcome):
                     refused.append((item, outcome))
                 elif isinstance(outcome, BaseException):
                     raise outcome
@@ -286,6 +285,16 @@ class Relay:
             # FastStream's own header, read as the message's: a random one named no request.
             correlation_id=sent[headers.CORRELATION],
         )
+
+
+def unpublishable(outcome: object) -> TypeGuard[BaseException]:
+    """Whether the broker refused the event for what it is (too large), so publishing it
+    again would fail again. Its other refusals are the deployment's, mended there and then
+    taken: a sealed stream, another stream holding the subject. Read as the event's, they
+    set aside every event published meanwhile, which the stream then never held."""
+    if isinstance(outcome, BadRequestError):
+        return outcome.err_code in TOO_LARGE
+    return isinstance(outcome, MaxPayloadError)
 
 
 def _body(item: Positioned | Forwarded) -> bytes:
