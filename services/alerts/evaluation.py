@@ -85,6 +85,8 @@ class History:
     """Mood readings not in error, in the order recorded."""
     latest_qtc_at: datetime | None = None
     """When the QTc measured last (not in error) was measured."""
+    qtcs: tuple[Reading, ...] = ()
+    """The QTcs not in error, each by the event that recorded its vital signs."""
     closed: tuple[Closed, ...] = ()
     """Therapy sessions with an outcome (as corrected)."""
     session_starts: Mapping[UUID, datetime] = field(default_factory=dict)
@@ -166,6 +168,10 @@ def history_of(
         cravings=tuple(checkins.cravings),
         moods=tuple(checkins.moods),
         latest_qtc_at=None if latest_qtc is None else latest_qtc.measured_at,
+        qtcs=tuple(
+            Reading(checkins.entries[q.vitals_id].event_id, q.qtc_ms, q.measured_at)
+            for q in checkins.qtcs
+        ),
         closed=tuple(therapy.closed.values()),
         session_starts={i: s.scheduled_for for i, s in therapy.sessions.items()},
         medication_classes=frozenset(current),
@@ -383,6 +389,8 @@ def _sustained(
 
 
 def _qtc(rule: AlertRule, history: History, event: CareEvent, _: DayOf) -> Finding | None:
+    if isinstance(event, CheckInEnteredInError):
+        return _qtc_standing_again(rule, history, event)
     if not isinstance(event, VitalSignsRecorded) or event.qtc_ms is None:
         return None
     if history.latest_qtc_at is not None and event.occurred_at < history.latest_qtc_at:
@@ -390,6 +398,26 @@ def _qtc(rule: AlertRule, history: History, event: CareEvent, _: DayOf) -> Findi
     if rule.medication_class not in history.medication_classes or not rule.in_range(event.qtc_ms):
         return None
     return Finding(f"QTc {event.qtc_ms} ms on {rule.medication_class}", (event.event_id,))
+
+
+def _qtc_standing_again(
+    rule: AlertRule, history: History, corrected: CheckInEnteredInError
+) -> Finding | None:
+    """The QTc measured before the latest, once the latest is marked entered in error: it
+    stands for the client again, and a long one entered late, which the latest kept from
+    alerting, raises its alert on the correction (unless the row alerted on it already)."""
+    if not history.qtcs:
+        return None
+    latest = max(history.qtcs, key=lambda r: r.taken_at)
+    left = [r for r in history.qtcs if r.event_id != corrected.entry_event_id]
+    if latest.event_id != corrected.entry_event_id or not left:
+        return None  # the latest stands, or none is left
+    standing = max(left, key=lambda r: r.taken_at)
+    if rule.medication_class not in history.medication_classes or not rule.in_range(standing.value):
+        return None
+    if rule.id in history.alerted_on.get(standing.event_id, ()):
+        return None
+    return Finding(f"QTc {standing.value} ms on {rule.medication_class}", (standing.event_id,))
 
 
 def _positive(rule: AlertRule, event: CareEvent) -> str:

@@ -71,7 +71,9 @@ in error leaves: the latest readings make a run without it that they did not wit
 craving typed on the wrong client hid a rise), raised on the correction; versions before
 raised none until the next check-in. Version 4 of repeated-no-shows reads an attended
 session corrected to a late cancellation the same way: the no-shows on either side of it are
-one run, raised on the correction; version 3 raised none until the next no-show.
+one run, raised on the correction; version 3 raised none until the next no-show. Version 3
+of the QTc rows reads the latest QTc marked entered in error so: the one measured before it
+stands again, and raises its alert on the correction; version 2 raised none until the next.
 """
 
 from __future__ import annotations
@@ -266,11 +268,11 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
               Severity.MODERATE, "Counselor outreach; depression screen (PHQ-9) and ask about "
               "self-harm", PROGRAM, threshold=3, window=3, baseline=10, baseline_min=3,
               while_open_once=True),
-    AlertRule("qtc-methadone-prolonged", "2", Test.QTC_ON_MEDICATION,
+    AlertRule("qtc-methadone-prolonged", "3", Test.QTC_ON_MEDICATION,
               "QTc 451-499 ms on methadone", Severity.MODERATE,
               "Discuss risk and benefit; monitor ECG more often", KRANTZ, threshold=451,
               below=500, medication_class="methadone"),
-    AlertRule("qtc-methadone-critical", "2", Test.QTC_ON_MEDICATION, "QTc >= 500 ms on methadone",
+    AlertRule("qtc-methadone-critical", "3", Test.QTC_ON_MEDICATION, "QTc >= 500 ms on methadone",
               Severity.HIGH, "Consider reducing or stopping methadone; remove contributing drugs",
               KRANTZ, threshold=500, medication_class="methadone"),
     AlertRule("screen-depressant-on-agonist", "4", Test.SCREEN_POSITIVE_ON_AGONIST,

@@ -107,7 +107,8 @@ def test_the_rows_that_read_whether_the_agonist_was_taken_are_version_4() -> Non
     assert versions["screen-negative-for-agonist"] == "4"
     # Its version 4 reads reported use and barbiturates; a held order counts as before.
     assert versions["screen-depressant-on-agonist"] == "4"
-    assert versions["qtc-methadone-critical"] == versions["qtc-methadone-prolonged"] == "2"
+    # A held order counts for the QTc rows as before (their version 3 reads a QTc in error).
+    assert versions["qtc-methadone-critical"] == versions["qtc-methadone-prolonged"] == "3"
 
 
 def held_on_day_10(take_homes: tuple[date, int] | None = None) -> Order:

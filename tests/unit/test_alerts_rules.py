@@ -371,6 +371,25 @@ def test_a_qtc_measured_before_the_latest_one_raises_nothing() -> None:
     assert story.fired() == ["qtc-methadone-critical"], "entered late, but the latest measured"
 
 
+def test_a_qtc_in_error_lets_the_one_measured_before_it_raise_its_alert() -> None:
+    """A long QTc entered late stood behind a later one, which was the wrong client's: once
+    that is marked, the long one is the client's latest, and no alert told of it."""
+    story = Story()
+    story.prescribe("methadone")
+    story.later(days=3)
+    wrong = story.vitals(qtc_ms=430)
+    long = story.vitals(qtc_ms=520, at=story.now - timedelta(days=2))
+    assert story.fired() == []
+    story.run(
+        checkins.mark_entered_in_error(
+            story.stamp(NURSE), client_id=story.client_id, entry_id=wrong,
+            reason="the wrong client's ECG", rules=story.rules,
+        )
+    )  # fmt: skip
+    [alert] = story.alerts()
+    assert (alert.rule_id, alert.evidence) == ("qtc-methadone-critical", (long,))
+
+
 def test_qtc_without_methadone_raises_nothing() -> None:
     story = Story()
     story.prescribe("buprenorphine")
