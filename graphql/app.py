@@ -9,7 +9,8 @@ that asks for ``application/json``, sends ``*/*`` or no ``Accept`` (the legacy c
 
 A request refused before GraphQL sees it (a body that is no JSON object, a batch, a wrong
 content type or method) answers a GraphQL-shaped error with ``extensions.code``
-``BAD_REQUEST`` and the HTTP status saying why: 400, 413 for a body over the limit, and 405
+``BAD_REQUEST`` and the HTTP status saying why: 400, 413 for a body over the limit, 415 for
+one that is no UTF-8 ``application/json`` sent uncompressed (``request_body.py``), and 405
 with ``Allow`` for a method the endpoint does not take, a mutation sent by GET among them
 (the spec's MUST: ``Allow: POST``). An ``operationName`` the document does not hold is a
 request error like any other (200 for ``application/json``, 400 for
@@ -64,6 +65,7 @@ from carecoord.graphql.message_rate import REASON as RATE_REASON
 from carecoord.graphql.message_rate import RULE as RATE_RULE
 from carecoord.graphql.message_rate import MessageRate
 from carecoord.graphql.metrics import NOT_RUN, OPERATION_SCOPE_KEY
+from carecoord.graphql.request_body import Unsupported, check_body
 from carecoord.graphql.schema import build_schema
 from carecoord.graphql.sockets_per_user import CLOSE_CODE as SOCKETS_CLOSE_CODE
 from carecoord.graphql.sockets_per_user import RULE as SOCKETS_RULE
@@ -441,6 +443,8 @@ def refusal_response(refused: HTTPException, encode: Callable[[object], str]) ->
         refused = NotAllowed("the GraphQL endpoint takes only GET and POST requests")
         body["errors"][0]["message"] = refused.reason
     headers = {"allow": refused.allow} if isinstance(refused, NotAllowed) else None
+    if isinstance(refused, Unsupported):
+        headers = refused.headers
     return Response(encode(body), status_code=status, media_type=JSON, headers=headers)
 
 
@@ -566,19 +570,12 @@ class CareGraphQL(GraphQL[RequestContext, None]):
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        """As strawberry's, saying which content type is taken when another is sent, and
-        refusing an ``operationName`` that is no string of text (strawberry looked it up as
-        given, and answered that no operation had that name)."""
-        try:
-            parsed = await super().parse_http_body(request)
-        except HTTPException as refused:
-            if refused.reason == "Unsupported content type":
-                raise HTTPException(
-                    400,
-                    "Unsupported content type: send a POST body as application/json"
-                    " (a query may also go by GET)",
-                ) from None
-            raise
+        """As strawberry's, refusing a POST body it cannot read as declared with 415
+        (``request_body.py``), and an ``operationName`` that is no string of text
+        (strawberry looked it up as given, and answered that no operation had that name)."""
+        if request.method == "POST":
+            check_body(request.content_type, request.headers.get("content-encoding"))
+        parsed = await super().parse_http_body(request)
         if isinstance(parsed, GraphQLRequestData) and not text_or_none(parsed.operation_name):
             raise HTTPException(
                 400,

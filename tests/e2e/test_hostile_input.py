@@ -112,7 +112,7 @@ async def test_a_declared_length_over_the_limit_is_refused_unread(api: Api) -> N
 @pytest.mark.shared_platform
 async def test_a_wrong_content_type_is_refused_with_a_json_error(api: Api) -> None:
     text = await api.http.post("/graphql", content=b"{}", headers={"Content-Type": "text/plain"})
-    assert text.status_code == 400
+    assert text.status_code == 415
     assert text.json()["errors"][0]["message"]
 
 

@@ -12,6 +12,7 @@ these refusals carried an ``extensions.code``. Each records nothing.
 from __future__ import annotations
 
 import asyncio
+import gzip
 
 import pytest
 
@@ -111,12 +112,55 @@ async def test_the_content_type_is_read_without_regard_to_case(api: Api) -> None
     )
     assert upper.json() == {"data": {"__typename": "Query"}}
 
-    for other in ("text/plain", "application/graphql", "application/x-www-form-urlencoded"):
-        refused = await api.http.post("/graphql", content=sent, headers={"Content-Type": other})
-        assert refused.status_code == 400, other
-        [error] = refused.json()["errors"]
-        assert "application/json" in error["message"], error
-        assert error["extensions"]["code"] == "BAD_REQUEST"
+
+@pytest.mark.parametrize(
+    ("content_type", "said"),
+    [
+        ("text/plain", "application/json"),
+        ("application/graphql", "application/json"),
+        ("application/x-www-form-urlencoded", "application/json"),
+        ("application/json-patch+json", "application/json"),
+        ("", "application/json"),
+        ("application/json; charset=latin1", "UTF-8"),
+    ],
+)
+async def test_a_body_of_another_media_type_or_charset_is_refused_415(
+    api: Api, content_type: str, said: str
+) -> None:
+    """Any media type holding the text ``application/json`` was read as it, and a body
+    declared in another charset was decoded as UTF-8."""
+    refused = await api.http.post(
+        "/graphql",
+        content=b'{"query": "{ __typename }"}',
+        headers={"Content-Type": content_type},
+    )
+
+    assert refused.status_code == 415, content_type
+    [error] = refused.json()["errors"]
+    assert said in error["message"], error
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_a_compressed_body_is_refused_415_naming_the_coding_taken(api: Api) -> None:
+    """A gzip body was read as text and answered 400, "not UTF-8"."""
+    sent = gzip.compress(b'{"query": "{ __typename }"}')
+    refused = await api.http.post(
+        "/graphql",
+        content=sent,
+        headers={"Content-Type": "application/json", "Content-Encoding": "gzip", **STRICT},
+    )
+
+    assert refused.status_code == 415
+    assert refused.headers["accept-encoding"] == "identity"
+    [error] = refused.json()["errors"]
+    assert "Content-Encoding" in error["message"]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    plain = await api.http.post(
+        "/graphql",
+        content=b'{"query": "{ __typename }"}',
+        headers={"Content-Type": "application/json", "Content-Encoding": "identity"},
+    )
+    assert plain.json() == {"data": {"__typename": "Query"}}
 
 
 @pytest.mark.parametrize(
