@@ -73,6 +73,10 @@ ASAM_DRUG_TESTING = (
     " intermediate-acting benzodiazepines found 1-5 days after use, long-acting up to 30 with"
     " regular use; EtG and EtS up to 5 days after drinking)"
 )
+SEROTONIN_SYNDROME = (
+    "https://www.nejm.org/doi/full/10.1056/NEJMra041867 (Boyer and Shannon 2005, The serotonin"
+    " syndrome: most cases follow two serotonergic drugs together, antidepressants among them)"
+)
 FLAGYL_LABEL = (
     "https://wikidoc.org./index.php/Metronidazole_contraindications (FDA label: not to"
     " patients who have taken disulfiram within the last two weeks)"
@@ -253,6 +257,10 @@ DEFAULT_RULES: tuple[Rule, ...] = (
           washouts=(_washout("maoi_irreversible", 14, METHADONE_MAOI),)),
     _rule("tramadol-ssri-snri", MODERATE, "tramadol", "ssri snri",
           "serotonin syndrome and a lower seizure threshold", FDA_SEROTONIN),
+    _rule("serotonergic-antidepressants", MODERATE, "ssri snri tca", "ssri snri tca",
+          "serotonin syndrome: two serotonergic antidepressants at once, or one from two"
+          " prescribers; review the combination, or cross-taper deliberately",
+          SEROTONIN_SYNDROME),
     _rule("ssri-maoi", HIGH, "ssri snri", "maoi",
           "serotonin syndrome; contraindicated, needs a 14-day washout (5 weeks after"
           " fluoxetine)", f"{ONC_LIST} ; {FLUOXETINE_WASHOUT}", hard_stop=True, version="2",

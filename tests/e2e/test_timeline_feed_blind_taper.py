@@ -72,7 +72,7 @@ async def test_the_feed_shows_what_arrives_after_the_last_day_without_an_access_
         assert (await next_entry(ws))["position"] == seen["position"]
         # The program's day moves past the taper's last day; no access view changes with it.
         api.platform.medication = dataclasses.replace(api.platform.medication, zone=AHEAD)
-        lifted = await reported(clinic, "sertraline")
+        lifted = await reported(clinic, "bupropion")
         first = await next_entry(ws)
 
     assert (first["position"], first["kind"]) == (lifted, "medication")

@@ -86,6 +86,29 @@ def test_moderate_findings_are_recorded_without_acknowledgement() -> None:
     assert (found.rule_id, found.severity) == ("opioid-serotonergic", "moderate")
 
 
+def test_a_second_serotonergic_antidepressant_is_a_moderate_finding() -> None:
+    story = Story()
+    sertraline = story.prescribe("sertraline", "50")
+    story.change(sertraline, "100", date(2026, 1, 5))  # the same medication again: none
+    venlafaxine = story.prescribe("venlafaxine", "75", start=date(2026, 1, 5))
+
+    [found] = findings(story)
+    rule = ("serotonergic-antidepressants", "1", "moderate")
+    assert (found.rule_id, found.rule_version, found.severity) == rule
+    assert venlafaxine in {i.id for i in found.implicated}
+
+
+def test_an_antidepressant_ordered_here_and_taken_from_another_prescriber_is_found() -> None:
+    story = Story()
+    statements.record_statement(
+        story.record, story.stamp(), story.rules, uuid4(),
+        Statement("Zoloft", StatementSource.OTHER_PRESCRIBER),
+    )  # fmt: skip
+    story.prescribe("sertraline", "50")
+
+    assert [f.rule_id for f in findings(story)] == ["serotonergic-antidepressants"]
+
+
 def test_a_statement_from_the_pdmp_is_part_of_the_picture_and_never_refused() -> None:
     story = Story()
     story.prescribe("methadone")
