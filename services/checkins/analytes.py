@@ -102,13 +102,24 @@ REPORTED_AS: Mapping[str, str] = {
     "subutex": "buprenorphine",
     "zubsolv": "buprenorphine",
     "neurontin": "gabapentin",
+    "amphetamine": "amphetamines",
     "adderall": "amphetamines",
+    "cannabinoid": "cannabinoids",
     "beer": "alcohol",
     "wine": "alcohol",
     "liquor": "alcohol",
     "spirits": "alcohol",
     "ethanol": "alcohol",
     "drinking": "alcohol",
+    "etoh": "alcohol",
+    "booze": "alcohol",
+    "vodka": "alcohol",
+    "whiskey": "alcohol",
+    "whisky": "alcohol",
+    "rum": "alcohol",
+    "gin": "alcohol",
+    "tequila": "alcohol",
+    "benzodiazepine": "benzodiazepines",
     "benzo": "benzodiazepines",
     "benzos": "benzodiazepines",
     "xanax": "benzodiazepines",
@@ -140,7 +151,8 @@ as at the overdose risk a fentanyl-positive screen shows. Keys are ``normal_name
 names stand for their drug (Duragesic, Sublimaze, Actiq, Fentora are fentanyl; Norco and
 Vicodin hydrocodone, Dilaudid hydromorphone, Restoril a benzodiazepine, Fioricet a
 barbiturate: one who took Norco is as opioid-exposed to naltrexone as one who said
-hydrocodone); street names
+hydrocodone), a drink by its name or as a chart writes it (vodka, whiskey, EtOH), and a
+class the panel names in the plural by its singular too (a benzodiazepine); street names
 are listed only where they mean the one drug: fent, and fetty (among the commonest fentanyl
 terms the NDEWS Sentinel Sites reported), tranq for xylazine (CDC, What You Should Know About
 Xylazine); not China White (heroin before it was fentanyl), Apache, blues or other words

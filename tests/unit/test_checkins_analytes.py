@@ -28,6 +28,17 @@ def test_separators_and_plurals_are_ignored_within_bounds() -> None:
 
 
 @pytest.mark.parametrize(
+    ("said", "found"),
+    [("EtOH", "alcohol"), ("vodka", "alcohol"), ("Whiskey", "alcohol"), ("tequila", "alcohol"),
+     ("benzodiazepine", "benzodiazepines"), ("amphetamine", "amphetamines")],
+)  # fmt: skip
+def test_a_drink_by_its_name_and_a_class_in_the_singular(said: str, found: str) -> None:
+    """A nurse charts EtOH, a client writes vodka or one benzodiazepine: each stood for
+    nothing, so disulfiram or methadone written that day met no finding."""
+    assert reported([said]) == {found}
+
+
+@pytest.mark.parametrize(
     "said",
     ["fentanil", "fentanylss", "fen tanyl", "china white", "blues", "apache", "s", "tranq-dope"],
 )

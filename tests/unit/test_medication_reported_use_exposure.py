@@ -57,9 +57,12 @@ def test_naltrexone_the_day_after_reported_heroin_use_is_a_hard_stop() -> None:
     assert counted.washout_days == 7
 
 
-def test_disulfiram_the_day_drinking_was_reported_needs_the_abstinence_acknowledged() -> None:
+@pytest.mark.parametrize("drink", ["beer", "EtOH", "vodka"])
+def test_disulfiram_the_day_drinking_was_reported_needs_the_abstinence_acknowledged(
+    drink: str,
+) -> None:
     story = Story()
-    reported(story, "beer", actor=NURSE)
+    reported(story, drink, actor=NURSE)
 
     with pytest.raises(RuleViolation) as refused:
         order(story, "disulfiram", "250")
