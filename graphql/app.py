@@ -1,7 +1,8 @@
 """The ASGI app: GraphQL over HTTP and graphql-transport-ws, plus health and metrics.
 
 GraphQL over HTTP as its spec asks (the ``graphql-http`` audit passes every MUST and SHOULD,
-``tests/e2e/test_graphql_protocols.py``): a client that accepts
+``tests/e2e/test_graphql_protocols.py``), each answer naming its encoding (``charset=utf-8``,
+a SHOULD the audit does not check for ``application/json``): a client that accepts
 ``application/graphql-response+json`` gets that media type, and a request that fails before
 it runs (parse, validation, variable coercion) answers 400 with no ``data`` entry; a client
 that asks for ``application/json``, sends ``*/*`` or no ``Accept`` (the legacy clients) gets
@@ -518,10 +519,11 @@ class CareGraphQL(GraphQL[RequestContext, None]):
         except ClientDisconnect:
             return  # gone before its body arrived: nothing ran, and nobody is left to answer
         if response.headers.get("content-type", "").startswith(JSON):
-            if media_type == GRAPHQL_RESPONSE:
-                response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
-                if scope.get(_REQUEST_ERROR) and response.status_code == 200:
-                    response.status_code = 400
+            # the encoding named for either media type, as the spec asks
+            response.headers["content-type"] = f"{media_type}; charset=utf-8"
+            failed = scope.get(_REQUEST_ERROR) and response.status_code == 200
+            if media_type == GRAPHQL_RESPONSE and failed:
+                response.status_code = 400
             response.headers.setdefault("vary", "Accept")
             # a client's record, in a browser's disk cache after the session ended
             response.headers["cache-control"] = "no-store"
