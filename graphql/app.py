@@ -574,7 +574,9 @@ class CareGraphQL(GraphQL[RequestContext, None]):
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
         """As strawberry's, refusing a POST body it cannot read as declared with 415
         (``request_body.py``), and an ``operationName`` that is no string of text
-        (strawberry looked it up as given, and answered that no operation had that name)."""
+        (strawberry looked it up as given, and answered that no operation had that name).
+        An empty ``operationName`` is none, as the spec says (``?operationName=`` was
+        answered 'Unknown operation named ""')."""
         if request.method == "POST":
             check_body(request.content_type, request.headers.get("content-encoding"))
         parsed = await super().parse_http_body(request)
@@ -583,6 +585,8 @@ class CareGraphQL(GraphQL[RequestContext, None]):
                 400,
                 "The GraphQL operation's `operationName` must be a string or null, if provided.",
             )
+        if isinstance(parsed, GraphQLRequestData) and parsed.operation_name == "":
+            parsed.operation_name = None
         return parsed
 
     def should_render_graphql_ide(self, request: Any) -> bool:

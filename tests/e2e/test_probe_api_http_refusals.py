@@ -93,6 +93,22 @@ async def test_an_operation_name_the_document_lacks_is_a_request_error(api: Api)
     assert await asyncio.to_thread(api.platform.store.last_position) == head
 
 
+async def test_an_empty_operation_name_is_none(api: Api) -> None:
+    """The spec: an empty ``operationName`` is as if omitted. It was looked up, and
+    ``?operationName=`` answered 'Unknown operation named ""'."""
+    query = "query Ping { __typename }"
+    by_get = await api.http.get(
+        "/graphql", params={"query": query, "operationName": ""}, headers=headers(api, **STRICT)
+    )
+    by_post = await api.http.post(
+        "/graphql", json={"query": query, "operationName": ""}, headers=headers(api, **STRICT)
+    )
+
+    for answer in (by_get, by_post):
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"data": {"__typename": "Query"}}
+
+
 @pytest.mark.parametrize("name", [5, True, {"a": 1}, ["Enroll"]])
 async def test_an_operation_name_that_is_no_string_is_refused(api: Api, name: object) -> None:
     answer = await api.http.post(
