@@ -212,11 +212,13 @@ class Schema(strawberry.Schema):
         for error in errors:
             original = error.original_error
             if isinstance(original, DomainError):
+                version = original.details.get("ruleVersion")
                 log.info(
                     "request refused",
                     extra={
                         "code": original.code,
                         "rule": loggable_rule(original.rule, _medications(execution_context)),
+                        **({} if version is None else {"rule_version": version}),
                         "field": original.field,
                         "correlation_id": correlation_of(execution_context),
                     },

@@ -257,7 +257,11 @@ async def prescribed(info: Info[RequestContext, None], command: Command[Written]
             refused.rule_id,
             f"{refused.message}. The attempt is on the client's record as refusal"
             f" {refused.refusal_id}",
-            details={"refusalId": str(refused.refusal_id), "position": outcome.position},
+            details={
+                "refusalId": str(refused.refusal_id),
+                "position": outcome.position,
+                "ruleVersion": refused.rule_version,
+            },
         )
     return order_recorded(outcome)
 

@@ -52,6 +52,7 @@ class HardStop(RuleViolation):
             match.rule.id,
             f"{match.title} (rule {match.rule.id} version {match.rule.version}; source:"
             f" {match.rule.source}). This combination is a hard stop: {advice}",
+            {"ruleVersion": match.rule.version},
         )
         self.match = match
         self.attempt = attempt
@@ -84,6 +85,7 @@ def check(
                 f"high-severity interaction {match.rule.id}: {match.title}"
                 f" (version {match.rule.version}; source: {match.rule.source})."
                 f" To proceed, acknowledge rule {match.rule.id!r} with a reason",
+                {"ruleVersion": match.rule.version},
             )
     return matches
 
@@ -109,15 +111,14 @@ def check_window(
         exposure = match.exposure
         if not match.rule.hard_stop or exposure is None:
             continue
-        until = (
-            f"before {exposure.clear_from}" if exposure.clear_from else "while it is exposed"
-        )
+        until = f"before {exposure.clear_from}" if exposure.clear_from else "while it is exposed"
         raise RuleViolation(
             "orderId",
             match.rule.id,
             f"{match.title} (rule {match.rule.id} version {match.rule.version}; source:"
             f" {match.rule.source}). This combination is a hard stop: nothing is given under"
             f" order {order_id} {until}; the prescriber reviews the order",
+            {"ruleVersion": match.rule.version},
         )
 
 

@@ -77,7 +77,8 @@ async def test_care_team_work_leaves_no_name_drug_or_note_in_the_logs(
         ("info", "FORBIDDEN", "clientId"),
     }
     assert all("exc" not in r and r["correlation_id"] for r in refusals)
-    assert loggable_rule(refused["rule"], DRUGS) in {r["rule"] for r in refusals}
+    logged = (loggable_rule(refused["rule"], DRUGS), refused["ruleVersion"])
+    assert logged in {(r["rule"], r.get("rule_version")) for r in refusals}
     assert not [r for r in records if r["logger"] == "strawberry.execution"]
     leaked = [
         line

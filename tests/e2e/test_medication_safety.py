@@ -82,10 +82,11 @@ async def test_naltrexone_within_the_window_of_the_last_methadone_dose_is_refuse
 
     refused = await clinic.refused(PRESCRIBE, Role.PRESCRIBER, **order("naltrexone", "50", today))
 
-    assert (refused["code"], refused["field"], refused["rule"]) == (
+    assert (refused["code"], refused["field"], refused["rule"], refused["ruleVersion"]) == (
         "RULE_VIOLATION",
         "medication",
         "naltrexone-opioid-agonist",
+        "2",
     )
     assert f"exposure: methadone: last dose given {today}, washout 7 days" in refused["message"]
     assert (
@@ -131,9 +132,10 @@ async def test_naltrexone_inside_the_interval_needs_the_evidence_and_after_it_no
     unacknowledged = await clinic.refused(
         PRESCRIBE, Role.PRESCRIBER, **order("naltrexone", "50", today)
     )
-    assert (unacknowledged["field"], unacknowledged["rule"]) == (
+    assert (unacknowledged["field"], unacknowledged["rule"], unacknowledged["ruleVersion"]) == (
         "acknowledgements",
         "naltrexone-opioid-free-interval",
+        "1",
     )
     assert await asyncio.to_thread(api.platform.store.last_position) == head, "a prompt, not kept"
     ack = {"rule": "naltrexone-opioid-free-interval", "reason": ACK}

@@ -31,14 +31,13 @@ async def test_an_injection_after_a_fentanyl_positive_screen_is_refused_and_not_
         SCREEN, method="PRESUMPTIVE", results=[{"analyte": "fentanyl", "result": "POSITIVE"}]
     )
 
-    refused = await clinic.refused(
-        DOSE, orderId=order["id"], amount="380", dosageForm="injection"
-    )
+    refused = await clinic.refused(DOSE, orderId=order["id"], amount="380", dosageForm="injection")
 
-    assert (refused["code"], refused["field"], refused["rule"]) == (
+    assert (refused["code"], refused["field"], refused["rule"], refused["ruleVersion"]) == (
         "RULE_VIOLATION",
         "orderId",
         "naltrexone-opioid-agonist",
+        "2",
     )
     assert "hard stop" in refused["message"]
     dosing = await clinic.read(DOSING)
