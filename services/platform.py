@@ -42,7 +42,8 @@ class Platform:
     store: EventStore
     bus: CommandBus
     pool: AsyncConnectionPool
-    broker: NatsBroker
+    publisher: NatsBroker | None
+    """The broker, in a process that publishes (``bootstrap.running``'s ``publish``)."""
     progress: Progress
     verifier: TokenVerifier
     access_log: AccessLog
@@ -86,6 +87,14 @@ class Platform:
     suspended: RecordWatch | None = None
     """Which users of the process's open sockets are suspended (their ``access_record``),
     asked at every commit of any process."""
+
+    @property
+    def broker(self) -> NatsBroker:
+        """The broker of a process that publishes; asked in one that does not (an API or a
+        projector alone), a mistake in the code that asked."""
+        if self.publisher is None:
+            raise RuntimeError("this process was started without the broker (publish=False)")
+        return self.publisher
 
     @property
     def reads(self) -> AsyncConnectionPool:

@@ -297,12 +297,17 @@ async def running(
     relay: bool = True,
     project: bool = True,
     serve: bool = True,
+    publish: bool = True,
     spans: SpanExporter | None = None,
 ) -> AsyncIterator[Platform]:
     """``serve``: the process answers requests, whose reads get a pool of their own on the
     primary beside ``pool`` (which the projector, the relay, the access log and the tools
-    use unbound), and the replica's, each statement bound (``statement_bound``). ``spans``:
-    where spans go, whatever ``settings.tracing`` says (tests)."""
+    use unbound), and the replica's, each statement bound (``statement_bound``).
+    ``publish``: the process connects to the broker (the relay, a disclosure forwarder). An
+    API or a projector alone reads and writes the store only, so it starts and goes on
+    while NATS is down, where it waited for it and exited 75 with it: an API restarted in a
+    broker outage took no command until the broker was back. ``spans``: where spans go,
+    whatever ``settings.tracing`` says (tests)."""
     program = load_program(settings.program_file)  # a bad file stops the start, naming the key
     tracing = start_tracing(settings, spans)
     async with contextlib.AsyncExitStack() as undo:
@@ -344,17 +349,10 @@ async def running(
             derived={model.NAME: version(model) for model in READ_MODELS},
         )
         fatal: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-
-        def broker_gone() -> None:
-            if not fatal.done():  # done or cancelled once this process stops on its own
-                log.critical(
-                    "the broker connection gave up reconnecting; exiting for a restart",
-                    extra={"code": "BROKER_GONE", "exit_status": EXIT_BROKER_GONE},
-                )
-                fatal.set_result(EXIT_BROKER_GONE)
-
-        broker = await connect_broker(settings, servers.nats_url, broker_gone)
-        undo.push_async_callback(stop_broker, broker, fatal)
+        broker = None
+        if publish or relay:
+            broker = await connect_broker(settings, servers.nats_url, ending(fatal))
+            undo.push_async_callback(stop_broker, broker, fatal)
         metrics = Metrics()
         projector = Projector(
             pool,
@@ -366,7 +364,8 @@ async def running(
         # Every process, not only the projector: the API reads (and the write gate checks)
         # the views from its first request on, whichever process happened to start first.
         await Projector(pool, READ_MODELS).setup(only_missing=not project)
-        await broker.start()
+        if broker is not None:
+            await broker.start()
         undo.push_async_callback(progress.stop)
         await progress.start()
         doorbell = Doorbell(servers.database_url, store.channel)
@@ -381,7 +380,7 @@ async def running(
                 on_published=metrics.events_published,
                 tracing=tracing,
             )
-            if relay
+            if broker is not None and relay
             else None
         )
         bus = CommandBus(
@@ -436,6 +435,20 @@ async def running(
         yield platform
     finally:
         await _stopped(platform)
+
+
+def ending(fatal: asyncio.Future[int]) -> Callable[[], None]:
+    """What a broker connection that gave up reconnecting does: end the process with 75."""
+
+    def broker_gone() -> None:
+        if not fatal.done():  # done or cancelled once this process stops on its own
+            log.critical(
+                "the broker connection gave up reconnecting; exiting for a restart",
+                extra={"code": "BROKER_GONE", "exit_status": EXIT_BROKER_GONE},
+            )
+            fatal.set_result(EXIT_BROKER_GONE)
+
+    return broker_gone
 
 
 async def close_pools(*pools: AsyncConnectionPool | None) -> None:
@@ -578,7 +591,8 @@ async def _stopped(platform: Platform) -> None:
     if platform.suspended is not None:
         await platform.suspended.stop()
     await platform.progress.stop()
-    await stop_broker(platform.broker, platform.fatal)
+    if platform.publisher is not None:
+        await stop_broker(platform.publisher, platform.fatal)
     platform.bus.close()
     await close_pools(platform.replica, platform.requests, platform.pool)
     platform.store.close()

@@ -773,6 +773,7 @@ async def serve(
         relay=part in ("up", "relay"),
         project=part in ("up", "project"),
         serve=api,
+        publish=part in ("up", "relay"),
     ) as platform:
         if demo_wanted:
             await asyncio.to_thread(demo.load, platform.bus)
@@ -853,7 +854,9 @@ async def forward_disclosures(
 async def rebuild_model(settings: Settings, servers: Servers, name: str) -> None:
     model = next(m for m in READ_MODELS if name == m.NAME)
     try:
-        async with running(settings, servers, relay=False, project=False, serve=False) as platform:
+        async with running(
+            settings, servers, relay=False, project=False, serve=False, publish=False
+        ) as platform:
             with meter(f"rebuilding {name}") as shown:
                 done = await rebuild(platform.store, platform.pool, model, on_progress=shown)
     except RebuildRunning:
