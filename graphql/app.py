@@ -28,6 +28,7 @@ import time
 from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
 from datetime import timedelta
 from typing import Any, cast
+from urllib.parse import unquote_to_bytes
 from uuid import uuid4
 
 import orjson
@@ -159,7 +160,13 @@ class BoundedRequest(StarletteRequestAdapter):
     @property
     def query_params(self) -> Mapping[str, str | None]:
         """A GET's parameters, each named once: of ``?query={a}&query={b}`` the last was
-        run, while a proxy or log reading the first judged the other."""
+        run, while a proxy or log reading the first judged the other. Their bytes are UTF-8,
+        as a body's must be: one that is not (``%FF``) was read as U+FFFD and run."""
+        raw = unquote_to_bytes(self._request.scope.get("query_string", b""))
+        try:
+            raw.decode()
+        except UnicodeDecodeError:
+            raise HTTPException(400, "the query string is not UTF-8") from None
         params = self._request.query_params
         for name in params:
             if len(params.getlist(name)) > 1:

@@ -109,6 +109,24 @@ async def test_an_empty_operation_name_is_none(api: Api) -> None:
         assert answer.json() == {"data": {"__typename": "Query"}}
 
 
+@pytest.mark.parametrize(
+    "query_string",
+    [
+        "query=%7B__typename%7D%FF",
+        "query=query(%24a%3AString)%7B__typename%7D&variables=%7B%22a%22%3A%22%E9%22%7D",
+    ],
+    ids=["query", "variables"],
+)
+async def test_a_query_string_that_is_not_utf8_is_refused(api: Api, query_string: str) -> None:
+    """Its bytes were read as U+FFFD and run, where a body that is not UTF-8 is refused."""
+    answer = await api.http.get(f"/graphql?{query_string}", headers=headers(api))
+
+    assert answer.status_code == 400, answer.text
+    [error] = answer.json()["errors"]
+    assert error["message"] == "the query string is not UTF-8"
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+
+
 @pytest.mark.parametrize("name", [5, True, {"a": 1}, ["Enroll"]])
 async def test_an_operation_name_that_is_no_string_is_refused(api: Api, name: object) -> None:
     answer = await api.http.post(
