@@ -45,6 +45,7 @@ ANALYTES = frozenset(
         "pcp",
         "tramadol",
         "xylazine",
+        "zolpidem",
     }
 )
 
@@ -136,6 +137,7 @@ REPORTED_AS: Mapping[str, str] = {
     "triazolam": "benzodiazepines",
     "librium": "benzodiazepines",
     "chlordiazepoxide": "benzodiazepines",
+    "ambien": "zolpidem",
     "barbiturate": "barbiturates",
     "barbs": "barbiturates",
     "phenobarbital": "barbiturates",

@@ -7,7 +7,9 @@ contraindicates naltrexone with an opioid-positive urine screen), alcohol found 
 disulfiram starts is what the disulfiram-alcohol rule is about, and a benzodiazepine, a
 barbiturate or alcohol found when methadone or buprenorphine is written or raised is the
 opioid-sedative interaction a prescribed benzodiazepine is (FDA's boxed warning: managed, not
-withheld; barbiturates are among the CNS depressants of domain.md section 5).
+withheld; barbiturates and Z-drugs are among the CNS depressants of domain.md section 5).
+Zolpidem, which a definitive panel reports and a client names as Ambien, counts as a
+prescribed one does: for its day, with no washout, as it acts for hours.
 Each such screen enters the picture as one entry acting through the day its specimen was
 collected, and the rule's washout counts from there, as it does after an order's last dose.
 An analyte the client's own treatment explains (methadone or EDDP while methadone is in the
@@ -36,6 +38,7 @@ _BUPRENORPHINE = frozenset({"opioid", "buprenorphine"})
 _ALCOHOL = frozenset({"alcohol_containing", "cns_depressant"})
 _BENZODIAZEPINE = frozenset({"benzodiazepine", "cns_depressant"})
 _BARBITURATE = frozenset({"barbiturate", "cns_depressant"})
+_SEDATIVE = frozenset({"cns_depressant"})
 
 SCREENED_CLASSES: Mapping[str, frozenset[str]] = {
     "opiates": _OPIOID,
@@ -55,6 +58,7 @@ SCREENED_CLASSES: Mapping[str, frozenset[str]] = {
     "norbuprenorphine": _BUPRENORPHINE,
     "benzodiazepines": _BENZODIAZEPINE,
     "barbiturates": _BARBITURATE,
+    "zolpidem": _SEDATIVE,
     "alcohol": _ALCOHOL,
     "etg": _ALCOHOL,
     "ets": _ALCOHOL,

@@ -160,6 +160,19 @@ def test_barbiturate_use_reported_at_a_check_in_counts(named: str) -> None:
     assert refused_rule(story) == RULE
 
 
+def test_zolpidem_found_or_ambien_reported_counts_for_its_day() -> None:
+    """Zolpidem was no analyte: a panel's finding of it was refused, and Ambien
+    reported used counted for no rule, where a prescribed Ambien meets methadone."""
+    screened = CheckIns()
+    screened.screen(zolpidem="positive")
+    reported = CheckIns()
+    reported.check_in(PEER, substance_use=True, substances=("Ambien",), note="last night")
+    assert (refused_rule(screened), refused_rule(reported)) == (RULE, RULE)
+
+    reported.later(days=1)
+    assert refused_rule(reported) is None
+
+
 def test_a_definitive_negative_retest_of_the_specimen_no_longer_counts() -> None:
     story = CheckIns()
     presumptive = story.screen(benzodiazepines="positive")
