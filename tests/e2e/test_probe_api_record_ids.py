@@ -4,34 +4,41 @@ that record. Records of one context share ids, so the enrolment's own check read
 draws as a site's stock, the API process kept that read, and every dose drawn from the lot
 was an internal error until it restarted; a session booked for the client, led by the
 clinician whose calendar's id it is, was an internal error too, and is now refused naming
-``clientId`` (``id-of-another-record``), recording nothing."""
+``clientId`` (``id-of-another-record``), recording nothing. ``enrollClient`` now draws a
+client's id from the upstream id it is given (``services/care/upstream.py``); clients
+enrolled under such ids before are still stored, and are enrolled so here."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import date, timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from medication_steps import DOSE, DOSING, Clinic, mutation
 from stock_steps import methadone_receipt
 
-from carecoord.events import Role
+from carecoord.events import Actor, Role
 from carecoord.events.stock import draws_id
 from carecoord.events.therapy import calendar_id
+from carecoord.services.care.commands import enroll_client
+from carecoord.services.kernel.stamp import Stamp
 from support import Api, ahead
 
 pytestmark = pytest.mark.shared_platform
 
 RECEIVE = mutation("ReceiveStockInput", "receiveStock")
-ENROLL = mutation("EnrollClientInput", "enrollClient")
+ADMIN = Stamp(Actor(id="admin-ids", role=Role.PROGRAM_ADMIN))
 SCHEDULE = mutation("ScheduleSessionInput", "scheduleSession")
 
 
 async def enroll_as(api: Api, client_id: str, program: str = "OTP") -> None:
-    given = {"displayName": "Id I.", "program": program, "clientId": client_id}
-    await api.ok(ENROLL, {"i": given}, role=Role.PROGRAM_ADMIN)
+    """A client whose id is ``client_id`` itself, as ``enrollClient`` took it before."""
+    enrolling = enroll_client(
+        ADMIN, display_name="Id I.", program=program, client_id=UUID(client_id)
+    )
+    await api.platform.bus.execute(enrolling)
 
 
 async def test_a_client_under_a_lots_id_leaves_the_lot_drawn_on(api: Api, today: date) -> None:
