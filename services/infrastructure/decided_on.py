@@ -22,7 +22,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
 from carecoord.events.envelope import type_name
 from carecoord.events.users import UserSuspended
@@ -54,51 +54,35 @@ class DecisionRecorder(IdempotentRecorder):
     ) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         schema = Identifier(datastore.schema)
+        table = SQL("{}.{}").format(schema, Identifier(events_table_name))
         function = SQL("{}.carecoord_unchanged").format(schema)
         self.sql_create_statements.append(
-            SQL(
-                "CREATE OR REPLACE FUNCTION {function}(ids uuid[], versions bigint[])"
-                " RETURNS void LANGUAGE plpgsql AS $$"
-                " DECLARE moved uuid;"
-                " BEGIN"
-                "  SELECT read.id INTO moved FROM unnest(ids, versions) AS read(id, version)"
-                "  WHERE EXISTS (SELECT 1 FROM {schema}.{table} AS e"
-                "   WHERE e.originator_id = read.id AND e.originator_version > read.version)"
-                "  LIMIT 1;"
-                "  IF moved IS NOT NULL THEN"
-                "   RAISE EXCEPTION 'record % was written after this batch read it', moved"
-                "    USING ERRCODE = '{code}';"
-                "  END IF;"
-                " END $$"
-            ).format(
-                function=function,
-                schema=schema,
-                table=Identifier(events_table_name),
-                code=SQL(CONFLICT),
+            _refusing(
+                function,
+                SQL("ids uuid[], versions bigint[]"),
+                SQL(
+                    "SELECT read.id INTO found FROM unnest(ids, versions) AS read(id, version)"
+                    " WHERE EXISTS (SELECT 1 FROM {table} AS e"
+                    "  WHERE e.originator_id = read.id AND e.originator_version > read.version)"
+                ).format(table=table),
+                "record % was written after this batch read it",
+                CONFLICT,
             )
         )
         self._check = SQL("SELECT {}(%s::uuid[], %s::bigint[])").format(function)
         admitted = SQL("{}.carecoord_not_suspended").format(schema)
         self.sql_create_statements.append(
-            SQL(
-                "CREATE OR REPLACE FUNCTION {function}(ids uuid[], suspended text)"
-                " RETURNS void LANGUAGE plpgsql AS $$"
-                " DECLARE found uuid;"
-                " BEGIN"
-                "  SELECT record.id INTO found FROM unnest(ids) AS record(id),"
-                "   LATERAL (SELECT topic FROM {schema}.{table} WHERE originator_id = record.id"
-                "            ORDER BY originator_version DESC LIMIT 1) AS last"
-                "  WHERE last.topic = suspended LIMIT 1;"
-                "  IF found IS NOT NULL THEN"
-                "   RAISE EXCEPTION 'access record % is suspended', found"
-                "    USING ERRCODE = '{code}';"
-                "  END IF;"
-                " END $$"
-            ).format(
-                function=admitted,
-                schema=schema,
-                table=Identifier(events_table_name),
-                code=SQL(SUSPENDED),
+            _refusing(
+                admitted,
+                SQL("ids uuid[], suspended text"),
+                SQL(
+                    "SELECT record.id INTO found FROM unnest(ids) AS record(id),"
+                    " LATERAL (SELECT topic FROM {table} WHERE originator_id = record.id"
+                    "  ORDER BY originator_version DESC LIMIT 1) AS last"
+                    " WHERE last.topic = suspended"
+                ).format(table=table),
+                "access record % is suspended",
+                SUSPENDED,
             )
         )
         self._admitted = SQL("SELECT {}(%s::uuid[], %s)").format(admitted)
@@ -119,6 +103,30 @@ class DecisionRecorder(IdempotentRecorder):
                 if acting:
                     check.execute(self._admitted, (list(acting), SUSPENDED_TOPIC), prepare=True)
             pipelines.send_all(curs.connection)
+
+
+def _refusing(
+    function: Composable, arguments: SQL, finding: Composable, message: str, code: str
+) -> Composed:
+    """A function raising ``code`` with ``message`` for the first id ``finding`` selects
+    ``INTO found``: the store's check of a batch, in its transaction."""
+    return SQL(
+        "CREATE OR REPLACE FUNCTION {function}({arguments})"
+        " RETURNS void LANGUAGE plpgsql AS $$"
+        " DECLARE found uuid;"
+        " BEGIN"
+        "  {finding} LIMIT 1;"
+        "  IF found IS NOT NULL THEN"
+        "   RAISE EXCEPTION {message}, found USING ERRCODE = {code};"
+        "  END IF;"
+        " END $$"
+    ).format(
+        function=function,
+        arguments=arguments,
+        finding=finding,
+        message=Literal(message),
+        code=Literal(code),
+    )
 
 
 def suspended_actor(failure: BaseException) -> bool:
