@@ -10,8 +10,13 @@ opioid-sedative interaction a prescribed benzodiazepine is (FDA's boxed warning:
 withheld; barbiturates and Z-drugs are among the CNS depressants of domain.md section 5).
 Zolpidem, which a definitive panel reports and a client names as Ambien, counts as a
 prescribed one does: for its day, with no washout, as it acts for hours.
-Each such screen enters the picture as one entry acting through the day its specimen was
-collected, and the rule's washout counts from there, as it does after an order's last dose.
+The analytes such a screen found enter the picture as one entry for each set of classes
+they stand for (the screen's id, the analytes' names: opiates and oxycodone are one, as the
+rules read them alike), acting through the day its specimen was collected, and a rule's
+washout for those classes counts from there, as it does after an order's last dose: one entry
+for the whole screen gave fentanyl found beside a benzodiazepine the benzodiazepine's week,
+and named every analyte found in a finding that met one ("disulfiram + benzodiazepines,
+etg").
 An analyte the client's own treatment explains (methadone or EDDP while methadone is in the
 picture, buprenorphine or its metabolite while buprenorphine is) adds nothing the order does
 not already; found without it, it is diverted or street methadone or buprenorphine, and
@@ -86,33 +91,25 @@ class Monitored:
         return cls(record.latest_qtc, tuple(record.positive_screens))
 
     def exposures(self, rules: MedicationRules, picture: Iterable[Entry]) -> list[Entry]:
-        """The screens as picture entries, each with the analytes no entry of ``picture``
-        explains; a screen left with none is no entry."""
+        """The analytes the screens found as picture entries, one for each set of classes a
+        screen's analytes stand for, leaving out those an entry of ``picture`` explains."""
         treated = frozenset(c for entry in picture for c in entry.classes)
         entries = []
         for screen in self.screens:
-            found = sorted(
-                a
-                for a in screen.analytes
-                if a in SCREENED_CLASSES and EXPLAINED_BY.get(a) not in treated
-            )
-            if not found:
-                continue
             day = rules.day_of(screen.collected_at)
             basis = (
                 f"use reported at a check-in {day}"
                 if screen.self_reported
                 else f"positive drug screen collected {day}"
             )
-            entries.append(
-                Entry(
-                    screen.screen_id,
-                    ", ".join(found),
-                    frozenset(c for a in found for c in SCREENED_CLASSES[a]),
-                    through=day,
-                    basis=basis,
-                )
-            )
+            by_classes: dict[frozenset[str], list[str]] = {}
+            for a in sorted(screen.analytes):
+                if a in SCREENED_CLASSES and EXPLAINED_BY.get(a) not in treated:
+                    by_classes.setdefault(SCREENED_CLASSES[a], []).append(a)
+            entries += [
+                Entry(screen.screen_id, ", ".join(found), classes, through=day, basis=basis)
+                for classes, found in by_classes.items()
+            ]
         return entries
 
 

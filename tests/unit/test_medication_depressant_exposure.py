@@ -114,6 +114,37 @@ def test_a_week_after_the_screen_methadone_is_written_without_a_finding() -> Non
     assert story.events(InteractionFound) == []
 
 
+def test_each_analyte_of_a_screen_counts_for_its_own_window() -> None:
+    """One entry for the whole screen counted fentanyl for the benzodiazepine's week: zolpidem
+    written three days after a fentanyl and benzodiazepine screen met the opioid rule."""
+    story = Story()
+    story.screened(day(1), "fentanyl", "benzodiazepines")
+    story.on(day(1))
+    story.prescribe("zolpidem", "5", start=day(1), ack=MANAGED)
+    [found] = story.events(InteractionFound)
+    assert found.exposure is not None
+    assert (found.exposure.medication, found.exposure.washout_days) == ("fentanyl", 0)
+
+    later = Story()
+    later.screened(day(1), "fentanyl", "benzodiazepines")
+    later.on(day(3))
+    later.prescribe("zolpidem", "5", start=day(3))
+    assert later.events(InteractionFound) == []
+
+
+def test_a_finding_names_the_analyte_that_met_its_rule() -> None:
+    story = Story()
+    story.screened(day(3), "benzodiazepines", "etg")
+    story.on(day(3))
+
+    ack = {"disulfiram-alcohol-product": "abstinent since the screen, checked"}
+    story.prescribe("disulfiram", "250", start=day(4), ack=ack)
+
+    [found] = story.events(InteractionFound)
+    assert found.title.startswith("disulfiram + etg: disulfiram-ethanol reaction")
+    assert [i.medication for i in found.implicated] == ["disulfiram", "etg"]
+
+
 def written(story: CheckIns, **acks: str) -> Written:
     """Methadone prescribed by the doctor from today, acknowledging ``acks``."""
     new = NewOrder(
