@@ -66,7 +66,11 @@ def _rx(code: str, name: str, rxnorm: str | None, atc: str | None, *classes: str
 
 
 OPIOID = ("opioid",)
-SEROTONERGIC_OPIOID = ("opioid", "serotonergic_opioid", "serotonergic")
+SEROTONERGIC_OPIOID = ("opioid", "serotonergic_opioid")
+"""An opioid with serotonergic activity is not ``serotonergic``, the class of the drugs FDA's
+2016 communication warns against beside an opioid (antidepressants, triptans, ondansetron):
+methadone beside another opioid met opioid-serotonergic, a serotonin-syndrome finding read as
+noise, where two opioids are another concern."""
 
 DEFAULT_MEDICATIONS: tuple[Medication, ...] = (
     # Medications for addiction, given or handed over at the window.

@@ -15,6 +15,11 @@ FDA expects the opioid + benzodiazepine pair to be managed, not blocked (2017 sa
 communication): it is high severity, needs an acknowledgement, and is never a hard stop,
 whether the benzodiazepine (or barbiturate, or alcohol) was prescribed, found on a screen or
 reported used.
+
+Version 2 of opioid-serotonergic is an opioid beside a drug of the ``serotonergic`` class
+(an antidepressant, a triptan, ondansetron: FDA's 2016 communication), which an opioid is
+not (``formulary.SEROTONERGIC_OPIOID``); version 1 matched methadone, tramadol or fentanyl
+beside any other opioid, a serotonin-syndrome finding for two opioids.
 """
 
 from __future__ import annotations
@@ -250,7 +255,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     _rule("buprenorphine-cyp3a4", MODERATE, "buprenorphine", "cyp3a4_inhibitor cyp3a4_inducer",
           "higher (sedation) or lower (withdrawal) buprenorphine levels", BUPRENORPHINE_LABEL),
     _rule("opioid-serotonergic", MODERATE, "opioid", "serotonergic",
-          "serotonin syndrome", FDA_SEROTONIN),
+          "serotonin syndrome", FDA_SEROTONIN, version="2"),
     _rule("opioid-maoi", HIGH, "opioid", "maoi",
           "serotonin syndrome, opioid toxicity; contraindicated",
           f"{ONC_LIST} ; {FDA_SEROTONIN} ; {METHADONE_MAOI}", version="2",

@@ -86,6 +86,22 @@ def test_moderate_findings_are_recorded_without_acknowledgement() -> None:
     assert (found.rule_id, found.severity) == ("opioid-serotonergic", "moderate")
 
 
+def test_two_opioids_are_no_serotonergic_finding() -> None:
+    """FDA's 2016 communication is about an opioid beside a serotonergic drug; methadone beside
+    any other opioid met opioid-serotonergic, as methadone was of the serotonergic class."""
+    story = Story()
+    story.prescribe("methadone", "30")
+    story.prescribe("oxycodone", "10")
+    story.prescribe("tramadol", "50")
+    assert findings(story) == []
+
+    story.prescribe("sertraline", "50")
+    assert {(f.rule_id, f.rule_version) for f in findings(story)} == {
+        ("opioid-serotonergic", "2"),
+        ("tramadol-ssri-snri", "1"),
+    }
+
+
 def test_a_second_serotonergic_antidepressant_is_a_moderate_finding() -> None:
     story = Story()
     sertraline = story.prescribe("sertraline", "50")
