@@ -463,6 +463,16 @@ def _screen_positive_on_agonist(
     return _found_or_reported(rule, event, f" while on {', '.join(sorted(agonists))}")
 
 
+def _screen_positive_on_medication(
+    rule: AlertRule, history: History, event: CareEvent, day_of: DayOf
+) -> Finding | None:
+    """Found or told while an order of the row's class is in force, a held one included:
+    disulfiram outlasts its last dose (a reaction is possible for two weeks after it)."""
+    if rule.medication_class not in history.classes_at(event.occurred_at, day_of):
+        return None
+    return _found_or_reported(rule, event, f" while on {rule.medication_class}")
+
+
 def _found_or_reported(rule: AlertRule, event: CareEvent, context: str = "") -> Finding | None:
     """A screen positive for the rule's analytes, or a check-in reporting use of them, named
     as analytes (never the check-in's words), followed by ``context``."""
@@ -560,6 +570,7 @@ CHECKS: dict[Test, Check] = {
     Test.QTC_ON_MEDICATION: _qtc,
     Test.SCREEN_POSITIVE: _screen_positive,
     Test.SCREEN_POSITIVE_ON_AGONIST: _screen_positive_on_agonist,
+    Test.SCREEN_POSITIVE_ON_MEDICATION: _screen_positive_on_medication,
     Test.SCREEN_NEGATIVE_FOR_AGONIST: _screen_negative,
     Test.CONSECUTIVE_NO_SHOWS: _no_shows,
     Test.SEDATION_ON_AGONIST: _sedation_on_agonist,

@@ -44,6 +44,7 @@ TUNABLE: dict[Test, frozenset[str]] = {
     Test.QTC_ON_MEDICATION: frozenset({"threshold", "below", "severity"}),
     Test.SCREEN_POSITIVE: frozenset({"severity"}),
     Test.SCREEN_POSITIVE_ON_AGONIST: frozenset({"severity"}),
+    Test.SCREEN_POSITIVE_ON_MEDICATION: frozenset({"severity"}),
     Test.SCREEN_NEGATIVE_FOR_AGONIST: frozenset({"severity"}),
     Test.CONSECUTIVE_NO_SHOWS: frozenset({"threshold", "severity"}),
     Test.SEDATION_ON_AGONIST: frozenset({"severity"}),

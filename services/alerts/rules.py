@@ -74,6 +74,13 @@ session corrected to a late cancellation the same way: the no-shows on either si
 one run, raised on the correction; version 3 raised none until the next no-show. Version 3
 of the QTc rows reads the latest QTc marked entered in error so: the one measured before it
 stands again, and raises its alert on the correction; version 2 raised none until the next.
+Version 5 of screen-depressant-on-agonist reads zolpidem, found on a screen or reported used
+(Ambien), as the prescribing rule opioid-cns-depressant does: a sedative-hypnotic with an
+opioid is the same overdose risk (FDA 2017 names the CNS depressants); version 4 left it out.
+Alcohol found on a screen (alcohol, EtG, EtS) or reported used at a check-in while a
+disulfiram order is in force, a held one included, asks the care team to assess for the
+disulfiram-ethanol reaction now (alcohol-on-disulfiram, high): the prescribing rule
+disulfiram-alcohol-product speaks only when disulfiram is next written, days later.
 """
 
 from __future__ import annotations
@@ -110,6 +117,10 @@ class Test(StrEnum):
     SCREEN_POSITIVE_ON_AGONIST = auto()
     """A drug screen positive for any of ``analytes``, or a check-in reporting use of one
     (``analytes.reported``), while on an opioid agonist."""
+    SCREEN_POSITIVE_ON_MEDICATION = auto()
+    """A drug screen positive for any of ``analytes``, or a check-in reporting use of one
+    (``analytes.reported``), while an order of ``medication_class`` is in force (a held one
+    included)."""
     SCREEN_NEGATIVE_FOR_AGONIST = auto()
     """A drug screen tested for the prescribed agonist and found none of it, while the
     client was taking it (not on hold; ``Order.taken_at``)."""
@@ -167,6 +178,7 @@ REVEALS: dict[Test, frozenset[Kind]] = {
     # the check-in's: an alert may stand for either.
     Test.SCREEN_POSITIVE: frozenset({Kind.CHECK_IN, DrugScreenResulted.type_kind}),
     Test.SCREEN_POSITIVE_ON_AGONIST: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
+    Test.SCREEN_POSITIVE_ON_MEDICATION: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
     Test.SCREEN_NEGATIVE_FOR_AGONIST: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
     # How many sessions in a row were missed, no session's content: the outreach it asks
     # for is the peer supporter's as much as the therapist's.
@@ -209,6 +221,10 @@ OVERDOSE = (
 )
 XYLAZINE = (
     "CDC, What You Should Know About Xylazine (2024); FDA, Xylazine in illicit drugs (2022-2023)"
+)
+DISULFIRAM = (
+    "Antabuse (disulfiram) label, https://globalrph.com/rx-list/antabuse-drug: the"
+    " disulfiram-alcohol reaction (flushing, vomiting, hypotension, arrhythmia) may be severe"
 )
 PROGRAM = "program policy (no published threshold; set by the medical director)"
 SEDATION = (
@@ -275,11 +291,18 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("qtc-methadone-critical", "3", Test.QTC_ON_MEDICATION, "QTc >= 500 ms on methadone",
               Severity.HIGH, "Consider reducing or stopping methadone; remove contributing drugs",
               KRANTZ, threshold=500, medication_class="methadone"),
-    AlertRule("screen-depressant-on-agonist", "4", Test.SCREEN_POSITIVE_ON_AGONIST,
-              "Benzodiazepines, barbiturates or alcohol while on an opioid agonist", Severity.HIGH,
+    AlertRule("screen-depressant-on-agonist", "5", Test.SCREEN_POSITIVE_ON_AGONIST,
+              "Benzodiazepines, barbiturates, zolpidem or alcohol while on an opioid agonist",
+              Severity.HIGH,
               "Overdose-risk review: naloxone, PDMP check, take-home review; do not withhold MAT",
-              FDA_2017, analytes=frozenset({"benzodiazepines", "barbiturates", "alcohol", "etg",
-                                            "ets"})),
+              FDA_2017, analytes=frozenset({"benzodiazepines", "barbiturates", "zolpidem",
+                                            "alcohol", "etg", "ets"})),
+    AlertRule("alcohol-on-disulfiram", "1", Test.SCREEN_POSITIVE_ON_MEDICATION,
+              "Alcohol found or reported while on disulfiram", Severity.HIGH,
+              "Assess today for a disulfiram-ethanol reaction (emergency care if severe); tell"
+              " the prescriber; review the disulfiram plan and alcohol-containing products",
+              DISULFIRAM, medication_class="disulfiram",
+              analytes=frozenset({"alcohol", "etg", "ets"})),
     AlertRule("sedation-on-agonist", "5", Test.SEDATION_ON_AGONIST,
               "Sedation or slowed breathing reported on an opioid agonist", Severity.HIGH,
               "Assess today, before the next dose (hold it while sedated); review the dose,"

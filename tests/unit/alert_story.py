@@ -155,8 +155,8 @@ class Story(InMemory):
     def prescribe(
         self, medication_code: str = "methadone", start: date | None = None, end: date | None = None
     ) -> UUID:
-        methadone = medication_code == "methadone"
-        route, dose = ("oral", Decimal(60)) if methadone else ("sublingual", Decimal(16))
+        buprenorphine = medication_code == "buprenorphine"
+        route, dose = ("sublingual", Decimal(16)) if buprenorphine else ("oral", Decimal(60))
         first = start or self.medication.day_of(self.now)
         order = NewOrder(
             medication_code, dose, "mg", route, Schedule(), first, end,

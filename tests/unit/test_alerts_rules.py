@@ -12,7 +12,7 @@ from alert_story import DOCTOR, NURSE, Story, answers_totalling
 from carecoord.events import Kind
 from carecoord.events.checkins import AnalyteFinding, AnalyteResult, Instrument, ScreenMethod
 from carecoord.events.medication import Severity
-from carecoord.services.alerts.rules import AlertRules
+from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.checkins import commands as checkins
 from carecoord.services.medication import commands as medication
 from carecoord.services.medication.induction import INITIAL_DOSE
@@ -425,7 +425,7 @@ def test_benzodiazepine_or_alcohol_use_reported_on_an_agonist_raises_the_depress
     said = story.check_in(substance_use=True, substances=("Xanax", "valium", "beer", "cannabis"))
     assert sorted(story.fired()[1:]) == ["screen-depressant-on-agonist", "substance-use-reported"]
     [alert] = [a for a in story.alerts() if a.rule_id == "screen-depressant-on-agonist"]
-    assert (alert.severity, alert.rule_version) == (Severity.HIGH, "4")
+    assert (alert.severity, alert.rule_version) == (Severity.HIGH, "5")
     assert alert.detail == (
         "use of alcohol, benzodiazepines reported at a check-in while on methadone"
     )
@@ -440,6 +440,41 @@ def test_a_barbiturate_positive_screen_on_an_agonist_raises_the_depressant_alert
     [alert] = story.alerts()
     assert alert.rule_id == "screen-depressant-on-agonist"
     assert alert.detail == "positive for barbiturates while on buprenorphine"
+
+
+def test_zolpidem_found_or_reported_on_an_agonist_raises_the_depressant_alert() -> None:
+    """Zolpidem counts for the prescribing rule opioid-cns-depressant; the alert row left it
+    out (version 4), so a zolpidem-positive screen on methadone told the care team nothing."""
+    story = Story()
+    story.prescribe("methadone")
+    story.screen(zolpidem="positive", methadone="positive")
+    said = story.check_in(substance_use=True, substances=("Ambien",))
+    found, told = [a for a in story.alerts() if a.rule_id == "screen-depressant-on-agonist"]
+    assert (found.rule_version, found.detail) == ("5", "positive for zolpidem while on methadone")
+    assert (told.detail, told.evidence) == (
+        "use of zolpidem reported at a check-in while on methadone",
+        (said,),
+    )
+
+
+def test_alcohol_found_or_reported_on_disulfiram_alerts_the_care_team() -> None:
+    """A disulfiram-ethanol reaction is the danger now: the prescribing rule speaks only when
+    disulfiram is next written, and no alert told of the drink."""
+    story = Story()
+    story.check_in(substance_use=True, substances=("beer",))
+    assert story.fired() == ["substance-use-reported"], "not on disulfiram"
+    story.later(days=2)  # past the day alcohol counts against disulfiram's first dose
+    story.prescribe("disulfiram")
+    screen = story.screen(etg="positive")
+    said = story.check_in(substance_use=True, substances=("vodka",))
+    found, told = [a for a in story.alerts() if a.rule_id == "alcohol-on-disulfiram"]
+    assert (found.severity, found.rule_version) == (Severity.HIGH, "1")
+    assert (found.detail, found.evidence) == ("positive for etg while on disulfiram", (screen,))
+    assert (told.detail, told.evidence) == (
+        "use of alcohol reported at a check-in while on disulfiram",
+        (said,),
+    )
+    assert DEFAULT_ALERT_RULES.tells("alcohol-on-disulfiram") >= {Kind.MEDICATION}
 
 
 def test_a_screen_entered_late_goes_by_the_orders_when_it_was_collected() -> None:
