@@ -137,12 +137,18 @@ class Servers:
             self.nats.stop()
 
 
+PUBLISHERS = frozenset({"up", "relay", "disclose", "tail"})
+"""The commands that connect to the broker (``tail`` reads it)."""
+
+
 def resolve_servers(settings: Settings, command: str = "up") -> Servers:
     """The configured servers; else the embedded ones already running for the data
     directory (services/runtime/session.py); else embedded ones started here, which stop with
-    this process."""
-    if settings.database_url and settings.nats_url:
-        return Servers(settings.database_url, settings.nats_url)
+    this process. A command that never connects to the broker (the API, the projector, a
+    rebuild) with DATABASE_URL set needs nothing embedded: it started a nats-server of its
+    own under the data directory when NATS_URL was unset, as a deployment leaves it."""
+    if settings.database_url and (settings.nats_url or command not in PUBLISHERS):
+        return Servers(settings.database_url, settings.nats_url or "")
     session = attach_or_start(
         settings.data_dir,
         command,
@@ -160,10 +166,12 @@ def token_verifier(settings: Settings) -> TokenVerifier:
 
 
 async def connect_broker(
-    settings: Settings, nats_url: str, on_gone: Callable[[], None]
+    settings: Settings, nats_url: str, on_gone: Callable[[], None], *, stream: bool = True
 ) -> NatsBroker:
-    """The broker, connected and its stream in place; tried again for a while when NATS is
-    not there yet (a deployment starts its servers and our processes together)."""
+    """The broker, connected and (``stream``: the relay's) its stream in place; tried again
+    for a while when NATS is not there yet (a deployment starts its servers and our
+    processes together). A disclosure forwarder publishes outside the stream, so it asks
+    JetStream nothing: its NATS user (deploy/nats.conf) may not."""
 
     async def closed() -> None:
         on_gone()
@@ -189,7 +197,8 @@ async def connect_broker(
         try:
             async with asyncio.timeout(start.left()):
                 await broker.connect()
-                await ensure_stream(broker, settings)
+                if stream:
+                    await ensure_stream(broker, settings)
         except (OSError, TimeoutError, NatsError) as failure:
             if pause > start.left():
                 unreachable = start.unreachable(failure)
@@ -351,7 +360,7 @@ async def running(
         fatal: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         broker = None
         if publish or relay:
-            broker = await connect_broker(settings, servers.nats_url, ending(fatal))
+            broker = await connect_broker(settings, servers.nats_url, ending(fatal), stream=relay)
             undo.push_async_callback(stop_broker, broker, fatal)
         metrics = Metrics()
         projector = Projector(

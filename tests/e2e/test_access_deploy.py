@@ -37,11 +37,16 @@ def test_compose_runs_every_service_with_a_health_check_and_no_secrets() -> None
     for name in ("api", "relay", "projector"):
         needs = services[name]["depends_on"]
         assert needs["postgres"]["condition"] == "service_healthy"
-        assert needs["nats"]["condition"] == "service_healthy"
         env = services[name]["environment"]
         for secret in ("CARECOORD_JWT_SECRET", "CARECOORD_CIPHER_KEY"):
             assert env[secret].startswith("${"), f"{name} {secret} must come from the env"
     assert "./deploy/nats.conf:/etc/nats/nats.conf:ro" in services["nats"]["volumes"]
+    # only the relay connects to the broker, as its own user
+    assert services["relay"]["depends_on"]["nats"]["condition"] == "service_healthy"
+    assert services["relay"]["environment"]["NATS_URL"].startswith("nats://relay:${")
+    for name in ("api", "projector"):
+        assert "nats" not in services[name]["depends_on"], name
+        assert "NATS_URL" not in services[name]["environment"], name
 
 
 def test_the_subscriber_user_is_limited_in_the_conf() -> None:
@@ -59,6 +64,8 @@ def nats_server(tmp_path: Path) -> Iterator[str]:
     env = dict(
         os.environ,
         NATS_PASSWORD="carecoord-pw",
+        NATS_RELAY_PASSWORD="relay-pw",
+        NATS_DISCLOSURE_PASSWORD="disclosure-pw",
         NATS_SUBSCRIBER_PASSWORD="sub-pw",
         NATS_CLINIC_NORTH_PASSWORD="north-pw",
         NATS_JETSTREAM_KEY="jetstream-key",
@@ -95,16 +102,17 @@ async def reported(violations: list[str], *texts: str, within: float = 5.0) -> N
 
 @contextlib.asynccontextmanager
 async def connected(
-    server: str, user: str, password: str, **options: Any
+    server: str, user: str, password: str, *, publisher: str = "relay", **options: Any
 ) -> AsyncIterator[tuple[Client, Client, list[str]]]:
-    """Carecoord's own connection and one as ``user``, with the permission violations the
-    server reports to ``user``'s; both closed after."""
+    """A connection as carecoord's ``publisher`` (the relay, or the forwarder: disclosure)
+    and one as ``user``, with the permission violations the server reports to ``user``'s;
+    both closed after."""
     violations: list[str] = []
 
     async def on_error(error: Exception) -> None:
         violations.append(str(error))
 
-    own = await nats.connect(server, user="carecoord", password="carecoord-pw")
+    own = await nats.connect(server, user=publisher, password=f"{publisher}-pw")
     try:
         theirs = await nats.connect(
             server, user=user, password=password, error_cb=on_error, **options
@@ -154,7 +162,11 @@ async def test_the_subscriber_reads_its_subjects_and_nothing_else(nats_server: s
 
 
 async def test_an_outside_recipient_reads_only_what_was_disclosed_to_it(nats_server: str) -> None:
-    async with connected(nats_server, "clinic_north", "north-pw") as (own, clinic, violations):
+    async with connected(nats_server, "clinic_north", "north-pw", publisher="disclosure") as (
+        own,
+        clinic,
+        violations,
+    ):
         inbox = await clinic.subscribe("disclosed.clinic_north.>")
         await clinic.subscribe("disclosed.clinic_south.>")
         await clinic.subscribe("care.>")
@@ -177,20 +189,62 @@ async def test_an_outside_recipient_reads_only_what_was_disclosed_to_it(nats_ser
     assert any('publish to "disclosed.clinic_north.forged"' in v for v in refused)
 
 
+async def test_each_publisher_publishes_its_own_subjects_alone(nats_server: str) -> None:
+    """The relay publishes care events and anchors, the forwarder disclosures: neither the
+    other's, nor any JetStream API the other needs; the subscriber publishes nothing."""
+    async with (
+        connected(nats_server, "relay", "relay-pw") as (_, relay, by_relay),
+        connected(nats_server, "disclosure", "disclosure-pw") as (_, forwarder, by_forwarder),
+        connected(nats_server, "subscriber", "sub-pw", inbox_prefix=b"_INBOX_subscriber") as (
+            _,
+            subscriber,
+            by_subscriber,
+        ),
+    ):
+        await relay.publish("care.checkins.CheckInRecorded.c1", b"{}")
+        await forwarder.publish("disclosed.clinic_north.checkins.CheckInRecorded.c1", b"{}")
+        for subject in ("care.checkins.CheckInRecorded.c1", "anchors.care.event-chain"):
+            await forwarder.publish(subject, b"forged")
+            await subscriber.publish(subject, b"forged")
+        await forwarder.publish("$JS.API.STREAM.INFO.CARE", b"")
+        for nc in (relay, subscriber):
+            await nc.publish("disclosed.clinic_north.forged", b"x")
+        await relay.publish("$JS.API.STREAM.DELETE.CARE", b"")
+        for nc in (relay, forwarder, subscriber):
+            await nc.flush()
+        await reported(by_relay, "disclosed.clinic_north.forged", "stream.delete.care")
+        await reported(by_forwarder, "anchors.care.event-chain", "stream.info.care")
+        await reported(by_subscriber, "anchors.care.event-chain", "disclosed.clinic_north")
+
+    relay_refused = " ".join(by_relay).lower()
+    assert 'publish to "disclosed.clinic_north.forged"' in relay_refused
+    assert 'publish to "$js.api.stream.delete.care"' in relay_refused
+    assert "care.checkins" not in relay_refused
+    forwarder_refused = " ".join(by_forwarder).lower()
+    assert 'publish to "care.checkins' in forwarder_refused
+    assert 'publish to "anchors.care.event-chain"' in forwarder_refused
+    assert 'publish to "$js.api.stream.info.care"' in forwarder_refused
+    assert "disclosed.clinic_north" not in forwarder_refused
+    subscriber_refused = " ".join(by_subscriber).lower()
+    for subject in ("care.checkins", "anchors.care.event-chain", "disclosed.clinic_north.forged"):
+        assert f'publish to "{subject}' in subscriber_refused
+
+
 async def test_carecoord_tails_a_long_history_through_flow_control(nats_server: str) -> None:
     """``carecoord tail`` reads the stream with an ordered consumer of its own
     (``stream_reader.OrderedReader``), which the server paces with flow-control requests the
     client answers: the carecoord user could not answer them, so a tail stopped for good
-    after about 2 MB of history."""
+    after about 2 MB of history. The history is the relay's to publish."""
+    relay = await nats.connect(nats_server, user="relay", password="relay-pw")
     own = HeaderTolerantClient()
     await own.connect(nats_server, user="carecoord", password="carecoord-pw")
     reader = OrderedReader(own, "CARE", "care.>", new_only=False)
     try:
-        js = own.jetstream()
+        js = relay.jetstream()
         await js.add_stream(StreamConfig(name="CARE", subjects=["care.>"]))
         history, body = 3_000, b"x" * 2_048
         for n in range(history - 1):
-            await own.publish(f"care.checkins.CheckInRecorded.c{n % 50}", body)
+            await relay.publish(f"care.checkins.CheckInRecorded.c{n % 50}", body)
         await js.publish("care.checkins.CheckInRecorded.last", body)  # stored after the rest
         await reader.start()
         received = 0
@@ -204,5 +258,6 @@ async def test_carecoord_tails_a_long_history_through_flow_control(nats_server: 
     finally:
         await reader.stop()
         await own.close()
+        await relay.close()
 
     assert received == history

@@ -27,6 +27,8 @@ CONF = ROOT / "deploy" / "nats.conf"
 MARKER = b"clinical-marker-7f3a9c"
 PASSWORDS = {
     "NATS_PASSWORD": "carecoord-pw",
+    "NATS_RELAY_PASSWORD": "relay-pw",
+    "NATS_DISCLOSURE_PASSWORD": "disclosure-pw",
     "NATS_SUBSCRIBER_PASSWORD": "sub-pw",
     "NATS_CLINIC_NORTH_PASSWORD": "north-pw",
 }
@@ -57,7 +59,7 @@ def test_compose_gives_every_nats_node_the_key_and_refuses_to_run_without_it() -
 
 @contextlib.contextmanager
 def deployed_nats(store: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
-    """deploy/nats.conf on a free port; its URL, process and log."""
+    """deploy/nats.conf on a free port; its URL (the relay user's), process and log."""
     port = free_port()
     log = store.parent / "nats.log"
     command = [nats_binary(), "-c", str(CONF), "-a", "127.0.0.1", "-p", str(port), "-m", "0"]
@@ -69,7 +71,7 @@ def deployed_nats(store: Path, **env: str) -> Iterator[tuple[str, subprocess.Pop
         stderr=log.open("wb"),
     )
     try:
-        yield f"nats://carecoord:carecoord-pw@127.0.0.1:{port}", process, log
+        yield f"nats://relay:relay-pw@127.0.0.1:{port}", process, log
     finally:
         process.terminate()
         process.wait(5)

@@ -38,6 +38,8 @@ CLUSTER_CONF = ROOT / "deploy" / "nats-cluster.conf"
 SECRETS = {
     "POSTGRES_PASSWORD": "pg-pw",
     "NATS_PASSWORD": "nats-pw",
+    "NATS_RELAY_PASSWORD": "relay-pw",
+    "NATS_DISCLOSURE_PASSWORD": "disclosure-pw",
     "NATS_SUBSCRIBER_PASSWORD": "sub-pw",
     "NATS_CLINIC_NORTH_PASSWORD": "north-pw",
     "NATS_JETSTREAM_KEY": "jetstream-key",
@@ -97,6 +99,10 @@ def test_compose_parses_and_every_carecoord_process_serves_metrics_and_health() 
         assert env["CARECOORD_STREAM_REPLICAS"] == "1"
         assert "9100/health" in " ".join(services[name]["healthcheck"]["test"])
     assert "8000/health" in " ".join(services["api"]["healthcheck"]["test"])
+    assert services["relay"]["environment"]["NATS_URL"] == "nats://relay:relay-pw@nats:4222"
+    for name in ("api", "projector"):  # they never connect to the broker
+        assert "NATS_URL" not in services[name]["environment"], name
+        assert set(services[name]["depends_on"]) == {"postgres"}, name
 
 
 def test_the_cluster_profile_runs_three_nats_nodes_and_three_replicas() -> None:
@@ -166,12 +172,14 @@ def test_the_image_copies_every_package_pyproject_installs() -> None:
 @contextlib.contextmanager
 def nats_cluster(tmp_path: Path) -> Iterator[list[str]]:
     """deploy/nats-cluster.conf on three local nodes: flags override the client, monitoring
-    and route ports and the routes (the file's route to each node by its compose name)."""
+    and route ports and the routes (the file's route to each node by its compose name); the
+    relay user's URLs (it declares the stream)."""
     client = [free_port() for _ in range(3)]
     route = [free_port() for _ in range(3)]
     routes = ",".join(f"nats-route://127.0.0.1:{port}" for port in route)
-    env = dict(os.environ, NATS_PASSWORD="carecoord-pw")
+    env = dict(os.environ, NATS_PASSWORD="carecoord-pw", NATS_RELAY_PASSWORD="relay-pw")
     env.update(NATS_SUBSCRIBER_PASSWORD="sub-pw", NATS_CLINIC_NORTH_PASSWORD="north-pw")
+    env.update(NATS_DISCLOSURE_PASSWORD="disclosure-pw")
     env.update(NATS_JETSTREAM_KEY="jetstream-key")
     processes = []
     try:
@@ -185,7 +193,7 @@ def nats_cluster(tmp_path: Path) -> Iterator[list[str]]:
                     command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
                 )
             )
-        yield [f"nats://carecoord:carecoord-pw@127.0.0.1:{port}" for port in client]
+        yield [f"nats://relay:relay-pw@127.0.0.1:{port}" for port in client]
     finally:
         for process in processes:
             process.terminate()

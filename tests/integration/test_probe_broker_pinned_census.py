@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import isolated_settings, started
+from conftest import fresh_database, isolated_settings
 from restartable_nats import RestartableNats
 from test_downstream_census import enroll, until
 
 from carecoord.examples.census import DURABLE, Census, Service
-from carecoord.services.runtime.bootstrap import Servers
+from carecoord.services.runtime.bootstrap import Servers, running
 
 CONF = Path(__file__).resolve().parents[2] / "deploy" / "nats.conf"
 PASSWORDS = {
     "NATS_PASSWORD": "carecoord-pw",
+    "NATS_RELAY_PASSWORD": "relay-pw",
+    "NATS_DISCLOSURE_PASSWORD": "disclosure-pw",
     "NATS_SUBSCRIBER_PASSWORD": "sub-pw",
     "NATS_CLINIC_NORTH_PASSWORD": "north-pw",
     "NATS_JETSTREAM_KEY": "jetstream-key",
@@ -52,19 +54,22 @@ async def test_the_census_runs_under_a_user_pinned_to_its_consumer(
     conf.write_text(CONF.read_text().replace(recipient, CENSUS_USER + recipient))
     broker = RestartableNats(tmp_path, conf=conf, env=PASSWORDS)
     broker.start()
-    own = f"nats://carecoord:carecoord-pw@127.0.0.1:{broker.port}"
+    own = f"nats://relay:relay-pw@127.0.0.1:{broker.port}"
     pinned = f"nats://census:census-pw@127.0.0.1:{broker.port}"
     settings = isolated_settings(data_dir, stream_name="CARE", subject_root="care")
     try:
-        async with started(settings, Servers(servers.database_url, own)) as platform:
-            client, position = await enroll(platform, "Alex R.")
-            census = Census()
-            service = Service(pinned, census, inbox_prefix=INBOX)
-            await service.start()
-            try:
-                await until(lambda: census.position >= position)
-            finally:
-                await service.stop()
+        # as ``started``, but the stream is not deleted after: the relay's user may not,
+        # and the test's server goes with it
+        with fresh_database(servers.database_url) as url:
+            async with running(settings, Servers(url, own)) as platform:
+                client, position = await enroll(platform, "Alex R.")
+                census = Census()
+                service = Service(pinned, census, inbox_prefix=INBOX)
+                await service.start()
+                try:
+                    await until(lambda: census.position >= position)
+                finally:
+                    await service.stop()
     finally:
         broker.kill()
 
