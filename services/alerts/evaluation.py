@@ -28,7 +28,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from carecoord.events import Actor, CareEvent, Kind, Role, bounds
@@ -53,7 +53,7 @@ from carecoord.services.checkins.side_effects import signs_reported
 from carecoord.services.kernel.platform_ids import ALERT_RULES
 from carecoord.services.kernel.policy import writer_sees
 from carecoord.services.medication.formulary import FORMULARY, Formulary
-from carecoord.services.medication.orders import Order
+from carecoord.services.medication.orders import Order, Status
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.therapy.record import Closed, Outcome, TherapyRecord, no_show_run
 
@@ -123,6 +123,16 @@ class History:
         depressant screen row reads (``_screen_positive_on_agonist``)."""
         return self.classes_at(moment, day_of) & AGONIST_ANALYTES.keys()
 
+    def stopped_within(
+        self, medication_class: str, moment: datetime, days: int, day_of: DayOf
+    ) -> bool:
+        """An order of ``medication_class`` stopped or ended no more than ``days`` program
+        days before ``moment``."""
+        return any(
+            medication_class in p.classes and _stopped_within(p.order, moment, days, day_of)
+            for p in self.orders
+        )
+
     def agonists_taken_at(self, moment: datetime, day_of: DayOf) -> frozenset[str]:
         """The agonists the client was on at ``moment``: of orders in force and not on hold,
         or on hold but dosed that program day or the day before (``Order.taken_at``). What the
@@ -146,6 +156,17 @@ class History:
             and (day_of(moment) - p.first_dose_day).days >= after_days
             for p in self.orders
         )
+
+
+def _stopped_within(order: Order, moment: datetime, days: int, day_of: DayOf) -> bool:
+    """``order``'s last day in force (its stop's or its end) no more than ``days`` program
+    days before ``moment``; an order entered in error never was in force."""
+    if order.status is Status.ENTERED_IN_ERROR:
+        return False
+    stopped = None if order.stopped_at is None else day_of(order.stopped_at)
+    last = min((d for d in (order.end, stopped) if d is not None), default=None)
+    day = day_of(moment)
+    return last is not None and order.start <= last <= day <= last + timedelta(days=days)
 
 
 def history_of(
@@ -466,11 +487,17 @@ def _screen_positive_on_agonist(
 def _screen_positive_on_medication(
     rule: AlertRule, history: History, event: CareEvent, day_of: DayOf
 ) -> Finding | None:
-    """Found or told while an order of the row's class is in force, a held one included:
-    disulfiram outlasts its last dose (a reaction is possible for two weeks after it)."""
-    if rule.medication_class not in history.classes_at(event.occurred_at, day_of):
+    """Found or told while an order of the row's class is in force, a held one included, or
+    within the row's washout after it: disulfiram outlasts its last dose (a reaction is
+    possible for two weeks after it)."""
+    moment, drug = event.occurred_at, rule.medication_class
+    if drug in history.classes_at(moment, day_of):
+        context = f" while on {drug}"
+    elif history.stopped_within(drug, moment, rule.washout_days, day_of):
+        context = f" within {rule.washout_days} days of stopping {drug}"
+    else:
         return None
-    return _found_or_reported(rule, event, f" while on {rule.medication_class}")
+    return _found_or_reported(rule, event, context)
 
 
 def _found_or_reported(rule: AlertRule, event: CareEvent, context: str = "") -> Finding | None:

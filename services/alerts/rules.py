@@ -78,7 +78,8 @@ Version 5 of screen-depressant-on-agonist reads zolpidem, found on a screen or r
 (Ambien), as the prescribing rule opioid-cns-depressant does: a sedative-hypnotic with an
 opioid is the same overdose risk (FDA 2017 names the CNS depressants); version 4 left it out.
 Alcohol found on a screen (alcohol, EtG, EtS) or reported used at a check-in while a
-disulfiram order is in force, a held one included, asks the care team to assess for the
+disulfiram order is in force, a held one included, or in the 14 days after it stopped or
+ended (the label's window for a reaction), asks the care team to assess for the
 disulfiram-ethanol reaction now (alcohol-on-disulfiram, high): the prescribing rule
 disulfiram-alcohol-product speaks only when disulfiram is next written, days later.
 """
@@ -120,7 +121,7 @@ class Test(StrEnum):
     SCREEN_POSITIVE_ON_MEDICATION = auto()
     """A drug screen positive for any of ``analytes``, or a check-in reporting use of one
     (``analytes.reported``), while an order of ``medication_class`` is in force (a held one
-    included)."""
+    included) or within ``washout_days`` of its stop or end."""
     SCREEN_NEGATIVE_FOR_AGONIST = auto()
     """A drug screen tested for the prescribed agonist and found none of it, while the
     client was taking it (not on hold; ``Order.taken_at``)."""
@@ -153,6 +154,10 @@ class AlertRule:
     window: int = 0
     baseline: int = 0
     baseline_min: int = 0
+    washout_days: int = 0
+    """For a row on ``medication_class``: the program days past an order's stop or end that
+    it still counts (the drug acts on, as disulfiram blocks alcohol's breakdown for two weeks
+    after the last dose)."""
     while_open_once: bool = False
     """A state-based rule fires once and not again while its alert is open."""
 
@@ -224,7 +229,8 @@ XYLAZINE = (
 )
 DISULFIRAM = (
     "Antabuse (disulfiram) label, https://globalrph.com/rx-list/antabuse-drug: the"
-    " disulfiram-alcohol reaction (flushing, vomiting, hypotension, arrhythmia) may be severe"
+    " disulfiram-alcohol reaction (flushing, vomiting, hypotension, arrhythmia) may be severe,"
+    " and may follow alcohol up to two weeks after the last dose"
 )
 PROGRAM = "program policy (no published threshold; set by the medical director)"
 SEDATION = (
@@ -301,7 +307,7 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
               "Alcohol found or reported while on disulfiram", Severity.HIGH,
               "Assess today for a disulfiram-ethanol reaction (emergency care if severe); tell"
               " the prescriber; review the disulfiram plan and alcohol-containing products",
-              DISULFIRAM, medication_class="disulfiram",
+              DISULFIRAM, medication_class="disulfiram", washout_days=14,
               analytes=frozenset({"alcohol", "etg", "ets"})),
     AlertRule("sedation-on-agonist", "5", Test.SEDATION_ON_AGONIST,
               "Sedation or slowed breathing reported on an opioid agonist", Severity.HIGH,

@@ -477,6 +477,22 @@ def test_alcohol_found_or_reported_on_disulfiram_alerts_the_care_team() -> None:
     assert DEFAULT_ALERT_RULES.tells("alcohol-on-disulfiram") >= {Kind.MEDICATION}
 
 
+def test_alcohol_within_two_weeks_of_stopping_disulfiram_alerts_the_care_team() -> None:
+    """The label's window: disulfiram blocks alcohol's breakdown for up to two weeks after
+    the last dose, so a drink then may bring on the reaction."""
+    story = Story()
+    story.stop(story.prescribe("disulfiram"))
+    story.later(days=12)
+    story.check_in(substance_use=True, substances=("beer",))
+    [alert] = [a for a in story.alerts() if a.rule_id == "alcohol-on-disulfiram"]
+    assert alert.detail == (
+        "use of alcohol reported at a check-in within 14 days of stopping disulfiram"
+    )
+    story.later(days=2)
+    story.check_in(substance_use=True, substances=("beer",))
+    assert story.fired()[-1] == "substance-use-reported", "past the two weeks"
+
+
 def test_a_screen_entered_late_goes_by_the_orders_when_it_was_collected() -> None:
     story = Story()
     before_mat = story.later(hours=1)
