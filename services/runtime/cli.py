@@ -64,7 +64,7 @@ from carecoord.services.runtime.line_out import LineOut
 from carecoord.services.runtime.meter import meter
 from carecoord.services.runtime.output_files import nowhere, write_whole
 from carecoord.services.runtime.program import ProgramFileError
-from carecoord.services.runtime.session import RuntimeBroken, Session
+from carecoord.services.runtime.session import RuntimeBroken, RuntimeTaken, Session
 
 DESCRIPTION = """\
 carecoord: event-sourced care coordination (GraphQL API, relay to NATS, projector).
@@ -89,7 +89,8 @@ exit status:
   0   done; up, api, relay, project, tail and disclose also when stopped by SIGINT or SIGTERM
   1   could not go on: a database out of reach, an embedded server, the stream or the
       program file refused, the servers it attached to stopped, a rebuild interrupted or
-      already running; audit: a broken chain, a read model that differs
+      already running, an up whose data directory's servers another command runs; audit:
+      a broken chain, a read model that differs
   2   a wrong argument (a tail --subject off the stream too) or setting, an unusable data
       directory or key, output that cannot be written; audit: cannot check (no database,
       interrupted before its verdict: Ctrl-C after it leaves its status)
@@ -552,8 +553,10 @@ def servers_or_exit(settings: Settings, command: str, args: argparse.Namespace) 
         if command == "audit":
             sys.exit(audit_cli.interrupted(args))
         return None
-    except (RuntimeBroken, EmbeddedServerFailed) as error:
-        sys.exit(str(error) if isinstance(error, RuntimeBroken) else f"carecoord: {error}")
+    except (RuntimeBroken, RuntimeTaken) as error:
+        sys.exit(str(error))
+    except EmbeddedServerFailed as error:
+        sys.exit(f"carecoord: {error}")
 
 
 def run(

@@ -4,7 +4,8 @@ The first command that needs servers and finds none running (usually ``carecoord
 starts the embedded PostgreSQL and nats-server and writes ``runtime.json`` into the data
 directory: the servers' URLs and pids, its own pid, and the API's URL once it listens.
 Every other command on that data directory attaches to those servers instead of
-starting a second set, and leaves when they stop. The owner removes the file when it
+starting a second set, and leaves when they stop; a second ``up`` is refused, naming the
+command that runs them. The owner removes the file when it
 stops its servers. A file that names a process which is gone (its owner was killed) is
 stale: the next command stops whatever server it names that still runs, and removes it.
 """
@@ -32,10 +33,18 @@ log = logging.getLogger("carecoord.runtime")
 FILE_NAME = "runtime.json"
 LOCK_NAME = "runtime.lock"
 WATCH_INTERVAL = 0.5
+SOLE_COMMANDS = ("up",)
+"""The commands that run the whole platform: one per data directory, never attached."""
 
 
 class RuntimeBroken(RuntimeError):
     """The owner named in the runtime file runs, but one of its servers does not."""
+
+
+class RuntimeTaken(RuntimeError):
+    """``up`` found the data directory's servers run by another command: attached, it ran a
+    second platform that stopped, exit 1, when the first was stopped (Ctrl-C in the
+    terminal of an ``up`` started earlier, or of a ``tail`` started first)."""
 
 
 @dataclass(frozen=True)
@@ -218,14 +227,27 @@ class Session:
         log.info("embedded servers stopped")
 
 
+def taken_message(data_dir: Path, command: str, found: Runtime) -> str:
+    """One line: who runs the servers, and what to do."""
+    serving = f", serving {found.api_url}/graphql" if found.api_url else ""
+    return (
+        f"carecoord {command}: carecoord {found.command} (pid {found.owner.pid}) already runs"
+        f" the servers of {data_dir}{serving}; stop it first, or start {command} in another"
+        " folder (or with CARECOORD_DATA_DIR set to another directory)"
+    )
+
+
 def attach_or_start(
     data_dir: Path, command: str, *, database_url: str | None, nats_url: str | None
 ) -> Session:
-    """Attach to the servers the data directory's runtime names; else start the embedded
-    ones that are not configured (``database_url`` / ``nats_url``) and own them."""
+    """Attach to the servers the data directory's runtime names (``up`` is refused,
+    RuntimeTaken); else start the embedded ones that are not configured (``database_url`` /
+    ``nats_url``) and own them."""
     data_dir.mkdir(parents=True, exist_ok=True)
     with locked(data_dir):
         found = live_runtime(data_dir)
+        if found is not None and command in SOLE_COMMANDS:
+            raise RuntimeTaken(taken_message(data_dir, command, found))
         if found is not None:
             log.info(
                 "attached to running embedded servers",

@@ -21,7 +21,7 @@ import httpx
 import jwt
 import psycopg
 import pytest
-from cli_run import run_cli
+from cli_run import run_cli, said
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from carecoord.events import Role
@@ -278,6 +278,23 @@ def test_tail_attaches_to_up_and_prints_a_new_event_once(
         assert runtime_of(home).owner.pid == up.pid  # tail started nothing and took nothing
     finally:
         tail.end()
+
+
+def test_a_second_up_in_the_same_folder_is_refused_naming_the_first(
+    platform_home: tuple[Path, Command, int],
+) -> None:
+    """It attached and ran a second platform on the first one's servers, which stopped it
+    (exit 1) when the first was stopped."""
+    home, up, port = platform_home
+
+    second = run_cli(home, command_env(home), "up", "--port", str(free_port()))
+
+    assert second.returncode == 1
+    assert second.stdout == ""
+    [told] = said(second)
+    assert told.startswith(f"carecoord up: carecoord up (pid {up.pid}) already runs")
+    assert f"http://127.0.0.1:{port}/graphql; stop it first" in told
+    assert runtime_of(home).owner.pid == up.pid
 
 
 def test_an_attached_audit_stopped_by_sigterm_says_so_and_exits_2(
