@@ -134,6 +134,7 @@ def launch_postgres(data_dir: Path) -> Postgres:
     command += ["-c", "listen_addresses=", "-k", str(socket_dir)]
     command += ["-c", "unix_socket_permissions=0700"]  # it trusts whoever reaches the socket
     with (pgdata / "log").open("ab") as server_log:
+        logged_before = server_log.tell()
         process = subprocess.Popen(  # noqa: S603
             command,
             stdout=server_log,
@@ -144,7 +145,7 @@ def launch_postgres(data_dir: Path) -> Postgres:
         )
     server = Postgres(pgdata, "", process, None if socket_dir == pgdata else socket_dir)
     try:  # a server that started and cannot be used is stopped here, not left to the exit
-        server.admin_url = _wait_ready(pgdata, process)
+        server.admin_url = _wait_ready(pgdata, process, logged_before)
         with psycopg.connect(server.admin_url, autocommit=True) as conn:
             exists = conn.execute(
                 "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)
@@ -171,8 +172,8 @@ def _initdb(pgdata: Path, binaries: Path, user: str | None) -> None:
     initdb += ["--auth=trust", "--encoding=utf8"]
     made = subprocess.run(initdb, user=user, capture_output=True, text=True, check=False)  # noqa: S603
     if made.returncode != 0:
-        said = made.stderr.strip().splitlines()[-1:] or ["no message"]
-        raise EmbeddedServerFailed(f"initdb failed on {pgdata}: {said[0]}")
+        said = postgres_said(made.stderr) or "no message"
+        raise EmbeddedServerFailed(f"initdb failed on {pgdata}: {said}")
     try:
         fresh.replace(pgdata)  # onto the empty directory: whole, or not there at all
     except OSError as failed:
@@ -243,12 +244,16 @@ def _server_uid() -> int:
         return -1
 
 
-def _wait_ready(pgdata: Path, process: subprocess.Popen[bytes]) -> str:
+def _wait_ready(pgdata: Path, process: subprocess.Popen[bytes], logged_before: int) -> str:
     """postmaster.pid says ready (pid, data dir, start, port, socket dir, ..., status)."""
     deadline = time.monotonic() + POSTGRES_READY_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise EmbeddedServerFailed(f"postgres exited at start; see {pgdata / 'log'}")
+            with (pgdata / "log").open("rb") as server_log:
+                server_log.seek(logged_before)
+                said = postgres_said(server_log.read().decode(errors="replace"))
+            why = f" ({said})" if said else ""
+            raise EmbeddedServerFailed(f"postgres exited at start{why}; see {pgdata / 'log'}")
         try:
             lines = (pgdata / "postmaster.pid").read_text().splitlines()
         except FileNotFoundError:
@@ -260,6 +265,25 @@ def _wait_ready(pgdata: Path, process: subprocess.Popen[bytes]) -> str:
         time.sleep(0.02)
     process.kill()
     raise EmbeddedServerFailed(f"postgres did not become ready; see {pgdata / 'log'}")
+
+
+def postgres_said(text: str) -> str | None:
+    """Why a PostgreSQL program stopped, as it said: its first FATAL, PANIC or error line
+    without the log's time and pid, with the DETAIL line after it, else its last line; None
+    when it said nothing. initdb's last line, quoted before, only said it removed what it
+    had made (a full disk read so), and a server that exited at start pointed at its log
+    alone (a data directory of another PostgreSQL version)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    for at, line in enumerate(lines):
+        mark = next((m for m in ("FATAL:", "PANIC:", "error:") if m in line), None)
+        if mark is None:
+            continue
+        said = line.split(mark, 1)[1].strip()
+        after = lines[at + 1] if at + 1 < len(lines) else ""
+        if "DETAIL:" in after:
+            said += f" ({after.split('DETAIL:', 1)[1].strip()})"
+        return said
+    return lines[-1].strip() if lines else None
 
 
 def _clear_leftovers(pgdata: Path) -> None:

@@ -74,3 +74,22 @@ def test_an_initdb_cut_short_is_done_again_whole(
             assert conn.execute("SELECT current_database()").fetchone() == (embedded.DATABASE,)
     finally:
         server.stop()
+
+
+def test_a_database_of_another_postgresql_version_is_named_as_why_it_cannot_start(
+    tmp_path: Path,
+) -> None:
+    """A data directory kept from a carecoord that shipped another PostgreSQL said only
+    'postgres exited at start; see its log'."""
+    pgdata = tmp_path / "data" / "postgres"
+    pgdata.mkdir(parents=True, mode=0o700)
+    (pgdata / "PG_VERSION").write_text("14\n")
+    (pgdata / "postgresql.conf").touch()
+
+    with pytest.raises(embedded.EmbeddedServerFailed) as failed:
+        embedded.launch_postgres(pgdata.parent)
+
+    assert str(failed.value).startswith(
+        "postgres exited at start (database files are incompatible with server (The data"
+        " directory was initialized by PostgreSQL version 14,"
+    )
