@@ -304,7 +304,8 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
               FDA_2017, analytes=frozenset({"benzodiazepines", "barbiturates", "zolpidem",
                                             "alcohol", "etg", "ets"})),
     AlertRule("alcohol-on-disulfiram", "1", Test.SCREEN_POSITIVE_ON_MEDICATION,
-              "Alcohol found or reported while on disulfiram", Severity.HIGH,
+              "Alcohol found or reported on disulfiram or in the 2 weeks after",
+              Severity.HIGH,
               "Assess today for a disulfiram-ethanol reaction (emergency care if severe); tell"
               " the prescriber; review the disulfiram plan and alcohol-containing products",
               DISULFIRAM, medication_class="disulfiram", washout_days=14,
