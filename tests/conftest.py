@@ -39,6 +39,7 @@ import uvicorn
 from nats.js.errors import NotFoundError
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from carecoord.services.infrastructure.broker import ensure_stream
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.kernel.program_day import program_day
@@ -337,8 +338,9 @@ async def platform(
 @pytest.fixture
 async def unrelayed(servers: Servers, data_dir: Path) -> AsyncIterator[Platform]:
     """A platform without its relay: what it records stays unpublished until a test starts
-    one."""
+    one. Its stream is declared, as the relay would, for a test's own messages."""
     async with started(isolated_settings(data_dir), servers, relay=False) as found:
+        await ensure_stream(found.broker, found.settings)
         yield found
 
 
