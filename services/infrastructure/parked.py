@@ -129,3 +129,28 @@ async def counts_on(conn: AsyncConnection) -> dict[str, int]:
         "SELECT follower, count(*) FROM parked_events GROUP BY follower ORDER BY follower"
     )
     return {str(name): int(n) for name, n in await cur.fetchall()}
+
+
+async def set_aside(conn: AsyncConnection, follower: str) -> list[int]:
+    """``follower``'s set-aside positions, in position order."""
+    cur = await conn.execute(
+        "SELECT position FROM parked_events WHERE follower = %s ORDER BY position", (follower,)
+    )
+    return [int(position) for (position,) in await cur.fetchall()]
+
+
+async def taken_back(
+    conn: AsyncConnection, follower: str, done: Sequence[int], kept: dict[int, str]
+) -> None:
+    """Take the positions ``done`` off ``follower``'s list, and note why each of ``kept``
+    stays on it (the error of its last try)."""
+    await conn.execute(
+        "DELETE FROM parked_events WHERE follower = %s AND position = ANY(%s)",
+        (follower, list(done)),
+    )
+    await conn.execute(
+        "UPDATE parked_events SET error = kept.error"
+        " FROM unnest(%s::bigint[], %s::text[]) AS kept(position, error)"
+        " WHERE follower = %s AND parked_events.position = kept.position",
+        (list(kept), list(kept.values()), follower),
+    )

@@ -210,29 +210,47 @@ class Relay:
     async def publish(
         self, page: list[Positioned], unreadable: Sequence[Unreadable] = ()
     ) -> list[Unreadable]:
-        """Publish a page in runs, each concurrently (NATS keeps one connection's order)
-        with its acks awaited before the next run is sent; return the entries of
-        ``unreadable`` it did not send, to be set aside. Those of a later schema version
-        go as stored, in position order among the events (``forwarded.py``).
+        """Publish a page (``send``) and set aside what the broker refused for what it is;
+        return the entries of ``unreadable`` it did not send, to be set aside. Those of a
+        later schema version go as stored, in position order among the events
+        (``forwarded.py``)."""
+        forwarded, unsent = forwardable(unreadable)
+        refused = await self.send([*page, *forwarded])
+        if refused:
+            async with self._pool.connection() as conn, conn.transaction():
+                for item, code in refused:
+                    if isinstance(item, Positioned):
+                        await parked.park(conn, NAME, item, code)
+                    else:
+                        unsent.append(replace(item.stored, error=code))
+        if self._on_published is not None:
+            set_aside = {id(item) for item, _ in refused}
+            self._on_published([item for item in page if id(item) not in set_aside])
+        return sorted(unsent, key=lambda entry: entry.position)
+
+    async def send(
+        self, items: Sequence[Positioned | Forwarded]
+    ) -> list[tuple[Positioned | Forwarded, str]]:
+        """Publish ``items`` in position order, in runs, each concurrently (NATS keeps one
+        connection's order) with its acks awaited before the next run is sent; return those
+        the broker refused for what they are (too large for a message, their id another
+        message's), each with its error code. Any other failure raises: the items are
+        published again from the first.
 
         A run fits the NATS client's outbound buffer, so it leaves in one write: past the
         buffer the client flushes in the middle, and a connection lost after that flush
         loses what it wrote and keeps the rest for the reconnect, so the retry put earlier
-        events on the stream after later ones. An event the broker refuses for what it is
-        (too large for a message) is set aside; any other failure fails the page, which is
-        published again from its start.
+        events on the stream after later ones.
         """
-        forwarded, unsent = forwardable(unreadable)
-        both: list[Positioned | Forwarded] = [*page, *forwarded]
-        sent = sorted(both, key=lambda item: item.position)
-        refused: list[tuple[Positioned | Forwarded, BaseException]] = []
+        sent = sorted(items, key=lambda item: item.position)
+        refused: list[tuple[Positioned | Forwarded, str]] = []
         for run in runs((item, _body(item)) for item in sent):
             outcomes = await asyncio.gather(
                 *(self._publish(item, body) for item, body in run), return_exceptions=True
             )
             for (item, body), outcome in zip(run, outcomes, strict=True):
                 if unpublishable(outcome):
-                    refused.append((item, outcome))
+                    refused.append((item, error_code(outcome)))
                 elif isinstance(outcome, BaseException):
                     raise outcome
                 elif (
@@ -240,18 +258,8 @@ class Relay:
                     and outcome.duplicate
                     and not await self._holds(outcome.seq, item, body)
                 ):
-                    refused.append((item, MessageIdTaken()))
-        if refused:
-            async with self._pool.connection() as conn, conn.transaction():
-                for item, failure in refused:
-                    if isinstance(item, Positioned):
-                        await parked.park(conn, NAME, item, error_code(failure))
-                    else:
-                        unsent.append(replace(item.stored, error=error_code(failure)))
-        if self._on_published is not None:
-            set_aside = {id(item) for item, _ in refused}
-            self._on_published([item for item in page if id(item) not in set_aside])
-        return sorted(unsent, key=lambda entry: entry.position)
+                    refused.append((item, error_code(MessageIdTaken())))
+        return refused
 
     async def _holds(self, seq: int, item: Positioned | Forwarded, body: bytes) -> bool:
         """Whether the message the broker kept under the event's id is the event (a page

@@ -33,8 +33,9 @@ from carecoord.events import Role
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.projections.models import READ_MODELS, share
 from carecoord.projections.rebuild import RebuildRunning, rebuild
-from carecoord.services.infrastructure.broker import StreamRefused, declare_stream
+from carecoord.services.infrastructure.broker import StreamRefused, declare_stream, ensure_stream
 from carecoord.services.infrastructure.chain_anchors import AnchorFileUnusable, check_anchor_file
+from carecoord.services.infrastructure.doorbell import Doorbell
 from carecoord.services.infrastructure.identity import (
     TokenKeysUnusable,
     identity_of,
@@ -42,7 +43,8 @@ from carecoord.services.infrastructure.identity import (
     key_source,
 )
 from carecoord.services.infrastructure.liveness import error_code
-from carecoord.services.infrastructure.relay import POSITION_HEADER
+from carecoord.services.infrastructure.relay import POSITION_HEADER, Relay
+from carecoord.services.infrastructure.republish import republish_parked
 from carecoord.services.infrastructure.server_urls import nats_servers
 from carecoord.services.infrastructure.settings import ENV_FILE, Settings, interface_refusal
 from carecoord.services.infrastructure.stream_reader import HeaderTolerantClient, OrderedReader
@@ -89,8 +91,9 @@ exit status:
   0   done; up, api, relay, project, tail and disclose also when stopped by SIGINT or SIGTERM
   1   could not go on: a database out of reach, an embedded server, the stream or the
       program file refused, the servers it attached to stopped, a rebuild interrupted or
-      already running, an up whose data directory's servers another command runs; audit:
-      a broken chain, a read model that differs
+      already running, a relay --republish-parked with events still refused, an up whose
+      data directory's servers another command runs; audit: a broken chain, a read model
+      that differs
   2   a wrong argument (a tail --subject off the stream too) or setting, an unusable data
       directory or key, output that cannot be written; audit: cannot check (no database,
       interrupted before its verdict: Ctrl-C after it leaves its status)
@@ -173,7 +176,13 @@ def arguments() -> argparse.ArgumentParser:
         help=f"API processes sharing the port, 1 to {MOST_WORKERS}: 4 per CPU, as each is"
         " CPU-bound and holds its own database connections (default 1)",
     )
-    command("relay", "the outbox relay only (store to NATS)")
+    relay = command("relay", "the outbox relay only (store to NATS)")
+    relay.add_argument(
+        "--republish-parked",
+        action="store_true",
+        help="publish the events the relay set aside (parked_events) again, now the broker"
+        " takes them, and exit (1 if any is still refused)",
+    )
     project = command("project", "the projector only (the store to the read models)")
     project.add_argument(
         "--share",
@@ -573,6 +582,8 @@ def run(
         until_stopped(forward_disclosures(settings, servers, args))
     elif command == "rebuild":
         until_stopped(rebuild_model(settings, servers, args.model))
+    elif command == "relay" and args.republish_parked:
+        until_stopped(republish_set_aside(settings, servers))
     elif command == "audit":
         sys.exit(audit_cli.run(args, servers.database_url))
     elif command == "api" and args.workers > 1 and not workers.is_sibling():
@@ -885,6 +896,26 @@ async def rebuild_model(settings: Settings, servers: Servers, name: str) -> None
         print(
             f"{name}: {done.set_aside} stored event(s) do not decode: left out and parked,"
             " as the live projector does (parked_events; /health says degraded)"
+        )
+
+
+async def republish_set_aside(settings: Settings, servers: Servers) -> None:
+    """``relay --republish-parked``: the events the relay set aside, published again beside
+    a running relay or without one (services/infrastructure/republish.py)."""
+    async with running(settings, servers, relay=False, project=False, serve=False) as platform:
+        assert platform.broker is not None  # it publishes
+        await ensure_stream(platform.broker, settings)
+        doorbell = Doorbell(platform.database_url, platform.store.channel)
+        relay = Relay(
+            platform.store, platform.broker, platform.pool, settings, doorbell, platform.liveness
+        )
+        done = await republish_parked(relay, platform.pool, platform.store)
+    print(f"relay: {done.sent} set-aside event(s) published again", flush=True)
+    if done.refused:
+        codes = ", ".join(f"{code}: {n}" for code, n in sorted(done.refused.items()))
+        raise SystemExit(
+            f"carecoord relay --republish-parked: {done.refused.total()} event(s) still"
+            f" refused ({codes}); they stay set aside (parked_events)"
         )
 
 
