@@ -3,8 +3,9 @@
 A follower of the log (the relay, a read model) that fails on one event again and again
 would otherwise stop for every client. It records the event here instead (position, type,
 the client and the correlation id that find the command that wrote it, an error code,
-never the content) and moves on; ``/health`` reports the count as ``degraded`` and an
-operator replays the model once the cause is mended (``carecoord rebuild``).
+never the content) and moves on; ``/health`` reports the count as ``degraded`` and, once
+the cause is mended, an operator replays the model (``carecoord rebuild``) or publishes the
+relay's again (``carecoord relay --republish-parked``, ``republish.py``).
 """
 
 from __future__ import annotations
