@@ -149,7 +149,8 @@ class Projector:
                 generation = await current_generation(conn, model.NAME)
                 for statement in model.ddl(generation):
                     await conn.execute(statement)
-                await point_view(conn, model, generation)
+                if not await view_points_at(conn, model, generation):
+                    await point_view(conn, model, generation)
 
     async def _all_present(self, conn: AsyncConnection) -> bool:
         cur = await conn.execute(
@@ -308,6 +309,30 @@ async def current_generation(conn: AsyncConnection, name: str) -> int:
     )
     row = await cur.fetchone()
     return int(row[0]) if row else 1
+
+
+_VIEW_CURRENT = """SELECT EXISTS (SELECT FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
+    WHERE r.ev_class = to_regclass(%(view)s) AND d.refobjid = to_regclass(%(table)s))
+  AND (SELECT array_agg(attname ORDER BY attnum) FROM pg_attribute
+       WHERE attrelid = to_regclass(%(view)s) AND attnum > 0 AND NOT attisdropped)
+    = (SELECT array_agg(attname ORDER BY attnum) FROM pg_attribute
+       WHERE attrelid = to_regclass(%(table)s) AND attnum > 0 AND NOT attisdropped)"""
+
+
+async def view_points_at(conn: AsyncConnection, model: ReadModel, generation: int) -> bool:
+    """Whether ``model``'s view already reads every column of ``generation``'s table.
+    Replacing it takes an exclusive lock on the view: every process starting took one on
+    each view in turn, waiting behind reads and deadlocking a read of two views
+    (the access gate's) that held the later one."""
+    cur = await conn.execute(
+        _VIEW_CURRENT,
+        {
+            "view": sql.Identifier(model.NAME).as_string(conn),
+            "table": model.table(generation).as_string(conn),
+        },
+    )
+    row = await cur.fetchone()
+    return bool(row and row[0])
 
 
 async def point_view(conn: AsyncConnection, model: ReadModel, generation: int) -> None:
