@@ -141,14 +141,32 @@ PUBLISHERS = frozenset({"up", "relay", "disclose", "tail"})
 """The commands that connect to the broker (``tail`` reads it)."""
 
 
+DEPLOYED = frozenset({"api", "relay", "project", "disclose"})
+"""The commands a deployment runs as its services (``up`` is the development one)."""
+
+
+class ServersNotConfigured(RuntimeError):
+    """A deployed process in production without the servers it needs named."""
+
+
 def resolve_servers(settings: Settings, command: str = "up") -> Servers:
     """The configured servers; else the embedded ones already running for the data
     directory (services/runtime/session.py); else embedded ones started here, which stop with
     this process. A command that never connects to the broker (the API, the projector, a
     rebuild) with DATABASE_URL set needs nothing embedded: it started a nats-server of its
-    own under the data directory when NATS_URL was unset, as a deployment leaves it."""
+    own under the data directory when NATS_URL was unset, as a deployment leaves it. In
+    production a deployed process starts none: one whose DATABASE_URL was lost kept the
+    clinic's records in an embedded PostgreSQL under its data directory, and a relay whose
+    NATS_URL was lost published to a nats-server of its own that no subscriber reads."""
     if settings.database_url and (settings.nats_url or command not in PUBLISHERS):
         return Servers(settings.database_url, settings.nats_url or "")
+    if settings.environment == "production" and command in DEPLOYED:
+        needed = [("DATABASE_URL", settings.database_url), ("NATS_URL", settings.nats_url)]
+        missing = " and ".join(name for name, value in needed if not value)
+        raise ServersNotConfigured(
+            f"carecoord {command} in production starts no embedded server: set {missing}"
+            " (`carecoord up` runs embedded ones, for development)"
+        )
     session = attach_or_start(
         settings.data_dir,
         command,

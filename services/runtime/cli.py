@@ -57,6 +57,7 @@ from carecoord.services.runtime.bootstrap import (
     STARTUP_SECONDS,
     BrokerUnreachable,
     Servers,
+    ServersNotConfigured,
     resolve_servers,
     running,
 )
@@ -547,7 +548,8 @@ def servers_or_exit(settings: Settings, command: str, args: argparse.Namespace) 
     stops the command; so, exit 2 as a wrong setting, does no key to check tokens with for
     a command that runs the platform (production without CARECOORD_JWT_SECRET, a damaged
     development key, a key set that cannot be read): each was a traceback once the servers
-    had started; and an anchors file the relay cannot append to, retried for ever."""
+    had started; an anchors file the relay cannot append to, retried for ever; and a
+    deployed process in production without its servers named (``ServersNotConfigured``)."""
     try:
         with data_dir_refused(settings):
             if command in RUNS_THE_PLATFORM:
@@ -555,7 +557,7 @@ def servers_or_exit(settings: Settings, command: str, args: argparse.Namespace) 
             if command in RUNS_THE_RELAY:
                 check_anchor_file(settings)
             return resolve_servers(settings, command)
-    except (TokenKeysUnusable, AnchorFileUnusable) as unusable:
+    except (TokenKeysUnusable, AnchorFileUnusable, ServersNotConfigured) as unusable:
         print(f"carecoord: {unusable}", file=sys.stderr)
         raise SystemExit(2) from None
     except KeyboardInterrupt:

@@ -78,3 +78,34 @@ def test_a_database_out_of_reach_is_said_in_a_line(tmp_path: Path, command: list
     assert done.returncode == 1, done.stderr
     assert f"carecoord {command[0]}: cannot reach the database" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "env", "missing"),
+    [
+        ("api", {}, "DATABASE_URL and NATS_URL"),
+        ("relay", {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x"}, "NATS_URL"),
+        ("disclose", {}, "DATABASE_URL and NATS_URL"),
+    ],
+)
+def test_a_deployed_process_in_production_starts_no_embedded_server(
+    tmp_path: Path, command: str, env: dict[str, str], missing: str
+) -> None:
+    """A service whose DATABASE_URL was lost kept the clinic's records in a PostgreSQL of its
+    own under its data directory; a relay whose NATS_URL was lost published to a nats-server
+    of its own that no subscriber reads."""
+    settings = {
+        "CARECOORD_ENVIRONMENT": "production",
+        "CARECOORD_DATA_DIR": str(tmp_path),
+        "CARECOORD_JWT_SECRET": "p" * 40,
+        "DATABASE_URL": "",
+        "NATS_URL": "",
+    }
+    args = [command, "--recipient", "clinic_north"] if command == "disclose" else [command]
+
+    done = carecoord(tmp_path, *args, **(settings | env))
+
+    assert done.returncode == 2, done.stderr
+    assert f"starts no embedded server: set {missing}" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
