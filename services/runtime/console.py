@@ -28,6 +28,9 @@ class Terminated(BaseException):
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminated)
+    # Taken even when inherited ignored, as by a command a script starts in the background
+    # (`carecoord up &`): the command line takes it later anyway, and one sent before was lost.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         from carecoord.services.runtime import cli  # noqa: PLC0415  (the slow part, guarded)
 

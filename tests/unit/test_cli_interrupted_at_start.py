@@ -61,11 +61,22 @@ def test_a_stop_while_the_command_line_imports_ends_it_with_one_line(
     assert out == ""
 
 
+def test_ctrl_c_while_importing_ends_a_command_a_script_started_in_the_background(
+    tmp_path: Path,
+) -> None:
+    """Such a command inherits SIGINT ignored: one sent while it imported was lost, and
+    `carecoord up &` then ran on, its servers with it."""
+    command, _, err = stopped_while_importing(tmp_path, signal.SIGINT, ignored=True)
+
+    assert command.returncode == -signal.SIGINT, err
+    assert err == f"{INTERRUPTED}\n"
+
+
 def stopped_while_importing(
-    tmp_path: Path, signum: signal.Signals
+    tmp_path: Path, signum: signal.Signals, *, ignored: bool = False
 ) -> tuple[subprocess.Popen[str], str, str]:
-    """``carecoord token`` sent ``signum`` once it is importing the command line's modules;
-    the process and what it said."""
+    """``carecoord token`` sent ``signum`` once it is importing the command line's modules
+    (started with it ignored, when ``ignored``); the process and what it said."""
     env = {**os.environ, "CARECOORD_DATA_DIR": str(tmp_path)}
     marker = tmp_path / "importing"
     command = subprocess.Popen(
@@ -75,6 +86,7 @@ def stopped_while_importing(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=(lambda: signal.signal(signum, signal.SIG_IGN)) if ignored else None,  # noqa: PLW1509
     )
     deadline = time.monotonic() + 30
     while not marker.exists():
