@@ -52,6 +52,8 @@ NATS_STORE_KEY_VARIABLE = "CARECOORD_NATS_STORE_KEY"
 """The environment variable the embedded server's config reads its store key from."""
 NATS_STORE_CONFIG = f"jetstream {{ cipher: chachapoly, key: ${NATS_STORE_KEY_VARIABLE} }}\n"
 """The embedded server's config file: only the store's encryption (flags give the rest)."""
+NATS_WRONG_KEY = b"Error decrypting our stream metafile"
+"""What nats-server logs, starting, for each stream its store key does not open."""
 SOCKET_NAME = ".s.PGSQL.5432"
 SOCKET_PATH_MAX = 103
 """The longest Unix socket path, in bytes, on Linux and macOS alike (108 and 104 with the NUL)."""
@@ -410,11 +412,29 @@ def _launch_nats(store: Path, config: Path, port: int) -> NatsServer | None:
                     return None
             raise EmbeddedServerFailed(f"nats-server exited at start; see {server_log}")
         if server_name(port) == name:
+            server = NatsServer(f"nats://127.0.0.1:{port}", process)
+            with server_log.open("rb") as read:  # its store is read before it listens
+                read.seek(logged_before)
+                if NATS_WRONG_KEY in read.read():
+                    server.stop()
+                    raise EmbeddedServerFailed(wrong_store_key(store))
             log.info("embedded nats ready", extra={"port": port, "pid": process.pid})
-            return NatsServer(f"nats://127.0.0.1:{port}", process)
+            return server
         time.sleep(0.02)
     process.kill()
     raise EmbeddedServerFailed(f"nats-server did not become ready; see {server_log}")
+
+
+def wrong_store_key(store: Path) -> str:
+    """The store was encrypted with another key than the one beside it (that key lost, a new
+    one made): the stream could not be read, and the command stopped blaming the stream's
+    settings (CARECOORD_STREAM_NAME and the others), which were right."""
+    key = store.parent / NATS_STORE_KEY_FILE
+    return (
+        f"{store} was encrypted with another key than {key}: put back the key kept with the"
+        " data directory's backups, or remove the nats folder to start the stream afresh (a"
+        " lost key loses the stream, not the record: docs/access.md, 'The broker's store')"
+    )
 
 
 def nats_store_key(data_dir: Path) -> str:

@@ -15,12 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import nats
+import pytest
 from nats.aio.client import Client
 from test_deployment import COMPOSE, SECRETS, compose_config, resolved
 
 from carecoord.services.runtime import embedded
 from carecoord.services.runtime.embedded import free_port, nats_binary
-from carecoord.services.runtime.processes import command_line
+from carecoord.services.runtime.processes import command_line, running_with
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "deploy" / "nats.conf"
@@ -157,3 +158,20 @@ async def test_the_embedded_server_runs_with_a_cipher_and_keeps_its_key(tmp_path
             await nc.close()
     finally:
         again.stop()
+
+
+async def test_an_embedded_store_whose_key_is_lost_is_named_with_what_to_do(
+    tmp_path: Path,
+) -> None:
+    """With its key gone a new one was made, the stream could not be read, and the command
+    stopped blaming the stream's settings."""
+    server = embedded.start_nats(tmp_path)
+    try:
+        await publish_marker(server.url)
+    finally:
+        server.stop()
+    (tmp_path / embedded.NATS_STORE_KEY_FILE).unlink()
+
+    with pytest.raises(embedded.EmbeddedServerFailed, match="encrypted with another key"):
+        embedded.start_nats(tmp_path)
+    assert list(running_with("-sd", str(tmp_path / "nats"))) == []  # the one it started, stopped
