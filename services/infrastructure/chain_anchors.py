@@ -358,11 +358,17 @@ class Anchoring:
 
     async def run(self) -> None:
         """Anchor at every interval until cancelled, then once more (the process stops with
-        its broker and pool still open until its tasks are done)."""
+        its broker and pool still open until its tasks are done). The last anchor is made
+        whole however often the stop cancels the task meanwhile: a stop cancels its loops
+        every half second until they end (``cancel_loops``), and an anchor taking longer, on
+        a loaded machine, was cut short and never made."""
         try:
             await keep_running(NAME, self._every_interval, self._liveness)
         finally:
-            await self.final()
+            last = asyncio.ensure_future(self.final())  # bounded by FINAL_SECONDS
+            while not last.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.shield(last)
 
     async def _every_interval(self) -> None:
         while True:
