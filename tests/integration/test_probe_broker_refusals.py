@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
+from nats.js.api import StreamConfig
 from test_probe_pipe_forged_ids import parked_for_relay, stream_positions
 
 from carecoord.events import Actor, Role
@@ -55,16 +56,21 @@ async def test_a_sealed_stream_holds_the_relay_until_the_stream_is_made_anew(
     assert await parked_for_relay(platform) == []
 
 
+async def set_aside_as_too_large(platform: Platform) -> tuple[StreamConfig, int]:
+    """An enrolment recorded and relayed while the stream takes messages of one byte at most,
+    so the relay sets aside every event up to it: the stream's own settings, to put back, and
+    the store's head."""
+    js = platform.broker.connection.jetstream()
+    held = (await js.stream_info(platform.settings.stream_name)).config
+    await js.update_stream(dataclasses.replace(held, max_msg_size=1))
+    await platform.bus.execute(enroll_client(ADMIN, display_name="Alex R.", program="OTP"))
+    return held, await published_up_to_the_store(platform)
+
+
 async def test_an_event_larger_than_the_stream_takes_is_set_aside_and_the_rest_go_on(
     platform: Platform,
 ) -> None:
-    js = platform.broker.connection.jetstream()
-    name = platform.settings.stream_name
-    held = (await js.stream_info(name)).config
-    await js.update_stream(dataclasses.replace(held, max_msg_size=1))
-
-    await platform.bus.execute(enroll_client(ADMIN, display_name="Alex R.", program="OTP"))
-    head = await published_up_to_the_store(platform)
+    _, head = await set_aside_as_too_large(platform)
 
     assert await parked_for_relay(platform) == [
         (position, "BadRequestError/10054") for position in range(1, head + 1)

@@ -5,12 +5,11 @@ leaves the list only once the broker took it. They stayed off the stream for goo
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from cli_run import run_cli, said
 from platform_env import platform_env
-from test_probe_broker_refusals import ADMIN, published_up_to_the_store
+from test_probe_broker_refusals import ADMIN, published_up_to_the_store, set_aside_as_too_large
 from test_probe_pipe_forged_ids import parked_for_relay, stream_positions
 
 from carecoord.events import headers
@@ -29,10 +28,7 @@ async def test_events_set_aside_as_too_large_go_once_the_stream_takes_them(
     name = platform.settings.stream_name
     relay = platform.relay
     assert relay is not None
-    held = (await js.stream_info(name)).config
-    await js.update_stream(dataclasses.replace(held, max_msg_size=1))
-    await platform.bus.execute(enroll_client(ADMIN, display_name="Alex R.", program="OTP"))
-    set_aside = await published_up_to_the_store(platform)
+    held, set_aside = await set_aside_as_too_large(platform)
 
     still = await republish_parked(relay, platform.pool, platform.store)  # not mended yet
     await js.update_stream(held)
@@ -58,11 +54,7 @@ async def test_the_command_says_how_many_went_and_exits_one_naming_what_is_still
     platform: Platform, servers: Servers, data_dir: Path, tmp_path: Path
 ) -> None:
     js = platform.broker.connection.jetstream()
-    name = platform.settings.stream_name
-    held = (await js.stream_info(name)).config
-    await js.update_stream(dataclasses.replace(held, max_msg_size=1))
-    await platform.bus.execute(enroll_client(ADMIN, display_name="Alex R.", program="OTP"))
-    set_aside = await published_up_to_the_store(platform)
+    held, set_aside = await set_aside_as_too_large(platform)
     env = platform_env(platform, servers, data_dir)
 
     refused = run_cli(tmp_path, env, "relay", "--republish-parked")
