@@ -74,14 +74,13 @@ from carecoord.graphql.sockets_per_user import RULE as SOCKETS_RULE
 from carecoord.graphql.sockets_per_user import Held, SocketsPerUser
 from carecoord.graphql.status import health as health_body
 from carecoord.graphql.status import pools
-from carecoord.services.gate.suspensions import refusal as suspended_refusal
 from carecoord.services.infrastructure.idempotency import HEADER, REPLAYED_HEADER
 from carecoord.services.infrastructure.identity import ROLE_HEADER, quoted
 from carecoord.services.infrastructure.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from carecoord.services.infrastructure.open_sockets import OpenSockets
 from carecoord.services.kernel.errors import DomainError, Unauthenticated
 from carecoord.services.platform import Platform
-from carecoord.services.users.access import access_record
+from carecoord.services.users.access import access_record, suspended_refusal
 from graphql import GraphQLError, GraphQLFormattedError
 
 log = logging.getLogger("carecoord.api")

@@ -24,12 +24,11 @@ from starlette.websockets import WebSocket
 from carecoord.events import Actor, Kind
 from carecoord.projections.rows import Shown
 from carecoord.services.gate.gate import AccessGate, recorded
-from carecoord.services.gate.suspensions import refusal as suspended_refusal
 from carecoord.services.infrastructure.identity import ROLE_HEADER, bearer
 from carecoord.services.kernel.errors import DomainError, Forbidden, InvalidInput, RuleViolation
 from carecoord.services.kernel.policy import Grant
 from carecoord.services.platform import Platform
-from carecoord.services.users.access import access_record
+from carecoord.services.users.access import access_record, suspended_refusal
 
 CORRELATION_HEADER = "x-correlation-id"
 OPERATION_CORRELATION: ContextVar[UUID | None] = ContextVar("operation_correlation", default=None)

@@ -43,7 +43,6 @@ from carecoord.services.gate.grants import (
     spelled_otherwise,
 )
 from carecoord.services.gate.suspensions import is_suspended
-from carecoord.services.gate.suspensions import refusal as suspended_refusal
 from carecoord.services.infrastructure.connection_lost import once_more_when_lost
 from carecoord.services.kernel.access import (
     SITE_ACTIONS,
@@ -73,6 +72,7 @@ from carecoord.services.kernel.policy import (
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.visible_names import site_named
 from carecoord.services.platform import Platform
+from carecoord.services.users.access import suspended_refusal
 
 T = TypeVar("T")
 

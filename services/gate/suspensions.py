@@ -24,10 +24,8 @@ from carecoord.services.infrastructure.connection_lost import (
     unavailable_when_lost,
 )
 from carecoord.services.infrastructure.record_watch import Named
-from carecoord.services.kernel.errors import Forbidden
-from carecoord.services.users.access import SUSPENDED_RULE, access_record, suspended_refusal
+from carecoord.services.users.access import access_record
 
-RULE = SUSPENDED_RULE
 SUSPENDED = type_name(UserSuspended)
 
 _SUSPENDED = """SELECT (SELECT coalesce(max(notification_id), 0) FROM {events}) AS head,
@@ -62,8 +60,3 @@ def suspension_probe(pool: AsyncConnectionPool, events_table: str) -> Coalesced[
 async def is_suspended(probe: Coalesced[UUID, Named], user_id: str) -> bool:
     record = access_record(user_id)
     return record in (await probe.ask([record])).records
-
-
-def refusal() -> Forbidden:
-    """What a suspended user is told, whatever they asked: no more than that."""
-    return suspended_refusal()

@@ -369,9 +369,8 @@ class EventStore(Application[UUID]):
         if read and processing.events:
             self._our_recorder("checks of the records a batch read")
             processing.saved_kwargs[decided_on.SAVE_KWARG] = read
-        acting = frozenset(
-            access_record(e.event.actor.id) for e in events if e.event.actor.role is not Role.SYSTEM
-        )
+        actors = {e.event.actor.id for e in events if e.event.actor.role is not Role.SYSTEM}
+        acting = frozenset(map(access_record, actors))  # a batch's users, each once
         if acting:
             self._our_recorder("checks of the actors' suspensions")
             processing.saved_kwargs[decided_on.ACTING_KWARG] = acting
