@@ -226,6 +226,18 @@ class Story(InMemory):
         )  # fmt: skip
         return session_id
 
+    def mark_in_error(self, entry_id: UUID, reason: str = "typed on the wrong client") -> None:
+        """A nurse marks a check-in, screen or vital signs entered in error."""
+        self.run(
+            checkins.mark_entered_in_error(
+                self.stamp(NURSE),
+                client_id=self.client_id,
+                entry_id=entry_id,
+                reason=reason,
+                rules=self.rules,
+            )
+        )
+
     def acknowledge(self, alert_id: UUID, note: str = "called the client") -> None:
         self.later(hours=1)
         self.run(

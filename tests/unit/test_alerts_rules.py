@@ -247,15 +247,7 @@ def test_a_mood_drop_needs_a_baseline_and_ignores_a_mood_in_error() -> None:
         fresh.check_in(mood=value)
     fresh.check_in(mood=3)
     mistyped = fresh.check_in(mood=3)
-    fresh.run(
-        checkins.mark_entered_in_error(
-            fresh.stamp(NURSE),
-            client_id=fresh.client_id,
-            entry_id=mistyped,
-            reason="wrong client",
-            rules=fresh.rules,
-        )
-    )
+    fresh.mark_in_error(mistyped, "wrong client")
     fresh.check_in(mood=3)
     assert fresh.fired() == [], "the mood recorded in error is not in the run"
     fresh.check_in(mood=3)
@@ -282,22 +274,12 @@ def test_a_reading_in_error_that_hid_a_run_raises_it_when_marked(
     wrong = reading(usual)
     run.append(reading(changed))
     assert story.fired() == []
-    story.run(
-        checkins.mark_entered_in_error(
-            story.stamp(NURSE), client_id=story.client_id, entry_id=wrong,
-            reason="typed on the wrong client", rules=story.rules,
-        )
-    )  # fmt: skip
+    story.mark_in_error(wrong, "typed on the wrong client")
     [alert] = story.alerts()
     assert (alert.rule_id, alert.evidence) == (rule, tuple(run))
     story.resolve(alert.alert_id)
     again = reading(usual)
-    story.run(
-        checkins.mark_entered_in_error(
-            story.stamp(NURSE), client_id=story.client_id, entry_id=again,
-            reason="typed on the wrong client", rules=story.rules,
-        )
-    )  # fmt: skip
+    story.mark_in_error(again, "typed on the wrong client")
     assert story.fired() == [rule], "the run stood before that reading: raised, and resolved"
 
 
@@ -380,12 +362,7 @@ def test_a_qtc_in_error_lets_the_one_measured_before_it_raise_its_alert() -> Non
     wrong = story.vitals(qtc_ms=430)
     long = story.vitals(qtc_ms=520, at=story.now - timedelta(days=2))
     assert story.fired() == []
-    story.run(
-        checkins.mark_entered_in_error(
-            story.stamp(NURSE), client_id=story.client_id, entry_id=wrong,
-            reason="the wrong client's ECG", rules=story.rules,
-        )
-    )  # fmt: skip
+    story.mark_in_error(wrong, "the wrong client's ECG")
     [alert] = story.alerts()
     assert (alert.rule_id, alert.evidence) == ("qtc-methadone-critical", (long,))
 
