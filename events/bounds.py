@@ -8,7 +8,7 @@ that gets past the API but not past one of those is stored and then retried fore
 
 | value | bound |
 |---|---|
-| text | no control characters but tab and line breaks, no bidi overrides or isolates |
+| text | no control characters but tab and line breaks, no bidi controls, no noncharacters |
 | a string field | its own ``max_length``, else ``TEXT_MAX``; never over ``NOTE_MAX`` |
 | a string in a list, tuple or dict key | ``ITEM_MAX`` (a label: a side effect, an item id) |
 | a list, tuple or dict | ``COUNT_MAX`` entries (or its own smaller ``max_length``) |
@@ -17,9 +17,12 @@ that gets past the API but not past one of those is stored and then retried fore
 | a time | a UTC offset from ``OFFSET_MIN`` to ``OFFSET_MAX`` |
 | the whole event | ``EVENT_BYTES_MAX`` bytes of JSON |
 
-Nor lone surrogates; bidi are the embeddings, overrides and isolates (U+202A-202E,
-U+2066-2069). Free text keeps tab and the line breaks everywhere: a one-line field (an id,
-a name) is not told apart from a note here, only by its own constraints.
+Nor lone surrogates; bidi controls are the embeddings, overrides and isolates (U+202A-202E,
+U+2066-2069) and the invisible marks (U+200E LRM, U+200F RLM, U+061C ALM); noncharacters are
+the 66 code points Unicode keeps out of interchange (U+FDD0-FDEF and the last two of every
+plane, U+FFFE and U+FFFF among them). Free text keeps tab and the line breaks everywhere: a
+one-line field (an id, a name) is not told apart from a note here, only by its own
+constraints.
 
 Text that must say something (a required reason or note) is judged by what a reader sees
 (``visible``, ``said``): spaces and zero-width characters such as U+200B count as characters
@@ -68,12 +71,27 @@ failed every read that casts it."""
 EVENT_BYTES_MAX = 64 * 1024
 """Bytes of an event's JSON: far below the broker's 1 MB message limit."""
 
-_FORBIDDEN = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
+"""C0 and C1 controls but tab and line breaks, and lone surrogates."""
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+"""The bidirectional controls: with them a name or note shows other than it is stored (an
+override turns "Dose 60" into "06 esoD" on every screen; an RLM or ALM before "10-20 mg"
+shows "20-10 mg"). Right-to-left text needs none: its letters carry their direction."""
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000)
 )
-"""C0 and C1 controls but tab and line breaks, lone surrogates, and the bidirectional
-embeddings, overrides and isolates: with those a name or note shows other than it is stored
-(an override turns "Dose 60" into "06 esoD" on every screen); right-to-left text needs none."""
+"""Code points Unicode reserves for a program's own use, never text (U+FFFE is a byte-order
+mark read backwards): another system reading the record may drop or replace them."""
+_FORBIDDEN = re.compile(f"[{_CONTROLS}{_BIDI}{_NONCHARACTERS}]")
+_KINDS = (
+    (
+        re.compile(f"[{_BIDI}]"),
+        "the bidirectional control",
+        "it makes text show other than it is recorded",
+    ),
+    (re.compile(f"[{_NONCHARACTERS}]"), "the noncharacter", "it is no text"),
+)
+"""What a character ``_FORBIDDEN`` finds is, and why it is refused (else a control)."""
 
 Loc = tuple[str | int, ...]
 
@@ -84,10 +102,12 @@ def text_problem(value: str, limit: int) -> str | None:
         return f"is {len(value)} characters long; at most {limit} are accepted"
     bad = _FORBIDDEN.search(value)
     if bad is not None:
-        return (
-            f"holds the control character U+{ord(bad.group()):04X} at {bad.start()};"
-            " only tab, line feed and carriage return are accepted"
+        found = bad.group()
+        kind, why = next(
+            ((kind, why) for pattern, kind, why in _KINDS if pattern.match(found)),
+            ("the control character", "only tab, line feed and carriage return are accepted"),
         )
+        return f"holds {kind} U+{ord(found):04X} at {bad.start()}; {why}"
     return None
 
 

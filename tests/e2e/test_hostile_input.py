@@ -194,6 +194,44 @@ async def test_the_inputs_once_stored_or_failing_are_refused_naming_the_field(ap
         assert await asyncio.to_thread(api.platform.store.last_position) == head, field
 
 
+@pytest.mark.shared_platform
+async def test_text_shown_other_than_recorded_is_refused_wherever_it_is_sent(api: Api) -> None:
+    """A bidi control or a noncharacter in a note, a list's item or a nested input's field
+    is refused naming the field and the kind of character, and nothing is recorded."""
+    client, _ = await client_with_order(api)
+    check_in = {"clientId": client, "mood": 5}
+    prescription = {
+        "clientId": client,
+        "medication": "methadone",
+        "dose": "60",
+        "unit": "mg",
+        "route": "oral",
+        "start": date.today().isoformat(),
+    }
+    overridden = {"rule": "methadone-induction-first-dose", "reason": "titrated \u061c10-20"}
+    cases = [
+        (CHECK_IN, check_in | {"note": "dose \u200f10-20 mg"}, "note", "U+200F"),
+        (CHECK_IN, check_in | {"note": "dose \u202e06"}, "note", "U+202E"),
+        (CHECK_IN, check_in | {"sideEffects": ["nausea", "x\ufffe"]}, "sideEffects.1", "U+FFFE"),
+        (CHECK_IN, check_in | {"note": "end\uffff"}, "note", "noncharacter U+FFFF"),
+        (
+            PRESCRIBE,
+            prescription | {"acknowledgements": [overridden]},
+            "acknowledgements.0.reason",
+            "bidirectional control U+061C",
+        ),
+    ]
+    for query, sent, field, reason in cases:
+        head = await asyncio.to_thread(api.platform.store.last_position)
+        body = await api.gql(query, {"input": sent}, role=Role.PRESCRIBER)
+        assert not any((body.get("data") or {}).values()), (field, body)
+        error = body["errors"][0]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", (field, error)
+        assert error["extensions"]["field"] == field, error
+        assert reason in error["message"], error
+        assert await asyncio.to_thread(api.platform.store.last_position) == head, field
+
+
 async def client_with_order(api: Api) -> tuple[str, str]:
     """An enrolled client, the prescriber on their care team, and a methadone order."""
     enrolled = await api.ok(

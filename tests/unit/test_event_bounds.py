@@ -64,6 +64,13 @@ def refusal(build: Any, **facts: Any) -> tuple[tuple[str | int, ...], str]:
         ("lone \ud800 surrogate", "unicode"),
         ("Dose \u202e06", "U+202E"),  # shown as "Dose 60": an override reverses what follows
         ("isolated \u2066x\u2069", "U+2066"),
+        ("\u200f10-20 mg", "bidirectional control U+200F"),  # RLM: shown as "20-10 mg"
+        ("\u061c10-20 mg", "bidirectional control U+061C"),  # ALM, as RLM
+        ("left \u200e mark", "bidirectional control U+200E"),
+        ("byte order \ufffe", "noncharacter U+FFFE"),
+        ("last \uffff", "noncharacter U+FFFF"),
+        ("range \ufdd0", "noncharacter U+FDD0"),
+        ("plane \U0010ffff", "noncharacter U+10FFFF"),
         ("x" * 5001, "at most 5000"),
     ],
 )
