@@ -349,6 +349,14 @@ async def after_in_log(ctx: RequestContext, after: int) -> None:
         )
 
 
+async def logged_among(ctx: RequestContext) -> list[UUID] | None:
+    """The clients whose access-log entries an auditor whose token names a program reads:
+    that program's (an auditor of one program read every program's readers and clients);
+    None for every client's."""
+    program = ctx.gate.managed_program()
+    return None if program is None else await ctx.gate.program_clients(program)
+
+
 R = TypeVar("R", bound=Mapping[str, object])
 
 
@@ -504,6 +512,7 @@ class AccessQuery:
             limit=first,
             since=since,
             through=through,
+            among=await logged_among(ctx),
         )
         await log_each_client(ctx, [f.entry.client_id for f in found], "accessLog")
         return [AccessLogEntry.of(f) for f in found]

@@ -17,7 +17,13 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from carecoord.events import Role
-from carecoord.graphql.access import Through, after_in_log, log_each_client, log_page
+from carecoord.graphql.access import (
+    Through,
+    after_in_log,
+    log_each_client,
+    log_page,
+    logged_among,
+)
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import into
 from carecoord.services.infrastructure import access_log
@@ -144,6 +150,7 @@ class AuditQuery:
             after=after,
             limit=first,
             through=through,
+            among=await logged_among(ctx),
         )
         await log_each_client(ctx, [f.entry.client_id for f in found], "accessLogAuditEvents")
         resources: list[Any] = [audit_event(f) for f in found]

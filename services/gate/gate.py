@@ -97,11 +97,17 @@ class AccessGate:
         return require_actor(self.actor)
 
     def manages(self, program: str) -> None:
-        """A program admin whose token names a program acts for that program only."""
+        """A program admin or auditor whose token names a program acts for that program only."""
         if self._scoped(self.reader()) and program != self.program:
             raise Forbidden(
-                "program", "admin-program", f"you manage program {self.program!r}, not {program!r}"
+                "program",
+                self.program_rule(),
+                f"your token names program {self.program!r}, not {program!r}",
             )
+
+    def program_rule(self) -> str:
+        """The rule of a refusal outside the program a program-wide reader's token names."""
+        return "auditor-program" if self.reader().role is Role.AUDITOR else "admin-program"
 
     def at_site(self, site: str, field: str = "site") -> None:
         """A token that names a program keeps whoever holds it, in any role, to that
@@ -358,8 +364,8 @@ class AccessGate:
             await progress.replayed(name, position)
 
     def managed_program(self) -> str | None:
-        """The one program whose clients a program admin's token confines their reads to;
-        None for every program (and for every other role)."""
+        """The one program whose clients a program admin's or auditor's token confines their
+        reads to; None for every program (and for every other role)."""
         return self.program if self._scoped(self.reader()) else None
 
     def closing_program(self) -> str:
@@ -406,11 +412,13 @@ class AccessGate:
             )
 
     def _scoped(self, actor: Actor) -> bool:
-        return actor.role is Role.PROGRAM_ADMIN and self.program is not None
+        """A program admin or an auditor whose token names a program: an auditor of one
+        program read every program's clients, their audit data and their access log."""
+        return actor.role in PROGRAM_WIDE and self.program is not None
 
     async def in_managed_program(self, clients: frozenset[UUID]) -> frozenset[UUID]:
-        """Those of ``clients`` enrolled in the program a program admin's token names (a
-        listing shows and logs no other); all of them for every other reader."""
+        """Those of ``clients`` enrolled in the program a program admin's or auditor's token
+        names (a listing shows and logs no other); all of them for every other reader."""
         if not clients or not self._scoped(self.reader()):
             return clients
         self.platform.progress.require_current(timeline.NAME)
@@ -428,11 +436,11 @@ class AccessGate:
             raise self._outside(client_id, (fields or {}).get(client_id, "clientId"))
 
     def _outside(self, client_id: UUID, field: str = "clientId") -> Forbidden:
-        """The refusal of a client outside the program a program admin's token names."""
+        """The refusal of a client outside the program a program-wide reader's token names."""
         return Forbidden(
             field,
-            "admin-program",
-            f"you manage program {self.program!r}; client {client_id} is not in it",
+            self.program_rule(),
+            f"your token names program {self.program!r}; client {client_id} is not in it",
         )
 
     async def _on_care_team(self, actor: Actor, clients: frozenset[UUID]) -> frozenset[UUID]:

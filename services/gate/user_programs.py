@@ -75,6 +75,6 @@ async def manages_user(gate: AccessGate, user_id: str) -> None:
     if not await works():
         raise Forbidden(
             "userId",
-            "admin-program",
-            f"you manage program {program!r}; the user is on no care team of its clients",
+            gate.program_rule(),
+            f"your token names program {program!r}; the user is on no care team of its clients",
         )

@@ -259,10 +259,12 @@ async def entries(
     since: datetime | None = None,
     through: int | None = None,
     before: datetime | None = None,
+    among: Sequence[UUID] | None = None,
 ) -> list[LoggedRead]:
     """Entries in log order, for an auditor's query; with ``through``, none after that seq
     (a head read before paging: the pages' own entries come after it); with ``since`` and
-    ``before``, those made in that period alone."""
+    ``before``, those made in that period alone; with ``among``, those about these clients
+    alone (an auditor's program's)."""
     where = [sql.SQL("seq > %s")]
     params: list[Any] = [after]
     if through is not None:
@@ -271,6 +273,9 @@ async def entries(
     if client_id is not None:
         where.append(sql.SQL("client_id = %s"))
         params.append(client_id)
+    if among is not None:
+        where.append(sql.SQL("client_id = ANY(%s)"))
+        params.append(list(among))
     if actor_id is not None:
         where.append(sql.SQL("actor_id = %s"))
         params.append(actor_id)
