@@ -30,7 +30,8 @@ class EnrollClientInput:
         description="Optional id from an upstream system. The client's id (the answer's"
         " `id`) is drawn from it and the program: enrolled again in the program it is refused"
         " (already-enrolled, naming the client), and in another program it is another"
-        " client. Without it the client's id is new.",
+        " client. A nurse's or prescriber's token names the program to give it"
+        " (upstream-program). Without it the client's id is new.",
     )
     occurred_at: datetime | None = strawberry.field(
         default=None, description="When the client was admitted; now if omitted."
@@ -122,6 +123,8 @@ async def enrolled(ctx: RequestContext, input: EnrollClientInput) -> Command[UUI
     """Enrollment names no client yet: the program is the one a token names, if any."""
     stamp = await ctx.gate.stamp(Action.ENROLL_CLIENT)
     ctx.gate.at_site(input.program, "program")
+    if input.client_id is not None:
+        ctx.gate.enrols_upstream()
     await ctx.gate.unmistakable_program(input.program)
     given = fields_of(input)
     upstream_id = given.pop("client_id")  # another system's: not the client's (upstream.py)

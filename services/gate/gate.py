@@ -120,6 +120,19 @@ class AccessGate:
             rule = "admin-program" if reader.role is Role.PROGRAM_ADMIN else "site-program"
             raise Forbidden(field, rule, f"your token names program {self.program!r}, not {site!r}")
 
+    def enrols_upstream(self) -> None:
+        """An enrolment under an upstream id is refused (``already-enrolled``) when the
+        program has the person, so a clinician's token names the program they enrol into: a
+        nurse or prescriber whose token named none asked any program whether it had the
+        person (42 CFR Part 2). A program admin whose token names none manages every program."""
+        if self.reader().role is not Role.PROGRAM_ADMIN and self.program is None:
+            raise Forbidden(
+                "clientId",
+                "upstream-program",
+                "your token names no program: an enrolment under an upstream id needs a token"
+                " naming the program it enrols into (or enrol without clientId)",
+            )
+
     def require(self, listing: Listing) -> bool:
         """Admit a listing by role; True when the reader sees only their care team's clients."""
         return team_only(self.reader().role, listing)

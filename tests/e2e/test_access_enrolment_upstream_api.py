@@ -79,3 +79,25 @@ async def test_a_client_enrolled_under_the_upstream_id_itself_is_found_by_its_pr
         True,
     )
     assert "errors" not in elsewhere, elsewhere
+
+
+async def test_a_clinician_whose_token_names_no_program_enrols_no_upstream_id(api: Api) -> None:
+    """Refused already-enrolled naming the client, a nurse of no program learned whether
+    any program had the person; one whose token names the program is told, as its staff."""
+    upstream, north = uuid4(), f"North {uuid4().hex[:8]}"
+    first = (await enrol(api, north, upstream))["data"]["enrollClient"]["id"]
+    given = {"displayName": "Riley T.", "program": north, "clientId": str(upstream)}
+    own = issue_token(api.platform.settings, "nurse-north", Role.NURSE, program=north)
+
+    asked = await api.gql(ENROLL, {"i": given}, role=Role.NURSE)
+    again = await api.gql(ENROLL, {"i": {**given, "clientId": str(uuid4())}}, role=Role.NURSE)
+    staff = await api.gql(ENROLL, {"i": given}, token=own)
+
+    for refused in (asked, again):
+        [error] = refused["errors"]
+        assert error["extensions"] == {
+            "code": "FORBIDDEN", "field": "clientId", "rule": "upstream-program",
+        }  # fmt: skip
+        assert first not in error["message"]
+    [told] = staff["errors"]
+    assert (told["extensions"]["rule"], first in told["message"]) == ("already-enrolled", True)
