@@ -80,7 +80,7 @@ from carecoord.services.infrastructure.metrics import CONTENT_TYPE as METRICS_CO
 from carecoord.services.infrastructure.open_sockets import OpenSockets
 from carecoord.services.kernel.errors import DomainError, Unauthenticated
 from carecoord.services.platform import Platform
-from carecoord.services.users.access import access_record, suspended_refusal
+from carecoord.services.users.access import SUSPENDED_RULE, access_record, suspended_refusal
 from graphql import GraphQLError, GraphQLFormattedError
 
 log = logging.getLogger("carecoord.api")
@@ -250,6 +250,7 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
 
     _expiry: asyncio.Task[None] | None = None
     _suspension: asyncio.Task[None] | None = None
+    _met_suspension: asyncio.Event | None = None
     _rate: MessageRate | None = None
 
     async def handle(self) -> None:
@@ -291,6 +292,7 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
         if self.connection_acknowledged and self._expiry is None:
             self._expiry = asyncio.create_task(self._close_when_expired())
             self._expiry.add_done_callback(self._task_done)
+            self._met_suspension = asyncio.Event()
             self._suspension = asyncio.create_task(self._close_when_suspended())
             self._suspension.add_done_callback(self._task_done)
 
@@ -317,7 +319,7 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
             return
         if platform.suspended is None or actor is None:
             return
-        await platform.suspended.until(access_record(actor.id))
+        await self._until_suspended(platform.suspended.until(access_record(actor.id)))
         refusal = suspended_refusal()
         platform.metrics.refusals.labels(refusal.code, refusal.rule).inc()
         log.info("socket refused", extra={"code": refusal.code, "rule": refusal.rule})
@@ -332,6 +334,35 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
             )
             await self.send_message({"id": operation_id, "type": "complete"})
         await self.websocket.close(4403, refused_because(refusal))
+
+    async def _until_suspended(self, named: Coroutine[Any, Any, None]) -> None:
+        """Returns once the watch names the user (``named``), or an operation found them
+        suspended first (``send_message``)."""
+        met = self._met_suspension or asyncio.Event()
+        waits = (asyncio.ensure_future(named), asyncio.ensure_future(met.wait()))
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+
+    async def send_message(self, message: Message) -> None:
+        """As Strawberry's, but an operation's own ``user-suspended`` refusal (a push, a
+        decision, finding the suspension before the socket's watch) is the watch's to send:
+        the operation hands the socket over to it and waits to be ended with the others.
+        Each sent its own, and an operation whose refusal the client was slow to take was
+        refused twice."""
+        ending = self._suspension
+        if (
+            ending is not None
+            and not ending.done()
+            and asyncio.current_task() is not ending
+            and self._met_suspension is not None
+            and _refuses_suspended(message)
+        ):
+            self._met_suspension.set()
+            await asyncio.Event().wait()  # cancelled as the watch ends the operation
+        await super().send_message(message)
 
     async def run_operation(self, operation: Operation[RequestContext, None]) -> None:
         OPERATION_CORRELATION.set(uuid4())  # in the operation's own task: its alone
@@ -401,6 +432,14 @@ def malformed_payload(payload: object) -> str | None:
         if payload.get(name) is not None and not isinstance(payload[name], expected):
             return f"a subscribe message's {name} must be a JSON {json_name}"
     return None
+
+
+def _refuses_suspended(message: Message) -> bool:
+    """Whether ``message`` is an operation's result refused ``user-suspended``."""
+    if message.get("type") != "next":
+        return False
+    errors = cast("Mapping[str, Any]", message).get("payload", {}).get("errors") or ()
+    return any((e.get("extensions") or {}).get("rule") == SUSPENDED_RULE for e in errors)
 
 
 def text_or_none(value: object) -> bool:
