@@ -781,6 +781,7 @@ async def serve(
     """``listener``: the socket the command took before it started; else (a sibling worker,
     or the relay and projector, which do not listen) one is bound here."""
     from carecoord.graphql.app import MAX_BODY_BYTES, create_app  # noqa: PLC0415  (API-only)
+    from carecoord.graphql.in_flight import InFlight  # noqa: PLC0415  (API-only)
 
     api = part in ("up", "api")
     async with running(
@@ -798,15 +799,17 @@ async def serve(
         if not api:  # runs until stopped, or until it cannot; /metrics with metrics_port
             async with monitoring_listener(platform):
                 raise SystemExit(await platform.fatal)
+        requests = InFlight(create_app(platform))
         config = uvicorn.Config(
-            create_app(platform),
+            requests,
             host=settings.host,
             port=settings.port,
             log_config=None,
             ws="websockets-sansio",
             ws_max_size=MAX_BODY_BYTES,  # as a request body (uvicorn took 16 MiB)
             lifespan="off",
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            # past the requests' own wait, which answers those it cuts (uvicorn's: a bare 500)
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS + 1,
         )
         sock = listener or listen_or_exit(settings, join=workers.is_sibling())
         url = http_url(settings.host, settings.port)
@@ -819,8 +822,10 @@ async def serve(
         serving = asyncio.create_task(server.serve(sockets=[sock]))
         try:
             await asyncio.wait((serving, platform.fatal), return_when=asyncio.FIRST_COMPLETED)
-        finally:  # stopped: let uvicorn finish what it is answering, then stop the rest
+        finally:  # stopped: no request is running as the platform under them closes
+            requests.close()
             server.should_exit = True
+            await requests.ended(within=GRACEFUL_SHUTDOWN_SECONDS)
             await serving
         if platform.fatal.done():  # the process cannot go on: its supervisor restarts it
             raise SystemExit(platform.fatal.result())
