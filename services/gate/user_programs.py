@@ -21,7 +21,7 @@ from carecoord.services.infrastructure.connection_lost import (
     once_more_when_lost,
     unavailable_when_lost,
 )
-from carecoord.services.kernel.errors import Forbidden
+from carecoord.services.kernel.errors import Forbidden, Unavailable
 
 _WORKS_IN = sql.SQL(
     "SELECT EXISTS (SELECT 1 FROM {care_team} AS team JOIN {timeline} AS enrolled"
@@ -53,7 +53,9 @@ async def manages_user(gate: AccessGate, user_id: str) -> None:
     works in none of its clients' care teams, before anything of the user is read: an admin
     of another program learns nothing of them (whether suspended, since when, by whom, why).
     Before refusing, the views are brought up to the store's head, so a membership recorded
-    a moment ago counts."""
+    a moment ago counts; views that cannot get there in time refuse nothing (UNAVAILABLE,
+    to retry), as the gate's own care-team check: a lag is no answer that the user is not
+    the program's."""
     program = gate.managed_program()
     if program is None:
         return
@@ -71,10 +73,17 @@ async def manages_user(gate: AccessGate, user_id: str) -> None:
         return
     head = await asyncio.to_thread(platform.store.last_position)
     timeout = platform.settings.read_your_writes_timeout
-    await asyncio.gather(*(platform.progress.reach(view, head, timeout) for view in VIEWS))
-    if not await works():
-        raise Forbidden(
+    reached = await asyncio.gather(*(platform.progress.reach(v, head, timeout) for v in VIEWS))
+    if await works():
+        return
+    if not all(reached):
+        raise Unavailable(
             "userId",
-            gate.program_rule(),
-            f"your token names program {program!r}; the user is on no care team of its clients",
+            "access-rules-catching-up",
+            "the care teams are catching up with a recent change; retry in a moment",
         )
+    raise Forbidden(
+        "userId",
+        gate.program_rule(),
+        f"your token names program {program!r}; the user is on no care team of its clients",
+    )
