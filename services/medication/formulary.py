@@ -71,6 +71,10 @@ SEROTONERGIC_OPIOID = ("opioid", "serotonergic_opioid")
 2016 communication warns against beside an opioid (antidepressants, triptans, ondansetron):
 methadone beside another opioid met opioid-serotonergic, a serotonin-syndrome finding read as
 noise, where two opioids are another concern."""
+ANALGESIC = (*OPIOID, "opioid_analgesic")
+"""A full-agonist opioid prescribed for pain (``opioid_analgesic``), not for opioid use
+disorder: beside methadone or buprenorphine it is opioid-treatment-opioid-analgesic's."""
+SEROTONERGIC_ANALGESIC = (*SEROTONERGIC_OPIOID, "opioid_analgesic")
 
 DEFAULT_MEDICATIONS: tuple[Medication, ...] = (
     # Medications for addiction, given or handed over at the window.
@@ -140,17 +144,17 @@ DEFAULT_MEDICATIONS: tuple[Medication, ...] = (
     _rx("gabapentin", "Gabapentin", "25480", "N03AX12", "gabapentinoid", form="capsule"),
     _rx("pregabalin", "Pregabalin", "187832", "N03AX16", "gabapentinoid", form="capsule"),
     # Other drugs the interaction table names.
-    _rx("tramadol", "Tramadol", "10689", "N02AX02", *SEROTONERGIC_OPIOID, "tramadol"),
-    _rx("oxycodone", "Oxycodone", "7804", "N02AA05", *OPIOID),
-    _rx("fentanyl", "Fentanyl", "4337", "N02AB03", *SEROTONERGIC_OPIOID,
+    _rx("tramadol", "Tramadol", "10689", "N02AX02", *SEROTONERGIC_ANALGESIC, "tramadol"),
+    _rx("oxycodone", "Oxycodone", "7804", "N02AA05", *ANALGESIC),
+    _rx("fentanyl", "Fentanyl", "4337", "N02AB03", *SEROTONERGIC_ANALGESIC,
         route="transdermal", form="patch"),
-    _rx("hydrocodone", "Hydrocodone", "5489", "R05DA03", *OPIOID),
-    _rx("morphine", "Morphine", "7052", "N02AA01", *OPIOID),
-    _rx("hydromorphone", "Hydromorphone", "3423", "N02AA03", *OPIOID),
-    _rx("oxymorphone", "Oxymorphone", "7814", "N02AA11", *OPIOID),
-    _rx("codeine", "Codeine", "2670", "R05DA04", *OPIOID),
-    _rx("tapentadol", "Tapentadol", "787390", "N02AX06", *SEROTONERGIC_OPIOID),
-    _rx("meperidine", "Meperidine", "6754", "N02AB02", *SEROTONERGIC_OPIOID),
+    _rx("hydrocodone", "Hydrocodone", "5489", "R05DA03", *ANALGESIC),
+    _rx("morphine", "Morphine", "7052", "N02AA01", *ANALGESIC),
+    _rx("hydromorphone", "Hydromorphone", "3423", "N02AA03", *ANALGESIC),
+    _rx("oxymorphone", "Oxymorphone", "7814", "N02AA11", *ANALGESIC),
+    _rx("codeine", "Codeine", "2670", "R05DA04", *ANALGESIC),
+    _rx("tapentadol", "Tapentadol", "787390", "N02AX06", *SEROTONERGIC_ANALGESIC),
+    _rx("meperidine", "Meperidine", "6754", "N02AB02", *SEROTONERGIC_ANALGESIC),
     _rx("phenobarbital", "Phenobarbital", "8134", "N03AA02", "barbiturate", "cns_depressant",
         "cyp3a4_inducer"),
     _rx("butalbital", "Butalbital", None, None, "barbiturate", "cns_depressant"),

@@ -16,6 +16,15 @@ communication): it is high severity, needs an acknowledgement, and is never a ha
 whether the benzodiazepine (or barbiturate, or alcohol) was prescribed, found on a screen or
 reported used.
 
+Methadone or buprenorphine beside a full-agonist opioid prescribed for pain (oxycodone,
+morphine, tramadol...; the ``opioid_analgesic`` class), here or from elsewhere, is the high
+finding opioid-treatment-opioid-analgesic: an overdose risk on methadone and precipitated
+withdrawal or a blunted analgesic on buprenorphine, acknowledged with the pain plan and never
+a hard stop, as acute pain is treated beside the treatment, not instead of it (SAMHSA TIP 63).
+An opioid found on a screen or reported used is no analgesic prescribed: the naltrexone rules
+and the alert rules read it. Two methadone or buprenorphine treatments at once are
+duplicate-opioid-treatment's.
+
 Version 2 of opioid-serotonergic is an opioid beside a drug of the ``serotonergic`` class
 (an antidepressant, a triptan, ondansetron: FDA's 2016 communication), which an opioid is
 not (``formulary.SEROTONERGIC_OPIOID``); version 1 matched methadone, tramadol or fentanyl
@@ -49,6 +58,11 @@ KRANTZ_2009 = "https://pubmed.ncbi.nlm.nih.gov/19153406/"
 ONC_LIST = "https://pmc.ncbi.nlm.nih.gov/articles/PMC9218784/table/T4 (Phansalkar 2012)"
 LEAVITT = "https://docslib.org/doc/4880433/methadone-drug-interactions-page-2"
 BUPRENORPHINE_LABEL = "https://www.pdr.net/drug-summary/Suboxone-buprenorphine-naloxone-1292"
+TIP_63 = (
+    "https://store.samhsa.gov/product/tip-63-medications-opioid-use-disorder/pep21-02-01-002"
+    " (SAMHSA TIP 63, Part 3: acute pain on methadone or buprenorphine, the treatment continued"
+    " and a full agonist added with the prescribers coordinated)"
+)
 DISULFIRAM_LABEL = "https://globalrph.com/rx-list/antabuse-drug"
 DISULFIRAM_METRONIDAZOLE = "https://www.glowm.com/resources/glowm/cd/pages/drugs/d053.html"
 DISULFIRAM_WARFARIN = "https://medicaldictionary.top/?p=11962"
@@ -227,6 +241,13 @@ DEFAULT_RULES: tuple[Rule, ...] = (
           "duplicate therapy: two treatments for opioid use disorder at once (a doubled dose,"
           " or buprenorphine precipitating withdrawal on methadone); stop one, or acknowledge"
           " a planned cross-titration", f"{BUPRENORPHINE_LABEL} ; {METHADONE_LABEL}"),
+    _rule("opioid-treatment-opioid-analgesic", HIGH, "methadone buprenorphine",
+          "opioid_analgesic",
+          "a full-agonist opioid for pain beside treatment for opioid use disorder: additive"
+          " respiratory depression and overdose on methadone; on buprenorphine, a blunted"
+          " analgesic, or withdrawal precipitated when buprenorphine starts on it; keep the"
+          " treatment, agree the pain plan with its prescriber and acknowledge it",
+          f"{TIP_63} ; {METHADONE_LABEL} ; {BUPRENORPHINE_LABEL}"),
     _rule("opioid-gabapentinoid", MODERATE, "opioid", "gabapentinoid",
           "serious breathing difficulties, worse with other CNS depressants",
           FDA_GABAPENTINOIDS),

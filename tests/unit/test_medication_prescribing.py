@@ -88,15 +88,18 @@ def test_moderate_findings_are_recorded_without_acknowledgement() -> None:
 
 def test_two_opioids_are_no_serotonergic_finding() -> None:
     """FDA's 2016 communication is about an opioid beside a serotonergic drug; methadone beside
-    any other opioid met opioid-serotonergic, as methadone was of the serotonergic class."""
+    any other opioid met opioid-serotonergic, as methadone was of the serotonergic class.
+    Analgesics beside methadone are opioid-treatment-opioid-analgesic's finding alone."""
+    beside = "opioid-treatment-opioid-analgesic"
+    pain_plan = {beside: "acute pain, plan agreed with the surgeon"}
     story = Story()
     story.prescribe("methadone", "30")
-    story.prescribe("oxycodone", "10")
-    story.prescribe("tramadol", "50")
-    assert findings(story) == []
+    story.prescribe("oxycodone", "10", ack=pain_plan)
+    story.prescribe("tramadol", "50", ack=pain_plan)
+    assert {f.rule_id for f in findings(story)} == {beside}
 
     story.prescribe("sertraline", "50")
-    assert {(f.rule_id, f.rule_version) for f in findings(story)} == {
+    assert {(f.rule_id, f.rule_version) for f in findings(story)} - {(beside, "1")} == {
         ("opioid-serotonergic", "2"),
         ("tramadol-ssri-snri", "1"),
     }
