@@ -26,7 +26,7 @@ they inform.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -44,7 +44,13 @@ from carecoord.events.checkins import (
 )
 from carecoord.events.therapy import SessionNoShow, SessionOutcome, SessionOutcomeCorrected
 from carecoord.services.alerts.record import AlertRecord
-from carecoord.services.alerts.rules import AGONIST_ANALYTES, AlertRule, AlertRules, Test
+from carecoord.services.alerts.rules import (
+    AGONIST_ANALYTES,
+    EXPECTED_ANALYTES,
+    AlertRule,
+    AlertRules,
+    Test,
+)
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.analytes import reported
 from carecoord.services.checkins.instruments import INSTRUMENTS
@@ -54,7 +60,7 @@ from carecoord.services.kernel.platform_ids import ALERT_RULES
 from carecoord.services.kernel.policy import writer_sees
 from carecoord.services.medication.formulary import FORMULARY, Formulary
 from carecoord.services.medication.orders import Order, Status
-from carecoord.services.medication.record import MedicationRecord
+from carecoord.services.medication.record import MedicationRecord, Statement
 from carecoord.services.therapy.record import Closed, Outcome, TherapyRecord, no_show_run
 
 RULES_ACTOR = Actor(id=ALERT_RULES, role=Role.SYSTEM)
@@ -73,6 +79,19 @@ class Prescribed:
     classes: frozenset[str]
     order: Order
     first_dose_day: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reported:
+    """A medication another prescriber or the PDMP reports, as the rules read it."""
+
+    classes: frozenset[str]
+    statement: Statement
+
+    def taken_at(self, moment: datetime, day_of: DayOf) -> bool:
+        """Reported taken at ``moment``: from its first day, until it was stopped."""
+        since, stopped = self.statement.since, self.statement.stopped_at
+        return (since is None or since <= day_of(moment)) and (stopped is None or moment < stopped)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +116,8 @@ class History:
     it was measured (a QTc of 520 before methadone matters the more once on it)."""
     orders: tuple[Prescribed, ...] = ()
     """Every order the formulary knows; ``classes_at`` reads those in force at a time."""
+    reported: tuple[Reported, ...] = ()
+    """The medications other prescribers or the PDMP report, not marked in error."""
     open_rules: frozenset[str] = frozenset()
     screen_alerts: Mapping[UUID, frozenset[str]] = field(default_factory=dict)
     """By drug screen id, the rules that alerted on it: a definitive screen confirming it
@@ -122,6 +143,25 @@ class History:
         """The agonists prescribed at ``moment``, an order on hold included: what the
         depressant screen row reads (``_screen_positive_on_agonist``)."""
         return self.classes_at(moment, day_of) & AGONIST_ANALYTES.keys()
+
+    def expected_at(self, moment: datetime, day_of: DayOf) -> dict[str, list[str]]:
+        """The depressant analytes a prescription the client was taking at ``moment``
+        explains (``EXPECTED_ANALYTES``), each with the medications that explain it: an order
+        here in force and not on hold (``Order.taken_at``), or one reported prescribed."""
+        taken = [
+            (p.classes | {p.order.medication}, p.order.medication)
+            for p in self.orders
+            if p.order.taken_at(moment, day_of)
+        ] + [
+            (r.classes | {r.statement.medication}, r.statement.medication)
+            for r in self.reported
+            if r.taken_at(moment, day_of)
+        ]
+        return {
+            analyte: by
+            for analyte, explains in EXPECTED_ANALYTES.items()
+            if (by := sorted({code for classes, code in taken if classes & explains}))
+        }
 
     def stopped_within(
         self, medication_class: str, moment: datetime, days: int, day_of: DayOf
@@ -197,6 +237,13 @@ def history_of(
         session_starts={i: s.scheduled_for for i, s in therapy.sessions.items()},
         medication_classes=frozenset(current),
         orders=orders,
+        reported=tuple(
+            Reported(known.classes, statement)
+            for statement in medication.statements.values()
+            if statement.prescribed
+            and statement.in_error is None
+            and (known := formulary.medications.get(statement.medication)) is not None
+        ),
         open_rules=alerts.open_rules,
         screen_alerts=_screen_alerts(checkins, alerted_on),
         alerted_on=alerted_on,
@@ -441,15 +488,18 @@ def _qtc_standing_again(
     return Finding(f"QTc {standing.value} ms on {rule.medication_class}", (standing.event_id,))
 
 
-def _positive(rule: AlertRule, event: CareEvent) -> str:
-    """The rule's analytes ``event`` is a screen positive for, named; empty if none."""
+def _positive(rule: AlertRule, event: CareEvent, expected: Collection[str] = ()) -> str:
+    """The rule's analytes ``event`` is a screen positive for, but the ``expected`` ones,
+    named; empty if none."""
     if not isinstance(event, DrugScreenResulted):
         return ""
     return ", ".join(
         sorted(
             f.analyte
             for f in event.results
-            if f.analyte in rule.analytes and f.result is AnalyteResult.POSITIVE
+            if f.analyte in rule.analytes
+            and f.result is AnalyteResult.POSITIVE
+            and f.analyte not in expected
         )
     )
 
@@ -481,7 +531,36 @@ def _screen_positive_on_agonist(
     agonists = history.agonists_at(event.occurred_at, day_of)
     if not agonists:
         return None
-    return _found_or_reported(rule, event, f" while on {', '.join(sorted(agonists))}")
+    expected = history.expected_at(event.occurred_at, day_of)
+    return _found_or_reported(rule, event, f" while on {', '.join(sorted(agonists))}", expected)
+
+
+def _screen_prescribed_on_agonist(
+    rule: AlertRule, history: History, event: CareEvent, day_of: DayOf
+) -> Finding | None:
+    """What the depressant row leaves out, a screen finding the client's own prescription
+    explains on an agonist: still the combination's risk, reviewed once while its alert is
+    open, not the high alert on every screen. Named with the prescription, the reason the
+    clinician reads for the lower severity."""
+    if not isinstance(event, DrugScreenResulted):
+        return None
+    agonists = history.agonists_at(event.occurred_at, day_of)
+    expected = history.expected_at(event.occurred_at, day_of) if agonists else {}
+    found = sorted(
+        f.analyte
+        for f in event.results
+        if f.analyte in rule.analytes
+        and f.analyte in expected
+        and f.result is AnalyteResult.POSITIVE
+    )
+    if not found:
+        return None
+    by = sorted({code for analyte in found for code in expected[analyte]})
+    return Finding(
+        f"positive for {', '.join(found)} while on {', '.join(sorted(agonists))};"
+        f" expected: {', '.join(by)} prescribed",
+        (event.event_id,),
+    )
 
 
 def _screen_positive_on_medication(
@@ -500,10 +579,13 @@ def _screen_positive_on_medication(
     return _found_or_reported(rule, event, context)
 
 
-def _found_or_reported(rule: AlertRule, event: CareEvent, context: str = "") -> Finding | None:
-    """A screen positive for the rule's analytes, or a check-in reporting use of them, named
-    as analytes (never the check-in's words), followed by ``context``."""
-    if positive := _positive(rule, event):
+def _found_or_reported(
+    rule: AlertRule, event: CareEvent, context: str = "", expected: Collection[str] = ()
+) -> Finding | None:
+    """A screen positive for the rule's analytes but the ``expected`` ones (a check-in's
+    reported use is never expected), or a check-in reporting use of them, named as analytes
+    (never the check-in's words), followed by ``context``."""
+    if positive := _positive(rule, event, expected):
         return Finding(f"positive for {positive}{context}", (event.event_id,))
     if used := _reported_use(rule, event):
         return Finding(f"use of {used} reported at a check-in{context}", (event.event_id,))
@@ -597,6 +679,7 @@ CHECKS: dict[Test, Check] = {
     Test.QTC_ON_MEDICATION: _qtc,
     Test.SCREEN_POSITIVE: _screen_positive,
     Test.SCREEN_POSITIVE_ON_AGONIST: _screen_positive_on_agonist,
+    Test.SCREEN_PRESCRIBED_ON_AGONIST: _screen_prescribed_on_agonist,
     Test.SCREEN_POSITIVE_ON_MEDICATION: _screen_positive_on_medication,
     Test.SCREEN_NEGATIVE_FOR_AGONIST: _screen_negative,
     Test.CONSECUTIVE_NO_SHOWS: _no_shows,

@@ -77,6 +77,16 @@ stands again, and raises its alert on the correction; version 2 raised none unti
 Version 5 of screen-depressant-on-agonist reads zolpidem, found on a screen or reported used
 (Ambien), as the prescribing rule opioid-cns-depressant does: a sedative-hypnotic with an
 opioid is the same overdose risk (FDA 2017 names the CNS depressants); version 4 left it out.
+Version 6 of screen-depressant-on-agonist leaves out what a screen found that the client's
+own prescription explains (``EXPECTED_ANALYTES``: benzodiazepines on a benzodiazepine order
+here in force and not on hold at collection, or one another prescriber or the PDMP reports;
+barbiturates and zolpidem alike): version 5 raised its high alert on every screen of a client
+prescribed lorazepam, an alarm the team learned to dismiss. What a prescription explains raises
+screen-prescribed-depressant-on-agonist instead (moderate, naming the prescription, once while
+its alert is open): the combination is still reviewed, and the prescriber acknowledged it when
+writing either order (opioid-cns-depressant). Alcohol is never explained, nor is use reported
+at a check-in (a client telling of Xanax tells of use beyond a prescription), nor a screen
+while the sedative's order is held or after it stopped.
 Alcohol found on a screen (alcohol, EtG, EtS) or reported used at a check-in while a
 disulfiram order is in force, a held one included, or in the 14 days after it stopped or
 ended (the label's window for a reaction), asks the care team to assess for the
@@ -118,6 +128,9 @@ class Test(StrEnum):
     SCREEN_POSITIVE_ON_AGONIST = auto()
     """A drug screen positive for any of ``analytes``, or a check-in reporting use of one
     (``analytes.reported``), while on an opioid agonist."""
+    SCREEN_PRESCRIBED_ON_AGONIST = auto()
+    """A drug screen positive for any of ``analytes`` that a prescription the client was on
+    at collection explains (``EXPECTED_ANALYTES``), while on an opioid agonist."""
     SCREEN_POSITIVE_ON_MEDICATION = auto()
     """A drug screen positive for any of ``analytes``, or a check-in reporting use of one
     (``analytes.reported``), while an order of ``medication_class`` is in force (a held one
@@ -183,6 +196,7 @@ REVEALS: dict[Test, frozenset[Kind]] = {
     # the check-in's: an alert may stand for either.
     Test.SCREEN_POSITIVE: frozenset({Kind.CHECK_IN, DrugScreenResulted.type_kind}),
     Test.SCREEN_POSITIVE_ON_AGONIST: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
+    Test.SCREEN_PRESCRIBED_ON_AGONIST: frozenset({Kind.MEDICATION}),
     Test.SCREEN_POSITIVE_ON_MEDICATION: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
     Test.SCREEN_NEGATIVE_FOR_AGONIST: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
     # How many sessions in a row were missed, no session's content: the outreach it asks
@@ -205,6 +219,15 @@ AGONIST_ANALYTES: dict[str, frozenset[str]] = {
     "methadone": frozenset({"methadone", "eddp"}),
     "buprenorphine": frozenset({"buprenorphine", "norbuprenorphine"}),
 }
+
+EXPECTED_ANALYTES: dict[str, frozenset[str]] = {
+    "benzodiazepines": frozenset({"benzodiazepine"}),
+    "barbiturates": frozenset({"barbiturate"}),
+    "zolpidem": frozenset({"zolpidem"}),
+}
+"""A depressant analyte and the formulary classes or codes of a prescription that explains a
+screen finding it: the client was taking it at collection (an order here in force and not on
+hold, ``Order.taken_at``, or a medication another prescriber or the PDMP reports)."""
 
 PHQ = "https://www.calcipedia.org/calculators/phq-9-calculator"
 GAD = "https://www.mrcpsych.uk/search/label/GAD-7"
@@ -237,6 +260,8 @@ SEDATION = (
     "SAMHSA TIP 63, Medications for Opioid Use Disorder (PEP21-02-01-002), part 3: assess for"
     " sedation or intoxication before each dose and hold it while either shows"
 )
+
+DEPRESSANTS = frozenset({"benzodiazepines", "barbiturates", "zolpidem", "alcohol", "etg", "ets"})
 
 DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("phq9-item9", "2", Test.INSTRUMENT_SCORE, "PHQ-9 item 9: thoughts of self-harm",
@@ -297,12 +322,17 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("qtc-methadone-critical", "3", Test.QTC_ON_MEDICATION, "QTc >= 500 ms on methadone",
               Severity.HIGH, "Consider reducing or stopping methadone; remove contributing drugs",
               KRANTZ, threshold=500, medication_class="methadone"),
-    AlertRule("screen-depressant-on-agonist", "5", Test.SCREEN_POSITIVE_ON_AGONIST,
+    AlertRule("screen-depressant-on-agonist", "6", Test.SCREEN_POSITIVE_ON_AGONIST,
               "Benzodiazepines, barbiturates, zolpidem or alcohol while on an opioid agonist",
               Severity.HIGH,
               "Overdose-risk review: naloxone, PDMP check, take-home review; do not withhold MAT",
-              FDA_2017, analytes=frozenset({"benzodiazepines", "barbiturates", "zolpidem",
-                                            "alcohol", "etg", "ets"})),
+              FDA_2017, analytes=DEPRESSANTS),
+    AlertRule("screen-prescribed-depressant-on-agonist", "1", Test.SCREEN_PRESCRIBED_ON_AGONIST,
+              "Prescribed benzodiazepine, barbiturate or zolpidem found while on an opioid"
+              " agonist", Severity.MODERATE,
+              "Review the combination with its prescribers: naloxone, sedation, take-homes, the"
+              " sedative's plan; unprescribed use still raises the high overdose-risk alert",
+              FDA_2017, analytes=DEPRESSANTS, while_open_once=True),
     AlertRule("alcohol-on-disulfiram", "1", Test.SCREEN_POSITIVE_ON_MEDICATION,
               "Alcohol found or reported on disulfiram or in the 2 weeks after",
               Severity.HIGH,

@@ -35,6 +35,7 @@ from carecoord.events.medication import (
     OrderReinstated,
     OrderResumed,
     OverrideAcknowledged,
+    StatementSource,
     TakeHomeDispensed,
     TakeHomeEligibilityDetermined,
     TakeHomeEnteredInError,
@@ -44,6 +45,9 @@ from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.errors import NotFound
 from carecoord.services.kernel.marked import Marked
 from carecoord.services.medication.orders import Charted, HandedOver, Hold, Order, Status
+
+PRESCRIBED_SOURCES = frozenset({StatementSource.OTHER_PRESCRIBER, StatementSource.PDMP})
+"""Who tells of a medication as prescribed to the client (``Statement.prescribed``)."""
 
 
 @dataclass(slots=True)
@@ -55,6 +59,8 @@ class Statement:
     stopped_at: datetime | None = None
     in_error: Marked | None = None
     """Marked entered in error: it never was, and counts nowhere."""
+    prescribed: bool = False
+    """Another prescriber or the PDMP reports it: a prescription, not use the client told of."""
 
 
 @dataclass(slots=True)
@@ -234,8 +240,9 @@ class MedicationRecord(Aggregate, context="medication"):
             self._apply_reinstated(event)
         elif isinstance(event, MedicationStatementRecorded):
             self.statements[event.statement_id] = Statement(
-                event.statement_id, event.medication, event.since
-            )
+                event.statement_id, event.medication, event.since,
+                prescribed=event.source in PRESCRIBED_SOURCES,
+            )  # fmt: skip
         elif isinstance(event, MedicationStatementEnded | MedicationStatementEnteredInError):
             self._apply_statement_change(event)
         elif isinstance(event, InteractionFound):

@@ -69,7 +69,7 @@ async def test_a_held_agonist_raises_no_diversion_or_dose_adequacy_review(api: A
     await clinic.doctor(HOLD, orderId=order, reason="intoxicated at the window")
 
     await clinic.nurse(SCREEN, method="PRESUMPTIVE", results=BENZODIAZEPINES_NO_METHADONE)
-    assert await alerts.new() == [("screen-depressant-on-agonist", "5")], (
+    assert await alerts.new() == [("screen-depressant-on-agonist", "6")], (
         "the overdose-risk review still; no diversion review while the order is held"
     )
     await clinic.nurse(SCORE, instrument="COWS", answers=cows(20))
@@ -78,7 +78,7 @@ async def test_a_held_agonist_raises_no_diversion_or_dose_adequacy_review(api: A
     await clinic.doctor(RESUME, orderId=order, reason="assessed; dosing again")
     await clinic.nurse(SCREEN, method="PRESUMPTIVE", results=BENZODIAZEPINES_NO_METHADONE)
     assert await alerts.new() == [
-        ("screen-depressant-on-agonist", "5"),
+        ("screen-depressant-on-agonist", "6"),
         ("screen-negative-for-agonist", "4"),
     ]
     await clinic.nurse(SCORE, instrument="COWS", answers=cows(20))

@@ -65,7 +65,7 @@ async def test_a_screen_alert_is_on_the_programs_day_it_was_collected(
 
     on_the_day = await screen(day, ON_THE_DAY[str(zone)])
     assert [(a["ruleId"], a["ruleVersion"], a["raisedOn"]) for a in on_the_day] == [
-        ("screen-depressant-on-agonist", "5", str(day)),
+        ("screen-depressant-on-agonist", "6", str(day)),
         ("screen-negative-for-agonist", "4", str(day)),
     ]
     raised_at = datetime.fromisoformat(on_the_day[0]["raisedAt"])

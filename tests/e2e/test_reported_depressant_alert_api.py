@@ -36,7 +36,7 @@ async def test_reported_benzodiazepine_use_on_methadone_raises_the_depressant_al
     assert await raised() == [
         (
             "screen-depressant-on-agonist",
-            "5",
+            "6",
             "high",
             "use of alcohol, benzodiazepines reported at a check-in while on methadone",
         ),

@@ -70,7 +70,7 @@ def test_benzodiazepines_while_the_agonist_is_held_still_raise_the_overdose_revi
     story.screen(benzodiazepines="positive", methadone="negative", eddp="negative")
 
     [alert] = story.alerts()
-    assert (alert.rule_id, alert.rule_version) == ("screen-depressant-on-agonist", "5")
+    assert (alert.rule_id, alert.rule_version) == ("screen-depressant-on-agonist", "6")
     assert alert.detail == "positive for benzodiazepines while on methadone"
 
 
@@ -105,8 +105,9 @@ def test_the_rows_that_read_whether_the_agonist_was_taken_are_version_4() -> Non
     versions = {r.id: r.version for r in DEFAULT_ALERT_RULES.rules}
     assert versions["cows-maintenance"] == "4"
     assert versions["screen-negative-for-agonist"] == "4"
-    # Its version 4 reads reported use and barbiturates, 5 zolpidem; a held order counts.
-    assert versions["screen-depressant-on-agonist"] == "5"
+    # Its version 4 reads reported use and barbiturates, 5 zolpidem, 6 leaves out what a
+    # prescription explains; a held order counts.
+    assert versions["screen-depressant-on-agonist"] == "6"
     # A held order counts for the QTc rows as before (their version 3 reads a QTc in error).
     assert versions["qtc-methadone-critical"] == versions["qtc-methadone-prolonged"] == "3"
 

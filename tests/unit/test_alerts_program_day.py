@@ -32,7 +32,7 @@ SCREEN_ROWS = ["screen-depressant-on-agonist", "screen-negative-for-agonist"]
 DAY_ROWS = frozenset({"cows-maintenance", *SCREEN_ROWS})
 """The rows that count days: version 3 counts the program's, version 2 counted UTC's."""
 NOW_AT = {
-    "screen-depressant-on-agonist": "5",
+    "screen-depressant-on-agonist": "6",
     "screen-negative-for-agonist": "4",
     "cows-maintenance": "4",
 }

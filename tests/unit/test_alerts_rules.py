@@ -402,7 +402,7 @@ def test_benzodiazepine_or_alcohol_use_reported_on_an_agonist_raises_the_depress
     said = story.check_in(substance_use=True, substances=("Xanax", "valium", "beer", "cannabis"))
     assert sorted(story.fired()[1:]) == ["screen-depressant-on-agonist", "substance-use-reported"]
     [alert] = [a for a in story.alerts() if a.rule_id == "screen-depressant-on-agonist"]
-    assert (alert.severity, alert.rule_version) == (Severity.HIGH, "5")
+    assert (alert.severity, alert.rule_version) == (Severity.HIGH, "6")
     assert alert.detail == (
         "use of alcohol, benzodiazepines reported at a check-in while on methadone"
     )
@@ -427,7 +427,7 @@ def test_zolpidem_found_or_reported_on_an_agonist_raises_the_depressant_alert() 
     story.screen(zolpidem="positive", methadone="positive")
     said = story.check_in(substance_use=True, substances=("Ambien",))
     found, told = [a for a in story.alerts() if a.rule_id == "screen-depressant-on-agonist"]
-    assert (found.rule_version, found.detail) == ("5", "positive for zolpidem while on methadone")
+    assert (found.rule_version, found.detail) == ("6", "positive for zolpidem while on methadone")
     assert (told.detail, told.evidence) == (
         "use of zolpidem reported at a check-in while on methadone",
         (said,),
