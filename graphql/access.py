@@ -248,6 +248,11 @@ class ConsentView:
     expired_by: str | None = strawberry.field(
         description="Why it expired: `expires_at` (its date) or `discharge`; null while in force."
     )
+    expiry_in_error_at: datetime | None = strawberry.field(
+        description="When the discharge that expired it was marked entered in error; null"
+        " otherwise. It stays expired: the client was told it had ended, and signs a new"
+        " consent if they still consent (docs/episodes.md)."
+    )
 
 
 def _expiry_event(stored: str | None) -> ExpiryEvent | None:

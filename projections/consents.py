@@ -4,6 +4,11 @@ The read policy asks this view which consents name a reader right now; expiry by
 compared at query time, revocation and expiry on an event (``ended_at``, the client's
 discharge for a consent until discharge) are columns set when they are projected. Both are
 events of the consent record, so a reader's grant waits for them (``services/gate``).
+
+A discharge marked entered in error leaves the consents it expired expired (the client
+signs again if they still consent: the platform does not grant again, on its own, what the
+client was told had ended), and ``expiry_in_error_at`` says when that discharge was marked,
+so a reader sees the expiry stands on a discharge that did not happen.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from uuid import UUID
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
+from carecoord.events.care import DischargeEnteredInError
 from carecoord.events.consent import (
     ConsentExpired,
     ConsentRecorded,
@@ -28,8 +34,8 @@ from carecoord.projections.inserts import Pending
 from carecoord.projections.rows import fetch, in_period
 
 NAME = "consents"
-VERSION = 2
-CHANGED_BY = (ConsentRecorded, ConsentRevoked, ConsentExpired)
+VERSION = 3
+CHANGED_BY = (ConsentRecorded, ConsentRevoked, ConsentExpired, DischargeEnteredInError)
 RECORDED = ("consent_id", "position", "client_id", "member_ids", "organization_ids", "purpose",
             "data_kinds", "expires_at", "expiry_event", "signed_on", "recorded_at",
             "recorded_by", "expires_on")  # fmt: skip
@@ -47,12 +53,13 @@ ddl = columns_added(
         " member_ids text[] NOT NULL, organization_ids text[] NOT NULL, purpose text NOT NULL,"
         " data_kinds text[] NOT NULL, expires_at timestamptz, expiry_event text NOT NULL,"
         " signed_on date NOT NULL, recorded_at timestamptz NOT NULL, recorded_by text NOT NULL,"
-        " revoked_at timestamptz, revoked_by text, expires_on text, ended_at timestamptz",
+        " revoked_at timestamptz, revoked_by text, expires_on text, ended_at timestamptz,"
+        " expiry_in_error_at timestamptz",
         {"client": "(client_id)"},
     ),
     # An earlier release's rows expire on no event, as every consent then did, until the
     # rebuild VERSION starts derives them.
-    {"expires_on": "text", "ended_at": "timestamptz"},
+    {"expires_on": "text", "ended_at": "timestamptz", "expiry_in_error_at": "timestamptz"},
 )
 
 
@@ -86,6 +93,18 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
                 ).format(t),
                 (event.occurred_at, event.consent_id),
             )
+        elif isinstance(event, DischargeEnteredInError):
+            # The discharge marked is the client's latest step: every consent it expired
+            # ended at it or later (at its recording, if recorded after the time it is dated).
+            await recorded.flush()
+            await conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET expiry_in_error_at = %s WHERE client_id = %s"
+                    " AND expires_on = 'discharge' AND ended_at >= %s"
+                    " AND expiry_in_error_at IS NULL"
+                ).format(t),
+                (event.occurred_at, event.client_id, event.discharged_at),
+            )
     await recorded.flush()
 
 
@@ -106,6 +125,8 @@ class Consent(TypedDict):
     revoked_by: str | None
     expires_on: str | None
     ended_at: datetime | None
+    expiry_in_error_at: datetime | None
+    """When the discharge that expired it was marked entered in error (it stays expired)."""
     expired_at: datetime | None
     """When it stopped granting by its own terms: its date, once passed, or the event it
     expires on (``ended_at``), whichever came first; None while neither has."""

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from medication_steps import TIMELINE, Clinic, mutation
+from medication_steps import DOCTOR, TIMELINE, Clinic, mutation
 
 from carecoord.events import Role
 from support import Api
@@ -23,8 +23,8 @@ DISCHARGE = mutation("DischargeClientInput", "dischargeClient")
 READMIT = mutation("ReadmitClientInput", "readmitClient")
 DISCLOSE = mutation("RecordDisclosureInput", "recordDisclosure", "{ id position }")
 CONSENTS = """query($id: UUID!, $atLeast: Int) { consents(clientId: $id, atLeast: $atLeast) {
-  consentId memberIds expiresAt expiresOn expiryEvent expiredAt expiredBy revokedAt
-  recordedAt } }"""
+  consentId memberIds expiresAt expiresOn expiryEvent expiredAt expiredBy expiryInErrorAt
+  revokedAt recordedAt } }"""
 ACCESS_LOG = """query($id: UUID) { accessLog(clientId: $id, first: 500) {
   readerId operation outcome refusal } }"""
 UNTIL_DISCHARGE = "dr-until-discharge"
@@ -173,3 +173,35 @@ async def test_one_signed_before_the_last_discharge_is_refused_once_readmitted(a
     )  # fmt: skip
     signed_since = {**given, "signedOn": str(datetime.now(UTC).date())}
     assert "errors" not in await api.gql(CONSENT, {"i": signed_since}, role=Role.PROGRAM_ADMIN)
+
+
+DISCHARGE_IN_ERROR = mutation("DischargeInErrorInput", "markDischargeEnteredInError")
+EPISODES = """query($id: UUID!, $atLeast: Int) { treatmentEpisodes(clientId: $id,
+  atLeast: $atLeast) { dischargeId } }"""
+
+
+async def test_a_discharge_in_error_leaves_its_consents_expired_and_says_so(api: Api) -> None:
+    """The client was told the consent ended: the platform does not grant again on its own
+    what they may no longer want, and ``consents`` says the discharge it ended at did not
+    happen, so the care team asks the client to sign again."""
+    clinic = await Clinic.enroll(api, "Ari L.")
+    until_discharge = await consent(clinic, UNTIL_DISCHARGE, COURT, expiresOn="DISCHARGE")
+    await clinic.doctor(DISCHARGE, reason="LEFT_AGAINST_ADVICE")
+    episodes = await api.ok(
+        EPISODES, {"id": clinic.client_id, "atLeast": clinic.position}, role=Role.PRESCRIBER,
+        user=DOCTOR,
+    )  # fmt: skip
+    [discharge] = [e["dischargeId"] for e in episodes["treatmentEpisodes"] if e["dischargeId"]]
+    await clinic.doctor(DISCHARGE_IN_ERROR, dischargeId=discharge, reason="wrong client")
+
+    listed = await api.ok(
+        CONSENTS, {"id": clinic.client_id, "atLeast": clinic.position}, role=Role.PROGRAM_ADMIN
+    )
+    [ended] = [c for c in listed["consents"] if c["consentId"] == until_discharge]
+    assert ended["expiredBy"] == "discharge"
+    assert ended["expiryInErrorAt"] is not None
+    assert datetime.fromisoformat(ended["expiryInErrorAt"]) >= datetime.fromisoformat(
+        ended["expiredAt"]
+    )
+    refused = await timeline(clinic, UNTIL_DISCHARGE, clinic.position)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
