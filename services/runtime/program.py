@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from carecoord.events.bounds import NOTE_MAX, text_problem
 from carecoord.services.alerts.program import AlertSection
 from carecoord.services.medication.program import MedicationSection
 
@@ -53,6 +55,8 @@ def load_program(path: Path | None) -> ProgramFile:
         raise ProgramFileError(f"program file {path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as unreadable:
         raise ProgramFileError(f"program file {path}: {unreadable}") from None
+    for at, problem in _text_problems(data):
+        raise ProgramFileError(f"program file {path}: [{at}] {problem}")
     try:
         program = ProgramFile.model_validate(data)
     except ValidationError as invalid:
@@ -70,3 +74,21 @@ def load_program(path: Path | None) -> ProgramFile:
             extra={"code": "ALERT_RULES_CHANGED", "changed": changed, "disabled": disabled},
         )
     return program
+
+
+def _text_problems(value: object, at: str = "") -> Iterator[tuple[str, str]]:
+    """Each key or text of the file held to the bounds of any text the platform records: a
+    rule's risk or a medication's name is shown to clinicians and written into refusals and
+    events, and one holding a bidi control showed other than it said."""
+    if isinstance(value, str):
+        problem = text_problem(value, NOTE_MAX)
+        if problem:
+            yield at or "file", problem
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{at}.{key}" if at else str(key)
+            yield from _text_problems(key, where)
+            yield from _text_problems(item, where)
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            yield from _text_problems(item, f"{at}.{n}")

@@ -41,3 +41,26 @@ def test_the_example_with_every_section_is_read() -> None:
     example = Path(__file__).resolve().parents[2] / "docs" / "program.example.toml"
 
     assert load_program(example).alerts is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('risk = "QT \\u202e06"', "bidirectional control U+202E"),
+        ('risk = "\\u200f10-20"', "bidirectional control U+200F"),
+        ('risk = "x\\uffff"', "noncharacter U+FFFF"),
+        ('risk = "bell\\u0007"', "control character U+0007"),
+    ],
+)
+def test_text_the_platform_would_not_record_is_named_by_its_key(
+    tmp_path: Path, text: str, reason: str
+) -> None:
+    program = tmp_path / "program.toml"
+    program.write_text(f"[[medication.interaction_rules]]\n{text}\n")
+
+    with pytest.raises(ProgramFileError) as refused:
+        load_program(program)
+
+    assert str(refused.value).startswith(
+        f"program file {program}: [medication.interaction_rules.0.risk] holds the {reason}"
+    )
