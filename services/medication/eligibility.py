@@ -47,7 +47,16 @@ def determine_eligibility(
 ) -> None:
     """Eligibility needs every 42 CFR 8.12(i) criterion assessed; any day count needs all met."""
     criteria, max_days = decision.criteria, decision.max_days
-    given = {c.criterion for c in criteria}
+    given: set[str] = set()
+    for n, assessed in enumerate(criteria):
+        # Assessed twice (met and not met), the record said both of one criterion.
+        if assessed.criterion in given:
+            raise InvalidInput(
+                f"criteria.{n}.criterion",
+                "criterion-once",
+                f"{assessed.criterion} is assessed twice; each criterion is assessed once",
+            )
+        given.add(assessed.criterion)
     unknown = given - CRITERIA.keys()
     if unknown:
         raise InvalidInput(
