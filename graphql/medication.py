@@ -215,8 +215,17 @@ def acknowledged(
     given: PrescribeInput | ChangeDoseInput | TaperInput | ResumeOrderInput,
 ) -> Mapping[str, str]:
     """Each reason shows something and fits the override it becomes: refused here, before
-    the order is recorded, naming the field it was sent in."""
-    for ack in given.acknowledgements:
+    the order is recorded, naming the field it was sent in. A rule acknowledged twice is
+    refused too: one of its two reasons was dropped unsaid."""
+    rules: set[str] = set()
+    for n, ack in enumerate(given.acknowledgements):
+        if ack.rule in rules:
+            raise InvalidInput(
+                f"acknowledgements.{n}.rule",
+                "acknowledged-once",
+                f"{ack.rule!r} is acknowledged twice; give each rule one reason",
+            )
+        rules.add(ack.rule)
         if not visible(ack.reason):
             raise InvalidInput(
                 "acknowledgements.reason", "reason-required", f"give a reason for {ack.rule!r}"
