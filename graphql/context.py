@@ -77,11 +77,15 @@ class RequestContext:
             return self._for_operation(self._gate)
         actor: Actor | None = None
         program: str | None = None
+        issued_at: int | None = None
         token = bearer(self._given("authorization"))
         if token is not None:
             identity = self.platform.verifier.verify(token)
             actor, program = identity.acting(self._given(ROLE_HEADER)), identity.program
-        self._gate = AccessGate(self.platform, actor, program, self.correlation_id())
+            issued_at = identity.issued_at
+        self._gate = AccessGate(
+            self.platform, actor, program, self.correlation_id(), issued_at=issued_at
+        )
         self._token = token
         return self._gate
 

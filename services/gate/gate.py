@@ -42,7 +42,7 @@ from carecoord.services.gate.grants import (
     programs_of,
     spelled_otherwise,
 )
-from carecoord.services.gate.suspensions import is_suspended
+from carecoord.services.gate.suspensions import admitted
 from carecoord.services.infrastructure.connection_lost import once_more_when_lost
 from carecoord.services.kernel.access import (
     SITE_ACTIONS,
@@ -72,7 +72,6 @@ from carecoord.services.kernel.policy import (
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.visible_names import site_named
 from carecoord.services.platform import Platform
-from carecoord.services.users.access import suspended_refusal
 
 T = TypeVar("T")
 
@@ -87,6 +86,9 @@ class AccessGate:
     actor: Actor | None
     program: str | None
     correlation_id: UUID
+    issued_at: int | None = None
+    """When the caller's token was issued (its ``iat``): one issued before a suspension is
+    not taken again once the user is reinstated (``admitted``)."""
     decided_at: dict[UUID, datetime] = field(default_factory=dict, repr=False)
     """When each client's last grant was decided: the time its read is logged at, so that
     ``accessAsOf`` at a read's time rests on the access changes its grant did. Logged when
@@ -212,14 +214,14 @@ class AccessGate:
     async def not_suspended(self) -> None:
         """Refuse (``user-suspended``) a caller whose access a program admin suspended,
         asked of the store on the primary: a suspension recorded before the request counts
-        for it, in every process, however far the views lag."""
+        for it, in every process, however far the views lag. A token issued before the
+        caller was last reinstated is refused too (``token-revoked``)."""
         if self.actor is None:
             return
         probe = self.platform.suspensions
         if probe is None:
             raise Unavailable("authorization", "suspensions-unknown", "retry in a moment")
-        if await is_suspended(probe, self.actor.id):
-            raise suspended_refusal()
+        await admitted(probe, self.platform.store, self.actor.id, self.issued_at)
 
     async def readable(
         self,

@@ -6,17 +6,25 @@ the gate reads the newest event of the user's access record on the primary (one
 primary-key probe per user; the decisions of one process that wait together share one
 statement) and refuses while it is a suspension. The same statement reads the store's last
 position, to which the answer holds: the socket watch's pushes ask it (``RecordWatch``).
+
+A suspension also revokes every token issued before it, as an identity provider's does: once
+reinstated, the user signs in again. The same statement reads the reinstatement when it is
+the newest event, and a token issued (``iat``) before it (while suspended too: the provider
+knows nothing of a suspension here), or not saying when, is refused (``token-revoked``): the
+user's tokens from before the suspension, a stolen one among them, were taken again each
+until it expired.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events.envelope import type_name
-from carecoord.events.users import UserSuspended
+from carecoord.events.users import UserReinstated, UserSuspended
 from carecoord.services.infrastructure.autocommit import autocommitted
 from carecoord.services.infrastructure.coalesced import Coalesced
 from carecoord.services.infrastructure.connection_lost import (
@@ -24,15 +32,19 @@ from carecoord.services.infrastructure.connection_lost import (
     unavailable_when_lost,
 )
 from carecoord.services.infrastructure.record_watch import Named
-from carecoord.services.users.access import access_record
+from carecoord.services.infrastructure.store import EventStore
+from carecoord.services.kernel.errors import Unauthenticated
+from carecoord.services.users.access import access_record, suspended_refusal
 
-SUSPENDED = type_name(UserSuspended)
+SUSPENDED, REINSTATED = type_name(UserSuspended), type_name(UserReinstated)
 
 _SUSPENDED = """SELECT (SELECT coalesce(max(notification_id), 0) FROM {events}) AS head,
-ARRAY(SELECT record.id AS suspended_record FROM unnest(%s::uuid[]) AS record(id),
-      LATERAL (SELECT topic FROM {events} WHERE originator_id = record.id
-               ORDER BY originator_version DESC LIMIT 1) AS last
-      WHERE last.topic = %s) AS suspended"""
+coalesce(array_agg(record.id) FILTER (WHERE last.topic = %s), '{{}}') AS suspended,
+coalesce(array_agg(record.id) FILTER (WHERE last.topic = %s), '{{}}') AS reinstated,
+coalesce(array_agg(last.state) FILTER (WHERE last.topic = %s), '{{}}') AS reinstatements
+FROM unnest(%s::uuid[]) AS record(id),
+     LATERAL (SELECT topic, state FROM {events} WHERE originator_id = record.id
+              ORDER BY originator_version DESC LIMIT 1) AS last"""
 
 
 @unavailable_when_lost
@@ -41,9 +53,15 @@ async def suspended_records(
 ) -> Named:
     """Those of ``records`` (``access_record``) whose newest event is a suspension."""
     query = sql.SQL(_SUSPENDED).format(events=sql.Identifier(events_table))
-    cur = await conn.execute(query, (list(records), SUSPENDED))
+    cur = await conn.execute(query, _asked(records))
     row = await cur.fetchone()
-    return Named(frozenset(row[1]), int(row[0])) if row else Named(frozenset(), 0)
+    if row is None:
+        return Named(frozenset(), 0)
+    return Named(frozenset(row[1]), int(row[0]), dict(zip(row[2], map(bytes, row[3]), strict=True)))
+
+
+def _asked(records: frozenset[UUID]) -> tuple[object, ...]:
+    return (SUSPENDED, REINSTATED, REINSTATED, list(records))
 
 
 def suspension_probe(pool: AsyncConnectionPool, events_table: str) -> Coalesced[UUID, Named]:
@@ -57,6 +75,24 @@ def suspension_probe(pool: AsyncConnectionPool, events_table: str) -> Coalesced[
     return Coalesced(lambda records: once_more_when_lost(pool, lambda: ask(records)))
 
 
-async def is_suspended(probe: Coalesced[UUID, Named], user_id: str) -> bool:
+async def admitted(
+    probe: Coalesced[UUID, Named], store: EventStore, user_id: str, issued_at: int | None
+) -> None:
+    """Refuse a suspended user (``user-suspended``), and a token of a reinstated user
+    issued before the reinstatement (``token-revoked``; ``issued_at``: its ``iat``). The
+    second the reinstatement falls in counts as after it: ``iat`` holds whole seconds."""
     record = access_record(user_id)
-    return record in (await probe.ask([record])).records
+    named = await probe.ask([record])
+    if record in named.records:
+        raise suspended_refusal()
+    state = named.reinstated.get(record)
+    if state is None:
+        return
+    reinstated: datetime = store.catalog_mapper.open(REINSTATED, state).occurred_at
+    if issued_at is None or issued_at < int(reinstated.timestamp()):
+        raise Unauthenticated(
+            "authorization",
+            "token-revoked",
+            "the token was issued before your access was last reinstated; sign in again for"
+            " a new one",
+        )

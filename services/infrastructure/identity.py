@@ -154,6 +154,9 @@ class Identity:
     program: str | None = None
     """The one program a program admin manages, and whose site's stock anyone holding the
     token keeps (the ``program`` claim); None: every program."""
+    issued_at: int | None = None
+    """When the token was issued (its ``iat``, seconds), None when it does not say: a token
+    issued before its user's access was last reinstated is refused (``token-revoked``)."""
 
     def acting(self, requested: str | None) -> Actor:
         """The actor for this request: the only role, or the one the request names."""
@@ -408,7 +411,13 @@ def identity_of(claims: dict[str, Any]) -> Identity:
             f"the program claim must name a program: printable text of 1 to {PROGRAM_MAX}"
             " characters",
         )
-    return Identity(subject, roles, program.strip() if program else None)
+    issued = claims.get("iat")  # a number once the library has checked it
+    return Identity(
+        subject,
+        roles,
+        program.strip() if program else None,
+        None if issued is None else int(issued),
+    )
 
 
 def quoted(value: object) -> str:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from carecoord.services.infrastructure.coalesced import Coalesced
@@ -31,6 +32,9 @@ class Named:
 
     records: frozenset[UUID]
     through: int
+    reinstated: Mapping[UUID, bytes] = field(default_factory=dict)
+    """Of the records asked, those whose newest event is a reinstatement: its stored state
+    (the gate reads when it was; the watch has no use for it)."""
 
 
 class RecordWatch:
