@@ -405,7 +405,9 @@ def identity_of(claims: dict[str, Any]) -> Identity:
             raise _refused("token-subject", "a client's token has their client id as sub")
         subject = client
     program = claims.get("program")
-    if program is not None and not names_a_program(program):
+    # A null claim is no program named, not every program: an identity provider writes one
+    # for an admin whose attribute it lacks, who then managed every program.
+    if "program" in claims and not names_a_program(program):
         raise _refused(
             "token-program",
             f"the program claim must name a program: printable text of 1 to {PROGRAM_MAX}"
