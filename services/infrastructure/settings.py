@@ -37,10 +37,16 @@ DISCLOSED = "disclosed"
 ANCHORS = "anchors"
 """The first token of the event chain's anchors' subject, ``anchors.<subject_root>.event-chain``
 (``services/infrastructure/chain_anchors.py``)."""
+PUBLISHER_INBOX = "_INBOX_relay"
+"""The inbox prefix of the platform's own broker connection (the relay's, ``up``'s, the
+forwarder's): its JetStream replies (stream info, publish acks, stored messages) come there
+alone, so its NATS user subscribes to ``_INBOX_relay.>`` and reads no other user's replies
+on ``_INBOX.>`` (deploy/nats.conf)."""
 TAKEN_FIRST_TOKENS = {
     DISCLOSED: "disclosures to outside recipients go to disclosed.> and disclosed-<root>.>",
     ANCHORS: "the event chain's anchors go to anchors.<root>.event-chain",
     "_INBOX": "NATS replies and JetStream deliveries go to _INBOX.>",
+    PUBLISHER_INBOX: f"the relay's replies go to {PUBLISHER_INBOX}.>",
 }
 """The first tokens of the platform's other subjects, and of NATS's own, that no subject root
 may take (a ``$`` never fits its pattern: ``$JS``, ``$SYS``, ``$KV``)."""

@@ -55,7 +55,7 @@ from carecoord.services.infrastructure.server_urls import (
     nats_servers,
     without_credentials,
 )
-from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.infrastructure.settings import PUBLISHER_INBOX, Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.platform import Platform
 from carecoord.services.runtime import embedded, missed_sweep
@@ -210,6 +210,7 @@ async def connect_broker(
         reconnect_time_wait=settings.nats_reconnect_wait_seconds,  # type: ignore[arg-type]
         closed_cb=closed,
         error_cb=failed,
+        inbox_prefix=PUBLISHER_INBOX,
     )
     for pause in itertools.chain(BACKOFF_SECONDS, itertools.repeat(BACKOFF_SECONDS[-1])):
         try:

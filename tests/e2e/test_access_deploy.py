@@ -19,6 +19,7 @@ import yaml
 from nats.aio.client import Client
 from nats.js.api import ConsumerConfig, StreamConfig
 
+from carecoord.services.infrastructure.settings import PUBLISHER_INBOX
 from carecoord.services.infrastructure.stream_reader import HeaderTolerantClient, OrderedReader
 from carecoord.services.runtime.embedded import free_port, nats_binary
 
@@ -112,7 +113,9 @@ async def connected(
     async def on_error(error: Exception) -> None:
         violations.append(str(error))
 
-    own = await nats.connect(server, user=publisher, password=f"{publisher}-pw")
+    own = await nats.connect(  # its replies under carecoord's own prefix, as the platform's
+        server, user=publisher, password=f"{publisher}-pw", inbox_prefix=PUBLISHER_INBOX
+    )
     try:
         theirs = await nats.connect(
             server, user=user, password=password, error_cb=on_error, **options
@@ -235,7 +238,9 @@ async def test_carecoord_tails_a_long_history_through_flow_control(nats_server: 
     (``stream_reader.OrderedReader``), which the server paces with flow-control requests the
     client answers: the carecoord user could not answer them, so a tail stopped for good
     after about 2 MB of history. The history is the relay's to publish."""
-    relay = await nats.connect(nats_server, user="relay", password="relay-pw")
+    relay = await nats.connect(
+        nats_server, user="relay", password="relay-pw", inbox_prefix=PUBLISHER_INBOX
+    )
     own = HeaderTolerantClient()
     await own.connect(nats_server, user="carecoord", password="carecoord-pw")
     reader = OrderedReader(own, "CARE", "care.>", new_only=False)

@@ -19,7 +19,7 @@ from test_probe_broker_refusals import published_up_to_the_store
 from test_probe_disclosure import consenting_to_the_recipient
 
 from carecoord.services.infrastructure import positions
-from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.infrastructure.settings import PUBLISHER_INBOX, Settings
 from carecoord.services.runtime.bootstrap import Servers, running
 
 CONF = Path(__file__).resolve().parents[2] / "deploy" / "nats.conf"
@@ -98,3 +98,24 @@ async def test_the_relay_and_the_forwarder_run_under_their_own_users(
     assert care.config.duplicate_window == 300
     assert anchors.state.messages >= 1
     assert disclosed.subject.startswith(f"disclosed.{RECIPIENT}.")
+
+
+async def test_the_relay_user_subscribes_to_its_own_inbox_alone(deployed: RestartableNats) -> None:
+    """The relay's replies come under ``PUBLISHER_INBOX`` (its connection's inbox prefix), so
+    its user may not subscribe to ``_INBOX.>``, where other users' replies come (a tail's
+    deliveries from the stream among them); the test above runs the relay under it."""
+    refused: asyncio.Queue[Exception] = asyncio.Queue()
+
+    async def failed(error: Exception) -> None:
+        await refused.put(error)
+
+    nc = await nats.connect(as_user(deployed, "relay", "relay-pw"), error_cb=failed)
+    try:
+        await nc.subscribe(f"{PUBLISHER_INBOX}.x")
+        await nc.subscribe("_INBOX.>")
+        await nc.flush()
+        error = await asyncio.wait_for(refused.get(), timeout=5)
+    finally:
+        await nc.close()
+    assert str(error) == 'nats: permissions violation for subscription to "_inbox.>"'
+    assert refused.empty()
