@@ -75,8 +75,8 @@ carecoord: event-sourced care coordination (GraphQL API, relay to NATS, projecto
 Without DATABASE_URL / NATS_URL, the first command that needs servers starts an
 embedded PostgreSQL and nats-server under the data directory (.carecoord/, or
 CARECOORD_DATA_DIR) and writes where they are to .carecoord/runtime.json; every other
-command attaches to them while it runs. SIGINT (Ctrl-C) and SIGTERM stop a command and
-whatever it started.
+command attaches to them while it runs. SIGINT (Ctrl-C), SIGTERM and SIGHUP stop a command
+and whatever it started.
 """
 
 EPILOG = """\
@@ -89,7 +89,8 @@ examples:
   carecoord audit projections                      derive every read model afresh and compare
 
 exit status:
-  0   done; up, api, relay, project, tail and disclose also when stopped by SIGINT or SIGTERM
+  0   done; up, api, relay, project, tail and disclose also when stopped by SIGINT, SIGTERM
+      or SIGHUP
   1   could not go on: a database out of reach, an embedded server, the stream or the
       program file refused, the servers it attached to stopped, a rebuild interrupted or
       already running, a relay --republish-parked with events still refused, an up whose
@@ -129,6 +130,11 @@ RUNS_THE_PLATFORM = ("up", "api", "relay", "project", "disclose", "rebuild")
 """The commands that build the platform, which checks tokens with the signing key."""
 RUNS_THE_RELAY = ("up", "relay")
 """The commands whose process anchors the event chain to its file."""
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""What stops a command in order (its teardown, the relay's last chain anchor): Ctrl-C, a
+service manager's stop, and a hangup (the terminal or the SSH session it ran in closed),
+which by default ended the process where it stood. Nothing is reloaded on SIGHUP: the
+settings are read once, at start."""
 TOKEN_ARGUMENTS = {"token-subject": "--user", "token-role": "--role", "token-program": "--program"}
 """The ``token`` argument each of the API's refusal rules is about."""
 
@@ -443,7 +449,7 @@ def command_line(argv: Sequence[str] | None) -> None:
     # Until the command runs, both stop it as Ctrl-C does; SIGINT too, explicitly: a command
     # started in the background of a script inherits SIGINT ignored, and an audit sent SIGINT
     # went on to print a verdict (the long-running commands set their own handlers as well).
-    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+    for stop_signal in STOP_SIGNALS:
         signal.signal(stop_signal, _interrupt)
     bootstrap.statements_unbound()
     if command == "audit" and settings.database_url:  # the database alone; no broker
@@ -476,7 +482,7 @@ def command_line(argv: Sequence[str] | None) -> None:
         _exit_if_server_died(command, settings, servers)
         raise
     finally:
-        for stop_signal in (signal.SIGINT, signal.SIGTERM):  # stopping already; let it finish
+        for stop_signal in STOP_SIGNALS:  # stopping already; let it finish
             signal.signal(stop_signal, signal.SIG_IGN)
         servers.stop()
 
@@ -590,8 +596,17 @@ def run(
         sys.exit(audit_cli.run(args, servers.database_url))
     elif command == "api" and args.workers > 1 and not workers.is_sibling():
         argv_now = sys.argv[1:] if argv is None else list(argv)
-        with workers.siblings(args.workers - 1, argv_now, servers):
-            until_stopped(serve(settings, servers, command, demo_wanted=False, listener=listener))
+        with workers.siblings(args.workers - 1, argv_now, servers) as siblings:
+            until_stopped(
+                serve(
+                    settings,
+                    servers,
+                    command,
+                    demo_wanted=False,
+                    listener=listener,
+                    siblings=siblings,
+                )
+            )
     else:
         demo_wanted = command == "up" and getattr(args, "demo", False)
         until_stopped(serve(settings, servers, command, demo_wanted=demo_wanted, listener=listener))
@@ -655,7 +670,7 @@ def until_stopped(command: Coroutine[Any, Any, None]) -> None:
     async def guarded() -> None:
         task = asyncio.ensure_future(command)
         loop = asyncio.get_running_loop()
-        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        for stop_signal in STOP_SIGNALS:
             loop.add_signal_handler(stop_signal, task.cancel)
         with contextlib.suppress(asyncio.CancelledError):
             await task
@@ -750,6 +765,11 @@ class _Server(uvicorn.Server):
     def capture_signals(self) -> Iterator[None]:
         yield
 
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            workers.announce_serving()
+
 
 def serves_api(command: str) -> bool:
     """The command listens for the API and is not a sibling worker (which joins a port)."""
@@ -777,9 +797,11 @@ async def serve(
     *,
     demo_wanted: bool,
     listener: socket.socket | None = None,
+    siblings: workers.Siblings | None = None,
 ) -> None:
     """``listener``: the socket the command took before it started; else (a sibling worker,
-    or the relay and projector, which do not listen) one is bound here."""
+    or the relay and projector, which do not listen) one is bound here. ``siblings``: the
+    API processes beside this one, which serve before it does."""
     from carecoord.graphql.app import MAX_BODY_BYTES, create_app  # noqa: PLC0415  (API-only)
     from carecoord.graphql.in_flight import InFlight  # noqa: PLC0415  (API-only)
 
@@ -812,6 +834,8 @@ async def serve(
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS + 1,
         )
         sock = listener or listen_or_exit(settings, join=workers.is_sibling())
+        if siblings is not None:
+            await siblings.serving()
         url = http_url(settings.host, settings.port)
         if not workers.is_sibling():
             if servers.runtime is not None:

@@ -430,3 +430,35 @@ def test_up_on_an_ipv6_address_prints_a_url_that_reaches_it(tmp_path: Path) -> N
             up.process.wait(10)
         finally:
             up.end()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_up_stopped_anchors_the_chain_last_and_leaves_nothing_running(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    """A hangup (the terminal or the SSH session closed) stops up as SIGTERM does: it ended
+    the process where it stood, with no last anchor of the chain and its servers left to
+    their parent-death signals."""
+    port = free_port()
+    up = start_up(tmp_path, port)
+    try:
+        token = issue_token(Settings(jwt_secret=SECRET), "admin-1", Role.PROGRAM_ADMIN)
+        answer = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": ENROLL},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        assert "errors" not in answer.json(), answer.text
+        with psycopg.connect(runtime_of(tmp_path).database_url) as conn:
+            row = conn.execute(f"SELECT max(notification_id) FROM {EVENT_TABLE}").fetchone()
+        assert row is not None
+
+        up.process.send_signal(stop)
+        assert up.process.wait(10) == 0
+        assert none_left_within(tmp_path, 5) == []
+        assert not (tmp_path / "data" / FILE_NAME).exists()
+        anchors = (tmp_path / "data" / "event-chain-anchors.jsonl").read_text().splitlines()
+        assert json.loads(anchors[-1])["position"] == row[0]
+    finally:
+        up.end()
