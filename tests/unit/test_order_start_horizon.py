@@ -1,0 +1,46 @@
+"""An order starts at most a year ahead (``start-within-horizon``): one dated 2126 for 2026
+was recorded in force, dosed nothing for a century and refused every order of its
+medication meanwhile (``one-order-per-medication``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from medication_story import JAN, Story
+
+from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.medication.prescribing import ORDER_HORIZON
+
+AHEAD = JAN + ORDER_HORIZON
+"""The latest an order written on 1 January starts."""
+
+
+def refusal(story: Story, step: Callable[[], object]) -> tuple[str, str]:
+    before = len(story.record.pending)
+    with pytest.raises(InvalidInput) as refused:
+        step()
+    assert len(story.record.pending) == before
+    return refused.value.field, refused.value.rule
+
+
+def test_an_order_starting_over_a_year_ahead_is_refused() -> None:
+    story = Story()
+    far = AHEAD + timedelta(days=1)
+    assert refusal(story, lambda: story.prescribe(start=far)) == ("start", "start-within-horizon")
+    story.prescribe(start=AHEAD)
+
+
+def test_a_dose_change_or_taper_starting_over_a_year_ahead_is_refused() -> None:
+    story = Story()
+    order = story.prescribe()
+    far = AHEAD + timedelta(days=1)
+    assert refusal(story, lambda: story.change(order, "50", far)) == (
+        "start",
+        "start-within-horizon",
+    )
+    assert refusal(story, lambda: story.taper(order, [(far, "50")])) == (
+        "steps.0.start",
+        "start-within-horizon",
+    )
