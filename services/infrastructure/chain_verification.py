@@ -8,12 +8,14 @@ to check itself. A break is judged from what is left around it:
 
 - ``altered``: the row still follows its predecessor but no longer hashes to what was
   written (or its hash or link was removed, and its successor still follows it, or its link
-  was rewritten to its own hash or to one no row has, which it no longer hashes with);
+  was rewritten to its own hash, to one no row has or to an earlier row's, which it no
+  longer hashes with, its successor still following it);
 - ``deleted``: the row was chained to a hash no stored row has, and positions are missing
   before it (with no gap: the row before it was altered and its hash recomputed);
 - ``inserted``: the row was chained to a row further back than its predecessor, so what
-  lies between was put there later (or a row without a hash that its successor skips, or a
-  row below position 1, where the store numbers nothing);
+  lies between was put there later (or a row without a hash that its successor skips, or one
+  so chained that does not hash as written, whose link vouches for nothing: it was put there,
+  not what lies between; or a row below position 1, where the store numbers nothing);
 - ``reordered``: the row was chained to a row that now comes after it.
 
 A consistent rewrite of the whole chain from some row on (triggers disabled, every hash
@@ -185,7 +187,7 @@ def judge(row: Row, before: Row | None, after: Row | None, source: int | None) -
         lost = "hash" if row.hash is None else "link to the event before it (prev_hash)"
         return Break(verdict=Verdict.ALTERED, message=f"{where} had its {lost} removed", **base)
     if row.prev_hash != expected:
-        return _misplaced(row, before, source, where, base)
+        return _misplaced(row, before, after, source, where, base)
     base.update(expected=_hex(row.hash), found=_hex(row.recomputed()))
     if skipped and after is not None and after.prev_hash != row.hash:
         text = f"{where} does not hash as written and the next event skips it: it was inserted"
@@ -195,7 +197,12 @@ def judge(row: Row, before: Row | None, after: Row | None, source: int | None) -
 
 
 def _misplaced(
-    row: Row, before: Row | None, source: int | None, where: str, base: dict[str, Any]
+    row: Row,
+    before: Row | None,
+    after: Row | None,
+    source: int | None,
+    where: str,
+    base: dict[str, Any],
 ) -> Break:
     last = 0 if before is None else before.position
     if source is not None and source > row.position:
@@ -211,6 +218,10 @@ def _misplaced(
             ": its link to the event before it was changed"
         )
         return Break(verdict=Verdict.ALTERED, message=text, related=last or None, **base)
+    if source is not None and row.recomputed() != row.hash:
+        # A row that does not hash as written vouches for no link: it is the break, not the
+        # events between the one it names and it, which each follow the one before.
+        return _unvouched(row, before, after, source, where, base)
     if source is not None:
         text = (
             f"{where} was chained after event {source}: the events after {source} and before "
@@ -228,6 +239,30 @@ def _misplaced(
         f"{last} and {row.position} was deleted"
     )
     return Break(verdict=Verdict.DELETED, message=text, related=last or None, **base)
+
+
+def _unvouched(
+    row: Row,
+    before: Row | None,
+    after: Row | None,
+    source: int,
+    where: str,
+    base: dict[str, Any],
+) -> Break:
+    """A row chained to an earlier row than its predecessor that does not hash as written:
+    put there (the next event, if any, skips it) or its link rewritten (the next follows it)."""
+    if after is not None and before is not None and after.prev_hash == row.hash:
+        text = (
+            f"{where} does not hash as written and is chained after event {source}, not "
+            f"event {before.position}, yet the next event follows it: its link to the event "
+            "before it was changed"
+        )
+        return Break(verdict=Verdict.ALTERED, message=text, related=before.position, **base)
+    text = (
+        f"{where} does not hash as written and is chained after event {source}, which "
+        "another event already follows: it was inserted"
+    )
+    return Break(verdict=Verdict.INSERTED, message=text, related=source, **base)
 
 
 def _at(row: Row) -> dict[str, Any]:

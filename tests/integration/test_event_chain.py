@@ -247,6 +247,52 @@ def test_an_event_inserted_with_a_forged_link_is_named(chained: Chained) -> None
     assert str(forged) in broken.message or f"after {before.position}" in broken.message
 
 
+def test_an_event_forged_with_an_earlier_link_is_named_not_the_events_before_it(
+    chained: Chained,
+) -> None:
+    with psycopg.connect(chained.url, autocommit=True) as conn:  # a gap, as a failed insert leaves
+        conn.execute("SELECT nextval(pg_get_serial_sequence(%s, 'notification_id'))", (TABLE,))
+    chained.bus.execute_sync(enroll(1))
+    rows = chained.rows()
+    named, forged = rows[2], rows[-2].position + 1
+
+    chained.tamper(
+        (
+            f"INSERT INTO {TABLE} (originator_id, originator_version, topic, state, "
+            "notification_id, prev_hash, hash) "
+            "VALUES (gen_random_uuid(), 1, 'care.ClientEnrolled', '{}'::bytea, %s, %s, %s)",
+            (forged, named.hash, bytes(32)),
+        )
+    )
+    broken = chained.verify().broken
+
+    # Its link vouches for nothing (it does not hash as written): the genuine events between
+    # the one it names and it, each following the one before, were not put there.
+    assert broken is not None
+    assert (broken.position, broken.verdict) == (forged, Verdict.INSERTED)
+    assert broken.related == named.position
+    assert "does not hash as written" in broken.message
+    assert f"events after {named.position}" not in broken.message
+
+
+def test_an_event_whose_link_names_an_earlier_event_was_altered(chained: Chained) -> None:
+    rows = chained.rows()
+    target = rows[6]
+
+    chained.tamper(
+        (
+            f"UPDATE {TABLE} SET prev_hash = %s WHERE notification_id = %s",
+            (rows[3].hash, target.position),
+        )
+    )
+    broken = chained.verify().broken
+
+    assert broken is not None
+    assert (broken.position, broken.verdict) == (target.position, Verdict.ALTERED)
+    assert broken.related == rows[5].position
+    assert "link to the event before it was changed" in broken.message
+
+
 def test_an_event_inserted_without_a_hash_is_named(chained: Chained) -> None:
     head = chained.rows()[-1].position
 
