@@ -6,10 +6,15 @@ writing the same clients do not fight, as API replicas in separate containers do
 hears the others' commits and brings its cached aggregates up to date before deciding
 (``services/infrastructure/cache_freshness.py``), and the store's version check still
 makes a command decided at the same moment as another's run again.
+
+The parent serves only once every sibling does: the kernel hands each connection to a
+socket listening at that moment, so the first connections after start all reached the
+parent while its siblings still imported, and kept it (keep-alive) while they idled.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -22,6 +27,8 @@ from carecoord.services.infrastructure.children import die_with_parent
 from carecoord.services.runtime.bootstrap import Servers
 
 WORKER_ENV = "CARECOORD_API_WORKER"
+READY_FD_ENV = "CARECOORD_API_READY_FD"
+"""The pipe a sibling writes one byte to once it serves (``announce_serving``)."""
 
 
 def listening_socket(host: str, port: int, *, join: bool = False) -> socket.socket:
@@ -47,23 +54,66 @@ def listening_socket(host: str, port: int, *, join: bool = False) -> socket.sock
     return sock
 
 
+class Siblings:
+    """The sibling processes, and the read end of the pipe each says it serves on."""
+
+    def __init__(self, processes: list[subprocess.Popen[bytes]], ready: int) -> None:
+        self.processes = processes
+        self._ready: int | None = ready
+
+    async def serving(self) -> None:
+        """Until every sibling serves; exit 1 naming one that ended before it did (its
+        end of the pipe closed with it)."""
+        if self._ready is None:
+            return
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        pipe = os.fdopen(self._ready, "rb", buffering=0)
+        self._ready = None  # the pipe's now
+        transport, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), pipe
+        )
+        try:
+            await reader.readexactly(len(self.processes))
+        except asyncio.IncompleteReadError:
+            ended = [p for p in self.processes if p.poll() is not None]
+            code = ended[0].returncode if ended else None
+            raise SystemExit(
+                f"carecoord: an API worker ended (exit {code}) before it served; its log says why"
+            ) from None
+        finally:
+            transport.close()
+
+    def close(self) -> None:
+        if self._ready is not None:
+            os.close(self._ready)
+            self._ready = None
+
+
 @contextlib.contextmanager
-def siblings(count: int, argv: Sequence[str], servers: Servers) -> Iterator[None]:
+def siblings(count: int, argv: Sequence[str], servers: Servers) -> Iterator[Siblings]:
     """Start ``count`` more API processes with these arguments; stop them on the way out."""
     env = dict(os.environ)
     # The same servers as this process, embedded ones included, and no further spawning.
     env.update(DATABASE_URL=servers.database_url, NATS_URL=servers.nats_url)
     env[WORKER_ENV] = "1"
+    ready, told = os.pipe()
+    env[READY_FD_ENV] = str(told)
     command = [sys.executable, "-m", "carecoord.services.runtime.cli", *argv]
     # A sibling left behind by a killed parent would hold the port forever.
     die_with_us = die_with_parent(signal.SIGTERM)
-    workers = [
-        subprocess.Popen(command, env=env, preexec_fn=die_with_us)  # noqa: S603, PLW1509
-        for _ in range(count)
-    ]
     try:
-        yield
+        workers = [
+            subprocess.Popen(command, env=env, preexec_fn=die_with_us, pass_fds=(told,))  # noqa: S603, PLW1509
+            for _ in range(count)
+        ]
     finally:
+        os.close(told)  # the siblings' copies alone: the pipe ends when the last one does
+    started = Siblings(workers, ready)
+    try:
+        yield started
+    finally:
+        started.close()
         for worker in workers:
             worker.terminate()
         for worker in workers:
@@ -71,6 +121,14 @@ def siblings(count: int, argv: Sequence[str], servers: Servers) -> Iterator[None
                 worker.wait(10)
             except subprocess.TimeoutExpired:
                 worker.kill()
+
+
+def announce_serving() -> None:
+    """A sibling tells its parent it serves, once; a process started alone has no one to tell."""
+    told = os.environ.pop(READY_FD_ENV, None)
+    if told is not None:
+        os.write(int(told), b".")
+        os.close(int(told))
 
 
 def is_sibling() -> bool:

@@ -1,10 +1,11 @@
 """`carecoord api --workers 2`: two processes on one port, both writing through their own
-command bus to one store, and no sibling outliving its parent; the server as it is started
-(its websocket message limit)."""
+command bus to one store, and no sibling outliving its parent; the API answering only once
+both serve; the server as it is started (its websocket message limit)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -90,8 +91,27 @@ async def test_two_api_processes_share_the_port_and_the_store(
         await delete_stream(servers.nats_url, settings.stream_name)  # the workers made it
 
 
-async def two_workers(servers: Servers, settings: Settings, database_url: str) -> None:
-    port = free_port()
+SLOW_SIBLING = """
+import os, time
+if os.environ.get("CARECOORD_API_WORKER") == "1":
+    time.sleep(float(os.environ["SIBLING_DELAY"]))
+    if os.environ.get("SIBLING_EXIT"):
+        os._exit(int(os.environ["SIBLING_EXIT"]))
+"""
+"""A ``sitecustomize`` that holds a sibling worker back at its start (and ends it, with
+``SIBLING_EXIT``), however fast the machine: the parent is not held."""
+
+
+def api_workers(
+    servers: Servers,
+    settings: Settings,
+    database_url: str,
+    port: int,
+    *,
+    capture: bool = False,
+    env_more: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """``carecoord api --workers 2`` on ``port`` (what it says on stderr kept, ``capture``)."""
     env = dict(os.environ)
     env.update(
         DATABASE_URL=database_url,
@@ -102,7 +122,8 @@ async def two_workers(servers: Servers, settings: Settings, database_url: str) -
         CARECOORD_PORT=str(port),
         CARECOORD_DATA_DIR=str(settings.data_dir),
     )
-    parent = subprocess.Popen(  # noqa: ASYNC220  (starting, not waiting)
+    env.update(env_more or {})
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -114,7 +135,71 @@ async def two_workers(servers: Servers, settings: Settings, database_url: str) -
             "2",
         ],
         env=env,
+        stderr=subprocess.PIPE if capture else None,
     )
+
+
+def held_back(tmp_path: Path, seconds: float, **env_more: str) -> dict[str, str]:
+    (tmp_path / "sitecustomize.py").write_text(SLOW_SIBLING)
+    return {"PYTHONPATH": str(tmp_path), "SIBLING_DELAY": str(seconds), **env_more}
+
+
+def listens(pid: int, port: int) -> bool:
+    """``pid`` holds a TCP socket listening on ``port`` (Linux /proc)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            if local_port == port and fields[3] == "0A" and fields[9] in inodes:
+                return True
+    return False
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="SO_REUSEPORT spreading and /proc")
+async def test_the_api_answers_once_every_worker_serves(
+    servers: Servers, data_dir: Path, tmp_path: Path
+) -> None:
+    """The parent answered while its sibling still started, and the connections made then
+    (a load balancer's, a client's pool) all stayed with the parent."""
+    settings = isolated_settings(data_dir)
+    port = free_port()
+    with fresh_database(servers.database_url) as database_url:
+        parent = api_workers(servers, settings, database_url, port, env_more=held_back(tmp_path, 4))
+        try:
+            await healthy(f"http://127.0.0.1:{port}")
+            (sibling,) = children(parent.pid)
+            assert listens(sibling, port)
+        finally:
+            parent.terminate()
+            parent.wait(20)
+    await delete_stream(servers.nats_url, settings.stream_name)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="SO_REUSEPORT spreading")
+def test_a_worker_that_ends_before_it_serves_ends_the_api(
+    servers: Servers, data_dir: Path, tmp_path: Path
+) -> None:
+    """Asked for two processes, the API ran as one, and nothing said so."""
+    settings = isolated_settings(data_dir)
+    with fresh_database(servers.database_url) as database_url:
+        env = held_back(tmp_path, 0, SIBLING_EXIT="3")
+        parent = api_workers(
+            servers, settings, database_url, free_port(), capture=True, env_more=env
+        )
+        _, err = parent.communicate(timeout=60)
+    assert parent.returncode == 1
+    assert "an API worker ended (exit 3) before it served" in err.decode()
+
+
+async def two_workers(servers: Servers, settings: Settings, database_url: str) -> None:
+    port = free_port()
+    parent = api_workers(servers, settings, database_url, port)
     try:
         url = f"http://127.0.0.1:{port}"
         await healthy(url)
