@@ -1204,12 +1204,15 @@ def _check_active(
     ``any_day``: a long-acting dose, given in its window (``_check_interval``) rather than on
     its exact dosing day. ``given_at``: when a dose (or take-home) charted late was given (or
     handed over); a stop after it does not refuse it (it was given while the order was in
-    force, and the DEA log and the interaction rules' exposure need it). A hold in force
-    does: the dose is charted once the hold is lifted (``_check_not_held_at``)."""
+    force, and the DEA log and the interaction rules' exposure need it), nor does a hold in
+    force placed after it: a dose given at 08:00 and charted after a 09:00 hold was refused
+    until the hold was lifted, the day read undosed meanwhile, and the window dosed the client
+    again on resuming. One given since the hold began waits for it to be lifted
+    (``_check_not_held_at``)."""
 
     def since(moment: datetime | None) -> bool:
-        """The dose was given at or after the stop at ``moment``, or its time is not known:
-        the stop refuses it."""
+        """The dose was given at or after the stop or hold at ``moment``, or its time is not
+        known: the stop or hold refuses it."""
         return given_at is None or moment is None or given_at >= moment
 
     if order.dispensing is not Dispensing.CLINIC:
@@ -1226,7 +1229,7 @@ def _check_active(
             "order-active",
             f"order is {order.status.value} {order.stopped_note(rules.zone)}",
         )
-    if order.hold is not None and not held:
+    if order.hold is not None and not held and since(order.hold.since):
         raise RuleViolation(
             "orderId",
             "order-active",
@@ -1240,7 +1243,12 @@ def _check_active(
             f"order {successor.order_id} that replaces it is stopped"
             f" {successor.stopped_note(rules.zone)}",
         )
-    if successor is not None and successor.hold is not None and not held:
+    if (
+        successor is not None
+        and successor.hold is not None
+        and not held
+        and since(successor.hold.since)
+    ):
         raise RuleViolation(
             "orderId",
             "order-active",
