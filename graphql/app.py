@@ -697,7 +697,9 @@ class CareGraphQL(GraphQL[RequestContext, None]):
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """Refuse a socket whose token is bad at once, rather than at its first operation,
         one without a token (nothing is served without one, and such sockets, counted for no
-        user, could be opened without end), and one its user opened past
+        user, could be opened without end), one of a suspended user or of a token revoked
+        by a suspension (``token-revoked``: its every operation would be refused, and the
+        socket stayed open, counted for its user), and one its user opened past
         ``max_websockets_per_user``; the close frame (4403, 1013) says why:
         ``<code> <rule>: <message>``."""
         scope = context.request.scope
@@ -710,6 +712,7 @@ class CareGraphQL(GraphQL[RequestContext, None]):
                     "token-required",
                     "send 'Authorization: Bearer <token>' in the connection_init payload",
                 )
+            await context.not_suspended()
         except DomainError as refusal:
             self._refused(context, refusal.code, refusal.rule, refusal.field)
             scope[_REFUSAL] = (4403, refused_because(refusal))
