@@ -488,20 +488,21 @@ def _qtc_standing_again(
     return Finding(f"QTc {standing.value} ms on {rule.medication_class}", (standing.event_id,))
 
 
+def _found(rule: AlertRule, event: CareEvent) -> list[str]:
+    """The rule's analytes ``event`` is a screen positive for; none if it is no screen."""
+    if not isinstance(event, DrugScreenResulted):
+        return []
+    return sorted(
+        f.analyte
+        for f in event.results
+        if f.analyte in rule.analytes and f.result is AnalyteResult.POSITIVE
+    )
+
+
 def _positive(rule: AlertRule, event: CareEvent, expected: Collection[str] = ()) -> str:
     """The rule's analytes ``event`` is a screen positive for, but the ``expected`` ones,
     named; empty if none."""
-    if not isinstance(event, DrugScreenResulted):
-        return ""
-    return ", ".join(
-        sorted(
-            f.analyte
-            for f in event.results
-            if f.analyte in rule.analytes
-            and f.result is AnalyteResult.POSITIVE
-            and f.analyte not in expected
-        )
-    )
+    return ", ".join(a for a in _found(rule, event) if a not in expected)
 
 
 def _screen_positive(rule: AlertRule, _: History, event: CareEvent, __: DayOf) -> Finding | None:
@@ -542,17 +543,10 @@ def _screen_prescribed_on_agonist(
     explains on an agonist: still the combination's risk, reviewed once while its alert is
     open, not the high alert on every screen. Named with the prescription, the reason the
     clinician reads for the lower severity."""
-    if not isinstance(event, DrugScreenResulted):
-        return None
-    agonists = history.agonists_at(event.occurred_at, day_of)
+    found = _found(rule, event)
+    agonists = history.agonists_at(event.occurred_at, day_of) if found else frozenset()
     expected = history.expected_at(event.occurred_at, day_of) if agonists else {}
-    found = sorted(
-        f.analyte
-        for f in event.results
-        if f.analyte in rule.analytes
-        and f.analyte in expected
-        and f.result is AnalyteResult.POSITIVE
-    )
+    found = [a for a in found if a in expected]
     if not found:
         return None
     by = sorted({code for analyte in found for code in expected[analyte]})
@@ -657,8 +651,10 @@ def _no_shows_rejoined(
 ) -> Finding | None:
     """An attended session corrected to a late cancellation, which leaves a run as it was:
     the no-shows on either side of it are one run now, raised on the correction unless an
-    alert of the rule told of them already."""
-    if event.previous_outcome is not SessionOutcome.ATTENDED:
+    alert of the rule told of them already. One corrected to another length is attended
+    still, and ends the run before it as it did."""
+    attended, late = SessionOutcome.ATTENDED, SessionOutcome.LATE_CANCELLED
+    if (event.previous_outcome, event.outcome) != (attended, late):
         return None
     episode = history.episode_of(history.session_starts[event.session_id])
     mine = [c for c in history.closed if history.episode_of(c.scheduled_for) == episode]
