@@ -71,7 +71,10 @@ in error leaves: the latest readings make a run without it that they did not wit
 craving typed on the wrong client hid a rise), raised on the correction; versions before
 raised none until the next check-in. Version 4 of repeated-no-shows reads an attended
 session corrected to a late cancellation the same way: the no-shows on either side of it are
-one run, raised on the correction; version 3 raised none until the next no-show. Version 3
+one run, raised on the correction; version 3 raised none until the next no-show. Version 5
+reads an attended session corrected to another length as attended still: version 4 read it
+as taken out of the run, joined the no-shows on either side of it and raised an alert on a
+session the client came to. Version 3
 of the QTc rows reads the latest QTc marked entered in error so: the one measured before it
 stands again, and raises its alert on the correction; version 2 raised none until the next.
 Version 5 of screen-depressant-on-agonist reads zolpidem, found on a screen or reported used
@@ -357,7 +360,7 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("screen-negative-for-agonist", "4", Test.SCREEN_NEGATIVE_FOR_AGONIST,
               "Drug screen negative for the prescribed agonist", Severity.MODERATE,
               "Adherence and possible-diversion review; take-home review", FDA_2017),
-    AlertRule("repeated-no-shows", "4", Test.CONSECUTIVE_NO_SHOWS, "Repeated therapy no-shows",
+    AlertRule("repeated-no-shows", "5", Test.CONSECUTIVE_NO_SHOWS, "Repeated therapy no-shows",
               Severity.MODERATE, "Outreach by the therapist or peer supporter", PROGRAM,
               threshold=2, while_open_once=True),
 )  # fmt: skip

@@ -138,7 +138,7 @@ def test_a_readmitted_clients_no_shows_do_not_continue_the_last_episodes_run() -
 
     [alert] = story.alerts()
     assert (alert.rule_id, alert.rule_version, alert.detail) == (
-        "repeated-no-shows", "4", "2 consecutive no-shows",
+        "repeated-no-shows", "5", "2 consecutive no-shows",
     )  # fmt: skip
     assert replay(story.rules, story.events()) == story.alerts()
 
