@@ -369,6 +369,7 @@ def verify(
     head = _scalar(conn, _query(_HEAD, table)) or 0
     pending = sorted(anchors, key=lambda a: a.position)
     before: Row | None = None
+    held = 0
     start = FLOOR
     cursor = conn.cursor(binary=True)
     while report.broken is None:
@@ -379,8 +380,11 @@ def verify(
                 report.broken = _judge_sync(conn, table, row, before, columns)
                 break
             while pending and pending[0].position <= row.position and report.broken is None:
-                report.broken = _against(pending.pop(0), row)
-                report.anchors_checked += report.broken is None
+                anchor = pending.pop(0)
+                report.broken = _against(anchor, row, held)
+                if report.broken is None:
+                    report.anchors_checked += 1
+                    held = anchor.position
             if report.broken is not None:
                 break
             report.checked += 1
@@ -426,14 +430,17 @@ def _scalar(conn: psycopg.Connection, query: sql.Composed, params: Any = None) -
     return None if found is None or found[0] is None else int(found[0])
 
 
-def _against(anchor: Anchor, row: Row) -> Break | None:
-    """An anchor at or before a verified row: that row's hash, or a missing position."""
+def _against(anchor: Anchor, row: Row, held: int) -> Break | None:
+    """An anchor at or before a verified row: that row's hash, or a missing position.
+    ``held`` is the last anchored position that still holds (0: none), after which the
+    rewrite began: each hash vouches for every row before it."""
     if anchor.position == row.position and anchor.hash == row.hash:
         return None
+    since = f" after event {held} (its anchor still holds)" if held else ""
     if anchor.position == row.position:
         text = (
             f"event {row.position} hashes to {_hex(row.hash)}, not to the hash anchored "
-            f"{anchor.at}: the chain was rewritten up to it"
+            f"{anchor.at}: the chain was rewritten{since} up to it"
         )
         return _at_anchor(
             anchor,
@@ -447,7 +454,7 @@ def _against(anchor: Anchor, row: Row) -> Break | None:
         )
     text = (
         f"no event at anchored position {anchor.position} (anchored {anchor.at}): the "
-        "chain was rewritten without it"
+        f"chain was rewritten{since} without it"
     )
     return _at_anchor(anchor, Verdict.REWRITTEN, text, related=row.position)
 

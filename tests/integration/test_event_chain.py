@@ -365,6 +365,8 @@ def test_a_whole_chain_rewrite_is_caught_only_by_the_anchors(chained: Chained) -
     assert (report.broken.position, report.broken.verdict) == (rows[7].position, Verdict.REWRITTEN)
     assert report.broken.expected == hash_of(rows[7]).hex()
     assert report.anchors_checked == 1
+    # Where the rewrite began: after the last anchor that still holds, not before it.
+    assert f"rewritten after event {rows[2].position} " in report.broken.message
 
 
 def test_removing_the_newest_events_is_caught_by_an_anchor_past_the_end(chained: Chained) -> None:
