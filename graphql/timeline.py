@@ -30,7 +30,7 @@ from carecoord.graphql.withheld import TextShown, without
 from carecoord.projections import goals, timeline
 from carecoord.projections.rows import Shown
 from carecoord.services.kernel.errors import Forbidden, InvalidInput
-from carecoord.services.kernel.policy import Grant
+from carecoord.services.kernel.policy import Grant, disclosures_shown
 
 MAX_PAGE = 500
 
@@ -101,6 +101,7 @@ class TimelineEntry(Unchanging):
 
 
 PROGRESS = type_name(GoalProgressRecorded)
+DISCLOSING_TYPES = frozenset(type_name(c) for c in timeline.DISCLOSING)
 
 
 def _withheld(
@@ -202,10 +203,14 @@ async def may_read(
 
 
 def shown(grant: Grant, ctx: RequestContext, row: timeline.Entry) -> bool:
-    """Whether ``grant`` shows ``row``: its kind, and an alert's what its rule tells of."""
+    """Whether ``grant`` shows ``row``: its kind, a disclosure's the kinds it sent, and an
+    alert's what its rule tells of."""
     authored = row["actor_id"] == ctx.reader().id
     if not grant.shows(EventKind(row["kind"]), authored_by_reader=authored):
         return False
+    if row["type"] in DISCLOSING_TYPES:
+        sent = json.loads(row["facts"])["data_kinds"]
+        return timeline.disclosure_shown(sent, disclosures_shown(ctx.reader().role, grant))
     if row["kind"] != EventKind.ALERT:
         return True
     rule_id = json.loads(row["facts"]).get("rule_id")  # none: shown only to who sees all
@@ -269,6 +274,7 @@ class TimelineQuery:
             recorded_until=as_of,
             after=None if after is None else parse_cursor(after, client_id),
             alert_rules=ctx.platform.alert_rules.shown_to(grant.kinds),
+            disclosed=disclosures_shown(ctx.reader().role, grant),
         )
         page = rows[:first]
         client = str(client_id)

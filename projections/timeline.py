@@ -6,6 +6,7 @@ rebuild copies them in bulk; both call ``row`` so the two can never disagree.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from functools import cache
@@ -16,6 +17,7 @@ from psycopg import AsyncConnection, pq, sql
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Kind
+from carecoord.events.access import DisclosureIntended, DisclosureRecorded
 from carecoord.events.care import (
     EPISODE_CORRECTIONS,
     ClientDischarged,
@@ -86,6 +88,15 @@ _EXCLUDED = set(ENVELOPE)
 _named = cache(type_name)
 """The type column of a class's rows."""
 
+DISCLOSING = (DisclosureIntended, DisclosureRecorded)
+"""Entries naming the kinds of the record they sent (``data_kinds``), and counting them."""
+
+
+def disclosure_shown(kinds_sent: Collection[str], disclosed: Collection[Kind] | None) -> bool:
+    """Whether a disclosure that sent ``kinds_sent`` is shown to a reader shown disclosures of
+    ``disclosed`` kinds alone (None: every disclosure; ``policy.disclosures_shown``)."""
+    return disclosed is None or {Kind(k) for k in kinds_sent} <= set(disclosed)
+
 
 def row(item: Positioned) -> tuple[Any, ...]:
     event = item.event
@@ -154,10 +165,12 @@ async def page(
     recorded_until: datetime | None = None,
     after: tuple[datetime, int] | None = None,
     alert_rules: Collection[str] | None = None,
+    disclosed: Collection[Kind] | None = None,
 ) -> list[Entry]:
     """Up to ``limit`` of a client's entries in clinical order (occurred, then position),
-    those ``shown`` allows, of alerts those of ``alert_rules`` (None: every rule's);
-    ``after`` is the (occurred_at, position) of the last one seen."""
+    those ``shown`` allows, of alerts those of ``alert_rules`` (None: every rule's), of
+    disclosures those sending kinds of ``disclosed`` alone (None: every one); ``after`` is
+    the (occurred_at, position) of the last one seen."""
     readable, readable_params = shown.where()
     where = [sql.SQL("client_id = %s"), readable]
     params: list[Any] = [client_id, *readable_params]
@@ -171,6 +184,9 @@ async def page(
             None if alert_rules is None else sorted(alert_rules),
         ),
     ]
+    if disclosed is not None:
+        where.append(sql.SQL("(type <> ALL(%s) OR facts->'data_kinds' <@ %s::jsonb)"))
+        params += [[_named(c) for c in DISCLOSING], json.dumps(sorted(disclosed))]
     for condition, value in bounds:
         if value is not None:
             where.append(sql.SQL(condition))

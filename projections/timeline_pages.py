@@ -79,6 +79,7 @@ class TimelinePages:
         recorded_until: datetime | None = None,
         after: tuple[datetime, int] | None = None,
         alert_rules: Collection[str] | None = None,
+        disclosed: Collection[Kind] | None = None,
     ) -> list[timeline.Entry]:
         """``timeline.page``, read at the view's ``position`` (``readable_position``, asked
         before this, where ``pool`` reads): kept from an earlier read of the same page."""
@@ -93,6 +94,7 @@ class TimelinePages:
             recorded_until,
             after,
             None if alert_rules is None else frozenset(alert_rules),
+            None if disclosed is None else frozenset(disclosed),
         )
         # Kept for a later position: at least what this read would have read.
         current = await self._moved_to(pool, position, version)
@@ -109,6 +111,7 @@ class TimelinePages:
             recorded_until=recorded_until,
             after=after,
             alert_rules=alert_rules,
+            disclosed=disclosed,
         )
         gained = self._gained_since(position) if version == self._version else None
         if gained is None or client_id in gained:

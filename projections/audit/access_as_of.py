@@ -39,6 +39,7 @@ from carecoord.events.medication import (
     TaperOrdered,
 )
 from carecoord.events.positioned import Positioned
+from carecoord.projections.timeline import DISCLOSING, disclosure_shown
 from carecoord.services.careteam.team import ended
 from carecoord.services.kernel.errors import Forbidden
 from carecoord.services.kernel.policy import (
@@ -48,6 +49,7 @@ from carecoord.services.kernel.policy import (
     Restriction,
     Standing,
     decide,
+    disclosures_shown,
     program_policy,
 )
 from carecoord.services.kernel.program_day import program_day
@@ -232,6 +234,10 @@ class AccessAsOf:
             for item in self.recorded
             if grant.shows(item.event.kind, authored_by_reader=item.event.actor.id == reader.id)
             and (alert_rules is None or _alert_shown(item.event, alert_rules))
+            and (
+                not isinstance(item.event, DISCLOSING)
+                or disclosure_shown(item.event.data_kinds, disclosures_shown(reader.role, grant))
+            )
         ]
         return sorted(shown, key=lambda item: (item.event.occurred_at, item.position))
 

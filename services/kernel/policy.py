@@ -130,7 +130,8 @@ MAY_LIST: dict[Listing, ListingRule] = {
     ),
     # A client's right to an accounting (42 CFR 2.24, 45 CFR 164.528), and those who answer
     # for it: the program's admins and auditors. Clinicians whose grant shows consent
-    # entries see each disclosure on the timeline.
+    # entries see on the timeline each disclosure of kinds their grant shows
+    # (``disclosures_shown``).
     Listing.DISCLOSURES: ListingRule(
         frozenset({Role.CLIENT, Role.PROGRAM_ADMIN, Role.AUDITOR}), "role-may-read"
     ),
@@ -152,6 +153,15 @@ def team_only(role: Role, listing: Listing) -> bool:
         limit = f" ({scoped}: their care team's clients)" if scoped else ""
         raise Forbidden("role", allowed.rule, f"{listing} is for: {names}{limit}")
     return role in allowed.team_only
+
+
+def disclosures_shown(role: Role, grant: Grant) -> frozenset[Kind] | None:
+    """The kinds a disclosure on a client's record may have sent for ``role`` to be shown it:
+    None (every disclosure) for the roles that read the accounting of disclosures; for any
+    other, those its grant shows. A disclosure names the kinds it sent and counts them: a
+    nurse, who reads no counseling notes, read a disclosure of one, and so learned that the
+    client's therapist had written it."""
+    return None if role in MAY_LIST[Listing.DISCLOSURES].roles else grant.kinds
 
 
 class Restriction(StrEnum):
