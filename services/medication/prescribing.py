@@ -41,6 +41,7 @@ from carecoord.services.medication.doses import Override, check_split
 from carecoord.services.medication.exposure import ordered, picture
 from carecoord.services.medication.findings import check, record_findings, record_override
 from carecoord.services.medication.formulary import Medication
+from carecoord.services.medication.horizon import within_horizon
 from carecoord.services.medication.induction import INITIAL_DOSE
 from carecoord.services.medication.interactions import Match
 from carecoord.services.medication.monitored import NOTHING, Monitored
@@ -116,7 +117,7 @@ def prescribe(
         route=written(new.route),
     )  # as the formulary writes each, for every rule and the order recorded
     drug = _validate(rules, new)
-    _within_horizon(new.start, today, "start")
+    within_horizon(new.start, today, "start", "start-within-horizon")
     for order in record.orders.values():
         if order.current_on(today) and order.medication == drug.code:
             raise RuleViolation(
@@ -765,7 +766,7 @@ def _replaceable(
 ) -> Order:
     """The order a change or taper replaces; nothing may be dispensed under it from ``start``,
     which the request sent as ``field`` (a taper's first step)."""
-    _within_horizon(start, today, field)
+    within_horizon(start, today, field, "start-within-horizon")
     prior = _current(record, rules, prior_order_id, today)
     if prior.hold is not None:
         raise RuleViolation(
@@ -779,23 +780,6 @@ def _replaceable(
         )
     _after_dispensed(prior, start, field)
     return prior
-
-
-ORDER_HORIZON = timedelta(days=366)
-"""How far ahead an order (a new one, a dose change, a taper's first step) may start: a
-year, as a session is booked. An order dated 2126 for 2026 was recorded in force, doing
-nothing for a century and refusing every order of its medication meanwhile
-(``one-order-per-medication``)."""
-
-
-def _within_horizon(start: date, today: date, field: str) -> None:
-    if start > today + ORDER_HORIZON:
-        raise InvalidInput(
-            field,
-            "start-within-horizon",
-            f"{field} {start} is more than {ORDER_HORIZON.days} days ahead; an order starts"
-            f" by {today + ORDER_HORIZON}",
-        )
 
 
 def _after_dispensed(earlier: Order, start: date, field: str = "start") -> None:

@@ -1,19 +1,24 @@
-"""An order starts at most a year ahead (``start-within-horizon``): one dated 2126 for 2026
+"""An order starts at most a year ahead (``start-within-horizon``), and a statement's
+``since`` is at most a year ahead (``since-within-horizon``): an order dated 2126 for 2026
 was recorded in force, dosed nothing for a century and refused every order of its
-medication meanwhile (``one-order-per-medication``)."""
+medication meanwhile (``one-order-per-medication``); a statement "since 2091" counted as
+exposure only from then."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
+from uuid import uuid4
 
 import pytest
 from medication_story import JAN, Story
 
+from carecoord.events.medication import StatementSource
 from carecoord.services.kernel.errors import InvalidInput
-from carecoord.services.medication.prescribing import ORDER_HORIZON
+from carecoord.services.medication import statements
+from carecoord.services.medication.horizon import HORIZON
 
-AHEAD = JAN + ORDER_HORIZON
+AHEAD = JAN + HORIZON
 """The latest an order written on 1 January starts."""
 
 
@@ -44,3 +49,15 @@ def test_a_dose_change_or_taper_starting_over_a_year_ahead_is_refused() -> None:
         "steps.0.start",
         "start-within-horizon",
     )
+
+
+def test_a_statement_taken_since_over_a_year_ahead_is_refused() -> None:
+    story = Story()
+
+    def stated(since: date) -> object:
+        given = statements.Statement("methadone", StatementSource.CLIENT, since=since)
+        return statements.record_statement(story.record, story.stamp(), story.rules, uuid4(), given)
+
+    far = AHEAD + timedelta(days=1)
+    assert refusal(story, lambda: stated(far)) == ("since", "since-within-horizon")
+    stated(AHEAD)

@@ -1,0 +1,29 @@
+"""How far ahead a medication's record may reach: an order's start (a new one, a dose change,
+a taper's first step) and the day a statement says the client began taking a medication.
+
+A year, as a session is booked (``therapy/record.py``). An order dated 2126 for 2026 was
+recorded in force, dosed nothing for a century and refused every order of its medication
+meanwhile (``one-order-per-medication``); a statement of a benzodiazepine taken "since 2091"
+for 2019 counted as exposure from 2091, so an order of methadone ending before then met no
+interaction with it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from carecoord.services.kernel.errors import InvalidInput
+
+HORIZON = timedelta(days=366)
+
+
+def within_horizon(day: date, today: date, field: str, rule: str) -> None:
+    """Refuse ``day``, sent as ``field``, when it is more than ``HORIZON`` after ``today``."""
+    latest = today + HORIZON
+    if day > latest:
+        raise InvalidInput(
+            field,
+            rule,
+            f"{field} {day} is more than {HORIZON.days} days ahead; the latest accepted is"
+            f" {latest}",
+        )
