@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+import psycopg
 from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
@@ -31,6 +32,7 @@ from carecoord.services.infrastructure.connection_lost import (
     once_more_when_lost,
     unavailable_when_lost,
 )
+from carecoord.services.infrastructure.event_chain import TABLE
 from carecoord.services.infrastructure.record_watch import Named
 from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.errors import Unauthenticated
@@ -60,7 +62,7 @@ async def suspended_records(
     return Named(frozenset(row[1]), int(row[0]), dict(zip(row[2], map(bytes, row[3]), strict=True)))
 
 
-def _asked(records: frozenset[UUID]) -> tuple[object, ...]:
+def _asked(records: frozenset[UUID] | list[UUID]) -> tuple[object, ...]:
     return (SUSPENDED, REINSTATED, REINSTATED, list(records))
 
 
@@ -96,3 +98,17 @@ async def admitted(
             "the token was issued before your access was last reinstated; sign in again for"
             " a new one",
         )
+
+
+def suspended_in_store(database_url: str, user_id: str) -> bool:
+    """Whether ``user_id`` is suspended now, asked of the store at ``database_url`` by a
+    command that runs no platform (``carecoord token``); a database without a store yet
+    holds no suspension."""
+    record = access_record(user_id)
+    query = sql.SQL(_SUSPENDED).format(events=sql.Identifier(TABLE))
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        stored = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (TABLE,)).fetchone()
+        if not (stored and stored[0]):
+            return False
+        row = conn.execute(query, _asked([record])).fetchone()
+    return bool(row and record in row[1])

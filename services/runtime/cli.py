@@ -51,7 +51,15 @@ from carecoord.services.infrastructure.stream_reader import HeaderTolerantClient
 from carecoord.services.kernel import visible_names
 from carecoord.services.kernel.errors import InvalidInput, Unauthenticated
 from carecoord.services.platform import Platform
-from carecoord.services.runtime import audit_cli, bootstrap, demo, heap, logs, workers
+from carecoord.services.runtime import (
+    audit_cli,
+    bootstrap,
+    demo,
+    heap,
+    logs,
+    token_suspension,
+    workers,
+)
 from carecoord.services.runtime.bootstrap import (
     EXIT_BROKER_GONE,
     STARTUP_SECONDS,
@@ -706,7 +714,8 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 def print_token(settings: Settings, args: argparse.Namespace) -> int:
-    """Print a development token; 2, naming the argument, if the API would refuse it."""
+    """Print a development token; 2, naming the argument, if the API would refuse it (its
+    user suspended too)."""
     claims = {"sub": args.user, "roles": args.role}
     if args.program is not None:
         claims["program"] = args.program
@@ -723,6 +732,11 @@ def print_token(settings: Settings, args: argparse.Namespace) -> int:
     except TokenKeysUnusable as unusable:
         print(f"carecoord token: {unusable}", file=sys.stderr)
         return 2
+    try:
+        token_suspension.not_suspended(settings, args.user)
+    except token_suspension.Refused as suspended:
+        print(f"carecoord token: {suspended}", file=sys.stderr)
+        return suspended.status
     print(token)
     return 0
 
