@@ -43,6 +43,7 @@ from carecoord.projections.timeline import DISCLOSING, disclosure_shown
 from carecoord.services.careteam.team import ended
 from carecoord.services.kernel.errors import Forbidden
 from carecoord.services.kernel.policy import (
+    PROGRAM_WIDE,
     ActiveConsent,
     Emergency,
     Grant,
@@ -211,13 +212,13 @@ class AccessAsOf:
     def grant(self, reader: Actor, program: str | None = None) -> Grant:
         """The grant the policy decides on the standing at ``at``; Forbidden when it refuses.
 
-        ``program``: the one a program admin's token names, which confines their reads to
-        the clients enrolled in it (as the gate does, ``admin-program``); the token is not
-        recorded, so the auditor says which it named."""
-        if reader.role is Role.PROGRAM_ADMIN and program is not None and program != self.program:
+        ``program``: the one a program admin's or auditor's token names, which confines
+        their reads to the clients enrolled in it (as the gate does, ``admin-program``,
+        ``auditor-program``); the token is not recorded, so the auditor says which it named."""
+        if reader.role in PROGRAM_WIDE and program is not None and program != self.program:
             raise Forbidden(
                 "clientId",
-                "admin-program",
+                "auditor-program" if reader.role is Role.AUDITOR else "admin-program",
                 f"a token naming program {program!r} reads only its clients; client"
                 f" {self.client_id} was not enrolled in it by {self.at.isoformat()}",
             )

@@ -220,3 +220,19 @@ async def test_what_an_admin_of_one_program_could_see_of_another_programs_client
         ("auditor", "GRANTED", 1),
         ("program_admin", "REFUSED", 0),
     ]
+
+
+async def test_what_an_auditor_of_one_program_could_see_of_another_programs_client(
+    api: Api,
+) -> None:
+    """An auditor's token naming a program confines them as an admin's does."""
+    north, south = f"North {uuid.uuid4().hex[:6]}", f"South {uuid.uuid4().hex[:6]}"
+    other = await enroll(api, south)
+    asked = {"user": "auditor-north", "id": other, "program": north}
+    scoped = """query($user: String!, $id: UUID!, $at: DateTime!, $program: String) {
+      accessAsOf(userId: $user, role: AUDITOR, clientId: $id, at: $at, program: $program) {
+        grant { basis } refusal { rule } } }"""
+
+    found = await api.ok(scoped, asked | {"at": datetime.now(UTC).isoformat()}, **AUDITOR)
+
+    assert found["accessAsOf"] == {"grant": None, "refusal": {"rule": "auditor-program"}}
