@@ -50,6 +50,8 @@ LEEWAY = timedelta(seconds=30)
 VERIFIED_MAX = 10_000
 ROLE_HEADER = "x-carecoord-role"
 HEADER_QUOTED_MAX = 64
+_ROLE_NAMES = tuple(role.value for role in Role)
+"""A role claim's names as written (a tuple: a claim may hold a list, which no set takes)."""
 """The longest ``alg``, ``kid`` or role a refusal quotes."""
 PROGRAM_MAX = 200
 """The longest program claim: an enrolment's program is at most this long (events/care.py)."""
@@ -375,10 +377,10 @@ def identity_of(claims: dict[str, Any]) -> Identity:
     # JSON null, a number or an object is no list of roles (an object's keys are not).
     if not isinstance(names, list):
         raise _refused("token-role", "roles must be a role or a list of roles")
-    try:
-        roles = tuple(dict.fromkeys(Role(str(name)) for name in names))
-    except ValueError:
-        raise _refused("token-role", f"unknown role in token: {list(names)}") from None
+    unknown = [name for name in names if name not in _ROLE_NAMES]
+    if unknown:  # quoted as a header's: a list of 30 kB was answered whole
+        raise _refused("token-role", f"unknown role in token: {quoted(unknown[0])}")
+    roles = tuple(dict.fromkeys(map(Role, names)))
     if not roles:
         raise _refused("token-role", "the token carries no role")
     if Role.SYSTEM in roles:  # the platform's own components, which record without standing
