@@ -23,6 +23,7 @@ from carecoord.graphql import (
     access,  # noqa: F401  (registers the GraphQL `Role` and `AccessBasis` enums)
     log_pages,
 )
+from carecoord.graphql.audit import ClientRecordVerification
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import into
 from carecoord.graphql.log_pages import MAX_ROWS, After, First, Key, LogOrder, instant, paged
@@ -32,6 +33,7 @@ from carecoord.projections.audit.access_as_of import AccessAsOf, Consent
 from carecoord.projections.audit.export import ClientRecord
 from carecoord.projections.audit.history import client_history
 from carecoord.services.alerts.rules import AlertRules
+from carecoord.services.infrastructure.chain_verification import verify_client
 from carecoord.services.infrastructure.identity import PROGRAM_MAX, client_subject, names_a_program
 from carecoord.services.kernel.clinical_time import happened
 from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound
@@ -144,6 +146,11 @@ class AccessAsOfView:
         description="In clinical order, as the timeline read with asOf T would show it: whole"
         f" (at most {MAX_ROWS} entries) or a page at a time with first and after."
     )
+    record: ClientRecordVerification = strawberry.field(
+        description="The client's events checked against the event store's hash chain, as"
+        " verifyClientRecord checks them: an answer rebuilt from a record not intact (an"
+        " event altered, deleted or inserted) is no proof of what could be seen."
+    )
     page_info: PageInfo | None = strawberry.field(
         default=None, description="Where the timeline's next page starts."
     )
@@ -155,6 +162,7 @@ def _view(
     auditor: Actor,
     own: Grant,
     rules: AlertRules,
+    chained: ClientRecordVerification,
     program: str | None = None,
 ) -> AccessAsOfView:
     at = found.at
@@ -210,6 +218,7 @@ def _view(
             )
             for item in shown
         ],
+        record=chained,
     )
 
 
@@ -354,7 +363,12 @@ class AccessAsOfQuery:
         if (refused := too_many(found, user.id)) is not None:
             await ctx.gate.record_read(client_id, own, operation=OPERATION, kinds=(), count=0)
             raise refused
-        view = _view(found, user, auditor, own, ctx.platform.alert_rules, program)
+        # The answer is only as sound as the events it was rebuilt from: a revocation
+        # deleted from the store reads as a consent still in force.
+        async with ctx.platform.pool.connection() as conn:
+            checked = await verify_client(conn, client_id)
+        chained = ClientRecordVerification.of(client_id, checked)
+        view = _view(found, user, auditor, own, ctx.platform.alert_rules, chained, program)
         try:
             view.timeline, view.page_info = await page_of(view.timeline, first, after)
         except InvalidInput:  # refused once the record was rebuilt: a read returning none

@@ -31,6 +31,7 @@ from carecoord.services.infrastructure.access_chain import CHAIN
 from carecoord.services.infrastructure.audit_events import audit_event
 from carecoord.services.infrastructure.chain_verification import (
     Break,
+    ClientReport,
     Verdict,
     verify_client,
 )
@@ -97,6 +98,18 @@ class ClientRecordVerification:
     first_position: int | None
     last_position: int | None
     broken: ChainBreak | None
+
+    @classmethod
+    def of(cls, client_id: UUID, found: ClientReport) -> ClientRecordVerification:
+        return cls(
+            intact=found.broken is None,
+            chain=EVENT_CHAIN,
+            client_id=client_id,
+            events_checked=found.checked,
+            first_position=found.first_position,
+            last_position=found.last_position,
+            broken=None if found.broken is None else ChainBreak.of(found.broken),
+        )
 
 
 @strawberry.type
@@ -181,12 +194,4 @@ class AuditQuery:
                 f"no event of client {client_id} is stored: never enrolled, or every one was"
                 " deleted (carecoord audit verify walks the whole store)",
             )
-        return ClientRecordVerification(
-            intact=found.broken is None,
-            chain=EVENT_CHAIN,
-            client_id=client_id,
-            events_checked=found.checked,
-            first_position=found.first_position,
-            last_position=found.last_position,
-            broken=None if found.broken is None else ChainBreak.of(found.broken),
-        )
+        return ClientRecordVerification.of(client_id, found)
