@@ -399,12 +399,7 @@ class AccessGate:
         """Every client enrolled in ``program`` (``closing_program``), as the store holds
         them before this call (a client enrolled just before counts)."""
         self.platform.progress.require_current(timeline.NAME)
-        head = await asyncio.to_thread(self.platform.store.last_position)
-        timeout = self.platform.settings.read_your_writes_timeout
-        if not await self.platform.progress.reach(timeline.NAME, head, timeout):
-            raise Unavailable(
-                "program", "enrolments-catching-up", "the enrolments are catching up; retry"
-            )
+        await self._enrolments_at_head("program")
         return await self._on_views(
             lambda conn: clients_of(conn, program), self.platform.primary_reads
         )
@@ -414,7 +409,7 @@ class AccessGate:
         beside "OTP" split one program in two, a program admin of the one seeing none of the
         other's clients and the caseloads, closures and reports of each missing them."""
         named = site_named("program", program)  # as the enrolment reads and keeps it
-        await self._at_head(timeline.NAME)  # a client enrolled just before counts
+        await self._enrolments_at_head("program")  # a client enrolled just before counts
         existing = await self._on_views(
             lambda conn: spelled_otherwise(conn, named), self.platform.primary_reads
         )
@@ -439,7 +434,7 @@ class AccessGate:
         self.platform.progress.require_current(timeline.NAME)
         found = await self._on_views(lambda conn: programs_of(conn, clients))
         if clients - found.keys():
-            await self._at_head(timeline.NAME)  # a client may have just enrolled
+            await self._enrolments_at_head("clientId")  # a client may have just enrolled
             found = await self._on_views(lambda conn: programs_of(conn, clients))
         return frozenset(c for c in clients if found.get(c) == self.program)
 
@@ -504,11 +499,22 @@ class AccessGate:
                 "the access rules are catching up with a recent change; retry in a moment",
             )
 
-    async def _at_head(self, name: str) -> None:
-        """Let read model ``name`` catch up with the store's head, before refusing on it."""
+    async def _at_head(self, name: str) -> bool:
+        """Let read model ``name`` catch up with the store's head, before refusing on it;
+        whether it did within ``read_your_writes_timeout``."""
         head = await asyncio.to_thread(self.platform.store.last_position)
         timeout = self.platform.settings.read_your_writes_timeout
-        await self.platform.progress.reach(name, head, timeout)
+        return await self.platform.progress.reach(name, head, timeout)
+
+    async def _enrolments_at_head(self, field: str) -> None:
+        """Let the enrolments (the timeline view) have every one recorded so far; refuse
+        (UNAVAILABLE, nothing decided) rather than decide on a view that lacks one: a client
+        enrolled a moment ago was refused to their program's admin as another program's
+        while the view lagged, and a program's name was compared with too few others."""
+        if not await self._at_head(timeline.NAME):
+            raise Unavailable(
+                field, "enrolments-catching-up", "the enrolments are catching up; retry"
+            )
 
     async def _memberships(
         self, actor: Actor, clients: frozenset[UUID], version: int
