@@ -28,8 +28,9 @@ CASELOAD = """query($p: Int) { myCaseload(atLeast: $p) { clients { clientId disp
   needsAttention openAlerts consecutiveMissedDays checkInOverdue nextSessionAt } } }"""
 TEAM_CHECK = "SELECT client_id, ended_at FROM"
 """A team listing's check of who the reader is on the team of now (``readable_on_team``)."""
-SUSPENSION = "suspended_record"
-"""Whether the caller is suspended, asked of the store once a request (``not_suspended``)."""
+SUSPENSION = "AS reinstatements"
+"""Whether the caller is suspended or was reinstated since their token was issued, asked of
+the store once a request (``not_suspended``)."""
 ACCESS_PATH = ("on_care_team", "access_log", "access_changed_at", TEAM_CHECK, SUSPENSION)
 
 
