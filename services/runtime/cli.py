@@ -720,7 +720,7 @@ def print_token(settings: Settings, args: argparse.Namespace) -> int:
     if args.program is not None:
         claims["program"] = args.program
     try:
-        identity_of(claims)  # the API's own checks of a token's claims
+        user = identity_of(claims).user_id  # the API's own checks, and the user it reads
     except Unauthenticated as refused:
         argument = TOKEN_ARGUMENTS.get(refused.rule, "--user")
         print(f"carecoord token: argument {argument}: {refused.message}", file=sys.stderr)
@@ -733,7 +733,7 @@ def print_token(settings: Settings, args: argparse.Namespace) -> int:
         print(f"carecoord token: {unusable}", file=sys.stderr)
         return 2
     try:
-        token_suspension.not_suspended(settings, args.user)
+        token_suspension.not_suspended(settings, user)
     except token_suspension.Refused as suspended:
         print(f"carecoord token: {suspended}", file=sys.stderr)
         return suspended.status
