@@ -413,7 +413,7 @@ async def walk(
     entry of the chain with its hash (``rewritten`` where it is not, ``truncated`` where the
     log ends before it).
     """
-    prev, good, start, checked, unchained = GENESIS, 0, SEQ_MIN, 0, 0
+    prev, good, start, checked, unchained, holds = GENESIS, 0, SEQ_MIN, 0, 0, 0
     pending = sorted(set(anchored))
     at_kept = GENESIS if kept is not None and kept[0] == 0 else None
     while True:
@@ -429,7 +429,9 @@ async def walk(
             if broken is None:
                 broken = _columns_differ(seq, body, tuple(stored))
             while broken is None and pending and pending[0][0] <= seq:
-                broken = anchored_holds(pending.pop(0), seq, _bytes(stored_hash))
+                head = pending.pop(0)
+                broken = anchored_holds(head, seq, _bytes(stored_hash), holds)
+                holds = head[0] if broken is None else holds
             if broken is not None:
                 return Verification(checked, unchained, good, prev, broken)
             prev, good = bytes(stored_hash), seq
@@ -449,15 +451,20 @@ def unhashed(seq: int, chained_from: int) -> Broken:
     return Broken(seq, "unchained", f"{text} {chained_from}: its hash was removed")
 
 
-def anchored_holds(head: tuple[int, bytes], seq: int, found: bytes | None) -> Broken | None:
+def anchored_holds(
+    head: tuple[int, bytes], seq: int, found: bytes | None, held: int
+) -> Broken | None:
     """Whether the anchored ``head`` holds against entry ``seq`` of an intact chain, the
-    first at or past it, whose hash is ``found``: an entry past it means it is gone."""
+    first at or past it, whose hash is ``found``: an entry past it means it is gone.
+    ``held`` is the last anchored head that still holds (0: none), after which the rewrite
+    began: each hash vouches for every entry before it."""
+    since = f" after entry {held} (its anchor still holds)" if held else ""
     if head[0] != seq:
         text = f"no entry {head[0]} is on the chain, which was anchored as its head"
-        return Broken(head[0], "rewritten", f"{text}: the log was rewritten without it")
+        return Broken(head[0], "rewritten", f"{text}: the log was rewritten{since} without it")
     if found != head[1]:
         text = f"entry {seq} no longer has the hash anchored as its head"
-        return Broken(seq, "rewritten", f"{text}: the log was rewritten up to it")
+        return Broken(seq, "rewritten", f"{text}: the log was rewritten{since} up to it")
     return None
 
 

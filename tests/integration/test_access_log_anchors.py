@@ -180,3 +180,23 @@ async def test_the_access_log_head_is_its_newest_chained_entry(platform: Platfor
         found = await access_log.chain_head(conn)
 
     assert found == newest(platform.database_url)
+
+
+async def test_a_rewrite_is_said_to_begin_after_the_last_anchored_head_that_holds(
+    platform: Platform, tmp_path: Path
+) -> None:
+    await platform.bus.execute(enroll)
+    await log_reads(platform, 2)
+    anchors = tmp_path / "a.jsonl"
+    holding = await anchoring(platform, anchors).anchor()
+    await log_reads(platform, 2)
+    assert await anchoring(platform, anchors).anchor() is not None
+    assert holding is not None
+    assert holding.access_log_head is not None
+
+    rewrite_newest(platform.database_url)
+    done = audit(platform.database_url, tmp_path, "verify", "--anchors", str(anchors))
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    since = f"rewritten after entry {holding.access_log_head[0]} (its anchor still holds)"
+    assert since in done.stdout
