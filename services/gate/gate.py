@@ -409,7 +409,9 @@ class AccessGate:
         beside "OTP" split one program in two, a program admin of the one seeing none of the
         other's clients and the caseloads, closures and reports of each missing them."""
         named = site_named("program", program)  # as the enrolment reads and keeps it
-        await self._enrolments_at_head("program")  # a client enrolled just before counts
+        # A client enrolled just before counts; a view lagging further is compared as it is:
+        # the name is a guard against a slip, and intake does not wait on the projector.
+        await self._at_head(timeline.NAME)
         existing = await self._on_views(
             lambda conn: spelled_otherwise(conn, named), self.platform.primary_reads
         )
@@ -510,7 +512,7 @@ class AccessGate:
         """Let the enrolments (the timeline view) have every one recorded so far; refuse
         (UNAVAILABLE, nothing decided) rather than decide on a view that lacks one: a client
         enrolled a moment ago was refused to their program's admin as another program's
-        while the view lagged, and a program's name was compared with too few others."""
+        while the view lagged."""
         if not await self._at_head(timeline.NAME):
             raise Unavailable(
                 field, "enrolments-catching-up", "the enrolments are catching up; retry"
