@@ -23,7 +23,7 @@ from carecoord.graphql import log_pages, periods
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.day_ranges import bounded
 from carecoord.graphql.declared import client_query, into, listing_query
-from carecoord.graphql.listed import kept_rows
+from carecoord.graphql.listed import listed_page
 from carecoord.graphql.log_pages import (
     PAGE_CSV,
     WHOLE_OR_PAGED,
@@ -31,7 +31,6 @@ from carecoord.graphql.log_pages import (
     First,
     LogOrder,
     instant,
-    paged,
 )
 from carecoord.graphql.page_info import PageInfo
 from carecoord.graphql.whole_ranges import at_most_rows
@@ -121,15 +120,18 @@ async def between_days(
 ) -> SafetyLog:
     bounded(from_day, to_day)
     zone = str(ctx.platform.medication.zone)
-    found, page_info = await paged(
+    found, page_info = await listed_page(
+        ctx,
         LOG_ORDER,
         first,
         after,
-        lambda place, limit: medication_safety.between_days(
-            ctx.platform.reads, zone, from_day, to_day, after=place, limit=limit
+        lambda clients, place, limit: medication_safety.between_days(
+            ctx.platform.reads, zone, from_day, to_day, clients=clients, after=place, limit=limit
         ),
+        operation="medicationSafetyLog",
+        listing=Listing.SAFETY_LOG,
+        kind=Kind.MEDICATION,
     )
-    found = await kept_rows(ctx, found, "medicationSafetyLog", Listing.SAFETY_LOG, Kind.MEDICATION)
     columns = ("occurred_at", *FIELDS)
     return SafetyLog(
         rows=[SafetyEvent.of(r) for r in found],

@@ -33,14 +33,13 @@ from carecoord.graphql import (
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.day_ranges import MAX_DAYS, bounded, last_days
 from carecoord.graphql.declared import into, listing_query
-from carecoord.graphql.listed import kept_rows
+from carecoord.graphql.listed import listed_page
 from carecoord.graphql.log_pages import (
     PAGE_CSV,
     WHOLE_OR_PAGED,
     After,
     First,
     LogOrder,
-    paged,
 )
 from carecoord.graphql.medication_safety import cells
 from carecoord.graphql.page_info import PageInfo
@@ -512,15 +511,25 @@ async def lots_dispensed(
     to_day = to_day or datetime.now(zone).date()
     from_day = from_day or last_days(to_day)
     bounded(from_day, to_day)
-    found, page_info = await paged(
+    found, page_info = await listed_page(
+        ctx,
         LOT_LEDGER_ORDER,
         first,
         after,
-        lambda place, limit: inventory.ledger(
-            ctx.platform.reads, lot, str(zone), from_day, to_day, after=place, limit=limit
+        lambda clients, place, limit: inventory.ledger(
+            ctx.platform.reads,
+            lot,
+            str(zone),
+            from_day,
+            to_day,
+            clients=clients,
+            after=place,
+            limit=limit,
         ),
+        operation="inventoryLedger",
+        listing=Listing.LOT_LEDGER,
+        kind=Kind.DOSING,
     )
-    found = await kept_rows(ctx, found, "inventoryLedger", Listing.LOT_LEDGER, Kind.DOSING)
     lots: dict[str, Lot] = {}
     for r in found:
         entry = lots.setdefault(r["lot_key"], into(Lot, r, dispensed=Decimal(0), entries=[]))
@@ -546,20 +555,24 @@ async def dispensed(
     after: After = None,
 ) -> DispensingLog:
     bounded(from_day, to_day)
-    found, page_info = await paged(
+    found, page_info = await listed_page(
+        ctx,
         DEA_LOG_ORDER,
         first,
         after,
-        lambda place, limit: dea_log.between_days(
+        lambda clients, place, limit: dea_log.between_days(
             ctx.platform.reads,
             from_day,
             to_day,
             controlled_only=controlled_only,
+            clients=clients,
             after=place,
             limit=limit,
         ),
+        operation="dispensingLog",
+        listing=Listing.DISPENSING_LOG,
+        kind=Kind.DOSING,
     )
-    found = await kept_rows(ctx, found, "dispensingLog", Listing.DISPENSING_LOG, Kind.DOSING)
     shown = [reason_shown(r, ctx.reader().role) for r in found]
     fields = [f for f in dea_log.COLUMNS if f not in ("dispensed_at", "ref_id")]
     return DispensingLog(

@@ -28,6 +28,7 @@ from carecoord.events.medication import (
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
 from carecoord.projections.generations import generation_table
+from carecoord.projections.readers_clients import ReadersClients
 from carecoord.projections.rows import fetch
 
 NAME = "dispensing_log"
@@ -118,17 +119,23 @@ async def between_days(
     to_day: date,
     *,
     controlled_only: bool,
+    clients: ReadersClients,
     after: tuple[date, int, int] | None = None,
     limit: int | None = None,
 ) -> list[Dispensed]:
-    """The lines dispensed on ``from_day`` to ``to_day`` (both included), by day and then in
-    log order; with ``controlled_only``, scheduled substances alone; the first ``limit``
-    (all when None) of those after the place ``after`` (of ``ORDER``)."""
+    """The lines of ``clients`` dispensed on ``from_day`` to ``to_day`` (both included), by
+    day and then in log order; with ``controlled_only``, scheduled substances alone; the
+    first ``limit`` (all when None) of those after the place ``after`` (of ``ORDER``)."""
+    theirs, shown = clients.where()
     query = sql.SQL(
         "SELECT * FROM {table} WHERE dispensed_on BETWEEN %s AND %s"
-        " AND (NOT %s OR dea_schedule <> '') AND (%s::date IS NULL"
+        " AND (NOT %s OR dea_schedule <> '') AND {theirs} AND (%s::date IS NULL"
         " OR ({order}) > (%s::date, %s::bigint, %s::integer)) ORDER BY {order} LIMIT %s"
-    ).format(table=sql.Identifier(NAME), order=sql.SQL(", ").join(map(sql.Identifier, ORDER)))
+    ).format(
+        table=sql.Identifier(NAME),
+        theirs=theirs,
+        order=sql.SQL(", ").join(map(sql.Identifier, ORDER)),
+    )
     place = after or (None, None, None)
-    params = [from_day, to_day, controlled_only, place[0], *place, limit]
+    params = [from_day, to_day, controlled_only, *shown, place[0], *place, limit]
     return await fetch(pool, Dispensed, query, params)

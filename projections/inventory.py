@@ -32,6 +32,7 @@ from carecoord.events.medication import (
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
 from carecoord.projections.generations import columns_added, generation_table
+from carecoord.projections.readers_clients import ReadersClients
 from carecoord.projections.rows import fetch
 from carecoord.projections.stock import lot_key
 
@@ -120,19 +121,27 @@ async def ledger(
     from_day: date,
     to_day: date,
     *,
+    clients: ReadersClients,
     after: tuple[str, int, int] | None = None,
     limit: int | None = None,
 ) -> list[Drawn]:
-    """What left stock (from ``lot``, in whatever letters, or from every lot) on the days
-    ``from_day`` to ``to_day`` (both included) in time zone ``zone``, by lot and then in log
-    order: the day it left, not a take-home bottle's day, which may be a later one; the
-    first ``limit`` (all when None) of those after the place ``after`` (of ``ORDER``)."""
+    """What left stock for ``clients`` (from ``lot``, in whatever letters, or from every
+    lot) on the days ``from_day`` to ``to_day`` (both included) in time zone ``zone``, by lot
+    and then in log order: the day it left, not a take-home bottle's day, which may be a
+    later one; the first ``limit`` (all when None) of those after the place ``after`` (of
+    ``ORDER``)."""
+    theirs, shown = clients.where()
     query = sql.SQL(
         "SELECT * FROM {table} WHERE (%s::text IS NULL OR lot_key = %s)"
-        " AND (occurred_at AT TIME ZONE %s)::date BETWEEN %s AND %s AND (%s::text IS NULL"
-        " OR ({order}) > (%s::text, %s::bigint, %s::integer)) ORDER BY {order} LIMIT %s"
-    ).format(table=sql.Identifier(NAME), order=sql.SQL(", ").join(map(sql.Identifier, ORDER)))
+        " AND (occurred_at AT TIME ZONE %s)::date BETWEEN %s AND %s AND {theirs}"
+        " AND (%s::text IS NULL OR ({order}) > (%s::text, %s::bigint, %s::integer))"
+        " ORDER BY {order} LIMIT %s"
+    ).format(
+        table=sql.Identifier(NAME),
+        theirs=theirs,
+        order=sql.SQL(", ").join(map(sql.Identifier, ORDER)),
+    )
     key = None if lot is None else lot_key(lot)
     place = after or (None, None, None)
-    params = [key, key, zone, from_day, to_day, place[0], *place, limit]
+    params = [key, key, zone, from_day, to_day, *shown, place[0], *place, limit]
     return await fetch(pool, Drawn, query, params)

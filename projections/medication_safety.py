@@ -20,6 +20,7 @@ from carecoord.events.medication import HardStopRefused, OverrideAcknowledged
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
 from carecoord.projections.generations import generation_table
+from carecoord.projections.readers_clients import ReadersClients
 from carecoord.projections.rows import fetch, in_period
 
 NAME = "medication_safety"
@@ -105,16 +106,23 @@ async def between_days(
     from_day: date,
     to_day: date,
     *,
+    clients: ReadersClients,
     after: tuple[datetime, int, int] | None = None,
     limit: int | None = None,
 ) -> list[Entry]:
-    """The program's entries that occurred on the days ``from_day`` to ``to_day`` (both
+    """The entries of ``clients`` that occurred on the days ``from_day`` to ``to_day`` (both
     included) in time zone ``zone``, in the order they occurred; the first ``limit`` (all
     when None) of those after the place ``after`` (of ``ORDER``)."""
+    theirs, shown = clients.where()
     query = sql.SQL(
         "SELECT * FROM {table} WHERE (occurred_at AT TIME ZONE %s)::date BETWEEN %s AND %s"
-        " AND (%s::timestamptz IS NULL"
+        " AND {theirs} AND (%s::timestamptz IS NULL"
         " OR ({order}) > (%s::timestamptz, %s::bigint, %s::integer)) ORDER BY {order} LIMIT %s"
-    ).format(table=sql.Identifier(NAME), order=sql.SQL(", ").join(map(sql.Identifier, ORDER)))
+    ).format(
+        table=sql.Identifier(NAME),
+        theirs=theirs,
+        order=sql.SQL(", ").join(map(sql.Identifier, ORDER)),
+    )
     place = after or (None, None, None)
-    return await fetch(pool, Entry, query, [zone, from_day, to_day, place[0], *place, limit])
+    params = [zone, from_day, to_day, *shown, place[0], *place, limit]
+    return await fetch(pool, Entry, query, params)
