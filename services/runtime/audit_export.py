@@ -35,6 +35,7 @@ from carecoord.services.gate.gate import read_entry
 from carecoord.services.gate.suspensions import suspended_records
 from carecoord.services.infrastructure import access_log
 from carecoord.services.infrastructure.access_log import AccessLog
+from carecoord.services.infrastructure.chain_verification import verify_client
 from carecoord.services.infrastructure.event_chain import TABLE
 from carecoord.services.infrastructure.identity import PROGRAM_MAX, names_a_program
 from carecoord.services.infrastructure.settings import Settings
@@ -57,7 +58,9 @@ from carecoord.services.runtime.output_files import (
 from carecoord.services.users.access import access_record
 
 OPERATION = "auditExport (command line)"
-EXPORTED, NOT_EXPORTED = 0, 2
+EXPORTED, NOT_INTACT, NOT_EXPORTED = 0, 1, 2
+"""Written; written, but a client's events no longer hold to the hash chain (as ``audit
+verify`` exits 1 at a break); not written."""
 
 
 class Unknown(Exception):
@@ -104,16 +107,17 @@ def run(args: argparse.Namespace, database_url: str) -> int:
         if args.out is not None and in_place(args.out):
             # Readable by its owner alone: a client's Part 2 record is not for every user.
             with whole(args.out, mode=0o600) as file:
-                _made(args, database_url, file)
-            return EXPORTED
-        spool = _spooled(args, database_url)
+                intact = _made(args, database_url, file)
+            return EXPORTED if intact else NOT_INTACT
+        spool, intact = _spooled(args, database_url)
     except NotMade:
         return NOT_EXPORTED
     except OSError as failed:  # a place only the open finds closed (/proc), a full disk
         _cannot_write(args.out or "a temporary file", failed)
         return NOT_EXPORTED
     with spool:
-        return _copied(spool, args.out)
+        copied = _copied(spool, args.out)
+    return NOT_INTACT if copied == EXPORTED and not intact else copied
 
 
 def _settle(period: Period) -> None:
@@ -141,17 +145,17 @@ def _cannot_write(where: object, failed: OSError) -> None:
     print(f"carecoord audit export: cannot write {where}: {failed.strerror}", file=sys.stderr)
 
 
-def _spooled(args: argparse.Namespace, database_url: str) -> TextIO:
+def _spooled(args: argparse.Namespace, database_url: str) -> tuple[TextIO, bool]:
     """The export in an unnamed file, for stdout or a device: copied out only once the
-    access log holds the export."""
+    access log holds the export; and whether its clients' events hold to the chain."""
     spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 -- the caller closes it
     try:
-        _made(args, database_url, spool)
+        intact = _made(args, database_url, spool)
         spool.seek(0)
     except BaseException:
         spool.close()
         raise
-    return spool
+    return spool, intact
 
 
 def _copied(spool: TextIO, out: Path | None) -> int:
@@ -181,9 +185,9 @@ def _out_whole(spool: TextIO, out: TextIO) -> int:
     return EXPORTED
 
 
-def _made(args: argparse.Namespace, database_url: str, out: TextIO) -> None:
-    """Write the export to ``out``, its reads logged; ``NotMade`` once why it could not be
-    made is said."""
+def _made(args: argparse.Namespace, database_url: str, out: TextIO) -> bool:
+    """Write the export to ``out``, its reads logged, and say whether its clients' events
+    hold to the chain; ``NotMade`` once why it could not be made is said."""
     settings = Settings().model_copy(update={"database_url": database_url})
     try:
         if not _has_a_store(database_url):  # the store's own setup would make one there
@@ -192,8 +196,7 @@ def _made(args: argparse.Namespace, database_url: str, out: TextIO) -> None:
             )
         store = EventStore(env=store_env(settings))
         try:
-            asyncio.run(export(store, database_url, args, settings.program_time_zone, out))
-            return
+            return asyncio.run(export(store, database_url, args, settings.program_time_zone, out))
         finally:
             store.close()
     except logs.DATABASE_LOST as error:
@@ -240,10 +243,12 @@ def _has_a_store(database_url: str) -> bool:
 
 async def export(
     store: EventStore, database_url: str, args: argparse.Namespace, zone: tzinfo, out: TextIO
-) -> None:
+) -> bool:
     """Write the export to ``out`` a page of the store at a time (``export_stream``), then
     record an access-log entry for each client in it; a FHIR Bundle's dates are days of the
-    program's time zone ``zone``. The caller puts ``out`` in view only after this returns."""
+    program's time zone ``zone``. The caller puts ``out`` in view only after this returns.
+    Whether each client's events still hold to the hash chain: the lines carry no link of
+    it, so no one can check them against it once they are out (docs/access.md)."""
     auditor = Actor(id=args.auditor, role=Role.AUDITOR)
     team_only(auditor.role, Listing.RECORD_EXPORT)  # the same table the API's gate reads
     await _not_suspended(store, database_url, auditor.id)
@@ -273,7 +278,27 @@ async def export(
                     store, pool, clients, grant, auditor, period, zone, out, shown
                 )
         out.flush()
-        await _log(pool, auditor, grant, tallies)
+        intact = await _intact(pool, clients)
+        await _log(pool, auditor, grant, tallies)  # its line on stderr is the last before out
+        return intact
+
+
+async def _intact(pool: AsyncConnectionPool, clients: list[UUID]) -> bool:
+    """Whether every client's events hold to the chain, each break said on stderr by
+    position, verdict and ids: the record as stored now is not the record as written."""
+    intact = True
+    async with pool.connection() as conn:
+        for client in clients:
+            broken = (await verify_client(conn, client)).broken
+            if broken is not None:
+                intact = False
+                print(
+                    f"carecoord audit export: client {client}'s record is not intact, so"
+                    f" neither is its export: {broken.verdict} at event {broken.position}:"
+                    f" {broken.message} (carecoord audit verify walks the whole store)",
+                    file=sys.stderr,
+                )
+    return intact
 
 
 async def _not_suspended(store: EventStore, database_url: str, user_id: str) -> None:
