@@ -110,7 +110,8 @@ def arguments(audit: argparse.ArgumentParser) -> None:
             help="a client's record, or a program's, as JSON Lines or a FHIR R4 Bundle",
             description="Export from the event store; each client exported is access-logged "
             "as the auditor named by --as (docs/access.md, 'Exporting the record').",
-            epilog="exit status: 0 exported, 2 nothing written (refused, no database, interrupted)",
+            epilog="exit status: 0 exported, 1 exported but a client's record is not intact"
+            " (its break said), 2 nothing written (refused, no database, interrupted)",
         )
     )
 
