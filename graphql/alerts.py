@@ -21,7 +21,7 @@ from carecoord.graphql.declared import client_mutation, client_query, into
 from carecoord.graphql.page_info import PageInfo
 from carecoord.graphql.whole_ranges import at_most_rows
 from carecoord.graphql.withheld import step_shown
-from carecoord.projections import alerts
+from carecoord.projections import alerts, careteam
 from carecoord.services.alerts import commands
 from carecoord.services.alerts.record import Status
 from carecoord.services.gate.gate import AccessGate
@@ -106,13 +106,6 @@ QUEUE_ORDER = log_pages.LogOrder(
 in the log: no two alerts share it, and neither changes), no clinical content."""
 
 
-PASSED_AT_MOST = log_pages.MAX_ROWS
-"""The most alerts hidden from the reader a page of ``myAlerts`` reads past to fill itself:
-beyond them it ends short, with more to follow, so a reader shown few of their clients'
-alerts (a peer supporter and a queue of QTc alerts) reads at most ``first`` + 1 + this many
-alerts a request, however many their clients hold."""
-
-
 @strawberry.type(description="Alerts of your clients, oldest first, whole or a page at a time.")
 class AlertQueue:
     alerts: list[Alert]
@@ -127,12 +120,17 @@ class AlertNoteInput:
     occurred_at: datetime | None = None
 
 
-def shown_alerts(ctx: RequestContext, grant: Grant) -> Callable[[str], bool]:
-    """Whether ``grant`` shows the alerts of a rule (by its id): alerts at all, and what
-    that rule's alerts tell of (``REVEALS`` in ``services/alerts/rules.py``)."""
+def rules_shown(ctx: RequestContext, grant: Grant) -> frozenset[str] | None:
+    """The ids of the rules whose alerts ``grant`` shows (None: every rule's): alerts at
+    all, and what each rule's alerts tell of (``REVEALS`` in ``services/alerts/rules.py``)."""
     if not grant.shows(Kind.ALERT, authored_by_reader=False):
-        return lambda _: False
-    rules = ctx.platform.alert_rules.shown_to(grant.kinds)
+        return frozenset()
+    return ctx.platform.alert_rules.shown_to(grant.kinds)
+
+
+def shown_alerts(ctx: RequestContext, grant: Grant) -> Callable[[str], bool]:
+    """Whether ``grant`` shows the alerts of a rule (by its id) (``rules_shown``)."""
+    rules = rules_shown(ctx, grant)
     return lambda rule_id: rules is None or rule_id in rules
 
 
@@ -178,9 +176,8 @@ class AlertQuery:
     @strawberry.field(
         description="Alerts of the clients whose care team you are on now (open ones by"
         f" default), oldest first, {IN_PERIOD} Or a page at a time: `first` alerts, the next"
-        " after pageInfo.endCursor. A page leaves out the alerts you are not shown and reads on"
-        f" to hold `first` while more follow, past at most {PASSED_AT_MOST} alerts it leaves"
-        " out: there it ends short (none even) with more to follow, its endCursor past them."
+        " after pageInfo.endCursor. A page, whether more follow and its endCursor are made of"
+        " the alerts you are shown alone."
     )
     async def my_alerts(
         self,
@@ -200,6 +197,9 @@ class AlertQuery:
         for view in alerts.ROUTED_BY:
             await ctx.caught_up(view, at_least)
 
+        queue = Shown(ctx, gate)
+        shown = await queue.decided()
+
         async def read(key: log_pages.Key | None, limit: int) -> list[alerts.Alert]:
             return await alerts.routed_to(
                 ctx.platform.reads,
@@ -209,49 +209,51 @@ class AlertQuery:
                 (raised_from, raised_to),
                 limit,
                 after=None if key is None else (key[0], key[1]),
+                shown=shown,
             )
 
-        queue = Shown(ctx, gate)
         if first is None:  # the period whole, as before paging
             key = None if after is None else QUEUE_ORDER.key(after)
             rows = await read_whole(lambda limit: read(key, limit))
             end = QUEUE_ORDER.cursor(rows[-1]) if rows else None
             page_info = PageInfo(has_next_page=False, end_cursor=end)
-            shown = await queue.kept(rows)
         else:
-            shown, page_info = await log_pages.filled(
-                QUEUE_ORDER, first, after, read, queue.kept, PASSED_AT_MOST
-            )
-        await queue.logged(shown)
-        return AlertQueue(alerts=[Alert.of(r) for r in shown], page_info=page_info)
+            rows, page_info = await log_pages.paged(QUEUE_ORDER, first, after, read)
+        rows = queue.notes_shown(rows)
+        await queue.logged(rows)
+        return AlertQueue(alerts=[Alert.of(r) for r in rows], page_info=page_info)
 
 
 class Shown:
-    """What the queue shows its reader: the alerts each client's grant shows, decided once a
-    client however many alerts or reads ask (a queue of thousands was searched again for
-    each client), and the read of each client logged once, for the alerts a page shows."""
+    """What the queue shows its reader: the alerts each client's grant shows, decided for
+    every client of the reader's care team before the queue is read, so that the query
+    reads those alone (a page, whether more follow and its cursor made of alerts the reader
+    is not shown told of them: their number, when each was raised and its place in the
+    log); and the read of each client logged once, for the alerts a page shows."""
 
     def __init__(self, ctx: RequestContext, gate: AccessGate):
         self.ctx, self.gate = ctx, gate
-        self.decided: set[UUID] = set()
         self.granted: dict[UUID, Grant] = {}
-        self.shows: dict[UUID, Callable[[str], bool]] = {}
 
-    async def kept(self, rows: list[alerts.Alert]) -> list[alerts.Alert]:
-        """Those of ``rows`` (several clients' alerts, in order) their clients' grants show,
-        with the notes each shows; the clients not yet decided are decided first."""
-        new = {r["client_id"] for r in rows} - self.decided
-        if new:
-            granted = await self.gate.readable_on_team(new, operation="myAlerts")
-            self.decided |= new
-            self.granted.update(granted)
-            self.shows.update({c: shown_alerts(self.ctx, g) for c, g in granted.items()})
+    async def decided(self) -> alerts.RulesShown:
+        """The clients whose care team the reader is on now, grouped by the rules whose
+        alerts their grants show (``routed_to``); those shown none are in no group."""
+        reader = self.gate.reader()
+        team = await careteam.clients_of_member(
+            self.ctx.platform.reads, reader.id, reader.role.value
+        )
+        self.granted = await self.gate.readable_on_team(team, operation="myAlerts")
+        groups: dict[frozenset[str] | None, list[UUID]] = {}
+        for client_id, grant in self.granted.items():
+            rules = rules_shown(self.ctx, grant)
+            if rules != frozenset():
+                groups.setdefault(rules, []).append(client_id)
+        return [(clients, rules) for rules, clients in groups.items()]
+
+    def notes_shown(self, rows: list[alerts.Alert]) -> list[alerts.Alert]:
+        """``rows`` with the notes each client's grant shows."""
         reader = self.gate.reader().id
-        return [
-            notes_shown(row, self.granted[row["client_id"]], reader)
-            for row in rows
-            if row["client_id"] in self.shows and self.shows[row["client_id"]](row["rule_id"])
-        ]
+        return [notes_shown(row, self.granted[row["client_id"]], reader) for row in rows]
 
     async def logged(self, shown: list[alerts.Alert]) -> None:
         """Log a read of each client ``shown`` (the alerts answered) holds alerts of: a

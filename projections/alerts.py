@@ -15,6 +15,7 @@ from typing import Any, TypedDict
 from uuid import UUID
 
 from psycopg import AsyncConnection, sql
+from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Role
@@ -216,10 +217,18 @@ async def of_client(
 _ROUTED = sql.SQL(
     """SELECT a.* FROM (SELECT DISTINCT client_id FROM {care_team} WHERE member_id = %s
     AND role = %s AND started_at <= now() AND (ended_at IS NULL OR ended_at > now())) AS c
+    JOIN jsonb_to_recordset(%s::jsonb) AS g(clients uuid[], rules text[])
+      ON c.client_id = ANY(g.clients)
     CROSS JOIN LATERAL (SELECT * FROM {alerts} a WHERE a.client_id = c.client_id AND {where}
+        AND (g.rules IS NULL OR a.rule_id = ANY(g.rules))
         ORDER BY raised_at, raised_position LIMIT %s) AS a
     ORDER BY a.raised_at, a.raised_position LIMIT %s"""
 )
+
+
+RulesShown = Sequence[tuple[Collection[UUID], Collection[str] | None]]
+"""The alerts a reader is shown: those of each group's clients whose rule is one of the
+group's (None: any rule); a client in no group is shown none."""
 
 
 async def routed_to(
@@ -230,10 +239,13 @@ async def routed_to(
     raised: Period,
     limit: int,
     after: Place | None = None,
+    *,
+    shown: RulesShown,
 ) -> list[Alert]:
     """The first ``limit`` alerts (in ``status``, or all) raised in the period ``raised``,
     oldest first (after the place ``after``), of the clients whose care team ``member_id``
-    is on now in ``role``.
+    is on now in ``role``, those ``shown`` alone: a page, its end and whether more follow
+    are made of the alerts the reader is shown.
 
     Read from the member's clients on: each client's alerts through its index, so the cost
     follows the caseload's alerts, not the program's."""
@@ -241,7 +253,16 @@ async def routed_to(
     query = _ROUTED.format(
         care_team=sql.Identifier(careteam.NAME), alerts=sql.Identifier(NAME), where=where
     )
-    return await fetch(pool, Alert, query, [member_id, role.value, *params, limit, limit])
+    groups = Jsonb(
+        [
+            {
+                "clients": [str(c) for c in clients],
+                "rules": None if rules is None else sorted(rules),
+            }
+            for clients, rules in shown
+        ]
+    )
+    return await fetch(pool, Alert, query, [member_id, role.value, groups, *params, limit, limit])
 
 
 async def raised_between(

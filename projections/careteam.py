@@ -84,3 +84,12 @@ async def of_client(
         "SELECT * FROM {} WHERE client_id = %s AND {} ORDER BY position LIMIT %s"
     ).format(sql.Identifier(NAME), period)
     return await fetch(pool, Membership, query, [client_id, *bounds, limit])
+
+
+async def clients_of_member(pool: AsyncConnectionPool, member_id: str, role: str) -> list[UUID]:
+    """The clients whose care team ``member_id`` is on now in ``role``."""
+    query = sql.SQL(
+        "SELECT DISTINCT client_id FROM {} WHERE member_id = %s AND role = %s"
+        " AND started_at <= now() AND (ended_at IS NULL OR ended_at > now())"
+    ).format(sql.Identifier(NAME))
+    return [r["client_id"] for r in await fetch(pool, Membership, query, (member_id, role))]

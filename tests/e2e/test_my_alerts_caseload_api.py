@@ -186,7 +186,7 @@ async def test_a_page_out_of_bounds_or_another_lists_cursor_is_refused(api: Api)
         assert (error["extensions"]["field"], error["extensions"]["rule"]) == (field, rule)
 
 
-async def test_a_page_decides_its_own_clients_alone(
+async def test_a_page_decides_the_team_once_in_one_statement(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     position = 0
@@ -204,8 +204,9 @@ async def test_a_page_decides_its_own_clients_alone(
         found = await api.ok(PAGE, {"at": position, "first": 1}, role=Role.NURSE, user=NURSE)
 
     assert len(found["myAlerts"]["alerts"]) == 1
-    # One statement reads the page and the alert after it; one decides two grants, the
-    # page's client's and that alert's (is it shown, so that more follow?), not the four.
+    # The team's four clients are decided in one statement before the page is read, so
+    # that the one statement reading the page and the alert after it reads only alerts the
+    # reader is shown: an alert read and left out after made the page and its cursor.
     assert len([s for s in seen if "CROSS JOIN LATERAL" in s]) == 1
     assert len([s for s in seen if "on_care_team" in s]) == 1
-    assert [len(clients) for clients in decided] == [2]
+    assert [len(clients) for clients in decided] == [4]

@@ -75,8 +75,11 @@ async def _next_position(conn: AsyncConnection) -> int:
     return int(row[0])
 
 
-async def buffers_read(api: Api, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int]:
-    """The rows and buffers of the queue's statement for NURSE's open alerts."""
+async def buffers_read(
+    api: Api, monkeypatch: pytest.MonkeyPatch, team: list[uuid.UUID]
+) -> tuple[int, int]:
+    """The rows and buffers of the queue's statement for NURSE's open alerts, every alert
+    of ``team`` shown."""
     sent: list[tuple[Any, list[Any]]] = []
 
     async def kept(pool: Any, row: Any, query: Any, params: list[Any]) -> list[Any]:
@@ -86,7 +89,13 @@ async def buffers_read(api: Api, monkeypatch: pytest.MonkeyPatch) -> tuple[int, 
     with monkeypatch.context() as patch:
         patch.setattr(alerts, "fetch", kept)
         await alerts.routed_to(
-            api.platform.pool, NURSE, Role.NURSE, (Status.OPEN,), (None, None), 5001
+            api.platform.pool,
+            NURSE,
+            Role.NURSE,
+            (Status.OPEN,),
+            (None, None),
+            5001,
+            shown=[(team, None)],
         )
     [(query, params)] = sent
     async with api.platform.pool.connection() as conn:
@@ -103,11 +112,12 @@ async def test_the_queue_reads_as_much_in_a_program_six_times_as_busy(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with await AsyncConnection.connect(api.platform.database_url) as conn:
-        await added(conn, [(uuid.uuid4(), NURSE) for _ in range(TEAM)], 2)
+        team = [uuid.uuid4() for _ in range(TEAM)]
+        await added(conn, [(client_id, NURSE) for client_id in team], 2)
         await added(conn, elsewhere(OTHERS), 1)
-        rows, before = await buffers_read(api, monkeypatch)
+        rows, before = await buffers_read(api, monkeypatch, team)
         await added(conn, elsewhere(4 * OTHERS), 1)
-        rows_after, after = await buffers_read(api, monkeypatch)
+        rows_after, after = await buffers_read(api, monkeypatch, team)
 
     assert rows == rows_after == 2 * TEAM
     assert after <= before * 1.05, (before, after)
