@@ -115,8 +115,13 @@ class Verified:
     def judged(self) -> bool:
         """Whether this code can judge the live rows: not when a later version of the model
         built them (this code cannot say what that version derives; it would call the rows
-        it adds, or no longer writes, a difference, and the rows it leaves alone the same)."""
-        return self.built_with <= self.derived_with
+        it adds, or no longer writes, a difference, and the rows it leaves alone the same),
+        nor when an earlier one did and they differ: until the projector of this release
+        rebuilds the model, as it starts, its rows differ wherever the versions derive
+        otherwise, which read as a model changed by hand."""
+        if self.built_with > self.derived_with:
+            return False
+        return self.built_with == self.derived_with or not self.differences
 
     @property
     def intact(self) -> bool:

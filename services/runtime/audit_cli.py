@@ -370,10 +370,17 @@ def _verdict(v: Verified) -> str:
     """A model's line: its counts and digest when the live and derived ones are the same,
     each side's, named, when they differ (the derived counts alone, unnamed, read as the
     live model's)."""
-    if not v.judged:
+    if not v.judged and v.built_with > v.derived_with:
         return (
             f"CANNOT JUDGE built by version {v.built_with} of it, a later one than this code's"
             f" {v.derived_with}: check it with the release that built it"
+        )
+    if not v.judged:
+        return (
+            f"CANNOT JUDGE built by version {v.built_with} of it, an earlier one than this"
+            f" code's {v.derived_with}, and {len(v.differences)} differing where the versions"
+            " may derive otherwise: check it once this release's projector has rebuilt it"
+            " (it does as it starts), or with the release that built it"
         )
     if v.intact:
         return f"same     {_held(v.rows, v.clients)}, digest {v.live_digest}"
