@@ -165,6 +165,8 @@ class AccessGate:
         actor = authorize(self.actor, action)
         named = frozenset(clients)
         await self._within_program(clients, fields)
+        if action is Action.BREAK_GLASS:
+            await self._emergency_within_program(clients)
         needed = relationship_needed(actor, action)
         on_team: frozenset[UUID] = frozenset()
         if needed is Relationship.CARE_TEAM:
@@ -433,12 +435,35 @@ class AccessGate:
         names (a listing shows and logs no other); all of them for every other reader."""
         if not clients or not self._scoped(self.reader()):
             return clients
+        found = await self._programs_of(clients)
+        return frozenset(c for c in clients if found.get(c) == self.program)
+
+    async def _programs_of(self, clients: frozenset[UUID]) -> dict[UUID, str]:
+        """The program each of ``clients`` is enrolled in, as the store holds them before
+        this call (a client enrolled a moment ago counts); none for a client not enrolled."""
         self.platform.progress.require_current(timeline.NAME)
         found = await self._on_views(lambda conn: programs_of(conn, clients))
         if clients - found.keys():
             await self._enrolments_at_head("clientId")  # a client may have just enrolled
             found = await self._on_views(lambda conn: programs_of(conn, clients))
-        return frozenset(c for c in clients if found.get(c) == self.program)
+        return found
+
+    async def _emergency_within_program(self, clients: Sequence[UUID]) -> None:
+        """A clinician whose token names a program breaks the glass on that program's
+        clients only, as the claim keeps their enrolments and stock to it: one of another
+        program opened a record of a program they do not work for (42 CFR Part 2 keeps each
+        program's records its own). A client id no program has is refused alike, so the
+        refusal tells no more than an unknown id's."""
+        if self.program is None or self.reader().role in PROGRAM_WIDE:
+            return
+        found = await self._programs_of(frozenset(clients))
+        for client_id in (c for c in clients if found.get(c) != self.program):
+            raise Forbidden(
+                "clientId",
+                "break-glass-program",
+                f"your token names program {self.program!r}; client {client_id} is not"
+                " enrolled in it",
+            )
 
     async def _within_program(
         self, clients: Sequence[UUID], fields: Mapping[UUID, str] | None = None
