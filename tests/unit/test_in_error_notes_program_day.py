@@ -114,9 +114,10 @@ def test_a_hold_is_quoted_at_the_programs_time(zone: ZoneInfo) -> None:
     story.now = held_at = parted(day(1), zone)
     story.hold(order, "intoxicated at intake")
     local = held_at.astimezone(zone)
+    story.now = held_at + timedelta(hours=2)
 
-    with pytest.raises(RuleViolation) as dosing:
-        story.dose(order, day(1))
+    with pytest.raises(RuleViolation) as dosing:  # given after the hold: a dose before it is not
+        story.dose(order, held_at.date(), hour=held_at.hour + 1)
     with pytest.raises(RuleViolation) as again:
         prescribing.hold(story.record, story.stamp(), story.rules, order, "again")
 
