@@ -192,7 +192,12 @@ def test_a_worker_that_ends_before_it_serves_ends_the_api(
         parent = api_workers(
             servers, settings, database_url, free_port(), capture=True, env_more=env
         )
-        _, err = parent.communicate(timeout=60)
+        try:
+            _, err = parent.communicate(timeout=60)
+        finally:
+            if parent.poll() is None:  # served alone: not left behind by a failed test
+                parent.kill()
+                parent.wait(10)
     assert parent.returncode == 1
     assert "an API worker ended (exit 3) before it served" in err.decode()
 
