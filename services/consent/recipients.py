@@ -49,11 +49,20 @@ def recipients_named(
     whose id reads as one of ``known`` (the client's care team, now or before, and the
     members their consents name) or as another the consent names, and is not it, is
     refused: ``NURSE-B`` or ``dr-1ee`` was granted the record, listed beside nurse-b and
-    dr-lee as if the client had named them."""
+    dr-lee as if the client had named them. A recipient named again under another name is
+    refused too: the consent kept the first name and dropped the second unsaid."""
     named: dict[tuple[RecipientType, str], Recipient] = {}
     members = {r.id for r in recipients if r.type is RecipientType.MEMBER}
     for n, given in enumerate(recipients):
         recipient = recipient_named(given, f"{field}.{n}")
+        kept = named.get((recipient.type, recipient.id))
+        if kept is not None and kept.name != recipient.name:
+            raise InvalidInput(
+                f"{field}.{n}.id",
+                "recipient-once",
+                f"{field}.{n}.id names a recipient named before under another name; name each"
+                " recipient once",
+            )
         if recipient.type is RecipientType.MEMBER:
             not_read_as(
                 f"{field}.{n}.id",

@@ -146,3 +146,24 @@ async def test_a_consent_sent_twice_is_kept_once_so_one_revocation_ends_it(api: 
     }  # fmt: skip
     assert consent["id"] in twin["errors"][0]["message"]
     assert refusal_of(after)["rule"] == "care-team-or-consent"
+
+
+async def test_a_recipient_named_again_under_another_name_is_refused_and_nothing_recorded(
+    api: Api,
+) -> None:
+    client_id = await enroll(api)
+    named = terms(client_id, "dr-named")
+    named["input"]["recipients"] = [
+        {"type": "MEMBER", "id": "dr-named", "name": "Dr. Named"},
+        {"type": "MEMBER", "id": " dr-named ", "name": "Dr. Other"},
+    ]
+
+    body = await api.gql(CONSENT, named, role=Role.PROGRAM_ADMIN)
+    marker = await api.ok(CONSENT, terms(client_id, "dr-ok"), role=Role.PROGRAM_ADMIN)
+    at = marker["recordConsent"]["position"]
+    listed = await api.ok(CONSENTS, {"id": client_id, "atLeast": at}, role=Role.PROGRAM_ADMIN)
+
+    assert refusal_of(body) == {
+        "code": "BAD_USER_INPUT", "field": "recipients.1.id", "rule": "recipient-once",
+    }  # fmt: skip
+    assert [c["memberIds"] for c in listed["consents"]] == [["dr-ok"]]
