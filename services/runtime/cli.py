@@ -678,8 +678,9 @@ def until_stopped(command: Coroutine[Any, Any, None]) -> None:
     async def guarded() -> None:
         task = asyncio.ensure_future(command)
         loop = asyncio.get_running_loop()
+        stop = _sibling_stop(task) if workers.is_sibling() else task.cancel
         for stop_signal in STOP_SIGNALS:
-            loop.add_signal_handler(stop_signal, task.cancel)
+            loop.add_signal_handler(stop_signal, stop)
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
@@ -700,6 +701,28 @@ def until_stopped(command: Coroutine[Any, Any, None]) -> None:
             raise SystemExit(f"carecoord: {refused}") from None
         except ProgramFileError as refused:  # it names the key; the traceback buried it
             raise SystemExit(f"carecoord: CARECOORD_PROGRAM_FILE: {refused}") from None
+
+
+def _sibling_stop(task: asyncio.Future[None]) -> Callable[[], None]:
+    """A sibling worker's stop: a second signal within the requests' wait is let pass.
+
+    A service manager's stop signals every process of the service (systemd's control
+    group, ``kill -- -PGID``), and the parent signals its siblings again as it stops: that
+    second signal cut the sibling's wait short and its requests were answered
+    ``api-stopping``. One after the wait still cuts a teardown short; the parent kills a
+    sibling that outlives its own wait for it."""
+    first: float | None = None
+
+    def stop() -> None:
+        nonlocal first
+        now = time.monotonic()
+        if first is not None and now - first < GRACEFUL_SHUTDOWN_SECONDS:
+            log.info("stop signal repeated", extra={"code": "API_STOP_REPEATED"})
+            return
+        first = now if first is None else first
+        task.cancel()
+
+    return stop
 
 
 def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
