@@ -38,6 +38,7 @@ from carecoord.services.checkins.instruments import INSTRUMENTS, quoted
 from carecoord.services.checkins.record import CheckIn, Vitals
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.given_once import given_once
 from carecoord.services.kernel.policy import Grant
 from carecoord.services.kernel.stamp import invalid_input
 
@@ -135,16 +136,14 @@ class SeriesPoint:
 
 def answers_of(given: ScoreInstrumentInput) -> dict[str, int]:
     """The answers by item; an item answered twice is refused naming the second answer."""
-    answers: dict[str, int] = {}
-    for n, answer in enumerate(given.answers):
-        if answer.item in answers:
-            raise InvalidInput(
-                f"answers.{n}.item",
-                "duplicate-item",
-                f"item {quoted(answer.item)} is answered twice",
-            )
-        answers[answer.item] = answer.value
-    return answers
+    given_once(
+        (answer.item for answer in given.answers),
+        "answers",
+        "item",
+        "duplicate-item",
+        lambda item: f"item {quoted(item)} is answered twice",
+    )
+    return {answer.item: answer.value for answer in given.answers}
 
 
 CUTOFF_MAX_NG_ML = 100_000
@@ -155,12 +154,15 @@ every reader."""
 
 def findings_of(given: RecordDrugScreenInput) -> dict[str, AnalyteFinding]:
     """Results keyed by the analyte as given (the record names it from the panel)."""
+    given_once(
+        (result.analyte for result in given.results),
+        "results",
+        "analyte",
+        "duplicate-analyte",
+        lambda analyte: f"{analyte} is reported twice",
+    )
     findings: dict[str, AnalyteFinding] = {}
     for n, result in enumerate(given.results):
-        if result.analyte in findings:
-            raise InvalidInput(
-                f"results.{n}.analyte", "duplicate-analyte", f"{result.analyte} is reported twice"
-            )
         if result.cutoff_ng_ml is not None and result.cutoff_ng_ml > CUTOFF_MAX_NG_ML:
             raise InvalidInput(
                 f"results.{n}.cutoffNgMl",

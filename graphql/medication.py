@@ -65,6 +65,7 @@ from carecoord.graphql.medication_inputs import (
 from carecoord.services.infrastructure.commands import Outcome
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.given_once import given_once
 from carecoord.services.kernel.stamp import invalid_input
 from carecoord.services.kernel.unit_of_work import Command
 from carecoord.services.medication import commands
@@ -217,15 +218,14 @@ def acknowledged(
     """Each reason shows something and fits the override it becomes: refused here, before
     the order is recorded, naming the field it was sent in. A rule acknowledged twice is
     refused too: one of its two reasons was dropped unsaid."""
-    rules: set[str] = set()
-    for n, ack in enumerate(given.acknowledgements):
-        if ack.rule in rules:
-            raise InvalidInput(
-                f"acknowledgements.{n}.rule",
-                "acknowledged-once",
-                f"{ack.rule!r} is acknowledged twice; give each rule one reason",
-            )
-        rules.add(ack.rule)
+    given_once(
+        (ack.rule for ack in given.acknowledgements),
+        "acknowledgements",
+        "rule",
+        "acknowledged-once",
+        lambda rule: f"{rule!r} is acknowledged twice; give each rule one reason",
+    )
+    for ack in given.acknowledgements:
         if not visible(ack.reason):
             raise InvalidInput(
                 "acknowledgements.reason", "reason-required", f"give a reason for {ack.rule!r}"

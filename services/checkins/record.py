@@ -42,6 +42,7 @@ from carecoord.services.kernel.access import MAY_RECORD, Action, authorize
 from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.concealed import refuse_unseen
 from carecoord.services.kernel.errors import Forbidden, InvalidInput, NotFound, RuleViolation
+from carecoord.services.kernel.given_once import given_once
 from carecoord.services.kernel.marked import Marked
 from carecoord.services.kernel.stamp import Stamp
 
@@ -368,14 +369,18 @@ class CheckInRecord(Aggregate, context="checkins"):
             raise InvalidInput(
                 "results", "no-results", "a drug screen reports at least one analyte"
             )
-        findings: dict[str, AnalyteFinding] = {}
-        for n, (given, finding) in enumerate(results.items()):
-            name = analyte(given, f"results.{n}.analyte")
-            if name in findings:
-                raise InvalidInput(
-                    f"results.{n}.analyte", "duplicate-analyte", f"{name} is reported twice"
-                )
-            findings[name] = finding.model_copy(update={"analyte": name})
+        names = [analyte(given, f"results.{n}.analyte") for n, given in enumerate(results)]
+        given_once(
+            names,
+            "results",
+            "analyte",
+            "duplicate-analyte",
+            lambda name: f"{name} is reported twice",
+        )
+        findings = {
+            name: finding.model_copy(update={"analyte": name})
+            for name, finding in zip(names, results.values(), strict=True)
+        }
         event = stamp.event(
             DrugScreenResulted,
             self.client_id,

@@ -41,6 +41,7 @@ from carecoord.events.medication import (
     TakeHomeEnteredInError,
 )
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
+from carecoord.services.kernel.given_once import given_once
 from carecoord.services.kernel.stamp import Stamp, invalid_input
 from carecoord.services.kernel.visible_names import shown
 from carecoord.services.medication.doses import check_amount
@@ -550,13 +551,15 @@ def dispense_take_home(
     _check_within_order(order, first_day, days)
     _check_form(drug, dosage_form)
     labels = [shown(f"bottles.{n}.bottle", b.bottle) for n, b in enumerate(bottles)]
-    for n, label in enumerate(labels):
-        if label in labels[:n]:
-            raise InvalidInput(
-                f"bottles.{n}.bottle",
-                "one-label-per-bottle",
-                f"bottle {label!r} is listed twice; each bottle handed over has its own label",
-            )
+    given_once(
+        labels,
+        "bottles",
+        "bottle",
+        "one-label-per-bottle",
+        lambda label: (
+            f"bottle {label!r} is listed twice; each bottle handed over has its own label"
+        ),
+    )
     if len(bottles) != len(doses):
         raise InvalidInput(
             "bottles",

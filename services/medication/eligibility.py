@@ -18,6 +18,7 @@ from carecoord.events.medication import (
     TakeHomeEligibilityDetermined,
 )
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
+from carecoord.services.kernel.given_once import given_once
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.induction import RESTART_SOURCE
 from carecoord.services.medication.record import Eligibility, MedicationRecord
@@ -47,16 +48,15 @@ def determine_eligibility(
 ) -> None:
     """Eligibility needs every 42 CFR 8.12(i) criterion assessed; any day count needs all met."""
     criteria, max_days = decision.criteria, decision.max_days
-    given: set[str] = set()
-    for n, assessed in enumerate(criteria):
-        # Assessed twice (met and not met), the record said both of one criterion.
-        if assessed.criterion in given:
-            raise InvalidInput(
-                f"criteria.{n}.criterion",
-                "criterion-once",
-                f"{assessed.criterion} is assessed twice; each criterion is assessed once",
-            )
-        given.add(assessed.criterion)
+    # Assessed twice (met and not met), the record said both of one criterion.
+    given_once(
+        (assessed.criterion for assessed in criteria),
+        "criteria",
+        "criterion",
+        "criterion-once",
+        lambda criterion: f"{criterion} is assessed twice; each criterion is assessed once",
+    )
+    given = {assessed.criterion for assessed in criteria}
     unknown = given - CRITERIA.keys()
     if unknown:
         raise InvalidInput(
