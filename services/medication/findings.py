@@ -79,10 +79,13 @@ def check(
             raise HardStop(match, attempt)
     for match in matches:
         if match.severity is Severity.HIGH and not said(acknowledgements.get(match.rule.id, "")):
+            # One acknowledgement of a rule covers each medication it meets (a benzodiazepine
+            # prescribed and one found on a screen): the refusal names them all.
+            met = "; ".join(m.title for m in matches if m.rule.id == match.rule.id)
             raise RuleViolation(
                 "acknowledgements",
                 match.rule.id,
-                f"high-severity interaction {match.rule.id}: {match.title}"
+                f"high-severity interaction {match.rule.id}: {met}"
                 f" (version {match.rule.version}; source: {match.rule.source})."
                 f" To proceed, acknowledge rule {match.rule.id!r} with a reason",
                 {"ruleVersion": match.rule.version},

@@ -217,3 +217,26 @@ def test_a_definitive_negative_retest_of_the_specimen_no_longer_counts() -> None
     )  # fmt: skip
     assert confirmed != presumptive
     assert refused_rule(story) is None
+
+
+def test_a_benzodiazepine_prescribed_and_found_are_both_named_by_the_one_acknowledgement() -> None:
+    """Each keeps its own finding, as each counts for its own time (the order while it is
+    taken, the screen a week); the refusal the one acknowledgement answers names both."""
+    story = Story()
+    lorazepam = story.prescribe("lorazepam", "1", start=day(1), induction=None)
+    screen = story.screened(day(1), "benzodiazepines")
+    story.on(day(2))
+
+    with pytest.raises(RuleViolation) as refused:
+        story.prescribe("methadone", "30", start=day(2))
+    order = story.prescribe("methadone", "30", start=day(2), ack=MANAGED)
+
+    assert refused.value.rule == RULE
+    assert "+ lorazepam:" in refused.value.message
+    assert "+ benzodiazepines:" in refused.value.message
+    assert f"positive drug screen collected {day(1)}" in refused.value.message
+    found = story.events(InteractionFound)
+    assert [(f.rule_id, [i.id for i in f.implicated]) for f in found] == [
+        (RULE, [order, lorazepam]), (RULE, [order, screen]),
+    ]  # fmt: skip
+    assert [f.exposure.clear_from for f in found if f.exposure] == [None, day(9)]
