@@ -42,11 +42,16 @@ PUBLISHER_INBOX = "_INBOX_relay"
 forwarder's): its JetStream replies (stream info, publish acks, stored messages) come there
 alone, so its NATS user subscribes to ``_INBOX_relay.>`` and reads no other user's replies
 on ``_INBOX.>`` (deploy/nats.conf)."""
+TAIL_INBOX = "_INBOX_tail"
+"""The inbox prefix of ``carecoord tail``'s connection: its consumer's deliveries and its
+JetStream replies come there alone, so its NATS user (``carecoord``) subscribes to
+``_INBOX_tail.>`` and reads no other user's replies on ``_INBOX.>`` (deploy/nats.conf)."""
 TAKEN_FIRST_TOKENS = {
     DISCLOSED: "disclosures to outside recipients go to disclosed.> and disclosed-<root>.>",
     ANCHORS: "the event chain's anchors go to anchors.<root>.event-chain",
     "_INBOX": "NATS replies and JetStream deliveries go to _INBOX.>",
     PUBLISHER_INBOX: f"the relay's replies go to {PUBLISHER_INBOX}.>",
+    TAIL_INBOX: f"a tail's deliveries go to {TAIL_INBOX}.>",
 }
 """The first tokens of the platform's other subjects, and of NATS's own, that no subject root
 may take (a ``$`` never fits its pattern: ``$JS``, ``$SYS``, ``$KV``)."""

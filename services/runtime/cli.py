@@ -46,7 +46,12 @@ from carecoord.services.infrastructure.liveness import error_code
 from carecoord.services.infrastructure.relay import POSITION_HEADER, Relay
 from carecoord.services.infrastructure.republish import republish_parked
 from carecoord.services.infrastructure.server_urls import nats_servers
-from carecoord.services.infrastructure.settings import ENV_FILE, Settings, interface_refusal
+from carecoord.services.infrastructure.settings import (
+    ENV_FILE,
+    TAIL_INBOX,
+    Settings,
+    interface_refusal,
+)
 from carecoord.services.infrastructure.stream_reader import HeaderTolerantClient, OrderedReader
 from carecoord.services.kernel import visible_names
 from carecoord.services.kernel.errors import InvalidInput, Unauthenticated
@@ -1039,6 +1044,7 @@ async def tail_events(
                 # typed int, slept as given: the platform's connections take it so too
                 reconnect_time_wait=settings.nats_reconnect_wait_seconds,  # type: ignore[arg-type]
                 error_cb=failed,
+                inbox_prefix=TAIL_INBOX,
             )
     except (OSError, TimeoutError, nats.errors.Error) as failure:
         raise connecting.unreachable(failure) from failure

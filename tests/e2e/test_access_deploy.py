@@ -19,7 +19,7 @@ import yaml
 from nats.aio.client import Client
 from nats.js.api import ConsumerConfig, StreamConfig
 
-from carecoord.services.infrastructure.settings import PUBLISHER_INBOX
+from carecoord.services.infrastructure.settings import PUBLISHER_INBOX, TAIL_INBOX
 from carecoord.services.infrastructure.stream_reader import HeaderTolerantClient, OrderedReader
 from carecoord.services.runtime.embedded import free_port, nats_binary
 
@@ -242,7 +242,9 @@ async def test_carecoord_tails_a_long_history_through_flow_control(nats_server: 
         nats_server, user="relay", password="relay-pw", inbox_prefix=PUBLISHER_INBOX
     )
     own = HeaderTolerantClient()
-    await own.connect(nats_server, user="carecoord", password="carecoord-pw")
+    await own.connect(
+        nats_server, user="carecoord", password="carecoord-pw", inbox_prefix=TAIL_INBOX
+    )
     reader = OrderedReader(own, "CARE", "care.>", new_only=False)
     try:
         js = relay.jetstream()

@@ -6,6 +6,7 @@ nats-server running the deployment's file. Either refused anything it does would
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,11 +16,12 @@ import pytest
 from conftest import fresh_database, isolated_settings
 from forwarding import forwarded_to_head
 from restartable_nats import RestartableNats
+from tailed import tailed
 from test_probe_broker_refusals import published_up_to_the_store
 from test_probe_disclosure import consenting_to_the_recipient
 
 from carecoord.services.infrastructure import positions
-from carecoord.services.infrastructure.settings import PUBLISHER_INBOX, Settings
+from carecoord.services.infrastructure.settings import PUBLISHER_INBOX, TAIL_INBOX, Settings
 from carecoord.services.runtime.bootstrap import Servers, running
 
 CONF = Path(__file__).resolve().parents[2] / "deploy" / "nats.conf"
@@ -87,7 +89,9 @@ async def test_the_relay_and_the_forwarder_run_under_their_own_users(
         disclosed = await inbox.next_msg(timeout=5)
     await north.close()
 
-    reader = await nats.connect(as_user(deployed, "carecoord", "carecoord-pw"))
+    reader = await nats.connect(
+        as_user(deployed, "carecoord", "carecoord-pw"), inbox_prefix=TAIL_INBOX
+    )
     try:
         js = reader.jetstream()
         care = await js.stream_info("CARE")
@@ -100,18 +104,25 @@ async def test_the_relay_and_the_forwarder_run_under_their_own_users(
     assert disclosed.subject.startswith(f"disclosed.{RECIPIENT}.")
 
 
-async def test_the_relay_user_subscribes_to_its_own_inbox_alone(deployed: RestartableNats) -> None:
-    """The relay's replies come under ``PUBLISHER_INBOX`` (its connection's inbox prefix), so
-    its user may not subscribe to ``_INBOX.>``, where other users' replies come (a tail's
-    deliveries from the stream among them); the test above runs the relay under it."""
+@pytest.mark.parametrize(
+    ("user", "password", "prefix"),
+    [("relay", "relay-pw", PUBLISHER_INBOX), ("carecoord", "carecoord-pw", TAIL_INBOX)],
+)
+async def test_a_user_subscribes_to_its_own_inbox_alone(
+    deployed: RestartableNats, user: str, password: str, prefix: str
+) -> None:
+    """The relay's replies come under ``PUBLISHER_INBOX``, a tail's deliveries and replies
+    under ``TAIL_INBOX`` (each connection's inbox prefix), so neither user may subscribe to
+    ``_INBOX.>``, where other users' replies come (a tail's deliveries from the stream among
+    them, which the carecoord user could read); the tests around run each under its user."""
     refused: asyncio.Queue[Exception] = asyncio.Queue()
 
     async def failed(error: Exception) -> None:
         await refused.put(error)
 
-    nc = await nats.connect(as_user(deployed, "relay", "relay-pw"), error_cb=failed)
+    nc = await nats.connect(as_user(deployed, user, password), error_cb=failed)
     try:
-        await nc.subscribe(f"{PUBLISHER_INBOX}.x")
+        await nc.subscribe(f"{prefix}.x")
         await nc.subscribe("_INBOX.>")
         await nc.flush()
         error = await asyncio.wait_for(refused.get(), timeout=5)
@@ -119,3 +130,22 @@ async def test_the_relay_user_subscribes_to_its_own_inbox_alone(deployed: Restar
         await nc.close()
     assert str(error) == 'nats: permissions violation for subscription to "_inbox.>"'
     assert refused.empty()
+
+
+async def test_the_tail_reads_the_stream_under_its_user(
+    servers: Servers, data_dir: Path, deployed: RestartableNats
+) -> None:
+    """``carecoord tail`` under the carecoord user: its consumer's deliveries and replies come
+    under the one inbox prefix its user may subscribe to."""
+    settings = isolated_settings(data_dir, stream_name="CARE", subject_root="care")
+    relay = as_user(deployed, "relay", "relay-pw")
+    with fresh_database(servers.database_url) as url:
+        async with running(
+            settings, Servers(url, relay), relay=False, project=False, serve=False, publish=False
+        ) as writer:
+            await consenting_to_the_recipient(writer, RECIPIENT)
+            head = await asyncio.to_thread(writer.store.last_position)
+        await relayed(settings, url, relay)
+        tail = Servers(url, as_user(deployed, "carecoord", "carecoord-pw"))
+        lines, said = await tailed(writer, tail, until=lambda lines: len(lines) == head)
+    assert [json.loads(line)["position"] for line in lines] == list(range(1, head + 1)), said
