@@ -29,7 +29,7 @@ from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
 from datetime import timedelta
 from typing import Any, cast
 from urllib.parse import unquote_to_bytes
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
@@ -74,10 +74,12 @@ from carecoord.graphql.sockets_per_user import RULE as SOCKETS_RULE
 from carecoord.graphql.sockets_per_user import Held, SocketsPerUser
 from carecoord.graphql.status import health as health_body
 from carecoord.graphql.status import pools
+from carecoord.services.gate.suspensions import REVOKED_RULE, refusal, revoked_refusal
 from carecoord.services.infrastructure.idempotency import HEADER, REPLAYED_HEADER
 from carecoord.services.infrastructure.identity import ROLE_HEADER, quoted
 from carecoord.services.infrastructure.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from carecoord.services.infrastructure.open_sockets import OpenSockets
+from carecoord.services.infrastructure.record_watch import RecordWatch
 from carecoord.services.kernel.errors import DomainError, Unauthenticated
 from carecoord.services.platform import Platform
 from carecoord.services.users.access import SUSPENDED_RULE, access_record, suspended_refusal
@@ -250,7 +252,7 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
 
     _expiry: asyncio.Task[None] | None = None
     _suspension: asyncio.Task[None] | None = None
-    _met_suspension: asyncio.Event | None = None
+    _met_suspension: asyncio.Future[DomainError] | None = None
     _rate: MessageRate | None = None
 
     async def handle(self) -> None:
@@ -292,7 +294,7 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
         if self.connection_acknowledged and self._expiry is None:
             self._expiry = asyncio.create_task(self._close_when_expired())
             self._expiry.add_done_callback(self._task_done)
-            self._met_suspension = asyncio.Event()
+            self._met_suspension = asyncio.get_running_loop().create_future()
             self._suspension = asyncio.create_task(self._close_when_suspended())
             self._suspension.add_done_callback(self._task_done)
 
@@ -310,17 +312,20 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
 
     async def _close_when_suspended(self) -> None:
         """Ends the socket's operations, each with the refusal and ``complete``, and closes
-        it (4403) once a program admin suspends its user: asked again at every commit of any
-        process (``RecordWatch``), so a suspension reaches an open socket at once."""
+        it (4403) once a program admin suspends its user, or reinstates them after its
+        token was issued (``token-revoked``: suspended and reinstated between two asks, the
+        watch never named the user suspended): asked again at every commit of any process
+        (``RecordWatch``), so a suspension reaches an open socket at once."""
         platform = self.context.platform
         try:
             actor = self.context.actor()
+            issued_at = self.context.gate.issued_at
         except DomainError:  # expired meanwhile: the expiry's watch closes the socket
             return
         if platform.suspended is None or actor is None:
             return
-        await self._until_suspended(platform.suspended.until(access_record(actor.id)))
-        refusal = suspended_refusal()
+        record = access_record(actor.id)
+        refusal = await self._until_ended(platform.suspended, record, issued_at)
         platform.metrics.refusals.labels(refusal.code, refusal.rule).inc()
         log.info("socket refused", extra={"code": refusal.code, "rule": refusal.rule})
         error: GraphQLFormattedError = {
@@ -335,32 +340,40 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
             await self.send_message({"id": operation_id, "type": "complete"})
         await self.websocket.close(4403, refused_because(refusal))
 
-    async def _until_suspended(self, named: Coroutine[Any, Any, None]) -> None:
-        """Returns once the watch names the user (``named``), or an operation found them
-        suspended first (``send_message``)."""
-        met = self._met_suspension or asyncio.Event()
-        waits = (asyncio.ensure_future(named), asyncio.ensure_future(met.wait()))
+    async def _until_ended(
+        self, watch: RecordWatch, record: UUID, issued_at: int | None
+    ) -> DomainError:
+        """The refusal ending the socket, once the watch's answer ends its token, or an
+        operation met one first (``send_message``)."""
+        met = self._met_suspension or asyncio.get_running_loop().create_future()
+        named = asyncio.ensure_future(watch.until(record, issued_at))
         try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait((named, met), return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for wait in waits:
-                wait.cancel()
+            named.cancel()
+        if met.done():
+            return met.result()
+        ended = refusal(named.result(), record, issued_at)
+        assert ended is not None, "the watch answers once the token is ended"
+        return ended
 
     async def send_message(self, message: Message) -> None:
-        """As Strawberry's, but an operation's own ``user-suspended`` refusal (a push, a
-        decision, finding the suspension before the socket's watch) is the watch's to send:
-        the operation hands the socket over to it and waits to be ended with the others.
-        Each sent its own, and an operation whose refusal the client was slow to take was
-        refused twice."""
+        """As Strawberry's, but an operation's own ``user-suspended`` or ``token-revoked``
+        refusal (a push, a decision, finding it before the socket's watch) is the watch's
+        to send: the operation hands the socket over to it and waits to be ended with the
+        others. Each sent its own, and an operation whose refusal the client was slow to
+        take was refused twice."""
         ending = self._suspension
+        met = self._met_suspension
         if (
             ending is not None
             and not ending.done()
             and asyncio.current_task() is not ending
-            and self._met_suspension is not None
-            and _refuses_suspended(message)
+            and met is not None
+            and (refused := _ending_refusal(message)) is not None
         ):
-            self._met_suspension.set()
+            if not met.done():
+                met.set_result(refused)
             await asyncio.Event().wait()  # cancelled as the watch ends the operation
         await super().send_message(message)
 
@@ -434,12 +447,20 @@ def malformed_payload(payload: object) -> str | None:
     return None
 
 
-def _refuses_suspended(message: Message) -> bool:
-    """Whether ``message`` is an operation's result refused ``user-suspended``."""
+_ENDING: Mapping[str, Callable[[], DomainError]] = {
+    SUSPENDED_RULE: suspended_refusal,
+    REVOKED_RULE: revoked_refusal,
+}
+
+
+def _ending_refusal(message: Message) -> DomainError | None:
+    """The refusal ending the socket that ``message``, an operation's result, carries
+    (``user-suspended``, ``token-revoked``); None for any other message."""
     if message.get("type") != "next":
-        return False
+        return None
     errors = cast("Mapping[str, Any]", message).get("payload", {}).get("errors") or ()
-    return any((e.get("extensions") or {}).get("rule") == SUSPENDED_RULE for e in errors)
+    rules = [(e.get("extensions") or {}).get("rule") for e in errors]
+    return next((ending() for rule, ending in _ENDING.items() if rule in rules), None)
 
 
 def text_or_none(value: object) -> bool:

@@ -24,11 +24,12 @@ from starlette.websockets import WebSocket
 from carecoord.events import Actor, Kind
 from carecoord.projections.rows import Shown
 from carecoord.services.gate.gate import AccessGate, recorded
+from carecoord.services.gate.suspensions import refusal
 from carecoord.services.infrastructure.identity import ROLE_HEADER, bearer
 from carecoord.services.kernel.errors import DomainError, Forbidden, InvalidInput, RuleViolation
 from carecoord.services.kernel.policy import Grant
 from carecoord.services.platform import Platform
-from carecoord.services.users.access import access_record, suspended_refusal
+from carecoord.services.users.access import access_record
 
 CORRELATION_HEADER = "x-correlation-id"
 OPERATION_CORRELATION: ContextVar[UUID | None] = ContextVar("operation_correlation", default=None)
@@ -112,14 +113,17 @@ class RequestContext:
         await gate.not_suspended()
 
     async def still_admitted(self, position: int) -> None:
-        """Refuse (``user-suspended``) a push of what the store holds up to ``position`` to a
-        caller suspended by then, as the socket's watch knows it (``RecordWatch``): the
-        socket is closed only once its task runs, and a push went out in between."""
+        """Refuse a push of what the store holds up to ``position`` to a caller suspended by
+        then (``user-suspended``), or whose token a reinstatement by then revoked
+        (``token-revoked``), as the socket's watch knows it (``RecordWatch``): the socket is
+        closed only once its task runs, and a push went out in between."""
         watch, actor = self.platform.suspended, self.actor()
         if watch is None or actor is None:
             return
-        if await watch.named_through(access_record(actor.id), position):
-            raise suspended_refusal()
+        record = access_record(actor.id)
+        refused = refusal(await watch.named_through(record, position), record, self.gate.issued_at)
+        if refused is not None:
+            raise refused
 
     def _for_operation(self, gate: AccessGate) -> AccessGate:
         """``gate`` under the correlation id of the operation asking (a socket's gate is made

@@ -223,7 +223,7 @@ class AccessGate:
         probe = self.platform.suspensions
         if probe is None:
             raise Unavailable("authorization", "suspensions-unknown", "retry in a moment")
-        await admitted(probe, self.platform.store, self.actor.id, self.issued_at)
+        await admitted(probe, self.actor.id, self.issued_at)
 
     async def readable(
         self,

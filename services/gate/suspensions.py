@@ -17,7 +17,6 @@ until it expired.
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
 import psycopg
@@ -35,10 +34,11 @@ from carecoord.services.infrastructure.connection_lost import (
 from carecoord.services.infrastructure.event_chain import TABLE
 from carecoord.services.infrastructure.record_watch import Named
 from carecoord.services.infrastructure.store import EventStore
-from carecoord.services.kernel.errors import Unauthenticated
+from carecoord.services.kernel.errors import DomainError, Unauthenticated
 from carecoord.services.users.access import access_record, suspended_refusal
 
 SUSPENDED, REINSTATED = type_name(UserSuspended), type_name(UserReinstated)
+REVOKED_RULE = "token-revoked"
 
 _SUSPENDED = """SELECT (SELECT coalesce(max(notification_id), 0) FROM {events}) AS head,
 coalesce(array_agg(record.id) FILTER (WHERE last.topic = %s), '{{}}') AS suspended,
@@ -51,53 +51,65 @@ FROM unnest(%s::uuid[]) AS record(id),
 
 @unavailable_when_lost
 async def suspended_records(
-    conn: AsyncConnection, events_table: str, records: frozenset[UUID]
+    conn: AsyncConnection, store: EventStore, records: frozenset[UUID]
 ) -> Named:
-    """Those of ``records`` (``access_record``) whose newest event is a suspension."""
-    query = sql.SQL(_SUSPENDED).format(events=sql.Identifier(events_table))
+    """Those of ``records`` (``access_record``) whose newest event is a suspension, and
+    when those whose newest is a reinstatement were reinstated."""
+    table = store.recorder.events_table_name  # type: ignore[attr-defined]
+    query = sql.SQL(_SUSPENDED).format(events=sql.Identifier(table))
     cur = await conn.execute(query, _asked(records))
     row = await cur.fetchone()
     if row is None:
         return Named(frozenset(), 0)
-    return Named(frozenset(row[1]), int(row[0]), dict(zip(row[2], map(bytes, row[3]), strict=True)))
+    mapper = store.catalog_mapper
+    reinstated = {
+        record: int(mapper.open(REINSTATED, bytes(state)).occurred_at.timestamp())
+        for record, state in zip(row[2], row[3], strict=True)
+    }
+    return Named(frozenset(row[1]), int(row[0]), reinstated)
 
 
 def _asked(records: frozenset[UUID] | list[UUID]) -> tuple[object, ...]:
     return (SUSPENDED, REINSTATED, REINSTATED, list(records))
 
 
-def suspension_probe(pool: AsyncConnectionPool, events_table: str) -> Coalesced[UUID, Named]:
+def suspension_probe(pool: AsyncConnectionPool, store: EventStore) -> Coalesced[UUID, Named]:
     """``suspended_records`` on the primary for the decisions of one process: those asking
     together share one statement, asked once more when its connection was lost."""
 
     async def ask(records: frozenset[UUID]) -> Named:
         async with autocommitted(pool) as conn:
-            return await suspended_records(conn, events_table, records)
+            return await suspended_records(conn, store, records)
 
     return Coalesced(lambda records: once_more_when_lost(pool, lambda: ask(records)))
 
 
-async def admitted(
-    probe: Coalesced[UUID, Named], store: EventStore, user_id: str, issued_at: int | None
-) -> None:
-    """Refuse a suspended user (``user-suspended``), and a token of a reinstated user
-    issued before the reinstatement (``token-revoked``; ``issued_at``: its ``iat``). The
-    second the reinstatement falls in counts as after it: ``iat`` holds whole seconds."""
+async def admitted(probe: Coalesced[UUID, Named], user_id: str, issued_at: int | None) -> None:
+    """Refuse a suspended user, and a token of a reinstated user issued before the
+    reinstatement (``refusal``; ``issued_at``: its ``iat``)."""
     record = access_record(user_id)
-    named = await probe.ask([record])
+    refused = refusal(await probe.ask([record]), record, issued_at)
+    if refused is not None:
+        raise refused
+
+
+def refusal(named: Named, record: UUID, issued_at: int | None) -> DomainError | None:
+    """Why ``named`` ends a token of ``record``'s user issued at ``issued_at``: the user
+    suspended (``user-suspended``), or reinstated since (``token-revoked``); None if not."""
     if record in named.records:
-        raise suspended_refusal()
-    state = named.reinstated.get(record)
-    if state is None:
-        return
-    reinstated: datetime = store.catalog_mapper.open(REINSTATED, state).occurred_at
-    if issued_at is None or issued_at < int(reinstated.timestamp()):
-        raise Unauthenticated(
-            "authorization",
-            "token-revoked",
-            "the token was issued before your access was last reinstated; sign in again for"
-            " a new one",
-        )
+        return suspended_refusal()
+    if named.revokes(record, issued_at):
+        return revoked_refusal()
+    return None
+
+
+def revoked_refusal() -> Unauthenticated:
+    """What a token issued before its user was last reinstated is told."""
+    return Unauthenticated(
+        "authorization",
+        REVOKED_RULE,
+        "the token was issued before your access was last reinstated; sign in again for a new one",
+    )
 
 
 def suspended_in_store(database_url: str, user_id: str) -> bool:

@@ -1,8 +1,10 @@
 """Which of the records a process's open sockets watch an ask of the store says yes to (a
 user suspended, ``services/gate/suspensions.py``): at each commit of any process, one ask for
-all of them, which wakes the sockets of those it named. A task per socket woke at every
-commit and asked on its own: every socket a wake-up and an ask per commit, where most
-commits concern none of them.
+all of them, which wakes the sockets whose token the answer ends (its user suspended, or
+reinstated after the token was issued). A task per socket woke at every commit and asked on
+its own: every socket a wake-up and an ask per commit, where most commits concern none of
+them. A user suspended and reinstated between two asks is never named suspended, so the
+reinstatement ends the sockets on tokens issued before it too: a suspension revokes them.
 
 Each push of a socket asks the watch too (``named_through``): the socket is closed only once
 its task has run, and a push of what was recorded after the suspension went out in between.
@@ -32,16 +34,29 @@ class Named:
 
     records: frozenset[UUID]
     through: int
-    reinstated: Mapping[UUID, bytes] = field(default_factory=dict)
-    """Of the records asked, those whose newest event is a reinstatement: its stored state
-    (the gate reads when it was; the watch has no use for it)."""
+    reinstated: Mapping[UUID, int] = field(default_factory=dict)
+    """Of the records asked, those whose newest event is a reinstatement: the second it was
+    recorded in (epoch seconds, as a token's ``iat``)."""
+
+    def revokes(self, record: UUID, issued_at: int | None) -> bool:
+        """Whether the reinstatement of ``record`` revokes a token issued at ``issued_at``
+        (``iat``; None: unsaid): one issued before it. Its own second counts as after it:
+        ``iat`` holds whole seconds."""
+        reinstated = self.reinstated.get(record)
+        return reinstated is not None and (issued_at is None or issued_at < reinstated)
+
+    def ends(self, record: UUID, issued_at: int | None) -> bool:
+        """Whether a token of ``record``'s user issued at ``issued_at`` is taken no more."""
+        return record in self.records or self.revokes(record, issued_at)
 
 
 class RecordWatch:
     def __init__(self, doorbell: Doorbell, ask: Coalesced[UUID, Named]) -> None:
         self._doorbell = doorbell
         self._ask = ask
-        self._waiting: defaultdict[UUID, set[asyncio.Future[None]]] = defaultdict(set)
+        self._waiting: defaultdict[UUID, dict[asyncio.Future[Named], int | None]] = defaultdict(
+            dict
+        )
         self._checking: Counter[UUID] = Counter()
         self._asked: frozenset[UUID] = frozenset()
         self._named = Named(frozenset(), 0)
@@ -49,29 +64,30 @@ class RecordWatch:
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
 
-    async def until(self, record: UUID) -> None:
-        """Returns once the ask names ``record`` (asked at once, then at every commit)."""
-        named = asyncio.get_running_loop().create_future()
-        self._waiting[record].add(named)
+    async def until(self, record: UUID, issued_at: int | None) -> Named:
+        """The first answer that ends a token of ``record``'s user issued at ``issued_at``
+        (``Named.ends``; asked at once, then at every commit)."""
+        named: asyncio.Future[Named] = asyncio.get_running_loop().create_future()
+        self._waiting[record][named] = issued_at
         self._asked_now()  # what was recorded as the socket opened counts
         try:
-            await named
+            return await named
         finally:
             waiting = self._waiting[record]
-            waiting.discard(named)
+            waiting.pop(named, None)
             if not waiting:
                 del self._waiting[record]
 
-    async def named_through(self, record: UUID, position: int) -> bool:
-        """Whether ``record`` is named by an answer that holds every event up to ``position``:
-        the last one if it does, else the next ask's (asked now)."""
+    async def named_through(self, record: UUID, position: int) -> Named:
+        """An answer for ``record`` that holds every event up to ``position``: the last one
+        if it does, else the next ask's (asked now)."""
         self._checking[record] += 1
         try:
             while record not in self._asked or self._named.through < position:
                 answered = self._answered_event()
                 self._asked_now()
                 await answered.wait()
-            return record in self._named.records
+            return self._named
         finally:
             self._checking[record] -= 1
             if not self._checking[record]:
@@ -113,7 +129,7 @@ class RecordWatch:
             answered, self._answered = self._answered, None
             if answered is not None:
                 answered.set()
-            for record in named.records:
-                for waiter in self._waiting.get(record, ()):
-                    if not waiter.done():
-                        waiter.set_result(None)
+            for record, waiting in self._waiting.items():
+                for waiter, issued_at in waiting.items():
+                    if not waiter.done() and named.ends(record, issued_at):
+                        waiter.set_result(named)

@@ -305,10 +305,9 @@ async def _not_suspended(store: EventStore, database_url: str, user_id: str) -> 
     """Refuse the export to a user a program admin suspended, as the API refuses them every
     request (``user-suspended``): whoever holds the database's credentials names them by
     ``--as``, and their suspension is not to be side-stepped by the command line."""
-    table = store.recorder.events_table_name  # type: ignore[attr-defined]
     record = access_record(user_id)
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
-        if record in (await suspended_records(conn, table, frozenset({record}))).records:
+        if record in (await suspended_records(conn, store, frozenset({record}))).records:
             raise Suspended(
                 f"user {user_id} is suspended (user-suspended): no export is made as them;"
                 " a program admin reinstates them"

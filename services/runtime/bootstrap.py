@@ -448,9 +448,7 @@ async def running(
             tracing=tracing,
             replica=replica,
             requests=requests,
-            suspensions=(
-                suspensions := suspension_probe(pool, store.recorder.events_table_name)  # type: ignore[attr-defined]
-            ),
+            suspensions=(suspensions := suspension_probe(pool, store)),
             suspended=RecordWatch(doorbell, suspensions),
         )
         undo.push_async_callback(platform.timelines.stop)
