@@ -174,5 +174,9 @@ async def health(platform: Platform) -> dict[str, object]:
 class StatusQuery:
     @strawberry.field(description="Positions of the store, the relay and each projection.")
     async def platform_status(self, info: Info[RequestContext, None]) -> PlatformStatus:
+        """Any signed-in reader's: positions and counts of every program's events together,
+        naming no client, program or kind. A clinician learns the store's position from the
+        ``position`` each of their mutations answers, and from ``atLeast``, which refuses one
+        past it (``recorded-position``); ``/health`` says the same without a token."""
         info.context.reader()
         return await platform_status(info.context.platform)
