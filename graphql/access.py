@@ -190,7 +190,9 @@ class AccessMutation:
         RevokeConsentInput,
     )
     break_glass = client_mutation(
-        "Emergency access for an hour; recorded, and an alert to the program.",
+        "Emergency access for an hour; recorded, and an alert to the program. A clinician"
+        " whose token names a program is refused another program's client"
+        " (break-glass-program).",
         Action.BREAK_GLASS,
         consent.break_glass,
         BreakGlassInput,

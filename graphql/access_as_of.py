@@ -336,7 +336,8 @@ class AccessAsOfQuery:
             str | None,
             strawberry.argument(
                 description="The program the user's token named, if any: it confines a program"
-                " admin to its clients (refused, admin-program, for another program's client)."
+                " admin or auditor to its clients (refused, admin-program or auditor-program,"
+                " for another program's client)."
             ),
         ] = None,
         first: First = None,

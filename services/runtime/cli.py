@@ -247,7 +247,10 @@ def arguments() -> argparse.ArgumentParser:
         " (366 days); default 12",
     )
     token.add_argument(
-        "--program", default=None, help="the one program: an admin's, the stock site anyone keeps"
+        "--program",
+        default=None,
+        help="the one program: an admin's or auditor's scope; others keep its stock site,"
+        " enroll into it and break the glass on its clients only",
     )
     audit_cli.arguments(
         command("audit", "auditors' checks: the event chain, the read models; exports")
