@@ -4,6 +4,8 @@ reinstatement, and the socket stayed open, its subscription pushing on the revok
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from uuid import uuid4
 
@@ -42,3 +44,11 @@ async def test_a_socket_on_a_token_revoked_unseen_is_ended(api: Api) -> None:
     assert closed is not None
     assert closed.code == 4403
     assert closed.reason.startswith("UNAUTHENTICATED token-revoked")
+
+    signed_in_again = api.token(Role.NURSE, nurse)  # the reinstatement ends no new token
+    async with api.subscription(
+        signed_in_again, SUBSCRIBE, {"id": client_id, "after": after}
+    ) as ws:
+        pushed = json.loads(await asyncio.wait_for(ws.recv(), 5))
+    assert pushed["type"] == "next"
+    assert "errors" not in pushed["payload"], pushed
