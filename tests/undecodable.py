@@ -15,6 +15,23 @@ from carecoord.services.platform import Platform
 LATER_TYPE = "care.ClientTransferred"
 SECRET = "Robin Q. Sample"
 
+REWRITE_FROM = f"""
+DO $$
+DECLARE r record; prev bytea; next_hash bytea;
+BEGIN
+  SELECT hash INTO prev FROM {TABLE} WHERE notification_id < %(start)s
+    ORDER BY notification_id DESC LIMIT 1;
+  FOR r IN SELECT * FROM {TABLE} WHERE notification_id >= %(start)s ORDER BY notification_id LOOP
+    next_hash := {TABLE}_link(prev, r.notification_id, r.originator_id, r.originator_version,
+      r.topic, r.state);
+    UPDATE {TABLE} SET prev_hash = prev, hash = next_hash
+      WHERE notification_id = r.notification_id;
+    prev := next_hash;
+  END LOOP;
+END $$"""
+"""Every hash from ``%(start)s`` on recomputed as the chain's trigger makes them: a chain
+rewritten whole, or a store as a release that wrote a changed event there would hold it."""
+
 
 def _insert(platform: Platform, topic: str, body: bytes) -> int:
     insert = sql.SQL(
@@ -26,6 +43,33 @@ def _insert(platform: Platform, topic: str, body: bytes) -> int:
         found = conn.execute(insert, (uuid.uuid4(), topic, seal(body))).fetchone()
     assert found is not None
     return int(found[0])
+
+
+def as_a_later_release_stored(
+    platform: Platform, position: int, changes: dict[str, object]
+) -> None:
+    """The event at ``position`` changed in place as a later release would have written it,
+    the chain recomputed from it so that it holds (a change alone breaks it)."""
+    with psycopg.connect(platform.database_url, autocommit=True) as conn, conn.transaction():
+        found = conn.execute(
+            sql.SQL("SELECT state FROM {} WHERE notification_id = %s").format(
+                sql.Identifier(TABLE)
+            ),
+            (position,),
+        ).fetchone()
+        assert found is not None
+        mapper = platform.store.catalog_mapper
+        body = json.loads(mapper.unseal(bytes(found[0])))
+        body.update(changes)
+        conn.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER ALL")
+        conn.execute(
+            sql.SQL("UPDATE {} SET state = %s WHERE notification_id = %s").format(
+                sql.Identifier(TABLE)
+            ),
+            (mapper.seal(json.dumps(body).encode()), position),
+        )
+        conn.execute(REWRITE_FROM.replace("%(start)s", str(position)))
+        conn.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER ALL")
 
 
 def record_a_later_versions_event(platform: Platform) -> int:

@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from conftest import fresh_database, isolated_settings
+from undecodable import REWRITE_FROM
 
 from carecoord.events import Actor, Role
 from carecoord.services.care.record import ClientRecord
@@ -325,22 +326,6 @@ def test_two_events_swapped_are_named_reordered(chained: Chained) -> None:
     assert broken is not None
     assert (broken.position, broken.verdict) == (first, Verdict.REORDERED)
     assert (broken.aggregate_id, broken.version) == (rows[6].originator_id, rows[6].version)
-
-
-REWRITE_FROM = f"""
-DO $$
-DECLARE r record; prev bytea; next_hash bytea;
-BEGIN
-  SELECT hash INTO prev FROM {TABLE} WHERE notification_id < %(start)s
-    ORDER BY notification_id DESC LIMIT 1;
-  FOR r IN SELECT * FROM {TABLE} WHERE notification_id >= %(start)s ORDER BY notification_id LOOP
-    next_hash := {TABLE}_link(prev, r.notification_id, r.originator_id, r.originator_version,
-      r.topic, r.state);
-    UPDATE {TABLE} SET prev_hash = prev, hash = next_hash
-      WHERE notification_id = r.notification_id;
-    prev := next_hash;
-  END LOOP;
-END $$"""
 
 
 def anchor_of(row: Row) -> Anchor:
