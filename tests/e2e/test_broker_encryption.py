@@ -19,6 +19,7 @@ import pytest
 from nats.aio.client import Client
 from test_deployment import COMPOSE, SECRETS, compose_config, resolved
 
+from carecoord.services.infrastructure.settings import PUBLISHER_INBOX
 from carecoord.services.runtime import embedded
 from carecoord.services.runtime.embedded import free_port, nats_binary
 from carecoord.services.runtime.processes import command_line, running_with
@@ -94,7 +95,9 @@ async def connected(url: str) -> Client:
     deadline = time.monotonic() + 10
     while True:
         try:
-            return await nats.connect(url, connect_timeout=1, allow_reconnect=False)
+            return await nats.connect(
+                url, connect_timeout=1, allow_reconnect=False, inbox_prefix=PUBLISHER_INBOX
+            )
         except Exception:
             if time.monotonic() > deadline:
                 raise

@@ -29,7 +29,7 @@ import pytest
 from faststream.nats import NatsBroker
 
 from carecoord.services.infrastructure.broker import ensure_stream
-from carecoord.services.infrastructure.settings import Settings
+from carecoord.services.infrastructure.settings import PUBLISHER_INBOX, Settings
 from carecoord.services.runtime.embedded import free_port, nats_binary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -204,7 +204,8 @@ def nats_cluster(tmp_path: Path) -> Iterator[list[str]]:
 async def test_the_cluster_conf_keeps_the_stream_in_three_replicas(tmp_path: Path) -> None:
     settings = Settings(stream_replicas=3)
     with nats_cluster(tmp_path) as urls:
-        broker = NatsBroker(urls, logger=None, connect_timeout=2)
+        # As the relay connects: its user may take replies under its own inbox prefix alone.
+        broker = NatsBroker(urls, logger=None, connect_timeout=2, inbox_prefix=PUBLISHER_INBOX)
         deadline = time.monotonic() + 30
         while True:  # the nodes elect a meta leader once they see each other
             try:
