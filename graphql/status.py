@@ -16,6 +16,7 @@ from carecoord.projections.models import READ_MODELS
 from carecoord.projections.projector import version
 from carecoord.services.infrastructure import database_probe, parked, positions
 from carecoord.services.infrastructure.database_probe import PoolUse, Reach
+from carecoord.services.kernel.platform_ids import shown_follower
 from carecoord.services.platform import Platform
 
 DATABASE_ANSWER_SECONDS = 2.0
@@ -72,6 +73,15 @@ class PlatformStatus:
         return "degraded" if wrong else "ok"
 
 
+def stuck_loops(platform: Platform) -> list[str]:
+    return [shown_follower(name) for name in platform.liveness.stuck()]
+
+
+def loops(platform: Platform) -> dict[str, dict[str, object]]:
+    """Each loop's state by its shown name (``shown_follower``)."""
+    return {shown_follower(name): state for name, state in platform.liveness.report().items()}
+
+
 async def platform_status(platform: Platform) -> PlatformStatus:
     async with platform.pool.connection() as conn:
         return await read_status(platform, conn)
@@ -89,11 +99,14 @@ async def read_status(platform: Platform, conn: AsyncConnection[Any]) -> Platfor
         store_position=head,
         followers=[
             FollowerStatus(
-                name=name, position=pos, lag=max(head - pos, 0), parked=set_aside.get(name, 0)
+                name=shown_follower(name),
+                position=pos,
+                lag=max(head - pos, 0),
+                parked=set_aside.get(name, 0),
             )
             for name, pos in sorted(reached.items())
         ],
-        stuck_loops=platform.liveness.stuck(),
+        stuck_loops=stuck_loops(platform),
         outdated=outdated,
     )
 
@@ -140,8 +153,8 @@ async def health(platform: Platform) -> dict[str, object]:
             **taken,
             "pool": reading.pool.report(),
             "pools": use,
-            "stuckLoops": platform.liveness.stuck(),
-            "loops": platform.liveness.report(),
+            "stuckLoops": stuck_loops(platform),
+            "loops": loops(platform),
         }
     return {
         "status": "degraded" if taken else status.status,
@@ -166,7 +179,7 @@ async def health(platform: Platform) -> dict[str, object]:
             for f in status.past_head
         },
         "stuckLoops": status.stuck_loops,
-        "loops": platform.liveness.report(),
+        "loops": loops(platform),
     }
 
 

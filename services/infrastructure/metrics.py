@@ -48,6 +48,7 @@ from carecoord.services.infrastructure.database_probe import PoolUse, read_poole
 from carecoord.services.infrastructure.liveness import Liveness, error_code
 from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.errors import DomainError
+from carecoord.services.kernel.platform_ids import shown_follower
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -231,13 +232,15 @@ class Metrics:
             self.database_read.set(1)
             self.store_position.set(head)
             for name, position in reached.items():
-                self.follower_position.labels(name).set(position)
-                self.follower_lag.labels(name).set(max(head - position, 0))
-                self.parked.labels(name).set(set_aside.get(name, 0))
+                shown = shown_follower(name)
+                self.follower_position.labels(shown).set(position)
+                self.follower_lag.labels(shown).set(max(head - position, 0))
+                self.parked.labels(shown).set(set_aside.get(name, 0))
         now = time.time()
         for name, state in liveness.loops.items():
-            self.loop_stuck.labels(name).set(int(state.stuck(now, liveness.stuck_after)))
-            self.loop_progress.labels(name).set(state.last_progress or 0)
+            shown = shown_follower(name)
+            self.loop_stuck.labels(shown).set(int(state.stuck(now, liveness.stuck_after)))
+            self.loop_progress.labels(shown).set(state.last_progress or 0)
         for label, each in pools.items():
             for key, value in PoolUse.of(each).report().items():
                 self.pool_use[key].labels(label).set(value)

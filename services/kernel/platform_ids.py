@@ -10,6 +10,8 @@ own act."""
 
 from __future__ import annotations
 
+import hashlib
+
 from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.user_ids import read_alike, skeleton, unmistakable
 
@@ -26,6 +28,17 @@ RULE = "reserved-id"
 
 def forwarder(recipient_id: str) -> str:
     return f"{FORWARDER}{recipient_id}"
+
+
+def shown_follower(name: str) -> str:
+    """A follower's or loop's name as ``/health``, ``/metrics`` and ``platformStatus`` show
+    it. A disclosure forwarder's names the organization the program discloses to, which
+    neither anyone reaching the API's port nor every signed-in user may learn (42 CFR Part
+    2): it shows as ``disclose-sha256:`` and the first 12 hex digits of the name's SHA-256,
+    which an operator matches (``printf %s disclose-clinic_north | sha256sum``)."""
+    if not name.startswith(FORWARDER):
+        return name
+    return f"{FORWARDER}sha256:{hashlib.sha256(name.encode()).hexdigest()[:12]}"
 
 
 def reserved(user_id: str) -> str | None:
