@@ -50,13 +50,14 @@ def recipients_named(
     members their consents name) or as another the consent names, and is not it, is
     refused: ``NURSE-B`` or ``dr-1ee`` was granted the record, listed beside nurse-b and
     dr-lee as if the client had named them. A recipient named again under another name is
-    refused too: the consent kept the first name and dropped the second unsaid."""
+    refused too (one named once, or again without a name, is that recipient): the consent
+    kept the first name and dropped the second unsaid."""
     named: dict[tuple[RecipientType, str], Recipient] = {}
     members = {r.id for r in recipients if r.type is RecipientType.MEMBER}
     for n, given in enumerate(recipients):
         recipient = recipient_named(given, f"{field}.{n}")
         kept = named.get((recipient.type, recipient.id))
-        if kept is not None and kept.name != recipient.name:
+        if kept is not None and kept.name and recipient.name and kept.name != recipient.name:
             raise InvalidInput(
                 f"{field}.{n}.id",
                 "recipient-once",
@@ -77,5 +78,6 @@ def recipients_named(
                 "a consent naming you is recorded by someone else (a program admin or a "
                 "colleague on the care team): no one records their own access",
             )
-        named.setdefault((recipient.type, recipient.id), recipient)
+        if kept is None or not kept.name:  # in its first place, by the name it was given
+            named[(recipient.type, recipient.id)] = recipient
     return tuple(named.values())

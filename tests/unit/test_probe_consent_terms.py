@@ -375,3 +375,13 @@ def test_recording_a_consent_checks_its_signing_day_against_the_clients_enrolmen
     assert (refusal.value.field, refusal.value.rule) == ("signedOn", "after-enrolment")
     record = memory.touched[aggregate_id(ConsentRecord.context, CLIENT)]
     assert [getattr(r.event, "consent_id", None) for r in record.pending] == [kept]
+
+
+def test_a_recipient_named_once_keeps_its_name_where_it_was_first_given() -> None:
+    """Given without a name first and with one after, the name was dropped."""
+    record = ConsentRecord(CLIENT)
+    record_consent(record, recipients=(member("dr-out"), member("dr-b"), member("dr-out", "Dr. O")))
+
+    [event] = [r.event for r in record.pending]
+    assert isinstance(event, ConsentRecorded)
+    assert [(r.id, r.name) for r in event.recipients] == [("dr-out", "Dr. O"), ("dr-b", "")]
