@@ -144,14 +144,20 @@ def held_back(tmp_path: Path, seconds: float, **env_more: str) -> dict[str, str]
     return {"PYTHONPATH": str(tmp_path), "SIBLING_DELAY": str(seconds), **env_more}
 
 
-def listens(pid: int, port: int) -> bool:
-    """``pid`` holds a TCP socket listening on ``port`` (Linux /proc)."""
+def socket_inodes(pid: int) -> set[str]:
+    """The inodes of the sockets ``pid`` holds (Linux /proc)."""
     inodes = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         with contextlib.suppress(OSError):
             target = os.readlink(fd)
             if target.startswith("socket:["):
                 inodes.add(target[8:-1])
+    return inodes
+
+
+def listens(pid: int, port: int) -> bool:
+    """``pid`` holds a TCP socket listening on ``port`` (Linux /proc)."""
+    inodes = socket_inodes(pid)
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()

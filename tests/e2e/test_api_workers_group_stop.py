@@ -7,7 +7,6 @@ short, so a mutation in flight on it was answered ``api-stopping`` where it had 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import signal
@@ -19,7 +18,7 @@ import psycopg
 import pytest
 from conftest import delete_stream, fresh_database, isolated_settings
 from test_api_stop import HELD, waiting_on_the_lock
-from test_api_workers import ENROLL, children, healthy
+from test_api_workers import ENROLL, children, healthy, socket_inodes
 
 from carecoord.events import Role
 from carecoord.services.infrastructure.identity import issue_token
@@ -27,16 +26,6 @@ from carecoord.services.runtime.bootstrap import Servers
 from carecoord.services.runtime.embedded import free_port
 
 REPEATED = '"code": "API_STOP_REPEATED"'
-
-
-def socket_inodes(pid: int) -> set[str]:
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        with contextlib.suppress(OSError):
-            target = os.readlink(fd)
-            if target.startswith("socket:["):
-                inodes.add(target[8:-1])
-    return inodes
 
 
 def holds_connection_from(pid: int, client_port: int) -> bool:
