@@ -223,8 +223,12 @@ async def api_ready(http: httpx.AsyncClient, within: float = 90.0) -> None:
 
 @pytest.fixture
 async def client(deployment: Deployment) -> AsyncIterator[Client]:
+    # A connection idle for 2 s is not reused: uvicorn closes one idle for 5 s, and a request
+    # sent as it closes fails on the client (the checks after a fault wait that long).
     async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{deployment.api_port}", timeout=15
+        base_url=f"http://127.0.0.1:{deployment.api_port}",
+        timeout=15,
+        limits=httpx.Limits(keepalive_expiry=2),
     ) as http:
         await api_ready(http)
         found = Client(http, deployment)
