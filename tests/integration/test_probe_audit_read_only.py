@@ -59,7 +59,9 @@ async def test_a_database_that_takes_no_writes_cannot_be_checked_or_exported_fro
             conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(reader)))
 
     for checked, exported, verified in (standby, selecting):
-        assert (checked.returncode, exported.returncode, verified.returncode) == (2, 2, 0)
+        assert (checked.returncode, exported.returncode, verified.returncode) == (2, 2, 0), (
+            verified.stdout + verified.stderr
+        )
         assert said(checked) == [
             "carecoord audit projections: the database takes no writes (a standby, or a user"
             " that may only read): the read models are derived into scratch tables; check"
