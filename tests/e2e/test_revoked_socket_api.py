@@ -10,7 +10,13 @@ import time
 from uuid import uuid4
 
 from test_token_revoked_by_suspension_api import REINSTATE, SUSPEND, token
-from test_user_suspension_socket_once_api import CHECK_IN, ENROLL, SUBSCRIBE, until_closed
+from test_user_suspension_socket_once_api import (
+    CHECK_IN,
+    ENROLL,
+    SUBSCRIBE,
+    refusals,
+    until_closed,
+)
 
 from carecoord.events import Role
 from support import Api
@@ -35,10 +41,7 @@ async def test_a_socket_on_a_token_revoked_unseen_is_ended(api: Api) -> None:
         received = await until_closed(ws)
         closed = ws.protocol.close_rcvd
 
-    rules = [
-        (m["id"], m["type"], m.get("payload", {}).get("errors", [{}])[0].get("extensions"))
-        for m in received
-    ]
+    rules = refusals(received)
     refusal = {"code": "UNAUTHENTICATED", "field": "authorization", "rule": "token-revoked"}
     assert rules == [("1", "next", refusal), ("1", "complete", None)]
     assert closed is not None

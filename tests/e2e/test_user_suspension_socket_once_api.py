@@ -34,6 +34,14 @@ async def until_closed(ws: Any) -> list[dict[str, Any]]:
         return received
 
 
+def refusals(received: list[dict[str, Any]]) -> list[tuple[str, str, Any]]:
+    """Each message's id, type and first error's extensions (None for one without)."""
+    return [
+        (m["id"], m["type"], m.get("payload", {}).get("errors", [{}])[0].get("extensions"))
+        for m in received
+    ]
+
+
 async def test_a_push_and_the_watch_refuse_a_suspended_subscriber_once(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -65,10 +73,7 @@ async def test_a_push_and_the_watch_refuse_a_suspended_subscriber_once(
         received = await until_closed(ws)
         closed = ws.protocol.close_rcvd
 
-    rules = [
-        (m["id"], m["type"], m.get("payload", {}).get("errors", [{}])[0].get("extensions"))
-        for m in received
-    ]
+    rules = refusals(received)
     refusal = {"code": "FORBIDDEN", "field": "authorization", "rule": "user-suspended"}
     assert rules == [("1", "next", refusal), ("1", "complete", None)]
     assert closed is not None
