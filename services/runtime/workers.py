@@ -126,7 +126,11 @@ def siblings(count: int, argv: Sequence[str], servers: Servers) -> Iterator[Sibl
 def announce_serving() -> None:
     """A sibling tells its parent it serves, once; a process started alone has no one to tell."""
     told = os.environ.pop(READY_FD_ENV, None)
-    if told is not None:
+    # Only a sibling was handed the pipe: in any other process the variable is no one's,
+    # and a descriptor named by it is not to be written to.
+    if told is None or not is_sibling() or not (told.isdigit() and len(told) <= 9):
+        return
+    with contextlib.suppress(OSError):  # the parent gone: it dies with its parent anyway
         os.write(int(told), b".")
         os.close(int(told))
 
