@@ -12,12 +12,15 @@ only where two processes decide on one client at the same moment, which the bus'
 still settles.
 
 The rows are read after the last position seen, so a missed or coalesced NOTIFY costs at
-most the idle poll, never a stale decision: the save's version check stays the guard.
+most the idle poll, never a stale decision: the save's version check stays the guard. A
+NOTIFY from a connection this process stored on is its own commit and wakes nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Any
 from uuid import UUID
 
 import psycopg
@@ -62,9 +65,19 @@ class CacheFreshness:
             while True:
                 await self.catch_up(conn)  # also what committed while no one listened
                 liveness.progressed(LOOP)
-                # One wake for every NOTIFY queued meanwhile: one read covers them all.
-                async for _ in conn.notifies(timeout=IDLE_POLL_SECONDS, stop_after=1):
-                    pass
+                await self._another_commit(conn)
+
+    async def _another_commit(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """Until another process commits, or the idle poll is due. This process's own
+        commits are not read: what it stored, it cached as it stored it, and reading after
+        each of them cost every batch a query."""
+        own = self._store.own_backends
+        loop = asyncio.get_running_loop()
+        due = loop.time() + IDLE_POLL_SECONDS
+        while (left := due - loop.time()) > 0:
+            heard = [n.pid async for n in conn.notifies(timeout=left, stop_after=1)]
+            if not heard or heard[0] not in own:
+                return
 
     async def catch_up(self, conn: psycopg.AsyncConnection[tuple[int, UUID, int]]) -> None:
         """Tell the store of every row stored after ``seen``."""

@@ -43,6 +43,9 @@ SUSPENDED = "CC403"
 """What a batch storing an event of a user suspended meanwhile raises: the gate admitted
 the request before the suspension, and it is refused all the same (``user-suspended``)."""
 SUSPENDED_TOPIC = type_name(UserSuspended)
+OWN_BACKENDS_KEPT = 64
+"""Server processes remembered as this process's writers; past it they are forgotten, and a
+commit on one forgotten is read as another process's would be (one query)."""
 
 
 class DecisionRecorder(IdempotentRecorder):
@@ -86,6 +89,9 @@ class DecisionRecorder(IdempotentRecorder):
             )
         )
         self._admitted = SQL("SELECT {}(%s::uuid[], %s)").format(admitted)
+        self.own_backends: set[int] = set()
+        """The server processes of the connections this process stored events on: a NOTIFY
+        from one of them is a commit of this process's own (``cache_freshness.py``)."""
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -94,6 +100,9 @@ class DecisionRecorder(IdempotentRecorder):
         on a cursor of its own, since the library fetches the rows' positions from
         ``curs``."""
         super()._insert_stored_events(curs, stored_events, **kwargs)
+        if len(self.own_backends) >= OWN_BACKENDS_KEPT:  # pooled connections replaced
+            self.own_backends.clear()
+        self.own_backends.add(curs.connection.info.backend_pid)
         read = _read(kwargs)
         acting = cast("frozenset[UUID]", kwargs.get(ACTING_KWARG, frozenset()))
         if read or acting:

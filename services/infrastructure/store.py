@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from typing import Any, TypeVar, cast
@@ -452,6 +452,15 @@ class EventStore(Application[UUID]):
         """Check the pooled connections at once (after the database went away), so no
         command finds a dead one."""
         self.pool.check()
+
+    @property
+    def own_backends(self) -> Container[int]:
+        """The server processes this process stored events on: a NOTIFY from one of them is
+        a commit of its own (``decided_on.DecisionRecorder``)."""
+        recorder = self.recorder
+        if isinstance(recorder, decided_on.DecisionRecorder):
+            return recorder.own_backends
+        return frozenset()
 
     @property
     def channel(self) -> str:

@@ -20,6 +20,7 @@ from test_command_bus import Notebook, Noted, note
 
 from carecoord.events import Role, catalog
 from carecoord.events.envelope import type_name
+from carecoord.services.infrastructure import cache_freshness
 from carecoord.services.infrastructure.cache_freshness import CacheFreshness
 from carecoord.services.infrastructure.chain_verification import verify
 from carecoord.services.infrastructure.commands import CommandBus
@@ -108,6 +109,34 @@ async def test_each_writer_decides_on_what_the_other_stored(
     assert all(stored(writers[0].store, c) == expected for c in clients)
     with psycopg.connect(database) as conn:
         assert verify(conn).intact
+
+
+async def test_own_commits_are_not_read_back_and_anothers_are_at_once(
+    writers: tuple[Writer, Writer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process's listener reads nothing after its own commits (it cached what it stored
+    as it stored it), where it read after each one, and still reads another process's at
+    once: a batch of its own then decides on what the other stored, without a conflict."""
+    monkeypatch.setattr(cache_freshness, "IDLE_POLL_SECONDS", 60.0)
+    clients = [uuid.uuid4() for _ in range(CLIENTS)]
+    first, second = writers
+    task = asyncio.create_task(first.freshness.run(Liveness()))
+    try:
+        await heard(first, await jot_everyone(second, clients, "theirs"))  # listening
+        seen = first.freshness.seen
+        for turn in range(3):
+            own = await jot_everyone(first, clients, f"{turn}")
+        await asyncio.sleep(0.5)
+        assert first.freshness.seen == seen < own
+        await heard(first, await jot_everyone(second, clients, "theirs again"))
+        await jot_everyone(first, clients, "last")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    assert first.bus.conflicts == 0
+    expected = ["theirs", "0", "1", "2", "theirs again", "last"]
+    assert all(stored(first.store, c) == expected for c in clients)
 
 
 async def test_writers_at_once_lose_nothing_and_a_key_is_kept_once(
