@@ -2,8 +2,9 @@
 
 A writer in this process rings directly (thread-safe: the command bus commits on its own
 thread); writers in other processes are heard through the store's NOTIFY on one LISTEN
-connection per process. A missed ring costs at most the idle poll, never an event: a
-follower reads everything after its own recorded position whenever it wakes.
+connection per process, where this process's own commits ring nothing more. A missed ring
+costs at most the idle poll, never an event: a follower reads everything after its own
+recorded position whenever it wakes.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Container
 from dataclasses import dataclass
 
 import psycopg
@@ -28,9 +30,16 @@ LOOP = "store-listener"
 
 
 class Doorbell:
-    def __init__(self, database_url: str, channel: str) -> None:
+    def __init__(
+        self, database_url: str, channel: str, *, rung_by: Container[int] = frozenset()
+    ) -> None:
+        """``rung_by``: the server processes whose commits ring this bell directly (its
+        process's command bus's, ``EventStore.own_backends``): their NOTIFY wakes nothing
+        more. Each commit of the process woke every follower twice, the second time to read
+        nothing."""
         self._database_url = database_url
         self._channel = channel
+        self._rung_by = rung_by
         self._waiting: list[asyncio.Event] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -67,8 +76,9 @@ class Doorbell:
             await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
             liveness.progressed(LOOP)
             self._ring()  # anything committed while we were not listening
-            async for _ in conn.notifies():
-                self._ring()
+            async for heard in conn.notifies():
+                if heard.pid not in self._rung_by:
+                    self._ring()
 
 
 UNDECODABLE = (ValueError, LookupError)

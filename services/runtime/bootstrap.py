@@ -396,7 +396,7 @@ async def running(
             await broker.start()
         undo.push_async_callback(progress.stop)
         await progress.start()
-        doorbell = Doorbell(servers.database_url, store.channel)
+        doorbell = Doorbell(servers.database_url, store.channel, rung_by=store.own_backends)
         the_relay = (
             Relay(
                 store,
