@@ -21,9 +21,12 @@ JSON = "application/json"
 MEANING = {
     MSG_ID: "The event id (the payload's event_id): JetStream drops a message published again"
     " with it inside the stream's duplicate window, so the stream holds each event once.",
-    POSITION: "The event's global position in the store's log, in decimal: strictly increasing"
-    " along the stream (with gaps), so a subscriber that remembers the last one it applied"
-    " and skips any not above it applies each event once.",
+    POSITION: "The event's global position in the store's log, in decimal: increasing along"
+    " the stream (with gaps), but for a late event (one the relay set aside, published again"
+    " by the operator after later ones), which comes under positions already sent. A"
+    " subscriber that keeps each position it applied as a unique key and skips a message at"
+    " one of them applies each event once; one that skips any not above the last it applied"
+    " drops a late event for good.",
     TYPE: "The catalog name, <context>.<Type>, as in the subject and the payload's type: what"
     " to decode the body as (carecoord.events.catalog.decode, which upcasts older versions).",
     CONTENT_TYPE: "Always application/json.",

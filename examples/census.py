@@ -14,15 +14,21 @@ it with ``python -m carecoord.examples.census``.
   next. At most one is unacknowledged (``max_ack_pending=1``), so even one whose handler
   died without an answer (a crash) comes back, after the consumer's ack wait, before any
   after it. The census sees the stream's order, which for each client is the order its
-  events were recorded.
-- **Idempotent.** It remembers the last position applied (``Carecoord-Position``) and
-  skips any message not above it, so a redelivery (a lost ack, a consumer created again)
-  changes nothing. A real service stores that position in the same transaction as its
-  rows.
+  events were recorded, but for a late event.
+- **Idempotent.** It remembers the positions applied (``Carecoord-Position``) and skips a
+  message at one of them, so a redelivery (a lost ack, a consumer created again) changes
+  nothing. A real service keeps them (or the event ids) as a unique key of its rows,
+  written in the same transaction.
+- **Late events.** An event the relay set aside and the operator published again comes
+  after events of later positions (docs/events.md, "Late events"): not applied before, it
+  is applied in its place, its client counted again from their events in position order.
+  Skipped as a repeat for being below the last position, a late enrolment was lost for
+  good, and its client's level of care, arriving first, was refused and delivered again
+  for ever, holding every event behind it.
 - **Typed.** The catalog decodes each body (``catalog.decode`` upcasts an older schema
-  version; a newer version than it knows is refused until the service is upgraded); each
-  handler takes the event model it handles. Types it does not handle, including types
-  newer than its copy of the catalog, only move the position on.
+  version; a newer version than it knows is refused until the service is upgraded); the
+  handler of the types it counts (``COUNTED``) takes their event models. Types it does not
+  count, including types newer than its copy of the catalog, only move the position on.
 - **Not an event.** A message on the care subjects not as the relay sends an event (its
   headers, subject and body's envelope agreeing: ``not_an_event``) is acknowledged and
   logged by its stream sequence (``MESSAGE_UNREADABLE``), never its content. One with a
@@ -39,6 +45,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import bisect
 import contextlib
 import json
 import logging
@@ -79,90 +86,103 @@ FETCH_SECONDS = 1.0
 """How long one pull waits for a message before asking again."""
 POSITION_DIGITS = 19
 """A store position is a PostgreSQL bigint."""
+COUNTED = (
+    ClientEnrolled,
+    ClientReadmitted,
+    ClientDischarged,
+    DischargeEnteredInError,
+    ReadmissionEnteredInError,
+    LevelOfCareChanged,
+)
+"""The types that move the census; every other type moves only its position."""
 WATCH_SECONDS = 1.0
 """How often the consumer's message in flight is looked at (``stuck``)."""
 
 
-class OutOfOrder(RuntimeError):
-    """An event arrived before the one it follows (it never should: see the module notes)."""
-
-
 @dataclass
 class Census:
-    """Clients by program and level of care, and the last stream position applied."""
+    """Clients by program and level of care, and the stream positions applied."""
 
     position: int = 0
+    """The highest position applied."""
     programs: dict[UUID, str] = field(default_factory=dict)
     levels: dict[UUID, LevelOfCare | None] = field(default_factory=dict)
     counted: dict[UUID, list[tuple[str, LevelOfCare | None]]] = field(default_factory=dict)
     """Where each client was counted before each of their discharges, the latest last: what
     a discharge marked entered in error puts back."""
+    seen: set[int] = field(default_factory=set)
+    """Every position applied or passed over: a late event is below ``position`` and not
+    here, a repeated one is here."""
+    history: dict[UUID, list[tuple[int, CareEvent]]] = field(default_factory=dict)
+    """Each client's events applied, in position order: a late one is applied in its place."""
     applied: list[tuple[int, CareEvent]] = field(default_factory=list)
     """What was applied, in order (kept for the example's test; a service would not)."""
     skipped: int = 0
 
     def fresh(self, position: int) -> bool:
         """Whether ``position`` is new; a repeated one is counted and skipped."""
-        if position <= self.position:
+        if position in self.seen:
             self.skipped += 1
             log.info(
                 "skipped a repeated event at position %d", position, extra={"position": position}
             )
             return False
+        self.seen.add(position)
         return True
-
-    def enroll(self, position: int, event: ClientEnrolled) -> None:
-        if self.fresh(position):
-            self.programs[event.client_id] = event.program
-            self.levels[event.client_id] = None
-            self._applied(position, event)
-
-    def discharge(self, position: int, event: ClientDischarged) -> None:
-        if self.fresh(position):
-            program = self.programs.pop(event.client_id, None)
-            level = self.levels.pop(event.client_id, None)
-            if program is not None:
-                self.counted.setdefault(event.client_id, []).append((program, level))
-            self._applied(position, event)
-
-    def discharge_in_error(self, position: int, event: DischargeEnteredInError) -> None:
-        """The episode goes on: counted again where the client was before the discharge."""
-        if self.fresh(position):
-            before = self.counted.get(event.client_id)
-            if before:
-                program, level = before.pop()
-                self.programs[event.client_id], self.levels[event.client_id] = program, level
-            self._applied(position, event)
-
-    def readmission_in_error(self, position: int, event: ReadmissionEnteredInError) -> None:
-        """Out of treatment again, from the discharge the readmission ended."""
-        if self.fresh(position):
-            self.programs.pop(event.client_id, None)
-            self.levels.pop(event.client_id, None)
-            self._applied(position, event)
-
-    def readmit(self, position: int, event: ClientReadmitted) -> None:
-        if self.fresh(position):
-            self.programs[event.client_id] = event.program
-            self.levels[event.client_id] = None
-            self._applied(position, event)
-
-    def change_level(self, position: int, event: LevelOfCareChanged) -> None:
-        if self.fresh(position):
-            if event.client_id not in self.programs:
-                raise OutOfOrder(f"a level of care for {event.client_id} before enrollment")
-            self.levels[event.client_id] = event.level
-            self._applied(position, event)
 
     def pass_over(self, position: int) -> None:
         """An event this census does not count: only the position moves."""
         if self.fresh(position):
-            self.position = position
+            self.position = max(self.position, position)
 
-    def _applied(self, position: int, event: CareEvent) -> None:
-        self.position = position
+    def apply(self, position: int, event: CareEvent) -> None:
+        """Apply ``event``, one of ``COUNTED``, once. One below the highest position applied
+        and not applied before is late (set aside by the relay, published again by the
+        operator: docs/events.md): its client is counted again from their events in position
+        order, where skipping it as a repeat lost it for good."""
+        if not self.fresh(position):
+            return
+        history = self.history.setdefault(event.client_id, [])
+        if position > self.position:
+            history.append((position, event))
+            self._step(event)
+            self.position = position
+        else:
+            bisect.insort(history, (position, event), key=lambda entry: entry[0])
+            self._recount(event.client_id)
+            log.info("applied a late event at position %d", position, extra={"position": position})
         self.applied.append((position, event))
         log.info("census at position %d: %s", position, dict(self.by_level()))
+
+    def _recount(self, client: UUID) -> None:
+        self.programs.pop(client, None)
+        self.levels.pop(client, None)
+        self.counted.pop(client, None)
+        for _, event in self.history[client]:
+            self._step(event)
+
+    def _step(self, event: CareEvent) -> None:
+        """What ``event`` changes, its client's earlier events applied."""
+        client = event.client_id
+        if isinstance(event, ClientEnrolled | ClientReadmitted):
+            self.programs[client] = event.program
+            self.levels[client] = None
+        elif isinstance(event, ClientDischarged):
+            program = self.programs.pop(client, None)
+            level = self.levels.pop(client, None)
+            if program is not None:
+                self.counted.setdefault(client, []).append((program, level))
+        elif isinstance(event, DischargeEnteredInError):  # the episode goes on, as counted
+            before = self.counted.get(client)
+            if before:
+                self.programs[client], self.levels[client] = before.pop()
+        elif isinstance(event, ReadmissionEnteredInError):  # out again, from the discharge
+            self.programs.pop(client, None)
+            self.levels.pop(client, None)
+        elif isinstance(event, LevelOfCareChanged) and client in self.programs:
+            # Of a client not counted (discharged, or their enrolment late) it moves nothing
+            # now; a late enrolment, applied in its place, counts it then.
+            self.levels[client] = event.level
 
     def by_level(self) -> Counter[tuple[str, str]]:
         """How many clients each program has at each level (``unknown`` before the first)."""
@@ -172,10 +192,10 @@ class Census:
         )
 
 
-def of_type(cls: type[CareEvent]) -> Callable[[NatsMessage], bool]:
-    """A handler filter: the message's ``Carecoord-Type`` header names ``cls``."""
-    name = type_name(cls)
-    return lambda message: message.headers.get(headers.TYPE) == name
+def of_type(*classes: type[CareEvent]) -> Callable[[NatsMessage], bool]:
+    """A handler filter: the message's ``Carecoord-Type`` header names one of ``classes``."""
+    names = {type_name(cls) for cls in classes}
+    return lambda message: message.headers.get(headers.TYPE) in names
 
 
 class NewerThanCatalog(RuntimeError):
@@ -313,35 +333,9 @@ def router(
     async def unreadable(message: NatsMessage) -> None:
         skip(message)
 
-    @subscriber(filter=of_type(ClientEnrolled), decoder=decode)
-    async def enrolled(event: ClientEnrolled, position: int = Header(headers.POSITION)) -> None:
-        census.enroll(position, event)
-
-    @subscriber(filter=of_type(LevelOfCareChanged), decoder=decode)
-    async def level_changed(
-        event: LevelOfCareChanged, position: int = Header(headers.POSITION)
-    ) -> None:
-        census.change_level(position, event)
-
-    @subscriber(filter=of_type(ClientDischarged), decoder=decode)
-    async def discharged(event: ClientDischarged, position: int = Header(headers.POSITION)) -> None:
-        census.discharge(position, event)
-
-    @subscriber(filter=of_type(ClientReadmitted), decoder=decode)
-    async def readmitted(event: ClientReadmitted, position: int = Header(headers.POSITION)) -> None:
-        census.readmit(position, event)
-
-    @subscriber(filter=of_type(DischargeEnteredInError), decoder=decode)
-    async def discharge_in_error(
-        event: DischargeEnteredInError, position: int = Header(headers.POSITION)
-    ) -> None:
-        census.discharge_in_error(position, event)
-
-    @subscriber(filter=of_type(ReadmissionEnteredInError), decoder=decode)
-    async def readmission_in_error(
-        event: ReadmissionEnteredInError, position: int = Header(headers.POSITION)
-    ) -> None:
-        census.readmission_in_error(position, event)
+    @subscriber(filter=of_type(*COUNTED), decoder=decode)
+    async def counted(event: CareEvent, position: int = Header(headers.POSITION)) -> None:
+        census.apply(position, event)
 
     @subscriber  # last: any other type, including ones this catalog does not know yet
     async def other(position: int = Header(headers.POSITION)) -> None:

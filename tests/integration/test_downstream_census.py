@@ -11,11 +11,13 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from uuid import UUID
 
 from faststream.nats import NatsBroker
+from test_probe_broker_refusals import set_aside_as_too_large
 
-from carecoord.events import Actor, ClientEnrolled, Role
+from carecoord.events import Actor, CareEvent, ClientEnrolled, Role
 from carecoord.events.care import LevelOfCare, LevelOfCareChanged
 from carecoord.examples.census import DURABLE, Census, Service
 from carecoord.services.care.commands import change_level_of_care, enroll_client
+from carecoord.services.infrastructure.republish import republish_parked
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.platform import Platform
 from carecoord.services.runtime.bootstrap import Servers
@@ -39,11 +41,11 @@ class FailsOnce(Census):
 
     failed_at: int | None = None
 
-    def change_level(self, position: int, event: LevelOfCareChanged) -> None:
-        if self.failed_at is None:
+    def apply(self, position: int, event: CareEvent) -> None:
+        if self.failed_at is None and isinstance(event, LevelOfCareChanged):
             self.failed_at = position
             raise ConnectionError("the census database is away")
-        super().change_level(position, event)
+        super().apply(position, event)
 
 
 @contextlib.asynccontextmanager
@@ -177,3 +179,30 @@ async def test_an_event_that_fails_is_delivered_again_before_any_after_it(
     ]
     assert census.applied[1][0] == census.failed_at
     assert census.by_level() == {("OTP", LevelOfCare.OUTPATIENT): 1}
+
+
+async def test_an_enrolment_published_late_is_counted_and_holds_nothing_behind_it(
+    platform: Platform, servers: Servers
+) -> None:
+    """An enrolment the relay set aside reaches the stream after its client's level of care
+    (``carecoord relay --republish-parked``): skipped as a repeat for its lower position it
+    was lost, and the level of care before it was refused for ever, holding every event."""
+    held, head = await set_aside_as_too_large(platform)
+    stored = [item.event for item in platform.store.read(0, head)]
+    [alex] = [event.client_id for event in stored if isinstance(event, ClientEnrolled)]
+    await platform.broker.connection.jetstream().update_stream(held)
+    await change_level(platform, alex, LevelOfCare.RESIDENTIAL)
+    _, last = await enroll(platform, "Sam K.")
+    await relayed(platform, last)
+    relay = platform.relay
+    assert relay is not None
+
+    census = Census()
+    async with census_running(platform, servers, census):
+        await reached(census, last)
+        assert census.by_level() == {("OTP", "unknown"): 1}  # Sam: Alex's enrolment not yet
+        await republish_parked(relay, platform.pool, platform.store)
+        await until(lambda: alex in census.programs)
+
+    assert census.skipped == 0
+    assert census.by_level() == {("OTP", LevelOfCare.RESIDENTIAL): 1, ("OTP", "unknown"): 1}

@@ -13,7 +13,7 @@ from test_downstream_census import census_running, change_level, enroll, reached
 
 from carecoord.events import Actor, ClientEnrolled, Role, catalog
 from carecoord.events.care import LevelOfCare, LevelOfCareChanged
-from carecoord.examples.census import Census
+from carecoord.examples.census import COUNTED, Census
 from carecoord.projections.audit.export import ClientRecord, as_jsonl
 from carecoord.projections.audit.history import client_history, program_clients
 from carecoord.services.kernel.policy import Standing, decide
@@ -39,10 +39,8 @@ def seed(census: Census, lines: str) -> None:
         body = json.loads(text)
         position = body.pop("position")
         event = catalog.decode(body["type"], json.dumps(body).encode())
-        if isinstance(event, ClientEnrolled):
-            census.enroll(position, event)
-        elif isinstance(event, LevelOfCareChanged):
-            census.change_level(position, event)
+        if isinstance(event, COUNTED):
+            census.apply(position, event)
         else:
             census.pass_over(position)
 

@@ -168,6 +168,19 @@ def test_a_published_body_is_what_its_schema_describes() -> None:
         assert body["schema_version"] == schema["properties"]["schema_version"]["const"]
 
 
+def test_the_position_header_tells_a_late_event_from_a_repeat() -> None:
+    """A subscriber generating its handling from the contract read that positions only ever
+    rise and skipped any not above its last: a late event (set aside, published again) was
+    dropped for good."""
+    document = contract.asyncapi(catalog.event_types())
+    meaning = document["components"]["schemas"]["CarecoordHeaders"]["properties"][headers.POSITION][
+        "description"
+    ]
+    assert "strictly" not in meaning
+    assert "late event" in meaning
+    assert "unique key" in meaning
+
+
 def enrolled() -> ClientEnrolled:
     return ClientEnrolled(**envelope(), display_name="Alex R.", program="OTP")
 
