@@ -18,6 +18,7 @@ from decimal import Decimal
 from itertools import pairwise
 from uuid import UUID
 
+from carecoord.events import amounts
 from carecoord.events.bounds import said
 from carecoord.events.medication import (
     Attempt,
@@ -177,6 +178,7 @@ def change_dose(
             f"order {prior_order_id} ends on {prior.end}: a dose change starts by then; after"
             " it, prescribe a new order",
         )
+    _changes_something(prior, new)
     drug = _validate(rules, new)
     increase = change.dose > prior.dose_on(change.start)
     attempt, findings = _checked(
@@ -847,6 +849,28 @@ def _successor(
         dispensing=prior.dispensing,
         acknowledgements=acks,
         occurred_at=occurred_at,
+    )
+
+
+def _changes_something(prior: Order, new: NewOrder) -> None:
+    """Refuse a dose change that leaves every dose from its start and the schedule as the
+    order has them and carries no acknowledgement: it replaced the order with its twin and
+    put "40 mg -> 40 mg" on the record, where a prescriber had most likely left the new dose
+    untyped. With acknowledgements it is the order written again to carry them (a restart
+    after days without methadone keeps its dose so)."""
+    later = [step.start for step in prior.steps if step.start > new.start]
+    if (
+        new.acknowledgements
+        or new.schedule != prior.schedule
+        or any(prior.dose_on(day) != new.dose for day in (new.start, *later))
+    ):
+        return
+    raise InvalidInput(
+        "dose",
+        "dose-unchanged",
+        f"dose {amounts.shown(new.dose)} {new.unit} is the order's dose from {new.start}"
+        " already, on the same schedule: give the new dose or schedule, or the"
+        " acknowledgements the order is written again to carry",
     )
 
 

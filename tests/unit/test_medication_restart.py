@@ -86,10 +86,10 @@ def test_a_change_within_the_cap_or_before_the_gap_reaches_5_days_is_not_asked()
     story.change(order, "40", day(10), induction=None)
     early, again = maintained()
     early.on(day(7))
-    later = early.change(again, "80", day(9), induction=None)
+    later = early.change(again, "75", day(9), induction=None)
     early.on(day(9))
     with pytest.raises(RuleViolation) as refused:
-        early.dose(later, day(9), "80")
+        early.dose(later, day(9), "75")
     assert refused.value.details == {"daysMissed": 5}
     assert [o.reason for o in story.events(OverrideAcknowledged) + early.events(
         OverrideAcknowledged)] == ["tolerant: 80 mg/day elsewhere"] * 2  # fmt: skip

@@ -94,7 +94,7 @@ def test_a_change_of_a_raise_written_ahead_is_judged_on_the_dose_before_it() -> 
     refusal = refused(story, ahead, "50", 4)
     assert refusal.field == "dose"
     assert "raises the dose in force (30 mg) by 20 mg on day 4" in refusal.message
-    story.change(ahead, "40", day(4), induction=None)
+    story.change(ahead, "38", day(4), induction=None)
     assert story.events(OverrideAcknowledged) == []
 
 
