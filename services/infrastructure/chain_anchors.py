@@ -353,6 +353,8 @@ class Anchoring:
         self.access_log_from = None if found is None else found.access_log_from
         self.access_log_head = None if found is None else found.access_log_head
         self._stream_ready = False
+        self._unpublished: list[Anchor] = []
+        """Anchors in the file the broker has not taken yet, oldest first."""
         self.broken: Break | None = None
         """Why nothing is anchored: the store lost its chain's columns (``unchained``)."""
 
@@ -378,7 +380,19 @@ class Anchoring:
 
     async def anchor(self) -> Anchor | None:
         """Anchor the heads if the event chain's or the access log's moved since the last
-        anchor (reads alone move the log's); the anchor, or None."""
+        anchor (reads alone move the log's), then publish every anchor the broker does not
+        have yet; the anchor made, or None."""
+        made = await self._make()
+        while self._unpublished:
+            await self._publish(self._unpublished[0])
+            self._unpublished.pop(0)
+        return made
+
+    async def _make(self) -> Anchor | None:
+        """Append a new anchor to the file, once: it is made there. The broker's copy
+        follows (``_unpublished``): a broker refusing it, or away, failed the anchor after
+        the file had it, and every retry appended the same anchor again, a line each retry
+        for as long as the broker was away."""
         async with self._pool.connection() as conn:
             broken = await chain_verification.unchained(conn, self._table)
             self._say_broken(broken)
@@ -396,8 +410,8 @@ class Anchoring:
             head[0], head[1], at, access_log_from=self.access_log_from, access_log_head=logged
         )
         await asyncio.to_thread(append_anchor, self.file, anchor)
-        await self._publish(anchor)
         self.last, self.access_log_head = anchor.position, logged
+        self._unpublished.append(anchor)
         log.info("event chain anchored", extra={"position": anchor.position})
         return anchor
 

@@ -1,0 +1,53 @@
+"""An anchor is appended to the anchors file once, and reaches the broker once the broker
+takes it: with the broker away (or the anchor subject held by another stream), every retry
+appended the same anchor to the file again, a line each retry for the whole outage."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+from test_downstream_census import ADMIN
+
+from carecoord.services.care.commands import enroll_client
+from carecoord.services.infrastructure.chain_anchors import Anchor, Anchoring, read_anchors
+from carecoord.services.platform import Platform
+
+
+class BrokerAway(Anchoring):
+    """Its broker refuses every anchor while ``away``; the anchors it took, in order."""
+
+    away = True
+    taken: list[Anchor]
+
+    async def _publish(self, anchor: Anchor) -> None:
+        if self.away:
+            raise ConnectionError("the broker is away")
+        self.taken.append(anchor)
+
+
+async def test_an_anchor_the_broker_refused_is_written_once_and_published_once_back(
+    platform: Platform, tmp_path: Path
+) -> None:
+    file = tmp_path / "anchors.jsonl"
+    settings = platform.settings.model_copy(update={"chain_anchor_file": file})
+    anchoring = BrokerAway(platform.pool, platform.broker, settings, platform.liveness)
+    anchoring.taken = []
+    await platform.bus.execute(enroll_client(ADMIN, display_name="Alex R.", program="OTP"))
+
+    for _ in range(3):  # the loop's retries while the broker is away
+        with contextlib.suppress(ConnectionError):
+            await anchoring.anchor()
+    first = read_anchors(file)
+    await platform.bus.execute(enroll_client(ADMIN, display_name="Sam K.", program="OTP"))
+    anchoring.away = False
+    await anchoring.anchor()
+    await anchoring.anchor()  # nothing moved, nothing left to send
+
+    assert len(first) == 1
+    assert anchoring.taken == read_anchors(file)
+    assert [anchor.position for anchor in anchoring.taken] == [
+        first[0].position,
+        await asyncio.to_thread(platform.store.last_position),
+    ]
