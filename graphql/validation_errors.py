@@ -13,7 +13,9 @@
   is used and where in its value, as a literal's error does (``craving`` for
   ``recordCheckIn(input: $i)`` with ``$i.craving`` "lots", ``answers.0.item``): the message
   named it alone, so a client that shows each error beside its field, sending its values as
-  variables as clients do, had none to show it by.
+  variables as clients do, had none to show it by. A field missing from an input object, or
+  one it does not have, is named itself (``orderId``, ``bottles.0.lot``), in a literal too,
+  where graphql-core's path ends at the object holding it (``input``, ``bottles.0``).
 - A document whose checking would take more than graphql-core's budget (fields of one
   response name compared pairwise, fragments spread again and again) or more than Python's
   recursion, which graphql-core answers with a bare ``Validation aborted.``, is told what
@@ -102,7 +104,8 @@ def located(
     extensions = dict(error.extensions or {})
     if where.startswith("Argument"):
         argument = where.split("'")[1]
-        field = at if argument == "input" and at else ".".join(filter(None, (argument, at)))
+        steps = [*map(str, path), *named_member(error.message)]
+        field = ".".join(steps if argument == "input" and steps else [argument, *steps])
         extensions.setdefault("field", field)
     own = [n for n in error.nodes or () if n.loc is not None]  # a copy without its place
     return GraphQLError(
@@ -111,6 +114,22 @@ def located(
         original_error=error.original_error,
         extensions=extensions,
     )
+
+
+MEMBER = re.compile(
+    r"Expected value of type '\w+' (?:not )?to include (?:required|unknown) field '(?P<name>\w+)'"
+)
+"""graphql-core's words for a field missing from an input object, or one it does not have:
+the path it gives ends at the object, so the field's name is read from the message."""
+
+
+def named_member(message: str) -> list[str]:
+    """The input field ``message`` says is missing or unknown, as a last step of the path to
+    name in ``extensions.field`` (``orderId``, ``bottles.0.lot``), or none: a client showing
+    each error beside its field had only the object (``input``, ``bottles.0``) to show
+    "include required field 'lot'" by."""
+    found = MEMBER.match(message)
+    return [] if found is None else [found["name"]]
 
 
 VARIABLE_VALUE = re.compile(
@@ -134,7 +153,7 @@ def variable_field(message: str, document: DocumentNode | None) -> str | None:
         return None
     argument, *within = used.at
     inside = re.findall(r"\w+", found["path"] or "")
-    steps = [*within, *inside]
+    steps = [*within, *inside, *named_member(message[found.end() :])]
     return ".".join(steps if argument == "input" and steps else [argument, *steps])
 
 
