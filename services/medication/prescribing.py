@@ -218,10 +218,10 @@ def taper(
     )
     if not steps:
         raise InvalidInput("steps", "taper-steps", "a taper needs at least one step")
-    for before, after in pairwise(steps):
+    for n, (before, after) in enumerate(pairwise(steps), start=1):
         if after.start <= before.start:
             raise InvalidInput(
-                "steps",
+                f"steps.{n}.start",
                 "taper-steps-in-order",
                 f"step starting {after.start} is not after {before.start}",
             )

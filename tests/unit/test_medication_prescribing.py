@@ -207,7 +207,7 @@ def test_taper_steps_must_move_forward_in_time() -> None:
     old = story.prescribe("methadone", "60")
     with pytest.raises(InvalidInput) as refused:
         story.taper(old, [(date(2026, 2, 8), "40"), (date(2026, 2, 1), "30")])
-    assert refused.value.rule == "taper-steps-in-order"
+    assert (refused.value.field, refused.value.rule) == ("steps.1.start", "taper-steps-in-order")
 
 
 def test_one_current_order_per_medication() -> None:
