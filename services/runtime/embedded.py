@@ -50,8 +50,17 @@ POSTGRES_USER_WHEN_ROOT = "embedded_postgres"  # PostgreSQL refuses to run as ro
 NATS_STORE_KEY_FILE = "nats-store.key"
 NATS_STORE_KEY_VARIABLE = "CARECOORD_NATS_STORE_KEY"
 """The environment variable the embedded server's config reads its store key from."""
-NATS_STORE_CONFIG = f"jetstream {{ cipher: chachapoly, key: ${NATS_STORE_KEY_VARIABLE} }}\n"
-"""The embedded server's config file: only the store's encryption (flags give the rest)."""
+NATS_TOKEN_FILE = "nats-token"  # noqa: S105 - a file name
+NATS_TOKEN_VARIABLE = "CARECOORD_NATS_TOKEN"  # noqa: S105 - a variable name
+"""The environment variable the embedded server's config reads its clients' token from."""
+NATS_STORE_CONFIG = (
+    f"jetstream {{ cipher: chachapoly, key: ${NATS_STORE_KEY_VARIABLE} }}\n"
+    f"authorization {{ token: ${NATS_TOKEN_VARIABLE} }}\n"
+)
+"""The embedded server's config file: the store's encryption and the token its clients give
+(flags give the rest). Without a token any user of the machine could connect to its
+loopback port, read every client's events off the stream and publish on the care
+subjects, where the embedded PostgreSQL admits no other user."""
 NATS_WRONG_KEY = b"Error decrypting our stream metafile"
 """What nats-server logs, starting, for each stream its store key does not open."""
 SOCKET_NAME = ".s.PGSQL.5432"
@@ -390,7 +399,12 @@ def _launch_nats(store: Path, config: Path, port: int) -> NatsServer | None:
     name = f"carecoord-{uuid.uuid4().hex[:12]}"
     command = [nats_binary(), "-c", str(config), "-js", "-sd", str(store)]
     command += ["-a", "127.0.0.1", "-p", str(port)]
-    env = {**os.environ, NATS_STORE_KEY_VARIABLE: nats_store_key(store.parent)}
+    token = nats_token(store.parent)
+    env = {
+        **os.environ,
+        NATS_STORE_KEY_VARIABLE: nats_store_key(store.parent),
+        NATS_TOKEN_VARIABLE: token,
+    }
     server_log = store / "server.log"
     with server_log.open("ab") as written:
         logged_before = written.tell()
@@ -412,7 +426,7 @@ def _launch_nats(store: Path, config: Path, port: int) -> NatsServer | None:
                     return None
             raise EmbeddedServerFailed(f"nats-server exited at start; see {server_log}")
         if server_name(port) == name:
-            server = NatsServer(f"nats://127.0.0.1:{port}", process)
+            server = NatsServer(f"nats://{token}@127.0.0.1:{port}", process)
             with server_log.open("rb") as read:  # its store is read before it listens
                 read.seek(logged_before)
                 if NATS_WRONG_KEY in read.read():
@@ -462,6 +476,24 @@ def nats_store_key(data_dir: Path) -> str:
             " record: docs/access.md, 'The broker's store')"
         )
     return key
+
+
+def nats_token(data_dir: Path) -> str:
+    """The token the embedded server asks its clients for, made on first use and kept in
+    the data directory (0600); ``runtime.json`` gives it to the commands that attach, in the
+    server's URL. Made again when lost or damaged: it guards the running server alone."""
+    path = data_dir.resolve() / NATS_TOKEN_FILE
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        token = ""
+    if not token.isascii() or not token.isalnum():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+        path.touch(mode=0o600)
+        token = "t" + secrets.token_hex(32)  # a letter first, as the store's key (above)
+        path.write_text(token)
+    return token
 
 
 def free_port() -> int:

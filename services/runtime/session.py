@@ -95,9 +95,12 @@ def runtime_file(data_dir: Path) -> Path:
 
 
 def write(data_dir: Path, runtime: Runtime) -> None:
-    """Replace the file in one step, so a reader sees the old or the new one, never half."""
+    """Replace the file in one step, so a reader sees the old or the new one, never half.
+    Only its owner reads it (0600): the NATS URL carries the embedded server's token."""
     target = runtime_file(data_dir)
     partial = target.with_name(f".{FILE_NAME}.{os.getpid()}")
+    partial.unlink(missing_ok=True)
+    partial.touch(mode=0o600)
     partial.write_text(json.dumps(runtime.to_json(), indent=2) + "\n", encoding="utf-8")
     os.replace(partial, target)
 

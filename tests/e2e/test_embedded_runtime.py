@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import jwt
@@ -28,7 +29,7 @@ from carecoord.events import Role
 from carecoord.services.infrastructure.event_chain import TABLE as EVENT_TABLE
 from carecoord.services.infrastructure.identity import issue_token
 from carecoord.services.infrastructure.settings import Settings
-from carecoord.services.runtime.embedded import free_port
+from carecoord.services.runtime.embedded import NATS_TOKEN_FILE, free_port
 from carecoord.services.runtime.processes import Proc
 from carecoord.services.runtime.session import FILE_NAME, Runtime, live_runtime, write
 
@@ -177,8 +178,10 @@ def test_up_writes_where_its_servers_are_and_listens_on_the_port_given(
     assert found.live()
     assert found.api_url == f"http://127.0.0.1:{port}"
     assert f"host={home / 'data' / 'postgres'}" in found.database_url  # a unix socket only
-    assert found.nats_url.startswith("nats://127.0.0.1:")
-    assert not found.nats_url.endswith(":4222")
+    nats_url = urlsplit(found.nats_url)  # the loopback, with the server's token
+    token = (home / "data" / NATS_TOKEN_FILE).read_text()
+    assert (nats_url.hostname, nats_url.username) == ("127.0.0.1", token)
+    assert nats_url.port != 4222
     assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=10).status_code == 200
 
 
