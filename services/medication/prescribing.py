@@ -178,7 +178,7 @@ def change_dose(
             f"order {prior_order_id} ends on {prior.end}: a dose change starts by then; after"
             " it, prescribe a new order",
         )
-    _changes_something(prior, new)
+    _changes_something(prior, new, "dose", blind=prior.blind)
     drug = _validate(rules, new)
     increase = change.dose > prior.dose_on(change.start)
     attempt, findings = _checked(
@@ -246,6 +246,7 @@ def taper(
             )
         rules.doses.limit(drug, f"steps.{n}.dose", step.dose)
         check_split(f"steps.{n}.dose", step.dose, new.schedule.times_per_day, drug.unit)
+    _changes_something(prior, new, "steps", steps, given.blind)
     _validate(rules, new)  # the rest of the order, its first step's dose checked above
     increase = max(step.dose for step in steps) > prior.dose_on(steps[0].start)
     attempt, findings = _checked(
@@ -852,25 +853,29 @@ def _successor(
     )
 
 
-def _changes_something(prior: Order, new: NewOrder) -> None:
-    """Refuse a dose change that leaves every dose from its start and the schedule as the
-    order has them and carries no acknowledgement: it replaced the order with its twin and
-    put "40 mg -> 40 mg" on the record, where a prescriber had most likely left the new dose
-    untyped. With acknowledgements it is the order written again to carry them (a restart
-    after days without methadone keeps its dose so)."""
-    later = [step.start for step in prior.steps if step.start > new.start]
+def _changes_something(
+    prior: Order, new: NewOrder, field: str, steps: tuple[TaperStep, ...] = (), blind: bool = False
+) -> None:
+    """Refuse a dose change or taper that leaves every dose from its start, the schedule, the
+    end and what the client is shown as the order has them, and carries no acknowledgement:
+    it replaced the order with its twin and put "40 mg -> 40 mg" on the record, where a
+    prescriber had most likely left the new dose untyped. With acknowledgements it is the
+    order written again to carry them (a restart after days without methadone keeps its dose
+    so)."""
+    twin = replace(prior, dose=new.dose, steps=steps)
+    days = {new.start, *(step.start for step in (*steps, *prior.steps) if step.start > new.start)}
     if (
         new.acknowledgements
-        or new.schedule != prior.schedule
-        or any(prior.dose_on(day) != new.dose for day in (new.start, *later))
+        or (new.schedule, new.end, blind) != (prior.schedule, prior.end, prior.blind)
+        or any(twin.dose_on(day) != prior.dose_on(day) for day in days)
     ):
         return
     raise InvalidInput(
-        "dose",
+        field,
         "dose-unchanged",
-        f"dose {amounts.shown(new.dose)} {new.unit} is the order's dose from {new.start}"
-        " already, on the same schedule: give the new dose or schedule, or the"
-        " acknowledgements the order is written again to carry",
+        f"the order gives {amounts.shown(new.dose)} {new.unit} from {new.start} already, on the"
+        " same schedule: give the new dose or schedule, or the acknowledgements the order is"
+        " written again to carry",
     )
 
 

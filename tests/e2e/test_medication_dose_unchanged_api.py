@@ -1,8 +1,8 @@
-"""A dose change that changes nothing (the order's dose from its start, on its schedule) is
-refused naming ``dose``, rule ``dose-unchanged``, and records nothing: it replaced the order
-with its twin, put "40 mg → 40 mg" on the record and asked each acknowledgement again. The
-same dose on another schedule, in place of a taper's later steps, or written again to carry
-an acknowledgement (a restart's) is a change."""
+"""A dose change or taper that changes nothing (the order's doses from its start, on its
+schedule) is refused naming ``dose`` (``steps``), rule ``dose-unchanged``, and records
+nothing: it replaced the order with its twin, put "40 mg → 40 mg" on the record and asked
+each acknowledgement again. The same dose on another schedule, in place of a taper's later
+steps, or written again to carry an acknowledgement (a restart's) is a change."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ async def test_a_dose_change_to_the_dose_in_force_is_refused(api: Api, today: da
     )
 
     assert (same["code"], same["field"], same["rule"]) == ("BAD_USER_INPUT", "dose", UNCHANGED)
-    assert same["message"].startswith(f"dose 40 mg is the order's dose from {today} already")
+    assert same["message"].startswith(f"the order gives 40 mg from {today} already")
     assert await asyncio.to_thread(api.platform.store.last_position) == head
     [written] = (await clinic.read(MEDICATIONS))["orders"]
     assert (written["id"], written["status"]) == (order, "active")
@@ -44,5 +44,8 @@ async def test_a_dose_change_to_the_dose_in_force_is_refused(api: Api, today: da
     again = await clinic.refused(CHANGE, Role.PRESCRIBER, orderId=kept["id"], dose="40",
                                  start=str(today + timedelta(days=1)))  # fmt: skip
     assert again["rule"] == UNCHANGED
+    restated = [{"start": str(today), "dose": "40"}]
+    taper = await clinic.refused(TAPER, Role.PRESCRIBER, orderId=kept["id"], steps=restated)
+    assert (taper["field"], taper["rule"]) == ("steps", UNCHANGED)
     await clinic.doctor(CHANGE, orderId=kept["id"], dose="40", start=str(today),
                         acknowledgements=[INDUCTED])  # fmt: skip
