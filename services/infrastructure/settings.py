@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, timeout_from_conninfo
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -313,13 +313,18 @@ class Settings(BaseSettings):
     def _connection_string(cls, value: str | None) -> str | None:
         """A URL libpq cannot read is refused at start, never quoted (it may hold a
         password): each command failed at its first connection, as a traceback."""
-        if value is not None:
-            try:
-                conninfo_to_dict(value)
-            except psycopg.ProgrammingError:
-                raise ValueError(
-                    "not a PostgreSQL connection string (postgresql://user@host:port/database)"
-                ) from None
+        if value is None:
+            return value
+        try:
+            params = conninfo_to_dict(value)
+        except psycopg.ProgrammingError:
+            raise ValueError(
+                "not a PostgreSQL connection string (postgresql://user@host:port/database)"
+            ) from None
+        try:  # read by psycopg before libpq: a traceback at the first connection
+            timeout_from_conninfo(params)
+        except psycopg.ProgrammingError:
+            raise ValueError("its connect_timeout is not a whole number of seconds") from None
         return value
 
     @field_validator("nats_url")

@@ -25,7 +25,8 @@ from eventsourcing.persistence import (
     Recording,
     StoredEvent,
 )
-from eventsourcing.utils import get_topic, retry
+from eventsourcing.postgres import PostgresFactory
+from eventsourcing.utils import Environment, EnvType, get_topic, retry
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
@@ -102,13 +103,30 @@ def of_a_later_release(cls: type[Aggregate], client_id: UUID) -> Unavailable:
     )
 
 
+CONNINFO = "POSTGRES_CONNINFO"
+"""The store's environment key holding the whole DATABASE_URL (``WholeUrlFactory``)."""
+
+
+class WholeUrlFactory(PostgresFactory):
+    """The library's PostgreSQL factory, its connections made from the whole DATABASE_URL.
+    The library connects with the host, port, database, user and password alone: an
+    ``sslmode=require`` (a root certificate, ``options``, ``target_session_attrs``) was
+    dropped from the store's connections, which carry every event, and a server without
+    TLS took them in clear text while the platform's own pools refused it."""
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        self.datastore.pool.conninfo = self.env.get(CONNINFO) or ""
+
+
 def store_env(settings: Settings) -> dict[str, str]:
     """Translate our settings into the library's environment keys."""
     assert settings.database_url, "database_url is resolved before the store is built"
     info = conninfo_to_dict(settings.database_url)
     kept_open = max(1, settings.db_pool_size // 2)
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": get_topic(WholeUrlFactory),
+        CONNINFO: settings.database_url,
         "POSTGRES_DBNAME": str(info.get("dbname", "postgres")),
         "POSTGRES_HOST": str(info.get("host", "127.0.0.1")),
         "POSTGRES_PORT": str(info.get("port", "5432")),
@@ -147,6 +165,7 @@ def one_at_a_time(env: Mapping[str, str]) -> Iterator[None]:
         yield
         return
     with psycopg.connect(
+        env.get(CONNINFO, ""),
         dbname=env["POSTGRES_DBNAME"],
         host=env.get("POSTGRES_HOST"),
         port=env.get("POSTGRES_PORT"),
