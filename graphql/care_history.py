@@ -252,6 +252,7 @@ class CareHistoryQuery:
         timeline.NAME,
         stints_shown,
         LevelOfCareStint.of,
+        needs=Kind.CARE,
         kinds=lambda rows: [Kind.CARE] * len(rows),
     )
     treatment_episodes = client_query(
@@ -261,5 +262,6 @@ class CareHistoryQuery:
         timeline.NAME,
         episodes_shown,
         TreatmentEpisode.of,
+        needs=Kind.CARE,
         kinds=lambda rows: [Kind.CARE] * len(rows),
     )

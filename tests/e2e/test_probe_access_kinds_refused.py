@@ -2,7 +2,8 @@
 and the refusal access-logged, as a peer supporter asking for medications is: consents,
 check-in series, alerts and goals answered an empty list and logged a granted read, so a
 peer supporter read "no consents on file" and a program admin "no alerts" for a client who
-had them."""
+had them, and a prescriber a consent names for medications alone read no treatment episode
+and no level of care for a client in treatment."""
 
 from __future__ import annotations
 
@@ -127,3 +128,37 @@ async def test_a_timeline_filtered_to_kinds_the_grant_lacks_is_refused_and_logge
     assert [
         (e["outcome"], e["refusal"]) for e in logged["accessLog"] if e["readerId"] == "peer-kinds"
     ] == [("REFUSED", "kind-may-read"), ("GRANTED", "")]
+
+
+async def test_care_history_for_a_grant_without_care_is_refused_and_logged(api: Api) -> None:
+    client_id, _ = await client_with_a_record(api)
+    consent = {
+        "clientId": client_id,
+        "recipients": [{"type": "MEMBER", "id": "dr-consented-kinds"}],
+        "purpose": "coordination of care",
+        "dataKinds": ["MEDICATION"],
+        "signedOn": str(datetime.now(UTC).date()),
+        "expiryEvent": "end of treatment",
+        "signedBy": "Rae",
+    }
+    done = await api.ok(CONSENT, {"input": consent}, role=Role.PROGRAM_ADMIN)
+    position = done["recordConsent"]["position"]
+    history = {"treatmentEpisodes": "admissionId", "levelOfCareHistory": "level"}
+
+    for name, field in history.items():
+        query = f"query($id: UUID!, $p: Int) {{ {name}(clientId: $id, atLeast: $p) {{ {field} }} }}"
+        answer = await api.gql(
+            query, {"id": client_id, "p": position}, role=Role.PRESCRIBER, user="dr-consented-kinds"
+        )
+        assert answer["data"] is None, (name, answer)
+        assert answer["errors"][0]["extensions"] == {
+            "code": "FORBIDDEN",
+            "field": "clientId",
+            "rule": "kind-may-read",
+        }, name
+    logged = await api.ok(ACCESS_LOG, {"id": client_id}, role=Role.AUDITOR, user="auditor-kinds")
+    assert {
+        e["operation"]: (e["outcome"], e["refusal"])
+        for e in logged["accessLog"]
+        if e["readerId"] == "dr-consented-kinds"
+    } == dict.fromkeys(history, ("REFUSED", "kind-may-read"))
