@@ -76,6 +76,13 @@ def _conflicted() -> Unavailable:
     )
 
 
+def _closed() -> Unavailable:
+    """The answer to a command submitted once the bus has closed (the process stopping)."""
+    return Unavailable(
+        "", "commands-stopped", "the process is stopping; nothing was recorded: send it again"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome(Generic[T]):
     """A command's result and the global position of the last event it recorded."""
@@ -206,6 +213,8 @@ class CommandBus:
         self._on_done = on_done
         """Told each command's outcome as it settles (metrics); runs on the writer thread."""
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._closing = threading.Lock()
+        self._closed = False
         self.conflicts = 0
         """Saves that failed and ran their commands again: most often another process wrote
         one of the records first, which ``cache_freshness.py`` leaves to simultaneous writes."""
@@ -236,10 +245,21 @@ class CommandBus:
     def _put(self, pending: _Pending) -> None:
         if self._on_done is not None:
             pending.future.add_done_callback(functools.partial(self._on_done, pending.command))
-        self._queue.put(pending)
+        with self._closing:
+            if not self._closed:
+                self._queue.put(pending)
+                return
+        # Queued behind the writer's stop, it was never run nor answered: a thread still
+        # submitting as the process stopped (the demo's load on Ctrl-C) waited for ever, and
+        # the process with it.
+        if pending.future.set_running_or_notify_cancel():
+            pending.future.set_exception(_closed())
+        _tell([pending])
 
     def close(self) -> None:
-        self._queue.put(None)
+        with self._closing:
+            self._closed = True
+            self._queue.put(None)
         self._thread.join(timeout=10)
 
     def _run(self) -> None:

@@ -350,3 +350,21 @@ def test_a_command_of_a_user_suspended_since_the_gate_admitted_it_records_nothin
     assert refused.value.rule == "user-suspended"
     assert futures[1].result(timeout=30).event_ids
     bus.close()
+
+
+def test_a_command_submitted_after_the_bus_closed_is_answered_at_once(
+    two_stores: tuple[EventStore, EventStore],
+) -> None:
+    """A thread still submitting as the process stopped (``up --demo`` stopped by Ctrl-C
+    while its demo loaded) waited for ever on a command queued behind the writer's stop,
+    and the process did not end."""
+    store, _ = two_stores
+    bus = CommandBus(store)
+    bus.close()
+
+    late = bus.submit(enroll_client(ADMIN, display_name="late", program="P"))
+    with pytest.raises(Unavailable, match="stopping") as refused:
+        late.result(timeout=5)
+    assert refused.value.rule == "commands-stopped"
+    with pytest.raises(Unavailable, match="stopping"):
+        asyncio.run(bus.execute(enroll_client(ADMIN, display_name="late", program="P")))
