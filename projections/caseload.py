@@ -77,9 +77,11 @@ SELECT m.client_id, m.since, e.display_name, e.program,
        a.open_alerts, a.top_severity,
        x.consecutive AS consecutive_missed, x.recent AS recent_missed,
        k.last_dose_day, c.last_check_in,
-       coalesce(greatest(c.last_check_in,
-                         CASE WHEN p.type = {readmitted} THEN p.occurred_at END),
-                e.enrolled_at, m.since) + %(every)s AS check_in_due,
+       -- At the program's local time a week on, whatever the clocks did meanwhile.
+       ((coalesce(greatest(c.last_check_in,
+                           CASE WHEN p.type = {readmitted} THEN p.occurred_at END),
+                  e.enrolled_at, m.since) AT TIME ZONE %(zone)s) + %(every)s)
+         AT TIME ZONE %(zone)s AS check_in_due,
        b.upcoming, b.next_session,
        CASE WHEN p.type = {discharged} THEN p.occurred_at END AS discharged_at,
        CASE WHEN p.type = {discharged} THEN p.reason END AS discharge_reason
@@ -171,7 +173,8 @@ async def of_member(
     take-home bottle for a day to come is not taken yet), the run of missed days is the
     episode's in progress (none while discharged, from the readmission's day in ``zone``
     after one), recent missed days count from ``missed_from``, and a check-in is due
-    ``check_in_every`` after the last (or the enrolment), or after a readmission since."""
+    ``check_in_every`` after the last (or the enrolment), or after a readmission since, on
+    the clocks of ``zone``."""
     return await fetch(
         pool,
         Line,
