@@ -13,8 +13,11 @@ client's own token has their client id as ``sub``. Every refusal is ``Unauthenti
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import secrets
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -107,8 +110,7 @@ def signing_key(settings: Settings) -> str:
     path: Path = settings.data_dir / "jwt.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        _made_once(path, secrets.token_urlsafe(48))
     try:
         key = path.read_text(encoding="utf-8").strip()
     except UnicodeDecodeError:
@@ -121,6 +123,24 @@ def signing_key(settings: Settings) -> str:
             " one is made (the tokens signed with it stop working)"
         )
     return key
+
+
+def _made_once(path: Path, key: str) -> None:
+    """Write ``key`` beside ``path``, readable by its owner alone from its first byte, and
+    give it the name only if no other process has yet (a hard link fails on a name taken).
+    Two commands started at once each wrote a key over the other's, so the tokens the first
+    signed were refused; and the key was readable by anyone (the umask's 0644) until its
+    chmod, for good when the process stopped in between."""
+    fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(key)
+            file.flush()
+            os.fsync(fd)
+        with contextlib.suppress(FileExistsError):
+            os.link(partial, path)
+    finally:
+        os.unlink(partial)
 
 
 def issue_token(
