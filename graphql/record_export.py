@@ -21,6 +21,7 @@ from strawberry.types import Info
 
 from carecoord.events import Actor, Role
 from carecoord.graphql import periods
+from carecoord.graphql.audit import ClientRecordVerification
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.log_pages import After, Key, LogOrder, not_a_cursor, paged
 from carecoord.graphql.page_info import PageInfo
@@ -34,6 +35,7 @@ from carecoord.projections.audit.export import (
 )
 from carecoord.projections.audit.history import client_pages, program_clients
 from carecoord.projections.audit.reads import reads_of
+from carecoord.services.infrastructure.chain_verification import verify_client
 from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.clinical_time import IN_FUTURE
 from carecoord.services.kernel.errors import InvalidInput, NotFound, Unavailable
@@ -55,6 +57,12 @@ class RecordExport:
         " broker carries it; in log order."
     )
     bundle: JSON | None = strawberry.field(description="FHIR: an R4 Bundle of type collection.")
+    records: list[ClientRecordVerification] = strawberry.field(
+        description="Each exported client's events checked against the event store's hash"
+        " chain, as verifyClientRecord checks them: the lines carry no link of the chain, so"
+        " an export of a record not intact (an event altered, deleted or inserted) cannot be"
+        " told from a true one once it is out."
+    )
     page_info: PageInfo | None = strawberry.field(
         default=None,
         description="A program's export: where its next page starts (null for a client's).",
@@ -198,6 +206,11 @@ async def exported(
     if len(reads) > left:
         return await refused(ctx, grants, operation)
     count = sum(len(r.within(within)) for r in records)
+    async with ctx.platform.pool.connection() as conn:
+        checked = [
+            ClientRecordVerification.of(r.client_id, await verify_client(conn, r.client_id))
+            for r in records
+        ]
     lines: str | None = None
     bundle: Any = None
     if not fhir:
@@ -218,7 +231,12 @@ async def exported(
         )
     )
     return RecordExport(
-        format=format, clients=len(records), events=count, json_lines=lines, bundle=bundle
+        format=format,
+        clients=len(records),
+        events=count,
+        json_lines=lines,
+        bundle=bundle,
+        records=checked,
     )
 
 
