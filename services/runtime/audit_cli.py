@@ -274,10 +274,11 @@ def check_projections(args: argparse.Namespace, database_url: str) -> int:
         print(f"carecoord audit projections: {logs.database_failure(error)}",
               file=sys.stderr)  # fmt: skip
         return CANNOT_CHECK
-    if not (stored and projected):
+    if not (stored and projected):  # each named: a store alone was said to be none
+        missing = "no read models beside its event store" if stored else "no event store"
         print(
-            "carecoord audit projections: no event store and read models in this database "
-            "(the platform makes them when it first starts)",
+            f"carecoord audit projections: {missing} in this database (the platform makes"
+            " them when it first starts; `carecoord project` makes the read models)",
             file=sys.stderr,
         )
         return CANNOT_CHECK
