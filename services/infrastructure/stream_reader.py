@@ -41,6 +41,7 @@ from nats.errors import Error as NatsError
 from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy
 
 from carecoord.services.infrastructure.liveness import error_code
+from carecoord.services.infrastructure.nats_tls import TlsHeldClient
 
 log = logging.getLogger("carecoord.stream")
 
@@ -60,7 +61,7 @@ LAST_CONSUMER = "Nats-Last-Consumer"
 STALLED = "Nats-Consumer-Stalled"
 
 
-class HeaderTolerantClient(Client):
+class HeaderTolerantClient(TlsHeldClient):
     """A NATS client that reads a header block it cannot decode as having no headers, rather
     than ending its read loop (see the module's note)."""
 

@@ -48,6 +48,7 @@ from carecoord.services.infrastructure.liveness import (
     keep_running,
 )
 from carecoord.services.infrastructure.metrics import Metrics
+from carecoord.services.infrastructure.nats_tls import TlsHeldBroker
 from carecoord.services.infrastructure.record_watch import RecordWatch
 from carecoord.services.infrastructure.relay import Relay
 from carecoord.services.infrastructure.server_urls import (
@@ -203,7 +204,7 @@ async def connect_broker(
         if starting:
             start.not_ready(error, settings.nats_reconnect_wait_seconds)
 
-    broker = NatsBroker(
+    broker = TlsHeldBroker(
         nats_servers(nats_url),
         logger=None,
         max_reconnect_attempts=settings.nats_reconnect_attempts,
