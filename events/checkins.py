@@ -188,7 +188,11 @@ class DrugScreenResulted(_Monitoring):
 
 
 class VitalSignsRecorded(_Monitoring):
-    """Vital signs and ECG intervals; at least one is given."""
+    """Vital signs, ECG intervals and the creatinine clearance; at least one is given.
+
+    ``occurred_at`` is when they were measured: the latest QTc and the latest clearance are
+    the ones measured last, which the medication rules read (methadone's QT rules,
+    acamprosate's renal rule)."""
 
     vitals_id: UUID
     qtc_ms: int | None = Field(default=None, ge=250, le=800)
@@ -197,6 +201,9 @@ class VitalSignsRecorded(_Monitoring):
     diastolic_mmhg: int | None = Field(default=None, ge=20, le=200)
     respiratory_rate: int | None = Field(default=None, ge=2, le=80)
     spo2_percent: int | None = Field(default=None, ge=50, le=100)
+    creatinine_clearance_ml_min: int | None = Field(default=None, ge=1, le=250)
+    """Creatinine clearance in mL/min, estimated by Cockcroft-Gault as the labels' renal
+    thresholds are (LOINC 35591-7)."""
 
     def summary(self) -> str:
         shown = {
@@ -204,6 +211,7 @@ class VitalSignsRecorded(_Monitoring):
             "pulse": (self.pulse_bpm, "bpm"),
             "resp": (self.respiratory_rate, "/min"),
             "SpO2": (self.spo2_percent, "%"),
+            "CrCl": (self.creatinine_clearance_ml_min, "mL/min"),
         }
         parts = [f"{name} {value} {unit}" for name, (value, unit) in shown.items() if value]
         if self.systolic_mmhg and self.diastolic_mmhg:

@@ -260,6 +260,15 @@ class QtcEvidence(Value):
     measured_at: AwareDatetime
 
 
+class ClearanceEvidence(Value):
+    """The client's latest creatinine clearance when a renal rule was checked (a check-ins
+    VitalSignsRecorded)."""
+
+    vitals_id: UUID
+    ml_min: int = Field(ge=1, le=250)
+    measured_at: AwareDatetime
+
+
 class ExposureEvidence(Value):
     """What the client was exposed to that a rule matched, and until when it counts.
 
@@ -308,6 +317,8 @@ class InteractionFound(_Medication):
     acknowledged_reason: str = ""
     qtc: QtcEvidence | None = None
     exposure: ExposureEvidence | None = None
+    clearance: ClearanceEvidence | None = None
+    """The creatinine clearance a renal rule (acamprosate) was judged on."""
 
 
 class Attempt(Value):

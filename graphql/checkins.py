@@ -99,7 +99,7 @@ class RecordDrugScreenInput:
     )
 
 
-@strawberry.input(description="Vital signs and QTc; give at least one.")
+@strawberry.input(description="Vital signs, QTc and creatinine clearance; give at least one.")
 class RecordVitalSignsInput:
     client_id: UUID
     qtc_ms: int | None = None
@@ -108,7 +108,14 @@ class RecordVitalSignsInput:
     diastolic_mmhg: int | None = None
     respiratory_rate: int | None = None
     spo2_percent: int | None = None
-    occurred_at: datetime | None = None
+    creatinine_clearance_ml_min: int | None = strawberry.field(
+        default=None,
+        description="Creatinine clearance in mL/min (1-250) by Cockcroft-Gault; the one"
+        " measured last is what acamprosate's renal rule is judged on.",
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When they were measured; now if not given."
+    )
 
 
 @strawberry.type(description="One measure from one report.")

@@ -127,6 +127,11 @@ class Finding:
         default=None, description="The latest QTc a QT rule was judged on; null: none on record."
     )
     qtc_measured_at: datetime | None = None
+    creatinine_clearance_ml_min: int | None = strawberry.field(
+        default=None,
+        description="The latest creatinine clearance a renal rule (acamprosate) was judged on.",
+    )
+    creatinine_clearance_measured_at: datetime | None = None
     exposure: Exposure | None = None
 
     @classmethod
@@ -139,6 +144,10 @@ class Finding:
             implicated=[i.id for i in event.implicated],
             qtc_ms=event.qtc.qtc_ms if event.qtc else None,
             qtc_measured_at=event.qtc.measured_at if event.qtc else None,
+            creatinine_clearance_ml_min=event.clearance.ml_min if event.clearance else None,
+            creatinine_clearance_measured_at=(
+                event.clearance.measured_at if event.clearance else None
+            ),
             exposure=Exposure.of(event.exposure),
         )
 

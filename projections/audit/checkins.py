@@ -56,7 +56,9 @@ VITALS = (
     ("diastolic_mmhg", "8462-4", "Diastolic blood pressure", "mm[Hg]"),
     ("respiratory_rate", "9279-1", "Respiratory rate", "/min"),
     ("spo2_percent", "59408-5", "Oxygen saturation by pulse oximetry", "%"),
-)
+    ("creatinine_clearance_ml_min", "35591-7",
+     "Creatinine renal clearance predicted by Cockcroft-Gault formula", "mL/min"),
+)  # fmt: skip
 
 
 def _observation(event: CareEvent, id_: object, category: str, code: dict[str, Any]) -> Resource:

@@ -265,10 +265,14 @@ def interaction(res: Resources, event: InteractionFound) -> None:
         details.append(event.exposure.describe())
     if event.qtc is not None:
         details.append(f"QTc {event.qtc.qtc_ms} ms measured {instant(event.qtc.measured_at)}")
+    if (crcl := event.clearance) is not None:
+        details.append(
+            f"creatinine clearance {crcl.ml_min} mL/min measured {instant(crcl.measured_at)}"
+        )
     refs = [implicated(i) for i in event.implicated]
     issue = _issue(event, event.finding_id, event.title, "; ".join(details), refs)
     alert = {"system": ACT_CODE, "code": "DRG", "display": "Drug Interaction Alert"}
-    if len(event.implicated) == 1:  # one medication and the patient's QTc: no interaction
+    if len(event.implicated) == 1:  # one medication and a QTc or clearance: no interaction
         alert = {"system": ACT_CODE, "code": "OBSA", "display": "Observation Alert"}
     issue["code"]["coding"].insert(0, alert)
     if event.acknowledged_reason:

@@ -2,7 +2,8 @@
 
 State keeps only what later decisions read: the craving and mood series, which the
 craving-rise and mood-drop alerts compare against the client's own baseline, the latest
-QTc, which medication's methadone QT rule is judged on, the drug screens that found
+QTc, which medication's methadone QT rule is judged on, the latest creatinine clearance,
+which its acamprosate renal rule is, the drug screens that found
 something and the check-ins that reported use of an opioid, alcohol, a benzodiazepine or a
 barbiturate, which medication's rules count as exposure (an opioid-positive screen or
 reported heroin use before naltrexone, a benzodiazepine-positive one when methadone is written;
@@ -34,7 +35,7 @@ from carecoord.events.checkins import (
     ScreenMethod,
     VitalSignsRecorded,
 )
-from carecoord.events.medication import QtcEvidence
+from carecoord.events.medication import ClearanceEvidence, QtcEvidence
 from carecoord.services.checkins.analytes import analyte, reported
 from carecoord.services.checkins.instruments import INSTRUMENTS, InstrumentSpec, score
 from carecoord.services.checkins.screens import Screen, confirmation_of, retested
@@ -133,6 +134,7 @@ class Vitals:
     diastolic_mmhg: int | None = None
     respiratory_rate: int | None = None
     spo2_percent: int | None = None
+    creatinine_clearance_ml_min: int | None = None
 
 
 class CheckInRecord(Aggregate, context="checkins"):
@@ -142,6 +144,8 @@ class CheckInRecord(Aggregate, context="checkins"):
         self.moods: list[Reading] = []
         self.qtcs: list[QtcEvidence] = []
         """Every QTc not in error, in the order recorded."""
+        self.clearances: list[ClearanceEvidence] = []
+        """Every creatinine clearance not in error, in the order recorded."""
         self.evidence: list[PositiveScreen] = []
         """Every drug screen not in error that found an analyte, and every check-in not in
         error that reported use of one, in the order recorded."""
@@ -161,6 +165,12 @@ class CheckInRecord(Aggregate, context="checkins"):
             if latest is None or qtc.measured_at >= latest.measured_at:
                 latest = qtc
         return latest
+
+    @property
+    def latest_clearance(self) -> ClearanceEvidence | None:
+        """The creatinine clearance measured last, which acamprosate's renal rule is judged
+        on; one entered in error is not."""
+        return max(reversed(self.clearances), key=lambda c: c.measured_at, default=None)
 
     @property
     def positive_screens(self) -> list[PositiveScreen]:
@@ -214,12 +224,21 @@ class CheckInRecord(Aggregate, context="checkins"):
                         measured_at=event.occurred_at,
                     )
                 )
+            if event.creatinine_clearance_ml_min is not None:
+                self.clearances.append(
+                    ClearanceEvidence(
+                        vitals_id=event.vitals_id,
+                        ml_min=event.creatinine_clearance_ml_min,
+                        measured_at=event.occurred_at,
+                    )
+                )
         elif isinstance(event, CheckInEnteredInError):
             # When and by whom, never why: a refusal quoting it would carry clinical content.
             self.in_error[event.entry_id] = Marked(event.occurred_at, event.actor.id)
             self.cravings = [r for r in self.cravings if r.event_id != event.entry_event_id]
             self.moods = [r for r in self.moods if r.event_id != event.entry_event_id]
             self.qtcs = [q for q in self.qtcs if q.vitals_id != event.entry_id]
+            self.clearances = [c for c in self.clearances if c.vitals_id != event.entry_id]
             self.evidence = [s for s in self.evidence if s.screen_id != event.entry_id]
 
     def _entry(
@@ -398,7 +417,11 @@ class CheckInRecord(Aggregate, context="checkins"):
     ) -> VitalSignsRecorded:
         measures = {k: getattr(vitals, k) for k in Vitals.__slots__}
         if all(v is None for v in measures.values()):
-            raise InvalidInput("input", "no-vital-signs", "give at least one vital sign or QTc")
+            raise InvalidInput(
+                "input",
+                "no-vital-signs",
+                "give at least one vital sign, QTc or creatinine clearance",
+            )
         if (vitals.systolic_mmhg is None) != (vitals.diastolic_mmhg is None):
             raise InvalidInput(
                 "diastolicMmhg",

@@ -4,8 +4,9 @@ The new order or statement is checked against what the client takes and was rece
 exposed to (``exposure.py``). A hard-stop rule refuses the step with ``HardStop``, which
 the command records as ``HardStopRefused`` before answering with the refusal; a
 high-severity finding refuses it unless the prescriber acknowledged that rule with a
-reason. Findings are recorded once per rule and pair of medications (or medication, for a
-rule on the latest QTc alone), after the order;
+reason. Rules on the latest creatinine clearance (``renal.py``) are checked beside them.
+Findings are recorded once per rule and pair of medications (or medication, for a rule on
+the latest QTc or clearance alone), after the order;
 each acknowledged one also as an ``OverrideAcknowledged``, so a safety review finds every
 override in one kind of event (a dose above the usual maximum is one too, ``doses.py``).
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from uuid import UUID, uuid4
 
 from carecoord.events.bounds import said
@@ -33,6 +35,7 @@ from carecoord.services.medication.exposure import ordered, picture
 from carecoord.services.medication.interactions import Entry, Match
 from carecoord.services.medication.monitored import Monitored
 from carecoord.services.medication.record import MedicationRecord
+from carecoord.services.medication.renal import renal_matches
 from carecoord.services.medication.rules import MedicationRules
 
 
@@ -41,7 +44,7 @@ class HardStop(RuleViolation):
 
     def __init__(self, match: Match, attempt: Attempt) -> None:
         exposure, other = match.exposure, match.other
-        if exposure is None or other is None:  # a rule on the QTc alone is no hard stop
+        if exposure is None or other is None:  # a rule on one medication (renal)
             advice = f"{match.new.medication} is refused"
         elif exposure.clear_from is None:
             advice = f"discontinue {other.medication} first"
@@ -69,11 +72,15 @@ def check(
     *,
     replacing: UUID | None = None,
     alone: bool = True,
+    daily: Decimal | None = None,
 ) -> list[Match]:
-    """``alone``: judge the new medication on the latest QTc by itself too (a new order, or
-    a higher dose; not a reduction, which is what a long QTc calls for)."""
+    """``alone``: judge the new medication on the latest QTc and creatinine clearance by
+    itself too (a new order, or a higher dose; not a reduction, which is what a long QTc or
+    a low clearance calls for), at its ``daily`` dose."""
     exposures = picture(record, rules, today, monitored, replacing=replacing)
     matches = rules.interactions.check(new, exposures, monitored.qtc, alone=alone)
+    if alone:
+        matches += renal_matches(rules.renal, new, daily, monitored.clearance)
     for match in matches:
         if match.rule.hard_stop:
             raise HardStop(match, attempt)
@@ -176,6 +183,7 @@ def record_findings(
             acknowledged_reason=reason,
             qtc=match.qtc,
             exposure=match.exposure,
+            clearance=match.clearance,
         )
         record.record(event)
         recorded.append(event)

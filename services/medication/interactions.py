@@ -38,7 +38,12 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from uuid import UUID
 
-from carecoord.events.medication import ExposureEvidence, QtcEvidence, Severity
+from carecoord.events.medication import (
+    ClearanceEvidence,
+    ExposureEvidence,
+    QtcEvidence,
+    Severity,
+)
 
 FDA_OPIOID_BENZO = (
     "https://www.fda.gov/drugs/drug-safety-and-availability/fda-drug-safety-communication-fda-"
@@ -358,6 +363,8 @@ class Match:
     """None for a rule on the new medication and the QTc alone."""
     qtc: QtcEvidence | None = None
     """The latest QTc, kept only for a rule whose severity depends on it."""
+    clearance: ClearanceEvidence | None = None
+    """The latest creatinine clearance, for a renal rule (``renal.py``)."""
 
     @property
     def exposure(self) -> ExposureEvidence | None:
@@ -389,6 +396,12 @@ class Match:
         exposure = self.exposure
         if exposure is not None and exposure.through is not None:
             title = f"{title} (exposure: {exposure.describe()})"
+        clearance = self.clearance
+        if clearance is not None:
+            return (
+                f"{title} (creatinine clearance {clearance.ml_min} mL/min measured"
+                f" {clearance.measured_at:%Y-%m-%d})"
+            )
         if not self.rule.qtc_bands:
             return title
         band = self.rule.band(self.qtc)

@@ -1,5 +1,6 @@
 """What check-ins recorded that the medication rules read: the latest QTc, which QT-aware
-rules are judged on, and the drug screens that found a substance, which count as exposure.
+rules are judged on, the latest creatinine clearance, which renal rules are, and the drug
+screens that found a substance, which count as exposure.
 
 A positive screen is evidence of use whatever was prescribed: an opioid found before
 naltrexone starts precipitates withdrawal as a prescribed one would (the label
@@ -32,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from carecoord.events.medication import QtcEvidence
+from carecoord.events.medication import ClearanceEvidence, QtcEvidence
 from carecoord.services.checkins.record import CheckInRecord, PositiveScreen
 from carecoord.services.medication.interactions import Entry
 from carecoord.services.medication.rules import MedicationRules
@@ -85,10 +86,11 @@ class Monitored:
 
     qtc: QtcEvidence | None = None
     screens: tuple[PositiveScreen, ...] = ()
+    clearance: ClearanceEvidence | None = None
 
     @classmethod
     def of(cls, record: CheckInRecord) -> Monitored:
-        return cls(record.latest_qtc, tuple(record.positive_screens))
+        return cls(record.latest_qtc, tuple(record.positive_screens), record.latest_clearance)
 
     def exposures(self, rules: MedicationRules, picture: Iterable[Entry]) -> list[Entry]:
         """The analytes the screens found as picture entries, one for each set of classes a
@@ -114,4 +116,4 @@ class Monitored:
 
 
 NOTHING = Monitored()
-"""No QTc and no positive screen on record."""
+"""No QTc, no positive screen and no creatinine clearance on record."""

@@ -586,6 +586,7 @@ def _checked(
         today,
         replacing=prior_order_id,
         alone=alone,
+        daily=new.dose * new.schedule.times_per_day,
     )
     return attempt, findings
 

@@ -22,6 +22,7 @@ from carecoord.services.medication.induction import BUPRENORPHINE_INDUCTION, Ini
 from carecoord.services.medication.interactions import RuleTable
 from carecoord.services.medication.methadone_switch import MethadoneSwitch
 from carecoord.services.medication.missed import MissedDoseRule
+from carecoord.services.medication.renal import RENAL_LIMITS, RenalLimit
 from carecoord.services.medication.take_homes import TakeHomePolicy
 from carecoord.services.medication.titration import TitrationLimit
 from carecoord.services.medication.xr_initiation import XrInitiation
@@ -33,6 +34,8 @@ UTC_ZONE = ZoneInfo("UTC")
 class MedicationRules:
     formulary: Formulary = FORMULARY
     interactions: RuleTable = field(default_factory=RuleTable)
+    renal: tuple[RenalLimit, ...] = RENAL_LIMITS
+    """Medications judged on the latest creatinine clearance (acamprosate)."""
     take_homes: TakeHomePolicy = field(default_factory=TakeHomePolicy)
     missed: MissedDoseRule = field(default_factory=MissedDoseRule)
     doses: DoseTable = field(default_factory=DoseTable)

@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 
 from carecoord.events import Actor, CareEvent, Role, Schedule
 from carecoord.events.medication import (
+    ClearanceEvidence,
     OverrideAcknowledged,
     QtcEvidence,
     TakeHomeCriterion,
@@ -66,9 +67,11 @@ class Story:
         """The latest QTc check-ins recorded, as the commands would load it."""
         self.screens: list[PositiveScreen] = []
         """The drug screens check-ins recorded that found something."""
+        self.clearance: ClearanceEvidence | None = None
+        """The latest creatinine clearance check-ins recorded."""
 
     def monitored(self) -> Monitored:
-        return Monitored(self.qtc, tuple(self.screens))
+        return Monitored(self.qtc, tuple(self.screens), self.clearance)
 
     def screened(self, on: date, *analytes: str) -> UUID:
         """A specimen collected at 9 o'clock on ``on`` found positive for ``analytes``."""
