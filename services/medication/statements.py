@@ -3,7 +3,9 @@ report): recorded as statements so the care team sees the whole picture. Once en
 a statement counts as exposure through the day the client stopped, then its washouts. One
 recorded in error (the wrong client, a medication never taken) is marked so by a new event,
 never edited, and counts nowhere after: not in the interaction picture, so it raises no
-finding and holds no washout."""
+finding and holds no washout. Acamprosate taken from elsewhere with a creatinine clearance of
+30 mL/min or less on record is the renal contraindication's finding, never a refusal; its dose
+from elsewhere has no schedule, so the daily dose of the moderate renal rule is not judged."""
 
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ from carecoord.services.medication.interactions import Entry
 from carecoord.services.medication.monitored import NOTHING, Monitored
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.record import Statement as Reported
+from carecoord.services.medication.renal import renal_matches
 from carecoord.services.medication.rules import MedicationRules
 
 
@@ -78,6 +81,7 @@ def record_statement(
     entry = Entry(statement_id, drug.code, drug.classes, is_statement=True, start=start)
     exposures = picture(record, rules, today, monitored)
     findings = rules.interactions.check(entry, exposures, monitored.qtc)
+    findings += renal_matches(rules.renal, entry, None, monitored.clearance)
     record.record(
         stamp.event(
             MedicationStatementRecorded,

@@ -6,16 +6,23 @@ clearance on record nothing is found, and a reduction is never held up."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from uuid import uuid4
 
 import pytest
 from medication_story import NURSE, Story, day
 
 from carecoord.events import Schedule
-from carecoord.events.medication import ClearanceEvidence, InteractionFound, Severity
+from carecoord.events.medication import (
+    ClearanceEvidence,
+    InteractionFound,
+    Severity,
+    StatementSource,
+)
 from carecoord.projections.audit.bundle import resources
 from carecoord.services.checkins.record import CheckInRecord, Vitals
 from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.medication import statements
 from carecoord.services.medication.findings import HardStop
 from carecoord.services.medication.monitored import Monitored
 
@@ -98,6 +105,22 @@ def test_raising_acamprosate_is_judged_and_reducing_it_is_not() -> None:
     assert [(f.rule_id, f.implicated[0].id) for f in renal_findings(story)] == [(MODERATE, raised)]
     with pytest.raises(HardStop):
         story.change(lower, "333", day(5))
+
+
+def test_acamprosate_from_elsewhere_with_a_clearance_of_30_or_less_is_a_finding() -> None:
+    story = with_clearance(22)
+    reported = statements.Statement(
+        "acamprosate", StatementSource.OTHER_PRESCRIBER, Decimal(666), "mg"
+    )
+    statement_id = uuid4()
+
+    statements.record_statement(
+        story.record, story.stamp(), story.rules, statement_id, reported, story.monitored()
+    )
+
+    [found] = renal_findings(story)
+    assert (found.rule_id, found.severity) == (SEVERE, Severity.HIGH)
+    assert [i.id for i in found.implicated] == [statement_id]
 
 
 def test_other_medications_are_not_judged_on_the_clearance() -> None:
