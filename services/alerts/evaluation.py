@@ -10,7 +10,8 @@ was entered: an entry recorded late counts where it happened, and raises an aler
 is among the latest. The screen and withdrawal rules ("while on methadone", "in maintenance")
 read the orders in force when the screen was collected or the score taken, not those in force
 now: a screen collected before the first order and entered after it is not a screen "while
-on" it. The QTc rule reads the current orders (see ``History.medication_classes``). Days are
+on" it. The QTc and creatinine clearance rules read the current orders (see
+``History.medication_classes``). Days are
 the program's (``AlertRules.day_of``, in its time zone), as the medication tables' dosing day
 is: an order is in force on the program's day of the moment, and the days of maintenance are
 counted from the first dose's dosing day to it.
@@ -102,10 +103,10 @@ class History:
     """Craving readings not in error, in the order recorded."""
     moods: tuple[Reading, ...] = ()
     """Mood readings not in error, in the order recorded."""
-    latest_qtc_at: datetime | None = None
-    """When the QTc measured last (not in error) was measured."""
     qtcs: tuple[Reading, ...] = ()
     """The QTcs not in error, each by the event that recorded its vital signs."""
+    clearances: tuple[Reading, ...] = ()
+    """The creatinine clearances not in error, each by the event that recorded it."""
     closed: tuple[Closed, ...] = ()
     """Therapy sessions with an outcome (as corrected)."""
     session_starts: Mapping[UUID, datetime] = field(default_factory=dict)
@@ -223,15 +224,17 @@ def history_of(
         if (known := formulary.medications.get(order.medication)) is not None
     )
     current = (c for p in orders if p.order.current for c in p.classes)
-    latest_qtc = checkins.latest_qtc
     alerted_on = alerts.alerted_on
     return History(
         cravings=tuple(checkins.cravings),
         moods=tuple(checkins.moods),
-        latest_qtc_at=None if latest_qtc is None else latest_qtc.measured_at,
         qtcs=tuple(
             Reading(checkins.entries[q.vitals_id].event_id, q.qtc_ms, q.measured_at)
             for q in checkins.qtcs
+        ),
+        clearances=tuple(
+            Reading(checkins.entries[c.vitals_id].event_id, c.ml_min, c.measured_at)
+            for c in checkins.clearances
         ),
         closed=tuple(therapy.closed.values()),
         session_starts={i: s.scheduled_for for i, s in therapy.sessions.items()},
@@ -456,36 +459,69 @@ def _sustained(
     )
 
 
-def _qtc(rule: AlertRule, history: History, event: CareEvent, _: DayOf) -> Finding | None:
-    if isinstance(event, CheckInEnteredInError):
-        return _qtc_standing_again(rule, history, event)
-    if not isinstance(event, VitalSignsRecorded) or event.qtc_ms is None:
-        return None
-    if history.latest_qtc_at is not None and event.occurred_at < history.latest_qtc_at:
-        return None  # measured before the latest QTc, which stands
-    if rule.medication_class not in history.medication_classes or not rule.in_range(event.qtc_ms):
-        return None
-    return Finding(f"QTc {event.qtc_ms} ms on {rule.medication_class}", (event.event_id,))
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """A vital sign a row reads on a medication: what the vital signs gave of it, its readings
+    in the history, and whether a value is one the row alerts on."""
+
+    name: str
+    unit: str
+    value: Callable[[VitalSignsRecorded], int | None]
+    readings: Callable[[History], tuple[Reading, ...]]
+    alerts_on: Callable[[AlertRule, int], bool]
+
+    def check(
+        self, rule: AlertRule, history: History, event: CareEvent, _: DayOf
+    ) -> Finding | None:
+        if isinstance(event, CheckInEnteredInError):
+            return self._standing_again(rule, history, event)
+        value = self.value(event) if isinstance(event, VitalSignsRecorded) else None
+        if value is None:
+            return None
+        latest_at = max((r.taken_at for r in self.readings(history)), default=None)
+        if latest_at is not None and event.occurred_at < latest_at:
+            return None  # measured before the latest, which stands
+        if rule.medication_class not in history.medication_classes or not self.alerts_on(
+            rule, value
+        ):
+            return None
+        return Finding(self._detail(rule, value), (event.event_id,))
+
+    def _standing_again(
+        self, rule: AlertRule, history: History, corrected: CheckInEnteredInError
+    ) -> Finding | None:
+        """The reading measured before the latest, once the latest is marked entered in
+        error: it stands for the client again, and one entered late, which the latest kept
+        from alerting, raises its alert on the correction (unless the row alerted on it)."""
+        readings = self.readings(history)
+        if not readings:
+            return None
+        latest = max(readings, key=lambda r: r.taken_at)
+        left = [r for r in readings if r.event_id != corrected.entry_event_id]
+        if latest.event_id != corrected.entry_event_id or not left:
+            return None  # the latest stands, or none is left
+        standing = max(left, key=lambda r: r.taken_at)
+        if rule.medication_class not in history.medication_classes or not self.alerts_on(
+            rule, standing.value
+        ):
+            return None
+        if rule.id in history.alerted_on.get(standing.event_id, ()):
+            return None
+        return Finding(self._detail(rule, standing.value), (standing.event_id,))
+
+    def _detail(self, rule: AlertRule, value: int) -> str:
+        return f"{self.name} {value} {self.unit} on {rule.medication_class}"
 
 
-def _qtc_standing_again(
-    rule: AlertRule, history: History, corrected: CheckInEnteredInError
-) -> Finding | None:
-    """The QTc measured before the latest, once the latest is marked entered in error: it
-    stands for the client again, and a long one entered late, which the latest kept from
-    alerting, raises its alert on the correction (unless the row alerted on it already)."""
-    if not history.qtcs:
-        return None
-    latest = max(history.qtcs, key=lambda r: r.taken_at)
-    left = [r for r in history.qtcs if r.event_id != corrected.entry_event_id]
-    if latest.event_id != corrected.entry_event_id or not left:
-        return None  # the latest stands, or none is left
-    standing = max(left, key=lambda r: r.taken_at)
-    if rule.medication_class not in history.medication_classes or not rule.in_range(standing.value):
-        return None
-    if rule.id in history.alerted_on.get(standing.event_id, ()):
-        return None
-    return Finding(f"QTc {standing.value} ms on {rule.medication_class}", (standing.event_id,))
+QTC = Measured("QTc", "ms", lambda v: v.qtc_ms, lambda h: h.qtcs, AlertRule.in_range)
+CLEARANCE = Measured(
+    "creatinine clearance",
+    "mL/min",
+    lambda v: v.creatinine_clearance_ml_min,
+    lambda h: h.clearances,
+    lambda rule, value: value <= rule.threshold,
+)
+"""A clearance alerts at or below the row's threshold: the lower, the worse."""
 
 
 def _found(rule: AlertRule, event: CareEvent) -> list[str]:
@@ -672,7 +708,8 @@ CHECKS: dict[Test, Check] = {
     Test.SUBSTANCE_USE: _substance_use,
     Test.CRAVING_RISE: _craving_rise,
     Test.MOOD_DROP: _mood_drop,
-    Test.QTC_ON_MEDICATION: _qtc,
+    Test.QTC_ON_MEDICATION: QTC.check,
+    Test.CLEARANCE_ON_MEDICATION: CLEARANCE.check,
     Test.SCREEN_POSITIVE: _screen_positive,
     Test.SCREEN_POSITIVE_ON_AGONIST: _screen_positive_on_agonist,
     Test.SCREEN_PRESCRIBED_ON_AGONIST: _screen_prescribed_on_agonist,

@@ -42,6 +42,7 @@ TUNABLE: dict[Test, frozenset[str]] = {
     Test.CRAVING_RISE: frozenset({"threshold", "window", "baseline", "baseline_min", "severity"}),
     Test.MOOD_DROP: frozenset({"threshold", "window", "baseline", "baseline_min", "severity"}),
     Test.QTC_ON_MEDICATION: frozenset({"threshold", "below", "severity"}),
+    Test.CLEARANCE_ON_MEDICATION: frozenset({"threshold", "severity"}),
     Test.SCREEN_POSITIVE: frozenset({"severity"}),
     Test.SCREEN_POSITIVE_ON_AGONIST: frozenset({"severity"}),
     Test.SCREEN_POSITIVE_ON_MEDICATION: frozenset({"severity"}),

@@ -125,6 +125,9 @@ class Test(StrEnum):
     (median of up to ``baseline`` readings before them, at least ``baseline_min``)."""
     QTC_ON_MEDICATION = auto()
     """QTc in range while on a medication of ``medication_class``."""
+    CLEARANCE_ON_MEDICATION = auto()
+    """Creatinine clearance at or below ``threshold`` mL/min while on a medication of
+    ``medication_class`` (acamprosate: contraindicated from 30 mL/min down)."""
     SCREEN_POSITIVE = auto()
     """A drug screen positive for any of ``analytes``, or a check-in reporting use of one
     (``analytes.reported``), whatever the client is prescribed."""
@@ -195,6 +198,7 @@ REVEALS: dict[Test, frozenset[Kind]] = {
     Test.CRAVING_RISE: frozenset({Kind.CHECK_IN}),
     Test.MOOD_DROP: frozenset({Kind.CHECK_IN}),
     Test.QTC_ON_MEDICATION: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
+    Test.CLEARANCE_ON_MEDICATION: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
     # A screen is MEDICATION kind (monitoring treatment), and the use a check-in reported
     # the check-in's: an alert may stand for either.
     Test.SCREEN_POSITIVE: frozenset({Kind.CHECK_IN, DrugScreenResulted.type_kind}),
@@ -242,6 +246,7 @@ AUDIT = "WHO AUDIT manual (Babor et al. 2001), risk zone IV"
 DAST = "DAST-10 (Skinner 1982); severe level 9-10 (Yudko et al. 2007)"
 CRAVING = "https://datashare.nida.nih.gov/instrument/visual-analog-scales"
 KRANTZ = "Krantz et al. 2009, https://pubmed.ncbi.nlm.nih.gov/19153406/"
+CAMPRAL = "Campral (acamprosate) label, Contraindications (domain reference, section 5)"
 FDA_2017 = (
     "https://www.fda.gov/drugs/drug-safety-and-availability/fda-drug-safety-communication-"
     "fda-urges-caution-about-withholding-opioid-addiction-medications"
@@ -325,6 +330,10 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("qtc-methadone-critical", "3", Test.QTC_ON_MEDICATION, "QTc >= 500 ms on methadone",
               Severity.HIGH, "Consider reducing or stopping methadone; remove contributing drugs",
               KRANTZ, threshold=500, medication_class="methadone"),
+    AlertRule("crcl-acamprosate-severe", "1", Test.CLEARANCE_ON_MEDICATION,
+              "Creatinine clearance 30 mL/min or less on acamprosate", Severity.HIGH,
+              "Stop acamprosate (contraindicated in severe renal impairment); prescriber review",
+              CAMPRAL, threshold=30, medication_class="acamprosate"),
     AlertRule("screen-depressant-on-agonist", "6", Test.SCREEN_POSITIVE_ON_AGONIST,
               "Benzodiazepines, barbiturates, zolpidem or alcohol while on an opioid agonist",
               Severity.HIGH,
