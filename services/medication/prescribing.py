@@ -180,7 +180,10 @@ def change_dose(
         )
     _changes_something(prior, new, "dose", blind=prior.blind)
     drug = _validate(rules, new)
-    increase = change.dose > prior.dose_on(change.start)
+    # A day's amount: the same dose given more often a day is an increase too.
+    increase = change.dose * new.schedule.times_per_day > (
+        prior.dose_on(change.start) * prior.schedule.times_per_day
+    )
     attempt, findings = _checked(
         record, rules, "change_dose", order_id, drug, new, monitored, today, prior_order_id,
         alone=increase,

@@ -22,9 +22,10 @@ from carecoord.events.medication import (
 from carecoord.projections.audit.bundle import resources
 from carecoord.services.checkins.record import CheckInRecord, Vitals
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.medication import statements
+from carecoord.services.medication import prescribing, statements
 from carecoord.services.medication.findings import HardStop
 from carecoord.services.medication.monitored import Monitored
+from carecoord.services.medication.prescribing import DoseChange
 
 SEVERE = "acamprosate-severe-renal-impairment"
 MODERATE = "acamprosate-moderate-renal-impairment"
@@ -105,6 +106,18 @@ def test_raising_acamprosate_is_judged_and_reducing_it_is_not() -> None:
     assert [(f.rule_id, f.implicated[0].id) for f in renal_findings(story)] == [(MODERATE, raised)]
     with pytest.raises(HardStop):
         story.change(lower, "333", day(5))
+
+
+def test_the_same_dose_given_more_often_a_day_is_judged_as_an_increase() -> None:
+    story = with_clearance(40)
+    order = story.prescribe("acamprosate", "333", schedule=Schedule(times_per_day=2))
+
+    more_often = DoseChange(order, Decimal(333), day(2), Schedule(times_per_day=4))
+    prescribing.change_dose(
+        story.record, story.stamp(), story.rules, uuid4(), more_often, story.monitored()
+    )
+
+    assert [f.rule_id for f in renal_findings(story)] == [MODERATE]
 
 
 def test_acamprosate_from_elsewhere_with_a_clearance_of_30_or_less_is_a_finding() -> None:
