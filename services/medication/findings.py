@@ -44,8 +44,9 @@ class HardStop(RuleViolation):
 
     def __init__(self, match: Match, attempt: Attempt) -> None:
         exposure, other = match.exposure, match.other
-        if exposure is None or other is None:  # a rule on one medication (renal)
-            advice = f"{match.new.medication} is refused"
+        stop = "This combination is a hard stop"
+        if exposure is None or other is None:  # a rule on one medication and a measure (renal)
+            stop, advice = "This is a hard stop", f"{match.new.medication} is refused"
         elif exposure.clear_from is None:
             advice = f"discontinue {other.medication} first"
         else:
@@ -54,7 +55,7 @@ class HardStop(RuleViolation):
             "medication",
             match.rule.id,
             f"{match.title} (rule {match.rule.id} version {match.rule.version}; source:"
-            f" {match.rule.source}). This combination is a hard stop: {advice}",
+            f" {match.rule.source}). {stop}: {advice}",
             {"ruleVersion": match.rule.version},
         )
         self.match = match
