@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal
 from uuid import UUID, uuid4
 
 from carecoord.events.bounds import said
@@ -73,15 +72,14 @@ def check(
     *,
     replacing: UUID | None = None,
     alone: bool = True,
-    daily: Decimal | None = None,
 ) -> list[Match]:
     """``alone``: judge the new medication on the latest QTc and creatinine clearance by
     itself too (a new order, or a higher dose; not a reduction, which is what a long QTc or
-    a low clearance calls for), at its ``daily`` dose."""
+    a low clearance calls for), at the attempt's daily dose."""
     exposures = picture(record, rules, today, monitored, replacing=replacing)
     matches = rules.interactions.check(new, exposures, monitored.qtc, alone=alone)
     if alone:
-        matches += renal_matches(rules.renal, new, daily, monitored.clearance)
+        matches += renal_matches(rules.renal, new, attempt.dose, monitored.clearance)
     for match in matches:
         if match.rule.hard_stop:
             raise HardStop(match, attempt)

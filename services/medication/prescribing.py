@@ -180,10 +180,7 @@ def change_dose(
         )
     _changes_something(prior, new, "dose", blind=prior.blind)
     drug = _validate(rules, new)
-    # A day's amount: the same dose given more often a day is an increase too.
-    increase = change.dose * new.schedule.times_per_day > (
-        prior.dose_on(change.start) * prior.schedule.times_per_day
-    )
+    increase = change.dose > prior.dose_on(change.start)
     attempt, findings = _checked(
         record, rules, "change_dose", order_id, drug, new, monitored, today, prior_order_id,
         alone=increase,
@@ -589,7 +586,6 @@ def _checked(
         today,
         replacing=prior_order_id,
         alone=alone,
-        daily=new.dose * new.schedule.times_per_day,
     )
     return attempt, findings
 

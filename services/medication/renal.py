@@ -40,6 +40,8 @@ class RenalLimit:
     def judge(
         self, new: Entry, daily: Decimal | None, clearance: ClearanceEvidence | None
     ) -> Match | None:
+        """``daily``: the dose per dosing day (an order's ``dose``, split over its
+        ``times_per_day``); None when not known (a medication from elsewhere)."""
         if clearance is None or not self.rule.classes_a & new.classes:
             return None
         if not self.above_ml_min < clearance.ml_min <= self.up_to_ml_min:
@@ -66,8 +68,8 @@ RENAL_LIMITS: tuple[RenalLimit, ...] = (
     RenalLimit(
         _acamprosate(
             "acamprosate-moderate-renal-impairment", Severity.MODERATE,
-            "above 333 mg three times a day in moderate renal impairment (creatinine clearance"
-            " 31-50 mL/min): reduce to 333 mg three times a day",
+            "above 999 mg a day in moderate renal impairment (creatinine clearance 31-50"
+            " mL/min): reduce to 333 mg three times a day",
         ),
         30, 50, Decimal(999),
     ),

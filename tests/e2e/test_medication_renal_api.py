@@ -1,8 +1,8 @@
 """A creatinine clearance recorded with the vital signs is what acamprosate is judged on
 through the API: with 30 mL/min or less the order is refused as a hard stop and the refusal
-recorded; with a later clearance of 31-50 mL/min 666 mg three times a day is ordered with a
-moderate finding naming the rule, its version and the clearance. A clearance out of bounds
-is refused naming the field, and nothing is recorded."""
+recorded; with a later clearance of 31-50 mL/min 666 mg three times a day (1998 mg a day) is
+ordered with a moderate finding naming the rule, its version and the clearance. A clearance
+out of bounds is refused naming the field, and nothing is recorded."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from support import Api
 VITALS = mutation("RecordVitalSignsInput", "recordVitalSigns")
 SEVERE = "acamprosate-severe-renal-impairment"
 MODERATE = "acamprosate-moderate-renal-impairment"
-ACAMPROSATE = {
+ACAMPROSATE = {  # 666 mg three times a day: an order's dose is the day's
     "medication": "acamprosate",
-    "dose": "666",
+    "dose": "1998",
     "unit": "mg",
     "route": "oral",
     "schedule": {"timesPerDay": 3},

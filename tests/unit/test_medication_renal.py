@@ -22,10 +22,9 @@ from carecoord.events.medication import (
 from carecoord.projections.audit.bundle import resources
 from carecoord.services.checkins.record import CheckInRecord, Vitals
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.medication import prescribing, statements
+from carecoord.services.medication import statements
 from carecoord.services.medication.findings import HardStop
 from carecoord.services.medication.monitored import Monitored
-from carecoord.services.medication.prescribing import DoseChange
 
 SEVERE = "acamprosate-severe-renal-impairment"
 MODERATE = "acamprosate-moderate-renal-impairment"
@@ -49,7 +48,7 @@ def test_acamprosate_with_a_clearance_of_30_or_less_is_a_hard_stop(ml_min: int) 
     story = with_clearance(ml_min)
 
     with pytest.raises(HardStop) as refused:
-        story.prescribe("acamprosate", "333", schedule=TID)
+        story.prescribe("acamprosate", "999", schedule=TID)
 
     assert (refused.value.field, refused.value.rule) == ("medication", SEVERE)
     assert refused.value.details == {"ruleVersion": "1"}
@@ -63,67 +62,57 @@ def test_acamprosate_with_a_clearance_of_30_or_less_is_a_hard_stop(ml_min: int) 
 def test_acamprosate_above_333_mg_tid_with_a_moderate_clearance_is_a_moderate_finding() -> None:
     story = with_clearance(40)
 
-    order = story.prescribe("acamprosate", "666", schedule=TID)  # no acknowledgement needed
+    # 1998 mg a day in three doses: 666 mg three times a day. No acknowledgement needed.
+    order = story.prescribe("acamprosate", "1998", schedule=TID)
 
     [found] = renal_findings(story)
     assert (found.rule_id, found.rule_version, found.severity) == (MODERATE, "1", Severity.MODERATE)
     assert [(i.id, i.medication) for i in found.implicated] == [(order, "acamprosate")]
     assert found.clearance == story.clearance
-    assert found.title.startswith("acamprosate: above 333 mg three times a day")
+    assert found.title.startswith("acamprosate: above 999 mg a day in moderate renal impairment")
     assert "creatinine clearance 40 mL/min measured 2025-12-30" in found.title
 
 
 @pytest.mark.parametrize(
-    ("ml_min", "dose", "times"),
+    ("ml_min", "daily", "times"),
     [
-        (None, "666", 3),  # no clearance on record: the rule cannot judge
-        (40, "333", 3),  # the label's dose in moderate impairment
-        (51, "666", 3),  # above the moderate band
-        (50, "500", 2),  # 1000 mg a day is above 999: found
+        (None, "1998", 3),  # no clearance on record: the rule cannot judge
+        (40, "999", 3),  # the label's 333 mg three times a day
+        (40, "666", 3),  # an order's dose is the day's, split: 222 mg three times a day
+        (51, "1998", 3),  # above the moderate band
+        (50, "1000", 2),  # 1000 mg a day is above 999: found
     ],
 )
 def test_acamprosate_findings_by_clearance_and_daily_dose(
-    ml_min: int | None, dose: str, times: int
+    ml_min: int | None, daily: str, times: int
 ) -> None:
     story = with_clearance(ml_min)
 
-    story.prescribe("acamprosate", dose, schedule=Schedule(times_per_day=times))
+    story.prescribe("acamprosate", daily, schedule=Schedule(times_per_day=times))
 
-    expected = [MODERATE] if (ml_min, dose) == (50, "500") else []
+    expected = [MODERATE] if (ml_min, daily) == (50, "1000") else []
     assert [f.rule_id for f in renal_findings(story)] == expected
 
 
 def test_raising_acamprosate_is_judged_and_reducing_it_is_not() -> None:
     story = with_clearance(None)
-    order = story.prescribe("acamprosate", "333", schedule=TID)
+    order = story.prescribe("acamprosate", "999", schedule=TID)
     story.clearance = ClearanceEvidence(vitals_id=uuid4(), ml_min=45, measured_at=MEASURED)
 
-    raised = story.change(order, "666", day(2))
-    reduced = story.change(raised, "333", day(3))
+    raised = story.change(order, "1998", day(2))
+    reduced = story.change(raised, "999", day(3))
     story.clearance = ClearanceEvidence(vitals_id=uuid4(), ml_min=20, measured_at=MEASURED)
-    lower = story.change(reduced, "222", day(4))
+    lower = story.change(reduced, "666", day(4))
 
     assert [(f.rule_id, f.implicated[0].id) for f in renal_findings(story)] == [(MODERATE, raised)]
     with pytest.raises(HardStop):
-        story.change(lower, "333", day(5))
-
-
-def test_the_same_dose_given_more_often_a_day_is_judged_as_an_increase() -> None:
-    story = with_clearance(40)
-    order = story.prescribe("acamprosate", "333", schedule=Schedule(times_per_day=2))
-
-    more_often = DoseChange(order, Decimal(333), day(2), Schedule(times_per_day=4))
-    prescribing.change_dose(
-        story.record, story.stamp(), story.rules, uuid4(), more_often, story.monitored()
-    )
-
-    assert [f.rule_id for f in renal_findings(story)] == [MODERATE]
+        story.change(lower, "999", day(5))
 
 
 def test_acamprosate_from_elsewhere_with_a_clearance_of_30_or_less_is_a_finding() -> None:
     story = with_clearance(22)
     reported = statements.Statement(
-        "acamprosate", StatementSource.OTHER_PRESCRIBER, Decimal(666), "mg"
+        "acamprosate", StatementSource.OTHER_PRESCRIBER, Decimal(1998), "mg"
     )
     statement_id = uuid4()
 
