@@ -23,6 +23,8 @@ from carecoord.events import Kind
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.events.medication import HardStopRefused, InteractionFound
 from carecoord.events.stock import draws_id, stock_id
+from carecoord.services.alerts.recall import bottles_after, recall
+from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.record import CheckInRecord
 from carecoord.services.consent.record import ConsentRecord
@@ -366,13 +368,27 @@ def discontinue_order(
         # An order in error may put the one it replaced back in force, judged on the QTc.
         checkins = uow.get(CheckInRecord, client_id) if in_error else None
         monitored = NOTHING if checkins is None else Monitored.of(checkins)
+        record, program = uow.get(MedicationRecord, client_id), rules.for_program(client.program)
         prescribing.discontinue(
-            uow.get(MedicationRecord, client_id), stamp, rules.for_program(client.program),
+            record, stamp, program,
             order_id, reason, in_error=in_error, stopped_at=stopped_at, monitored=monitored,
         )  # fmt: skip
+        if not in_error:
+            _recall_take_homes(uow, record, program.day_of, record.order(order_id).medication)
         return order_id
 
     return run
+
+
+def _recall_take_homes(
+    uow: UnitOfWork, record: MedicationRecord, day_of: Callable[[datetime], date], medication: str
+) -> None:
+    """Raise take-home-recall for the bottles of ``medication`` handed over for days after
+    the stop just recorded, under orders no longer in force (``recall.py``)."""
+    stop = record.pending[-1].event
+    day = day_of(stop.occurred_at)
+    stopped = (o for o in record.orders.values() if o.medication == medication and not o.current)
+    recall(uow.get(AlertRecord, record.client_id), stop, day, bottles_after(stopped, day))
 
 
 def end_statement(

@@ -1,0 +1,100 @@
+"""Take-home bottles out when treatment stops: the recall alert.
+
+A stop is never refused for bottles at home (an adverse reaction cannot wait), but a bottle
+handed over for a program day after an order was discontinued, or after the client was
+discharged, holds a dose the client must no longer take: under 42 CFR 8.12(i) take-homes are
+controlled against diversion, and unused ones are brought back when treatment stops. The
+stop raises take-home-recall for the care team, naming each such bottle's day and lot (no
+free text). There is no return entry for a bottle: the returned doses are destroyed and
+recorded as a stock waste of their lot (``wasteStock``), and the alert is resolved with a note
+once every bottle it names is accounted for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from uuid import NAMESPACE_URL, uuid5
+
+from carecoord.events import CareEvent
+from carecoord.events.alerts import AlertRaised
+from carecoord.events.medication import Severity, TakeHomeBottle
+from carecoord.services.alerts.evaluation import RULES_ACTOR
+from carecoord.services.alerts.record import AlertRecord
+from carecoord.services.medication.orders import Order
+
+
+@dataclass(frozen=True, slots=True)
+class RecallRule:
+    """The recall row: what an alert of it says and on what authority."""
+
+    id: str
+    version: str
+    severity: Severity
+    title: str
+    action: str
+    source: str
+
+
+TAKE_HOME_RECALL = RecallRule(
+    "take-home-recall",
+    "1",
+    Severity.HIGH,
+    "Take-home doses held for days after treatment stopped",
+    "Recall the bottles named; record the returned doses' destruction as a stock waste of"
+    " their lot, then resolve",
+    "42 CFR 8.12(i) (take-home doses; diversion control)",
+)
+"""High: an opioid agonist the client may no longer take (stopped for an adverse reaction,
+say) or that may be diverted is the overdose risk domain.md section 5 rates high."""
+
+_RECALL_IDS = uuid5(NAMESPACE_URL, "https://carecoord.dev/alerts/take-home-recall")
+
+
+def bottles_after(orders: Iterable[Order], day: date) -> list[TakeHomeBottle]:
+    """The bottles handed over under ``orders`` (none marked entered in error) for program
+    days after ``day``, by day and slot."""
+    return sorted(
+        (
+            bottle
+            for order in orders
+            for dispense_id, over in order.handed_over.items()
+            if dispense_id not in order.take_home_in_error
+            for bottle in over.bottles
+            if bottle.day > day
+        ),
+        key=lambda b: (b.day, b.slot),
+    )
+
+
+def recall(alerts: AlertRecord, stop: CareEvent, day: date, bottles: list[TakeHomeBottle]) -> None:
+    """Raise take-home-recall on ``stop`` (on the program's ``day``) for ``bottles``, unless
+    none is out or one is still open (a discharge after the stop that raised it)."""
+    rule = TAKE_HOME_RECALL
+    if not bottles or rule.id in alerts.open_rules:
+        return
+    days = ", ".join(f"{b.day} slot {b.slot} lot {b.lot}" for b in bottles)
+    detail = f"{len(bottles)} bottles for days after {day}: {days}"
+    if len(detail) > 500:
+        detail = detail[:497] + "..."
+    alert_id = uuid5(_RECALL_IDS, f"{stop.event_id}/{rule.id}")
+    alerts.raise_alert(
+        AlertRaised(
+            event_id=alert_id,
+            client_id=stop.client_id,
+            occurred_at=stop.occurred_at,
+            recorded_at=stop.recorded_at,
+            actor=RULES_ACTOR,
+            correlation_id=stop.correlation_id,
+            causation_id=stop.event_id,
+            alert_id=alert_id,
+            rule_id=rule.id,
+            rule_version=rule.version,
+            severity=rule.severity,
+            title=rule.title,
+            detail=detail,
+            action=rule.action,
+            evidence=(stop.event_id,),
+        )
+    )

@@ -1,0 +1,85 @@
+"""Bottles handed over for days after treatment stopped are doses the client must no longer
+take: the stop was recorded without a word, and the team never learned to recall them.
+take-home-recall names each such bottle's day and lot; the stop itself is never refused."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+import pytest
+from medication_story import Story, at, day
+
+from carecoord.events.alerts import AlertRaised
+from carecoord.events.medication import OrderDiscontinued, Severity
+from carecoord.services.alerts.recall import TAKE_HOME_RECALL, bottles_after, recall
+from carecoord.services.alerts.record import AlertRecord
+from carecoord.services.medication import dispensing
+from carecoord.services.medication.dispensing import TakeHomeInError
+
+
+@pytest.fixture
+def story() -> Story:
+    """A client dosed on day 1, sent home on day 1 with bottles for days 2 to 5."""
+    story = Story()
+    order_id = story.prescribe()
+    story.dose(order_id, day(1))
+    story.eligible(7)
+    story.on(day(1))
+    story.take_home(order_id, day(1), day(2), 4)
+    return story
+
+
+def order_of(story: Story) -> UUID:
+    return next(iter(story.record.orders))
+
+
+def stopped_on(story: Story, n: int) -> tuple[OrderDiscontinued, AlertRecord]:
+    story.on(day(n), 12)
+    story.discontinue(order_of(story), reason="rash")
+    [stop] = story.events(OrderDiscontinued)
+    alerts = AlertRecord(story.record.client_id)
+    recall(alerts, stop, day(n), bottles_after(story.record.orders.values(), day(n)))
+    return stop, alerts
+
+
+def raised(alerts: AlertRecord) -> list[AlertRaised]:
+    return [r.event for r in alerts.pending if isinstance(r.event, AlertRaised)]
+
+
+def test_a_stop_with_bottles_out_raises_the_recall_naming_days_and_lots(story: Story) -> None:
+    stop, alerts = stopped_on(story, 3)
+
+    [alert] = raised(alerts)
+    assert (alert.rule_id, alert.rule_version) == (TAKE_HOME_RECALL.id, TAKE_HOME_RECALL.version)
+    assert alert.severity is Severity.HIGH
+    assert alert.evidence == (stop.event_id,)
+    assert alert.detail == (
+        f"2 bottles for days after {day(3)}: {day(4)} slot 1 lot LOT-7, {day(5)} slot 1 lot LOT-7"
+    )
+    assert "rash" not in alert.detail
+
+
+def test_no_bottle_after_the_stop_day_raises_nothing(story: Story) -> None:
+    _, alerts = stopped_on(story, 5)
+
+    assert raised(alerts) == []
+
+
+def test_bottles_marked_in_error_are_not_recalled(story: Story) -> None:
+    [dispense_id] = story.record.orders[order_of(story)].handed_over
+    dispensing.enter_take_home_in_error(
+        story.record, story.stamp(), story.rules, TakeHomeInError(dispense_id, "wrong client")
+    )
+    _, alerts = stopped_on(story, 3)
+
+    assert raised(alerts) == []
+
+
+def test_an_open_recall_is_not_raised_again_at_discharge(story: Story) -> None:
+    _, alerts = stopped_on(story, 3)
+    [first] = raised(alerts)
+    discharge = first.model_copy(update={"event_id": uuid4(), "occurred_at": at(day(3), 15)})
+
+    recall(alerts, discharge, day(3), bottles_after(story.record.orders.values(), day(3)))
+
+    assert len(raised(alerts)) == 1
