@@ -48,6 +48,7 @@ from carecoord.services.medication.interactions import Match
 from carecoord.services.medication.monitored import NOTHING, Monitored
 from carecoord.services.medication.orders import Order, Status
 from carecoord.services.medication.record import MedicationRecord
+from carecoord.services.medication.renal import renal_matches
 from carecoord.services.medication.rules import MedicationRules
 from carecoord.services.medication.titration import Raise
 
@@ -500,13 +501,14 @@ def _recheck(
     monitored: Monitored,
     today: date,
 ) -> None:
-    """The reinstated order against the picture it is back in: what it meets is recorded as
-    findings, none acknowledged and none refused (a correction is not held up by a rule);
-    a high one stays open for the prescriber to review."""
+    """The reinstated order against the picture, QTc and clearance it is back with: what it
+    meets is recorded as findings, none acknowledged and none refused (a correction is not
+    held up by a rule); a high one stays open for the prescriber to review."""
     drug = rules.formulary.lookup(earlier.medication)
     entry = ordered(earlier.order_id, drug, earlier.schedule, start, earlier.end_unreplaced)
     exposures = picture(record, rules, today, monitored)
     matches = rules.interactions.check(entry, exposures, monitored.qtc)
+    matches += renal_matches(rules.renal, entry, earlier.dose_on(start), monitored.clearance)
     attempt = Attempt(
         action="reinstate",
         medication=earlier.medication,

@@ -22,7 +22,7 @@ from carecoord.events.medication import (
 from carecoord.projections.audit.bundle import resources
 from carecoord.services.checkins.record import CheckInRecord, Vitals
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.medication import statements
+from carecoord.services.medication import prescribing, statements
 from carecoord.services.medication.findings import HardStop
 from carecoord.services.medication.monitored import Monitored
 
@@ -107,6 +107,23 @@ def test_raising_acamprosate_is_judged_and_reducing_it_is_not() -> None:
     assert [(f.rule_id, f.implicated[0].id) for f in renal_findings(story)] == [(MODERATE, raised)]
     with pytest.raises(HardStop):
         story.change(lower, "999", day(5))
+
+
+def test_acamprosate_back_in_force_is_judged_on_the_latest_clearance() -> None:
+    story = with_clearance(None)
+    first = story.prescribe("acamprosate", "1998", schedule=TID)
+    story.on(day(2))
+    reduced = story.change(first, "999", day(2))
+    story.clearance = ClearanceEvidence(vitals_id=uuid4(), ml_min=40, measured_at=MEASURED)
+    story.on(day(3))
+
+    prescribing.discontinue(  # never refused: a correction is not held up
+        story.record, story.stamp(), story.rules, reduced, "wrong client", in_error=True,
+        monitored=story.monitored(),
+    )  # fmt: skip
+
+    [found] = renal_findings(story)
+    assert (found.rule_id, [i.id for i in found.implicated]) == (MODERATE, [first])
 
 
 def test_acamprosate_from_elsewhere_with_a_clearance_of_30_or_less_is_a_finding() -> None:
