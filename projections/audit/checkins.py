@@ -1,13 +1,15 @@
 """How the client is doing as FHIR R4 Observations: a check-in and a scored instrument
 (category survey; PHQ-9, GAD-7, AUDIT and DAST-10 totals by LOINC), a drug screen
 (laboratory, one component per analyte) and vital signs (LOINC-coded components in UCUM
-units). An entry marked in error becomes ``entered-in-error`` with a Provenance (NULLIFY)
-saying why."""
+units; a creatinine clearance given with them is a laboratory Observation of its own, LOINC
+35591-7, so a reader finds it by its code). An entry marked in error becomes
+``entered-in-error``, each Observation it made, with a Provenance (NULLIFY) saying why."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from carecoord.events.checkins import (
     AnalyteResult,
@@ -25,6 +27,7 @@ from carecoord.projections.audit.fhir import (
     UCUM,
     Resource,
     Resources,
+    derived_id,
     handlers,
     instant,
     note,
@@ -56,9 +59,9 @@ VITALS = (
     ("diastolic_mmhg", "8462-4", "Diastolic blood pressure", "mm[Hg]"),
     ("respiratory_rate", "9279-1", "Respiratory rate", "/min"),
     ("spo2_percent", "59408-5", "Oxygen saturation by pulse oximetry", "%"),
-    ("creatinine_clearance_ml_min", "35591-7",
-     "Creatinine renal clearance predicted by Cockcroft-Gault formula", "mL/min"),
-)  # fmt: skip
+)
+CLEARANCE = "35591-7"
+"""Creatinine renal clearance predicted by Cockcroft-Gault formula (https://loinc.org/35591-7)."""
 
 
 def _observation(event: CareEvent, id_: object, category: str, code: dict[str, Any]) -> Resource:
@@ -146,9 +149,7 @@ def screened(res: Resources, event: DrugScreenResulted) -> None:
 
 
 def vitals(res: Resources, event: VitalSignsRecorded) -> None:
-    panel = {"coding": [{"system": LOINC, "code": "85353-1"}], "text": "Vital signs"}
-    found = _observation(event, event.vitals_id, "vital-signs", panel)
-    found["component"] = [
+    components = [
         {
             "code": {"coding": [{"system": LOINC, "code": loinc}], "text": name},
             "valueQuantity": _ucum(value, unit),
@@ -156,26 +157,41 @@ def vitals(res: Resources, event: VitalSignsRecorded) -> None:
         for field, loinc, name, unit in VITALS
         if (value := getattr(event, field)) is not None
     ]
-    res.new(event, found)
+    if components:
+        panel = {"coding": [{"system": LOINC, "code": "85353-1"}], "text": "Vital signs"}
+        found = _observation(event, event.vitals_id, "vital-signs", panel)
+        found["component"] = components
+        res.new(event, found)
+    if event.creatinine_clearance_ml_min is not None:
+        code = {"coding": [{"system": LOINC, "code": CLEARANCE}], "text": "Creatinine clearance"}
+        crcl = _observation(event, clearance_id(event.vitals_id), "laboratory", code)
+        crcl["valueQuantity"] = _ucum(event.creatinine_clearance_ml_min, "mL/min")
+        res.new(event, crcl)
+
+
+def clearance_id(vitals_id: UUID) -> str:
+    """The creatinine clearance's Observation, apart from its vital signs' panel."""
+    return derived_id("creatinine-clearance", vitals_id)
 
 
 def in_error(res: Resources, event: CheckInEnteredInError) -> None:
     """The entry's Observation is nullified, never removed; the Provenance says who, when
     and why."""
-    found = res.change(event, "Observation", event.entry_id)
-    if found is None:
+    ids = (event.entry_id, clearance_id(event.entry_id))
+    found = [r for id_ in ids if (r := res.change(event, "Observation", id_)) is not None]
+    if not found:
         return
-    found["status"] = "entered-in-error"
-    res.new(
+    for observation in found:
+        observation["status"] = "entered-in-error"
+    nullified = provenance(
         event,
-        provenance(
-            event,
-            reference("Observation", event.entry_id),
-            "NULLIFY",
-            event.reason,
-            masked=res.masked(event, "reason"),
-        ),
+        reference("Observation", found[0]["id"]),
+        "NULLIFY",
+        event.reason,
+        masked=res.masked(event, "reason"),
     )
+    nullified["target"] = [reference("Observation", r["id"]) for r in found]
+    res.new(event, nullified)
 
 
 HANDLERS = handlers(checked_in, scored, screened, vitals, in_error)

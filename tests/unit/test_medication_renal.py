@@ -171,20 +171,36 @@ def test_the_clearance_judged_on_is_the_one_measured_last_and_not_in_error() -> 
     assert Monitored.of(record).clearance == between
 
 
-def test_the_clearance_is_exported_as_a_loinc_coded_observation_component() -> None:
+def test_the_clearance_is_exported_as_an_observation_of_its_own_nullified_in_error() -> None:
     record = CheckInRecord(uuid4())
     stamp = Stamp(NURSE, clock=lambda: MEASURED)
     vitals = Vitals(pulse_bpm=70, creatinine_clearance_ml_min=28)
     event = record.record_vital_signs(stamp, uuid4(), vitals, MEASURED)
+    alone = record.record_vital_signs(
+        stamp, uuid4(), Vitals(creatinine_clearance_ml_min=35), MEASURED
+    )
+    wrong = record.enter_in_error(stamp, event.vitals_id, "the wrong client's result")
 
-    [observation] = resources([event], at=MEASURED)
+    made = resources([event, alone, wrong], at=MEASURED)
 
-    assert observation["effectiveDateTime"].startswith("2025-12-30T09:00")
-    [crcl] = [c for c in observation["component"] if c["code"]["coding"][0]["code"] == "35591-7"]
+    observations = [r for r in made if r["resourceType"] == "Observation"]
+    assert [(o["code"]["coding"][0]["code"], o["status"]) for o in observations] == [
+        ("85353-1", "entered-in-error"),  # the vital signs' panel: the pulse alone
+        ("35591-7", "entered-in-error"),
+        ("35591-7", "final"),  # a clearance with no vital signs makes no panel
+    ]
+    crcl = observations[1]
+    assert crcl["category"][0]["coding"][0]["code"] == "laboratory"
+    assert crcl["effectiveDateTime"].startswith("2025-12-30T09:00")
     assert crcl["valueQuantity"] == {
         "value": 28,
         "unit": "mL/min",
         "system": "http://unitsofmeasure.org",
         "code": "mL/min",
     }
+    assert [c["code"]["coding"][0]["code"] for c in observations[0]["component"]] == ["8867-4"]
+    [provenance] = [r for r in made if r["resourceType"] == "Provenance"]
+    assert provenance["target"] == [
+        {"reference": f"Observation/{o['id']}"} for o in observations[:2]
+    ]
     assert "CrCl 28 mL/min" in event.summary()
