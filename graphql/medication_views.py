@@ -220,6 +220,12 @@ class DosingEntry:
         " for since, under the same order (charted after the missed-dose sweep had found the"
         " day): the day counts once, as not given or given, not as missed.",
     )
+    after_stop: bool = strawberry.field(
+        default=False,
+        description="A `take-home` entry's bottle for a day after its order was discontinued:"
+        " no dose of an order in force, but a bottle the client holds, to be recalled"
+        " (alert `take-home-recall`, docs/episodes.md); not counted in `takeHomeDoses`.",
+    )
 
 
 @strawberry.type
@@ -699,6 +705,15 @@ class MedicationQuery:
         if ctx.reader().role is Role.CLIENT:
             blind = await medications.blind_orders(ctx.platform.reads, client_id)
         first = summary["first_dose"]
+        await ctx.caught_up(medications.NAME, at_least)
+        stops = await medications.stopped_at(ctx.platform.reads, client_id)
+        stop_days = {o: ctx.platform.medication.day_of(at) for o, at in stops.items()}
+        after_stop = [
+            r["status"] == TAKE_HOME
+            and r["order_id"] in stop_days
+            and r["day"] > stop_days[r["order_id"]]
+            for r in found
+        ]
         in_error = {r["ref_id"] for r in found if r["status"] in dosing.MARKS}
         not_given = {
             (r["order_id"], r["day"])
@@ -721,7 +736,10 @@ class MedicationQuery:
             given=statuses.count("given"),
             missed=statuses.count("missed"),
             not_given=statuses.count("not-given"),
-            take_home_doses=statuses.count(TAKE_HOME),
+            take_home_doses=sum(
+                r["status"] == TAKE_HOME and r["ref_id"] not in in_error and not stopped
+                for r, stopped in zip(found, after_stop, strict=True)
+            ),
             entries=[
                 into(
                     DosingEntry,
@@ -734,8 +752,9 @@ class MedicationQuery:
                     dispense_id=r["ref_id"] if r["status"] in TAKE_HOME_ENTRIES else None,
                     entry_id=r["ref_id"] if r["status"] in NOT_GIVEN_ENTRIES else None,
                     explained=late,
+                    after_stop=stopped,
                 )
-                for r, late in zip(found, explained, strict=True)
+                for r, late, stopped in zip(found, explained, after_stop, strict=True)
             ],
         )
 

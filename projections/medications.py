@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypedDict
 from uuid import UUID
 
@@ -17,6 +17,7 @@ from psycopg import AsyncConnection, sql
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import CareEvent
+from carecoord.events.envelope import type_name
 from carecoord.events.medication import (
     DoseChanged,
     InteractionFound,
@@ -226,3 +227,23 @@ async def blind_orders(pool: AsyncConnectionPool, client_id: UUID) -> set[UUID]:
         " AND (details->>'blind')::boolean"
     ).format(sql.Identifier(NAME))
     return {r["id"] for r in await fetch(pool, _Id, query, [client_id])}
+
+
+class _Stopped(TypedDict):
+    id: UUID
+    history: list[dict[str, Any]]
+
+
+async def stopped_at(pool: AsyncConnectionPool, client_id: UUID) -> dict[UUID, datetime]:
+    """When each of a client's discontinued orders stopped (its discontinuation's clinical
+    time, from its history): a take-home bottle for a later day is no dose of it."""
+    query = sql.SQL(
+        "SELECT id, history FROM {} WHERE client_id = %s AND entry = 'order' AND status = 'stopped'"
+    ).format(sql.Identifier(NAME))
+    stopped = type_name(OrderDiscontinued)
+    return {
+        r["id"]: datetime.fromisoformat(step["occurredAt"])
+        for r in await fetch(pool, _Stopped, query, [client_id])
+        for step in r["history"]
+        if step["type"] == stopped
+    }

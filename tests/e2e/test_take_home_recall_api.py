@@ -1,6 +1,7 @@
 """An order stopped while the client holds take-home bottles for the days after it: the stop
 is recorded (it may be urgent), and the care team is told to recall the bottles, by day and
-lot. Before, the stop was recorded without a word, and the bottles stayed out unaccounted."""
+lot. Before, the stop was recorded without a word, and the bottles stayed out unaccounted;
+clientDosing still showed their days as take-home doses of an order in force."""
 
 from __future__ import annotations
 
@@ -39,3 +40,26 @@ async def test_a_stop_with_bottles_out_asks_for_their_recall(api: Api, today: da
     assert alert["detail"] == (
         f"2 bottles for days after {today}: {first} slot 1 lot LOT-A, {second} slot 1 lot LOT-A"
     )
+
+
+DOSING = """query($id: UUID!, $atLeast: Int) { clientDosing(clientId: $id, atLeast: $atLeast) {
+  takeHomeDoses entries { day status afterStop } } }"""
+
+
+async def test_bottles_after_the_stop_are_no_doses_of_the_order(api: Api, today: date) -> None:
+    clinic = await Clinic.enroll(api, "Ines V.")
+    start = today - timedelta(days=2)
+    order = (await clinic.methadone("60", start))["id"]
+    await clinic.doses(order, start, 3, "60")
+    await clinic.eligible(6)
+    await clinic.nurse(
+        TAKE_HOME, orderId=order, firstDay=str(today + timedelta(days=1)), days=2,
+        dosageForm="oral solution",
+        bottles=[{"bottle": f"I-{n}", "lot": "LOT-A"} for n in range(2)],
+    )  # fmt: skip
+    await clinic.doctor(DISCONTINUE, orderId=order, reason="urticaria after the dose")
+
+    found = await clinic.read(DOSING)
+    after = [(e["day"], e["afterStop"]) for e in found["entries"] if e["status"] == "take-home"]
+    assert after == [(str(today + timedelta(days=n)), True) for n in (1, 2)]
+    assert found["takeHomeDoses"] == 0
