@@ -12,17 +12,19 @@ once every bottle it names is accounted for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from uuid import NAMESPACE_URL, uuid5
 
 from carecoord.events import CareEvent
 from carecoord.events.alerts import AlertRaised
-from carecoord.events.medication import Severity, TakeHomeBottle
+from carecoord.events.care import ClientDischarged
+from carecoord.events.medication import OrderDiscontinued, Severity, TakeHomeBottle
 from carecoord.services.alerts.evaluation import RULES_ACTOR
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.medication.orders import Order
+from carecoord.services.medication.record import MedicationRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,33 +70,55 @@ def bottles_after(orders: Iterable[Order], day: date) -> list[TakeHomeBottle]:
     )
 
 
-def recall(alerts: AlertRecord, stop: CareEvent, day: date, bottles: list[TakeHomeBottle]) -> None:
-    """Raise take-home-recall on ``stop`` (on the program's ``day``) for ``bottles``, unless
-    none is out or one is still open (a discharge after the stop that raised it)."""
+def recalled(
+    record: MedicationRecord, open_rules: frozenset[str], stop: CareEvent, day: date
+) -> AlertRaised | None:
+    """take-home-recall on ``stop`` (applied to ``record``; on the program's ``day``): for
+    an order discontinued, the bottles of its medication's orders no longer in force, for a
+    discharge every order's; none if no bottle is out or one is still open (a discharge after
+    the stop that raised it). The commands and the replay (``replay.py``) both ask it."""
     rule = TAKE_HOME_RECALL
-    if not bottles or rule.id in alerts.open_rules:
-        return
+    if isinstance(stop, OrderDiscontinued):
+        drug = record.orders[stop.order_id].medication
+        orders = [o for o in record.orders.values() if o.medication == drug and not o.current]
+    elif isinstance(stop, ClientDischarged):
+        orders = list(record.orders.values())
+    else:
+        return None
+    bottles = bottles_after(orders, day)
+    if not bottles or rule.id in open_rules:
+        return None
     days = ", ".join(f"{b.day} slot {b.slot} lot {b.lot}" for b in bottles)
     detail = f"{len(bottles)} bottles for days after {day}: {days}"
     if len(detail) > 500:
         detail = detail[:497] + "..."
     alert_id = uuid5(_RECALL_IDS, f"{stop.event_id}/{rule.id}")
-    alerts.raise_alert(
-        AlertRaised(
-            event_id=alert_id,
-            client_id=stop.client_id,
-            occurred_at=stop.occurred_at,
-            recorded_at=stop.recorded_at,
-            actor=RULES_ACTOR,
-            correlation_id=stop.correlation_id,
-            causation_id=stop.event_id,
-            alert_id=alert_id,
-            rule_id=rule.id,
-            rule_version=rule.version,
-            severity=rule.severity,
-            title=rule.title,
-            detail=detail,
-            action=rule.action,
-            evidence=(stop.event_id,),
-        )
+    return AlertRaised(
+        event_id=alert_id,
+        client_id=stop.client_id,
+        occurred_at=stop.occurred_at,
+        recorded_at=stop.recorded_at,
+        actor=RULES_ACTOR,
+        correlation_id=stop.correlation_id,
+        causation_id=stop.event_id,
+        alert_id=alert_id,
+        rule_id=rule.id,
+        rule_version=rule.version,
+        severity=rule.severity,
+        title=rule.title,
+        detail=detail,
+        action=rule.action,
+        evidence=(stop.event_id,),
     )
+
+
+def recall(
+    alerts: AlertRecord,
+    record: MedicationRecord,
+    stop: CareEvent,
+    day_of: Callable[[datetime], date],
+) -> None:
+    """Record on ``alerts`` the take-home-recall ``stop`` raises, if any (``recalled``)."""
+    raised = recalled(record, alerts.open_rules, stop, day_of(stop.occurred_at))
+    if raised is not None:
+        alerts.raise_alert(raised)

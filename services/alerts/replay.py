@@ -6,7 +6,8 @@ order the decisions were made, and at each event asks ``evaluate`` what it raise
 alerts are folded in at once (as the command did), the recorded ones are skipped, and the
 care team's acknowledgements and resolutions are folded in as recorded. With the rule table
 of the time (its rows, and the program's time zone its days are counted in), the result
-equals the ``AlertRaised`` events in the store.
+equals the ``AlertRaised`` events in the store, take-home-recall's among them (a stop's,
+``recall.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from carecoord.events import CareEvent
 from carecoord.events.alerts import AlertRaised
 from carecoord.events.positioned import Positioned
 from carecoord.services.alerts.evaluation import History, evaluate, history_of
+from carecoord.services.alerts.recall import recalled
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.care.record import ClientRecord
@@ -72,6 +74,10 @@ def replay(rules: AlertRules, events: Iterable[CareEvent]) -> list[AlertRaised]:
         )
         found = evaluate(rules, client.history(), event)
         client.apply(event)
+        recall = recalled(
+            client.medication, client.alerts.open_rules, event, rules.day_of(event.occurred_at)
+        )
+        found += [] if recall is None else [recall]
         for alert in found:
             client.apply(alert)
         raised.extend(found)

@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 
 from carecoord.events import Role
 from carecoord.events.care import DischargeReason, GoalAchievement, LevelOfCare
-from carecoord.services.alerts.recall import bottles_after, recall
+from carecoord.services.alerts.recall import recall
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.care import discharge as closing
 from carecoord.services.care.record import ClientRecord, Since
@@ -88,9 +88,7 @@ def discharge_client(
         closing.end_guest_dosing(orders, stamp, ended)
         closing.cancel_sessions(therapy, stamp, ended, client.enrolled_at)
         closing.expire_consents(uow.get(ConsentRecord, client_id), stamp, ended)
-        day = stamp.day(ended)
-        held = bottles_after(orders.orders.values(), day)
-        recall(uow.get(AlertRecord, client_id), client.pending[-1].event, day, held)
+        recall(uow.get(AlertRecord, client_id), orders, client.pending[-1].event, stamp.day)
         return client_id
 
     return run

@@ -23,7 +23,7 @@ from carecoord.events import Kind
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.events.medication import HardStopRefused, InteractionFound
 from carecoord.events.stock import draws_id, stock_id
-from carecoord.services.alerts.recall import bottles_after, recall
+from carecoord.services.alerts.recall import recall
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.record import CheckInRecord
@@ -373,22 +373,11 @@ def discontinue_order(
             record, stamp, program,
             order_id, reason, in_error=in_error, stopped_at=stopped_at, monitored=monitored,
         )  # fmt: skip
-        if not in_error:
-            _recall_take_homes(uow, record, program.day_of, record.order(order_id).medication)
+        for recorded in record.pending:
+            recall(uow.get(AlertRecord, client_id), record, recorded.event, program.day_of)
         return order_id
 
     return run
-
-
-def _recall_take_homes(
-    uow: UnitOfWork, record: MedicationRecord, day_of: Callable[[datetime], date], medication: str
-) -> None:
-    """Raise take-home-recall for the bottles of ``medication`` handed over for days after
-    the stop just recorded, under orders no longer in force (``recall.py``)."""
-    stop = record.pending[-1].event
-    day = day_of(stop.occurred_at)
-    stopped = (o for o in record.orders.values() if o.medication == medication and not o.current)
-    recall(uow.get(AlertRecord, record.client_id), stop, day, bottles_after(stopped, day))
 
 
 def end_statement(

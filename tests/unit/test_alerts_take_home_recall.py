@@ -7,12 +7,14 @@ from __future__ import annotations
 from uuid import UUID, uuid4
 
 import pytest
-from medication_story import Story, at, day
+from medication_story import Story, day
 
 from carecoord.events.alerts import AlertRaised
 from carecoord.events.medication import OrderDiscontinued, Severity
 from carecoord.services.alerts.recall import TAKE_HOME_RECALL, bottles_after, recall
 from carecoord.services.alerts.record import AlertRecord
+from carecoord.services.alerts.replay import replay
+from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES
 from carecoord.services.medication import dispensing
 from carecoord.services.medication.dispensing import TakeHomeInError
 
@@ -38,7 +40,7 @@ def stopped_on(story: Story, n: int) -> tuple[OrderDiscontinued, AlertRecord]:
     story.discontinue(order_of(story), reason="rash")
     [stop] = story.events(OrderDiscontinued)
     alerts = AlertRecord(story.record.client_id)
-    recall(alerts, stop, day(n), bottles_after(story.record.orders.values(), day(n)))
+    recall(alerts, story.record, stop, story.rules.day_of)
     return stop, alerts
 
 
@@ -75,11 +77,21 @@ def test_bottles_marked_in_error_are_not_recalled(story: Story) -> None:
     assert raised(alerts) == []
 
 
-def test_an_open_recall_is_not_raised_again_at_discharge(story: Story) -> None:
-    _, alerts = stopped_on(story, 3)
-    [first] = raised(alerts)
-    discharge = first.model_copy(update={"event_id": uuid4(), "occurred_at": at(day(3), 15)})
+def test_an_open_recall_is_not_raised_again(story: Story) -> None:
+    stop, alerts = stopped_on(story, 3)
 
-    recall(alerts, discharge, day(3), bottles_after(story.record.orders.values(), day(3)))
+    recall(alerts, story.record, stop.model_copy(update={"event_id": uuid4()}), story.rules.day_of)
 
     assert len(raised(alerts)) == 1
+
+
+def test_the_replay_raises_the_recall_the_stop_raised(story: Story) -> None:
+    _, alerts = stopped_on(story, 3)
+
+    events = [r.event for r in story.record.pending]
+    assert replay(DEFAULT_ALERT_RULES, events) == raised(alerts)
+
+
+def test_bottles_after_reads_each_order_given(story: Story) -> None:
+    assert [b.day for b in bottles_after(story.record.orders.values(), day(4))] == [day(5)]
+    assert bottles_after([], day(1)) == []
