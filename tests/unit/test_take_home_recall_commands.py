@@ -1,0 +1,98 @@
+"""take-home-recall through the commands: an order discontinued while its bottles are out
+for later days raises it in the stop's transaction, and a discharge after the recall was
+resolved with the bottles still out raises it again, on the discharge."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from in_memory import InMemory
+
+from carecoord.events import Actor, CareEvent, Role, Schedule
+from carecoord.events.alerts import AlertRaised
+from carecoord.events.care import ClientDischarged, DischargeReason
+from carecoord.events.medication import OrderDiscontinued, TakeHomeCriterion
+from carecoord.services.alerts import commands as alerts
+from carecoord.services.care import commands as care
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.medication import commands
+from carecoord.services.medication.dispensing import Bottle, GivenDose, TakeHome
+from carecoord.services.medication.eligibility import EligibilityDecision
+from carecoord.services.medication.prescribing import NewOrder
+from carecoord.services.medication.take_homes import CRITERIA
+
+DOCTOR = Actor(id="dr-lee", role=Role.PRESCRIBER)
+NURSE = Actor(id="nurse-kim", role=Role.NURSE)
+JAN = date(2026, 1, 1)
+
+
+def at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), UTC)
+
+
+class Clinic(InMemory):
+    """A client on buprenorphine from 1 January, sent home that day with bottles for the
+    2nd to the 4th."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = at(JAN, 8)
+        self.client_id = self.run(
+            care.enroll_client(self.stamp(), display_name="Sam", program="OTP")
+        )
+        order = NewOrder("buprenorphine", Decimal(8), "mg", "sublingual", Schedule(), JAN)
+        self.order_id = self.run(
+            commands.prescribe(self.stamp(), client_id=self.client_id, order=order)
+        ).id
+        self.now = at(JAN, 9)
+        dose = GivenDose(self.order_id, Decimal(8), "sublingual tablet")
+        self.run(commands.administer_dose(self.stamp(NURSE), client_id=self.client_id, dose=dose))
+        criteria = tuple(TakeHomeCriterion(criterion=c, met=True) for c in CRITERIA)
+        self.run(commands.determine_take_home_eligibility(
+            self.stamp(), client_id=self.client_id,
+            decision=EligibilityDecision(7, criteria, basis="stable"),
+        ))  # fmt: skip
+        bottles = tuple(Bottle(f"B{n}", "LOT-1") for n in range(3))
+        given = TakeHome(self.order_id, JAN + timedelta(days=1), 3, "sublingual tablet", bottles)
+        self.run(commands.dispense_take_home(
+            self.stamp(NURSE), client_id=self.client_id, take_home=given
+        ))  # fmt: skip
+
+    def stamp(self, actor: Actor = DOCTOR) -> Stamp:
+        return Stamp(actor, clock=lambda: self.now)
+
+    def events(self) -> list[CareEvent]:
+        return [r.event for a in self.touched.values() for r in a.pending]
+
+    def recalls(self) -> list[AlertRaised]:
+        return [
+            e for e in self.events()
+            if isinstance(e, AlertRaised) and e.rule_id == "take-home-recall"
+        ]  # fmt: skip
+
+
+def test_a_discharge_after_a_resolved_recall_raises_it_again_for_bottles_still_out() -> None:
+    clinic = Clinic()
+    clinic.now = at(JAN + timedelta(days=1), 15)
+    clinic.run(commands.discontinue_order(
+        clinic.stamp(), client_id=clinic.client_id, order_id=clinic.order_id, reason="rash"
+    ))  # fmt: skip
+    [stop] = [e for e in clinic.events() if isinstance(e, OrderDiscontinued)]
+    [first] = clinic.recalls()
+    assert first.evidence == (stop.event_id,)
+    assert "2026-01-03 slot 1 lot LOT-1, 2026-01-04 slot 1 lot LOT-1" in first.detail
+
+    clinic.now = at(JAN + timedelta(days=1), 16)
+    clinic.run(alerts.resolve_alert(
+        clinic.stamp(), client_id=clinic.client_id, alert_id=first.alert_id, note="one back"
+    ))  # fmt: skip
+    clinic.now = at(JAN + timedelta(days=1), 17)
+    clinic.run(care.discharge_client(
+        clinic.stamp(), client_id=clinic.client_id, reason=DischargeReason.LEFT_AGAINST_ADVICE
+    ))  # fmt: skip
+
+    [discharged] = [e for e in clinic.events() if isinstance(e, ClientDischarged)]
+    [_, again] = clinic.recalls()
+    assert again.evidence == (discharged.event_id,)
+    assert again.detail == first.detail
