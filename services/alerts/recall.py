@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from uuid import NAMESPACE_URL, uuid5
 
 from carecoord.events import CareEvent
@@ -88,8 +88,11 @@ def recalled(
     bottles = bottles_after(orders, day)
     if not bottles or rule.id in open_rules:
         return None
-    days = ", ".join(f"{b.day} slot {b.slot} lot {b.lot}" for b in bottles)
-    detail = f"{len(bottles)} bottles for days after {day}: {days}"
+    lots = "; ".join(
+        f"lot {lot} {_runs(sorted({b.day for b in held}))} ({len(held)})"
+        for lot, held in _by_lot(bottles).items()
+    )
+    detail = f"{len(bottles)} bottles for days after {day}: {lots}"
     if len(detail) > 500:
         detail = detail[:497] + "..."
     alert_id = uuid5(_RECALL_IDS, f"{stop.event_id}/{rule.id}")
@@ -110,6 +113,25 @@ def recalled(
         action=rule.action,
         evidence=(stop.event_id,),
     )
+
+
+def _by_lot(bottles: list[TakeHomeBottle]) -> dict[str, list[TakeHomeBottle]]:
+    found: dict[str, list[TakeHomeBottle]] = {}
+    for bottle in bottles:
+        found.setdefault(bottle.lot, []).append(bottle)
+    return found
+
+
+def _runs(days: list[date]) -> str:
+    """``days`` (ascending) as runs of consecutive days: four weeks of bottles fit the
+    detail as one run where a list of days would not."""
+    runs: list[tuple[date, date]] = []
+    for d in days:
+        if runs and d - runs[-1][1] == timedelta(days=1):
+            runs[-1] = (runs[-1][0], d)
+        else:
+            runs.append((d, d))
+    return ", ".join(str(a) if a == b else f"{a} to {b}" for a, b in runs)
 
 
 def recall(

@@ -38,7 +38,7 @@ async def test_a_stop_with_bottles_out_asks_for_their_recall(api: Api, today: da
     first, second = today + timedelta(days=1), today + timedelta(days=2)
     assert alert["ruleVersion"] == "1"
     assert alert["detail"] == (
-        f"2 bottles for days after {today}: {first} slot 1 lot LOT-A, {second} slot 1 lot LOT-A"
+        f"2 bottles for days after {today}: lot LOT-A {first} to {second} (2)"
     )
 
 

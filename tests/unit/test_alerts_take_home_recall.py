@@ -7,7 +7,7 @@ from __future__ import annotations
 from uuid import UUID, uuid4
 
 import pytest
-from medication_story import Story, day
+from medication_story import NURSE, Story, at, day
 
 from carecoord.events.alerts import AlertRaised
 from carecoord.events.medication import OrderDiscontinued, Severity
@@ -16,7 +16,7 @@ from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.replay import replay
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES
 from carecoord.services.medication import dispensing
-from carecoord.services.medication.dispensing import TakeHomeInError
+from carecoord.services.medication.dispensing import Bottle, TakeHome, TakeHomeInError
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_a_stop_with_bottles_out_raises_the_recall_naming_days_and_lots(story: S
     assert alert.severity is Severity.HIGH
     assert alert.evidence == (stop.event_id,)
     assert alert.detail == (
-        f"2 bottles for days after {day(3)}: {day(4)} slot 1 lot LOT-7, {day(5)} slot 1 lot LOT-7"
+        f"2 bottles for days after {day(3)}: lot LOT-7 {day(4)} to {day(5)} (2)"
     )
     assert "rash" not in alert.detail
 
@@ -95,3 +95,28 @@ def test_the_replay_raises_the_recall_the_stop_raised(story: Story) -> None:
 def test_bottles_after_reads_each_order_given(story: Story) -> None:
     assert [b.day for b in bottles_after(story.record.orders.values(), day(4))] == [day(5)]
     assert bottles_after([], day(1)) == []
+
+
+def test_the_detail_gives_each_lot_its_days_as_runs() -> None:
+    story = Story()
+    order_id = story.prescribe()
+    story.dose(order_id, day(1))
+    story.eligible(7)
+    story.on(day(1))
+    lots = ("LOT-A", "LOT-B", "LOT-A", "LOT-A")
+    given = TakeHome(
+        order_id, day(2), 4, "oral solution",
+        bottles=tuple(Bottle(f"B{n}", lot) for n, lot in enumerate(lots)),
+        handed_over_at=at(day(1), 10),
+    )  # fmt: skip
+    dispensing.dispense_take_home(
+        story.record, story.stamp(NURSE), story.rules, uuid4(), given, program="OTP"
+    )
+
+    _, alerts = stopped_on(story, 1)
+
+    [alert] = raised(alerts)
+    assert alert.detail == (
+        f"4 bottles for days after {day(1)}: lot LOT-A {day(2)}, {day(4)} to {day(5)} (3);"
+        f" lot LOT-B {day(3)} (1)"
+    )

@@ -81,7 +81,10 @@ def test_a_discharge_after_a_resolved_recall_raises_it_again_for_bottles_still_o
     [stop] = [e for e in clinic.events() if isinstance(e, OrderDiscontinued)]
     [first] = clinic.recalls()
     assert first.evidence == (stop.event_id,)
-    assert "2026-01-03 slot 1 lot LOT-1, 2026-01-04 slot 1 lot LOT-1" in first.detail
+    assert (
+        first.detail
+        == "2 bottles for days after 2026-01-02: lot LOT-1 2026-01-03 to 2026-01-04 (2)"
+    )
 
     clinic.now = at(JAN + timedelta(days=1), 16)
     clinic.run(alerts.resolve_alert(
