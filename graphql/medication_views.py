@@ -705,9 +705,13 @@ class MedicationQuery:
         if ctx.reader().role is Role.CLIENT:
             blind = await medications.blind_orders(ctx.platform.reads, client_id)
         first = summary["first_dose"]
-        await ctx.caught_up(medications.NAME, at_least)
-        stops = await medications.stopped_at(ctx.platform.reads, client_id)
-        stop_days = {o: ctx.platform.medication.day_of(at) for o, at in stops.items()}
+        stop_days: dict[UUID, date] = {}
+        if any(r["status"] == TAKE_HOME for r in found):
+            # The orders' stops, from the medications view, only when a bottle is among the
+            # entries: doses alone are answered while another version rebuilds that view.
+            await ctx.caught_up(medications.NAME, at_least)
+            stops = await medications.stopped_at(ctx.platform.reads, client_id)
+            stop_days = {o: ctx.platform.medication.day_of(at) for o, at in stops.items()}
         after_stop = [
             r["status"] == TAKE_HOME
             and r["order_id"] in stop_days
