@@ -4,18 +4,16 @@ Each process caches the aggregates its command bus decides on. With several API 
 writing the same clients, a cached aggregate another process has written since is stale,
 and a batch decided on it fails on save and runs again (``commands.py``): with two API
 processes most batches did, and CPU per command tripled. So every process listens on the
-store's NOTIFY channel and, at each commit of another process, tells the store
-(``EventStore.advanced``) which records it wrote, at which versions: from the commit's
-notice (``commit_notice.py``), or, when the notice says nothing, by reading the new rows'
-ids and versions (no bodies). The stale cached aggregates then read the events they lack
-before the writer's next batch, all in one statement (``EventStore.catch_up``). A conflict
-is left only where two processes decide on one client at the same moment, which the bus's
-rerun still settles.
+store's NOTIFY channel and, at each commit anywhere, reads the new rows' aggregate ids and
+versions (no bodies) and tells the store (``EventStore.advanced``); the stale cached
+aggregates then read the events they lack before the writer's next batch, all in one
+statement (``EventStore.catch_up``). A conflict is left
+only where two processes decide on one client at the same moment, which the bus's rerun
+still settles.
 
-The rows after the last position seen are read at least once a second, and on every
-reconnection, so a missed NOTIFY costs at most that, never a stale decision: the save's
-version check stays the guard. A NOTIFY from a connection this process stored on is its
-own commit and wakes nothing.
+The rows are read after the last position seen, so a missed or coalesced NOTIFY costs at
+most the idle poll, never a stale decision: the save's version check stays the guard. A
+NOTIFY from a connection this process stored on is its own commit and wakes nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
-from carecoord.services.infrastructure import commit_notice
 from carecoord.services.infrastructure.liveness import Liveness, keep_running
 from carecoord.services.infrastructure.store import EventStore
 
@@ -78,25 +75,9 @@ class CacheFreshness:
         loop = asyncio.get_running_loop()
         due = loop.time() + IDLE_POLL_SECONDS
         while (left := due - loop.time()) > 0:
-            heard = [n async for n in conn.notifies(timeout=left, stop_after=1)]
-            if not heard:
+            heard = [n.pid async for n in conn.notifies(timeout=left, stop_after=1)]
+            if not heard or heard[0] not in own:
                 return
-            if heard[0].pid in own:
-                continue
-            said = commit_notice.read(heard[0].payload)
-            if said is None:  # it did not say what it stored: read it
-                return
-            self._told(said)
-
-    def _told(self, said: commit_notice.Notice) -> None:
-        """What another process's commit stored, from its NOTIFY alone. Commits come in
-        the order of their positions (each holds the table's lock to its commit), so every
-        one before it has been heard here, read, or is this process's own."""
-        if said.position <= self.seen:
-            return
-        for aggregate_id, version in said.versions.items():
-            self._store.advanced(aggregate_id, version)
-        self.seen = said.position
 
     async def catch_up(self, conn: psycopg.AsyncConnection[tuple[int, UUID, int]]) -> None:
         """Tell the store of every row stored after ``seen``."""

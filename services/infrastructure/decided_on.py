@@ -26,7 +26,7 @@ from psycopg.sql import SQL, Composable, Composed, Identifier, Literal
 
 from carecoord.events.envelope import type_name
 from carecoord.events.users import UserSuspended
-from carecoord.services.infrastructure import commit_notice, pipelines
+from carecoord.services.infrastructure import pipelines
 from carecoord.services.infrastructure.idempotency import IdempotentRecorder
 
 SAVE_KWARG = "decided_on"
@@ -89,22 +89,9 @@ class DecisionRecorder(IdempotentRecorder):
             )
         )
         self._admitted = SQL("SELECT {}(%s::uuid[], %s)").format(admitted)
-        self._notify = SQL("SELECT pg_notify(%s, %s)")
         self.own_backends: set[int] = set()
         """The server processes of the connections this process stored events on: a NOTIFY
         from one of them is a commit of this process's own (``cache_freshness.py``)."""
-
-    def _notify_channel(self, curs: Cursor[DictRow]) -> None:
-        """Not before the rows, as the library sends it: once they are numbered, saying what
-        they are (``_fetch_ids_after_insert_events``)."""
-
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        said = commit_notice.notice(ids or [], stored_events)
-        curs.execute(self._notify, (self.channel_name, said), prepare=True)
-        return ids
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -139,40 +139,6 @@ async def test_own_commits_are_not_read_back_and_anothers_are_at_once(
     assert all(stored(first.store, c) == expected for c in clients)
 
 
-async def test_anothers_commits_are_told_by_their_notice_without_a_read(
-    writers: tuple[Writer, Writer], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Each commit's NOTIFY says what it stored: the other process learns of it without
-    reading the rows (it read after each commit anywhere), and its next batch decides on
-    what was stored, without a conflict."""
-    monkeypatch.setattr(cache_freshness, "IDLE_POLL_SECONDS", 60.0)
-    clients = [uuid.uuid4() for _ in range(CLIENTS)]
-    first, second = writers
-    await jot_everyone(first, clients, "mine")  # cached here
-    reads = 0
-    catch_up = CacheFreshness.catch_up
-
-    async def counted(self: CacheFreshness, conn: Any) -> None:
-        nonlocal reads
-        reads += 1
-        await catch_up(self, conn)
-
-    monkeypatch.setattr(CacheFreshness, "catch_up", counted)
-    task = asyncio.create_task(first.freshness.run(Liveness()))
-    try:
-        for turn in range(3):
-            await heard(first, await jot_everyone(second, clients, f"{turn}"))
-        await jot_everyone(first, clients, "mine again")
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-
-    assert reads == 1  # on connecting, for what came before
-    assert first.bus.conflicts == 0
-    expected = ["mine", "0", "1", "2", "mine again"]
-    assert all(stored(first.store, c) == expected for c in clients)
-
-
 async def test_writers_at_once_lose_nothing_and_a_key_is_kept_once(
     writers: tuple[Writer, Writer], database: str
 ) -> None:
