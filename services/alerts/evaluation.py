@@ -30,6 +30,7 @@ import statistics
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from carecoord.events import Actor, CareEvent, Kind, Role, bounds
@@ -43,6 +44,7 @@ from carecoord.events.checkins import (
     InstrumentScored,
     VitalSignsRecorded,
 )
+from carecoord.events.medication import Severity
 from carecoord.events.therapy import SessionNoShow, SessionOutcome, SessionOutcomeCorrected
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import (
@@ -299,7 +301,7 @@ def evaluate(rules: AlertRules, history: History, event: CareEvent) -> list[Aler
             continue
         found = CHECKS[rule.test](rule, history, event, rules.day_of)
         if found is not None:
-            raised.append(_alert(rule, event, found))
+            raised.append(alert_raised(rule, event, found))
     return raised
 
 
@@ -312,7 +314,25 @@ def _specimen_alerted(history: History, event: CareEvent) -> frozenset[str]:
     return history.screen_alerts.get(event.confirms, frozenset())
 
 
-def _alert(rule: AlertRule, trigger: CareEvent, found: Finding) -> AlertRaised:
+class Raises(Protocol):
+    """What an alert says of the rule that raised it: a row of the table (``AlertRule``)
+    or one kept apart (``recall.RecallRule``)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def severity(self) -> Severity: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+
+
+def alert_raised(rule: Raises, trigger: CareEvent, found: Finding) -> AlertRaised:
+    """The alert ``rule`` raises on ``trigger``: one id per trigger and rule, so the replay
+    raises the same one."""
     alert_id = uuid5(_ALERT_IDS, f"{trigger.event_id}/{rule.id}")
     return AlertRaised(
         event_id=alert_id,

@@ -15,13 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from uuid import NAMESPACE_URL, uuid5
 
 from carecoord.events import CareEvent
 from carecoord.events.alerts import AlertRaised
 from carecoord.events.care import ClientDischarged
 from carecoord.events.medication import OrderDiscontinued, Severity, TakeHomeBottle
-from carecoord.services.alerts.evaluation import RULES_ACTOR
+from carecoord.services.alerts.evaluation import Finding, alert_raised
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.medication.orders import Order
 from carecoord.services.medication.record import MedicationRecord
@@ -50,8 +49,6 @@ TAKE_HOME_RECALL = RecallRule(
 )
 """High: an opioid agonist the client may no longer take (stopped for an adverse reaction,
 say) or that may be diverted is the overdose risk domain.md section 5 rates high."""
-
-_RECALL_IDS = uuid5(NAMESPACE_URL, "https://carecoord.dev/alerts/take-home-recall")
 
 
 def bottles_after(orders: Iterable[Order], day: date) -> list[TakeHomeBottle]:
@@ -95,24 +92,7 @@ def recalled(
     detail = f"{len(bottles)} bottles for days after {day}: {lots}"
     if len(detail) > 500:
         detail = detail[:497] + "..."
-    alert_id = uuid5(_RECALL_IDS, f"{stop.event_id}/{rule.id}")
-    return AlertRaised(
-        event_id=alert_id,
-        client_id=stop.client_id,
-        occurred_at=stop.occurred_at,
-        recorded_at=stop.recorded_at,
-        actor=RULES_ACTOR,
-        correlation_id=stop.correlation_id,
-        causation_id=stop.event_id,
-        alert_id=alert_id,
-        rule_id=rule.id,
-        rule_version=rule.version,
-        severity=rule.severity,
-        title=rule.title,
-        detail=detail,
-        action=rule.action,
-        evidence=(stop.event_id,),
-    )
+    return alert_raised(rule, stop, Finding(detail, (stop.event_id,)))
 
 
 def _by_lot(bottles: list[TakeHomeBottle]) -> dict[str, list[TakeHomeBottle]]:
