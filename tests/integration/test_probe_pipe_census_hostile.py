@@ -6,11 +6,11 @@ thousand tracebacks in 25 s), and the census applied nothing more."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 
 import pytest
+from raw_nats import opened
 from test_downstream_census import census_running, enroll, reached, relayed, skipped_sequences
 
 from carecoord.events import ClientEnrolled, headers
@@ -89,13 +89,10 @@ async def test_messages_a_pull_takes_for_the_servers_own_are_skipped_and_the_cen
 async def published_raw(servers: Servers, subject: str, block: bytes, body: bytes) -> None:
     """``body`` under the header block ``block`` as written, a status line too (no client
     sends one; the stream stores it as sent)."""
-    host, port = servers.nats_url.removeprefix("nats://").rsplit(":", 1)
-    reader, writer = await asyncio.open_connection(host, int(port))
+    reader, writer = await opened(servers.nats_url)
     try:
-        await reader.readline()  # INFO
         writer.write(
-            b'CONNECT {"verbose":false,"headers":true,"protocol":1}\r\n'
-            + f"HPUB {subject} {len(block)} {len(block) + len(body)}\r\n".encode()
+            f"HPUB {subject} {len(block)} {len(block) + len(body)}\r\n".encode()
             + block
             + body
             + b"\r\nPING\r\n"

@@ -16,6 +16,7 @@ import json
 import uuid
 
 from nats.aio.msg import Msg
+from raw_nats import opened
 from tailed import holding, tailed
 
 from carecoord.events import Actor, Role
@@ -134,13 +135,10 @@ async def test_a_header_block_not_utf8_leaves_the_connection_reading(
     try:
         await nc.subscribe(subject, cb=got)
         await nc.flush()
-        host, port = servers.nats_url.removeprefix("nats://").rsplit(":", 1)
-        reader, writer = await asyncio.open_connection(host, int(port))
-        await reader.readline()  # INFO
+        reader, writer = await opened(servers.nats_url)
         block = b"NATS/1.0 100 \xff\xfe\r\n\r\n"
         writer.write(
-            b'CONNECT {"verbose":false,"headers":true,"protocol":1}\r\n'
-            + f"HPUB {subject} {len(block)} {len(block)}\r\n".encode()
+            f"HPUB {subject} {len(block)} {len(block)}\r\n".encode()
             + block
             + b"\r\n"
             + f"PUB {subject} 5\r\nafter\r\nPING\r\n".encode()
