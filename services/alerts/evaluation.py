@@ -33,7 +33,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from carecoord.events import Actor, CareEvent, Kind, Role, bounds
+from carecoord.events import Actor, CareEvent, Kind, Role, amounts, bounds
 from carecoord.events.alerts import AlertRaised
 from carecoord.events.checkins import (
     AnalyteResult,
@@ -129,6 +129,26 @@ class History:
     """By event id, the rules that raised an alert with it in evidence, open or resolved."""
     readmissions: tuple[datetime, ...] = ()
     """When each readmission began a new treatment episode, oldest first."""
+
+    def on_medication(self, rule: AlertRule, day: date) -> str | None:
+        """How the client is on the row's ``medication_class`` by its current orders, as its
+        detail names it (the class, and for a row on the daily dose the highest one on the
+        program's ``day``); None if not, or not above the row's ``daily_above``."""
+        if rule.medication_class not in self.medication_classes:
+            return None
+        if rule.daily_above is None:
+            return rule.medication_class
+        daily = max(
+            (
+                (p.order.dose_on(day), p.order.unit)
+                for p in self.orders
+                if p.order.current and rule.medication_class in p.classes
+            ),
+            default=None,
+        )
+        if daily is None or daily[0] <= rule.daily_above:
+            return None
+        return f"{rule.medication_class} {amounts.shown(daily[0])} {daily[1]} a day"
 
     def episode_of(self, moment: datetime) -> int:
         """Which of the client's treatment episodes ``moment`` falls in (0 the first): a
@@ -491,24 +511,23 @@ class Measured:
     alerts_on: Callable[[AlertRule, int], bool]
 
     def check(
-        self, rule: AlertRule, history: History, event: CareEvent, _: DayOf
+        self, rule: AlertRule, history: History, event: CareEvent, day_of: DayOf
     ) -> Finding | None:
         if isinstance(event, CheckInEnteredInError):
-            return self._standing_again(rule, history, event)
+            return self._standing_again(rule, history, event, day_of)
         value = self.value(event) if isinstance(event, VitalSignsRecorded) else None
         if value is None:
             return None
         latest_at = max((r.taken_at for r in self.readings(history)), default=None)
         if latest_at is not None and event.occurred_at < latest_at:
             return None  # measured before the latest, which stands
-        if rule.medication_class not in history.medication_classes or not self.alerts_on(
-            rule, value
-        ):
+        on = history.on_medication(rule, day_of(event.occurred_at))
+        if on is None or not self.alerts_on(rule, value):
             return None
-        return Finding(self._detail(rule, value), (event.event_id,))
+        return Finding(self._detail(rule, value, on), (event.event_id,))
 
     def _standing_again(
-        self, rule: AlertRule, history: History, corrected: CheckInEnteredInError
+        self, rule: AlertRule, history: History, corrected: CheckInEnteredInError, day_of: DayOf
     ) -> Finding | None:
         """The reading measured before the latest, once the latest is marked entered in
         error: it stands for the client again, and one entered late, which the latest kept
@@ -521,16 +540,15 @@ class Measured:
         if latest.event_id != corrected.entry_event_id or not left:
             return None  # the latest stands, or none is left
         standing = max(left, key=lambda r: r.taken_at)
-        if rule.medication_class not in history.medication_classes or not self.alerts_on(
-            rule, standing.value
-        ):
+        on = history.on_medication(rule, day_of(corrected.occurred_at))
+        if on is None or not self.alerts_on(rule, standing.value):
             return None
         if rule.id in history.alerted_on.get(standing.event_id, ()):
             return None
-        return Finding(self._detail(rule, standing.value), (standing.event_id,))
+        return Finding(self._detail(rule, standing.value, on), (standing.event_id,))
 
-    def _detail(self, rule: AlertRule, value: int) -> str:
-        return f"{self.name} {value} {self.unit} on {rule.medication_class}"
+    def _detail(self, rule: AlertRule, value: int, on: str) -> str:
+        return f"{self.name} {value} {self.unit} on {on}"
 
 
 QTC = Measured("QTc", "ms", lambda v: v.qtc_ms, lambda h: h.qtcs, AlertRule.in_range)
@@ -539,9 +557,10 @@ CLEARANCE = Measured(
     "mL/min",
     lambda v: v.creatinine_clearance_ml_min,
     lambda h: h.clearances,
-    lambda rule, value: value <= rule.threshold,
+    AlertRule.in_clearance_range,
 )
-"""A clearance alerts at or below the row's threshold: the lower, the worse."""
+"""A clearance alerts at or below the row's threshold (above its ``above``): the lower, the
+worse."""
 
 
 def _found(rule: AlertRule, event: CareEvent) -> list[str]:

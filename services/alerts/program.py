@@ -42,7 +42,7 @@ TUNABLE: dict[Test, frozenset[str]] = {
     Test.CRAVING_RISE: frozenset({"threshold", "window", "baseline", "baseline_min", "severity"}),
     Test.MOOD_DROP: frozenset({"threshold", "window", "baseline", "baseline_min", "severity"}),
     Test.QTC_ON_MEDICATION: frozenset({"threshold", "below", "severity"}),
-    Test.CLEARANCE_ON_MEDICATION: frozenset({"threshold", "severity"}),
+    Test.CLEARANCE_ON_MEDICATION: frozenset({"threshold", "above", "severity"}),
     Test.SCREEN_POSITIVE: frozenset({"severity"}),
     Test.SCREEN_POSITIVE_ON_AGONIST: frozenset({"severity"}),
     Test.SCREEN_POSITIVE_ON_MEDICATION: frozenset({"severity"}),
@@ -59,6 +59,8 @@ class RuleChange(BaseModel):
 
     threshold: int | None = Field(default=None, ge=0, le=10_000)
     below: int | None = Field(default=None, ge=1, le=10_000)
+    above: int | None = Field(default=None, ge=0, le=10_000)
+    """A clearance row's lower bound (exclusive)."""
     maintenance_days: int | None = Field(default=None, ge=0, le=365)
     window: int | None = Field(default=None, ge=1, le=30)
     """Craving rise, mood drop: how many latest readings must all be that far from the

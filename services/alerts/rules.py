@@ -101,6 +101,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum, auto
 from zoneinfo import ZoneInfo
 
@@ -126,8 +127,9 @@ class Test(StrEnum):
     QTC_ON_MEDICATION = auto()
     """QTc in range while on a medication of ``medication_class``."""
     CLEARANCE_ON_MEDICATION = auto()
-    """Creatinine clearance at or below ``threshold`` mL/min while on a medication of
-    ``medication_class`` (acamprosate: contraindicated from 30 mL/min down)."""
+    """Creatinine clearance at or below ``threshold`` mL/min (and above ``above``, if set)
+    while on a medication of ``medication_class`` (above ``daily_above`` a day, if set):
+    acamprosate is contraindicated from 30 mL/min down, and above 999 mg a day at 31-50."""
     SCREEN_POSITIVE = auto()
     """A drug screen positive for any of ``analytes``, or a check-in reporting use of one
     (``analytes.reported``), whatever the client is prescribed."""
@@ -163,12 +165,18 @@ class AlertRule:
     threshold: int = 1
     below: int | None = None
     """Upper bound (exclusive), so that a milder and a severe row never both fire."""
+    above: int | None = None
+    """Lower bound (exclusive) of a clearance row, whose ``threshold`` is its upper bound (the
+    lower, the worse): the moderate row stops where the severe one begins."""
     instrument: Instrument | None = None
     score: str = "total"
     maintenance_days: int | None = None
     """For withdrawal scores: only when taken on an agonist order (or the orders it replaced)
     whose first dose was this many days before, and not on hold then (``Order.taken_at``)."""
     medication_class: str = ""
+    daily_above: Decimal | None = None
+    """For a clearance row: only while an order of ``medication_class`` in force prescribes
+    more than this a day (its ``dose``, the day's, on the program's day)."""
     analytes: frozenset[str] = frozenset()
     window: int = 0
     baseline: int = 0
@@ -182,6 +190,10 @@ class AlertRule:
 
     def in_range(self, value: int) -> bool:
         return value >= self.threshold and (self.below is None or value < self.below)
+
+    def in_clearance_range(self, value: int) -> bool:
+        """For a clearance row: at or below ``threshold`` and above ``above``."""
+        return value <= self.threshold and (self.above is None or value > self.above)
 
     @property
     def reveals(self) -> frozenset[Kind]:
@@ -247,6 +259,10 @@ DAST = "DAST-10 (Skinner 1982); severe level 9-10 (Yudko et al. 2007)"
 CRAVING = "https://datashare.nida.nih.gov/instrument/visual-analog-scales"
 KRANTZ = "Krantz et al. 2009, https://pubmed.ncbi.nlm.nih.gov/19153406/"
 CAMPRAL = "Campral (acamprosate) label, Contraindications (domain reference, section 5)"
+CAMPRAL_MODERATE = (
+    "Campral (acamprosate) label, Dosage and Administration: 333 mg three times a day with a"
+    " creatinine clearance of 30-50 mL/min (domain reference, section 5)"
+)
 FDA_2017 = (
     "https://www.fda.gov/drugs/drug-safety-and-availability/fda-drug-safety-communication-"
     "fda-urges-caution-about-withholding-opioid-addiction-medications"
@@ -334,6 +350,12 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
               "Creatinine clearance 30 mL/min or less on acamprosate", Severity.HIGH,
               "Stop acamprosate (contraindicated in severe renal impairment); prescriber review",
               CAMPRAL, threshold=30, medication_class="acamprosate"),
+    AlertRule("crcl-acamprosate-moderate", "1", Test.CLEARANCE_ON_MEDICATION,
+              "Creatinine clearance 31-50 mL/min on acamprosate above 999 mg a day",
+              Severity.MODERATE,
+              "Reduce acamprosate to 333 mg three times a day (moderate renal impairment);"
+              " prescriber review", CAMPRAL_MODERATE, threshold=50, above=30,
+              medication_class="acamprosate", daily_above=Decimal(999)),
     AlertRule("screen-depressant-on-agonist", "6", Test.SCREEN_POSITIVE_ON_AGONIST,
               "Benzodiazepines, barbiturates, zolpidem or alcohol while on an opioid agonist",
               Severity.HIGH,
@@ -436,11 +458,42 @@ class AlertRules:
                         f"{first.id} and {second.id} overlap: both would fire for "
                         f"{max(first.threshold, second.threshold)}"
                     )
-        return found + [gap for r in ranged if (gap := _unalerted(r, ranged)) is not None]
+        found += [gap for r in ranged if (gap := _unalerted(r, ranged)) is not None]
+        return found + _clearance_problems([r for r in self.rules if r.test in CLEARANCE])
 
 
 RANGED = frozenset({Test.INSTRUMENT_SCORE, Test.QTC_ON_MEDICATION})
 """Tests that read one number against a range; two rows on the same number must not overlap."""
+
+
+CLEARANCE = frozenset({Test.CLEARANCE_ON_MEDICATION})
+"""Tests that read a number the lower the worse: a row fires above ``above`` up to its
+``threshold``, and the milder row hands over where the severe one ends."""
+
+
+def _clearance_problems(rows: list[AlertRule]) -> list[str]:
+    """An empty range, two rows on one medication that would both fire for a clearance, or a
+    row whose lower bound no row on its medication takes up (a severe row moved down or
+    turned off alone: the clearances at or under the bound would raise nothing)."""
+    found = [
+        f"{r.id}: above {r.above} is not below its threshold {r.threshold}"
+        for r in rows
+        if r.above is not None and r.above >= r.threshold
+    ]
+    for n, first in enumerate(rows):
+        for second in rows[n + 1 :]:
+            low = max(first.above or 0, second.above or 0)
+            if _measure(first) == _measure(second) and low < min(first.threshold, second.threshold):
+                found.append(f"{first.id} and {second.id} overlap: both would fire for {low + 1}")
+    for r in rows:
+        same = [o for o in rows if _measure(o) == _measure(r) and o is not r]
+        if r.above is not None and not any(o.in_clearance_range(r.above) for o in same):
+            found.append(
+                f"{r.id} starts above {r.above} and no row on its medication fires there: a"
+                f" clearance of {r.above} would raise nothing (set its above to the severe"
+                " row's threshold, or turn it off too)"
+            )
+    return found
 
 
 def _measure(rule: AlertRule) -> tuple[object, ...]:

@@ -153,10 +153,15 @@ class Story(InMemory):
         )
 
     def prescribe(
-        self, medication_code: str = "methadone", start: date | None = None, end: date | None = None
+        self,
+        medication_code: str = "methadone",
+        start: date | None = None,
+        end: date | None = None,
+        dose: Decimal | None = None,
     ) -> UUID:
         buprenorphine = medication_code == "buprenorphine"
-        route, dose = ("sublingual", Decimal(16)) if buprenorphine else ("oral", Decimal(60))
+        route, usual = ("sublingual", Decimal(16)) if buprenorphine else ("oral", Decimal(60))
+        dose = usual if dose is None else dose
         first = start or self.medication.day_of(self.now)
         order = NewOrder(
             medication_code, dose, "mg", route, Schedule(), first, end,
