@@ -9,12 +9,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from medication_steps import MEDICATIONS, PRESCRIBE, SAFETY, Clinic, mutation
+from medication_steps import MEDICATIONS, NURSE, PRESCRIBE, SAFETY, Clinic, mutation
 
 from carecoord.events import Role
 from support import Api
 
 VITALS = mutation("RecordVitalSignsInput", "recordVitalSigns")
+ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLeast: $atLeast) {
+  ruleId ruleVersion severity detail } }"""
 SEVERE = "acamprosate-severe-renal-impairment"
 MODERATE = "acamprosate-moderate-renal-impairment"
 ACAMPROSATE = {  # 666 mg three times a day: an order's dose is the day's
@@ -61,4 +63,33 @@ async def test_acamprosate_is_judged_on_the_latest_creatinine_clearance(
     stops = [s for s in safety if s["rule"] == SEVERE]
     assert [(s["kind"], s["ruleVersion"], s["medication"]) for s in stops] == [
         ("hard-stop-refused", "1", "acamprosate")
+    ]
+
+
+@pytest.mark.shared_platform
+async def test_a_clearance_falling_to_the_moderate_band_on_acamprosate_alerts(
+    api: Api, today: date
+) -> None:
+    """Acamprosate 1998 mg a day written on a normal clearance, then a clearance of 42 mL/min
+    measured: the prescribing rule judged only the order, so the team learned nothing until
+    crcl-acamprosate-moderate; the client's alerts show it as a nurse reads them."""
+    clinic = await Clinic.enroll(api, "Lior B.")
+    measured = (datetime.now(UTC) - timedelta(days=2)).replace(microsecond=0)
+    await clinic.nurse(VITALS, creatinineClearanceMlMin=90, occurredAt=measured.isoformat())
+    ordered = await clinic.doctor(PRESCRIBE, **ACAMPROSATE, start=str(today))
+    await clinic.nurse(VITALS, creatinineClearanceMlMin=42)
+
+    found = await api.ok(
+        ALERTS, {"id": clinic.client_id, "atLeast": clinic.position}, role=Role.NURSE, user=NURSE
+    )
+    assert ordered["findings"] == []
+    assert [
+        (a["ruleId"], a["ruleVersion"], a["severity"], a["detail"]) for a in found["clientAlerts"]
+    ] == [
+        (
+            "crcl-acamprosate-moderate",
+            "1",
+            "moderate",
+            "creatinine clearance 42 mL/min on acamprosate 1998 mg a day",
+        )
     ]
