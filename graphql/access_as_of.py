@@ -31,7 +31,7 @@ from carecoord.graphql.page_info import PageInfo
 from carecoord.graphql.timeline import RecordedBy
 from carecoord.projections.audit.access_as_of import AccessAsOf, Consent
 from carecoord.projections.audit.export import ClientRecord
-from carecoord.projections.audit.history import client_history
+from carecoord.projections.audit.history import Unreadable, client_history
 from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.infrastructure.chain_verification import verify_client
 from carecoord.services.infrastructure.identity import PROGRAM_MAX, client_subject, names_a_program
@@ -353,7 +353,11 @@ class AccessAsOfQuery:
         at = happened("at", at, now=datetime.now(UTC), enrolled_at=None)
         user_id, program = _user_asked(user_id, role), _program_asked(program)
         own = await ctx.gate.readable(client_id, operation=OPERATION)
-        history = await asyncio.to_thread(client_history, ctx.platform.store, client_id)
+        try:
+            history = await asyncio.to_thread(client_history, ctx.platform.store, client_id)
+        except Unreadable:  # an event altered into none: the answer would rest on a guess
+            await ctx.gate.record_read(client_id, own, operation=OPERATION, kinds=(), count=0)
+            raise
         if not history:  # a mistyped id: not a client the user was refused
             await ctx.gate.record_read(client_id, own, operation=OPERATION, kinds=(), count=0)
             raise NotFound(

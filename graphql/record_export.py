@@ -38,7 +38,7 @@ from carecoord.projections.audit.reads import reads_of
 from carecoord.services.infrastructure.chain_verification import verify_client
 from carecoord.services.infrastructure.store import EventStore
 from carecoord.services.kernel.clinical_time import IN_FUTURE
-from carecoord.services.kernel.errors import InvalidInput, NotFound, Unavailable
+from carecoord.services.kernel.errors import Altered, InvalidInput, NotFound, Unavailable
 from carecoord.services.kernel.policy import Grant, Listing
 from carecoord.services.kernel.visible_names import site_named
 
@@ -172,15 +172,22 @@ def recorded(
     )
 
 
-async def refused(ctx: RequestContext, grants: dict[UUID, Grant], operation: str) -> NoReturn:
-    """Refuse an export past ``MAX_ENTRIES``, each client logged as read returning none."""
+async def refused(
+    ctx: RequestContext,
+    grants: dict[UUID, Grant],
+    operation: str,
+    refusal: Altered | None = None,
+) -> NoReturn:
+    """Refuse an export, past ``MAX_ENTRIES`` unless ``refusal`` says why else (an event or a
+    logged read altered into one that does not decode), each client logged as read
+    returning none."""
     await asyncio.gather(
         *(
             ctx.gate.record_read(c, grant, operation=operation, kinds=(), count=0)
             for c, grant in grants.items()
         )
     )
-    raise too_many(operation)
+    raise refusal or too_many(operation)
 
 
 async def exported(
@@ -190,19 +197,22 @@ async def exported(
     reader, fhir = ctx.reader(), format is Format.FHIR
     left = MAX_ENTRIES
     records: list[ClientRecord] = []
-    for client_id, grant in grants.items():
-        record = await asyncio.to_thread(
-            recorded, ctx.platform.store, client_id, grant, reader, within, fhir, left
+    try:
+        for client_id, grant in grants.items():
+            record = await asyncio.to_thread(
+                recorded, ctx.platform.store, client_id, grant, reader, within, fhir, left
+            )
+            if record is None:
+                return await refused(ctx, grants, operation)
+            records.append(record)
+            left -= len(record.within(within))
+        reads = (
+            await reads_of(ctx.platform.pool, grants, within, most=left)
+            if fhir and reader.role is Role.AUDITOR
+            else []
         )
-        if record is None:
-            return await refused(ctx, grants, operation)
-        records.append(record)
-        left -= len(record.within(within))
-    reads = (
-        await reads_of(ctx.platform.pool, grants, within, most=left)
-        if fhir and reader.role is Role.AUDITOR
-        else []
-    )
+    except Altered as altered:
+        return await refused(ctx, grants, operation, altered)
     if len(reads) > left:
         return await refused(ctx, grants, operation)
     count = sum(len(r.within(within)) for r in records)

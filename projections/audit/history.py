@@ -20,6 +20,7 @@ from carecoord.events.envelope import type_name
 from carecoord.events.positioned import Positioned
 from carecoord.services.infrastructure.chain_verification import client_aggregates
 from carecoord.services.infrastructure.store import CatalogMapper, EventStore
+from carecoord.services.kernel.errors import Altered
 
 _CLIENT = "SELECT notification_id, topic, state FROM {} WHERE originator_id = ANY(%s) ORDER BY 1"
 _PAGE = (
@@ -35,13 +36,21 @@ _ANY = "SELECT 1 FROM {} WHERE originator_id = ANY(%s) LIMIT 1"
 _ENROLMENTS = "SELECT notification_id, topic, state FROM {} WHERE topic = %s ORDER BY 1"
 
 
-class Unreadable(ValueError):
+class Unreadable(Altered, ValueError):
     """A stored event of the record that does not decode (altered, of a later release, or
-    sealed under another key), named by its position: an export that stops at it says
-    where, as ``audit verify`` says where the chain breaks; its cause says why."""
+    sealed under another key), named by its position: an export or a reconstruction that
+    stops at it says where, as ``audit verify`` says where the chain breaks; its cause says
+    why. The API answers it as the refusal it is (``DATA_LOSS``, the position), not as an
+    internal error the auditor can only quote a reference of."""
 
     def __init__(self, position: int, cause: Exception) -> None:
-        super().__init__(f"the event at position {position} does not decode")
+        super().__init__(
+            "clientId",
+            "event-unreadable",
+            f"the event at position {position} does not decode (altered, of a later release,"
+            " or sealed under another key; verifyClientRecord names an altered event)",
+            {"position": position},
+        )
         self.position = position
         self.cause = cause
 

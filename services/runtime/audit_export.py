@@ -40,7 +40,7 @@ from carecoord.services.infrastructure.event_chain import TABLE
 from carecoord.services.infrastructure.identity import PROGRAM_MAX, names_a_program
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
-from carecoord.services.kernel.errors import InvalidInput
+from carecoord.services.kernel.errors import Altered, InvalidInput
 from carecoord.services.kernel.platform_ids import reserved
 from carecoord.services.kernel.policy import Grant, Listing, Standing, decide, team_only
 from carecoord.services.kernel.stamp import Stamp
@@ -204,11 +204,17 @@ def _made(args: argparse.Namespace, database_url: str, out: TextIO) -> bool:
     except (Unknown, Suspended) as refused:
         why = str(refused)
     except (ValueError, LookupError) as error:  # an event does not decode: altered, a wrong key
-        where, cause = (f"{error}: ", error.cause) if isinstance(error, Unreadable) else ("", error)
+        where, cause = (
+            (f"the event at position {error.position} does not decode: ", error.cause)
+            if isinstance(error, Unreadable)
+            else ("", error)
+        )
         why = (
             f"cannot read the record: {where}{logs.withheld(cause) or cause};"
             " carecoord audit verify names an altered event"
         )
+    except Altered as altered:  # a logged read a FHIR export carries no longer reads as one
+        why = str(altered)
     except Exception as error:
         if not writes_refused(error):
             raise
