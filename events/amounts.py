@@ -8,6 +8,18 @@ log reads the number, not the typing: every line and field that shows an amount 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
+
+from carecoord.events.bounds import Places
+
+AMOUNT_PLACES = 3
+"""A dose, or a quantity of stock, in the formulary's unit: to a thousandth (of a milligram),
+below any measuring device at the window; a dose is drawn from stock in the same unit."""
+Amount = Annotated[Decimal, Places(AMOUNT_PLACES)]
+Hours = Annotated[Decimal, Places(2)]
+"""Hours a client reports (of sleep): to a hundredth, a quarter hour written 7.25."""
+Concentration = Annotated[Decimal, Places(3)]
+"""A laboratory cutoff in ng/mL: analysers report to a thousandth at most."""
 
 
 def shown(amount: Decimal) -> str:

@@ -13,6 +13,7 @@ that gets past the API but not past one of those is stored and then retried fore
 | a string in a list, tuple or dict key | ``ITEM_MAX`` (a label: a side effect, an item id) |
 | a list, tuple or dict | ``COUNT_MAX`` entries (or its own smaller ``max_length``) |
 | a number | finite, under ``NUMBER_MAX`` in size, at most ``PLACES_MAX`` decimal places |
+| a decimal field | the decimal places its measure is read to, where it declares them (``Places``) |
 | a date or time | a year from ``YEAR_MIN`` to ``YEAR_MAX`` (a time's in UTC) |
 | a time | a UTC offset from ``OFFSET_MIN`` to ``OFFSET_MAX`` |
 | the whole event | ``EVENT_BYTES_MAX`` bytes of JSON |
@@ -23,6 +24,11 @@ the 66 code points Unicode keeps out of interchange (U+FDD0-FDEF and the last tw
 plane, U+FFFE and U+FFFF among them). Free text keeps tab and the line breaks everywhere: a
 one-line field (an id, a name) is not told apart from a note here, only by its own
 constraints.
+
+A decimal field declares the places its measure is read to (``Annotated[Decimal, Places(2)]``,
+``events/amounts.py``): hours of sleep were taken to 12 decimal places, a sixteenth of a
+nanosecond, and a dose checked to a thousandth in one command was not in the event that
+carries it. Each is refused naming the field, under rule ``decimal-places``.
 
 Text that must say something (a required reason or note) is judged by what a reader sees
 (``visible``, ``said``): spaces and zero-width characters such as U+200B count as characters
@@ -40,11 +46,12 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from functools import cache
-from typing import Any
+from typing import Any, get_args
 from uuid import UUID
 
 from annotated_types import MaxLen
@@ -94,6 +101,18 @@ _KINDS = (
 """What a character ``_FORBIDDEN`` finds is, and why it is refused (else a control)."""
 
 Loc = tuple[str | int, ...]
+PLACES_RULE = "decimal-places"
+"""The rule a decimal with more places than its field's measure is refused under."""
+BOUNDS_RULE = "out_of_bounds"
+"""The rule of every other value out of bounds."""
+
+
+@dataclass(frozen=True, slots=True)
+class Places:
+    """A decimal field's own decimal places, declared with its type
+    (``Annotated[Decimal, Places(2)]``): trailing zeros are not counted (``7.50`` has one)."""
+
+    most: int
 
 
 def text_problem(value: str, limit: int) -> str | None:
@@ -157,8 +176,15 @@ def number_problem(value: int | float | Decimal) -> str | None:
     size = abs(value) if isinstance(value, int) else abs(float(value))
     if size >= NUMBER_MAX:
         return f"must be below {NUMBER_MAX:.0e} in size"
-    if isinstance(value, Decimal) and value and _places(value) > PLACES_MAX:
-        return f"has more than {PLACES_MAX} decimal places"
+    if isinstance(value, Decimal):
+        return places_problem(value, PLACES_MAX)
+    return None
+
+
+def places_problem(value: Decimal, most: int) -> str | None:
+    """Why a decimal has more places than ``most``, if it has."""
+    if value and value.is_finite() and _places(value) > most:
+        return f"has more than {most} decimal places; round it to {most}"
     return None
 
 
@@ -218,9 +244,13 @@ def problem(value: object, text_limit: int = NOTE_MAX) -> str | None:
     return None
 
 
-def problems(model: BaseModel, at: Loc = ()) -> Iterator[tuple[Loc, str]]:
+Found = tuple[Loc, str, str]
+"""Where a value is out of bounds, why, and under which rule."""
+
+
+def problems(model: BaseModel, at: Loc = ()) -> Iterator[Found]:
     """Every value of ``model`` (and the models, lists and dicts in it) out of bounds."""
-    for name, declared, text_limit in _declared(type(model)):
+    for name, declared, text_limit, places in _declared(type(model)):
         value = getattr(model, name)
         kind = type(value)
         if kind is str:  # the common cases, without the walk
@@ -229,13 +259,18 @@ def problems(model: BaseModel, at: Loc = ()) -> Iterator[tuple[Loc, str]]:
             continue
         elif (scalar := _SCALARS.get(kind)) is not None:
             found = scalar(value)
+            if not found and places is not None and kind is Decimal:
+                found = places_problem(value, places)
+                if found:
+                    yield (*at, name), found, PLACES_RULE
+                    continue
         elif not isinstance(value, _PLAIN):
             yield from _walk(value, (*at, name), declared, TEXT_MAX)
             continue
         else:
             continue
         if found:
-            yield (*at, name), found
+            yield (*at, name), found, BOUNDS_RULE
 
 
 _PLAIN = (bool, UUID, Enum)
@@ -260,29 +295,52 @@ subclass, is walked as before)."""
 
 
 @cache
-def _declared(cls: type[BaseModel]) -> tuple[tuple[str, int | None, int], ...]:
-    """Each field of ``cls``, the ``max_length`` it declares (if any) and its text limit."""
+def _declared(cls: type[BaseModel]) -> tuple[tuple[str, int | None, int, int | None], ...]:
+    """Each field of ``cls``, the ``max_length`` it declares (if any), its text limit and the
+    decimal places it declares (if any)."""
     found = []
     for name, info in cls.model_fields.items():
         declared = next((m.max_length for m in info.metadata if isinstance(m, MaxLen)), None)
-        found.append((name, declared, min(declared or TEXT_MAX, NOTE_MAX)))
+        places = _declared_places(info.metadata, info.annotation)
+        found.append((name, declared, min(declared or TEXT_MAX, NOTE_MAX), places))
     return tuple(found)
 
 
-def _walk(
-    value: object, at: Loc, declared: int | None, text_default: int
-) -> Iterator[tuple[Loc, str]]:
+def _declared_places(metadata: list[Any], annotation: object) -> int | None:
+    """The places a field declares, on its type or on the decimal of an optional one
+    (``Hours | None``, whose metadata pydantic keeps inside the union)."""
+    inner = (m for arg in get_args(annotation) for m in _metadata_of(arg))
+    for each in (*metadata, *_metadata_of(annotation), *inner):
+        if isinstance(each, Places):
+            return each.most
+    return None
+
+
+def declared_problem(annotation: object, value: object) -> str | None:
+    """Why ``value`` has more decimal places than the type ``annotation`` declares: a command
+    that checks an amount by its event's type before any event is built."""
+    places = _declared_places([], annotation)
+    if places is None or not isinstance(value, Decimal):
+        return None
+    return places_problem(value, places)
+
+
+def _metadata_of(annotation: object) -> tuple[object, ...]:
+    return tuple(getattr(annotation, "__metadata__", ()))
+
+
+def _walk(value: object, at: Loc, declared: int | None, text_default: int) -> Iterator[Found]:
     if isinstance(value, BaseModel):
         yield from problems(value, at)
     elif isinstance(value, str) and not isinstance(value, Enum):
         limit = min(declared or text_default, NOTE_MAX)
         found = text_problem(value, limit)
         if found:
-            yield at, found
+            yield at, found, BOUNDS_RULE
     elif isinstance(value, list | tuple | frozenset | set | Mapping):
         found = count_problem(len(value), min(declared or COUNT_MAX, COUNT_MAX))
         if found:
-            yield at, found
+            yield at, found, BOUNDS_RULE
             return
         if isinstance(value, Mapping):
             for n, (key, item) in enumerate(value.items()):
@@ -294,7 +352,7 @@ def _walk(
     else:
         found = problem(value)
         if found:
-            yield at, found
+            yield at, found, BOUNDS_RULE
 
 
 def check(model: BaseModel) -> None:
@@ -303,17 +361,17 @@ def check(model: BaseModel) -> None:
     if not found:
         size = len(model.__pydantic_serializer__.to_json(model))
         if size > EVENT_BYTES_MAX:
-            found = [_too_large(model, size)]
+            found = [(*_too_large(model, size), BOUNDS_RULE)]
     if found:
         raise ValidationError.from_exception_data(
             type(model).__name__,
             [
                 InitErrorDetails(
-                    type=PydanticCustomError("out_of_bounds", "{reason}", {"reason": reason}),
+                    type=PydanticCustomError(rule, "{reason}", {"reason": reason}),
                     loc=loc,
                     input=None,
                 )
-                for loc, reason in found
+                for loc, reason, rule in found
             ],
         )
 

@@ -13,14 +13,13 @@ seen by those who see orders, not by everyone who sees check-ins.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
 from uuid import UUID
 
 from pydantic import Field
 
-from carecoord.events import catalog
+from carecoord.events import amounts, catalog
 from carecoord.events.envelope import CareEvent, EnteredInError, Kind, Value
 
 
@@ -56,7 +55,7 @@ class CheckInRecorded(_CheckIns):
     """Craving visual analogue scale, mm on a 100 mm line (NIDA CTN)."""
     mood: int | None = Field(default=None, ge=0, le=10)
     """0 worst to 10 best."""
-    sleep_hours: Decimal | None = Field(default=None, ge=0, le=24)
+    sleep_hours: amounts.Hours | None = Field(default=None, ge=0, le=24)
     sleep_quality: int | None = Field(default=None, ge=0, le=10)
     side_effects: tuple[str, ...] = ()
     substance_use: bool | None = None
@@ -161,7 +160,7 @@ class AnalyteResult(StrEnum):
 class AnalyteFinding(Value):
     analyte: str = Field(min_length=1, max_length=60)
     result: AnalyteResult
-    cutoff_ng_ml: Decimal | None = Field(default=None, ge=0)
+    cutoff_ng_ml: amounts.Concentration | None = Field(default=None, ge=0)
 
 
 class DrugScreenResulted(_Monitoring):

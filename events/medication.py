@@ -65,7 +65,7 @@ class TaperStep(Value):
     """From ``start`` on, the daily dose is ``dose`` (FHIR Dosage with a boundsPeriod)."""
 
     start: date
-    dose: Decimal = Field(gt=0)
+    dose: amounts.Amount = Field(gt=0)
 
 
 class Dispensing(StrEnum):
@@ -78,7 +78,7 @@ class Dispensing(StrEnum):
 class _Order(_AboutOrder):
     """The facts every new order carries (FHIR MedicationRequest, intent=order)."""
 
-    dose: Decimal = Field(gt=0)
+    dose: amounts.Amount = Field(gt=0)
     unit: str
     route: str
     schedule: Schedule
@@ -214,7 +214,7 @@ class MedicationStatementRecorded(_AboutStatement):
 
     summary_template: ClassVar[str] = "Also taking: {medication} (source: {source})"
 
-    dose: Decimal | None = Field(default=None, gt=0)
+    dose: amounts.Amount | None = Field(default=None, gt=0)
     unit: str = ""
     source: StatementSource
     source_detail: str = Field(default="", max_length=500)
@@ -439,7 +439,7 @@ class _ObservedDose(_Dispensed):
     """What an observed dose was: its id, amount, slot, day and lot, and the dose it replaced."""
 
     dose_id: UUID
-    amount: Decimal = Field(gt=0)
+    amount: amounts.Amount = Field(gt=0)
     slot: int = Field(ge=1)
     day: date
     lot: str = ""
@@ -532,7 +532,7 @@ class TakeHomeBottle(Value):
 
     day: date
     slot: int = Field(ge=1)
-    amount: Decimal = Field(gt=0)
+    amount: amounts.Amount = Field(gt=0)
     bottle: str = Field(min_length=1, max_length=100)
     lot: str = Field(min_length=1, max_length=100)
 

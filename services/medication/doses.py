@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from carecoord.events.amounts import AMOUNT_PLACES
 from carecoord.events.bounds import said
 from carecoord.events.medication import Severity
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
@@ -23,9 +24,8 @@ ABOVE_USUAL = "dose-above-usual-maximum"
 LIMIT = "dose-limit"
 PRECISION = "dose-precision"
 SPLIT = "split-dose-precision"
-PLACES = 3
-"""Decimal places of a dose or an amount: a thousandth of a milligram is below any
-measuring device at the window."""
+PLACES = AMOUNT_PLACES
+"""Decimal places of a dose or an amount, as the events that carry one declare them."""
 
 METHADONE_LABEL = (
     "https://globalrph.com/rx-list/methadose-oral-concentrate-drug (clinical stability"

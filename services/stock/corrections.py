@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from pydantic import TypeAdapter, ValidationError
 
 from carecoord.events import CareEvent, amounts
-from carecoord.events.bounds import said
+from carecoord.events.bounds import PLACES_RULE, declared_problem, said
 from carecoord.events.stock import Containers, Quantity, StockEntryEnteredInError, StockReceived
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp, invalid_input
@@ -38,8 +38,6 @@ from carecoord.services.stock.movements import record_entry, witnessed_by_anothe
 from carecoord.services.stock.record import Ledger, Move, SiteStock
 
 T = TypeVar("T")
-_QUANTITY: TypeAdapter[Decimal] = TypeAdapter(Quantity)
-_CONTAINERS: TypeAdapter[int] = TypeAdapter(Containers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +71,7 @@ def enter_in_error(
     amount = received(given.received_amount)
     containers = None
     if given.received_containers is not None:
-        containers = valid(_CONTAINERS, given.received_containers, "receivedContainers")
+        containers = valid(Containers, given.received_containers, "receivedContainers")
         if not amount:
             raise InvalidInput(
                 "receivedContainers",
@@ -132,15 +130,20 @@ def enter_in_error(
 
 def received(amount: Decimal | None) -> Decimal:
     """The amount actually received, as a receipt's quantity is checked (0 when not given)."""
-    return Decimal(0) if amount is None else valid(_QUANTITY, amount, "receivedAmount")
+    return Decimal(0) if amount is None else valid(Quantity, amount, "receivedAmount")
 
 
-def valid(adapter: TypeAdapter[T], value: T, field: str) -> T:
-    """``value`` within the bounds a receipt's field has, or refused as ``field``."""
+def valid(kind: Any, value: T, field: str) -> T:
+    """``value`` within the bounds a receipt's field of type ``kind`` has (its decimal places
+    too), or refused as ``field``."""
     try:
-        return adapter.validate_python(value)
+        checked: T = TypeAdapter(kind).validate_python(value)
     except ValidationError as invalid:
         raise invalid_input(invalid, field) from None
+    found = declared_problem(kind, checked)
+    if found:
+        raise InvalidInput(field, PLACES_RULE, f"{field} {found}")
+    return checked
 
 
 def received_again(

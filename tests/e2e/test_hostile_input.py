@@ -168,6 +168,7 @@ async def test_the_inputs_once_stored_or_failing_are_refused_naming_the_field(ap
         (CHECK_IN, check_in | {"sideEffects": ["é" * 201]}, "sideEffects.0", "at most 200"),
         (CHECK_IN, check_in | {"sideEffects": ["nausea"] * 20_000}, "sideEffects", "20000"),
         (CHECK_IN, check_in | {"occurredAt": "9999-12-31T23:59:59Z"}, "occurredAt", "years"),
+        (CHECK_IN, check_in | {"sleepHours": "7.123456789012"}, "sleepHours", "2 decimal places"),
         (PRESCRIBE, prescription | {"start": "9999-12-31"}, "start", "years"),
         (TAKE_HOME, take_home, "days", "90"),
     ]

@@ -159,6 +159,42 @@ def test_a_number_out_of_bounds_is_refused_naming_the_field() -> None:
     assert "decimal places" in message
 
 
+def rule_refused(build: Any, **facts: Any) -> tuple[tuple[str | int, ...], str]:
+    with pytest.raises(ValidationError) as refused:
+        build(**facts)
+    first = refused.value.errors()[0]
+    return first["loc"], first["type"]
+
+
+def test_a_measure_is_taken_to_the_places_its_field_declares() -> None:
+    """Hours of sleep are read to a hundredth: 12 places (a sixteenth of a nanosecond) were
+    recorded as a client's sleep; trailing zeros are no places."""
+    assert rule_refused(check_in, sleep_hours=Decimal("7.123456789012")) == (
+        ("sleep_hours",), bounds.PLACES_RULE
+    )  # fmt: skip
+    assert rule_refused(check_in, sleep_hours=Decimal("7.125")) == (
+        ("sleep_hours",), bounds.PLACES_RULE
+    )  # fmt: skip
+    for hours in ("7.25", "7.2500000", "8", "0"):
+        assert check_in(sleep_hours=Decimal(hours)).sleep_hours == Decimal(hours)
+
+
+def test_a_cutoff_in_a_list_of_findings_is_held_to_its_places_too() -> None:
+    finding = AnalyteFinding(
+        analyte="fentanyl", result=AnalyteResult.POSITIVE, cutoff_ng_ml=Decimal("1.0001")
+    )
+    screen = envelope() | {"screen_id": uuid4(), "method": "presumptive", "results": (finding,)}
+    assert rule_refused(DrugScreenResulted, **screen) == (
+        ("results", 0, "cutoff_ng_ml"), bounds.PLACES_RULE
+    )  # fmt: skip
+
+
+def test_history_recorded_with_more_places_stays_readable() -> None:
+    recorded = check_in(sleep_hours=Decimal("7.25")).model_dump(mode="json")
+    recorded["sleep_hours"] = "7.123456789012"
+    assert CheckInRecorded.from_stored(recorded).sleep_hours == Decimal("7.123456789012")
+
+
 @pytest.mark.parametrize(
     "value", [Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), float("nan"), float("-inf")]
 )

@@ -223,7 +223,7 @@ def test_an_amount_received_too_small_for_what_was_drawn_or_not_an_amount_is_ref
     cases = [
         (wrong, "139.999", RuleViolation, "receipt-drawn-on"),
         (wrong, "0", InvalidInput, "greater_than"),
-        (wrong, "1.0001", InvalidInput, "decimal_max_places"),
+        (wrong, "1.0001", InvalidInput, "decimal-places"),
         (spill, "6", InvalidInput, "receipt-only"),
     ]
     errors = []
