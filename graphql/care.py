@@ -9,7 +9,7 @@ import strawberry
 
 from carecoord.events.care import DischargeReason
 from carecoord.graphql.context import RequestContext
-from carecoord.graphql.declared import client_mutation, fields_of, mutation
+from carecoord.graphql.declared import alert_rules, client_mutation, fields_of, mutation
 from carecoord.services.care.commands import (
     discharge_client,
     enroll_client,
@@ -139,6 +139,7 @@ class CareMutation:
         Action.DISCHARGE_CLIENT,
         discharge_client,
         DischargeClientInput,
+        rules=alert_rules,
     )
     readmit_client = client_mutation(
         "Readmit a discharged client: a new treatment episode begins; returns the client's id.",

@@ -182,6 +182,7 @@ def client_mutation(
     *,
     answer: Answer = recorded,
     rules: Callable[[Platform], object] | None = None,
+    alerting: bool = False,
     fields: Iterable[str] | None = None,
     clients: Callable[[Any], Iterable[UUID]] = the_client,
     client_field: str = "clientId",
@@ -193,8 +194,10 @@ def client_mutation(
     twice): ``clientIds.{n}`` for a group's list.
 
     The arguments are ``arguments_of`` the input, and ``rules``, the platform's rules the
-    command decides by. The conversions run once the stamp is made: a caller the action is
-    not for is refused before their input is looked at. The command's keyword names are
+    command decides by; with ``alerting``, the platform's alert table as ``alert_rules`` too,
+    for a command deciding by other rules whose record may raise an alert. The conversions
+    run once the stamp is made: a caller the action is not for is refused before their input
+    is looked at. The command's keyword names are
     not checked here but by the e2e tests, which send every mutation.
     """
     names = None if fields is None else tuple(fields)
@@ -206,6 +209,8 @@ def client_mutation(
         arguments = arguments_of(input, names, given)
         if rules is not None:
             arguments["rules"] = rules(ctx.platform)
+        if alerting:
+            arguments["alert_rules"] = ctx.platform.alert_rules
         return command(stamp, **arguments)
 
     return mutation(description, input_type, build, answer)

@@ -356,12 +356,14 @@ class MedicationMutation:
         Action.DISCONTINUE_ORDER,
         commands.discontinue_order,
         DiscontinueOrderInput,
+        alerting=True,
     )
     mark_order_entered_in_error = medication_mutation(
         "Mark an order entered in error; its history stays.",
         Action.ENTER_ORDER_IN_ERROR,
         partial(commands.discontinue_order, in_error=True),
         OrderActionInput,
+        alerting=True,
     )
     record_medication_statement = medication_step(
         "Record a medication the client takes from elsewhere.",

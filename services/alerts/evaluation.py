@@ -30,7 +30,6 @@ import statistics
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from carecoord.events import Actor, CareEvent, Kind, Role, amounts, bounds
@@ -44,7 +43,6 @@ from carecoord.events.checkins import (
     InstrumentScored,
     VitalSignsRecorded,
 )
-from carecoord.events.medication import Severity
 from carecoord.events.therapy import SessionNoShow, SessionOutcome, SessionOutcomeCorrected
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import (
@@ -317,9 +315,10 @@ def evaluate(rules: AlertRules, history: History, event: CareEvent) -> list[Aler
     for rule in rules.rules:
         if rule.while_open_once and rule.id in history.open_rules:
             continue
-        if rule.id in _specimen_alerted(history, event):
-            continue
-        found = CHECKS[rule.test](rule, history, event, rules.day_of)
+        check = CHECKS.get(rule.test)
+        if check is None or rule.id in _specimen_alerted(history, event):
+            continue  # no check: a take-home row, raised by a stop or a change (recall.py)
+        found = check(rule, history, event, rules.day_of)
         if found is not None:
             raised.append(alert_raised(rule, event, found))
     return raised
@@ -334,23 +333,7 @@ def _specimen_alerted(history: History, event: CareEvent) -> frozenset[str]:
     return history.screen_alerts.get(event.confirms, frozenset())
 
 
-class Raises(Protocol):
-    """What an alert says of the rule that raised it: a row of the table (``AlertRule``)
-    or one kept apart (``recall.RecallRule``)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def version(self) -> str: ...
-    @property
-    def severity(self) -> Severity: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def action(self) -> str: ...
-
-
-def alert_raised(rule: Raises, trigger: CareEvent, found: Finding) -> AlertRaised:
+def alert_raised(rule: AlertRule, trigger: CareEvent, found: Finding) -> AlertRaised:
     """The alert ``rule`` raises on ``trigger``: one id per trigger and rule, so the replay
     raises the same one."""
     alert_id = uuid5(_ALERT_IDS, f"{trigger.event_id}/{rule.id}")

@@ -49,6 +49,7 @@ TUNABLE: dict[Test, frozenset[str]] = {
     Test.SCREEN_NEGATIVE_FOR_AGONIST: frozenset({"severity"}),
     Test.CONSECUTIVE_NO_SHOWS: frozenset({"threshold", "severity"}),
     Test.SEDATION_ON_AGONIST: frozenset({"severity"}),
+    Test.TAKE_HOME_RECALL: frozenset({"severity"}),
 }
 
 

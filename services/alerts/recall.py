@@ -8,47 +8,32 @@ stop raises take-home-recall for the care team, naming each such bottle's day an
 free text). There is no return entry for a bottle: the returned doses are destroyed and
 recorded as a stock waste of their lot (``wasteStock``), and the alert is resolved with a note
 once every bottle it names is accounted for.
+
+The recall is a row of the alert table (``rules.py``): a program sets its severity or turns
+it off as any row's, and the row's version is recorded in the alerts it raises. A dose change
+or taper raises none: it is refused while bottles are out for its days
+(``start-after-last-dispensed``), so a bottle never holds another order's dose.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from carecoord.events import CareEvent
 from carecoord.events.alerts import AlertRaised
 from carecoord.events.care import ClientDischarged
-from carecoord.events.medication import OrderDiscontinued, Severity, TakeHomeBottle
+from carecoord.events.medication import OrderDiscontinued, TakeHomeBottle
 from carecoord.services.alerts.evaluation import Finding, alert_raised
 from carecoord.services.alerts.record import AlertRecord
+from carecoord.services.alerts.rules import AlertRules
 from carecoord.services.medication.orders import Order
 from carecoord.services.medication.record import MedicationRecord
 
-
-@dataclass(frozen=True, slots=True)
-class RecallRule:
-    """The recall row: what an alert of it says and on what authority."""
-
-    id: str
-    version: str
-    severity: Severity
-    title: str
-    action: str
-    source: str
-
-
-TAKE_HOME_RECALL = RecallRule(
-    "take-home-recall",
-    "1",
-    Severity.HIGH,
-    "Take-home doses held for days after treatment stopped",
-    "Recall the bottles named; record the returned doses' destruction as a stock waste of"
-    " their lot, then resolve",
-    "42 CFR 8.12(i) (take-home doses; diversion control)",
-)
-"""High: an opioid agonist the client may no longer take (stopped for an adverse reaction,
-say) or that may be diverted is the overdose risk domain.md section 5 rates high."""
+RECALL = "take-home-recall"
+"""The recall row's id: high by default (``rules.py``), as an opioid agonist the client may
+no longer take (stopped for an adverse reaction, say) or that may be diverted is the overdose
+risk domain.md section 5 rates high."""
 
 
 def bottles_after(orders: Iterable[Order], day: date) -> list[TakeHomeBottle]:
@@ -68,13 +53,17 @@ def bottles_after(orders: Iterable[Order], day: date) -> list[TakeHomeBottle]:
 
 
 def recalled(
-    record: MedicationRecord, open_rules: frozenset[str], stop: CareEvent, day: date
+    rules: AlertRules,
+    record: MedicationRecord,
+    open_rules: frozenset[str],
+    stop: CareEvent,
+    day: date,
 ) -> AlertRaised | None:
-    """take-home-recall on ``stop`` (applied to ``record``; on the program's ``day``): for
-    an order discontinued, the bottles of its medication's orders no longer in force, for a
-    discharge every order's; none if no bottle is out or one is still open (a discharge after
-    the stop that raised it). The commands and the replay (``replay.py``) both ask it."""
-    rule = TAKE_HOME_RECALL
+    """take-home-recall on ``stop`` (applied to ``record``; on the program's ``day``), by the
+    row ``rules`` hold: for an order discontinued, the bottles of its medication's orders no
+    longer in force, for a discharge every order's; none if no bottle is out, the program
+    turned the row off, or its alert is still open (a discharge after the stop that raised
+    it). The commands and the replay (``replay.py``) both ask it."""
     if isinstance(stop, OrderDiscontinued):
         drug = record.orders[stop.order_id].medication
         orders = [o for o in record.orders.values() if o.medication == drug and not o.current]
@@ -82,8 +71,9 @@ def recalled(
         orders = list(record.orders.values())
     else:
         return None
+    rule = rules.rule(RECALL)
     bottles = bottles_after(orders, day)
-    if not bottles or rule.id in open_rules:
+    if rule is None or not bottles or rule.id in open_rules:
         return None
     lots = "; ".join(
         f"lot {lot} {_runs(sorted({b.day for b in held}))} ({len(held)})"
@@ -119,8 +109,9 @@ def recall(
     record: MedicationRecord,
     stop: CareEvent,
     day_of: Callable[[datetime], date],
+    rules: AlertRules,
 ) -> None:
     """Record on ``alerts`` the take-home-recall ``stop`` raises, if any (``recalled``)."""
-    raised = recalled(record, alerts.open_rules, stop, day_of(stop.occurred_at))
+    raised = recalled(rules, record, alerts.open_rules, stop, day_of(stop.occurred_at))
     if raised is not None:
         alerts.raise_alert(raised)

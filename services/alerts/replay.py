@@ -6,8 +6,8 @@ order the decisions were made, and at each event asks ``evaluate`` what it raise
 alerts are folded in at once (as the command did), the recorded ones are skipped, and the
 care team's acknowledgements and resolutions are folded in as recorded. With the rule table
 of the time (its rows, and the program's time zone its days are counted in), the result
-equals the ``AlertRaised`` events in the store, take-home-recall's among them (a stop's,
-``recall.py``).
+equals the ``AlertRaised`` events in the store, the take-home rows' among them (a stop's or
+a dose change's, ``recall.py``).
 """
 
 from __future__ import annotations
@@ -75,7 +75,11 @@ def replay(rules: AlertRules, events: Iterable[CareEvent]) -> list[AlertRaised]:
         found = evaluate(rules, client.history(), event)
         client.apply(event)
         recall = recalled(
-            client.medication, client.alerts.open_rules, event, rules.day_of(event.occurred_at)
+            rules,
+            client.medication,
+            client.alerts.open_rules,
+            event,
+            rules.day_of(event.occurred_at),
         )
         found += [] if recall is None else [recall]
         for alert in found:

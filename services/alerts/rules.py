@@ -151,6 +151,10 @@ class Test(StrEnum):
     SEDATION_ON_AGONIST = auto()
     """A check-in whose side effects report sedation or slowed breathing
     (``side_effects.signs_reported``) while on an opioid agonist, a held order included."""
+    TAKE_HOME_RECALL = auto()
+    """Take-home bottles handed over for days after an order was discontinued or the client
+    discharged. Raised by the stop, on the record it leaves (``recall.py``), not by
+    ``evaluate``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +226,8 @@ REVEALS: dict[Test, frozenset[Kind]] = {
     # for is the peer supporter's as much as the therapist's.
     Test.CONSECUTIVE_NO_SHOWS: frozenset(),
     Test.SEDATION_ON_AGONIST: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
+    # Bottles, days and lots of an order: nothing of the stop's reason.
+    Test.TAKE_HOME_RECALL: frozenset({Kind.MEDICATION}),
 }
 """The kinds of record each test's alerts tell of, besides the alert itself: a QTc alert
 says the client takes methadone, a screen negative for the agonist that they are prescribed
@@ -280,6 +286,7 @@ DISULFIRAM = (
     " and may follow alcohol up to two weeks after the last dose"
 )
 PROGRAM = "program policy (no published threshold; set by the medical director)"
+TAKE_HOMES = "42 CFR 8.12(i) (take-home doses; diversion control)"
 SEDATION = (
     "SAMHSA TIP 63, Medications for Opioid Use Disorder (PEP21-02-01-002), part 3: assess for"
     " sedation or intoxication before each dose and hold it while either shows"
@@ -394,6 +401,10 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("repeated-no-shows", "5", Test.CONSECUTIVE_NO_SHOWS, "Repeated therapy no-shows",
               Severity.MODERATE, "Outreach by the therapist or peer supporter", PROGRAM,
               threshold=2, while_open_once=True),
+    AlertRule("take-home-recall", "1", Test.TAKE_HOME_RECALL,
+              "Take-home doses held for days after treatment stopped", Severity.HIGH,
+              "Recall the bottles named; record the returned doses' destruction as a stock"
+              " waste of their lot, then resolve", TAKE_HOMES, while_open_once=True),
 )  # fmt: skip
 
 

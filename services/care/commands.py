@@ -13,6 +13,7 @@ from carecoord.events import Role
 from carecoord.events.care import DischargeReason, GoalAchievement, LevelOfCare
 from carecoord.services.alerts.recall import recall
 from carecoord.services.alerts.record import AlertRecord
+from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.care import discharge as closing
 from carecoord.services.care.record import ClientRecord, Since
 from carecoord.services.care.upstream import upstream_client
@@ -64,6 +65,7 @@ def discharge_client(
     reason: DischargeReason,
     note: str = "",
     discharged_at: datetime | None = None,
+    rules: AlertRules = DEFAULT_ALERT_RULES,
 ) -> Command[UUID]:
     """End the client's treatment episode, refused while a medication order of theirs is in
     force (``ClientRecord.discharge``); the sessions booked after it and a guest-dosing
@@ -88,7 +90,8 @@ def discharge_client(
         closing.end_guest_dosing(orders, stamp, ended)
         closing.cancel_sessions(therapy, stamp, ended, client.enrolled_at)
         closing.expire_consents(uow.get(ConsentRecord, client_id), stamp, ended)
-        recall(uow.get(AlertRecord, client_id), orders, client.pending[-1].event, stamp.day)
+        discharged = client.pending[-1].event
+        recall(uow.get(AlertRecord, client_id), orders, discharged, stamp.day, rules)
         return client_id
 
     return run

@@ -25,6 +25,7 @@ from carecoord.events.medication import HardStopRefused, InteractionFound
 from carecoord.events.stock import draws_id, stock_id
 from carecoord.services.alerts.recall import recall
 from carecoord.services.alerts.record import AlertRecord
+from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.record import CheckInRecord
 from carecoord.services.consent.record import ConsentRecord
@@ -360,6 +361,7 @@ def discontinue_order(
     in_error: bool = False,
     stopped_at: datetime | None = None,
     rules: MedicationRules = DEFAULT_RULES,
+    alert_rules: AlertRules = DEFAULT_ALERT_RULES,
 ) -> Command[UUID]:
     def run(uow: UnitOfWork) -> UUID:
         client = uow.get(ClientRecord, client_id)
@@ -374,7 +376,8 @@ def discontinue_order(
             order_id, reason, in_error=in_error, stopped_at=stopped_at, monitored=monitored,
         )  # fmt: skip
         for recorded in record.pending:
-            recall(uow.get(AlertRecord, client_id), record, recorded.event, program.day_of)
+            alerts = uow.get(AlertRecord, client_id)
+            recall(alerts, record, recorded.event, program.day_of, alert_rules)
         return order_id
 
     return run

@@ -11,7 +11,7 @@ from medication_story import NURSE, Story, at, day
 
 from carecoord.events.alerts import AlertRaised
 from carecoord.events.medication import OrderDiscontinued, Severity
-from carecoord.services.alerts.recall import TAKE_HOME_RECALL, bottles_after, recall
+from carecoord.services.alerts.recall import RECALL, bottles_after, recall
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.replay import replay
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES
@@ -40,7 +40,7 @@ def stopped_on(story: Story, n: int) -> tuple[OrderDiscontinued, AlertRecord]:
     story.discontinue(order_of(story), reason="rash")
     [stop] = story.events(OrderDiscontinued)
     alerts = AlertRecord(story.record.client_id)
-    recall(alerts, story.record, stop, story.rules.day_of)
+    recall(alerts, story.record, stop, story.rules.day_of, DEFAULT_ALERT_RULES)
     return stop, alerts
 
 
@@ -52,7 +52,7 @@ def test_a_stop_with_bottles_out_raises_the_recall_naming_days_and_lots(story: S
     stop, alerts = stopped_on(story, 3)
 
     [alert] = raised(alerts)
-    assert (alert.rule_id, alert.rule_version) == (TAKE_HOME_RECALL.id, TAKE_HOME_RECALL.version)
+    assert (alert.rule_id, alert.rule_version) == (RECALL, "1")
     assert alert.severity is Severity.HIGH
     assert alert.evidence == (stop.event_id,)
     assert alert.detail == (
@@ -80,7 +80,8 @@ def test_bottles_marked_in_error_are_not_recalled(story: Story) -> None:
 def test_an_open_recall_is_not_raised_again(story: Story) -> None:
     stop, alerts = stopped_on(story, 3)
 
-    recall(alerts, story.record, stop.model_copy(update={"event_id": uuid4()}), story.rules.day_of)
+    again = stop.model_copy(update={"event_id": uuid4()})
+    recall(alerts, story.record, again, story.rules.day_of, DEFAULT_ALERT_RULES)
 
     assert len(raised(alerts)) == 1
 

@@ -7,13 +7,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+import pytest
 from in_memory import InMemory
+from pydantic import ValidationError
 
-from carecoord.events import Actor, CareEvent, Role, Schedule
+from carecoord.events import Actor, CareEvent, Kind, Role, Schedule
 from carecoord.events.alerts import AlertRaised
 from carecoord.events.care import ClientDischarged, DischargeReason
-from carecoord.events.medication import OrderDiscontinued, TakeHomeCriterion
+from carecoord.events.medication import OrderDiscontinued, Severity, TakeHomeCriterion
 from carecoord.services.alerts import commands as alerts
+from carecoord.services.alerts.program import AlertSection, RuleChange
+from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.care import commands as care
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication import commands
@@ -99,3 +103,42 @@ def test_a_discharge_after_a_resolved_recall_raises_it_again_for_bottles_still_o
     [_, again] = clinic.recalls()
     assert again.evidence == (discharged.event_id,)
     assert again.detail == first.detail
+
+
+SOURCE = "Medical director, 2026-02-01"
+
+
+def stopped(table: AlertRules) -> list[AlertRaised]:
+    clinic = Clinic()
+    clinic.now = at(JAN + timedelta(days=1), 15)
+    clinic.run(commands.discontinue_order(
+        clinic.stamp(), client_id=clinic.client_id, order_id=clinic.order_id, reason="rash",
+        alert_rules=table,
+    ))  # fmt: skip
+    return clinic.recalls()
+
+
+def test_a_program_sets_the_recall_s_severity_or_turns_it_off_as_any_row_s() -> None:
+    """take-home-recall was kept apart from the alert table: a program file naming it was
+    refused at start as no such rule, where every other row is tuned or turned off there."""
+    moderate = RuleChange(severity=Severity.MODERATE)
+    tuned = AlertSection(source=SOURCE, rules={"take-home-recall": moderate}).table
+    off = AlertSection(source=SOURCE, rules={"take-home-recall": RuleChange(disabled=True)})
+
+    [alert] = stopped(tuned)
+    assert alert.severity is Severity.MODERATE
+    assert alert.rule_version == tuned.rule("take-home-recall").version  # type: ignore[union-attr]
+    assert alert.rule_version.startswith("1+program:")
+    assert stopped(off.table) == []
+    assert off.departures() == ([], ["take-home-recall"])
+    with pytest.raises(ValidationError, match="threshold cannot be set on this rule"):
+        AlertSection(source=SOURCE, rules={"take-home-recall": RuleChange(threshold=2)})
+
+
+def test_the_recall_shows_to_readers_who_see_orders() -> None:
+    """It names bottles, days and lots of an order, nothing of a check-in: a reader whose
+    grant shows medications sees it, as the other rows on orders alone."""
+    shown = DEFAULT_ALERT_RULES.shown_to(frozenset({Kind.MEDICATION}))
+    assert shown is not None
+    assert "take-home-recall" in shown
+    assert "take-home-recall" not in (DEFAULT_ALERT_RULES.shown_to(frozenset()) or ())
