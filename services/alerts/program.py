@@ -45,6 +45,7 @@ TUNABLE: dict[Test, frozenset[str]] = {
     Test.CLEARANCE_ON_MEDICATION: frozenset({"threshold", "above", "severity"}),
     Test.SCREEN_POSITIVE: frozenset({"severity"}),
     Test.SCREEN_POSITIVE_ON_AGONIST: frozenset({"severity"}),
+    Test.SCREEN_PRESCRIBED_ON_AGONIST: frozenset({"severity"}),
     Test.SCREEN_POSITIVE_ON_MEDICATION: frozenset({"severity"}),
     Test.SCREEN_NEGATIVE_FOR_AGONIST: frozenset({"severity"}),
     Test.CONSECUTIVE_NO_SHOWS: frozenset({"threshold", "severity"}),

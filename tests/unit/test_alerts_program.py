@@ -207,3 +207,14 @@ def test_a_program_that_keeps_the_defaults_says_nothing(
     program(tmp_path, "[alerts]\n")
 
     assert not [r for r in caplog.records if getattr(r, "code", None) == "ALERT_RULES_CHANGED"]
+
+
+@pytest.mark.parametrize("rule_id", sorted(r.id for r in DEFAULT_ALERT_RULES.rules))
+def test_every_row_s_severity_may_be_set(tmp_path: Path, rule_id: str) -> None:
+    """A program sets any row's severity: screen-prescribed-depressant-on-agonist's logic was
+    missing from what a program may change, and a file setting it stopped the start with a
+    KeyError traceback, not a refusal naming the key nor the change."""
+    text = f"[alerts]\n{SIGNED}[alerts.rules.{rule_id}]\nseverity = 'low'\n"
+    row = program(tmp_path, text).rule(rule_id)
+    assert row is not None
+    assert (row.severity, row.version.split("+")[1][:8]) == (Severity.LOW, "program:")
