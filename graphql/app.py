@@ -519,8 +519,27 @@ def _too_large() -> HTTPException:
     return HTTPException(413, f"the request body is over {MAX_BODY_BYTES} bytes")
 
 
+class NotJson(ValueError):
+    """A token Python's JSON reading would take and JSON has not (``NaN``, ``Infinity``)."""
+
+
 def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+    raise NotJson(f"{name} is not JSON: write a number with its digits")
+
+
+def _unparsed(error: ValueError | RecursionError) -> str:
+    """Why a body is no JSON and where, in the parser's words, which quote none of it: the
+    client was told only that it could not be parsed, with no way to find the mistake in a
+    request of a hundred variables."""
+    if isinstance(error, json.JSONDecodeError):
+        return f"{error.msg} (line {error.lineno}, column {error.colno})"
+    if isinstance(error, NotJson):
+        return str(error)
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    if "digits" in str(error):  # Python's bound on an integer's digits
+        return "a number with more digits than any value takes"
+    return "not JSON"
 
 
 class NamedTwice(ValueError):
@@ -699,9 +718,10 @@ class CareGraphQL(GraphQL[RequestContext, None]):
         except NamedTwice as twice:
             where = "the request body" if body else "the query string's variables or extensions"
             raise HTTPException(400, f"{where} {twice}") from None
-        except (ValueError, RecursionError):
+        except (ValueError, RecursionError) as error:
             where = "the request body" if body else "the query string's variables or extensions"
-            raise HTTPException(400, f"unable to parse {where} as JSON") from None
+            reason = _unparsed(error)
+            raise HTTPException(400, f"unable to parse {where} as JSON: {reason}") from None
         if body and not isinstance(decoded, dict | list):
             raise HTTPException(
                 400, 'the request body must be a JSON object: {"query": "...", "variables": {}}'

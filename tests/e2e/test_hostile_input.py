@@ -96,6 +96,27 @@ async def test_a_malformed_body_is_refused_with_a_json_error(api: Api) -> None:
 
 
 @pytest.mark.shared_platform
+async def test_a_body_that_is_no_json_is_told_why_and_where(api: Api) -> None:
+    """The answer was "unable to parse the request body as JSON" whatever was wrong: a NaN
+    among a hundred variables, a missing comma, a nesting too deep could not be found."""
+    cases = [
+        (b'{"query": "{ __typename }", "variables": {"x": NaN}}', "NaN is not JSON"),
+        (b'{"query": "{ __typename }", "variables": {"x": -Infinity}}', "-Infinity is not JSON"),
+        (b'{"query": "{ __typename }"\n "variables": {}}', "(line 2, column 2)"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"query": "{ __typename }", "variables": {"x": ' + b"9" * 5000 + b"}}", "digits"),
+    ]
+    for body, reason in cases:
+        response = await api.http.post(
+            "/graphql", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 400, (body[:40], response.text)
+        message = response.json()["errors"][0]["message"]
+        assert message.startswith("unable to parse the request body as JSON: "), message
+        assert reason in message, message
+
+
+@pytest.mark.shared_platform
 async def test_a_declared_length_over_the_limit_is_refused_unread(api: Api) -> None:
     async def endless() -> Any:
         yield b'{"query": "'
