@@ -15,6 +15,7 @@ from carecoord.services.alerts.recall import RECALL, bottles_after, recall
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.replay import replay
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES
+from carecoord.services.kernel.errors import RuleViolation
 from carecoord.services.medication import dispensing
 from carecoord.services.medication.dispensing import Bottle, TakeHome, TakeHomeInError
 
@@ -121,3 +122,25 @@ def test_the_detail_gives_each_lot_its_days_as_runs() -> None:
         f"4 bottles for days after {day(1)}: lot LOT-A {day(2)}, {day(4)} to {day(5)} (3);"
         f" lot LOT-B {day(3)} (1)"
     )
+
+
+@pytest.mark.parametrize("how", ["change", "taper"])
+def test_a_dose_change_raises_no_recall_as_it_waits_for_the_bottles_out(
+    story: Story, how: str
+) -> None:
+    """The recall reads a stop alone: a dose change or taper starting on a day a bottle of the
+    old dose is out for is refused naming the first day it may start, so no bottle at home
+    holds a dose other than its day's order (and none is there to exchange)."""
+    order_id = order_of(story)
+    story.on(day(2), 12)
+
+    def write() -> UUID:
+        if how == "change":
+            return story.change(order_id, "40", day(3))
+        return story.taper(order_id, [(day(3), "50"), (day(6), "40")])
+
+    with pytest.raises(RuleViolation) as refused:
+        write()
+    field = "start" if how == "change" else "steps.0.start"
+    assert (refused.value.field, refused.value.rule) == (field, "start-after-last-dispensed")
+    assert f"start the new order on {day(6)} or later" in refused.value.message
