@@ -7,7 +7,9 @@ severe impairment (CrCl 30 mL/min or less) it is contraindicated, a hard stop as
 naltrexone on opioids is; in moderate impairment (31-50 mL/min) the label's dose is 333 mg
 three times a day, so a daily dose above 999 mg is a moderate finding that asks for the
 reduction. With no clearance on record neither rule can judge, and none fires: the renal
-rule needs a clearance recorded before acamprosate is written.
+rule needs a clearance recorded before acamprosate is written. domain.md rates its one
+acamprosate row moderate, the dose reduction's severity; the contraindication is high, as
+domain.md rates every other one (naltrexone on opioids, an MAOI with an SSRI).
 """
 
 from __future__ import annotations
