@@ -176,3 +176,28 @@ async def test_a_watch_far_behind_catches_up_a_page_at_a_time(
     positions = [position for page in pages for position in page]
     assert positions == sorted(positions)
     platform.timelines.close(late)
+
+
+@pytest.mark.parametrize("page", [timeline_feed.CATCH_UP_PAGE, 2])
+async def test_watches_resumed_at_many_positions_are_served_together(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch, page: int
+) -> None:
+    """Subscriptions resumed each from another position read a page each, one after the
+    other: 500 resumed one entry apart grew the process from 108 to 669 MB, and a push
+    to anyone else waited 72 s. One statement now serves them all (and one more for those a full
+    page of a catch-up did not reach), each handed its entries past its own position."""
+    monkeypatch.setattr(timeline_feed, "CATCH_UP_PAGE", page)
+    [client] = await enrolled(platform, 1)
+    start = platform.progress.position(timeline.NAME)
+    recorded = [await check_ins(platform, [client]) for _ in range(6)]
+    assert await platform.progress.reach(timeline.NAME, recorded[-1], 10)
+    froms = [start, *recorded[:-1]]
+    with statements(monkeypatch) as sent:
+        watches = [platform.timelines.watch(client, after) for after in froms]
+        got = await asyncio.gather(*(drained(w, recorded[-1]) for w in watches))
+
+    assert got == [[p for p in recorded if p > after] for after in froms]
+    if page > len(recorded):
+        assert len([s for s in sent if "client_id = ANY" in s]) == 1
+    for watch in watches:
+        platform.timelines.close(watch)
