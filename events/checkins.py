@@ -72,7 +72,7 @@ class CheckInRecorded(_CheckIns):
         if self.mood is not None:
             parts.append(f"mood {self.mood}/10")
         if self.sleep_hours is not None:
-            parts.append(f"sleep {self.sleep_hours.normalize():f} h")
+            parts.append(f"sleep {amounts.shown(self.sleep_hours)} h")
         if self.sleep_quality is not None:
             parts.append(f"sleep quality {self.sleep_quality}/10")
         if self.side_effects:

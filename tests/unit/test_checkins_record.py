@@ -183,10 +183,12 @@ def test_a_check_ins_summary_reads_every_measure_and_counts_the_side_effects() -
     )
     story.check_in(sleep_hours=Decimal("8"), side_effects=("nausea",))
     story.check_in(mood=7)
+    story.check_in(sleep_hours=Decimal("-0"))  # read as any amount is: "sleep -0 h" was shown
 
     assert [e.summary() for e in story.events() if isinstance(e, CheckInRecorded)] == [
         "Check-in (peer_supporter), craving 20/100, mood 6/10, sleep 5.5 h,"
         " sleep quality 4/10, 2 side effects reported, substance use reported",
         "Check-in (peer_supporter), sleep 8 h, 1 side effect reported",
         "Check-in (peer_supporter), mood 7/10",
+        "Check-in (peer_supporter), sleep 0 h",
     ]
