@@ -355,6 +355,9 @@ class Anchoring:
         self._stream_ready = False
         self._unpublished: list[Anchor] = []
         """Anchors in the file the broker has not taken yet, oldest first."""
+        self._due = False
+        """An anchor is being made or failed: ``keep_running`` retries it after its pause,
+        not an interval later."""
         self.broken: Break | None = None
         """Why nothing is anchored: the store lost its chain's columns (``unchained``)."""
 
@@ -373,9 +376,15 @@ class Anchoring:
                     await asyncio.shield(last)
 
     async def _every_interval(self) -> None:
+        """An anchor every interval. A failed one is tried again as soon as ``keep_running``
+        has paused: waiting a whole interval first kept the loop failing (``/health`` 503,
+        the loop stuck) for up to a minute after a broker or database blip had passed."""
         while True:
-            await asyncio.sleep(self._settings.chain_anchor_interval_seconds)
+            if not self._due:
+                await asyncio.sleep(self._settings.chain_anchor_interval_seconds)
+            self._due = True
             await self.anchor()
+            self._due = False
             self._liveness.progressed(NAME)
 
     async def anchor(self) -> Anchor | None:

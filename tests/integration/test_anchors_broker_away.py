@@ -11,7 +11,8 @@ from pathlib import Path
 from test_downstream_census import ADMIN
 
 from carecoord.services.care.commands import enroll_client
-from carecoord.services.infrastructure.chain_anchors import Anchor, Anchoring, read_anchors
+from carecoord.services.infrastructure.chain_anchors import NAME, Anchor, Anchoring, read_anchors
+from carecoord.services.infrastructure.liveness import Liveness, cancel_loops
 from carecoord.services.platform import Platform
 
 
@@ -25,6 +26,47 @@ class BrokerAway(Anchoring):
         if self.away:
             raise ConnectionError("the broker is away")
         self.taken.append(anchor)
+
+
+class BrokerBlip(Anchoring):
+    """Its broker refuses the first anchor (restarting, a moment away), then takes them."""
+
+    refused: asyncio.Event
+    taken: asyncio.Event
+
+    async def _publish(self, anchor: Anchor) -> None:
+        if not self.refused.is_set():
+            self.refused.set()
+            raise ConnectionError("the broker is away")
+        self.taken.set()
+
+
+async def test_an_anchor_the_broker_refused_is_made_again_at_once_not_an_interval_later(
+    platform: Platform, tmp_path: Path
+) -> None:
+    """The loop waited a whole interval (a minute by default) before its retry: for that
+    long after a blip of the broker it was failing, and the relay's /health answered 503
+    with the loop stuck, for a supervisor to restart a process that had recovered."""
+    interval = 4.0
+    settings = platform.settings.model_copy(
+        update={"chain_anchor_file": tmp_path / "anchors.jsonl",
+                "chain_anchor_interval_seconds": interval}
+    )  # fmt: skip
+    liveness = Liveness()
+    anchoring = BrokerBlip(platform.pool, platform.broker, settings, liveness)
+    anchoring.refused, anchoring.taken = asyncio.Event(), asyncio.Event()
+    await platform.bus.execute(enroll_client(ADMIN, display_name="Alex R.", program="OTP"))
+
+    loop = asyncio.create_task(anchoring.run())
+    try:
+        async with asyncio.timeout(interval * 3):
+            await anchoring.refused.wait()
+        assert liveness.loop(NAME).failing_since is not None
+        async with asyncio.timeout(interval / 2):
+            await anchoring.taken.wait()
+        assert liveness.loop(NAME).failing_since is None
+    finally:
+        await cancel_loops([loop])
 
 
 async def test_an_anchor_the_broker_refused_is_written_once_and_published_once_back(
