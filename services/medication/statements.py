@@ -30,7 +30,7 @@ from carecoord.services.medication.doses import check_amount
 from carecoord.services.medication.exposure import picture
 from carecoord.services.medication.findings import record_findings
 from carecoord.services.medication.formulary import Medication
-from carecoord.services.medication.horizon import within_horizon
+from carecoord.services.medication.horizon import not_past_horizon
 from carecoord.services.medication.interactions import Entry
 from carecoord.services.medication.monitored import NOTHING, Monitored
 from carecoord.services.medication.record import MedicationRecord
@@ -76,7 +76,7 @@ def record_statement(
             check_amount("dose", given.dose)
     today = rules.day_of(stamp.clock())
     if given.since is not None:
-        within_horizon(given.since, today, "since", "since-within-horizon")
+        not_past_horizon(given.since, today, "since", "since-within-horizon")
     start = max(today, given.since) if given.since else today
     entry = Entry(statement_id, drug.code, drug.classes, is_statement=True, start=start)
     exposures = picture(record, rules, today, monitored)

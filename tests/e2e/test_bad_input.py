@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import date
 from typing import Any
 
 import pytest
@@ -41,7 +42,7 @@ def order(client_id: str, **changes: Any) -> dict[str, Any]:
         "acknowledgements": [INDUCTED],
         "unit": "mg",
         "route": "oral",
-        "start": "2026-01-01",
+        "start": date.today().isoformat(),
     }
     given.update(changes)
     return {k: v for k, v in given.items() if v is not None}

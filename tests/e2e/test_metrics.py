@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import date
 
 import httpx
 import pytest
@@ -62,7 +63,7 @@ async def test_the_counters_move_after_a_mutation(api: Api) -> None:
                 "dose": "30",
                 "unit": "mg",
                 "route": "oral",
-                "start": "2026-01-01",
+                "start": date.today().isoformat(),
             }
         },
         role=Role.PRESCRIBER,  # not on the client's care team

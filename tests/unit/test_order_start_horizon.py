@@ -1,8 +1,9 @@
-"""An order starts at most a year ahead (``start-within-horizon``), and a statement's
-``since`` is at most a year ahead (``since-within-horizon``): an order dated 2126 for 2026
-was recorded in force, dosed nothing for a century and refused every order of its
-medication meanwhile (``one-order-per-medication``); a statement "since 2091" counted as
-exposure only from then."""
+"""An order starts at most a year ahead or back (``start-within-horizon``), and a
+statement's ``since`` is at most a year ahead (``since-within-horizon``): an order dated 2126
+for 2026 was recorded in force, dosed nothing for a century and refused every order of its
+medication meanwhile (``one-order-per-medication``); one dated 1901 was in force since then;
+a statement "since 2091" counted as exposure only from then. A statement may say since
+long ago."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from carecoord.services.medication.horizon import HORIZON
 
 AHEAD = JAN + HORIZON
 """The latest an order written on 1 January starts."""
+BACK = JAN - HORIZON
+"""The earliest an order written on 1 January (entered late) starts."""
 
 
 def refusal(story: Story, step: Callable[[], object]) -> tuple[str, str]:
@@ -51,6 +54,28 @@ def test_a_dose_change_or_taper_starting_over_a_year_ahead_is_refused() -> None:
     )
 
 
+def test_an_order_starting_over_a_year_back_is_refused() -> None:
+    story = Story()
+    for long_ago in (BACK - timedelta(days=1), date(1901, 1, 1)):
+        refused = refusal(story, lambda day=long_ago: story.prescribe(start=day))
+        assert refused == ("start", "start-within-horizon")
+    story.prescribe(start=BACK)
+
+
+def test_a_dose_change_or_taper_starting_over_a_year_back_is_refused() -> None:
+    story = Story()
+    order = story.prescribe(start=BACK)
+    long_ago = BACK - timedelta(days=1)
+    assert refusal(story, lambda: story.change(order, "50", long_ago)) == (
+        "start",
+        "start-within-horizon",
+    )
+    assert refusal(story, lambda: story.taper(order, [(long_ago, "50")])) == (
+        "steps.0.start",
+        "start-within-horizon",
+    )
+
+
 def test_a_statement_taken_since_over_a_year_ahead_is_refused() -> None:
     story = Story()
 
@@ -61,3 +86,4 @@ def test_a_statement_taken_since_over_a_year_ahead_is_refused() -> None:
     far = AHEAD + timedelta(days=1)
     assert refusal(story, lambda: stated(far)) == ("since", "since-within-horizon")
     stated(AHEAD)
+    stated(date(2015, 3, 1))  # long before: a client on a medication for years says so

@@ -47,7 +47,7 @@ async function record() {
           dose: '8',
           unit: 'mg',
           route: 'sublingual',
-          start: '2026-01-01',
+          start: new Date().toISOString().slice(0, 10),
         },
       },
     }),
