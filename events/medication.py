@@ -594,6 +594,51 @@ class TakeHomeEnteredInError(_EnteredInError, _TakeHome):
     handed_over_on: date
 
 
+class ReturnedBottle(Value):
+    """One take-home bottle brought back: which hand-over and (day, slot) it was for, its
+    label and lot as handed over, and what was left in it (counted before the witness)."""
+
+    dispense_id: UUID
+    day: date
+    slot: int = Field(ge=1)
+    bottle: str = Field(min_length=1, max_length=100)
+    lot: str = Field(min_length=1, max_length=100)
+    amount: amounts.Amount = Field(ge=0)
+    """What was in it when it came back (0: an empty bottle); at most what it held."""
+    full: bool
+    """Nothing was taken from it: its day's dose was not taken, and the day is free."""
+
+
+class TakeHomeReturned(_Dispensed):
+    """Take-home bottles the client brought back, counted in front of a second staff member
+    (``witness_id``) and destroyed with their doses: never back in stock or dispensed again.
+    The hand-overs' own records stay. The stock ledger is not touched: each dose left its lot
+    when it was drawn for the hand-over (``StockDrawn``), so wasting it again would count it
+    out twice; what was destroyed is this event's."""
+
+    summary_template: ClassVar[str] = (
+        "Take-home returned: {medication} {total_amount} {unit} in {bottle_count} bottles,"
+        " destroyed before {witness_id}"
+    )
+
+    return_id: UUID
+    bottles: tuple[ReturnedBottle, ...] = Field(min_length=1)
+    witness_id: str = Field(min_length=1, max_length=200)
+    day: date
+    """The program's day the bottles came back."""
+
+    @property
+    def total_amount(self) -> Decimal:
+        return sum((bottle.amount for bottle in self.bottles), Decimal(0))
+
+    def summary(self) -> str:
+        extra = {
+            "bottle_count": len(self.bottles),
+            "total_amount": amounts.shown(self.total_amount),
+        }
+        return self.summary_template.format(**self.summary_facts(), **extra)
+
+
 class DoseMissed(_AboutDose):
     """A scheduled dosing day passed with no dose given or held at home (found by a rule)."""
 
@@ -628,5 +673,6 @@ MEDICATION_EVENTS: tuple[type[CareEvent], ...] = (
     DoseNotGivenEnteredInError,
     TakeHomeDispensed,
     TakeHomeEnteredInError,
+    TakeHomeReturned,
     DoseMissed,
 )

@@ -1,13 +1,14 @@
-"""Take-home bottles out when treatment stops: the recall alert.
+"""Take-home bottles out when treatment stops or is held: the recall alert.
 
-A stop is never refused for bottles at home (an adverse reaction cannot wait), but a bottle
-handed over for a program day after an order was discontinued, or after the client was
-discharged, holds a dose the client must no longer take: under 42 CFR 8.12(i) take-homes are
-controlled against diversion, and unused ones are brought back when treatment stops. The
-stop raises take-home-recall for the care team, naming each such bottle's day and lot (no
-free text). There is no return entry for a bottle: the returned doses are destroyed and
-recorded as a stock waste of their lot (``wasteStock``), and the alert is resolved with a note
-once every bottle it names is accounted for.
+A stop or a hold is never refused for bottles at home (an adverse reaction cannot wait), but
+a bottle handed over for a program day after an order was discontinued or put on hold, or
+after the client was discharged, holds a dose the client must no longer take: under 42 CFR
+8.12(i) take-homes are controlled against diversion, and unused ones are brought back when
+treatment stops. The stop or hold raises take-home-recall for the care team, naming each
+such bottle's day and lot (no free text). A hold the missed-dose rule places raises none:
+the client has not come to the window, so there is no one to recall from then. Bottles
+brought back are recorded as returned (``returnTakeHome``, ``medication/returns.py``),
+witnessed and destroyed; the return that leaves no recalled bottle out resolves the alert.
 
 The recall is a row of the alert table (``rules.py``): a program sets its severity or turns
 it off as any row's, and the row's version is recorded in the alerts it raises. A dose change
@@ -23,10 +24,11 @@ from datetime import date, datetime, timedelta
 from carecoord.events import CareEvent
 from carecoord.events.alerts import AlertRaised
 from carecoord.events.care import ClientDischarged
-from carecoord.events.medication import OrderDiscontinued, TakeHomeBottle
+from carecoord.events.medication import OrderDiscontinued, OrderHeld, TakeHomeBottle
 from carecoord.services.alerts.evaluation import Finding, alert_raised
-from carecoord.services.alerts.record import AlertRecord
+from carecoord.services.alerts.record import AlertRecord, Status
 from carecoord.services.alerts.rules import AlertRules
+from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.orders import Order
 from carecoord.services.medication.record import MedicationRecord
 
@@ -38,7 +40,7 @@ risk domain.md section 5 rates high."""
 
 def bottles_after(orders: Iterable[Order], day: date) -> list[TakeHomeBottle]:
     """The bottles handed over under ``orders`` (none marked entered in error) for program
-    days after ``day``, by day and slot."""
+    days after ``day`` and not returned since, by day and slot."""
     return sorted(
         (
             bottle
@@ -46,7 +48,7 @@ def bottles_after(orders: Iterable[Order], day: date) -> list[TakeHomeBottle]:
             for dispense_id, over in order.handed_over.items()
             if dispense_id not in order.take_home_in_error
             for bottle in over.bottles
-            if bottle.day > day
+            if bottle.day > day and (dispense_id, bottle.day, bottle.slot) not in order.returned
         ),
         key=lambda b: (b.day, b.slot),
     )
@@ -61,10 +63,13 @@ def recalled(
 ) -> AlertRaised | None:
     """take-home-recall on ``stop`` (applied to ``record``; on the program's ``day``), by the
     row ``rules`` hold: for an order discontinued, the bottles of its medication's orders no
-    longer in force, for a discharge every order's; none if no bottle is out, the program
-    turned the row off, or its alert is still open (a discharge after the stop that raised
-    it). The commands and the replay (``replay.py``) both ask it."""
-    if isinstance(stop, OrderDiscontinued):
+    longer in force, for an order a person put on hold its own, for a discharge every
+    order's; none if no bottle is out, the program turned the row off, or its alert is still
+    open (a discharge after the stop that raised it). The commands and the replay
+    (``replay.py``) both ask it."""
+    if isinstance(stop, OrderHeld) and not stop.rule_id:
+        orders = [record.orders[stop.order_id]]
+    elif isinstance(stop, OrderDiscontinued):
         drug = record.orders[stop.order_id].medication
         orders = [o for o in record.orders.values() if o.medication == drug and not o.current]
     elif isinstance(stop, ClientDischarged):
@@ -115,3 +120,38 @@ def recall(
     raised = recalled(rules, record, alerts.open_rules, stop, day_of(stop.occurred_at))
     if raised is not None:
         alerts.raise_alert(raised)
+
+
+def still_out(
+    record: MedicationRecord, discharged_at: datetime | None, day_of: Callable[[datetime], date]
+) -> list[TakeHomeBottle]:
+    """The bottles a recall may name that are still out: those of a stopped order for days
+    after its stop, of an order on hold for days after the hold, and, while the client is
+    discharged, every order's for days after the discharge."""
+    out = [
+        bottle
+        for order in record.orders.values()
+        for since in (order.stopped_at, None if order.hold is None else order.hold.since)
+        if since is not None
+        for bottle in bottles_after([order], day_of(since))
+    ]
+    if discharged_at is not None:
+        out += bottles_after(record.orders.values(), day_of(discharged_at))
+    return out
+
+
+def settle(
+    alerts: AlertRecord,
+    record: MedicationRecord,
+    discharged_at: datetime | None,
+    stamp: Stamp,
+    day_of: Callable[[datetime], date],
+) -> None:
+    """Resolve the open take-home-recall alerts once no bottle they may name is out
+    (``still_out``): the return that brought the last one back says so in the note."""
+    if still_out(record, discharged_at, day_of):
+        return
+    note = "every take-home bottle recalled is returned and destroyed (returnTakeHome)"
+    for alert_id, alert in list(alerts.alerts.items()):
+        if alert.rule_id == RECALL and alert.status is not Status.RESOLVED:
+            alerts.resolve(stamp, alert_id, note, None)

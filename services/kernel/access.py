@@ -42,6 +42,7 @@ class Action(StrEnum):
     ENTER_NOT_GIVEN_IN_ERROR = "enter_not_given_in_error"
     DISPENSE_TAKE_HOME = "dispense_take_home"
     ENTER_TAKE_HOME_IN_ERROR = "enter_take_home_in_error"
+    RETURN_TAKE_HOME = "return_take_home"
     ARRANGE_GUEST_DOSING = "arrange_guest_dosing"
     END_GUEST_DOSING = "end_guest_dosing"
     ASSIGN_CARE_TEAM_MEMBER = "assign_care_team_member"
@@ -119,6 +120,7 @@ MAY_RECORD: dict[Action, frozenset[Role]] = {
     Action.ENTER_NOT_GIVEN_IN_ERROR: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.DISPENSE_TAKE_HOME: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.ENTER_TAKE_HOME_IN_ERROR: frozenset({Role.NURSE, Role.PRESCRIBER}),
+    Action.RETURN_TAKE_HOME: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.ARRANGE_GUEST_DOSING: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.END_GUEST_DOSING: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.ASSIGN_CARE_TEAM_MEMBER: frozenset({Role.PROGRAM_ADMIN}),

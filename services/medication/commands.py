@@ -23,7 +23,7 @@ from carecoord.events import Kind
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.events.medication import HardStopRefused, InteractionFound
 from carecoord.events.stock import draws_id, stock_id
-from carecoord.services.alerts.recall import recall
+from carecoord.services.alerts.recall import recall, settle
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.care.record import ClientRecord
@@ -38,6 +38,7 @@ from carecoord.services.medication import (
     eligibility,
     findings,
     prescribing,
+    returns,
     statements,
 )
 from carecoord.services.medication.dispensing import (
@@ -55,6 +56,7 @@ from carecoord.services.medication.monitored import NOTHING, Monitored
 from carecoord.services.medication.orders import Order
 from carecoord.services.medication.prescribing import DoseChange, NewOrder, Taper
 from carecoord.services.medication.record import MedicationRecord
+from carecoord.services.medication.returns import TakeHomeReturn
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
 from carecoord.services.medication.statements import Statement
 from carecoord.services.stock import draws
@@ -328,12 +330,21 @@ def hold_order(
     order_id: UUID,
     reason: str,
     rules: MedicationRules = DEFAULT_RULES,
+    alert_rules: AlertRules = DEFAULT_ALERT_RULES,
 ) -> Command[UUID]:
-    def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
+    """A hold over days take-home bottles are out for recalls them, as a stop does."""
+
+    def run(uow: UnitOfWork) -> UUID:
+        client = uow.get(ClientRecord, client_id)
+        client.require_enrolled()
+        record, program = uow.get(MedicationRecord, client_id), rules.for_program(client.program)
         prescribing.hold(record, stamp, rules, order_id, reason)
+        for recorded in record.pending:
+            recall(uow.get(AlertRecord, client_id), record, recorded.event, program.day_of,
+                   alert_rules)  # fmt: skip
         return order_id
 
-    return on_record(client_id, decide)
+    return run
 
 
 def resume_order(
@@ -496,6 +507,30 @@ def mark_take_home_entered_in_error(
         return handed.site, [bottle.lot for bottle in handed.bottles]
 
     return _given_back(stamp, client_id, rules, in_error.dispense_id, decide)
+
+
+def return_take_home(
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    returned: TakeHomeReturn,
+    rules: MedicationRules = DEFAULT_RULES,
+) -> Command[UUID]:
+    """Take-home bottles brought back, witnessed and destroyed: a new event beside the
+    hand-overs; the recall alert is resolved once no recalled bottle is out. A discharged
+    client brings bottles back too."""
+
+    def run(uow: UnitOfWork) -> UUID:
+        client = uow.get(ClientRecord, client_id)
+        client.require_enrolled()
+        record, program = uow.get(MedicationRecord, client_id), rules.for_program(client.program)
+        at = dispensed_at(stamp, client, "returnedAt", returned.returned_at) or stamp.clock()
+        return_id = returns.record_return(record, stamp, program, returned, at)
+        alerts = uow.get(AlertRecord, client_id)
+        settle(alerts, record, client.discharged_at, stamp, program.day_of)
+        return return_id
+
+    return run
 
 
 def _given_back(

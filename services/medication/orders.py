@@ -129,6 +129,9 @@ class Order:
     take_home_in_error: dict[UUID, Marked] = field(default_factory=dict)
     """Take-homes marked entered in error: when, by whom and why. Their bottles are in no
     (day, slot) of ``take_home``, so those days are free and read as not dosed."""
+    returned: set[tuple[UUID, date, int]] = field(default_factory=set)
+    """Take-home bottles brought back, by (dispense id, day, slot) (``TakeHomeReturned``):
+    no longer out. One returned full is in no (day, slot) of ``take_home`` either."""
     missed: set[date] = field(default_factory=set)
     """Days the missed-dose rule recorded as missed (``DoseMissed``)."""
     not_given: set[date] = field(default_factory=set)

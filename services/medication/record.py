@@ -39,6 +39,7 @@ from carecoord.events.medication import (
     TakeHomeDispensed,
     TakeHomeEligibilityDetermined,
     TakeHomeEnteredInError,
+    TakeHomeReturned,
     TaperOrdered,
 )
 from carecoord.services.kernel.aggregate import Aggregate
@@ -261,8 +262,8 @@ class MedicationRecord(Aggregate, context="medication"):
             self._apply_in_error(event)
         elif isinstance(event, TakeHomeDispensed):
             self._apply_take_home(event)
-        elif isinstance(event, TakeHomeEnteredInError):
-            self._apply_take_home_in_error(event)
+        elif isinstance(event, TakeHomeEnteredInError | TakeHomeReturned):
+            self._apply_bottles_back(event)
         elif isinstance(event, DoseNotGiven):
             self.not_given[event.event_id] = NotGivenEntry(event.order_id, event.day, event.slot)
             self.orders[event.order_id].not_given.add(event.day)
@@ -404,6 +405,12 @@ class MedicationRecord(Aggregate, context="medication"):
         for bottle in event.bottles:
             order.take_home[(bottle.day, bottle.slot)] = event.dispense_id
 
+    def _apply_bottles_back(self, event: TakeHomeEnteredInError | TakeHomeReturned) -> None:
+        if isinstance(event, TakeHomeReturned):
+            self._apply_returned(event)
+        else:
+            self._apply_take_home_in_error(event)
+
     def _apply_take_home_in_error(self, event: TakeHomeEnteredInError) -> None:
         """Its bottles leave the (day, slot) they covered, so the days are free to chart and
         count in no supply or dosed day; what it was charted with stays."""
@@ -412,3 +419,13 @@ class MedicationRecord(Aggregate, context="medication"):
         for bottle in event.bottles:
             if order.take_home.get((bottle.day, bottle.slot)) == event.dispense_id:
                 del order.take_home[(bottle.day, bottle.slot)]
+
+    def _apply_returned(self, event: TakeHomeReturned) -> None:
+        """Its bottles are no longer out; one returned full leaves its (day, slot), so the day
+        reads as not dosed and no longer holds back a new order (its dose was not taken)."""
+        order = self.orders[event.order_id]
+        for bottle in event.bottles:
+            order.returned.add((bottle.dispense_id, bottle.day, bottle.slot))
+            key = (bottle.day, bottle.slot)
+            if bottle.full and order.take_home.get(key) == bottle.dispense_id:
+                del order.take_home[key]

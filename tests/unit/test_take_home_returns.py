@@ -1,0 +1,167 @@
+"""Take-home bottles brought back (``returnTakeHome``): witnessed, checked against what is
+out, and then no longer out: the recall they answer resolves, and a day whose bottle came
+back untouched no longer holds a new order back. A hold with bottles out recalls them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from test_take_home_recall_commands import DOCTOR, JAN, NURSE, Clinic, at
+
+from carecoord.events import Actor, CareEvent, Role, Schedule
+from carecoord.events.alerts import AlertRaised, AlertResolved
+from carecoord.events.medication import TakeHomeReturned
+from carecoord.services.alerts.replay import replay
+from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES
+from carecoord.services.kernel.errors import DomainError
+from carecoord.services.medication import commands
+from carecoord.services.medication.prescribing import NewOrder
+from carecoord.services.medication.record import MedicationRecord
+from carecoord.services.medication.returns import BottleBack, TakeHomeReturn
+
+WITNESS = "nurse-ann"
+JAN2, JAN3, JAN4 = (JAN + timedelta(days=n) for n in (1, 2, 3))
+
+
+class Returns(Clinic):
+    """The clinic of the recall's commands, keeping every event in the order decided."""
+
+    def __init__(self) -> None:
+        self.log: list[CareEvent] = []
+        super().__init__()
+
+    def run(self, command: Any) -> Any:
+        before = {id(a): len(a.pending) for a in self.touched.values()}
+        try:
+            return super().run(command)
+        finally:
+            for a in self.touched.values():
+                self.log.extend(r.event for r in a.pending[before.get(id(a), 0) :])
+
+    def dispense_id(self) -> Any:
+        [dispense_id] = self.record().orders[self.order_id].handed_over
+        return dispense_id
+
+    def record(self) -> Any:
+        return next(a for a in self.touched.values() if isinstance(a, MedicationRecord))
+
+    def stop(self) -> None:
+        self.now = at(JAN2, 15)
+        self.run(commands.discontinue_order(
+            self.stamp(), client_id=self.client_id, order_id=self.order_id, reason="QTc 520"
+        ))  # fmt: skip
+
+    def back(
+        self, *days: Any, witness: str = WITNESS, actor: Actor = NURSE, lot: str = "LOT-1",
+        amount: Decimal | None = None,
+    ) -> Any:  # fmt: skip
+        bottles = tuple(BottleBack(self.dispense_id(), d, 1, lot, amount) for d in days)
+        return self.run(commands.return_take_home(
+            self.stamp(actor), client_id=self.client_id,
+            returned=TakeHomeReturn(bottles, witness),
+        ))  # fmt: skip
+
+    def restart(self, start: Any) -> Any:
+        order = NewOrder("buprenorphine", Decimal(4), "mg", "sublingual", Schedule(), start)
+        return self.run(commands.prescribe(self.stamp(), client_id=self.client_id, order=order))
+
+    def of(self, cls: type[Any]) -> list[Any]:
+        return [e for e in self.log if isinstance(e, cls)]
+
+
+def test_bottles_returned_resolve_the_recall_and_free_their_days_for_a_new_order() -> None:
+    clinic = Returns()
+    clinic.stop()
+    [recall] = clinic.recalls()
+    with pytest.raises(DomainError, match="through 2026-01-04"):
+        clinic.restart(JAN2)
+
+    clinic.now = at(JAN2, 16)
+    clinic.back(JAN2, JAN3, JAN4)
+
+    [returned] = clinic.of(TakeHomeReturned)
+    assert [(b.day, b.full, b.lot) for b in returned.bottles] == [
+        (JAN2, True, "LOT-1"), (JAN3, True, "LOT-1"), (JAN4, True, "LOT-1"),
+    ]  # fmt: skip
+    assert returned.witness_id == WITNESS
+    [resolved] = clinic.of(AlertResolved)
+    assert resolved.alert_id == recall.alert_id
+    assert clinic.restart(JAN2).refused is None
+    assert replay(DEFAULT_ALERT_RULES, clinic.log) == clinic.of(AlertRaised)
+
+
+def test_the_recall_stays_open_while_a_bottle_it_named_is_out() -> None:
+    clinic = Returns()
+    clinic.stop()
+    clinic.now = at(JAN2, 16)
+    clinic.back(JAN3)
+
+    assert clinic.of(AlertResolved) == []
+    with pytest.raises(DomainError, match="through 2026-01-04"):
+        clinic.restart(JAN3)
+    clinic.back(JAN4)
+    assert len(clinic.of(AlertResolved)) == 1
+
+
+def test_a_bottle_returned_in_part_is_back_but_its_day_was_dosed() -> None:
+    clinic = Returns()
+    clinic.stop()
+    clinic.now = at(JAN2, 16)
+    clinic.back(JAN3, amount=Decimal(3))
+    clinic.back(JAN4)
+
+    assert len(clinic.of(AlertResolved)) == 1
+    with pytest.raises(DomainError, match="through 2026-01-03"):
+        clinic.restart(JAN3)
+    assert clinic.restart(JAN4).refused is None
+
+
+def refused(clinic: Returns, **given: Any) -> str:
+    with pytest.raises(DomainError) as caught:
+        clinic.back(*given.pop("days", (JAN3,)), **given)
+    return f"{caught.value.field} {caught.value.rule}"
+
+
+def test_a_return_is_checked_against_what_is_out() -> None:
+    clinic = Returns()
+    clinic.now = at(JAN2, 10)
+    assert refused(clinic, witness="nurse-kim") == "witnessId witness-distinct"
+    assert refused(clinic, witness=" ") == "witnessId witness-required"
+    assert refused(clinic, lot="LOT-2") == "bottles.0.lot returned-lot"
+    assert refused(clinic, amount=Decimal(9)) == "bottles.0.amount returned-amount"
+    assert refused(clinic, days=(JAN,)) == "bottles.0.day unknown-bottle"
+    assert refused(clinic, days=(JAN3, JAN3)) == "bottles.1.day bottle-once"
+    clinic.back(JAN3)
+    assert refused(clinic) == "bottles.0.day bottle-out"
+    assert clinic.of(TakeHomeReturned)[0].bottles[0].amount == Decimal(8)
+
+
+def test_a_return_is_not_dated_before_the_hand_over() -> None:
+    clinic = Returns()
+    bottles = (BottleBack(clinic.dispense_id(), JAN3, 1, "LOT-1"),)
+    early = TakeHomeReturn(bottles, WITNESS, returned_at=at(JAN - timedelta(days=1), 12))
+    with pytest.raises(DomainError) as caught:
+        clinic.run(commands.return_take_home(
+            clinic.stamp(NURSE), client_id=clinic.client_id, returned=early
+        ))  # fmt: skip
+    assert caught.value.field == "returnedAt"
+
+
+def test_a_hold_with_bottles_out_for_held_days_raises_the_recall() -> None:
+    clinic = Returns()
+    clinic.now = at(JAN2, 9)
+    clinic.run(commands.hold_order(
+        clinic.stamp(Actor(id="dr-lee", role=Role.PRESCRIBER)), client_id=clinic.client_id,
+        order_id=clinic.order_id, reason="intoxicated",
+    ))  # fmt: skip
+
+    [alert] = clinic.recalls()
+    assert alert.detail == (
+        "2 bottles for days after 2026-01-02: lot LOT-1 2026-01-03 to 2026-01-04 (2)"
+    )
+    assert replay(DEFAULT_ALERT_RULES, clinic.log) == clinic.of(AlertRaised)
+    clinic.back(JAN3, JAN4, actor=DOCTOR, witness="nurse-kim")
+    assert [e.alert_id for e in clinic.of(AlertResolved)] == [alert.alert_id]
