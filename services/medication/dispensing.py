@@ -381,6 +381,13 @@ def enter_take_home_in_error(
             f"take-home {dispense_id} was already marked entered in error"
             f" {order.take_home_in_error[dispense_id].note(rules.zone, IN_ERROR_DETAIL)}",
         )
+    if any(returned == dispense_id for returned, _, _ in order.returned):
+        raise RuleViolation(
+            "dispenseId",
+            "not-returned",
+            f"bottles of take-home {dispense_id} were returned (returnTakeHome): it was handed"
+            " over, and what came back was destroyed",
+        )
     handed = order.handed_over[dispense_id]
     record.record(
         stamp.event(

@@ -208,11 +208,13 @@ class MedicationRecord(Aggregate, context="medication"):
         return max(doses, default=None), max(handed, default=None)
 
     def take_home_days(self) -> set[date]:
-        """The days the take-home bottles handed over last (``Order.lasts``)."""
+        """The days the take-home bottles handed over and still out last (``Order.lasts``):
+        one returned, if only in part, is no supply the client holds."""
         return {
             lasting
             for order in self.orders.values()
-            for day, _ in order.take_home
+            for (day, slot), dispense_id in order.take_home.items()
+            if (dispense_id, day, slot) not in order.returned
             for lasting in order.lasts(day)
         }
 

@@ -18,6 +18,7 @@ from carecoord.services.alerts.replay import replay
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES
 from carecoord.services.kernel.errors import DomainError
 from carecoord.services.medication import commands
+from carecoord.services.medication.dispensing import TakeHomeInError
 from carecoord.services.medication.prescribing import NewOrder
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.returns import BottleBack, TakeHomeReturn
@@ -165,3 +166,27 @@ def test_a_hold_with_bottles_out_for_held_days_raises_the_recall() -> None:
     assert replay(DEFAULT_ALERT_RULES, clinic.log) == clinic.of(AlertRaised)
     clinic.back(JAN3, JAN4, actor=DOCTOR, witness="nurse-kim")
     assert [e.alert_id for e in clinic.of(AlertResolved)] == [alert.alert_id]
+
+
+def test_a_bottle_returned_even_in_part_is_no_supply_the_client_holds() -> None:
+    clinic = Returns()
+    clinic.now = at(JAN2, 10)
+    assert clinic.record().take_home_days() == {JAN2, JAN3, JAN4}
+    clinic.back(JAN3, amount=Decimal(2))
+    clinic.back(JAN4)
+
+    assert clinic.record().take_home_days() == {JAN2}
+
+
+def test_a_take_home_with_bottles_returned_is_not_marked_entered_in_error() -> None:
+    """It was handed over, and what came back was destroyed: marking it in error would give
+    its draws back to the lot as if the doses were there."""
+    clinic = Returns()
+    clinic.now = at(JAN2, 10)
+    clinic.back(JAN3)
+    with pytest.raises(DomainError) as caught:
+        clinic.run(commands.mark_take_home_entered_in_error(
+            clinic.stamp(NURSE), client_id=clinic.client_id,
+            in_error=TakeHomeInError(clinic.dispense_id(), "wrong client"),
+        ))  # fmt: skip
+    assert (caught.value.field, caught.value.rule) == ("dispenseId", "not-returned")
