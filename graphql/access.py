@@ -30,6 +30,7 @@ from carecoord.graphql import (
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.declared import client_mutation, into
 from carecoord.graphql.disclosed import disclosed
+from carecoord.graphql.seqs import START, Seq
 from carecoord.graphql.whole_ranges import at_most_rows
 from carecoord.graphql.withheld import TextShown
 from carecoord.projections import break_glass as break_glass_view
@@ -277,7 +278,7 @@ class BreakGlassUse:
 
 @strawberry.type(description="One read of a client's record.")
 class AccessLogEntry:
-    seq: int
+    seq: Seq
     event_id: UUID
     client_id: UUID
     occurred_at: datetime
@@ -300,7 +301,7 @@ class AccessLogEntry:
         return into(
             cls,
             e,
-            seq=logged.seq,
+            seq=Seq(logged.seq),
             reader_id=e.actor.id,
             reader_role=e.actor.role.value,
             kinds_granted=[k.value for k in e.kinds_granted],
@@ -310,7 +311,7 @@ class AccessLogEntry:
 
 
 Through = Annotated[
-    int | None,
+    Seq | None,
     strawberry.argument(
         description="Entries up to this seq only: the accessLogHead read before paging. Each"
         " page read is itself logged after it, so a loop held to it ends."
@@ -503,7 +504,7 @@ class AccessQuery:
         client_id: UUID | None = None,
         reader_id: str | None = None,
         since: datetime | None = None,
-        after: int = 0,
+        after: Seq = START,
         first: int = 100,
         through: Through = None,
     ) -> list[AccessLogEntry]:

@@ -26,6 +26,7 @@ from carecoord.graphql.access import (
 )
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import into
+from carecoord.graphql.seqs import START, Seq
 from carecoord.services.infrastructure import access_log
 from carecoord.services.infrastructure.access_chain import CHAIN
 from carecoord.services.infrastructure.audit_events import audit_event
@@ -46,9 +47,9 @@ AUDITORS = frozenset({Role.AUDITOR})
 class AccessLogVerification:
     intact: bool = strawberry.field(description="Every chained entry links and hashes.")
     chain: str = strawberry.field(description="The hash construction (docs/access.md).")
-    entries_checked: int
-    unchained: int = strawberry.field(description="Leading entries from before the chain.")
-    head_seq: int = strawberry.field(
+    entries_checked: Seq
+    unchained: Seq = strawberry.field(description="Leading entries from before the chain.")
+    head_seq: Seq = strawberry.field(
         description="The last entry verified intact, before any break (0 if none); keep it"
         " with headHash to detect a cut tail."
     )
@@ -56,7 +57,7 @@ class AccessLogVerification:
         description="Hex SHA-256 of the entry at headSeq (32 zero bytes, the chain's genesis,"
         " when headSeq is 0)."
     )
-    broken_at: int | None = strawberry.field(description="Seq of the first broken link.")
+    broken_at: Seq | None = strawberry.field(description="Seq of the first broken link.")
     rule: str | None = strawberry.field(description="prev-hash, hash, columns or unchained.")
     message: str | None
 
@@ -123,11 +124,11 @@ class AuditQuery:
         return AccessLogVerification(
             intact=broken is None,
             chain=CHAIN,
-            entries_checked=found.checked,
-            unchained=found.unchained,
-            head_seq=found.head_seq,
+            entries_checked=Seq(found.checked),
+            unchained=Seq(found.unchained),
+            head_seq=Seq(found.head_seq),
             head_hash=found.head_hash.hex(),
-            broken_at=None if broken is None else broken.seq,
+            broken_at=None if broken is None else Seq(broken.seq),
             rule=None if broken is None else broken.rule,
             message=None if broken is None else broken.message,
         )
@@ -137,9 +138,9 @@ class AuditQuery:
         " accessLogAuditEvents `through` it, and start the next pass `after` it (auditors"
         " only; returns no client's data, so not logged)."
     )
-    async def access_log_head(self, info: Info[RequestContext, None]) -> int:
+    async def access_log_head(self, info: Info[RequestContext, None]) -> Seq:
         info.context.gate.require(Listing.ACCESS_LOG)
-        return await access_log.head(info.context.platform.primary_reads)
+        return Seq(await access_log.head(info.context.platform.primary_reads))
 
     @strawberry.field(
         description="The access log as FHIR R4 AuditEvent resources, in order, `first` after"
@@ -148,7 +149,7 @@ class AuditQuery:
     async def access_log_audit_events(
         self,
         info: Info[RequestContext, None],
-        after: int = 0,
+        after: Seq = START,
         first: int = 100,
         through: Through = None,
     ) -> list[JSON]:

@@ -36,6 +36,7 @@ from carecoord.graphql.plain_fields import PlainCompletion, read_plain_fields_di
 from carecoord.graphql.plain_inputs import build_inputs_directly
 from carecoord.graphql.production import WithoutSuggestions, production_validation
 from carecoord.graphql.record_export import RecordExportQuery
+from carecoord.graphql.seqs import SEQ, Seq
 from carecoord.graphql.status import StatusQuery
 from carecoord.graphql.stock import StockMutation
 from carecoord.graphql.stock_views import StockQuery
@@ -132,7 +133,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
             NotSuspended,  # a suspended user's operations refused before they run
         ],
         execution_context_class=WithoutSuggestions if production else PlainCompletion,
-        scalar_overrides={Decimal: DECIMAL, datetime: DATETIME},
+        scalar_overrides={Decimal: DECIMAL, datetime: DATETIME, Seq: SEQ},
     )
     read_plain_fields_directly(schema)
     build_inputs_directly(schema)

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.shared_platform
 EXPORT = "query($id: UUID!) { exportClientRecord(clientId: $id) { events } }"
 PROGRAM_EXPORT = "query($p: String!) { exportProgramRecord(program: $p) { events } }"
 HEAD = "query { accessLogHead }"
-ACCESS_LOG = "query($a: Int!) { accessLog(after: $a) { clientId } }"
-AUDIT_EVENTS = "query($a: Int!) { accessLogAuditEvents(after: $a) }"
+ACCESS_LOG = "query($a: Seq!) { accessLog(after: $a) { clientId } }"
+AUDIT_EVENTS = "query($a: Seq!) { accessLogAuditEvents(after: $a) }"
 USER_CHANGES = "query($u: String!) { userAccessChanges(userId: $u) { change } }"
 REFUSED = {"code": "FORBIDDEN", "field": "clientId", "rule": "auditor-program"}
 

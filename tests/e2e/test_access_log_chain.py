@@ -19,7 +19,7 @@ from support import Api
 
 VERIFY = """{ verifyAccessLog { intact chain entriesChecked unchained headSeq headHash
   brokenAt rule message } }"""
-EXPORT = """query($after: Int! = 0) { accessLogAuditEvents(after: $after, first: 500) }"""
+EXPORT = """query($after: Seq! = 0) { accessLogAuditEvents(after: $after, first: 500) }"""
 
 
 class Acting(TypedDict):
@@ -194,9 +194,9 @@ async def test_the_export_is_fhir_audit_events_carrying_the_chain(api: Api) -> N
 
 
 HEAD = "{ accessLogHead }"
-PAGE = """query($id: UUID, $after: Int!, $through: Int) {
+PAGE = """query($id: UUID, $after: Seq!, $through: Seq) {
   accessLog(clientId: $id, after: $after, through: $through, first: 2) { seq operation } }"""
-EXPORT_PAGE = """query($after: Int!, $through: Int) {
+EXPORT_PAGE = """query($after: Seq!, $through: Seq) {
   accessLogAuditEvents(after: $after, through: $through, first: 2) }"""
 
 

@@ -13,8 +13,8 @@ from support import Api
 pytestmark = pytest.mark.shared_platform
 
 PAGES = {
-    "accessLog": "query($a: Int!, $t: Int) { accessLog(after: $a, through: $t) { seq } }",
-    "accessLogAuditEvents": "query($a: Int!, $t: Int) { accessLogAuditEvents(after: $a,"
+    "accessLog": "query($a: Seq!, $t: Seq) { accessLog(after: $a, through: $t) { seq } }",
+    "accessLogAuditEvents": "query($a: Seq!, $t: Seq) { accessLogAuditEvents(after: $a,"
     " through: $t) }",
 }
 

@@ -58,8 +58,8 @@ async def test_a_subscription_resumed_after_a_negative_position_is_refused(api: 
 
 
 LOG_PAGES = {
-    "accessLog": ("through", "query($n: Int) { accessLog(through: $n) { operation } }"),
-    "accessLogAuditEvents": ("through", "query($n: Int) { accessLogAuditEvents(through: $n) }"),
+    "accessLog": ("through", "query($n: Seq) { accessLog(through: $n) { operation } }"),
+    "accessLogAuditEvents": ("through", "query($n: Seq) { accessLogAuditEvents(through: $n) }"),
     "breakGlassUses": ("before", "query($n: Int) { breakGlassUses(before: $n) { clientId } }"),
 }
 

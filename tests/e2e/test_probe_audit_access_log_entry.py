@@ -49,7 +49,7 @@ async def test_reading_the_log_names_the_altered_entry_and_reads_on_past_it(api:
     client_id, entries = await three_reads(api)
     altered = entries[1]["seq"]
     rewrite_without_actor(api, altered)
-    page = """query($id: UUID!, $after: Int!) { accessLog(clientId: $id, after: $after) { seq } }"""
+    page = """query($id: UUID!, $after: Seq!) { accessLog(clientId: $id, after: $after) { seq } }"""
 
     body = await api.gql(page, {"id": client_id, "after": 0}, role=Role.AUDITOR)
     [error] = body["errors"]

@@ -16,7 +16,7 @@ from support import Api
 pytestmark = pytest.mark.shared_platform
 
 USES = """query($since: DateTime!) { breakGlassUses(since: $since) { accessId clientId } }"""
-AUDIT_EVENTS = """query($after: Int!) { accessLogAuditEvents(after: $after, first: 500) }"""
+AUDIT_EVENTS = """query($after: Seq!) { accessLogAuditEvents(after: $after, first: 500) }"""
 HEAD = "{ accessLogHead }"
 
 

@@ -1,0 +1,47 @@
+"""The access log's entry numbers as the API reads and answers them: JSON integers, which
+GraphQL's ``Int`` (32 bits) is not past 2,147,483,647.
+
+The log is numbered by a bigint and an entry is written for every read (a listing's, one for
+each client in it), so a busy platform's log passes that number within years. From there on
+every seq was refused: ``accessLogHead``, ``verifyAccessLog``'s ``headSeq``, an entry's
+``seq``, and ``after`` and ``through`` could not name the entries past it, so an auditor could
+neither page nor verify the log through the API.
+"""
+
+from __future__ import annotations
+
+from typing import NewType
+
+from strawberry.types.scalar import ScalarDefinition
+
+Seq = NewType("Seq", int)
+"""An access-log entry's number (``seq``), or a count of entries."""
+
+START = Seq(0)
+"""Before the first entry: where a first pass of the log starts."""
+
+LARGEST = 2**63 - 1
+"""The greatest number a bigint, the log's numbering, holds."""
+
+
+def parse(value: object) -> int:
+    """An integer a bigint holds; a negative one is the argument's own rule to refuse
+    (``position-not-negative``), named by its field."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"Seq cannot represent {value!r}: write an integer")
+    number = int(value)  # a JSON number written 5.0 is 5; one written 5.5 is refused
+    if abs(number) > LARGEST:
+        raise ValueError(f"Seq cannot represent {number}: at most {LARGEST}")
+    return number
+
+
+SEQ = ScalarDefinition(
+    name="Seq",
+    description="An access-log entry's number, or a count of entries: a JSON integer, up to"
+    " 2^63-1 (the log is numbered past GraphQL's 32-bit Int).",
+    specified_by_url=None,
+    serialize=int,
+    parse_value=parse,
+    parse_literal=None,
+    origin=Seq,
+)
