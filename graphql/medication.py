@@ -60,6 +60,7 @@ from carecoord.graphql.medication_inputs import (
     TakeHomeEligibilityInput,
     TakeHomeInErrorInput,
     TakeHomeInput,
+    TakeHomeReturnInput,
     TaperInput,
 )
 from carecoord.services.infrastructure.commands import Outcome
@@ -82,6 +83,7 @@ from carecoord.services.medication.dispensing import (
 )
 from carecoord.services.medication.eligibility import EligibilityDecision
 from carecoord.services.medication.prescribing import DoseChange, NewOrder, Taper
+from carecoord.services.medication.returns import BottleBack, TakeHomeReturn
 from carecoord.services.medication.statements import Statement
 
 V = TypeVar("V", bound=BaseModel)
@@ -251,6 +253,10 @@ def bottles_of(given: TakeHomeInput) -> tuple[Bottle, ...]:
     return tuple(Bottle(b.bottle, b.lot) for b in given.bottles)
 
 
+def bottles_back(given: TakeHomeReturnInput) -> tuple[BottleBack, ...]:
+    return tuple(BottleBack(b.dispense_id, b.day, b.slot, b.lot, b.amount) for b in given.bottles)
+
+
 def order_recorded(outcome: Outcome[Written]) -> OrderRecorded:
     return OrderRecorded(
         id=outcome.result.id,
@@ -343,6 +349,7 @@ class MedicationMutation:
         Action.HOLD_ORDER,
         commands.hold_order,
         OrderActionInput,
+        alerting=True,
     )
     resume_order = medication_mutation(
         "Lift a hold (prescribers only, also for rule-placed holds).",
@@ -446,6 +453,14 @@ class MedicationMutation:
         commands.mark_take_home_entered_in_error,
         TakeHomeInErrorInput,
         in_error=built(TakeHomeInError),
+    )
+    return_take_home = medication_step(
+        "Record take-home bottles the client brought back, witnessed and destroyed; a"
+        " recall alert is resolved once no recalled bottle is out.",
+        Action.RETURN_TAKE_HOME,
+        commands.return_take_home,
+        TakeHomeReturnInput,
+        returned=built(TakeHomeReturn, bottles=bottles_back),
     )
     arrange_guest_dosing = client_mutation(
         "Arrange for the client to dose at another program; records the"

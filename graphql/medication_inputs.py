@@ -237,6 +237,36 @@ class TakeHomeInErrorInput:
     reason: str = strawberry.field(description="Why: wrong client, never handed over, ...")
 
 
+@strawberry.input(
+    description="A take-home bottle brought back: the hand-over, the day and slot on its"
+    " label, its lot, and what is left in it."
+)
+class ReturnedBottleInput:
+    dispense_id: UUID = strawberry.field(
+        description="The take-home it was handed over in (`dispenseId` in `clientDosing`)."
+    )
+    day: date
+    slot: int = 1
+    lot: str = strawberry.field(description="The lot on its label, as handed over.")
+    amount: Decimal | None = strawberry.field(
+        default=None,
+        description="What is left in it, counted before the witness; omitted: untouched.",
+    )
+
+
+@strawberry.input(
+    description="Take-home bottles the client brought back, counted before a second staff"
+    " member and destroyed: never back in stock. One order's bottles per return."
+)
+class TakeHomeReturnInput:
+    client_id: UUID
+    bottles: list[ReturnedBottleInput]
+    witness_id: str = strawberry.field(
+        description="The staff member who witnessed the count and the destruction."
+    )
+    returned_at: datetime | None = None
+
+
 @strawberry.input
 class CriterionInput:
     criterion: str = strawberry.field(description="A 42 CFR 8.12(i) criterion code.")

@@ -175,8 +175,11 @@ class DosingEntry:
         " back-in-force (the order is dosed again from `day`: the order that replaced it was"
         " entered in error), entered-in-error (the mark of the dose `doseId` names; `detail`"
         " says why), take-home-in-error (the mark, beside each of its bottles, of the"
-        " take-home `dispenseId` names; `detail` says why), not-given-in-error (the mark of"
-        " the dose not given `entryId` names; `detail` says why)."
+        " take-home `dispenseId` names; `detail` says why), take-home-returned (beside a"
+        " bottle of the take-home `dispenseId` names, brought back and destroyed: `amount`"
+        " was left in it; `detail` names the bottle, its lot and the witness),"
+        " not-given-in-error (the mark of the dose not given `entryId` names; `detail` says"
+        " why)."
     )
     medication: str
     order_id: UUID
@@ -225,6 +228,12 @@ class DosingEntry:
         description="A `take-home` entry's bottle for a day after its order was discontinued:"
         " no dose of an order in force, but a bottle the client holds, to be recalled"
         " (alert `take-home-recall`, docs/episodes.md); not counted in `takeHomeDoses`.",
+    )
+    returned: bool = strawberry.field(
+        default=False,
+        description="A `take-home` entry's bottle brought back since (`returnTakeHome`; its"
+        " `take-home-returned` entry says what was left in it): no longer out, not counted in"
+        " `takeHomeDoses`.",
     )
 
 
@@ -489,7 +498,7 @@ DOSE_ENTRIES = (*GIVEN, dosing.IN_ERROR)
 """The dosing entries that name a dose given at the window."""
 TAKE_HOME = "take-home"
 """The dosing entry of a take-home bottle, whose take-home may be marked in error."""
-TAKE_HOME_ENTRIES = (TAKE_HOME, dosing.TAKE_HOME_IN_ERROR)
+TAKE_HOME_ENTRIES = (TAKE_HOME, dosing.TAKE_HOME_IN_ERROR, dosing.RETURNED)
 """The dosing entries that name a take-home."""
 NOT_GIVEN_ENTRIES = (dosing.NOT_GIVEN, dosing.NOT_GIVEN_IN_ERROR)
 """The dosing entries that name a dose not given."""
@@ -719,6 +728,10 @@ class MedicationQuery:
             for r in found
         ]
         in_error = {r["ref_id"] for r in found if r["status"] in dosing.MARKS}
+        back = {(r["ref_id"], r["day"], r["slot"]) for r in found if r["status"] == dosing.RETURNED}
+        returned = [
+            r["status"] == TAKE_HOME and (r["ref_id"], r["day"], r["slot"]) in back for r in found
+        ]
         not_given = {
             (r["order_id"], r["day"])
             for r in found
@@ -741,8 +754,8 @@ class MedicationQuery:
             missed=statuses.count("missed"),
             not_given=statuses.count("not-given"),
             take_home_doses=sum(
-                r["status"] == TAKE_HOME and r["ref_id"] not in in_error and not stopped
-                for r, stopped in zip(found, after_stop, strict=True)
+                r["status"] == TAKE_HOME and r["ref_id"] not in in_error and not (stopped or back)
+                for r, stopped, back in zip(found, after_stop, returned, strict=True)
             ),
             entries=[
                 into(
@@ -757,8 +770,11 @@ class MedicationQuery:
                     entry_id=r["ref_id"] if r["status"] in NOT_GIVEN_ENTRIES else None,
                     explained=late,
                     after_stop=stopped,
+                    returned=back,
                 )
-                for r, late, stopped in zip(found, explained, after_stop, strict=True)
+                for r, late, stopped, back in zip(
+                    found, explained, after_stop, returned, strict=True
+                )
             ],
         )
 

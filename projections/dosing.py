@@ -7,11 +7,13 @@ missed only while no dose, given or not given, is recorded for its day and order
 order that replaced it was entered in error), a dose entered in error (its own row, on
 the dose's day and slot, naming the dose in ``ref_id``: the dose's row stays as it was),
 a take-home entered in error (a row of its own beside each of its bottles', naming the
-hand-over in ``ref_id``), and a dose not given entered in error (its own row, naming in
-``ref_id`` the dose not given, whose row names itself there by its event's id; one projected
-before it did has none until the view is rebuilt, and no mark finds it).
+hand-over in ``ref_id``), a take-home bottle returned (a row of its own beside the bottle's,
+naming the hand-over in ``ref_id``, with what was left in it), and a dose not given entered
+in error (its own row, naming in ``ref_id`` the dose not given, whose row names itself there
+by its event's id; one projected before it did has none until the view is rebuilt, and no
+mark finds it).
 Days in treatment and take-home supply are read from these rows, a dose or take-home
-entered in error not counting.
+entered in error not counting, nor a bottle returned.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from carecoord.events.medication import (
     OrderResumed,
     TakeHomeDispensed,
     TakeHomeEnteredInError,
+    TakeHomeReturned,
 )
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
@@ -43,15 +46,15 @@ from carecoord.projections.generations import columns_added, generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "dosing"
-VERSION = 3
+VERSION = 4
 """2: a dose not given carries its own id (entryId), and one marked entered in error leaves
 the day it explained. 3: each row keeps its writer's role, by which its reason is shown
-(``TOLD``)."""
+(``TOLD``). 4: a take-home bottle returned has a row (``RETURNED``)."""
 ORDERS = "medications"
 """The medications view, whose order rows say how long a take-home bottle lasts."""
 READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, TakeHomeEnteredInError,
-         DoseNotGiven, DoseNotGivenEnteredInError, DoseMissed, OrderHeld, OrderResumed,
-         OrderReinstated)  # fmt: skip
+         TakeHomeReturned, DoseNotGiven, DoseNotGivenEnteredInError, DoseMissed, OrderHeld,
+         OrderResumed, OrderReinstated)  # fmt: skip
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
@@ -79,6 +82,9 @@ IN_ERROR = "entered-in-error"
 TAKE_HOME_IN_ERROR = "take-home-in-error"
 """The status of the row, one per bottle, that marks the take-home ``ref_id`` names as
 entered in error: on the bottle's day and slot, so ``standing`` finds it as a dose's mark."""
+RETURNED = "take-home-returned"
+"""The status of the row, one per bottle returned, beside that bottle's (its day and slot,
+the take-home in ``ref_id``): the bottle is no longer out, and ``amount`` was left in it."""
 NOT_GIVEN_IN_ERROR = "not-given-in-error"
 """The status of the row that marks the dose not given ``ref_id`` names as entered in error."""
 MARKS = (IN_ERROR, TAKE_HOME_IN_ERROR, NOT_GIVEN_IN_ERROR)
@@ -118,14 +124,8 @@ def rows(item: Positioned) -> Iterator[Row]:
     elif isinstance(e, DoseEnteredInError):
         yield (e.client_id, e.order_id, e.medication, e.day, e.slot, IN_ERROR, e.amount, e.unit,
                e.reason, e.dose_id, *common)  # fmt: skip
-    elif isinstance(e, TakeHomeDispensed):
-        for b in e.bottles:
-            yield (e.client_id, e.order_id, e.medication, b.day, b.slot, "take-home", b.amount,
-                   e.unit, f"bottle {b.bottle}, lot {b.lot}", e.dispense_id, *common)  # fmt: skip
-    elif isinstance(e, TakeHomeEnteredInError):
-        for b in e.bottles:
-            yield (e.client_id, e.order_id, e.medication, b.day, b.slot, TAKE_HOME_IN_ERROR,
-                   b.amount, e.unit, e.reason, e.dispense_id, *common)  # fmt: skip
+    elif isinstance(e, TakeHomeDispensed | TakeHomeEnteredInError | TakeHomeReturned):
+        yield from _bottle_rows(e, common)
     elif isinstance(e, DoseNotGiven):
         yield (e.client_id, e.order_id, e.medication, e.day, e.slot, NOT_GIVEN, None, "",
                e.reason.value, e.event_id, *common)  # fmt: skip
@@ -145,6 +145,26 @@ def rows(item: Positioned) -> Iterator[Row]:
         detail = f"order {e.in_error_order_id} entered in error: {e.reason}"
         yield (e.client_id, e.order_id, e.medication, e.start, 0, BACK_IN_FORCE, None, "", detail,
                e.in_error_order_id, *common)  # fmt: skip
+
+
+def _bottle_rows(
+    e: TakeHomeDispensed | TakeHomeEnteredInError | TakeHomeReturned, common: tuple[object, ...]
+) -> Iterator[Row]:
+    """A row per bottle: handed over, marked in error with its take-home, or returned."""
+    if isinstance(e, TakeHomeReturned):
+        for r in e.bottles:
+            yield (e.client_id, e.order_id, e.medication, r.day, r.slot, RETURNED, r.amount,
+                   e.unit, f"bottle {r.bottle}, lot {r.lot}, destroyed before {e.witness_id}",
+                   r.dispense_id, *common)  # fmt: skip
+        return
+    for b in e.bottles:
+        status, detail = (
+            ("take-home", f"bottle {b.bottle}, lot {b.lot}")
+            if isinstance(e, TakeHomeDispensed)
+            else (TAKE_HOME_IN_ERROR, e.reason)
+        )
+        yield (e.client_id, e.order_id, e.medication, b.day, b.slot, status, b.amount, e.unit,
+               detail, e.dispense_id, *common)  # fmt: skip
 
 
 COPIED = copied(COLUMNS, rows)
@@ -172,10 +192,10 @@ async def of_client(
     return await fetch(pool, Dose, query, params)
 
 
-def standing(dose: str) -> sql.Composed:
+def standing(dose: str, marks: Sequence[str] = MARKS) -> sql.Composed:
     """A condition on the dosing row aliased ``dose``: no row marks it (a dose, a take-home
-    bottle or a dose not given) entered in error (the mark has the row's client, day and slot,
-    so the view's index finds it)."""
+    bottle or a dose not given) entered in error, or with another of ``marks`` (the mark has
+    the row's client, day and slot, so the view's index finds it)."""
     return sql.SQL(
         "NOT EXISTS (SELECT 1 FROM {view} x WHERE x.client_id = {d}.client_id"
         " AND x.day = {d}.day AND x.slot = {d}.slot AND x.status IN ({marks})"
@@ -183,7 +203,7 @@ def standing(dose: str) -> sql.Composed:
     ).format(
         view=sql.Identifier(NAME),
         d=sql.Identifier(dose),
-        marks=sql.SQL(", ").join(sql.Literal(m) for m in MARKS),
+        marks=sql.SQL(", ").join(sql.Literal(m) for m in marks),
     )
 
 
@@ -214,17 +234,22 @@ async def treatment(
 ) -> Treatment:
     """A client's first observed dose day (of a dose not entered in error) on or after
     ``since`` (the readmission's day: the doses of an earlier episode count for nothing), and
-    the take-home days they hold from ``today`` (of take-homes not entered in error): each
-    bottle lasts to the next dosing day of its order (``Order.lasts``), two days on an
-    every-other-day one."""
+    the take-home days they hold from ``today`` (of take-homes not entered in error, bottles
+    not returned): each bottle lasts to the next dosing day of its order (``Order.lasts``),
+    two days on an every-other-day one."""
     query = sql.SQL(
         "SELECT min(d.day) FILTER (WHERE d.status = 'given' AND d.day >= %s AND {standing})"
         " AS first_dose,"
         " count(DISTINCT d.day + n) FILTER (WHERE d.status = 'take-home' AND d.day + n >= %s"
-        " AND {standing}) AS supply"
+        " AND {held}) AS supply"
         " FROM {view} d LEFT JOIN {orders} o ON o.id = d.order_id AND d.status = 'take-home',"
         " generate_series(0, coalesce((o.details #>> '{{schedule,every_days}}')::int, 1) - 1) n"
         " WHERE d.client_id = %s"
-    ).format(view=sql.Identifier(NAME), orders=sql.Identifier(ORDERS), standing=standing("d"))
+    ).format(
+        view=sql.Identifier(NAME),
+        orders=sql.Identifier(ORDERS),
+        standing=standing("d"),
+        held=standing("d", (*MARKS, RETURNED)),
+    )
     [found] = await fetch(pool, Treatment, query, [since or date.min, today, client_id])
     return found
