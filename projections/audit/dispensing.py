@@ -21,6 +21,7 @@ from carecoord.events.medication import (
     TakeHomeDispensed,
     TakeHomeEligibilityDetermined,
     TakeHomeEnteredInError,
+    TakeHomeReturned,
 )
 from carecoord.projections.audit.fhir import (
     Resource,
@@ -184,6 +185,34 @@ def take_home_in_error(res: Resources, event: TakeHomeEnteredInError) -> None:
     dispense.setdefault("eventHistory", []).append(reference("Provenance", made["id"]))
 
 
+def returned(res: Resources, event: TakeHomeReturned) -> None:
+    """Bottles brought back and destroyed: each take-home's MedicationDispense stays
+    completed (it was handed over) and gains a note per bottle, and a Provenance (UPDATE)
+    of the return names them."""
+    changed = []
+    for dispense_id in dict.fromkeys(b.dispense_id for b in event.bottles):
+        dispense = res.change(event, "MedicationDispense", dispense_id)
+        if dispense is None:
+            continue
+        dispense.setdefault("note", []).extend(
+            {
+                "text": f"bottle {b.bottle}, lot {b.lot} for dosing day {b.day} slot {b.slot}"
+                f" returned on {event.day}: {b.amount} {event.unit} left, destroyed before"
+                f" {event.witness_id}"
+            }
+            for b in event.bottles
+            if b.dispense_id == dispense_id
+        )
+        changed.append(dispense)
+    if not changed:
+        return
+    targets = [reference("MedicationDispense", d["id"]) for d in changed]
+    made = res.new(event, provenance(event, targets[0], "UPDATE", "returned and destroyed"))
+    made["target"] = targets
+    for dispense in changed:
+        dispense.setdefault("eventHistory", []).append(reference("Provenance", made["id"]))
+
+
 def guest_dosing(res: Resources, event: GuestDosingArranged) -> None:
     res.new(
         event,
@@ -231,5 +260,5 @@ def eligibility(res: Resources, event: TakeHomeEligibilityDetermined) -> None:
 
 HANDLERS = handlers(
     given, in_error, not_given, not_given_in_error, missed, handed_over, take_home_in_error,
-    guest_dosing, guest_dosing_ended, eligibility
+    returned, guest_dosing, guest_dosing_ended, eligibility
 )  # fmt: skip

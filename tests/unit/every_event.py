@@ -78,6 +78,7 @@ from carecoord.events.medication import (
     OrderResumed,
     OverrideAcknowledged,
     QtcEvidence,
+    ReturnedBottle,
     Severity,
     StatementSource,
     TakeHomeBottle,
@@ -85,6 +86,7 @@ from carecoord.events.medication import (
     TakeHomeDispensed,
     TakeHomeEligibilityDetermined,
     TakeHomeEnteredInError,
+    TakeHomeReturned,
     TaperOrdered,
     TaperStep,
 )
@@ -401,11 +403,15 @@ def _window(r: Record, order_id: UUID) -> None:
         TakeHomeBottle(day=date(2026, 2, d), slot=1, amount=Decimal(70), bottle=f"B-{d}", lot="L-2")
         for d in (6, 7)
     )
-    r.add(
+    home = r.add(
         TakeHomeDispensed, NURSE, dispense_id=uuid4(), bottles=bottles, days_covered=2,
         day_in_treatment=32, cap_days=2, cap_rule="take-home-cap", cap_rule_version="2024",
         **dispensed,
     )  # fmt: skip
+    back = ReturnedBottle(dispense_id=home.dispense_id, day=date(2026, 2, 7), slot=1,
+                          bottle="B-7", lot="L-2", amount=Decimal(70), full=True)  # fmt: skip
+    r.add(TakeHomeReturned, NURSE, return_id=uuid4(), bottles=(back,), witness_id="nurse-ola",
+          day=date(2026, 2, 6), **dispensed)  # fmt: skip
     _take_home_in_error(r, dispensed)
     guest = r.add(
         GuestDosingArranged, NURSE, guest_dosing_id=uuid4(), site="South OTP",
