@@ -13,9 +13,11 @@ from test_take_home_recall_commands import DOCTOR, JAN, NURSE, Clinic, at
 
 from carecoord.events import Actor, CareEvent, Role, Schedule
 from carecoord.events.alerts import AlertRaised, AlertResolved
+from carecoord.events.care import DischargeReason
 from carecoord.events.medication import TakeHomeReturned
 from carecoord.services.alerts.replay import replay
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES
+from carecoord.services.care import commands as care
 from carecoord.services.kernel.errors import DomainError
 from carecoord.services.medication import commands
 from carecoord.services.medication.dispensing import TakeHomeInError
@@ -190,3 +192,22 @@ def test_a_take_home_with_bottles_returned_is_not_marked_entered_in_error() -> N
             in_error=TakeHomeInError(clinic.dispense_id(), "wrong client"),
         ))  # fmt: skip
     assert (caught.value.field, caught.value.rule) == ("dispenseId", "not-returned")
+
+
+def test_bottles_returned_after_a_discharge_resolve_its_recall() -> None:
+    """A discharged client brings the bottles back: the return is recorded, and resolves the
+    recall the stop raised once every bottle after the discharge is back too."""
+    clinic = Returns()
+    clinic.stop()
+    clinic.now = at(JAN2, 16)
+    clinic.run(care.discharge_client(
+        clinic.stamp(), client_id=clinic.client_id, reason=DischargeReason.LEFT_AGAINST_ADVICE
+    ))  # fmt: skip
+    clinic.now = at(JAN3, 10)
+    clinic.back(JAN3)
+    assert clinic.of(AlertResolved) == []
+    clinic.back(JAN4)
+
+    [recall] = clinic.recalls()
+    assert [e.alert_id for e in clinic.of(AlertResolved)] == [recall.alert_id]
+    assert replay(DEFAULT_ALERT_RULES, clinic.log) == clinic.of(AlertRaised)
