@@ -125,12 +125,12 @@ class MedicationRecord(Aggregate, context="medication"):
             )
         return found
 
-    def take_home_order(self, dispense_id: UUID) -> Order:
+    def take_home_order(self, dispense_id: UUID, field: str = "dispenseId") -> Order:
         """The order a take-home was handed over under."""
         found = next((o for o in self.orders.values() if dispense_id in o.handed_over), None)
         if found is None:
             raise NotFound(
-                "dispenseId",
+                field,
                 "unknown-take-home",
                 f"the client has no take-home {dispense_id} handed over",
             )

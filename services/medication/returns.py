@@ -62,7 +62,7 @@ def record_return(
     back: list[ReturnedBottle] = []
     for n, bottle in enumerate(given.bottles):
         field = f"bottles.{n}"
-        found = record.take_home_order(bottle.dispense_id)
+        found = record.take_home_order(bottle.dispense_id, f"{field}.dispenseId")
         if order is not None and found.order_id != order.order_id:
             raise RuleViolation(
                 f"{field}.dispenseId",

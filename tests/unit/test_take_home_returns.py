@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from test_take_home_recall_commands import DOCTOR, JAN, NURSE, Clinic, at
@@ -137,6 +138,12 @@ def test_a_return_is_checked_against_what_is_out() -> None:
     assert refused(clinic, amount=Decimal(9)) == "bottles.0.amount returned-amount"
     assert refused(clinic, days=(JAN,)) == "bottles.0.day unknown-bottle"
     assert refused(clinic, days=(JAN3, JAN3)) == "bottles.1.day bottle-once"
+    unknown = TakeHomeReturn((BottleBack(uuid4(), JAN3, 1, "LOT-1"),), WITNESS)
+    with pytest.raises(DomainError) as caught:
+        clinic.run(commands.return_take_home(
+            clinic.stamp(NURSE), client_id=clinic.client_id, returned=unknown
+        ))  # fmt: skip
+    assert (caught.value.field, caught.value.rule) == ("bottles.0.dispenseId", "unknown-take-home")
     clinic.back(JAN3)
     assert refused(clinic) == "bottles.0.day bottle-out"
     assert clinic.of(TakeHomeReturned)[0].bottles[0].amount == Decimal(8)
