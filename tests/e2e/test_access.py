@@ -337,7 +337,7 @@ async def test_access_log_counts_match_reads_under_concurrency(api: Api) -> None
 
 
 async def test_each_role_sees_only_its_kinds_of_the_same_record(api: Api) -> None:
-    client_id, _, _ = await enroll_prescribe_dose(api)
+    client_id, _, _, _ = await enroll_prescribe_dose(api)
     position = 0
     for role in (Role.PEER_SUPPORTER, Role.THERAPIST, Role.NURSE):
         position = await api.join_care_team(client_id, role)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from carecoord.events import Role
+from carecoord.services.kernel.program_day import program_day
 from support import Api, mutation
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")
@@ -32,36 +34,43 @@ async def recorded(api: Api, query: str, role: Role, user: str | None = None, **
     return result
 
 
-async def enroll_prescribe_dose(api: Api) -> tuple[str, str, int]:
+async def enroll_prescribe_dose(api: Api) -> tuple[str, str, int, str]:
+    """A client enrolled three days ago, prescribed for from the day after and dosed the day
+    before today (UTC days at fixed hours: past, and within every bound the platform sets
+    from its clock, whatever day tests run); their ids, the dose's position and the time it
+    was given."""
+    today = datetime.now(UTC).date()
     client = await recorded(
         api, ENROLL, Role.PROGRAM_ADMIN,
-        displayName="Alex R.", program="OTP", occurredAt="2025-12-31T10:00:00Z",
+        displayName="Alex R.", program="OTP", occurredAt=f"{today - timedelta(3)}T10:00:00Z",
     )  # fmt: skip
     await api.join_care_team(client["id"], Role.PRESCRIBER, "dr-lee")
     await api.join_care_team(client["id"], Role.NURSE, "nurse-kim")
+    start = today - timedelta(2)
     order = await recorded(
         api, PRESCRIBE, Role.PRESCRIBER, "dr-lee",
         clientId=client["id"], medication="methadone", dose="40", unit="mg", route="oral",
-        start="2026-01-01", occurredAt="2026-01-01T08:00:00Z",
+        start=start.isoformat(), occurredAt=f"{start}T08:00:00Z",
     )  # fmt: skip
+    given = f"{today - timedelta(1)}T09:00:00Z"
     dose = await recorded(
         api, DOSE, Role.NURSE, "nurse-kim",
         clientId=client["id"], orderId=order["id"], amount="40", dosageForm="oral solution",
-        givenAt="2026-01-02T09:00:00Z",
+        givenAt=given,
     )  # fmt: skip
-    return client["id"], order["id"], dose["position"]
+    return client["id"], order["id"], dose["position"], given
 
 
 @pytest.mark.shared_platform
 async def test_three_actions_show_in_the_timeline_in_order(api: Api) -> None:
-    client_id, _, position = await enroll_prescribe_dose(api)
+    client_id, _, position, given = await enroll_prescribe_dose(api)
 
     data = await api.ok(
         TIMELINE, {"id": client_id, "atLeast": position}, role=Role.PRESCRIBER, user="dr-lee"
     )
 
     nodes = [e["node"] for e in data["clientTimeline"]["edges"]]
-    # In clinical time: the memberships were recorded today, the care in January 2026.
+    # In clinical time: the memberships were recorded today, the care in the days before.
     assert [n["type"] for n in nodes] == [
         "care.ClientEnrolled",
         "medication.MedicationPrescribed",
@@ -72,7 +81,7 @@ async def test_three_actions_show_in_the_timeline_in_order(api: Api) -> None:
     prescribed, dose = nodes[1], nodes[2]
     assert prescribed["recordedBy"] == {"id": "dr-lee", "role": "prescriber"}
     assert dose["recordedBy"] == {"id": "nurse-kim", "role": "nurse"}
-    assert dose["occurredAt"].startswith("2026-01-02T09:00:00")
+    assert dose["occurredAt"].startswith(given.removesuffix("Z"))
     assert dose["recordedAt"] > dose["occurredAt"]
     assert dose["summary"] == "Dose given: methadone 40 mg"
     assert dose["facts"]["amount"] == "40"
@@ -80,7 +89,7 @@ async def test_three_actions_show_in_the_timeline_in_order(api: Api) -> None:
 
 @pytest.mark.shared_platform
 async def test_timeline_pages_with_cursors(api: Api) -> None:
-    client_id, _, position = await enroll_prescribe_dose(api)
+    client_id, _, position, _ = await enroll_prescribe_dose(api)
     nurse = {"role": Role.NURSE, "user": "nurse-kim"}
 
     first = (await api.ok(TIMELINE, {"id": client_id, "atLeast": position, "first": 3}, **nurse))[
@@ -142,11 +151,12 @@ async def test_subscription_pushes_entries_recorded_by_another_client(api: Api) 
       timeline(clientId: $id, after: $after) { position type } }"""
     # From the last position read, not from whenever the server gets to it
     variables = {"id": client["id"], "after": joined}
+    zone = api.platform.medication.zone
     async with api.subscription(api.token(Role.NURSE), query, variables) as ws:
         await recorded(
             api, PRESCRIBE, Role.PRESCRIBER,
             clientId=client["id"], medication="buprenorphine", dose="8", unit="mg",
-            route="sublingual", start="2026-01-01",
+            route="sublingual", start=str(program_day(datetime.now(UTC), zone)),
         )  # fmt: skip
         message = json.loads(await asyncio.wait_for(ws.recv(), 5))
 

@@ -27,7 +27,7 @@ NURSE = "nurse-partner"
 async def test_break_glass_opens_the_team_view_to_a_clinician_a_consent_names_for_less(
     api: Api,
 ) -> None:
-    client_id, _, _ = await enroll_prescribe_dose(api)
+    client_id, _, _, _ = await enroll_prescribe_dose(api)
     consent = {
         "clientId": client_id,
         "recipients": [{"type": "MEMBER", "id": NURSE, "name": "Partner clinic nurse"}],

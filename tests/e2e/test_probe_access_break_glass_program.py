@@ -20,8 +20,8 @@ ENROLL = mutation("EnrollClientInput", "enrollClient")
 BREAK_GLASS = mutation("BreakGlassInput", "breakGlass")
 USES = """query($first: Int!) { breakGlassUses(first: $first) { clientId memberId } }"""
 ACCESS_LOG = """query($id: UUID) { accessLog(clientId: $id, first: 500) { readerId } }"""
-DEA_LOG = """query($p: Int) {
-  dispensingLog(fromDay: "2025-12-01", toDay: "2026-01-31", atLeast: $p) { rows { clientId } } }"""
+DEA_LOG = """query($p: Int, $day: Date!) {
+  dispensingLog(fromDay: $day, toDay: $day, atLeast: $p) { rows { clientId } } }"""
 
 
 async def emergency_at(api: Api, program: str) -> str:
@@ -55,13 +55,14 @@ async def test_a_program_admin_reading_the_dea_log_logs_no_read_of_another_progr
 ) -> None:
     """The log's rows of other programs' clients were each access-logged as a refused read
     by that admin, as though they had tried to open those records."""
-    client_id, _, position = await enroll_prescribe_dose(api)
+    client_id, _, position, dosed = await enroll_prescribe_dose(api)
+    dose_day = {"p": position, "day": dosed[:10]}
     program = f"North {uuid.uuid4().hex[:8]}"
     token = issue_token(api.platform.settings, "admin-dea", Role.PROGRAM_ADMIN, program=program)
-    auditor = await api.ok(DEA_LOG, {"p": position}, role=Role.AUDITOR, user="auditor-dea")
+    auditor = await api.ok(DEA_LOG, dose_day, role=Role.AUDITOR, user="auditor-dea")
     assert client_id in {r["clientId"] for r in auditor["dispensingLog"]["rows"]}
 
-    theirs = await api.ok(DEA_LOG, {"p": position}, token=token)
+    theirs = await api.ok(DEA_LOG, dose_day, token=token)
 
     assert theirs["dispensingLog"]["rows"] == []
     logged = await api.ok(ACCESS_LOG, {"id": client_id}, role=Role.AUDITOR, user="auditor-bgp")
