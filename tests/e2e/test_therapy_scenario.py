@@ -5,6 +5,7 @@ stored history through the rules gives the same alerts."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -64,10 +65,15 @@ PHQ9 = {"1": 2, "2": 2, "3": 1, "4": 2, "5": 1, "6": 1, "7": 1, "8": 0, "9": 1} 
 class Team:
     """The client's care team acting through the API; remembers the last position."""
 
-    def __init__(self, api: Api, client_id: str) -> None:
+    def __init__(self, api: Api, client_id: str, first: date) -> None:
         self.api = api
         self.client_id = client_id
+        self.first = first
         self.position = 0
+
+    def day(self, n: int) -> date:
+        """The month's day ``n`` (1 is the day of enrolment)."""
+        return self.first + timedelta(n - 1)
 
     async def do(self, mutation: str, role: Role, user: str, **given: Any) -> str:
         """Send ``mutation`` about this client; returns the id it recorded."""
@@ -79,12 +85,12 @@ class Team:
         self.position = max(self.position, int(data[name]["position"]))
         return str(data[name]["id"])
 
-    async def session(self, day: str, outcome: str) -> str:
+    async def session(self, day: date, outcome: str) -> str:
         session_id = await self.send(
             SCHEDULE, Role.THERAPIST, "ther-ana",
             {"clientIds": [self.client_id], "modality": "CBT", "format": "INDIVIDUAL",
              "scheduledFor": f"{day}T15:00:00Z", "plannedMinutes": 50,
-             "occurredAt": "2026-01-02T12:00:00Z"},
+             "occurredAt": f"{self.day(2)}T12:00:00Z"},
         )  # fmt: skip
         attended = outcome == "ATTENDED"
         await self.send(
@@ -96,12 +102,15 @@ class Team:
 
 
 async def month_of_care(api: Api) -> Team:
+    """A month of care that ended ten days ago (UTC days: past, and within every bound the
+    platform sets from its clock, whatever day tests run)."""
+    first = datetime.now(UTC).date() - timedelta(30)
     enrolled = await api.ok(
         ENROLL,
-        {"input": {"displayName": "Riley", "program": "OTP", "occurredAt": "2026-01-01T10:00:00Z"}},
+        {"input": {"displayName": "Riley", "program": "OTP", "occurredAt": f"{first}T10:00:00Z"}},
         role=Role.PROGRAM_ADMIN,
     )
-    team = Team(api, enrolled["enrollClient"]["id"])
+    team = Team(api, enrolled["enrollClient"]["id"], first)
     for role, user in (
         (Role.PRESCRIBER, "dr-lee"),
         (Role.THERAPIST, "ther-ana"),
@@ -112,38 +121,38 @@ async def month_of_care(api: Api) -> Team:
     await team.do(
         PRESCRIBE, Role.PRESCRIBER, "dr-lee", medication="methadone", dose="60",
         acknowledgements=[INDUCTED], unit="mg",
-        route="oral", start="2026-01-01", occurredAt="2026-01-01T11:00:00Z",
+        route="oral", start=str(first), occurredAt=f"{team.day(1)}T11:00:00Z",
     )  # fmt: skip
     await team.do(
         LEVEL, Role.THERAPIST, "ther-ana", level="INTENSIVE_OUTPATIENT", asamLevel="2.1",
-        occurredAt="2026-01-02T10:00:00Z",
+        occurredAt=f"{team.day(2)}T10:00:00Z",
     )  # fmt: skip
     await team.do(
         GOAL, Role.THERAPIST, "ther-ana", description="Return to part-time work",
-        occurredAt="2026-01-02T11:00:00Z",
+        occurredAt=f"{team.day(2)}T11:00:00Z",
     )  # fmt: skip
-    attended = await team.session("2026-01-05", "ATTENDED")
+    attended = await team.session(team.day(5), "ATTENDED")
     await team.do(
         COUNSELING_NOTE, Role.THERAPIST, "ther-ana", sessionId=attended,
-        note="Talked about the argument with a sibling.", occurredAt="2026-01-05T16:00:00Z",
+        note="Talked about the argument with a sibling.", occurredAt=f"{team.day(5)}T16:00:00Z",
     )  # fmt: skip
     await team.do(
         CHECK_IN, Role.CLIENT, team.client_id, craving=30, mood=6,
-        occurredAt="2026-01-06T08:00:00Z",
+        occurredAt=f"{team.day(6)}T08:00:00Z",
     )  # fmt: skip
     await team.do(
         SCORE, Role.CLIENT, team.client_id, instrument="PHQ9",
         answers=[{"item": k, "value": v} for k, v in PHQ9.items()],
-        occurredAt="2026-01-07T08:00:00Z",
+        occurredAt=f"{team.day(7)}T08:00:00Z",
     )  # fmt: skip
-    await team.do(VITALS, Role.NURSE, "nurse-kim", qtcMs=510, occurredAt="2026-01-08T09:00:00Z")
-    await team.session("2026-01-12", "NO_SHOW")
-    await team.session("2026-01-19", "NO_SHOW")
+    await team.do(VITALS, Role.NURSE, "nurse-kim", qtcMs=510, occurredAt=f"{team.day(8)}T09:00:00Z")
+    await team.session(team.day(12), "NO_SHOW")
+    await team.session(team.day(19), "NO_SHOW")
     await team.do(
         SCREEN, Role.NURSE, "nurse-kim", method="PRESUMPTIVE",
         results=[{"analyte": "benzodiazepines", "result": "POSITIVE"},
                  {"analyte": "methadone", "result": "POSITIVE"}],
-        collectedAt="2026-01-20T09:00:00Z",
+        collectedAt=f"{team.day(20)}T09:00:00Z",
     )  # fmt: skip
     return team
 
