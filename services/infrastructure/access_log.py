@@ -45,6 +45,7 @@ from carecoord.services.infrastructure.access_chain import (
     check,
 )
 from carecoord.services.infrastructure.autocommit import autocommitted
+from carecoord.services.infrastructure.liveness import Liveness
 from carecoord.services.infrastructure.settings import Flush
 from carecoord.services.kernel.errors import Altered
 
@@ -164,10 +165,17 @@ async def ensure_table(conn: AsyncConnection) -> None:
 
 
 _Waiting = tuple[ClientRecordRead, "asyncio.Future[None]"]
+LOOP = "access-log"
+"""The writer's name among the process's loops (``/health``)."""
 
 
 class AccessLog:
-    """The group-committing writer of one process; ``run`` is its task."""
+    """The group-committing writer of one process; ``run`` is its task.
+
+    With ``liveness`` it is the process's ``access-log`` loop: a batch it holds unwritten
+    (the log's table locked, a lock on the chain held) makes ``/health`` say it is stuck, as
+    a projector waiting on a lock does, since every read waits on its entry; it read ``ok``
+    while no read could be answered."""
 
     def __init__(
         self,
@@ -175,10 +183,12 @@ class AccessLog:
         *,
         batch_max: int = BATCH_MAX,
         flush: Flush = "committed",
+        liveness: Liveness | None = None,
     ) -> None:
         self._pool = pool
         self._batch_max = batch_max
         self._durable = flush == "flushed"
+        self._liveness = liveness
         self._queue: asyncio.Queue[_Waiting] = asyncio.Queue()
         self._ready = asyncio.Event()
         self._failure: BaseException | None = None
@@ -218,14 +228,20 @@ class AccessLog:
                     done.cancel()
 
     async def _commit(self, batch: list[_Waiting]) -> None:
+        if self._liveness is not None:
+            self._liveness.working(LOOP)
         try:
             await self._write([entry for entry, _ in batch])
         except Exception as failure:
             log.exception("access log write failed", extra={"entries": len(batch)})
+            if self._liveness is not None:
+                self._liveness.let_go(LOOP, failure)
             for _, done in batch:
                 if not done.done():
                     done.set_exception(failure)
             return
+        if self._liveness is not None:
+            self._liveness.progressed(LOOP)
         self.written += len(batch)
         for _, done in batch:
             if not done.done():

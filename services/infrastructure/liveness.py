@@ -94,6 +94,15 @@ class Liveness:
         if state.failing_since is None:
             state.failing_since = state.last_error_at
 
+    def let_go(self, name: str, failure: BaseException) -> None:
+        """The work taken failed and went back to whoever gave it (a batch of access-log
+        entries, its reads told): its error is kept, and the loop waits for more, not
+        failing, since nothing is retried that a later success would clear."""
+        state = self.loop(name)
+        state.working_since = None
+        state.last_error = error_code(failure)
+        state.last_error_at = time.time()
+
     def stuck(self) -> list[str]:
         now = time.time()
         return sorted(s.name for s in self.loops.values() if s.stuck(now, self.stuck_after))

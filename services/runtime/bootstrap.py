@@ -430,7 +430,7 @@ async def running(
             broker,
             progress,
             token_verifier(settings),
-            AccessLog(pool, flush=settings.access_log_flush),
+            AccessLog(pool, flush=settings.access_log_flush, liveness=liveness),
             liveness,
             fatal,
             TimelineFeed(

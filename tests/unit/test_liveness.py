@@ -88,3 +88,16 @@ def test_a_loop_holding_work_longer_than_the_bound_is_stuck_until_it_progresses(
 
     liveness.progressed("projections")
     assert liveness.stuck() == []
+
+
+def test_work_let_go_keeps_its_error_but_leaves_the_loop_waiting_not_stuck() -> None:
+    """The access log's writer hands a failed batch back to its reads and retries nothing:
+    marked failing, it would read as stuck until the next read came, on a quiet night for
+    hours, and /health would have a supervisor restart a process that was fine."""
+    liveness = Liveness(stuck_after=0)
+    liveness.working("access-log")
+
+    liveness.let_go("access-log", ConnectionResetError("the database went away"))
+
+    assert liveness.stuck() == []
+    assert liveness.report()["access-log"]["lastError"] == "ConnectionResetError"
