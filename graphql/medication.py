@@ -83,7 +83,7 @@ from carecoord.services.medication.dispensing import (
 )
 from carecoord.services.medication.eligibility import EligibilityDecision
 from carecoord.services.medication.prescribing import DoseChange, NewOrder, Taper
-from carecoord.services.medication.returns import BottleBack, TakeHomeReturn
+from carecoord.services.medication.returns import BottleBack, Returned, TakeHomeReturn
 from carecoord.services.medication.statements import Statement
 
 V = TypeVar("V", bound=BaseModel)
@@ -174,6 +174,38 @@ class DoseNotGivenRecorded:
     id: UUID
     position: int
     entry_id: UUID
+
+
+@strawberry.type(description="A take-home bottle out: its take-home, day, slot and lot.")
+class BottleOut:
+    dispense_id: UUID
+    day: date
+    slot: int
+    lot: str
+
+
+@strawberry.type(
+    description="Bottles returned: `id` is the return's; `stillOut` the bottles a"
+    " take-home-recall names (of a stopped or held order, or any after a discharge) still"
+    " out, none once the recall is resolved (see `Recorded`)."
+)
+class TakeHomeReturnRecorded:
+    id: UUID
+    position: int
+    still_out: list[BottleOut]
+
+
+async def return_recorded(
+    info: Info[RequestContext, None], command: Command[Returned]
+) -> TakeHomeReturnRecorded:
+    outcome = await executed(info, command)
+    out = [
+        BottleOut(dispense_id=dispense_id, day=b.day, slot=b.slot, lot=b.lot)
+        for dispense_id, b in outcome.result.still_out
+    ]
+    return TakeHomeReturnRecorded(
+        id=outcome.result.return_id, position=outcome.position, still_out=out
+    )
 
 
 async def not_given_recorded(
@@ -460,6 +492,7 @@ class MedicationMutation:
         Action.RETURN_TAKE_HOME,
         commands.return_take_home,
         TakeHomeReturnInput,
+        answer=return_recorded,
         returned=built(TakeHomeReturn, bottles=bottles_back),
     )
     arrange_guest_dosing = client_mutation(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
+from uuid import UUID
 
 from carecoord.events import CareEvent
 from carecoord.events.alerts import AlertRaised
@@ -41,16 +42,21 @@ risk domain.md section 5 rates high."""
 def bottles_after(orders: Iterable[Order], day: date) -> list[TakeHomeBottle]:
     """The bottles handed over under ``orders`` (none marked entered in error) for program
     days after ``day`` and not returned since, by day and slot."""
+    return [bottle for _, bottle in out_after(orders, day)]
+
+
+def out_after(orders: Iterable[Order], day: date) -> list[tuple[UUID, TakeHomeBottle]]:
+    """``bottles_after``, each with the take-home it was handed over in."""
     return sorted(
         (
-            bottle
+            (dispense_id, bottle)
             for order in orders
             for dispense_id, over in order.handed_over.items()
             if dispense_id not in order.take_home_in_error
             for bottle in over.bottles
             if bottle.day > day and (dispense_id, bottle.day, bottle.slot) not in order.returned
         ),
-        key=lambda b: (b.day, b.slot),
+        key=lambda out: (out[1].day, out[1].slot),
     )
 
 
@@ -124,33 +130,26 @@ def recall(
 
 def still_out(
     record: MedicationRecord, discharged_at: datetime | None, day_of: Callable[[datetime], date]
-) -> list[TakeHomeBottle]:
-    """The bottles a recall may name that are still out: those of a stopped order for days
-    after its stop, of an order on hold for days after the hold, and, while the client is
-    discharged, every order's for days after the discharge."""
-    out = [
-        bottle
+) -> list[tuple[UUID, TakeHomeBottle]]:
+    """The bottles a recall may name that are still out, each with its take-home: those of a
+    stopped order for days after its stop, of an order on hold for days after the hold, and,
+    while the client is discharged, every order's for days after the discharge."""
+    out = {
+        (dispense_id, bottle.day, bottle.slot): (dispense_id, bottle)
         for order in record.orders.values()
         for since in (order.stopped_at, None if order.hold is None else order.hold.since)
         if since is not None
-        for bottle in bottles_after([order], day_of(since))
-    ]
+        for dispense_id, bottle in out_after([order], day_of(since))
+    }
     if discharged_at is not None:
-        out += bottles_after(record.orders.values(), day_of(discharged_at))
-    return out
+        for dispense_id, bottle in out_after(record.orders.values(), day_of(discharged_at)):
+            out[(dispense_id, bottle.day, bottle.slot)] = (dispense_id, bottle)
+    return sorted(out.values(), key=lambda o: (o[1].day, o[1].slot))
 
 
-def settle(
-    alerts: AlertRecord,
-    record: MedicationRecord,
-    discharged_at: datetime | None,
-    stamp: Stamp,
-    day_of: Callable[[datetime], date],
-) -> None:
-    """Resolve the open take-home-recall alerts once no bottle they may name is out
-    (``still_out``): the return that brought the last one back says so in the note."""
-    if still_out(record, discharged_at, day_of):
-        return
+def settle(alerts: AlertRecord, stamp: Stamp) -> None:
+    """Resolve the open take-home-recall alerts: the return that brought the last bottle a
+    recall may name back (``still_out`` finds none) says so in the note."""
     note = "every take-home bottle recalled is returned and destroyed (returnTakeHome)"
     for alert_id, alert in list(alerts.alerts.items()):
         if alert.rule_id == RECALL and alert.status is not Status.RESOLVED:

@@ -29,7 +29,7 @@ from psycopg.sql import SQL, Identifier
 
 from carecoord.events import catalog
 from carecoord.events.envelope import CareEvent, type_name
-from carecoord.events.medication import HardStopRefused, InteractionFound
+from carecoord.events.medication import HardStopRefused, InteractionFound, TakeHomeBottle
 from carecoord.services.infrastructure import pipelines
 from carecoord.services.infrastructure.store_types import StoreTypesRecorder
 from carecoord.services.kernel.errors import InvalidInput
@@ -143,6 +143,7 @@ def _codecs() -> dict[type, _Codec]:
         NotGivenRecorded,
         Written,
     )
+    from carecoord.services.medication.returns import Returned  # noqa: PLC0415
     from carecoord.services.therapy.closure import Closure  # noqa: PLC0415
 
     def event(found: CareEvent) -> dict[str, str]:
@@ -174,6 +175,18 @@ def _codecs() -> dict[type, _Codec]:
             NotGivenRecorded,
             lambda v: {"order_id": str(v.order_id), "entry_id": str(v.entry_id)},
             lambda m: NotGivenRecorded(UUID(m["order_id"]), UUID(m["entry_id"])),
+        ),
+        _Codec(
+            "medication.Returned",
+            Returned,
+            lambda v: {
+                "return_id": str(v.return_id),
+                "still_out": [[str(d), b.model_dump(mode="json")] for d, b in v.still_out],
+            },
+            lambda m: Returned(
+                UUID(m["return_id"]),
+                tuple((UUID(d), TakeHomeBottle.model_validate(b)) for d, b in m["still_out"]),
+            ),
         ),
         _Codec(
             "consent.Disclosed",

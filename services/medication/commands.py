@@ -23,7 +23,7 @@ from carecoord.events import Kind
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.events.medication import HardStopRefused, InteractionFound
 from carecoord.events.stock import draws_id, stock_id
-from carecoord.services.alerts.recall import recall, settle
+from carecoord.services.alerts.recall import recall, settle, still_out
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.care.record import ClientRecord
@@ -56,7 +56,7 @@ from carecoord.services.medication.monitored import NOTHING, Monitored
 from carecoord.services.medication.orders import Order
 from carecoord.services.medication.prescribing import DoseChange, NewOrder, Taper
 from carecoord.services.medication.record import MedicationRecord
-from carecoord.services.medication.returns import TakeHomeReturn
+from carecoord.services.medication.returns import Returned, TakeHomeReturn
 from carecoord.services.medication.rules import DEFAULT_RULES, MedicationRules
 from carecoord.services.medication.statements import Statement
 from carecoord.services.stock import draws
@@ -515,20 +515,21 @@ def return_take_home(
     client_id: UUID,
     returned: TakeHomeReturn,
     rules: MedicationRules = DEFAULT_RULES,
-) -> Command[UUID]:
+) -> Command[Returned]:
     """Take-home bottles brought back, witnessed and destroyed: a new event beside the
-    hand-overs; the recall alert is resolved once no recalled bottle is out. A discharged
-    client brings bottles back too."""
+    hand-overs; the recall alert is resolved once no recalled bottle is out, and the answer
+    says which still are. A discharged client brings bottles back too."""
 
-    def run(uow: UnitOfWork) -> UUID:
+    def run(uow: UnitOfWork) -> Returned:
         client = uow.get(ClientRecord, client_id)
         client.require_enrolled()
         record, program = uow.get(MedicationRecord, client_id), rules.for_program(client.program)
         at = dispensed_at(stamp, client, "returnedAt", returned.returned_at) or stamp.clock()
         return_id = returns.record_return(record, stamp, program, returned, at)
-        alerts = uow.get(AlertRecord, client_id)
-        settle(alerts, record, client.discharged_at, stamp, program.day_of)
-        return return_id
+        out = still_out(record, client.discharged_at, program.day_of)
+        if not out:
+            settle(uow.get(AlertRecord, client_id), stamp)
+        return Returned(return_id, tuple(out))
 
     return run
 

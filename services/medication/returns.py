@@ -16,7 +16,7 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 from carecoord.events import amounts
-from carecoord.events.medication import ReturnedBottle, TakeHomeReturned
+from carecoord.events.medication import ReturnedBottle, TakeHomeBottle, TakeHomeReturned
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.orders import Order
@@ -35,6 +35,16 @@ class BottleBack:
     slot: int
     lot: str
     amount: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Returned:
+    """A return recorded (``return_id``), and the bottles a recall may name still out after
+    it (``alerts/recall.py``, ``still_out``): none, and the recall is resolved."""
+
+    return_id: UUID
+    still_out: tuple[tuple[UUID, TakeHomeBottle], ...]
+    """Each bottle with the take-home it was handed over in."""
 
 
 @dataclass(frozen=True, slots=True)

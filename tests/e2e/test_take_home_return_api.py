@@ -17,7 +17,9 @@ from support import Api
 
 pytestmark = pytest.mark.shared_platform
 
-RETURN = mutation("TakeHomeReturnInput", "returnTakeHome")
+RETURN = mutation(
+    "TakeHomeReturnInput", "returnTakeHome", "{ id position stillOut { dispenseId day slot lot } }"
+)
 WITNESS = "nurse-ola"
 ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLeast: $atLeast) {
   ruleId detail status } }"""
@@ -65,7 +67,14 @@ async def test_bottles_brought_back_resolve_the_recall_and_a_lower_dose_starts_t
     assert refused["rule"] == "start-after-last-dispensed"
 
     days = [today + timedelta(days=n) for n in range(3)]
-    await clinic.nurse(RETURN, bottles=bottles(dispense_id, *days), witnessId=WITNESS)
+    first = await clinic.nurse(RETURN, bottles=bottles(dispense_id, *days[:2]), witnessId=WITNESS)
+    assert first["stillOut"] == [
+        {"dispenseId": dispense_id, "day": str(days[2]), "slot": 1, "lot": "LOT-A"}
+    ]
+    [alert] = await recalls(api, clinic)
+    assert alert["status"] == "OPEN"
+    last = await clinic.nurse(RETURN, bottles=bottles(dispense_id, days[2]), witnessId=WITNESS)
+    assert last["stillOut"] == []
 
     [alert] = await recalls(api, clinic)
     assert alert["status"] == "RESOLVED"

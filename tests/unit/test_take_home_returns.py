@@ -19,6 +19,7 @@ from carecoord.events.medication import TakeHomeReturned
 from carecoord.services.alerts.replay import replay
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES
 from carecoord.services.care import commands as care
+from carecoord.services.infrastructure.idempotency import decode_result, encode_result
 from carecoord.services.kernel.errors import DomainError
 from carecoord.services.medication import commands
 from carecoord.services.medication.dispensing import TakeHomeInError
@@ -101,12 +102,14 @@ def test_the_recall_stays_open_while_a_bottle_it_named_is_out() -> None:
     clinic = Returns()
     clinic.stop()
     clinic.now = at(JAN2, 16)
-    clinic.back(JAN3)
+    first = clinic.back(JAN3)
 
+    assert [(d, b.day) for d, b in first.still_out] == [(clinic.dispense_id(), JAN4)]
+    assert decode_result(encode_result(first)) == first  # kept under an idempotency key
     assert clinic.of(AlertResolved) == []
     with pytest.raises(DomainError, match="through 2026-01-04"):
         clinic.restart(JAN3)
-    clinic.back(JAN4)
+    assert clinic.back(JAN4).still_out == ()
     assert len(clinic.of(AlertResolved)) == 1
 
 
