@@ -355,9 +355,8 @@ class Anchoring:
         self._stream_ready = False
         self._unpublished: list[Anchor] = []
         """Anchors in the file the broker has not taken yet, oldest first."""
-        self._due = False
-        """An anchor is being made or failed: ``keep_running`` retries it after its pause,
-        not an interval later."""
+        self._next_at: float | None = None
+        """When the next anchor is made (the event loop's clock); None before ``run``."""
         self.broken: Break | None = None
         """Why nothing is anchored: the store lost its chain's columns (``unchained``)."""
 
@@ -376,15 +375,22 @@ class Anchoring:
                     await asyncio.shield(last)
 
     async def _every_interval(self) -> None:
-        """An anchor every interval. A failed one is tried again as soon as ``keep_running``
-        has paused: waiting a whole interval first kept the loop failing (``/health`` 503,
-        the loop stuck) for up to a minute after a broker or database blip had passed."""
+        """An anchor every interval. What failed is tried again once ``keep_running`` has
+        paused: an anchor not made, or one the broker did not take. Waiting a whole
+        interval first kept the loop failing (``/health`` 503, the loop stuck) for up to a
+        minute after a broker or database blip had passed; the next anchor is still made
+        an interval after the last one."""
+        clock = asyncio.get_running_loop().time
+        interval = self._settings.chain_anchor_interval_seconds
+        if self._next_at is None:
+            self._next_at = clock() + interval
         while True:
-            if not self._due:
-                await asyncio.sleep(self._settings.chain_anchor_interval_seconds)
-            self._due = True
-            await self.anchor()
-            self._due = False
+            if not self._unpublished:
+                await asyncio.sleep(max(0.0, self._next_at - clock()))
+            if clock() >= self._next_at:
+                await self._make()
+                self._next_at = clock() + interval
+            await self._send_unpublished()
             self._liveness.progressed(NAME)
 
     async def anchor(self) -> Anchor | None:
@@ -392,10 +398,13 @@ class Anchoring:
         anchor (reads alone move the log's), then publish every anchor the broker does not
         have yet; the anchor made, or None."""
         made = await self._make()
+        await self._send_unpublished()
+        return made
+
+    async def _send_unpublished(self) -> None:
         while self._unpublished:
             await self._publish(self._unpublished[0])
             self._unpublished.pop(0)
-        return made
 
     async def _make(self) -> Anchor | None:
         """Append a new anchor to the file, once: it is made there. The broker's copy

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from test_downstream_census import ADMIN
@@ -29,32 +30,41 @@ class BrokerAway(Anchoring):
 
 
 class BrokerBlip(Anchoring):
-    """Its broker refuses the first anchor (restarting, a moment away), then takes them."""
+    """Its broker refuses the first anchor (restarting, a moment away), while the store
+    moves on, then takes them; the anchors it took."""
 
     refused: asyncio.Event
-    taken: asyncio.Event
+    sent: asyncio.Event
+    taken: list[Anchor]
+    meanwhile: Callable[[], Awaitable[object]]
 
     async def _publish(self, anchor: Anchor) -> None:
         if not self.refused.is_set():
+            await self.meanwhile()
             self.refused.set()
             raise ConnectionError("the broker is away")
-        self.taken.set()
+        self.taken.append(anchor)
+        self.sent.set()
 
 
-async def test_an_anchor_the_broker_refused_is_made_again_at_once_not_an_interval_later(
+async def test_an_anchor_the_broker_refused_is_sent_again_at_once_not_an_interval_later(
     platform: Platform, tmp_path: Path
 ) -> None:
     """The loop waited a whole interval (a minute by default) before its retry: for that
     long after a blip of the broker it was failing, and the relay's /health answered 503
-    with the loop stuck, for a supervisor to restart a process that had recovered."""
+    with the loop stuck, for a supervisor to restart a process that had recovered. The
+    retry sends the anchor made; the next is made an interval after it, not at each retry."""
     interval = 4.0
+    file = tmp_path / "anchors.jsonl"
     settings = platform.settings.model_copy(
-        update={"chain_anchor_file": tmp_path / "anchors.jsonl",
-                "chain_anchor_interval_seconds": interval}
-    )  # fmt: skip
+        update={"chain_anchor_file": file, "chain_anchor_interval_seconds": interval}
+    )
     liveness = Liveness()
     anchoring = BrokerBlip(platform.pool, platform.broker, settings, liveness)
-    anchoring.refused, anchoring.taken = asyncio.Event(), asyncio.Event()
+    anchoring.refused, anchoring.sent, anchoring.taken = asyncio.Event(), asyncio.Event(), []
+    anchoring.meanwhile = lambda: platform.bus.execute(
+        enroll_client(ADMIN, display_name="Sam K.", program="OTP")
+    )
     await platform.bus.execute(enroll_client(ADMIN, display_name="Alex R.", program="OTP"))
 
     loop = asyncio.create_task(anchoring.run())
@@ -63,10 +73,13 @@ async def test_an_anchor_the_broker_refused_is_made_again_at_once_not_an_interva
             await anchoring.refused.wait()
         assert liveness.loop(NAME).failing_since is not None
         async with asyncio.timeout(interval / 2):
-            await anchoring.taken.wait()
+            await anchoring.sent.wait()
         assert liveness.loop(NAME).failing_since is None
+        made, taken = read_anchors(file), list(anchoring.taken)
     finally:
-        await cancel_loops([loop])
+        await cancel_loops([loop])  # which makes a last anchor
+    assert len(made) == 1  # the retry sent it, and made none beside it
+    assert taken == made
 
 
 async def test_an_anchor_the_broker_refused_is_written_once_and_published_once_back(
