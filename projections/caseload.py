@@ -104,7 +104,7 @@ CROSS JOIN LATERAL (
       AND (%(alert_rules)s::text[] IS NULL OR a.rule_id = ANY(%(alert_rules)s))) a
 CROSS JOIN LATERAL (
     SELECT max(d.day) FILTER (
-             WHERE d.status = ANY(%(taken)s) AND d.day <= %(today)s AND {standing}
+             WHERE d.status = ANY(%(taken)s) AND d.day <= %(today)s AND {taken}
            ) AS last_dose_day
     FROM {dosing} d WHERE d.client_id = m.client_id) k
 CROSS JOIN LATERAL (
@@ -143,7 +143,7 @@ CROSS JOIN LATERAL (
     timeline=sql.Identifier(timeline.NAME),
     alerts=sql.Identifier(alerts.NAME),
     dosing=sql.Identifier(dosing.NAME),
-    standing=dosing.standing("d"),
+    taken=dosing.taken("d"),
     unexplained=dosing.unexplained("d"),
     # Written out, so the planner reads the timeline's partial index for them.
     checked_in=sql.SQL(", ").join(map(sql.Literal, CHECKED_IN)),
@@ -170,11 +170,11 @@ async def of_member(
     """The clients whose care team ``member_id`` is on now in ``role``, in no order: open
     alerts count those of ``alert_rules`` (None: every rule's) and their severities rank by
     ``severity_order``, the last dose is the last taken by the program's ``today`` (a
-    take-home bottle for a day to come is not taken yet), the run of missed days is the
-    episode's in progress (none while discharged, from the readmission's day in ``zone``
-    after one), recent missed days count from ``missed_from``, and a check-in is due
-    ``check_in_every`` after the last (or the enrolment), or after a readmission since, on
-    the clocks of ``zone``."""
+    take-home bottle for a day to come is not taken yet, nor one brought back whole), the run
+    of missed days is the episode's in progress (none while discharged, from the
+    readmission's day in ``zone`` after one), recent missed days count from ``missed_from``,
+    and a check-in is due ``check_in_every`` after the last (or the enrolment), or after a
+    readmission since, on the clocks of ``zone``."""
     return await fetch(
         pool,
         Line,

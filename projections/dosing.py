@@ -207,6 +207,22 @@ def standing(dose: str, marks: Sequence[str] = MARKS) -> sql.Composed:
     )
 
 
+def taken(dose: str) -> sql.Composed:
+    """A condition on the dosing row aliased ``dose``: it stands (``standing``) and is not a
+    take-home bottle brought back whole (a ``RETURNED`` row of its take-home, day and slot
+    with all its amount left): its dose was not taken."""
+    return sql.SQL(
+        "{standing} AND NOT EXISTS (SELECT 1 FROM {view} r WHERE r.client_id = {d}.client_id"
+        " AND r.day = {d}.day AND r.slot = {d}.slot AND r.status = {returned}"
+        " AND r.ref_id = {d}.ref_id AND r.amount = {d}.amount)"
+    ).format(
+        standing=standing(dose),
+        view=sql.Identifier(NAME),
+        d=sql.Identifier(dose),
+        returned=sql.Literal(RETURNED),
+    )
+
+
 def unexplained(missed: str) -> sql.Composed:
     """A condition on the ``missed`` row aliased ``missed``: no dose not given and no dose
     given that stands was recorded for its day under its order (one charted after the sweep

@@ -23,6 +23,8 @@ RETURN = mutation(
 WITNESS = "nurse-ola"
 ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLeast: $atLeast) {
   ruleId detail status } }"""
+CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
+  clients { clientId lastDoseDay } } }"""
 DOSING = """query($id: UUID!, $atLeast: Int) { clientDosing(clientId: $id, atLeast: $atLeast) {
   takeHomeDoses takeHomeSupplyDays entries { day status afterStop returned amount detail } } }"""
 
@@ -86,6 +88,10 @@ async def test_bottles_brought_back_resolve_the_recall_and_a_lower_dose_starts_t
     assert [(e["day"], e["amount"]) for e in back] == [(str(d), "60") for d in days]
     assert back[0]["detail"] == f"bottle R-0, lot LOT-A, destroyed before {WITNESS}"
     assert (dosing["takeHomeDoses"], dosing["takeHomeSupplyDays"]) == (0, 0)
+    # Today's bottle came back whole: the last dose taken was yesterday's at the window.
+    found = await api.ok(CASELOAD, {"atLeast": clinic.position}, role=Role.NURSE, user=NURSE)
+    [line] = [c for c in found["myCaseload"]["clients"] if c["clientId"] == clinic.client_id]
+    assert line["lastDoseDay"] == str(today - timedelta(days=1))
 
     lower = await clinic.methadone("40", today)
     assert lower["findings"] == []
