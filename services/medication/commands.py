@@ -23,6 +23,7 @@ from carecoord.events import Kind
 from carecoord.events.consent import Recipient, RecipientType
 from carecoord.events.medication import HardStopRefused, InteractionFound
 from carecoord.events.stock import draws_id, stock_id
+from carecoord.events.users import user_record_id
 from carecoord.services.alerts.recall import recall, settle, still_out
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
@@ -62,6 +63,7 @@ from carecoord.services.medication.statements import Statement
 from carecoord.services.stock import draws
 from carecoord.services.stock.lot_draws import LotDraws
 from carecoord.services.stock.record import SiteStock
+from carecoord.services.users.access import UserAccess, one_way
 
 T = TypeVar("T")
 Picturing = Callable[[MedicationRecord, Monitored, MedicationRules], list[InteractionFound]]
@@ -525,7 +527,10 @@ def return_take_home(
         client.require_enrolled()
         record, program = uow.get(MedicationRecord, client_id), rules.for_program(client.program)
         at = dispensed_at(stamp, client, "returnedAt", returned.returned_at) or stamp.clock()
-        return_id = returns.record_return(record, stamp, program, returned, at)
+        witness = uow.get(UserAccess, user_record_id(one_way(returned.witness_id.strip())))
+        return_id = returns.record_return(
+            record, stamp, program, returned, at, witness_suspended=witness.suspended
+        )
         out = still_out(record, client.discharged_at, program.day_of)
         if not out:
             settle(uow.get(AlertRecord, client_id), stamp)

@@ -60,11 +60,20 @@ def record_return(
     rules: MedicationRules,
     given: TakeHomeReturn,
     returned_at: datetime,
+    witness_suspended: bool,
 ) -> UUID:
     """Record ``given`` (at ``returned_at``, checked against now by the command): every bottle
     handed over under one order, out (not marked in error nor returned), once, with its lot
-    and no more than it held, after its hand-over's day; the witness another person."""
+    and no more than it held, after its hand-over's day; the witness another person, whose
+    access is not suspended (``witness_suspended``: staff who left are no witness)."""
     witnessed_by_another(stamp, given.witness_id)
+    if witness_suspended:
+        raise RuleViolation(
+            "witnessId",
+            "witness-suspended",
+            "the witness's access is suspended by a program admin: a witness is staff with"
+            " access; name another",
+        )
     if not given.bottles:
         raise InvalidInput("bottles", "bottles-required", "name at least one bottle returned")
     day = rules.day_of(returned_at)

@@ -26,6 +26,7 @@ from carecoord.services.medication.dispensing import TakeHomeInError
 from carecoord.services.medication.prescribing import NewOrder
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.returns import BottleBack, TakeHomeReturn
+from carecoord.services.users import commands as users
 
 WITNESS = "nurse-ann"
 JAN2, JAN3, JAN4 = (JAN + timedelta(days=n) for n in (1, 2, 3))
@@ -221,3 +222,17 @@ def test_bottles_returned_after_a_discharge_resolve_its_recall() -> None:
     [recall] = clinic.recalls()
     assert [e.alert_id for e in clinic.of(AlertResolved)] == [recall.alert_id]
     assert replay(DEFAULT_ALERT_RULES, clinic.log) == clinic.of(AlertRaised)
+
+
+def test_a_witness_whose_access_is_suspended_is_refused() -> None:
+    """Staff who left are suspended: they witness nothing, as they may do nothing else."""
+    clinic = Returns()
+    clinic.now = at(JAN2, 10)
+    admin = Actor(id="admin-ray", role=Role.PROGRAM_ADMIN)
+    clinic.run(users.suspend(
+        clinic.stamp(admin), user_id=WITNESS, reason="left the program", program=None
+    ))  # fmt: skip
+
+    assert refused(clinic) == "witnessId witness-suspended"
+    assert clinic.of(TakeHomeReturned) == []
+    clinic.back(JAN3, witness="nurse-bo")
