@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from uuid import uuid4
 
 import pytest
@@ -57,7 +58,7 @@ def test_a_dose_change_or_taper_starting_over_a_year_ahead_is_refused() -> None:
 def test_an_order_starting_over_a_year_back_is_refused() -> None:
     story = Story()
     for long_ago in (BACK - timedelta(days=1), date(1901, 1, 1)):
-        refused = refusal(story, lambda day=long_ago: story.prescribe(start=day))
+        refused = refusal(story, partial(story.prescribe, start=long_ago))
         assert refused == ("start", "start-within-horizon")
     story.prescribe(start=BACK)
 
