@@ -13,6 +13,13 @@ that reads slowly, or not at all (a stalled socket), lags at its own position at
 of one batch. A watch far behind (resumed from an old position) catches up
 ``CATCH_UP_PAGE`` entries at a time, between the batches of the others.
 
+A reader has at most ``IN_FLIGHT_PER_READER`` watches with a batch handed and not yet pushed
+(a push is an access decision, an access-log entry, a result built and sent): handed all at
+once, the 2,000 subscriptions one user may hold put 2,000 pushes on the event loop, and
+another user's push waited behind them, 22-31 s. The rest of that reader's watches wait at
+their positions for the next passes, those furthest behind first (so a reader's own stalled
+socket holds back their other subscriptions until it is dropped, never anyone else's).
+
 The newest access change of the watched clients is read from the store alongside the rows
 (``Probe``: one statement for all, at the same time as theirs), so a subscription decides on
 access views that have it without a probe of its own after the rows came; unless they came
@@ -24,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -40,6 +47,9 @@ PROBED_ALONGSIDE = 64
 """Watched clients up to which every one's access changes are read with the rows, at the
 same time; beyond, those of the clients with new rows are read after them (a statement's
 cost grows with the clients it probes, most of which gained nothing)."""
+IN_FLIGHT_PER_READER = 64
+"""Watches of one reader with a batch handed and not yet pushed, at most: one reader's pushes
+never queue more than this many subscriptions' ahead of another's."""
 CATCH_UP_PAGE = 500
 """Entries read at once for the watches at one position: thirty subscriptions resumed from
 the start of a record of 21,000 entries read it whole, each, in one pass of the feed, and
@@ -67,20 +77,33 @@ class Watch:
     """One subscription's share of the feed: the batch it was handed and has not taken."""
 
     client_id: UUID
+    reader: str
     after: int
-    taken: Callable[[], None]
-    """Tells the feed the watch may be handed more."""
+    pushed: Callable[[], None]
+    """Tells the feed the watch pushed what it took: it may be handed more, as may another
+    watch of its reader."""
     untaken: Appended | None = field(default=None, init=False)
+    pushing: bool = field(default=False, init=False)
+    """Its subscription took a batch and has not asked for more: it is still pushing it."""
     _handed: asyncio.Event = field(default_factory=asyncio.Event, init=False)
 
+    @property
+    def in_flight(self) -> bool:
+        """Handed a batch its subscription has not pushed yet."""
+        return self.pushing or self.untaken is not None
+
     async def next(self, timeout: float | None) -> Appended:
-        """What the view gained for this client; TimeoutError after ``timeout`` seconds."""
+        """What the view gained for this client (asking says the last of it was pushed);
+        TimeoutError after ``timeout`` seconds."""
+        if self.pushing:
+            self.pushing = False
+            self.pushed()
         async with asyncio.timeout(timeout):  # not wait_for: see doorbell.next_page
             await self._handed.wait()
         self._handed.clear()
         gained, self.untaken = self.untaken, None
         assert gained is not None  # set with the event
-        self.taken()
+        self.pushing = True
         return gained
 
     def hand(self, gained: Appended) -> None:
@@ -104,11 +127,12 @@ class TimelineFeed:
         self._joined = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    def watch(self, client_id: UUID, after: int) -> Watch:
-        """Entries of ``client_id`` past ``after``, as the view gains them; ``close`` it."""
+    def watch(self, client_id: UUID, after: int, reader: str) -> Watch:
+        """Entries of ``client_id`` past ``after``, as the view gains them, for the user
+        ``reader``; ``close`` it."""
         if self._task is None:
             self._task = asyncio.create_task(keep_running(LOOP, self._run, self._liveness))
-        watch = Watch(client_id, after, self._joined.set)
+        watch = Watch(client_id, reader, after, self._joined.set)
         self._watches.add(watch)
         self._joined.set()
         return watch
@@ -122,15 +146,38 @@ class TimelineFeed:
     async def _run(self) -> None:
         self._liveness.progressed(LOOP)
         while True:
-            self._joined.clear()  # a watch that starts or takes from here on wakes the wait
+            self._joined.clear()  # a watch that starts or pushed from here on wakes the wait
             through = self._progress.position(timeline.NAME)
-            behind = [w for w in self._watches if w.after < through and w.untaken is None]
+            behind = self._next_turns(through)
             if not behind:
                 await self._moved(through)
                 continue
             while behind:
                 behind = await self._hand_over(behind, through)
             self._liveness.progressed(LOOP)
+
+    def _next_turns(self, through: int) -> list[Watch]:
+        """The watches behind ``through`` to hand a batch now: of each reader, as many idle
+        ones as keep its batches in flight within ``IN_FLIGHT_PER_READER``, furthest behind
+        first; and those still pushing their last (already counted), unless an idle one of
+        their reader waits: they then finish and free their place for it."""
+        in_flight: Counter[str] = Counter(w.reader for w in self._watches if w.in_flight)
+        behind = sorted(
+            (w for w in self._watches if w.after < through and w.untaken is None),
+            key=lambda w: w.after,
+        )
+        turns: list[Watch] = []
+        waiting: set[str] = set()
+        for watch in behind:
+            if watch.pushing:
+                continue
+            if in_flight[watch.reader] < IN_FLIGHT_PER_READER:
+                in_flight[watch.reader] += 1
+                turns.append(watch)
+            else:
+                waiting.add(watch.reader)
+        turns += [w for w in behind if w.pushing and w.reader not in waiting]
+        return turns
 
     async def _hand_over(self, watches: list[Watch], through: int) -> list[Watch]:
         """Hand each of ``watches`` its client's entries past its own position, read by one
@@ -164,8 +211,8 @@ class TimelineFeed:
         return unreached
 
     async def _moved(self, through: int) -> None:
-        """Wait until the view passes ``through`` or a subscription starts watching or takes
-        its batch."""
+        """Wait until the view passes ``through`` or a subscription starts watching or has
+        pushed its batch."""
         passed = asyncio.ensure_future(self._progress.passed(timeline.NAME, through))
         joined = asyncio.ensure_future(self._joined.wait())
         try:
