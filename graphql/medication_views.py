@@ -263,13 +263,22 @@ class DispensingLogRow:
     dea_schedule: str
     amount_consumed: Decimal | None
     amount_taken_home: Decimal | None
+    amount_returned: Decimal | None = strawberry.field(
+        description="What was left in a take-home bottle the client brought back, counted"
+        " and destroyed on site before `witness` (0: it came back empty)."
+    )
     take_home_form: str | None
     unit: str
     dispenser: str
+    witness: str = strawberry.field(
+        description="The staff member who witnessed a return's count and destruction;"
+        " empty on other lines."
+    )
     lots: str
     note: str = strawberry.field(
         description="What else the line is: a replacement (and why), a correction (of what,"
-        " and why), a take-home's bottles and days. Without the clinician's reason for a"
+        " and why), a take-home's bottles and days, a bottle returned (which, of which"
+        " take-home and day, untouched, in part or empty). Without the clinician's reason for a"
         " reader whose role reads no client's doses (a program admin; `withheld`)."
     )
     withheld: list[str] = strawberry.field(

@@ -7,6 +7,10 @@ as CSV or JSON through the API. A dose entered in error keeps its row and gets a
 row of its own, dated the day it was marked, its amount consumed negative; a take-home
 entered in error likewise, its amount taken home negative (the hand-over reversed, whether
 the bottles went to another client, who is charted with them anew, or never left).
+Take-home bottles the client brought back get a line each, dated the day they came back:
+the bottle, its take-home and day, its lot, what was left in it (``amount_returned``,
+destroyed on site), who recorded it and the witness of the count and the destruction. The
+hand-over's line stays: the doses were dispensed, and those left came back.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from carecoord.events.medication import (
     DoseEnteredInError,
     TakeHomeDispensed,
     TakeHomeEnteredInError,
+    TakeHomeReturned,
 )
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
@@ -32,8 +37,15 @@ from carecoord.projections.readers_clients import ReadersClients
 from carecoord.projections.rows import fetch
 
 NAME = "dispensing_log"
-VERSION = 1
-READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, TakeHomeEnteredInError)
+VERSION = 2
+"""Version 2: a line per take-home bottle returned and destroyed (``TakeHomeReturned``)."""
+READS = (
+    DoseAdministered,
+    DoseEnteredInError,
+    TakeHomeDispensed,
+    TakeHomeEnteredInError,
+    TakeHomeReturned,
+)
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
@@ -49,9 +61,13 @@ class Dispensed(Numbered):
     dea_schedule: str
     amount_consumed: Decimal | None
     amount_taken_home: Decimal | None
+    amount_returned: Decimal | None
+    """What was left in a bottle brought back, destroyed before ``witness``."""
     take_home_form: str | None
     unit: str
     dispenser: str
+    witness: str
+    """The staff member who witnessed a return's count and destruction; empty otherwise."""
     lots: str
     ref_id: UUID
     note: str
@@ -73,13 +89,13 @@ def rows(item: Positioned) -> Iterator[Row]:
             f"replaces {e.replaces_dose_id}: {e.replacement_reason}" if e.replaces_dose_id else ""
         )
         yield (e.client_id, e.day, e.occurred_at, e.medication, e.strength, e.dosage_form,
-               e.dea_schedule, e.amount, None, None, e.unit, e.actor.id, e.lot, e.dose_id,
-               note)  # fmt: skip
+               e.dea_schedule, e.amount, None, None, None, e.unit, e.actor.id, "", e.lot,
+               e.dose_id, note)  # fmt: skip
     elif isinstance(e, DoseEnteredInError):
         note = f"entered in error: corrects dose {e.dose_id} of {e.day}: {e.reason}"
         yield (e.client_id, e.corrected_on, e.occurred_at, e.medication, e.strength,
-               e.dosage_form, e.dea_schedule, -e.amount, None, None, e.unit, e.actor.id, e.lot,
-               e.dose_id, note)  # fmt: skip
+               e.dosage_form, e.dea_schedule, -e.amount, None, None, None, e.unit, e.actor.id,
+               "", e.lot, e.dose_id, note)  # fmt: skip
     elif isinstance(e, TakeHomeDispensed):
         note = f"{e.dose_count} bottles for {e.days_covered} days"
         day = e.day or e.occurred_at.date()  # the program's day; UTC's in older events
@@ -90,6 +106,8 @@ def rows(item: Positioned) -> Iterator[Row]:
             f" ({e.dose_count} bottles for {e.days_covered} days): {e.reason}"
         )
         yield _take_home_row(e, e.corrected_on, -e.total_amount, note)
+    elif isinstance(e, TakeHomeReturned):
+        yield from _returned_rows(e)
 
 
 def _take_home_row(
@@ -98,8 +116,21 @@ def _take_home_row(
     """A hand-over's line, or its correction's: the amount taken home, by lot."""
     lots = ", ".join(sorted({b.lot for b in e.bottles}))
     return (e.client_id, day, e.occurred_at, e.medication, e.strength, e.dosage_form,
-            e.dea_schedule, None, amount, e.dosage_form, e.unit, e.actor.id, lots,
+            e.dea_schedule, None, amount, None, e.dosage_form, e.unit, e.actor.id, "", lots,
             e.dispense_id, note)  # fmt: skip
+
+
+def _returned_rows(e: TakeHomeReturned) -> Iterator[Row]:
+    """A line per bottle brought back: what was left in it, destroyed before the witness."""
+    for b in e.bottles:
+        state = "untouched" if b.full else "empty" if b.amount == 0 else "in part"
+        note = (
+            f"returned {state} and destroyed: bottle {b.bottle} of take-home {b.dispense_id}"
+            f" for {b.day} slot {b.slot}"
+        )
+        yield (e.client_id, e.day, e.occurred_at, e.medication, e.strength, e.dosage_form,
+               e.dea_schedule, None, None, b.amount, e.dosage_form, e.unit, e.actor.id,
+               e.witness_id, b.lot, e.return_id, note)  # fmt: skip
 
 
 COPIED = copied(COLUMNS, rows)

@@ -25,6 +25,10 @@ ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLea
   ruleId detail status } }"""
 CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
   clients { clientId lastDoseDay } } }"""
+DEA_LOG = """query($from: Date!, $to: Date!, $atLeast: Int) {
+  dispensingLog(fromDay: $from, toDay: $to, atLeast: $atLeast) {
+    rows { clientId dispensedOn amountTakenHome amountReturned dispenser witness lots note }
+    csv } }"""
 DOSING = """query($id: UUID!, $atLeast: Int) { clientDosing(clientId: $id, atLeast: $atLeast) {
   takeHomeDoses takeHomeSupplyDays entries { day status afterStop returned amount detail } } }"""
 
@@ -138,3 +142,29 @@ async def test_a_hold_over_days_bottles_are_out_for_asks_for_their_recall(
     [alert] = await recalls(api, clinic)
     first, last = today + timedelta(days=1), today + timedelta(days=2)
     assert alert["detail"] == f"2 bottles for days after {today}: lot LOT-A {first} to {last} (2)"
+
+
+async def test_the_dea_log_shows_each_bottle_returned_and_destroyed(api: Api, today: date) -> None:
+    """The log showed the bottles go home and never come back: the doses destroyed on site
+    were on no record an inspector reads."""
+    clinic, _, dispense_id = await home_with_bottles(api, today, "Ines V.")
+    tomorrow = today + timedelta(days=1)
+    returned = bottles(dispense_id, tomorrow, amount="20")
+    await clinic.nurse(RETURN, bottles=returned, witnessId=WITNESS)
+
+    log = await api.ok(
+        DEA_LOG, {"from": str(today), "to": str(today), "atLeast": clinic.position},
+        role=Role.AUDITOR, user="auditor-lee",
+    )  # fmt: skip
+    ours = [r for r in log["dispensingLog"]["rows"] if r["clientId"] == clinic.client_id]
+    assert [(r["amountTakenHome"], r["amountReturned"], r["witness"]) for r in ours] == [
+        ("180", None, ""), (None, "20", WITNESS),
+    ]  # fmt: skip
+    [_, back] = ours
+    assert (back["dispensedOn"], back["dispenser"], back["lots"]) == (str(today), NURSE, "LOT-A")
+    assert back["note"] == (
+        f"returned in part and destroyed: bottle R-1 of take-home {dispense_id} for {tomorrow}"
+        " slot 1"
+    )
+    header, *_ = log["dispensingLog"]["csv"].splitlines()
+    assert {"amount_returned", "witness"} <= set(header.split(","))

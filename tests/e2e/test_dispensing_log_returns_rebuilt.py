@@ -1,0 +1,56 @@
+"""The DEA log's version 2 derives a line per take-home bottle returned: a rebuild from the
+store makes the same lines the projector made, and ``audit projections`` finds them intact."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from platform_env import platform_env
+from test_take_home_return_api import DEA_LOG, RETURN, WITNESS, bottles, home_with_bottles
+
+from carecoord.events import Role
+from carecoord.services.platform import Platform
+from carecoord.services.runtime.bootstrap import Servers
+from support import Api
+
+
+def carecoord(
+    platform: Platform, servers: Servers, cwd: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "carecoord.services.runtime.cli", *args],
+        env=platform_env(platform, servers, cwd),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+async def test_a_rebuilt_log_keeps_the_returns_and_the_audit_finds_it_intact(
+    api: Api, platform: Platform, servers: Servers, tmp_path: Path, today: date
+) -> None:
+    clinic, _, dispense_id = await home_with_bottles(api, today, "Lena W.")
+    later = [today + timedelta(days=n) for n in (1, 2)]
+    await clinic.nurse(RETURN, bottles=bottles(dispense_id, *later), witnessId=WITNESS)
+    asked = {"from": str(today), "to": str(today), "atLeast": clinic.position}
+    before = await api.ok(DEA_LOG, asked, role=Role.AUDITOR, user="auditor-lee")
+
+    rebuilt = await asyncio.to_thread(
+        carecoord, platform, servers, tmp_path, "rebuild", "dispensing_log"
+    )
+    audited = await asyncio.to_thread(
+        carecoord, platform, servers, tmp_path, "audit", "projections"
+    )
+
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert audited.returncode == 0, audited.stdout + audited.stderr
+    after = await api.ok(DEA_LOG, asked, role=Role.AUDITOR, user="auditor-lee")
+    assert after == before
+    returned = [r["amountReturned"] for r in after["dispensingLog"]["rows"]]
+    assert returned == [None, "60", "60"]
