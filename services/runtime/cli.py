@@ -889,15 +889,22 @@ async def serve(
             print(f"carecoord tokens: {token_source(settings)}", flush=True)
         server = _Server(config)
         serving = asyncio.create_task(server.serve(sockets=[sock]))
+        ends: set[asyncio.Future[Any]] = {serving, platform.fatal}
+        if siblings is not None:  # one that ends is replaced; one that cannot be ends the API
+            ends.add(watching := asyncio.create_task(siblings.watch()))
         try:
-            await asyncio.wait((serving, platform.fatal), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
         finally:  # stopped: no request is running as the platform under them closes
+            if siblings is not None:
+                watching.cancel()  # none is replaced as the siblings stop with this one
             requests.close()
             server.should_exit = True
             await requests.ended(within=GRACEFUL_SHUTDOWN_SECONDS)
             await serving
         if platform.fatal.done():  # the process cannot go on: its supervisor restarts it
             raise SystemExit(platform.fatal.result())
+        if siblings is not None and watching.done() and not watching.cancelled():
+            raise SystemExit(watching.result())
 
 
 def http_url(host: str, port: int) -> str:

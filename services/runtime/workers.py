@@ -10,12 +10,17 @@ makes a command decided at the same moment as another's run again.
 The parent serves only once every sibling does: the kernel hands each connection to a
 socket listening at that moment, so the first connections after start all reached the
 parent while its siblings still imported, and kept it (keep-alive) while they idled.
+
+While it serves, the parent starts a new sibling in place of one that ends (killed, out of
+memory), as ``--workers`` of gunicorn or uvicorn does: unnoticed, the API served on at part
+of its capacity with ``/health`` saying ok, so no supervisor acted.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -29,6 +34,10 @@ from carecoord.services.runtime.bootstrap import Servers
 WORKER_ENV = "CARECOORD_API_WORKER"
 READY_FD_ENV = "CARECOORD_API_READY_FD"
 """The pipe a sibling writes one byte to once it serves (``announce_serving``)."""
+WATCH_SECONDS = 1.0
+"""How often the serving parent looks for a sibling that ended."""
+
+log = logging.getLogger("carecoord.workers")
 
 
 def listening_socket(host: str, port: int, *, join: bool = False) -> socket.socket:
@@ -55,34 +64,64 @@ def listening_socket(host: str, port: int, *, join: bool = False) -> socket.sock
 
 
 class Siblings:
-    """The sibling processes, and the read end of the pipe each says it serves on."""
+    """The sibling processes, started alike, and the read end of the pipe the first ones say
+    they serve on."""
 
-    def __init__(self, processes: list[subprocess.Popen[bytes]], ready: int) -> None:
-        self.processes = processes
-        self._ready: int | None = ready
+    def __init__(self, command: list[str], env: dict[str, str], count: int) -> None:
+        self._command, self._env = command, env
+        self.processes: list[subprocess.Popen[bytes]] = []
+        # A sibling left behind by a killed parent would hold the port forever.
+        self._die_with_us = die_with_parent(signal.SIGTERM)
+        self._ready: int | None = self._start(count)
+
+    def _start(self, count: int) -> int:
+        """Start ``count`` siblings; the read end of the pipe they say they serve on."""
+        ready, told = os.pipe()
+        env = {**self._env, READY_FD_ENV: str(told)}
+        try:
+            self.processes += [
+                subprocess.Popen(  # noqa: S603
+                    self._command,
+                    env=env,
+                    preexec_fn=self._die_with_us,  # noqa: PLW1509
+                    pass_fds=(told,),
+                )
+                for _ in range(count)
+            ]
+        finally:
+            os.close(told)  # the siblings' copies alone: the pipe ends when the last one does
+        return ready
 
     async def serving(self) -> None:
-        """Until every sibling serves; exit 1 naming one that ended before it did (its
-        end of the pipe closed with it)."""
-        if self._ready is None:
-            return
-        loop = asyncio.get_running_loop()
-        reader = asyncio.StreamReader()
-        pipe = os.fdopen(self._ready, "rb", buffering=0)
-        self._ready = None  # the pipe's now
-        transport, _ = await loop.connect_read_pipe(
-            lambda: asyncio.StreamReaderProtocol(reader), pipe
-        )
-        try:
-            await reader.readexactly(len(self.processes))
-        except asyncio.IncompleteReadError:
-            ended = [p for p in self.processes if p.poll() is not None]
-            code = ended[0].returncode if ended else None
-            raise SystemExit(
-                f"carecoord: an API worker ended (exit {code}) before it served; its log says why"
-            ) from None
-        finally:
-            transport.close()
+        """Until every sibling serves; exit 1 naming one that ended before it did."""
+        if self._ready is not None:
+            ready, self._ready = self._ready, None  # the pipe's now
+            failed = await _announced(ready, list(self.processes), "an API worker")
+            if failed is not None:
+                raise SystemExit(failed)
+
+    async def watch(self) -> str:
+        """Start a sibling in place of each that ends, until one started so ends before it
+        serves (a crash loop is not hidden): why the API ends then."""
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            for ended in [p for p in self.processes if p.poll() is not None]:
+                self.processes.remove(ended)
+                ready = self._start(1)
+                new = self.processes[-1]
+                log.warning(
+                    "API worker ended; another started in its place",
+                    extra={
+                        "code": "API_WORKER_ENDED",
+                        "pid": ended.pid,
+                        **ending(ended.returncode),
+                        "new_pid": new.pid,
+                    },
+                )
+                named = f"API worker {new.pid} (in place of {ended.pid})"
+                failed = await _announced(ready, [new], named)
+                if failed is not None:
+                    return failed
 
     def close(self) -> None:
         if self._ready is not None:
@@ -90,33 +129,50 @@ class Siblings:
             self._ready = None
 
 
+async def _announced(ready: int, started: list[subprocess.Popen[bytes]], named: str) -> str | None:
+    """Until each of ``started`` says it serves on ``ready`` (closed here); or why not: one
+    ended before it did (its end of the pipe closed with it)."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    pipe = os.fdopen(ready, "rb", buffering=0)
+    transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
+    try:
+        await reader.readexactly(len(started))
+    except asyncio.IncompleteReadError:
+        ended = [p for p in started if p.poll() is not None]
+        code = ended[0].returncode if ended else None
+        return f"carecoord: {named} ended (exit {code}) before it served; its log says why"
+    finally:
+        transport.close()
+    return None
+
+
+def ending(code: int) -> dict[str, int | str]:
+    """How a process ended, for a log line: its exit code, or the signal that killed it."""
+    if code >= 0:
+        return {"exit": code}
+    with contextlib.suppress(ValueError):  # a real-time signal has no name of its own
+        return {"signal": signal.Signals(-code).name}
+    return {"signal": -code}
+
+
 @contextlib.contextmanager
 def siblings(count: int, argv: Sequence[str], servers: Servers) -> Iterator[Siblings]:
-    """Start ``count`` more API processes with these arguments; stop them on the way out."""
+    """Start ``count`` more API processes with these arguments; stop them (and any started
+    in place of one that ended) on the way out."""
     env = dict(os.environ)
     # The same servers as this process, embedded ones included, and no further spawning.
     env.update(DATABASE_URL=servers.database_url, NATS_URL=servers.nats_url)
     env[WORKER_ENV] = "1"
-    ready, told = os.pipe()
-    env[READY_FD_ENV] = str(told)
     command = [sys.executable, "-m", "carecoord.services.runtime.cli", *argv]
-    # A sibling left behind by a killed parent would hold the port forever.
-    die_with_us = die_with_parent(signal.SIGTERM)
-    try:
-        workers = [
-            subprocess.Popen(command, env=env, preexec_fn=die_with_us, pass_fds=(told,))  # noqa: S603, PLW1509
-            for _ in range(count)
-        ]
-    finally:
-        os.close(told)  # the siblings' copies alone: the pipe ends when the last one does
-    started = Siblings(workers, ready)
+    started = Siblings(command, env, count)
     try:
         yield started
     finally:
         started.close()
-        for worker in workers:
+        for worker in started.processes:
             worker.terminate()
-        for worker in workers:
+        for worker in started.processes:
             try:
                 worker.wait(10)
             except subprocess.TimeoutExpired:

@@ -95,11 +95,15 @@ SLOW_SIBLING = """
 import os, time
 if os.environ.get("CARECOORD_API_WORKER") == "1":
     time.sleep(float(os.environ["SIBLING_DELAY"]))
-    if os.environ.get("SIBLING_EXIT"):
+    first = os.environ.get("SIBLING_FIRST_MARK")
+    if first and not os.path.exists(first):
+        open(first, "x").close()
+    elif os.environ.get("SIBLING_EXIT"):
         os._exit(int(os.environ["SIBLING_EXIT"]))
 """
 """A ``sitecustomize`` that holds a sibling worker back at its start (and ends it, with
-``SIBLING_EXIT``), however fast the machine: the parent is not held."""
+``SIBLING_EXIT``; with ``SIBLING_FIRST_MARK``, only one started after the first), however
+fast the machine: the parent is not held."""
 
 
 def api_workers(
@@ -206,6 +210,74 @@ def test_a_worker_that_ends_before_it_serves_ends_the_api(
                 parent.wait(10)
     assert parent.returncode == 1
     assert "an API worker ended (exit 3) before it served" in err.decode()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="SO_REUSEPORT spreading and /proc")
+async def test_a_worker_that_ends_while_the_api_serves_is_replaced(
+    servers: Servers, data_dir: Path
+) -> None:
+    """A sibling killed later (kill -9, out of memory) was not noticed: the API served on at
+    half its capacity, ``/health`` ok, so no supervisor acted."""
+    settings = isolated_settings(data_dir)
+    port = free_port()
+    with fresh_database(servers.database_url) as database_url:
+        parent = api_workers(servers, settings, database_url, port, capture=True)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            await healthy(url)
+            (killed,) = children(parent.pid)
+            os.kill(killed, signal.SIGKILL)
+            new = await replaced(parent.pid, killed, port)
+            async with asyncio.timeout(30):
+                for _ in range(20):  # new connections: the kernel spreads them over both
+                    async with httpx.AsyncClient(timeout=10) as client:
+                        assert (await client.get(f"{url}/health")).status_code == 200
+            parent.terminate()
+            _, err = parent.communicate(timeout=60)
+        finally:
+            if parent.poll() is None:
+                parent.kill()
+                parent.wait(10)
+    await delete_stream(servers.nats_url, settings.stream_name)
+    assert parent.returncode == 0
+    (line,) = [json.loads(x) for x in err.decode().splitlines() if "API_WORKER_ENDED" in x]
+    assert (line["pid"], line["signal"], line["new_pid"]) == (killed, "SIGKILL", new)
+    assert not alive(new), "a replacement outlived its parent"
+
+
+async def replaced(parent: int, killed: int, port: int) -> int:
+    """The sibling started in place of ``killed``, once it listens on ``port``."""
+    for _ in range(600):
+        started = [pid for pid in children(parent) if pid != killed and alive(pid)]
+        if started and listens(started[0], port):
+            return started[0]
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no sibling replaced {killed}")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="SO_REUSEPORT spreading")
+async def test_a_replacement_that_ends_before_it_serves_ends_the_api(
+    servers: Servers, data_dir: Path, tmp_path: Path
+) -> None:
+    """A sibling that cannot start again ends the API, exit 1, as at start: a crash loop is
+    not hidden behind an API serving at part of its capacity."""
+    settings = isolated_settings(data_dir)
+    env = held_back(tmp_path, 0, SIBLING_EXIT="3", SIBLING_FIRST_MARK=str(tmp_path / "first"))
+    with fresh_database(servers.database_url) as database_url:
+        port = free_port()
+        parent = api_workers(servers, settings, database_url, port, capture=True, env_more=env)
+        try:
+            await healthy(f"http://127.0.0.1:{port}")
+            (killed,) = children(parent.pid)
+            os.kill(killed, signal.SIGKILL)
+            _, err = parent.communicate(timeout=60)
+        finally:
+            if parent.poll() is None:
+                parent.kill()
+                parent.wait(10)
+    await delete_stream(servers.nats_url, settings.stream_name)
+    assert parent.returncode == 1
+    assert f"(in place of {killed}) ended (exit 3) before it served" in err.decode()
 
 
 async def two_workers(servers: Servers, settings: Settings, database_url: str) -> None:
