@@ -5,10 +5,12 @@ a bottle handed over for a program day after an order was discontinued or put on
 after the client was discharged, holds a dose the client must no longer take: under 42 CFR
 8.12(i) take-homes are controlled against diversion, and unused ones are brought back when
 treatment stops. The stop or hold raises take-home-recall for the care team, naming each
-such bottle's day and lot (no free text). A hold the missed-dose rule places raises none:
-the client has not come to the window, so there is no one to recall from then. Bottles
-brought back are recorded as returned (``returnTakeHome``, ``medication/returns.py``),
-witnessed and destroyed; the return that leaves no recalled bottle out resolves the alert.
+such bottle's day and lot (no free text). A hold the missed-dose rule places raises it too
+(version 3): days missed in a row may have cost the client their tolerance, and the hold
+withholds the dose until a prescriber assesses them, which a bottle at home still holds;
+the client has not come to the window, so the care team reaches them. Bottles brought back
+are recorded as returned (``returnTakeHome``, ``medication/returns.py``), witnessed and
+destroyed; the return that leaves no recalled bottle out resolves the alert.
 
 The recall is a row of the alert table (``rules.py``): a program sets its severity or turns
 it off as any row's, and the row's version is recorded in the alerts it raises. A dose change
@@ -69,11 +71,11 @@ def recalled(
 ) -> AlertRaised | None:
     """take-home-recall on ``stop`` (applied to ``record``; on the program's ``day``), by the
     row ``rules`` hold: for an order discontinued, the bottles of its medication's orders no
-    longer in force, for an order a person put on hold its own, for a discharge every
-    order's; none if no bottle is out, the program turned the row off, or its alert is still
-    open (a discharge after the stop that raised it). The commands and the replay
-    (``replay.py``) both ask it."""
-    if isinstance(stop, OrderHeld) and not stop.rule_id:
+    longer in force, for an order put on hold (by a person or the missed-dose rule) its
+    own, for a discharge every order's; none if no bottle is out, the program turned the row
+    off, or its alert is still open (a discharge after the stop that raised it). The commands
+    and the replay (``replay.py``) both ask it."""
+    if isinstance(stop, OrderHeld):
         orders = [record.orders[stop.order_id]]
     elif isinstance(stop, OrderDiscontinued):
         drug = record.orders[stop.order_id].medication

@@ -153,8 +153,9 @@ class Test(StrEnum):
     (``side_effects.signs_reported``) while on an opioid agonist, a held order included."""
     TAKE_HOME_RECALL = auto()
     """Take-home bottles handed over, and not returned, for days after an order was
-    discontinued or put on hold by a person, or the client discharged. Raised by the stop or
-    hold, on the record it leaves (``recall.py``), not by ``evaluate``."""
+    discontinued or put on hold (by a person or the missed-dose rule), or the client
+    discharged. Raised by the stop or hold, on the record it leaves (``recall.py``), not by
+    ``evaluate``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,7 +402,7 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
     AlertRule("repeated-no-shows", "5", Test.CONSECUTIVE_NO_SHOWS, "Repeated therapy no-shows",
               Severity.MODERATE, "Outreach by the therapist or peer supporter", PROGRAM,
               threshold=2, while_open_once=True),
-    AlertRule("take-home-recall", "2", Test.TAKE_HOME_RECALL,
+    AlertRule("take-home-recall", "3", Test.TAKE_HOME_RECALL,
               "Take-home doses held for days after treatment stopped or was held",
               Severity.HIGH,
               "Recall the bottles named; record each brought back with returnTakeHome"

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from carecoord.events import Kind
 from carecoord.events.consent import Recipient, RecipientType
-from carecoord.events.medication import HardStopRefused, InteractionFound
+from carecoord.events.medication import HardStopRefused, InteractionFound, OrderHeld
 from carecoord.events.stock import draws_id, stock_id
 from carecoord.events.users import user_record_id
 from carecoord.services.alerts.recall import recall, settle, still_out
@@ -710,19 +710,33 @@ def end_guest_dosing(
 
 
 def detect_missed_doses(
-    stamp: Stamp, *, client_id: UUID, today: date, rules: MedicationRules = DEFAULT_RULES
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    today: date,
+    rules: MedicationRules = DEFAULT_RULES,
+    alert_rules: AlertRules = DEFAULT_ALERT_RULES,
 ) -> Command[int]:
     """Record the client's missed dosing days before ``today``, none before their enrolment
     nor while they were discharged (a dose for such a day is refused); the count of new
-    ones."""
+    ones. A hold the rule places over days take-home bottles are out for recalls them, as a
+    prescriber's does: they hold the dose the hold withholds until the client is assessed."""
 
-    def decide(record: MedicationRecord, client: ClientRecord) -> int:
-        return dispensing.record_missed(
+    def run(uow: UnitOfWork) -> int:
+        client = uow.get(ClientRecord, client_id)
+        client.require_enrolled()
+        record = uow.get(MedicationRecord, client_id)
+        found = dispensing.record_missed(
             record, stamp, rules, today, _enrolled_on(client, rules),
             client.out_of_treatment(rules.day_of),
         )  # fmt: skip
+        for recorded in record.pending:
+            if isinstance(recorded.event, OrderHeld):
+                recall(uow.get(AlertRecord, client_id), record, recorded.event, rules.day_of,
+                       alert_rules)  # fmt: skip
+        return found
 
-    return on_record(client_id, decide)
+    return run
 
 
 def _enrolled_on(client: ClientRecord, rules: MedicationRules) -> date | None:

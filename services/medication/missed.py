@@ -32,12 +32,14 @@ order is held (``dispensing.missed_hold_due``).
 After ``hold_after`` consecutive dosing days without a dose the order is put on hold until a
 prescriber assesses the client (Australian national methadone guideline, section 3.5:
 "if three or more consecutive days are missed, withhold or reduce until assessed").
-That hold is all the platform does for three or four days missed: the prescriber who assesses
-the client writes the reduced dose the guideline suggests (half, or 40 mg or half whichever is
-lower on the fourth day) as a dose change on resuming. Five or more days (by default) with no
-methadone given or in hand are a restart, counted in days without methadone rather than this
-order's dosing days (``induction.py``): the first dosing day back is held to the initial-dose
-cap, resumed or not, unless an order written after the gap, or the resume, acknowledges it.
+That hold, with the recall of take-home bottles out for the days after it
+(``alerts/recall.py``), is all the platform does for three or four days missed: the
+prescriber who assesses the client writes the reduced dose the guideline suggests (half, or
+40 mg or half whichever is lower on the fourth day) as a dose change on resuming. Five or
+more days (by default) with no methadone given or in hand are a restart, counted in days
+without methadone rather than this order's dosing days (``induction.py``): the first dosing
+day back is held to the initial-dose cap, resumed or not, unless an order written after the
+gap, or the resume, acknowledges it.
 """
 
 from __future__ import annotations

@@ -589,9 +589,7 @@ async def _start_loops(
             "missed-dose-sweep",
             keep_running(
                 "missed-dose-sweep",
-                lambda: missed_sweep.run(
-                    platform.bus, platform.pool, platform.medication, settings
-                ),
+                lambda: missed_sweep.run(platform, settings),
                 liveness,
             ),
         )

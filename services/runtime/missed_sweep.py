@@ -20,12 +20,11 @@ from uuid import UUID
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Actor, Role
-from carecoord.services.infrastructure.commands import CommandBus
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.kernel.platform_ids import MISSED_DOSE_SWEEP
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.commands import detect_missed_doses
-from carecoord.services.medication.rules import MedicationRules
+from carecoord.services.platform import Platform
 
 log = logging.getLogger("carecoord.medication.missed")
 
@@ -43,15 +42,18 @@ async def candidates(pool: AsyncConnectionPool) -> list[UUID]:
         return [row[0] for row in await cur.fetchall()]
 
 
-async def sweep_once(
-    bus: CommandBus, pool: AsyncConnectionPool, rules: MedicationRules, today: date
-) -> int:
-    """Record missed dosing days before ``today`` for every candidate; how many were new."""
-    stamp = Stamp(SWEEPER)
+async def sweep_once(platform: Platform, today: date) -> int:
+    """Record missed dosing days before ``today`` for every candidate; how many were new. A
+    hold placed over days take-home bottles are out for raises the platform's recall."""
+    stamp, rules, alerting = Stamp(SWEEPER), platform.medication, platform.alert_rules
     outcomes = await asyncio.gather(
         *(
-            bus.execute(detect_missed_doses(stamp, client_id=client, today=today, rules=rules))
-            for client in await candidates(pool)
+            platform.bus.execute(
+                detect_missed_doses(
+                    stamp, client_id=client, today=today, rules=rules, alert_rules=alerting
+                )
+            )
+            for client in await candidates(platform.pool)
         )
     )
     found = sum(outcome.result for outcome in outcomes)
@@ -60,15 +62,13 @@ async def sweep_once(
     return found
 
 
-async def run(
-    bus: CommandBus, pool: AsyncConnectionPool, rules: MedicationRules, settings: Settings
-) -> None:
+async def run(platform: Platform, settings: Settings) -> None:
     """Sweep every ``missed_dose_interval_seconds``; the first sweep after a restart
     catches up on every day missed while the process was down. "Today" is the program's
     local day, so a day counts as passed at the program's midnight, not UTC's."""
     while True:
         await asyncio.sleep(settings.missed_dose_interval_seconds)
         try:
-            await sweep_once(bus, pool, rules, datetime.now(rules.zone).date())
+            await sweep_once(platform, datetime.now(platform.medication.zone).date())
         except Exception:
             log.exception("missed-dose sweep failed; retrying at the next interval")

@@ -181,7 +181,7 @@ class Clinic:
         """The missed-dose sweep as of ``today``; reads from here on include what it recorded."""
         platform = self.api.platform
         await self.read(MEDICATIONS)  # the sweep finds its candidates in this view
-        await sweep_once(platform.bus, platform.pool, platform.medication, today)
+        await sweep_once(platform, today)
         self.position = await asyncio.to_thread(platform.store.last_position)
 
     async def consent_to_guest_dosing(self, site: str, signed_by: str, today: date) -> None:

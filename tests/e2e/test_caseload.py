@@ -119,7 +119,7 @@ async def test_the_caseload_puts_who_needs_attention_first(
     )  # fmt: skip
     await clinic.read(MEDICATIONS)  # the sweep finds its candidates in this view
     platform = api.platform
-    await sweep_once(platform.bus, platform.pool, platform.medication, today)
+    await sweep_once(platform, today)
     for _ in range(100):  # the missed-dose sweep records the three days after the two doses
         if (await clinic.read(DOSING))["missed"] == 3:
             break

@@ -51,7 +51,7 @@ async def test_a_run_of_missed_days_ends_with_its_episode(settings: Settings, ap
     order = await clinic.methadone("30", today - timedelta(days=3))
     await clinic.read(MEDICATIONS)  # the sweep finds its candidates in this view
     platform = api.platform
-    await sweep_once(platform.bus, platform.pool, platform.medication, today)
+    await sweep_once(platform, today)
     for _ in range(100):  # the three days before today are missed
         if (await clinic.read(DOSING))["missed"] == 3:
             break

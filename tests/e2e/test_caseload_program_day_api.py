@@ -40,7 +40,7 @@ async def test_the_missed_window_ends_on_the_programs_today(settings: Settings, 
     )  # fmt: skip
     await clinic.read(MEDICATIONS)  # the sweep finds its candidates in this view
     platform = api.platform
-    await sweep_once(platform.bus, platform.pool, platform.medication, today)
+    await sweep_once(platform, today)
     for _ in range(100):  # the order's three days, 31, 30 and 29 back, are missed
         if (await clinic.read(DOSING))["missed"] == 3:
             break

@@ -29,7 +29,7 @@ def settings(data_dir: Path) -> Settings:
 async def sweep(api: Api, today: date, times: int = 1) -> None:
     platform = api.platform
     for _ in range(times):
-        await sweep_once(platform.bus, platform.pool, platform.medication, today)
+        await sweep_once(platform, today)
 
 
 async def test_the_platform_sweep_records_missed_days_and_holds_after_three(

@@ -144,8 +144,8 @@ async def test_two_clients_through_the_full_medication_story(
 
     # Alex's days 27-29; not Sam's day 26, a dose not given: that day is accounted for.
     platform = api.platform
-    assert await sweep_once(platform.bus, platform.pool, platform.medication, today) == 3
-    assert await sweep_once(platform.bus, platform.pool, platform.medication, today) == 0
+    assert await sweep_once(platform, today) == 3
+    assert await sweep_once(platform, today) == 0
 
     held = await alex.refused(DOSE, orderId=methadone, amount="60", dosageForm="oral solution")
     assert held["rule"] == "order-active"

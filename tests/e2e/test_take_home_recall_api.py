@@ -36,7 +36,7 @@ async def test_a_stop_with_bottles_out_asks_for_their_recall(api: Api, today: da
     )
     [alert] = [a for a in found["clientAlerts"] if a["ruleId"] == "take-home-recall"]
     first, second = today + timedelta(days=1), today + timedelta(days=2)
-    assert alert["ruleVersion"] == "2"
+    assert alert["ruleVersion"] == "3"
     assert alert["detail"] == (
         f"2 bottles for days after {today}: lot LOT-A {first} to {second} (2)"
     )

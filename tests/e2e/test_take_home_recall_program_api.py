@@ -58,7 +58,7 @@ async def test_the_program_s_severity_for_the_recall_holds_for_a_stop(
     )
     row = api.platform.alert_rules.rule("take-home-recall")
     assert row is not None
-    assert row.version.startswith("2+program:")
+    assert row.version.startswith("3+program:")
     assert found["clientAlerts"] == [
         {"ruleId": "take-home-recall", "ruleVersion": row.version, "severity": "moderate"}
     ]

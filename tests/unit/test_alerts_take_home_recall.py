@@ -53,7 +53,7 @@ def test_a_stop_with_bottles_out_raises_the_recall_naming_days_and_lots(story: S
     stop, alerts = stopped_on(story, 3)
 
     [alert] = raised(alerts)
-    assert (alert.rule_id, alert.rule_version) == (RECALL, "2")
+    assert (alert.rule_id, alert.rule_version) == (RECALL, "3")
     assert alert.severity is Severity.HIGH
     assert alert.evidence == (stop.event_id,)
     assert alert.detail == (

@@ -128,7 +128,7 @@ def test_a_program_sets_the_recall_s_severity_or_turns_it_off_as_any_row_s() -> 
     [alert] = stopped(tuned)
     assert alert.severity is Severity.MODERATE
     assert alert.rule_version == tuned.rule("take-home-recall").version  # type: ignore[union-attr]
-    assert alert.rule_version.startswith("2+program:")
+    assert alert.rule_version.startswith("3+program:")
     assert stopped(off.table) == []
     assert off.departures() == ([], ["take-home-recall"])
     with pytest.raises(ValidationError, match="threshold cannot be set on this rule"):

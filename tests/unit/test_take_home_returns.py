@@ -15,17 +15,19 @@ from test_take_home_recall_commands import DOCTOR, JAN, NURSE, Clinic, at
 from carecoord.events import Actor, CareEvent, Role, Schedule
 from carecoord.events.alerts import AlertRaised, AlertResolved
 from carecoord.events.care import DischargeReason
-from carecoord.events.medication import TakeHomeReturned
+from carecoord.events.medication import OrderHeld, TakeHomeReturned
 from carecoord.services.alerts.replay import replay
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES
 from carecoord.services.care import commands as care
 from carecoord.services.infrastructure.idempotency import decode_result, encode_result
 from carecoord.services.kernel.errors import DomainError
+from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication import commands
-from carecoord.services.medication.dispensing import TakeHomeInError
+from carecoord.services.medication.dispensing import Bottle, TakeHome, TakeHomeInError
 from carecoord.services.medication.prescribing import NewOrder
 from carecoord.services.medication.record import MedicationRecord
 from carecoord.services.medication.returns import BottleBack, TakeHomeReturn
+from carecoord.services.runtime.missed_sweep import SWEEPER
 from carecoord.services.users import commands as users
 
 WITNESS = "nurse-ann"
@@ -236,3 +238,37 @@ def test_a_witness_whose_access_is_suspended_is_refused() -> None:
     assert refused(clinic) == "witnessId witness-suspended"
     assert clinic.of(TakeHomeReturned) == []
     clinic.back(JAN3, witness="nurse-bo")
+
+
+def test_a_hold_the_missed_dose_rule_places_over_days_bottles_are_out_for_recalls_them() -> None:
+    """Three days missed at the window hold the order until a prescriber assesses the client
+    (their tolerance may be down): the bottles at home for later days hold the same dose, and
+    the sweep's hold recalled none of them, where a prescriber's hold did."""
+    clinic = Returns()
+    clinic.now = at(JAN4, 10)  # back on a day their bottle is for, sent home for the 8th on
+    later = TakeHome(clinic.order_id, JAN + timedelta(days=7), 3, "sublingual tablet",
+                     tuple(Bottle(f"W{n}", "LOT-2") for n in range(3)))  # fmt: skip
+    clinic.run(commands.dispense_take_home(
+        clinic.stamp(NURSE), client_id=clinic.client_id, take_home=later
+    ))  # fmt: skip
+    jan8 = JAN + timedelta(days=7)
+    clinic.now = at(jan8, 1)  # the 5th to the 7th passed with no dose
+    clinic.run(commands.detect_missed_doses(
+        Stamp(SWEEPER, clock=lambda: clinic.now), client_id=clinic.client_id, today=jan8
+    ))  # fmt: skip
+
+    [held] = clinic.of(OrderHeld)
+    assert held.rule_id == "consecutive-missed-doses"
+    [alert] = clinic.recalls()
+    assert alert.detail == (
+        "2 bottles for days after 2026-01-08: lot LOT-2 2026-01-09 to 2026-01-10 (2)"
+    )
+    assert replay(DEFAULT_ALERT_RULES, clinic.log) == clinic.of(AlertRaised)
+    [_, dispense_id] = clinic.record().orders[clinic.order_id].handed_over
+    clinic.run(commands.return_take_home(
+        clinic.stamp(NURSE), client_id=clinic.client_id,
+        returned=TakeHomeReturn(tuple(
+            BottleBack(dispense_id, JAN + timedelta(days=n), 1, "LOT-2", None) for n in (8, 9)
+        ), WITNESS),
+    ))  # fmt: skip
+    assert [e.alert_id for e in clinic.of(AlertResolved)] == [alert.alert_id]
