@@ -28,7 +28,9 @@ constraints.
 A decimal field declares the places its measure is read to (``Annotated[Decimal, Places(2)]``,
 ``events/amounts.py``): hours of sleep were taken to 12 decimal places, a sixteenth of a
 nanosecond, and a dose checked to a thousandth in one command was not in the event that
-carries it. Each is refused naming the field, under rule ``decimal-places``.
+carries it. Each is refused naming the field, under rule ``decimal-places``. Its
+magnitude is declared with it, as a pydantic constraint (``AMOUNT_MAX``): unlike these
+bounds, that holds for a stored event too, so one past it does not decode and is set aside.
 
 Text that must say something (a required reason or note) is judged by what a reader sees
 (``visible``, ``said``): spaces and zero-width characters such as U+200B count as characters

@@ -30,9 +30,9 @@ _SITES = uuid5(NAMESPACE_URL, "https://carecoord.dev/sites")
 _SITE_NAMES = uuid5(NAMESPACE_URL, "https://carecoord.dev/site-names")
 _DRAWS = uuid5(NAMESPACE_URL, "https://carecoord.dev/lot-draws")
 
-Quantity = Annotated[amounts.Amount, Field(gt=0, le=10_000_000)]
+Quantity = Annotated[amounts.Amount, Field(gt=0)]
 """An amount that moves (received, wasted, transferred): positive, at most 10 kg of substance."""
-Counted = Annotated[amounts.Amount, Field(ge=0, le=10_000_000)]
+Counted = Annotated[amounts.Amount, Field(ge=0)]
 Balance = Annotated[Decimal, Field(ge=-10_000_000_000, le=10_000_000_000)]
 """A computed amount (expected on hand, a variance): negative when the records are wrong."""
 Containers = Annotated[int, Field(ge=1, le=10_000)]
@@ -172,7 +172,7 @@ class StockTransferredIn(_Transfer):
     order_form_number: str = Field(default="", pattern=r"^[A-Za-z0-9-]{0,40}$")
 
 
-Draw = Annotated[amounts.Amount, Field(ge=-10_000_000, le=10_000_000)]
+Draw = Annotated[amounts.Amount, Field(ge=-amounts.AMOUNT_MAX)]
 """What a dispensing drew from a lot: negative when it is given back."""
 
 

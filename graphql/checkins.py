@@ -16,6 +16,7 @@ import strawberry
 from pydantic import ValidationError
 
 from carecoord.events import Kind
+from carecoord.events.amounts import CONCENTRATION_MAX
 from carecoord.events.checkins import (
     AnalyteFinding,
     AnalyteResult,
@@ -153,10 +154,9 @@ def answers_of(given: ScoreInstrumentInput) -> dict[str, int]:
     return {answer.item: answer.value for answer in given.answers}
 
 
-CUTOFF_MAX_NG_ML = 100_000
-"""A cutoff past this is a unit typed wrong: the screens a program runs cut off from about
-1 ng/mL (fentanyl) to 2,000 (opiates), and 999,999,999 was recorded as given and shown to
-every reader."""
+CUTOFF_MAX_NG_ML = CONCENTRATION_MAX
+"""A cutoff past this is a unit typed wrong (999,999,999 was recorded as given and shown to
+every reader): refused here under its own rule, before the event's type would refuse it."""
 
 
 def findings_of(given: RecordDrugScreenInput) -> dict[str, AnalyteFinding]:

@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from carecoord.events import Actor, CareEvent, Role, bounds, catalog
+from carecoord.events.amounts import AMOUNT_MAX, CONCENTRATION_MAX
 from carecoord.events.bounds import said, visible
 from carecoord.events.checkins import (
     AnalyteFinding,
@@ -20,7 +21,7 @@ from carecoord.events.checkins import (
     DrugScreenResulted,
     InstrumentScored,
 )
-from carecoord.events.medication import GuestDosingArranged
+from carecoord.events.medication import GuestDosingArranged, MedicationPrescribed, Schedule
 from carecoord.events.therapy import SessionNoteRecorded, SessionScheduled
 from carecoord.graphql.input_bounds import BoundedArguments
 from carecoord.services.kernel.errors import InvalidInput
@@ -193,6 +194,44 @@ def test_history_recorded_with_more_places_stays_readable() -> None:
     recorded = check_in(sleep_hours=Decimal("7.25")).model_dump(mode="json")
     recorded["sleep_hours"] = "7.123456789012"
     assert CheckInRecorded.from_stored(recorded).sleep_hours == Decimal("7.123456789012")
+
+
+def prescribed(dose: str) -> bytes:
+    """A ``MedicationPrescribed`` as stored, its dose as written in the store."""
+    order = MedicationPrescribed(
+        **envelope(), order_id=uuid4(), medication="methadone", dose=Decimal(30), unit="mg",
+        route="oral", schedule=Schedule(), start=date(2026, 3, 1),
+    )  # fmt: skip
+    return catalog.encode(order).replace(b'"dose":"30"', b'"dose":"%s"' % dose.encode())
+
+
+@pytest.mark.parametrize("dose", ["1E+400", "10000000.001", "1E+12"])
+def test_a_stored_amount_past_its_measure_does_not_decode(dose: str) -> None:
+    """An amount's magnitude is declared on its type, as its places are, and held on decode:
+    a dose of 1E+400 written into the store decoded, and every reader took it as a dose."""
+    with pytest.raises(ValidationError) as refused:
+        catalog.decode("medication.MedicationPrescribed", prescribed(dose))
+    assert refused.value.errors()[0]["loc"] == ("dose",)
+
+
+def test_a_stored_amount_within_its_measure_decodes_as_before() -> None:
+    decoded = catalog.decode("medication.MedicationPrescribed", prescribed(str(AMOUNT_MAX)))
+    assert isinstance(decoded, MedicationPrescribed)
+    assert decoded.dose == AMOUNT_MAX
+
+
+def test_a_cutoff_past_any_screens_is_refused_when_stored_too() -> None:
+    finding = AnalyteFinding(
+        analyte="fentanyl", result=AnalyteResult.POSITIVE, cutoff_ng_ml=Decimal(CONCENTRATION_MAX)
+    )
+    screen = DrugScreenResulted(
+        **envelope(), screen_id=uuid4(), method="presumptive", results=(finding,)
+    )
+    stored = screen.model_dump(mode="json")
+    assert DrugScreenResulted.from_stored(stored).results[0].cutoff_ng_ml == CONCENTRATION_MAX
+    stored["results"][0]["cutoff_ng_ml"] = "1E+400"
+    with pytest.raises(ValidationError):
+        DrugScreenResulted.from_stored(stored)
 
 
 @pytest.mark.parametrize(
