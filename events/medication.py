@@ -639,6 +639,19 @@ class TakeHomeReturned(_Dispensed):
         return self.summary_template.format(**self.summary_facts(), **extra)
 
 
+class TakeHomeReturnWitnessed(_AboutDose):
+    """The witness a take-home return named confirms, under their own credentials, that they
+    watched its bottles counted and destroyed (two people, each signing as themselves, as
+    a stock waste's witness does: ``StockEntryWitnessed``). It repeats the return's bottles,
+    so each view marks the rows of the return it confirms."""
+
+    summary_template: ClassVar[str] = "Witnessed take-home return {return_id}"
+
+    return_id: UUID
+    unit: str
+    bottles: tuple[ReturnedBottle, ...] = Field(min_length=1)
+
+
 class DoseMissed(_AboutDose):
     """A scheduled dosing day passed with no dose given or held at home (found by a rule)."""
 
@@ -674,5 +687,6 @@ MEDICATION_EVENTS: tuple[type[CareEvent], ...] = (
     TakeHomeDispensed,
     TakeHomeEnteredInError,
     TakeHomeReturned,
+    TakeHomeReturnWitnessed,
     DoseMissed,
 )

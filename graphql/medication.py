@@ -61,6 +61,7 @@ from carecoord.graphql.medication_inputs import (
     TakeHomeInErrorInput,
     TakeHomeInput,
     TakeHomeReturnInput,
+    TakeHomeReturnWitnessInput,
     TaperInput,
 )
 from carecoord.services.infrastructure.commands import Outcome
@@ -494,6 +495,13 @@ class MedicationMutation:
         TakeHomeReturnInput,
         answer=return_recorded,
         returned=built(TakeHomeReturn, bottles=bottles_back),
+    )
+    witness_take_home_return = medication_mutation(
+        "Confirm, as the witness it names, a take-home return you watched counted and"
+        " destroyed; refused to anyone else (named-witness) and once confirmed (witnessed).",
+        Action.WITNESS_TAKE_HOME_RETURN,
+        commands.witness_take_home_return,
+        TakeHomeReturnWitnessInput,
     )
     arrange_guest_dosing = client_mutation(
         "Arrange for the client to dose at another program; records the"

@@ -267,6 +267,12 @@ class TakeHomeReturnInput:
     returned_at: datetime | None = None
 
 
+@strawberry.input(description="A take-home return you witnessed, confirmed under your own login.")
+class TakeHomeReturnWitnessInput:
+    client_id: UUID
+    return_id: UUID = strawberry.field(description="The return (`returnTakeHome`'s `id`).")
+
+
 @strawberry.input
 class CriterionInput:
     criterion: str = strawberry.field(description="A 42 CFR 8.12(i) criterion code.")

@@ -177,7 +177,9 @@ class DosingEntry:
         " says why), take-home-in-error (the mark, beside each of its bottles, of the"
         " take-home `dispenseId` names; `detail` says why), take-home-returned (beside a"
         " bottle of the take-home `dispenseId` names, brought back and destroyed: `amount`"
-        " was left in it; `detail` names the bottle, its lot and the witness),"
+        " was left in it; `detail` names the bottle, its lot and the witness; `witnessed`"
+        " says whether the witness confirmed it), take-home-return-witnessed (beside it: the"
+        " witness confirmed the return under their own login, `witnessTakeHomeReturn`),"
         " not-given-in-error (the mark of the dose not given `entryId` names; `detail` says"
         " why)."
     )
@@ -235,6 +237,12 @@ class DosingEntry:
         " `take-home-returned` entry says what was left in it): no longer out, not counted in"
         " `takeHomeDoses`.",
     )
+    witnessed: bool = strawberry.field(
+        default=False,
+        description="A `take-home-returned` entry whose witness confirmed the return under"
+        " their own login (`witnessTakeHomeReturn`); false: named by the nurse who recorded"
+        " it, not yet confirmed.",
+    )
 
 
 @strawberry.type
@@ -273,6 +281,11 @@ class DispensingLogRow:
     witness: str = strawberry.field(
         description="The staff member who witnessed a return's count and destruction;"
         " empty on other lines."
+    )
+    witnessed_at: datetime | None = strawberry.field(
+        description="When `witness` confirmed the return under their own login"
+        " (`witnessTakeHomeReturn`); null on a return's line: named by the recorder, not yet"
+        " confirmed (null on other lines)."
     )
     lots: str
     note: str = strawberry.field(
@@ -507,7 +520,7 @@ DOSE_ENTRIES = (*GIVEN, dosing.IN_ERROR)
 """The dosing entries that name a dose given at the window."""
 TAKE_HOME = "take-home"
 """The dosing entry of a take-home bottle, whose take-home may be marked in error."""
-TAKE_HOME_ENTRIES = (TAKE_HOME, dosing.TAKE_HOME_IN_ERROR, dosing.RETURNED)
+TAKE_HOME_ENTRIES = (TAKE_HOME, dosing.TAKE_HOME_IN_ERROR, dosing.RETURNED, dosing.WITNESSED)
 """The dosing entries that name a take-home."""
 NOT_GIVEN_ENTRIES = (dosing.NOT_GIVEN, dosing.NOT_GIVEN_IN_ERROR)
 """The dosing entries that name a dose not given."""
@@ -741,6 +754,9 @@ class MedicationQuery:
         returned = [
             r["status"] == TAKE_HOME and (r["ref_id"], r["day"], r["slot"]) in back for r in found
         ]
+        confirmed = {
+            (r["ref_id"], r["day"], r["slot"]) for r in found if r["status"] == dosing.WITNESSED
+        }
         not_given = {
             (r["order_id"], r["day"])
             for r in found
@@ -780,6 +796,8 @@ class MedicationQuery:
                     explained=late,
                     after_stop=stopped,
                     returned=back,
+                    witnessed=r["status"] == dosing.RETURNED
+                    and (r["ref_id"], r["day"], r["slot"]) in confirmed,
                 )
                 for r, late, stopped, back in zip(
                     found, explained, after_stop, returned, strict=True

@@ -8,7 +8,8 @@ order that replaced it was entered in error), a dose entered in error (its own r
 the dose's day and slot, naming the dose in ``ref_id``: the dose's row stays as it was),
 a take-home entered in error (a row of its own beside each of its bottles', naming the
 hand-over in ``ref_id``), a take-home bottle returned (a row of its own beside the bottle's,
-naming the hand-over in ``ref_id``, with what was left in it), and a dose not given entered
+naming the hand-over in ``ref_id``, with what was left in it, and another when the return's
+witness confirms it), and a dose not given entered
 in error (its own row, naming in ``ref_id`` the dose not given, whose row names itself there
 by its event's id; one projected before it did has none until the view is rebuilt, and no
 mark finds it).
@@ -39,6 +40,7 @@ from carecoord.events.medication import (
     TakeHomeDispensed,
     TakeHomeEnteredInError,
     TakeHomeReturned,
+    TakeHomeReturnWitnessed,
 )
 from carecoord.events.positioned import Positioned
 from carecoord.projections.appended import Numbered, Row, append, appended_ddl, columns, copied
@@ -46,15 +48,16 @@ from carecoord.projections.generations import columns_added, generation_table
 from carecoord.projections.rows import fetch
 
 NAME = "dosing"
-VERSION = 4
+VERSION = 5
 """2: a dose not given carries its own id (entryId), and one marked entered in error leaves
 the day it explained. 3: each row keeps its writer's role, by which its reason is shown
-(``TOLD``). 4: a take-home bottle returned has a row (``RETURNED``)."""
+(``TOLD``). 4: a take-home bottle returned has a row (``RETURNED``). 5: and one when the
+return's witness confirms it (``WITNESSED``)."""
 ORDERS = "medications"
 """The medications view, whose order rows say how long a take-home bottle lasts."""
 READS = (DoseAdministered, DoseEnteredInError, TakeHomeDispensed, TakeHomeEnteredInError,
-         TakeHomeReturned, DoseNotGiven, DoseNotGivenEnteredInError, DoseMissed, OrderHeld,
-         OrderResumed, OrderReinstated)  # fmt: skip
+         TakeHomeReturned, TakeHomeReturnWitnessed, DoseNotGiven, DoseNotGivenEnteredInError,
+         DoseMissed, OrderHeld, OrderResumed, OrderReinstated)  # fmt: skip
 """The events ``rows`` reads (a rebuild builds rows of no other for it)."""
 
 
@@ -85,6 +88,9 @@ entered in error: on the bottle's day and slot, so ``standing`` finds it as a do
 RETURNED = "take-home-returned"
 """The status of the row, one per bottle returned, beside that bottle's (its day and slot,
 the take-home in ``ref_id``): the bottle is no longer out, and ``amount`` was left in it."""
+WITNESSED = "take-home-return-witnessed"
+"""The status of the row, one per bottle of a return, beside its ``RETURNED`` row (its day,
+slot and take-home): the witness the return named confirmed it under their own credentials."""
 NOT_GIVEN_IN_ERROR = "not-given-in-error"
 """The status of the row that marks the dose not given ``ref_id`` names as entered in error."""
 MARKS = (IN_ERROR, TAKE_HOME_IN_ERROR, NOT_GIVEN_IN_ERROR)
@@ -124,7 +130,9 @@ def rows(item: Positioned) -> Iterator[Row]:
     elif isinstance(e, DoseEnteredInError):
         yield (e.client_id, e.order_id, e.medication, e.day, e.slot, IN_ERROR, e.amount, e.unit,
                e.reason, e.dose_id, *common)  # fmt: skip
-    elif isinstance(e, TakeHomeDispensed | TakeHomeEnteredInError | TakeHomeReturned):
+    elif isinstance(
+        e, TakeHomeDispensed | TakeHomeEnteredInError | TakeHomeReturned | TakeHomeReturnWitnessed
+    ):
         yield from _bottle_rows(e, common)
     elif isinstance(e, DoseNotGiven):
         yield (e.client_id, e.order_id, e.medication, e.day, e.slot, NOT_GIVEN, None, "",
@@ -148,14 +156,21 @@ def rows(item: Positioned) -> Iterator[Row]:
 
 
 def _bottle_rows(
-    e: TakeHomeDispensed | TakeHomeEnteredInError | TakeHomeReturned, common: tuple[object, ...]
+    e: TakeHomeDispensed | TakeHomeEnteredInError | TakeHomeReturned | TakeHomeReturnWitnessed,
+    common: tuple[object, ...],
 ) -> Iterator[Row]:
-    """A row per bottle: handed over, marked in error with its take-home, or returned."""
-    if isinstance(e, TakeHomeReturned):
+    """A row per bottle: handed over, marked in error with its take-home, returned, or its
+    return witnessed."""
+    if isinstance(e, TakeHomeReturned | TakeHomeReturnWitnessed):
         for r in e.bottles:
-            yield (e.client_id, e.order_id, e.medication, r.day, r.slot, RETURNED, r.amount,
-                   e.unit, f"bottle {r.bottle}, lot {r.lot}, destroyed before {e.witness_id}",
-                   r.dispense_id, *common)  # fmt: skip
+            status, detail = (
+                (RETURNED, f"bottle {r.bottle}, lot {r.lot}, destroyed before {e.witness_id}")
+                if isinstance(e, TakeHomeReturned)
+                else (WITNESSED, f"bottle {r.bottle}, return {e.return_id}")
+            )
+            yield (e.client_id, e.order_id, e.medication, r.day, r.slot, status,
+                   r.amount if status == RETURNED else None, e.unit, detail, r.dispense_id,
+                   *common)  # fmt: skip
         return
     for b in e.bottles:
         status, detail = (

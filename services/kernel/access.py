@@ -43,6 +43,7 @@ class Action(StrEnum):
     DISPENSE_TAKE_HOME = "dispense_take_home"
     ENTER_TAKE_HOME_IN_ERROR = "enter_take_home_in_error"
     RETURN_TAKE_HOME = "return_take_home"
+    WITNESS_TAKE_HOME_RETURN = "witness_take_home_return"
     ARRANGE_GUEST_DOSING = "arrange_guest_dosing"
     END_GUEST_DOSING = "end_guest_dosing"
     ASSIGN_CARE_TEAM_MEMBER = "assign_care_team_member"
@@ -121,6 +122,7 @@ MAY_RECORD: dict[Action, frozenset[Role]] = {
     Action.DISPENSE_TAKE_HOME: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.ENTER_TAKE_HOME_IN_ERROR: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.RETURN_TAKE_HOME: frozenset({Role.NURSE, Role.PRESCRIBER}),
+    Action.WITNESS_TAKE_HOME_RETURN: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.ARRANGE_GUEST_DOSING: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.END_GUEST_DOSING: frozenset({Role.NURSE, Role.PRESCRIBER}),
     Action.ASSIGN_CARE_TEAM_MEMBER: frozenset({Role.PROGRAM_ADMIN}),

@@ -539,6 +539,18 @@ def return_take_home(
     return run
 
 
+def witness_take_home_return(
+    stamp: Stamp, *, client_id: UUID, return_id: UUID, rules: MedicationRules = DEFAULT_RULES
+) -> Command[UUID]:
+    """The witness a take-home return named confirms it under their own credentials."""
+
+    def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
+        returns.witness_return(record, stamp, return_id)
+        return return_id
+
+    return on_record(client_id, decide)
+
+
 def _given_back(
     stamp: Stamp,
     client_id: UUID,

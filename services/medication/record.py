@@ -40,12 +40,14 @@ from carecoord.events.medication import (
     TakeHomeEligibilityDetermined,
     TakeHomeEnteredInError,
     TakeHomeReturned,
+    TakeHomeReturnWitnessed,
     TaperOrdered,
 )
 from carecoord.services.kernel.aggregate import Aggregate
 from carecoord.services.kernel.errors import NotFound
 from carecoord.services.kernel.marked import Marked
 from carecoord.services.medication.orders import Charted, HandedOver, Hold, Order, Status
+from carecoord.services.stock.record import Attestation
 
 PRESCRIBED_SOURCES = frozenset({StatementSource.OTHER_PRESCRIBER, StatementSource.PDMP})
 """Who tells of a medication as prescribed to the client (``Statement.prescribed``)."""
@@ -109,6 +111,9 @@ class MedicationRecord(Aggregate, context="medication"):
         discharge dated before it would leave it written for a client out of treatment."""
         self.not_given: dict[UUID, NotGivenEntry] = {}
         """Every dose not given, by its ``DoseNotGiven`` event's id (one marked in error too)."""
+        self.returns: dict[UUID, tuple[TakeHomeReturned, Attestation]] = {}
+        """Every take-home return, by its id, as recorded, awaiting (or given) its witness's
+        confirmation."""
 
     def order(self, order_id: UUID, field: str = "orderId") -> Order:
         found = self.orders.get(order_id)
@@ -264,7 +269,7 @@ class MedicationRecord(Aggregate, context="medication"):
             self._apply_in_error(event)
         elif isinstance(event, TakeHomeDispensed):
             self._apply_take_home(event)
-        elif isinstance(event, TakeHomeEnteredInError | TakeHomeReturned):
+        elif isinstance(event, TakeHomeEnteredInError | TakeHomeReturned | TakeHomeReturnWitnessed):
             self._apply_bottles_back(event)
         elif isinstance(event, DoseNotGiven):
             self.not_given[event.event_id] = NotGivenEntry(event.order_id, event.day, event.slot)
@@ -407,9 +412,13 @@ class MedicationRecord(Aggregate, context="medication"):
         for bottle in event.bottles:
             order.take_home[(bottle.day, bottle.slot)] = event.dispense_id
 
-    def _apply_bottles_back(self, event: TakeHomeEnteredInError | TakeHomeReturned) -> None:
+    def _apply_bottles_back(
+        self, event: TakeHomeEnteredInError | TakeHomeReturned | TakeHomeReturnWitnessed
+    ) -> None:
         if isinstance(event, TakeHomeReturned):
             self._apply_returned(event)
+        elif isinstance(event, TakeHomeReturnWitnessed):
+            self.returns[event.return_id][1].witnessed = True
         else:
             self._apply_take_home_in_error(event)
 
@@ -425,6 +434,8 @@ class MedicationRecord(Aggregate, context="medication"):
     def _apply_returned(self, event: TakeHomeReturned) -> None:
         """Its bottles are no longer out; one returned full leaves its (day, slot), so the day
         reads as not dosed and no longer holds back a new order (its dose was not taken)."""
+        attestation = Attestation("take-home return", event.actor.id, event.witness_id)
+        self.returns[event.return_id] = (event, attestation)
         order = self.orders[event.order_id]
         for bottle in event.bottles:
             order.returned.add((bottle.dispense_id, bottle.day, bottle.slot))

@@ -16,7 +16,12 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 from carecoord.events import amounts
-from carecoord.events.medication import ReturnedBottle, TakeHomeBottle, TakeHomeReturned
+from carecoord.events.medication import (
+    ReturnedBottle,
+    TakeHomeBottle,
+    TakeHomeReturned,
+    TakeHomeReturnWitnessed,
+)
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.orders import Order
@@ -118,6 +123,30 @@ def record_return(
         )
     )
     return return_id
+
+
+def witness_return(record: MedicationRecord, stamp: Stamp, return_id: UUID) -> None:
+    """The witness the return ``return_id`` named confirms it under their own credentials:
+    that person, and once, as a stock waste's witness does (``Attestation``). A suspended
+    witness's request is refused before it reaches here (``user-suspended``)."""
+    if return_id not in record.returns:
+        raise NotFound(
+            "returnId", "unknown-return", f"no take-home return {return_id} for this client"
+        )
+    returned, attestation = record.returns[return_id]
+    attestation.confirmable_by(stamp.actor.id, "returnId")
+    record.record(
+        stamp.event(
+            TakeHomeReturnWitnessed,
+            record.client_id,
+            stamp.clock(),
+            order_id=returned.order_id,
+            medication=returned.medication,
+            return_id=return_id,
+            unit=returned.unit,
+            bottles=returned.bottles,
+        )
+    )
 
 
 def _back(

@@ -192,14 +192,7 @@ def witness(
         marked = entry_id in stock.in_error
         hint = "; confirm its mark of entered in error with inError" if marked else ""
         raise NotFound("entryId", "unknown-entry", f"no {named} {entry_id} at this site{hint}")
-    if stamp.actor.id != entry.witness_id:
-        raise RuleViolation(
-            "entryId",
-            "named-witness",
-            f"this {entry.entry} names {entry.witness_id} as its witness; they confirm it",
-        )
-    if entry.witnessed:
-        raise RuleViolation("entryId", "witnessed", f"this {entry.entry} is already witnessed")
+    entry.confirmable_by(stamp.actor.id, "entryId")
     event: type[CareEvent] = StockEntryWitnessed
     kind: object = entry.entry
     if in_error:

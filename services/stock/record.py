@@ -42,7 +42,7 @@ from carecoord.events.stock import (
     TransferSide,
 )
 from carecoord.services.kernel.aggregate import Aggregate
-from carecoord.services.kernel.errors import NotFound
+from carecoord.services.kernel.errors import NotFound, RuleViolation
 
 
 class Move(StrEnum):
@@ -202,6 +202,18 @@ class Attestation:
     recorded_by: str
     witness_id: str
     witnessed: bool = False
+
+    def confirmable_by(self, actor_id: str, field: str) -> None:
+        """Only the witness it names confirms it, and once: two people, each signing as
+        themselves (the recording person named another, ``witnessed_by_another``)."""
+        if actor_id != self.witness_id:
+            raise RuleViolation(
+                field,
+                "named-witness",
+                f"this {self.entry} names {self.witness_id} as its witness; they confirm it",
+            )
+        if self.witnessed:
+            raise RuleViolation(field, "witnessed", f"this {self.entry} is already witnessed")
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ from test_take_home_recall_commands import DOCTOR, JAN, NURSE, Clinic, at
 from carecoord.events import Actor, CareEvent, Role, Schedule
 from carecoord.events.alerts import AlertRaised, AlertResolved
 from carecoord.events.care import DischargeReason
-from carecoord.events.medication import OrderHeld, TakeHomeReturned
+from carecoord.events.medication import OrderHeld, TakeHomeReturned, TakeHomeReturnWitnessed
 from carecoord.services.alerts.replay import replay
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES
 from carecoord.services.care import commands as care
@@ -272,3 +272,34 @@ def test_a_hold_the_missed_dose_rule_places_over_days_bottles_are_out_for_recall
         ), WITNESS),
     ))  # fmt: skip
     assert [e.alert_id for e in clinic.of(AlertResolved)] == [alert.alert_id]
+
+
+def confirm(clinic: Returns, return_id: Any, by: Actor) -> None:
+    clinic.run(commands.witness_take_home_return(
+        clinic.stamp(by), client_id=clinic.client_id, return_id=return_id
+    ))  # fmt: skip
+
+
+def test_the_named_witness_confirms_a_return_under_their_own_credentials_once() -> None:
+    clinic = Returns()
+    clinic.now = at(JAN2, 16)
+    return_id = clinic.back(JAN3).return_id
+    witness = Actor(id=WITNESS, role=Role.NURSE)
+
+    refusals = []
+    for by in (NURSE, Actor(id="nurse-bo", role=Role.NURSE), DOCTOR):
+        with pytest.raises(DomainError) as caught:
+            confirm(clinic, return_id, by)
+        refusals.append(f"{caught.value.field} {caught.value.rule}")
+    assert refusals == ["returnId named-witness"] * 3
+    with pytest.raises(DomainError, match="no take-home return"):
+        confirm(clinic, uuid4(), witness)
+
+    clinic.now = at(JAN2, 17)
+    confirm(clinic, return_id, witness)
+    [confirmed] = clinic.of(TakeHomeReturnWitnessed)
+    assert (confirmed.return_id, confirmed.actor.id) == (return_id, WITNESS)
+    assert [b.day for b in confirmed.bottles] == [JAN3]
+    assert clinic.record().returns[return_id][1].witnessed
+    with pytest.raises(DomainError, match="already witnessed"):
+        confirm(clinic, return_id, witness)
