@@ -140,7 +140,9 @@ class Client:
         self.step = 0
         at = lambda: clock  # noqa: E731  (every event recorded at the seeding's moment)
         self.admin = Stamp(Actor(id="admin-bench", role=Role.PROGRAM_ADMIN), clock=at)
-        self.doctor = Stamp(Actor(id=PRESCRIBER, role=Role.PRESCRIBER), clock=at)
+        # The order is written on its first dosing day: an order starts a year back at most.
+        written = datetime.combine(START, datetime.min.time(), UTC)
+        self.doctor = Stamp(Actor(id=PRESCRIBER, role=Role.PRESCRIBER), clock=lambda: written)
         self.nurse = Stamp(Actor(id=NURSE, role=Role.NURSE), clock=at)
 
     @property
