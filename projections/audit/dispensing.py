@@ -18,10 +18,12 @@ from carecoord.events.medication import (
     DoseNotGivenEnteredInError,
     GuestDosingArranged,
     GuestDosingEnded,
+    ReturnedBottle,
     TakeHomeDispensed,
     TakeHomeEligibilityDetermined,
     TakeHomeEnteredInError,
     TakeHomeReturned,
+    TakeHomeReturnWitnessed,
 )
 from carecoord.projections.audit.fhir import (
     Resource,
@@ -185,32 +187,37 @@ def take_home_in_error(res: Resources, event: TakeHomeEnteredInError) -> None:
     dispense.setdefault("eventHistory", []).append(reference("Provenance", made["id"]))
 
 
-def returned(res: Resources, event: TakeHomeReturned) -> None:
-    """Bottles brought back and destroyed: each take-home's MedicationDispense stays
-    completed (it was handed over) and gains a note per bottle, and a Provenance (UPDATE)
-    of the return names them."""
+def returned(res: Resources, event: TakeHomeReturned | TakeHomeReturnWitnessed) -> None:
+    """Bottles brought back and destroyed, or their return confirmed by its witness: each
+    take-home's MedicationDispense stays completed (it was handed over) and gains a note per
+    bottle, and a Provenance (UPDATE) of the return, or of its witness, names them."""
     changed = []
     for dispense_id in dict.fromkeys(b.dispense_id for b in event.bottles):
         dispense = res.change(event, "MedicationDispense", dispense_id)
         if dispense is None:
             continue
         dispense.setdefault("note", []).extend(
-            {
-                "text": f"bottle {b.bottle}, lot {b.lot} for dosing day {b.day} slot {b.slot}"
-                f" returned on {event.day}: {b.amount} {event.unit} left, destroyed before"
-                f" {event.witness_id}"
-            }
-            for b in event.bottles
-            if b.dispense_id == dispense_id
+            {"text": _bottle_back(event, b)} for b in event.bottles if b.dispense_id == dispense_id
         )
         changed.append(dispense)
     if not changed:
         return
     targets = [reference("MedicationDispense", d["id"]) for d in changed]
-    made = res.new(event, provenance(event, targets[0], "UPDATE", "returned and destroyed"))
+    reason = "returned and destroyed" if isinstance(event, TakeHomeReturned) else "return witnessed"
+    made = res.new(event, provenance(event, targets[0], "UPDATE", reason))
     made["target"] = targets
     for dispense in changed:
         dispense.setdefault("eventHistory", []).append(reference("Provenance", made["id"]))
+
+
+def _bottle_back(event: TakeHomeReturned | TakeHomeReturnWitnessed, b: ReturnedBottle) -> str:
+    bottle = f"bottle {b.bottle}, lot {b.lot} for dosing day {b.day} slot {b.slot}"
+    if isinstance(event, TakeHomeReturnWitnessed):
+        return f"{bottle}: return {event.return_id} confirmed by its witness {event.actor.id}"
+    return (
+        f"{bottle} returned on {event.day}: {b.amount} {event.unit} left, destroyed before"
+        f" {event.witness_id}"
+    )
 
 
 def guest_dosing(res: Resources, event: GuestDosingArranged) -> None:

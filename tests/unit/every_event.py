@@ -87,6 +87,7 @@ from carecoord.events.medication import (
     TakeHomeEligibilityDetermined,
     TakeHomeEnteredInError,
     TakeHomeReturned,
+    TakeHomeReturnWitnessed,
     TaperOrdered,
     TaperStep,
 )
@@ -410,8 +411,11 @@ def _window(r: Record, order_id: UUID) -> None:
     )  # fmt: skip
     back = ReturnedBottle(dispense_id=home.dispense_id, day=date(2026, 2, 7), slot=1,
                           bottle="B-7", lot="L-2", amount=Decimal(70), full=True)  # fmt: skip
-    r.add(TakeHomeReturned, NURSE, return_id=uuid4(), bottles=(back,), witness_id="nurse-ola",
-          day=date(2026, 2, 6), **dispensed)  # fmt: skip
+    returned = r.add(TakeHomeReturned, NURSE, return_id=uuid4(), bottles=(back,),
+                     witness_id="nurse-ola", day=date(2026, 2, 6), **dispensed)  # fmt: skip
+    r.add(TakeHomeReturnWitnessed, Actor(id="nurse-ola", role=Role.NURSE),
+          return_id=returned.return_id, bottles=(back,), unit=returned.unit,
+          order_id=returned.order_id, medication=returned.medication)  # fmt: skip
     _take_home_in_error(r, dispensed)
     guest = r.add(
         GuestDosingArranged, NURSE, guest_dosing_id=uuid4(), site="South OTP",

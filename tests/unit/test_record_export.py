@@ -197,9 +197,8 @@ def test_orders_carry_their_history_and_corrections_their_provenance() -> None:
     assert changed["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 72.5
     assert first["meta"]["versionId"] == "4"  # prescribed, held, resumed, replaced
     provenances = by_type(bundle, "Provenance")
-    nullified, cancelled_nullified, replaced, dose_nullified, returned, take_home_nullified = (
-        provenances[:6]
-    )
+    nullified, cancelled_nullified, replaced, dose_nullified, returned, witnessed = provenances[:6]
+    take_home_nullified = provenances[6]
     assert cancelled_nullified["target"] == [{"reference": f"MedicationRequest/{cancelled['id']}"}]
     assert nullified["target"] == [{"reference": f"MedicationRequest/{wrong['id']}"}]
     assert nullified["activity"]["coding"][0]["code"] == "NULLIFY"
@@ -223,13 +222,20 @@ def test_orders_carry_their_history_and_corrections_their_provenance() -> None:
     assert doses[2]["eventHistory"] == [{"reference": f"Provenance/{dose_nullified['id']}"}]
     handed, wrong_take_home = by_type(bundle, "MedicationDispense")
     assert (handed["status"], wrong_take_home["status"]) == ("completed", "entered-in-error")
-    assert handed["note"][-1] == {
+    assert handed["note"][-2] == {
         "text": "bottle B-7, lot L-2 for dosing day 2026-02-07 slot 1 returned on 2026-02-06:"
         " 70 mg left, destroyed before nurse-ola"
     }
+    assert handed["note"][-1]["text"].endswith("confirmed by its witness nurse-ola")
     assert returned["target"] == [{"reference": f"MedicationDispense/{handed['id']}"}]
     assert returned["activity"]["coding"][0]["code"] == "UPDATE"
-    assert handed["eventHistory"] == [{"reference": f"Provenance/{returned['id']}"}]
+    assert witnessed["target"] == returned["target"]
+    assert witnessed["reason"] == [{"text": "return witnessed"}]
+    assert witnessed["agent"][0]["who"] != returned["agent"][0]["who"]  # two people
+    assert handed["eventHistory"] == [
+        {"reference": f"Provenance/{returned['id']}"},
+        {"reference": f"Provenance/{witnessed['id']}"},
+    ]
     assert wrong_take_home["statusReasonCodeableConcept"] == {"text": "wrong client"}
     assert take_home_nullified["target"] == [
         {"reference": f"MedicationDispense/{wrong_take_home['id']}"}
