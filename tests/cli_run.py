@@ -8,15 +8,17 @@ from collections.abc import Mapping
 from pathlib import Path
 
 
-def run_cli(cwd: Path, env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """``carecoord *args`` in ``cwd`` with exactly ``env``, waited for (at most a minute)."""
+def run_cli(
+    cwd: Path, env: Mapping[str, str], *args: str, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """``carecoord *args`` in ``cwd`` with exactly ``env``, waited for (a minute by default)."""
     return subprocess.run(
         [sys.executable, "-m", "carecoord.services.runtime.cli", *args],
         cwd=cwd,
         env=dict(env),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         check=False,
     )
 

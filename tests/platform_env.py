@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
+
+from cli_run import run_cli
 
 from carecoord.services.platform import Platform
 from carecoord.services.runtime.bootstrap import Servers
@@ -21,3 +24,11 @@ def platform_env(platform: Platform, servers: Servers, data_dir: Path) -> dict[s
         "CARECOORD_STREAM_NAME": settings.stream_name,
         "CARECOORD_DATA_DIR": str(data_dir),
     }
+
+
+def carecoord(
+    platform: Platform, servers: Servers, cwd: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """``carecoord *args`` run from ``cwd`` on the test's platform (two minutes at most: a
+    rebuild or an audit on a busy machine)."""
+    return run_cli(cwd, platform_env(platform, servers, cwd), *args, timeout=120)

@@ -5,13 +5,11 @@ makes the same lines the projector made, and ``audit projections`` finds them in
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 from uuid import uuid4
 
-from platform_env import platform_env
+from platform_env import carecoord
 from test_take_home_return_api import DEA_LOG, RETURN, WITNESS, bottles, home_with_bottles
 from test_take_home_return_witness_api import confirm, dea_lines, returned_entries
 
@@ -19,20 +17,6 @@ from carecoord.events import Role
 from carecoord.services.platform import Platform
 from carecoord.services.runtime.bootstrap import Servers
 from support import Api
-
-
-def carecoord(
-    platform: Platform, servers: Servers, cwd: Path, *args: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "carecoord.services.runtime.cli", *args],
-        env=platform_env(platform, servers, cwd),
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 async def test_a_rebuilt_log_keeps_the_returns_and_the_audit_finds_it_intact(

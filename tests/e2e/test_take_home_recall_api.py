@@ -17,8 +17,10 @@ from support import Api
 pytestmark = pytest.mark.shared_platform
 
 
-async def test_a_stop_with_bottles_out_asks_for_their_recall(api: Api, today: date) -> None:
-    clinic = await Clinic.enroll(api, "Noor K.")
+async def stopped_with_bottles_out(api: Api, today: date, name: str, bottles: str) -> Clinic:
+    """A client on methadone with take-home bottles (``bottles``-0 and -1, lot LOT-A) for
+    tomorrow and the day after, whose order is then discontinued."""
+    clinic = await Clinic.enroll(api, name)
     start = today - timedelta(days=2)
     order = (await clinic.methadone("60", start))["id"]
     await clinic.doses(order, start, 3, "60")
@@ -26,10 +28,14 @@ async def test_a_stop_with_bottles_out_asks_for_their_recall(api: Api, today: da
     await clinic.nurse(
         TAKE_HOME, orderId=order, firstDay=str(today + timedelta(days=1)), days=2,
         dosageForm="oral solution",
-        bottles=[{"bottle": f"N-{n}", "lot": "LOT-A"} for n in range(2)],
+        bottles=[{"bottle": f"{bottles}-{n}", "lot": "LOT-A"} for n in range(2)],
     )  # fmt: skip
-
     await clinic.doctor(DISCONTINUE, orderId=order, reason="urticaria after the dose")
+    return clinic
+
+
+async def test_a_stop_with_bottles_out_asks_for_their_recall(api: Api, today: date) -> None:
+    clinic = await stopped_with_bottles_out(api, today, "Noor K.", "N")
 
     found = await api.ok(
         ALERTS, {"id": clinic.client_id, "atLeast": clinic.position}, role=Role.NURSE, user=NURSE
@@ -47,17 +53,7 @@ DOSING = """query($id: UUID!, $atLeast: Int) { clientDosing(clientId: $id, atLea
 
 
 async def test_bottles_after_the_stop_are_no_doses_of_the_order(api: Api, today: date) -> None:
-    clinic = await Clinic.enroll(api, "Ines V.")
-    start = today - timedelta(days=2)
-    order = (await clinic.methadone("60", start))["id"]
-    await clinic.doses(order, start, 3, "60")
-    await clinic.eligible(6)
-    await clinic.nurse(
-        TAKE_HOME, orderId=order, firstDay=str(today + timedelta(days=1)), days=2,
-        dosageForm="oral solution",
-        bottles=[{"bottle": f"I-{n}", "lot": "LOT-A"} for n in range(2)],
-    )  # fmt: skip
-    await clinic.doctor(DISCONTINUE, orderId=order, reason="urticaria after the dose")
+    clinic = await stopped_with_bottles_out(api, today, "Ines V.", "I")
 
     found = await clinic.read(DOSING)
     after = [(e["day"], e["afterStop"]) for e in found["entries"] if e["status"] == "take-home"]

@@ -6,12 +6,13 @@ naming no such rule, and the recall stayed high whatever the program signed off.
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
 from conftest import isolated_settings
-from medication_steps import DISCONTINUE, NURSE, TAKE_HOME, Clinic
+from medication_steps import NURSE
+from test_take_home_recall_api import stopped_with_bottles_out
 
 from carecoord.events import Role
 from carecoord.events.alerts import AlertRaised
@@ -40,18 +41,7 @@ def settings(data_dir: Path, tmp_path: Path) -> Settings:
 async def test_the_program_s_severity_for_the_recall_holds_for_a_stop(
     api: Api, today: date
 ) -> None:
-    clinic = await Clinic.enroll(api, "Noor K.")
-    start = today - timedelta(days=2)
-    order = (await clinic.methadone("60", start))["id"]
-    await clinic.doses(order, start, 3, "60")
-    await clinic.eligible(6)
-    await clinic.nurse(
-        TAKE_HOME, orderId=order, firstDay=str(today + timedelta(days=1)), days=2,
-        dosageForm="oral solution",
-        bottles=[{"bottle": f"P-{n}", "lot": "LOT-A"} for n in range(2)],
-    )  # fmt: skip
-
-    await clinic.doctor(DISCONTINUE, orderId=order, reason="urticaria after the dose")
+    clinic = await stopped_with_bottles_out(api, today, "Noor K.", "P")
 
     found = await api.ok(
         ALERTS, {"id": clinic.client_id, "atLeast": clinic.position}, role=Role.NURSE, user=NURSE

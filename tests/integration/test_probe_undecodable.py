@@ -6,11 +6,9 @@ content, and stopped every client's rebuild)."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from pathlib import Path
 
-from platform_env import platform_env
+from platform_env import carecoord
 from undecodable import SECRET, store_a_copy_that_fails_its_checks
 
 from carecoord.events import Actor, Role
@@ -20,20 +18,6 @@ from carecoord.services.platform import Platform
 from carecoord.services.runtime.bootstrap import Servers
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
-
-
-def carecoord(
-    platform: Platform, servers: Servers, cwd: Path, *args: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "carecoord.services.runtime.cli", *args],
-        env=platform_env(platform, servers, cwd),
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 async def test_rebuild_and_audit_leave_it_out_and_say_nothing_of_it(
