@@ -10,7 +10,12 @@ initialization incomplete"."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import struct
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -38,19 +43,37 @@ def test_the_store_connections_carry_every_parameter_of_the_url(
     assert next(iter(row.values())) == "carecoord-store-probe"
 
 
-def test_a_url_requiring_tls_of_a_server_without_it_opens_no_store(
-    servers: Servers, data_dir: Path
-) -> None:
-    with psycopg.connect(servers.database_url) as conn:
-        found = conn.execute("SHOW ssl").fetchone()
-        over_a_socket_file = conn.info.host.startswith("/")
-    if found is not None and found[0] == "on":
-        pytest.skip("this server speaks TLS")
-    if over_a_socket_file:  # the embedded server, without DATABASE_URL
-        pytest.skip("reached over a Unix socket, where libpq sets sslmode aside")
-    with fresh_database(servers.database_url) as url:
-        required = make_conninfo(url, sslmode="require")
-        with pytest.raises(psycopg.OperationalError, match="SSL"):
+@contextlib.contextmanager
+def server_without_tls() -> Iterator[int]:
+    """A port on loopback where a PostgreSQL server that offers no TLS answers: each request
+    to encrypt (TLS, GSS) is told no, as such a server tells it, and a startup message sent
+    in the clear is hung up on. The suite's own server may speak TLS, or be reached over a
+    Unix socket, where libpq sets sslmode aside: this one is neither."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = listener.accept()
+                with conn:
+                    while len(asked := conn.recv(8)) == 8 and asked[4:] in ENCRYPTION_REQUESTS:
+                        conn.sendall(b"N")
+
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+ENCRYPTION_REQUESTS = (struct.pack("!I", 80877103), struct.pack("!I", 80877104))
+"""The codes of an SSLRequest and a GSSENCRequest (PostgreSQL's protocol)."""
+
+
+def test_a_url_requiring_tls_of_a_server_without_it_opens_no_store(data_dir: Path) -> None:
+    with server_without_tls() as port:
+        required = f"postgresql://root@127.0.0.1:{port}/carecoord?sslmode=require"
+        with pytest.raises(psycopg.OperationalError, match="SSL was required"):
             EventStore(env=store_env(isolated_settings(data_dir, database_url=required)))
 
 
