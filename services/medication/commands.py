@@ -28,6 +28,7 @@ from carecoord.services.alerts.recall import recall, settle, still_out
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.care.record import ClientRecord
+from carecoord.services.careteam.team import CareTeam
 from carecoord.services.checkins.record import CheckInRecord
 from carecoord.services.consent.record import ConsentRecord
 from carecoord.services.kernel.clinical_time import day_after_enrolment, happened, plausible
@@ -527,9 +528,17 @@ def return_take_home(
         client.require_enrolled()
         record, program = uow.get(MedicationRecord, client_id), rules.for_program(client.program)
         at = dispensed_at(stamp, client, "returnedAt", returned.returned_at) or stamp.clock()
-        witness = uow.get(UserAccess, user_record_id(one_way(returned.witness_id.strip())))
+        witness_id = returned.witness_id.strip()
+        witness = uow.get(UserAccess, user_record_id(one_way(witness_id)))
+        member = uow.get(CareTeam, client_id).members.get(witness_id)
         return_id = returns.record_return(
-            record, stamp, program, returned, at, witness_suspended=witness.suspended
+            record,
+            stamp,
+            program,
+            returned,
+            at,
+            witness_suspended=witness.suspended,
+            witness_role=None if member is None else member.role,
         )
         out = still_out(record, client.discharged_at, program.day_of)
         if not out:

@@ -15,13 +15,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
-from carecoord.events import amounts
+from carecoord.events import Role, amounts
 from carecoord.events.medication import (
     ReturnedBottle,
     TakeHomeBottle,
     TakeHomeReturned,
     TakeHomeReturnWitnessed,
 )
+from carecoord.services.kernel.access import MAY_RECORD, Action
 from carecoord.services.kernel.errors import InvalidInput, NotFound, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.orders import Order
@@ -66,12 +67,25 @@ def record_return(
     given: TakeHomeReturn,
     returned_at: datetime,
     witness_suspended: bool,
+    witness_role: Role | None,
 ) -> UUID:
     """Record ``given`` (at ``returned_at``, checked against now by the command): every bottle
     handed over under one order, out (not marked in error nor returned), once, with its lot
     and no more than it held, after its hand-over's day; the witness another person, whose
-    access is not suspended (``witness_suspended``: staff who left are no witness)."""
+    access is not suspended (``witness_suspended``: staff who left are no witness), on the
+    client's care team now in a role that confirms a return (``witness_role``: anyone else
+    was named and could never confirm it, a write on the client's record)."""
     witnessed_by_another(stamp, given.witness_id)
+    if witness_role not in MAY_RECORD[Action.WITNESS_TAKE_HOME_RETURN]:
+        roles = " or ".join(
+            sorted(role.value for role in MAY_RECORD[Action.WITNESS_TAKE_HOME_RETURN])
+        )
+        raise RuleViolation(
+            "witnessId",
+            "witness-on-care-team",
+            f"the witness confirms the return under their own login, as a {roles} on the"
+            " client's care team; name such a member (a program admin adds them)",
+        )
     if witness_suspended:
         raise RuleViolation(
             "witnessId",

@@ -14,6 +14,7 @@ from conftest import isolated_settings
 from medication_steps import TAKE_HOME, Clinic
 from test_take_home_return_api import RETURN, WITNESS, bottles, recalls
 
+from carecoord.events import Role
 from carecoord.services.infrastructure.settings import Settings
 from support import Api
 
@@ -43,6 +44,7 @@ async def test_the_sweeps_hold_over_days_bottles_are_out_for_asks_for_their_reca
     assert (alert["status"], alert["detail"]) == (
         "OPEN", f"3 bottles for days after {today}: lot LOT-A {later[0]} to {later[-1]} (3)"
     )  # fmt: skip
+    clinic.position = await api.join_care_team(clinic.client_id, Role.NURSE, WITNESS)
     back = await clinic.nurse(RETURN, bottles=bottles(handed["id"], *later), witnessId=WITNESS)
     assert back["stillOut"] == []
     [alert] = await recalls(api, clinic)

@@ -35,7 +35,8 @@ DOSING = """query($id: UUID!, $atLeast: Int) { clientDosing(clientId: $id, atLea
 
 async def home_with_bottles(api: Api, today: date, name: str) -> tuple[Clinic, str, str]:
     """Methadone 60 mg since two days ago, sent home yesterday with bottles for today and
-    the two days after: the clinic, the order and the take-home."""
+    the two days after, ``WITNESS`` on the care team: the clinic, the order and the
+    take-home."""
     clinic = await Clinic.enroll(api, name)
     start = today - timedelta(days=2)
     order = (await clinic.methadone("60", start))["id"]
@@ -45,6 +46,7 @@ async def home_with_bottles(api: Api, today: date, name: str) -> tuple[Clinic, s
         TAKE_HOME, orderId=order, firstDay=str(today), days=3, dosageForm="oral solution",
         bottles=[{"bottle": f"R-{n}", "lot": "LOT-A"} for n in range(3)],
     )  # fmt: skip
+    clinic.position = await api.join_care_team(clinic.client_id, Role.NURSE, WITNESS)
     return clinic, order, handed["id"]
 
 

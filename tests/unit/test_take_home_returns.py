@@ -19,6 +19,7 @@ from carecoord.events.medication import OrderHeld, TakeHomeReturned, TakeHomeRet
 from carecoord.services.alerts.replay import replay
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES
 from carecoord.services.care import commands as care
+from carecoord.services.careteam.commands import assign_member
 from carecoord.services.infrastructure.idempotency import decode_result, encode_result
 from carecoord.services.kernel.errors import DomainError
 from carecoord.services.kernel.stamp import Stamp
@@ -31,6 +32,8 @@ from carecoord.services.runtime.missed_sweep import SWEEPER
 from carecoord.services.users import commands as users
 
 WITNESS = "nurse-ann"
+OTHER_NURSES = ("nurse-kim", "nurse-bo")
+"""On the client's care team with ``WITNESS``: each may witness a return another records."""
 JAN2, JAN3, JAN4 = (JAN + timedelta(days=n) for n in (1, 2, 3))
 
 
@@ -40,6 +43,11 @@ class Returns(Clinic):
     def __init__(self) -> None:
         self.log: list[CareEvent] = []
         super().__init__()
+        admin = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN), clock=lambda: self.now)
+        for nurse in (WITNESS, *OTHER_NURSES):
+            self.run(
+                assign_member(admin, client_id=self.client_id, member_id=nurse, role=Role.NURSE)
+            )
 
     def run(self, command: Any) -> Any:
         before = {id(a): len(a.pending) for a in self.touched.values()}
@@ -236,6 +244,17 @@ def test_a_witness_whose_access_is_suspended_is_refused() -> None:
     ))  # fmt: skip
 
     assert refused(clinic) == "witnessId witness-suspended"
+    assert clinic.of(TakeHomeReturned) == []
+    clinic.back(JAN3, witness="nurse-bo")
+
+
+def test_a_witness_off_the_care_team_is_refused() -> None:
+    """The witness confirms under their own login, a write on the client's record: named
+    off the team, they never could, and the return stayed unconfirmed for good."""
+    clinic = Returns()
+    clinic.now = at(JAN2, 10)
+
+    assert refused(clinic, witness="nurse-elsewhere") == "witnessId witness-on-care-team"
     assert clinic.of(TakeHomeReturned) == []
     clinic.back(JAN3, witness="nurse-bo")
 
