@@ -27,9 +27,10 @@ LARGEST = 2**63 - 1
 def parse(value: object) -> int:
     """An integer a bigint holds; a negative one is the argument's own rule to refuse
     (``position-not-negative``), named by its field."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    fraction = isinstance(value, float) and not value.is_integer()  # 5.0 is 5; 5.5 is none
+    if isinstance(value, bool) or not isinstance(value, int | float) or fraction:
         raise ValueError(f"Seq cannot represent {value!r}: write an integer")
-    number = int(value)  # a JSON number written 5.0 is 5; one written 5.5 is refused
+    number = int(value)
     if abs(number) > LARGEST:
         raise ValueError(f"Seq cannot represent {number}: at most {LARGEST}")
     return number

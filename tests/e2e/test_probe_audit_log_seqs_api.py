@@ -36,3 +36,18 @@ async def test_a_log_numbered_past_a_32_bit_int_is_read_paged_and_verified(api: 
     assert found["verifyAccessLog"]["brokenAt"] is None
     assert page["accessLog"] == [{"seq": PAST_INT + 1, "operation": "clientTimeline"}]
     assert len(events["accessLogAuditEvents"]) >= 1
+
+
+async def test_a_seq_that_is_not_a_whole_number_is_refused_naming_it(api: Api) -> None:
+    """A seq written 5.5 in the query itself was taken as 5: an auditor paging after an
+    entry that is no entry was shown the page after another (a variable was refused)."""
+    for after in (5.5, 2**63, "5", True):
+        answer = await api.gql(PAGE, {"after": after}, **AUDITOR)
+        [error] = answer["errors"]
+        assert "data" not in answer or answer["data"] is None
+        assert "$after" in error["message"], error["message"]
+    whole = await api.ok(PAGE, {"after": 0.0}, **AUDITOR)  # written 0.0: the whole 0
+    assert isinstance(whole["accessLog"], list)
+    written = await api.gql("{ accessLog(after: 5.5, first: 10) { seq } }", **AUDITOR)
+    [error] = written["errors"]
+    assert "5.5" in error["message"], error["message"]
