@@ -26,6 +26,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 
 from carecoord.services.infrastructure.children import die_with_parent
@@ -34,6 +35,8 @@ from carecoord.services.runtime.bootstrap import Servers
 WORKER_ENV = "CARECOORD_API_WORKER"
 READY_FD_ENV = "CARECOORD_API_READY_FD"
 """The pipe a sibling writes one byte to once it serves (``announce_serving``)."""
+REAPED_SECONDS = 5.0
+"""How long a sibling that closed its end of the pipe is waited for, for its exit code."""
 WATCH_SECONDS = 1.0
 """How often the serving parent looks for a sibling that ended."""
 
@@ -139,12 +142,25 @@ async def _announced(ready: int, started: list[subprocess.Popen[bytes]], named: 
     try:
         await reader.readexactly(len(started))
     except asyncio.IncompleteReadError:
-        ended = [p for p in started if p.poll() is not None]
-        code = ended[0].returncode if ended else None
+        code = await asyncio.to_thread(_exit_code, started)
         return f"carecoord: {named} ended (exit {code}) before it served; its log says why"
     finally:
         transport.close()
     return None
+
+
+def _exit_code(started: list[subprocess.Popen[bytes]]) -> int | None:
+    """The exit code of the one of ``started`` that closed its end of the pipe: it closes as
+    the process exits, a moment before the process can be waited for (read at once, it was
+    ``None``), so it is waited for up to ``REAPED_SECONDS``."""
+    deadline = time.monotonic() + REAPED_SECONDS
+    while True:
+        for process in started:
+            if process.poll() is not None:
+                return process.returncode
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.05)
 
 
 def ending(code: int) -> dict[str, int | str]:
