@@ -19,6 +19,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from carecoord.events import Actor, CareEvent, Kind, Role
+from carecoord.events.bounds import YEAR_MIN
 from carecoord.events.care import GoalProgressRecorded, TreatmentGoalSet
 from carecoord.events.positioned import Positioned
 from carecoord.projections.audit import jsonl
@@ -26,6 +27,9 @@ from carecoord.projections.audit.bundle import record_bundle
 from carecoord.projections.audit.fhir import Resource
 from carecoord.services.infrastructure.access_log import LoggedRead
 from carecoord.services.kernel.policy import Grant, shows_text_by
+
+RECORDS_BEGIN = datetime(YEAR_MIN, 1, 1, tzinfo=UTC)
+"""The earliest an event can be recorded at: no time of an event falls before its year."""
 
 
 class Format(StrEnum):
@@ -44,6 +48,11 @@ class Period:
         """Ending at or before its start (the two swapped, an offset misread): an export of
         it would hold nothing, yet log a read of every client."""
         return self.start is not None and self.end is not None and self.end <= self.start
+
+    def ends_before_records(self) -> bool:
+        """Ending at or before ``RECORDS_BEGIN`` (0001-01-01 for a year left out): nothing
+        can be recorded in it, yet an export of it would log a read of every client."""
+        return self.end is not None and self.end <= RECORDS_BEGIN
 
     def to_come(self, now: datetime) -> bool:
         """Ending after ``now``: the period is not over, so an export of it is not whole, and

@@ -29,7 +29,7 @@ from psycopg_pool import AsyncConnectionPool
 from carecoord.events import Actor, Role
 from carecoord.events.envelope import ACTOR_ID_MAX
 from carecoord.projections.audit import settling
-from carecoord.projections.audit.export import Format, Period
+from carecoord.projections.audit.export import RECORDS_BEGIN, Format, Period
 from carecoord.projections.audit.history import Unreadable, client_pages, program_clients
 from carecoord.services.gate.gate import read_entry
 from carecoord.services.gate.suspensions import suspended_records
@@ -354,11 +354,17 @@ async def _log(
 
 def _refused(args: argparse.Namespace) -> str | None:
     """Why the export is refused before the access log records it: a period that holds
-    nothing (--from and --to swapped, --from to come) or is not over (--to to come), an
-    ``--out`` that cannot be written."""
+    nothing (--from and --to swapped, --to before anything is recorded, --from to come) or
+    is not over (--to to come), an ``--out`` that cannot be written."""
     start, end = args.recorded_from, args.recorded_to
     if Period(start, end).holds_nothing():
         return f"--to {end.isoformat()} is not after --from {start.isoformat()}: nothing is in it"
+    if Period(start, end).ends_before_records():
+        return (
+            f"--to {end.isoformat()} ends before anything can be recorded"
+            f" ({RECORDS_BEGIN.isoformat()}): nothing is in it; give the end of the period"
+            " to export, or leave --to out for all until now"
+        )
     if Period(start, end).to_come(datetime.now(UTC)):
         return (
             f"--to {end.isoformat()} is to come: the period is not over, and what is recorded"

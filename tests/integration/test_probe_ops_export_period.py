@@ -1,6 +1,7 @@
 """``audit export`` with a period that holds nothing, its ``--to`` at or before its ``--from``
-(the two swapped, or an offset misread): it exported nothing, exit 0, and the access log
-recorded the export. Now it is refused, exit 2, before anything is logged."""
+(the two swapped, or an offset misread) or before anything can be recorded (``--to
+0001-01-01T00:00Z``): it exported nothing, exit 0, and the access log recorded the export.
+Now it is refused, exit 2, before anything is logged."""
 
 from __future__ import annotations
 
@@ -20,18 +21,19 @@ ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 
 
 @pytest.mark.parametrize(
-    ("start", "end"),
+    "period",
     [
-        ("2026-01-02T00:00:00Z", "2026-01-01T00:00:00Z"),
-        ("2026-01-01T05:00:00+05:00", "2026-01-01T00:00:00Z"),
+        ("--from", "2026-01-02T00:00:00Z", "--to", "2026-01-01T00:00:00Z"),
+        ("--from", "2026-01-01T05:00:00+05:00", "--to", "2026-01-01T00:00:00Z"),
+        ("--to", "0001-01-01T00:00:00Z"),
+        ("--to", "1899-12-31T23:59:59+05:00"),
     ],
 )
 async def test_an_export_period_that_holds_nothing_is_refused_before_it_is_logged(
-    platform: Platform, tmp_path: Path, start: str, end: str
+    platform: Platform, tmp_path: Path, period: tuple[str, ...]
 ) -> None:
     enrolled = await platform.bus.execute(enroll_client(ADMIN, display_name="Jo R.", program="OTP"))
 
-    period = ("--from", start, "--to", end)
     done = await asyncio.to_thread(export, platform.database_url, tmp_path, "--as", "aud-range",
                                    "--client", str(enrolled.result), *period)  # fmt: skip
 

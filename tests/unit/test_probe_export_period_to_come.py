@@ -76,3 +76,14 @@ def test_an_export_of_a_period_that_starts_to_come_is_refused_naming_its_start(
         f"--from {start.isoformat()} is to come: nothing recorded is in the period yet, and"
         " the access log would hold a read of each client of it"
     )
+
+
+@pytest.mark.parametrize("end", [datetime(1, 1, 1, tzinfo=UTC), datetime(1899, 12, 31, tzinfo=UTC)])
+def test_an_api_export_ending_before_anything_is_recorded_is_refused_naming_its_end(
+    end: datetime,
+) -> None:
+    """``recordedTo: "0001-01-01T00:00:00Z"`` held nothing yet logged a read of the client."""
+    with pytest.raises(InvalidInput) as refused:
+        period(None, end)
+
+    assert (refused.value.field, refused.value.rule) == ("recordedTo", "period-after-records-begin")
