@@ -104,7 +104,7 @@ class DoseChanged(_Order):
     free_text: ClassVar[tuple[str, ...]] = ("reason",)
 
     prior_order_id: UUID
-    prior_dose: Decimal
+    prior_dose: amounts.Amount
     reason: str = ""
 
 
@@ -329,7 +329,7 @@ class Attempt(Value):
     order back in force, its replacement entered in error), or ``resume`` (a held order
     resumed with the initial-dose cap acknowledged for a restart)."""
     medication: str
-    dose: Decimal | None = None
+    dose: amounts.Amount | None = None
     unit: str = ""
     route: str = ""
     start: date | None = None
