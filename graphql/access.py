@@ -105,7 +105,9 @@ class RecordConsentInput:
     )
     signed_by: str
     expires_at: datetime | None = strawberry.field(
-        default=None, description="When the consent expires: a time in the future."
+        default=None,
+        description="When the consent expires: a time to come, at most ten years ahead"
+        " (`expiry-within-term`); for one meant to last, give `expiryEvent`.",
     )
     expiry_event: str = strawberry.field(
         default="",

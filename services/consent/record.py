@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import NotRequired, TypedDict
 from uuid import UUID
 
@@ -49,6 +49,13 @@ from carecoord.services.kernel.stamp import Stamp
 EXPIRY_REQUIRED = "expiry-required"
 """A consent states its expiry: a date, or an event or condition (42 CFR 2.31(a)(6)). Consents
 recorded before this was refused are kept and apply as recorded: until revoked."""
+
+TERM_MAX = timedelta(days=3653)
+"""Ten years, the furthest a consent's ``expiresAt`` may lie ahead: a later date is a typo
+(2199 for 2029) that grants for the rest of the client's life. A consent meant to last is
+given an event or condition instead (``expiryEvent``: "none" for one to treatment, payment
+and health care operations). Consents recorded before this was refused read as recorded."""
+TERM_PLAUSIBLE = "expiry-within-term"
 
 CONSENT_PURPOSE = "consent-purpose"
 """A disclosure under a consent is made for the purpose the consent states (42 CFR
@@ -301,6 +308,15 @@ class ConsentRecord(Aggregate, context="consent"):
             )
         if expires_at is not None and expires_at <= now:
             raise InvalidInput("expiresAt", "future-expiry", "expiresAt must be in the future")
+        if expires_at is not None and expires_at > now + TERM_MAX:
+            raise InvalidInput(
+                "expiresAt",
+                TERM_PLAUSIBLE,
+                f"expiresAt {expires_at.isoformat(timespec='minutes')} is more than"
+                f" {TERM_MAX.days // 365} years ahead; give a date by"
+                f" {(now + TERM_MAX).isoformat(timespec='minutes')}, or expiryEvent for a consent"
+                ' meant to last ("none" for treatment, payment and health care operations)',
+            )
         if signed_on > stamp.day(now):
             raise InvalidInput("signedOn", "signed-not-future", "signedOn cannot be in the future")
         if enrolled_at is not None:

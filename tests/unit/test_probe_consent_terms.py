@@ -18,7 +18,7 @@ from carecoord.events.access import DisclosureRecorded
 from carecoord.events.consent import ConsentRecorded, Recipient, RecipientType
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.consent import commands
-from carecoord.services.consent.record import ConsentRecord
+from carecoord.services.consent.record import TERM_MAX, TERM_PLAUSIBLE, ConsentRecord
 from carecoord.services.kernel.aggregate import aggregate_id
 from carecoord.services.kernel.errors import DomainError, Forbidden, InvalidInput, RuleViolation
 from carecoord.services.kernel.stamp import Stamp
@@ -385,3 +385,29 @@ def test_a_recipient_named_once_keeps_its_name_where_it_was_first_given() -> Non
     [event] = [r.event for r in record.pending]
     assert isinstance(event, ConsentRecorded)
     assert [(r.id, r.name) for r in event.recipients] == [("dr-out", "Dr. O"), ("dr-b", "")]
+
+
+def test_an_expiry_past_the_longest_term_is_refused_and_one_within_it_recorded() -> None:
+    """``expiresAt: 2199-01-01`` was recorded: a typo that granted for the client's life."""
+    refusal = refused(ConsentRecord(CLIENT), expires_at=NOW + TERM_MAX + timedelta(minutes=1))
+    record = ConsentRecord(CLIENT)
+    record_consent(record, expires_at=NOW + TERM_MAX)
+
+    assert (refusal.field, refusal.rule) == ("expiresAt", TERM_PLAUSIBLE)
+    assert (NOW + TERM_MAX).isoformat(timespec="minutes") in refusal.message
+    assert len(record.pending) == 1
+
+
+def test_a_consent_recorded_to_a_far_date_before_it_was_refused_still_grants() -> None:
+    record = ConsentRecord(CLIENT)
+    far = datetime(2199, 1, 1, tzinfo=UTC)
+    record.apply(
+        stamp().event(
+            ConsentRecorded, CLIENT, None, consent_id=uuid4(), recipients=(member("dr-out"),),
+            purpose="treatment", data_kinds=(Kind.CARE,), signed_on=date(2026, 2, 1),
+            signed_by="Alex R.", expires_at=far,
+        )
+    )  # fmt: skip
+
+    assert record.consent_for(member("dr-out"), (Kind.CARE,), far - timedelta(days=1))
+    assert not record.consent_for(member("dr-out"), (Kind.CARE,), far)
