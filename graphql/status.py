@@ -11,10 +11,11 @@ from psycopg_pool.base import BasePool
 from strawberry.types import Info
 
 from carecoord.graphql.context import RequestContext
+from carecoord.graphql.seqs import Seq
 from carecoord.projections import versions
 from carecoord.projections.models import READ_MODELS
 from carecoord.projections.projector import version
-from carecoord.services.infrastructure import database_probe, parked, positions
+from carecoord.services.infrastructure import database_probe, heartbeats, parked, positions
 from carecoord.services.infrastructure.database_probe import PoolUse, Reach
 from carecoord.services.kernel.platform_ids import shown_follower
 from carecoord.services.platform import Platform
@@ -43,20 +44,22 @@ def pools(platform: Platform) -> dict[str, BasePool]:
 @strawberry.type
 class FollowerStatus:
     name: str
-    position: int
-    lag: int = strawberry.field(description="Events recorded but not yet reached.")
+    position: Seq
+    lag: Seq = strawberry.field(description="Events recorded but not yet reached.")
     parked: int = strawberry.field(description="Events it set aside (could not handle).")
 
 
 @strawberry.type
 class PlatformStatus:
-    store_position: int
+    store_position: Seq
     followers: list[FollowerStatus]
     stuck_loops: list[str] = strawberry.field(
         description="This process's loops that have been failing for too long."
     )
     outdated: strawberry.Private[dict[str, int]]
     """Read models whose live rows another version derived, and the version that did."""
+    silent: strawberry.Private[dict[str, float]]
+    """Followers whose process has not beaten for the bound, and for how many seconds."""
 
     @property
     def past_head(self) -> list[FollowerStatus]:
@@ -69,7 +72,7 @@ class PlatformStatus:
     @property
     def status(self) -> str:
         parked = any(f.parked for f in self.followers)
-        wrong = parked or self.stuck_loops or self.outdated or self.past_head
+        wrong = parked or self.stuck_loops or self.outdated or self.past_head or self.silent
         return "degraded" if wrong else "ok"
 
 
@@ -95,19 +98,21 @@ async def read_status(platform: Platform, conn: AsyncConnection[Any]) -> Platfor
     head = await platform.store.last_position_on(conn)
     set_aside = await parked.counts_on(conn)
     outdated = await versions.built_with(conn, READ_MODELS)
+    silent = await heartbeats.silent_on(conn, platform.settings.follower_silent_seconds)
     return PlatformStatus(
-        store_position=head,
+        store_position=Seq(head),
         followers=[
             FollowerStatus(
                 name=shown_follower(name),
-                position=pos,
-                lag=max(head - pos, 0),
+                position=Seq(pos),
+                lag=Seq(max(head - pos, 0)),
                 parked=set_aside.get(name, 0),
             )
             for name, pos in sorted(reached.items())
         ],
         stuck_loops=stuck_loops(platform),
         outdated=outdated,
+        silent={shown_follower(name): seconds for name, seconds in silent.items()},
     )
 
 
@@ -117,7 +122,9 @@ async def health(platform: Platform) -> dict[str, object]:
     ``degraded`` when an event was set aside, a read model's live rows were derived by
     another version than this process's (``outdatedModels``: the version that built them and
     this one's; the projector is rebuilding it, ``projections/versions.py``), a follower's
-    position is past the store's head (``pastHead``, code ``POSITION_PAST_HEAD``) or a loop of
+    position is past the store's head (``pastHead``, code ``POSITION_PAST_HEAD``), the relay's
+    or a projector's process has not beaten for ``follower_silent_seconds`` (``silent``, code
+    ``FOLLOWER_SILENT``, with ``silentSeconds``: killed or hung, ``heartbeats.py``) or a loop of
     process has been failing, or holding a page it has not finished, for
     ``loop_stuck_seconds`` (listed in ``stuckLoops``). Within
     ``DATABASE_ANSWER_SECONDS`` whatever the database does
@@ -177,6 +184,10 @@ async def health(platform: Platform) -> dict[str, object]:
                 "storePosition": status.store_position,
             }
             for f in status.past_head
+        },
+        "silent": {
+            name: {"code": heartbeats.SILENT, "silentSeconds": seconds}
+            for name, seconds in sorted(status.silent.items())
         },
         "stuckLoops": status.stuck_loops,
         "loops": loops(platform),

@@ -19,6 +19,7 @@ from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.infrastructure.access_log import AccessLog
 from carecoord.services.infrastructure.coalesced import Coalesced
 from carecoord.services.infrastructure.commands import CommandBus
+from carecoord.services.infrastructure.heartbeats import Heartbeat
 from carecoord.services.infrastructure.identity import TokenVerifier
 from carecoord.services.infrastructure.liveness import (
     Liveness,
@@ -84,6 +85,8 @@ class Platform:
     suspensions: Coalesced[UUID, Named] | None = None
     """Which users' access records end in a suspension, asked of the store on the primary
     (``services/gate/suspensions.py``); None only where nothing is decided for a request."""
+    heartbeat: Heartbeat | None = None
+    """The beats of this process's relay and projector, in a process that runs either."""
     suspended: RecordWatch | None = None
     """Which users of the process's open sockets are suspended (their ``access_record``),
     asked at every commit of any process."""

@@ -199,6 +199,13 @@ class Settings(BaseSettings):
     nats_reconnect_attempts: int = Field(default=-1, ge=-1)
     nats_reconnect_wait_seconds: float = Field(default=2.0, gt=0)
     loop_stuck_seconds: float = Field(default=30.0, gt=0)
+    follower_silent_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long the relay or the projector may go without its heartbeat "
+        "(services/infrastructure/heartbeats.py) before every process's /health says "
+        "degraded, FOLLOWER_SILENT: killed, or its loop hung, whether or not events arrive.",
+    )
 
     # Medication: the missed-dose sweep (services/runtime/missed_sweep.py).
     missed_dose_interval_seconds: float = Field(

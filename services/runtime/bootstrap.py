@@ -31,7 +31,7 @@ from carecoord.projections.projector import Projector, version
 from carecoord.projections.timeline_feed import TimelineFeed
 from carecoord.services.gate.grants import access_change_probe, any_reader_probe
 from carecoord.services.gate.suspensions import suspension_probe
-from carecoord.services.infrastructure import open_sockets, parked, positions
+from carecoord.services.infrastructure import heartbeats, open_sockets, parked, positions
 from carecoord.services.infrastructure.access_log import AccessLog
 from carecoord.services.infrastructure.broker import ensure_stream
 from carecoord.services.infrastructure.cache_freshness import LOOP as FRESHNESS_LOOP
@@ -39,6 +39,8 @@ from carecoord.services.infrastructure.cache_freshness import CacheFreshness
 from carecoord.services.infrastructure.chain_anchors import Anchoring
 from carecoord.services.infrastructure.commands import CommandBus
 from carecoord.services.infrastructure.doorbell import Doorbell
+from carecoord.services.infrastructure.heartbeats import LOOP as HEARTBEAT_LOOP
+from carecoord.services.infrastructure.heartbeats import Heartbeat
 from carecoord.services.infrastructure.identity import TokenVerifier, key_source, signing_key
 from carecoord.services.infrastructure.liveness import (
     BACKOFF_SECONDS,
@@ -50,6 +52,7 @@ from carecoord.services.infrastructure.liveness import (
 from carecoord.services.infrastructure.metrics import Metrics
 from carecoord.services.infrastructure.nats_tls import TlsHeldBroker
 from carecoord.services.infrastructure.record_watch import RecordWatch
+from carecoord.services.infrastructure.relay import NAME as RELAY
 from carecoord.services.infrastructure.relay import Relay
 from carecoord.services.infrastructure.server_urls import (
     described,
@@ -357,7 +360,7 @@ async def running(
         )
         undo.push_async_callback(pool.close)
         await pool.open(wait=True)
-        await positions.ensure_table(pool, parked.DDL, *open_sockets.DDL)
+        await positions.ensure_table(pool, parked.DDL, heartbeats.DDL, *open_sockets.DDL)
         liveness = Liveness(stuck_after=settings.loop_stuck_seconds)
         replica, requests = await read_pools(settings, servers.database_url, serve=serve)
         undo.push_async_callback(close_pools, replica, requests)
@@ -583,6 +586,12 @@ async def _start_loops(
             projector.name,
             follow(platform.store, projector, doorbell, liveness, settings, platform.tracing),
         )
+    followers = [n for n, runs in ((RELAY, relay is not None), (projector.name, project)) if runs]
+    if followers:
+        platform.heartbeat = Heartbeat(
+            platform.pool, followers, liveness, settings.follower_silent_seconds
+        )
+        start(HEARTBEAT_LOOP, platform.heartbeat.run())
     if project and dosing in projector.models:
         # medication: the missed-dose sweep reads a read model this process keeps
         start(
@@ -612,6 +621,8 @@ async def _stopped(platform: Platform) -> None:
     """Stop what ``running`` started, the loops first, then what they used."""
     platform.fatal.cancel()
     await cancel_loops(platform.tasks)
+    if platform.heartbeat is not None:
+        await platform.heartbeat.stopped()
     await platform.timelines.stop()
     if platform.suspended is not None:
         await platform.suspended.stop()
