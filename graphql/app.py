@@ -40,7 +40,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
@@ -119,6 +119,15 @@ SEND_WAIT = timedelta(seconds=10)
 client that stopped reading (its buffers full: megabytes unread) was kept for ever, its
 subscriptions each holding a push decided for it, delivered whenever it read again, and
 its place in its user's count; a close could not be sent to it either."""
+STALLED_CLOSE = 1008
+STALLED_RULE = "socket-not-reading"
+STALLED_REASON = (
+    f"BAD_REQUEST {STALLED_RULE}: a message waited {SEND_WAIT.seconds} s for this socket to read it"
+)
+STALLED_CLOSE_WAIT = timedelta(seconds=10)
+"""How long a dropped socket's close frame waits for its client to read again: one that does
+takes what was sent, then ``STALLED_CLOSE`` and the reason, where it read the connection's
+end alone (1006, no reason). Its user's place is given back before."""
 MAX_CLOSE_REASON_BYTES = 123
 """A websocket close frame's reason is at most this many bytes of UTF-8 (RFC 6455)."""
 
@@ -200,7 +209,8 @@ class ExplainedClose(ASGIWebSocketAdapter):
 
     A message or close the client does not take within ``SEND_WAIT`` drops the socket: what
     waits to be sent fails (``WebSocketDisconnected``), the loop reading the client's
-    messages is cancelled, and the handler ends as for a client gone."""
+    messages is cancelled, and the handler ends as for a client gone, closing the socket
+    with ``STALLED_CLOSE`` should its client read again (``close_stalled``)."""
 
     dropped = False
     _reading: asyncio.Task[Any] | None = None
@@ -225,6 +235,15 @@ class ExplainedClose(ASGIWebSocketAdapter):
         if refused is not None:
             code, reason = refused
         await self._taken(super().close(code, close_reason(reason)))
+
+    async def close_stalled(self) -> None:
+        """Closes a dropped socket (``STALLED_CLOSE``) if its client reads again within
+        ``STALLED_CLOSE_WAIT``; a close already begun is left to end."""
+        if self.ws.application_state != WebSocketState.CONNECTED:
+            return
+        with contextlib.suppress(TimeoutError, WebSocketDisconnect):
+            async with asyncio.timeout(STALLED_CLOSE_WAIT.total_seconds()):
+                await super().close(STALLED_CLOSE, STALLED_REASON)
 
     async def _taken(self, sending: Coroutine[Any, Any, None]) -> None:
         """``sending``, once the client takes it within ``SEND_WAIT``; else the socket is
@@ -274,6 +293,10 @@ class CheckedMessages(BaseGraphQLTransportWSHandler[RequestContext, None]):
             held: Held | None = self.context.request.scope.pop(_HELD, None)
             if held is not None:
                 await held.release()
+            if self._adapter().dropped:
+                log.info("socket dropped", extra={"code": BAD_REQUEST, "rule": STALLED_RULE})
+                self.context.platform.metrics.refusals.labels(BAD_REQUEST, STALLED_RULE).inc()
+                await self._adapter().close_stalled()
 
     def _adapter(self) -> ExplainedClose:
         return cast("ExplainedClose", self.websocket)

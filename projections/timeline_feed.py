@@ -13,12 +13,13 @@ that reads slowly, or not at all (a stalled socket), lags at its own position at
 of one batch. A watch far behind (resumed from an old position) catches up
 ``CATCH_UP_PAGE`` entries at a time, between the batches of the others.
 
-A reader has at most ``IN_FLIGHT_PER_READER`` watches with a batch handed and not yet pushed
+A socket has at most ``IN_FLIGHT_PER_SOCKET`` watches with a batch handed and not yet pushed
 (a push is an access decision, an access-log entry, a result built and sent): handed all at
 once, the 2,000 subscriptions one user may hold put 2,000 pushes on the event loop, and
-another user's push waited behind them, 22-31 s. The rest of that reader's watches wait at
-their positions for the next passes, those furthest behind first (so a reader's own stalled
-socket holds back their other subscriptions until it is dropped, never anyone else's).
+another user's push waited behind them, 22-31 s. The rest of that socket's watches wait at
+their positions for the next passes, those furthest behind first. The bound is the socket's,
+not its user's: counted per user, the pushes a stalled socket could not send held every
+place of its user, whose other sockets were pushed nothing until it was dropped.
 
 The newest access change of the watched clients is read from the store alongside the rows
 (``Probe``: one statement for all, at the same time as theirs), so a subscription decides on
@@ -47,9 +48,10 @@ PROBED_ALONGSIDE = 64
 """Watched clients up to which every one's access changes are read with the rows, at the
 same time; beyond, those of the clients with new rows are read after them (a statement's
 cost grows with the clients it probes, most of which gained nothing)."""
-IN_FLIGHT_PER_READER = 64
-"""Watches of one reader with a batch handed and not yet pushed, at most: one reader's pushes
-never queue more than this many subscriptions' ahead of another's."""
+IN_FLIGHT_PER_SOCKET = 8
+"""Watches of one socket with a batch handed and not yet pushed, at most: one socket's pushes
+never queue more than this many subscriptions' ahead of another's (one user's, at their
+allowance of 20 sockets, 160)."""
 CATCH_UP_PAGE = 500
 """Entries read at once for the watches at one position: thirty subscriptions resumed from
 the start of a record of 21,000 entries read it whole, each, in one pass of the feed, and
@@ -77,11 +79,12 @@ class Watch:
     """One subscription's share of the feed: the batch it was handed and has not taken."""
 
     client_id: UUID
-    reader: str
+    socket: int
+    """The socket it pushes on (``id`` of its request while it is open)."""
     after: int
     pushed: Callable[[], None]
     """Tells the feed the watch pushed what it took: it may be handed more, as may another
-    watch of its reader."""
+    watch of its socket."""
     untaken: Appended | None = field(default=None, init=False)
     pushing: bool = field(default=False, init=False)
     """Its subscription took a batch and has not asked for more: it is still pushing it."""
@@ -127,12 +130,12 @@ class TimelineFeed:
         self._joined = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    def watch(self, client_id: UUID, after: int, reader: str) -> Watch:
-        """Entries of ``client_id`` past ``after``, as the view gains them, for the user
-        ``reader``; ``close`` it."""
+    def watch(self, client_id: UUID, after: int, socket: int) -> Watch:
+        """Entries of ``client_id`` past ``after``, as the view gains them, pushed on
+        ``socket``; ``close`` it."""
         if self._task is None:
             self._task = asyncio.create_task(keep_running(LOOP, self._run, self._liveness))
-        watch = Watch(client_id, reader, after, self._joined.set)
+        watch = Watch(client_id, socket, after, self._joined.set)
         self._watches.add(watch)
         self._joined.set()
         return watch
@@ -157,26 +160,26 @@ class TimelineFeed:
             self._liveness.progressed(LOOP)
 
     def _next_turns(self, through: int) -> list[Watch]:
-        """The watches behind ``through`` to hand a batch now: of each reader, as many idle
-        ones as keep its batches in flight within ``IN_FLIGHT_PER_READER``, furthest behind
+        """The watches behind ``through`` to hand a batch now: of each socket, as many idle
+        ones as keep its batches in flight within ``IN_FLIGHT_PER_SOCKET``, furthest behind
         first; and those still pushing their last (already counted), unless an idle one of
-        their reader waits: they then finish and free their place for it."""
-        in_flight: Counter[str] = Counter(w.reader for w in self._watches if w.in_flight)
+        their socket waits: they then finish and free their place for it."""
+        in_flight: Counter[int] = Counter(w.socket for w in self._watches if w.in_flight)
         behind = sorted(
             (w for w in self._watches if w.after < through and w.untaken is None),
             key=lambda w: w.after,
         )
         turns: list[Watch] = []
-        waiting: set[str] = set()
+        waiting: set[int] = set()
         for watch in behind:
             if watch.pushing:
                 continue
-            if in_flight[watch.reader] < IN_FLIGHT_PER_READER:
-                in_flight[watch.reader] += 1
+            if in_flight[watch.socket] < IN_FLIGHT_PER_SOCKET:
+                in_flight[watch.socket] += 1
                 turns.append(watch)
             else:
-                waiting.add(watch.reader)
-        turns += [w for w in behind if w.pushing and w.reader not in waiting]
+                waiting.add(watch.socket)
+        turns += [w for w in behind if w.pushing and w.socket not in waiting]
         return turns
 
     async def _hand_over(self, watches: list[Watch], through: int) -> list[Watch]:

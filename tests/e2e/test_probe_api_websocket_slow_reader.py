@@ -1,7 +1,10 @@
 """A client that stops reading its socket (its buffers full) is dropped once a message has
 waited ``SEND_WAIT`` for it: it was kept for ever, a push decided for each of its
 subscriptions waiting to go out whenever it read again, and it held its place in its
-user's count. The sockets of others are served meanwhile."""
+user's count. Reading again, it finds the close frame (``STALLED_CLOSE``) after what was
+sent, where the connection just ended. The sockets of others are served meanwhile, and so
+are the same user's other sockets: they waited for the drop, their user's pushes in flight
+all the stalled socket's."""
 
 from __future__ import annotations
 
@@ -65,19 +68,43 @@ def stalled(api: Api, token: str, client_id: str) -> socket.socket:
     return sock
 
 
-def read_to_the_end(sock: socket.socket) -> int:
+def read_to_the_end(sock: socket.socket) -> bytes:
     """The bytes the socket holds until the server ends it; TimeoutError if it does not."""
     sock.settimeout(10)
-    taken = 0
+    taken = bytearray()
     while chunk := sock.recv(1 << 20):
-        taken += len(chunk)
-    return taken
+        taken += chunk
+    return bytes(taken)
+
+
+def closed_with(taken: bytes) -> tuple[int, str]:
+    """The code and reason of the close frame ``taken`` ends with (an unmasked server frame
+    of under 126 bytes)."""
+    for start in range(len(taken) - 4, max(len(taken) - 130, 0), -1):
+        if taken[start] == 0x88 and taken[start + 1] == len(taken) - start - 2:
+            code = struct.unpack("!H", taken[start + 2 : start + 4])[0]
+            return code, taken[start + 4 :].decode()
+    raise AssertionError(f"no close frame at the end: {taken[-40:]!r}")
+
+
+async def dropped(api: Api, user: str) -> None:
+    """Returns once ``user`` has no socket counted: the stalled one was dropped."""
+    while True:
+        async with api.platform.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT count(*) FROM open_websockets WHERE user_id = %s", (user,)
+            )
+            found = await cur.fetchone()
+        if found == (0,):
+            return
+        await asyncio.sleep(0.1)
 
 
 async def test_a_client_that_stops_reading_is_dropped_and_others_are_served(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(app, "SEND_WAIT", timedelta(seconds=1))
+    monkeypatch.setattr(app, "STALLED_CLOSE_WAIT", timedelta(hours=1))
     enrolled = await api.ok(
         ENROLL, {"input": {"displayName": "Uma", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
     )
@@ -96,10 +123,39 @@ async def test_a_client_that_stops_reading_is_dropped_and_others_are_served(
             served = [
                 json.loads(await asyncio.wait_for(reading.recv(), 10)) for _ in range(CHECK_INS)
             ]
-        await asyncio.sleep(2)  # past SEND_WAIT: the stalled socket is dropped
+        await dropped(api, "nurse-stalled")
         taken = await asyncio.to_thread(read_to_the_end, sock)
     finally:
         sock.close()
 
     assert [m["type"] for m in served] == ["next"] * CHECK_INS
-    assert taken < SUBSCRIPTIONS * CHECK_INS * 5000, "dropped before everything was pushed"
+    assert len(taken) < SUBSCRIPTIONS * CHECK_INS * 5000, "dropped before everything was pushed"
+    assert closed_with(taken) == (app.STALLED_CLOSE, app.STALLED_REASON)
+    assert app.STALLED_REASON.startswith("BAD_REQUEST socket-not-reading: ")
+
+
+async def test_a_users_stalled_socket_holds_back_none_of_their_other_sockets(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app, "SEND_WAIT", timedelta(hours=1))  # never dropped here
+    enrolled = await api.ok(
+        ENROLL, {"input": {"displayName": "Ivo", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
+    )
+    client_id = enrolled["enrollClient"]["id"]
+    nurse = "nurse-two-sockets"
+    await api.join_care_team(client_id, Role.NURSE, nurse)
+    token = api.token(Role.NURSE, nurse)
+    sock = await asyncio.to_thread(stalled, api, token, client_id)
+    try:
+        async with api.subscription(token, TIMELINE, {"id": client_id}) as reading:
+            await asyncio.sleep(0.5)  # the subscriptions have started
+            for _ in range(CHECK_INS):
+                given = {"clientId": client_id, "craving": 5, "note": "n" * 5000}
+                await api.ok(CHECK_IN, {"input": given}, role=Role.NURSE, user=nurse)
+            served = [
+                json.loads(await asyncio.wait_for(reading.recv(), 30)) for _ in range(CHECK_INS)
+            ]
+    finally:
+        sock.close()
+
+    assert [m["type"] for m in served] == ["next"] * CHECK_INS

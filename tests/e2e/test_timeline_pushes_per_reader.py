@@ -1,5 +1,5 @@
 """One user's timeline subscriptions do not hold back everyone else's pushes: the feed hands
-at most ``IN_FLIGHT_PER_READER`` of a reader's subscriptions a batch they have not pushed. It
+at most ``IN_FLIGHT_PER_SOCKET`` of a socket's subscriptions a batch they have not pushed. It
 handed them all at once, so at one user's allowance (20 sockets of 100 subscriptions)
 another user's push waited behind 2,000 of theirs (access decision, access-log entry,
 result, send), 22-31 s."""
@@ -78,7 +78,7 @@ async def last_seq(api: Api) -> int:
 async def test_another_users_push_goes_ahead_of_one_users_backlog(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(timeline_feed, "IN_FLIGHT_PER_READER", 8)
+    monkeypatch.setattr(timeline_feed, "IN_FLIGHT_PER_SOCKET", 2)  # 8 of theirs
     heavy_client, other_client = await enrolled(api, "Hal"), await enrolled(api, "Ora")
     await api.join_care_team(heavy_client, Role.NURSE, HEAVY)
     since = await api.join_care_team(other_client, Role.PRESCRIBER, OTHER)
