@@ -223,12 +223,15 @@ def on_picture(
     decide: Picturing,
     *,
     ordering: bool = True,
+    start: date | None = None,
 ) -> Command[Written]:
     """A step that adds to the medication picture, checked with the client's latest QTc
     (recorded by check-ins) so QT-aware rules are judged on it, with the bands of the
     client's program. A hard stop is recorded as a refusal (see ``Written``); the
     refusal's id is drawn now, like the order's. A new order (``ordering``) is refused for
-    a time the client was discharged; a statement of what they take is not."""
+    a time the client was discharged; a statement of what they take is not. A new order's
+    ``start`` is refused before the program's day of enrolment: the program ordered
+    nothing before it (what the client took before comes in as a statement)."""
     refusal_id = uuid4()
 
     def run(uow: UnitOfWork) -> Written:
@@ -237,10 +240,14 @@ def on_picture(
         plausible_for(stamp, client, *occurred_at)
         if ordering:
             client.in_treatment_at(stamp, *occurred_at)
+        own = rules.for_program(client.program)
+        enrolled_on = _enrolled_on(client, own)
+        if start is not None and enrolled_on is not None:
+            day_after_enrolment("start", start, enrolled_on, "no order starts before it")
         monitored = Monitored.of(uow.get(CheckInRecord, client_id))
         record = uow.get(MedicationRecord, client_id)
         try:
-            found = decide(record, monitored, rules.for_program(client.program))
+            found = decide(record, monitored, own)
         except HardStop as stop:
             refused = findings.record_refusal(record, stamp, refusal_id, stop)
             return Written(refusal_id, refused=refused)
@@ -274,6 +281,7 @@ def prescribe(
         ("occurredAt", order.occurred_at),
         rules,
         lambda record, seen, own: prescribing.prescribe(record, stamp, own, order_id, order, seen),
+        start=order.start,
     )
 
 

@@ -1,11 +1,13 @@
 """The missed-dose sweep counts no day before the client's enrolment: an order dated from
-before it (a transfer's original start) was found missed on every day since, days on which
-no dose could be recorded here (a dose before enrolment is refused), and held at once."""
+before it was found missed on every day since, days on which no dose could be recorded here
+(a dose before enrolment is refused), and held at once. Such an order is refused now
+(``after-enrolment``); one recorded before that still meets the sweep, as here."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from uuid import uuid4
 
 from in_memory import InMemory
 from medication_story import INDUCTED
@@ -14,9 +16,11 @@ from carecoord.events import Actor, CareEvent, Role, Schedule
 from carecoord.events.medication import DoseMissed, OrderHeld
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.kernel.stamp import Stamp
-from carecoord.services.medication import commands
+from carecoord.services.medication import commands, prescribing
 from carecoord.services.medication.induction import INITIAL_DOSE
 from carecoord.services.medication.prescribing import NewOrder
+from carecoord.services.medication.record import MedicationRecord
+from carecoord.services.medication.rules import DEFAULT_RULES
 
 DOCTOR = Actor(id="dr-lee", role=Role.PRESCRIBER)
 ENROLLED = datetime(2026, 3, 10, 8, tzinfo=UTC)
@@ -39,7 +43,8 @@ class Clinic(InMemory):
             acknowledgements={INITIAL_DOSE: INDUCTED},
         )  # fmt: skip
         entered = Stamp(DOCTOR, clock=lambda: ENROLLED + timedelta(hours=1))  # on enrolment
-        self.run(commands.prescribe(entered, client_id=self.client_id, order=order))
+        record = self.run(lambda uow: uow.get(MedicationRecord, self.client_id))
+        prescribing.prescribe(record, entered, DEFAULT_RULES, uuid4(), order)  # past the command
 
     def sweep(self) -> int:
         return self.run(
