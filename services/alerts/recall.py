@@ -10,7 +10,8 @@ such bottle's day and lot (no free text). A hold the missed-dose rule places rai
 withholds the dose until a prescriber assesses them, which a bottle at home still holds;
 the client has not come to the window, so the care team reaches them. Bottles brought back
 are recorded as returned (``returnTakeHome``, ``medication/returns.py``), witnessed and
-destroyed; the return that leaves no recalled bottle out resolves the alert.
+destroyed; the return that leaves no recalled bottle out resolves the alert, as does the
+resume that lifts a hold with none out for a day it withheld (the order is in force again).
 
 The recall is a row of the alert table (``rules.py``): a program sets its severity or turns
 it off as any row's, and the row's version is recorded in the alerts it raises. A dose change
@@ -20,7 +21,7 @@ or taper raises none: it is refused while bottles are out for its days
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
@@ -134,14 +135,16 @@ def still_out(
     record: MedicationRecord, discharged_at: datetime | None, day_of: Callable[[datetime], date]
 ) -> list[tuple[UUID, TakeHomeBottle]]:
     """The bottles a recall may name that are still out, each with its take-home: those of a
-    stopped order for days after its stop, of an order on hold for days after the hold, and,
-    while the client is discharged, every order's for days after the discharge."""
+    stopped order for days after its stop, of an order put on hold for days after the hold
+    and before the day it was lifted (from then on the order is in force again, and its
+    bottles hold its doses), and, while the client is discharged, every order's for days
+    after the discharge."""
     out = {
         (dispense_id, bottle.day, bottle.slot): (dispense_id, bottle)
         for order in record.orders.values()
-        for since in (order.stopped_at, None if order.hold is None else order.hold.since)
-        if since is not None
-        for dispense_id, bottle in out_after([order], day_of(since))
+        for after, until in _recalled_days(order, day_of)
+        for dispense_id, bottle in out_after([order], after)
+        if until is None or bottle.day < until
     }
     if discharged_at is not None:
         for dispense_id, bottle in out_after(record.orders.values(), day_of(discharged_at)):
@@ -149,10 +152,28 @@ def still_out(
     return sorted(out.values(), key=lambda o: (o[1].day, o[1].slot))
 
 
-def settle(alerts: AlertRecord, stamp: Stamp) -> None:
-    """Resolve the open take-home-recall alerts: the return that brought the last bottle a
-    recall may name back (``still_out`` finds none) says so in the note."""
-    note = "every take-home bottle recalled is returned and destroyed (returnTakeHome)"
+def _recalled_days(
+    order: Order, day_of: Callable[[datetime], date]
+) -> Iterator[tuple[date, date | None]]:
+    """The days an order's bottles are recalled for, each as (after, until): after its stop's
+    day; after each hold's day, until the day the hold was lifted (None: not lifted)."""
+    if order.stopped_at is not None:
+        yield day_of(order.stopped_at), None
+    for placed, lifted in order.held:
+        yield day_of(placed), None if lifted is None else day_of(lifted)
+
+
+RETURNED = "every take-home bottle recalled is returned and destroyed (returnTakeHome)"
+LIFTED = (
+    "the hold was lifted (resumeOrder): the bottles recalled for days from then on hold doses"
+    " of the order in force again, and none recalled for a day it withheld is out"
+)
+
+
+def settle(alerts: AlertRecord, stamp: Stamp, note: str = RETURNED) -> None:
+    """Resolve the open take-home-recall alerts once ``still_out`` finds no bottle a recall
+    may name, saying why in ``note``: the return that brought the last one back, or the
+    resume that lifted the hold over the last ones left."""
     for alert_id, alert in list(alerts.alerts.items()):
         if alert.rule_id == RECALL and alert.status is not Status.RESOLVED:
             alerts.resolve(stamp, alert_id, note, None)

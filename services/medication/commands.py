@@ -24,7 +24,7 @@ from carecoord.events.consent import Recipient, RecipientType
 from carecoord.events.medication import HardStopRefused, InteractionFound, OrderHeld
 from carecoord.events.stock import draws_id, stock_id
 from carecoord.events.users import user_record_id
-from carecoord.services.alerts.recall import recall, settle, still_out
+from carecoord.services.alerts.recall import LIFTED, recall, settle, still_out
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.care.record import ClientRecord
@@ -367,11 +367,19 @@ def resume_order(
     acknowledgements: Mapping[str, str] | None = None,
     rules: MedicationRules = DEFAULT_RULES,
 ) -> Command[UUID]:
-    def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
+    """Lifting the hold puts the order back in force: bottles for days from now on hold its
+    doses again, so a recall with none left out for a day the hold withheld is resolved."""
+
+    def run(uow: UnitOfWork) -> UUID:
+        client = uow.get(ClientRecord, client_id)
+        client.require_enrolled()
+        record, program = uow.get(MedicationRecord, client_id), rules.for_program(client.program)
         prescribing.resume(record, stamp, rules, order_id, reason, acknowledgements or {})
+        if not still_out(record, client.discharged_at, program.day_of):
+            settle(uow.get(AlertRecord, client_id), stamp, LIFTED)
         return order_id
 
-    return on_record(client_id, decide)
+    return run
 
 
 def discontinue_order(

@@ -1,6 +1,7 @@
 """take-home-recall through the commands: an order discontinued while its bottles are out
 for later days raises it in the stop's transaction, and a discharge after the recall was
-resolved with the bottles still out raises it again, on the discharge."""
+resolved with the bottles still out raises it again, on the discharge; a hold lifted with no
+bottle out for a day it withheld resolves its recall."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from in_memory import InMemory
 from pydantic import ValidationError
 
 from carecoord.events import Actor, CareEvent, Kind, Role, Schedule
-from carecoord.events.alerts import AlertRaised
+from carecoord.events.alerts import AlertRaised, AlertResolved
 from carecoord.events.care import ClientDischarged, DischargeReason
 from carecoord.events.medication import OrderDiscontinued, Severity, TakeHomeCriterion
 from carecoord.services.alerts import commands as alerts
 from carecoord.services.alerts.program import AlertSection, RuleChange
+from carecoord.services.alerts.recall import LIFTED, still_out
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
 from carecoord.services.care import commands as care
 from carecoord.services.kernel.stamp import Stamp
@@ -24,6 +26,8 @@ from carecoord.services.medication import commands
 from carecoord.services.medication.dispensing import Bottle, GivenDose, TakeHome
 from carecoord.services.medication.eligibility import EligibilityDecision
 from carecoord.services.medication.prescribing import NewOrder
+from carecoord.services.medication.record import MedicationRecord
+from carecoord.services.medication.rules import DEFAULT_RULES
 from carecoord.services.medication.take_homes import CRITERIA
 
 DOCTOR = Actor(id="dr-lee", role=Role.PRESCRIBER)
@@ -142,3 +146,36 @@ def test_the_recall_shows_to_readers_who_see_orders() -> None:
     assert shown is not None
     assert "take-home-recall" in shown
     assert "take-home-recall" not in (DEFAULT_ALERT_RULES.shown_to(frozenset()) or ())
+
+
+def held(clinic: Clinic, lifted_on: date) -> list[str]:
+    """Held on the 2nd, with bottles out for the 2nd to the 4th, and resumed on
+    ``lifted_on``: the notes of the recall's resolutions."""
+    clinic.now = at(JAN + timedelta(days=1), 15)
+    clinic.run(commands.hold_order(
+        clinic.stamp(), client_id=clinic.client_id, order_id=clinic.order_id, reason="sedated"
+    ))  # fmt: skip
+    [recall] = clinic.recalls()
+    clinic.now = at(lifted_on, 10)
+    clinic.run(commands.resume_order(
+        clinic.stamp(), client_id=clinic.client_id, order_id=clinic.order_id, reason="assessed"
+    ))  # fmt: skip
+    return [
+        e.note for e in clinic.events()
+        if isinstance(e, AlertResolved) and e.alert_id == recall.alert_id
+    ]  # fmt: skip
+
+
+def test_a_hold_lifted_the_next_day_resolves_its_recall_saying_so() -> None:
+    """The bottles for the 3rd and 4th hold doses of the order in force again."""
+    assert held(Clinic(), JAN + timedelta(days=2)) == [LIFTED]
+
+
+def test_a_hold_lifted_later_leaves_the_recall_open_for_a_bottle_of_a_day_it_withheld() -> None:
+    """The bottle for the 3rd, a day the order was held, is still to come back; the 4th's is
+    the order's dose again."""
+    clinic = Clinic()
+    assert held(clinic, JAN + timedelta(days=3)) == []
+    [record] = [a for a in clinic.touched.values() if isinstance(a, MedicationRecord)]
+    out = still_out(record, None, DEFAULT_RULES.day_of)
+    assert [bottle.day for _, bottle in out] == [JAN + timedelta(days=2)]
