@@ -453,6 +453,7 @@ def reader_left() -> NoReturn:
 
 
 def command_line(argv: Sequence[str] | None) -> None:
+    workers.end_with_parent()
     args = arguments().parse_args(argv)
     logs.configure(args.log_level)
     if args.command == "schema":

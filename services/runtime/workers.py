@@ -29,10 +29,12 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 
-from carecoord.services.infrastructure.children import die_with_parent
+from carecoord.services.infrastructure.children import die_with
 from carecoord.services.runtime.bootstrap import Servers
 
 WORKER_ENV = "CARECOORD_API_WORKER"
+PARENT_ENV = "CARECOORD_API_PARENT"
+"""The pid of the API process that started a sibling, which the sibling ends with."""
 READY_FD_ENV = "CARECOORD_API_READY_FD"
 """The pipe a sibling writes one byte to once it serves (``announce_serving``)."""
 REAPED_SECONDS = 5.0
@@ -73,8 +75,6 @@ class Siblings:
     def __init__(self, command: list[str], env: dict[str, str], count: int) -> None:
         self._command, self._env = command, env
         self.processes: list[subprocess.Popen[bytes]] = []
-        # A sibling left behind by a killed parent would hold the port forever.
-        self._die_with_us = die_with_parent(signal.SIGTERM)
         self._ready: int | None = self._start(count)
 
     def _start(self, count: int) -> int:
@@ -86,7 +86,6 @@ class Siblings:
                 subprocess.Popen(  # noqa: S603
                     self._command,
                     env=env,
-                    preexec_fn=self._die_with_us,  # noqa: PLW1509
                     pass_fds=(told,),
                 )
                 for _ in range(count)
@@ -180,6 +179,7 @@ def siblings(count: int, argv: Sequence[str], servers: Servers) -> Iterator[Sibl
     # The same servers as this process, embedded ones included, and no further spawning.
     env.update(DATABASE_URL=servers.database_url, NATS_URL=servers.nats_url)
     env[WORKER_ENV] = "1"
+    env[PARENT_ENV] = str(os.getpid())
     command = [sys.executable, "-m", "carecoord.services.runtime.cli", *argv]
     started = Siblings(command, env, count)
     try:
@@ -205,6 +205,16 @@ def announce_serving() -> None:
     with contextlib.suppress(OSError):  # the parent gone: it dies with its parent anyway
         os.write(int(told), b".")
         os.close(int(told))
+
+
+def end_with_parent() -> None:
+    """A sibling ends (SIGTERM, a graceful stop) when the API process that started it does,
+    however that one ends: left behind, it would hold the port for ever. Armed by the
+    sibling as it starts, not between fork and exec (``preexec_fn``), which is not safe in
+    the parent's threads (``children.die_with``)."""
+    parent = os.environ.get(PARENT_ENV, "")
+    if is_sibling() and parent.isdigit() and len(parent) <= 9:
+        die_with(int(parent), signal.SIGTERM)
 
 
 def is_sibling() -> bool:
