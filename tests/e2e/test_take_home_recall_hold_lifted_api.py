@@ -17,13 +17,15 @@ from support import Api
 
 pytestmark = pytest.mark.shared_platform
 
-RECALLS = """query($id: UUID!, $atLeast: Seq) { clientAlerts(clientId: $id, atLeast: $atLeast) {
+RECALLS = """query($id: UUID!) { clientAlerts(clientId: $id, atLeast: %d) {
   ruleId status history } }"""
+"""``atLeast`` written in the query as a literal, which reads as a position whether the schema
+types positions Int or Seq."""
 
 
 async def recall(api: Api, clinic: Clinic) -> Any:
     found = await api.ok(
-        RECALLS, {"id": clinic.client_id, "atLeast": clinic.position}, role=Role.NURSE, user=NURSE
+        RECALLS % clinic.position, {"id": clinic.client_id}, role=Role.NURSE, user=NURSE
     )
     [alert] = [a for a in found["clientAlerts"] if a["ruleId"] == "take-home-recall"]
     return alert
