@@ -75,10 +75,11 @@ def decode(name: str, payload: bytes) -> CareEvent:
         return cls.from_stored_json(payload)
     data = from_json(payload)
     version = data.get("schema_version", 1) if isinstance(data, dict) else None
-    if not isinstance(version, int) or isinstance(version, bool):
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         # Another publisher's body on an event's subject: a ValueError as malformed JSON
-        # is, not the AttributeError or TypeError that stopped a caller expecting those.
-        raise ValueError(f"{name}: not a JSON object with a whole schema_version")
+        # is, not the AttributeError or TypeError that stopped a caller expecting those
+        # (nor, for a version below the first, the KeyError of an upcaster no type has).
+        raise ValueError(f"{name}: not a JSON object with a schema_version from 1")
     if version > cls.version:
         raise LaterVersion(f"{name} version {version}: this catalog reads to {cls.version}")
     while version < cls.version:

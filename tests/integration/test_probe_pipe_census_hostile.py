@@ -6,6 +6,7 @@ thousand tracebacks in 25 s), and the census applied nothing more."""
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 
@@ -101,3 +102,37 @@ async def published_raw(servers: Servers, subject: str, block: bytes, body: byte
         await reader.readline()  # PONG: the server has it
     finally:
         writer.close()
+
+
+def forged(subject_root: str, version: int) -> tuple[str, bytes, dict[str, str]]:
+    """A message in an enrolment's envelope (subject, type, id and position agreeing) whose
+    body is of a schema version no type has: below the first."""
+    client, event = uuid.uuid4(), uuid.uuid4()
+    name = "care.ClientEnrolled"
+    body = {"type": name, "event_id": str(event), "client_id": str(client)}
+    sent = {headers.MSG_ID: str(event), headers.POSITION: "1", headers.TYPE: name}
+    subject = f"{subject_root}.{name}.{client}"
+    return subject, json.dumps(body | {"schema_version": version}).encode(), sent
+
+
+async def test_an_events_envelope_at_a_schema_version_below_the_first_is_skipped(
+    platform: Platform, servers: Servers, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Versions 0 and -1 read as older than the catalog's and were upcast from there: no
+    upcaster has them, so the decode failed (``KeyError``), the message was refused and
+    delivered again for ever, and the census applied nothing after it."""
+    js = platform.broker.connection.jetstream()
+    settings = platform.settings
+    for version in (0, -1):
+        subject, body, sent = forged(settings.subject_root, version)
+        await js.publish(subject, body, headers=sent, stream=settings.stream_name)
+    client, position = await enroll(platform, "Alex R.")
+    await relayed(platform, position)
+
+    census = Census()
+    with caplog.at_level(logging.WARNING, logger="census"):
+        async with census_running(platform, servers, census):
+            await reached(census, position)
+
+    assert [e.client_id for _, e in census.applied] == [client]
+    assert skipped_sequences(caplog.records) == [1, 2]
