@@ -352,6 +352,7 @@ class AccessAsOfQuery:
         # be judged in force or expired by a moment that has not happened.
         at = happened("at", at, now=datetime.now(UTC), enrolled_at=None)
         user_id, program = _user_asked(user_id, role), _program_asked(program)
+        log_pages.asked(TIMELINE_ORDER, first, after, log_pages.MAX_ROWS)
         own = await ctx.gate.readable(client_id, operation=OPERATION)
         try:
             history = await asyncio.to_thread(client_history, ctx.platform.store, client_id)

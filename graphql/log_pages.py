@@ -125,6 +125,15 @@ class LogOrder:
             raise not_a_cursor() from None
 
 
+def asked(order: LogOrder, first: int | None, after: str | None, most: int) -> Key | None:
+    """The place after which a page is asked for, once ``first`` is within 1 to ``most``:
+    each refusal of it is the request's own, known before anything is read, so one checked
+    first records nothing."""
+    if first is not None and not 1 <= first <= most:
+        raise InvalidInput("first", "page-size", f"first must be between 1 and {most}")
+    return None if after is None else order.key(after)
+
+
 async def paged(
     order: LogOrder,
     first: int | None,
@@ -135,13 +144,12 @@ async def paged(
     unit: str = "rows",
 ) -> tuple[list[R], PageInfo]:
     """The page ``read(key after, limit)`` answers, and its ``PageInfo``. Refused before
-    anything is returned, and so logged: a ``first`` out of bounds, and a range past
-    ``most`` (``MAX_ROWS``) ``unit`` read without it."""
+    anything is read: what ``asked`` refuses; once read, before anything is returned, and
+    so logged: a range past ``most`` (``MAX_ROWS``) ``unit`` read without it."""
     most = MAX_ROWS if most is None else most
-    if first is not None and not 1 <= first <= most:
-        raise InvalidInput("first", "page-size", f"first must be between 1 and {most}")
+    place = asked(order, first, after, most)
     limit = most if first is None else first
-    rows = await read(None if after is None else order.key(after), limit + 1)
+    rows = await read(place, limit + 1)
     if first is None and len(rows) > limit:
         raise InvalidInput(
             "first",

@@ -54,3 +54,22 @@ async def test_the_timeline_at_a_time_past_the_most_rows_is_refused_and_read_a_p
 
     logged = operations(await access_log(api, client), "accessAsOf")
     assert logged == [("auditor", "GRANTED", n) for n in (4, 0, 3, 1)]
+
+
+@pytest.mark.parametrize(
+    ("page", "rule"),
+    [({"first": 0}, "page-size"), ({"first": 5001}, "page-size"), ({"after": "x"}, "cursor")],
+)
+async def test_a_page_no_read_answers_is_refused_before_the_record_is_read_and_not_logged(
+    api: Api, page: dict[str, Any], rule: str
+) -> None:
+    """``first: 0`` or a cursor this API never made was refused once the record was
+    rebuilt, and logged as a read of it returning none: bad input records nothing."""
+    client = await enroll(api, "OTP")
+    variables = {"id": client, "at": datetime.now(UTC).isoformat(), **page}
+
+    answer = await api.gql(AS_OF, variables, role=Role.AUDITOR, user="auditor-1")
+
+    [error] = answer["errors"]
+    assert error["extensions"]["rule"] == rule
+    assert operations(await access_log(api, client), "accessAsOf") == []
