@@ -62,6 +62,7 @@ from strawberry.types.unset import UnsetType
 
 from carecoord.graphql.context import CORRELATION_HEADER, OPERATION_CORRELATION, RequestContext
 from carecoord.graphql.decimals import WrittenNumber
+from carecoord.graphql.health_access import brief, in_full
 from carecoord.graphql.message_rate import CLOSE_CODE as RATE_CLOSE_CODE
 from carecoord.graphql.message_rate import REASON as RATE_REASON
 from carecoord.graphql.message_rate import RULE as RATE_RULE
@@ -817,14 +818,21 @@ def monitoring_routes(platform: Platform) -> list[Route]:
     """``/health`` and ``/metrics`` (Prometheus text), for the API and for the relay's and the
     projector's own small listener (``metrics_port``)."""
 
-    async def health(_: Request) -> JSONResponse:
+    async def health(request: Request) -> JSONResponse:
+        try:
+            full = await in_full(platform, request)
+        except DomainError as refused:
+            return JSONResponse(
+                {"code": refused.code, "rule": refused.rule, "message": refused.message},
+                status_code=401,
+            )
         body = await health_body(platform)
         # 503 for a stuck loop, which a restart may mend, or a database that does not
         # answer; a set-aside event needs an operator, not a restart, and a busy database
         # (every pooled connection out, the server answering) needs time, so the process
         # still reports itself serving then.
         down = body["stuckLoops"] or body["status"] == "unavailable"
-        return JSONResponse(body, status_code=503 if down else 200)
+        return JSONResponse(body if full else brief(body), status_code=503 if down else 200)
 
     async def metrics(_: Request) -> Response:
         text = await platform.metrics.exposition(

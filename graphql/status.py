@@ -200,6 +200,7 @@ class StatusQuery:
         """Any signed-in reader's: positions and counts of every program's events together,
         naming no client, program or kind. A clinician learns the store's position from the
         ``position`` each of their mutations answers, and from ``atLeast``, which refuses one
-        past it (``recorded-position``); ``/health`` says the same without a token."""
+        past it (``recorded-position``); ``/health`` says the same to a reader's token
+        (``graphql/health_access.py``)."""
         info.context.reader()
         return await platform_status(info.context.platform)

@@ -69,6 +69,13 @@ class Api:
         body: dict[str, Any] = response.json()
         return body
 
+    async def health(
+        self, path: str = "/health", *, headers: dict[str, str] | None = None, **kw: Any
+    ) -> httpx.Response:
+        """``path`` (``/health``) read in full, as a signed-in reader may (an auditor)."""
+        bearer = {"Authorization": f"Bearer {self.token(Role.AUDITOR)}"}
+        return await self.http.get(path, headers={**bearer, **(headers or {})}, **kw)
+
     async def ok(self, query: str, variables: dict[str, Any] | None = None, **kw: Any) -> Any:
         body = await self.gql(query, variables, **kw)
         assert not body.get("errors"), body["errors"]

@@ -199,6 +199,12 @@ class Settings(BaseSettings):
     nats_reconnect_attempts: int = Field(default=-1, ge=-1)
     nats_reconnect_wait_seconds: float = Field(default=2.0, gt=0)
     loop_stuck_seconds: float = Field(default=30.0, gt=0)
+    ops_token: str | None = Field(
+        default=None,
+        description="A bearer token that reads /health in full (positions, lag, loops, pool "
+        "use), for a metrics scraper or a dashboard with no user; a signed-in reader's token "
+        "does too. Without either, /health says its status and codes alone.",
+    )
     follower_silent_seconds: float = Field(
         default=30.0,
         gt=0,
@@ -261,6 +267,7 @@ class Settings(BaseSettings):
         "read_database_url",
         "nats_url",
         "jwt_secret",
+        "ops_token",
         "cipher_key",
         "chain_anchor_file",
         "program_file",
@@ -354,6 +361,20 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"under the {HS256_KEY_BYTES} bytes HS256 needs; make one with python -c"
                 ' "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        return value
+
+    @field_validator("ops_token")
+    @classmethod
+    def _ops_token(cls, value: str | None) -> str | None:
+        """Refused at start, never quoted, when short enough to guess or not one header
+        word: a token with a space or a control character could never be sent."""
+        if value is not None and (
+            len(value.encode()) < HS256_KEY_BYTES or not value.isprintable() or " " in value
+        ):
+            raise ValueError(
+                f"at least {HS256_KEY_BYTES} bytes of printable text without spaces; make one"
+                ' with python -c "import secrets; print(secrets.token_urlsafe(48))"'
             )
         return value
 

@@ -16,7 +16,7 @@ async def test_health_reports_followers_and_loops(api: Api) -> None:
     )
     position = done["enrollClient"]["position"]
     for _ in range(200):
-        response = await api.http.get("/health")
+        response = await api.health()
         body = response.json()
         if body["followers"].get("timeline", {}).get("position", 0) >= position:
             break

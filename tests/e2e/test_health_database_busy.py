@@ -61,7 +61,7 @@ async def timed_health(api: Api, path: str = "/health") -> tuple[httpx.Response,
     """On a connection of its own: a kept-alive one idle through the sleeps could be closed
     by the server's keep-alive timeout just as the request goes out."""
     started = time.monotonic()
-    response = await api.http.get(path, timeout=30, headers={"connection": "close"})
+    response = await api.health(path, timeout=30, headers={"connection": "close"})
     return response, time.monotonic() - started
 
 

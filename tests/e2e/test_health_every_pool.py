@@ -53,7 +53,7 @@ def store_checked_out(pool: ConnectionPool) -> Iterator[None]:
 
 async def timed(api: Api, path: str = "/health") -> tuple[httpx.Response, float]:
     started_at = time.monotonic()
-    response = await api.http.get(path, timeout=30, headers={"connection": "close"})
+    response = await api.health(path, timeout=30, headers={"connection": "close"})
     return response, time.monotonic() - started_at
 
 

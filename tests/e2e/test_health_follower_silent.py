@@ -60,7 +60,7 @@ def projector_process(tmp_path: Path) -> Iterator[list[Projector]]:
 
 async def health_until(api: Api, holds: Any) -> dict[str, Any]:
     for _ in range(POLLS):
-        response = await api.http.get("/health")
+        response = await api.health()
         body: dict[str, Any] = response.json()
         if holds(body):
             assert response.status_code == 200
@@ -107,6 +107,6 @@ async def test_a_killed_projector_is_named_silent_and_its_restart_mends_it(
         await enrolled_and_projected(api, "R. Estarted")
 
         assert projector.end(signal.SIGTERM) == 0
-        body = (await api.http.get("/health")).json()
+        body = (await api.health()).json()
         assert body["silent"] == {}, "a projector stopped on purpose is absent, not silent"
         assert body["status"] == "ok"

@@ -26,7 +26,7 @@ async def test_a_forwarders_name_is_shown_as_a_digest(api: Api) -> None:
     assert shown_follower(name) == shown
     assert shown_follower("timeline") == "timeline"
 
-    health = (await api.http.get("/health")).text
+    health = (await api.health()).text
     metrics = (await api.http.get("/metrics")).text
     status = await api.ok(STATUS, {}, role=Role.NURSE)
 

@@ -17,13 +17,13 @@ async def test_a_position_past_the_stores_head_is_degraded(api: Api) -> None:
     )
     position = done["enrollClient"]["position"]
     assert await api.platform.progress.reach("timeline", position, 10)
-    assert (await api.http.get("/health")).json()["pastHead"] == {}
+    assert (await api.health()).json()["pastHead"] == {}
     async with api.platform.pool.connection() as conn:
         await conn.execute(
             "UPDATE follower_positions SET position = position + 1000000 WHERE name = 'timeline'"
         )
 
-    response = await api.http.get("/health")
+    response = await api.health()
     body = response.json()
 
     assert response.status_code == 200
