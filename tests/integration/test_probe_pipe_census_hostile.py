@@ -136,3 +136,30 @@ async def test_an_events_envelope_at_a_schema_version_below_the_first_is_skipped
 
     assert [e.client_id for _, e in census.applied] == [client]
     assert skipped_sequences(caplog.records) == [1, 2]
+
+
+async def test_headers_not_ascii_are_skipped_and_the_census_goes_on(
+    platform: Platform, servers: Servers, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A position, a type or a message id in UTF-8 beyond ASCII (which nats-py hands over
+    as text here, where it read a stored one back as an ``email.header.Header``): each is
+    no event, skipped by its stream sequence."""
+    settings = platform.settings
+    subject = f"{settings.subject_root}.care.ClientEnrolled.{uuid.uuid4()}"
+    for block in (
+        "NATS/1.0\r\nCarecoord-Position: 7\u00e9\r\nCarecoord-Type: care.ClientEnrolled\r\n\r\n",
+        "NATS/1.0\r\nCarecoord-Position: 8\r\nCarecoord-Type: care.Client\u00c9nrolled\r\n\r\n",
+        "NATS/1.0\r\nCarecoord-Position: 9\r\nNats-Msg-Id: \u00ff\u00fe\r\n"
+        "Carecoord-Type: care.ClientEnrolled\r\n\r\n",
+    ):
+        await published_raw(servers, subject, block.encode(), b"{}")
+    client, position = await enroll(platform, "Alex R.")
+    await relayed(platform, position)
+
+    census = Census()
+    with caplog.at_level(logging.WARNING, logger="census"):
+        async with census_running(platform, servers, census):
+            await reached(census, position)
+
+    assert [e.client_id for _, e in census.applied] == [client]
+    assert skipped_sequences(caplog.records) == [1, 2, 3]
