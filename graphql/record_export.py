@@ -27,7 +27,6 @@ from carecoord.graphql.log_pages import After, Key, LogOrder, not_a_cursor, page
 from carecoord.graphql.page_info import PageInfo
 from carecoord.projections.audit import settling
 from carecoord.projections.audit.export import (
-    RECORDS_BEGIN,
     ClientRecord,
     Format,
     Period,
@@ -113,14 +112,6 @@ def period(recorded_from: datetime | None, recorded_to: datetime | None) -> Peri
         if value is not None and value.tzinfo is None:
             raise InvalidInput(name, "time-offset", f"{name} needs its UTC offset (e.g. Z)")
     within = periods.in_order(("recordedFrom", "recordedTo"), recorded_from, recorded_to)
-    if within.ends_before_records():
-        raise InvalidInput(
-            "recordedTo",
-            "period-after-records-begin",
-            f"recordedTo {recorded_to} ends before anything can be recorded"
-            f" ({RECORDS_BEGIN.isoformat()}): nothing is in it; give the end of the period to"
-            " export, or leave recordedTo out for all until now",
-        )
     if within.to_come(datetime.now(UTC)):
         raise InvalidInput(
             "recordedTo",

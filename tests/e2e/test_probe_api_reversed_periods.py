@@ -2,7 +2,9 @@
 is refused naming its end (period-end-after-start), as a reversed range of days and an
 export's period are. Before, the timeline, the check-in series, the safety events, the level
 of care history, the care team and the consents answered such a period empty, which a
-clinician who swapped the two read as a period in which nothing happened."""
+clinician who swapped the two read as a period in which nothing happened. So is one ending
+before anything can be recorded (period-after-records-begin, ``0001-01-01``): answered empty,
+it was logged as a read of the client (``READ_FIRST`` still log the refusal)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any
 
 import pytest
 from medication_steps import DOCTOR, Clinic
+from test_access import access_log
 
 from carecoord.events import Role
 from support import Api
@@ -24,6 +27,9 @@ VIEWS = {
     "careTeam": ("startedFrom", "startedTo", "memberId"),
     "consents": ("recordedFrom", "recordedTo", "consentId"),
 }
+READ_FIRST = {"checkInSeries", "clientSafetyEvents", "levelOfCareHistory"}
+"""Views that check their period once the grant is read, and log a refusal of it as a read
+returning none."""
 EARLY, LATE = "2026-12-01T00:00:00Z", "2026-12-06T00:00:00Z"
 
 
@@ -50,3 +56,22 @@ async def test_a_period_ending_at_or_before_its_start_is_refused_naming_its_end(
         }, (start, last)  # fmt: skip
 
     await api.ok(read(view), {"id": clinic.client_id, "start": EARLY, "end": LATE}, **who)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+async def test_a_period_ending_before_anything_is_recorded_is_refused_and_not_logged(
+    api: Api, view: str
+) -> None:
+    clinic = await Clinic.enroll(api, "Period Y.")
+    who: dict[str, Any] = {"role": Role.PRESCRIBER, "user": DOCTOR}
+    _, end, _ = VIEWS[view]
+    variables = {"id": clinic.client_id, "end": "0001-01-01T00:00:00Z"}
+
+    [error] = (await api.gql(read(view), variables, **who))["errors"]
+
+    assert (error["extensions"]["field"], error["extensions"]["rule"]) == (
+        end,
+        "period-after-records-begin",
+    )
+    logged = {e["operation"] for e in await access_log(api, clinic.client_id)}
+    assert view not in logged or view in READ_FIRST
