@@ -51,6 +51,7 @@ TUNABLE: dict[Test, frozenset[str]] = {
     Test.CONSECUTIVE_NO_SHOWS: frozenset({"threshold", "severity"}),
     Test.SEDATION_ON_AGONIST: frozenset({"severity"}),
     Test.TAKE_HOME_RECALL: frozenset({"severity"}),
+    Test.UNWITNESSED_RETURN: frozenset({"threshold", "severity"}),
 }
 
 

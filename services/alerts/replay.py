@@ -7,7 +7,8 @@ alerts are folded in at once (as the command did), the recorded ones are skipped
 care team's acknowledgements and resolutions are folded in as recorded. With the rule table
 of the time (its rows, and the program's time zone its days are counted in), the result
 equals the ``AlertRaised`` events in the store, the take-home rows' among them (a stop's or
-a dose change's, ``recall.py``).
+a dose change's, ``recall.py``). An alert the clock raised, with no event to replay it on (a
+return left unwitnessed, ``unwitnessed.py``), is taken as recorded.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from carecoord.services.alerts.evaluation import History, evaluate, history_of
 from carecoord.services.alerts.recall import recalled
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import AlertRules
+from carecoord.services.alerts.unwitnessed import UNWITNESSED
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.checkins.record import CheckInRecord
 from carecoord.services.medication.record import MedicationRecord
@@ -67,11 +69,14 @@ def replay(rules: AlertRules, events: Iterable[CareEvent]) -> list[AlertRaised]:
     clients: dict[UUID, _Client] = {}
     raised: list[AlertRaised] = []
     for event in events:
-        if isinstance(event, AlertRaised):
-            continue
         client = clients.get(event.client_id) or clients.setdefault(
             event.client_id, _Client(event.client_id)
         )
+        if isinstance(event, AlertRaised):
+            if event.rule_id == UNWITNESSED:  # raised by the clock, no event: as recorded
+                client.apply(event)
+                raised.append(event)
+            continue
         found = evaluate(rules, client.history(), event)
         client.apply(event)
         recall = recalled(

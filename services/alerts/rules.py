@@ -156,6 +156,10 @@ class Test(StrEnum):
     discontinued or put on hold (by a person or the missed-dose rule), or the client
     discharged. Raised by the stop or hold, on the record it leaves (``recall.py``), not by
     ``evaluate``."""
+    UNWITNESSED_RETURN = auto()
+    """A take-home return its witness has not confirmed ``threshold`` hours after the bottles
+    came back. Raised by the clock (a sweep, ``unwitnessed.py``), not by an event, so the
+    replay takes it as recorded."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +233,8 @@ REVEALS: dict[Test, frozenset[Kind]] = {
     Test.SEDATION_ON_AGONIST: frozenset({Kind.CHECK_IN, Kind.MEDICATION}),
     # Bottles, days and lots of an order: nothing of the stop's reason.
     Test.TAKE_HOME_RECALL: frozenset({Kind.MEDICATION}),
+    # A return's day, its bottles' count and the witness's user id: nothing of the client.
+    Test.UNWITNESSED_RETURN: frozenset({Kind.MEDICATION}),
 }
 """The kinds of record each test's alerts tell of, besides the alert itself: a QTc alert
 says the client takes methadone, a screen negative for the agonist that they are prescribed
@@ -408,6 +414,11 @@ DEFAULT_RULES: tuple[AlertRule, ...] = (
               "Recall the bottles named; record each brought back with returnTakeHome"
               " (witnessed, destroyed): the last one back resolves this alert", TAKE_HOMES,
               while_open_once=True),
+    AlertRule("take-home-return-unwitnessed", "1", Test.UNWITNESSED_RETURN,
+              "Take-home return destroyed with no witness confirming it", Severity.MODERATE,
+              "Ask the witness named to confirm the count and destruction under their own"
+              " login (witnessTakeHomeReturn), which resolves this alert; if they did not see"
+              " it, review the return for diversion", TAKE_HOMES, threshold=24),
 )  # fmt: skip
 
 

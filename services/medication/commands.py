@@ -24,6 +24,7 @@ from carecoord.events.consent import Recipient, RecipientType
 from carecoord.events.medication import HardStopRefused, InteractionFound, OrderHeld
 from carecoord.events.stock import draws_id, stock_id
 from carecoord.events.users import user_record_id
+from carecoord.services.alerts import unwitnessed
 from carecoord.services.alerts.recall import LIFTED, recall, settle, still_out
 from carecoord.services.alerts.record import AlertRecord
 from carecoord.services.alerts.rules import DEFAULT_ALERT_RULES, AlertRules
@@ -567,13 +568,33 @@ def return_take_home(
 def witness_take_home_return(
     stamp: Stamp, *, client_id: UUID, return_id: UUID, rules: MedicationRules = DEFAULT_RULES
 ) -> Command[UUID]:
-    """The witness a take-home return named confirms it under their own credentials."""
+    """The witness a take-home return named confirms it under their own credentials, which
+    resolves the alert a return left unconfirmed too long raised (``unwitnessed.py``)."""
 
-    def decide(record: MedicationRecord, _: ClientRecord) -> UUID:
+    def run(uow: UnitOfWork) -> UUID:
+        uow.get(ClientRecord, client_id).require_enrolled()
+        record = uow.get(MedicationRecord, client_id)
         returns.witness_return(record, stamp, return_id)
+        returned, _ = record.returns[return_id]
+        unwitnessed.confirmed(uow.get(AlertRecord, client_id), stamp, returned.event_id)
         return return_id
 
-    return on_record(client_id, decide)
+    return run
+
+
+def flag_unwitnessed_returns(
+    *, client_id: UUID, now: datetime, alert_rules: AlertRules
+) -> Command[int]:
+    """Raise the alert of each of the client's take-home returns still unconfirmed by its
+    witness past the alert row's hours at ``now``, as the alert rules' actor; how many were
+    raised. A discharged client's returns count too: the doses were destroyed all the same."""
+
+    def run(uow: UnitOfWork) -> int:
+        uow.get(ClientRecord, client_id).require_enrolled()
+        record = uow.get(MedicationRecord, client_id)
+        return unwitnessed.flag(uow.get(AlertRecord, client_id), record, alert_rules, now)
+
+    return run
 
 
 def _given_back(

@@ -23,7 +23,7 @@ from nats.errors import Error as NatsError
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from carecoord.projections import dosing
+from carecoord.projections import dispensing_log, dosing
 from carecoord.projections.feed import follow
 from carecoord.projections.models import READ_MODELS, names, share
 from carecoord.projections.progress import Progress
@@ -62,7 +62,7 @@ from carecoord.services.infrastructure.server_urls import (
 from carecoord.services.infrastructure.settings import PUBLISHER_INBOX, Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
 from carecoord.services.platform import Platform
-from carecoord.services.runtime import embedded, missed_sweep
+from carecoord.services.runtime import embedded, missed_sweep, return_sweep
 from carecoord.services.runtime.calendars import put_on_calendars
 from carecoord.services.runtime.program import load_program
 from carecoord.services.runtime.session import Session, attach_or_start
@@ -599,6 +599,16 @@ async def _start_loops(
             keep_running(
                 "missed-dose-sweep",
                 lambda: missed_sweep.run(platform, settings),
+                liveness,
+            ),
+        )
+    if project and dispensing_log in projector.models:
+        # medication: the unwitnessed-return sweep reads the dispensing log this process keeps
+        start(
+            "unwitnessed-return-sweep",
+            keep_running(
+                "unwitnessed-return-sweep",
+                lambda: return_sweep.run(platform, settings),
                 liveness,
             ),
         )
