@@ -85,11 +85,19 @@ def headers_schema() -> dict[str, Any]:
         headers.CONTENT_TYPE: {"const": headers.JSON},
         headers.CORRELATION: {"type": "string", "format": "uuid"},
     }
+    set_as_published = {
+        headers.EXPECTED_STREAM: {"type": "string"},
+        headers.TRACEPARENT: {
+            "type": "string",
+            "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
+        },
+    }
     return {
         "type": "object",
         "description": "Set by the relay on every message (carecoord.events.headers).",
         "properties": {
-            name: {**shape, "description": headers.MEANING[name]} for name, shape in formats.items()
+            name: {**shape, "description": headers.MEANING[name]}
+            for name, shape in (formats | set_as_published).items()
         },
         "required": list(formats),
     }

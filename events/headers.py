@@ -16,6 +16,9 @@ POSITION = "Carecoord-Position"
 TYPE = "Carecoord-Type"
 CONTENT_TYPE = "content-type"
 CORRELATION = "correlation_id"
+EXPECTED_STREAM = "Nats-Expected-Stream"
+TRACEPARENT = "traceparent"
+"""Set as the relay publishes (its stream; its span, with tracing on), not by ``for_entry``."""
 JSON = "application/json"
 
 MEANING = {
@@ -32,6 +35,11 @@ MEANING = {
     CONTENT_TYPE: "Always application/json.",
     CORRELATION: "The payload's correlation_id, shared by every event one request caused: a"
     " FastStream subscriber reads it as the message's correlation id.",
+    EXPECTED_STREAM: "The stream the relay published to (the stream_name setting, CARE by"
+    " default): JetStream stores the message only if that stream holds its subject. Nothing"
+    " for a subscriber to read; named so that one checking headers finds none unexplained.",
+    TRACEPARENT: "With tracing on (docs/deployment.md, Tracing), the W3C trace context of the"
+    " relay's span that published the message, for a consumer's span to follow from.",
 }
 
 
