@@ -266,7 +266,7 @@ def _expiry_event(stored: str | None) -> ExpiryEvent | None:
 
 @strawberry.type(description="An emergency access: the program's alert.")
 class BreakGlassUse:
-    position: int = strawberry.field(
+    position: Seq = strawberry.field(
         description="The store position of its record: the last one's `before` for the next page."
     )
     access_id: UUID
@@ -484,7 +484,7 @@ class AccessQuery:
         info: Info[RequestContext, None],
         since: datetime | None = None,
         first: int = 100,
-        before: int | None = None,
+        before: Seq | None = None,
         at_least: AtLeast = None,
     ) -> list[BreakGlassUse]:
         ctx = info.context

@@ -28,6 +28,7 @@ from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import into
 from carecoord.graphql.log_pages import MAX_ROWS, After, First, Key, LogOrder, instant, paged
 from carecoord.graphql.page_info import PageInfo
+from carecoord.graphql.seqs import Seq
 from carecoord.graphql.timeline import RecordedBy
 from carecoord.projections.audit.access_as_of import AccessAsOf, Consent
 from carecoord.projections.audit.export import ClientRecord
@@ -114,7 +115,7 @@ class RefusalAsOf:
 
 @strawberry.type(description="An entry of the timeline the user would have been shown.")
 class EntryAsOf:
-    position: int
+    position: Seq
     event_id: UUID
     type: str
     kind: str
@@ -204,7 +205,7 @@ def _view(
         refusal=refusal,
         timeline=[
             EntryAsOf(
-                position=item.position,
+                position=Seq(item.position),
                 event_id=item.event.event_id,
                 type=item.event.type,
                 kind=item.event.kind.value,

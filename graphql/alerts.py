@@ -19,6 +19,7 @@ from carecoord.graphql import log_pages, periods
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.declared import client_mutation, client_query, into
 from carecoord.graphql.page_info import PageInfo
+from carecoord.graphql.seqs import Seq
 from carecoord.graphql.whole_ranges import at_most_rows
 from carecoord.graphql.withheld import step_shown
 from carecoord.projections import alerts, careteam
@@ -69,7 +70,7 @@ class Alert:
     )
     status: Status
     raised_at: datetime
-    position: int = strawberry.field(description="Where it was raised in the event log.")
+    position: Seq = strawberry.field(description="Where it was raised in the event log.")
     history: JSON = strawberry.field(
         description="Acknowledgements and resolutions, in order. A note whose writer reads more"
         " of the record than you do (a nurse's, read by a peer supporter) is null, and its"

@@ -71,7 +71,7 @@ strawberry.enum(
 
 @strawberry.type(description="The first link of the event store's hash chain that does not hold.")
 class ChainBreak:
-    position: int = strawberry.field(description="The event whose link into it fails.")
+    position: Seq = strawberry.field(description="The event whose link into it fails.")
     verdict: Verdict
     message: str
     expected: str | None = strawberry.field(description="Hex SHA-256 the link should have.")
@@ -79,7 +79,7 @@ class ChainBreak:
     aggregate_id: UUID | None
     version: int | None
     event_type: str | None
-    related_position: int | None = strawberry.field(
+    related_position: Seq | None = strawberry.field(
         description="The other event involved: where the row was chained, the last good one."
     )
 
@@ -96,8 +96,8 @@ class ClientRecordVerification:
     events_checked: int = strawberry.field(
         description="The client's stored events; each is checked with the links into and out of it."
     )
-    first_position: int | None
-    last_position: int | None
+    first_position: Seq | None
+    last_position: Seq | None
     broken: ChainBreak | None
 
     @classmethod
@@ -107,8 +107,8 @@ class ClientRecordVerification:
             chain=EVENT_CHAIN,
             client_id=client_id,
             events_checked=found.checked,
-            first_position=found.first_position,
-            last_position=found.last_position,
+            first_position=None if found.first_position is None else Seq(found.first_position),
+            last_position=None if found.last_position is None else Seq(found.last_position),
             broken=None if found.broken is None else ChainBreak.of(found.broken),
         )
 

@@ -30,6 +30,7 @@ from carecoord.graphql import (
 )
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import client_query
+from carecoord.graphql.seqs import Seq
 from carecoord.graphql.whole_ranges import at_most_rows
 from carecoord.graphql.withheld import withheld, without
 from carecoord.projections import timeline
@@ -49,7 +50,7 @@ class LevelOfCareStint:
     since: datetime
     until: datetime | None = strawberry.field(description="Null while it is the current level.")
     recorded_by: str
-    position: int
+    position: Seq
 
     @classmethod
     def of(cls, row: timeline.Stint) -> LevelOfCareStint:
@@ -62,7 +63,7 @@ class LevelOfCareStint:
             since=row["occurred_at"],
             until=row["until"],
             recorded_by=row["actor_id"],
-            position=row["position"],
+            position=Seq(row["position"]),
         )
 
 
@@ -149,7 +150,7 @@ class TreatmentEpisode:
     entered_in_error: list[EpisodeStepInError] = strawberry.field(
         description="Its discharges and readmissions marked entered in error, oldest first."
     )
-    position: int = strawberry.field(description="Of its latest entry.")
+    position: Seq = strawberry.field(description="Of its latest entry.")
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> TreatmentEpisode:

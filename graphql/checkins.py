@@ -32,6 +32,7 @@ from carecoord.graphql.declared import (
     client_query,
     into,
 )
+from carecoord.graphql.seqs import Seq
 from carecoord.graphql.whole_ranges import at_most_rows
 from carecoord.projections import checkins as series
 from carecoord.services.checkins import commands
@@ -131,7 +132,7 @@ class SeriesPoint:
     source: ReportSource
     occurred_at: datetime
     event_id: UUID
-    position: int
+    position: Seq
     entered_in_error: bool = strawberry.field(
         description="The check-in or instrument was marked entered in error: kept, counted"
         " nowhere (`markCheckInEnteredInError`)."

@@ -16,6 +16,7 @@ from strawberry.types import Info
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.declared import Recorded, recorded
 from carecoord.graphql.idempotency import executed, first_outcome
+from carecoord.graphql.seqs import Seq
 from carecoord.services.infrastructure.commands import Outcome
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.errors import InvalidInput
@@ -51,7 +52,7 @@ class CloseProgramInput:
 @strawberry.type(description="A closure: how many sessions and clients it cancelled, not which.")
 class ProgramClosure:
     id: UUID = strawberry.field(description="The closure's record (ProgramClosed).")
-    position: int = strawberry.field(
+    position: Seq = strawberry.field(
         description="Pass as `atLeast` to a query to read your own write."
     )
     sessions_cancelled: int = strawberry.field(
@@ -73,7 +74,7 @@ async def close_program(
     found = cast("closure.Closure", outcome.result)
     return ProgramClosure(
         id=found.id,
-        position=outcome.position,
+        position=Seq(outcome.position),
         sessions_cancelled=found.sessions,
         clients_cancelled=found.clients,
     )

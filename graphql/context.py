@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from carecoord.events import Actor, Kind
+from carecoord.graphql.seqs import Seq
 from carecoord.projections.rows import Shown
 from carecoord.services.gate.gate import AccessGate, recorded
 from carecoord.services.gate.suspensions import refusal
@@ -38,13 +39,13 @@ each its own): a socket's operations share one context, and two mutations sent o
 one request to their events, their logs and the access log."""
 
 AtLeast = Annotated[
-    int | None,
+    Seq | None,
     strawberry.argument(description="Wait briefly until the view has this position."),
 ]
 """The read-your-writes argument of every query: a position a mutation returned."""
 
 After = Annotated[
-    int | None,
+    Seq | None,
     strawberry.argument(description="Resume after this position (default: from now)."),
 ]
 """Where a subscription resumes: the position of the last item it delivered."""

@@ -24,6 +24,7 @@ from strawberry.types import Info
 from carecoord.events import Kind
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.idempotency import executed
+from carecoord.graphql.seqs import Seq
 from carecoord.projections import careteam
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.policy import Grant, Listing
@@ -57,7 +58,7 @@ AT_LEAST = inspect.Parameter("at_least", KEYWORD, annotation=AtLeast, default=No
 )
 class Recorded:
     id: UUID
-    position: int = strawberry.field(
+    position: Seq = strawberry.field(
         description="Pass as `atLeast` to a query to read your own write."
     )
 
@@ -69,7 +70,7 @@ async def recorded(info: Info[RequestContext, None], command: Command[UUID]) -> 
     (``graphql/idempotency.py``).
     """
     outcome = await executed(info, command)
-    return Recorded(id=outcome.result, position=outcome.position)
+    return Recorded(id=outcome.result, position=Seq(outcome.position))
 
 
 _NAMES: dict[type, tuple[str, ...]] = {}

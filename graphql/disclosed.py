@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from carecoord.graphql.context import RequestContext
 from carecoord.graphql.idempotency import executed
+from carecoord.graphql.seqs import Seq
 from carecoord.services.consent.commands import Disclosed
 from carecoord.services.kernel.unit_of_work import Command
 
@@ -22,7 +23,7 @@ from carecoord.services.kernel.unit_of_work import Command
 )
 class RecordedDisclosure:
     id: UUID
-    position: int = strawberry.field(
+    position: Seq = strawberry.field(
         description="Pass as `atLeast` to a query to read your own write."
     )
     notice: str = strawberry.field(
@@ -44,7 +45,7 @@ async def disclosed(
     found = outcome.result
     return RecordedDisclosure(
         id=found.id,
-        position=outcome.position,
+        position=Seq(outcome.position),
         notice=found.notice,
         consent_scope=found.consent_scope,
     )

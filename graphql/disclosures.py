@@ -20,6 +20,7 @@ from carecoord.events import Kind
 from carecoord.graphql.access import page_size
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.declared import into
+from carecoord.graphql.seqs import START, Seq
 from carecoord.projections import disclosures
 from carecoord.projections.disclosures import Status
 from carecoord.services.kernel.policy import Listing
@@ -39,7 +40,7 @@ strawberry.enum(
 class Disclosure:
     disclosure_id: UUID
     client_id: UUID
-    position: int = strawberry.field(description="The store position of its first record.")
+    position: Seq = strawberry.field(description="The store position of its first record.")
     status: Status
     maybe_sent: bool = strawberry.field(
         description="The data may have left though no record says it went: an intent still"
@@ -82,7 +83,7 @@ class DisclosureQuery:
         info: Info[RequestContext, None],
         client_id: UUID,
         since: datetime | None = None,
-        after: int = 0,
+        after: Seq = START,
         first: int = 100,
         at_least: AtLeast = None,
     ) -> list[Disclosure]:

@@ -64,6 +64,7 @@ from carecoord.graphql.medication_inputs import (
     TakeHomeReturnWitnessInput,
     TaperInput,
 )
+from carecoord.graphql.seqs import Seq
 from carecoord.services.infrastructure.commands import Outcome
 from carecoord.services.kernel.access import Action
 from carecoord.services.kernel.errors import InvalidInput, RuleViolation
@@ -163,7 +164,7 @@ class Finding:
 )
 class OrderRecorded:
     id: UUID
-    position: int
+    position: Seq
     findings: list[Finding]
 
 
@@ -173,7 +174,7 @@ class OrderRecorded:
 )
 class DoseNotGivenRecorded:
     id: UUID
-    position: int
+    position: Seq
     entry_id: UUID
 
 
@@ -192,7 +193,7 @@ class BottleOut:
 )
 class TakeHomeReturnRecorded:
     id: UUID
-    position: int
+    position: Seq
     still_out: list[BottleOut]
 
 
@@ -205,7 +206,7 @@ async def return_recorded(
         for dispense_id, b in outcome.result.still_out
     ]
     return TakeHomeReturnRecorded(
-        id=outcome.result.return_id, position=outcome.position, still_out=out
+        id=outcome.result.return_id, position=Seq(outcome.position), still_out=out
     )
 
 
@@ -223,7 +224,7 @@ async def not_given_recorded(
         else NotGivenRecorded(UUID(str(kept)), outcome.event_ids[0])
     )
     return DoseNotGivenRecorded(
-        id=recorded.order_id, position=outcome.position, entry_id=recorded.entry_id
+        id=recorded.order_id, position=Seq(outcome.position), entry_id=recorded.entry_id
     )
 
 
@@ -293,7 +294,7 @@ def bottles_back(given: TakeHomeReturnInput) -> tuple[BottleBack, ...]:
 def order_recorded(outcome: Outcome[Written]) -> OrderRecorded:
     return OrderRecorded(
         id=outcome.result.id,
-        position=outcome.position,
+        position=Seq(outcome.position),
         findings=[Finding.of(f) for f in outcome.result.findings],
     )
 

@@ -43,6 +43,7 @@ from carecoord.graphql.log_pages import (
 )
 from carecoord.graphql.medication_safety import cells
 from carecoord.graphql.page_info import PageInfo
+from carecoord.graphql.seqs import Seq
 from carecoord.graphql.whole_ranges import given, whole
 from carecoord.graphql.withheld import TextShown, without
 from carecoord.projections import dispensing_log as dea_log
@@ -54,7 +55,7 @@ from carecoord.services.medication.exports import to_csv
 
 @strawberry.type
 class HistoryEntry:
-    position: int
+    position: Seq
     type: str
     occurred_at: datetime
     recorded_by: str
@@ -528,7 +529,7 @@ MARKABLE = (*GIVEN, TAKE_HOME, dosing.NOT_GIVEN)
 """The dosing entries of what may be marked in error: a dose, a take-home's bottle, a dose
 not given."""
 UNDESCRIBED_AT_LEAST = inspect.Parameter(
-    "at_least", inspect.Parameter.KEYWORD_ONLY, annotation=int | None, default=None
+    "at_least", inspect.Parameter.KEYWORD_ONLY, annotation=Seq | None, default=None
 )
 """``inventoryLedger``'s ``atLeast``, which has gone without a description (kept so)."""
 

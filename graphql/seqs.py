@@ -1,11 +1,13 @@
-"""The access log's entry numbers as the API reads and answers them: JSON integers, which
-GraphQL's ``Int`` (32 bits) is not past 2,147,483,647.
+"""The access log's entry numbers and the event store's positions as the API reads and
+answers them: JSON integers, which GraphQL's ``Int`` (32 bits) is not past 2,147,483,647.
 
 The log is numbered by a bigint and an entry is written for every read (a listing's, one for
 each client in it), so a busy platform's log passes that number within years. From there on
 every seq was refused: ``accessLogHead``, ``verifyAccessLog``'s ``headSeq``, an entry's
 ``seq``, and ``after`` and ``through`` could not name the entries past it, so an auditor could
-neither page nor verify the log through the API.
+neither page nor verify the log through the API. The store's positions are a bigint too,
+one for every event ever recorded: past that number every mutation's answer (``position``),
+every ``atLeast`` and every entry's position failed, so nothing could be recorded or read.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from typing import NewType
 from strawberry.types.scalar import ScalarDefinition
 
 Seq = NewType("Seq", int)
-"""An access-log entry's number (``seq``), or a count of entries."""
+"""An access-log entry's number (``seq``), a count of entries, or an event's position in the
+store."""
 
 START = Seq(0)
 """Before the first entry: where a first pass of the log starts."""
@@ -38,8 +41,8 @@ def parse(value: object) -> int:
 
 SEQ = ScalarDefinition(
     name="Seq",
-    description="An access-log entry's number, or a count of entries: a JSON integer, up to"
-    " 2^63-1 (the log is numbered past GraphQL's 32-bit Int).",
+    description="An access-log entry's number, a count of entries, or an event's position in"
+    " the store: a JSON integer, up to 2^63-1 (both are numbered past GraphQL's 32-bit Int).",
     specified_by_url=None,
     serialize=int,
     parse_value=parse,

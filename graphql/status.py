@@ -11,6 +11,7 @@ from psycopg_pool.base import BasePool
 from strawberry.types import Info
 
 from carecoord.graphql.context import RequestContext
+from carecoord.graphql.seqs import Seq
 from carecoord.projections import versions
 from carecoord.projections.models import READ_MODELS
 from carecoord.projections.projector import version
@@ -43,14 +44,14 @@ def pools(platform: Platform) -> dict[str, BasePool]:
 @strawberry.type
 class FollowerStatus:
     name: str
-    position: int
-    lag: int = strawberry.field(description="Events recorded but not yet reached.")
+    position: Seq
+    lag: Seq = strawberry.field(description="Events recorded but not yet reached.")
     parked: int = strawberry.field(description="Events it set aside (could not handle).")
 
 
 @strawberry.type
 class PlatformStatus:
-    store_position: int
+    store_position: Seq
     followers: list[FollowerStatus]
     stuck_loops: list[str] = strawberry.field(
         description="This process's loops that have been failing for too long."
@@ -99,12 +100,12 @@ async def read_status(platform: Platform, conn: AsyncConnection[Any]) -> Platfor
     outdated = await versions.built_with(conn, READ_MODELS)
     silent = await heartbeats.silent_on(conn, platform.settings.follower_silent_seconds)
     return PlatformStatus(
-        store_position=head,
+        store_position=Seq(head),
         followers=[
             FollowerStatus(
                 name=shown_follower(name),
-                position=pos,
-                lag=max(head - pos, 0),
+                position=Seq(pos),
+                lag=Seq(max(head - pos, 0)),
                 parked=set_aside.get(name, 0),
             )
             for name, pos in sorted(reached.items())

@@ -32,6 +32,7 @@ from carecoord.graphql.day_ranges import MAX_DAYS, bounded
 from carecoord.graphql.declared import AT_LEAST, into, own_arguments, resolved_by, returned
 from carecoord.graphql.log_pages import PAGE_CSV, WHOLE_OR_PAGED, After, First, LogOrder, paged
 from carecoord.graphql.page_info import PageInfo
+from carecoord.graphql.seqs import Seq
 from carecoord.graphql.stock import site_of
 from carecoord.graphql.whole_ranges import given, whole
 from carecoord.projections import stock
@@ -83,7 +84,7 @@ class SiteStock:
 
 @strawberry.type(description="A row of the site's continuing record (21 CFR 1304.22(c)).")
 class StockEntry:
-    position: int
+    position: Seq
     day: date
     occurred_at: datetime
     kind: str = strawberry.field(

@@ -26,6 +26,7 @@ from carecoord.graphql.context import After, AtLeast, RequestContext
 from carecoord.graphql.isoformat import isoformat
 from carecoord.graphql.page_info import PageInfo
 from carecoord.graphql.plain_fields import Unchanging
+from carecoord.graphql.seqs import Seq
 from carecoord.graphql.withheld import TextShown, without
 from carecoord.projections import goals, timeline
 from carecoord.projections.rows import Shown
@@ -45,7 +46,7 @@ class RecordedBy:
 
 @strawberry.type(description="One recorded fact about a client.")
 class TimelineEntry(Unchanging):
-    position: int = strawberry.field(description="Global position in the event log.")
+    position: Seq = strawberry.field(description="Global position in the event log.")
     event_id: UUID
     type: str
     kind: str
@@ -87,7 +88,7 @@ class TimelineEntry(Unchanging):
         if recorded.summary_text in gone and summary.endswith(")"):
             summary = recorded.summary_withheld(summary, json.loads(row["facts"]))
         return cls(
-            position=row["position"],
+            position=Seq(row["position"]),
             event_id=row["event_id"],
             type=row["type"],
             kind=row["kind"],
@@ -139,7 +140,7 @@ class TimelineEdge(Unchanging):
 class TimelineConnection:
     edges: list[TimelineEdge]
     page_info: PageInfo
-    projected_position: int = strawberry.field(
+    projected_position: Seq = strawberry.field(
         description="The read model's position when this page was read."
     )
 
@@ -300,7 +301,7 @@ class TimelineQuery:
                 has_next_page=len(rows) > first,
                 end_cursor=cursor_of(page[-1], client) if page else None,
             ),
-            projected_position=projected,
+            projected_position=Seq(projected),
         )
 
 

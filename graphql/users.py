@@ -22,6 +22,7 @@ from carecoord.events.envelope import type_name
 from carecoord.events.users import REASON_MAX, UserSuspended, user_record_id
 from carecoord.graphql.context import AtLeast, RequestContext
 from carecoord.graphql.declared import Recorded, recorded
+from carecoord.graphql.seqs import Seq
 from carecoord.projections import timeline
 from carecoord.projections import user_access as view
 from carecoord.services.gate.user_programs import manages_user
@@ -82,7 +83,7 @@ class UserAccessChange:
     by: str = strawberry.field(description="The program admin's opaque user id.")
     reason: str | None
     program: str | None = strawberry.field(description="The program the admin's token named.")
-    position: int
+    position: Seq
 
 
 async def _decided(
@@ -151,7 +152,7 @@ class UserAccessQuery:
                 by=r["actor_id"],
                 reason=r["reason"],
                 program=r["program"],
-                position=r["position"],
+                position=Seq(r["position"]),
             )
             for r in rows
         ]

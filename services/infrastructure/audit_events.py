@@ -94,8 +94,16 @@ def _entities(entry: ClientRecordRead) -> list[dict[str, Any]]:
     return [patient, *consents]
 
 
+FHIR_INTEGER_MAX = 2**31 - 1
+"""The greatest FHIR ``integer`` (32 bits); the log's seqs are a bigint's and pass it."""
+
+
 def _chain(logged: LoggedRead) -> dict[str, Any]:
-    parts: list[dict[str, Any]] = [{"url": "seq", "valueInteger": logged.seq}]
+    """The entry's seq and hash; a seq past ``FHIR_INTEGER_MAX`` as a ``valueDecimal`` (FHIR
+    R4 has no 64-bit integer), which an ``integer`` could not hold as valid FHIR, while every
+    seq before it stays the ``valueInteger`` the exports made so far hold."""
+    kind = "valueInteger" if logged.seq <= FHIR_INTEGER_MAX else "valueDecimal"
+    parts: list[dict[str, Any]] = [{"url": "seq", kind: logged.seq}]
     if logged.hash is not None:
         parts.append({"url": "hash", "valueBase64Binary": base64.b64encode(logged.hash).decode()})
     return {"url": CHAIN_EXTENSION, "extension": parts}

@@ -40,13 +40,13 @@ RESUME = mutation("ResumeOrderInput", "resumeOrder")
 DISCONTINUE = mutation("DiscontinueOrderInput", "discontinueOrder")
 END_STATEMENT = mutation("EndMedicationStatementInput", "endMedicationStatement")
 CONSENT = mutation("RecordConsentInput", "recordConsent")
-SAFETY = """query($id: UUID!, $atLeast: Int) {
+SAFETY = """query($id: UUID!, $atLeast: Seq) {
   clientSafetyEvents(clientId: $id, atLeast: $atLeast) {
     kind refId rule: ruleId ruleVersion severity action medication dose start orderId detail
     exposure actorId actorRole
   }
 }"""
-MEDICATIONS = """query($id: UUID!, $atLeast: Int, $history: Boolean! = false) {
+MEDICATIONS = """query($id: UUID!, $atLeast: Seq, $history: Boolean! = false) {
   clientMedications(clientId: $id, atLeast: $atLeast, includeHistory: $history) {
     orders { id medication status dose timesPerDay start end priorOrderId replacedBy blind
              steps { start dose } hold { by reason rule } stoppedReason
@@ -55,20 +55,20 @@ MEDICATIONS = """query($id: UUID!, $atLeast: Int, $history: Boolean! = false) {
     findings { rule ruleVersion severity status title implicated acknowledgedReason }
   }
 }"""
-DOSING = """query($id: UUID!, $atLeast: Int, $on: Date) {
+DOSING = """query($id: UUID!, $atLeast: Seq, $on: Date) {
   clientDosing(clientId: $id, atLeast: $atLeast, on: $on) {
     firstDoseDay daysInTreatment takeHomeSupplyDays given missed notGiven takeHomeDoses
     entries { day slot status medication amount detail recordedBy }
   }
 }"""
-TIMELINE = """query($id: UUID!, $atLeast: Int) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 500) { nodes { type summary } }
 }"""
-STOCK_LEDGER = """query($site: String!, $at: Int, $d: Date!) {
+STOCK_LEDGER = """query($site: String!, $at: Seq, $d: Date!) {
   stockLedger(site: $site, atLeast: $at, fromDay: $d, toDay: $d) { rows { kind lot change } } }"""
-ON_HAND = """query($site: String!, $at: Int) { stockOnHand(site: $site, atLeast: $at) {
+ON_HAND = """query($site: String!, $at: Seq) { stockOnHand(site: $site, atLeast: $at) {
   lots { lot dispensed } } }"""
-LOTS = """query($lot: String!, $at: Int) { inventoryLedger(lot: $lot, atLeast: $at) {
+LOTS = """query($lot: String!, $at: Seq) { inventoryLedger(lot: $lot, atLeast: $at) {
   lots { dispensed entries { kind amount clientId } } } }"""
 
 

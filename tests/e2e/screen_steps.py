@@ -9,7 +9,7 @@ from carecoord.events import Role
 from support import Api, mutation
 
 SCREEN = mutation("RecordDrugScreenInput", "recordDrugScreen")
-ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLeast: $atLeast) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) { clientAlerts(clientId: $id, atLeast: $atLeast) {
   ruleId ruleVersion detail raisedAt raisedOn } }"""
 BENZODIAZEPINES_NO_METHADONE = {"benzodiazepines": "POSITIVE", "methadone": "NEGATIVE",
                                 "eddp": "NEGATIVE"}  # fmt: skip

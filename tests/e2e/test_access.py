@@ -27,14 +27,14 @@ REVOKE = (
     """mutation($input: RevokeConsentInput!) { revokeConsent(input: $input) { id position } }"""
 )
 BREAK_GLASS = """mutation($input: BreakGlassInput!) { breakGlass(input: $input) { id position } }"""
-TIMELINE = """query($id: UUID!, $atLeast: Int, $first: Int! = 50, $after: String) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq, $first: Int! = 50, $after: String) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: $first, after: $after) {
     edges { cursor node { type kind } } pageInfo { hasNextPage endCursor } } }"""
 ACCESS_LOG = """query($id: UUID) { accessLog(clientId: $id, first: 500) {
   seq clientId readerId readerRole operation outcome basis kindsReturned entriesReturned
   consentIds breakGlassId policyVersion refusal } }"""
 BREAK_GLASS_USES = """{ breakGlassUses { accessId clientId memberId role reason } }"""
-SUBSCRIBE = """subscription($id: UUID!, $after: Int) {
+SUBSCRIBE = """subscription($id: UUID!, $after: Seq) {
   timeline(clientId: $id, after: $after) { position type kind } }"""
 
 

@@ -20,11 +20,11 @@ PEER = "peer-alert-notes"
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
 ACK = mutation("AlertNoteInput", "acknowledgeAlert")
 RESOLVE = mutation("AlertNoteInput", "resolveAlert")
-ALERTS = """query($id: UUID!, $atLeast: Int) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) {
   clientAlerts(clientId: $id, atLeast: $atLeast) { alertId ruleId status history } }"""
-MY_ALERTS = """query($atLeast: Int) { myAlerts(atLeast: $atLeast, status: [RESOLVED]) { alerts {
+MY_ALERTS = """query($atLeast: Seq) { myAlerts(atLeast: $atLeast, status: [RESOLVED]) { alerts {
   clientId history } } }"""
-TIMELINE = """query($id: UUID!, $atLeast: Int) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, first: 500, atLeast: $atLeast, kinds: [ALERT]) {
     nodes { type summary withheld facts } } }"""
 ACKED = "Called the client; methadone 80 mg held pending ECG"

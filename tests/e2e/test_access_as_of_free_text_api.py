@@ -23,7 +23,7 @@ CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
 IN_ERROR = mutation("CheckInInErrorInput", "markCheckInEnteredInError")
 HELD = "QTc 510 ms on 120 mg methadone"
 MISTYPED = "craving typed for her dose of 120 mg"
-TIMELINE = """query($id: UUID!, $atLeast: Int) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, first: 500, atLeast: $atLeast) {
     nodes { eventId summary withheld } } }"""
 AS_OF = """query($user: String!, $role: Role!, $id: UUID!, $at: DateTime!) {

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.shared_platform
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
-TIMELINE = """query($id: UUID!, $atLeast: Int, $kinds: [Kind!]) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq, $kinds: [Kind!]) {
   clientTimeline(clientId: $id, atLeast: $atLeast, kinds: $kinds) {
     edges { node { type summary facts withheld } } } }"""
 NURSE, PEER = "nurse-words", "peer-words"

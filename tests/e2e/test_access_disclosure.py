@@ -23,7 +23,7 @@ from support import Api
 RECIPIENT = "acme-health"
 VITALS = mutation("RecordVitalSignsInput", "recordVitalSigns")
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
-TIMELINE = """query($id: UUID!, $atLeast: Int) { clientTimeline(clientId: $id, atLeast: $atLeast,
+TIMELINE = """query($id: UUID!, $atLeast: Seq) { clientTimeline(clientId: $id, atLeast: $atLeast,
   first: 100) { edges { node { type facts } } } }"""
 
 

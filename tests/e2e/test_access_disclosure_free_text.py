@@ -35,7 +35,7 @@ PROGRESS = mutation("RecordGoalProgressInput", "recordGoalProgress")
 IN_ERROR = mutation("DoseInErrorInput", "markDoseEnteredInError")
 SCHEDULE = """mutation($i: ScheduleSessionInput!) { scheduleSession(input: $i) { id } }"""
 ATTENDANCE = """mutation($i: RecordAttendanceInput!) { recordAttendance(input: $i) { id } }"""
-ALERTS = """query($id: UUID!, $atLeast: Int) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) {
   clientAlerts(clientId: $id, atLeast: $atLeast) { alertId } }"""
 
 

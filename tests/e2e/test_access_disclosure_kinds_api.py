@@ -23,9 +23,9 @@ pytestmark = pytest.mark.shared_platform
 
 ORG = "clinic-notes-kinds"
 NURSE = "nurse-kinds"
-TIMELINE = """query($id: UUID!, $atLeast: Int) { clientTimeline(clientId: $id, atLeast: $atLeast,
+TIMELINE = """query($id: UUID!, $atLeast: Seq) { clientTimeline(clientId: $id, atLeast: $atLeast,
   first: 100) { nodes { type } } }"""
-SUBSCRIBE = """subscription($id: UUID!, $after: Int) {
+SUBSCRIBE = """subscription($id: UUID!, $after: Seq) {
   timeline(clientId: $id, after: $after) { position type } }"""
 AS_OF = """query($u: String!, $id: UUID!, $at: DateTime!) {
   accessAsOf(userId: $u, role: NURSE, clientId: $id, at: $at) { timeline { type } } }"""

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.shared_platform
 
 OUTSIDE = "nurse-doses-only"
 IN_ERROR = mutation("DoseInErrorInput", "markDoseEnteredInError")
-DOSING = """query($id: UUID!, $atLeast: Int) { clientDosing(clientId: $id, atLeast: $atLeast) {
+DOSING = """query($id: UUID!, $atLeast: Seq) { clientDosing(clientId: $id, atLeast: $atLeast) {
   entries { status detail withheld } } }"""
 WRONG = "charted on the wrong client, who is on 120 mg"
 HELD = "QTc 510 ms on today's ECG"

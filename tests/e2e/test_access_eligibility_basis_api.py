@@ -17,7 +17,7 @@ pytestmark = pytest.mark.shared_platform
 
 THERAPIST = "therapist-basis"
 BASIS = "stable on 90 mg, two clean screens"
-TIMELINE = """query($id: UUID!, $atLeast: Int) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 500) {
     nodes { type withheld facts } } }"""
 

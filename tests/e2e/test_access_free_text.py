@@ -29,9 +29,9 @@ CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
 SCHEDULE = mutation("ScheduleSessionInput", "scheduleSession")
 SESSION_NOTE = mutation("SessionNoteInput", "recordSessionNote")
 THERAPIST = "ther-free-text"
-HISTORY = """query($id: UUID!, $atLeast: Int) {
+HISTORY = """query($id: UUID!, $atLeast: Seq) {
   levelOfCareHistory(clientId: $id, atLeast: $atLeast) { level reason withheld } }"""
-TIMELINE = """query($id: UUID!, $atLeast: Int) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, first: 500, atLeast: $atLeast, kinds: [CARE, CHECK_IN]) {
     nodes { type withheld facts recordedBy { role } } } }"""
 REASON = "relapse on fentanyl; methadone raised to 90 mg, daily observed dosing"
@@ -157,7 +157,7 @@ async def test_a_program_admin_is_not_shown_a_nurses_reason_for_revoking_a_conse
 
 SET_GOAL = mutation("SetTreatmentGoalInput", "setTreatmentGoal")
 GOAL_PROGRESS = mutation("RecordGoalProgressInput", "recordGoalProgress")
-GOALS = """query($id: UUID!, $atLeast: Int) {
+GOALS = """query($id: UUID!, $atLeast: Seq) {
   clientGoals(clientId: $id, atLeast: $atLeast) { description withheld history } }"""
 TAPERED = "taper methadone to 40 mg by March"
 DOSED = "tolerating 50 mg, no withdrawal"
@@ -266,7 +266,7 @@ async def test_the_timeline_withholds_a_goals_words_where_its_progress_restates_
 async def test_the_timeline_feed_keeps_a_goals_words_back_as_the_timeline_does(api: Api) -> None:
     clinic = await Clinic.enroll(api, "Xan D.")
     joined = await api.join_care_team(clinic.client_id, Role.THERAPIST, THERAPIST)
-    subscribe = """subscription($id: UUID!, $after: Int) {
+    subscribe = """subscription($id: UUID!, $after: Seq) {
       timeline(clientId: $id, after: $after) { type summary withheld facts } }"""
     watched = {"id": clinic.client_id, "after": joined}
 

@@ -30,7 +30,7 @@ from support import Api
 pytestmark = pytest.mark.shared_platform
 
 OUTSIDE = "nurse-orders-only"
-TIMELINE = """query($id: UUID!, $atLeast: Int) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 500) {
     nodes { type withheld facts } } }"""
 TOLD = {
@@ -93,7 +93,7 @@ async def test_reasons_on_orders_doses_and_statements_are_withheld_on_the_timeli
     }
 
 
-FINDINGS = """query($id: UUID!, $atLeast: Int) { clientMedications(clientId: $id,
+FINDINGS = """query($id: UUID!, $atLeast: Seq) { clientMedications(clientId: $id,
   atLeast: $atLeast) { findings { rule acknowledgedReason withheld } } }"""
 ACKNOWLEDGED = "baseline QTc 410 ms, ECG in 2 weeks"
 

@@ -25,7 +25,7 @@ CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
 IN_ERROR = mutation("CheckInInErrorInput", "markCheckInEnteredInError")
 END = mutation("EndCareTeamMembershipInput", "endCareTeamMembership")
 PRESCRIBE = mutation("PrescribeInput", "prescribeMedication")
-TIMELINE = """query($id: UUID!, $atLeast: Int, $kinds: [Kind!]) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq, $kinds: [Kind!]) {
   clientTimeline(clientId: $id, first: 500, atLeast: $atLeast, kinds: $kinds) {
     nodes { type summary withheld facts } } }"""
 HELD = "QTc 510 ms on 120 mg methadone"
@@ -92,7 +92,7 @@ async def test_a_reason_in_a_summary_is_withheld_as_the_facts_are(api: Api) -> N
     assert await lines(clinic, "CARE", Role.PEER_SUPPORTER, PEER) == [(left, ["reason"], None)]
 
 
-MEDICATIONS = """query($id: UUID!, $atLeast: Int) {
+MEDICATIONS = """query($id: UUID!, $atLeast: Seq) {
   clientMedications(clientId: $id, atLeast: $atLeast, includeHistory: true) {
     orders { hold { reason withheld } stoppedReason withheld
              history { summary withheld } } } }"""
@@ -134,7 +134,7 @@ async def test_a_reason_on_an_order_is_withheld_in_the_medication_list(api: Api)
     ]  # fmt: skip
 
 
-CARE_TEAM = """query($id: UUID!, $atLeast: Int) {
+CARE_TEAM = """query($id: UUID!, $atLeast: Seq) {
   careTeam(clientId: $id, atLeast: $atLeast) { memberId endedReason withheld } }"""
 
 

@@ -30,7 +30,7 @@ SCHEDULE = (
 )
 ATTENDANCE = """mutation($input: RecordAttendanceInput!) {
   recordAttendance(input: $input) { id position } }"""
-CLIENT_ALERTS = """query($id: UUID!, $atLeast: Int) {
+CLIENT_ALERTS = """query($id: UUID!, $atLeast: Seq) {
   clientAlerts(clientId: $id, atLeast: $atLeast) { ruleId ruleVersion detail } }"""
 
 # CIWA-Ar 8: below the default threshold (10), at this program's (8).

@@ -21,7 +21,7 @@ ENROLL = mutation("EnrollClientInput", "enrollClient")
 SCHEDULE = mutation("ScheduleSessionInput", "scheduleSession")
 ATTENDANCE = mutation("RecordAttendanceInput", "recordAttendance")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
-ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLeast: $atLeast) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) { clientAlerts(clientId: $id, atLeast: $atLeast) {
   ruleId detail } }"""
 THERAPIST = "ther-clinical-order"
 PEER = "peer-clinical-order"

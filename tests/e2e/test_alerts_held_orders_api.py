@@ -19,7 +19,7 @@ pytestmark = pytest.mark.shared_platform
 
 SCREEN = mutation("RecordDrugScreenInput", "recordDrugScreen")
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
-ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLeast: $atLeast) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) { clientAlerts(clientId: $id, atLeast: $atLeast) {
   alertId ruleId ruleVersion } }"""
 BENZODIAZEPINES_NO_METHADONE = [
     {"analyte": "benzodiazepines", "result": "POSITIVE"},

@@ -17,7 +17,7 @@ from support import Api, ahead
 pytestmark = pytest.mark.shared_platform
 
 VITALS = mutation("RecordVitalSignsInput", "recordVitalSigns")
-ALERTS = """query($id: UUID!, $atLeast: Int) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) {
   clientAlerts(clientId: $id, atLeast: $atLeast) { ruleId raisedAt } }"""
 
 

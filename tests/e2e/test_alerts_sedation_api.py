@@ -13,7 +13,7 @@ from carecoord.events import Role
 from support import Api
 
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
-ALERTS = """query($id: UUID!, $atLeast: Int) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) {
   clientAlerts(clientId: $id, atLeast: $atLeast) { ruleId severity detail } }"""
 PEER = "peer-sedation"
 

@@ -23,20 +23,20 @@ pytestmark = pytest.mark.shared_platform
 PEER = "peer-alerts-told"
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
 VITALS = mutation("RecordVitalSignsInput", "recordVitalSigns")
-ALERTS = """query($id: UUID!, $atLeast: Int) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) {
   clientAlerts(clientId: $id, atLeast: $atLeast) { ruleId } }"""
 MY_ALERTS = (
-    """query($atLeast: Int) { myAlerts(atLeast: $atLeast) { alerts { clientId ruleId } } }"""
+    """query($atLeast: Seq) { myAlerts(atLeast: $atLeast) { alerts { clientId ruleId } } }"""
 )
-CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
+CASELOAD = """query($atLeast: Seq) { myCaseload(atLeast: $atLeast) {
   clients { clientId openAlerts highestAlertSeverity } } }"""
-TIMELINE = """query($id: UUID!, $atLeast: Int) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, first: 500, atLeast: $atLeast) {
     edges { node { type summary } } } }"""
 AS_OF = """query($user: String!, $id: UUID!, $at: DateTime!) {
   accessAsOf(userId: $user, role: PEER_SUPPORTER, clientId: $id, at: $at) {
     timeline { type summary } } }"""
-FEED = """subscription($id: UUID!, $after: Int) {
+FEED = """subscription($id: UUID!, $after: Seq) {
   timeline(clientId: $id, after: $after) { summary } }"""
 QTC_RULE = "qtc-methadone-critical"
 ITEM9_RULE = "phq9-item9"

@@ -18,7 +18,7 @@ from support import Api
 pytestmark = pytest.mark.shared_platform
 
 RECEIVE = mutation("ReceiveStockInput", "receiveStock")
-READ = """query($id: UUID!, $atLeast: Int, $d: Date!, $site: String!) {
+READ = """query($id: UUID!, $atLeast: Seq, $d: Date!, $site: String!) {
   clientTimeline(clientId: $id, atLeast: $atLeast, kinds: [MEDICATION, DOSING]) {
     nodes { summary facts } }
   clientMedications(clientId: $id, atLeast: $atLeast) { orders { dose } }

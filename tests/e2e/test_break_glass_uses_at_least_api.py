@@ -17,7 +17,7 @@ pytestmark = pytest.mark.shared_platform
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 BREAK_GLASS = mutation("BreakGlassInput", "breakGlass")
-USES = """query($p: Int) { breakGlassUses(first: 5, atLeast: $p) { clientId memberId } }"""
+USES = """query($p: Seq) { breakGlassUses(first: 5, atLeast: $p) { clientId memberId } }"""
 
 
 async def test_an_emergency_access_just_recorded_is_listed_with_at_least(api: Api) -> None:

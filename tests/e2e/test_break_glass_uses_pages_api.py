@@ -17,7 +17,7 @@ pytestmark = pytest.mark.shared_platform
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 BREAK_GLASS = mutation("BreakGlassInput", "breakGlass")
-USES = """query($since: DateTime, $before: Int, $p: Int) {
+USES = """query($since: DateTime, $before: Seq, $p: Seq) {
   breakGlassUses(since: $since, first: 1, before: $before, atLeast: $p) {
     position clientId memberId } }"""
 

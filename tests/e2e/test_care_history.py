@@ -50,7 +50,7 @@ async def test_levels_of_care_and_care_team_over_time(api: Api) -> None:
 
     # Both fields resolve at once, and `careTeam` takes no `atLeast`: catch up first.
     await api.ok(
-        "query($id: UUID!, $p: Int) { levelOfCareHistory(clientId: $id, atLeast: $p) { level } }",
+        "query($id: UUID!, $p: Seq) { levelOfCareHistory(clientId: $id, atLeast: $p) { level } }",
         {"id": client_id, "p": position}, role=Role.THERAPIST, user="ther-ana",
     )  # fmt: skip
     history = await api.ok(HISTORY, {"clientId": client_id}, role=Role.THERAPIST, user="ther-ana")

@@ -22,13 +22,13 @@ ENROLL = mutation("EnrollClientInput", "enrollClient")
 LEVEL = mutation("ChangeLevelOfCareInput", "changeLevelOfCare")
 GOAL = mutation("SetTreatmentGoalInput", "setTreatmentGoal")
 PROGRESS = mutation("RecordGoalProgressInput", "recordGoalProgress")
-TEAM = """query($id: UUID!, $atLeast: Int, $from: DateTime, $to: DateTime) {
+TEAM = """query($id: UUID!, $atLeast: Seq, $from: DateTime, $to: DateTime) {
   careTeam(clientId: $id, atLeast: $atLeast, startedFrom: $from, startedTo: $to) {
     memberId startedAt } }"""
-LEVELS = """query($id: UUID!, $atLeast: Int, $from: DateTime, $to: DateTime) {
+LEVELS = """query($id: UUID!, $atLeast: Seq, $from: DateTime, $to: DateTime) {
   levelOfCareHistory(clientId: $id, atLeast: $atLeast, occurredFrom: $from, occurredTo: $to) {
     level since until } }"""
-GOALS = """query($id: UUID!, $atLeast: Int, $from: DateTime, $to: DateTime) {
+GOALS = """query($id: UUID!, $atLeast: Seq, $from: DateTime, $to: DateTime) {
   clientGoals(clientId: $id, atLeast: $atLeast, setFrom: $from, setTo: $to) {
     goalId setAt history } }"""
 AS_OF = """query($id: UUID!, $at: DateTime!) {

@@ -25,7 +25,7 @@ from carecoord.services.runtime.missed_sweep import sweep_once
 from support import Api
 
 PHQ9_ITEM9 = {"1": 2, "2": 2, "3": 1, "4": 2, "5": 1, "6": 1, "7": 1, "8": 0, "9": 1}
-CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
+CASELOAD = """query($atLeast: Seq) { myCaseload(atLeast: $atLeast) {
   rulesVersion clients { clientId displayName needsAttention openAlerts highestAlertSeverity
     consecutiveMissedDays recentMissedDays lastDoseDay lastCheckInAt checkInOverdue
     upcomingSessions nextSessionAt } } }"""

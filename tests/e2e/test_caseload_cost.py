@@ -34,7 +34,7 @@ async def test_a_program_wide_caseload_costs_in_proportion_to_its_team(api: Api)
         done = await asyncio.gather(*(assigned(api, n) for n in range(start, start + 20)))
         position = max(position, *done)
     caught_up = await api.ok(
-        "query($at: Int) { myCaseload(atLeast: $at, first: 1) { pageInfo { hasNextPage } } }",
+        "query($at: Seq) { myCaseload(atLeast: $at, first: 1) { pageInfo { hasNextPage } } }",
         {"at": position},
         role=Role.NURSE,
         user=NURSE,

@@ -22,7 +22,7 @@ from support import Api
 
 DISCHARGE = mutation("DischargeClientInput", "dischargeClient")
 READMIT = mutation("ReadmitClientInput", "readmitClient")
-CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
+CASELOAD = """query($atLeast: Seq) { myCaseload(atLeast: $atLeast) {
   clients { clientId dischargedAt consecutiveMissedDays needsAttention } } }"""
 OWN_NURSE = "nurse-missed-episode"
 """A nurse on this client's team alone: their caseload is this client."""

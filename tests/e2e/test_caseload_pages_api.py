@@ -17,15 +17,15 @@ from support import Api, mutation
 NURSE, OTHER = "nurse-pages", "nurse-one-page"
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 END = mutation("EndCareTeamMembershipInput", "endCareTeamMembership")
-PAGE = """query($first: Int, $after: String, $at: Int) {
+PAGE = """query($first: Int, $after: String, $at: Seq) {
   myCaseload(first: $first, after: $after, atLeast: $at) {
     clients { clientId displayName openAlerts } pageInfo { hasNextPage endCursor } } }"""
-WHOLE = """query($at: Int) { myCaseload(atLeast: $at) {
+WHOLE = """query($at: Seq) { myCaseload(atLeast: $at) {
   clients { clientId } pageInfo { hasNextPage endCursor } } }"""
 READS = """query($id: UUID!) { accessLog(clientId: $id) { readerId operation } }"""
 PHQ9 = mutation("ScoreInstrumentInput", "scoreInstrument")
 RESOLVE = mutation("AlertNoteInput", "resolveAlert")
-ALERTS = """query($id: UUID!, $at: Int) { clientAlerts(clientId: $id, atLeast: $at) { alertId } }"""
+ALERTS = """query($id: UUID!, $at: Seq) { clientAlerts(clientId: $id, atLeast: $at) { alertId } }"""
 ITEM9 = {"1": 2, "2": 2, "3": 1, "4": 2, "5": 1, "6": 1, "7": 1, "8": 0, "9": 1}
 
 

@@ -19,7 +19,7 @@ from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.runtime.missed_sweep import sweep_once
 from support import Api
 
-CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
+CASELOAD = """query($atLeast: Seq) { myCaseload(atLeast: $atLeast) {
   missedWindowDays clients { clientId consecutiveMissedDays recentMissedDays } } }"""
 
 

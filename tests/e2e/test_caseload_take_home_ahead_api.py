@@ -15,7 +15,7 @@ from support import Api
 
 pytestmark = pytest.mark.shared_platform
 
-CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
+CASELOAD = """query($atLeast: Seq) { myCaseload(atLeast: $atLeast) {
   clients { clientId lastDoseDay consecutiveMissedDays } } }"""
 
 

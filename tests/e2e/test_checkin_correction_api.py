@@ -21,11 +21,11 @@ IN_ERROR = mutation("CheckInInErrorInput", "markCheckInEnteredInError")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
 VITALS = mutation("RecordVitalSignsInput", "recordVitalSigns")
-SERIES = """query($id: UUID!, $atLeast: Int) {
+SERIES = """query($id: UUID!, $atLeast: Seq) {
   checkInSeries(clientId: $id, atLeast: $atLeast) { measure value eventId enteredInError } }"""
-ALERTS = """query($id: UUID!, $atLeast: Int) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) {
   clientAlerts(clientId: $id, atLeast: $atLeast) { ruleId status evidence evidenceInError } }"""
-CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
+CASELOAD = """query($atLeast: Seq) { myCaseload(atLeast: $atLeast) {
   clients { clientId lastCheckInAt } } }"""
 QT_RULE = "methadone-qt-prolonging"
 PEER = "peer-quinn"

@@ -14,7 +14,7 @@ from carecoord.events import Role
 from support import Api
 
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
-SERIES = """query($id: UUID!, $measures: [String!], $atLeast: Int) {
+SERIES = """query($id: UUID!, $measures: [String!], $atLeast: Seq) {
   checkInSeries(clientId: $id, measures: $measures, atLeast: $atLeast) { measure value } }"""
 
 

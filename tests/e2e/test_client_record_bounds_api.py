@@ -24,16 +24,16 @@ from support import Api
 
 pytestmark = pytest.mark.shared_platform
 
-SAFETY_IN = """query($id: UUID!, $atLeast: Int, $from: DateTime, $to: DateTime) {
+SAFETY_IN = """query($id: UUID!, $atLeast: Seq, $from: DateTime, $to: DateTime) {
   clientSafetyEvents(clientId: $id, atLeast: $atLeast, occurredFrom: $from, occurredTo: $to) {
     refId occurredAt } }"""
-CONSENTS = """query($id: UUID!, $atLeast: Int, $from: DateTime, $to: DateTime) {
+CONSENTS = """query($id: UUID!, $atLeast: Seq, $from: DateTime, $to: DateTime) {
   consents(clientId: $id, atLeast: $atLeast, recordedFrom: $from, recordedTo: $to) {
     consentId recordedAt } }"""
 EXPORT = """query($id: UUID!, $format: ExportFormat!, $from: DateTime, $to: DateTime) {
   exportClientRecord(clientId: $id, format: $format, recordedFrom: $from, recordedTo: $to) {
     events jsonLines bundle } }"""
-ON_HAND = """query($site: String!, $atLeast: Int, $first: Int, $after: String) {
+ON_HAND = """query($site: String!, $atLeast: Seq, $first: Int, $after: String) {
   stockOnHand(site: $site, atLeast: $atLeast, first: $first, after: $after) {
     lots { lot onHand } byMedication { medication onHand }
     pageInfo { hasNextPage endCursor } } }"""
@@ -41,7 +41,7 @@ ACCESS_LOG = """query($id: UUID!) { accessLog(clientId: $id, first: 500) {
   operation outcome entriesReturned } }"""
 RECEIVE = mutation("ReceiveStockInput", "receiveStock")
 COUNT = mutation("CountStockInput", "countStock")
-BIENNIAL = """query($site: String!, $atLeast: Int, $d: Date!, $first: Int, $after: String) {
+BIENNIAL = """query($site: String!, $atLeast: Seq, $d: Date!, $first: Int, $after: String) {
   biennialInventory(site: $site, atLeast: $atLeast, fromDay: $d, toDay: $d, first: $first,
     after: $after) { counts { countId lines { lot } } csv pageInfo { hasNextPage endCursor } } }"""
 LEDGER = """query($site: String!, $d: Date!) {

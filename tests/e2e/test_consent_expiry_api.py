@@ -15,7 +15,7 @@ pytestmark = pytest.mark.shared_platform
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 CONSENT = mutation("RecordConsentInput", "recordConsent")
-CONSENTS = """query($id: UUID!, $atLeast: Int) {
+CONSENTS = """query($id: UUID!, $atLeast: Seq) {
   consents(clientId: $id, atLeast: $atLeast) { memberIds expiresAt expiryEvent signedOn } }"""
 
 

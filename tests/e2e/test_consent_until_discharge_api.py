@@ -22,7 +22,7 @@ CONSENT = mutation("RecordConsentInput", "recordConsent")
 DISCHARGE = mutation("DischargeClientInput", "dischargeClient")
 READMIT = mutation("ReadmitClientInput", "readmitClient")
 DISCLOSE = mutation("RecordDisclosureInput", "recordDisclosure", "{ id position }")
-CONSENTS = """query($id: UUID!, $atLeast: Int) { consents(clientId: $id, atLeast: $atLeast) {
+CONSENTS = """query($id: UUID!, $atLeast: Seq) { consents(clientId: $id, atLeast: $atLeast) {
   consentId memberIds expiresAt expiresOn expiryEvent expiredAt expiredBy expiryInErrorAt
   revokedAt recordedAt } }"""
 ACCESS_LOG = """query($id: UUID) { accessLog(clientId: $id, first: 500) {
@@ -176,7 +176,7 @@ async def test_one_signed_before_the_last_discharge_is_refused_once_readmitted(a
 
 
 DISCHARGE_IN_ERROR = mutation("DischargeInErrorInput", "markDischargeEnteredInError")
-EPISODES = """query($id: UUID!, $atLeast: Int) { treatmentEpisodes(clientId: $id,
+EPISODES = """query($id: UUID!, $atLeast: Seq) { treatmentEpisodes(clientId: $id,
   atLeast: $atLeast) { dischargeId } }"""
 
 

@@ -32,10 +32,10 @@ ANSWERED_WITHIN = BOUND_SECONDS + 3.0  # the bound, and the request's own work a
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 CONSENT = mutation("RecordConsentInput", "recordConsent")
-CONSENTS = """query($id: UUID!, $atLeast: Int) {
+CONSENTS = """query($id: UUID!, $atLeast: Seq) {
   consents(clientId: $id, atLeast: $atLeast) { memberIds } }"""
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
-CHECK_INS = """query($id: UUID!, $atLeast: Int) {
+CHECK_INS = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, atLeast: $atLeast, kinds: [CHECK_IN]) { edges { cursor } } }"""
 ACCESS_LOG = """query($id: UUID) { accessLog(clientId: $id, first: 500) { operation } }"""
 

@@ -24,12 +24,12 @@ READMIT = mutation("ReadmitClientInput", "readmitClient")
 LEVEL = mutation("ChangeLevelOfCareInput", "changeLevelOfCare")
 GUEST = mutation("GuestDosingInput", "arrangeGuestDosing")
 SCHEDULE = mutation("ScheduleSessionInput", "scheduleSession")
-EPISODES = """query($id: UUID!, $atLeast: Int) { treatmentEpisodes(clientId: $id,
+EPISODES = """query($id: UUID!, $atLeast: Seq) { treatmentEpisodes(clientId: $id,
   atLeast: $atLeast) { admittedAt readmission dischargedAt reason level note withheld
   dischargedBy } }"""
-STINTS = """query($id: UUID!, $atLeast: Int) {
+STINTS = """query($id: UUID!, $atLeast: Seq) {
   levelOfCareHistory(clientId: $id, atLeast: $atLeast) { level since until } }"""
-CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
+CASELOAD = """query($atLeast: Seq) { myCaseload(atLeast: $atLeast) {
   clients { clientId dischargedAt dischargeReason checkInOverdue needsAttention } } }"""
 EXPORT = """query($id: UUID!) { exportClientRecord(clientId: $id, format: FHIR) { bundle } }"""
 PEER = "peer-discharge"
@@ -173,7 +173,7 @@ READMISSION_IN_ERROR = mutation("ReadmissionInErrorInput", "markReadmissionEnter
 ORDER_IN_ERROR = mutation("OrderActionInput", "markOrderEnteredInError")
 EPISODES_NURSE = "nurse-episodes"
 """A nurse on the care team of the client whose episodes are corrected alone."""
-STEPS = """query($id: UUID!, $atLeast: Int) { treatmentEpisodes(clientId: $id,
+STEPS = """query($id: UUID!, $atLeast: Seq) { treatmentEpisodes(clientId: $id,
   atLeast: $atLeast) { admissionId dischargeId dischargedAt reason
   enteredInError { entryId step reason } } }"""
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.shared_platform
 
 DISCHARGE = mutation("DischargeClientInput", "dischargeClient")
 GUEST = mutation("GuestDosingInput", "arrangeGuestDosing")
-TIMELINE = """query($id: UUID!, $atLeast: Int) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 500) {
     nodes { type occurredAt } } }"""
 SITE = "Harbor OTP"

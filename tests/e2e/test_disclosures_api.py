@@ -17,7 +17,7 @@ from support import Api, ahead, mutation
 pytestmark = pytest.mark.shared_platform
 
 DISCLOSE = mutation("RecordDisclosureInput", "recordDisclosure")
-DISCLOSURES = """query($id: UUID!, $since: DateTime, $atLeast: Int) {
+DISCLOSURES = """query($id: UUID!, $since: DateTime, $atLeast: Seq) {
   disclosures(clientId: $id, since: $since, atLeast: $atLeast) {
     disclosureId status maybeSent recipientType recipientId recipientName purpose dataKinds
     description consentId breakGlassId eventCount recordedBy sentAt withdrawnAt } }"""
@@ -145,7 +145,7 @@ async def test_the_accounting_is_read_a_page_at_a_time(api: Api) -> None:
     consent_id, first = await consent_and_disclosure(api, client_id)
     second = await disclose(api, client_id, consent_id)
     third = await disclose(api, client_id, consent_id)
-    paged = """query($id: UUID!, $after: Int!, $first: Int!, $atLeast: Int) {
+    paged = """query($id: UUID!, $after: Seq!, $first: Int!, $atLeast: Seq) {
       disclosures(clientId: $id, after: $after, first: $first, atLeast: $atLeast) {
         disclosureId position } }"""
     asked = {"id": client_id, "atLeast": third["position"], "after": 0, "first": 2}

@@ -15,9 +15,9 @@ from test_access import ACCESS_LOG, refusal
 from carecoord.events import Role
 from support import Api
 
-LOG = """query($d: Date!, $at: Int) { dispensingLog(fromDay: $d, toDay: $d, atLeast: $at) {
+LOG = """query($d: Date!, $at: Seq) { dispensingLog(fromDay: $d, toDay: $d, atLeast: $at) {
   rows { clientId dispenser } csv } }"""
-LEDGER = """query($at: Int) { inventoryLedger(atLeast: $at) {
+LEDGER = """query($at: Seq) { inventoryLedger(atLeast: $at) {
   lots { lot entries { clientId } } csv } }"""
 ORDER = {
     "medication": "methadone",

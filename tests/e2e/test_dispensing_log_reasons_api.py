@@ -22,7 +22,7 @@ pytestmark = pytest.mark.shared_platform
 
 RECEIVE = mutation("ReceiveStockInput", "receiveStock")
 IN_ERROR = mutation("DoseInErrorInput", "markDoseEnteredInError")
-LOG = """query($d: Date!, $at: Int) {
+LOG = """query($d: Date!, $at: Seq) {
   dispensingLog(fromDay: $d, toDay: $d, atLeast: $at) { rows { clientId note withheld } csv } }"""
 MARKED, REPLACED = "vomited, withdrawal symptoms", "re-dosed after: emesis"
 

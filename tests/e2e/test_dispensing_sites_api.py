@@ -25,7 +25,7 @@ RECEIVE = mutation("ReceiveStockInput", "receiveStock")
 TRANSFER = mutation("TransferStockInput", "transferStock")
 REGISTER = mutation("RegisterDispensingSiteInput", "registerDispensingSite")
 RETIRE = mutation("RetireDispensingSiteInput", "retireDispensingSite")
-ON_HAND = """query($site: String!, $atLeast: Int) { stockOnHand(site: $site, atLeast: $atLeast) {
+ON_HAND = """query($site: String!, $atLeast: Seq) { stockOnHand(site: $site, atLeast: $atLeast) {
   lots { lot onHand } } }"""
 
 
@@ -108,7 +108,7 @@ async def test_a_site_that_keeps_stock_is_registered_already(api: Api) -> None:
     await api.ok(RETIRE, {"i": {"site": site}}, role=Role.PROGRAM_ADMIN)
 
 
-SITES = """query($atLeast: Int) { dispensingSites(atLeast: $atLeast) {
+SITES = """query($atLeast: Seq) { dispensingSites(atLeast: $atLeast) {
   id name source registeredAt registeredBy retiredAt retiredBy } }"""
 
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.shared_platform
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 SCREEN = mutation("RecordDrugScreenInput", "recordDrugScreen")
-ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLeast: $atLeast) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) { clientAlerts(clientId: $id, atLeast: $atLeast) {
   ruleId severity detail action } }"""
 NURSE = "nurse-fentanyl"
 
@@ -58,7 +58,7 @@ async def test_a_fentanyl_positive_screen_raises_an_overdose_risk_alert(api: Api
 
 
 MY_ALERTS = (
-    """query($atLeast: Int) { myAlerts(atLeast: $atLeast) { alerts { clientId ruleId } } }"""
+    """query($atLeast: Seq) { myAlerts(atLeast: $atLeast) { alerts { clientId ruleId } } }"""
 )
 PEER = "peer-fentanyl"
 

@@ -19,7 +19,7 @@ from support import Api
 pytestmark = pytest.mark.shared_platform
 
 RECEIVE = mutation("ReceiveStockInput", "receiveStock")
-LOG = """query($d: Date!, $at: Int) {
+LOG = """query($d: Date!, $at: Seq) {
   dispensingLog(fromDay: $d, toDay: $d, atLeast: $at) {
     rows { clientId substance dosageForm amountConsumed } } }"""
 

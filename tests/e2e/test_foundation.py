@@ -16,7 +16,7 @@ from support import Api, mutation
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 PRESCRIBE = mutation("PrescribeInput", "prescribeMedication")
 DOSE = mutation("AdministerDoseInput", "administerDose")
-TIMELINE = """query($id: UUID!, $atLeast: Int, $first: Int! = 50, $after: String) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq, $first: Int! = 50, $after: String) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: $first, after: $after) {
     edges {
       cursor
@@ -147,7 +147,7 @@ async def test_subscription_pushes_entries_recorded_by_another_client(api: Api) 
     await api.join_care_team(client["id"], Role.PRESCRIBER)
     joined = await api.join_care_team(client["id"], Role.NURSE)
     await api.ok(TIMELINE, {"id": client["id"], "atLeast": joined}, role=Role.NURSE)
-    query = """subscription($id: UUID!, $after: Int) {
+    query = """subscription($id: UUID!, $after: Seq) {
       timeline(clientId: $id, after: $after) { position type } }"""
     # From the last position read, not from whenever the server gets to it
     variables = {"id": client["id"], "after": joined}

@@ -49,7 +49,7 @@ EXAMPLES = {"default": 100, "slow": 1000}[os.environ.get("HYPOTHESIS_PROFILE", "
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 PRESCRIBE = mutation("PrescribeInput", "prescribeMedication")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
-TIMELINE = """query($id: UUID!, $atLeast: Int) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 500) {
     edges { node { eventId type summary } } } }"""
 

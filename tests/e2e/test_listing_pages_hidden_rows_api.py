@@ -20,7 +20,7 @@ PAGED = "pageInfo { hasNextPage endCursor }"
 
 
 def query(field: str, shown: str) -> str:
-    return f"""query($from: Date!, $to: Date!, $first: Int, $after: String, $at: Int) {{
+    return f"""query($from: Date!, $to: Date!, $first: Int, $after: String, $at: Seq) {{
       {field}(fromDay: $from, toDay: $to, first: $first, after: $after, atLeast: $at) {{
         {shown} {PAGED} }} }}"""
 

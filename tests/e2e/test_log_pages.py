@@ -26,7 +26,7 @@ PAGED = "pageInfo { hasNextPage endCursor }"
 
 
 def query(field: str, arguments: str, shown: str) -> str:
-    return f"""query($from: Date!, $to: Date!, $first: Int, $after: String, $at: Int) {{
+    return f"""query($from: Date!, $to: Date!, $first: Int, $after: String, $at: Seq) {{
       {field}({arguments} fromDay: $from, toDay: $to, first: $first, after: $after,
         atLeast: $at) {{ {shown} csv {PAGED} }} }}"""
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.shared_platform
 LOOKALIKE = "nurse-\u0430nna"
 """nurse-anna with a Cyrillic a (U+0430)."""
 ENROLL = mutation("EnrollClientInput", "enrollClient")
-TEAM = """query($id: UUID!, $atLeast: Int) {
+TEAM = """query($id: UUID!, $atLeast: Seq) {
   careTeam(clientId: $id, atLeast: $atLeast) { memberId } }"""
 
 

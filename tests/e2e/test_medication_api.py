@@ -147,7 +147,7 @@ async def test_dea_log_and_lot_ledger_from_doses_and_take_homes(api: Api, today:
 
     log = (
         await api.ok(
-            """query($from: Date!, $to: Date!, $at: Int) {
+            """query($from: Date!, $to: Date!, $at: Seq) {
                  dispensingLog(fromDay: $from, toDay: $to, atLeast: $at) {
                    rows { substance strength dosageForm deaSchedule amountConsumed
                           amountTakenHome dispenser lots note }
@@ -158,7 +158,7 @@ async def test_dea_log_and_lot_ledger_from_doses_and_take_homes(api: Api, today:
     )["dispensingLog"]
     ledger = (
         await api.ok(
-            """query($at: Int) { inventoryLedger(lot: "LOT-B", atLeast: $at) {
+            """query($at: Seq) { inventoryLedger(lot: "LOT-B", atLeast: $at) {
                  lots { lot dispensed entries { kind amount bottle } } csv } }""",
             {"at": clinic.position},
             role=Role.NURSE,

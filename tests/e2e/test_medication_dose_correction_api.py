@@ -28,9 +28,9 @@ from carecoord.projections.verify import verify_all
 from support import Api
 
 IN_ERROR = mutation("DoseInErrorInput", "markDoseEnteredInError")
-LOG = """query($d: Date!, $at: Int) { dispensingLog(fromDay: $d, toDay: $d, atLeast: $at) {
+LOG = """query($d: Date!, $at: Seq) { dispensingLog(fromDay: $d, toDay: $d, atLeast: $at) {
   rows { clientId amountConsumed lots note } } }"""
-CASELOAD = """query($at: Int) { myCaseload(atLeast: $at) { clients { clientId lastDoseDay } } }"""
+CASELOAD = """query($at: Seq) { myCaseload(atLeast: $at) { clients { clientId lastDoseDay } } }"""
 
 
 async def given(clinic: Clinic, order: str, lot: str) -> str:
@@ -127,7 +127,7 @@ async def test_a_dose_on_the_wrong_client_is_marked_in_error_and_charted_again(
         ("given", "", "60"),
     ]
     raw = await api.ok(
-        """query($id: UUID!, $at: Int) { clientDosing(clientId: $id, atLeast: $at) {
+        """query($id: UUID!, $at: Seq) { clientDosing(clientId: $id, atLeast: $at) {
              entries { status doseId enteredInError } } }""",
         {"id": wrong.client_id, "at": position},
         role=Role.NURSE,

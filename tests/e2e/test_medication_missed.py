@@ -70,9 +70,9 @@ async def test_the_platform_sweep_records_missed_days_and_holds_after_three(
     assert [e["status"] for e in again["entries"]].count("hold-placed") == 1
 
 
-CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
+CASELOAD = """query($atLeast: Seq) { myCaseload(atLeast: $atLeast) {
   clients { clientId consecutiveMissedDays recentMissedDays } } }"""
-EXPLAINED = """query($id: UUID!, $atLeast: Int) { clientDosing(clientId: $id, atLeast: $atLeast) {
+EXPLAINED = """query($id: UUID!, $atLeast: Seq) { clientDosing(clientId: $id, atLeast: $atLeast) {
   missed notGiven entries { day status detail explained } } }"""
 
 

@@ -21,11 +21,11 @@ pytestmark = pytest.mark.shared_platform
 
 RECORD = mutation("DoseNotGivenInput", "recordDoseNotGiven", "{ id position entryId }")
 IN_ERROR = mutation("NotGivenInErrorInput", "markDoseNotGivenEnteredInError")
-DOSING = """query($id: UUID!, $atLeast: Int) { clientDosing(clientId: $id, atLeast: $atLeast) {
+DOSING = """query($id: UUID!, $atLeast: Seq) { clientDosing(clientId: $id, atLeast: $atLeast) {
   missed notGiven entries { day status detail entryId enteredInError explained } } }"""
-TIMELINE = """query($id: UUID!, $atLeast: Int) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 500) { nodes { type eventId } } }"""
-CASELOAD = """query($at: Int) { myCaseload(atLeast: $at) {
+CASELOAD = """query($at: Seq) { myCaseload(atLeast: $at) {
   clients { clientId consecutiveMissedDays recentMissedDays } } }"""
 
 

@@ -15,7 +15,7 @@ from carecoord.events import Role
 from support import Api
 
 VITALS = mutation("RecordVitalSignsInput", "recordVitalSigns")
-ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLeast: $atLeast) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) { clientAlerts(clientId: $id, atLeast: $atLeast) {
   ruleId ruleVersion severity detail } }"""
 SEVERE = "acamprosate-severe-renal-impairment"
 MODERATE = "acamprosate-moderate-renal-impairment"

@@ -38,7 +38,7 @@ PRESCRIBED = mutation(
     " exposure { medication basis through washoutDays clearFrom } } }",
 )
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
-SAFETY_LOG = """query($from: Date!, $to: Date!, $atLeast: Int) {
+SAFETY_LOG = """query($from: Date!, $to: Date!, $atLeast: Seq) {
   medicationSafetyLog(fromDay: $from, toDay: $to, atLeast: $atLeast) {
     rows { kind clientId ruleId ruleVersion medication actorId } csv
   }

@@ -30,10 +30,10 @@ from carecoord.projections.verify import verify_all
 from support import Api
 
 IN_ERROR = mutation("TakeHomeInErrorInput", "markTakeHomeEnteredInError")
-ENTRIES = """query($id: UUID!, $at: Int) { clientDosing(clientId: $id, atLeast: $at) {
+ENTRIES = """query($id: UUID!, $at: Seq) { clientDosing(clientId: $id, atLeast: $at) {
   takeHomeSupplyDays takeHomeDoses
   entries { day status detail amount dispenseId enteredInError } } }"""
-LOG = """query($from: Date!, $to: Date!, $at: Int) {
+LOG = """query($from: Date!, $to: Date!, $at: Seq) {
   dispensingLog(fromDay: $from, toDay: $to, atLeast: $at) {
     rows { clientId amountTakenHome lots note } } }"""
 EXPORT = """query($id: UUID!) {

@@ -22,7 +22,7 @@ from support import Api
 ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) { id position } }"""
 PRESCRIBE = """mutation($input: PrescribeInput!) {
   prescribeMedication(input: $input) { id position } }"""
-TIMELINE = """query($id: UUID!, $atLeast: Int) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, atLeast: $atLeast) { edges { node { type } } } }"""
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]

@@ -22,7 +22,7 @@ from carecoord.events import Role
 from carecoord.services.infrastructure.settings import Settings
 from support import Api
 
-CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
+CASELOAD = """query($atLeast: Seq) { myCaseload(atLeast: $atLeast) {
   clients { clientId consecutiveMissedDays recentMissedDays } } }"""
 
 

@@ -23,7 +23,7 @@ from support import Api, mutation
 
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
 ACKNOWLEDGE = mutation("AlertNoteInput", "acknowledgeAlert")
-QUEUE = """query($at: Int) { myAlerts(atLeast: $at) { alerts {
+QUEUE = """query($at: Seq) { myAlerts(atLeast: $at) { alerts {
   clientId ruleId status history } } }"""
 NURSE, COLLEAGUE, PRESCRIBER = "nurse-mixed", "nurse-colleague", "prescriber-mixed"
 PHQ9_ITEM_9 = [{"item": str(i), "value": 2 if i == 9 else 0} for i in range(1, 10)]
@@ -44,7 +44,7 @@ async def alerted(api: Api, name: str) -> tuple[str, str, int]:
         role=Role.NURSE, user=COLLEAGUE,
     )  # fmt: skip
     found = await api.ok(
-        "query($id: UUID!, $at: Int) { clientAlerts(clientId: $id, atLeast: $at) { alertId } }",
+        "query($id: UUID!, $at: Seq) { clientAlerts(clientId: $id, atLeast: $at) { alertId } }",
         {"id": client_id, "at": scored["scoreInstrument"]["position"]},
         role=Role.NURSE,
         user=COLLEAGUE,
@@ -136,7 +136,7 @@ async def test_a_reader_on_no_team_is_answered_nothing(api: Api) -> None:
     assert await reads_of(api, client_id, "nurse-no-team") == []
 
 
-PAGE = """query($at: Int, $first: Int, $after: String) {
+PAGE = """query($at: Seq, $first: Int, $after: String) {
   myAlerts(atLeast: $at, first: $first, after: $after) {
     alerts { alertId clientId } pageInfo { hasNextPage endCursor } } }"""
 
@@ -170,7 +170,7 @@ async def test_the_queue_is_read_a_page_at_a_time_each_logged_for_its_own_client
 async def test_a_page_out_of_bounds_or_another_lists_cursor_is_refused(api: Api) -> None:
     _, _, position = await alerted(api, "Bounds C.")
     caseload = await api.ok(
-        "query($at: Int) { myCaseload(atLeast: $at, first: 1) { pageInfo { endCursor } } }",
+        "query($at: Seq) { myCaseload(atLeast: $at, first: 1) { pageInfo { endCursor } } }",
         {"at": position},
         role=Role.NURSE,
         user=NURSE,

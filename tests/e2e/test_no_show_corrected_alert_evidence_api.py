@@ -17,7 +17,7 @@ from support import Api, mutation
 pytestmark = pytest.mark.shared_platform
 
 CORRECT = mutation("CorrectSessionOutcomeInput", "correctSessionOutcome")
-ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLeast: $atLeast) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) { clientAlerts(clientId: $id, atLeast: $atLeast) {
   ruleId status evidence evidenceInError } }"""
 
 

@@ -19,7 +19,7 @@ from support import Api
 pytestmark = pytest.mark.shared_platform
 
 SCREEN = mutation("RecordDrugScreenInput", "recordDrugScreen")
-ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLeast: $atLeast) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) { clientAlerts(clientId: $id, atLeast: $atLeast) {
   ruleId ruleVersion severity detail } }"""
 RULE = "opioid-treatment-opioid-analgesic"
 

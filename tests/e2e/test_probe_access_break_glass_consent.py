@@ -17,7 +17,7 @@ pytestmark = pytest.mark.shared_platform
 
 CONSENT = mutation("RecordConsentInput", "recordConsent")
 BREAK_GLASS = mutation("BreakGlassInput", "breakGlass")
-MEDICATIONS = """query($id: UUID!, $p: Int) {
+MEDICATIONS = """query($id: UUID!, $p: Seq) {
   clientMedications(clientId: $id, atLeast: $p) { orders { medication } } }"""
 ACCESS_LOG = """query($id: UUID) { accessLog(clientId: $id, first: 500) {
   readerId operation outcome basis consentIds breakGlassId refusal } }"""

@@ -20,7 +20,7 @@ ENROLL = mutation("EnrollClientInput", "enrollClient")
 BREAK_GLASS = mutation("BreakGlassInput", "breakGlass")
 USES = """query($first: Int!) { breakGlassUses(first: $first) { clientId memberId } }"""
 ACCESS_LOG = """query($id: UUID) { accessLog(clientId: $id, first: 500) { readerId } }"""
-DEA_LOG = """query($p: Int, $day: Date!) {
+DEA_LOG = """query($p: Seq, $day: Date!) {
   dispensingLog(fromDay: $day, toDay: $day, atLeast: $p) { rows { clientId } } }"""
 
 

@@ -21,7 +21,7 @@ CONSENT = mutation("RecordConsentInput", "recordConsent")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
 GOAL = mutation("SetTreatmentGoalInput", "setTreatmentGoal")
 QUERIES = {
-    name: f"query($id: UUID!, $p: Int) {{ {name}(clientId: $id, atLeast: $p) {{ {field} }} }}"
+    name: f"query($id: UUID!, $p: Seq) {{ {name}(clientId: $id, atLeast: $p) {{ {field} }} }}"
     for name, field in (
         ("consents", "consentId"),
         ("checkInSeries", "measure"),
@@ -101,7 +101,7 @@ async def test_a_timeline_filtered_to_kinds_the_grant_lacks_is_refused_and_logge
     api: Api,
 ) -> None:
     client_id, position = await client_with_a_record(api)
-    filtered = """query($id: UUID!, $p: Int, $kinds: [Kind!]) {
+    filtered = """query($id: UUID!, $p: Seq, $kinds: [Kind!]) {
       clientTimeline(clientId: $id, atLeast: $p, kinds: $kinds) { nodes { kind } } }"""
 
     hidden = await api.gql(
@@ -146,7 +146,7 @@ async def test_care_history_for_a_grant_without_care_is_refused_and_logged(api: 
     history = {"treatmentEpisodes": "admissionId", "levelOfCareHistory": "level"}
 
     for name, field in history.items():
-        query = f"query($id: UUID!, $p: Int) {{ {name}(clientId: $id, atLeast: $p) {{ {field} }} }}"
+        query = f"query($id: UUID!, $p: Seq) {{ {name}(clientId: $id, atLeast: $p) {{ {field} }} }}"
         answer = await api.gql(
             query, {"id": client_id, "p": position}, role=Role.PRESCRIBER, user="dr-consented-kinds"
         )

@@ -16,9 +16,9 @@ from support import Api, mutation
 pytestmark = pytest.mark.shared_platform
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")
-TIMELINE = """subscription($id: UUID!, $after: Int) {
+TIMELINE = """subscription($id: UUID!, $after: Seq) {
   timeline(clientId: $id, after: $after) { position type } }"""
-CASELOAD_ALERTS = """subscription($after: Int) {
+CASELOAD_ALERTS = """subscription($after: Seq) {
   alertsForMyCaseload(after: $after) { alertId } }"""
 ACCESS_LOG = """query($id: UUID) { accessLog(clientId: $id, first: 500) { operation } }"""
 FAR_AHEAD = 2_000_000_000

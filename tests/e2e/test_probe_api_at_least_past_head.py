@@ -18,10 +18,10 @@ pytestmark = pytest.mark.shared_platform
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 READS = {
-    "timeline": "query($id: UUID!, $n: Int) { clientTimeline(clientId: $id, atLeast: $n) "
+    "timeline": "query($id: UUID!, $n: Seq) { clientTimeline(clientId: $id, atLeast: $n) "
     "{ edges { cursor } } }",
-    "care team": "query($id: UUID!, $n: Int) { careTeam(clientId: $id, atLeast: $n) { memberId } }",
-    "check-ins": "query($id: UUID!, $n: Int) { checkInSeries(clientId: $id, atLeast: $n) "
+    "care team": "query($id: UUID!, $n: Seq) { careTeam(clientId: $id, atLeast: $n) { memberId } }",
+    "check-ins": "query($id: UUID!, $n: Seq) { checkInSeries(clientId: $id, atLeast: $n) "
     "{ measure } }",
 }
 

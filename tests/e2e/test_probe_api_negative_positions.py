@@ -17,13 +17,13 @@ from support import Api
 pytestmark = pytest.mark.shared_platform
 
 READS = {
-    "clientTimeline": "query($id: UUID!, $n: Int) { clientTimeline(clientId: $id, atLeast: $n)"
+    "clientTimeline": "query($id: UUID!, $n: Seq) { clientTimeline(clientId: $id, atLeast: $n)"
     " { edges { cursor } } }",
-    "careTeam": "query($id: UUID!, $n: Int) { careTeam(clientId: $id, atLeast: $n) { memberId } }",
-    "clientMedications": "query($id: UUID!, $n: Int) {"
+    "careTeam": "query($id: UUID!, $n: Seq) { careTeam(clientId: $id, atLeast: $n) { memberId } }",
+    "clientMedications": "query($id: UUID!, $n: Seq) {"
     " clientMedications(clientId: $id, atLeast: $n) { orders { id } } }",
 }
-TIMELINE = """subscription($id: UUID!, $after: Int) {
+TIMELINE = """subscription($id: UUID!, $after: Seq) {
   timeline(clientId: $id, after: $after) { position } }"""
 ACCESS_LOG = "query($id: UUID) { accessLog(clientId: $id, first: 500) { operation } }"
 REFUSED = {"code": "BAD_USER_INPUT", "rule": "position-not-negative"}
@@ -60,7 +60,7 @@ async def test_a_subscription_resumed_after_a_negative_position_is_refused(api: 
 LOG_PAGES = {
     "accessLog": ("through", "query($n: Seq) { accessLog(through: $n) { operation } }"),
     "accessLogAuditEvents": ("through", "query($n: Seq) { accessLogAuditEvents(through: $n) }"),
-    "breakGlassUses": ("before", "query($n: Int) { breakGlassUses(before: $n) { clientId } }"),
+    "breakGlassUses": ("before", "query($n: Seq) { breakGlassUses(before: $n) { clientId } }"),
 }
 
 

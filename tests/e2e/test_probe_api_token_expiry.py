@@ -18,7 +18,7 @@ from support import Api, mutation
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
-SUBSCRIBE = """subscription($id: UUID!, $after: Int) {
+SUBSCRIBE = """subscription($id: UUID!, $after: Seq) {
   timeline(clientId: $id, after: $after) { type position } }"""
 VALID_FOR = timedelta(seconds=2)
 

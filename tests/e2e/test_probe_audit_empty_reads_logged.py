@@ -18,7 +18,7 @@ from support import Api
 pytestmark = pytest.mark.shared_platform
 
 CONSENTS = "query($id: UUID!) { consents(clientId: $id) { consentId } }"
-CONSENTS_AT = """query($id: UUID!, $at: Int) {
+CONSENTS_AT = """query($id: UUID!, $at: Seq) {
   consents(clientId: $id, atLeast: $at) { consentId } }"""
 DISCLOSURES = "query($id: UUID!) { disclosures(clientId: $id) { disclosureId } }"
 MEDICATIONS = "query($id: UUID!) { clientMedications(clientId: $id) { orders { id } } }"

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.shared_platform
 
 RECEIVE = mutation("ReceiveStockInput", "receiveStock")
 IN_ERROR = mutation("DoseInErrorInput", "markDoseEnteredInError")
-LEDGER = """query($site: String!, $d: Date!, $at: Int) {
+LEDGER = """query($site: String!, $d: Date!, $at: Seq) {
   stockLedger(site: $site, fromDay: $d, toDay: $d, atLeast: $at) {
     rows { kind detail withheld } csv } }"""
 REASON = "vomited, withdrawal symptoms"

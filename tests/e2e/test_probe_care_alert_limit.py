@@ -17,10 +17,10 @@ from support import Api, mutation
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
-CLIENT_ALERTS = """query($id: UUID!, $atLeast: Int, $from: DateTime, $to: DateTime) {
+CLIENT_ALERTS = """query($id: UUID!, $atLeast: Seq, $from: DateTime, $to: DateTime) {
   clientAlerts(clientId: $id, atLeast: $atLeast, raisedFrom: $from, raisedTo: $to) {
     alertId ruleId raisedAt } }"""
-MY_ALERTS = """query($atLeast: Int, $from: DateTime, $to: DateTime) {
+MY_ALERTS = """query($atLeast: Seq, $from: DateTime, $to: DateTime) {
   myAlerts(atLeast: $atLeast, raisedFrom: $from, raisedTo: $to) {
     alerts { alertId ruleId raisedAt } } }"""
 NURSE = "nurse-many-alerts"

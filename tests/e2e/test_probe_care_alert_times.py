@@ -19,7 +19,7 @@ ENROLL = mutation("EnrollClientInput", "enrollClient")
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
 ACKNOWLEDGE = mutation("AlertNoteInput", "acknowledgeAlert")
 RESOLVE = mutation("AlertNoteInput", "resolveAlert")
-ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLeast: $atLeast) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) { clientAlerts(clientId: $id, atLeast: $atLeast) {
   alertId status history } }"""
 NURSE = "nurse-alert-times"
 

@@ -13,7 +13,7 @@ from support import Api, mutation
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
-CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
+CASELOAD = """query($atLeast: Seq) { myCaseload(atLeast: $atLeast) {
   clients { clientId lastCheckInAt checkInOverdue } } }"""
 PEER = "peer-caseload"
 

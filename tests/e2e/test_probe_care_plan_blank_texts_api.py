@@ -16,7 +16,7 @@ ENROLL = mutation("EnrollClientInput", "enrollClient")
 LEVEL = mutation("ChangeLevelOfCareInput", "changeLevelOfCare")
 GOAL = mutation("SetTreatmentGoalInput", "setTreatmentGoal")
 PROGRESS = mutation("RecordGoalProgressInput", "recordGoalProgress")
-READ = """query($id: UUID!, $atLeast: Int) {
+READ = """query($id: UUID!, $atLeast: Seq) {
   levelOfCareHistory(clientId: $id, atLeast: $atLeast) { asamLevel reason }
   clientGoals(clientId: $id, atLeast: $atLeast) { history } }"""
 THERAPIST = "ther-blank"

@@ -21,11 +21,11 @@ ENROLL = mutation("EnrollClientInput", "enrollClient")
 LEVEL = mutation("ChangeLevelOfCareInput", "changeLevelOfCare")
 GOAL = mutation("SetTreatmentGoalInput", "setTreatmentGoal")
 PROGRESS = mutation("RecordGoalProgressInput", "recordGoalProgress")
-HISTORY = """query($id: UUID!, $atLeast: Int) {
+HISTORY = """query($id: UUID!, $atLeast: Seq) {
   levelOfCareHistory(clientId: $id, atLeast: $atLeast) { level since } }"""
-ASAM_HISTORY = """query($id: UUID!, $atLeast: Int) {
+ASAM_HISTORY = """query($id: UUID!, $atLeast: Seq) {
   levelOfCareHistory(clientId: $id, atLeast: $atLeast) { asamLevel } }"""
-GOALS = """query($id: UUID!, $atLeast: Int) {
+GOALS = """query($id: UUID!, $atLeast: Seq) {
   clientGoals(clientId: $id, atLeast: $atLeast) { description achievement history } }"""
 THERAPIST = "ther-plan"
 LATER = "2100-01-01T09:00:00Z"

@@ -19,7 +19,7 @@ ENROLL = mutation("EnrollClientInput", "enrollClient")
 SCHEDULE = mutation("ScheduleSessionInput", "scheduleSession")
 ATTENDANCE = mutation("RecordAttendanceInput", "recordAttendance")
 CORRECT = mutation("CorrectSessionOutcomeInput", "correctSessionOutcome")
-TIMELINE = """query($id: UUID!, $atLeast: Int) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 100) { nodes { type facts } } }"""
 THERAPIST = "ther-length"
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.shared_platform
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 ASSIGN = mutation("AssignCareTeamMemberInput", "assignCareTeamMember")
 END = mutation("EndCareTeamMembershipInput", "endCareTeamMembership")
-TEAM = """query($id: UUID!, $atLeast: Int) { clientTimeline(clientId: $id, atLeast: $atLeast) {
+TEAM = """query($id: UUID!, $atLeast: Seq) { clientTimeline(clientId: $id, atLeast: $atLeast) {
   nodes { type } } }"""
 THERAPIST = "ther-times"
 

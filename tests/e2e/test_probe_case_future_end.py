@@ -25,7 +25,7 @@ ASSIGN = mutation("AssignCareTeamMemberInput", "assignCareTeamMember")
 AS_OF = """query($client: UUID!, $at: DateTime!) {
   accessAsOf(userId: "ther-2099", role: THERAPIST, clientId: $client, at: $at) {
     memberships { inForce } refusal { rule } } }"""
-TIMELINE = """query($id: UUID!, $atLeast: Int) { clientTimeline(clientId: $id, atLeast: $atLeast) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) { clientTimeline(clientId: $id, atLeast: $atLeast) {
   nodes { type } } }"""
 THERAPIST = "ther-2099"
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))

@@ -19,7 +19,7 @@ from carecoord.events import Role
 from support import Api, mutation
 
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
-QUEUE = """query($at: Int) { myCaseload(atLeast: $at) { clients { clientId openAlerts } }
+QUEUE = """query($at: Seq) { myCaseload(atLeast: $at) { clients { clientId openAlerts } }
   myAlerts(atLeast: $at) { alerts { clientId ruleId } } }"""
 NURSE, COLLEAGUE = "nurse-lag", "nurse-stays"
 PHQ9_ITEM_9 = [{"item": str(i), "value": 2 if i == 9 else 0} for i in range(1, 10)]

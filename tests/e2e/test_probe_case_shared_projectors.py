@@ -24,7 +24,7 @@ from carecoord.services.runtime.bootstrap import Servers, running
 from support import Api
 
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
-MY_ALERTS = """query($at: Int) { myAlerts(atLeast: $at) { alerts { clientId ruleId } } }"""
+MY_ALERTS = """query($at: Seq) { myAlerts(atLeast: $at) { alerts { clientId ruleId } } }"""
 NEW = "nurse-new"
 PHQ9_ITEM_9 = [{"item": str(i), "value": 2 if i == 9 else 0} for i in range(1, 10)]
 

@@ -21,9 +21,9 @@ pytestmark = pytest.mark.shared_platform
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 CONSENT = mutation("RecordConsentInput", "recordConsent")
 REVOKE = mutation("RevokeConsentInput", "revokeConsent")
-TIMELINE = """query($id: UUID!, $atLeast: Int) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 100) { edges { node { kind } } } }"""
-CONSENTS = """query($id: UUID!, $atLeast: Int) {
+CONSENTS = """query($id: UUID!, $atLeast: Seq) {
   consents(clientId: $id, atLeast: $atLeast) { consentId memberIds revokedAt } }"""
 
 

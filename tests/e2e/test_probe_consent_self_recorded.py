@@ -20,7 +20,7 @@ from support import Api
 
 pytestmark = pytest.mark.shared_platform
 
-TIMELINE = """query($id: UUID!, $atLeast: Int) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 100) { edges { node { kind } } } }"""
 AS_OF = """query($c: UUID!, $at: DateTime!) {
   accessAsOf(userId: "ther-self", role: THERAPIST, clientId: $c, at: $at) {

@@ -15,9 +15,9 @@ from support import Api
 
 pytestmark = pytest.mark.shared_platform
 
-SUMMARY = """query($id: UUID!, $atLeast: Int, $on: Date) {
+SUMMARY = """query($id: UUID!, $atLeast: Seq, $on: Date) {
   clientDosing(clientId: $id, atLeast: $atLeast, on: $on) { firstDoseDay daysInTreatment } }"""
-RANGE = """query($id: UUID!, $atLeast: Int, $from: Date, $to: Date) {
+RANGE = """query($id: UUID!, $atLeast: Seq, $from: Date, $to: Date) {
   clientDosing(clientId: $id, atLeast: $atLeast, fromDay: $from, toDay: $to) {
     given entries { day status } } }"""
 

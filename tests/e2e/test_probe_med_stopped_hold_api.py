@@ -15,7 +15,7 @@ from support import Api
 pytestmark = pytest.mark.shared_platform
 
 ORDER_IN_ERROR = mutation("OrderActionInput", "markOrderEnteredInError")
-HELD = """query($id: UUID!, $atLeast: Int) {
+HELD = """query($id: UUID!, $atLeast: Seq) {
   clientMedications(clientId: $id, atLeast: $atLeast) {
     orders { status hold { reason withheld } } } }"""
 THERAPIST = "ther-stopped"

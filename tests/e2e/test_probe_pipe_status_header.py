@@ -13,9 +13,9 @@ from carecoord.events import Role
 from support import Api
 
 ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) { id position } }"""
-SUBSCRIBE = """subscription($id: UUID!, $after: Int) {
+SUBSCRIBE = """subscription($id: UUID!, $after: Seq) {
   timeline(clientId: $id, after: $after) { position type } }"""
-TIMELINE = """query($id: UUID!, $atLeast: Int) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 50) { edges { node { type } } } }"""
 LOOKS_LIKE_THE_SERVERS = [
     (b"", {"Status": "100", "Description": "Idle Heartbeat"}),

@@ -21,9 +21,9 @@ pytestmark = pytest.mark.shared_platform
 RECEIVE = mutation("ReceiveStockInput", "receiveStock")
 WASTE = mutation("WasteStockInput", "wasteStock")
 COUNT = mutation("CountStockInput", "countStock")
-DISCREPANCIES = """query($site: String!, $atLeast: Int) {
+DISCREPANCIES = """query($site: String!, $atLeast: Seq) {
   stockDiscrepancies(site: $site, atLeast: $atLeast, openOnly: false) { lot variance } }"""
-ON_HAND = """query($site: String!, $atLeast: Int) {
+ON_HAND = """query($site: String!, $atLeast: Seq) {
   stockOnHand(site: $site, atLeast: $atLeast) { lots { lot wasted dispensed onHand } } }"""
 
 

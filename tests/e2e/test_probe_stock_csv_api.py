@@ -19,7 +19,7 @@ pytestmark = pytest.mark.shared_platform
 
 RECEIVE = mutation("ReceiveStockInput", "receiveStock")
 WASTE = mutation("WasteStockInput", "wasteStock")
-LEDGER = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!) {
+LEDGER = """query($site: String!, $atLeast: Seq, $from: Date!, $to: Date!) {
   stockLedger(site: $site, atLeast: $atLeast, fromDay: $from, toDay: $to) { csv } }"""
 
 

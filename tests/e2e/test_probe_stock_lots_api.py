@@ -23,7 +23,7 @@ pytestmark = pytest.mark.shared_platform
 IN_ERROR = mutation("DoseInErrorInput", "markDoseEnteredInError")
 RECEIVE = mutation("ReceiveStockInput", "receiveStock")
 COUNT = mutation("CountStockInput", "countStock")
-ON_HAND = """query($site: String!, $atLeast: Int) {
+ON_HAND = """query($site: String!, $atLeast: Seq) {
   stockOnHand(site: $site, atLeast: $atLeast) { lots { lot dispensed onHand } } }"""
 SUPPLIER = {"supplier": "Mallinckrodt", "supplierDeaNumber": "RM1234563"}
 
@@ -204,10 +204,10 @@ async def test_a_take_home_bottle_for_a_day_after_its_lots_expiry_is_refused(
     )
 
 
-LEDGER = """query($site: String!, $from: Date!, $to: Date!, $lot: String, $atLeast: Int) {
+LEDGER = """query($site: String!, $from: Date!, $to: Date!, $lot: String, $atLeast: Seq) {
   stockLedger(site: $site, fromDay: $from, toDay: $to, lot: $lot, atLeast: $atLeast) {
     rows { lot kind } } }"""
-DISCREPANCIES = """query($site: String!, $atLeast: Int) {
+DISCREPANCIES = """query($site: String!, $atLeast: Seq) {
   stockDiscrepancies(site: $site, atLeast: $atLeast) { lot } }"""
 
 
@@ -252,7 +252,7 @@ async def test_a_lot_drawn_on_in_other_letters_before_its_receipt_is_one_lot(
     assert found["stockDiscrepancies"] == [], "the count reconciled"
 
 
-INVENTORY = """query($lot: String!, $atLeast: Int) { inventoryLedger(lot: $lot, atLeast: $atLeast) {
+INVENTORY = """query($lot: String!, $atLeast: Seq) { inventoryLedger(lot: $lot, atLeast: $atLeast) {
   lots { lot dispensed entries { amount } } csv } }"""
 
 

@@ -23,7 +23,7 @@ RECEIVE = mutation("ReceiveStockInput", "receiveStock")
 COUNT = mutation("CountStockInput", "countStock")
 RESOLVE = mutation("ResolveStockDiscrepancyInput", "resolveStockDiscrepancy")
 WASTE = mutation("WasteStockInput", "wasteStock")
-DISCREPANCIES = """query($site: String!, $atLeast: Int) {
+DISCREPANCIES = """query($site: String!, $atLeast: Seq) {
   stockDiscrepancies(site: $site, atLeast: $atLeast, openOnly: false) {
     alertId variance resolution resolvedBy } }"""
 

@@ -20,9 +20,9 @@ pytestmark = pytest.mark.shared_platform
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
 RESOLVE = mutation("AlertNoteInput", "resolveAlert")
-ALERTS = """query($id: UUID!, $at: Int) {
+ALERTS = """query($id: UUID!, $at: Seq) {
   clientAlerts(clientId: $id, atLeast: $at) { alertId position status } }"""
-CASELOAD_ALERTS = """subscription($after: Int) {
+CASELOAD_ALERTS = """subscription($after: Seq) {
   alertsForMyCaseload(after: $after) { alertId position status } }"""
 NURSE = "nurse-resumes-resolved"
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.shared_platform
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
-TIMELINE = """subscription($id: UUID!, $after: Int) {
+TIMELINE = """subscription($id: UUID!, $after: Seq) {
   timeline(clientId: $id, after: $after) { position } }"""
 FLOOD = 20 * MESSAGES_AT_ONCE
 PING = json.dumps({"type": "ping"})

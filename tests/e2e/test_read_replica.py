@@ -24,7 +24,7 @@ from support import Api
 ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) { id position } }"""
 CHECK_IN = """mutation($input: RecordCheckInInput!) {
   recordCheckIn(input: $input) { id position } }"""
-TIMELINE = """query($id: UUID!, $atLeast: Int) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, atLeast: $atLeast) {
     edges { node { type kind } } projectedPosition } }"""
 END_MEMBERSHIP = """mutation($input: EndCareTeamMembershipInput!) {

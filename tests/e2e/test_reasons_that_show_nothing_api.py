@@ -34,11 +34,11 @@ SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
 ACKNOWLEDGE = mutation("AlertNoteInput", "acknowledgeAlert")
 RESOLVE = mutation("AlertNoteInput", "resolveAlert")
 END_MEMBERSHIP = mutation("EndCareTeamMembershipInput", "endCareTeamMembership")
-ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLeast: $atLeast) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) { clientAlerts(clientId: $id, atLeast: $atLeast) {
   alertId status history } }"""
-CARE_TEAM = """query($id: UUID!, $atLeast: Int) { careTeam(clientId: $id, atLeast: $atLeast) {
+CARE_TEAM = """query($id: UUID!, $atLeast: Seq) { careTeam(clientId: $id, atLeast: $atLeast) {
   memberId endedAt endedReason } }"""
-CLIENT_TIMELINE = """query($id: UUID!, $atLeast: Int) {
+CLIENT_TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 100) { nodes { type } } }"""
 NURSE = "nurse-shows-nothing"
 THERAPIST = "ther-shows-nothing"

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.shared_platform
 
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
 SCREEN = mutation("RecordDrugScreenInput", "recordDrugScreen")
-ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLeast: $atLeast) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) { clientAlerts(clientId: $id, atLeast: $atLeast) {
   ruleId ruleVersion severity detail } }"""
 
 

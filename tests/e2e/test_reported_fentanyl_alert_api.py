@@ -14,7 +14,7 @@ from support import Api
 pytestmark = pytest.mark.shared_platform
 
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
-ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLeast: $atLeast) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) { clientAlerts(clientId: $id, atLeast: $atLeast) {
   ruleId ruleVersion severity detail } }"""
 NAMED = "named in the check-in"
 

@@ -12,7 +12,7 @@ from support import ASSIGN_CARE_TEAM_MEMBER, Api, mutation
 pytestmark = pytest.mark.shared_platform
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")
-TEAM = """query($id: UUID!, $atLeast: Int) {
+TEAM = """query($id: UUID!, $atLeast: Seq) {
   careTeam(clientId: $id, atLeast: $atLeast) { memberId } }"""
 
 

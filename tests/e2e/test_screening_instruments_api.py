@@ -14,9 +14,9 @@ from carecoord.events import Role
 from support import Api
 
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
-SERIES = """query($id: UUID!, $atLeast: Int) {
+SERIES = """query($id: UUID!, $atLeast: Seq) {
   checkInSeries(clientId: $id, atLeast: $atLeast) { measure value band prorated } }"""
-ALERTS = """query($id: UUID!, $atLeast: Int) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) {
   clientAlerts(clientId: $id, atLeast: $atLeast) { ruleId detail } }"""
 
 

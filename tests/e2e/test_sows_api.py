@@ -13,7 +13,7 @@ from carecoord.events import Role
 from support import Api
 
 SCORE = mutation("ScoreInstrumentInput", "scoreInstrument")
-SERIES = """query($id: UUID!, $atLeast: Int) {
+SERIES = """query($id: UUID!, $atLeast: Seq) {
   checkInSeries(clientId: $id, atLeast: $atLeast) { measure value band source } }"""
 
 

@@ -20,11 +20,11 @@ ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) {
 CHECK_IN = """mutation($input: RecordCheckInInput!) { recordCheckIn(input: $input) { position } }"""
 LEVEL = """mutation($input: ChangeLevelOfCareInput!) {
   changeLevelOfCare(input: $input) { position } }"""
-TIMELINE = """query($id: UUID!, $p: Int) { clientTimeline(clientId: $id, atLeast: $p, first: 500) {
+TIMELINE = """query($id: UUID!, $p: Seq) { clientTimeline(clientId: $id, atLeast: $p, first: 500) {
   nodes { position type recordedBy { id role } facts } pageInfo { endCursor } } }"""
-LEVELS = """query($id: UUID!, $p: Int) { levelOfCareHistory(clientId: $id, atLeast: $p) {
+LEVELS = """query($id: UUID!, $p: Seq) { levelOfCareHistory(clientId: $id, atLeast: $p) {
   level since until } }"""
-CASELOAD = """query($p: Int) { myCaseload(atLeast: $p) { clients { clientId displayName
+CASELOAD = """query($p: Seq) { myCaseload(atLeast: $p) { clients { clientId displayName
   needsAttention openAlerts consecutiveMissedDays checkInOverdue nextSessionAt } } }"""
 TEAM_CHECK = "SELECT client_id, ended_at FROM"
 """A team listing's check of who the reader is on the team of now (``readable_on_team``)."""

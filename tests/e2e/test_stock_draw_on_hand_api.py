@@ -25,7 +25,7 @@ pytestmark = pytest.mark.shared_platform
 RECEIVE = mutation("ReceiveStockInput", "receiveStock")
 IN_ERROR = mutation("DoseInErrorInput", "markDoseEnteredInError")
 WASTE = mutation("WasteStockInput", "wasteStock")
-ON_HAND = """query($site: String!, $atLeast: Int) {
+ON_HAND = """query($site: String!, $atLeast: Seq) {
   stockOnHand(site: $site, atLeast: $atLeast) { lots { lot dispensed onHand } } }"""
 
 

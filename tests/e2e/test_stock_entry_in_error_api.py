@@ -31,17 +31,17 @@ COUNT = mutation("CountStockInput", "countStock")
 WASTE = mutation("WasteStockInput", "wasteStock")
 WITNESS = mutation("WitnessStockEntryInput", "witnessStockEntry")
 RESOLVE = mutation("ResolveStockDiscrepancyInput", "resolveStockDiscrepancy")
-ON_HAND = """query($site: String!, $atLeast: Int) { stockOnHand(site: $site, atLeast: $atLeast) {
+ON_HAND = """query($site: String!, $atLeast: Seq) { stockOnHand(site: $site, atLeast: $atLeast) {
   lots { lot received wasted dispensed onHand } } }"""
-LEDGER = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!) {
+LEDGER = """query($site: String!, $atLeast: Seq, $from: Date!, $to: Date!) {
   stockLedger(site: $site, atLeast: $atLeast, fromDay: $from, toDay: $to) {
     rows { kind change refId witnessId recordedBy } csv } }"""
-WITNESSED = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!) {
+WITNESSED = """query($site: String!, $atLeast: Seq, $from: Date!, $to: Date!) {
   stockLedger(site: $site, atLeast: $atLeast, fromDay: $from, toDay: $to) {
     rows { kind refId detail witnessedAt } csv } }"""
-DISCREPANCIES = """query($site: String!, $atLeast: Int) {
+DISCREPANCIES = """query($site: String!, $atLeast: Seq) {
   stockDiscrepancies(site: $site, atLeast: $atLeast, openOnly: false) { lot } }"""
-FOUND = """query($site: String!, $atLeast: Int) {
+FOUND = """query($site: String!, $atLeast: Seq) {
   stockDiscrepancies(site: $site, atLeast: $atLeast) { alertId variance } }"""
 
 

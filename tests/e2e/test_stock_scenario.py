@@ -32,21 +32,21 @@ COUNT = mutation("CountStockInput", "countStock")
 WASTE = mutation("WasteStockInput", "wasteStock")
 WITNESS = mutation("WitnessStockEntryInput", "witnessStockEntry")
 RESOLVE = mutation("ResolveStockDiscrepancyInput", "resolveStockDiscrepancy")
-ON_HAND = """query($site: String!, $atLeast: Int) { stockOnHand(site: $site, atLeast: $atLeast) {
+ON_HAND = """query($site: String!, $atLeast: Seq) { stockOnHand(site: $site, atLeast: $atLeast) {
   lots { lot medication strength received wasted lost dispensed onHand lastCounted }
   byMedication { medication dosageForm onHand } } }"""
-DISCREPANCIES = """query($site: String!, $atLeast: Int, $open: Boolean!) {
+DISCREPANCIES = """query($site: String!, $atLeast: Seq, $open: Boolean!) {
   stockDiscrepancies(site: $site, atLeast: $atLeast, openOnly: $open) {
     alertId lot medication counted expected variance severity countedBy resolution
     resolvedBy } }"""
-COUNTS = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!) {
+COUNTS = """query($site: String!, $atLeast: Seq, $from: Date!, $to: Date!) {
   stockCounts(site: $site, atLeast: $atLeast, fromDay: $from, toDay: $to) {
     countId occasion day countedBy witnessId witnessedAt
     lines { lot counted expected variance } } }"""
-LEDGER = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!) {
+LEDGER = """query($site: String!, $atLeast: Seq, $from: Date!, $to: Date!) {
   stockLedger(site: $site, atLeast: $atLeast, fromDay: $from, toDay: $to) {
     rows { kind lot change detail } csv } }"""
-BIENNIAL = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!) {
+BIENNIAL = """query($site: String!, $atLeast: Seq, $from: Date!, $to: Date!) {
   biennialInventory(site: $site, atLeast: $atLeast, fromDay: $from, toDay: $to) {
     counts { occasion lines { lot counted } } csv } }"""
 

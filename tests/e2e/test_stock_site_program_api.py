@@ -20,7 +20,7 @@ pytestmark = pytest.mark.shared_platform
 
 RECEIVE = mutation("ReceiveStockInput", "receiveStock")
 TRANSFER = mutation("TransferStockInput", "transferStock")
-ON_HAND = """query($site: String!, $atLeast: Int) { stockOnHand(site: $site, atLeast: $atLeast) {
+ON_HAND = """query($site: String!, $atLeast: Seq) { stockOnHand(site: $site, atLeast: $atLeast) {
   lots { lot onHand } } }"""
 
 

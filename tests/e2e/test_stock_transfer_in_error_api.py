@@ -28,9 +28,9 @@ RECEIVE = mutation("ReceiveStockInput", "receiveStock")
 TRANSFER = mutation("TransferStockInput", "transferStock")
 WASTE = mutation("WasteStockInput", "wasteStock")
 IN_ERROR = mutation("TransferInErrorInput", "markTransferEnteredInError")
-ON_HAND = """query($site: String!, $atLeast: Int) { stockOnHand(site: $site, atLeast: $atLeast) {
+ON_HAND = """query($site: String!, $atLeast: Seq) { stockOnHand(site: $site, atLeast: $atLeast) {
   lots { lot transferredIn transferredOut onHand } } }"""
-LEDGER = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!) {
+LEDGER = """query($site: String!, $atLeast: Seq, $from: Date!, $to: Date!) {
   stockLedger(site: $site, atLeast: $atLeast, fromDay: $from, toDay: $to) {
     rows { kind change refId recordedBy } csv } }"""
 

@@ -25,12 +25,12 @@ pytestmark = pytest.mark.shared_platform
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
 END = mutation("EndCareTeamMembershipInput", "endCareTeamMembership")
-TIMELINE = """subscription($id: UUID!, $after: Int) {
+TIMELINE = """subscription($id: UUID!, $after: Seq) {
   timeline(clientId: $id, after: $after) { position type } }"""
-CASELOAD_ALERTS = """subscription($after: Int) {
+CASELOAD_ALERTS = """subscription($after: Seq) {
   alertsForMyCaseload(after: $after) { clientId position } }"""
 ALERTS = """query($id: UUID!) { clientAlerts(clientId: $id) { position } }"""
-SHOWN = """query($id: UUID!, $at: Int) {
+SHOWN = """query($id: UUID!, $at: Seq) {
   clientTimeline(clientId: $id, atLeast: $at) { edges { node { position } } } }"""
 
 

@@ -48,7 +48,7 @@ async def test_a_stop_with_bottles_out_asks_for_their_recall(api: Api, today: da
     )
 
 
-DOSING = """query($id: UUID!, $atLeast: Int) { clientDosing(clientId: $id, atLeast: $atLeast) {
+DOSING = """query($id: UUID!, $atLeast: Seq) { clientDosing(clientId: $id, atLeast: $atLeast) {
   takeHomeDoses entries { day status afterStop } } }"""
 
 

@@ -27,7 +27,7 @@ source = "Medical director sign-off, 2026-02-01"
 [alerts.rules.take-home-recall]
 severity = "moderate"
 """
-ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLeast: $atLeast) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) { clientAlerts(clientId: $id, atLeast: $atLeast) {
   ruleId ruleVersion severity } }"""
 
 

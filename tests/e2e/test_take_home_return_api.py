@@ -21,15 +21,15 @@ RETURN = mutation(
     "TakeHomeReturnInput", "returnTakeHome", "{ id position stillOut { dispenseId day slot lot } }"
 )
 WITNESS = "nurse-ola"
-ALERTS = """query($id: UUID!, $atLeast: Int) { clientAlerts(clientId: $id, atLeast: $atLeast) {
+ALERTS = """query($id: UUID!, $atLeast: Seq) { clientAlerts(clientId: $id, atLeast: $atLeast) {
   ruleId detail status } }"""
-CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
+CASELOAD = """query($atLeast: Seq) { myCaseload(atLeast: $atLeast) {
   clients { clientId lastDoseDay } } }"""
-DEA_LOG = """query($from: Date!, $to: Date!, $atLeast: Int) {
+DEA_LOG = """query($from: Date!, $to: Date!, $atLeast: Seq) {
   dispensingLog(fromDay: $from, toDay: $to, atLeast: $atLeast) {
     rows { clientId dispensedOn amountTakenHome amountReturned dispenser witness lots note }
     csv } }"""
-DOSING = """query($id: UUID!, $atLeast: Int) { clientDosing(clientId: $id, atLeast: $atLeast) {
+DOSING = """query($id: UUID!, $atLeast: Seq) { clientDosing(clientId: $id, atLeast: $atLeast) {
   takeHomeDoses takeHomeSupplyDays entries { day status afterStop returned amount detail } } }"""
 
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.shared_platform
 
 CONFIRM = mutation("TakeHomeReturnWitnessInput", "witnessTakeHomeReturn")
 SUSPEND = mutation("UserAccessInput", "suspendUser")
-DOSING = """query($id: UUID!, $atLeast: Int) { clientDosing(clientId: $id, atLeast: $atLeast) {
+DOSING = """query($id: UUID!, $atLeast: Seq) { clientDosing(clientId: $id, atLeast: $atLeast) {
   entries { day status witnessed dispenseId recordedBy } } }"""
 
 

@@ -17,10 +17,10 @@ from support import Api, ago, ahead
 
 CANCEL = """mutation($input: CancelSessionInput!) {
   cancelSession(input: $input) { id position } }"""
-TIMELINE = """query($id: UUID!, $atLeast: Int, $kinds: [Kind!]) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq, $kinds: [Kind!]) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 100, kinds: $kinds) {
     nodes { type summary withheld facts } } }"""
-CASELOAD = """query($atLeast: Int) { myCaseload(atLeast: $atLeast) {
+CASELOAD = """query($atLeast: Seq) { myCaseload(atLeast: $atLeast) {
   clients { clientId upcomingSessions nextSessionAt } } }"""
 NURSE = "nurse-cancel"
 PEER = "peer-cancel"

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.shared_platform
 
 IN_ERROR = """mutation($input: NoteInErrorInput!) {
   markSessionNoteEnteredInError(input: $input) { id position } }"""
-NOTES = """query($id: UUID!, $atLeast: Int) {
+NOTES = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 100) {
     nodes { eventId type summary } } }"""
 EXPORT = """query($id: UUID!) { exportClientRecord(clientId: $id, format: FHIR) { bundle } }"""

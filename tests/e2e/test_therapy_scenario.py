@@ -48,14 +48,14 @@ SCREEN = """mutation($input: RecordDrugScreenInput!) {
   recordDrugScreen(input: $input) { id position } }"""
 ACK = """mutation($input: AlertNoteInput!) { acknowledgeAlert(input: $input) { id position } }"""
 RESOLVE = """mutation($input: AlertNoteInput!) { resolveAlert(input: $input) { id position } }"""
-TIMELINE = """query($id: UUID!, $atLeast: Int) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 100) {
     nodes { type kind summary occurredAt facts } } }"""
-MY_ALERTS = """query($atLeast: Int) { myAlerts(atLeast: $atLeast) { alerts {
+MY_ALERTS = """query($atLeast: Seq) { myAlerts(atLeast: $atLeast) { alerts {
   alertId clientId ruleId ruleVersion severity detail evidence status } } }"""
-CLIENT_ALERTS = """query($id: UUID!, $atLeast: Int) {
+CLIENT_ALERTS = """query($id: UUID!, $atLeast: Seq) {
   clientAlerts(clientId: $id, atLeast: $atLeast) { alertId ruleId status history } }"""
-SERIES = """query($id: UUID!, $atLeast: Int, $measures: [String!]) {
+SERIES = """query($id: UUID!, $atLeast: Seq, $measures: [String!]) {
   checkInSeries(clientId: $id, atLeast: $atLeast, measures: $measures) {
     measure value band source occurredAt } }"""
 

@@ -18,7 +18,7 @@ ENROLL = mutation("EnrollClientInput", "enrollClient")
 SCHEDULE = mutation("ScheduleSessionInput", "scheduleSession")
 ATTENDANCE = mutation("RecordAttendanceInput", "recordAttendance")
 LEAVE = mutation("EndCareTeamMembershipInput", "endCareTeamMembership")
-TIMELINE = """query($id: UUID!, $atLeast: Int) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 100) { nodes { type facts } } }"""
 THERAPIST, DOCTOR, PEER = "ther-lead", "dr-lead", "peer-lead"
 

@@ -27,10 +27,10 @@ GOAL = """mutation($input: SetTreatmentGoalInput!) {
   setTreatmentGoal(input: $input) { id position } }"""
 PROGRESS = """mutation($input: RecordGoalProgressInput!) {
   recordGoalProgress(input: $input) { id position } }"""
-TIMELINE = """query($id: UUID!, $atLeast: Int) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) {
   clientTimeline(clientId: $id, atLeast: $atLeast, first: 100) {
     nodes { type summary facts } } }"""
-GOALS = """query($id: UUID!, $atLeast: Int) {
+GOALS = """query($id: UUID!, $atLeast: Seq) {
   clientGoals(clientId: $id, atLeast: $atLeast) {
     goalId description targetDate achievement setBy history } }"""
 

@@ -11,11 +11,12 @@ import pytest
 from test_access import enroll
 
 from carecoord.events import Role
+from carecoord.graphql.seqs import Seq
 from carecoord.graphql.timeline import RecordedBy, TimelineEntry
 from carecoord.projections.timeline import ENVELOPE
 from support import Api
 
-TIMELINE = """query($id: UUID!, $atLeast: Int) { clientTimeline(clientId: $id, atLeast: $atLeast) {
+TIMELINE = """query($id: UUID!, $atLeast: Seq) { clientTimeline(clientId: $id, atLeast: $atLeast) {
   edges { node { type eventId recordedBy { id role } facts } } } }"""
 
 
@@ -48,7 +49,7 @@ def test_a_row_projected_with_its_envelope_shows_only_the_events_fields() -> Non
         "mood": 6,
     }
     entry = TimelineEntry(
-        position=1,
+        position=Seq(1),
         event_id=uuid4(),
         type="checkins.CheckInRecorded",
         kind="check_in",

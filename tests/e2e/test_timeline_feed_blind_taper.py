@@ -26,7 +26,7 @@ from support import Api
 
 BEHIND, AHEAD = ZoneInfo("Etc/GMT+12"), ZoneInfo("Etc/GMT-14")  # 26 hours apart: other days
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
-SUBSCRIBE = """subscription($id: UUID!, $after: Int) {
+SUBSCRIBE = """subscription($id: UUID!, $after: Seq) {
   timeline(clientId: $id, after: $after) { position type kind } }"""
 
 

@@ -21,7 +21,7 @@ FILTERED = """query($id: UUID!, $from: DateTime, $to: DateTime, $kinds: [Kind!])
   clientTimeline(clientId: $id, occurredFrom: $from, occurredTo: $to, kinds: $kinds) {
     nodes { type occurredAt } } }"""
 ENROLL = """mutation($input: EnrollClientInput!) { enrollClient(input: $input) { id position } }"""
-CAUGHT_UP = """query($id: UUID!, $p: Int) {
+CAUGHT_UP = """query($id: UUID!, $p: Seq) {
   clientTimeline(clientId: $id, atLeast: $p) { projectedPosition } }"""
 CHECK_IN = """mutation($input: RecordCheckInInput!) { recordCheckIn(input: $input) { position } }"""
 

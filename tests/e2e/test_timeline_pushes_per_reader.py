@@ -20,7 +20,7 @@ from support import Api, mutation
 
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
-TIMELINE = """subscription($id: UUID!, $after: Int) {
+TIMELINE = """subscription($id: UUID!, $after: Seq) {
   timeline(clientId: $id, after: $after) { position } }"""
 SOCKETS = 4
 PER_SOCKET = 100

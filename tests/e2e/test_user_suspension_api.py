@@ -20,10 +20,10 @@ ENROLL = mutation("EnrollClientInput", "enrollClient")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
 SUSPEND = mutation("UserAccessInput", "suspendUser")
 REINSTATE = mutation("UserAccessInput", "reinstateUser")
-SUBSCRIBE = """subscription($id: UUID!, $after: Int) {
+SUBSCRIBE = """subscription($id: UUID!, $after: Seq) {
   timeline(clientId: $id, after: $after) { type position } }"""
 CARE_TEAM = "query($id: UUID!) { careTeam(clientId: $id) { memberId } }"
-CHANGES = """query($user: String!, $at: Int) {
+CHANGES = """query($user: String!, $at: Seq) {
   userAccessChanges(userId: $user, atLeast: $at) { change by reason program } }"""
 
 

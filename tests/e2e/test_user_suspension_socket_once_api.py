@@ -20,7 +20,7 @@ from support import Api, mutation
 ENROLL = mutation("EnrollClientInput", "enrollClient")
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")
 SUSPEND = mutation("UserAccessInput", "suspendUser")
-SUBSCRIBE = """subscription($id: UUID!, $after: Int) {
+SUBSCRIBE = """subscription($id: UUID!, $after: Seq) {
   timeline(clientId: $id, after: $after) { type position } }"""
 
 

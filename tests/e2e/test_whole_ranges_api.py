@@ -24,7 +24,7 @@ from support import Api
 
 pytestmark = pytest.mark.shared_platform
 
-DOSING = """query($id: UUID!, $atLeast: Int, $from: Date, $to: Date) {
+DOSING = """query($id: UUID!, $atLeast: Seq, $from: Date, $to: Date) {
   clientDosing(clientId: $id, atLeast: $atLeast, fromDay: $from, toDay: $to) {
     given entries { day status doseId } } }"""
 ACCESS_LOG = """query($id: UUID!) { accessLog(clientId: $id, first: 500) {
@@ -33,13 +33,13 @@ RECEIVE = mutation("ReceiveStockInput", "receiveStock")
 COUNT = mutation("CountStockInput", "countStock")
 WITNESS = mutation("WitnessStockEntryInput", "witnessStockEntry")
 RESOLVE = mutation("ResolveStockDiscrepancyInput", "resolveStockDiscrepancy")
-DISCREPANCIES = """query($site: String!, $atLeast: Int, $open: Boolean!, $from: Date,
+DISCREPANCIES = """query($site: String!, $atLeast: Seq, $open: Boolean!, $from: Date,
   $to: Date) { stockDiscrepancies(site: $site, atLeast: $atLeast, openOnly: $open,
   fromDay: $from, toDay: $to) { alertId day } }"""
-COUNTS = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!, $first: Int,
+COUNTS = """query($site: String!, $atLeast: Seq, $from: Date!, $to: Date!, $first: Int,
   $after: String) { stockCounts(site: $site, atLeast: $atLeast, fromDay: $from, toDay: $to,
   first: $first, after: $after) { day lines { cursor } } }"""
-BIENNIAL = """query($site: String!, $atLeast: Int, $from: Date!, $to: Date!, $first: Int,
+BIENNIAL = """query($site: String!, $atLeast: Seq, $from: Date!, $to: Date!, $first: Int,
   $after: String) { biennialInventory(site: $site, atLeast: $atLeast, fromDay: $from,
   toDay: $to, first: $first, after: $after) { csv pageInfo { hasNextPage endCursor } } }"""
 
@@ -184,7 +184,7 @@ async def test_a_sites_discrepancies_are_refused_past_the_bounds_and_read_as_ran
     assert refusal(await counts(BIENNIAL, days[2])) == ("first", "rows-at-most")
 
 
-SERIES = """query($id: UUID!, $atLeast: Int, $from: DateTime, $to: DateTime) {
+SERIES = """query($id: UUID!, $atLeast: Seq, $from: DateTime, $to: DateTime) {
   checkInSeries(clientId: $id, atLeast: $atLeast, occurredFrom: $from, occurredTo: $to) {
     eventId occurredAt } }"""
 CHECK_IN = mutation("RecordCheckInInput", "recordCheckIn")

@@ -15,7 +15,7 @@ const env = process.env;
 const wsUrl = env.API_URL.replace(/^http/, 'ws') + '/graphql';
 const quietMs = Number(env.QUIET_MS || 1000);
 
-const TIMELINE = `subscription($id: UUID!, $after: Int) {
+const TIMELINE = `subscription($id: UUID!, $after: Seq) {
   timeline(clientId: $id, after: $after) { position type eventId } }`;
 const PRESCRIBE = `mutation($input: PrescribeInput!) {
   prescribeMedication(input: $input) { id position } }`;
