@@ -77,7 +77,6 @@ async def stints_shown(
     """A client's stints of a period as ``grant`` shows them, at most ``MAX_ROWS``: a reason
     its writer's role tells more in than the grant shows is null (``graphql/withheld.py``).
     A client moved between levels often over years has more than one response should hold."""
-    periods.in_order(("occurredFrom", "occurredTo"), occurred_from, occurred_to)
     found = await timeline.level_of_care_stints(
         ctx.platform.reads,
         client_id,
@@ -254,6 +253,7 @@ class CareHistoryQuery:
         stints_shown,
         LevelOfCareStint.of,
         needs=Kind.CARE,
+        checks=periods.occurred,
         kinds=lambda rows: [Kind.CARE] * len(rows),
     )
     treatment_episodes = client_query(

@@ -266,6 +266,16 @@ MEASURES = (
 name, for ``PHQ-9``) was answered with no points, read as a measure never taken."""
 
 
+def series_asked(
+    measures: list[str] | None = None,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+) -> None:
+    """The series' ``checks``: its period, and each measure one it holds."""
+    periods.occurred(occurred_from, occurred_to)
+    known_measures(measures or [])
+
+
 def known_measures(measures: list[str]) -> None:
     """Refuse a measure the series holds none of, naming its place (``measures.N``)."""
     for n, measure in enumerate(measures):
@@ -291,8 +301,6 @@ async def measured(
     occurred_from: datetime | None = None,
     occurred_to: datetime | None = None,
 ) -> list[series.Measured]:
-    periods.in_order(("occurredFrom", "occurredTo"), occurred_from, occurred_to)
-    known_measures(measures or [])
     found = await series.client_series(
         ctx.platform.reads,
         client_id,
@@ -315,4 +323,5 @@ class CheckInQuery:
         SeriesPoint.of,
         needs=Kind.CHECK_IN,
         kinds=own_kinds,
+        checks=series_asked,
     )

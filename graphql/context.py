@@ -234,12 +234,15 @@ class RequestContext:
         *,
         needs: Kind | None = None,
         kinds: Callable[[list[R]], Iterable[str]] | None = None,
+        checked: Callable[[], None] | None = None,
     ) -> list[R]:
         """A client's rows of read model ``view``, as ``read`` finds them for the reader's
         grant, logged as one read of the record.
 
         The grant is asked first (a refusal is logged, then raised); with ``needs``, a
-        grant that does not show that kind of data is refused too. Then the view is waited
+        grant that does not show that kind of data is refused too. ``checked`` then refuses
+        the query's own arguments (a period, a measure) before anything is read, and so is
+        not logged: bad input records nothing. Then the view is waited
         for until it has ``at_least``. The read is logged with ``kinds`` of what it
         returned: by default the ``needs`` kind (none when no row came back: an auditor
         counting who was shown a kind counted reads that showed nothing), or else each
@@ -252,6 +255,8 @@ class RequestContext:
                 "clientId", "kind-may-read", f"your access does not include {needs.value}"
             )
             raise await self.gate.refused_read(client_id, operation, refusal)
+        if checked is not None:
+            checked()
         await self.caught_up(view, at_least)
         try:
             rows = await read(grant)

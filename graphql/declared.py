@@ -229,11 +229,13 @@ def client_query(
     *,
     needs: Kind | None = None,
     kinds: Callable[[list[R]], Iterable[str]] | None = None,
+    checks: Callable[..., None] | None = None,
 ) -> Any:
     """The query ``(clientId, ..., atLeast)`` of a client's rows of read model ``view``,
     each answered as ``shape`` makes it (its return type, listed, is the query's); the
     read is logged under the query's name (``RequestContext.client_rows``, which takes
-    ``needs`` and ``kinds``).
+    ``needs`` and ``kinds``). ``checks(**arguments)`` refuses the query's own arguments
+    once the grant is asked, before anything is read or logged.
 
     ``read(ctx, client_id, grant, ...)`` reads the rows ``grant`` shows; its parameters
     after those three are the query's own arguments, between ``clientId`` and ``atLeast``.
@@ -251,6 +253,7 @@ def client_query(
             lambda grant: read(ctx, client_id, grant, **own),
             needs=needs,
             kinds=kinds,
+            checked=None if checks is None else partial(checks, **own),
         )
         return [shape(r) for r in rows]
 

@@ -94,7 +94,6 @@ async def of_client(
     """A client's entries of a period (from ``occurred_from``, before ``occurred_to``), at
     most ``MAX_ROWS``: a prescriber refused again and again, or overriding every dose
     change, makes more over years than one response should hold."""
-    periods.in_order(("occurredFrom", "occurredTo"), occurred_from, occurred_to)
     found = await medication_safety.of_client(
         ctx.platform.reads, client_id, occurred_from, occurred_to, limit=log_pages.MAX_ROWS + 1
     )
@@ -108,6 +107,7 @@ client_events = client_query(
     of_client,
     SafetyEvent.of,
     needs=Kind.MEDICATION,
+    checks=periods.occurred,
 )
 """The ``clientSafetyEvents`` query: read like the rest of the client's medication record."""
 

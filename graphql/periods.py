@@ -20,6 +20,7 @@ from carecoord.services.kernel.errors import InvalidInput
 
 RULE = "period-end-after-start"
 BEFORE_RECORDS = "period-after-records-begin"
+OCCURRED = ("occurredFrom", "occurredTo")
 
 
 def in_order(ends: tuple[str, str], start: datetime | None, end: datetime | None) -> Period:
@@ -39,3 +40,9 @@ def in_order(ends: tuple[str, str], start: datetime | None, end: datetime | None
             f" nothing is in it; give the end of the period, or leave {last} out",
         )
     return within
+
+
+def occurred(occurred_from: datetime | None = None, occurred_to: datetime | None = None) -> None:
+    """A client query's ``checks`` (``declared.client_query``) of a period things occurred
+    in, refused before the view is read."""
+    in_order(OCCURRED, occurred_from, occurred_to)

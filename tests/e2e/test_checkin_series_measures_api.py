@@ -1,7 +1,8 @@
 """checkInSeries refuses a measure it holds none of, naming its place (measures.N,
 unknown-measure) and listing those it holds: asked for ``PHQ9`` (the instrument as
 scoreInstrument names it) where the series calls it ``PHQ-9``, or a mistyped one, it
-answered no points, which read as a client never screened."""
+answered no points, which read as a client never screened. The refusal is not logged as a
+read of the client: it was, as one returning none."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 from medication_steps import NURSE, Clinic, mutation
+from test_access import access_log
 
 from carecoord.events import Role
 from support import Api
@@ -33,6 +35,7 @@ async def test_an_unknown_measure_is_refused_naming_it(api: Api) -> None:
             "code": "BAD_USER_INPUT", "field": field, "rule": "unknown-measure"
         }  # fmt: skip
         assert "PHQ-9" in error["message"]
+    assert "checkInSeries" not in {e["operation"] for e in await access_log(api, clinic.client_id)}
 
     found = await api.ok(SERIES, {**at, "measures": ["PHQ-9", "BAM use", "SOWS"]}, **who)
     assert found["checkInSeries"] == [{"measure": "PHQ-9", "value": "9"}]
