@@ -318,7 +318,7 @@ class TimelineSubscription:
         start = await ctx.resumed_after(timeline.NAME, after)
         grant = await may_read(ctx, client_id, "timeline")
         feed = ctx.platform.timelines
-        watch = feed.watch(client_id, start, socket=id(ctx.request))
+        watch = feed.watch(client_id, start, ctx.reader().id, socket=id(ctx.request))
         loop = asyncio.get_running_loop()
         pushed = float("-inf")  # when the reader took the last push
         try:

@@ -17,9 +17,12 @@ A socket has at most ``IN_FLIGHT_PER_SOCKET`` watches with a batch handed and no
 (a push is an access decision, an access-log entry, a result built and sent): handed all at
 once, the 2,000 subscriptions one user may hold put 2,000 pushes on the event loop, and
 another user's push waited behind them, 22-31 s. The rest of that socket's watches wait at
-their positions for the next passes, those furthest behind first. The bound is the socket's,
-not its user's: counted per user, the pushes a stalled socket could not send held every
-place of its user, whose other sockets were pushed nothing until it was dropped.
+their positions for the next passes, those furthest behind first. A user has at most
+``IN_FLIGHT_PER_READER`` across their sockets, so their 20 sockets together queue no more
+ahead of another user's push than one socket of theirs once did; and the socket's bound is
+below it, so a stalled socket of theirs, whose pushes cannot be sent, holds a few of their
+places, not all: counted per user alone, it held every one, and their other sockets were
+pushed nothing until it was dropped.
 
 The newest access change of the watched clients is read from the store alongside the rows
 (``Probe``: one statement for all, at the same time as theirs), so a subscription decides on
@@ -49,9 +52,11 @@ PROBED_ALONGSIDE = 64
 same time; beyond, those of the clients with new rows are read after them (a statement's
 cost grows with the clients it probes, most of which gained nothing)."""
 IN_FLIGHT_PER_SOCKET = 8
-"""Watches of one socket with a batch handed and not yet pushed, at most: one socket's pushes
-never queue more than this many subscriptions' ahead of another's (one user's, at their
-allowance of 20 sockets, 160)."""
+"""Watches of one socket with a batch handed and not yet pushed, at most: what a stalled
+socket holds of its user's ``IN_FLIGHT_PER_READER``."""
+IN_FLIGHT_PER_READER = 64
+"""Watches of one user with a batch handed and not yet pushed, at most, across their sockets:
+one user's pushes never queue more than this many subscriptions' ahead of another's."""
 CATCH_UP_PAGE = 500
 """Entries read at once for the watches at one position: thirty subscriptions resumed from
 the start of a record of 21,000 entries read it whole, each, in one pass of the feed, and
@@ -79,12 +84,14 @@ class Watch:
     """One subscription's share of the feed: the batch it was handed and has not taken."""
 
     client_id: UUID
+    reader: str
+    """The user it pushes to."""
     socket: int
     """The socket it pushes on (``id`` of its request while it is open)."""
     after: int
     pushed: Callable[[], None]
     """Tells the feed the watch pushed what it took: it may be handed more, as may another
-    watch of its socket."""
+    watch of its socket or its reader."""
     untaken: Appended | None = field(default=None, init=False)
     pushing: bool = field(default=False, init=False)
     """Its subscription took a batch and has not asked for more: it is still pushing it."""
@@ -130,12 +137,12 @@ class TimelineFeed:
         self._joined = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    def watch(self, client_id: UUID, after: int, socket: int) -> Watch:
-        """Entries of ``client_id`` past ``after``, as the view gains them, pushed on
-        ``socket``; ``close`` it."""
+    def watch(self, client_id: UUID, after: int, reader: str, socket: int) -> Watch:
+        """Entries of ``client_id`` past ``after``, as the view gains them, pushed to the user
+        ``reader`` on ``socket``; ``close`` it."""
         if self._task is None:
             self._task = asyncio.create_task(keep_running(LOOP, self._run, self._liveness))
-        watch = Watch(client_id, socket, after, self._joined.set)
+        watch = Watch(client_id, reader, socket, after, self._joined.set)
         self._watches.add(watch)
         self._joined.set()
         return watch
@@ -160,26 +167,37 @@ class TimelineFeed:
             self._liveness.progressed(LOOP)
 
     def _next_turns(self, through: int) -> list[Watch]:
-        """The watches behind ``through`` to hand a batch now: of each socket, as many idle
-        ones as keep its batches in flight within ``IN_FLIGHT_PER_SOCKET``, furthest behind
-        first; and those still pushing their last (already counted), unless an idle one of
-        their socket waits: they then finish and free their place for it."""
-        in_flight: Counter[int] = Counter(w.socket for w in self._watches if w.in_flight)
+        """The watches behind ``through`` to hand a batch now: as many idle ones as keep
+        each socket's batches in flight within ``IN_FLIGHT_PER_SOCKET`` and each reader's
+        within ``IN_FLIGHT_PER_READER``, furthest behind first; and those still pushing
+        their last (already counted), unless an idle one of their socket or reader waits:
+        they then finish and free their place for it."""
+        flying = [w for w in self._watches if w.in_flight]
+        sockets: Counter[int] = Counter(w.socket for w in flying)
+        readers: Counter[str] = Counter(w.reader for w in flying)
         behind = sorted(
             (w for w in self._watches if w.after < through and w.untaken is None),
             key=lambda w: w.after,
         )
         turns: list[Watch] = []
-        waiting: set[int] = set()
+        waiting_sockets: set[int] = set()
+        waiting_readers: set[str] = set()
         for watch in behind:
             if watch.pushing:
                 continue
-            if in_flight[watch.socket] < IN_FLIGHT_PER_SOCKET:
-                in_flight[watch.socket] += 1
-                turns.append(watch)
+            if sockets[watch.socket] >= IN_FLIGHT_PER_SOCKET:
+                waiting_sockets.add(watch.socket)
+            elif readers[watch.reader] >= IN_FLIGHT_PER_READER:
+                waiting_readers.add(watch.reader)
             else:
-                waiting.add(watch.socket)
-        turns += [w for w in behind if w.pushing and w.socket not in waiting]
+                sockets[watch.socket] += 1
+                readers[watch.reader] += 1
+                turns.append(watch)
+        turns += [
+            w
+            for w in behind
+            if w.pushing and w.socket not in waiting_sockets and w.reader not in waiting_readers
+        ]
         return turns
 
     async def _hand_over(self, watches: list[Watch], through: int) -> list[Watch]:

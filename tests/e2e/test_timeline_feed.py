@@ -22,6 +22,7 @@ from carecoord.services.platform import Platform
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 CLIENTS = 5
+READER = "nurse-1"
 SOCKET = 1
 """The socket every watch here pushes on."""
 
@@ -69,12 +70,12 @@ async def test_each_watch_gets_its_clients_entries_once_in_order(platform: Platf
     clients = await enrolled(platform, CLIENTS)
     start = platform.progress.position(timeline.NAME)
     feed = platform.timelines
-    watches = [feed.watch(c, start, SOCKET) for c in clients]
+    watches = [feed.watch(c, start, READER, SOCKET) for c in clients]
     first = await check_ins(platform, clients)
     second = await check_ins(platform, clients)
     assert await platform.progress.reach(timeline.NAME, second, 10)
     # a late subscriber resuming from before both batches catches up beside the live ones
-    late = feed.watch(clients[0], start, SOCKET)
+    late = feed.watch(clients[0], start, READER, SOCKET)
 
     got = await asyncio.gather(*(drained(w, second) for w in [*watches, late]))
 
@@ -92,7 +93,7 @@ async def test_one_statement_serves_every_watch_at_the_same_position(
 ) -> None:
     clients = await enrolled(platform, CLIENTS)
     start = platform.progress.position(timeline.NAME)
-    watches = [platform.timelines.watch(c, start, SOCKET) for c in clients]
+    watches = [platform.timelines.watch(c, start, READER, SOCKET) for c in clients]
     with statements(monkeypatch) as sent:
         last = await check_ins(platform, clients)
         assert await platform.progress.reach(timeline.NAME, last, 10)
@@ -116,7 +117,7 @@ async def test_each_batch_carries_its_clients_newest_access_change(
         assign_member(ADMIN, client_id=clients[0], member_id="nurse-1", role=Role.NURSE)
     )
     start = platform.progress.position(timeline.NAME)
-    watches = [platform.timelines.watch(c, start, SOCKET) for c in clients]
+    watches = [platform.timelines.watch(c, start, READER, SOCKET) for c in clients]
     last = await check_ins(platform, clients)
     for watch in watches:
         gained = await watch.next(10)
@@ -138,7 +139,7 @@ async def test_a_watch_is_handed_more_only_once_it_took_what_it_holds(
     monkeypatch.setattr(timeline_feed, "CATCH_UP_PAGE", 2)
     [client] = await enrolled(platform, 1)
     start = platform.progress.position(timeline.NAME)
-    stalled = platform.timelines.watch(client, start, SOCKET)
+    stalled = platform.timelines.watch(client, start, READER, SOCKET)
     first = await check_ins(platform, [client])
     assert await platform.progress.reach(timeline.NAME, first, 10)
     await asyncio.sleep(0.2)  # the feed hands over after the view has the rows
@@ -168,7 +169,7 @@ async def test_a_watch_far_behind_catches_up_a_page_at_a_time(
     start = platform.progress.position(timeline.NAME)
     recorded = await check_ins(platform, [client] * 5)
     assert await platform.progress.reach(timeline.NAME, recorded, 10)
-    late = platform.timelines.watch(client, start, SOCKET)
+    late = platform.timelines.watch(client, start, READER, SOCKET)
 
     pages = []
     while late.after < recorded or late.untaken is not None:
@@ -195,7 +196,7 @@ async def test_watches_resumed_at_many_positions_are_served_together(
     assert await platform.progress.reach(timeline.NAME, recorded[-1], 10)
     froms = [start, *recorded[:-1]]
     with statements(monkeypatch) as sent:
-        watches = [platform.timelines.watch(client, after, SOCKET) for after in froms]
+        watches = [platform.timelines.watch(client, after, READER, SOCKET) for after in froms]
         got = await asyncio.gather(*(drained(w, recorded[-1]) for w in watches))
 
     assert got == [[p for p in recorded if p > after] for after in froms]

@@ -1,5 +1,6 @@
 """One user's timeline subscriptions do not hold back everyone else's pushes: the feed hands
-at most ``IN_FLIGHT_PER_SOCKET`` of a socket's subscriptions a batch they have not pushed. It
+at most ``IN_FLIGHT_PER_SOCKET`` of a socket's subscriptions, and ``IN_FLIGHT_PER_READER`` of
+a user's across their sockets, a batch they have not pushed. It
 handed them all at once, so at one user's allowance (20 sockets of 100 subscriptions)
 another user's push waited behind 2,000 of theirs (access decision, access-log entry,
 result, send), 22-31 s."""
@@ -75,10 +76,16 @@ async def last_seq(api: Api) -> int:
         return int(found[0])
 
 
+@pytest.mark.parametrize(
+    ("per_socket", "per_reader"),
+    [(2, 64), (PER_SOCKET, 8)],  # each alone holds back the heavy user
+    ids=["bound-per-socket", "bound-per-reader"],
+)
 async def test_another_users_push_goes_ahead_of_one_users_backlog(
-    api: Api, monkeypatch: pytest.MonkeyPatch
+    api: Api, monkeypatch: pytest.MonkeyPatch, per_socket: int, per_reader: int
 ) -> None:
-    monkeypatch.setattr(timeline_feed, "IN_FLIGHT_PER_SOCKET", 2)  # 8 of theirs
+    monkeypatch.setattr(timeline_feed, "IN_FLIGHT_PER_SOCKET", per_socket)
+    monkeypatch.setattr(timeline_feed, "IN_FLIGHT_PER_READER", per_reader)
     heavy_client, other_client = await enrolled(api, "Hal"), await enrolled(api, "Ora")
     await api.join_care_team(heavy_client, Role.NURSE, HEAVY)
     since = await api.join_care_team(other_client, Role.PRESCRIBER, OTHER)
