@@ -69,7 +69,7 @@ async def wait_projected(deployment: Deployment, timeout: float = 600) -> int:
     async with httpx.AsyncClient() as client:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            health = (await client.get(f"{deployment.url}/health")).json()
+            health = (await client.get(f"{deployment.url}/health", headers=deployment.ops)).json()
             followers = health.get("followers") or {}
             if followers and all(f["lag"] == 0 for f in followers.values()):
                 return int(health["storePosition"])

@@ -28,6 +28,8 @@ from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.runtime.embedded import free_port
 
 SECRET = "bench-secret-bench-secret-bench-secret"
+OPS_TOKEN = "bench-ops-token-bench-ops-token-bench"
+"""Reads ``/health`` in full: the bench waits on the followers' lag it reports."""
 PROCESSES = ("project", "relay", "api")
 """Started in this order, each once it answers: together they race on the event store's
 own schema statements ("tuple concurrently updated")."""
@@ -59,6 +61,11 @@ class Deployment:
     def token(self, role: Role, user: str) -> str:
         return issue_token(self.settings, user, role)
 
+    @property
+    def ops(self) -> dict[str, str]:
+        """The headers of a request that reads ``/health`` in full."""
+        return {"Authorization": f"Bearer {OPS_TOKEN}"}
+
 
 @contextlib.asynccontextmanager
 async def deployed(
@@ -81,6 +88,7 @@ async def deployed(
         CARECOORD_SUBJECT_ROOT=f"bench{tag}",
         CARECOORD_STREAM_NAME=f"BENCH{tag}",
         CARECOORD_JWT_SECRET=SECRET,
+        CARECOORD_OPS_TOKEN=OPS_TOKEN,
         CARECOORD_PORT=str(port),
         CARECOORD_DATA_DIR=str(data_dir),
     )
