@@ -4,11 +4,13 @@ names, with the ids and position the steps before it answered."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from carecoord.events import Role
+from carecoord.services.kernel.program_day import program_day
 from support import Api
 
 pytestmark = pytest.mark.shared_platform
@@ -35,7 +37,8 @@ def first_session() -> list[str]:
 async def test_the_first_session_runs_as_the_readme_writes_it(api: Api) -> None:
     operations = first_session()
     assert len(operations) == len(SENT_BY)
-    given: dict[str, str] = {}
+    today = program_day(datetime.now(UTC), api.platform.medication.zone)
+    given = {"<today>": today.isoformat()}
     answers = []
     for (role, user), written in zip(SENT_BY, operations, strict=True):
         sent = written

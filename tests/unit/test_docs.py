@@ -26,7 +26,8 @@ FOLDERS = ("events", "services", "projections", "graphql", "tests", "bench", "ex
 
 def operations(page: Path) -> list[tuple[int, str]]:
     """Each operation of the page's ```graphql blocks, with the line it starts on; a quoted
-    placeholder (``"<id>"``) stands for an id, a bare one (``<position>``) for a number."""
+    placeholder (``"<id>"``) stands for an id (``"<today>"`` for a date), a bare one
+    (``<position>``) for a number."""
     text = page.read_text(encoding="utf-8")
     found = []
     for block in re.finditer(r"```graphql\n(.*?)```", text, re.S):
@@ -39,6 +40,7 @@ def operations(page: Path) -> list[tuple[int, str]]:
         ]
         for start, end in zip(starts, [*starts[1:], len(lines)], strict=True):
             source = "\n".join(line for line in lines[start:end] if not line.startswith("#"))
+            source = source.replace('"<today>"', '"2026-12-07"')
             source = re.sub(r'"<[^>]+>"', '"6f1c2b9e-3d4a-4e5f-8a7b-9c0d1e2f3a4b"', source)
             found.append((first + start, re.sub(r"<[^>]+>", "1", source)))
     return found
