@@ -15,9 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date, datetime
-from uuid import UUID
 
-from psycopg_pool import AsyncConnectionPool
+from psycopg import sql
 
 from carecoord.events import Actor, Role
 from carecoord.services.infrastructure.settings import Settings
@@ -25,21 +24,16 @@ from carecoord.services.kernel.platform_ids import MISSED_DOSE_SWEEP
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication.commands import detect_missed_doses
 from carecoord.services.platform import Platform
+from carecoord.services.runtime import sweeps
 
 log = logging.getLogger("carecoord.medication.missed")
 
 SWEEPER = Actor(id=MISSED_DOSE_SWEEP, role=Role.SYSTEM)
 
-CANDIDATES = (
+CANDIDATES = sql.SQL(
     "SELECT DISTINCT client_id FROM medications WHERE entry = 'order'"
     " AND status IN ('active', 'on-hold') AND details->>'dispensing' = 'clinic'"
 )
-
-
-async def candidates(pool: AsyncConnectionPool) -> list[UUID]:
-    async with pool.connection() as conn:
-        cur = await conn.execute(CANDIDATES)
-        return [row[0] for row in await cur.fetchall()]
 
 
 async def sweep_once(platform: Platform, today: date) -> int:
@@ -53,7 +47,7 @@ async def sweep_once(platform: Platform, today: date) -> int:
                     stamp, client_id=client, today=today, rules=rules, alert_rules=alerting
                 )
             )
-            for client in await candidates(platform.pool)
+            for client in await sweeps.clients(platform.pool, CANDIDATES)
         )
     )
     found = sum(outcome.result for outcome in outcomes)
@@ -66,9 +60,9 @@ async def run(platform: Platform, settings: Settings) -> None:
     """Sweep every ``missed_dose_interval_seconds``; the first sweep after a restart
     catches up on every day missed while the process was down. "Today" is the program's
     local day, so a day counts as passed at the program's midnight, not UTC's."""
-    while True:
-        await asyncio.sleep(settings.missed_dose_interval_seconds)
-        try:
-            await sweep_once(platform, datetime.now(platform.medication.zone).date())
-        except Exception:
-            log.exception("missed-dose sweep failed; retrying at the next interval")
+    zone = platform.medication.zone
+    await sweeps.every(
+        settings.missed_dose_interval_seconds,
+        lambda: sweep_once(platform, datetime.now(zone).date()),
+        log,
+    )

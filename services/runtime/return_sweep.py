@@ -13,27 +13,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
-from uuid import UUID
 
-from psycopg_pool import AsyncConnectionPool
+from psycopg import sql
 
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.medication.commands import flag_unwitnessed_returns
 from carecoord.services.platform import Platform
+from carecoord.services.runtime import sweeps
 
 log = logging.getLogger("carecoord.medication.returns")
 
-CANDIDATES = (
+CANDIDATES = sql.SQL(
     "SELECT DISTINCT l.client_id FROM dispensing_log l WHERE l.amount_returned IS NOT NULL"
     " AND NOT EXISTS (SELECT 1 FROM dispensing_log w WHERE w.ref_id = l.ref_id"
     " AND w.witnessed_at IS NOT NULL)"
 )
-
-
-async def candidates(pool: AsyncConnectionPool) -> list[UUID]:
-    async with pool.connection() as conn:
-        cur = await conn.execute(CANDIDATES)
-        return [row[0] for row in await cur.fetchall()]
 
 
 async def sweep_once(platform: Platform, now: datetime) -> int:
@@ -45,7 +39,7 @@ async def sweep_once(platform: Platform, now: datetime) -> int:
             platform.bus.execute(
                 flag_unwitnessed_returns(client_id=client, now=now, alert_rules=alerting)
             )
-            for client in await candidates(platform.pool)
+            for client in await sweeps.clients(platform.pool, CANDIDATES)
         )
     )
     raised = sum(outcome.result for outcome in outcomes)
@@ -56,9 +50,6 @@ async def sweep_once(platform: Platform, now: datetime) -> int:
 
 async def run(platform: Platform, settings: Settings) -> None:
     """Sweep every ``missed_dose_interval_seconds``, the medication sweeps' interval."""
-    while True:
-        await asyncio.sleep(settings.missed_dose_interval_seconds)
-        try:
-            await sweep_once(platform, datetime.now(UTC))
-        except Exception:
-            log.exception("unwitnessed-return sweep failed; retrying at the next interval")
+    await sweeps.every(
+        settings.missed_dose_interval_seconds, lambda: sweep_once(platform, datetime.now(UTC)), log
+    )
