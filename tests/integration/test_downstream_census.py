@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from uuid import UUID
 
+import pytest
 from faststream.nats import NatsBroker
 from test_probe_broker_refusals import set_aside_as_too_large
 
@@ -83,6 +84,19 @@ async def relayed(platform: Platform, position: int) -> None:
 
 async def reached(census: Census, position: int) -> None:
     await until(lambda: census.position >= position)
+
+
+async def census_through(
+    platform: Platform, servers: Servers, caplog: pytest.LogCaptureFixture, position: int
+) -> tuple[Census, list[int]]:
+    """A census run from the stream's start until it has ``position`` (once relayed): it,
+    with what it applied, and the stream sequences it skipped as no events."""
+    await relayed(platform, position)
+    census = Census()
+    with caplog.at_level(logging.WARNING, logger="census"):
+        async with census_running(platform, servers, census):
+            await reached(census, position)
+    return census, skipped_sequences(caplog.records)
 
 
 def skipped_sequences(records: Sequence[logging.LogRecord]) -> list[int]:

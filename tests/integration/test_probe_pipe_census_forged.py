@@ -9,14 +9,12 @@ and delivered again for ever."""
 from __future__ import annotations
 
 import json
-import logging
 import uuid
 
 import pytest
-from test_downstream_census import census_running, enroll, reached, relayed, skipped_sequences
+from test_downstream_census import census_through, enroll, relayed
 
 from carecoord.events import ClientEnrolled, headers
-from carecoord.examples.census import Census
 from carecoord.services.platform import Platform
 from carecoord.services.runtime.bootstrap import Servers
 
@@ -64,17 +62,12 @@ async def test_headers_of_an_event_on_a_body_that_is_none_are_not_trusted(
     for subject, body, sent in hostile:
         await js.publish(subject, body, headers=sent, stream=stream)
     later, position = await enroll(platform, "Sam K.")
-    await relayed(platform, position)
-
-    census = Census()
-    with caplog.at_level(logging.WARNING, logger="census"):
-        async with census_running(platform, servers, census):
-            await reached(census, position)
+    census, skipped = await census_through(platform, servers, caplog, position)
 
     assert [(type(e), e.client_id) for _, e in census.applied] == [
         (ClientEnrolled, client),
         (ClientEnrolled, later),
     ]
     assert census.programs == {client: "OTP", later: "OTP"}
-    assert skipped_sequences(caplog.records) == list(range(2, len(hostile) + 2))
+    assert skipped == list(range(2, len(hostile) + 2))
     assert all("Elsewhere" not in r.getMessage() for r in caplog.records)

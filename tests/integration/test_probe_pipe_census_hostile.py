@@ -7,15 +7,13 @@ thousand tracebacks in 25 s), and the census applied nothing more."""
 from __future__ import annotations
 
 import json
-import logging
 import uuid
 
 import pytest
 from raw_nats import opened
-from test_downstream_census import census_running, enroll, reached, relayed, skipped_sequences
+from test_downstream_census import census_through, enroll, relayed
 
 from carecoord.events import ClientEnrolled, headers
-from carecoord.examples.census import Census
 from carecoord.services.platform import Platform
 from carecoord.services.runtime.bootstrap import Servers
 
@@ -38,15 +36,10 @@ async def test_messages_that_are_no_events_are_skipped_and_the_census_goes_on(
     for body, sent in HOSTILE:
         await js.publish(subject, body, headers=sent or None, stream=settings.stream_name)
     client, position = await enroll(platform, "Alex R.")
-    await relayed(platform, position)
-
-    census = Census()
-    with caplog.at_level(logging.WARNING, logger="census"):
-        async with census_running(platform, servers, census):
-            await reached(census, position)
+    census, skipped = await census_through(platform, servers, caplog, position)
 
     assert [(type(e), e.client_id) for _, e in census.applied] == [(ClientEnrolled, client)]
-    assert skipped_sequences(caplog.records) == list(range(1, len(HOSTILE) + 1))
+    assert skipped == list(range(1, len(HOSTILE) + 1))
     assert all("Alex" not in r.getMessage() for r in caplog.records)
 
 
@@ -75,15 +68,10 @@ async def test_messages_a_pull_takes_for_the_servers_own_are_skipped_and_the_cen
         await js.publish(subject, body, headers=sent, stream=settings.stream_name)
     await published_raw(servers, subject, b"NATS/1.0 404 No Messages\r\n\r\n", b"{}")
     later, position = await enroll(platform, "Sam K.")
-    await relayed(platform, position)
-
-    census = Census()
-    with caplog.at_level(logging.WARNING, logger="census"):
-        async with census_running(platform, servers, census):
-            await reached(census, position)
+    census, skipped = await census_through(platform, servers, caplog, position)
 
     assert [e.client_id for _, e in census.applied] == [client, later]
-    assert skipped_sequences(caplog.records) == list(range(2, len(LOOKS_LIKE_THE_SERVERS) + 3))
+    assert skipped == list(range(2, len(LOOKS_LIKE_THE_SERVERS) + 3))
     assert all("Idle" not in r.getMessage() for r in caplog.records)
 
 
@@ -127,15 +115,10 @@ async def test_an_events_envelope_at_a_schema_version_below_the_first_is_skipped
         subject, body, sent = forged(settings.subject_root, version)
         await js.publish(subject, body, headers=sent, stream=settings.stream_name)
     client, position = await enroll(platform, "Alex R.")
-    await relayed(platform, position)
-
-    census = Census()
-    with caplog.at_level(logging.WARNING, logger="census"):
-        async with census_running(platform, servers, census):
-            await reached(census, position)
+    census, skipped = await census_through(platform, servers, caplog, position)
 
     assert [e.client_id for _, e in census.applied] == [client]
-    assert skipped_sequences(caplog.records) == [1, 2]
+    assert skipped == [1, 2]
 
 
 async def test_headers_not_ascii_are_skipped_and_the_census_goes_on(
@@ -154,12 +137,7 @@ async def test_headers_not_ascii_are_skipped_and_the_census_goes_on(
     ):
         await published_raw(servers, subject, block.encode(), b"{}")
     client, position = await enroll(platform, "Alex R.")
-    await relayed(platform, position)
-
-    census = Census()
-    with caplog.at_level(logging.WARNING, logger="census"):
-        async with census_running(platform, servers, census):
-            await reached(census, position)
+    census, skipped = await census_through(platform, servers, caplog, position)
 
     assert [e.client_id for _, e in census.applied] == [client]
-    assert skipped_sequences(caplog.records) == [1, 2, 3]
+    assert skipped == [1, 2, 3]
