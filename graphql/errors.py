@@ -9,7 +9,8 @@ A request error that would quote a whole input object back (graphql-core's "Expe
 of type 'RecordCheckInInput' to include required field 'clientId', found: {...}", with the
 note and everything else sent) names the type and the field only: the answer is shown,
 logged and reported by clients and the proxies between, and the rest of the input is
-clinical content that says nothing of what was wrong.
+clinical content that says nothing of what was wrong. Any other value such an error quotes
+is quoted only when short (``quotes``).
 
 Logs carry codes, rules and ids, never a message (``Schema.process_errors``): a refusal's
 message names clients and drugs, and a validation error's may quote the request's values.
@@ -31,6 +32,7 @@ from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionContext, ExecutionResult, StreamExecutionResult
 
 from carecoord.graphql.extension_hooks import KnownHooks
+from carecoord.graphql.quotes import clipped
 from carecoord.graphql.validation_errors import variable_field
 from carecoord.services.infrastructure import connection_lost as connection
 from carecoord.services.kernel.errors import DomainError, Unavailable
@@ -151,7 +153,7 @@ def shaped(
         if field is not None:
             extensions.setdefault("field", field)
         return GraphQLError(
-            without_input_values(error.message),
+            clipped(without_input_values(error.message)),
             nodes=error.nodes,
             path=error.path,
             extensions=extensions,

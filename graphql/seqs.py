@@ -16,6 +16,8 @@ from typing import NewType
 
 from strawberry.types.scalar import ScalarDefinition
 
+from carecoord.graphql.quotes import shown
+
 Seq = NewType("Seq", int)
 """An access-log entry's number (``seq``), a count of entries, or an event's position in the
 store."""
@@ -29,13 +31,14 @@ LARGEST = 2**63 - 1
 
 def parse(value: object) -> int:
     """An integer a bigint holds; a negative one is the argument's own rule to refuse
-    (``position-not-negative``), named by its field."""
+    (``position-not-negative``), named by its field. A refused value is quoted as it was
+    sent (``1e300``, not its 301 digits), and only when short."""
     fraction = isinstance(value, float) and not value.is_integer()  # 5.0 is 5; 5.5 is none
     if isinstance(value, bool) or not isinstance(value, int | float) or fraction:
-        raise ValueError(f"Seq cannot represent {value!r}: write an integer")
+        raise ValueError(f"Seq cannot represent {shown(value)}: write an integer")
     number = int(value)
     if abs(number) > LARGEST:
-        raise ValueError(f"Seq cannot represent {number}: at most {LARGEST}")
+        raise ValueError(f"Seq cannot represent {shown(value)}: at most {LARGEST}")
     return number
 
 
