@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -43,6 +43,7 @@ from carecoord.services.kernel.errors import InvalidInput
 from carecoord.services.kernel.policy import Grant, Listing
 from carecoord.services.kernel.stamp import invalid_input
 from carecoord.services.kernel.user_ids import subject_asked
+from carecoord.services.platform import Platform
 
 MAX_PAGE = timeline.MAX_PAGE
 
@@ -160,6 +161,11 @@ def recipients_of(given: RecordConsentInput) -> tuple[Recipient, ...]:
     return tuple(r.parsed(f"recipients.{n}") for n, r in enumerate(given.recipients))
 
 
+def consent_term(platform: Platform) -> timedelta:
+    """The furthest ahead a consent's ``expiresAt`` may lie, as the platform is set."""
+    return timedelta(days=platform.settings.consent_term_max_days)
+
+
 def kinds_of(given: RecordConsentInput | RecordDisclosureInput) -> tuple[Kind, ...]:
     return tuple(given.data_kinds)
 
@@ -183,6 +189,7 @@ class AccessMutation:
         Action.RECORD_CONSENT,
         consent.record_consent,
         RecordConsentInput,
+        rules=consent_term,
         recipients=recipients_of,
         data_kinds=kinds_of,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import timedelta
 from typing import NamedTuple, Unpack, cast
 from uuid import UUID, uuid4
 
@@ -15,7 +16,12 @@ from carecoord.events.positioned import Positioned
 from carecoord.services.care.enrolled import on_enrolled
 from carecoord.services.care.record import ClientRecord
 from carecoord.services.careteam.team import CareTeam
-from carecoord.services.consent.record import ConsentRecord, ConsentTerms, DisclosureTerms
+from carecoord.services.consent.record import (
+    TERM_MAX,
+    ConsentRecord,
+    ConsentTerms,
+    DisclosureTerms,
+)
 from carecoord.services.consent.written import emergency_reason
 from carecoord.services.kernel.policy import writer_sees
 from carecoord.services.kernel.stamp import Stamp
@@ -33,10 +39,15 @@ def _new_entry(client_id: UUID, step: Callable[[ConsentRecord, UUID], object]) -
 
 
 def record_consent(
-    stamp: Stamp, *, client_id: UUID, **terms: Unpack[ConsentTerms]
+    stamp: Stamp,
+    *,
+    client_id: UUID,
+    rules: timedelta = TERM_MAX,
+    **terms: Unpack[ConsentTerms],
 ) -> Command[UUID]:
     """A consent under an id drawn when the command is built (as ``_new_entry``), checked
-    against the client's enrolment, which their record holds."""
+    against the client's enrolment, which their record holds, and the platform's furthest
+    ``expiresAt`` ahead (``rules``, from ``consent_term_max_days``)."""
     consent_id = uuid4()
 
     def run(uow: UnitOfWork) -> UUID:
@@ -50,6 +61,7 @@ def record_consent(
             enrolled_at=client.enrolled_at,
             discharged_at=client.discharged_at,
             last_discharge=client.gaps[-1][0] if client.gaps else None,
+            term_max=rules,
             **terms,
         )
         return consent_id

@@ -51,10 +51,12 @@ EXPIRY_REQUIRED = "expiry-required"
 recorded before this was refused are kept and apply as recorded: until revoked."""
 
 TERM_MAX = timedelta(days=3653)
-"""Ten years, the furthest a consent's ``expiresAt`` may lie ahead: a later date is a typo
-(2199 for 2029) that grants for the rest of the client's life. A consent meant to last is
-given an event or condition instead (``expiryEvent``: "none" for one to treatment, payment
-and health care operations). Consents recorded before this was refused read as recorded."""
+"""Ten years, the furthest a consent's ``expiresAt`` may lie ahead unless the platform's
+settings say otherwise (``consent_term_max_days``, passed as ``term_max``): a later date is
+a typo (2199 for 2029) that grants for the rest of the client's life. A consent meant to
+last is given an event or condition instead (``expiryEvent``: "none" for one to treatment,
+payment and health care operations). Consents recorded before this was refused read as
+recorded."""
 TERM_PLAUSIBLE = "expiry-within-term"
 
 CONSENT_PURPOSE = "consent-purpose"
@@ -250,6 +252,7 @@ class ConsentRecord(Aggregate, context="consent"):
         expiry_event: str = "",
         expires_on: ExpiryEvent | None = None,
         team: Collection[str] = (),
+        term_max: timedelta = TERM_MAX,
     ) -> None:
         """Checked against the client's enrolment (``enrolled_at``, from the client's record):
         a consent signed before it is a date mistyped, as 1900-01-01 is; one expiring on
@@ -308,13 +311,13 @@ class ConsentRecord(Aggregate, context="consent"):
             )
         if expires_at is not None and expires_at <= now:
             raise InvalidInput("expiresAt", "future-expiry", "expiresAt must be in the future")
-        if expires_at is not None and expires_at > now + TERM_MAX:
+        if expires_at is not None and expires_at > now + term_max:
             raise InvalidInput(
                 "expiresAt",
                 TERM_PLAUSIBLE,
                 f"expiresAt {expires_at.isoformat(timespec='minutes')} is more than"
-                f" {TERM_MAX.days // 365} years ahead; give a date by"
-                f" {(now + TERM_MAX).isoformat(timespec='minutes')}, or expiryEvent for a consent"
+                f" {term_max.days} days ahead; give a date by"
+                f" {(now + term_max).isoformat(timespec='minutes')}, or expiryEvent for a consent"
                 ' meant to last ("none" for treatment, payment and health care operations)',
             )
         if signed_on > stamp.day(now):

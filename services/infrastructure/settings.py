@@ -203,7 +203,8 @@ class Settings(BaseSettings):
         default=None,
         description="A bearer token that reads /health in full (positions, lag, loops, pool "
         "use), for a metrics scraper or a dashboard with no user; a signed-in reader's token "
-        "does too. Without either, /health says its status and codes alone.",
+        "does too. Without either, /health says its status and codes alone. Once it is set, "
+        "/metrics (the API's and the relay's and projector's) answers this token alone.",
     )
     follower_silent_seconds: float = Field(
         default=30.0,
@@ -226,6 +227,14 @@ class Settings(BaseSettings):
         le=7,
         description="Program days after an order entered late (start before the day it was "
         "entered) before the sweep judges its earlier days, charted from paper; 0: at once.",
+    )
+    # Consent: how far ahead a consent's expiresAt may lie (services/consent/record.py).
+    consent_term_max_days: int = Field(
+        default=3653,
+        ge=1,
+        le=36525,
+        description="Days ahead a consent's expiresAt may lie (ten years): a later date is "
+        "refused as a typo (2199 for 2029); a consent meant to last gives an expiryEvent.",
     )
     program_time_zone: ZoneInfo = Field(
         default=ZoneInfo("UTC"),
