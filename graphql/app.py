@@ -62,7 +62,7 @@ from strawberry.types.unset import UnsetType
 
 from carecoord.graphql.context import CORRELATION_HEADER, OPERATION_CORRELATION, RequestContext
 from carecoord.graphql.decimals import WrittenNumber
-from carecoord.graphql.health_access import brief, in_full
+from carecoord.graphql.health_access import brief, in_full, may_scrape
 from carecoord.graphql.message_rate import CLOSE_CODE as RATE_CLOSE_CODE
 from carecoord.graphql.message_rate import REASON as RATE_REASON
 from carecoord.graphql.message_rate import RULE as RATE_RULE
@@ -822,10 +822,7 @@ def monitoring_routes(platform: Platform) -> list[Route]:
         try:
             full = await in_full(platform, request)
         except DomainError as refused:
-            return JSONResponse(
-                {"code": refused.code, "rule": refused.rule, "message": refused.message},
-                status_code=401,
-            )
+            return unauthenticated(refused)
         body = await health_body(platform)
         # 503 for a stuck loop, which a restart may mend, or a database that does not
         # answer; a set-aside event needs an operator, not a restart, and a busy database
@@ -834,13 +831,27 @@ def monitoring_routes(platform: Platform) -> list[Route]:
         down = body["stuckLoops"] or body["status"] == "unavailable"
         return JSONResponse(body if full else brief(body), status_code=503 if down else 200)
 
-    async def metrics(_: Request) -> Response:
+    async def metrics(request: Request) -> Response:
+        try:
+            may_scrape(platform, request)
+        except DomainError as refused:
+            return unauthenticated(refused)
         text = await platform.metrics.exposition(
             platform.store, platform.pool, platform.liveness, pools(platform)
         )
         return Response(text, media_type=METRICS_CONTENT_TYPE)
 
     return [Route("/health", health), Route("/metrics", metrics)]
+
+
+def unauthenticated(refused: DomainError) -> JSONResponse:
+    """401 for a monitoring route's refused token, naming the header and the rule, never
+    quoting what was sent."""
+    return JSONResponse(
+        {"code": refused.code, "rule": refused.rule, "message": refused.message},
+        status_code=401,
+        headers={"www-authenticate": "Bearer"},
+    )
 
 
 def create_app(platform: Platform) -> Starlette:

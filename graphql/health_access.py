@@ -1,10 +1,12 @@
-"""Who reads ``/health`` in full.
+"""Who reads ``/health`` in full, and who scrapes ``/metrics``.
 
 A supervisor (a compose healthcheck, a Kubernetes probe, an uptime monitor) needs the status
 and the HTTP code, and an operator the codes to start from: that much is anyone's who
 reaches the port. Positions, lag per follower, loops, errors and pool use map the platform
 for an outsider, so the full body is a signed-in reader's (as ``platformStatus``) or the
 holder of ``CARECOORD_OPS_TOKEN``'s (a metrics scraper, a dashboard with no user).
+``/metrics`` says as much and more (commands and refusals by rule, request rates), and only a
+scraper reads it: once ``CARECOORD_OPS_TOKEN`` is set, it is that token's holder's alone.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from starlette.requests import Request
 from carecoord.graphql.context import RequestContext
 from carecoord.services.infrastructure.heartbeats import SILENT
 from carecoord.services.infrastructure.identity import bearer
+from carecoord.services.kernel.errors import Unauthenticated
 from carecoord.services.platform import Platform
 
 CODES = (
@@ -52,10 +55,27 @@ async def in_full(platform: Platform, request: Request) -> bool:
     token = bearer(request.headers.get("authorization"))
     if token is None:
         return False
-    ops = platform.settings.ops_token
-    if ops is not None and hmac.compare_digest(token.encode(), ops.encode()):
+    if _is_ops(platform, token):
         return True
     context = RequestContext(platform, request, None)
     await context.prepare()
     context.reader()
     return True
+
+
+def may_scrape(platform: Platform, request: Request) -> None:
+    """Refuse a ``/metrics`` scrape without ``CARECOORD_OPS_TOKEN`` once one is set (a
+    Prometheus scrape config sends it as ``authorization: {credentials: ...}``); without
+    one set, anyone reaching the port scrapes, as before the token existed."""
+    if platform.settings.ops_token is None:
+        return
+    token = bearer(request.headers.get("authorization"))
+    if token is None or not _is_ops(platform, token):
+        raise Unauthenticated(
+            "authorization", "ops-token-required", "send CARECOORD_OPS_TOKEN as a bearer token"
+        )
+
+
+def _is_ops(platform: Platform, token: str) -> bool:
+    ops = platform.settings.ops_token
+    return ops is not None and hmac.compare_digest(token.encode(), ops.encode())

@@ -203,7 +203,8 @@ class Settings(BaseSettings):
         default=None,
         description="A bearer token that reads /health in full (positions, lag, loops, pool "
         "use), for a metrics scraper or a dashboard with no user; a signed-in reader's token "
-        "does too. Without either, /health says its status and codes alone.",
+        "does too. Without either, /health says its status and codes alone. Once it is set, "
+        "/metrics (the API's and the relay's and projector's) answers this token alone.",
     )
     follower_silent_seconds: float = Field(
         default=30.0,

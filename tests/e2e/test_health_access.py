@@ -1,16 +1,19 @@
 """/health without a token says its status and codes alone: it answered anyone reaching the
 port with every follower's position and lag, the loops and their errors, and each pool's use.
-A signed-in reader's token, or ``CARECOORD_OPS_TOKEN`` (a scraper's), reads it in full."""
+A signed-in reader's token, or ``CARECOORD_OPS_TOKEN`` (a scraper's), reads it in full.
+/metrics, open to anyone reaching a port, is the token's holder's alone once one is set."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from conftest import isolated_settings, serving_api, started
 
 from carecoord.events import Role
+from carecoord.graphql.app import create_monitoring_app
 from carecoord.services.runtime.bootstrap import Servers
 from support import Api
 
@@ -59,3 +62,28 @@ async def test_a_token_that_is_neither_is_refused(ops_api: Api) -> None:
         assert body["code"] == "UNAUTHENTICATED"
         assert OPS_TOKEN not in refused.text
         assert "followers" not in body
+
+
+async def test_with_an_ops_token_set_metrics_is_its_holders_alone(ops_api: Api) -> None:
+    """The API's port and the relay's and projector's listener (``create_monitoring_app``)
+    alike: a scrape without the token, or with another, is refused and told nothing."""
+    listener = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_monitoring_app(ops_api.platform)),
+        base_url="http://listener",
+    )
+    async with listener:
+        for http in (ops_api.http, listener):
+            for headers in (
+                {},
+                {"Authorization": f"Bearer {OPS_TOKEN}x"},
+                {"Authorization": f"Bearer {ops_api.token(Role.NURSE)}"},
+            ):
+                refused = await http.get("/metrics", headers=headers)
+                assert refused.status_code == 401, headers
+                assert refused.headers["www-authenticate"] == "Bearer"
+                assert refused.json()["code"] == "UNAUTHENTICATED"
+                assert refused.json()["rule"] == "ops-token-required"
+                assert "carecoord_" not in refused.text
+            scraped = await http.get("/metrics", headers={"Authorization": f"Bearer {OPS_TOKEN}"})
+            assert scraped.status_code == 200
+            assert "carecoord_follower_lag" in scraped.text
