@@ -244,14 +244,13 @@ class QuietServer(uvicorn.Server):
 async def serving(platform: Platform) -> AsyncIterator[str]:
     """The platform's GraphQL app on a port of its own; its base URL."""
     from carecoord.graphql.app import create_app
+    from carecoord.services.runtime.unread_sockets import ResetWhenUnread
 
     # Bound here and handed over, so no other process can take the port in between.
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     server = QuietServer(
-        uvicorn.Config(
-            create_app(platform), log_config=None, ws="websockets-sansio", lifespan="off"
-        )
+        uvicorn.Config(create_app(platform), log_config=None, ws=ResetWhenUnread, lifespan="off")
     )
     task = asyncio.create_task(server.serve(sockets=[listener]))
     try:

@@ -81,6 +81,7 @@ from carecoord.services.runtime.meter import meter
 from carecoord.services.runtime.output_files import nowhere, write_whole
 from carecoord.services.runtime.program import ProgramFileError
 from carecoord.services.runtime.session import RuntimeBroken, RuntimeTaken, Session
+from carecoord.services.runtime.unread_sockets import ResetWhenUnread
 
 DESCRIPTION = """\
 carecoord: event-sourced care coordination (GraphQL API, relay to NATS, projector).
@@ -873,7 +874,7 @@ async def serve(
             host=settings.host,
             port=settings.port,
             log_config=None,
-            ws="websockets-sansio",
+            ws=ResetWhenUnread,
             ws_max_size=MAX_BODY_BYTES,  # as a request body (uvicorn took 16 MiB)
             lifespan="off",
             # past the requests' own wait, which answers those it cuts (uvicorn's: a bare 500)

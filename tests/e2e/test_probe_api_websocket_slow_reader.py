@@ -4,7 +4,8 @@ subscriptions waiting to go out whenever it read again, and it held its place in
 user's count. Reading again, it finds the close frame (``STALLED_CLOSE``) after what was
 sent, where the connection just ended. The sockets of others are served meanwhile, and so
 are the same user's other sockets: they waited for the drop, their user's pushes in flight
-all the stalled socket's."""
+all the stalled socket's. One that never reads again is reset once its close frame could
+not be sent either: closed, the server kept what waited unsent for it until it read."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ SUBSCRIPTIONS = 100
 CHECK_INS = 10
 """Each pushed to every subscription with a 5,000-character note: 5 MB, more than the
 kernel's buffers on both sides hold."""
+TCP_CLOSE = 7
+"""``tcpi_state`` of a connection that has ended (linux ``tcp_states.h``)."""
 
 
 def frame(message: object) -> bytes:
@@ -87,6 +90,22 @@ def closed_with(taken: bytes) -> tuple[int, str]:
     raise AssertionError(f"no close frame at the end: {taken[-40:]!r}")
 
 
+async def reset(sock: socket.socket) -> None:
+    """Returns once the client's end of the connection has ended (``struct tcp_info``'s
+    state): for one that reads nothing, once the server reset it."""
+    while True:
+        if sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0] == TCP_CLOSE:
+            return
+        await asyncio.sleep(0.1)
+
+
+async def check_in(api: Api, client_id: str, nurse: str) -> None:
+    """``CHECK_INS`` check-ins of the client by ``nurse``, each with a long note."""
+    for _ in range(CHECK_INS):
+        given = {"clientId": client_id, "craving": 5, "note": "n" * 5000}
+        await api.ok(CHECK_IN, {"input": given}, role=Role.NURSE, user=nurse)
+
+
 async def dropped(api: Api, user: str) -> None:
     """Returns once ``user`` has no socket counted: the stalled one was dropped."""
     while True:
@@ -117,9 +136,7 @@ async def test_a_client_that_stops_reading_is_dropped_and_others_are_served(
     try:
         async with api.subscription(reader, TIMELINE, {"id": client_id}) as reading:
             await asyncio.sleep(0.5)  # the subscriptions have started
-            for _ in range(CHECK_INS):
-                given = {"clientId": client_id, "craving": 5, "note": "n" * 5000}
-                await api.ok(CHECK_IN, {"input": given}, role=Role.NURSE, user="nurse-stalled")
+            await check_in(api, client_id, "nurse-stalled")
             served = [
                 json.loads(await asyncio.wait_for(reading.recv(), 10)) for _ in range(CHECK_INS)
             ]
@@ -149,9 +166,7 @@ async def test_a_users_stalled_socket_holds_back_none_of_their_other_sockets(
     try:
         async with api.subscription(token, TIMELINE, {"id": client_id}) as reading:
             await asyncio.sleep(0.5)  # the subscriptions have started
-            for _ in range(CHECK_INS):
-                given = {"clientId": client_id, "craving": 5, "note": "n" * 5000}
-                await api.ok(CHECK_IN, {"input": given}, role=Role.NURSE, user=nurse)
+            await check_in(api, client_id, nurse)
             served = [
                 json.loads(await asyncio.wait_for(reading.recv(), 30)) for _ in range(CHECK_INS)
             ]
@@ -159,3 +174,26 @@ async def test_a_users_stalled_socket_holds_back_none_of_their_other_sockets(
         sock.close()
 
     assert [m["type"] for m in served] == ["next"] * CHECK_INS
+
+
+async def test_a_dropped_socket_that_never_reads_again_is_reset(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app, "SEND_WAIT", timedelta(seconds=1))
+    monkeypatch.setattr(app, "STALLED_CLOSE_WAIT", timedelta(seconds=0.5))
+    enrolled = await api.ok(
+        ENROLL, {"input": {"displayName": "Ada", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
+    )
+    client_id = enrolled["enrollClient"]["id"]
+    nurse = "nurse-never-reads"
+    await api.join_care_team(client_id, Role.NURSE, nurse)
+    sock = await asyncio.to_thread(stalled, api, api.token(Role.NURSE, nurse), client_id)
+    try:
+        await asyncio.sleep(0.5)  # the subscriptions have started
+        await check_in(api, client_id, nurse)
+        await dropped(api, nurse)
+        await reset(sock)
+        with pytest.raises(ConnectionResetError):
+            await asyncio.to_thread(read_to_the_end, sock)
+    finally:
+        sock.close()
