@@ -6,7 +6,10 @@ It needs only the database (``DATABASE_URL``, and ``CARECOORD_CIPHER_KEY`` when 
 encrypted). Whoever runs it holds the database's credentials, so no token proves who they
 are: the access log records the user named by ``--as``, in the auditor role, with the
 operation ``auditExport (command line)``, one entry per client exported. The entries are
-stored before anything is written out; if they cannot be, nothing is.
+stored before anything is written out; if they cannot be, nothing is. An export then not
+written out (a full disk, a device that refuses it) is marked so by a second entry per
+client under the same correlation id, refused ``export-not-written``: the first alone read as
+a disclosure made, which 42 CFR Part 2's accounting of disclosures would then list.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ import tempfile
 import time
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 from uuid import UUID, uuid4
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from carecoord.events import Actor, Role
+from carecoord.events.access import ClientRecordRead
 from carecoord.events.envelope import ACTOR_ID_MAX
 from carecoord.projections.audit import settling
 from carecoord.projections.audit.export import RECORDS_BEGIN, Format, Period
@@ -40,7 +44,7 @@ from carecoord.services.infrastructure.event_chain import TABLE
 from carecoord.services.infrastructure.identity import PROGRAM_MAX, names_a_program
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
-from carecoord.services.kernel.errors import Altered, InvalidInput
+from carecoord.services.kernel.errors import Altered, InvalidInput, Unavailable
 from carecoord.services.kernel.platform_ids import reserved
 from carecoord.services.kernel.policy import Grant, Listing, Standing, decide, team_only
 from carecoord.services.kernel.stamp import Stamp
@@ -61,6 +65,19 @@ OPERATION = "auditExport (command line)"
 EXPORTED, NOT_INTACT, NOT_EXPORTED = 0, 1, 2
 """Written; written, but a client's events no longer hold to the hash chain (as ``audit
 verify`` exits 1 at a break); not written."""
+
+
+NOT_WRITTEN = "export-not-written"
+"""The refusal of the entries that mark an export logged but not written out."""
+
+
+class Exported(NamedTuple):
+    """An export made and logged: whether its clients' events hold to the chain, and the
+    stamp and clients of its access-log entries (to mark them if it is not written out)."""
+
+    intact: bool
+    stamp: Stamp
+    clients: tuple[UUID, ...]
 
 
 class Unknown(Exception):
@@ -103,21 +120,28 @@ def run(args: argparse.Namespace, database_url: str) -> int:
         print(f"carecoord audit export: {refused}", file=sys.stderr)
         return NOT_EXPORTED
     _settle(Period(args.recorded_from, args.recorded_to))
+    exported: Exported | None = None
     try:
         if args.out is not None and in_place(args.out):
             # Readable by its owner alone: a client's Part 2 record is not for every user.
             with whole(args.out, mode=0o600) as file:
-                intact = _made(args, database_url, file)
-            return EXPORTED if intact else NOT_INTACT
-        spool, intact = _spooled(args, database_url)
+                exported = _made(args, database_url, file)
+            return EXPORTED if exported.intact else NOT_INTACT
+        spool, exported = _spooled(args, database_url)
     except NotMade:
         return NOT_EXPORTED
     except OSError as failed:  # a place only the open finds closed (/proc), a full disk
-        _cannot_write(args.out or "a temporary file", failed)
+        _cannot_write(args.out or "a temporary file", failed, database_url, exported)
         return NOT_EXPORTED
     with spool:
-        copied = _copied(spool, args.out)
-    return NOT_INTACT if copied == EXPORTED and not intact else copied
+        try:
+            copied = _copied(spool, args.out)
+        except OSError as failed:
+            if args.out is None:  # stdout's reader gone, or its disk full: the command line's
+                raise
+            _cannot_write(args.out, failed, database_url, exported)  # a device: /dev/full
+            return NOT_EXPORTED
+    return NOT_INTACT if copied == EXPORTED and not exported.intact else copied
 
 
 def _settle(period: Period) -> None:
@@ -141,33 +165,61 @@ class NotMade(Exception):
     """The export was not made, and why was said: what was written of it goes."""
 
 
-def _cannot_write(where: object, failed: OSError) -> None:
-    print(f"carecoord audit export: cannot write {where}: {failed.strerror}", file=sys.stderr)
+def _cannot_write(
+    where: object, failed: OSError, database_url: str, exported: Exported | None
+) -> None:
+    """Say that ``where`` could not be written, on one line, and how the access log says it:
+    an export already logged (``exported``) is marked ``NOT_WRITTEN``."""
+    marked = "" if exported is None else f"; {_marked_not_written(database_url, exported)}"
+    print(
+        f"carecoord audit export: cannot write {where}: {failed.strerror}{marked}",
+        file=sys.stderr,
+    )
 
 
-def _spooled(args: argparse.Namespace, database_url: str) -> tuple[TextIO, bool]:
+def _marked_not_written(database_url: str, exported: Exported) -> str:
+    """Mark the logged export not written out, one entry per client; what became of it."""
+    refusal = Unavailable("", NOT_WRITTEN, "the export was not written out")
+    entries = [
+        read_entry(exported.stamp, client, OPERATION, refusal=refusal)
+        for client in exported.clients
+    ]
+    logged = f"its access-log entries (correlation id {exported.stamp.correlation_id})"
+    try:
+        asyncio.run(_logged(database_url, entries))
+    except logs.DATABASE_LOST as error:
+        return (
+            f"{logged} read as an export made and could not be marked {NOT_WRITTEN}:"
+            f" {logs.database_failure(error)}"
+        )
+    return f"{logged} are marked {NOT_WRITTEN}"
+
+
+async def _logged(database_url: str, entries: list[ClientRecordRead]) -> None:
+    async with AsyncConnectionPool(database_url, min_size=1, max_size=1, open=False) as pool:
+        await _append(pool, entries)
+
+
+def _spooled(args: argparse.Namespace, database_url: str) -> tuple[TextIO, Exported]:
     """The export in an unnamed file, for stdout or a device: copied out only once the
     access log holds the export; and whether its clients' events hold to the chain."""
     spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 -- the caller closes it
     try:
-        intact = _made(args, database_url, spool)
+        exported = _made(args, database_url, spool)
         spool.seek(0)
     except BaseException:
         spool.close()
         raise
-    return spool, intact
+    return spool, exported
 
 
 def _copied(spool: TextIO, out: Path | None) -> int:
-    """Copy the export to the device ``out``, or to stdout; the exit status. A write to
-    stdout that fails (its reader gone, a full disk) is the command line's to say."""
+    """Copy the export to the device ``out`` (``OSError`` if it cannot take it), or to
+    stdout; the exit status. A write to stdout that fails (its reader gone, a full disk) is
+    the command line's to say."""
     if out is not None:
-        try:
-            with open_device(out) as device:
-                return _out_whole(spool, device)
-        except OSError as failed:
-            _cannot_write(out, failed)
-            return NOT_EXPORTED
+        with open_device(out) as device:
+            return _out_whole(spool, device)
     return _out_whole(spool, sys.stdout)
 
 
@@ -185,7 +237,7 @@ def _out_whole(spool: TextIO, out: TextIO) -> int:
     return EXPORTED
 
 
-def _made(args: argparse.Namespace, database_url: str, out: TextIO) -> bool:
+def _made(args: argparse.Namespace, database_url: str, out: TextIO) -> Exported:
     """Write the export to ``out``, its reads logged, and say whether its clients' events
     hold to the chain; ``NotMade`` once why it could not be made is said."""
     settings = Settings().model_copy(update={"database_url": database_url})
@@ -249,7 +301,7 @@ def _has_a_store(database_url: str) -> bool:
 
 async def export(
     store: EventStore, database_url: str, args: argparse.Namespace, zone: tzinfo, out: TextIO
-) -> bool:
+) -> Exported:
     """Write the export to ``out`` a page of the store at a time (``export_stream``), then
     record an access-log entry for each client in it; a FHIR Bundle's dates are days of the
     program's time zone ``zone``. The caller puts ``out`` in view only after this returns.
@@ -285,8 +337,8 @@ async def export(
                 )
         out.flush()
         intact = await _intact(pool, clients)
-        await _log(pool, auditor, grant, tallies)  # its line on stderr is the last before out
-        return intact
+        stamp = await _log(pool, auditor, grant, tallies)  # its line is the last before out
+        return Exported(intact, stamp, tuple(tallies))
 
 
 async def _intact(pool: AsyncConnectionPool, clients: list[UUID]) -> bool:
@@ -327,29 +379,32 @@ def _stored(store: EventStore, client: UUID) -> bool:
 
 async def _log(
     pool: AsyncConnectionPool, auditor: Actor, grant: Grant, tallies: dict[UUID, Tally]
-) -> None:
+) -> Stamp:
+    """Log the export's reads, one entry per client; the stamp they carry."""
     stamp = Stamp(auditor, correlation_id=uuid4())
-    # A bulk disclosure from a process about to exit: each entry flushed before the file.
-    writer = AccessLog(pool, flush="flushed")
-    writing = asyncio.create_task(writer.run())
-    try:
-        await asyncio.gather(
-            *(
-                writer.append(
-                    read_entry(
-                        stamp, client, OPERATION, grant=grant, kinds=tally.kinds, count=tally.count
-                    )
-                )
-                for client, tally in tallies.items()
-            )
-        )
-    finally:
-        writing.cancel()
+    await _append(
+        pool,
+        [
+            read_entry(stamp, client, OPERATION, grant=grant, kinds=tally.kinds, count=tally.count)
+            for client, tally in tallies.items()
+        ],
+    )
     print(
         f"access log: {len(tallies)} entries as {auditor.id} (auditor),"
         f" correlation id {stamp.correlation_id}",
         file=sys.stderr,
     )
+    return stamp
+
+
+async def _append(pool: AsyncConnectionPool, entries: list[ClientRecordRead]) -> None:
+    # A bulk disclosure from a process about to exit: each entry flushed before the file.
+    writer = AccessLog(pool, flush="flushed")
+    writing = asyncio.create_task(writer.run())
+    try:
+        await asyncio.gather(*(writer.append(entry) for entry in entries))
+    finally:
+        writing.cancel()
 
 
 def _refused(args: argparse.Namespace) -> str | None:
