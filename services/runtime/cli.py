@@ -78,6 +78,7 @@ from carecoord.services.runtime.disclosure import RECIPIENT_ID, RECIPIENT_RULE, 
 from carecoord.services.runtime.embedded import EmbeddedServerFailed
 from carecoord.services.runtime.line_out import LineOut
 from carecoord.services.runtime.meter import meter
+from carecoord.services.runtime.option_values import Parser
 from carecoord.services.runtime.output_files import nowhere, write_whole
 from carecoord.services.runtime.program import ProgramFileError
 from carecoord.services.runtime.session import RuntimeBroken, RuntimeTaken, Session
@@ -154,7 +155,7 @@ TOKEN_ARGUMENTS = {"token-subject": "--user", "token-role": "--role", "token-pro
 
 
 def arguments() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="carecoord",
         description=DESCRIPTION,
         epilog=EPILOG,
