@@ -63,7 +63,9 @@ ddl = generation_ddl(
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
     t = table(generation)
-    raised = Pending(conn, t, ["alert_id"], tuple(Alert.__annotations__))
+    raised = Pending(
+        conn, t, ["alert_id"], tuple(Alert.__annotations__), position="raised_position"
+    )
     for item in batch:
         event = item.event
         if isinstance(event, AlertRaised):

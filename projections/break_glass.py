@@ -49,7 +49,14 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
         for item in batch
         if isinstance(e := item.event, BreakGlassUsed)
     ]
-    await insert_once(conn, table(generation), ["access_id"], tuple(Use.__annotations__), rows)
+    await insert_once(
+        conn,
+        table(generation),
+        ["access_id"],
+        tuple(Use.__annotations__),
+        rows,
+        position="position",
+    )
 
 
 class Use(TypedDict):

@@ -65,7 +65,7 @@ ddl = columns_added(
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
     t = table(generation)
-    recorded = Pending(conn, t, ["consent_id"], RECORDED)
+    recorded = Pending(conn, t, ["consent_id"], RECORDED, position="position")
     for item in batch:
         event = item.event
         if isinstance(event, ConsentRecorded):

@@ -83,7 +83,7 @@ def first_record(
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
     t = table(generation)
-    intended = Pending(conn, t, ["disclosure_id"], FIRST)
+    intended = Pending(conn, t, ["disclosure_id"], FIRST, position="position")
     # Sent: the intent's row if there is one (applied again: already sent, left as it is).
     sent = sql.SQL(
         "INSERT INTO {} AS d ({}) VALUES ({}) ON CONFLICT (disclosure_id) DO UPDATE"

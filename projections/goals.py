@@ -50,7 +50,7 @@ ddl = columns_added(
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
     t = table(generation)
-    goals = Pending(conn, t, ["goal_id"], tuple(Goal.__annotations__))
+    goals = Pending(conn, t, ["goal_id"], tuple(Goal.__annotations__), position="set_position")
     for item in batch:
         event = item.event
         if isinstance(event, TreatmentGoalSet):

@@ -89,7 +89,9 @@ class _Writer:
     def __init__(self, conn: AsyncConnection, generation: int) -> None:
         self.conn = conn
         self.t = table(generation)
-        self.inserted = Pending(conn, self.t, ["id"], tuple(Medication.__annotations__))
+        self.inserted = Pending(
+            conn, self.t, ["id"], tuple(Medication.__annotations__), position="created_position"
+        )
 
     def insert(
         self, item: Positioned, id: UUID, entry: str, medication: str, details: dict[str, Any]

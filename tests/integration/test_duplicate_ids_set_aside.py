@@ -1,0 +1,51 @@
+"""A prescription stored a second time by hand, its order id the first one's and its dose
+another: the event chain takes it (it chains whatever is inserted), and the medication view
+kept the first dose without a word while the record decides on the last. The projector now
+sets it aside for the view (``DuplicateId``), names its position and carries on."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from decimal import Decimal
+
+from undecodable import store_a_changed_copy
+
+from carecoord.events import Actor, Role, Schedule
+from carecoord.projections import medications, timeline
+from carecoord.services.care.commands import enroll_client
+from carecoord.services.kernel.stamp import Stamp
+from carecoord.services.medication import commands
+from carecoord.services.medication.prescribing import NewOrder
+from carecoord.services.platform import Platform
+
+ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
+DOCTOR = Stamp(Actor(id="dr-1", role=Role.PRESCRIBER))
+
+
+async def test_an_order_id_stored_twice_is_set_aside(platform: Platform, today: date) -> None:
+    bus = platform.bus
+    client_id = (await bus.execute(enroll_client(ADMIN, display_name="Ana", program="OTP"))).result
+    order = NewOrder("methadone", Decimal(40), "mg", "oral", Schedule(), today)
+    prescribed = await bus.execute(
+        commands.prescribe(DOCTOR, client_id=client_id, order=order, rules=platform.medication)
+    )
+    twice = await asyncio.to_thread(
+        store_a_changed_copy, platform, {"dose": "80"}, prescribed.position
+    )
+    last = await bus.execute(enroll_client(ADMIN, display_name="Jo", program="OTP"))
+
+    for name in (medications.NAME, timeline.NAME):
+        assert await platform.progress.reach(name, last.position, 10)
+    async with platform.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT details->>'dose', created_position FROM medications WHERE client_id = %s",
+            (client_id,),
+        )
+        shown = await cur.fetchall()
+        cur = await conn.execute(
+            "SELECT follower, position, error FROM parked_events ORDER BY follower"
+        )
+        parked = await cur.fetchall()
+    assert shown == [("40", prescribed.position)]
+    assert parked == [(medications.NAME, twice, "DuplicateId")]
