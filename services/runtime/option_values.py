@@ -7,12 +7,23 @@ option, as no entry number. Here a word of one leading ``-`` that names no optio
 value: the option before it takes it, and its own check says what is wrong with it; given
 where no option takes it, it is an unrecognized argument. ``--`` words are still options,
 so a value forgotten before the next option (``--client --program X``) is said so.
+
+A refusal quotes a word of what it refused up to ``QUOTED_MOST`` characters: argparse quotes a value
+whole (``invalid UUID value: '...'``), and a value of 100,000 characters was said on 100 kB
+of stderr, which a service manager's journal keeps.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import re
+from typing import Any, NoReturn
+
+QUOTED_MOST = 120
+"""Characters of a word a refusal quotes: more than an access-log head (SEQ:HASH, 84)."""
+
+_LONG = re.compile(rf"\S{{{QUOTED_MOST + 1},}}")
+"""A word longer than a refusal quotes."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -25,3 +36,7 @@ class Parser(argparse.ArgumentParser):
         if unknown and not arg_string.startswith(self.prefix_chars * 2):
             return None
         return found
+
+    def error(self, message: str) -> NoReturn:
+        """Refuse, with the usage, each long word of ``message`` cut short."""
+        super().error(_LONG.sub(lambda word: f"{word[0][:QUOTED_MOST]}...", message))

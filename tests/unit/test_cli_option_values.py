@@ -49,3 +49,26 @@ def test_a_missing_value_or_a_stray_word_is_still_refused(
 
     assert exited.value.code == 2
     assert told in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        ["audit", "verify", "--access-log-head", f"{'9' * 100_000}:{HASH}"],
+        ["audit", "export", "--as", "aud-1", "--client", "9" * 100_000],
+        ["token", "--user", "dr-lee", "--role", "nurse", "--hours", "9" * 100_000],
+    ],
+    ids=["access-log-head", "client", "hours"],
+)
+def test_a_huge_value_is_quoted_cut_short(
+    given: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.arguments().parse_args(given)
+
+    told = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert f"argument {given[-2]}: " in told
+    assert "9" * 100 in told
+    assert "9" * 121 not in told
+    assert "..." in told
