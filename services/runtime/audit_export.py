@@ -137,10 +137,13 @@ def run(args: argparse.Namespace, database_url: str) -> int:
         try:
             copied = _copied(spool, args.out)
         except OSError as failed:
-            if args.out is None:  # stdout's reader gone, or its disk full: the command line's
-                raise
-            _cannot_write(args.out, failed, database_url, exported)  # a device: /dev/full
-            return NOT_EXPORTED
+            if args.out is not None:  # a device: /dev/full
+                _cannot_write(args.out, failed, database_url, exported)
+                return NOT_EXPORTED
+            if not isinstance(failed, BrokenPipeError):  # its reader had what it read
+                print(f"carecoord audit export: {_marked_not_written(database_url, exported)}",
+                      file=sys.stderr)  # fmt: skip
+            raise  # stdout's: the command line says it
     return NOT_INTACT if copied == EXPORTED and not exported.intact else copied
 
 

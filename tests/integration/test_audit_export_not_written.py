@@ -8,11 +8,15 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+import subprocess
+import sys
 
 from cli_run import said
 from test_audit_export import enroll, export, logged
 
 from carecoord.services.platform import Platform
+
+CLI = (sys.executable, "-m", "carecoord.services.runtime.cli")
 
 
 async def test_an_export_the_device_refuses_is_marked_not_written(platform: Platform) -> None:
@@ -46,3 +50,35 @@ async def test_an_export_written_out_is_not_marked(platform: Platform) -> None:
 
     assert done.returncode == 0, done.stderr
     assert [e["outcome"] for e in logged(platform)] == ["granted"]
+
+
+async def test_an_export_to_a_full_standard_output_is_marked_not_written(
+    platform: Platform,
+) -> None:
+    client = await enroll(platform, "Jo R.", "North")
+
+    done = await asyncio.to_thread(to_a_full_disk, platform, "--client", str(client))
+
+    assert done.returncode == 2, done.stderr
+    made, marked = logged(platform)
+    assert (marked["outcome"], marked["refusal"]) == ("refused", "export-not-written")
+    assert marked["correlation_id"] == made["correlation_id"]
+    assert said(done)[-2:] == [
+        f"carecoord audit export: its access-log entries (correlation id"
+        f" {made['correlation_id']}) are marked export-not-written",
+        "carecoord: cannot write the output (No space left on device)",
+    ]
+
+
+def to_a_full_disk(platform: Platform, *args: str) -> subprocess.CompletedProcess[str]:
+    """``carecoord audit export --as aud-7 <args> > /dev/full``: a disk that is always full."""
+    with open("/dev/full", "w") as full:
+        return subprocess.run(
+            [*CLI, "audit", "export", "--as", "aud-7", *args],
+            env={**os.environ, "DATABASE_URL": platform.database_url},
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
