@@ -48,7 +48,7 @@ from carecoord.services.infrastructure.chain_verification import Report, verify
 from carecoord.services.infrastructure.event_chain import TABLE
 from carecoord.services.infrastructure.settings import Settings
 from carecoord.services.infrastructure.store import EventStore, store_env
-from carecoord.services.runtime import audit_export, logs
+from carecoord.services.runtime import audit_export, logs, output_files
 from carecoord.services.runtime.meter import Meter, meter
 
 INTACT, BROKEN, CANNOT_CHECK = 0, 1, 2
@@ -157,7 +157,10 @@ def check_chains(args: argparse.Namespace, database_url: str) -> int:
         why = error.strerror or type(error).__name__
         if isinstance(error, FileNotFoundError):
             why += NO_ANCHOR_YET
-        print(f"carecoord audit verify: --anchors {args.anchors}: {why}", file=sys.stderr)
+        print(
+            f"carecoord audit verify: --anchors {output_files.shown(args.anchors)}: {why}",
+            file=sys.stderr,
+        )
         return CANNOT_CHECK
     except ValueError as error:
         print(f"carecoord audit verify: {error}", file=sys.stderr)

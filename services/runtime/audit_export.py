@@ -50,7 +50,7 @@ from carecoord.services.kernel.policy import Grant, Listing, Standing, decide, t
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.kernel.user_ids import mistakable
 from carecoord.services.kernel.visible_names import site_named
-from carecoord.services.runtime import logs
+from carecoord.services.runtime import logs, output_files
 from carecoord.services.runtime.export_stream import Tally, write_fhir, write_jsonl
 from carecoord.services.runtime.meter import meter
 from carecoord.services.runtime.output_files import (
@@ -174,10 +174,8 @@ def _cannot_write(
     """Say that ``where`` could not be written, on one line, and how the access log says it:
     an export already logged (``exported``) is marked ``NOT_WRITTEN``."""
     marked = "" if exported is None else f"; {_marked_not_written(database_url, exported)}"
-    print(
-        f"carecoord audit export: cannot write {where}: {failed.strerror}{marked}",
-        file=sys.stderr,
-    )
+    said = f"cannot write {output_files.shown(where)}: {failed.strerror}{marked}"
+    print(f"carecoord audit export: {said}", file=sys.stderr)
 
 
 def _marked_not_written(database_url: str, exported: Exported) -> str:
@@ -439,7 +437,7 @@ def _refused(args: argparse.Namespace) -> str | None:
             " would hold it as exported; give --out FILE"
         )
     unwritable = _unwritable(args.out)
-    return f"cannot write {args.out}: {unwritable}" if unwritable else None
+    return f"cannot write {output_files.shown(args.out)}: {unwritable}" if unwritable else None
 
 
 def _unwritable(out: Path | None) -> str | None:

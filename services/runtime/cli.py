@@ -62,6 +62,7 @@ from carecoord.services.runtime import (
     demo,
     heap,
     logs,
+    output_files,
     token_suspension,
     workers,
 )
@@ -798,7 +799,10 @@ def export_schema(output: Path | None, *, check: bool) -> int:
     try:
         write_whole(target, text)  # whole or not at all: a stopped write left half a schema
     except OSError as failed:
-        print(f"carecoord schema: cannot write {target}: {failed.strerror}", file=sys.stderr)
+        print(
+            f"carecoord schema: cannot write {output_files.shown(target)}: {failed.strerror}",
+            file=sys.stderr,
+        )
         return 2
     print(f"{target}: written")
     return 0

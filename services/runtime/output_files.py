@@ -104,3 +104,15 @@ def nowhere() -> TextIO:
 def closed_at_start(stream: TextIO) -> bool:
     """Whether ``stream`` stands in for one closed as the command started (``nowhere``)."""
     return getattr(stream, "name", None) == os.devnull
+
+
+PATH_SHOWN = 200
+"""The most characters of a path a command's message says."""
+
+
+def shown(path: object) -> str:
+    """``path`` as a command's message says it: a character a terminal acts on (an escape,
+    a bidi override: a name may hold any but NUL and ``/``) escaped, and cut short. Said
+    as given, ``--out $'\\e[2J'`` cleared the auditor's screen."""
+    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in str(path))
+    return text if len(text) <= PATH_SHOWN else f"{text[:PATH_SHOWN]}..."

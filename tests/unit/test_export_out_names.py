@@ -11,7 +11,7 @@ import pytest
 
 from carecoord.services.runtime import audit_cli
 from carecoord.services.runtime.cli import arguments
-from carecoord.services.runtime.output_files import write_whole
+from carecoord.services.runtime.output_files import shown, write_whole
 
 
 def test_an_out_name_longer_than_a_folder_takes_is_refused(
@@ -27,7 +27,7 @@ def test_an_out_name_longer_than_a_folder_takes_is_refused(
     assert status == 2
     assert (
         capsys.readouterr().err
-        == f"carecoord audit export: cannot write {out}: file name too long\n"
+        == f"carecoord audit export: cannot write {shown(out)}: file name too long\n"
     )
 
 
