@@ -8,9 +8,11 @@ connection within half the bound (on another, the pool checked, when that one ha
 lost); when that fails (no connection in time, an error, a slow answer), it asks the server
 itself on a connection of its own, outside the pool, in the time left. The server
 answering that connection means this process's pool is busy (the database is up); refused
-or silent, the database is unreachable. A pool with every connection out and requests
-already queued for one goes to the own connection at once: the health probe would only
-queue behind them.
+or silent, the database is unreachable. The pool is waited on for the half even with every
+connection out and requests queued: the loops sharing it (the projector, the relay, the
+heartbeat, the sweeps) check connections out briefly and queue for them, most of all as the
+process starts, and a look at that moment named the pool busy (``PoolExhausted``) where a
+connection came back within milliseconds.
 
 A process holds other pools beside that one (the API's bound reads on the primary, the
 replica's, the event store's writer), each of which can be taken while it answers: ``taken``
@@ -151,16 +153,12 @@ async def read_or_probe(
     started = loop.time()
     share = bound / 2
 
-    before = PoolUse.of(pool)
-    if before.exhausted and before.waiting:
-        failure = "PoolExhausted"
+    try:
+        value = await within(read_pooled(pool, read, share), share)
+    except (psycopg.Error, PoolTimeout, TimeoutError) as failed:
+        failure = error_code(failed)
     else:
-        try:
-            value = await within(read_pooled(pool, read, share), share)
-        except (psycopg.Error, PoolTimeout, TimeoutError) as failed:
-            failure = error_code(failed)
-        else:
-            return Reading(Reach.ANSWERS, value, PoolUse.of(pool))
+        return Reading(Reach.ANSWERS, value, PoolUse.of(pool))
     use = PoolUse.of(pool)
     answered = await server_answers(database_url, bound - (loop.time() - started))
     reach = Reach.BUSY if answered else Reach.UNREACHABLE
