@@ -87,9 +87,15 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
             await conn.execute(
                 sql.SQL(
                     "UPDATE {} SET status = %s, updated_position = %s,"
-                    " history = history || %s::jsonb WHERE alert_id = %s"
+                    " history = history || %s::jsonb WHERE alert_id = %s AND client_id = %s"
                 ).format(t),
-                (step["status"], item.position, json.dumps([step]), event.alert_id),
+                (
+                    step["status"],
+                    item.position,
+                    json.dumps([step]),
+                    event.alert_id,
+                    event.client_id,
+                ),
             )
         elif isinstance(event, CheckInEnteredInError):
             await raised.flush()

@@ -81,17 +81,18 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
             await conn.execute(
                 sql.SQL(
                     "UPDATE {} SET revoked_at = %s, revoked_by = %s"
-                    " WHERE consent_id = %s AND revoked_at IS NULL"
+                    " WHERE consent_id = %s AND client_id = %s AND revoked_at IS NULL"
                 ).format(t),
-                (event.occurred_at, event.actor.id, event.consent_id),
+                (event.occurred_at, event.actor.id, event.consent_id, event.client_id),
             )
         elif isinstance(event, ConsentExpired):
             await recorded.flush()
             await conn.execute(
                 sql.SQL(
-                    "UPDATE {} SET ended_at = %s WHERE consent_id = %s AND ended_at IS NULL"
+                    "UPDATE {} SET ended_at = %s"
+                    " WHERE consent_id = %s AND client_id = %s AND ended_at IS NULL"
                 ).format(t),
-                (event.occurred_at, event.consent_id),
+                (event.occurred_at, event.consent_id, event.client_id),
             )
         elif isinstance(event, DischargeEnteredInError):
             # The discharge marked is the client's latest step: every consent it expired

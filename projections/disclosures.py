@@ -87,7 +87,8 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
     # Sent: the intent's row if there is one (applied again: already sent, left as it is).
     sent = sql.SQL(
         "INSERT INTO {} AS d ({}) VALUES ({}) ON CONFLICT (disclosure_id) DO UPDATE"
-        " SET status = EXCLUDED.status, sent_at = EXCLUDED.sent_at WHERE d.status = %s"
+        " SET status = EXCLUDED.status, sent_at = EXCLUDED.sent_at"
+        " WHERE d.status = %s AND d.client_id = EXCLUDED.client_id"
     ).format(
         t,
         sql.SQL(", ").join(map(sql.Identifier, FIRST)),
@@ -95,7 +96,7 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
     )
     withdrawn = sql.SQL(
         "UPDATE {} SET status = %s, withdrawn_at = %s, withdrawn_reason = %s"
-        " WHERE disclosure_id = %s AND status = %s"
+        " WHERE disclosure_id = %s AND client_id = %s AND status = %s"
     ).format(t)
     for item in batch:
         event = item.event
@@ -107,7 +108,8 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
         elif isinstance(event, DisclosureWithdrawn):
             await intended.flush()
             await conn.execute(withdrawn, (Status.WITHDRAWN.value, event.occurred_at, event.reason,
-                                           event.disclosure_id, Status.INTENDED.value))  # fmt: skip
+                                           event.disclosure_id, event.client_id,
+                                           Status.INTENDED.value))  # fmt: skip
     await intended.flush()
 
 

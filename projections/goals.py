@@ -72,11 +72,11 @@ async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Position
                 sql.SQL(
                     "UPDATE {} SET achievement = %s, updated_position = %s,"
                     " history = history || %s::jsonb"
-                    " WHERE goal_id = %s AND updated_position < %s"
+                    " WHERE goal_id = %s AND client_id = %s AND updated_position < %s"
                 ).format(t),
                 (
                     event.achievement.value, item.position, json.dumps([step]), event.goal_id,
-                    item.position,
+                    event.client_id, item.position,
                 ),
             )  # fmt: skip
     await goals.flush()

@@ -109,10 +109,10 @@ class _Writer:
             sql.SQL(
                 "UPDATE {} SET status = COALESCE(%s, status), details = details || %s::jsonb,"
                 " history = history || %s::jsonb, updated_position = %s"
-                " WHERE id = %s AND updated_position < %s"
+                " WHERE id = %s AND client_id = %s AND updated_position < %s"
             ).format(self.t),
             (status, json.dumps(details), json.dumps([moment(item)]), item.position, id,
-             item.position),
+             item.event.client_id, item.position),
         )  # fmt: skip
 
     async def replaced(self, item: Positioned, id: UUID, by: UUID, last: date) -> None:
@@ -125,10 +125,10 @@ class _Writer:
                 "'replaced_by', %s::text,"
                 " 'end', LEAST(COALESCE((details->>'end')::date, %s::date), %s::date)::text),"
                 " history = history || %s::jsonb, updated_position = %s"
-                " WHERE id = %s AND updated_position < %s"
+                " WHERE id = %s AND client_id = %s AND updated_position < %s"
             ).format(self.t),
             (str(by), last, last, json.dumps([moment(item)]), item.position, id,
-             item.position),
+             item.event.client_id, item.position),
         )  # fmt: skip
 
     async def left_picture(self, item: Positioned, id: UUID) -> None:

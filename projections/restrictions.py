@@ -42,13 +42,13 @@ ddl = generation_ddl(
 
 async def apply(conn: AsyncConnection, generation: int, batch: Sequence[Positioned]) -> None:
     t = table(generation)
-    lift = sql.SQL("DELETE FROM {} WHERE order_id = %s").format(t)
+    lift = sql.SQL("DELETE FROM {} WHERE order_id = %s AND client_id = %s").format(t)
     for item in batch:
         event = item.event
         if isinstance(event, DoseChanged | TaperOrdered):
-            await conn.execute(lift, (event.prior_order_id,))
+            await conn.execute(lift, (event.prior_order_id, event.client_id))
         if isinstance(event, OrderDiscontinued | OrderEnteredInError):
-            await conn.execute(lift, (event.order_id,))
+            await conn.execute(lift, (event.order_id, event.client_id))
         if isinstance(event, TaperOrdered | OrderReinstated) and event.blind:
             row = (event.order_id, event.client_id, Restriction.BLIND_TAPER.value, event.end)
             await insert_once(conn, t, ["order_id"], COLUMNS, [row])

@@ -1,7 +1,8 @@
 """A prescription stored a second time by hand, its order id the first one's and its dose
 another: the event chain takes it (it chains whatever is inserted), and the medication view
 kept the first dose without a word while the record decides on the last. The projector now
-sets it aside for the view (``DuplicateId``), names its position and carries on."""
+sets it aside for the view (``DuplicateId``), names its position and carries on. A change
+stored by hand under one client naming another client's order changes no row of theirs."""
 
 from __future__ import annotations
 
@@ -49,3 +50,42 @@ async def test_an_order_id_stored_twice_is_set_aside(platform: Platform, today: 
         parked = await cur.fetchall()
     assert shown == [("40", prescribed.position)]
     assert parked == [(medications.NAME, twice, "DuplicateId")]
+
+
+async def test_a_stop_stored_for_another_client_leaves_the_named_order_alone(
+    platform: Platform, today: date
+) -> None:
+    """A discontinuation stored by hand under one client's id naming another client's order:
+    the view's updates find a row by its id and its client, so the other client's order stays
+    in force in it, as their record has it."""
+    bus = platform.bus
+    order = NewOrder("methadone", Decimal(40), "mg", "oral", Schedule(), today)
+    ids, orders = [], []
+    for name in ("Ana", "Jo"):
+        enrolled = await bus.execute(enroll_client(ADMIN, display_name=name, program="OTP"))
+        prescribed = await bus.execute(
+            commands.prescribe(
+                DOCTOR, client_id=enrolled.result, order=order, rules=platform.medication
+            )
+        )
+        ids.append(enrolled.result)
+        orders.append(prescribed.result.id)
+    stopped = await bus.execute(
+        commands.discontinue_order(
+            DOCTOR, client_id=ids[1], order_id=orders[1], reason="tapered off",
+            rules=platform.medication,
+        )
+    )  # fmt: skip
+    forged = await asyncio.to_thread(
+        store_a_changed_copy, platform, {"order_id": str(orders[0])}, stopped.position
+    )
+
+    assert await platform.progress.reach(medications.NAME, forged, 10)
+    async with platform.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT client_id, status FROM medications WHERE entry = 'order' ORDER BY client_id"
+            " = %s DESC",
+            (ids[0],),
+        )
+        shown = await cur.fetchall()
+    assert shown == [(ids[0], "active"), (ids[1], "stopped")]
