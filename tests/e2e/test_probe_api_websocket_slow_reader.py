@@ -119,17 +119,24 @@ async def dropped(api: Api, user: str) -> None:
         await asyncio.sleep(0.1)
 
 
+async def enrolled_with(api: Api, name: str, *members: tuple[Role, str]) -> str:
+    """A new client's id, ``members`` on their care team."""
+    given = {"input": {"displayName": name, "program": "OTP"}}
+    enrolled = await api.ok(ENROLL, given, role=Role.PROGRAM_ADMIN)
+    client_id = str(enrolled["enrollClient"]["id"])
+    for role, user in members:
+        await api.join_care_team(client_id, role, user)
+    return client_id
+
+
 async def test_a_client_that_stops_reading_is_dropped_and_others_are_served(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(app, "SEND_WAIT", timedelta(seconds=1))
     monkeypatch.setattr(app, "STALLED_CLOSE_WAIT", timedelta(hours=1))
-    enrolled = await api.ok(
-        ENROLL, {"input": {"displayName": "Uma", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
+    client_id = await enrolled_with(
+        api, "Uma", (Role.NURSE, "nurse-stalled"), (Role.PRESCRIBER, "dr-reading")
     )
-    client_id = enrolled["enrollClient"]["id"]
-    await api.join_care_team(client_id, Role.NURSE, "nurse-stalled")
-    await api.join_care_team(client_id, Role.PRESCRIBER, "dr-reading")
     sock = await asyncio.to_thread(stalled, api, api.token(Role.NURSE, "nurse-stalled"), client_id)
 
     reader = api.token(Role.PRESCRIBER, "dr-reading")
@@ -155,12 +162,8 @@ async def test_a_users_stalled_socket_holds_back_none_of_their_other_sockets(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(app, "SEND_WAIT", timedelta(hours=1))  # never dropped here
-    enrolled = await api.ok(
-        ENROLL, {"input": {"displayName": "Ivo", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
-    )
-    client_id = enrolled["enrollClient"]["id"]
     nurse = "nurse-two-sockets"
-    await api.join_care_team(client_id, Role.NURSE, nurse)
+    client_id = await enrolled_with(api, "Ivo", (Role.NURSE, nurse))
     token = api.token(Role.NURSE, nurse)
     sock = await asyncio.to_thread(stalled, api, token, client_id)
     try:
@@ -181,12 +184,8 @@ async def test_a_dropped_socket_that_never_reads_again_is_reset(
 ) -> None:
     monkeypatch.setattr(app, "SEND_WAIT", timedelta(seconds=1))
     monkeypatch.setattr(app, "STALLED_CLOSE_WAIT", timedelta(seconds=0.5))
-    enrolled = await api.ok(
-        ENROLL, {"input": {"displayName": "Ada", "program": "OTP"}}, role=Role.PROGRAM_ADMIN
-    )
-    client_id = enrolled["enrollClient"]["id"]
     nurse = "nurse-never-reads"
-    await api.join_care_team(client_id, Role.NURSE, nurse)
+    client_id = await enrolled_with(api, "Ada", (Role.NURSE, nurse))
     sock = await asyncio.to_thread(stalled, api, api.token(Role.NURSE, nurse), client_id)
     try:
         await asyncio.sleep(0.5)  # the subscriptions have started
