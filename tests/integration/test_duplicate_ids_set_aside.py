@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from decimal import Decimal
 
+from test_stored_amount_out_of_bounds import on_methadone
 from undecodable import store_a_changed_copy
 
-from carecoord.events import Actor, Role, Schedule
+from carecoord.events import Actor, Role
 from carecoord.projections import medications, timeline
 from carecoord.services.care.commands import enroll_client
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication import commands
-from carecoord.services.medication.prescribing import NewOrder
 from carecoord.services.platform import Platform
 
 ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
@@ -26,11 +25,7 @@ DOCTOR = Stamp(Actor(id="dr-1", role=Role.PRESCRIBER))
 
 async def test_an_order_id_stored_twice_is_set_aside(platform: Platform, today: date) -> None:
     bus = platform.bus
-    client_id = (await bus.execute(enroll_client(ADMIN, display_name="Ana", program="OTP"))).result
-    order = NewOrder("methadone", Decimal(40), "mg", "oral", Schedule(), today)
-    prescribed = await bus.execute(
-        commands.prescribe(DOCTOR, client_id=client_id, order=order, rules=platform.medication)
-    )
+    client_id, prescribed = await on_methadone(platform, today)
     twice = await asyncio.to_thread(
         store_a_changed_copy, platform, {"dose": "80"}, prescribed.position
     )
@@ -59,16 +54,10 @@ async def test_a_stop_stored_for_another_client_leaves_the_named_order_alone(
     the view's updates find a row by its id and its client, so the other client's order stays
     in force in it, as their record has it."""
     bus = platform.bus
-    order = NewOrder("methadone", Decimal(40), "mg", "oral", Schedule(), today)
     ids, orders = [], []
     for name in ("Ana", "Jo"):
-        enrolled = await bus.execute(enroll_client(ADMIN, display_name=name, program="OTP"))
-        prescribed = await bus.execute(
-            commands.prescribe(
-                DOCTOR, client_id=enrolled.result, order=order, rules=platform.medication
-            )
-        )
-        ids.append(enrolled.result)
+        client_id, prescribed = await on_methadone(platform, today, name)
+        ids.append(client_id)
         orders.append(prescribed.result.id)
     stopped = await bus.execute(
         commands.discontinue_order(

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from uuid import UUID
 
 import psycopg
 from psycopg import sql
@@ -19,9 +20,11 @@ from carecoord.events import Actor, Role, Schedule
 from carecoord.events.amounts import AMOUNT_MAX
 from carecoord.projections import medication_safety, medications
 from carecoord.services.care.commands import enroll_client
+from carecoord.services.infrastructure.commands import Outcome
 from carecoord.services.infrastructure.event_chain import TABLE
 from carecoord.services.kernel.stamp import Stamp
 from carecoord.services.medication import commands
+from carecoord.services.medication.commands import Written
 from carecoord.services.medication.prescribing import DoseChange, NewOrder
 from carecoord.services.platform import Platform
 
@@ -29,13 +32,23 @@ ADMIN = Stamp(Actor(id="admin-1", role=Role.PROGRAM_ADMIN))
 DOCTOR = Stamp(Actor(id="dr-1", role=Role.PRESCRIBER))
 
 
-async def test_a_stored_dose_past_any_amount_is_set_aside(platform: Platform, today: date) -> None:
+async def on_methadone(
+    platform: Platform, today: date, name: str = "Ana"
+) -> tuple[UUID, Outcome[Written]]:
+    """A new client and their methadone order, 40 mg from ``today``: the client's id and the
+    prescription's outcome."""
     bus = platform.bus
-    client_id = (await bus.execute(enroll_client(ADMIN, display_name="Ana", program="OTP"))).result
+    client_id = (await bus.execute(enroll_client(ADMIN, display_name=name, program="OTP"))).result
     order = NewOrder("methadone", Decimal(40), "mg", "oral", Schedule(), today)
     prescribed = await bus.execute(
         commands.prescribe(DOCTOR, client_id=client_id, order=order, rules=platform.medication)
     )
+    return client_id, prescribed
+
+
+async def test_a_stored_dose_past_any_amount_is_set_aside(platform: Platform, today: date) -> None:
+    bus = platform.bus
+    client_id, prescribed = await on_methadone(platform, today)
     bad = await asyncio.to_thread(
         store_a_changed_copy,
         platform,
